@@ -1,0 +1,138 @@
+"""Commands that set the office up: init, users, units, categories, calendar, settings."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from hotline_desk.cli.common import Context, SubParsers, parse_day, to_json
+from hotline_desk.services import reference, settings, users
+from hotline_desk.services.calendar import set_calendar_day
+from hotline_desk.services.clock import office_now
+from hotline_desk.services.permissions import require
+
+
+def register(sub: SubParsers[Any]) -> None:
+    p = sub.add_parser("init", help="创建（或升级）数据库并装入单位、分类等基础数据",
+                       description="创建（或升级）数据库，装入汝州市的21个乡镇街道、22个市直单位、诉求类型、"
+                                   "上级渠道和问题分类；数据库中还没有用户时创建管理员 admin。重复运行不会重复添加。")
+    p.add_argument("--admin-name", default="管理员", help="首次创建的管理员显示名")
+    p.set_defaults(run=cmd_init)
+
+    p = sub.add_parser("user", help="用户：列出或添加", description="列出或添加用户。")
+    usub = p.add_subparsers(dest="action", metavar="操作", required=True)
+    q = usub.add_parser("list", help="列出用户", description="列出在用用户。")
+    q.set_defaults(run=cmd_user_list)
+    q = usub.add_parser("add", help="添加用户（需管理员）", description="添加用户（需管理员）。")
+    q.add_argument("username", help="登录名")
+    q.add_argument("--name", default="", help="显示名（如 张丽）")
+    q.add_argument("--role", required=True, help="角色：话务员、审核员、管理员（或 operator/supervisor/admin）")
+    q.set_defaults(run=cmd_user_add)
+
+    p = sub.add_parser("unit", help="承办单位：列出", description="按考核表顺序列出承办单位。")
+    usub = p.add_subparsers(dest="action", metavar="操作", required=True)
+    q = usub.add_parser("list", help="列出单位", description="列出单位。")
+    q.add_argument("--group", choices=["township", "department"], help="只列乡镇街道或市直单位")
+    q.set_defaults(run=cmd_unit_list)
+
+    p = sub.add_parser("category", help="问题分类：列出", description="列出二级问题分类。")
+    usub = p.add_subparsers(dest="action", metavar="操作", required=True)
+    q = usub.add_parser("list", help="列出分类", description="以“一级—二级”列出问题分类。")
+    q.set_defaults(run=cmd_category_list)
+
+    p = sub.add_parser("calendar", help="工作日历：节假日与调休", description="设置节假日和调休工作日。")
+    usub = p.add_subparsers(dest="action", metavar="操作", required=True)
+    q = usub.add_parser("set", help="设置某天", description="把某天设为节假日、调休工作日，或恢复默认。")
+    q.add_argument("day", help="日期，如 2022-10-01")
+    kind = q.add_mutually_exclusive_group(required=True)
+    kind.add_argument("--holiday", action="store_true", help="节假日（不上班）")
+    kind.add_argument("--workday", action="store_true", help="调休工作日")
+    kind.add_argument("--clear", action="store_true", help="恢复默认（周一至周五上班）")
+    q.add_argument("--note", default="", help="说明，如 国庆节")
+    q.set_defaults(run=cmd_calendar_set)
+
+    p = sub.add_parser("settings", help="设置：查看或修改", description="查看或修改设置（时限、编号前缀等）。")
+    usub = p.add_subparsers(dest="action", metavar="操作", required=True)
+    q = usub.add_parser("show", help="列出全部设置", description="列出全部设置及当前值。")
+    q.add_argument("--json", action="store_true", help="以 JSON 输出")
+    q.set_defaults(run=cmd_settings_show)
+    q = usub.add_parser("set", help="修改一项设置（需管理员）", description="修改一项设置（需管理员）。")
+    q.add_argument("key", help="设置名，如 limits.sign_hours")
+    q.add_argument("value", help="新值")
+    q.set_defaults(run=cmd_settings_set)
+
+
+def cmd_init(ctx: Context, args: argparse.Namespace) -> int:
+    with ctx.db.session() as session:
+        summary = reference.load_defaults(session)
+        created = None
+        if not users.list_users(session, include_inactive=True):
+            created = users.add_user(session, None, "admin", args.admin_name, "admin")
+    print(f"数据库已就绪：{ctx.db.url.removeprefix('sqlite:///')}")
+    print(f"新增单位 {summary.units} 个、问题分类 {summary.categories} 个、"
+          f"诉求类型 {summary.appeal_types} 个、渠道 {summary.channels} 个。")
+    if created:
+        print(f"已创建管理员：{created.username}（{created.display_name}）")
+    return 0
+
+
+def cmd_user_list(ctx: Context, args: argparse.Namespace) -> int:
+    with ctx.db.reader() as session:
+        for u in users.list_users(session):
+            print(f"{u.username}\t{u.display_name}\t{u.role_label}")
+    return 0
+
+
+def cmd_user_add(ctx: Context, args: argparse.Namespace) -> int:
+    actor = ctx.actor()
+    with ctx.db.session() as session:
+        added = users.add_user(session, actor, args.username, args.name, users.role_from_label(args.role))
+    print(f"已添加用户：{added.username}（{added.display_name}，{added.role_label}）")
+    return 0
+
+
+def cmd_unit_list(ctx: Context, args: argparse.Namespace) -> int:
+    with ctx.db.reader() as session:
+        for u in reference.list_units(session, args.group):
+            print(f"{u.group_label}\t{u.display_order}\t{u.name}")
+    return 0
+
+
+def cmd_category_list(ctx: Context, args: argparse.Namespace) -> int:
+    with ctx.db.reader() as session:
+        for c in reference.list_categories(session):
+            print(c.label)
+    return 0
+
+
+def cmd_calendar_set(ctx: Context, args: argparse.Namespace) -> int:
+    actor = ctx.actor()
+    day = parse_day(args.day)
+    workday = True if args.workday else (False if args.holiday else None)
+    with ctx.db.session() as session:
+        require(actor, "manage_settings")
+        set_calendar_day(session, day, workday, args.note)
+    state = {True: "调休工作日", False: "节假日", None: "默认"}[workday]
+    print(f"{day:%Y-%m-%d} 已设为{state}。")
+    return 0
+
+
+def cmd_settings_show(ctx: Context, args: argparse.Namespace) -> int:
+    with ctx.db.reader() as session:
+        current = settings.Settings(session)
+        values = {key: current.get(key) for key in settings.SETTING_DEFS}
+    if args.json:
+        print(to_json(values))
+        return 0
+    for key, value in values.items():
+        print(f"{key}\t{settings.SETTING_DEFS[key].label}\t{value}")
+    return 0
+
+
+def cmd_settings_set(ctx: Context, args: argparse.Namespace) -> int:
+    actor = ctx.actor()
+    with ctx.db.session() as session:
+        require(actor, "manage_settings")
+        typed = settings.set_setting(session, args.key, args.value, user_id=actor.id, at=office_now())
+    print(f"{settings.SETTING_DEFS[args.key].label} 已设为 {typed}。")
+    return 0

@@ -1,0 +1,245 @@
+"""``hotline-desk case …``: register cases, move them through the workflow, show them with their history."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from hotline_desk.cli.common import Context, SubParsers, fmt, parse_time, to_json
+from hotline_desk.errors import ValidationError
+from hotline_desk.services import cases, reference, workflow
+from hotline_desk.services.history import FOLLOWUP_RESULTS, STATES
+
+
+def register(sub: SubParsers[Any]) -> None:
+    p = sub.add_parser("case", help="工单：登记、办理、查看", description="登记工单、推进办理流程、查看工单及其历史。")
+    csub = p.add_subparsers(dest="action", metavar="操作", required=True)
+
+    q = csub.add_parser("register", help="登记工单", description="登记一件工单，可同时协调办理或拟交办。")
+    q.add_argument("--content", required=True, help="诉求内容")
+    q.add_argument("--appeal-type", required=True, help="诉求类型，如 咨询类")
+    q.add_argument("--category", required=True, help="问题分类，如 城市管理—物业管理")
+    q.add_argument("--title", default="", help="标题（默认取诉求内容开头）")
+    q.add_argument("--caller", default="", help="来电人")
+    q.add_argument("--phone", default="", help="联系电话")
+    q.add_argument("--address", default="", help="地址")
+    q.add_argument("--township", help="所属乡镇街道")
+    q.add_argument("--channel", help="渠道；上级交办工单写上级平台名称")
+    q.add_argument("--upper", action="store_true", help="上级交办工单")
+    q.add_argument("--upstream-number", default="", help="上级工单编号")
+    q.add_argument("--urgent", action="store_true", help="紧急")
+    q.add_argument("--confidential", action="store_true", help="保密")
+    q.add_argument("--at", help="来电时间（默认现在），如 2022-07-05 10:30")
+    how = q.add_mutually_exclusive_group()
+    how.add_argument("--coordinate", metavar="答复", help="协调办理，并写明答复或协调情况")
+    how.add_argument("--dispatch", metavar="单位", help="交办处理，拟交该主办单位")
+    q.add_argument("--assist", action="append", default=[], metavar="单位", help="协办单位（可多次）")
+    q.set_defaults(run=cmd_register)
+
+    q = csub.add_parser("show", help="查看工单及其历史", description="显示工单内容与全部办理历史。")
+    q.add_argument("number", help="工单编号")
+    q.add_argument("--as-of", help="显示该时刻的状态，如 2022-07-10 18:00")
+    q.add_argument("--json", action="store_true", help="以 JSON 输出")
+    q.set_defaults(run=cmd_show)
+
+    q = csub.add_parser("list", help="列出工单", description="按登记时间倒序列出工单。")
+    q.add_argument("--month", help="月份，如 2022-07")
+    q.add_argument("--state", choices=list(STATES), help="状态")
+    q.add_argument("--limit", type=int, default=200, help="最多列出多少件")
+    q.set_defaults(run=cmd_list)
+
+    _step(csub, "coordinate", "协调办理", cmd_coordinate,
+          [("--answer", {"required": True, "help": "答复或协调情况"})])
+    _step(csub, "propose", "拟交办", cmd_propose,
+          [("unit", {"help": "主办单位"}), ("--assist", {"action": "append", "default": [], "help": "协办单位"})])
+    _step(csub, "approve", "审核通过并交办（审核员）", cmd_approve,
+          [("--unit", {"help": "改交该单位（默认按拟交单位）"}), ("--note", {"default": "", "help": "审核意见"})])
+    _step(csub, "reject", "审核驳回（审核员）", cmd_reject, [("--reason", {"required": True, "help": "驳回理由"})])
+    _step(csub, "sign", "登记单位签收", cmd_sign, [("--unit", {"help": "签收单位（默认主办单位）"})])
+    _step(csub, "reply", "登记单位回复", cmd_reply, [
+        ("--text", {"required": True, "help": "回复内容"}), ("--result", {"default": "", "help": "办理结果"}),
+        ("--finished-at", {"help": "办结时间"}), ("--handler", {"default": "", "help": "经办人"}),
+        ("--handler-phone", {"default": "", "help": "经办人电话"}), ("--unit", {"help": "回复单位（默认主办单位）"}),
+    ])
+    _step(csub, "return-request", "登记退单申请", cmd_return_request,
+          [("--reason", {"required": True, "help": "退单理由"}), ("--unit", {"help": "申请单位（默认主办单位）"})])
+    _step(csub, "return-rule", "审批退单（审核员）", cmd_return_rule, [
+        ("--decision", {"required": True, "choices": ["同意", "不同意"], "help": "同意或不同意"}),
+        ("--new-unit", {"help": "同意时改派的单位"}), ("--note", {"default": "", "help": "意见"}),
+        ("--unit", {"help": "申请单位（默认主办单位）"}),
+    ])
+    _step(csub, "extension-request", "登记延期申请", cmd_extension_request, [
+        ("--days", {"type": int, "required": True, "help": "延期工作日数"}),
+        ("--reason", {"required": True, "help": "延期理由"}), ("--unit", {"help": "申请单位（默认主办单位）"}),
+    ])
+    _step(csub, "extension-rule", "审批延期（审核员）", cmd_extension_rule, [
+        ("--decision", {"required": True, "choices": ["同意", "不同意"], "help": "同意或不同意"}),
+        ("--days", {"type": int, "help": "批准天数（默认按申请）"}), ("--note", {"default": "", "help": "意见"}),
+        ("--unit", {"help": "申请单位（默认主办单位）"}),
+    ])
+    _step(csub, "supervise", "督办（审核员）", cmd_supervise, [("--note", {"default": "", "help": "督办说明"})])
+    _step(csub, "follow-up", "登记回访结果", cmd_follow_up, [
+        ("result", {"choices": list(FOLLOWUP_RESULTS.values()), "help": "满意、基本满意、不满意或未接通"}),
+        ("--note", {"default": "", "help": "回访记录"}),
+    ])
+    _step(csub, "review", "甄别不满意回访（审核员）", cmd_review, [
+        ("--decision", {"required": True, "choices": ["单位责任", "非单位责任"], "help": "单位责任则重办"}),
+        ("--note", {"required": True, "help": "甄别意见"}),
+    ])
+
+
+def _step(csub: SubParsers[Any], name: str, label: str, handler: Any,
+          options: list[tuple[str, dict[str, Any]]]) -> None:
+    q = csub.add_parser(name, help=label, description=f"{label}。")
+    q.add_argument("number", help="工单编号")
+    for flag, kwargs in options:
+        q.add_argument(flag, **kwargs)
+    q.add_argument("--at", help="发生时间（默认现在），如 2022-07-05 10:30")
+    q.set_defaults(run=handler)
+
+
+def _unit_id(session: Session, name: str | None) -> int | None:
+    return reference.find_unit(session, name).id if name else None
+
+
+def _run_step(ctx: Context, args: argparse.Namespace, call: Any) -> int:
+    actor = ctx.actor()
+    with ctx.db.session() as session:
+        case = cases.find_case(session, args.number)
+        view = call(session, actor, case.id, parse_time(args.at))
+    last = view.events[-1]
+    print(f"{view.number}：{last.label}，当前状态“{view.state_label}”。{last.details}")
+    return 0
+
+
+def cmd_register(ctx: Context, args: argparse.Namespace) -> int:
+    actor = ctx.actor()
+    with ctx.db.session() as session:
+        channel = reference.find_channel(session, args.channel) if args.channel else None
+        draft = cases.CaseDraft(
+            content=args.content, registered_at=parse_time(args.at), source="upper" if args.upper else "local",
+            channel_id=channel.id if channel else None, upstream_number=args.upstream_number,
+            caller_name=args.caller, phone=args.phone, address=args.address,
+            township_id=_unit_id(session, args.township),
+            appeal_type_id=reference.find_appeal_type(session, args.appeal_type).id,
+            category_id=reference.find_category(session, args.category).id, title=args.title,
+            confidential=args.confidential, urgent=args.urgent,
+            handling="coordinate" if args.coordinate else ("dispatch" if args.dispatch else ""),
+            answer=args.coordinate or "", unit_id=_unit_id(session, args.dispatch),
+            assist_unit_ids=[reference.find_unit(session, n).id for n in args.assist],
+        )
+        view = cases.register_case(session, actor, draft)
+    print(f"已登记工单 {view.number}，当前状态“{view.state_label}”。")
+    return 0
+
+
+def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
+    with ctx.db.reader() as session:
+        case = cases.find_case(session, args.number)
+        view = cases.case_view(session, case.id)
+        as_of = parse_time(args.as_of)
+        state_then = cases.case_status_as_of(session, case.id, as_of) if as_of else None
+    if args.json:
+        print(to_json(view))
+        return 0
+    print(f"工单编号：{view.number}")
+    print(f"来电时间：{fmt(view.registered_at)}    来源：{'上级交办' if view.source == 'upper' else '本级'}"
+          + (f"（{view.channel}）" if view.channel else ""))
+    print(f"来电人：{view.caller_name}    联系电话：{view.phone}" + ("    【保密】" if view.confidential else ""))
+    print(f"地址：{view.address}    所属乡镇街道：{view.township}")
+    print(f"诉求类型：{view.appeal_type}    问题分类：{view.category}" + ("    【紧急】" if view.urgent else ""))
+    print(f"标题：{view.title}")
+    print(f"诉求内容：{view.content}")
+    print(f"当前状态：{view.state_label}" + (f"    承办单位：{view.unit}" if view.unit else "")
+          + (f"    办理期限：{fmt(view.deadline)}" if view.deadline else "")
+          + ("    【督办】" if view.supervised else ""))
+    if as_of is not None:
+        label = STATES[state_then] if state_then else "尚未登记"
+        print(f"{fmt(as_of)} 时的状态：{label}")
+    print("办理历史：")
+    for ev in view.events:
+        who = ev.actor + (f"（{ev.unit}）" if ev.unit else "")
+        extra = "；".join(x for x in (ev.details, ev.note) if x)
+        print(f"  {ev.seq:>2}. {fmt(ev.at)}  {ev.label}  {who}" + (f"  {extra}" if extra else ""))
+    return 0
+
+
+def cmd_list(ctx: Context, args: argparse.Namespace) -> int:
+    with ctx.db.reader() as session:
+        rows = cases.list_cases(session, month=args.month, state=args.state, limit=args.limit)
+    for r in rows:
+        print(f"{r.number}\t{fmt(r.registered_at)}\t{r.state_label}\t{r.unit}\t{r.category}\t{r.title}")
+    print(f"共 {len(rows)} 件。")
+    return 0
+
+
+def cmd_coordinate(ctx: Context, args: argparse.Namespace) -> int:
+    return _run_step(ctx, args, lambda s, a, cid, at: workflow.coordinate(s, a, cid, args.answer, at=at))
+
+
+def cmd_propose(ctx: Context, args: argparse.Namespace) -> int:
+    def call(s: Session, a: Any, cid: int, at: Any) -> Any:
+        assist = tuple(reference.find_unit(s, n).id for n in args.assist)
+        return workflow.propose(s, a, cid, reference.find_unit(s, args.unit).id, assist, at=at)
+
+    return _run_step(ctx, args, call)
+
+
+def cmd_approve(ctx: Context, args: argparse.Namespace) -> int:
+    return _run_step(ctx, args, lambda s, a, cid, at: workflow.approve(
+        s, a, cid, unit_id=_unit_id(s, args.unit), note=args.note, at=at))
+
+
+def cmd_reject(ctx: Context, args: argparse.Namespace) -> int:
+    return _run_step(ctx, args, lambda s, a, cid, at: workflow.reject(s, a, cid, args.reason, at=at))
+
+
+def cmd_sign(ctx: Context, args: argparse.Namespace) -> int:
+    return _run_step(ctx, args, lambda s, a, cid, at: workflow.sign(s, a, cid, unit_id=_unit_id(s, args.unit), at=at))
+
+
+def cmd_reply(ctx: Context, args: argparse.Namespace) -> int:
+    answer = workflow.Reply(text=args.text, result=args.result, finished_at=parse_time(args.finished_at),
+                            handler=args.handler, handler_phone=args.handler_phone)
+    return _run_step(ctx, args, lambda s, a, cid, at: workflow.reply(
+        s, a, cid, answer, unit_id=_unit_id(s, args.unit), at=at))
+
+
+def cmd_return_request(ctx: Context, args: argparse.Namespace) -> int:
+    return _run_step(ctx, args, lambda s, a, cid, at: workflow.request_return(
+        s, a, cid, args.reason, unit_id=_unit_id(s, args.unit), at=at))
+
+
+def cmd_return_rule(ctx: Context, args: argparse.Namespace) -> int:
+    return _run_step(ctx, args, lambda s, a, cid, at: workflow.rule_return(
+        s, a, cid, args.decision == "同意", unit_id=_unit_id(s, args.unit), new_unit_id=_unit_id(s, args.new_unit),
+        note=args.note, at=at))
+
+
+def cmd_extension_request(ctx: Context, args: argparse.Namespace) -> int:
+    return _run_step(ctx, args, lambda s, a, cid, at: workflow.request_extension(
+        s, a, cid, args.days, args.reason, unit_id=_unit_id(s, args.unit), at=at))
+
+
+def cmd_extension_rule(ctx: Context, args: argparse.Namespace) -> int:
+    return _run_step(ctx, args, lambda s, a, cid, at: workflow.rule_extension(
+        s, a, cid, args.decision == "同意", unit_id=_unit_id(s, args.unit), days=args.days, note=args.note, at=at))
+
+
+def cmd_supervise(ctx: Context, args: argparse.Namespace) -> int:
+    return _run_step(ctx, args, lambda s, a, cid, at: workflow.supervise(s, a, cid, args.note, at=at))
+
+
+def cmd_follow_up(ctx: Context, args: argparse.Namespace) -> int:
+    codes = {label: code for code, label in FOLLOWUP_RESULTS.items()}
+    if args.result not in codes:
+        raise ValidationError(f"回访结果只能是：{'、'.join(codes)}")
+    return _run_step(ctx, args, lambda s, a, cid, at: workflow.follow_up(s, a, cid, codes[args.result], args.note,
+                                                                          at=at))
+
+
+def cmd_review(ctx: Context, args: argparse.Namespace) -> int:
+    return _run_step(ctx, args, lambda s, a, cid, at: workflow.review(
+        s, a, cid, args.decision == "单位责任", args.note, at=at))

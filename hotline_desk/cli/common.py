@@ -1,0 +1,75 @@
+"""What every command shares: the opened database, the acting user, argument parsing helpers."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import asdict, is_dataclass
+from datetime import date, datetime
+from typing import Any
+
+from hotline_desk.db import Database, open_database
+from hotline_desk.errors import ValidationError
+from hotline_desk.services.permissions import Actor
+from hotline_desk.services.users import get_actor
+
+
+class Context:
+    """The database, opened on first use, and who is acting."""
+
+    def __init__(self, db_arg: str | None, username: str) -> None:
+        self.db_arg = db_arg
+        self.username = username
+        self._db: Database | None = None
+
+    @property
+    def db(self) -> Database:
+        if self._db is None:
+            self._db = open_database(self.db_arg)
+        return self._db
+
+    def actor(self) -> Actor:
+        with self.db.reader() as session:
+            return get_actor(session, self.username)
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.dispose()
+
+
+def parse_time(text: str | None) -> datetime | None:
+    """Accept ``2022-07-05 14:30``, ``2022-07-05T14:30:00`` or a bare date."""
+    if text is None:
+        return None
+    value = text.strip().replace("/", "-")
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise ValidationError(f"无法识别的时间“{text}”，请写成 2022-07-05 14:30。") from exc
+
+
+def parse_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip().replace("/", "-"))
+    except ValueError as exc:
+        raise ValidationError(f"无法识别的日期“{text}”，请写成 2022-07-05。") from exc
+
+
+def fmt(moment: datetime | None) -> str:
+    return f"{moment:%Y-%m-%d %H:%M}" if moment else ""
+
+
+def to_json(value: Any) -> str:
+    def default(obj: Any) -> Any:
+        if isinstance(obj, datetime | date):
+            return obj.isoformat()
+        if is_dataclass(obj) and not isinstance(obj, type):
+            return asdict(obj)
+        raise TypeError(type(obj))
+
+    if is_dataclass(value) and not isinstance(value, type):
+        value = asdict(value)
+    return json.dumps(value, ensure_ascii=False, indent=2, default=default)
+
+
+SubParsers = argparse._SubParsersAction

@@ -1,0 +1,167 @@
+"""Database engine, sessions, SQLite pragmas and schema migrations: the one place that opens the file."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from platformdirs import user_data_dir
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DatabaseError as SQLAlchemyDatabaseError
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from hotline_desk.errors import DatabaseError
+
+ENV_DB = "HOTLINE_DESK_DB"
+BUSY_TIMEOUT_MS = 15_000
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+
+def default_db_path() -> Path:
+    """The database file in the user's data directory (created on first run)."""
+    return Path(user_data_dir("hotline-desk", appauthor=False)) / "hotline-desk.sqlite3"
+
+
+def resolve_db_url(db: str | None) -> str:
+    """``--db`` wins, then ``HOTLINE_DESK_DB``, then the default file; a plain path becomes a SQLite URL."""
+    target = db or os.environ.get(ENV_DB) or str(default_db_path())
+    if "://" in target:
+        return target
+    path = Path(target).expanduser().resolve()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{path}"
+
+
+def _install_sqlite_pragmas(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" hook below issue BEGIN itself, so writers can take the lock up front.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.execute("PRAGMA synchronous = NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # A write transaction that starts as a reader cannot wait for the lock once another station
+        # committed in between (SQLITE_BUSY_SNAPSHOT); BEGIN IMMEDIATE waits politely instead.
+        mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+class Database:
+    """An opened, migrated database: hands out sessions, one per user action."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        self.engine = create_engine(url, future=True)
+        reader: Engine = self.engine
+        if self.is_sqlite:
+            _install_sqlite_pragmas(self.engine)
+            reader = self.engine.execution_options(sqlite_begin="DEFERRED")
+        self._writer = sessionmaker(self.engine, expire_on_commit=False)
+        self._reader = sessionmaker(reader, expire_on_commit=False)
+
+    @property
+    def path(self) -> Path | None:
+        """The SQLite file, or None for a server database."""
+        if not self.is_sqlite:
+            return None
+        return Path(self.url.removeprefix("sqlite:///"))
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A read-write session for one user action: committed on success, rolled back on error."""
+        with self._translate_errors(), self._writer() as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    @contextmanager
+    def reader(self) -> Iterator[Session]:
+        """A read-only session; never takes the write lock."""
+        with self._translate_errors(), self._reader() as session:
+            try:
+                yield session
+            finally:
+                session.rollback()
+
+    @contextmanager
+    def _translate_errors(self) -> Iterator[None]:
+        try:
+            yield
+        except OperationalError as exc:
+            text = str(exc.orig) if exc.orig is not None else str(exc)
+            if "locked" in text or "busy" in text:
+                raise DatabaseError("数据库正被其他工作站占用，请稍后再试。") from exc
+            if "not a database" in text or "malformed" in text:
+                raise DatabaseError("数据库文件已损坏或不是本软件的数据库。") from exc
+            if "disk" in text and "full" in text:
+                raise DatabaseError("磁盘空间已满，无法保存。请清理磁盘后重试。") from exc
+            raise
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def alembic_config(url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def schema_revision(db: Database) -> str | None:
+    """The migration revision the database is at, or None for an empty file."""
+    with db.engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def migrate(db: Database) -> None:
+    """Bring the schema up to the newest revision; an older file keeps all its data."""
+    current = schema_revision(db)
+    head = head_revision()
+    if current == head:
+        return
+    known = {rev.revision for rev in ScriptDirectory.from_config(alembic_config(db.url)).walk_revisions()}
+    if current is not None and current not in known:
+        raise DatabaseError("该数据库由更新版本的本软件创建，请升级软件后再打开。")
+    with db.engine.begin() as conn:
+        cfg = alembic_config(db.url)
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def open_database(db: str | None = None, *, upgrade: bool = True) -> Database:
+    """Open (and create, on first run) the database named by ``--db``, the environment or the default."""
+    database = Database(resolve_db_url(db))
+    try:
+        if upgrade:
+            migrate(database)
+    except (SQLAlchemyDatabaseError, sqlite3.DatabaseError) as exc:
+        database.dispose()
+        detail = str(getattr(exc, "orig", None) or exc)
+        if "not a database" in detail or "malformed" in detail:
+            raise DatabaseError("无法打开数据库：该文件已损坏或不是本软件的数据库。") from exc
+        raise DatabaseError(f"无法打开数据库：{detail}") from exc
+    return database

@@ -1,0 +1,27 @@
+"""SQLAlchemy 2 ORM models for the whole domain; tables only, no sessions opened here."""
+
+from hotline_desk.models.base import Base
+from hotline_desk.models.bulletin import Bulletin
+from hotline_desk.models.case import Case, CaseEvent, CaseNumberCounter, Dispatch, FollowUp
+from hotline_desk.models.reference import AppealType, Category, Channel, Unit
+from hotline_desk.models.scoring import BonusItem
+from hotline_desk.models.system import CalendarDay, ImportBatch, Setting, User
+
+__all__ = [
+    "AppealType",
+    "Base",
+    "BonusItem",
+    "Bulletin",
+    "CalendarDay",
+    "Case",
+    "CaseEvent",
+    "CaseNumberCounter",
+    "Category",
+    "Channel",
+    "Dispatch",
+    "FollowUp",
+    "ImportBatch",
+    "Setting",
+    "Unit",
+    "User",
+]

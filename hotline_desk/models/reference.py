@@ -1,0 +1,58 @@
+"""Reference data the office edits: units, the two-level category tree, appeal types, channels."""
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hotline_desk.models.base import Base
+
+UNIT_GROUPS = ("township", "department")
+UNIT_GROUP_LABELS = {"township": "乡镇街道", "department": "市直单位"}
+
+
+class Unit(Base):
+    """A 承办单位: a township/street office (乡镇街道) or a city department (市直单位)."""
+
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    group: Mapped[str] = mapped_column(String(20), index=True)
+    display_order: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+    pinyin: Mapped[str] = mapped_column(String(100), default="")
+
+
+class Category(Base):
+    """A 问题分类 node; level-1 nodes have no parent, level-2 nodes hang under one."""
+
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), index=True)
+    display_order: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class AppealType(Base):
+    """A 诉求类型 with its time limit for finishing, in working days."""
+
+    __tablename__ = "appeal_types"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50), unique=True)
+    finish_days: Mapped[int] = mapped_column(default=5)
+    display_order: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class Channel(Base):
+    """Where a case came from: the city's own line (本级) or an upper-level platform (上级交办)."""
+
+    __tablename__ = "channels"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    upper: Mapped[bool] = mapped_column(default=False)
+    display_order: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)

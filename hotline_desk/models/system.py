@@ -1,0 +1,60 @@
+"""Users, settings, the working-day calendar and import batches."""
+
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hotline_desk.models.base import Base
+
+ROLES = ("operator", "supervisor", "admin")
+ROLE_LABELS = {"operator": "话务员", "supervisor": "审核员", "admin": "管理员"}
+
+
+class User(Base):
+    """A person who works in the app, with one role."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(60), unique=True)
+    display_name: Mapped[str] = mapped_column(String(60))
+    role: Mapped[str] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(default=True)
+    password_hash: Mapped[str] = mapped_column(String(200), default="")
+
+
+class Setting(Base):
+    """One setting value, stored as JSON text; names and defaults are declared in services.settings."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime | None] = mapped_column()
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class CalendarDay(Base):
+    """An exception to the Monday–Friday week: a holiday (not a workday) or a make-up workday (调休)."""
+
+    __tablename__ = "calendar_days"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    workday: Mapped[bool] = mapped_column()
+    note: Mapped[str] = mapped_column(String(60), default="")
+
+
+class ImportBatch(Base):
+    """One committed import of a workbook: which file, which rows, who."""
+
+    __tablename__ = "import_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    file_name: Mapped[str] = mapped_column(String(260))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    rows: Mapped[int] = mapped_column(default=0)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column()
+    note: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,119 @@
+"""The event store: append one event to a case and rewrite the case's projection from the replayed history."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline_desk.models import Case, CaseEvent, Dispatch, FollowUp
+from hotline_desk.services.history import CaseStatus, EventRecord, apply_event, record_from_row, replay
+
+
+def load_records(session: Session, case_id: int) -> list[EventRecord]:
+    rows = session.execute(
+        select(CaseEvent.seq, CaseEvent.kind, CaseEvent.at, CaseEvent.actor_id, CaseEvent.unit_id,
+               CaseEvent.data, CaseEvent.note)
+        .where(CaseEvent.case_id == case_id)
+        .order_by(CaseEvent.seq)
+    ).all()
+    return [record_from_row(*row) for row in rows]
+
+
+def current_status(session: Session, case_id: int) -> CaseStatus:
+    status = replay(load_records(session, case_id))
+    if status is None:
+        raise ValueError(f"case {case_id} has no history")
+    return status
+
+
+def append_event(
+    session: Session,
+    case: Case,
+    status: CaseStatus | None,
+    kind: str,
+    *,
+    at: datetime,
+    recorded_at: datetime,
+    actor_id: int | None,
+    unit_id: int | None = None,
+    data: dict[str, Any] | None = None,
+    note: str = "",
+    batch_id: int | None = None,
+) -> CaseStatus:
+    """Write one event and bring the case's projection in line with the history it ends."""
+    seq = (status.last_seq if status else 0) + 1
+    payload = data or {}
+    record = EventRecord(seq=seq, kind=kind, at=at, actor_id=actor_id, unit_id=unit_id, data=payload, note=note)
+    new_status = apply_event(status, record)
+    session.add(CaseEvent(
+        case_id=case.id, seq=seq, kind=kind, at=at, recorded_at=recorded_at, actor_id=actor_id,
+        unit_id=unit_id, data=json.dumps(payload, ensure_ascii=False, default=str), note=note,
+        batch_id=batch_id,
+    ))
+    project(session, case, new_status)
+    return new_status
+
+
+def project(session: Session, case: Case, status: CaseStatus) -> None:
+    """Rewrite the case row, its dispatch rows and follow-up rows from ``status``."""
+    main = status.main_dispatch
+    case.state = status.state
+    case.handling = status.handling
+    case.main_unit_id = main.unit_id if main else status.proposed_unit_id
+    case.deadline = main.deadline if main and status.state in ("dispatched", "in_progress") else None
+    case.supervised = status.supervised
+    last = status.last_followup
+    case.followup_result = last.result if last else ""
+    case.finished_at = status.closed_at if status.state == "finished" else None
+    _project_dispatches(session, case.id, status)
+    _project_followups(session, case.id, status)
+
+
+def _project_dispatches(session: Session, case_id: int, status: CaseStatus) -> None:
+    rows = {d.position: d for d in session.scalars(select(Dispatch).where(Dispatch.case_id == case_id))}
+    for d in status.dispatches:
+        row = rows.get(d.position)
+        if row is None:
+            row = Dispatch(case_id=case_id, position=d.position)
+            session.add(row)
+        row.round = d.round
+        row.unit_id = d.unit_id
+        row.role = d.role
+        row.status = d.status
+        row.dispatched_at = d.dispatched_at
+        row.approved_by = d.approved_by
+        row.sign_deadline = d.sign_deadline
+        row.deadline = d.deadline
+        row.signed_at = d.signed_at
+        row.replied_at = d.replied_at
+        row.finished_at = d.finished_at
+        row.result = d.result
+        row.reply_text = d.reply_text
+        row.handler = d.handler
+        row.handler_phone = d.handler_phone
+        row.return_requested_at = d.return_requested_at
+        row.return_reason = d.return_reason
+        row.extension_requested_days = d.extension_requested_days
+        row.extension_reason = d.extension_reason
+        row.extension_granted_days = d.extension_granted_days
+
+
+def _project_followups(session: Session, case_id: int, status: CaseStatus) -> None:
+    rows = {f.position: f for f in session.scalars(select(FollowUp).where(FollowUp.case_id == case_id))}
+    for f in status.followups:
+        row = rows.get(f.position)
+        if row is None:
+            row = FollowUp(case_id=case_id, position=f.position)
+            session.add(row)
+        row.unit_id = f.unit_id
+        row.at = f.at
+        row.by_id = f.by_id
+        row.result = f.result
+        row.review = f.review
+        row.reviewed_at = f.reviewed_at
+        row.reviewed_by = f.reviewed_by
+        row.note = f.note

@@ -1,0 +1,79 @@
+"""The schema is made and upgraded by migrations applied on open; the result matches the models."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from hotline_desk.db import head_revision, open_database, schema_revision
+from hotline_desk.errors import DatabaseError
+from hotline_desk.models import Base
+from hotline_desk.services import reference
+
+
+def test_empty_file_is_migrated_to_head_and_matches_models(tmp_path: Path) -> None:
+    db = open_database(str(tmp_path / "new.sqlite3"))
+    try:
+        assert schema_revision(db) == head_revision()
+        with db.engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        assert diff == []
+    finally:
+        db.dispose()
+
+
+def test_pragmas_are_set_on_every_connection(tmp_path: Path) -> None:
+    db = open_database(str(tmp_path / "p.sqlite3"))
+    try:
+        with db.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 15000
+    finally:
+        db.dispose()
+
+
+def test_reopening_keeps_data(tmp_path: Path) -> None:
+    path = str(tmp_path / "keep.sqlite3")
+    db = open_database(path)
+    with db.session() as s:
+        reference.load_defaults(s)
+    db.dispose()
+    again = open_database(path)
+    try:
+        with again.reader() as s:
+            assert len(reference.list_units(s)) == 43
+    finally:
+        again.dispose()
+
+
+def test_file_from_a_newer_version_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "newer.sqlite3"
+    open_database(str(path)).dispose()
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = 'zz_future'")
+    with pytest.raises(DatabaseError, match="更新版本"):
+        open_database(str(path))
+
+
+def test_a_file_that_is_not_a_database_gives_a_clear_message(tmp_path: Path) -> None:
+    path = tmp_path / "notes.sqlite3"
+    path.write_bytes(b"this is a text file, not a database" * 100)
+    with pytest.raises(DatabaseError, match=r"无法打开数据库|不是本软件的数据库"):
+        open_database(str(path))
+    assert path.read_bytes().startswith(b"this is a text file")
+
+
+def test_env_variable_selects_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "from-env" / "office.sqlite3"
+    monkeypatch.setenv("HOTLINE_DESK_DB", str(target))
+    db = open_database(None)
+    try:
+        assert db.path == target.resolve()
+        assert target.exists()
+    finally:
+        db.dispose()

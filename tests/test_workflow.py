@@ -1,0 +1,430 @@
+"""Every workflow transition of domain.md §3, and every refusal: refused steps write nothing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from hotline_desk.db import Database
+from hotline_desk.errors import PermissionDenied, TransitionError, ValidationError
+from hotline_desk.models import Case, CaseEvent, Dispatch, FollowUp
+from hotline_desk.services import workflow as wf
+from hotline_desk.services.calendar import WorkCalendar, set_calendar_day
+from hotline_desk.services.cases import case_view, register_case
+from tests.conftest import FakeClock, People
+from tests.helpers import draft, unit_id
+
+
+def _register(db: Database, people: People, clock: FakeClock, **overrides: object) -> int:
+    with db.session() as s:
+        return register_case(s, people.operator, draft(s, **overrides), clock=clock).id
+
+
+def _state(db: Database, case_id: int) -> str:
+    with db.reader() as s:
+        return case_view(s, case_id).state
+
+
+def _event_count(db: Database, case_id: int) -> int:
+    with db.reader() as s:
+        return s.scalar(select(func.count()).select_from(CaseEvent).where(CaseEvent.case_id == case_id)) or 0
+
+
+def _to_dispatched(db: Database, people: People, clock: FakeClock, **overrides: object) -> int:
+    case_id = _register(db, people, clock, **overrides)
+    clock.advance(minutes=30)
+    with db.session() as s:
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+    return case_id
+
+
+def _to_in_progress(db: Database, people: People, clock: FakeClock) -> int:
+    case_id = _to_dispatched(db, people, clock)
+    clock.advance(hours=2)
+    with db.session() as s:
+        wf.sign(s, people.operator, case_id, clock=clock)
+    return case_id
+
+
+def _to_pending_followup(db: Database, people: People, clock: FakeClock) -> int:
+    case_id = _to_in_progress(db, people, clock)
+    clock.advance(days=1)
+    with db.session() as s:
+        wf.reply(s, people.operator, case_id, wf.Reply(text="已加装二次加压泵，供水恢复", result="已解决"), clock=clock)
+    return case_id
+
+
+def _refused(db: Database, case_id: int, error: type[Exception], match: str, call: object) -> None:
+    """The call is refused with a Chinese message and the case's history is unchanged."""
+    before_events, before_state = _event_count(db, case_id), _state(db, case_id)
+    with pytest.raises(error, match=match), db.session() as s:
+        call(s)  # type: ignore[operator]
+    assert _event_count(db, case_id) == before_events
+    assert _state(db, case_id) == before_state
+
+
+def test_register_with_coordinate_waits_for_followup_then_finishes(db: Database, people: People,
+                                                                    clock: FakeClock) -> None:
+    case_id = _register(db, people, clock, handling="coordinate", answer="已告知办理地点和所需材料", unit_id=None)
+    with db.reader() as s:
+        view = case_view(s, case_id)
+    assert view.number == "RZ2207-00001"
+    assert [e.kind for e in view.events] == ["register", "coordinate"]
+    assert view.state_label == "待回访"
+    clock.advance(hours=3)
+    with db.session() as s:
+        done = wf.follow_up(s, people.operator2, case_id, "satisfied", "群众表示满意", clock=clock)
+    assert done.state_label == "已办结"
+    assert done.followup_result == "satisfied"
+
+
+def test_register_only_then_coordinate(db: Database, people: People, clock: FakeClock) -> None:
+    case_id = _register(db, people, clock, handling="", unit_id=None)
+    assert _state(db, case_id) == "registered"
+    with db.session() as s:
+        assert wf.coordinate(s, people.operator, case_id, "电话答复政策", clock=clock).state == "pending_followup"
+
+
+def test_full_dispatch_path(db: Database, people: People, clock: FakeClock) -> None:
+    case_id = _register(db, people, clock)
+    assert _state(db, case_id) == "proposed"
+    clock.advance(minutes=20)
+    with db.session() as s:
+        view = wf.approve(s, people.supervisor, case_id, clock=clock)
+    assert view.state_label == "已交办"
+    assert view.unit == "自来水公司"
+    # 问题处理类: 5 working days from Tuesday 09:20 is the next Tuesday 09:20.
+    assert view.deadline == datetime(2022, 7, 12, 9, 20)
+    clock.advance(hours=1)
+    with db.session() as s:
+        assert wf.sign(s, people.operator, case_id, clock=clock).state_label == "办理中"
+    clock.advance(days=1)
+    with db.session() as s:
+        view = wf.reply(s, people.operator, case_id, wf.Reply(text="已维修", result="已解决", handler="王工",
+                                                              handler_phone="0375-6012345"), clock=clock)
+    assert view.state_label == "待回访"
+    clock.advance(hours=2)
+    with db.session() as s:
+        view = wf.follow_up(s, people.operator2, case_id, "basic", clock=clock)
+    assert view.state_label == "已办结"
+    with db.reader() as s:
+        row = s.scalars(select(Dispatch).where(Dispatch.case_id == case_id)).one()
+        assert (row.status, row.handler, row.signed_at) == ("replied", "王工", datetime(2022, 7, 5, 10, 20))
+    assert [e.kind for e in view.events] == ["register", "propose", "approve", "sign", "reply", "followup"]
+    assert all(e.actor for e in view.events)
+
+
+def test_reject_returns_to_registered_and_can_be_proposed_again(db: Database, people: People,
+                                                                clock: FakeClock) -> None:
+    case_id = _register(db, people, clock)
+    with db.session() as s:
+        view = wf.reject(s, people.supervisor, case_id, "应由所属街道办理", clock=clock)
+    assert view.state_label == "登记"
+    assert view.events[-1].note == "应由所属街道办理"
+    with db.session() as s:
+        view = wf.propose(s, people.operator, case_id, unit_id(s, "煤山街道"), clock=clock)
+        view = wf.approve(s, people.supervisor, case_id, clock=clock)
+    assert view.unit == "煤山街道"
+
+
+def test_approve_with_changed_unit_and_assist(db: Database, people: People, clock: FakeClock) -> None:
+    case_id = _register(db, people, clock)
+    with db.session() as s:
+        city = unit_id(s, "城市管理局")
+        water = unit_id(s, "自来水公司")
+        view = wf.approve(s, people.supervisor, case_id, unit_id=city, assist_ids=(water,), clock=clock)
+        rows = s.scalars(select(Dispatch).where(Dispatch.case_id == case_id).order_by(Dispatch.position)).all()
+    assert view.unit == "城市管理局"
+    assert [(r.unit_id, r.role) for r in rows] == [(city, "main"), (water, "assist")]
+
+
+def test_assist_unit_sign_does_not_move_state_but_main_does(db: Database, people: People, clock: FakeClock) -> None:
+    case_id = _register(db, people, clock)
+    with db.session() as s:
+        water, city = unit_id(s, "自来水公司"), unit_id(s, "城市管理局")
+        wf.approve(s, people.supervisor, case_id, assist_ids=(city,), clock=clock)
+        assert wf.sign(s, people.operator, case_id, unit_id=city, clock=clock).state == "dispatched"
+        assert wf.sign(s, people.operator, case_id, unit_id=water, clock=clock).state == "in_progress"
+
+
+def test_return_accepted_goes_back_to_proposed_with_new_unit(db: Database, people: People, clock: FakeClock) -> None:
+    case_id = _to_dispatched(db, people, clock)
+    clock.advance(hours=3)
+    with db.session() as s:
+        view = wf.request_return(s, people.operator, case_id, "供水设施属小区物业管理", clock=clock)
+        assert view.state_label == "已交办"
+        street = unit_id(s, "煤山街道")
+        view = wf.rule_return(s, people.supervisor, case_id, True, new_unit_id=street, clock=clock)
+        assert view.state_label == "拟交办"
+        view = wf.approve(s, people.supervisor, case_id, clock=clock)
+        returned = s.scalars(select(Dispatch).where(Dispatch.case_id == case_id).order_by(Dispatch.position)).all()
+    assert view.unit == "煤山街道"
+    assert [r.status for r in returned] == ["returned", "dispatched"]
+
+
+def test_return_declined_stays_with_unit(db: Database, people: People, clock: FakeClock) -> None:
+    case_id = _to_in_progress(db, people, clock)
+    with db.session() as s:
+        wf.request_return(s, people.operator, case_id, "不属于我单位职责", clock=clock)
+        view = wf.rule_return(s, people.supervisor, case_id, False, note="属于供水设施维护职责", clock=clock)
+    assert view.state_label == "办理中"
+    assert view.unit == "自来水公司"
+
+
+def test_return_after_two_working_days_is_refused(db: Database, people: People, clock: FakeClock) -> None:
+    case_id = _to_dispatched(db, people, clock)  # dispatched Tuesday 09:30
+    clock.set(datetime(2022, 7, 7, 9, 31))  # Thursday, just past two working days
+    _refused(db, case_id, TransitionError, "2个工作日内",
+             lambda s: wf.request_return(s, people.operator, case_id, "不属于职责", clock=clock))
+
+
+def test_return_limit_counts_working_days_across_a_weekend(db: Database, people: People, clock: FakeClock) -> None:
+    clock.set(datetime(2022, 7, 8, 9, 0))  # Friday
+    case_id = _to_dispatched(db, people, clock)
+    clock.set(datetime(2022, 7, 12, 9, 0))  # Tuesday: Saturday and Sunday do not count
+    with db.session() as s:
+        assert wf.request_return(s, people.operator, case_id, "不属于职责", clock=clock).events[-1].kind == \
+            "return_request"
+
+
+def test_extension_moves_deadline_by_working_days_with_holiday(db: Database, people: People,
+                                                                clock: FakeClock) -> None:
+    case_id = _to_in_progress(db, people, clock)  # deadline Tuesday 12 July 09:30
+    with db.session() as s:
+        set_calendar_day(s, datetime(2022, 7, 13).date(), False, "测试假日")
+    with db.session() as s:
+        wf.request_extension(s, people.operator, case_id, 3, "需协调施工队", clock=clock)
+        view = wf.rule_extension(s, people.supervisor, case_id, True, clock=clock)
+    # 3 working days after Tue 12th, skipping the holiday on Wed 13th: Thu, Fri, Mon.
+    assert view.deadline == datetime(2022, 7, 18, 9, 30)
+
+
+def test_extension_partly_granted_and_declined(db: Database, people: People, clock: FakeClock) -> None:
+    case_id = _to_in_progress(db, people, clock)
+    with db.session() as s:
+        wf.request_extension(s, people.operator, case_id, 5, "需协调", clock=clock)
+        view = wf.rule_extension(s, people.supervisor, case_id, True, days=2, clock=clock)
+        assert view.deadline == datetime(2022, 7, 14, 9, 30)
+        wf.request_extension(s, people.operator, case_id, 2, "仍需协调", clock=clock)
+        view = wf.rule_extension(s, people.supervisor, case_id, False, note="期限已足够", clock=clock)
+    assert view.deadline == datetime(2022, 7, 14, 9, 30)
+    assert view.events[-1].kind == "extension_decline"
+
+
+def test_extension_refusals(db: Database, people: People, clock: FakeClock) -> None:
+    case_id = _to_in_progress(db, people, clock)
+    _refused(db, case_id, ValidationError, "1至10个工作日",
+             lambda s: wf.request_extension(s, people.operator, case_id, 11, "太久", clock=clock))
+    _refused(db, case_id, ValidationError, "延期理由",
+             lambda s: wf.request_extension(s, people.operator, case_id, 2, " ", clock=clock))
+    _refused(db, case_id, TransitionError, "没有待审批的延期申请",
+             lambda s: wf.rule_extension(s, people.supervisor, case_id, True, clock=clock))
+    with db.session() as s:
+        wf.request_extension(s, people.operator, case_id, 8, "需协调", clock=clock)
+    _refused(db, case_id, TransitionError, "正在审批中",
+             lambda s: wf.request_extension(s, people.operator, case_id, 1, "再延", clock=clock))
+    with db.session() as s:
+        wf.rule_extension(s, people.supervisor, case_id, True, clock=clock)
+    _refused(db, case_id, ValidationError, "最多还能延期2个工作日",
+             lambda s: wf.request_extension(s, people.operator, case_id, 3, "再延", clock=clock))
+    clock.set(datetime(2022, 8, 1, 9, 0))  # past the extended deadline
+    _refused(db, case_id, TransitionError, "已超期",
+             lambda s: wf.request_extension(s, people.operator, case_id, 1, "再延", clock=clock))
+
+
+def test_supervise_flags_without_changing_state(db: Database, people: People, clock: FakeClock) -> None:
+    case_id = _to_in_progress(db, people, clock)
+    with db.session() as s:
+        view = wf.supervise(s, people.supervisor, case_id, "临期督办", clock=clock)
+    assert (view.state_label, view.supervised) == ("办理中", True)
+    _refused(db, case_id, TransitionError, "已在督办中",
+             lambda s: wf.supervise(s, people.supervisor, case_id, clock=clock))
+
+
+def test_dissatisfied_then_review_not_at_fault_finishes(db: Database, people: People, clock: FakeClock) -> None:
+    case_id = _to_pending_followup(db, people, clock)
+    with db.session() as s:
+        assert wf.follow_up(s, people.operator, case_id, "dissatisfied", clock=clock).state_label == "待甄别"
+        view = wf.review(s, people.supervisor, case_id, False, "诉求超出政策范围", clock=clock)
+        row = s.scalars(select(FollowUp).where(FollowUp.case_id == case_id)).one()
+    assert view.state_label == "已办结"
+    assert (row.result, row.review) == ("dissatisfied", "not_fault")
+
+
+def test_review_at_fault_redispatches_to_same_unit(db: Database, people: People, clock: FakeClock) -> None:
+    case_id = _to_pending_followup(db, people, clock)
+    with db.session() as s:
+        wf.follow_up(s, people.operator, case_id, "dissatisfied", clock=clock)
+        view = wf.review(s, people.supervisor, case_id, True, "未实际解决", clock=clock)
+        rows = s.scalars(select(Dispatch).where(Dispatch.case_id == case_id).order_by(Dispatch.position)).all()
+    assert (view.state_label, view.unit) == ("已交办", "自来水公司")
+    assert [(r.round, r.status) for r in rows] == [(1, "closed"), (2, "dispatched")]
+    with db.session() as s:
+        wf.sign(s, people.operator, case_id, clock=clock)
+        wf.reply(s, people.operator, case_id, wf.Reply(text="已彻底修复"), clock=clock)
+        assert wf.follow_up(s, people.operator, case_id, "satisfied", clock=clock).state_label == "已办结"
+
+
+def test_review_at_fault_on_coordinated_case_goes_back_to_operator(db: Database, people: People,
+                                                                   clock: FakeClock) -> None:
+    case_id = _register(db, people, clock, handling="coordinate", answer="已答复", unit_id=None)
+    with db.session() as s:
+        wf.follow_up(s, people.operator, case_id, "dissatisfied", clock=clock)
+        assert wf.review(s, people.supervisor, case_id, True, "答复不准确", clock=clock).state_label == "登记"
+
+
+def test_three_unreachable_followups_finish_as_not_followed_up(db: Database, people: People,
+                                                               clock: FakeClock) -> None:
+    case_id = _to_pending_followup(db, people, clock)
+    with db.session() as s:
+        assert wf.follow_up(s, people.operator, case_id, "unreachable", clock=clock).state_label == "待回访"
+        assert wf.follow_up(s, people.operator, case_id, "unreachable", clock=clock).state_label == "待回访"
+        view = wf.follow_up(s, people.operator, case_id, "unreachable", clock=clock)
+    assert view.state_label == "已办结"
+    assert "未回访" in view.events[-1].details
+
+
+def test_number_is_per_month_and_sequential(db: Database, people: People, clock: FakeClock) -> None:
+    first = _register(db, people, clock)
+    second = _register(db, people, clock)
+    clock.set(datetime(2022, 8, 1, 8, 0))
+    third = _register(db, people, clock)
+    with db.reader() as s:
+        numbers = [case_view(s, i).number for i in (first, second, third)]
+    assert numbers == ["RZ2207-00001", "RZ2207-00002", "RZ2208-00001"]
+
+
+# --- refusals ---------------------------------------------------------------------------------------------
+
+def test_operator_cannot_approve(db: Database, people: People, clock: FakeClock) -> None:
+    case_id = _register(db, people, clock)
+    _refused(db, case_id, PermissionDenied, "无权审核交办",
+             lambda s: wf.approve(s, people.operator2, case_id, clock=clock))
+
+
+def test_operator_cannot_rule_review_or_supervise(db: Database, people: People, clock: FakeClock) -> None:
+    case_id = _to_in_progress(db, people, clock)
+    with db.session() as s:
+        wf.request_return(s, people.operator, case_id, "不属于职责", clock=clock)
+    for call in (
+        lambda s: wf.rule_return(s, people.operator, case_id, True, clock=clock),
+        lambda s: wf.supervise(s, people.operator, case_id, clock=clock),
+        lambda s: wf.reject(s, people.operator, case_id, "x", clock=clock),
+    ):
+        _refused(db, case_id, PermissionDenied, "无权", call)
+
+
+def test_cannot_approve_own_proposal(db: Database, people: People, clock: FakeClock) -> None:
+    with db.session() as s:
+        case_id = register_case(s, people.supervisor, draft(s), clock=clock).id
+    _refused(db, case_id, TransitionError, "不能审核自己提出的交办",
+             lambda s: wf.approve(s, people.supervisor, case_id, clock=clock))
+    with db.session() as s:
+        assert wf.approve(s, people.supervisor2, case_id, clock=clock).state == "dispatched"
+
+
+def test_sign_undispatched_case_is_refused(db: Database, people: People, clock: FakeClock) -> None:
+    case_id = _register(db, people, clock)
+    _refused(db, case_id, TransitionError, "当前为“拟交办”，不能签收",
+             lambda s: wf.sign(s, people.operator, case_id, clock=clock))
+
+
+def test_sign_twice_and_by_undispatched_unit_refused(db: Database, people: People, clock: FakeClock) -> None:
+    case_id = _to_in_progress(db, people, clock)
+    _refused(db, case_id, TransitionError, "已于.*签收", lambda s: wf.sign(s, people.operator, case_id, clock=clock))
+    _refused(db, case_id, TransitionError, "没有交办给公安局",
+             lambda s: wf.sign(s, people.operator, case_id, unit_id=unit_id(s, "公安局"), clock=clock))
+
+
+def test_reply_before_sign_and_after_finish_refused(db: Database, people: People, clock: FakeClock) -> None:
+    case_id = _to_dispatched(db, people, clock)
+    _refused(db, case_id, TransitionError, "尚未签收",
+             lambda s: wf.reply(s, people.operator, case_id, wf.Reply(text="已办"), clock=clock))
+    with db.session() as s:
+        wf.sign(s, people.operator, case_id, clock=clock)
+    _refused(db, case_id, ValidationError, "回复内容",
+             lambda s: wf.reply(s, people.operator, case_id, wf.Reply(text=""), clock=clock))
+    with db.session() as s:
+        wf.reply(s, people.operator, case_id, wf.Reply(text="已办"), clock=clock)
+        wf.follow_up(s, people.operator, case_id, "satisfied", clock=clock)
+    _refused(db, case_id, TransitionError, "当前为“已办结”，不能回复",
+             lambda s: wf.reply(s, people.operator, case_id, wf.Reply(text="再办"), clock=clock))
+
+
+def test_reply_finish_time_must_be_sane(db: Database, people: People, clock: FakeClock) -> None:
+    case_id = _to_in_progress(db, people, clock)
+    bad = wf.Reply(text="已办", finished_at=datetime(2022, 7, 1, 8, 0))
+    _refused(db, case_id, ValidationError, "办结时间",
+             lambda s: wf.reply(s, people.operator, case_id, bad, clock=clock))
+
+
+def test_followup_only_when_pending_and_with_known_result(db: Database, people: People, clock: FakeClock) -> None:
+    case_id = _to_in_progress(db, people, clock)
+    _refused(db, case_id, TransitionError, "不能回访",
+             lambda s: wf.follow_up(s, people.operator, case_id, "satisfied", clock=clock))
+    case_id = _to_pending_followup(db, people, clock)
+    _refused(db, case_id, ValidationError, "回访结果只能是",
+             lambda s: wf.follow_up(s, people.operator, case_id, "happy", clock=clock))
+
+
+def test_review_needs_dissatisfied_followup(db: Database, people: People, clock: FakeClock) -> None:
+    case_id = _to_pending_followup(db, people, clock)
+    _refused(db, case_id, TransitionError, "不能甄别",
+             lambda s: wf.review(s, people.supervisor, case_id, False, "x", clock=clock))
+
+
+def test_rule_return_without_request_and_self_redirect_refused(db: Database, people: People,
+                                                               clock: FakeClock) -> None:
+    case_id = _to_dispatched(db, people, clock)
+    _refused(db, case_id, TransitionError, "没有待审批的退单申请",
+             lambda s: wf.rule_return(s, people.supervisor, case_id, True, clock=clock))
+    with db.session() as s:
+        wf.request_return(s, people.operator, case_id, "不属于职责", clock=clock)
+    _refused(db, case_id, ValidationError, "改派单位不能是申请退单的单位",
+             lambda s: wf.rule_return(s, people.supervisor, case_id, True,
+                                      new_unit_id=unit_id(s, "自来水公司"), clock=clock))
+    _refused(db, case_id, TransitionError, "正在审批中",
+             lambda s: wf.request_return(s, people.operator, case_id, "再次申请", clock=clock))
+
+
+def test_backdated_or_future_times_refused(db: Database, people: People, clock: FakeClock) -> None:
+    case_id = _to_dispatched(db, people, clock)
+    _refused(db, case_id, ValidationError, "早于上一步",
+             lambda s: wf.sign(s, people.operator, case_id, at=datetime(2022, 7, 1), clock=clock))
+    _refused(db, case_id, ValidationError, "晚于现在",
+             lambda s: wf.sign(s, people.operator, case_id, at=datetime(2022, 7, 9), clock=clock))
+
+
+def test_invalid_draft_reports_every_field_and_writes_nothing(db: Database, people: People,
+                                                              clock: FakeClock) -> None:
+    with db.session() as s:
+        bad = draft(s, content=" ", phone="abc", category_id=None, unit_id=None)
+    with pytest.raises(ValidationError) as info, db.session() as s:
+        register_case(s, people.operator, bad, clock=clock)
+    fields = {f for f, _ in info.value.errors}
+    assert fields == {"content", "phone", "category_id", "unit_id"}
+    with db.reader() as s:
+        assert s.scalar(select(func.count()).select_from(Case)) == 0
+
+
+def test_calendar_make_up_workday_counts(db: Database) -> None:
+    with db.session() as s:
+        set_calendar_day(s, datetime(2022, 10, 8).date(), True, "国庆调休")
+        for day in range(3, 8):
+            set_calendar_day(s, datetime(2022, 10, day).date(), False, "国庆节")
+    with db.reader() as s:
+        cal = WorkCalendar.load(s)
+    # Friday 30 Sep + 1 working day: the holiday week is skipped, Saturday 8 Oct is a make-up workday.
+    assert cal.add_working_days(datetime(2022, 9, 30, 10, 0), 1) == datetime(2022, 10, 8, 10, 0)
+    assert cal.add_working_days(datetime(2022, 10, 8, 10, 0), -1) == datetime(2022, 9, 30, 10, 0)
+    assert cal.working_days_between(datetime(2022, 9, 30, 10, 0), datetime(2022, 10, 10, 10, 0)) == 2
+
+
+def test_deadline_flags(db: Database) -> None:
+    cal = WorkCalendar()
+    deadline = datetime(2022, 7, 12, 9, 0)
+    assert wf.deadline_flag(deadline, datetime(2022, 7, 8, 9, 0), cal) == ""
+    assert wf.deadline_flag(deadline, datetime(2022, 7, 11, 10, 0), cal) == "near"
+    assert wf.deadline_flag(deadline, datetime(2022, 7, 12, 9, 1), cal) == "overdue"
