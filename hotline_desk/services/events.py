@@ -10,7 +10,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline_desk.models import Case, CaseEvent, Dispatch, FollowUp
-from hotline_desk.services.history import CaseStatus, EventRecord, apply_event, record_from_row, replay
+from hotline_desk.services.history import (
+    CaseStatus,
+    DispatchStatus,
+    EventRecord,
+    FollowUpStatus,
+    apply_event,
+    record_from_row,
+    replay,
+)
 
 
 def load_records(session: Session, case_id: int) -> list[EventRecord]:
@@ -54,12 +62,12 @@ def append_event(
         unit_id=unit_id, data=json.dumps(payload, ensure_ascii=False, default=str), note=note,
         batch_id=batch_id,
     ))
-    project(session, case, new_status)
+    project(session, case, new_status, status)
     return new_status
 
 
-def project(session: Session, case: Case, status: CaseStatus) -> None:
-    """Rewrite the case row, its dispatch rows and follow-up rows from ``status``."""
+def project(session: Session, case: Case, status: CaseStatus, before: CaseStatus | None = None) -> None:
+    """Rewrite the case row, and the dispatch and follow-up rows that differ from ``before``, from ``status``."""
     main = status.main_dispatch
     case.state = status.state
     case.handling = status.handling
@@ -69,13 +77,19 @@ def project(session: Session, case: Case, status: CaseStatus) -> None:
     last = status.last_followup
     case.followup_result = last.result if last else ""
     case.finished_at = status.closed_at if status.state == "finished" else None
-    _project_dispatches(session, case.id, status)
-    _project_followups(session, case.id, status)
+    old_dispatches = before.dispatches if before else ()
+    old_followups = before.followups if before else ()
+    changed_d = [d for d in status.dispatches if d not in old_dispatches]
+    changed_f = [f for f in status.followups if f not in old_followups]
+    if changed_d:
+        _project_dispatches(session, case.id, changed_d)
+    if changed_f:
+        _project_followups(session, case.id, changed_f)
 
 
-def _project_dispatches(session: Session, case_id: int, status: CaseStatus) -> None:
+def _project_dispatches(session: Session, case_id: int, changed: list[DispatchStatus]) -> None:
     rows = {d.position: d for d in session.scalars(select(Dispatch).where(Dispatch.case_id == case_id))}
-    for d in status.dispatches:
+    for d in changed:
         row = rows.get(d.position)
         if row is None:
             row = Dispatch(case_id=case_id, position=d.position)
@@ -102,9 +116,9 @@ def _project_dispatches(session: Session, case_id: int, status: CaseStatus) -> N
         row.extension_granted_days = d.extension_granted_days
 
 
-def _project_followups(session: Session, case_id: int, status: CaseStatus) -> None:
+def _project_followups(session: Session, case_id: int, changed: list[FollowUpStatus]) -> None:
     rows = {f.position: f for f in session.scalars(select(FollowUp).where(FollowUp.case_id == case_id))}
-    for f in status.followups:
+    for f in changed:
         row = rows.get(f.position)
         if row is None:
             row = FollowUp(case_id=case_id, position=f.position)
