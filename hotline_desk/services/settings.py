@@ -34,6 +34,30 @@ _DEFS: list[SettingDef] = [
     SettingDef("limits.followup_days", int, 2, "回访时限（工作日）"),
     SettingDef("limits.near_deadline_days", int, 1, "临期提醒（工作日）"),
     SettingDef("limits.followup_max_attempts", int, 3, "回访无法接通次数上限"),
+    # Scoring rules (考核规则): a JSON object; see services.rules.ScoringRules for its fields.
+    SettingDef("scoring.rules", dict, {}, "考核评分规则"),
+    # Bulletin template (简报模板).
+    SettingDef("bulletin.masthead", str, "民呼必应工作简报", "报头"),
+    SettingDef("bulletin.issuer", str, "汝州市人民政府办公室", "编发单位"),
+    SettingDef("bulletin.office_title", str, "汝州市12345民呼必应热线", "标题第一行"),
+    SettingDef("bulletin.title", str, "{month_cn}份工作简报", "标题第二行（{month_cn}为月份）"),
+    SettingDef("bulletin.hotline_name", str, "汝州市12345政务服务便民热线", "导语中的热线名称"),
+    SettingDef("bulletin.section_handling", str, "办理情况", "第一部分标题"),
+    SettingDef("bulletin.section_analysis", str, "数据分析", "第二部分标题"),
+    SettingDef("bulletin.table_appeal_types", str, "诉求类型统计表", "诉求类型表标题"),
+    SettingDef("bulletin.table_hot_topics", str, "十大热点问题统计表", "热点问题表标题"),
+    SettingDef("bulletin.attachment_township", str, "{month_cn}份乡镇街道考核评分表", "附件1标题"),
+    SettingDef("bulletin.attachment_department", str, "{month_cn}份市直单位考核评分表", "附件2标题"),
+    SettingDef("bulletin.publication_note", str, "（本简报在汝州市人民政府网站予以公开）", "公开说明"),
+    SettingDef("bulletin.rate_decimals", int, 0, "办结率、满意率小数位数", (0, 1, 2)),
+    SettingDef("bulletin.share_decimals", int, 1, "统计表占比小数位数", (0, 1, 2)),
+    SettingDef("bulletin.table_scope", str, "local", "统计表计入范围（local=本级，all=本级+上级）", ("local", "all")),
+    SettingDef("bulletin.hot_topic_size", int, 10, "热点问题表行数"),
+    SettingDef("bulletin.hot_total_mode", str, "true", "热点合计占比（true=真实占比，sum=各行四舍五入之和）",
+               ("true", "sum")),
+    SettingDef("bulletin.charts", bool, False, "简报中加入统计图"),
+    SettingDef("bulletin.last_total_issue", int, 0, "启用本软件前最后一期的总期号"),
+    SettingDef("bulletin.font_dir", str, "", "简报字体目录（放 simfang.ttf、simhei.ttf 等，优先使用）"),
 ]
 
 SETTING_DEFS: dict[str, SettingDef] = {d.key: d for d in _DEFS}
