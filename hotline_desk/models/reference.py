@@ -56,3 +56,5 @@ class Channel(Base):
     upper: Mapped[bool] = mapped_column(default=False)
     display_order: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
+    # How the bulletin names this channel's cases: 交办事项 for platforms, 留言 for message boards.
+    bulletin_noun: Mapped[str] = mapped_column(String(20), default="交办事项", server_default="交办事项")

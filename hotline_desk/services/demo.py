@@ -385,7 +385,7 @@ def _bonus(session: Session, month: str, staff: dict[str, list[Actor]], units: d
 def _bulletin_draft(session: Session, month: str, admin: Actor) -> None:
     """The demo issue's editorial parts: call volume, unit remarks and narrative (sample wording)."""
     set_setting(session, "bulletin.last_total_issue", 261, user_id=admin.id, at=month_end(month))
-    year, mon = parse_month(month)
+    _year, mon = parse_month(month)
     existing = session.scalar(select(Bulletin).where(Bulletin.month == month))
     if existing is not None:
         return
@@ -408,4 +408,3 @@ def _bulletin_draft(session: Session, month: str, admin: Actor) -> None:
         sections=json.dumps(sections, ensure_ascii=False), typical_cases=json.dumps(typical, ensure_ascii=False),
         status="draft", cutoff=month_end(month), updated_at=month_end(month),
     ))
-    _ = year

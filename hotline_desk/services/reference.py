@@ -57,7 +57,7 @@ def load_defaults(session: Session) -> InitSummary:
         {"name": n, "finish_days": d, "display_order": i} for i, (n, d) in enumerate(ref.APPEAL_TYPES, 1)
     ])
     chans = [{"name": n, "upper": False} for n in ref.LOCAL_CHANNELS]
-    chans += [{"name": n, "upper": True} for n in ref.UPPER_CHANNELS]
+    chans += [{"name": n, "upper": True, "bulletin_noun": noun} for n, noun in ref.UPPER_CHANNELS]
     channels = _add_named(session, Channel, [dict(c, display_order=i) for i, c in enumerate(chans, 1)])
     categories = _add_categories(session)
     session.flush()

@@ -17,7 +17,9 @@ DEPARTMENTS = (
 APPEAL_TYPES = (("咨询类", 3), ("问题处理类", 5), ("投诉举报类", 10), ("建议类", 5), ("其它", 5))
 
 LOCAL_CHANNELS = ("12345热线电话",)
-UPPER_CHANNELS = ("平顶山市“民呼必应”平台", "平观新闻APP", "国家政务服务平台", "河南省政务服务平台")
+# name, how the bulletin names its cases
+UPPER_CHANNELS = (("平顶山市“民呼必应”平台", "交办事项"), ("平观新闻APP", "留言"), ("国家政务服务平台", "留言"),
+                  ("河南省政务服务平台", "留言"))
 
 CATEGORY_TREE: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("疾病控制", ("疫情防控", "疫苗接种", "传染病防治", "核酸检测")),

@@ -74,7 +74,7 @@ class MonthStatistics:
     coordinate: GroupStats
     dispatch: GroupStats
     upper: GroupStats
-    upper_channels: tuple[tuple[str, int], ...]
+    upper_channels: tuple[tuple[str, str, int], ...]  # name, how the bulletin names its cases, count
     appeal_types: ShareTable
     hot_topics: ShareTable
     table_base: int
@@ -133,12 +133,17 @@ def month_statistics(session: Session, month: str, as_of: datetime, options: Sta
     upper = [c for c in cases if c.source == "upper"]
     coordinate = [c for c in local if c.status.handling == "coordinate"]
     dispatch = [c for c in local if c.status.handling == "dispatch"]
-    channel_names = {r[0]: r[1] for r in session.execute(select(Channel.id, Channel.name))}
-    channel_order = {r[0]: r[1] for r in session.execute(select(Channel.id, Channel.display_order))}
+    known = {r.id: r for r in session.execute(select(Channel.id, Channel.name, Channel.bulletin_noun,
+                                                           Channel.display_order))}
     per_channel = Counter(c.channel_id for c in upper)
+
+    def channel_key(item: tuple[int | None, int]) -> tuple[int, int]:
+        row = known.get(item[0] or 0)
+        return (row.display_order if row else 999, -item[1])
+
     channels = tuple(
-        (channel_names.get(cid or 0, "其他平台"), n)
-        for cid, n in sorted(per_channel.items(), key=lambda kv: (channel_order.get(kv[0] or 0, 999), -kv[1]))
+        (known[cid].name, known[cid].bulletin_noun, n) if cid in known else ("其他平台", "交办事项", n)
+        for cid, n in sorted(per_channel.items(), key=channel_key)
     )
     in_tables = local if options.table_scope == "local" else cases
     base = len(in_tables)

@@ -1,0 +1,226 @@
+"""The monthly bulletin (工作简报) as an A4 PDF in the layout of GB/T 9704 and common 简报 practice."""
+
+from __future__ import annotations
+
+import io
+from xml.sax.saxutils import escape
+
+from reportlab.graphics.charts.barcharts import HorizontalBarChart
+from reportlab.graphics.charts.piecharts import Pie
+from reportlab.graphics.shapes import Drawing, String
+from reportlab.lib import colors, textsplit
+from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    Flowable,
+    HRFlowable,
+    KeepTogether,
+    PageBreak,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    TableStyle,
+)
+from reportlab.platypus import Table as RLTable
+from reportlab.platypus import paragraph as rl_paragraph
+
+from hotline_desk.reports.document import Attachment, BulletinDocument, Chart, Para, Section, Subheading, Table
+from hotline_desk.reports.fonts import FontSet
+
+# ReportLab's line-breaking table knows Japanese punctuation but not Chinese full-width marks: without these,
+# a line may start with "，" or "；", which no printed Chinese document does.
+# Single-run paragraphs break in textsplit, mixed runs in paragraph: both keep their own copy of the table.
+CHINESE_CANNOT_START = "，；：！？）》」』”’、。％"
+for _module in (textsplit, rl_paragraph):
+    if not set(CHINESE_CANNOT_START) <= set(_module.ALL_CANNOT_START):
+        _module.ALL_CANNOT_START += CHINESE_CANNOT_START
+
+RED = colors.HexColor("#D7000F")
+MARGINS_MM = {"top": 37, "bottom": 35, "left": 28, "right": 26}
+BODY_PT = 16  # 3号
+LINE_PT = 28
+TABLE_PT = 14  # 4号
+TITLE_PT = 22  # 2号
+SMALL_PT = 12  # 小四
+PAGE_NUMBER_PT = 14
+TEXT_WIDTH = A4[0] - (MARGINS_MM["left"] + MARGINS_MM["right"]) * mm
+CHART_COLORS = ("#C0392B", "#2E86C1", "#28B463", "#F39C12", "#8E44AD", "#17A589", "#D35400", "#5D6D7E",
+                "#A93226", "#1F618D")
+
+
+class _Styles:
+    def __init__(self, fonts: FontSet) -> None:
+        base = {"fontSize": BODY_PT, "leading": LINE_PT, "wordWrap": "CJK"}
+        self.fonts = fonts
+        self.body = ParagraphStyle("body", fontName=fonts.body, alignment=TA_JUSTIFY, firstLineIndent=2 * BODY_PT,
+                                   **base)
+        self.heading = ParagraphStyle("heading", fontName=fonts.heading, alignment=TA_LEFT,
+                                      firstLineIndent=2 * BODY_PT, keepWithNext=1, **base)
+        self.sub = ParagraphStyle("sub", fontName=fonts.kai, alignment=TA_LEFT, firstLineIndent=2 * BODY_PT,
+                                  keepWithNext=1, **base)
+        self.center = ParagraphStyle("center", fontName=fonts.body, alignment=TA_CENTER, **base)
+        self.left = ParagraphStyle("left", fontName=fonts.body, alignment=TA_LEFT, **base)
+        self.right = ParagraphStyle("right", fontName=fonts.body, alignment=TA_RIGHT, **base)
+        self.title = ParagraphStyle("title", fontName=fonts.title, fontSize=TITLE_PT, leading=TITLE_PT * 1.6,
+                                    alignment=TA_CENTER, wordWrap="CJK")
+        self.masthead = ParagraphStyle("masthead", fontName=fonts.title, fontSize=40, leading=56,
+                                       alignment=TA_CENTER, textColor=RED, wordWrap="CJK")
+        self.table_title = ParagraphStyle("table_title", fontName=fonts.heading, fontSize=BODY_PT, leading=LINE_PT,
+                                          alignment=TA_CENTER, wordWrap="CJK")
+        self.cell = ParagraphStyle("cell", fontName=fonts.body, fontSize=TABLE_PT, leading=TABLE_PT * 1.4,
+                                   alignment=TA_CENTER, wordWrap="CJK")
+        self.head_cell = ParagraphStyle("head_cell", parent=self.cell, fontName=fonts.heading)
+        # 小四 for the score tables, so 22 units and the header fit on the attachment's page
+        self.small_cell = ParagraphStyle("small_cell", parent=self.cell, fontSize=SMALL_PT, leading=SMALL_PT * 1.25)
+        self.small_head = ParagraphStyle("small_head", parent=self.small_cell, fontName=fonts.heading)
+        self.attachment_label = ParagraphStyle("attachment_label", fontName=fonts.heading, alignment=TA_LEFT, **base)
+        self.print_line = ParagraphStyle("print_line", fontName=fonts.body, fontSize=TABLE_PT, leading=TABLE_PT * 2,
+                                         alignment=TA_LEFT, wordWrap="CJK")
+
+
+def _p(text: str, style: ParagraphStyle) -> Paragraph:
+    return Paragraph(escape(text), style)
+
+
+def _para(block: Para, st: _Styles) -> Paragraph:
+    lead = f'<font name="{st.fonts.kai}">{escape(block.lead)}</font>' if block.lead else ""
+    return Paragraph(lead + escape(block.text), st.body)
+
+
+def _table(block: Table, st: _Styles, *, compact: bool = False) -> Flowable:
+    widths = [w * mm for w in block.col_widths_mm] if block.col_widths_mm else None
+    head, cell = (st.small_head, st.small_cell) if compact else (st.head_cell, st.cell)
+    data = [[Paragraph(escape(h), head) for h in block.header]]
+    data += [[Paragraph(escape(c), cell) for c in row] for row in block.rows]
+    table = RLTable(data, colWidths=widths, repeatRows=1, hAlign="CENTER")
+    table.setStyle(TableStyle([
+        ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, -1), 1 if compact else 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3 if compact else 4),
+    ]))
+    title = _p(block.title, st.table_title) if block.title else Spacer(1, 2 * mm)
+    return KeepTogether([title, table, Spacer(1, 4 * mm)])
+
+
+def _chart(block: Chart, st: _Styles) -> Flowable:
+    height = 70 * mm if block.kind == "pie" else max(50 * mm, len(block.values) * 7 * mm + 16 * mm)
+    drawing = Drawing(TEXT_WIDTH, height)
+    drawing.add(String(TEXT_WIDTH / 2, height - 12, block.title, fontName=st.fonts.heading, fontSize=12,
+                       textAnchor="middle"))
+    if block.kind == "pie":
+        pie = Pie()
+        pie.x, pie.y, pie.width, pie.height = 30 * mm, 6 * mm, 50 * mm, 50 * mm
+        pie.data = list(block.values)
+        pie.labels = [f"{label} {value}" for label, value in zip(block.labels, block.values, strict=True)]
+        pie.slices.fontName = st.fonts.body
+        pie.slices.fontSize = 9
+        for i in range(len(block.values)):
+            pie.slices[i].fillColor = colors.HexColor(CHART_COLORS[i % len(CHART_COLORS)])
+        drawing.add(pie)
+    else:
+        bar = HorizontalBarChart()
+        bar.x, bar.y = 55 * mm, 8 * mm
+        bar.width, bar.height = TEXT_WIDTH - 65 * mm, height - 26 * mm
+        bar.data = [list(reversed(block.values))]
+        bar.categoryAxis.categoryNames = list(reversed(block.labels))
+        bar.categoryAxis.labels.fontName = st.fonts.body
+        bar.categoryAxis.labels.fontSize = 9
+        bar.valueAxis.labels.fontName = st.fonts.body
+        bar.valueAxis.labels.fontSize = 8
+        bar.valueAxis.valueMin = 0
+        bar.bars[0].fillColor = colors.HexColor(CHART_COLORS[1])
+        drawing.add(bar)
+    return KeepTogether([drawing, Spacer(1, 3 * mm)])
+
+
+def _section(section: Section, st: _Styles) -> list[Flowable]:
+    story: list[Flowable] = [_p(section.heading, st.heading)]
+    for block in section.blocks:
+        if isinstance(block, Para):
+            story.append(_para(block, st))
+        elif isinstance(block, Subheading):
+            story.append(_p(block.text, st.sub))
+        elif isinstance(block, Table):
+            story.append(_table(block, st))
+        else:
+            story.append(_chart(block, st))
+    return story
+
+
+def _front(doc: BulletinDocument, st: _Styles) -> list[Flowable]:
+    issuer_row = RLTable([[_p(doc.issuer, st.left), _p(doc.date_text, st.right)]],
+                         colWidths=[TEXT_WIDTH / 2, TEXT_WIDTH / 2])
+    issuer_row.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
+    story: list[Flowable] = [
+        _p(doc.masthead, st.masthead),
+        _p(doc.issue_line, st.center),
+        _p(doc.total_line, st.center),
+        Spacer(1, 2 * mm),
+        issuer_row,
+        HRFlowable(width="100%", thickness=2, color=RED, spaceBefore=1 * mm, spaceAfter=8 * mm),
+    ]
+    story += [_p(line, st.title) for line in doc.title_lines]
+    story.append(Spacer(1, 6 * mm))
+    return story
+
+
+def _attachment(att: Attachment, st: _Styles) -> list[Flowable]:
+    return [PageBreak(), _p(att.label, st.attachment_label), _p(att.title, st.title), Spacer(1, 2 * mm),
+            _table(att.table, st, compact=True)]
+
+
+def _closing(doc: BulletinDocument, st: _Styles) -> list[Flowable]:
+    return [KeepTogether([
+        Spacer(1, 6 * mm), HRFlowable(width="100%", thickness=1, color=colors.black, spaceAfter=1 * mm),
+        _p(doc.print_line, st.print_line),
+        HRFlowable(width="100%", thickness=1, color=colors.black, spaceBefore=1 * mm),
+    ])]
+
+
+def _page_number(fonts: FontSet) -> object:
+    def draw(canvas: Canvas, doc: SimpleDocTemplate) -> None:
+        number = canvas.getPageNumber()
+        label = f"— {number} —"
+        y = (MARGINS_MM["bottom"] - 7) * mm - PAGE_NUMBER_PT
+        canvas.saveState()
+        canvas.setFont(fonts.body, PAGE_NUMBER_PT)
+        if number % 2:
+            canvas.drawRightString(A4[0] - MARGINS_MM["right"] * mm - PAGE_NUMBER_PT, y, label)
+        else:
+            canvas.drawString(MARGINS_MM["left"] * mm + PAGE_NUMBER_PT, y, label)
+        canvas.restoreState()
+
+    return draw
+
+
+def build_bulletin(doc: BulletinDocument, fonts: FontSet) -> bytes:
+    """The bulletin PDF; the same document and fonts always give the same bytes."""
+    st = _Styles(fonts)
+    story = _front(doc, st)
+    story.append(_para(doc.lead, st))
+    for section in doc.sections:
+        story += _section(section, st)
+    if doc.attachment_list:
+        first, *rest = doc.attachment_list
+        story.append(Paragraph(escape(first), st.left))
+        story += [Paragraph(escape(item), ParagraphStyle("att", parent=st.left, leftIndent=3 * BODY_PT))
+                  for item in rest]
+    if doc.publication_note:
+        story.append(_p(doc.publication_note, st.body))
+    for att in doc.attachments:
+        story += _attachment(att, st)
+    story += _closing(doc, st)
+    buffer = io.BytesIO()
+    template = SimpleDocTemplate(
+        buffer, pagesize=A4, topMargin=MARGINS_MM["top"] * mm, bottomMargin=MARGINS_MM["bottom"] * mm,
+        leftMargin=MARGINS_MM["left"] * mm, rightMargin=MARGINS_MM["right"] * mm, title=doc.pdf_title,
+        author=doc.issuer, creator="Hotline Desk", subject=doc.pdf_title, invariant=1,
+        initialFontName=fonts.body, initialFontSize=BODY_PT, initialLeading=LINE_PT,
+    )
+    on_page = _page_number(fonts)
+    template.build(story, onFirstPage=on_page, onLaterPages=on_page)
+    return buffer.getvalue()

@@ -1,0 +1,224 @@
+"""The monthly bulletin: drafts with their narrative, the numbers as of a cut-off, the PDF, and finalising."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline_desk.errors import TransitionError, ValidationError
+from hotline_desk.models import Bulletin, User
+from hotline_desk.reports.bulletin_pdf import build_bulletin
+from hotline_desk.reports.document import BulletinDocument
+from hotline_desk.reports.fonts import FontSet, find_fonts
+from hotline_desk.services.bulletin_compose import Issue, NarrativeSection, Template, TypicalCase, compose
+from hotline_desk.services.clock import Clock, office_now
+from hotline_desk.services.monthdata import month_end, parse_month
+from hotline_desk.services.permissions import Actor, require
+from hotline_desk.services.rules import load_rules
+from hotline_desk.services.scoring import ScoreTable, score_tables
+from hotline_desk.services.settings import Settings
+from hotline_desk.services.statistics import MonthStatistics, StatsOptions, month_statistics
+
+
+@dataclass(frozen=True)
+class BulletinDraft:
+    month: str
+    status: str
+    issue: Issue
+    cutoff: datetime
+    finalized_at: datetime | None
+    finalized_by: str
+
+    @property
+    def final(self) -> bool:
+        return self.status == "final"
+
+
+@dataclass(frozen=True)
+class BuiltBulletin:
+    pdf: bytes
+    data: dict[str, Any]
+    fonts: tuple[tuple[str, str], ...]
+    warning: str
+
+
+def _new_numbers(session: Session, month: str) -> tuple[int, int]:
+    """期号 and 总期号: one more than the previous issue; the year's count restarts in January."""
+    _year, mon = parse_month(month)
+    prev = session.scalar(select(Bulletin).where(Bulletin.month < month).order_by(Bulletin.month.desc()).limit(1))
+    if prev is None:
+        return mon, Settings(session).int("bulletin.last_total_issue") + 1
+    same_year = prev.month[:4] == month[:4]
+    return (prev.year_issue + 1 if same_year else 1), prev.total_issue + 1
+
+
+def _row(session: Session, month: str, *, create: bool) -> Bulletin | None:
+    parse_month(month)
+    row = session.scalar(select(Bulletin).where(Bulletin.month == month))
+    if row is None and create:
+        year_issue, total_issue = _new_numbers(session, month)
+        row = Bulletin(month=month, year_issue=year_issue, total_issue=total_issue,
+                       issue_date=month_end(month).date() + timedelta(days=1), cutoff=month_end(month),
+                       sections=json.dumps(_default_sections(), ensure_ascii=False), typical_cases="[]",
+                       status="draft")
+        session.add(row)
+        session.flush()
+    return row
+
+
+def _default_sections() -> list[dict[str, Any]]:
+    return [{"title": "热点问题", "paragraphs": []}, {"title": "典型案例", "paragraphs": [], "typical": True}]
+
+
+def _draft(session: Session, row: Bulletin) -> BulletinDraft:
+    sections = tuple(NarrativeSection(title=s["title"], paragraphs=tuple(s.get("paragraphs", ())),
+                                      typical=bool(s.get("typical"))) for s in json.loads(row.sections or "[]"))
+    typical = tuple(TypicalCase(number=t.get("number", ""), polarity=t.get("polarity", "positive"), text=t["text"])
+                    for t in json.loads(row.typical_cases or "[]"))
+    issue = Issue(month=row.month, year_issue=row.year_issue, total_issue=row.total_issue,
+                  issue_date=row.issue_date or month_end(row.month).date(), call_volume=row.call_volume,
+                  good_units=row.good_units, bad_units=row.bad_units, sections=sections, typical_cases=typical)
+    finisher = session.get(User, row.finalized_by) if row.finalized_by else None
+    return BulletinDraft(month=row.month, status=row.status, issue=issue, cutoff=row.cutoff or month_end(row.month),
+                         finalized_at=row.finalized_at, finalized_by=finisher.display_name if finisher else "")
+
+
+def get_draft(session: Session, month: str) -> BulletinDraft:
+    """The month's bulletin, created as a draft with the next issue numbers if there is none yet."""
+    row = _row(session, month, create=True)
+    assert row is not None
+    return _draft(session, row)
+
+
+def update_draft(session: Session, actor: Actor, month: str, *, clock: Clock = office_now,
+                 **changes: Any) -> BulletinDraft:
+    """Change the editor's parts of a draft: issue numbers, date, cut-off, call volume, remarks, narrative."""
+    require(actor, "bulletin_edit")
+    row = _row(session, month, create=True)
+    assert row is not None
+    if row.status == "final":
+        raise TransitionError(f"{month}的简报已定稿，不能再修改。")
+    allowed = {"year_issue", "total_issue", "issue_date", "cutoff", "call_volume", "good_units", "bad_units",
+               "sections", "typical_cases"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationError(f"简报没有这些可修改项：{'、'.join(sorted(unknown))}")
+    for key in ("year_issue", "total_issue"):
+        if key in changes and (not isinstance(changes[key], int) or changes[key] < 1):
+            raise ValidationError("期号应为正整数。", field=key)
+    for key, value in changes.items():
+        if key == "sections":
+            value = json.dumps([_section_dict(s) for s in value], ensure_ascii=False)
+        elif key == "typical_cases":
+            value = json.dumps([_typical_dict(t) for t in value], ensure_ascii=False)
+        setattr(row, key, value)
+    row.updated_at = clock()
+    session.flush()
+    return _draft(session, row)
+
+
+def _section_dict(section: NarrativeSection | dict[str, Any]) -> dict[str, Any]:
+    data = asdict(section) if isinstance(section, NarrativeSection) else dict(section)
+    if not str(data.get("title", "")).strip():
+        raise ValidationError("每个部分都要有标题。", field="sections")
+    return {"title": data["title"].strip(), "paragraphs": list(data.get("paragraphs", ())),
+            "typical": bool(data.get("typical"))}
+
+
+def _typical_dict(case: TypicalCase | dict[str, Any]) -> dict[str, Any]:
+    data = asdict(case) if isinstance(case, TypicalCase) else dict(case)
+    if data.get("polarity", "positive") not in ("positive", "negative"):
+        raise ValidationError("典型案例只能是正面或反面。", field="typical_cases")
+    if not str(data.get("text", "")).strip():
+        raise ValidationError("典型案例需要写明案例简介。", field="typical_cases")
+    return {"number": data.get("number", ""), "polarity": data.get("polarity", "positive"), "text": data["text"]}
+
+
+def template(settings: Settings) -> Template:
+    return Template(**{name: settings.get(f"bulletin.{name}") for name in Template.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
+class BulletinContent:
+    draft: BulletinDraft
+    as_of: datetime
+    statistics: MonthStatistics
+    scores: tuple[ScoreTable, ...]
+    document: BulletinDocument
+
+
+def content(session: Session, month: str, *, clock: Clock = office_now) -> BulletinContent:
+    """Everything the bulletin prints, computed now from the cases as of the draft's cut-off."""
+    draft = get_draft(session, month)
+    settings = Settings(session)
+    as_of = min(draft.cutoff, clock())
+    rules = load_rules(session)
+    stats = month_statistics(session, month, as_of, StatsOptions.from_settings(settings), rules)
+    scores = score_tables(session, month, as_of, rules)
+    document = compose(draft.issue, template(settings), stats, scores)
+    return BulletinContent(draft=draft, as_of=as_of, statistics=stats, scores=scores, document=document)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def content_json(c: BulletinContent) -> dict[str, Any]:
+    return _jsonable({
+        "month": c.draft.month, "status": c.draft.status, "as_of": c.as_of,
+        "issue": asdict(c.draft.issue), "statistics": asdict(c.statistics),
+        "scores": [asdict(t) for t in c.scores], "document": asdict(c.document),
+    })
+
+
+def build(session: Session, month: str, *, clock: Clock = office_now, fonts: FontSet | None = None
+          ) -> BuiltBulletin:
+    """The bulletin PDF and its data: a finalised issue gives back its frozen bytes, a draft is built now."""
+    row = _row(session, month, create=True)
+    assert row is not None
+    if row.status == "final" and row.pdf is not None:
+        frozen = json.loads(row.snapshot)
+        return BuiltBulletin(pdf=row.pdf, data=frozen, fonts=tuple(tuple(f) for f in frozen.get("fonts", [])),
+                             warning="")
+    fonts = fonts or find_fonts(Settings(session).str("bulletin.font_dir"))
+    c = content(session, month, clock=clock)
+    data = content_json(c)
+    data["fonts"] = [list(f) for f in fonts.files]
+    return BuiltBulletin(pdf=build_bulletin(c.document, fonts), data=data, fonts=fonts.files, warning=fonts.warning)
+
+
+def finalize(session: Session, actor: Actor, month: str, *, clock: Clock = office_now,
+             fonts: FontSet | None = None) -> BuiltBulletin:
+    """定稿: freeze the numbers and the PDF bytes; later prints give the identical file."""
+    require(actor, "bulletin_finalize")
+    row = _row(session, month, create=True)
+    assert row is not None
+    if row.status == "final":
+        raise TransitionError(f"{month}的简报已于{row.finalized_at:%Y-%m-%d %H:%M}定稿。")
+    built = build(session, month, clock=clock, fonts=fonts)
+    if built.warning:
+        raise ValidationError(built.warning + "定稿前请先安装字体。")
+    now = clock()
+    built.data["status"] = "final"
+    row.snapshot = json.dumps(built.data, ensure_ascii=False)
+    row.pdf = built.pdf
+    row.status = "final"
+    row.finalized_at = now
+    row.finalized_by = actor.id
+    row.updated_at = now
+    session.flush()
+    return built
