@@ -15,6 +15,8 @@ from hotline_desk.db import Database, open_database
 from hotline_desk.services import reference, users
 from hotline_desk.services.permissions import Actor
 
+pytest_plugins = ["tests.demo_fixture"]
+
 
 class FakeClock:
     """A wall clock the test sets and advances."""

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import asdict, is_dataclass
 from datetime import date, datetime
 from typing import Any
 
 from hotline_desk.db import Database, open_database
 from hotline_desk.errors import ValidationError
 from hotline_desk.services.permissions import Actor
+from hotline_desk.services.serialize import jsonable
 from hotline_desk.services.users import get_actor
 
 
@@ -60,16 +60,7 @@ def fmt(moment: datetime | None) -> str:
 
 
 def to_json(value: Any) -> str:
-    def default(obj: Any) -> Any:
-        if isinstance(obj, datetime | date):
-            return obj.isoformat()
-        if is_dataclass(obj) and not isinstance(obj, type):
-            return asdict(obj)
-        raise TypeError(type(obj))
-
-    if is_dataclass(value) and not isinstance(value, type):
-        value = asdict(value)
-    return json.dumps(value, ensure_ascii=False, indent=2, default=default)
+    return json.dumps(jsonable(value), ensure_ascii=False, indent=2)
 
 
 SubParsers = argparse._SubParsersAction

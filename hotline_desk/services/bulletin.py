@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, timedelta
-from decimal import Decimal
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -22,6 +21,7 @@ from hotline_desk.services.monthdata import month_end, parse_month
 from hotline_desk.services.permissions import Actor, require
 from hotline_desk.services.rules import load_rules
 from hotline_desk.services.scoring import ScoreTable, score_tables
+from hotline_desk.services.serialize import jsonable
 from hotline_desk.services.settings import Settings
 from hotline_desk.services.statistics import MonthStatistics, StatsOptions, month_statistics
 
@@ -165,24 +165,13 @@ def content(session: Session, month: str, *, clock: Clock = office_now) -> Bulle
     return BulletinContent(draft=draft, as_of=as_of, statistics=stats, scores=scores, document=document)
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    return value
-
-
 def content_json(c: BulletinContent) -> dict[str, Any]:
-    return _jsonable({
+    result: dict[str, Any] = jsonable({
         "month": c.draft.month, "status": c.draft.status, "as_of": c.as_of,
         "issue": asdict(c.draft.issue), "statistics": asdict(c.statistics),
         "scores": [asdict(t) for t in c.scores], "document": asdict(c.document),
     })
+    return result
 
 
 def build(session: Session, month: str, *, clock: Clock = office_now, fonts: FontSet | None = None

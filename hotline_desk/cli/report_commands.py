@@ -1,0 +1,267 @@
+"""Monthly commands: statistics, scores, 附加分 items, scoring rules, the bulletin template, the bulletin, the demo."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from hotline_desk.cli.common import Context, SubParsers, fmt, parse_day, parse_time, to_json
+from hotline_desk.errors import HotlineError, ValidationError
+from hotline_desk.services import bulletin, reference, settings
+from hotline_desk.services.clock import office_now
+from hotline_desk.services.demo import run_demo
+from hotline_desk.services.monthdata import month_end
+from hotline_desk.services.permissions import require
+from hotline_desk.services.rules import ScoringRules, load_rules
+from hotline_desk.services.scoring import add_bonus, list_bonus, remove_bonus, score_tables
+from hotline_desk.services.statistics import month_statistics
+
+
+def register(sub: SubParsers[Any]) -> None:
+    p = sub.add_parser("stats", help="月度统计（简报的数字）", description="按工单历史计算某月简报中的全部数字。")
+    p.add_argument("--month", required=True, help="月份，如 2022-07")
+    p.add_argument("--as-of", help="截止时间（默认月末）")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出")
+    p.set_defaults(run=cmd_stats)
+
+    p = sub.add_parser("scores", help="单位考核评分表", description="计算某月乡镇街道和市直单位考核评分表。")
+    p.add_argument("--month", required=True, help="月份，如 2022-07")
+    p.add_argument("--as-of", help="截止时间（默认月末）")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出")
+    p.set_defaults(run=cmd_scores)
+
+    p = sub.add_parser("bonus", help="附加分加减分项", description="列出、添加或撤销附加分加减分项（审核员）。")
+    bsub = p.add_subparsers(dest="action", metavar="操作", required=True)
+    q = bsub.add_parser("list", help="列出加减分项", description="列出某月的加减分项。")
+    q.add_argument("--month", required=True, help="月份")
+    q.add_argument("--all", action="store_true", help="包括已撤销的")
+    q.set_defaults(run=cmd_bonus_list)
+    q = bsub.add_parser("add", help="添加加减分项", description="给单位添加一项加分（正数）或减分（负数）。")
+    q.add_argument("--month", required=True, help="月份")
+    q.add_argument("--unit", required=True, help="单位名称")
+    q.add_argument("--points", required=True, type=float, help="分值，减分写负数，如 -2")
+    q.add_argument("--reason", required=True, help="理由")
+    q.add_argument("--date", help="事项日期（默认今天）")
+    q.set_defaults(run=cmd_bonus_add)
+    q = bsub.add_parser("remove", help="撤销加减分项", description="撤销一项加减分（保留记录）。")
+    q.add_argument("id", type=int, help="加减分项编号（见 bonus list）")
+    q.add_argument("--reason", required=True, help="撤销理由")
+    q.set_defaults(run=cmd_bonus_remove)
+
+    p = sub.add_parser("rules", help="考核评分规则", description="查看或修改考核评分规则（管理员）。")
+    rsub = p.add_subparsers(dest="action", metavar="操作", required=True)
+    q = rsub.add_parser("show", help="显示规则", description="以 JSON 显示当前考核评分规则。")
+    q.set_defaults(run=cmd_rules_show)
+    q = rsub.add_parser("set", help="修改一项规则", description="修改一项规则，值按 JSON 书写，如 bonus_max 30。")
+    q.add_argument("field", help="规则项，如 bonus_max、basic_counts、finish_denominator、columns")
+    q.add_argument("value", help="新值（JSON），如 30、false、\"due\"")
+    q.set_defaults(run=cmd_rules_set)
+
+    p = sub.add_parser("template", help="简报模板", description="查看或修改简报模板设置（管理员）。")
+    tsub = p.add_subparsers(dest="action", metavar="操作", required=True)
+    q = tsub.add_parser("show", help="显示模板设置", description="显示全部简报模板设置。")
+    q.set_defaults(run=cmd_template_show)
+    q = tsub.add_parser("set", help="修改一项模板设置", description="修改一项模板设置，如 share_decimals 2。")
+    q.add_argument("key", help="设置名（可省略 bulletin. 前缀），如 share_decimals、table_scope、hot_total_mode")
+    q.add_argument("value", help="新值")
+    q.set_defaults(run=cmd_template_set)
+
+    p = sub.add_parser("bulletin", help="生成月度简报 PDF",
+                       description="生成某月工作简报 PDF；可同时修改期号、话务量、单位评价和正文，或定稿（审核员）。")
+    p.add_argument("--month", required=True, help="月份，如 2022-07")
+    p.add_argument("--out", help="PDF 输出路径")
+    p.add_argument("--json", dest="json_out", help="同时输出全部数据到该 JSON 文件")
+    p.add_argument("--finalize", action="store_true", help="定稿：冻结数字和 PDF，以后重印完全相同")
+    p.add_argument("--issue", type=int, help="当年期号")
+    p.add_argument("--total-issue", type=int, help="总期号")
+    p.add_argument("--date", help="印发日期，如 2022-08-02")
+    p.add_argument("--cutoff", help="统计截止时间（默认月末）")
+    p.add_argument("--call-volume", help="话务量，如 约1.1万人次")
+    p.add_argument("--good-units", help="办理较好的单位")
+    p.add_argument("--bad-units", help="办理较差的单位")
+    p.add_argument("--narrative", help="正文 JSON 文件：{\"sections\": [...], \"typical_cases\": [...]}")
+    p.set_defaults(run=cmd_bulletin)
+
+    p = sub.add_parser("demo", help="装入演示月份数据",
+                       description="在数据库中装入一个月的演示工单（完整办理历史）、附加分和简报草稿。")
+    p.add_argument("--month", default="2022-07", help="月份（默认 2022-07）")
+    p.set_defaults(run=cmd_demo)
+
+
+def _as_of(args: argparse.Namespace) -> Any:
+    return parse_time(args.as_of) or min(month_end(args.month), office_now())
+
+
+def cmd_stats(ctx: Context, args: argparse.Namespace) -> int:
+    with ctx.db.reader() as session:
+        st = month_statistics(session, args.month, _as_of(args))
+    if args.json:
+        print(to_json(st))
+        return 0
+    print(f"{args.month} 统计（截至 {fmt(st.as_of)}）")
+    print(f"本级登记 {st.local_total} 件，上级交办 {st.upper_total} 件")
+    for name, g in (("协调办理", st.coordinate), ("交办处理", st.dispatch), ("上级交办", st.upper)):
+        print(f"  {name} {g.count} 件，已办结 {g.finished} 件，办结率 {g.finish_rate}，满意率 {g.satisfaction_rate}")
+    for name, noun, n in st.upper_channels:
+        print(f"  {name}{noun} {n} 件")
+    for title, table in (("诉求类型", st.appeal_types), ("热点问题", st.hot_topics)):
+        print(title)
+        for r in (*table.rows, table.total):
+            print(f"  {r.label}\t{r.count}\t{r.share}")
+    return 0
+
+
+def cmd_scores(ctx: Context, args: argparse.Namespace) -> int:
+    with ctx.db.reader() as session:
+        tables = score_tables(session, args.month, _as_of(args))
+    if args.json:
+        print(to_json([asdict(t) for t in tables]))
+        return 0
+    for table in tables:
+        print(f"{table.group_label}考核评分表")
+        print("\t".join(("名次", "单位", *table.columns, table.bonus_label, "合计")))
+        for r in table.rows:
+            print("\t".join((str(r.rank), r.unit, *(str(p) for _k, p in r.points), str(r.bonus), str(r.total))))
+    return 0
+
+
+def cmd_bonus_list(ctx: Context, args: argparse.Namespace) -> int:
+    with ctx.db.reader() as session:
+        items = list_bonus(session, args.month, include_removed=args.all)
+    for b in items:
+        state = f"（已撤销：{b.removed_by} {fmt(b.removed_at)} {b.removed_reason}）" if b.removed_at else ""
+        print(f"{b.id}\t{b.unit}\t{b.points:+g}\t{b.reason}\t{b.entered_by} {fmt(b.entered_at)}{state}")
+    print(f"共 {len(items)} 项。")
+    return 0
+
+
+def cmd_bonus_add(ctx: Context, args: argparse.Namespace) -> int:
+    actor = ctx.actor()
+    with ctx.db.session() as session:
+        unit = reference.find_unit(session, args.unit)
+        item = add_bonus(session, actor, args.month, unit.id, args.points, args.reason,
+                         item_date=parse_day(args.date) if args.date else None)
+    print(f"已添加第 {item.id} 项：{item.unit} {item.points:+g} 分，{item.reason}")
+    return 0
+
+
+def cmd_bonus_remove(ctx: Context, args: argparse.Namespace) -> int:
+    actor = ctx.actor()
+    with ctx.db.session() as session:
+        item = remove_bonus(session, actor, args.id, args.reason)
+    print(f"已撤销第 {item.id} 项：{item.unit} {item.points:+g} 分。")
+    return 0
+
+
+def cmd_rules_show(ctx: Context, args: argparse.Namespace) -> int:
+    with ctx.db.reader() as session:
+        print(to_json(load_rules(session).to_dict()))
+    return 0
+
+
+def cmd_rules_set(ctx: Context, args: argparse.Namespace) -> int:
+    actor = ctx.actor()
+    try:
+        value = json.loads(args.value)
+    except json.JSONDecodeError:
+        value = args.value
+    with ctx.db.session() as session:
+        require(actor, "manage_settings")
+        current = load_rules(session).to_dict()
+        current[args.field] = value
+        rules = ScoringRules.from_dict(current)
+        settings.set_setting(session, "scoring.rules", rules.to_dict(), user_id=actor.id, at=office_now())
+    print(f"考核规则 {args.field} 已设为 {json.dumps(value, ensure_ascii=False)}。")
+    return 0
+
+
+def _template_key(key: str) -> str:
+    return key if key.startswith("bulletin.") else f"bulletin.{key}"
+
+
+def cmd_template_show(ctx: Context, args: argparse.Namespace) -> int:
+    with ctx.db.reader() as session:
+        current = settings.Settings(session)
+        for key, definition in settings.SETTING_DEFS.items():
+            if key.startswith("bulletin."):
+                print(f"{key.removeprefix('bulletin.')}\t{definition.label}\t{current.get(key)}")
+    return 0
+
+
+def cmd_template_set(ctx: Context, args: argparse.Namespace) -> int:
+    actor = ctx.actor()
+    key = _template_key(args.key)
+    with ctx.db.session() as session:
+        require(actor, "manage_settings")
+        typed = settings.set_setting(session, key, args.value, user_id=actor.id, at=office_now())
+    print(f"{settings.SETTING_DEFS[key].label} 已设为 {typed}。")
+    return 0
+
+
+def _edits(args: argparse.Namespace) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    simple = {"issue": "year_issue", "total_issue": "total_issue", "call_volume": "call_volume",
+              "good_units": "good_units", "bad_units": "bad_units"}
+    for arg, field in simple.items():
+        if getattr(args, arg) is not None:
+            changes[field] = getattr(args, arg)
+    if args.date:
+        changes["issue_date"] = parse_day(args.date)
+    if args.cutoff:
+        changes["cutoff"] = parse_time(args.cutoff)
+    if args.narrative:
+        try:
+            narrative = json.loads(Path(args.narrative).read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ValidationError(f"无法读取正文文件：{exc}") from exc
+        for key in ("sections", "typical_cases"):
+            if key in narrative:
+                changes[key] = narrative[key]
+    return changes
+
+
+def cmd_bulletin(ctx: Context, args: argparse.Namespace) -> int:
+    actor = ctx.actor()
+    changes = _edits(args)
+    with ctx.db.session() as session:
+        if changes:
+            bulletin.update_draft(session, actor, args.month, **changes)
+        built = (bulletin.finalize(session, actor, args.month) if args.finalize
+                 else bulletin.build(session, args.month))
+        draft = bulletin.get_draft(session, args.month)
+    if built.warning:
+        print(f"警告：{built.warning}", file=sys.stderr)
+    if args.out:
+        _write(Path(args.out), built.pdf)
+        print(f"已生成 {args.out}（{draft.issue.month[:4]}年第{draft.issue.year_issue}期，"
+              f"{'已定稿' if draft.final else '草稿'}）")
+    if args.json_out:
+        _write(Path(args.json_out), json.dumps(built.data, ensure_ascii=False, indent=2).encode("utf-8"))
+    for role, path in built.fonts:
+        print(f"字体（{role}）：{path}")
+    return 0
+
+
+def _write(path: Path, data: bytes) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    except OSError as exc:
+        raise HotlineError(f"无法写入 {path}：{exc.strerror or exc}。文件是否正被其他程序打开？") from exc
+
+
+def cmd_demo(ctx: Context, args: argparse.Namespace) -> int:
+    def progress(done: int, total: int) -> None:
+        print(f"\r装入演示工单 {done}/{total}", end="", file=sys.stderr, flush=True)
+
+    with ctx.db.session() as session:
+        summary = run_demo(session, args.month, progress=progress)
+    print(file=sys.stderr)
+    print(f"已装入 {summary.month} 演示数据：工单 {summary.cases} 件，"
+          f"附加分 {summary.bonus_items} 项，并建立简报草稿。")
+    return 0
+

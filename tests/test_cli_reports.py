@@ -1,0 +1,86 @@
+"""The monthly commands headless: stats, scores, bonus, rules, template, bulletin, demo."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from hotline_desk.cli import main
+from hotline_desk.db import Database
+
+
+def run(capsys: pytest.CaptureFixture[str], db: Database, *args: str, user: str = "admin") -> tuple[int, str, str]:
+    code = main(["--db", str(db.path), "--user", user, *args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_stats_and_scores_json(demo_db: Database, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, demo_db, "stats", "--month", "2022-07", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert (data["local_total"], data["dispatch"]["finished"], data["hot_topics"]["total"]["share"]) == \
+        (4480, 1154, "33.7%")
+    code, out, _ = run(capsys, demo_db, "scores", "--month", "2022-07", "--json")
+    tables = json.loads(out)
+    assert [r["unit"] for r in tables[0]["rows"]][-1] == "纸坊镇"
+    code, out, _ = run(capsys, demo_db, "scores", "--month", "2022-07")
+    assert "21\t纸坊镇\t32\t20\t20\t11\t83" in out
+
+
+def test_bonus_commands_change_the_total(demo_db: Database, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, demo_db, "bonus", "add", "--month", "2022-07", "--unit", "纸坊镇", "--points", "2",
+                       "--reason", "整改到位", user="demo_op1")
+    assert code == 2 and "无权调整附加分" in err
+    code, out, _ = run(capsys, demo_db, "bonus", "add", "--month", "2022-07", "--unit", "纸坊镇", "--points", "2",
+                       "--reason", "整改到位", user="demo_sup1")
+    assert code == 0
+    item_id = out.split("第 ")[1].split(" ")[0]
+    _, out, _ = run(capsys, demo_db, "scores", "--month", "2022-07")
+    assert "纸坊镇\t32\t20\t20\t13\t85" in out
+    run(capsys, demo_db, "bonus", "remove", item_id, "--reason", "误加", user="demo_sup1")
+    _, out, _ = run(capsys, demo_db, "bonus", "list", "--month", "2022-07", "--all")
+    assert "已撤销：赵敏" in out or "已撤销：李强" in out
+
+
+def test_template_and_rules_commands(demo_db: Database, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, demo_db, "template", "set", "share_decimals", "5")
+    assert code == 2 and "只能是" in err
+    assert run(capsys, demo_db, "template", "set", "share_decimals", "2")[0] == 0
+    _, out, _ = run(capsys, demo_db, "template", "show")
+    assert "share_decimals\t统计表占比小数位数\t2" in out
+    _, out, _ = run(capsys, demo_db, "stats", "--month", "2022-07")
+    assert "咨询类\t1318\t29.42%" in out
+    assert run(capsys, demo_db, "rules", "set", "bonus_max", "30")[0] == 0
+    _, out, _ = run(capsys, demo_db, "scores", "--month", "2022-07")
+    assert "1\t陵头镇\t40\t20\t20\t27\t107" in out
+    code, _, err = run(capsys, demo_db, "rules", "set", "bonus_max", "30", user="demo_sup1")
+    assert code == 2 and "无权修改设置" in err
+
+
+def test_bulletin_command_edits_builds_and_finalises(demo_db: Database, capsys: pytest.CaptureFixture[str],
+                                                      tmp_path: Path) -> None:
+    narrative = tmp_path / "n.json"
+    narrative.write_text(json.dumps({"sections": [{"title": "工作动态", "paragraphs": ["（一）测试段落。正文。"]}]},
+                                    ensure_ascii=False), encoding="utf-8")
+    out_pdf, out_json = tmp_path / "b.pdf", tmp_path / "b.json"
+    code, out, err = run(capsys, demo_db, "bulletin", "--month", "2022-07", "--out", str(out_pdf), "--json",
+                         str(out_json), "--call-volume", "约1.2万人次", "--narrative", str(narrative),
+                         user="demo_sup1")
+    assert code == 0, err
+    data = json.loads(out_json.read_text(encoding="utf-8"))
+    assert "话务量约1.2万人次" in data["document"]["lead"]["text"]
+    assert [s["heading"] for s in data["document"]["sections"]] == ["一、办理情况", "二、数据分析", "三、工作动态"]
+    assert out_pdf.read_bytes().startswith(b"%PDF")
+    code, out, _ = run(capsys, demo_db, "bulletin", "--month", "2022-07", "--out", str(out_pdf), "--finalize",
+                       user="demo_sup1")
+    assert code == 0 and "已定稿" in out
+    code, _, err = run(capsys, demo_db, "bulletin", "--month", "2022-07", "--call-volume", "x", user="demo_sup1")
+    assert code == 2 and "已定稿" in err
+
+
+def test_demo_refuses_a_month_with_cases(demo_db: Database, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, demo_db, "demo", "--month", "2022-07")
+    assert code == 2 and "已有工单" in err

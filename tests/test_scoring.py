@@ -1,0 +1,119 @@
+"""Scoring rules as data: linear and threshold columns, what counts, 附加分 items with who and when."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import pytest
+
+from hotline_desk.db import Database
+from hotline_desk.errors import PermissionDenied, ValidationError
+from hotline_desk.services import workflow as wf
+from hotline_desk.services.cases import register_case
+from hotline_desk.services.rules import RateColumn, ScoringRules
+from hotline_desk.services.scoring import add_bonus, list_bonus, remove_bonus, score_tables
+from tests.conftest import FakeClock, People
+from tests.helpers import draft, unit_id
+
+CUTOFF = datetime(2022, 8, 1)
+
+
+def _case(db: Database, people: People, clock: FakeClock, result: str | None, *, late: bool = False,
+          reply: bool = True, review: bool | None = None) -> None:
+    """One case for 自来水公司, taken as far as asked."""
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+        clock.advance(hours=30 if late else 2)
+        wf.sign(s, people.operator, case_id, clock=clock)
+        if reply:
+            clock.advance(hours=5)
+            wf.reply(s, people.operator, case_id, wf.Reply(text="已处理"), clock=clock)
+            if result:
+                clock.advance(hours=2)
+                wf.follow_up(s, people.operator, case_id, result, clock=clock)
+                if review is not None:
+                    wf.review(s, people.supervisor, case_id, review, "甄别意见", clock=clock)
+    clock.advance(hours=1)
+
+
+def _water(db: Database, rules: ScoringRules | None = None) -> object:
+    with db.reader() as s:
+        tables = score_tables(s, "2022-07", CUTOFF, rules)
+    return next(r for t in tables for r in t.rows if r.unit == "自来水公司")
+
+
+def test_linear_default_rule(db: Database, people: People, clock: FakeClock) -> None:
+    _case(db, people, clock, "satisfied")
+    _case(db, people, clock, "basic", late=True)
+    _case(db, people, clock, "dissatisfied", review=False)  # exempt by 甄别
+    _case(db, people, clock, None, reply=False)  # still with the unit
+    row = _water(db)
+    assert (row.dispatched, row.finished, row.signed_on_time, row.rated, row.exempt) == (4, 3, 3, 2, 1)
+    assert [p for _k, p in row.points] == [Decimal(30), Decimal(15), Decimal(20)]
+    assert row.bonus == Decimal(20) and row.total == Decimal(85)
+
+
+def test_basic_not_counted_and_threshold_columns(db: Database, people: People, clock: FakeClock) -> None:
+    _case(db, people, clock, "satisfied")
+    _case(db, people, clock, "basic", late=True)
+    rules = ScoringRules(columns=(RateColumn("finish", "办结率", 40),
+                                  RateColumn("response", "及时签收率", 30, mode="threshold", threshold=0.9),
+                                  RateColumn("satisfaction", "满意率", 30)), basic_counts=False)
+    row = _water(db, rules)
+    assert [p for _k, p in row.points] == [Decimal(40), Decimal(0), Decimal(15)]
+
+
+def test_units_without_cases_get_full_marks(db: Database, people: People, clock: FakeClock) -> None:
+    _case(db, people, clock, "satisfied")
+    with db.reader() as s:
+        township, _department = score_tables(s, "2022-07", CUTOFF)
+    assert all(r.total == Decimal(100) and r.dispatched == 0 for r in township.rows)
+    assert [r.unit for r in township.rows][:2] == ["煤山街道", "陵头镇"]  # ties keep the configured order
+
+
+def test_due_denominator_ignores_cases_not_yet_due(db: Database, people: People, clock: FakeClock) -> None:
+    _case(db, people, clock, "satisfied")
+    clock.set(datetime(2022, 7, 29, 9, 0))
+    _case(db, people, clock, None, reply=False)  # deadline in August
+    assert _water(db).point("finish") == Decimal(20)
+    assert _water(db, ScoringRules(finish_denominator="due")).point("finish") == Decimal(40)
+
+
+def test_bonus_items_keep_who_when_why_and_are_capped(db: Database, people: People, clock: FakeClock) -> None:
+    with db.session() as s:
+        water = unit_id(s, "自来水公司")
+        add_bonus(s, people.supervisor, "2022-07", water, 4, "抢修及时，群众表扬", clock=clock)
+        item = add_bonus(s, people.supervisor, "2022-07", water, 3, "再次表扬", clock=clock)
+    assert _water(db).bonus == Decimal(25)  # 20 + 7, capped at 25
+    with db.session() as s:
+        removed = remove_bonus(s, people.supervisor2, item.id, "重复录入", clock=clock)
+    assert (removed.removed_by, removed.removed_reason) == ("赵敏", "重复录入")
+    assert _water(db).bonus == Decimal(24)
+    with db.reader() as s:
+        active = list_bonus(s, "2022-07")
+        everything = list_bonus(s, "2022-07", include_removed=True)
+    assert [(b.points, b.entered_by) for b in active] == [(4.0, "李强")]
+    assert len(everything) == 2
+
+
+def test_bonus_refusals(db: Database, people: People, clock: FakeClock) -> None:
+    with db.session() as s:
+        water = unit_id(s, "自来水公司")
+    with pytest.raises(PermissionDenied, match="无权调整附加分"), db.session() as s:
+        add_bonus(s, people.operator, "2022-07", water, 2, "表扬", clock=clock)
+    with pytest.raises(ValidationError, match="理由"), db.session() as s:
+        add_bonus(s, people.supervisor, "2022-07", water, 2, " ", clock=clock)
+    with pytest.raises(ValidationError, match="月份"), db.session() as s:
+        add_bonus(s, people.supervisor, "2022-13", water, 2, "x", clock=clock)
+    with db.reader() as s:
+        assert list_bonus(s, "2022-07", include_removed=True) == []
+
+
+def test_rules_reject_unknown_fields_and_values() -> None:
+    with pytest.raises(ValidationError, match="无法识别"):
+        ScoringRules.from_dict({"bonus_maximum": 30})
+    with pytest.raises(ValidationError, match="finish_denominator"):
+        ScoringRules.from_dict({"finish_denominator": "sometimes"})
+    assert ScoringRules.from_dict(ScoringRules().to_dict()) == ScoringRules()
