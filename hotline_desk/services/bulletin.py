@@ -17,7 +17,7 @@ from hotline_desk.reports.document import BulletinDocument
 from hotline_desk.reports.fonts import FontSet, find_fonts
 from hotline_desk.services.bulletin_compose import Issue, NarrativeSection, Template, TypicalCase, compose
 from hotline_desk.services.clock import Clock, office_now
-from hotline_desk.services.monthdata import month_end, parse_month
+from hotline_desk.services.monthdata import load_month, month_end, parse_month
 from hotline_desk.services.permissions import Actor, require
 from hotline_desk.services.rules import load_rules
 from hotline_desk.services.scoring import ScoreTable, score_tables
@@ -159,8 +159,9 @@ def content(session: Session, month: str, *, clock: Clock = office_now) -> Bulle
     settings = Settings(session)
     as_of = min(draft.cutoff, clock())
     rules = load_rules(session)
-    stats = month_statistics(session, month, as_of, StatsOptions.from_settings(settings), rules)
-    scores = score_tables(session, month, as_of, rules)
+    cases = load_month(session, month, as_of)
+    stats = month_statistics(session, month, as_of, StatsOptions.from_settings(settings), rules, cases)
+    scores = score_tables(session, month, as_of, rules, cases)
     document = compose(draft.issue, template(settings), stats, scores)
     return BulletinContent(draft=draft, as_of=as_of, statistics=stats, scores=scores, document=document)
 

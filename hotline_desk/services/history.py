@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 STATES = {
     "registered": "登记",
@@ -169,6 +170,17 @@ class CaseStatus:
             if d.unit_id == unit_id:
                 return d
         return None
+
+
+_T = TypeVar("_T")
+
+
+def replace(obj: _T, **changes: Any) -> _T:
+    """A changed copy of a frozen dataclass; ``dataclasses.replace`` re-runs __init__ and dominates a replay."""
+    new = copy.copy(obj)
+    for name, value in changes.items():
+        object.__setattr__(new, name, value)
+    return new
 
 
 def _dt(value: Any) -> datetime | None:

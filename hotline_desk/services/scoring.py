@@ -140,11 +140,11 @@ def bonus_totals(session: Session, month: str) -> dict[int, float]:
     return totals
 
 
-def score_tables(session: Session, month: str, as_of: datetime, rules: ScoringRules | None = None
-                 ) -> tuple[ScoreTable, ...]:
+def score_tables(session: Session, month: str, as_of: datetime, rules: ScoringRules | None = None,
+                 cases: list[MonthCase] | None = None) -> tuple[ScoreTable, ...]:
     """Both assessment tables (乡镇街道, 市直单位), rows sorted by 合计, ties in the units' configured order."""
     rules = rules or load_rules(session)
-    tallies = _tally(load_month(session, month, as_of), rules, as_of)
+    tallies = _tally(load_month(session, month, as_of) if cases is None else cases, rules, as_of)
     adjustments = bonus_totals(session, month)
     units = session.scalars(select(Unit).where(Unit.active.is_(True)).order_by(Unit.display_order, Unit.id)).all()
     tables = []

@@ -124,11 +124,15 @@ def _category_order(session: Session) -> dict[str, int]:
 
 
 def month_statistics(session: Session, month: str, as_of: datetime, options: StatsOptions | None = None,
-                     rules: ScoringRules | None = None) -> MonthStatistics:
-    """Every number of the bulletin's first two sections, computed from the cases' histories."""
+                     rules: ScoringRules | None = None, cases: list[MonthCase] | None = None) -> MonthStatistics:
+    """Every number of the bulletin's first two sections, computed from the cases' histories.
+
+    ``cases`` may pass the month already replayed as of ``as_of`` (the bulletin shares it with scoring).
+    """
     options = options or StatsOptions.from_settings(Settings(session))
     rules = rules or load_rules(session)
-    cases = load_month(session, month, as_of)
+    if cases is None:
+        cases = load_month(session, month, as_of)
     local = [c for c in cases if c.source == "local"]
     upper = [c for c in cases if c.source == "upper"]
     coordinate = [c for c in local if c.status.handling == "coordinate"]
