@@ -200,3 +200,22 @@ def test_statistics_as_of_an_earlier_cutoff(demo_db: Database) -> None:
         end = month_statistics(s, "2022-07", CUTOFF)
     assert 0 < mid.local_total < end.local_total
     assert mid.dispatch.finished < end.dispatch.finished
+
+
+def test_charts_can_be_switched_on(demo_db: Database) -> None:
+    plain, _ = _pdf_text(_build(demo_db).pdf)
+    _set(demo_db, "bulletin.charts", True)
+    charted, _ = _pdf_text(_build(demo_db).pdf)
+    assert not any("分布图" in line for line in plain)
+    assert any("诉求类型分布图" in line for line in charted) and any("十大热点问题分布图" in line for line in charted)
+
+
+def test_issue_numbers_follow_the_previous_issue(demo_db: Database) -> None:
+    with demo_db.session() as s:
+        assert (bulletin.get_draft(s, "2022-07").issue.year_issue, bulletin.get_draft(s, "2022-07").issue.total_issue) \
+            == (7, 262)
+        august = bulletin.get_draft(s, "2022-08").issue
+        assert (august.year_issue, august.total_issue) == (8, 263)
+        bulletin.update_draft(s, get_actor(s, "demo_sup1"), "2022-12", year_issue=12, total_issue=270)
+        january = bulletin.get_draft(s, "2023-01").issue
+    assert (january.year_issue, january.total_issue) == (1, 271)

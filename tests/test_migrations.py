@@ -77,3 +77,29 @@ def test_env_variable_selects_the_file(tmp_path: Path, monkeypatch: pytest.Monke
         assert target.exists()
     finally:
         db.dispose()
+
+
+def test_a_file_from_the_first_version_is_upgraded_without_losing_data(tmp_path: Path) -> None:
+    from alembic import command
+
+    from hotline_desk.db import Database, alembic_config
+
+    path = tmp_path / "v1.sqlite3"
+    old = Database(f"sqlite:///{path}")
+    with old.engine.begin() as conn:
+        cfg = alembic_config(old.url)
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+        conn.exec_driver_sql("INSERT INTO channels (name, upper, display_order, active) "
+                             "VALUES ('平观新闻APP', 1, 1, 1)")
+        conn.exec_driver_sql("INSERT INTO units (name, \"group\", display_order, active, pinyin) "
+                             "VALUES ('纸坊镇', 'township', 21, 1, '')")
+    old.dispose()
+    db = open_database(str(path))
+    try:
+        assert schema_revision(db) == head_revision()
+        with db.reader() as s:
+            assert [u.name for u in reference.list_units(s)] == ["纸坊镇"]
+            assert reference.find_channel(s, "平观新闻APP").bulletin_noun == "留言"
+    finally:
+        db.dispose()

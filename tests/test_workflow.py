@@ -13,6 +13,9 @@ from hotline_desk.models import Case, CaseEvent, Dispatch, FollowUp
 from hotline_desk.services import workflow as wf
 from hotline_desk.services.calendar import WorkCalendar, set_calendar_day
 from hotline_desk.services.cases import case_view, register_case
+from hotline_desk.services.deadlines import deadline_flag, step_due
+from hotline_desk.services.events import current_status
+from hotline_desk.services.settings import Settings
 from tests.conftest import FakeClock, People
 from tests.helpers import draft, unit_id
 
@@ -425,6 +428,25 @@ def test_calendar_make_up_workday_counts(db: Database) -> None:
 def test_deadline_flags(db: Database) -> None:
     cal = WorkCalendar()
     deadline = datetime(2022, 7, 12, 9, 0)
-    assert wf.deadline_flag(deadline, datetime(2022, 7, 8, 9, 0), cal) == ""
-    assert wf.deadline_flag(deadline, datetime(2022, 7, 11, 10, 0), cal) == "near"
-    assert wf.deadline_flag(deadline, datetime(2022, 7, 12, 9, 1), cal) == "overdue"
+    assert deadline_flag(deadline, datetime(2022, 7, 8, 9, 0), cal) == ""
+    assert deadline_flag(deadline, datetime(2022, 7, 11, 10, 0), cal) == "near"
+    assert deadline_flag(deadline, datetime(2022, 7, 12, 9, 1), cal) == "overdue"
+
+
+def test_each_waiting_step_has_its_due_time(db: Database, people: People, clock: FakeClock) -> None:
+    with db.session() as s:
+        urgent = register_case(s, people.operator, draft(s, urgent=True), clock=clock).id
+        normal = register_case(s, people.operator, draft(s), clock=clock).id
+    with db.reader() as s:
+        settings, cal = Settings(s), WorkCalendar.load(s)
+        assert step_due(current_status(s, urgent), True, settings, cal) == datetime(2022, 7, 5, 11, 0)
+        assert step_due(current_status(s, normal), False, settings, cal) == datetime(2022, 7, 6, 9, 0)
+    clock.advance(hours=1)
+    with db.session() as s:
+        wf.approve(s, people.supervisor, normal, clock=clock)
+        wf.sign(s, people.operator, normal, clock=clock)
+        wf.reply(s, people.operator, normal, wf.Reply(text="已处理"), clock=clock)
+    with db.reader() as s:
+        # a reply on Tuesday 10:00 is to be followed up within two working days
+        assert step_due(current_status(s, normal), False, Settings(s), WorkCalendar.load(s)) == \
+            datetime(2022, 7, 7, 10, 0)

@@ -113,7 +113,8 @@ def _chart(block: Chart, st: _Styles) -> Flowable:
                        textAnchor="middle"))
     if block.kind == "pie":
         pie = Pie()
-        pie.x, pie.y, pie.width, pie.height = 30 * mm, 6 * mm, 50 * mm, 50 * mm
+        pie.x, pie.y, pie.width, pie.height = (TEXT_WIDTH - 50 * mm) / 2, 6 * mm, 50 * mm, 50 * mm
+        pie.sideLabels = True
         pie.data = list(block.values)
         pie.labels = [f"{label} {value}" for label, value in zip(block.labels, block.values, strict=True)]
         pie.slices.fontName = st.fonts.body

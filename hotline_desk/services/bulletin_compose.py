@@ -120,14 +120,18 @@ def _share_table(title: str, first: str, table: ShareTable) -> Table:
     return Table(title=title, header=(first, "数量（件）", "占比"), rows=rows, col_widths_mm=(78, 38, 38))
 
 
+def _chart_title(table_title: str) -> str:
+    return table_title.replace("统计表", "") + "分布图"
+
+
 def _analysis(tmpl: Template, st: MonthStatistics) -> list[Block]:
     blocks: list[Block] = [_share_table(tmpl.table_appeal_types, "类型", st.appeal_types)]
     if tmpl.charts:
-        blocks.append(Chart("pie", tmpl.table_appeal_types, tuple(r.label for r in st.appeal_types.rows),
+        blocks.append(Chart("pie", _chart_title(tmpl.table_appeal_types), tuple(r.label for r in st.appeal_types.rows),
                             tuple(r.count for r in st.appeal_types.rows)))
     blocks.append(_share_table(tmpl.table_hot_topics, "类别", st.hot_topics))
     if tmpl.charts:
-        blocks.append(Chart("bar", tmpl.table_hot_topics, tuple(r.label for r in st.hot_topics.rows),
+        blocks.append(Chart("bar", _chart_title(tmpl.table_hot_topics), tuple(r.label for r in st.hot_topics.rows),
                             tuple(r.count for r in st.hot_topics.rows)))
     return blocks
 

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.models import Case
 from hotline_desk.services.calendar import WorkCalendar
+from hotline_desk.services.deadlines import deadline_flag
 from hotline_desk.services.settings import Settings
-from hotline_desk.services.workflow import deadline_flag
 
 
 @dataclass(frozen=True)

@@ -309,14 +309,3 @@ def review(session: Session, actor: Actor, case_id: int, at_fault: bool, note: s
     if at_fault and step.status.handling == "dispatch" and main is not None:
         data.update(unit_id=main.unit_id, **_deadlines(session, step.case, step.at))
     return step.write("review", data=data, note=_need_text(note, "请填写甄别意见。", "note"))
-
-
-def deadline_flag(deadline: datetime | None, now: datetime, calendar: WorkCalendar, near_days: int = 1) -> str:
-    """"overdue" (超期) past the deadline, "near" (临期) within ``near_days`` working days of it, else ""."""
-    if deadline is None:
-        return ""
-    if now > deadline:
-        return "overdue"
-    if now >= calendar.add_working_days(deadline, -near_days):
-        return "near"
-    return ""
