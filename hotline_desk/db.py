@@ -67,7 +67,10 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
-        self.engine = create_engine(url, future=True)
+        # Long work (building a bulletin) runs on a worker thread with its own session; SQLite may be used
+        # from the thread that opened the pooled connection or another, one session at a time.
+        connect_args = {"check_same_thread": False} if url.startswith("sqlite") else {}
+        self.engine = create_engine(url, future=True, connect_args=connect_args)
         reader: Engine = self.engine
         if self.is_sqlite:
             _install_sqlite_pragmas(self.engine)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from itertools import groupby
 from typing import Any
 
 from sqlalchemy import select
@@ -131,3 +132,20 @@ def _project_followups(session: Session, case_id: int, changed: list[FollowUpSta
         row.reviewed_at = f.reviewed_at
         row.reviewed_by = f.reviewed_by
         row.note = f.note
+
+
+def statuses_for(session: Session, case_ids: list[int]) -> dict[int, CaseStatus]:
+    """Current statuses of many cases, replayed from one query (for queues and lists)."""
+    result: dict[int, CaseStatus] = {}
+    for start in range(0, len(case_ids), 500):
+        chunk = case_ids[start:start + 500]
+        rows = session.execute(
+            select(CaseEvent.case_id, CaseEvent.seq, CaseEvent.kind, CaseEvent.at, CaseEvent.actor_id,
+                   CaseEvent.unit_id, CaseEvent.data, CaseEvent.note)
+            .where(CaseEvent.case_id.in_(chunk)).order_by(CaseEvent.case_id, CaseEvent.seq)
+        ).all()
+        for case_id, group in groupby(rows, key=lambda r: r[0]):
+            status = replay(record_from_row(*r[1:]) for r in group)
+            if status is not None:
+                result[case_id] = status
+    return result

@@ -2,20 +2,41 @@
 
 from __future__ import annotations
 
+import logging
 import sys
+import traceback
+from pathlib import Path
+from types import TracebackType
 
+from platformdirs import user_state_dir
 from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
 
 from hotline_desk.db import open_database
 from hotline_desk.errors import HotlineError
 from hotline_desk.services import reference, users
+from hotline_desk.services.clock import office_now
+from hotline_desk.ui.context import AppSignals, UiContext
 from hotline_desk.ui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+
+def _show_bug(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+    """Anything not expected is a bug: log it with its traceback and say so, instead of vanishing."""
+    log.error("unexpected error", exc_info=(kind, value, tb))
+    text = "".join(traceback.format_exception(kind, value, tb, limit=5))
+    QMessageBox.critical(None, "程序错误", f"发生了意外错误，请把以下内容告诉维护人员：\n\n{text}")
+
+
+def state_dir() -> Path:
+    return Path(user_state_dir("hotline-desk", appauthor=False))
 
 
 def run_app(db: str | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
     app.setApplicationName("12345热线工作台")
+    sys.excepthook = _show_bug
     try:
         database = open_database(db)
         with database.session() as session:
@@ -31,8 +52,9 @@ def run_app(db: str | None = None) -> int:
         None, "选择工作人员", "当前工作人员：", names, 0, False)
     if not ok:
         return 0
-    actor = people[names.index(chosen)]
-    window = MainWindow(database, actor)
+    ctx = UiContext(db=database, actor=people[names.index(chosen)], clock=office_now, signals=AppSignals(),
+                    state_dir=state_dir())
+    window = MainWindow(ctx)
     window.show()
     code = app.exec()
     database.dispose()

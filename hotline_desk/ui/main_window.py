@@ -1,6 +1,9 @@
-"""The main window: navigation on the left, the chosen view on the right, a home view with today's numbers."""
+"""The main window: navigation on the left, the chosen view on the right, a home view with today's work."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -8,72 +11,133 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListWidget,
+    QListWidgetItem,
     QMainWindow,
+    QPushButton,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from hotline_desk.db import Database
-from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.overview import overview
-from hotline_desk.services.permissions import Actor
+from hotline_desk.ui.context import UiContext
+from hotline_desk.ui.feedback import read
 
-NAV_ITEMS = ("首页", "工单登记", "工单查询", "待审核", "交办跟踪", "回访", "考核评分", "月度简报", "设置")
+PAGES = (
+    ("home", "首页", ""), ("entry", "工单登记", "register"), ("list", "工单查询", ""),
+    ("approval", "待审核", "approve"), ("tracking", "交办跟踪", "sign"), ("followup", "回访", "followup"),
+    ("scoring", "考核评分", ""), ("bulletin", "月度简报", ""), ("settings", "设置", "manage_settings"),
+)
+NAV_ITEMS = tuple(label for _key, label, _need in PAGES)
 
 
 class HomeView(QWidget):
-    """Today's work at a glance."""
+    """Today's work at a glance; each tile opens its list."""
 
-    def __init__(self, db: Database, clock: Clock) -> None:
+    TILES = (("today", "今日登记", "list"), ("pending_approval", "待审核", "approval"),
+             ("near_deadline", "临期", "tracking"), ("overdue", "超期", "list"),
+             ("followups_due", "待回访", "followup"))
+
+    def __init__(self, ctx: UiContext) -> None:
         super().__init__()
-        self._db = db
-        self._clock = clock
-        layout = QGridLayout(self)
-        self._labels: dict[str, QLabel] = {}
-        tiles = (("today", "今日登记"), ("pending_approval", "待审核"), ("near_deadline", "临期"),
-                 ("overdue", "超期"), ("followups_due", "待回访"))
-        for i, (key, title) in enumerate(tiles):
-            box = QVBoxLayout()
-            caption = QLabel(title)
-            caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            value = QLabel("0")
-            value.setObjectName(f"tile_{key}")
-            value.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            value.setStyleSheet("font-size: 28pt; font-weight: bold;")
-            box.addWidget(value)
-            box.addWidget(caption)
-            layout.addLayout(box, 0, i)
-            self._labels[key] = value
-        layout.setRowStretch(1, 1)
+        self.ctx = ctx
+        layout = QVBoxLayout(self)
+        greeting = QLabel(f"{ctx.actor.display_name}（{ctx.actor.role_label}），您好。")
+        greeting.setStyleSheet("font-size: 14pt;")
+        layout.addWidget(greeting)
+        grid = QGridLayout()
+        self.tiles: dict[str, QPushButton] = {}
+        self._titles = {key: title for key, title, _page in self.TILES}
+        for i, (key, _title, page) in enumerate(self.TILES):
+            button = QPushButton()
+            button.setObjectName(f"tile_{key}")
+            button.setMinimumSize(150, 110)
+            button.setCursor(Qt.CursorShape.PointingHandCursor)
+            button.clicked.connect(lambda _=False, k=key, p=page: self._open(k, p))
+            grid.addWidget(button, 0, i)
+            self.tiles[key] = button
+        layout.addLayout(grid)
+        layout.addStretch()
+        ctx.signals.cases_changed.connect(self.refresh)
         self.refresh()
 
+    def count(self, key: str) -> int:
+        return int(self.tiles[key].property("count") or 0)
+
     def refresh(self) -> None:
-        with self._db.reader() as session:
-            numbers = overview(session, self._clock())
-        for key, label in self._labels.items():
-            label.setText(str(getattr(numbers, key)))
+        numbers = read(self.ctx, lambda s: overview(s, self.ctx.clock()))
+        colours = {"overdue": "#B00020", "near": "#B26A00"}
+        for key, button in self.tiles.items():
+            value = getattr(numbers, key)
+            button.setProperty("count", value)
+            button.setText(f"{value}\n{self._titles[key]}")
+            colour = colours.get(key.split("_")[0]) if value else None
+            button.setStyleSheet(f"font-size: 20pt; {'color: ' + colour + ';' if colour else ''}")
+
+    def _open(self, key: str, page: str) -> None:
+        values: dict[str, Any] = {}
+        if key == "today":
+            values = {"day": self.ctx.clock().date()}
+        elif key == "overdue":
+            values = {"overdue": True}
+        self.ctx.signals.navigate.emit(page, values)
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, db: Database, actor: Actor, clock: Clock = office_now) -> None:
+    def __init__(self, ctx: UiContext, factories: dict[str, Callable[[UiContext], QWidget]] | None = None) -> None:
         super().__init__()
-        self.setWindowTitle(f"12345热线工作台 — {actor.display_name}（{actor.role_label}）")
-        self.resize(1200, 760)
+        self.ctx = ctx
+        self.setWindowTitle(f"12345热线工作台 — {ctx.actor.display_name}（{ctx.actor.role_label}）")
+        self.resize(1280, 800)
         central = QWidget()
         row = QHBoxLayout(central)
         self.nav = QListWidget()
-        self.nav.addItems(list(NAV_ITEMS))
-        self.nav.setFixedWidth(140)
+        self.nav.setFixedWidth(130)
+        self.nav.setStyleSheet("QListWidget { font-size: 12pt; } QListWidget::item { padding: 8px; }")
         self.pages = QStackedWidget()
-        self.home = HomeView(db, clock)
-        self.pages.addWidget(self.home)
-        for title in NAV_ITEMS[1:]:
-            placeholder = QLabel(f"{title}：功能建设中")
-            placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            self.pages.addWidget(placeholder)
+        self.page_keys: list[str] = []
+        self.views: dict[str, QWidget] = {}
+        makers = factories or default_factories()
+        for key, label, need in PAGES:
+            if need and not ctx.actor.can(need):
+                continue
+            view = HomeView(ctx) if key == "home" else makers[key](ctx) if key in makers else _placeholder(label)
+            self.views[key] = view
+            self.page_keys.append(key)
+            self.pages.addWidget(view)
+            QListWidgetItem(label, self.nav)
         self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
         self.nav.setCurrentRow(0)
         row.addWidget(self.nav)
         row.addWidget(self.pages, 1)
         self.setCentralWidget(central)
+        self.home = self.views["home"]
+        ctx.signals.navigate.connect(self.show_page)
+        self.statusBar().showMessage(f"数据库：{ctx.db.path or ctx.db.url}")
+
+    def show_page(self, key: str, values: dict[str, Any] | None = None) -> None:
+        if key not in self.page_keys:
+            return
+        self.nav.setCurrentRow(self.page_keys.index(key))
+        view = self.views[key]
+        apply = getattr(view, "apply", None)
+        if values and apply is not None:
+            apply(**values)
+
+
+def _placeholder(label: str) -> QWidget:
+    text = QLabel(f"{label}")
+    text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    return text
+
+
+def default_factories() -> dict[str, Callable[[UiContext], QWidget]]:
+    from hotline_desk.ui.case_entry import CaseEntryView
+    from hotline_desk.ui.case_list import CaseListView
+    from hotline_desk.ui.queues import ApprovalView, FollowUpView, TrackingView
+
+    factories: dict[str, Callable[[UiContext], QWidget]] = {
+        "entry": CaseEntryView, "list": CaseListView, "approval": ApprovalView, "tracking": TrackingView,
+        "followup": FollowUpView,
+    }
+    return factories

@@ -1,0 +1,132 @@
+"""Finding cases for the case list: words and filters give ids in order; rows are fetched for the ids shown."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.orm import Session
+
+from hotline_desk.models import Case, Unit
+from hotline_desk.services.calendar import WorkCalendar
+from hotline_desk.services.deadlines import FLAG_LABELS, deadline_flag
+from hotline_desk.services.history import STATES
+from hotline_desk.services.settings import Settings
+
+SOURCE_LABELS = {"local": "本级", "upper": "上级交办"}
+SORTABLE = {
+    "number": Case.number, "registered_at": Case.registered_at, "state": Case.state, "title": Case.title,
+    "caller": Case.caller_name, "phone": Case.phone, "category": Case.category_label,
+    "appeal_type": Case.appeal_type_name, "deadline": Case.deadline, "source": Case.source,
+}
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """What the case list is narrowed to; empty fields do not narrow."""
+
+    text: str = ""
+    month: str = ""
+    state: str = ""
+    source: str = ""
+    unit_id: int | None = None
+    category: str = ""
+    appeal_type: str = ""
+    overdue: bool = False
+    phone: str = ""
+    day: date | None = None  # registered on this day
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    id: int
+    number: str
+    registered_at: datetime
+    source: str
+    state: str
+    title: str
+    caller: str
+    phone: str
+    unit: str
+    category: str
+    appeal_type: str
+    deadline: datetime | None
+    flag: str
+
+    @property
+    def state_label(self) -> str:
+        return STATES[self.state]
+
+    @property
+    def flag_label(self) -> str:
+        return FLAG_LABELS[self.flag]
+
+
+def _words(query: Select[tuple[int]], text: str) -> Select[tuple[int]]:
+    for word in text.split():
+        like = f"%{word}%"
+        query = query.where(or_(
+            Case.content.like(like), Case.title.like(like), Case.address.like(like), Case.caller_name.like(like),
+            Case.phone.like(f"{word}%"), Case.number.like(f"{word.upper()}%"), Case.upstream_number.like(f"{word}%"),
+        ))
+    return query
+
+
+def search_ids(session: Session, f: CaseFilter, *, now: datetime, sort: str = "registered_at",
+               descending: bool = True, limit: int | None = None) -> list[int]:
+    """Ids of the matching cases in display order."""
+    query = _words(select(Case.id), f.text)
+    conditions = []
+    if f.month:
+        conditions.append(Case.month == f.month)
+    if f.state:
+        conditions.append(Case.state == f.state)
+    if f.source:
+        conditions.append(Case.source == f.source)
+    if f.unit_id is not None:
+        conditions.append(Case.main_unit_id == f.unit_id)
+    if f.category:
+        conditions.append(Case.category_label == f.category)
+    if f.appeal_type:
+        conditions.append(Case.appeal_type_name == f.appeal_type)
+    if f.phone:
+        conditions.append(Case.phone == f.phone)
+    if f.day is not None:
+        start = datetime.combine(f.day, datetime.min.time())
+        conditions.append(and_(Case.registered_at >= start, Case.registered_at < start + timedelta(days=1)))
+    if f.overdue:
+        conditions.append(and_(Case.state.in_(("dispatched", "in_progress")), Case.deadline < now))
+    if conditions:
+        query = query.where(*conditions)
+    column = SORTABLE.get(sort, Case.registered_at)
+    order = column.desc() if descending else column.asc()
+    query = query.order_by(order, Case.id.desc() if descending else Case.id.asc())
+    if limit:
+        query = query.limit(limit)
+    return list(session.scalars(query))
+
+
+def fetch_rows(session: Session, ids: list[int], *, now: datetime) -> dict[int, CaseRow]:
+    """The rows for these ids (the page the list is showing)."""
+    if not ids:
+        return {}
+    cases = session.scalars(select(Case).where(Case.id.in_(ids))).all()
+    units = {u.id: u.name for u in session.scalars(select(Unit).where(
+        Unit.id.in_({c.main_unit_id for c in cases if c.main_unit_id})))}
+    calendar = WorkCalendar.load(session)
+    near = Settings(session).int("limits.near_deadline_days")
+    return {
+        c.id: CaseRow(
+            id=c.id, number=c.number, registered_at=c.registered_at, source=c.source, state=c.state, title=c.title,
+            caller=c.caller_name, phone=c.phone, unit=units.get(c.main_unit_id or 0, ""), category=c.category_label,
+            appeal_type=c.appeal_type_name, deadline=c.deadline,
+            flag=deadline_flag(c.deadline, now, calendar, near) if c.state in ("dispatched", "in_progress") else "",
+        )
+        for c in cases
+    }
+
+
+def months_with_cases(session: Session) -> list[str]:
+    """Months that have cases, newest first (for month pickers)."""
+    return list(session.scalars(select(Case.month).distinct().order_by(Case.month.desc())))

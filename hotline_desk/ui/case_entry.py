@@ -1,0 +1,382 @@
+"""工单登记: the form an operator fills while on the phone, in the order of the call, keyboard first."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import QDateTime, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDateTimeEdit,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hotline_desk.drafts import DraftStore
+from hotline_desk.errors import HotlineError, ValidationError
+from hotline_desk.services import reference
+from hotline_desk.services.cases import CaseDraft, cases_by_phone, register_case
+from hotline_desk.ui.context import UiContext
+from hotline_desk.ui.feedback import read
+from hotline_desk.ui.widgets import SearchCombo
+
+ERROR_STYLE = "color: #B00020;"
+
+
+class CaseEntryView(QWidget):
+    """Fields in call order; Ctrl+S saves, Ctrl+N starts anew, Esc clears after asking; drafts survive a crash."""
+
+    def __init__(self, ctx: UiContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.store = DraftStore(ctx.state_dir / "drafts", f"case-entry-{ctx.actor.username}")
+        self._restoring = False
+        self.errors: dict[str, QLabel] = {}
+        self._build()
+        self._load_choices()
+        self._shortcuts()
+        self.restore_draft()
+
+    # --- layout -------------------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.registered_at = QDateTimeEdit()
+        self.registered_at.setDisplayFormat("yyyy-MM-dd HH:mm")
+        self.registered_at.setCalendarPopup(True)
+        self.channel = QComboBox()
+        self.upstream_number = QLineEdit()
+        self.upstream_number.setPlaceholderText("上级平台的工单编号")
+        self.caller = QLineEdit()
+        self.phone = QLineEdit()
+        self.phone.setPlaceholderText("输入号码后显示该来电人以往工单")
+        self.address = QLineEdit()
+        self.township = SearchCombo()
+        self.appeal_type = QComboBox()
+        self.category = SearchCombo(placeholder="输入分类名称或拼音首字母，如 物业 或 wygl")
+        self.title = QLineEdit()
+        self.title.setPlaceholderText("可不填，默认取诉求内容开头")
+        self.content = QPlainTextEdit()
+        self.content.setTabChangesFocus(True)
+        self.content.setMinimumHeight(140)
+        self.confidential = QCheckBox("保密（交办单不显示来电人）")
+        self.urgent = QComboBox()
+        self.urgent.addItems(["一般", "紧急"])
+        self.coordinate = QRadioButton("协调办理（当场答复或协调）")
+        self.dispatch = QRadioButton("交办处理（拟交承办单位）")
+        self.handling = QButtonGroup(self)
+        self.handling.addButton(self.coordinate)
+        self.handling.addButton(self.dispatch)
+        self.answer = QPlainTextEdit()
+        self.answer.setTabChangesFocus(True)
+        self.answer.setPlaceholderText("协调办理：写明答复或协调情况")
+        self.answer.setMaximumHeight(80)
+        self.unit = SearchCombo(placeholder="主办单位：输入名称或拼音首字母，如 城管 或 csgl")
+        self.assist = SearchCombo(placeholder="协办单位（可不选）")
+        self.save_button = QPushButton("保存（Ctrl+S）")
+        self.save_button.setDefault(True)
+        self.new_button = QPushButton("新建（Ctrl+N）")
+        self.status = QLabel()
+        self.history = QListWidget()
+        self.history_title = QLabel("重复来电：输入联系电话后显示")
+
+        form = QFormLayout()
+        rows: list[tuple[str, str, QWidget]] = [
+            ("registered_at", "来电时间", self.registered_at), ("channel_id", "渠道/来源", self.channel),
+            ("upstream_number", "上级工单编号", self.upstream_number), ("caller_name", "来电人", self.caller),
+            ("phone", "联系电话", self.phone), ("address", "地址", self.address),
+            ("township_id", "所属乡镇街道", self.township), ("appeal_type_id", "诉求类型", self.appeal_type),
+            ("category_id", "问题分类", self.category), ("title", "标题", self.title),
+            ("content", "诉求内容", self.content),
+        ]
+        self.fields: dict[str, QWidget] = {key: widget for key, _label, widget in rows}
+        self.fields.update(answer=self.answer, unit_id=self.unit, assist_unit_ids=self.assist, handling=self.coordinate)
+        for key, label, widget in rows:
+            form.addRow(label, self._with_error(key, widget))
+        flags = QHBoxLayout()
+        flags.addWidget(self.confidential)
+        flags.addWidget(QLabel("紧急程度"))
+        flags.addWidget(self.urgent)
+        flags.addStretch()
+        form.addRow("", flags)
+        how = QHBoxLayout()
+        how.addWidget(self.coordinate)
+        how.addWidget(self.dispatch)
+        how.addStretch()
+        form.addRow("办理方式", self._with_error("handling", _wrap(how)))
+        form.addRow("答复内容", self._with_error("answer", self.answer))
+        form.addRow("承办单位", self._with_error("unit_id", self.unit))
+        form.addRow("协办单位", self._with_error("assist_unit_ids", self.assist))
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.save_button)
+        buttons.addWidget(self.new_button)
+        buttons.addWidget(self.status, 1)
+        form.addRow("", buttons)
+
+        side = QGroupBox("来电人以往工单")
+        side_layout = QVBoxLayout(side)
+        side_layout.addWidget(self.history_title)
+        side_layout.addWidget(self.history)
+        side.setMaximumWidth(360)
+        left = QVBoxLayout()
+        left.addLayout(form)
+        left.addStretch(1)
+        layout = QHBoxLayout(self)
+        layout.addLayout(left, 3)
+        layout.addWidget(side, 1)
+
+        order = [self.registered_at, self.channel, self.upstream_number, self.caller, self.phone, self.address,
+                 self.township, self.appeal_type, self.category, self.title, self.content, self.confidential,
+                 self.urgent, self.coordinate, self.dispatch, self.answer, self.unit, self.assist, self.save_button]
+        for first, second in itertools.pairwise(order):
+            QWidget.setTabOrder(first, second)
+
+        self.save_button.clicked.connect(self.save)
+        self.new_button.clicked.connect(self.new_case)
+        self.phone.editingFinished.connect(self.show_history)
+        self.phone.textChanged.connect(self._phone_typed)
+        self.channel.currentIndexChanged.connect(self._channel_changed)
+        self.coordinate.toggled.connect(self._handling_changed)
+        self.dispatch.toggled.connect(self._handling_changed)
+        for widget in (self.upstream_number, self.caller, self.phone, self.address, self.title):
+            widget.textChanged.connect(self._changed)
+        for combo in (self.channel, self.appeal_type, self.urgent):
+            combo.currentIndexChanged.connect(self._changed)
+        for combo in (self.township, self.category, self.unit, self.assist):
+            combo.currentTextChanged.connect(self._changed)
+        for box in (self.content, self.answer):
+            box.textChanged.connect(self._changed)
+        self.confidential.toggled.connect(self._changed)
+        self.registered_at.dateTimeChanged.connect(self._changed)
+
+    def _with_error(self, key: str, widget: QWidget) -> QWidget:
+        holder = QWidget()
+        column = QVBoxLayout(holder)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(1)
+        column.addWidget(widget)
+        label = QLabel()
+        label.setObjectName(f"error_{key}")
+        label.setStyleSheet(ERROR_STYLE)
+        label.hide()
+        column.addWidget(label)
+        self.errors[key] = label
+        return holder
+
+    def _load_choices(self) -> None:
+        def fetch(s: Any) -> tuple[Any, ...]:
+            channels = [(c.name, c.id, False) for c in reference.list_channels(s, upper=False)]
+            channels += [(c.name + "（上级交办）", c.id, True) for c in reference.list_channels(s, upper=True)]
+            return (channels, [(u.name, u.id) for u in reference.list_units(s, "township")],
+                    [(a.name, a.id) for a in reference.list_appeal_types(s)],
+                    [(c.label, c.id) for c in reference.list_categories(s)],
+                    [(u.name, u.id) for u in reference.list_units(s)])
+
+        channels, towns, types, categories, units = read(self.ctx, fetch)
+        self._upper_channels = {cid for _n, cid, upper in channels if upper}
+        for name, cid, _upper in channels:
+            self.channel.addItem(name, cid)
+        self.township.set_items(towns)
+        for name, tid in types:
+            self.appeal_type.addItem(name, tid)
+        self.appeal_type.setCurrentIndex(-1)
+        self.category.set_items(categories)
+        self.unit.set_items(units)
+        self.assist.set_items(units)
+        self.reset_fields()
+
+    def _shortcuts(self) -> None:
+        for keys, slot in ((QKeySequence("Ctrl+S"), self.save), (QKeySequence("Ctrl+N"), self.new_case),
+                           (QKeySequence(Qt.Key.Key_Escape), self.ask_clear)):
+            shortcut = QShortcut(keys, self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(slot)
+
+    # --- behaviour ----------------------------------------------------------------------------------
+    def _channel_changed(self) -> None:
+        upper = self.channel.currentData() in self._upper_channels
+        self.upstream_number.setEnabled(upper)
+
+    def _handling_changed(self) -> None:
+        dispatch = self.dispatch.isChecked()
+        self.answer.setEnabled(not dispatch)
+        self.unit.setEnabled(dispatch)
+        self.assist.setEnabled(dispatch)
+
+    def _phone_typed(self, text: str) -> None:
+        if len(text.strip()) >= 7:
+            self.show_history()
+
+    def show_history(self) -> None:
+        phone = self.phone.text().strip()
+        earlier = read(self.ctx, lambda s: cases_by_phone(s, phone)) if len(phone) >= 5 else []
+        self.history.clear()
+        for c in earlier:
+            self.history.addItem(f"{c.number}  {c.registered_at:%Y-%m-%d}  {c.state_label}\n{c.title}")
+        self.history_title.setText(f"重复来电：该号码以往有 {len(earlier)} 件工单" if earlier else "该号码没有以往工单")
+
+    def values(self) -> dict[str, Any]:
+        """The form as plain values (what the draft file keeps)."""
+        return {
+            "registered_at": self.registered_at.dateTime().toString("yyyy-MM-dd HH:mm"),
+            "channel": self.channel.currentData(), "upstream_number": self.upstream_number.text(),
+            "caller": self.caller.text(), "phone": self.phone.text(), "address": self.address.text(),
+            "township": self.township.currentText(), "appeal_type": self.appeal_type.currentData(),
+            "category": self.category.currentText(), "title": self.title.text(),
+            "content": self.content.toPlainText(), "confidential": self.confidential.isChecked(),
+            "urgent": self.urgent.currentIndex() == 1,
+            "handling": "coordinate" if self.coordinate.isChecked() else "dispatch" if self.dispatch.isChecked()
+            else "", "answer": self.answer.toPlainText(), "unit": self.unit.currentText(),
+            "assist": self.assist.currentText(),
+        }
+
+    def is_dirty(self) -> bool:
+        v = self.values()
+        return any(v[k] for k in ("caller", "phone", "address", "content", "title", "answer", "category", "unit"))
+
+    def _changed(self) -> None:
+        if self._restoring:
+            return
+        if self.is_dirty():
+            self.store.save(self.values())
+        else:
+            self.store.clear()
+
+    def restore_draft(self) -> None:
+        saved = self.store.load()
+        if not saved:
+            return
+        self._restoring = True
+        try:
+            self.registered_at.setDateTime(QDateTime.fromString(saved.get("registered_at", ""), "yyyy-MM-dd HH:mm"))
+            self.channel.setCurrentIndex(max(self.channel.findData(saved.get("channel")), 0))
+            self.upstream_number.setText(saved.get("upstream_number", ""))
+            self.caller.setText(saved.get("caller", ""))
+            self.phone.setText(saved.get("phone", ""))
+            self.address.setText(saved.get("address", ""))
+            self.township.setCurrentText(saved.get("township", ""))
+            self.appeal_type.setCurrentIndex(self.appeal_type.findData(saved.get("appeal_type")))
+            self.category.setCurrentText(saved.get("category", ""))
+            self.title.setText(saved.get("title", ""))
+            self.content.setPlainText(saved.get("content", ""))
+            self.confidential.setChecked(bool(saved.get("confidential")))
+            self.urgent.setCurrentIndex(1 if saved.get("urgent") else 0)
+            self.coordinate.setChecked(saved.get("handling") == "coordinate")
+            self.dispatch.setChecked(saved.get("handling") == "dispatch")
+            self.answer.setPlainText(saved.get("answer", ""))
+            self.unit.setCurrentText(saved.get("unit", ""))
+            self.assist.setCurrentText(saved.get("assist", ""))
+        finally:
+            self._restoring = False
+        self.status.setText("已恢复上次未保存的登记内容。")
+
+    def reset_fields(self) -> None:
+        self._restoring = True
+        try:
+            now = self.ctx.clock()
+            self.registered_at.setDateTime(QDateTime(now.year, now.month, now.day, now.hour, now.minute, 0))
+            self.channel.setCurrentIndex(0)
+            for widget in (self.upstream_number, self.caller, self.phone, self.address, self.title):
+                widget.clear()
+            for box in (self.content, self.answer):
+                box.clear()
+            for combo in (self.township, self.category, self.unit, self.assist):
+                combo.set_value(None)
+            self.appeal_type.setCurrentIndex(-1)
+            self.confidential.setChecked(False)
+            self.urgent.setCurrentIndex(0)
+            self.handling.setExclusive(False)
+            self.coordinate.setChecked(False)
+            self.dispatch.setChecked(False)
+            self.handling.setExclusive(True)
+            self.history.clear()
+            self._show_errors([])
+        finally:
+            self._restoring = False
+        self._handling_changed()
+        self._channel_changed()
+
+    def new_case(self) -> None:
+        if self.is_dirty() and QMessageBox.question(self, "新建工单", "当前登记内容尚未保存，确定放弃并新建？") != \
+                QMessageBox.StandardButton.Yes:
+            return
+        self.store.clear()
+        self.reset_fields()
+        self.status.clear()
+        self.registered_at.setFocus()
+
+    def ask_clear(self) -> None:
+        if not self.is_dirty():
+            return
+        if QMessageBox.question(self, "清空表单", "确定清空已填写的内容？") == QMessageBox.StandardButton.Yes:
+            self.store.clear()
+            self.reset_fields()
+            self.status.setText("已清空。")
+
+    def draft(self) -> CaseDraft:
+        v = self.values()
+        moment = self.registered_at.dateTime().toPython()
+        assert isinstance(moment, datetime)
+        assist = self.assist.value()
+        return CaseDraft(
+            content=v["content"], registered_at=moment.replace(second=0, microsecond=0),
+            source="upper" if v["channel"] in self._upper_channels else "local", channel_id=v["channel"],
+            upstream_number=v["upstream_number"], caller_name=v["caller"], phone=v["phone"], address=v["address"],
+            township_id=self.township.value(), appeal_type_id=v["appeal_type"], category_id=self.category.value(),
+            title=v["title"], confidential=v["confidential"], urgent=v["urgent"], handling=v["handling"],
+            answer=v["answer"], unit_id=self.unit.value() if v["handling"] == "dispatch" else None,
+            assist_unit_ids=[assist] if assist and v["handling"] == "dispatch" else [],
+        )
+
+    def _show_errors(self, errors: list[tuple[str, str]]) -> None:
+        found = dict(errors)
+        for key, label in self.errors.items():
+            message = found.get(key, "")
+            label.setText(message)
+            label.setVisible(bool(message))
+
+    def save(self) -> None:
+        draft = self.draft()
+        if not draft.handling:
+            self._show_errors([("handling", "请选择办理方式：协调办理或交办处理。")])
+            return
+        try:
+            with self.ctx.db.session() as session:
+                view = register_case(session, self.ctx.actor, draft, clock=self.ctx.clock)
+        except ValidationError as exc:
+            errors = exc.errors or [(exc.field or "content", exc.message)]
+            self._show_errors(errors)
+            field = self.fields.get(errors[0][0])
+            if field is not None:
+                field.setFocus()
+            self.status.setText("有内容需要补充或更正，见红色提示。")
+            return
+        except HotlineError as exc:
+            QMessageBox.warning(self, "无法保存", exc.message)
+            return
+        self.store.clear()
+        self.reset_fields()
+        how = "协调办理，待回访" if view.state == "pending_followup" else f"拟交{view.unit}，待审核"
+        self.status.setText(f"已登记 {view.number}（{how}）。")
+        self.ctx.signals.cases_changed.emit()
+        self.registered_at.setFocus()
+
+
+def _wrap(layout: QHBoxLayout) -> QWidget:
+    holder = QWidget()
+    holder.setLayout(layout)
+    layout.setContentsMargins(0, 0, 0, 0)
+    return holder

@@ -1,0 +1,235 @@
+"""工单查询: words and filters over every case, a lazily filled table, and a case's detail with its history."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hotline_desk.services import reference
+from hotline_desk.services.actions import available_actions
+from hotline_desk.services.case_query import CaseFilter, months_with_cases
+from hotline_desk.services.cases import case_view
+from hotline_desk.services.events import current_status
+from hotline_desk.services.history import STATES
+from hotline_desk.ui.case_actions import perform
+from hotline_desk.ui.context import UiContext
+from hotline_desk.ui.feedback import read
+from hotline_desk.ui.models import CaseTableModel
+from hotline_desk.ui.widgets import SearchCombo
+
+
+class CaseListView(QWidget):
+    def __init__(self, ctx: UiContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self._day: date | None = None
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("搜索：诉求内容、标题、地址、来电人、电话或工单编号（多个词用空格分开）")
+        self.month = QComboBox()
+        self.state = QComboBox()
+        self.source = QComboBox()
+        self.unit = SearchCombo(placeholder="承办单位")
+        self.category = SearchCombo(placeholder="问题分类")
+        self.appeal_type = QComboBox()
+        self.overdue = QCheckBox("仅超期")
+        self.count = QLabel()
+        self.model = CaseTableModel(ctx)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSortingEnabled(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        for column, width in enumerate((120, 130, 64, 64, 300, 72, 110, 130, 170, 84)):
+            self.table.setColumnWidth(column, width)
+        self.table.doubleClicked.connect(lambda index: self.open_case(self.model.case_id(index.row())))
+        open_button = QPushButton("查看详情")
+        open_button.clicked.connect(self._open_selected)
+
+        filters = QHBoxLayout()
+        for label, widget in (("月份", self.month), ("状态", self.state), ("来源", self.source),
+                              ("单位", self.unit), ("分类", self.category), ("类型", self.appeal_type)):
+            filters.addWidget(QLabel(label))
+            filters.addWidget(widget)
+        filters.addWidget(self.overdue)
+        filters.addStretch()
+        top = QHBoxLayout()
+        top.addWidget(self.search, 1)
+        top.addWidget(open_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addLayout(filters)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.count)
+
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(250)
+        self._debounce.timeout.connect(self.refresh)
+        self.search.textChanged.connect(self._debounce.start)
+        for combo in (self.month, self.state, self.source, self.appeal_type):
+            combo.currentIndexChanged.connect(self.refresh)
+        for picker in (self.unit, self.category):
+            picker.currentTextChanged.connect(self._debounce.start)
+        self.overdue.toggled.connect(self.refresh)
+        ctx.signals.cases_changed.connect(self.refresh)
+        self._load_choices()
+        self.refresh()
+
+    def _load_choices(self) -> None:
+        def fetch(s: Any) -> tuple[Any, ...]:
+            months = months_with_cases(s)
+            return (months, [(u.name, u.id) for u in reference.list_units(s)],
+                    [(c.label, c.id) for c in reference.list_categories(s, include_inactive=True)],
+                    [a.name for a in reference.list_appeal_types(s)])
+
+        months, units, categories, types = read(self.ctx, fetch)
+        self._blocking(True)
+        self.month.addItem("全部月份", "")
+        for month in months:
+            self.month.addItem(month, month)
+        self.state.addItem("全部状态", "")
+        for code, label in STATES.items():
+            self.state.addItem(label, code)
+        self.source.addItem("全部来源", "")
+        self.source.addItem("本级", "local")
+        self.source.addItem("上级交办", "upper")
+        self.unit.set_items(units)
+        self.category.set_items(categories)
+        self.appeal_type.addItem("全部类型", "")
+        for name in types:
+            self.appeal_type.addItem(name, name)
+        self._blocking(False)
+
+    def _blocking(self, block: bool) -> None:
+        for combo in (self.month, self.state, self.source, self.appeal_type):
+            combo.blockSignals(block)
+
+    def apply(self, **values: Any) -> None:
+        """Set filters from elsewhere (the home view's tiles): state, overdue, month, day."""
+        self._day = values.get("day")
+        self._blocking(True)
+        if "state" in values:
+            self.state.setCurrentIndex(max(self.state.findData(values["state"]), 0))
+        if "month" in values:
+            self.month.setCurrentIndex(max(self.month.findData(values["month"]), 0))
+        self.overdue.blockSignals(True)
+        self.overdue.setChecked(bool(values.get("overdue")))
+        self.overdue.blockSignals(False)
+        self._blocking(False)
+        self.refresh()
+
+    def current_filter(self) -> CaseFilter:
+        category = self.category.currentText().strip()
+        return CaseFilter(
+            text=self.search.text().strip(), month=self.month.currentData() or "", state=self.state.currentData() or "",
+            source=self.source.currentData() or "", unit_id=self.unit.value() if self.unit.currentText() else None,
+            category=category if self.category.value() else "", appeal_type=self.appeal_type.currentData() or "",
+            overdue=self.overdue.isChecked(), day=self._day,
+        )
+
+    def refresh(self) -> None:
+        self.model.load(self.current_filter())
+        self.count.setText(f"共 {self.model.rowCount()} 件")
+
+    def _open_selected(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if rows:
+            self.open_case(self.model.case_id(rows[0].row()))
+
+    def open_case(self, case_id: int) -> None:
+        CaseDetailDialog(self, self.ctx, case_id).exec()
+
+
+class CaseDetailDialog(QDialog):
+    """The case, its whole history as a timeline, and exactly the actions the user may take now."""
+
+    def __init__(self, parent: QWidget | None, ctx: UiContext, case_id: int) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.case_id = case_id
+        self.resize(860, 640)
+        self.fields = QFormLayout()
+        self.timeline = QTreeWidget()
+        self.timeline.setHeaderLabels(["时间", "环节", "经办", "单位", "说明"])
+        self.timeline.setRootIsDecorated(False)
+        self.actions_row = QHBoxLayout()
+        layout = QVBoxLayout(self)
+        layout.addLayout(self.fields)
+        layout.addWidget(QLabel("办理历史"))
+        layout.addWidget(self.timeline, 1)
+        layout.addLayout(self.actions_row)
+        self.refresh()
+
+    def refresh(self) -> None:
+        def fetch(s: Any) -> tuple[Any, Any]:
+            return case_view(s, self.case_id), available_actions(current_status(s, self.case_id), self.ctx.actor)
+
+        view, actions = read(self.ctx, fetch)
+        self.setWindowTitle(f"工单 {view.number} — {view.state_label}")
+        while self.fields.rowCount():
+            self.fields.removeRow(0)
+        caller = "（保密）" if view.confidential else ""
+        rows = [
+            ("工单编号", f"{view.number}    来源：{'上级交办' if view.source == 'upper' else '本级'} {view.channel}"),
+            ("来电时间", f"{view.registered_at:%Y-%m-%d %H:%M}    状态：{view.state_label}"
+                      + ("    【督办】" if view.supervised else "") + ("    【紧急】" if view.urgent else "")),
+            ("来电人", f"{view.caller_name}{caller}    电话：{view.phone}    地址：{view.address}"),
+            ("分类", f"{view.appeal_type}    {view.category}    所属：{view.township}"),
+            ("承办单位", view.unit + (f"    办理期限：{view.deadline:%Y-%m-%d %H:%M}" if view.deadline else "")),
+            ("标题", view.title), ("诉求内容", view.content),
+        ]
+        for label, text in rows:
+            value = QLabel(text)
+            value.setWordWrap(True)
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.fields.addRow(label, value)
+        self.timeline.clear()
+        for ev in view.events:
+            detail = "；".join(x for x in (ev.details, ev.note) if x)
+            item = QTreeWidgetItem([f"{ev.at:%Y-%m-%d %H:%M}", ev.label, ev.actor, ev.unit, detail])
+            item.setToolTip(4, detail)
+            self.timeline.addTopLevelItem(item)
+        for i in range(5):
+            self.timeline.resizeColumnToContents(i)
+        while self.actions_row.count():
+            taken = self.actions_row.takeAt(0)
+            widget = taken.widget() if taken else None
+            if widget is not None:
+                widget.deleteLater()
+        for action in actions:
+            button = QPushButton(action.label)
+            button.setObjectName(f"action_{action.key}")
+            button.clicked.connect(lambda _=False, key=action.key: self._do(key))
+            self.actions_row.addWidget(button)
+        if not actions:
+            self.actions_row.addWidget(QLabel("当前没有您可以办理的操作。"))
+        self.actions_row.addStretch()
+        close = QPushButton("关闭")
+        close.clicked.connect(self.accept)
+        self.actions_row.addWidget(close)
+
+    def _do(self, key: str) -> None:
+        if perform(self, self.ctx, self.case_id, key):
+            self.refresh()

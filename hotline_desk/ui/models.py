@@ -1,0 +1,159 @@
+"""Item models: a generic table of plain rows, and the case list that holds ids and fetches rows lazily."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
+
+from hotline_desk.services.case_query import CaseFilter, CaseRow, fetch_rows, search_ids
+from hotline_desk.ui.context import UiContext
+
+R = TypeVar("R")
+Index = QModelIndex | QPersistentModelIndex
+FLAG_COLOURS = {"overdue": QColor("#F8D7DA"), "near": QColor("#FFF3CD")}
+
+
+def text_of(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return f"{value:%Y-%m-%d %H:%M}"
+    if isinstance(value, bool):
+        return "是" if value else ""
+    return str(value)
+
+
+class Column(Generic[R]):
+    def __init__(self, header: str, value: Callable[[R], Any], width: int = 0) -> None:
+        self.header = header
+        self.value = value
+        self.width = width
+
+
+class RowsModel(QAbstractTableModel, Generic[R]):
+    """A read-only table of plain rows; a row's ``flag`` attribute (临期/超期) colours it."""
+
+    def __init__(self, columns: Sequence[Column[R]]) -> None:
+        super().__init__()
+        self.columns = list(columns)
+        self.rows: list[R] = []
+
+    def set_rows(self, rows: Sequence[R]) -> None:
+        self.beginResetModel()
+        self.rows = list(rows)
+        self.endResetModel()
+
+    def row(self, index: int) -> R:
+        return self.rows[index]
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.columns)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self.rows):
+            return None
+        row = self.rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return text_of(self.columns[index.column()].value(row))
+        if role == Qt.ItemDataRole.BackgroundRole:
+            colour = FLAG_COLOURS.get(getattr(row, "flag", ""))
+            return QBrush(colour) if colour else None
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.columns[section].header
+        return None
+
+
+CASE_COLUMNS: list[tuple[str, str, Callable[[CaseRow], Any]]] = [
+    ("number", "工单编号", lambda r: r.number),
+    ("registered_at", "来电时间", lambda r: r.registered_at),
+    ("source", "来源", lambda r: "上级交办" if r.source == "upper" else "本级"),
+    ("state", "状态", lambda r: r.state_label),
+    ("title", "标题", lambda r: r.title),
+    ("caller", "来电人", lambda r: r.caller),
+    ("phone", "联系电话", lambda r: r.phone),
+    ("unit", "承办单位", lambda r: r.unit),
+    ("category", "问题分类", lambda r: r.category),
+    ("appeal_type", "诉求类型", lambda r: r.appeal_type),
+    ("deadline", "办理期限", lambda r: f"{text_of(r.deadline)} {r.flag_label}".strip()),
+]
+
+
+class CaseTableModel(QAbstractTableModel):
+    """The case list: all matching ids up front (cheap), rows fetched a page at a time when shown."""
+
+    PAGE = 100
+
+    def __init__(self, ctx: UiContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.ids: list[int] = []
+        self.cache: dict[int, CaseRow] = {}
+        self.filter = CaseFilter()
+        self.sort_key = "registered_at"
+        self.descending = True
+        self.fetches = 0
+
+    def load(self, case_filter: CaseFilter | None = None) -> None:
+        if case_filter is not None:
+            self.filter = case_filter
+        with self.ctx.db.reader() as session:
+            ids = search_ids(session, self.filter, now=self.ctx.clock(), sort=self.sort_key,
+                             descending=self.descending)
+        self.beginResetModel()
+        self.ids = ids
+        self.cache = {}
+        self.endResetModel()
+
+    def case_id(self, row: int) -> int:
+        return self.ids[row]
+
+    def _row(self, row: int) -> CaseRow | None:
+        case_id = self.ids[row]
+        if case_id not in self.cache:
+            start = row - row % self.PAGE
+            page = self.ids[start:start + self.PAGE]
+            with self.ctx.db.reader() as session:
+                self.cache.update(fetch_rows(session, page, now=self.ctx.clock()))
+            self.fetches += 1
+        return self.cache.get(case_id)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.ids)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(CASE_COLUMNS)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self.ids):
+            return None
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.BackgroundRole):
+            return None
+        row = self._row(index.row())
+        if row is None:
+            return None
+        if role == Qt.ItemDataRole.BackgroundRole:
+            colour = FLAG_COLOURS.get(row.flag)
+            return QBrush(colour) if colour else None
+        return text_of(CASE_COLUMNS[index.column()][2](row))
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return CASE_COLUMNS[section][1]
+        return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        self.sort_key = CASE_COLUMNS[column][0]
+        self.descending = order == Qt.SortOrder.DescendingOrder
+        self.load()

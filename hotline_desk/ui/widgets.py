@@ -1,0 +1,191 @@
+"""Small widgets shared by the views: a picker that filters as you type (pinyin initials too), a field form."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QStringListModel, Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QCompleter,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hotline_desk.services.pinyin import matches
+
+
+class SearchCombo(QComboBox):
+    """An editable picker: typing narrows the list by characters or pinyin initials (城管 or csgl)."""
+
+    def __init__(self, items: Sequence[tuple[str, int]] = (), placeholder: str = "输入名称或拼音首字母") -> None:
+        super().__init__()
+        self.setEditable(True)
+        self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        editor = self.lineEdit()
+        assert editor is not None
+        self.editor: QLineEdit = editor
+        self.editor.setPlaceholderText(placeholder)
+        self._matches = QStringListModel()
+        self.popup = QCompleter(self._matches, self)
+        self.popup.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
+        self.popup.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.setCompleter(self.popup)
+        self.editor.textEdited.connect(self._narrow)
+        self.set_items(items)
+
+    def set_items(self, items: Sequence[tuple[str, int]]) -> None:
+        self._items = list(items)
+        self.clear()
+        for text, value in self._items:
+            self.addItem(text, value)
+        self.setCurrentIndex(-1)
+        self.editor.clear()
+
+    def _narrow(self, typed: str) -> None:
+        found = [text for text, _value in self._items if matches(text, typed)]
+        self._matches.setStringList(found)
+        if found and typed:
+            self.popup.complete()
+
+    def value(self) -> int | None:
+        """The chosen item's id; a typed text that names exactly one item, or narrows to one, counts too."""
+        text = self.currentText().strip()
+        exact = [v for t, v in self._items if t == text]
+        if exact:
+            return exact[0]
+        narrowed = [v for t, v in self._items if text and matches(t, text)]
+        return narrowed[0] if len(narrowed) == 1 else None
+
+    def set_value(self, value: int | None) -> None:
+        index = self.findData(value) if value is not None else -1
+        self.setCurrentIndex(index)
+        if index < 0:
+            self.editor.clear()
+
+
+@dataclass
+class FieldSpec:
+    """One input of an ActionDialog: ``kind`` is line, text, choice, int, check or unit."""
+
+    key: str
+    label: str
+    kind: str = "line"
+    choices: Sequence[tuple[str, Any]] = ()
+    default: Any = None
+    required: bool = False
+    minimum: int = 0
+    maximum: int = 99
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class ActionDialog(QDialog):
+    """A small form for one action (reason, reply text, days …); returns the values typed."""
+
+    def __init__(self, parent: QWidget | None, title: str, fields: Sequence[FieldSpec], intro: str = "") -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setMinimumWidth(460)
+        self.fields = list(fields)
+        self.editors: dict[str, QWidget] = {}
+        layout = QVBoxLayout(self)
+        if intro:
+            note = QLabel(intro)
+            note.setWordWrap(True)
+            layout.addWidget(note)
+        form = QFormLayout()
+        for spec in self.fields:
+            editor = self._editor(spec)
+            editor.setObjectName(f"field_{spec.key}")
+            self.editors[spec.key] = editor
+            form.addRow(spec.label + ("*" if spec.required else ""), editor)
+        layout.addLayout(form)
+        self.error = QLabel()
+        self.error.setStyleSheet("color: #B00020;")
+        layout.addWidget(self.error)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("确定")
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
+        buttons.accepted.connect(self._accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def _editor(self, spec: FieldSpec) -> QWidget:
+        if spec.kind == "text":
+            box = QPlainTextEdit(str(spec.default or ""))
+            box.setTabChangesFocus(True)
+            box.setMinimumHeight(90)
+            return box
+        if spec.kind in ("choice", "unit"):
+            combo: QComboBox = SearchCombo(list(spec.choices)) if spec.kind == "unit" else QComboBox()
+            if spec.kind == "choice":
+                for text, value in spec.choices:
+                    combo.addItem(text, value)
+                if spec.default is not None:
+                    combo.setCurrentIndex(max(combo.findData(spec.default), 0))
+            return combo
+        if spec.kind == "int":
+            spin = QSpinBox()
+            spin.setRange(spec.minimum, spec.maximum)
+            spin.setValue(int(spec.default or spec.minimum))
+            return spin
+        if spec.kind == "check":
+            return QCheckBox()
+        return QLineEdit(str(spec.default or ""))
+
+    def values(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for spec in self.fields:
+            editor = self.editors[spec.key]
+            if isinstance(editor, QPlainTextEdit):
+                out[spec.key] = editor.toPlainText().strip()
+            elif isinstance(editor, SearchCombo):
+                out[spec.key] = editor.value()
+            elif isinstance(editor, QComboBox):
+                out[spec.key] = editor.currentData()
+            elif isinstance(editor, QSpinBox):
+                out[spec.key] = editor.value()
+            elif isinstance(editor, QCheckBox):
+                out[spec.key] = editor.isChecked()
+            elif isinstance(editor, QLineEdit):
+                out[spec.key] = editor.text().strip()
+        return out
+
+    def _accept(self) -> None:
+        values = self.values()
+        missing = [s.label for s in self.fields if s.required and values.get(s.key) in (None, "")]
+        if missing:
+            self.error.setText(f"请填写：{'、'.join(missing)}")
+            return
+        self.accept()
+
+    def set_value(self, key: str, value: Any) -> None:
+        """Fill a field as a user would (used by scripted demonstrations and tests)."""
+        editor = self.editors[key]
+        if isinstance(editor, QPlainTextEdit):
+            editor.setPlainText(str(value))
+        elif isinstance(editor, SearchCombo):
+            editor.setCurrentText(str(value))
+        elif isinstance(editor, QComboBox):
+            editor.setCurrentIndex(editor.findText(str(value)))
+        elif isinstance(editor, QSpinBox):
+            editor.setValue(int(value))
+        elif isinstance(editor, QCheckBox):
+            editor.setChecked(bool(value))
+        elif isinstance(editor, QLineEdit):
+            editor.setText(str(value))
+
+
+def ask(parent: QWidget | None, title: str, fields: Sequence[FieldSpec], intro: str = "") -> dict[str, Any] | None:
+    dialog = ActionDialog(parent, title, fields, intro)
+    return dialog.values() if dialog.exec() == QDialog.DialogCode.Accepted else None

@@ -1,0 +1,51 @@
+"""Start the app on a demo database and save a screenshot of every main view (run under Xvfb or offscreen).
+
+    .venv/bin/python scripts/screenshots.py --db demo.sqlite3 --out docs/images [--user demo_sup1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication
+
+from hotline_desk.db import open_database
+from hotline_desk.services.clock import fixed_clock
+from hotline_desk.services.users import get_actor
+from hotline_desk.ui.context import AppSignals, UiContext
+from hotline_desk.ui.main_window import MainWindow
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--out", default="docs/images")
+    parser.add_argument("--user", default="demo_sup1")
+    parser.add_argument("--now", default="2022-07-29 10:30", help="the app's clock, so the demo month looks live")
+    args = parser.parse_args()
+    app = QApplication.instance() or QApplication(sys.argv)
+    db = open_database(args.db)
+    with db.reader() as s:
+        actor = get_actor(s, args.user)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    ctx = UiContext(db=db, actor=actor, clock=fixed_clock(datetime.fromisoformat(args.now)), signals=AppSignals(),
+                    state_dir=out / ".state")
+    window = MainWindow(ctx)
+    window.resize(1360, 860)
+    window.show()
+    for row, key in enumerate(window.page_keys):
+        window.nav.setCurrentRow(row)
+        for _ in range(5):
+            app.processEvents()
+        window.grab().save(str(out / f"view-{row:02d}-{key}.png"))
+        print(out / f"view-{row:02d}-{key}.png")
+    db.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
