@@ -51,7 +51,7 @@ CHART_COLORS = ("#C0392B", "#2E86C1", "#28B463", "#F39C12", "#8E44AD", "#17A589"
                 "#A93226", "#1F618D")
 
 
-class _Styles:
+class Styles:
     def __init__(self, fonts: FontSet) -> None:
         base = {"fontSize": BODY_PT, "leading": LINE_PT, "wordWrap": "CJK"}
         self.fonts = fonts
@@ -81,16 +81,16 @@ class _Styles:
                                          alignment=TA_LEFT, wordWrap="CJK")
 
 
-def _p(text: str, style: ParagraphStyle) -> Paragraph:
+def plain(text: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(escape(text), style)
 
 
-def _para(block: Para, st: _Styles) -> Paragraph:
+def _para(block: Para, st: Styles) -> Paragraph:
     lead = f'<font name="{st.fonts.kai}">{escape(block.lead)}</font>' if block.lead else ""
     return Paragraph(lead + escape(block.text), st.body)
 
 
-def _table(block: Table, st: _Styles, *, compact: bool = False) -> Flowable:
+def grid_table(block: Table, st: Styles, *, compact: bool = False) -> Flowable:
     widths = [w * mm for w in block.col_widths_mm] if block.col_widths_mm else None
     head, cell = (st.small_head, st.small_cell) if compact else (st.head_cell, st.cell)
     data = [[Paragraph(escape(h), head) for h in block.header]]
@@ -102,11 +102,11 @@ def _table(block: Table, st: _Styles, *, compact: bool = False) -> Flowable:
         ("TOPPADDING", (0, 0), (-1, -1), 1 if compact else 2),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 3 if compact else 4),
     ]))
-    title = _p(block.title, st.table_title) if block.title else Spacer(1, 2 * mm)
+    title = plain(block.title, st.table_title) if block.title else Spacer(1, 2 * mm)
     return KeepTogether([title, table, Spacer(1, 4 * mm)])
 
 
-def _chart(block: Chart, st: _Styles) -> Flowable:
+def _chart(block: Chart, st: Styles) -> Flowable:
     height = 70 * mm if block.kind == "pie" else max(50 * mm, len(block.values) * 7 * mm + 16 * mm)
     drawing = Drawing(TEXT_WIDTH, height)
     drawing.add(String(TEXT_WIDTH / 2, height - 12, block.title, fontName=st.fonts.heading, fontSize=12,
@@ -138,46 +138,46 @@ def _chart(block: Chart, st: _Styles) -> Flowable:
     return KeepTogether([drawing, Spacer(1, 3 * mm)])
 
 
-def _section(section: Section, st: _Styles) -> list[Flowable]:
-    story: list[Flowable] = [_p(section.heading, st.heading)]
+def _section(section: Section, st: Styles) -> list[Flowable]:
+    story: list[Flowable] = [plain(section.heading, st.heading)]
     for block in section.blocks:
         if isinstance(block, Para):
             story.append(_para(block, st))
         elif isinstance(block, Subheading):
-            story.append(_p(block.text, st.sub))
+            story.append(plain(block.text, st.sub))
         elif isinstance(block, Table):
-            story.append(_table(block, st))
+            story.append(grid_table(block, st))
         else:
             story.append(_chart(block, st))
     return story
 
 
-def _front(doc: BulletinDocument, st: _Styles) -> list[Flowable]:
-    issuer_row = RLTable([[_p(doc.issuer, st.left), _p(doc.date_text, st.right)]],
+def _front(doc: BulletinDocument, st: Styles) -> list[Flowable]:
+    issuer_row = RLTable([[plain(doc.issuer, st.left), plain(doc.date_text, st.right)]],
                          colWidths=[TEXT_WIDTH / 2, TEXT_WIDTH / 2])
     issuer_row.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
     story: list[Flowable] = [
-        _p(doc.masthead, st.masthead),
-        _p(doc.issue_line, st.center),
-        _p(doc.total_line, st.center),
+        plain(doc.masthead, st.masthead),
+        plain(doc.issue_line, st.center),
+        plain(doc.total_line, st.center),
         Spacer(1, 2 * mm),
         issuer_row,
         HRFlowable(width="100%", thickness=2, color=RED, spaceBefore=1 * mm, spaceAfter=8 * mm),
     ]
-    story += [_p(line, st.title) for line in doc.title_lines]
+    story += [plain(line, st.title) for line in doc.title_lines]
     story.append(Spacer(1, 6 * mm))
     return story
 
 
-def _attachment(att: Attachment, st: _Styles) -> list[Flowable]:
-    return [PageBreak(), _p(att.label, st.attachment_label), _p(att.title, st.title), Spacer(1, 2 * mm),
-            _table(att.table, st, compact=True)]
+def _attachment(att: Attachment, st: Styles) -> list[Flowable]:
+    return [PageBreak(), plain(att.label, st.attachment_label), plain(att.title, st.title), Spacer(1, 2 * mm),
+            grid_table(att.table, st, compact=True)]
 
 
-def _closing(doc: BulletinDocument, st: _Styles) -> list[Flowable]:
+def _closing(doc: BulletinDocument, st: Styles) -> list[Flowable]:
     return [KeepTogether([
         Spacer(1, 6 * mm), HRFlowable(width="100%", thickness=1, color=colors.black, spaceAfter=1 * mm),
-        _p(doc.print_line, st.print_line),
+        plain(doc.print_line, st.print_line),
         HRFlowable(width="100%", thickness=1, color=colors.black, spaceBefore=1 * mm),
     ])]
 
@@ -200,7 +200,7 @@ def _page_number(fonts: FontSet) -> object:
 
 def build_bulletin(doc: BulletinDocument, fonts: FontSet) -> bytes:
     """The bulletin PDF; the same document and fonts always give the same bytes."""
-    st = _Styles(fonts)
+    st = Styles(fonts)
     story = _front(doc, st)
     story.append(_para(doc.lead, st))
     for section in doc.sections:
@@ -211,7 +211,7 @@ def build_bulletin(doc: BulletinDocument, fonts: FontSet) -> bytes:
         story += [Paragraph(escape(item), ParagraphStyle("att", parent=st.left, leftIndent=3 * BODY_PT))
                   for item in rest]
     if doc.publication_note:
-        story.append(_p(doc.publication_note, st.body))
+        story.append(plain(doc.publication_note, st.body))
     for att in doc.attachments:
         story += _attachment(att, st)
     story += _closing(doc, st)

@@ -15,7 +15,7 @@ from hotline_desk.errors import NotFound, ValidationError
 from hotline_desk.models import BonusItem, Unit, User
 from hotline_desk.models.reference import UNIT_GROUP_LABELS
 from hotline_desk.services.clock import Clock, office_now
-from hotline_desk.services.history import DispatchStatus
+from hotline_desk.services.history import FOLLOWUP_RESULTS, STATES, DispatchStatus
 from hotline_desk.services.monthdata import MonthCase, load_month, parse_month
 from hotline_desk.services.percent import ratio, round_half_up
 from hotline_desk.services.permissions import Actor, require
@@ -239,3 +239,38 @@ def _bonus_view(session: Session, item: BonusItem) -> BonusItemView:
         approved_by=name(item.approved_by), removed_at=item.removed_at, removed_by=name(item.removed_by),
         removed_reason=item.removed_reason,
     )
+
+
+@dataclass(frozen=True)
+class UnitCaseDetail:
+    """One case behind a unit's rates: whether it counts as finished, signed on time, and its follow-up."""
+
+    id: int
+    number: str
+    source: str
+    state_label: str
+    finished: bool
+    signed_on_time: bool
+    outcome: str
+    exempt: bool
+
+
+def unit_case_details(session: Session, month: str, as_of: datetime, unit_id: int,
+                      rules: ScoringRules | None = None) -> list[UnitCaseDetail]:
+    """The cases a unit was scored on, so a supervisor can see what is behind each rate."""
+    rules = rules or load_rules(session)
+    details = []
+    for case in load_month(session, month, as_of):
+        main = case.status.main_dispatch
+        if main is None or main.unit_id != unit_id or (rules.sources == "local" and case.source != "local"):
+            continue
+        first = _first_dispatch(case, unit_id)
+        outcome = followup_outcome(case.status)
+        details.append(UnitCaseDetail(
+            id=case.id, number=case.number, source="上级交办" if case.source == "upper" else "本级",
+            state_label=STATES[case.status.state], finished=rules.is_finished(case.status, for_unit=True),
+            signed_on_time=first.signed_at is not None and first.signed_at <= first.sign_deadline,
+            outcome=FOLLOWUP_RESULTS.get(outcome, "未回访" if outcome == "unreachable" else ""),
+            exempt=exempt_by_review(case.status),
+        ))
+    return details

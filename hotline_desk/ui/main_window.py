@@ -135,9 +135,10 @@ def default_factories() -> dict[str, Callable[[UiContext], QWidget]]:
     from hotline_desk.ui.case_entry import CaseEntryView
     from hotline_desk.ui.case_list import CaseListView
     from hotline_desk.ui.queues import ApprovalView, FollowUpView, TrackingView
+    from hotline_desk.ui.scoring_view import ScoringView
 
     factories: dict[str, Callable[[UiContext], QWidget]] = {
         "entry": CaseEntryView, "list": CaseListView, "approval": ApprovalView, "tracking": TrackingView,
-        "followup": FollowUpView,
+        "followup": FollowUpView, "scoring": ScoringView,
     }
     return factories

@@ -1,0 +1,1 @@
+"""Excel exchange: openpyxl writes, python-calamine reads; no Qt and no database session."""

@@ -1,0 +1,56 @@
+"""The two score tables as a workbook, one sheet per group, in the order and wording of the bulletin."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, Side
+
+from hotline_desk.excel.safe import set_text
+
+THIN = Side(style="thin", color="000000")
+BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+
+
+def write_score_workbook(sheets: Sequence[tuple[str, Sequence[str], Sequence[Sequence[str]]]]) -> bytes:
+    """``sheets``: (title, header, rows) per table; numbers stay numbers, names stay text."""
+    book = Workbook()
+    book.remove(book.active)
+    for title, header, rows in sheets:
+        sheet = book.create_sheet(title[:31])
+        sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
+        set_text(sheet.cell(1, 1), title)
+        sheet.cell(1, 1).font = Font(bold=True, size=14)
+        sheet.cell(1, 1).alignment = Alignment(horizontal="center")
+        for col, text in enumerate(header, 1):
+            cell = sheet.cell(2, col)
+            set_text(cell, text)
+            cell.font = Font(bold=True)
+            cell.border = BOX
+            cell.alignment = Alignment(horizontal="center")
+        for r, row in enumerate(rows, 3):
+            for col, value in enumerate(row, 1):
+                cell = sheet.cell(r, col)
+                number = _number(value) if col > 1 else None
+                if number is None:
+                    set_text(cell, value)
+                else:
+                    cell.value = number
+                cell.border = BOX
+                cell.alignment = Alignment(horizontal="center")
+        sheet.column_dimensions["A"].width = 24
+        for letter in "BCDEFGH":
+            sheet.column_dimensions[letter].width = 10
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _number(text: str) -> int | float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return int(value) if value.is_integer() else value

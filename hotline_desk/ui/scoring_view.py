@@ -1,0 +1,259 @@
+"""考核评分: the month's two score tables, the cases behind each rate, 附加分 items, export to Excel and PDF."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hotline_desk.services.case_query import months_with_cases
+from hotline_desk.services.monthdata import month_end
+from hotline_desk.services.score_export import score_pdf, score_workbook
+from hotline_desk.services.scoring import (
+    BonusItemView,
+    UnitCaseDetail,
+    UnitScore,
+    add_bonus,
+    list_bonus,
+    remove_bonus,
+    score_tables,
+    unit_case_details,
+)
+from hotline_desk.ui.context import UiContext
+from hotline_desk.ui.feedback import read, run_action
+from hotline_desk.ui.models import Column, RowsModel
+from hotline_desk.ui.widgets import FieldSpec, ask
+
+RATE_COLUMNS = {3: "finish", 4: "response", 5: "satisfaction"}
+
+
+def _score_columns() -> list[Column[UnitScore]]:
+    return [
+        Column("名次", lambda r: r.rank), Column("单位", lambda r: r.unit), Column("交办件数", lambda r: r.dispatched),
+        Column("办结率", lambda r: f"{r.point('finish')}（{r.finished}/{r.finish_base}）"),
+        Column("响应率", lambda r: f"{r.point('response')}（{r.signed_on_time}/{r.dispatched}）"),
+        Column("满意率", lambda r: f"{r.point('satisfaction')}（{r.satisfied}/{r.rated}，甄别免计{r.exempt}）"),
+        Column("附加分", lambda r: f"{r.bonus}（{r.bonus_adjustment:+g}）"), Column("合计", lambda r: r.total),
+    ]
+
+
+class ScoringView(QWidget):
+    def __init__(self, ctx: UiContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.month = QComboBox()
+        self.tabs = QTabWidget()
+        self.models: list[RowsModel[UnitScore]] = []
+        self.tables: list[QTableView] = []
+        for label in ("乡镇街道", "市直单位"):
+            model: RowsModel[UnitScore] = RowsModel(_score_columns())
+            table = QTableView()
+            table.setModel(model)
+            table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+            table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+            table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+            table.doubleClicked.connect(self._show_cases)
+            table.selectionModel().selectionChanged.connect(self._unit_selected)
+            self.models.append(model)
+            self.tables.append(table)
+            self.tabs.addTab(table, label)
+        self.bonus_model: RowsModel[BonusItemView] = RowsModel([
+            Column("分值", lambda b: f"{b.points:+g}"), Column("理由", lambda b: b.reason),
+            Column("录入", lambda b: f"{b.entered_by} {b.entered_at:%m-%d %H:%M}"),
+            Column("撤销", lambda b: f"{b.removed_by} {b.removed_at:%m-%d %H:%M} {b.removed_reason}"
+                   if b.removed_at else ""),
+        ])
+        self.bonus_table = QTableView()
+        self.bonus_table.setModel(self.bonus_model)
+        self.bonus_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.bonus_table.horizontalHeader().setStretchLastSection(True)
+        self.bonus_title = QLabel("附加分：请先在上方选择单位")
+        self.add_button = QPushButton("添加加减分")
+        self.remove_button = QPushButton("撤销所选")
+        for button in (self.add_button, self.remove_button):
+            button.setEnabled(ctx.actor.can("bonus"))
+        self.add_button.clicked.connect(self.add_item)
+        self.remove_button.clicked.connect(self.remove_item)
+        excel = QPushButton("导出 Excel")
+        pdf = QPushButton("导出 PDF")
+        excel.clicked.connect(lambda: self.export("xlsx"))
+        pdf.clicked.connect(lambda: self.export("pdf"))
+
+        top = QHBoxLayout()
+        top.addWidget(QLabel("月份"))
+        top.addWidget(self.month)
+        top.addWidget(QLabel("双击得分可查看计分工单"))
+        top.addStretch()
+        top.addWidget(excel)
+        top.addWidget(pdf)
+        bonus = QWidget()
+        bonus_layout = QVBoxLayout(bonus)
+        bonus_layout.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        row.addWidget(self.bonus_title, 1)
+        row.addWidget(self.add_button)
+        row.addWidget(self.remove_button)
+        bonus_layout.addLayout(row)
+        bonus_layout.addWidget(self.bonus_table)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.tabs)
+        splitter.addWidget(bonus)
+        splitter.setSizes([520, 220])
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(splitter, 1)
+        months = read(ctx, months_with_cases) or [f"{ctx.clock():%Y-%m}"]
+        self.month.addItems(months)
+        self.month.currentIndexChanged.connect(self.refresh)
+        ctx.signals.cases_changed.connect(self.refresh)
+        ctx.signals.scores_changed.connect(self.refresh)
+        self.refresh()
+
+    def as_of(self) -> datetime:
+        return min(month_end(self.month.currentText()), self.ctx.clock())
+
+    def refresh(self) -> None:
+        month = self.month.currentText()
+        if not month:
+            return
+        tables = read(self.ctx, lambda s: score_tables(s, month, self.as_of()))
+        for model, table in zip(self.models, tables, strict=True):
+            model.set_rows(table.rows)
+        self._load_bonus()
+
+    def selected_unit(self) -> UnitScore | None:
+        index = self.tabs.currentIndex()
+        rows = self.tables[index].selectionModel().selectedRows()
+        return self.models[index].row(rows[0].row()) if rows else None
+
+    def _unit_selected(self) -> None:
+        self._load_bonus()
+
+    def _load_bonus(self) -> None:
+        unit = self.selected_unit()
+        if unit is None:
+            self.bonus_model.set_rows([])
+            self.bonus_title.setText("附加分：请先在上方选择单位")
+            return
+        month = self.month.currentText()
+        items = read(self.ctx, lambda s: list_bonus(s, month, unit_id=unit.unit_id, include_removed=True))
+        self.bonus_model.set_rows(items)
+        self.bonus_title.setText(f"{unit.unit} 附加分 {unit.bonus}（基数加减 {unit.bonus_adjustment:+g}）")
+
+    def add_item(self) -> None:
+        unit = self.selected_unit()
+        if unit is None:
+            QMessageBox.information(self, "请先选择", "请先在评分表中选择单位。")
+            return
+        values = ask(self, f"{unit.unit} 加减分", [FieldSpec("points", "分值（减分写负数）", required=True),
+                                                 FieldSpec("reason", "理由", "text", required=True)])
+        if values is None:
+            return
+        try:
+            points = float(values["points"])
+        except ValueError:
+            QMessageBox.warning(self, "分值有误", "分值应为数字，例如 2 或 -1.5。")
+            return
+        month = self.month.currentText()
+        done = run_action(self, self.ctx, lambda s: add_bonus(s, self.ctx.actor, month, unit.unit_id, points,
+                                                              values["reason"], clock=self.ctx.clock),
+                          changes_cases=False)
+        if done:
+            self._after_change(unit.unit_id)
+
+    def remove_item(self) -> None:
+        rows = self.bonus_table.selectionModel().selectedRows()
+        unit = self.selected_unit()
+        if not rows or unit is None:
+            QMessageBox.information(self, "请先选择", "请先选择要撤销的加减分项。")
+            return
+        item = self.bonus_model.row(rows[0].row())
+        values = ask(self, "撤销加减分", [FieldSpec("reason", "撤销理由", "text", required=True)],
+                     intro=f"{item.points:+g} 分：{item.reason}")
+        if values and run_action(self, self.ctx, lambda s: remove_bonus(s, self.ctx.actor, item.id, values["reason"],
+                                                                        clock=self.ctx.clock), changes_cases=False):
+            self._after_change(unit.unit_id)
+
+    def _after_change(self, unit_id: int) -> None:
+        index = self.tabs.currentIndex()
+        self.refresh()
+        for i, row in enumerate(self.models[index].rows):
+            if row.unit_id == unit_id:
+                self.tables[index].selectRow(i)
+        self.ctx.signals.scores_changed.emit()
+
+    def _show_cases(self, index: Any) -> None:
+        unit = self.models[self.tabs.currentIndex()].row(index.row())
+        month = self.month.currentText()
+        details = read(self.ctx, lambda s: unit_case_details(s, month, self.as_of(), unit.unit_id))
+        key = RATE_COLUMNS.get(index.column(), "")
+        CasesBehindDialog(self, unit, details, key).exec()
+
+    def export(self, kind: str) -> None:
+        month = self.month.currentText()
+        default = str(Path.home() / f"{month}考核评分表.{kind}")
+        path, _ = QFileDialog.getSaveFileName(self, "导出考核评分表", default,
+                                              "Excel 工作簿 (*.xlsx)" if kind == "xlsx" else "PDF (*.pdf)")
+        if path:
+            self.export_to(Path(path), kind)
+
+    def export_to(self, path: Path, kind: str) -> bool:
+        month = self.month.currentText()
+        if kind == "xlsx":
+            data = read(self.ctx, lambda s: score_workbook(s, month, self.as_of()))
+        else:
+            data, warning = read(self.ctx, lambda s: score_pdf(s, month, self.as_of()))
+            if warning:
+                QMessageBox.warning(self, "字体提示", warning)
+        try:
+            path.write_bytes(data)
+        except OSError as exc:
+            QMessageBox.warning(self, "无法保存",
+                                f"无法写入 {path}：{exc.strerror}。文件是否正在 Excel 或其他程序中打开？")
+            return False
+        return True
+
+
+class CasesBehindDialog(QDialog):
+    """The cases a unit was scored on; the ones that cost it points come first."""
+
+    def __init__(self, parent: QWidget, unit: UnitScore, details: list[UnitCaseDetail], key: str) -> None:
+        super().__init__(parent)
+        titles = {"finish": "办结率", "response": "响应率", "satisfaction": "满意率"}
+        self.setWindowTitle(f"{unit.unit} {titles.get(key, '')}计分工单（{len(details)}件）")
+        self.resize(760, 480)
+        failing = {"finish": lambda d: not d.finished, "response": lambda d: not d.signed_on_time,
+                   "satisfaction": lambda d: d.outcome == "不满意" and not d.exempt}.get(key, lambda d: False)
+        details = sorted(details, key=lambda d: (not failing(d), d.number))
+        model: RowsModel[UnitCaseDetail] = RowsModel([
+            Column("工单编号", lambda d: d.number), Column("来源", lambda d: d.source),
+            Column("状态", lambda d: d.state_label), Column("已办结", lambda d: "是" if d.finished else "否"),
+            Column("按时签收", lambda d: "是" if d.signed_on_time else "否"), Column("回访结果", lambda d: d.outcome),
+            Column("甄别免计", lambda d: "是" if d.exempt else ""),
+        ])
+        model.set_rows(details)
+        self.model = model
+        table = QTableView()
+        table.setModel(model)
+        table.horizontalHeader().setStretchLastSection(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(table)
+
