@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -23,7 +24,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--db", required=True)
     parser.add_argument("--out", default="docs/images")
-    parser.add_argument("--user", default="demo_sup1")
+    parser.add_argument("--user", default="admin")
     parser.add_argument("--now", default="2022-07-29 10:30", help="the app's clock, so the demo month looks live")
     args = parser.parse_args()
     app = QApplication.instance() or QApplication(sys.argv)
@@ -39,8 +40,13 @@ def main() -> int:
     window.show()
     for row, key in enumerate(window.page_keys):
         window.nav.setCurrentRow(row)
-        for _ in range(5):
+        view = window.views[key]
+        if key == "bulletin":  # show the real PDF in the preview
+            view.start_preview()  # type: ignore[attr-defined]
+            view.wait_for_build()  # type: ignore[attr-defined]
+        for _ in range(30):  # the PDF preview renders its pages on worker threads
             app.processEvents()
+            time.sleep(0.05)
         window.grab().save(str(out / f"view-{row:02d}-{key}.png"))
         print(out / f"view-{row:02d}-{key}.png")
     db.dispose()

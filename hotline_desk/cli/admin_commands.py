@@ -6,10 +6,7 @@ import argparse
 from typing import Any
 
 from hotline_desk.cli.common import Context, SubParsers, parse_day, to_json
-from hotline_desk.services import reference, settings, users
-from hotline_desk.services.calendar import set_calendar_day
-from hotline_desk.services.clock import office_now
-from hotline_desk.services.permissions import require
+from hotline_desk.services import admin, reference, settings, users
 
 
 def register(sub: SubParsers[Any]) -> None:
@@ -110,8 +107,7 @@ def cmd_calendar_set(ctx: Context, args: argparse.Namespace) -> int:
     day = parse_day(args.day)
     workday = True if args.workday else (False if args.holiday else None)
     with ctx.db.session() as session:
-        require(actor, "manage_settings")
-        set_calendar_day(session, day, workday, args.note)
+        admin.set_day(session, actor, day, workday, args.note)
     state = {True: "调休工作日", False: "节假日", None: "默认"}[workday]
     print(f"{day:%Y-%m-%d} 已设为{state}。")
     return 0
@@ -132,7 +128,6 @@ def cmd_settings_show(ctx: Context, args: argparse.Namespace) -> int:
 def cmd_settings_set(ctx: Context, args: argparse.Namespace) -> int:
     actor = ctx.actor()
     with ctx.db.session() as session:
-        require(actor, "manage_settings")
-        typed = settings.set_setting(session, args.key, args.value, user_id=actor.id, at=office_now())
+        typed = admin.update_setting(session, actor, args.key, args.value)
     print(f"{settings.SETTING_DEFS[args.key].label} 已设为 {typed}。")
     return 0

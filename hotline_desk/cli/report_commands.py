@@ -11,12 +11,11 @@ from typing import Any
 
 from hotline_desk.cli.common import Context, SubParsers, fmt, parse_day, parse_time, to_json
 from hotline_desk.errors import HotlineError, ValidationError
-from hotline_desk.services import bulletin, reference, settings
+from hotline_desk.services import admin, bulletin, reference, settings
 from hotline_desk.services.clock import office_now
 from hotline_desk.services.demo import run_demo
 from hotline_desk.services.monthdata import month_end
-from hotline_desk.services.permissions import require
-from hotline_desk.services.rules import ScoringRules, load_rules
+from hotline_desk.services.rules import load_rules
 from hotline_desk.services.scoring import add_bonus, list_bonus, remove_bonus, score_tables
 from hotline_desk.services.statistics import month_statistics
 
@@ -170,11 +169,7 @@ def cmd_rules_set(ctx: Context, args: argparse.Namespace) -> int:
     except json.JSONDecodeError:
         value = args.value
     with ctx.db.session() as session:
-        require(actor, "manage_settings")
-        current = load_rules(session).to_dict()
-        current[args.field] = value
-        rules = ScoringRules.from_dict(current)
-        settings.set_setting(session, "scoring.rules", rules.to_dict(), user_id=actor.id, at=office_now())
+        admin.update_rules(session, actor, {args.field: value})
     print(f"考核规则 {args.field} 已设为 {json.dumps(value, ensure_ascii=False)}。")
     return 0
 
@@ -196,8 +191,7 @@ def cmd_template_set(ctx: Context, args: argparse.Namespace) -> int:
     actor = ctx.actor()
     key = _template_key(args.key)
     with ctx.db.session() as session:
-        require(actor, "manage_settings")
-        typed = settings.set_setting(session, key, args.value, user_id=actor.id, at=office_now())
+        typed = admin.update_setting(session, actor, key, args.value)
     print(f"{settings.SETTING_DEFS[key].label} 已设为 {typed}。")
     return 0
 

@@ -212,3 +212,12 @@ def finalize(session: Session, actor: Actor, month: str, *, clock: Clock = offic
     row.updated_at = now
     session.flush()
     return built
+
+
+def suggest_remarks(session: Session, month: str, *, clock: Clock = office_now) -> tuple[str, str]:
+    """Suggested 办理较好/较差 units: the best and the worst of each group by 合计 (the editor decides)."""
+    draft = get_draft(session, month)
+    tables = score_tables(session, month, min(draft.cutoff, clock()))
+    good = [t.rows[0].unit for t in tables if t.rows]
+    bad = [t.rows[-1].unit for t in tables if len(t.rows) > 1 and t.rows[-1].total < t.rows[0].total]
+    return "、".join(good), "、".join(bad)

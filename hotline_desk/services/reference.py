@@ -176,3 +176,9 @@ def find_channel(session: Session, name: str) -> Channel:
     if found is None:
         raise NotFound(f"没有渠道“{name}”。")
     return found
+
+
+def category_tree(session: Session) -> list[tuple[int, str, int | None, bool]]:
+    """Every category as (id, name, parent id, active), in tree order, inactive ones included."""
+    rows = session.scalars(select(Category).order_by(Category.display_order, Category.id))
+    return [(c.id, c.name, c.parent_id, c.active) for c in rows]

@@ -132,13 +132,16 @@ def _placeholder(label: str) -> QWidget:
 
 
 def default_factories() -> dict[str, Callable[[UiContext], QWidget]]:
+    from hotline_desk.ui.bulletin_view import BulletinView
     from hotline_desk.ui.case_entry import CaseEntryView
     from hotline_desk.ui.case_list import CaseListView
     from hotline_desk.ui.queues import ApprovalView, FollowUpView, TrackingView
     from hotline_desk.ui.scoring_view import ScoringView
+    from hotline_desk.ui.settings_view import SettingsView
 
     factories: dict[str, Callable[[UiContext], QWidget]] = {
         "entry": CaseEntryView, "list": CaseListView, "approval": ApprovalView, "tracking": TrackingView,
-        "followup": FollowUpView, "scoring": ScoringView,
+        "followup": FollowUpView, "scoring": ScoringView, "bulletin": BulletinView,
+        "settings": SettingsView,
     }
     return factories

@@ -118,6 +118,9 @@ class CaseTableModel(QAbstractTableModel):
     def case_id(self, row: int) -> int:
         return self.ids[row]
 
+    def row(self, row: int) -> CaseRow | None:
+        return self._row(row)
+
     def _row(self, row: int) -> CaseRow | None:
         case_id = self.ids[row]
         if case_id not in self.cache:

@@ -1,0 +1,484 @@
+"""月度简报: the draft's numbers and narrative, typical cases from the month, a live preview of the real PDF,
+saving, printing through the system dialog, and 定稿 for supervisors. Long work runs off the UI thread."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QBuffer, QByteArray, QDate, QIODevice, QObject, QSize, Qt, QThread, Signal
+from PySide6.QtGui import QPainter
+from PySide6.QtPdf import QPdfDocument
+from PySide6.QtPdfWidgets import QPdfView
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QMessageBox,
+    QPlainTextEdit,
+    QProgressDialog,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTableView,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hotline_desk.db import Database
+from hotline_desk.errors import HotlineError
+from hotline_desk.services import bulletin
+from hotline_desk.services.bulletin_compose import NarrativeSection, TypicalCase
+from hotline_desk.services.case_query import CaseFilter, months_with_cases
+from hotline_desk.services.clock import Clock
+from hotline_desk.ui.context import UiContext
+from hotline_desk.ui.feedback import read, run_action
+from hotline_desk.ui.models import CaseTableModel
+
+PRINT_DPI = 300
+POLARITY = (("正面", "positive"), ("反面", "negative"))
+
+
+class BuildWorker(QObject):
+    """Builds (or finalises) the bulletin in its own session on a worker thread."""
+
+    done = Signal(bytes, str)
+    failed = Signal(str)
+
+    def __init__(self, db: Database, month: str, clock: Clock, finalize_as: Any = None) -> None:
+        super().__init__()
+        self.db, self.month, self.clock, self.finalize_as = db, month, clock, finalize_as
+
+    def run(self) -> None:
+        try:
+            with self.db.session() as session:
+                if self.finalize_as is not None:
+                    built = bulletin.finalize(session, self.finalize_as, self.month, clock=self.clock)
+                else:
+                    built = bulletin.build(session, self.month, clock=self.clock)
+        except HotlineError as exc:
+            self.failed.emit(exc.message)
+            return
+        except Exception as exc:  # a bug: reported, not swallowed
+            self.failed.emit(f"程序错误：{exc}")
+            return
+        self.done.emit(built.pdf, built.warning)
+
+
+class BulletinView(QWidget):
+    built = Signal()
+
+    def __init__(self, ctx: UiContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.pdf_bytes = b""
+        self._thread: QThread | None = None
+        self._worker: BuildWorker | None = None
+        self.month = QComboBox()
+        self.status = QLabel()
+        self.year_issue = QSpinBox()
+        self.year_issue.setRange(1, 99)
+        self.total_issue = QSpinBox()
+        self.total_issue.setRange(1, 99999)
+        self.issue_date = QDateEdit()
+        self.issue_date.setDisplayFormat("yyyy-MM-dd")
+        self.issue_date.setCalendarPopup(True)
+        self.call_volume = QLineEdit()
+        self.call_volume.setPlaceholderText("如：约1.1万人次（来自话务系统）")
+        self.good_units = QLineEdit()
+        self.bad_units = QLineEdit()
+        suggest = QPushButton("按得分建议")
+        suggest.clicked.connect(self.suggest)
+        self.sections = QListWidget()
+        self.section_title = QLineEdit()
+        self.section_text = QPlainTextEdit()
+        self.section_text.setPlaceholderText("每段一行；以“（一）”开头的段落，首句按楷体小标题排印。")
+        self.section_typical = QCheckBox("本部分列出典型案例")
+        self._section_data: list[dict[str, Any]] = []
+        self.typical = QTableWidget(0, 3)
+        self.typical.setHorizontalHeaderLabels(["工单编号", "类型", "案例简介"])
+        self.typical.horizontalHeader().setStretchLastSection(True)
+        self.preview_doc = QPdfDocument(self)
+        self.preview = QPdfView()
+        self.preview.setDocument(self.preview_doc)
+        self.preview.setPageMode(QPdfView.PageMode.MultiPage)
+        self.preview.setZoomMode(QPdfView.ZoomMode.FitToWidth)
+        self.buttons: dict[str, QPushButton] = {}
+        self._build(suggest)
+        months = read(ctx, months_with_cases) or [f"{ctx.clock():%Y-%m}"]
+        self.month.addItems(months)
+        self.month.currentIndexChanged.connect(self.load)
+        self.load()
+
+    def _build(self, suggest: QPushButton) -> None:
+        form = QFormLayout()
+        numbers = QHBoxLayout()
+        pairs: tuple[tuple[str, QWidget], ...] = (("当年期号", self.year_issue), ("总期号", self.total_issue),
+                                                  ("印发日期", self.issue_date))
+        for label, widget in pairs:
+            numbers.addWidget(QLabel(label))
+            numbers.addWidget(widget)
+        numbers.addStretch()
+        form.addRow("月份", self.month)
+        form.addRow("期号", _wrap(numbers))
+        form.addRow("话务量", self.call_volume)
+        remarks = QHBoxLayout()
+        remarks.addWidget(self.good_units)
+        remarks.addWidget(suggest)
+        form.addRow("办理较好的单位", _wrap(remarks))
+        form.addRow("办理较差的单位", self.bad_units)
+
+        section_buttons = QHBoxLayout()
+        for text, slot in (("添加部分", self.add_section), ("删除部分", self.remove_section),
+                           ("上移", lambda: self.move_section(-1)), ("下移", lambda: self.move_section(1))):
+            button = QPushButton(text)
+            button.clicked.connect(slot)
+            section_buttons.addWidget(button)
+        sections = QWidget()
+        s_layout = QHBoxLayout(sections)
+        left = QVBoxLayout()
+        left.addWidget(QLabel("正文各部分（一、二部分由数据生成）"))
+        left.addWidget(self.sections)
+        left.addLayout(section_buttons)
+        right = QFormLayout()
+        right.addRow("标题", self.section_title)
+        right.addRow("段落", self.section_text)
+        right.addRow("", self.section_typical)
+        s_layout.addLayout(left, 1)
+        s_layout.addLayout(right, 2)
+        self.sections.currentRowChanged.connect(self._show_section)
+        self.section_title.textEdited.connect(self._store_section)
+        self.section_text.textChanged.connect(self._store_section)
+        self.section_typical.toggled.connect(self._store_section)
+
+        typical = QWidget()
+        t_layout = QVBoxLayout(typical)
+        t_layout.addWidget(self.typical)
+        t_buttons = QHBoxLayout()
+        pick = QPushButton("从本月工单选择…")
+        pick.clicked.connect(self.pick_case)
+        drop = QPushButton("删除所选")
+        drop.clicked.connect(lambda: self.typical.removeRow(self.typical.currentRow()))
+        t_buttons.addWidget(pick)
+        t_buttons.addWidget(drop)
+        t_buttons.addStretch()
+        t_layout.addLayout(t_buttons)
+
+        tabs = QTabWidget()
+        tabs.addTab(sections, "正文")
+        tabs.addTab(typical, "典型案例")
+        actions = QHBoxLayout()
+        for key, text, slot in (("save", "保存草稿", self.save_clicked),
+                                ("preview", "生成预览", lambda: self.start_preview()),
+                                ("pdf", "保存PDF…", self.save_pdf), ("print", "打印…", self.print_pdf),
+                                ("finalize", "定稿", self.finalize)):
+            button = QPushButton(text)
+            button.setObjectName(f"bulletin_{key}")
+            button.clicked.connect(slot)
+            self.buttons[key] = button
+            actions.addWidget(button)
+        actions.addStretch()
+        actions.addWidget(self.status)
+        editor = QWidget()
+        e_layout = QVBoxLayout(editor)
+        e_layout.addLayout(form)
+        e_layout.addWidget(tabs, 1)
+        e_layout.addLayout(actions)
+        splitter = QSplitter()
+        splitter.addWidget(editor)
+        splitter.addWidget(self.preview)
+        splitter.setSizes([640, 560])
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter)
+
+    # --- draft --------------------------------------------------------------------------------------
+    def load(self) -> None:
+        month = self.month.currentText()
+        draft = run_action(self, self.ctx, lambda s: bulletin.get_draft(s, month), changes_cases=False)
+        if draft is None:
+            return
+        issue = draft.issue
+        self.year_issue.setValue(issue.year_issue)
+        self.total_issue.setValue(issue.total_issue)
+        self.issue_date.setDate(QDate(issue.issue_date.year, issue.issue_date.month, issue.issue_date.day))
+        self.call_volume.setText(issue.call_volume)
+        self.good_units.setText(issue.good_units)
+        self.bad_units.setText(issue.bad_units)
+        self._section_data = [{"title": s.title, "text": "\n".join(s.paragraphs), "typical": s.typical}
+                              for s in issue.sections]
+        self.sections.clear()
+        self.sections.addItems([s["title"] for s in self._section_data])
+        if self._section_data:
+            self.sections.setCurrentRow(0)
+        self.typical.setRowCount(0)
+        for t in issue.typical_cases:
+            self._add_typical(t.number, t.polarity, t.text)
+        editable = self.ctx.actor.can("bulletin_edit") and not draft.final
+        for key in ("save",):
+            self.buttons[key].setEnabled(editable)
+        self.buttons["finalize"].setEnabled(self.ctx.actor.can("bulletin_finalize") and not draft.final)
+        self.status.setText(f"已定稿（{draft.finalized_by} {draft.finalized_at:%Y-%m-%d %H:%M}）"
+                            if draft.final and draft.finalized_at else "草稿")
+
+    def _show_section(self, row: int) -> None:
+        if not 0 <= row < len(self._section_data):
+            return
+        data = self._section_data[row]
+        for widget in (self.section_title, self.section_text, self.section_typical):
+            widget.blockSignals(True)
+        self.section_title.setText(data["title"])
+        self.section_text.setPlainText(data["text"])
+        self.section_typical.setChecked(bool(data["typical"]))
+        for widget in (self.section_title, self.section_text, self.section_typical):
+            widget.blockSignals(False)
+
+    def _store_section(self) -> None:
+        row = self.sections.currentRow()
+        if not 0 <= row < len(self._section_data):
+            return
+        self._section_data[row] = {"title": self.section_title.text(), "text": self.section_text.toPlainText(),
+                                   "typical": self.section_typical.isChecked()}
+        item = self.sections.item(row)
+        if item is not None:
+            item.setText(self.section_title.text())
+
+    def add_section(self) -> None:
+        self._section_data.append({"title": "新的部分", "text": "", "typical": False})
+        self.sections.addItem("新的部分")
+        self.sections.setCurrentRow(len(self._section_data) - 1)
+        self.section_title.setFocus()
+        self.section_title.selectAll()
+
+    def remove_section(self) -> None:
+        row = self.sections.currentRow()
+        if 0 <= row < len(self._section_data):
+            del self._section_data[row]
+            self.sections.takeItem(row)
+
+    def move_section(self, step: int) -> None:
+        row = self.sections.currentRow()
+        target = row + step
+        if 0 <= row < len(self._section_data) and 0 <= target < len(self._section_data):
+            data = self._section_data
+            data[row], data[target] = data[target], data[row]
+            self.sections.clear()
+            self.sections.addItems([s["title"] for s in data])
+            self.sections.setCurrentRow(target)
+
+    def _add_typical(self, number: str, polarity: str, text: str) -> None:
+        row = self.typical.rowCount()
+        self.typical.insertRow(row)
+        self.typical.setItem(row, 0, QTableWidgetItem(number))
+        kind = QComboBox()
+        for label, code in POLARITY:
+            kind.addItem(label, code)
+        kind.setCurrentIndex(max(kind.findData(polarity), 0))
+        self.typical.setCellWidget(row, 1, kind)
+        self.typical.setItem(row, 2, QTableWidgetItem(text))
+
+    def pick_case(self) -> None:
+        dialog = CasePicker(self, self.ctx, self.month.currentText())
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.chosen is not None:
+            row = dialog.chosen
+            self._add_typical(row.number, "positive", f"{row.unit}承办的“{row.title}”问题，")
+            self.typical.setCurrentCell(self.typical.rowCount() - 1, 2)
+
+    def changes(self) -> dict[str, Any]:
+        sections = [NarrativeSection(title=s["title"], paragraphs=tuple(p for p in s["text"].splitlines() if p.strip()),
+                                     typical=bool(s["typical"])) for s in self._section_data]
+        typical = []
+        for row in range(self.typical.rowCount()):
+            kind = self.typical.cellWidget(row, 1)
+            number, text = self.typical.item(row, 0), self.typical.item(row, 2)
+            typical.append(TypicalCase(number=number.text() if number else "",
+                                       polarity=kind.currentData() if isinstance(kind, QComboBox) else "positive",
+                                       text=text.text() if text else ""))
+        issued = self.issue_date.date().toPython()
+        assert isinstance(issued, date)
+        return {"year_issue": self.year_issue.value(), "total_issue": self.total_issue.value(), "issue_date": issued,
+                "call_volume": self.call_volume.text().strip(), "good_units": self.good_units.text().strip(),
+                "bad_units": self.bad_units.text().strip(), "sections": sections, "typical_cases": typical}
+
+    def save_clicked(self) -> None:
+        self.save()
+
+    def save(self) -> bool:
+        month, changes = self.month.currentText(), self.changes()
+        done = run_action(self, self.ctx, lambda s: bulletin.update_draft(s, self.ctx.actor, month,
+                                                                          clock=self.ctx.clock, **changes),
+                          changes_cases=False)
+        if done:
+            self.status.setText("草稿已保存。")
+        return done is not None
+
+    def suggest(self) -> None:
+        month = self.month.currentText()
+        good, bad = read(self.ctx, lambda s: bulletin.suggest_remarks(s, month, clock=self.ctx.clock))
+        self.good_units.setText(good)
+        self.bad_units.setText(bad)
+
+    # --- building, preview, printing ----------------------------------------------------------------
+    def start_preview(self, finalize: bool = False) -> None:
+        if self.buttons["save"].isEnabled() and not self.save():
+            return
+        self._run_build(finalize)
+
+    def _run_build(self, finalize: bool) -> None:
+        self.progress = QProgressDialog("正在生成简报……", "", 0, 0, self)
+        self.progress.setCancelButton(None)
+        self.progress.setWindowModality(Qt.WindowModality.WindowModal)
+        self.progress.setMinimumDuration(300)
+        thread = QThread(self)
+        worker = BuildWorker(self.ctx.db, self.month.currentText(), self.ctx.clock,
+                             self.ctx.actor if finalize else None)
+        worker.moveToThread(thread)
+        thread.started.connect(worker.run)
+        worker.done.connect(self._built)
+        worker.failed.connect(self._failed)
+        worker.done.connect(thread.quit)
+        worker.failed.connect(thread.quit)
+        self._thread, self._worker = thread, worker
+        self.status.setText("正在生成……")
+        for button in self.buttons.values():
+            button.setEnabled(False)
+        thread.start()
+
+    def wait_for_build(self, timeout_ms: int = 60_000) -> None:
+        if self._thread is not None:
+            self._thread.wait(timeout_ms)
+
+    def _finish_build(self) -> None:
+        self.progress.close()
+        for key in ("preview", "pdf", "print"):
+            self.buttons[key].setEnabled(True)
+        self.load()
+
+    def _built(self, pdf: bytes, warning: str) -> None:
+        self.pdf_bytes = pdf
+        self._buffer = QBuffer(self)
+        self._buffer.setData(QByteArray(pdf))
+        self._buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+        self.preview_doc.load(self._buffer)
+        self._finish_build()
+        self.status.setText(f"已生成，共 {self.preview_doc.pageCount()} 页。" + ("（字体未嵌入）" if warning else ""))
+        if warning:
+            QMessageBox.warning(self, "字体提示", warning)
+        self.built.emit()
+
+    def _failed(self, message: str) -> None:
+        self._finish_build()
+        QMessageBox.warning(self, "无法生成简报", message)
+        self.built.emit()
+
+    def finalize(self) -> None:
+        if QMessageBox.question(self, "定稿", "定稿后数字和PDF将冻结，不能再修改。确定定稿？") == \
+                QMessageBox.StandardButton.Yes and self.save():
+            self._run_build(finalize=True)
+
+    def save_pdf(self) -> None:
+        if not self.pdf_bytes:
+            QMessageBox.information(self, "请先生成", "请先点击“生成预览”。")
+            return
+        default = str(Path.home() / f"{self.month.currentText()}工作简报.pdf")
+        path, _ = QFileDialog.getSaveFileName(self, "保存简报", default, "PDF (*.pdf)")
+        if path:
+            try:
+                Path(path).write_bytes(self.pdf_bytes)
+            except OSError as exc:
+                QMessageBox.warning(self, "无法保存", f"无法写入 {path}：{exc.strerror}。")
+
+    def print_pdf(self) -> None:
+        if not self.pdf_bytes:
+            QMessageBox.information(self, "请先生成", "请先点击“生成预览”。")
+            return
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setResolution(PRINT_DPI)
+        dialog = QPrintDialog(printer, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.print_to(printer)
+
+    def print_to(self, printer: QPrinter) -> int:
+        """Render each page at the printer's resolution (300 dpi, not Qt's 1200 dpi default); pages printed."""
+        printer.setResolution(PRINT_DPI)
+        pages = self.preview_doc.pageCount()
+        progress = QProgressDialog("正在打印……", "取消", 0, pages, self)
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        painter = QPainter()
+        if not painter.begin(printer):
+            QMessageBox.warning(self, "无法打印", "打印机无法开始打印，请检查打印机设置。")
+            return 0
+        printed = 0
+        try:
+            for page in range(pages):
+                if progress.wasCanceled():
+                    break
+                if page:
+                    printer.newPage()
+                rect = painter.viewport()
+                points = self.preview_doc.pagePointSize(page)
+                size = QSize(int(points.width() / 72 * PRINT_DPI), int(points.height() / 72 * PRINT_DPI))
+                image = self.preview_doc.render(page, size)
+                painter.drawImage(rect, image)
+                printed += 1
+                progress.setValue(page + 1)
+        finally:
+            painter.end()
+            progress.close()
+        return printed
+
+
+class CasePicker(QDialog):
+    """Pick a finished case of the month as a typical case."""
+
+    def __init__(self, parent: QWidget, ctx: UiContext, month: str) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("选择典型案例")
+        self.resize(900, 520)
+        self.chosen: Any = None
+        self.model = CaseTableModel(ctx)
+        self.month = month
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("输入诉求内容中的词语筛选")
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.doubleClicked.connect(self._accept)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self._accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.search)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(buttons)
+        self.search.textChanged.connect(self.refresh)
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.model.load(CaseFilter(text=self.search.text().strip(), month=self.month, state="finished"))
+
+    def _accept(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if rows:
+            self.chosen = self.model.row(rows[0].row())
+            self.accept()
+
+
+def _wrap(layout: QHBoxLayout) -> QWidget:
+    holder = QWidget()
+    layout.setContentsMargins(0, 0, 0, 0)
+    holder.setLayout(layout)
+    return holder
