@@ -45,11 +45,13 @@ class CaseEntryView(QWidget):
         super().__init__()
         self.ctx = ctx
         self.store = DraftStore(ctx.state_dir / "drafts", f"case-entry-{ctx.actor.username}")
-        self._restoring = False
+        # Filling the pickers fires change signals; until the saved draft is back, none may touch the draft file.
+        self._restoring = True
         self.errors: dict[str, QLabel] = {}
         self._build()
         self._load_choices()
         self._shortcuts()
+        self._restoring = False
         self.restore_draft()
 
     # --- layout -------------------------------------------------------------------------------------
@@ -284,7 +286,7 @@ class CaseEntryView(QWidget):
         self.status.setText("已恢复上次未保存的登记内容。")
 
     def reset_fields(self) -> None:
-        self._restoring = True
+        was_restoring, self._restoring = self._restoring, True
         try:
             now = self.ctx.clock()
             self.registered_at.setDateTime(QDateTime(now.year, now.month, now.day, now.hour, now.minute, 0))
@@ -305,7 +307,7 @@ class CaseEntryView(QWidget):
             self.history.clear()
             self._show_errors([])
         finally:
-            self._restoring = False
+            self._restoring = was_restoring
         self._handling_changed()
         self._channel_changed()
 

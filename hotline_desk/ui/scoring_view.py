@@ -134,9 +134,15 @@ class ScoringView(QWidget):
         month = self.month.currentText()
         if not month:
             return
+        chosen = self.selected_unit()
         tables = read(self.ctx, lambda s: score_tables(s, month, self.as_of()))
         for model, table in zip(self.models, tables, strict=True):
             model.set_rows(table.rows)
+        if chosen is not None:  # a refresh keeps the unit the supervisor is working on
+            index = self.tabs.currentIndex()
+            for i, row in enumerate(self.models[index].rows):
+                if row.unit_id == chosen.unit_id:
+                    self.tables[index].selectRow(i)
         self._load_bonus()
 
     def selected_unit(self) -> UnitScore | None:
@@ -177,7 +183,7 @@ class ScoringView(QWidget):
                                                               values["reason"], clock=self.ctx.clock),
                           changes_cases=False)
         if done:
-            self._after_change(unit.unit_id)
+            self._after_change()
 
     def remove_item(self) -> None:
         rows = self.bonus_table.selectionModel().selectedRows()
@@ -190,15 +196,10 @@ class ScoringView(QWidget):
                      intro=f"{item.points:+g} 分：{item.reason}")
         if values and run_action(self, self.ctx, lambda s: remove_bonus(s, self.ctx.actor, item.id, values["reason"],
                                                                         clock=self.ctx.clock), changes_cases=False):
-            self._after_change(unit.unit_id)
+            self._after_change()
 
-    def _after_change(self, unit_id: int) -> None:
-        index = self.tabs.currentIndex()
-        self.refresh()
-        for i, row in enumerate(self.models[index].rows):
-            if row.unit_id == unit_id:
-                self.tables[index].selectRow(i)
-        self.ctx.signals.scores_changed.emit()
+    def _after_change(self) -> None:
+        self.ctx.signals.scores_changed.emit()  # this view refreshes too, keeping the unit selected
 
     def _show_cases(self, index: Any) -> None:
         unit = self.models[self.tabs.currentIndex()].row(index.row())

@@ -42,6 +42,7 @@ class SearchCombo(QComboBox):
         self.popup.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.setCompleter(self.popup)
         self.editor.textEdited.connect(self._narrow)
+        self.editor.editingFinished.connect(self._settle)
         self.set_items(items)
 
     def set_items(self, items: Sequence[tuple[str, int]]) -> None:
@@ -57,6 +58,12 @@ class SearchCombo(QComboBox):
         self._matches.setStringList(found)
         if found and typed:
             self.popup.complete()
+
+    def _settle(self) -> None:
+        """Leaving the field with initials that name one item shows that item's full name."""
+        value = self.value()
+        if value is not None and self.currentData() != value:
+            self.set_value(value)
 
     def value(self) -> int | None:
         """The chosen item's id; a typed text that names exactly one item, or narrows to one, counts too."""

@@ -1,0 +1,277 @@
+"""The windows driven like a user: a case from registration to 已办结, refusals, search, scoring, bulletin."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtPrintSupport import QPrinter
+from pytestqt.modeltest import ModelTester
+from pytestqt.qtbot import QtBot
+from sqlalchemy import select
+
+from hotline_desk.db import Database
+from hotline_desk.models import Case
+from hotline_desk.services import workflow as wf
+from hotline_desk.services.cases import case_view, register_case
+from hotline_desk.ui.bulletin_view import BulletinView
+from hotline_desk.ui.case_entry import CaseEntryView
+from hotline_desk.ui.case_list import CaseListView
+from hotline_desk.ui.main_window import MainWindow
+from hotline_desk.ui.queues import ApprovalView, FollowUpView, TrackingView
+from hotline_desk.ui.scoring_view import ScoringView
+from tests.conftest import FakeClock, People
+from tests.helpers import draft, unit_id
+from tests.ui_helpers import Messages, answer_next_dialog, context
+
+
+def _fill_entry(qtbot: QtBot, view: CaseEntryView, content: str, *, dispatch_to: str = "zlsgs") -> None:
+    """Type as an operator would; Chinese text is entered whole (an input method's commit), not key by key."""
+    view.caller.insert("刘先生")
+    qtbot.keyClicks(view.phone, "13803750001")
+    view.address.insert("烟厂家属院3号楼")
+    qtbot.keyClicks(view.township.lineEdit(), "msjd")  # pinyin initials of 煤山街道
+    view.appeal_type.setCurrentIndex(view.appeal_type.findText("问题处理类"))
+    qtbot.keyClicks(view.category.lineEdit(), "slsd")  # 水利水电—…
+    view.category.setCurrentText("水利水电—用水困难")
+    view.content.insertPlainText(content)
+    view.dispatch.setChecked(True)
+    qtbot.keyClicks(view.unit.lineEdit(), dispatch_to)  # 自来水公司
+
+
+class _Seen:
+    def __init__(self, case: Case) -> None:
+        self.id, self.number, self.state = case.id, case.number, case.state
+
+
+def _only_case(db: Database) -> _Seen:
+    with db.reader() as s:
+        return _Seen(s.scalars(select(Case)).one())
+
+
+def test_case_from_registration_to_finished_entirely_from_the_windows(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    operator = context(db, people.operator, clock, tmp_path)
+    entry = CaseEntryView(operator)
+    qtbot.addWidget(entry)
+    _fill_entry(qtbot, entry, "四楼以上住户长期水压不足，用水困难")
+    entry.show()
+    entry.activateWindow()
+    qtbot.waitUntil(entry.isActiveWindow)
+    entry.content.setFocus()
+    qtbot.keyClick(entry.content, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert not [label.text() for label in entry.errors.values() if label.text()]
+    case = _only_case(db)
+    assert case.state == "proposed" and "已登记" in entry.status.text() and case.number in entry.status.text()
+    assert entry.content.toPlainText() == ""  # ready for the next call
+
+    supervisor = context(db, people.supervisor, clock, tmp_path)
+    approvals = ApprovalView(supervisor)
+    qtbot.addWidget(approvals)
+    approvals.proposals.select_number(case.number)
+    qtbot.mouseClick(approvals.proposals.findChild(type(approvals.proposals.buttons.itemAt(0).widget()), "approve"),
+                     Qt.MouseButton.LeftButton)
+    assert _only_case(db).state == "dispatched"
+
+    clock.advance(hours=2)
+    tracking = TrackingView(operator)
+    qtbot.addWidget(tracking)
+    tracking.select_number(case.number)
+    qtbot.mouseClick(tracking.findChild(type(tracking.buttons.itemAt(0).widget()), "sign"), Qt.MouseButton.LeftButton)
+    assert _only_case(db).state == "in_progress"
+    clock.advance(days=1)
+    tracking.refresh()
+    tracking.select_number(case.number)
+    answer_next_dialog({"text": "已加装二次加压泵，供水恢复", "result": "已解决", "handler": "王工"})
+    qtbot.mouseClick(tracking.findChild(type(tracking.buttons.itemAt(0).widget()), "reply"),
+                     Qt.MouseButton.LeftButton)
+    assert _only_case(db).state == "pending_followup"
+
+    clock.advance(hours=3)
+    followup = FollowUpView(operator)
+    qtbot.addWidget(followup)
+    followup.pending.select_number(case.number)
+    qtbot.mouseClick(followup.pending.findChild(type(followup.pending.buttons.itemAt(0).widget()), "satisfied"),
+                     Qt.MouseButton.LeftButton)
+    with db.reader() as s:
+        view = case_view(s, case.id)
+    assert view.state_label == "已办结"
+    assert [e.kind for e in view.events] == ["register", "propose", "approve", "sign", "reply", "followup"]
+    assert [e.actor for e in view.events] == ["张丽", "张丽", "李强", "张丽", "张丽", "张丽"]
+
+
+def test_refused_action_shows_its_message_and_changes_nothing(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    messages = Messages().install(monkeypatch)
+    with db.session() as s:
+        number = register_case(s, people.supervisor, draft(s), clock=clock).number
+    approvals = ApprovalView(context(db, people.supervisor, clock, tmp_path))
+    qtbot.addWidget(approvals)
+    approvals.proposals.select_number(number)
+    approvals.approve(approvals.proposals.selected())
+    assert any("不能审核自己提出的交办" in text for text in messages.texts())
+    assert _only_case(db).state == "proposed"
+    with db.reader() as s:
+        assert len(case_view(s, _only_case(db).id).events) == 2
+
+
+def test_entry_errors_are_shown_at_the_field_and_nothing_is_saved(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    entry = CaseEntryView(context(db, people.operator, clock, tmp_path))
+    qtbot.addWidget(entry)
+    qtbot.keyClicks(entry.phone, "abc")
+    entry.coordinate.setChecked(True)
+    entry.save()
+    shown = {key for key, label in entry.errors.items() if not label.isHidden()}
+    assert {"phone", "appeal_type_id", "category_id", "content", "answer"} <= shown
+    assert "联系电话只能包含数字" in entry.errors["phone"].text()
+    with db.reader() as s:
+        assert s.scalars(select(Case)).first() is None
+
+
+def test_unsaved_entry_survives_closing_and_escape_clears_after_asking(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    ctx = context(db, people.operator, clock, tmp_path)
+    first = CaseEntryView(ctx)
+    qtbot.addWidget(first)
+    _fill_entry(qtbot, first, "小区路灯不亮")
+    first.close()
+    first.deleteLater()
+    again = CaseEntryView(ctx)  # as after a crash: a new window reads the draft back
+    qtbot.addWidget(again)
+    assert again.content.toPlainText() == "小区路灯不亮"
+    assert again.phone.text() == "13803750001" and again.dispatch.isChecked()
+    assert "已恢复" in again.status.text()
+    messages = Messages().install(monkeypatch)
+    again.ask_clear()
+    assert messages.texts("question") and again.content.toPlainText() == ""
+    assert not (tmp_path / "drafts" / "case-entry-op1.json").exists()
+
+
+def test_pickers_filter_by_pinyin_initials(qtbot: QtBot, db: Database, people: People, clock: FakeClock,
+                                           tmp_path: Path) -> None:
+    entry = CaseEntryView(context(db, people.operator, clock, tmp_path))
+    qtbot.addWidget(entry)
+    entry.dispatch.setChecked(True)
+    qtbot.keyClicks(entry.unit.lineEdit(), "csglj")
+    with db.reader() as s:
+        assert entry.unit.value() == unit_id(s, "城市管理局")
+    qtbot.keyClicks(entry.category.lineEdit(), "wygl")
+    assert entry.category.value() is not None
+
+
+def test_phone_number_shows_earlier_cases(qtbot: QtBot, db: Database, people: People, clock: FakeClock,
+                                          tmp_path: Path) -> None:
+    with db.session() as s:
+        earlier = register_case(s, people.operator, draft(s), clock=clock).number
+    entry = CaseEntryView(context(db, people.operator, clock, tmp_path))
+    qtbot.addWidget(entry)
+    qtbot.keyClicks(entry.phone, "13803750001")
+    assert "以往有 1 件" in entry.history_title.text()
+    assert earlier in entry.history.item(0).text()
+
+
+def test_case_list_finds_a_case_by_a_word_of_its_content(qtbot: QtBot, db: Database, people: People,
+                                                         clock: FakeClock, tmp_path: Path) -> None:
+    with db.session() as s:
+        register_case(s, people.operator, draft(s, content="南关街下水道堵塞，污水外溢"), clock=clock)
+        wanted = register_case(s, people.operator, draft(s, content="利民街物业不作为，楼道垃圾无人清理"), clock=clock)
+    view = CaseListView(context(db, people.operator, clock, tmp_path))
+    qtbot.addWidget(view)
+    assert view.model.rowCount() == 2
+    view.search.insert("物业")
+    qtbot.waitUntil(lambda: view.model.rowCount() == 1)
+    assert view.model.data(view.model.index(0, 0)) == wanted.number
+
+
+def test_scoring_total_changes_when_a_bonus_item_is_added(qtbot: QtBot, db: Database, people: People,
+                                                          clock: FakeClock, tmp_path: Path) -> None:
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+    view = ScoringView(context(db, people.supervisor, clock, tmp_path))
+    qtbot.addWidget(view)
+    view.tabs.setCurrentIndex(1)
+    table, model = view.tables[1], view.models[1]
+    row = next(i for i, r in enumerate(model.rows) if r.unit == "自来水公司")
+    before = model.rows[row].total
+    table.selectRow(row)
+    answer_next_dialog({"points": "3", "reason": "抢修及时，群众来电表扬"})
+    qtbot.mouseClick(view.add_button, Qt.MouseButton.LeftButton)
+    after = next(r for r in model.rows if r.unit == "自来水公司")
+    assert after.total == before + 3
+    assert view.bonus_model.rowCount() == 1 and "李强" in view.bonus_model.data(view.bonus_model.index(0, 2))
+
+
+def test_bulletin_editor_builds_previews_and_prints_to_a_file(qtbot: QtBot, db: Database, people: People,
+                                                               clock: FakeClock, tmp_path: Path) -> None:
+    with db.session() as s:
+        register_case(s, people.operator, draft(s, handling="coordinate", answer="已答复", unit_id=None), clock=clock)
+    clock.set(clock.now.replace(month=8, day=3))
+    view = BulletinView(context(db, people.supervisor, clock, tmp_path))
+    qtbot.addWidget(view)
+    view.call_volume.setText("约1万人次")
+    with qtbot.waitSignal(view.built, timeout=60_000):
+        view.start_preview()
+    assert view.preview_doc.pageCount() >= 3
+    assert view.pdf_bytes.startswith(b"%PDF")
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    target = tmp_path / "printed.pdf"
+    printer.setOutputFileName(str(target))
+    assert view.print_to(printer) == view.preview_doc.pageCount()
+    assert printer.resolution() == 300
+    assert target.stat().st_size > 10_000
+
+
+def test_home_tiles_open_their_lists_and_roles_shape_the_navigation(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    with db.session() as s:
+        register_case(s, people.operator, draft(s), clock=clock)
+    window = MainWindow(context(db, people.supervisor, clock, tmp_path))
+    qtbot.addWidget(window)
+    home = window.views["home"]
+    assert home.count("today") == 1 and home.count("pending_approval") == 1  # type: ignore[attr-defined]
+    qtbot.mouseClick(home.tiles["today"], Qt.MouseButton.LeftButton)  # type: ignore[attr-defined]
+    assert window.pages.currentWidget() is window.views["list"]
+    assert window.views["list"].model.rowCount() == 1  # type: ignore[attr-defined]
+    operator_window = MainWindow(context(db, people.operator, clock, tmp_path))
+    qtbot.addWidget(operator_window)
+    labels = [operator_window.nav.item(i).text() for i in range(operator_window.nav.count())]
+    assert "待审核" not in labels and "设置" not in labels and "工单登记" in labels
+
+
+def test_item_models_pass_the_model_tester(qtbot: QtBot, db: Database, people: People, clock: FakeClock,
+                                           tmp_path: Path) -> None:
+    with db.session() as s:
+        for i in range(5):
+            register_case(s, people.operator, draft(s, content=f"测试诉求{i}"), clock=clock)
+    ctx = context(db, people.supervisor, clock, tmp_path)
+    listing = CaseListView(ctx)
+    approvals = ApprovalView(ctx)
+    scoring = ScoringView(ctx)
+    for widget in (listing, approvals, scoring):
+        qtbot.addWidget(widget)
+    for model in (listing.model, approvals.proposals.model, scoring.models[0], scoring.bonus_model):
+        ModelTester(None).check(model, force_py=True)
+
+
+def test_case_list_fetches_rows_lazily(qtbot: QtBot, db: Database, people: People, clock: FakeClock,
+                                       tmp_path: Path) -> None:
+    with db.session() as s:
+        for i in range(250):
+            register_case(s, people.operator, draft(s, content=f"批量诉求{i}", handling="", unit_id=None),
+                          clock=clock)
+    view = CaseListView(context(db, people.operator, clock, tmp_path))
+    qtbot.addWidget(view)
+    model = view.model
+    assert model.rowCount() == 250
+    model.fetches = 0
+    model.cache.clear()
+    model.data(model.index(0, 0))
+    assert model.fetches == 1 and len(model.cache) == model.PAGE
+    model.data(model.index(249, 0))
+    assert model.fetches == 2 and len(model.cache) == 150

@@ -1,0 +1,58 @@
+"""Driving the windows as a person would: answering the next dialog, a context for a given user."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from hotline_desk.db import Database
+from hotline_desk.services.permissions import Actor
+from hotline_desk.ui.context import AppSignals, UiContext
+from hotline_desk.ui.widgets import ActionDialog
+
+
+def context(db: Database, actor: Actor, clock: Callable[[], Any], state_dir: Path,
+            signals: AppSignals | None = None) -> UiContext:
+    return UiContext(db=db, actor=actor, clock=clock, signals=signals or AppSignals(), state_dir=state_dir)
+
+
+def answer_next_dialog(values: dict[str, Any], seen: list[str] | None = None) -> None:
+    """When the next action dialog opens, type these values into it and press 确定."""
+    def fill() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, ActionDialog):
+            QTimer.singleShot(20, fill)
+            return
+        if seen is not None:
+            seen.append(dialog.windowTitle())
+        for key, value in values.items():
+            dialog.set_value(key, value)
+        dialog._accept()
+
+    QTimer.singleShot(20, fill)
+
+
+class Messages:
+    """Records message boxes instead of blocking on them; questions are answered Yes."""
+
+    def __init__(self) -> None:
+        self.shown: list[tuple[str, str]] = []
+
+    def install(self, monkeypatch: Any) -> Messages:
+        def record(kind: str) -> Callable[..., QMessageBox.StandardButton]:
+            def show(_parent: Any, title: str, text: str, *args: Any, **kwargs: Any) -> QMessageBox.StandardButton:
+                self.shown.append((kind, f"{title}：{text}"))
+                return QMessageBox.StandardButton.Yes
+
+            return show
+
+        for kind in ("warning", "critical", "information", "question"):
+            monkeypatch.setattr(QMessageBox, kind, record(kind))
+        return self
+
+    def texts(self, kind: str = "warning") -> list[str]:
+        return [text for k, text in self.shown if k == kind]
