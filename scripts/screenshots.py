@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
@@ -25,7 +26,7 @@ def main() -> int:
     parser.add_argument("--db", required=True)
     parser.add_argument("--out", default="docs/images")
     parser.add_argument("--user", default="admin")
-    parser.add_argument("--now", default="2022-07-29 10:30", help="the app's clock, so the demo month looks live")
+    parser.add_argument("--now", default="2022-08-02 09:00", help="the app's clock, just after the demo month")
     args = parser.parse_args()
     app = QApplication.instance() or QApplication(sys.argv)
     db = open_database(args.db)
@@ -34,7 +35,7 @@ def main() -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     ctx = UiContext(db=db, actor=actor, clock=fixed_clock(datetime.fromisoformat(args.now)), signals=AppSignals(),
-                    state_dir=out / ".state")
+                    state_dir=Path(tempfile.mkdtemp(prefix="hotline-shots-")))
     window = MainWindow(ctx)
     window.resize(1360, 860)
     window.show()

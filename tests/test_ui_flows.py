@@ -275,3 +275,48 @@ def test_case_list_fetches_rows_lazily(qtbot: QtBot, db: Database, people: Peopl
     assert model.fetches == 1 and len(model.cache) == model.PAGE
     model.data(model.index(249, 0))
     assert model.fetches == 2 and len(model.cache) == 150
+
+
+def test_scores_export_to_excel_and_pdf(qtbot: QtBot, db: Database, people: People, clock: FakeClock,
+                                        tmp_path: Path) -> None:
+    import openpyxl
+    import pdfplumber
+
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+    view = ScoringView(context(db, people.supervisor, clock, tmp_path))
+    qtbot.addWidget(view)
+    assert view.export_to(tmp_path / "s.xlsx", "xlsx") and view.export_to(tmp_path / "s.pdf", "pdf")
+    book = openpyxl.load_workbook(tmp_path / "s.xlsx")
+    towns, depts = book.worksheets
+    assert towns["A1"].value == "七月份乡镇街道考核评分表"
+    assert [c.value for c in towns[2]] == ["单位", "办结率", "响应率", "满意率", "附加分", "合计"]
+    assert towns["A3"].value == "煤山街道" and towns["F3"].value == 100
+    water = next(row for row in depts.iter_rows(min_row=3, values_only=True) if row[0] == "自来水公司")
+    assert water == ("自来水公司", 0, 0, 20, 20, 40)  # dispatched, not yet signed or finished
+    with pdfplumber.open(tmp_path / "s.pdf") as pdf:
+        text = "".join(page.extract_text() or "" for page in pdf.pages)
+    assert "七月份市直单位考核评分表" in text and "自来水公司" in text
+
+
+def test_case_detail_offers_exactly_what_the_role_allows(qtbot: QtBot, db: Database, people: People,
+                                                         clock: FakeClock, tmp_path: Path) -> None:
+    from PySide6.QtWidgets import QPushButton
+
+    from hotline_desk.ui.case_list import CaseDetailDialog
+
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+
+    def offered(actor: object) -> set[str]:
+        dialog = CaseDetailDialog(None, context(db, actor, clock, tmp_path), case_id)  # type: ignore[arg-type]
+        qtbot.addWidget(dialog)
+        return {b.objectName() for b in dialog.findChildren(QPushButton) if b.objectName().startswith("action_")}
+
+    assert offered(people.operator) == set()
+    assert offered(people.supervisor) == {"action_approve", "action_reject"}
+    with db.session() as s:
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+    assert offered(people.operator) == {"action_sign", "action_return_request", "action_extension_request"}
+    assert "action_supervise" in offered(people.supervisor)
