@@ -38,6 +38,8 @@ class Case(Base):
     confidential: Mapped[bool] = mapped_column(default=False)
     urgent: Mapped[bool] = mapped_column(default=False)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The row's key in an imported workbook (its 工单编号, or a digest of the row): importing it again adds nothing.
+    import_key: Mapped[str | None] = mapped_column(String(100), unique=True)
     # Projection of the event history, rewritten after every event.
     state: Mapped[str] = mapped_column(String(20), default="registered")
     handling: Mapped[str] = mapped_column(String(20), default="")

@@ -69,15 +69,8 @@ def append_event(
 
 def project(session: Session, case: Case, status: CaseStatus, before: CaseStatus | None = None) -> None:
     """Rewrite the case row, and the dispatch and follow-up rows that differ from ``before``, from ``status``."""
-    main = status.main_dispatch
-    case.state = status.state
-    case.handling = status.handling
-    case.main_unit_id = main.unit_id if main else status.proposed_unit_id
-    case.deadline = main.deadline if main and status.state in ("dispatched", "in_progress") else None
-    case.supervised = status.supervised
-    last = status.last_followup
-    case.followup_result = last.result if last else ""
-    case.finished_at = status.closed_at if status.state == "finished" else None
+    for name, value in case_projection(status).items():
+        setattr(case, name, value)
     old_dispatches = before.dispatches if before else ()
     old_followups = before.followups if before else ()
     changed_d = [d for d in status.dispatches if d not in old_dispatches]
@@ -88,6 +81,36 @@ def project(session: Session, case: Case, status: CaseStatus, before: CaseStatus
         _project_followups(session, case.id, changed_f)
 
 
+def case_projection(status: CaseStatus) -> dict[str, Any]:
+    """The case row's columns that mirror its history."""
+    main = status.main_dispatch
+    last = status.last_followup
+    return {
+        "state": status.state, "handling": status.handling,
+        "main_unit_id": main.unit_id if main else status.proposed_unit_id,
+        "deadline": main.deadline if main and status.state in ("dispatched", "in_progress") else None,
+        "supervised": status.supervised, "followup_result": last.result if last else "",
+        "finished_at": status.closed_at if status.state == "finished" else None,
+    }
+
+
+def dispatch_columns(d: DispatchStatus) -> dict[str, Any]:
+    return {
+        "position": d.position, "round": d.round, "unit_id": d.unit_id, "role": d.role, "status": d.status,
+        "dispatched_at": d.dispatched_at, "approved_by": d.approved_by, "sign_deadline": d.sign_deadline,
+        "deadline": d.deadline, "signed_at": d.signed_at, "replied_at": d.replied_at, "finished_at": d.finished_at,
+        "result": d.result, "reply_text": d.reply_text, "handler": d.handler, "handler_phone": d.handler_phone,
+        "return_requested_at": d.return_requested_at, "return_reason": d.return_reason,
+        "extension_requested_days": d.extension_requested_days, "extension_reason": d.extension_reason,
+        "extension_granted_days": d.extension_granted_days,
+    }
+
+
+def followup_columns(f: FollowUpStatus) -> dict[str, Any]:
+    return {"position": f.position, "unit_id": f.unit_id, "at": f.at, "by_id": f.by_id, "result": f.result,
+            "review": f.review, "reviewed_at": f.reviewed_at, "reviewed_by": f.reviewed_by, "note": f.note}
+
+
 def _project_dispatches(session: Session, case_id: int, changed: list[DispatchStatus]) -> None:
     rows = {d.position: d for d in session.scalars(select(Dispatch).where(Dispatch.case_id == case_id))}
     for d in changed:
@@ -95,26 +118,8 @@ def _project_dispatches(session: Session, case_id: int, changed: list[DispatchSt
         if row is None:
             row = Dispatch(case_id=case_id, position=d.position)
             session.add(row)
-        row.round = d.round
-        row.unit_id = d.unit_id
-        row.role = d.role
-        row.status = d.status
-        row.dispatched_at = d.dispatched_at
-        row.approved_by = d.approved_by
-        row.sign_deadline = d.sign_deadline
-        row.deadline = d.deadline
-        row.signed_at = d.signed_at
-        row.replied_at = d.replied_at
-        row.finished_at = d.finished_at
-        row.result = d.result
-        row.reply_text = d.reply_text
-        row.handler = d.handler
-        row.handler_phone = d.handler_phone
-        row.return_requested_at = d.return_requested_at
-        row.return_reason = d.return_reason
-        row.extension_requested_days = d.extension_requested_days
-        row.extension_reason = d.extension_reason
-        row.extension_granted_days = d.extension_granted_days
+        for name, value in dispatch_columns(d).items():
+            setattr(row, name, value)
 
 
 def _project_followups(session: Session, case_id: int, changed: list[FollowUpStatus]) -> None:
@@ -124,14 +129,8 @@ def _project_followups(session: Session, case_id: int, changed: list[FollowUpSta
         if row is None:
             row = FollowUp(case_id=case_id, position=f.position)
             session.add(row)
-        row.unit_id = f.unit_id
-        row.at = f.at
-        row.by_id = f.by_id
-        row.result = f.result
-        row.review = f.review
-        row.reviewed_at = f.reviewed_at
-        row.reviewed_by = f.reviewed_by
-        row.note = f.note
+        for name, value in followup_columns(f).items():
+            setattr(row, name, value)
 
 
 def statuses_for(session: Session, case_ids: list[int]) -> dict[int, CaseStatus]:

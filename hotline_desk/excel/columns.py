@@ -1,0 +1,99 @@
+"""Which column is which: the usual names and synonyms in the office's and upper platforms' workbooks."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+FIELD_LABELS = {
+    "number": "工单编号", "registered_at": "来电时间", "channel": "渠道", "caller_name": "来电人", "phone": "联系电话",
+    "address": "地址", "township": "所属乡镇街道", "appeal_type": "诉求类型", "category": "问题分类",
+    "category1": "一级分类", "category2": "二级分类", "title": "标题", "content": "诉求内容",
+    "upstream_deadline": "办理时限", "confidential": "是否保密", "handling": "办理方式", "unit": "承办单位",
+    "dispatched_at": "交办时间", "signed_at": "签收时间", "replied_at": "回复时间", "finished_at": "办结时间",
+    "reply_text": "回复内容", "result": "办理结果", "followup": "回访结果", "followup_at": "回访时间",
+    "review": "甄别结果",
+}
+
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "number": ("工单编号", "工单号", "编号", "受理编号", "事项编号", "工单编码"),
+    "registered_at": ("来电时间", "登记时间", "受理时间", "来件时间", "创建时间", "诉求时间"),
+    "channel": ("渠道", "来源", "来源渠道", "交办渠道"),
+    "caller_name": ("来电人", "诉求人", "来电人姓名", "姓名", "反映人"),
+    "phone": ("联系电话", "来电号码", "电话", "手机号", "联系方式", "来电人电话"),
+    "address": ("地址", "诉求地址", "事发地址", "事发地点"),
+    "township": ("所属乡镇街道", "乡镇街道", "所属乡镇", "属地"),
+    "appeal_type": ("诉求类型", "来电类型", "工单类型", "类型"),
+    "category": ("问题分类", "诉求分类", "事项分类", "分类"),
+    "category1": ("一级分类",),
+    "category2": ("二级分类",),
+    "title": ("标题", "诉求标题", "主题"),
+    "content": ("诉求内容", "来电内容", "问题描述", "反映内容", "内容"),
+    "upstream_deadline": ("办理时限", "截止时间", "办结时限", "要求办结时间"),
+    "confidential": ("是否保密", "保密"),
+    "handling": ("办理方式", "处理方式"),
+    "unit": ("承办单位", "责任单位", "主办单位", "交办单位"),
+    "dispatched_at": ("交办时间",),
+    "signed_at": ("签收时间",),
+    "replied_at": ("回复时间", "答复时间"),
+    "finished_at": ("办结时间",),
+    "reply_text": ("回复内容", "答复内容", "处理情况"),
+    "result": ("办理结果",),
+    "followup": ("回访结果", "满意度", "回访满意度"),
+    "followup_at": ("回访时间",),
+    "review": ("甄别结果", "甄别"),
+}
+
+HEADER_SCAN_ROWS = 20
+
+
+def clean(text: Any) -> str:
+    """A header as typed, without spaces, line breaks, asterisks or bracketed notes (工单编号（必填） → 工单编号)."""
+    value = re.sub(r"[\s*＊:：]", "", str(text or ""))
+    return re.sub(r"[（(][^）)]*[）)]$", "", value)
+
+
+def field_for(header: str) -> str | None:
+    name = clean(header)
+    for field, names in SYNONYMS.items():
+        if name in names:
+            return field
+    return None
+
+
+def _filled_header(rows: list[list[Any]], index: int, merged: list[tuple[tuple[int, int], tuple[int, int]]]
+                   ) -> list[str]:
+    """The header row's names; a blank cell under a merged group title takes the title above it."""
+    header = [str(c).strip() if c is not None else "" for c in rows[index]]
+    for (r1, c1), (r2, c2) in merged:
+        if r1 <= index <= r2:
+            for col in range(c1, min(c2, len(header) - 1) + 1):
+                if not header[col] and r1 < len(rows) and c1 < len(rows[r1]):
+                    header[col] = str(rows[r1][c1] or "").strip()
+    return header
+
+
+def find_header(rows: list[list[Any]], merged: list[tuple[tuple[int, int], tuple[int, int]]]
+                ) -> tuple[int, list[str]]:
+    """The row (below any title rows) whose cells name the most known columns, and its names."""
+    best, best_count = -1, 0
+    for index in range(min(HEADER_SCAN_ROWS, len(rows))):
+        header = _filled_header(rows, index, merged)
+        count = len({f for f in (field_for(h) for h in header) if f})
+        if count > best_count:
+            best, best_count = index, count
+    if best < 0 or best_count < 2:
+        return -1, []
+    return best, _filled_header(rows, best, merged)
+
+
+def auto_mapping(header: list[str], saved: dict[str, str] | None = None) -> dict[int, str]:
+    """Column index → field: a saved mapping for this kind of file first, then the usual names."""
+    mapping: dict[int, str] = {}
+    taken: set[str] = set()
+    for col, name in enumerate(header):
+        field = (saved or {}).get(clean(name)) or field_for(name)
+        if field and field in FIELD_LABELS and field not in taken:
+            mapping[col] = field
+            taken.add(field)
+    return mapping

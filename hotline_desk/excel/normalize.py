@@ -1,0 +1,65 @@
+"""Cell values as the app wants them: dates from every way people write them, phone numbers as text."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+EXCEL_EPOCH = datetime(1899, 12, 30)
+DATE_PATTERNS = (
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?(?:\s*(\d{1,2})[时:：](\d{1,2})?(?:分)?(?:[:：](\d{1,2}))?)?$"),
+    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]+(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?)?$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})(?:\s*(\d{2}):?(\d{2})(?::?(\d{2}))?)?$"),
+)
+
+
+class CellError(ValueError):
+    """A cell that cannot be understood; the message is shown as the problem's reason."""
+
+
+def text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def when(value: Any) -> datetime | None:
+    """A datetime from an Excel date, a serial number or text like 2022年7月5日, 2022/7/5, 2022-07-05 14:30."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.replace(microsecond=0)
+    if isinstance(value, date):
+        return datetime.combine(value, time())
+    if isinstance(value, time):
+        raise CellError("只有时间没有日期")
+    if isinstance(value, int | float):
+        if 20000 <= float(value) <= 80000:
+            return (EXCEL_EPOCH + timedelta(days=float(value))).replace(microsecond=0)
+        raise CellError(f"无法识别的日期“{text(value)}”")
+    raw = str(value).strip().replace("　", " ")
+    for pattern in DATE_PATTERNS:
+        match = pattern.match(raw)
+        if match:
+            parts = [int(p) if p else 0 for p in match.groups()]
+            try:
+                return datetime(parts[0], parts[1], parts[2], parts[3], parts[4], parts[5])
+            except ValueError as exc:
+                raise CellError(f"不存在的日期“{raw}”") from exc
+    raise CellError(f"无法识别的日期“{raw}”，请写成 2022-07-05 14:30 或 2022年7月5日")
+
+
+def phone(value: Any) -> str:
+    """Phone numbers stored as numbers (13800001111.0) come back as the digits people dialled."""
+    raw = text(value)
+    raw = re.sub(r"[\s　]", "", raw)
+    if raw and not re.fullmatch(r"[0-9\-+()（）、/,，]{5,40}", raw):
+        raise CellError(f"电话号码“{raw}”含有无效字符")
+    return raw
+
+
+def yes(value: Any) -> bool:
+    return text(value) in ("是", "保密", "1", "Y", "y", "yes", "TRUE", "True", "true", "√")

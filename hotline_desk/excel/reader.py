@@ -1,0 +1,97 @@
+"""Reading workbooks (.xlsx and .xls) with python-calamine, refusing what is not a sound, reasonable workbook."""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import python_calamine as calamine
+
+from hotline_desk.errors import HotlineError
+
+MAX_ROWS = 50_000
+MAX_UNCOMPRESSED = 300 * 1024 * 1024  # a real 50,000-row workbook unpacks to far less
+MAX_RATIO = 200  # an XML or zip bomb compresses far better than any real sheet
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ENCRYPTED_MARK = "EncryptionInfo".encode("utf-16-le")
+
+
+class ImportFileError(HotlineError):
+    """The file cannot be imported as it is; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class SheetData:
+    name: str
+    rows: list[list[Any]]
+    merged: list[tuple[tuple[int, int], tuple[int, int]]]
+    visible: bool
+
+
+@dataclass(frozen=True)
+class WorkbookData:
+    file_name: str
+    sha256: str
+    sheets: list[SheetData]
+
+
+def _check_container(path: Path, head: bytes) -> None:
+    if head.startswith(OLE_MAGIC):
+        with path.open("rb") as handle:
+            if ENCRYPTED_MARK in handle.read(1024 * 1024):
+                raise ImportFileError(f"“{path.name}”设有打开密码，请在 Excel 中取消密码后另存，再导入。")
+        return
+    if not head.startswith(b"PK"):
+        return
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+    except zipfile.BadZipFile as exc:
+        raise ImportFileError(f"“{path.name}”已损坏或不完整（可能未下载完），请重新获取文件。") from exc
+    total = sum(i.file_size for i in infos)
+    packed = sum(i.compress_size for i in infos) or 1
+    if total > MAX_UNCOMPRESSED or any(i.compress_size and i.file_size / i.compress_size > MAX_RATIO * 5
+                                       for i in infos if i.file_size > 10 * 1024 * 1024) or total / packed > MAX_RATIO:
+        raise ImportFileError(f"“{path.name}”解压后异常巨大，可能是恶意构造的文件，已拒绝导入。")
+
+
+def read_workbook(path: Path) -> WorkbookData:
+    """Every sheet's cell values; dates come back as datetimes where Excel stored them as dates."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise ImportFileError(f"找不到文件“{path}”。") from exc
+    except OSError as exc:
+        raise ImportFileError(f"无法读取“{path.name}”：{exc.strerror}。文件是否正被其他程序占用？") from exc
+    if not data:
+        raise ImportFileError(f"“{path.name}”是空文件。")
+    _check_container(path, data[:8])
+    try:
+        book = calamine.CalamineWorkbook.from_path(str(path))
+        sheets = []
+        for meta in book.sheets_metadata:
+            sheet = book.get_sheet_by_name(meta.name)
+            rows = sheet.to_python(skip_empty_area=False, nrows=MAX_ROWS + 30)
+            merged = list(sheet.merged_cell_ranges or [])
+            sheets.append(SheetData(meta.name, rows, merged, meta.visible == calamine.SheetVisibleEnum.Visible))
+    except calamine.PasswordError as exc:
+        raise ImportFileError(f"“{path.name}”设有密码，请在 Excel 中取消密码后另存，再导入。") from exc
+    except (calamine.ZipError, calamine.XmlError) as exc:
+        raise ImportFileError(f"“{path.name}”内容已损坏，无法读取：{exc}") from exc
+    except calamine.CalamineError as exc:
+        raise ImportFileError(f"“{path.name}”不是 Excel 工作簿（可能是改了扩展名的 CSV 或文本文件）。"
+                              "请在 Excel 中打开后另存为 .xlsx 再导入。") from exc
+    return WorkbookData(file_name=path.name, sha256=hashlib.sha256(data).hexdigest(), sheets=sheets)
+
+
+def first_data_sheet(book: WorkbookData) -> SheetData:
+    for sheet in book.sheets:
+        if sheet.visible and any(any(str(c).strip() for c in row) for row in sheet.rows):
+            if len(sheet.rows) > MAX_ROWS + 20:
+                raise ImportFileError(f"“{book.file_name}”的工作表“{sheet.name}”超过 {MAX_ROWS} 行，"
+                                      "请按月份拆分成几个文件分批导入。")
+            return sheet
+    raise ImportFileError(f"“{book.file_name}”中没有内容（所有工作表都是空的）。")

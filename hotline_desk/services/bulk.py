@@ -1,0 +1,87 @@
+"""Writing many cases with their histories at once (imports): the same reducer, in bulk statements."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, update
+from sqlalchemy.orm import Session
+
+from hotline_desk.models import Case, CaseEvent, CaseNumberCounter, Dispatch, FollowUp
+from hotline_desk.services.events import case_projection, dispatch_columns, followup_columns
+from hotline_desk.services.history import CaseStatus, EventRecord, apply_event
+
+
+@dataclass
+class Step:
+    kind: str
+    at: datetime
+    actor_id: int | None
+    unit_id: int | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    note: str = ""
+
+
+@dataclass
+class NewCase:
+    """A case to insert: its registration columns (no number, month or projection) and its history."""
+
+    columns: dict[str, Any]
+    steps: list[Step]
+
+
+def _reserve_numbers(session: Session, prefix: str, months: Counter[str]) -> dict[str, int]:
+    """Take a block of numbers per month in one statement each; returns the first number of each block."""
+    first: dict[str, int] = {}
+    for key, count in months.items():
+        last = session.execute(
+            update(CaseNumberCounter).where(CaseNumberCounter.prefix == key)
+            .values(last_value=CaseNumberCounter.last_value + count).returning(CaseNumberCounter.last_value)
+        ).scalar_one_or_none()
+        if last is None:
+            session.execute(insert(CaseNumberCounter).values(prefix=key, last_value=count))
+            last = count
+        first[key] = last - count + 1
+    return first
+
+
+def insert_cases(session: Session, cases: list[NewCase], *, prefix: str, recorded_at: datetime,
+                 batch_id: int | None) -> list[str]:
+    """Insert the cases in registration order with their events and projections; returns their numbers."""
+    cases = sorted(cases, key=lambda c: c.columns["registered_at"])
+    keys = [f"{prefix}{c.columns['registered_at']:%y%m}" for c in cases]
+    next_number = _reserve_numbers(session, prefix, Counter(keys))
+    case_rows, statuses = [], []
+    for new, key in zip(cases, keys, strict=True):
+        status: CaseStatus | None = None
+        for seq, step in enumerate(new.steps, 1):
+            status = apply_event(status, EventRecord(seq=seq, kind=step.kind, at=step.at, actor_id=step.actor_id,
+                                                     unit_id=step.unit_id, data=step.data, note=step.note))
+        assert status is not None
+        statuses.append(status)
+        number = f"{key}-{next_number[key]:05d}"
+        next_number[key] += 1
+        registered: datetime = new.columns["registered_at"]
+        case_rows.append({**new.columns, "number": number, "month": f"{registered:%Y-%m}", "version": 1,
+                          **case_projection(status)})
+    if not case_rows:
+        return []
+    ids = list(session.scalars(insert(Case).returning(Case.id, sort_by_parameter_order=True), case_rows))
+    events, dispatches, followups = [], [], []
+    for case_id, new, status in zip(ids, cases, statuses, strict=True):
+        events += [{"case_id": case_id, "seq": seq, "kind": s.kind, "at": s.at, "recorded_at": recorded_at,
+                    "actor_id": s.actor_id, "unit_id": s.unit_id,
+                    "data": json.dumps(s.data, ensure_ascii=False, default=str), "note": s.note, "batch_id": batch_id}
+                   for seq, s in enumerate(new.steps, 1)]
+        dispatches += [{"case_id": case_id, **dispatch_columns(d)} for d in status.dispatches]
+        followups += [{"case_id": case_id, **followup_columns(f)} for f in status.followups]
+    session.execute(insert(CaseEvent), events)
+    if dispatches:
+        session.execute(insert(Dispatch), dispatches)
+    if followups:
+        session.execute(insert(FollowUp), followups)
+    return [row["number"] for row in case_rows]
