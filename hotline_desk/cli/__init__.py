@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from hotline_desk import __version__
-from hotline_desk.cli import admin_commands, case_commands, report_commands
+from hotline_desk.cli import admin_commands, case_commands, exchange_commands, report_commands
 from hotline_desk.cli.common import Context
 from hotline_desk.errors import HotlineError
 
@@ -28,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     admin_commands.register(sub)
     case_commands.register(sub)
     report_commands.register(sub)
+    exchange_commands.register(sub)
     return parser
 
 

@@ -1,30 +1,38 @@
-"""Simple A4 tables (the score tables on their own) with the bulletin's fonts and grid."""
+"""Simple tables as a PDF (score tables, dispatch sheets on paper) with the bulletin's fonts and grid."""
 
 from __future__ import annotations
 
 import io
 from collections.abc import Sequence
 
-from reportlab.lib.pagesizes import A4
+from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
-from reportlab.platypus import PageBreak, SimpleDocTemplate, Spacer
+from reportlab.platypus import Flowable, PageBreak, SimpleDocTemplate, Spacer
 
 from hotline_desk.reports.bulletin_pdf import MARGINS_MM, Styles, grid_table, plain
 from hotline_desk.reports.document import Table
 from hotline_desk.reports.fonts import FontSet
 
 
-def build_tables(tables: Sequence[Table], fonts: FontSet, title: str = "") -> bytes:
-    """Each table on its own page under its title."""
+def build_tables(tables: Sequence[Table], fonts: FontSet, title: str = "", *, wide: bool = False,
+                 subtitle: str = "") -> bytes:
+    """Each table on its own page under its title; ``wide`` turns the pages to landscape."""
     st = Styles(fonts)
-    story = []
+    story: list[Flowable] = []
     for i, table in enumerate(tables):
         if i:
             story.append(PageBreak())
-        story += [plain(table.title, st.title), Spacer(1, 4 * mm), grid_table(Table("", table.header, table.rows,
-                                                                              table.col_widths_mm), st, compact=True)]
+        story.append(plain(table.title, st.title))
+        if subtitle:
+            story.append(plain(subtitle, st.left))
+        story += [Spacer(1, 4 * mm),
+                  grid_table(Table("", table.header, table.rows, table.col_widths_mm), st, compact=True)]
     buffer = io.BytesIO()
-    SimpleDocTemplate(buffer, pagesize=A4, topMargin=MARGINS_MM["top"] * mm, bottomMargin=MARGINS_MM["bottom"] * mm,
-                      leftMargin=MARGINS_MM["left"] * mm, rightMargin=MARGINS_MM["right"] * mm, title=title,
-                      invariant=1, initialFontName=fonts.body).build(story)
+    margins = {"top": 20, "bottom": 20, "left": 15, "right": 15} if wide else MARGINS_MM
+    document = SimpleDocTemplate(
+        buffer, pagesize=landscape(A4) if wide else A4, topMargin=margins["top"] * mm,
+        bottomMargin=margins["bottom"] * mm, leftMargin=margins["left"] * mm, rightMargin=margins["right"] * mm,
+        title=title, invariant=1, initialFontName=fonts.body,
+    )
+    document.build(story)
     return buffer.getvalue()

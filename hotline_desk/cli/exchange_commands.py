@@ -1,0 +1,141 @@
+"""Excel exchange headless: dispatch sheets out, replies and case lists in (preview, then --commit), exports."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from hotline_desk.cli.common import Context, SubParsers
+from hotline_desk.errors import ValidationError
+from hotline_desk.services import reference
+from hotline_desk.services.case_export import export_cases
+from hotline_desk.services.case_query import CaseFilter
+from hotline_desk.services.clock import office_now
+from hotline_desk.services.dispatch_exchange import commit_replies, export_dispatch, preview_replies
+from hotline_desk.services.imports import Problem, commit_cases, preview_cases, save_mapping
+from hotline_desk.services.imports import field_names as import_fields
+
+MAX_PROBLEMS_SHOWN = 200
+
+
+def register(sub: SubParsers[Any]) -> None:
+    p = sub.add_parser("export-dispatch", help="导出交办单（Excel，可加 PDF）",
+                       description="为一个单位或所有有在办工单的单位导出交办单；"
+                                   "单位填写回复后可用 import-replies 导入。")
+    who = p.add_mutually_exclusive_group(required=True)
+    who.add_argument("--unit", help="单位名称")
+    who.add_argument("--all", action="store_true", help="所有有在办工单的单位")
+    p.add_argument("--out", default=".", help="输出目录")
+    p.add_argument("--pdf", action="store_true", help="同时生成可打印的 PDF")
+    p.set_defaults(run=cmd_export_dispatch)
+
+    p = sub.add_parser("import-replies", help="导入单位填写的交办单回复",
+                       description="读取单位填写后的交办单：先列出预览和问题；加 --commit 才写入。")
+    p.add_argument("file", help="交办单 .xlsx 或 .xls")
+    p.add_argument("--commit", action="store_true", help="确认写入")
+    p.add_argument("--only-valid", action="store_true", help="只写入无问题的行（默认有问题则全部不写）")
+    p.set_defaults(run=cmd_import_replies)
+
+    p = sub.add_parser("import-cases", help="导入工单清单或旧台账",
+                       description="导入上级平台导出的工单清单或旧台账（.xlsx/.xls）：先列出预览和问题；"
+                                   "加 --commit 才写入。台账中的办理方式、承办单位、交办/签收/回复/办结时间、"
+                                   "回访结果和甄别一并导入为办理历史。")
+    p.add_argument("file", help="工作簿路径")
+    p.add_argument("--commit", action="store_true", help="确认写入")
+    p.add_argument("--only-valid", action="store_true", help="只写入无问题的行（默认有问题则全部不写）")
+    p.add_argument("--mapping", default="", help="使用已保存的列对应关系")
+    p.add_argument("--map", action="append", default=[], metavar="列名=字段",
+                   help="手工指定列对应，如 “反映事项=诉求内容”（可多次）")
+    p.add_argument("--save-mapping", metavar="名称", help="把本次的列对应关系保存下来")
+    p.add_argument("--channel", default="", help="整份文件来自的渠道（文件中没有渠道列时）")
+    p.set_defaults(run=cmd_import_cases)
+
+    p = sub.add_parser("export-cases", help="导出工单清单",
+                       description="按月份等条件导出工单清单（默认隐去姓名和电话）。")
+    p.add_argument("--month", default="", help="月份，如 2022-07")
+    p.add_argument("--state", default="", help="状态代码")
+    p.add_argument("--out", required=True, help="输出 .xlsx 路径")
+    p.add_argument("--reveal", action="store_true", help="显示来电人姓名和电话（保密工单仍隐去）")
+    p.set_defaults(run=cmd_export_cases)
+
+
+def _show_problems(problems: list[Problem]) -> None:
+    for p in problems[:MAX_PROBLEMS_SHOWN]:
+        print(f"  第{p.row}行 〔{p.column}〕 {p.reason}")
+    if len(problems) > MAX_PROBLEMS_SHOWN:
+        print(f"  ……另有 {len(problems) - MAX_PROBLEMS_SHOWN} 处问题未列出")
+
+
+def _progress(done: int, total: int) -> None:
+    print(f"\r检查第 {done}/{total} 行", end="", file=sys.stderr, flush=True)
+
+
+def cmd_export_dispatch(ctx: Context, args: argparse.Namespace) -> int:
+    with ctx.db.reader() as session:
+        unit = reference.find_unit(session, args.unit).id if args.unit else None
+        paths = export_dispatch(session, unit, Path(args.out), pdf=args.pdf)
+    for path in paths:
+        print(f"已导出 {path}")
+    if not paths:
+        print("没有单位有在办工单，未导出。")
+    return 0
+
+
+def cmd_import_replies(ctx: Context, args: argparse.Namespace) -> int:
+    actor = ctx.actor()
+    with ctx.db.session() as session:
+        preview = preview_replies(session, Path(args.file))
+        print(preview.summary())
+        _show_problems(preview.problems)
+        if not args.commit:
+            print("这是预览，未写入。确认无误后加 --commit 写入。")
+            return 0
+        _count, message = commit_replies(session, actor, preview, only_valid=args.only_valid)
+    print(message)
+    return 0
+
+
+def _manual(pairs: list[str]) -> dict[str, str]:
+    names = import_fields()
+    manual = {}
+    for pair in pairs:
+        column, _, target = pair.partition("=")
+        field = names.get(target.strip(), target.strip())
+        if not column.strip() or field not in names.values():
+            raise ValidationError(f"无法识别的列对应“{pair}”，应写成 “列名=诉求内容”，字段可为：{'、'.join(names)}")
+        manual[column.strip()] = field
+    return manual
+
+
+def cmd_import_cases(ctx: Context, args: argparse.Namespace) -> int:
+    actor = ctx.actor()
+    manual = _manual(args.map)
+    with ctx.db.session() as session:
+        preview = preview_cases(session, Path(args.file), mapping_name=args.mapping, manual=manual,
+                                channel=args.channel, progress=_progress)
+        print(file=sys.stderr)
+        print(f"工作表“{preview.sheet}”，表头在第 {preview.header_row} 行。")
+        print("列对应：" + "；".join(f"{h}→{f or '（不导入）'}" for h, f in preview.columns if h))
+        print(preview.summary())
+        _show_problems(preview.problems)
+        if args.save_mapping:
+            chosen = {h: import_fields()[f] for h, f in preview.columns if h and f}
+            save_mapping(session, actor, args.save_mapping, chosen)
+            print(f"列对应关系已保存为“{args.save_mapping}”。")
+        if not args.commit:
+            print("这是预览，未写入。确认无误后加 --commit 写入。")
+            return 0
+        result = commit_cases(session, actor, preview, only_valid=args.only_valid)
+    print(result.message)
+    return 0
+
+
+def cmd_export_cases(ctx: Context, args: argparse.Namespace) -> int:
+    with ctx.db.reader() as session:
+        data = export_cases(session, CaseFilter(month=args.month, state=args.state), now=office_now(),
+                            reveal=args.reveal)
+    Path(args.out).write_bytes(data)
+    print(f"已导出 {args.out}")
+    return 0

@@ -1,0 +1,104 @@
+"""The dispatch sheet (交办单) a unit receives: its open cases, reply columns with drop-downs, a hidden key."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from hotline_desk.excel.safe import set_text
+
+KEY_SHEET = "_hotline"
+KEY_MARK = "hotline-desk-dispatch"
+CASE_COLUMNS = ("工单编号", "来电时间", "问题分类", "诉求内容", "来电人", "来电人电话", "地址", "办理期限")
+REPLY_COLUMNS = ("签收时间", "办理结果", "回复内容", "办结时间", "经办人", "联系电话")
+RESULTS = ("已解决", "部分解决", "未解决", "已答复解释", "不属于本单位职责")
+HEADER_ROW = 3
+THIN = Side(style="thin", color="999999")
+BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+REPLY_FILL = PatternFill("solid", fgColor="FFF8DC")
+
+
+@dataclass(frozen=True)
+class DispatchRow:
+    number: str
+    registered_at: datetime
+    category: str
+    content: str
+    caller: str
+    caller_phone: str
+    address: str
+    deadline: datetime | None
+
+
+@dataclass(frozen=True)
+class DispatchSheet:
+    title: str
+    unit_id: int
+    unit_name: str
+    exported_at: datetime
+    rows: tuple[DispatchRow, ...]
+
+
+def write_dispatch_workbook(sheet: DispatchSheet) -> bytes:
+    book = Workbook()
+    ws = book.active
+    ws.title = "交办单"
+    width = len(CASE_COLUMNS) + len(REPLY_COLUMNS)
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
+    set_text(ws.cell(1, 1), sheet.title)
+    ws.cell(1, 1).font = Font(bold=True, size=16)
+    ws.cell(1, 1).alignment = Alignment(horizontal="center")
+    set_text(ws.cell(2, 1), f"承办单位：{sheet.unit_name}    导出时间：{sheet.exported_at:%Y-%m-%d %H:%M}    "
+                            f"共 {len(sheet.rows)} 件。请在黄色各列填写后发回热线办。")
+    for col, name in enumerate((*CASE_COLUMNS, *REPLY_COLUMNS), 1):
+        cell = ws.cell(HEADER_ROW, col)
+        set_text(cell, name)
+        cell.font = Font(bold=True)
+        cell.border = BOX
+        cell.alignment = Alignment(horizontal="center", vertical="center")
+        if col > len(CASE_COLUMNS):
+            cell.fill = REPLY_FILL
+    for r, row in enumerate(sheet.rows, HEADER_ROW + 1):
+        values: tuple[Any, ...] = (row.number, row.registered_at, row.category, row.content, row.caller,
+                                   row.caller_phone, row.address, row.deadline)
+        for col, value in enumerate(values, 1):
+            cell = ws.cell(r, col)
+            set_text(cell, value)
+            cell.border = BOX
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            if isinstance(value, datetime):
+                cell.number_format = "yyyy-mm-dd hh:mm"
+        for col in range(len(CASE_COLUMNS) + 1, width + 1):
+            cell = ws.cell(r, col)
+            cell.border = BOX
+            cell.fill = REPLY_FILL
+            if REPLY_COLUMNS[col - len(CASE_COLUMNS) - 1] in ("签收时间", "办结时间"):
+                cell.number_format = "yyyy-mm-dd hh:mm"
+    last = HEADER_ROW + max(len(sheet.rows), 1)
+    results = DataValidation(type="list", formula1='"' + ",".join(RESULTS) + '"', allow_blank=True,
+                             showErrorMessage=True, errorTitle="办理结果", error="请从下拉列表中选择")
+    ws.add_data_validation(results)
+    result_col = ws.cell(HEADER_ROW, len(CASE_COLUMNS) + 2).column_letter
+    results.add(f"{result_col}{HEADER_ROW + 1}:{result_col}{last + 200}")
+    dates = DataValidation(type="date", allow_blank=True, showErrorMessage=True, errorTitle="日期",
+                           error="请填写日期时间，如 2022-07-05 14:30")
+    ws.add_data_validation(dates)
+    for name in ("签收时间", "办结时间"):
+        letter = ws.cell(HEADER_ROW, len(CASE_COLUMNS) + REPLY_COLUMNS.index(name) + 1).column_letter
+        dates.add(f"{letter}{HEADER_ROW + 1}:{letter}{last + 200}")
+    for letter, w in zip("ABCDEFGHIJKLMN", (16, 17, 18, 40, 10, 15, 20, 17, 17, 14, 40, 17, 10, 15), strict=True):
+        ws.column_dimensions[letter].width = w
+    ws.freeze_panes = ws.cell(HEADER_ROW + 1, 2)
+    key = book.create_sheet(KEY_SHEET)
+    for r, value in enumerate((KEY_MARK, sheet.unit_id, sheet.unit_name, sheet.exported_at.isoformat()), 1):
+        set_text(key.cell(r, 1), value)
+    key.sheet_state = "veryHidden"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
