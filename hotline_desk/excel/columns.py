@@ -73,13 +73,17 @@ def _filled_header(rows: list[list[Any]], index: int, merged: list[tuple[tuple[i
     return header
 
 
-def find_header(rows: list[list[Any]], merged: list[tuple[tuple[int, int], tuple[int, int]]]
-                ) -> tuple[int, list[str]]:
-    """The row (below any title rows) whose cells name the most known columns, and its names."""
+def find_header(rows: list[list[Any]], merged: list[tuple[tuple[int, int], tuple[int, int]]],
+                known: dict[str, str] | None = None) -> tuple[int, list[str]]:
+    """The row (below any title rows) whose cells name the most known columns, and its names.
+
+    ``known`` adds the names of a saved or hand-made mapping (cleaned header → field).
+    """
     best, best_count = -1, 0
+    extra = known or {}
     for index in range(min(HEADER_SCAN_ROWS, len(rows))):
         header = _filled_header(rows, index, merged)
-        count = len({f for f in (field_for(h) for h in header) if f})
+        count = len({f for f in (extra.get(clean(h)) or field_for(h) for h in header) if f})
         if count > best_count:
             best, best_count = index, count
     if best < 0 or best_count < 2:

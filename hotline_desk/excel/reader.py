@@ -45,7 +45,8 @@ def _check_container(path: Path, head: bytes) -> None:
                 raise ImportFileError(f"“{path.name}”设有打开密码，请在 Excel 中取消密码后另存，再导入。")
         return
     if not head.startswith(b"PK"):
-        return
+        raise ImportFileError(f"“{path.name}”不是 Excel 工作簿（可能是改了扩展名的 CSV 或文本文件）。"
+                              "请在 Excel 中打开后另存为 .xlsx 再导入。")
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
@@ -80,7 +81,7 @@ def read_workbook(path: Path) -> WorkbookData:
     except calamine.PasswordError as exc:
         raise ImportFileError(f"“{path.name}”设有密码，请在 Excel 中取消密码后另存，再导入。") from exc
     except (calamine.ZipError, calamine.XmlError) as exc:
-        raise ImportFileError(f"“{path.name}”内容已损坏，无法读取：{exc}") from exc
+        raise ImportFileError(f"“{path.name}”内容已损坏，无法读取。请在 Excel 中打开确认后另存，再导入。") from exc
     except calamine.CalamineError as exc:
         raise ImportFileError(f"“{path.name}”不是 Excel 工作簿（可能是改了扩展名的 CSV 或文本文件）。"
                               "请在 Excel 中打开后另存为 .xlsx 再导入。") from exc

@@ -222,7 +222,8 @@ def _reply_row(excel_row: int, number: str, cells: list[Any], cases: dict[str, C
 def commit_replies(session: Session, actor: Actor, preview: ReplyPreview, *, only_valid: bool = False,
                    clock: Clock = office_now) -> tuple[int, str]:
     """Record the signs and replies; all-or-nothing unless only the valid rows are asked for."""
-    require(actor, "import")
+    require(actor, "sign")
+    require(actor, "reply")
     if preview.problems and not only_valid:
         rows = len({p.row for p in preview.problems})
         raise ValidationError(f"有 {rows} 行存在问题，未登记任何回复。请修改后重新导入，或选择“只导入无问题的行”。")

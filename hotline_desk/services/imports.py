@@ -210,11 +210,12 @@ def preview_cases(session: Session, path: Path, *, mapping_name: str = "", manua
     """Read the workbook and check every row; nothing is written."""
     book = read_workbook(path)
     sheet = first_data_sheet(book)
-    header_index, header = find_header(sheet.rows, sheet.merged)
-    if header_index < 0:
-        raise ImportFileError(f"“{book.file_name}”中找不到表头行（应含工单编号、来电时间、诉求内容等列名）。")
     saved = dict(Settings(session).get("import.mappings").get(mapping_name, {})) if mapping_name else {}
     saved.update({clean(k): v for k, v in (manual or {}).items()})
+    header_index, header = find_header(sheet.rows, sheet.merged, saved)
+    if header_index < 0:
+        raise ImportFileError(f"“{book.file_name}”中找不到表头行（应含工单编号、来电时间、诉求内容等列名），"
+                              "请在列对应中指定各列。")
     mapping = auto_mapping(header, saved)
     if "content" not in mapping.values() and "title" not in mapping.values():
         raise ImportFileError("没有找到“诉求内容”列，请在列对应中指定。")

@@ -1,0 +1,390 @@
+"""Excel exchange: dispatch sheets round-trip, registers import as histories, messy and bad files."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import openpyxl
+import pytest
+import python_calamine
+import xlwt
+from sqlalchemy import func, select
+
+from hotline_desk.db import Database
+from hotline_desk.errors import ValidationError
+from hotline_desk.excel.reader import ImportFileError
+from hotline_desk.models import Case, CaseEvent, ImportBatch
+from hotline_desk.services import workflow as wf
+from hotline_desk.services.case_export import export_cases
+from hotline_desk.services.case_query import CaseFilter
+from hotline_desk.services.cases import case_view, register_case
+from hotline_desk.services.dispatch_exchange import commit_replies, export_dispatch, preview_replies
+from hotline_desk.services.imports import commit_cases, preview_cases, save_mapping
+from tests.conftest import FakeClock, People
+from tests.helpers import draft, unit_id
+
+HEADER = ["工单编号", "来电时间", "来电人", "联系电话", "诉求内容", "诉求类型", "问题分类", "办理方式", "承办单位",
+          "交办时间", "签收时间", "办结时间", "回复内容", "回访结果", "甄别结果"]
+
+
+def _db_bytes(db: Database) -> str:
+    assert db.path is not None
+    digest = hashlib.sha256(db.path.read_bytes())
+    wal = Path(f"{db.path}-wal")
+    if wal.exists():
+        digest.update(wal.read_bytes())
+    return digest.hexdigest()
+
+
+def _counts(db: Database) -> tuple[int, int]:
+    with db.reader() as s:
+        return (s.scalar(select(func.count()).select_from(Case)) or 0,
+                s.scalar(select(func.count()).select_from(CaseEvent)) or 0)
+
+
+# --- dispatch sheets out, replies in -----------------------------------------------------------------------
+
+def test_dispatch_sheet_round_trip_and_reimport_changes_nothing(db: Database, people: People, clock: FakeClock,
+                                                                 tmp_path: Path) -> None:
+    with db.session() as s:
+        first = register_case(s, people.operator, draft(s), clock=clock).id
+        secret = register_case(s, people.operator, draft(s, confidential=True, caller_name="王女士"), clock=clock).id
+        for case_id in (first, secret):
+            wf.approve(s, people.supervisor, case_id, clock=clock)
+    clock.advance(days=1)
+    with db.reader() as s:
+        [path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, clock=clock)
+    book = openpyxl.load_workbook(path)
+    sheet = book["交办单"]
+    assert "自来水公司" in sheet["A2"].value
+    assert book["_hotline"].sheet_state == "veryHidden"
+    assert any("已解决" in (dv.formula1 or "") for dv in sheet.data_validations.dataValidation)
+    rows = {sheet.cell(r, 1).value: r for r in range(4, sheet.max_row + 1)}
+    with db.reader() as s:
+        numbers = {case_view(s, i).number: i for i in (first, secret)}
+    secret_row = rows[next(n for n, i in numbers.items() if i == secret)]
+    assert sheet.cell(secret_row, 5).value == "（保密）" and sheet.cell(secret_row, 6).value == "（保密）"
+    for row in rows.values():  # filled as a unit clerk would
+        sheet.cell(row, 9).value = datetime(2022, 7, 5, 15, 0)
+        sheet.cell(row, 10).value = "已解决"
+        sheet.cell(row, 11).value = "已更换加压泵，四楼以上供水恢复正常"
+        sheet.cell(row, 12).value = datetime(2022, 7, 6, 8, 30)
+        sheet.cell(row, 13).value = "王工"
+        sheet.cell(row, 14).value = 13700001111
+    filled = tmp_path / "filled.xlsx"
+    book.save(filled)
+    with db.session() as s:
+        preview = preview_replies(s, filled, clock=clock)
+        assert (len(preview.ready), preview.problems) == (2, [])
+        count, message = commit_replies(s, people.operator, preview, clock=clock)
+    assert count == 2 and "2 件" in message  # an operator may record what units reply
+    with db.reader() as s:
+        view = case_view(s, first)
+    assert view.state == "pending_followup"
+    assert [e.kind for e in view.events][-2:] == ["sign", "reply"] and view.events[-1].actor == "张丽"
+    assert view.events[-2].at == datetime(2022, 7, 5, 15, 0)
+    before = (_counts(db), _db_bytes(db))
+    with db.session() as s:
+        again = preview_replies(s, filled, clock=clock)
+        count, message = commit_replies(s, people.supervisor, again, clock=clock)
+    assert count == 0 and "没有新内容" in message and again.unchanged == 2
+    assert (_counts(db), _db_bytes(db)) == before
+
+
+def test_reply_rows_are_validated(db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+        [path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, clock=clock)
+    book = openpyxl.load_workbook(path)
+    sheet = book["交办单"]
+    sheet.cell(4, 9).value = datetime(2022, 7, 1, 8, 0)  # before it was dispatched
+    sheet.cell(4, 11).value = "已处理"
+    sheet.cell(5, 1).value = "RZ2207-99999"
+    sheet.cell(5, 11).value = "已处理"
+    book.save(path)
+    with db.session() as s:
+        preview = preview_replies(s, path, clock=clock)
+    reasons = {(p.row, p.column): p.reason for p in preview.problems}
+    assert "签收时间应在交办时间之后" in reasons[(4, "签收时间")]
+    assert "缺少办结时间" in reasons[(4, "办结时间")]
+    assert "没有编号为RZ2207-99999的工单" in reasons[(5, "工单编号")]
+    with pytest.raises(ValidationError, match="未登记任何回复"), db.session() as s:
+        commit_replies(s, people.supervisor, preview, clock=clock)
+
+
+def test_a_foreign_workbook_is_not_taken_for_replies(db: Database, tmp_path: Path) -> None:
+    path = tmp_path / "other.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["工单编号", "签收时间"])
+    book.save(path)
+    with pytest.raises(ImportFileError, match="不是本软件导出的交办单"), db.reader() as s:
+        preview_replies(s, path)
+
+
+# --- registers and case lists in ---------------------------------------------------------------------------
+
+def _month_through_services(db: Database, people: People, clock: FakeClock) -> None:
+    plans = [("coordinate", "satisfied"), ("coordinate", "dissatisfied"), ("dispatch", "satisfied"),
+             ("dispatch", "basic"), ("dispatch", "exempt"), ("dispatch", "unreachable"), ("dispatch", "open"),
+             ("dispatch", "late"), ("coordinate", "satisfied")]
+    for i, (how, outcome) in enumerate(plans):
+        clock.set(datetime(2022, 7, 4 + i, 9, 0))
+        unit = "城市管理局" if i % 2 else "自来水公司"
+        with db.session() as s:
+            d = draft(s, content=f"台账测试诉求{i}", handling=how, answer="已答复" if how == "coordinate" else "",
+                      unit_id=unit_id(s, unit) if how == "dispatch" else None)
+            case_id = register_case(s, people.operator, d, clock=clock).id
+            if how == "dispatch":
+                clock.advance(hours=1)
+                wf.approve(s, people.supervisor, case_id, clock=clock)
+                clock.advance(hours=30 if outcome == "late" else 3)
+                wf.sign(s, people.operator, case_id, clock=clock)
+                if outcome == "open":
+                    continue
+                clock.advance(days=1)
+                wf.reply(s, people.operator, case_id, wf.Reply(text="已处理", result="已解决"), clock=clock)
+            clock.advance(hours=5)
+            result = {"exempt": "dissatisfied", "late": "satisfied"}.get(outcome, outcome)
+            if result == "unreachable":
+                for _ in range(3):
+                    wf.follow_up(s, people.operator, case_id, "unreachable", clock=clock)
+            else:
+                wf.follow_up(s, people.operator, case_id, result, clock=clock)
+            if result == "dissatisfied":
+                wf.review(s, people.supervisor, case_id, False, "不属承办单位责任", clock=clock)
+
+
+def _register_workbook(db: Database, path: Path) -> None:
+    """The office's own register for the month, written the way a clerk keeps it."""
+    from hotline_desk.services.events import current_status
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["汝州市12345热线工单台账（2022年7月）"])
+    sheet.append(HEADER)
+    labels = {"satisfied": "满意", "basic": "基本满意", "dissatisfied": "不满意", "unreachable": "未回访"}
+    with db.reader() as s:
+        for case in s.scalars(select(Case).order_by(Case.id)):
+            st = current_status(s, case.id)
+            main = st.main_dispatch
+            last = st.last_followup
+            view = case_view(s, case.id)
+            sheet.append([
+                case.number, f"{case.registered_at:%Y年%m月%d日 %H:%M}", case.caller_name, int(case.phone),
+                case.content, case.appeal_type_name, case.category_label,
+                "协调办理" if st.handling == "coordinate" else "交办处理", view.unit if main else "",
+                main.dispatched_at if main else None, main.signed_at if main else None,
+                (main.finished_at if main else st.handled_at) if st.handled else None,
+                "已处理", labels.get(last.result, "") if last else "",
+                "非承办单位责任" if last and last.review == "not_fault" else "",
+            ])
+    book.save(path)
+
+
+def test_an_imported_register_gives_the_same_statistics_and_scores(db: Database, people: People, clock: FakeClock,
+                                                                    tmp_path: Path) -> None:
+    from hotline_desk.db import open_database
+    from hotline_desk.services import reference, users
+    from hotline_desk.services.scoring import score_tables
+    from hotline_desk.services.statistics import month_statistics
+
+    _month_through_services(db, people, clock)
+    register = tmp_path / "台账.xlsx"
+    _register_workbook(db, register)
+    other = open_database(str(tmp_path / "imported.sqlite3"))
+    try:
+        with other.session() as s:
+            reference.load_defaults(s)
+            admin = users.add_user(s, None, "admin", "管理员", "admin")
+            preview = preview_cases(s, register)
+            assert preview.problems == [] and len(preview.ready) == 9
+            commit_cases(s, admin, preview, clock=clock)
+        cutoff = datetime(2022, 8, 1)
+        with db.reader() as a, other.reader() as b:
+            assert month_statistics(a, "2022-07", cutoff) == month_statistics(b, "2022-07", cutoff)
+            mine = [[(r.unit, r.points, r.total) for r in t.rows] for t in score_tables(a, "2022-07", cutoff)]
+            theirs = [[(r.unit, r.points, r.total) for r in t.rows] for t in score_tables(b, "2022-07", cutoff)]
+            assert mine == theirs
+            assert month_statistics(b, "2022-07", cutoff).dispatch.count == 6
+    finally:
+        other.dispose()
+
+
+def _messy(path: Path, *, xls: bool = False) -> None:
+    rows = [
+        ["平顶山市“民呼必应”平台工单清单"],
+        ["导出单位：汝州市", "", "导出日期：2022-08-01"],
+        ["工单号", "受理时间", "诉求人", "来电号码", "问题描述", "分类", "类型", "渠道"],
+        ["PDS001", "2022年7月5日", "张先生", 13800001111, "小区门口路灯不亮", "城市管理—市容市政", "问题处理类",
+         "平顶山市“民呼必应”平台"],
+        ["PDS002", "2022/7/6", "李女士", "139 0000 2222", "咨询养老保险补缴", "社会保险—养老保险", "咨询类",
+         "平顶山市“民呼必应”平台"],
+        ["", "", "", "", "", "", "", ""],
+        ["PDS003", "2022-07-07 14:30", "王先生", 15000003333.0, "反映物业不作为", "物业管理", "投诉举报类",
+         "平顶山市“民呼必应”平台"],
+    ]
+    if xls:
+        book = xlwt.Workbook()
+        sheet = book.add_sheet("清单")
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                sheet.write(r, c, value)
+        book.save(str(path))
+        return
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    sheet.merge_cells("A1:H1")
+    book.save(path)
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".xls"])
+def test_messy_case_lists_import(db: Database, people: People, clock: FakeClock, tmp_path: Path,
+                                 suffix: str) -> None:
+    path = tmp_path / f"清单{suffix}"
+    _messy(path, xls=suffix == ".xls")
+    clock.set(datetime(2022, 8, 2, 9, 0))
+    with db.session() as s:
+        preview = preview_cases(s, path)
+        assert preview.header_row == 3 and preview.problems == [] and len(preview.ready) == 3
+        result = commit_cases(s, people.supervisor, preview, clock=clock)
+    assert result.imported == 3
+    with db.reader() as s:
+        cases = {c.upstream_number: c for c in s.scalars(select(Case))}
+        assert cases["PDS001"].registered_at == datetime(2022, 7, 5)
+        assert cases["PDS003"].registered_at == datetime(2022, 7, 7, 14, 30)
+        assert (cases["PDS001"].phone, cases["PDS002"].phone, cases["PDS003"].phone) == \
+            ("13800001111", "13900002222", "15000003333")
+        assert cases["PDS003"].category_label == "城市管理—物业管理" and cases["PDS001"].source == "upper"
+        batch = s.scalars(select(ImportBatch)).one()
+        assert (batch.rows, batch.user_id, len(batch.sha256)) == (3, people.supervisor.id, 64)
+
+
+def test_unknown_names_get_suggestions_and_only_valid_rows_on_request(db: Database, people: People,
+                                                                      clock: FakeClock, tmp_path: Path) -> None:
+    path = tmp_path / "list.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["工单编号", "来电时间", "诉求内容", "问题分类", "承办单位"])
+    sheet.append(["A1", "2022-07-05 10:00", "路灯不亮", "城市管理—市容市政", "城管局"])
+    sheet.append(["A2", "2022-07-05 11:00", "路灯不亮", "城市管理—市容市政", "城市管理局"])
+    sheet.append(["A2", "2022-07-05 11:00", "路灯不亮", "城市管理—市容市政", "城市管理局"])
+    book.save(path)
+    clock.set(datetime(2022, 8, 2))
+    with db.session() as s:
+        preview = preview_cases(s, path)
+    reasons = [(p.row, p.column, p.reason) for p in preview.problems]
+    assert (2, "承办单位", "没有单位“城管局”，最接近的有：城市管理局") in [(r, c, x.split("、")[0]) for r, c, x in reasons]
+    assert any(r == 4 and "与第 3 行重复" in x for r, _c, x in reasons)
+    with pytest.raises(ValidationError, match="未导入任何内容"), db.session() as s:
+        commit_cases(s, people.supervisor, preview, clock=clock)
+    assert _counts(db) == (0, 0)
+    with db.session() as s:
+        assert commit_cases(s, people.supervisor, preview, only_valid=True, clock=clock).imported == 1
+
+
+def test_mapping_by_hand_is_saved_for_the_next_file(db: Database, people: People, clock: FakeClock,
+                                                    tmp_path: Path) -> None:
+    path = tmp_path / "odd.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["流水号", "日期", "反映事项", "问题分类"])
+    sheet.append(["X1", "2022-07-05", "井盖丢失", "城市管理—市容市政"])
+    book.save(path)
+    with db.session() as s:
+        with pytest.raises(ImportFileError, match="诉求内容"):
+            preview_cases(s, path)
+        preview = preview_cases(s, path, manual={"流水号": "number", "日期": "registered_at", "反映事项": "content"})
+        assert len(preview.ready) == 1
+        save_mapping(s, people.supervisor, "某平台", {"流水号": "number", "日期": "registered_at", "反映事项": "content"})
+    with db.reader() as s:
+        assert len(preview_cases(s, path, mapping_name="某平台").ready) == 1
+
+
+# --- bad input ---------------------------------------------------------------------------------------------
+
+def _bad_files(tmp_path: Path) -> dict[str, Path]:
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    good = io.BytesIO()
+    book = openpyxl.Workbook()
+    book.active.append(["工单编号", "来电时间", "诉求内容"])
+    book.active.append(["A1", "2022-07-05", "路灯不亮"])
+    book.save(good)
+    files = {"truncated": tmp_path / "truncated.xlsx", "password": tmp_path / "password.xlsx",
+             "csv": tmp_path / "csv.xlsx", "empty": tmp_path / "empty.xlsx", "huge": tmp_path / "huge.xlsx",
+             "bomb": tmp_path / "bomb.xlsx"}
+    files["truncated"].write_bytes(good.getvalue()[: len(good.getvalue()) // 2])
+    encrypted = io.BytesIO()
+    good.seek(0)
+    OOXMLFile(good).encrypt("secret", encrypted)
+    files["password"].write_bytes(encrypted.getvalue())
+    files["csv"].write_text("工单编号,来电时间,诉求内容\nA1,2022-07-05,路灯不亮\n", encoding="utf-8")
+    openpyxl.Workbook().save(files["empty"])
+    huge = openpyxl.Workbook(write_only=True)
+    sheet = huge.create_sheet()
+    sheet.append(["工单编号", "来电时间", "诉求内容"])
+    start = datetime(2022, 7, 1)
+    for i in range(100_000):
+        sheet.append([f"H{i}", start + timedelta(minutes=i), "诉求"])
+    huge.save(files["huge"])
+    laughs = '<!DOCTYPE x [<!ENTITY a "lollollollollollollollollollol">' + "".join(
+        f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">' for i in range(8)) + "]>"
+    with zipfile.ZipFile(io.BytesIO(good.getvalue())) as source, \
+            zipfile.ZipFile(files["bomb"], "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                text = data.decode()
+                head, body = text.split("?>", 1) if text.startswith("<?xml") else ("", text)
+                data = ((head + "?>" if head else "") + laughs + body.replace("路灯不亮", "&i;")).encode()
+            target.writestr(item, data)
+    return files
+
+
+def test_bad_files_get_a_clear_message_and_leave_the_database_unchanged(db: Database, people: People,
+                                                                        tmp_path: Path) -> None:
+    expected = {"truncated": "损坏或不完整", "password": "密码", "csv": "不是 Excel 工作簿", "empty": "没有内容",
+                "huge": "超过 50000 行", "bomb": ""}
+    before = _db_bytes(db)
+    for name, path in _bad_files(tmp_path).items():
+        with pytest.raises(ImportFileError) as info, db.session() as s:
+            preview_cases(s, path)
+        message = info.value.message
+        assert path.name in message or name in ("bomb",), (name, message)
+        assert expected[name] in message, (name, message)
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in message)
+        assert _db_bytes(db) == before, name
+
+
+# --- exports are text ---------------------------------------------------------------------------------------
+
+def test_exported_formula_like_content_reads_back_as_text(db: Database, people: People, clock: FakeClock) -> None:
+    content = '=HYPERLINK("x","y")'
+    with db.session() as s:
+        register_case(s, people.operator, draft(s, content=content, caller_name="+刘先生", address="-3号楼",
+                                                handling="", unit_id=None), clock=clock)
+        data = export_cases(s, CaseFilter(), now=clock(), reveal=True)
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+    row = [c for c in sheet[2]]
+    assert row[10].value == content and row[10].data_type == "s"
+    assert row[4].value == "+刘先生" and row[6].value == "-3号楼"
+    read_back = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).to_python()
+    assert read_back[1][10] == content
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert "<f>" not in archive.read("xl/worksheets/sheet1.xml").decode()
+
+
+def test_exported_case_list_masks_personal_data_unless_asked(db: Database, people: People, clock: FakeClock) -> None:
+    with db.session() as s:
+        register_case(s, people.operator, draft(s), clock=clock)
+        masked = openpyxl.load_workbook(io.BytesIO(export_cases(s, CaseFilter(), now=clock()))).active
+        shown = openpyxl.load_workbook(io.BytesIO(export_cases(s, CaseFilter(), now=clock(), reveal=True))).active
+    assert (masked["E2"].value, masked["F2"].value) == ("刘**", "138****0001")
+    assert (shown["E2"].value, shown["F2"].value) == ("刘先生", "13803750001")
