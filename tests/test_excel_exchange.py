@@ -280,7 +280,8 @@ def test_unknown_names_get_suggestions_and_only_valid_rows_on_request(db: Databa
     with db.session() as s:
         preview = preview_cases(s, path)
     reasons = [(p.row, p.column, p.reason) for p in preview.problems]
-    assert (2, "承办单位", "没有单位“城管局”，最接近的有：城市管理局") in [(r, c, x.split("、")[0]) for r, c, x in reasons]
+    first_suggestions = [(r, c, x.split("、")[0]) for r, c, x in reasons]
+    assert (2, "承办单位", "没有单位“城管局”，最接近的有：城市管理局") in first_suggestions
     assert any(r == 4 and "与第 3 行重复" in x for r, _c, x in reasons)
     with pytest.raises(ValidationError, match="未导入任何内容"), db.session() as s:
         commit_cases(s, people.supervisor, preview, clock=clock)
@@ -300,9 +301,10 @@ def test_mapping_by_hand_is_saved_for_the_next_file(db: Database, people: People
     with db.session() as s:
         with pytest.raises(ImportFileError, match="诉求内容"):
             preview_cases(s, path)
-        preview = preview_cases(s, path, manual={"流水号": "number", "日期": "registered_at", "反映事项": "content"})
+        by_hand = {"流水号": "number", "日期": "registered_at", "反映事项": "content"}
+        preview = preview_cases(s, path, manual=by_hand)
         assert len(preview.ready) == 1
-        save_mapping(s, people.supervisor, "某平台", {"流水号": "number", "日期": "registered_at", "反映事项": "content"})
+        save_mapping(s, people.supervisor, "某平台", by_hand)
     with db.reader() as s:
         assert len(preview_cases(s, path, mapping_name="某平台").ready) == 1
 
