@@ -299,8 +299,11 @@ def test_mapping_by_hand_is_saved_for_the_next_file(db: Database, people: People
     sheet.append(["X1", "2022-07-05", "井盖丢失", "城市管理—市容市政"])
     book.save(path)
     with db.session() as s:
-        with pytest.raises(ImportFileError, match="诉求内容"):
-            preview_cases(s, path)
+        unmapped = preview_cases(s, path)
+        assert unmapped.missing == ["诉求内容", "来电时间"] and not unmapped.ready
+        assert [h for h, _f in unmapped.columns] == ["流水号", "日期", "反映事项", "问题分类"]
+        with pytest.raises(ValidationError, match="没有找到必需的列"):
+            commit_cases(s, people.supervisor, unmapped)
         by_hand = {"流水号": "number", "日期": "registered_at", "反映事项": "content"}
         preview = preview_cases(s, path, manual=by_hand)
         assert len(preview.ready) == 1

@@ -320,3 +320,41 @@ def test_case_detail_offers_exactly_what_the_role_allows(qtbot: QtBot, db: Datab
         wf.approve(s, people.supervisor, case_id, clock=clock)
     assert offered(people.operator) == {"action_sign", "action_return_request", "action_extension_request"}
     assert "action_supervise" in offered(people.supervisor)
+
+
+def test_import_wizard_goes_file_mapping_preview_commit(qtbot: QtBot, db: Database, people: People,
+                                                        clock: FakeClock, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import openpyxl
+
+    from hotline_desk.ui.import_wizard import ImportWizard
+
+    Messages().install(monkeypatch)
+    path = tmp_path / "清单.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["上级平台交办清单"])
+    book.active.append(["工单号", "受理时间", "反映事项", "分类"])
+    book.active.append(["S1", "2022年7月5日", "路灯不亮", "城市管理—市容市政"])
+    book.active.append(["S2", "2022/7/6", "井盖破损", "城市管理—市容市政"])
+    book.save(path)
+    clock.set(clock.now.replace(month=8))
+    wizard = ImportWizard(None, context(db, people.supervisor, clock, tmp_path), "cases")
+    qtbot.addWidget(wizard)
+    wizard.show()
+    wizard.file_page.path.setText(str(path))
+    wizard.file_page.channel.setCurrentIndex(wizard.file_page.channel.findData("平顶山市“民呼必应”平台"))
+    wizard.next()
+    mapping = wizard.mapping_page
+    assert wizard.currentPage() is mapping
+    combos = {mapping.table.item(r, 0).text(): mapping.table.cellWidget(r, 1)  # type: ignore[union-attr]
+              for r in range(mapping.table.rowCount())}
+    assert combos["工单号"].currentText() == "工单编号" and combos["反映事项"].currentText() == "不导入"
+    combos["反映事项"].setCurrentText("诉求内容")  # the clerk maps the unknown column by hand
+    mapping.save_as.setText("上级清单")
+    wizard.next()
+    assert wizard.currentPage() is wizard.preview_page
+    assert "可导入 2 行" in wizard.preview_page.summary.text()
+    wizard.accept()
+    assert "已导入 2 件工单" in wizard.result_message
+    with db.reader() as s:
+        assert {c.source for c in s.scalars(select(Case))} == {"upper"}

@@ -6,12 +6,12 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, update
+from sqlalchemy import Table, insert, update
 from sqlalchemy.orm import Session
 
-from hotline_desk.models import Case, CaseEvent, CaseNumberCounter, Dispatch, FollowUp
+from hotline_desk.models import Base, Case, CaseEvent, CaseNumberCounter, Dispatch, FollowUp
 from hotline_desk.services.events import case_projection, dispatch_columns, followup_columns
 from hotline_desk.services.history import CaseStatus, EventRecord, apply_event
 
@@ -32,6 +32,10 @@ class NewCase:
 
     columns: dict[str, Any]
     steps: list[Step]
+
+
+def _table(model: type[Base]) -> Table:
+    return cast(Table, model.__table__)
 
 
 def _reserve_numbers(session: Session, prefix: str, months: Counter[str]) -> dict[str, int]:
@@ -70,7 +74,11 @@ def insert_cases(session: Session, cases: list[NewCase], *, prefix: str, recorde
                           **case_projection(status)})
     if not case_rows:
         return []
-    ids = list(session.scalars(insert(Case).returning(Case.id, sort_by_parameter_order=True), case_rows))
+    # Core statements on the tables: the ORM's bulk path would compile and run one statement per row here.
+    connection = session.connection()
+    cases_table = _table(Case)
+    ids = list(connection.execute(insert(cases_table).returning(cases_table.c.id, sort_by_parameter_order=True),
+                                  case_rows).scalars())
     events, dispatches, followups = [], [], []
     for case_id, new, status in zip(ids, cases, statuses, strict=True):
         events += [{"case_id": case_id, "seq": seq, "kind": s.kind, "at": s.at, "recorded_at": recorded_at,
@@ -79,9 +87,9 @@ def insert_cases(session: Session, cases: list[NewCase], *, prefix: str, recorde
                    for seq, s in enumerate(new.steps, 1)]
         dispatches += [{"case_id": case_id, **dispatch_columns(d)} for d in status.dispatches]
         followups += [{"case_id": case_id, **followup_columns(f)} for f in status.followups]
-    session.execute(insert(CaseEvent), events)
+    connection.execute(insert(_table(CaseEvent)), events)
     if dispatches:
-        session.execute(insert(Dispatch), dispatches)
+        connection.execute(insert(_table(Dispatch)), dispatches)
     if followups:
-        session.execute(insert(FollowUp), followups)
+        connection.execute(insert(_table(FollowUp)), followups)
     return [row["number"] for row in case_rows]

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from hotline_desk.errors import ValidationError
 from hotline_desk.excel import normalize as norm
 from hotline_desk.excel.columns import FIELD_LABELS, auto_mapping, clean, find_header
-from hotline_desk.excel.reader import ImportFileError, first_data_sheet, read_workbook
+from hotline_desk.excel.reader import first_data_sheet, read_workbook
 from hotline_desk.models import AppealType, Case, Channel, ImportBatch, User
 from hotline_desk.services import reference
 from hotline_desk.services.bulk import NewCase, Step, insert_cases
@@ -59,12 +59,15 @@ class CasePreview:
     problems: list[Problem] = field(default_factory=list)
     ready: list[PreparedRow] = field(default_factory=list)
     seen_before: str = ""
+    missing: list[str] = field(default_factory=list)  # required columns not found
 
     @property
     def invalid_rows(self) -> int:
         return len({p.row for p in self.problems})
 
     def summary(self) -> str:
+        if self.missing:
+            return f"没有找到必需的列：{'、'.join(self.missing)}。请在列对应中指定这些列。"
         text = (f"共 {self.total_rows} 行：可导入 {len(self.ready)} 行，已导入过 {self.duplicates} 行，"
                 f"有问题 {self.invalid_rows} 行。")
         return text + (f"（{self.seen_before}）" if self.seen_before else "")
@@ -213,14 +216,17 @@ def preview_cases(session: Session, path: Path, *, mapping_name: str = "", manua
     saved = dict(Settings(session).get("import.mappings").get(mapping_name, {})) if mapping_name else {}
     saved.update({clean(k): v for k, v in (manual or {}).items()})
     header_index, header = find_header(sheet.rows, sheet.merged, saved)
-    if header_index < 0:
-        raise ImportFileError(f"“{book.file_name}”中找不到表头行（应含工单编号、来电时间、诉求内容等列名），"
-                              "请在列对应中指定各列。")
+    if header_index < 0:  # no names we know: offer the first filled row, for the columns to be mapped by hand
+        header_index = next(i for i, row in enumerate(sheet.rows) if any(str(c).strip() for c in row if c is not None))
+        header = [norm.text(c) for c in sheet.rows[header_index]]
     mapping = auto_mapping(header, saved)
-    if "content" not in mapping.values() and "title" not in mapping.values():
-        raise ImportFileError("没有找到“诉求内容”列，请在列对应中指定。")
     preview = CasePreview(file_name=book.file_name, sha256=book.sha256, sheet=sheet.name, header_row=header_index + 1,
                           columns=[(h, FIELD_LABELS.get(mapping.get(i, ""), "")) for i, h in enumerate(header)])
+    missing = [label for fields, label in ((("content", "title"), "诉求内容"), (("registered_at",), "来电时间"))
+               if not set(fields) & set(mapping.values())]
+    if missing:
+        preview.missing = missing
+        return preview
     earlier = session.scalar(select(ImportBatch).where(ImportBatch.sha256 == book.sha256).limit(1))
     if earlier is not None:
         preview.seen_before = f"该文件已于{earlier.created_at:%Y-%m-%d %H:%M}导入过"
@@ -321,6 +327,8 @@ def commit_cases(session: Session, actor: Actor, preview: CasePreview, *, only_v
                  clock: Clock = office_now) -> ImportResult:
     """Write the previewed rows as cases with their histories: all of them, or only the valid ones if asked."""
     require(actor, "import")
+    if preview.missing:
+        raise ValidationError(preview.summary())
     if preview.problems and not only_valid:
         raise ValidationError(f"有 {preview.invalid_rows} 行存在问题，未导入任何内容。请修改文件后重新导入，"
                               "或选择“只导入无问题的行”。")

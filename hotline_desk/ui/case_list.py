@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
@@ -11,11 +12,13 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QTableView,
     QTreeWidget,
@@ -26,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from hotline_desk.services import reference
 from hotline_desk.services.actions import available_actions
+from hotline_desk.services.case_export import export_cases
 from hotline_desk.services.case_query import CaseFilter, months_with_cases
 from hotline_desk.services.cases import case_view
 from hotline_desk.services.events import current_status
@@ -66,6 +70,11 @@ class CaseListView(QWidget):
         self.table.doubleClicked.connect(lambda index: self.open_case(self.model.case_id(index.row())))
         open_button = QPushButton("查看详情")
         open_button.clicked.connect(self._open_selected)
+        import_button = QPushButton("导入清单或台账…")
+        import_button.setEnabled(ctx.actor.can("import"))
+        import_button.clicked.connect(self.import_cases)
+        export_button = QPushButton("导出清单…")
+        export_button.clicked.connect(self.export_cases)
 
         filters = QHBoxLayout()
         for label, widget in (("月份", self.month), ("状态", self.state), ("来源", self.source),
@@ -77,6 +86,8 @@ class CaseListView(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
         top.addWidget(open_button)
+        top.addWidget(import_button)
+        top.addWidget(export_button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addLayout(filters)
@@ -152,6 +163,24 @@ class CaseListView(QWidget):
     def refresh(self) -> None:
         self.model.load(self.current_filter())
         self.count.setText(f"共 {self.model.rowCount()} 件")
+
+    def import_cases(self) -> None:
+        from hotline_desk.ui.import_wizard import ImportWizard
+
+        ImportWizard(self, self.ctx, "cases").exec()
+
+    def export_cases(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "导出工单清单", str(Path.home() / "工单清单.xlsx"),
+                                              "Excel 工作簿 (*.xlsx)")
+        if not path:
+            return
+        reveal = QMessageBox.question(self, "个人信息", "导出文件是否包含来电人姓名和电话？（保密工单始终隐去）") == \
+            QMessageBox.StandardButton.Yes
+        data = read(self.ctx, lambda s: export_cases(s, self.current_filter(), now=self.ctx.clock(), reveal=reveal))
+        try:
+            Path(path).write_bytes(data)
+        except OSError as exc:
+            QMessageBox.warning(self, "无法保存", f"无法写入 {path}：{exc.strerror}。文件是否正在 Excel 中打开？")
 
     def _open_selected(self) -> None:
         rows = self.table.selectionModel().selectedRows()

@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -21,6 +23,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from hotline_desk.services import workflow as wf
+from hotline_desk.services.dispatch_exchange import export_dispatch
 from hotline_desk.services.queues import QueueRow, queue
 from hotline_desk.ui.case_actions import perform, unit_choices
 from hotline_desk.ui.case_list import CaseDetailDialog
@@ -178,6 +181,27 @@ class TrackingView(QueueTable):
         for text, key in (("登记签收", "sign"), ("登记回复", "reply"), ("督办", "supervise"),
                           ("退单申请", "return_request"), ("延期申请", "extension_request")):
             self.add_button(text, self._handler(key), key)
+        for text, slot in (("导出交办单…", self.export_sheets), ("导入单位回复…", self.import_replies)):
+            button = QPushButton(text)
+            button.clicked.connect(slot)
+            self.buttons.addWidget(button)
+
+    def export_sheets(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "交办单保存到哪个文件夹", str(Path.home()))
+        if not folder:
+            return
+        rows = self.selected()
+        units: list[int | None] = [*sorted({r.unit_id for r in rows if r.unit_id})] or [None]
+        paths = run_action(self, self.ctx, lambda s: [p for u in units for p in export_dispatch(
+            s, u, Path(folder), pdf=True, clock=self.ctx.clock)], changes_cases=False)
+        if paths is not None:
+            QMessageBox.information(self, "已导出", f"已导出 {len(paths)} 个文件到 {folder}。"
+                                    + ("（按所选工单的单位）" if units != [None] else "（所有有在办工单的单位）"))
+
+    def import_replies(self) -> None:
+        from hotline_desk.ui.import_wizard import ImportWizard
+
+        ImportWizard(self, self.ctx, "replies").exec()
 
     def _handler(self, key: str) -> Callable[[list[QueueRow]], None]:
         return lambda rows: self._one(rows, key)

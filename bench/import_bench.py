@@ -1,0 +1,81 @@
+"""Rows per second for validating and committing a 20,000-row case list (median of runs).
+
+    .venv/bin/python -m bench.import_bench [--rows 20000] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import statistics
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import openpyxl
+
+from hotline_desk.db import open_database
+from hotline_desk.excel.reader import read_workbook
+from hotline_desk.services import reference, users
+from hotline_desk.services.clock import fixed_clock
+from hotline_desk.services.imports import commit_cases, preview_cases
+
+HEADER = ["工单编号", "来电时间", "来电人", "联系电话", "地址", "所属乡镇街道", "诉求类型", "问题分类", "标题",
+          "诉求内容", "渠道", "办理方式", "承办单位", "交办时间", "签收时间"]
+
+
+def make_workbook(path: Path, rows: int) -> None:
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("清单")
+    sheet.append(["上级平台交办工单清单"])
+    sheet.append(HEADER)
+    start = datetime(2022, 7, 1, 8, 0)
+    for i in range(rows):
+        at = start + timedelta(minutes=2 * i)
+        sheet.append([f"PDS{i:07d}", at, "张先生", 13800000000 + i, "丹阳中路某小区", "煤山街道", "问题处理类",
+                      "城市管理—物业管理", "", f"反映小区物业问题第{i}件", "平顶山市“民呼必应”平台", "交办处理",
+                      "城市管理局", at + timedelta(hours=1), at + timedelta(hours=3)])
+    book.save(path)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=20_000)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    timings: dict[str, list[float]] = {"读取（python-calamine）": [], "校验预览": [], "写入": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "list.xlsx"
+        make_workbook(path, args.rows)
+        for run in range(args.runs):
+            db = open_database(str(Path(tmp) / f"run{run}.sqlite3"))
+            with db.session() as s:
+                reference.load_defaults(s)
+                admin = users.add_user(s, None, "admin", "管理员", "admin")
+            start = time.perf_counter()
+            read_workbook(path)
+            timings["读取（python-calamine）"].append(time.perf_counter() - start)
+            start = time.perf_counter()
+            with db.reader() as s:
+                preview = preview_cases(s, path)
+            timings["校验预览"].append(time.perf_counter() - start)
+            start = time.perf_counter()
+            with db.session() as s:
+                result = commit_cases(s, admin, preview, clock=fixed_clock(datetime(2022, 9, 1)))
+            timings["写入"].append(time.perf_counter() - start)
+            assert result.imported == args.rows
+            db.dispose()
+    print(f"机器：{platform.machine()}，{platform.python_implementation()} {platform.python_version()}；"
+          f"{args.rows} 行 × {len(HEADER)} 列，中位数，{args.runs} 次")
+    print("| 步骤 | 耗时 | 行/秒 |")
+    print("|---|---|---|")
+    for name, values in timings.items():
+        median = statistics.median(values)
+        print(f"| {name} | {median:.2f} s | {args.rows / median:,.0f} |")
+    total = sum(statistics.median(v) for k, v in timings.items() if k != "读取（python-calamine）")
+    print(f"| 校验并写入合计 | {total:.2f} s | {args.rows / total:,.0f} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,229 @@
+"""The import wizard: file → column mapping → preview with every problem → commit (all, or only valid rows)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QProgressDialog,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+    QWizard,
+    QWizardPage,
+)
+
+from hotline_desk.errors import HotlineError
+from hotline_desk.excel.columns import FIELD_LABELS
+from hotline_desk.services import reference
+from hotline_desk.services.dispatch_exchange import ReplyPreview, commit_replies, preview_replies
+from hotline_desk.services.imports import CasePreview, commit_cases, preview_cases, save_mapping
+from hotline_desk.services.settings import Settings
+from hotline_desk.ui.context import UiContext
+from hotline_desk.ui.feedback import read, run_action
+
+
+class ImportWizard(QWizard):
+    """``kind`` is "cases" (工单清单、台账) or "replies" (单位填写的交办单)."""
+
+    def __init__(self, parent: QWidget | None, ctx: UiContext, kind: str) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.kind = kind
+        self.preview: CasePreview | ReplyPreview | None = None
+        self.result_message = ""
+        self.setWindowTitle("导入工单清单或台账" if kind == "cases" else "导入交办单回复")
+        self.resize(900, 620)
+        self.setButtonText(QWizard.WizardButton.NextButton, "下一步")
+        self.setButtonText(QWizard.WizardButton.BackButton, "上一步")
+        self.setButtonText(QWizard.WizardButton.FinishButton, "导入")
+        self.setButtonText(QWizard.WizardButton.CancelButton, "取消")
+        self.file_page = FilePage(self)
+        self.addPage(self.file_page)
+        if kind == "cases":
+            self.mapping_page = MappingPage(self)
+            self.addPage(self.mapping_page)
+        self.preview_page = PreviewPage(self)
+        self.addPage(self.preview_page)
+
+    def run_preview(self, manual: dict[str, str] | None = None) -> bool:
+        path = Path(self.file_page.path.text())
+        progress = QProgressDialog("正在检查文件……", "", 0, 100, self)
+        progress.setCancelButton(None)
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setMinimumDuration(400)
+
+        def report(done: int, total: int) -> None:
+            progress.setValue(int(done * 100 / max(total, 1)))
+            QApplication.processEvents()
+
+        try:
+            with self.ctx.db.reader() as session:
+                if self.kind == "cases":
+                    self.preview = preview_cases(session, path, mapping_name=self.file_page.mapping.currentData() or "",
+                                                 manual=manual, channel=self.file_page.channel.currentData() or "",
+                                                 progress=report)
+                else:
+                    self.preview = preview_replies(session, path, clock=self.ctx.clock)
+        except HotlineError as exc:
+            QMessageBox.warning(self, "无法导入", exc.message)
+            return False
+        finally:
+            progress.close()
+        return True
+
+    def accept(self) -> None:
+        preview = self.preview
+        if preview is None:
+            return
+        only_valid = self.preview_page.only_valid.isChecked()
+        if isinstance(preview, CasePreview):
+            result = run_action(self, self.ctx, lambda s: commit_cases(s, self.ctx.actor, preview,
+                                                                       only_valid=only_valid, clock=self.ctx.clock))
+            message = result.message if result else ""
+        else:
+            done = run_action(self, self.ctx, lambda s: commit_replies(s, self.ctx.actor, preview,
+                                                                       only_valid=only_valid, clock=self.ctx.clock))
+            message = done[1] if done else ""
+        if message:
+            self.result_message = message
+            QMessageBox.information(self, "导入完成", message)
+            super().accept()
+
+
+class FilePage(QWizardPage):
+    def __init__(self, wizard: ImportWizard) -> None:
+        super().__init__()
+        self.w = wizard
+        self.setTitle("选择文件")
+        self.setSubTitle("支持 .xlsx 和 .xls。导入前会先列出每一行的问题，确认后才写入。")
+        self.path = QLineEdit()
+        browse = QPushButton("浏览…")
+        browse.clicked.connect(self.browse)
+        self.channel = QComboBox()
+        self.mapping = QComboBox()
+        row = QHBoxLayout()
+        row.addWidget(self.path, 1)
+        row.addWidget(browse)
+        form = QFormLayout(self)
+        holder = QWidget()
+        holder.setLayout(row)
+        form.addRow("文件", holder)
+        if wizard.kind == "cases":
+            self.channel.addItem("（按文件中的渠道列，没有则为本级）", "")
+            for c in read(wizard.ctx, lambda s: reference.list_channels(s, upper=True)):
+                self.channel.addItem(c.name, c.name)
+            self.mapping.addItem("（自动识别列名）", "")
+            for name in read(wizard.ctx, lambda s: Settings(s).get("import.mappings")):
+                self.mapping.addItem(name, name)
+            form.addRow("整份文件来自", self.channel)
+            form.addRow("列对应关系", self.mapping)
+        self.path.textChanged.connect(self.completeChanged)
+
+    def browse(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "选择工作簿", str(Path.home()), "Excel 工作簿 (*.xlsx *.xls)")
+        if path:
+            self.path.setText(path)
+
+    def isComplete(self) -> bool:
+        return bool(self.path.text().strip())
+
+    def validatePage(self) -> bool:
+        return self.w.run_preview()
+
+
+class MappingPage(QWizardPage):
+    def __init__(self, wizard: ImportWizard) -> None:
+        super().__init__()
+        self.w = wizard
+        self.setTitle("核对列对应")
+        self.setSubTitle("每一列对应到哪一项；不需要的列选“不导入”。可以保存下来供同类文件使用。")
+        self.table = QTableWidget(0, 2)
+        self.table.setHorizontalHeaderLabels(["文件中的列名", "对应到"])
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.save_as = QLineEdit()
+        self.save_as.setPlaceholderText("保存为（可不填），如 平顶山平台清单")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table)
+        layout.addWidget(self.save_as)
+
+    def initializePage(self) -> None:
+        preview = self.w.preview
+        assert isinstance(preview, CasePreview)
+        self.table.setRowCount(0)
+        for header, label in preview.columns:
+            if not header:
+                continue
+            row = self.table.rowCount()
+            self.table.insertRow(row)
+            self.table.setItem(row, 0, QTableWidgetItem(header))
+            combo = QComboBox()
+            combo.addItem("不导入", "")
+            for field, text in FIELD_LABELS.items():
+                combo.addItem(text, field)
+            combo.setCurrentIndex(max(combo.findText(label), 0) if label else 0)
+            self.table.setCellWidget(row, 1, combo)
+
+    def manual(self) -> dict[str, str]:
+        chosen: dict[str, str] = {}
+        for row in range(self.table.rowCount()):
+            item, combo = self.table.item(row, 0), self.table.cellWidget(row, 1)
+            if item and isinstance(combo, QComboBox) and combo.currentData():
+                chosen[item.text()] = combo.currentData()
+        return chosen
+
+    def validatePage(self) -> bool:
+        manual = self.manual()
+        name = self.save_as.text().strip()
+        def store(s: Any) -> bool:
+            save_mapping(s, self.w.ctx.actor, name, manual, clock=self.w.ctx.clock)
+            return True
+
+        if name and run_action(self, self.w.ctx, store, changes_cases=False) is None:
+            return False
+        return self.w.run_preview(manual)
+
+
+class PreviewPage(QWizardPage):
+    def __init__(self, wizard: ImportWizard) -> None:
+        super().__init__()
+        self.w = wizard
+        self.setTitle("预览")
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.problems = QTableWidget(0, 3)
+        self.problems.setHorizontalHeaderLabels(["行", "列", "问题"])
+        self.problems.horizontalHeader().setStretchLastSection(True)
+        self.only_valid = QCheckBox("只导入无问题的行（有问题的行跳过，不写入）")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.problems, 1)
+        layout.addWidget(self.only_valid)
+
+    def initializePage(self) -> None:
+        preview: Any = self.w.preview
+        self.summary.setText(preview.summary() + ("\n有问题时默认不导入任何内容；修改文件后重新导入，或勾选下方选项。"
+                                                  if preview.problems else ""))
+        self.problems.setRowCount(len(preview.problems))
+        for i, p in enumerate(preview.problems):
+            for col, value in enumerate((str(p.row), p.column, p.reason)):
+                self.problems.setItem(i, col, QTableWidgetItem(value))
+        self.only_valid.setVisible(bool(preview.problems))
+        self.only_valid.setChecked(False)
+
+    def isComplete(self) -> bool:
+        preview: Any = self.w.preview
+        return preview is not None and not getattr(preview, "missing", []) and bool(preview.ready)
