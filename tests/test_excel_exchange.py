@@ -393,3 +393,39 @@ def test_exported_case_list_masks_personal_data_unless_asked(db: Database, peopl
         shown = openpyxl.load_workbook(io.BytesIO(export_cases(s, CaseFilter(), now=clock(), reveal=True))).active
     assert (masked["E2"].value, masked["F2"].value) == ("刘**", "138****0001")
     assert (shown["E2"].value, shown["F2"].value) == ("刘先生", "13803750001")
+
+
+def test_dispatch_sheets_for_every_unit_also_on_paper(db: Database, people: People, clock: FakeClock,
+                                                      tmp_path: Path) -> None:
+    import pdfplumber
+
+    with db.session() as s:
+        for name in ("自来水公司", "城市管理局"):
+            case_id = register_case(s, people.operator, draft(s, unit_id=unit_id(s, name)), clock=clock).id
+            wf.approve(s, people.supervisor, case_id, clock=clock)
+        paths = export_dispatch(s, None, tmp_path, pdf=True, clock=clock)
+    assert sorted(p.suffix for p in paths) == [".pdf", ".pdf", ".xlsx", ".xlsx"]
+    pdf = next(p for p in paths if p.suffix == ".pdf" and "城市管理局" in p.name)
+    with pdfplumber.open(pdf) as doc:
+        text = doc.pages[0].extract_text() or ""
+        assert doc.pages[0].width > doc.pages[0].height  # landscape, for the wide table
+    assert "交办单" in text and "城市管理局" in text and "RZ2207-0000" in text
+
+
+def test_cli_import_previews_first_and_writes_only_on_commit(db: Database, people: People, tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    from hotline_desk.cli import main
+
+    path = tmp_path / "清单.xlsx"
+    _messy(path)
+    base = ["--db", str(db.path), "--user", "sup1", "import-cases", str(path)]
+    assert main(base) == 0
+    out = capsys.readouterr().out
+    assert "表头在第 3 行" in out and "可导入 3 行" in out and "未写入" in out
+    assert _counts(db) == (0, 0)
+    assert main([*base, "--commit"]) == 0
+    assert "已导入 3 件工单" in capsys.readouterr().out
+    assert main([*base, "--commit"]) == 0
+    assert "没有新内容" in capsys.readouterr().out
+    assert main(["--db", str(db.path), "--user", "op1", "import-cases", str(path), "--commit"]) == 2
+    assert "无权导入数据" in capsys.readouterr().err
