@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from hotline_desk.cli.common import Context, SubParsers, parse_day, to_json
-from hotline_desk.services import admin, reference, settings, users
+from hotline_desk.services import admin, audit, reference, settings, users
 
 
 def register(sub: SubParsers[Any]) -> None:
@@ -15,6 +15,11 @@ def register(sub: SubParsers[Any]) -> None:
                                    "上级渠道和问题分类；数据库中还没有用户时创建管理员 admin。重复运行不会重复添加。")
     p.add_argument("--admin-name", default="管理员", help="首次创建的管理员显示名")
     p.set_defaults(run=cmd_init)
+
+    p = sub.add_parser("verify", help="核验审计记录链",
+                       description="逐条核验审计记录的哈希链，并与工单历史、单位、分类、用户、设置、附加分比对，"
+                                   "报告绕过本软件被改动、删除或插入的记录。发现问题时退出码为 1。")
+    p.set_defaults(run=cmd_verify)
 
     p = sub.add_parser("user", help="用户：列出或添加", description="列出或添加用户。")
     usub = p.add_subparsers(dest="action", metavar="操作", required=True)
@@ -71,6 +76,19 @@ def cmd_init(ctx: Context, args: argparse.Namespace) -> int:
     if created:
         print(f"已创建管理员：{created.username}（{created.display_name}）")
     return 0
+
+
+def cmd_verify(ctx: Context, args: argparse.Namespace) -> int:
+    with ctx.db.reader() as session:
+        report = audit.verify(session)
+    print(f"已核验审计记录 {report.records} 条、工单办理步骤 {report.events} 条。")
+    if report.ok:
+        print("未发现问题：所有记录与审计链一致。")
+        return 0
+    print(f"发现 {len(report.problems)} 处问题：")
+    for problem in report.problems:
+        print(f"  {problem}")
+    return 1
 
 
 def cmd_user_list(ctx: Context, args: argparse.Namespace) -> int:

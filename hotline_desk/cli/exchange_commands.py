@@ -133,9 +133,10 @@ def cmd_import_cases(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_export_cases(ctx: Context, args: argparse.Namespace) -> int:
-    with ctx.db.reader() as session:
+    actor = ctx.actor()
+    with ctx.db.session() as session:  # a write session: showing personal data is recorded
         data = export_cases(session, CaseFilter(month=args.month, state=args.state), now=office_now(),
-                            reveal=args.reveal)
+                            reveal=args.reveal, user_id=actor.id)
     Path(args.out).write_bytes(data)
     print(f"已导出 {args.out}")
     return 0

@@ -5,10 +5,11 @@ from hotline_desk.models.bulletin import Bulletin
 from hotline_desk.models.case import Case, CaseEvent, CaseNumberCounter, Dispatch, FollowUp
 from hotline_desk.models.reference import AppealType, Category, Channel, Unit
 from hotline_desk.models.scoring import BonusItem
-from hotline_desk.models.system import CalendarDay, ImportBatch, Setting, User
+from hotline_desk.models.system import AuditRecord, CalendarDay, ImportBatch, Setting, User
 
 __all__ = [
     "AppealType",
+    "AuditRecord",
     "Base",
     "BonusItem",
     "Bulletin",

@@ -58,3 +58,18 @@ class ImportBatch(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column()
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+class AuditRecord(Base):
+    """One change, hash-chained to the one before it, so edits made behind the app's back show up."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column()
+    user_id: Mapped[int | None] = mapped_column()
+    kind: Mapped[str] = mapped_column(String(30))
+    entity: Mapped[str] = mapped_column(String(80), index=True)
+    detail: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))

@@ -12,6 +12,7 @@ from hotline_desk.errors import NotFound, ValidationError
 from hotline_desk.models import CalendarDay, Category, Unit, User
 from hotline_desk.models.reference import UNIT_GROUPS
 from hotline_desk.models.system import ROLES
+from hotline_desk.services import audit
 from hotline_desk.services.calendar import set_calendar_day
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.permissions import Actor, require
@@ -42,7 +43,7 @@ def save_unit(session: Session, actor: Actor, unit_id: int | None, name: str, gr
     unit.name, unit.group, unit.active = name, group, active
     if display_order is not None:
         unit.display_order = display_order
-    session.flush()
+    audit.record_row(session, unit, user_id=actor.id, at=office_now())
     return UnitView(unit.id, unit.name, unit.group, unit.display_order, unit.active)
 
 
@@ -67,7 +68,7 @@ def save_category(session: Session, actor: Actor, category_id: int | None, name:
     if category_id is None:
         session.add(category)
     category.name, category.parent_id, category.active = name, parent_id, active
-    session.flush()
+    audit.record_row(session, category, user_id=actor.id, at=office_now())
     return category.id
 
 
@@ -85,12 +86,14 @@ def set_user(session: Session, actor: Actor, username: str, *, role: str | None 
         user.role = role
     if active is not None:
         user.active = active
-    session.flush()
+    audit.record_row(session, user, user_id=actor.id, at=office_now())
 
 
 def set_day(session: Session, actor: Actor, day: date, workday: bool | None, note: str = "") -> None:
     require(actor, "manage_settings")
     set_calendar_day(session, day, workday, note)
+    audit.record(session, "calendar", f"calendar:{day.isoformat()}", {"workday": workday, "note": note},
+                 user_id=actor.id, at=office_now())
 
 
 def calendar_days(session: Session) -> list[tuple[date, bool, str]]:

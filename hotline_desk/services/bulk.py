@@ -12,7 +12,9 @@ from sqlalchemy import Table, insert, update
 from sqlalchemy.orm import Session
 
 from hotline_desk.models import Base, Case, CaseEvent, CaseNumberCounter, Dispatch, FollowUp
+from hotline_desk.services import audit
 from hotline_desk.services.events import case_projection, dispatch_columns, followup_columns
+from hotline_desk.services.fastinsert import insert_rows
 from hotline_desk.services.history import CaseStatus, EventRecord, apply_event
 
 
@@ -87,9 +89,13 @@ def insert_cases(session: Session, cases: list[NewCase], *, prefix: str, recorde
                    for seq, s in enumerate(new.steps, 1)]
         dispatches += [{"case_id": case_id, **dispatch_columns(d)} for d in status.dispatches]
         followups += [{"case_id": case_id, **followup_columns(f)} for f in status.followups]
-    connection.execute(insert(_table(CaseEvent)), events)
-    if dispatches:
-        connection.execute(insert(_table(Dispatch)), dispatches)
-    if followups:
-        connection.execute(insert(_table(FollowUp)), followups)
+    insert_rows(session, CaseEvent, events)
+    audit.record_many(session, [
+        ("case_event", audit.event_entity(e["case_id"], e["seq"]),
+         audit.event_detail(e["case_id"], e["seq"], e["kind"], e["at"], e["actor_id"], e["unit_id"], e["data"],
+                            e["note"], e["batch_id"]), e["actor_id"], recorded_at)
+        for e in events
+    ])
+    insert_rows(session, Dispatch, dispatches)
+    insert_rows(session, FollowUp, followups)
     return [row["number"] for row in case_rows]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
@@ -15,6 +16,7 @@ from hotline_desk.models import Bulletin, User
 from hotline_desk.reports.bulletin_pdf import build_bulletin
 from hotline_desk.reports.document import BulletinDocument
 from hotline_desk.reports.fonts import FontSet, find_fonts
+from hotline_desk.services import audit
 from hotline_desk.services.bulletin_compose import Issue, NarrativeSection, Template, TypicalCase, compose
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.monthdata import load_month, month_end, parse_month
@@ -210,7 +212,8 @@ def finalize(session: Session, actor: Actor, month: str, *, clock: Clock = offic
     row.finalized_at = now
     row.finalized_by = actor.id
     row.updated_at = now
-    session.flush()
+    audit.record(session, "bulletin_finalize", f"bulletin:{month}",
+                 {"pdf_sha256": hashlib.sha256(built.pdf).hexdigest()}, user_id=actor.id, at=now)
     return built
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 
 from sqlalchemy import select
@@ -9,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.excel.case_export import write_rows
 from hotline_desk.models import Case, Unit
+from hotline_desk.services import audit
 from hotline_desk.services.case_query import SOURCE_LABELS, CaseFilter, search_ids
 from hotline_desk.services.history import STATES
 
@@ -24,8 +26,13 @@ def mask_phone(phone: str) -> str:
     return phone[:3] + "****" + phone[-4:] if len(phone) >= 8 else "*" * len(phone)
 
 
-def export_cases(session: Session, case_filter: CaseFilter, *, now: datetime, reveal: bool = False) -> bytes:
+def export_cases(session: Session, case_filter: CaseFilter, *, now: datetime, reveal: bool = False,
+                 user_id: int | None = None) -> bytes:
+    """The cases as a workbook; an export that shows callers' names and phones is recorded in the audit trail."""
     ids = search_ids(session, case_filter, now=now, descending=False)
+    if reveal:
+        audit.record(session, "export", "export:cases", {"filter": asdict(case_filter), "cases": len(ids),
+                                                         "personal_data": True}, user_id=user_id, at=now)
     units = {u.id: u.name for u in session.scalars(select(Unit))}
     rows = []
     for start in range(0, len(ids), 500):

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline_desk.models import Case, CaseEvent, Dispatch, FollowUp
+from hotline_desk.services import audit
 from hotline_desk.services.history import (
     CaseStatus,
     DispatchStatus,
@@ -58,11 +59,14 @@ def append_event(
     payload = data or {}
     record = EventRecord(seq=seq, kind=kind, at=at, actor_id=actor_id, unit_id=unit_id, data=payload, note=note)
     new_status = apply_event(status, record)
+    data_text = json.dumps(payload, ensure_ascii=False, default=str)
     session.add(CaseEvent(
         case_id=case.id, seq=seq, kind=kind, at=at, recorded_at=recorded_at, actor_id=actor_id,
-        unit_id=unit_id, data=json.dumps(payload, ensure_ascii=False, default=str), note=note,
-        batch_id=batch_id,
+        unit_id=unit_id, data=data_text, note=note, batch_id=batch_id,
     ))
+    audit.record(session, "case_event", audit.event_entity(case.id, seq),
+                 audit.event_detail(case.id, seq, kind, at, actor_id, unit_id, data_text, note, batch_id),
+                 user_id=actor_id, at=recorded_at)
     project(session, case, new_status, status)
     return new_status
 

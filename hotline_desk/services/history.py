@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -177,9 +176,9 @@ _T = TypeVar("_T")
 
 def replace(obj: _T, **changes: Any) -> _T:
     """A changed copy of a frozen dataclass; ``dataclasses.replace`` re-runs __init__ and dominates a replay."""
-    new = copy.copy(obj)
-    for name, value in changes.items():
-        object.__setattr__(new, name, value)
+    new = object.__new__(type(obj))
+    new.__dict__.update(obj.__dict__)
+    new.__dict__.update(changes)
     return new
 
 

@@ -18,7 +18,7 @@ from hotline_desk.excel import normalize as norm
 from hotline_desk.excel.columns import FIELD_LABELS, auto_mapping, clean, find_header
 from hotline_desk.excel.reader import first_data_sheet, read_workbook
 from hotline_desk.models import AppealType, Case, Channel, ImportBatch, User
-from hotline_desk.services import reference
+from hotline_desk.services import audit, reference
 from hotline_desk.services.bulk import NewCase, Step, insert_cases
 from hotline_desk.services.calendar import WorkCalendar
 from hotline_desk.services.clock import Clock, office_now
@@ -271,7 +271,7 @@ def _import_user(session: Session) -> int:
     if user is None:
         user = User(username="import", display_name="数据导入", role="operator", active=False)
         session.add(user)
-        session.flush()
+        audit.record_row(session, user, user_id=None, at=office_now())
     return user.id
 
 

@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session
 from hotline_desk.errors import NotFound
 from hotline_desk.models import AppealType, Category, Channel, Unit
 from hotline_desk.models.reference import UNIT_GROUP_LABELS
+from hotline_desk.services import audit
 from hotline_desk.services import reference_data as ref
+from hotline_desk.services.clock import office_now
 
 CATEGORY_SEPARATOR = "—"
 
@@ -52,27 +54,32 @@ class InitSummary:
 
 def load_defaults(session: Session) -> InitSummary:
     """Add whatever default reference data is missing; running it twice adds nothing."""
-    units = _add_units(session)
+    added: list[Unit | Category] = []
+    units = _add_units(session, added)
     appeal = _add_named(session, AppealType, [
         {"name": n, "finish_days": d, "display_order": i} for i, (n, d) in enumerate(ref.APPEAL_TYPES, 1)
     ])
     chans = [{"name": n, "upper": False} for n in ref.LOCAL_CHANNELS]
     chans += [{"name": n, "upper": True, "bulletin_noun": noun} for n, noun in ref.UPPER_CHANNELS]
     channels = _add_named(session, Channel, [dict(c, display_order=i) for i, c in enumerate(chans, 1)])
-    categories = _add_categories(session)
+    categories = _add_categories(session, added)
     session.flush()
+    for obj in added:
+        audit.record_row(session, obj, user_id=None, at=office_now(), kind="init")
     return InitSummary(units=units, categories=categories, appeal_types=appeal, channels=channels)
 
 
-def _add_units(session: Session) -> int:
+def _add_units(session: Session, added: list[Unit | Category]) -> int:
     existing = set(session.scalars(select(Unit.name)))
-    added = 0
+    count = 0
     for group, names in (("township", ref.TOWNSHIPS), ("department", ref.DEPARTMENTS)):
         for order, name in enumerate(names, 1):
             if name not in existing:
-                session.add(Unit(name=name, group=group, display_order=order, active=True))
-                added += 1
-    return added
+                unit = Unit(name=name, group=group, display_order=order, active=True)
+                session.add(unit)
+                added.append(unit)
+                count += 1
+    return count
 
 
 def _add_named(session: Session, model: type[AppealType] | type[Channel], rows: list[dict[str, object]]) -> int:
@@ -85,7 +92,7 @@ def _add_named(session: Session, model: type[AppealType] | type[Channel], rows: 
     return added
 
 
-def _add_categories(session: Session) -> int:
+def _add_categories(session: Session, new: list[Unit | Category]) -> int:
     added = 0
     for order1, (level1, children) in enumerate(ref.CATEGORY_TREE, 1):
         parent = session.scalar(select(Category).where(Category.name == level1, Category.parent_id.is_(None)))
@@ -93,11 +100,14 @@ def _add_categories(session: Session) -> int:
             parent = Category(name=level1, parent_id=None, display_order=order1)
             session.add(parent)
             session.flush()
+            new.append(parent)
             added += 1
         known = set(session.scalars(select(Category.name).where(Category.parent_id == parent.id)))
         for order2, level2 in enumerate(children, 1):
             if level2 not in known:
-                session.add(Category(name=level2, parent_id=parent.id, display_order=order2))
+                child = Category(name=level2, parent_id=parent.id, display_order=order2)
+                session.add(child)
+                new.append(child)
                 added += 1
     return added
 

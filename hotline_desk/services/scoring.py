@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from hotline_desk.errors import NotFound, ValidationError
 from hotline_desk.models import BonusItem, Unit, User
 from hotline_desk.models.reference import UNIT_GROUP_LABELS
+from hotline_desk.services import audit
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.history import FOLLOWUP_RESULTS, STATES, DispatchStatus
 from hotline_desk.services.monthdata import MonthCase, load_month, parse_month
@@ -195,7 +196,7 @@ def add_bonus(session: Session, actor: Actor, month: str, unit_id: int, points: 
                      item_date=item_date or now.date(), entered_by=actor.id, entered_at=now,
                      approved_by=approved_by or actor.id)
     session.add(item)
-    session.flush()
+    audit.record_row(session, item, user_id=actor.id, at=now)
     return _bonus_view(session, item)
 
 
@@ -213,7 +214,7 @@ def remove_bonus(session: Session, actor: Actor, item_id: int, reason: str, *, c
     item.removed_at = clock()
     item.removed_by = actor.id
     item.removed_reason = reason.strip()
-    session.flush()
+    audit.record_row(session, item, user_id=actor.id, at=item.removed_at)
     return _bonus_view(session, item)
 
 

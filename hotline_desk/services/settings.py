@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.errors import NotFound, ValidationError
 from hotline_desk.models import Setting
+from hotline_desk.services import audit
 
 
 @dataclass(frozen=True)
@@ -129,4 +130,5 @@ def set_setting(session: Session, key: str, value: Any, *, user_id: int | None, 
     row.value = json.dumps(typed, ensure_ascii=False)
     row.updated_at = at
     row.updated_by = user_id
+    audit.record_row(session, row, user_id=user_id, at=at)
     return typed

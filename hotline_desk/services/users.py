@@ -8,6 +8,8 @@ from sqlalchemy.orm import Session
 from hotline_desk.errors import NotFound, ValidationError
 from hotline_desk.models import User
 from hotline_desk.models.system import ROLE_LABELS, ROLES
+from hotline_desk.services import audit
+from hotline_desk.services.clock import office_now
 from hotline_desk.services.permissions import Actor, require
 
 
@@ -46,7 +48,7 @@ def add_user(session: Session, actor: Actor | None, username: str, display_name:
         raise ValidationError(f"用户名“{username}”已存在。", field="username")
     user = User(username=username, display_name=display_name, role=role, active=True)
     session.add(user)
-    session.flush()
+    audit.record_row(session, user, user_id=actor.id if actor else None, at=office_now())
     return _actor(user)
 
 

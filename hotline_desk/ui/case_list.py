@@ -36,7 +36,7 @@ from hotline_desk.services.events import current_status
 from hotline_desk.services.history import STATES
 from hotline_desk.ui.case_actions import perform
 from hotline_desk.ui.context import UiContext
-from hotline_desk.ui.feedback import read
+from hotline_desk.ui.feedback import read, run_action
 from hotline_desk.ui.models import CaseTableModel
 from hotline_desk.ui.widgets import SearchCombo
 
@@ -176,7 +176,11 @@ class CaseListView(QWidget):
             return
         reveal = QMessageBox.question(self, "个人信息", "导出文件是否包含来电人姓名和电话？（保密工单始终隐去）") == \
             QMessageBox.StandardButton.Yes
-        data = read(self.ctx, lambda s: export_cases(s, self.current_filter(), now=self.ctx.clock(), reveal=reveal))
+        data = run_action(self, self.ctx, lambda s: export_cases(s, self.current_filter(), now=self.ctx.clock(),
+                                                                 reveal=reveal, user_id=self.ctx.actor.id),
+                          changes_cases=False)
+        if data is None:
+            return
         try:
             Path(path).write_bytes(data)
         except OSError as exc:
