@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
+from hotline_desk import backup
 from hotline_desk.cli.common import Context, SubParsers, parse_day, to_json
-from hotline_desk.services import admin, audit, reference, settings, users
+from hotline_desk.errors import HotlineError
+from hotline_desk.services import admin, audit, backups, reference, settings, users
+from hotline_desk.services.clock import office_now
+from hotline_desk.services.permissions import require
 
 
 def register(sub: SubParsers[Any]) -> None:
@@ -15,6 +20,17 @@ def register(sub: SubParsers[Any]) -> None:
                                    "上级渠道和问题分类；数据库中还没有用户时创建管理员 admin。重复运行不会重复添加。")
     p.add_argument("--admin-name", default="管理员", help="首次创建的管理员显示名")
     p.set_defaults(run=cmd_init)
+
+    p = sub.add_parser("backup", help="备份数据库", description="用 SQLite 在线备份复制数据库（其他工作站可继续使用），"
+                                                         "只保留最近若干份。")
+    p.add_argument("--dir", help="备份目录（默认为设置中的目录，或数据库旁的 backups）")
+    p.set_defaults(run=cmd_backup)
+
+    p = sub.add_parser("restore", help="从备份恢复（需管理员）",
+                       description="检查备份文件（完整性、数据库版本）后恢复；恢复前自动备份当前数据库。"
+                                   "恢复前请关闭所有工作站上的本软件。")
+    p.add_argument("file", help="备份文件")
+    p.set_defaults(run=cmd_restore)
 
     p = sub.add_parser("verify", help="核验审计记录链",
                        description="逐条核验审计记录的哈希链，并与工单历史、单位、分类、用户、设置、附加分比对，"
@@ -75,6 +91,35 @@ def cmd_init(ctx: Context, args: argparse.Namespace) -> int:
           f"诉求类型 {summary.appeal_types} 个、渠道 {summary.channels} 个。")
     if created:
         print(f"已创建管理员：{created.username}（{created.display_name}）")
+    return 0
+
+
+def _db_file(ctx: Context) -> Path:
+    if ctx.db.path is None:
+        raise HotlineError("备份命令只适用于 SQLite 数据库文件；服务器数据库请用其自带的备份工具。")
+    return ctx.db.path
+
+
+def cmd_backup(ctx: Context, args: argparse.Namespace) -> int:
+    path = _db_file(ctx)
+    with ctx.db.reader() as session:
+        info = backups.make_backup(session, path, office_now(), args.dir)
+        _folder, keep = backups.backup_location(session, path, args.dir)
+    print(f"已备份到 {info.path}（保留最近 {keep} 份）。")
+    return 0
+
+
+def cmd_restore(ctx: Context, args: argparse.Namespace) -> int:
+    actor = ctx.actor()
+    require(actor, "manage_settings")
+    path = _db_file(ctx)
+    with ctx.db.reader() as session:
+        _folder, keep = backups.backup_location(session, path)
+    source = Path(args.file)
+    backup.check_backup(source)
+    ctx.close()
+    safety = backup.restore(path, source, keep=keep, now=office_now())
+    print(f"已从 {source.name} 恢复。恢复前的数据库已备份为 {safety.path}。")
     return 0
 
 

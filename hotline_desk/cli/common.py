@@ -35,6 +35,7 @@ class Context:
     def close(self) -> None:
         if self._db is not None:
             self._db.dispose()
+            self._db = None
 
 
 def parse_time(text: str | None) -> datetime | None:

@@ -60,6 +60,8 @@ _DEFS: list[SettingDef] = [
     SettingDef("bulletin.last_total_issue", int, 0, "启用本软件前最后一期的总期号"),
     SettingDef("bulletin.font_dir", str, "", "简报字体目录（放 simfang.ttf、simhei.ttf 等，优先使用）"),
     SettingDef("import.mappings", dict, {}, "导入时保存的列对应关系"),
+    SettingDef("backup.keep", int, 14, "保留最近几份自动备份"),
+    SettingDef("backup.dir", str, "", "备份目录（默认在用户数据目录下）"),
 ]
 
 SETTING_DEFS: dict[str, SettingDef] = {d.key: d for d in _DEFS}

@@ -11,9 +11,10 @@ from types import TracebackType
 from platformdirs import user_state_dir
 from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
 
+from hotline_desk import backup
 from hotline_desk.db import open_database
 from hotline_desk.errors import HotlineError
-from hotline_desk.services import reference, users
+from hotline_desk.services import backups, reference, users
 from hotline_desk.services.clock import office_now
 from hotline_desk.ui.context import AppSignals, UiContext
 from hotline_desk.ui.main_window import MainWindow
@@ -56,6 +57,27 @@ def run_app(db: str | None = None) -> int:
                     state_dir=state_dir())
     window = MainWindow(ctx)
     window.show()
+    made = _backup(ctx, daily_only=True)
+    if made:
+        window.statusBar().showMessage(made, 8000)
+    app.aboutToQuit.connect(lambda: _backup(ctx, daily_only=False))
     code = app.exec()
     database.dispose()
     return code
+
+
+def _backup(ctx: UiContext, *, daily_only: bool) -> str:
+    """A backup on close, and once a day at start; a failure is shown, never fatal."""
+    path = ctx.db.path
+    if path is None:
+        return ""
+    try:
+        with ctx.db.reader() as session:
+            folder, _keep = backups.backup_location(session, path)
+            if daily_only and not backup.due(folder, ctx.clock()):
+                return ""
+            info = backups.make_backup(session, path, ctx.clock())
+    except HotlineError as exc:
+        QMessageBox.warning(None, "自动备份失败", exc.message)
+        return ""
+    return f"已自动备份到 {info.path}"

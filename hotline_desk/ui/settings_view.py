@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
+    QLabel,
     QLineEdit,
     QPushButton,
     QSpinBox,
@@ -26,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from hotline_desk.models.reference import UNIT_GROUP_LABELS
 from hotline_desk.models.system import ROLE_LABELS
-from hotline_desk.services import admin, reference, settings, users
+from hotline_desk.services import admin, backups, reference, settings, users
 from hotline_desk.services.permissions import Actor
 from hotline_desk.services.reference import UnitView
 from hotline_desk.services.rules import load_rules
@@ -46,6 +47,7 @@ class SettingsView(QTabWidget):
         self.addTab(CalendarTab(ctx), "工作日历")
         self.addTab(RulesTab(ctx), "考核规则")
         self.addTab(TemplateTab(ctx), "简报模板与时限")
+        self.addTab(BackupTab(ctx), "备份")
 
 
 def _buttons(*pairs: tuple[str, Any]) -> QHBoxLayout:
@@ -397,3 +399,38 @@ class TemplateTab(QWidget):
 
         if run_action(self, self.ctx, store, changes_cases=False) is not None:
             self.ctx.signals.settings_changed.emit()
+
+
+class BackupTab(QWidget):
+    """The last backup, and a button for one now (automatic ones happen daily and on close)."""
+
+    def __init__(self, ctx: UiContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.info = QLabel()
+        self.info.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.info)
+        layout.addLayout(_buttons(("立即备份", self.backup_now)))
+        layout.addStretch()
+        self.refresh()
+
+    def refresh(self) -> None:
+        path = self.ctx.db.path
+        if path is None:
+            self.info.setText("服务器数据库请用其自带的备份工具。")
+            return
+        last, (folder, keep) = read(self.ctx, lambda s: (backups.last_backup(s, path),
+                                                          backups.backup_location(s, path)))
+        when = f"{last.made_at:%Y-%m-%d %H:%M}（{last.path.name}）" if last else "还没有备份"
+        self.info.setText(f"上次备份：{when}\n备份目录：{folder}\n"
+                          f"保留最近 {keep} 份；每天首次启动和每次关闭程序时自动备份。")
+
+    def backup_now(self) -> None:
+        path = self.ctx.db.path
+        if path is None:
+            return
+        made = run_action(self, self.ctx, lambda s: backups.make_backup(s, path, self.ctx.clock()),
+                          changes_cases=False)
+        if made is not None:
+            self.refresh()
