@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import getpass
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
 from hotline_desk import backup
 from hotline_desk.cli.common import Context, SubParsers, parse_day, to_json
-from hotline_desk.errors import HotlineError
-from hotline_desk.services import admin, audit, backups, reference, settings, users
+from hotline_desk.errors import HotlineError, ValidationError
+from hotline_desk.services import accounts, admin, audit, backups, reference, settings, users
 from hotline_desk.services.clock import office_now
 from hotline_desk.services.permissions import require
 
@@ -19,7 +22,14 @@ def register(sub: SubParsers[Any]) -> None:
                        description="创建（或升级）数据库，装入汝州市的21个乡镇街道、22个市直单位、诉求类型、"
                                    "上级渠道和问题分类；数据库中还没有用户时创建管理员 admin。重复运行不会重复添加。")
     p.add_argument("--admin-name", default="管理员", help="首次创建的管理员显示名")
+    p.add_argument("--admin-password", help="首次创建的管理员密码（不写则在终端中询问）")
     p.set_defaults(run=cmd_init)
+
+    p = sub.add_parser("passwd", help="设置或重置密码",
+                       description="设置自己的密码，或由管理员重置他人密码（同时解除锁定）。新密码取自环境变量 "
+                                   "HOTLINE_DESK_NEW_PASSWORD，没有则在终端中询问。")
+    p.add_argument("username", nargs="?", help="用户（默认为当前用户）")
+    p.set_defaults(run=cmd_passwd)
 
     p = sub.add_parser("backup", help="备份数据库", description="用 SQLite 在线备份复制数据库（其他工作站可继续使用），"
                                                          "只保留最近若干份。")
@@ -81,16 +91,46 @@ def register(sub: SubParsers[Any]) -> None:
 
 
 def cmd_init(ctx: Context, args: argparse.Namespace) -> int:
+    password = args.admin_password
     with ctx.db.session() as session:
         summary = reference.load_defaults(session)
         created = None
         if not users.list_users(session, include_inactive=True):
             created = users.add_user(session, None, "admin", args.admin_name, "admin")
+            if password is None and sys.stdin.isatty():
+                password = _ask_new_password("管理员")
+            if password:
+                accounts.set_password(session, None, "admin", password)
     print(f"数据库已就绪：{ctx.db.url.removeprefix('sqlite:///')}")
     print(f"新增单位 {summary.units} 个、问题分类 {summary.categories} 个、"
           f"诉求类型 {summary.appeal_types} 个、渠道 {summary.channels} 个。")
     if created:
         print(f"已创建管理员：{created.username}（{created.display_name}）")
+        if not password:
+            print("提醒：管理员尚未设置密码，请尽快运行 hotline-desk passwd admin 设置。")
+    return 0
+
+
+def _ask_new_password(who: str) -> str:
+    first = getpass.getpass(f"请为{who}设置密码（至少6位）：")
+    if first != getpass.getpass("再输入一次："):
+        raise ValidationError("两次输入的密码不一致。")
+    return first
+
+
+def cmd_passwd(ctx: Context, args: argparse.Namespace) -> int:
+    with ctx.db.reader() as session:
+        first_run = accounts.admin_without_password(session) == (args.username or ctx.username)
+    actor = None if first_run else ctx.actor()
+    target = args.username or ctx.username
+    password = os.environ.get("HOTLINE_DESK_NEW_PASSWORD")
+    if password is None:
+        if not sys.stdin.isatty():
+            raise ValidationError("请在环境变量 HOTLINE_DESK_NEW_PASSWORD 中提供新密码，或在终端中运行。")
+        password = _ask_new_password(target)
+    with ctx.db.session() as session:
+        accounts.set_password(session, actor, target, password)
+    print(f"已设置 {target} 的密码。")
     return 0
 
 

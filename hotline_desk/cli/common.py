@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
+import os
+import sys
 from datetime import date, datetime
 from typing import Any
 
 from hotline_desk.db import Database, open_database
-from hotline_desk.errors import ValidationError
+from hotline_desk.errors import PermissionDenied, ValidationError
+from hotline_desk.services.accounts import login, needs_password
 from hotline_desk.services.permissions import Actor
 from hotline_desk.services.serialize import jsonable
 from hotline_desk.services.users import get_actor
+
+ENV_PASSWORD = "HOTLINE_DESK_PASSWORD"
 
 
 class Context:
@@ -29,8 +35,23 @@ class Context:
         return self._db
 
     def actor(self) -> Actor:
+        """The acting user; one who has a password must give it (HOTLINE_DESK_PASSWORD or a prompt)."""
         with self.db.reader() as session:
-            return get_actor(session, self.username)
+            actor = get_actor(session, self.username)
+            protected = needs_password(session, self.username)
+        if not protected:
+            return actor
+        password = os.environ.get(ENV_PASSWORD)
+        if password is None and sys.stdin.isatty():
+            password = getpass.getpass(f"{actor.display_name}的密码：")
+        if password is None:
+            raise PermissionDenied(f"用户 {self.username} 设有密码：请在环境变量 {ENV_PASSWORD} 中提供，"
+                                   "或在终端中输入。")
+        with self.db.session() as session:  # failed attempts are counted even when refused
+            result = login(session, self.username, password)
+        if result.actor is None:
+            raise PermissionDenied(result.message)
+        return result.actor
 
     def close(self) -> None:
         if self._db is not None:

@@ -79,7 +79,8 @@ def snapshot(obj: Unit | Category | User | Setting | BonusItem) -> tuple[str, di
         return f"category:{obj.id}", {"name": obj.name, "parent": obj.parent_id, "active": obj.active}
     if isinstance(obj, User):
         return f"user:{obj.id}", {"username": obj.username, "name": obj.display_name, "role": obj.role,
-                                  "active": obj.active, "password": obj.password_hash}
+                                  "active": obj.active,
+                                  "password": hashlib.sha256(obj.password_hash.encode()).hexdigest()[:16]}
     if isinstance(obj, Setting):
         return f"setting:{obj.key}", {"value": obj.value}
     return f"bonus:{obj.id}", {"month": obj.month, "unit": obj.unit_id, "points": obj.points, "reason": obj.reason,

@@ -61,6 +61,8 @@ _DEFS: list[SettingDef] = [
     SettingDef("bulletin.font_dir", str, "", "简报字体目录（放 simfang.ttf、simhei.ttf 等，优先使用）"),
     SettingDef("import.mappings", dict, {}, "导入时保存的列对应关系"),
     SettingDef("backup.keep", int, 14, "保留最近几份自动备份"),
+    SettingDef("accounts.max_failures", int, 5, "连续输错密码几次后锁定"),
+    SettingDef("accounts.lock_minutes", int, 15, "账户锁定时长（分钟）"),
     SettingDef("backup.dir", str, "", "备份目录（默认在用户数据目录下）"),
 ]
 

@@ -9,14 +9,15 @@ from pathlib import Path
 from types import TracebackType
 
 from platformdirs import user_state_dir
-from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from hotline_desk import backup
 from hotline_desk.db import open_database
 from hotline_desk.errors import HotlineError
-from hotline_desk.services import backups, reference, users
+from hotline_desk.services import accounts, backups, reference, users
 from hotline_desk.services.clock import office_now
 from hotline_desk.ui.context import AppSignals, UiContext
+from hotline_desk.ui.login import FirstPasswordDialog, LoginDialog
 from hotline_desk.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -44,17 +45,16 @@ def run_app(db: str | None = None) -> int:
             reference.load_defaults(session)
             if not users.list_users(session, include_inactive=True):
                 users.add_user(session, None, "admin", "管理员", "admin")
-            people = users.list_users(session)
+            first_admin = accounts.admin_without_password(session)
     except HotlineError as exc:
         QMessageBox.critical(None, "无法打开数据库", exc.message)
         return 2
-    names = [f"{p.display_name}（{p.role_label}）" for p in people]
-    chosen, ok = (names[0], True) if len(names) == 1 else QInputDialog.getItem(
-        None, "选择工作人员", "当前工作人员：", names, 0, False)
-    if not ok:
+    if first_admin and FirstPasswordDialog(None, database, first_admin).exec() != QDialog.DialogCode.Accepted:
         return 0
-    ctx = UiContext(db=database, actor=people[names.index(chosen)], clock=office_now, signals=AppSignals(),
-                    state_dir=state_dir())
+    login = LoginDialog(None, database)
+    if login.exec() != QDialog.DialogCode.Accepted or login.actor is None:
+        return 0
+    ctx = UiContext(db=database, actor=login.actor, clock=office_now, signals=AppSignals(), state_dir=state_dir())
     window = MainWindow(ctx)
     window.show()
     made = _backup(ctx, daily_only=True)

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from hotline_desk.models.reference import UNIT_GROUP_LABELS
 from hotline_desk.models.system import ROLE_LABELS
-from hotline_desk.services import admin, backups, reference, settings, users
+from hotline_desk.services import accounts, admin, backups, reference, settings, users
 from hotline_desk.services.permissions import Actor
 from hotline_desk.services.reference import UnitView
 from hotline_desk.services.rules import load_rules
@@ -170,7 +170,8 @@ class UsersTab(QWidget):
         self.table = _table(self.model)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
-        layout.addLayout(_buttons(("添加用户", self.add), ("修改角色", self.change_role), ("停用所选", self.disable)))
+        layout.addLayout(_buttons(("添加用户", self.add), ("修改角色", self.change_role), ("重置密码", self.reset),
+                                  ("停用所选", self.disable)))
         self.refresh()
 
     def refresh(self) -> None:
@@ -198,6 +199,17 @@ class UsersTab(QWidget):
         if v and run_action(self, self.ctx, lambda s: admin.set_user(s, self.ctx.actor, user.username, role=v["role"]),
                             changes_cases=False):
             self.refresh()
+
+    def reset(self) -> None:
+        user = self._selected()
+        if user is None:
+            return
+        v = ask(self, f"重置 {user.display_name} 的密码", [FieldSpec("password", "新密码（至少6位）", required=True)],
+                intro="重置后该用户的锁定同时解除；请当面告知新密码。")
+        if v:
+            run_action(self, self.ctx, lambda s: accounts.set_password(s, self.ctx.actor, user.username,
+                                                                       v["password"], clock=self.ctx.clock),
+                       changes_cases=False)
 
     def disable(self) -> None:
         user = self._selected()

@@ -1,0 +1,102 @@
+"""Who is working: the login dialog, and on first run the admin's password."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hotline_desk.db import Database
+from hotline_desk.errors import HotlineError
+from hotline_desk.services import accounts, users
+from hotline_desk.services.clock import Clock, office_now
+from hotline_desk.services.permissions import Actor
+
+
+class LoginDialog(QDialog):
+    """Choose yourself and type your password; five wrong passwords lock the account for a while."""
+
+    def __init__(self, parent: QWidget | None, db: Database, clock: Clock = office_now) -> None:
+        super().__init__(parent)
+        self.db = db
+        self.clock = clock
+        self.actor: Actor | None = None
+        self.setWindowTitle("12345热线工作台 — 登录")
+        self.user = QComboBox()
+        with db.reader() as session:
+            for person in users.list_users(session):
+                self.user.addItem(f"{person.display_name}（{person.role_label}）", person.username)
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.message = QLabel()
+        self.message.setStyleSheet("color: #B00020;")
+        self.message.setWordWrap(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("登录")
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("退出")
+        buttons.accepted.connect(self.try_login)
+        buttons.rejected.connect(self.reject)
+        form = QFormLayout()
+        form.addRow("工作人员", self.user)
+        form.addRow("密码", self.password)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        layout.addWidget(buttons)
+        self.password.setFocus()
+
+    def try_login(self) -> None:
+        username = self.user.currentData()
+        with self.db.session() as session:  # failed attempts are counted even though the login is refused
+            result = accounts.login(session, username, self.password.text(), clock=self.clock)
+        if result.actor is None:
+            self.message.setText(result.message)
+            self.password.clear()
+            return
+        self.actor = result.actor
+        self.accept()
+
+
+class FirstPasswordDialog(QDialog):
+    """First run: the admin sets a password before anyone works."""
+
+    def __init__(self, parent: QWidget | None, db: Database, username: str) -> None:
+        super().__init__(parent)
+        self.db = db
+        self.username = username
+        self.setWindowTitle("首次使用：设置管理员密码")
+        self.first = QLineEdit()
+        self.second = QLineEdit()
+        for box in (self.first, self.second):
+            box.setEchoMode(QLineEdit.EchoMode.Password)
+        self.message = QLabel("请为管理员设置密码（至少6位）。以后用它登录并添加其他工作人员。")
+        self.message.setWordWrap(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        form = QFormLayout()
+        form.addRow("密码", self.first)
+        form.addRow("再输入一次", self.second)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.message)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+
+    def save(self) -> None:
+        if self.first.text() != self.second.text():
+            self.message.setText("两次输入的密码不一致。")
+            return
+        try:
+            with self.db.session() as session:
+                accounts.set_password(session, None, self.username, self.first.text())
+        except HotlineError as exc:
+            self.message.setText(exc.message)
+            return
+        self.accept()
