@@ -41,13 +41,13 @@ def resolve_db_url(db: str | None) -> str:
     return f"sqlite:///{path}"
 
 
-def _install_sqlite_pragmas(engine: Engine) -> None:
+def _install_sqlite_pragmas(engine: Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
         # Let SQLAlchemy's "begin" hook below issue BEGIN itself, so writers can take the lock up front.
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
-        cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cur.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
         cur.execute("PRAGMA journal_mode = WAL")
         cur.execute("PRAGMA foreign_keys = ON")
         cur.execute("PRAGMA synchronous = NORMAL")
@@ -64,8 +64,9 @@ def _install_sqlite_pragmas(engine: Engine) -> None:
 class Database:
     """An opened, migrated database: hands out sessions, one per user action."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
         self.url = url
+        self.busy_timeout_ms = busy_timeout_ms
         self.is_sqlite = url.startswith("sqlite")
         # Long work (building a bulletin) runs on a worker thread with its own session; SQLite may be used
         # from the thread that opened the pooled connection or another, one session at a time.
@@ -73,7 +74,7 @@ class Database:
         self.engine = create_engine(url, future=True, connect_args=connect_args)
         reader: Engine = self.engine
         if self.is_sqlite:
-            _install_sqlite_pragmas(self.engine)
+            _install_sqlite_pragmas(self.engine, busy_timeout_ms)
             reader = self.engine.execution_options(sqlite_begin="DEFERRED")
         self._writer = sessionmaker(self.engine, expire_on_commit=False)
         self._reader = sessionmaker(reader, expire_on_commit=False)

@@ -27,6 +27,10 @@ class PermissionDenied(HotlineError):
     """The acting user's role does not allow the action."""
 
 
+class ConflictError(HotlineError):
+    """Someone else changed the record since it was read: refresh and try again."""
+
+
 class NotFound(HotlineError):
     """A case, unit, user or other record that does not exist."""
 

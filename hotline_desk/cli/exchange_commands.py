@@ -16,6 +16,7 @@ from hotline_desk.services.clock import office_now
 from hotline_desk.services.dispatch_exchange import commit_replies, export_dispatch, preview_replies
 from hotline_desk.services.imports import Problem, commit_cases, preview_cases, save_mapping
 from hotline_desk.services.imports import field_names as import_fields
+from hotline_desk.services.permissions import require
 
 MAX_PROBLEMS_SHOWN = 200
 
@@ -111,6 +112,8 @@ def _manual(pairs: list[str]) -> dict[str, str]:
 
 def cmd_import_cases(ctx: Context, args: argparse.Namespace) -> int:
     actor = ctx.actor()
+    if args.commit:
+        require(actor, "import")  # say so before reading a large file
     manual = _manual(args.map)
     with ctx.db.session() as session:
         preview = preview_cases(session, Path(args.file), mapping_name=args.mapping, manual=manual,

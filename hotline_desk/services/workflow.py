@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline_desk.errors import NotFound, TransitionError, ValidationError
-from hotline_desk.models import AppealType, Case, Unit
+from hotline_desk.errors import ConflictError, NotFound, TransitionError, ValidationError
+from hotline_desk.models import AppealType, Case, CaseEvent, Unit, User
 from hotline_desk.services.calendar import WorkCalendar
 from hotline_desk.services.cases import FUTURE_TOLERANCE, CaseView, case_view
 from hotline_desk.services.clock import Clock, office_now
@@ -55,11 +56,12 @@ class _Step:
 
 
 def _begin(session: Session, actor: Actor, case_id: int, action: str, clock: Clock,
-           at: datetime | None, batch_id: int | None = None) -> _Step:
+           at: datetime | None, batch_id: int | None = None, expected_version: int | None = None) -> _Step:
     require(actor, action)
     case = session.get(Case, case_id)
     if case is None:
         raise NotFound("工单不存在。")
+    check_version(session, case, expected_version)
     status = current_status(session, case_id)
     now = clock()
     moment = at or now
@@ -70,6 +72,25 @@ def _begin(session: Session, actor: Actor, case_id: int, action: str, clock: Clo
             f"时间{moment:%Y-%m-%d %H:%M}早于上一步（{status.last_event_at:%Y-%m-%d %H:%M}），请核对。", field="at"
         )
     return _Step(session, actor, case, status, now, moment, batch_id)
+
+
+def check_version(session: Session, case: Case, expected_version: int | None) -> None:
+    """Refuse a change made from a stale screen: another station changed the case since it was shown."""
+    if expected_version is None or case.version == expected_version:
+        return
+    last = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)
+                           .order_by(CaseEvent.seq.desc()).limit(1)).first()
+    who = session.get(User, last.actor_id) if last is not None and last.actor_id else None
+    name = who.display_name if who else "其他工作站"
+    when = f"于{last.recorded_at:%H:%M}" if last is not None else ""
+    raise ConflictError(f"工单{case.number}已被{name}{when}修改，请刷新后再操作。")
+
+
+def ensure_version(session: Session, case_id: int, expected_version: int) -> None:
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFound("工单不存在。")
+    check_version(session, case, expected_version)
 
 
 def _unit_name(session: Session, unit_id: int | None) -> str:
@@ -309,3 +330,27 @@ def review(session: Session, actor: Actor, case_id: int, at_fault: bool, note: s
     if at_fault and step.status.handling == "dispatch" and main is not None:
         data.update(unit_id=main.unit_id, **_deadlines(session, step.case, step.at))
     return step.write("review", data=data, note=_need_text(note, "请填写甄别意见。", "note"))
+
+
+EDITABLE = {
+    "caller_name": "来电人", "phone": "联系电话", "address": "地址", "title": "标题", "content": "诉求内容",
+    "confidential": "是否保密", "urgent": "紧急",
+}
+
+
+def edit_case(session: Session, actor: Actor, case_id: int, expected_version: int, changes: dict[str, Any], *,
+              clock: Clock = office_now) -> CaseView:
+    """Correct a case's registration fields; refused if another station changed it since it was shown."""
+    step = _begin(session, actor, case_id, "edit_case", clock, None, expected_version=expected_version)
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise ValidationError(f"这些内容不能在此修改：{'、'.join(sorted(unknown))}")
+    if "content" in changes and not str(changes["content"]).strip():
+        raise ValidationError("请填写诉求内容。", field="content")
+    diff = {k: [getattr(step.case, k), v] for k, v in changes.items() if getattr(step.case, k) != v}
+    if not diff:
+        raise ValidationError("没有修改任何内容。")
+    for key, (_old, new) in diff.items():
+        setattr(step.case, key, new.strip() if isinstance(new, str) else new)
+    note = "；".join(f"{EDITABLE[k]}：{old} → {new}" for k, (old, new) in diff.items())
+    return step.write("edit", data={"changes": {k: v[1] for k, v in diff.items()}}, note=note)

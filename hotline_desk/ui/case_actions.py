@@ -70,8 +70,12 @@ def _call(ctx: UiContext, key: str, case_id: int, v: dict[str, Any]) -> Callable
     return calls[key]
 
 
-def perform(parent: QWidget, ctx: UiContext, case_id: int, key: str, preset: dict[str, Any] | None = None) -> bool:
-    """Ask for what the action needs (unless ``preset`` gives it all) and carry it out; True if done."""
+def perform(parent: QWidget, ctx: UiContext, case_id: int, key: str, preset: dict[str, Any] | None = None,
+            expected_version: int | None = None) -> bool:
+    """Ask for what the action needs (unless ``preset`` gives it all) and carry it out; True if done.
+
+    With ``expected_version`` (the version the screen shows) a case changed meanwhile elsewhere is refused.
+    """
     fields = _fields(ctx, key)
     if fields is None:
         return False
@@ -80,4 +84,11 @@ def perform(parent: QWidget, ctx: UiContext, case_id: int, key: str, preset: dic
         values = ask(parent, ACTION_LABELS[key], fields)
     if values is None:
         return False
-    return run_action(parent, ctx, _call(ctx, key, case_id, values)) is not None
+    call = _call(ctx, key, case_id, values)
+
+    def guarded(s: Session) -> object:
+        if expected_version is not None:
+            wf.ensure_version(s, case_id, expected_version)
+        return call(s)
+
+    return run_action(parent, ctx, guarded) is not None

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from hotline_desk.services import reference
+from hotline_desk.services import workflow as wf
 from hotline_desk.services.actions import available_actions
 from hotline_desk.services.case_export import export_cases
 from hotline_desk.services.case_query import CaseFilter, months_with_cases
@@ -38,7 +39,7 @@ from hotline_desk.ui.case_actions import perform
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read, run_action
 from hotline_desk.ui.models import CaseTableModel
-from hotline_desk.ui.widgets import SearchCombo
+from hotline_desk.ui.widgets import FieldSpec, SearchCombo, ask
 
 
 class CaseListView(QWidget):
@@ -220,6 +221,7 @@ class CaseDetailDialog(QDialog):
             return case_view(s, self.case_id), available_actions(current_status(s, self.case_id), self.ctx.actor)
 
         view, actions = read(self.ctx, fetch)
+        self.view = view
         self.setWindowTitle(f"工单 {view.number} — {view.state_label}")
         while self.fields.rowCount():
             self.fields.removeRow(0)
@@ -256,6 +258,11 @@ class CaseDetailDialog(QDialog):
             button.setObjectName(f"action_{action.key}")
             button.clicked.connect(lambda _=False, key=action.key: self._do(key))
             self.actions_row.addWidget(button)
+        if self.ctx.actor.can("edit_case"):
+            edit_button = QPushButton("修改登记内容")
+            edit_button.setObjectName("action_edit")
+            edit_button.clicked.connect(self._edit)
+            self.actions_row.addWidget(edit_button)
         if not actions:
             self.actions_row.addWidget(QLabel("当前没有您可以办理的操作。"))
         self.actions_row.addStretch()
@@ -264,5 +271,18 @@ class CaseDetailDialog(QDialog):
         self.actions_row.addWidget(close)
 
     def _do(self, key: str) -> None:
-        if perform(self, self.ctx, self.case_id, key):
+        if perform(self, self.ctx, self.case_id, key, expected_version=self.view.version):
             self.refresh()
+
+    def _edit(self) -> None:
+        v = self.view
+        values = ask(self, f"修改工单 {v.number}", [
+            FieldSpec("caller_name", "来电人", default=v.caller_name), FieldSpec("phone", "联系电话", default=v.phone),
+            FieldSpec("address", "地址", default=v.address), FieldSpec("title", "标题", default=v.title),
+            FieldSpec("content", "诉求内容", "text", default=v.content, required=True),
+        ])
+        if values is None:
+            return
+        run_action(self, self.ctx, lambda s: wf.edit_case(s, self.ctx.actor, self.case_id, v.version, values,
+                                                          clock=self.ctx.clock), title="无法保存修改")
+        self.refresh()

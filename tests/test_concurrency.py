@@ -1,0 +1,56 @@
+"""No lost updates: a stale screen's save is refused with who changed the case; a locked database says so."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from hotline_desk.db import Database
+from hotline_desk.errors import ConflictError, DatabaseError
+from hotline_desk.services import workflow as wf
+from hotline_desk.services.cases import case_view, register_case
+from tests.conftest import FakeClock, People
+from tests.helpers import draft
+
+
+def test_second_station_editing_the_same_case_is_refused(db: Database, people: People, clock: FakeClock) -> None:
+    with db.session() as s:
+        shown = register_case(s, people.operator, draft(s), clock=clock)
+    # both stations show version `shown.version`; the first saves
+    with db.session() as s:
+        wf.edit_case(s, people.operator, shown.id, shown.version, {"address": "烟厂家属院5号楼"}, clock=clock)
+    with pytest.raises(ConflictError, match="已被张丽于09:00修改，请刷新"), db.session() as s:
+        wf.edit_case(s, people.operator2, shown.id, shown.version, {"address": "烟厂家属院6号楼"}, clock=clock)
+    with db.reader() as s:
+        view = case_view(s, shown.id)
+    assert view.address == "烟厂家属院5号楼"
+    assert view.events[-1].kind == "edit" and "地址：烟厂家属院3号楼 → 烟厂家属院5号楼" in view.events[-1].note
+    with db.session() as s:  # after a refresh the second station can save
+        wf.edit_case(s, people.operator2, shown.id, view.version, {"address": "烟厂家属院6号楼"}, clock=clock)
+
+
+def test_a_stale_screen_cannot_act_on_a_case_changed_meanwhile(db: Database, people: People,
+                                                              clock: FakeClock) -> None:
+    with db.session() as s:
+        shown = register_case(s, people.operator, draft(s), clock=clock)
+        wf.approve(s, people.supervisor, shown.id, clock=clock)
+    with pytest.raises(ConflictError, match="已被李强"), db.session() as s:
+        wf.ensure_version(s, shown.id, shown.version)
+
+
+def test_a_locked_database_waits_then_says_so(db_path: Path, db: Database, people: People,
+                                              clock: FakeClock) -> None:
+    impatient = Database(db.url, busy_timeout_ms=300)
+    blocker = sqlite3.connect(db_path, timeout=0.1)
+    try:
+        blocker.execute("BEGIN IMMEDIATE")
+        with pytest.raises(DatabaseError, match="正被其他工作站占用"), impatient.session() as s:
+            register_case(s, people.operator, draft(s), clock=clock)
+    finally:
+        blocker.rollback()
+        blocker.close()
+        impatient.dispose()
+    with db.session() as s:  # once released, work goes on
+        assert register_case(s, people.operator, draft(s), clock=clock).number == "RZ2207-00001"
