@@ -12,7 +12,7 @@ from typing import Any
 from hotline_desk import backup
 from hotline_desk.cli.common import Context, SubParsers, parse_day, to_json
 from hotline_desk.errors import HotlineError, ValidationError
-from hotline_desk.services import accounts, admin, audit, backups, reference, settings, users
+from hotline_desk.services import accounts, admin, audit, backups, integrity, reference, settings, users
 from hotline_desk.services.clock import office_now
 from hotline_desk.services.permissions import require
 
@@ -166,6 +166,10 @@ def cmd_restore(ctx: Context, args: argparse.Namespace) -> int:
 def cmd_verify(ctx: Context, args: argparse.Namespace) -> int:
     with ctx.db.reader() as session:
         report = audit.verify(session)
+        report.problems += integrity.consistency_problems(session)
+        checked = session.connection().exec_driver_sql("PRAGMA integrity_check").scalar()
+    if checked != "ok":
+        report.problems.insert(0, f"数据库文件完整性检查未通过：{checked}")
     print(f"已核验审计记录 {report.records} 条、工单办理步骤 {report.events} 条。")
     if report.ok:
         print("未发现问题：所有记录与审计链一致。")
