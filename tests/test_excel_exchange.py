@@ -429,3 +429,18 @@ def test_cli_import_previews_first_and_writes_only_on_commit(db: Database, peopl
     assert "没有新内容" in capsys.readouterr().out
     assert main(["--db", str(db.path), "--user", "op1", "import-cases", str(path), "--commit"]) == 2
     assert "无权导入数据" in capsys.readouterr().err
+
+
+def test_units_that_do_not_need_the_caller_never_see_it(db: Database, people: People, clock: FakeClock,
+                                                        tmp_path: Path) -> None:
+    from hotline_desk.services import admin
+
+    with db.session() as s:
+        water = unit_id(s, "自来水公司")
+        admin.save_unit(s, people.admin, water, "自来水公司", "department", 4, True, needs_caller=False)
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+        [path] = export_dispatch(s, water, tmp_path, clock=clock)
+    sheet = openpyxl.load_workbook(path)["交办单"]
+    assert (sheet["E4"].value, sheet["F4"].value) == ("（保密）", "（保密）")
+    assert "13803750001" not in str([[c.value for c in row] for row in sheet.iter_rows()])

@@ -20,6 +20,8 @@ class Unit(Base):
     display_order: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
     pinyin: Mapped[str] = mapped_column(String(100), default="")
+    # Whether the unit's dispatch sheets carry the caller's name and phone (never for 保密 cases).
+    needs_caller: Mapped[bool] = mapped_column(default=True, server_default="1")
 
 
 class Category(Base):

@@ -22,7 +22,7 @@ from hotline_desk.services.settings import set_setting
 
 
 def save_unit(session: Session, actor: Actor, unit_id: int | None, name: str, group: str,
-              display_order: int | None = None, active: bool = True) -> UnitView:
+              display_order: int | None = None, active: bool = True, needs_caller: bool | None = None) -> UnitView:
     """Add a unit (``unit_id`` None) or change one; units are never deleted, only set inactive."""
     require(actor, "manage_reference")
     name = name.strip()
@@ -41,6 +41,8 @@ def save_unit(session: Session, actor: Actor, unit_id: int | None, name: str, gr
         last = session.scalar(select(func.max(Unit.display_order)).where(Unit.group == group)) or 0
         unit.display_order = last + 1
     unit.name, unit.group, unit.active = name, group, active
+    if needs_caller is not None:
+        unit.needs_caller = needs_caller
     if display_order is not None:
         unit.display_order = display_order
     audit.record_row(session, unit, user_id=actor.id, at=office_now())

@@ -74,7 +74,7 @@ def snapshot(obj: Unit | Category | User | Setting | BonusItem) -> tuple[str, di
     """The audited entity name and contents of a reference row, as the trail records them."""
     if isinstance(obj, Unit):
         return f"unit:{obj.id}", {"name": obj.name, "group": obj.group, "order": obj.display_order,
-                                  "active": obj.active}
+                                  "active": obj.active, "needs_caller": obj.needs_caller}
     if isinstance(obj, Category):
         return f"category:{obj.id}", {"name": obj.name, "parent": obj.parent_id, "active": obj.active}
     if isinstance(obj, User):

@@ -37,7 +37,10 @@ CONFIDENTIAL = "（保密）"
 
 
 def dispatch_sheet(session: Session, unit_id: int, now: datetime) -> DispatchSheet:
-    """The unit's open cases (signed or not, not yet replied), oldest first; 保密 cases hide the caller."""
+    """The unit's open cases (signed or not, not yet replied), oldest first.
+
+    The caller's name and phone are shown only to units that need them, and never for 保密 cases.
+    """
     unit = session.get(Unit, unit_id)
     if unit is None:
         raise NotFound("承办单位不存在。")
@@ -49,7 +52,7 @@ def dispatch_sheet(session: Session, unit_id: int, now: datetime) -> DispatchShe
         mine = statuses[case.id].dispatch_for(unit_id)
         if mine is None or mine.replied_at is not None:
             continue
-        secret = case.confidential
+        secret = case.confidential or not unit.needs_caller
         rows.append(DispatchRow(
             number=case.number, registered_at=case.registered_at, category=case.category_label, content=case.content,
             caller=CONFIDENTIAL if secret else case.caller_name, caller_phone=CONFIDENTIAL if secret else case.phone,

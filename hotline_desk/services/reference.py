@@ -24,6 +24,7 @@ class UnitView:
     group: str
     display_order: int
     active: bool
+    needs_caller: bool = True
 
     @property
     def group_label(self) -> str:
@@ -120,7 +121,7 @@ def list_units(session: Session, group: str | None = None, *, include_inactive: 
         query = query.where(Unit.active.is_(True))
     group_order = case((Unit.group == "township", 0), else_=1)
     rows = session.scalars(query.order_by(group_order, Unit.display_order, Unit.id))
-    return [UnitView(u.id, u.name, u.group, u.display_order, u.active) for u in rows]
+    return [UnitView(u.id, u.name, u.group, u.display_order, u.active, u.needs_caller) for u in rows]
 
 
 def find_unit(session: Session, name: str) -> UnitView:

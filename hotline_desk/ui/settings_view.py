@@ -94,7 +94,9 @@ class UnitsTab(QWidget):
                 FieldSpec("order", "考核表顺序", "int", minimum=1, maximum=999,
                           default=unit.display_order if unit else 99),
                 FieldSpec("active", "在用", "choice", [("在用", True), ("停用", False)],
-                          default=unit.active if unit else True)]
+                          default=unit.active if unit else True),
+                FieldSpec("needs_caller", "交办单显示来电人", "choice", [("显示姓名和电话", True), ("不显示", False)],
+                          default=unit.needs_caller if unit else True)]
 
     def add(self) -> None:
         self._save(None)
@@ -107,7 +109,8 @@ class UnitsTab(QWidget):
     def _save(self, unit: UnitView | None) -> None:
         v = ask(self, "承办单位", self._fields(unit))
         if v and run_action(self, self.ctx, lambda s: admin.save_unit(
-                s, self.ctx.actor, unit.id if unit else None, v["name"], v["group"], v["order"], v["active"]),
+                s, self.ctx.actor, unit.id if unit else None, v["name"], v["group"], v["order"], v["active"],
+                v["needs_caller"]),
                 changes_cases=False):
             self.refresh()
 
