@@ -21,6 +21,8 @@ def test_empty_file_is_migrated_to_head_and_matches_models(tmp_path: Path) -> No
         assert schema_revision(db) == head_revision()
         with db.engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        # the FTS5 search index (and its shadow tables) lives outside the ORM models on purpose
+        diff = [d for d in diff if not (d[0] == "remove_table" and d[1].name.startswith("case_search"))]
         assert diff == []
     finally:
         db.dispose()

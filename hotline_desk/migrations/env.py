@@ -19,10 +19,16 @@ def run_migrations_online() -> None:
     _run(connection)
 
 
+def _include(obj: object, name: str | None, kind: str, reflected: bool, compare_to: object) -> bool:
+    """The FTS5 search index is made by hand in a migration, not from the models."""
+    return not (kind == "table" and name is not None and name.startswith("case_search"))
+
+
 def _run(connection: object) -> None:
     context.configure(
         connection=connection,  # type: ignore[arg-type]
         target_metadata=target_metadata,
+        include_object=_include,
         render_as_batch=True,
         compare_type=True,
     )

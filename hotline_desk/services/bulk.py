@@ -12,7 +12,7 @@ from sqlalchemy import Table, insert, update
 from sqlalchemy.orm import Session
 
 from hotline_desk.models import Base, Case, CaseEvent, CaseNumberCounter, Dispatch, FollowUp
-from hotline_desk.services import audit
+from hotline_desk.services import audit, search_index
 from hotline_desk.services.events import case_projection, dispatch_columns, followup_columns
 from hotline_desk.services.fastinsert import insert_rows
 from hotline_desk.services.history import CaseStatus, EventRecord, apply_event
@@ -81,6 +81,9 @@ def insert_cases(session: Session, cases: list[NewCase], *, prefix: str, recorde
     cases_table = _table(Case)
     ids = list(connection.execute(insert(cases_table).returning(cases_table.c.id, sort_by_parameter_order=True),
                                   case_rows).scalars())
+    search_index.index_rows(session, [
+        (case_id, " ".join((row["title"], row["content"], row["address"], row["caller_name"])))
+        for case_id, row in zip(ids, case_rows, strict=True)])
     events, dispatches, followups = [], [], []
     for case_id, new, status in zip(ids, cases, statuses, strict=True):
         events += [{"case_id": case_id, "seq": seq, "kind": s.kind, "at": s.at, "recorded_at": recorded_at,

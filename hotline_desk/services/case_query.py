@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Integer, Select, and_, column, or_, select
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from hotline_desk.models import Case, Unit
+from hotline_desk.services import search_index
 from hotline_desk.services.calendar import WorkCalendar
 from hotline_desk.services.deadlines import FLAG_LABELS, deadline_flag
 from hotline_desk.services.history import STATES
@@ -63,20 +65,28 @@ class CaseRow:
         return FLAG_LABELS[self.flag]
 
 
-def _words(query: Select[tuple[int]], text: str) -> Select[tuple[int]]:
-    for word in text.split():
-        like = f"%{word}%"
-        query = query.where(or_(
-            Case.content.like(like), Case.title.like(like), Case.address.like(like), Case.caller_name.like(like),
-            Case.phone.like(f"{word}%"), Case.number.like(f"{word.upper()}%"), Case.upstream_number.like(f"{word}%"),
-        ))
+def _words(session: Session, query: Select[tuple[int]], text: str) -> Select[tuple[int]]:
+    """Every word must match: in the text (the character index), or as the start of a phone or case number."""
+    indexed = search_index.enabled(session)
+    for n, word in enumerate(text.split()):
+        prefixes = [Case.phone.like(f"{word}%"), Case.number.like(f"{word.upper()}%"),
+                    Case.upstream_number.like(f"{word}%")]
+        match = search_index.match_query(word)
+        if indexed and match:
+            hits = sql_text(f"SELECT rowid FROM case_search WHERE case_search MATCH :m{n}").bindparams(
+                **{f"m{n}": match}).columns(column("rowid", Integer))
+            query = query.where(or_(Case.id.in_(hits), *prefixes))
+        else:
+            like = f"%{word}%"
+            query = query.where(or_(Case.content.like(like), Case.title.like(like), Case.address.like(like),
+                                    Case.caller_name.like(like), *prefixes))
     return query
 
 
 def search_ids(session: Session, f: CaseFilter, *, now: datetime, sort: str = "registered_at",
                descending: bool = True, limit: int | None = None) -> list[int]:
     """Ids of the matching cases in display order."""
-    query = _words(select(Case.id), f.text)
+    query = _words(session, select(Case.id), f.text)
     conditions = []
     if f.month:
         conditions.append(Case.month == f.month)

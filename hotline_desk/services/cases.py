@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.errors import NotFound, ValidationError
 from hotline_desk.models import AppealType, Case, CaseEvent, Category, Channel, Unit, User
+from hotline_desk.services import search_index
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.events import append_event, load_records
 from hotline_desk.services.history import EVENT_LABELS, FOLLOWUP_RESULTS, STATES, EventRecord, replay
@@ -189,6 +190,7 @@ def register_case(session: Session, actor: Actor, draft: CaseDraft, *, clock: Cl
     )
     session.add(case)
     session.flush()
+    search_index.index_cases(session, [case])
     status = append_event(session, case, None, "register", at=registered_at, recorded_at=now,
                           actor_id=actor.id, data={"urgent": draft.urgent, "source": draft.source},
                           batch_id=batch_id)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.errors import ConflictError, NotFound, TransitionError, ValidationError
 from hotline_desk.models import AppealType, Case, CaseEvent, Unit, User
+from hotline_desk.services import search_index
 from hotline_desk.services.calendar import WorkCalendar
 from hotline_desk.services.cases import FUTURE_TOLERANCE, CaseView, case_view
 from hotline_desk.services.clock import Clock, office_now
@@ -352,5 +353,6 @@ def edit_case(session: Session, actor: Actor, case_id: int, expected_version: in
         raise ValidationError("没有修改任何内容。")
     for key, (_old, new) in diff.items():
         setattr(step.case, key, new.strip() if isinstance(new, str) else new)
+    search_index.index_cases(session, [step.case])
     note = "；".join(f"{EDITABLE[k]}：{old} → {new}" for k, (old, new) in diff.items())
     return step.write("edit", data={"changes": {k: v[1] for k, v in diff.items()}}, note=note)

@@ -1,0 +1,98 @@
+"""Chinese search finds one-, two- and four-character words, phone and case number prefixes, after edits too."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from hotline_desk.db import Database
+from hotline_desk.services import workflow as wf
+from hotline_desk.services.case_query import CaseFilter, search_ids
+from hotline_desk.services.cases import register_case
+from hotline_desk.services.search_index import bigrams, match_query, unigrams
+from tests.conftest import FakeClock, People
+from tests.helpers import draft
+
+NOW = datetime(2022, 8, 1)
+
+
+@pytest.fixture
+def three(db: Database, people: People, clock: FakeClock) -> dict[str, int]:
+    texts = {"water": ("反映老旧小区供水问题，四楼以上用水困难", "13803750001"),
+             "estate": ("利民街物业不作为，楼道垃圾无人清理", "13903751234"),
+             "wages": ("工地拖欠农民工工资（欠薪）三个月", "15003759999")}
+    ids = {}
+    with db.session() as s:
+        for key, (content, phone) in texts.items():
+            ids[key] = register_case(s, people.operator, draft(s, content=content, phone=phone, address=""),
+                                     clock=clock).id
+    return ids
+
+
+def _find(db: Database, text: str) -> set[int]:
+    with db.reader() as s:
+        return set(search_ids(s, CaseFilter(text=text), now=NOW))
+
+
+@pytest.mark.parametrize(("word", "key"), [("供水", "water"), ("物业", "estate"), ("欠薪", "wages"), ("水", "water"),
+                                           ("用水困难", "water"), ("楼道垃圾", "estate"), ("工资", "wages")])
+def test_words_of_any_length_are_found(three: dict[str, int], db: Database, word: str, key: str) -> None:
+    assert _find(db, word) == {three[key]}
+
+
+def test_one_character_finds_every_case_containing_it(three: dict[str, int], db: Database) -> None:
+    assert _find(db, "楼") == {three["water"], three["estate"]}
+
+
+def test_words_across_punctuation_do_not_match(three: dict[str, int], db: Database) -> None:
+    assert _find(db, "问题四楼") == set()  # 问题，四楼 are separated by a comma
+
+
+def test_phone_and_case_number_prefixes(three: dict[str, int], db: Database) -> None:
+    assert _find(db, "1390375") == {three["estate"]}
+    assert _find(db, "RZ2207-00003") == {three["wages"]}
+    assert _find(db, "rz2207") == set(three.values())
+
+
+def test_several_words_must_all_match(three: dict[str, int], db: Database) -> None:
+    assert _find(db, "物业 垃圾") == {three["estate"]}
+    assert _find(db, "物业 供水") == set()
+
+
+def test_edits_are_searchable_at_once(three: dict[str, int], db: Database, people: People,
+                                      clock: FakeClock) -> None:
+    with db.reader() as s:
+        from hotline_desk.services.cases import case_view
+
+        version = case_view(s, three["estate"]).version
+    with db.session() as s:
+        wf.edit_case(s, people.operator, three["estate"], version,
+                     {"title": "电梯故障", "content": "小区电梯故障，多次报修无人处理"}, clock=clock)
+    assert _find(db, "物业") == set()
+    assert _find(db, "电梯") == {three["estate"]}
+
+
+def test_imported_cases_are_indexed(db: Database, people: People, clock: FakeClock, tmp_path: object) -> None:
+    from pathlib import Path
+
+    import openpyxl
+
+    from hotline_desk.services.imports import commit_cases, preview_cases
+
+    path = Path(str(tmp_path)) / "l.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["工单编号", "来电时间", "诉求内容", "问题分类"])
+    book.active.append(["X1", "2022-07-05", "井盖破损存在安全隐患", "城市管理—市容市政"])
+    book.save(path)
+    clock.set(datetime(2022, 8, 2))
+    with db.session() as s:
+        commit_cases(s, people.supervisor, preview_cases(s, path), clock=clock)
+    assert len(_find(db, "井盖")) == 1
+
+
+def test_tokens() -> None:
+    assert unigrams("供水 ABC") == "供 水 abc"
+    assert bigrams("供水问题，A1") == "供水 水问 问题 a1"
+    assert match_query("供水问题") == 'bi:"供水 水问 问题"'
+    assert match_query("水") == 'uni:"水"'
