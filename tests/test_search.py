@@ -96,3 +96,19 @@ def test_tokens() -> None:
     assert bigrams("供水问题，A1") == "供水 水问 问题 a1"
     assert match_query("供水问题") == 'bi:"供水 水问 问题"'
     assert match_query("水") == 'uni:"水"'
+
+
+def test_deleted_cases_leave_the_index_and_the_trail_says_why(three: dict[str, int], db: Database, people: People,
+                                                              clock: FakeClock) -> None:
+    from hotline_desk.errors import PermissionDenied
+    from hotline_desk.services import audit
+
+    with pytest.raises(PermissionDenied), db.session() as s:
+        wf.delete_case(s, people.supervisor, three["estate"], "误登记", clock=clock)
+    with db.session() as s:
+        assert wf.delete_case(s, people.admin, three["estate"], "重复登记", clock=clock) == "RZ2207-00002"
+    assert _find(db, "物业") == set()
+    assert _find(db, "楼") == {three["water"]}
+    with db.reader() as s:
+        report = audit.verify(s)
+    assert report.ok, report.problems

@@ -50,6 +50,12 @@ def register(sub: SubParsers[Any]) -> None:
     q.add_argument("--limit", type=int, default=200, help="最多列出多少件")
     q.set_defaults(run=cmd_list)
 
+    q = csub.add_parser("delete", help="删除误登记的工单（管理员）",
+                        description="删除误登记或重复登记的工单及其办理历史；审计记录保留其内容和删除理由。")
+    q.add_argument("number", help="工单编号")
+    q.add_argument("--reason", required=True, help="删除理由")
+    q.set_defaults(run=cmd_delete)
+
     _step(csub, "coordinate", "协调办理", cmd_coordinate,
           [("--answer", {"required": True, "help": "答复或协调情况"})])
     _step(csub, "propose", "拟交办", cmd_propose,
@@ -163,6 +169,14 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
         who = ev.actor + (f"（{ev.unit}）" if ev.unit else "")
         extra = "；".join(x for x in (ev.details, ev.note) if x)
         print(f"  {ev.seq:>2}. {fmt(ev.at)}  {ev.label}  {who}" + (f"  {extra}" if extra else ""))
+    return 0
+
+
+def cmd_delete(ctx: Context, args: argparse.Namespace) -> int:
+    actor = ctx.actor()
+    with ctx.db.session() as session:
+        number = workflow.delete_case(session, actor, cases.find_case(session, args.number).id, args.reason)
+    print(f"已删除工单 {number}。")
     return 0
 
 

@@ -141,8 +141,9 @@ def _check_events(session: Session, latest: dict[str, str], report: VerifyReport
         elif stored != canonical(event_detail(ev.case_id, ev.seq, ev.kind, ev.at, ev.actor_id, ev.unit_id, ev.data,
                                               ev.note, ev.batch_id)):
             report.problems.append(f"{label}（{ev.kind}）与审计记录不符（被改动）。")
+    deleted = {entity.split(":")[1] for entity in latest if entity.startswith("case:")}
     for entity in latest:
-        if entity.startswith("case_event:") and entity not in seen:
+        if entity.startswith("case_event:") and entity not in seen and entity.split(":")[1] not in deleted:
             _kind, case_id, seq = entity.split(":")
             report.problems.append(f"工单{numbers.get(int(case_id), case_id)}第 {seq} 步已不存在（被删除）。")
 

@@ -67,6 +67,11 @@ def index_rows(session: Session, rows: list[tuple[int, str]]) -> None:
                     [{"id": case_id, "uni": unigrams(value), "bi": bigrams(value)} for case_id, value in rows])
 
 
+def forget(session: Session, case_ids: list[int]) -> None:
+    if enabled(session) and case_ids:
+        session.execute(text("DELETE FROM case_search WHERE rowid = :id"), [{"id": i} for i in case_ids])
+
+
 def match_query(word: str) -> str | None:
     """The FTS5 query for one search word: a character, a phrase of pairs, or an ASCII token prefix."""
     runs = _runs(word)

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from hotline_desk.errors import ConflictError, NotFound, TransitionError, ValidationError
-from hotline_desk.models import AppealType, Case, CaseEvent, Unit, User
-from hotline_desk.services import search_index
+from hotline_desk.models import AppealType, Case, CaseEvent, Dispatch, FollowUp, Unit, User
+from hotline_desk.services import audit, search_index
 from hotline_desk.services.calendar import WorkCalendar
 from hotline_desk.services.cases import FUTURE_TOLERANCE, CaseView, case_view
 from hotline_desk.services.clock import Clock, office_now
@@ -356,3 +356,23 @@ def edit_case(session: Session, actor: Actor, case_id: int, expected_version: in
     search_index.index_cases(session, [step.case])
     note = "；".join(f"{EDITABLE[k]}：{old} → {new}" for k, (old, new) in diff.items())
     return step.write("edit", data={"changes": {k: v[1] for k, v in diff.items()}}, note=note)
+
+
+def delete_case(session: Session, actor: Actor, case_id: int, reason: str, *, clock: Clock = office_now) -> str:
+    """Remove a case registered by mistake (admin only); the audit trail keeps what it was and why it went."""
+    require(actor, "manage_reference")
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFound("工单不存在。")
+    why = _need_text(reason, "请填写删除理由。", "reason")
+    number = case.number
+    events = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id)).all()
+    audit.record(session, "case_deleted", f"case:{case_id}",
+                 {"number": number, "events": len(events), "reason": why, "content": case.content},
+                 user_id=actor.id, at=clock())
+    search_index.forget(session, [case_id])
+    for model in (CaseEvent, Dispatch, FollowUp):
+        session.execute(delete(model).where(model.case_id == case_id))
+    session.delete(case)
+    session.flush()
+    return number
