@@ -271,6 +271,7 @@ def test_case_list_fetches_rows_lazily(qtbot: QtBot, db: Database, people: Peopl
     assert model.rowCount() == 250
     model.fetches = 0
     model.cache.clear()
+    model.page_ids.clear()
     model.data(model.index(0, 0))
     assert model.fetches == 1 and len(model.cache) == model.PAGE
     model.data(model.index(249, 0))

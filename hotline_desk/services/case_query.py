@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Integer, Select, and_, column, or_, select
+from sqlalchemy import Integer, Select, and_, column, func, or_, select
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
@@ -83,9 +83,7 @@ def _words(session: Session, query: Select[tuple[int]], text: str) -> Select[tup
     return query
 
 
-def search_ids(session: Session, f: CaseFilter, *, now: datetime, sort: str = "registered_at",
-               descending: bool = True, limit: int | None = None) -> list[int]:
-    """Ids of the matching cases in display order."""
+def _filtered(session: Session, f: CaseFilter, now: datetime) -> Select[tuple[int]]:
     query = _words(session, select(Case.id), f.text)
     conditions = []
     if f.month:
@@ -109,11 +107,23 @@ def search_ids(session: Session, f: CaseFilter, *, now: datetime, sort: str = "r
         conditions.append(and_(Case.state.in_(("dispatched", "in_progress")), Case.deadline < now))
     if conditions:
         query = query.where(*conditions)
+    return query
+
+
+def count_cases(session: Session, f: CaseFilter, *, now: datetime) -> int:
+    """How many cases match (the list's row count), without loading them."""
+    return session.scalar(select(func.count()).select_from(_filtered(session, f, now).subquery())) or 0
+
+
+def search_ids(session: Session, f: CaseFilter, *, now: datetime, sort: str = "registered_at",
+               descending: bool = True, limit: int | None = None, offset: int = 0) -> list[int]:
+    """Ids of the matching cases in display order (a slice of them with ``limit`` and ``offset``)."""
+    query = _filtered(session, f, now)
     column = SORTABLE.get(sort, Case.registered_at)
     order = column.desc() if descending else column.asc()
     query = query.order_by(order, Case.id.desc() if descending else Case.id.asc())
     if limit:
-        query = query.limit(limit)
+        query = query.limit(limit).offset(offset)
     return list(session.scalars(query))
 
 

@@ -97,16 +97,18 @@ class MainWindow(QMainWindow):
         self.pages = QStackedWidget()
         self.page_keys: list[str] = []
         self.views: dict[str, QWidget] = {}
-        makers = factories or default_factories()
+        self._makers = factories or default_factories()
         for key, label, need in PAGES:
             if need and not ctx.actor.can(need):
                 continue
-            view = HomeView(ctx) if key == "home" else makers[key](ctx) if key in makers else _placeholder(label)
-            self.views[key] = view
             self.page_keys.append(key)
-            self.pages.addWidget(view)
+            # Views are built the first time they are opened, so the window shows at once on a big database.
+            holder = HomeView(ctx) if key == "home" else _placeholder("正在打开……")
+            if key == "home":
+                self.views[key] = holder
+            self.pages.addWidget(holder)
             QListWidgetItem(label, self.nav)
-        self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
+        self.nav.currentRowChanged.connect(self._open_row)
         self.nav.setCurrentRow(0)
         row.addWidget(self.nav)
         row.addWidget(self.pages, 1)
@@ -114,6 +116,21 @@ class MainWindow(QMainWindow):
         self.home = self.views["home"]
         ctx.signals.navigate.connect(self.show_page)
         self.statusBar().showMessage(f"数据库：{ctx.db.path or ctx.db.url}")
+
+    def _open_row(self, row: int) -> None:
+        if row < 0:
+            return
+        key = self.page_keys[row]
+        if key not in self.views:
+            labels = {k: label for k, label, _need in PAGES}
+            view = self._makers[key](self.ctx) if key in self._makers else _placeholder(labels[key])
+            old = self.pages.widget(row)
+            self.pages.insertWidget(row, view)
+            if old is not None:
+                self.pages.removeWidget(old)
+                old.deleteLater()
+            self.views[key] = view
+        self.pages.setCurrentIndex(row)
 
     def show_page(self, key: str, values: dict[str, Any] | None = None) -> None:
         if key not in self.page_keys:

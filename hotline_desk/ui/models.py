@@ -9,7 +9,7 @@ from typing import Any, Generic, TypeVar
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from hotline_desk.services.case_query import CaseFilter, CaseRow, fetch_rows, search_ids
+from hotline_desk.services.case_query import CaseFilter, CaseRow, count_cases, fetch_rows, search_ids
 from hotline_desk.ui.context import UiContext
 
 R = TypeVar("R")
@@ -90,14 +90,15 @@ CASE_COLUMNS: list[tuple[str, str, Callable[[CaseRow], Any]]] = [
 
 
 class CaseTableModel(QAbstractTableModel):
-    """The case list: all matching ids up front (cheap), rows fetched a page at a time when shown."""
+    """The case list: the count up front, then ids and rows a page at a time, only for the pages shown."""
 
     PAGE = 100
 
     def __init__(self, ctx: UiContext) -> None:
         super().__init__()
         self.ctx = ctx
-        self.ids: list[int] = []
+        self.total = 0
+        self.page_ids: dict[int, list[int]] = {}
         self.cache: dict[int, CaseRow] = {}
         self.filter = CaseFilter()
         self.sort_key = "registered_at"
@@ -108,41 +109,43 @@ class CaseTableModel(QAbstractTableModel):
         if case_filter is not None:
             self.filter = case_filter
         with self.ctx.db.reader() as session:
-            ids = search_ids(session, self.filter, now=self.ctx.clock(), sort=self.sort_key,
-                             descending=self.descending)
+            total = count_cases(session, self.filter, now=self.ctx.clock())
         self.beginResetModel()
-        self.ids = ids
+        self.total = total
+        self.page_ids = {}
         self.cache = {}
         self.endResetModel()
 
+    def _page(self, page: int) -> list[int]:
+        if page not in self.page_ids:
+            with self.ctx.db.reader() as session:
+                ids = search_ids(session, self.filter, now=self.ctx.clock(), sort=self.sort_key,
+                                 descending=self.descending, limit=self.PAGE, offset=page * self.PAGE)
+                self.cache.update(fetch_rows(session, ids, now=self.ctx.clock()))
+            self.page_ids[page] = ids
+            self.fetches += 1
+        return self.page_ids[page]
+
     def case_id(self, row: int) -> int:
-        return self.ids[row]
+        return self._page(row // self.PAGE)[row % self.PAGE]
 
     def row(self, row: int) -> CaseRow | None:
-        return self._row(row)
-
-    def _row(self, row: int) -> CaseRow | None:
-        case_id = self.ids[row]
-        if case_id not in self.cache:
-            start = row - row % self.PAGE
-            page = self.ids[start:start + self.PAGE]
-            with self.ctx.db.reader() as session:
-                self.cache.update(fetch_rows(session, page, now=self.ctx.clock()))
-            self.fetches += 1
-        return self.cache.get(case_id)
+        ids = self._page(row // self.PAGE)
+        offset = row % self.PAGE
+        return self.cache.get(ids[offset]) if offset < len(ids) else None
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.ids)
+        return 0 if parent.isValid() else self.total
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(CASE_COLUMNS)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self.ids):
+        if not index.isValid() or index.row() >= self.total:
             return None
         if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.BackgroundRole):
             return None
-        row = self._row(index.row())
+        row = self.row(index.row())
         if row is None:
             return None
         if role == Qt.ItemDataRole.BackgroundRole:

@@ -1,0 +1,200 @@
+"""Ten years of cases (default 1,000,000) and the timings an office would feel at that size.
+
+    .venv/bin/python -m bench.scale generate --db big.sqlite3 [--cases 1000000]
+    .venv/bin/python -m bench.scale measure --db big.sqlite3 [--runs 5]
+
+The generator writes through the same bulk path as imports (events, projections, audit trail, search index).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from hotline_desk.db import open_database
+from hotline_desk.services import demo_text, reference, users
+from hotline_desk.services.bulk import NewCase, Step, insert_cases
+from hotline_desk.services.calendar import WorkCalendar
+
+END = datetime(2026, 11, 1)
+CHUNK = 20_000
+
+
+def _case(rng: random.Random, at: datetime, lookups: dict[str, Any], actor: int, cal: WorkCalendar) -> NewCase:
+    category, category_id = rng.choice(lookups["categories"])
+    atype, atype_id, days = rng.choice(lookups["types"])
+    town_name, town_id = rng.choice(lookups["towns"])
+    where = demo_text.place(rng, town_name)
+    content = demo_text.content(rng, category, where)
+    columns = {"registered_at": at, "source": "upper" if rng.random() < 0.05 else "local", "channel_id": None,
+               "upstream_number": "", "upstream_deadline": None, "caller_name": demo_text.caller(rng),
+               "phone": demo_text.phone(rng), "address": where, "township_id": town_id, "appeal_type_id": atype_id,
+               "appeal_type_name": atype, "category_id": category_id, "category_label": category,
+               "title": content[:30], "content": content, "confidential": False, "urgent": False,
+               "created_by": actor, "import_key": None}
+    steps = [Step("register", at, actor, data={"urgent": False, "source": columns["source"]})]
+    old = at < END - timedelta(days=20)
+    if rng.random() < 0.7:
+        done = at + timedelta(hours=rng.uniform(0.1, 3))
+        steps.append(Step("coordinate", done, actor, note="已答复"))
+        if old:
+            steps.append(Step("followup", done + timedelta(hours=20), actor, data={"result": "satisfied"}))
+        return NewCase(columns, steps)
+    unit = rng.choice(lookups["units"])
+    approved = at + timedelta(hours=rng.uniform(0.2, 6))
+    steps += [Step("propose", at, actor, data={"unit_id": unit, "assist_ids": []}),
+              Step("approve", approved, actor, unit, {"unit_id": unit, "assist_ids": [],
+                                                      "sign_deadline": (approved + timedelta(hours=24)).isoformat(),
+                                                      "deadline": cal.add_working_days(approved, days).isoformat()})]
+    if old or rng.random() < 0.5:
+        signed = approved + timedelta(hours=rng.uniform(1, 20))
+        steps.append(Step("sign", signed, actor, unit))
+        if old:
+            replied = signed + timedelta(days=rng.uniform(0.5, 4))
+            steps.append(Step("reply", replied, actor, unit, {"text": "已处理", "result": "已解决",
+                                                               "finished_at": replied.isoformat()}))
+            result = "satisfied" if rng.random() < 0.9 else "basic"
+            steps.append(Step("followup", replied + timedelta(hours=20), actor, data={"result": result}))
+    return NewCase(columns, steps)
+
+
+def generate(path: str, cases: int, seed: int = 7) -> None:
+    db = open_database(path)
+    with db.session() as s:
+        reference.load_defaults(s)
+        if not users.list_users(s, include_inactive=True):
+            users.add_user(s, None, "admin", "管理员", "admin")
+        actor = users.list_users(s)[0].id
+        lookups = {
+            "categories": [(c.label, c.id) for c in reference.list_categories(s)],
+            "types": [(a.name, a.id, a.finish_days) for a in reference.list_appeal_types(s)],
+            "towns": [(u.name, u.id) for u in reference.list_units(s, "township")],
+            "units": [u.id for u in reference.list_units(s)],
+        }
+        cal = WorkCalendar.load(s)
+    rng = random.Random(seed)
+    span = (END - END.replace(year=END.year - 10)).total_seconds()
+    start = END.replace(year=END.year - 10)
+    began = time.perf_counter()
+    for done in range(0, cases, CHUNK):
+        batch = [_case(rng, start + timedelta(seconds=rng.uniform(0, span)), lookups, actor, cal)
+                 for _ in range(min(CHUNK, cases - done))]
+        with db.session() as s:
+            insert_cases(s, batch, prefix="RZ", recorded_at=END, batch_id=None)
+        rate = (done + len(batch)) / (time.perf_counter() - began)
+        print(f"\r{done + len(batch):,} / {cases:,} 件，{rate:,.0f} 件/秒", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+    db.dispose()
+
+
+def _median(runs: int, work: Callable[[], object]) -> float:
+    times = []
+    for _ in range(runs):
+        begin = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - begin)
+    return statistics.median(times)
+
+
+def _window_start(path: str) -> float:
+    script = ("import time, sys; t=time.perf_counter();"
+              "from PySide6.QtWidgets import QApplication; app=QApplication([]);"
+              "from hotline_desk.db import open_database; from hotline_desk.services.users import list_users;"
+              "from hotline_desk.services.clock import office_now;"
+              "from hotline_desk.ui.context import AppSignals, UiContext;"
+              "from hotline_desk.ui.main_window import MainWindow;"
+              f"db=open_database({path!r}); s=db.reader().__enter__(); a=list_users(s)[0];"
+              "w=MainWindow(UiContext(db, a, office_now, AppSignals(), __import__('pathlib').Path('/tmp')));"
+              "w.show(); app.processEvents(); print(time.perf_counter()-t)")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    begin = time.perf_counter()
+    subprocess.run([sys.executable, "-c", script], env=env, check=True, capture_output=True)
+    return time.perf_counter() - begin
+
+
+def measure(path: str, runs: int) -> dict[str, float]:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    from hotline_desk.services import bulletin
+    from hotline_desk.services.case_query import CaseFilter, months_with_cases
+    from hotline_desk.services.clock import fixed_clock
+    from hotline_desk.services.monthdata import month_end
+    from hotline_desk.services.scoring import score_tables
+    from hotline_desk.services.statistics import month_statistics
+    from hotline_desk.ui.context import AppSignals, UiContext
+    from hotline_desk.ui.models import CaseTableModel
+
+    app = QApplication.instance() or QApplication([])
+    db = open_database(path)
+    with db.reader() as s:
+        actor = users.list_users(s)[0]
+        month = months_with_cases(s)[1]
+        unit = reference.list_units(s, "department")[0].id
+        phone = s.execute(__import__("sqlalchemy").text("SELECT phone FROM cases LIMIT 1")).scalar()
+    ctx = UiContext(db, actor, fixed_clock(END), AppSignals(), Path(tempfile.mkdtemp()))
+    model = CaseTableModel(ctx)
+
+    def page(case_filter: CaseFilter) -> None:
+        model.load(case_filter)
+        model.data(model.index(0, 0))
+
+    def scroll() -> None:
+        for row in range(0, min(model.rowCount(), 20_000), 2_000):
+            model.data(model.index(row, 0))
+
+    results: dict[str, float] = {"启动到主窗口显示": statistics.median(_window_start(path) for _ in range(runs))}
+    results["工单列表首页"] = _median(runs, lambda: page(CaseFilter()))
+    page(CaseFilter())
+    results["滚动（每次翻到新的一页）"] = _median(runs, lambda: (model.cache.clear(), scroll())) / 10
+    results["按月份和单位筛选"] = _median(runs, lambda: page(CaseFilter(month=month, unit_id=unit)))
+    for label, word in (("搜索1个字“水”", "水"), ("搜索2个字“物业”", "物业"), ("搜索4个字“下水道堵”", "下水道堵"),
+                        ("搜索电话号码前缀", phone[:7]), ("搜索工单编号", "RZ2201-00012")):
+        results[label] = _median(runs, lambda w=word: page(CaseFilter(text=w)))
+    cutoff = month_end(month)
+    with db.reader() as s:
+        results["月度统计"] = _median(runs, lambda: month_statistics(s, month, cutoff))
+        results["考核评分表"] = _median(runs, lambda: score_tables(s, month, cutoff))
+    with db.reader() as s:
+        results["简报PDF"] = _median(max(1, runs // 2), lambda: bulletin.build(s, month, clock=fixed_clock(END)))
+    page(CaseFilter())
+    results["峰值内存（MB，列表打开时）"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    app.processEvents()
+    db.dispose()
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("action", choices=["generate", "measure"])
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--cases", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    if args.action == "generate":
+        generate(args.db, args.cases)
+        return
+    results = measure(args.db, args.runs)
+    print(f"机器：{platform.machine()}，{os.cpu_count()} 核，{platform.python_implementation()} "
+          f"{platform.python_version()}；数据库 {Path(args.db).stat().st_size / 2**30:.1f} GB；中位数，{args.runs} 次")
+    print("| 项目 | 结果 |")
+    print("|---|---|")
+    for name, value in results.items():
+        shown = f"{value:.0f}" if "内存" in name else f"{value * 1000:.0f} ms"
+        print(f"| {name} | {shown} |")
+
+
+if __name__ == "__main__":
+    main()
