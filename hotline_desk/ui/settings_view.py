@@ -60,6 +60,19 @@ def _buttons(*pairs: tuple[str, Any]) -> QHBoxLayout:
     return row
 
 
+def _editor_value(editor: QWidget) -> Any:
+    """What a settings editor holds: a choice's data, a box's state, a number or text."""
+    if isinstance(editor, QComboBox):
+        return editor.currentData()
+    if isinstance(editor, QCheckBox):
+        return editor.isChecked()
+    if isinstance(editor, QSpinBox):
+        return editor.value()
+    if isinstance(editor, QLineEdit):
+        return editor.text()
+    return None
+
+
 def _table(model: Any) -> QTableView:
     table = QTableView()
     table.setModel(model)
@@ -341,14 +354,7 @@ class RulesTab(QWidget):
             columns.append({"key": column["key"], "label": label.text().strip() or column["label"],
                             "weight": weight.value(), "mode": mode.currentData(), "threshold": limit})
         values: dict[str, Any] = {"columns": columns}
-        for key in self.LABELS:
-            editor = self.editors[key]
-            if isinstance(editor, QComboBox):
-                values[key] = editor.currentData()
-            elif isinstance(editor, QCheckBox):
-                values[key] = editor.isChecked()
-            elif isinstance(editor, QSpinBox):
-                values[key] = editor.value()
+        values.update({key: _editor_value(self.editors[key]) for key in self.LABELS})
         return values
 
     def save(self) -> None:
@@ -396,16 +402,7 @@ class TemplateTab(QWidget):
         form.addRow("", save)
 
     def save(self) -> None:
-        values: dict[str, Any] = {}
-        for key, editor in self.editors.items():
-            if isinstance(editor, QComboBox):
-                values[key] = editor.currentData()
-            elif isinstance(editor, QCheckBox):
-                values[key] = editor.isChecked()
-            elif isinstance(editor, QSpinBox):
-                values[key] = editor.value()
-            elif isinstance(editor, QLineEdit):
-                values[key] = editor.text()
+        values = {key: _editor_value(editor) for key, editor in self.editors.items()}
 
         def store(s: Any) -> int:
             for key, value in values.items():
