@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtPrintSupport import QPrinter
+from PySide6.QtWidgets import QComboBox
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
@@ -360,3 +361,35 @@ def test_import_wizard_goes_file_mapping_preview_commit(qtbot: QtBot, db: Databa
     assert "已导入 2 件工单" in wizard.result_message
     with db.reader() as s:
         assert {c.source for c in s.scalars(select(Case))} == {"upper"}
+
+
+def test_settings_view_saves_template_rules_and_units(qtbot: QtBot, db: Database, people: People, clock: FakeClock,
+                                                      tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtWidgets import QSpinBox
+
+    from hotline_desk.services.reference import list_units
+    from hotline_desk.services.rules import load_rules
+    from hotline_desk.services.settings import Settings
+    from hotline_desk.ui.settings_view import RulesTab, SettingsView, TemplateTab, UnitsTab
+
+    Messages().install(monkeypatch)
+    view = SettingsView(context(db, people.admin, clock, tmp_path))
+    qtbot.addWidget(view)
+    template = view.findChild(TemplateTab)
+    decimals = template.editors["bulletin.share_decimals"]
+    assert isinstance(decimals, QComboBox)  # a setting with fixed choices
+    decimals.setCurrentIndex(decimals.findData(2))
+    template.save()
+    rules = view.findChild(RulesTab)
+    bonus_max = rules.editors["bonus_max"]
+    assert isinstance(bonus_max, QSpinBox)
+    bonus_max.setValue(30)
+    rules.save()
+    with db.reader() as s:
+        assert Settings(s).get("bulletin.share_decimals") == 2
+        assert load_rules(s).bonus_max == 30
+    units = view.findChild(UnitsTab)
+    answer_next_dialog({"name": "新设单位", "group": "市直单位"})
+    units.add()
+    with db.reader() as s:
+        assert "新设单位" in [u.name for u in list_units(s, "department")]
