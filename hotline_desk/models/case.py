@@ -15,6 +15,7 @@ class Case(Base):
     __table_args__ = (
         Index("ix_cases_month_state", "month", "state"),
         Index("ix_cases_main_unit_state", "main_unit_id", "state"),
+        Index("ix_cases_state", "state"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
