@@ -24,7 +24,7 @@ class Case(Base):
     month: Mapped[str] = mapped_column(String(7))
     source: Mapped[str] = mapped_column(String(10), default="local")
     channel_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id"))
-    upstream_number: Mapped[str] = mapped_column(String(60), default="")
+    upstream_number: Mapped[str] = mapped_column(String(60), default="", index=True)
     upstream_deadline: Mapped[datetime | None] = mapped_column()
     caller_name: Mapped[str] = mapped_column(String(60), default="")
     phone: Mapped[str] = mapped_column(String(40), default="", index=True)

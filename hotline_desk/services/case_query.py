@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Integer, Select, and_, column, func, or_, select
+from sqlalchemy import Integer, Select, and_, column, func, literal_column, or_, select, table
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
@@ -65,21 +66,41 @@ class CaseRow:
         return FLAG_LABELS[self.flag]
 
 
+SEARCH_TABLE = table("case_search", column("rowid", Integer))
+
+
+def _prefix(col: Any, word: str) -> Any:
+    """``col`` starts with ``word``, written as a range so the column's index is used."""
+    return and_(col >= word, col < word + "\uffff")
+
+
 def _words(session: Session, query: Select[tuple[int]], text: str) -> Select[tuple[int]]:
-    """Every word must match: in the text (the character index), or as the start of a phone or case number."""
-    indexed = search_index.enabled(session)
-    for n, word in enumerate(text.split()):
-        prefixes = [Case.phone.like(f"{word}%"), Case.number.like(f"{word.upper()}%"),
-                    Case.upstream_number.like(f"{word}%")]
-        match = search_index.match_query(word)
-        if indexed and match:
-            hits = sql_text(f"SELECT rowid FROM case_search WHERE case_search MATCH :m{n}").bindparams(
-                **{f"m{n}": match}).columns(column("rowid", Integer))
-            query = query.where(or_(Case.id.in_(hits), *prefixes))
-        else:
+    """Every word must match. Chinese words search the character index (joined, so SQLite starts from the few
+    matches); codes such as phone and case numbers match as prefixes, or as words in the text."""
+    words = text.split()
+    if not words:
+        return query
+    if not search_index.enabled(session):
+        for word in words:
             like = f"%{word}%"
             query = query.where(or_(Case.content.like(like), Case.title.like(like), Case.address.like(like),
-                                    Case.caller_name.like(like), *prefixes))
+                                    Case.caller_name.like(like), _prefix(Case.phone, word),
+                                    _prefix(Case.number, word.upper()), _prefix(Case.upstream_number, word)))
+        return query
+    chinese = [w for w in words if not w.isascii()]
+    codes = [w for w in words if w.isascii()]
+    matches = [m for m in (search_index.match_query(w) for w in chinese) if m]
+    if matches:
+        query = query.join(SEARCH_TABLE, SEARCH_TABLE.c.rowid == Case.id).where(
+            literal_column("case_search").op("MATCH")(" AND ".join(matches)))
+    for n, word in enumerate(codes):
+        match = search_index.match_query(word)
+        in_text = sql_text(f"SELECT rowid FROM case_search WHERE case_search MATCH :c{n}").bindparams(
+            **{f"c{n}": match}).columns(column("rowid", Integer)) if match else None
+        options = [_prefix(Case.phone, word), _prefix(Case.number, word.upper()), _prefix(Case.upstream_number, word)]
+        if in_text is not None:
+            options.append(Case.id.in_(in_text))
+        query = query.where(or_(*options))
     return query
 
 
