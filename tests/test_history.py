@@ -116,3 +116,25 @@ def test_any_sequence_replays_to_the_projection(tmp_path_factory: object, kinds:
                 assert status is not None and status.state == state
     finally:
         database.dispose()
+
+
+def test_month_read_from_projection_equals_the_replayed_month(demo_db: Database) -> None:
+    """When nothing happened after the cut-off, the stored projection is read instead of replaying histories."""
+    from hotline_desk.services.monthdata import load_month
+    from hotline_desk.services.rules import ScoringRules, exempt_by_review, followup_outcome
+
+    def essentials(cases: list[object]) -> list[tuple[object, ...]]:
+        out = []
+        rules = ScoringRules()
+        for c in cases:
+            st = c.status  # type: ignore[attr-defined]
+            main = st.main_dispatch
+            out.append((c.id, st.state, st.handling, followup_outcome(st), exempt_by_review(st),  # type: ignore[attr-defined]
+                        rules.is_finished(st, for_unit=True), rules.is_finished(st, for_unit=False),
+                        main and (main.unit_id, main.deadline, main.signed_at, main.sign_deadline)))
+        return out
+
+    later = datetime(2030, 1, 1)
+    with demo_db.reader() as s:
+        assert essentials(load_month(s, "2022-07", later)) == essentials(
+            load_month(s, "2022-07", later, replay_always=True))
