@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import Any
 
@@ -148,17 +149,23 @@ def _placeholder(label: str) -> QWidget:
     return text
 
 
-def default_factories() -> dict[str, Callable[[UiContext], QWidget]]:
-    from hotline_desk.ui.bulletin_view import BulletinView
-    from hotline_desk.ui.case_entry import CaseEntryView
-    from hotline_desk.ui.case_list import CaseListView
-    from hotline_desk.ui.queues import ApprovalView, FollowUpView, TrackingView
-    from hotline_desk.ui.scoring_view import ScoringView
-    from hotline_desk.ui.settings_view import SettingsView
+VIEW_CLASSES = {
+    "entry": ("hotline_desk.ui.case_entry", "CaseEntryView"), "list": ("hotline_desk.ui.case_list", "CaseListView"),
+    "approval": ("hotline_desk.ui.queues", "ApprovalView"), "tracking": ("hotline_desk.ui.queues", "TrackingView"),
+    "followup": ("hotline_desk.ui.queues", "FollowUpView"), "scoring": ("hotline_desk.ui.scoring_view", "ScoringView"),
+    "bulletin": ("hotline_desk.ui.bulletin_view", "BulletinView"),
+    "settings": ("hotline_desk.ui.settings_view", "SettingsView"),
+}
 
-    factories: dict[str, Callable[[UiContext], QWidget]] = {
-        "entry": CaseEntryView, "list": CaseListView, "approval": ApprovalView, "tracking": TrackingView,
-        "followup": FollowUpView, "scoring": ScoringView, "bulletin": BulletinView,
-        "settings": SettingsView,
-    }
-    return factories
+
+def _lazy(module: str, name: str) -> Callable[[UiContext], QWidget]:
+    """A view's constructor, imported when the view is first opened (ReportLab and QtPdf load only then)."""
+    def make(ctx: UiContext) -> QWidget:
+        view: QWidget = getattr(importlib.import_module(module), name)(ctx)
+        return view
+
+    return make
+
+
+def default_factories() -> dict[str, Callable[[UiContext], QWidget]]:
+    return {key: _lazy(module, name) for key, (module, name) in VIEW_CLASSES.items()}
