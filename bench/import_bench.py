@@ -25,7 +25,7 @@ HEADER = ["工单编号", "来电时间", "来电人", "联系电话", "地址",
           "诉求内容", "渠道", "办理方式", "承办单位", "交办时间", "签收时间"]
 
 
-def make_workbook(path: Path, rows: int) -> None:
+def make_workbook(path: Path, rows: int, key: str = "PDS") -> None:
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet("清单")
     sheet.append(["上级平台交办工单清单"])
@@ -33,7 +33,7 @@ def make_workbook(path: Path, rows: int) -> None:
     start = datetime(2022, 7, 1, 8, 0)
     for i in range(rows):
         at = start + timedelta(minutes=2 * i)
-        sheet.append([f"PDS{i:07d}", at, "张先生", 13800000000 + i, "丹阳中路某小区", "煤山街道", "问题处理类",
+        sheet.append([f"{key}{i:07d}", at, "张先生", 13800000000 + i, "丹阳中路某小区", "煤山街道", "问题处理类",
                       "城市管理—物业管理", "", f"反映小区物业问题第{i}件", "平顶山市“民呼必应”平台", "交办处理",
                       "城市管理局", at + timedelta(hours=1), at + timedelta(hours=3)])
     book.save(path)
