@@ -255,7 +255,7 @@ def cmd_demo(ctx: Context, args: argparse.Namespace) -> int:
     with ctx.db.session() as session:
         summary = run_demo(session, args.month, progress=progress)
     print(file=sys.stderr)
-    print(f"已装入 {summary.month} 演示数据：工单 {summary.cases} 件，"
+    print(f"已装入 {summary.month} 演示数据：工单 {summary.cases} 件（办理步骤 {summary.events} 步），"
           f"附加分 {summary.bonus_items} 项，并建立简报草稿。")
     return 0
 

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline_desk.errors import ValidationError
-from hotline_desk.models import Bulletin, Case
+from hotline_desk.models import Bulletin, Case, CaseEvent
 from hotline_desk.services import demo_plan as plan
 from hotline_desk.services import demo_text as text
 from hotline_desk.services import reference, users
@@ -356,7 +356,8 @@ def run_demo(session: Session, month: str = "2022-07", progress: Progress | None
             progress(i + 1, len(specs))
     bonus_items = _bonus(session, month, staff, units)
     _bulletin_draft(session, month, staff["admin"][0])
-    events = len(specs)
+    events = session.scalar(select(func.count()).select_from(CaseEvent).join(Case, Case.id == CaseEvent.case_id)
+                            .where(Case.month == month)) or 0
     return DemoSummary(month=month, cases=len(specs), events=events, bonus_items=bonus_items)
 
 
