@@ -134,7 +134,8 @@ def test_month_read_from_projection_equals_the_replayed_month(demo_db: Database)
                         main and (main.unit_id, main.deadline, main.signed_at, main.sign_deadline)))
         return out
 
-    later = datetime(2030, 1, 1)
     with demo_db.reader() as s:
-        assert essentials(load_month(s, "2022-07", later)) == essentials(
-            load_month(s, "2022-07", later, replay_always=True))
+        # after everything (all read from the projection), and mid-month (the cases changed since are replayed)
+        for cutoff in (datetime(2030, 1, 1), datetime(2022, 7, 20, 12, 0), datetime(2022, 8, 1)):
+            assert essentials(load_month(s, "2022-07", cutoff)) == essentials(
+                load_month(s, "2022-07", cutoff, replay_always=True)), cutoff
