@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication
 from hotline_desk.db import open_database
 from hotline_desk.services.clock import fixed_clock
 from hotline_desk.services.users import get_actor
+from hotline_desk.ui.app import install_chinese
 from hotline_desk.ui.context import AppSignals, UiContext
 from hotline_desk.ui.main_window import MainWindow
 
@@ -29,6 +30,8 @@ def main() -> int:
     parser.add_argument("--now", default="2022-08-02 09:00", help="the app's clock, just after the demo month")
     args = parser.parse_args()
     app = QApplication.instance() or QApplication(sys.argv)
+    assert isinstance(app, QApplication)
+    install_chinese(app)
     db = open_database(args.db)
     with db.reader() as s:
         actor = get_actor(s, args.user)

@@ -9,6 +9,7 @@ from pathlib import Path
 from types import TracebackType
 
 from platformdirs import user_state_dir
+from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from hotline_desk import backup
@@ -30,6 +31,14 @@ def _show_bug(kind: type[BaseException], value: BaseException, tb: TracebackType
     QMessageBox.critical(None, "程序错误", f"发生了意外错误，请把以下内容告诉维护人员：\n\n{text}")
 
 
+def install_chinese(app: QApplication) -> None:
+    """Qt's own words (是/否, 取消, file and print dialogs) in Chinese, from the translations shipped with Qt."""
+    translator = QTranslator(app)
+    if translator.load(QLocale(QLocale.Language.Chinese, QLocale.Country.China), "qtbase", "_",
+                       QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+        app.installTranslator(translator)
+
+
 def state_dir() -> Path:
     return Path(user_state_dir("hotline-desk", appauthor=False))
 
@@ -38,6 +47,7 @@ def run_app(db: str | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
     app.setApplicationName("12345热线工作台")
+    install_chinese(app)
     sys.excepthook = _show_bug
     try:
         database = open_database(db)

@@ -29,6 +29,7 @@ class LoginDialog(QDialog):
         self.clock = clock
         self.actor: Actor | None = None
         self.setWindowTitle("12345热线工作台 — 登录")
+        self.setMinimumWidth(380)
         self.user = QComboBox()
         with db.reader() as session:
             for person in users.list_users(session):
@@ -72,6 +73,7 @@ class FirstPasswordDialog(QDialog):
         self.db = db
         self.username = username
         self.setWindowTitle("首次使用：设置管理员密码")
+        self.setMinimumWidth(420)
         self.first = QLineEdit()
         self.second = QLineEdit()
         for box in (self.first, self.second):
@@ -79,6 +81,8 @@ class FirstPasswordDialog(QDialog):
         self.message = QLabel("请为管理员设置密码（至少6位）。以后用它登录并添加其他工作人员。")
         self.message.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("保存并继续")
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("退出")
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         form = QFormLayout()
