@@ -255,6 +255,16 @@ class UnitCaseDetail:
     outcome: str
     exempt: bool
 
+    def costs_points(self, column: str) -> bool:
+        """Whether this case lowers the unit's score in the column (finish, response or satisfaction)."""
+        if column == "finish":
+            return not self.finished
+        if column == "response":
+            return not self.signed_on_time
+        if column == "satisfaction":
+            return self.outcome == "不满意" and not self.exempt
+        return False
+
 
 def unit_case_details(session: Session, month: str, as_of: datetime, unit_id: int,
                       rules: ScoringRules | None = None) -> list[UnitCaseDetail]:

@@ -241,9 +241,7 @@ class CasesBehindDialog(QDialog):
         titles = {"finish": "办结率", "response": "响应率", "satisfaction": "满意率"}
         self.setWindowTitle(f"{unit.unit} {titles.get(key, '')}计分工单（{len(details)}件）")
         self.resize(760, 480)
-        failing = {"finish": lambda d: not d.finished, "response": lambda d: not d.signed_on_time,
-                   "satisfaction": lambda d: d.outcome == "不满意" and not d.exempt}.get(key, lambda d: False)
-        details = sorted(details, key=lambda d: (not failing(d), d.number))
+        details = sorted(details, key=lambda d: (not d.costs_points(key), d.number))
         model: RowsModel[UnitCaseDetail] = RowsModel([
             Column("工单编号", lambda d: d.number), Column("来源", lambda d: d.source),
             Column("状态", lambda d: d.state_label), Column("已办结", lambda d: "是" if d.finished else "否"),
