@@ -117,3 +117,17 @@ def test_rules_reject_unknown_fields_and_values() -> None:
     with pytest.raises(ValidationError, match="finish_denominator"):
         ScoringRules.from_dict({"finish_denominator": "sometimes"})
     assert ScoringRules.from_dict(ScoringRules().to_dict()) == ScoringRules()
+
+
+def test_the_cases_behind_each_rate(db: Database, people: People, clock: FakeClock) -> None:
+    from hotline_desk.services.scoring import unit_case_details
+
+    _case(db, people, clock, "satisfied")
+    _case(db, people, clock, "basic", late=True)
+    _case(db, people, clock, None, reply=False)
+    with db.reader() as s:
+        details = unit_case_details(s, "2022-07", CUTOFF, unit_id(s, "自来水公司"))
+    assert len(details) == 3
+    assert [d.costs_points("response") for d in details] == [False, True, False]
+    assert [d.costs_points("finish") for d in details] == [False, False, True]
+    assert not any(d.costs_points("satisfaction") for d in details)
