@@ -100,7 +100,7 @@ def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
             main([*path, "--help"])
         assert info.value.code == 0
         out = capsys.readouterr().out
-        assert "usage: hotline-desk" in out
+        assert "用法：hotline-desk" in out and "显示本帮助并退出" in out
         assert any("\u4e00" <= ch <= "\u9fff" for ch in out), path  # a Chinese description
 
 
@@ -113,3 +113,11 @@ def test_subcommands_never_import_qt(office: Path) -> None:
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     assert "纸坊镇" in result.stdout
+
+
+def test_argument_mistakes_are_explained_in_chinese(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["case", "follow-up", "RZ2207-00001", "很好"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "错误" in err and "无效的选择" in err

@@ -10,18 +10,18 @@ from collections.abc import Sequence
 
 from hotline_desk import __version__
 from hotline_desk.cli import admin_commands, case_commands, exchange_commands, report_commands
-from hotline_desk.cli.common import Context
+from hotline_desk.cli.common import ChineseArgumentParser, Context
 from hotline_desk.errors import HotlineError
 
 ENV_USER = "HOTLINE_DESK_USER"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ChineseArgumentParser(
         prog="hotline-desk",
         description="12345热线工作台。不带子命令时打开桌面窗口；子命令在命令行完成工作，不打开窗口。",
     )
-    parser.add_argument("--version", action="version", version=f"hotline-desk {__version__}")
+    parser.add_argument("--version", action="version", version=f"hotline-desk {__version__}", help="显示版本号并退出")
     parser.add_argument("--db", help="数据库文件路径（默认在用户数据目录；也可用环境变量 HOTLINE_DESK_DB）")
     parser.add_argument("--user", help=f"以哪个用户的身份操作（默认 admin；也可用环境变量 {ENV_USER}）")
     sub = parser.add_subparsers(dest="command", metavar="子命令")
