@@ -116,7 +116,8 @@ def _window_start(path: str) -> float:
               "from hotline_desk.ui.context import AppSignals, UiContext;"
               "from hotline_desk.ui.main_window import MainWindow;"
               f"db=open_database({path!r}); s=db.reader().__enter__(); a=list_users(s)[0];"
-              "w=MainWindow(UiContext(db, a, office_now, AppSignals(), __import__('pathlib').Path('/tmp')));"
+              "import pathlib, tempfile;"
+              "w=MainWindow(UiContext(db, a, office_now, AppSignals(), pathlib.Path(tempfile.mkdtemp())));"
               "w.show(); app.processEvents(); print(time.perf_counter()-t)")
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     begin = time.perf_counter()
