@@ -141,6 +141,20 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
 
+# The newest revision that changed what the audit trail records (0004 made the trail, 0006 added a unit column).
+LAST_TRAIL_CHANGE = "0006"
+
+
+def _rebaseline(conn: Any) -> None:
+    """An older file gets baseline audit records, so ``verify`` checks it from the upgrade on."""
+    from hotline_desk.services.audit import rebaseline  # the trail's rules live with the services
+    from hotline_desk.services.clock import office_now
+
+    with Session(bind=conn) as session:
+        rebaseline(session, office_now())
+        session.flush()
+
+
 def migrate(db: Database) -> None:
     """Bring the schema up to the newest revision; an older file keeps all its data."""
     current = schema_revision(db)
@@ -150,10 +164,27 @@ def migrate(db: Database) -> None:
     known = {rev.revision for rev in ScriptDirectory.from_config(alembic_config(db.url)).walk_revisions()}
     if current is not None and current not in known:
         raise DatabaseError("该数据库由更新版本的本软件创建，请升级软件后再打开。")
-    with db.engine.begin() as conn:
-        cfg = alembic_config(db.url)
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    with db.engine.connect() as conn:
+        raw = conn.connection.dbapi_connection if db.is_sqlite else None
+        if raw is not None:
+            # SQLite alters a table by copying it into a new one and dropping the old; with foreign keys on, that
+            # drop fails (or cascades) as soon as other rows point at the table. The switch only works outside a
+            # transaction, so it is set on the driver connection before SQLAlchemy begins one.
+            raw.execute("PRAGMA foreign_keys = OFF")
+        try:
+            with conn.begin():
+                cfg = alembic_config(db.url)
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+                if current is not None and current < LAST_TRAIL_CHANGE:
+                    _rebaseline(conn)
+            if raw is not None:
+                broken = raw.execute("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise DatabaseError(f"升级后发现 {len(broken)} 处关联数据不一致，请用备份恢复后联系维护人员。")
+        finally:
+            if raw is not None:
+                raw.execute("PRAGMA foreign_keys = ON")
 
 
 def open_database(db: str | None = None, *, upgrade: bool = True) -> Database:

@@ -165,3 +165,31 @@ def _check_rows(session: Session, latest: dict[str, str], report: VerifyReport) 
     for entity in latest:
         if entity.startswith(prefixes) and entity not in present:
             report.problems.append(f"{entity} 已不存在（被删除）。")
+
+
+def rebaseline(session: Session, at: datetime) -> int:
+    """After an upgrade that changed what the trail records, record every event and row as it now stands.
+
+    Records written before the upgrade cannot vouch for columns that did not exist then; from here on the chain is
+    whole again. Returns how many baseline records were written.
+    """
+    latest: dict[str, str] = {}
+    for recorded_entity, recorded in session.execute(select(AuditRecord.entity, AuditRecord.detail)
+                                                     .order_by(AuditRecord.id)):
+        latest[recorded_entity] = recorded
+    items: list[tuple[str, str, Detail, int | None, datetime]] = []
+    for ev in session.scalars(select(CaseEvent).order_by(CaseEvent.id)):
+        entity = event_entity(ev.case_id, ev.seq)
+        step: Detail = event_detail(ev.case_id, ev.seq, ev.kind, ev.at, ev.actor_id, ev.unit_id, ev.data, ev.note,
+                                    ev.batch_id)
+        if latest.get(entity) != canonical(step):
+            items.append(("baseline", entity, step, None, at))
+    rows: list[Any] = []
+    for model in (Unit, Category, User, Setting, BonusItem):
+        rows += list(session.scalars(select(model)))
+    for obj in rows:
+        entity, row = snapshot(obj)
+        if latest.get(entity) != canonical(row):
+            items.append(("baseline", entity, row, None, at))
+    record_many(session, items)
+    return len(items)
