@@ -41,6 +41,7 @@ def main() -> int:
                     state_dir=Path(tempfile.mkdtemp(prefix="hotline-shots-")))
     window = MainWindow(ctx)
     window.resize(1360, 860)
+    window.statusBar().showMessage(f"数据库：{Path(args.db).name}")  # no machine paths in published pictures
     window.show()
     for row, key in enumerate(window.page_keys):
         window.nav.setCurrentRow(row)
