@@ -13,8 +13,7 @@ from sqlalchemy.orm import Session
 from hotline_desk.models import Case, Unit
 from hotline_desk.services import search_index
 from hotline_desk.services.calendar import WorkCalendar
-from hotline_desk.services.deadlines import FLAG_LABELS, deadline_flag
-from hotline_desk.services.history import STATES
+from hotline_desk.services.deadlines import Labelled, deadline_flag
 from hotline_desk.services.settings import Settings
 
 SOURCE_LABELS = {"local": "本级", "upper": "上级交办"}
@@ -42,7 +41,7 @@ class CaseFilter:
 
 
 @dataclass(frozen=True)
-class CaseRow:
+class CaseRow(Labelled):
     id: int
     number: str
     registered_at: datetime
@@ -57,13 +56,6 @@ class CaseRow:
     deadline: datetime | None
     flag: str
 
-    @property
-    def state_label(self) -> str:
-        return STATES[self.state]
-
-    @property
-    def flag_label(self) -> str:
-        return FLAG_LABELS[self.flag]
 
 
 SEARCH_TABLE = table("case_search", column("rowid", Integer))

@@ -5,10 +5,25 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from hotline_desk.services.calendar import WorkCalendar
-from hotline_desk.services.history import CaseStatus
+from hotline_desk.services.history import STATES, CaseStatus
 from hotline_desk.services.settings import Settings
 
 FLAG_LABELS = {"near": "临期", "overdue": "超期", "": ""}
+
+
+class Labelled:
+    """Chinese labels for a listed case's ``state`` and deadline ``flag`` (mixed into the list rows)."""
+
+    state: str
+    flag: str
+
+    @property
+    def state_label(self) -> str:
+        return STATES[self.state]
+
+    @property
+    def flag_label(self) -> str:
+        return FLAG_LABELS[self.flag]
 
 
 def deadline_flag(deadline: datetime | None, now: datetime, calendar: WorkCalendar, near_days: int = 1) -> str:

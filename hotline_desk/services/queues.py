@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.models import Case, Unit, User
 from hotline_desk.services.calendar import WorkCalendar
-from hotline_desk.services.deadlines import FLAG_LABELS, deadline_flag, step_due
+from hotline_desk.services.deadlines import Labelled, deadline_flag, step_due
 from hotline_desk.services.events import statuses_for
-from hotline_desk.services.history import FOLLOWUP_RESULTS, STATES
+from hotline_desk.services.history import FOLLOWUP_RESULTS
 from hotline_desk.services.settings import Settings
 
 QUEUE_STATES = {
@@ -24,7 +24,7 @@ QUEUE_STATES = {
 
 
 @dataclass(frozen=True)
-class QueueRow:
+class QueueRow(Labelled):
     """One case waiting for a step, with what it waits for and how urgent it is."""
 
     id: int
@@ -42,13 +42,6 @@ class QueueRow:
     request: str  # "退单申请：理由" or "延期申请：N个工作日：理由"
     last_result: str
 
-    @property
-    def state_label(self) -> str:
-        return STATES[self.state]
-
-    @property
-    def flag_label(self) -> str:
-        return FLAG_LABELS[self.flag]
 
 
 def queue(session: Session, name: str, now: datetime, *, requests_only: bool = False) -> list[QueueRow]:
