@@ -66,6 +66,11 @@ def _prefix(col: Any, word: str) -> Any:
     return and_(col >= word, col < word + "\uffff")
 
 
+def _code_prefixes(word: str) -> list[Any]:
+    """A phone number, a case number or an upper-level number that starts with ``word``."""
+    return [_prefix(Case.phone, word), _prefix(Case.number, word.upper()), _prefix(Case.upstream_number, word)]
+
+
 def _words(session: Session, query: Select[tuple[int]], text: str) -> Select[tuple[int]]:
     """Every word must match. Chinese words search the character index (joined, so SQLite starts from the few
     matches); codes such as phone and case numbers match as prefixes, or as words in the text."""
@@ -76,8 +81,7 @@ def _words(session: Session, query: Select[tuple[int]], text: str) -> Select[tup
         for word in words:
             like = f"%{word}%"
             query = query.where(or_(Case.content.like(like), Case.title.like(like), Case.address.like(like),
-                                    Case.caller_name.like(like), _prefix(Case.phone, word),
-                                    _prefix(Case.number, word.upper()), _prefix(Case.upstream_number, word)))
+                                    Case.caller_name.like(like), *_code_prefixes(word)))
         return query
     chinese = [w for w in words if not w.isascii()]
     codes = [w for w in words if w.isascii()]
@@ -89,7 +93,7 @@ def _words(session: Session, query: Select[tuple[int]], text: str) -> Select[tup
         match = search_index.match_query(word)
         in_text = sql_text(f"SELECT rowid FROM case_search WHERE case_search MATCH :c{n}").bindparams(
             **{f"c{n}": match}).columns(column("rowid", Integer)) if match else None
-        options = [_prefix(Case.phone, word), _prefix(Case.number, word.upper()), _prefix(Case.upstream_number, word)]
+        options = _code_prefixes(word)
         if in_text is not None:
             options.append(Case.id.in_(in_text))
         query = query.where(or_(*options))
