@@ -1,4 +1,9 @@
-"""Database engine, sessions, SQLite pragmas and schema migrations: the one place that opens the file."""
+"""Database engine, sessions and schema migrations: the one place that opens the database.
+
+A single station keeps a SQLite file; an office with several stations points them all at one PostgreSQL server.
+Either way one writer at a time: SQLite takes its write lock at BEGIN IMMEDIATE, PostgreSQL a transaction-level
+advisory lock, so numbering, the audit chain and check-then-write rules hold across stations; readers never wait.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +19,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from platformdirs import user_data_dir
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.exc import DatabaseError as SQLAlchemyDatabaseError
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -24,6 +29,10 @@ from hotline_desk.errors import DatabaseError
 ENV_DB = "HOTLINE_DESK_DB"
 BUSY_TIMEOUT_MS = 15_000
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+# The key of the advisory lock every PostgreSQL write transaction holds ("HOTLINE" in ASCII, as a number).
+WRITE_LOCK_KEY = 0x484F544C494E45
+# Collations under which text compares by code point, as SQLite does: prefix search and sorting depend on it.
+CODE_POINT_COLLATIONS = {"C", "POSIX", "C.UTF-8", "C.utf8", "ucs_basic"}
 
 
 def default_db_path() -> Path:
@@ -32,9 +41,15 @@ def default_db_path() -> Path:
 
 
 def resolve_db_url(db: str | None) -> str:
-    """``--db`` wins, then ``HOTLINE_DESK_DB``, then the default file; a plain path becomes a SQLite URL."""
+    """``--db`` wins, then ``HOTLINE_DESK_DB``, then the default file; a plain path becomes a SQLite URL.
+
+    ``postgresql://user:password@host/dbname`` names a server; it is opened with the psycopg driver.
+    """
     target = db or os.environ.get(ENV_DB) or str(default_db_path())
     if "://" in target:
+        for plain in ("postgresql://", "postgres://"):
+            if target.startswith(plain):
+                return "postgresql+psycopg://" + target.removeprefix(plain)
         return target
     path = Path(target).expanduser().resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -61,6 +76,23 @@ def _install_sqlite_pragmas(engine: Engine, busy_timeout_ms: int) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
+def _install_postgresql_hooks(engine: Engine, busy_timeout_ms: int) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        with dbapi_conn.cursor() as cur:
+            # Waiting for another station's write gives up after the same time as on SQLite, with the same message.
+            cur.execute(f"SET lock_timeout = {int(busy_timeout_ms)}")
+            cur.execute("SET TIME ZONE 'UTC'")  # stored moments are naive office time; the server must not shift them
+        dbapi_conn.commit()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        if conn.get_execution_options().get("hotline_reader"):
+            return
+        # One writer at a time across all stations, as on SQLite; released at commit or rollback.
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
+
+
 class Database:
     """An opened, migrated database: hands out sessions, one per user action."""
 
@@ -68,14 +100,21 @@ class Database:
         self.url = url
         self.busy_timeout_ms = busy_timeout_ms
         self.is_sqlite = url.startswith("sqlite")
-        # Long work (building a bulletin) runs on a worker thread with its own session; SQLite may be used
-        # from the thread that opened the pooled connection or another, one session at a time.
-        connect_args = {"check_same_thread": False} if url.startswith("sqlite") else {}
-        self.engine = create_engine(url, future=True, connect_args=connect_args)
-        reader: Engine = self.engine
+        self.is_postgresql = url.startswith("postgresql")
+        if not (self.is_sqlite or self.is_postgresql):
+            raise DatabaseError(f"不支持的数据库地址：{self.display_name}。请用 SQLite 文件路径或 postgresql://… 。")
+        reader: Engine
         if self.is_sqlite:
+            # Long work (building a bulletin) runs on a worker thread with its own session; SQLite may be used
+            # from the thread that opened the pooled connection or another, one session at a time.
+            self.engine = create_engine(url, connect_args={"check_same_thread": False})
             _install_sqlite_pragmas(self.engine, busy_timeout_ms)
             reader = self.engine.execution_options(sqlite_begin="DEFERRED")
+        else:
+            # A server on the office LAN may restart; a pooled connection is checked before it is handed out.
+            self.engine = create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
+            _install_postgresql_hooks(self.engine, busy_timeout_ms)
+            reader = self.engine.execution_options(hotline_reader=True)
         self._writer = sessionmaker(self.engine, expire_on_commit=False)
         self._reader = sessionmaker(reader, expire_on_commit=False)
 
@@ -85,6 +124,17 @@ class Database:
         if not self.is_sqlite:
             return None
         return Path(self.url.removeprefix("sqlite:///"))
+
+    @property
+    def display_name(self) -> str:
+        """Where the data is, for the status bar and messages: the file, or the server without its password."""
+        if self.url.startswith("sqlite"):
+            return self.url.removeprefix("sqlite:///")
+        try:
+            shown = make_url(self.url)
+        except Exception:  # an unparsable address is shown without anything after the scheme
+            return self.url.split("://", 1)[0] + "://…"
+        return shown.set(drivername=shown.get_backend_name()).render_as_string(hide_password=True)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -111,17 +161,34 @@ class Database:
         try:
             yield
         except OperationalError as exc:
-            text = str(exc.orig) if exc.orig is not None else str(exc)
-            if "locked" in text or "busy" in text:
-                raise DatabaseError("数据库正被其他工作站占用，请稍后再试。") from exc
-            if "not a database" in text or "malformed" in text:
-                raise DatabaseError("数据库文件已损坏或不是本软件的数据库。") from exc
-            if "disk" in text and "full" in text:
-                raise DatabaseError("磁盘空间已满，无法保存。请清理磁盘后重试。") from exc
+            message = explain_operational_error(exc, self.display_name)
+            if message:
+                raise DatabaseError(message) from exc
             raise
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def explain_operational_error(exc: BaseException, where: str) -> str | None:
+    """The office's words for a database that cannot be used right now, or None when it is something else."""
+    text = str(getattr(exc, "orig", None) or exc)
+    lowered = text.lower()
+    if "locked" in lowered or "busy" in lowered or "lock timeout" in lowered:
+        return "数据库正被其他工作站占用，请稍后再试。"
+    if "not a database" in lowered or "malformed" in lowered:
+        return "数据库文件已损坏或不是本软件的数据库。"
+    if ("disk" in lowered and "full" in lowered) or "no space left" in lowered:
+        return "磁盘空间已满，无法保存。请清理磁盘后重试。"
+    if "password authentication failed" in lowered or "no password supplied" in lowered:
+        return f"无法登录数据库服务器 {where}：用户名或密码不对，请向管理员核对连接地址。"
+    if "database" in lowered and "does not exist" in lowered:
+        return f"数据库服务器上没有这个数据库：{where}。请让管理员按说明先建库。"
+    if ("connection refused" in lowered or "could not connect" in lowered or "timeout expired" in lowered
+            or "connection timed out" in lowered or "server closed the connection" in lowered
+            or "name or service not known" in lowered or "could not translate host name" in lowered):
+        return f"连不上数据库服务器 {where}。请检查网络和服务器是否开着，稍后再试。"
+    return None
 
 
 def alembic_config(url: str) -> Config:
@@ -155,8 +222,19 @@ def _rebaseline(conn: Any) -> None:
         session.flush()
 
 
+def check_collation(name: str) -> None:
+    """Refuse a PostgreSQL database whose text order is not by code point (prefix search would miss numbers)."""
+    if name not in CODE_POINT_COLLATIONS:
+        raise DatabaseError(f"该 PostgreSQL 数据库的排序规则是 {name}，本软件需要 C.UTF-8"
+                            "（与单机版一致，按编号前缀查找依赖它）。请按说明用 LC_COLLATE 'C.UTF-8' 重新建库。")
+
+
 def migrate(db: Database) -> None:
     """Bring the schema up to the newest revision; an older file keeps all its data."""
+    if db.is_postgresql:
+        with db.engine.connect() as conn:
+            check_collation(conn.exec_driver_sql(
+                "SELECT datcollate FROM pg_database WHERE datname = current_database()").scalar_one())
     current = schema_revision(db)
     head = head_revision()
     if current == head:
@@ -198,5 +276,9 @@ def open_database(db: str | None = None, *, upgrade: bool = True) -> Database:
         detail = str(getattr(exc, "orig", None) or exc)
         if "not a database" in detail or "malformed" in detail:
             raise DatabaseError("无法打开数据库：该文件已损坏或不是本软件的数据库。") from exc
-        raise DatabaseError(f"无法打开数据库：{detail}") from exc
+        reason = explain_operational_error(exc, database.display_name) or detail
+        raise DatabaseError(f"无法打开数据库：{reason}") from exc
+    except DatabaseError:
+        database.dispose()
+        raise
     return database

@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is needed, then runs the linters, the type checker and every test.
+# The service tests run twice: on SQLite and on PostgreSQL. HOTLINE_DESK_TEST_PG names a server to use
+# (postgresql://user:password@host:port/maintenance_db, a role allowed to create databases); without it a
+# throwaway server is installed from Debian's packages, started on loopback and stopped afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -7,5 +10,10 @@ echo "== ruff"
 .venv/bin/ruff check hotline_desk tests bench scripts
 echo "== mypy"
 .venv/bin/mypy
+if [ -z "${HOTLINE_DESK_TEST_PG:-}" ]; then
+  source scripts/pg-server.sh
+  start_test_pg
+fi
+export HOTLINE_DESK_REQUIRE_PG=1
 echo "== pytest"
 .venv/bin/pytest "$@"

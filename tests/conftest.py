@@ -1,4 +1,8 @@
-"""Shared fixtures: a fresh migrated SQLite file per test, the office's people, and a clock we move by hand."""
+"""Shared fixtures: a fresh migrated database per test, the office's people, and a clock we move by hand.
+
+Service and workflow tests run twice, on a SQLite file and on a PostgreSQL database (``backend``); the tests of
+windows, files and SQLite's own behaviour run on SQLite only.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import os
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,8 +19,21 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from hotline_desk.db import Database, open_database
 from hotline_desk.services import reference, users
 from hotline_desk.services.permissions import Actor
+from tests import pg
 
 pytest_plugins = ["tests.demo_fixture"]
+
+# The modules whose tests also run against PostgreSQL: everything that goes through the services.
+BOTH_BACKENDS = {
+    "test_accounts", "test_audit", "test_cli", "test_cli_reports", "test_concurrency", "test_excel_exchange",
+    "test_history", "test_numbering", "test_permissions", "test_postgresql", "test_reference", "test_scoring",
+    "test_search", "test_workflow", "test_bulletin_seed",
+}
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames and metafunc.module.__name__.rsplit(".", 1)[-1] in BOTH_BACKENDS:
+        metafunc.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
 
 
 class FakeClock:
@@ -47,15 +65,66 @@ class People:
 
 
 @pytest.fixture
+def backend(request: pytest.FixtureRequest) -> str:
+    """"sqlite" or "postgresql"; modules in BOTH_BACKENDS get both."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     return tmp_path / "office.sqlite3"
 
 
-@pytest.fixture
-def db(db_path: Path) -> Iterator[Database]:
-    database = open_database(str(db_path))
+@pytest.fixture(scope="session")
+def pg_admin() -> Iterator[Any]:
+    engine = pg.admin_engine()
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_admin: Any) -> Iterator[str]:
+    """A PostgreSQL database migrated to the newest schema with the default units and categories."""
+    name = pg.create_database(pg_admin, prefix="hd_template")
+    database = open_database(pg.database_url(name))
     with database.session() as session:
         reference.load_defaults(session)
+    database.dispose()
+    yield name
+    pg.drop_database(pg_admin, name)
+
+
+@pytest.fixture
+def empty_db_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """Where a new, empty database goes: a file that does not exist yet, or a new database on the server."""
+    if backend == "sqlite":
+        yield str(tmp_path / "new.sqlite3")
+        return
+    admin = request.getfixturevalue("pg_admin")
+    name = pg.create_database(admin)
+    yield pg.database_url(name)
+    pg.drop_database(admin, name)
+
+
+@pytest.fixture
+def db_url(backend: str, db_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A migrated database with the default reference data, as ``--db`` would name it."""
+    if backend == "sqlite":
+        database = open_database(str(db_path))
+        with database.session() as session:
+            reference.load_defaults(session)
+        database.dispose()
+        yield str(db_path)
+        return
+    admin = request.getfixturevalue("pg_admin")
+    name = pg.create_database(admin, template=request.getfixturevalue("pg_template"))
+    yield pg.database_url(name)
+    pg.drop_database(admin, name)
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[Database]:
+    database = open_database(db_url)
     yield database
     database.dispose()
 

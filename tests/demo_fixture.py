@@ -1,15 +1,17 @@
-"""One demo month per test session, copied into a fresh file for each test that uses it."""
+"""One demo month per test session and backend, copied into a fresh database for each test that uses it."""
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from hotline_desk.db import Database, open_database
 from hotline_desk.services.demo import run_demo
+from tests import pg
 
 
 @pytest.fixture(scope="session")
@@ -22,10 +24,29 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def pg_demo_template(pg_admin: Any) -> Iterator[str]:
+    name = pg.create_database(pg_admin, prefix="hd_demo")
+    db = open_database(pg.database_url(name))
+    with db.session() as session:
+        run_demo(session, "2022-07")
+    db.dispose()
+    yield name
+    pg.drop_database(pg_admin, name)
+
+
 @pytest.fixture
-def demo_db(demo_template: Path, tmp_path: Path) -> Iterator[Database]:
+def demo_db(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Database]:
+    if backend == "postgresql":
+        admin = request.getfixturevalue("pg_admin")
+        name = pg.create_database(admin, template=request.getfixturevalue("pg_demo_template"))
+        db = open_database(pg.database_url(name))
+        yield db
+        db.dispose()
+        pg.drop_database(admin, name)
+        return
     target = tmp_path / "demo.sqlite3"
-    with sqlite3.connect(demo_template) as source, sqlite3.connect(target) as copy:
+    with sqlite3.connect(request.getfixturevalue("demo_template")) as source, sqlite3.connect(target) as copy:
         source.backup(copy)
     db = open_database(str(target))
     yield db

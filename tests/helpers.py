@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from hotline_desk.db import Database
+from hotline_desk.models import Base
 from hotline_desk.services import reference
 from hotline_desk.services.cases import CaseDraft
 
@@ -29,3 +33,17 @@ def draft(session: Session, **overrides: Any) -> CaseDraft:
     }
     values.update(overrides)
     return CaseDraft(**values)
+
+
+def fingerprint(db: Database) -> str:
+    """A digest of every row of every table (and the search index), to show that nothing at all changed."""
+    digest = hashlib.sha256()
+    with db.engine.connect() as conn:
+        for table in Base.metadata.sorted_tables:
+            for row in conn.execute(select(table).order_by(*table.primary_key.columns)):
+                digest.update(repr(tuple(row)).encode())
+        search = "SELECT rowid, uni, bi FROM case_search ORDER BY rowid" if db.is_sqlite else \
+            "SELECT case_id, grams, doc FROM case_search ORDER BY case_id"
+        for row in conn.execute(text(search)):
+            digest.update(repr(tuple(row)).encode())
+    return digest.hexdigest()

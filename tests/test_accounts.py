@@ -73,7 +73,7 @@ def test_first_run_admin_sets_a_password_without_logging_in(db: Database, people
 
 def test_the_cli_asks_protected_users_for_their_password(secured: Database, monkeypatch: pytest.MonkeyPatch,
                                                           capsys: pytest.CaptureFixture[str]) -> None:
-    path = str(secured.path)
+    path = secured.url
     assert main(["--db", path, "--user", "op1", "user", "list"]) == 0  # reading needs no acting user
     assert main(["--db", path, "--user", "sup1", "bonus", "add", "--month", "2022-07", "--unit", "纸坊镇",
                  "--points", "1", "--reason", "表扬"]) == 2

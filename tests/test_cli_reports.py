@@ -12,7 +12,7 @@ from hotline_desk.db import Database
 
 
 def run(capsys: pytest.CaptureFixture[str], db: Database, *args: str, user: str = "admin") -> tuple[int, str, str]:
-    code = main(["--db", str(db.path), "--user", user, *args])
+    code = main(["--db", db.url, "--user", user, *args])
     out = capsys.readouterr()
     return code, out.out, out.err
 

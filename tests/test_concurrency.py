@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
-from pathlib import Path
-
 import pytest
+from sqlalchemy import func, select, text
 
 from hotline_desk.db import Database
 from hotline_desk.errors import ConflictError, DatabaseError
+from hotline_desk.models import Case
 from hotline_desk.services import workflow as wf
 from hotline_desk.services.cases import case_view, register_case
 from tests.conftest import FakeClock, People
@@ -40,17 +39,18 @@ def test_a_stale_screen_cannot_act_on_a_case_changed_meanwhile(db: Database, peo
         wf.ensure_version(s, shown.id, shown.version)
 
 
-def test_a_locked_database_waits_then_says_so(db_path: Path, db: Database, people: People,
-                                              clock: FakeClock) -> None:
+def test_a_locked_database_waits_then_says_so(db: Database, people: People, clock: FakeClock) -> None:
     impatient = Database(db.url, busy_timeout_ms=300)
-    blocker = sqlite3.connect(db_path, timeout=0.1)
+    other_station = Database(db.url)
     try:
-        blocker.execute("BEGIN IMMEDIATE")
-        with pytest.raises(DatabaseError, match="正被其他工作站占用"), impatient.session() as s:
-            register_case(s, people.operator, draft(s), clock=clock)
+        with other_station.session() as busy:  # another station in the middle of a long write
+            busy.execute(text("SELECT 1"))
+            with impatient.reader() as s:  # reading is never held up
+                assert s.scalar(select(func.count()).select_from(Case)) == 0
+            with pytest.raises(DatabaseError, match="正被其他工作站占用"), impatient.session() as s:
+                register_case(s, people.operator, draft(s), clock=clock)
     finally:
-        blocker.rollback()
-        blocker.close()
         impatient.dispose()
+        other_station.dispose()
     with db.session() as s:  # once released, work goes on
         assert register_case(s, people.operator, draft(s), clock=clock).number == "RZ2207-00001"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
 import zipfile
 from datetime import datetime, timedelta
@@ -25,19 +24,10 @@ from hotline_desk.services.cases import case_view, register_case
 from hotline_desk.services.dispatch_exchange import commit_replies, export_dispatch, preview_replies
 from hotline_desk.services.imports import commit_cases, preview_cases, save_mapping
 from tests.conftest import FakeClock, People
-from tests.helpers import draft, unit_id
+from tests.helpers import draft, fingerprint, unit_id
 
 HEADER = ["工单编号", "来电时间", "来电人", "联系电话", "诉求内容", "诉求类型", "问题分类", "办理方式", "承办单位",
           "交办时间", "签收时间", "办结时间", "回复内容", "回访结果", "甄别结果"]
-
-
-def _db_bytes(db: Database) -> str:
-    assert db.path is not None
-    digest = hashlib.sha256(db.path.read_bytes())
-    wal = Path(f"{db.path}-wal")
-    if wal.exists():
-        digest.update(wal.read_bytes())
-    return digest.hexdigest()
 
 
 def _counts(db: Database) -> tuple[int, int]:
@@ -87,12 +77,12 @@ def test_dispatch_sheet_round_trip_and_reimport_changes_nothing(db: Database, pe
     assert view.state == "pending_followup"
     assert [e.kind for e in view.events][-2:] == ["sign", "reply"] and view.events[-1].actor == "张丽"
     assert view.events[-2].at == datetime(2022, 7, 5, 15, 0)
-    before = (_counts(db), _db_bytes(db))
+    before = (_counts(db), fingerprint(db))
     with db.session() as s:
         again = preview_replies(s, filled, clock=clock)
         count, message = commit_replies(s, people.supervisor, again, clock=clock)
     assert count == 0 and "没有新内容" in message and again.unchanged == 2
-    assert (_counts(db), _db_bytes(db)) == before
+    assert (_counts(db), fingerprint(db)) == before
 
 
 def test_reply_rows_are_validated(db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
@@ -357,7 +347,7 @@ def test_bad_files_get_a_clear_message_and_leave_the_database_unchanged(db: Data
                                                                         tmp_path: Path) -> None:
     expected = {"truncated": "损坏或不完整", "password": "密码", "csv": "不是 Excel 工作簿", "empty": "没有内容",
                 "huge": "超过 50000 行", "bomb": ""}
-    before = _db_bytes(db)
+    before = fingerprint(db)
     for name, path in _bad_files(tmp_path).items():
         with pytest.raises(ImportFileError) as info, db.session() as s:
             preview_cases(s, path)
@@ -365,7 +355,7 @@ def test_bad_files_get_a_clear_message_and_leave_the_database_unchanged(db: Data
         assert path.name in message or name in ("bomb",), (name, message)
         assert expected[name] in message, (name, message)
         assert any("\u4e00" <= ch <= "\u9fff" for ch in message)
-        assert _db_bytes(db) == before, name
+        assert fingerprint(db) == before, name
 
 
 # --- exports are text ---------------------------------------------------------------------------------------
@@ -418,7 +408,7 @@ def test_cli_import_previews_first_and_writes_only_on_commit(db: Database, peopl
 
     path = tmp_path / "清单.xlsx"
     _messy(path)
-    base = ["--db", str(db.path), "--user", "sup1", "import-cases", str(path)]
+    base = ["--db", db.url, "--user", "sup1", "import-cases", str(path)]
     assert main(base) == 0
     out = capsys.readouterr().out
     assert "表头在第 3 行" in out and "可导入 3 行" in out and "未写入" in out
@@ -427,7 +417,7 @@ def test_cli_import_previews_first_and_writes_only_on_commit(db: Database, peopl
     assert "已导入 3 件工单" in capsys.readouterr().out
     assert main([*base, "--commit"]) == 0
     assert "没有新内容" in capsys.readouterr().out
-    assert main(["--db", str(db.path), "--user", "op1", "import-cases", str(path), "--commit"]) == 2
+    assert main(["--db", db.url, "--user", "op1", "import-cases", str(path), "--commit"]) == 2
     assert "无权导入数据" in capsys.readouterr().err
 
 

@@ -16,10 +16,10 @@ from tests.conftest import People
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_two_processes_register_200_each_without_duplicates(db: Database, db_path: Path, people: People) -> None:
+def test_two_processes_register_200_each_without_duplicates(db: Database, db_url: str, people: People) -> None:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     workers = [
-        subprocess.Popen([sys.executable, "-m", "tests.register_worker", str(db_path), user, "200"],
+        subprocess.Popen([sys.executable, "-m", "tests.register_worker", db_url, user, "200"],
                          cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for user in ("op1", "op2")
     ]

@@ -71,7 +71,7 @@ def test_cli_refuses_roles_without_the_right(args: list[str], user: str, db: Dat
                                              clock: FakeClock, capsys: pytest.CaptureFixture[str]) -> None:
     with db.session() as s:
         register_case(s, people.operator, draft(s), clock=clock)
-    code = main(["--db", str(db.path), "--user", user, *args])
+    code = main(["--db", db.url, "--user", user, *args])
     err = capsys.readouterr().err
     assert code == 2
     assert "无权" in err

@@ -101,7 +101,7 @@ def cmd_init(ctx: Context, args: argparse.Namespace) -> int:
                 password = _ask_new_password("管理员")
             if password:
                 accounts.set_password(session, None, "admin", password)
-    print(f"数据库已就绪：{ctx.db.url.removeprefix('sqlite:///')}")
+    print(f"数据库已就绪：{ctx.db.display_name}")
     print(f"新增单位 {summary.units} 个、问题分类 {summary.categories} 个、"
           f"诉求类型 {summary.appeal_types} 个、渠道 {summary.channels} 个。")
     if created:
@@ -136,7 +136,8 @@ def cmd_passwd(ctx: Context, args: argparse.Namespace) -> int:
 
 def _db_file(ctx: Context) -> Path:
     if ctx.db.path is None:
-        raise HotlineError("备份命令只适用于 SQLite 数据库文件；服务器数据库请用其自带的备份工具。")
+        raise HotlineError("备份命令只适用于 SQLite 数据库文件；服务器数据库由服务器统一备份（pg_dump，见说明书），"
+                          "也可用 migrate-db 复制成一个 SQLite 文件留存。")
     return ctx.db.path
 
 
@@ -167,7 +168,8 @@ def cmd_verify(ctx: Context, args: argparse.Namespace) -> int:
     with ctx.db.reader() as session:
         report = audit.verify(session)
         report.problems += integrity.consistency_problems(session)
-        checked = session.connection().exec_driver_sql("PRAGMA integrity_check").scalar()
+        # A server checks its own pages; a SQLite file is checked here.
+        checked = session.connection().exec_driver_sql("PRAGMA integrity_check").scalar() if ctx.db.is_sqlite else "ok"
     if checked != "ok":
         report.problems.insert(0, f"数据库文件完整性检查未通过：{checked}")
     print(f"已核验审计记录 {report.records} 条、工单办理步骤 {report.events} 条。")

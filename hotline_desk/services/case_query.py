@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, Select, and_, column, func, literal_column, or_, select, table
+from sqlalchemy import Integer, Select, Text, and_, column, func, literal_column, or_, select, table
 from sqlalchemy import text as sql_text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from hotline_desk.models import Case, Unit
@@ -59,6 +60,7 @@ class CaseRow(Labelled):
 
 
 SEARCH_TABLE = table("case_search", column("rowid", Integer))
+GRAMS_TABLE = table("case_search", column("case_id", Integer), column("grams", ARRAY(Text)), column("doc", Text))
 
 
 def _prefix(col: Any, word: str) -> Any:
@@ -77,7 +79,10 @@ def _words(session: Session, query: Select[tuple[int]], text: str) -> Select[tup
     words = text.split()
     if not words:
         return query
-    if not search_index.enabled(session):
+    kind = search_index.flavour(session)
+    if kind == "grams":
+        return _words_by_grams(query, words)
+    if not kind:
         for word in words:
             like = f"%{word}%"
             query = query.where(or_(Case.content.like(like), Case.title.like(like), Case.address.like(like),
@@ -97,6 +102,20 @@ def _words(session: Session, query: Select[tuple[int]], text: str) -> Select[tup
         if in_text is not None:
             options.append(Case.id.in_(in_text))
         query = query.where(or_(*options))
+    return query
+
+
+def _words_by_grams(query: Select[tuple[int]], words: list[str]) -> Select[tuple[int]]:
+    """PostgreSQL: Chinese words narrow by their character pairs (GIN), then the exact word confirms in the text."""
+    chinese = [w for w in words if not w.isascii()]
+    if chinese:
+        needed = sorted({g for w in chinese for g in search_index.word_grams(w)})
+        query = query.join(GRAMS_TABLE, GRAMS_TABLE.c.case_id == Case.id).where(
+            *([GRAMS_TABLE.c.grams.contains(needed)] if needed else []),
+            *(GRAMS_TABLE.c.doc.like(search_index.like_pattern(w)) for w in chinese))
+    for word in (w for w in words if w.isascii()):
+        in_text = select(GRAMS_TABLE.c.case_id).where(GRAMS_TABLE.c.doc.like(search_index.like_pattern(word)))
+        query = query.where(or_(*_code_prefixes(word), Case.id.in_(in_text)))
     return query
 
 

@@ -1,8 +1,10 @@
-"""Chinese search that finds two-character words: an FTS5 index of single characters and character pairs.
+"""Chinese search that finds two-character words: an index of single characters and character pairs.
 
-SQLite's trigram tokenizer finds nothing for 供水 or 物业 (two characters). Here each case's text is indexed twice:
-as single characters (for one-character searches) and as overlapping pairs (for two or more characters, searched as
-a phrase of consecutive pairs). The index is rewritten by every service that writes a case's text.
+SQLite's trigram tokenizer finds nothing for 供水 or 物业 (two characters). On SQLite each case's text is indexed
+twice in an FTS5 table: as single characters (for one-character searches) and as overlapping pairs (for two or more
+characters, searched as a phrase of consecutive pairs). On PostgreSQL the same characters and pairs are one array
+per case (GIN index) and the lower-cased text sits beside it (trigram index), which confirms the exact word and
+finds Latin letters and digits. The index is rewritten by every service that writes a case's text.
 """
 
 from __future__ import annotations
@@ -40,36 +42,87 @@ def bigrams(value: str) -> str:
     return " ".join(t for t in tokens if t != "|")
 
 
+def grams(value: str) -> list[str]:
+    """The Chinese characters and character pairs of a text, each once (PostgreSQL's index)."""
+    found: set[str] = set()
+    for run in _runs(value):
+        if not run.isascii():
+            found.update(run)
+            found.update(run[i:i + 2] for i in range(len(run) - 1))
+    return sorted(found)
+
+
+def word_grams(word: str) -> list[str]:
+    """What a case's grams must contain to hold ``word``: its pairs, or the character itself."""
+    needed: list[str] = []
+    for run in _runs(word):
+        if not run.isascii():
+            needed += [run] if len(run) == 1 else [run[i:i + 2] for i in range(len(run) - 1)]
+    return needed
+
+
+def document_text(value: str) -> str:
+    return value.lower()
+
+
+def like_pattern(word: str) -> str:
+    """``%word%`` for LIKE, with LIKE's own characters taken literally (escaped with a backslash)."""
+    escaped = word.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def _document(case: Case) -> str:
     return " ".join((case.title, case.content, case.address, case.caller_name))
 
 
+def flavour(session: Session) -> str:
+    """"fts5" on SQLite, "grams" on PostgreSQL."""
+    return {"sqlite": "fts5", "postgresql": "grams"}.get(session.get_bind().dialect.name, "")
+
+
 def enabled(session: Session) -> bool:
-    return session.get_bind().dialect.name == "sqlite"
+    return flavour(session) != ""
+
+
+def _rows(kind: str, pairs: Iterable[tuple[int, str]]) -> list[dict[str, object]]:
+    if kind == "fts5":
+        return [{"id": case_id, "uni": unigrams(value), "bi": bigrams(value)} for case_id, value in pairs]
+    return [{"id": case_id, "grams": grams(value), "doc": document_text(value)} for case_id, value in pairs]
+
+
+INSERT = {
+    "fts5": "INSERT INTO case_search (rowid, uni, bi) VALUES (:id, :uni, :bi)",
+    "grams": "INSERT INTO case_search (case_id, grams, doc) VALUES (:id, :grams, :doc)",
+}
+DELETE = {
+    "fts5": "DELETE FROM case_search WHERE rowid = :id",
+    "grams": "DELETE FROM case_search WHERE case_id = :id",
+}
 
 
 def index_cases(session: Session, cases: Iterable[Case]) -> None:
     """(Re)write the index rows of these cases; call after any change to their text."""
-    if not enabled(session):
+    kind = flavour(session)
+    if not kind:
         return
-    rows = [{"id": c.id, "uni": unigrams(_document(c)), "bi": bigrams(_document(c))} for c in cases]
+    rows = _rows(kind, ((c.id, _document(c)) for c in cases))
     if not rows:
         return
-    session.execute(text("DELETE FROM case_search WHERE rowid = :id"), [{"id": r["id"]} for r in rows])
-    session.execute(text("INSERT INTO case_search (rowid, uni, bi) VALUES (:id, :uni, :bi)"), rows)
+    session.execute(text(DELETE[kind]), [{"id": r["id"]} for r in rows])
+    session.execute(text(INSERT[kind]), rows)
 
 
 def index_rows(session: Session, rows: list[tuple[int, str]]) -> None:
     """Index freshly inserted cases from (id, text) pairs (bulk imports)."""
-    if not enabled(session) or not rows:
-        return
-    session.execute(text("INSERT INTO case_search (rowid, uni, bi) VALUES (:id, :uni, :bi)"),
-                    [{"id": case_id, "uni": unigrams(value), "bi": bigrams(value)} for case_id, value in rows])
+    kind = flavour(session)
+    if kind and rows:
+        session.execute(text(INSERT[kind]), _rows(kind, rows))
 
 
 def forget(session: Session, case_ids: list[int]) -> None:
-    if enabled(session) and case_ids:
-        session.execute(text("DELETE FROM case_search WHERE rowid = :id"), [{"id": i} for i in case_ids])
+    kind = flavour(session)
+    if kind and case_ids:
+        session.execute(text(DELETE[kind]), [{"id": i} for i in case_ids])
 
 
 def match_query(word: str) -> str | None:

@@ -116,7 +116,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.home = self.views["home"]
         ctx.signals.navigate.connect(self.show_page)
-        self.statusBar().showMessage(f"数据库：{ctx.db.path or ctx.db.url}")
+        self.statusBar().showMessage(f"数据库：{ctx.db.display_name}")
 
     def _open_row(self, row: int) -> None:
         if row < 0:

@@ -430,7 +430,8 @@ class BackupTab(QWidget):
     def refresh(self) -> None:
         path = self.ctx.db.path
         if path is None:
-            self.info.setText("服务器数据库请用其自带的备份工具。")
+            self.info.setText("服务器数据库由服务器统一备份（pg_dump，见说明书）；"
+                              "也可用 migrate-db 命令复制成一个 SQLite 文件留存。")
             return
         last, (folder, keep) = read(self.ctx, lambda s: (backups.last_backup(s, path),
                                                           backups.backup_location(s, path)))
