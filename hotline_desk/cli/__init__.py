@@ -22,7 +22,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="12345热线工作台。不带子命令时打开桌面窗口；子命令在命令行完成工作，不打开窗口。",
     )
     parser.add_argument("--version", action="version", version=f"hotline-desk {__version__}", help="显示版本号并退出")
-    parser.add_argument("--db", help="数据库文件路径（默认在用户数据目录；也可用环境变量 HOTLINE_DESK_DB）")
+    parser.add_argument("--db", help="数据库：SQLite 文件路径（默认在用户数据目录），或多工作站共用的服务器 "
+                                     "postgresql://用户:密码@主机/库名；也可用环境变量 HOTLINE_DESK_DB")
     parser.add_argument("--user", help=f"以哪个用户的身份操作（默认 admin；也可用环境变量 {ENV_USER}）")
     sub = parser.add_subparsers(dest="command", metavar="子命令")
     admin_commands.register(sub)

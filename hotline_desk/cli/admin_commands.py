@@ -9,8 +9,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from hotline_desk import backup
+from hotline_desk import backup, transfer
 from hotline_desk.cli.common import Context, SubParsers, parse_day, to_json
+from hotline_desk.db import open_database, resolve_db_url
 from hotline_desk.errors import HotlineError, ValidationError
 from hotline_desk.services import accounts, admin, audit, backups, integrity, reference, settings, users
 from hotline_desk.services.clock import office_now
@@ -41,6 +42,17 @@ def register(sub: SubParsers[Any]) -> None:
                                    "恢复前请关闭所有工作站上的本软件。")
     p.add_argument("file", help="备份文件")
     p.set_defaults(run=cmd_restore)
+
+    p = sub.add_parser("migrate-db", help="把全部数据迁移到另一个数据库（需管理员）",
+                       description="把一个数据库的全部数据（工单及办理记录、单位、用户、设置、简报、审计记录）复制到"
+                                   "一个新建的空数据库，例如从单机的 SQLite 文件迁到办公室的 PostgreSQL 服务器；"
+                                   "也可反过来把服务器数据复制成一个 SQLite 文件留存。复制在一个事务中完成，"
+                                   "完成后逐表核对行数并核验审计记录链。迁移前请关闭所有工作站上的本软件。")
+    p.add_argument("--from", dest="source", required=True, metavar="源数据库",
+                   help="SQLite 文件路径或 postgresql://用户:密码@主机/库名")
+    p.add_argument("--to", dest="target", required=True, metavar="目标数据库",
+                   help="新建的空数据库：postgresql://… 或一个还不存在的 SQLite 文件路径")
+    p.set_defaults(run=cmd_migrate_db)
 
     p = sub.add_parser("verify", help="核验审计记录链",
                        description="逐条核验审计记录的哈希链，并与工单历史、单位、分类、用户、设置、附加分比对，"
@@ -162,6 +174,37 @@ def cmd_restore(ctx: Context, args: argparse.Namespace) -> int:
     safety = backup.restore(path, source, keep=keep, now=office_now())
     print(f"已从 {source.name} 恢复。恢复前的数据库已备份为 {safety.path}。")
     return 0
+
+
+def cmd_migrate_db(ctx: Context, args: argparse.Namespace) -> int:
+    source_url, target_url = resolve_db_url(args.source), resolve_db_url(args.target)
+    if source_url == target_url:
+        raise ValidationError("源数据库和目标数据库是同一个。")
+    if source_url.startswith("sqlite") and not Path(source_url.removeprefix("sqlite:///")).exists():
+        raise ValidationError(f"找不到源数据库文件：{args.source}")
+    source = Context(args.source, ctx.username)
+    try:
+        require(source.actor(), "manage_settings")
+        target = open_database(args.target)
+        try:
+            print(f"从 {source.db.display_name} 迁移到 {target.display_name} ……")
+            report = transfer.copy_database(source.db, target, progress=_show_progress)
+        finally:
+            target.dispose()
+    finally:
+        source.close()
+    for name, count in report.counts.items():
+        print(f"  {transfer.table_label(name)}：{count} 行")
+    print(f"迁移完成，各表行数一致；审计记录链核验通过（{report.audit_records} 条记录，{report.events} 个办理步骤）。")
+    return 0
+
+
+def _show_progress(table: str, done: int, total: int) -> None:
+    finished = done >= total
+    if sys.stdout.isatty():  # one line per table, counting up
+        print(f"\r  正在复制{transfer.table_label(table)}：{done}/{total}", end="\n" if finished else "", flush=True)
+    elif finished:
+        print(f"  已复制{transfer.table_label(table)}：{done}/{total}", flush=True)
 
 
 def cmd_verify(ctx: Context, args: argparse.Namespace) -> int:
