@@ -114,7 +114,10 @@ class Database:
             # A server on the office LAN may restart; a pooled connection is checked before it is handed out.
             self.engine = create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
             _install_postgresql_hooks(self.engine, busy_timeout_ms)
-            reader = self.engine.execution_options(hotline_reader=True)
+            # A reader sees one snapshot for its whole action, as on SQLite: a case and its history read by two
+            # statements agree even when another station commits in between.
+            reader = self.engine.execution_options(hotline_reader=True, isolation_level="REPEATABLE READ",
+                                                   postgresql_readonly=True)
         self._writer = sessionmaker(self.engine, expire_on_commit=False)
         self._reader = sessionmaker(reader, expire_on_commit=False)
 

@@ -27,7 +27,7 @@ pytest_plugins = ["tests.demo_fixture"]
 BOTH_BACKENDS = {
     "test_accounts", "test_audit", "test_cli", "test_cli_reports", "test_concurrency", "test_excel_exchange",
     "test_history", "test_numbering", "test_permissions", "test_postgresql", "test_reference", "test_scoring",
-    "test_search", "test_workflow", "test_bulletin_seed",
+    "test_search", "test_stations", "test_workflow", "test_bulletin_seed",
 }
 
 
