@@ -19,7 +19,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from platformdirs import user_data_dir
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import DatabaseError as SQLAlchemyDatabaseError
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -31,8 +31,8 @@ BUSY_TIMEOUT_MS = 15_000
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # The key of the advisory lock every PostgreSQL write transaction holds ("HOTLINE" in ASCII, as a number).
 WRITE_LOCK_KEY = 0x484F544C494E45
-# Collations under which text compares by code point, as SQLite does: prefix search and sorting depend on it.
-CODE_POINT_COLLATIONS = {"C", "POSIX", "C.UTF-8", "C.utf8", "ucs_basic"}
+# Texts a code-point collation orders as Python does (SQLite's order); linguistic collations do not.
+COLLATION_SAMPLE = ["B", "a", "~", "1", "中", "Z", "RZ2207-00001", "RZ2207\uffff"]
 
 
 def default_db_path() -> Path:
@@ -225,19 +225,23 @@ def _rebaseline(conn: Any) -> None:
         session.flush()
 
 
-def check_collation(name: str) -> None:
-    """Refuse a PostgreSQL database whose text order is not by code point (prefix search would miss numbers)."""
-    if name not in CODE_POINT_COLLATIONS:
-        raise DatabaseError(f"该 PostgreSQL 数据库的排序规则是 {name}，本软件需要 C.UTF-8"
-                            "（与单机版一致，按编号前缀查找依赖它）。请按说明用 LC_COLLATE 'C.UTF-8' 重新建库。")
+def check_collation(ordered: list[str]) -> None:
+    """Refuse a PostgreSQL database that does not order text by code point, given how it sorted ``COLLATION_SAMPLE``.
+
+    Prefix search on case and phone numbers and the list's sort order depend on it (and match SQLite's).
+    """
+    if list(ordered) != sorted(COLLATION_SAMPLE):
+        raise DatabaseError("该 PostgreSQL 数据库的文本排序规则不是按字符编码排序"
+                            "（按编号前缀查找依赖它，并与单机版一致）。"
+                            "请按说明以 LOCALE 'C.UTF-8'（不用 ICU）重新建库后再连接。")
 
 
 def migrate(db: Database) -> None:
     """Bring the schema up to the newest revision; an older file keeps all its data."""
     if db.is_postgresql:
         with db.engine.connect() as conn:
-            check_collation(conn.exec_driver_sql(
-                "SELECT datcollate FROM pg_database WHERE datname = current_database()").scalar_one())
+            check_collation(conn.execute(text("SELECT array_agg(x ORDER BY x) FROM unnest(CAST(:xs AS text[])) AS x"),
+                                         {"xs": COLLATION_SAMPLE}).scalar_one())
     current = schema_revision(db)
     head = head_revision()
     if current == head:

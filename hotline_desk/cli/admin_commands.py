@@ -184,7 +184,7 @@ def cmd_migrate_db(ctx: Context, args: argparse.Namespace) -> int:
         raise ValidationError(f"找不到源数据库文件：{args.source}")
     source = Context(args.source, ctx.username)
     try:
-        require(source.actor(), "manage_settings")
+        require(source.actor(), "move_data")
         target = open_database(args.target)
         try:
             print(f"从 {source.db.display_name} 迁移到 {target.display_name} ……")

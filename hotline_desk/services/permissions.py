@@ -15,7 +15,7 @@ _SUPERVISOR = _OPERATOR | {
     "approve", "reject", "return_rule", "extension_rule", "review", "supervise", "bonus",
     "bulletin_edit", "bulletin_finalize", "import",
 }
-_ADMIN = _SUPERVISOR | {"manage_reference", "manage_users", "manage_settings"}
+_ADMIN = _SUPERVISOR | {"manage_reference", "manage_users", "manage_settings", "move_data"}
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "operator": _OPERATOR,
@@ -30,6 +30,7 @@ ACTION_LABELS = {
     "return_rule": "审批退单", "extension_rule": "审批延期", "review": "甄别", "supervise": "督办",
     "bonus": "调整附加分", "bulletin_edit": "编辑简报", "bulletin_finalize": "简报定稿", "import": "导入数据",
     "manage_reference": "维护单位和分类", "manage_users": "管理用户", "manage_settings": "修改设置",
+    "move_data": "迁移数据库",
 }
 
 

@@ -1,0 +1,180 @@
+"""PostgreSQL as the office's shared database: schema from the same migrations, clear refusals, and moving an
+office's SQLite file onto the server (and back) with every row and the audit chain intact."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import func, select, text
+from sqlalchemy.engine import Engine
+
+from hotline_desk.cli import main
+from hotline_desk.db import Database, alembic_config, head_revision, open_database, schema_revision
+from hotline_desk.errors import DatabaseError
+from hotline_desk.models import AuditRecord, Base, Case
+from hotline_desk.services import audit
+from hotline_desk.services.case_query import CaseFilter, search_ids
+from hotline_desk.services.cases import register_case
+from hotline_desk.services.users import get_actor
+from tests import pg
+from tests.helpers import draft, fingerprint
+
+
+@pytest.fixture
+def new_pg(pg_admin: Engine) -> Iterator[str]:
+    """An empty database on the test server, as an office's IT person would create it."""
+    name = pg.create_database(pg_admin)
+    yield pg.database_url(name)
+    pg.drop_database(pg_admin, name)
+
+
+def _cli(capsys: pytest.CaptureFixture[str], *args: str, user: str = "admin") -> tuple[int, str, str]:
+    code = main(["--user", user, *args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_the_same_migrations_make_the_schema_the_models_describe(new_pg: str) -> None:
+    db = open_database(new_pg)
+    try:
+        assert schema_revision(db) == head_revision()
+        with db.engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+            assert conn.execute(text("SELECT count(*) FROM pg_extension WHERE extname = 'pg_trgm'")).scalar() == 1
+        # the search index lives outside the ORM models on purpose
+        assert [d for d in diff if not (d[0] == "remove_table" and d[1].name == "case_search")
+                and not (d[0] == "remove_index" and d[1].table.name == "case_search")] == []
+        with db.engine.begin() as conn:  # down to nothing and up again: every migration runs both ways here
+            cfg = alembic_config(db.url)
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "base")
+            assert conn.execute(text("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public' "
+                                     "AND table_name <> 'alembic_version'")).scalar() == 0
+            command.upgrade(cfg, "head")
+    finally:
+        db.dispose()
+    assert schema_revision(open_database(new_pg)) == head_revision()
+
+
+def _copy(template: Path, tmp_path: Path, name: str) -> Path:
+    target = tmp_path / name
+    with sqlite3.connect(template) as source, sqlite3.connect(target) as copy:
+        source.backup(copy)
+    return target
+
+
+def _month(db: Database, capsys: pytest.CaptureFixture[str]) -> tuple[str, str, list[list[int]]]:
+    """The month's statistics and both score tables as the CLI prints them, and what a few searches find."""
+    outputs = []
+    for report in ("stats", "scores"):
+        code, out, err = _cli(capsys, "--db", db.url, report, "--month", "2022-07", "--json")
+        assert code == 0, err
+        outputs.append(out)
+    with db.reader() as s:
+        found = [search_ids(s, CaseFilter(text=word), now=datetime(2022, 8, 1))
+                 for word in ("水", "用水困难", "小区 噪音", "138", "RZ2207-0001")]
+    return outputs[0], outputs[1], found
+
+
+def test_an_office_moves_its_file_to_the_server_and_back(demo_template: Path, tmp_path: Path, new_pg: str,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    office = _copy(demo_template, tmp_path, "office.sqlite3")
+    code, out, err = _cli(capsys, "migrate-db", "--from", str(office), "--to", new_pg)
+    assert code == 0, err
+    assert "工单：4677 行" in out and "审计记录链核验通过" in out
+    single, server = open_database(str(office)), open_database(new_pg)
+    try:
+        # the bulletin's numbers, both score tables and what search finds are the same on the server
+        assert _month(server, capsys) == _month(single, capsys)
+        with single.reader() as s, server.reader() as t:
+            for model in (Case, AuditRecord):
+                assert s.scalar(select(func.count()).select_from(model)) == t.scalar(
+                    select(func.count()).select_from(model))
+            assert audit.verify(t).ok
+
+        back = tmp_path / "back.sqlite3"
+        code, out, err = _cli(capsys, "migrate-db", "--from", new_pg, "--to", str(back))
+        assert code == 0, err
+        returned = open_database(str(back))
+        try:
+            assert fingerprint(returned) == fingerprint(single)  # every row of every table, and the search index
+        finally:
+            returned.dispose()
+
+        # the server goes on from where the file stopped: next number, next id, the chain still whole
+        with server.session() as t:
+            operator = get_actor(t, "demo_op1")
+            new = register_case(t, operator, draft(t), clock=lambda: datetime(2022, 7, 31, 17, 0))
+        with single.reader() as s:
+            last_id = s.scalar(select(func.max(Case.id)))
+        assert new.number == "RZ2207-04678" and new.id == (last_id or 0) + 1
+        with server.reader() as t:
+            assert audit.verify(t).ok
+    finally:
+        single.dispose()
+        server.dispose()
+
+
+def test_moving_into_a_database_that_has_data_is_refused(demo_template: Path, tmp_path: Path, pg_admin: Engine,
+                                                          pg_template: str, capsys: pytest.CaptureFixture[str]) -> None:
+    office = _copy(demo_template, tmp_path, "office.sqlite3")
+    in_use = pg.database_url(pg.create_database(pg_admin, template=pg_template))  # already has units and users
+    target = open_database(in_use)
+    before = fingerprint(target)
+    code, _out, err = _cli(capsys, "migrate-db", "--from", str(office), "--to", in_use)
+    assert code == 2 and "目标数据库已有数据" in err
+    assert fingerprint(target) == before
+    target.dispose()
+
+
+def test_moving_needs_an_administrator(demo_template: Path, tmp_path: Path, new_pg: str,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    office = _copy(demo_template, tmp_path, "office.sqlite3")
+    code, _out, err = _cli(capsys, "migrate-db", "--from", str(office), "--to", new_pg, user="demo_op1")
+    assert code == 2 and "无权迁移数据库" in err
+    code, _out, err = _cli(capsys, "migrate-db", "--from", str(tmp_path / "missing.sqlite3"), "--to", new_pg)
+    assert code == 2 and "找不到源数据库文件" in err
+
+
+def test_a_broken_audit_chain_stops_the_move(demo_template: Path, tmp_path: Path, new_pg: str,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    office = _copy(demo_template, tmp_path, "office.sqlite3")
+    with sqlite3.connect(office) as conn:
+        conn.execute("DELETE FROM audit_log WHERE id = 100")
+    code, _out, err = _cli(capsys, "migrate-db", "--from", str(office), "--to", new_pg)
+    assert code == 2 and "审计记录链核验未通过" in err and "第 100 至 100 条缺失" in err
+    server = open_database(new_pg)
+    with server.reader() as t:
+        assert t.scalar(select(func.count()).select_from(Case)) == 0
+    server.dispose()
+
+
+def test_servers_that_cannot_be_used_are_explained_without_the_password(pg_admin: Engine) -> None:
+    with pytest.raises(DatabaseError, match="连不上数据库服务器") as refused:
+        open_database("postgresql://hotline:s3cret@127.0.0.1:1/office")
+    assert "s3cret" not in str(refused.value)
+    missing = pg.database_url("no_such_office")
+    with pytest.raises(DatabaseError, match="没有这个数据库"):
+        open_database(missing)
+    with pytest.raises(DatabaseError, match="不支持的数据库地址"):
+        open_database("mysql://office@server/hotline")
+
+
+def test_a_database_that_sorts_by_language_is_refused(pg_admin: Engine) -> None:
+    name = f"hd_icu_{id(pg_admin)}"
+    with pg_admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f"CREATE DATABASE \"{name}\" TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'zh-CN' "
+                          "LOCALE 'C.UTF-8'"))
+    try:
+        with pytest.raises(DatabaseError, match="不是按字符编码排序"):
+            open_database(pg.database_url(name))
+    finally:
+        pg.drop_database(pg_admin, name)
