@@ -1,7 +1,7 @@
 """Shared fixtures: a fresh migrated database per test, the office's people, and a clock we move by hand.
 
 Service and workflow tests run twice, on a SQLite file and on a PostgreSQL database (``backend``); the tests of
-windows, files and SQLite's own behaviour run on SQLite only.
+windows (but for two whole flows), files and SQLite's own behaviour run on SQLite only.
 """
 
 from __future__ import annotations

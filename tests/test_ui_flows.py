@@ -51,6 +51,7 @@ def _only_case(db: Database) -> _Seen:
         return _Seen(s.scalars(select(Case)).one())
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
 def test_case_from_registration_to_finished_entirely_from_the_windows(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
     operator = context(db, people.operator, clock, tmp_path)
@@ -175,6 +176,7 @@ def test_phone_number_shows_earlier_cases(qtbot: QtBot, db: Database, people: Pe
     assert earlier in entry.history.item(0).text()
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
 def test_case_list_finds_a_case_by_a_word_of_its_content(qtbot: QtBot, db: Database, people: People,
                                                          clock: FakeClock, tmp_path: Path) -> None:
     with db.session() as s:
