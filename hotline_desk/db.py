@@ -187,9 +187,12 @@ def explain_operational_error(exc: BaseException, where: str) -> str | None:
         return f"无法登录数据库服务器 {where}：用户名或密码不对，请向管理员核对连接地址。"
     if "database" in lowered and "does not exist" in lowered:
         return f"数据库服务器上没有这个数据库：{where}。请让管理员按说明先建库。"
+    if ("server closed the connection" in lowered or "terminating connection" in lowered
+            or "connection is closed" in lowered or "connection is lost" in lowered):
+        return f"与数据库服务器 {where} 的连接中断了，刚才的操作没有保存。请检查网络，稍后重试。"
     if ("connection refused" in lowered or "could not connect" in lowered or "timeout expired" in lowered
-            or "connection timed out" in lowered or "server closed the connection" in lowered
-            or "name or service not known" in lowered or "could not translate host name" in lowered):
+            or "connection timed out" in lowered or "name or service not known" in lowered
+            or "could not translate host name" in lowered):
         return f"连不上数据库服务器 {where}。请检查网络和服务器是否开着，稍后再试。"
     return None
 

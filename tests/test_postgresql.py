@@ -19,7 +19,7 @@ from hotline_desk.cli import main
 from hotline_desk.db import Database, alembic_config, head_revision, open_database, schema_revision
 from hotline_desk.errors import DatabaseError
 from hotline_desk.models import AuditRecord, Base, Case
-from hotline_desk.services import audit
+from hotline_desk.services import audit, users
 from hotline_desk.services.case_query import CaseFilter, search_ids
 from hotline_desk.services.cases import register_case
 from hotline_desk.services.users import get_actor
@@ -178,3 +178,43 @@ def test_a_database_that_sorts_by_language_is_refused(pg_admin: Engine) -> None:
             open_database(pg.database_url(name))
     finally:
         pg.drop_database(pg_admin, name)
+
+
+@pytest.fixture
+def office_pg(pg_admin: Engine, pg_template: str) -> Iterator[tuple[str, Database]]:
+    """A migrated database with the reference data on the server, opened as a station opens it."""
+    name = pg.create_database(pg_admin, template=pg_template)
+    db = open_database(pg.database_url(name))
+    yield name, db
+    db.dispose()
+    pg.drop_database(pg_admin, name)
+
+
+def _cut_connections(pg_admin: Engine, name: str) -> int:
+    """What a server restart or a dropped network does to a station's open connections."""
+    with pg_admin.connect() as conn:
+        return len(conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n "
+                                     "AND pid <> pg_backend_pid()"), {"n": name}).all())
+
+
+def test_a_server_restart_between_actions_goes_unnoticed(office_pg: tuple[str, Database], pg_admin: Engine) -> None:
+    name, db = office_pg
+    with db.reader() as s:
+        assert s.scalar(select(func.count()).select_from(Case)) == 0
+    assert _cut_connections(pg_admin, name) >= 1
+    with db.reader() as s:  # the pooled connection is found dead and replaced before use
+        assert s.scalar(select(func.count()).select_from(Case)) == 0
+
+
+def test_a_connection_lost_in_the_middle_of_a_save_leaves_nothing_half_done(office_pg: tuple[str, Database],
+                                                                            pg_admin: Engine) -> None:
+    name, db = office_pg
+    with pytest.raises(DatabaseError, match="连接中断了，刚才的操作没有保存"), db.session() as s:
+        admin = users.add_user(s, None, "admin", "管理员", "admin")
+        users.add_user(s, admin, "op1", "张丽", "operator")
+        s.flush()
+        _cut_connections(pg_admin, name)
+        users.add_user(s, admin, "op2", "王芳", "operator")
+        s.flush()
+    with db.reader() as s:  # the next action works, and nothing of the lost one was kept
+        assert users.list_users(s, include_inactive=True) == []

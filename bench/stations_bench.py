@@ -1,0 +1,113 @@
+"""How long a save takes while several stations work at once: each station a process registering cases (and one
+supervisor approving them), on a SQLite file or a PostgreSQL database. Reports per-save times and throughput.
+
+    .venv/bin/python -m bench.stations_bench --db sqlite [--stations 4] [--cases 100]
+    .venv/bin/python -m bench.stations_bench --db postgresql://user@host/empty_db
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from hotline_desk.db import open_database
+from hotline_desk.services import reference, users
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def station(url: str, username: str, count: int, approve: bool) -> None:
+    """One station: register ``count`` cases (or approve until ``count`` were approved), timing every save."""
+    from sqlalchemy import select
+
+    from hotline_desk.errors import TransitionError
+    from hotline_desk.models import Case
+    from hotline_desk.services import workflow as wf
+    from hotline_desk.services.cases import register_case
+    from hotline_desk.services.users import get_actor
+    from tests.helpers import draft
+
+    db = open_database(url)
+    with db.reader() as s:
+        actor = get_actor(s, username)
+    times: list[float] = []
+    done = 0
+    give_up = time.monotonic() + 600
+    while done < count and time.monotonic() < give_up:
+        if approve:
+            with db.reader() as s:
+                waiting = list(s.scalars(select(Case.id).where(Case.state == "proposed").order_by(Case.id)))
+            if not waiting:
+                time.sleep(0.01)
+            for case_id in waiting:
+                start = time.perf_counter()
+                try:
+                    with db.session() as s:
+                        wf.approve(s, actor, case_id)
+                    done += 1
+                except TransitionError:
+                    pass
+                times.append(time.perf_counter() - start)
+        else:
+            start = time.perf_counter()
+            with db.session() as s:
+                register_case(s, actor, draft(s, content=f"{username} 第{done}件，四楼以上住户用水困难"))
+            times.append(time.perf_counter() - start)
+            done += 1
+    db.dispose()
+    print(json.dumps({"times": times, "done": done}))
+
+
+def prepare(url: str, stations: int) -> None:
+    db = open_database(url)
+    with db.session() as s:
+        reference.load_defaults(s)
+        admin = users.add_user(s, None, "admin", "管理员", "admin")
+        for i in range(stations):
+            users.add_user(s, admin, f"op{i}", f"话务员{i}", "operator")
+        users.add_user(s, admin, "sup", "审核员", "supervisor")
+    db.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--db", default="sqlite",
+                        help="sqlite (a new temporary file) or an empty postgresql:// database")
+    parser.add_argument("--stations", type=int, default=4)
+    parser.add_argument("--cases", type=int, default=100, help="cases each registering station saves")
+    parser.add_argument("--station", nargs=4, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.station:
+        url, username, count, role = args.station
+        station(url, username, int(count), role == "approve")
+        return
+    url = args.db if args.db != "sqlite" else str(Path(tempfile.mkdtemp()) / "stations.sqlite3")
+    prepare(url, args.stations)
+    total = args.stations * args.cases
+    start = time.perf_counter()
+    commands = [[f"op{i}", str(args.cases), "register"] for i in range(args.stations)]
+    commands.append(["sup", str(total), "approve"])
+    running = [subprocess.Popen([sys.executable, "-m", "bench.stations_bench", "--station", url, *c], cwd=ROOT,
+                                stdout=subprocess.PIPE, text=True) for c in commands]
+    results = [json.loads(p.communicate()[0].strip().splitlines()[-1]) for p in running]
+    elapsed = time.perf_counter() - start
+    kind = "PostgreSQL" if url.startswith("postgres") else "SQLite"
+    print(f"{kind}, {args.stations} registering stations x {args.cases} cases + 1 approving, "
+          f"{platform.python_version()}, {platform.machine()}")
+    for label, rows in (("register", results[:-1]), ("approve", results[-1:])):
+        times = sorted(t * 1000 for r in rows for t in r["times"])
+        done = sum(r["done"] for r in rows)
+        print(f"  {label:8} {done:5} saves  median {statistics.median(times):6.1f} ms  "
+              f"p95 {times[int(len(times) * 0.95) - 1]:6.1f} ms  max {times[-1]:6.1f} ms")
+    print(f"  all done in {elapsed:.1f} s ({2 * total / elapsed:.0f} saves/s across stations)")
+
+
+if __name__ == "__main__":
+    main()
