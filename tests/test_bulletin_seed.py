@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pdfplumber
 import pytest
+from sqlalchemy import func, select
 
 from hotline_desk.db import Database
 from hotline_desk.errors import PermissionDenied, TransitionError, ValidationError
-from hotline_desk.models import Case
+from hotline_desk.models import Bulletin, Case
 from hotline_desk.reports.fonts import fallback_fonts
 from hotline_desk.services import bulletin
 from hotline_desk.services import workflow as wf
@@ -219,3 +220,20 @@ def test_issue_numbers_follow_the_previous_issue(demo_db: Database) -> None:
         bulletin.update_draft(s, get_actor(s, "demo_sup1"), "2022-12", year_issue=12, total_issue=270)
         january = bulletin.get_draft(s, "2023-01").issue
     assert (january.year_issue, january.total_issue) == (1, 271)
+
+
+def test_a_preview_neither_writes_nor_waits_for_other_stations(demo_db: Database) -> None:
+    other_station = Database(demo_db.url)
+    try:
+        with other_station.session() as busy:
+            busy.execute(select(func.count()).select_from(Case))  # another station is in the middle of a save
+            with demo_db.reader() as s:
+                july = bulletin.build(s, "2022-07", clock=fixed_clock(datetime(2022, 8, 2, 9, 0)))
+                august = bulletin.build(s, "2022-08", clock=fixed_clock(datetime(2022, 9, 2, 9, 0)))
+                draft = bulletin.get_draft(s, "2022-08")
+    finally:
+        other_station.dispose()
+    assert july.pdf.startswith(b"%PDF") and august.pdf.startswith(b"%PDF")
+    assert (draft.issue.year_issue, draft.issue.total_issue) == (8, 263)  # the issue after July's
+    with demo_db.reader() as s:  # looking at August did not create its bulletin
+        assert s.scalar(select(func.count()).select_from(Bulletin).where(Bulletin.month == "2022-08")) == 0

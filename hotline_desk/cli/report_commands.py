@@ -221,11 +221,16 @@ def _edits(args: argparse.Namespace) -> dict[str, Any]:
 def cmd_bulletin(ctx: Context, args: argparse.Namespace) -> int:
     actor = ctx.actor()
     changes = _edits(args)
-    with ctx.db.session() as session:
-        if changes:
-            bulletin.update_draft(session, actor, args.month, **changes)
-        built = (bulletin.finalize(session, actor, args.month) if args.finalize
-                 else bulletin.build(session, args.month))
+    built = None
+    if changes or args.finalize:
+        with ctx.db.session() as session:
+            if changes:
+                bulletin.update_draft(session, actor, args.month, **changes)
+            if args.finalize:
+                built = bulletin.finalize(session, actor, args.month)
+    with ctx.db.reader() as session:  # building a draft only reads: other stations keep saving meanwhile
+        if built is None:
+            built = bulletin.build(session, args.month)
         draft = bulletin.get_draft(session, args.month)
     if built.warning:
         print(f"警告：{built.warning}", file=sys.stderr)

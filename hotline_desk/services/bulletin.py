@@ -60,17 +60,23 @@ def _new_numbers(session: Session, month: str) -> tuple[int, int]:
     return (prev.year_issue + 1 if same_year else 1), prev.total_issue + 1
 
 
-def _row(session: Session, month: str, *, create: bool) -> Bulletin | None:
+def _row(session: Session, month: str, *, persist: bool) -> Bulletin:
+    """The month's bulletin row; if there is none yet, a new draft with the next issue numbers.
+
+    Only saving or finalising (``persist``) adds the new draft to the database, so previews and reports stay
+    read-only and never hold up other stations' work while the statistics and the PDF are being made.
+    """
     parse_month(month)
     row = session.scalar(select(Bulletin).where(Bulletin.month == month))
-    if row is None and create:
+    if row is None:
         year_issue, total_issue = _new_numbers(session, month)
         row = Bulletin(month=month, year_issue=year_issue, total_issue=total_issue,
                        issue_date=month_end(month).date() + timedelta(days=1), cutoff=month_end(month),
                        sections=json.dumps(_default_sections(), ensure_ascii=False), typical_cases="[]",
-                       status="draft")
-        session.add(row)
-        session.flush()
+                       status="draft", call_volume="", good_units="", bad_units="", snapshot="")
+        if persist:
+            session.add(row)
+            session.flush()
     return row
 
 
@@ -92,18 +98,15 @@ def _draft(session: Session, row: Bulletin) -> BulletinDraft:
 
 
 def get_draft(session: Session, month: str) -> BulletinDraft:
-    """The month's bulletin, created as a draft with the next issue numbers if there is none yet."""
-    row = _row(session, month, create=True)
-    assert row is not None
-    return _draft(session, row)
+    """The month's bulletin, or the draft it would start as (next issue numbers) if there is none yet."""
+    return _draft(session, _row(session, month, persist=False))
 
 
 def update_draft(session: Session, actor: Actor, month: str, *, clock: Clock = office_now,
                  **changes: Any) -> BulletinDraft:
     """Change the editor's parts of a draft: issue numbers, date, cut-off, call volume, remarks, narrative."""
     require(actor, "bulletin_edit")
-    row = _row(session, month, create=True)
-    assert row is not None
+    row = _row(session, month, persist=True)
     if row.status == "final":
         raise TransitionError(f"{month}的简报已定稿，不能再修改。")
     allowed = {"year_issue", "total_issue", "issue_date", "cutoff", "call_volume", "good_units", "bad_units",
@@ -180,8 +183,7 @@ def content_json(c: BulletinContent) -> dict[str, Any]:
 def build(session: Session, month: str, *, clock: Clock = office_now, fonts: FontSet | None = None
           ) -> BuiltBulletin:
     """The bulletin PDF and its data: a finalised issue gives back its frozen bytes, a draft is built now."""
-    row = _row(session, month, create=True)
-    assert row is not None
+    row = _row(session, month, persist=False)
     if row.status == "final" and row.pdf is not None:
         frozen = json.loads(row.snapshot)
         return BuiltBulletin(pdf=row.pdf, data=frozen, fonts=tuple(tuple(f) for f in frozen.get("fonts", [])),
@@ -197,8 +199,7 @@ def finalize(session: Session, actor: Actor, month: str, *, clock: Clock = offic
              fonts: FontSet | None = None) -> BuiltBulletin:
     """定稿: freeze the numbers and the PDF bytes; later prints give the identical file."""
     require(actor, "bulletin_finalize")
-    row = _row(session, month, create=True)
-    assert row is not None
+    row = _row(session, month, persist=True)
     if row.status == "final":
         raise TransitionError(f"{month}的简报已于{row.finalized_at:%Y-%m-%d %H:%M}定稿。")
     built = build(session, month, clock=clock, fonts=fonts)

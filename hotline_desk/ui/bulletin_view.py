@@ -46,7 +46,7 @@ from hotline_desk.services.bulletin_compose import NarrativeSection, TypicalCase
 from hotline_desk.services.case_query import CaseFilter, months_with_cases
 from hotline_desk.services.clock import Clock
 from hotline_desk.ui.context import UiContext
-from hotline_desk.ui.feedback import read, run_action
+from hotline_desk.ui.feedback import read, read_or_warn, run_action
 from hotline_desk.ui.models import CaseTableModel
 
 PRINT_DPI = 300
@@ -65,10 +65,11 @@ class BuildWorker(QObject):
 
     def run(self) -> None:
         try:
-            with self.db.session() as session:
-                if self.finalize_as is not None:
+            if self.finalize_as is not None:
+                with self.db.session() as session:
                     built = bulletin.finalize(session, self.finalize_as, self.month, clock=self.clock)
-                else:
+            else:  # a preview only reads: other stations keep saving while it is built
+                with self.db.reader() as session:
                     built = bulletin.build(session, self.month, clock=self.clock)
         except HotlineError as exc:
             self.failed.emit(exc.message)
@@ -208,7 +209,7 @@ class BulletinView(QWidget):
     # --- draft --------------------------------------------------------------------------------------
     def load(self) -> None:
         month = self.month.currentText()
-        draft = run_action(self, self.ctx, lambda s: bulletin.get_draft(s, month), changes_cases=False)
+        draft = read_or_warn(self, self.ctx, lambda s: bulletin.get_draft(s, month))
         if draft is None:
             return
         issue = draft.issue

@@ -36,6 +36,17 @@ def run_action(parent: QWidget, ctx: UiContext, work: Callable[[Session], T], *,
     return result
 
 
+def read_or_warn(parent: QWidget, ctx: UiContext, work: Callable[[Session], T], *,
+                 title: str = "无法读取数据") -> T | None:
+    """Run ``work`` in a read-only session; a database that cannot be used right now is explained."""
+    try:
+        with ctx.db.reader() as session:
+            return work(session)
+    except HotlineError as exc:
+        QMessageBox.warning(parent, title, exc.message)
+        return None
+
+
 def read(ctx: UiContext, work: Callable[[Session], T]) -> T:
     with ctx.db.reader() as session:
         return work(session)
