@@ -196,6 +196,20 @@ def measure(path: str, runs: int) -> dict[str, float]:
     return results
 
 
+def _size(target: str) -> int:
+    """Bytes on disk: the SQLite file, or the PostgreSQL database on its server."""
+    if "://" not in target:
+        return Path(target).stat().st_size
+    from sqlalchemy import text
+
+    db = open_database(target)
+    try:
+        with db.reader() as s:
+            return int(s.execute(text("SELECT pg_database_size(current_database())")).scalar_one())
+    finally:
+        db.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("action", choices=["generate", "measure"])
@@ -208,7 +222,7 @@ def main() -> None:
         return
     results = measure(args.db, args.runs)
     print(f"机器：{platform.machine()}，{os.cpu_count()} 核，{platform.python_implementation()} "
-          f"{platform.python_version()}；数据库 {Path(args.db).stat().st_size / 2**30:.1f} GB；中位数，{args.runs} 次")
+          f"{platform.python_version()}；数据库 {_size(args.db) / 2**30:.1f} GB；中位数，{args.runs} 次")
     print("| 项目 | 结果 |")
     print("|---|---|")
     for name, value in results.items():

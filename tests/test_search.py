@@ -8,7 +8,7 @@ import pytest
 
 from hotline_desk.db import Database
 from hotline_desk.services import workflow as wf
-from hotline_desk.services.case_query import CaseFilter, search_ids
+from hotline_desk.services.case_query import CaseFilter, count_cases, search_ids
 from hotline_desk.services.cases import register_case
 from hotline_desk.services.search_index import bigrams, match_query, unigrams
 from tests.conftest import FakeClock, People
@@ -112,3 +112,17 @@ def test_deleted_cases_leave_the_index_and_the_trail_says_why(three: dict[str, i
     with db.reader() as s:
         report = audit.verify(s)
     assert report.ok, report.problems
+
+
+def test_digits_inside_a_chinese_word_must_match_too(db: Database, people: People, clock: FakeClock) -> None:
+    with db.session() as s:
+        five = register_case(s, people.operator, draft(s, address="烟厂家属院5号楼"), clock=clock).id
+        register_case(s, people.operator, draft(s, address="烟厂家属院6号楼"), clock=clock)
+    assert _find(db, "5号楼") == {five}
+
+
+@pytest.mark.parametrize("text", ["水", "物业", "用水困难", "物业 垃圾", "楼 1380375", "1500375", "问题四楼"])
+def test_the_count_agrees_with_the_list(three: dict[str, int], db: Database, text: str) -> None:
+    with db.reader() as s:
+        for f in (CaseFilter(text=text), CaseFilter(text=text, month="2022-07"), CaseFilter(text=text, state="x")):
+            assert count_cases(s, f, now=NOW) == len(search_ids(s, f, now=NOW))

@@ -61,6 +61,12 @@ def word_grams(word: str) -> list[str]:
     return needed
 
 
+def exact_by_grams(word: str) -> bool:
+    """Whether holding the word's grams already means holding the word: one or two Chinese characters, nothing else."""
+    runs = _runs(word)
+    return len(runs) == 1 and runs[0] == word.lower() and not word.isascii() and len(word) <= 2
+
+
 def document_text(value: str) -> str:
     return value.lower()
 
