@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from hotline_desk.models import Base, Case, CaseEvent, CaseNumberCounter, Dispatch, FollowUp
 from hotline_desk.services import audit, search_index
 from hotline_desk.services.events import case_projection, dispatch_columns, followup_columns
-from hotline_desk.services.fastinsert import insert_rows
+from hotline_desk.services.fastinsert import insert_rows, reserve_ids
 from hotline_desk.services.history import CaseStatus, EventRecord, apply_event
 
 
@@ -44,15 +44,19 @@ def _insert_case_rows(session: Session, rows: list[dict[str, Any]]) -> list[int]
     """Insert the case rows and return their ids in order.
 
     On SQLite the caller's write transaction holds the only write lock, so the ids are given here, following the
-    largest one, and the rows go through the driver in one statement; elsewhere the database returns them.
+    largest one; PostgreSQL hands out a block from the table's sequence. Either way the rows then go through the
+    driver in one go.
     """
     connection = session.connection()
     cases_table = _table(Case)
-    if connection.dialect.name != "sqlite":
+    if connection.dialect.name == "postgresql":
+        ids = reserve_ids(session, Case, len(rows))
+    elif connection.dialect.name == "sqlite":
+        first = (session.scalar(select(func.max(Case.id))) or 0) + 1
+        ids = list(range(first, first + len(rows)))
+    else:
         return list(connection.execute(insert(cases_table).returning(cases_table.c.id, sort_by_parameter_order=True),
                                        rows).scalars())
-    first = (session.scalar(select(func.max(Case.id))) or 0) + 1
-    ids = list(range(first, first + len(rows)))
     insert_rows(session, Case, [{"id": case_id, **row} for case_id, row in zip(ids, rows, strict=True)])
     return ids
 

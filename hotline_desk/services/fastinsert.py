@@ -1,11 +1,12 @@
-"""Many rows into one table at once; on SQLite straight through the driver, skipping per-row parameter work."""
+"""Many rows into one table at once, straight through the driver: SQLite's executemany, PostgreSQL's COPY."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Connection, Table, insert, text
 from sqlalchemy.orm import Session
 
 from hotline_desk.models import Base
@@ -16,16 +17,35 @@ def sqlite_datetime(value: datetime) -> str:
     return value.isoformat(sep=" ", timespec="microseconds")
 
 
+def copy_rows(connection: Connection, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """PostgreSQL: rows in through COPY, many times faster than one INSERT per row, in the caller's transaction."""
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def reserve_ids(session: Session, model: type[Base], count: int) -> list[int]:
+    """PostgreSQL: ``count`` new ids from the table's own sequence, so rows can be copied in with their ids."""
+    table = cast(Table, model.__table__)
+    return list(session.execute(text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
+                                {"t": table.name, "n": count}).scalars())
+
+
 def insert_rows(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> None:
     """Insert ``rows`` (all with the same keys); an import of 20,000 cases writes about 200,000 such rows."""
     if not rows:
         return
     table = cast(Table, model.__table__)
     connection = session.connection()
+    columns = list(rows[0])
+    if connection.dialect.name == "postgresql":
+        copy_rows(connection, table.name, columns, (tuple(row[c] for c in columns) for row in rows))
+        return
     if connection.dialect.name != "sqlite":
         connection.execute(insert(table), rows)
         return
-    columns = list(rows[0])
     sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
     texts: dict[datetime, str] = {}  # an import's rows share many moments (recorded_at above all)
 

@@ -16,6 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from hotline_desk.models import Case
+from hotline_desk.services.fastinsert import copy_rows
 
 WORD = re.compile(r"[0-9A-Za-z]+|[^\W\d_A-Za-z]+", re.UNICODE)
 
@@ -121,7 +122,10 @@ def index_cases(session: Session, cases: Iterable[Case]) -> None:
 def index_rows(session: Session, rows: list[tuple[int, str]]) -> None:
     """Index freshly inserted cases from (id, text) pairs (bulk imports)."""
     kind = flavour(session)
-    if kind and rows:
+    if kind == "grams" and rows:
+        copy_rows(session.connection(), "case_search", ("case_id", "grams", "doc"),
+                  ((case_id, grams(value), document_text(value)) for case_id, value in rows))
+    elif kind and rows:
         session.execute(text(INSERT[kind]), _rows(kind, rows))
 
 
