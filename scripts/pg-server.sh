@@ -8,8 +8,11 @@ start_test_pg() {
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   if ! ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1; then
     echo "安装 PostgreSQL（测试用）……"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+    if ! { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+           $sudo apt-get install -y -qq --no-install-recommends postgresql >/dev/null; }; then
+      echo "无法安装 PostgreSQL。请用 HOTLINE_DESK_TEST_PG 指定一台可建库的服务器后重试。" >&2
+      return 1
+    fi
   fi
   local bin
   bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)

@@ -85,25 +85,7 @@ def pg_admin() -> Iterator[Any]:
 @pytest.fixture(scope="session")
 def pg_template(pg_admin: Any) -> Iterator[str]:
     """A PostgreSQL database migrated to the newest schema with the default units and categories."""
-    name = pg.create_database(pg_admin, prefix="hd_template")
-    database = open_database(pg.database_url(name))
-    with database.session() as session:
-        reference.load_defaults(session)
-    database.dispose()
-    yield name
-    pg.drop_database(pg_admin, name)
-
-
-@pytest.fixture
-def empty_db_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
-    """Where a new, empty database goes: a file that does not exist yet, or a new database on the server."""
-    if backend == "sqlite":
-        yield str(tmp_path / "new.sqlite3")
-        return
-    admin = request.getfixturevalue("pg_admin")
-    name = pg.create_database(admin)
-    yield pg.database_url(name)
-    pg.drop_database(admin, name)
+    yield from pg.template(pg_admin, "hd_template", reference.load_defaults)
 
 
 @pytest.fixture

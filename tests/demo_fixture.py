@@ -26,13 +26,7 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def pg_demo_template(pg_admin: Any) -> Iterator[str]:
-    name = pg.create_database(pg_admin, prefix="hd_demo")
-    db = open_database(pg.database_url(name))
-    with db.session() as session:
-        run_demo(session, "2022-07")
-    db.dispose()
-    yield name
-    pg.drop_database(pg_admin, name)
+    yield from pg.template(pg_admin, "hd_demo", lambda session: run_demo(session, "2022-07"))
 
 
 @pytest.fixture
