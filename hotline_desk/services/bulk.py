@@ -6,12 +6,12 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from hotline_desk.models import Base, Case, CaseEvent, CaseNumberCounter, Dispatch, FollowUp
+from hotline_desk.models import Case, CaseEvent, CaseNumberCounter, Dispatch, FollowUp
 from hotline_desk.services import audit, search_index
 from hotline_desk.services.events import case_projection, dispatch_columns, followup_columns
 from hotline_desk.services.fastinsert import insert_rows, reserve_ids
@@ -36,10 +36,6 @@ class NewCase:
     steps: list[Step]
 
 
-def _table(model: type[Base]) -> Table:
-    return cast(Table, model.__table__)
-
-
 def _insert_case_rows(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     """Insert the case rows and return their ids in order.
 
@@ -47,16 +43,11 @@ def _insert_case_rows(session: Session, rows: list[dict[str, Any]]) -> list[int]
     largest one; PostgreSQL hands out a block from the table's sequence. Either way the rows then go through the
     driver in one go.
     """
-    connection = session.connection()
-    cases_table = _table(Case)
-    if connection.dialect.name == "postgresql":
+    if session.connection().dialect.name == "postgresql":
         ids = reserve_ids(session, Case, len(rows))
-    elif connection.dialect.name == "sqlite":
+    else:
         first = (session.scalar(select(func.max(Case.id))) or 0) + 1
         ids = list(range(first, first + len(rows)))
-    else:
-        return list(connection.execute(insert(cases_table).returning(cases_table.c.id, sort_by_parameter_order=True),
-                                       rows).scalars())
     insert_rows(session, Case, [{"id": case_id, **row} for case_id, row in zip(ids, rows, strict=True)])
     return ids
 

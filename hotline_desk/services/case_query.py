@@ -79,15 +79,8 @@ def _words(session: Session, query: Select[tuple[int]], text: str) -> Select[tup
     words = text.split()
     if not words:
         return query
-    kind = search_index.flavour(session)
-    if kind == "grams":
+    if search_index.flavour(session) == "grams":
         return _words_by_grams(query, words)
-    if not kind:
-        for word in words:
-            like = f"%{word}%"
-            query = query.where(or_(Case.content.like(like), Case.title.like(like), Case.address.like(like),
-                                    Case.caller_name.like(like), *_code_prefixes(word)))
-        return query
     chinese = [w for w in words if not w.isascii()]
     codes = [w for w in words if w.isascii()]
     matches = [m for m in (search_index.match_query(w) for w in chinese) if m]

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, insert, text
+from sqlalchemy import Connection, Table, text
 from sqlalchemy.orm import Session
 
 from hotline_desk.models import Base
@@ -42,9 +42,6 @@ def insert_rows(session: Session, model: type[Base], rows: list[dict[str, Any]])
     columns = list(rows[0])
     if connection.dialect.name == "postgresql":
         copy_rows(connection, table.name, columns, (tuple(row[c] for c in columns) for row in rows))
-        return
-    if connection.dialect.name != "sqlite":
-        connection.execute(insert(table), rows)
         return
     sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
     texts: dict[datetime, str] = {}  # an import's rows share many moments (recorded_at above all)
