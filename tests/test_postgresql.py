@@ -218,3 +218,11 @@ def test_a_connection_lost_in_the_middle_of_a_save_leaves_nothing_half_done(offi
         s.flush()
     with db.reader() as s:  # the next action works, and nothing of the lost one was kept
         assert users.list_users(s, include_inactive=True) == []
+
+
+def test_file_backups_point_a_server_office_to_its_own_tools(office_pg: tuple[str, Database], tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    _name, db = office_pg
+    for command_line in (["backup"], ["restore", str(tmp_path / "x.sqlite3")]):
+        code, _out, err = _cli(capsys, "--db", db.url, *command_line)
+        assert code == 2 and "pg_dump" in err and "migrate-db" in err

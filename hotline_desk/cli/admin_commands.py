@@ -163,9 +163,9 @@ def cmd_backup(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_restore(ctx: Context, args: argparse.Namespace) -> int:
+    path = _db_file(ctx)
     actor = ctx.actor()
     require(actor, "manage_settings")
-    path = _db_file(ctx)
     with ctx.db.reader() as session:
         _folder, keep = backups.backup_location(session, path)
     source = Path(args.file)
