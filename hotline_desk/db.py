@@ -25,6 +25,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline_desk.errors import DatabaseError
+from hotline_desk.services.lengths import check_lengths
 
 ENV_DB = "HOTLINE_DESK_DB"
 BUSY_TIMEOUT_MS = 15_000
@@ -120,6 +121,7 @@ class Database:
                                                    postgresql_readonly=True)
         self._writer = sessionmaker(self.engine, expire_on_commit=False)
         self._reader = sessionmaker(reader, expire_on_commit=False)
+        event.listen(self._writer, "before_flush", check_lengths)
 
     @property
     def path(self) -> Path | None:

@@ -1,0 +1,64 @@
+"""Long free text is kept whole on both databases; names that have a longest length are refused in words."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+from sqlalchemy import select
+
+from hotline_desk.db import Database
+from hotline_desk.errors import ValidationError
+from hotline_desk.models import CalendarDay, Case, Dispatch
+from hotline_desk.services import admin
+from hotline_desk.services import workflow as wf
+from hotline_desk.services.cases import case_view, register_case
+from hotline_desk.services.imports import commit_cases, preview_cases
+from tests.conftest import FakeClock, People
+from tests.helpers import draft
+
+LONG_ADDRESS = "汝州市煤山街道" + "烟厂家属院东区第三排" * 30  # 307 characters
+LONG_RESULT = "经现场核实，" + "已协调供水公司更换加压泵并调整供水时段，" * 20
+
+
+def test_long_addresses_and_titles_are_kept_whole(db: Database, people: People, clock: FakeClock) -> None:
+    with db.session() as s:
+        shown = register_case(s, people.operator, draft(s, address=LONG_ADDRESS, title="标题" * 150), clock=clock)
+    with db.reader() as s:
+        view = case_view(s, shown.id)
+    assert view.address == LONG_ADDRESS and view.title == "标题" * 150
+
+
+def test_a_register_with_long_results_imports_whole(db: Database, people: People, clock: FakeClock,
+                                                    tmp_path: Path) -> None:
+    path = tmp_path / "台账.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["工单编号", "来电时间", "诉求内容", "地址", "问题分类", "办理方式", "承办单位", "交办时间",
+                  "签收时间", "办结时间", "办理结果", "经办人"])
+    sheet.append(["T-0001", datetime(2022, 7, 4, 9), "四楼以上水压不足", LONG_ADDRESS, "水利水电—用水困难", "交办处理",
+                  "自来水公司", datetime(2022, 7, 4, 10), datetime(2022, 7, 4, 11), datetime(2022, 7, 6, 16),
+                  LONG_RESULT, "供水公司客服中心维修班班长" * 5])
+    book.save(path)
+    with db.session() as s:
+        preview = preview_cases(s, path)
+        assert preview.ready, preview.problems
+        commit_cases(s, people.supervisor, preview, clock=clock)
+    with db.reader() as s:
+        address = s.scalar(select(Case.address))
+        result = s.scalar(select(Dispatch.result))
+    assert address == LONG_ADDRESS and result == LONG_RESULT
+
+
+def test_names_longer_than_their_field_are_refused_in_words(db: Database, people: People, clock: FakeClock) -> None:
+    with pytest.raises(ValidationError, match="日历备注太长：最多 60 个字，现在是 70 个字"), db.session() as s:
+        admin.set_day(s, people.admin, datetime(2022, 10, 1).date(), False, "国庆" * 35)
+    with db.reader() as s:
+        assert s.scalars(select(CalendarDay)).all() == []
+    with db.session() as s:  # the next save is not affected, and a long caller name is kept
+        shown = register_case(s, people.operator, draft(s), clock=clock)
+        wf.edit_case(s, people.operator, shown.id, shown.version, {"caller_name": "欧阳" * 40}, clock=clock)
+    with db.reader() as s:
+        assert case_view(s, shown.id).caller_name == "欧阳" * 40
