@@ -18,6 +18,7 @@ from hotline_desk.db import Database
 from hotline_desk.errors import ValidationError
 from hotline_desk.models import Base
 from hotline_desk.services import audit, search_index
+from hotline_desk.services.lengths import LABELS as LABELS_OF_COLUMNS
 
 BATCH = 5000
 Progress = Callable[[str, int, int], None]  # table, rows copied so far, rows in the table
@@ -122,6 +123,25 @@ def _check_empty(target: Database) -> None:
         raise ValidationError(f"目标数据库已有数据（{shown}）。为免覆盖，请迁移到一个新建的空数据库。")
 
 
+def _check_lengths(source: Database) -> None:
+    """A SQLite file may hold names longer than their column allows (SQLite does not enforce it); say which."""
+    found: list[str] = []
+    with source.engine.connect() as conn:
+        for table in _tables():
+            for column in table.columns:
+                limit = getattr(column.type, "length", None)
+                if not limit:
+                    continue
+                count = conn.execute(select(func.count()).select_from(table)
+                                     .where(func.length(column) > limit)).scalar_one()
+                if count:
+                    label = LABELS_OF_COLUMNS.get((table.name, column.name), f"{table.name}.{column.name}")
+                    found.append(f"{label}有 {count} 条超过 {limit} 个字")
+    if found:
+        raise ValidationError("源数据库中有些内容超过目标数据库允许的长度，请先在单机版中改短后再迁移："
+                              + "；".join(found))
+
+
 def _verify(db: Database) -> audit.VerifyReport:
     with db.reader() as session:
         return audit.verify(session)
@@ -134,6 +154,7 @@ def copy_database(source: Database, target: Database, *, progress: Progress | No
         raise ValidationError("源数据库的审计记录链核验未通过，请先运行 verify 查明原因："
                               + "；".join(before.problems[:3]))
     _check_empty(target)
+    _check_lengths(source)
     expected = _counts(source)
     with source.reader() as reading, target.session() as writing:
         source_conn, target_conn = reading.connection(), writing.connection()

@@ -12,13 +12,14 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import func, select, text
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from hotline_desk.cli import main
 from hotline_desk.db import Database, alembic_config, head_revision, open_database, schema_revision
 from hotline_desk.errors import DatabaseError
-from hotline_desk.models import AuditRecord, Base, Case
+from hotline_desk.models import AuditRecord, Base, Case, Unit
 from hotline_desk.services import audit, users
 from hotline_desk.services.case_query import CaseFilter, search_ids
 from hotline_desk.services.cases import register_case
@@ -226,3 +227,24 @@ def test_file_backups_point_a_server_office_to_its_own_tools(office_pg: tuple[st
     for command_line in (["backup"], ["restore", str(tmp_path / "x.sqlite3")]):
         code, _out, err = _cli(capsys, "--db", db.url, *command_line)
         assert code == 2 and "pg_dump" in err and "migrate-db" in err
+
+
+def test_names_too_long_for_the_server_are_listed_before_anything_moves(demo_template: Path, tmp_path: Path,
+                                                                        new_pg: str,
+                                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    office = _copy(demo_template, tmp_path, "office.sqlite3")
+    # SQLite never enforced a column's length, so a file from an older version may hold a longer name (recorded in
+    # the audit trail like any change)
+    engine = create_engine(f"sqlite:///{office}")
+    with Session(engine) as s:
+        unit = s.get_one(Unit, 1)
+        unit.name += "（" + "汝州市" * 40 + "）"
+        audit.record_row(s, unit, user_id=None, at=datetime(2022, 8, 1, 9, 0))
+        s.commit()
+    engine.dispose()
+    code, _out, err = _cli(capsys, "migrate-db", "--from", str(office), "--to", new_pg)
+    assert code == 2 and "单位名称有 1 条超过 100 个字" in err
+    server = open_database(new_pg)
+    with server.reader() as t:
+        assert t.scalar(select(func.count()).select_from(Case)) == 0
+    server.dispose()
