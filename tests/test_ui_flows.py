@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtPrintSupport import QPrinter
-from PySide6.QtWidgets import QComboBox
+from PySide6.QtWidgets import QApplication, QComboBox
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
@@ -114,6 +114,7 @@ def test_refused_action_shows_its_message_and_changes_nothing(
     approvals.proposals.select_number(number)
     approvals.approve(approvals.proposals.selected())
     assert any("不能审核自己提出的交办" in text for text in messages.texts())
+    assert QApplication.overrideCursor() is None  # the busy pointer of the save is gone again
     assert _only_case(db).state == "proposed"
     with db.reader() as s:
         assert len(case_view(s, _only_case(db).id).events) == 2

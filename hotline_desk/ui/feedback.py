@@ -7,7 +7,8 @@ import traceback
 from collections.abc import Callable
 from typing import TypeVar
 
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from sqlalchemy.orm import Session
 
 from hotline_desk.errors import HotlineError
@@ -19,18 +20,25 @@ log = logging.getLogger(__name__)
 
 def run_action(parent: QWidget, ctx: UiContext, work: Callable[[Session], T], *, title: str = "无法完成操作",
                changes_cases: bool = True) -> T | None:
-    """Run ``work`` in one session; a refusal shows its message and nothing is written."""
+    """Run ``work`` in one session; a refusal shows its message and nothing is written.
+
+    The pointer shows a busy cursor meanwhile: with several stations a save may wait its turn for a few seconds.
+    """
+    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
     try:
         with ctx.db.session() as session:
             result = work(session)
     except HotlineError as exc:
+        QApplication.restoreOverrideCursor()
         QMessageBox.warning(parent, title, exc.message)
         return None
     except Exception as exc:  # a bug: keep the traceback, tell the user plainly
+        QApplication.restoreOverrideCursor()
         log.exception("unexpected error")
         detail = traceback.format_exc(limit=3)
         QMessageBox.critical(parent, "程序错误", f"发生了意外错误，操作未保存。\n\n{exc}\n\n{detail}")
         return None
+    QApplication.restoreOverrideCursor()
     if changes_cases:
         ctx.signals.cases_changed.emit()
     return result
