@@ -18,8 +18,8 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from platformdirs import user_data_dir
-from sqlalchemy import Engine, create_engine, event, make_url, text
+from platformdirs import user_config_dir, user_data_dir
+from sqlalchemy import URL, Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import DatabaseError as SQLAlchemyDatabaseError
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -41,12 +41,47 @@ def default_db_path() -> Path:
     return Path(user_data_dir("hotline-desk", appauthor=False)) / "hotline-desk.sqlite3"
 
 
+def saved_choice_path() -> Path:
+    """Where this station keeps the database chosen in the window's connection settings (one line)."""
+    return Path(user_config_dir("hotline-desk", appauthor=False)) / "database.txt"
+
+
+def saved_choice() -> str | None:
+    try:
+        text = saved_choice_path().read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    return text or None
+
+
+def save_choice(target: str | None) -> Path:
+    """Remember (or, with None, forget) this station's database; readable by this user only (it may hold a password)."""
+    path = saved_choice_path()
+    if target is None:
+        path.unlink(missing_ok=True)
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(target + "\n")
+    path.chmod(0o600)
+    return path
+
+
+def server_url(host: str, port: int, database: str, user: str, password: str = "") -> str:
+    """``postgresql://user:password@host:port/database`` with every part escaped as URLs require."""
+    url = URL.create("postgresql", username=user or None, password=password or None, host=host, port=port,
+                     database=database)
+    return url.render_as_string(hide_password=False)
+
+
 def resolve_db_url(db: str | None) -> str:
-    """``--db`` wins, then ``HOTLINE_DESK_DB``, then the default file; a plain path becomes a SQLite URL.
+    """``--db`` wins, then ``HOTLINE_DESK_DB``, then the station's saved choice, then the default file; a plain path
+    becomes a SQLite URL.
 
     ``postgresql://user:password@host/dbname`` names a server; it is opened with the psycopg driver.
     """
-    target = db or os.environ.get(ENV_DB) or str(default_db_path())
+    target = db or os.environ.get(ENV_DB) or saved_choice() or str(default_db_path())
     if "://" in target:
         for plain in ("postgresql://", "postgres://"):
             if target.startswith(plain):

@@ -13,12 +13,14 @@ from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from hotline_desk import backup
-from hotline_desk.db import open_database
+from hotline_desk.db import Database, open_database, resolve_db_url
 from hotline_desk.errors import HotlineError
 from hotline_desk.services import accounts, backups, reference, users
 from hotline_desk.services.clock import office_now
+from hotline_desk.services.permissions import Actor
+from hotline_desk.ui.connection import ConnectionDialog
 from hotline_desk.ui.context import AppSignals, UiContext
-from hotline_desk.ui.login import FirstPasswordDialog, LoginDialog
+from hotline_desk.ui.login import SWITCH_DATABASE, FirstPasswordDialog, LoginDialog
 from hotline_desk.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -43,28 +45,79 @@ def state_dir() -> Path:
     return Path(user_state_dir("hotline-desk", appauthor=False))
 
 
+def _prepare(target: str | None) -> tuple[Database, str | None]:
+    """Open the database; a new one gets the reference data and an administrator."""
+    database = open_database(target)
+    try:
+        with database.session() as session:
+            reference.load_defaults(session)
+            if not users.list_users(session, include_inactive=True):
+                users.add_user(session, None, "admin", "管理员", "admin")
+            first_admin = accounts.admin_without_password(session)
+    except BaseException:
+        database.dispose()
+        raise
+    return database, first_admin
+
+
+def _open_until_it_works(target: str | None) -> tuple[Database, str | None] | None:
+    """Open the database; when it cannot be (a server out of reach, say), offer to retry or change the connection."""
+    while True:
+        try:
+            return _prepare(target)
+        except HotlineError as exc:
+            box = QMessageBox(QMessageBox.Icon.Critical, "无法打开数据库", exc.message)
+            retry = box.addButton("重试", QMessageBox.ButtonRole.AcceptRole)
+            settings = box.addButton("连接设置…", QMessageBox.ButtonRole.ActionRole)
+            box.addButton("退出", QMessageBox.ButtonRole.RejectRole)
+            box.setDefaultButton(retry)
+            box.exec()
+            if box.clickedButton() is settings:
+                dialog = ConnectionDialog(None, resolve_db_url(target))
+                if dialog.exec() == QDialog.DialogCode.Accepted:
+                    target = dialog.target()
+            elif box.clickedButton() is not retry:
+                return None
+
+
+def _sign_in(database: Database, first_admin: str | None) -> tuple[Actor | None, str]:
+    """First run's admin password, then the login; or the other database the person chose instead."""
+    if first_admin:
+        first = FirstPasswordDialog(None, database, first_admin)
+        answer = first.exec()
+        if answer == SWITCH_DATABASE:
+            return None, first.switch_to
+        if answer != QDialog.DialogCode.Accepted:
+            return None, ""
+    login = LoginDialog(None, database)
+    answer = login.exec()
+    if answer == SWITCH_DATABASE:
+        return None, login.switch_to
+    return (login.actor if answer == QDialog.DialogCode.Accepted else None), ""
+
+
 def run_app(db: str | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
     app.setApplicationName("12345热线工作台")
     install_chinese(app)
     sys.excepthook = _show_bug
-    try:
-        database = open_database(db)
-        with database.session() as session:
-            reference.load_defaults(session)
-            if not users.list_users(session, include_inactive=True):
-                users.add_user(session, None, "admin", "管理员", "admin")
-            first_admin = accounts.admin_without_password(session)
-    except HotlineError as exc:
-        QMessageBox.critical(None, "无法打开数据库", exc.message)
-        return 2
-    if first_admin and FirstPasswordDialog(None, database, first_admin).exec() != QDialog.DialogCode.Accepted:
-        return 0
-    login = LoginDialog(None, database)
-    if login.exec() != QDialog.DialogCode.Accepted or login.actor is None:
-        return 0
-    ctx = UiContext(db=database, actor=login.actor, clock=office_now, signals=AppSignals(), state_dir=state_dir())
+    target = db
+    while True:
+        opened = _open_until_it_works(target)
+        if opened is None:
+            return 2
+        database, first_admin = opened
+        actor, switch_to = _sign_in(database, first_admin)
+        if switch_to:  # a new station chose the office server (or another file) instead
+            database.dispose()
+            target = switch_to
+            continue
+        if actor is None:
+            database.dispose()
+            return 0
+        break
+    ctx = UiContext(db=database, actor=actor, clock=office_now, signals=AppSignals(), state_dir=state_dir())
     window = MainWindow(ctx)
     window.show()
     made = _backup(ctx, daily_only=True)

@@ -18,6 +18,23 @@ from hotline_desk.errors import HotlineError
 from hotline_desk.services import accounts, users
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.permissions import Actor
+from hotline_desk.ui.connection import ConnectionDialog
+
+# The result of a login dialog when the person chose another database instead (the caller opens that one).
+SWITCH_DATABASE = 2
+
+
+def _offer_other_database(dialog: QDialog, buttons: QDialogButtonBox, db: Database) -> None:
+    """A button for a new station that should work on the office server rather than on a file of its own."""
+    button = buttons.addButton("连接其他数据库…", QDialogButtonBox.ButtonRole.ActionRole)
+
+    def choose() -> None:
+        chooser = ConnectionDialog(dialog, db.url)
+        if chooser.exec() == QDialog.DialogCode.Accepted:
+            dialog.switch_to = chooser.target()  # type: ignore[attr-defined]
+            dialog.done(SWITCH_DATABASE)
+
+    button.clicked.connect(choose)
 
 
 class LoginDialog(QDialog):
@@ -44,6 +61,8 @@ class LoginDialog(QDialog):
         buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("退出")
         buttons.accepted.connect(self.try_login)
         buttons.rejected.connect(self.reject)
+        self.switch_to = ""
+        _offer_other_database(self, buttons, db)
         form = QFormLayout()
         form.addRow("工作人员", self.user)
         form.addRow("密码", self.password)
@@ -85,6 +104,8 @@ class FirstPasswordDialog(QDialog):
         buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("退出")
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
+        self.switch_to = ""
+        _offer_other_database(self, buttons, db)
         form = QFormLayout()
         form.addRow("密码", self.first)
         form.addRow("再输入一次", self.second)

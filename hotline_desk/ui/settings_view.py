@@ -10,11 +10,13 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
+    QDialog,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QSpinBox,
     QTableView,
@@ -31,6 +33,7 @@ from hotline_desk.services import accounts, admin, backups, reference, settings,
 from hotline_desk.services.permissions import Actor
 from hotline_desk.services.reference import UnitView
 from hotline_desk.services.rules import load_rules
+from hotline_desk.ui.connection import ConnectionDialog
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read, run_action
 from hotline_desk.ui.models import Column, RowsModel
@@ -47,7 +50,7 @@ class SettingsView(QTabWidget):
         self.addTab(CalendarTab(ctx), "工作日历")
         self.addTab(RulesTab(ctx), "考核规则")
         self.addTab(TemplateTab(ctx), "简报模板与时限")
-        self.addTab(BackupTab(ctx), "备份")
+        self.addTab(BackupTab(ctx), "数据库与备份")
 
 
 def _buttons(*pairs: tuple[str, Any]) -> QHBoxLayout:
@@ -414,18 +417,28 @@ class TemplateTab(QWidget):
 
 
 class BackupTab(QWidget):
-    """The last backup, and a button for one now (automatic ones happen daily and on close)."""
+    """Where the data is (and changing that for this station), the last backup, and a button for one now
+    (automatic ones happen daily and on close)."""
 
     def __init__(self, ctx: UiContext) -> None:
         super().__init__()
         self.ctx = ctx
+        self.where = QLabel(f"本工作站的数据库：{ctx.db.display_name}")
+        self.where.setWordWrap(True)
         self.info = QLabel()
         self.info.setWordWrap(True)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.where)
+        layout.addLayout(_buttons(("更改连接…", self.change_connection)))
         layout.addWidget(self.info)
         layout.addLayout(_buttons(("立即备份", self.backup_now)))
         layout.addStretch()
         self.refresh()
+
+    def change_connection(self) -> None:
+        dialog = ConnectionDialog(self, self.ctx.db.url)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            QMessageBox.information(self, "已保存", "新的数据库连接已保存，重新启动本程序后生效。")
 
     def refresh(self) -> None:
         path = self.ctx.db.path

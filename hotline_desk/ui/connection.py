@@ -1,0 +1,149 @@
+"""Where this station's data is: a file on this computer, or the office's PostgreSQL server; tested, then saved."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy import make_url
+
+from hotline_desk.db import ENV_DB, Database, default_db_path, open_database, save_choice, server_url
+from hotline_desk.errors import HotlineError
+
+Opener = Callable[[str], Database]
+
+
+class ConnectionDialog(QDialog):
+    """数据库连接: single station (a SQLite file) or several stations (a PostgreSQL server)."""
+
+    def __init__(self, parent: QWidget | None, current: str, *, opener: Opener = open_database) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("数据库连接")
+        self.opener = opener
+        self.single = QRadioButton("单机：数据保存在本机的数据库文件中")
+        self.server = QRadioButton("多工作站：连接办公室的 PostgreSQL 服务器")
+        self.file = QLineEdit()
+        browse = QPushButton("选择…")
+        browse.clicked.connect(self._browse)
+        file_row = QHBoxLayout()
+        file_row.addWidget(self.file, 1)
+        file_row.addWidget(browse)
+        self.host = QLineEdit()
+        self.host.setPlaceholderText("如 192.168.1.10")
+        self.port = QSpinBox()
+        self.port.setRange(1, 65535)
+        self.port.setValue(5432)
+        self.database = QLineEdit("hotline")
+        self.user = QLineEdit("hotline")
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setPlaceholderText("留空则使用本机 .pgpass 中的密码")
+        self.server_form = QWidget()
+        form = QFormLayout(self.server_form)
+        form.addRow("服务器地址", self.host)
+        form.addRow("端口", self.port)
+        form.addRow("数据库名", self.database)
+        form.addRow("用户名", self.user)
+        form.addRow("密码", self.password)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        test = QPushButton("测试连接")
+        test.clicked.connect(self.test_connection)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.addButton(test, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        if os.environ.get(ENV_DB):
+            note = QLabel(f"注意：环境变量 {ENV_DB} 已指定数据库，它优先于这里保存的设置。")
+            note.setWordWrap(True)
+            layout.addWidget(note)
+        layout.addWidget(self.single)
+        layout.addLayout(file_row)
+        layout.addWidget(self.server)
+        layout.addWidget(self.server_form)
+        layout.addWidget(self.status)
+        layout.addWidget(buttons)
+        self.single.toggled.connect(self._show_kind)
+        self._fill(current)
+        self.resize(520, self.sizeHint().height())
+
+    def _fill(self, current: str) -> None:
+        if current.startswith(("postgresql", "postgres")):
+            url = make_url(current)
+            self.host.setText(url.host or "")
+            self.port.setValue(url.port or 5432)
+            self.database.setText(url.database or "")
+            self.user.setText(url.username or "")
+            self.password.setText(url.password if isinstance(url.password, str) else "")
+            self.file.setText(str(default_db_path()))
+            self.server.setChecked(True)
+        else:
+            self.file.setText(current.removeprefix("sqlite:///"))
+            self.single.setChecked(True)
+        self._show_kind()
+
+    def _show_kind(self) -> None:
+        self.file.setEnabled(self.single.isChecked())
+        self.server_form.setEnabled(self.server.isChecked())
+        (self.file if self.single.isChecked() else self.host).setFocus()
+
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "数据库文件", self.file.text(), "数据库文件 (*.sqlite3)",
+                                              options=QFileDialog.Option.DontConfirmOverwrite)
+        if path:
+            self.file.setText(path)
+
+    def target(self) -> str:
+        """The chosen database, as ``--db`` would name it."""
+        if self.single.isChecked():
+            return self.file.text().strip()
+        return server_url(self.host.text().strip(), self.port.value(), self.database.text().strip(),
+                          self.user.text().strip(), self.password.text())
+
+    def _missing(self) -> str:
+        if self.single.isChecked():
+            return "" if self.file.text().strip() else "请选择数据库文件。"
+        for field, label in ((self.host, "服务器地址"), (self.database, "数据库名"), (self.user, "用户名")):
+            if not field.text().strip():
+                field.setFocus()
+                return f"请填写{label}。"
+        return ""
+
+    def test_connection(self) -> bool:
+        """Open the chosen database as the app will (creating the tables on a new, empty server database)."""
+        missing = self._missing()
+        if missing:
+            self.status.setText(missing)
+            return False
+        self.status.setText("正在连接……")
+        self.status.repaint()
+        try:
+            database = self.opener(self.target())
+        except HotlineError as exc:
+            self.status.setText(f"连接失败：{exc.message}")
+            return False
+        shown = database.display_name
+        database.dispose()
+        self.status.setText(f"连接成功：{shown}")
+        return True
+
+    def accept(self) -> None:
+        if not self.test_connection():
+            return
+        save_choice(self.target())
+        super().accept()

@@ -1,0 +1,107 @@
+"""Choosing this station's database in the window: a file or the office server, tested before it is saved."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QPushButton
+from pytestqt.qtbot import QtBot
+from sqlalchemy import make_url
+from sqlalchemy.engine import Engine
+
+from hotline_desk.db import ENV_DB, Database, resolve_db_url, saved_choice_path, server_url
+from hotline_desk.ui.connection import ConnectionDialog
+from hotline_desk.ui.login import SWITCH_DATABASE, LoginDialog
+from tests import pg
+from tests.conftest import People
+
+
+@pytest.fixture(autouse=True)
+def own_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Saved choices go to a folder of the test's own; no database named by the environment."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.delenv(ENV_DB, raising=False)
+
+
+def test_server_addresses_escape_what_urls_cannot_hold() -> None:
+    url = server_url("192.168.1.10", 5432, "hotline", "hotline", "p@ss:w/rd 1%")
+    assert url.startswith("postgresql://hotline:") and url.endswith("@192.168.1.10:5432/hotline")
+    assert make_url(url).password == "p@ss:w/rd 1%"
+
+
+def test_a_server_that_answers_is_saved_for_this_station_only(qtbot: QtBot, pg_admin: Engine,
+                                                              pg_template: str) -> None:
+    name = pg.create_database(pg_admin, template=pg_template)
+    server = make_url(pg.database_url(name))
+    try:
+        dialog = ConnectionDialog(None, resolve_db_url(None))
+        qtbot.addWidget(dialog)
+        assert dialog.single.isChecked()  # a new station starts with a file of its own
+        dialog.server.setChecked(True)
+        dialog.host.setText(server.host or "")
+        dialog.port.setValue(server.port or 5432)
+        dialog.database.setText(name)
+        dialog.user.setText(server.username or "")
+        assert dialog.test_connection() and "连接成功" in dialog.status.text()
+        dialog.accept()
+        assert dialog.result() == ConnectionDialog.DialogCode.Accepted
+    finally:
+        pg.drop_database(pg_admin, name)
+    saved = saved_choice_path()
+    assert stat.S_IMODE(saved.stat().st_mode) == 0o600  # it may hold a password
+    assert make_url(resolve_db_url(None)).database == name  # the next start opens the server
+    again = ConnectionDialog(None, resolve_db_url(None))
+    qtbot.addWidget(again)
+    assert again.server.isChecked() and again.database.text() == name
+
+
+def test_a_server_out_of_reach_is_not_saved(qtbot: QtBot) -> None:
+    dialog = ConnectionDialog(None, resolve_db_url(None))
+    qtbot.addWidget(dialog)
+    dialog.server.setChecked(True)
+    dialog.accept()
+    assert "请填写服务器地址" in dialog.status.text()
+    dialog.host.setText("127.0.0.1")
+    dialog.port.setValue(1)
+    dialog.accept()
+    assert "连接失败" in dialog.status.text() and "连不上数据库服务器" in dialog.status.text()
+    assert dialog.result() != ConnectionDialog.DialogCode.Accepted
+    assert not saved_choice_path().exists()
+
+
+def test_the_command_line_and_the_environment_still_win(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        qtbot: QtBot) -> None:
+    chosen = tmp_path / "chosen.sqlite3"
+    dialog = ConnectionDialog(None, resolve_db_url(None))
+    qtbot.addWidget(dialog)
+    dialog.file.setText(str(chosen))
+    dialog.accept()
+    assert resolve_db_url(None) == f"sqlite:///{chosen}" and chosen.exists()
+    monkeypatch.setenv(ENV_DB, str(tmp_path / "env.sqlite3"))
+    assert resolve_db_url(None) == f"sqlite:///{tmp_path / 'env.sqlite3'}"
+    assert resolve_db_url(str(tmp_path / "arg.sqlite3")) == f"sqlite:///{tmp_path / 'arg.sqlite3'}"
+
+
+def test_a_new_station_can_choose_another_database_at_login(qtbot: QtBot, db: Database, people: People,
+                                                            tmp_path: Path) -> None:
+    login = LoginDialog(None, db)
+    qtbot.addWidget(login)
+    office = tmp_path / "office.sqlite3"
+
+    def choose_the_office_file() -> None:
+        chooser = QApplication.activeModalWidget()
+        if not isinstance(chooser, ConnectionDialog):
+            QTimer.singleShot(20, choose_the_office_file)
+            return
+        chooser.single.setChecked(True)
+        chooser.file.setText(str(office))
+        chooser.accept()
+
+    QTimer.singleShot(20, choose_the_office_file)
+    button = next(b for b in login.findChildren(QPushButton) if b.text() == "连接其他数据库…")
+    QTimer.singleShot(0, button.click)
+    assert login.exec() == SWITCH_DATABASE
+    assert login.switch_to == str(office) and resolve_db_url(None) == f"sqlite:///{office}"
