@@ -431,7 +431,8 @@ class BackupTab(QWidget):
         layout.addWidget(self.where)
         layout.addLayout(_buttons(("更改连接…", self.change_connection)))
         layout.addWidget(self.info)
-        layout.addLayout(_buttons(("立即备份", self.backup_now)))
+        if ctx.db.path is not None:  # a server is backed up on the server
+            layout.addLayout(_buttons(("立即备份", self.backup_now)))
         layout.addStretch()
         self.refresh()
 
