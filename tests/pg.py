@@ -40,11 +40,18 @@ def admin_engine() -> Engine:
     return create_engine(url, isolation_level="AUTOCOMMIT")
 
 
+def server_version(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(text("SHOW server_version_num")).scalar_one())
+
+
 def create_database(engine: Engine, *, template: str | None = None, prefix: str = "hd") -> str:
     name = f"{prefix}_{os.getpid()}_{next(_names)}"
     with engine.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        clause = f' TEMPLATE "{template}" STRATEGY FILE_COPY' if template else " TEMPLATE template0"
+        # FILE_COPY (PostgreSQL 15+) copies a small template faster than writing it through the WAL
+        strategy = " STRATEGY FILE_COPY" if server_version(engine) >= 150000 else ""
+        clause = f' TEMPLATE "{template}"{strategy}' if template else " TEMPLATE template0"
         conn.execute(text(f'CREATE DATABASE "{name}"{clause} ENCODING \'UTF8\' '
                           "LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"))
     return name

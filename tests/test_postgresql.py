@@ -169,6 +169,8 @@ def test_servers_that_cannot_be_used_are_explained_without_the_password(pg_admin
 
 
 def test_a_database_that_sorts_by_language_is_refused(pg_admin: Engine) -> None:
+    if pg.server_version(pg_admin) < 150000:
+        pytest.skip("ICU databases are made this way from PostgreSQL 15 on")
     name = f"hd_icu_{id(pg_admin)}"
     with pg_admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
