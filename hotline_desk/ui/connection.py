@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtWidgets import (
     QDialog,
@@ -110,8 +111,8 @@ class ConnectionDialog(QDialog):
 
     def target(self) -> str:
         """The chosen database, as ``--db`` would name it."""
-        if self.single.isChecked():
-            return self.file.text().strip()
+        if self.single.isChecked():  # saved as a full path: the program may start from any folder
+            return str(Path(self.file.text().strip()).expanduser().resolve())
         return server_url(self.host.text().strip(), self.port.value(), self.database.text().strip(),
                           self.user.text().strip(), self.password.text())
 
