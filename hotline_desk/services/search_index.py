@@ -83,12 +83,8 @@ def _document(case: Case) -> str:
 
 
 def flavour(session: Session) -> str:
-    """"fts5" on SQLite, "grams" on PostgreSQL."""
-    return {"sqlite": "fts5", "postgresql": "grams"}.get(session.get_bind().dialect.name, "")
-
-
-def enabled(session: Session) -> bool:
-    return flavour(session) != ""
+    """"grams" on PostgreSQL, "fts5" on SQLite (the only two databases the app opens)."""
+    return "grams" if session.get_bind().dialect.name == "postgresql" else "fts5"
 
 
 def _rows(kind: str, pairs: Iterable[tuple[int, str]]) -> list[dict[str, object]]:
@@ -110,29 +106,28 @@ DELETE = {
 def index_cases(session: Session, cases: Iterable[Case]) -> None:
     """(Re)write the index rows of these cases; call after any change to their text."""
     kind = flavour(session)
-    if not kind:
-        return
     rows = _rows(kind, ((c.id, _document(c)) for c in cases))
-    if not rows:
+    if rows:
+        session.execute(text(DELETE[kind]), [{"id": r["id"]} for r in rows])
+        session.execute(text(INSERT[kind]), rows)
+
+
+def index_rows(session: Session, pairs: list[tuple[int, str]]) -> None:
+    """Index freshly inserted cases from (id, text) pairs (bulk imports; PostgreSQL copies them in)."""
+    if not pairs:
         return
-    session.execute(text(DELETE[kind]), [{"id": r["id"]} for r in rows])
-    session.execute(text(INSERT[kind]), rows)
-
-
-def index_rows(session: Session, rows: list[tuple[int, str]]) -> None:
-    """Index freshly inserted cases from (id, text) pairs (bulk imports)."""
     kind = flavour(session)
-    if kind == "grams" and rows:
+    rows = _rows(kind, pairs)
+    if kind == "grams":
         copy_rows(session.connection(), "case_search", ("case_id", "grams", "doc"),
-                  ((case_id, grams(value), document_text(value)) for case_id, value in rows))
-    elif kind and rows:
-        session.execute(text(INSERT[kind]), _rows(kind, rows))
+                  ((r["id"], r["grams"], r["doc"]) for r in rows))
+    else:
+        session.execute(text(INSERT[kind]), rows)
 
 
 def forget(session: Session, case_ids: list[int]) -> None:
-    kind = flavour(session)
-    if kind and case_ids:
-        session.execute(text(DELETE[kind]), [{"id": i} for i in case_ids])
+    if case_ids:
+        session.execute(text(DELETE[flavour(session)]), [{"id": i} for i in case_ids])
 
 
 def match_query(word: str) -> str | None:
