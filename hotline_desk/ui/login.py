@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -24,25 +26,37 @@ from hotline_desk.ui.connection import ConnectionDialog
 SWITCH_DATABASE = 2
 
 
-def _offer_other_database(dialog: QDialog, buttons: QDialogButtonBox, db: Database) -> None:
-    """A button for a new station that should work on the office server rather than on a file of its own."""
-    button = buttons.addButton("连接其他数据库…", QDialogButtonBox.ButtonRole.ActionRole)
+class _StartDialog(QDialog):
+    """A dialog at start-up: 确定, 退出, and 连接其他数据库… for a new station that should work on the office server
+    rather than on a file of its own (the dialog then ends with SWITCH_DATABASE and ``switch_to`` names it)."""
 
-    def choose() -> None:
-        chooser = ConnectionDialog(dialog, db.url)
+    def __init__(self, parent: QWidget | None, db: Database) -> None:
+        super().__init__(parent)
+        self.db = db
+        self.switch_to = ""
+
+    def _buttons(self, ok_text: str, on_ok: Callable[[], None]) -> QDialogButtonBox:
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(ok_text)
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("退出")
+        buttons.accepted.connect(on_ok)
+        buttons.rejected.connect(self.reject)
+        other = buttons.addButton("连接其他数据库…", QDialogButtonBox.ButtonRole.ActionRole)
+        other.clicked.connect(self._choose_database)
+        return buttons
+
+    def _choose_database(self) -> None:
+        chooser = ConnectionDialog(self, self.db.url)
         if chooser.exec() == QDialog.DialogCode.Accepted:
-            dialog.switch_to = chooser.target()  # type: ignore[attr-defined]
-            dialog.done(SWITCH_DATABASE)
-
-    button.clicked.connect(choose)
+            self.switch_to = chooser.target()
+            self.done(SWITCH_DATABASE)
 
 
-class LoginDialog(QDialog):
+class LoginDialog(_StartDialog):
     """Choose yourself and type your password; five wrong passwords lock the account for a while."""
 
     def __init__(self, parent: QWidget | None, db: Database, clock: Clock = office_now) -> None:
-        super().__init__(parent)
-        self.db = db
+        super().__init__(parent, db)
         self.clock = clock
         self.actor: Actor | None = None
         self.setWindowTitle("12345热线工作台 — 登录")
@@ -56,13 +70,7 @@ class LoginDialog(QDialog):
         self.message = QLabel()
         self.message.setStyleSheet("color: #B00020;")
         self.message.setWordWrap(True)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("登录")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("退出")
-        buttons.accepted.connect(self.try_login)
-        buttons.rejected.connect(self.reject)
-        self.switch_to = ""
-        _offer_other_database(self, buttons, db)
+        buttons = self._buttons("登录", self.try_login)
         form = QFormLayout()
         form.addRow("工作人员", self.user)
         form.addRow("密码", self.password)
@@ -84,12 +92,11 @@ class LoginDialog(QDialog):
         self.accept()
 
 
-class FirstPasswordDialog(QDialog):
+class FirstPasswordDialog(_StartDialog):
     """First run: the admin sets a password before anyone works."""
 
     def __init__(self, parent: QWidget | None, db: Database, username: str) -> None:
-        super().__init__(parent)
-        self.db = db
+        super().__init__(parent, db)
         self.username = username
         self.setWindowTitle("首次使用：设置管理员密码")
         self.setMinimumWidth(420)
@@ -99,13 +106,7 @@ class FirstPasswordDialog(QDialog):
             box.setEchoMode(QLineEdit.EchoMode.Password)
         self.message = QLabel("请为管理员设置密码（至少6位）。以后用它登录并添加其他工作人员。")
         self.message.setWordWrap(True)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("保存并继续")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("退出")
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
-        self.switch_to = ""
-        _offer_other_database(self, buttons, db)
+        buttons = self._buttons("保存并继续", self.save)
         form = QFormLayout()
         form.addRow("密码", self.first)
         form.addRow("再输入一次", self.second)
