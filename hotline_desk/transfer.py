@@ -7,7 +7,7 @@ the result is checked twice: the same number of rows in every table, and the aud
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.db import Database
 from hotline_desk.errors import ValidationError
-from hotline_desk.models import Base
+from hotline_desk.models import Base, Case
 from hotline_desk.services import audit, search_index
 from hotline_desk.services.lengths import LABELS as LABELS_OF_COLUMNS
 
@@ -73,24 +73,21 @@ def _self_reference(table: Table) -> str | None:
     return None
 
 
-def _copy_table(source: Connection, target: Connection, table: Table, progress: Progress | None) -> int:
+def _copy_table(source: Connection, target: Connection, table: Table, progress: Progress | None) -> None:
     total = _count(source, table)
-    done = 0
+    batches: Iterable[list[dict[str, Any]]] = _batches(source, table)
     parent_key = _self_reference(table)
     if parent_key is not None:
-        rows = _parents_first([row for batch in _batches(source, table) for row in batch], parent_key)
-        for start in range(0, len(rows), BATCH):
-            target.execute(insert(table), rows[start:start + BATCH])
-        done = len(rows)
-    else:
-        for batch in _batches(source, table):
-            target.execute(insert(table), batch)
-            done += len(batch)
-            if progress:
-                progress(table.name, done, total)
-    if progress and (parent_key is not None or total == 0):
-        progress(table.name, done, total)
-    return done
+        rows = _parents_first([row for batch in batches for row in batch], parent_key)
+        batches = [rows[start:start + BATCH] for start in range(0, len(rows), BATCH)]
+    done = 0
+    for batch in batches:
+        target.execute(insert(table), batch)
+        done += len(batch)
+        if progress:
+            progress(table.name, done, total)
+    if progress and total == 0:
+        progress(table.name, 0, 0)
 
 
 def _reset_sequences(target: Connection) -> None:
@@ -108,11 +105,13 @@ def _reset_sequences(target: Connection) -> None:
                                 f"{table.name}), 0) + 1, false)"))
 
 
-def _rebuild_search(target: Connection) -> None:
+def _rebuild_search(source: Connection, target: Connection) -> None:
+    """The target's own kind of search index, from the cases' text streamed from the source (same ids)."""
+    texts = source.execution_options(stream_results=True, yield_per=BATCH).execute(
+        select(Case.id, Case.title, Case.content, Case.address, Case.caller_name).order_by(Case.id))
     with Session(bind=target) as session:
-        rows = session.execute(text("SELECT id, title, content, address, caller_name FROM cases ORDER BY id")).all()
-        for start in range(0, len(rows), BATCH):
-            search_index.index_rows(session, [(r[0], " ".join(r[1:])) for r in rows[start:start + BATCH]])
+        for part in texts.partitions(BATCH):
+            search_index.index_rows(session, [(row[0], " ".join(row[1:])) for row in part])
         session.flush()
 
 
@@ -161,7 +160,7 @@ def copy_database(source: Database, target: Database, *, progress: Progress | No
         for table in _tables():
             _copy_table(source_conn, target_conn, table, progress)
         _reset_sequences(target_conn)
-        _rebuild_search(target_conn)
+        _rebuild_search(source_conn, target_conn)
     copied = _counts(target)
     differ = [f"{name}：源 {n} 行，目标 {copied.get(name, 0)} 行" for name, n in expected.items()
               if copied.get(name, 0) != n]
