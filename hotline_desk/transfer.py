@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Integer, Table, func, insert, select, text
@@ -19,6 +20,7 @@ from hotline_desk.errors import ValidationError
 from hotline_desk.models import Base, Case
 from hotline_desk.services import audit, search_index
 from hotline_desk.services.lengths import LABELS as LABELS_OF_COLUMNS
+from hotline_desk.services.permissions import Actor, require
 
 BATCH = 5000
 Progress = Callable[[str, int, int], None]  # table, rows copied so far, rows in the table
@@ -146,8 +148,22 @@ def _verify(db: Database) -> audit.VerifyReport:
         return audit.verify(session)
 
 
-def copy_database(source: Database, target: Database, *, progress: Progress | None = None) -> TransferReport:
-    """Copy everything from ``source`` into the empty, migrated ``target``; raise if the copy does not check out."""
+def check_addresses(source_url: str, target_url: str) -> None:
+    """Before anything is opened: two different databases, and a source file that exists (opening a missing one
+    would create it empty)."""
+    if source_url == target_url:
+        raise ValidationError("源数据库和目标数据库是同一个。")
+    if source_url.startswith("sqlite") and not Path(source_url.removeprefix("sqlite:///")).exists():
+        raise ValidationError(f"找不到源数据库文件：{source_url.removeprefix('sqlite:///')}")
+
+
+def copy_database(source: Database, target: Database, actor: Actor, *,
+                  progress: Progress | None = None) -> TransferReport:
+    """Copy everything from ``source`` into the empty, migrated ``target``; raise if the copy does not check out.
+
+    ``actor`` is the person doing it, as known to the source; only an administrator moves the office's data.
+    """
+    require(actor, "move_data")
     before = _verify(source)
     if not before.ok:
         raise ValidationError("源数据库的审计记录链核验未通过，请先运行 verify 查明原因："

@@ -177,18 +177,14 @@ def cmd_restore(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_migrate_db(ctx: Context, args: argparse.Namespace) -> int:
-    source_url, target_url = resolve_db_url(args.source), resolve_db_url(args.target)
-    if source_url == target_url:
-        raise ValidationError("源数据库和目标数据库是同一个。")
-    if source_url.startswith("sqlite") and not Path(source_url.removeprefix("sqlite:///")).exists():
-        raise ValidationError(f"找不到源数据库文件：{args.source}")
+    transfer.check_addresses(resolve_db_url(args.source), resolve_db_url(args.target))
     source = Context(args.source, ctx.username)
     try:
-        require(source.actor(), "move_data")
+        actor = source.actor()
         target = open_database(args.target)
         try:
             print(f"从 {source.db.display_name} 迁移到 {target.display_name} ……")
-            report = transfer.copy_database(source.db, target, progress=_show_progress)
+            report = transfer.copy_database(source.db, target, actor, progress=_show_progress)
         finally:
             target.dispose()
     finally:
