@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtWidgets import (
@@ -22,19 +21,16 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import make_url
 
-from hotline_desk.db import ENV_DB, Database, default_db_path, open_database, save_choice, server_url
+from hotline_desk.db import ENV_DB, default_db_path, open_database, save_choice, server_url
 from hotline_desk.errors import HotlineError
-
-Opener = Callable[[str], Database]
 
 
 class ConnectionDialog(QDialog):
     """数据库连接: single station (a SQLite file) or several stations (a PostgreSQL server)."""
 
-    def __init__(self, parent: QWidget | None, current: str, *, opener: Opener = open_database) -> None:
+    def __init__(self, parent: QWidget | None, current: str) -> None:
         super().__init__(parent)
         self.setWindowTitle("数据库连接")
-        self.opener = opener
         self.single = QRadioButton("单机：数据保存在本机的数据库文件中")
         self.server = QRadioButton("多工作站：连接办公室的 PostgreSQL 服务器")
         self.file = QLineEdit()
@@ -134,7 +130,7 @@ class ConnectionDialog(QDialog):
         self.status.setText("正在连接……")
         self.status.repaint()
         try:
-            database = self.opener(self.target())
+            database = open_database(self.target())
         except HotlineError as exc:
             self.status.setText(f"连接失败：{exc.message}")
             return False
