@@ -106,9 +106,8 @@ def cmd_init(ctx: Context, args: argparse.Namespace) -> int:
     password = args.admin_password
     with ctx.db.session() as session:
         summary = reference.load_defaults(session)
-        created = None
-        if not users.list_users(session, include_inactive=True):
-            created = users.add_user(session, None, "admin", args.admin_name, "admin")
+        created = users.ensure_first_admin(session, args.admin_name)
+        if created:
             if password is None and sys.stdin.isatty():
                 password = _ask_new_password("管理员")
             if password:

@@ -31,6 +31,13 @@ def list_users(session: Session, *, include_inactive: bool = False) -> list[Acto
     return [_actor(u) for u in session.scalars(query)]
 
 
+def ensure_first_admin(session: Session, display_name: str = "管理员") -> Actor | None:
+    """First run: a database with no user at all gets the administrator ``admin`` (returned); otherwise None."""
+    if session.scalar(select(User.id).limit(1)) is not None:
+        return None
+    return add_user(session, None, "admin", display_name, "admin")
+
+
 def add_user(session: Session, actor: Actor | None, username: str, display_name: str, role: str) -> Actor:
     """Add a user; ``actor`` is None only while the database has no user at all (first run)."""
     if actor is None:

@@ -51,8 +51,7 @@ def _prepare(target: str | None) -> tuple[Database, str | None]:
     try:
         with database.session() as session:
             reference.load_defaults(session)
-            if not users.list_users(session, include_inactive=True):
-                users.add_user(session, None, "admin", "管理员", "admin")
+            users.ensure_first_admin(session)
             first_admin = accounts.admin_without_password(session)
     except BaseException:
         database.dispose()
