@@ -16,8 +16,9 @@ from hotline_desk.services.cases import search_index
 from hotline_desk.services.cases.deadlines import Labelled, deadline_flag
 from hotline_desk.services.office.calendar import WorkCalendar
 from hotline_desk.services.office.settings import Settings
+from hotline_desk.vocabulary import Source
 
-SOURCE_LABELS = {"local": "本级", "upper": "上级交办"}
+SOURCE_LABELS = Source.labels()
 SORTABLE = {
     "number": Case.number, "registered_at": Case.registered_at, "state": Case.state, "title": Case.title,
     "caller": Case.caller_name, "phone": Case.phone, "category": Case.category_label,

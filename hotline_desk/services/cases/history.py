@@ -8,48 +8,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
-STATES = {
-    "registered": "登记",
-    "proposed": "拟交办",
-    "dispatched": "已交办",
-    "in_progress": "办理中",
-    "pending_followup": "待回访",
-    "in_review": "待甄别",
-    "finished": "已办结",
-}
+from hotline_desk.vocabulary import (
+    HANDLED_STATES,
+    CaseState,
+    EventKind,
+    FollowUpResult,
+)
 
-# A case whose handling is complete (answered by the office, or replied by the unit).
-HANDLED_STATES = frozenset({"pending_followup", "in_review", "finished"})
-# A case sitting with a unit.
-OPEN_DISPATCH_STATES = frozenset({"dispatched", "in_progress"})
-
-EVENT_LABELS = {
-    "register": "登记",
-    "coordinate": "协调办理",
-    "propose": "拟交办",
-    "reject": "审核驳回",
-    "approve": "审核通过并交办",
-    "sign": "签收",
-    "reply": "回复",
-    "return_request": "申请退单",
-    "return_accept": "同意退单",
-    "return_decline": "不同意退单",
-    "extension_request": "申请延期",
-    "extension_accept": "同意延期",
-    "extension_decline": "不同意延期",
-    "supervise": "督办",
-    "followup": "回访",
-    "review": "甄别",
-    "edit": "修改",
-}
-
-FOLLOWUP_RESULTS = {
-    "satisfied": "满意",
-    "basic": "基本满意",
-    "dissatisfied": "不满意",
-    "unreachable": "未接通",
-}
-FINAL_UNREACHABLE_LABEL = "未回访"
+# The labelled vocabulary as dictionaries, for the callers that look a stored code up.
+STATES = CaseState.labels()
+EVENT_LABELS = EventKind.labels()
+FOLLOWUP_RESULTS = FollowUpResult.labels()
 
 
 @dataclass(frozen=True)
