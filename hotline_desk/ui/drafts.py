@@ -8,7 +8,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-
 PRIVATE_DIR = 0o700
 PRIVATE_FILE = 0o600
 
