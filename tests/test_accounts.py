@@ -168,3 +168,25 @@ def test_the_login_dialog_replaces_a_one_time_password(qtbot: QtBot, secured: Da
     assert dialog.actor is not None and dialog.actor.username == "op1"
     assert _login(secured, "op1", "yici-mima-1", clock).actor is None
     assert _login(secured, "op1", "my-own-pw", clock).actor is not None
+
+
+def test_a_user_added_in_the_window_gets_a_one_time_password(qtbot: QtBot, db: Database, people: People,
+                                                              clock: FakeClock, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import re
+
+    from hotline_desk.ui.settings_view import UsersTab
+    from tests.ui_helpers import Messages, answer_next_dialog, context
+
+    messages = Messages().install(monkeypatch)
+    tab = UsersTab(context(db, people.admin, clock, tmp_path))
+    qtbot.addWidget(tab)
+    answer_next_dialog({"username": "zhaomin", "name": "赵敏", "role": "审核员"})
+    tab.add()
+    shown = messages.texts("information")
+    assert len(shown) == 1 and "只显示这一次" in shown[0], messages.shown
+    once = re.findall(r"一次性密码：(\S+)", shown[0])[0]
+    first = _login(db, "zhaomin", once, clock)
+    assert first.actor is None and first.must_change
+    with db.session() as s:
+        assert accounts.change_first_password(s, "zhaomin", once, "zhao-own-1", clock=clock).actor is not None

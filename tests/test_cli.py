@@ -265,3 +265,25 @@ def test_init_without_a_password_for_the_first_admin_creates_nothing(tmp_path: P
     with db.session() as s:
         assert accounts.login(s, "admin", "guanli-mima-1").actor is not None
     db.dispose()
+
+
+def test_an_unexpected_failure_prints_one_line_and_where_the_log_is(office: Path, tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture[str],
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from hotline_desk.services.office import reference
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("injected failure 4711")
+
+    monkeypatch.setattr(reference, "list_units", broken)
+    code, out, err = run(capsys, office, "unit", "list")
+    assert code == 3 and out == ""
+    lines = err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("错误：") and "Traceback" not in err and "4711" not in err
+    log = Path(re.findall(r"记录在 (\S+?)，", lines[0])[0])
+    assert log.is_relative_to(tmp_path / "state")
+    text = log.read_text(encoding="utf-8")
+    assert "Traceback" in text and "RuntimeError: injected failure 4711" in text and "unit list" in text
+    assert log.stat().st_mode & 0o077 == 0
