@@ -253,7 +253,7 @@ def explain_operational_error(exc: BaseException, where: str) -> str | None:
     """The office's words for a database that cannot be used right now, or None when it is something else."""
     text = str(getattr(exc, "orig", None) or exc)
     lowered = text.lower()
-    if "readonly database" in lowered or "read-only" in lowered:
+    if "readonly database" in lowered:  # SQLite: a file this user may not write
         return f"数据库文件 {where} 是只读的（没有写入权限）：只能查询，不能保存。如需保存，请让管理员检查文件权限。"
     if "locked" in lowered or "busy" in lowered or "lock timeout" in lowered:
         return "数据库正被其他工作站占用，请稍后再试。"
