@@ -9,7 +9,7 @@ from pathlib import Path
 from types import TracebackType
 
 from platformdirs import user_state_dir
-from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+from PySide6.QtCore import QLibraryInfo, QLocale, Qt, QTranslator
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from hotline_desk.db import Database, resolve_db_url
@@ -24,6 +24,7 @@ from hotline_desk.ui.connection import ConnectionDialog
 from hotline_desk.ui.context import AppSignals, UiContext
 from hotline_desk.ui.login import SWITCH_DATABASE, FirstPasswordDialog, LoginDialog
 from hotline_desk.ui.main_window import MainWindow
+from hotline_desk.ui.window_state import WindowState, default_config_dir
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +36,18 @@ def _show_bug(kind: type[BaseException], value: BaseException, tb: TracebackType
     QMessageBox.critical(None, "程序错误", f"发生了意外错误，请把以下内容告诉维护人员：\n\n{text}")
 
 
-def install_chinese(app: QApplication) -> None:
-    """Qt's own words (是/否, 取消, file and print dialogs) in Chinese, from the translations shipped with Qt."""
+def install_chinese(app: QApplication) -> bool:
+    """Qt's own words (是/否, 取消, file and print dialogs, the calendar's weekdays) in Chinese, from the translations
+    shipped with Qt. Qt's own file dialog is used everywhere, so it is translated the same on every desktop."""
+    chinese = QLocale(QLocale.Language.Chinese, QLocale.Country.China)
+    QLocale.setDefault(chinese)
+    app.setAttribute(Qt.ApplicationAttribute.AA_DontUseNativeDialogs, True)
     translator = QTranslator(app)
-    if translator.load(QLocale(QLocale.Language.Chinese, QLocale.Country.China), "qtbase", "_",
-                       QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+    if translator.load(chinese, "qtbase", "_", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
         app.installTranslator(translator)
+        return True
+    log.warning("Qt's Chinese translations were not found; its own dialogs stay in English")
+    return False
 
 
 def state_dir() -> Path:
@@ -81,7 +88,7 @@ def _open_until_it_works(target: str | None) -> tuple[Database, str | None] | No
                 return None
 
 
-def _sign_in(database: Database, first_admin: str | None) -> tuple[Actor | None, str]:
+def _sign_in(database: Database, first_admin: str | None, remembered: WindowState) -> tuple[Actor | None, str]:
     """First run's admin password, then the login; or the other database the person chose instead."""
     if first_admin:
         first = FirstPasswordDialog(None, database, first_admin)
@@ -90,7 +97,7 @@ def _sign_in(database: Database, first_admin: str | None) -> tuple[Actor | None,
             return None, first.switch_to
         if answer != QDialog.DialogCode.Accepted:
             return None, ""
-    login = LoginDialog(None, database)
+    login = LoginDialog(None, database, remembered=remembered)
     answer = login.exec()
     if answer == SWITCH_DATABASE:
         return None, login.switch_to
@@ -104,12 +111,13 @@ def run_app(db: str | None = None) -> int:
     install_chinese(app)
     sys.excepthook = _show_bug
     target = db
+    remembered = WindowState(default_config_dir())
     while True:
         opened = _open_until_it_works(target)
         if opened is None:
             return 2
         database, first_admin = opened
-        actor, switch_to = _sign_in(database, first_admin)
+        actor, switch_to = _sign_in(database, first_admin, remembered)
         if switch_to:  # a new station chose the office server (or another file) instead
             database.dispose()
             target = switch_to
@@ -118,7 +126,8 @@ def run_app(db: str | None = None) -> int:
             database.dispose()
             return 0
         break
-    ctx = UiContext(db=database, actor=actor, clock=office_now, signals=AppSignals(), state_dir=state_dir())
+    ctx = UiContext(db=database, actor=actor, clock=office_now, signals=AppSignals(), state_dir=state_dir(),
+                    config_dir=default_config_dir())
     window = MainWindow(ctx)
     window.show()
     made = _backup(ctx, daily_only=True)

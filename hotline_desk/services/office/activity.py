@@ -1,0 +1,34 @@
+"""What other stations changed since a mark: read from the audit trail, which every write appends to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hotline_desk.models import AuditRecord
+
+# The first part of an audited entity's name, and the area of the app it belongs to.
+AREAS = {"case_event": "cases", "case": "cases", "unit": "reference", "category": "reference", "user": "reference",
+         "calendar": "reference", "setting": "settings", "bonus": "bonus", "bulletin": "bulletin"}
+
+
+@dataclass(frozen=True)
+class Activity:
+    mark: int  # the newest audit record seen
+    areas: frozenset[str]  # cases, reference, settings, bonus, bulletin
+
+
+def current_mark(session: Session) -> int:
+    return int(session.scalar(select(func.max(AuditRecord.id))) or 0)
+
+
+def changes_since(session: Session, mark: int) -> Activity:
+    """The areas written after ``mark`` (exports and lockouts are audited too, but change nothing shown)."""
+    newest = current_mark(session)
+    if newest <= mark:
+        return Activity(newest, frozenset())
+    entities = session.scalars(select(AuditRecord.entity).where(AuditRecord.id > mark).distinct()).all()
+    areas = frozenset(AREAS[prefix] for entity in entities if (prefix := entity.split(":", 1)[0]) in AREAS)
+    return Activity(newest, areas)
