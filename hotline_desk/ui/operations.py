@@ -16,7 +16,7 @@ import traceback
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar, Generic, TypeVar
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import QEventLoop, QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 from PySide6.QtWidgets import QApplication, QProgressDialog, QWidget
 from sqlalchemy.orm import Session
 
@@ -136,6 +136,30 @@ class Task(Generic[T]):
         self._begin()
         Task._running.add(self)
         self.pool().start(_Runnable(self._call, relay))
+
+    def run_waiting(self) -> T | None:
+        """Run on a worker thread while the window keeps painting (and its progress dialog moving), and return
+        the result here like ``run_here`` — for a call site that needs the answer before it goes on (a file to
+        write). Give it ``busy`` widgets so nothing else is started meanwhile."""
+        outcome: list[T] = []
+        loop = QEventLoop()
+        earlier_success, earlier_finally = self._success, self._finally
+
+        def keep(result: T) -> None:
+            outcome.append(result)
+            if earlier_success is not None:
+                earlier_success(result)
+
+        def leave() -> None:
+            if earlier_finally is not None:
+                earlier_finally()
+            loop.quit()
+
+        self._success, self._finally = keep, leave
+        self.start()
+        if not self.done:
+            loop.exec()
+        return outcome[0] if outcome else None
 
     def run_here(self) -> T | None:
         """Run now on the UI thread (quick actions); returns the result, or None when it failed."""
