@@ -7,6 +7,7 @@ import sys
 import traceback
 from pathlib import Path
 from types import TracebackType
+from typing import ClassVar
 
 from platformdirs import user_state_dir
 from PySide6.QtCore import QLibraryInfo, QLocale, Qt, QTranslator
@@ -36,12 +37,30 @@ def _show_bug(kind: type[BaseException], value: BaseException, tb: TracebackType
     QMessageBox.critical(None, "程序错误", f"发生了意外错误，请把以下内容告诉维护人员：\n\n{text}")
 
 
+class GapTranslator(QTranslator):
+    """The few words of Qt's own dialogs that the shipped Chinese catalogue lacks (Qt renamed them after it was
+    translated: the file dialog's "&Look in:" and "Files of &type:")."""
+
+    WORDS: ClassVar[dict[tuple[str, str], str]] = {
+        ("QFileDialog", "&Look in:"): "查找范围(&L)：", ("QFileDialog", "Files of &type:"): "文件类型(&T)：",
+        ("QFileDialog", "Save"): "保存", ("QFileSystemModel", "Computer"): "计算机",
+    }
+
+    def translate(self, context: str, source: str, disambiguation: str | None = None,
+                  n: int = -1) -> str | None:
+        return self.WORDS.get((context, source))
+
+    def isEmpty(self) -> bool:
+        return False
+
+
 def install_chinese(app: QApplication) -> bool:
     """Qt's own words (是/否, 取消, file and print dialogs, the calendar's weekdays) in Chinese, from the translations
     shipped with Qt. Qt's own file dialog is used everywhere, so it is translated the same on every desktop."""
     chinese = QLocale(QLocale.Language.Chinese, QLocale.Country.China)
     QLocale.setDefault(chinese)
     app.setAttribute(Qt.ApplicationAttribute.AA_DontUseNativeDialogs, True)
+    app.installTranslator(GapTranslator(app))
     translator = QTranslator(app)
     if translator.load(chinese, "qtbase", "_", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
         app.installTranslator(translator)

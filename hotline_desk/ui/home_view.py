@@ -79,10 +79,13 @@ class DayBars(QWidget):
         bar = QColor("#2F6DB5")
         weekend = QColor("#8FA9C9")
         rects = self._bar_rects()
+        small = painter.font()
+        small.setPointSizeF(max(small.pointSizeF() * 0.8, 6.0))
+        painter.setFont(small)
         metrics = painter.fontMetrics()
         for (day, n), rect in zip(self.days, rects, strict=True):
             painter.fillRect(rect, weekend if day.weekday() >= 5 else bar)
-            if n and rect.width() >= metrics.horizontalAdvance(str(n)) - 2:
+            if n and rect.width() + 4 >= metrics.horizontalAdvance(str(n)):
                 painter.setPen(palette.text().color())
                 painter.drawText(QRect(rect.left() - 6, rect.top() - 16, rect.width() + 12, 14),
                                  Qt.AlignmentFlag.AlignCenter, str(n))

@@ -271,6 +271,8 @@ class CalendarTab(QWidget):
         self.calendar.setGridVisible(True)
         self.calendar.setVerticalHeaderFormat(QCalendarWidget.VerticalHeaderFormat.NoVerticalHeader)
         self.calendar.setMinimumHeight(260)
+        today = ctx.clock().date()
+        self.calendar.setSelectedDate(QDate(today.year, today.month, today.day))
         self.calendar.selectionChanged.connect(self._show_day)
         self.day_label = QLabel()
         self.kind = QComboBox()
