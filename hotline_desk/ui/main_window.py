@@ -7,8 +7,8 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QRect, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtCore import QRect, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -114,6 +114,27 @@ class MainWindow(QMainWindow):
             self.setGeometry(fitting_geometry(available))
         if self.state.was_maximized(STATE_NAME):
             self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        # The window manager's frame (title bar, borders) is known only once shown: keep all of it on the screen.
+        self.keep_on_screen()
+        QTimer.singleShot(300, self.keep_on_screen)
+
+    def keep_on_screen(self) -> None:
+        screen = self.screen()
+        if screen is None or self.isMaximized() or self.isFullScreen():
+            return
+        available, frame, inner = screen.availableGeometry(), self.frameGeometry(), self.geometry()
+        if available.contains(frame):
+            return
+        top_margin, bottom_margin = inner.top() - frame.top(), frame.bottom() - inner.bottom()
+        side = (frame.width() - inner.width()) // 2
+        width = min(inner.width(), available.width() - 2 * side)
+        height = min(inner.height(), available.height() - top_margin - bottom_margin)
+        left = min(max(inner.left(), available.left() + side), available.right() - side - width + 1)
+        top = min(max(inner.top(), available.top() + top_margin), available.bottom() - bottom_margin - height + 1)
+        self.setGeometry(left, top, width, height)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.state.save_window(STATE_NAME, self)
