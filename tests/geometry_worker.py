@@ -86,7 +86,8 @@ def dialogs(ctx: UiContext, window: MainWindow) -> dict[str, Callable[[], QDialo
     from hotline_desk.ui.widgets import ActionDialog, FieldSpec
 
     return {
-        "login": lambda: LoginDialog(None, ctx.db), "first-password": lambda: FirstPasswordDialog(None, ctx.db, "admin"),
+        "login": lambda: LoginDialog(None, ctx.db),
+        "first-password": lambda: FirstPasswordDialog(None, ctx.db, "admin"),
         "connection": lambda: ConnectionDialog(window, ctx.db.url),
         "import-cases": lambda: ImportWizard(window, ctx, "cases"),
         "import-replies": lambda: ImportWizard(window, ctx, "replies"),

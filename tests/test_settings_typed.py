@@ -33,8 +33,9 @@ def _run(capsys: pytest.CaptureFixture[str], db: Path, *args: str) -> tuple[int,
     (LOCK_MINUTES, -5, "应在 1 到 1440 之间"), (TABLE_SCOPE, "everything", "只能是：仅本级登记、本级登记和上级交办"),
     (settings.CHARTS, "maybe", "应为是或否"),
 ])
-def test_a_bad_value_is_refused_in_chinese_and_nothing_changes(db: Database, people: People, setting: settings.SettingDef,
-                                                               value: object, words: str) -> None:
+def test_a_bad_value_is_refused_in_chinese_and_nothing_changes(db: Database, people: People,
+                                                               setting: settings.SettingDef[object], value: object,
+                                                               words: str) -> None:
     with pytest.raises(ValidationError) as refused, db.session() as s:
         admin.update_setting(s, people.admin, setting.key, value)
     assert setting.label in refused.value.message and words in refused.value.message

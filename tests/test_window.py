@@ -45,7 +45,7 @@ def test_every_own_view_and_dialog_fits_a_1366_by_768_screen(db: Database, db_ur
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report["screen"] == [0, 0, 1366, 768]
-    left, top, width, height = report["window"]
+    _left, top, width, height = report["window"]
     assert top + height <= 768 and width <= 1366  # the status bar is on the screen
     assert report["outside"] == []
 
