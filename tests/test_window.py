@@ -180,3 +180,37 @@ def _no_stray_work() -> object:
     from hotline_desk.ui.operations import Task
 
     assert Task.wait_all(10_000)
+
+
+def test_column_widths_and_splitters_are_remembered(qtbot: QtBot, tmp_path: Path) -> None:
+    from PySide6.QtWidgets import QSplitter, QTableWidget, QWidget
+
+    from hotline_desk.ui.window_state import remember_columns, remember_splitter, window_state
+
+    def table() -> QTableWidget:
+        made = QTableWidget(3, 4)
+        qtbot.addWidget(made)
+        remember_columns(window_state(tmp_path), "cases", made.horizontalHeader())
+        return made
+
+    first = table()
+    first.horizontalHeader().resizeSection(2, 333)
+    qtbot.waitUntil(lambda: "columns" in WindowState(tmp_path)._store.childGroups(), timeout=3000)
+    assert table().horizontalHeader().sectionSize(2) == 333
+    splitter = QSplitter()
+    qtbot.addWidget(splitter)
+    for _ in range(2):
+        splitter.addWidget(QWidget())
+    splitter.resize(600, 200)
+    splitter.show()
+    remember_splitter(window_state(tmp_path), "bulletin", splitter)
+    splitter.setSizes([150, 450])
+    splitter.splitterMoved.emit(150, 1)  # as a drag of the handle does
+    again = QSplitter()
+    qtbot.addWidget(again)
+    for _ in range(2):
+        again.addWidget(QWidget())
+    again.resize(600, 200)
+    again.show()
+    assert window_state(tmp_path).restore_splitter("bulletin", again)
+    assert again.sizes() == splitter.sizes() and splitter.sizes()[0] < splitter.sizes()[1]

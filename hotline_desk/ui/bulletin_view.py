@@ -48,6 +48,7 @@ from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read, read_or_warn, run_action
 from hotline_desk.ui.models import CaseTableModel
 from hotline_desk.ui.operations import Operation, Task
+from hotline_desk.ui.window_state import remember_splitter
 
 PRINT_DPI = 300
 POLARITY = (("正面", "positive"), ("反面", "negative"))
@@ -184,6 +185,7 @@ class BulletinView(QWidget):
         splitter.addWidget(editor)
         splitter.addWidget(self.preview)
         splitter.setSizes([640, 560])
+        remember_splitter(self.ctx.window_state(), "bulletin", splitter)
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
 

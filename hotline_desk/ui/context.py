@@ -11,6 +11,7 @@ from hotline_desk.db import Database
 from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.clock import Clock
 from hotline_desk.ui.changes import Change
+from hotline_desk.ui.window_state import WindowState, window_state
 
 
 class AppSignals(QObject):
@@ -64,3 +65,8 @@ class UiContext:
     @property
     def prefs_dir(self) -> Path:
         return self.config_dir or self.state_dir
+
+    def window_state(self) -> WindowState:
+        """Where this person's window geometry, splitters and column widths are remembered (never the database):
+        ``remember_columns(ctx.window_state(), "case_list", table.horizontalHeader())``."""
+        return window_state(self.prefs_dir)

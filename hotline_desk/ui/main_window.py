@@ -25,7 +25,6 @@ from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.home_view import HomeView
 from hotline_desk.ui.operations import Task
 from hotline_desk.ui.watcher import DatabaseWatcher
-from hotline_desk.ui.window_state import WindowState
 
 __all__ = ["NAV_ITEMS", "PAGES", "HomeView", "MainWindow", "default_factories", "fitting_geometry"]
 
@@ -53,7 +52,7 @@ class MainWindow(QMainWindow):
                  watch: bool = True) -> None:
         super().__init__()
         self.ctx = ctx
-        self.state = WindowState(ctx.prefs_dir)
+        self.state = ctx.window_state()
         self.setWindowTitle(f"12345热线工作台 — {ctx.actor.display_name}（{ctx.actor.role_label}）")
         central = QWidget()
         row = QHBoxLayout(central)

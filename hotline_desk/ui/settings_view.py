@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any, ClassVar
 
@@ -95,6 +96,15 @@ def _editor_value(editor: QWidget) -> Any:
     return None
 
 
+def _reload(table: QTableView, model: RowsModel[Any], rows: list[Any], key: Callable[[Any], object]) -> None:
+    """New rows (after a save here or on another station) without losing the row the person had selected."""
+    chosen = {key(model.row(index.row())) for index in table.selectionModel().selectedRows()}
+    model.set_rows(rows)
+    for number, row in enumerate(rows):
+        if key(row) in chosen:
+            table.selectRow(number)
+
+
 def _table(model: Any) -> QTableView:
     table = QTableView()
     table.setModel(model)
@@ -121,7 +131,8 @@ class UnitsTab(QWidget):
         self.follower = follow(self, ctx.signals, Change.REFERENCE, self.refresh)
 
     def refresh(self) -> None:
-        self.model.set_rows(read(self.ctx, lambda s: reference.list_units(s, include_inactive=True)))
+        _reload(self.table, self.model, read(self.ctx, lambda s: reference.list_units(s, include_inactive=True)),
+                lambda unit: unit.id)
 
     def _fields(self, unit: UnitView | None) -> list[FieldSpec]:
         groups = [(label, code) for code, label in UNIT_GROUP_LABELS.items()]
@@ -216,7 +227,7 @@ class UsersTab(QWidget):
         self.follower = follow(self, ctx.signals, Change.REFERENCE, self.refresh)
 
     def refresh(self) -> None:
-        self.model.set_rows(read(self.ctx, users.list_users))
+        _reload(self.table, self.model, read(self.ctx, users.list_users), lambda user: user.username)
 
     def _selected(self) -> Actor | None:
         rows = self.table.selectionModel().selectedRows()

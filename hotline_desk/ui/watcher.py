@@ -59,11 +59,13 @@ class DatabaseWatcher(QObject):
                 return
             self._version = version
         self._busy = True
-        mark = self.mark
+        mark, me = self.mark, self.ctx.actor.id
 
         def look() -> Activity:
+            # This person's own saves were announced when they were made; hearing them again 2 s later would
+            # refresh the lists under the person's hands a second time.
             with self.ctx.db.reader() as session:
-                return changes_since(session, mark)
+                return changes_since(session, mark, others_than=me)
 
         task: Task[Activity] = Task(None, look)
         task.quietly().success(self._seen).failure(lambda _exc: None).always(self._idle).start()

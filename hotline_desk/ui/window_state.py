@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from platformdirs import user_config_dir
-from PySide6.QtCore import QByteArray, QSettings
+from PySide6.QtCore import QByteArray, QSettings, QTimer
 from PySide6.QtWidgets import QHeaderView, QSplitter, QWidget
 
 FILE_NAME = "window-state.ini"
@@ -74,3 +74,30 @@ class WindowState:
     def restore_columns(self, name: str, header: QHeaderView) -> bool:
         state = self._bytes(f"columns/{name}")
         return state is not None and header.restoreState(state)
+
+
+_OPENED: dict[Path, WindowState] = {}
+
+
+def window_state(folder: Path) -> WindowState:
+    """The one store for a folder (views share it, so their writes do not overwrite each other)."""
+    if folder not in _OPENED:
+        _OPENED[folder] = WindowState(folder)
+    return _OPENED[folder]
+
+
+def remember_splitter(state: WindowState, name: str, splitter: QSplitter) -> None:
+    """Put the splitter where this person left it, and keep its position whenever it is moved."""
+    state.restore_splitter(name, splitter)
+    splitter.splitterMoved.connect(lambda _pos, _index: state.save_splitter(name, splitter))
+
+
+def remember_columns(state: WindowState, name: str, header: QHeaderView) -> None:
+    """Column widths and order as this person left them (saved a moment after a drag ends)."""
+    state.restore_columns(name, header)
+    pause = QTimer(header)
+    pause.setSingleShot(True)
+    pause.setInterval(500)
+    pause.timeout.connect(lambda: state.save_columns(name, header))
+    header.sectionResized.connect(lambda *_args: pause.start())
+    header.sectionMoved.connect(lambda *_args: pause.start())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from hotline_desk.models import AuditRecord
@@ -24,11 +24,16 @@ def current_mark(session: Session) -> int:
     return int(session.scalar(select(func.max(AuditRecord.id))) or 0)
 
 
-def changes_since(session: Session, mark: int) -> Activity:
-    """The areas written after ``mark`` (exports and lockouts are audited too, but change nothing shown)."""
+def changes_since(session: Session, mark: int, *, others_than: int | None = None) -> Activity:
+    """The areas written after ``mark`` (exports and lockouts are audited too, but change nothing shown).
+
+    ``others_than`` leaves out one user's own writes: the station that made them has refreshed already."""
     newest = current_mark(session)
     if newest <= mark:
         return Activity(newest, frozenset())
-    entities = session.scalars(select(AuditRecord.entity).where(AuditRecord.id > mark).distinct()).all()
+    query = select(AuditRecord.entity).where(AuditRecord.id > mark)
+    if others_than is not None:
+        query = query.where(or_(AuditRecord.user_id.is_(None), AuditRecord.user_id != others_than))
+    entities = session.scalars(query.distinct()).all()
     areas = frozenset(AREAS[prefix] for entity in entities if (prefix := entity.split(":", 1)[0]) in AREAS)
     return Activity(newest, areas)
