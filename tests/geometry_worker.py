@@ -2,7 +2,7 @@
 (every tab) and the window's dialogs, and print, as JSON, every button or input that lies outside its window or a
 window that lies outside the screen.
 
-    QT_QPA_PLATFORM=offscreen:configfile=screen.json python -m tests.geometry_worker DB STATE_DIR
+    QT_QPA_PLATFORM=offscreen:configfile=screen.json python -m tests.geometry_worker DB STATE_DIR [VIEW,VIEW…]
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ def dialogs(ctx: UiContext, window: MainWindow) -> dict[str, Callable[[], QDialo
     }
 
 
-def main(db_path: str, state_dir: str) -> None:
+def main(db_path: str, state_dir: str, views: tuple[str, ...] = OWN_VIEWS) -> None:
     app = QApplication(sys.argv[:1])
     db = open_database(db_path)
     with db.reader() as s:
@@ -111,7 +111,7 @@ def main(db_path: str, state_dir: str) -> None:
                                  window.screen().availableGeometry().getRect(), "outside": []}
     problems: list[str] = []
     for row, key in enumerate(window.page_keys):
-        if key not in OWN_VIEWS:
+        if key not in views:
             continue
         window.nav.setCurrentRow(row)
         problems += check_tabs(window, window.views[key], key)
@@ -128,4 +128,4 @@ def main(db_path: str, state_dir: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    main(sys.argv[1], sys.argv[2], *(tuple(sys.argv[3].split(",")),) if len(sys.argv) > 3 else ())

@@ -25,6 +25,7 @@ from hotline_desk.ui.connection import ConnectionDialog
 from hotline_desk.ui.context import AppSignals, UiContext
 from hotline_desk.ui.login import SWITCH_DATABASE, FirstPasswordDialog, LoginDialog
 from hotline_desk.ui.main_window import MainWindow
+from hotline_desk.ui.operations import Task
 from hotline_desk.ui.window_state import WindowState, default_config_dir
 
 log = logging.getLogger(__name__)
@@ -149,27 +150,33 @@ def run_app(db: str | None = None) -> int:
                     config_dir=default_config_dir())
     window = MainWindow(ctx)
     window.show()
-    made = _backup(ctx, daily_only=True)
-    if made:
-        window.statusBar().showMessage(made, 8000)
+    # The day's first backup is made off the UI thread: a big file takes a while, and the window is usable meanwhile.
+    Task(window, lambda: _make_backup(ctx, daily_only=True), title="自动备份失败").quietly() \
+        .success(lambda made: window.statusBar().showMessage(made, 8000) if made else None) \
+        .failure(lambda exc: QMessageBox.warning(window, "自动备份失败", exc.message)).start()
     app.aboutToQuit.connect(lambda: _backup(ctx, daily_only=False))
     code = app.exec()
     database.dispose()
     return code
 
 
-def _backup(ctx: UiContext, *, daily_only: bool) -> str:
-    """A backup on close, and once a day at start; a failure is shown, never fatal."""
+def _make_backup(ctx: UiContext, *, daily_only: bool) -> str:
+    """A backup (once a day at start, or on close); what to tell the person, or "" when none was due."""
     path = ctx.db.path
     if path is None:
         return ""
+    with ctx.db.reader() as session:
+        folder, _keep = backups.backup_location(session, path)
+        if daily_only and not backup.due(folder, ctx.clock()):
+            return ""
+        info = backups.make_backup(session, path, ctx.clock())
+    return f"已自动备份到 {info.path}"
+
+
+def _backup(ctx: UiContext, *, daily_only: bool) -> str:
+    """The backup on close; a failure is shown, never fatal."""
     try:
-        with ctx.db.reader() as session:
-            folder, _keep = backups.backup_location(session, path)
-            if daily_only and not backup.due(folder, ctx.clock()):
-                return ""
-            info = backups.make_backup(session, path, ctx.clock())
+        return _make_backup(ctx, daily_only=daily_only)
     except HotlineError as exc:
         QMessageBox.warning(None, "自动备份失败", exc.message)
         return ""
-    return f"已自动备份到 {info.path}"

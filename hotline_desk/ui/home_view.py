@@ -54,7 +54,7 @@ class DayBars(QWidget):
     def _bar_rects(self) -> list[QRect]:
         if not self.days:
             return []
-        area = self.rect().adjusted(8, 8, -8, -24)
+        area = self.rect().adjusted(8, 20, -8, -24)  # room for the tallest bar's number and the dates
         peak = max(max(n for _d, n in self.days), 1)
         step = area.width() / len(self.days)
         rects = []
