@@ -137,3 +137,19 @@ def test_a_hidden_view_is_marked_stale_and_refreshes_when_shown(qtbot: QtBot, db
         register_case(s, people.operator, draft(s), clock=clock)
     ctx.signals.announce(Change.CASES)  # visible: refreshed at once
     assert home.count("today") == 2 and home.follower.refreshes == 2
+
+
+def test_work_outliving_its_window_ends_quietly(qtbot: QtBot, db: Database, people: People, clock: FakeClock,
+                                                tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    messages = Messages().install(monkeypatch)
+    ctx = context(db, people.admin, clock, tmp_path)
+    form = Form()
+    gate = threading.Event()
+    called: list[object] = []
+    op = Operation(form, ctx, lambda s: gate.wait(5), changes=Change.CASES).busy(form.save).with_progress("请稍候")
+    op.success(called.append).start()
+    form.deleteLater()
+    qtbot.wait(50)  # the window is gone before the work ends
+    with qtbot.waitSignal(ctx.signals.changed, timeout=10_000):
+        gate.set()
+    assert op.done and called == [] and messages.shown == []  # still announced; nothing shown on a closed window

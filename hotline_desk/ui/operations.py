@@ -16,6 +16,7 @@ import traceback
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar, Generic, TypeVar
 
+import shiboken6
 from PySide6.QtCore import QEventLoop, QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 from PySide6.QtWidgets import QApplication, QProgressDialog, QWidget
 from sqlalchemy.orm import Session
@@ -196,8 +197,9 @@ class Task(Generic[T]):
         if not self._quiet:
             QApplication.restoreOverrideCursor()
         if self._dialog is not None:
-            self._dialog.close()
-            self._dialog.deleteLater()
+            with contextlib.suppress(RuntimeError):  # closed with the window that owned it
+                self._dialog.close()
+                self._dialog.deleteLater()
             self._dialog = None
         for widget in self._busy:
             with contextlib.suppress(RuntimeError):  # the widget was closed meanwhile
@@ -210,11 +212,18 @@ class Task(Generic[T]):
             self._dialog.setMaximum(max(total, 1))
             self._dialog.setValue(min(done, max(total, 1)))
 
+    def _parent_gone(self) -> bool:
+        """The window that started the work was closed meanwhile: its callbacks have nothing left to show."""
+        if self.parent is not None and not shiboken6.isValid(self.parent):
+            self.parent = None
+            return True
+        return False
+
     def _finished(self, result: T) -> None:
         self._end()
         try:
             self._announce()
-            if self._success is not None:
+            if self._success is not None and not self._parent_gone():
                 self._success(result)
         finally:
             if self._finally is not None:
@@ -222,6 +231,7 @@ class Task(Generic[T]):
 
     def _failed(self, exc: BaseException) -> None:
         self._end()
+        self._parent_gone()
         try:
             if isinstance(exc, HotlineError):
                 if self._failure is not None:
