@@ -60,9 +60,13 @@ def overview(session: Session, now: datetime) -> Overview:
     today = count(Case.registered_at >= start, Case.registered_at < start + timedelta(days=1))
     pending = count(Case.state == CaseState.PROPOSED.value)
     followups = count(Case.state == CaseState.PENDING_FOLLOWUP.value)
-    month_total = count(Case.month == month)
-    month_finished = count(Case.month == month, Case.state == CaseState.FINISHED.value)
-    month_upper = count(Case.month == month, Case.source == "upper")
+    # The month by its registration times (the indexed column), as the case's month is defined.
+    first = datetime(now.year, now.month, 1)
+    following = datetime(now.year + now.month // 12, now.month % 12 + 1, 1)
+    in_month = (Case.registered_at >= first, Case.registered_at < following)
+    month_total = count(*in_month)
+    month_finished = count(*in_month, Case.state == CaseState.FINISHED.value)
+    month_upper = count(*in_month, Case.source == "upper")
 
     calendar = WorkCalendar.load(session)
     near_days = Settings(session).get(NEAR_DEADLINE_DAYS)
