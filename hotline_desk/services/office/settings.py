@@ -101,6 +101,7 @@ EXTENSION_MAX_DAYS = _int("limits.extension_max_days", 10, "单次延期上限�
 FOLLOWUP_DAYS = _int("limits.followup_days", 2, "回访时限（工作日）", 1, 60)
 NEAR_DEADLINE_DAYS = _int("limits.near_deadline_days", 1, "临期提醒（工作日）", 0, 30)
 FOLLOWUP_MAX_ATTEMPTS = _int("limits.followup_max_attempts", 3, "回访无法接通次数上限", 1, 20)
+UNDO_MINUTES = _int("limits.undo_minutes", 10, "回访结果可撤销的时间（分钟）", 0, 1440)
 # Scoring rules (考核规则): a JSON object, edited on its own page; see services.reporting.rules.
 SCORING_RULES: SettingDef[dict[str, Any]] = declare(SettingDef("scoring.rules", dict, {}, "考核评分规则"))
 
