@@ -91,7 +91,7 @@ class DayBars(QWidget):
                                  Qt.AlignmentFlag.AlignCenter, str(n))
             if day.day == 1 or day.weekday() == 0:
                 painter.setPen(palette.text().color())
-                painter.drawText(QRect(rect.left() - 12, self.height() - 20, 40, 18), Qt.AlignmentFlag.AlignLeft,
+                painter.drawText(QRect(max(rect.left() - 8, 0), self.height() - 20, 40, 18), Qt.AlignmentFlag.AlignLeft,
                                  f"{day.month}/{day.day}")
         painter.end()
 
@@ -133,7 +133,7 @@ class HomeView(QWidget):
         self.rate = QLabel()
         layout.addWidget(self.rate)
         lower = QHBoxLayout()
-        chart_box = QGroupBox("近30天每日登记")
+        chart_box = QGroupBox("近30天每日登记（浅色为周末，点击柱子查看当天工单）")
         chart_layout = QVBoxLayout(chart_box)
         self.chart = DayBars()
         self.chart.day_clicked.connect(lambda day: self.ctx.signals.navigate.emit("list", {"day": day}))
