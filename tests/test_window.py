@@ -214,3 +214,40 @@ def test_column_widths_and_splitters_are_remembered(qtbot: QtBot, tmp_path: Path
     again.show()
     assert window_state(tmp_path).restore_splitter("bulletin", again)
     assert again.sizes() == splitter.sizes() and splitter.sizes()[0] < splitter.sizes()[1]
+
+
+def test_the_calendar_page_shows_a_month_and_takes_a_years_days_at_once(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtCore import QDate, QTimer
+
+    from hotline_desk.ui.settings_view import BulkDaysDialog, CalendarTab
+    from tests.ui_helpers import Messages
+
+    Messages().install(monkeypatch)
+    tab = CalendarTab(context(db, people.admin, clock, tmp_path))
+    qtbot.addWidget(tab)
+    tab.show()
+    assert tab.calendar.selectedDate() == QDate(2022, 7, 5)  # opens at today's month
+
+    def paste() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, BulkDaysDialog):
+            QTimer.singleShot(20, paste)
+            return
+        dialog.text.setPlainText("2022-07-04 调休")  # a Monday: refused, the dialog stays open with the reason
+        dialog.save()
+        assert "是工作日，不必设为调休上班" in dialog.message.text() and dialog.isVisible()
+        dialog.text.setPlainText("2022-10-01 至 2022-10-07 节假日 国庆节\n2022-10-08 调休 国庆节调休")
+        dialog.save()
+
+    QTimer.singleShot(20, paste)
+    tab.bulk()
+    holiday = tab.calendar.dateTextFormat(QDate(2022, 10, 3))
+    workday = tab.calendar.dateTextFormat(QDate(2022, 10, 8))
+    assert holiday.background().color().name() != workday.background().color().name()
+    assert "国庆节" in holiday.toolTip() and "调休上班" in workday.toolTip()
+    tab.calendar.setSelectedDate(QDate(2022, 10, 8))
+    assert "调休上班" in tab.day_label.text() and tab.note.text() == "国庆节调休"
+    tab.clear_day()
+    assert tab.calendar.dateTextFormat(QDate(2022, 10, 8)).toolTip() == ""
