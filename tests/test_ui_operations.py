@@ -82,14 +82,20 @@ def test_a_success_announces_what_changed_once(qtbot: QtBot, db: Database, peopl
     ctx = context(db, people.admin, clock, tmp_path)
     entries = [DayEntry(date(2024, 10, 1), False, "国庆节"), DayEntry(date(2024, 9, 29), True, "国庆节调休")]
     seen: list[int] = []
+    on_ui_thread: list[bool] = []
+
+    def done(count: int) -> None:
+        on_ui_thread.append(threading.current_thread() is threading.main_thread())
+        seen.append(count)
+
     op = Operation(None, ctx, lambda s: admin.set_days(s, people.admin, entries),
-                   changes=Change.REFERENCE | Change.CASES).success(seen.append)
+                   changes=Change.REFERENCE | Change.CASES).success(done)
     legacy: list[str] = []
     ctx.signals.cases_changed.connect(lambda: legacy.append("cases"))
     with qtbot.waitSignal(ctx.signals.changed, timeout=10_000,
                           check_params_cb=lambda what: what == Change.REFERENCE | Change.CASES):
         op.start()
-    assert seen == [2] and legacy == ["cases"]  # the older per-kind signal still fires for older views
+    assert seen == [2] and on_ui_thread == [True] and legacy == ["cases"]  # the older per-kind signal still fires for older views
     with db.reader() as s:
         assert {(d.day, d.workday) for d in s.scalars(select(CalendarDay))} == {
             (date(2024, 10, 1), False), (date(2024, 9, 29), True)}
