@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from alembic import command
 from alembic.config import Config
@@ -75,11 +76,25 @@ def server_url(host: str, port: int, database: str, user: str, password: str = "
     return url.render_as_string(hide_password=False)
 
 
+SQLITE_SUFFIXES = (".sqlite3", ".sqlite", ".db")
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def is_sqlite_file(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(len(SQLITE_HEADER)) == SQLITE_HEADER
+    except OSError:
+        return False
+
+
 def resolve_db_url(db: str | None) -> str:
     """``--db`` wins, then ``HOTLINE_DESK_DB``, then the station's saved choice, then the default file; a plain path
     becomes a SQLite URL.
 
-    ``postgresql://user:password@host/dbname`` names a server; it is opened with the psycopg driver.
+    ``postgresql://user:password@host/dbname`` names a server; it is opened with the psycopg driver. A path must
+    name a database file: one ending in .sqlite3, .sqlite or .db (created if missing), or an existing SQLite file —
+    so a slip such as ``--db None`` or ``--db 2022-07`` never quietly creates a new, empty database.
     """
     target = db or os.environ.get(ENV_DB) or saved_choice() or str(default_db_path())
     if "://" in target:
@@ -88,18 +103,36 @@ def resolve_db_url(db: str | None) -> str:
                 return "postgresql+psycopg://" + target.removeprefix(plain)
         return target
     path = Path(target).expanduser().resolve()
+    if path.suffix.lower() not in SQLITE_SUFFIXES and not is_sqlite_file(path):
+        raise DatabaseError(f"“{target}”不是数据库的地址。请给出以 {'、'.join(SQLITE_SUFFIXES)} 结尾的数据库文件路径"
+                            "（没有时新建）、一个已有的 SQLite 数据库文件，或 postgresql://用户@主机/库名。")
     path.parent.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{path}"
 
 
-def _install_sqlite_pragmas(engine: Engine, busy_timeout_ms: int) -> None:
+def _read_only_file(path: Path) -> str | None:
+    """How to open a SQLite file this user may not write (a read-only share, a copy on a CD), or None if writable.
+
+    Beside a WAL file SQLite keeps its shared-memory file: where the folder is writable (or those files are there) the
+    file is opened read-only; in a read-only folder without them, as immutable, since nobody can be writing to it.
+    """
+    if not path.exists() or (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
+        return None
+    wal = Path(f"{path}-wal")
+    if os.access(path.parent, os.W_OK) or (wal.exists() and wal.stat().st_size):
+        return "mode=ro"
+    return "immutable=1"
+
+
+def _install_sqlite_pragmas(engine: Engine, busy_timeout_ms: int, *, read_only: bool = False) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
         # Let SQLAlchemy's "begin" hook below issue BEGIN itself, so writers can take the lock up front.
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
-        cur.execute("PRAGMA journal_mode = WAL")
+        if not read_only:  # a read-only file keeps the journal it has
+            cur.execute("PRAGMA journal_mode = WAL")
         cur.execute("PRAGMA foreign_keys = ON")
         cur.execute("PRAGMA synchronous = NORMAL")
         cur.close()
@@ -108,7 +141,7 @@ def _install_sqlite_pragmas(engine: Engine, busy_timeout_ms: int) -> None:
     def _on_begin(conn: Any) -> None:
         # A write transaction that starts as a reader cannot wait for the lock once another station
         # committed in between (SQLITE_BUSY_SNAPSHOT); BEGIN IMMEDIATE waits politely instead.
-        mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        mode = "DEFERRED" if read_only else conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
@@ -137,14 +170,19 @@ class Database:
         self.busy_timeout_ms = busy_timeout_ms
         self.is_sqlite = url.startswith("sqlite")
         self.is_postgresql = url.startswith("postgresql")
+        self.read_only = False
         if not (self.is_sqlite or self.is_postgresql):
             raise DatabaseError(f"不支持的数据库地址：{self.display_name}。请用 SQLite 文件路径或 postgresql://… 。")
         reader: Engine
         if self.is_sqlite:
+            path = self.path
+            how = _read_only_file(path) if path is not None and url.startswith("sqlite:///") else None
+            self.read_only = how is not None
             # Long work (building a bulletin) runs on a worker thread with its own session; SQLite may be used
             # from the thread that opened the pooled connection or another, one session at a time.
-            self.engine = create_engine(url, connect_args={"check_same_thread": False})
-            _install_sqlite_pragmas(self.engine, busy_timeout_ms)
+            self.engine = create_engine(f"sqlite:///file:{quote(str(path))}?{how}&uri=true" if how else url,
+                                        connect_args={"check_same_thread": False})
+            _install_sqlite_pragmas(self.engine, busy_timeout_ms, read_only=self.read_only)
             reader = self.engine.execution_options(sqlite_begin="DEFERRED")
         else:
             # A server on the office LAN may restart; a pooled connection is checked before it is handed out.
@@ -154,6 +192,7 @@ class Database:
             # statements agree even when another station commits in between.
             reader = self.engine.execution_options(hotline_reader=True, isolation_level="REPEATABLE READ",
                                                    postgresql_readonly=True)
+        self.reader_engine = reader  # statements that only read: never the write lock, never waiting for a writer
         self._writer = sessionmaker(self.engine, expire_on_commit=False)
         self._reader = sessionmaker(reader, expire_on_commit=False)
         event.listen(self._writer, "before_flush", check_lengths)
@@ -214,6 +253,8 @@ def explain_operational_error(exc: BaseException, where: str) -> str | None:
     """The office's words for a database that cannot be used right now, or None when it is something else."""
     text = str(getattr(exc, "orig", None) or exc)
     lowered = text.lower()
+    if "readonly database" in lowered:  # SQLite: a file this user may not write
+        return f"数据库文件 {where} 是只读的（没有写入权限）：只能查询，不能保存。如需保存，请让管理员检查文件权限。"
     if "locked" in lowered or "busy" in lowered or "lock timeout" in lowered:
         return "数据库正被其他工作站占用，请稍后再试。"
     if "not a database" in lowered or "malformed" in lowered:
@@ -242,8 +283,8 @@ def alembic_config(url: str) -> Config:
 
 
 def schema_revision(db: Database) -> str | None:
-    """The migration revision the database is at, or None for an empty file."""
-    with db.engine.connect() as conn:
+    """The migration revision the database is at, or None for an empty file (read without taking the write lock)."""
+    with db.reader_engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
@@ -269,7 +310,7 @@ AfterUpgrade = Callable[[Session, str | None], None]
 def migrate(db: Database, after_upgrade: AfterUpgrade | None = None) -> None:
     """Bring the schema up to the newest revision; an older file keeps all its data."""
     if db.is_postgresql:
-        with db.engine.connect() as conn:
+        with db.reader_engine.connect() as conn:
             check_collation(conn.execute(text("SELECT array_agg(x ORDER BY x) FROM unnest(CAST(:xs AS text[])) AS x"),
                                          {"xs": COLLATION_SAMPLE}).scalar_one())
     current = schema_revision(db)
@@ -279,6 +320,9 @@ def migrate(db: Database, after_upgrade: AfterUpgrade | None = None) -> None:
     known = {rev.revision for rev in ScriptDirectory.from_config(alembic_config(db.url)).walk_revisions()}
     if current is not None and current not in known:
         raise DatabaseError("该数据库由更新版本的本软件创建，请升级软件后再打开。")
+    if db.read_only:
+        raise DatabaseError(f"数据库文件 {db.display_name} 是只读的，而它须先升级到本版本的格式才能使用："
+                            "请让管理员给予写入权限后打开一次（升级自动完成，数据不丢失）。")
     with db.engine.connect() as conn:
         raw = conn.connection.dbapi_connection if db.is_sqlite else None
         if raw is not None:

@@ -12,6 +12,13 @@ import pytest
 from hotline_desk.db import Database, open_database
 from hotline_desk.demo.month import run_demo
 from tests import pg
+from tests.helpers import give_passwords
+
+
+def _demo_month(session: Any) -> None:
+    """The demo month, its staff logged in once (each with the tests' password as their own)."""
+    run_demo(session, "2022-07")
+    give_passwords(session)
 
 
 @pytest.fixture(scope="session")
@@ -19,14 +26,14 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("demo") / "demo-2022-07.sqlite3"
     db = open_database(str(path))
     with db.session() as session:
-        run_demo(session, "2022-07")
+        _demo_month(session)
     db.dispose()
     return path
 
 
 @pytest.fixture(scope="session")
 def pg_demo_template(pg_admin: Any) -> Iterator[str]:
-    yield from pg.template(pg_admin, "hd_demo", lambda session: run_demo(session, "2022-07"))
+    yield from pg.template(pg_admin, "hd_demo", _demo_month)
 
 
 @pytest.fixture

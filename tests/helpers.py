@@ -1,15 +1,17 @@
-"""Small builders the tests share: a valid draft, unit and category ids by name."""
+"""Small builders the tests share: a valid draft, unit and category ids by name, users who can log in."""
 
 from __future__ import annotations
 
 import hashlib
 from typing import Any
 
+import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from hotline_desk.db import Database
 from hotline_desk.models import Base
+from hotline_desk.services.accounts import accounts, users
 from hotline_desk.services.cases.records import CaseDraft
 from hotline_desk.services.office import reference
 
@@ -47,3 +49,29 @@ def fingerprint(db: Database) -> str:
         for row in conn.execute(text(search)):
             digest.update(repr(tuple(row)).encode())
     return digest.hexdigest()
+
+
+# The password every user of a test database gets when the test drives the CLI (which logs each user in).
+TEST_PASSWORD = "ceshi-mima-1"
+
+
+def give_passwords(session: Session, password: str = TEST_PASSWORD) -> None:
+    """Every active user sets ``password`` as their own, as after their first login."""
+    for person in users.list_users(session):
+        accounts.set_password(session, person, person.username, password)
+
+
+def log_in_everyone(db: Database, monkeypatch: pytest.MonkeyPatch, password: str = TEST_PASSWORD) -> None:
+    """Every active user has ``password`` as their own, and the CLI is given it (HOTLINE_DESK_PASSWORD)."""
+    with db.session() as session:
+        give_passwords(session, password)
+    monkeypatch.setenv("HOTLINE_DESK_PASSWORD", password)
+
+
+def cli_as(argv: list[str], password: str = TEST_PASSWORD) -> int:
+    """Run the CLI with ``password`` given for the user it logs in."""
+    from hotline_desk.cli import main
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HOTLINE_DESK_PASSWORD", password)
+        return main(argv)

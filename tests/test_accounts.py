@@ -1,8 +1,10 @@
-"""Accounts: scrypt hashes only, lockout after five wrong passwords, resets by an admin, the CLI and the dialog."""
+"""Accounts: scrypt hashes only, lockout after five wrong passwords (leaving the audit trail whole), one-time
+passwords from an admin changed at first login, the CLI and the dialog."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from pytestqt.qtbot import QtBot
@@ -23,9 +25,9 @@ def _login(db: Database, username: str, password: str, clock: FakeClock) -> acco
 
 @pytest.fixture
 def secured(db: Database, people: People, clock: FakeClock) -> Database:
-    with db.session() as s:
-        accounts.set_password(s, people.admin, "op1", "haoma-123", clock=clock)
-        accounts.set_password(s, people.admin, "sup1", "shenhe-456", clock=clock)
+    with db.session() as s:  # each sets their own, as after the first login
+        accounts.set_password(s, people.operator, "op1", "haoma-123", clock=clock)
+        accounts.set_password(s, people.supervisor, "sup1", "shenhe-456", clock=clock)
     return db
 
 
@@ -53,7 +55,16 @@ def test_admin_resets_a_password_and_lifts_the_lock(secured: Database, people: P
         accounts.set_password(s, people.supervisor, "op1", "another-1", clock=clock)
     with secured.session() as s:
         accounts.set_password(s, people.admin, "op1", "newpass-1", clock=clock)
-    assert _login(secured, "op1", "newpass-1", clock).actor is not None
+    reset = _login(secured, "op1", "newpass-1", clock)  # the admin knows it: it is one-time
+    assert reset.actor is None and reset.must_change and "一次性密码" in reset.message
+    with pytest.raises(ValidationError, match="至少 6 位"), secured.session() as s:
+        accounts.change_first_password(s, "op1", "newpass-1", "123", clock=clock)
+    with secured.session() as s:
+        assert accounts.change_first_password(s, "op1", "wrong", "haoma-own-1", clock=clock).actor is None
+    with secured.session() as s:
+        assert accounts.change_first_password(s, "op1", "newpass-1", "haoma-own-1", clock=clock).actor is not None
+    assert _login(secured, "op1", "newpass-1", clock).actor is None
+    assert _login(secured, "op1", "haoma-own-1", clock).actor is not None
     with pytest.raises(ValidationError, match="至少 6 位"), secured.session() as s:
         accounts.set_password(s, people.operator, "op1", "123", clock=clock)
 
@@ -74,10 +85,10 @@ def test_first_run_admin_sets_a_password_without_logging_in(db: Database, people
 def test_the_cli_asks_protected_users_for_their_password(secured: Database, monkeypatch: pytest.MonkeyPatch,
                                                           capsys: pytest.CaptureFixture[str]) -> None:
     path = secured.url
-    assert main(["--db", path, "--user", "op1", "user", "list"]) == 0  # reading needs no acting user
+    assert main(["--db", path, "--user", "op1", "unit", "list"]) == 0  # reference lists need no acting user
     assert main(["--db", path, "--user", "sup1", "bonus", "add", "--month", "2022-07", "--unit", "纸坊镇",
                  "--points", "1", "--reason", "表扬"]) == 2
-    assert "设有密码" in capsys.readouterr().err
+    assert "HOTLINE_DESK_PASSWORD" in capsys.readouterr().err
     monkeypatch.setenv("HOTLINE_DESK_PASSWORD", "wrong")
     assert main(["--db", path, "--user", "sup1", "bonus", "list", "--month", "2022-07"]) == 0
     assert main(["--db", path, "--user", "sup1", "bonus", "add", "--month", "2022-07", "--unit", "纸坊镇",
@@ -113,3 +124,69 @@ def test_lock_time_is_a_setting(secured: Database, people: People, clock: FakeCl
     assert _login(secured, "op1", "haoma-123", clock).actor is None
     clock.now += timedelta(minutes=31)
     assert _login(secured, "op1", "haoma-123", clock).actor is not None
+
+
+def test_a_lockout_leaves_the_audit_trail_whole(secured: Database, people: People, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    path = secured.url
+    monkeypatch.setenv("HOTLINE_DESK_PASSWORD", "anyone-can-type-this")
+    for _ in range(5):
+        assert main(["--db", path, "--user", "op1", "case", "list"]) == 2
+    assert "已锁定" in capsys.readouterr().err
+    assert main(["--db", path, "verify"]) == 0
+    assert "未发现问题" in capsys.readouterr().out
+    with secured.session() as s:
+        accounts.set_password(s, people.admin, "admin", "guanli-789")
+    monkeypatch.setenv("HOTLINE_DESK_PASSWORD", "guanli-789")
+    copy = tmp_path / "copy.sqlite3"
+    assert main(["--user", "admin", "migrate-db", "--from", path, "--to", str(copy)]) == 0, capsys.readouterr().err
+    assert "审计记录链核验通过" in capsys.readouterr().out
+
+
+def test_the_login_dialog_replaces_a_one_time_password(qtbot: QtBot, secured: Database, people: People,
+                                                       clock: FakeClock) -> None:
+    from hotline_desk.ui.login import LoginDialog
+
+    with secured.session() as s:
+        accounts.set_password(s, people.admin, "op1", "yici-mima-1", clock=clock)
+    dialog = LoginDialog(None, secured, clock)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.user.setCurrentIndex(dialog.user.findData("op1"))
+    assert not dialog.new_password.isVisible()
+    qtbot.keyClicks(dialog.password, "yici-mima-1")
+    dialog.try_login()
+    assert dialog.actor is None and "一次性密码" in dialog.message.text() and dialog.new_password.isVisible()
+    qtbot.keyClicks(dialog.new_password, "my-own-pw")
+    qtbot.keyClicks(dialog.new_again, "my-own-px")
+    dialog.try_login()
+    assert dialog.actor is None and "不一致" in dialog.message.text()
+    qtbot.keyClicks(dialog.new_password, "my-own-pw")
+    qtbot.keyClicks(dialog.new_again, "my-own-pw")
+    dialog.try_login()
+    assert dialog.actor is not None and dialog.actor.username == "op1"
+    assert _login(secured, "op1", "yici-mima-1", clock).actor is None
+    assert _login(secured, "op1", "my-own-pw", clock).actor is not None
+
+
+def test_a_user_added_in_the_window_gets_a_one_time_password(qtbot: QtBot, db: Database, people: People,
+                                                              clock: FakeClock, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import re
+
+    from hotline_desk.ui.settings_view import UsersTab
+    from tests.ui_helpers import Messages, answer_next_dialog, context
+
+    messages = Messages().install(monkeypatch)
+    tab = UsersTab(context(db, people.admin, clock, tmp_path))
+    qtbot.addWidget(tab)
+    answer_next_dialog({"username": "zhaomin", "name": "赵敏", "role": "审核员"})
+    tab.add()
+    shown = messages.texts("information")
+    assert len(shown) == 1 and "只显示这一次" in shown[0], messages.shown
+    once = re.findall(r"一次性密码：(\S+)", shown[0])[0]
+    first = _login(db, "zhaomin", once, clock)
+    assert first.actor is None and first.must_change
+    with db.session() as s:
+        assert accounts.change_first_password(s, "zhaomin", once, "zhao-own-1", clock=clock).actor is not None

@@ -16,7 +16,7 @@ from hotline_desk.services.cases.records import register_case
 from hotline_desk.services.office import admin
 from hotline_desk.services.reporting.scoring import add_bonus
 from tests.conftest import FakeClock, People
-from tests.helpers import draft, unit_id
+from tests.helpers import draft, log_in_everyone, unit_id
 
 
 @pytest.fixture
@@ -88,7 +88,9 @@ def test_verify_command_exit_codes(busy: Database, capsys: pytest.CaptureFixture
 
 
 def test_exports_showing_personal_data_are_recorded(busy: Database, people: People, tmp_path: Path,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
+                                                    capsys: pytest.CaptureFixture[str],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    log_in_everyone(busy, monkeypatch)
     out = tmp_path / "cases.xlsx"
     assert main(["--db", busy.url, "--user", "sup1", "export-cases", "--out", str(out), "--reveal"]) == 0
     with busy.reader() as s:

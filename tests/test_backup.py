@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from hotline_desk.cli import main
 from hotline_desk.db import Database, open_database
 from hotline_desk.errors import DatabaseError
 from hotline_desk.models import Case
 from hotline_desk.services.accounts import audit
 from hotline_desk.services.maintenance import backup
 from tests.conftest import People
+from tests.helpers import cli_as, give_passwords
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,6 +36,8 @@ def _cases(path: Path) -> int:
 
 def test_backup_while_another_process_writes_then_restore(db: Database, db_path: Path, people: People,
                                                          tmp_path: Path) -> None:
+    with db.session() as s:
+        give_passwords(s)
     stop = tmp_path / "stop"
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     writer = subprocess.Popen([sys.executable, "-m", "tests.backup_writer", str(db_path), str(stop)], cwd=ROOT,
@@ -56,7 +58,7 @@ def test_backup_while_another_process_writes_then_restore(db: Database, db_path:
     with sqlite3.connect(info.path) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     db.dispose()
-    assert main(["--db", str(db_path), "restore", str(info.path)]) == 0
+    assert cli_as(["--db", str(db_path), "restore", str(info.path)]) == 0
     assert _cases(db_path) == in_backup
     restored = open_database(str(db_path))
     try:
@@ -82,6 +84,8 @@ def _digest(path: Path) -> str:
 def test_restore_refuses_a_bad_file_and_leaves_the_database_alone(db: Database, db_path: Path, people: People,
                                                                    tmp_path: Path,
                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    with db.session() as s:
+        give_passwords(s)
     db.dispose()
     before = _digest(db_path)
     broken = tmp_path / "broken.sqlite3"
@@ -97,13 +101,15 @@ def test_restore_refuses_a_bad_file_and_leaves_the_database_alone(db: Database, 
     for bad, reason in ((broken, "损坏|不是有效"), (text, "不是有效"), (newer, "更新版本")):
         with pytest.raises(DatabaseError, match=reason):
             backup.check_backup(bad)
-        assert main(["--db", str(db_path), "restore", str(bad)]) == 2
+        assert cli_as(["--db", str(db_path), "restore", str(bad)]) == 2
         assert "未恢复" in capsys.readouterr().err
         assert _digest(db_path) == before
 
 
 def test_restore_needs_an_admin(db: Database, db_path: Path, people: People, tmp_path: Path,
                                 capsys: pytest.CaptureFixture[str]) -> None:
+    with db.session() as s:
+        give_passwords(s)
     info = backup.backup(db_path, tmp_path / "b", keep=3, now=datetime(2022, 7, 5))
-    assert main(["--db", str(db_path), "--user", "sup1", "restore", str(info.path)]) == 2
+    assert cli_as(["--db", str(db_path), "--user", "sup1", "restore", str(info.path)]) == 2
     assert "无权修改设置" in capsys.readouterr().err

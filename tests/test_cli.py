@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from hotline_desk.cli import build_parser, main
+from hotline_desk.db import open_database
+from tests.helpers import TEST_PASSWORD, log_in_everyone
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,15 +24,28 @@ def run(capsys: pytest.CaptureFixture[str], db: Path, *args: str, user: str = "a
 
 
 @pytest.fixture
-def office(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+def admin_password(monkeypatch: pytest.MonkeyPatch) -> str:
+    """What a script gives ``init`` for the first admin, and the CLI for logging in as that admin."""
+    monkeypatch.setenv("HOTLINE_DESK_ADMIN_PASSWORD", TEST_PASSWORD)
+    monkeypatch.setenv("HOTLINE_DESK_PASSWORD", TEST_PASSWORD)
+    return TEST_PASSWORD
+
+
+@pytest.fixture
+def office(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+           admin_password: str) -> Path:
     path = tmp_path / "cli.sqlite3"
     assert run(capsys, path, "init")[0] == 0
     assert run(capsys, path, "user", "add", "op1", "--name", "张丽", "--role", "话务员")[0] == 0
     assert run(capsys, path, "user", "add", "sup1", "--name", "李强", "--role", "审核员")[0] == 0
+    db = open_database(str(path))
+    log_in_everyone(db, monkeypatch)  # as if op1 and sup1 had replaced their one-time passwords
+    db.dispose()
     return path
 
 
-def test_init_loads_reference_data_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_init_loads_reference_data_once(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                        admin_password: str) -> None:
     path = tmp_path / "init.sqlite3"
     code, out, _ = run(capsys, path, "init")
     assert code == 0
@@ -121,3 +136,154 @@ def test_argument_mistakes_are_explained_in_chinese(capsys: pytest.CaptureFixtur
     assert info.value.code == 2
     err = capsys.readouterr().err
     assert "错误" in err and "无效的选择" in err
+
+
+def _one_time_password(out: str) -> str:
+    return re.findall(r"一次性密码：([a-z0-9]+)", out)[0]
+
+
+def test_a_new_account_gets_a_one_time_password_it_must_change(office: Path, capsys: pytest.CaptureFixture[str],
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    code, out, _ = run(capsys, office, "user", "add", "wangfang", "--name", "王芳", "--role", "话务员")
+    assert code == 0 and "首次登录时须把一次性密码改为自己的密码" in out
+    once = _one_time_password(out)
+    monkeypatch.setenv("HOTLINE_DESK_PASSWORD", once)
+    code, out, err = run(capsys, office, "case", "list", user="wangfang")  # not on a terminal: no prompt possible
+    assert code == 2 and "HOTLINE_DESK_NEW_PASSWORD" in err and "共" not in out
+    monkeypatch.setenv("HOTLINE_DESK_NEW_PASSWORD", "wangfang-own-1")
+    code, out, err = run(capsys, office, "case", "list", user="wangfang")
+    assert code == 0 and "共 0 件" in out and "已设置 wangfang 的新密码" in err
+    monkeypatch.delenv("HOTLINE_DESK_NEW_PASSWORD")
+    code, _, err = run(capsys, office, "case", "list", user="wangfang")  # the one-time password is spent
+    assert code == 2 and "不正确" in err
+    monkeypatch.setenv("HOTLINE_DESK_PASSWORD", "wangfang-own-1")
+    assert run(capsys, office, "case", "list", user="wangfang")[0] == 0
+    password_file = office.parent / "once.txt"
+    password_file.write_text("given-by-admin\n", encoding="utf-8")
+    monkeypatch.setenv("HOTLINE_DESK_PASSWORD", TEST_PASSWORD)
+    code, out, _ = run(capsys, office, "user", "add", "liu", "--role", "审核员", "--password-file", str(password_file))
+    assert code == 0 and "given-by-admin" not in out
+    monkeypatch.setenv("HOTLINE_DESK_PASSWORD", "given-by-admin")
+    code, _, err = run(capsys, office, "case", "list", user="liu")
+    assert code == 2 and "HOTLINE_DESK_NEW_PASSWORD" in err
+
+
+def test_an_account_without_a_password_can_do_nothing(office: Path, capsys: pytest.CaptureFixture[str],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from hotline_desk.services.accounts import users
+
+    db = open_database(str(office))
+    with db.session() as s:  # as an older version made accounts, or as the demo still does
+        admin = users.get_actor(s, "admin")
+        users.add_user(s, admin, "nopass", "无密码", "supervisor")
+    _, out, _ = run(capsys, office, "case", "register", "--content", "南关街下水道堵塞", "--appeal-type", "问题处理类",
+                    "--category", "城市管理—市容市政", "--phone", "13900001234", "--confidential", user="op1")
+    number = re.findall(r"RZ\d{4}-\d{5}", out)[0]
+    monkeypatch.delenv("HOTLINE_DESK_PASSWORD")
+    for command in (["case", "show", number], ["case", "list"], ["case", "approve", number]):
+        code, out, err = run(capsys, office, *command, user="nopass")
+        assert code == 2 and "还没有密码" in err and "13900001234" not in out, command
+    monkeypatch.setenv("HOTLINE_DESK_NEW_PASSWORD", "claimed-1")
+    code, _, err = run(capsys, office, "passwd", user="nopass")  # nobody claims it by setting a password
+    assert code == 2 and "还没有密码" in err
+    monkeypatch.setenv("HOTLINE_DESK_PASSWORD", TEST_PASSWORD)
+    code, _, err = run(capsys, office, "passwd", "nopass", user="op1")
+    assert code == 2 and "无权管理用户" in err
+    monkeypatch.setenv("HOTLINE_DESK_PASSWORD", "claimed-1")
+    assert run(capsys, office, "case", "list", user="nopass")[0] == 2
+    monkeypatch.setenv("HOTLINE_DESK_PASSWORD", TEST_PASSWORD)
+    monkeypatch.delenv("HOTLINE_DESK_NEW_PASSWORD")
+    code, out, _ = run(capsys, office, "passwd", "nopass")  # the admin resets it: a one-time password
+    assert code == 0
+    monkeypatch.setenv("HOTLINE_DESK_PASSWORD", _one_time_password(out))
+    monkeypatch.setenv("HOTLINE_DESK_NEW_PASSWORD", "shenhe-own-1")
+    code, out, _ = run(capsys, office, "case", "show", number, user="nopass")
+    assert code == 0 and "13900001234" in out
+    db.dispose()
+
+
+def test_personal_data_is_shown_to_logged_in_users_only(office: Path, capsys: pytest.CaptureFixture[str],
+                                                          tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _, out, _ = run(capsys, office, "case", "register", "--content", "咨询社保卡补办", "--appeal-type", "咨询类",
+                    "--category", "社会保险—社保卡", "--phone", "13900005678", "--dispatch", "人力资源和社会保障局",
+                    user="op1")
+    number = re.findall(r"RZ\d{4}-\d{5}", out)[0]
+    assert run(capsys, office, "case", "approve", number, user="sup1")[0] == 0
+    sheets = tmp_path / "sheets"
+    commands = (["case", "show", number], ["case", "list"], ["export-dispatch", "--all", "--out", str(sheets)],
+                ["backup", "--dir", str(tmp_path / "copies")], ["user", "list"])
+    for turn, command in enumerate(commands):
+        code, out, err = run(capsys, office, *command, user="nobody")
+        assert code == 2 and "没有名为“nobody”的在用用户" in err and "13900005678" not in out, command
+        monkeypatch.setenv("HOTLINE_DESK_PASSWORD", "wrong-guess")
+        code, out, err = run(capsys, office, *command, user=("op1", "sup1")[turn % 2])  # below the lockout
+        assert code == 2 and "不正确" in err and "13900005678" not in out, command
+        monkeypatch.setenv("HOTLINE_DESK_PASSWORD", TEST_PASSWORD)
+    assert not sheets.exists() and not (tmp_path / "copies").exists()
+    code, out, _ = run(capsys, office, "case", "show", number, user="op1")
+    assert code == 0 and "13900005678" in out
+
+
+def test_init_on_a_live_database_needs_the_admin_and_brings_nothing_back(office: Path,
+                                                                         capsys: pytest.CaptureFixture[str],
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from hotline_desk.services.accounts import users
+    from hotline_desk.services.office import admin, reference
+
+    db = open_database(str(office))
+    with db.session() as s:
+        unit = reference.find_unit(s, "纸坊镇")
+        admin.save_unit(s, users.get_actor(s, "admin"), unit.id, "纸坊镇人民政府", unit.group, unit.display_order)
+    code, _, err = run(capsys, office, "init", user="op1")
+    assert code == 2 and "无权修改设置" in err
+    monkeypatch.setenv("HOTLINE_DESK_PASSWORD", "wrong-guess")
+    code, _, err = run(capsys, office, "init")
+    assert code == 2 and "不正确" in err
+    monkeypatch.setenv("HOTLINE_DESK_PASSWORD", TEST_PASSWORD)
+    code, out, _ = run(capsys, office, "init")
+    assert code == 0 and "新增单位 0 个" in out
+    _, out, _ = run(capsys, office, "unit", "list", "--group", "township")
+    assert "纸坊镇人民政府" in out and "\t纸坊镇\n" not in out
+    with db.reader() as s:
+        names = [u.name for u in reference.list_units(s, include_inactive=True)]
+    assert names.count("纸坊镇人民政府") == 1 and "纸坊镇" not in names
+    db.dispose()
+
+
+def test_init_without_a_password_for_the_first_admin_creates_nothing(tmp_path: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "new.sqlite3"
+    code, out, err = run(capsys, path, "init")
+    assert code == 2 and "--admin-password-file" in err and "HOTLINE_DESK_ADMIN_PASSWORD" in err
+    secret = tmp_path / "admin-password.txt"
+    secret.write_text("guanli-mima-1\n", encoding="utf-8")
+    code, out, _ = run(capsys, path, "init", "--admin-password-file", str(secret))
+    assert code == 0 and "密码已设置" in out
+    db = open_database(str(path))
+    from hotline_desk.services.accounts import accounts
+
+    with db.session() as s:
+        assert accounts.login(s, "admin", "guanli-mima-1").actor is not None
+    db.dispose()
+
+
+def test_an_unexpected_failure_prints_one_line_and_where_the_log_is(office: Path, tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture[str],
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from hotline_desk.services.office import reference
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("injected failure 4711")
+
+    monkeypatch.setattr(reference, "list_units", broken)
+    code, out, err = run(capsys, office, "unit", "list")
+    assert code == 3 and out == ""
+    lines = err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("错误：") and "Traceback" not in err and "4711" not in err
+    log = Path(re.findall(r"记录在 (\S+?)，", lines[0])[0])
+    assert log.is_relative_to(tmp_path / "state")
+    text = log.read_text(encoding="utf-8")
+    assert "Traceback" in text and "RuntimeError: injected failure 4711" in text and "unit list" in text
+    assert log.stat().st_mode & 0o077 == 0

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from hotline_desk.cli import main
 from hotline_desk.db import Database
+from tests.helpers import cli_as
 
 
 def run(capsys: pytest.CaptureFixture[str], db: Database, *args: str, user: str = "admin") -> tuple[int, str, str]:
-    code = main(["--db", db.url, "--user", user, *args])
+    code = cli_as(["--db", db.url, "--user", user, *args])
     out = capsys.readouterr()
     return code, out.out, out.err
 
@@ -83,4 +83,6 @@ def test_bulletin_command_edits_builds_and_finalises(demo_db: Database, capsys: 
 
 def test_demo_refuses_a_month_with_cases(demo_db: Database, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, demo_db, "demo", "--month", "2022-07")
+    assert code == 2 and "不是空库" in err and "--force" in err
+    code, _, err = run(capsys, demo_db, "demo", "--month", "2022-07", "--force")
     assert code == 2 and "已有工单" in err

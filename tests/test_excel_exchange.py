@@ -24,7 +24,7 @@ from hotline_desk.services.exchange.case_export import export_cases
 from hotline_desk.services.exchange.dispatch_exchange import commit_replies, export_dispatch, preview_replies
 from hotline_desk.services.exchange.imports import commit_cases, preview_cases, save_mapping
 from tests.conftest import FakeClock, People
-from tests.helpers import draft, fingerprint, unit_id
+from tests.helpers import draft, fingerprint, log_in_everyone, unit_id
 
 HEADER = ["工单编号", "来电时间", "来电人", "联系电话", "诉求内容", "诉求类型", "问题分类", "办理方式", "承办单位",
           "交办时间", "签收时间", "办结时间", "回复内容", "回访结果", "甄别结果"]
@@ -405,9 +405,11 @@ def test_dispatch_sheets_for_every_unit_also_on_paper(db: Database, people: Peop
 
 
 def test_cli_import_previews_first_and_writes_only_on_commit(db: Database, people: People, tmp_path: Path,
-                                                            capsys: pytest.CaptureFixture[str]) -> None:
+                                                            capsys: pytest.CaptureFixture[str],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     from hotline_desk.cli import main
 
+    log_in_everyone(db, monkeypatch)
     path = tmp_path / "清单.xlsx"
     _messy(path)
     base = ["--db", db.url, "--user", "sup1", "import-cases", str(path)]

@@ -20,7 +20,7 @@ from hotline_desk.services.office import admin
 from hotline_desk.services.reporting import bulletin
 from hotline_desk.services.reporting.scoring import add_bonus
 from tests.conftest import FakeClock, People
-from tests.helpers import draft, unit_id
+from tests.helpers import draft, log_in_everyone, unit_id
 
 Call = Callable[[Session, Actor, int], Any]
 GUARDED: dict[str, tuple[Call, set[str]]] = {
@@ -65,12 +65,17 @@ CLI_GUARDED = [
     (["calendar", "set", "2022-10-01", "--holiday"], "sup2"),
     (["user", "add", "newbie", "--role", "话务员"], "sup2"),
     (["import-cases", "nonexistent.xlsx", "--commit"], "op2"),
+    (["passwd", "op1"], "sup2"),
+    (["init"], "sup2"),
+    (["demo", "--force"], "sup2"),
 ]
 
 
 @pytest.mark.parametrize(("args", "user"), CLI_GUARDED, ids=[" ".join(a[:2]) for a, _u in CLI_GUARDED])
 def test_cli_refuses_roles_without_the_right(args: list[str], user: str, db: Database, people: People,
-                                             clock: FakeClock, capsys: pytest.CaptureFixture[str]) -> None:
+                                             clock: FakeClock, capsys: pytest.CaptureFixture[str],
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    log_in_everyone(db, monkeypatch)
     with db.session() as s:
         register_case(s, people.operator, draft(s), clock=clock)
     code = main(["--db", db.url, "--user", user, *args])

@@ -16,7 +16,6 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from hotline_desk.cli import main
 from hotline_desk.db import Database, alembic_config, head_revision, open_database, schema_revision
 from hotline_desk.errors import DatabaseError
 from hotline_desk.models import AuditRecord, Base, Case, Unit
@@ -25,7 +24,7 @@ from hotline_desk.services.accounts.users import get_actor
 from hotline_desk.services.cases.case_query import CaseFilter, search_ids
 from hotline_desk.services.cases.records import register_case
 from tests import pg
-from tests.helpers import draft, fingerprint
+from tests.helpers import cli_as, draft, fingerprint
 
 
 @pytest.fixture
@@ -37,7 +36,7 @@ def new_pg(pg_admin: Engine) -> Iterator[str]:
 
 
 def _cli(capsys: pytest.CaptureFixture[str], *args: str, user: str = "admin") -> tuple[int, str, str]:
-    code = main(["--user", user, *args])
+    code = cli_as(["--user", user, *args])
     out = capsys.readouterr()
     return code, out.out, out.err
 

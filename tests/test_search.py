@@ -130,3 +130,14 @@ def test_the_count_agrees_with_the_list(three: dict[str, int], db: Database, tex
     with db.reader() as s:
         for f in (CaseFilter(text=text), CaseFilter(text=text, month="2022-07"), CaseFilter(text=text, state="x")):
             assert count_cases(s, f, now=NOW) == len(search_ids(s, f, now=NOW))
+
+
+def test_fullwidth_digits_are_digits_and_an_emoji_finds_nothing(three: dict[str, int], db: Database) -> None:
+    assert _find(db, "１３９０３７") == {three["estate"]}  # typed with a Chinese input method's fullwidth digits
+    assert _find(db, "１３８０３７５０００１") == {three["water"]}
+    assert _find(db, "😀") == set()
+    assert _find(db, "物业 😀") == set()
+    assert _find(db, "，") == set()
+    with db.reader() as s:
+        assert count_cases(s, CaseFilter(text="😀"), now=NOW) == 0
+        assert count_cases(s, CaseFilter(text="１３９０３７"), now=NOW) == 1

@@ -17,13 +17,17 @@ from hotline_desk.models import Setting
 from hotline_desk.services.office import admin, settings
 from hotline_desk.services.office.settings import LOCK_MINUTES, SIGN_HOURS, TABLE_SCOPE, Settings
 from tests.conftest import FakeClock, People
+from tests.helpers import TEST_PASSWORD
 from tests.ui_helpers import Messages, context
 
 CODES = {"local", "all", "true", "sum", "True", "False"}
 
 
 def _run(capsys: pytest.CaptureFixture[str], db: Path, *args: str) -> tuple[int, str, str]:
-    code = main(["--db", str(db), "--user", "admin", *args])
+    with pytest.MonkeyPatch.context() as patch:  # init sets the first admin's password, later commands log in with it
+        patch.setenv("HOTLINE_DESK_ADMIN_PASSWORD", TEST_PASSWORD)
+        patch.setenv("HOTLINE_DESK_PASSWORD", TEST_PASSWORD)
+        code = main(["--db", str(db), "--user", "admin", *args])
     out, err = capsys.readouterr()
     return code, out, err
 

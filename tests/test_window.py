@@ -142,7 +142,7 @@ def test_home_figures_open_the_lists_behind_them(qtbot: QtBot, db: Database, peo
 def test_the_login_remembers_who_signed_in_last_on_this_computer(qtbot: QtBot, db: Database, people: People,
                                                                  tmp_path: Path) -> None:
     with db.session() as s:
-        accounts.set_password(s, people.admin, "sup1", "secret-1")
+        accounts.set_password(s, people.supervisor, "sup1", "secret-1")  # their own, not a one-time password
     remembered = WindowState(tmp_path)
     first = LoginDialog(None, db, remembered=remembered)
     qtbot.addWidget(first)

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from hotline_desk import __version__
 from hotline_desk.cli import admin_commands, case_commands, exchange_commands, report_commands
 from hotline_desk.cli.common import ChineseArgumentParser, Context
+from hotline_desk.crashlog import write_crash
 from hotline_desk.errors import HotlineError
 
 ENV_USER = "HOTLINE_DESK_USER"
@@ -48,8 +49,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     except HotlineError as exc:
         print(f"错误：{exc.message}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("已取消。", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # the output went to a pager or `head` that has stopped reading: nothing to report
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    except Exception as exc:  # a bug: one line for the user, the traceback in the log for whoever maintains the app
+        return _report_bug(exc, args)
     finally:
-        ctx.close()
+        try:
+            ctx.close()
+        except Exception as exc:  # closing a broken connection must not hide what was printed above
+            write_crash(exc, "closing the database")
+
+
+def _report_bug(exc: Exception, args: argparse.Namespace) -> int:
+    command = " ".join(str(part) for part in (args.command, getattr(args, "action", None)) if part)
+    try:
+        where = f"记录在 {write_crash(exc, command)}"
+    except OSError:
+        where = "且无法写入日志文件"
+    print(f"错误：程序出现意外错误，命令未完成（详细信息{where}，请交给维护人员）。", file=sys.stderr)
+    return 3
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from hotline_desk.cli.common import Context, SubParsers, parse_day, to_json
+from hotline_desk.cli.common import ENV_NEW_PASSWORD, Context, SubParsers, ask_new_password, parse_day, to_json
 from hotline_desk.db import resolve_db_url
 from hotline_desk.errors import HotlineError, ValidationError
 from hotline_desk.services.accounts import accounts, audit, users
@@ -19,18 +19,25 @@ from hotline_desk.services.maintenance import backup, backups, integrity, transf
 from hotline_desk.services.maintenance.opening import open_office_database
 from hotline_desk.services.office import admin, reference, settings
 
+ENV_ADMIN_PASSWORD = "HOTLINE_DESK_ADMIN_PASSWORD"
+
 
 def register(sub: SubParsers[Any]) -> None:
     p = sub.add_parser("init", help="创建（或升级）数据库并装入单位、分类等基础数据",
                        description="创建（或升级）数据库，装入汝州市的21个乡镇街道、22个市直单位、诉求类型、"
-                                   "上级渠道和问题分类；数据库中还没有用户时创建管理员 admin。重复运行不会重复添加。")
+                                   "上级渠道和问题分类（每一类只在还是空的时候装入，已改名或停用的不会被加回）；"
+                                   "数据库中还没有用户时创建管理员 admin 并设置其密码：取自 --admin-password-file "
+                                   f"指定的文件（第一行）或环境变量 {ENV_ADMIN_PASSWORD}，都没有则在终端中询问。"
+                                   "已有用户的数据库须以管理员身份登录后运行。")
     p.add_argument("--admin-name", default="管理员", help="首次创建的管理员显示名")
-    p.add_argument("--admin-password", help="首次创建的管理员密码（不写则在终端中询问）")
+    p.add_argument("--admin-password-file", metavar="文件",
+                   help=f"首次创建的管理员密码所在的文件（第一行；也可用环境变量 {ENV_ADMIN_PASSWORD}）")
     p.set_defaults(run=cmd_init)
 
-    p = sub.add_parser("passwd", help="设置或重置密码",
-                       description="设置自己的密码，或由管理员重置他人密码（同时解除锁定）。新密码取自环境变量 "
-                                   "HOTLINE_DESK_NEW_PASSWORD，没有则在终端中询问。")
+    p = sub.add_parser("passwd", help="修改自己的密码，或重置他人密码（需管理员）",
+                       description="登录后修改自己的密码（新密码取自环境变量 HOTLINE_DESK_NEW_PASSWORD，没有则在终端中"
+                                   "询问）；或由管理员重置他人密码并解除锁定：重置的是一次性密码（取自该环境变量，"
+                                   "没有则自动生成并只显示这一次），该用户下次登录时须改为自己的密码。")
     p.add_argument("username", nargs="?", help="用户（默认为当前用户）")
     p.set_defaults(run=cmd_passwd)
 
@@ -61,14 +68,17 @@ def register(sub: SubParsers[Any]) -> None:
                                    "报告绕过本软件被改动、删除或插入的记录。发现问题时退出码为 1。")
     p.set_defaults(run=cmd_verify)
 
-    p = sub.add_parser("user", help="用户：列出或添加", description="列出或添加用户。")
+    p = sub.add_parser("user", help="用户：列出或添加", description="列出或添加用户（须登录）。")
     usub = p.add_subparsers(dest="action", metavar="操作", required=True)
-    q = usub.add_parser("list", help="列出用户", description="列出在用用户。")
+    q = usub.add_parser("list", help="列出用户", description="列出在用用户（须登录）。")
     q.set_defaults(run=cmd_user_list)
-    q = usub.add_parser("add", help="添加用户（需管理员）", description="添加用户（需管理员）。")
+    q = usub.add_parser("add", help="添加用户（需管理员）",
+                        description="添加用户（需管理员）。新用户得到一个一次性密码：取自 --password-file 指定的文件"
+                                    "（第一行），否则自动生成并只显示这一次；该用户首次登录时须改为自己的密码。")
     q.add_argument("username", help="登录名")
     q.add_argument("--name", default="", help="显示名（如 张丽）")
     q.add_argument("--role", required=True, help="角色：话务员、审核员、管理员（或 operator/supervisor/admin）")
+    q.add_argument("--password-file", metavar="文件", help="一次性密码所在的文件（第一行；不写则自动生成）")
     q.set_defaults(run=cmd_user_add)
 
     p = sub.add_parser("unit", help="承办单位：列出", description="按考核表顺序列出承办单位。")
@@ -105,23 +115,48 @@ def register(sub: SubParsers[Any]) -> None:
 
 
 def cmd_init(ctx: Context, args: argparse.Namespace) -> int:
-    password = args.admin_password
+    with ctx.db.reader() as session:
+        live = users.has_users(session)
+        first_admin = accounts.admin_without_password(session)
+    if live and first_admin is None:  # an office at work: only its admin may run init, and it adds only what is missing
+        require(ctx.actor(), "manage_settings")
+    password = _first_admin_password(args) if not live or first_admin else None
     with ctx.db.session() as session:
         summary = reference.load_defaults(session)
-        created = users.ensure_first_admin(session, args.admin_name)
-        if created:
-            if password is None and sys.stdin.isatty():
-                password = _ask_new_password("管理员")
-            if password:
-                accounts.set_password(session, None, "admin", password)
+        created = users.ensure_first_admin(session, args.admin_name, password)
+        if created is None and first_admin and password is not None:
+            accounts.set_password(session, None, first_admin, password)
     print(f"数据库已就绪：{ctx.db.display_name}")
     print(f"新增单位 {summary.units} 个、问题分类 {summary.categories} 个、"
           f"诉求类型 {summary.appeal_types} 个、渠道 {summary.channels} 个。")
     if created:
-        print(f"已创建管理员：{created.username}（{created.display_name}）")
-        if not password:
-            print("提醒：管理员尚未设置密码，请尽快运行 hotline-desk passwd admin 设置。")
+        print(f"已创建管理员：{created.username}（{created.display_name}），密码已设置。")
+    elif first_admin:
+        print(f"已设置管理员 {first_admin} 的密码。")
     return 0
+
+
+def _first_admin_password(args: argparse.Namespace) -> str:
+    """The first admin's password: from a file, the environment (read once), or typed twice at a prompt."""
+    if args.admin_password_file:
+        return _password_from_file(args.admin_password_file)
+    password = os.environ.get(ENV_ADMIN_PASSWORD)
+    if password is not None:
+        return password
+    if sys.stdin.isatty():
+        return _ask_new_password("管理员")
+    raise ValidationError("请为管理员设置密码：用 --admin-password-file 指定密码文件，或设置环境变量 "
+                          f"{ENV_ADMIN_PASSWORD}，或在终端中运行。数据库未作改动。")
+
+
+def _password_from_file(name: str) -> str:
+    try:
+        lines = Path(name).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValidationError(f"无法读取密码文件 {name}：{getattr(exc, 'strerror', None) or exc}") from exc
+    if not lines or not lines[0].strip():
+        raise ValidationError(f"密码文件 {name} 的第一行是空的。")
+    return lines[0].strip()
 
 
 def _ask_new_password(who: str) -> str:
@@ -132,18 +167,22 @@ def _ask_new_password(who: str) -> str:
 
 
 def cmd_passwd(ctx: Context, args: argparse.Namespace) -> int:
-    with ctx.db.reader() as session:
-        first_run = accounts.admin_without_password(session) == (args.username or ctx.username)
-    actor = None if first_run else ctx.actor()
-    target = args.username or ctx.username
-    password = os.environ.get("HOTLINE_DESK_NEW_PASSWORD")
-    if password is None:
-        if not sys.stdin.isatty():
-            raise ValidationError("请在环境变量 HOTLINE_DESK_NEW_PASSWORD 中提供新密码，或在终端中运行。")
-        password = _ask_new_password(target)
+    actor = ctx.actor()
+    target = args.username or actor.username
+    if target == actor.username:
+        password = ask_new_password("修改密码", target)
+        with ctx.db.session() as session:
+            accounts.set_password(session, actor, target, password)
+        print(f"已设置 {target} 的密码。")
+        return 0
+    require(actor, "manage_users")
+    given = os.environ.get(ENV_NEW_PASSWORD)
+    password = given if given is not None else accounts.generate_password()
     with ctx.db.session() as session:
         accounts.set_password(session, actor, target, password)
-    print(f"已设置 {target} 的密码。")
+    shown = "" if given is not None else f"一次性密码：{password}（只显示这一次）。"
+    print(f"已重置 {target} 的密码并解除锁定。{shown}")
+    print(f"{target} 下次登录时须把一次性密码改为自己的密码。")
     return 0
 
 
@@ -156,6 +195,7 @@ def _db_file(ctx: Context) -> Path:
 
 def cmd_backup(ctx: Context, args: argparse.Namespace) -> int:
     path = _db_file(ctx)
+    ctx.actor()  # a backup is a copy of everything, callers' phone numbers included
     with ctx.db.reader() as session:
         info = backups.make_backup(session, path, office_now(), args.dir)
         _folder, keep = backups.backup_location(session, path, args.dir)
@@ -223,6 +263,7 @@ def cmd_verify(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_user_list(ctx: Context, args: argparse.Namespace) -> int:
+    ctx.actor()
     with ctx.db.reader() as session:
         for u in users.list_users(session):
             print(f"{u.username}\t{u.display_name}\t{u.role_label}")
@@ -231,9 +272,15 @@ def cmd_user_list(ctx: Context, args: argparse.Namespace) -> int:
 
 def cmd_user_add(ctx: Context, args: argparse.Namespace) -> int:
     actor = ctx.actor()
+    require(actor, "manage_users")
+    given = _password_from_file(args.password_file) if args.password_file else None
     with ctx.db.session() as session:
-        added = users.add_user(session, actor, args.username, args.name, users.role_from_label(args.role))
+        new = users.add_account(session, actor, args.username, args.name, users.role_from_label(args.role), given)
+    added = new.actor
     print(f"已添加用户：{added.username}（{added.display_name}，{added.role_label}）")
+    if given is None:
+        print(f"一次性密码：{new.one_time_password}（只显示这一次，请当面告知）。")
+    print(f"{added.username} 首次登录时须把一次性密码改为自己的密码。")
     return 0
 
 

@@ -150,6 +150,7 @@ def cmd_register(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
+    ctx.actor()  # callers' names and phone numbers: for logged-in staff only
     with ctx.db.reader() as session:
         case = cases.find_case(session, args.number)
         view = cases.case_view(session, case.id)
@@ -193,6 +194,7 @@ def cmd_undo_follow_up(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_list(ctx: Context, args: argparse.Namespace) -> int:
+    ctx.actor()
     with ctx.db.reader() as session:
         rows = cases.list_cases(session, month=args.month, state=args.state, limit=args.limit)
     for r in rows:

@@ -12,13 +12,13 @@ from typing import Any
 
 from hotline_desk.db import Database
 from hotline_desk.errors import PermissionDenied, ValidationError
-from hotline_desk.services.accounts.accounts import login, needs_password
+from hotline_desk.services.accounts import accounts
 from hotline_desk.services.accounts.permissions import Actor
-from hotline_desk.services.accounts.users import get_actor
 from hotline_desk.services.maintenance.opening import open_office_database
 from hotline_desk.services.serialize import jsonable
 
 ENV_PASSWORD = "HOTLINE_DESK_PASSWORD"
+ENV_NEW_PASSWORD = "HOTLINE_DESK_NEW_PASSWORD"
 
 
 class Context:
@@ -28,6 +28,7 @@ class Context:
         self.db_arg = db_arg
         self.username = username
         self._db: Database | None = None
+        self._actor: Actor | None = None
 
     @property
     def db(self) -> Database:
@@ -36,20 +37,36 @@ class Context:
         return self._db
 
     def actor(self) -> Actor:
-        """The acting user; one who has a password must give it (HOTLINE_DESK_PASSWORD or a prompt)."""
+        """The logged-in user: every account has a password, given in HOTLINE_DESK_PASSWORD or at a prompt; a
+        one-time password is replaced by the user's own first (HOTLINE_DESK_NEW_PASSWORD or a prompt)."""
+        if self._actor is None:
+            self._actor = self._log_in()
+        return self._actor
+
+    def _log_in(self) -> Actor:
+        username = self.username
         with self.db.reader() as session:
-            actor = get_actor(session, self.username)
-            protected = needs_password(session, self.username)
-        if not protected:
-            return actor
+            if not accounts.has_password(session, username):
+                first_run = accounts.admin_without_password(session) == username
+                raise PermissionDenied(
+                    f"用户 {username} 还没有密码，不能操作。"
+                    + ("请先运行 hotline-desk init 为管理员设置密码。" if first_run
+                       else f"请管理员运行 hotline-desk passwd {username} 为其设置一次性密码。"))
         password = os.environ.get(ENV_PASSWORD)
         if password is None and sys.stdin.isatty():
-            password = getpass.getpass(f"{actor.display_name}的密码：")
+            password = getpass.getpass(f"{username}的密码：")
         if password is None:
-            raise PermissionDenied(f"用户 {self.username} 设有密码：请在环境变量 {ENV_PASSWORD} 中提供，"
-                                   "或在终端中输入。")
-        with self.db.session() as session:  # failed attempts are counted even when refused
-            result = login(session, self.username, password)
+            raise PermissionDenied(f"请在环境变量 {ENV_PASSWORD} 中提供用户 {username} 的密码，或在终端中输入。")
+        with self.db.reader() as session:  # a right password logs in without waiting for another station's write
+            result = accounts.login(session, username, password, record=False)
+        if result.unrecorded:
+            with self.db.session() as session:  # failed attempts are counted even when refused
+                result = accounts.login(session, username, password)
+        if result.must_change:
+            new_password = ask_new_password(f"用户 {username} 首次登录，须把一次性密码换成自己的密码", username)
+            with self.db.session() as session:
+                result = accounts.change_first_password(session, username, password, new_password)
+            print(f"已设置 {username} 的新密码。", file=sys.stderr)
         if result.actor is None:
             raise PermissionDenied(result.message)
         return result.actor
@@ -58,6 +75,19 @@ class Context:
         if self._db is not None:
             self._db.dispose()
             self._db = None
+
+
+def ask_new_password(why: str, who: str) -> str:
+    """A new password from HOTLINE_DESK_NEW_PASSWORD, or typed twice at a prompt."""
+    password = os.environ.get(ENV_NEW_PASSWORD)
+    if password is not None:
+        return password
+    if not sys.stdin.isatty():
+        raise ValidationError(f"{why}：请在环境变量 {ENV_NEW_PASSWORD} 中提供新密码，或在终端中运行。")
+    first = getpass.getpass(f"{why}。请为{who}设置新密码（至少6位）：")
+    if first != getpass.getpass("再输入一次："):
+        raise ValidationError("两次输入的密码不一致。")
+    return first
 
 
 def parse_time(text: str | None) -> datetime | None:

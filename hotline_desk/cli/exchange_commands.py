@@ -74,6 +74,7 @@ def _progress(done: int, total: int) -> None:
 
 
 def cmd_export_dispatch(ctx: Context, args: argparse.Namespace) -> int:
+    ctx.actor()  # the sheets carry callers' names and phone numbers where a unit needs them
     with ctx.db.reader() as session:
         unit = reference.find_unit(session, args.unit).id if args.unit else None
         paths = export_dispatch(session, unit, Path(args.out), pdf=args.pdf)

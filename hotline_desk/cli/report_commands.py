@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from hotline_desk.cli.common import Context, SubParsers, fmt, parse_day, parse_time, to_json
+from hotline_desk.demo.guard import check_demo_target, demo_accounts
 from hotline_desk.demo.month import run_demo
 from hotline_desk.errors import HotlineError, ValidationError
+from hotline_desk.services.accounts import accounts, users
 from hotline_desk.services.clock import office_now
 from hotline_desk.services.office import admin, reference, settings
 from hotline_desk.services.reporting import bulletin
@@ -87,8 +89,11 @@ def register(sub: SubParsers[Any]) -> None:
     p.set_defaults(run=cmd_bulletin)
 
     p = sub.add_parser("demo", help="装入演示月份数据",
-                       description="在数据库中装入一个月的演示工单（完整办理历史）、附加分和简报草稿。")
+                       description="在数据库中装入一个月的演示工单（完整办理历史）、附加分和简报草稿，以及演示账户"
+                                   "（各得一个一次性密码，只显示这一次）。只装入新的空库；已有用户的数据库须以管理员"
+                                   "身份登录，已有工单或工作人员的还须加 --force。")
     p.add_argument("--month", default="2022-07", help="月份（默认 2022-07）")
+    p.add_argument("--force", action="store_true", help="数据库中已有工单或工作人员时仍然装入（需管理员）")
     p.set_defaults(run=cmd_demo)
 
 
@@ -258,10 +263,19 @@ def cmd_demo(ctx: Context, args: argparse.Namespace) -> int:
     def progress(done: int, total: int) -> None:
         print(f"\r装入演示工单 {done}/{total}", end="", file=sys.stderr, flush=True)
 
+    with ctx.db.reader() as session:
+        in_use = users.has_users(session)
+    actor = ctx.actor() if in_use else None
     with ctx.db.session() as session:
+        check_demo_target(session, actor, force=args.force)
         summary = run_demo(session, args.month, progress=progress)
+        passwords = accounts.issue_one_time_passwords(session, actor, demo_accounts(session))
     print(file=sys.stderr)
     print(f"已装入 {summary.month} 演示数据：工单 {summary.cases} 件（办理步骤 {summary.events} 步），"
           f"附加分 {summary.bonus_items} 项，并建立简报草稿。")
+    if passwords:
+        print("演示账户的一次性密码（只显示这一次；首次登录时须改为自己的密码）：")
+        for username, password in passwords.items():
+            print(f"  {username}\t{password}")
     return 0
 

@@ -7,6 +7,9 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 EXCEL_EPOCH = datetime(1899, 12, 30)
+# No 12345 case is older than this: an earlier year is a typing or conversion mistake (1900, 0001, a lone 1).
+EARLIEST = datetime(2000, 1, 1)
+LAST_YEAR = 2100
 DATE_PATTERNS = (
     re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?(?:\s*(\d{1,2})[时:：](\d{1,2})?(?:分)?(?:[:：](\d{1,2}))?)?$"),
     re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]+(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?)?$"),
@@ -26,8 +29,22 @@ def text(value: Any) -> str:
     return str(value).strip()
 
 
-def when(value: Any) -> datetime | None:
-    """A datetime from an Excel date, a serial number or text like 2022年7月5日, 2022/7/5, 2022-07-05 14:30."""
+def when(value: Any, *, latest: datetime | None = None) -> datetime | None:
+    """A datetime from an Excel date, a serial number or text like 2022年7月5日, 2022/7/5, 2022-07-05 14:30.
+
+    A moment before 2000, or after ``latest`` (say, a day from now), cannot be a case's: it is refused.
+    """
+    moment = _when(value)
+    if moment is None:
+        return None
+    if moment < EARLIEST:
+        raise CellError(f"日期“{moment:%Y-%m-%d}”早于{EARLIEST.year}年，请核对")
+    if (latest is not None and moment > latest) or moment.year > LAST_YEAR:
+        raise CellError(f"日期“{moment:%Y-%m-%d}”在未来，请核对")
+    return moment
+
+
+def _when(value: Any) -> datetime | None:
     if value is None or value == "":
         return None
     if isinstance(value, datetime):

@@ -13,7 +13,7 @@ from platformdirs import user_state_dir
 from PySide6.QtCore import QLibraryInfo, QLocale, Qt, QTranslator
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
-from hotline_desk.db import Database, resolve_db_url
+from hotline_desk.db import Database, default_db_path, resolve_db_url
 from hotline_desk.errors import HotlineError
 from hotline_desk.services.accounts import accounts, users
 from hotline_desk.services.accounts.permissions import Actor
@@ -101,11 +101,19 @@ def _open_until_it_works(target: str | None) -> tuple[Database, str | None] | No
             box.setDefaultButton(retry)
             box.exec()
             if box.clickedButton() is settings:
-                dialog = ConnectionDialog(None, resolve_db_url(target))
+                dialog = ConnectionDialog(None, _current_url(target))
                 if dialog.exec() == QDialog.DialogCode.Accepted:
                     target = dialog.target()
             elif box.clickedButton() is not retry:
                 return None
+
+
+def _current_url(target: str | None) -> str:
+    """The database the connection dialog starts from; the default file when the one given is not usable."""
+    try:
+        return resolve_db_url(target)
+    except HotlineError:
+        return f"sqlite:///{default_db_path()}"
 
 
 def _sign_in(database: Database, first_admin: str | None, remembered: WindowState) -> tuple[Actor | None, str]:

@@ -54,7 +54,11 @@ class _StartDialog(QDialog):
 
 
 class LoginDialog(_StartDialog):
-    """Choose yourself and type your password; five wrong passwords lock the account for a while."""
+    """Choose yourself and type your password; five wrong passwords lock the account for a while.
+
+    A one-time password (a new account's, or one an admin reset) opens two more fields: the person's own new password,
+    typed twice, replaces it before they start work.
+    """
 
     def __init__(self, parent: QWidget | None, db: Database, clock: Clock = office_now, *,
                  remembered: WindowState | None = None) -> None:
@@ -71,31 +75,73 @@ class LoginDialog(_StartDialog):
         if remembered is not None:  # who last signed in on this computer is chosen already
             self.user.setCurrentIndex(max(self.user.findData(remembered.last_user), 0))
         self.password = QLineEdit()
-        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.new_password = QLineEdit()
+        self.new_again = QLineEdit()
+        for box in (self.password, self.new_password, self.new_again):
+            box.setEchoMode(QLineEdit.EchoMode.Password)
         self.message = QLabel()
         self.message.setStyleSheet("color: #B00020;")
         self.message.setWordWrap(True)
         buttons = self._buttons("登录", self.try_login)
-        form = QFormLayout()
-        form.addRow("工作人员", self.user)
-        form.addRow("密码", self.password)
+        self.form = QFormLayout()
+        self.form.addRow("工作人员", self.user)
+        self.form.addRow("密码", self.password)
+        self.form.addRow("新密码", self.new_password)
+        self.form.addRow("再输入一次", self.new_again)
+        self._show_new_password(False)
+        self.user.currentIndexChanged.connect(lambda _index: self._show_new_password(False))
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        layout.addLayout(self.form)
         layout.addWidget(self.message)
         layout.addWidget(buttons)
         self.password.setFocus()
 
+    def _show_new_password(self, shown: bool) -> None:
+        self.changing = shown
+        for box in (self.new_password, self.new_again):
+            self.form.setRowVisible(box, shown)
+            box.clear()
+
     def try_login(self) -> None:
         username = self.user.currentData()
+        if self.changing:
+            self._change_first_password(username)
+            return
         with self.db.session() as session:  # failed attempts are counted even though the login is refused
             result = accounts.login(session, username, self.password.text(), clock=self.clock)
+        if result.must_change:
+            self.message.setText(result.message)
+            self._show_new_password(True)
+            self.new_password.setFocus()
+            return
+        self._finish(result)
+
+    def _change_first_password(self, username: str) -> None:
+        if self.new_password.text() != self.new_again.text():
+            self.message.setText("两次输入的新密码不一致。")
+            self.new_password.clear()
+            self.new_again.clear()
+            self.new_password.setFocus()
+            return
+        try:
+            with self.db.session() as session:
+                result = accounts.change_first_password(session, username, self.password.text(),
+                                                        self.new_password.text(), clock=self.clock)
+        except HotlineError as exc:
+            self.message.setText(exc.message)
+            return
+        if result.actor is None:
+            self._show_new_password(False)
+        self._finish(result)
+
+    def _finish(self, result: accounts.LoginResult) -> None:
         if result.actor is None:
             self.message.setText(result.message)
             self.password.clear()
             return
         self.actor = result.actor
         if self.remembered is not None:
-            self.remembered.last_user = username
+            self.remembered.last_user = result.actor.username
         self.accept()
 
 

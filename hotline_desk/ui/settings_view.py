@@ -236,10 +236,18 @@ class UsersTab(QWidget):
     def add(self) -> None:
         roles = [(label, code) for code, label in ROLE_LABELS.items()]
         v = ask(self, "添加用户", [FieldSpec("username", "登录名", required=True),
-                                 FieldSpec("name", "姓名", required=True), FieldSpec("role", "角色", "choice", roles)])
-        if v and run_action(self, self.ctx, lambda s: users.add_user(s, self.ctx.actor, v["username"], v["name"],
-                                                                     v["role"]), changes=Change.REFERENCE):
+                                 FieldSpec("name", "姓名", required=True), FieldSpec("role", "角色", "choice", roles)],
+                intro="新用户得到一个一次性密码，首次登录时须改为自己的密码。")
+        if not v:
+            return
+        new = run_action(self, self.ctx, lambda s: users.add_account(s, self.ctx.actor, v["username"], v["name"],
+                                                                     v["role"]), changes=Change.REFERENCE)
+        if new is not None:
             self.refresh()
+            QMessageBox.information(self, "已添加用户",
+                                    f"已添加 {new.actor.display_name}（{new.actor.username}）。\n\n"
+                                    f"一次性密码：{new.one_time_password}\n\n"
+                                    "只显示这一次，请当面告知；首次登录时须改为自己的密码。")
 
     def change_role(self) -> None:
         user = self._selected()
@@ -257,7 +265,7 @@ class UsersTab(QWidget):
         if user is None:
             return
         v = ask(self, f"重置 {user.display_name} 的密码", [FieldSpec("password", "新密码（至少6位）", required=True)],
-                intro="重置后该用户的锁定同时解除；请当面告知新密码。")
+                intro="重置的是一次性密码：请当面告知，该用户下次登录时须改为自己的密码；锁定同时解除。")
         if v:
             run_action(self, self.ctx, lambda s: accounts.set_password(s, self.ctx.actor, user.username,
                                                                        v["password"], clock=self.ctx.clock),

@@ -1,4 +1,5 @@
-"""Passwords (scrypt hashes only), logging in with a lockout after repeated failures, and password resets."""
+"""Passwords (scrypt hashes only), one-time passwords changed at first login, logging in with a lockout after
+repeated failures, and password resets."""
 
 from __future__ import annotations
 
@@ -20,17 +21,34 @@ from hotline_desk.services.office.settings import Settings
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 MIN_LENGTH = 6
+# A one-time password (given by an admin, to be replaced at first login) is stored as this marker before its hash.
+# The marker is part of the stored credential, so the audit trail covers it like the hash itself.
+ONE_TIME = "once$"
+# Letters and digits that cannot be mistaken for one another when read out or copied from a note.
+GENERATED_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+GENERATED_LENGTH = 10
 
 
-def hash_password(password: str) -> str:
+def hash_password(password: str, *, one_time: bool = False) -> str:
     salt = secrets.token_bytes(16)
     digest = hashlib.scrypt(password.encode(), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32)
-    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${salt.hex()}${digest.hex()}"
+    hashed = f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${salt.hex()}${digest.hex()}"
+    return ONE_TIME + hashed if one_time else hashed
+
+
+def is_one_time(stored: str) -> bool:
+    """True for a password that must be replaced by the user's own at the next login."""
+    return stored.startswith(ONE_TIME)
+
+
+def generate_password() -> str:
+    """A random one-time password to hand to a new user (or after a reset)."""
+    return "".join(secrets.choice(GENERATED_ALPHABET) for _ in range(GENERATED_LENGTH))
 
 
 def check_password(stored: str, password: str) -> bool:
     try:
-        scheme, n, r, p, salt, digest = stored.split("$")
+        scheme, n, r, p, salt, digest = stored.removeprefix(ONE_TIME).split("$")
     except ValueError:
         return False
     if scheme != "scrypt":
@@ -42,16 +60,32 @@ def check_password(stored: str, password: str) -> bool:
 
 @dataclass(frozen=True)
 class LoginResult:
+    """``actor`` is set only when the person may act. ``must_change``: the password was right but one-time, so the
+    person must choose their own (``change_first_password``) before acting. ``unrecorded``: a read-only check
+    (``record=False``) found an attempt that changes the failure count; log in again in a write session."""
+
     actor: Actor | None
     message: str
+    must_change: bool = False
+    unrecorded: bool = False
 
 
 def _actor(user: User) -> Actor:
     return Actor(id=user.id, username=user.username, display_name=user.display_name, role=user.role)
 
 
-def login(session: Session, username: str, password: str, *, clock: Clock = office_now) -> LoginResult:
-    """Check a password; the caller commits, so failed attempts count even when the login is refused."""
+NO_PASSWORD = "该用户还没有密码，不能登录。请管理员为其设置一次性密码。"
+MUST_CHANGE = "这是一次性密码：请设置自己的新密码（至少6位）后再开始工作。"
+
+
+def login(session: Session, username: str, password: str, *, clock: Clock = office_now,
+          record: bool = True) -> LoginResult:
+    """Check a password; the caller commits, so failed attempts count even when the login is refused.
+
+    With ``record=False`` nothing is written: a right password of an account with no failures to clear logs in
+    without taking the write lock (so reading never waits for another station's write); any other attempt comes
+    back ``unrecorded`` and must be repeated with ``record=True`` in a write session.
+    """
     now = clock()
     user = session.scalar(select(User).where(User.username == username.strip(), User.active.is_(True)))
     if user is None:
@@ -60,10 +94,16 @@ def login(session: Session, username: str, password: str, *, clock: Clock = offi
         return LoginResult(None, f"输错密码次数过多，账户已锁定至 {user.locked_until:%H:%M}，"
                                  "请稍后再试或请管理员重置密码。")
     if not user.password_hash:
-        return LoginResult(None, "该用户还没有设置密码，请管理员先设置密码。")
-    if check_password(user.password_hash, password):
-        user.failed_logins = 0
-        user.locked_until = None
+        return LoginResult(None, NO_PASSWORD)
+    right = check_password(user.password_hash, password)
+    if not record and (not right or user.failed_logins or user.locked_until is not None):
+        return LoginResult(None, "", unrecorded=True)
+    if right:
+        if user.failed_logins or user.locked_until is not None:
+            user.failed_logins = 0
+            user.locked_until = None
+        if is_one_time(user.password_hash):
+            return LoginResult(None, MUST_CHANGE, must_change=True)
         return LoginResult(_actor(user), "")
     settings = Settings(session)
     limit = settings.int("accounts.max_failures")
@@ -77,11 +117,34 @@ def login(session: Session, username: str, password: str, *, clock: Clock = offi
     return LoginResult(None, f"用户名或密码不正确，还可再试 {limit - user.failed_logins} 次。")
 
 
+def change_first_password(session: Session, username: str, one_time_password: str, new_password: str, *,
+                          clock: Clock = office_now) -> LoginResult:
+    """First login with a one-time password: check it (failures count as at any login), then replace it by the
+    person's own password and log in. The caller commits."""
+    result = login(session, username, one_time_password, clock=clock)
+    if not result.must_change:
+        return result
+    check_new_password(new_password)
+    if new_password == one_time_password:
+        raise ValidationError("新密码不能与一次性密码相同。", field="password")
+    user = session.scalars(select(User).where(User.username == username.strip())).one()
+    user.password_hash = hash_password(new_password)
+    audit.record_row(session, user, user_id=user.id, at=clock(), kind="password")
+    return LoginResult(_actor(user), "")
+
+
+def check_new_password(password: str) -> None:
+    if len(password) < MIN_LENGTH:
+        raise ValidationError(f"密码至少 {MIN_LENGTH} 位。", field="password")
+
+
 def set_password(session: Session, actor: Actor | None, username: str, password: str, *,
                  clock: Clock = office_now) -> None:
     """Set or reset a password: users their own, an admin anyone's (which also lifts a lockout).
 
-    ``actor`` is None only on first run, for the admin that has no password yet.
+    A password an admin sets for someone else is one-time: its owner replaces it at the next
+    login, so nobody works under a password someone else knows. ``actor`` is None only on first run, for the admin
+    that has no password yet; nobody can claim any other account that has none.
     """
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
@@ -91,17 +154,19 @@ def set_password(session: Session, actor: Actor | None, username: str, password:
             raise PermissionDenied("请登录后再修改密码。")
     elif actor.id != user.id:
         require(actor, "manage_users")
-    if len(password) < MIN_LENGTH:
-        raise ValidationError(f"密码至少 {MIN_LENGTH} 位。", field="password")
-    user.password_hash = hash_password(password)
+    check_new_password(password)
+    user.password_hash = hash_password(password, one_time=actor is not None and actor.id != user.id)
     user.failed_logins = 0
     user.locked_until = None
     audit.record_row(session, user, user_id=actor.id if actor else user.id, at=clock(), kind="password")
 
 
-def needs_password(session: Session, username: str) -> bool:
-    user = session.scalar(select(User).where(User.username == username))
-    return bool(user and user.password_hash)
+def has_password(session: Session, username: str) -> bool:
+    """Whether the active user ``username`` has a password (one-time or their own); NotFound if no such user."""
+    user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
+    if user is None:
+        raise NotFound(f"没有名为“{username}”的在用用户。")
+    return bool(user.password_hash)
 
 
 def admin_without_password(session: Session) -> str | None:
@@ -109,3 +174,23 @@ def admin_without_password(session: Session) -> str | None:
     user = session.scalar(select(User).where(User.role == "admin", User.active.is_(True), User.password_hash == "")
                           .order_by(User.id).limit(1))
     return user.username if user else None
+
+
+def issue_one_time_passwords(session: Session, actor: Actor | None, usernames: list[str], *,
+                             clock: Clock = office_now) -> dict[str, str]:
+    """Give each of ``usernames`` that has no password yet a generated one-time password; returns them (to be shown
+    once). Accounts that have a password keep it, so nobody's account is taken over this way.
+
+    ``actor`` is an admin, or None only for accounts made moments ago in the same transaction on a database that had
+    no user (a new demo database).
+    """
+    if actor is not None:
+        require(actor, "manage_users")
+    given: dict[str, str] = {}
+    for user in session.scalars(select(User).where(User.username.in_(usernames), User.password_hash == "")
+                                .order_by(User.id)):
+        password = generate_password()
+        user.password_hash = hash_password(password, one_time=True)
+        audit.record_row(session, user, user_id=actor.id if actor else None, at=clock(), kind="password")
+        given[user.username] = password
+    return given

@@ -17,6 +17,9 @@ from hotline_desk.services.clock import office_now
 from hotline_desk.services.fastinsert import insert_rows
 
 GENESIS = "0" * 64
+# Kinds that note something about an entity without recording its contents: a lockout says when a user was locked
+# out (login bookkeeping, not a change of the account), so it is never what the account's row is compared with.
+NOTE_KINDS = frozenset({"lockout"})
 
 
 def canonical(detail: dict[str, Any] | list[Any]) -> str:
@@ -122,7 +125,8 @@ def verify(session: Session) -> VerifyReport:
         if _digest(rec.prev_hash, rec.id, rec.at, rec.user_id, rec.kind, rec.entity, rec.detail) != rec.hash:
             report.problems.append(f"审计记录第 {rec.id} 条被改动。")
         expected_id, prev = rec.id + 1, rec.hash
-        latest[rec.entity] = rec.detail
+        if rec.kind not in NOTE_KINDS:
+            latest[rec.entity] = rec.detail
     _check_events(session, latest, report)
     _check_rows(session, latest, report)
     return report
@@ -186,6 +190,7 @@ def rebaseline(session: Session, at: datetime) -> int:
     """
     latest: dict[str, str] = {}
     for recorded_entity, recorded in session.execute(select(AuditRecord.entity, AuditRecord.detail)
+                                                     .where(AuditRecord.kind.not_in(NOTE_KINDS))
                                                      .order_by(AuditRecord.id)):
         latest[recorded_entity] = recorded
     items: list[tuple[str, str, Detail, int | None, datetime]] = []

@@ -1,6 +1,8 @@
-"""Users and roles: adding people and finding who is acting."""
+"""Users and roles: adding people (each with a password) and finding who is acting."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -8,7 +10,7 @@ from sqlalchemy.orm import Session
 from hotline_desk.errors import NotFound, ValidationError
 from hotline_desk.models import User
 from hotline_desk.models.system import ROLE_LABELS, ROLES
-from hotline_desk.services.accounts import audit
+from hotline_desk.services.accounts import accounts, audit
 from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.clock import office_now
 
@@ -31,15 +33,54 @@ def list_users(session: Session, *, include_inactive: bool = False) -> list[Acto
     return [_actor(u) for u in session.scalars(query)]
 
 
-def ensure_first_admin(session: Session, display_name: str = "管理员") -> Actor | None:
-    """First run: a database with no user at all gets the administrator ``admin`` (returned); otherwise None."""
-    if session.scalar(select(User.id).limit(1)) is not None:
+def has_users(session: Session) -> bool:
+    return session.scalar(select(User.id).limit(1)) is not None
+
+
+def ensure_first_admin(session: Session, display_name: str = "管理员", password: str | None = None) -> Actor | None:
+    """First run: a database with no user at all gets the administrator ``admin`` (returned); otherwise None.
+
+    With ``password`` (a script's ``init``) the admin is created with it; without, the admin has none yet and can do
+    nothing until the first-run password is set (the window asks for it at once, ``init`` sets it).
+    """
+    if has_users(session):
         return None
-    return add_user(session, None, "admin", display_name, "admin")
+    if password is not None:
+        accounts.check_new_password(password)
+    hashed = accounts.hash_password(password) if password is not None else ""
+    return add_user(session, None, "admin", display_name, "admin", password_hash=hashed)
 
 
-def add_user(session: Session, actor: Actor | None, username: str, display_name: str, role: str) -> Actor:
-    """Add a user; ``actor`` is None only while the database has no user at all (first run)."""
+@dataclass(frozen=True)
+class NewAccount:
+    """A user just added, and the one-time password to hand them (shown once, never stored in clear)."""
+
+    actor: Actor
+    one_time_password: str
+
+
+def add_account(session: Session, actor: Actor, username: str, display_name: str, role: str,
+                password: str | None = None) -> NewAccount:
+    """Add a user who can log in: with the one-time ``password`` the admin chose, or a generated one.
+
+    The new user must replace it with their own at the first login.
+    """
+    require(actor, "manage_users")
+    if password is None:
+        password = accounts.generate_password()
+    accounts.check_new_password(password)
+    added = add_user(session, actor, username, display_name, role,
+                     password_hash=accounts.hash_password(password, one_time=True))
+    return NewAccount(added, password)
+
+
+def add_user(session: Session, actor: Actor | None, username: str, display_name: str, role: str, *,
+             password_hash: str = "") -> Actor:
+    """Add a user; ``actor`` is None only while the database has no user at all (first run).
+
+    Without ``password_hash`` the user cannot log in or act until an admin gives them a one-time password;
+    people are added with ``add_account``.
+    """
     if actor is None:
         if session.scalar(select(User.id).limit(1)) is not None:
             raise ValidationError("请以管理员身份添加用户。")
@@ -53,7 +94,7 @@ def add_user(session: Session, actor: Actor | None, username: str, display_name:
         raise ValidationError(f"角色只能是：{'、'.join(ROLE_LABELS.values())}", field="role")
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise ValidationError(f"用户名“{username}”已存在。", field="username")
-    user = User(username=username, display_name=display_name, role=role, active=True)
+    user = User(username=username, display_name=display_name, role=role, active=True, password_hash=password_hash)
     session.add(user)
     audit.record_row(session, user, user_id=actor.id if actor else None, at=office_now())
     return _actor(user)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, Select, Text, and_, column, func, literal_column, or_, select, table, union
+from sqlalchemy import Integer, Select, Text, and_, column, false, func, literal_column, or_, select, table, union
 from sqlalchemy import text as sql_text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
@@ -76,18 +77,23 @@ def _code_prefixes(word: str) -> list[Any]:
 
 def _words(session: Session, query: Select[tuple[int]], text: str) -> Select[tuple[int]]:
     """Every word must match. Chinese words search the character index (joined, so SQLite starts from the few
-    matches); codes such as phone and case numbers match as prefixes, or as words in the text."""
-    words = text.split()
+    matches); codes such as phone and case numbers match as prefixes, or as words in the text.
+
+    Fullwidth digits and letters (１３８) are the ASCII ones; a word with nothing searchable in it (an emoji, a
+    punctuation mark) matches no case rather than being left out."""
+    words = unicodedata.normalize("NFKC", text).split()
     if not words:
         return query
     if search_index.flavour(session) == "grams":
         return _words_by_grams(query, words)
     chinese = [w for w in words if not w.isascii()]
     codes = [w for w in words if w.isascii()]
-    matches = [m for m in (search_index.match_query(w) for w in chinese) if m]
+    matches = [search_index.match_query(w) for w in chinese]
+    if None in matches:
+        return query.where(false())
     if matches:
         query = query.join(SEARCH_TABLE, SEARCH_TABLE.c.rowid == Case.id).where(
-            literal_column("case_search").op("MATCH")(" AND ".join(matches)))
+            literal_column("case_search").op("MATCH")(" AND ".join(m for m in matches if m)))
     for n, word in enumerate(codes):
         match = search_index.match_query(word)
         in_text = sql_text(f"SELECT rowid FROM case_search WHERE case_search MATCH :c{n}").bindparams(
@@ -151,7 +157,7 @@ def _filtered(session: Session, f: CaseFilter, now: datetime) -> Select[tuple[in
 
 def count_cases(session: Session, f: CaseFilter, *, now: datetime) -> int:
     """How many cases match (the list's row count), without loading them."""
-    words = f.text.split()
+    words = unicodedata.normalize("NFKC", f.text).split()
     if (words and f == CaseFilter(text=f.text) and all(not w.isascii() for w in words)
             and search_index.flavour(session) == "grams"):
         # Only Chinese words: PostgreSQL counts index rows alone (a common word can match a third of all cases).

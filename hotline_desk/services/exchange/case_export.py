@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline_desk.errors import ValidationError
 from hotline_desk.excel.case_export import write_rows
 from hotline_desk.models import Case, Unit
 from hotline_desk.services.accounts import audit
 from hotline_desk.services.cases.case_query import SOURCE_LABELS, CaseFilter, search_ids
 from hotline_desk.services.cases.history import STATES
+from hotline_desk.services.reporting.monthdata import parse_month
 
 HEADER = ("工单编号", "来电时间", "来源", "状态", "来电人", "联系电话", "地址", "诉求类型", "问题分类", "标题",
           "诉求内容", "承办单位")
@@ -23,12 +25,23 @@ def mask_name(name: str) -> str:
 
 
 def mask_phone(phone: str) -> str:
-    return phone[:3] + "****" + phone[-4:] if len(phone) >= 8 else "*" * len(phone)
+    """A mobile number keeps its first 3 and last 4 digits (138****0001); a shorter one, such as a landline, only its
+    last 2, so that most of it is always hidden."""
+    if len(phone) >= 11:
+        return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+    if len(phone) >= 6:
+        return "*" * (len(phone) - 2) + phone[-2:]
+    return "*" * len(phone)
 
 
 def export_cases(session: Session, case_filter: CaseFilter, *, now: datetime, reveal: bool = False,
                  user_id: int | None = None) -> bytes:
     """The cases as a workbook; an export that shows callers' names and phones is recorded in the audit trail."""
+    if case_filter.month:
+        year, month = parse_month(case_filter.month)  # a mistyped month is refused, not exported as an empty list
+        case_filter = replace(case_filter, month=f"{year:04d}-{month:02d}")
+    if case_filter.state and case_filter.state not in STATES:
+        raise ValidationError(f"没有状态“{case_filter.state}”，可选：{'、'.join(STATES)}。", field="state")
     ids = search_ids(session, case_filter, now=now, descending=False)
     if reveal:
         audit.record(session, "export", "export:cases", {"filter": asdict(case_filter), "cases": len(ids),

@@ -40,6 +40,7 @@ from hotline_desk.services.exchange.bulk import NewCase, Step, insert_cases
 from hotline_desk.services.office import reference
 from hotline_desk.services.office.calendar import WorkCalendar
 from hotline_desk.services.office.settings import Settings, set_setting
+from hotline_desk.services.reporting.monthdata import final_months
 from hotline_desk.vocabulary import Action, EventKind, FollowUpResult, Handling, Role, Source
 
 Progress = Callable[[int, int], None]
@@ -77,6 +78,7 @@ class CasePreview:
     ready: list[PreparedRow] = field(default_factory=list)
     seen_before: str = ""
     missing: list[str] = field(default_factory=list)  # required columns not found
+    final_months: list[str] = field(default_factory=list)  # months the rows fall in whose bulletin is finalised
 
     @property
     def invalid_rows(self) -> int:
@@ -87,7 +89,11 @@ class CasePreview:
             return f"没有找到必需的列：{'、'.join(self.missing)}。请在列对应中指定这些列。"
         text = (f"共 {self.total_rows} 行：可导入 {len(self.ready)} 行，已导入过 {self.duplicates} 行，"
                 f"有问题 {self.invalid_rows} 行。")
-        return text + (f"（{self.seen_before}）" if self.seen_before else "")
+        text += f"（{self.seen_before}）" if self.seen_before else ""
+        if self.final_months:
+            text += (f"注意：{'、'.join(self.final_months)} 的简报已定稿，数字已冻结；导入这些月份的工单不会改变已定稿"
+                     "的简报，但此后的统计和考核会与之不一致。")
+        return text
 
 
 @dataclass(frozen=True)
@@ -153,8 +159,9 @@ def _row_values(row: list[Any], mapping: dict[int, str]) -> dict[str, Any]:
     return {f: row[i] if i < len(row) else None for i, f in mapping.items()}
 
 
-def _parse(raw: dict[str, Any], look: _Lookups, default_channel: str) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-    """Normalise one row; returns the values and every (field, reason) problem."""
+def _parse(raw: dict[str, Any], look: _Lookups, default_channel: str, *, latest: datetime | None = None
+           ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """Normalise one row; returns the values and every (field, reason) problem. No moment may be after ``latest``."""
     out: dict[str, Any] = {}
     problems: list[tuple[str, str]] = []
 
@@ -166,7 +173,7 @@ def _parse(raw: dict[str, Any], look: _Lookups, default_channel: str) -> tuple[d
 
     for name in ("registered_at", "upstream_deadline", "dispatched_at", "signed_at", "replied_at", "finished_at",
                  "followup_at"):
-        take(name, norm.when)
+        take(name, lambda value: norm.when(value, latest=latest))
     take("phone", norm.phone)
     for name in ("number", "caller_name", "address", "title", "content", "reply_text", "result", "handling",
                  "followup", "review"):
@@ -227,7 +234,7 @@ def _key(values: dict[str, Any]) -> str:
 
 def preview_cases(session: Session, path: Path, *, mapping_name: str = "", manual: dict[str, str] | None = None,
                   channel: str = "", progress: Progress | None = None, clock: Clock = office_now) -> CasePreview:
-    """Read the workbook and check every row; nothing is written."""
+    """Read the workbook and check every row; nothing is written. Moments more than a day ahead are refused."""
     book = read_workbook(path)
     sheet = first_data_sheet(book)
     saved = dict(Settings(session).get("import.mappings").get(mapping_name, {})) if mapping_name else {}
@@ -248,6 +255,7 @@ def preview_cases(session: Session, path: Path, *, mapping_name: str = "", manua
     if earlier is not None:
         preview.seen_before = f"该文件已于{earlier.created_at:%Y-%m-%d %H:%M}导入过"
     look, setting = _Lookups(session), _Setting.load(session, clock())
+    latest = clock() + timedelta(days=1)
     prepared: list[PreparedRow] = []
     data_rows = sheet.rows[header_index + 1:]
     for offset, row in enumerate(data_rows):
@@ -257,7 +265,7 @@ def preview_cases(session: Session, path: Path, *, mapping_name: str = "", manua
             continue
         excel_row = header_index + offset + 2
         preview.total_rows += 1
-        values, problems = _parse(_row_values(row, mapping), look, channel)
+        values, problems = _parse(_row_values(row, mapping), look, channel, latest=latest)
         if problems:
             preview.problems += [Problem(excel_row, FIELD_LABELS.get(f, f), r) for f, r in problems]
             continue
@@ -270,6 +278,8 @@ def preview_cases(session: Session, path: Path, *, mapping_name: str = "", manua
             continue
         prepared.append(PreparedRow(excel_row, _key(values), values))
     _mark_duplicates(session, preview, prepared)
+    months = {f"{row.values['registered_at']:%Y-%m}" for row in preview.ready}
+    preview.final_months = sorted(final_months(session, months))
     return preview
 
 

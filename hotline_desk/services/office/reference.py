@@ -53,17 +53,24 @@ class InitSummary:
     channels: int
 
 
+def _empty(session: Session, model: type[Unit] | type[Category] | type[AppealType] | type[Channel]) -> bool:
+    return session.scalar(select(model.id).limit(1)) is None
+
+
 def load_defaults(session: Session) -> InitSummary:
-    """Add whatever default reference data is missing; running it twice adds nothing."""
+    """Fill each empty list (units, appeal types, channels, categories) with the defaults; running it twice adds
+    nothing. A list an office already has is left as it is: a default unit renamed or a category removed there
+    stays so, and reading a list that is complete writes nothing."""
     added: list[Unit | Category] = []
-    units = _add_units(session, added)
+    units = _add_units(session, added) if _empty(session, Unit) else 0
     appeal = _add_named(session, AppealType, [
         {"name": n, "finish_days": d, "display_order": i} for i, (n, d) in enumerate(ref.APPEAL_TYPES, 1)
-    ])
+    ]) if _empty(session, AppealType) else 0
     chans = [{"name": n, "upper": False} for n in ref.LOCAL_CHANNELS]
     chans += [{"name": n, "upper": True, "bulletin_noun": noun} for n, noun in ref.UPPER_CHANNELS]
-    channels = _add_named(session, Channel, [dict(c, display_order=i) for i, c in enumerate(chans, 1)])
-    categories = _add_categories(session, added)
+    channels = _add_named(session, Channel, [dict(c, display_order=i) for i, c in enumerate(chans, 1)]) \
+        if _empty(session, Channel) else 0
+    categories = _add_categories(session, added) if _empty(session, Category) else 0
     session.flush()
     for obj in added:
         audit.record_row(session, obj, user_id=None, at=office_now(), kind="init")

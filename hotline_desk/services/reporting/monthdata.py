@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from hotline_desk.errors import ValidationError
-from hotline_desk.models import Case, CaseEvent
+from hotline_desk.models import Bulletin, Case, CaseEvent
 from hotline_desk.services.cases.history import CaseStatus, DispatchStatus, FollowUpStatus, record_from_row, replay
 from hotline_desk.vocabulary import CaseState, FollowUpResult
 
@@ -27,14 +27,25 @@ class MonthCase:
     status: CaseStatus
 
 
+FIRST_YEAR, LAST_YEAR = 1990, 2100  # months outside these years are typing mistakes
+
+
 def parse_month(month: str) -> tuple[int, int]:
     try:
         year, mon = (int(part) for part in month.split("-"))
-        if not 1 <= mon <= 12 or year < 1990:
+        if not 1 <= mon <= 12 or not FIRST_YEAR <= year <= LAST_YEAR:
             raise ValueError(month)
     except ValueError as exc:
         raise ValidationError(f"月份“{month}”无效，请写成 2022-07。", field="month") from exc
     return year, mon
+
+
+def final_months(session: Session, months: set[str] | None = None) -> set[str]:
+    """Which of ``months`` (default: all) have a finalised bulletin, whose numbers are frozen."""
+    query = select(Bulletin.month).where(Bulletin.status == "final")
+    if months is not None:
+        query = query.where(Bulletin.month.in_(sorted(months)))
+    return set(session.scalars(query))
 
 
 def month_end(month: str) -> datetime:

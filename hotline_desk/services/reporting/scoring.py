@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -18,7 +19,7 @@ from hotline_desk.services.accounts import audit
 from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.cases.history import FOLLOWUP_RESULTS, STATES, DispatchStatus
 from hotline_desk.services.clock import Clock, office_now
-from hotline_desk.services.reporting.monthdata import MonthCase, load_month, parse_month
+from hotline_desk.services.reporting.monthdata import MonthCase, final_months, load_month, parse_month
 from hotline_desk.services.reporting.percent import ratio, round_half_up
 from hotline_desk.services.reporting.rules import (
     RateColumn,
@@ -185,15 +186,22 @@ def _with_rank(score: UnitScore, rank: int) -> UnitScore:
 
 # --- 附加分 items ------------------------------------------------------------------------------------------
 
+def _refuse_final(session: Session, month: str) -> None:
+    if final_months(session, {month}):
+        raise ValidationError(f"{month}的简报已定稿，考核得分已冻结，不能再增减附加分。"
+                              "如需更正，请在以后月份的附加分中处理并注明原因。")
+
+
 def add_bonus(session: Session, actor: Actor, month: str, unit_id: int, points: float, reason: str, *,
               item_date: date | None = None, approved_by: int | None = None,
               clock: Clock = office_now) -> BonusItemView:
     """Add a plus or minus 附加分 item; who entered it and when are kept with it."""
     require(actor, "bonus")
     parse_month(month)
+    _refuse_final(session, month)
     if session.get(Unit, unit_id) is None:
         raise NotFound("承办单位不存在。")
-    if not points or abs(points) > BONUS_LIMIT:
+    if not math.isfinite(points) or not points or abs(points) > BONUS_LIMIT:
         raise ValidationError(f"分值应为非零数，且不超过±{BONUS_LIMIT}分。", field="points")
     if not reason.strip():
         raise ValidationError("请填写加减分理由。", field="reason")
@@ -215,6 +223,7 @@ def remove_bonus(session: Session, actor: Actor, item_id: int, reason: str, *, c
         raise NotFound(f"没有编号为{item_id}的附加分记录。")
     if item.removed_at is not None:
         raise ValidationError("该附加分记录已撤销。")
+    _refuse_final(session, item.month)
     if not reason.strip():
         raise ValidationError("请填写撤销理由。", field="reason")
     item.removed_at = clock()
@@ -226,6 +235,7 @@ def remove_bonus(session: Session, actor: Actor, item_id: int, reason: str, *, c
 
 def list_bonus(session: Session, month: str, *, unit_id: int | None = None, include_removed: bool = False
                ) -> list[BonusItemView]:
+    parse_month(month)
     query = select(BonusItem).where(BonusItem.month == month).order_by(BonusItem.id)
     if unit_id is not None:
         query = query.where(BonusItem.unit_id == unit_id)

@@ -1,0 +1,30 @@
+"""Where an unexpected error's traceback goes: a log file in the user's state directory, readable by that user only."""
+
+from __future__ import annotations
+
+import os
+import traceback
+from datetime import datetime
+from pathlib import Path
+
+from platformdirs import user_state_dir
+
+
+def log_path() -> Path:
+    """The log file (Linux: ``~/.local/state/hotline-desk/log/hotline-desk.log``)."""
+    return Path(user_state_dir("hotline-desk", appauthor=False)) / "log" / "hotline-desk.log"
+
+
+def write_crash(error: BaseException, where: str) -> Path:
+    """Append ``error`` with its traceback to the log; returns the file.
+
+    The traceback may quote a caller's data (a failed statement's values), so the folder is 0700 and the file 0600.
+    """
+    path = log_path()
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(descriptor, "a", encoding="utf-8") as handle:
+        handle.write(f"=== {datetime.now():%Y-%m-%d %H:%M:%S} {where}\n")
+        handle.write("".join(traceback.format_exception(error)))
+        handle.write("\n")
+    return path

@@ -1,0 +1,224 @@
+"""Mistakes an operator can make at the command line, and files and databases in odd states: each gets a Chinese
+line and a non-zero exit, and changes nothing; reading never waits for another station's write."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from hotline_desk.cli import main
+from hotline_desk.db import Database, open_database
+from hotline_desk.services.cases.records import register_case
+from hotline_desk.services.exchange.imports import commit_cases, preview_cases
+from hotline_desk.services.reporting import bulletin
+from hotline_desk.services.reporting.scoring import add_bonus, list_bonus
+from tests.conftest import FakeClock, People
+from tests.helpers import draft, fingerprint, log_in_everyone, unit_id
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(capsys: pytest.CaptureFixture[str], db: Database | str, *args: str, user: str = "admin"
+        ) -> tuple[int, str, str]:
+    code = main(["--db", db if isinstance(db, str) else db.url, "--user", user, *args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+@pytest.fixture
+def office(db: Database, people: People, monkeypatch: pytest.MonkeyPatch) -> Database:
+    log_in_everyone(db, monkeypatch)
+    return db
+
+
+@pytest.mark.parametrize("points", ["nan", "inf", "-inf", "NaN"])
+def test_points_that_are_not_a_number_are_refused(office: Database, points: str,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, office, "bonus", "add", "--month", "2022-07", "--unit", "纸坊镇", f"--points={points}",
+                       "--reason", "表扬", user="sup1")
+    assert code == 2 and err.startswith("错误：") and "分值" in err and len(err.splitlines()) == 1
+    with office.reader() as s:
+        assert list_bonus(s, "2022-07", include_removed=True) == []
+
+
+@pytest.mark.parametrize("command", [["stats"], ["scores"], ["bonus", "list"], ["bulletin"]])
+def test_a_month_far_out_of_range_is_explained(office: Database, command: list[str],
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, office, *command, "--month", "9999-12", user="sup1")
+    assert code == 2 and "月份“9999-12”无效" in err and "Traceback" not in err + out
+
+
+def test_exporting_a_month_that_does_not_exist_writes_no_file(office: Database, people: People, clock: FakeClock,
+                                                              tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    with office.session() as s:
+        register_case(s, people.operator, draft(s), clock=clock)
+    out = tmp_path / "cases.xlsx"
+    for month in ("2022-13", "2022-00", "七月"):
+        code, _, err = run(capsys, office, "export-cases", "--month", month, "--out", str(out), user="sup1")
+        assert code == 2 and f"月份“{month}”无效" in err and not out.exists()
+    code, _, err = run(capsys, office, "export-cases", "--state", "bogus", "--out", str(out), user="sup1")
+    assert code == 2 and "没有状态“bogus”" in err and not out.exists()
+    code, _, err = run(capsys, office, "export-cases", "--month", "2022-7", "--out", str(out), user="sup1")
+    assert code == 0, err
+    assert openpyxl.load_workbook(out).active.max_row == 2  # the header and the one case of July
+
+
+def test_a_landline_keeps_most_of_its_digits_hidden(office: Database, people: People, clock: FakeClock,
+                                                    tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with office.session() as s:
+        register_case(s, people.operator, draft(s, phone="62345678"), clock=clock)
+        register_case(s, people.operator, draft(s, phone="13803750001"), clock=clock)
+        register_case(s, people.operator, draft(s, phone="0375-6234567"), clock=clock)
+    out = tmp_path / "cases.xlsx"
+    assert run(capsys, office, "export-cases", "--month", "2022-07", "--out", str(out), user="sup1")[0] == 0
+    phones = [row[5] for row in openpyxl.load_workbook(out).active.iter_rows(min_row=2, values_only=True)]
+    assert phones == ["******78", "138****0001", "037*****4567"]
+
+
+def test_a_finalised_month_takes_no_bonus_items_and_warns_on_imports(office: Database, people: People,
+                                                                     clock: FakeClock, tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    with office.session() as s:
+        register_case(s, people.operator, draft(s), clock=clock)
+        item = add_bonus(s, people.supervisor, "2022-07", unit_id(s, "纸坊镇"), 2, "抢修及时", clock=clock)
+    with office.session() as s:
+        bulletin.finalize(s, people.supervisor, "2022-07", clock=lambda: datetime(2022, 8, 2, 9, 0))
+    before = fingerprint(office)
+    code, _, err = run(capsys, office, "bonus", "add", "--month", "2022-07", "--unit", "纸坊镇", "--points", "1",
+                       "--reason", "表扬", user="sup1")
+    assert code == 2 and "2022-07的简报已定稿" in err
+    code, _, err = run(capsys, office, "bonus", "remove", str(item.id), "--reason", "误加", user="sup1")
+    assert code == 2 and "已定稿" in err
+    assert fingerprint(office) == before
+    assert run(capsys, office, "bonus", "add", "--month", "2022-08", "--unit", "纸坊镇", "--points", "1",
+               "--reason", "表扬", user="sup1")[0] == 0
+    book = openpyxl.Workbook()
+    book.active.append(["工单编号", "来电时间", "诉求内容", "问题分类"])
+    book.active.append(["OLD1", "2022-07-20 10:00", "补录的七月工单", "城市管理—市容市政"])
+    book.active.append(["NEW1", "2022-08-03 10:00", "八月工单", "城市管理—市容市政"])
+    path = tmp_path / "late.xlsx"
+    book.save(path)
+    code, out, _ = run(capsys, office, "import-cases", str(path), user="sup1")
+    assert code == 0 and "2022-07 的简报已定稿" in out and "2022-08" not in out.split("注意：")[1]
+    with office.session() as s:  # a warning, not a refusal: the cases are still imported
+        preview = preview_cases(s, path, clock=lambda: datetime(2022, 8, 5))
+        assert preview.final_months == ["2022-07"]
+        assert commit_cases(s, people.supervisor, preview).imported == 2
+
+
+def test_import_refuses_dates_no_case_can_have(office: Database, people: People, tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    book.active.append(["工单编号", "来电时间", "诉求内容", "问题分类"])
+    for number, when in (("Y1", "0001-01-01"), ("Y1900", "1900-01-01"), ("Y2099", "2099-01-01"),
+                         ("Y9999", "9999-12-31 23:59"), ("TOMORROW", "2022-08-07 10:00"), ("OK", "2022-08-05 16:00"),
+                         ("SERIAL", 1)):
+        book.active.append([number, when, f"来电{number}", "城市管理—市容市政"])
+    path = tmp_path / "dates.xlsx"
+    book.save(path)
+    with office.reader() as s:
+        preview = preview_cases(s, path, clock=lambda: datetime(2022, 8, 5, 17, 0))
+    assert [r.values["number"] for r in preview.ready] == ["OK"]
+    reasons = {p.row: p.reason for p in preview.problems}
+    assert "早于2000年" in reasons[2] and "早于2000年" in reasons[3]
+    assert all("在未来" in reasons[row] for row in (4, 5, 6))
+    assert 8 in reasons
+
+
+def test_db_must_name_a_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                 capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    for target in ("None", "2022-07", "notes.txt"):
+        code, _, err = run(capsys, target, "unit", "list")
+        assert code == 2 and f"“{target}”不是数据库的地址" in err and ".sqlite3" in err and "postgresql://" in err
+    assert list(tmp_path.iterdir()) == []
+    legacy = tmp_path / "office-database"  # an existing SQLite file keeps working, whatever its name
+    open_database(str(tmp_path / "made.sqlite3")).dispose()
+    (tmp_path / "made.sqlite3").rename(legacy)
+    assert run(capsys, str(legacy), "category", "list")[0] == 0
+
+
+@pytest.fixture
+def read_only_folder(tmp_path: Path) -> Iterator[Path]:
+    """A folder and its files this user cannot write: made immutable for root (who ignores permissions)."""
+    folder = tmp_path / "share"
+    folder.mkdir()
+    yield folder
+    if os.geteuid() == 0:
+        subprocess.run(["chattr", "-R", "-i", str(folder)], check=False)
+    else:
+        folder.chmod(0o755)
+
+
+def _lock(folder: Path) -> None:
+    if os.geteuid() == 0:
+        for target in (*folder.iterdir(), folder):
+            if subprocess.run(["chattr", "+i", str(target)], check=False, capture_output=True).returncode:
+                pytest.skip("this file system cannot make a file read-only for root")
+    else:
+        for target in (*folder.iterdir(), folder):
+            target.chmod(0o555 if target.is_dir() else 0o444)
+
+
+def test_a_read_only_database_can_be_read(office: Database, people: People, clock: FakeClock,
+                                          read_only_folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with office.session() as s:
+        number = register_case(s, people.operator, draft(s, phone="13912345678"), clock=clock).number
+    copy = read_only_folder / "office.sqlite3"
+    code, _, err = run(capsys, office, "backup", "--dir", str(read_only_folder))
+    assert code == 0, err
+    made = next(read_only_folder.glob("*.sqlite3"))
+    made.rename(copy)
+    _lock(read_only_folder)
+    before = copy.read_bytes()
+    code, out, err = run(capsys, str(copy), "case", "list", user="op1")
+    assert code == 0 and number in out, err
+    code, out, err = run(capsys, str(copy), "case", "show", number, user="op1")
+    assert code == 0 and "13912345678" in out
+    assert run(capsys, str(copy), "verify")[0] == 0
+    code, _, err = run(capsys, str(copy), "case", "approve", number, user="sup1")
+    assert code == 2 and "只读" in err and len(err.splitlines()) == 1
+    assert copy.read_bytes() == before and sorted(p.name for p in read_only_folder.iterdir()) == ["office.sqlite3"]
+
+
+WRITER = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN IMMEDIATE")
+conn.execute("UPDATE settings SET value = value")
+print("holding", flush=True)
+sys.stdin.readline()
+conn.execute("ROLLBACK")
+"""
+
+
+def test_reading_never_waits_for_a_writer(office: Database, people: People, clock: FakeClock,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    with office.session() as s:
+        number = register_case(s, people.operator, draft(s), clock=clock).number
+    path = str(office.path)
+    office.dispose()
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, path], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        assert writer.stdout is not None and writer.stdout.readline().strip() == "holding"
+        # Another station holds the write lock (as an import does) for as long as these take; each would wait for
+        # it, and give up after the busy timeout, if reading took the lock at any point.
+        for command, user, shown in ((["case", "list"], "op1", number), (["case", "show", number], "op1", number),
+                                     (["stats", "--month", "2022-07"], "sup1", "本级登记 1 件"),
+                                     (["verify"], "admin", "未发现问题")):
+            code, out, err = run(capsys, path, *command, user=user)
+            assert code == 0 and shown in out, err
+        assert writer.poll() is None  # still holding it
+        code, _, err = run(capsys, path, "case", "approve", number, user="sup1")
+    finally:
+        if writer.poll() is None:
+            writer.communicate("done\n", timeout=30)
+    assert code == 2 and "占用" in err  # writing does wait, and says why when it gives up

@@ -1,0 +1,47 @@
+"""Unsaved entry drafts hold a caller's personal data: the folder and each file are readable by their user alone."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from hotline_desk.ui.drafts import DraftStore
+
+
+@pytest.fixture
+def open_umask() -> Iterator[None]:
+    """A umask that lets everyone read new files, as on many desktops."""
+    previous = os.umask(0o022)
+    yield
+    os.umask(previous)
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_a_new_draft_is_private_to_its_user(tmp_path: Path, open_umask: None) -> None:
+    store = DraftStore(tmp_path / "state" / "drafts", "case-entry-op1")
+    store.save({"caller": "刘先生", "phone": "13803750001"})
+    assert _mode(tmp_path / "state" / "drafts") == 0o700
+    assert _mode(store.path) == 0o600
+    assert store.load() == {"caller": "刘先生", "phone": "13803750001"}
+    leftovers = [p.name for p in store.path.parent.iterdir() if p != store.path]
+    assert leftovers == []  # no temporary file left readable beside it
+
+
+def test_a_folder_left_open_by_an_older_version_is_closed(tmp_path: Path, open_umask: None) -> None:
+    folder = tmp_path / "drafts"
+    folder.mkdir(mode=0o755)
+    old = folder / "case-entry-op1.json"
+    old.write_text("{}", encoding="utf-8")
+    old.chmod(0o644)
+    store = DraftStore(folder, "case-entry-op1")
+    store.save({"content": "小区路灯不亮"})
+    assert _mode(folder) == 0o700 and _mode(store.path) == 0o600
+    store.clear()
+    assert not store.path.exists()
