@@ -1,8 +1,8 @@
-"""One demo month per test session and backend, copied into a fresh database for each test that uses it."""
+"""One demo month per test run and backend (shared by the pytest-xdist workers), copied into a fresh database for
+each test that uses it."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,22 +11,28 @@ import pytest
 
 from hotline_desk.db import Database, open_database
 from hotline_desk.services.demo import run_demo
-from tests import pg
+from tests import pg, shared
 
 
-@pytest.fixture(scope="session")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("demo") / "demo-2022-07.sqlite3"
+def _demo_sqlite(folder: Path) -> str:
+    path = folder / "demo-2022-07.sqlite3"
     db = open_database(str(path))
     with db.session() as session:
         run_demo(session, "2022-07")
     db.dispose()
-    return path
+    return str(path)
 
 
 @pytest.fixture(scope="session")
-def pg_demo_template(pg_admin: Any) -> Iterator[str]:
-    yield from pg.template(pg_admin, "hd_demo", lambda session: run_demo(session, "2022-07"))
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return Path(shared.once(tmp_path_factory, "demo-sqlite", _demo_sqlite))
+
+
+@pytest.fixture(scope="session")
+def pg_demo_template(pg_admin: Any, tmp_path_factory: pytest.TempPathFactory) -> str:
+    name = f"hd_demo_r{shared.run_key()}"
+    return shared.once(tmp_path_factory, name,
+                       lambda _: pg.template(pg_admin, name, lambda session: run_demo(session, "2022-07")))
 
 
 @pytest.fixture
@@ -40,8 +46,7 @@ def demo_db(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Ite
         pg.drop_database(admin, name)
         return
     target = tmp_path / "demo.sqlite3"
-    with sqlite3.connect(request.getfixturevalue("demo_template")) as source, sqlite3.connect(target) as copy:
-        source.backup(copy)
+    shared.copy_sqlite(request.getfixturevalue("demo_template"), target)
     db = open_database(str(target))
     yield db
     db.dispose()
