@@ -104,14 +104,15 @@ def _migrated_sqlite(folder: Path) -> str:
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite file migrated to the newest schema with the default units and categories."""
-    return Path(shared.once(tmp_path_factory, "sqlite-template", _migrated_sqlite))
+    return Path(shared.once(shared.shared_dir(tmp_path_factory), "sqlite-template", _migrated_sqlite))
 
 
 @pytest.fixture(scope="session")
 def pg_template(pg_admin: Any, tmp_path_factory: pytest.TempPathFactory) -> str:
     """A PostgreSQL database migrated to the newest schema with the default units and categories."""
     name = f"hd_template_r{shared.run_key()}"
-    return shared.once(tmp_path_factory, name, lambda _: pg.template(pg_admin, name, reference.load_defaults))
+    return shared.once(shared.shared_dir(tmp_path_factory), name,
+                       lambda _: pg.template(pg_admin, name, reference.load_defaults))
 
 
 @pytest.fixture

@@ -1,11 +1,18 @@
 """One demo month per test run and backend (shared by the pytest-xdist workers), copied into a fresh database for
-each test that uses it."""
+each test that uses it.
+
+Building a month takes a minute or more (several on PostgreSQL), so with several workers the build starts in a
+child process as soon as the tests are collected, while the workers run other tests; a test that needs the month
+before it is ready waits for it. Run as ``python -m tests.demo_fixture sqlite|postgresql FOLDER`` it is that child.
+"""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -13,26 +20,72 @@ from hotline_desk.db import Database, open_database
 from hotline_desk.services.demo import run_demo
 from tests import pg, shared
 
+MONTH = "2022-07"
+ROOT = Path(__file__).resolve().parent.parent
+_builders: list[subprocess.Popen[bytes]] = []
 
-def _demo_sqlite(folder: Path) -> str:
-    path = folder / "demo-2022-07.sqlite3"
-    db = open_database(str(path))
-    with db.session() as session:
-        run_demo(session, "2022-07")
-    db.dispose()
-    return str(path)
+
+def _key(kind: str) -> str:
+    return "demo-sqlite" if kind == "sqlite" else f"hd_demo_r{shared.run_key()}"
+
+
+def _build(kind: str, folder: Path) -> str:
+    """The month, built once per run: a SQLite file's path, or a PostgreSQL template's name."""
+    def build(folder: Path) -> str:
+        if kind == "sqlite":
+            path = folder / f"demo-{MONTH}.sqlite3"
+            db = open_database(str(path))
+            with db.session() as session:
+                run_demo(session, MONTH)
+            db.dispose()
+            return str(path)
+        engine = pg.admin_engine()
+        try:
+            return pg.template(engine, _key(kind), lambda session: run_demo(session, MONTH))
+        finally:
+            engine.dispose()
+
+    return shared.once(folder, _key(kind), build)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """On a pytest-xdist worker: start building the months the collected tests need, one per worker."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker:
+        return
+    needed = set()
+    for item in session.items:
+        names = getattr(item, "fixturenames", ())
+        backend = getattr(getattr(item, "callspec", None), "params", {}).get("backend", "sqlite")
+        if "demo_template" in names or ("demo_db" in names and backend == "sqlite"):
+            needed.add("sqlite")
+        if ("pg_demo_template" in names or ("demo_db" in names and backend == "postgresql")) and os.environ.get(pg.ENV):
+            needed.add("postgresql")
+    index, count = int(worker.removeprefix("gw")), int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    folder = Path(session.config.option.basetemp).parent  # a worker's own folder lies in the run's
+    for position, kind in enumerate(sorted(needed, reverse=True)):  # sqlite on the first worker, postgresql next
+        if position % count == index:
+            with (folder / f"demo-{kind}-{worker}.log").open("wb") as log:
+                _builders.append(subprocess.Popen([sys.executable, "-m", "tests.demo_fixture", kind, str(folder)],
+                                                  cwd=ROOT, stdout=log, stderr=subprocess.STDOUT))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    for builder in _builders:  # not needed after all (a run cut short): stop it
+        if builder.poll() is None:
+            builder.kill()
+        builder.wait()
 
 
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return Path(shared.once(tmp_path_factory, "demo-sqlite", _demo_sqlite))
+    return Path(_build("sqlite", shared.shared_dir(tmp_path_factory)))
 
 
 @pytest.fixture(scope="session")
-def pg_demo_template(pg_admin: Any, tmp_path_factory: pytest.TempPathFactory) -> str:
-    name = f"hd_demo_r{shared.run_key()}"
-    return shared.once(tmp_path_factory, name,
-                       lambda _: pg.template(pg_admin, name, lambda session: run_demo(session, "2022-07")))
+def pg_demo_template(tmp_path_factory: pytest.TempPathFactory) -> str:
+    pg.server_url()  # skips, or fails, without a server
+    return _build("postgresql", shared.shared_dir(tmp_path_factory))
 
 
 @pytest.fixture
@@ -50,3 +103,7 @@ def demo_db(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Ite
     db = open_database(str(target))
     yield db
     db.dispose()
+
+
+if __name__ == "__main__":
+    _build(sys.argv[1], Path(sys.argv[2]))

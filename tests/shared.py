@@ -35,9 +35,8 @@ def shared_dir(factory: pytest.TempPathFactory) -> Path:
     return base.parent if is_worker() else base
 
 
-def once(factory: pytest.TempPathFactory, key: str, build: Callable[[Path], str]) -> str:
-    """``build(folder)``'s answer, computed by the first worker that asks and read back by the others."""
-    folder = shared_dir(factory)
+def once(folder: Path, key: str, build: Callable[[Path], str]) -> str:
+    """``build(folder)``'s answer, computed by the first process that asks and read back by the others."""
     answer = folder / f"{key}.built"
     with FileLock(str(folder / f"{key}.lock")):
         if not answer.exists():
