@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from hotline_desk.db import Database, open_database
-from hotline_desk.services.demo import run_demo
+from hotline_desk.demo.month import run_demo
 from tests import pg, shared
 
 MONTH = "2022-07"

@@ -12,10 +12,10 @@ from sqlalchemy import select
 from hotline_desk.db import Database
 from hotline_desk.errors import ValidationError
 from hotline_desk.models import CalendarDay, Case, Dispatch
-from hotline_desk.services import admin
-from hotline_desk.services import workflow as wf
-from hotline_desk.services.cases import case_view, register_case
-from hotline_desk.services.imports import commit_cases, preview_cases
+from hotline_desk.services.cases import workflow as wf
+from hotline_desk.services.cases.records import case_view, register_case
+from hotline_desk.services.exchange.imports import commit_cases, preview_cases
+from hotline_desk.services.office import admin
 from tests.conftest import FakeClock, People
 from tests.helpers import draft
 

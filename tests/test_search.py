@@ -7,10 +7,10 @@ from datetime import datetime
 import pytest
 
 from hotline_desk.db import Database
-from hotline_desk.services import workflow as wf
-from hotline_desk.services.case_query import CaseFilter, count_cases, search_ids
-from hotline_desk.services.cases import register_case
-from hotline_desk.services.search_index import bigrams, match_query, unigrams
+from hotline_desk.services.cases import workflow as wf
+from hotline_desk.services.cases.case_query import CaseFilter, count_cases, search_ids
+from hotline_desk.services.cases.records import register_case
+from hotline_desk.services.cases.search_index import bigrams, match_query, unigrams
 from tests.conftest import FakeClock, People
 from tests.helpers import draft
 
@@ -63,7 +63,7 @@ def test_several_words_must_all_match(three: dict[str, int], db: Database) -> No
 def test_edits_are_searchable_at_once(three: dict[str, int], db: Database, people: People,
                                       clock: FakeClock) -> None:
     with db.reader() as s:
-        from hotline_desk.services.cases import case_view
+        from hotline_desk.services.cases.records import case_view
 
         version = case_view(s, three["estate"]).version
     with db.session() as s:
@@ -78,7 +78,7 @@ def test_imported_cases_are_indexed(db: Database, people: People, clock: FakeClo
 
     import openpyxl
 
-    from hotline_desk.services.imports import commit_cases, preview_cases
+    from hotline_desk.services.exchange.imports import commit_cases, preview_cases
 
     path = Path(str(tmp_path)) / "l.xlsx"
     book = openpyxl.Workbook()
@@ -101,7 +101,7 @@ def test_tokens() -> None:
 def test_deleted_cases_leave_the_index_and_the_trail_says_why(three: dict[str, int], db: Database, people: People,
                                                               clock: FakeClock) -> None:
     from hotline_desk.errors import PermissionDenied
-    from hotline_desk.services import audit
+    from hotline_desk.services.accounts import audit
 
     with pytest.raises(PermissionDenied), db.session() as s:
         wf.delete_case(s, people.supervisor, three["estate"], "误登记", clock=clock)

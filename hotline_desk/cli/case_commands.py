@@ -9,8 +9,10 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.cli.common import Context, SubParsers, fmt, parse_time, to_json
 from hotline_desk.errors import ValidationError
-from hotline_desk.services import cases, reference, workflow
-from hotline_desk.services.history import FOLLOWUP_RESULTS, STATES
+from hotline_desk.services.cases import records as cases
+from hotline_desk.services.cases import workflow
+from hotline_desk.services.cases.history import FOLLOWUP_RESULTS, STATES
+from hotline_desk.services.office import reference
 
 
 def register(sub: SubParsers[Any]) -> None:

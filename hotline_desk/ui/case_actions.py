@@ -8,10 +8,10 @@ from typing import Any
 from PySide6.QtWidgets import QWidget
 from sqlalchemy.orm import Session
 
-from hotline_desk.services import reference
-from hotline_desk.services import workflow as wf
-from hotline_desk.services.actions import ACTION_LABELS
-from hotline_desk.services.history import FOLLOWUP_RESULTS
+from hotline_desk.services.cases import workflow as wf
+from hotline_desk.services.cases.actions import ACTION_LABELS
+from hotline_desk.services.cases.history import FOLLOWUP_RESULTS
+from hotline_desk.services.office import reference
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read, run_action
 from hotline_desk.ui.widgets import FieldSpec, ask

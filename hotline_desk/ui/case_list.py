@@ -27,14 +27,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hotline_desk.services import reference
-from hotline_desk.services import workflow as wf
-from hotline_desk.services.actions import available_actions
-from hotline_desk.services.case_export import export_cases
-from hotline_desk.services.case_query import CaseFilter, months_with_cases
-from hotline_desk.services.cases import case_view
-from hotline_desk.services.events import current_status
-from hotline_desk.services.history import STATES
+from hotline_desk.services.cases import workflow as wf
+from hotline_desk.services.cases.actions import available_actions
+from hotline_desk.services.cases.case_query import CaseFilter, months_with_cases
+from hotline_desk.services.cases.events import current_status
+from hotline_desk.services.cases.history import STATES
+from hotline_desk.services.cases.records import case_view
+from hotline_desk.services.exchange.case_export import export_cases
+from hotline_desk.services.office import reference
 from hotline_desk.ui.case_actions import perform
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read, run_action

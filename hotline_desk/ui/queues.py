@@ -22,9 +22,9 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from hotline_desk.services import workflow as wf
-from hotline_desk.services.dispatch_exchange import export_dispatch
-from hotline_desk.services.queues import QueueRow, queue
+from hotline_desk.services.cases import workflow as wf
+from hotline_desk.services.cases.queues import QueueRow, queue
+from hotline_desk.services.exchange.dispatch_exchange import export_dispatch
 from hotline_desk.ui.case_actions import perform, unit_choices
 from hotline_desk.ui.case_list import CaseDetailDialog
 from hotline_desk.ui.context import UiContext
