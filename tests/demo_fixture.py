@@ -48,19 +48,31 @@ def _build(kind: str, folder: Path) -> str:
     return shared.once(folder, _key(kind), build)
 
 
+def _months(item: pytest.Item) -> set[str]:
+    """The demo months (by backend) a collected test uses."""
+    names = getattr(item, "fixturenames", ())
+    backend = getattr(getattr(item, "callspec", None), "params", {}).get("backend", "sqlite")
+    months = set()
+    if "demo_template" in names or ("demo_db" in names and backend == "sqlite"):
+        months.add("sqlite")
+    if "pg_demo_template" in names or ("demo_db" in names and backend == "postgresql"):
+        months.add("postgresql")
+    return months
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests that use a demo month run last, so that with several workers its build has had time to finish."""
+    items.sort(key=lambda item: bool(_months(item)))
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     """On a pytest-xdist worker: start building the months the collected tests need, one per worker."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
     if not worker:
         return
-    needed = set()
-    for item in session.items:
-        names = getattr(item, "fixturenames", ())
-        backend = getattr(getattr(item, "callspec", None), "params", {}).get("backend", "sqlite")
-        if "demo_template" in names or ("demo_db" in names and backend == "sqlite"):
-            needed.add("sqlite")
-        if ("pg_demo_template" in names or ("demo_db" in names and backend == "postgresql")) and os.environ.get(pg.ENV):
-            needed.add("postgresql")
+    needed = set().union(*(_months(item) for item in session.items))
+    if not os.environ.get(pg.ENV):
+        needed.discard("postgresql")
     index, count = int(worker.removeprefix("gw")), int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
     folder = Path(session.config.option.basetemp).parent  # a worker's own folder lies in the run's
     for position, kind in enumerate(sorted(needed, reverse=True)):  # sqlite on the first worker, postgresql next

@@ -4,6 +4,7 @@ command only its own module, and an up-to-date database never Alembic."""
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,15 +17,17 @@ from hotline_desk.db import head_revision, known_revisions
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _imported(*args: str) -> tuple[set[str], str]:
-    """The modules ``hotline-desk args`` imports (read from ``python -X importtime``), and what it printed."""
-    script = f"import sys; from hotline_desk.cli import main; sys.exit(main({list(args)!r}))"
+def _imported(*args: str, script: str = "") -> tuple[set[str], str]:
+    """The modules ``hotline-desk args`` (or ``script``) imports, read from ``python -X importtime``, and what it
+    printed."""
+    script = script or f"import sys; from hotline_desk.cli import main; sys.exit(main({list(args)!r}))"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     result = subprocess.run([sys.executable, "-X", "importtime", "-c", script], cwd=ROOT, capture_output=True,
-                            text=True, check=False)
+                            text=True, check=False, env=env)
     assert result.returncode == 0, result.stderr[-2000:]
     modules = {line.rsplit("|", 1)[1].strip() for line in result.stderr.splitlines()
                if line.startswith("import time:") and "|" in line}
-    assert "hotline_desk.cli" in modules  # the report was read
+    assert "hotline_desk" in modules  # the report was read
     return modules, result.stdout
 
 
@@ -53,6 +56,13 @@ def test_alembic_is_loaded_only_while_the_schema_moves(tmp_path: Path) -> None:
     assert "alembic" in modules
     modules, out = _imported("--db", str(path), "unit", "list")
     assert "alembic" not in modules and "纸坊镇" in out
+
+
+def test_the_window_asks_who_is_working_before_loading_its_pages() -> None:
+    modules, _ = _imported(script="import hotline_desk.ui.app")
+    assert "hotline_desk.ui.login" in modules and "PySide6.QtWidgets" in modules
+    later = {"alembic", "openpyxl", "python_calamine", "reportlab", "pypinyin", "hotline_desk.ui.main_window"}
+    assert not later & modules, later & modules
 
 
 def test_the_revisions_read_without_alembic_are_alembics() -> None:

@@ -23,7 +23,6 @@ from hotline_desk.services.office import reference
 from hotline_desk.ui.connection import ConnectionDialog
 from hotline_desk.ui.context import AppSignals, UiContext
 from hotline_desk.ui.login import SWITCH_DATABASE, FirstPasswordDialog, LoginDialog
-from hotline_desk.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +117,8 @@ def run_app(db: str | None = None) -> int:
             database.dispose()
             return 0
         break
+    from hotline_desk.ui.main_window import MainWindow  # loaded while the login is already on screen
+
     ctx = UiContext(db=database, actor=actor, clock=office_now, signals=AppSignals(), state_dir=state_dir())
     window = MainWindow(ctx)
     window.show()
