@@ -7,18 +7,16 @@ advisory lock, so numbering, the audit chain and check-then-write rules hold acr
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from platformdirs import user_config_dir, user_data_dir
 from sqlalchemy import URL, Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import DatabaseError as SQLAlchemyDatabaseError
@@ -26,6 +24,9 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline_desk.errors import DatabaseError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 from hotline_desk.models.lengths import check_lengths
 
 ENV_DB = "HOTLINE_DESK_DB"
@@ -276,6 +277,8 @@ def explain_operational_error(exc: BaseException, where: str) -> str | None:
 
 
 def alembic_config(url: str) -> Config:
+    from alembic.config import Config  # Alembic is loaded only when the schema has to move
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -283,12 +286,47 @@ def alembic_config(url: str) -> Config:
 
 
 def schema_revision(db: Database) -> str | None:
-    """The migration revision the database is at, or None for an empty file (read without taking the write lock)."""
+    """The migration revision the database is at, or None for an empty file (Alembic's version row, read with plain
+    SQL so that opening an up-to-date database never loads Alembic, and without taking the write lock)."""
     with db.reader_engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        if db.is_sqlite:
+            found = conn.execute(text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"))
+        else:
+            found = conn.execute(text("SELECT to_regclass('alembic_version')"))
+        if found.scalar() is None:
+            return None
+        versions = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    return versions[0] if len(versions) == 1 else None
+
+
+_REVISION = re.compile(r"^(down_revision|revision)\b[^=\n]*=\s*['\"]([^'\"]+)['\"]", re.MULTILINE)
+
+
+@functools.cache
+def _revisions() -> tuple[frozenset[str], frozenset[str]]:
+    """Every migration's revision, and those another migration revises: read from the scripts' own lines
+    (``revision = …``, ``down_revision = …``) without loading Alembic."""
+    revisions: set[str] = set()
+    revised: set[str] = set()
+    for script in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        for kind, revision in _REVISION.findall(script.read_text(encoding="utf-8")):
+            (revisions if kind == "revision" else revised).add(revision)
+    return frozenset(revisions), frozenset(revised)
+
+
+def known_revisions() -> frozenset[str]:
+    """The schema revisions this version of the program knows."""
+    return _revisions()[0]
 
 
 def head_revision() -> str | None:
+    """The newest migration: the one no other migration revises."""
+    revisions, revised = _revisions()
+    heads = revisions - revised
+    if len(heads) == 1:
+        return next(iter(heads))
+    from alembic.script import ScriptDirectory  # several heads or none: let Alembic say what it makes of them
+
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
 
@@ -317,8 +355,7 @@ def migrate(db: Database, after_upgrade: AfterUpgrade | None = None) -> None:
     head = head_revision()
     if current == head:
         return
-    known = {rev.revision for rev in ScriptDirectory.from_config(alembic_config(db.url)).walk_revisions()}
-    if current is not None and current not in known:
+    if current is not None and current not in known_revisions():
         raise DatabaseError("该数据库由更新版本的本软件创建，请升级软件后再打开。")
     if db.read_only:
         raise DatabaseError(f"数据库文件 {db.display_name} 是只读的，而它须先升级到本版本的格式才能使用："
@@ -331,6 +368,8 @@ def migrate(db: Database, after_upgrade: AfterUpgrade | None = None) -> None:
             # transaction, so it is set on the driver connection before SQLAlchemy begins one.
             raw.execute("PRAGMA foreign_keys = OFF")
         try:
+            from alembic import command  # only now: an up-to-date database never loads Alembic
+
             with conn.begin():
                 cfg = alembic_config(db.url)
                 cfg.attributes["connection"] = conn

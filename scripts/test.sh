@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what is needed, then runs the linters, the type checker and every test.
-# The service tests run twice: on SQLite and on PostgreSQL. HOTLINE_DESK_TEST_PG names a server to use
-# (postgresql://user:password@host:port/maintenance_db, a role allowed to create databases); without it a
-# throwaway server is installed from Debian's packages, started on loopback and stopped afterwards.
+# The tests run in parallel, one pytest-xdist worker per core (HOTLINE_DESK_TEST_WORKERS sets another number;
+# 0 runs them in this process). The service tests run twice: on SQLite and on PostgreSQL. HOTLINE_DESK_TEST_PG
+# names a server to use (postgresql://user:password@host:port/maintenance_db, a role allowed to create databases);
+# without it a throwaway server is installed from Debian's packages, started on loopback and stopped afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -16,4 +17,4 @@ if [ -z "${HOTLINE_DESK_TEST_PG:-}" ]; then
 fi
 export HOTLINE_DESK_REQUIRE_PG=1
 echo "== pytest"
-.venv/bin/pytest "$@"
+.venv/bin/pytest -n "${HOTLINE_DESK_TEST_WORKERS:-auto}" --dist worksteal "$@"

@@ -1,7 +1,8 @@
 """Shared fixtures: a fresh migrated database per test, the office's people, and a clock we move by hand.
 
 Service and workflow tests run twice, on a SQLite file and on a PostgreSQL database (``backend``); the tests of
-windows (but for two whole flows), files and SQLite's own behaviour run on SQLite only.
+windows (but for two whole flows), files and SQLite's own behaviour run on SQLite only. Each test's database is a
+copy of a template migrated once per run (shared by the pytest-xdist workers, see tests/shared.py).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from hotline_desk.db import Database, open_database
 from hotline_desk.services.accounts import users
 from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.office import reference
-from tests import pg
+from tests import pg, shared
 
 pytest_plugins = ["tests.demo_fixture"]
 
@@ -30,6 +31,15 @@ BOTH_BACKENDS = {
     "test_crash_safety", "test_excel_exchange", "test_history", "test_lengths", "test_numbering", "test_permissions",
     "test_reference", "test_scoring", "test_search", "test_stations", "test_workflow",
 }
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    shared.start_run()  # before the workers start, so they inherit the run's key
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if not shared.is_worker() and os.environ.get(pg.ENV):
+        pg.drop_run_databases(shared.run_key())
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -83,20 +93,34 @@ def pg_admin() -> Iterator[Any]:
     engine.dispose()
 
 
+def _migrated_sqlite(folder: Path) -> str:
+    path = folder / "template.sqlite3"
+    database = open_database(str(path))
+    with database.session() as session:
+        reference.load_defaults(session)
+    database.dispose()
+    return str(path)
+
+
 @pytest.fixture(scope="session")
-def pg_template(pg_admin: Any) -> Iterator[str]:
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to the newest schema with the default units and categories."""
+    return Path(shared.once(shared.shared_dir(tmp_path_factory), "sqlite-template", _migrated_sqlite))
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_admin: Any, tmp_path_factory: pytest.TempPathFactory) -> str:
     """A PostgreSQL database migrated to the newest schema with the default units and categories."""
-    yield from pg.template(pg_admin, "hd_template", reference.load_defaults)
+    name = f"hd_template_r{shared.run_key()}"
+    return shared.once(shared.shared_dir(tmp_path_factory), name,
+                       lambda _: pg.template(pg_admin, name, reference.load_defaults))
 
 
 @pytest.fixture
 def db_url(backend: str, db_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
     """A migrated database with the default reference data, as ``--db`` would name it."""
     if backend == "sqlite":
-        database = open_database(str(db_path))
-        with database.session() as session:
-            reference.load_defaults(session)
-        database.dispose()
+        shared.copy_sqlite(request.getfixturevalue("sqlite_template"), db_path)
         yield str(db_path)
         return
     admin = request.getfixturevalue("pg_admin")

@@ -1,4 +1,6 @@
-"""Run in a child process by the kill test: write as fast as possible until killed."""
+"""Run in a child process by the kill test: write as fast as possible until killed.
+
+It prints "ready" once the database is open and "committed" after its first committed transaction."""
 
 from __future__ import annotations
 
@@ -32,6 +34,8 @@ def main(path: str, mode: str, workbook: str) -> None:
                     commit_cases(s, actor, preview, clock=fixed_clock(datetime(2022, 9, 1)))
                 else:  # everything imported already: start over with fresh keys
                     return
+        if i == 1:
+            print("committed", flush=True)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -45,8 +45,9 @@ def server_version(engine: Engine) -> int:
         return int(conn.execute(text("SHOW server_version_num")).scalar_one())
 
 
-def create_database(engine: Engine, *, template: str | None = None, prefix: str = "hd") -> str:
-    name = f"{prefix}_{os.getpid()}_{next(_names)}"
+def create_database(engine: Engine, *, template: str | None = None, prefix: str = "hd", name: str = "") -> str:
+    """A new database (``name``, or a name of this process's own), empty or copied from ``template``."""
+    name = name or f"{prefix}_{os.getpid()}_{next(_names)}"
     with engine.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         # FILE_COPY (PostgreSQL 15+) copies a small template faster than writing it through the WAL
@@ -62,12 +63,24 @@ def drop_database(engine: Engine, name: str) -> None:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-def template(engine: Engine, prefix: str, fill: Callable[[Session], Any]) -> Iterator[str]:
-    """A migrated database filled once (for a whole session), from which each test's database is copied."""
-    name = create_database(engine, prefix=prefix)
+def template(engine: Engine, name: str, fill: Callable[[Session], Any]) -> str:
+    """A migrated database filled once, from which each test's database is copied."""
+    create_database(engine, name=name)
     db = open_database(database_url(name))
     with db.session() as session:
         fill(session)
     db.dispose()
-    yield name
-    drop_database(engine, name)
+    return name
+
+
+def drop_run_databases(run: str) -> None:
+    """Drop the templates this test run shared between its workers (their names end in ``_r<run>``)."""
+    engine = admin_engine()
+    try:
+        with engine.connect() as conn:
+            names = conn.scalars(text("SELECT datname FROM pg_database WHERE datname LIKE :pattern"),
+                                 {"pattern": f"%\\_r{run}"}).all()
+        for name in names:
+            drop_database(engine, name)
+    finally:
+        engine.dispose()

@@ -50,6 +50,8 @@ def test_random_kills_never_leave_damage(db: Database, db_url: str, people: Peop
                                   cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         assert worker.stdout is not None
         assert worker.stdout.readline().strip() == "ready"
+        if kill < 2:  # one case and one import surely committed, however slow a loaded machine makes them
+            assert worker.stdout.readline().strip() == "committed", kill
         time.sleep(rng.uniform(0.02, 0.35))
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=30)
@@ -63,7 +65,7 @@ def test_random_kills_never_leave_damage(db: Database, db_url: str, people: Peop
             report = audit.verify(s)
             batches = s.scalar(select(func.count()).select_from(ImportBatch)) or 0
             registered = s.scalar(select(func.count()).select_from(Case).where(Case.import_key.is_(None))) or 0
-        assert batches > 0 and registered > 0  # both kinds of work were under way when killed
+        assert batches > 0 and registered > 0  # both kinds of work got through at least once
         assert problems == []
         assert report.ok, report.problems[:5]
         assert report.events > 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -74,19 +75,20 @@ _KINDS = st.sampled_from(["approve", "sign", "reply", "followup_ok", "followup_b
 
 @settings(max_examples=40, deadline=None)
 @given(st.lists(_KINDS, min_size=1, max_size=12))
-def test_any_sequence_replays_to_the_projection(tmp_path_factory: object, kinds: list[str]) -> None:
+def test_any_sequence_replays_to_the_projection(tmp_path_factory: object, sqlite_template: Path,
+                                                kinds: list[str]) -> None:
     """Whatever steps are tried (refused ones write nothing), every prefix of the history replays consistently."""
     import hotline_desk.db as dbmod
     from hotline_desk.services.accounts import users
-    from hotline_desk.services.office import reference
     from tests.conftest import FakeClock as Clock
+    from tests.shared import copy_sqlite
 
     path = tmp_path_factory.mktemp("h") / "h.sqlite3"  # type: ignore[attr-defined]
+    copy_sqlite(sqlite_template, path)  # migrated, with the default units and categories
     database = dbmod.open_database(str(path))
     clock = Clock(datetime(2022, 7, 5, 9, 0))
     try:
         with database.session() as s:
-            reference.load_defaults(s)
             admin = users.add_user(s, None, "admin", "管理员", "admin")
             op = users.add_user(s, admin, "op", "张丽", "operator")
             case_id = register_case(s, op, draft(s), clock=clock).id

@@ -3,21 +3,32 @@
 from __future__ import annotations
 
 import argparse
-import logging
+import importlib
 import os
 import sys
 from collections.abc import Sequence
 
 from hotline_desk import __version__
-from hotline_desk.cli import admin_commands, case_commands, exchange_commands, report_commands
-from hotline_desk.cli.common import ChineseArgumentParser, Context
-from hotline_desk.crashlog import write_crash
-from hotline_desk.errors import HotlineError
+from hotline_desk.cli.parsing import ChineseArgumentParser
 
 ENV_USER = "HOTLINE_DESK_USER"
 
+# The modules that declare the commands, and which module declares each command: to run one, only its module is
+# imported (each pulls in the services its commands use); all are imported only to list them.
+MODULES = ("admin_commands", "case_commands", "report_commands", "exchange_commands")
+COMMANDS = {
+    **dict.fromkeys(("init", "passwd", "backup", "restore", "migrate-db", "verify", "user", "unit", "category",
+                     "calendar", "settings"), "admin_commands"),
+    "case": "case_commands",
+    **dict.fromkeys(("stats", "scores", "bonus", "rules", "template", "bulletin", "demo"), "report_commands"),
+    **dict.fromkeys(("export-dispatch", "import-replies", "import-cases", "export-cases"), "exchange_commands"),
+}
+# Options of the main parser that take a value: the word after them is not the command.
+VALUED_OPTIONS = ("--db", "--user")
 
-def build_parser() -> argparse.ArgumentParser:
+
+def build_parser(modules: Sequence[str] = MODULES) -> argparse.ArgumentParser:
+    """The ``hotline-desk`` parser with the commands of ``modules`` (all of them unless told)."""
     parser = ChineseArgumentParser(
         prog="hotline-desk",
         description="12345热线工作台。不带子命令时打开桌面窗口；子命令在命令行完成工作，不打开窗口。",
@@ -27,20 +38,36 @@ def build_parser() -> argparse.ArgumentParser:
                                      "postgresql://用户:密码@主机/库名；也可用环境变量 HOTLINE_DESK_DB")
     parser.add_argument("--user", help=f"以哪个用户的身份操作（默认 admin；也可用环境变量 {ENV_USER}）")
     sub = parser.add_subparsers(dest="command", metavar="子命令")
-    admin_commands.register(sub)
-    case_commands.register(sub)
-    report_commands.register(sub)
-    exchange_commands.register(sub)
+    for name in modules:
+        importlib.import_module(f"hotline_desk.cli.{name}").register(sub)
     return parser
 
 
+def modules_for(argv: Sequence[str]) -> tuple[str, ...]:
+    """The command modules parsing ``argv`` needs: the named command's; none to open the window or print the
+    version; all to list the commands in the help or to say which exist when the word is not one of them."""
+    words = iter(argv)
+    for word in words:
+        if word in VALUED_OPTIONS:
+            next(words, None)
+        elif not word.startswith("-"):
+            return (COMMANDS[word],) if word in COMMANDS else MODULES
+    return MODULES if {"-h", "--help"} & set(argv) else ()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(modules_for(argv)).parse_args(argv)
     if args.command is None:
         from hotline_desk.ui.app import run_app  # Qt is imported only when a window is wanted
 
         return run_app(db=args.db)
+    import logging
+
+    from hotline_desk.cli.common import Context
+    from hotline_desk.crashlog import write_crash
+    from hotline_desk.errors import HotlineError
+
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     ctx = Context(db_arg=args.db, username=args.user or os.environ.get(ENV_USER) or "admin")
     try:
@@ -65,6 +92,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _report_bug(exc: Exception, args: argparse.Namespace) -> int:
+    from hotline_desk.crashlog import write_crash
+
     command = " ".join(str(part) for part in (args.command, getattr(args, "action", None)) if part)
     try:
         where = f"记录在 {write_crash(exc, command)}"

@@ -24,7 +24,6 @@ from hotline_desk.services.office import reference
 from hotline_desk.ui.connection import ConnectionDialog
 from hotline_desk.ui.context import AppSignals, UiContext
 from hotline_desk.ui.login import SWITCH_DATABASE, FirstPasswordDialog, LoginDialog
-from hotline_desk.ui.main_window import MainWindow
 from hotline_desk.ui.operations import Task
 from hotline_desk.ui.window_state import WindowState, default_config_dir
 
@@ -154,6 +153,8 @@ def run_app(db: str | None = None) -> int:
             database.dispose()
             return 0
         break
+    from hotline_desk.ui.main_window import MainWindow  # loaded while the login is already on screen
+
     ctx = UiContext(db=database, actor=actor, clock=office_now, signals=AppSignals(), state_dir=state_dir(),
                     config_dir=default_config_dir())
     window = MainWindow(ctx)

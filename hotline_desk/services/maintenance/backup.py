@@ -9,9 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from alembic.script import ScriptDirectory
-
-from hotline_desk.db import alembic_config
+from hotline_desk.db import known_revisions
 from hotline_desk.errors import DatabaseError
 
 PREFIX = "hotline-desk-"
@@ -81,8 +79,7 @@ def check_backup(path: Path) -> str:
             revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()
     except sqlite3.DatabaseError as exc:
         raise DatabaseError(f"“{path.name}”不是有效的数据库备份：{exc}。未恢复。") from exc
-    known = {r.revision for r in ScriptDirectory.from_config(alembic_config("sqlite://")).walk_revisions()}
-    if not revision or revision[0] not in known:
+    if not revision or revision[0] not in known_revisions():
         raise DatabaseError(f"“{path.name}”来自更新版本的软件或不是本软件的备份，未恢复。")
     return str(revision[0])
 

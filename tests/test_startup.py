@@ -1,0 +1,110 @@
+"""Starting the command line loads only what the chosen command needs: ``--version`` no database code at all, a
+command only its own module, and an up-to-date database never Alembic."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hotline_desk import cli
+from hotline_desk.db import head_revision, known_revisions
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _imported(*args: str, script: str = "") -> tuple[set[str], str]:
+    """The modules ``hotline-desk args`` (or ``script``) imports, read from ``python -X importtime``, and what it
+    printed."""
+    script = script or f"import sys; from hotline_desk.cli import main; sys.exit(main({list(args)!r}))"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    result = subprocess.run([sys.executable, "-X", "importtime", "-c", script], cwd=ROOT, capture_output=True,
+                            text=True, check=False, env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    modules = {line.rsplit("|", 1)[1].strip() for line in result.stderr.splitlines()
+               if line.startswith("import time:") and "|" in line}
+    assert "hotline_desk" in modules  # the report was read
+    return modules, result.stdout
+
+
+def test_version_loads_no_database_code() -> None:
+    modules, out = _imported("--version")
+    assert out.strip() == f"hotline-desk {cli.__version__}"
+    heavy = {"alembic", "sqlalchemy", "sqlalchemy.orm", "openpyxl", "reportlab", "PySide6", "hotline_desk.db"}
+    assert not heavy & modules, heavy & modules
+
+
+def test_a_read_command_on_an_up_to_date_database_loads_only_what_it_uses(db_url: str) -> None:
+    modules, out = _imported("--db", db_url, "unit", "list")
+    assert "纸坊镇" in out
+    assert "hotline_desk.cli.common" in modules and "sqlalchemy.orm" in modules
+    # neither the libraries for files and windows, nor the services only other commands use
+    unused = {"alembic", "openpyxl", "python_calamine", "reportlab", "pypinyin", "PySide6",
+              "hotline_desk.services.exchange.imports", "hotline_desk.services.reporting.bulletin",
+              "hotline_desk.services.cases.workflow"}
+    assert not unused & modules, unused & modules
+
+
+def test_alembic_is_loaded_only_while_the_schema_moves(tmp_path: Path) -> None:
+    """Creating a file runs the migrations; opening it afterwards reads the version row and stops there."""
+    path = tmp_path / "new.sqlite3"
+    modules, out = _imported("--db", str(path), "init")
+    assert "alembic" in modules
+    modules, out = _imported("--db", str(path), "unit", "list")
+    assert "alembic" not in modules and "纸坊镇" in out
+
+
+def test_the_window_asks_who_is_working_before_loading_its_pages() -> None:
+    modules, _ = _imported(script="import hotline_desk.ui.app")
+    assert "hotline_desk.ui.login" in modules and "PySide6.QtWidgets" in modules
+    later = {"alembic", "openpyxl", "python_calamine", "reportlab", "pypinyin", "hotline_desk.ui.main_window"}
+    assert not later & modules, later & modules
+
+
+def test_the_revisions_read_without_alembic_are_alembics() -> None:
+    from alembic.script import ScriptDirectory
+
+    from hotline_desk.db import alembic_config
+
+    scripts = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    assert head_revision() == scripts.get_current_head()
+    assert known_revisions() == {revision.revision for revision in scripts.walk_revisions()}
+
+
+def _names(modules: tuple[str, ...]) -> set[str]:
+    parser = cli.build_parser(modules)
+    actions = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return set(actions[0].choices)
+
+
+def test_each_command_is_looked_up_in_the_module_that_declares_it() -> None:
+    for module in cli.MODULES:
+        declared = _names((module,))
+        assert declared == {name for name, owner in cli.COMMANDS.items() if owner == module}, module
+    assert _names(cli.MODULES) == set(cli.COMMANDS)
+
+
+@pytest.mark.parametrize(("argv", "modules"), [
+    (["--version"], ()),
+    ([], ()),
+    (["--db", "x.sqlite3"], ()),
+    (["--db", "unit", "unit", "list"], ("admin_commands",)),  # a file named like a command is still the file
+    (["--user", "sup1", "case", "list"], ("case_commands",)),
+    (["--db=x.sqlite3", "bulletin", "--month", "2022-07"], ("report_commands",)),
+    (["-h"], cli.MODULES),
+    (["no-such-command"], cli.MODULES),  # argparse then lists the commands there are
+])
+def test_the_command_word_picks_the_modules(argv: list[str], modules: tuple[str, ...]) -> None:
+    assert cli.modules_for(argv) == modules
+
+
+def test_a_mistyped_command_is_answered_with_the_list_of_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        cli.main(["unitt", "list"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "无效的选择" in err and "'unit'" in err and "'bulletin'" in err
