@@ -10,11 +10,13 @@ from types import TracebackType
 
 from platformdirs import user_state_dir
 from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+from PySide6.QtGui import QFontDatabase, QIcon
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from hotline_desk import backup
 from hotline_desk.db import Database, open_database, resolve_db_url
 from hotline_desk.errors import HotlineError
+from hotline_desk.reports.fonts import bundled_font_dir
 from hotline_desk.services import accounts, backups, reference, users
 from hotline_desk.services.clock import office_now
 from hotline_desk.services.permissions import Actor
@@ -24,6 +26,7 @@ from hotline_desk.ui.login import SWITCH_DATABASE, FirstPasswordDialog, LoginDia
 from hotline_desk.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
+ICON = Path(__file__).resolve().parent.parent / "resources" / "hotline-desk.png"
 
 
 def _show_bug(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
@@ -39,6 +42,16 @@ def install_chinese(app: QApplication) -> None:
     if translator.load(QLocale(QLocale.Language.Chinese, QLocale.Country.China), "qtbase", "_",
                        QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
         app.installTranslator(translator)
+
+
+def use_kit_font_if_needed() -> None:
+    """On a system without any Chinese font, show the window's text in the font shipped with the offline kit."""
+    shipped = bundled_font_dir()
+    if shipped is None or QFontDatabase.families(QFontDatabase.WritingSystem.SimplifiedChinese):
+        return
+    for path in sorted(shipped.iterdir()):
+        if path.suffix.lower() in (".ttc", ".ttf") and QFontDatabase.addApplicationFont(str(path)) < 0:
+            log.warning("cannot load font %s", path)
 
 
 def state_dir() -> Path:
@@ -99,6 +112,8 @@ def run_app(db: str | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
     app.setApplicationName("12345热线工作台")
+    app.setWindowIcon(QIcon(str(ICON)))
+    use_kit_font_if_needed()
     install_chinese(app)
     sys.excepthook = _show_bug
     target = db
