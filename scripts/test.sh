@@ -17,3 +17,7 @@ fi
 export HOTLINE_DESK_REQUIRE_PG=1
 echo "== pytest"
 .venv/bin/pytest "$@"
+# The offline installation kits: built (or taken from the cache), installed in a fresh Debian 12 with the
+# network cut, and used there (scripts/test-kit.sh).
+echo "== kit"
+bash scripts/test-kit.sh
