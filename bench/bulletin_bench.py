@@ -17,11 +17,11 @@ from datetime import datetime
 from pathlib import Path
 
 from hotline_desk.db import Database, open_database
-from hotline_desk.services import bulletin
+from hotline_desk.demo.month import run_demo
 from hotline_desk.services.clock import fixed_clock
-from hotline_desk.services.demo import run_demo
-from hotline_desk.services.scoring import score_tables
-from hotline_desk.services.statistics import month_statistics
+from hotline_desk.services.reporting import bulletin
+from hotline_desk.services.reporting.scoring import score_tables
+from hotline_desk.services.reporting.statistics import month_statistics
 
 MONTH = "2022-07"
 CUTOFF = datetime(2022, 8, 1)

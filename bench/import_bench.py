@@ -17,9 +17,10 @@ import openpyxl
 
 from hotline_desk.db import open_database
 from hotline_desk.excel.reader import read_workbook
-from hotline_desk.services import reference, users
+from hotline_desk.services.accounts import users
 from hotline_desk.services.clock import fixed_clock
-from hotline_desk.services.imports import commit_cases, preview_cases
+from hotline_desk.services.exchange.imports import commit_cases, preview_cases
+from hotline_desk.services.office import reference
 
 HEADER = ["工单编号", "来电时间", "来电人", "联系电话", "地址", "所属乡镇街道", "诉求类型", "问题分类", "标题",
           "诉求内容", "渠道", "办理方式", "承办单位", "交办时间", "签收时间"]

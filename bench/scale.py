@@ -24,9 +24,11 @@ from pathlib import Path
 from typing import Any
 
 from hotline_desk.db import open_database
-from hotline_desk.services import demo_text, reference, users
-from hotline_desk.services.bulk import NewCase, Step, insert_cases
-from hotline_desk.services.calendar import WorkCalendar
+from hotline_desk.demo import text as demo_text
+from hotline_desk.services.accounts import users
+from hotline_desk.services.exchange.bulk import NewCase, Step, insert_cases
+from hotline_desk.services.office import reference
+from hotline_desk.services.office.calendar import WorkCalendar
 
 END = datetime(2026, 11, 1)
 CHUNK = 20_000
@@ -111,7 +113,7 @@ def _median(runs: int, work: Callable[[], object]) -> float:
 def _window_start(path: str) -> float:
     script = ("import time, sys; t=time.perf_counter();"
               "from PySide6.QtWidgets import QApplication; app=QApplication([]);"
-              "from hotline_desk.db import open_database; from hotline_desk.services.users import list_users;"
+              "from hotline_desk.db import open_database; from hotline_desk.services.accounts.users import list_users;"
               "from hotline_desk.services.clock import office_now;"
               "from hotline_desk.ui.context import AppSignals, UiContext;"
               "from hotline_desk.ui.main_window import MainWindow;"
@@ -129,7 +131,7 @@ def _import_once(db: Any) -> float:
     """Seconds to preview and commit a fresh 20,000-row list (the workbook is written beforehand)."""
     from bench.import_bench import make_workbook
     from hotline_desk.services.clock import fixed_clock
-    from hotline_desk.services.imports import commit_cases, preview_cases
+    from hotline_desk.services.exchange.imports import commit_cases, preview_cases
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "list.xlsx"
@@ -145,12 +147,12 @@ def measure(path: str, runs: int) -> dict[str, float]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
-    from hotline_desk.services import bulletin
-    from hotline_desk.services.case_query import CaseFilter, months_with_cases
+    from hotline_desk.services.cases.case_query import CaseFilter, months_with_cases
     from hotline_desk.services.clock import fixed_clock
-    from hotline_desk.services.monthdata import month_end
-    from hotline_desk.services.scoring import score_tables
-    from hotline_desk.services.statistics import month_statistics
+    from hotline_desk.services.reporting import bulletin
+    from hotline_desk.services.reporting.monthdata import month_end
+    from hotline_desk.services.reporting.scoring import score_tables
+    from hotline_desk.services.reporting.statistics import month_statistics
     from hotline_desk.ui.context import AppSignals, UiContext
     from hotline_desk.ui.models import CaseTableModel
 

@@ -18,7 +18,8 @@ import time
 from pathlib import Path
 
 from hotline_desk.db import open_database
-from hotline_desk.services import reference, users
+from hotline_desk.services.accounts import users
+from hotline_desk.services.office import reference
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,9 +30,9 @@ def station(url: str, username: str, count: int, approve: bool) -> None:
 
     from hotline_desk.errors import TransitionError
     from hotline_desk.models import Case
-    from hotline_desk.services import workflow as wf
-    from hotline_desk.services.cases import register_case
-    from hotline_desk.services.users import get_actor
+    from hotline_desk.services.accounts.users import get_actor
+    from hotline_desk.services.cases import workflow as wf
+    from hotline_desk.services.cases.records import register_case
     from tests.helpers import draft
 
     db = open_database(url)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline_desk.errors import DatabaseError
-from hotline_desk.services.lengths import check_lengths
+from hotline_desk.models.lengths import check_lengths
 
 ENV_DB = "HOTLINE_DESK_DB"
 BUSY_TIMEOUT_MS = 15_000
@@ -251,20 +251,6 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
 
-# The newest revision that changed what the audit trail records (0004 made the trail, 0006 added a unit column).
-LAST_TRAIL_CHANGE = "0006"
-
-
-def _rebaseline(conn: Any) -> None:
-    """An older file gets baseline audit records, so ``verify`` checks it from the upgrade on."""
-    from hotline_desk.services.audit import rebaseline  # the trail's rules live with the services
-    from hotline_desk.services.clock import office_now
-
-    with Session(bind=conn) as session:
-        rebaseline(session, office_now())
-        session.flush()
-
-
 def check_collation(ordered: list[str]) -> None:
     """Refuse a PostgreSQL database that does not order text by code point, given how it sorted ``COLLATION_SAMPLE``.
 
@@ -276,7 +262,11 @@ def check_collation(ordered: list[str]) -> None:
                             "请按说明以 LOCALE 'C.UTF-8'（不用 ICU）重新建库后再连接。")
 
 
-def migrate(db: Database) -> None:
+AfterUpgrade = Callable[[Session, str | None], None]
+"""Work the services do in the upgrade's transaction, given the revision the file had (None: a new file)."""
+
+
+def migrate(db: Database, after_upgrade: AfterUpgrade | None = None) -> None:
     """Bring the schema up to the newest revision; an older file keeps all its data."""
     if db.is_postgresql:
         with db.engine.connect() as conn:
@@ -301,8 +291,10 @@ def migrate(db: Database) -> None:
                 cfg = alembic_config(db.url)
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
-                if current is not None and current < LAST_TRAIL_CHANGE:
-                    _rebaseline(conn)
+                if after_upgrade is not None:
+                    with Session(bind=conn) as session:
+                        after_upgrade(session, current)
+                        session.flush()
             if raw is not None:
                 broken = raw.execute("PRAGMA foreign_key_check").fetchall()
                 if broken:
@@ -312,12 +304,16 @@ def migrate(db: Database) -> None:
                 raw.execute("PRAGMA foreign_keys = ON")
 
 
-def open_database(db: str | None = None, *, upgrade: bool = True) -> Database:
-    """Open (and create, on first run) the database named by ``--db``, the environment or the default."""
+def open_database(db: str | None = None, *, upgrade: bool = True, after_upgrade: AfterUpgrade | None = None
+                  ) -> Database:
+    """Open (and create, on first run) the database named by ``--db``, the environment or the default.
+
+    ``after_upgrade`` runs in the upgrade's transaction when the schema moved (see ``services.maintenance.opening``).
+    """
     database = Database(resolve_db_url(db))
     try:
         if upgrade:
-            migrate(database)
+            migrate(database, after_upgrade)
     except (SQLAlchemyDatabaseError, sqlite3.DatabaseError) as exc:
         database.dispose()
         detail = str(getattr(exc, "orig", None) or exc)

@@ -15,8 +15,8 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication
 
 from hotline_desk.db import open_database
+from hotline_desk.services.accounts.users import get_actor
 from hotline_desk.services.clock import fixed_clock
-from hotline_desk.services.users import get_actor
 from hotline_desk.ui.app import install_chinese
 from hotline_desk.ui.context import AppSignals, UiContext
 from hotline_desk.ui.main_window import MainWindow

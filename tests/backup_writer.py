@@ -6,8 +6,8 @@ import sys
 from pathlib import Path
 
 from hotline_desk.db import open_database
-from hotline_desk.services.cases import register_case
-from hotline_desk.services.users import get_actor
+from hotline_desk.services.accounts.users import get_actor
+from hotline_desk.services.cases.records import register_case
 from tests.helpers import draft
 
 

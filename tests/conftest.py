@@ -17,8 +17,9 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from hotline_desk.db import Database, open_database
-from hotline_desk.services import reference, users
-from hotline_desk.services.permissions import Actor
+from hotline_desk.services.accounts import users
+from hotline_desk.services.accounts.permissions import Actor
+from hotline_desk.services.office import reference
 from tests import pg
 
 pytest_plugins = ["tests.demo_fixture"]

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from hotline_desk.db import Database, open_database
-from hotline_desk.services.demo import run_demo
+from hotline_desk.demo.month import run_demo
 from tests import pg
 
 

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.db import Database
 from hotline_desk.models import Base
-from hotline_desk.services import reference
-from hotline_desk.services.cases import CaseDraft
+from hotline_desk.services.cases.records import CaseDraft
+from hotline_desk.services.office import reference
 
 
 def unit_id(session: Session, name: str) -> int:

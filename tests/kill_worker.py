@@ -7,10 +7,10 @@ from datetime import datetime
 from pathlib import Path
 
 from hotline_desk.db import open_database
-from hotline_desk.services.cases import register_case
+from hotline_desk.services.accounts.users import get_actor
+from hotline_desk.services.cases.records import register_case
 from hotline_desk.services.clock import fixed_clock
-from hotline_desk.services.imports import commit_cases, preview_cases
-from hotline_desk.services.users import get_actor
+from hotline_desk.services.exchange.imports import commit_cases, preview_cases
 from tests.helpers import draft
 
 

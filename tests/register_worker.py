@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 
 from hotline_desk.db import open_database
-from hotline_desk.services.cases import register_case
-from hotline_desk.services.users import get_actor
+from hotline_desk.services.accounts.users import get_actor
+from hotline_desk.services.cases.records import register_case
 from tests.helpers import draft
 
 

@@ -16,9 +16,9 @@ from sqlalchemy import func, select
 from hotline_desk.db import Database, open_database
 from hotline_desk.errors import ConflictError, TransitionError
 from hotline_desk.models import Case
-from hotline_desk.services import workflow as wf
-from hotline_desk.services.cases import case_view, register_case
-from hotline_desk.services.users import get_actor
+from hotline_desk.services.accounts.users import get_actor
+from hotline_desk.services.cases import workflow as wf
+from hotline_desk.services.cases.records import case_view, register_case
 from tests.helpers import draft
 
 

@@ -12,7 +12,7 @@ from hotline_desk.cli import main
 from hotline_desk.db import Database
 from hotline_desk.errors import PermissionDenied, ValidationError
 from hotline_desk.models import User
-from hotline_desk.services import accounts
+from hotline_desk.services.accounts import accounts
 from tests.conftest import FakeClock, People
 
 
@@ -103,7 +103,7 @@ def test_login_dialog(qtbot: QtBot, secured: Database, clock: FakeClock) -> None
 
 
 def test_lock_time_is_a_setting(secured: Database, people: People, clock: FakeClock) -> None:
-    from hotline_desk.services.admin import update_setting
+    from hotline_desk.services.office.admin import update_setting
 
     with secured.session() as s:
         update_setting(s, people.admin, "accounts.lock_minutes", 60, clock=clock)

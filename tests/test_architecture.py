@@ -54,3 +54,40 @@ def test_every_module_has_a_docstring() -> None:
                if p.stat().st_size and ast.get_docstring(ast.parse(p.read_text(encoding="utf-8"))) is None
                and "migrations" not in p.parts]
     assert missing == []
+
+
+def test_db_and_models_import_no_services() -> None:
+    for path in [PACKAGE / "db.py", PACKAGE / "errors.py", *_modules("models")]:
+        bad = {n for n in _imports(path) if n.startswith(("hotline_desk.services", "hotline_desk.demo"))}
+        assert not bad, f"{path.relative_to(PACKAGE)} imports {bad}"
+
+
+def test_migrations_carry_their_own_code() -> None:
+    """A migration that imported live service code could change what upgrading an old file does."""
+    for path in _modules("migrations"):
+        bad = {n for n in _imports(path) if n.startswith("hotline_desk") and n != "hotline_desk.models"}
+        assert not bad, f"{path.relative_to(PACKAGE)} imports {bad}"
+
+
+# Higher layers first; a module may import its own layer or any layer after it, never one before it.
+LAYERS = [{"ui", "cli"}, {"demo"}, {"services"}, {"reports", "excel"}, {"db"}, {"models"}, {"errors", "vocabulary"}]
+
+
+def _layer(module: str) -> int | None:
+    parts = module.split(".")
+    if parts[0] != "hotline_desk" or len(parts) < 2:
+        return None
+    return next((i for i, names in enumerate(LAYERS) if parts[1] in names), None)
+
+
+def test_no_import_runs_up_the_layers() -> None:
+    upward = []
+    for path in _modules():
+        own = _layer("hotline_desk." + ".".join(path.relative_to(PACKAGE).with_suffix("").parts))
+        if own is None:
+            continue
+        for name in _imports(path):
+            target = _layer(name)
+            if target is not None and target < own:
+                upward.append(f"{path.relative_to(PACKAGE)} → {name}")
+    assert upward == []

@@ -10,10 +10,11 @@ from sqlalchemy import select
 from hotline_desk.cli import main
 from hotline_desk.db import Database
 from hotline_desk.models import AuditRecord
-from hotline_desk.services import admin, audit
-from hotline_desk.services import workflow as wf
-from hotline_desk.services.cases import register_case
-from hotline_desk.services.scoring import add_bonus
+from hotline_desk.services.accounts import audit
+from hotline_desk.services.cases import workflow as wf
+from hotline_desk.services.cases.records import register_case
+from hotline_desk.services.office import admin
+from hotline_desk.services.reporting.scoring import add_bonus
 from tests.conftest import FakeClock, People
 from tests.helpers import draft, unit_id
 

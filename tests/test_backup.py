@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from hotline_desk import backup
 from hotline_desk.cli import main
 from hotline_desk.db import Database, open_database
 from hotline_desk.errors import DatabaseError
 from hotline_desk.models import Case
-from hotline_desk.services import audit
+from hotline_desk.services.accounts import audit
+from hotline_desk.services.maintenance import backup
 from tests.conftest import People
 
 ROOT = Path(__file__).resolve().parent.parent

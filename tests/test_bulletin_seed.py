@@ -17,13 +17,13 @@ from hotline_desk.db import Database
 from hotline_desk.errors import PermissionDenied, TransitionError, ValidationError
 from hotline_desk.models import Bulletin, Case
 from hotline_desk.reports.fonts import fallback_fonts
-from hotline_desk.services import bulletin
-from hotline_desk.services import workflow as wf
+from hotline_desk.services.accounts.users import get_actor
+from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.clock import fixed_clock
-from hotline_desk.services.scoring import add_bonus, score_tables
-from hotline_desk.services.settings import set_setting
-from hotline_desk.services.statistics import month_statistics
-from hotline_desk.services.users import get_actor
+from hotline_desk.services.office.settings import set_setting
+from hotline_desk.services.reporting import bulletin
+from hotline_desk.services.reporting.scoring import add_bonus, score_tables
+from hotline_desk.services.reporting.statistics import month_statistics
 from tests import seed
 
 CUTOFF = datetime(2022, 8, 1)

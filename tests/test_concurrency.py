@@ -8,8 +8,8 @@ from sqlalchemy import func, select, text
 from hotline_desk.db import Database
 from hotline_desk.errors import ConflictError, DatabaseError
 from hotline_desk.models import Case
-from hotline_desk.services import workflow as wf
-from hotline_desk.services.cases import case_view, register_case
+from hotline_desk.services.cases import workflow as wf
+from hotline_desk.services.cases.records import case_view, register_case
 from tests.conftest import FakeClock, People
 from tests.helpers import draft
 

@@ -18,7 +18,8 @@ from sqlalchemy import func, select
 
 from hotline_desk.db import Database, open_database
 from hotline_desk.models import Case, ImportBatch
-from hotline_desk.services import audit, integrity
+from hotline_desk.services.accounts import audit
+from hotline_desk.services.maintenance import integrity
 from tests.conftest import People
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,10 +12,10 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from hotline_desk.db import Database
 from hotline_desk.models import Case
-from hotline_desk.services import workflow as wf
-from hotline_desk.services.cases import case_status_as_of, register_case
-from hotline_desk.services.events import current_status, load_records
-from hotline_desk.services.history import EventRecord, replay
+from hotline_desk.services.cases import workflow as wf
+from hotline_desk.services.cases.events import current_status, load_records
+from hotline_desk.services.cases.history import EventRecord, replay
+from hotline_desk.services.cases.records import case_status_as_of, register_case
 from tests.conftest import FakeClock, People
 from tests.helpers import draft
 
@@ -77,7 +77,8 @@ _KINDS = st.sampled_from(["approve", "sign", "reply", "followup_ok", "followup_b
 def test_any_sequence_replays_to_the_projection(tmp_path_factory: object, kinds: list[str]) -> None:
     """Whatever steps are tried (refused ones write nothing), every prefix of the history replays consistently."""
     import hotline_desk.db as dbmod
-    from hotline_desk.services import reference, users
+    from hotline_desk.services.accounts import users
+    from hotline_desk.services.office import reference
     from tests.conftest import FakeClock as Clock
 
     path = tmp_path_factory.mktemp("h") / "h.sqlite3"  # type: ignore[attr-defined]
@@ -120,8 +121,8 @@ def test_any_sequence_replays_to_the_projection(tmp_path_factory: object, kinds:
 
 def test_month_read_from_projection_equals_the_replayed_month(demo_db: Database) -> None:
     """When nothing happened after the cut-off, the stored projection is read instead of replaying histories."""
-    from hotline_desk.services.monthdata import load_month
-    from hotline_desk.services.rules import ScoringRules, exempt_by_review, followup_outcome
+    from hotline_desk.services.reporting.monthdata import load_month
+    from hotline_desk.services.reporting.rules import ScoringRules, exempt_by_review, followup_outcome
 
     def essentials(cases: list[object]) -> list[tuple[object, ...]]:
         out = []

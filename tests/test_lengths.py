@@ -12,10 +12,10 @@ from sqlalchemy import select
 from hotline_desk.db import Database
 from hotline_desk.errors import ValidationError
 from hotline_desk.models import CalendarDay, Case, Dispatch
-from hotline_desk.services import admin
-from hotline_desk.services import workflow as wf
-from hotline_desk.services.cases import case_view, register_case
-from hotline_desk.services.imports import commit_cases, preview_cases
+from hotline_desk.services.cases import workflow as wf
+from hotline_desk.services.cases.records import case_view, register_case
+from hotline_desk.services.exchange.imports import commit_cases, preview_cases
+from hotline_desk.services.office import admin
 from tests.conftest import FakeClock, People
 from tests.helpers import draft
 
@@ -42,8 +42,9 @@ def test_a_register_with_long_results_imports_whole(db: Database, people: People
                   "自来水公司", datetime(2022, 7, 4, 10), datetime(2022, 7, 4, 11), datetime(2022, 7, 6, 16),
                   LONG_RESULT, "供水公司客服中心维修班班长" * 5])
     book.save(path)
+    clock.set(datetime(2022, 7, 7, 9))  # the register is imported after its last step
     with db.session() as s:
-        preview = preview_cases(s, path)
+        preview = preview_cases(s, path, clock=clock)
         assert preview.ready, preview.problems
         commit_cases(s, people.supervisor, preview, clock=clock)
     with db.reader() as s:

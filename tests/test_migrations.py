@@ -14,7 +14,8 @@ from alembic.runtime.migration import MigrationContext
 from hotline_desk.db import head_revision, open_database, schema_revision
 from hotline_desk.errors import DatabaseError
 from hotline_desk.models import Base
-from hotline_desk.services import reference
+from hotline_desk.services.maintenance.opening import open_office_database
+from hotline_desk.services.office import reference
 
 WIDENED = import_module("hotline_desk.migrations.versions.0010_free_text_columns").WIDENED
 
@@ -121,9 +122,9 @@ def test_a_file_with_cases_from_an_early_version_upgrades_and_verifies(tmp_path:
     from sqlalchemy import text
 
     from hotline_desk.db import Database, alembic_config
-    from hotline_desk.services import audit
-    from hotline_desk.services.case_query import CaseFilter, search_ids
-    from hotline_desk.services.integrity import consistency_problems
+    from hotline_desk.services.accounts import audit
+    from hotline_desk.services.cases.case_query import CaseFilter, search_ids
+    from hotline_desk.services.maintenance.integrity import consistency_problems
 
     path = tmp_path / "v2.sqlite3"
     old = Database(f"sqlite:///{path}")
@@ -143,7 +144,7 @@ def test_a_file_with_cases_from_an_early_version_upgrades_and_verifies(tmp_path:
                              "(1, 1, 'register', '2022-07-05 09:00:00.000000', '2022-07-05 09:00:00.000000', "
                              "'{}', '')")
     old.dispose()
-    db = open_database(str(path))
+    db = open_office_database(str(path))
     try:
         assert schema_revision(db) == head_revision()
         with db.reader() as s:

@@ -12,11 +12,13 @@ from sqlalchemy.orm import Session
 from hotline_desk.cli import main
 from hotline_desk.db import Database
 from hotline_desk.errors import PermissionDenied
-from hotline_desk.services import accounts, admin, bulletin
-from hotline_desk.services import workflow as wf
-from hotline_desk.services.cases import register_case
-from hotline_desk.services.permissions import Actor
-from hotline_desk.services.scoring import add_bonus
+from hotline_desk.services.accounts import accounts
+from hotline_desk.services.accounts.permissions import Actor
+from hotline_desk.services.cases import workflow as wf
+from hotline_desk.services.cases.records import register_case
+from hotline_desk.services.office import admin
+from hotline_desk.services.reporting import bulletin
+from hotline_desk.services.reporting.scoring import add_bonus
 from tests.conftest import FakeClock, People
 from tests.helpers import draft, unit_id
 

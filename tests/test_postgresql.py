@@ -20,10 +20,10 @@ from hotline_desk.cli import main
 from hotline_desk.db import Database, alembic_config, head_revision, open_database, schema_revision
 from hotline_desk.errors import DatabaseError
 from hotline_desk.models import AuditRecord, Base, Case, Unit
-from hotline_desk.services import audit, users
-from hotline_desk.services.case_query import CaseFilter, search_ids
-from hotline_desk.services.cases import register_case
-from hotline_desk.services.users import get_actor
+from hotline_desk.services.accounts import audit, users
+from hotline_desk.services.accounts.users import get_actor
+from hotline_desk.services.cases.case_query import CaseFilter, search_ids
+from hotline_desk.services.cases.records import register_case
 from tests import pg
 from tests.helpers import draft, fingerprint
 

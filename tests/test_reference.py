@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from hotline_desk.db import Database
-from hotline_desk.services import reference
+from hotline_desk.services.office import reference
 
 SEED = Path(__file__).resolve().parent / "data" / "ruzhou-2022-07-bulletin.txt"
 SCORE_ROW = re.compile(r"^(\S+) \| \d+ \| \d+ \| \d+ \| \d+ \| \d+ \|$")

@@ -9,10 +9,10 @@ import pytest
 
 from hotline_desk.db import Database
 from hotline_desk.errors import PermissionDenied, ValidationError
-from hotline_desk.services import workflow as wf
-from hotline_desk.services.cases import register_case
-from hotline_desk.services.rules import RateColumn, ScoringRules
-from hotline_desk.services.scoring import add_bonus, list_bonus, remove_bonus, score_tables
+from hotline_desk.services.cases import workflow as wf
+from hotline_desk.services.cases.records import register_case
+from hotline_desk.services.reporting.rules import RateColumn, ScoringRules
+from hotline_desk.services.reporting.scoring import add_bonus, list_bonus, remove_bonus, score_tables
 from tests.conftest import FakeClock, People
 from tests.helpers import draft, unit_id
 
@@ -120,7 +120,7 @@ def test_rules_reject_unknown_fields_and_values() -> None:
 
 
 def test_the_cases_behind_each_rate(db: Database, people: People, clock: FakeClock) -> None:
-    from hotline_desk.services.scoring import unit_case_details
+    from hotline_desk.services.reporting.scoring import unit_case_details
 
     _case(db, people, clock, "satisfied")
     _case(db, people, clock, "basic", late=True)

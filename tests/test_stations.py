@@ -14,8 +14,9 @@ from sqlalchemy import func, select
 
 from hotline_desk.db import Database
 from hotline_desk.models import Case, CaseEvent
-from hotline_desk.services import audit, integrity
-from hotline_desk.services.cases import case_view, register_case
+from hotline_desk.services.accounts import audit
+from hotline_desk.services.cases.records import case_view, register_case
+from hotline_desk.services.maintenance import integrity
 from tests.conftest import FakeClock, People
 from tests.helpers import draft
 

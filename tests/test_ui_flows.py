@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from hotline_desk.db import Database
 from hotline_desk.models import Case
-from hotline_desk.services import workflow as wf
-from hotline_desk.services.cases import case_view, register_case
+from hotline_desk.services.cases import workflow as wf
+from hotline_desk.services.cases.records import case_view, register_case
 from hotline_desk.ui.bulletin_view import BulletinView
 from hotline_desk.ui.case_entry import CaseEntryView
 from hotline_desk.ui.case_list import CaseListView
@@ -370,9 +370,9 @@ def test_settings_view_saves_template_rules_and_units(qtbot: QtBot, db: Database
                                                       tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from PySide6.QtWidgets import QSpinBox
 
-    from hotline_desk.services.reference import list_units
-    from hotline_desk.services.rules import load_rules
-    from hotline_desk.services.settings import Settings
+    from hotline_desk.services.office.reference import list_units
+    from hotline_desk.services.office.settings import Settings
+    from hotline_desk.services.reporting.rules import load_rules
     from hotline_desk.ui.settings_view import RulesTab, SettingsView, TemplateTab, UnitsTab
 
     Messages().install(monkeypatch)

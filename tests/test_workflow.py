@@ -10,12 +10,12 @@ from sqlalchemy import func, select
 from hotline_desk.db import Database
 from hotline_desk.errors import PermissionDenied, TransitionError, ValidationError
 from hotline_desk.models import Case, CaseEvent, Dispatch, FollowUp
-from hotline_desk.services import workflow as wf
-from hotline_desk.services.calendar import WorkCalendar, set_calendar_day
-from hotline_desk.services.cases import case_view, register_case
-from hotline_desk.services.deadlines import deadline_flag, step_due
-from hotline_desk.services.events import current_status
-from hotline_desk.services.settings import Settings
+from hotline_desk.services.cases import workflow as wf
+from hotline_desk.services.cases.deadlines import deadline_flag, step_due
+from hotline_desk.services.cases.events import current_status
+from hotline_desk.services.cases.records import case_view, register_case
+from hotline_desk.services.office.calendar import WorkCalendar, set_calendar_day
+from hotline_desk.services.office.settings import Settings
 from tests.conftest import FakeClock, People
 from tests.helpers import draft, unit_id
 

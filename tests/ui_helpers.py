@@ -10,7 +10,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from hotline_desk.db import Database
-from hotline_desk.services.permissions import Actor
+from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.ui.context import AppSignals, UiContext
 from hotline_desk.ui.widgets import ActionDialog
 

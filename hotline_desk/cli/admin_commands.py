@@ -9,13 +9,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from hotline_desk import backup, transfer
 from hotline_desk.cli.common import Context, SubParsers, parse_day, to_json
-from hotline_desk.db import open_database, resolve_db_url
+from hotline_desk.db import resolve_db_url
 from hotline_desk.errors import HotlineError, ValidationError
-from hotline_desk.services import accounts, admin, audit, backups, integrity, reference, settings, users
+from hotline_desk.services.accounts import accounts, audit, users
+from hotline_desk.services.accounts.permissions import require
 from hotline_desk.services.clock import office_now
-from hotline_desk.services.permissions import require
+from hotline_desk.services.maintenance import backup, backups, integrity, transfer
+from hotline_desk.services.maintenance.opening import open_office_database
+from hotline_desk.services.office import admin, reference, settings
 
 
 def register(sub: SubParsers[Any]) -> None:
@@ -180,7 +182,7 @@ def cmd_migrate_db(ctx: Context, args: argparse.Namespace) -> int:
     source = Context(args.source, ctx.username)
     try:
         actor = source.actor()
-        target = open_database(args.target)
+        target = open_office_database(args.target)
         try:
             print(f"从 {source.db.display_name} 迁移到 {target.display_name} ……")
             report = transfer.copy_database(source.db, target, actor, progress=_show_progress)

@@ -10,12 +10,13 @@ import sys
 from datetime import date, datetime
 from typing import Any
 
-from hotline_desk.db import Database, open_database
+from hotline_desk.db import Database
 from hotline_desk.errors import PermissionDenied, ValidationError
-from hotline_desk.services.accounts import login, needs_password
-from hotline_desk.services.permissions import Actor
+from hotline_desk.services.accounts.accounts import login, needs_password
+from hotline_desk.services.accounts.permissions import Actor
+from hotline_desk.services.accounts.users import get_actor
+from hotline_desk.services.maintenance.opening import open_office_database
 from hotline_desk.services.serialize import jsonable
-from hotline_desk.services.users import get_actor
 
 ENV_PASSWORD = "HOTLINE_DESK_PASSWORD"
 
@@ -31,7 +32,7 @@ class Context:
     @property
     def db(self) -> Database:
         if self._db is None:
-            self._db = open_database(self.db_arg)
+            self._db = open_office_database(self.db_arg)
         return self._db
 
     def actor(self) -> Actor:

@@ -9,14 +9,14 @@ from typing import Any
 
 from hotline_desk.cli.common import Context, SubParsers
 from hotline_desk.errors import ValidationError
-from hotline_desk.services import reference
-from hotline_desk.services.case_export import export_cases
-from hotline_desk.services.case_query import CaseFilter
+from hotline_desk.services.accounts.permissions import require
+from hotline_desk.services.cases.case_query import CaseFilter
 from hotline_desk.services.clock import office_now
-from hotline_desk.services.dispatch_exchange import commit_replies, export_dispatch, preview_replies
-from hotline_desk.services.imports import Problem, commit_cases, preview_cases, save_mapping
-from hotline_desk.services.imports import field_names as import_fields
-from hotline_desk.services.permissions import require
+from hotline_desk.services.exchange.case_export import export_cases
+from hotline_desk.services.exchange.dispatch_exchange import commit_replies, export_dispatch, preview_replies
+from hotline_desk.services.exchange.imports import Problem, commit_cases, preview_cases, save_mapping
+from hotline_desk.services.exchange.imports import field_names as import_fields
+from hotline_desk.services.office import reference
 
 MAX_PROBLEMS_SHOWN = 200
 

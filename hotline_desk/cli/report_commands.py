@@ -10,14 +10,15 @@ from pathlib import Path
 from typing import Any
 
 from hotline_desk.cli.common import Context, SubParsers, fmt, parse_day, parse_time, to_json
+from hotline_desk.demo.month import run_demo
 from hotline_desk.errors import HotlineError, ValidationError
-from hotline_desk.services import admin, bulletin, reference, settings
 from hotline_desk.services.clock import office_now
-from hotline_desk.services.demo import run_demo
-from hotline_desk.services.monthdata import month_end
-from hotline_desk.services.rules import load_rules
-from hotline_desk.services.scoring import add_bonus, list_bonus, remove_bonus, score_tables
-from hotline_desk.services.statistics import month_statistics
+from hotline_desk.services.office import admin, reference, settings
+from hotline_desk.services.reporting import bulletin
+from hotline_desk.services.reporting.monthdata import month_end
+from hotline_desk.services.reporting.rules import load_rules
+from hotline_desk.services.reporting.scoring import add_bonus, list_bonus, remove_bonus, score_tables
+from hotline_desk.services.reporting.statistics import month_statistics
 
 
 def register(sub: SubParsers[Any]) -> None:

@@ -4,9 +4,10 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline_desk.models.base import Base
+from hotline_desk.vocabulary import UnitGroup
 
-UNIT_GROUPS = ("township", "department")
-UNIT_GROUP_LABELS = {"township": "乡镇街道", "department": "市直单位"}
+UNIT_GROUPS = tuple(UnitGroup)
+UNIT_GROUP_LABELS = UnitGroup.labels()
 
 
 class Unit(Base):

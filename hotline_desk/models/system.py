@@ -6,9 +6,10 @@ from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline_desk.models.base import Base
+from hotline_desk.vocabulary import Role
 
-ROLES = ("operator", "supervisor", "admin")
-ROLE_LABELS = {"operator": "话务员", "supervisor": "审核员", "admin": "管理员"}
+ROLES = tuple(Role)
+ROLE_LABELS = Role.labels()
 
 
 class User(Base):

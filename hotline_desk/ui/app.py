@@ -13,13 +13,15 @@ from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
 from PySide6.QtGui import QFontDatabase, QIcon
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
-from hotline_desk import backup
-from hotline_desk.db import Database, open_database, resolve_db_url
+from hotline_desk.db import Database, resolve_db_url
 from hotline_desk.errors import HotlineError
 from hotline_desk.reports.fonts import bundled_font_dir
-from hotline_desk.services import accounts, backups, reference, users
+from hotline_desk.services.accounts import accounts, users
+from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.clock import office_now
-from hotline_desk.services.permissions import Actor
+from hotline_desk.services.maintenance import backup, backups
+from hotline_desk.services.maintenance.opening import open_office_database
+from hotline_desk.services.office import reference
 from hotline_desk.ui.connection import ConnectionDialog
 from hotline_desk.ui.context import AppSignals, UiContext
 from hotline_desk.ui.login import SWITCH_DATABASE, FirstPasswordDialog, LoginDialog
@@ -60,7 +62,7 @@ def state_dir() -> Path:
 
 def _prepare(target: str | None) -> tuple[Database, str | None]:
     """Open the database; a new one gets the reference data and an administrator."""
-    database = open_database(target)
+    database = open_office_database(target)
     try:
         with database.session() as session:
             reference.load_defaults(session)

@@ -41,10 +41,10 @@ from PySide6.QtWidgets import (
 
 from hotline_desk.db import Database
 from hotline_desk.errors import HotlineError
-from hotline_desk.services import bulletin
-from hotline_desk.services.bulletin_compose import NarrativeSection, TypicalCase
-from hotline_desk.services.case_query import CaseFilter, months_with_cases
+from hotline_desk.services.cases.case_query import CaseFilter, months_with_cases
 from hotline_desk.services.clock import Clock
+from hotline_desk.services.reporting import bulletin
+from hotline_desk.services.reporting.bulletin_compose import NarrativeSection, TypicalCase
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read, read_or_warn, run_action
 from hotline_desk.ui.models import CaseTableModel

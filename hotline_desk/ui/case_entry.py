@@ -27,11 +27,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hotline_desk.drafts import DraftStore
 from hotline_desk.errors import HotlineError, ValidationError
-from hotline_desk.services import reference
-from hotline_desk.services.cases import CaseDraft, cases_by_phone, register_case
+from hotline_desk.services.cases.records import CaseDraft, cases_by_phone, register_case
+from hotline_desk.services.office import reference
 from hotline_desk.ui.context import UiContext
+from hotline_desk.ui.drafts import DraftStore
 from hotline_desk.ui.feedback import read
 from hotline_desk.ui.widgets import SearchCombo
 

@@ -21,8 +21,9 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import make_url
 
-from hotline_desk.db import ENV_DB, default_db_path, open_database, save_choice, server_url
+from hotline_desk.db import ENV_DB, default_db_path, save_choice, server_url
 from hotline_desk.errors import HotlineError
+from hotline_desk.services.maintenance.opening import open_office_database
 
 
 class ConnectionDialog(QDialog):
@@ -130,7 +131,7 @@ class ConnectionDialog(QDialog):
         self.status.setText("正在连接……")
         self.status.repaint()
         try:
-            database = open_database(self.target())
+            database = open_office_database(self.target())
         except HotlineError as exc:
             self.status.setText(f"连接失败：{exc.message}")
             return False

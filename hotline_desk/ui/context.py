@@ -8,8 +8,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from hotline_desk.db import Database
+from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.clock import Clock
-from hotline_desk.services.permissions import Actor
 
 
 class AppSignals(QObject):

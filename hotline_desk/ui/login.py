@@ -17,9 +17,9 @@ from PySide6.QtWidgets import (
 
 from hotline_desk.db import Database
 from hotline_desk.errors import HotlineError
-from hotline_desk.services import accounts, users
+from hotline_desk.services.accounts import accounts, users
+from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.clock import Clock, office_now
-from hotline_desk.services.permissions import Actor
 from hotline_desk.ui.connection import ConnectionDialog
 
 # The result of a login dialog when the person chose another database instead (the caller opens that one).

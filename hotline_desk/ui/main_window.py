@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hotline_desk.services.overview import overview
+from hotline_desk.services.cases.overview import overview
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read
 

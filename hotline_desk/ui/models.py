@@ -9,7 +9,7 @@ from typing import Any, Generic, TypeVar
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from hotline_desk.services.case_query import CaseFilter, CaseRow, count_cases, fetch_rows, search_ids
+from hotline_desk.services.cases.case_query import CaseFilter, CaseRow, count_cases, fetch_rows, search_ids
 from hotline_desk.ui.context import UiContext
 
 R = TypeVar("R")

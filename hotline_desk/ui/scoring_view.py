@@ -24,10 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hotline_desk.services.case_query import months_with_cases
-from hotline_desk.services.monthdata import month_end
-from hotline_desk.services.score_export import score_pdf, score_workbook
-from hotline_desk.services.scoring import (
+from hotline_desk.services.cases.case_query import months_with_cases
+from hotline_desk.services.reporting.monthdata import month_end
+from hotline_desk.services.reporting.score_export import score_pdf, score_workbook
+from hotline_desk.services.reporting.scoring import (
     BonusItemView,
     UnitCaseDetail,
     UnitScore,

@@ -29,10 +29,12 @@ from PySide6.QtWidgets import (
 
 from hotline_desk.models.reference import UNIT_GROUP_LABELS
 from hotline_desk.models.system import ROLE_LABELS
-from hotline_desk.services import accounts, admin, backups, reference, settings, users
-from hotline_desk.services.permissions import Actor
-from hotline_desk.services.reference import UnitView
-from hotline_desk.services.rules import load_rules
+from hotline_desk.services.accounts import accounts, users
+from hotline_desk.services.accounts.permissions import Actor
+from hotline_desk.services.maintenance import backups
+from hotline_desk.services.office import admin, reference, settings
+from hotline_desk.services.office.reference import UnitView
+from hotline_desk.services.reporting.rules import load_rules
 from hotline_desk.ui.connection import ConnectionDialog
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read, run_action

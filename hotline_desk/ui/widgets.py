@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hotline_desk.services.pinyin import matches
+from hotline_desk.services.office.pinyin import matches
 
 
 class SearchCombo(QComboBox):

@@ -7,6 +7,7 @@ Revises: 0006
 Create Date: 2026-11-28
 """
 
+import re
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -17,6 +18,45 @@ down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# The tokeniser as it stood when this revision was written: a copy, so later changes to search cannot change
+# what upgrading an old file does.
+_WORD = re.compile(r"[0-9A-Za-z]+|[^\W\d_A-Za-z]+", re.UNICODE)
+
+
+def _runs(value: str) -> list[str]:
+    return _WORD.findall(value.lower())
+
+
+def unigrams(value: str) -> str:
+    tokens: list[str] = []
+    for run in _runs(value):
+        tokens += [run] if run.isascii() else list(run)
+    return " ".join(tokens)
+
+
+def bigrams(value: str) -> str:
+    tokens: list[str] = []
+    for run in _runs(value):
+        if run.isascii() or len(run) == 1:
+            tokens.append(run)
+        else:
+            tokens += [run[i:i + 2] for i in range(len(run) - 1)]
+        tokens.append("|")
+    return " ".join(t for t in tokens if t != "|")
+
+
+def grams(value: str) -> list[str]:
+    found: set[str] = set()
+    for run in _runs(value):
+        if not run.isascii():
+            found.update(run)
+            found.update(run[i:i + 2] for i in range(len(run) - 1))
+    return sorted(found)
+
+
+def document_text(value: str) -> str:
+    return value.lower()
+
 
 def upgrade() -> None:
     bind = op.get_bind()
@@ -24,8 +64,6 @@ def upgrade() -> None:
         _upgrade_postgresql(bind)
     if bind.dialect.name != "sqlite":
         return
-    from hotline_desk.services.search_index import bigrams, unigrams
-
     op.execute("CREATE VIRTUAL TABLE case_search USING fts5(uni, bi, tokenize='unicode61 remove_diacritics 0')")
     rows = bind.execute(sa.text("SELECT id, title, content, address, caller_name FROM cases")).all()
     if rows:
@@ -34,8 +72,6 @@ def upgrade() -> None:
 
 
 def _upgrade_postgresql(bind: sa.Connection) -> None:
-    from hotline_desk.services.search_index import document_text, grams
-
     op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     op.execute("CREATE TABLE case_search (case_id integer PRIMARY KEY REFERENCES cases (id) ON DELETE CASCADE, "
                "grams text[] NOT NULL, doc text NOT NULL)")

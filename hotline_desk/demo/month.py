@@ -1,0 +1,411 @@
+"""``hotline-desk demo``: fill a database with a realistic month of cases, each driven through the workflow."""
+
+from __future__ import annotations
+
+import calendar
+import json
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hotline_desk.demo import plan, text
+from hotline_desk.errors import ValidationError
+from hotline_desk.models import Bulletin, Case, CaseEvent
+from hotline_desk.services.accounts import users
+from hotline_desk.services.accounts.permissions import Actor
+from hotline_desk.services.cases import workflow as wf
+from hotline_desk.services.cases.records import CaseDraft, register_case
+from hotline_desk.services.clock import fixed_clock
+from hotline_desk.services.office import reference
+from hotline_desk.services.office.settings import set_setting
+from hotline_desk.services.reporting.monthdata import month_end, parse_month
+from hotline_desk.services.reporting.scoring import add_bonus, remove_bonus
+
+SEED = 20220731
+COORDINATE_ANSWER = "已向来电人解释相关政策并告知办理渠道。"
+DISPATCH_SCRIPTS = ("ok", "exempt", "unreachable", "redo", "pending_followup", "in_review", "unreplied")
+
+
+@dataclass
+class CaseSpec:
+    source: str
+    appeal_type: str
+    category: str
+    handling: str
+    script: str
+    unit: str | None = None
+    channel: str | None = None
+    late_sign: bool = False
+    variant: str = ""
+    registered_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    month: str
+    cases: int
+    events: int
+    bonus_items: int
+
+
+Progress = Callable[[int, int], None]
+
+
+def _largest_remainder(total: int, weights: dict[str, int]) -> dict[str, int]:
+    whole = sum(weights.values())
+    exact = {k: total * w / whole for k, w in weights.items()}
+    out = {k: int(v) for k, v in exact.items()}
+    for k in sorted(exact, key=lambda k: exact[k] - out[k], reverse=True)[: total - sum(out.values())]:
+        out[k] += 1
+    return out
+
+
+def _category_counts(rng: random.Random, labels: list[str]) -> dict[str, int]:
+    """The seed's ten hot topics, and the rest of the month spread thinly over every other category."""
+    counts = dict(plan.HOT_TOPICS)
+    others = [label for label in labels if label not in counts]
+    rest = plan.LOCAL_TOTAL - sum(counts.values())
+    weights = {label: rng.randint(15, 55) for label in others}
+    spread = _largest_remainder(rest, weights)
+    overflow = 0
+    for label in others:
+        if spread[label] > plan.OTHER_CATEGORY_MAX:
+            overflow += spread[label] - plan.OTHER_CATEGORY_MAX
+            spread[label] = plan.OTHER_CATEGORY_MAX
+    for label in sorted(others, key=lambda lab: spread[lab]):
+        if overflow == 0:
+            break
+        room = min(plan.OTHER_CATEGORY_MAX - spread[label], overflow)
+        spread[label] += room
+        overflow -= room
+    counts.update(spread)
+    return counts
+
+
+def _matches(label: str, topics: tuple[str, ...]) -> bool:
+    return any(label == t or label.split("—", 1)[0] == t for t in topics)
+
+
+def _take(pool: list[tuple[str, str]], topics: tuple[str, ...]) -> tuple[str, str]:
+    """The first spec in the pool fitting the unit's topics, preferring cases that are not mere enquiries."""
+    for want_non_enquiry in (True, False):
+        for i, (atype, label) in enumerate(pool):
+            if _matches(label, topics) and (atype != "咨询类" or not want_non_enquiry):
+                return pool.pop(i)
+    for i, (atype, _label) in enumerate(pool):
+        if atype != "咨询类":
+            return pool.pop(i)
+    return pool.pop()
+
+
+def _unit_specs(rng: random.Random, pool: list[tuple[str, str]], upper_pool: list[tuple[str, str]],
+                channels: list[str]) -> list[CaseSpec]:
+    sizes = {u.name: u.cases for u in plan.UNITS}
+    upper_total = sum(plan.UPPER_CHANNELS.values())
+    upper_per_unit = _largest_remainder(upper_total, sizes)
+    local_per_unit = {u: sizes[u] - upper_per_unit[u] for u in sizes}
+    pools = {k: _largest_remainder(v, local_per_unit) for k, v in plan.LOCAL_DISPATCH.items()}
+    upper_pools = {k: _largest_remainder(v, upper_per_unit) for k, v in plan.UPPER_DISPATCH.items()}
+    specs: list[CaseSpec] = []
+    for unit in plan.UNITS:
+        topics = plan.UNIT_TOPICS.get(unit.name, plan.TOWNSHIP_TOPICS)
+        local_scripts = (["unreplied"] * unit.unreplied + ["in_review"] * unit.pending_review
+                         + ["pending_followup"] * pools["pending_followup"][unit.name]
+                         + ["exempt"] * pools["exempt"][unit.name] + ["unreachable"] * pools["unreachable"][unit.name])
+        local_scripts += ["ok"] * (local_per_unit[unit.name] - len(local_scripts))
+        upper_scripts = ["exempt"] * upper_pools["exempt"][unit.name] + ["unreachable"] * upper_pools["unreachable"][
+            unit.name]
+        upper_scripts += ["ok"] * (upper_per_unit[unit.name] - len(upper_scripts))
+        if min(local_scripts.count("ok"), len(upper_scripts)) < 0:
+            raise ValidationError(f"演示数据分配有误：{unit.name}")
+        unit_specs = []
+        for script in local_scripts:
+            atype, label = _take(pool, topics)
+            unit_specs.append(CaseSpec("local", atype, label, "dispatch", script, unit=unit.name))
+        for script in upper_scripts:
+            atype, label = _take(upper_pool, topics)
+            unit_specs.append(CaseSpec("upper", atype, label, "dispatch", script, unit=unit.name,
+                                       channel=channels.pop()))
+        ok_cases = [s for s in unit_specs if s.script == "ok"]
+        for spec in ok_cases[: unit.late_signs]:
+            spec.late_sign = True
+        specs += unit_specs
+    return specs
+
+
+def build_specs(rng: random.Random, category_labels: list[str]) -> list[CaseSpec]:
+    """Every case of the demo month with its type, category, unit and how far it gets."""
+    counts = _category_counts(rng, category_labels)
+    categories = [label for label, n in counts.items() for _ in range(n)]
+    types = [atype for atype, n in plan.APPEAL_TYPE_COUNTS.items() for _ in range(n)]
+    rng.shuffle(categories)
+    rng.shuffle(types)
+    pool = list(zip(types, categories, strict=True))
+    upper_total = sum(plan.UPPER_CHANNELS.values())
+    upper_pool = [(rng.choice(list(plan.APPEAL_TYPE_COUNTS)[:4]), rng.choice(category_labels))
+                  for _ in range(upper_total)]
+    channels = [name for name, n in plan.UPPER_CHANNELS.items() for _ in range(n)]
+    rng.shuffle(channels)
+    specs = _unit_specs(rng, pool, upper_pool, channels)
+    coordinate_scripts = ["exempt"] * plan.COORDINATE["exempt"] + ["unreachable"] * plan.COORDINATE["unreachable"]
+    coordinate_scripts += ["ok"] * (len(pool) - len(coordinate_scripts))
+    rng.shuffle(coordinate_scripts)
+    specs += [CaseSpec("local", atype, label, "coordinate", script)
+              for (atype, label), script in zip(pool, coordinate_scripts, strict=True)]
+    _mark_variants(rng, specs)
+    return specs
+
+
+def _mark_variants(rng: random.Random, specs: list[CaseSpec]) -> None:
+    ok_local = [s for s in specs if s.handling == "dispatch" and s.script == "ok" and not s.late_sign]
+    rng.shuffle(ok_local)
+    chosen = iter(ok_local)
+    for variant, count in (("redo", plan.REDO_CASES), ("returned", plan.RETURNED_CASES),
+                           ("rejected", plan.REJECTED_PROPOSALS), ("extension", plan.EXTENSIONS)):
+        for _ in range(count):
+            spec = next(chosen)
+            if variant == "redo":
+                spec.script = "redo"
+            else:
+                spec.variant = variant
+    for spec in [s for s in specs if s.script == "unreplied"][:3]:
+        spec.variant = "supervise"
+
+
+# Days of the month within which a case of each kind is registered, so its story ends by the cut-off.
+WINDOWS = {"coordinate": (1, 31), "ok": (1, 22), "exempt": (1, 22), "unreachable": (1, 22), "redo": (1, 16),
+           "pending_followup": (24, 29), "in_review": (18, 25), "unreplied": (24, 29)}
+
+
+def _assign_times(rng: random.Random, specs: list[CaseSpec], month: str) -> None:
+    year, mon = parse_month(month)
+    last_day = calendar.monthrange(year, mon)[1]
+    for spec in specs:
+        key = "coordinate" if spec.handling == "coordinate" else spec.script
+        first, last = WINDOWS[key]
+        day = rng.randint(first, min(last, last_day))
+        minute = rng.randint(8 * 60, 21 * 60 + 30)
+        spec.registered_at = datetime(year, mon, day, minute // 60, minute % 60)
+
+
+class _Director:
+    """Drives one case through the workflow, each step at its own moment on a fixed clock."""
+
+    def __init__(self, session: Session, rng: random.Random, staff: dict[str, list[Actor]], units: dict[str, int],
+                 cutoff: datetime) -> None:
+        self.s = session
+        self.rng = rng
+        self.staff = staff
+        self.units = units
+        self.cutoff = cutoff
+        self.t = datetime.min
+        self.case_id = 0
+
+    def op(self) -> Actor:
+        return self.rng.choice(self.staff["operator"])
+
+    def sup(self) -> Actor:
+        return self.rng.choice(self.staff["supervisor"])
+
+    def later(self, low_h: float, high_h: float) -> datetime:
+        step = timedelta(minutes=self.rng.randint(int(low_h * 60), int(high_h * 60)))
+        room = self.cutoff - timedelta(minutes=1) - self.t
+        self.t = self.t + min(step, max(room / 4, timedelta(minutes=1)))
+        return self.t
+
+    def do(self, call: Callable[..., object], *args: object, **kwargs: object) -> None:
+        call(self.s, *args, **kwargs, clock=fixed_clock(self.t))
+
+    def satisfied(self) -> str:
+        return "basic" if self.rng.randrange(plan.BASIC_SHARE) == 0 else "satisfied"
+
+    def register(self, spec: CaseSpec, draft: CaseDraft) -> None:
+        assert spec.registered_at is not None
+        self.t = spec.registered_at
+        self.case_id = register_case(self.s, self.op(), draft, clock=fixed_clock(self.t)).id
+
+    def close(self, script: str) -> None:
+        """Follow-up that ends the case: satisfied, dissatisfied and exempted by 甄别, or unreachable three times."""
+        self.later(2, 26)
+        if script == "exempt":
+            self.do(wf.follow_up, self.op(), self.case_id, "dissatisfied", "对处理结果不认可")
+            self.later(1, 20)
+            self.do(wf.review, self.sup(), self.case_id, False, "已按政策答复，诉求超出办理范围，不属承办单位责任")
+        elif script == "unreachable":
+            for _ in range(3):
+                self.do(wf.follow_up, self.op(), self.case_id, "unreachable", "电话无人接听")
+                self.later(1, 4)
+        else:
+            self.do(wf.follow_up, self.op(), self.case_id, self.satisfied(), "")
+
+    def dispatch(self, spec: CaseSpec) -> None:
+        unit_id = self.units[spec.unit or ""]
+        self.later(0.3, 2)
+        if spec.variant == "rejected":
+            self.do(wf.reject, self.sup(), self.case_id, "请核实承办单位后重新拟办")
+            self.later(0.1, 0.5)
+            self.do(wf.propose, self.op(), self.case_id, unit_id)
+            self.later(0.2, 1)
+        self.do(wf.approve, self.sup(), self.case_id)
+        if spec.variant == "returned":
+            self.later(2, 20)
+            self.do(wf.request_return, self.op(), self.case_id, "该事项不属于本单位职责范围")
+            self.later(0.5, 3)
+            self.do(wf.rule_return, self.sup(), self.case_id, True, new_unit_id=unit_id, note="同意退单，改派")
+            self.later(0.2, 1)
+            self.do(wf.approve, self.sup(), self.case_id)
+        self.later(24.5, 40) if spec.late_sign else self.later(0.5, 20)
+        self.do(wf.sign, self.op(), self.case_id)
+        if spec.script == "unreplied":
+            if spec.variant == "supervise":
+                self.later(1, 10)
+                self.do(wf.supervise, self.sup(), self.case_id, "临近办理期限，请加快办理")
+            return
+        if spec.variant == "extension":
+            self.later(1, 10)
+            self.do(wf.request_extension, self.op(), self.case_id, 3, "需协调多个部门现场核查")
+            self.later(0.5, 4)
+            self.do(wf.rule_extension, self.sup(), self.case_id, True)
+        self.later(6, 60)
+        answer = wf.Reply(text="已到现场核实并处理，已向诉求人反馈。", result="已解决", handler="经办人",
+                          handler_phone="0375-6012345")
+        self.do(wf.reply, self.op(), self.case_id, answer)
+        if spec.script == "pending_followup":
+            return
+        if spec.script == "in_review":
+            self.later(2, 26)
+            self.do(wf.follow_up, self.op(), self.case_id, "dissatisfied", "认为问题未解决")
+            return
+        if spec.script == "redo":
+            self.later(2, 20)
+            self.do(wf.follow_up, self.op(), self.case_id, "dissatisfied", "问题仍未解决")
+            self.later(1, 10)
+            self.do(wf.review, self.sup(), self.case_id, True, "经核实问题确未解决，责成原单位重办")
+            self.later(1, 12)
+            self.do(wf.sign, self.op(), self.case_id)
+            self.later(6, 40)
+            self.do(wf.reply, self.op(), self.case_id, wf.Reply(text="重新组织处理，问题已解决。", result="已解决"))
+            self.close("ok")
+            return
+        self.close(spec.script)
+
+    def coordinate_followup(self, spec: CaseSpec) -> None:
+        self.close(spec.script)
+
+
+def _staff(session: Session) -> dict[str, list[Actor]]:
+    admin = next((u for u in users.list_users(session) if u.role == "admin"), None)
+    if admin is None:
+        admin = users.add_user(session, None, "admin", "管理员", "admin")
+    wanted = (("demo_op1", "张丽", "operator"), ("demo_op2", "王芳", "operator"), ("demo_op3", "刘洋", "operator"),
+              ("demo_sup1", "李强", "supervisor"), ("demo_sup2", "赵敏", "supervisor"))
+    known = {u.username: u for u in users.list_users(session)}
+    staff: dict[str, list[Actor]] = {"operator": [], "supervisor": [], "admin": [admin]}
+    for username, name, role in wanted:
+        actor = known.get(username) or users.add_user(session, admin, username, name, role)
+        staff[role].append(actor)
+    return staff
+
+
+def run_demo(session: Session, month: str = "2022-07", progress: Progress | None = None) -> DemoSummary:
+    """Register the demo month's cases and drive each through its story; refuses a month that has cases."""
+    parse_month(month)
+    if session.scalar(select(func.count(Case.id)).where(Case.month == month)):
+        raise ValidationError(f"{month}已有工单，演示数据只能装入没有工单的月份。")
+    reference.load_defaults(session)
+    staff = _staff(session)
+    rng = random.Random(SEED)
+    labels = [c.label for c in reference.list_categories(session)]
+    specs = build_specs(rng, labels)
+    _assign_times(rng, specs, month)
+    specs.sort(key=lambda s: s.registered_at or datetime.min)
+    units = {u.name: u.id for u in reference.list_units(session, include_inactive=True)}
+    types = {a.name: a.id for a in reference.list_appeal_types(session)}
+    cats = {c.label: c.id for c in reference.list_categories(session)}
+    channels = {c.name: c.id for c in reference.list_channels(session)}
+    local_channel = reference.list_channels(session, upper=False)[0].id
+    towns = [u for u in units if u.endswith(("镇", "乡", "街道"))]
+    director = _Director(session, rng, staff, units, month_end(month))
+    recent_phones: list[str] = []
+    for i, spec in enumerate(specs):
+        township = spec.unit if spec.unit in towns else rng.choice(towns)
+        phone = rng.choice(recent_phones) if recent_phones and rng.random() < 0.06 else text.phone(rng)
+        recent_phones = [*recent_phones, phone][-50:]
+        where = text.place(rng, township)
+        draft = CaseDraft(
+            content=text.content(rng, spec.category, where), registered_at=spec.registered_at, source=spec.source,
+            channel_id=channels[spec.channel] if spec.channel else local_channel,
+            upstream_number=f"SJ{spec.registered_at:%y%m%d}{i:04d}" if spec.source == "upper" else "",
+            caller_name=text.caller(rng), phone=phone, address=where, township_id=units[township],
+            appeal_type_id=types[spec.appeal_type], category_id=cats[spec.category],
+            handling=spec.handling, answer=COORDINATE_ANSWER if spec.handling == "coordinate" else "",
+            unit_id=units[spec.unit] if spec.unit and spec.variant not in ("rejected", "returned") else None,
+        )
+        if spec.variant in ("rejected", "returned"):
+            draft.unit_id = units[_wrong_unit(rng, spec.unit or "", list(units))]
+        director.register(spec, draft)
+        if spec.handling == "coordinate":
+            director.coordinate_followup(spec)
+        else:
+            director.dispatch(spec)
+        if progress and (i % 200 == 0 or i == len(specs) - 1):
+            progress(i + 1, len(specs))
+    bonus_items = _bonus(session, month, staff, units)
+    _bulletin_draft(session, month, staff["admin"][0])
+    events = session.scalar(select(func.count()).select_from(CaseEvent).join(Case, Case.id == CaseEvent.case_id)
+                            .where(Case.month == month)) or 0
+    return DemoSummary(month=month, cases=len(specs), events=events, bonus_items=bonus_items)
+
+
+def _wrong_unit(rng: random.Random, right: str, names: list[str]) -> str:
+    return rng.choice([n for n in names if n != right])
+
+
+def _bonus(session: Session, month: str, staff: dict[str, list[Actor]], units: dict[str, int]) -> int:
+    year, mon = parse_month(month)
+    entered_at = month_end(month) + timedelta(hours=9)
+    clock = fixed_clock(entered_at)
+    supervisor = staff["supervisor"][0]
+    count = 0
+    for unit in plan.UNITS:
+        for points, reason in unit.bonus:
+            add_bonus(session, supervisor, month, units[unit.name], points, reason, clock=clock,
+                      item_date=date(year, mon, 28), approved_by=staff["admin"][0].id)
+            count += 1
+    name, points, reason, why = plan.WITHDRAWN_BONUS
+    item = add_bonus(session, supervisor, month, units[name], points, reason, clock=clock,
+                     item_date=date(year, mon, 28))
+    remove_bonus(session, staff["supervisor"][1], item.id, why, clock=fixed_clock(entered_at + timedelta(hours=1)))
+    return count + 1
+
+
+def _bulletin_draft(session: Session, month: str, admin: Actor) -> None:
+    """The demo issue's editorial parts: call volume, unit remarks and narrative (sample wording)."""
+    set_setting(session, "bulletin.last_total_issue", 261, user_id=admin.id, at=month_end(month))
+    _year, mon = parse_month(month)
+    existing = session.scalar(select(Bulletin).where(Bulletin.month == month))
+    if existing is not None:
+        return
+    typical = []
+    for unit_name, write_up in plan.TYPICAL_UNITS:
+        number = session.scalar(
+            select(Case.number).where(Case.month == month, Case.state == "finished",
+                                      Case.main_unit_id == reference.find_unit(session, unit_name).id)
+            .order_by(Case.id).limit(1))
+        typical.append({"number": number or "", "polarity": "positive", "text": f"{unit_name}{write_up}"})
+    sections = [
+        {"title": "热点问题", "paragraphs": [plan.NARRATIVE_HOT]},
+        {"title": "典型案例", "paragraphs": [], "typical": True},
+        {"title": "业务工作", "paragraphs": list(plan.NARRATIVE_WORK)},
+    ]
+    session.add(Bulletin(
+        month=month, year_issue=mon, total_issue=262 if month == "2022-07" else 1,
+        issue_date=month_end(month).date() + timedelta(days=1), call_volume="约1.1万人次",
+        good_units="市场监督管理局、煤矿安全监察局", bad_units="纸坊镇人民政府、住房和城乡建设局",
+        sections=json.dumps(sections, ensure_ascii=False), typical_cases=json.dumps(typical, ensure_ascii=False),
+        status="draft", cutoff=month_end(month), updated_at=month_end(month),
+    ))

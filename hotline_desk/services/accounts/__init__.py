@@ -1,0 +1,1 @@
+"""People and trust: users, login, permissions and the hash-chained audit trail."""

@@ -1,0 +1,61 @@
+"""Who may do what: one grant table per role, over the case steps (``Action``) and the other rights (``Permission``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hotline_desk.errors import PermissionDenied
+from hotline_desk.vocabulary import Action, Permission, Role
+
+Right = Action | Permission
+
+_OPERATOR: frozenset[Right] = frozenset({
+    Permission.REGISTER, Permission.EDIT_CASE, Action.COORDINATE, Action.PROPOSE, Action.SIGN, Action.REPLY,
+    Action.RETURN_REQUEST, Action.EXTENSION_REQUEST, Action.FOLLOWUP, Action.UNDO_FOLLOWUP,
+})
+_SUPERVISOR: frozenset[Right] = _OPERATOR | {
+    Action.APPROVE, Action.REJECT, Action.RETURN_RULE, Action.EXTENSION_RULE, Action.REVIEW, Action.SUPERVISE,
+    Action.VOID, Action.RESTORE, Permission.BONUS, Permission.BULLETIN_EDIT, Permission.BULLETIN_FINALIZE,
+    Permission.IMPORT,
+}
+_ADMIN: frozenset[Right] = _SUPERVISOR | {
+    Permission.MANAGE_REFERENCE, Permission.MANAGE_USERS, Permission.MANAGE_SETTINGS, Permission.MOVE_DATA,
+}
+
+ROLE_ACTIONS: dict[str, frozenset[Right]] = {Role.OPERATOR: _OPERATOR, Role.SUPERVISOR: _SUPERVISOR, Role.ADMIN: _ADMIN}
+
+
+def right_label(right: str) -> str:
+    """The Chinese words for a right, as in “无权审核交办”."""
+    for kind in (Action, Permission):
+        if right in kind.labels():
+            return kind(right).label
+    return right
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person acting, as services need them: plain values, no ORM."""
+
+    id: int
+    username: str
+    display_name: str
+    role: str
+
+    @property
+    def role_label(self) -> str:
+        return Role(self.role).label if self.role in Role.labels() else self.role
+
+    def can(self, right: str) -> bool:
+        return right in ROLE_ACTIONS.get(self.role, frozenset())
+
+
+def refusal(actor: Actor, right: str) -> str:
+    """The message for an actor whose role lacks ``right``."""
+    return f"{actor.display_name}（{actor.role_label}）无权{right_label(right)}。"
+
+
+def require(actor: Actor, right: str) -> None:
+    """Refuse ``right`` unless the actor's role allows it."""
+    if not actor.can(right):
+        raise PermissionDenied(refusal(actor, right))

@@ -1,0 +1,67 @@
+"""Users and roles: adding people and finding who is acting."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline_desk.errors import NotFound, ValidationError
+from hotline_desk.models import User
+from hotline_desk.models.system import ROLE_LABELS, ROLES
+from hotline_desk.services.accounts import audit
+from hotline_desk.services.accounts.permissions import Actor, require
+from hotline_desk.services.clock import office_now
+
+
+def _actor(user: User) -> Actor:
+    return Actor(id=user.id, username=user.username, display_name=user.display_name, role=user.role)
+
+
+def get_actor(session: Session, username: str) -> Actor:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None or not user.active:
+        raise NotFound(f"没有名为“{username}”的在用用户。")
+    return _actor(user)
+
+
+def list_users(session: Session, *, include_inactive: bool = False) -> list[Actor]:
+    query = select(User).order_by(User.id)
+    if not include_inactive:
+        query = query.where(User.active.is_(True))
+    return [_actor(u) for u in session.scalars(query)]
+
+
+def ensure_first_admin(session: Session, display_name: str = "管理员") -> Actor | None:
+    """First run: a database with no user at all gets the administrator ``admin`` (returned); otherwise None."""
+    if session.scalar(select(User.id).limit(1)) is not None:
+        return None
+    return add_user(session, None, "admin", display_name, "admin")
+
+
+def add_user(session: Session, actor: Actor | None, username: str, display_name: str, role: str) -> Actor:
+    """Add a user; ``actor`` is None only while the database has no user at all (first run)."""
+    if actor is None:
+        if session.scalar(select(User.id).limit(1)) is not None:
+            raise ValidationError("请以管理员身份添加用户。")
+    else:
+        require(actor, "manage_users")
+    username = username.strip()
+    display_name = display_name.strip() or username
+    if not username:
+        raise ValidationError("用户名不能为空。", field="username")
+    if role not in ROLES:
+        raise ValidationError(f"角色只能是：{'、'.join(ROLE_LABELS.values())}", field="role")
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise ValidationError(f"用户名“{username}”已存在。", field="username")
+    user = User(username=username, display_name=display_name, role=role, active=True)
+    session.add(user)
+    audit.record_row(session, user, user_id=actor.id if actor else None, at=office_now())
+    return _actor(user)
+
+
+def role_from_label(text: str) -> str:
+    """Accept a role by code (operator) or by its Chinese name (话务员)."""
+    for code, label in ROLE_LABELS.items():
+        if text in (code, label):
+            return code
+    raise ValidationError(f"角色只能是：{'、'.join(ROLE_LABELS.values())}", field="role")

@@ -1,0 +1,1 @@
+"""The case workflow: registration, the transition table, history replay, queues and search."""

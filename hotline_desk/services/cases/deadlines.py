@@ -1,0 +1,51 @@
+"""When each step is due: dispatch approval (hours), the unit's finish (working days), follow-up (working days)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from hotline_desk.services.cases.history import STATES, CaseStatus
+from hotline_desk.services.office.calendar import WorkCalendar
+from hotline_desk.services.office.settings import Settings
+from hotline_desk.vocabulary import OPEN_DISPATCH_STATES, CaseState
+
+FLAG_LABELS = {"near": "临期", "overdue": "超期", "": ""}
+
+
+class Labelled:
+    """Chinese labels for a listed case's ``state`` and deadline ``flag`` (mixed into the list rows)."""
+
+    state: str
+    flag: str
+
+    @property
+    def state_label(self) -> str:
+        return STATES[self.state]
+
+    @property
+    def flag_label(self) -> str:
+        return FLAG_LABELS[self.flag]
+
+
+def deadline_flag(deadline: datetime | None, now: datetime, calendar: WorkCalendar, near_days: int = 1) -> str:
+    """"overdue" (超期) past the deadline, "near" (临期) within ``near_days`` working days of it, else ""."""
+    if deadline is None:
+        return ""
+    if now > deadline:
+        return "overdue"
+    if now >= calendar.add_working_days(deadline, -near_days):
+        return "near"
+    return ""
+
+
+def step_due(status: CaseStatus, urgent: bool, settings: Settings, calendar: WorkCalendar) -> datetime | None:
+    """The deadline of the step the case is waiting for, or None when nothing is due from anyone."""
+    if status.state == CaseState.PROPOSED:
+        hours = settings.int("limits.dispatch_hours_urgent" if urgent else "limits.dispatch_hours")
+        return status.registered_at + timedelta(hours=hours)
+    if status.state in OPEN_DISPATCH_STATES:
+        main = status.main_dispatch
+        return main.deadline if main else None
+    if status.state == CaseState.PENDING_FOLLOWUP and status.handled_at is not None:
+        return calendar.add_working_days(status.handled_at, settings.int("limits.followup_days"))
+    return None

@@ -1,0 +1,315 @@
+"""Registering cases (工单登记) and reading them back with their whole history."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline_desk.errors import NotFound, ValidationError
+from hotline_desk.models import AppealType, Case, CaseEvent, Category, Channel, Unit, User
+from hotline_desk.services.accounts.permissions import Actor, require
+from hotline_desk.services.cases import search_index
+from hotline_desk.services.cases.events import append_event, load_records
+from hotline_desk.services.cases.history import EVENT_LABELS, FOLLOWUP_RESULTS, STATES, EventRecord, replay
+from hotline_desk.services.cases.numbering import next_case_number
+from hotline_desk.services.cases.step_runner import step_context, write_step
+from hotline_desk.services.cases.steps import FUTURE_TOLERANCE, Coordinate, Propose
+from hotline_desk.services.clock import Clock, office_now
+from hotline_desk.services.office.reference import CATEGORY_SEPARATOR
+from hotline_desk.services.office.settings import Settings
+from hotline_desk.vocabulary import Action, EventKind, Handling, Source
+
+PHONE_RE = re.compile(r"^[0-9][0-9\- ]{4,23}$")
+TITLE_LENGTH = 30
+
+
+@dataclass
+class CaseDraft:
+    """What an operator fills in, in the order of a phone call. Ids come from the pickers."""
+
+    content: str = ""
+    registered_at: datetime | None = None
+    source: str = Source.LOCAL
+    channel_id: int | None = None
+    upstream_number: str = ""
+    upstream_deadline: datetime | None = None
+    caller_name: str = ""
+    phone: str = ""
+    address: str = ""
+    township_id: int | None = None
+    appeal_type_id: int | None = None
+    category_id: int | None = None
+    title: str = ""
+    confidential: bool = False
+    urgent: bool = False
+    handling: str = Handling.NONE  # coordinate, dispatch, or none to register only
+    answer: str = ""
+    unit_id: int | None = None
+    assist_unit_ids: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class EventView:
+    seq: int
+    kind: str
+    label: str
+    at: datetime
+    actor: str
+    unit: str
+    note: str
+    details: str
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    id: int
+    number: str
+    registered_at: datetime
+    state: str
+    state_label: str
+    title: str
+    caller_name: str
+    phone: str
+    unit: str
+    category: str
+
+
+@dataclass(frozen=True)
+class CaseView:
+    id: int
+    number: str
+    registered_at: datetime
+    source: str
+    channel: str
+    upstream_number: str
+    caller_name: str
+    phone: str
+    address: str
+    township: str
+    appeal_type: str
+    category: str
+    title: str
+    content: str
+    confidential: bool
+    urgent: bool
+    state: str
+    state_label: str
+    handling: str
+    unit: str
+    deadline: datetime | None
+    supervised: bool
+    followup_result: str
+    version: int
+    events: tuple[EventView, ...]
+
+
+def validate_draft(session: Session, draft: CaseDraft, now: datetime) -> list[tuple[str, str]]:
+    """Every problem with the draft as (field, message); empty when it can be saved."""
+    errors: list[tuple[str, str]] = []
+    if draft.registered_at is not None and draft.registered_at > now + FUTURE_TOLERANCE:
+        errors.append(("registered_at", "来电时间不能晚于现在。"))
+    if draft.source not in Source.labels():
+        errors.append(("source", "来源只能是本级或上级交办。"))
+    channel = session.get(Channel, draft.channel_id) if draft.channel_id else None
+    if draft.source == Source.UPPER and (channel is None or not channel.upper):
+        errors.append(("channel_id", "上级交办工单请选择上级渠道。"))
+    if draft.source == Source.LOCAL and channel is not None and channel.upper:
+        errors.append(("channel_id", "本级工单不能选择上级渠道。"))
+    phone = draft.phone.strip()
+    if phone and not PHONE_RE.match(phone):
+        errors.append(("phone", "联系电话只能包含数字，例如 13800000000 或 0375-6012345。"))
+    if draft.township_id is not None:
+        township = session.get(Unit, draft.township_id)
+        if township is None or township.group != "township":
+            errors.append(("township_id", "所属乡镇街道无效，请从列表中选择。"))
+    if draft.appeal_type_id is None or session.get(AppealType, draft.appeal_type_id) is None:
+        errors.append(("appeal_type_id", "请选择诉求类型。"))
+    category = session.get(Category, draft.category_id) if draft.category_id else None
+    if category is None or category.parent_id is None:
+        errors.append(("category_id", "请选择问题分类（二级分类）。"))
+    if not draft.content.strip():
+        errors.append(("content", "请填写诉求内容。"))
+    errors.extend(_validate_handling(session, draft))
+    return errors
+
+
+def _validate_handling(session: Session, draft: CaseDraft) -> list[tuple[str, str]]:
+    errors: list[tuple[str, str]] = []
+    if draft.handling not in Handling.labels():
+        errors.append(("handling", "办理方式只能是协调办理或交办处理。"))
+    if draft.handling == Handling.COORDINATE and not draft.answer.strip():
+        errors.append(("answer", "协调办理请填写答复或协调情况。"))
+    if draft.handling == Handling.DISPATCH:
+        unit = session.get(Unit, draft.unit_id) if draft.unit_id else None
+        if unit is None or not unit.active:
+            errors.append(("unit_id", "交办处理请选择承办单位。"))
+        if draft.unit_id in draft.assist_unit_ids:
+            errors.append(("assist_unit_ids", "协办单位不能与主办单位相同。"))
+    return errors
+
+
+def _category_label(session: Session, category_id: int) -> str:
+    cat = session.get(Category, category_id)
+    assert cat is not None and cat.parent_id is not None
+    parent = session.get(Category, cat.parent_id)
+    assert parent is not None
+    return f"{parent.name}{CATEGORY_SEPARATOR}{cat.name}"
+
+
+def register_case(session: Session, actor: Actor, draft: CaseDraft, *, clock: Clock = office_now,
+                  batch_id: int | None = None) -> CaseView:
+    """Register a case and, if the draft says so, coordinate it or propose its dispatch."""
+    require(actor, "register")
+    now = clock()
+    errors = validate_draft(session, draft, now)
+    if errors:
+        raise ValidationError(errors[0][1], field=errors[0][0], errors=errors)
+    registered_at = draft.registered_at or now
+    settings = Settings(session)
+    appeal = session.get(AppealType, draft.appeal_type_id)
+    assert appeal is not None and draft.category_id is not None
+    content = draft.content.strip()
+    case = Case(
+        number=next_case_number(session, settings.str("case_number.prefix"), registered_at),
+        registered_at=registered_at, month=f"{registered_at:%Y-%m}", source=draft.source,
+        channel_id=draft.channel_id, upstream_number=draft.upstream_number.strip(),
+        upstream_deadline=draft.upstream_deadline, caller_name=draft.caller_name.strip(),
+        phone=draft.phone.strip(), address=draft.address.strip(), township_id=draft.township_id,
+        appeal_type_id=appeal.id, appeal_type_name=appeal.name, category_id=draft.category_id,
+        category_label=_category_label(session, draft.category_id),
+        title=draft.title.strip() or content[:TITLE_LENGTH], content=content,
+        confidential=draft.confidential, urgent=draft.urgent, created_by=actor.id,
+    )
+    session.add(case)
+    session.flush()
+    search_index.index_cases(session, [case])
+    status = append_event(session, case, None, EventKind.REGISTER, at=registered_at, recorded_at=now,
+                          actor_id=actor.id, data={"urgent": draft.urgent, "source": draft.source},
+                          batch_id=batch_id)
+    # The handling is decided during the call itself, through the same table as any later step.
+    handling: tuple[Action, Any] | None = None
+    if draft.handling == Handling.COORDINATE:
+        handling = Action.COORDINATE, Coordinate(draft.answer.strip())
+    elif draft.handling == Handling.DISPATCH:
+        handling = Action.PROPOSE, Propose(draft.unit_id, tuple(draft.assist_unit_ids))
+    if handling is not None:
+        write_step(session, case, status, step_context(session, case, now), actor, *handling, at=registered_at,
+                   recorded_at=now, batch_id=batch_id)
+    session.flush()
+    return case_view(session, case.id)
+
+
+def find_case(session: Session, number: str) -> Case:
+    case = session.scalar(select(Case).where(Case.number == number.strip().upper()))
+    if case is None:
+        raise NotFound(f"没有编号为“{number}”的工单。")
+    return case
+
+
+def _names(session: Session, model: type[Unit] | type[User] | type[Channel], ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    name_col = model.display_name if model is User else model.name  # type: ignore[union-attr]
+    rows = session.execute(select(model.id, name_col).where(model.id.in_(ids)))
+    return {row[0]: row[1] for row in rows}
+
+
+def case_view(session: Session, case_id: int) -> CaseView:
+    """The case with its whole history, as plain values."""
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFound("工单不存在。")
+    events = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.seq)).all()
+    unit_ids = {e.unit_id for e in events if e.unit_id} | {
+        i for i in (case.township_id, case.main_unit_id) if i is not None
+    }
+    records = load_records(session, case_id)
+    for r in records:
+        unit_ids |= {int(r.data[k]) for k in ("unit_id", "new_unit_id") if r.data.get(k)}
+    units = _names(session, Unit, unit_ids)
+    users = _names(session, User, {e.actor_id for e in events if e.actor_id})
+    channel = _names(session, Channel, {case.channel_id} if case.channel_id else set())
+    views = tuple(
+        EventView(seq=e.seq, kind=e.kind, label=EVENT_LABELS.get(e.kind, e.kind), at=e.at,
+                  actor=users.get(e.actor_id or 0, "导入" if e.batch_id else ""),
+                  unit=units.get(e.unit_id or 0, ""), note=e.note, details=_event_details(r, units))
+        for e, r in zip(events, records, strict=True)
+    )
+    return CaseView(
+        id=case.id, number=case.number, registered_at=case.registered_at, source=case.source,
+        channel=channel.get(case.channel_id or 0, ""), upstream_number=case.upstream_number,
+        caller_name=case.caller_name, phone=case.phone, address=case.address,
+        township=units.get(case.township_id or 0, ""), appeal_type=case.appeal_type_name,
+        category=case.category_label, title=case.title, content=case.content, confidential=case.confidential,
+        urgent=case.urgent, state=case.state, state_label=STATES[case.state], handling=case.handling,
+        unit=units.get(case.main_unit_id or 0, ""), deadline=case.deadline, supervised=case.supervised,
+        followup_result=case.followup_result, version=case.version, events=views,
+    )
+
+
+def _event_details(record: EventRecord, units: dict[int, str]) -> str:
+    d = record.data
+    parts: list[str] = []
+    if record.kind == "propose" and d.get("unit_id"):
+        parts.append(f"拟交：{units.get(int(d['unit_id']), '')}")
+    if record.kind == "approve":
+        parts.append(f"交办：{units.get(int(d['unit_id']), '')}")
+        parts.append(f"办理期限：{d['deadline'][:16].replace('T', ' ')}")
+    if record.kind == "return_accept" and d.get("new_unit_id"):
+        parts.append(f"改派：{units.get(int(d['new_unit_id']), '')}")
+    if record.kind == "reply" and d.get("result"):
+        parts.append(f"办理结果：{d['result']}")
+    if record.kind in ("extension_request", "extension_accept"):
+        parts.append(f"延期{d['days']}个工作日")
+    if record.kind == "followup":
+        label = FOLLOWUP_RESULTS.get(d["result"], d["result"])
+        parts.append(f"回访结果：{label}" + ("（已达次数上限，按未回访办结）" if d.get("final") else ""))
+    if record.kind == "review":
+        parts.append("甄别：承办单位责任，重办" if d["at_fault"] else "甄别：非承办单位责任，不计入满意率")
+    return "；".join(parts)
+
+
+def case_status_as_of(session: Session, case_id: int, as_of: datetime) -> str | None:
+    """The case's state label at ``as_of``, or None if it was not yet registered then."""
+    status = replay(load_records(session, case_id), as_of)
+    return status.state if status else None
+
+
+def cases_by_phone(session: Session, phone: str, *, exclude_id: int | None = None, limit: int = 20
+                   ) -> list[CaseSummary]:
+    """A caller's earlier cases (重复来电), newest first."""
+    phone = phone.strip()
+    if len(phone) < 5:
+        return []
+    query = select(Case).where(Case.phone == phone).order_by(Case.registered_at.desc()).limit(limit)
+    if exclude_id is not None:
+        query = query.where(Case.id != exclude_id)
+    cases = session.scalars(query).all()
+    return _summaries(session, cases)
+
+
+def _summaries(session: Session, cases: Sequence[Case]) -> list[CaseSummary]:
+    items = list(cases)
+    units = _names(session, Unit, {c.main_unit_id for c in items if c.main_unit_id})
+    return [
+        CaseSummary(id=c.id, number=c.number, registered_at=c.registered_at, state=c.state,
+                    state_label=STATES[c.state], title=c.title, caller_name=c.caller_name, phone=c.phone,
+                    unit=units.get(c.main_unit_id or 0, ""), category=c.category_label)
+        for c in items
+    ]
+
+
+def list_cases(session: Session, *, month: str | None = None, state: str | None = None,
+               limit: int = 200) -> list[CaseSummary]:
+    query = select(Case).order_by(Case.registered_at.desc(), Case.id.desc()).limit(limit)
+    if month:
+        query = query.where(Case.month == month)
+    if state:
+        query = query.where(Case.state == state)
+    return _summaries(session, session.scalars(query).all())

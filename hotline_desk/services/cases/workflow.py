@@ -1,0 +1,259 @@
+"""Every workflow step of domain.md §3, carried out from the one transition table: checked, then one event written."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline_desk.errors import ConflictError, NotFound, ValidationError
+from hotline_desk.models import Case, CaseEvent, User
+from hotline_desk.services.accounts.permissions import Actor, require
+from hotline_desk.services.cases import search_index
+from hotline_desk.services.cases.actions import Offer, available_actions
+from hotline_desk.services.cases.events import append_event, current_status
+from hotline_desk.services.cases.history import CaseStatus
+from hotline_desk.services.cases.records import CaseView, case_view
+from hotline_desk.services.cases.step_runner import step_context, write_step
+from hotline_desk.services.cases.steps import (
+    STEPS,
+    Approve,
+    Coordinate,
+    ExtensionRequest,
+    ExtensionRule,
+    FollowUp,
+    Problem,
+    Propose,
+    Reject,
+    Reply,
+    Restore,
+    ReturnRequest,
+    ReturnRule,
+    Review,
+    Sign,
+    StepContext,
+    Supervise,
+    UndoFollowUp,
+    Void,
+)
+from hotline_desk.services.clock import Clock, office_now
+from hotline_desk.vocabulary import Action, EventKind
+
+
+@dataclass(frozen=True)
+class Situation:
+    """A case as a step sees it: which case, its replayed status and the context of the checks (no ORM objects)."""
+
+    case_id: int
+    number: str
+    title: str
+    version: int
+    status: CaseStatus
+    context: StepContext
+
+
+def _load(session: Session, case_id: int, now: datetime) -> tuple[Case, Situation]:
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFound("工单不存在。")
+    found = Situation(case.id, case.number, case.title, case.version, current_status(session, case_id),
+                      step_context(session, case, now))
+    return case, found
+
+
+def situation(session: Session, case_id: int, now: datetime) -> Situation:
+    return _load(session, case_id, now)[1]
+
+
+def problems(session: Session, actor: Actor, case_id: int, action: Action, payload: Any = None, *,
+             clock: Clock = office_now, at: datetime | None = None) -> list[Problem]:
+    """What stops ``action`` on the case now (nothing is written); without a payload, only what typing can't cure.
+
+    Dialogs ask this before they open and as the person types, so nothing typed is lost to a refusal after OK.
+    """
+    now = clock()
+    found = situation(session, case_id, now)
+    return STEPS[action].check(found.context, found.status, actor, payload, at or now)
+
+
+def offers(session: Session, actor: Actor, case_id: int, *, clock: Clock = office_now,
+           routine: bool = True) -> list[Offer]:
+    """The steps this user may take on the case now (``routine=False``: 作废, 撤销作废, 撤销回访结果)."""
+    now = clock()
+    found = situation(session, case_id, now)
+    return available_actions(found.status, actor, found.context, now, routine=routine)
+
+
+def take(session: Session, actor: Actor, case_id: int, action: Action, payload: Any, *, clock: Clock = office_now,
+         at: datetime | None = None, batch_id: int | None = None, expected_version: int | None = None) -> CaseView:
+    """Carry out one step of the table on a case: every check first, then exactly one event, or nothing."""
+    require(actor, action)
+    now = clock()
+    case, found = _load(session, case_id, now)
+    check_version(session, case, expected_version)
+    write_step(session, case, found.status, found.context, actor, action, payload, at=at or now, recorded_at=now,
+               batch_id=batch_id)
+    session.flush()
+    return case_view(session, case_id)
+
+
+def check_version(session: Session, case: Case, expected_version: int | None) -> None:
+    """Refuse a change made from a stale screen: another station changed the case since it was shown."""
+    if expected_version is None or case.version == expected_version:
+        return
+    last = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)
+                           .order_by(CaseEvent.seq.desc()).limit(1)).first()
+    who = session.get(User, last.actor_id) if last is not None and last.actor_id else None
+    name = who.display_name if who else "其他工作站"
+    when = f"于{last.recorded_at:%H:%M}" if last is not None else ""
+    raise ConflictError(f"工单{case.number}已被{name}{when}修改，请刷新后再操作。")
+
+
+def ensure_version(session: Session, case_id: int, expected_version: int) -> None:
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFound("工单不存在。")
+    check_version(session, case, expected_version)
+
+
+def coordinate(session: Session, actor: Actor, case_id: int, answer: str, *, clock: Clock = office_now,
+               at: datetime | None = None, batch_id: int | None = None) -> CaseView:
+    """协调办理: the operator answered or coordinated the case; it now waits for follow-up."""
+    return take(session, actor, case_id, Action.COORDINATE, Coordinate(answer.strip()), clock=clock, at=at,
+                batch_id=batch_id)
+
+
+def propose(session: Session, actor: Actor, case_id: int, unit_id: int, assist_ids: tuple[int, ...] = (), *,
+            note: str = "", clock: Clock = office_now, at: datetime | None = None,
+            batch_id: int | None = None) -> CaseView:
+    """拟交办: propose a unit for the supervisor to approve."""
+    return take(session, actor, case_id, Action.PROPOSE, Propose(unit_id, tuple(assist_ids), note), clock=clock,
+                at=at, batch_id=batch_id)
+
+
+def approve(session: Session, actor: Actor, case_id: int, *, unit_id: int | None = None,
+            assist_ids: tuple[int, ...] | None = None, note: str = "", clock: Clock = office_now,
+            at: datetime | None = None, batch_id: int | None = None) -> CaseView:
+    """审核通过: dispatch to the proposed unit, or to another one the supervisor picks."""
+    return take(session, actor, case_id, Action.APPROVE, Approve(unit_id, assist_ids, note), clock=clock, at=at,
+                batch_id=batch_id)
+
+
+def reject(session: Session, actor: Actor, case_id: int, reason: str, *, clock: Clock = office_now,
+           at: datetime | None = None) -> CaseView:
+    """审核驳回: back to 登记 with the reason, for the operator to handle again."""
+    return take(session, actor, case_id, Action.REJECT, Reject(reason), clock=clock, at=at)
+
+
+def sign(session: Session, actor: Actor, case_id: int, *, unit_id: int | None = None,
+         clock: Clock = office_now, at: datetime | None = None, batch_id: int | None = None) -> CaseView:
+    """签收: the unit acknowledged the case."""
+    return take(session, actor, case_id, Action.SIGN, Sign(unit_id), clock=clock, at=at, batch_id=batch_id)
+
+
+def reply(session: Session, actor: Actor, case_id: int, answer: Reply, *, unit_id: int | None = None,
+          clock: Clock = office_now, at: datetime | None = None, batch_id: int | None = None) -> CaseView:
+    """回复: the unit reports its handling; the 主办's reply sends the case to follow-up."""
+    if unit_id is not None:
+        answer = Reply(answer.text, answer.result, answer.finished_at, answer.handler, answer.handler_phone, unit_id)
+    return take(session, actor, case_id, Action.REPLY, answer, clock=clock, at=at, batch_id=batch_id)
+
+
+def request_return(session: Session, actor: Actor, case_id: int, reason: str, *, unit_id: int | None = None,
+                   clock: Clock = office_now, at: datetime | None = None) -> CaseView:
+    """退单申请: the unit says the case is not theirs; must be asked within the return limit."""
+    return take(session, actor, case_id, Action.RETURN_REQUEST, ReturnRequest(reason, unit_id), clock=clock, at=at)
+
+
+def rule_return(session: Session, actor: Actor, case_id: int, accept: bool, *, unit_id: int | None = None,
+                new_unit_id: int | None = None, note: str = "", clock: Clock = office_now,
+                at: datetime | None = None) -> CaseView:
+    """审批退单: accepted, the case goes back to 拟交办 (with the new unit if named); declined, it stays."""
+    return take(session, actor, case_id, Action.RETURN_RULE, ReturnRule(accept, new_unit_id, note, unit_id),
+                clock=clock, at=at)
+
+
+def request_extension(session: Session, actor: Actor, case_id: int, days: int, reason: str, *,
+                      unit_id: int | None = None, clock: Clock = office_now,
+                      at: datetime | None = None) -> CaseView:
+    """延期申请: more working days, asked before the deadline, at most the configured maximum."""
+    return take(session, actor, case_id, Action.EXTENSION_REQUEST, ExtensionRequest(days, reason, unit_id),
+                clock=clock, at=at)
+
+
+def rule_extension(session: Session, actor: Actor, case_id: int, accept: bool, *, unit_id: int | None = None,
+                   days: int | None = None, note: str = "", clock: Clock = office_now,
+                   at: datetime | None = None) -> CaseView:
+    """审批延期: accepted, the deadline moves by the granted working days (at most those asked)."""
+    return take(session, actor, case_id, Action.EXTENSION_RULE, ExtensionRule(accept, days, note, unit_id),
+                clock=clock, at=at)
+
+
+def supervise(session: Session, actor: Actor, case_id: int, note: str = "", *, clock: Clock = office_now,
+              at: datetime | None = None) -> CaseView:
+    """督办: flag a case that is with a unit; its state does not change."""
+    return take(session, actor, case_id, Action.SUPERVISE, Supervise(note), clock=clock, at=at)
+
+
+def follow_up(session: Session, actor: Actor, case_id: int, result: str, note: str = "", *,
+              clock: Clock = office_now, at: datetime | None = None, batch_id: int | None = None) -> CaseView:
+    """回访: record the citizen's satisfaction; unreachable too often finishes the case as 未回访."""
+    return take(session, actor, case_id, Action.FOLLOWUP, FollowUp(result, note), clock=clock, at=at,
+                batch_id=batch_id)
+
+
+def undo_followup(session: Session, actor: Actor, case_id: int, reason: str = "", *,
+                  clock: Clock = office_now) -> CaseView:
+    """撤销回访结果: a result recorded by mistake is taken back within minutes; the history keeps both steps."""
+    return take(session, actor, case_id, Action.UNDO_FOLLOWUP, UndoFollowUp(reason or "误登记，撤销"), clock=clock)
+
+
+def review(session: Session, actor: Actor, case_id: int, at_fault: bool, note: str, *,
+           clock: Clock = office_now, at: datetime | None = None, batch_id: int | None = None) -> CaseView:
+    """甄别 of a dissatisfied follow-up: the unit's fault → 重办 by the same unit; not → 办结, exempt."""
+    return take(session, actor, case_id, Action.REVIEW, Review(at_fault, note), clock=clock, at=at,
+                batch_id=batch_id)
+
+
+def void(session: Session, actor: Actor, case_id: int, reason: str, *, clock: Clock = office_now) -> CaseView:
+    """作废: a case registered in error leaves statistics and scores; its history stays and it can be restored."""
+    return take(session, actor, case_id, Action.VOID, Void(reason), clock=clock)
+
+
+def restore(session: Session, actor: Actor, case_id: int, reason: str, *, clock: Clock = office_now) -> CaseView:
+    """撤销作废: the case returns to the state it was voided in."""
+    return take(session, actor, case_id, Action.RESTORE, Restore(reason), clock=clock)
+
+
+EDITABLE = {
+    "caller_name": "来电人", "phone": "联系电话", "address": "地址", "title": "标题", "content": "诉求内容",
+    "confidential": "是否保密", "urgent": "紧急",
+}
+
+
+def edit_case(session: Session, actor: Actor, case_id: int, expected_version: int, changes: dict[str, Any], *,
+              clock: Clock = office_now) -> CaseView:
+    """Correct a case's registration fields; refused if another station changed it since it was shown."""
+    require(actor, "edit_case")
+    now = clock()
+    case, found = _load(session, case_id, now)
+    check_version(session, case, expected_version)
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise ValidationError(f"这些内容不能在此修改：{'、'.join(sorted(unknown))}")
+    if "content" in changes and not str(changes["content"]).strip():
+        raise ValidationError("请填写诉求内容。", field="content")
+    diff = {k: [getattr(case, k), v] for k, v in changes.items() if getattr(case, k) != v}
+    if not diff:
+        raise ValidationError("没有修改任何内容。")
+    for key, (_old, new) in diff.items():
+        setattr(case, key, new.strip() if isinstance(new, str) else new)
+    search_index.index_cases(session, [case])
+    note = "；".join(f"{EDITABLE[k]}：{old} → {new}" for k, (old, new) in diff.items())
+    append_event(session, case, found.status, EventKind.EDIT, at=now, recorded_at=now, actor_id=actor.id,
+                 data={"changes": {k: v[1] for k, v in diff.items()}}, note=note)
+    session.flush()
+    return case_view(session, case_id)

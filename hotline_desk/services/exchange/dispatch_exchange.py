@@ -1,0 +1,275 @@
+"""Dispatch sheets out to units, and their filled-in replies back in as sign and reply events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline_desk.errors import NotFound, ValidationError
+from hotline_desk.excel import normalize as norm
+from hotline_desk.excel.dispatch_sheet import (
+    CASE_COLUMNS,
+    KEY_MARK,
+    KEY_SHEET,
+    REPLY_COLUMNS,
+    DispatchRow,
+    DispatchSheet,
+    write_dispatch_workbook,
+)
+from hotline_desk.excel.reader import ImportFileError, read_workbook
+from hotline_desk.models import AppealType, Case, ImportBatch, Unit
+from hotline_desk.reports.document import Table
+from hotline_desk.reports.fonts import find_fonts
+from hotline_desk.reports.table_pdf import build_tables
+from hotline_desk.services.accounts.permissions import Actor, require
+from hotline_desk.services.cases import workflow as wf
+from hotline_desk.services.cases.events import statuses_for
+from hotline_desk.services.cases.history import CaseStatus
+from hotline_desk.services.cases.step_runner import load_limits, load_units
+from hotline_desk.services.cases.steps import STEPS, Sign, StepContext, run_in_memory
+from hotline_desk.services.clock import Clock, office_now
+from hotline_desk.services.exchange.imports import Problem
+from hotline_desk.services.office.calendar import WorkCalendar
+from hotline_desk.services.office.settings import Settings
+from hotline_desk.vocabulary import Action, Role
+
+CONFIDENTIAL = "（保密）"
+
+
+def dispatch_sheet(session: Session, unit_id: int, now: datetime) -> DispatchSheet:
+    """The unit's open cases (signed or not, not yet replied), oldest first.
+
+    The caller's name and phone are shown only to units that need them, and never for 保密 cases.
+    """
+    unit = session.get(Unit, unit_id)
+    if unit is None:
+        raise NotFound("承办单位不存在。")
+    cases = session.scalars(select(Case).where(Case.state.in_(("dispatched", "in_progress")))
+                            .order_by(Case.registered_at)).all()
+    statuses = statuses_for(session, [c.id for c in cases])
+    rows = []
+    for case in cases:
+        mine = statuses[case.id].dispatch_for(unit_id)
+        if mine is None or mine.replied_at is not None:
+            continue
+        secret = case.confidential or not unit.needs_caller
+        rows.append(DispatchRow(
+            number=case.number, registered_at=case.registered_at, category=case.category_label, content=case.content,
+            caller=CONFIDENTIAL if secret else case.caller_name, caller_phone=CONFIDENTIAL if secret else case.phone,
+            address=case.address, deadline=mine.deadline,
+        ))
+    title = f"{Settings(session).str('office.name')}交办单"
+    return DispatchSheet(title=title, unit_id=unit.id, unit_name=unit.name, exported_at=now, rows=tuple(rows))
+
+
+def units_with_open_cases(session: Session) -> list[int]:
+    cases = session.scalars(select(Case.id).where(Case.state.in_(("dispatched", "in_progress")))).all()
+    units = {d.unit_id for s in statuses_for(session, list(cases)).values() for d in s.current_dispatches
+             if d.replied_at is None}
+    order = {u.id: (u.group != "township", u.display_order) for u in session.scalars(select(Unit))}
+    return sorted(units, key=lambda u: order.get(u, (True, 999)))
+
+
+def export_dispatch(session: Session, unit_id: int | None, directory: Path, *, pdf: bool = False,
+                    clock: Clock = office_now) -> list[Path]:
+    """Write the dispatch workbook (and, if asked, a printable PDF) for one unit or every unit with open cases."""
+    now = clock()
+    targets = [unit_id] if unit_id is not None else units_with_open_cases(session)
+    written = []
+    directory.mkdir(parents=True, exist_ok=True)
+    fonts = find_fonts(Settings(session).str("bulletin.font_dir")) if pdf else None
+    for target in targets:
+        sheet = dispatch_sheet(session, target, now)
+        base = directory / f"交办单-{sheet.unit_name}-{now:%Y%m%d}"
+        written.append(_write(base.with_suffix(".xlsx"), write_dispatch_workbook(sheet)))
+        if fonts is not None:
+            rows = tuple((r.number, f"{r.registered_at:%m-%d %H:%M}", r.content, f"{r.caller} {r.caller_phone}",
+                          f"{r.deadline:%m-%d %H:%M}" if r.deadline else "", "") for r in sheet.rows)
+            header = ("工单编号", "来电时间", "诉求内容", "来电人及电话", "办理期限", "办理结果（手写）")
+            table = Table(sheet.title, header, rows, col_widths_mm=(32, 24, 100, 40, 24, 47))
+            subtitle = f"承办单位：{sheet.unit_name}　导出时间：{now:%Y-%m-%d %H:%M}　共 {len(rows)} 件"
+            written.append(_write(base.with_suffix(".pdf"), build_tables([table], fonts, sheet.title, wide=True,
+                                                                         subtitle=subtitle)))
+    return written
+
+
+def _write(path: Path, data: bytes) -> Path:
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise ValidationError(f"无法写入 {path}：{exc.strerror}。文件是否正在 Excel 中打开？") from exc
+    return path
+
+
+# --- replies in ----------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ReplyRow:
+    row: int
+    case_id: int
+    number: str
+    sign_at: datetime | None  # None: already signed
+    reply: wf.Reply | None
+    reply_at: datetime | None
+
+
+@dataclass
+class ReplyPreview:
+    file_name: str
+    sha256: str
+    unit_id: int
+    unit_name: str
+    ready: list[ReplyRow] = field(default_factory=list)
+    unchanged: int = 0
+    blank: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    def summary(self) -> str:
+        rows = len({p.row for p in self.problems})
+        return (f"{self.unit_name}：可登记 {len(self.ready)} 件，已登记过 {self.unchanged} 件，"
+                f"未填写 {self.blank} 件，有问题 {rows} 行。")
+
+
+def preview_replies(session: Session, path: Path, *, clock: Clock = office_now) -> ReplyPreview:
+    """Match the filled sheet by case number and check every row; nothing is written."""
+    book = read_workbook(path)
+    key = next((s for s in book.sheets if s.name == KEY_SHEET), None)
+    if key is None or not key.rows or key.rows[0][0] != KEY_MARK:
+        raise ImportFileError(f"“{book.file_name}”不是本软件导出的交办单，无法按回复导入。"
+                              "其他来源的工单清单请用“导入工单”。")
+    unit_id = int(float(key.rows[1][0]))
+    unit = session.get(Unit, unit_id)
+    if unit is None:
+        raise ImportFileError("交办单中的承办单位已不存在。")
+    sheet = next(s for s in book.sheets if s.name != KEY_SHEET)
+    header = [str(c).strip() for c in sheet.rows[2]] if len(sheet.rows) > 2 else []
+    if header[: len(CASE_COLUMNS) + len(REPLY_COLUMNS)] != [*CASE_COLUMNS, *REPLY_COLUMNS]:
+        raise ImportFileError("交办单的列被改动过（增删或调换了列），请使用原样导出的交办单填写。")
+    preview = ReplyPreview(book.file_name, book.sha256, unit_id, unit.name)
+    now = clock()
+    rows = sheet.rows[3:]
+    numbers = [norm.text(r[0]) for r in rows if r and norm.text(r[0])]
+    cases = {c.number: c for c in session.scalars(select(Case).where(Case.number.in_(numbers)))}
+    statuses = statuses_for(session, [c.id for c in cases.values()])
+    checks = _Checks(session, now)
+    for offset, row in enumerate(rows):
+        excel_row = offset + 4
+        number = norm.text(row[0]) if row else ""
+        reply_cells = row[len(CASE_COLUMNS): len(CASE_COLUMNS) + len(REPLY_COLUMNS)]
+        if not number:
+            continue
+        if not any(norm.text(c) for c in reply_cells):
+            preview.blank += 1
+            continue
+        problems: list[tuple[str, str]] = []
+        parsed = _reply_row(excel_row, number, reply_cells, cases, statuses, unit_id, now, problems, checks,
+                            _PREVIEW_CLERK)
+        if problems:
+            preview.problems += [Problem(excel_row, column, reason) for column, reason in problems]
+        elif parsed is None:
+            preview.unchanged += 1
+        else:
+            preview.ready.append(parsed)
+    return preview
+
+
+class _Checks:
+    """What the sheet's rows are checked against: the office's limits, calendar and units, loaded once."""
+
+    def __init__(self, session: Session, now: datetime) -> None:
+        self.limits, self.units = load_limits(session), load_units(session)
+        self.calendar, self.now = WorkCalendar.load(session), now
+        self.days = {a.id: a.finish_days for a in session.scalars(select(AppealType))}
+
+    def context(self, case: Case) -> StepContext:
+        return StepContext(case.number, self.days.get(case.appeal_type_id or 0, 5), self.limits, self.calendar,
+                           self.units, self.now)
+
+
+# Who signs and replies while a sheet is only previewed: whoever commits it needs the same rights.
+_PREVIEW_CLERK = Actor(id=-1, username="", display_name="登记人", role=Role.OPERATOR)
+
+# Where a step's refusal is shown on the sheet: the reply columns by the payload field at fault.
+_SIGN_COLUMNS = {"at": "签收时间"}
+_REPLY_COLUMNS = {"at": "办结时间", "finished_at": "办结时间", "text": "回复内容"}
+
+
+def _reply_row(excel_row: int, number: str, cells: list[Any], cases: dict[str, Case], statuses: dict[int, Any],
+               unit_id: int, now: datetime, problems: list[tuple[str, str]], setting: _Checks,
+               actor: Actor) -> ReplyRow | None:
+    """One filled row checked by the transition table exactly as signing and replying would check it."""
+    values = dict(zip(REPLY_COLUMNS, list(cells) + [None] * (len(REPLY_COLUMNS) - len(cells)), strict=True))
+    case = cases.get(number)
+    if case is None:
+        problems.append(("工单编号", f"没有编号为{number}的工单"))
+        return None
+    status: CaseStatus = statuses[case.id]
+    mine = status.dispatch_for(unit_id)
+    if mine is None:
+        problems.append(("工单编号", "该工单当前没有交办给本单位（可能已退单改派）"))
+        return None
+    try:
+        signed = norm.when(values["签收时间"])
+        finished = norm.when(values["办结时间"])
+    except norm.CellError as exc:
+        problems.append(("签收时间/办结时间", str(exc)))
+        return None
+    text = norm.text(values["回复内容"])
+    result = norm.text(values["办理结果"])
+    replying = bool(text or result or finished)
+    if mine.replied_at is not None and replying and text == mine.reply_text:
+        return None  # this reply is in already
+    ctx = setting.context(case)
+    sign_at, signs = None, True
+    if mine.signed_at is None:
+        sign_at = signed
+        if signed is None:
+            problems.append(("签收时间", "缺少签收时间"))
+            signs = False
+        else:
+            found = STEPS[Action.SIGN].check(ctx, status, actor, Sign(unit_id), signed)
+            problems += [(_SIGN_COLUMNS.get(p.field, "工单编号"), p.message) for p in found]
+            signs = not found
+            if signs:
+                _event, status = run_in_memory(ctx, status, actor, Action.SIGN, Sign(unit_id), signed)
+    if not replying:
+        return ReplyRow(excel_row, case.id, number, sign_at, None, None) if sign_at and signs else None
+    if finished is None:
+        problems.append(("办结时间", "缺少办结时间"))
+    if finished is None or not signs:
+        return None
+    reply = wf.Reply(text=text, result=result, finished_at=finished, handler=norm.text(values["经办人"]),
+                     handler_phone=norm.phone(values["联系电话"]) if values["联系电话"] else "", unit_id=unit_id)
+    found = STEPS[Action.REPLY].check(ctx, status, actor, reply, finished)
+    problems += [(_REPLY_COLUMNS.get(p.field, "工单编号"), p.message) for p in found]
+    return None if found else ReplyRow(excel_row, case.id, number, sign_at, reply, finished)
+
+
+def commit_replies(session: Session, actor: Actor, preview: ReplyPreview, *, only_valid: bool = False,
+                   clock: Clock = office_now) -> tuple[int, str]:
+    """Record the signs and replies; all-or-nothing unless only the valid rows are asked for."""
+    require(actor, "sign")
+    require(actor, "reply")
+    if preview.problems and not only_valid:
+        rows = len({p.row for p in preview.problems})
+        raise ValidationError(f"有 {rows} 行存在问题，未登记任何回复。请修改后重新导入，或选择“只导入无问题的行”。")
+    if not preview.ready:
+        return 0, f"没有新内容：{preview.unchanged} 件已登记过，数据库未作改动。"
+    now = clock()
+    batch = ImportBatch(kind="replies", file_name=preview.file_name, sha256=preview.sha256, rows=len(preview.ready),
+                        user_id=actor.id, created_at=now, note=preview.summary())
+    session.add(batch)
+    session.flush()
+    for row in preview.ready:
+        if row.sign_at is not None:
+            wf.sign(session, actor, row.case_id, unit_id=preview.unit_id, at=row.sign_at, clock=clock,
+                    batch_id=batch.id)
+        if row.reply is not None:
+            wf.reply(session, actor, row.case_id, row.reply, unit_id=preview.unit_id, at=row.reply_at, clock=clock,
+                     batch_id=batch.id)
+    return len(preview.ready), f"已登记 {preview.unit_name} 的 {len(preview.ready)} 件签收或回复。"

@@ -1,0 +1,453 @@
+"""Importing case lists and old registers (台账): preview every problem first, then commit all or only valid rows."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline_desk.errors import HotlineError, ValidationError
+from hotline_desk.excel import normalize as norm
+from hotline_desk.excel.columns import FIELD_LABELS, auto_mapping, clean, find_header
+from hotline_desk.excel.reader import first_data_sheet, read_workbook
+from hotline_desk.models import AppealType, Case, Channel, ImportBatch, User
+from hotline_desk.services.accounts import audit
+from hotline_desk.services.accounts.permissions import Actor, require
+from hotline_desk.services.cases.history import EventRecord, apply_event
+from hotline_desk.services.cases.step_runner import load_limits, load_units
+from hotline_desk.services.cases.steps import (
+    Approve,
+    Coordinate,
+    FollowUp,
+    Limits,
+    Propose,
+    Reply,
+    Review,
+    Sign,
+    StepContext,
+    UnitInfo,
+    run_in_memory,
+)
+from hotline_desk.services.clock import Clock, office_now
+from hotline_desk.services.exchange.bulk import NewCase, Step, insert_cases
+from hotline_desk.services.office import reference
+from hotline_desk.services.office.calendar import WorkCalendar
+from hotline_desk.services.office.settings import Settings, set_setting
+from hotline_desk.vocabulary import Action, EventKind, FollowUpResult, Handling, Role, Source
+
+Progress = Callable[[int, int], None]
+FOLLOWUP_WORDS = {"满意": "satisfied", "非常满意": "satisfied", "基本满意": "basic", "不满意": "dissatisfied",
+                  "未回访": "unreachable", "未接通": "unreachable", "无法联系": "unreachable"}
+UNIT_SUFFIXES = ("人民政府", "办事处", "街道办事处")
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int  # as Excel numbers it
+    column: str
+    reason: str
+
+
+@dataclass
+class PreparedRow:
+    row: int
+    key: str
+    values: dict[str, Any]
+
+
+@dataclass
+class CasePreview:
+    """What an import would do: counts, every problem (row, column, reason), and the rows ready to write."""
+
+    file_name: str
+    sha256: str
+    sheet: str
+    header_row: int
+    columns: list[tuple[str, str]]  # header, field label ("" when not imported)
+    total_rows: int = 0
+    duplicates: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    ready: list[PreparedRow] = field(default_factory=list)
+    seen_before: str = ""
+    missing: list[str] = field(default_factory=list)  # required columns not found
+
+    @property
+    def invalid_rows(self) -> int:
+        return len({p.row for p in self.problems})
+
+    def summary(self) -> str:
+        if self.missing:
+            return f"没有找到必需的列：{'、'.join(self.missing)}。请在列对应中指定这些列。"
+        text = (f"共 {self.total_rows} 行：可导入 {len(self.ready)} 行，已导入过 {self.duplicates} 行，"
+                f"有问题 {self.invalid_rows} 行。")
+        return text + (f"（{self.seen_before}）" if self.seen_before else "")
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    batch_id: int | None
+    imported: int
+    duplicates: int
+    skipped_invalid: int
+    numbers: tuple[str, ...]
+
+    @property
+    def message(self) -> str:
+        if not self.imported:
+            return f"没有新内容：文件中的 {self.duplicates} 行都已导入过，数据库未作改动。"
+        text = f"已导入 {self.imported} 件工单"
+        if self.duplicates:
+            text += f"，跳过已导入过的 {self.duplicates} 行"
+        if self.skipped_invalid:
+            text += f"，跳过有问题的 {self.skipped_invalid} 行"
+        return text + "。"
+
+
+class _Lookups:
+    """Names known to the app, matched the way clerks write them, with the closest names suggested."""
+
+    def __init__(self, session: Session) -> None:
+        self.units = {u.name: u.id for u in reference.list_units(session, include_inactive=True)}
+        self.towns = {u.name: u.id for u in reference.list_units(session, "township", include_inactive=True)}
+        self.categories = {c.label: c.id for c in reference.list_categories(session, include_inactive=True)}
+        level2: dict[str, list[str]] = {}
+        for label in self.categories:
+            level2.setdefault(label.split("—", 1)[1], []).append(label)
+        self.level2 = {name: labels[0] for name, labels in level2.items() if len(labels) == 1}
+        self.types = {a.name: (a.id, a.finish_days) for a in session.scalars(select(AppealType))}
+        self.channels = {c.name: (c.id, c.upper) for c in session.scalars(select(Channel))}
+
+    @staticmethod
+    def suggest(name: str, known: dict[str, Any]) -> str:
+        close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.3)
+        return f"，最接近的有：{'、'.join(close)}" if close else ""
+
+    def unit(self, name: str, towns_only: bool = False) -> int:
+        known = self.towns if towns_only else self.units
+        for candidate in (name, *(name.removesuffix(s) for s in UNIT_SUFFIXES)):
+            if candidate in known:
+                return known[candidate]
+        raise norm.CellError(f"没有单位“{name}”{self.suggest(name, known)}")
+
+    def category(self, label: str, level1: str = "", level2: str = "") -> str:
+        if not label and level1 and level2:
+            label = f"{level1}—{level2}"
+        label = label.replace("——", "—")
+        for sep in ("－", "-", "/", "／"):
+            label = label.replace(sep, "—")
+        if label in self.categories:
+            return label
+        if label in self.level2:
+            return self.level2[label]
+        raise norm.CellError(f"没有问题分类“{label}”{self.suggest(label, self.categories)}")
+
+
+def _row_values(row: list[Any], mapping: dict[int, str]) -> dict[str, Any]:
+    return {f: row[i] if i < len(row) else None for i, f in mapping.items()}
+
+
+def _parse(raw: dict[str, Any], look: _Lookups, default_channel: str) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """Normalise one row; returns the values and every (field, reason) problem."""
+    out: dict[str, Any] = {}
+    problems: list[tuple[str, str]] = []
+
+    def take(name: str, parse: Callable[[Any], Any]) -> None:
+        try:
+            out[name] = parse(raw.get(name))
+        except norm.CellError as exc:
+            problems.append((name, str(exc)))
+
+    for name in ("registered_at", "upstream_deadline", "dispatched_at", "signed_at", "replied_at", "finished_at",
+                 "followup_at"):
+        take(name, norm.when)
+    take("phone", norm.phone)
+    for name in ("number", "caller_name", "address", "title", "content", "reply_text", "result", "handling",
+                 "followup", "review"):
+        out[name] = norm.text(raw.get(name))
+    out["confidential"] = norm.yes(raw.get("confidential"))
+    if out.get("registered_at") is None and "registered_at" not in dict(problems):
+        problems.append(("registered_at", "缺少来电时间"))
+    if not out["content"] and not out["title"]:
+        problems.append(("content", "缺少诉求内容"))
+    out["content"] = out["content"] or out["title"]
+    atype = norm.text(raw.get("appeal_type")) or "其它"
+    if atype not in look.types:
+        problems.append(("appeal_type", f"没有诉求类型“{atype}”{look.suggest(atype, look.types)}"))
+    out["appeal_type"] = atype
+    take("category", lambda _v: look.category(norm.text(raw.get("category")), norm.text(raw.get("category1")),
+                                              norm.text(raw.get("category2"))))
+    town = norm.text(raw.get("township"))
+    if town:
+        take("township", lambda _v: look.unit(town, towns_only=True))
+    unit = norm.text(raw.get("unit"))
+    if unit:
+        take("unit", lambda _v: look.unit(unit))
+    channel = norm.text(raw.get("channel")) or default_channel
+    if channel and channel not in look.channels:
+        problems.append(("channel", f"没有渠道“{channel}”{look.suggest(channel, look.channels)}"))
+    out["channel"] = channel
+    _check_history(out, problems)
+    return out, problems
+
+
+def _check_history(v: dict[str, Any], problems: list[tuple[str, str]]) -> None:
+    handling = v["handling"]
+    v["handling"] = ("coordinate" if any(w in handling for w in ("协调", "直接", "当场", "答复")) else
+                     "dispatch" if ("交办" in handling or v.get("unit")) else "")
+    if v["followup"] and v["followup"] not in FOLLOWUP_WORDS:
+        problems.append(("followup", f"回访结果“{v['followup']}”无法识别，应为满意、基本满意、不满意或未回访"))
+    order = [("registered_at", "来电时间"), ("dispatched_at", "交办时间"), ("signed_at", "签收时间"),
+             ("replied_at", "回复时间"), ("finished_at", "办结时间"), ("followup_at", "回访时间")]
+    last_name, last = "", None
+    for name, label in order:
+        moment = v.get(name)
+        if moment is None:
+            continue
+        if last is not None and moment < last:
+            problems.append((name, f"{label}早于{last_name}"))
+        last_name, last = label, moment
+    if v["handling"] == "dispatch" and not v.get("unit") and "unit" not in dict(problems):
+        problems.append(("unit", "交办处理的工单缺少承办单位"))
+
+
+def _key(values: dict[str, Any]) -> str:
+    if values["number"]:
+        return values["number"][:100]
+    digest = hashlib.sha256(f"{values.get('registered_at')}|{values.get('phone')}|{values['content']}"
+                            .encode()).hexdigest()
+    return f"#{digest[:32]}"
+
+
+def preview_cases(session: Session, path: Path, *, mapping_name: str = "", manual: dict[str, str] | None = None,
+                  channel: str = "", progress: Progress | None = None, clock: Clock = office_now) -> CasePreview:
+    """Read the workbook and check every row; nothing is written."""
+    book = read_workbook(path)
+    sheet = first_data_sheet(book)
+    saved = dict(Settings(session).get("import.mappings").get(mapping_name, {})) if mapping_name else {}
+    saved.update({clean(k): v for k, v in (manual or {}).items()})
+    header_index, header = find_header(sheet.rows, sheet.merged, saved)
+    if header_index < 0:  # no names we know: offer the first filled row, for the columns to be mapped by hand
+        header_index = next(i for i, row in enumerate(sheet.rows) if any(str(c).strip() for c in row if c is not None))
+        header = [norm.text(c) for c in sheet.rows[header_index]]
+    mapping = auto_mapping(header, saved)
+    preview = CasePreview(file_name=book.file_name, sha256=book.sha256, sheet=sheet.name, header_row=header_index + 1,
+                          columns=[(h, FIELD_LABELS.get(mapping.get(i, ""), "")) for i, h in enumerate(header)])
+    missing = [label for fields, label in ((("content", "title"), "诉求内容"), (("registered_at",), "来电时间"))
+               if not set(fields) & set(mapping.values())]
+    if missing:
+        preview.missing = missing
+        return preview
+    earlier = session.scalar(select(ImportBatch).where(ImportBatch.sha256 == book.sha256).limit(1))
+    if earlier is not None:
+        preview.seen_before = f"该文件已于{earlier.created_at:%Y-%m-%d %H:%M}导入过"
+    look, setting = _Lookups(session), _Setting.load(session, clock())
+    prepared: list[PreparedRow] = []
+    data_rows = sheet.rows[header_index + 1:]
+    for offset, row in enumerate(data_rows):
+        if progress and offset % 1000 == 0:
+            progress(offset, len(data_rows))
+        if not any(str(c).strip() for c in row if c is not None):
+            continue
+        excel_row = header_index + offset + 2
+        preview.total_rows += 1
+        values, problems = _parse(_row_values(row, mapping), look, channel)
+        if problems:
+            preview.problems += [Problem(excel_row, FIELD_LABELS.get(f, f), r) for f, r in problems]
+            continue
+        values["source"] = _source(values, look)
+        try:
+            _history(values, _PREVIEW_IMPORTER, _PREVIEW_PROPOSER, look, setting,
+                     values["number"] or f"第{excel_row}行")
+        except HistoryRefused as refused:
+            preview.problems.append(Problem(excel_row, refused.column, refused.message))
+            continue
+        prepared.append(PreparedRow(excel_row, _key(values), values))
+    _mark_duplicates(session, preview, prepared)
+    return preview
+
+
+def _mark_duplicates(session: Session, preview: CasePreview, prepared: list[PreparedRow]) -> None:
+    keys = [p.key for p in prepared]
+    existing: set[str] = set()
+    for start in range(0, len(keys), 500):
+        existing |= set(session.scalars(select(Case.import_key).where(Case.import_key.in_(keys[start:start + 500]))))
+    seen: dict[str, int] = {}
+    for row in prepared:
+        if row.key in existing:
+            preview.duplicates += 1
+        elif row.key in seen:
+            preview.problems.append(Problem(row.row, "工单编号", f"与第 {seen[row.key]} 行重复"))
+        else:
+            seen[row.key] = row.row
+            preview.ready.append(row)
+
+
+def _import_user(session: Session) -> int:
+    """The pseudo-user that proposed imported dispatches (the importer approves them)."""
+    user = session.scalar(select(User).where(User.username == "import"))
+    if user is None:
+        user = User(username="import", display_name="数据导入", role=Role.OPERATOR, active=False)
+        session.add(user)
+        audit.record_row(session, user, user_id=None, at=office_now())
+    return user.id
+
+
+@dataclass(frozen=True)
+class _Setting:
+    """What the rows' histories are checked against: the office's limits, calendar and units, and the moment."""
+
+    limits: Limits
+    calendar: WorkCalendar
+    units: dict[int, UnitInfo]
+    now: datetime
+
+    @classmethod
+    def load(cls, session: Session, now: datetime) -> _Setting:
+        # A register's unit was in use when its case was dispatched, even if it has been retired since.
+        units = {uid: UnitInfo(info.name, True) for uid, info in load_units(session).items()}
+        return cls(load_limits(session), WorkCalendar.load(session), units, now)
+
+
+class HistoryRefused(ValidationError):
+    """A row whose history a step of the workflow refuses, worded as the step words it, with the column at fault."""
+
+    def __init__(self, column: str, message: str) -> None:
+        super().__init__(message)
+        self.column = column
+
+
+# The register's column that dates each step, where a refused step is shown.
+_STEP_COLUMNS = {
+    Action.COORDINATE: "办结时间", Action.PROPOSE: "承办单位", Action.APPROVE: "交办时间", Action.SIGN: "签收时间",
+    Action.REPLY: "办结时间", Action.FOLLOWUP: "回访结果", Action.REVIEW: "甄别结果",
+}
+
+
+def _history(v: dict[str, Any], actor: Actor, proposer: Actor, look: _Lookups, setting: _Setting,
+             label: str) -> list[Step]:
+    """The row's history as events, each step checked and applied through the transition table as if taken then.
+
+    Raises ``HistoryRefused`` with the first refusal, exactly as the step itself would have worded it.
+    """
+    at = v["registered_at"]
+    register = Step(EventKind.REGISTER, at, actor.id, data={"urgent": False, "source": v["source"], "imported": True})
+    steps = [register]
+    status = apply_event(None, EventRecord(1, register.kind, at, actor.id, data=register.data))
+    ctx = StepContext(label, look.types[v["appeal_type"]][1], setting.limits, setting.calendar, setting.units,
+                      setting.now)
+
+    def take(action: Action, payload: Any, when: datetime, who: Actor = actor) -> None:
+        nonlocal status
+        try:
+            new, status = run_in_memory(ctx, status, who, action, payload, when)
+        except HotlineError as refused:
+            raise HistoryRefused(_STEP_COLUMNS[action], refused.message) from refused
+        steps.append(Step(new.kind, when, who.id, new.unit_id, new.data, new.note))
+
+    last = at
+    if v["handling"] == Handling.COORDINATE:
+        last = v.get("finished_at") or v.get("replied_at") or at
+        take(Action.COORDINATE, Coordinate(v["reply_text"] or "（导入）"), last)
+    elif v["handling"] == Handling.DISPATCH:
+        take(Action.PROPOSE, Propose(v["unit"]), at, proposer)
+        last = v.get("dispatched_at") or at
+        take(Action.APPROVE, Approve(), last)
+        if v.get("signed_at"):
+            last = v["signed_at"]
+            take(Action.SIGN, Sign(), last)
+        done = v.get("replied_at") or v.get("finished_at")
+        if not (done and v.get("signed_at")):
+            return steps
+        # A unit finishes, then replies; a register that writes 办结时间 after 回复时间 is read as replying then.
+        finished = v.get("finished_at") or done
+        last = max(done, finished)
+        take(Action.REPLY, Reply(v["reply_text"] or "（导入）", v["result"], finished), last)
+    else:
+        return steps
+    result = FOLLOWUP_WORDS.get(v["followup"], "")
+    if not result:
+        return steps
+    last = v.get("followup_at") or last + timedelta(minutes=1)
+    take(Action.FOLLOWUP, FollowUp(result, final_unreachable=result == FollowUpResult.UNREACHABLE), last)
+    review = v["review"]
+    if result == FollowUpResult.DISSATISFIED and review:
+        fault = not any(w in review for w in ("非", "不属", "免责", "不是"))
+        take(Action.REVIEW, Review(fault, review), last + timedelta(minutes=1))
+    return steps
+
+
+# Who takes the steps while rows are only previewed: committing needs a supervisor's right to import, and the
+# pseudo-user that proposed them exists once committed.
+_PREVIEW_IMPORTER = Actor(id=-1, username="", display_name="导入人", role=Role.SUPERVISOR)
+_PREVIEW_PROPOSER = Actor(id=0, username="import", display_name="数据导入", role=Role.OPERATOR)
+
+
+def _source(v: dict[str, Any], look: _Lookups) -> str:
+    return Source.UPPER if look.channels.get(v["channel"], (None, False))[1] else Source.LOCAL
+
+
+def commit_cases(session: Session, actor: Actor, preview: CasePreview, *, only_valid: bool = False,
+                 clock: Clock = office_now) -> ImportResult:
+    """Write the previewed rows as cases with their histories: all of them, or only the valid ones if asked."""
+    require(actor, "import")
+    if preview.missing:
+        raise ValidationError(preview.summary())
+    if preview.problems and not only_valid:
+        raise ValidationError(f"有 {preview.invalid_rows} 行存在问题，未导入任何内容。请修改文件后重新导入，"
+                              "或选择“只导入无问题的行”。")
+    if not preview.ready:
+        return ImportResult(None, 0, preview.duplicates, preview.invalid_rows, ())
+    now = clock()
+    settings, look, setting = Settings(session), _Lookups(session), _Setting.load(session, now)
+    proposer = Actor(_import_user(session), "import", "数据导入", Role.OPERATOR)
+    batch = ImportBatch(kind="cases", file_name=preview.file_name, sha256=preview.sha256, rows=len(preview.ready),
+                        user_id=actor.id, created_at=now, note=preview.summary())
+    session.add(batch)
+    session.flush()
+    new_cases = []
+    for row in preview.ready:
+        v = row.values
+        channel_id, upper = look.channels.get(v["channel"], (None, False))
+        v["source"] = _source(v, look)
+        category = v["category"]
+        columns = {
+            "registered_at": v["registered_at"], "source": v["source"], "channel_id": channel_id,
+            "upstream_number": v["number"] if upper else "", "upstream_deadline": v.get("upstream_deadline"),
+            "caller_name": v["caller_name"], "phone": v["phone"], "address": v["address"],
+            "township_id": v.get("township"), "appeal_type_id": look.types[v["appeal_type"]][0],
+            "appeal_type_name": v["appeal_type"], "category_id": look.categories[category],
+            "category_label": category, "title": (v["title"] or v["content"])[:30], "content": v["content"],
+            "confidential": v["confidential"], "urgent": False, "created_by": actor.id, "import_key": row.key,
+        }
+        steps = _history(v, actor, proposer, look, setting, v["number"] or f"第{row.row}行")
+        new_cases.append(NewCase(columns, steps))
+    numbers = insert_cases(session, new_cases, prefix=settings.str("case_number.prefix"), recorded_at=now,
+                           batch_id=batch.id)
+    return ImportResult(batch.id, len(numbers), preview.duplicates, preview.invalid_rows, tuple(numbers))
+
+
+def save_mapping(session: Session, actor: Actor, name: str, header_to_field: dict[str, str], *,
+                 clock: Clock = office_now) -> None:
+    """Keep a column mapping under a name, for the next file of the same kind."""
+    require(actor, "import")
+    if not name.strip():
+        raise ValidationError("请为列对应关系起一个名字。")
+    unknown = set(header_to_field.values()) - set(FIELD_LABELS)
+    if unknown:
+        raise ValidationError(f"无法识别的字段：{'、'.join(sorted(unknown))}")
+    mappings = dict(Settings(session).get("import.mappings"))
+    mappings[name.strip()] = {clean(k): v for k, v in header_to_field.items()}
+    set_setting(session, "import.mappings", mappings, user_id=actor.id, at=clock())
+
+
+def field_names() -> dict[str, str]:
+    """Chinese label → field, for mapping columns by hand."""
+    return {label: name for name, label in FIELD_LABELS.items()}
+

@@ -1,0 +1,1 @@
+"""Keeping the data safe: backups, consistency checks, moving to another database."""

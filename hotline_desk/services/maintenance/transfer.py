@@ -1,0 +1,203 @@
+"""Moving an office's data from one database to another (a SQLite file onto a PostgreSQL server, or back).
+
+Every table is copied row by row with its ids, inside one transaction on the target: an interrupted move leaves the
+target empty. The search index is rebuilt for the target's kind, the id counters are set past the copied rows, and
+the result is checked twice: the same number of rows in every table, and the audit chain verifying on the target.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Integer, Table, func, insert, select, text
+from sqlalchemy.orm import Session
+
+from hotline_desk.db import Database
+from hotline_desk.errors import ValidationError
+from hotline_desk.models import Base, Case
+from hotline_desk.models.lengths import LABELS as LABELS_OF_COLUMNS
+from hotline_desk.services.accounts import audit
+from hotline_desk.services.accounts.permissions import Actor, require
+from hotline_desk.services.cases import search_index
+
+BATCH = 5000
+Progress = Callable[[str, int, int], None]  # table, rows copied so far, rows in the table
+
+
+@dataclass
+class TransferReport:
+    counts: dict[str, int] = field(default_factory=dict)
+    audit_records: int = 0
+    events: int = 0
+
+
+def _tables() -> list[Table]:
+    return list(Base.metadata.sorted_tables)
+
+
+def _count(conn: Connection, table: Table) -> int:
+    return conn.execute(select(func.count()).select_from(table)).scalar_one()
+
+
+def _counts(db: Database) -> dict[str, int]:
+    with db.engine.connect() as conn:
+        return {table.name: _count(conn, table) for table in _tables()}
+
+
+def _parents_first(rows: list[dict[str, Any]], parent_key: str) -> list[dict[str, Any]]:
+    """Rows of a table that points at itself (categories), each after the row it points at."""
+    placed: set[Any] = set()
+    ordered: list[dict[str, Any]] = []
+    pending = rows
+    while pending:
+        ready = [r for r in pending if r[parent_key] is None or r[parent_key] in placed]
+        if not ready:  # a loop cannot be inserted in any order; let the database say which row
+            ready = pending
+        ordered += ready
+        placed.update(r["id"] for r in ready)
+        pending = [r for r in pending if r["id"] not in placed]
+    return ordered
+
+
+def _batches(conn: Connection, table: Table) -> Iterator[list[dict[str, Any]]]:
+    result = conn.execution_options(stream_results=True, yield_per=BATCH).execute(
+        select(table).order_by(*table.primary_key.columns))
+    for part in result.mappings().partitions(BATCH):
+        yield [dict(row) for row in part]
+
+
+def _self_reference(table: Table) -> str | None:
+    for fk in table.foreign_keys:
+        if fk.column.table is table:
+            return fk.parent.name
+    return None
+
+
+def _copy_table(source: Connection, target: Connection, table: Table, progress: Progress | None) -> None:
+    total = _count(source, table)
+    batches: Iterable[list[dict[str, Any]]] = _batches(source, table)
+    parent_key = _self_reference(table)
+    if parent_key is not None:
+        rows = _parents_first([row for batch in batches for row in batch], parent_key)
+        batches = [rows[start:start + BATCH] for start in range(0, len(rows), BATCH)]
+    done = 0
+    for batch in batches:
+        target.execute(insert(table), batch)
+        done += len(batch)
+        if progress:
+            progress(table.name, done, total)
+    if progress and total == 0:
+        progress(table.name, 0, 0)
+
+
+def _reset_sequences(target: Connection) -> None:
+    """PostgreSQL hands out ids from sequences, which copied rows with their own ids did not advance."""
+    if target.dialect.name != "postgresql":
+        return
+    for table in _tables():
+        key = list(table.primary_key.columns)
+        if len(key) != 1 or not isinstance(key[0].type, Integer):
+            continue
+        sequence = target.execute(text("SELECT pg_get_serial_sequence(:t, :c)"),
+                                  {"t": table.name, "c": key[0].name}).scalar()
+        if sequence:
+            target.execute(text(f"SELECT setval('{sequence}', COALESCE((SELECT max({key[0].name}) FROM "
+                                f"{table.name}), 0) + 1, false)"))
+
+
+def _rebuild_search(source: Connection, target: Connection) -> None:
+    """The target's own kind of search index, from the cases' text streamed from the source (same ids)."""
+    texts = source.execution_options(stream_results=True, yield_per=BATCH).execute(
+        select(Case.id, Case.title, Case.content, Case.address, Case.caller_name).order_by(Case.id))
+    with Session(bind=target) as session:
+        for part in texts.partitions(BATCH):
+            search_index.index_rows(session, [(row[0], " ".join(row[1:])) for row in part])
+        session.flush()
+
+
+def _check_empty(target: Database) -> None:
+    filled = {name: n for name, n in _counts(target).items() if n}
+    if filled:
+        shown = "、".join(f"{name} {n} 行" for name, n in list(filled.items())[:4])
+        raise ValidationError(f"目标数据库已有数据（{shown}）。为免覆盖，请迁移到一个新建的空数据库。")
+
+
+def _check_lengths(source: Database) -> None:
+    """A SQLite file may hold names longer than their column allows (SQLite does not enforce it); say which."""
+    found: list[str] = []
+    with source.engine.connect() as conn:
+        for table in _tables():
+            for column in table.columns:
+                limit = getattr(column.type, "length", None)
+                if not limit:
+                    continue
+                count = conn.execute(select(func.count()).select_from(table)
+                                     .where(func.length(column) > limit)).scalar_one()
+                if count:
+                    label = LABELS_OF_COLUMNS.get((table.name, column.name), f"{table.name}.{column.name}")
+                    found.append(f"{label}有 {count} 条超过 {limit} 个字")
+    if found:
+        raise ValidationError("源数据库中有些内容超过目标数据库允许的长度，请先在单机版中改短后再迁移："
+                              + "；".join(found))
+
+
+def _verify(db: Database) -> audit.VerifyReport:
+    with db.reader() as session:
+        return audit.verify(session)
+
+
+def check_addresses(source_url: str, target_url: str) -> None:
+    """Before anything is opened: two different databases, and a source file that exists (opening a missing one
+    would create it empty)."""
+    if source_url == target_url:
+        raise ValidationError("源数据库和目标数据库是同一个。")
+    if source_url.startswith("sqlite") and not Path(source_url.removeprefix("sqlite:///")).exists():
+        raise ValidationError(f"找不到源数据库文件：{source_url.removeprefix('sqlite:///')}")
+
+
+def copy_database(source: Database, target: Database, actor: Actor, *,
+                  progress: Progress | None = None) -> TransferReport:
+    """Copy everything from ``source`` into the empty, migrated ``target``; raise if the copy does not check out.
+
+    ``actor`` is the person doing it, as known to the source; only an administrator moves the office's data.
+    """
+    require(actor, "move_data")
+    before = _verify(source)
+    if not before.ok:
+        raise ValidationError("源数据库的审计记录链核验未通过，请先运行 verify 查明原因："
+                              + "；".join(before.problems[:3]))
+    _check_empty(target)
+    _check_lengths(source)
+    expected = _counts(source)
+    with source.reader() as reading, target.session() as writing:
+        source_conn, target_conn = reading.connection(), writing.connection()
+        for table in _tables():
+            _copy_table(source_conn, target_conn, table, progress)
+        _reset_sequences(target_conn)
+        _rebuild_search(source_conn, target_conn)
+    copied = _counts(target)
+    differ = [f"{name}：源 {n} 行，目标 {copied.get(name, 0)} 行" for name, n in expected.items()
+              if copied.get(name, 0) != n]
+    after = _verify(target)
+    if differ or not after.ok or after.records != before.records:
+        problems = differ + after.problems[:5]
+        if after.records != before.records:
+            problems.append(f"审计记录：源 {before.records} 条，目标 {after.records} 条")
+        raise ValidationError("迁移后核对不一致：" + "；".join(problems))
+    return TransferReport(counts=copied, audit_records=after.records, events=after.events)
+
+
+def table_label(name: str) -> str:
+    """The table names the progress line shows, in the office's words."""
+    return LABELS.get(name, name)
+
+
+LABELS = {
+    "units": "单位", "categories": "问题分类", "appeal_types": "诉求类型", "channels": "来源渠道", "users": "用户",
+    "settings": "设置", "calendar_days": "工作日历", "cases": "工单", "case_events": "办理步骤",
+    "dispatches": "交办记录", "followups": "回访记录", "case_number_counters": "编号计数",
+    "bonus_items": "附加分", "bulletins": "简报", "import_batches": "导入批次", "audit_log": "审计记录",
+}

@@ -1,0 +1,1 @@
+"""The office's own lists and settings: units, categories, channels, calendar, rules."""

@@ -1,0 +1,118 @@
+"""Administration: units, categories, users, the calendar, scoring rules and the template, each guarded."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hotline_desk.errors import NotFound, ValidationError
+from hotline_desk.models import CalendarDay, Category, Unit, User
+from hotline_desk.models.reference import UNIT_GROUPS
+from hotline_desk.models.system import ROLES
+from hotline_desk.services.accounts import audit
+from hotline_desk.services.accounts.permissions import Actor, require
+from hotline_desk.services.clock import Clock, office_now
+from hotline_desk.services.office.calendar import set_calendar_day
+from hotline_desk.services.office.reference import UnitView
+from hotline_desk.services.office.settings import set_setting
+from hotline_desk.services.reporting.rules import ScoringRules, load_rules
+
+
+def save_unit(session: Session, actor: Actor, unit_id: int | None, name: str, group: str,
+              display_order: int | None = None, active: bool = True, needs_caller: bool | None = None) -> UnitView:
+    """Add a unit (``unit_id`` None) or change one; units are never deleted, only set inactive."""
+    require(actor, "manage_reference")
+    name = name.strip()
+    if not name:
+        raise ValidationError("单位名称不能为空。", field="name")
+    if group not in UNIT_GROUPS:
+        raise ValidationError("单位分组只能是乡镇街道或市直单位。", field="group")
+    clash = session.scalar(select(Unit.id).where(Unit.name == name, Unit.id != (unit_id or 0)))
+    if clash is not None:
+        raise ValidationError(f"已有名为“{name}”的单位。", field="name")
+    unit = session.get(Unit, unit_id) if unit_id else Unit(group=group, name=name)
+    if unit is None:
+        raise NotFound("单位不存在。")
+    if unit_id is None:
+        session.add(unit)
+        last = session.scalar(select(func.max(Unit.display_order)).where(Unit.group == group)) or 0
+        unit.display_order = last + 1
+    unit.name, unit.group, unit.active = name, group, active
+    if needs_caller is not None:
+        unit.needs_caller = needs_caller
+    if display_order is not None:
+        unit.display_order = display_order
+    audit.record_row(session, unit, user_id=actor.id, at=office_now())
+    return UnitView(unit.id, unit.name, unit.group, unit.display_order, unit.active)
+
+
+def save_category(session: Session, actor: Actor, category_id: int | None, name: str, parent_id: int | None,
+                  active: bool = True) -> int:
+    """Add or rename a category (level 1 without parent, level 2 under one); cases keep the label they had."""
+    require(actor, "manage_reference")
+    name = name.strip()
+    if not name or "—" in name:
+        raise ValidationError("分类名称不能为空，也不能含“—”。", field="name")
+    if parent_id is not None:
+        parent = session.get(Category, parent_id)
+        if parent is None or parent.parent_id is not None:
+            raise ValidationError("二级分类只能挂在一级分类下。", field="parent_id")
+    siblings = select(Category.id).where(Category.name == name, Category.id != (category_id or 0))
+    siblings = siblings.where(Category.parent_id.is_(None) if parent_id is None else Category.parent_id == parent_id)
+    if session.scalar(siblings) is not None:
+        raise ValidationError(f"同一级下已有“{name}”。", field="name")
+    category = session.get(Category, category_id) if category_id else Category(name=name, parent_id=parent_id)
+    if category is None:
+        raise NotFound("分类不存在。")
+    if category_id is None:
+        session.add(category)
+    category.name, category.parent_id, category.active = name, parent_id, active
+    audit.record_row(session, category, user_id=actor.id, at=office_now())
+    return category.id
+
+
+def set_user(session: Session, actor: Actor, username: str, *, role: str | None = None,
+             active: bool | None = None) -> None:
+    require(actor, "manage_users")
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"没有用户“{username}”。")
+    if user.id == actor.id and (active is False or (role is not None and role != "admin")):
+        raise ValidationError("不能停用自己或取消自己的管理员角色。")
+    if role is not None:
+        if role not in ROLES:
+            raise ValidationError("角色无效。", field="role")
+        user.role = role
+    if active is not None:
+        user.active = active
+    audit.record_row(session, user, user_id=actor.id, at=office_now())
+
+
+def set_day(session: Session, actor: Actor, day: date, workday: bool | None, note: str = "") -> None:
+    require(actor, "manage_settings")
+    set_calendar_day(session, day, workday, note)
+    audit.record(session, "calendar", f"calendar:{day.isoformat()}", {"workday": workday, "note": note},
+                 user_id=actor.id, at=office_now())
+
+
+def calendar_days(session: Session) -> list[tuple[date, bool, str]]:
+    return [(d.day, d.workday, d.note) for d in session.scalars(select(CalendarDay).order_by(CalendarDay.day))]
+
+
+def update_setting(session: Session, actor: Actor, key: str, value: Any, *, clock: Clock = office_now) -> Any:
+    require(actor, "manage_settings")
+    return set_setting(session, key, value, user_id=actor.id, at=clock())
+
+
+def update_rules(session: Session, actor: Actor, changes: dict[str, Any], *, clock: Clock = office_now
+                 ) -> ScoringRules:
+    """Change fields of the scoring rule set; the whole set is checked before anything is stored."""
+    require(actor, "manage_settings")
+    current = load_rules(session).to_dict()
+    current.update(changes)
+    rules = ScoringRules.from_dict(current)
+    set_setting(session, "scoring.rules", rules.to_dict(), user_id=actor.id, at=clock())
+    return rules

@@ -1,0 +1,195 @@
+"""Units, categories, appeal types and channels: loading the defaults, listing and finding them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import case, select
+from sqlalchemy.orm import Session
+
+from hotline_desk.errors import NotFound
+from hotline_desk.models import AppealType, Category, Channel, Unit
+from hotline_desk.models.reference import UNIT_GROUP_LABELS
+from hotline_desk.services.accounts import audit
+from hotline_desk.services.clock import office_now
+from hotline_desk.services.office import reference_data as ref
+
+CATEGORY_SEPARATOR = "—"
+
+
+@dataclass(frozen=True)
+class UnitView:
+    id: int
+    name: str
+    group: str
+    display_order: int
+    active: bool
+    needs_caller: bool = True
+
+    @property
+    def group_label(self) -> str:
+        return UNIT_GROUP_LABELS[self.group]
+
+
+@dataclass(frozen=True)
+class CategoryView:
+    id: int
+    label: str
+    level1: str
+    level2: str
+
+
+@dataclass(frozen=True)
+class NamedView:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class InitSummary:
+    units: int
+    categories: int
+    appeal_types: int
+    channels: int
+
+
+def load_defaults(session: Session) -> InitSummary:
+    """Add whatever default reference data is missing; running it twice adds nothing."""
+    added: list[Unit | Category] = []
+    units = _add_units(session, added)
+    appeal = _add_named(session, AppealType, [
+        {"name": n, "finish_days": d, "display_order": i} for i, (n, d) in enumerate(ref.APPEAL_TYPES, 1)
+    ])
+    chans = [{"name": n, "upper": False} for n in ref.LOCAL_CHANNELS]
+    chans += [{"name": n, "upper": True, "bulletin_noun": noun} for n, noun in ref.UPPER_CHANNELS]
+    channels = _add_named(session, Channel, [dict(c, display_order=i) for i, c in enumerate(chans, 1)])
+    categories = _add_categories(session, added)
+    session.flush()
+    for obj in added:
+        audit.record_row(session, obj, user_id=None, at=office_now(), kind="init")
+    return InitSummary(units=units, categories=categories, appeal_types=appeal, channels=channels)
+
+
+def _add_units(session: Session, added: list[Unit | Category]) -> int:
+    existing = set(session.scalars(select(Unit.name)))
+    count = 0
+    for group, names in (("township", ref.TOWNSHIPS), ("department", ref.DEPARTMENTS)):
+        for order, name in enumerate(names, 1):
+            if name not in existing:
+                unit = Unit(name=name, group=group, display_order=order, active=True)
+                session.add(unit)
+                added.append(unit)
+                count += 1
+    return count
+
+
+def _add_named(session: Session, model: type[AppealType] | type[Channel], rows: list[dict[str, object]]) -> int:
+    existing = set(session.scalars(select(model.name)))
+    added = 0
+    for row in rows:
+        if row["name"] not in existing:
+            session.add(model(**row))
+            added += 1
+    return added
+
+
+def _add_categories(session: Session, new: list[Unit | Category]) -> int:
+    added = 0
+    for order1, (level1, children) in enumerate(ref.CATEGORY_TREE, 1):
+        parent = session.scalar(select(Category).where(Category.name == level1, Category.parent_id.is_(None)))
+        if parent is None:
+            parent = Category(name=level1, parent_id=None, display_order=order1)
+            session.add(parent)
+            session.flush()
+            new.append(parent)
+            added += 1
+        known = set(session.scalars(select(Category.name).where(Category.parent_id == parent.id)))
+        for order2, level2 in enumerate(children, 1):
+            if level2 not in known:
+                child = Category(name=level2, parent_id=parent.id, display_order=order2)
+                session.add(child)
+                new.append(child)
+                added += 1
+    return added
+
+
+def list_units(session: Session, group: str | None = None, *, include_inactive: bool = False) -> list[UnitView]:
+    query = select(Unit)
+    if group is not None:
+        query = query.where(Unit.group == group)
+    if not include_inactive:
+        query = query.where(Unit.active.is_(True))
+    group_order = case((Unit.group == "township", 0), else_=1)
+    rows = session.scalars(query.order_by(group_order, Unit.display_order, Unit.id))
+    return [UnitView(u.id, u.name, u.group, u.display_order, u.active, u.needs_caller) for u in rows]
+
+
+def find_unit(session: Session, name: str) -> UnitView:
+    unit = session.scalar(select(Unit).where(Unit.name == name.strip()))
+    if unit is None:
+        raise NotFound(f"没有名为“{name}”的承办单位。")
+    return UnitView(unit.id, unit.name, unit.group, unit.display_order, unit.active)
+
+
+def unit_names(session: Session) -> dict[int, str]:
+    return {row[0]: row[1] for row in session.execute(select(Unit.id, Unit.name))}
+
+
+def list_categories(session: Session, *, include_inactive: bool = False) -> list[CategoryView]:
+    """Level-2 categories as ``一级—二级`` labels, in tree order."""
+    parent = Category.__table__.alias("parent")
+    query = (
+        select(Category.id, parent.c.name, Category.name)
+        .join(parent, Category.parent_id == parent.c.id)
+        .order_by(parent.c.display_order, Category.display_order, Category.id)
+    )
+    if not include_inactive:
+        query = query.where(Category.active.is_(True), parent.c.active.is_(True))
+    return [CategoryView(cid, f"{p}{CATEGORY_SEPARATOR}{c}", p, c) for cid, p, c in session.execute(query)]
+
+
+def find_category(session: Session, label: str) -> CategoryView:
+    """A level-2 category by its ``一级—二级`` label (also accepts ``-`` or ``/`` between the levels)."""
+    text = label.strip()
+    for sep in ("—", "－", "-", "/", "／"):
+        if sep in text:
+            level1, level2 = (part.strip() for part in text.split(sep, 1))
+            break
+    else:
+        raise NotFound(f"问题分类“{label}”应写成“一级—二级”，例如“城市管理—物业管理”。")
+    for cat in list_categories(session, include_inactive=True):
+        if cat.level1 == level1 and cat.level2 == level2:
+            return cat
+    raise NotFound(f"没有问题分类“{level1}{CATEGORY_SEPARATOR}{level2}”。")
+
+
+def list_appeal_types(session: Session) -> list[AppealType]:
+    return list(session.scalars(select(AppealType).order_by(AppealType.display_order, AppealType.id)))
+
+
+def find_appeal_type(session: Session, name: str) -> AppealType:
+    found = session.scalar(select(AppealType).where(AppealType.name == name.strip()))
+    if found is None:
+        names = "、".join(a.name for a in list_appeal_types(session))
+        raise NotFound(f"没有诉求类型“{name}”。可选：{names}")
+    return found
+
+
+def list_channels(session: Session, *, upper: bool | None = None) -> list[NamedView]:
+    query = select(Channel).where(Channel.active.is_(True))
+    if upper is not None:
+        query = query.where(Channel.upper.is_(upper))
+    return [NamedView(c.id, c.name) for c in session.scalars(query.order_by(Channel.display_order, Channel.id))]
+
+
+def find_channel(session: Session, name: str) -> Channel:
+    found = session.scalar(select(Channel).where(Channel.name == name.strip()))
+    if found is None:
+        raise NotFound(f"没有渠道“{name}”。")
+    return found
+
+
+def category_tree(session: Session) -> list[tuple[int, str, int | None, bool]]:
+    """Every category as (id, name, parent id, active), in tree order, inactive ones included."""
+    rows = session.scalars(select(Category).order_by(Category.display_order, Category.id))
+    return [(c.id, c.name, c.parent_id, c.active) for c in rows]

@@ -1,0 +1,1 @@
+"""Month figures: statistics, unit scores and the bulletin built from them."""

@@ -1,0 +1,227 @@
+"""The monthly bulletin: drafts with their narrative, the numbers as of a cut-off, the PDF, and finalising."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline_desk.errors import TransitionError, ValidationError
+from hotline_desk.models import Bulletin, User
+from hotline_desk.reports.bulletin_pdf import build_bulletin
+from hotline_desk.reports.document import BulletinDocument
+from hotline_desk.reports.fonts import FontSet, find_fonts
+from hotline_desk.services.accounts import audit
+from hotline_desk.services.accounts.permissions import Actor, require
+from hotline_desk.services.clock import Clock, office_now
+from hotline_desk.services.office.settings import Settings
+from hotline_desk.services.reporting.bulletin_compose import Issue, NarrativeSection, Template, TypicalCase, compose
+from hotline_desk.services.reporting.monthdata import load_month, month_end, parse_month
+from hotline_desk.services.reporting.rules import load_rules
+from hotline_desk.services.reporting.scoring import ScoreTable, score_tables
+from hotline_desk.services.reporting.statistics import MonthStatistics, StatsOptions, month_statistics
+from hotline_desk.services.serialize import jsonable
+
+
+@dataclass(frozen=True)
+class BulletinDraft:
+    month: str
+    status: str
+    issue: Issue
+    cutoff: datetime
+    finalized_at: datetime | None
+    finalized_by: str
+
+    @property
+    def final(self) -> bool:
+        return self.status == "final"
+
+
+@dataclass(frozen=True)
+class BuiltBulletin:
+    pdf: bytes
+    data: dict[str, Any]
+    fonts: tuple[tuple[str, str], ...]
+    warning: str
+
+
+def _new_numbers(session: Session, month: str) -> tuple[int, int]:
+    """期号 and 总期号: one more than the previous issue; the year's count restarts in January."""
+    _year, mon = parse_month(month)
+    prev = session.scalar(select(Bulletin).where(Bulletin.month < month).order_by(Bulletin.month.desc()).limit(1))
+    if prev is None:
+        return mon, Settings(session).int("bulletin.last_total_issue") + 1
+    same_year = prev.month[:4] == month[:4]
+    return (prev.year_issue + 1 if same_year else 1), prev.total_issue + 1
+
+
+def _row(session: Session, month: str, *, persist: bool) -> Bulletin:
+    """The month's bulletin row; if there is none yet, a new draft with the next issue numbers.
+
+    Only saving or finalising (``persist``) adds the new draft to the database, so previews and reports stay
+    read-only and never hold up other stations' work while the statistics and the PDF are being made.
+    """
+    parse_month(month)
+    row = session.scalar(select(Bulletin).where(Bulletin.month == month))
+    if row is None:
+        year_issue, total_issue = _new_numbers(session, month)
+        row = Bulletin(month=month, year_issue=year_issue, total_issue=total_issue,
+                       issue_date=month_end(month).date() + timedelta(days=1), cutoff=month_end(month),
+                       sections=json.dumps(_default_sections(), ensure_ascii=False), typical_cases="[]",
+                       status="draft", call_volume="", good_units="", bad_units="", snapshot="")
+        if persist:
+            session.add(row)
+            session.flush()
+    return row
+
+
+def _default_sections() -> list[dict[str, Any]]:
+    return [{"title": "热点问题", "paragraphs": []}, {"title": "典型案例", "paragraphs": [], "typical": True}]
+
+
+def _draft(session: Session, row: Bulletin) -> BulletinDraft:
+    sections = tuple(NarrativeSection(title=s["title"], paragraphs=tuple(s.get("paragraphs", ())),
+                                      typical=bool(s.get("typical"))) for s in json.loads(row.sections or "[]"))
+    typical = tuple(TypicalCase(number=t.get("number", ""), polarity=t.get("polarity", "positive"), text=t["text"])
+                    for t in json.loads(row.typical_cases or "[]"))
+    issue = Issue(month=row.month, year_issue=row.year_issue, total_issue=row.total_issue,
+                  issue_date=row.issue_date or month_end(row.month).date(), call_volume=row.call_volume,
+                  good_units=row.good_units, bad_units=row.bad_units, sections=sections, typical_cases=typical)
+    finisher = session.get(User, row.finalized_by) if row.finalized_by else None
+    return BulletinDraft(month=row.month, status=row.status, issue=issue, cutoff=row.cutoff or month_end(row.month),
+                         finalized_at=row.finalized_at, finalized_by=finisher.display_name if finisher else "")
+
+
+def get_draft(session: Session, month: str) -> BulletinDraft:
+    """The month's bulletin, or the draft it would start as (next issue numbers) if there is none yet."""
+    return _draft(session, _row(session, month, persist=False))
+
+
+def update_draft(session: Session, actor: Actor, month: str, *, clock: Clock = office_now,
+                 **changes: Any) -> BulletinDraft:
+    """Change the editor's parts of a draft: issue numbers, date, cut-off, call volume, remarks, narrative."""
+    require(actor, "bulletin_edit")
+    row = _row(session, month, persist=True)
+    if row.status == "final":
+        raise TransitionError(f"{month}的简报已定稿，不能再修改。")
+    allowed = {"year_issue", "total_issue", "issue_date", "cutoff", "call_volume", "good_units", "bad_units",
+               "sections", "typical_cases"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationError(f"简报没有这些可修改项：{'、'.join(sorted(unknown))}")
+    for key in ("year_issue", "total_issue"):
+        if key in changes and (not isinstance(changes[key], int) or changes[key] < 1):
+            raise ValidationError("期号应为正整数。", field=key)
+    for key, value in changes.items():
+        if key == "sections":
+            value = json.dumps([_section_dict(s) for s in value], ensure_ascii=False)
+        elif key == "typical_cases":
+            value = json.dumps([_typical_dict(t) for t in value], ensure_ascii=False)
+        setattr(row, key, value)
+    row.updated_at = clock()
+    session.flush()
+    return _draft(session, row)
+
+
+def _section_dict(section: NarrativeSection | dict[str, Any]) -> dict[str, Any]:
+    data = asdict(section) if isinstance(section, NarrativeSection) else dict(section)
+    if not str(data.get("title", "")).strip():
+        raise ValidationError("每个部分都要有标题。", field="sections")
+    return {"title": data["title"].strip(), "paragraphs": list(data.get("paragraphs", ())),
+            "typical": bool(data.get("typical"))}
+
+
+def _typical_dict(case: TypicalCase | dict[str, Any]) -> dict[str, Any]:
+    data = asdict(case) if isinstance(case, TypicalCase) else dict(case)
+    if data.get("polarity", "positive") not in ("positive", "negative"):
+        raise ValidationError("典型案例只能是正面或反面。", field="typical_cases")
+    if not str(data.get("text", "")).strip():
+        raise ValidationError("典型案例需要写明案例简介。", field="typical_cases")
+    return {"number": data.get("number", ""), "polarity": data.get("polarity", "positive"), "text": data["text"]}
+
+
+def template(settings: Settings) -> Template:
+    return Template(**{name: settings.get(f"bulletin.{name}") for name in Template.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
+class BulletinContent:
+    draft: BulletinDraft
+    as_of: datetime
+    statistics: MonthStatistics
+    scores: tuple[ScoreTable, ...]
+    document: BulletinDocument
+
+
+def content(session: Session, month: str, *, clock: Clock = office_now) -> BulletinContent:
+    """Everything the bulletin prints, computed now from the cases as of the draft's cut-off."""
+    draft = get_draft(session, month)
+    settings = Settings(session)
+    as_of = min(draft.cutoff, clock())
+    rules = load_rules(session)
+    cases = load_month(session, month, as_of)
+    stats = month_statistics(session, month, as_of, StatsOptions.from_settings(settings), rules, cases)
+    scores = score_tables(session, month, as_of, rules, cases)
+    document = compose(draft.issue, template(settings), stats, scores)
+    return BulletinContent(draft=draft, as_of=as_of, statistics=stats, scores=scores, document=document)
+
+
+def content_json(c: BulletinContent) -> dict[str, Any]:
+    result: dict[str, Any] = jsonable({
+        "month": c.draft.month, "status": c.draft.status, "as_of": c.as_of,
+        "issue": asdict(c.draft.issue), "statistics": asdict(c.statistics),
+        "scores": [asdict(t) for t in c.scores], "document": asdict(c.document),
+    })
+    return result
+
+
+def build(session: Session, month: str, *, clock: Clock = office_now, fonts: FontSet | None = None
+          ) -> BuiltBulletin:
+    """The bulletin PDF and its data: a finalised issue gives back its frozen bytes, a draft is built now."""
+    row = _row(session, month, persist=False)
+    if row.status == "final" and row.pdf is not None:
+        frozen = json.loads(row.snapshot)
+        return BuiltBulletin(pdf=row.pdf, data=frozen, fonts=tuple(tuple(f) for f in frozen.get("fonts", [])),
+                             warning="")
+    fonts = fonts or find_fonts(Settings(session).str("bulletin.font_dir"))
+    c = content(session, month, clock=clock)
+    data = content_json(c)
+    data["fonts"] = [list(f) for f in fonts.files]
+    return BuiltBulletin(pdf=build_bulletin(c.document, fonts), data=data, fonts=fonts.files, warning=fonts.warning)
+
+
+def finalize(session: Session, actor: Actor, month: str, *, clock: Clock = office_now,
+             fonts: FontSet | None = None) -> BuiltBulletin:
+    """定稿: freeze the numbers and the PDF bytes; later prints give the identical file."""
+    require(actor, "bulletin_finalize")
+    row = _row(session, month, persist=True)
+    if row.status == "final":
+        raise TransitionError(f"{month}的简报已于{row.finalized_at:%Y-%m-%d %H:%M}定稿。")
+    built = build(session, month, clock=clock, fonts=fonts)
+    if built.warning:
+        raise ValidationError(built.warning + "定稿前请先安装字体。")
+    now = clock()
+    built.data["status"] = "final"
+    row.snapshot = json.dumps(built.data, ensure_ascii=False)
+    row.pdf = built.pdf
+    row.status = "final"
+    row.finalized_at = now
+    row.finalized_by = actor.id
+    row.updated_at = now
+    audit.record(session, "bulletin_finalize", f"bulletin:{month}",
+                 {"pdf_sha256": hashlib.sha256(built.pdf).hexdigest()}, user_id=actor.id, at=now)
+    return built
+
+
+def suggest_remarks(session: Session, month: str, *, clock: Clock = office_now) -> tuple[str, str]:
+    """Suggested 办理较好/较差 units: the best and the worst of each group by 合计 (the editor decides)."""
+    draft = get_draft(session, month)
+    tables = score_tables(session, month, min(draft.cutoff, clock()))
+    good = [t.rows[0].unit for t in tables if t.rows]
+    bad = [t.rows[-1].unit for t in tables if len(t.rows) > 1 and t.rows[-1].total < t.rows[0].total]
+    return "、".join(good), "、".join(bad)

@@ -1,0 +1,99 @@
+"""The scoring rule set as data (weights, linear or threshold, rounding, 附加分 base and cap, what counts)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from hotline_desk.errors import ValidationError
+from hotline_desk.services.cases.history import HANDLED_STATES, CaseStatus
+from hotline_desk.services.office.settings import Settings
+
+
+@dataclass(frozen=True)
+class RateColumn:
+    """One rate column of the score table: ``linear`` gives weight × rate; ``threshold`` all or nothing."""
+
+    key: str
+    label: str
+    weight: int
+    mode: str = "linear"
+    threshold: float = 0.0
+
+
+@dataclass(frozen=True)
+class ScoringRules:
+    """The 汝州 rule by default; another city's rule is the same fields with other values."""
+
+    columns: tuple[RateColumn, ...] = field(default_factory=lambda: (
+        RateColumn("finish", "办结率", 40),
+        RateColumn("response", "响应率", 20),
+        RateColumn("satisfaction", "满意率", 20),
+    ))
+    bonus_label: str = "附加分"
+    bonus_base: int = 20
+    bonus_min: int = 0
+    bonus_max: int = 25
+    decimals: int = 0  # points rounded half-up to this many places
+    basic_counts: bool = True  # 基本满意 counts as satisfied
+    finish_denominator: str = "all"  # "all" cases of the group, or only those "due" (应办结) by the cut-off
+    case_finished: str = "closed"  # bulletin: a case is 已办结 when "closed" (after follow-up) or "handled"
+    unit_finished: str = "handled"  # scoring: the unit has finished when it replied ("handled") or "closed"
+    sources: str = "all"  # which cases a unit is scored on: "all" (本级 + 上级) or "local" (本级)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ScoringRules:
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ValidationError(f"考核规则中有无法识别的项：{'、'.join(sorted(unknown))}")
+        values = dict(data)
+        if "columns" in values:
+            try:
+                values["columns"] = tuple(RateColumn(**c) for c in values["columns"])
+            except TypeError as exc:
+                raise ValidationError("考核规则的评分列格式不正确。") from exc
+        rules = cls(**values)
+        rules.validate()
+        return rules
+
+    def validate(self) -> None:
+        if {c.key for c in self.columns} - {"finish", "response", "satisfaction"}:
+            raise ValidationError("评分列只能是 finish（办结率）、response（响应率）、satisfaction（满意率）。")
+        if any(c.mode not in ("linear", "threshold") for c in self.columns):
+            raise ValidationError("评分方式只能是 linear（按比例）或 threshold（达标得满分）。")
+        if self.bonus_min > self.bonus_max:
+            raise ValidationError("附加分下限不能高于上限。")
+        choices = {"finish_denominator": ("all", "due"), "case_finished": ("closed", "handled"),
+                   "unit_finished": ("closed", "handled"), "sources": ("all", "local")}
+        for name, allowed in choices.items():
+            if getattr(self, name) not in allowed:
+                raise ValidationError(f"考核规则“{name}”只能是：{'、'.join(allowed)}")
+
+    def is_finished(self, status: CaseStatus, *, for_unit: bool) -> bool:
+        mode = self.unit_finished if for_unit else self.case_finished
+        return status.state == "finished" if mode == "closed" else status.state in HANDLED_STATES
+
+    def satisfied_results(self) -> frozenset[str]:
+        return frozenset({"satisfied", "basic"} if self.basic_counts else {"satisfied"})
+
+
+def load_rules(session: Session) -> ScoringRules:
+    return ScoringRules.from_dict(Settings(session).get("scoring.rules") or {})
+
+
+def followup_outcome(status: CaseStatus) -> str:
+    """The case's latest follow-up result: satisfied, basic, dissatisfied, unreachable (未回访) or "" (none yet)."""
+    last = status.last_followup
+    return last.result if last else ""
+
+
+def exempt_by_review(status: CaseStatus) -> bool:
+    """A dissatisfied result that 甄别 judged not the unit's fault leaves the unit's 满意率."""
+    last = status.last_followup
+    return last is not None and last.result == "dissatisfied" and last.review == "not_fault"

@@ -1,0 +1,36 @@
+"""The month's score tables exported as a workbook or a PDF, titled as in the bulletin."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from hotline_desk.excel.score_export import write_score_workbook
+from hotline_desk.reports.document import Table
+from hotline_desk.reports.fonts import find_fonts
+from hotline_desk.reports.table_pdf import build_tables
+from hotline_desk.services.office.settings import Settings
+from hotline_desk.services.reporting.bulletin_compose import month_cn, score_rows
+from hotline_desk.services.reporting.scoring import score_tables
+
+
+def export_tables(session: Session, month: str, as_of: datetime) -> list[Table]:
+    settings = Settings(session)
+    titles = (settings.str("bulletin.attachment_township"), settings.str("bulletin.attachment_department"))
+    return [
+        Table(title=title.replace("{month_cn}", month_cn(month)),
+              header=("单位", *table.columns, table.bonus_label, "合计"), rows=score_rows(table),
+              col_widths_mm=(50, 20, 20, 20, 20, 20))
+        for title, table in zip(titles, score_tables(session, month, as_of), strict=True)
+    ]
+
+
+def score_workbook(session: Session, month: str, as_of: datetime) -> bytes:
+    return write_score_workbook([(t.title, t.header, t.rows) for t in export_tables(session, month, as_of)])
+
+
+def score_pdf(session: Session, month: str, as_of: datetime) -> tuple[bytes, str]:
+    """The PDF and a warning when the fonts are not embedded."""
+    fonts = find_fonts(Settings(session).str("bulletin.font_dir"))
+    return build_tables(export_tables(session, month, as_of), fonts, f"{month}考核评分表"), fonts.warning

@@ -1,0 +1,293 @@
+"""Unit assessment (考核评分表): the rate columns from the month's cases, 附加分 from adjustment items."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from decimal import Decimal
+from fractions import Fraction
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline_desk.errors import NotFound, ValidationError
+from hotline_desk.models import BonusItem, Unit, User
+from hotline_desk.models.reference import UNIT_GROUP_LABELS
+from hotline_desk.services.accounts import audit
+from hotline_desk.services.accounts.permissions import Actor, require
+from hotline_desk.services.cases.history import FOLLOWUP_RESULTS, STATES, DispatchStatus
+from hotline_desk.services.clock import Clock, office_now
+from hotline_desk.services.reporting.monthdata import MonthCase, load_month, parse_month
+from hotline_desk.services.reporting.percent import ratio, round_half_up
+from hotline_desk.services.reporting.rules import (
+    RateColumn,
+    ScoringRules,
+    exempt_by_review,
+    followup_outcome,
+    load_rules,
+)
+from hotline_desk.services.reporting.statistics import RATED, is_due
+
+BONUS_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class BonusItemView:
+    id: int
+    month: str
+    unit_id: int
+    unit: str
+    points: float
+    reason: str
+    item_date: date
+    entered_by: str
+    entered_at: datetime
+    approved_by: str
+    removed_at: datetime | None
+    removed_by: str
+    removed_reason: str
+
+
+@dataclass(frozen=True)
+class UnitScore:
+    unit_id: int
+    unit: str
+    group: str
+    display_order: int
+    dispatched: int
+    finished: int
+    finish_base: int
+    signed_on_time: int
+    rated: int
+    satisfied: int
+    exempt: int
+    points: tuple[tuple[str, Decimal], ...]
+    bonus_adjustment: float
+    bonus: Decimal
+    total: Decimal
+    rank: int
+
+    def point(self, key: str) -> Decimal:
+        return dict(self.points)[key]
+
+
+@dataclass(frozen=True)
+class ScoreTable:
+    group: str
+    group_label: str
+    columns: tuple[str, ...]
+    bonus_label: str
+    rows: tuple[UnitScore, ...]
+
+
+@dataclass
+class _Tally:
+    dispatched: int = 0
+    finished: int = 0
+    finish_base: int = 0
+    signed_on_time: int = 0
+    rated: int = 0
+    satisfied: int = 0
+    exempt: int = 0
+
+
+def _first_dispatch(case: MonthCase, unit_id: int) -> DispatchStatus:
+    for d in case.status.dispatches:
+        if d.unit_id == unit_id and d.role == "main" and d.status != "returned":
+            return d
+    raise AssertionError("main dispatch disappeared")
+
+
+def _tally(cases: list[MonthCase], rules: ScoringRules, as_of: datetime) -> dict[int, _Tally]:
+    tallies: dict[int, _Tally] = defaultdict(_Tally)
+    for case in cases:
+        main = case.status.main_dispatch
+        if main is None or (rules.sources == "local" and case.source != "local"):
+            continue
+        t = tallies[main.unit_id]
+        t.dispatched += 1
+        finished = rules.is_finished(case.status, for_unit=True)
+        t.finished += finished
+        t.finish_base += rules.finish_denominator == "all" or finished or is_due(case, as_of)
+        first = _first_dispatch(case, main.unit_id)
+        t.signed_on_time += first.signed_at is not None and first.signed_at <= first.sign_deadline
+        outcome = followup_outcome(case.status)
+        if outcome in RATED:
+            if exempt_by_review(case.status):
+                t.exempt += 1
+            else:
+                t.rated += 1
+                t.satisfied += outcome in rules.satisfied_results()
+    return tallies
+
+
+def _column_points(column: RateColumn, rate: Fraction, decimals: int) -> Decimal:
+    if column.mode == "threshold":
+        return round_half_up(Fraction(column.weight) if rate >= Fraction(column.threshold) else Fraction(0), decimals)
+    return round_half_up(column.weight * rate, decimals)
+
+
+def _rate(column: RateColumn, t: _Tally) -> Fraction:
+    if t.dispatched == 0:
+        return Fraction(1)  # no case this month: full marks
+    if column.key == "finish":
+        return ratio(t.finished, t.finish_base)
+    if column.key == "response":
+        return ratio(t.signed_on_time, t.dispatched)
+    return ratio(t.satisfied, t.rated)
+
+
+def bonus_totals(session: Session, month: str) -> dict[int, float]:
+    totals: dict[int, float] = defaultdict(float)
+    rows = session.execute(select(BonusItem.unit_id, BonusItem.points)
+                           .where(BonusItem.month == month, BonusItem.removed_at.is_(None)))
+    for unit_id, points in rows:
+        totals[unit_id] += points
+    return totals
+
+
+def score_tables(session: Session, month: str, as_of: datetime, rules: ScoringRules | None = None,
+                 cases: list[MonthCase] | None = None) -> tuple[ScoreTable, ...]:
+    """Both assessment tables (乡镇街道, 市直单位), rows sorted by 合计, ties in the units' configured order."""
+    rules = rules or load_rules(session)
+    tallies = _tally(load_month(session, month, as_of) if cases is None else cases, rules, as_of)
+    adjustments = bonus_totals(session, month)
+    units = session.scalars(select(Unit).where(Unit.active.is_(True)).order_by(Unit.display_order, Unit.id)).all()
+    tables = []
+    for group in ("township", "department"):
+        scored = [_score_unit(u, tallies.get(u.id, _Tally()), adjustments.get(u.id, 0.0), rules)
+                  for u in units if u.group == group]
+        scored.sort(key=lambda s: (-s.total, s.display_order))
+        ranked = tuple(_with_rank(s, i + 1) for i, s in enumerate(scored))
+        tables.append(ScoreTable(group=group, group_label=UNIT_GROUP_LABELS[group],
+                                 columns=tuple(c.label for c in rules.columns), bonus_label=rules.bonus_label,
+                                 rows=ranked))
+    return tuple(tables)
+
+
+def _score_unit(unit: Unit, t: _Tally, adjustment: float, rules: ScoringRules) -> UnitScore:
+    points = tuple((c.key, _column_points(c, _rate(c, t), rules.decimals)) for c in rules.columns)
+    raw_bonus = min(max(rules.bonus_base + adjustment, rules.bonus_min), rules.bonus_max)
+    bonus = round_half_up(Fraction(raw_bonus).limit_denominator(1000), rules.decimals)
+    total = sum((p for _k, p in points), start=bonus)
+    return UnitScore(
+        unit_id=unit.id, unit=unit.name, group=unit.group, display_order=unit.display_order,
+        dispatched=t.dispatched, finished=t.finished, finish_base=t.finish_base, signed_on_time=t.signed_on_time,
+        rated=t.rated, satisfied=t.satisfied, exempt=t.exempt, points=points, bonus_adjustment=adjustment,
+        bonus=bonus, total=total, rank=0,
+    )
+
+
+def _with_rank(score: UnitScore, rank: int) -> UnitScore:
+    return replace(score, rank=rank)
+
+
+# --- 附加分 items ------------------------------------------------------------------------------------------
+
+def add_bonus(session: Session, actor: Actor, month: str, unit_id: int, points: float, reason: str, *,
+              item_date: date | None = None, approved_by: int | None = None,
+              clock: Clock = office_now) -> BonusItemView:
+    """Add a plus or minus 附加分 item; who entered it and when are kept with it."""
+    require(actor, "bonus")
+    parse_month(month)
+    if session.get(Unit, unit_id) is None:
+        raise NotFound("承办单位不存在。")
+    if not points or abs(points) > BONUS_LIMIT:
+        raise ValidationError(f"分值应为非零数，且不超过±{BONUS_LIMIT}分。", field="points")
+    if not reason.strip():
+        raise ValidationError("请填写加减分理由。", field="reason")
+    now = clock()
+    item = BonusItem(month=month, unit_id=unit_id, points=float(points), reason=reason.strip(),
+                     item_date=item_date or now.date(), entered_by=actor.id, entered_at=now,
+                     approved_by=approved_by or actor.id)
+    session.add(item)
+    audit.record_row(session, item, user_id=actor.id, at=now)
+    return _bonus_view(session, item)
+
+
+def remove_bonus(session: Session, actor: Actor, item_id: int, reason: str, *, clock: Clock = office_now
+                 ) -> BonusItemView:
+    """Withdraw an item; it stays on record with who removed it, when and why."""
+    require(actor, "bonus")
+    item = session.get(BonusItem, item_id)
+    if item is None:
+        raise NotFound(f"没有编号为{item_id}的附加分记录。")
+    if item.removed_at is not None:
+        raise ValidationError("该附加分记录已撤销。")
+    if not reason.strip():
+        raise ValidationError("请填写撤销理由。", field="reason")
+    item.removed_at = clock()
+    item.removed_by = actor.id
+    item.removed_reason = reason.strip()
+    audit.record_row(session, item, user_id=actor.id, at=item.removed_at)
+    return _bonus_view(session, item)
+
+
+def list_bonus(session: Session, month: str, *, unit_id: int | None = None, include_removed: bool = False
+               ) -> list[BonusItemView]:
+    query = select(BonusItem).where(BonusItem.month == month).order_by(BonusItem.id)
+    if unit_id is not None:
+        query = query.where(BonusItem.unit_id == unit_id)
+    if not include_removed:
+        query = query.where(BonusItem.removed_at.is_(None))
+    return [_bonus_view(session, item) for item in session.scalars(query)]
+
+
+def _bonus_view(session: Session, item: BonusItem) -> BonusItemView:
+    def name(user_id: int | None) -> str:
+        user = session.get(User, user_id) if user_id else None
+        return user.display_name if user else ""
+
+    unit = session.get(Unit, item.unit_id)
+    return BonusItemView(
+        id=item.id, month=item.month, unit_id=item.unit_id, unit=unit.name if unit else "", points=item.points,
+        reason=item.reason, item_date=item.item_date, entered_by=name(item.entered_by), entered_at=item.entered_at,
+        approved_by=name(item.approved_by), removed_at=item.removed_at, removed_by=name(item.removed_by),
+        removed_reason=item.removed_reason,
+    )
+
+
+@dataclass(frozen=True)
+class UnitCaseDetail:
+    """One case behind a unit's rates: whether it counts as finished, signed on time, and its follow-up."""
+
+    id: int
+    number: str
+    source: str
+    state_label: str
+    finished: bool
+    signed_on_time: bool
+    outcome: str
+    exempt: bool
+
+    def costs_points(self, column: str) -> bool:
+        """Whether this case lowers the unit's score in the column (finish, response or satisfaction)."""
+        if column == "finish":
+            return not self.finished
+        if column == "response":
+            return not self.signed_on_time
+        if column == "satisfaction":
+            return self.outcome == "不满意" and not self.exempt
+        return False
+
+
+def unit_case_details(session: Session, month: str, as_of: datetime, unit_id: int,
+                      rules: ScoringRules | None = None) -> list[UnitCaseDetail]:
+    """The cases a unit was scored on, so a supervisor can see what is behind each rate."""
+    rules = rules or load_rules(session)
+    details = []
+    for case in load_month(session, month, as_of):
+        main = case.status.main_dispatch
+        if main is None or main.unit_id != unit_id or (rules.sources == "local" and case.source != "local"):
+            continue
+        first = _first_dispatch(case, unit_id)
+        outcome = followup_outcome(case.status)
+        details.append(UnitCaseDetail(
+            id=case.id, number=case.number, source="上级交办" if case.source == "upper" else "本级",
+            state_label=STATES[case.status.state], finished=rules.is_finished(case.status, for_unit=True),
+            signed_on_time=first.signed_at is not None and first.signed_at <= first.sign_deadline,
+            outcome=FOLLOWUP_RESULTS.get(outcome, "未回访" if outcome == "unreachable" else ""),
+            exempt=exempt_by_review(case.status),
+        ))
+    return details

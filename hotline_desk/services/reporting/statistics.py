@@ -1,0 +1,175 @@
+"""The bulletin's numbers for a month, as of a cut-off: lead paragraph, 一、办理情况 and 二、数据分析."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline_desk.models import AppealType, Category, Channel
+from hotline_desk.services.office.settings import Settings
+from hotline_desk.services.reporting.monthdata import MonthCase, load_month
+from hotline_desk.services.reporting.percent import format_percent, percent
+from hotline_desk.services.reporting.rules import ScoringRules, followup_outcome, load_rules
+
+RATED = frozenset({"satisfied", "basic", "dissatisfied"})
+
+
+@dataclass(frozen=True)
+class StatsOptions:
+    """The template settings that change numbers: decimals, which cases count, table size, 合计 share."""
+
+    rate_decimals: int = 0
+    share_decimals: int = 1
+    table_scope: str = "local"
+    hot_topic_size: int = 10
+    hot_total_mode: str = "true"
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> StatsOptions:
+        return cls(
+            rate_decimals=settings.int("bulletin.rate_decimals"),
+            share_decimals=settings.int("bulletin.share_decimals"),
+            table_scope=settings.str("bulletin.table_scope"),
+            hot_topic_size=settings.int("bulletin.hot_topic_size"),
+            hot_total_mode=settings.str("bulletin.hot_total_mode"),
+        )
+
+
+@dataclass(frozen=True)
+class GroupStats:
+    """One group of cases (协调办理, 交办处理, 上级交办): counts and the two rates."""
+
+    count: int
+    finished: int
+    finish_rate: str
+    rated: int
+    satisfied: int
+    satisfaction_rate: str
+
+
+@dataclass(frozen=True)
+class ShareRow:
+    label: str
+    count: int
+    share: str
+
+
+@dataclass(frozen=True)
+class ShareTable:
+    rows: tuple[ShareRow, ...]
+    total: ShareRow
+
+
+@dataclass(frozen=True)
+class MonthStatistics:
+    month: str
+    as_of: datetime
+    local_total: int
+    upper_total: int
+    coordinate: GroupStats
+    dispatch: GroupStats
+    upper: GroupStats
+    upper_channels: tuple[tuple[str, str, int], ...]  # name, how the bulletin names its cases, count
+    appeal_types: ShareTable
+    hot_topics: ShareTable
+    table_base: int
+
+
+def _group(cases: list[MonthCase], rules: ScoringRules, decimals: int, as_of: datetime) -> GroupStats:
+    finished = sum(rules.is_finished(c.status, for_unit=False) for c in cases)
+    outcomes = [followup_outcome(c.status) for c in cases]
+    rated = sum(o in RATED for o in outcomes)
+    satisfied = sum(o in rules.satisfied_results() for o in outcomes)
+    denominator = len(cases)
+    if rules.finish_denominator == "due":
+        denominator = sum(1 for c in cases if rules.is_finished(c.status, for_unit=False) or is_due(c, as_of))
+    return GroupStats(
+        count=len(cases), finished=finished, finish_rate=format_percent(percent(finished, denominator, decimals)),
+        rated=rated, satisfied=satisfied, satisfaction_rate=format_percent(percent(satisfied, rated, decimals)),
+    )
+
+
+def is_due(case: MonthCase, as_of: datetime) -> bool:
+    """Under the 应办结 rule a dispatched case counts once its deadline has passed by the cut-off."""
+    main = case.status.main_dispatch
+    if case.status.handling != "dispatch" or main is None:
+        return case.status.handling == "coordinate"
+    return main.deadline <= as_of
+
+
+def _share_table(counts: Iterable[tuple[str, int]], base: int, decimals: int, total_mode: str) -> ShareTable:
+    rows = tuple(ShareRow(label, n, format_percent(percent(n, base, decimals))) for label, n in counts)
+    total = sum(r.count for r in rows)
+    if total == base:
+        share = "100%"
+    elif total_mode == "sum":
+        share = format_percent(sum((percent(r.count, base, decimals) for r in rows), start=percent(0, 1, decimals)))
+    else:
+        share = format_percent(percent(total, base, decimals))
+    return ShareTable(rows=rows, total=ShareRow("合计", total, share))
+
+
+def _category_order(session: Session) -> dict[str, int]:
+    parent = Category.__table__.alias("p")
+    rows = session.execute(
+        select(parent.c.name, Category.name).join(parent, Category.parent_id == parent.c.id)
+        .order_by(parent.c.display_order, Category.display_order)
+    ).all()
+    return {f"{p}—{c}": i for i, (p, c) in enumerate(rows)}
+
+
+def month_statistics(session: Session, month: str, as_of: datetime, options: StatsOptions | None = None,
+                     rules: ScoringRules | None = None, cases: list[MonthCase] | None = None) -> MonthStatistics:
+    """Every number of the bulletin's first two sections, computed from the cases' histories.
+
+    ``cases`` may pass the month already replayed as of ``as_of`` (the bulletin shares it with scoring).
+    """
+    options = options or StatsOptions.from_settings(Settings(session))
+    rules = rules or load_rules(session)
+    if cases is None:
+        cases = load_month(session, month, as_of)
+    local = [c for c in cases if c.source == "local"]
+    upper = [c for c in cases if c.source == "upper"]
+    coordinate = [c for c in local if c.status.handling == "coordinate"]
+    dispatch = [c for c in local if c.status.handling == "dispatch"]
+    known = {r.id: r for r in session.execute(select(Channel.id, Channel.name, Channel.bulletin_noun,
+                                                           Channel.display_order))}
+    per_channel = Counter(c.channel_id for c in upper)
+
+    def channel_key(item: tuple[int | None, int]) -> tuple[int, int]:
+        row = known.get(item[0] or 0)
+        return (row.display_order if row else 999, -item[1])
+
+    channels = tuple(
+        (known[cid].name, known[cid].bulletin_noun, n) if cid in known else ("其他平台", "交办事项", n)
+        for cid, n in sorted(per_channel.items(), key=channel_key)
+    )
+    in_tables = local if options.table_scope == "local" else cases
+    base = len(in_tables)
+    type_order = {name: i for i, name in
+                  enumerate(session.scalars(select(AppealType.name).order_by(AppealType.display_order)))}
+    by_type = Counter(c.appeal_type for c in in_tables)
+    types = sorted(by_type.items(), key=lambda kv: (type_order.get(kv[0], 999), kv[0]))
+    for name in type_order:  # every configured type has a row, even with no case this month
+        if name not in by_type:
+            types.append((name, 0))
+    types.sort(key=lambda kv: (type_order.get(kv[0], 999), kv[0]))
+    cat_order = _category_order(session)
+    by_category = Counter(c.category for c in in_tables)
+    hot = sorted(by_category.items(), key=lambda kv: (-kv[1], cat_order.get(kv[0], 9999), kv[0]))
+    hot = hot[: options.hot_topic_size]
+    return MonthStatistics(
+        month=month, as_of=as_of, local_total=len(local), upper_total=len(upper),
+        coordinate=_group(coordinate, rules, options.rate_decimals, as_of),
+        dispatch=_group(dispatch, rules, options.rate_decimals, as_of),
+        upper=_group(upper, rules, options.rate_decimals, as_of),
+        upper_channels=channels,
+        appeal_types=_share_table(types, base, options.share_decimals, "true"),
+        hot_topics=_share_table(hot, base, options.share_decimals, options.hot_total_mode),
+        table_base=base,
+    )
