@@ -84,7 +84,8 @@ export DISPLAY=:$NUMBER
 
 echo "-- 断网安装并使用"
 : > "$OUT/smoke.log"
-ROOT=$ROOT DISPLAY=$DISPLAY unshare --net --mount --fork --kill-child -- bash -c '
+# a bound on the whole offline run, so that a hang fails the test instead of stalling it
+ROOT=$ROOT DISPLAY=$DISPLAY timeout --kill-after=30 45m unshare --net --mount --fork --kill-child -- bash -c '
   set -e
   mount --make-rprivate /
   mount -t proc proc "$ROOT/proc"
