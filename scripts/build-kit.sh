@@ -99,18 +99,24 @@ fi
 awk 'NR == FNR { minbase[$1] = 1; next } { split($0, f, "\n"); sub(/^Package: /, "", f[1]) }
      (f[1] in minbase) && /\nStatus: install ok installed\n/' \
   "$CACHE/minbase-packages.txt" RS= ORS='\n\n' /var/lib/dpkg/status > "$WORK/minbase-status"
-APT=(apt-get -q -y -o "Dir::State::status=$WORK/minbase-status" -o "Dir::Cache::archives=$DEBS"
-     -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= -o Debug::NoLocking=1 -o APT::Install-Recommends=false)
+APT=(apt-get -q -y -o "Dir::State::status=$WORK/minbase-status" -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache=
+     -o Debug::NoLocking=1 -o APT::Install-Recommends=false)
+mkdir -p "$WORK/no-archives/partial"
 mapfile -t PACKAGES < <(grep -v '^\s*\(#\|$\)' packaging/linux/system-packages.txt)
 fetch_debs() {
-  "${APT[@]}" install --print-uris "${PACKAGES[@]}" fonts-wqy-zenhei > "$WORK/uris" &&
-    "${APT[@]}" install --download-only "${PACKAGES[@]}" fonts-wqy-zenhei > "$WORK/apt.log"
+  # every file the kit needs (against an empty archive: apt leaves out the ones it already has), then fetch the
+  # ones not yet in the cache
+  "${APT[@]}" -o "Dir::Cache::archives=$WORK/no-archives" install --print-uris "${PACKAGES[@]}" fonts-wqy-zenhei \
+    > "$WORK/uris" &&
+    "${APT[@]}" -o "Dir::Cache::archives=$DEBS" install --download-only "${PACKAGES[@]}" fonts-wqy-zenhei \
+      > "$WORK/apt.log"
 }
 if ! fetch_debs; then
   apt-get update -qq
   fetch_debs
 fi
 : > "$KIT/debs/packages.txt"
+grep -q "^'" "$WORK/uris" || { cat "$WORK/uris"; echo "apt 没有列出要下载的软件包" >&2; exit 1; }
 grep "^'" "$WORK/uris" | awk '{print $2}' | while read -r file; do
   package=$(dpkg-deb -f "$DEBS/$file" Package)
   if [ "$package" = fonts-wqy-zenhei ]; then  # the font goes beside the program, not into the system
