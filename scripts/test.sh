@@ -18,3 +18,8 @@ fi
 export HOTLINE_DESK_REQUIRE_PG=1
 echo "== pytest"
 .venv/bin/pytest -n "${HOTLINE_DESK_TEST_WORKERS:-auto}" --dist worksteal "$@"
+
+# The offline installation kits: built (or taken from the cache), installed in a fresh Debian 12 with the
+# network cut, and used there (scripts/test-kit.sh).
+echo "== kit"
+bash scripts/test-kit.sh

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +30,7 @@ FONT_DIRS = (
     Path.home() / ".local/share/fonts", Path.home() / ".fonts", Path("/Library/Fonts"),
     Path("/System/Library/Fonts"),
 )
+BUNDLED_FONTS_FOLDER = "fonts"  # beside the executable of the installed kit: a free font, used last
 FALLBACK = "STSong-Light"
 FALLBACK_WARNING = ("未找到可嵌入的中文 TrueType 字体，简报使用了未嵌入的 STSong-Light 字体："
                     "在没有中文字体的电脑或打印机上可能显示为方框。请安装仿宋、黑体等字体，或在设置中指定字体目录。")
@@ -72,15 +74,26 @@ def _register(path: Path) -> str | None:
     return name
 
 
+def bundled_font_dir() -> Path | None:
+    """The fonts folder shipped beside the frozen executable of the offline kit, when running from it."""
+    if not getattr(sys, "frozen", False):
+        return None
+    folder = Path(sys.executable).resolve().parent / BUNDLED_FONTS_FOLDER
+    return folder if folder.is_dir() else None
+
+
 def find_fonts(font_dir: str = "") -> FontSet:
-    """Fonts for each role: a configured directory wins, then system folders; STSong-Light as a last resort."""
+    """Fonts for each role: a configured directory wins, then system folders, then the kit's own font;
+    STSong-Light as a last resort."""
     preferred = _index([Path(font_dir)]) if font_dir else {}
     system = _index(list(FONT_DIRS))
+    shipped = bundled_font_dir()
+    bundled = _index([shipped]) if shipped else {}
     chosen: dict[str, str] = {}
     files: list[tuple[str, str]] = []
     for role in ("body", "heading", "kai", "title"):
         for index, names in ((preferred, OFFICE_FONTS[role] + FREE_FONTS[role]), (system, OFFICE_FONTS[role]),
-                             (system, FREE_FONTS[role])):
+                             (system, FREE_FONTS[role]), (bundled, FREE_FONTS[role])):
             path = next((index[n.lower()] for n in names if n.lower() in index), None)
             registered = _register(path) if path else None
             if registered and path:

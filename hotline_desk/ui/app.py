@@ -11,10 +11,12 @@ from typing import ClassVar
 
 from platformdirs import user_state_dir
 from PySide6.QtCore import QLibraryInfo, QLocale, Qt, QTranslator
+from PySide6.QtGui import QFontDatabase, QIcon
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from hotline_desk.db import Database, default_db_path, resolve_db_url
 from hotline_desk.errors import HotlineError
+from hotline_desk.reports.fonts import bundled_font_dir
 from hotline_desk.services.accounts import accounts, users
 from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.clock import office_now
@@ -28,6 +30,7 @@ from hotline_desk.ui.operations import Task
 from hotline_desk.ui.window_state import WindowState, default_config_dir
 
 log = logging.getLogger(__name__)
+ICON = Path(__file__).resolve().parent.parent / "resources" / "hotline-desk.png"
 
 
 def _show_bug(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
@@ -67,6 +70,16 @@ def install_chinese(app: QApplication) -> bool:
         return True
     log.warning("Qt's Chinese translations were not found; its own dialogs stay in English")
     return False
+
+
+def use_kit_font_if_needed() -> None:
+    """On a system without any Chinese font, show the window's text in the font shipped with the offline kit."""
+    shipped = bundled_font_dir()
+    if shipped is None or QFontDatabase.families(QFontDatabase.WritingSystem.SimplifiedChinese):
+        return
+    for path in sorted(shipped.iterdir()):
+        if path.suffix.lower() in (".ttc", ".ttf") and QFontDatabase.addApplicationFont(str(path)) < 0:
+            log.warning("cannot load font %s", path)
 
 
 def state_dir() -> Path:
@@ -135,6 +148,8 @@ def run_app(db: str | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
     app.setApplicationName("12345热线工作台")
+    app.setWindowIcon(QIcon(str(ICON)))
+    use_kit_font_if_needed()
     install_chinese(app)
     sys.excepthook = _show_bug
     target = db
