@@ -198,8 +198,9 @@ def _page_number(fonts: FontSet) -> object:
     return draw
 
 
-def build_bulletin(doc: BulletinDocument, fonts: FontSet) -> bytes:
-    """The bulletin PDF; the same document and fonts always give the same bytes."""
+def build_bulletin(doc: BulletinDocument, fonts: FontSet, *, keywords: str = "") -> bytes:
+    """The bulletin PDF; the same document and fonts always give the same bytes. ``keywords``: the audit anchor of a
+    finalised issue, kept in the PDF's document information."""
     st = Styles(fonts)
     story = _front(doc, st)
     story.append(_para(doc.lead, st))
@@ -219,7 +220,7 @@ def build_bulletin(doc: BulletinDocument, fonts: FontSet) -> bytes:
     template = SimpleDocTemplate(
         buffer, pagesize=A4, topMargin=MARGINS_MM["top"] * mm, bottomMargin=MARGINS_MM["bottom"] * mm,
         leftMargin=MARGINS_MM["left"] * mm, rightMargin=MARGINS_MM["right"] * mm, title=doc.pdf_title,
-        author=doc.issuer, creator="Hotline Desk", subject=doc.pdf_title, invariant=1,
+        author=doc.issuer, creator="Hotline Desk", subject=doc.pdf_title, keywords=keywords, invariant=1,
         initialFontName=fonts.body, initialFontSize=BODY_PT, initialLeading=LINE_PT,
     )
     on_page = _page_number(fonts)

@@ -26,6 +26,7 @@ from hotline_desk.models import Case, ImportBatch, Unit
 from hotline_desk.reports.document import Table
 from hotline_desk.reports.fonts import find_fonts
 from hotline_desk.reports.table_pdf import build_tables
+from hotline_desk.services.accounts import anchors, audit
 from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.events import statuses_for
@@ -81,7 +82,8 @@ def export_dispatch(session: Session, unit_id: int | None, directory: Path, *, p
     for target in targets:
         sheet = dispatch_sheet(session, target, now)
         base = directory / f"交办单-{sheet.unit_name}-{now:%Y%m%d}"
-        written.append(_write(base.with_suffix(".xlsx"), write_dispatch_workbook(sheet)))
+        anchor = anchors.note(session, f"导出交办单 {sheet.unit_name}", now)
+        written.append(_write(base.with_suffix(".xlsx"), write_dispatch_workbook(sheet, anchor=anchors.tag(anchor))))
         if fonts is not None:
             rows = tuple((r.number, f"{r.registered_at:%m-%d %H:%M}", r.content, f"{r.caller} {r.caller_phone}",
                           f"{r.deadline:%m-%d %H:%M}" if r.deadline else "", "") for r in sheet.rows)
@@ -236,7 +238,7 @@ def commit_replies(session: Session, actor: Actor, preview: ReplyPreview, *, onl
     batch = ImportBatch(kind="replies", file_name=preview.file_name, sha256=preview.sha256, rows=len(preview.ready),
                         user_id=actor.id, created_at=now, note=preview.summary())
     session.add(batch)
-    session.flush()
+    audit.record_row(session, batch, user_id=actor.id, at=now, kind="import")
     for row in preview.ready:
         if row.sign_at is not None:
             wf.sign(session, actor, row.case_id, unit_id=preview.unit_id, at=row.sign_at, clock=clock,

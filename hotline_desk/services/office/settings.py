@@ -22,6 +22,7 @@ class SettingDef:
     default: Any
     label: str
     choices: tuple[Any, ...] = ()
+    minimum: int | None = None
 
 
 _DEFS: list[SettingDef] = [
@@ -60,7 +61,7 @@ _DEFS: list[SettingDef] = [
     SettingDef("bulletin.last_total_issue", int, 0, "启用本软件前最后一期的总期号"),
     SettingDef("bulletin.font_dir", str, "", "简报字体目录（放 simfang.ttf、simhei.ttf 等，优先使用）"),
     SettingDef("import.mappings", dict, {}, "导入时保存的列对应关系"),
-    SettingDef("backup.keep", int, 14, "保留最近几份自动备份"),
+    SettingDef("backup.keep", int, 14, "保留最近几份自动备份", minimum=1),
     SettingDef("accounts.max_failures", int, 5, "连续输错密码几次后锁定"),
     SettingDef("accounts.lock_minutes", int, 15, "账户锁定时长（分钟）"),
     SettingDef("backup.dir", str, "", "备份目录（默认在用户数据目录下）"),
@@ -91,9 +92,13 @@ def _coerce(definition: SettingDef, value: Any) -> Any:
             if not isinstance(parsed, kind):
                 raise ValueError(value)
             return parsed
-        return kind(value)
+        typed = kind(value)
     except (TypeError, ValueError, json.JSONDecodeError) as exc:
         raise ValidationError(f"设置“{definition.label}”的值无效：{value}", field=definition.key) from exc
+    if definition.minimum is not None and typed < definition.minimum:
+        raise ValidationError(f"设置“{definition.label}”至少为 {definition.minimum}（填了 {value}）。",
+                              field=definition.key)
+    return typed
 
 
 class Settings:
