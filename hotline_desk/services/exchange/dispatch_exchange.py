@@ -139,11 +139,9 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now) 
     if key is None or not key.rows or key.rows[0][0] != KEY_MARK:
         raise ImportFileError(f"“{book.file_name}”不是本软件导出的交办单，无法按回复导入。"
                               "其他来源的工单清单请用“导入工单”。")
-    unit_id = int(float(key.rows[1][0]))
-    unit = session.get(Unit, unit_id)
-    if unit is None:
-        raise ImportFileError("交办单中的承办单位已不存在。")
     sheet = next(s for s in book.sheets if s.name != KEY_SHEET)
+    unit = _sheet_unit(session, key.rows, sheet.rows)
+    unit_id = unit.id
     header = [str(c).strip() for c in sheet.rows[2]] if len(sheet.rows) > 2 else []
     if header[: len(CASE_COLUMNS) + len(REPLY_COLUMNS)] != [*CASE_COLUMNS, *REPLY_COLUMNS]:
         raise ImportFileError("交办单的列被改动过（增删或调换了列），请使用原样导出的交办单填写。")
@@ -153,6 +151,7 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now) 
     numbers = [norm.text(r[0]) for r in rows if r and norm.text(r[0])]
     cases = {c.number: c for c in session.scalars(select(Case).where(Case.number.in_(numbers)))}
     statuses = statuses_for(session, [c.id for c in cases.values()])
+    first_row: dict[str, int] = {}
     for offset, row in enumerate(rows):
         excel_row = offset + 4
         number = norm.text(row[0]) if row else ""
@@ -162,7 +161,10 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now) 
         if not any(norm.text(c) for c in reply_cells):
             preview.blank += 1
             continue
-        problems: list[tuple[str, str]] = []
+        problems = _parse_problems(number, reply_cells, first_row, excel_row, cases, statuses, unit_id)
+        if problems:
+            preview.problems += [Problem(excel_row, column, reason) for column, reason in problems]
+            continue
         parsed = _reply_row(excel_row, number, reply_cells, cases, statuses, unit_id, now, problems)
         if problems:
             preview.problems += [Problem(excel_row, column, reason) for column, reason in problems]
@@ -171,6 +173,46 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now) 
         else:
             preview.ready.append(parsed)
     return preview
+
+
+def _sheet_unit(session: Session, key: list[list[Any]], rows: list[list[Any]]) -> Unit:
+    """The unit the sheet was exported for: the hidden key's unit id, name and the visible 承办单位 line must agree."""
+    changed = "交办单的隐藏标识或表头被改动过，无法确认这是哪个单位的回复，未导入。请使用原样导出的交办单填写。"
+    try:
+        unit_id = int(float(norm.text(key[1][0])))
+        key_name = norm.text(key[2][0])
+    except (IndexError, ValueError, OverflowError) as exc:
+        raise ImportFileError(changed) from exc
+    unit = session.get(Unit, unit_id)
+    if unit is None:
+        raise ImportFileError("交办单中的承办单位已不存在。")
+    shown = norm.text(rows[1][0]) if len(rows) > 1 and rows[1] else ""
+    if key_name != unit.name or not shown.startswith(f"承办单位：{unit.name} "):
+        raise ImportFileError(f"交办单标明的承办单位与隐藏标识不一致（标识为“{unit.name}”），未导入。"
+                              "一个单位只能回复发给本单位的交办单；请使用原样导出的交办单填写。")
+    return unit
+
+
+def _parse_problems(number: str, cells: list[Any], first_row: dict[str, int], excel_row: int,
+                    cases: dict[str, Case], statuses: dict[int, Any], unit_id: int) -> list[tuple[str, str]]:
+    """What is wrong with a row before the workflow is asked: a repeated case, a case not with this unit now,
+    a phone that is not one."""
+    problems: list[tuple[str, str]] = []
+    if number in first_row:
+        problems.append(("工单编号", f"与第 {first_row[number]} 行是同一件工单，一件工单只能填一行"))
+    else:
+        first_row[number] = excel_row
+    case = cases.get(number)
+    if case is not None and case.id in statuses:
+        current = {d.unit_id for d in statuses[case.id].current_dispatches}
+        if unit_id not in current:
+            problems.append(("工单编号", "该工单当前没有交办给本单位（可能已退单改派或不是本单位的工单）"))
+    phone_cell = cells[REPLY_COLUMNS.index("联系电话")] if len(cells) > REPLY_COLUMNS.index("联系电话") else None
+    try:
+        norm.phone(phone_cell)
+    except norm.CellError as exc:
+        problems.append(("联系电话", str(exc)))
+    return problems
 
 
 def _reply_row(excel_row: int, number: str, cells: list[Any], cases: dict[str, Case], statuses: dict[int, Any],

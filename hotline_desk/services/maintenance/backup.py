@@ -159,8 +159,8 @@ def check_backup(path: Path) -> str:
         raise DatabaseError(f"“{path.name}”不是有效的数据库备份：{exc}。未恢复。") from exc
     if not revision or revision[0] != head_revision():
         raise DatabaseError(f"“{path.name}”的数据库版本（{revision[0] if revision else '无'}）与本软件"
-                            f"（{head_revision()}）不一致：来自更新或更旧版本的软件，或不是本软件的备份，未恢复。"
-                            "较旧的备份请先用对应版本的软件打开升级后再恢复。")
+                            f"（{head_revision()}）不一致（来自更新版本或更旧版本的软件，或不是本软件的备份），"
+                            "未恢复。较旧的备份请先另存一份，用本软件打开一次完成升级，再从升级后的文件恢复。")
     _verify_candidate(path)
     return str(revision[0])
 
