@@ -229,3 +229,38 @@ def test_two_rows_for_one_case_are_reported_in_the_preview(db: Database, sheet: 
 
 # Dates out of range (year 1900, 2099) in the case-list import are checked in its parsing step, which is being
 # reworked separately; their test belongs with that change.
+
+
+# --- dispatch sheets on paper and file names -------------------------------------------------------------------
+
+def test_long_complaints_and_awkward_unit_names_still_export_for_every_unit(db: Database, people: People,
+                                                                            clock: FakeClock, tmp_path: Path,
+                                                                            capsys: pytest.CaptureFixture[str]
+                                                                            ) -> None:
+    import pdfplumber
+
+    from hotline_desk.services.clock import office_now
+    from hotline_desk.services.office import admin
+
+    complaint = "小区北门外排水管道破裂，污水漫溢到人行道上。" * 30  # about 600 characters
+    with db.session() as s:
+        slash = admin.save_unit(s, people.admin, None, "供水/排水中心", "department").id
+        under = admin.save_unit(s, people.admin, None, "供水_排水中心", "department").id
+        for unit in (slash, under, unit_id(s, "自来水公司")):
+            case_id = register_case(s, people.operator, draft(s, unit_id=unit, content=complaint), clock=clock).id
+            wf.approve(s, people.supervisor, case_id, clock=clock)
+    out = tmp_path / "交办单"
+    out.mkdir()
+    day = f"{office_now():%Y%m%d}"  # the command exports as of now
+    (out / f"交办单-自来水公司-{day}.xlsx").mkdir()  # a name that cannot be written
+    db.dispose()
+    assert main(["--db", db.url, "export-dispatch", "--all", "--pdf", "--out", str(out)]) == 1
+    captured = capsys.readouterr()
+    assert "自来水公司：交办单未能导出" in captured.err and "Traceback" not in captured.err
+    pdfs = sorted(out.glob("*.pdf"))
+    assert len(pdfs) == 2 and len([p for p in out.glob("*.xlsx") if p.is_file()]) == 2  # each under its own name
+    assert {p.stem for p in pdfs} == {f"交办单-供水_排水中心-{day}", f"交办单-供水_排水中心-{day}-{under}"}
+    for pdf in pdfs:
+        with pdfplumber.open(pdf) as document:
+            text = "".join((page.extract_text() or "") for page in document.pages).replace("\n", "")
+        assert text.count("污水漫溢") == 30, pdf.name

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -10,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline_desk.errors import NotFound, ValidationError
+from hotline_desk.errors import HotlineError, NotFound, ValidationError
 from hotline_desk.excel import normalize as norm
 from hotline_desk.excel.dispatch_sheet import (
     CASE_COLUMNS,
@@ -24,7 +26,7 @@ from hotline_desk.excel.dispatch_sheet import (
 from hotline_desk.excel.reader import ImportFileError, read_workbook
 from hotline_desk.models import Case, ImportBatch, Unit
 from hotline_desk.reports.document import Table
-from hotline_desk.reports.fonts import find_fonts
+from hotline_desk.reports.fonts import FontSet, find_fonts
 from hotline_desk.reports.table_pdf import build_tables
 from hotline_desk.services.accounts import anchors, audit
 from hotline_desk.services.accounts.permissions import Actor, require
@@ -33,6 +35,8 @@ from hotline_desk.services.cases.events import statuses_for
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.exchange.imports import Problem
 from hotline_desk.services.office.settings import Settings
+
+logger = logging.getLogger(__name__)
 
 CONFIDENTIAL = "（保密）"
 
@@ -72,26 +76,60 @@ def units_with_open_cases(session: Session) -> list[int]:
 
 
 def export_dispatch(session: Session, unit_id: int | None, directory: Path, *, pdf: bool = False,
-                    clock: Clock = office_now) -> list[Path]:
-    """Write the dispatch workbook (and, if asked, a printable PDF) for one unit or every unit with open cases."""
+                    clock: Clock = office_now, failures: list[str] | None = None) -> list[Path]:
+    """Write the dispatch workbook (and, if asked, a printable PDF) for one unit or every unit with open cases.
+
+    With ``failures`` given, a unit whose files cannot be written is listed there and the others still go out.
+    """
     now = clock()
     targets = [unit_id] if unit_id is not None else units_with_open_cases(session)
-    written = []
+    written: list[Path] = []
     directory.mkdir(parents=True, exist_ok=True)
     fonts = find_fonts(Settings(session).str("bulletin.font_dir")) if pdf else None
+    taken: set[str] = set()
     for target in targets:
         sheet = dispatch_sheet(session, target, now)
-        base = directory / f"交办单-{sheet.unit_name}-{now:%Y%m%d}"
-        anchor = anchors.note(session, f"导出交办单 {sheet.unit_name}", now)
-        written.append(_write(base.with_suffix(".xlsx"), write_dispatch_workbook(sheet, anchor=anchors.tag(anchor))))
-        if fonts is not None:
-            rows = tuple((r.number, f"{r.registered_at:%m-%d %H:%M}", r.content, f"{r.caller} {r.caller_phone}",
-                          f"{r.deadline:%m-%d %H:%M}" if r.deadline else "", "") for r in sheet.rows)
-            header = ("工单编号", "来电时间", "诉求内容", "来电人及电话", "办理期限", "办理结果（手写）")
-            table = Table(sheet.title, header, rows, col_widths_mm=(32, 24, 100, 40, 24, 47))
-            subtitle = f"承办单位：{sheet.unit_name}　导出时间：{now:%Y-%m-%d %H:%M}　共 {len(rows)} 件"
-            written.append(_write(base.with_suffix(".pdf"), build_tables([table], fonts, sheet.title, wide=True,
-                                                                         subtitle=subtitle)))
+        name = unique_file_name(f"交办单-{sheet.unit_name}-{now:%Y%m%d}", target, taken)
+        try:
+            written += _export_one(session, sheet, directory / name, fonts, now)
+        except Exception as exc:
+            if failures is None:
+                raise
+            if isinstance(exc, HotlineError):  # expected trouble: the message says what to do
+                reason = exc.message
+            else:  # a bug: kept with its traceback in the log
+                logger.exception("dispatch sheet for unit %s failed", target)
+                reason = f"程序错误 {type(exc).__name__}，详情已记入日志"
+            failures.append(f"{sheet.unit_name}：交办单未能导出（{reason}）")
+    return written
+
+
+UNSAFE_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+
+
+def unique_file_name(stem: str, unit_id: int, taken: set[str]) -> str:
+    """A file name every system accepts (no / \\ : * ? " < > | or control characters), unique within ``taken``
+    (compared as Windows does, ignoring case); a unit whose name collides gets its id added."""
+    safe = UNSAFE_IN_FILE_NAMES.sub("_", stem).strip(" .") or f"交办单-{unit_id}"
+    if safe.casefold() in taken:
+        safe = f"{safe}-{unit_id}"
+    taken.add(safe.casefold())
+    return safe
+
+
+def _export_one(session: Session, sheet: DispatchSheet, base: Path, fonts: FontSet | None,
+                now: datetime) -> list[Path]:
+    anchor = anchors.note(session, f"导出交办单 {sheet.unit_name}", now)
+    written = [_write(base.with_name(base.name + ".xlsx"),
+                      write_dispatch_workbook(sheet, anchor=anchors.tag(anchor)))]
+    if fonts is not None:
+        rows = tuple((r.number, f"{r.registered_at:%m-%d %H:%M}", r.content, f"{r.caller} {r.caller_phone}",
+                      f"{r.deadline:%m-%d %H:%M}" if r.deadline else "", "") for r in sheet.rows)
+        header = ("工单编号", "来电时间", "诉求内容", "来电人及电话", "办理期限", "办理结果（手写）")
+        table = Table(sheet.title, header, rows, col_widths_mm=(32, 24, 100, 40, 24, 47))
+        subtitle = f"承办单位：{sheet.unit_name}　导出时间：{now:%Y-%m-%d %H:%M}　共 {len(rows)} 件"
+        written.append(_write(base.with_name(base.name + ".pdf"),
+                              build_tables([table], fonts, sheet.title, wide=True, subtitle=subtitle)))
     return written
 
 
