@@ -14,6 +14,7 @@ from hotline_desk.services.accounts import users
 from hotline_desk.services.accounts.audit import VerifyReport
 from hotline_desk.services.exchange.imports import commit_cases, preview_cases
 from hotline_desk.services.maintenance.integrity import verify_all
+from tests.test_anchors import _rehash_after_editing_content
 from tests.test_excel_exchange import _messy
 
 
@@ -99,3 +100,25 @@ def test_verify_reports_every_edit_behind_the_app(office: Database, what: str,
     assert main(["--db", office.url, "verify"]) == 1
     out = capsys.readouterr().out
     assert found in out and "未发现问题" not in out
+
+
+def test_a_finalised_bulletin_carries_the_anchor(office: Database, tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    from hotline_desk.services.accounts import anchors
+    from hotline_desk.services.accounts.users import get_actor
+    from hotline_desk.services.clock import fixed_clock
+    from hotline_desk.services.reporting import bulletin
+
+    with office.session() as s:
+        built = bulletin.finalize(s, get_actor(s, "demo_sup1"), "2022-07", clock=fixed_clock(datetime(2022, 8, 2, 9)))
+    pdf = tmp_path / "简报.pdf"
+    pdf.write_bytes(built.pdf)
+    [anchor] = anchors.read(str(pdf))
+    assert main(["--db", office.url, "verify", "--anchor", str(pdf)]) == 0
+    capsys.readouterr()
+    # Someone rewrites a case's complaint and re-hashes the whole chain after it: only the anchor can tell.
+    _rehash_after_editing_content(office, 5, "无")
+    with office.reader() as s:
+        assert verify_all(s).ok
+    assert main(["--db", office.url, "verify", "--anchor", str(pdf)]) == 1
+    assert f"与锚点 {anchor.code}" in capsys.readouterr().out
