@@ -144,6 +144,7 @@ def test_a_hash_in_the_path_still_backs_up_and_restores(tmp_path: Path, capsys: 
     db.dispose()
     assert main(["--db", str(path), "restore", str(info.path)]) == 0
     assert _cases(path) == 3
+    assert [p.name for p in tmp_path.iterdir()] == [folder.name]  # no other file was opened by mistake
 
 
 def _unusable_files(db_path: Path, tmp_path: Path) -> dict[str, tuple[Path, str]]:

@@ -40,8 +40,9 @@ def register(sub: SubParsers[Any]) -> None:
     p.set_defaults(run=cmd_backup)
 
     p = sub.add_parser("restore", help="从备份恢复（需管理员）",
-                       description="检查备份文件（完整性、数据库版本）后恢复；恢复前自动备份当前数据库。"
-                                   "恢复前请关闭所有工作站上的本软件。")
+                       description="完整检查备份文件（数据库版本须与本软件一致、完整性检查、审计核验）后恢复；"
+                                   "任何一项不通过都不改动当前数据库。恢复前自动备份当前数据库。"
+                                   "有其他窗口或工作站打开着数据库时拒绝恢复，请先关闭所有工作站上的本软件。")
     p.add_argument("file", help="备份文件")
     p.set_defaults(run=cmd_restore)
 
@@ -178,8 +179,7 @@ def cmd_restore(ctx: Context, args: argparse.Namespace) -> int:
     with ctx.db.reader() as session:
         _folder, keep = backups.backup_location(session, path)
     source = Path(args.file)
-    backup.check_backup(source)
-    ctx.close()
+    ctx.close()  # restore checks the file fully before anything is replaced
     safety = backup.restore(path, source, keep=keep, now=office_now())
     print(f"已从 {source.name} 恢复。恢复前的数据库已备份为 {safety.path}。")
     return 0

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.request import pathname2url
 
-from hotline_desk.db import Database, head_revision
+from hotline_desk.db import Database, head_revision, sqlite_url
 from hotline_desk.errors import DatabaseError, ValidationError
 from hotline_desk.services.accounts import anchors
 from hotline_desk.services.accounts.audit import ANCHOR_HASH_LENGTH, Anchor
@@ -62,6 +62,8 @@ def _copy(source: Path | sqlite3.Connection, target: Path) -> None:
         dst = sqlite3.connect(target)
         try:
             src.backup(dst, pages=1024)
+            # A copy is one self-contained file: reading it later leaves no -wal or -shm beside it.
+            dst.execute("PRAGMA journal_mode = DELETE")
         finally:
             dst.close()
     finally:
@@ -120,8 +122,8 @@ def backup(db_path: Path, directory: Path, *, keep: int, now: datetime,
     for old in list_backups(directory)[keep:]:
         if old.path == target:
             continue
-        old.path.unlink(missing_ok=True)
-        old.manifest.unlink(missing_ok=True)
+        for leftover in (old.path, old.manifest, Path(f"{old.path}-wal"), Path(f"{old.path}-shm")):
+            leftover.unlink(missing_ok=True)
     return BackupInfo(target, now, anchor)
 
 
@@ -170,7 +172,7 @@ def _verify_candidate(path: Path) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         copy = Path(scratch) / "candidate.sqlite3"
         _copy(path, copy)
-        candidate = Database(f"sqlite:///{copy}")
+        candidate = Database(sqlite_url(copy))
         try:
             with candidate.reader() as session:
                 report = verify_all(session)
@@ -188,7 +190,8 @@ def exclusive(db_path: Path) -> Iterator[sqlite3.Connection | None]:
     """Hold the database so that no station can open it meanwhile; refuse when one has it open now.
 
     In WAL mode every open connection holds a shared lock on the WAL index; leaving WAL needs them all gone, so it
-    tells whether another process has the file open. The exclusive transaction then keeps everyone out.
+    tells whether another process has the file open. In exclusive locking mode the lock a write took is kept after
+    its commit, so everyone stays out while the connection (not in a transaction, as the backup API needs) is open.
     """
     if not db_path.exists():
         yield None
@@ -197,7 +200,9 @@ def exclusive(db_path: Path) -> Iterator[sqlite3.Connection | None]:
     try:
         try:
             mode = conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0]
+            conn.execute("PRAGMA locking_mode = EXCLUSIVE")
             conn.execute("BEGIN EXCLUSIVE")
+            conn.execute("COMMIT")
         except sqlite3.OperationalError as exc:
             mode = str(exc)
         if mode != "delete":

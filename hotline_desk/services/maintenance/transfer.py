@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -28,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from hotline_desk.db import Database
+from hotline_desk.db import Database, sqlite_path
 from hotline_desk.errors import ValidationError
 from hotline_desk.models import Base, Case
 from hotline_desk.models.lengths import LABELS as LABELS_OF_COLUMNS
@@ -197,8 +196,8 @@ def check_addresses(source_url: str, target_url: str) -> None:
     would create it empty)."""
     if source_url == target_url:
         raise ValidationError("源数据库和目标数据库是同一个。")
-    if source_url.startswith("sqlite") and not Path(source_url.removeprefix("sqlite:///")).exists():
-        raise ValidationError(f"找不到源数据库文件：{source_url.removeprefix('sqlite:///')}")
+    if source_url.startswith("sqlite") and not sqlite_path(source_url).exists():
+        raise ValidationError(f"找不到源数据库文件：{sqlite_path(source_url)}")
 
 
 def copy_database(source: Database, target: Database, actor: Actor, *,
