@@ -264,3 +264,22 @@ def test_long_complaints_and_awkward_unit_names_still_export_for_every_unit(db: 
         with pdfplumber.open(pdf) as document:
             text = "".join((page.extract_text() or "") for page in document.pages).replace("\n", "")
         assert text.count("污水漫溢") == 30, pdf.name
+
+
+def test_a_reply_longer_than_excel_allows_is_kept_whole(db: Database, sheet: Path, clock: FakeClock,
+                                                        people: People) -> None:
+    from hotline_desk.models import Dispatch
+
+    long_reply = "已派人现场处理。" * 12_500  # 100,000 characters
+
+    def edit(book: openpyxl.Workbook) -> None:
+        book["交办单"].cell(4, 11).value = "LONGREPLY"
+
+    filled = _with_long_cell(_fill(sheet, edit), "LONGREPLY", long_reply)
+    with db.session() as s:
+        preview = preview_replies(s, filled, clock=clock)
+        assert (len(preview.ready), preview.problems) == (2, [])
+        commit_replies(s, people.supervisor, preview, clock=clock)
+    with db.reader() as s:
+        assert long_reply in set(s.scalars(select(Dispatch.reply_text)))
+        assert verify_all(s).ok
