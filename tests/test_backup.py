@@ -227,4 +227,5 @@ def test_retention_never_removes_the_newest_backup(db: Database, db_path: Path, 
     assert sorted(p.name for p in (tmp_path / "b").iterdir()) == [newest.path.name, newest.manifest.name]
     db.dispose()
     assert main(["--db", str(db_path), "settings", "set", "backup.keep", "0"]) == 2
-    assert "至少为 1" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "保留最近几份自动备份" in err and "0 不行" in err

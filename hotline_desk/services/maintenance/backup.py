@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.request import pathname2url
 
 from hotline_desk.db import Database, head_revision, sqlite_url
-from hotline_desk.errors import DatabaseError, ValidationError
+from hotline_desk.errors import DatabaseError
 from hotline_desk.services.accounts import anchors
 from hotline_desk.services.accounts.audit import ANCHOR_HASH_LENGTH, Anchor
 from hotline_desk.services.maintenance.integrity import verify_all
@@ -90,12 +90,6 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def check_keep(keep: int) -> int:
-    if keep < 1:
-        raise ValidationError("“保留最近几份自动备份”至少为 1：最新的一份备份永远保留。")
-    return keep
 
 
 def backup(db_path: Path, directory: Path, *, keep: int, now: datetime,
