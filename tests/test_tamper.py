@@ -70,7 +70,8 @@ TAMPERING = {
     "删除交办": ("DELETE FROM dispatches WHERE id = 2", "交办记录缺失"),
     "回访满意": (f"UPDATE followups SET result = 'satisfied' WHERE case_id = {FIRST_DISSATISFIED}",
              "回访记录与办理历史不符"),
-    "甄别结论": ("UPDATE followups SET review = 'not_at_fault' WHERE review = 'at_fault'", "回访记录与办理历史不符"),
+    "甄别结论": ("UPDATE followups SET review = CASE review WHEN 'unit_fault' THEN 'not_fault' ELSE 'unit_fault' END "
+             "WHERE id = (SELECT min(id) FROM followups WHERE review != '')", "回访记录与办理历史不符"),
     "删除回访": ("DELETE FROM followups WHERE id = 1", "回访记录缺失"),
     "导入批次行数": ("UPDATE import_batches SET rows = 2", "import_batch:1 与最后一次审计记录不符"),
     "导入批次文件": ("UPDATE import_batches SET sha256 = '0000'", "import_batch:1 与最后一次审计记录不符"),
