@@ -108,7 +108,19 @@ def resolve_db_url(db: str | None) -> str:
         raise DatabaseError(f"“{target}”不是数据库的地址。请给出以 {'、'.join(SQLITE_SUFFIXES)} 结尾的数据库文件路径"
                             "（没有时新建）、一个已有的 SQLite 数据库文件，或 postgresql://用户@主机/库名。")
     path.parent.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{path}"
+    return sqlite_url(path)
+
+
+def sqlite_url(path: Path) -> str:
+    """The SQLite URL of a file; ``%``, ``?`` and ``#`` in the path are escaped, as a URL would otherwise read them
+    as an escape, a query or a fragment and open another file."""
+    escaped = str(path).replace("%", "%25").replace("?", "%3F").replace("#", "%23")
+    return f"sqlite:///{escaped}"
+
+
+def sqlite_path(url: str) -> Path:
+    """The file a SQLite URL names (the inverse of ``sqlite_url``)."""
+    return Path(make_url(url).database or "")
 
 
 def _read_only_file(path: Path) -> str | None:
@@ -203,13 +215,13 @@ class Database:
         """The SQLite file, or None for a server database."""
         if not self.is_sqlite:
             return None
-        return Path(self.url.removeprefix("sqlite:///"))
+        return sqlite_path(self.url)
 
     @property
     def display_name(self) -> str:
         """Where the data is, for the status bar and messages: the file, or the server without its password."""
         if self.url.startswith("sqlite"):
-            return self.url.removeprefix("sqlite:///")
+            return str(sqlite_path(self.url))
         try:
             shown = make_url(self.url)
         except Exception:  # an unparsable address is shown without anything after the scheme

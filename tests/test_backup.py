@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from hotline_desk.db import Database, open_database
+from hotline_desk.db import Database, head_revision, open_database
 from hotline_desk.errors import DatabaseError
 from hotline_desk.models import Case
 from hotline_desk.services.accounts import audit
@@ -113,3 +113,128 @@ def test_restore_needs_an_admin(db: Database, db_path: Path, people: People, tmp
     info = backup.backup(db_path, tmp_path / "b", keep=3, now=datetime(2022, 7, 5))
     assert cli_as(["--db", str(db_path), "--user", "sup1", "restore", str(info.path)]) == 2
     assert "无权修改设置" in capsys.readouterr().err
+
+
+def _fill(db: Database, people: People, count: int) -> None:
+    from hotline_desk.services.cases.records import register_case
+    from tests.helpers import draft
+
+    with db.session() as s:
+        give_passwords(s)
+        for i in range(count):
+            register_case(s, people.operator, draft(s, content=f"第{i}件"))
+
+
+def test_a_hash_in_the_path_still_backs_up_and_restores(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from hotline_desk.services.accounts import users
+    from hotline_desk.services.office import reference
+
+    folder = tmp_path / "热线#1 ?数据%20"
+    folder.mkdir()
+    path = folder / "office#main.sqlite3"
+    db = open_database(str(path))
+    with db.session() as s:
+        reference.load_defaults(s)
+        admin = users.add_user(s, None, "admin", "管理员", "admin")
+        users.add_user(s, admin, "op1", "张丽", "operator")
+    people = People(admin, admin, admin, admin, admin)
+    with db.session() as s:
+        people.operator = users.get_actor(s, "op1")
+    _fill(db, people, 3)
+    db.dispose()
+    assert cli_as(["--db", str(path), "backup", "--dir", str(folder / "备份#"), ]) == 0
+    assert "审计锚点" in capsys.readouterr().out
+    [info] = backup.list_backups(folder / "备份#")
+    assert info.path.stat().st_size > 0 and _cases(info.path) == 3
+    db = open_database(str(path))
+    _fill(db, people, 2)
+    db.dispose()
+    assert cli_as(["--db", str(path), "restore", str(info.path)]) == 0
+    assert _cases(path) == 3
+    assert [p.name for p in tmp_path.iterdir()] == [folder.name]  # no other file was opened by mistake
+
+
+def _unusable_files(db_path: Path, tmp_path: Path) -> dict[str, tuple[Path, str]]:
+    older = tmp_path / "older.sqlite3"
+    older.write_bytes(db_path.read_bytes())
+    with sqlite3.connect(older) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '0010'")
+    conn.close()
+    stranger = tmp_path / "stranger.sqlite3"
+    with sqlite3.connect(stranger) as conn:
+        conn.execute("CREATE TABLE alembic_version (version_num VARCHAR(32))")
+        conn.execute("INSERT INTO alembic_version VALUES (?)", (head_revision(),))
+    conn.close()
+    tampered = tmp_path / "tampered.sqlite3"
+    tampered.write_bytes(db_path.read_bytes())
+    with sqlite3.connect(tampered) as conn:
+        conn.execute("UPDATE cases SET content = '改过' WHERE id = 1")
+    conn.close()
+    return {"older": (older, "版本"), "stranger": (stranger, "不是本软件"), "tampered": (tampered, "审计核验未通过")}
+
+
+def test_restore_checks_version_tables_and_trail_before_replacing(db: Database, db_path: Path, people: People,
+                                                                  tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    _fill(db, people, 2)
+    db.dispose()
+    before = _digest(db_path)
+    for name, (bad, reason) in _unusable_files(db_path, tmp_path).items():
+        assert cli_as(["--db", str(db_path), "restore", str(bad)]) == 2, name
+        err = capsys.readouterr().err
+        assert reason in err and "未恢复" in err and "Traceback" not in err, (name, err)
+        assert _digest(db_path) == before, name
+    # and the database can still be restored afterwards (nothing half done)
+    info = backup.backup(db_path, tmp_path / "b", keep=3, now=datetime(2022, 7, 5))
+    assert cli_as(["--db", str(db_path), "restore", str(info.path)]) == 0
+
+
+def test_restore_refuses_while_another_process_has_the_database_open(db: Database, db_path: Path, people: People,
+                                                                     tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    info = backup.backup(db_path, tmp_path / "b", keep=3, now=datetime(2022, 7, 5))
+    _fill(db, people, 2)
+    db.dispose()
+    stop, ready = tmp_path / "stop", tmp_path / "ready"
+    holder = (f"from pathlib import Path; import time\nfrom hotline_desk.db import open_database\n"
+              f"db = open_database({str(db_path)!r})\n"
+              "with db.reader() as s: s.connection().exec_driver_sql('SELECT 1')\n"
+              f"Path({str(ready)!r}).touch()\nwhile not Path({str(stop)!r}).exists(): time.sleep(0.05)\n")
+    child = subprocess.Popen([sys.executable, "-c", holder], cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    try:
+        deadline = time.time() + 60
+        while not ready.exists() and time.time() < deadline:
+            time.sleep(0.05)
+        before = _digest(db_path)
+        assert cli_as(["--db", str(db_path), "restore", str(info.path)]) == 2
+        err = capsys.readouterr().err
+        assert "正被" in err and "关闭" in err and "未恢复" in err
+        assert _digest(db_path) == before and _cases(db_path) == 2
+    finally:
+        stop.touch()
+        child.wait(timeout=60)
+    assert cli_as(["--db", str(db_path), "restore", str(info.path)]) == 0
+    assert _cases(db_path) == 0
+
+
+def test_restore_keeps_the_files_permissions(db: Database, db_path: Path, people: People, tmp_path: Path) -> None:
+    info = backup.backup(db_path, tmp_path / "b", keep=3, now=datetime(2022, 7, 5))
+    db.dispose()
+    db_path.chmod(0o600)
+    backup.restore(db_path, info.path, keep=3, now=datetime(2022, 7, 6))
+    assert db_path.stat().st_mode & 0o777 == 0o600
+
+
+def test_retention_never_removes_the_newest_backup(db: Database, db_path: Path, people: People, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    with db.session() as s:
+        give_passwords(s)
+    for day, keep in ((1, 3), (2, 0), (3, -5)):
+        newest = backup.backup(db_path, tmp_path / "b", keep=keep, now=datetime(2022, 7, day, 18, 0))
+        assert newest.path.exists() and newest.manifest.exists()
+    assert [b.made_at.day for b in backup.list_backups(tmp_path / "b")] == [3]
+    assert sorted(p.name for p in (tmp_path / "b").iterdir()) == [newest.path.name, newest.manifest.name]
+    db.dispose()
+    assert cli_as(["--db", str(db_path), "settings", "set", "backup.keep", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "保留最近几份自动备份" in err and "0 不行" in err

@@ -12,7 +12,7 @@ from typing import Any
 from hotline_desk.cli.common import ENV_NEW_PASSWORD, Context, SubParsers, ask_new_password, parse_day, to_json
 from hotline_desk.db import resolve_db_url
 from hotline_desk.errors import HotlineError, ValidationError
-from hotline_desk.services.accounts import accounts, audit, users
+from hotline_desk.services.accounts import accounts, anchors, users
 from hotline_desk.services.accounts.permissions import require
 from hotline_desk.services.clock import office_now
 from hotline_desk.services.maintenance import backup, backups, integrity, transfer
@@ -47,8 +47,9 @@ def register(sub: SubParsers[Any]) -> None:
     p.set_defaults(run=cmd_backup)
 
     p = sub.add_parser("restore", help="从备份恢复（需管理员）",
-                       description="检查备份文件（完整性、数据库版本）后恢复；恢复前自动备份当前数据库。"
-                                   "恢复前请关闭所有工作站上的本软件。")
+                       description="完整检查备份文件（数据库版本须与本软件一致、完整性检查、审计核验）后恢复；"
+                                   "任何一项不通过都不改动当前数据库。恢复前自动备份当前数据库。"
+                                   "有其他窗口或工作站打开着数据库时拒绝恢复，请先关闭所有工作站上的本软件。")
     p.add_argument("file", help="备份文件")
     p.set_defaults(run=cmd_restore)
 
@@ -64,8 +65,14 @@ def register(sub: SubParsers[Any]) -> None:
     p.set_defaults(run=cmd_migrate_db)
 
     p = sub.add_parser("verify", help="核验审计记录链",
-                       description="逐条核验审计记录的哈希链，并与工单历史、单位、分类、用户、设置、附加分比对，"
-                                   "报告绕过本软件被改动、删除或插入的记录。发现问题时退出码为 1。")
+                       description="逐条核验审计记录的哈希链，并与工单历史、工单登记内容、交办和回访记录、单位、分类、"
+                                   "用户、设置、附加分、导入批次比对，报告绕过本软件被改动、删除或插入的记录。"
+                                   "加 --anchor 时还核对库外保存的锚点（备份清单、定稿简报 PDF、导出的 Excel、"
+                                   "锚点记录文件或抄下的锚点码），可发现整条链被重算哈希或最新记录被删除。"
+                                   "发现问题时退出码为 1。")
+    p.add_argument("--anchor", action="append", default=[], metavar="文件或锚点码",
+                   help="备份清单（.manifest.json）、定稿简报 PDF、导出的 .xlsx、锚点记录文件（数据库旁的 "
+                        ".anchors.txt），或形如 1234-0123456789abcdef-0013 的锚点码；可重复")
     p.set_defaults(run=cmd_verify)
 
     p = sub.add_parser("user", help="用户：列出或添加", description="列出或添加用户（须登录）。")
@@ -200,6 +207,8 @@ def cmd_backup(ctx: Context, args: argparse.Namespace) -> int:
         info = backups.make_backup(session, path, office_now(), args.dir)
         _folder, keep = backups.backup_location(session, path, args.dir)
     print(f"已备份到 {info.path}（保留最近 {keep} 份）。")
+    if info.anchor is not None:
+        print(f"审计锚点：{info.anchor.code}（已写入备份清单 {info.manifest.name} 和锚点记录文件）")
     return 0
 
 
@@ -210,8 +219,7 @@ def cmd_restore(ctx: Context, args: argparse.Namespace) -> int:
     with ctx.db.reader() as session:
         _folder, keep = backups.backup_location(session, path)
     source = Path(args.file)
-    backup.check_backup(source)
-    ctx.close()
+    ctx.close()  # restore checks the file fully before anything is replaced
     safety = backup.restore(path, source, keep=keep, now=office_now())
     print(f"已从 {source.name} 恢复。恢复前的数据库已备份为 {safety.path}。")
     return 0
@@ -245,14 +253,15 @@ def _show_progress(table: str, done: int, total: int) -> None:
 
 
 def cmd_verify(ctx: Context, args: argparse.Namespace) -> int:
+    pinned = [anchor for source in args.anchor for anchor in anchors.read(source)]
     with ctx.db.reader() as session:
-        report = audit.verify(session)
-        report.problems += integrity.consistency_problems(session)
+        report = integrity.verify_all(session, pinned)
         # A server checks its own pages; a SQLite file is checked here.
         checked = session.connection().exec_driver_sql("PRAGMA integrity_check").scalar() if ctx.db.is_sqlite else "ok"
     if checked != "ok":
         report.problems.insert(0, f"数据库文件完整性检查未通过：{checked}")
-    print(f"已核验审计记录 {report.records} 条、工单办理步骤 {report.events} 条。")
+    print(f"已核验审计记录 {report.records} 条、工单办理步骤 {report.events} 条"
+          + (f"，并核对了 {report.anchors} 个库外锚点。" if report.anchors else "。"))
     if report.ok:
         print("未发现问题：所有记录与审计链一致。")
         return 0

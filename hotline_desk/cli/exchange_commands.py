@@ -77,12 +77,15 @@ def cmd_export_dispatch(ctx: Context, args: argparse.Namespace) -> int:
     ctx.actor()  # the sheets carry callers' names and phone numbers where a unit needs them
     with ctx.db.reader() as session:
         unit = reference.find_unit(session, args.unit).id if args.unit else None
-        paths = export_dispatch(session, unit, Path(args.out), pdf=args.pdf)
+        failures: list[str] = []
+        paths = export_dispatch(session, unit, Path(args.out), pdf=args.pdf, failures=failures)
     for path in paths:
         print(f"已导出 {path}")
-    if not paths:
+    if not paths and not failures:
         print("没有单位有在办工单，未导出。")
-    return 0
+    for failure in failures:
+        print(failure, file=sys.stderr)
+    return 1 if failures else 0
 
 
 def cmd_import_replies(ctx: Context, args: argparse.Namespace) -> int:

@@ -9,11 +9,12 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from hotline_desk.excel.safe import set_text
+from hotline_desk.excel.safe import set_text, stamp
 
 
-def write_rows(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
+def write_rows(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]], *, anchor: str = "") -> bytes:
     book = Workbook()
+    stamp(book, anchor)
     sheet = book.active
     sheet.title = title[:31]
     for col, name in enumerate(header, 1):

@@ -11,7 +11,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from hotline_desk.excel.safe import set_text
+from hotline_desk.excel.safe import set_text, stamp
 
 KEY_SHEET = "_hotline"
 KEY_MARK = "hotline-desk-dispatch"
@@ -45,8 +45,9 @@ class DispatchSheet:
     rows: tuple[DispatchRow, ...]
 
 
-def write_dispatch_workbook(sheet: DispatchSheet) -> bytes:
+def write_dispatch_workbook(sheet: DispatchSheet, *, anchor: str = "") -> bytes:
     book = Workbook()
+    stamp(book, anchor)
     ws = book.active
     ws.title = "交办单"
     width = len(CASE_COLUMNS) + len(REPLY_COLUMNS)

@@ -22,11 +22,12 @@ class CellError(ValueError):
 
 
 def text(value: Any) -> str:
+    """A cell as text. NUL characters are dropped: no text column of PostgreSQL can hold one, and no one types it."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    return str(value).replace("\x00", "").strip()
 
 
 def when(value: Any, *, latest: datetime | None = None) -> datetime | None:

@@ -1,20 +1,42 @@
-"""Writing citizen text into a workbook as text: nothing typed by a caller may become a live formula."""
+"""Writing citizen text into a workbook as text: nothing typed by a caller may become a live formula, and no value
+from an imported file (control characters, text beyond a cell's limit) may stop an export."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from openpyxl.cell.cell import Cell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.workbook import Workbook
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CELL_LIMIT = 32_767  # Excel's most characters in one cell
+CUT_MARK = "……【超出 Excel 单元格上限 32767 字，以下已截断，全文见本软件】"
+REPLACEMENT = "\ufffd"  # shown where a control character (invalid in a workbook) was
 
 
-def set_text(cell: Cell, value: Any) -> None:
-    """Store ``value`` so Excel shows it as typed: strings are always text, never formulas."""
+def clean_text(value: str) -> tuple[str, bool]:
+    """``value`` as a workbook can hold it, and whether it had to be cut to the cell limit."""
+    text = ILLEGAL_CHARACTERS_RE.sub(REPLACEMENT, value)
+    if len(text) <= CELL_LIMIT:
+        return text, False
+    return text[:CELL_LIMIT - len(CUT_MARK)] + CUT_MARK, True
+
+
+def set_text(cell: Cell, value: Any) -> bool:
+    """Store ``value`` so Excel shows it as typed: strings are always text, never formulas; control characters are
+    shown as �, and text past the cell limit is cut with a note saying so in the cell. True when it was cut."""
     if isinstance(value, str):
-        cell.value = value
+        text, cut = clean_text(value)
+        cell.value = text
         cell.data_type = "s"  # openpyxl would otherwise read a leading "=" as a formula
-        if value.startswith(FORMULA_STARTS):
+        if text.startswith(FORMULA_STARTS):
             cell.quotePrefix = True
-        return
+        return cut
     cell.value = value
+    return False
+
+
+def stamp(book: Workbook, keywords: str) -> None:
+    """Write the audit anchor (see services.accounts.anchors) into the workbook's document properties."""
+    if keywords:
+        book.properties.keywords = keywords

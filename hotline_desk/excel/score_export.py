@@ -8,15 +8,17 @@ from collections.abc import Sequence
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 
-from hotline_desk.excel.safe import set_text
+from hotline_desk.excel.safe import set_text, stamp
 
 THIN = Side(style="thin", color="000000")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 
 
-def write_score_workbook(sheets: Sequence[tuple[str, Sequence[str], Sequence[Sequence[str]]]]) -> bytes:
+def write_score_workbook(sheets: Sequence[tuple[str, Sequence[str], Sequence[Sequence[str]]]], *,
+                         anchor: str = "") -> bytes:
     """``sheets``: (title, header, rows) per table; numbers stay numbers, names stay text."""
     book = Workbook()
+    stamp(book, anchor)
     book.remove(book.active)
     for title, header, rows in sheets:
         sheet = book.create_sheet(title[:31])

@@ -90,18 +90,21 @@ def _para(block: Para, st: Styles) -> Paragraph:
     return Paragraph(lead + escape(block.text), st.body)
 
 
-def grid_table(block: Table, st: Styles, *, compact: bool = False) -> Flowable:
+def grid_table(block: Table, st: Styles, *, compact: bool = False, split_rows: bool = False) -> Flowable:
+    """A ruled table; ``split_rows`` lets a row taller than a page (a long complaint) run on to the next page."""
     widths = [w * mm for w in block.col_widths_mm] if block.col_widths_mm else None
     head, cell = (st.small_head, st.small_cell) if compact else (st.head_cell, st.cell)
     data = [[Paragraph(escape(h), head) for h in block.header]]
     data += [[Paragraph(escape(c), cell) for c in row] for row in block.rows]
-    table = RLTable(data, colWidths=widths, repeatRows=1, hAlign="CENTER")
+    table = RLTable(data, colWidths=widths, repeatRows=1, hAlign="CENTER", splitInRow=1 if split_rows else 0)
     table.setStyle(TableStyle([
         ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("TOPPADDING", (0, 0), (-1, -1), 1 if compact else 2),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 3 if compact else 4),
     ]))
+    if split_rows:  # kept together, it could not be longer than a page
+        return table
     title = plain(block.title, st.table_title) if block.title else Spacer(1, 2 * mm)
     return KeepTogether([title, table, Spacer(1, 4 * mm)])
 
@@ -198,8 +201,9 @@ def _page_number(fonts: FontSet) -> object:
     return draw
 
 
-def build_bulletin(doc: BulletinDocument, fonts: FontSet) -> bytes:
-    """The bulletin PDF; the same document and fonts always give the same bytes."""
+def build_bulletin(doc: BulletinDocument, fonts: FontSet, *, keywords: str = "") -> bytes:
+    """The bulletin PDF; the same document and fonts always give the same bytes. ``keywords``: the audit anchor of a
+    finalised issue, kept in the PDF's document information."""
     st = Styles(fonts)
     story = _front(doc, st)
     story.append(_para(doc.lead, st))
@@ -219,7 +223,7 @@ def build_bulletin(doc: BulletinDocument, fonts: FontSet) -> bytes:
     template = SimpleDocTemplate(
         buffer, pagesize=A4, topMargin=MARGINS_MM["top"] * mm, bottomMargin=MARGINS_MM["bottom"] * mm,
         leftMargin=MARGINS_MM["left"] * mm, rightMargin=MARGINS_MM["right"] * mm, title=doc.pdf_title,
-        author=doc.issuer, creator="Hotline Desk", subject=doc.pdf_title, invariant=1,
+        author=doc.issuer, creator="Hotline Desk", subject=doc.pdf_title, keywords=keywords, invariant=1,
         initialFontName=fonts.body, initialFontSize=BODY_PT, initialLeading=LINE_PT,
     )
     on_page = _page_number(fonts)

@@ -26,7 +26,8 @@ def build_tables(tables: Sequence[Table], fonts: FontSet, title: str = "", *, wi
         if subtitle:
             story.append(plain(subtitle, st.left))
         story += [Spacer(1, 4 * mm),
-                  grid_table(Table("", table.header, table.rows, table.col_widths_mm), st, compact=True)]
+                  grid_table(Table("", table.header, table.rows, table.col_widths_mm), st, compact=True,
+                             split_rows=True)]
     buffer = io.BytesIO()
     margins = {"top": 20, "bottom": 20, "left": 15, "right": 15} if wide else MARGINS_MM
     document = SimpleDocTemplate(

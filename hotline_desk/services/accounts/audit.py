@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -12,7 +13,17 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline_desk.models import AuditRecord, BonusItem, Case, CaseEvent, Category, Setting, Unit, User
+from hotline_desk.models import (
+    AuditRecord,
+    BonusItem,
+    Case,
+    CaseEvent,
+    Category,
+    ImportBatch,
+    Setting,
+    Unit,
+    User,
+)
 from hotline_desk.services.clock import office_now
 from hotline_desk.services.fastinsert import insert_rows
 
@@ -69,12 +80,55 @@ def event_entity(case_id: int, seq: int) -> str:
 
 
 def event_detail(case_id: int, seq: int, kind: str, at: datetime, actor_id: int | None, unit_id: int | None,
-                 data: str, note: str, batch_id: int | None) -> list[Any]:
-    """An event as the trail keeps it: case, seq, kind, time, actor, unit, data, note, import batch."""
-    return [case_id, seq, kind, at.isoformat(), actor_id, unit_id, data, note, batch_id]
+                 data: str, note: str, batch_id: int | None, registration: str | None = None) -> list[Any]:
+    """An event as the trail keeps it: case, seq, kind, time, actor, unit, data, note, import batch, and the digest
+    of the case's registration fields as they stood once the event was written (see ``registration_digest``)."""
+    detail: list[Any] = [case_id, seq, kind, at.isoformat(), actor_id, unit_id, data, note, batch_id]
+    if registration is not None:
+        detail.append(registration)
+    return detail
 
 
-def snapshot(obj: Unit | Category | User | Setting | BonusItem) -> tuple[str, dict[str, Any]]:
+EVENT_FIELDS = 9  # the event's own part of a case_event record; a tenth element is the registration digest
+
+# What the operator typed (and the import wrote) on the case row: statistics, scores and bulletins read them.
+REGISTRATION_COLUMNS = (
+    "number", "registered_at", "month", "source", "channel_id", "upstream_number", "upstream_deadline",
+    "caller_name", "phone", "address", "township_id", "appeal_type_id", "appeal_type_name", "category_id",
+    "category_label", "title", "content", "confidential", "urgent", "created_by", "import_key",
+)
+
+
+def registration_digest(values: Mapping[str, Any]) -> str:
+    """SHA-256 of a case's registration fields (a row's columns, or the dict a bulk insert writes).
+
+    The trail keeps the digest, not the fields: personal data erased from a case must not live on in the trail.
+    """
+    shown = {}
+    for name in REGISTRATION_COLUMNS:
+        value = values.get(name)
+        if isinstance(value, datetime):
+            value = value.isoformat()
+        elif isinstance(value, bool):
+            value = int(value)
+        shown[name] = value
+    return hashlib.sha256(canonical(shown).encode("utf-8")).hexdigest()
+
+
+def case_registration(case: Case) -> dict[str, Any]:
+    return {name: getattr(case, name) for name in REGISTRATION_COLUMNS}
+
+
+def registration_entity(case_id: int) -> str:
+    """A baseline record of a case's registration digest (written on upgrade, for cases registered before)."""
+    return f"case_registration:{case_id}"
+
+
+Audited = Unit | Category | User | Setting | BonusItem | ImportBatch
+AUDITED_MODELS: tuple[type[Any], ...] = (Unit, Category, User, Setting, BonusItem, ImportBatch)
+
+
+def snapshot(obj: Audited) -> tuple[str, dict[str, Any]]:
     """The audited entity name and contents of a reference row, as the trail records them."""
     if isinstance(obj, Unit):
         return f"unit:{obj.id}", {"name": obj.name, "group": obj.group, "order": obj.display_order,
@@ -87,11 +141,15 @@ def snapshot(obj: Unit | Category | User | Setting | BonusItem) -> tuple[str, di
                                   "password": hashlib.sha256(obj.password_hash.encode()).hexdigest()[:16]}
     if isinstance(obj, Setting):
         return f"setting:{obj.key}", {"value": obj.value}
+    if isinstance(obj, ImportBatch):
+        return f"import_batch:{obj.id}", {"kind": obj.kind, "file": obj.file_name, "sha256": obj.sha256,
+                                          "rows": obj.rows, "user": obj.user_id, "at": obj.created_at.isoformat(),
+                                          "note": obj.note}
     return f"bonus:{obj.id}", {"month": obj.month, "unit": obj.unit_id, "points": obj.points, "reason": obj.reason,
                                "removed": obj.removed_at.isoformat() if obj.removed_at else None}
 
 
-def record_row(session: Session, obj: Unit | Category | User | Setting | BonusItem, *, user_id: int | None,
+def record_row(session: Session, obj: Audited, *, user_id: int | None,
                at: datetime, kind: str = "change") -> None:
     session.flush()
     entity, detail = snapshot(obj)
@@ -105,16 +163,59 @@ class VerifyReport:
     records: int = 0
     events: int = 0
     problems: list[str] = field(default_factory=list)
+    head: tuple[int, str] = (0, GENESIS)  # the last record's id and hash: what an anchor keeps
+    anchors: int = 0  # how many anchors were checked
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
-def verify(session: Session) -> VerifyReport:
-    """Walk the chain, then compare the case events and reference rows with what the chain recorded."""
-    report = VerifyReport()
-    latest: dict[str, str] = {}
+@dataclass
+class _Walk:
+    """What the chain says now: each entity's latest record, each case's latest registration digest."""
+
+    latest: dict[str, str] = field(default_factory=dict)
+    registrations: dict[int, str] = field(default_factory=dict)
+    baselines: list[int] = field(default_factory=list)
+
+
+def _note_registration(walk: _Walk, entity: str, detail: str) -> None:
+    try:
+        parsed = json.loads(detail)
+    except ValueError:
+        return
+    if entity.startswith("case_event:") and isinstance(parsed, list) and len(parsed) > EVENT_FIELDS:
+        walk.registrations[int(entity.split(":")[1])] = str(parsed[EVENT_FIELDS])
+    elif entity.startswith("case_registration:") and isinstance(parsed, dict):
+        walk.registrations[int(entity.split(":")[1])] = str(parsed.get("registration"))
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """The chain's head as written outside the database (a backup's manifest, a bulletin, an export, the log)."""
+
+    record_id: int
+    hash_prefix: str
+    revision: str  # the schema revision the database had when the anchor was taken
+    source: str = ""  # where it was read, for messages
+
+    @property
+    def code(self) -> str:
+        return f"{self.record_id}-{self.hash_prefix}-{self.revision}"
+
+
+ANCHOR_HASH_LENGTH = 16  # 64 bits: short enough to read out, far too long to forge by trial
+
+
+def verify(session: Session, anchors: Sequence[Anchor] = ()) -> VerifyReport:
+    """Walk the chain, then compare the case events, the cases' registration fields and the reference rows with what
+    the chain recorded; with ``anchors``, also prove the chain up to each anchor is the one it was then."""
+    report = VerifyReport(anchors=len(anchors))
+    walk = _Walk()
+    pinned: dict[int, list[Anchor]] = {}
+    for anchor in anchors:
+        pinned.setdefault(anchor.record_id, []).append(anchor)
     expected_id, prev = 1, GENESIS
     for rec in session.scalars(select(AuditRecord).order_by(AuditRecord.id)):
         report.records += 1
@@ -126,10 +227,46 @@ def verify(session: Session) -> VerifyReport:
             report.problems.append(f"审计记录第 {rec.id} 条被改动。")
         expected_id, prev = rec.id + 1, rec.hash
         if rec.kind not in NOTE_KINDS:
-            latest[rec.entity] = rec.detail
-    _check_events(session, latest, report)
-    _check_rows(session, latest, report)
+            walk.latest[rec.entity] = rec.detail
+        for anchor in pinned.get(rec.id, ()):
+            if not rec.hash.startswith(anchor.hash_prefix):
+                report.problems.append(f"审计记录第 {rec.id} 条与锚点 {anchor.code}（{anchor.source}）不符："
+                                       "此前的记录已被改写（整条链被重新计算过哈希）。")
+        if rec.kind == "baseline":
+            walk.baselines.append(rec.id)
+        if rec.entity.startswith(("case_event:", "case_registration:")):
+            _note_registration(walk, rec.entity, rec.detail)
+    report.head = (expected_id - 1, prev)
+    _check_anchors(anchors, walk, report)
+    _check_events(session, walk.latest, report)
+    _check_registrations(session, walk.registrations, report)
+    _check_rows(session, walk.latest, report)
     return report
+
+
+def _check_anchors(anchors: Sequence[Anchor], walk: _Walk, report: VerifyReport) -> None:
+    last = report.head[0]
+    for anchor in anchors:
+        if anchor.record_id > last:
+            report.problems.append(f"锚点 {anchor.code}（{anchor.source}）记到审计记录第 {anchor.record_id} 条，"
+                                   f"数据库只剩 {last} 条：最新的记录被删除了。")
+            continue
+        # Baselines are written only by an upgrade that changed what the trail records; one written after an anchor
+        # taken by a version that already recorded everything means the schema was set back and upgraded again.
+        late = [i for i in walk.baselines if i > anchor.record_id]
+        if late and anchor.revision >= LAST_TRAIL_CHANGE:
+            report.problems.append(f"锚点 {anchor.code}（{anchor.source}）之后出现了 {len(late)} 条“升级基线”记录"
+                                   f"（自第 {late[0]} 条起），而当时的版本无需基线：数据库版本被回退后重新升级，"
+                                   "基线掩盖的改动无法核验。")
+
+
+def _event_part(stored: str) -> str:
+    """The event's own fields of a case_event record (without the registration digest that follows them)."""
+    try:
+        parsed = json.loads(stored)
+    except ValueError:
+        return stored
+    return canonical(parsed[:EVENT_FIELDS]) if isinstance(parsed, list) else stored
 
 
 def _check_events(session: Session, latest: dict[str, str], report: VerifyReport) -> None:
@@ -143,8 +280,8 @@ def _check_events(session: Session, latest: dict[str, str], report: VerifyReport
         stored = latest.get(entity)
         if stored is None:
             report.problems.append(f"{label}没有审计记录（可能是绕过本软件插入的）。")
-        elif stored != canonical(event_detail(ev.case_id, ev.seq, ev.kind, ev.at, ev.actor_id, ev.unit_id, ev.data,
-                                              ev.note, ev.batch_id)):
+        elif _event_part(stored) != canonical(event_detail(ev.case_id, ev.seq, ev.kind, ev.at, ev.actor_id,
+                                                           ev.unit_id, ev.data, ev.note, ev.batch_id)):
             report.problems.append(f"{label}（{ev.kind}）与审计记录不符（被改动）。")
     deleted = {entity.split(":")[1] for entity in latest if entity.startswith("case:")}
     for entity in latest:
@@ -153,12 +290,31 @@ def _check_events(session: Session, latest: dict[str, str], report: VerifyReport
             report.problems.append(f"工单{numbers.get(int(case_id), case_id)}第 {seq} 步已不存在（被删除）。")
 
 
-def _check_rows(session: Session, latest: dict[str, str], report: VerifyReport) -> None:
+def _check_registrations(session: Session, registrations: dict[int, str], report: VerifyReport) -> None:
+    columns = [getattr(Case, name) for name in REGISTRATION_COLUMNS]
+    for row in session.execute(select(Case.id, *columns).order_by(Case.id)):
+        values = dict(zip(REGISTRATION_COLUMNS, row[1:], strict=True))
+        stored = registrations.get(row[0])
+        if stored is None:
+            report.problems.append(f"工单{values['number']}的登记内容没有审计记录（可能是绕过本软件添加的）。")
+        elif stored != registration_digest(values):
+            report.problems.append(f"工单{values['number']}的登记内容（来电人、电话、地址、诉求内容、分类、"
+                                   "登记时间、所属月份、是否保密等）与审计记录不符（被绕过本软件改动）。")
+
+
+PREFIXES = ("unit:", "category:", "user:", "setting:", "bonus:", "import_batch:")
+
+
+def _audited_rows(session: Session) -> list[Any]:
     rows: list[Any] = []
-    for model in (Unit, Category, User, Setting, BonusItem):
+    for model in AUDITED_MODELS:
         rows += list(session.scalars(select(model)))
+    return rows
+
+
+def _check_rows(session: Session, latest: dict[str, str], report: VerifyReport) -> None:
     present = set()
-    for obj in rows:
+    for obj in _audited_rows(session):
         entity, detail = snapshot(obj)
         present.add(entity)
         stored = latest.get(entity)
@@ -166,14 +322,14 @@ def _check_rows(session: Session, latest: dict[str, str], report: VerifyReport) 
             report.problems.append(f"{entity} 没有审计记录（可能是绕过本软件添加的）。")
         elif stored != canonical(detail):
             report.problems.append(f"{entity} 与最后一次审计记录不符（被绕过本软件改动）。")
-    prefixes = ("unit:", "category:", "user:", "setting:", "bonus:")
     for entity in latest:
-        if entity.startswith(prefixes) and entity not in present:
+        if entity.startswith(PREFIXES) and entity not in present:
             report.problems.append(f"{entity} 已不存在（被删除）。")
 
 
-# The newest revision that changed what the audit trail records (0004 made the trail, 0006 added a unit column).
-LAST_TRAIL_CHANGE = "0006"
+# The newest revision that changed what the audit trail records (0004 made the trail, 0006 added a unit column,
+# 0013 added the cases' registration fields and the import batches).
+LAST_TRAIL_CHANGE = "0013"
 
 
 def after_upgrade(session: Session, previous: str | None) -> None:
@@ -188,24 +344,30 @@ def rebaseline(session: Session, at: datetime) -> int:
     Records written before the upgrade cannot vouch for columns that did not exist then; from here on the chain is
     whole again. Returns how many baseline records were written.
     """
-    latest: dict[str, str] = {}
+    walk = _Walk()
     for recorded_entity, recorded in session.execute(select(AuditRecord.entity, AuditRecord.detail)
                                                      .where(AuditRecord.kind.not_in(NOTE_KINDS))
                                                      .order_by(AuditRecord.id)):
-        latest[recorded_entity] = recorded
+        walk.latest[recorded_entity] = recorded
+        if recorded_entity.startswith(("case_event:", "case_registration:")):
+            _note_registration(walk, recorded_entity, recorded)
+    latest = walk.latest
     items: list[tuple[str, str, Detail, int | None, datetime]] = []
     for ev in session.scalars(select(CaseEvent).order_by(CaseEvent.id)):
         entity = event_entity(ev.case_id, ev.seq)
         step: Detail = event_detail(ev.case_id, ev.seq, ev.kind, ev.at, ev.actor_id, ev.unit_id, ev.data, ev.note,
                                     ev.batch_id)
-        if latest.get(entity) != canonical(step):
+        stored = latest.get(entity)
+        if stored is None or _event_part(stored) != canonical(step):
             items.append(("baseline", entity, step, None, at))
-    rows: list[Any] = []
-    for model in (Unit, Category, User, Setting, BonusItem):
-        rows += list(session.scalars(select(model)))
-    for obj in rows:
-        entity, row = snapshot(obj)
-        if latest.get(entity) != canonical(row):
-            items.append(("baseline", entity, row, None, at))
+    columns = [getattr(Case, name) for name in REGISTRATION_COLUMNS]
+    for row in session.execute(select(Case.id, *columns).order_by(Case.id)):
+        digest = registration_digest(dict(zip(REGISTRATION_COLUMNS, row[1:], strict=True)))
+        if walk.registrations.get(row[0]) != digest:
+            items.append(("baseline", registration_entity(row[0]), {"registration": digest}, None, at))
+    for obj in _audited_rows(session):
+        entity, snap = snapshot(obj)
+        if latest.get(entity) != canonical(snap):
+            items.append(("baseline", entity, snap, None, at))
     record_many(session, items)
     return len(items)

@@ -66,7 +66,8 @@ def append_event(
         unit_id=unit_id, data=data_text, note=note, batch_id=batch_id,
     ))
     audit.record(session, "case_event", audit.event_entity(case.id, seq),
-                 audit.event_detail(case.id, seq, kind, at, actor_id, unit_id, data_text, note, batch_id),
+                 audit.event_detail(case.id, seq, kind, at, actor_id, unit_id, data_text, note, batch_id,
+                                    audit.registration_digest(audit.case_registration(case))),
                  user_id=actor_id, at=recorded_at)
     project(session, case, new_status, status)
     return new_status

@@ -96,7 +96,9 @@ def insert_cases(session: Session, cases: list[NewCase], *, prefix: str, recorde
     events: list[dict[str, Any]] = []
     dispatches: list[dict[str, Any]] = []
     followups: list[dict[str, Any]] = []
-    for case_id, new, status in zip(ids, cases, statuses, strict=True):
+    registrations: dict[int, str] = {}
+    for case_id, new, status, row in zip(ids, cases, statuses, case_rows, strict=True):
+        registrations[case_id] = audit.registration_digest(row)
         events += [{"case_id": case_id, "seq": seq, "kind": s.kind, "at": s.at, "recorded_at": recorded_at,
                     "actor_id": s.actor_id, "unit_id": s.unit_id,
                     "data": json.dumps(s.data, ensure_ascii=False, default=str), "note": s.note, "batch_id": batch_id}
@@ -107,7 +109,7 @@ def insert_cases(session: Session, cases: list[NewCase], *, prefix: str, recorde
     audit.record_many(session, [
         ("case_event", audit.event_entity(e["case_id"], e["seq"]),
          audit.event_detail(e["case_id"], e["seq"], e["kind"], e["at"], e["actor_id"], e["unit_id"], e["data"],
-                            e["note"], e["batch_id"]), e["actor_id"], recorded_at)
+                            e["note"], e["batch_id"], registrations[e["case_id"]]), e["actor_id"], recorded_at)
         for e in events
     ])
     insert_rows(session, Dispatch, dispatches)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from hotline_desk.errors import ValidationError
 from hotline_desk.excel.case_export import write_rows
 from hotline_desk.models import Case, Unit
-from hotline_desk.services.accounts import audit
+from hotline_desk.services.accounts import anchors, audit
 from hotline_desk.services.cases.case_query import SOURCE_LABELS, CaseFilter, search_ids
 from hotline_desk.services.cases.history import STATES
 from hotline_desk.services.reporting.monthdata import parse_month
@@ -43,6 +43,7 @@ def export_cases(session: Session, case_filter: CaseFilter, *, now: datetime, re
     if case_filter.state and case_filter.state not in STATES:
         raise ValidationError(f"没有状态“{case_filter.state}”，可选：{'、'.join(STATES)}。", field="state")
     ids = search_ids(session, case_filter, now=now, descending=False)
+    anchor = anchors.note(session, f"导出工单清单 {len(ids)} 件", now)
     if reveal:
         audit.record(session, "export", "export:cases", {"filter": asdict(case_filter), "cases": len(ids),
                                                          "personal_data": True}, user_id=user_id, at=now)
@@ -55,4 +56,4 @@ def export_cases(session: Session, case_filter: CaseFilter, *, now: datetime, re
                          mask_name(c.caller_name) if secret else c.caller_name,
                          mask_phone(c.phone) if secret else c.phone, c.address, c.appeal_type_name, c.category_label,
                          c.title, c.content, units.get(c.main_unit_id or 0, "")))
-    return write_rows("工单清单", HEADER, rows)
+    return write_rows("工单清单", HEADER, rows, anchor=anchors.tag(anchor))

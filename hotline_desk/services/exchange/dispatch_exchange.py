@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -10,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline_desk.errors import NotFound, ValidationError
+from hotline_desk.errors import HotlineError, NotFound, ValidationError
 from hotline_desk.excel import normalize as norm
 from hotline_desk.excel.dispatch_sheet import (
     CASE_COLUMNS,
@@ -24,8 +26,9 @@ from hotline_desk.excel.dispatch_sheet import (
 from hotline_desk.excel.reader import ImportFileError, read_workbook
 from hotline_desk.models import AppealType, Case, ImportBatch, Unit
 from hotline_desk.reports.document import Table
-from hotline_desk.reports.fonts import find_fonts
+from hotline_desk.reports.fonts import FontSet, find_fonts
 from hotline_desk.reports.table_pdf import build_tables
+from hotline_desk.services.accounts import anchors, audit
 from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.events import statuses_for
@@ -37,6 +40,8 @@ from hotline_desk.services.exchange.imports import Problem
 from hotline_desk.services.office.calendar import WorkCalendar
 from hotline_desk.services.office.settings import Settings
 from hotline_desk.vocabulary import Action, Role
+
+logger = logging.getLogger(__name__)
 
 CONFIDENTIAL = "（保密）"
 
@@ -76,25 +81,60 @@ def units_with_open_cases(session: Session) -> list[int]:
 
 
 def export_dispatch(session: Session, unit_id: int | None, directory: Path, *, pdf: bool = False,
-                    clock: Clock = office_now) -> list[Path]:
-    """Write the dispatch workbook (and, if asked, a printable PDF) for one unit or every unit with open cases."""
+                    clock: Clock = office_now, failures: list[str] | None = None) -> list[Path]:
+    """Write the dispatch workbook (and, if asked, a printable PDF) for one unit or every unit with open cases.
+
+    With ``failures`` given, a unit whose files cannot be written is listed there and the others still go out.
+    """
     now = clock()
     targets = [unit_id] if unit_id is not None else units_with_open_cases(session)
-    written = []
+    written: list[Path] = []
     directory.mkdir(parents=True, exist_ok=True)
     fonts = find_fonts(Settings(session).str("bulletin.font_dir")) if pdf else None
+    taken: set[str] = set()
     for target in targets:
         sheet = dispatch_sheet(session, target, now)
-        base = directory / f"交办单-{sheet.unit_name}-{now:%Y%m%d}"
-        written.append(_write(base.with_suffix(".xlsx"), write_dispatch_workbook(sheet)))
-        if fonts is not None:
-            rows = tuple((r.number, f"{r.registered_at:%m-%d %H:%M}", r.content, f"{r.caller} {r.caller_phone}",
-                          f"{r.deadline:%m-%d %H:%M}" if r.deadline else "", "") for r in sheet.rows)
-            header = ("工单编号", "来电时间", "诉求内容", "来电人及电话", "办理期限", "办理结果（手写）")
-            table = Table(sheet.title, header, rows, col_widths_mm=(32, 24, 100, 40, 24, 47))
-            subtitle = f"承办单位：{sheet.unit_name}　导出时间：{now:%Y-%m-%d %H:%M}　共 {len(rows)} 件"
-            written.append(_write(base.with_suffix(".pdf"), build_tables([table], fonts, sheet.title, wide=True,
-                                                                         subtitle=subtitle)))
+        name = unique_file_name(f"交办单-{sheet.unit_name}-{now:%Y%m%d}", target, taken)
+        try:
+            written += _export_one(session, sheet, directory / name, fonts, now)
+        except Exception as exc:
+            if failures is None:
+                raise
+            if isinstance(exc, HotlineError):  # expected trouble: the message says what to do
+                reason = exc.message
+            else:  # a bug: kept with its traceback in the log
+                logger.exception("dispatch sheet for unit %s failed", target)
+                reason = f"程序错误 {type(exc).__name__}，详情已记入日志"
+            failures.append(f"{sheet.unit_name}：交办单未能导出（{reason}）")
+    return written
+
+
+UNSAFE_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+
+
+def unique_file_name(stem: str, unit_id: int, taken: set[str]) -> str:
+    """A file name every system accepts (no / \\ : * ? " < > | or control characters), unique within ``taken``
+    (compared as Windows does, ignoring case); a unit whose name collides gets its id added."""
+    safe = UNSAFE_IN_FILE_NAMES.sub("_", stem).strip(" .") or f"交办单-{unit_id}"
+    if safe.casefold() in taken:
+        safe = f"{safe}-{unit_id}"
+    taken.add(safe.casefold())
+    return safe
+
+
+def _export_one(session: Session, sheet: DispatchSheet, base: Path, fonts: FontSet | None,
+                now: datetime) -> list[Path]:
+    anchor = anchors.note(session, f"导出交办单 {sheet.unit_name}", now)
+    written = [_write(base.with_name(base.name + ".xlsx"),
+                      write_dispatch_workbook(sheet, anchor=anchors.tag(anchor)))]
+    if fonts is not None:
+        rows = tuple((r.number, f"{r.registered_at:%m-%d %H:%M}", r.content, f"{r.caller} {r.caller_phone}",
+                      f"{r.deadline:%m-%d %H:%M}" if r.deadline else "", "") for r in sheet.rows)
+        header = ("工单编号", "来电时间", "诉求内容", "来电人及电话", "办理期限", "办理结果（手写）")
+        table = Table(sheet.title, header, rows, col_widths_mm=(32, 24, 100, 40, 24, 47))
+        subtitle = f"承办单位：{sheet.unit_name}　导出时间：{now:%Y-%m-%d %H:%M}　共 {len(rows)} 件"
+        written.append(_write(base.with_name(base.name + ".pdf"),
+                              build_tables([table], fonts, sheet.title, wide=True, subtitle=subtitle)))
     return written
 
 
@@ -142,11 +182,9 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now) 
     if key is None or not key.rows or key.rows[0][0] != KEY_MARK:
         raise ImportFileError(f"“{book.file_name}”不是本软件导出的交办单，无法按回复导入。"
                               "其他来源的工单清单请用“导入工单”。")
-    unit_id = int(float(key.rows[1][0]))
-    unit = session.get(Unit, unit_id)
-    if unit is None:
-        raise ImportFileError("交办单中的承办单位已不存在。")
     sheet = next(s for s in book.sheets if s.name != KEY_SHEET)
+    unit = _sheet_unit(session, key.rows, sheet.rows)
+    unit_id = unit.id
     header = [str(c).strip() for c in sheet.rows[2]] if len(sheet.rows) > 2 else []
     if header[: len(CASE_COLUMNS) + len(REPLY_COLUMNS)] != [*CASE_COLUMNS, *REPLY_COLUMNS]:
         raise ImportFileError("交办单的列被改动过（增删或调换了列），请使用原样导出的交办单填写。")
@@ -156,6 +194,7 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now) 
     numbers = [norm.text(r[0]) for r in rows if r and norm.text(r[0])]
     cases = {c.number: c for c in session.scalars(select(Case).where(Case.number.in_(numbers)))}
     statuses = statuses_for(session, [c.id for c in cases.values()])
+    first_row: dict[str, int] = {}
     checks = _Checks(session, now)
     for offset, row in enumerate(rows):
         excel_row = offset + 4
@@ -166,7 +205,10 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now) 
         if not any(norm.text(c) for c in reply_cells):
             preview.blank += 1
             continue
-        problems: list[tuple[str, str]] = []
+        problems = _parse_problems(number, reply_cells, first_row, excel_row, cases, statuses, unit_id)
+        if problems:
+            preview.problems += [Problem(excel_row, column, reason) for column, reason in problems]
+            continue
         parsed = _reply_row(excel_row, number, reply_cells, cases, statuses, unit_id, now, problems, checks,
                             _PREVIEW_CLERK)
         if problems:
@@ -176,6 +218,46 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now) 
         else:
             preview.ready.append(parsed)
     return preview
+
+
+def _sheet_unit(session: Session, key: list[list[Any]], rows: list[list[Any]]) -> Unit:
+    """The unit the sheet was exported for: the hidden key's unit id, name and the visible 承办单位 line must agree."""
+    changed = "交办单的隐藏标识或表头被改动过，无法确认这是哪个单位的回复，未导入。请使用原样导出的交办单填写。"
+    try:
+        unit_id = int(float(norm.text(key[1][0])))
+        key_name = norm.text(key[2][0])
+    except (IndexError, ValueError, OverflowError) as exc:
+        raise ImportFileError(changed) from exc
+    unit = session.get(Unit, unit_id)
+    if unit is None:
+        raise ImportFileError("交办单中的承办单位已不存在。")
+    shown = norm.text(rows[1][0]) if len(rows) > 1 and rows[1] else ""
+    if key_name != unit.name or not shown.startswith(f"承办单位：{unit.name} "):
+        raise ImportFileError(f"交办单标明的承办单位与隐藏标识不一致（标识为“{unit.name}”），未导入。"
+                              "一个单位只能回复发给本单位的交办单；请使用原样导出的交办单填写。")
+    return unit
+
+
+def _parse_problems(number: str, cells: list[Any], first_row: dict[str, int], excel_row: int,
+                    cases: dict[str, Case], statuses: dict[int, Any], unit_id: int) -> list[tuple[str, str]]:
+    """What is wrong with a row before the workflow is asked: a repeated case, a case not with this unit now,
+    a phone that is not one."""
+    problems: list[tuple[str, str]] = []
+    if number in first_row:
+        problems.append(("工单编号", f"与第 {first_row[number]} 行是同一件工单，一件工单只能填一行"))
+    else:
+        first_row[number] = excel_row
+    case = cases.get(number)
+    if case is not None and case.id in statuses:
+        current = {d.unit_id for d in statuses[case.id].current_dispatches}
+        if unit_id not in current:
+            problems.append(("工单编号", "该工单当前没有交办给本单位（可能已退单改派或不是本单位的工单）"))
+    phone_cell = cells[REPLY_COLUMNS.index("联系电话")] if len(cells) > REPLY_COLUMNS.index("联系电话") else None
+    try:
+        norm.phone(phone_cell)
+    except norm.CellError as exc:
+        problems.append(("联系电话", str(exc)))
+    return problems
 
 
 class _Checks:
@@ -264,7 +346,7 @@ def commit_replies(session: Session, actor: Actor, preview: ReplyPreview, *, onl
     batch = ImportBatch(kind="replies", file_name=preview.file_name, sha256=preview.sha256, rows=len(preview.ready),
                         user_id=actor.id, created_at=now, note=preview.summary())
     session.add(batch)
-    session.flush()
+    audit.record_row(session, batch, user_id=actor.id, at=now, kind="import")
     for row in preview.ready:
         if row.sign_at is not None:
             wf.sign(session, actor, row.case_id, unit_id=preview.unit_id, at=row.sign_at, clock=clock,

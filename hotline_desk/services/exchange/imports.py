@@ -420,7 +420,7 @@ def commit_cases(session: Session, actor: Actor, preview: CasePreview, *, only_v
     batch = ImportBatch(kind="cases", file_name=preview.file_name, sha256=preview.sha256, rows=len(preview.ready),
                         user_id=actor.id, created_at=now, note=preview.summary())
     session.add(batch)
-    session.flush()
+    audit.record_row(session, batch, user_id=actor.id, at=now, kind="import")
     new_cases = []
     for row in preview.ready:
         v = row.values

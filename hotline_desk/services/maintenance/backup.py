@@ -1,52 +1,124 @@
-"""Backups made with SQLite's online backup (consistent while stations keep working) and checked restores."""
+"""Backups made with SQLite's online backup (consistent while stations keep working), each with a manifest that
+anchors the audit chain, and restores that check the candidate fully before anything is replaced."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import shutil
 import sqlite3
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from urllib.request import pathname2url
 
-from hotline_desk.db import known_revisions
+from hotline_desk.db import Database, head_revision, sqlite_url
 from hotline_desk.errors import DatabaseError
+from hotline_desk.services.accounts import anchors
+from hotline_desk.services.accounts.audit import ANCHOR_HASH_LENGTH, Anchor
+from hotline_desk.services.maintenance.integrity import verify_all
 
 PREFIX = "hotline-desk-"
 SUFFIX = ".sqlite3"
+MANIFEST_SUFFIX = ".manifest.json"
 DAILY = timedelta(hours=24)
+# Waiting this long for another station's lock means it is using the database: restore must not go on.
+IN_USE_TIMEOUT_S = 0.5
 
 
 @dataclass(frozen=True)
 class BackupInfo:
     path: Path
     made_at: datetime
+    anchor: Anchor | None = None
+
+    @property
+    def manifest(self) -> Path:
+        return manifest_path(self.path)
+
+
+def manifest_path(backup_file: Path) -> Path:
+    return backup_file.with_name(backup_file.name + MANIFEST_SUFFIX)
 
 
 def default_backup_dir(db_path: Path) -> Path:
     return db_path.parent / "backups"
 
 
-def _copy(source: Path, target: Path) -> None:
-    with sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30) as src, sqlite3.connect(target) as dst:
-        src.backup(dst, pages=1024)
+def file_uri(path: Path, mode: str = "ro") -> str:
+    """A SQLite URI for ``path`` with every character a URI gives meaning to (``#``, ``?``, ``%``) escaped."""
+    return f"file:{pathname2url(str(path.resolve()))}?mode={mode}"
 
 
-def backup(db_path: Path, directory: Path, *, keep: int, now: datetime) -> BackupInfo:
-    """Copy the live database page by page into ``directory``; only the newest ``keep`` backups are kept."""
+def _copy(source: Path | sqlite3.Connection, target: Path) -> None:
+    """SQLite's backup API from a file (opened read-only) or from a connection already holding it."""
+    src = source if isinstance(source, sqlite3.Connection) else \
+        sqlite3.connect(file_uri(source), uri=True, timeout=30)
+    try:
+        dst = sqlite3.connect(target)
+        try:
+            src.backup(dst, pages=1024)
+            # A copy is one self-contained file: reading it later leaves no -wal or -shm beside it.
+            dst.execute("PRAGMA journal_mode = DELETE")
+        finally:
+            dst.close()
+    finally:
+        if src is not source:
+            src.close()
+
+
+def _anchor_of(path: Path) -> Anchor | None:
+    """The chain's head inside a database file (None for a file without an audit trail)."""
+    try:
+        with sqlite3.connect(file_uri(path), uri=True) as conn:
+            row = conn.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+            revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        conn.close()
+    except sqlite3.Error:
+        return None
+    record_id, digest = (row[0], row[1]) if row else (0, "0" * 64)
+    return Anchor(int(record_id), str(digest)[:ANCHOR_HASH_LENGTH], str(revision[0]) if revision else "0")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def backup(db_path: Path, directory: Path, *, keep: int, now: datetime,
+           held: sqlite3.Connection | None = None) -> BackupInfo:
+    """Copy the live database page by page into ``directory`` with its manifest; only the newest ``keep`` backups
+    are kept (never fewer than the one just made). ``held``: a connection holding the database, to copy through."""
+    keep = max(1, keep)
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / f"{PREFIX}{now:%Y%m%d-%H%M%S}{SUFFIX}"
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=".partial-", suffix=SUFFIX)
     os.close(fd)
     try:
-        _copy(db_path, Path(tmp))
+        _copy(held or db_path, Path(tmp))
         os.replace(tmp, target)
+        anchor = _anchor_of(target)
+        manifest = {"file": target.name, "made_at": now.isoformat(), "sha256": _sha256(target),
+                    "database": str(db_path), "anchor": anchors.tag(anchor) if anchor else None}
+        manifest_path(target).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+        if anchor is not None:
+            anchors.append_log(anchors.log_path_for_file(db_path), anchor, f"备份 {target.name}", now)
     except (sqlite3.Error, OSError) as exc:
         Path(tmp).unlink(missing_ok=True)
         raise DatabaseError(f"备份失败：{exc}。请检查备份目录是否可写、磁盘空间是否足够。") from exc
     for old in list_backups(directory)[keep:]:
-        old.path.unlink(missing_ok=True)
-    return BackupInfo(target, now)
+        if old.path == target:
+            continue
+        for leftover in (old.path, old.manifest, Path(f"{old.path}-wal"), Path(f"{old.path}-shm")):
+            leftover.unlink(missing_ok=True)
+    return BackupInfo(target, now, anchor)
 
 
 def list_backups(directory: Path) -> list[BackupInfo]:
@@ -68,35 +140,94 @@ def due(directory: Path, now: datetime) -> bool:
 
 
 def check_backup(path: Path) -> str:
-    """The backup's schema revision, after checking it is a sound database this version can open."""
+    """The backup's schema revision, after checking it is a sound database of exactly this version whose audit trail
+    and histories verify."""
     if not path.is_file():
         raise DatabaseError(f"找不到备份文件“{path}”。")
     try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        with sqlite3.connect(file_uri(path), uri=True) as conn:
             result = conn.execute("PRAGMA integrity_check").fetchone()
             if not result or result[0] != "ok":
                 raise DatabaseError(f"备份文件“{path.name}”已损坏（完整性检查未通过），未恢复。")
             revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        conn.close()
     except sqlite3.DatabaseError as exc:
         raise DatabaseError(f"“{path.name}”不是有效的数据库备份：{exc}。未恢复。") from exc
-    if not revision or revision[0] not in known_revisions():
-        raise DatabaseError(f"“{path.name}”来自更新版本的软件或不是本软件的备份，未恢复。")
+    if not revision or revision[0] != head_revision():
+        raise DatabaseError(f"“{path.name}”的数据库版本（{revision[0] if revision else '无'}）与本软件"
+                            f"（{head_revision()}）不一致（来自更新版本或更旧版本的软件，或不是本软件的备份），"
+                            "未恢复。较旧的备份请先另存一份，用本软件打开一次完成升级，再从升级后的文件恢复。")
+    _verify_candidate(path)
     return str(revision[0])
 
 
+def _verify_candidate(path: Path) -> None:
+    # A copy is checked, so that not even a WAL file is left beside the candidate.
+    with tempfile.TemporaryDirectory() as scratch:
+        copy = Path(scratch) / "candidate.sqlite3"
+        _copy(path, copy)
+        candidate = Database(sqlite_url(copy))
+        try:
+            with candidate.reader() as session:
+                report = verify_all(session)
+        except Exception as exc:  # a file with our version row but not our tables
+            raise DatabaseError(f"“{path.name}”不是本软件的完整数据库（{type(exc).__name__}），未恢复。") from exc
+        finally:
+            candidate.dispose()
+    if not report.ok:
+        raise DatabaseError(f"“{path.name}”的审计核验未通过（{len(report.problems)} 处问题，"
+                            f"如：{report.problems[0]}），未恢复。")
+
+
+@contextmanager
+def exclusive(db_path: Path) -> Iterator[sqlite3.Connection | None]:
+    """Hold the database so that no station can open it meanwhile; refuse when one has it open now.
+
+    In WAL mode every open connection holds a shared lock on the WAL index; leaving WAL needs them all gone, so it
+    tells whether another process has the file open. In exclusive locking mode the lock a write took is kept after
+    its commit, so everyone stays out while the connection (not in a transaction, as the backup API needs) is open.
+    """
+    if not db_path.exists():
+        yield None
+        return
+    conn = sqlite3.connect(file_uri(db_path, "rw"), uri=True, timeout=IN_USE_TIMEOUT_S, isolation_level=None)
+    try:
+        try:
+            mode = conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0]
+            conn.execute("PRAGMA locking_mode = EXCLUSIVE")
+            conn.execute("BEGIN EXCLUSIVE")
+            conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            mode = str(exc)
+        if mode != "delete":
+            raise DatabaseError("数据库正被本软件的其他窗口或工作站打开（或正在使用中），未恢复。"
+                                "请先关闭所有工作站上的本软件，再重新恢复。")
+        yield conn
+    finally:
+        conn.close()
+
+
 def restore(db_path: Path, source: Path, *, keep: int, now: datetime) -> BackupInfo:
-    """Check ``source``, keep a backup of the current database, then copy ``source`` over it."""
+    """Check ``source`` fully, refuse while the database is in use, keep a backup of the current database, then copy
+    ``source`` over it with the current file's permissions."""
     check_backup(source)
-    safety = backup(db_path, default_backup_dir(db_path), keep=keep + 1, now=now) if db_path.exists() else None
     fd, tmp = tempfile.mkstemp(dir=db_path.parent, prefix=".restore-", suffix=SUFFIX)
     os.close(fd)
     try:
-        _copy(source, Path(tmp))
+        with exclusive(db_path) as held:
+            safety = None
+            if held is not None:
+                safety = backup(db_path, default_backup_dir(db_path), keep=keep + 1, now=now, held=held)
+            _copy(source, Path(tmp))
+            if db_path.exists():
+                shutil.copymode(db_path, tmp)
+        # The hold ends first: Windows cannot replace a file that is open.
         for suffix in ("-wal", "-shm"):
             Path(f"{db_path}{suffix}").unlink(missing_ok=True)
         os.replace(tmp, db_path)
     except (sqlite3.Error, OSError) as exc:
-        Path(tmp).unlink(missing_ok=True)
         raise DatabaseError(f"恢复失败：{exc}。当前数据库未改动。") from exc
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    anchors.log_restore(db_path, _anchor_of(db_path), f"从 {source.name} 恢复", now)
     return safety or BackupInfo(db_path, now)
-

@@ -14,7 +14,8 @@ from hotline_desk.services.office.settings import Settings
 def backup_location(session: Session, db_path: Path, chosen: str | None = None) -> tuple[Path, int]:
     current = Settings(session)
     folder = chosen or current.str("backup.dir")
-    return (Path(folder) if folder else backup.default_backup_dir(db_path)), current.int("backup.keep")
+    # At least one: the newest backup is never removed, whatever an older file stored.
+    return (Path(folder) if folder else backup.default_backup_dir(db_path)), max(1, current.int("backup.keep"))
 
 
 def make_backup(session: Session, db_path: Path, now: datetime, chosen: str | None = None) -> backup.BackupInfo:

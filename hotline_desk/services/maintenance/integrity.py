@@ -1,16 +1,48 @@
-"""The domain's invariants: every case's stored state matches its history; no import batch is half written."""
+"""The domain's invariants: every case's stored state, dispatch and follow-up rows match its history; no import
+batch is half written."""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from itertools import groupby
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline_desk.models import Case, CaseEvent, ImportBatch
-from hotline_desk.services.cases.events import case_projection
-from hotline_desk.services.cases.history import record_from_row, replay
+from hotline_desk.models import Case, CaseEvent, Dispatch, FollowUp, ImportBatch
+from hotline_desk.services.accounts import audit
+from hotline_desk.services.cases.events import case_projection, dispatch_columns, followup_columns
+from hotline_desk.services.cases.history import CaseStatus, record_from_row, replay
+
+
+def _rows_by_case(session: Session, model: type[Dispatch] | type[FollowUp]) -> dict[int, dict[int, Any]]:
+    rows: dict[int, dict[int, Any]] = {}
+    found: list[Dispatch] | list[FollowUp] = list(session.scalars(select(model)))  # type: ignore[assignment]
+    for row in found:
+        rows.setdefault(row.case_id, {})[row.position] = row
+    return rows
+
+
+def _projected_rows_problems(number: str, status: CaseStatus, dispatches: dict[int, Dispatch],
+                             followups: dict[int, FollowUp]) -> list[str]:
+    """The dispatch and follow-up rows a replay of the history gives, against the rows stored."""
+    problems: list[str] = []
+    expected_d = {d.position: dispatch_columns(d) for d in status.dispatches}
+    expected_f = {f.position: followup_columns(f) for f in status.followups}
+    for label, expected, stored in (("交办", expected_d, dispatches), ("回访", expected_f, followups)):
+        for position in sorted(set(expected) | set(stored)):
+            row = stored.get(position)
+            want = expected.get(position)
+            if row is None:
+                problems.append(f"工单{number}的第 {position} 条{label}记录缺失（与办理历史不符）。")
+            elif want is None:
+                problems.append(f"工单{number}多出第 {position} 条{label}记录（办理历史中没有）。")
+            elif {k: getattr(row, k) for k in want} != want:
+                changed = "、".join(k for k in want if getattr(row, k) != want[k])
+                problems.append(f"工单{number}的第 {position} 条{label}记录与办理历史不符（{changed}）。")
+    return problems
 
 
 def consistency_problems(session: Session) -> list[str]:
@@ -20,6 +52,7 @@ def consistency_problems(session: Session) -> list[str]:
                                   CaseEvent.unit_id, CaseEvent.data, CaseEvent.note)
                            .order_by(CaseEvent.case_id, CaseEvent.seq)).all()
     seen = set()
+    dispatches, followups = _rows_by_case(session, Dispatch), _rows_by_case(session, FollowUp)
     for case_id, group in groupby(rows, key=lambda r: r[0]):
         seen.add(case_id)
         events = list(group)
@@ -34,11 +67,26 @@ def consistency_problems(session: Session) -> list[str]:
         actual = {k: getattr(case, k) for k in expected}
         if actual != expected:
             problems.append(f"工单{case.number}的当前状态与办理历史不符。")
+        problems += _projected_rows_problems(case.number, status, dispatches.get(case_id, {}),
+                                             followups.get(case_id, {}))
     problems += [f"工单{c.number}没有任何办理步骤。" for cid, c in stored.items() if cid not in seen]
+    orphans = (set(dispatches) | set(followups)) - seen
+    problems += [f"交办或回访记录指向没有办理历史的工单 {case_id}。" for case_id in sorted(orphans)]
     registered = Counter(session.scalars(select(CaseEvent.batch_id).where(CaseEvent.kind == "register",
                                                                           CaseEvent.batch_id.is_not(None))))
-    for batch in session.scalars(select(ImportBatch).where(ImportBatch.kind == "cases")):
-        if registered.get(batch.id, 0) != batch.rows:
-            problems.append(f"导入批次 {batch.id}（{batch.file_name}）只写入了 {registered.get(batch.id, 0)}/"
-                            f"{batch.rows} 件。")
+    answered = Counter(batch for _case, batch in session.execute(
+        select(CaseEvent.case_id, CaseEvent.batch_id).where(CaseEvent.batch_id.is_not(None),
+                                                           CaseEvent.kind.in_(("sign", "reply"))).distinct()))
+    for batch in session.scalars(select(ImportBatch)):
+        written = (registered if batch.kind == "cases" else answered).get(batch.id, 0)
+        if written != batch.rows:
+            problems.append(f"导入批次 {batch.id}（{batch.file_name}）记为 {batch.rows} 件，"
+                            f"办理历史中却有 {written} 件。")
     return problems
+
+
+def verify_all(session: Session, anchors: Sequence[audit.Anchor] = ()) -> audit.VerifyReport:
+    """The audit chain (against ``anchors`` too), then every projection against a replay of the history."""
+    report = audit.verify(session, anchors)
+    report.problems += consistency_problems(session)
+    return report

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
+
 from hotline_desk.db import Database, open_database
-from hotline_desk.services.accounts import audit
+from hotline_desk.services.accounts import anchors, audit
+
+
+def after_upgrade(session: Session, previous: str | None) -> None:
+    """The trail's baseline after an upgrade, unless the anchor log shows the schema was set back to get one."""
+    if previous is not None and anchors.rebaseline_refused(session, audit.LAST_TRAIL_CHANGE):
+        return
+    audit.after_upgrade(session, previous)
 
 
 def open_office_database(target: str | None = None, *, upgrade: bool = True) -> Database:
     """The database named by ``--db``, the environment, the saved choice or the default, ready for the services."""
-    return open_database(target, upgrade=upgrade, after_upgrade=audit.after_upgrade)
+    return open_database(target, upgrade=upgrade, after_upgrade=after_upgrade)

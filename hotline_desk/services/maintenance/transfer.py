@@ -9,13 +9,25 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Integer, Table, func, insert, select, text
+from sqlalchemy import (
+    Connection,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    cast,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session
 
-from hotline_desk.db import Database
+from hotline_desk.db import Database, sqlite_path
 from hotline_desk.errors import ValidationError
 from hotline_desk.models import Base, Case
 from hotline_desk.models.lengths import LABELS as LABELS_OF_COLUMNS
@@ -144,6 +156,36 @@ def _check_lengths(source: Database) -> None:
                               + "；".join(found))
 
 
+def _check_nul(source: Database, target: Database) -> None:
+    """PostgreSQL text cannot hold the NUL character an old import may have let in; name the cases, never the text."""
+    if not target.is_postgresql:
+        return
+    numbers: set[str] = set()
+    others: list[str] = []
+    with source.engine.connect() as conn:
+        for table in _tables():
+            texts = [c for c in table.columns if isinstance(c.type, String)]
+            if not texts:
+                continue
+            if source.is_sqlite:
+                has_nul = or_(*(func.instr(cast(c, LargeBinary), literal(b"\x00", LargeBinary)) > 0 for c in texts))
+            else:  # a PostgreSQL source cannot hold one
+                continue
+            owner = table.c.get("case_id") if table.name != "cases" else table.c.id
+            if owner is not None:
+                found = conn.execute(select(Case.number).where(Case.id.in_(select(owner).where(has_nul)))).scalars()
+                numbers.update(found)
+            else:
+                count = conn.execute(select(func.count()).select_from(table).where(has_nul)).scalar_one()
+                if count:
+                    others.append(f"{table_label(table.name)} {count} 条")
+    if numbers or others:
+        shown = "、".join(sorted(numbers)[:20]) + ("等" if len(numbers) > 20 else "")
+        where = "；".join(([f"工单 {shown}（共 {len(numbers)} 件）"] if numbers else []) + others)
+        raise ValidationError(f"源数据库中有内容含空字符（\\0，多为早年导入的文件带入），PostgreSQL 无法保存：{where}。"
+                              "未迁移，目标数据库未改动。请把这些工单导出核对后联系维护人员处理。")
+
+
 def _verify(db: Database) -> audit.VerifyReport:
     with db.reader() as session:
         return audit.verify(session)
@@ -154,8 +196,8 @@ def check_addresses(source_url: str, target_url: str) -> None:
     would create it empty)."""
     if source_url == target_url:
         raise ValidationError("源数据库和目标数据库是同一个。")
-    if source_url.startswith("sqlite") and not Path(source_url.removeprefix("sqlite:///")).exists():
-        raise ValidationError(f"找不到源数据库文件：{source_url.removeprefix('sqlite:///')}")
+    if source_url.startswith("sqlite") and not sqlite_path(source_url).exists():
+        raise ValidationError(f"找不到源数据库文件：{sqlite_path(source_url)}")
 
 
 def copy_database(source: Database, target: Database, actor: Actor, *,
@@ -171,6 +213,7 @@ def copy_database(source: Database, target: Database, actor: Actor, *,
                               + "；".join(before.problems[:3]))
     _check_empty(target)
     _check_lengths(source)
+    _check_nul(source, target)
     expected = _counts(source)
     with source.reader() as reading, target.session() as writing:
         source_conn, target_conn = reading.connection(), writing.connection()

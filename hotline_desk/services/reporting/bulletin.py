@@ -16,7 +16,7 @@ from hotline_desk.models import Bulletin, User
 from hotline_desk.reports.bulletin_pdf import build_bulletin
 from hotline_desk.reports.document import BulletinDocument
 from hotline_desk.reports.fonts import FontSet, find_fonts
-from hotline_desk.services.accounts import audit
+from hotline_desk.services.accounts import anchors, audit
 from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.office.settings import Settings
@@ -180,8 +180,8 @@ def content_json(c: BulletinContent) -> dict[str, Any]:
     return result
 
 
-def build(session: Session, month: str, *, clock: Clock = office_now, fonts: FontSet | None = None
-          ) -> BuiltBulletin:
+def build(session: Session, month: str, *, clock: Clock = office_now, fonts: FontSet | None = None,
+          keywords: str = "") -> BuiltBulletin:
     """The bulletin PDF and its data: a finalised issue gives back its frozen bytes, a draft is built now."""
     row = _row(session, month, persist=False)
     if row.status == "final" and row.pdf is not None:
@@ -192,7 +192,8 @@ def build(session: Session, month: str, *, clock: Clock = office_now, fonts: Fon
     c = content(session, month, clock=clock)
     data = content_json(c)
     data["fonts"] = [list(f) for f in fonts.files]
-    return BuiltBulletin(pdf=build_bulletin(c.document, fonts), data=data, fonts=fonts.files, warning=fonts.warning)
+    return BuiltBulletin(pdf=build_bulletin(c.document, fonts, keywords=keywords), data=data, fonts=fonts.files,
+                         warning=fonts.warning)
 
 
 def finalize(session: Session, actor: Actor, month: str, *, clock: Clock = office_now,
@@ -202,10 +203,12 @@ def finalize(session: Session, actor: Actor, month: str, *, clock: Clock = offic
     row = _row(session, month, persist=True)
     if row.status == "final":
         raise TransitionError(f"{month}的简报已于{row.finalized_at:%Y-%m-%d %H:%M}定稿。")
-    built = build(session, month, clock=clock, fonts=fonts)
+    now = clock()
+    anchor = anchors.current(session)
+    built = build(session, month, clock=clock, fonts=fonts, keywords=anchors.tag(anchor))
     if built.warning:
         raise ValidationError(built.warning + "定稿前请先安装字体。")
-    now = clock()
+    anchors.append_log(anchors.log_path(session), anchor, f"定稿简报 {month}", now)
     built.data["status"] = "final"
     row.snapshot = json.dumps(built.data, ensure_ascii=False)
     row.pdf = built.pdf

@@ -10,6 +10,7 @@ from hotline_desk.excel.score_export import write_score_workbook
 from hotline_desk.reports.document import Table
 from hotline_desk.reports.fonts import find_fonts
 from hotline_desk.reports.table_pdf import build_tables
+from hotline_desk.services.accounts import anchors
 from hotline_desk.services.office.settings import Settings
 from hotline_desk.services.reporting.bulletin_compose import month_cn, score_rows
 from hotline_desk.services.reporting.scoring import score_tables
@@ -26,8 +27,10 @@ def export_tables(session: Session, month: str, as_of: datetime) -> list[Table]:
     ]
 
 
-def score_workbook(session: Session, month: str, as_of: datetime) -> bytes:
-    return write_score_workbook([(t.title, t.header, t.rows) for t in export_tables(session, month, as_of)])
+def score_workbook(session: Session, month: str, as_of: datetime, *, now: datetime | None = None) -> bytes:
+    anchor = anchors.note(session, f"导出{month}考核评分表", now or as_of)
+    return write_score_workbook([(t.title, t.header, t.rows) for t in export_tables(session, month, as_of)],
+                                anchor=anchors.tag(anchor))
 
 
 def score_pdf(session: Session, month: str, as_of: datetime) -> tuple[bytes, str]:

@@ -1,0 +1,112 @@
+"""The audit chain's head written outside the database (backup manifests, finalised bulletins, Excel exports and an
+anchor log beside the database), and read back from those files to prove the history up to it unchanged."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from datetime import datetime
+from pathlib import Path
+
+from platformdirs import user_data_dir
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from hotline_desk.errors import ValidationError
+from hotline_desk.models import AuditRecord
+from hotline_desk.services.accounts.audit import ANCHOR_HASH_LENGTH, Anchor
+
+TAG = "hotline-desk-anchor:"
+# A line of the anchor log saying the database was restored from a backup: anchors before it belong to the history
+# the restore replaced.
+RESTORE_MARK = "hotline-desk-restored"
+CODE_RE = re.compile(r"(\d+)-([0-9a-f]{16,64})-([0-9A-Za-z_]+)")
+TAGGED_RE = re.compile(re.escape(TAG).encode() + rb"\s*(\d+)-([0-9a-f]{16,64})-([0-9A-Za-z_]+)")
+
+
+def current(session: Session) -> Anchor:
+    """The chain's head as this session sees it (committed records, or this write transaction's own)."""
+    row = session.execute(select(AuditRecord.id, AuditRecord.hash).order_by(AuditRecord.id.desc()).limit(1)).first()
+    revision = session.execute(text("SELECT version_num FROM alembic_version")).scalar() or "0"
+    record_id, digest = (row[0], row[1]) if row else (0, "0" * 64)
+    return Anchor(record_id, digest[:ANCHOR_HASH_LENGTH], str(revision))
+
+
+def tag(anchor: Anchor) -> str:
+    """The anchor as it is written into a file's metadata."""
+    return f"{TAG}{anchor.code}"
+
+
+def log_path(session: Session) -> Path:
+    """The anchor log: beside a SQLite file (never inside it); for a server, in this user's data directory."""
+    bind = session.get_bind()
+    url = bind.engine.url
+    if url.get_backend_name() == "sqlite" and url.database:
+        return log_path_for_file(Path(url.database))
+    name = re.sub(r"[^0-9A-Za-z_.-]+", "_", f"{url.host or 'localhost'}_{url.port or 5432}_{url.database}")
+    return Path(user_data_dir("hotline-desk", appauthor=False)) / f"anchors-{name}.txt"
+
+
+def log_path_for_file(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".anchors.txt")
+
+
+def note(session: Session, what: str, at: datetime) -> Anchor:
+    """Take the current anchor and append it to the anchor log with what it was written into."""
+    anchor = current(session)
+    append_log(log_path(session), anchor, what, at)
+    return anchor
+
+
+def append_log(path: Path, anchor: Anchor, what: str, at: datetime) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = f"{at:%Y-%m-%d %H:%M:%S}\t{tag(anchor)}\t{' '.join(what.split())}\n"
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(line)
+
+
+def log_restore(db_path: Path, anchor: Anchor | None, what: str, at: datetime) -> None:
+    """Mark a restore in the database's anchor log; the restored file's head starts the log afresh."""
+    path = log_path_for_file(db_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(f"{at:%Y-%m-%d %H:%M:%S}\t{RESTORE_MARK}\t{' '.join(what.split())}\n")
+    if anchor is not None:
+        append_log(path, anchor, what, at)
+
+
+def rebaseline_refused(session: Session, trail_change: str) -> bool:
+    """True when the anchor log shows this database was already anchored by a version recording everything the trail
+    records now: an upgrade "from" an older version then means the schema was set back, and a baseline would hide
+    whatever was changed meanwhile."""
+    path = log_path(session)
+    if not path.is_file():
+        return False
+    try:
+        found = read(str(path))
+    except ValidationError:
+        return False
+    return any(anchor.revision >= trail_change for anchor in found)
+
+
+def read(source: str) -> list[Anchor]:
+    """The anchors in a backup manifest, a bulletin PDF, an Excel export or the anchor log; or a typed code."""
+    path = Path(source)
+    if not path.is_file():
+        match = CODE_RE.fullmatch(source.strip().removeprefix(TAG))
+        if match is None:
+            raise ValidationError(f"“{source}”既不是文件，也不是审计锚点（形如 1234-0123456789abcdef-0013）。")
+        return [Anchor(int(match[1]), match[2], match[3], "输入的锚点")]
+    data = path.read_bytes()
+    texts = [data.rsplit(RESTORE_MARK.encode(), 1)[-1]]
+    if zipfile.is_zipfile(io.BytesIO(data)):  # an Excel workbook: the anchor is a document property
+        with zipfile.ZipFile(io.BytesIO(data)) as book:
+            texts = [book.read(name) for name in book.namelist() if name.startswith("docProps/")]
+    found = [Anchor(int(m[1]), m[2].decode(), m[3].decode(), path.name) for blob in texts for m in
+             TAGGED_RE.finditer(blob)]
+    if not found:
+        raise ValidationError(f"“{path.name}”中没有审计锚点（只有本软件的备份清单、定稿简报、导出的 Excel 和锚点记录"
+                              "文件带有锚点）。")
+    unique = {(a.record_id, a.hash_prefix): a for a in found}
+    return list(unique.values())

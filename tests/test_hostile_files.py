@@ -1,0 +1,285 @@
+"""Hostile values in the files the office takes in: control characters, NUL, cells past Excel's limit, tampered
+dispatch-sheet keys, repeated rows. Imports keep the text or refuse with one Chinese line; exports never fail."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+from datetime import datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+import xlwt
+from sqlalchemy import select
+
+from hotline_desk.cli import main
+from hotline_desk.db import Database
+from hotline_desk.errors import ValidationError
+from hotline_desk.excel.reader import ImportFileError
+from hotline_desk.excel.safe import CELL_LIMIT, CUT_MARK
+from hotline_desk.models import Case
+from hotline_desk.services.cases import workflow as wf
+from hotline_desk.services.cases.case_query import CaseFilter
+from hotline_desk.services.cases.records import register_case
+from hotline_desk.services.exchange.case_export import export_cases
+from hotline_desk.services.exchange.dispatch_exchange import commit_replies, export_dispatch, preview_replies
+from hotline_desk.services.exchange.imports import commit_cases, preview_cases
+from hotline_desk.services.maintenance.integrity import verify_all
+from tests.conftest import FakeClock, People
+from tests.helpers import draft, unit_id
+
+HEADER = ["工单号", "受理时间", "诉求人", "来电号码", "问题描述", "分类", "类型", "渠道"]
+CHANNEL = "平顶山市“民呼必应”平台"
+CONTROL = "路灯\x01不亮\x07，\x1b[31m请尽快\x0b处理"
+
+
+def _row(number: str, content: str, phone: object = "13800001111") -> list[object]:
+    return [number, "2022-07-05 10:00", "张先生", phone, content, "城市管理—市容市政", "问题处理类", CHANNEL]
+
+
+def _xls(path: Path, rows: list[list[object]]) -> Path:
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("清单")
+    for r, row in enumerate([HEADER, *rows]):
+        for c, value in enumerate(row):
+            sheet.write(r, c, value)
+    book.save(str(path))
+    return path
+
+
+def _xlsx(path: Path, rows: list[list[object]]) -> Path:
+    book = openpyxl.Workbook()
+    for row in [HEADER, *rows]:
+        book.active.append(row)
+    book.save(path)
+    return path
+
+
+def _with_long_cell(path: Path, placeholder: str, text: str) -> Path:
+    """Put a text longer than Excel allows into a cell (openpyxl cuts what it writes; a crafted file need not)."""
+    data = path.read_bytes()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename.startswith("xl/"):
+                content = content.replace(placeholder.encode(), text.encode())
+            target.writestr(item, content)
+    return path
+
+
+def _file_digest(db: Database) -> str:
+    assert db.path is not None
+    return hashlib.sha256(db.path.read_bytes()).hexdigest()
+
+
+def _refused(db: Database, args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    """Run a command that must be refused; the database file is unchanged and the refusal is one Chinese line."""
+    db.dispose()
+    before = _file_digest(db)
+    assert main(["--db", db.url, "--user", "sup1", *args]) == 2
+    err = [line for line in capsys.readouterr().err.splitlines() if line.strip() and "检查第" not in line]
+    assert len(err) == 1 and any("\u4e00" <= ch <= "\u9fff" for ch in err[0]) and "Traceback" not in err[0], err
+    assert _file_digest(db) == before
+    return err[0]
+
+
+def _import(db: Database, people: People, path: Path) -> None:
+    with db.session() as s:
+        preview = preview_cases(s, path)
+        assert preview.problems == [], preview.problems
+        commit_cases(s, people.supervisor, preview, clock=lambda: datetime(2022, 8, 2, 9, 0))
+
+
+# --- the case-list import ------------------------------------------------------------------------------------
+
+def test_control_characters_are_kept_and_every_export_still_works(db: Database, people: People, clock: FakeClock,
+                                                                  tmp_path: Path) -> None:
+    _import(db, people, _xls(tmp_path / "清单.xls", [_row("C1", CONTROL), _row("C2", "空\x00字符")]))
+    with db.reader() as s:
+        contents = {c.upstream_number: c.content for c in s.scalars(select(Case))}
+    assert contents == {"C1": CONTROL, "C2": "空字符"}  # the text as sent; NUL alone is dropped
+    with db.session() as s:  # a case an operator pasted control characters into, dispatched to a unit
+        case_id = register_case(s, people.operator, draft(s, content=CONTROL, address="\x02三楼"), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+        listing = export_cases(s, CaseFilter(), now=clock(), reveal=True, user_id=people.supervisor.id)
+        [sheet_path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path / "out", clock=clock)
+    shown = {row[0].value for row in openpyxl.load_workbook(io.BytesIO(listing)).active.iter_rows(min_row=2)}
+    assert len(shown) == 3
+    texts = [c.value for row in openpyxl.load_workbook(io.BytesIO(listing)).active.iter_rows(min_row=2) for c in row]
+    assert "路灯\ufffd不亮\ufffd，\ufffd[31m请尽快\ufffd处理" in texts
+    dispatch = openpyxl.load_workbook(sheet_path)["交办单"]
+    assert dispatch.cell(4, 4).value == "路灯\ufffd不亮\ufffd，\ufffd[31m请尽快\ufffd处理"
+    with db.reader() as s:
+        assert verify_all(s).ok
+
+
+def test_a_cell_past_excel_s_limit_is_kept_whole_and_cut_with_a_note_on_export(db: Database, people: People,
+                                                                                clock: FakeClock,
+                                                                                tmp_path: Path) -> None:
+    long_text = "反映情况" * 25_000  # 100,000 characters
+    path = _with_long_cell(_xlsx(tmp_path / "长.xlsx", [_row("L1", "PLACEHOLDER")]), "PLACEHOLDER", long_text)
+    _import(db, people, path)
+    with db.reader() as s:
+        assert s.scalars(select(Case.content)).one() == long_text
+        listing = export_cases(s, CaseFilter(), now=clock())
+    cell = openpyxl.load_workbook(io.BytesIO(listing)).active.cell(2, 11).value
+    assert len(cell) <= CELL_LIMIT and cell.endswith(CUT_MARK) and long_text.startswith(cell[:-len(CUT_MARK)])
+
+
+def test_a_case_list_with_a_bad_row_is_refused_whole(db: Database, people: People, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    path = _xlsx(tmp_path / "清单.xlsx", [_row("B1", "路灯不亮"), _row("B2", "噪音扰民", phone="请打办公室电话")])
+    line = _refused(db, ["import-cases", str(path), "--commit"], capsys)
+    assert "未导入" in line
+
+
+# --- the reply import ----------------------------------------------------------------------------------------
+
+@pytest.fixture
+def sheet(db: Database, people: People, clock: FakeClock, tmp_path: Path) -> Path:
+    """自来水公司's dispatch sheet with two open cases, and 纸坊镇 holding a third."""
+    with db.session() as s:
+        for name in ("自来水公司", "自来水公司", "纸坊镇"):
+            case_id = register_case(s, people.operator, draft(s, unit_id=unit_id(s, name)), clock=clock).id
+            wf.approve(s, people.supervisor, case_id, clock=clock)
+    clock.advance(days=1)
+    with db.reader() as s:
+        [path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, clock=clock)
+    return path
+
+
+def _fill(path: Path, edit: object = None) -> Path:
+    book = openpyxl.load_workbook(path)
+    ws = book["交办单"]
+    for row in range(4, ws.max_row + 1):
+        ws.cell(row, 9).value = datetime(2022, 7, 5, 15, 0)
+        ws.cell(row, 11).value = "已处理完毕"
+        ws.cell(row, 12).value = datetime(2022, 7, 6, 8, 30)
+        ws.cell(row, 14).value = 13700001111
+    if callable(edit):
+        edit(book)
+    out = path.with_name("filled.xlsx")
+    book.save(out)
+    return out
+
+
+def _other_units_number(db: Database) -> str:
+    with db.reader() as s:
+        return s.scalars(select(Case.number).order_by(Case.id.desc())).first() or ""
+
+
+def test_a_filled_sheet_passes(db: Database, sheet: Path, clock: FakeClock) -> None:
+    with db.reader() as s:
+        preview = preview_replies(s, _fill(sheet), clock=clock)
+    assert (len(preview.ready), preview.problems) == (2, [])
+
+
+@pytest.mark.parametrize(("what", "edit", "message"), [
+    ("another unit's id in the key", lambda b: b["_hotline"].cell(2, 1, "3"), "不一致"),
+    ("garbage in the key", lambda b: b["_hotline"].cell(2, 1, "x'; DROP TABLE cases"), "隐藏标识"),
+    ("key and visible line both changed", lambda b: (b["_hotline"].cell(3, 1, "纸坊镇"),), "不一致"),
+])
+def test_a_tampered_key_is_refused(db: Database, sheet: Path, clock: FakeClock, what: str, edit: object,
+                                   message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    filled = _fill(sheet, edit)
+    with pytest.raises(ImportFileError, match=message), db.reader() as s:
+        preview_replies(s, filled, clock=clock)
+    line = _refused(db, ["import-replies", str(filled), "--commit"], capsys)
+    assert message in line
+
+
+def test_rows_that_are_not_this_unit_s_or_not_a_phone_are_row_problems(db: Database, sheet: Path, clock: FakeClock,
+                                                                       people: People,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    foreign = _other_units_number(db)
+
+    def edit(book: openpyxl.Workbook) -> None:
+        ws = book["交办单"]
+        ws.cell(4, 14).value = "请打办公室电话"
+        ws.cell(5, 1).value = foreign
+
+    filled = _fill(sheet, edit)
+    with db.reader() as s:
+        preview = preview_replies(s, filled, clock=clock)
+    reasons = {(p.row, p.column): p.reason for p in preview.problems}
+    assert "无效字符" in reasons[(4, "联系电话")]
+    assert "没有交办给本单位" in reasons[(5, "工单编号")]
+    assert preview.ready == []
+    with pytest.raises(ValidationError, match="未登记任何回复"), db.session() as s:
+        commit_replies(s, people.supervisor, preview, clock=clock)
+    _refused(db, ["import-replies", str(filled), "--commit"], capsys)
+
+
+def test_two_rows_for_one_case_are_reported_in_the_preview(db: Database, sheet: Path, clock: FakeClock,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    def edit(book: openpyxl.Workbook) -> None:
+        ws = book["交办单"]
+        ws.cell(5, 1).value = ws.cell(4, 1).value
+        ws.cell(5, 11).value = "另一种说法"
+
+    filled = _fill(sheet, edit)
+    with db.reader() as s:
+        preview = preview_replies(s, filled, clock=clock)
+    reasons = {(p.row, p.column): p.reason for p in preview.problems}
+    assert "与第 4 行是同一件工单" in reasons[(5, "工单编号")]
+    _refused(db, ["import-replies", str(filled), "--commit"], capsys)
+
+
+# Dates out of range (year 1900, 2099) in the case-list import are checked in its parsing step, which is being
+# reworked separately; their test belongs with that change.
+
+
+# --- dispatch sheets on paper and file names -------------------------------------------------------------------
+
+def test_long_complaints_and_awkward_unit_names_still_export_for_every_unit(db: Database, people: People,
+                                                                            clock: FakeClock, tmp_path: Path,
+                                                                            capsys: pytest.CaptureFixture[str]
+                                                                            ) -> None:
+    import pdfplumber
+
+    from hotline_desk.services.clock import office_now
+    from hotline_desk.services.office import admin
+
+    complaint = "小区北门外排水管道破裂，污水漫溢到人行道上。" * 30  # about 600 characters
+    with db.session() as s:
+        slash = admin.save_unit(s, people.admin, None, "供水/排水中心", "department").id
+        under = admin.save_unit(s, people.admin, None, "供水_排水中心", "department").id
+        for unit in (slash, under, unit_id(s, "自来水公司")):
+            case_id = register_case(s, people.operator, draft(s, unit_id=unit, content=complaint), clock=clock).id
+            wf.approve(s, people.supervisor, case_id, clock=clock)
+    out = tmp_path / "交办单"
+    out.mkdir()
+    day = f"{office_now():%Y%m%d}"  # the command exports as of now
+    (out / f"交办单-自来水公司-{day}.xlsx").mkdir()  # a name that cannot be written
+    db.dispose()
+    assert main(["--db", db.url, "export-dispatch", "--all", "--pdf", "--out", str(out)]) == 1
+    captured = capsys.readouterr()
+    assert "自来水公司：交办单未能导出" in captured.err and "Traceback" not in captured.err
+    pdfs = sorted(out.glob("*.pdf"))
+    assert len(pdfs) == 2 and len([p for p in out.glob("*.xlsx") if p.is_file()]) == 2  # each under its own name
+    assert {p.stem for p in pdfs} == {f"交办单-供水_排水中心-{day}", f"交办单-供水_排水中心-{day}-{under}"}
+    for pdf in pdfs:
+        with pdfplumber.open(pdf) as document:
+            text = "".join((page.extract_text() or "") for page in document.pages).replace("\n", "")
+        assert text.count("污水漫溢") == 30, pdf.name
+
+
+def test_a_reply_longer_than_excel_allows_is_kept_whole(db: Database, sheet: Path, clock: FakeClock,
+                                                        people: People) -> None:
+    from hotline_desk.models import Dispatch
+
+    long_reply = "已派人现场处理。" * 12_500  # 100,000 characters
+
+    def edit(book: openpyxl.Workbook) -> None:
+        book["交办单"].cell(4, 11).value = "LONGREPLY"
+
+    filled = _with_long_cell(_fill(sheet, edit), "LONGREPLY", long_reply)
+    with db.session() as s:
+        preview = preview_replies(s, filled, clock=clock)
+        assert (len(preview.ready), preview.problems) == (2, [])
+        commit_replies(s, people.supervisor, preview, clock=clock)
+    with db.reader() as s:
+        assert long_reply in set(s.scalars(select(Dispatch.reply_text)))
+        assert verify_all(s).ok

@@ -1,0 +1,125 @@
+"""Every fact a statistic, a score or a bulletin reads is vouched for: an edit made behind the app is reported."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from hotline_desk.cli import main
+from hotline_desk.db import Database
+from hotline_desk.services.accounts import users
+from hotline_desk.services.accounts.audit import VerifyReport
+from hotline_desk.services.exchange.imports import commit_cases, preview_cases
+from hotline_desk.services.maintenance.integrity import verify_all
+from tests.test_anchors import _rehash_after_editing_content
+from tests.test_excel_exchange import _messy
+
+
+@pytest.fixture
+def office(demo_db: Database, tmp_path: Path) -> Iterator[Database]:
+    """The demo month, plus one imported case list (an import batch and bulk-written histories)."""
+    path = tmp_path / "清单.xlsx"
+    _messy(path)
+    with demo_db.session() as s:
+        supervisor = next(u for u in users.list_users(s) if u.role == "supervisor")
+        preview = preview_cases(s, path)
+        commit_cases(s, supervisor, preview, clock=lambda: datetime(2022, 8, 2, 9, 0))
+    yield demo_db
+
+
+def _check(db: Database) -> VerifyReport:
+    with db.reader() as s:
+        return verify_all(s)
+
+
+def _tamper(db: Database, sql: str) -> None:
+    """Someone with the database's own tools, working behind the app (and past the append-only trigger)."""
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TRIGGER IF EXISTS case_events_append_only")
+        conn.exec_driver_sql(sql)
+
+
+FIRST_DISSATISFIED = "(SELECT min(case_id) FROM followups WHERE result = 'dissatisfied')"
+IMPORTED = "(SELECT max(id) FROM cases)"
+
+TAMPERING = {
+    "诉求内容": ("UPDATE cases SET content = content || '（改）' WHERE id = 1", "登记内容"),
+    "来电人": ("UPDATE cases SET caller_name = '某某' WHERE id = 2", "登记内容"),
+    "联系电话": ("UPDATE cases SET phone = '13900000000' WHERE id = 3", "登记内容"),
+    "所属月份": ("UPDATE cases SET month = '2022-08' WHERE id = 4", "登记内容"),
+    "登记时间": ("UPDATE cases SET registered_at = '2022-06-30 09:00:00.000000' WHERE id = 5", "登记内容"),
+    "问题分类": ("UPDATE cases SET category_label = '城市管理—市容市政' WHERE id = 6", "登记内容"),
+    "分类编号": ("UPDATE cases SET category_id = category_id + 1 WHERE id = 7", "登记内容"),
+    "诉求类型": ("UPDATE cases SET appeal_type_name = '咨询类' WHERE appeal_type_name != '咨询类' AND id < 40",
+             "登记内容"),
+    "是否保密": ("UPDATE cases SET confidential = 1 - confidential WHERE id = 8", "登记内容"),
+    "来源": ("UPDATE cases SET source = 'upper' WHERE source = 'local' AND id = 9", "登记内容"),
+    "所属乡镇": ("UPDATE cases SET township_id = NULL WHERE township_id IS NOT NULL AND id < 40", "登记内容"),
+    "导入的工单": (f"UPDATE cases SET content = '改过' WHERE id = {IMPORTED}", "登记内容"),
+    "状态": ("UPDATE cases SET state = 'in_progress' WHERE id = 1", "当前状态与办理历史不符"),
+    "回访结果列": (f"UPDATE cases SET followup_result = 'satisfied' WHERE id = {FIRST_DISSATISFIED}",
+              "当前状态与办理历史不符"),
+    "办理步骤": ("UPDATE case_events SET note = '改过' WHERE id = 10", "与审计记录不符"),
+    "删除步骤": ("DELETE FROM case_events WHERE id = (SELECT max(id) FROM case_events)", "已不存在"),
+    "交办单位": ("UPDATE dispatches SET unit_id = (SELECT min(id) FROM units) WHERE id = 3", "交办记录与办理历史不符"),
+    "签收时间": ("UPDATE dispatches SET signed_at = dispatched_at WHERE signed_at IS NOT NULL AND id = "
+             "(SELECT max(id) FROM dispatches WHERE signed_at IS NOT NULL)", "交办记录与办理历史不符"),
+    "删除交办": ("DELETE FROM dispatches WHERE id = 2", "交办记录缺失"),
+    "回访满意": (f"UPDATE followups SET result = 'satisfied' WHERE case_id = {FIRST_DISSATISFIED}",
+             "回访记录与办理历史不符"),
+    "甄别结论": ("UPDATE followups SET review = CASE review WHEN 'unit_fault' THEN 'not_fault' ELSE 'unit_fault' END "
+             "WHERE id = (SELECT min(id) FROM followups WHERE review != '')", "回访记录与办理历史不符"),
+    "删除回访": ("DELETE FROM followups WHERE id = 1", "回访记录缺失"),
+    "导入批次行数": ("UPDATE import_batches SET rows = 2", "import_batch:1 与最后一次审计记录不符"),
+    "导入批次文件": ("UPDATE import_batches SET sha256 = '0000'", "import_batch:1 与最后一次审计记录不符"),
+    "附加分": ("UPDATE bonus_items SET points = points + 3 WHERE id = 1", "bonus:1 与最后一次审计记录不符"),
+    "删除附加分": ("DELETE FROM bonus_items WHERE id = 1", "bonus:1 已不存在"),
+    "单位分组": ("UPDATE units SET \"group\" = 'department' WHERE name = '纸坊镇'", "与最后一次审计记录不符"),
+    "设置": ("UPDATE settings SET value = '\"all\"' WHERE key = (SELECT min(key) FROM settings)",
+           "与最后一次审计记录不符"),
+    "审计记录": ("UPDATE audit_log SET detail = '[]' WHERE id = 50", "第 50 条被改动"),
+}
+
+
+def test_the_demo_month_and_an_import_verify(office: Database, capsys: pytest.CaptureFixture[str]) -> None:
+    report = _check(office)
+    assert report.ok, report.problems[:5]
+    assert main(["--db", office.url, "verify"]) == 0
+    assert "未发现问题" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("what", list(TAMPERING))
+def test_verify_reports_every_edit_behind_the_app(office: Database, what: str,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    sql, found = TAMPERING[what]
+    _tamper(office, sql)
+    report = _check(office)
+    assert any(found in problem for problem in report.problems), (what, report.problems[:5])
+    assert main(["--db", office.url, "verify"]) == 1
+    out = capsys.readouterr().out
+    assert found in out and "未发现问题" not in out
+
+
+def test_a_finalised_bulletin_carries_the_anchor(office: Database, tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    from hotline_desk.services.accounts import anchors
+    from hotline_desk.services.accounts.users import get_actor
+    from hotline_desk.services.clock import fixed_clock
+    from hotline_desk.services.reporting import bulletin
+
+    with office.session() as s:
+        built = bulletin.finalize(s, get_actor(s, "demo_sup1"), "2022-07", clock=fixed_clock(datetime(2022, 8, 2, 9)))
+    pdf = tmp_path / "简报.pdf"
+    pdf.write_bytes(built.pdf)
+    [anchor] = anchors.read(str(pdf))
+    assert main(["--db", office.url, "verify", "--anchor", str(pdf)]) == 0
+    capsys.readouterr()
+    # Someone rewrites a case's complaint and re-hashes the whole chain after it: only the anchor can tell.
+    _rehash_after_editing_content(office, 5, "无")
+    with office.reader() as s:
+        assert verify_all(s).ok
+    assert main(["--db", office.url, "verify", "--anchor", str(pdf)]) == 1
+    assert f"与锚点 {anchor.code}" in capsys.readouterr().out
