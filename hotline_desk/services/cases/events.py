@@ -21,6 +21,7 @@ from hotline_desk.services.cases.history import (
     record_from_row,
     replay,
 )
+from hotline_desk.services.reporting import facts
 
 
 def load_records(session: Session, case_id: int) -> list[EventRecord]:
@@ -83,6 +84,7 @@ def project(session: Session, case: Case, status: CaseStatus, before: CaseStatus
         _project_dispatches(session, case.id, changed_d)
     if changed_f:
         _project_followups(session, case.id, changed_f)
+    facts.record(session, case.id, status)
 
 
 def case_projection(status: CaseStatus) -> dict[str, Any]:

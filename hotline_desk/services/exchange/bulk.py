@@ -17,6 +17,7 @@ from hotline_desk.services.cases import search_index
 from hotline_desk.services.cases.events import case_projection, dispatch_columns, followup_columns
 from hotline_desk.services.cases.history import CaseStatus, EventRecord, apply_event
 from hotline_desk.services.fastinsert import insert_rows, reserve_ids
+from hotline_desk.services.reporting import facts
 
 
 @dataclass
@@ -112,4 +113,6 @@ def insert_cases(session: Session, cases: list[NewCase], *, prefix: str, recorde
     ])
     insert_rows(session, Dispatch, dispatches)
     insert_rows(session, FollowUp, followups)
+    facts.record_many(session, ((case_id, status, max(s.at for s in new.steps))
+                                for case_id, new, status in zip(ids, cases, statuses, strict=True)))
     return [row["number"] for row in case_rows]
