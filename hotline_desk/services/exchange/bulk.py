@@ -28,6 +28,7 @@ class Step:
     unit_id: int | None = None
     data: dict[str, Any] = field(default_factory=dict)
     note: str = ""
+    recorded_at: datetime | None = None  # when the step was entered, if not with the whole batch
 
 
 @dataclass
@@ -98,7 +99,8 @@ def insert_cases(session: Session, cases: list[NewCase], *, prefix: str, recorde
     dispatches: list[dict[str, Any]] = []
     followups: list[dict[str, Any]] = []
     for case_id, new, status in zip(ids, cases, statuses, strict=True):
-        events += [{"case_id": case_id, "seq": seq, "kind": s.kind, "at": s.at, "recorded_at": recorded_at,
+        events += [{"case_id": case_id, "seq": seq, "kind": s.kind, "at": s.at,
+                    "recorded_at": s.recorded_at or recorded_at,
                     "actor_id": s.actor_id, "unit_id": s.unit_id,
                     "data": json.dumps(s.data, ensure_ascii=False, default=str), "note": s.note, "batch_id": batch_id}
                    for seq, s in enumerate(new.steps, 1)]
@@ -108,7 +110,7 @@ def insert_cases(session: Session, cases: list[NewCase], *, prefix: str, recorde
     audit.record_many(session, [
         ("case_event", audit.event_entity(e["case_id"], e["seq"]),
          audit.event_detail(e["case_id"], e["seq"], e["kind"], e["at"], e["actor_id"], e["unit_id"], e["data"],
-                            e["note"], e["batch_id"]), e["actor_id"], recorded_at)
+                            e["note"], e["batch_id"]), e["actor_id"], e["recorded_at"])
         for e in events
     ])
     insert_rows(session, Dispatch, dispatches)

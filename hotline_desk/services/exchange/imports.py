@@ -343,6 +343,7 @@ def commit_cases(session: Session, actor: Actor, preview: CasePreview, *, only_v
     session.add(batch)
     session.flush()
     new_cases = []
+    sign_hours = settings.int("limits.sign_hours")
     for row in preview.ready:
         v = row.values
         channel_id, upper = look.channels.get(v["channel"], (None, False))
@@ -357,7 +358,7 @@ def commit_cases(session: Session, actor: Actor, preview: CasePreview, *, only_v
             "category_label": category, "title": (v["title"] or v["content"])[:30], "content": v["content"],
             "confidential": v["confidential"], "urgent": False, "created_by": actor.id, "import_key": row.key,
         }
-        steps = _steps(v, actor, proposer, look, calendar, settings.int("limits.sign_hours"))
+        steps = _steps(v, actor, proposer, look, calendar, sign_hours)
         new_cases.append(NewCase(columns, steps))
     numbers = insert_cases(session, new_cases, prefix=settings.str("case_number.prefix"), recorded_at=now,
                            batch_id=batch.id)

@@ -10,7 +10,7 @@ that case instead (see monthdata.load_month).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -55,7 +55,10 @@ def facts_of(status: CaseStatus) -> Facts:
 
 
 def _row(case_id: int, status: CaseStatus, last_at: datetime | None) -> dict[str, Any]:
-    return {"case_id": case_id, **asdict(facts_of(status)), "last_at": last_at}
+    f = facts_of(status)
+    return {"case_id": case_id, "state": f.state, "handling": f.handling, "main_unit_id": f.main_unit_id,
+            "main_deadline": f.main_deadline, "signed_on_time": f.signed_on_time,
+            "followup_result": f.followup_result, "followup_review": f.followup_review, "last_at": last_at}
 
 
 def record(session: Session, case_id: int, status: CaseStatus) -> None:
