@@ -11,7 +11,8 @@ from hotline_desk.demo.month import run_demo
 # Every table the demo writes, with the columns compared (the case row's version counts its flushes, not history).
 TABLES = {
     "cases": "*", "case_events": "*", "dispatches": "*", "followups": "*", "case_facts": "*",
-    "audit_records": "*", "case_number_counters": "*", "bonus_items": "*", "bulletins": "*", "users": "id, username",
+    "audit_log": "*", "case_number_counters": "*", "bonus_items": "*", "bulletins": "*", "users": "id, username",
+    "settings": "key, value",
     "case_search": "rowid, uni, bi",
 }
 

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from hotline_desk.db import Database, open_database
+from hotline_desk.db import open_database
 from hotline_desk.models import Case, CaseFact
 from hotline_desk.services.accounts import users
 from hotline_desk.services.accounts.permissions import Actor

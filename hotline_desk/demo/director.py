@@ -13,6 +13,7 @@ from hotline_desk.demo import plan, story
 from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.records import TITLE_LENGTH, CaseDraft, register_case
+from hotline_desk.services.cases.step_runner import load_limits, load_units
 from hotline_desk.services.clock import fixed_clock
 from hotline_desk.services.exchange.bulk import NewCase, insert_cases
 from hotline_desk.services.office import reference
@@ -145,23 +146,22 @@ class Director:
 
 class BulkDirector(Director):
     """Tells the same stories (the same random draws in the same order) but builds each case's events in memory
-    and writes them all at once through the bulk path."""
+    through the transition table and writes them all at once through the bulk path."""
 
     def __init__(self, session: Session, rng: random.Random, staff: dict[str, list[Actor]], units: dict[str, int],
                  cutoff: datetime) -> None:
         super().__init__(session, rng, staff, units, cutoff)
-        settings = Settings(session)
-        self.limits = story.Limits(WorkCalendar.load(session), settings.int("limits.sign_hours"),
-                                   settings.int("limits.followup_max_attempts"))
-        self.prefix = settings.str("case_number.prefix")
+        self.office = story.Office(load_limits(session), WorkCalendar.load(session), load_units(session))
+        self.prefix = Settings(session).str("case_number.prefix")
         self.appeal_types = {a.id: (a.name, a.finish_days) for a in reference.list_appeal_types(session)}
         self.categories = {c.id: c.label for c in reference.list_categories(session)}
         self.cases: list[NewCase] = []
-        self.story = story.Story(self.limits, 5)
+        self.story = story.Story(self.office, 5)
 
     def do(self, call: Callable[..., object], *args: object, **kwargs: object) -> None:
         actor, _case_id, *rest = args
-        getattr(self.story, call.__name__)(self.t, actor, *rest, **kwargs)
+        assert isinstance(actor, Actor)
+        self.story.call(self.t, call, actor, *rest, **kwargs)
 
     def register(self, spec: CaseSpec, draft: CaseDraft) -> None:
         assert spec.registered_at is not None and draft.appeal_type_id is not None and draft.category_id is not None
@@ -178,13 +178,9 @@ class BulkDirector(Director):
             "title": draft.title.strip() or content[:TITLE_LENGTH], "content": content,
             "confidential": draft.confidential, "urgent": draft.urgent, "created_by": actor.id, "import_key": None,
         }
-        self.story = story.Story(self.limits, finish_days)
-        self.story.add("register", self.t, actor, data={"urgent": draft.urgent, "source": draft.source})
-        if draft.handling == "coordinate":
-            self.story.add("coordinate", self.t, actor, note=draft.answer.strip())
-        elif draft.handling == "dispatch":
-            self.story.add("propose", self.t, actor,
-                           data={"unit_id": draft.unit_id, "assist_ids": list(draft.assist_unit_ids)})
+        self.story = story.Story(self.office, finish_days)
+        self.story.register(self.t, actor, draft.urgent, draft.source)
+        self.story.handle(self.t, actor, draft.handling, draft.answer, draft.unit_id, draft.assist_unit_ids)
         self.cases.append(NewCase(columns, self.story.steps))
 
     def finish(self) -> None:

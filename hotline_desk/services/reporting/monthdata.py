@@ -14,6 +14,7 @@ from hotline_desk.errors import ValidationError
 from hotline_desk.models import CaseEvent
 from hotline_desk.services.cases.history import CaseStatus, record_from_row, replay
 from hotline_desk.services.reporting.facts import Facts, facts_of
+from hotline_desk.vocabulary import CaseState
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,8 @@ def load_month(session: Session, month: str, as_of: datetime, *, replay_always: 
     for r in replayed:
         if r[0] in statuses:
             result[r[0]] = MonthCase(r[0], r[1], r[2], r[3], r[4], r[5], facts_of(statuses[r[0]]))
-    return [result[key] for key in sorted(result)]
+    # A voided case (作废) was registered in error: it counts in no figure.
+    return [result[key] for key in sorted(result) if result[key].facts.state != CaseState.VOIDED]
 
 
 def _replay(session: Session, case_ids: list[int], as_of: datetime) -> dict[int, CaseStatus]:
