@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 import unicodedata
 from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -84,3 +86,29 @@ def test_common_and_rare_words_and_fullwidth_digits(register: Database) -> None:
         assert search_ids(s, CaseFilter(text="１３８"), now=NOW) == search_ids(s, CaseFilter(text="138"), now=NOW)
         assert 0 < count_cases(s, CaseFilter(text="１３８"), now=NOW) < count_cases(s, CaseFilter(), now=NOW)
         assert count_cases(s, CaseFilter(text="，"), now=NOW) == 0
+
+
+def test_the_case_list_shows_a_bounded_count_and_counts_further_when_scrolled(
+        register: Database, qtmodeltester: Any, tmp_path: Path) -> None:
+    from hotline_desk.services.clock import fixed_clock
+    from hotline_desk.ui.models import CaseTableModel
+    from tests.ui_helpers import context
+
+    with register.reader() as s:
+        actor = users.get_actor(s, "admin")
+        every = count_cases(s, CaseFilter(text="水"), now=NOW)
+    model = CaseTableModel(context(register, actor, fixed_clock(NOW), tmp_path))
+    model.count_bound = BOUND
+    model.load(CaseFilter(text="水"))
+    assert (model.rowCount(), model.count_label) == (BOUND, f"{BOUND}+ 件")
+    assert model.canFetchMore()
+    first = model.data(model.index(0, 0))
+    with register.reader() as s:
+        newest = s.scalar(select(Case.number).where(Case.id == max(search_ids(s, CaseFilter(text="水"), now=NOW))))
+    assert first == newest  # newest entered first
+    while model.canFetchMore():
+        model.fetchMore()
+    assert (model.rowCount(), model.count_label) == (every, f"{every} 件")
+    assert model.data(model.index(every - 1, 0))
+    model.load()
+    qtmodeltester.check(model)  # (it fetches more itself)

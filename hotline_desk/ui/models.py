@@ -10,6 +10,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor
 
 from hotline_desk.services.cases.case_query import (
+    COUNT_BOUND,
     CaseCount,
     CaseFilter,
     CaseRow,
@@ -106,6 +107,7 @@ class CaseTableModel(QAbstractTableModel):
         self.ctx = ctx
         self.total = 0
         self.count = CaseCount(0, False)
+        self.count_bound = COUNT_BOUND  # a word search is counted up to here, then further as the list scrolls
         self.page_ids: dict[int, list[int]] = {}
         self.cache: dict[int, CaseRow] = {}
         self.filter = CaseFilter()
@@ -117,7 +119,7 @@ class CaseTableModel(QAbstractTableModel):
         if case_filter is not None:
             self.filter = case_filter
         with self.ctx.db.reader() as session:
-            count = count_cases_bounded(session, self.filter, now=self.ctx.clock())
+            count = count_cases_bounded(session, self.filter, now=self.ctx.clock(), bound=self.count_bound)
         self.beginResetModel()
         self.total = count.count
         self.count = count
