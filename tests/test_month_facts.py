@@ -5,15 +5,16 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import delete, select, text
 
-from hotline_desk.db import open_database
+from hotline_desk.db import Database, open_database
 from hotline_desk.models import Case, CaseFact
 from hotline_desk.services.accounts import users
 from hotline_desk.services.accounts.permissions import Actor
@@ -131,3 +132,21 @@ def test_facts_equal_a_full_replay(world: World, handlings: list[str], length: i
             assert month_statistics(s, month, as_of, cases=from_facts) == month_statistics(
                 s, month, as_of, cases=replayed)
             assert score_tables(s, month, as_of, cases=from_facts) == score_tables(s, month, as_of, cases=replayed)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+def test_the_upgrade_fills_the_facts_the_writes_keep(demo_db: Database) -> None:
+    """Upgrading an older database fills case_facts from the stored projection: the same rows the writes keep."""
+    backfill = import_module("hotline_desk.migrations.versions.0012_case_facts")._BACKFILL
+    columns = (CaseFact.case_id, CaseFact.state, CaseFact.handling, CaseFact.main_unit_id, CaseFact.main_deadline,
+               CaseFact.signed_on_time, CaseFact.followup_result, CaseFact.followup_review, CaseFact.last_at)
+    with demo_db.session() as s:
+        kept = s.execute(select(*columns).order_by(CaseFact.case_id)).all()
+        s.execute(delete(CaseFact))
+        s.execute(text(backfill))
+        filled = s.execute(select(*columns).order_by(CaseFact.case_id)).all()
+        s.rollback()
+    assert len(kept) == 4677
+    assert filled == kept
+    assert {r.followup_result for r in kept} >= {"satisfied", "basic", "dissatisfied", "unreachable", ""}
+    assert {r.followup_review for r in kept} == {"not_fault", ""}  # a redo ends with a new follow-up
