@@ -13,12 +13,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline_desk.demo import plan, text
+from hotline_desk.demo.director import BulkDirector, CaseSpec, Director
 from hotline_desk.errors import ValidationError
 from hotline_desk.models import Bulletin, Case, CaseEvent
 from hotline_desk.services.accounts import users
 from hotline_desk.services.accounts.permissions import Actor
-from hotline_desk.services.cases import workflow as wf
-from hotline_desk.services.cases.records import CaseDraft, register_case
+from hotline_desk.services.cases.records import CaseDraft
 from hotline_desk.services.clock import fixed_clock
 from hotline_desk.services.office import reference
 from hotline_desk.services.office.settings import set_setting
@@ -28,20 +28,6 @@ from hotline_desk.services.reporting.scoring import add_bonus, remove_bonus
 SEED = 20220731
 COORDINATE_ANSWER = "已向来电人解释相关政策并告知办理渠道。"
 DISPATCH_SCRIPTS = ("ok", "exempt", "unreachable", "redo", "pending_followup", "in_review", "unreplied")
-
-
-@dataclass
-class CaseSpec:
-    source: str
-    appeal_type: str
-    category: str
-    handling: str
-    script: str
-    unit: str | None = None
-    channel: str | None = None
-    late_sign: bool = False
-    variant: str = ""
-    registered_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -86,15 +72,17 @@ def _category_counts(rng: random.Random, labels: list[str]) -> dict[str, int]:
     return counts
 
 
-def _matches(label: str, topics: tuple[str, ...]) -> bool:
-    return any(label == t or label.split("—", 1)[0] == t for t in topics)
-
-
 def _take(pool: list[tuple[str, str]], topics: tuple[str, ...]) -> tuple[str, str]:
-    """The first spec in the pool fitting the unit's topics, preferring cases that are not mere enquiries."""
+    """The first spec in the pool fitting the unit's topics (a category, or all of a first-level one), preferring
+    cases that are not mere enquiries."""
+    wanted = frozenset(topics)
+    fits: dict[str, bool] = {}
     for want_non_enquiry in (True, False):
         for i, (atype, label) in enumerate(pool):
-            if _matches(label, topics) and (atype != "咨询类" or not want_non_enquiry):
+            fit = fits.get(label)
+            if fit is None:
+                fit = fits[label] = label in wanted or label.partition("—")[0] in wanted
+            if fit and (atype != "咨询类" or not want_non_enquiry):
                 return pool.pop(i)
     for i, (atype, _label) in enumerate(pool):
         if atype != "咨询类":
@@ -192,111 +180,6 @@ def _assign_times(rng: random.Random, specs: list[CaseSpec], month: str) -> None
         spec.registered_at = datetime(year, mon, day, minute // 60, minute % 60)
 
 
-class _Director:
-    """Drives one case through the workflow, each step at its own moment on a fixed clock."""
-
-    def __init__(self, session: Session, rng: random.Random, staff: dict[str, list[Actor]], units: dict[str, int],
-                 cutoff: datetime) -> None:
-        self.s = session
-        self.rng = rng
-        self.staff = staff
-        self.units = units
-        self.cutoff = cutoff
-        self.t = datetime.min
-        self.case_id = 0
-
-    def op(self) -> Actor:
-        return self.rng.choice(self.staff["operator"])
-
-    def sup(self) -> Actor:
-        return self.rng.choice(self.staff["supervisor"])
-
-    def later(self, low_h: float, high_h: float) -> datetime:
-        step = timedelta(minutes=self.rng.randint(int(low_h * 60), int(high_h * 60)))
-        room = self.cutoff - timedelta(minutes=1) - self.t
-        self.t = self.t + min(step, max(room / 4, timedelta(minutes=1)))
-        return self.t
-
-    def do(self, call: Callable[..., object], *args: object, **kwargs: object) -> None:
-        call(self.s, *args, **kwargs, clock=fixed_clock(self.t))
-
-    def satisfied(self) -> str:
-        return "basic" if self.rng.randrange(plan.BASIC_SHARE) == 0 else "satisfied"
-
-    def register(self, spec: CaseSpec, draft: CaseDraft) -> None:
-        assert spec.registered_at is not None
-        self.t = spec.registered_at
-        self.case_id = register_case(self.s, self.op(), draft, clock=fixed_clock(self.t)).id
-
-    def close(self, script: str) -> None:
-        """Follow-up that ends the case: satisfied, dissatisfied and exempted by 甄别, or unreachable three times."""
-        self.later(2, 26)
-        if script == "exempt":
-            self.do(wf.follow_up, self.op(), self.case_id, "dissatisfied", "对处理结果不认可")
-            self.later(1, 20)
-            self.do(wf.review, self.sup(), self.case_id, False, "已按政策答复，诉求超出办理范围，不属承办单位责任")
-        elif script == "unreachable":
-            for _ in range(3):
-                self.do(wf.follow_up, self.op(), self.case_id, "unreachable", "电话无人接听")
-                self.later(1, 4)
-        else:
-            self.do(wf.follow_up, self.op(), self.case_id, self.satisfied(), "")
-
-    def dispatch(self, spec: CaseSpec) -> None:
-        unit_id = self.units[spec.unit or ""]
-        self.later(0.3, 2)
-        if spec.variant == "rejected":
-            self.do(wf.reject, self.sup(), self.case_id, "请核实承办单位后重新拟办")
-            self.later(0.1, 0.5)
-            self.do(wf.propose, self.op(), self.case_id, unit_id)
-            self.later(0.2, 1)
-        self.do(wf.approve, self.sup(), self.case_id)
-        if spec.variant == "returned":
-            self.later(2, 20)
-            self.do(wf.request_return, self.op(), self.case_id, "该事项不属于本单位职责范围")
-            self.later(0.5, 3)
-            self.do(wf.rule_return, self.sup(), self.case_id, True, new_unit_id=unit_id, note="同意退单，改派")
-            self.later(0.2, 1)
-            self.do(wf.approve, self.sup(), self.case_id)
-        self.later(24.5, 40) if spec.late_sign else self.later(0.5, 20)
-        self.do(wf.sign, self.op(), self.case_id)
-        if spec.script == "unreplied":
-            if spec.variant == "supervise":
-                self.later(1, 10)
-                self.do(wf.supervise, self.sup(), self.case_id, "临近办理期限，请加快办理")
-            return
-        if spec.variant == "extension":
-            self.later(1, 10)
-            self.do(wf.request_extension, self.op(), self.case_id, 3, "需协调多个部门现场核查")
-            self.later(0.5, 4)
-            self.do(wf.rule_extension, self.sup(), self.case_id, True)
-        self.later(6, 60)
-        answer = wf.Reply(text="已到现场核实并处理，已向诉求人反馈。", result="已解决", handler="经办人",
-                          handler_phone="0375-6012345")
-        self.do(wf.reply, self.op(), self.case_id, answer)
-        if spec.script == "pending_followup":
-            return
-        if spec.script == "in_review":
-            self.later(2, 26)
-            self.do(wf.follow_up, self.op(), self.case_id, "dissatisfied", "认为问题未解决")
-            return
-        if spec.script == "redo":
-            self.later(2, 20)
-            self.do(wf.follow_up, self.op(), self.case_id, "dissatisfied", "问题仍未解决")
-            self.later(1, 10)
-            self.do(wf.review, self.sup(), self.case_id, True, "经核实问题确未解决，责成原单位重办")
-            self.later(1, 12)
-            self.do(wf.sign, self.op(), self.case_id)
-            self.later(6, 40)
-            self.do(wf.reply, self.op(), self.case_id, wf.Reply(text="重新组织处理，问题已解决。", result="已解决"))
-            self.close("ok")
-            return
-        self.close(spec.script)
-
-    def coordinate_followup(self, spec: CaseSpec) -> None:
-        self.close(spec.script)
-
-
 def _staff(session: Session) -> dict[str, list[Actor]]:
     admin = next((u for u in users.list_users(session) if u.role == "admin"), None)
     if admin is None:
@@ -311,8 +194,13 @@ def _staff(session: Session) -> dict[str, list[Actor]]:
     return staff
 
 
-def run_demo(session: Session, month: str = "2022-07", progress: Progress | None = None) -> DemoSummary:
-    """Register the demo month's cases and drive each through its story; refuses a month that has cases."""
+def run_demo(session: Session, month: str = "2022-07", progress: Progress | None = None, *,
+             through_services: bool = False) -> DemoSummary:
+    """Register the demo month's cases and tell each one's story; refuses a month that has cases.
+
+    The stories are written through the bulk path (seconds); ``through_services`` drives every step through the
+    guarded workflow services instead (minutes), which writes the same histories and checks every rule on the way.
+    """
     parse_month(month)
     if session.scalar(select(func.count(Case.id)).where(Case.month == month)):
         raise ValidationError(f"{month}已有工单，演示数据只能装入没有工单的月份。")
@@ -329,7 +217,7 @@ def run_demo(session: Session, month: str = "2022-07", progress: Progress | None
     channels = {c.name: c.id for c in reference.list_channels(session)}
     local_channel = reference.list_channels(session, upper=False)[0].id
     towns = [u for u in units if u.endswith(("镇", "乡", "街道"))]
-    director = _Director(session, rng, staff, units, month_end(month))
+    director = (Director if through_services else BulkDirector)(session, rng, staff, units, month_end(month))
     recent_phones: list[str] = []
     for i, spec in enumerate(specs):
         township = spec.unit if spec.unit in towns else rng.choice(towns)
@@ -354,6 +242,7 @@ def run_demo(session: Session, month: str = "2022-07", progress: Progress | None
             director.dispatch(spec)
         if progress and (i % 200 == 0 or i == len(specs) - 1):
             progress(i + 1, len(specs))
+    director.finish()
     bonus_items = _bonus(session, month, staff, units)
     _bulletin_draft(session, month, staff["admin"][0])
     events = session.scalar(select(func.count()).select_from(CaseEvent).join(Case, Case.id == CaseEvent.case_id)

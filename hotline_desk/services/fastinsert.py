@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from operator import itemgetter
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, text
+from sqlalchemy import Connection, DateTime, Table, text
 from sqlalchemy.orm import Session
 
 from hotline_desk.models import Base
@@ -44,15 +45,26 @@ def insert_rows(session: Session, model: type[Base], rows: list[dict[str, Any]])
         copy_rows(connection, table.name, columns, (tuple(row[c] for c in columns) for row in rows))
         return
     sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
-    texts: dict[datetime, str] = {}  # an import's rows share many moments (recorded_at above all)
-
-    def cell(value: Any) -> Any:
-        if isinstance(value, datetime):
-            text = texts.get(value)
-            if text is None:
-                text = texts[value] = sqlite_datetime(value)
-            return text
-        return value
-
-    values = [tuple(cell(row[c]) for c in columns) for row in rows]
+    values: list[Sequence[Any]]
+    if len(columns) < 2:  # itemgetter of one key gives the value, not a tuple
+        values = [tuple(row[c] for c in columns) for row in rows]
+    else:
+        take = itemgetter(*columns)
+        values = [take(row) for row in rows]
+    # Only the DateTime columns need SQLAlchemy's text; an import's rows share many moments (recorded_at above all).
+    when = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, DateTime)]
+    if when:
+        texts: dict[datetime, str] = {}
+        converted: list[Sequence[Any]] = []
+        for row_values in values:
+            cells = list(row_values)
+            for i in when:
+                value = cells[i]
+                if type(value) is datetime:
+                    text = texts.get(value)
+                    if text is None:
+                        text = texts[value] = sqlite_datetime(value)
+                    cells[i] = text
+            converted.append(tuple(cells))
+        values = converted
     connection.exec_driver_sql(sql, values)

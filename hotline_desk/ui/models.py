@@ -9,7 +9,15 @@ from typing import Any, Generic, TypeVar
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from hotline_desk.services.cases.case_query import CaseFilter, CaseRow, count_cases, fetch_rows, search_ids
+from hotline_desk.services.cases.case_query import (
+    COUNT_BOUND,
+    CaseCount,
+    CaseFilter,
+    CaseRow,
+    count_cases_bounded,
+    fetch_rows,
+    search_ids,
+)
 from hotline_desk.ui.context import UiContext
 
 R = TypeVar("R")
@@ -98,10 +106,12 @@ class CaseTableModel(QAbstractTableModel):
         super().__init__()
         self.ctx = ctx
         self.total = 0
+        self.count = CaseCount(0, False)
+        self.count_bound = COUNT_BOUND  # a word search is counted up to here, then further as the list scrolls
         self.page_ids: dict[int, list[int]] = {}
         self.cache: dict[int, CaseRow] = {}
         self.filter = CaseFilter()
-        self.sort_key = "registered_at"
+        self.sort_key = ""  # the natural order: newest first (see case_query.search_ids)
         self.descending = True
         self.fetches = 0
 
@@ -109,9 +119,10 @@ class CaseTableModel(QAbstractTableModel):
         if case_filter is not None:
             self.filter = case_filter
         with self.ctx.db.reader() as session:
-            total = count_cases(session, self.filter, now=self.ctx.clock())
+            count = count_cases_bounded(session, self.filter, now=self.ctx.clock(), bound=self.count_bound)
         self.beginResetModel()
-        self.total = total
+        self.total = count.count
+        self.count = count
         self.page_ids = {}
         self.cache = {}
         self.endResetModel()
@@ -136,6 +147,26 @@ class CaseTableModel(QAbstractTableModel):
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else self.total
+
+    @property
+    def count_label(self) -> str:
+        """The count as the list shows it: "1000+ 件" while a word search was counted only up to a bound."""
+        return self.count.label
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and self.count.count_is_lower_bound
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
+        """Scrolled to the end of a bounded count: count ten times further and add the rows found."""
+        if not self.canFetchMore(parent):
+            return
+        with self.ctx.db.reader() as session:
+            count = count_cases_bounded(session, self.filter, now=self.ctx.clock(), bound=self.total * 10)
+        if count.count > self.total:
+            self.beginInsertRows(QModelIndex(), self.total, count.count - 1)
+            self.total = count.count
+            self.endInsertRows()
+        self.count = count
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(CASE_COLUMNS)

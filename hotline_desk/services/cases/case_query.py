@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -75,15 +74,20 @@ def _code_prefixes(word: str) -> list[Any]:
     return [_prefix(Case.phone, word), _prefix(Case.number, word.upper()), _prefix(Case.upstream_number, word)]
 
 
+def search_words(text: str) -> list[str]:
+    """The words of a search, normalised as the index is (NFKC: fullwidth digits and letters become ASCII)."""
+    return search_index.normalise(text).split()
+
+
 def _words(session: Session, query: Select[tuple[int]], text: str) -> Select[tuple[int]]:
     """Every word must match. Chinese words search the character index (joined, so SQLite starts from the few
-    matches); codes such as phone and case numbers match as prefixes, or as words in the text.
-
-    Fullwidth digits and letters (１３８) are the ASCII ones; a word with nothing searchable in it (an emoji, a
-    punctuation mark) matches no case rather than being left out."""
-    words = unicodedata.normalize("NFKC", text).split()
+    matches); codes such as phone and case numbers match as prefixes, or as words in the text. A word with nothing
+    searchable in it (punctuation only) matches no case."""
+    words = search_words(text)
     if not words:
         return query
+    if any(not search_index.searchable(w) for w in words):
+        return query.where(false())
     if search_index.flavour(session) == "grams":
         return _words_by_grams(query, words)
     chinese = [w for w in words if not w.isascii()]
@@ -155,10 +159,35 @@ def _filtered(session: Session, f: CaseFilter, now: datetime) -> Select[tuple[in
     return query
 
 
+@dataclass(frozen=True)
+class CaseCount:
+    """How many cases match, counted up to a bound: past it the list shows at least ``count`` (e.g. 1000+ 件)."""
+
+    count: int
+    count_is_lower_bound: bool
+
+    @property
+    def label(self) -> str:
+        return f"{self.count}+ 件" if self.count_is_lower_bound else f"{self.count} 件"
+
+
+COUNT_BOUND = 1000
+
+
+def count_cases_bounded(session: Session, f: CaseFilter, *, now: datetime, bound: int = COUNT_BOUND) -> CaseCount:
+    """The list's row count for a word search, stopped at ``bound`` matches so a common word costs no more than a
+    rare one; filters without words are counted exactly (their indexes count fast)."""
+    if not search_words(f.text):
+        return CaseCount(count_cases(session, f, now=now), False)
+    found = session.scalar(select(func.count()).select_from(
+        _filtered(session, f, now).limit(bound + 1).subquery())) or 0
+    return CaseCount(min(found, bound), found > bound)
+
+
 def count_cases(session: Session, f: CaseFilter, *, now: datetime) -> int:
     """How many cases match (the list's row count), without loading them."""
-    words = unicodedata.normalize("NFKC", f.text).split()
-    if (words and f == CaseFilter(text=f.text) and all(not w.isascii() for w in words)
+    words = search_words(f.text)
+    if (words and f == CaseFilter(text=f.text) and all(not w.isascii() and search_index.searchable(w) for w in words)
             and search_index.flavour(session) == "grams"):
         # Only Chinese words: PostgreSQL counts index rows alone (a common word can match a third of all cases).
         return session.scalar(select(func.count()).select_from(GRAMS_TABLE).where(*_gram_conditions(words))) or 0
@@ -167,14 +196,32 @@ def count_cases(session: Session, f: CaseFilter, *, now: datetime) -> int:
 
 def search_ids(session: Session, f: CaseFilter, *, now: datetime, sort: str = "registered_at",
                descending: bool = True, limit: int | None = None, offset: int = 0) -> list[int]:
-    """Ids of the matching cases in display order (a slice of them with ``limit`` and ``offset``)."""
+    """Ids of the matching cases in display order (a slice of them with ``limit`` and ``offset``).
+
+    ``sort=""`` is the list's natural order, newest first: by 来电时间, or for a search with Chinese words by entry
+    order (id), which walks the index in its own order so the first page needs no sort of every match (a case is
+    entered when the call comes in, so the two orders differ only for imported registers).
+    """
     query = _filtered(session, f, now)
-    column = SORTABLE.get(sort, Case.registered_at)
-    order = column.desc() if descending else column.asc()
-    query = query.order_by(order, Case.id.desc() if descending else Case.id.asc())
+    key = None if sort else _text_order_key(session, search_words(f.text))
+    if key is not None:
+        query = query.order_by(key.desc() if descending else key.asc())
+    else:
+        column = SORTABLE.get(sort, Case.registered_at)
+        order = column.desc() if descending else column.asc()
+        query = query.order_by(order, Case.id.desc() if descending else Case.id.asc())
     if limit:
         query = query.limit(limit).offset(offset)
     return list(session.scalars(query))
+
+
+def _text_order_key(session: Session, words: list[str]) -> Any:
+    """The key a search for Chinese words is ordered by in the natural order: the joined index's own id (SQLite's
+    FTS5 walks its rowids in either direction; PostgreSQL can walk the index table's key and test each row's grams
+    when a word is common). None for other lists: they are ordered by 来电时间 through its index."""
+    if not any(not w.isascii() for w in words):
+        return None
+    return SEARCH_TABLE.c.rowid if search_index.flavour(session) == "fts5" else GRAMS_TABLE.c.case_id
 
 
 def fetch_rows(session: Session, ids: list[int], *, now: datetime) -> dict[int, CaseRow]:

@@ -21,6 +21,7 @@ from hotline_desk.services.cases.history import (
     record_from_row,
     replay,
 )
+from hotline_desk.services.reporting import facts
 from hotline_desk.vocabulary import OPEN_DISPATCH_STATES, CaseState
 
 
@@ -88,6 +89,7 @@ def project(session: Session, case: Case, status: CaseStatus, before: CaseStatus
     if len(status.followups) < len(old_followups):  # a follow-up result taken back
         session.execute(delete(FollowUp).where(FollowUp.case_id == case.id,
                                                FollowUp.position > len(status.followups)))
+    facts.record(session, case.id, status)
 
 
 def case_projection(status: CaseStatus) -> dict[str, Any]:

@@ -10,6 +10,7 @@ finds Latin letters and digits. The index is rewritten by every service that wri
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 
 from sqlalchemy import text
@@ -21,8 +22,18 @@ from hotline_desk.services.fastinsert import copy_rows
 WORD = re.compile(r"[0-9A-Za-z]+|[^\W\d_A-Za-z]+", re.UNICODE)
 
 
+def normalise(value: str) -> str:
+    """NFKC, as the index stores text: fullwidth digits and letters (１２３, ＡＢ) are the ASCII ones."""
+    return unicodedata.normalize("NFKC", value)
+
+
 def _runs(value: str) -> list[str]:
-    return WORD.findall(value.lower())
+    return WORD.findall(normalise(value).lower())
+
+
+def searchable(word: str) -> bool:
+    """Whether the word has anything the index holds (letters, digits or Chinese characters)."""
+    return bool(_runs(word))
 
 
 def unigrams(value: str) -> str:
@@ -69,12 +80,12 @@ def exact_by_grams(word: str) -> bool:
 
 
 def document_text(value: str) -> str:
-    return value.lower()
+    return normalise(value).lower()
 
 
 def like_pattern(word: str) -> str:
     """``%word%`` for LIKE, with LIKE's own characters taken literally (escaped with a backslash)."""
-    escaped = word.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    escaped = normalise(word).lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
 

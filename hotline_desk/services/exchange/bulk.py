@@ -17,6 +17,7 @@ from hotline_desk.services.cases import search_index
 from hotline_desk.services.cases.events import case_projection, dispatch_columns, followup_columns
 from hotline_desk.services.cases.history import CaseStatus, EventRecord, apply_event
 from hotline_desk.services.fastinsert import insert_rows, reserve_ids
+from hotline_desk.services.reporting import facts
 
 
 @dataclass
@@ -27,6 +28,7 @@ class Step:
     unit_id: int | None = None
     data: dict[str, Any] = field(default_factory=dict)
     note: str = ""
+    recorded_at: datetime | None = None  # when the step was entered, if not with the whole batch
 
 
 @dataclass
@@ -99,7 +101,8 @@ def insert_cases(session: Session, cases: list[NewCase], *, prefix: str, recorde
     registrations: dict[int, str] = {}
     for case_id, new, status, row in zip(ids, cases, statuses, case_rows, strict=True):
         registrations[case_id] = audit.registration_digest(row)
-        events += [{"case_id": case_id, "seq": seq, "kind": s.kind, "at": s.at, "recorded_at": recorded_at,
+        events += [{"case_id": case_id, "seq": seq, "kind": s.kind, "at": s.at,
+                    "recorded_at": s.recorded_at or recorded_at,
                     "actor_id": s.actor_id, "unit_id": s.unit_id,
                     "data": json.dumps(s.data, ensure_ascii=False, default=str), "note": s.note, "batch_id": batch_id}
                    for seq, s in enumerate(new.steps, 1)]
@@ -109,9 +112,11 @@ def insert_cases(session: Session, cases: list[NewCase], *, prefix: str, recorde
     audit.record_many(session, [
         ("case_event", audit.event_entity(e["case_id"], e["seq"]),
          audit.event_detail(e["case_id"], e["seq"], e["kind"], e["at"], e["actor_id"], e["unit_id"], e["data"],
-                            e["note"], e["batch_id"], registrations[e["case_id"]]), e["actor_id"], recorded_at)
+                            e["note"], e["batch_id"], registrations[e["case_id"]]), e["actor_id"], e["recorded_at"])
         for e in events
     ])
     insert_rows(session, Dispatch, dispatches)
     insert_rows(session, FollowUp, followups)
+    facts.record_many(session, ((case_id, status, max(s.at for s in new.steps))
+                                for case_id, new, status in zip(ids, cases, statuses, strict=True)))
     return [row["number"] for row in case_rows]

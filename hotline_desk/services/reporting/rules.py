@@ -8,8 +8,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from hotline_desk.errors import ValidationError
-from hotline_desk.services.cases.history import HANDLED_STATES, CaseStatus
+from hotline_desk.services.cases.history import HANDLED_STATES
 from hotline_desk.services.office.settings import Settings
+from hotline_desk.services.reporting.facts import Facts
 
 
 @dataclass(frozen=True)
@@ -75,9 +76,9 @@ class ScoringRules:
             if getattr(self, name) not in allowed:
                 raise ValidationError(f"考核规则“{name}”只能是：{'、'.join(allowed)}")
 
-    def is_finished(self, status: CaseStatus, *, for_unit: bool) -> bool:
+    def is_finished(self, facts: Facts, *, for_unit: bool) -> bool:
         mode = self.unit_finished if for_unit else self.case_finished
-        return status.state == "finished" if mode == "closed" else status.state in HANDLED_STATES
+        return facts.state == "finished" if mode == "closed" else facts.state in HANDLED_STATES
 
     def satisfied_results(self) -> frozenset[str]:
         return frozenset({"satisfied", "basic"} if self.basic_counts else {"satisfied"})
@@ -87,13 +88,11 @@ def load_rules(session: Session) -> ScoringRules:
     return ScoringRules.from_dict(Settings(session).get("scoring.rules") or {})
 
 
-def followup_outcome(status: CaseStatus) -> str:
+def followup_outcome(facts: Facts) -> str:
     """The case's latest follow-up result: satisfied, basic, dissatisfied, unreachable (未回访) or "" (none yet)."""
-    last = status.last_followup
-    return last.result if last else ""
+    return facts.followup_result
 
 
-def exempt_by_review(status: CaseStatus) -> bool:
+def exempt_by_review(facts: Facts) -> bool:
     """A dissatisfied result that 甄别 judged not the unit's fault leaves the unit's 满意率."""
-    last = status.last_followup
-    return last is not None and last.result == "dissatisfied" and last.review == "not_fault"
+    return facts.followup_result == "dissatisfied" and facts.followup_review == "not_fault"

@@ -17,7 +17,7 @@ from hotline_desk.models import BonusItem, Unit, User
 from hotline_desk.models.reference import UNIT_GROUP_LABELS
 from hotline_desk.services.accounts import audit
 from hotline_desk.services.accounts.permissions import Actor, require
-from hotline_desk.services.cases.history import FOLLOWUP_RESULTS, STATES, DispatchStatus
+from hotline_desk.services.cases.history import FOLLOWUP_RESULTS, STATES
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.reporting.monthdata import MonthCase, final_months, load_month, parse_month
 from hotline_desk.services.reporting.percent import ratio, round_half_up
@@ -93,29 +93,21 @@ class _Tally:
     exempt: int = 0
 
 
-def _first_dispatch(case: MonthCase, unit_id: int) -> DispatchStatus:
-    for d in case.status.dispatches:
-        if d.unit_id == unit_id and d.role == "main" and d.status != "returned":
-            return d
-    raise AssertionError("main dispatch disappeared")
-
-
 def _tally(cases: list[MonthCase], rules: ScoringRules, as_of: datetime) -> dict[int, _Tally]:
     tallies: dict[int, _Tally] = defaultdict(_Tally)
     for case in cases:
-        main = case.status.main_dispatch
-        if main is None or (rules.sources == "local" and case.source != "local"):
+        facts = case.facts
+        if facts.main_unit_id is None or (rules.sources == "local" and case.source != "local"):
             continue
-        t = tallies[main.unit_id]
+        t = tallies[facts.main_unit_id]
         t.dispatched += 1
-        finished = rules.is_finished(case.status, for_unit=True)
+        finished = rules.is_finished(facts, for_unit=True)
         t.finished += finished
         t.finish_base += rules.finish_denominator == "all" or finished or is_due(case, as_of)
-        first = _first_dispatch(case, main.unit_id)
-        t.signed_on_time += first.signed_at is not None and first.signed_at <= first.sign_deadline
-        outcome = followup_outcome(case.status)
+        t.signed_on_time += facts.signed_on_time
+        outcome = followup_outcome(facts)
         if outcome in RATED:
-            if exempt_by_review(case.status):
+            if exempt_by_review(facts):
                 t.exempt += 1
             else:
                 t.rated += 1
@@ -288,16 +280,15 @@ def unit_case_details(session: Session, month: str, as_of: datetime, unit_id: in
     rules = rules or load_rules(session)
     details = []
     for case in load_month(session, month, as_of):
-        main = case.status.main_dispatch
-        if main is None or main.unit_id != unit_id or (rules.sources == "local" and case.source != "local"):
+        facts = case.facts
+        if facts.main_unit_id != unit_id or (rules.sources == "local" and case.source != "local"):
             continue
-        first = _first_dispatch(case, unit_id)
-        outcome = followup_outcome(case.status)
+        outcome = followup_outcome(facts)
         details.append(UnitCaseDetail(
             id=case.id, number=case.number, source="上级交办" if case.source == "upper" else "本级",
-            state_label=STATES[case.status.state], finished=rules.is_finished(case.status, for_unit=True),
-            signed_on_time=first.signed_at is not None and first.signed_at <= first.sign_deadline,
+            state_label=STATES[facts.state], finished=rules.is_finished(facts, for_unit=True),
+            signed_on_time=facts.signed_on_time,
             outcome=FOLLOWUP_RESULTS.get(outcome, "未回访" if outcome == "unreachable" else ""),
-            exempt=exempt_by_review(case.status),
+            exempt=exempt_by_review(facts),
         ))
     return details

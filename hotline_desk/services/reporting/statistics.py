@@ -81,13 +81,13 @@ class MonthStatistics:
 
 
 def _group(cases: list[MonthCase], rules: ScoringRules, decimals: int, as_of: datetime) -> GroupStats:
-    finished = sum(rules.is_finished(c.status, for_unit=False) for c in cases)
-    outcomes = [followup_outcome(c.status) for c in cases]
+    finished = sum(rules.is_finished(c.facts, for_unit=False) for c in cases)
+    outcomes = [followup_outcome(c.facts) for c in cases]
     rated = sum(o in RATED for o in outcomes)
     satisfied = sum(o in rules.satisfied_results() for o in outcomes)
     denominator = len(cases)
     if rules.finish_denominator == "due":
-        denominator = sum(1 for c in cases if rules.is_finished(c.status, for_unit=False) or is_due(c, as_of))
+        denominator = sum(1 for c in cases if rules.is_finished(c.facts, for_unit=False) or is_due(c, as_of))
     return GroupStats(
         count=len(cases), finished=finished, finish_rate=format_percent(percent(finished, denominator, decimals)),
         rated=rated, satisfied=satisfied, satisfaction_rate=format_percent(percent(satisfied, rated, decimals)),
@@ -96,10 +96,10 @@ def _group(cases: list[MonthCase], rules: ScoringRules, decimals: int, as_of: da
 
 def is_due(case: MonthCase, as_of: datetime) -> bool:
     """Under the 应办结 rule a dispatched case counts once its deadline has passed by the cut-off."""
-    main = case.status.main_dispatch
-    if case.status.handling != "dispatch" or main is None:
-        return case.status.handling == "coordinate"
-    return main.deadline <= as_of
+    facts = case.facts
+    if facts.handling != "dispatch" or facts.main_deadline is None:
+        return facts.handling == "coordinate"
+    return facts.main_deadline <= as_of
 
 
 def _share_table(counts: Iterable[tuple[str, int]], base: int, decimals: int, total_mode: str) -> ShareTable:
@@ -135,8 +135,8 @@ def month_statistics(session: Session, month: str, as_of: datetime, options: Sta
         cases = load_month(session, month, as_of)
     local = [c for c in cases if c.source == "local"]
     upper = [c for c in cases if c.source == "upper"]
-    coordinate = [c for c in local if c.status.handling == "coordinate"]
-    dispatch = [c for c in local if c.status.handling == "dispatch"]
+    coordinate = [c for c in local if c.facts.handling == "coordinate"]
+    dispatch = [c for c in local if c.facts.handling == "dispatch"]
     known = {r.id: r for r in session.execute(select(Channel.id, Channel.name, Channel.bulletin_noun,
                                                            Channel.display_order))}
     per_channel = Counter(c.channel_id for c in upper)

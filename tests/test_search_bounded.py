@@ -1,0 +1,114 @@
+"""A word search's bounded count and first page equal the full query's on a generated register (both databases)."""
+
+from __future__ import annotations
+
+import random
+import unicodedata
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bench.scale import _case
+from hotline_desk.db import Database
+from hotline_desk.models import Case
+from hotline_desk.services.accounts import users
+from hotline_desk.services.cases.case_query import CaseFilter, count_cases, count_cases_bounded, search_ids
+from hotline_desk.services.exchange.bulk import insert_cases
+from hotline_desk.services.office import reference
+from hotline_desk.services.office.calendar import WorkCalendar
+
+NOW = datetime(2026, 11, 1)
+BOUND = 40
+WORDS = ["水", "楼", "路", "物业", "供水", "噪音", "下水道堵", "用水困难", "小区", "垃圾清运", "饕餮", "１３", "１３８",
+         "RZ23", "，"]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def register(db: Database) -> Database:
+    """1,200 cases over two years, written through the bulk path as an import would."""
+    with db.session() as s:
+        actor = users.add_user(s, None, "admin", "管理员", "admin").id
+        lookups = {
+            "categories": [(c.label, c.id) for c in reference.list_categories(s)],
+            "types": [(a.name, a.id, a.finish_days) for a in reference.list_appeal_types(s)],
+            "towns": [(u.name, u.id) for u in reference.list_units(s, "township")],
+            "units": [u.id for u in reference.list_units(s)],
+        }
+        cal = WorkCalendar.load(s)
+        rng = random.Random(12)
+        start = datetime(2023, 1, 1)
+        cases = [_case(rng, start + timedelta(minutes=rng.uniform(0, 2 * 365 * 24 * 60)), lookups, actor, cal)
+                 for _ in range(1200)]
+        insert_cases(s, cases, prefix="RZ", recorded_at=NOW, batch_id=None)
+    return db
+
+
+def _text(case: Case) -> str:
+    return unicodedata.normalize("NFKC", " ".join((case.title, case.content, case.address, case.caller_name))).lower()
+
+
+def test_bounded_count_and_first_page_equal_the_full_query(register: Database) -> None:
+    with register.reader() as s:
+        for word in WORDS:
+            _check(s, word)
+
+
+def _check(s: Session, word: str) -> None:
+    f = CaseFilter(text=word)
+    every = search_ids(s, f, now=NOW)  # the full query, sorted by 来电时间
+    assert count_cases(s, f, now=NOW) == len(every), word
+    count = count_cases_bounded(s, f, now=NOW, bound=BOUND)
+    assert (count.count, count.count_is_lower_bound) == (min(len(every), BOUND), len(every) > BOUND), word
+    assert count.label == (f"{BOUND}+ 件" if len(every) > BOUND else f"{len(every)} 件")
+    newest = sorted(every, reverse=True)
+    assert search_ids(s, f, now=NOW, sort="", limit=25) == newest[:25], word
+    assert search_ids(s, f, now=NOW, sort="", limit=25, offset=25) == newest[25:50], word
+    if not word.isascii() and unicodedata.normalize("NFKC", word) == word and word != "，":
+        # Chinese words: exactly the cases whose text holds the word
+        holding = [c.id for c in s.scalars(select(Case)) if word in _text(c)]
+        assert sorted(every) == sorted(holding), word
+
+
+def test_common_and_rare_words_and_fullwidth_digits(register: Database) -> None:
+    """The register has common words (past the bound), rare ones and none; fullwidth digits search as digits."""
+    with register.reader() as s:
+        assert count_cases_bounded(s, CaseFilter(text="水"), now=NOW, bound=BOUND).count_is_lower_bound
+        assert count_cases(s, CaseFilter(text="饕餮"), now=NOW) == 0
+        assert search_ids(s, CaseFilter(text="１３８"), now=NOW) == search_ids(s, CaseFilter(text="138"), now=NOW)
+        assert 0 < count_cases(s, CaseFilter(text="１３８"), now=NOW) < count_cases(s, CaseFilter(), now=NOW)
+        assert count_cases(s, CaseFilter(text="，"), now=NOW) == 0
+
+
+def test_the_case_list_shows_a_bounded_count_and_counts_further_when_scrolled(
+        register: Database, qtmodeltester: Any, tmp_path: Path) -> None:
+    from hotline_desk.services.clock import fixed_clock
+    from hotline_desk.ui.models import CaseTableModel
+    from tests.ui_helpers import context
+
+    with register.reader() as s:
+        actor = users.get_actor(s, "admin")
+        every = count_cases(s, CaseFilter(text="水"), now=NOW)
+    model = CaseTableModel(context(register, actor, fixed_clock(NOW), tmp_path))
+    model.count_bound = BOUND
+    model.load(CaseFilter(text="水"))
+    assert (model.rowCount(), model.count_label) == (BOUND, f"{BOUND}+ 件")
+    assert model.canFetchMore()
+    first = model.data(model.index(0, 0))
+    with register.reader() as s:
+        newest = s.scalar(select(Case.number).where(Case.id == max(search_ids(s, CaseFilter(text="水"), now=NOW))))
+    assert first == newest  # newest entered first
+    while model.canFetchMore():
+        model.fetchMore()
+    assert (model.rowCount(), model.count_label) == (every, f"{every} 件")
+    assert model.data(model.index(every - 1, 0))
+    model.load()
+    qtmodeltester.check(model)  # (it fetches more itself)
