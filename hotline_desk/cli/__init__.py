@@ -9,7 +9,14 @@ import sys
 from collections.abc import Sequence
 
 from hotline_desk import __version__
-from hotline_desk.cli import admin_commands, case_commands, exchange_commands, report_commands
+from hotline_desk.cli import (
+    admin_commands,
+    case_commands,
+    exchange_commands,
+    reference_commands,
+    report_commands,
+    search_command,
+)
 from hotline_desk.cli.common import ChineseArgumentParser, Context
 from hotline_desk.errors import HotlineError
 
@@ -27,7 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--user", help=f"以哪个用户的身份操作（默认 admin；也可用环境变量 {ENV_USER}）")
     sub = parser.add_subparsers(dest="command", metavar="子命令")
     admin_commands.register(sub)
+    reference_commands.register(sub)
     case_commands.register(sub)
+    search_command.register(sub)
     report_commands.register(sub)
     exchange_commands.register(sub)
     return parser

@@ -12,7 +12,19 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline_desk.models import AuditRecord, BonusItem, Case, CaseEvent, Category, Setting, Unit, User
+from hotline_desk.models import (
+    AppealType,
+    AuditRecord,
+    BonusItem,
+    Case,
+    CaseEvent,
+    Category,
+    Channel,
+    ReferenceAlias,
+    Setting,
+    Unit,
+    User,
+)
 from hotline_desk.services.clock import office_now
 from hotline_desk.services.fastinsert import insert_rows
 
@@ -71,8 +83,22 @@ def event_detail(case_id: int, seq: int, kind: str, at: datetime, actor_id: int 
     return [case_id, seq, kind, at.isoformat(), actor_id, unit_id, data, note, batch_id]
 
 
-def snapshot(obj: Unit | Category | User | Setting | BonusItem) -> tuple[str, dict[str, Any]]:
+Audited = Unit | Category | User | Setting | BonusItem | Channel | AppealType | ReferenceAlias
+AUDITED_MODELS = (Unit, Category, User, Setting, BonusItem, Channel, AppealType, ReferenceAlias)
+# What the trail records when the app removes a row (an unused category, an alias), so verify knows it went on purpose.
+REMOVED: dict[str, Any] = {"removed": True}
+
+
+def snapshot(obj: Audited) -> tuple[str, dict[str, Any]]:
     """The audited entity name and contents of a reference row, as the trail records them."""
+    if isinstance(obj, Channel):
+        return f"channel:{obj.id}", {"name": obj.name, "upper": obj.upper, "noun": obj.bulletin_noun,
+                                     "order": obj.display_order, "active": obj.active}
+    if isinstance(obj, AppealType):
+        return f"appeal_type:{obj.id}", {"name": obj.name, "days": obj.finish_days, "order": obj.display_order,
+                                         "active": obj.active}
+    if isinstance(obj, ReferenceAlias):
+        return f"alias:{obj.id}", {"kind": obj.kind, "alias": obj.alias, "target": obj.target_id}
     if isinstance(obj, Unit):
         return f"unit:{obj.id}", {"name": obj.name, "group": obj.group, "order": obj.display_order,
                                   "active": obj.active, "needs_caller": obj.needs_caller}
@@ -88,11 +114,16 @@ def snapshot(obj: Unit | Category | User | Setting | BonusItem) -> tuple[str, di
                                "removed": obj.removed_at.isoformat() if obj.removed_at else None}
 
 
-def record_row(session: Session, obj: Unit | Category | User | Setting | BonusItem, *, user_id: int | None,
-               at: datetime, kind: str = "change") -> None:
+def record_row(session: Session, obj: Audited, *, user_id: int | None, at: datetime, kind: str = "change") -> None:
     session.flush()
     entity, detail = snapshot(obj)
     record(session, kind, entity, detail, user_id=user_id, at=at)
+
+
+def record_removal(session: Session, obj: Audited, *, user_id: int | None, at: datetime) -> None:
+    """Record that the app removes this row (call before deleting it)."""
+    entity, _detail = snapshot(obj)
+    record(session, "remove", entity, REMOVED, user_id=user_id, at=at)
 
 
 # --- verification -----------------------------------------------------------------------------------------
@@ -151,7 +182,7 @@ def _check_events(session: Session, latest: dict[str, str], report: VerifyReport
 
 def _check_rows(session: Session, latest: dict[str, str], report: VerifyReport) -> None:
     rows: list[Any] = []
-    for model in (Unit, Category, User, Setting, BonusItem):
+    for model in AUDITED_MODELS:
         rows += list(session.scalars(select(model)))
     present = set()
     for obj in rows:
@@ -162,14 +193,16 @@ def _check_rows(session: Session, latest: dict[str, str], report: VerifyReport) 
             report.problems.append(f"{entity} 没有审计记录（可能是绕过本软件添加的）。")
         elif stored != canonical(detail):
             report.problems.append(f"{entity} 与最后一次审计记录不符（被绕过本软件改动）。")
-    prefixes = ("unit:", "category:", "user:", "setting:", "bonus:")
-    for entity in latest:
-        if entity.startswith(prefixes) and entity not in present:
+    prefixes = ("unit:", "category:", "user:", "setting:", "bonus:", "channel:", "appeal_type:", "alias:")
+    removed = canonical(REMOVED)
+    for entity, recorded in latest.items():
+        if entity.startswith(prefixes) and entity not in present and recorded != removed:
             report.problems.append(f"{entity} 已不存在（被删除）。")
 
 
-# The newest revision that changed what the audit trail records (0004 made the trail, 0006 added a unit column).
-LAST_TRAIL_CHANGE = "0006"
+# The newest revision that changed what the audit trail records (0004 made the trail, 0006 added a unit column,
+# 0011 added channels, appeal types and aliases).
+LAST_TRAIL_CHANGE = "0011"
 
 
 def after_upgrade(session: Session, previous: str | None) -> None:
@@ -196,7 +229,7 @@ def rebaseline(session: Session, at: datetime) -> int:
         if latest.get(entity) != canonical(step):
             items.append(("baseline", entity, step, None, at))
     rows: list[Any] = []
-    for model in (Unit, Category, User, Setting, BonusItem):
+    for model in AUDITED_MODELS:
         rows += list(session.scalars(select(model)))
     for obj in rows:
         entity, row = snapshot(obj)
