@@ -103,9 +103,10 @@ def alias_map(session: Session, kind: str) -> dict[str, int]:
 
 
 def resolve(session: Session, kind: str, text: str) -> int | None:
-    """The entry a name or an alias stands for, or None."""
+    """The entry a name or an alias stands for, or None; a merged entry's name leads to where it was merged."""
     key = text.strip()
-    return entry_names(session, kind).get(key) or alias_map(session, kind).get(key)
+    return (entry_names(session, kind, include_inactive=False).get(key) or alias_map(session, kind).get(key)
+            or entry_names(session, kind).get(key))
 
 
 def list_aliases(session: Session, kind: str | None = None) -> list[AliasView]:
