@@ -39,6 +39,7 @@ from hotline_desk.ui.connection import ConnectionDialog
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read, run_action
 from hotline_desk.ui.models import Column, RowsModel
+from hotline_desk.ui.reference_lists import ReferenceListsView
 from hotline_desk.ui.widgets import FieldSpec, ask
 
 
@@ -48,6 +49,7 @@ class SettingsView(QTabWidget):
         self.ctx = ctx
         self.addTab(UnitsTab(ctx), "承办单位")
         self.addTab(CategoriesTab(ctx), "问题分类")
+        self.addTab(ReferenceListsView(ctx), "渠道、诉求类型与别名")
         self.addTab(UsersTab(ctx), "用户")
         self.addTab(CalendarTab(ctx), "工作日历")
         self.addTab(RulesTab(ctx), "考核规则")
