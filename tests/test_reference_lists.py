@@ -63,7 +63,8 @@ def test_channels_added_renamed_and_aliased(office: Path, capsys: pytest.Capture
     assert code == 0 and "热线、12345 → 12345热线电话" in out
     code, out, _ = run(capsys, office, "channel", "add", "河南省12345热线平台", "--upper", "--noun", "转办事项")
     assert code == 0 and "上级交办" in out and "转办事项" in out
-    code, out, _ = run(capsys, office, "channel", "set", "平观新闻APP", "--rename", "平观新闻客户端", "--noun", "网民留言")
+    code, out, _ = run(capsys, office, "channel", "set", "平观新闻APP", "--rename", "平观新闻客户端",
+                       "--noun", "网民留言")
     assert code == 0
     code, out, _ = run(capsys, office, "channel", "deactivate", "河南省政务服务平台")
     assert code == 0

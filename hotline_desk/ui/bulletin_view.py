@@ -67,7 +67,9 @@ class BuildWorker(QObject):
         try:
             if self.finalize_as is not None:
                 with self.db.session() as session:
-                    built = bulletin.finalize(session, self.finalize_as, self.month, clock=self.clock)
+                    # the supervisor saw the warnings in the question before 定稿
+                    built = bulletin.finalize(session, self.finalize_as, self.month, clock=self.clock,
+                                              accept_warnings=True)
             else:  # a preview only reads: other stations keep saving while it is built
                 with self.db.reader() as session:
                     built = bulletin.build(session, self.month, clock=self.clock)
@@ -386,8 +388,13 @@ class BulletinView(QWidget):
         self.built.emit()
 
     def finalize(self) -> None:
-        if QMessageBox.question(self, "定稿", "定稿后数字和PDF将冻结，不能再修改。确定定稿？") == \
-                QMessageBox.StandardButton.Yes and self.save():
+        if not self.save():  # the warnings are of the numbers as saved
+            return
+        month = self.month.currentText()
+        notices = read(self.ctx, lambda s: bulletin.warnings(s, month, clock=self.ctx.clock))
+        check = "".join(f"\n· {n}" for n in notices)
+        text = (f"请先核对：{check}\n\n" if notices else "") + "定稿后数字和PDF将冻结，不能再修改。确定定稿？"
+        if QMessageBox.question(self, "定稿", text) == QMessageBox.StandardButton.Yes:
             self._run_build(finalize=True)
 
     def save_pdf(self) -> None:

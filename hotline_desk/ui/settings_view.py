@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, ClassVar
 
 from PySide6.QtCore import QDate
@@ -400,6 +401,8 @@ class TemplateTab(QWidget):
                 spin.setRange(0, 99999)
                 spin.setValue(int(value))
                 editor = spin
+            elif definition.kind in (list, dict):  # edited as JSON, which is how it is saved back
+                editor = QLineEdit(json.dumps(value, ensure_ascii=False))
             else:
                 editor = QLineEdit(str(value))
             self.editors[key] = editor

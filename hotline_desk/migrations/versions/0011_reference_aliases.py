@@ -1,4 +1,5 @@
-"""the other names an office's files use for channels, units, categories and appeal types (aliases)
+"""the other names an office's files use for channels, units, categories and appeal types (aliases); how many
+rows an import batch left out
 
 Revision ID: 0011
 Revises: 0010
@@ -29,7 +30,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_reference_aliases")),
         sa.UniqueConstraint("kind", "alias", name="uq_reference_aliases_kind_alias"),
     )
+    with op.batch_alter_table("import_batches") as batch:
+        batch.add_column(sa.Column("skipped_rows", sa.Integer(), nullable=False, server_default="0"))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("import_batches") as batch:
+        batch.drop_column("skipped_rows")
     op.drop_table("reference_aliases")

@@ -339,7 +339,7 @@ def commit_cases(session: Session, actor: Actor, preview: CasePreview, *, only_v
     settings, look, calendar = Settings(session), _Lookups(session), WorkCalendar.load(session)
     proposer = _import_user(session)
     batch = ImportBatch(kind="cases", file_name=preview.file_name, sha256=preview.sha256, rows=len(preview.ready),
-                        user_id=actor.id, created_at=now, note=preview.summary())
+                        user_id=actor.id, created_at=now, note=preview.summary(), skipped_rows=preview.invalid_rows)
     session.add(batch)
     session.flush()
     new_cases = []
