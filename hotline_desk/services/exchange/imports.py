@@ -6,14 +6,15 @@ import difflib
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from dataclasses import field as dataclass_field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline_desk.errors import ValidationError
+from hotline_desk.errors import NotFound, ValidationError
 from hotline_desk.excel import normalize as norm
 from hotline_desk.excel.columns import FIELD_LABELS, auto_mapping, clean, find_header
 from hotline_desk.excel.reader import first_data_sheet, read_workbook
@@ -22,14 +23,64 @@ from hotline_desk.services.accounts import audit
 from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.exchange.bulk import NewCase, Step, insert_cases
-from hotline_desk.services.office import reference
+from hotline_desk.services.office import admin, reference
+from hotline_desk.services.office import reference_admin as ra
 from hotline_desk.services.office.calendar import WorkCalendar
 from hotline_desk.services.office.settings import Settings, set_setting
 
 Progress = Callable[[int, int], None]
 FOLLOWUP_WORDS = {"满意": "satisfied", "非常满意": "satisfied", "基本满意": "basic", "不满意": "dissatisfied",
                   "未回访": "unreachable", "未接通": "unreachable", "无法联系": "unreachable"}
-UNIT_SUFFIXES = ("人民政府", "办事处", "街道办事处")
+
+
+# The fields whose values must be on one of the office's lists, and which list.
+VALUE_FIELDS = {"channel": "channel", "unit": "unit", "township": "unit", "category": "category",
+                "appeal_type": "appeal_type"}
+MAP, CREATE, SKIP = "map", "create", "skip"
+
+
+@dataclass(frozen=True)
+class ValueChoice:
+    """What to do with the rows carrying one value the lists do not know: ``map`` it to an existing entry (saved as an
+    alias), ``create`` the entry (``target`` "上级" makes a channel upper-level), or ``skip`` those rows."""
+
+    action: str
+    target: str = ""
+
+
+ValueChoices = dict[tuple[str, str], ValueChoice]
+
+
+@dataclass
+class UnknownValue:
+    """One distinct value (per field) the lists do not know, the rows that carry it, and the closest entry."""
+
+    name: str  # the field
+    value: str
+    rows: list[int] = dataclass_field(default_factory=list)
+    suggestion: str = ""
+
+    @property
+    def label(self) -> str:
+        return FIELD_LABELS[self.name]
+
+    @property
+    def count(self) -> int:
+        return len(self.rows)
+
+    @property
+    def shown(self) -> str:
+        return self.value or "（空）"
+
+
+class UnknownName(norm.CellError):
+    """A value that is on none of the lists; the preview offers to map it, create it or leave its rows out."""
+
+    def __init__(self, field: str, value: str, suggestion: str) -> None:
+        label = FIELD_LABELS[field]
+        text = f"缺少{label}" if not value else f"{label}“{value}”不在列表中"
+        super().__init__(text + (f"，最接近的有：{suggestion}" if suggestion else ""))
+        self.field, self.value, self.suggestion = field, value, suggestion
 
 
 @dataclass(frozen=True)
@@ -61,16 +112,29 @@ class CasePreview:
     ready: list[PreparedRow] = field(default_factory=list)
     seen_before: str = ""
     missing: list[str] = field(default_factory=list)  # required columns not found
+    unknown: list[UnknownValue] = field(default_factory=list)  # distinct values on no list, most rows first
+    choices: ValueChoices = field(default_factory=dict)  # what to do with such values (given, or suggestions taken)
+    left_out: int = 0  # rows left out by choice
 
     @property
     def invalid_rows(self) -> int:
         return len({p.row for p in self.problems})
 
+    def causes(self) -> list[tuple[str, int]]:
+        """The problems grouped by cause, most rows first: (“〔渠道〕渠道“热线”不在列表中”, 4480)."""
+        rows: dict[str, set[int]] = {}
+        for p in self.problems:
+            rows.setdefault(f"〔{p.column}〕{p.reason}", set()).add(p.row)
+        return sorted(((cause, len(r)) for cause, r in rows.items()), key=lambda item: -item[1])
+
     def summary(self) -> str:
         if self.missing:
             return f"没有找到必需的列：{'、'.join(self.missing)}。请在列对应中指定这些列。"
         text = (f"共 {self.total_rows} 行：可导入 {len(self.ready)} 行，已导入过 {self.duplicates} 行，"
-                f"有问题 {self.invalid_rows} 行。")
+                f"有问题 {self.invalid_rows} 行" + (f"，按选择不导入 {self.left_out} 行" if self.left_out else "")
+                + "。")
+        if self.unknown:
+            text += f"有 {len(self.unknown)} 个取值不在列表中，请在“核对取值”中逐个选择对应、新建或不导入。"
         return text + (f"（{self.seen_before}）" if self.seen_before else "")
 
 
@@ -94,35 +158,85 @@ class ImportResult:
         return text + "。"
 
 
-class _Lookups:
-    """Names known to the app, matched the way clerks write them, with the closest names suggested."""
+def _city_prefix(office_name: str) -> str:
+    """汝州市12345民呼必应热线 → 汝州市: units are often written with the city's name in front."""
+    for mark in ("市", "县", "区"):
+        if mark in office_name[:8]:
+            return office_name[: office_name.index(mark) + 1]
+    return ""
 
-    def __init__(self, session: Session) -> None:
-        self.units = {u.name: u.id for u in reference.list_units(session, include_inactive=True)}
-        self.towns = {u.name: u.id for u in reference.list_units(session, "township", include_inactive=True)}
-        self.categories = {c.label: c.id for c in reference.list_categories(session, include_inactive=True)}
+
+class _Lookups:
+    """Names known to the app, matched the way clerks write them (aliases, 市…/…人民政府/…办事处), with the closest
+    names suggested, and the user's choices for values that are on no list."""
+
+    def __init__(self, session: Session, choices: ValueChoices | None = None) -> None:
+        self.units = self._names(session, "unit")
+        self.categories = ra.entry_names(session, "category")
+        self.category_aliases = ra.alias_map(session, "category")
+        towns = {u.id for u in reference.list_units(session, "township", include_inactive=True)}
+        self.towns = {name: uid for name, uid in self.units.items() if uid in towns}
         level2: dict[str, list[str]] = {}
         for label in self.categories:
             level2.setdefault(label.split("—", 1)[1], []).append(label)
         self.level2 = {name: labels[0] for name, labels in level2.items() if len(labels) == 1}
         self.types = {a.name: (a.id, a.finish_days) for a in session.scalars(select(AppealType))}
+        self.type_names = self._canonical(session, "appeal_type")
         self.channels = {c.name: (c.id, c.upper) for c in session.scalars(select(Channel))}
+        self.channel_names = self._canonical(session, "channel")
+        self.unit_names = {uid: name for name, uid in ra.entry_names(session, "unit").items()}
+        self.prefix = _city_prefix(Settings(session).str("office.name"))
+        self.choices = choices or {}
+        self.used: set[tuple[str, str]] = set()
+
+    @staticmethod
+    def _names(session: Session, kind: str) -> dict[str, int]:
+        """Active names, then aliases, then inactive names (a merged unit's name leads where it was merged)."""
+        return {**ra.entry_names(session, kind), **ra.alias_map(session, kind),
+                **ra.entry_names(session, kind, include_inactive=False)}
+
+    @staticmethod
+    def _canonical(session: Session, kind: str) -> dict[str, str]:
+        """Name or alias → the entry's own name."""
+        ids = ra.entry_names(session, kind)
+        names = {i: n for n, i in ids.items()}
+        return {**{a: names[t] for a, t in ra.alias_map(session, kind).items() if t in names}, **{n: n for n in ids}}
 
     @staticmethod
     def suggest(name: str, known: dict[str, Any]) -> str:
         close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.3)
-        return f"，最接近的有：{'、'.join(close)}" if close else ""
+        return "、".join(close)
 
-    def unit(self, name: str, towns_only: bool = False) -> int:
+    def _chosen(self, field: str, value: str, suggestion: str) -> str:
+        """The user's answer for an unknown value: the name to use, or UnknownName when there is none."""
+        choice = self.choices.get((field, value))
+        if choice is None:
+            raise UnknownName(field, value, suggestion)
+        self.used.add((field, value))
+        if choice.action == SKIP:
+            raise SkippedRow()
+        return value if choice.action == CREATE else choice.target
+
+    def unit(self, name: str, towns_only: bool = False) -> str:
+        """The unit's own name for a name as written."""
         known = self.towns if towns_only else self.units
-        for candidate in (name, *(name.removesuffix(s) for s in UNIT_SUFFIXES)):
+        trimmed = name.removeprefix(self.prefix) if self.prefix else name
+        candidates = [name, trimmed, trimmed.removeprefix("市")]
+        for base in list(candidates):
+            for suffix, replacement in (("街道办事处", "街道"), ("办事处", ""), ("人民政府", ""), ("政府", "")):
+                if base.endswith(suffix):
+                    candidates.append(base.removesuffix(suffix) + replacement)
+        for candidate in candidates:
             if candidate in known:
-                return known[candidate]
-        raise norm.CellError(f"没有单位“{name}”{self.suggest(name, known)}")
+                return self.unit_names[known[candidate]]
+        field = "township" if towns_only else "unit"
+        chosen = self._chosen(field, name, self.suggest(name, known))
+        return self.unit_names.get(known.get(chosen, -1), chosen)
 
     def category(self, label: str, level1: str = "", level2: str = "") -> str:
         if not label and level1 and level2:
             label = f"{level1}—{level2}"
+        written = label
         label = label.replace("——", "—")
         for sep in ("－", "-", "/", "／"):
             label = label.replace(sep, "—")
@@ -130,21 +244,44 @@ class _Lookups:
             return label
         if label in self.level2:
             return self.level2[label]
-        raise norm.CellError(f"没有问题分类“{label}”{self.suggest(label, self.categories)}")
+        for key in (written, label):
+            if key in self.category_aliases:
+                target = self.category_aliases[key]
+                return next(name for name, cid in self.categories.items() if cid == target)
+        chosen = self._chosen("category", written, self.suggest(label, self.categories))
+        return self.category(chosen) if chosen != written and chosen in self.categories else chosen
+
+    def named(self, field: str, value: str, names: dict[str, str]) -> str:
+        """A channel or appeal type's own name for a value as written (or as chosen in the preview)."""
+        if value in names:
+            return names[value]
+        chosen = self._chosen(field, value, self.suggest(value, names) if value else "")
+        return names.get(chosen, chosen)
+
+
+class SkippedRow(Exception):
+    """The user chose to leave out the rows carrying this value."""
 
 
 def _row_values(row: list[Any], mapping: dict[int, str]) -> dict[str, Any]:
     return {f: row[i] if i < len(row) else None for i, f in mapping.items()}
 
 
-def _parse(raw: dict[str, Any], look: _Lookups, default_channel: str) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-    """Normalise one row; returns the values and every (field, reason) problem."""
+def _parse(raw: dict[str, Any], look: _Lookups, default_channel: str, unknown: list[UnknownName]
+           ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """Normalise one row; returns the values and every (field, reason) problem; values on no list go to ``unknown``.
+
+    Raises SkippedRow when the user chose to leave out a value this row carries.
+    """
     out: dict[str, Any] = {}
     problems: list[tuple[str, str]] = []
 
     def take(name: str, parse: Callable[[Any], Any]) -> None:
         try:
             out[name] = parse(raw.get(name))
+        except UnknownName as exc:
+            problems.append((name, str(exc)))
+            unknown.append(exc)
         except norm.CellError as exc:
             problems.append((name, str(exc)))
 
@@ -161,10 +298,12 @@ def _parse(raw: dict[str, Any], look: _Lookups, default_channel: str) -> tuple[d
     if not out["content"] and not out["title"]:
         problems.append(("content", "缺少诉求内容"))
     out["content"] = out["content"] or out["title"]
-    atype = norm.text(raw.get("appeal_type")) or "其它"
-    if atype not in look.types:
-        problems.append(("appeal_type", f"没有诉求类型“{atype}”{look.suggest(atype, look.types)}"))
-    out["appeal_type"] = atype
+    for name in ("upstream_number", "remark"):
+        out[name] = norm.text(raw.get(name))
+    for name in ("deadline", "extended_deadline"):
+        take(name, norm.when)
+    take("extension_days", _days)
+    take("appeal_type", lambda _v: look.named("appeal_type", norm.text(raw.get("appeal_type")), look.type_names))
     take("category", lambda _v: look.category(norm.text(raw.get("category")), norm.text(raw.get("category1")),
                                               norm.text(raw.get("category2"))))
     town = norm.text(raw.get("township"))
@@ -174,11 +313,21 @@ def _parse(raw: dict[str, Any], look: _Lookups, default_channel: str) -> tuple[d
     if unit:
         take("unit", lambda _v: look.unit(unit))
     channel = norm.text(raw.get("channel")) or default_channel
-    if channel and channel not in look.channels:
-        problems.append(("channel", f"没有渠道“{channel}”{look.suggest(channel, look.channels)}"))
-    out["channel"] = channel
+    if channel:
+        take("channel", lambda _v: look.named("channel", channel, look.channel_names))
+    else:
+        out["channel"] = ""
     _check_history(out, problems)
     return out, problems
+
+
+def _days(value: Any) -> int:
+    text = norm.text(value).removesuffix("个工作日").removesuffix("工作日").removesuffix("天")
+    if not text:
+        return 0
+    if not text.isdigit() or not 0 < int(text) <= 60:
+        raise norm.CellError(f"延期天数“{norm.text(value)}”应为 1 至 60 的整数")
+    return int(text)
 
 
 def _check_history(v: dict[str, Any], problems: list[tuple[str, str]]) -> None:
@@ -209,9 +358,45 @@ def _key(values: dict[str, Any]) -> str:
     return f"#{digest[:32]}"
 
 
+def _check_choices(session: Session, choices: ValueChoices) -> None:
+    """Every chosen target must be on its list (a new category needs both levels); refused before anything."""
+    for (name, value), choice in choices.items():
+        label = FIELD_LABELS.get(name, name)
+        if name not in VALUE_FIELDS:
+            raise ValidationError(f"“{label}”的取值不需要核对；可核对的是：{'、'.join(value_field_names())}。")
+        if choice.action == MAP and ra.resolve(session, VALUE_FIELDS[name], choice.target) is None \
+                and not (name == "category" and _level2_label(session, choice.target)):
+            kind = ra.KIND_LABELS[VALUE_FIELDS[name]]
+            raise NotFound(f"没有{kind}“{choice.target}”，不能把{label}“{value}”对应过去。")
+        if choice.action == CREATE:
+            if not value:
+                raise ValidationError(f"{label}为空的行不能新建，请对应到一项或不导入。")
+            if name == "category" and "—" not in value.replace("-", "—").replace("/", "—"):
+                raise ValidationError(f"新建问题分类须写成“一级—二级”，“{value}”请对应到现有分类。")
+        elif choice.action not in (MAP, SKIP):
+            raise ValidationError(f"无法识别的处理方式“{choice.action}”。")
+
+
+def _level2_label(session: Session, name: str) -> str:
+    matches = [c.label for c in reference.list_categories(session, include_inactive=True) if c.level2 == name]
+    return matches[0] if len(matches) == 1 else ""
+
+
+def value_field_names() -> dict[str, str]:
+    """Chinese label → field, for the fields whose values are checked against the lists."""
+    return {FIELD_LABELS[name]: name for name in VALUE_FIELDS}
+
+
 def preview_cases(session: Session, path: Path, *, mapping_name: str = "", manual: dict[str, str] | None = None,
-                  channel: str = "", progress: Progress | None = None) -> CasePreview:
-    """Read the workbook and check every row; nothing is written."""
+                  channel: str = "", progress: Progress | None = None, values: ValueChoices | None = None,
+                  accept_suggestions: bool = False) -> CasePreview:
+    """Read the workbook and check every row; nothing is written.
+
+    ``values`` says what to do with values on no list (see ValueChoice); with ``accept_suggestions`` every such value
+    that has a closest entry is mapped to it. Both are kept in the preview, and saved as aliases when it is committed.
+    """
+    choices = dict(values or {})
+    _check_choices(session, choices)
     book = read_workbook(path)
     sheet = first_data_sheet(book)
     saved = dict(Settings(session).get("import.mappings").get(mapping_name, {})) if mapping_name else {}
@@ -231,8 +416,9 @@ def preview_cases(session: Session, path: Path, *, mapping_name: str = "", manua
     earlier = session.scalar(select(ImportBatch).where(ImportBatch.sha256 == book.sha256).limit(1))
     if earlier is not None:
         preview.seen_before = f"该文件已于{earlier.created_at:%Y-%m-%d %H:%M}导入过"
-    look = _Lookups(session)
+    look = _Lookups(session, choices)
     prepared: list[PreparedRow] = []
+    unknown: dict[tuple[str, str], UnknownValue] = {}
     data_rows = sheet.rows[header_index + 1:]
     for offset, row in enumerate(data_rows):
         if progress and offset % 1000 == 0:
@@ -241,11 +427,27 @@ def preview_cases(session: Session, path: Path, *, mapping_name: str = "", manua
             continue
         excel_row = header_index + offset + 2
         preview.total_rows += 1
-        values, problems = _parse(_row_values(row, mapping), look, channel)
+        found: list[UnknownName] = []
+        try:
+            parsed, problems = _parse(_row_values(row, mapping), look, channel, found)
+        except SkippedRow:
+            preview.left_out += 1
+            continue
+        for exc in found:
+            entry = unknown.setdefault((exc.field, exc.value), UnknownValue(exc.field, exc.value,
+                                                                              suggestion=exc.suggestion))
+            entry.rows.append(excel_row)
         if problems:
             preview.problems += [Problem(excel_row, FIELD_LABELS.get(f, f), r) for f, r in problems]
             continue
-        prepared.append(PreparedRow(excel_row, _key(values), values))
+        prepared.append(PreparedRow(excel_row, _key(parsed), parsed))
+    if accept_suggestions and any(u.suggestion for u in unknown.values()):
+        taken = {(u.name, u.value): ValueChoice(MAP, u.suggestion.split("、")[0]) for u in unknown.values()
+                 if u.suggestion}
+        return preview_cases(session, path, mapping_name=mapping_name, manual=manual, channel=channel,
+                             progress=progress, values={**taken, **choices})
+    preview.unknown = sorted(unknown.values(), key=lambda u: (-u.count, u.name, u.value))
+    preview.choices = {key: choice for key, choice in choices.items() if key in look.used}
     _mark_duplicates(session, preview, prepared)
     return preview
 
@@ -336,6 +538,7 @@ def commit_cases(session: Session, actor: Actor, preview: CasePreview, *, only_v
     if not preview.ready:
         return ImportResult(None, 0, preview.duplicates, preview.invalid_rows, ())
     now = clock()
+    _apply_choices(session, actor, preview, now)
     settings, look, calendar = Settings(session), _Lookups(session), WorkCalendar.load(session)
     proposer = _import_user(session)
     batch = ImportBatch(kind="cases", file_name=preview.file_name, sha256=preview.sha256, rows=len(preview.ready),
@@ -344,13 +547,18 @@ def commit_cases(session: Session, actor: Actor, preview: CasePreview, *, only_v
     session.flush()
     new_cases = []
     for row in preview.ready:
-        v = row.values
+        v = dict(row.values)
         channel_id, upper = look.channels.get(v["channel"], (None, False))
-        v["source"] = "upper" if upper else "local"
-        category = v["category"]
+        v["source"] = "upper" if upper else "local"  # the channel's kind decides 本级 or 上级
+        for name in ("unit", "township"):
+            if v.get(name):
+                v[name] = look.units[v[name]]
+        category = look.category(v["category"])
+        upstream = v["upstream_number"] or (v["number"] if upper else "")
         columns = {
             "registered_at": v["registered_at"], "source": v["source"], "channel_id": channel_id,
-            "upstream_number": v["number"] if upper else "", "upstream_deadline": v.get("upstream_deadline"),
+            "upstream_number": upstream,
+            "upstream_deadline": v.get("upstream_deadline") or (v.get("deadline") if upper else None),
             "caller_name": v["caller_name"], "phone": v["phone"], "address": v["address"],
             "township_id": v.get("township"), "appeal_type_id": look.types[v["appeal_type"]][0],
             "appeal_type_name": v["appeal_type"], "category_id": look.categories[category],
@@ -362,6 +570,34 @@ def commit_cases(session: Session, actor: Actor, preview: CasePreview, *, only_v
     numbers = insert_cases(session, new_cases, prefix=settings.str("case_number.prefix"), recorded_at=now,
                            batch_id=batch.id)
     return ImportResult(batch.id, len(numbers), preview.duplicates, preview.invalid_rows, tuple(numbers))
+
+
+def _apply_choices(session: Session, actor: Actor, preview: CasePreview, at: datetime) -> None:
+    """Create the entries chosen to be created and keep every mapping as an alias, so next month's file goes through
+    untouched (the preview keeps only the choices its rows used)."""
+    for (name, value), choice in preview.choices.items():
+        if choice.action == SKIP:
+            continue
+        kind = VALUE_FIELDS[name]
+        if choice.action == CREATE:
+            require(actor, "manage_reference")
+            if ra.resolve(session, kind, value) is not None:
+                continue
+            if kind == "channel":
+                ra.add_channel(session, actor, value, upper=choice.target in ("上级", "上级交办", "upper"))
+            elif kind == "unit":
+                group = "township" if name == "township" or value.endswith(("镇", "乡", "街道")) else "department"
+                admin.save_unit(session, actor, None, value, group)
+            elif kind == "category":
+                ra.add_category(session, actor, value)
+            else:
+                ra.add_appeal_type(session, actor, value, 5)
+        elif value:
+            target = ra.resolve(session, kind, choice.target)
+            if target is None and kind == "category":
+                target = ra.resolve(session, kind, _level2_label(session, choice.target))
+            if target is not None:
+                ra.remember_alias(session, actor, kind, value, target, at)
 
 
 def save_mapping(session: Session, actor: Actor, name: str, header_to_field: dict[str, str], *,

@@ -136,6 +136,13 @@ def _put_alias(session: Session, actor: Actor, kind: str, alias: str, target_id:
     return row
 
 
+def remember_alias(session: Session, actor: Actor, kind: str, alias: str, target_id: int, at: datetime) -> None:
+    """Keep a value an import mapped (the user's choice in 核对取值) as an alias of its entry."""
+    _check_kind(kind)
+    if alias.strip() and alias.strip() not in entry_names(session, kind):
+        _put_alias(session, actor, kind, alias.strip(), target_id, at)
+
+
 def add_alias(session: Session, actor: Actor, kind: str, alias: str, target: str, *,
               clock: Clock = office_now) -> AliasView:
     """Let files write ``alias`` for the entry named ``target``; refused when the name is already taken."""
