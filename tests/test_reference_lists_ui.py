@@ -62,3 +62,42 @@ def test_channels_aliases_and_merges_from_the_window(qtbot: QtBot, db: Database,
     with db.reader() as s:
         assert "教育体育局(体育)" not in [u.name for u in reference.list_units(s)]
         assert {"共享出行—共享单车", "共享出行—网约车"} <= {c.label for c in reference.list_categories(s)}
+
+
+def test_import_wizard_step_check_values(qtbot: QtBot, db: Database, people: People, clock: FakeClock,
+                                         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hotline_desk.ui.import_wizard import ImportWizard
+
+    Messages().install(monkeypatch)
+    path = tmp_path / "台账.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["工单编号", "来电时间", "渠道", "诉求内容", "诉求类型", "问题分类", "办理方式", "承办单位"])
+    sheet.append([1, "2022-07-05 10:00", "热线", "路灯不亮", "问题处理类", "城市管理—市容市政", "交办", "城管局"])
+    sheet.append([2, "2022-07-05 11:00", "热线", "井盖丢失", "问题处理类", "城市管理—市容市政", "交办", "城管局"])
+    sheet.append([3, "2022-07-06 09:00", "微信", "咨询社保", "咨询类", "社会保险—养老保险", "协调办理", ""])
+    book.save(path)
+    clock.set(clock.now.replace(month=8))
+    wizard = ImportWizard(None, context(db, people.admin, clock, tmp_path), "cases")
+    qtbot.addWidget(wizard)
+    wizard.show()
+    wizard.file_page.path.setText(str(path))
+    wizard.next()
+    wizard.next()
+    page = wizard.values_page
+    assert wizard.currentPage() is page
+    lines = {(page.table.item(r, 0).text(), page.table.item(r, 1).text()):  # type: ignore[union-attr]
+             page.table.cellWidget(r, 3).currentText() for r in range(page.table.rowCount())}  # type: ignore[union-attr]
+    assert lines[("渠道", "热线")] == "对应到：12345热线电话"  # the closest entry chosen to begin with
+    assert lines[("承办单位", "城管局")] == "对应到：城市管理局"
+    page.choose("channel", "微信", "不导入这些行")
+    wizard.next()
+    assert wizard.currentPage() is wizard.preview_page
+    summary = wizard.preview_page.summary.text()
+    assert "可导入 2 行" in summary and "按选择不导入 1 行" in summary
+    wizard.accept()
+    assert "已导入 2 件工单" in wizard.result_message
+    with db.reader() as s:
+        assert {(a.kind, a.alias, a.target) for a in ra.list_aliases(s)} == {
+            ("channel", "热线", "12345热线电话"), ("unit", "城管局", "城市管理局")}

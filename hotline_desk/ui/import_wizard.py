@@ -29,11 +29,12 @@ from PySide6.QtWidgets import (
 from hotline_desk.errors import HotlineError
 from hotline_desk.excel.columns import FIELD_LABELS
 from hotline_desk.services.exchange.dispatch_exchange import ReplyPreview, commit_replies, preview_replies
-from hotline_desk.services.exchange.imports import CasePreview, commit_cases, preview_cases, save_mapping
+from hotline_desk.services.exchange.imports import CasePreview, ValueChoices, commit_cases, preview_cases, save_mapping
 from hotline_desk.services.office import reference
 from hotline_desk.services.office.settings import Settings
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read, run_action
+from hotline_desk.ui.import_values_page import ValuesPage
 
 
 class ImportWizard(QWizard):
@@ -56,10 +57,12 @@ class ImportWizard(QWizard):
         if kind == "cases":
             self.mapping_page = MappingPage(self)
             self.addPage(self.mapping_page)
+            self.values_page = ValuesPage(self)
+            self.addPage(self.values_page)
         self.preview_page = PreviewPage(self)
         self.addPage(self.preview_page)
 
-    def run_preview(self, manual: dict[str, str] | None = None) -> bool:
+    def run_preview(self, manual: dict[str, str] | None = None, values: ValueChoices | None = None) -> bool:
         path = Path(self.file_page.path.text())
         progress = QProgressDialog("正在检查文件……", "", 0, 100, self)
         progress.setCancelButton(None)
@@ -75,7 +78,7 @@ class ImportWizard(QWizard):
                 if self.kind == "cases":
                     self.preview = preview_cases(session, path, mapping_name=self.file_page.mapping.currentData() or "",
                                                  manual=manual, channel=self.file_page.channel.currentData() or "",
-                                                 progress=report)
+                                                 progress=report, values=values)
                 else:
                     self.preview = preview_replies(session, path, clock=self.ctx.clock)
         except HotlineError as exc:
@@ -217,9 +220,12 @@ class PreviewPage(QWizardPage):
         preview: Any = self.w.preview
         self.summary.setText(preview.summary() + ("\n有问题时默认不导入任何内容；修改文件后重新导入，或勾选下方选项。"
                                                   if preview.problems else ""))
-        self.problems.setRowCount(len(preview.problems))
-        for i, p in enumerate(preview.problems):
-            for col, value in enumerate((str(p.row), p.column, p.reason)):
+        # A list's problems grouped by cause (“〔渠道〕渠道“热线”不在列表中：4480 行”); replies row by row.
+        rows = ([("", f"{n} 行", cause) for cause, n in preview.causes()] if isinstance(preview, CasePreview)
+                else [(str(p.row), p.column, p.reason) for p in preview.problems])
+        self.problems.setRowCount(len(rows))
+        for i, cells in enumerate(rows):
+            for col, value in enumerate(cells):
                 self.problems.setItem(i, col, QTableWidgetItem(value))
         self.only_valid.setVisible(bool(preview.problems))
         self.only_valid.setChecked(False)
