@@ -8,6 +8,7 @@ platform's number in 上级工单号; 诉求类型 left blank on some 其它 row
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -16,7 +17,7 @@ import openpyxl
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline_desk.models import Case, Channel, Unit
+from hotline_desk.models import Case, CaseEvent, Channel, Unit
 from hotline_desk.services.cases.history import CaseStatus, DispatchStatus
 from hotline_desk.services.reporting.monthdata import load_month, month_end
 
@@ -90,6 +91,12 @@ def write_register(session: Session, month: str, path: Path, *, shift: timedelta
     """Write every case of ``month`` (as of the month's end) to ``path``; ``shift`` moves every date (to make
     "next month's" register from the same cases)."""
     cases = {c.id: c for c in session.scalars(select(Case).where(Case.month == month))}
+    # A register's 办理期限 is the deadline the unit was given (a 延期 is written in 备注).
+    given: dict[tuple[int, int], datetime] = {}
+    for case_id, unit_id, data in session.execute(
+            select(CaseEvent.case_id, CaseEvent.unit_id, CaseEvent.data).join(Case, Case.id == CaseEvent.case_id)
+            .where(Case.month == month, CaseEvent.kind == "approve").order_by(CaseEvent.id)):
+        given.setdefault((case_id, unit_id), datetime.fromisoformat(json.loads(data)["deadline"]))
     channels = {c.id: (c.name, c.upper) for c in session.scalars(select(Channel))}
     units = {u.id: (u.name, u.group) for u in session.scalars(select(Unit))}
     info = RegisterInfo()
@@ -135,7 +142,8 @@ def write_register(session: Session, month: str, path: Path, *, shift: timedelta
             "交办处理" if st.handling == "dispatch" else "协调办理",
             full_unit_name(*units[last.unit_id], n) if last else "",
             at(first.dispatched_at, n) if first else None, at(first.signed_at, n + 1) if first else None,
-            at(last.deadline, n + 2) if last else None, at(last.replied_at, n + 3) if last else None,
+            at(given.get((case.id, last.unit_id), last.deadline), n + 2) if last else None,
+            at(last.replied_at, n + 3) if last else None,
             at(done, n), last.reply_text if last else "已答复",
             RESULTS.get(followup.result, "") if followup else "", at(followup.at, n + 1) if followup else None,
             review, remark,

@@ -80,7 +80,7 @@ def test_channels_added_renamed_and_aliased(office: Path, capsys: pytest.Capture
     number = register_case(capsys, office, "--channel", "河南省12345热线平台", "--upper",
                            "--upstream-number", "HN2207000123")
     _, out, _ = run(capsys, office, "case", "show", number)
-    assert "上级交办（河南省12345热线平台）" in out
+    assert "上级交办（河南省12345热线平台）" in out and "上级工单号：HN2207000123" in out
     code, out, _ = run(capsys, office, "verify")
     assert code == 0, out
 

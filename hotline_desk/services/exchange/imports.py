@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from dataclasses import field as dataclass_field
@@ -318,7 +319,38 @@ def _parse(raw: dict[str, Any], look: _Lookups, default_channel: str, unknown: l
     else:
         out["channel"] = ""
     _check_history(out, problems)
+    _register_facts(out, look, problems, unknown)
     return out, problems
+
+
+EXTENSION_DAYS = re.compile(r"延期\s*(\d{1,2})\s*个?工作日")
+EXTENDED_TO = re.compile(r"延(?:期)?至\s*(\d{4})年(\d{1,2})月(\d{1,2})日")
+RETURNED_BY = re.compile(r"([^；;，,。\s]+?)退单")
+
+
+def _register_facts(v: dict[str, Any], look: _Lookups, problems: list[tuple[str, str]],
+                    unknown: list[UnknownName]) -> None:
+    """延期 and 退单 as the register has them, in their own columns or written in 备注."""
+    remark = v.get("remark", "")
+    days = v.get("extension_days") or 0
+    if not days and (match := EXTENSION_DAYS.search(remark)):
+        days = int(match.group(1))
+    until = v.get("extended_deadline")
+    if until is None and (match := EXTENDED_TO.search(remark)):
+        try:
+            until = datetime(int(match.group(1)), int(match.group(2)), int(match.group(3)), 23, 59)
+        except ValueError:
+            problems.append(("remark", f"备注中的延期日期“{match.group(0)}”不存在"))
+    v["extension"] = (days, until) if days or until else None
+    if v["extension"] and not (v["handling"] == "dispatch" and v.get("deadline")):
+        problems.append(("remark", "延期的工单须是交办处理并写明办理期限"))
+    v["returned_from"] = ""
+    if (match := RETURNED_BY.search(remark)) and v["handling"] == "dispatch":
+        try:
+            v["returned_from"] = look.unit(match.group(1))
+        except UnknownName as exc:
+            problems.append(("remark", f"备注中退单的{exc}"))
+            unknown.append(exc)
 
 
 def _days(value: Any) -> int:
@@ -566,10 +598,53 @@ def commit_cases(session: Session, actor: Actor, preview: CasePreview, *, only_v
             "confidential": v["confidential"], "urgent": False, "created_by": actor.id, "import_key": row.key,
         }
         steps = _steps(v, actor, proposer, look, calendar, settings.int("limits.sign_hours"))
+        _with_register_facts(steps, v, actor, look, calendar, settings.int("limits.sign_hours"))
         new_cases.append(NewCase(columns, steps))
     numbers = insert_cases(session, new_cases, prefix=settings.str("case_number.prefix"), recorded_at=now,
                            batch_id=batch.id)
     return ImportResult(batch.id, len(numbers), preview.duplicates, preview.invalid_rows, tuple(numbers))
+
+
+def _with_register_facts(steps: list[Step], v: dict[str, Any], actor: Actor, look: _Lookups,
+                         calendar: WorkCalendar, sign_hours: int) -> None:
+    """The register's own deadline, extensions and returns in the history built from its row.
+
+    A given 办理期限 is the unit's deadline; a 延期 becomes a granted extension (asked and approved a minute apart,
+    right after signing) with its days and new deadline; a 退单 becomes the first unit's dispatch, its return and
+    the approval of the return, just before the dispatch to the unit that then handled the case. Their exact
+    times are not in a register: the notes say the steps were taken from it.
+    """
+    approvals = [i for i, s in enumerate(steps) if s.kind == "approve"]
+    if not approvals:
+        return
+    first = steps[approvals[0]]
+    if v.get("deadline"):
+        first.data["deadline"] = v["deadline"].isoformat()
+    if v.get("extension"):
+        days, until = v["extension"]
+        base = datetime.fromisoformat(first.data["deadline"])
+        until = until or calendar.add_working_days(base, days)
+        days = days or max(1, calendar.working_days_between(base, until))
+        after = next((i for i, s in enumerate(steps) if s.kind == "sign"), approvals[0])
+        at = steps[after].at + timedelta(minutes=1)
+        note = "（据台账备注）"
+        steps[after + 1:after + 1] = [
+            Step("extension_request", at, actor.id, first.unit_id, {"days": days}, note),
+            Step("extension_accept", at + timedelta(minutes=1), actor.id, first.unit_id,
+                 {"days": days, "deadline": until.isoformat()}, note)]
+    returned = look.units.get(v.get("returned_from") or "")
+    if returned and returned != first.unit_id:
+        start = steps[approvals[0] - 1].at  # the proposal
+        gap = (first.at - start) / 4
+        moments = [start + gap, start + gap * 2, start + gap * 3]
+        deadline = calendar.add_working_days(moments[0], look.types[v["appeal_type"]][1])
+        steps[approvals[0]:approvals[0]] = [
+            Step("approve", moments[0], actor.id, returned, {
+                "unit_id": returned, "assist_ids": [], "deadline": deadline.isoformat(),
+                "sign_deadline": (moments[0] + timedelta(hours=sign_hours)).isoformat()}, "（据台账备注）"),
+            Step("return_request", moments[1], actor.id, returned, {}, "（据台账备注）"),
+            Step("return_accept", moments[2], actor.id, returned, {"new_unit_id": first.unit_id}, "（据台账备注）"),
+        ]
 
 
 def _apply_choices(session: Session, actor: Actor, preview: CasePreview, at: datetime) -> None:
