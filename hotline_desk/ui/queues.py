@@ -31,6 +31,7 @@ from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read, run_action
 from hotline_desk.ui.models import Column, RowsModel
 from hotline_desk.ui.widgets import FieldSpec, ask
+from hotline_desk.vocabulary import Action
 
 BASE_COLUMNS: list[Column[QueueRow]] = [
     Column("工单编号", lambda r: r.number), Column("来电时间", lambda r: r.registered_at),
@@ -153,11 +154,11 @@ class ApprovalView(QTabWidget):
 
     def rule(self, rows: list[QueueRow], accept: bool) -> None:
         for row in rows:
-            key = "return_rule" if row.request.startswith("退单") else "extension_rule"
+            key = row.request_kind
             fields = [FieldSpec("note", "意见", "text", required=not accept)]
-            if key == "return_rule" and accept:
+            if key == Action.RETURN_RULE and accept:
                 fields.insert(0, FieldSpec("new_unit", "改派单位", "unit", unit_choices(self.ctx)))
-            values = ask(self, f"{'同意' if accept else '不同意'} {row.number} 的{row.request[:4]}", fields,
+            values = ask(self, f"{'同意' if accept else '不同意'} {row.number} 的{Action(key).label[2:]}申请", fields,
                          intro=row.request)
             if values is None:
                 return

@@ -14,12 +14,13 @@ from hotline_desk.services.cases.events import statuses_for
 from hotline_desk.services.cases.history import FOLLOWUP_RESULTS
 from hotline_desk.services.office.calendar import WorkCalendar
 from hotline_desk.services.office.settings import Settings
+from hotline_desk.vocabulary import Action, CaseState
 
 QUEUE_STATES = {
-    "approval": ("proposed",),
-    "tracking": ("dispatched", "in_progress"),
-    "followup": ("pending_followup",),
-    "review": ("in_review",),
+    "approval": (CaseState.PROPOSED,),
+    "tracking": (CaseState.DISPATCHED, CaseState.IN_PROGRESS),
+    "followup": (CaseState.PENDING_FOLLOWUP,),
+    "review": (CaseState.IN_REVIEW,),
 }
 
 
@@ -39,7 +40,8 @@ class QueueRow(Labelled):
     flag: str
     signed: bool
     supervised: bool
-    request: str  # "退单申请：理由" or "延期申请：N个工作日：理由"
+    request: str  # what was asked, for reading: "退单申请：理由" or "延期申请：N个工作日，理由"
+    request_kind: str  # the step that rules on it (Action.RETURN_RULE or EXTENSION_RULE), or ""
     last_result: str
 
 
@@ -57,12 +59,13 @@ def queue(session: Session, name: str, now: datetime, *, requests_only: bool = F
     for case in cases:
         status = statuses[case.id]
         main = status.main_dispatch
-        request = ""
+        request, request_kind = "", ""
         if main is not None and main.active and main.return_requested_at:
-            request = f"退单申请：{main.return_reason}"
+            request, request_kind = f"退单申请：{main.return_reason}", Action.RETURN_RULE
         elif main is not None and main.active and main.extension_requested_at:
             request = f"延期申请：{main.extension_requested_days}个工作日，{main.extension_reason}"
-        if requests_only and not request:
+            request_kind = Action.EXTENSION_RULE
+        if requests_only and not request_kind:
             continue
         due = step_due(status, case.urgent, settings, calendar)
         unit_id = main.unit_id if main and name != "approval" else status.proposed_unit_id
@@ -71,7 +74,7 @@ def queue(session: Session, name: str, now: datetime, *, requests_only: bool = F
             id=case.id, number=case.number, registered_at=case.registered_at, title=case.title, state=case.state,
             unit=units.get(unit_id or 0, ""), unit_id=unit_id, proposer=users.get(status.proposer_id or 0, ""),
             due=due, flag=deadline_flag(due, now, calendar, near), signed=bool(main and main.signed_at),
-            supervised=status.supervised, request=request,
+            supervised=status.supervised, request=request, request_kind=request_kind,
             last_result=FOLLOWUP_RESULTS.get(last.result, "") if last else "",
         ))
     order = {"overdue": 0, "near": 1, "": 2}

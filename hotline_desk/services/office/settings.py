@@ -35,6 +35,7 @@ _DEFS: list[SettingDef] = [
     SettingDef("limits.followup_days", int, 2, "回访时限（工作日）"),
     SettingDef("limits.near_deadline_days", int, 1, "临期提醒（工作日）"),
     SettingDef("limits.followup_max_attempts", int, 3, "回访无法接通次数上限"),
+    SettingDef("limits.undo_minutes", int, 10, "回访结果可撤销的时间（分钟）"),
     # Scoring rules (考核规则): a JSON object; see services.rules.ScoringRules for its fields.
     SettingDef("scoring.rules", dict, {}, "考核评分规则"),
     # Bulletin template (简报模板).
