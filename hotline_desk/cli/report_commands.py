@@ -211,7 +211,8 @@ def cmd_template_set(ctx: Context, args: argparse.Namespace) -> int:
     key = _template_key(args.key)
     with ctx.db.session() as session:
         typed = admin.update_setting(session, actor, key, args.value)
-    print(f"{settings.SETTING_DEFS[key].label} 已设为 {typed}。")
+    shown = json.dumps(typed, ensure_ascii=False) if isinstance(typed, list | dict) else typed
+    print(f"{settings.SETTING_DEFS[key].label} 已设为 {shown}。")
     return 0
 
 
