@@ -227,3 +227,24 @@ def test_headings_keep_with_what_follows() -> None:
             for page in pdf.pages[:-1]:
                 body = [line for line in (page.extract_text() or "").splitlines() if not line.startswith("—")]
                 assert body[-1] not in ("二、数据分析", "十大热点问题统计表", "三、典型案例", "正面典型案例"), n
+
+
+def test_rows_left_out_of_an_import_are_warned_of(db: Database, people: People, tmp_path: Path) -> None:
+    import openpyxl
+
+    from hotline_desk.services.exchange.imports import commit_cases, preview_cases
+
+    path = tmp_path / "八月台账.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["工单编号", "来电时间", "诉求内容", "诉求类型", "问题分类", "办理方式", "回访结果"])
+    sheet.append(["B1", "2022-08-03 10:00", "咨询社保", "咨询类", "社会保险—养老保险", "协调办理", "满意"])
+    sheet.append(["B2", "2022-08-04 10:00", "路灯不亮", "问题处理类", "没有这个分类", "协调办理", "满意"])
+    book.save(path)
+    with db.session() as s:
+        preview = preview_cases(s, path)
+        commit_cases(s, people.supervisor, preview, only_valid=True, clock=LATER)
+    with db.reader() as s:
+        notices = bulletin.warnings(s, MONTH, clock=LATER)
+    assert any("导入的“八月台账.xlsx”有 1 行因有问题未导入" in n for n in notices)
