@@ -16,7 +16,8 @@ from hotline_desk.db import Database, open_database
 from hotline_desk.models import Case, CaseEvent
 from hotline_desk.services.accounts import users
 from hotline_desk.services.clock import fixed_clock
-from hotline_desk.services.exchange.imports import CREATE, MAP, SKIP, ValueChoice, commit_cases, preview_cases
+from hotline_desk.services.exchange.import_values import CREATE, MAP, SKIP, ValueChoice
+from hotline_desk.services.exchange.imports import commit_cases, preview_cases
 from hotline_desk.services.office import reference
 from hotline_desk.services.office import reference_admin as ra
 from hotline_desk.services.reporting import bulletin

@@ -15,19 +15,15 @@ from hotline_desk.services.cases.case_query import CaseFilter
 from hotline_desk.services.clock import office_now
 from hotline_desk.services.exchange.case_export import export_cases
 from hotline_desk.services.exchange.dispatch_exchange import commit_replies, export_dispatch, preview_replies
-from hotline_desk.services.exchange.imports import (
+from hotline_desk.services.exchange.import_values import (
     CREATE,
     MAP,
     SKIP,
-    CasePreview,
-    Problem,
     ValueChoice,
     ValueChoices,
-    commit_cases,
-    preview_cases,
-    save_mapping,
     value_field_names,
 )
+from hotline_desk.services.exchange.imports import CasePreview, Problem, commit_cases, preview_cases, save_mapping
 from hotline_desk.services.exchange.imports import field_names as import_fields
 from hotline_desk.services.office import reference
 

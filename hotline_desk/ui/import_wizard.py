@@ -29,7 +29,8 @@ from PySide6.QtWidgets import (
 from hotline_desk.errors import HotlineError
 from hotline_desk.excel.columns import FIELD_LABELS
 from hotline_desk.services.exchange.dispatch_exchange import ReplyPreview, commit_replies, preview_replies
-from hotline_desk.services.exchange.imports import CasePreview, ValueChoices, commit_cases, preview_cases, save_mapping
+from hotline_desk.services.exchange.import_values import ValueChoices
+from hotline_desk.services.exchange.imports import CasePreview, commit_cases, preview_cases, save_mapping
 from hotline_desk.services.office import reference
 from hotline_desk.services.office.settings import Settings
 from hotline_desk.ui.context import UiContext
