@@ -56,10 +56,15 @@ def register(sub: SubParsers[Any]) -> None:
 
     p = sub.add_parser("rules", help="考核评分规则", description="查看或修改考核评分规则（管理员）。")
     rsub = p.add_subparsers(dest="action", metavar="操作", required=True)
-    q = rsub.add_parser("show", help="显示规则", description="以 JSON 显示当前考核评分规则。")
+    q = rsub.add_parser("show", help="显示规则",
+                        description="以 JSON 显示当前考核评分规则，并以中文说明决定数字口径的几条：case_finished "
+                                    "简报“已办结”（closed 回访后才算已办结，含三次未回访、甄别为非单位责任；handled "
+                                    "办理完毕即算）、finish_denominator 办结率的分母（all 该组全部工单；"
+                                    "due 截至统计截止时间应办结的工单）、basic_counts、unit_finished、sources。")
     q.set_defaults(run=cmd_rules_show)
     q = rsub.add_parser("set", help="修改一项规则", description="修改一项规则，值按 JSON 书写，如 bonus_max 30。")
-    q.add_argument("field", help="规则项，如 bonus_max、basic_counts、finish_denominator、columns")
+    q.add_argument("field", help="规则项，如 bonus_max、basic_counts、finish_denominator（all/due）、"
+                                 "case_finished（closed/handled）、columns")
     q.add_argument("value", help="新值（JSON），如 30、false、\"due\"")
     q.set_defaults(run=cmd_rules_set)
 
@@ -166,7 +171,12 @@ def cmd_bonus_remove(ctx: Context, args: argparse.Namespace) -> int:
 
 def cmd_rules_show(ctx: Context, args: argparse.Namespace) -> int:
     with ctx.db.reader() as session:
-        print(to_json(load_rules(session).to_dict()))
+        rules = load_rules(session)
+    print(to_json(rules.to_dict()))
+    print("其中决定数字口径的规则：", file=sys.stderr)
+    for name, label, meanings in RULES_SHOWN:
+        value = getattr(rules, name)
+        print(f"  {name}\t{label}\t{value}（{meanings[value]}）", file=sys.stderr)
     return 0
 
 
