@@ -305,6 +305,16 @@ def _dispatch(ctx: StepContext, status: CaseStatus, unit_id: int | None) -> Disp
     return target
 
 
+def _with_dispatch(ctx: StepContext, status: CaseStatus, payload: Any,
+                   doing: str) -> tuple[DispatchStatus | None, list[Problem]]:
+    """The unit's current dispatch for its step (the 主办's when the payload names none), or why there is none."""
+    problems = _state(ctx, status, doing, *OPEN_DISPATCH_STATES)
+    if problems:
+        return None, problems
+    target = _dispatch(ctx, status, _unit_of(payload))
+    return (target, []) if target is not None else (None, _no_dispatch(ctx, _unit_of(payload)))
+
+
 def _no_dispatch(ctx: StepContext, unit_id: int | None) -> list[Problem]:
     name = ctx.unit_name(unit_id) if unit_id else "承办单位"
     return [Problem(f"工单{ctx.case_number}当前没有交办给{name}。", Gate.STATE)]
@@ -378,12 +388,9 @@ def _approve_event(ctx: StepContext, status: CaseStatus, actor: Actor, p: Approv
 
 
 def _sign_gates(ctx: StepContext, status: CaseStatus, actor: Actor, p: Sign | None, at: datetime) -> list[Problem]:
-    problems = _state(ctx, status, "签收", *OPEN_DISPATCH_STATES)
-    if problems:
-        return problems
-    target = _dispatch(ctx, status, _unit_of(p))
+    target, problems = _with_dispatch(ctx, status, p, "签收")
     if target is None:
-        return _no_dispatch(ctx, _unit_of(p))
+        return problems
     if target.signed_at is not None:
         return [Problem(f"{ctx.unit_name(target.unit_id)}已于{target.signed_at:%Y-%m-%d %H:%M}签收。", Gate.STATE)]
     if at < target.dispatched_at:
@@ -400,12 +407,9 @@ def _target(status: CaseStatus, payload: Any) -> DispatchStatus:
 
 
 def _reply_gates(ctx: StepContext, status: CaseStatus, actor: Actor, p: Reply | None, at: datetime) -> list[Problem]:
-    problems = _state(ctx, status, "回复", *OPEN_DISPATCH_STATES)
-    if problems:
-        return problems
-    target = _dispatch(ctx, status, _unit_of(p))
+    target, problems = _with_dispatch(ctx, status, p, "回复")
     if target is None:
-        return _no_dispatch(ctx, _unit_of(p))
+        return problems
     name = ctx.unit_name(target.unit_id)
     if target.signed_at is None:
         return [Problem(f"{name}尚未签收，不能回复。请先登记签收。", Gate.STATE)]
@@ -433,12 +437,9 @@ def _reply_event(ctx: StepContext, status: CaseStatus, actor: Actor, p: Reply, a
 
 def _return_request_gates(ctx: StepContext, status: CaseStatus, actor: Actor, p: ReturnRequest | None,
                           at: datetime) -> list[Problem]:
-    problems = _state(ctx, status, "申请退单", *OPEN_DISPATCH_STATES)
-    if problems:
-        return problems
-    target = _dispatch(ctx, status, _unit_of(p))
+    target, problems = _with_dispatch(ctx, status, p, "申请退单")
     if target is None:
-        return _no_dispatch(ctx, _unit_of(p))
+        return problems
     if target.return_requested_at is not None:
         return [Problem("该单位的退单申请正在审批中。", Gate.STATE)]
     if target.replied_at is not None:
@@ -481,12 +482,9 @@ def _return_rule_event(ctx: StepContext, status: CaseStatus, actor: Actor, p: Re
 
 def _extension_request_gates(ctx: StepContext, status: CaseStatus, actor: Actor, p: ExtensionRequest | None,
                              at: datetime) -> list[Problem]:
-    problems = _state(ctx, status, "申请延期", *OPEN_DISPATCH_STATES)
-    if problems:
-        return problems
-    target = _dispatch(ctx, status, _unit_of(p))
+    target, problems = _with_dispatch(ctx, status, p, "申请延期")
     if target is None:
-        return _no_dispatch(ctx, _unit_of(p))
+        return problems
     if target.extension_requested_at is not None:
         return [Problem("该单位的延期申请正在审批中。", Gate.STATE)]
     if target.replied_at is not None:
