@@ -175,7 +175,7 @@ def _write(ctx: Context, action: Callable[[Session, Actor], str]) -> int:
 def _aliases_of(session: Session, kind: str) -> dict[int, list[str]]:
     found: dict[int, list[str]] = {}
     for a in ra.list_aliases(session, kind):
-        found.setdefault(a.target_id, []).append(a.alias)
+        found.setdefault(a.target_id, []).append(a.shown)
     return found
 
 
@@ -190,7 +190,7 @@ def cmd_alias_list(ctx: Context, args: argparse.Namespace) -> int:
     with ctx.db.reader() as session:
         rows = ra.list_aliases(session, args.kind)
     for a in rows:
-        print(f"{a.kind_label}\t{a.alias}\t→ {a.target}")
+        print(f"{a.kind_label}\t{a.shown}\t→ {a.target}")
     print(f"共 {len(rows)} 个别名。")
     return 0
 

@@ -179,7 +179,7 @@ class AppealTypesTab(_ListTab):
 class AliasesTab(_ListTab):
     def __init__(self, ctx: UiContext) -> None:
         model: RowsModel[ra.AliasView] = RowsModel([
-            Column("清单", lambda a: a.kind_label), Column("别名（文件中的写法）", lambda a: a.alias),
+            Column("清单", lambda a: a.kind_label), Column("别名（文件中的写法）", lambda a: a.shown),
             Column("指向", lambda a: a.target)])
         super().__init__(ctx, model, "导入文件中写作别名的值按其所指的项处理。导入时在“核对取值”中选择的对应"
                                     "也保存在这里。",
@@ -270,7 +270,7 @@ class MergeTab(QWidget):
 def _aliases(session: Session, kind: str) -> dict[int, list[str]]:
     found: dict[int, list[str]] = {}
     for a in ra.list_aliases(session, kind):
-        found.setdefault(a.target_id, []).append(a.alias)
+        found.setdefault(a.target_id, []).append(a.shown)
     return found
 
 

@@ -224,7 +224,7 @@ def apply_choices(session: Session, actor: Actor, choices: ValueChoices, at: dat
                 ra.add_category(session, actor, value)
             else:
                 ra.add_appeal_type(session, actor, value, 5)
-        elif value:
+        else:  # a blank value's choice (诉求类型 left empty → 其它) is kept too: the user picked it for such rows
             target = ra.resolve(session, kind, choice.target)
             if target is None and kind == "category":
                 target = ra.resolve(session, kind, level2_label(session, choice.target))

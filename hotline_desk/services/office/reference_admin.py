@@ -34,6 +34,10 @@ class AliasView:
     def kind_label(self) -> str:
         return KIND_LABELS[self.kind]
 
+    @property
+    def shown(self) -> str:
+        return self.alias or "（空）"
+
 
 @dataclass(frozen=True)
 class ChannelView:
@@ -137,9 +141,10 @@ def _put_alias(session: Session, actor: Actor, kind: str, alias: str, target_id:
 
 
 def remember_alias(session: Session, actor: Actor, kind: str, alias: str, target_id: int, at: datetime) -> None:
-    """Keep a value an import mapped (the user's choice in 核对取值) as an alias of its entry."""
+    """Keep a value an import mapped (the user's choice in 核对取值) as an alias of its entry; an empty alias is the
+    entry chosen for rows that leave the column blank."""
     _check_kind(kind)
-    if alias.strip() and alias.strip() not in entry_names(session, kind):
+    if alias.strip() not in entry_names(session, kind):
         _put_alias(session, actor, kind, alias.strip(), target_id, at)
 
 
