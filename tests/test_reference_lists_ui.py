@@ -84,20 +84,21 @@ def test_import_wizard_step_check_values(qtbot: QtBot, db: Database, people: Peo
     wizard.show()
     wizard.file_page.path.setText(str(path))
     wizard.next()
+    qtbot.waitUntil(lambda: wizard.currentPage() is wizard.mapping_page, timeout=20_000)
     wizard.next()
     page = wizard.values_page
-    assert wizard.currentPage() is page
+    qtbot.waitUntil(lambda: wizard.currentPage() is page, timeout=20_000)
     lines = {(page.table.item(r, 0).text(), page.table.item(r, 1).text()):  # type: ignore[union-attr]
              page.table.cellWidget(r, 3).currentText() for r in range(page.table.rowCount())}  # type: ignore[union-attr]
     assert lines[("渠道", "热线")] == "对应到：12345热线电话"  # the closest entry chosen to begin with
     assert lines[("承办单位", "城管局")] == "对应到：城市管理局"
     page.choose("channel", "微信", "不导入这些行")
     wizard.next()
-    assert wizard.currentPage() is wizard.preview_page
+    qtbot.waitUntil(lambda: wizard.currentPage() is wizard.preview_page, timeout=20_000)
     summary = wizard.preview_page.summary.text()
     assert "可导入 2 行" in summary and "按选择不导入 1 行" in summary
     wizard.accept()
-    assert "已导入 2 件工单" in wizard.result_message
+    qtbot.waitUntil(lambda: "已导入 2 件工单" in wizard.result_message, timeout=20_000)
     with db.reader() as s:
         assert {(a.kind, a.alias, a.target) for a in ra.list_aliases(s)} == {
             ("channel", "热线", "12345热线电话"), ("unit", "城管局", "城市管理局")}

@@ -349,9 +349,9 @@ def test_import_wizard_goes_file_mapping_preview_commit(qtbot: QtBot, db: Databa
     wizard.show()
     wizard.file_page.path.setText(str(path))
     wizard.file_page.channel.setCurrentIndex(wizard.file_page.channel.findData("平顶山市“民呼必应”平台"))
-    wizard.next()
+    wizard.next()  # the file is read off the UI thread; the wizard moves on when its preview is ready
     mapping = wizard.mapping_page
-    assert wizard.currentPage() is mapping
+    qtbot.waitUntil(lambda: wizard.currentPage() is mapping, timeout=20_000)
     combos = {mapping.table.item(r, 0).text(): mapping.table.cellWidget(r, 1)  # type: ignore[union-attr]
               for r in range(mapping.table.rowCount())}
     assert combos["工单号"].currentText() == "工单编号" and combos["反映事项"].currentText() == "不导入"
@@ -359,14 +359,15 @@ def test_import_wizard_goes_file_mapping_preview_commit(qtbot: QtBot, db: Databa
     mapping.save_as.setText("上级清单")
     wizard.next()
     values = wizard.values_page  # 核对取值: the list has no 诉求类型, so the clerk picks one for its rows
-    assert wizard.currentPage() is values and values.table.rowCount() == 1
+    qtbot.waitUntil(lambda: wizard.currentPage() is values, timeout=20_000)
+    assert values.table.rowCount() == 1
     assert values.table.item(0, 1).text() == "（空）" and values.table.item(0, 2).text() == "2"  # type: ignore[union-attr]
     values.choose("appeal_type", "", "对应到：问题处理类")
     wizard.next()
-    assert wizard.currentPage() is wizard.preview_page
+    qtbot.waitUntil(lambda: wizard.currentPage() is wizard.preview_page, timeout=20_000)
     assert "可导入 2 行" in wizard.preview_page.summary.text()
     wizard.accept()
-    assert "已导入 2 件工单" in wizard.result_message
+    qtbot.waitUntil(lambda: "已导入 2 件工单" in wizard.result_message, timeout=20_000)
     with db.reader() as s:
         assert {c.source for c in s.scalars(select(Case))} == {"upper"}
         assert {c.appeal_type_name for c in s.scalars(select(Case))} == {"问题处理类"}

@@ -89,4 +89,6 @@ class ValuesPage(QWizardPage):
     def validatePage(self) -> bool:
         if not self.values:
             return True
-        return bool(self.w.run_preview(self.w.mapping_page.manual(), values=self.choices()))
+        if self.w._checked_for is self:  # the preview with these choices is ready: move on
+            return bool(self.w.run_preview(self))
+        return bool(self.w.run_preview(self, self.w.mapping_page.manual(), values=self.choices()))

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.services.office import reference
 from hotline_desk.services.office import reference_admin as ra
+from hotline_desk.ui.changes import Change
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read, run_action
 from hotline_desk.ui.models import Column, RowsModel
@@ -88,7 +89,7 @@ class _ListTab(QWidget):
         return self.model.row(rows[0].row()) if rows else None
 
     def act(self, work: Callable[[Session], Any]) -> bool:
-        done = run_action(self, self.ctx, work, changes_cases=False) is not None
+        done = run_action(self, self.ctx, work, changes=Change.REFERENCE) is not None
         if done:
             self.refresh()
         return done
@@ -227,7 +228,7 @@ class MergeTab(QWidget):
             work(session)
             return True
 
-        if run_action(self, self.ctx, run, changes_cases=False):
+        if run_action(self, self.ctx, run, changes=Change.REFERENCE):
             self.result.setText(message)
 
     def merge_units(self) -> None:
@@ -262,7 +263,7 @@ class MergeTab(QWidget):
 
     def import_file(self, path: Path) -> None:
         found = run_action(self, self.ctx, lambda s: ra.import_categories(s, self.ctx.actor, path),
-                           changes_cases=False)
+                           changes=Change.REFERENCE)
         if found is not None:
             self.result.setText(f"已从 {path.name} 添加 {found[0]} 个分类节点；已有 {found[1]} 个，未重复添加。")
 
