@@ -263,17 +263,17 @@ def test_unknown_names_get_suggestions_and_only_valid_rows_on_request(db: Databa
     path = tmp_path / "list.xlsx"
     book = openpyxl.Workbook()
     sheet = book.active
-    sheet.append(["工单编号", "来电时间", "诉求内容", "问题分类", "承办单位"])
-    sheet.append(["A1", "2022-07-05 10:00", "路灯不亮", "城市管理—市容市政", "城管局"])
-    sheet.append(["A2", "2022-07-05 11:00", "路灯不亮", "城市管理—市容市政", "城市管理局"])
-    sheet.append(["A2", "2022-07-05 11:00", "路灯不亮", "城市管理—市容市政", "城市管理局"])
+    sheet.append(["工单编号", "来电时间", "诉求内容", "诉求类型", "问题分类", "承办单位"])
+    sheet.append(["A1", "2022-07-05 10:00", "路灯不亮", "问题处理类", "城市管理—市容市政", "城管局"])
+    sheet.append(["A2", "2022-07-05 11:00", "路灯不亮", "问题处理类", "城市管理—市容市政", "城市管理局"])
+    sheet.append(["A2", "2022-07-05 11:00", "路灯不亮", "问题处理类", "城市管理—市容市政", "城市管理局"])
     book.save(path)
     clock.set(datetime(2022, 8, 2))
     with db.session() as s:
         preview = preview_cases(s, path)
     reasons = [(p.row, p.column, p.reason) for p in preview.problems]
     first_suggestions = [(r, c, x.split("、")[0]) for r, c, x in reasons]
-    assert (2, "承办单位", "没有单位“城管局”，最接近的有：城市管理局") in first_suggestions
+    assert (2, "承办单位", "承办单位“城管局”不在列表中，最接近的有：城市管理局") in first_suggestions
     assert any(r == 4 and "与第 3 行重复" in x for r, _c, x in reasons)
     with pytest.raises(ValidationError, match="未导入任何内容"), db.session() as s:
         commit_cases(s, people.supervisor, preview, clock=clock)
@@ -287,13 +287,13 @@ def test_mapping_by_hand_is_saved_for_the_next_file(db: Database, people: People
     path = tmp_path / "odd.xlsx"
     book = openpyxl.Workbook()
     sheet = book.active
-    sheet.append(["流水号", "日期", "反映事项", "问题分类"])
-    sheet.append(["X1", "2022-07-05", "井盖丢失", "城市管理—市容市政"])
+    sheet.append(["流水号", "日期", "反映事项", "问题分类", "诉求类型"])
+    sheet.append(["X1", "2022-07-05", "井盖丢失", "城市管理—市容市政", "问题处理类"])
     book.save(path)
     with db.session() as s:
         unmapped = preview_cases(s, path)
         assert unmapped.missing == ["诉求内容", "来电时间"] and not unmapped.ready
-        assert [h for h, _f in unmapped.columns] == ["流水号", "日期", "反映事项", "问题分类"]
+        assert [h for h, _f in unmapped.columns] == ["流水号", "日期", "反映事项", "问题分类", "诉求类型"]
         with pytest.raises(ValidationError, match="没有找到必需的列"):
             commit_cases(s, people.supervisor, unmapped)
         by_hand = {"流水号": "number", "日期": "registered_at", "反映事项": "content"}

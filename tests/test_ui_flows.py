@@ -358,12 +358,19 @@ def test_import_wizard_goes_file_mapping_preview_commit(qtbot: QtBot, db: Databa
     combos["反映事项"].setCurrentText("诉求内容")  # the clerk maps the unknown column by hand
     mapping.save_as.setText("上级清单")
     wizard.next()
+    values = wizard.values_page  # 核对取值: the list has no 诉求类型, so the clerk picks one for its rows
+    qtbot.waitUntil(lambda: wizard.currentPage() is values, timeout=20_000)
+    assert values.table.rowCount() == 1
+    assert values.table.item(0, 1).text() == "（空）" and values.table.item(0, 2).text() == "2"  # type: ignore[union-attr]
+    values.choose("appeal_type", "", "对应到：问题处理类")
+    wizard.next()
     qtbot.waitUntil(lambda: wizard.currentPage() is wizard.preview_page, timeout=20_000)
     assert "可导入 2 行" in wizard.preview_page.summary.text()
     wizard.accept()
     qtbot.waitUntil(lambda: "已导入 2 件工单" in wizard.result_message, timeout=20_000)
     with db.reader() as s:
         assert {c.source for c in s.scalars(select(Case))} == {"upper"}
+        assert {c.appeal_type_name for c in s.scalars(select(Case))} == {"问题处理类"}
 
 
 def test_settings_view_saves_template_rules_and_units(qtbot: QtBot, db: Database, people: People, clock: FakeClock,

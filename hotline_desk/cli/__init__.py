@@ -15,11 +15,14 @@ ENV_USER = "HOTLINE_DESK_USER"
 
 # The modules that declare the commands, and which module declares each command: to run one, only its module is
 # imported (each pulls in the services its commands use); all are imported only to list them.
-MODULES = ("admin_commands", "case_commands", "report_commands", "exchange_commands")
+MODULES = ("admin_commands", "reference_commands", "case_commands", "search_command", "report_commands",
+           "exchange_commands")
 COMMANDS = {
-    **dict.fromkeys(("init", "passwd", "backup", "restore", "migrate-db", "verify", "user", "unit", "category",
-                     "calendar", "settings"), "admin_commands"),
+    **dict.fromkeys(("init", "passwd", "backup", "restore", "migrate-db", "verify", "user", "calendar", "settings"),
+                    "admin_commands"),
+    **dict.fromkeys(("alias", "channel", "unit", "category", "appeal-type"), "reference_commands"),
     "case": "case_commands",
+    "search": "search_command",
     **dict.fromkeys(("stats", "scores", "bonus", "rules", "template", "bulletin", "demo"), "report_commands"),
     **dict.fromkeys(("export-dispatch", "import-replies", "import-cases", "export-cases"), "exchange_commands"),
 }

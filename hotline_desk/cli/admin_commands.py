@@ -1,4 +1,4 @@
-"""Commands that set the office up: init, users, units, categories, calendar, settings."""
+"""Commands that set the office up: init, users, backups, the calendar, settings."""
 
 from __future__ import annotations
 
@@ -87,17 +87,6 @@ def register(sub: SubParsers[Any]) -> None:
     q.add_argument("--role", required=True, help="角色：话务员、审核员、管理员（或 operator/supervisor/admin）")
     q.add_argument("--password-file", metavar="文件", help="一次性密码所在的文件（第一行；不写则自动生成）")
     q.set_defaults(run=cmd_user_add)
-
-    p = sub.add_parser("unit", help="承办单位：列出", description="按考核表顺序列出承办单位。")
-    usub = p.add_subparsers(dest="action", metavar="操作", required=True)
-    q = usub.add_parser("list", help="列出单位", description="列出单位。")
-    q.add_argument("--group", choices=["township", "department"], help="只列乡镇街道或市直单位")
-    q.set_defaults(run=cmd_unit_list)
-
-    p = sub.add_parser("category", help="问题分类：列出", description="列出二级问题分类。")
-    usub = p.add_subparsers(dest="action", metavar="操作", required=True)
-    q = usub.add_parser("list", help="列出分类", description="以“一级—二级”列出问题分类。")
-    q.set_defaults(run=cmd_category_list)
 
     p = sub.add_parser("calendar", help="工作日历：节假日与调休", description="设置节假日和调休工作日。")
     usub = p.add_subparsers(dest="action", metavar="操作", required=True)
@@ -290,20 +279,6 @@ def cmd_user_add(ctx: Context, args: argparse.Namespace) -> int:
     if given is None:
         print(f"一次性密码：{new.one_time_password}（只显示这一次，请当面告知）。")
     print(f"{added.username} 首次登录时须把一次性密码改为自己的密码。")
-    return 0
-
-
-def cmd_unit_list(ctx: Context, args: argparse.Namespace) -> int:
-    with ctx.db.reader() as session:
-        for u in reference.list_units(session, args.group):
-            print(f"{u.group_label}\t{u.display_order}\t{u.name}")
-    return 0
-
-
-def cmd_category_list(ctx: Context, args: argparse.Namespace) -> int:
-    with ctx.db.reader() as session:
-        for c in reference.list_categories(session):
-            print(c.label)
     return 0
 
 

@@ -162,6 +162,8 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
     print(f"工单编号：{view.number}")
     print(f"来电时间：{fmt(view.registered_at)}    来源：{'上级交办' if view.source == 'upper' else '本级'}"
           + (f"（{view.channel}）" if view.channel else ""))
+    if view.upstream_number:
+        print(f"上级工单号：{view.upstream_number}")
     print(f"来电人：{view.caller_name}    联系电话：{view.phone}" + ("    【保密】" if view.confidential else ""))
     print(f"地址：{view.address}    所属乡镇街道：{view.township}")
     print(f"诉求类型：{view.appeal_type}    问题分类：{view.category}" + ("    【紧急】" if view.urgent else ""))

@@ -9,12 +9,21 @@ from typing import Any
 
 from hotline_desk.cli.common import Context, SubParsers
 from hotline_desk.errors import ValidationError
+from hotline_desk.excel.columns import FIELD_LABELS
 from hotline_desk.services.accounts.permissions import require
 from hotline_desk.services.cases.case_query import CaseFilter
 from hotline_desk.services.clock import office_now
 from hotline_desk.services.exchange.case_export import export_cases
 from hotline_desk.services.exchange.dispatch_exchange import commit_replies, export_dispatch, preview_replies
-from hotline_desk.services.exchange.imports import Problem, commit_cases, preview_cases, save_mapping
+from hotline_desk.services.exchange.import_values import (
+    CREATE,
+    MAP,
+    SKIP,
+    ValueChoice,
+    ValueChoices,
+    value_field_names,
+)
+from hotline_desk.services.exchange.imports import CasePreview, Problem, commit_cases, preview_cases, save_mapping
 from hotline_desk.services.exchange.imports import field_names as import_fields
 from hotline_desk.services.office import reference
 
@@ -51,6 +60,15 @@ def register(sub: SubParsers[Any]) -> None:
                    help="手工指定列对应，如 “反映事项=诉求内容”（可多次）")
     p.add_argument("--save-mapping", metavar="名称", help="把本次的列对应关系保存下来")
     p.add_argument("--channel", default="", help="整份文件来自的渠道（文件中没有渠道列时）")
+    p.add_argument("--map-value", action="append", default=[], metavar="字段:原值=目标",
+                   help="不在列表中的取值如何处理（可多次）：“渠道:热线=12345热线电话” 对应到现有项（保存为别名，"
+                        "下个月的文件不必再选）；目标写 + 新建该项（渠道写 +上级 新建上级渠道）；写 - 不导入这些行；"
+                        "原值留空表示该列为空的行，如 “诉求类型:=其它”。"
+                        "字段：渠道、承办单位、所属乡镇街道、问题分类、诉求类型")
+    p.add_argument("--accept-suggestions", action="store_true",
+                   help="不在列表中的取值一律对应到最接近的一项（预览中列出的第一个建议），并保存为别名")
+    p.add_argument("--unknown-values", action="store_true",
+                   help="列出每个不在列表中的取值、行数和最接近的项（可据此写 --map-value）")
     p.set_defaults(run=cmd_import_cases)
 
     p = sub.add_parser("export-cases", help="导出工单清单",
@@ -114,19 +132,67 @@ def _manual(pairs: list[str]) -> dict[str, str]:
     return manual
 
 
+def _value_choices(pairs: list[str]) -> ValueChoices:
+    """``渠道:热线=12345热线电话``, ``承办单位:某局=+``, ``诉求类型:=其它``, ``问题分类:某类=-``."""
+    names = value_field_names()
+    choices: ValueChoices = {}
+    for pair in pairs:
+        head, equals, target = pair.partition("=")
+        label, colon, value = head.partition(":" if ":" in head else "：")
+        field = names.get(label.strip(), label.strip())
+        if not equals or not colon or field not in names.values():
+            raise ValidationError(f"无法识别的取值对应“{pair}”，应写成 “渠道:热线=12345热线电话”，"
+                                  f"字段可为：{'、'.join(names)}")
+        target = target.strip()
+        if target == "-":
+            choice = ValueChoice(SKIP)
+        elif target.startswith("+"):
+            choice = ValueChoice(CREATE, target[1:].strip())
+        elif not target:
+            raise ValidationError(f"“{pair}”没有写目标：写现有名称、+（新建）或 -（不导入）。")
+        else:
+            choice = ValueChoice(MAP, target)
+        choices[(field, value.strip())] = choice
+    return choices
+
+
+def _show_unknown(preview: CasePreview) -> None:
+    print(f"不在列表中的取值（{len(preview.unknown)} 个）：")
+    for u in preview.unknown:
+        hint = f"最接近：{u.suggestion}" if u.suggestion else "没有相近的项"
+        print(f"  {u.label}\t{u.shown}\t{u.count} 行\t{hint}")
+
+
+def _show_causes(preview: CasePreview) -> None:
+    causes = preview.causes()
+    if causes:
+        print(f"问题按原因归并（{len(causes)} 种）：")
+    for cause, rows in causes[:MAX_PROBLEMS_SHOWN]:
+        print(f"  {cause}：{rows} 行")
+    if len(causes) > MAX_PROBLEMS_SHOWN:
+        print(f"  ……另有 {len(causes) - MAX_PROBLEMS_SHOWN} 种问题未列出")
+
+
 def cmd_import_cases(ctx: Context, args: argparse.Namespace) -> int:
     actor = ctx.actor()
     if args.commit:
         require(actor, "import")  # say so before reading a large file
     manual = _manual(args.map)
+    choices = _value_choices(args.map_value)
     with ctx.db.session() as session:
         preview = preview_cases(session, Path(args.file), mapping_name=args.mapping, manual=manual,
-                                channel=args.channel, progress=_progress)
+                                channel=args.channel, progress=_progress, values=choices,
+                                accept_suggestions=args.accept_suggestions)
         print(file=sys.stderr)
         print(f"工作表“{preview.sheet}”，表头在第 {preview.header_row} 行。")
         print("列对应：" + "；".join(f"{h}→{f or '（不导入）'}" for h, f in preview.columns if h))
         print(preview.summary())
-        _show_problems(preview.problems)
+        if preview.choices:
+            print("取值对应：" + "；".join(f"{FIELD_LABELS[f]}“{v or '（空）'}”→{_choice_text(c)}"
+                                        for (f, v), c in preview.choices.items()))
+        _show_causes(preview)
+        if args.unknown_values:
+            _show_unknown(preview)
         if args.save_mapping:
             chosen = {h: import_fields()[f] for h, f in preview.columns if h and f}
             save_mapping(session, actor, args.save_mapping, chosen)
@@ -137,6 +203,14 @@ def cmd_import_cases(ctx: Context, args: argparse.Namespace) -> int:
         result = commit_cases(session, actor, preview, only_valid=args.only_valid)
     print(result.message)
     return 0
+
+
+def _choice_text(choice: ValueChoice) -> str:
+    if choice.action == SKIP:
+        return "不导入"
+    if choice.action == CREATE:
+        return "新建" + (f"（{choice.target}）" if choice.target else "")
+    return choice.target
 
 
 def cmd_export_cases(ctx: Context, args: argparse.Namespace) -> int:

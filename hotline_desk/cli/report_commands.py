@@ -6,19 +6,21 @@ import argparse
 import json
 import sys
 from dataclasses import asdict
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from hotline_desk.cli.common import Context, SubParsers, fmt, parse_day, parse_time, to_json
 from hotline_desk.demo.guard import check_demo_target, demo_accounts
 from hotline_desk.demo.month import run_demo
 from hotline_desk.errors import HotlineError, ValidationError
 from hotline_desk.services.accounts import accounts, users
-from hotline_desk.services.clock import office_now
 from hotline_desk.services.office import admin, reference, settings
 from hotline_desk.services.reporting import bulletin
-from hotline_desk.services.reporting.monthdata import month_end
-from hotline_desk.services.reporting.rules import load_rules
+from hotline_desk.services.reporting.bulletin_compose import TEMPLATE_FIELDS
+from hotline_desk.services.reporting.rules import RULES_SHOWN, load_rules
 from hotline_desk.services.reporting.scoring import add_bonus, list_bonus, remove_bonus, score_tables
 from hotline_desk.services.reporting.statistics import month_statistics
 
@@ -26,13 +28,13 @@ from hotline_desk.services.reporting.statistics import month_statistics
 def register(sub: SubParsers[Any]) -> None:
     p = sub.add_parser("stats", help="月度统计（简报的数字）", description="按工单历史计算某月简报中的全部数字。")
     p.add_argument("--month", required=True, help="月份，如 2022-07")
-    p.add_argument("--as-of", help="截止时间（默认月末）")
+    p.add_argument("--as-of", help="截止时间（默认与该月简报相同：简报的统计截止时间，通常为月末）")
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
     p.set_defaults(run=cmd_stats)
 
     p = sub.add_parser("scores", help="单位考核评分表", description="计算某月乡镇街道和市直单位考核评分表。")
     p.add_argument("--month", required=True, help="月份，如 2022-07")
-    p.add_argument("--as-of", help="截止时间（默认月末）")
+    p.add_argument("--as-of", help="截止时间（默认与该月简报相同：简报的统计截止时间，通常为月末）")
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
     p.set_defaults(run=cmd_scores)
 
@@ -56,16 +58,23 @@ def register(sub: SubParsers[Any]) -> None:
 
     p = sub.add_parser("rules", help="考核评分规则", description="查看或修改考核评分规则（管理员）。")
     rsub = p.add_subparsers(dest="action", metavar="操作", required=True)
-    q = rsub.add_parser("show", help="显示规则", description="以 JSON 显示当前考核评分规则。")
+    q = rsub.add_parser("show", help="显示规则",
+                        description="以 JSON 显示当前考核评分规则，并以中文说明决定数字口径的几条：case_finished "
+                                    "简报“已办结”（closed 回访后才算已办结，含三次未回访、甄别为非单位责任；handled "
+                                    "办理完毕即算）、finish_denominator 办结率的分母（all 该组全部工单；"
+                                    "due 截至统计截止时间应办结的工单）、basic_counts、unit_finished、sources。")
     q.set_defaults(run=cmd_rules_show)
     q = rsub.add_parser("set", help="修改一项规则", description="修改一项规则，值按 JSON 书写，如 bonus_max 30。")
-    q.add_argument("field", help="规则项，如 bonus_max、basic_counts、finish_denominator、columns")
+    q.add_argument("field", help="规则项，如 bonus_max、basic_counts、finish_denominator（all/due）、"
+                                 "case_finished（closed/handled）、columns")
     q.add_argument("value", help="新值（JSON），如 30、false、\"due\"")
     q.set_defaults(run=cmd_rules_set)
 
     p = sub.add_parser("template", help="简报模板", description="查看或修改简报模板设置（管理员）。")
     tsub = p.add_subparsers(dest="action", metavar="操作", required=True)
-    q = tsub.add_parser("show", help="显示模板设置", description="显示全部简报模板设置。")
+    q = tsub.add_parser("show", help="显示模板设置",
+                        description="显示全部简报模板设置（含中文说明），决定“已办结”和办结率分母的考核规则，"
+                                    "以及导语和第一部分模板中可用的字段。")
     q.set_defaults(run=cmd_template_show)
     q = tsub.add_parser("set", help="修改一项模板设置", description="修改一项模板设置，如 share_decimals 2。")
     q.add_argument("key", help="设置名（可省略 bulletin. 前缀），如 share_decimals、table_scope、hot_total_mode")
@@ -78,6 +87,8 @@ def register(sub: SubParsers[Any]) -> None:
     p.add_argument("--out", help="PDF 输出路径")
     p.add_argument("--json", dest="json_out", help="同时输出全部数据到该 JSON 文件")
     p.add_argument("--finalize", action="store_true", help="定稿：冻结数字和 PDF，以后重印完全相同")
+    p.add_argument("--accept-warnings", action="store_true",
+                   help="已核对生成前列出的提示（空组、无分母的比率、没有工单的单位、导入时未导入的行），照样定稿")
     p.add_argument("--issue", type=int, help="当年期号")
     p.add_argument("--total-issue", type=int, help="总期号")
     p.add_argument("--date", help="印发日期，如 2022-08-02")
@@ -97,13 +108,14 @@ def register(sub: SubParsers[Any]) -> None:
     p.set_defaults(run=cmd_demo)
 
 
-def _as_of(args: argparse.Namespace) -> Any:
-    return parse_time(args.as_of) or min(month_end(args.month), office_now())
+def _as_of(session: Session, args: argparse.Namespace) -> datetime:
+    """The cut-off asked for, or the one the month's bulletin uses (so stats, scores and bulletin agree)."""
+    return parse_time(args.as_of) or bulletin.month_cutoff(session, args.month)
 
 
 def cmd_stats(ctx: Context, args: argparse.Namespace) -> int:
     with ctx.db.reader() as session:
-        st = month_statistics(session, args.month, _as_of(args))
+        st = month_statistics(session, args.month, _as_of(session, args))
     if args.json:
         print(to_json(st))
         return 0
@@ -122,7 +134,7 @@ def cmd_stats(ctx: Context, args: argparse.Namespace) -> int:
 
 def cmd_scores(ctx: Context, args: argparse.Namespace) -> int:
     with ctx.db.reader() as session:
-        tables = score_tables(session, args.month, _as_of(args))
+        tables = score_tables(session, args.month, _as_of(session, args))
     if args.json:
         print(to_json([asdict(t) for t in tables]))
         return 0
@@ -164,7 +176,12 @@ def cmd_bonus_remove(ctx: Context, args: argparse.Namespace) -> int:
 
 def cmd_rules_show(ctx: Context, args: argparse.Namespace) -> int:
     with ctx.db.reader() as session:
-        print(to_json(load_rules(session).to_dict()))
+        rules = load_rules(session)
+    print(to_json(rules.to_dict()))
+    print("其中决定数字口径的规则：", file=sys.stderr)
+    for name, label, meanings in RULES_SHOWN:
+        value = getattr(rules, name)
+        print(f"  {name}\t{label}\t{value}（{meanings[value]}）", file=sys.stderr)
     return 0
 
 
@@ -187,9 +204,20 @@ def _template_key(key: str) -> str:
 def cmd_template_show(ctx: Context, args: argparse.Namespace) -> int:
     with ctx.db.reader() as session:
         current = settings.Settings(session)
-        for key, definition in settings.SETTING_DEFS.items():
-            if key.startswith("bulletin."):
-                print(f"{key.removeprefix('bulletin.')}\t{definition.label}\t{current.get(key)}")
+        rules = load_rules(session)
+    for key, definition in settings.SETTING_DEFS.items():
+        if key.startswith("bulletin."):
+            value = current.get(key)
+            shown = json.dumps(value, ensure_ascii=False) if isinstance(value, list | dict) else value
+            print(f"{key.removeprefix('bulletin.')}\t{definition.label}\t{shown}")
+    print("改变简报数字的考核规则（用 rules set 修改）：")
+    for name, label, meanings in RULES_SHOWN:
+        value = getattr(rules, name)
+        print(f"  {name}\t{label}\t{value}（{meanings[value]}）")
+    print("导语和第一部分模板中可用的字段：")
+    print("  " + "；".join(f"{{{name}}} {meaning}" for name, meaning in TEMPLATE_FIELDS.items()))
+    print("  协调办理、交办处理、上级交办各句另可用：{count} 件数、{finished} 已办结、{finish_rate} 办结率、"
+          "{satisfaction_rate} 满意率、{finish_base} 办结率分母；渠道写法可用 {name} {noun} {count}。")
     return 0
 
 
@@ -198,7 +226,8 @@ def cmd_template_set(ctx: Context, args: argparse.Namespace) -> int:
     key = _template_key(args.key)
     with ctx.db.session() as session:
         typed = admin.update_setting(session, actor, key, args.value)
-    print(f"{settings.SETTING_DEFS[key].label} 已设为 {typed}。")
+    shown = json.dumps(typed, ensure_ascii=False) if isinstance(typed, list | dict) else typed
+    print(f"{settings.SETTING_DEFS[key].label} 已设为 {shown}。")
     return 0
 
 
@@ -228,15 +257,19 @@ def cmd_bulletin(ctx: Context, args: argparse.Namespace) -> int:
     actor = ctx.actor()
     changes = _edits(args)
     built = None
-    if changes or args.finalize:
+    if changes:
         with ctx.db.session() as session:
-            if changes:
-                bulletin.update_draft(session, actor, args.month, **changes)
-            if args.finalize:
-                built = bulletin.finalize(session, actor, args.month)
+            bulletin.update_draft(session, actor, args.month, **changes)
+    if args.finalize:
+        with ctx.db.reader() as session:
+            notices = bulletin.warnings(session, args.month)
+        _show_notices(notices)
+        with ctx.db.session() as session:
+            built = bulletin.finalize(session, actor, args.month, accept_warnings=args.accept_warnings)
     with ctx.db.reader() as session:  # building a draft only reads: other stations keep saving meanwhile
         if built is None:
             built = bulletin.build(session, args.month)
+            _show_notices(list(built.notices))
         draft = bulletin.get_draft(session, args.month)
     if built.warning:
         print(f"警告：{built.warning}", file=sys.stderr)
@@ -249,6 +282,13 @@ def cmd_bulletin(ctx: Context, args: argparse.Namespace) -> int:
     for role, path in built.fonts:
         print(f"字体（{role}）：{path}")
     return 0
+
+
+def _show_notices(notices: list[str]) -> None:
+    if notices:
+        print("请核对：", file=sys.stderr)
+        for notice in notices:
+            print(f"  · {notice}", file=sys.stderr)
 
 
 def _write(path: Path, data: bytes) -> None:

@@ -12,7 +12,8 @@ FIELD_LABELS = {
     "upstream_deadline": "办理时限", "confidential": "是否保密", "handling": "办理方式", "unit": "承办单位",
     "dispatched_at": "交办时间", "signed_at": "签收时间", "replied_at": "回复时间", "finished_at": "办结时间",
     "reply_text": "回复内容", "result": "办理结果", "followup": "回访结果", "followup_at": "回访时间",
-    "review": "甄别结果",
+    "review": "甄别结果", "upstream_number": "上级工单号", "deadline": "办理期限", "remark": "备注",
+    "extension_days": "延期天数", "extended_deadline": "延期后期限",
 }
 
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -42,6 +43,11 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "followup": ("回访结果", "满意度", "回访满意度"),
     "followup_at": ("回访时间",),
     "review": ("甄别结果", "甄别"),
+    "upstream_number": ("上级工单号", "上级工单编号", "上级编号", "平台工单号", "上级平台工单号"),
+    "deadline": ("办理期限", "办结期限", "承办期限"),
+    "remark": ("备注", "说明"),
+    "extension_days": ("延期天数", "延期（工作日）", "延期工作日"),
+    "extended_deadline": ("延期后期限", "延期至", "延期后办理期限"),
 }
 
 HEADER_SCAN_ROWS = 20

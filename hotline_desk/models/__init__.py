@@ -4,7 +4,7 @@ from hotline_desk.models.base import Base
 from hotline_desk.models.bulletin import Bulletin
 from hotline_desk.models.case import Case, CaseEvent, CaseNumberCounter, Dispatch, FollowUp
 from hotline_desk.models.facts import CaseFact
-from hotline_desk.models.reference import AppealType, Category, Channel, Unit
+from hotline_desk.models.reference import AppealType, Category, Channel, ReferenceAlias, Unit
 from hotline_desk.models.scoring import BonusItem
 from hotline_desk.models.system import AuditRecord, CalendarDay, ImportBatch, Setting, User
 
@@ -24,6 +24,7 @@ __all__ = [
     "Dispatch",
     "FollowUp",
     "ImportBatch",
+    "ReferenceAlias",
     "Setting",
     "Unit",
     "User",

@@ -17,7 +17,7 @@ from hotline_desk.errors import ValidationError
 LABELS = {
     ("units", "name"): "单位名称", ("units", "pinyin"): "单位拼音", ("categories", "name"): "分类名称",
     ("appeal_types", "name"): "诉求类型名称", ("channels", "name"): "渠道名称",
-    ("channels", "bulletin_noun"): "简报用语",
+    ("channels", "bulletin_noun"): "简报用语", ("reference_aliases", "alias"): "别名",
     ("users", "username"): "用户名", ("users", "display_name"): "姓名", ("calendar_days", "note"): "日历备注",
     ("bulletins", "call_volume"): "话务量", ("import_batches", "file_name"): "文件名",
     ("cases", "number"): "工单编号", ("cases", "import_key"): "导入编号", ("cases", "category_label"): "问题分类",

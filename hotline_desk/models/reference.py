@@ -1,6 +1,8 @@
 """Reference data the office edits: units, the two-level category tree, appeal types, channels."""
 
-from sqlalchemy import ForeignKey, String
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline_desk.models.base import Base
@@ -61,3 +63,20 @@ class Channel(Base):
     active: Mapped[bool] = mapped_column(default=True)
     # How the bulletin names this channel's cases: 交办事项 for platforms, 留言 for message boards.
     bulletin_noun: Mapped[str] = mapped_column(String(20), default="交办事项", server_default="交办事项")
+
+
+class ReferenceAlias(Base):
+    """Another way the office's files write a channel, unit, category or appeal type (热线 for 12345热线电话).
+
+    Imports read an alias as its entry, so a value mapped once goes through untouched next month.
+    """
+
+    __tablename__ = "reference_aliases"
+    __table_args__ = (UniqueConstraint("kind", "alias", name="uq_reference_aliases_kind_alias"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # channel, unit, category, appeal_type
+    alias: Mapped[str] = mapped_column(String(200))
+    target_id: Mapped[int] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column()
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -61,6 +61,8 @@ class ImportBatch(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column()
     note: Mapped[str] = mapped_column(Text, default="")
+    # Rows of the file left out because they had problems (只导入无问题的行): the bulletin warns of them.
+    skipped_rows: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class AuditRecord(Base):

@@ -141,6 +141,23 @@ def _chart(block: Chart, st: Styles) -> Flowable:
     return KeepTogether([drawing, Spacer(1, 3 * mm)])
 
 
+def _keep_headings(story: list[Flowable]) -> list[Flowable]:
+    """Headings join the kept-together table or chart after them, so none is left at the foot of a page.
+
+    ReportLab's keepWithNext does not reach into a KeepTogether that follows, so the heading goes inside it.
+    """
+    kept: list[Flowable] = []
+    for flowable in story:
+        waiting: list[Flowable] = []
+        while kept and isinstance(kept[-1], Paragraph) and getattr(kept[-1].style, "keepWithNext", False):
+            waiting.insert(0, kept.pop())
+        if waiting and isinstance(flowable, KeepTogether):
+            kept.append(KeepTogether([*waiting, *flowable._content]))
+        else:
+            kept += [*waiting, flowable]
+    return kept
+
+
 def _section(section: Section, st: Styles) -> list[Flowable]:
     story: list[Flowable] = [plain(section.heading, st.heading)]
     for block in section.blocks:
@@ -152,7 +169,7 @@ def _section(section: Section, st: Styles) -> list[Flowable]:
             story.append(grid_table(block, st))
         else:
             story.append(_chart(block, st))
-    return story
+    return _keep_headings(story)
 
 
 def _front(doc: BulletinDocument, st: Styles) -> list[Flowable]:

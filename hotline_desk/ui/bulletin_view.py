@@ -374,7 +374,8 @@ class BulletinView(QWidget):
         month, actor, clock = self._shown_month, self.ctx.actor, self.ctx.clock
 
         def work(session: Session) -> tuple[str, bytes, str]:
-            built = (bulletin.finalize(session, actor, month, clock=clock) if finalize
+            # the supervisor saw the warnings in the question before 定稿
+            built = (bulletin.finalize(session, actor, month, clock=clock, accept_warnings=True) if finalize
                      else bulletin.build(session, month, clock=clock))
             return month, built.pdf, built.warning
 
@@ -411,8 +412,12 @@ class BulletinView(QWidget):
             QMessageBox.warning(self, "字体提示", warning)
 
     def finalize(self) -> None:
+        month = self._shown_month
+        notices = read(self.ctx, lambda s: bulletin.warnings(s, month, clock=self.ctx.clock))
+        check = "".join(f"\n· {n}" for n in notices)
         answer = QMessageBox.question(
-            self, "定稿", f"定稿后 {self._shown_month} 简报的数字和PDF将冻结，不能再修改。确定定稿？",
+            self, "定稿", (f"请先核对：{check}\n\n" if notices else "")
+            + f"定稿后 {month} 简报的数字和PDF将冻结，不能再修改。确定定稿？",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
         if answer == QMessageBox.StandardButton.Yes and self.save():
             self._run_build(finalize=True)

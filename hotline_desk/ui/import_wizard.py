@@ -26,12 +26,14 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.excel.columns import FIELD_LABELS
 from hotline_desk.services.exchange.dispatch_exchange import ReplyPreview, commit_replies, preview_replies
+from hotline_desk.services.exchange.import_values import ValueChoices
 from hotline_desk.services.exchange.imports import CasePreview, commit_cases, preview_cases, save_mapping
 from hotline_desk.services.office import reference
 from hotline_desk.services.office.settings import Settings
 from hotline_desk.ui.changes import Change
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read, run_action
+from hotline_desk.ui.import_values_page import ValuesPage
 from hotline_desk.ui.operations import Operation
 
 
@@ -56,10 +58,13 @@ class ImportWizard(QWizard):
         if kind == "cases":
             self.mapping_page = MappingPage(self)
             self.addPage(self.mapping_page)
+            self.values_page = ValuesPage(self)
+            self.addPage(self.values_page)
         self.preview_page = PreviewPage(self)
         self.addPage(self.preview_page)
 
-    def run_preview(self, page: QWizardPage, manual: dict[str, str] | None = None) -> bool:
+    def run_preview(self, page: QWizardPage, manual: dict[str, str] | None = None,
+                    values: ValueChoices | None = None) -> bool:
         """Read and check the file off the UI thread (a big register takes a while); the wizard moves on from
         ``page`` when the preview is ready. Returns whether the preview is ready already."""
         if self._checked_for is page:
@@ -74,7 +79,7 @@ class ImportWizard(QWizard):
         def check(session: Session) -> CasePreview | ReplyPreview:
             if kind == "cases":
                 return preview_cases(session, path, mapping_name=mapping, manual=manual, channel=channel,
-                                     progress=op.report)
+                                     progress=op.report, values=values)
             return preview_replies(session, path, clock=self.ctx.clock)
 
         def ready(preview: CasePreview | ReplyPreview) -> None:
@@ -228,9 +233,12 @@ class PreviewPage(QWizardPage):
         preview: Any = self.w.preview
         self.summary.setText(preview.summary() + ("\n有问题时默认不导入任何内容；修改文件后重新导入，或勾选下方选项。"
                                                   if preview.problems else ""))
-        self.problems.setRowCount(len(preview.problems))
-        for i, p in enumerate(preview.problems):
-            for col, value in enumerate((str(p.row), p.column, p.reason)):
+        # A list's problems grouped by cause (“〔渠道〕渠道“热线”不在列表中：4480 行”); replies row by row.
+        rows = ([("", f"{n} 行", cause) for cause, n in preview.causes()] if isinstance(preview, CasePreview)
+                else [(str(p.row), p.column, p.reason) for p in preview.problems])
+        self.problems.setRowCount(len(rows))
+        for i, cells in enumerate(rows):
+            for col, value in enumerate(cells):
                 self.problems.setItem(i, col, QTableWidgetItem(value))
         self.only_valid.setVisible(bool(preview.problems))
         self.only_valid.setChecked(False)

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from hotline_desk.services.cases.case_query import months_with_cases
-from hotline_desk.services.reporting.monthdata import month_end
+from hotline_desk.services.reporting import bulletin
 from hotline_desk.services.reporting.score_export import score_pdf, score_workbook
 from hotline_desk.services.reporting.scoring import (
     BonusItemView,
@@ -129,7 +129,9 @@ class ScoringView(QWidget):
         self.refresh()
 
     def as_of(self) -> datetime:
-        return min(month_end(self.month.currentText()), self.ctx.clock())
+        """The month's bulletin cut-off, as ``scores`` and the bulletin use it."""
+        month = self.month.currentText()
+        return read(self.ctx, lambda s: bulletin.month_cutoff(s, month, clock=self.ctx.clock))
 
     def refresh(self) -> None:
         month = self.month.currentText()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import date
 from typing import Any, ClassVar
@@ -50,6 +51,7 @@ from hotline_desk.ui.connection import ConnectionDialog
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read, run_action
 from hotline_desk.ui.models import Column, RowsModel
+from hotline_desk.ui.reference_lists import ReferenceListsView
 from hotline_desk.ui.widgets import FieldSpec, ask
 
 
@@ -60,6 +62,7 @@ class SettingsView(QTabWidget):
         super().__init__()
         self.ctx = ctx
         for page, title in ((UnitsTab(ctx), "承办单位"), (CategoriesTab(ctx), "问题分类"), (UsersTab(ctx), "用户"),
+                            (ReferenceListsView(ctx), "渠道、诉求类型与别名"),
                             (CalendarTab(ctx), "工作日历"), (RulesTab(ctx), "考核规则"),
                             (TemplateTab(ctx), "时限与简报模板"), (BackupTab(ctx), "数据库与备份")):
             self.addTab(_scrolled(page), title)
@@ -548,7 +551,8 @@ def _setting_editor(definition: settings.SettingDef[Any], value: Any) -> QWidget
                       definition.maximum if definition.maximum is not None else 99999)
         spin.setValue(int(value))
         return spin
-    line = QLineEdit(str(value))
+    # a list (第一部分另加的条目) is edited as JSON, which is how it is saved back
+    line = QLineEdit(json.dumps(value, ensure_ascii=False) if definition.kind in (list, dict) else str(value))
     if definition.note:
         line.setPlaceholderText(definition.note)
     return line

@@ -14,12 +14,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline_desk.models import (
+    AppealType,
     AuditRecord,
     BonusItem,
     Case,
     CaseEvent,
     Category,
+    Channel,
     ImportBatch,
+    ReferenceAlias,
     Setting,
     Unit,
     User,
@@ -124,12 +127,23 @@ def registration_entity(case_id: int) -> str:
     return f"case_registration:{case_id}"
 
 
-Audited = Unit | Category | User | Setting | BonusItem | ImportBatch
-AUDITED_MODELS: tuple[type[Any], ...] = (Unit, Category, User, Setting, BonusItem, ImportBatch)
+Audited = Unit | Category | User | Setting | BonusItem | ImportBatch | Channel | AppealType | ReferenceAlias
+AUDITED_MODELS: tuple[type[Any], ...] = (Unit, Category, User, Setting, BonusItem, ImportBatch, Channel,
+                                         AppealType, ReferenceAlias)
+# What the trail records when the app removes a row (an unused category, an alias), so verify knows it went on purpose.
+REMOVED: dict[str, Any] = {"removed": True}
 
 
 def snapshot(obj: Audited) -> tuple[str, dict[str, Any]]:
     """The audited entity name and contents of a reference row, as the trail records them."""
+    if isinstance(obj, Channel):
+        return f"channel:{obj.id}", {"name": obj.name, "upper": obj.upper, "noun": obj.bulletin_noun,
+                                     "order": obj.display_order, "active": obj.active}
+    if isinstance(obj, AppealType):
+        return f"appeal_type:{obj.id}", {"name": obj.name, "days": obj.finish_days, "order": obj.display_order,
+                                         "active": obj.active}
+    if isinstance(obj, ReferenceAlias):
+        return f"alias:{obj.id}", {"kind": obj.kind, "alias": obj.alias, "target": obj.target_id}
     if isinstance(obj, Unit):
         return f"unit:{obj.id}", {"name": obj.name, "group": obj.group, "order": obj.display_order,
                                   "active": obj.active, "needs_caller": obj.needs_caller}
@@ -149,11 +163,16 @@ def snapshot(obj: Audited) -> tuple[str, dict[str, Any]]:
                                "removed": obj.removed_at.isoformat() if obj.removed_at else None}
 
 
-def record_row(session: Session, obj: Audited, *, user_id: int | None,
-               at: datetime, kind: str = "change") -> None:
+def record_row(session: Session, obj: Audited, *, user_id: int | None, at: datetime, kind: str = "change") -> None:
     session.flush()
     entity, detail = snapshot(obj)
     record(session, kind, entity, detail, user_id=user_id, at=at)
+
+
+def record_removal(session: Session, obj: Audited, *, user_id: int | None, at: datetime) -> None:
+    """Record that the app removes this row (call before deleting it)."""
+    entity, _detail = snapshot(obj)
+    record(session, "remove", entity, REMOVED, user_id=user_id, at=at)
 
 
 # --- verification -----------------------------------------------------------------------------------------
@@ -302,7 +321,8 @@ def _check_registrations(session: Session, registrations: dict[int, str], report
                                    "登记时间、所属月份、是否保密等）与审计记录不符（被绕过本软件改动）。")
 
 
-PREFIXES = ("unit:", "category:", "user:", "setting:", "bonus:", "import_batch:")
+PREFIXES = ("unit:", "category:", "user:", "setting:", "bonus:", "import_batch:", "channel:", "appeal_type:",
+            "alias:")
 
 
 def _audited_rows(session: Session) -> list[Any]:
@@ -322,13 +342,14 @@ def _check_rows(session: Session, latest: dict[str, str], report: VerifyReport) 
             report.problems.append(f"{entity} 没有审计记录（可能是绕过本软件添加的）。")
         elif stored != canonical(detail):
             report.problems.append(f"{entity} 与最后一次审计记录不符（被绕过本软件改动）。")
-    for entity in latest:
-        if entity.startswith(PREFIXES) and entity not in present:
+    removed = canonical(REMOVED)
+    for entity, recorded in latest.items():
+        if entity.startswith(PREFIXES) and entity not in present and recorded != removed:
             report.problems.append(f"{entity} 已不存在（被删除）。")
 
 
 # The newest revision that changed what the audit trail records (0004 made the trail, 0006 added a unit column,
-# 0013 added the cases' registration fields and the import batches).
+# 0011 added channels, appeal types and aliases, 0013 the cases' registration fields and the import batches).
 LAST_TRAIL_CHANGE = "0013"
 
 

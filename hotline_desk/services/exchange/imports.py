@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import difflib
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -17,7 +17,7 @@ from hotline_desk.errors import HotlineError, ValidationError
 from hotline_desk.excel import normalize as norm
 from hotline_desk.excel.columns import FIELD_LABELS, auto_mapping, clean, find_header
 from hotline_desk.excel.reader import first_data_sheet, read_workbook
-from hotline_desk.models import AppealType, Case, Channel, ImportBatch, User
+from hotline_desk.models import Case, ImportBatch, User
 from hotline_desk.services.accounts import audit
 from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.cases.history import EventRecord, apply_event
@@ -25,10 +25,14 @@ from hotline_desk.services.cases.step_runner import load_limits, load_units
 from hotline_desk.services.cases.steps import (
     Approve,
     Coordinate,
+    ExtensionRequest,
+    ExtensionRule,
     FollowUp,
     Limits,
     Propose,
     Reply,
+    ReturnRequest,
+    ReturnRule,
     Review,
     Sign,
     StepContext,
@@ -37,7 +41,17 @@ from hotline_desk.services.cases.steps import (
 )
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.exchange.bulk import NewCase, Step, insert_cases
-from hotline_desk.services.office import reference
+from hotline_desk.services.exchange.import_values import (
+    MAP,
+    Lookups,
+    SkippedRow,
+    UnknownName,
+    UnknownValue,
+    ValueChoice,
+    ValueChoices,
+    apply_choices,
+    check_choices,
+)
 from hotline_desk.services.office.calendar import WorkCalendar
 from hotline_desk.services.office.settings import Settings, set_setting
 from hotline_desk.services.reporting.monthdata import final_months
@@ -46,7 +60,6 @@ from hotline_desk.vocabulary import Action, EventKind, FollowUpResult, Handling,
 Progress = Callable[[int, int], None]
 FOLLOWUP_WORDS = {"满意": "satisfied", "非常满意": "satisfied", "基本满意": "basic", "不满意": "dissatisfied",
                   "未回访": "unreachable", "未接通": "unreachable", "无法联系": "unreachable"}
-UNIT_SUFFIXES = ("人民政府", "办事处", "街道办事处")
 
 
 @dataclass(frozen=True)
@@ -79,16 +92,29 @@ class CasePreview:
     seen_before: str = ""
     missing: list[str] = field(default_factory=list)  # required columns not found
     final_months: list[str] = field(default_factory=list)  # months the rows fall in whose bulletin is finalised
+    unknown: list[UnknownValue] = field(default_factory=list)  # distinct values on no list, most rows first
+    choices: ValueChoices = field(default_factory=dict)  # what to do with such values (given, or suggestions taken)
+    left_out: int = 0  # rows left out by choice
 
     @property
     def invalid_rows(self) -> int:
         return len({p.row for p in self.problems})
 
+    def causes(self) -> list[tuple[str, int]]:
+        """The problems grouped by cause, most rows first: (“〔渠道〕渠道“热线”不在列表中”, 4480)."""
+        rows: dict[str, set[int]] = {}
+        for p in self.problems:
+            rows.setdefault(f"〔{p.column}〕{p.reason}", set()).add(p.row)
+        return sorted(((cause, len(r)) for cause, r in rows.items()), key=lambda item: -item[1])
+
     def summary(self) -> str:
         if self.missing:
             return f"没有找到必需的列：{'、'.join(self.missing)}。请在列对应中指定这些列。"
         text = (f"共 {self.total_rows} 行：可导入 {len(self.ready)} 行，已导入过 {self.duplicates} 行，"
-                f"有问题 {self.invalid_rows} 行。")
+                f"有问题 {self.invalid_rows} 行" + (f"，按选择不导入 {self.left_out} 行" if self.left_out else "")
+                + "。")
+        if self.unknown:
+            text += f"有 {len(self.unknown)} 个取值不在列表中，请在“核对取值”中逐个选择对应、新建或不导入。"
         text += f"（{self.seen_before}）" if self.seen_before else ""
         if self.final_months:
             text += (f"注意：{'、'.join(self.final_months)} 的简报已定稿，数字已冻结；导入这些月份的工单不会改变已定稿"
@@ -116,58 +142,26 @@ class ImportResult:
         return text + "。"
 
 
-class _Lookups:
-    """Names known to the app, matched the way clerks write them, with the closest names suggested."""
-
-    def __init__(self, session: Session) -> None:
-        self.units = {u.name: u.id for u in reference.list_units(session, include_inactive=True)}
-        self.towns = {u.name: u.id for u in reference.list_units(session, "township", include_inactive=True)}
-        self.categories = {c.label: c.id for c in reference.list_categories(session, include_inactive=True)}
-        level2: dict[str, list[str]] = {}
-        for label in self.categories:
-            level2.setdefault(label.split("—", 1)[1], []).append(label)
-        self.level2 = {name: labels[0] for name, labels in level2.items() if len(labels) == 1}
-        self.types = {a.name: (a.id, a.finish_days) for a in session.scalars(select(AppealType))}
-        self.channels = {c.name: (c.id, c.upper) for c in session.scalars(select(Channel))}
-
-    @staticmethod
-    def suggest(name: str, known: dict[str, Any]) -> str:
-        close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.3)
-        return f"，最接近的有：{'、'.join(close)}" if close else ""
-
-    def unit(self, name: str, towns_only: bool = False) -> int:
-        known = self.towns if towns_only else self.units
-        for candidate in (name, *(name.removesuffix(s) for s in UNIT_SUFFIXES)):
-            if candidate in known:
-                return known[candidate]
-        raise norm.CellError(f"没有单位“{name}”{self.suggest(name, known)}")
-
-    def category(self, label: str, level1: str = "", level2: str = "") -> str:
-        if not label and level1 and level2:
-            label = f"{level1}—{level2}"
-        label = label.replace("——", "—")
-        for sep in ("－", "-", "/", "／"):
-            label = label.replace(sep, "—")
-        if label in self.categories:
-            return label
-        if label in self.level2:
-            return self.level2[label]
-        raise norm.CellError(f"没有问题分类“{label}”{self.suggest(label, self.categories)}")
-
-
 def _row_values(row: list[Any], mapping: dict[int, str]) -> dict[str, Any]:
     return {f: row[i] if i < len(row) else None for i, f in mapping.items()}
 
 
-def _parse(raw: dict[str, Any], look: _Lookups, default_channel: str, *, latest: datetime | None = None
-           ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-    """Normalise one row; returns the values and every (field, reason) problem. No moment may be after ``latest``."""
+def _parse(raw: dict[str, Any], look: Lookups, default_channel: str, unknown: list[UnknownName], *,
+           latest: datetime | None = None) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """Normalise one row; returns the values and every (field, reason) problem; values on no list go to ``unknown``.
+    No moment may be after ``latest``.
+
+    Raises SkippedRow when the user chose to leave out a value this row carries.
+    """
     out: dict[str, Any] = {}
     problems: list[tuple[str, str]] = []
 
     def take(name: str, parse: Callable[[Any], Any]) -> None:
         try:
             out[name] = parse(raw.get(name))
+        except UnknownName as exc:
+            problems.append((name, str(exc)))
+            unknown.append(exc)
         except norm.CellError as exc:
             problems.append((name, str(exc)))
 
@@ -184,10 +178,12 @@ def _parse(raw: dict[str, Any], look: _Lookups, default_channel: str, *, latest:
     if not out["content"] and not out["title"]:
         problems.append(("content", "缺少诉求内容"))
     out["content"] = out["content"] or out["title"]
-    atype = norm.text(raw.get("appeal_type")) or "其它"
-    if atype not in look.types:
-        problems.append(("appeal_type", f"没有诉求类型“{atype}”{look.suggest(atype, look.types)}"))
-    out["appeal_type"] = atype
+    for name in ("upstream_number", "remark"):
+        out[name] = norm.text(raw.get(name))
+    for name in ("deadline", "extended_deadline"):
+        take(name, norm.when)
+    take("extension_days", _days)
+    take("appeal_type", lambda _v: look.named("appeal_type", norm.text(raw.get("appeal_type")), look.type_names))
     take("category", lambda _v: look.category(norm.text(raw.get("category")), norm.text(raw.get("category1")),
                                               norm.text(raw.get("category2"))))
     town = norm.text(raw.get("township"))
@@ -197,11 +193,52 @@ def _parse(raw: dict[str, Any], look: _Lookups, default_channel: str, *, latest:
     if unit:
         take("unit", lambda _v: look.unit(unit))
     channel = norm.text(raw.get("channel")) or default_channel
-    if channel and channel not in look.channels:
-        problems.append(("channel", f"没有渠道“{channel}”{look.suggest(channel, look.channels)}"))
-    out["channel"] = channel
+    if channel:
+        take("channel", lambda _v: look.named("channel", channel, look.channel_names))
+    else:
+        out["channel"] = ""
     _check_history(out, problems)
+    _register_facts(out, look, problems, unknown)
     return out, problems
+
+
+EXTENSION_DAYS = re.compile(r"延期\s*(\d{1,2})\s*个?工作日")
+EXTENDED_TO = re.compile(r"延(?:期)?至\s*(\d{4})年(\d{1,2})月(\d{1,2})日")
+RETURNED_BY = re.compile(r"([^；;，,。\s]+?)退单")
+
+
+def _register_facts(v: dict[str, Any], look: Lookups, problems: list[tuple[str, str]],
+                    unknown: list[UnknownName]) -> None:
+    """延期 and 退单 as the register has them, in their own columns or written in 备注."""
+    remark = v.get("remark", "")
+    days = v.get("extension_days") or 0
+    if not days and (match := EXTENSION_DAYS.search(remark)):
+        days = int(match.group(1))
+    until = v.get("extended_deadline")
+    if until is None and (match := EXTENDED_TO.search(remark)):
+        try:
+            until = datetime(int(match.group(1)), int(match.group(2)), int(match.group(3)), 23, 59)
+        except ValueError:
+            problems.append(("remark", f"备注中的延期日期“{match.group(0)}”不存在"))
+    v["extension"] = (days, until) if days or until else None
+    if v["extension"] and not (v["handling"] == "dispatch" and v.get("deadline")):
+        problems.append(("remark", "延期的工单须是交办处理并写明办理期限"))
+    v["returned_from"] = ""
+    if (match := RETURNED_BY.search(remark)) and v["handling"] == "dispatch":
+        try:
+            v["returned_from"] = look.unit(match.group(1))
+        except UnknownName as exc:
+            problems.append(("remark", f"备注中退单的{exc}"))
+            unknown.append(exc)
+
+
+def _days(value: Any) -> int:
+    text = norm.text(value).removesuffix("个工作日").removesuffix("工作日").removesuffix("天")
+    if not text:
+        return 0
+    if not text.isdigit() or not 0 < int(text) <= 60:
+        raise norm.CellError(f"延期天数“{norm.text(value)}”应为 1 至 60 的整数")
+    return int(text)
 
 
 def _check_history(v: dict[str, Any], problems: list[tuple[str, str]]) -> None:
@@ -233,8 +270,15 @@ def _key(values: dict[str, Any]) -> str:
 
 
 def preview_cases(session: Session, path: Path, *, mapping_name: str = "", manual: dict[str, str] | None = None,
-                  channel: str = "", progress: Progress | None = None, clock: Clock = office_now) -> CasePreview:
-    """Read the workbook and check every row; nothing is written. Moments more than a day ahead are refused."""
+                  channel: str = "", progress: Progress | None = None, values: ValueChoices | None = None,
+                  accept_suggestions: bool = False, clock: Clock = office_now) -> CasePreview:
+    """Read the workbook and check every row; nothing is written. Moments more than a day ahead are refused.
+
+    ``values`` says what to do with values on no list (see ValueChoice); with ``accept_suggestions`` every such value
+    that has a closest entry is mapped to it. Both are kept in the preview, and saved as aliases when it is committed.
+    """
+    choices = dict(values or {})
+    check_choices(session, choices)
     book = read_workbook(path)
     sheet = first_data_sheet(book)
     saved = dict(Settings(session).get("import.mappings").get(mapping_name, {})) if mapping_name else {}
@@ -254,9 +298,10 @@ def preview_cases(session: Session, path: Path, *, mapping_name: str = "", manua
     earlier = session.scalar(select(ImportBatch).where(ImportBatch.sha256 == book.sha256).limit(1))
     if earlier is not None:
         preview.seen_before = f"该文件已于{earlier.created_at:%Y-%m-%d %H:%M}导入过"
-    look, setting = _Lookups(session), _Setting.load(session, clock())
+    look, setting = Lookups(session, choices), _Setting.load(session, clock())
     latest = clock() + timedelta(days=1)
     prepared: list[PreparedRow] = []
+    unknown: dict[tuple[str, str], UnknownValue] = {}
     data_rows = sheet.rows[header_index + 1:]
     for offset, row in enumerate(data_rows):
         if progress and offset % 1000 == 0:
@@ -265,18 +310,36 @@ def preview_cases(session: Session, path: Path, *, mapping_name: str = "", manua
             continue
         excel_row = header_index + offset + 2
         preview.total_rows += 1
-        values, problems = _parse(_row_values(row, mapping), look, channel, latest=latest)
+        found: list[UnknownName] = []
+        try:
+            parsed, problems = _parse(_row_values(row, mapping), look, channel, found, latest=latest)
+        except SkippedRow:
+            preview.left_out += 1
+            continue
+        for exc in found:
+            entry = unknown.setdefault((exc.field, exc.value), UnknownValue(exc.field, exc.value,
+                                                                              suggestion=exc.suggestion))
+            entry.rows.append(excel_row)
         if problems:
             preview.problems += [Problem(excel_row, FIELD_LABELS.get(f, f), r) for f, r in problems]
             continue
-        values["source"] = _source(values, look)
-        try:
-            _history(values, _PREVIEW_IMPORTER, _PREVIEW_PROPOSER, look, setting,
-                     values["number"] or f"第{excel_row}行")
-        except HistoryRefused as refused:
-            preview.problems.append(Problem(excel_row, refused.column, refused.message))
-            continue
-        prepared.append(PreparedRow(excel_row, _key(values), values))
+        parsed["source"] = _source(parsed, look)
+        checkable = _with_ids(parsed, look)
+        if checkable is not None:  # a row naming an entry still to be created is checked when it is committed
+            try:
+                _history(checkable, _PREVIEW_IMPORTER, _PREVIEW_PROPOSER, look, setting,
+                         parsed["number"] or f"第{excel_row}行")
+            except HistoryRefused as refused:
+                preview.problems.append(Problem(excel_row, refused.column, refused.message))
+                continue
+        prepared.append(PreparedRow(excel_row, _key(parsed), parsed))
+    if accept_suggestions and any(u.suggestion for u in unknown.values()):
+        taken = {(u.name, u.value): ValueChoice(MAP, u.suggestion.split("、")[0]) for u in unknown.values()
+                 if u.suggestion}
+        return preview_cases(session, path, mapping_name=mapping_name, manual=manual, channel=channel,
+                             progress=progress, values={**taken, **choices}, clock=clock)
+    preview.unknown = sorted(unknown.values(), key=lambda u: (-u.count, u.name, u.value))
+    preview.choices = {key: choice for key, choice in choices.items() if key in look.used}
     _mark_duplicates(session, preview, prepared)
     months = {f"{row.values['registered_at']:%Y-%m}" for row in preview.ready}
     preview.final_months = sorted(final_months(session, months))
@@ -337,10 +400,12 @@ class HistoryRefused(ValidationError):
 _STEP_COLUMNS = {
     Action.COORDINATE: "办结时间", Action.PROPOSE: "承办单位", Action.APPROVE: "交办时间", Action.SIGN: "签收时间",
     Action.REPLY: "办结时间", Action.FOLLOWUP: "回访结果", Action.REVIEW: "甄别结果",
+    Action.RETURN_REQUEST: "备注", Action.RETURN_RULE: "备注", Action.EXTENSION_REQUEST: "备注",
+    Action.EXTENSION_RULE: "备注",
 }
 
 
-def _history(v: dict[str, Any], actor: Actor, proposer: Actor, look: _Lookups, setting: _Setting,
+def _history(v: dict[str, Any], actor: Actor, proposer: Actor, look: Lookups, setting: _Setting,
              label: str) -> list[Step]:
     """The row's history as events, each step checked and applied through the transition table as if taken then.
 
@@ -366,12 +431,23 @@ def _history(v: dict[str, Any], actor: Actor, proposer: Actor, look: _Lookups, s
         last = v.get("finished_at") or v.get("replied_at") or at
         take(Action.COORDINATE, Coordinate(v["reply_text"] or "（导入）"), last)
     elif v["handling"] == Handling.DISPATCH:
-        take(Action.PROPOSE, Propose(v["unit"]), at, proposer)
+        returned = v.get("returned_from")
+        first = returned if returned and returned != v["unit"] else v["unit"]
+        take(Action.PROPOSE, Propose(first), at, proposer)
         last = v.get("dispatched_at") or at
-        take(Action.APPROVE, Approve(), last)
+        if first != v["unit"]:
+            # 退单 in the register: the first unit's dispatch, its return and the approval come before the dispatch
+            # to the unit that handled the case (their times are not in a register: spread between the two).
+            gap = (last - at) / 4
+            take(Action.APPROVE, Approve(note=FROM_REGISTER), at + gap)
+            take(Action.RETURN_REQUEST, ReturnRequest(f"退单{FROM_REGISTER}"), at + gap * 2)
+            take(Action.RETURN_RULE, ReturnRule(True, v["unit"], FROM_REGISTER), at + gap * 3)
+        take(Action.APPROVE, Approve(deadline=v.get("deadline")), last)  # a given 办理期限 is the deadline
         if v.get("signed_at"):
             last = v["signed_at"]
             take(Action.SIGN, Sign(), last)
+        if v.get("extension"):
+            last = _extension(v["extension"], status, setting.calendar, last, take)
         done = v.get("replied_at") or v.get("finished_at")
         if not (done and v.get("signed_at")):
             return steps
@@ -393,13 +469,41 @@ def _history(v: dict[str, Any], actor: Actor, proposer: Actor, look: _Lookups, s
     return steps
 
 
+FROM_REGISTER = "（据台账）"
+
+
+def _extension(extension: tuple[int, datetime | None], status: Any, calendar: WorkCalendar, after: datetime,
+               take: Callable[[Action, Any, datetime], None]) -> datetime:
+    """A register's 延期 as a granted extension, asked and approved a minute apart after the last step so far; the
+    days are those written, or counted from the new deadline written (延至…)."""
+    days, until = extension
+    main = status.main_dispatch
+    if not days and until is not None and main is not None:
+        days = max(1, calendar.working_days_between(main.deadline, until))
+    asked = after + timedelta(minutes=1)
+    take(Action.EXTENSION_REQUEST, ExtensionRequest(days, f"延期{FROM_REGISTER}"), asked)
+    take(Action.EXTENSION_RULE, ExtensionRule(True, days, FROM_REGISTER), asked + timedelta(minutes=1))
+    return asked + timedelta(minutes=1)
+
+
 # Who takes the steps while rows are only previewed: committing needs a supervisor's right to import, and the
 # pseudo-user that proposed them exists once committed.
 _PREVIEW_IMPORTER = Actor(id=-1, username="", display_name="导入人", role=Role.SUPERVISOR)
 _PREVIEW_PROPOSER = Actor(id=0, username="import", display_name="数据导入", role=Role.OPERATOR)
 
 
-def _source(v: dict[str, Any], look: _Lookups) -> str:
+def _with_ids(v: dict[str, Any], look: Lookups) -> dict[str, Any] | None:
+    """The row with its units as ids, for the history; None while a unit or appeal type is still to be created."""
+    out = dict(v)
+    for name in ("unit", "township", "returned_from"):
+        if out.get(name):
+            if out[name] not in look.units:
+                return None
+            out[name] = look.units[out[name]]
+    return out if out["appeal_type"] in look.types else None
+
+
+def _source(v: dict[str, Any], look: Lookups) -> str:
     return Source.UPPER if look.channels.get(v["channel"], (None, False))[1] else Source.LOCAL
 
 
@@ -415,21 +519,28 @@ def commit_cases(session: Session, actor: Actor, preview: CasePreview, *, only_v
     if not preview.ready:
         return ImportResult(None, 0, preview.duplicates, preview.invalid_rows, ())
     now = clock()
-    settings, look, setting = Settings(session), _Lookups(session), _Setting.load(session, now)
+    apply_choices(session, actor, preview.choices, now)
+    settings, look, setting = Settings(session), Lookups(session), _Setting.load(session, now)
     proposer = Actor(_import_user(session), "import", "数据导入", Role.OPERATOR)
     batch = ImportBatch(kind="cases", file_name=preview.file_name, sha256=preview.sha256, rows=len(preview.ready),
-                        user_id=actor.id, created_at=now, note=preview.summary())
+                        user_id=actor.id, created_at=now, note=preview.summary(), skipped_rows=preview.invalid_rows)
     session.add(batch)
     audit.record_row(session, batch, user_id=actor.id, at=now, kind="import")
     new_cases = []
     for row in preview.ready:
-        v = row.values
+        v = dict(row.values)
         channel_id, upper = look.channels.get(v["channel"], (None, False))
-        v["source"] = _source(v, look)
-        category = v["category"]
+        v["source"] = _source(v, look)  # the channel's kind decides 本级 or 上级
+        resolved = _with_ids(v, look)
+        if resolved is None:
+            raise ValidationError(f"第 {row.row} 行的取值不在列表中，请重新预览。")
+        v = resolved
+        category = look.category(v["category"])
+        upstream = v["upstream_number"] or (v["number"] if upper else "")
         columns = {
             "registered_at": v["registered_at"], "source": v["source"], "channel_id": channel_id,
-            "upstream_number": v["number"] if upper else "", "upstream_deadline": v.get("upstream_deadline"),
+            "upstream_number": upstream,
+            "upstream_deadline": v.get("upstream_deadline") or (v.get("deadline") if upper else None),
             "caller_name": v["caller_name"], "phone": v["phone"], "address": v["address"],
             "township_id": v.get("township"), "appeal_type_id": look.types[v["appeal_type"]][0],
             "appeal_type_name": v["appeal_type"], "category_id": look.categories[category],

@@ -18,6 +18,7 @@ from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.office.calendar import DayEntry, set_calendar_day
 from hotline_desk.services.office.reference import UnitView
 from hotline_desk.services.office.settings import set_setting
+from hotline_desk.services.reporting.bulletin_compose import check_template
 from hotline_desk.services.reporting.rules import ScoringRules, load_rules
 
 
@@ -115,7 +116,9 @@ def calendar_days(session: Session) -> list[tuple[date, bool, str]]:
 
 def update_setting(session: Session, actor: Actor, key: str, value: Any, *, clock: Clock = office_now) -> Any:
     require(actor, "manage_settings")
-    return set_setting(session, key, value, user_id=actor.id, at=clock())
+    typed = set_setting(session, key, value, user_id=actor.id, at=clock())
+    check_template(key, typed)  # refused inside the same transaction: nothing is stored
+    return typed
 
 
 def update_rules(session: Session, actor: Actor, changes: dict[str, Any], *, clock: Clock = office_now

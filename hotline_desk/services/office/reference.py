@@ -61,14 +61,14 @@ def load_defaults(session: Session) -> InitSummary:
     """Fill each empty list (units, appeal types, channels, categories) with the defaults; running it twice adds
     nothing. A list an office already has is left as it is: a default unit renamed or a category removed there
     stays so, and reading a list that is complete writes nothing."""
-    added: list[Unit | Category] = []
+    added: list[Unit | Category | AppealType | Channel] = []
     units = _add_units(session, added) if _empty(session, Unit) else 0
     appeal = _add_named(session, AppealType, [
         {"name": n, "finish_days": d, "display_order": i} for i, (n, d) in enumerate(ref.APPEAL_TYPES, 1)
-    ]) if _empty(session, AppealType) else 0
+    ], added) if _empty(session, AppealType) else 0
     chans = [{"name": n, "upper": False} for n in ref.LOCAL_CHANNELS]
     chans += [{"name": n, "upper": True, "bulletin_noun": noun} for n, noun in ref.UPPER_CHANNELS]
-    channels = _add_named(session, Channel, [dict(c, display_order=i) for i, c in enumerate(chans, 1)]) \
+    channels = _add_named(session, Channel, [dict(c, display_order=i) for i, c in enumerate(chans, 1)], added) \
         if _empty(session, Channel) else 0
     categories = _add_categories(session, added) if _empty(session, Category) else 0
     session.flush()
@@ -77,7 +77,7 @@ def load_defaults(session: Session) -> InitSummary:
     return InitSummary(units=units, categories=categories, appeal_types=appeal, channels=channels)
 
 
-def _add_units(session: Session, added: list[Unit | Category]) -> int:
+def _add_units(session: Session, added: list[Unit | Category | AppealType | Channel]) -> int:
     existing = set(session.scalars(select(Unit.name)))
     count = 0
     for group, names in (("township", ref.TOWNSHIPS), ("department", ref.DEPARTMENTS)):
@@ -90,17 +90,20 @@ def _add_units(session: Session, added: list[Unit | Category]) -> int:
     return count
 
 
-def _add_named(session: Session, model: type[AppealType] | type[Channel], rows: list[dict[str, object]]) -> int:
+def _add_named(session: Session, model: type[AppealType] | type[Channel], rows: list[dict[str, object]],
+               new: list[Unit | Category | AppealType | Channel]) -> int:
     existing = set(session.scalars(select(model.name)))
     added = 0
     for row in rows:
         if row["name"] not in existing:
-            session.add(model(**row))
+            obj = model(**row)
+            session.add(obj)
+            new.append(obj)
             added += 1
     return added
 
 
-def _add_categories(session: Session, new: list[Unit | Category]) -> int:
+def _add_categories(session: Session, new: list[Unit | Category | AppealType | Channel]) -> int:
     added = 0
     for order1, (level1, children) in enumerate(ref.CATEGORY_TREE, 1):
         parent = session.scalar(select(Category).where(Category.name == level1, Category.parent_id.is_(None)))

@@ -129,6 +129,35 @@ HOT_TOPIC_SIZE = _int("bulletin.hot_topic_size", 10, "热点问题表行数", 1,
 HOT_TOTAL_MODE = declare(SettingDef("bulletin.hot_total_mode", str, "true", "热点问题表“合计”的占比",
                                     (("true", "按合计件数计算的真实占比"), ("sum", "各行四舍五入后的占比相加")),
                                     group="bulletin"))
+RATE_TRIM_WHOLE = declare(SettingDef("bulletin.rate_trim_whole", bool, False, "办结率、满意率为整数时不显示小数",
+                                     group="bulletin", note="如 100% 与 95.1% 并列"))
+SHARE_ROUNDING = declare(SettingDef("bulletin.share_rounding", str, "each", "占比的舍入",
+                                    (("each", "各行分别四舍五入"),
+                                     ("largest_remainder", "最大余数法：各行之和恰为100%，合计为各行之和")),
+                                    group="bulletin"))
+SHARE_TOTAL_WHOLE = declare(SettingDef("bulletin.share_total_whole", bool, True, "合计占比为全部时写作 100%",
+                                       group="bulletin", note="否则按小数位数，如 100.00%"))
+LEAD_TEMPLATE = _str("bulletin.lead_template",
+                     "{month_cn}份，{hotline_name}{call_volume}办理本级登记事项{local_total}件，"
+                     "办理上级交办事项{upper_total}件。", "导语模板", note="可用字段见 template show")
+LOCAL_LINE_TEMPLATE = _str("bulletin.local_line_template",
+                           "本级登记事项{local_total}件。其中，{coordinate}；{dispatch}。",
+                           "第一部分“本级”条目模板", note="留空则不印")
+COORDINATE_TEMPLATE = _str("bulletin.coordinate_template",
+                           "协调办理{count}件，办结率{finish_rate}，满意率{satisfaction_rate}",
+                           "协调办理一句的模板", note="字段 {coordinate}")
+DISPATCH_TEMPLATE = _str("bulletin.dispatch_template",
+                         "交办处理{count}件，已办结{finished}件，办结率{finish_rate}，满意率{satisfaction_rate}",
+                         "交办处理一句的模板", note="字段 {dispatch}")
+UPPER_LINE_TEMPLATE = _str("bulletin.upper_line_template", "上级交办事项{upper_total}件。{channels}{upper}。",
+                           "第一部分“上级交办”条目模板", note="留空则不印")
+UPPER_TEMPLATE = _str("bulletin.upper_template", "已办结{finished}件，办结率{finish_rate}，满意率{satisfaction_rate}",
+                      "上级交办一句的模板", note="字段 {upper}")
+CHANNEL_TEMPLATE = _str("bulletin.channel_template", "{name}{noun}{count}件", "每个上级渠道的写法",
+                        note="字段 {channels} 以“其中，”开头、各渠道以“；”相连")
+HANDLING_ITEMS: SettingDef[list[str]] = declare(SettingDef(
+    "bulletin.handling_items", list, [], "第一部分另加的条目（每条一段，与生成的条目一起编号）", group="bulletin",
+    note="JSON 列表，如 [\"本月开展业务培训2次。\"]"))
 CHARTS = declare(SettingDef("bulletin.charts", bool, False, "简报中加入统计图", group="bulletin"))
 LAST_TOTAL_ISSUE = _int("bulletin.last_total_issue", 0, "启用本软件前最后一期的总期号", 0, 99999,
                         group="bulletin")

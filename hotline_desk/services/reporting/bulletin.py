@@ -20,6 +20,7 @@ from hotline_desk.services.accounts import anchors, audit
 from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.office.settings import Settings
+from hotline_desk.services.reporting.bulletin_checks import month_warnings
 from hotline_desk.services.reporting.bulletin_compose import Issue, NarrativeSection, Template, TypicalCase, compose
 from hotline_desk.services.reporting.monthdata import load_month, month_end, parse_month
 from hotline_desk.services.reporting.rules import load_rules
@@ -47,7 +48,8 @@ class BuiltBulletin:
     pdf: bytes
     data: dict[str, Any]
     fonts: tuple[tuple[str, str], ...]
-    warning: str
+    warning: str  # about the fonts
+    notices: tuple[str, ...] = ()  # about the numbers: empty groups, rates over nothing, skipped import rows
 
 
 def _new_numbers(session: Session, month: str) -> tuple[int, int]:
@@ -158,11 +160,17 @@ class BulletinContent:
     document: BulletinDocument
 
 
+def month_cutoff(session: Session, month: str, *, clock: Clock = office_now) -> datetime:
+    """The moment a month's numbers are taken at, by ``stats``, ``scores`` and the bulletin alike: the bulletin's
+    cut-off (the month's end unless the editor moved it), or now while that is still ahead."""
+    return min(get_draft(session, month).cutoff, clock())
+
+
 def content(session: Session, month: str, *, clock: Clock = office_now) -> BulletinContent:
     """Everything the bulletin prints, computed now from the cases as of the draft's cut-off."""
     draft = get_draft(session, month)
     settings = Settings(session)
-    as_of = min(draft.cutoff, clock())
+    as_of = month_cutoff(session, month, clock=clock)
     rules = load_rules(session)
     cases = load_month(session, month, as_of)
     stats = month_statistics(session, month, as_of, StatsOptions.from_settings(settings), rules, cases)
@@ -192,13 +200,25 @@ def build(session: Session, month: str, *, clock: Clock = office_now, fonts: Fon
     c = content(session, month, clock=clock)
     data = content_json(c)
     data["fonts"] = [list(f) for f in fonts.files]
-    return BuiltBulletin(pdf=build_bulletin(c.document, fonts, keywords=keywords), data=data, fonts=fonts.files,
-                         warning=fonts.warning)
+    notices = tuple(month_warnings(session, month, c.statistics, c.scores))
+    return BuiltBulletin(pdf=build_bulletin(c.document, fonts, keywords=keywords), data=data,
+                         fonts=fonts.files, warning=fonts.warning, notices=notices)
+
+
+def warnings(session: Session, month: str, *, clock: Clock = office_now) -> list[str]:
+    """What to check before building or finalising the month's bulletin (nothing once it is final)."""
+    if get_draft(session, month).final:
+        return []
+    c = content(session, month, clock=clock)
+    return month_warnings(session, month, c.statistics, c.scores)
 
 
 def finalize(session: Session, actor: Actor, month: str, *, clock: Clock = office_now,
-             fonts: FontSet | None = None) -> BuiltBulletin:
-    """定稿: freeze the numbers and the PDF bytes; later prints give the identical file."""
+             fonts: FontSet | None = None, accept_warnings: bool = False) -> BuiltBulletin:
+    """定稿: freeze the numbers and the PDF bytes; later prints give the identical file.
+
+    A month with warnings (see ``warnings``) is finalised only when the supervisor has seen them (``accept_warnings``).
+    """
     require(actor, "bulletin_finalize")
     row = _row(session, month, persist=True)
     if row.status == "final":
@@ -208,6 +228,9 @@ def finalize(session: Session, actor: Actor, month: str, *, clock: Clock = offic
     built = build(session, month, clock=clock, fonts=fonts, keywords=anchors.tag(anchor))
     if built.warning:
         raise ValidationError(built.warning + "定稿前请先安装字体。")
+    if built.notices and not accept_warnings:
+        raise ValidationError("定稿前请核对：\n" + "\n".join(f"· {n}" for n in built.notices)
+                              + "\n确认无误后再定稿（命令行加 --accept-warnings）。")
     anchors.append_log(anchors.log_path(session), anchor, f"定稿简报 {month}", now)
     built.data["status"] = "final"
     row.snapshot = json.dumps(built.data, ensure_ascii=False)
@@ -223,8 +246,7 @@ def finalize(session: Session, actor: Actor, month: str, *, clock: Clock = offic
 
 def suggest_remarks(session: Session, month: str, *, clock: Clock = office_now) -> tuple[str, str]:
     """Suggested 办理较好/较差 units: the best and the worst of each group by 合计 (the editor decides)."""
-    draft = get_draft(session, month)
-    tables = score_tables(session, month, min(draft.cutoff, clock()))
+    tables = score_tables(session, month, month_cutoff(session, month, clock=clock))
     good = [t.rows[0].unit for t in tables if t.rows]
     bad = [t.rows[-1].unit for t in tables if len(t.rows) > 1 and t.rows[-1].total < t.rows[0].total]
     return "、".join(good), "、".join(bad)

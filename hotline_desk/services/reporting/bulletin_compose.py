@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import string
+from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
+from hotline_desk.errors import ValidationError
 from hotline_desk.reports.document import (
     Attachment,
     Block,
@@ -40,6 +43,14 @@ class Template:
     attachment_department: str
     publication_note: str
     charts: bool
+    lead_template: str = ""
+    local_line_template: str = ""
+    coordinate_template: str = ""
+    dispatch_template: str = ""
+    upper_line_template: str = ""
+    upper_template: str = ""
+    channel_template: str = "{name}{noun}{count}件"
+    handling_items: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -92,27 +103,102 @@ def _split_lead(paragraph: str) -> Para:
     return Para(text=text)
 
 
-def _handling(issue: Issue, st: MonthStatistics) -> list[Block]:
-    c, d, u = st.coordinate, st.dispatch, st.upper
-    blocks: list[Block] = [Para(
-        lead=f"（一）本级登记事项{st.local_total}件。",
-        text=(f"其中，协调办理{c.count}件，办结率{c.finish_rate}，满意率{c.satisfaction_rate}；交办处理{d.count}件，"
-              f"已办结{d.finished}件，办结率{d.finish_rate}，满意率{d.satisfaction_rate}。"),
-    )]
-    channels = "；".join(f"{name}{noun}{n}件" for name, noun, n in st.upper_channels)
-    blocks.append(Para(
-        lead=f"（二）上级交办事项{st.upper_total}件。",
-        text=(f"其中，{channels}；" if channels else "")
-        + f"已办结{u.finished}件，办结率{u.finish_rate}，满意率{u.satisfaction_rate}。",
-    ))
+# Every field a line template of the lead paragraph or of section 一 may name, with what it stands for.
+TEMPLATE_FIELDS: dict[str, str] = {
+    "month_cn": "月份（七月）", "hotline_name": "导语中的热线名称", "call_volume": "“话务量…，”（未填话务量时为空）",
+    "local_total": "本级登记事项件数", "upper_total": "上级交办事项件数", "total": "本级与上级合计件数",
+    "coordinate": "协调办理一句", "dispatch": "交办处理一句", "upper": "上级交办一句",
+    "channels": "“其中，”加各上级渠道件数（没有上级工单时为空）",
+    **{f"{group}_{name}": f"{label}{word}" for group, label in (("coordinate", "协调办理"), ("dispatch", "交办处理"),
+                                                              ("upper", "上级交办"))
+       for name, word in (("count", "件数"), ("finished", "已办结件数"), ("unfinished", "未办结件数"),
+                          ("finish_rate", "办结率"), ("finish_base", "办结率分母"), ("rated", "回访有结果件数"),
+                          ("satisfied", "满意件数"), ("satisfaction_rate", "满意率"))},
+}
+GROUP_TEMPLATE_FIELDS = {**TEMPLATE_FIELDS, "count": "件数", "finished": "已办结件数", "unfinished": "未办结件数",
+                         "finish_rate": "办结率", "finish_base": "办结率分母", "rated": "回访有结果件数",
+                         "satisfied": "满意件数", "satisfaction_rate": "满意率"}
+CHANNEL_FIELDS = {"name": "渠道名称", "noun": "简报用语（交办事项、留言……）", "count": "件数"}
+TEMPLATE_SETTINGS = {
+    "bulletin.lead_template": TEMPLATE_FIELDS, "bulletin.local_line_template": TEMPLATE_FIELDS,
+    "bulletin.upper_line_template": TEMPLATE_FIELDS, "bulletin.coordinate_template": GROUP_TEMPLATE_FIELDS,
+    "bulletin.dispatch_template": GROUP_TEMPLATE_FIELDS, "bulletin.upper_template": GROUP_TEMPLATE_FIELDS,
+    "bulletin.channel_template": CHANNEL_FIELDS, "bulletin.handling_items": TEMPLATE_FIELDS,
+}
+
+
+def check_template(key: str, value: Any) -> None:
+    """Refuse a template naming a field it cannot have (or with unmatched braces), before it is saved."""
+    allowed = TEMPLATE_SETTINGS.get(key)
+    if allowed is None:
+        return
+    for text in (value if isinstance(value, list) else [value]):
+        try:
+            names = [name for _lit, name, _spec, _conv in string.Formatter().parse(str(text)) if name is not None]
+        except ValueError as exc:
+            raise ValidationError(f"模板“{text}”的花括号不成对：字段写成 {{字段名}}。", field=key) from exc
+        unknown = [n for n in names if n not in allowed]
+        if unknown:
+            raise ValidationError(f"模板中有无法识别的字段：{'、'.join('{' + n + '}' for n in unknown)}。"
+                                  f"可用：{'、'.join('{' + n + '}' for n in allowed)}", field=key)
+
+
+def _fill_template(text: str, values: dict[str, Any]) -> str:
+    try:
+        return text.format_map(values)
+    except (KeyError, ValueError, IndexError) as exc:
+        raise ValidationError(f"简报模板“{text}”无法填写（{exc}），请在简报模板设置中修改。") from exc
+
+
+def _group_values(g: Any) -> dict[str, Any]:
+    return {"count": g.count, "finished": g.finished, "unfinished": g.count - g.finished, "finish_rate": g.finish_rate,
+            "finish_base": g.finish_base, "rated": g.rated, "satisfied": g.satisfied,
+            "satisfaction_rate": g.satisfaction_rate}
+
+
+def template_values(issue: Issue, tmpl: Template, st: MonthStatistics) -> dict[str, Any]:
+    """The named fields of the lead paragraph's and section 一's templates, for this issue."""
+    groups = {"coordinate": st.coordinate, "dispatch": st.dispatch, "upper": st.upper}
+    values: dict[str, Any] = {
+        "month_cn": month_cn(issue.month), "hotline_name": tmpl.hotline_name,
+        "call_volume": f"话务量{issue.call_volume.strip()}，" if issue.call_volume.strip() else "",
+        "local_total": st.local_total, "upper_total": st.upper_total, "total": st.local_total + st.upper_total,
+    }
+    for name, group in groups.items():
+        values.update({f"{name}_{key}": value for key, value in _group_values(group).items()})
+    for name, key in (("coordinate", "coordinate_template"), ("dispatch", "dispatch_template"),
+                      ("upper", "upper_template")):
+        values[name] = _fill_template(getattr(tmpl, key), {**values, **_group_values(groups[name])})
+    channels = "；".join(_fill_template(tmpl.channel_template, {"name": name, "noun": noun, "count": n})
+                        for name, noun, n in st.upper_channels)
+    values["channels"] = f"其中，{channels}；" if channels else ""
+    return values
+
+
+def _numbered(number: int, text: str, *, lead_sentence: bool = True) -> Para:
+    """An item of section 一: （一） and, if short, its first sentence as the 楷体 lead."""
+    mark = f"（{NUMERALS[number]}）"
+    if lead_sentence and "。" in text[:60]:
+        end = text.index("。") + 1
+        return Para(lead=mark + text[:end], text=text[end:])
+    return Para(lead=mark, text=text)
+
+
+def _handling(issue: Issue, tmpl: Template, st: MonthStatistics) -> list[Block]:
+    values = template_values(issue, tmpl, st)
+    items: list[tuple[str, bool]] = []
+    for line in (tmpl.local_line_template, tmpl.upper_line_template):
+        if line.strip():
+            items.append((_fill_template(line, values), True))
     remarks = []
     if issue.good_units.strip():
         remarks.append(f"办理较好的单位有：{issue.good_units.strip()}。")
     if issue.bad_units.strip():
         remarks.append(f"办理较差的单位有：{issue.bad_units.strip()}。")
     if remarks:
-        blocks.append(Para(lead="（三）", text="".join(remarks)))
-    return blocks
+        items.append(("".join(remarks), False))
+    items += [(_fill_template(extra, values), True) for extra in tmpl.handling_items if extra.strip()]
+    return [_numbered(i, text, lead_sentence=lead) for i, (text, lead) in enumerate(items)]
 
 
 def _share_table(title: str, first: str, table: ShareTable) -> Table:
@@ -154,10 +240,8 @@ def score_rows(table: ScoreTable) -> tuple[tuple[str, ...], ...]:
 def compose(issue: Issue, tmpl: Template, st: MonthStatistics, scores: tuple[ScoreTable, ...]) -> BulletinDocument:
     """The whole bulletin: computed parts from the numbers, narrative from the editor; sections numbered here."""
     month = issue.month
-    volume = f"话务量{issue.call_volume}，" if issue.call_volume.strip() else ""
-    lead = Para(text=f"{month_cn(month)}份，{tmpl.hotline_name}{volume}办理本级登记事项{st.local_total}件，"
-                     f"办理上级交办事项{st.upper_total}件。")
-    bodies: list[tuple[str, list[Block]]] = [(tmpl.section_handling, _handling(issue, st)),
+    lead = Para(text=_fill_template(tmpl.lead_template, template_values(issue, tmpl, st)))
+    bodies: list[tuple[str, list[Block]]] = [(tmpl.section_handling, _handling(issue, tmpl, st)),
                                              (tmpl.section_analysis, _analysis(tmpl, st))]
     bodies += [(s.title, _narrative(s, issue.typical_cases)) for s in issue.sections]
     sections = tuple(Section(heading=f"{NUMERALS[i]}、{title}", blocks=tuple(blocks))

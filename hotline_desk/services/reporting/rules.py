@@ -84,6 +84,21 @@ class ScoringRules:
         return frozenset({"satisfied", "basic"} if self.basic_counts else {"satisfied"})
 
 
+# The rule fields that change printed numbers, with their Chinese labels and what each value means (shown by
+# ``template show``, ``rules show`` and the README).
+RULES_SHOWN: tuple[tuple[str, str, dict[Any, str]], ...] = (
+    ("case_finished", "简报“已办结”的口径", {
+        "closed": "回访后才算已办结（含三次未回访、甄别为非单位责任）",
+        "handled": "办理完毕（协调答复或单位回复）即算已办结"}),
+    ("finish_denominator", "办结率的分母", {
+        "all": "该组全部工单", "due": "截至统计截止时间应办结的工单（期限已到或已办结）"}),
+    ("basic_counts", "满意率中“基本满意”", {True: "计为满意", False: "不计为满意"}),
+    ("unit_finished", "考核中单位“办结”的口径", {
+        "handled": "单位回复即算办结", "closed": "回访后才算办结"}),
+    ("sources", "考核计入的工单", {"all": "本级和上级交办", "local": "仅本级"}),
+)
+
+
 def load_rules(session: Session) -> ScoringRules:
     return ScoringRules.from_dict(Settings(session).get("scoring.rules") or {})
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,7 +12,7 @@ from sqlalchemy.orm import Session
 from hotline_desk.models import AppealType, Category, Channel
 from hotline_desk.services.office.settings import Settings
 from hotline_desk.services.reporting.monthdata import MonthCase, load_month
-from hotline_desk.services.reporting.percent import format_percent, percent
+from hotline_desk.services.reporting.percent import NO_RATE, format_percent, largest_remainder, percent
 from hotline_desk.services.reporting.rules import ScoringRules, followup_outcome, load_rules
 
 RATED = frozenset({"satisfied", "basic", "dissatisfied"})
@@ -21,13 +20,16 @@ RATED = frozenset({"satisfied", "basic", "dissatisfied"})
 
 @dataclass(frozen=True)
 class StatsOptions:
-    """The template settings that change numbers: decimals, which cases count, table size, 合计 share."""
+    """The template settings that change numbers: decimals, which cases count, table size, rounding, 合计 share."""
 
     rate_decimals: int = 0
     share_decimals: int = 1
     table_scope: str = "local"
     hot_topic_size: int = 10
     hot_total_mode: str = "true"
+    rate_trim_whole: bool = False  # 100% beside 95.1%
+    share_rounding: str = "each"  # "each" row on its own, or "largest_remainder" (the column adds up exactly)
+    share_total_whole: bool = True  # a full 合计 printed as 100% rather than 100.0%
 
     @classmethod
     def from_settings(cls, settings: Settings) -> StatsOptions:
@@ -37,12 +39,15 @@ class StatsOptions:
             table_scope=settings.str("bulletin.table_scope"),
             hot_topic_size=settings.int("bulletin.hot_topic_size"),
             hot_total_mode=settings.str("bulletin.hot_total_mode"),
+            rate_trim_whole=bool(settings.get("bulletin.rate_trim_whole")),
+            share_rounding=settings.str("bulletin.share_rounding"),
+            share_total_whole=bool(settings.get("bulletin.share_total_whole")),
         )
 
 
 @dataclass(frozen=True)
 class GroupStats:
-    """One group of cases (协调办理, 交办处理, 上级交办): counts and the two rates."""
+    """One group of cases (协调办理, 交办处理, 上级交办): counts and the two rates ("—" over no cases)."""
 
     count: int
     finished: int
@@ -50,6 +55,7 @@ class GroupStats:
     rated: int
     satisfied: int
     satisfaction_rate: str
+    finish_base: int = 0  # the 办结率's denominator: the group, or its cases due by the cut-off (应办结)
 
 
 @dataclass(frozen=True)
@@ -80,7 +86,14 @@ class MonthStatistics:
     table_base: int
 
 
-def _group(cases: list[MonthCase], rules: ScoringRules, decimals: int, as_of: datetime) -> GroupStats:
+def rate_text(numerator: int, denominator: int, options: StatsOptions) -> str:
+    """A rate as the bulletin prints it; over no cases at all it is "—", never 100%."""
+    if not denominator:
+        return NO_RATE
+    return format_percent(percent(numerator, denominator, options.rate_decimals), trim_whole=options.rate_trim_whole)
+
+
+def _group(cases: list[MonthCase], rules: ScoringRules, options: StatsOptions, as_of: datetime) -> GroupStats:
     finished = sum(rules.is_finished(c.facts, for_unit=False) for c in cases)
     outcomes = [followup_outcome(c.facts) for c in cases]
     rated = sum(o in RATED for o in outcomes)
@@ -89,8 +102,9 @@ def _group(cases: list[MonthCase], rules: ScoringRules, decimals: int, as_of: da
     if rules.finish_denominator == "due":
         denominator = sum(1 for c in cases if rules.is_finished(c.facts, for_unit=False) or is_due(c, as_of))
     return GroupStats(
-        count=len(cases), finished=finished, finish_rate=format_percent(percent(finished, denominator, decimals)),
-        rated=rated, satisfied=satisfied, satisfaction_rate=format_percent(percent(satisfied, rated, decimals)),
+        count=len(cases), finished=finished, finish_rate=rate_text(finished, denominator, options),
+        rated=rated, satisfied=satisfied, satisfaction_rate=rate_text(satisfied, rated, options),
+        finish_base=denominator,
     )
 
 
@@ -102,13 +116,25 @@ def is_due(case: MonthCase, as_of: datetime) -> bool:
     return facts.main_deadline <= as_of
 
 
-def _share_table(counts: Iterable[tuple[str, int]], base: int, decimals: int, total_mode: str) -> ShareTable:
-    rows = tuple(ShareRow(label, n, format_percent(percent(n, base, decimals))) for label, n in counts)
+def _share_table(counts: list[tuple[str, int]], base: int, options: StatsOptions, total_mode: str, *,
+                 universe: list[int] | None = None) -> ShareTable:
+    """Rows with their shares of ``base`` and the 合计 row.
+
+    Under largest-remainder rounding the shares are rounded over ``universe`` (every count the base is made of, the
+    rows first), so they add up exactly, and the 合计 is the sum of the printed rows.
+    """
+    decimals = options.share_decimals
+    if options.share_rounding == "largest_remainder":
+        allocated = largest_remainder(universe if universe is not None else [n for _l, n in counts], base, decimals)
+        values = allocated[: len(counts)]
+    else:
+        values = [percent(n, base, decimals) for _l, n in counts]
+    rows = tuple(ShareRow(label, n, format_percent(v)) for (label, n), v in zip(counts, values, strict=True))
     total = sum(r.count for r in rows)
-    if total == base:
-        share = "100%"
-    elif total_mode == "sum":
-        share = format_percent(sum((percent(r.count, base, decimals) for r in rows), start=percent(0, 1, decimals)))
+    if total == base and base:
+        share = "100%" if options.share_total_whole else format_percent(percent(1, 1, decimals))
+    elif total_mode == "sum" or options.share_rounding == "largest_remainder":
+        share = format_percent(sum(values, start=percent(0, 1, decimals)))
     else:
         share = format_percent(percent(total, base, decimals))
     return ShareTable(rows=rows, total=ShareRow("合计", total, share))
@@ -161,15 +187,15 @@ def month_statistics(session: Session, month: str, as_of: datetime, options: Sta
     types.sort(key=lambda kv: (type_order.get(kv[0], 999), kv[0]))
     cat_order = _category_order(session)
     by_category = Counter(c.category for c in in_tables)
-    hot = sorted(by_category.items(), key=lambda kv: (-kv[1], cat_order.get(kv[0], 9999), kv[0]))
-    hot = hot[: options.hot_topic_size]
+    ranked = sorted(by_category.items(), key=lambda kv: (-kv[1], cat_order.get(kv[0], 9999), kv[0]))
+    hot = ranked[: options.hot_topic_size]
     return MonthStatistics(
         month=month, as_of=as_of, local_total=len(local), upper_total=len(upper),
-        coordinate=_group(coordinate, rules, options.rate_decimals, as_of),
-        dispatch=_group(dispatch, rules, options.rate_decimals, as_of),
-        upper=_group(upper, rules, options.rate_decimals, as_of),
+        coordinate=_group(coordinate, rules, options, as_of),
+        dispatch=_group(dispatch, rules, options, as_of),
+        upper=_group(upper, rules, options, as_of),
         upper_channels=channels,
-        appeal_types=_share_table(types, base, options.share_decimals, "true"),
-        hot_topics=_share_table(hot, base, options.share_decimals, options.hot_total_mode),
+        appeal_types=_share_table(types, base, options, "true"),
+        hot_topics=_share_table(hot, base, options, options.hot_total_mode, universe=[n for _l, n in ranked]),
         table_base=base,
     )

@@ -1,0 +1,70 @@
+"""``hotline-desk search``: the case list's search from the command line (words, numbers and the same filters)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from hotline_desk.cli.common import Context, SubParsers, fmt, parse_day, to_json
+from hotline_desk.errors import ValidationError
+from hotline_desk.services.cases.case_query import CaseFilter, count_cases, fetch_rows, search_ids
+from hotline_desk.services.clock import office_now
+from hotline_desk.services.office import reference
+from hotline_desk.vocabulary import CaseState, Source
+
+
+def _choice(labels: dict[str, str], text: str | None, what: str) -> str:
+    """A state or source given by its code or its Chinese label."""
+    if not text:
+        return ""
+    for code, label in labels.items():
+        if text in (code, label):
+            return code
+    raise ValidationError(f"无法识别的{what}“{text}”，可选：{'、'.join(labels.values())}")
+
+
+def register(sub: SubParsers[Any]) -> None:
+    p = sub.add_parser("search", help="查找工单（与窗口中工单列表的搜索相同）",
+                       description="按关键词查找工单：中文词语在诉求内容、标题、地址等文字中查找，数字和字母"
+                                   "按电话号码、工单编号、上级工单号的开头查找；多个词须同时满足。"
+                                   "可与月份、状态、来源、单位等条件合用。结果按来电时间倒序。")
+    p.add_argument("words", nargs="*", metavar="关键词", help="如 下水道 南关街，或 13900001234，或上级工单号")
+    p.add_argument("--month", default="", help="月份，如 2022-07")
+    p.add_argument("--state", help="状态，如 办理中 或 in_progress")
+    p.add_argument("--source", help="来源：本级 或 上级交办")
+    p.add_argument("--unit", help="承办单位")
+    p.add_argument("--category", default="", help="问题分类，如 城市管理—物业管理")
+    p.add_argument("--appeal-type", default="", help="诉求类型，如 咨询类")
+    p.add_argument("--phone", default="", help="联系电话（完全相同）")
+    p.add_argument("--day", help="登记日期，如 2022-07-05")
+    p.add_argument("--overdue", action="store_true", help="只列超期未办结的")
+    p.add_argument("--limit", type=int, default=50, help="最多列出多少件（默认 50）")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出")
+    p.set_defaults(run=cmd_search)
+
+
+def cmd_search(ctx: Context, args: argparse.Namespace) -> int:
+    if args.limit < 1:
+        raise ValidationError("--limit 应为正整数。")
+    now = office_now()
+    with ctx.db.reader() as session:
+        unit_id = reference.find_unit(session, args.unit).id if args.unit else None
+        case_filter = CaseFilter(
+            text=" ".join(args.words), month=args.month, state=_choice(CaseState.labels(), args.state, "状态"),
+            source=_choice(Source.labels(), args.source, "来源"), unit_id=unit_id, category=args.category,
+            appeal_type=args.appeal_type, overdue=args.overdue, phone=args.phone,
+            day=parse_day(args.day) if args.day else None)
+        total = count_cases(session, case_filter, now=now)
+        ids = search_ids(session, case_filter, now=now, limit=args.limit)
+        rows = fetch_rows(session, ids, now=now)
+    found = [rows[i] for i in ids]
+    if args.json:
+        print(to_json({"total": total, "cases": found}))
+        return 0
+    for r in found:
+        flag = f"【{r.flag_label}】" if r.flag else ""
+        print(f"{r.number}\t{fmt(r.registered_at)}\t{Source(r.source).label}\t{r.state_label}{flag}\t{r.unit}\t"
+              f"{r.category}\t{r.title}")
+    shown = f"，列出前 {len(found)} 件" if total > len(found) else ""
+    print(f"共找到 {total} 件{shown}。")
+    return 0

@@ -1,0 +1,232 @@
+"""Imported values on none of the lists: matched as clerks write them, mapped, created or left out, kept as aliases."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline_desk.errors import NotFound, ValidationError
+from hotline_desk.excel import normalize as norm
+from hotline_desk.excel.columns import FIELD_LABELS
+from hotline_desk.models import AppealType, Channel
+from hotline_desk.services.accounts.permissions import Actor, require
+from hotline_desk.services.office import admin, reference
+from hotline_desk.services.office import reference_admin as ra
+from hotline_desk.services.office.settings import Settings
+
+# The fields whose values must be on one of the office's lists, and which list.
+VALUE_FIELDS = {"channel": "channel", "unit": "unit", "township": "unit", "category": "category",
+                "appeal_type": "appeal_type"}
+MAP, CREATE, SKIP = "map", "create", "skip"
+
+
+@dataclass(frozen=True)
+class ValueChoice:
+    """What to do with the rows carrying one value the lists do not know: ``map`` it to an existing entry (saved as an
+    alias), ``create`` the entry (``target`` "上级" makes a channel upper-level), or ``skip`` those rows."""
+
+    action: str
+    target: str = ""
+
+
+ValueChoices = dict[tuple[str, str], ValueChoice]
+
+
+@dataclass
+class UnknownValue:
+    """One distinct value (per field) the lists do not know, the rows that carry it, and the closest entry."""
+
+    name: str  # the field
+    value: str
+    rows: list[int] = dataclass_field(default_factory=list)
+    suggestion: str = ""
+
+    @property
+    def label(self) -> str:
+        return FIELD_LABELS[self.name]
+
+    @property
+    def count(self) -> int:
+        return len(self.rows)
+
+    @property
+    def shown(self) -> str:
+        return self.value or "（空）"
+
+
+class UnknownName(norm.CellError):
+    """A value that is on none of the lists; the preview offers to map it, create it or leave its rows out."""
+
+    def __init__(self, field: str, value: str, suggestion: str) -> None:
+        label = FIELD_LABELS[field]
+        text = f"缺少{label}" if not value else f"{label}“{value}”不在列表中"
+        super().__init__(text + (f"，最接近的有：{suggestion}" if suggestion else ""))
+        self.field, self.value, self.suggestion = field, value, suggestion
+
+
+def city_prefix(office_name: str) -> str:
+    """汝州市12345民呼必应热线 → 汝州市: units are often written with the city's name in front."""
+    for mark in ("市", "县", "区"):
+        if mark in office_name[:8]:
+            return office_name[: office_name.index(mark) + 1]
+    return ""
+
+
+class Lookups:
+    """Names known to the app, matched the way clerks write them (aliases, 市…/…人民政府/…办事处), with the closest
+    names suggested, and the user's choices for values that are on no list."""
+
+    def __init__(self, session: Session, choices: ValueChoices | None = None) -> None:
+        self.units = self._names(session, "unit")
+        self.categories = ra.entry_names(session, "category")
+        self.category_aliases = ra.alias_map(session, "category")
+        towns = {u.id for u in reference.list_units(session, "township", include_inactive=True)}
+        self.towns = {name: uid for name, uid in self.units.items() if uid in towns}
+        level2: dict[str, list[str]] = {}
+        for label in self.categories:
+            level2.setdefault(label.split("—", 1)[1], []).append(label)
+        self.level2 = {name: labels[0] for name, labels in level2.items() if len(labels) == 1}
+        self.types = {a.name: (a.id, a.finish_days) for a in session.scalars(select(AppealType))}
+        self.type_names = self._canonical(session, "appeal_type")
+        self.channels = {c.name: (c.id, c.upper) for c in session.scalars(select(Channel))}
+        self.channel_names = self._canonical(session, "channel")
+        self.unit_names = {uid: name for name, uid in ra.entry_names(session, "unit").items()}
+        self.prefix = city_prefix(Settings(session).str("office.name"))
+        self.choices = choices or {}
+        self.used: set[tuple[str, str]] = set()
+
+    @staticmethod
+    def _names(session: Session, kind: str) -> dict[str, int]:
+        """Active names, then aliases, then inactive names (a merged unit's name leads where it was merged)."""
+        return {**ra.entry_names(session, kind), **ra.alias_map(session, kind),
+                **ra.entry_names(session, kind, include_inactive=False)}
+
+    @staticmethod
+    def _canonical(session: Session, kind: str) -> dict[str, str]:
+        """Name or alias → the entry's own name."""
+        ids = ra.entry_names(session, kind)
+        names = {i: n for n, i in ids.items()}
+        return {**{a: names[t] for a, t in ra.alias_map(session, kind).items() if t in names}, **{n: n for n in ids}}
+
+    @staticmethod
+    def suggest(name: str, known: dict[str, Any]) -> str:
+        close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.3)
+        return "、".join(close)
+
+    def _chosen(self, field: str, value: str, suggestion: str) -> str:
+        """The user's answer for an unknown value: the name to use, or UnknownName when there is none."""
+        choice = self.choices.get((field, value))
+        if choice is None:
+            raise UnknownName(field, value, suggestion)
+        self.used.add((field, value))
+        if choice.action == SKIP:
+            raise SkippedRow()
+        return value if choice.action == CREATE else choice.target
+
+    def unit(self, name: str, towns_only: bool = False) -> str:
+        """The unit's own name for a name as written."""
+        known = self.towns if towns_only else self.units
+        trimmed = name.removeprefix(self.prefix) if self.prefix else name
+        candidates = [name, trimmed, trimmed.removeprefix("市")]
+        for base in list(candidates):
+            for suffix, replacement in (("街道办事处", "街道"), ("办事处", ""), ("人民政府", ""), ("政府", "")):
+                if base.endswith(suffix):
+                    candidates.append(base.removesuffix(suffix) + replacement)
+        for candidate in candidates:
+            if candidate in known:
+                return self.unit_names[known[candidate]]
+        field = "township" if towns_only else "unit"
+        chosen = self._chosen(field, name, self.suggest(name, known))
+        return self.unit_names.get(known.get(chosen, -1), chosen)
+
+    def category(self, label: str, level1: str = "", level2: str = "") -> str:
+        if not label and level1 and level2:
+            label = f"{level1}—{level2}"
+        written = label
+        label = label.replace("——", "—")
+        for sep in ("－", "-", "/", "／"):
+            label = label.replace(sep, "—")
+        if label in self.categories:
+            return label
+        if label in self.level2:
+            return self.level2[label]
+        for key in (written, label):
+            if key in self.category_aliases:
+                target = self.category_aliases[key]
+                return next(name for name, cid in self.categories.items() if cid == target)
+        chosen = self._chosen("category", written, self.suggest(label, self.categories))
+        return self.category(chosen) if chosen != written and chosen in self.categories else chosen
+
+    def named(self, field: str, value: str, names: dict[str, str]) -> str:
+        """A channel or appeal type's own name for a value as written (or as chosen in the preview)."""
+        if value in names:
+            return names[value]
+        chosen = self._chosen(field, value, self.suggest(value, names) if value else "")
+        return names.get(chosen, chosen)
+
+
+class SkippedRow(Exception):
+    """The user chose to leave out the rows carrying this value."""
+
+
+def check_choices(session: Session, choices: ValueChoices) -> None:
+    """Every chosen target must be on its list (a new category needs both levels); refused before anything."""
+    for (name, value), choice in choices.items():
+        label = FIELD_LABELS.get(name, name)
+        if name not in VALUE_FIELDS:
+            raise ValidationError(f"“{label}”的取值不需要核对；可核对的是：{'、'.join(value_field_names())}。")
+        if choice.action == MAP and ra.resolve(session, VALUE_FIELDS[name], choice.target) is None \
+                and not (name == "category" and level2_label(session, choice.target)):
+            kind = ra.KIND_LABELS[VALUE_FIELDS[name]]
+            raise NotFound(f"没有{kind}“{choice.target}”，不能把{label}“{value}”对应过去。")
+        if choice.action == CREATE:
+            if not value:
+                raise ValidationError(f"{label}为空的行不能新建，请对应到一项或不导入。")
+            if name == "category" and "—" not in value.replace("-", "—").replace("/", "—"):
+                raise ValidationError(f"新建问题分类须写成“一级—二级”，“{value}”请对应到现有分类。")
+        elif choice.action not in (MAP, SKIP):
+            raise ValidationError(f"无法识别的处理方式“{choice.action}”。")
+
+
+def level2_label(session: Session, name: str) -> str:
+    matches = [c.label for c in reference.list_categories(session, include_inactive=True) if c.level2 == name]
+    return matches[0] if len(matches) == 1 else ""
+
+
+def value_field_names() -> dict[str, str]:
+    """Chinese label → field, for the fields whose values are checked against the lists."""
+    return {FIELD_LABELS[name]: name for name in VALUE_FIELDS}
+
+
+def apply_choices(session: Session, actor: Actor, choices: ValueChoices, at: datetime) -> None:
+    """Create the entries chosen to be created and keep every mapping as an alias, so next month's file goes through
+    untouched (the preview keeps only the choices its rows used)."""
+    for (name, value), choice in choices.items():
+        if choice.action == SKIP:
+            continue
+        kind = VALUE_FIELDS[name]
+        if choice.action == CREATE:
+            require(actor, "manage_reference")
+            if ra.resolve(session, kind, value) is not None:
+                continue
+            if kind == "channel":
+                ra.add_channel(session, actor, value, upper=choice.target in ("上级", "上级交办", "upper"))
+            elif kind == "unit":
+                group = "township" if name == "township" or value.endswith(("镇", "乡", "街道")) else "department"
+                admin.save_unit(session, actor, None, value, group)
+            elif kind == "category":
+                ra.add_category(session, actor, value)
+            else:
+                ra.add_appeal_type(session, actor, value, 5)
+        else:  # a blank value's choice (诉求类型 left empty → 其它) is kept too: the user picked it for such rows
+            target = ra.resolve(session, kind, choice.target)
+            if target is None and kind == "category":
+                target = ra.resolve(session, kind, level2_label(session, choice.target))
+            if target is not None:
+                ra.remember_alias(session, actor, kind, value, target, at)

@@ -1,0 +1,570 @@
+"""Managing the reference lists: channels, units, categories and appeal types, with the aliases files use; audited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hotline_desk.errors import NotFound, ValidationError
+from hotline_desk.excel import normalize as norm
+from hotline_desk.excel.reader import first_data_sheet, read_workbook
+from hotline_desk.models import AppealType, Case, Category, Channel, ReferenceAlias, Unit
+from hotline_desk.services.accounts import audit
+from hotline_desk.services.accounts.permissions import Actor, require
+from hotline_desk.services.clock import Clock, office_now
+from hotline_desk.services.office.reference import CATEGORY_SEPARATOR, find_category
+
+KIND_LABELS = {"channel": "渠道", "unit": "承办单位", "category": "问题分类", "appeal_type": "诉求类型"}
+CATEGORY_SEPARATORS = ("—", "——", "－", "-", "/", "／")
+
+
+@dataclass(frozen=True)
+class AliasView:
+    id: int
+    kind: str
+    alias: str
+    target_id: int
+    target: str
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS[self.kind]
+
+    @property
+    def shown(self) -> str:
+        return self.alias or "（空）"
+
+
+@dataclass(frozen=True)
+class ChannelView:
+    id: int
+    name: str
+    upper: bool
+    noun: str
+    display_order: int
+    active: bool
+
+    @property
+    def source_label(self) -> str:
+        return "上级交办" if self.upper else "本级"
+
+
+@dataclass(frozen=True)
+class AppealTypeView:
+    id: int
+    name: str
+    finish_days: int
+    display_order: int
+    active: bool
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in KIND_LABELS:
+        raise ValidationError(f"别名只能用于：{'、'.join(KIND_LABELS.values())}。", field="kind")
+
+
+def _clean(name: str, what: str) -> str:
+    text = " ".join(name.split())
+    if not text:
+        raise ValidationError(f"{what}不能为空。", field="name")
+    return text
+
+
+# --- names of entries -------------------------------------------------------------------------------------
+
+def entry_names(session: Session, kind: str, *, include_inactive: bool = True) -> dict[str, int]:
+    """Name (a category's ``一级—二级`` label) → id of every entry of the list."""
+    _check_kind(kind)
+    if kind == "category":
+        parent = Category.__table__.alias("parent")
+        query = select(Category.id, parent.c.name, Category.name).join(parent, Category.parent_id == parent.c.id)
+        if not include_inactive:
+            query = query.where(Category.active.is_(True), parent.c.active.is_(True))
+        return {f"{p}{CATEGORY_SEPARATOR}{c}": cid for cid, p, c in session.execute(query)}
+    model = {"channel": Channel, "unit": Unit, "appeal_type": AppealType}[kind]
+    rows = select(model.id, model.name)  # type: ignore[attr-defined]
+    if not include_inactive:
+        rows = rows.where(model.active.is_(True))  # type: ignore[attr-defined]
+    return {name: eid for eid, name in session.execute(rows)}
+
+
+def _entry_id(session: Session, kind: str, name: str) -> int:
+    names = entry_names(session, kind)
+    key = _category_label(name) if kind == "category" else name.strip()
+    if key in names:
+        return names[key]
+    raise NotFound(f"没有{KIND_LABELS[kind]}“{name.strip()}”。")
+
+
+def alias_map(session: Session, kind: str) -> dict[str, int]:
+    """Alias → entry id for one list (what an import reads besides the names themselves)."""
+    return {a: t for a, t in session.execute(select(ReferenceAlias.alias, ReferenceAlias.target_id)
+                                              .where(ReferenceAlias.kind == kind))}
+
+
+def resolve(session: Session, kind: str, text: str) -> int | None:
+    """The entry a name or an alias stands for, or None; a merged entry's name leads to where it was merged."""
+    key = text.strip()
+    return (entry_names(session, kind, include_inactive=False).get(key) or alias_map(session, kind).get(key)
+            or entry_names(session, kind).get(key))
+
+
+def list_aliases(session: Session, kind: str | None = None) -> list[AliasView]:
+    query = select(ReferenceAlias).order_by(ReferenceAlias.kind, ReferenceAlias.alias)
+    if kind is not None:
+        _check_kind(kind)
+        query = query.where(ReferenceAlias.kind == kind)
+    names: dict[str, dict[int, str]] = {}
+    views = []
+    for a in session.scalars(query):
+        if a.kind not in names:
+            names[a.kind] = {i: n for n, i in entry_names(session, a.kind).items()}
+        views.append(AliasView(a.id, a.kind, a.alias, a.target_id, names[a.kind].get(a.target_id, "")))
+    return views
+
+
+def _put_alias(session: Session, actor: Actor, kind: str, alias: str, target_id: int, at: datetime) -> ReferenceAlias:
+    """Point ``alias`` at ``target_id`` (new, or moved from an entry being merged or renamed)."""
+    row = session.scalar(select(ReferenceAlias).where(ReferenceAlias.kind == kind, ReferenceAlias.alias == alias))
+    if row is None:
+        row = ReferenceAlias(kind=kind, alias=alias, target_id=target_id, created_at=at, created_by=actor.id)
+        session.add(row)
+    elif row.target_id == target_id:
+        return row
+    row.target_id = target_id
+    audit.record_row(session, row, user_id=actor.id, at=at)
+    return row
+
+
+def remember_alias(session: Session, actor: Actor, kind: str, alias: str, target_id: int, at: datetime) -> None:
+    """Keep a value an import mapped (the user's choice in 核对取值) as an alias of its entry; an empty alias is the
+    entry chosen for rows that leave the column blank."""
+    _check_kind(kind)
+    if alias.strip() not in entry_names(session, kind):
+        _put_alias(session, actor, kind, alias.strip(), target_id, at)
+
+
+def add_alias(session: Session, actor: Actor, kind: str, alias: str, target: str, *,
+              clock: Clock = office_now) -> AliasView:
+    """Let files write ``alias`` for the entry named ``target``; refused when the name is already taken."""
+    require(actor, "manage_reference")
+    _check_kind(kind)
+    alias = _clean(alias, "别名")
+    if kind == "category" and any(sep in alias for sep in CATEGORY_SEPARATORS):
+        alias = _category_label(alias)
+    target_id = _entry_id(session, kind, target)
+    label = KIND_LABELS[kind]
+    names = entry_names(session, kind)
+    if alias in names:
+        raise ValidationError(f"“{alias}”本身就是一个{label}的名称，不能再作别名。", field="alias")
+    current = session.scalar(select(ReferenceAlias).where(ReferenceAlias.kind == kind, ReferenceAlias.alias == alias))
+    if current is not None and current.target_id != target_id:
+        other = {i: n for n, i in names.items()}.get(current.target_id, "")
+        raise ValidationError(f"“{alias}”已是{label}“{other}”的别名；请先删除该别名。", field="alias")
+    row = _put_alias(session, actor, kind, alias, target_id, clock())
+    return AliasView(row.id, kind, alias, target_id, {i: n for n, i in names.items()}[target_id])
+
+
+def remove_alias(session: Session, actor: Actor, kind: str, alias: str, *, clock: Clock = office_now) -> None:
+    require(actor, "manage_reference")
+    _check_kind(kind)
+    row = session.scalar(select(ReferenceAlias).where(ReferenceAlias.kind == kind,
+                                                      ReferenceAlias.alias == alias.strip()))
+    if row is None:
+        raise NotFound(f"没有{KIND_LABELS[kind]}别名“{alias.strip()}”。")
+    audit.record_removal(session, row, user_id=actor.id, at=clock())
+    session.delete(row)
+    session.flush()
+
+
+def _move_aliases(session: Session, actor: Actor, kind: str, source_id: int, target_id: int, at: datetime) -> None:
+    for row in session.scalars(select(ReferenceAlias).where(ReferenceAlias.kind == kind,
+                                                            ReferenceAlias.target_id == source_id)):
+        row.target_id = target_id
+        audit.record_row(session, row, user_id=actor.id, at=at)
+
+
+def _drop_alias_named(session: Session, actor: Actor, kind: str, name: str, at: datetime) -> None:
+    """A name becoming an entry's own name stops being an alias."""
+    row = session.scalar(select(ReferenceAlias).where(ReferenceAlias.kind == kind, ReferenceAlias.alias == name))
+    if row is not None:
+        audit.record_removal(session, row, user_id=actor.id, at=at)
+        session.delete(row)
+        session.flush()
+
+
+# --- channels ---------------------------------------------------------------------------------------------
+
+def _channel_view(c: Channel) -> ChannelView:
+    return ChannelView(c.id, c.name, c.upper, c.bulletin_noun, c.display_order, c.active)
+
+
+def list_channels(session: Session, *, include_inactive: bool = True) -> list[ChannelView]:
+    query = select(Channel).order_by(Channel.display_order, Channel.id)
+    if not include_inactive:
+        query = query.where(Channel.active.is_(True))
+    return [_channel_view(c) for c in session.scalars(query)]
+
+
+def _channel(session: Session, name: str) -> Channel:
+    found = session.scalar(select(Channel).where(Channel.name == name.strip()))
+    if found is None:
+        raise NotFound(f"没有渠道“{name.strip()}”。")
+    return found
+
+
+def add_channel(session: Session, actor: Actor, name: str, *, upper: bool, noun: str = "",
+                clock: Clock = office_now) -> ChannelView:
+    """A new channel: 本级 (the office's own lines) or 上级交办 (a platform sending cases down)."""
+    require(actor, "manage_reference")
+    name = _clean(name, "渠道名称")
+    if session.scalar(select(Channel.id).where(Channel.name == name)) is not None:
+        raise ValidationError(f"已有渠道“{name}”。", field="name")
+    if name in alias_map(session, "channel"):
+        raise ValidationError(f"“{name}”已是另一渠道的别名；请先删除该别名。", field="name")
+    last = session.scalar(select(func.max(Channel.display_order))) or 0
+    channel = Channel(name=name, upper=upper, bulletin_noun=noun.strip() or "交办事项", display_order=last + 1,
+                      active=True)
+    session.add(channel)
+    audit.record_row(session, channel, user_id=actor.id, at=clock())
+    return _channel_view(channel)
+
+
+def update_channel(session: Session, actor: Actor, name: str, *, new_name: str | None = None,
+                   upper: bool | None = None, noun: str | None = None, active: bool | None = None,
+                   display_order: int | None = None, clock: Clock = office_now) -> ChannelView:
+    """Rename (the old name stays an alias), set 本级/上级, the bulletin's noun, order, or (de)activate."""
+    require(actor, "manage_reference")
+    channel = _channel(session, name)
+    at = clock()
+    if new_name is not None:
+        new = _clean(new_name, "渠道名称")
+        if new != channel.name:
+            if session.scalar(select(Channel.id).where(Channel.name == new)) is not None:
+                raise ValidationError(f"已有渠道“{new}”。", field="name")
+            taken = alias_map(session, "channel").get(new)
+            if taken is not None and taken != channel.id:
+                raise ValidationError(f"“{new}”已是另一渠道的别名；请先删除该别名。", field="name")
+            _drop_alias_named(session, actor, "channel", new, at)
+            old = channel.name
+            channel.name = new
+            session.flush()
+            _put_alias(session, actor, "channel", old, channel.id, at)
+    if noun is not None:
+        channel.bulletin_noun = _clean(noun, "简报用语")
+    if upper is not None:
+        channel.upper = upper
+    if active is not None:
+        channel.active = active
+    if display_order is not None:
+        channel.display_order = display_order
+    audit.record_row(session, channel, user_id=actor.id, at=at)
+    return _channel_view(channel)
+
+
+# --- units ------------------------------------------------------------------------------------------------
+
+def _unit(session: Session, name: str) -> Unit:
+    found = session.scalar(select(Unit).where(Unit.name == name.strip()))
+    if found is None:
+        raise NotFound(f"没有名为“{name.strip()}”的承办单位。")
+    return found
+
+
+def rename_unit(session: Session, actor: Actor, name: str, new_name: str, *, clock: Clock = office_now) -> None:
+    """A new name for a unit; its cases stay with it and the old name stays an alias for imports."""
+    require(actor, "manage_reference")
+    unit = _unit(session, name)
+    new = _clean(new_name, "单位名称")
+    if new == unit.name:
+        return
+    if session.scalar(select(Unit.id).where(Unit.name == new)) is not None:
+        raise ValidationError(f"已有名为“{new}”的单位。", field="name")
+    taken = alias_map(session, "unit").get(new)
+    if taken is not None and taken != unit.id:
+        raise ValidationError(f"“{new}”已是另一单位的别名；请先删除该别名。", field="name")
+    at = clock()
+    _drop_alias_named(session, actor, "unit", new, at)
+    old, unit.name = unit.name, new
+    audit.record_row(session, unit, user_id=actor.id, at=at)
+    _put_alias(session, actor, "unit", old, unit.id, at)
+
+
+def merge_units(session: Session, actor: Actor, source: str, target: str, *, clock: Clock = office_now) -> None:
+    """Fold a unit into another: the source stops being offered and its name and aliases lead to the target.
+
+    Cases already handled by the source keep it: their history and that month's scores still name the unit the
+    case had.
+    """
+    require(actor, "manage_reference")
+    src, dst = _unit(session, source), _unit(session, target)
+    if src.id == dst.id:
+        raise ValidationError("不能把单位合并到它自己。", field="target")
+    if not dst.active:
+        raise ValidationError(f"“{dst.name}”已停用，不能作为合并目标。", field="target")
+    at = clock()
+    _move_aliases(session, actor, "unit", src.id, dst.id, at)
+    _put_alias(session, actor, "unit", src.name, dst.id, at)
+    src.active = False
+    audit.record_row(session, src, user_id=actor.id, at=at, kind="merge")
+
+
+def set_unit_active(session: Session, actor: Actor, name: str, active: bool, *, clock: Clock = office_now) -> None:
+    require(actor, "manage_reference")
+    unit = _unit(session, name)
+    unit.active = active
+    audit.record_row(session, unit, user_id=actor.id, at=clock())
+
+
+# --- categories -------------------------------------------------------------------------------------------
+
+def _split(label: str) -> tuple[str, str]:
+    text = label.strip()
+    for sep in CATEGORY_SEPARATORS:
+        if sep in text:
+            level1, level2 = (" ".join(part.split()) for part in text.split(sep, 1))
+            return level1, level2.lstrip("—")
+    return " ".join(text.split()), ""
+
+
+def _category_label(label: str) -> str:
+    level1, level2 = _split(label)
+    return f"{level1}{CATEGORY_SEPARATOR}{level2}" if level2 else level1
+
+
+def _level1(session: Session, name: str) -> Category | None:
+    return session.scalar(select(Category).where(Category.name == name, Category.parent_id.is_(None)))
+
+
+def _category(session: Session, label: str) -> Category:
+    """A level-1 category by its name, or a level-2 one by ``一级—二级``."""
+    level1, level2 = _split(label)
+    parent = _level1(session, level1)
+    if parent is not None and not level2:
+        return parent
+    if parent is not None:
+        child = session.scalar(select(Category).where(Category.parent_id == parent.id, Category.name == level2))
+        if child is not None:
+            return child
+    raise NotFound(f"没有问题分类“{_category_label(label)}”。")
+
+
+def _label_of(session: Session, category: Category) -> str:
+    if category.parent_id is None:
+        return category.name
+    parent = session.get(Category, category.parent_id)
+    return f"{parent.name if parent else ''}{CATEGORY_SEPARATOR}{category.name}"
+
+
+def _check_name(name: str) -> str:
+    name = _clean(name, "分类名称")
+    if any(sep in name for sep in ("—", "－")):
+        raise ValidationError("分类名称不能含“—”。", field="name")
+    return name
+
+
+def add_category(session: Session, actor: Actor, label: str, *, clock: Clock = office_now) -> tuple[int, int]:
+    """Add ``一级—二级`` (the level-1 node too, if new) or a bare level-1 name; returns how many nodes were added."""
+    require(actor, "manage_reference")
+    level1, level2 = _split(label)
+    level1 = _check_name(level1)
+    at = clock()
+    added = 0
+    parent = _level1(session, level1)
+    if parent is None:
+        last = session.scalar(select(func.max(Category.display_order)).where(Category.parent_id.is_(None))) or 0
+        parent = Category(name=level1, parent_id=None, display_order=last + 1, active=True)
+        session.add(parent)
+        audit.record_row(session, parent, user_id=actor.id, at=at)
+        added += 1
+    elif not level2:
+        raise ValidationError(f"已有一级分类“{level1}”。", field="name")
+    if level2:
+        level2 = _check_name(level2)
+        full = f"{level1}{CATEGORY_SEPARATOR}{level2}"
+        if session.scalar(select(Category.id).where(Category.parent_id == parent.id, Category.name == level2)):
+            raise ValidationError(f"已有问题分类“{full}”。", field="name")
+        if full in alias_map(session, "category"):
+            raise ValidationError(f"“{full}”已是另一分类的别名；请先删除该别名。", field="name")
+        last = session.scalar(select(func.max(Category.display_order)).where(Category.parent_id == parent.id)) or 0
+        child = Category(name=level2, parent_id=parent.id, display_order=last + 1, active=True)
+        session.add(child)
+        audit.record_row(session, child, user_id=actor.id, at=at)
+        added += 1
+    return parent.id, added
+
+
+def rename_category(session: Session, actor: Actor, label: str, new_name: str, *, clock: Clock = office_now) -> str:
+    """Rename one node; cases keep the label they were recorded with, and the old label stays an alias."""
+    require(actor, "manage_reference")
+    category = _category(session, label)
+    new = _check_name(new_name)
+    siblings = select(Category.id).where(Category.name == new, Category.id != category.id)
+    siblings = siblings.where(Category.parent_id.is_(None) if category.parent_id is None
+                              else Category.parent_id == category.parent_id)
+    if session.scalar(siblings) is not None:
+        raise ValidationError(f"同一级下已有“{new}”。", field="name")
+    at = clock()
+    children = [] if category.parent_id is not None else list(
+        session.scalars(select(Category).where(Category.parent_id == category.id)))
+    old_labels = {c.id: _label_of(session, c) for c in (children or [category])}
+    category.name = new
+    audit.record_row(session, category, user_id=actor.id, at=at)
+    for cid, old in old_labels.items():
+        node = session.get(Category, cid)
+        assert node is not None
+        _drop_alias_named(session, actor, "category", _label_of(session, node), at)
+        _put_alias(session, actor, "category", old, cid, at)
+    return _label_of(session, category)
+
+
+def merge_categories(session: Session, actor: Actor, source: str, target: str, *, clock: Clock = office_now) -> None:
+    """Fold a level-2 category into another: the source is no longer offered, its label leads to the target."""
+    require(actor, "manage_reference")
+    src, dst = _category(session, source), _category(session, target)
+    if src.parent_id is None or dst.parent_id is None:
+        raise ValidationError("只能合并二级分类，请写成“一级—二级”。", field="source")
+    if src.id == dst.id:
+        raise ValidationError("不能把分类合并到它自己。", field="target")
+    if not dst.active:
+        raise ValidationError(f"“{_label_of(session, dst)}”已停用，不能作为合并目标。", field="target")
+    at = clock()
+    _move_aliases(session, actor, "category", src.id, dst.id, at)
+    _put_alias(session, actor, "category", _label_of(session, src), dst.id, at)
+    src.active = False
+    audit.record_row(session, src, user_id=actor.id, at=at, kind="merge")
+
+
+def set_category_active(session: Session, actor: Actor, label: str, active: bool, *,
+                        clock: Clock = office_now) -> None:
+    require(actor, "manage_reference")
+    category = _category(session, label)
+    category.active = active
+    audit.record_row(session, category, user_id=actor.id, at=clock())
+
+
+def delete_category(session: Session, actor: Actor, label: str, *, clock: Clock = office_now) -> None:
+    """Remove a category added by mistake; one that cases use (or that has level-2 nodes) is refused."""
+    require(actor, "manage_reference")
+    category = _category(session, label)
+    shown = _label_of(session, category)
+    if session.scalar(select(Category.id).where(Category.parent_id == category.id).limit(1)) is not None:
+        raise ValidationError(f"“{shown}”下还有二级分类，不能删除；可以停用。", field="label")
+    used = session.scalar(select(func.count()).select_from(Case).where(Case.category_id == category.id)) or 0
+    if used:
+        raise ValidationError(f"有 {used} 件工单使用“{shown}”，不能删除；可以停用或合并到其他分类。", field="label")
+    at = clock()
+    for row in session.scalars(select(ReferenceAlias).where(ReferenceAlias.kind == "category",
+                                                            ReferenceAlias.target_id == category.id)):
+        audit.record_removal(session, row, user_id=actor.id, at=at)
+        session.delete(row)
+    audit.record_removal(session, category, user_id=actor.id, at=at)
+    session.delete(category)
+    session.flush()
+
+
+def read_category_list(path: Path) -> list[str]:
+    """``一级—二级`` labels from a workbook: two columns (一级, 二级; a blank 一级 repeats the one above), or one."""
+    sheet = first_data_sheet(read_workbook(path))
+    labels: list[str] = []
+    level1 = ""
+    for row in sheet.rows:
+        cells = [norm.text(c) for c in row[:2]] + ["", ""]
+        first, second = cells[0], cells[1]
+        if first in ("一级分类", "一级", "分类", "问题分类") or second in ("二级分类", "二级"):
+            continue  # a header row
+        if first and not second and any(sep in first for sep in CATEGORY_SEPARATORS):
+            labels.append(_category_label(first))
+            continue
+        level1 = first or level1
+        if level1 and second:
+            labels.append(f"{level1}{CATEGORY_SEPARATOR}{second}")
+        elif first:
+            labels.append(first)
+    return labels
+
+
+def import_categories(session: Session, actor: Actor, path: Path, *, clock: Clock = office_now) -> tuple[int, int]:
+    """Add every category of a two-level list that is not there yet; returns (nodes added, labels already there)."""
+    require(actor, "manage_reference")
+    labels = read_category_list(path)
+    if not labels:
+        raise ValidationError(f"“{path.name}”中没有找到分类：第一列写一级分类，第二列写二级分类。")
+    added = existing = 0
+    for label in dict.fromkeys(labels):
+        level1, level2 = _split(label)
+        parent = _level1(session, level1)
+        if parent is not None and (not level2 or session.scalar(
+                select(Category.id).where(Category.parent_id == parent.id, Category.name == level2))):
+            existing += 1
+            continue
+        added += add_category(session, actor, label, clock=clock)[1]
+    return added, existing
+
+
+def category_in_use(session: Session, label: str) -> int:
+    """How many cases carry this category (the window asks before offering 删除)."""
+    category = find_category(session, label)
+    return session.scalar(select(func.count()).select_from(Case).where(Case.category_id == category.id)) or 0
+
+
+# --- appeal types -----------------------------------------------------------------------------------------
+
+def list_appeal_types(session: Session, *, include_inactive: bool = True) -> list[AppealTypeView]:
+    query = select(AppealType).order_by(AppealType.display_order, AppealType.id)
+    if not include_inactive:
+        query = query.where(AppealType.active.is_(True))
+    return [AppealTypeView(a.id, a.name, a.finish_days, a.display_order, a.active) for a in session.scalars(query)]
+
+
+def _check_days(days: int) -> int:
+    if not 1 <= days <= 60:
+        raise ValidationError("办理时限应为 1 至 60 个工作日。", field="finish_days")
+    return days
+
+
+def add_appeal_type(session: Session, actor: Actor, name: str, finish_days: int, *,
+                    clock: Clock = office_now) -> AppealTypeView:
+    require(actor, "manage_reference")
+    name = _clean(name, "诉求类型名称")
+    if session.scalar(select(AppealType.id).where(AppealType.name == name)) is not None:
+        raise ValidationError(f"已有诉求类型“{name}”。", field="name")
+    if name in alias_map(session, "appeal_type"):
+        raise ValidationError(f"“{name}”已是另一诉求类型的别名；请先删除该别名。", field="name")
+    last = session.scalar(select(func.max(AppealType.display_order))) or 0
+    row = AppealType(name=name, finish_days=_check_days(finish_days), display_order=last + 1, active=True)
+    session.add(row)
+    audit.record_row(session, row, user_id=actor.id, at=clock())
+    return AppealTypeView(row.id, row.name, row.finish_days, row.display_order, row.active)
+
+
+def update_appeal_type(session: Session, actor: Actor, name: str, *, new_name: str | None = None,
+                       finish_days: int | None = None, active: bool | None = None,
+                       clock: Clock = office_now) -> AppealTypeView:
+    """Rename (the old name stays an alias; cases keep the type they were recorded with), time limit, (de)activate."""
+    require(actor, "manage_reference")
+    row = session.scalar(select(AppealType).where(AppealType.name == name.strip()))
+    if row is None:
+        raise NotFound(f"没有诉求类型“{name.strip()}”。")
+    at = clock()
+    if new_name is not None and _clean(new_name, "诉求类型名称") != row.name:
+        new = _clean(new_name, "诉求类型名称")
+        if session.scalar(select(AppealType.id).where(AppealType.name == new)) is not None:
+            raise ValidationError(f"已有诉求类型“{new}”。", field="name")
+        taken = alias_map(session, "appeal_type").get(new)
+        if taken is not None and taken != row.id:
+            raise ValidationError(f"“{new}”已是另一诉求类型的别名；请先删除该别名。", field="name")
+        _drop_alias_named(session, actor, "appeal_type", new, at)
+        old, row.name = row.name, new
+        session.flush()
+        _put_alias(session, actor, "appeal_type", old, row.id, at)
+    if finish_days is not None:
+        row.finish_days = _check_days(finish_days)
+    if active is not None:
+        row.active = active
+    audit.record_row(session, row, user_id=actor.id, at=at)
+    return AppealTypeView(row.id, row.name, row.finish_days, row.display_order, row.active)

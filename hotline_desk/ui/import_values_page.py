@@ -1,0 +1,94 @@
+"""The import wizard's step 核对取值: one line per value on no list, mapped, created or left out (kept as aliases)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import QComboBox, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWizardPage
+
+from hotline_desk.services.exchange.import_values import CREATE, MAP, SKIP, UnknownValue, ValueChoice, ValueChoices
+from hotline_desk.services.exchange.imports import CasePreview
+from hotline_desk.services.office import reference_admin as ra
+from hotline_desk.ui.feedback import read
+
+UNDECIDED = ("（请选择）", None)
+CREATE_TEXT = {"channel": "新建为本级渠道", "unit": "新建单位", "township": "新建单位", "category": "新建分类",
+               "appeal_type": "新建诉求类型"}
+
+
+class ValuesPage(QWizardPage):
+    """What to do with each distinct value the lists do not know; the closest entry is chosen to begin with."""
+
+    def __init__(self, wizard: Any) -> None:
+        super().__init__()
+        self.w = wizard
+        self.setTitle("核对取值")
+        self.setSubTitle("文件中这些取值不在列表中。逐个选择：对应到现有一项（保存为别名，下个月的文件不必再选）、"
+                         "新建该项，或不导入这些行。")
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        self.table = QTableWidget(0, 4)
+        self.table.setHorizontalHeaderLabels(["项目", "文件中的值", "行数", "处理"])
+        self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.values: list[UnknownValue] = []
+        self.known: ValueChoices = {}
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.note)
+        layout.addWidget(self.table, 1)
+
+    def initializePage(self) -> None:
+        preview = self.w.preview
+        assert isinstance(preview, CasePreview)
+        self.known = dict(preview.choices)
+        self.values = list(preview.unknown)
+        names = read(self.w.ctx, lambda s: {kind: sorted(ra.entry_names(s, kind, include_inactive=False))
+                                            for kind in ra.KIND_LABELS})
+        self.note.setText(f"共 {len(self.values)} 个取值需要核对。" if self.values
+                          else "所有取值都在列表中，无需核对。")
+        self.table.setRowCount(len(self.values))
+        for row, value in enumerate(self.values):
+            for col, text in enumerate((value.label, value.shown, str(value.count))):
+                self.table.setItem(row, col, QTableWidgetItem(text))
+            self.table.setCellWidget(row, 3, self._choices(value, names))
+
+    def _choices(self, value: UnknownValue, names: dict[str, list[str]]) -> QComboBox:
+        combo = QComboBox()
+        combo.addItem(*UNDECIDED)
+        if value.value and (value.name != "category" or "—" in value.value):
+            combo.addItem(CREATE_TEXT[value.name], ValueChoice(CREATE))
+            if value.name == "channel":
+                combo.addItem("新建为上级渠道", ValueChoice(CREATE, "上级"))
+        combo.addItem("不导入这些行", ValueChoice(SKIP))
+        for name in names[self._kind(value.name)]:
+            combo.addItem(f"对应到：{name}", ValueChoice(MAP, name))
+        suggestion = value.suggestion.split("、")[0]
+        if suggestion:
+            combo.setCurrentIndex(max(combo.findText(f"对应到：{suggestion}"), 0))
+        return combo
+
+    @staticmethod
+    def _kind(field: str) -> str:
+        return "unit" if field == "township" else field
+
+    def choices(self) -> ValueChoices:
+        """The choices made on this page, with those already in force."""
+        chosen = dict(self.known)
+        for row, value in enumerate(self.values):
+            combo = self.table.cellWidget(row, 3)
+            if isinstance(combo, QComboBox) and combo.currentData() is not None:
+                chosen[(value.name, value.value)] = combo.currentData()
+        return chosen
+
+    def choose(self, field: str, value: str, text: str) -> None:
+        """Pick an entry of one line's list by its text (as a user would)."""
+        for row, unknown in enumerate(self.values):
+            combo = self.table.cellWidget(row, 3)
+            if (unknown.name, unknown.value) == (field, value) and isinstance(combo, QComboBox):
+                combo.setCurrentIndex(combo.findText(text))
+
+    def validatePage(self) -> bool:
+        if not self.values:
+            return True
+        if self.w._checked_for is self:  # the preview with these choices is ready: move on
+            return bool(self.w.run_preview(self))
+        return bool(self.w.run_preview(self, self.w.mapping_page.manual(), values=self.choices()))

@@ -1,0 +1,250 @@
+"""Another office's bulletin conventions, expressed with settings only, checked number by number in the PDF text;
+warnings before a bulletin is built or finalised; one cut-off for stats, scores and the bulletin."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from io import BytesIO
+from pathlib import Path
+
+import pdfplumber
+import pytest
+
+from hotline_desk.cli import main
+from hotline_desk.db import Database
+from hotline_desk.errors import ValidationError
+from hotline_desk.reports.bulletin_pdf import build_bulletin
+from hotline_desk.reports.document import BulletinDocument, Para, Section, Subheading, Table
+from hotline_desk.reports.fonts import find_fonts
+from hotline_desk.services.cases import workflow as wf
+from hotline_desk.services.cases.records import CaseDraft, register_case
+from hotline_desk.services.clock import fixed_clock
+from hotline_desk.services.office import admin, reference
+from hotline_desk.services.office import reference_admin as ra
+from hotline_desk.services.reporting import bulletin
+from hotline_desk.services.reporting.percent import largest_remainder
+from tests.conftest import People
+from tests.helpers import fingerprint
+
+MONTH = "2022-08"
+LATER = fixed_clock(datetime(2022, 9, 2, 9, 0))
+# 13 本级 cases by appeal type: rounded each on its own the shares add to 99.99%, by largest remainder to 100.00%.
+TYPES = ("咨询类",) * 5 + ("问题处理类",) * 4 + ("投诉举报类",) * 2 + ("建议类", "其它")
+UPPER = (("平顶山市“民呼必应”平台", 2), ("平观新闻APP", 1), ("河南省12345热线平台", 1))
+
+
+def _text(pdf: bytes) -> str:
+    with pdfplumber.open(BytesIO(pdf)) as doc:
+        return "".join((page.extract_text() or "").replace("\n", "") for page in doc.pages)
+
+
+def _lines(pdf: bytes) -> list[str]:
+    with pdfplumber.open(BytesIO(pdf)) as doc:
+        return [line for page in doc.pages for line in (page.extract_text() or "").splitlines()]
+
+
+def _register(s: object, people: People, at: datetime, appeal: str, **extra: object) -> int:
+    draft = CaseDraft(content=f"{appeal}诉求 {at:%d%H%M}", phone="13803750001",
+                      appeal_type_id=reference.find_appeal_type(s, appeal).id,  # type: ignore[arg-type]
+                      category_id=reference.find_category(s, "城市管理—市容市政").id, **extra)  # type: ignore[arg-type]
+    return register_case(s, people.operator, draft, clock=fixed_clock(at)).id  # type: ignore[arg-type]
+
+
+def _month(db: Database, people: People) -> None:
+    """Seven cases answered by the office (six followed up), six dispatched (three finished, one overdue, two
+    not yet due at the cut-off), and four upper-level cases over three channels, the third with its own noun."""
+    with db.session() as s:
+        ra.add_channel(s, people.admin, "河南省12345热线平台", upper=True, noun="转办事项")
+        unit = reference.find_unit(s, "城市管理局").id
+        start = datetime(2022, 8, 1, 9, 0)
+        for i, appeal in enumerate(TYPES[:7]):
+            at = start + timedelta(days=i)
+            cid = _register(s, people, at, appeal, handling="coordinate", answer="已当场答复。")
+            if i < 6:
+                wf.follow_up(s, people.operator, cid, "satisfied", clock=fixed_clock(at + timedelta(hours=5)))
+        for i, appeal in enumerate(TYPES[7:]):
+            at = datetime(2022, 8, 8, 9, 0) + timedelta(days=i) if i < 4 else datetime(2022, 8, 30, 9, 0)
+            cid = _register(s, people, at, appeal, handling="dispatch", unit_id=unit)
+            wf.approve(s, people.supervisor, cid, clock=fixed_clock(at + timedelta(hours=1)))
+            if i < 3:
+                wf.sign(s, people.operator, cid, clock=fixed_clock(at + timedelta(hours=2)))
+                wf.reply(s, people.operator, cid, wf.Reply(text="已处理。", result="已解决"),
+                         clock=fixed_clock(at + timedelta(days=1)))
+                wf.follow_up(s, people.operator, cid, "satisfied", clock=fixed_clock(at + timedelta(days=1, hours=2)))
+        at = datetime(2022, 8, 10, 9, 0)
+        for name, count in UPPER:
+            channel = reference.find_channel(s, name).id
+            for _ in range(count):
+                at += timedelta(hours=3)
+                cid = _register(s, people, at, "咨询类", handling="coordinate", answer="已答复。", source="upper",
+                                channel_id=channel, upstream_number=f"UP{at:%d%H}")
+                wf.follow_up(s, people.operator, cid, "basic", clock=fixed_clock(at + timedelta(hours=1)))
+
+
+def _conventions(db: Database, people: People) -> None:
+    settings = {
+        "bulletin.section_handling": "工作概况", "bulletin.rate_decimals": 1, "bulletin.rate_trim_whole": True,
+        "bulletin.share_decimals": 2, "bulletin.share_rounding": "largest_remainder",
+        "bulletin.share_total_whole": False,
+        "bulletin.coordinate_template": "协调办理{count}件，办结率{finish_rate}",
+        "bulletin.handling_items": ["本月开展话务业务培训2次。共受训{coordinate_count}人次。"],
+    }
+    with db.session() as s:
+        for key, value in settings.items():
+            admin.update_setting(s, people.admin, key, value)
+        admin.update_rules(s, people.admin, {"finish_denominator": "due"})
+
+
+def test_second_month_with_its_own_conventions(db: Database, people: People) -> None:
+    _month(db, people)
+    _conventions(db, people)
+    with db.session() as s:
+        built = bulletin.build(s, MONTH, clock=LATER)
+    text = _text(built.pdf)
+    assert "一、工作概况" in text
+    assert "办理本级登记事项13件，办理上级交办事项4件。" in text
+    # 协调办理 6 of 7 finished (no 满意率 on the line); 交办处理: 3 finished of the 4 due by the cut-off (two were
+    # registered on 30 August and are not yet due), 3 of 3 satisfied: whole numbers without the decimal.
+    assert ("（一）本级登记事项13件。其中，协调办理7件，办结率85.7%；"
+            "交办处理6件，已办结3件，办结率75%，满意率100%。") in text
+    assert ("（二）上级交办事项4件。其中，平顶山市“民呼必应”平台交办事项2件；平观新闻APP留言1件；"
+            "河南省12345热线平台转办事项1件；已办结4件，办结率100%，满意率100%。") in text
+    assert "（三）本月开展话务业务培训2次。共受训7人次。" in text
+    lines = _lines(built.pdf)
+    shares = {"咨询类": "38.46%", "问题处理类": "30.77%", "投诉举报类": "15.39%", "建议类": "7.69%", "其它": "7.69%"}
+    counts = {name: TYPES.count(name) for name in shares}
+    for name, share in shares.items():
+        assert f"{name} {counts[name]} {share}" in lines
+    assert "合计 13 100.00%" in lines
+    assert sum(float(v.rstrip("%")) for v in shares.values()) == pytest.approx(100.0)
+    assert "市容市政 13 100.00%" in " ".join(lines)  # the one category holds every 本级 case
+    assert "满意率" not in text.split("协调办理7件")[1].split("；")[0]
+    assert "率—" not in text  # no rate over nothing this month
+    assert [n for n in built.notices if "没有交办工单" not in n] == []  # only the idle units of a small month
+
+
+def test_largest_remainder_adds_up_exactly() -> None:
+    counts = [TYPES.count(n) for n in dict.fromkeys(TYPES)]
+    shares = largest_remainder(counts, len(TYPES), 2)
+    assert sum(shares) == 100
+    assert [str(s) for s in shares] == ["38.46", "30.77", "15.39", "7.69", "7.69"]
+    assert sum(largest_remainder([1, 1, 1], 3, 1)) == 100  # 33.4 + 33.3 + 33.3
+
+
+def test_template_fields_are_checked_before_they_are_saved(db: Database, people: People) -> None:
+    before = fingerprint(db)
+    for key, value in (("bulletin.lead_template", "{month_cn}份，受理{nothing}件。"),
+                       ("bulletin.coordinate_template", "协调办理{count件"),
+                       ("bulletin.handling_items", ["{local_total}件", "{unknown}"])):
+        with pytest.raises(ValidationError, match=r"字段|花括号"), db.session() as s:
+            admin.update_setting(s, people.admin, key, value)
+    assert fingerprint(db) == before
+
+
+def test_empty_groups_print_a_dash_and_are_warned_of(db: Database, people: People, tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    with db.session() as s:  # one dispatched case, not yet replied, no upper-level case
+        unit = reference.find_unit(s, "城市管理局").id
+        cid = _register(s, people, datetime(2022, 8, 30, 9, 0), "咨询类", handling="dispatch", unit_id=unit)
+        wf.approve(s, people.supervisor, cid, clock=fixed_clock(datetime(2022, 8, 30, 10, 0)))
+        admin.update_rules(s, people.admin, {"finish_denominator": "due"})
+    with db.reader() as s:
+        notices = bulletin.warnings(s, MONTH, clock=LATER)
+        built = bulletin.build(s, MONTH, clock=LATER)
+    assert built.notices == tuple(notices)
+    joined = "\n".join(notices)
+    assert "协调办理没有工单" in joined and "上级交办没有工单" in joined
+    assert "交办处理的办结率没有可计的工单" in joined and "交办处理没有一件有回访结果" in joined
+    assert "乡镇街道中有 21 个单位本月没有交办工单" in joined
+    text = _text(built.pdf)
+    assert "协调办理0件，办结率—，满意率—；交办处理1件，已办结0件，办结率—，满意率—。" in text
+    assert "100%" not in text.split("二、")[0]
+    before = fingerprint(db)
+    with pytest.raises(ValidationError, match="定稿前请核对"), db.session() as s:
+        bulletin.finalize(s, people.supervisor, MONTH, clock=LATER)
+    assert fingerprint(db) == before
+    # The same from the command line: warned, refused unchanged, then finalised once the warnings are accepted.
+    path = str(db.path)
+    code = main(["--db", path, "--user", "sup1", "bulletin", "--month", MONTH, "--finalize"])
+    err = capsys.readouterr().err
+    assert code == 2 and "请核对" in err and "协调办理没有工单" in err and "--accept-warnings" in err
+    assert fingerprint(db) == before
+    code = main(["--db", path, "--user", "sup1", "bulletin", "--month", MONTH, "--finalize",
+                 "--accept-warnings", "--out", str(tmp_path / "b.pdf")])
+    assert code == 0, capsys.readouterr().err
+    with db.reader() as s:
+        assert bulletin.get_draft(s, MONTH).final
+
+
+def test_stats_scores_and_bulletin_share_one_cutoff(db: Database, people: People,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    _month(db, people)
+    with db.session() as s:
+        bulletin.update_draft(s, people.supervisor, MONTH, cutoff=datetime(2022, 8, 9, 12, 0))
+    path = str(db.path)
+    assert main(["--db", path, "stats", "--month", MONTH, "--json"]) == 0
+    stats = capsys.readouterr().out
+    with db.reader() as s:
+        content = bulletin.content(s, MONTH, clock=LATER)
+    assert content.as_of == datetime(2022, 8, 9, 12, 0)
+    assert f'"local_total": {content.statistics.local_total}' in stats
+    assert '"as_of": "2022-08-09T12:00:00"' in stats
+    assert content.statistics.local_total == 9  # registered by the cut-off: 7 answered, 2 dispatched
+    assert main(["--db", path, "scores", "--month", MONTH, "--json"]) == 0
+    scores = capsys.readouterr().out
+    dispatched = re.search(r'"unit": "城市管理局",\s*"group": "department",\s*"display_order": \d+,\s*'
+                           r'"dispatched": (\d+)', scores)
+    assert dispatched is not None and int(dispatched.group(1)) == 2
+
+
+def test_template_show_names_every_convention_in_chinese(db: Database, capsys: pytest.CaptureFixture[str]) -> None:
+    path = str(db.path)
+    assert main(["--db", path, "template", "show"]) == 0
+    out = capsys.readouterr().out
+    for phrase in ("share_rounding\t占比的舍入", "rate_trim_whole\t办结率、满意率为整数时不显示小数",
+                   "coordinate_template\t协调办理一句的模板",
+                   "handling_items\t第一部分另加的条目（每条一段，与生成的条目一起编号）\t[]",
+                   "case_finished\t简报“已办结”的口径\tclosed（回访后才算已办结",
+                   "finish_denominator\t办结率的分母\tall（该组全部工单）", "{coordinate_finish_rate} 协调办理办结率"):
+        assert phrase in out, phrase
+
+
+def test_headings_keep_with_what_follows() -> None:
+    """However long the text before it, a section heading or table title never ends a page."""
+    fonts = find_fonts("")
+    table = Table("十大热点问题统计表", ("类别", "数量（件）", "占比"),
+                  tuple((f"分类{i}", str(i), "1.0%") for i in range(10)), (78, 38, 38))
+    for n in range(4, 28, 2):
+        filler = tuple(Para(text="本月群众反映的热点问题主要有老旧小区供水问题。" * (1 + i % 3)) for i in range(n))
+        doc = BulletinDocument(
+            masthead="民呼必应工作简报", issue_line="2022年第8期", total_line="（总第263期）", issuer="某市政府办",
+            date_text="2022年9月2日", title_lines=("某市12345热线", "八月份工作简报"), lead=Para(text="导语。"),
+            sections=(Section("一、办理情况", filler), Section("二、数据分析", (table,)),
+                      Section("三、典型案例", (Subheading("正面典型案例"), Para(text="内容。" * 40)))),
+            attachment_list=(), publication_note="", attachments=(), print_line="印发")
+        with pdfplumber.open(BytesIO(build_bulletin(doc, fonts))) as pdf:
+            for page in pdf.pages[:-1]:
+                body = [line for line in (page.extract_text() or "").splitlines() if not line.startswith("—")]
+                assert body[-1] not in ("二、数据分析", "十大热点问题统计表", "三、典型案例", "正面典型案例"), n
+
+
+def test_rows_left_out_of_an_import_are_warned_of(db: Database, people: People, tmp_path: Path) -> None:
+    import openpyxl
+
+    from hotline_desk.services.exchange.imports import commit_cases, preview_cases
+
+    path = tmp_path / "八月台账.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["工单编号", "来电时间", "诉求内容", "诉求类型", "问题分类", "办理方式", "回访结果"])
+    sheet.append(["B1", "2022-08-03 10:00", "咨询社保", "咨询类", "社会保险—养老保险", "协调办理", "满意"])
+    sheet.append(["B2", "2022-08-04 10:00", "路灯不亮", "问题处理类", "没有这个分类", "协调办理", "满意"])
+    book.save(path)
+    with db.session() as s:
+        preview = preview_cases(s, path)
+        commit_cases(s, people.supervisor, preview, only_valid=True, clock=LATER)
+    with db.reader() as s:
+        notices = bulletin.warnings(s, MONTH, clock=LATER)
+    assert any("导入的“八月台账.xlsx”有 1 行因有问题未导入" in n for n in notices)

@@ -1,0 +1,212 @@
+"""Reference lists managed from the command line: channels, units, categories, appeal types, aliases; audited."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from hotline_desk.cli import build_parser, main
+from hotline_desk.db import open_database
+from hotline_desk.services.office import reference_admin as ra
+from tests.helpers import fingerprint
+from tests.test_cli import _all_command_paths
+
+
+def run(capsys: pytest.CaptureFixture[str], db: Path, *args: str, user: str = "admin") -> tuple[int, str, str]:
+    code = main(["--db", str(db), "--user", user, *args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def digest(path: Path) -> str:
+    db = open_database(str(path))
+    try:
+        return fingerprint(db)
+    finally:
+        db.dispose()
+
+
+@pytest.fixture
+def office(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    path = tmp_path / "ref.sqlite3"
+    assert run(capsys, path, "init")[0] == 0
+    assert run(capsys, path, "user", "add", "op1", "--name", "张丽", "--role", "话务员")[0] == 0
+    return path
+
+
+def register_case(capsys: pytest.CaptureFixture[str], db: Path, *extra: str) -> str:
+    code, out, err = run(capsys, db, "case", "register", "--content", "南关街下水道堵塞，污水外溢",
+                         "--appeal-type", "问题处理类", "--category", "城市管理—市容市政", "--at", "2022-07-19 09:00",
+                         *extra, user="op1")
+    assert code == 0, err
+    return re.findall(r"RZ\d{4}-\d{5}", out)[0]
+
+
+def test_every_list_command_has_its_help() -> None:
+    paths = set(_all_command_paths(build_parser()))
+    for noun, verbs in (("channel", ("list", "add", "set", "deactivate", "activate", "alias", "unalias")),
+                        ("unit", ("list", "add", "rename", "merge", "deactivate", "activate", "alias", "unalias")),
+                        ("category", ("list", "add", "rename", "merge", "delete", "import", "deactivate", "alias")),
+                        ("appeal-type", ("list", "add", "set", "deactivate", "activate", "alias", "unalias")),
+                        ("alias", ("list",))):
+        for verb in verbs:
+            assert (noun, verb) in paths, (noun, verb)
+    assert ("search",) in paths
+
+
+def test_channels_added_renamed_and_aliased(office: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, office, "channel", "alias", "12345热线电话", "热线", "12345")
+    assert code == 0 and "热线、12345 → 12345热线电话" in out
+    code, out, _ = run(capsys, office, "channel", "add", "河南省12345热线平台", "--upper", "--noun", "转办事项")
+    assert code == 0 and "上级交办" in out and "转办事项" in out
+    code, out, _ = run(capsys, office, "channel", "set", "平观新闻APP", "--rename", "平观新闻客户端",
+                       "--noun", "网民留言")
+    assert code == 0
+    code, out, _ = run(capsys, office, "channel", "deactivate", "河南省政务服务平台")
+    assert code == 0
+    _, out, _ = run(capsys, office, "channel", "list")
+    lines = {line.split("\t")[0]: line for line in out.splitlines()}
+    assert "别名：12345、热线" in lines["12345热线电话"] and "本级" in lines["12345热线电话"]
+    assert "简报用语：转办事项" in lines["河南省12345热线平台"]
+    assert "网民留言" in lines["平观新闻客户端"] and "别名：平观新闻APP" in lines["平观新闻客户端"]
+    assert "河南省政务服务平台（停用）" in lines
+    _, out, _ = run(capsys, office, "alias", "list", "--kind", "channel")
+    assert "渠道\t热线\t→ 12345热线电话" in out and "共 3 个别名" in out
+    # A case registered through an alias lands on the channel itself, and 上级 follows the channel.
+    number = register_case(capsys, office, "--channel", "河南省12345热线平台", "--upper",
+                           "--upstream-number", "HN2207000123")
+    _, out, _ = run(capsys, office, "case", "show", number)
+    assert "上级交办（河南省12345热线平台）" in out and "上级工单号：HN2207000123" in out
+    code, out, _ = run(capsys, office, "verify")
+    assert code == 0, out
+
+
+def test_refusals_leave_the_database_unchanged(office: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    register_case(capsys, office, "--dispatch", "城市管理局")
+    run(capsys, office, "unit", "alias", "公安局", "市公安局")
+    before = digest(office)
+    refusals = [
+        (("unit", "alias", "市公安总局", "汝州市公安局"), "没有承办单位“市公安总局”"),
+        (("channel", "alias", "12345热线", "热线"), "没有渠道“12345热线”"),
+        (("unit", "alias", "交通运输局", "市公安局"), "已是承办单位“公安局”的别名"),
+        (("unit", "alias", "交通运输局", "公安局"), "本身就是一个承办单位的名称"),
+        (("unit", "merge", "公安局", "公安局"), "不能把单位合并到它自己"),
+        (("unit", "merge", "公安局", "不存在的局"), "没有名为“不存在的局”的承办单位"),
+        (("unit", "rename", "公安局", "交通运输局"), "已有名为“交通运输局”的单位"),
+        (("category", "delete", "城市管理—市容市政"), "有 1 件工单使用“城市管理—市容市政”，不能删除"),
+        (("category", "delete", "城市管理"), "下还有二级分类，不能删除"),
+        (("category", "merge", "城市管理—物业管理", "城市管理—物业管理"), "不能把分类合并到它自己"),
+        (("category", "merge", "城市管理", "农村建设"), "只能合并二级分类"),
+        (("category", "add", "城市管理—物业管理"), "已有问题分类“城市管理—物业管理”"),
+        (("channel", "add", "平观新闻APP", "--upper"), "已有渠道“平观新闻APP”"),
+        (("appeal-type", "add", "求助类", "--days", "0"), "办理时限应为 1 至 60 个工作日"),
+        (("appeal-type", "alias", "咨询", "问询"), "没有诉求类型“咨询”"),
+    ]
+    for args, message in refusals:
+        code, _, err = run(capsys, office, *args)
+        assert code == 2 and message in err, (args, err)
+    code, _, err = run(capsys, office, "channel", "add", "某平台", "--upper", user="op1")
+    assert code == 2 and "无权" in err
+    assert digest(office) == before
+
+
+def test_merged_unit_keeps_its_cases_and_leads_new_names_to_the_target(office: Path,
+                                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    number = register_case(capsys, office, "--dispatch", "教育体育局(体育)")
+    run(capsys, office, "unit", "alias", "教育体育局(体育)", "市体育局")
+    code, out, err = run(capsys, office, "unit", "merge", "教育体育局(体育)", "教育体育局(教育)")
+    assert code == 0, err
+    _, out, _ = run(capsys, office, "case", "show", number)
+    assert "教育体育局(体育)" in out  # the case keeps the unit it had
+    _, out, _ = run(capsys, office, "unit", "list", "--group", "department")
+    names = [line.split("\t")[2] for line in out.splitlines()]
+    assert "教育体育局(体育)" not in names  # no longer offered
+    assert "别名：市体育局、教育体育局(体育)" in out
+    _, out, _ = run(capsys, office, "unit", "list", "--all")
+    assert "教育体育局(体育)（停用）" in out
+    with open_database(str(office)).session() as s:
+        assert ra.resolve(s, "unit", "市体育局") == ra.resolve(s, "unit", "教育体育局(教育)")
+        assert ra.resolve(s, "unit", "教育体育局(体育)") == ra.resolve(s, "unit", "教育体育局(教育)")
+    code, out, _ = run(capsys, office, "verify")
+    assert code == 0, out
+
+
+def test_categories_renamed_merged_deleted_and_imported(office: Path, tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    number = register_case(capsys, office)
+    code, _, err = run(capsys, office, "category", "rename", "城市管理—市容市政", "市容秩序")
+    assert code == 0, err
+    _, out, _ = run(capsys, office, "case", "show", number)
+    assert "城市管理—市容市政" in out  # recorded label kept
+    _, out, _ = run(capsys, office, "category", "list")
+    assert "城市管理—市容秩序\t别名：城市管理—市容市政" in out
+    assert run(capsys, office, "category", "merge", "城市管理—停车管理", "城市管理—占道经营")[0] == 0
+    _, out, _ = run(capsys, office, "category", "list")
+    assert "城市管理—停车管理" not in out.replace("别名：城市管理—停车管理", "")
+    _, out, _ = run(capsys, office, "category", "list", "--all")
+    assert "城市管理—停车管理（停用）" in out
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in (("一级分类", "二级分类"), ("共享出行", "共享单车"), (None, "网约车"), ("城市管理", "物业管理"),
+                ("城市管理", "井盖缺失")):
+        sheet.append(row)
+    path = tmp_path / "分类表.xlsx"
+    book.save(path)
+    code, out, err = run(capsys, office, "category", "import", str(path))
+    assert code == 0, err
+    assert "添加 4 个分类节点" in out and "已有 1 个" in out
+    _, out, _ = run(capsys, office, "category", "list")
+    for label in ("共享出行—共享单车", "共享出行—网约车", "城市管理—井盖缺失"):
+        assert label in out
+    assert run(capsys, office, "category", "delete", "共享出行—网约车")[0] == 0
+    _, out, _ = run(capsys, office, "category", "list", "--all")
+    assert "网约车" not in out
+    code, out, _ = run(capsys, office, "verify")
+    assert code == 0, out
+
+
+def test_appeal_types_added_renamed_with_alias(office: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, office, "appeal-type", "add", "求助类", "--days", "5")[0] == 0
+    assert run(capsys, office, "appeal-type", "set", "投诉举报类", "--rename", "投诉类", "--days", "7")[0] == 0
+    assert run(capsys, office, "appeal-type", "alias", "投诉类", "投诉")[0] == 0
+    assert run(capsys, office, "appeal-type", "deactivate", "建议类")[0] == 0
+    _, out, _ = run(capsys, office, "appeal-type", "list")
+    lines = {line.split("\t")[0]: line for line in out.splitlines()}
+    assert lines["投诉类"] == "投诉类\t7 个工作日\t别名：投诉、投诉举报类"
+    assert "求助类" in lines and "建议类（停用）" in lines
+
+
+def test_a_list_changed_behind_the_apps_back_is_reported(office: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run(capsys, office, "channel", "alias", "12345热线电话", "热线")
+    with sqlite3.connect(office) as conn:
+        conn.execute("UPDATE channels SET upper = 1 WHERE name = '12345热线电话'")
+        conn.execute("UPDATE reference_aliases SET alias = '热线号码'")
+    code, out, _ = run(capsys, office, "verify")
+    assert code == 1
+    assert "channel:1 与最后一次审计记录不符" in out and "alias:1 与最后一次审计记录不符" in out
+
+
+def test_search_command_finds_like_the_case_list(office: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    first = register_case(capsys, office, "--phone", "13900001234")
+    code, out, err = run(capsys, office, "case", "register", "--content", "咨询社保卡补办", "--appeal-type", "咨询类",
+                         "--category", "社会保险—社保卡", "--channel", "平观新闻APP", "--upper",
+                         "--upstream-number", "PG2207-0042", "--at", "2022-07-20 10:00", user="op1")
+    assert code == 0, err
+    second = re.findall(r"RZ\d{4}-\d{5}", out)[0]
+    _, out, _ = run(capsys, office, "search", "下水道")
+    assert first in out and second not in out and "共找到 1 件" in out
+    _, out, _ = run(capsys, office, "search", "PG2207")
+    assert second in out and first not in out
+    _, out, _ = run(capsys, office, "search", "1390000")
+    assert first in out and "共找到 1 件" in out
+    _, out, _ = run(capsys, office, "search", "--source", "上级交办", "--month", "2022-07")
+    assert second in out and first not in out
+    _, out, _ = run(capsys, office, "search", "--limit", "1")
+    assert "共找到 2 件，列出前 1 件" in out
+    code, _, err = run(capsys, office, "search", "--state", "很好")
+    assert code == 2 and "无法识别的状态“很好”" in err

@@ -1,0 +1,104 @@
+"""The window's reference lists (设置 → 渠道、诉求类型与别名): channels, appeal types, aliases, merges, Excel lists."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+from pytestqt.modeltest import ModelTester
+from pytestqt.qtbot import QtBot
+
+from hotline_desk.db import Database
+from hotline_desk.services.office import reference
+from hotline_desk.services.office import reference_admin as ra
+from hotline_desk.ui.reference_lists import AliasesTab, ChannelsTab, MergeTab, ReferenceListsView
+from hotline_desk.ui.settings_view import SettingsView
+from tests.conftest import FakeClock, People
+from tests.ui_helpers import Messages, answer_next_dialog, context
+
+
+def test_channels_aliases_and_merges_from_the_window(qtbot: QtBot, db: Database, people: People, clock: FakeClock,
+                                                     tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    messages = Messages().install(monkeypatch)
+    view = SettingsView(context(db, people.admin, clock, tmp_path))
+    qtbot.addWidget(view)
+    lists = view.findChild(ReferenceListsView)
+    assert lists is not None
+    channels = lists.findChild(ChannelsTab)
+    ModelTester(None).check(channels.model)
+    answer_next_dialog({"name": "河南省12345热线平台", "upper": "上级交办", "noun": "转办事项"})
+    channels.add()
+    row = [c.name for c in channels.model.rows].index("12345热线电话")
+    channels.table.selectRow(row)
+    answer_next_dialog({"alias": "热线"})
+    channels.alias()
+    with db.reader() as s:
+        added = {c.name: c for c in ra.list_channels(s)}["河南省12345热线平台"]
+        assert added.upper and added.noun == "转办事项"
+        assert ra.resolve(s, "channel", "热线") == reference.find_channel(s, "12345热线电话").id
+    aliases = lists.findChild(AliasesTab)
+    answer_next_dialog({"kind": "承办单位", "alias": "市公安局", "target": "公安局"})
+    aliases.add()
+    answer_next_dialog({"kind": "承办单位", "alias": "汝州市公安局", "target": "不存在的局"})
+    aliases.add()
+    assert any("没有承办单位“不存在的局”" in text for text in messages.texts())
+    assert [a.alias for a in aliases.model.rows] == ["热线", "市公安局"]
+    merge = lists.findChild(MergeTab)
+    answer_next_dialog({"source": "煤矿安全监察局", "target": "煤矿安全监察局"})
+    merge.merge_units()
+    assert any("不能把单位合并到它自己" in text for text in messages.texts())
+    answer_next_dialog({"source": "教育体育局(体育)", "target": "教育体育局(教育)"})
+    merge.merge_units()
+    assert "已把“教育体育局(体育)”并入“教育体育局(教育)”" in merge.result.text()
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for pair in (("一级分类", "二级分类"), ("共享出行", "共享单车"), ("", "网约车")):
+        sheet.append(pair)
+    book.save(tmp_path / "分类.xlsx")
+    merge.import_file(tmp_path / "分类.xlsx")
+    assert "添加 3 个分类节点" in merge.result.text()
+    with db.reader() as s:
+        assert "教育体育局(体育)" not in [u.name for u in reference.list_units(s)]
+        assert {"共享出行—共享单车", "共享出行—网约车"} <= {c.label for c in reference.list_categories(s)}
+
+
+def test_import_wizard_step_check_values(qtbot: QtBot, db: Database, people: People, clock: FakeClock,
+                                         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hotline_desk.ui.import_wizard import ImportWizard
+
+    Messages().install(monkeypatch)
+    path = tmp_path / "台账.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["工单编号", "来电时间", "渠道", "诉求内容", "诉求类型", "问题分类", "办理方式", "承办单位"])
+    sheet.append([1, "2022-07-05 10:00", "热线", "路灯不亮", "问题处理类", "城市管理—市容市政", "交办", "城管局"])
+    sheet.append([2, "2022-07-05 11:00", "热线", "井盖丢失", "问题处理类", "城市管理—市容市政", "交办", "城管局"])
+    sheet.append([3, "2022-07-06 09:00", "微信", "咨询社保", "咨询类", "社会保险—养老保险", "协调办理", ""])
+    book.save(path)
+    clock.set(clock.now.replace(month=8))
+    wizard = ImportWizard(None, context(db, people.admin, clock, tmp_path), "cases")
+    qtbot.addWidget(wizard)
+    wizard.show()
+    wizard.file_page.path.setText(str(path))
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.currentPage() is wizard.mapping_page, timeout=20_000)
+    wizard.next()
+    page = wizard.values_page
+    qtbot.waitUntil(lambda: wizard.currentPage() is page, timeout=20_000)
+    lines = {(page.table.item(r, 0).text(), page.table.item(r, 1).text()):  # type: ignore[union-attr]
+             page.table.cellWidget(r, 3).currentText() for r in range(page.table.rowCount())}  # type: ignore[union-attr]
+    assert lines[("渠道", "热线")] == "对应到：12345热线电话"  # the closest entry chosen to begin with
+    assert lines[("承办单位", "城管局")] == "对应到：城市管理局"
+    page.choose("channel", "微信", "不导入这些行")
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.currentPage() is wizard.preview_page, timeout=20_000)
+    summary = wizard.preview_page.summary.text()
+    assert "可导入 2 行" in summary and "按选择不导入 1 行" in summary
+    wizard.accept()
+    qtbot.waitUntil(lambda: "已导入 2 件工单" in wizard.result_message, timeout=20_000)
+    with db.reader() as s:
+        assert {(a.kind, a.alias, a.target) for a in ra.list_aliases(s)} == {
+            ("channel", "热线", "12345热线电话"), ("unit", "城管局", "城市管理局")}
