@@ -127,14 +127,14 @@ def test_entry_errors_are_shown_at_the_field_and_nothing_is_saved(
     qtbot.keyClicks(entry.phone, "abc")
     entry.coordinate.setChecked(True)
     entry.save()
-    shown = {key for key, label in entry.errors.items() if not label.isHidden()}
+    shown = {key for key, label in entry.errors.items() if label.text()}
     assert {"phone", "appeal_type_id", "category_id", "content", "answer"} <= shown
     assert "联系电话只能包含数字" in entry.errors["phone"].text()
     with db.reader() as s:
         assert s.scalars(select(Case)).first() is None
 
 
-def test_unsaved_entry_survives_closing_and_escape_clears_after_asking(
+def test_unsaved_entry_survives_closing_and_clearing_asks_first(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
     ctx = context(db, people.operator, clock, tmp_path)
