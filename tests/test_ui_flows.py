@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtPrintSupport import QPrinter
-from PySide6.QtWidgets import QApplication, QComboBox
+from PySide6.QtWidgets import QApplication, QComboBox, QMessageBox
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
@@ -53,7 +53,8 @@ def _only_case(db: Database) -> _Seen:
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
 def test_case_from_registration_to_finished_entirely_from_the_windows(
-        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     operator = context(db, people.operator, clock, tmp_path)
     entry = CaseEntryView(operator)
     qtbot.addWidget(entry)
@@ -94,6 +95,7 @@ def test_case_from_registration_to_finished_entirely_from_the_windows(
     followup = FollowUpView(operator)
     qtbot.addWidget(followup)
     followup.pending.select_number(case.number)
+    monkeypatch.setattr(QMessageBox, "question", lambda *_a, **_k: QMessageBox.StandardButton.Yes)  # 确定记录
     qtbot.mouseClick(followup.pending.findChild(type(followup.pending.buttons.itemAt(0).widget()), "satisfied"),
                      Qt.MouseButton.LeftButton)
     with db.reader() as s:

@@ -60,7 +60,7 @@ class RowsModel(QAbstractTableModel, Generic[R]):
         if not index.isValid() or index.row() >= len(self.rows):
             return None
         row = self.rows[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):  # a cut-off text reads in full
             return text_of(self.columns[index.column()].value(row))
         if role == Qt.ItemDataRole.BackgroundRole:
             colour = FLAG_COLOURS.get(getattr(row, "flag", ""))
