@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QRadioButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -36,8 +37,9 @@ from hotline_desk.ui.entry_widgets import CallTimeEdit, ChoiceCombo, close_popup
 from hotline_desk.ui.feedback import read
 from hotline_desk.ui.widgets import SearchCombo
 
-ERROR_STYLE = "color: #B00020;"
-ERROR_WIDTH = 210
+ERROR_STYLE = "color: #B00020; font-size: 11px;"
+ERROR_WIDTH = 230
+ERROR_ROW_HEIGHT = 28  # two lines of an error beside a one-line field, kept free so nothing moves when one shows
 HANDLING_MISSING = "请选择办理方式：协调办理或交办处理。"
 # A call time this far from now is probably a slip of the keyboard (or a draft from yesterday): ask before saving.
 TIME_WARNING = timedelta(hours=1)
@@ -80,7 +82,7 @@ class CaseEntryView(QWidget):
         self.title.setPlaceholderText("可不填，默认取诉求内容开头")
         self.content = QPlainTextEdit()
         self.content.setTabChangesFocus(True)
-        self.content.setMinimumHeight(140)
+        self.content.setMinimumHeight(110)
         self.confidential = QCheckBox("保密（交办单不显示来电人）")
         self.urgent = QComboBox()
         self.urgent.addItems(["一般", "紧急"])
@@ -193,6 +195,8 @@ class CaseEntryView(QWidget):
         label.setStyleSheet(ERROR_STYLE)
         label.setWordWrap(True)
         label.setFixedWidth(ERROR_WIDTH)
+        label.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Ignored)
+        holder.setMinimumHeight(ERROR_ROW_HEIGHT)
         label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         row.addWidget(label, 0, Qt.AlignmentFlag.AlignTop if isinstance(widget, QPlainTextEdit)
                       else Qt.AlignmentFlag.AlignVCenter)
