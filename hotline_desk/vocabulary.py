@@ -68,6 +68,7 @@ class EventKind(Labelled):
     EDIT = "edit", "修改"
     VOID = "void", "作废"
     RESTORE = "restore", "撤销作废"
+    FOLLOWUP_UNDONE = "followup_undone", "撤销回访结果"
 
 
 class Handling(Labelled):
@@ -120,3 +121,39 @@ class DispatchRole(Labelled):
 class UnitGroup(Labelled):
     TOWNSHIP = "township", "乡镇街道"
     DEPARTMENT = "department", "市直单位"
+
+
+class Action(Labelled):
+    """A step a person takes on a case; the value is also the permission that allows it."""
+
+    COORDINATE = "coordinate", "协调办理"
+    PROPOSE = "propose", "拟交办"
+    APPROVE = "approve", "审核交办"
+    REJECT = "reject", "驳回"
+    SIGN = "sign", "登记签收"
+    REPLY = "reply", "登记回复"
+    RETURN_REQUEST = "return_request", "登记退单申请"
+    RETURN_RULE = "return_rule", "审批退单"
+    EXTENSION_REQUEST = "extension_request", "登记延期申请"
+    EXTENSION_RULE = "extension_rule", "审批延期"
+    SUPERVISE = "supervise", "督办"
+    FOLLOWUP = "followup", "回访"
+    UNDO_FOLLOWUP = "undo_followup", "撤销回访结果"
+    REVIEW = "review", "甄别"
+    VOID = "void", "作废"
+    RESTORE = "restore", "撤销作废"
+
+
+class Permission(Labelled):
+    """What a role may do besides the case steps of ``Action``."""
+
+    REGISTER = "register", "登记工单"
+    EDIT_CASE = "edit_case", "修改工单"
+    BONUS = "bonus", "调整附加分"
+    BULLETIN_EDIT = "bulletin_edit", "编辑简报"
+    BULLETIN_FINALIZE = "bulletin_finalize", "简报定稿"
+    IMPORT = "import", "导入数据"
+    MANAGE_REFERENCE = "manage_reference", "维护单位和分类"
+    MANAGE_USERS = "manage_users", "管理用户"
+    MANAGE_SETTINGS = "manage_settings", "修改设置"
+    MOVE_DATA = "move_data", "迁移数据库"

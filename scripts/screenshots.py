@@ -1,6 +1,7 @@
-"""Start the app on a demo database and save a screenshot of every main view (run under Xvfb or offscreen).
+"""Start the app on a demo database and save a screenshot of every main view, every settings page and the dialogs
+(run under Xvfb at the office's smallest screen, 1366×768, or offscreen).
 
-    .venv/bin/python scripts/screenshots.py --db demo.sqlite3 --out docs/images [--user demo_sup1]
+    xvfb-run -a -s "-screen 0 1366x768x24" .venv/bin/python scripts/screenshots.py --db demo.sqlite3 --out docs/images
 """
 
 from __future__ import annotations
@@ -9,10 +10,11 @@ import argparse
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtWidgets import QApplication, QTabWidget, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QTabWidget, QWidget
 from sqlalchemy import select
 
 from hotline_desk.db import open_database
@@ -22,6 +24,79 @@ from hotline_desk.services.clock import fixed_clock
 from hotline_desk.ui.app import install_chinese
 from hotline_desk.ui.context import AppSignals, UiContext
 from hotline_desk.ui.main_window import MainWindow
+from hotline_desk.ui.operations import Task
+
+
+def settle(app: QApplication, rounds: int = 30) -> None:
+    for _ in range(rounds):  # the PDF preview renders its pages on worker threads
+        app.processEvents()
+        time.sleep(0.05)
+
+
+def shoot(app: QApplication, widget: QWidget, path: Path) -> None:
+    settle(app)
+    widget.grab().save(str(path))
+    print(path, f"{widget.width()}×{widget.height()}")
+
+
+def dialogs(ctx: UiContext, window: MainWindow) -> dict[str, Callable[[], QDialog]]:
+    """The dialogs of the window's foundations, each made as the window makes it."""
+    from hotline_desk.ui.bulletin_view import CasePicker
+    from hotline_desk.ui.connection import ConnectionDialog
+    from hotline_desk.ui.import_wizard import ImportWizard
+    from hotline_desk.ui.login import FirstPasswordDialog, LoginDialog
+    from hotline_desk.ui.settings_view import BulkDaysDialog
+    from hotline_desk.ui.widgets import ActionDialog, FieldSpec
+
+    def file_dialog() -> QDialog:
+        chooser = QFileDialog(window, "选择工作簿", str(Path.home()), "Excel 工作簿 (*.xlsx *.xls)")
+        chooser.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+        return chooser
+
+    return {
+        "login": lambda: LoginDialog(None, ctx.db),
+        "first-password": lambda: FirstPasswordDialog(None, ctx.db, "admin"),
+        "connection": lambda: ConnectionDialog(window, ctx.db.url),
+        "import-cases": lambda: ImportWizard(window, ctx, "cases"),
+        "import-replies": lambda: ImportWizard(window, ctx, "replies"),
+        "calendar-bulk": lambda: BulkDaysDialog(window, ctx),
+        "action": lambda: ActionDialog(window, "延期申请", [FieldSpec("days", "延期工作日", "int", default=5),
+                                                        FieldSpec("reason", "理由", "text", required=True)]),
+        "case-picker": lambda: CasePicker(window, ctx, f"{ctx.clock():%Y-%m}"),
+        "file": file_dialog,
+        **case_dialogs(ctx, window),
+    }
+
+
+def case_dialogs(ctx: UiContext, window: MainWindow) -> dict[str, Callable[[], QDialog]]:
+    """The dialogs of the case views: a case's detail, the cases behind a unit's score."""
+    from hotline_desk.services.reporting.scoring import unit_case_details
+    from hotline_desk.ui.case_list import CaseDetailDialog
+    from hotline_desk.ui.scoring_view import CasesBehindDialog, ScoringView
+
+    with ctx.db.reader() as s:
+        first = s.scalars(select(Case.id).order_by(Case.id)).first()
+    made: dict[str, Callable[[], QDialog]] = {}
+    if first is not None:
+        made["case-detail"] = lambda: CaseDetailDialog(window, ctx, first)
+    scoring = window.views.get("scoring")
+    if isinstance(scoring, ScoringView) and scoring.models[0].rows:
+        unit = scoring.models[0].rows[-1]
+        with ctx.db.reader() as s:
+            details = unit_case_details(s, scoring.month.currentText(), scoring.as_of(), unit.unit_id)
+        made["score-cases"] = lambda: CasesBehindDialog(scoring, ctx, unit, details, "finish")
+    return made
+
+
+def entry_errors(app: QApplication, window: MainWindow, out: Path) -> None:
+    """The registration form after a save with a wrong phone and nothing else: every error beside its field."""
+    entry = window.views.get("entry")
+    if entry is None or not hasattr(entry, "save"):
+        return
+    window.nav.setCurrentRow(window.page_keys.index("entry"))
+    entry.phone.setText("12x")  # type: ignore[attr-defined]
+    entry.save()  # type: ignore[attr-defined]
+    shoot(app, window, out / "view-entry-errors.png")
 
 
 def main() -> int:
@@ -30,6 +105,7 @@ def main() -> int:
     parser.add_argument("--out", default="docs/images")
     parser.add_argument("--user", default="admin")
     parser.add_argument("--now", default="2022-08-02 09:00", help="the app's clock, just after the demo month")
+    parser.add_argument("--only", default="", help="views and dialogs to take, comma-separated (default: all)")
     args = parser.parse_args()
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
@@ -39,75 +115,39 @@ def main() -> int:
         actor = get_actor(s, args.user)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    wanted = {name for name in args.only.split(",") if name}
+    scratch = Path(tempfile.mkdtemp(prefix="hotline-shots-"))
     ctx = UiContext(db=db, actor=actor, clock=fixed_clock(datetime.fromisoformat(args.now)), signals=AppSignals(),
-                    state_dir=Path(tempfile.mkdtemp(prefix="hotline-shots-")))
-    window = MainWindow(ctx)
-    window.resize(1366, 768)  # the office's common laptop screen
-    window.statusBar().showMessage(f"数据库：{Path(args.db).name}")  # no machine paths in published pictures
+                    state_dir=scratch, config_dir=scratch)
+    window = MainWindow(ctx, watch=False)  # placed as on a first start: fitted to this screen
+    window.database_label.setText(f"数据库：{Path(args.db).name}")  # no machine paths in published pictures
     window.show()
     for row, key in enumerate(window.page_keys):
+        if wanted and key not in wanted:
+            continue
         window.nav.setCurrentRow(row)
         view = window.views[key]
         if key == "bulletin":  # show the real PDF in the preview
             view.start_preview()  # type: ignore[attr-defined]
-            view.wait_for_build()  # type: ignore[attr-defined]
-        for _ in range(30):  # the PDF preview renders its pages on worker threads
-            app.processEvents()
-            time.sleep(0.05)
-        window.grab().save(str(out / f"view-{row:02d}-{key}.png"))
-        print(out / f"view-{row:02d}-{key}.png")
-        for tab, widget in _tabs(view):
-            if tab:
-                widget.setCurrentIndex(tab)  # type: ignore[attr-defined]
-                app.processEvents()
-                window.grab().save(str(out / f"view-{row:02d}-{key}-tab{tab}.png"))
-                print(out / f"view-{row:02d}-{key}-tab{tab}.png")
-    _dialogs(app, window, ctx, out)
+            Task.wait_all()
+        shoot(app, window, out / f"view-{row:02d}-{key}.png")
+        if isinstance(view, QTabWidget):  # settings pages, the queues' tabs
+            for tab in range(1, view.count()):
+                view.setCurrentIndex(tab)
+                shoot(app, window, out / f"view-{row:02d}-{key}-{tab}.png")
+            view.setCurrentIndex(0)
+    for name, make in dialogs(ctx, window).items():
+        if wanted and name not in wanted:
+            continue
+        dialog = make()
+        dialog.show()
+        shoot(app, dialog, out / f"dialog-{name}.png")
+        dialog.close()
+    if not wanted or "entry-errors" in wanted:
+        entry_errors(app, window, out)
+    window.close()
     db.dispose()
     return 0
-
-
-def _tabs(view: QWidget) -> list[tuple[int, QWidget]]:
-    """Every tab of a view made of tabs (the queues), as (index, the tab widget)."""
-    tabs = view if isinstance(view, QTabWidget) else view.findChild(QTabWidget)
-    return [(i, tabs) for i in range(tabs.count())] if isinstance(tabs, QTabWidget) else []
-
-
-def _shoot(app: QApplication, widget: QWidget, path: Path) -> None:
-    widget.show()
-    for _ in range(10):
-        app.processEvents()
-        time.sleep(0.03)
-    widget.grab().save(str(path))
-    print(path)
-    widget.close()
-
-
-def _dialogs(app: QApplication, window: MainWindow, ctx: UiContext, out: Path) -> None:
-    """The dialogs of the case views: a case's detail, the cases behind a score, the entry form's errors."""
-    from hotline_desk.services.reporting.scoring import unit_case_details
-    from hotline_desk.ui.case_list import CaseDetailDialog
-    from hotline_desk.ui.scoring_view import CasesBehindDialog, ScoringView
-
-    with ctx.db.reader() as s:
-        first = s.scalars(select(Case.id).order_by(Case.id)).first()
-    if first is not None:
-        _shoot(app, CaseDetailDialog(window, ctx, first), out / "dialog-case-detail.png")
-    scoring = window.views.get("scoring")
-    if isinstance(scoring, ScoringView) and scoring.models[0].rows:
-        unit = scoring.models[0].rows[-1]
-        month = scoring.month.currentText()
-        with ctx.db.reader() as s:
-            details = unit_case_details(s, month, scoring.as_of(), unit.unit_id)
-        _shoot(app, CasesBehindDialog(scoring, ctx, unit, details, "finish"), out / "dialog-score-cases.png")
-    entry = window.views.get("entry")
-    if entry is not None and hasattr(entry, "save"):
-        window.nav.setCurrentRow(window.page_keys.index("entry"))
-        entry.phone.setText("12x")  # type: ignore[attr-defined]
-        entry.save()  # type: ignore[attr-defined]
-        app.processEvents()
-        window.grab().save(str(out / "view-entry-errors.png"))
-        print(out / "view-entry-errors.png")
 
 
 if __name__ == "__main__":

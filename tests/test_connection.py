@@ -45,9 +45,10 @@ def test_a_server_that_answers_is_saved_for_this_station_only(qtbot: QtBot, pg_a
         dialog.port.setValue(server.port or 5432)
         dialog.database.setText(name)
         dialog.user.setText(server.username or "")
-        assert dialog.test_connection() and "连接成功" in dialog.status.text()
+        assert dialog.test_connection()  # tested off the UI thread: the window keeps answering meanwhile
+        qtbot.waitUntil(lambda: "连接成功" in dialog.status.text(), timeout=20_000)
         dialog.accept()
-        assert dialog.result() == ConnectionDialog.DialogCode.Accepted
+        qtbot.waitUntil(lambda: dialog.result() == ConnectionDialog.DialogCode.Accepted, timeout=20_000)
     finally:
         pg.drop_database(pg_admin, name)
     saved = saved_choice_path()
@@ -67,7 +68,9 @@ def test_a_server_out_of_reach_is_not_saved(qtbot: QtBot) -> None:
     dialog.host.setText("127.0.0.1")
     dialog.port.setValue(1)
     dialog.accept()
-    assert "连接失败" in dialog.status.text() and "连不上数据库服务器" in dialog.status.text()
+    assert "正在连接" in dialog.status.text() and not dialog.buttons.isEnabled()  # busy, not frozen
+    qtbot.waitUntil(lambda: "连接失败" in dialog.status.text(), timeout=20_000)
+    assert "连不上数据库服务器" in dialog.status.text() and dialog.buttons.isEnabled()
     assert dialog.result() != ConnectionDialog.DialogCode.Accepted
     assert not saved_choice_path().exists()
 
@@ -79,6 +82,7 @@ def test_the_command_line_and_the_environment_still_win(tmp_path: Path, monkeypa
     qtbot.addWidget(dialog)
     dialog.file.setText(str(chosen))
     dialog.accept()
+    qtbot.waitUntil(lambda: dialog.result() == ConnectionDialog.DialogCode.Accepted, timeout=20_000)
     assert resolve_db_url(None) == f"sqlite:///{chosen}" and chosen.exists()
     monkeypatch.setenv(ENV_DB, str(tmp_path / "env.sqlite3"))
     assert resolve_db_url(None) == f"sqlite:///{tmp_path / 'env.sqlite3'}"

@@ -98,19 +98,23 @@ def test_tokens() -> None:
     assert match_query("水") == 'uni:"水"'
 
 
-def test_deleted_cases_leave_the_index_and_the_trail_says_why(three: dict[str, int], db: Database, people: People,
-                                                              clock: FakeClock) -> None:
+def test_voided_cases_stay_findable_with_their_history_and_the_trail_says_why(
+        three: dict[str, int], db: Database, people: People, clock: FakeClock) -> None:
+    """No case is deleted: a voided one is still found (to restore it), shown as 已作废, and verify holds."""
     from hotline_desk.errors import PermissionDenied
     from hotline_desk.services.accounts import audit
+    from hotline_desk.services.cases.records import case_view
 
     with pytest.raises(PermissionDenied), db.session() as s:
-        wf.delete_case(s, people.supervisor, three["estate"], "误登记", clock=clock)
+        wf.void(s, people.operator, three["estate"], "误登记", clock=clock)
     with db.session() as s:
-        assert wf.delete_case(s, people.admin, three["estate"], "重复登记", clock=clock) == "RZ2207-00002"
-    assert _find(db, "物业") == set()
-    assert _find(db, "楼") == {three["water"]}
+        view = wf.void(s, people.supervisor, three["estate"], "重复登记", clock=clock)
+    assert view.number == "RZ2207-00002" and view.state_label == "已作废"
+    assert _find(db, "物业") == {three["estate"]}
     with db.reader() as s:
+        events = case_view(s, three["estate"]).events
         report = audit.verify(s)
+    assert [e.label for e in events][-1] == "作废" and events[-1].note == "重复登记"
     assert report.ok, report.problems
 
 

@@ -351,19 +351,19 @@ def test_import_wizard_goes_file_mapping_preview_commit(qtbot: QtBot, db: Databa
     wizard.show()
     wizard.file_page.path.setText(str(path))
     wizard.file_page.channel.setCurrentIndex(wizard.file_page.channel.findData("平顶山市“民呼必应”平台"))
-    wizard.next()
+    wizard.next()  # the file is read off the UI thread; the wizard moves on when its preview is ready
     mapping = wizard.mapping_page
-    assert wizard.currentPage() is mapping
+    qtbot.waitUntil(lambda: wizard.currentPage() is mapping, timeout=20_000)
     combos = {mapping.table.item(r, 0).text(): mapping.table.cellWidget(r, 1)  # type: ignore[union-attr]
               for r in range(mapping.table.rowCount())}
     assert combos["工单号"].currentText() == "工单编号" and combos["反映事项"].currentText() == "不导入"
     combos["反映事项"].setCurrentText("诉求内容")  # the clerk maps the unknown column by hand
     mapping.save_as.setText("上级清单")
     wizard.next()
-    assert wizard.currentPage() is wizard.preview_page
+    qtbot.waitUntil(lambda: wizard.currentPage() is wizard.preview_page, timeout=20_000)
     assert "可导入 2 行" in wizard.preview_page.summary.text()
     wizard.accept()
-    assert "已导入 2 件工单" in wizard.result_message
+    qtbot.waitUntil(lambda: "已导入 2 件工单" in wizard.result_message, timeout=20_000)
     with db.reader() as s:
         assert {c.source for c in s.scalars(select(Case))} == {"upper"}
 

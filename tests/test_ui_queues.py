@@ -20,7 +20,7 @@ from hotline_desk.ui.models import RowsModel
 from hotline_desk.ui.queues import ApprovalView, FollowUpView, QueueTable
 from tests.conftest import FakeClock, People
 from tests.helpers import draft
-from tests.ui_helpers import answer_next_dialog, context
+from tests.ui_helpers import Messages, answer_next_dialog, context
 
 
 def _replied(s: Session, people: People, clock: FakeClock, **overrides: object) -> int:
@@ -179,3 +179,43 @@ def test_an_empty_queue_says_so_under_its_usual_headers(qtbot: QtBot, db: Databa
     assert abs(view.empty.geometry().center().x() - viewport.center().x()) <= 2  # in the middle
     header = view.table.horizontalHeader()
     assert header.isVisible() and all(header.sectionSize(i) >= 60 for i in range(header.count()))
+
+
+def test_a_recorded_result_can_be_undone_from_the_notice_within_minutes(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    with db.session() as s:
+        first, second = _replied(s, people, clock), _replied(s, people, clock)
+        numbers = [case_view(s, first).number, case_view(s, second).number]
+    view = FollowUpView(context(db, people.operator, clock, tmp_path))
+    qtbot.addWidget(view)
+    button = view.pending.findChild(QPushButton, "satisfied")
+    for number in numbers:
+        view.pending.select_number(number)
+        _answer_question({}, Qt.Key.Key_Y)
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert view.pending.model.rowCount() == 0 and not view.pending.undo_button.isHidden()
+    assert "10 分钟内可撤销" in view.pending.notice.text()
+    clock.advance(minutes=3)
+    qtbot.mouseClick(view.pending.undo_button, Qt.MouseButton.LeftButton)  # the last one recorded comes back
+    with db.reader() as s:
+        assert (case_view(s, first).state, case_view(s, second).state) == ("finished", "pending_followup")
+    assert "已撤销" in view.pending.notice.text() and view.pending.undo_button.isHidden()
+    assert [_cells(view.pending.model, i)["工单编号"] for i in range(view.pending.model.rowCount())] == [numbers[1]]
+
+
+def test_undo_after_the_time_limit_is_refused_and_changes_nothing(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    messages = Messages().install(monkeypatch)
+    with db.session() as s:
+        case_id = _replied(s, people, clock)
+        number = case_view(s, case_id).number
+    view = FollowUpView(context(db, people.operator, clock, tmp_path))
+    qtbot.addWidget(view)
+    view.pending.select_number(number)
+    qtbot.mouseClick(view.pending.findChild(QPushButton, "basic"), Qt.MouseButton.LeftButton)
+    clock.advance(minutes=11)  # the button is still there when the window was left open; the rule decides
+    qtbot.mouseClick(view.pending.undo_button, Qt.MouseButton.LeftButton)
+    assert any("超过10分钟" in text for text in messages.texts())
+    with db.reader() as s:
+        assert case_view(s, case_id).followup_result == "basic"

@@ -270,7 +270,10 @@ def cmd_settings_show(ctx: Context, args: argparse.Namespace) -> int:
         print(to_json(values))
         return 0
     for key, value in values.items():
-        print(f"{key}\t{settings.SETTING_DEFS[key].label}\t{value}")
+        definition = settings.SETTING_DEFS[key]
+        allowed = definition.allowed()
+        print(f"{key}\t{definition.label}\t{settings.shown(definition, value)}" + (f"\t（可选：{allowed}）"
+                                                                                   if allowed else ""))
     return 0
 
 
@@ -278,5 +281,6 @@ def cmd_settings_set(ctx: Context, args: argparse.Namespace) -> int:
     actor = ctx.actor()
     with ctx.db.session() as session:
         typed = admin.update_setting(session, actor, args.key, args.value)
-    print(f"{settings.SETTING_DEFS[args.key].label} 已设为 {typed}。")
+    definition = settings.SETTING_DEFS[args.key]
+    print(f"{definition.label} 已设为 {settings.shown(definition, typed)}。")
     return 0

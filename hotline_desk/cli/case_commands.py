@@ -52,11 +52,17 @@ def register(sub: SubParsers[Any]) -> None:
     q.add_argument("--limit", type=int, default=200, help="最多列出多少件")
     q.set_defaults(run=cmd_list)
 
-    q = csub.add_parser("delete", help="删除误登记的工单（管理员）",
-                        description="删除误登记或重复登记的工单及其办理历史；审计记录保留其内容和删除理由。")
-    q.add_argument("number", help="工单编号")
-    q.add_argument("--reason", required=True, help="删除理由")
-    q.set_defaults(run=cmd_delete)
+    for name, label, handler, description in (
+        ("void", "作废误登记的工单（审核员、管理员）", cmd_void,
+         "作废误登记或重复登记的工单：不再计入统计和考核，办理历史全部保留，可撤销作废。工单不会被删除。"),
+        ("restore", "撤销作废（审核员、管理员）", cmd_restore, "撤销作废，工单回到作废前的状态。"),
+        ("undo-follow-up", "撤销刚登记的回访结果", cmd_undo_follow_up,
+         "撤销登记错的回访结果（须在登记后若干分钟内，见设置“回访结果可撤销的时间”）；历史保留两步记录。"),
+    ):
+        q = csub.add_parser(name, help=label, description=description)
+        q.add_argument("number", help="工单编号")
+        q.add_argument("--reason", required=name != "undo-follow-up", default="", help="理由")
+        q.set_defaults(run=handler)
 
     _step(csub, "coordinate", "协调办理", cmd_coordinate,
           [("--answer", {"required": True, "help": "答复或协调情况"})])
@@ -116,7 +122,7 @@ def _run_step(ctx: Context, args: argparse.Namespace, call: Any) -> int:
     actor = ctx.actor()
     with ctx.db.session() as session:
         case = cases.find_case(session, args.number)
-        view = call(session, actor, case.id, parse_time(args.at))
+        view = call(session, actor, case.id, parse_time(getattr(args, "at", None)))
     last = view.events[-1]
     print(f"{view.number}：{last.label}，当前状态“{view.state_label}”。{last.details}")
     return 0
@@ -174,12 +180,16 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_delete(ctx: Context, args: argparse.Namespace) -> int:
-    actor = ctx.actor()
-    with ctx.db.session() as session:
-        number = workflow.delete_case(session, actor, cases.find_case(session, args.number).id, args.reason)
-    print(f"已删除工单 {number}。")
-    return 0
+def cmd_void(ctx: Context, args: argparse.Namespace) -> int:
+    return _run_step(ctx, args, lambda s, a, cid, at: workflow.void(s, a, cid, args.reason))
+
+
+def cmd_restore(ctx: Context, args: argparse.Namespace) -> int:
+    return _run_step(ctx, args, lambda s, a, cid, at: workflow.restore(s, a, cid, args.reason))
+
+
+def cmd_undo_follow_up(ctx: Context, args: argparse.Namespace) -> int:
+    return _run_step(ctx, args, lambda s, a, cid, at: workflow.undo_followup(s, a, cid, args.reason))
 
 
 def cmd_list(ctx: Context, args: argparse.Namespace) -> int:

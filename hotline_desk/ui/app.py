@@ -7,9 +7,10 @@ import sys
 import traceback
 from pathlib import Path
 from types import TracebackType
+from typing import ClassVar
 
 from platformdirs import user_state_dir
-from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+from PySide6.QtCore import QLibraryInfo, QLocale, Qt, QTranslator
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from hotline_desk.db import Database, resolve_db_url
@@ -24,6 +25,8 @@ from hotline_desk.ui.connection import ConnectionDialog
 from hotline_desk.ui.context import AppSignals, UiContext
 from hotline_desk.ui.login import SWITCH_DATABASE, FirstPasswordDialog, LoginDialog
 from hotline_desk.ui.main_window import MainWindow
+from hotline_desk.ui.operations import Task
+from hotline_desk.ui.window_state import WindowState, default_config_dir
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +38,36 @@ def _show_bug(kind: type[BaseException], value: BaseException, tb: TracebackType
     QMessageBox.critical(None, "程序错误", f"发生了意外错误，请把以下内容告诉维护人员：\n\n{text}")
 
 
-def install_chinese(app: QApplication) -> None:
-    """Qt's own words (是/否, 取消, file and print dialogs) in Chinese, from the translations shipped with Qt."""
+class GapTranslator(QTranslator):
+    """The few words of Qt's own dialogs that the shipped Chinese catalogue lacks (Qt renamed them after it was
+    translated: the file dialog's "&Look in:" and "Files of &type:")."""
+
+    WORDS: ClassVar[dict[tuple[str, str], str]] = {
+        ("QFileDialog", "&Look in:"): "查找范围(&L)：", ("QFileDialog", "Files of &type:"): "文件类型(&T)：",
+        ("QFileDialog", "Save"): "保存", ("QFileSystemModel", "Computer"): "计算机",
+    }
+
+    def translate(self, context: str, source: str, disambiguation: str | None = None,
+                  n: int = -1) -> str | None:
+        return self.WORDS.get((context, source))
+
+    def isEmpty(self) -> bool:
+        return False
+
+
+def install_chinese(app: QApplication) -> bool:
+    """Qt's own words (是/否, 取消, file and print dialogs, the calendar's weekdays) in Chinese, from the translations
+    shipped with Qt. Qt's own file dialog is used everywhere, so it is translated the same on every desktop."""
+    chinese = QLocale(QLocale.Language.Chinese, QLocale.Country.China)
+    QLocale.setDefault(chinese)
+    app.setAttribute(Qt.ApplicationAttribute.AA_DontUseNativeDialogs, True)
+    app.installTranslator(GapTranslator(app))
     translator = QTranslator(app)
-    if translator.load(QLocale(QLocale.Language.Chinese, QLocale.Country.China), "qtbase", "_",
-                       QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+    if translator.load(chinese, "qtbase", "_", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
         app.installTranslator(translator)
+        return True
+    log.warning("Qt's Chinese translations were not found; its own dialogs stay in English")
+    return False
 
 
 def state_dir() -> Path:
@@ -81,7 +108,7 @@ def _open_until_it_works(target: str | None) -> tuple[Database, str | None] | No
                 return None
 
 
-def _sign_in(database: Database, first_admin: str | None) -> tuple[Actor | None, str]:
+def _sign_in(database: Database, first_admin: str | None, remembered: WindowState) -> tuple[Actor | None, str]:
     """First run's admin password, then the login; or the other database the person chose instead."""
     if first_admin:
         first = FirstPasswordDialog(None, database, first_admin)
@@ -90,7 +117,7 @@ def _sign_in(database: Database, first_admin: str | None) -> tuple[Actor | None,
             return None, first.switch_to
         if answer != QDialog.DialogCode.Accepted:
             return None, ""
-    login = LoginDialog(None, database)
+    login = LoginDialog(None, database, remembered=remembered)
     answer = login.exec()
     if answer == SWITCH_DATABASE:
         return None, login.switch_to
@@ -104,12 +131,13 @@ def run_app(db: str | None = None) -> int:
     install_chinese(app)
     sys.excepthook = _show_bug
     target = db
+    remembered = WindowState(default_config_dir())
     while True:
         opened = _open_until_it_works(target)
         if opened is None:
             return 2
         database, first_admin = opened
-        actor, switch_to = _sign_in(database, first_admin)
+        actor, switch_to = _sign_in(database, first_admin, remembered)
         if switch_to:  # a new station chose the office server (or another file) instead
             database.dispose()
             target = switch_to
@@ -118,30 +146,37 @@ def run_app(db: str | None = None) -> int:
             database.dispose()
             return 0
         break
-    ctx = UiContext(db=database, actor=actor, clock=office_now, signals=AppSignals(), state_dir=state_dir())
+    ctx = UiContext(db=database, actor=actor, clock=office_now, signals=AppSignals(), state_dir=state_dir(),
+                    config_dir=default_config_dir())
     window = MainWindow(ctx)
     window.show()
-    made = _backup(ctx, daily_only=True)
-    if made:
-        window.statusBar().showMessage(made, 8000)
+    # The day's first backup is made off the UI thread: a big file takes a while, and the window is usable meanwhile.
+    Task(window, lambda: _make_backup(ctx, daily_only=True), title="自动备份失败").quietly() \
+        .success(lambda made: window.statusBar().showMessage(made, 8000) if made else None) \
+        .failure(lambda exc: QMessageBox.warning(window, "自动备份失败", exc.message)).start()
     app.aboutToQuit.connect(lambda: _backup(ctx, daily_only=False))
     code = app.exec()
     database.dispose()
     return code
 
 
-def _backup(ctx: UiContext, *, daily_only: bool) -> str:
-    """A backup on close, and once a day at start; a failure is shown, never fatal."""
+def _make_backup(ctx: UiContext, *, daily_only: bool) -> str:
+    """A backup (once a day at start, or on close); what to tell the person, or "" when none was due."""
     path = ctx.db.path
     if path is None:
         return ""
+    with ctx.db.reader() as session:
+        folder, _keep = backups.backup_location(session, path)
+        if daily_only and not backup.due(folder, ctx.clock()):
+            return ""
+        info = backups.make_backup(session, path, ctx.clock())
+    return f"已自动备份到 {info.path}"
+
+
+def _backup(ctx: UiContext, *, daily_only: bool) -> str:
+    """The backup on close; a failure is shown, never fatal."""
     try:
-        with ctx.db.reader() as session:
-            folder, _keep = backups.backup_location(session, path)
-            if daily_only and not backup.due(folder, ctx.clock()):
-                return ""
-            info = backups.make_backup(session, path, ctx.clock())
+        return _make_backup(ctx, daily_only=daily_only)
     except HotlineError as exc:
         QMessageBox.warning(None, "自动备份失败", exc.message)
         return ""
-    return f"已自动备份到 {info.path}"

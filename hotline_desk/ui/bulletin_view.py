@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QBuffer, QByteArray, QDate, QIODevice, QObject, QSize, Qt, QThread, Signal
+from PySide6.QtCore import QBuffer, QByteArray, QDate, QIODevice, QSize, Qt, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
@@ -38,46 +38,20 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.orm import Session
 
-from hotline_desk.db import Database
-from hotline_desk.errors import HotlineError
 from hotline_desk.services.cases.case_query import CaseFilter, months_with_cases
-from hotline_desk.services.clock import Clock
 from hotline_desk.services.reporting import bulletin
 from hotline_desk.services.reporting.bulletin_compose import NarrativeSection, TypicalCase
+from hotline_desk.ui.changes import Change, follow
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read, read_or_warn, run_action
 from hotline_desk.ui.models import CaseTableModel
+from hotline_desk.ui.operations import Operation, Task
+from hotline_desk.ui.window_state import remember_splitter
 
 PRINT_DPI = 300
 POLARITY = (("正面", "positive"), ("反面", "negative"))
-
-
-class BuildWorker(QObject):
-    """Builds (or finalises) the bulletin in its own session on a worker thread."""
-
-    done = Signal(bytes, str)
-    failed = Signal(str)
-
-    def __init__(self, db: Database, month: str, clock: Clock, finalize_as: Any = None) -> None:
-        super().__init__()
-        self.db, self.month, self.clock, self.finalize_as = db, month, clock, finalize_as
-
-    def run(self) -> None:
-        try:
-            if self.finalize_as is not None:
-                with self.db.session() as session:
-                    built = bulletin.finalize(session, self.finalize_as, self.month, clock=self.clock)
-            else:  # a preview only reads: other stations keep saving while it is built
-                with self.db.reader() as session:
-                    built = bulletin.build(session, self.month, clock=self.clock)
-        except HotlineError as exc:
-            self.failed.emit(exc.message)
-            return
-        except Exception as exc:  # a bug: reported, not swallowed
-            self.failed.emit(f"程序错误：{exc}")
-            return
-        self.done.emit(built.pdf, built.warning)
 
 
 class BulletinView(QWidget):
@@ -87,8 +61,12 @@ class BulletinView(QWidget):
         super().__init__()
         self.ctx = ctx
         self.pdf_bytes = b""
-        self._thread: QThread | None = None
-        self._worker: BuildWorker | None = None
+        self.pdf_month = ""  # the month the preview shows
+        self.final = False
+        self._building: Operation[Any] | None = None
+        self._loaded: dict[str, Any] = {}  # the draft as loaded or saved, to tell unsaved edits
+        self._shown_month = ""
+        self._preview_note = ""
         self.month = QComboBox()
         self.status = QLabel()
         self.year_issue = QSpinBox()
@@ -104,6 +82,7 @@ class BulletinView(QWidget):
         self.bad_units = QLineEdit()
         suggest = QPushButton("按得分建议")
         suggest.clicked.connect(self.suggest)
+        self.edit_buttons: list[QPushButton] = [suggest]
         self.sections = QListWidget()
         self.section_title = QLineEdit()
         self.section_text = QPlainTextEdit()
@@ -122,8 +101,9 @@ class BulletinView(QWidget):
         self._build(suggest)
         months = read(ctx, months_with_cases) or [f"{ctx.clock():%Y-%m}"]
         self.month.addItems(months)
-        self.month.currentIndexChanged.connect(self.load)
+        self.month.currentIndexChanged.connect(self._month_chosen)
         self.load()
+        self.follower = follow(self, ctx.signals, Change.BULLETIN | Change.SETTINGS, self._changed_elsewhere)
 
     def _build(self, suggest: QPushButton) -> None:
         form = QFormLayout()
@@ -149,6 +129,7 @@ class BulletinView(QWidget):
             button = QPushButton(text)
             button.clicked.connect(slot)
             section_buttons.addWidget(button)
+            self.edit_buttons.append(button)
         sections = QWidget()
         s_layout = QHBoxLayout(sections)
         left = QVBoxLayout()
@@ -176,6 +157,7 @@ class BulletinView(QWidget):
         drop.clicked.connect(lambda: self.typical.removeRow(self.typical.currentRow()))
         t_buttons.addWidget(pick)
         t_buttons.addWidget(drop)
+        self.edit_buttons += [pick, drop]
         t_buttons.addStretch()
         t_layout.addLayout(t_buttons)
 
@@ -203,15 +185,51 @@ class BulletinView(QWidget):
         splitter.addWidget(editor)
         splitter.addWidget(self.preview)
         splitter.setSizes([640, 560])
+        remember_splitter(self.ctx.window_state(), "bulletin", splitter)
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
 
     # --- draft --------------------------------------------------------------------------------------
+    def _month_chosen(self) -> None:
+        """Another month: unsaved edits of the shown one are saved, dropped, or the switch is cancelled (the
+        default); the preview of the previous month is cleared, never shown under the new month."""
+        if self.is_dirty():
+            question = f"{self._shown_month} 的简报有未保存的修改。切换到 {self.month.currentText()} 前是否保存？"
+            box = QMessageBox(QMessageBox.Icon.Question, "未保存的修改", question, parent=self)
+            save = box.addButton("保存", QMessageBox.ButtonRole.AcceptRole)
+            box.addButton("不保存", QMessageBox.ButtonRole.DestructiveRole)
+            cancel = box.addButton("取消", QMessageBox.ButtonRole.RejectRole)
+            box.setDefaultButton(cancel)
+            box.setEscapeButton(cancel)
+            box.exec()
+            chosen = box.clickedButton()
+            if chosen is cancel or chosen is None or (chosen is save and not self.save(self._shown_month)):
+                self.month.blockSignals(True)
+                self.month.setCurrentText(self._shown_month)
+                self.month.blockSignals(False)
+                return
+        self.load()
+
+    def is_dirty(self) -> bool:
+        return bool(self._loaded) and not self.final and self.changes() != self._loaded
+
+    def _changed_elsewhere(self) -> None:
+        """Another station saved or finalised a bulletin: reload, unless this person is editing."""
+        if not self.is_dirty() and (self._building is None or self._building.done):
+            self.load()
+
+    def _clear_preview(self) -> None:
+        self.pdf_bytes, self.pdf_month = b"", ""
+        self.preview_doc.close()
+
     def load(self) -> None:
         month = self.month.currentText()
         draft = read_or_warn(self, self.ctx, lambda s: bulletin.get_draft(s, month))
         if draft is None:
             return
+        if month != self.pdf_month:
+            self._clear_preview()
+        self._shown_month = month
         issue = draft.issue
         self.year_issue.setValue(issue.year_issue)
         self.total_issue.setValue(issue.total_issue)
@@ -228,12 +246,23 @@ class BulletinView(QWidget):
         self.typical.setRowCount(0)
         for t in issue.typical_cases:
             self._add_typical(t.number, t.polarity, t.text)
-        editable = self.ctx.actor.can("bulletin_edit") and not draft.final
-        for key in ("save",):
-            self.buttons[key].setEnabled(editable)
+        self.final = draft.final
+        self._set_editable(self.ctx.actor.can("bulletin_edit") and not draft.final)
         self.buttons["finalize"].setEnabled(self.ctx.actor.can("bulletin_finalize") and not draft.final)
         self.status.setText(f"已定稿（{draft.finalized_by} {draft.finalized_at:%Y-%m-%d %H:%M}）"
-                            if draft.final and draft.finalized_at else "草稿")
+                            if draft.final and draft.finalized_at else ("已定稿" if draft.final else "草稿"))
+        self._loaded = self.changes()
+
+    def _set_editable(self, editable: bool) -> None:
+        """A finalised bulletin (or a reader's view) is shown read-only: its numbers and text are frozen."""
+        for line in (self.call_volume, self.good_units, self.bad_units, self.section_title):
+            line.setReadOnly(not editable)
+        self.section_text.setReadOnly(not editable)
+        for spin in (self.year_issue, self.total_issue, self.issue_date):
+            spin.setReadOnly(not editable)
+        for widget in (self.section_typical, self.typical, *self.edit_buttons):
+            widget.setEnabled(editable)
+        self.buttons["save"].setEnabled(editable)
 
     def _show_section(self, row: int) -> None:
         if not 0 <= row < len(self._section_data):
@@ -317,12 +346,13 @@ class BulletinView(QWidget):
     def save_clicked(self) -> None:
         self.save()
 
-    def save(self) -> bool:
-        month, changes = self.month.currentText(), self.changes()
+    def save(self, month: str = "") -> bool:
+        month, changes = month or self._shown_month or self.month.currentText(), self.changes()
         done = run_action(self, self.ctx, lambda s: bulletin.update_draft(s, self.ctx.actor, month,
                                                                           clock=self.ctx.clock, **changes),
-                          changes_cases=False)
-        if done:
+                          changes=Change.BULLETIN, title="无法保存简报")
+        if done is not None:
+            self._loaded = changes
             self.status.setText("草稿已保存。")
         return done is not None
 
@@ -339,55 +369,52 @@ class BulletinView(QWidget):
         self._run_build(finalize)
 
     def _run_build(self, finalize: bool) -> None:
-        self.progress = QProgressDialog("正在生成简报……", "", 0, 0, self)
-        self.progress.setCancelButton(None)
-        self.progress.setWindowModality(Qt.WindowModality.WindowModal)
-        self.progress.setMinimumDuration(300)
-        thread = QThread(self)
-        worker = BuildWorker(self.ctx.db, self.month.currentText(), self.ctx.clock,
-                             self.ctx.actor if finalize else None)
-        worker.moveToThread(thread)
-        thread.started.connect(worker.run)
-        worker.done.connect(self._built)
-        worker.failed.connect(self._failed)
-        worker.done.connect(thread.quit)
-        worker.failed.connect(thread.quit)
-        self._thread, self._worker = thread, worker
-        self.status.setText("正在生成……")
-        for button in self.buttons.values():
-            button.setEnabled(False)
-        thread.start()
+        """Build (or finalise) in a session of its own on a worker thread; a preview only reads, so other
+        stations keep saving meanwhile."""
+        month, actor, clock = self._shown_month, self.ctx.actor, self.ctx.clock
+
+        def work(session: Session) -> tuple[str, bytes, str]:
+            built = (bulletin.finalize(session, actor, month, clock=clock) if finalize
+                     else bulletin.build(session, month, clock=clock))
+            return month, built.pdf, built.warning
+
+        self.status.setText("正在定稿……" if finalize else "正在生成……")
+        op = Operation(self, self.ctx, work, read_only=not finalize, title="无法生成简报",
+                       changes=Change.BULLETIN if finalize else Change.NONE)
+        op.busy([*self.buttons.values(), self.month]).with_progress("正在生成简报……")
+        op.success(self._built).always(self._build_ended)
+        self._building = op
+        op.start()
 
     def wait_for_build(self, timeout_ms: int = 60_000) -> None:
-        if self._thread is not None:
-            self._thread.wait(timeout_ms)
+        Task.wait_all(timeout_ms)
 
-    def _finish_build(self) -> None:
-        self.progress.close()
-        for key in ("preview", "pdf", "print"):
-            self.buttons[key].setEnabled(True)
-        self.load()
+    def _build_ended(self) -> None:
+        self.load()  # a finalised bulletin shows as such at once; a failed one as it was
+        if self._preview_note:
+            self.status.setText(f"{self.status.text()}　{self._preview_note}")
+            self._preview_note = ""
+        self.built.emit()
 
-    def _built(self, pdf: bytes, warning: str) -> None:
-        self.pdf_bytes = pdf
+    def _built(self, result: tuple[str, bytes, str]) -> None:
+        month, pdf, warning = result
+        if month != self.month.currentText():  # the person moved on: never show one month under another
+            return
+        self.pdf_bytes, self.pdf_month = pdf, month
         self._buffer = QBuffer(self)
         self._buffer.setData(QByteArray(pdf))
         self._buffer.open(QIODevice.OpenModeFlag.ReadOnly)
         self.preview_doc.load(self._buffer)
-        self._finish_build()
-        self.status.setText(f"已生成，共 {self.preview_doc.pageCount()} 页。" + ("（字体未嵌入）" if warning else ""))
+        self._preview_note = (f"已生成 {month}，共 {self.preview_doc.pageCount()} 页。"
+                              + ("（字体未嵌入）" if warning else ""))
         if warning:
             QMessageBox.warning(self, "字体提示", warning)
-        self.built.emit()
-
-    def _failed(self, message: str) -> None:
-        self._finish_build()
-        QMessageBox.warning(self, "无法生成简报", message)
-        self.built.emit()
 
     def finalize(self) -> None:
-        if QMessageBox.question(self, "定稿", "定稿后数字和PDF将冻结，不能再修改。确定定稿？") == \
-                QMessageBox.StandardButton.Yes and self.save():
+        answer = QMessageBox.question(
+            self, "定稿", f"定稿后 {self._shown_month} 简报的数字和PDF将冻结，不能再修改。确定定稿？",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        if answer == QMessageBox.StandardButton.Yes and self.save():
             self._run_build(finalize=True)
 
     def save_pdf(self) -> None:

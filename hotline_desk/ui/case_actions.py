@@ -1,94 +1,137 @@
-"""Carrying out one workflow action on a case from any view: ask for what it needs, call the service."""
+"""Carrying out one workflow step on a case from any view, built from the transition table.
+
+A step the user may not take now is refused before any dialog opens (its reason is shown instead); a dialog checks
+what is typed as it is typed and keeps 确定 disabled until the step would pass, so nothing typed is lost to a refusal.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QComboBox,
+    QDialogButtonBox,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QWidget,
+)
 from sqlalchemy.orm import Session
 
 from hotline_desk.services.cases import workflow as wf
-from hotline_desk.services.cases.actions import ACTION_LABELS
-from hotline_desk.services.cases.history import FOLLOWUP_RESULTS
+from hotline_desk.services.cases.steps import STEPS, Gate, Problem, Step
 from hotline_desk.services.office import reference
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read, run_action
-from hotline_desk.ui.widgets import FieldSpec, ask
+from hotline_desk.ui.widgets import ActionDialog, FieldSpec
+from hotline_desk.vocabulary import Action
 
 
 def unit_choices(ctx: UiContext) -> list[tuple[str, int]]:
     return read(ctx, lambda s: [(u.name, u.id) for u in reference.list_units(s)])
 
 
-def _fields(ctx: UiContext, key: str) -> list[FieldSpec] | None:
-    units = unit_choices(ctx)
-    decision = [("同意", True), ("不同意", False)]
-    specs: dict[str, list[FieldSpec]] = {
-        "coordinate": [FieldSpec("answer", "答复或协调情况", "text", required=True)],
-        "propose": [FieldSpec("unit", "主办单位", "unit", units, required=True)],
-        "approve": [],
-        "reject": [FieldSpec("reason", "驳回理由", "text", required=True)],
-        "sign": [],
-        "reply": [FieldSpec("text", "回复内容", "text", required=True), FieldSpec("result", "办理结果"),
-                  FieldSpec("handler", "经办人"), FieldSpec("handler_phone", "联系电话")],
-        "return_request": [FieldSpec("reason", "退单理由", "text", required=True)],
-        "return_rule": [FieldSpec("accept", "审批意见", "choice", decision),
-                        FieldSpec("new_unit", "改派单位（同意时）", "unit", units), FieldSpec("note", "意见", "text")],
-        "extension_request": [FieldSpec("days", "延期工作日", "int", minimum=1, maximum=10, default=3),
-                              FieldSpec("reason", "延期理由", "text", required=True)],
-        "extension_rule": [FieldSpec("accept", "审批意见", "choice", decision), FieldSpec("note", "意见", "text")],
-        "supervise": [FieldSpec("note", "督办说明", "text")],
-        "followup": [FieldSpec("result", "回访结果", "choice", [(v, k) for k, v in FOLLOWUP_RESULTS.items()]),
-                     FieldSpec("note", "回访记录", "text")],
-        "review": [FieldSpec("at_fault", "甄别结论", "choice", [("承办单位责任，重办", True),
-                                                              ("非承办单位责任，不计入满意率", False)]),
-                   FieldSpec("note", "甄别意见", "text", required=True)],
-    }
-    return specs.get(key)
+def field_specs(ctx: UiContext, chosen: Step[Any], situation: wf.Situation) -> list[FieldSpec]:
+    """The dialog's inputs, from the step's form fields (unit lists and day limits filled in from the office)."""
+    specs = []
+    for f in chosen.form:
+        choices: Sequence[tuple[str, Any]] = f.choices
+        if f.kind == "unit":
+            choices = [(info.name, uid) for uid, info in situation.context.units.items() if info.active]
+        maximum = f.maximum
+        if chosen.action == Action.EXTENSION_REQUEST and f.key == "days":
+            maximum = situation.context.limits.extension_max_days
+        specs.append(FieldSpec(f.key, f.label, "check" if f.kind == "bool" else f.kind, choices, f.default,
+                               f.required, f.minimum, maximum))
+    return specs
 
 
-def _call(ctx: UiContext, key: str, case_id: int, v: dict[str, Any]) -> Callable[[Session], object]:
-    a, c = ctx.actor, ctx.clock
-    calls: dict[str, Callable[[Session], object]] = {
-        "coordinate": lambda s: wf.coordinate(s, a, case_id, v["answer"], clock=c),
-        "propose": lambda s: wf.propose(s, a, case_id, v["unit"], clock=c),
-        "approve": lambda s: wf.approve(s, a, case_id, unit_id=v.get("unit"), clock=c),
-        "reject": lambda s: wf.reject(s, a, case_id, v["reason"], clock=c),
-        "sign": lambda s: wf.sign(s, a, case_id, clock=c),
-        "reply": lambda s: wf.reply(s, a, case_id, wf.Reply(text=v["text"], result=v["result"], handler=v["handler"],
-                                                            handler_phone=v["handler_phone"]), clock=c),
-        "return_request": lambda s: wf.request_return(s, a, case_id, v["reason"], clock=c),
-        "return_rule": lambda s: wf.rule_return(s, a, case_id, v["accept"], new_unit_id=v["new_unit"],
-                                                note=v["note"], clock=c),
-        "extension_request": lambda s: wf.request_extension(s, a, case_id, v["days"], v["reason"], clock=c),
-        "extension_rule": lambda s: wf.rule_extension(s, a, case_id, v["accept"], note=v["note"], clock=c),
-        "supervise": lambda s: wf.supervise(s, a, case_id, v["note"], clock=c),
-        "followup": lambda s: wf.follow_up(s, a, case_id, v["result"], v["note"], clock=c),
-        "review": lambda s: wf.review(s, a, case_id, v["at_fault"], v["note"], clock=c),
-    }
-    return calls[key]
+class StepDialog(ActionDialog):
+    """The form of one step; every change is checked against the step, and 确定 stays off until it would pass."""
+
+    def __init__(self, parent: QWidget | None, ctx: UiContext, chosen: Step[Any], situation: wf.Situation,
+                 fields: Sequence[FieldSpec], intro: str = "") -> None:
+        super().__init__(parent, f"{chosen.label}：{situation.number} {situation.title}", fields, intro)
+        self.ctx, self.step, self.situation = ctx, chosen, situation
+        self.touched: set[str] = set()
+        box = self.findChild(QDialogButtonBox)
+        assert box is not None
+        ok = box.button(QDialogButtonBox.StandardButton.Ok)
+        assert isinstance(ok, QPushButton)
+        self.ok = ok
+        for key, editor in self.editors.items():
+            self._watch(key, editor)
+        self.revalidate()
+
+    def _watch(self, key: str, editor: QWidget) -> None:
+        def changed(*_: object) -> None:
+            self.touched.add(key)
+            self.revalidate()
+
+        if isinstance(editor, QPlainTextEdit):
+            editor.textChanged.connect(changed)
+        elif isinstance(editor, QComboBox):
+            editor.currentIndexChanged.connect(changed)
+            if editor.isEditable():
+                editor.editTextChanged.connect(changed)
+        elif isinstance(editor, QAbstractSpinBox):
+            editor.editingFinished.connect(changed)
+            getattr(editor, "valueChanged").connect(changed)  # noqa: B009 (QSpinBox and friends)
+        elif isinstance(editor, QLineEdit):
+            editor.textChanged.connect(changed)
+
+    def problems(self) -> list[Problem]:
+        payload = self.step.payload_from(self.values())
+        found = self.situation
+        return self.step.check(found.context, found.status, self.ctx.actor, payload, self.ctx.clock())
+
+    def revalidate(self) -> list[Problem]:
+        found = self.problems()
+        shown = [p.message for p in found
+                 if p.gate is not Gate.INPUT or not p.field or p.field in self.touched or p.field not in self.editors]
+        self.error.setText("\n".join(dict.fromkeys(shown)))
+        self.ok.setEnabled(not found)
+        return found
+
+    def _accept(self) -> None:
+        self.touched |= set(self.editors)
+        if not self.revalidate():
+            self.accept()
+
+
+def refuse_before_typing(parent: QWidget, chosen: Step[Any], reasons: list[Problem]) -> None:
+    QMessageBox.information(parent, f"不能{chosen.label}", "\n".join(p.message for p in reasons))
 
 
 def perform(parent: QWidget, ctx: UiContext, case_id: int, key: str, preset: dict[str, Any] | None = None,
-            expected_version: int | None = None) -> bool:
-    """Ask for what the action needs (unless ``preset`` gives it all) and carry it out; True if done.
+            expected_version: int | None = None, intro: str = "") -> bool:
+    """Ask for what the step needs (unless ``preset`` gives it) and carry it out; True if done.
 
     With ``expected_version`` (the version the screen shows) a case changed meanwhile elsewhere is refused.
     """
-    fields = _fields(ctx, key)
-    if fields is None:
+    action = Action(key)
+    chosen = STEPS[action]
+    now: datetime = ctx.clock()
+    situation = read(ctx, lambda s: wf.situation(s, case_id, now))
+    blocked = chosen.check(situation.context, situation.status, ctx.actor, None, now)
+    if blocked:
+        refuse_before_typing(parent, chosen, blocked)
         return False
-    values: dict[str, Any] | None = dict(preset or {})
-    if preset is None and fields:  # a step that needs nothing (签收, 审核通过) is done on the button press
-        values = ask(parent, ACTION_LABELS[key], fields)
-    if values is None:
-        return False
-    call = _call(ctx, key, case_id, values)
+    if preset is not None:
+        payload = chosen.payload_from(preset)
+    elif chosen.form:
+        dialog = StepDialog(parent, ctx, chosen, situation, field_specs(ctx, chosen, situation), intro)
+        if dialog.exec() != StepDialog.DialogCode.Accepted:
+            return False
+        payload = chosen.payload_from(dialog.values())
+    else:  # a step that needs nothing (签收, 审核交办) is done on the button press
+        payload = chosen.payload_from({})
 
-    def guarded(s: Session) -> object:
-        if expected_version is not None:
-            wf.ensure_version(s, case_id, expected_version)
-        return call(s)
+    def work(s: Session) -> object:
+        return wf.take(s, ctx.actor, case_id, action, payload, clock=ctx.clock, expected_version=expected_version)
 
-    return run_action(parent, ctx, guarded) is not None
+    return run_action(parent, ctx, work) is not None

@@ -28,9 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from hotline_desk.services.cases import workflow as wf
-from hotline_desk.services.cases.actions import available_actions
 from hotline_desk.services.cases.case_query import CaseFilter, months_with_cases
-from hotline_desk.services.cases.events import current_status
 from hotline_desk.services.cases.history import STATES
 from hotline_desk.services.cases.records import case_view
 from hotline_desk.services.exchange.case_export import export_cases
@@ -241,10 +239,11 @@ class CaseDetailDialog(QDialog):
         self.refresh()
 
     def refresh(self) -> None:
-        def fetch(s: Any) -> tuple[Any, Any]:
-            return case_view(s, self.case_id), available_actions(current_status(s, self.case_id), self.ctx.actor)
+        def fetch(s: Any) -> tuple[Any, Any, Any]:
+            return (case_view(s, self.case_id), wf.offers(s, self.ctx.actor, self.case_id, clock=self.ctx.clock),
+                    wf.offers(s, self.ctx.actor, self.case_id, clock=self.ctx.clock, routine=False))
 
-        view, actions = read(self.ctx, fetch)
+        view, actions, apart = read(self.ctx, fetch)
         self.view = view
         self.setWindowTitle(f"工单 {view.number} — {view.state_label}")
         while self.fields.rowCount():
@@ -280,6 +279,11 @@ class CaseDetailDialog(QDialog):
         for action in actions:
             button = QPushButton(action.label)
             button.setObjectName(f"action_{action.key}")
+            button.clicked.connect(lambda _=False, key=action.key: self._do(key))
+            self.actions_row.addWidget(button)
+        for action in apart:
+            button = QPushButton(action.label)
+            button.setObjectName(f"case_{action.key}")
             button.clicked.connect(lambda _=False, key=action.key: self._do(key))
             self.actions_row.addWidget(button)
         if self.ctx.actor.can("edit_case"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtWidgets import (
@@ -22,8 +23,8 @@ from PySide6.QtWidgets import (
 from sqlalchemy import make_url
 
 from hotline_desk.db import ENV_DB, default_db_path, save_choice, server_url
-from hotline_desk.errors import HotlineError
 from hotline_desk.services.maintenance.opening import open_office_database
+from hotline_desk.ui.operations import Task
 
 
 class ConnectionDialog(QDialog):
@@ -60,9 +61,13 @@ class ConnectionDialog(QDialog):
         self.status = QLabel()
         self.status.setWordWrap(True)
         test = QPushButton("测试连接")
-        test.clicked.connect(self.test_connection)
+        test.clicked.connect(lambda: self.test_connection())
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Save).setText("保存")
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
         buttons.addButton(test, QDialogButtonBox.ButtonRole.ActionRole)
+        self.buttons = buttons
+        self.testing: Task[str] | None = None
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -122,26 +127,38 @@ class ConnectionDialog(QDialog):
                 return f"请填写{label}。"
         return ""
 
-    def test_connection(self) -> bool:
-        """Open the chosen database as the app will (creating the tables on a new, empty server database)."""
+    def test_connection(self, then: Callable[[], object] | None = None) -> bool:
+        """Open the chosen database as the app will (creating the tables on a new, empty server database), on a
+        worker thread: a server out of reach takes seconds to say so. ``then`` runs when it worked."""
         missing = self._missing()
         if missing:
             self.status.setText(missing)
             return False
-        self.status.setText("正在连接……")
-        self.status.repaint()
-        try:
-            database = open_office_database(self.target())
-        except HotlineError as exc:
-            self.status.setText(f"连接失败：{exc.message}")
+        if self.testing is not None and not self.testing.done:
             return False
-        shown = database.display_name
-        database.dispose()
-        self.status.setText(f"连接成功：{shown}")
+        target = self.target()
+
+        def attempt() -> str:
+            database = open_office_database(target)
+            shown = database.display_name
+            database.dispose()
+            return shown
+
+        def worked(shown: str) -> None:
+            self.status.setText(f"连接成功：{shown}")
+            if then is not None:
+                then()
+
+        self.status.setText("正在连接……")
+        self.testing = Task(self, attempt, title="连接失败")
+        self.testing.busy([self.buttons, self.single, self.server, self.server_form, self.file])
+        self.testing.success(worked).failure(lambda exc: self.status.setText(f"连接失败：{exc.message}")).start()
         return True
 
     def accept(self) -> None:
-        if not self.test_connection():
-            return
+        """保存: only a connection that works is saved."""
+        self.test_connection(then=self._save)
+
+    def _save(self) -> None:
         save_choice(self.target())
         super().accept()

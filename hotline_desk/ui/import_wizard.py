@@ -5,9 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QApplication,
     QCheckBox,
     QComboBox,
     QFileDialog,
@@ -16,7 +14,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMessageBox,
-    QProgressDialog,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -25,15 +22,17 @@ from PySide6.QtWidgets import (
     QWizard,
     QWizardPage,
 )
+from sqlalchemy.orm import Session
 
-from hotline_desk.errors import HotlineError
 from hotline_desk.excel.columns import FIELD_LABELS
 from hotline_desk.services.exchange.dispatch_exchange import ReplyPreview, commit_replies, preview_replies
 from hotline_desk.services.exchange.imports import CasePreview, commit_cases, preview_cases, save_mapping
 from hotline_desk.services.office import reference
 from hotline_desk.services.office.settings import Settings
+from hotline_desk.ui.changes import Change
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read, run_action
+from hotline_desk.ui.operations import Operation
 
 
 class ImportWizard(QWizard):
@@ -45,6 +44,7 @@ class ImportWizard(QWizard):
         self.kind = kind
         self.preview: CasePreview | ReplyPreview | None = None
         self.result_message = ""
+        self._checked_for: QWizardPage | None = None
         self.setWindowTitle("导入工单清单或台账" if kind == "cases" else "导入交办单回复")
         self.resize(900, 620)
         self.setButtonText(QWizard.WizardButton.NextButton, "下一步")
@@ -59,49 +59,58 @@ class ImportWizard(QWizard):
         self.preview_page = PreviewPage(self)
         self.addPage(self.preview_page)
 
-    def run_preview(self, manual: dict[str, str] | None = None) -> bool:
+    def run_preview(self, page: QWizardPage, manual: dict[str, str] | None = None) -> bool:
+        """Read and check the file off the UI thread (a big register takes a while); the wizard moves on from
+        ``page`` when the preview is ready. Returns whether the preview is ready already."""
+        if self._checked_for is page:
+            self._checked_for = None
+            return True
         path = Path(self.file_page.path.text())
-        progress = QProgressDialog("正在检查文件……", "", 0, 100, self)
-        progress.setCancelButton(None)
-        progress.setWindowModality(Qt.WindowModality.WindowModal)
-        progress.setMinimumDuration(400)
+        mapping = self.file_page.mapping.currentData() or ""
+        channel = self.file_page.channel.currentData() or ""
+        kind = self.kind
+        op: Operation[CasePreview | ReplyPreview]
 
-        def report(done: int, total: int) -> None:
-            progress.setValue(int(done * 100 / max(total, 1)))
-            QApplication.processEvents()
+        def check(session: Session) -> CasePreview | ReplyPreview:
+            if kind == "cases":
+                return preview_cases(session, path, mapping_name=mapping, manual=manual, channel=channel,
+                                     progress=op.report)
+            return preview_replies(session, path, clock=self.ctx.clock)
 
-        try:
-            with self.ctx.db.reader() as session:
-                if self.kind == "cases":
-                    self.preview = preview_cases(session, path, mapping_name=self.file_page.mapping.currentData() or "",
-                                                 manual=manual, channel=self.file_page.channel.currentData() or "",
-                                                 progress=report)
-                else:
-                    self.preview = preview_replies(session, path, clock=self.ctx.clock)
-        except HotlineError as exc:
-            QMessageBox.warning(self, "无法导入", exc.message)
-            return False
-        finally:
-            progress.close()
-        return True
+        def ready(preview: CasePreview | ReplyPreview) -> None:
+            self.preview = preview
+            self._checked_for = page
+            self.next()
+
+        op = Operation(self, self.ctx, check, read_only=True, title="无法导入")
+        op.busy(self._wizard_buttons()).with_progress("正在检查文件……").success(ready).start()
+        return False
+
+    def _wizard_buttons(self) -> list[QWidget]:
+        found = [self.button(which) for which in (QWizard.WizardButton.NextButton, QWizard.WizardButton.BackButton,
+                                                  QWizard.WizardButton.FinishButton)]
+        return [button for button in found if button is not None]
 
     def accept(self) -> None:
+        """导入: written in one transaction on a worker thread; the cases' lists refresh when it is done."""
         preview = self.preview
         if preview is None:
             return
         only_valid = self.preview_page.only_valid.isChecked()
-        if isinstance(preview, CasePreview):
-            result = run_action(self, self.ctx, lambda s: commit_cases(s, self.ctx.actor, preview,
-                                                                       only_valid=only_valid, clock=self.ctx.clock))
-            message = result.message if result else ""
-        else:
-            done = run_action(self, self.ctx, lambda s: commit_replies(s, self.ctx.actor, preview,
-                                                                       only_valid=only_valid, clock=self.ctx.clock))
-            message = done[1] if done else ""
-        if message:
+
+        def commit(session: Session) -> str:
+            if isinstance(preview, CasePreview):
+                return commit_cases(session, self.ctx.actor, preview, only_valid=only_valid,
+                                    clock=self.ctx.clock).message
+            return commit_replies(session, self.ctx.actor, preview, only_valid=only_valid, clock=self.ctx.clock)[1]
+
+        def done(message: str) -> None:
             self.result_message = message
             QMessageBox.information(self, "导入完成", message)
-            super().accept()
+            super(ImportWizard, self).accept()
+
+        Operation(self, self.ctx, commit, changes=Change.CASES, title="无法导入").busy(self._wizard_buttons()) \
+            .with_progress("正在导入……").success(done).start()
 
 
 class FilePage(QWizardPage):
@@ -142,7 +151,7 @@ class FilePage(QWizardPage):
         return bool(self.path.text().strip())
 
     def validatePage(self) -> bool:
-        return self.w.run_preview()
+        return self.w.run_preview(self)
 
 
 class MappingPage(QWizardPage):
@@ -186,6 +195,8 @@ class MappingPage(QWizardPage):
         return chosen
 
     def validatePage(self) -> bool:
+        if self.w._checked_for is self:  # the preview the mapping asked for is ready: move on
+            return self.w.run_preview(self)
         manual = self.manual()
         name = self.save_as.text().strip()
         def store(s: Any) -> bool:
@@ -194,7 +205,7 @@ class MappingPage(QWizardPage):
 
         if name and run_action(self, self.w.ctx, store, changes_cases=False) is None:
             return False
-        return self.w.run_preview(manual)
+        return self.w.run_preview(self, manual)
 
 
 class PreviewPage(QWizardPage):

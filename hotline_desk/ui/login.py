@@ -21,6 +21,7 @@ from hotline_desk.services.accounts import accounts, users
 from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.ui.connection import ConnectionDialog
+from hotline_desk.ui.window_state import WindowState
 
 # The result of a login dialog when the person chose another database instead (the caller opens that one).
 SWITCH_DATABASE = 2
@@ -55,9 +56,11 @@ class _StartDialog(QDialog):
 class LoginDialog(_StartDialog):
     """Choose yourself and type your password; five wrong passwords lock the account for a while."""
 
-    def __init__(self, parent: QWidget | None, db: Database, clock: Clock = office_now) -> None:
+    def __init__(self, parent: QWidget | None, db: Database, clock: Clock = office_now, *,
+                 remembered: WindowState | None = None) -> None:
         super().__init__(parent, db)
         self.clock = clock
+        self.remembered = remembered
         self.actor: Actor | None = None
         self.setWindowTitle("12345热线工作台 — 登录")
         self.setMinimumWidth(380)
@@ -65,6 +68,8 @@ class LoginDialog(_StartDialog):
         with db.reader() as session:
             for person in users.list_users(session):
                 self.user.addItem(f"{person.display_name}（{person.role_label}）", person.username)
+        if remembered is not None:  # who last signed in on this computer is chosen already
+            self.user.setCurrentIndex(max(self.user.findData(remembered.last_user), 0))
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.message = QLabel()
@@ -89,6 +94,8 @@ class LoginDialog(_StartDialog):
             self.password.clear()
             return
         self.actor = result.actor
+        if self.remembered is not None:
+            self.remembered.last_user = username
         self.accept()
 
 

@@ -1,4 +1,5 @@
-"""The main window: navigation on the left, the chosen view on the right, a home view with today's work."""
+"""The main window: navigation on the left, the chosen view on the right, the home dashboard first; it fits the
+screen it opens on, remembers where it was, refreshes on F5 and follows other stations' changes."""
 
 from __future__ import annotations
 
@@ -6,23 +7,26 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRect, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
-    QPushButton,
     QStackedWidget,
-    QVBoxLayout,
+    QToolButton,
     QWidget,
 )
 
-from hotline_desk.services.cases.overview import overview
+from hotline_desk.ui.changes import Change
 from hotline_desk.ui.context import UiContext
-from hotline_desk.ui.feedback import read
+from hotline_desk.ui.home_view import HomeView
+from hotline_desk.ui.operations import Task
+from hotline_desk.ui.watcher import DatabaseWatcher
+
+__all__ = ["NAV_ITEMS", "PAGES", "HomeView", "MainWindow", "default_factories", "fitting_geometry"]
 
 PAGES = (
     ("home", "首页", ""), ("entry", "工单登记", "register"), ("list", "工单查询", ""),
@@ -30,71 +34,31 @@ PAGES = (
     ("scoring", "考核评分", ""), ("bulletin", "月度简报", ""), ("settings", "设置", "manage_settings"),
 )
 NAV_ITEMS = tuple(label for _key, label, _need in PAGES)
+PREFERRED = (1280, 800)
+STATE_NAME = "main_window"
 
 
-class HomeView(QWidget):
-    """Today's work at a glance; each tile opens its list."""
-
-    TILES = (("today", "今日登记", "list"), ("pending_approval", "待审核", "approval"),
-             ("near_deadline", "临期", "tracking"), ("overdue", "超期", "list"),
-             ("followups_due", "待回访", "followup"))
-
-    def __init__(self, ctx: UiContext) -> None:
-        super().__init__()
-        self.ctx = ctx
-        layout = QVBoxLayout(self)
-        greeting = QLabel(f"{ctx.actor.display_name}（{ctx.actor.role_label}），您好。")
-        greeting.setStyleSheet("font-size: 14pt;")
-        layout.addWidget(greeting)
-        grid = QGridLayout()
-        self.tiles: dict[str, QPushButton] = {}
-        self._titles = {key: title for key, title, _page in self.TILES}
-        for i, (key, _title, page) in enumerate(self.TILES):
-            button = QPushButton()
-            button.setObjectName(f"tile_{key}")
-            button.setMinimumSize(150, 110)
-            button.setCursor(Qt.CursorShape.PointingHandCursor)
-            button.clicked.connect(lambda _=False, k=key, p=page: self._open(k, p))
-            grid.addWidget(button, 0, i)
-            self.tiles[key] = button
-        layout.addLayout(grid)
-        layout.addStretch()
-        ctx.signals.cases_changed.connect(self.refresh)
-        self.refresh()
-
-    def count(self, key: str) -> int:
-        return int(self.tiles[key].property("count") or 0)
-
-    def refresh(self) -> None:
-        numbers = read(self.ctx, lambda s: overview(s, self.ctx.clock()))
-        colours = {"overdue": "#B00020", "near": "#B26A00"}
-        for key, button in self.tiles.items():
-            value = getattr(numbers, key)
-            button.setProperty("count", value)
-            button.setText(f"{value}\n{self._titles[key]}")
-            colour = colours.get(key.split("_")[0]) if value else None
-            button.setStyleSheet(f"font-size: 20pt; {'color: ' + colour + ';' if colour else ''}")
-
-    def _open(self, key: str, page: str) -> None:
-        values: dict[str, Any] = {}
-        if key == "today":
-            values = {"day": self.ctx.clock().date()}
-        elif key == "overdue":
-            values = {"overdue": True}
-        self.ctx.signals.navigate.emit(page, values)
+def fitting_geometry(available: QRect, preferred: tuple[int, int] = PREFERRED) -> QRect:
+    """The preferred size, shrunk to the screen's free area (without the taskbar) and centred in it."""
+    width = min(preferred[0], available.width())
+    height = min(preferred[1], available.height() - 30)  # room for the title bar the window manager adds
+    left = available.left() + (available.width() - width) // 2
+    top = available.top() + max((available.height() - height - 30) // 2, 0) + 30
+    return QRect(left, top, width, height)
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, ctx: UiContext, factories: dict[str, Callable[[UiContext], QWidget]] | None = None) -> None:
+    def __init__(self, ctx: UiContext, factories: dict[str, Callable[[UiContext], QWidget]] | None = None, *,
+                 watch: bool = True) -> None:
         super().__init__()
         self.ctx = ctx
+        self.state = ctx.window_state()
         self.setWindowTitle(f"12345热线工作台 — {ctx.actor.display_name}（{ctx.actor.role_label}）")
-        self.resize(1280, 800)
         central = QWidget()
         row = QHBoxLayout(central)
         self.nav = QListWidget()
-        self.nav.setFixedWidth(130)
-        self.nav.setStyleSheet("QListWidget { font-size: 12pt; } QListWidget::item { padding: 8px; }")
+        self.nav.setFixedWidth(120)
+        self.nav.setStyleSheet("QListWidget { font-size: 12pt; } QListWidget::item { padding: 6px; }")
         self.pages = QStackedWidget()
         self.page_keys: list[str] = []
         self.views: dict[str, QWidget] = {}
@@ -116,8 +80,73 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.home = self.views["home"]
         ctx.signals.navigate.connect(self.show_page)
-        self.statusBar().showMessage(f"数据库：{ctx.db.display_name}")
+        self._status_bar()
+        self.refresh_action = QAction("刷新", self)
+        self.refresh_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Refresh))
+        self.refresh_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.refresh_action.triggered.connect(self.refresh_all)
+        self.addAction(self.refresh_action)
+        self.refresh_button.setDefaultAction(self.refresh_action)
+        self.refresh_button.setToolTip("重新读取数据（F5）")
+        self.watcher = DatabaseWatcher(ctx, self) if watch else None
+        self._place()
 
+    # --- the window itself ----------------------------------------------------------------------------
+    def _status_bar(self) -> None:
+        """The database line is a permanent widget, so a passing message (the first-start backup) never hides it."""
+        bar = self.statusBar()
+        self.database_label = QLabel(f"数据库：{self.ctx.db.display_name}")
+        self.database_label.setObjectName("status_database")
+        self.refresh_button = QToolButton()
+        self.refresh_button.setObjectName("refresh")
+        bar.addPermanentWidget(self.database_label)
+        bar.addPermanentWidget(self.refresh_button)
+
+    def _place(self) -> None:
+        """Where it was last time on this computer (and maximised if it was), else a size that fits this screen."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        available = screen.availableGeometry() if screen is not None else QRect(0, 0, *PREFERRED)
+        if self.state.restore_window(STATE_NAME, self) and available.intersects(self.frameGeometry()):
+            if self.width() > available.width() or self.height() > available.height():
+                self.setGeometry(fitting_geometry(available, (self.width(), self.height())))
+        else:
+            self.setGeometry(fitting_geometry(available))
+        if self.state.was_maximized(STATE_NAME):
+            self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        # The window manager's frame (title bar, borders) is known only once shown: keep all of it on the screen.
+        self.keep_on_screen()
+        QTimer.singleShot(300, self.keep_on_screen)
+
+    def keep_on_screen(self) -> None:
+        screen = self.screen()
+        if screen is None or self.isMaximized() or self.isFullScreen():
+            return
+        available, frame, inner = screen.availableGeometry(), self.frameGeometry(), self.geometry()
+        if available.contains(frame):
+            return
+        top_margin, bottom_margin = inner.top() - frame.top(), frame.bottom() - inner.bottom()
+        side = (frame.width() - inner.width()) // 2
+        width = min(inner.width(), available.width() - 2 * side)
+        height = min(inner.height(), available.height() - top_margin - bottom_margin)
+        left = min(max(inner.left(), available.left() + side), available.right() - side - width + 1)
+        top = min(max(inner.top(), available.top() + top_margin), available.bottom() - bottom_margin - height + 1)
+        self.setGeometry(left, top, width, height)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.state.save_window(STATE_NAME, self)
+        if self.watcher is not None:
+            self.watcher.stop()
+        Task.wait_all(30_000)  # a save still running finishes before the database is closed
+        super().closeEvent(event)
+
+    def refresh_all(self) -> None:
+        """F5: every visible view reads again; hidden ones when next shown."""
+        self.ctx.signals.announce(Change.ALL)
+
+    # --- pages --------------------------------------------------------------------------------------
     def _open_row(self, row: int) -> None:
         if row < 0:
             return

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -26,12 +26,14 @@ from sqlalchemy.orm import Session
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.queues import QueueRow, queue
 from hotline_desk.services.exchange.dispatch_exchange import export_dispatch
+from hotline_desk.services.office.settings import Settings
 from hotline_desk.ui.case_actions import perform, unit_choices
 from hotline_desk.ui.case_list import CaseDetailDialog
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read, run_action
 from hotline_desk.ui.models import Column, RowsModel
 from hotline_desk.ui.widgets import FieldSpec, ask
+from hotline_desk.vocabulary import Action
 
 BASE_COLUMNS: list[Column[QueueRow]] = [
     Column("工单编号", lambda r: r.number, 118), Column("来电时间", lambda r: r.registered_at, 124),
@@ -101,11 +103,22 @@ class QueueTable(QWidget):
         self.notice.setStyleSheet(NOTICE_STYLE)
         self.notice.setWordWrap(True)
         self.notice.hide()
+        self.undo_button = QPushButton("撤销")
+        self.undo_button.setObjectName("undo")
+        self.undo_button.hide()
+        self.undo_button.clicked.connect(self._undo)
+        self._undo_action: Callable[[], str | None] | None = None
+        self._undo_timer = QTimer(self)
+        self._undo_timer.setSingleShot(True)
+        self._undo_timer.timeout.connect(self._undo_expired)
         layout = QVBoxLayout(self)
         if hint:
             layout.addWidget(QLabel(hint))
         layout.addWidget(self.table, 1)
-        layout.addWidget(self.notice)
+        said = QHBoxLayout()
+        said.addWidget(self.notice, 1)
+        said.addWidget(self.undo_button)
+        layout.addLayout(said)
         bottom = QHBoxLayout()
         bottom.addLayout(self.buttons)
         bottom.addStretch()
@@ -135,10 +148,30 @@ class QueueTable(QWidget):
         self.count.setText(f"共 {len(rows)} 件" + (f"，超期 {overdue} 件" if overdue else "")
                            + (f"，临期 {near} 件" if near else ""))
 
-    def tell(self, text: str) -> None:
-        """Say what was just done, without a box to click away."""
+    def tell(self, text: str, undo: Callable[[], str | None] | None = None, minutes: int = 0) -> None:
+        """Say what was just done, without a box to click away; with ``undo``, offer 撤销 for ``minutes``."""
         self.notice.setText(text)
         self.notice.show()
+        self._undo_action = undo
+        self.undo_button.setVisible(undo is not None and minutes > 0)
+        if undo is not None and minutes > 0:
+            self.undo_button.setToolTip(f"{minutes} 分钟内可撤销")
+            self._undo_timer.start(minutes * 60_000)
+        else:
+            self._undo_timer.stop()
+
+    def _undo(self) -> None:
+        action, self._undo_action = self._undo_action, None
+        self.undo_button.hide()
+        self._undo_timer.stop()
+        if action is not None:
+            said = action()
+            if said:
+                self.notice.setText(said)
+
+    def _undo_expired(self) -> None:
+        self._undo_action = None
+        self.undo_button.hide()
 
     def selected(self) -> list[QueueRow]:
         return [self.model.row(i.row()) for i in self.table.selectionModel().selectedRows()]
@@ -236,11 +269,11 @@ class ApprovalView(QTabWidget):
 
     def rule(self, rows: list[QueueRow], accept: bool) -> None:
         for row in rows:
-            key = "return_rule" if row.request.startswith("退单") else "extension_rule"
+            key = row.request_kind
             fields = [FieldSpec("note", "意见", "text", required=not accept)]
-            if key == "return_rule" and accept:
+            if key == Action.RETURN_RULE and accept:
                 fields.insert(0, FieldSpec("new_unit", "改派单位", "unit", unit_choices(self.ctx)))
-            values = ask(self, f"{'同意' if accept else '不同意'} {row.number} 的{row.request[:4]}", fields,
+            values = ask(self, f"{'同意' if accept else '不同意'} {row.number} 的{Action(key).label[2:]}申请", fields,
                          intro=f"{row.number}  {row.title}\n{row.request}")
             if values is None:
                 return
@@ -342,7 +375,15 @@ class FollowUpView(QTabWidget):
             return
         if note is not None and _each(self.ctx, self, rows, lambda s, r: wf.follow_up(
                 s, self.ctx.actor, r.id, code, note["note"], clock=self.ctx.clock)):
-            self.pending.tell(f"已记录回访结果“{result}”：{_numbers(rows)}。")
+            minutes = read(self.ctx, lambda s: Settings(s).int("limits.undo_minutes"))
+            self.pending.tell(f"已记录回访结果“{result}”：{_numbers(rows)}。{minutes} 分钟内可撤销。",
+                              undo=lambda: self._undo(rows, result), minutes=minutes)
+
+    def _undo(self, rows: list[QueueRow], result: str) -> str | None:
+        """Take back the results just recorded (all or, on a refusal, none); what to say after."""
+        if _each(self.ctx, self, rows, lambda s, r: wf.undo_followup(s, self.ctx.actor, r.id, clock=self.ctx.clock)):
+            return f"已撤销回访结果“{result}”：{_numbers(rows)}，工单回到待回访。"
+        return None
 
     def review(self, rows: list[QueueRow], at_fault: bool) -> None:
         verdict = "承办单位责任，重办" if at_fault else "非承办单位责任，不计入满意率"

@@ -40,6 +40,7 @@ from hotline_desk.services.reporting.scoring import (
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read, run_action
 from hotline_desk.ui.models import Column, RowsModel
+from hotline_desk.ui.operations import Operation
 from hotline_desk.ui.widgets import FieldSpec, ask
 
 RATE_COLUMNS = {3: "finish", 4: "response", 5: "satisfaction"}
@@ -232,7 +233,11 @@ class ScoringView(QWidget):
         if kind == "xlsx":
             data = read(self.ctx, lambda s: score_workbook(s, month, self.as_of()))
         else:
-            data, warning = read(self.ctx, lambda s: score_pdf(s, month, self.as_of()))
+            built = Operation(self, self.ctx, lambda s: score_pdf(s, month, self.as_of()), read_only=True,
+                              title="无法生成PDF").busy(self).with_progress("正在生成PDF……").run_waiting()
+            if built is None:
+                return False
+            data, warning = built
             if warning:
                 QMessageBox.warning(self, "字体提示", warning)
         try:

@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
 from typing import Any, ClassVar
 
 from PySide6.QtCore import QDate
+from PySide6.QtGui import QColor, QFont, QTextCharFormat
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCalendarWidget,
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QDialog,
+    QDialogButtonBox,
     QFormLayout,
+    QFrame,
+    QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
+    QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QTableView,
     QTabWidget,
@@ -27,14 +35,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hotline_desk.errors import HotlineError
 from hotline_desk.models.reference import UNIT_GROUP_LABELS
 from hotline_desk.models.system import ROLE_LABELS
 from hotline_desk.services.accounts import accounts, users
 from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.maintenance import backups
 from hotline_desk.services.office import admin, reference, settings
+from hotline_desk.services.office.calendar import parse_day_list
 from hotline_desk.services.office.reference import UnitView
 from hotline_desk.services.reporting.rules import load_rules
+from hotline_desk.ui.changes import Change, follow
 from hotline_desk.ui.connection import ConnectionDialog
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read, run_action
@@ -43,16 +54,23 @@ from hotline_desk.ui.widgets import FieldSpec, ask
 
 
 class SettingsView(QTabWidget):
+    """Each page scrolls on its own, so none forces the window taller than a 768-pixel screen."""
+
     def __init__(self, ctx: UiContext) -> None:
         super().__init__()
         self.ctx = ctx
-        self.addTab(UnitsTab(ctx), "承办单位")
-        self.addTab(CategoriesTab(ctx), "问题分类")
-        self.addTab(UsersTab(ctx), "用户")
-        self.addTab(CalendarTab(ctx), "工作日历")
-        self.addTab(RulesTab(ctx), "考核规则")
-        self.addTab(TemplateTab(ctx), "简报模板与时限")
-        self.addTab(BackupTab(ctx), "数据库与备份")
+        for page, title in ((UnitsTab(ctx), "承办单位"), (CategoriesTab(ctx), "问题分类"), (UsersTab(ctx), "用户"),
+                            (CalendarTab(ctx), "工作日历"), (RulesTab(ctx), "考核规则"),
+                            (TemplateTab(ctx), "时限与简报模板"), (BackupTab(ctx), "数据库与备份")):
+            self.addTab(_scrolled(page), title)
+
+
+def _scrolled(page: QWidget) -> QScrollArea:
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidget(page)
+    return area
 
 
 def _buttons(*pairs: tuple[str, Any]) -> QHBoxLayout:
@@ -78,6 +96,15 @@ def _editor_value(editor: QWidget) -> Any:
     return None
 
 
+def _reload(table: QTableView, model: RowsModel[Any], rows: list[Any], key: Callable[[Any], object]) -> None:
+    """New rows (after a save here or on another station) without losing the row the person had selected."""
+    chosen = {key(model.row(index.row())) for index in table.selectionModel().selectedRows()}
+    model.set_rows(rows)
+    for number, row in enumerate(rows):
+        if key(row) in chosen:
+            table.selectRow(number)
+
+
 def _table(model: Any) -> QTableView:
     table = QTableView()
     table.setModel(model)
@@ -101,9 +128,11 @@ class UnitsTab(QWidget):
         layout.addWidget(self.table)
         layout.addLayout(_buttons(("添加单位", self.add), ("修改所选", self.edit)))
         self.refresh()
+        self.follower = follow(self, ctx.signals, Change.REFERENCE, self.refresh)
 
     def refresh(self) -> None:
-        self.model.set_rows(read(self.ctx, lambda s: reference.list_units(s, include_inactive=True)))
+        _reload(self.table, self.model, read(self.ctx, lambda s: reference.list_units(s, include_inactive=True)),
+                lambda unit: unit.id)
 
     def _fields(self, unit: UnitView | None) -> list[FieldSpec]:
         groups = [(label, code) for code, label in UNIT_GROUP_LABELS.items()]
@@ -129,7 +158,7 @@ class UnitsTab(QWidget):
         if v and run_action(self, self.ctx, lambda s: admin.save_unit(
                 s, self.ctx.actor, unit.id if unit else None, v["name"], v["group"], v["order"], v["active"],
                 v["needs_caller"]),
-                changes_cases=False):
+                changes=Change.REFERENCE):
             self.refresh()
 
 
@@ -144,6 +173,7 @@ class CategoriesTab(QWidget):
         layout.addLayout(_buttons(("添加一级分类", lambda: self._save(None, None)), ("添加二级分类", self.add_child),
                                   ("改名或停用", self.edit)))
         self.refresh()
+        self.follower = follow(self, ctx.signals, Change.REFERENCE, self.refresh)
 
     def refresh(self) -> None:
         rows = read(self.ctx, reference.category_tree)
@@ -177,7 +207,7 @@ class CategoriesTab(QWidget):
                                 FieldSpec("active", "在用", "choice", in_use, default=active)],
                 intro="已登记工单保留登记时的分类名称，统计按登记时的分类计算。")
         if v and run_action(self, self.ctx, lambda s: admin.save_category(s, self.ctx.actor, cid, v["name"], parent,
-                                                                          v["active"]), changes_cases=False):
+                                                                          v["active"]), changes=Change.REFERENCE):
             self.refresh()
 
 
@@ -194,9 +224,10 @@ class UsersTab(QWidget):
         layout.addLayout(_buttons(("添加用户", self.add), ("修改角色", self.change_role), ("重置密码", self.reset),
                                   ("停用所选", self.disable)))
         self.refresh()
+        self.follower = follow(self, ctx.signals, Change.REFERENCE, self.refresh)
 
     def refresh(self) -> None:
-        self.model.set_rows(read(self.ctx, users.list_users))
+        _reload(self.table, self.model, read(self.ctx, users.list_users), lambda user: user.username)
 
     def _selected(self) -> Actor | None:
         rows = self.table.selectionModel().selectedRows()
@@ -207,7 +238,7 @@ class UsersTab(QWidget):
         v = ask(self, "添加用户", [FieldSpec("username", "登录名", required=True),
                                  FieldSpec("name", "姓名", required=True), FieldSpec("role", "角色", "choice", roles)])
         if v and run_action(self, self.ctx, lambda s: users.add_user(s, self.ctx.actor, v["username"], v["name"],
-                                                                     v["role"]), changes_cases=False):
+                                                                     v["role"]), changes=Change.REFERENCE):
             self.refresh()
 
     def change_role(self) -> None:
@@ -218,7 +249,7 @@ class UsersTab(QWidget):
         v = ask(self, f"修改 {user.display_name} 的角色",
                 [FieldSpec("role", "角色", "choice", roles, default=user.role)])
         if v and run_action(self, self.ctx, lambda s: admin.set_user(s, self.ctx.actor, user.username, role=v["role"]),
-                            changes_cases=False):
+                            changes=Change.REFERENCE):
             self.refresh()
 
     def reset(self) -> None:
@@ -235,50 +266,135 @@ class UsersTab(QWidget):
     def disable(self) -> None:
         user = self._selected()
         if user and run_action(self, self.ctx, lambda s: admin.set_user(s, self.ctx.actor, user.username,
-                                                                        active=False), changes_cases=False):
+                                                                        active=False), changes=Change.REFERENCE):
             self.refresh()
 
 
 class CalendarTab(QWidget):
+    """The working-day calendar as months: holidays in red, 调休 workdays in blue; a day is set by clicking it, a
+    year's announcement is pasted in at once (批量录入)."""
+
     def __init__(self, ctx: UiContext) -> None:
         super().__init__()
         self.ctx = ctx
-        self.model: RowsModel[tuple[Any, bool, str]] = RowsModel([
-            Column("日期", lambda d: f"{d[0]:%Y-%m-%d}"), Column("类型", lambda d: "调休上班" if d[1] else "节假日"),
-            Column("说明", lambda d: d[2])])
-        self.table = _table(self.model)
-        self.day = QDateEdit(QDate.currentDate())
-        self.day.setDisplayFormat("yyyy-MM-dd")
-        self.day.setCalendarPopup(True)
+        self.days: dict[date, tuple[bool, str]] = {}
+        self.calendar = QCalendarWidget()
+        self.calendar.setGridVisible(True)
+        self.calendar.setVerticalHeaderFormat(QCalendarWidget.VerticalHeaderFormat.NoVerticalHeader)
+        self.calendar.setMinimumHeight(260)
+        today = ctx.clock().date()
+        self.calendar.setSelectedDate(QDate(today.year, today.month, today.day))
+        self.calendar.selectionChanged.connect(self._show_day)
+        self.day_label = QLabel()
         self.kind = QComboBox()
-        self.kind.addItem("节假日", False)
+        self.kind.addItem("节假日（不上班）", False)
         self.kind.addItem("调休上班", True)
         self.note = QLineEdit()
-        self.note.setPlaceholderText("如：国庆节")
-        row = QHBoxLayout()
-        for widget in (self.day, self.kind, self.note):
-            row.addWidget(widget)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.table)
-        layout.addLayout(row)
-        layout.addLayout(_buttons(("设置该日", self.set_day), ("恢复所选为平常日", self.clear_day)))
+        self.note.setPlaceholderText("说明，如：国庆节")
+        self.legend = QLabel("<span style='background:#F8D7DA'>　红底　</span> 节假日　"
+                             "<span style='background:#D6E4FF'>　蓝底　</span> 调休上班　周末默认休息。")
+        form = QFormLayout()
+        form.addRow("所选日期", self.day_label)
+        form.addRow("类型", self.kind)
+        form.addRow("说明", self.note)
+        side = QVBoxLayout()
+        side.addLayout(form)
+        side.addLayout(_buttons(("设置所选日期", self.set_day), ("恢复为平常日", self.clear_day)))
+        side.addLayout(_buttons(("批量录入节假日和调休…", self.bulk)))
+        side.addWidget(self.legend)
+        side.addStretch()
+        layout = QHBoxLayout(self)
+        layout.addWidget(self.calendar, 3)
+        layout.addLayout(side, 2)
+        self.follower = follow(self, ctx.signals, Change.REFERENCE, self.refresh)
         self.refresh()
 
     def refresh(self) -> None:
-        self.model.set_rows(read(self.ctx, admin.calendar_days))
+        for day in self.days:
+            self.calendar.setDateTextFormat(QDate(day.year, day.month, day.day), QTextCharFormat())
+        self.days = {day: (workday, note) for day, workday, note in read(self.ctx, admin.calendar_days)}
+        for day, (workday, note) in self.days.items():
+            shown = QTextCharFormat()
+            shown.setBackground(QColor("#D6E4FF" if workday else "#F8D7DA"))
+            shown.setFontWeight(QFont.Weight.Bold)
+            shown.setToolTip(f"{'调休上班' if workday else '节假日'}{'：' + note if note else ''}")
+            self.calendar.setDateTextFormat(QDate(day.year, day.month, day.day), shown)
+        self._show_day()
+
+    def selected_day(self) -> date:
+        chosen = self.calendar.selectedDate().toPython()
+        assert isinstance(chosen, date)
+        return chosen
+
+    def _show_day(self) -> None:
+        day = self.selected_day()
+        known = self.days.get(day)
+        if known is None:
+            plain = "工作日" if day.weekday() < 5 else "周末（休息）"
+            self.day_label.setText(f"{day:%Y-%m-%d}：平常的{plain}")
+            self.kind.setCurrentIndex(1 if day.weekday() >= 5 else 0)
+            self.note.clear()
+        else:
+            self.day_label.setText(f"{day:%Y-%m-%d}：{'调休上班' if known[0] else '节假日'}")
+            self.kind.setCurrentIndex(self.kind.findData(known[0]))
+            self.note.setText(known[1])
 
     def set_day(self) -> None:
-        day = self.day.date().toPython()
-        if run_action(self, self.ctx, lambda s: admin.set_day(s, self.ctx.actor, day, self.kind.currentData(),  # type: ignore[arg-type]
-                                                              self.note.text()), changes_cases=False) is not None:
-            self.refresh()
+        day, workday, note = self.selected_day(), bool(self.kind.currentData()), self.note.text().strip()
+        run_action(self, self.ctx, lambda s: admin.set_day(s, self.ctx.actor, day, workday, note),
+                   changes=Change.REFERENCE | Change.CASES)
 
     def clear_day(self) -> None:
-        rows = self.table.selectionModel().selectedRows()
-        if rows:
-            day = self.model.row(rows[0].row())[0]
-            run_action(self, self.ctx, lambda s: admin.set_day(s, self.ctx.actor, day, None), changes_cases=False)
-            self.refresh()
+        day = self.selected_day()
+        run_action(self, self.ctx, lambda s: admin.set_day(s, self.ctx.actor, day, None),
+                   changes=Change.REFERENCE | Change.CASES)
+
+    def bulk(self) -> None:
+        dialog = BulkDaysDialog(self, self.ctx)
+        dialog.exec()
+
+
+class BulkDaysDialog(QDialog):
+    """A year's holidays and 调休 days typed or pasted as lines, checked before anything is stored."""
+
+    EXAMPLE = ("2024-10-01 至 2024-10-07 节假日 国庆节\n2024-09-29 调休 国庆节调休\n2024-10-12 调休 国庆节调休")
+
+    def __init__(self, parent: QWidget | None, ctx: UiContext) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setWindowTitle("批量录入节假日和调休")
+        self.saved = 0
+        intro = QLabel("每行一个日期或一段日期，再写“节假日”或“调休”（调休即周末上班），可加说明。例如：")
+        intro.setWordWrap(True)
+        self.text = QPlainTextEdit()
+        self.text.setPlaceholderText(self.EXAMPLE)
+        self.text.setMinimumSize(480, 220)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: #B00020;")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("保存")
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(QLabel(self.EXAMPLE.replace("\n", "<br>")))
+        layout.addWidget(self.text, 1)
+        layout.addWidget(self.message)
+        layout.addWidget(buttons)
+
+    def save(self) -> None:
+        try:
+            entries = parse_day_list(self.text.toPlainText())
+        except HotlineError as exc:
+            self.message.setText(exc.message)
+            return
+        saved = run_action(self, self.ctx, lambda s: admin.set_days(s, self.ctx.actor, entries),
+                           changes=Change.REFERENCE | Change.CASES)
+        if saved is not None:
+            self.saved = saved
+            self.accept()
 
 
 class RulesTab(QWidget):
@@ -364,47 +480,37 @@ class RulesTab(QWidget):
 
     def save(self) -> None:
         values = self.values()
-        if run_action(self, self.ctx, lambda s: admin.update_rules(s, self.ctx.actor, values, clock=self.ctx.clock),
-                      changes_cases=False) is not None:
-            self.ctx.signals.scores_changed.emit()
+        run_action(self, self.ctx, lambda s: admin.update_rules(s, self.ctx.actor, values, clock=self.ctx.clock),
+                   changes=Change.SETTINGS)
 
 
 class TemplateTab(QWidget):
-    """Every declared bulletin and time-limit setting, each with its label."""
+    """Every declared setting with its label, grouped; choices by their Chinese labels, numbers within their range.
+    All are checked together when saved: one bad value stores none."""
 
     def __init__(self, ctx: UiContext) -> None:
         super().__init__()
         self.ctx = ctx
         self.editors: dict[str, QWidget] = {}
-        form = QFormLayout(self)
+        layout = QVBoxLayout(self)
         current = read(ctx, settings.Settings)
-        for key, definition in settings.SETTING_DEFS.items():
-            if not key.startswith(("bulletin.", "limits.", "case_number.")):
-                continue
-            value = current.get(key)
-            editor: QWidget
-            if definition.choices:
-                combo = QComboBox()
-                for choice in definition.choices:
-                    combo.addItem(str(choice), choice)
-                combo.setCurrentIndex(combo.findData(value))
-                editor = combo
-            elif definition.kind is bool:
-                box = QCheckBox()
-                box.setChecked(bool(value))
-                editor = box
-            elif definition.kind is int:
-                spin = QSpinBox()
-                spin.setRange(0, 99999)
-                spin.setValue(int(value))
-                editor = spin
-            else:
-                editor = QLineEdit(str(value))
-            self.editors[key] = editor
-            form.addRow(definition.label, editor)
-        save = QPushButton("保存")
-        save.clicked.connect(self.save)
-        form.addRow("", save)
+        for group, title in settings.GROUP_LABELS.items():
+            box = QGroupBox(title)
+            form = QFormLayout(box)
+            for key, definition in settings.SETTING_DEFS.items():
+                if definition.group != group:
+                    continue
+                editor = _setting_editor(definition, current.get(key))
+                editor.setObjectName(f"setting_{key}")
+                self.editors[key] = editor
+                label = QLabel(definition.label)
+                if definition.note:
+                    label.setToolTip(definition.note)
+                    editor.setToolTip(definition.note)
+                form.addRow(label, editor)
+            layout.addWidget(box)
+        layout.addLayout(_buttons(("保存", self.save)))
+        layout.addStretch()
 
     def save(self) -> None:
         values = {key: _editor_value(editor) for key, editor in self.editors.items()}
@@ -414,8 +520,30 @@ class TemplateTab(QWidget):
                 admin.update_setting(s, self.ctx.actor, key, value, clock=self.ctx.clock)
             return len(values)
 
-        if run_action(self, self.ctx, store, changes_cases=False) is not None:
-            self.ctx.signals.settings_changed.emit()
+        run_action(self, self.ctx, store, changes=Change.SETTINGS, title="无法保存设置")
+
+
+def _setting_editor(definition: settings.SettingDef[Any], value: Any) -> QWidget:
+    if definition.choices:
+        combo = QComboBox()
+        for code, label in definition.choices:
+            combo.addItem(label, code)
+        combo.setCurrentIndex(max(combo.findData(value), 0))
+        return combo
+    if definition.kind is bool:
+        box = QCheckBox()
+        box.setChecked(bool(value))
+        return box
+    if definition.kind is int:
+        spin = QSpinBox()
+        spin.setRange(definition.minimum if definition.minimum is not None else 0,
+                      definition.maximum if definition.maximum is not None else 99999)
+        spin.setValue(int(value))
+        return spin
+    line = QLineEdit(str(value))
+    if definition.note:
+        line.setPlaceholderText(definition.note)
+    return line
 
 
 class BackupTab(QWidget):
@@ -460,6 +588,6 @@ class BackupTab(QWidget):
         if path is None:
             return
         made = run_action(self, self.ctx, lambda s: backups.make_backup(s, path, self.ctx.clock()),
-                          changes_cases=False)
+                          changes=Change.NONE)
         if made is not None:
             self.refresh()

@@ -1,37 +1,36 @@
-"""Who may do what: one table of actions per role, checked by every service that changes data."""
+"""Who may do what: one grant table per role, over the case steps (``Action``) and the other rights (``Permission``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from hotline_desk.errors import PermissionDenied
-from hotline_desk.models.system import ROLE_LABELS
+from hotline_desk.vocabulary import Action, Permission, Role
 
-_OPERATOR = frozenset({
-    "register", "coordinate", "propose", "sign", "reply", "return_request", "extension_request",
-    "followup", "edit_case",
+Right = Action | Permission
+
+_OPERATOR: frozenset[Right] = frozenset({
+    Permission.REGISTER, Permission.EDIT_CASE, Action.COORDINATE, Action.PROPOSE, Action.SIGN, Action.REPLY,
+    Action.RETURN_REQUEST, Action.EXTENSION_REQUEST, Action.FOLLOWUP, Action.UNDO_FOLLOWUP,
 })
-_SUPERVISOR = _OPERATOR | {
-    "approve", "reject", "return_rule", "extension_rule", "review", "supervise", "bonus",
-    "bulletin_edit", "bulletin_finalize", "import",
+_SUPERVISOR: frozenset[Right] = _OPERATOR | {
+    Action.APPROVE, Action.REJECT, Action.RETURN_RULE, Action.EXTENSION_RULE, Action.REVIEW, Action.SUPERVISE,
+    Action.VOID, Action.RESTORE, Permission.BONUS, Permission.BULLETIN_EDIT, Permission.BULLETIN_FINALIZE,
+    Permission.IMPORT,
 }
-_ADMIN = _SUPERVISOR | {"manage_reference", "manage_users", "manage_settings", "move_data"}
-
-ROLE_ACTIONS: dict[str, frozenset[str]] = {
-    "operator": _OPERATOR,
-    "supervisor": frozenset(_SUPERVISOR),
-    "admin": frozenset(_ADMIN),
+_ADMIN: frozenset[Right] = _SUPERVISOR | {
+    Permission.MANAGE_REFERENCE, Permission.MANAGE_USERS, Permission.MANAGE_SETTINGS, Permission.MOVE_DATA,
 }
 
-ACTION_LABELS = {
-    "register": "登记工单", "coordinate": "协调办理", "propose": "拟交办", "sign": "登记签收",
-    "reply": "登记回复", "return_request": "登记退单申请", "extension_request": "登记延期申请",
-    "followup": "回访", "edit_case": "修改工单", "approve": "审核交办", "reject": "驳回交办",
-    "return_rule": "审批退单", "extension_rule": "审批延期", "review": "甄别", "supervise": "督办",
-    "bonus": "调整附加分", "bulletin_edit": "编辑简报", "bulletin_finalize": "简报定稿", "import": "导入数据",
-    "manage_reference": "维护单位和分类", "manage_users": "管理用户", "manage_settings": "修改设置",
-    "move_data": "迁移数据库",
-}
+ROLE_ACTIONS: dict[str, frozenset[Right]] = {Role.OPERATOR: _OPERATOR, Role.SUPERVISOR: _SUPERVISOR, Role.ADMIN: _ADMIN}
+
+
+def right_label(right: str) -> str:
+    """The Chinese words for a right, as in “无权审核交办”."""
+    for kind in (Action, Permission):
+        if right in kind.labels():
+            return kind(right).label
+    return right
 
 
 @dataclass(frozen=True)
@@ -45,14 +44,18 @@ class Actor:
 
     @property
     def role_label(self) -> str:
-        return ROLE_LABELS.get(self.role, self.role)
+        return Role(self.role).label if self.role in Role.labels() else self.role
 
-    def can(self, action: str) -> bool:
-        return action in ROLE_ACTIONS.get(self.role, frozenset())
+    def can(self, right: str) -> bool:
+        return right in ROLE_ACTIONS.get(self.role, frozenset())
 
 
-def require(actor: Actor, action: str) -> None:
-    """Refuse ``action`` unless the actor's role allows it."""
-    if not actor.can(action):
-        label = ACTION_LABELS.get(action, action)
-        raise PermissionDenied(f"{actor.display_name}（{actor.role_label}）无权{label}。")
+def refusal(actor: Actor, right: str) -> str:
+    """The message for an actor whose role lacks ``right``."""
+    return f"{actor.display_name}（{actor.role_label}）无权{right_label(right)}。"
+
+
+def require(actor: Actor, right: str) -> None:
+    """Refuse ``right`` unless the actor's role allows it."""
+    if not actor.can(right):
+        raise PermissionDenied(refusal(actor, right))

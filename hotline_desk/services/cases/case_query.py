@@ -16,7 +16,7 @@ from hotline_desk.services.cases import search_index
 from hotline_desk.services.cases.deadlines import Labelled, deadline_flag
 from hotline_desk.services.office.calendar import WorkCalendar
 from hotline_desk.services.office.settings import Settings
-from hotline_desk.vocabulary import Source
+from hotline_desk.vocabulary import OPEN_DISPATCH_STATES, Source
 
 SOURCE_LABELS = Source.labels()
 SORTABLE = {
@@ -143,7 +143,7 @@ def _filtered(session: Session, f: CaseFilter, now: datetime) -> Select[tuple[in
         start = datetime.combine(f.day, datetime.min.time())
         conditions.append(and_(Case.registered_at >= start, Case.registered_at < start + timedelta(days=1)))
     if f.overdue:
-        conditions.append(and_(Case.state.in_(("dispatched", "in_progress")), Case.deadline < now))
+        conditions.append(and_(Case.state.in_(OPEN_DISPATCH_STATES), Case.deadline < now))
     if conditions:
         query = query.where(*conditions)
     return query
@@ -185,7 +185,7 @@ def fetch_rows(session: Session, ids: list[int], *, now: datetime) -> dict[int, 
             id=c.id, number=c.number, registered_at=c.registered_at, source=c.source, state=c.state, title=c.title,
             caller=c.caller_name, phone=c.phone, unit=units.get(c.main_unit_id or 0, ""), category=c.category_label,
             appeal_type=c.appeal_type_name, deadline=c.deadline,
-            flag=deadline_flag(c.deadline, now, calendar, near) if c.state in ("dispatched", "in_progress") else "",
+            flag=deadline_flag(c.deadline, now, calendar, near) if c.state in OPEN_DISPATCH_STATES else "",
         )
         for c in cases
     }

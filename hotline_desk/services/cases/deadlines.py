@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from hotline_desk.services.cases.history import STATES, CaseStatus
 from hotline_desk.services.office.calendar import WorkCalendar
 from hotline_desk.services.office.settings import Settings
+from hotline_desk.vocabulary import OPEN_DISPATCH_STATES, CaseState
 
 FLAG_LABELS = {"near": "临期", "overdue": "超期", "": ""}
 
@@ -39,13 +40,13 @@ def deadline_flag(deadline: datetime | None, now: datetime, calendar: WorkCalend
 
 def step_due(status: CaseStatus, urgent: bool, settings: Settings, calendar: WorkCalendar) -> datetime | None:
     """The deadline of the step the case is waiting for, or None when nothing is due from anyone."""
-    if status.state == "proposed":
+    if status.state == CaseState.PROPOSED:
         hours = settings.int("limits.dispatch_hours_urgent" if urgent else "limits.dispatch_hours")
         return status.registered_at + timedelta(hours=hours)
-    if status.state in ("dispatched", "in_progress"):
+    if status.state in OPEN_DISPATCH_STATES:
         main = status.main_dispatch
         return main.deadline if main else None
-    if status.state == "pending_followup" and status.handled_at is not None:
+    if status.state == CaseState.PENDING_FOLLOWUP and status.handled_at is not None:
         return calendar.add_working_days(status.handled_at, settings.int("limits.followup_days"))
     return None
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from hotline_desk.models import Case, CaseEvent, Dispatch, FollowUp
@@ -21,6 +21,7 @@ from hotline_desk.services.cases.history import (
     record_from_row,
     replay,
 )
+from hotline_desk.vocabulary import OPEN_DISPATCH_STATES, CaseState
 
 
 def load_records(session: Session, case_id: int) -> list[EventRecord]:
@@ -83,6 +84,9 @@ def project(session: Session, case: Case, status: CaseStatus, before: CaseStatus
         _project_dispatches(session, case.id, changed_d)
     if changed_f:
         _project_followups(session, case.id, changed_f)
+    if len(status.followups) < len(old_followups):  # a follow-up result taken back
+        session.execute(delete(FollowUp).where(FollowUp.case_id == case.id,
+                                               FollowUp.position > len(status.followups)))
 
 
 def case_projection(status: CaseStatus) -> dict[str, Any]:
@@ -92,9 +96,9 @@ def case_projection(status: CaseStatus) -> dict[str, Any]:
     return {
         "state": status.state, "handling": status.handling,
         "main_unit_id": main.unit_id if main else status.proposed_unit_id,
-        "deadline": main.deadline if main and status.state in ("dispatched", "in_progress") else None,
+        "deadline": main.deadline if main and status.state in OPEN_DISPATCH_STATES else None,
         "supervised": status.supervised, "followup_result": last.result if last else "",
-        "finished_at": status.closed_at if status.state == "finished" else None,
+        "finished_at": status.closed_at if status.state == CaseState.FINISHED else None,
     }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
@@ -11,8 +11,12 @@ from typing import Any, TypeVar
 from hotline_desk.vocabulary import (
     HANDLED_STATES,
     CaseState,
+    DispatchRole,
+    DispatchState,
     EventKind,
     FollowUpResult,
+    Handling,
+    ReviewResult,
 )
 
 # The labelled vocabulary as dictionaries, for the callers that look a stored code up.
@@ -39,12 +43,12 @@ class DispatchStatus:
     position: int
     round: int
     unit_id: int
-    role: str
+    role: DispatchRole
     dispatched_at: datetime
     sign_deadline: datetime
     deadline: datetime
     approved_by: int | None = None
-    status: str = "dispatched"
+    status: DispatchState = DispatchState.DISPATCHED
     signed_at: datetime | None = None
     replied_at: datetime | None = None
     finished_at: datetime | None = None
@@ -61,7 +65,7 @@ class DispatchStatus:
 
     @property
     def active(self) -> bool:
-        return self.status not in ("returned", "closed")
+        return self.status not in (DispatchState.RETURNED, DispatchState.CLOSED)
 
 
 @dataclass(frozen=True)
@@ -69,10 +73,10 @@ class FollowUpStatus:
     position: int
     at: datetime
     by_id: int | None
-    result: str
+    result: FollowUpResult
     unit_id: int | None
     final: bool = False
-    review: str = ""
+    review: ReviewResult = ReviewResult.NONE
     reviewed_at: datetime | None = None
     reviewed_by: int | None = None
     note: str = ""
@@ -82,9 +86,9 @@ class FollowUpStatus:
 class CaseStatus:
     """Everything the workflow needs to know about a case at one moment."""
 
-    state: str
+    state: CaseState
     registered_at: datetime
-    handling: str = ""
+    handling: Handling = Handling.NONE
     proposer_id: int | None = None
     proposed_at: datetime | None = None
     proposed_unit_id: int | None = None
@@ -93,6 +97,10 @@ class CaseStatus:
     dispatches: tuple[DispatchStatus, ...] = ()
     followups: tuple[FollowUpStatus, ...] = ()
     supervised: bool = False
+    rejected_at: datetime | None = None
+    rejection_reason: str = ""
+    voided_from: str = ""
+    before_followup: CaseStatus | None = None  # the status a follow-up result replaced, while it may be undone
     handled_at: datetime | None = None
     closed_at: datetime | None = None
     last_event_at: datetime | None = None
@@ -110,7 +118,7 @@ class CaseStatus:
     def main_dispatch(self) -> DispatchStatus | None:
         """The unit currently (or last) responsible: the newest 主办 dispatch not returned."""
         for d in reversed(self.dispatches):
-            if d.role == "main" and d.status != "returned":
+            if d.role == DispatchRole.MAIN and d.status != DispatchState.RETURNED:
                 return d
         return None
 
@@ -120,7 +128,7 @@ class CaseStatus:
 
     @property
     def last_followup(self) -> FollowUpStatus | None:
-        results = [f for f in self.followups if f.result != "unreachable" or f.final]
+        results = [f for f in self.followups if f.result != FollowUpResult.UNREACHABLE or f.final]
         return results[-1] if results else None
 
     @property
@@ -128,7 +136,7 @@ class CaseStatus:
         """Unreachable calls since the last reply or coordination."""
         count = 0
         for f in reversed(self.followups):
-            if f.result != "unreachable":
+            if f.result != FollowUpResult.UNREACHABLE:
                 break
             count += 1
         return count
@@ -169,114 +177,187 @@ def _new_round(status: CaseStatus, ev: EventRecord, main_unit: int, assists: Ite
     assert sign_deadline is not None and deadline is not None
     round_no = status.round + 1
     # A new round closes whatever the previous round left open.
-    closed = tuple(replace(d, status="closed") if d.active else d for d in status.dispatches)
+    closed = tuple(replace(d, status=DispatchState.CLOSED) if d.active else d for d in status.dispatches)
     added = []
-    for offset, (unit, role) in enumerate([(main_unit, "main"), *((a, "assist") for a in assists)]):
+    roles = [(main_unit, DispatchRole.MAIN), *((a, DispatchRole.ASSIST) for a in assists)]
+    for offset, (unit, role) in enumerate(roles):
         added.append(
             DispatchStatus(
                 position=len(closed) + offset + 1, round=round_no, unit_id=unit, role=role,
                 dispatched_at=ev.at, sign_deadline=sign_deadline, deadline=deadline, approved_by=ev.actor_id,
             )
         )
-    return replace(status, state="dispatched", round=round_no, dispatches=closed + tuple(added),
+    return replace(status, state=CaseState.DISPATCHED, round=round_no, dispatches=closed + tuple(added),
                    handled_at=None, closed_at=None, supervised=False)
 
 
 def _on_followup(status: CaseStatus, ev: EventRecord) -> CaseStatus:
     result = ev.data["result"]
     final = bool(ev.data.get("final"))
-    main = status.main_dispatch if status.handling == "dispatch" else None
+    main = status.main_dispatch if status.handling == Handling.DISPATCH else None
     entry = FollowUpStatus(
         position=len(status.followups) + 1, at=ev.at, by_id=ev.actor_id, result=result,
         unit_id=main.unit_id if main else None, final=final, note=ev.note,
     )
-    status = replace(status, followups=(*status.followups, entry))
-    if result in ("satisfied", "basic") or (result == "unreachable" and final):
-        return replace(status, state="finished", closed_at=ev.at)
-    if result == "dissatisfied":
-        return replace(status, state="in_review")
+    before = replace(status, before_followup=None)
+    status = replace(status, followups=(*status.followups, entry), before_followup=before)
+    if result in (FollowUpResult.SATISFIED, FollowUpResult.BASIC) or (result == FollowUpResult.UNREACHABLE and final):
+        return replace(status, state=CaseState.FINISHED, closed_at=ev.at)
+    if result == FollowUpResult.DISSATISFIED:
+        return replace(status, state=CaseState.IN_REVIEW)
     return status
 
 
 def _on_review(status: CaseStatus, ev: EventRecord) -> CaseStatus:
     at_fault = bool(ev.data["at_fault"])
     last = status.followups[-1]
-    reviewed = replace(last, review="unit_fault" if at_fault else "not_fault", reviewed_at=ev.at,
+    reviewed = replace(last, review=ReviewResult.UNIT_FAULT if at_fault else ReviewResult.NOT_FAULT, reviewed_at=ev.at,
                        reviewed_by=ev.actor_id)
     status = replace(status, followups=(*status.followups[:-1], reviewed))
     if not at_fault:
-        return replace(status, state="finished", closed_at=ev.at)
+        return replace(status, state=CaseState.FINISHED, closed_at=ev.at)
     main = status.main_dispatch
-    if status.handling == "dispatch" and main is not None:
+    if status.handling == Handling.DISPATCH and main is not None:
         return _new_round(status, ev, main.unit_id, ())
-    return replace(status, state="registered", handling="", handled_at=None)
+    return replace(status, state=CaseState.REGISTERED, handling=Handling.NONE, handled_at=None)
+
+
+def _register(status: CaseStatus | None, ev: EventRecord) -> CaseStatus:
+    return CaseStatus(state=CaseState.REGISTERED, registered_at=ev.at, last_event_at=ev.at, last_seq=ev.seq)
+
+
+def _coordinate(status: CaseStatus, ev: EventRecord) -> CaseStatus:
+    return replace(status, state=CaseState.PENDING_FOLLOWUP, handling=Handling.COORDINATE, handled_at=ev.at)
+
+
+def _propose(status: CaseStatus, ev: EventRecord) -> CaseStatus:
+    return replace(status, state=CaseState.PROPOSED, handling=Handling.DISPATCH, proposer_id=ev.actor_id,
+                   proposed_at=ev.at, proposed_unit_id=ev.data["unit_id"],
+                   proposed_assist_ids=tuple(ev.data.get("assist_ids", ())))
+
+
+def _reject(status: CaseStatus, ev: EventRecord) -> CaseStatus:
+    return replace(status, state=CaseState.REGISTERED, handling=Handling.NONE, proposed_unit_id=None,
+                   proposed_assist_ids=(), rejected_at=ev.at, rejection_reason=ev.note)
+
+
+def _approve(status: CaseStatus, ev: EventRecord) -> CaseStatus:
+    return _new_round(status, ev, ev.data["unit_id"], ev.data.get("assist_ids", ()))
+
+
+def _sign(status: CaseStatus, ev: EventRecord) -> CaseStatus:
+    status = _replace_dispatch(status, ev.unit_id, signed_at=ev.at, status=DispatchState.SIGNED)
+    main = status.main_dispatch
+    if status.state == CaseState.DISPATCHED and main is not None and main.signed_at is not None:
+        status = replace(status, state=CaseState.IN_PROGRESS)
+    return status
+
+
+def _reply(status: CaseStatus, ev: EventRecord) -> CaseStatus:
+    data = ev.data
+    finished_at = _dt(data.get("finished_at")) or ev.at
+    status = _replace_dispatch(
+        status, ev.unit_id, replied_at=ev.at, finished_at=finished_at, status=DispatchState.REPLIED,
+        result=data.get("result", ""), reply_text=data.get("text", ""),
+        handler=data.get("handler", ""), handler_phone=data.get("handler_phone", ""),
+    )
+    main = status.main_dispatch
+    if main is not None and main.unit_id == ev.unit_id and main.replied_at is not None:
+        status = replace(status, state=CaseState.PENDING_FOLLOWUP, handled_at=finished_at)
+    return status
+
+
+def _return_request(status: CaseStatus, ev: EventRecord) -> CaseStatus:
+    return _replace_dispatch(status, ev.unit_id, return_requested_at=ev.at, return_reason=ev.note)
+
+
+def _return_accept(status: CaseStatus, ev: EventRecord) -> CaseStatus:
+    status = _replace_dispatch(status, ev.unit_id, status=DispatchState.RETURNED, return_requested_at=None)
+    if status.main_dispatch is not None and status.main_dispatch.round == status.round:
+        return status  # only a 协办 unit left; the case stays with the 主办
+    return replace(status, state=CaseState.PROPOSED, proposed_unit_id=ev.data.get("new_unit_id"),
+                   proposed_assist_ids=(), proposed_at=ev.at)
+
+
+def _return_decline(status: CaseStatus, ev: EventRecord) -> CaseStatus:
+    return _replace_dispatch(status, ev.unit_id, return_requested_at=None, return_reason="")
+
+
+def _extension_request(status: CaseStatus, ev: EventRecord) -> CaseStatus:
+    return _replace_dispatch(status, ev.unit_id, extension_requested_at=ev.at,
+                             extension_requested_days=int(ev.data["days"]), extension_reason=ev.note)
+
+
+def _extension_accept(status: CaseStatus, ev: EventRecord) -> CaseStatus:
+    target = status.dispatch_for(ev.unit_id) if ev.unit_id is not None else None
+    granted = (target.extension_granted_days if target else 0) + int(ev.data["days"])
+    return _replace_dispatch(status, ev.unit_id, deadline=_dt(ev.data["deadline"]), extension_requested_at=None,
+                             extension_requested_days=0, extension_granted_days=granted)
+
+
+def _extension_decline(status: CaseStatus, ev: EventRecord) -> CaseStatus:
+    return _replace_dispatch(status, ev.unit_id, extension_requested_at=None, extension_requested_days=0)
+
+
+def _supervise(status: CaseStatus, ev: EventRecord) -> CaseStatus:
+    return replace(status, supervised=True)
+
+
+def _unchanged(status: CaseStatus, ev: EventRecord) -> CaseStatus:
+    return status
+
+
+def _void(status: CaseStatus, ev: EventRecord) -> CaseStatus:
+    return replace(status, state=CaseState.VOIDED, voided_from=status.state)
+
+
+def _restore(status: CaseStatus, ev: EventRecord) -> CaseStatus:
+    return replace(status, state=CaseState(status.voided_from), voided_from="")
+
+
+def _followup_undone(status: CaseStatus, ev: EventRecord) -> CaseStatus:
+    before = status.before_followup
+    if before is None:
+        raise ValueError("followup_undone without a follow-up to undo")
+    return replace(before, last_event_at=ev.at, last_seq=ev.seq)
+
+
+Reducer = Callable[[CaseStatus, EventRecord], CaseStatus]
+
+# What each kind of event does to a case: the one definition replayed by every reader of the history.
+REDUCERS: dict[str, Reducer] = {
+    EventKind.COORDINATE: _coordinate,
+    EventKind.PROPOSE: _propose,
+    EventKind.REJECT: _reject,
+    EventKind.APPROVE: _approve,
+    EventKind.SIGN: _sign,
+    EventKind.REPLY: _reply,
+    EventKind.RETURN_REQUEST: _return_request,
+    EventKind.RETURN_ACCEPT: _return_accept,
+    EventKind.RETURN_DECLINE: _return_decline,
+    EventKind.EXTENSION_REQUEST: _extension_request,
+    EventKind.EXTENSION_ACCEPT: _extension_accept,
+    EventKind.EXTENSION_DECLINE: _extension_decline,
+    EventKind.SUPERVISE: _supervise,
+    EventKind.FOLLOWUP: lambda status, ev: _on_followup(status, ev),
+    EventKind.REVIEW: lambda status, ev: _on_review(status, ev),
+    EventKind.EDIT: _unchanged,
+    EventKind.VOID: _void,
+    EventKind.RESTORE: _restore,
+    EventKind.FOLLOWUP_UNDONE: _followup_undone,
+}
 
 
 def apply_event(status: CaseStatus | None, ev: EventRecord) -> CaseStatus:
-    """The state after ``ev``; the workflow service has already checked that ``ev`` is allowed."""
-    kind, data = ev.kind, ev.data
-    if kind == "register":
-        return CaseStatus(state="registered", registered_at=ev.at, last_event_at=ev.at, last_seq=ev.seq)
+    """The state after ``ev``; the transition table has already checked that ``ev`` is allowed."""
+    if ev.kind == EventKind.REGISTER:
+        return _register(status, ev)
     if status is None:
-        raise ValueError(f"event {kind} before registration")
-    status = replace(status, last_event_at=ev.at, last_seq=ev.seq)
-    if kind == "coordinate":
-        return replace(status, state="pending_followup", handling="coordinate", handled_at=ev.at)
-    if kind == "propose":
-        return replace(status, state="proposed", handling="dispatch", proposer_id=ev.actor_id,
-                       proposed_at=ev.at, proposed_unit_id=data["unit_id"],
-                       proposed_assist_ids=tuple(data.get("assist_ids", ())))
-    if kind == "reject":
-        return replace(status, state="registered", handling="", proposed_unit_id=None, proposed_assist_ids=())
-    if kind == "approve":
-        return _new_round(status, ev, data["unit_id"], data.get("assist_ids", ()))
-    if kind == "sign":
-        status = _replace_dispatch(status, ev.unit_id, signed_at=ev.at, status="signed")
-        main = status.main_dispatch
-        if status.state == "dispatched" and main is not None and main.signed_at is not None:
-            status = replace(status, state="in_progress")
-        return status
-    if kind == "reply":
-        finished_at = _dt(data.get("finished_at")) or ev.at
-        status = _replace_dispatch(
-            status, ev.unit_id, replied_at=ev.at, finished_at=finished_at, status="replied",
-            result=data.get("result", ""), reply_text=data.get("text", ""),
-            handler=data.get("handler", ""), handler_phone=data.get("handler_phone", ""),
-        )
-        main = status.main_dispatch
-        if main is not None and main.unit_id == ev.unit_id and main.replied_at is not None:
-            status = replace(status, state="pending_followup", handled_at=finished_at)
-        return status
-    if kind == "return_request":
-        return _replace_dispatch(status, ev.unit_id, return_requested_at=ev.at, return_reason=ev.note)
-    if kind == "return_accept":
-        status = _replace_dispatch(status, ev.unit_id, status="returned", return_requested_at=None)
-        if status.main_dispatch is not None and status.main_dispatch.round == status.round:
-            return status  # only a 协办 unit left; the case stays with the 主办
-        return replace(status, state="proposed", proposed_unit_id=data.get("new_unit_id"),
-                       proposed_assist_ids=(), proposed_at=ev.at)
-    if kind == "return_decline":
-        return _replace_dispatch(status, ev.unit_id, return_requested_at=None, return_reason="")
-    if kind == "extension_request":
-        return _replace_dispatch(status, ev.unit_id, extension_requested_at=ev.at,
-                                 extension_requested_days=int(data["days"]), extension_reason=ev.note)
-    if kind == "extension_accept":
-        target = status.dispatch_for(ev.unit_id) if ev.unit_id is not None else None
-        granted = (target.extension_granted_days if target else 0) + int(data["days"])
-        return _replace_dispatch(status, ev.unit_id, deadline=_dt(data["deadline"]),
-                                 extension_requested_at=None, extension_requested_days=0,
-                                 extension_granted_days=granted)
-    if kind == "extension_decline":
-        return _replace_dispatch(status, ev.unit_id, extension_requested_at=None, extension_requested_days=0)
-    if kind == "supervise":
-        return replace(status, supervised=True)
-    if kind == "followup":
-        return _on_followup(status, ev)
-    if kind == "review":
-        return _on_review(status, ev)
-    if kind == "edit":
-        return status
-    raise ValueError(f"unknown event kind {kind}")
+        raise ValueError(f"event {ev.kind} before registration")
+    reducer = REDUCERS.get(ev.kind)
+    if reducer is None:
+        raise ValueError(f"unknown event kind {ev.kind}")
+    return reducer(replace(status, last_event_at=ev.at, last_seq=ev.seq), ev)
 
 
 def replay(events: Iterable[EventRecord], as_of: datetime | None = None) -> CaseStatus | None:

@@ -19,13 +19,14 @@ from hotline_desk.services.cases.history import FOLLOWUP_RESULTS
 from hotline_desk.services.exchange.case_export import mask_name, mask_phone
 from hotline_desk.services.office.calendar import WorkCalendar
 from hotline_desk.services.office.settings import Settings
+from hotline_desk.vocabulary import Action, CaseState
 
 QUEUE_STATES = {
-    "approval": ("proposed",),
-    "tracking": ("dispatched", "in_progress"),
-    "followup": ("pending_followup",),
-    "review": ("in_review",),
-    "rejected": ("registered",),
+    "approval": (CaseState.PROPOSED,),
+    "tracking": (CaseState.DISPATCHED, CaseState.IN_PROGRESS),
+    "followup": (CaseState.PENDING_FOLLOWUP,),
+    "review": (CaseState.IN_REVIEW,),
+    "rejected": (CaseState.REGISTERED,),
 }
 
 
@@ -45,7 +46,8 @@ class QueueRow(Labelled):
     flag: str
     signed: bool
     supervised: bool
-    request: str  # "退单申请：理由" or "延期申请：N个工作日：理由"
+    request: str  # what was asked, for reading: "退单申请：理由" or "延期申请：N个工作日，理由"
+    request_kind: str  # the step that rules on it (Action.RETURN_RULE or EXTENSION_RULE), or ""
     last_result: str
     caller: str = ""  # masked on a 保密 case unless the viewer may see it
     phone: str = ""
@@ -119,12 +121,13 @@ def queue(session: Session, name: str, now: datetime, *, requests_only: bool = F
     for case in cases:
         status = statuses[case.id]
         main = status.main_dispatch
-        request = ""
+        request, request_kind = "", ""
         if main is not None and main.active and main.return_requested_at:
-            request = f"退单申请：{main.return_reason}"
+            request, request_kind = f"退单申请：{main.return_reason}", Action.RETURN_RULE
         elif main is not None and main.active and main.extension_requested_at:
             request = f"延期申请：{main.extension_requested_days}个工作日，{main.extension_reason}"
-        if requests_only and not request:
+            request_kind = Action.EXTENSION_RULE
+        if requests_only and not request_kind:
             continue
         said = texts.get(case.id, _Texts())
         if name == "rejected" and not (said.rejected_last and (
@@ -139,6 +142,7 @@ def queue(session: Session, name: str, now: datetime, *, requests_only: bool = F
             proposer=users.get(status.proposer_id or said.proposer_id or 0, ""),
             due=due, flag=step_flag(status, case.urgent, due, now, settings, calendar, near),
             signed=bool(main and main.signed_at), supervised=status.supervised, request=request,
+            request_kind=request_kind,
             last_result=FOLLOWUP_RESULTS.get(last.result, "") if last else "",
             caller=case.caller_name if reveal or not case.confidential else mask_name(case.caller_name),
             phone=case.phone if reveal or not case.confidential else mask_phone(case.phone),

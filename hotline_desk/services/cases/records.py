@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,14 +18,15 @@ from hotline_desk.services.cases import search_index
 from hotline_desk.services.cases.events import append_event, load_records
 from hotline_desk.services.cases.history import EVENT_LABELS, FOLLOWUP_RESULTS, STATES, EventRecord, replay
 from hotline_desk.services.cases.numbering import next_case_number
+from hotline_desk.services.cases.step_runner import step_context, write_step
+from hotline_desk.services.cases.steps import FUTURE_TOLERANCE, Coordinate, Propose
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.office.reference import CATEGORY_SEPARATOR
 from hotline_desk.services.office.settings import Settings
+from hotline_desk.vocabulary import Action, EventKind, Handling, Source
 
 PHONE_RE = re.compile(r"^[0-9][0-9\- ]{4,23}$")
 TITLE_LENGTH = 30
-# A call time this far ahead of the clock is a typing mistake, not clock drift between stations.
-FUTURE_TOLERANCE = timedelta(minutes=5)
 
 
 @dataclass
@@ -33,7 +35,7 @@ class CaseDraft:
 
     content: str = ""
     registered_at: datetime | None = None
-    source: str = "local"
+    source: str = Source.LOCAL
     channel_id: int | None = None
     upstream_number: str = ""
     upstream_deadline: datetime | None = None
@@ -46,7 +48,7 @@ class CaseDraft:
     title: str = ""
     confidential: bool = False
     urgent: bool = False
-    handling: str = ""  # "coordinate", "dispatch", or "" to register only
+    handling: str = Handling.NONE  # coordinate, dispatch, or none to register only
     answer: str = ""
     unit_id: int | None = None
     assist_unit_ids: list[int] = field(default_factory=list)
@@ -112,12 +114,12 @@ def validate_draft(session: Session, draft: CaseDraft, now: datetime) -> list[tu
     errors: list[tuple[str, str]] = []
     if draft.registered_at is not None and draft.registered_at > now + FUTURE_TOLERANCE:
         errors.append(("registered_at", "来电时间不能晚于现在。"))
-    if draft.source not in ("local", "upper"):
+    if draft.source not in Source.labels():
         errors.append(("source", "来源只能是本级或上级交办。"))
     channel = session.get(Channel, draft.channel_id) if draft.channel_id else None
-    if draft.source == "upper" and (channel is None or not channel.upper):
+    if draft.source == Source.UPPER and (channel is None or not channel.upper):
         errors.append(("channel_id", "上级交办工单请选择上级渠道。"))
-    if draft.source == "local" and channel is not None and channel.upper:
+    if draft.source == Source.LOCAL and channel is not None and channel.upper:
         errors.append(("channel_id", "本级工单不能选择上级渠道。"))
     phone = draft.phone.strip()
     if phone and not PHONE_RE.match(phone):
@@ -139,11 +141,11 @@ def validate_draft(session: Session, draft: CaseDraft, now: datetime) -> list[tu
 
 def _validate_handling(session: Session, draft: CaseDraft) -> list[tuple[str, str]]:
     errors: list[tuple[str, str]] = []
-    if draft.handling not in ("", "coordinate", "dispatch"):
+    if draft.handling not in Handling.labels():
         errors.append(("handling", "办理方式只能是协调办理或交办处理。"))
-    if draft.handling == "coordinate" and not draft.answer.strip():
+    if draft.handling == Handling.COORDINATE and not draft.answer.strip():
         errors.append(("answer", "协调办理请填写答复或协调情况。"))
-    if draft.handling == "dispatch":
+    if draft.handling == Handling.DISPATCH:
         unit = session.get(Unit, draft.unit_id) if draft.unit_id else None
         if unit is None or not unit.active:
             errors.append(("unit_id", "交办处理请选择承办单位。"))
@@ -168,10 +170,6 @@ def register_case(session: Session, actor: Actor, draft: CaseDraft, *, clock: Cl
     errors = validate_draft(session, draft, now)
     if errors:
         raise ValidationError(errors[0][1], field=errors[0][0], errors=errors)
-    if draft.handling == "coordinate":
-        require(actor, "coordinate")
-    elif draft.handling == "dispatch":
-        require(actor, "propose")
     registered_at = draft.registered_at or now
     settings = Settings(session)
     appeal = session.get(AppealType, draft.appeal_type_id)
@@ -191,17 +189,18 @@ def register_case(session: Session, actor: Actor, draft: CaseDraft, *, clock: Cl
     session.add(case)
     session.flush()
     search_index.index_cases(session, [case])
-    status = append_event(session, case, None, "register", at=registered_at, recorded_at=now,
+    status = append_event(session, case, None, EventKind.REGISTER, at=registered_at, recorded_at=now,
                           actor_id=actor.id, data={"urgent": draft.urgent, "source": draft.source},
                           batch_id=batch_id)
-    step_at = registered_at  # the handling is decided during the call itself
-    if draft.handling == "coordinate":
-        append_event(session, case, status, "coordinate", at=step_at, recorded_at=now, actor_id=actor.id,
-                     note=draft.answer.strip(), batch_id=batch_id)
-    elif draft.handling == "dispatch":
-        append_event(session, case, status, "propose", at=step_at, recorded_at=now, actor_id=actor.id,
-                     data={"unit_id": draft.unit_id, "assist_ids": list(draft.assist_unit_ids)},
-                     batch_id=batch_id)
+    # The handling is decided during the call itself, through the same table as any later step.
+    handling: tuple[Action, Any] | None = None
+    if draft.handling == Handling.COORDINATE:
+        handling = Action.COORDINATE, Coordinate(draft.answer.strip())
+    elif draft.handling == Handling.DISPATCH:
+        handling = Action.PROPOSE, Propose(draft.unit_id, tuple(draft.assist_unit_ids))
+    if handling is not None:
+        write_step(session, case, status, step_context(session, case, now), actor, *handling, at=registered_at,
+                   recorded_at=now, batch_id=batch_id)
     session.flush()
     return case_view(session, case.id)
 

@@ -22,16 +22,21 @@ from hotline_desk.excel.dispatch_sheet import (
     write_dispatch_workbook,
 )
 from hotline_desk.excel.reader import ImportFileError, read_workbook
-from hotline_desk.models import Case, ImportBatch, Unit
+from hotline_desk.models import AppealType, Case, ImportBatch, Unit
 from hotline_desk.reports.document import Table
 from hotline_desk.reports.fonts import find_fonts
 from hotline_desk.reports.table_pdf import build_tables
 from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.events import statuses_for
+from hotline_desk.services.cases.history import CaseStatus
+from hotline_desk.services.cases.step_runner import load_limits, load_units
+from hotline_desk.services.cases.steps import STEPS, Sign, StepContext, run_in_memory
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.exchange.imports import Problem
+from hotline_desk.services.office.calendar import WorkCalendar
 from hotline_desk.services.office.settings import Settings
+from hotline_desk.vocabulary import Action, Role
 
 CONFIDENTIAL = "（保密）"
 
@@ -152,6 +157,7 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now) 
     numbers = [norm.text(r[0]) for r in rows if r and norm.text(r[0])]
     cases = {c.number: c for c in session.scalars(select(Case).where(Case.number.in_(numbers)))}
     statuses = statuses_for(session, [c.id for c in cases.values()])
+    checks = _Checks(session, now)
     for offset, row in enumerate(rows):
         excel_row = offset + 4
         number = norm.text(row[0]) if row else ""
@@ -162,7 +168,8 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now) 
             preview.blank += 1
             continue
         problems: list[tuple[str, str]] = []
-        parsed = _reply_row(excel_row, number, reply_cells, cases, statuses, unit_id, now, problems)
+        parsed = _reply_row(excel_row, number, reply_cells, cases, statuses, unit_id, now, problems, checks,
+                            _PREVIEW_CLERK)
         if problems:
             preview.problems += [Problem(excel_row, column, reason) for column, reason in problems]
         elif parsed is None:
@@ -172,14 +179,37 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now) 
     return preview
 
 
+class _Checks:
+    """What the sheet's rows are checked against: the office's limits, calendar and units, loaded once."""
+
+    def __init__(self, session: Session, now: datetime) -> None:
+        self.limits, self.units = load_limits(session), load_units(session)
+        self.calendar, self.now = WorkCalendar.load(session), now
+        self.days = {a.id: a.finish_days for a in session.scalars(select(AppealType))}
+
+    def context(self, case: Case) -> StepContext:
+        return StepContext(case.number, self.days.get(case.appeal_type_id or 0, 5), self.limits, self.calendar,
+                           self.units, self.now)
+
+
+# Who signs and replies while a sheet is only previewed: whoever commits it needs the same rights.
+_PREVIEW_CLERK = Actor(id=-1, username="", display_name="登记人", role=Role.OPERATOR)
+
+# Where a step's refusal is shown on the sheet: the reply columns by the payload field at fault.
+_SIGN_COLUMNS = {"at": "签收时间"}
+_REPLY_COLUMNS = {"at": "办结时间", "finished_at": "办结时间", "text": "回复内容"}
+
+
 def _reply_row(excel_row: int, number: str, cells: list[Any], cases: dict[str, Case], statuses: dict[int, Any],
-               unit_id: int, now: datetime, problems: list[tuple[str, str]]) -> ReplyRow | None:
+               unit_id: int, now: datetime, problems: list[tuple[str, str]], setting: _Checks,
+               actor: Actor) -> ReplyRow | None:
+    """One filled row checked by the transition table exactly as signing and replying would check it."""
     values = dict(zip(REPLY_COLUMNS, list(cells) + [None] * (len(REPLY_COLUMNS) - len(cells)), strict=True))
     case = cases.get(number)
     if case is None:
         problems.append(("工单编号", f"没有编号为{number}的工单"))
         return None
-    status = statuses[case.id]
+    status: CaseStatus = statuses[case.id]
     mine = status.dispatch_for(unit_id)
     if mine is None:
         problems.append(("工单编号", "该工单当前没有交办给本单位（可能已退单改派）"))
@@ -193,34 +223,32 @@ def _reply_row(excel_row: int, number: str, cells: list[Any], cases: dict[str, C
     text = norm.text(values["回复内容"])
     result = norm.text(values["办理结果"])
     replying = bool(text or result or finished)
-    if mine.replied_at is not None:
-        if replying and text == mine.reply_text:
-            return None
-        problems.append(("回复内容", f"该工单已于{mine.replied_at:%Y-%m-%d %H:%M}回复，不能再次回复"))
-        return None
-    if status.state not in ("dispatched", "in_progress"):
-        problems.append(("工单编号", f"该工单已{status.state_label}，不能签收或回复"))
-        return None
-    sign_at = None
+    if mine.replied_at is not None and replying and text == mine.reply_text:
+        return None  # this reply is in already
+    ctx = setting.context(case)
+    sign_at, signs = None, True
     if mine.signed_at is None:
+        sign_at = signed
         if signed is None:
             problems.append(("签收时间", "缺少签收时间"))
-        elif signed < mine.dispatched_at or signed > now:
-            problems.append(("签收时间", "签收时间应在交办时间之后、现在之前"))
-        sign_at = signed
+            signs = False
+        else:
+            found = STEPS[Action.SIGN].check(ctx, status, actor, Sign(unit_id), signed)
+            problems += [(_SIGN_COLUMNS.get(p.field, "工单编号"), p.message) for p in found]
+            signs = not found
+            if signs:
+                _event, status = run_in_memory(ctx, status, actor, Action.SIGN, Sign(unit_id), signed)
     if not replying:
-        return None if sign_at is None or problems else ReplyRow(excel_row, case.id, number, sign_at, None, None)
-    if not text:
-        problems.append(("回复内容", "缺少回复内容"))
+        return ReplyRow(excel_row, case.id, number, sign_at, None, None) if sign_at and signs else None
     if finished is None:
         problems.append(("办结时间", "缺少办结时间"))
-    elif finished > now or finished < (mine.signed_at or signed or mine.dispatched_at):
-        problems.append(("办结时间", "办结时间应在签收时间之后、现在之前"))
-    if problems:
+    if finished is None or not signs:
         return None
     reply = wf.Reply(text=text, result=result, finished_at=finished, handler=norm.text(values["经办人"]),
-                     handler_phone=norm.phone(values["联系电话"]) if values["联系电话"] else "")
-    return ReplyRow(excel_row, case.id, number, sign_at, reply, finished)
+                     handler_phone=norm.phone(values["联系电话"]) if values["联系电话"] else "", unit_id=unit_id)
+    found = STEPS[Action.REPLY].check(ctx, status, actor, reply, finished)
+    problems += [(_REPLY_COLUMNS.get(p.field, "工单编号"), p.message) for p in found]
+    return None if found else ReplyRow(excel_row, case.id, number, sign_at, reply, finished)
 
 
 def commit_replies(session: Session, actor: Actor, preview: ReplyPreview, *, only_valid: bool = False,

@@ -6,25 +6,41 @@ import difflib
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline_desk.errors import ValidationError
+from hotline_desk.errors import HotlineError, ValidationError
 from hotline_desk.excel import normalize as norm
 from hotline_desk.excel.columns import FIELD_LABELS, auto_mapping, clean, find_header
 from hotline_desk.excel.reader import first_data_sheet, read_workbook
 from hotline_desk.models import AppealType, Case, Channel, ImportBatch, User
 from hotline_desk.services.accounts import audit
 from hotline_desk.services.accounts.permissions import Actor, require
+from hotline_desk.services.cases.history import EventRecord, apply_event
+from hotline_desk.services.cases.step_runner import load_limits, load_units
+from hotline_desk.services.cases.steps import (
+    Approve,
+    Coordinate,
+    FollowUp,
+    Limits,
+    Propose,
+    Reply,
+    Review,
+    Sign,
+    StepContext,
+    UnitInfo,
+    run_in_memory,
+)
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.exchange.bulk import NewCase, Step, insert_cases
 from hotline_desk.services.office import reference
 from hotline_desk.services.office.calendar import WorkCalendar
 from hotline_desk.services.office.settings import Settings, set_setting
+from hotline_desk.vocabulary import Action, EventKind, FollowUpResult, Handling, Role, Source
 
 Progress = Callable[[int, int], None]
 FOLLOWUP_WORDS = {"满意": "satisfied", "非常满意": "satisfied", "基本满意": "basic", "不满意": "dissatisfied",
@@ -210,7 +226,7 @@ def _key(values: dict[str, Any]) -> str:
 
 
 def preview_cases(session: Session, path: Path, *, mapping_name: str = "", manual: dict[str, str] | None = None,
-                  channel: str = "", progress: Progress | None = None) -> CasePreview:
+                  channel: str = "", progress: Progress | None = None, clock: Clock = office_now) -> CasePreview:
     """Read the workbook and check every row; nothing is written."""
     book = read_workbook(path)
     sheet = first_data_sheet(book)
@@ -231,7 +247,7 @@ def preview_cases(session: Session, path: Path, *, mapping_name: str = "", manua
     earlier = session.scalar(select(ImportBatch).where(ImportBatch.sha256 == book.sha256).limit(1))
     if earlier is not None:
         preview.seen_before = f"该文件已于{earlier.created_at:%Y-%m-%d %H:%M}导入过"
-    look = _Lookups(session)
+    look, setting = _Lookups(session), _Setting.load(session, clock())
     prepared: list[PreparedRow] = []
     data_rows = sheet.rows[header_index + 1:]
     for offset, row in enumerate(data_rows):
@@ -244,6 +260,13 @@ def preview_cases(session: Session, path: Path, *, mapping_name: str = "", manua
         values, problems = _parse(_row_values(row, mapping), look, channel)
         if problems:
             preview.problems += [Problem(excel_row, FIELD_LABELS.get(f, f), r) for f, r in problems]
+            continue
+        values["source"] = _source(values, look)
+        try:
+            _history(values, _PREVIEW_IMPORTER, _PREVIEW_PROPOSER, look, setting,
+                     values["number"] or f"第{excel_row}行")
+        except HistoryRefused as refused:
+            preview.problems.append(Problem(excel_row, refused.column, refused.message))
             continue
         prepared.append(PreparedRow(excel_row, _key(values), values))
     _mark_duplicates(session, preview, prepared)
@@ -270,58 +293,104 @@ def _import_user(session: Session) -> int:
     """The pseudo-user that proposed imported dispatches (the importer approves them)."""
     user = session.scalar(select(User).where(User.username == "import"))
     if user is None:
-        user = User(username="import", display_name="数据导入", role="operator", active=False)
+        user = User(username="import", display_name="数据导入", role=Role.OPERATOR, active=False)
         session.add(user)
         audit.record_row(session, user, user_id=None, at=office_now())
     return user.id
 
 
-def _steps(v: dict[str, Any], actor: Actor, proposer: int, look: _Lookups, calendar: WorkCalendar,
-           sign_hours: int) -> list[Step]:
+@dataclass(frozen=True)
+class _Setting:
+    """What the rows' histories are checked against: the office's limits, calendar and units, and the moment."""
+
+    limits: Limits
+    calendar: WorkCalendar
+    units: dict[int, UnitInfo]
+    now: datetime
+
+    @classmethod
+    def load(cls, session: Session, now: datetime) -> _Setting:
+        # A register's unit was in use when its case was dispatched, even if it has been retired since.
+        units = {uid: UnitInfo(info.name, True) for uid, info in load_units(session).items()}
+        return cls(load_limits(session), WorkCalendar.load(session), units, now)
+
+
+class HistoryRefused(ValidationError):
+    """A row whose history a step of the workflow refuses, worded as the step words it, with the column at fault."""
+
+    def __init__(self, column: str, message: str) -> None:
+        super().__init__(message)
+        self.column = column
+
+
+# The register's column that dates each step, where a refused step is shown.
+_STEP_COLUMNS = {
+    Action.COORDINATE: "办结时间", Action.PROPOSE: "承办单位", Action.APPROVE: "交办时间", Action.SIGN: "签收时间",
+    Action.REPLY: "办结时间", Action.FOLLOWUP: "回访结果", Action.REVIEW: "甄别结果",
+}
+
+
+def _history(v: dict[str, Any], actor: Actor, proposer: Actor, look: _Lookups, setting: _Setting,
+             label: str) -> list[Step]:
+    """The row's history as events, each step checked and applied through the transition table as if taken then.
+
+    Raises ``HistoryRefused`` with the first refusal, exactly as the step itself would have worded it.
+    """
     at = v["registered_at"]
-    steps = [Step("register", at, actor.id, data={"urgent": False, "source": v["source"], "imported": True})]
+    register = Step(EventKind.REGISTER, at, actor.id, data={"urgent": False, "source": v["source"], "imported": True})
+    steps = [register]
+    status = apply_event(None, EventRecord(1, register.kind, at, actor.id, data=register.data))
+    ctx = StepContext(label, look.types[v["appeal_type"]][1], setting.limits, setting.calendar, setting.units,
+                      setting.now)
+
+    def take(action: Action, payload: Any, when: datetime, who: Actor = actor) -> None:
+        nonlocal status
+        try:
+            new, status = run_in_memory(ctx, status, who, action, payload, when)
+        except HotlineError as refused:
+            raise HistoryRefused(_STEP_COLUMNS[action], refused.message) from refused
+        steps.append(Step(new.kind, when, who.id, new.unit_id, new.data, new.note))
+
     last = at
-    if v["handling"] == "coordinate":
+    if v["handling"] == Handling.COORDINATE:
         last = v.get("finished_at") or v.get("replied_at") or at
-        steps.append(Step("coordinate", last, actor.id, note=v["reply_text"] or "（导入）"))
-    elif v["handling"] == "dispatch":
-        unit = v["unit"]
-        steps.append(Step("propose", at, proposer, data={"unit_id": unit, "assist_ids": []}))
+        take(Action.COORDINATE, Coordinate(v["reply_text"] or "（导入）"), last)
+    elif v["handling"] == Handling.DISPATCH:
+        take(Action.PROPOSE, Propose(v["unit"]), at, proposer)
         last = v.get("dispatched_at") or at
-        days = look.types[v["appeal_type"]][1]
-        steps.append(Step("approve", last, actor.id, unit, {
-            "unit_id": unit, "assist_ids": [], "sign_deadline": (last + timedelta(hours=sign_hours)).isoformat(),
-            "deadline": calendar.add_working_days(last, days).isoformat()}))
+        take(Action.APPROVE, Approve(), last)
         if v.get("signed_at"):
             last = v["signed_at"]
-            steps.append(Step("sign", last, actor.id, unit))
+            take(Action.SIGN, Sign(), last)
         done = v.get("replied_at") or v.get("finished_at")
-        if done and v.get("signed_at"):
-            last = done
-            steps.append(Step("reply", done, actor.id, unit, {
-                "text": v["reply_text"] or "（导入）", "result": v["result"],
-                "finished_at": (v.get("finished_at") or done).isoformat()}))
-        else:
+        if not (done and v.get("signed_at")):
             return steps
+        # A unit finishes, then replies; a register that writes 办结时间 after 回复时间 is read as replying then.
+        finished = v.get("finished_at") or done
+        last = max(done, finished)
+        take(Action.REPLY, Reply(v["reply_text"] or "（导入）", v["result"], finished), last)
     else:
         return steps
     result = FOLLOWUP_WORDS.get(v["followup"], "")
-    if result:
-        last = v.get("followup_at") or last + timedelta(minutes=1)
-        data: dict[str, Any] = {"result": result}
-        if result == "unreachable":
-            data.update(attempt=1, final=True)
-        steps.append(Step("followup", last, actor.id, data=data))
-        review = v["review"]
-        if result == "dissatisfied" and review:
-            fault = not any(w in review for w in ("非", "不属", "免责", "不是"))
-            data = {"at_fault": fault}
-            if fault and v["handling"] == "dispatch":
-                moment = last + timedelta(minutes=1)
-                data.update(unit_id=v["unit"], sign_deadline=(moment + timedelta(hours=sign_hours)).isoformat(),
-                            deadline=calendar.add_working_days(moment, look.types[v["appeal_type"]][1]).isoformat())
-            steps.append(Step("review", last + timedelta(minutes=1), actor.id, data=data, note=review))
+    if not result:
+        return steps
+    last = v.get("followup_at") or last + timedelta(minutes=1)
+    take(Action.FOLLOWUP, FollowUp(result, final_unreachable=result == FollowUpResult.UNREACHABLE), last)
+    review = v["review"]
+    if result == FollowUpResult.DISSATISFIED and review:
+        fault = not any(w in review for w in ("非", "不属", "免责", "不是"))
+        take(Action.REVIEW, Review(fault, review), last + timedelta(minutes=1))
     return steps
+
+
+# Who takes the steps while rows are only previewed: committing needs a supervisor's right to import, and the
+# pseudo-user that proposed them exists once committed.
+_PREVIEW_IMPORTER = Actor(id=-1, username="", display_name="导入人", role=Role.SUPERVISOR)
+_PREVIEW_PROPOSER = Actor(id=0, username="import", display_name="数据导入", role=Role.OPERATOR)
+
+
+def _source(v: dict[str, Any], look: _Lookups) -> str:
+    return Source.UPPER if look.channels.get(v["channel"], (None, False))[1] else Source.LOCAL
 
 
 def commit_cases(session: Session, actor: Actor, preview: CasePreview, *, only_valid: bool = False,
@@ -336,8 +405,8 @@ def commit_cases(session: Session, actor: Actor, preview: CasePreview, *, only_v
     if not preview.ready:
         return ImportResult(None, 0, preview.duplicates, preview.invalid_rows, ())
     now = clock()
-    settings, look, calendar = Settings(session), _Lookups(session), WorkCalendar.load(session)
-    proposer = _import_user(session)
+    settings, look, setting = Settings(session), _Lookups(session), _Setting.load(session, now)
+    proposer = Actor(_import_user(session), "import", "数据导入", Role.OPERATOR)
     batch = ImportBatch(kind="cases", file_name=preview.file_name, sha256=preview.sha256, rows=len(preview.ready),
                         user_id=actor.id, created_at=now, note=preview.summary())
     session.add(batch)
@@ -346,7 +415,7 @@ def commit_cases(session: Session, actor: Actor, preview: CasePreview, *, only_v
     for row in preview.ready:
         v = row.values
         channel_id, upper = look.channels.get(v["channel"], (None, False))
-        v["source"] = "upper" if upper else "local"
+        v["source"] = _source(v, look)
         category = v["category"]
         columns = {
             "registered_at": v["registered_at"], "source": v["source"], "channel_id": channel_id,
@@ -357,7 +426,7 @@ def commit_cases(session: Session, actor: Actor, preview: CasePreview, *, only_v
             "category_label": category, "title": (v["title"] or v["content"])[:30], "content": v["content"],
             "confidential": v["confidential"], "urgent": False, "created_by": actor.id, "import_key": row.key,
         }
-        steps = _steps(v, actor, proposer, look, calendar, settings.int("limits.sign_hours"))
+        steps = _history(v, actor, proposer, look, setting, v["number"] or f"第{row.row}行")
         new_cases.append(NewCase(columns, steps))
     numbers = insert_cases(session, new_cases, prefix=settings.str("case_number.prefix"), recorded_at=now,
                            batch_id=batch.id)

@@ -15,7 +15,7 @@ from hotline_desk.models.system import ROLES
 from hotline_desk.services.accounts import audit
 from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.clock import Clock, office_now
-from hotline_desk.services.office.calendar import set_calendar_day
+from hotline_desk.services.office.calendar import DayEntry, set_calendar_day
 from hotline_desk.services.office.reference import UnitView
 from hotline_desk.services.office.settings import set_setting
 from hotline_desk.services.reporting.rules import ScoringRules, load_rules
@@ -96,6 +96,17 @@ def set_day(session: Session, actor: Actor, day: date, workday: bool | None, not
     set_calendar_day(session, day, workday, note)
     audit.record(session, "calendar", f"calendar:{day.isoformat()}", {"workday": workday, "note": note},
                  user_id=actor.id, at=office_now())
+
+
+def set_days(session: Session, actor: Actor, entries: list[DayEntry]) -> int:
+    """Enter many holidays and 调休 days at once (a year's announcement); returns how many days were set."""
+    require(actor, "manage_settings")
+    now = office_now()
+    for entry in entries:
+        set_calendar_day(session, entry.day, entry.workday, entry.note)
+    audit.record_many(session, [("calendar", f"calendar:{e.day.isoformat()}", {"workday": e.workday, "note": e.note},
+                                 actor.id, now) for e in entries])
+    return len(entries)
 
 
 def calendar_days(session: Session) -> list[tuple[date, bool, str]]:

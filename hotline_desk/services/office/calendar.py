@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline_desk.errors import ValidationError
 from hotline_desk.models import CalendarDay
 
 
@@ -59,3 +62,72 @@ def set_calendar_day(session: Session, day: date, workday: bool | None, note: st
         session.add(row)
     row.workday = workday
     row.note = note
+
+
+HOLIDAY_WORDS = ("节假日", "假日", "放假", "休息", "休", "假")
+WORKDAY_WORDS = ("调休上班", "调休", "上班", "补班", "班")
+_DAY = r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+_LINE = re.compile(rf"^{_DAY}(?:\s*(?:~|～|至|到|—|--)\s*(?:{_DAY}))?\s*(\S*)\s*(.*)$")
+
+
+@dataclass(frozen=True)
+class DayEntry:
+    day: date
+    workday: bool  # True: a make-up workday (调休上班); False: a holiday
+    note: str = ""
+
+
+def _kind(word: str) -> bool | None:
+    if word in WORKDAY_WORDS:
+        return True
+    if word in HOLIDAY_WORDS:
+        return False
+    return None
+
+
+def parse_day_list(text: str) -> list[DayEntry]:
+    """A year's holidays and 调休 days as the State Council announces them, one line each:
+    ``2024-10-01 至 2024-10-07 节假日 国庆节`` or ``2024年9月29日 调休 国庆节``.
+
+    Every problem is reported with its line number; nothing is returned half-read."""
+    entries: list[DayEntry] = []
+    errors: list[tuple[str, str]] = []
+    seen: dict[date, tuple[int, bool]] = {}
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        match = _LINE.match(line)
+        if match is None:
+            errors.append((f"第{number}行", f"第{number}行看不懂：“{line}”。应为“日期 [至 日期] 节假日|调休 [说明]”。"))
+            continue
+        parts = match.groups()
+        try:
+            first = date(int(parts[0]), int(parts[1]), int(parts[2]))
+            last = date(int(parts[3]), int(parts[4]), int(parts[5])) if parts[3] else first
+        except ValueError:
+            errors.append((f"第{number}行", f"第{number}行的日期不存在：“{line}”。"))
+            continue
+        workday = _kind(parts[6])
+        if workday is None:
+            errors.append((f"第{number}行", f"第{number}行没有写明是“节假日”还是“调休”（上班）。"))
+            continue
+        if last < first or (last - first).days > 31:
+            errors.append((f"第{number}行", f"第{number}行的日期范围不对（结束早于开始，或超过一个月）。"))
+            continue
+        day = first
+        while day <= last:
+            if day in seen and seen[day][1] != workday:
+                errors.append((f"第{number}行", f"第{number}行的 {day:%Y-%m-%d} 与第{seen[day][0]}行矛盾。"))
+            elif workday and day.weekday() < 5:
+                errors.append((f"第{number}行", f"第{number}行：{day:%Y-%m-%d} 是工作日，不必设为调休上班。"))
+            elif day not in seen:
+                seen[day] = (number, workday)
+                entries.append(DayEntry(day, workday, parts[7].strip()[:60]))
+            day += timedelta(days=1)
+    if errors:
+        raise ValidationError("\n".join(message for _where, message in errors[:12])
+                              + (f"\n……共 {len(errors)} 处问题。" if len(errors) > 12 else ""), errors=errors)
+    if not entries:
+        raise ValidationError("没有读到任何日期。每行写一个日期或一段日期，再写“节假日”或“调休”。")
+    return entries

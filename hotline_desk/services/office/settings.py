@@ -1,11 +1,21 @@
-"""Every setting declared once (key, type, default, label) and read through one object."""
+"""Every office setting declared once (key, type, default, Chinese label, labelled choices, range), validated when
+set from the window or the command line alike, and read through one object with typed keys.
+
+    Settings(session).get(SIGN_HOURS)          # an int, in range
+    Settings(session).int("limits.sign_hours")  # the same, by name (older call sites)
+
+Window state (geometry, column widths, the last user at login) is not an office setting: it is kept per person on
+their own computer (``ui.window_state``), never in the database.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
+import math
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,68 +24,131 @@ from hotline_desk.errors import NotFound, ValidationError
 from hotline_desk.models import Setting
 from hotline_desk.services.accounts import audit
 
+V = TypeVar("V")
+log = logging.getLogger(__name__)
+
+KIND_LABELS: dict[type, str] = {int: "整数", str: "文字", bool: "是或否", dict: "JSON 对象", list: "JSON 列表"}
+
 
 @dataclass(frozen=True)
-class SettingDef:
+class SettingDef(Generic[V]):
+    """One setting: its stored name, type, default, label, and either labelled choices or a range."""
+
     key: str
     kind: type
-    default: Any
+    default: V
     label: str
-    choices: tuple[Any, ...] = ()
+    choices: tuple[tuple[Any, str], ...] = ()  # (value, Chinese label)
+    minimum: int | None = None
+    maximum: int | None = None
+    group: str = ""  # the settings page it is shown on ("" = not shown as a field)
+    note: str = ""
+
+    def choice_label(self, value: Any) -> str:
+        return next((label for code, label in self.choices if code == value), str(value))
+
+    def allowed(self) -> str:
+        """The values it takes, in words (for messages and the command line's listing)."""
+        if self.choices:
+            return "、".join(label for _code, label in self.choices)
+        if self.minimum is not None and self.maximum is not None:
+            return f"{self.minimum}～{self.maximum}"
+        return KIND_LABELS.get(self.kind, "")
+
+    def check(self, value: Any) -> V:
+        """The value as this setting's type, or a Chinese ValidationError naming the setting and what it takes."""
+        typed = _coerce(self, value)
+        if self.choices:
+            codes = [code for code, _label in self.choices]
+            if typed not in codes:
+                by_label = next((code for code, label in self.choices if label == str(value).strip()), None)
+                if by_label is None:
+                    raise ValidationError(f"设置“{self.label}”只能是：{self.allowed()}。", field=self.key)
+                typed = by_label
+        if self.kind is int and ((self.minimum is not None and typed < self.minimum)
+                                 or (self.maximum is not None and typed > self.maximum)):
+            raise ValidationError(f"设置“{self.label}”应在 {self.minimum} 到 {self.maximum} 之间，{value} 不行。",
+                                  field=self.key)
+        return typed
 
 
-_DEFS: list[SettingDef] = [
-    SettingDef("office.name", str, "汝州市12345民呼必应热线", "热线名称"),
-    SettingDef("case_number.prefix", str, "RZ", "工单编号前缀"),
-    SettingDef("limits.dispatch_hours", int, 24, "交办时限（小时）"),
-    SettingDef("limits.dispatch_hours_urgent", int, 2, "紧急工单交办时限（小时）"),
-    SettingDef("limits.sign_hours", int, 24, "签收时限（小时）"),
-    SettingDef("limits.return_days", int, 2, "退单申请时限（工作日）"),
-    SettingDef("limits.extension_max_days", int, 10, "单次延期上限（工作日）"),
-    SettingDef("limits.followup_days", int, 2, "回访时限（工作日）"),
-    SettingDef("limits.near_deadline_days", int, 1, "临期提醒（工作日）"),
-    SettingDef("limits.followup_max_attempts", int, 3, "回访无法接通次数上限"),
-    # Scoring rules (考核规则): a JSON object; see services.rules.ScoringRules for its fields.
-    SettingDef("scoring.rules", dict, {}, "考核评分规则"),
-    # Bulletin template (简报模板).
-    SettingDef("bulletin.masthead", str, "民呼必应工作简报", "报头"),
-    SettingDef("bulletin.issuer", str, "汝州市人民政府办公室", "编发单位"),
-    SettingDef("bulletin.office_title", str, "汝州市12345民呼必应热线", "标题第一行"),
-    SettingDef("bulletin.title", str, "{month_cn}份工作简报", "标题第二行（{month_cn}为月份）"),
-    SettingDef("bulletin.hotline_name", str, "汝州市12345政务服务便民热线", "导语中的热线名称"),
-    SettingDef("bulletin.section_handling", str, "办理情况", "第一部分标题"),
-    SettingDef("bulletin.section_analysis", str, "数据分析", "第二部分标题"),
-    SettingDef("bulletin.table_appeal_types", str, "诉求类型统计表", "诉求类型表标题"),
-    SettingDef("bulletin.table_hot_topics", str, "十大热点问题统计表", "热点问题表标题"),
-    SettingDef("bulletin.attachment_township", str, "{month_cn}份乡镇街道考核评分表", "附件1标题"),
-    SettingDef("bulletin.attachment_department", str, "{month_cn}份市直单位考核评分表", "附件2标题"),
-    SettingDef("bulletin.publication_note", str, "（本简报在汝州市人民政府网站予以公开）", "公开说明"),
-    SettingDef("bulletin.rate_decimals", int, 0, "办结率、满意率小数位数", (0, 1, 2)),
-    SettingDef("bulletin.share_decimals", int, 1, "统计表占比小数位数", (0, 1, 2)),
-    SettingDef("bulletin.table_scope", str, "local", "统计表计入范围（local=本级，all=本级+上级）", ("local", "all")),
-    SettingDef("bulletin.hot_topic_size", int, 10, "热点问题表行数"),
-    SettingDef("bulletin.hot_total_mode", str, "true", "热点合计占比（true=真实占比，sum=各行四舍五入之和）",
-               ("true", "sum")),
-    SettingDef("bulletin.charts", bool, False, "简报中加入统计图"),
-    SettingDef("bulletin.last_total_issue", int, 0, "启用本软件前最后一期的总期号"),
-    SettingDef("bulletin.font_dir", str, "", "简报字体目录（放 simfang.ttf、simhei.ttf 等，优先使用）"),
-    SettingDef("import.mappings", dict, {}, "导入时保存的列对应关系"),
-    SettingDef("backup.keep", int, 14, "保留最近几份自动备份"),
-    SettingDef("accounts.max_failures", int, 5, "连续输错密码几次后锁定"),
-    SettingDef("accounts.lock_minutes", int, 15, "账户锁定时长（分钟）"),
-    SettingDef("backup.dir", str, "", "备份目录（默认在用户数据目录下）"),
-]
-
-SETTING_DEFS: dict[str, SettingDef] = {d.key: d for d in _DEFS}
+SETTING_DEFS: dict[str, SettingDef[Any]] = {}
 
 
-def declare(definition: SettingDef) -> None:
-    """Register a setting from another service module (scoring rules, bulletin template)."""
+def declare(definition: SettingDef[V]) -> SettingDef[V]:
+    """Register a setting (here, or from another service module); returns it, to be used as a typed key."""
     SETTING_DEFS[definition.key] = definition
+    return definition
 
 
-def _coerce(definition: SettingDef, value: Any) -> Any:
+def _int(key: str, default: int, label: str, minimum: int, maximum: int, group: str = "limits",
+         **extra: Any) -> SettingDef[int]:
+    return declare(SettingDef(key, int, default, label, minimum=minimum, maximum=maximum, group=group, **extra))
+
+
+def _str(key: str, default: str, label: str, group: str = "bulletin", **extra: Any) -> SettingDef[str]:
+    return declare(SettingDef(key, str, default, label, group=group, **extra))
+
+
+# --- the office and its time limits -------------------------------------------------------------------------
+OFFICE_NAME = _str("office.name", "汝州市12345民呼必应热线", "热线名称", group="office")
+CASE_PREFIX = _str("case_number.prefix", "RZ", "工单编号前缀", group="office")
+DISPATCH_HOURS = _int("limits.dispatch_hours", 24, "交办时限（小时）", 1, 720)
+DISPATCH_HOURS_URGENT = _int("limits.dispatch_hours_urgent", 2, "紧急工单交办时限（小时）", 1, 720)
+SIGN_HOURS = _int("limits.sign_hours", 24, "签收时限（小时）", 1, 720)
+RETURN_DAYS = _int("limits.return_days", 2, "退单申请时限（工作日）", 1, 60)
+EXTENSION_MAX_DAYS = _int("limits.extension_max_days", 10, "单次延期上限（工作日）", 1, 60)
+FOLLOWUP_DAYS = _int("limits.followup_days", 2, "回访时限（工作日）", 1, 60)
+NEAR_DEADLINE_DAYS = _int("limits.near_deadline_days", 1, "临期提醒（工作日）", 0, 30)
+FOLLOWUP_MAX_ATTEMPTS = _int("limits.followup_max_attempts", 3, "回访无法接通次数上限", 1, 20)
+UNDO_MINUTES = _int("limits.undo_minutes", 10, "回访结果可撤销的时间（分钟）", 0, 1440)
+# Scoring rules (考核规则): a JSON object, edited on its own page; see services.reporting.rules.
+SCORING_RULES: SettingDef[dict[str, Any]] = declare(SettingDef("scoring.rules", dict, {}, "考核评分规则"))
+
+# --- the bulletin template (简报模板) ---------------------------------------------------------------------------
+MASTHEAD = _str("bulletin.masthead", "民呼必应工作简报", "报头")
+ISSUER = _str("bulletin.issuer", "汝州市人民政府办公室", "编发单位")
+OFFICE_TITLE = _str("bulletin.office_title", "汝州市12345民呼必应热线", "标题第一行")
+TITLE = _str("bulletin.title", "{month_cn}份工作简报", "标题第二行", note="{month_cn} 处填入月份，如“七月”")
+HOTLINE_NAME = _str("bulletin.hotline_name", "汝州市12345政务服务便民热线", "导语中的热线名称")
+SECTION_HANDLING = _str("bulletin.section_handling", "办理情况", "第一部分标题")
+SECTION_ANALYSIS = _str("bulletin.section_analysis", "数据分析", "第二部分标题")
+TABLE_APPEAL_TYPES = _str("bulletin.table_appeal_types", "诉求类型统计表", "诉求类型表标题")
+TABLE_HOT_TOPICS = _str("bulletin.table_hot_topics", "十大热点问题统计表", "热点问题表标题")
+ATTACHMENT_TOWNSHIP = _str("bulletin.attachment_township", "{month_cn}份乡镇街道考核评分表", "附件1标题")
+ATTACHMENT_DEPARTMENT = _str("bulletin.attachment_department", "{month_cn}份市直单位考核评分表", "附件2标题")
+PUBLICATION_NOTE = _str("bulletin.publication_note", "（本简报在汝州市人民政府网站予以公开）", "公开说明")
+_DECIMALS = ((0, "整数，如 95%"), (1, "一位小数，如 95.3%"), (2, "两位小数，如 95.27%"))
+RATE_DECIMALS = declare(SettingDef("bulletin.rate_decimals", int, 0, "办结率、满意率小数位数", _DECIMALS,
+                                   group="bulletin"))
+SHARE_DECIMALS = declare(SettingDef("bulletin.share_decimals", int, 1, "统计表占比小数位数", _DECIMALS,
+                                    group="bulletin"))
+TABLE_SCOPE = declare(SettingDef("bulletin.table_scope", str, "local", "统计表计入的工单",
+                                 (("local", "仅本级登记"), ("all", "本级登记和上级交办")), group="bulletin"))
+HOT_TOPIC_SIZE = _int("bulletin.hot_topic_size", 10, "热点问题表行数", 1, 50, group="bulletin")
+HOT_TOTAL_MODE = declare(SettingDef("bulletin.hot_total_mode", str, "true", "热点问题表“合计”的占比",
+                                    (("true", "按合计件数计算的真实占比"), ("sum", "各行四舍五入后的占比相加")),
+                                    group="bulletin"))
+CHARTS = declare(SettingDef("bulletin.charts", bool, False, "简报中加入统计图", group="bulletin"))
+LAST_TOTAL_ISSUE = _int("bulletin.last_total_issue", 0, "启用本软件前最后一期的总期号", 0, 99999,
+                        group="bulletin")
+FONT_DIR = _str("bulletin.font_dir", "", "简报字体目录", note="放 simfang.ttf、simhei.ttf 等，优先使用")
+
+# --- the rest ------------------------------------------------------------------------------------------------
+IMPORT_MAPPINGS: SettingDef[dict[str, Any]] = declare(SettingDef("import.mappings", dict, {}, "导入时保存的列对应关系"))
+BACKUP_KEEP = _int("backup.keep", 14, "保留最近几份自动备份", 1, 365, group="backup")
+BACKUP_DIR = _str("backup.dir", "", "备份目录", group="backup", note="留空则在用户数据目录下")
+MAX_FAILURES = _int("accounts.max_failures", 5, "连续输错密码几次后锁定", 1, 100, group="accounts")
+LOCK_MINUTES = _int("accounts.lock_minutes", 15, "账户锁定时长（分钟）", 1, 1440, group="accounts")
+
+GROUP_LABELS = {"office": "热线与编号", "limits": "办理时限", "bulletin": "简报模板", "backup": "备份",
+                "accounts": "账户安全"}
+
+
+def _coerce(definition: SettingDef[Any], value: Any) -> Any:
     kind = definition.kind
+    wrong = ValidationError(f"设置“{definition.label}”应为{KIND_LABELS.get(kind, '')}，{value!s:.40} 不行。",
+                            field=definition.key)
     try:
         if kind is bool:
             if isinstance(value, str):
@@ -84,55 +157,101 @@ def _coerce(definition: SettingDef, value: Any) -> Any:
                     return True
                 if lowered in ("0", "false", "no", "off", "否", "关"):
                     return False
-                raise ValueError(value)
+                raise wrong
+            if not isinstance(value, (bool, int)):
+                raise wrong
             return bool(value)
+        if kind is int:
+            if isinstance(value, bool):
+                raise wrong
+            if isinstance(value, float):
+                if not math.isfinite(value) or value != int(value):
+                    raise wrong
+                return int(value)
+            if isinstance(value, str):
+                text = value.strip()
+                if not text.lstrip("-").isdigit() or len(text) > 12:
+                    raise wrong
+                return int(text)
+            if isinstance(value, int):
+                return value
+            raise wrong
         if kind in (list, dict):
             parsed = json.loads(value) if isinstance(value, str) else value
             if not isinstance(parsed, kind):
-                raise ValueError(value)
+                raise wrong
             return parsed
+        if kind is str:
+            return str(value).strip() if not isinstance(value, (dict, list)) else _raise(wrong)
         return kind(value)
     except (TypeError, ValueError, json.JSONDecodeError) as exc:
-        raise ValidationError(f"设置“{definition.label}”的值无效：{value}", field=definition.key) from exc
+        raise wrong from exc
+
+
+def _raise(exc: Exception) -> Any:
+    raise exc
+
+
+def definition_of(key: str | SettingDef[Any]) -> SettingDef[Any]:
+    if isinstance(key, SettingDef):
+        return key
+    definition = SETTING_DEFS.get(key)
+    if definition is None:
+        raise NotFound(f"没有名为“{key}”的设置。")
+    return definition
 
 
 class Settings:
-    """A snapshot of all settings for one session; unknown keys are refused."""
+    """A snapshot of all settings for one session; unknown keys are refused. A stored value that is no longer
+    valid (written before ranges were checked, say) reads as the default, so it cannot break the workflow."""
 
     def __init__(self, session: Session) -> None:
         rows = session.scalars(select(Setting)).all()
         self._values = {row.key: json.loads(row.value) for row in rows}
 
-    def get(self, key: str) -> Any:
-        definition = SETTING_DEFS.get(key)
-        if definition is None:
-            raise NotFound(f"没有名为“{key}”的设置。")
-        if key in self._values:
-            return _coerce(definition, self._values[key])
-        return definition.default
+    @overload
+    def get(self, key: SettingDef[V]) -> V: ...
 
-    def int(self, key: str) -> int:
+    @overload
+    def get(self, key: str) -> Any: ...
+
+    def get(self, key: str | SettingDef[Any]) -> Any:
+        definition = definition_of(key)
+        if definition.key not in self._values:
+            return definition.default
+        try:
+            return definition.check(self._values[definition.key])
+        except ValidationError:
+            log.warning("stored setting %s is invalid; the default is used", definition.key)
+            return definition.default
+
+    def int(self, key: str | SettingDef[int]) -> int:
         return int(self.get(key))
 
-    def str(self, key: str) -> str:
+    def str(self, key: str | SettingDef[str]) -> str:
         return str(self.get(key))
 
 
-def set_setting(session: Session, key: str, value: Any, *, user_id: int | None, at: datetime) -> Any:
-    """Validate and store one setting; returns the stored (typed) value."""
-    definition = SETTING_DEFS.get(key)
-    if definition is None:
-        raise NotFound(f"没有名为“{key}”的设置。")
-    typed = _coerce(definition, value)
-    if definition.choices and typed not in definition.choices:
-        allowed = "、".join(str(c) for c in definition.choices)
-        raise ValidationError(f"设置“{definition.label}”只能是：{allowed}", field=key)
-    row = session.get(Setting, key)
+def set_setting(session: Session, key: str | SettingDef[Any], value: Any, *, user_id: int | None,
+                at: datetime) -> Any:
+    """Validate (type, choices, range) and store one setting; returns the stored typed value."""
+    definition = definition_of(key)
+    typed = definition.check(value)
+    row = session.get(Setting, definition.key)
     if row is None:
-        row = Setting(key=key)
+        row = Setting(key=definition.key)
         session.add(row)
     row.value = json.dumps(typed, ensure_ascii=False)
     row.updated_at = at
     row.updated_by = user_id
     audit.record_row(session, row, user_id=user_id, at=at)
     return typed
+
+
+def shown(definition: SettingDef[Any], value: Any) -> str:
+    """A value as a person reads it: a choice's label, 是/否, or the value."""
+    if definition.choices:
+        return definition.choice_label(value)
+    if definition.kind is bool:
+        return "是" if value else "否"
+    return str(value)

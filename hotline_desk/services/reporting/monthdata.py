@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from hotline_desk.errors import ValidationError
 from hotline_desk.models import Case, CaseEvent
 from hotline_desk.services.cases.history import CaseStatus, DispatchStatus, FollowUpStatus, record_from_row, replay
+from hotline_desk.vocabulary import CaseState, FollowUpResult
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,8 @@ def load_month(session: Session, month: str, as_of: datetime, *, replay_always: 
                   status=statuses[c[0]])
         for c in cases if c[0] in statuses
     ]
-    return sorted(stored + replayed, key=lambda c: c.id)
+    # A voided case (作废) was registered in error: it counts in no figure.
+    return sorted((c for c in stored + replayed if c.status.state != CaseState.VOIDED), key=lambda c: c.id)
 
 
 def _when(value: Any) -> datetime | None:
@@ -110,7 +112,7 @@ def _from_projection(session: Session, month: str) -> list[MonthCase]:
             "SELECT id, number, source, channel_id, appeal_type_name, category_label, state, registered_at, "
             "handling, main_unit_id, supervised FROM cases WHERE month = :month ORDER BY id"), params):
         calls = followups.get(c[0], [])
-        if calls and c[6] == "finished" and calls[-1].result == "unreachable":
+        if calls and c[6] == CaseState.FINISHED and calls[-1].result == FollowUpResult.UNREACHABLE:
             calls[-1] = FollowUpStatus(**{**calls[-1].__dict__, "final": True})  # the call that closed it
         mine = dispatches.get(c[0], [])
         status = CaseStatus(state=c[6], registered_at=_when(c[7]), handling=c[8],  # type: ignore[arg-type]

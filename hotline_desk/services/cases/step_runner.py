@@ -1,0 +1,54 @@
+"""Taking a step of the transition table on a stored case: its context loaded, its checks run, its event written."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline_desk.models import AppealType, Case, Unit
+from hotline_desk.services.accounts.permissions import Actor
+from hotline_desk.services.cases.events import append_event
+from hotline_desk.services.cases.history import CaseStatus
+from hotline_desk.services.cases.steps import STEPS, Limits, StepContext, UnitInfo, first_problem
+from hotline_desk.services.office.calendar import WorkCalendar
+from hotline_desk.services.office.settings import Settings
+from hotline_desk.vocabulary import Action
+
+
+def load_limits(session: Session) -> Limits:
+    settings = Settings(session)
+    return Limits(
+        sign_hours=settings.int("limits.sign_hours"), return_days=settings.int("limits.return_days"),
+        extension_max_days=settings.int("limits.extension_max_days"),
+        followup_max_attempts=settings.int("limits.followup_max_attempts"),
+        undo_minutes=settings.int("limits.undo_minutes"),
+    )
+
+
+def load_units(session: Session) -> dict[int, UnitInfo]:
+    return {u.id: UnitInfo(u.name, u.active) for u in session.scalars(select(Unit))}
+
+
+def finish_days(session: Session, appeal_type_id: int | None) -> int:
+    appeal = session.get(AppealType, appeal_type_id) if appeal_type_id else None
+    return appeal.finish_days if appeal else 5
+
+
+def step_context(session: Session, case: Case, now: datetime) -> StepContext:
+    """What the table's checks need to know about ``case`` beyond its history."""
+    return StepContext(case_number=case.number, finish_days=finish_days(session, case.appeal_type_id),
+                       limits=load_limits(session), calendar=WorkCalendar.load(session), units=load_units(session),
+                       now=now)
+
+
+def write_step(session: Session, case: Case, status: CaseStatus, context: StepContext, actor: Actor, action: Action,
+               payload: Any, *, at: datetime, recorded_at: datetime, batch_id: int | None = None) -> CaseStatus:
+    """Check ``action`` on the case and write its one event; the first problem is raised and nothing is written."""
+    chosen = STEPS[action]
+    first_problem(chosen.check(context, status, actor, payload, at))
+    new = chosen.event(context, status, actor, payload, at)
+    return append_event(session, case, status, new.kind, at=at, recorded_at=recorded_at, actor_id=actor.id,
+                        unit_id=new.unit_id, data=new.data, note=new.note, batch_id=batch_id)

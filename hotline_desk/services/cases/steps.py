@@ -1,0 +1,690 @@
+"""The case workflow's one transition table: every step a person takes on a case, what it needs and when it is allowed.
+
+Each step declares its payload (a frozen dataclass of what the person gives), the right that allows it, its label,
+the form fields a dialog asks for, ``check`` (the problems that stop it, acting on nothing) and ``event`` (the event
+it writes once allowed); the event's effect is the reducer of its kind in ``history.REDUCERS``. The workflow service,
+the actions offered in the window, the dialogs, registration, the register import and the reply-sheet preview all go
+through this table, so each refusal is worded once and a preview says exactly what the action would say.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from datetime import datetime, timedelta
+from enum import Enum
+from typing import Any, Generic, TypeVar
+
+from hotline_desk.errors import HotlineError, PermissionDenied, TransitionError, ValidationError
+from hotline_desk.services.accounts.permissions import Actor, refusal
+from hotline_desk.services.cases.history import CaseStatus, DispatchStatus, EventRecord, apply_event
+from hotline_desk.services.office.calendar import WorkCalendar
+from hotline_desk.vocabulary import (
+    OPEN_DISPATCH_STATES,
+    Action,
+    CaseState,
+    EventKind,
+    FollowUpResult,
+    Handling,
+)
+
+# A moment a little ahead of the clock is accepted: station clocks drift.
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+class Gate(Enum):
+    """Why a step is refused: the person's role, the case as it stands, or what was typed."""
+
+    PERMISSION = "permission"
+    STATE = "state"
+    INPUT = "input"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason a step cannot be taken, worded for the person; ``field`` names the form field at fault."""
+
+    message: str
+    gate: Gate = Gate.INPUT
+    field: str = ""
+
+    def error(self) -> HotlineError:
+        if self.gate is Gate.PERMISSION:
+            return PermissionDenied(self.message)
+        if self.gate is Gate.STATE:
+            return TransitionError(self.message)
+        return ValidationError(self.message, field=self.field or None)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The time limits and counts the steps enforce (settings ``limits.*``)."""
+
+    sign_hours: int = 24
+    return_days: int = 2
+    extension_max_days: int = 10
+    followup_max_attempts: int = 3
+    undo_minutes: int = 10
+
+
+@dataclass(frozen=True)
+class UnitInfo:
+    name: str
+    active: bool
+
+
+@dataclass(frozen=True)
+class StepContext:
+    """What the checks need beyond the case's history: its number, its finish limit, units, limits, calendar."""
+
+    case_number: str
+    finish_days: int
+    limits: Limits
+    calendar: WorkCalendar
+    units: Mapping[int, UnitInfo]
+    now: datetime
+
+    def unit_name(self, unit_id: int | None) -> str:
+        info = self.units.get(unit_id) if unit_id is not None else None
+        return info.name if info else "该单位"
+
+    def deadlines(self, start: datetime, finish: datetime | None = None) -> dict[str, str]:
+        """The sign and finish deadlines of a dispatch made at ``start`` (the finish one may be given)."""
+        deadline = finish or self.calendar.add_working_days(start, self.finish_days)
+        sign_deadline = start + timedelta(hours=self.limits.sign_hours)
+        return {"sign_deadline": sign_deadline.isoformat(), "deadline": deadline.isoformat()}
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """The event a step writes: its kind, the unit it concerns, its data and its note."""
+
+    kind: EventKind
+    unit_id: int | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One input a dialog asks for; ``key`` is the payload's field. ``kind``: line, text, int, choice, unit."""
+
+    key: str
+    label: str
+    kind: str = "line"
+    required: bool = False
+    choices: tuple[tuple[str, Any], ...] = ()
+    default: Any = None
+    minimum: int = 0
+    maximum: int = 99
+
+
+# --- payloads: what a person gives for each step ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Coordinate:
+    answer: str = ""
+
+
+@dataclass(frozen=True)
+class Propose:
+    unit: int | None = None
+    assists: tuple[int, ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Approve:
+    unit: int | None = None  # None: the proposed unit
+    assists: tuple[int, ...] | None = None  # None: the proposed 协办 units
+    note: str = ""
+    deadline: datetime | None = None  # a register's own 办理期限; otherwise counted from the appeal type
+
+
+@dataclass(frozen=True)
+class Reject:
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Sign:
+    unit_id: int | None = None  # None: the 主办 unit
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A unit's reply, as on the dispatch sheet's reply columns."""
+
+    text: str = ""
+    result: str = ""
+    finished_at: datetime | None = None
+    handler: str = ""
+    handler_phone: str = ""
+    unit_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ReturnRequest:
+    reason: str = ""
+    unit_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ReturnRule:
+    accept: bool = True
+    new_unit: int | None = None
+    note: str = ""
+    unit_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ExtensionRequest:
+    days: int = 3
+    reason: str = ""
+    unit_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ExtensionRule:
+    accept: bool = True
+    days: int | None = None  # None: the days asked
+    note: str = ""
+    unit_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Supervise:
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    result: str = FollowUpResult.SATISFIED
+    note: str = ""
+    final_unreachable: bool = False  # a register's 未回访: the last of the attempts, recorded at once
+
+
+@dataclass(frozen=True)
+class UndoFollowUp:
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Review:
+    at_fault: bool = False
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Void:
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Restore:
+    reason: str = ""
+
+
+P = TypeVar("P")
+Check = Callable[[StepContext, CaseStatus, Actor, P | None, datetime], list[Problem]]
+Inputs = Callable[[StepContext, CaseStatus, Actor, P, datetime], list[Problem]]
+Build = Callable[[StepContext, CaseStatus, Actor, P, datetime], NewEvent]
+
+
+@dataclass(frozen=True)
+class Step(Generic[P]):
+    """One row of the table."""
+
+    action: Action
+    payload: type[P]
+    kinds: tuple[EventKind, ...]  # the kinds of event it may write
+    form: tuple[FormField, ...]
+    gates: Check[P]  # what must hold whatever is typed (the role is checked before these)
+    inputs: Inputs[P]  # what the typed payload must satisfy
+    build: Build[P]
+    confirm: bool = False  # a step with no fields asks before acting
+    routine: bool = True  # offered among the case's next steps; the others (作废, 撤销) stand apart
+
+    @property
+    def label(self) -> str:
+        return self.action.label
+
+    @property
+    def permission(self) -> Action:
+        return self.action
+
+    def check(self, ctx: StepContext, status: CaseStatus, actor: Actor, payload: P | None,
+              at: datetime) -> list[Problem]:
+        """Every problem that stops this step now; with no payload, only those that no input could cure."""
+        if not actor.can(self.action):
+            return [Problem(refusal(actor, self.action), Gate.PERMISSION)]
+        problems = self.gates(ctx, status, actor, payload, at) or _timing(status, ctx, at)
+        if problems or payload is None:
+            return problems
+        return self.inputs(ctx, status, actor, payload, at)
+
+    def event(self, ctx: StepContext, status: CaseStatus, actor: Actor, payload: P, at: datetime) -> NewEvent:
+        """The event to write; call only when ``check`` found nothing."""
+        return self.build(ctx, status, actor, payload, at)
+
+    def apply(self, status: CaseStatus, event: EventRecord) -> CaseStatus:
+        """The case after this step's event (the reducer of its kind)."""
+        if event.kind not in self.kinds:
+            raise ValueError(f"{self.action} does not write {event.kind}")
+        return apply_event(status, event)
+
+    def payload_from(self, values: Mapping[str, Any]) -> P:
+        """The payload from a form's values (keys are the payload's fields; others are ignored)."""
+        names = {f.name for f in fields(self.payload)}  # type: ignore[arg-type]
+        return self.payload(**{k: v for k, v in values.items() if k in names})
+
+
+# --- shared checks -----------------------------------------------------------------------------------------------
+
+def _timing(status: CaseStatus, ctx: StepContext, at: datetime) -> list[Problem]:
+    if at > ctx.now + FUTURE_TOLERANCE:
+        return [Problem(f"时间{at:%Y-%m-%d %H:%M}晚于现在，请核对。", Gate.INPUT, "at")]
+    if status.last_event_at is not None and at < status.last_event_at:
+        return [Problem(f"时间{at:%Y-%m-%d %H:%M}早于上一步（{status.last_event_at:%Y-%m-%d %H:%M}），请核对。",
+                        Gate.INPUT, "at")]
+    return []
+
+
+def _state(ctx: StepContext, status: CaseStatus, doing: str, *states: CaseState) -> list[Problem]:
+    if status.state in states:
+        return []
+    allowed = "、".join(s.label for s in states)
+    return [Problem(f"工单{ctx.case_number}当前为“{status.state_label}”，不能{doing}（仅限“{allowed}”状态）。",
+                    Gate.STATE)]
+
+
+def _dispatch(ctx: StepContext, status: CaseStatus, unit_id: int | None) -> DispatchStatus | None:
+    target = status.dispatch_for(unit_id) if unit_id is not None else status.main_dispatch
+    if target is None or target.round != status.round or not target.active:
+        return None
+    return target
+
+
+def _with_dispatch(ctx: StepContext, status: CaseStatus, payload: Any,
+                   doing: str) -> tuple[DispatchStatus | None, list[Problem]]:
+    """The unit's current dispatch for its step (the 主办's when the payload names none), or why there is none."""
+    problems = _state(ctx, status, doing, *OPEN_DISPATCH_STATES)
+    if problems:
+        return None, problems
+    target = _dispatch(ctx, status, _unit_of(payload))
+    return (target, []) if target is not None else (None, _no_dispatch(ctx, _unit_of(payload)))
+
+
+def _no_dispatch(ctx: StepContext, unit_id: int | None) -> list[Problem]:
+    name = ctx.unit_name(unit_id) if unit_id else "承办单位"
+    return [Problem(f"工单{ctx.case_number}当前没有交办给{name}。", Gate.STATE)]
+
+
+def _text(value: str, message: str, field_name: str) -> list[Problem]:
+    return [] if value.strip() else [Problem(message, Gate.INPUT, field_name)]
+
+
+def _active_unit(ctx: StepContext, unit_id: int | None, field_name: str) -> list[Problem]:
+    info = ctx.units.get(unit_id) if unit_id else None
+    if info is None or not info.active:
+        return [Problem("请选择在用的承办单位。", Gate.INPUT, field_name)]
+    return []
+
+
+def _unit_of(payload: Any) -> int | None:
+    return getattr(payload, "unit_id", None) if payload is not None else None
+
+
+def _none(ctx: StepContext, status: CaseStatus, actor: Actor, payload: Any, at: datetime) -> list[Problem]:
+    return []
+
+
+# --- the steps -----------------------------------------------------------------------------------------------------
+
+def _registered(doing: str) -> Check[Any]:
+    return lambda ctx, status, actor, payload, at: _state(ctx, status, doing, CaseState.REGISTERED)
+
+
+def _with_unit(doing: str) -> Check[Any]:
+    return lambda ctx, status, actor, payload, at: _state(ctx, status, doing, *OPEN_DISPATCH_STATES)
+
+
+def _propose_inputs(ctx: StepContext, status: CaseStatus, actor: Actor, p: Propose, at: datetime) -> list[Problem]:
+    problems = _active_unit(ctx, p.unit, "unit_id")
+    if p.unit is not None and p.unit in p.assists:
+        problems.append(Problem("协办单位不能与主办单位相同。", Gate.INPUT, "assist_unit_ids"))
+    for assist in p.assists:
+        problems += _active_unit(ctx, assist, "assist_unit_ids")
+    return problems
+
+
+def _approve_gates(ctx: StepContext, status: CaseStatus, actor: Actor, p: Approve | None,
+                   at: datetime) -> list[Problem]:
+    problems = _state(ctx, status, "审核交办", CaseState.PROPOSED)
+    if not problems and status.proposer_id == actor.id:
+        problems.append(Problem("不能审核自己提出的交办，请由其他审核员审核。", Gate.STATE))
+    return problems
+
+
+def _approve_inputs(ctx: StepContext, status: CaseStatus, actor: Actor, p: Approve, at: datetime) -> list[Problem]:
+    target = p.unit or status.proposed_unit_id
+    if target is None:
+        return [Problem("请选择承办单位。", Gate.INPUT, "unit_id")]
+    problems = _active_unit(ctx, target, "unit_id")
+    if p.deadline is not None and p.deadline <= at:
+        problems.append(Problem("办理期限应晚于交办时间。", Gate.INPUT, "deadline"))
+    return problems
+
+
+def _approve_event(ctx: StepContext, status: CaseStatus, actor: Actor, p: Approve, at: datetime) -> NewEvent:
+    target = p.unit or status.proposed_unit_id
+    assert target is not None
+    assists = tuple(p.assists) if p.assists is not None else status.proposed_assist_ids
+    data: dict[str, Any] = {"unit_id": target, "assist_ids": [a for a in assists if a != target],
+                            **ctx.deadlines(at, p.deadline)}
+    if target != status.proposed_unit_id:
+        data["changed_from"] = status.proposed_unit_id
+    return NewEvent(EventKind.APPROVE, target, data, p.note)
+
+
+def _sign_gates(ctx: StepContext, status: CaseStatus, actor: Actor, p: Sign | None, at: datetime) -> list[Problem]:
+    target, problems = _with_dispatch(ctx, status, p, "签收")
+    if target is None:
+        return problems
+    if target.signed_at is not None:
+        return [Problem(f"{ctx.unit_name(target.unit_id)}已于{target.signed_at:%Y-%m-%d %H:%M}签收。", Gate.STATE)]
+    if at < target.dispatched_at:
+        return [Problem(f"签收时间应在交办时间之后：{at:%Y-%m-%d %H:%M}早于上一步（交办于"
+                        f"{target.dispatched_at:%Y-%m-%d %H:%M}），请核对。", Gate.INPUT, "at")]
+    return []
+
+
+def _target(status: CaseStatus, payload: Any) -> DispatchStatus:
+    unit_id = _unit_of(payload)
+    target = status.dispatch_for(unit_id) if unit_id is not None else status.main_dispatch
+    assert target is not None
+    return target
+
+
+def _reply_gates(ctx: StepContext, status: CaseStatus, actor: Actor, p: Reply | None, at: datetime) -> list[Problem]:
+    target, problems = _with_dispatch(ctx, status, p, "回复")
+    if target is None:
+        return problems
+    name = ctx.unit_name(target.unit_id)
+    if target.signed_at is None:
+        return [Problem(f"{name}尚未签收，不能回复。请先登记签收。", Gate.STATE)]
+    if target.replied_at is not None:
+        return [Problem(f"{name}已于{target.replied_at:%Y-%m-%d %H:%M}回复。", Gate.STATE)]
+    return []
+
+
+def _reply_inputs(ctx: StepContext, status: CaseStatus, actor: Actor, p: Reply, at: datetime) -> list[Problem]:
+    target = _target(status, p)
+    problems = _text(p.text, "请填写回复内容。", "text")
+    finished_at = p.finished_at or at
+    assert target.signed_at is not None
+    if finished_at < target.signed_at or finished_at > at:
+        problems.append(Problem("办结时间应在签收时间与回复时间之间。", Gate.INPUT, "finished_at"))
+    return problems
+
+
+def _reply_event(ctx: StepContext, status: CaseStatus, actor: Actor, p: Reply, at: datetime) -> NewEvent:
+    target = _target(status, p)
+    data = {"text": p.text.strip(), "result": p.result.strip(), "finished_at": (p.finished_at or at).isoformat(),
+            "handler": p.handler.strip(), "handler_phone": p.handler_phone.strip()}
+    return NewEvent(EventKind.REPLY, target.unit_id, data)
+
+
+def _return_request_gates(ctx: StepContext, status: CaseStatus, actor: Actor, p: ReturnRequest | None,
+                          at: datetime) -> list[Problem]:
+    target, problems = _with_dispatch(ctx, status, p, "申请退单")
+    if target is None:
+        return problems
+    if target.return_requested_at is not None:
+        return [Problem("该单位的退单申请正在审批中。", Gate.STATE)]
+    if target.replied_at is not None:
+        return [Problem("已回复的工单不能退单。", Gate.STATE)]
+    days = ctx.limits.return_days
+    limit = ctx.calendar.add_working_days(target.dispatched_at, days)
+    if at > limit:
+        return [Problem(f"退单须在交办后{days}个工作日内提出（截至{limit:%Y-%m-%d %H:%M}），已超过时限。", Gate.STATE)]
+    return []
+
+
+def _return_rule_gates(ctx: StepContext, status: CaseStatus, actor: Actor, p: ReturnRule | None,
+                       at: datetime) -> list[Problem]:
+    target = _dispatch(ctx, status, _unit_of(p))
+    if target is None:
+        return _no_dispatch(ctx, _unit_of(p))
+    if target.return_requested_at is None:
+        return [Problem(f"工单{ctx.case_number}没有待审批的退单申请。", Gate.STATE)]
+    return []
+
+
+def _return_rule_inputs(ctx: StepContext, status: CaseStatus, actor: Actor, p: ReturnRule,
+                        at: datetime) -> list[Problem]:
+    if not p.accept:
+        return _text(p.note, "请填写不同意退单的理由。", "note")
+    if p.new_unit is None:
+        return []
+    if p.new_unit == _target(status, p).unit_id:
+        return [Problem("改派单位不能是申请退单的单位。", Gate.INPUT, "new_unit_id")]
+    return _active_unit(ctx, p.new_unit, "new_unit_id")
+
+
+def _return_rule_event(ctx: StepContext, status: CaseStatus, actor: Actor, p: ReturnRule, at: datetime) -> NewEvent:
+    unit = _target(status, p).unit_id
+    if not p.accept:
+        return NewEvent(EventKind.RETURN_DECLINE, unit, note=p.note.strip())
+    data = {"new_unit_id": p.new_unit} if p.new_unit is not None else {}
+    return NewEvent(EventKind.RETURN_ACCEPT, unit, data, p.note)
+
+
+def _extension_request_gates(ctx: StepContext, status: CaseStatus, actor: Actor, p: ExtensionRequest | None,
+                             at: datetime) -> list[Problem]:
+    target, problems = _with_dispatch(ctx, status, p, "申请延期")
+    if target is None:
+        return problems
+    if target.extension_requested_at is not None:
+        return [Problem("该单位的延期申请正在审批中。", Gate.STATE)]
+    if target.replied_at is not None:
+        return [Problem("已回复的工单不需要延期。", Gate.STATE)]
+    if at >= target.deadline:
+        return [Problem(f"延期须在办理期限（{target.deadline:%Y-%m-%d %H:%M}）前申请，已超期。", Gate.STATE)]
+    if target.extension_granted_days >= ctx.limits.extension_max_days:
+        return [Problem(f"该工单已延期{target.extension_granted_days}个工作日，不能再延期。", Gate.STATE)]
+    return []
+
+
+def _extension_request_inputs(ctx: StepContext, status: CaseStatus, actor: Actor, p: ExtensionRequest,
+                              at: datetime) -> list[Problem]:
+    maximum = ctx.limits.extension_max_days
+    target = _target(status, p)
+    problems: list[Problem] = []
+    if not 1 <= p.days <= maximum:
+        problems.append(Problem(f"延期天数应为1至{maximum}个工作日。", Gate.INPUT, "days"))
+    elif target.extension_granted_days + p.days > maximum:
+        left = maximum - target.extension_granted_days
+        problems.append(Problem(f"该工单已延期{target.extension_granted_days}个工作日，最多还能延期{left}个工作日。",
+                                Gate.INPUT, "days"))
+    return problems + _text(p.reason, "请填写延期理由。", "reason")
+
+
+def _extension_rule_gates(ctx: StepContext, status: CaseStatus, actor: Actor, p: ExtensionRule | None,
+                          at: datetime) -> list[Problem]:
+    target = _dispatch(ctx, status, _unit_of(p))
+    if target is None:
+        return _no_dispatch(ctx, _unit_of(p))
+    if target.extension_requested_at is None:
+        return [Problem(f"工单{ctx.case_number}没有待审批的延期申请。", Gate.STATE)]
+    return []
+
+
+def _extension_rule_inputs(ctx: StepContext, status: CaseStatus, actor: Actor, p: ExtensionRule,
+                           at: datetime) -> list[Problem]:
+    if not p.accept:
+        return _text(p.note, "请填写不同意延期的理由。", "note")
+    asked = _target(status, p).extension_requested_days
+    granted = p.days if p.days is not None else asked
+    if not 1 <= granted <= asked:
+        return [Problem(f"批准天数应为1至{asked}个工作日。", Gate.INPUT, "days")]
+    return []
+
+
+def _extension_rule_event(ctx: StepContext, status: CaseStatus, actor: Actor, p: ExtensionRule,
+                          at: datetime) -> NewEvent:
+    target = _target(status, p)
+    if not p.accept:
+        return NewEvent(EventKind.EXTENSION_DECLINE, target.unit_id, note=p.note.strip())
+    granted = p.days if p.days is not None else target.extension_requested_days
+    deadline = ctx.calendar.add_working_days(target.deadline, granted)
+    return NewEvent(EventKind.EXTENSION_ACCEPT, target.unit_id, {"days": granted, "deadline": deadline.isoformat()},
+                    p.note)
+
+
+def _supervise_gates(ctx: StepContext, status: CaseStatus, actor: Actor, p: Supervise | None,
+                     at: datetime) -> list[Problem]:
+    problems = _state(ctx, status, "督办", *OPEN_DISPATCH_STATES)
+    if not problems and status.supervised:
+        problems.append(Problem(f"工单{ctx.case_number}已在督办中。", Gate.STATE))
+    return problems
+
+
+def _followup_inputs(ctx: StepContext, status: CaseStatus, actor: Actor, p: FollowUp, at: datetime) -> list[Problem]:
+    if p.result not in FollowUpResult.labels():
+        return [Problem(f"回访结果只能是：{'、'.join(FollowUpResult.labels().values())}", Gate.INPUT, "result")]
+    if p.final_unreachable and p.result != FollowUpResult.UNREACHABLE:
+        return [Problem("只有未接通的回访才能记为未回访。", Gate.INPUT, "result")]
+    return []
+
+
+def _followup_event(ctx: StepContext, status: CaseStatus, actor: Actor, p: FollowUp, at: datetime) -> NewEvent:
+    data: dict[str, Any] = {"result": p.result}
+    if p.result == FollowUpResult.UNREACHABLE:
+        attempts = status.unreachable_attempts + 1
+        data["attempt"] = attempts
+        data["final"] = p.final_unreachable or attempts >= ctx.limits.followup_max_attempts
+    return NewEvent(EventKind.FOLLOWUP, data=data, note=p.note)
+
+
+def _undo_gates(ctx: StepContext, status: CaseStatus, actor: Actor, p: UndoFollowUp | None,
+                at: datetime) -> list[Problem]:
+    last = status.followups[-1] if status.followups else None
+    if status.before_followup is None or last is None or status.last_event_at != last.at:
+        return [Problem(f"工单{ctx.case_number}最近一步不是回访，没有可撤销的回访结果。", Gate.STATE)]
+    if last.by_id != actor.id and not actor.can(Action.REVIEW):
+        return [Problem("只能撤销自己登记的回访结果。", Gate.STATE)]
+    minutes = ctx.limits.undo_minutes
+    if ctx.now - last.at > timedelta(minutes=minutes):
+        return [Problem(f"回访结果登记已超过{minutes}分钟，不能撤销。", Gate.STATE)]
+    return []
+
+
+def _review_event(ctx: StepContext, status: CaseStatus, actor: Actor, p: Review, at: datetime) -> NewEvent:
+    data: dict[str, Any] = {"at_fault": p.at_fault}
+    main = status.main_dispatch
+    if p.at_fault and status.handling == Handling.DISPATCH and main is not None:
+        data.update(unit_id=main.unit_id, **ctx.deadlines(at))
+    return NewEvent(EventKind.REVIEW, data=data, note=p.note.strip())
+
+
+def _void_gates(ctx: StepContext, status: CaseStatus, actor: Actor, p: Void | None, at: datetime) -> list[Problem]:
+    if status.state == CaseState.VOIDED:
+        return [Problem(f"工单{ctx.case_number}已作废。", Gate.STATE)]
+    return []
+
+
+def _simple(kind: EventKind, note_of: Callable[[Any], str]) -> Build[Any]:
+    return lambda ctx, status, actor, p, at: NewEvent(kind, note=note_of(p).strip())
+
+
+DECISION = (("同意", True), ("不同意", False))
+TEXT = "text"
+
+_TABLE: list[Step[Any]] = [
+    Step(Action.COORDINATE, Coordinate, (EventKind.COORDINATE,),
+         (FormField("answer", "答复或协调情况", TEXT, required=True),),
+         _registered("协调办理"), lambda ctx, st, a, p, at: _text(p.answer, "请填写答复或协调情况。", "answer"),
+         _simple(EventKind.COORDINATE, lambda p: p.answer)),
+    Step(Action.PROPOSE, Propose, (EventKind.PROPOSE,),
+         (FormField("unit", "主办单位", "unit", required=True),),
+         _registered("拟交办"), _propose_inputs,
+         lambda ctx, st, a, p, at: NewEvent(EventKind.PROPOSE, data={"unit_id": p.unit, "assist_ids": list(p.assists)},
+                                            note=p.note)),
+    Step(Action.APPROVE, Approve, (EventKind.APPROVE,), (), _approve_gates, _approve_inputs, _approve_event,
+         confirm=True),
+    Step(Action.REJECT, Reject, (EventKind.REJECT,), (FormField("reason", "驳回理由", TEXT, required=True),),
+         lambda ctx, st, a, p, at: _state(ctx, st, "驳回", CaseState.PROPOSED),
+         lambda ctx, st, a, p, at: _text(p.reason, "请填写驳回理由。", "reason"),
+         _simple(EventKind.REJECT, lambda p: p.reason)),
+    Step(Action.SIGN, Sign, (EventKind.SIGN,), (), _sign_gates, _none,
+         lambda ctx, st, a, p, at: NewEvent(EventKind.SIGN, _target(st, p).unit_id), confirm=True),
+    Step(Action.REPLY, Reply, (EventKind.REPLY,),
+         (FormField("text", "回复内容", TEXT, required=True), FormField("result", "办理结果"),
+          FormField("handler", "经办人"), FormField("handler_phone", "联系电话")),
+         _reply_gates, _reply_inputs, _reply_event),
+    Step(Action.RETURN_REQUEST, ReturnRequest, (EventKind.RETURN_REQUEST,),
+         (FormField("reason", "退单理由", TEXT, required=True),),
+         _return_request_gates, lambda ctx, st, a, p, at: _text(p.reason, "请填写退单理由。", "reason"),
+         lambda ctx, st, a, p, at: NewEvent(EventKind.RETURN_REQUEST, _target(st, p).unit_id, note=p.reason.strip())),
+    Step(Action.RETURN_RULE, ReturnRule, (EventKind.RETURN_ACCEPT, EventKind.RETURN_DECLINE),
+         (FormField("accept", "审批意见", "choice", choices=DECISION),
+          FormField("new_unit", "改派单位（同意时）", "unit"), FormField("note", "意见", TEXT)),
+         _return_rule_gates, _return_rule_inputs, _return_rule_event),
+    Step(Action.EXTENSION_REQUEST, ExtensionRequest, (EventKind.EXTENSION_REQUEST,),
+         (FormField("days", "延期工作日", "int", default=3, minimum=1, maximum=10),
+          FormField("reason", "延期理由", TEXT, required=True)),
+         _extension_request_gates, _extension_request_inputs,
+         lambda ctx, st, a, p, at: NewEvent(EventKind.EXTENSION_REQUEST, _target(st, p).unit_id, {"days": p.days},
+                                            p.reason.strip())),
+    Step(Action.EXTENSION_RULE, ExtensionRule, (EventKind.EXTENSION_ACCEPT, EventKind.EXTENSION_DECLINE),
+         (FormField("accept", "审批意见", "choice", choices=DECISION), FormField("note", "意见", TEXT)),
+         _extension_rule_gates, _extension_rule_inputs, _extension_rule_event),
+    Step(Action.SUPERVISE, Supervise, (EventKind.SUPERVISE,), (FormField("note", "督办说明", TEXT),),
+         _supervise_gates, _none, _simple(EventKind.SUPERVISE, lambda p: p.note)),
+    Step(Action.FOLLOWUP, FollowUp, (EventKind.FOLLOWUP,),
+         (FormField("result", "回访结果", "choice", choices=tuple((r.label, r.value) for r in FollowUpResult)),
+          FormField("note", "回访记录", TEXT)),
+         lambda ctx, st, a, p, at: _state(ctx, st, "回访", CaseState.PENDING_FOLLOWUP), _followup_inputs,
+         _followup_event),
+    Step(Action.UNDO_FOLLOWUP, UndoFollowUp, (EventKind.FOLLOWUP_UNDONE,), (), _undo_gates, _none,
+         _simple(EventKind.FOLLOWUP_UNDONE, lambda p: p.reason), confirm=True, routine=False),
+    Step(Action.REVIEW, Review, (EventKind.REVIEW,),
+         (FormField("at_fault", "甄别结论", "choice", choices=(("承办单位责任，重办", True),
+                                                              ("非承办单位责任，不计入满意率", False))),
+          FormField("note", "甄别意见", TEXT, required=True)),
+         lambda ctx, st, a, p, at: _state(ctx, st, "甄别", CaseState.IN_REVIEW),
+         lambda ctx, st, a, p, at: _text(p.note, "请填写甄别意见。", "note"), _review_event),
+    Step(Action.VOID, Void, (EventKind.VOID,), (FormField("reason", "作废理由", TEXT, required=True),),
+         _void_gates, lambda ctx, st, a, p, at: _text(p.reason, "请填写作废理由。", "reason"),
+         _simple(EventKind.VOID, lambda p: p.reason), routine=False),
+    Step(Action.RESTORE, Restore, (EventKind.RESTORE,), (FormField("reason", "撤销作废的理由", TEXT, required=True),),
+         lambda ctx, st, a, p, at: _state(ctx, st, "撤销作废", CaseState.VOIDED),
+         lambda ctx, st, a, p, at: _text(p.reason, "请填写撤销作废的理由。", "reason"),
+         _simple(EventKind.RESTORE, lambda p: p.reason), routine=False),
+]
+STEPS: dict[Action, Step[Any]] = {s.action: s for s in _TABLE}
+
+
+def step(action: Action | str) -> Step[Any]:
+    return STEPS[Action(action)]
+
+
+def first_problem(problems: list[Problem]) -> None:
+    """Raise the first problem as the error its gate calls for (nothing is written)."""
+    if problems:
+        raise problems[0].error()
+
+
+def run_in_memory(ctx: StepContext, status: CaseStatus, actor: Actor, action: Action, payload: Any, at: datetime,
+                  seq: int | None = None) -> tuple[NewEvent, CaseStatus]:
+    """Check and apply a step to a status without writing anything (registration, imports, previews).
+
+    Raises the first problem as its error; returns the event and the status after it.
+    """
+    chosen = STEPS[action]
+    first_problem(chosen.check(ctx, status, actor, payload, at))
+    new = chosen.event(ctx, status, actor, payload, at)
+    record = EventRecord(seq=seq if seq is not None else status.last_seq + 1, kind=new.kind, at=at,
+                         actor_id=actor.id, unit_id=new.unit_id, data=new.data, note=new.note)
+    return new, chosen.apply(status, record)

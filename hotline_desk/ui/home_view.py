@@ -1,0 +1,201 @@
+"""首页: the supervisor's dashboard — today, this month, the queues, the last 30 days as bars, the units holding the
+most overdue cases. Every figure opens the list behind it."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hotline_desk.services.cases.overview import Overview, overview
+from hotline_desk.ui.changes import Change, follow
+from hotline_desk.ui.context import UiContext
+from hotline_desk.ui.feedback import read
+
+OVERDUE_COLOUR = "#B00020"
+NEAR_COLOUR = "#B26A00"
+
+
+class DayBars(QWidget):
+    """Cases registered per day as bars; a click on a bar opens that day's cases."""
+
+    day_clicked = Signal(object)  # a date
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.days: tuple[tuple[date, int], ...] = ()
+        self.setMinimumHeight(150)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMouseTracking(True)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+
+    def sizeHint(self) -> QSize:
+        return QSize(600, 180)
+
+    def set_days(self, days: tuple[tuple[date, int], ...]) -> None:
+        self.days = days
+        peak = max((n for _d, n in days), default=0)
+        total = sum(n for _d, n in days)
+        self.setToolTip(f"近{len(days)}天共登记 {total} 件，单日最多 {peak} 件。点击柱子查看当天的工单。")
+        self.update()
+
+    def _bar_rects(self) -> list[QRect]:
+        if not self.days:
+            return []
+        area = self.rect().adjusted(8, 20, -8, -24)  # room for the tallest bar's number and the dates
+        peak = max(max(n for _d, n in self.days), 1)
+        step = area.width() / len(self.days)
+        rects = []
+        for i, (_day, n) in enumerate(self.days):
+            height = int(area.height() * n / peak)
+            left = area.left() + int(i * step) + 1
+            rects.append(QRect(left, area.bottom() - height, max(int(step) - 2, 1), height))
+        return rects
+
+    def bar_at(self, point: QPoint) -> date | None:
+        rects = self._bar_rects()
+        for (day, _n), rect in zip(self.days, rects, strict=True):
+            if rect.left() <= point.x() <= rect.right():
+                return day
+        return None
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        palette = self.palette()
+        painter.fillRect(self.rect(), palette.base())
+        bar = QColor("#2F6DB5")
+        weekend = QColor("#8FA9C9")
+        rects = self._bar_rects()
+        small = painter.font()
+        small.setPointSizeF(max(small.pointSizeF() * 0.8, 6.0))
+        painter.setFont(small)
+        metrics = painter.fontMetrics()
+        for (day, n), rect in zip(self.days, rects, strict=True):
+            painter.fillRect(rect, weekend if day.weekday() >= 5 else bar)
+            if n and rect.width() + 4 >= metrics.horizontalAdvance(str(n)):
+                painter.setPen(palette.text().color())
+                painter.drawText(QRect(rect.left() - 6, rect.top() - 16, rect.width() + 12, 14),
+                                 Qt.AlignmentFlag.AlignCenter, str(n))
+            if day.day == 1 or day.weekday() == 0:
+                painter.setPen(palette.text().color())
+                painter.drawText(QRect(max(rect.left() - 8, 0), self.height() - 20, 40, 18), Qt.AlignmentFlag.AlignLeft,
+                                 f"{day.month}/{day.day}")
+        painter.end()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        day = self.bar_at(event.position().toPoint())
+        if day is not None:
+            self.day_clicked.emit(day)
+
+
+class HomeView(QWidget):
+    """Each figure is a button that opens its list."""
+
+    TILES = (("today", "今日登记", "list"), ("month_total", "本月登记", "list"),
+             ("month_finished", "本月已办结", "list"),
+             ("pending_approval", "待审核", "approval"), ("near_deadline", "临期", "tracking"),
+             ("overdue", "超期", "list"), ("followups_due", "待回访", "followup"))
+
+    def __init__(self, ctx: UiContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.numbers: Overview | None = None
+        layout = QVBoxLayout(self)
+        greeting = QLabel(f"{ctx.actor.display_name}（{ctx.actor.role_label}），您好。")
+        greeting.setStyleSheet("font-size: 14pt;")
+        layout.addWidget(greeting)
+        grid = QGridLayout()
+        self.tiles: dict[str, QPushButton] = {}
+        self._titles = {key: title for key, title, _page in self.TILES}
+        for i, (key, _title, page) in enumerate(self.TILES):
+            button = QPushButton()
+            button.setObjectName(f"tile_{key}")
+            button.setMinimumSize(110, 84)
+            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+            button.setCursor(Qt.CursorShape.PointingHandCursor)
+            button.clicked.connect(lambda _=False, k=key, p=page: self._open(k, p))
+            grid.addWidget(button, 0, i)
+            self.tiles[key] = button
+        layout.addLayout(grid)
+        self.rate = QLabel()
+        layout.addWidget(self.rate)
+        lower = QHBoxLayout()
+        chart_box = QGroupBox("近30天每日登记（浅色为周末，点击柱子查看当天工单）")
+        chart_layout = QVBoxLayout(chart_box)
+        self.chart = DayBars()
+        self.chart.day_clicked.connect(lambda day: self.ctx.signals.navigate.emit("list", {"day": day}))
+        chart_layout.addWidget(self.chart)
+        lower.addWidget(chart_box, 3)
+        units_box = QGroupBox("超期工单最多的单位")
+        self.units_layout = QVBoxLayout(units_box)
+        self.unit_buttons: list[QPushButton] = []
+        lower.addWidget(units_box, 2)
+        layout.addLayout(lower, 1)
+        self.follower = follow(self, ctx.signals, Change.CASES | Change.REFERENCE | Change.SETTINGS, self.refresh)
+        self.refresh()
+
+    def count(self, key: str) -> int:
+        return int(self.tiles[key].property("count") or 0)
+
+    def refresh(self) -> None:
+        numbers = read(self.ctx, lambda s: overview(s, self.ctx.clock()))
+        self.numbers = numbers
+        colours = {"overdue": OVERDUE_COLOUR, "near_deadline": NEAR_COLOUR}
+        for key, button in self.tiles.items():
+            value = int(getattr(numbers, key))
+            button.setProperty("count", value)
+            button.setText(f"{value}\n{self._titles[key]}")
+            colour = colours.get(key) if value else None
+            button.setStyleSheet(f"font-size: 18pt; {'color: ' + colour + ';' if colour else ''}")
+        self.rate.setText(f"本月（{numbers.month}）登记 {numbers.month_total} 件，"
+                          f"其中上级交办 {numbers.month_upper} 件；"
+                          f"已办结 {numbers.month_finished} 件，办结率 {numbers.month_finish_rate}。")
+        self.chart.set_days(numbers.days)
+        self._show_units(numbers)
+
+    def _show_units(self, numbers: Overview) -> None:
+        for button in self.unit_buttons:
+            self.units_layout.removeWidget(button)
+            button.deleteLater()
+        self.unit_buttons = []
+        while self.units_layout.count():
+            item = self.units_layout.takeAt(0)
+            if item is not None and item.widget() is not None:
+                item.widget().deleteLater()  # type: ignore[union-attr]
+        if not numbers.worst_units:
+            self.units_layout.addWidget(QLabel("目前没有超期工单。"))
+        for unit in numbers.worst_units:
+            button = QPushButton(f"{unit.name}　超期 {unit.overdue} 件")
+            button.setObjectName(f"unit_overdue_{unit.unit_id}")
+            button.setStyleSheet(f"text-align: left; color: {OVERDUE_COLOUR};")
+            button.clicked.connect(lambda _=False, u=unit.unit_id: self.ctx.signals.navigate.emit(
+                "list", {"overdue": True, "unit_id": u}))
+            self.units_layout.addWidget(button)
+            self.unit_buttons.append(button)
+        self.units_layout.addStretch()
+
+    def _open(self, key: str, page: str) -> None:
+        numbers = self.numbers
+        values: dict[str, Any] = {}
+        if key == "today":
+            values = {"day": self.ctx.clock().date()}
+        elif key == "month_total" and numbers is not None:
+            values = {"month": numbers.month}
+        elif key == "month_finished" and numbers is not None:
+            values = {"month": numbers.month, "state": "finished"}
+        elif key == "overdue":
+            values = {"overdue": True}
+        self.ctx.signals.navigate.emit(page, values)

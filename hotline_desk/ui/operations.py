@@ -1,0 +1,290 @@
+"""Running a service call from the window: in its own session, off the UI thread when it may be slow, with a busy
+state, refusals as a Chinese message, anything else as a bug, and a "what changed" value announced to every view.
+
+    Operation(self, ctx, lambda s: bulletin.finalize(s, actor, month), changes=Change.BULLETIN) \
+        .busy(self.buttons).with_progress("正在定稿……").success(self._built).start()
+
+``start()`` runs the work on a worker thread (the session is opened and closed there); ``run_here()`` runs a quick
+action on the UI thread and returns its result. Either way the outcome arrives on the UI thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import traceback
+from collections.abc import Callable, Iterable
+from typing import Any, ClassVar, Generic, TypeVar
+
+import shiboken6
+from PySide6.QtCore import QEventLoop, QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtWidgets import QApplication, QProgressDialog, QWidget
+from sqlalchemy.orm import Session
+
+from hotline_desk.errors import HotlineError
+from hotline_desk.ui.changes import Change
+from hotline_desk.ui.context import UiContext
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+def show_refusal(parent: QWidget | None, title: str, message: str) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    QMessageBox.warning(parent, title, message)
+
+
+def show_bug(parent: QWidget | None, exc: BaseException, *, saved: bool = False) -> None:
+    """A bug: its traceback goes to the log, and the person is told plainly that it is one."""
+    from PySide6.QtWidgets import QMessageBox
+
+    log.error("unexpected error", exc_info=(type(exc), exc, exc.__traceback__))
+    detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__, limit=4))
+    what = "" if saved else "操作未保存。"
+    QMessageBox.critical(parent, "程序错误", f"发生了意外错误，{what}请把以下内容告诉维护人员：\n\n{exc}\n\n{detail}")
+
+
+class _Relay(QObject):
+    """Lives on the UI thread; the worker's signals reach it queued, so the outcome is handled there."""
+
+    finished = Signal(object)
+    failed = Signal(object)
+    progressed = Signal(int, int)
+
+
+class _Runnable(QRunnable):
+    def __init__(self, job: Callable[[], Any], relay: _Relay) -> None:
+        super().__init__()
+        self.job, self.relay = job, relay
+        self.setAutoDelete(True)
+
+    def run(self) -> None:
+        try:
+            result = self.job()
+        except BaseException as exc:  # handed to the UI thread, which tells refusals from bugs
+            self.relay.failed.emit(exc)
+            return
+        self.relay.finished.emit(result)
+
+
+class Task(Generic[T]):
+    """A piece of work with the window's manners: busy while it runs, its failure explained.
+
+    Without a database (testing a connection); ``Operation`` below adds the session and the change announcement.
+    """
+
+    _running: ClassVar[set[Task[Any]]] = set()
+    _pool: ClassVar[QThreadPool | None] = None
+
+    def __init__(self, parent: QWidget | None, job: Callable[[], T], *, title: str = "无法完成操作") -> None:
+        self.parent = parent
+        self.job = job
+        self.title = title
+        self._success: Callable[[T], Any] | None = None
+        self._failure: Callable[[HotlineError], Any] | None = None
+        self._finally: Callable[[], Any] | None = None
+        self._busy: list[QWidget] = []
+        self._progress_label = ""
+        self._dialog: QProgressDialog | None = None
+        self._relay: _Relay | None = None
+        self._quiet = False
+        self.done = False
+
+    # --- configuring ------------------------------------------------------------------------------
+    def success(self, callback: Callable[[T], Any]) -> Task[T]:
+        self._success = callback
+        return self
+
+    def failure(self, callback: Callable[[HotlineError], Any]) -> Task[T]:
+        """Handle a refusal yourself (a status line, say) instead of the message box; bugs still show as bugs."""
+        self._failure = callback
+        return self
+
+    def always(self, callback: Callable[[], Any]) -> Task[T]:
+        self._finally = callback
+        return self
+
+    def busy(self, widgets: QWidget | Iterable[QWidget]) -> Task[T]:
+        """Widgets disabled while the work runs (the button that started it, the form it reads)."""
+        self._busy = [widgets] if isinstance(widgets, QWidget) else list(widgets)
+        return self
+
+    def quietly(self) -> Task[T]:
+        """Background upkeep nobody asked for (watching for other stations' changes): no busy cursor, and a bug is
+        logged rather than shown."""
+        self._quiet = True
+        return self
+
+    def with_progress(self, label: str) -> Task[T]:
+        """A progress dialog for long work; ``report(done, total)`` from the work moves its bar."""
+        self._progress_label = label
+        return self
+
+    def report(self, done: int, total: int) -> None:
+        """Called by the work (on any thread) to say how far it is."""
+        if self._relay is not None:
+            self._relay.progressed.emit(done, total)
+
+    # --- running ------------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Run on a worker thread; the outcome is handled on the UI thread when it arrives."""
+        relay = _Relay()
+        self._relay = relay
+        relay.finished.connect(self._finished, Qt.ConnectionType.QueuedConnection)
+        relay.failed.connect(self._failed, Qt.ConnectionType.QueuedConnection)
+        relay.progressed.connect(self._progressed, Qt.ConnectionType.QueuedConnection)
+        self._begin()
+        Task._running.add(self)
+        self.pool().start(_Runnable(self._call, relay))
+
+    def run_waiting(self) -> T | None:
+        """Run on a worker thread while the window keeps painting (and its progress dialog moving), and return
+        the result here like ``run_here`` — for a call site that needs the answer before it goes on (a file to
+        write). Give it ``busy`` widgets so nothing else is started meanwhile."""
+        outcome: list[T] = []
+        loop = QEventLoop()
+        earlier_success, earlier_finally = self._success, self._finally
+
+        def keep(result: T) -> None:
+            outcome.append(result)
+            if earlier_success is not None:
+                earlier_success(result)
+
+        def leave() -> None:
+            if earlier_finally is not None:
+                earlier_finally()
+            loop.quit()
+
+        self._success, self._finally = keep, leave
+        self.start()
+        if not self.done:
+            loop.exec()
+        return outcome[0] if outcome else None
+
+    def run_here(self) -> T | None:
+        """Run now on the UI thread (quick actions); returns the result, or None when it failed."""
+        self._begin()
+        try:
+            result = self._call()
+        except BaseException as exc:
+            self._failed(exc)
+            return None
+        self._finished(result)
+        return result
+
+    def _call(self) -> T:
+        return self.job()
+
+    def _begin(self) -> None:
+        if not self._quiet:
+            QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        self._busy = [w for w in self._busy if w.isEnabled()]  # only re-enable what we disabled
+        for widget in self._busy:
+            widget.setEnabled(False)
+        if self._progress_label:
+            dialog = QProgressDialog(self._progress_label, "", 0, 0, self.parent)
+            dialog.setCancelButton(None)
+            dialog.setWindowTitle("请稍候")
+            dialog.setWindowModality(Qt.WindowModality.WindowModal)
+            dialog.setMinimumDuration(400)
+            dialog.setAutoClose(False)
+            dialog.setAutoReset(False)
+            self._dialog = dialog
+
+    def _end(self) -> None:
+        Task._running.discard(self)
+        if not self._quiet:
+            QApplication.restoreOverrideCursor()
+        if self._dialog is not None:
+            with contextlib.suppress(RuntimeError):  # closed with the window that owned it
+                self._dialog.close()
+                self._dialog.deleteLater()
+            self._dialog = None
+        for widget in self._busy:
+            with contextlib.suppress(RuntimeError):  # the widget was closed meanwhile
+                widget.setEnabled(True)
+        self.done = True
+
+    @Slot(int, int)
+    def _progressed(self, done: int, total: int) -> None:
+        if self._dialog is not None:
+            self._dialog.setMaximum(max(total, 1))
+            self._dialog.setValue(min(done, max(total, 1)))
+
+    def _parent_gone(self) -> bool:
+        """The window that started the work was closed meanwhile: its callbacks have nothing left to show."""
+        if self.parent is not None and not shiboken6.isValid(self.parent):
+            self.parent = None
+            return True
+        return False
+
+    def _finished(self, result: T) -> None:
+        self._end()
+        try:
+            self._announce()
+            if self._success is not None and not self._parent_gone():
+                self._success(result)
+        finally:
+            if self._finally is not None:
+                self._finally()
+
+    def _failed(self, exc: BaseException) -> None:
+        self._end()
+        self._parent_gone()
+        try:
+            if isinstance(exc, HotlineError):
+                if self._failure is not None:
+                    self._failure(exc)
+                else:
+                    show_refusal(self.parent, self.title, exc.message)
+            elif isinstance(exc, Exception):
+                if self._quiet:
+                    log.error("unexpected error in background work", exc_info=(type(exc), exc, exc.__traceback__))
+                else:
+                    show_bug(self.parent, exc)
+            else:
+                raise exc
+        finally:
+            if self._finally is not None:
+                self._finally()
+
+    def _announce(self) -> None:
+        """Operations tell the views what changed; a plain task changes nothing they show."""
+
+    @classmethod
+    def pool(cls) -> QThreadPool:
+        if cls._pool is None:
+            cls._pool = QThreadPool()
+            cls._pool.setMaxThreadCount(2)
+        return cls._pool
+
+    @classmethod
+    def wait_all(cls, timeout_ms: int = 60_000) -> bool:
+        """Let running work finish and its outcome be handled (for closing the window, scripts and tests)."""
+        done = cls.pool().waitForDone(timeout_ms)
+        for _ in range(5):
+            QApplication.processEvents()
+        return done and not cls._running
+
+
+class Operation(Task[T]):
+    """A service call in one session of its own (written, or read-only with ``read_only``), which then announces
+    ``changes`` through the application's ``changed`` signal."""
+
+    def __init__(self, parent: QWidget | None, ctx: UiContext, work: Callable[[Session], T], *,
+                 changes: Change = Change.NONE, read_only: bool = False, title: str = "无法完成操作") -> None:
+        super().__init__(parent, lambda: self._in_session(), title=title)
+        self.ctx = ctx
+        self.work = work
+        self.changes = changes
+        self.read_only = read_only
+
+    def _in_session(self) -> T:
+        opener = self.ctx.db.reader if self.read_only else self.ctx.db.session
+        with opener() as session:
+            return self.work(session)
+
+    def _announce(self) -> None:
+        if self.changes:
+            self.ctx.signals.announce(self.changes)

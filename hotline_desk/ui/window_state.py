@@ -1,0 +1,103 @@
+"""How this person left the windows on this computer (geometry, maximised, splitters, column widths, the last user
+at login): an INI file in their own configuration folder, apart from the office settings in the database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from platformdirs import user_config_dir
+from PySide6.QtCore import QByteArray, QSettings, QTimer
+from PySide6.QtWidgets import QHeaderView, QSplitter, QWidget
+
+FILE_NAME = "window-state.ini"
+
+
+def default_config_dir() -> Path:
+    return Path(user_config_dir("hotline-desk", appauthor=False))
+
+
+class WindowState:
+    """Remembered per operating-system user; nothing here is shared with other stations."""
+
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.path = folder / FILE_NAME
+        self._store = QSettings(str(self.path), QSettings.Format.IniFormat)
+
+    # --- plain values -----------------------------------------------------------------------------
+    def value(self, key: str, default: str = "") -> str:
+        found = self._store.value(key, default)
+        return str(found) if found is not None else default
+
+    def set_value(self, key: str, value: str) -> None:
+        self._store.setValue(key, value)
+        self._store.sync()
+
+    @property
+    def last_user(self) -> str:
+        return self.value("login/last_user")
+
+    @last_user.setter
+    def last_user(self, username: str) -> None:
+        self.set_value("login/last_user", username)
+
+    # --- windows, splitters, columns ------------------------------------------------------------------
+    def _bytes(self, key: str) -> QByteArray | None:
+        found = self._store.value(key)
+        return found if isinstance(found, QByteArray) and not found.isEmpty() else None
+
+    def save_window(self, name: str, window: QWidget) -> None:
+        self._store.setValue(f"{name}/geometry", window.saveGeometry())
+        self._store.setValue(f"{name}/maximized", "1" if window.isMaximized() else "0")
+        self._store.sync()
+
+    def restore_window(self, name: str, window: QWidget) -> bool:
+        """Put the window back where it was; False when nothing was remembered (the caller picks a size)."""
+        geometry = self._bytes(f"{name}/geometry")
+        return geometry is not None and window.restoreGeometry(geometry)
+
+    def was_maximized(self, name: str) -> bool:
+        return self.value(f"{name}/maximized") == "1"
+
+    def save_splitter(self, name: str, splitter: QSplitter) -> None:
+        self._store.setValue(f"splitters/{name}", splitter.saveState())
+        self._store.sync()
+
+    def restore_splitter(self, name: str, splitter: QSplitter) -> bool:
+        state = self._bytes(f"splitters/{name}")
+        return state is not None and splitter.restoreState(state)
+
+    def save_columns(self, name: str, header: QHeaderView) -> None:
+        self._store.setValue(f"columns/{name}", header.saveState())
+        self._store.sync()
+
+    def restore_columns(self, name: str, header: QHeaderView) -> bool:
+        state = self._bytes(f"columns/{name}")
+        return state is not None and header.restoreState(state)
+
+
+_OPENED: dict[Path, WindowState] = {}
+
+
+def window_state(folder: Path) -> WindowState:
+    """The one store for a folder (views share it, so their writes do not overwrite each other)."""
+    if folder not in _OPENED:
+        _OPENED[folder] = WindowState(folder)
+    return _OPENED[folder]
+
+
+def remember_splitter(state: WindowState, name: str, splitter: QSplitter) -> None:
+    """Put the splitter where this person left it, and keep its position whenever it is moved."""
+    state.restore_splitter(name, splitter)
+    splitter.splitterMoved.connect(lambda _pos, _index: state.save_splitter(name, splitter))
+
+
+def remember_columns(state: WindowState, name: str, header: QHeaderView) -> None:
+    """Column widths and order as this person left them (saved a moment after a drag ends)."""
+    state.restore_columns(name, header)
+    pause = QTimer(header)
+    pause.setSingleShot(True)
+    pause.setInterval(500)
+    pause.timeout.connect(lambda: state.save_columns(name, header))
+    header.sectionResized.connect(lambda *_args: pause.start())
+    header.sectionMoved.connect(lambda *_args: pause.start())

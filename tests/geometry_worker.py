@@ -1,0 +1,131 @@
+"""Run in a child process on a virtual 1366×768 screen: open the main window, the home, bulletin and settings views
+(every tab) and the window's dialogs, and print, as JSON, every button or input that lies outside its window or a
+window that lies outside the screen.
+
+    QT_QPA_PLATFORM=offscreen:configfile=screen.json python -m tests.geometry_worker DB STATE_DIR [VIEW,VIEW…]
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from PySide6.QtCore import QPoint, QRect
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractScrollArea,
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QDialog,
+    QLineEdit,
+    QPlainTextEdit,
+    QTabWidget,
+    QTextEdit,
+    QWidget,
+)
+
+from hotline_desk.db import open_database
+from hotline_desk.services.accounts.users import get_actor
+from hotline_desk.services.clock import fixed_clock
+from hotline_desk.ui.context import AppSignals, UiContext
+from hotline_desk.ui.main_window import MainWindow
+
+INPUTS = (QAbstractButton, QLineEdit, QComboBox, QAbstractSpinBox, QPlainTextEdit, QTextEdit)
+OWN_VIEWS = ("home", "bulletin", "settings")
+
+
+def _scrolled(widget: QWidget, top: QWidget) -> bool:
+    """Inside a scroll area's viewport: reachable by scrolling, so not "outside"."""
+    parent = widget.parentWidget()
+    while parent is not None and parent is not top:
+        grand = parent.parentWidget()
+        if isinstance(grand, QAbstractScrollArea) and grand.viewport() is parent:
+            return True
+        parent = grand
+    return False
+
+
+def outside(top: QWidget, where: str) -> list[str]:
+    QApplication.processEvents()
+    found = []
+    screen = top.screen().availableGeometry()
+    if not screen.contains(top.frameGeometry()):
+        found.append(f"{where}: window {top.frameGeometry().getRect()} outside the screen {screen.getRect()}")
+    area = top.rect()
+    for widget in top.findChildren(QWidget):
+        if not isinstance(widget, INPUTS) or not widget.isVisibleTo(top) or _scrolled(widget, top):
+            continue
+        rect = QRect(widget.mapTo(top, QPoint(0, 0)), widget.size())
+        if not area.contains(rect):
+            label = getattr(widget, "text", lambda: "")() if isinstance(widget, QAbstractButton) else ""
+            found.append(f"{where}: {type(widget).__name__} {widget.objectName() or label!r} at {rect.getRect()} "
+                         f"outside {area.getRect()}")
+    return found
+
+
+def check_tabs(top: QWidget, view: QWidget, where: str) -> list[str]:
+    found = outside(top, where)
+    for tabs in view.findChildren(QTabWidget):
+        for index in range(tabs.count()):
+            tabs.setCurrentIndex(index)
+            found += outside(top, f"{where}/{tabs.tabText(index)}")
+        tabs.setCurrentIndex(0)
+    return found
+
+
+def dialogs(ctx: UiContext, window: MainWindow) -> dict[str, Callable[[], QDialog]]:
+    from hotline_desk.ui.bulletin_view import CasePicker
+    from hotline_desk.ui.connection import ConnectionDialog
+    from hotline_desk.ui.import_wizard import ImportWizard
+    from hotline_desk.ui.login import FirstPasswordDialog, LoginDialog
+    from hotline_desk.ui.settings_view import BulkDaysDialog
+    from hotline_desk.ui.widgets import ActionDialog, FieldSpec
+
+    return {
+        "login": lambda: LoginDialog(None, ctx.db),
+        "first-password": lambda: FirstPasswordDialog(None, ctx.db, "admin"),
+        "connection": lambda: ConnectionDialog(window, ctx.db.url),
+        "import-cases": lambda: ImportWizard(window, ctx, "cases"),
+        "import-replies": lambda: ImportWizard(window, ctx, "replies"),
+        "calendar-bulk": lambda: BulkDaysDialog(window, ctx),
+        "action": lambda: ActionDialog(window, "延期申请", [FieldSpec("days", "延期工作日", "int", default=5),
+                                                        FieldSpec("reason", "理由", "text", required=True)]),
+        "case-picker": lambda: CasePicker(window, ctx, "2022-07"),
+    }
+
+
+def main(db_path: str, state_dir: str, views: tuple[str, ...] = OWN_VIEWS) -> None:
+    app = QApplication(sys.argv[:1])
+    db = open_database(db_path)
+    with db.reader() as s:
+        actor = get_actor(s, "admin")
+    ctx = UiContext(db=db, actor=actor, clock=fixed_clock(datetime(2022, 8, 2, 9)), signals=AppSignals(),
+                    state_dir=Path(state_dir), config_dir=Path(state_dir))
+    window = MainWindow(ctx, watch=False)
+    window.show()
+    report: dict[str, object] = {"window": window.frameGeometry().getRect(), "screen":
+                                 window.screen().availableGeometry().getRect(), "outside": []}
+    problems: list[str] = []
+    for row, key in enumerate(window.page_keys):
+        if key not in views:
+            continue
+        window.nav.setCurrentRow(row)
+        problems += check_tabs(window, window.views[key], key)
+    for name, make in dialogs(ctx, window).items():
+        dialog = make()
+        dialog.show()
+        problems += outside(dialog, name)
+        dialog.close()
+    report["outside"] = problems
+    window.close()
+    db.dispose()
+    print(json.dumps(report, ensure_ascii=False))
+    app.quit()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2], *(tuple(sys.argv[3].split(",")),) if len(sys.argv) > 3 else ())

@@ -1,0 +1,120 @@
+"""The bulletin page: unsaved edits are not lost on a month switch, the preview is always of the month shown, and
+after 定稿 (whose confirmation defaults to 否) the page is read-only and says 已定稿 at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QMessageBox
+from pytestqt.qtbot import QtBot
+
+from hotline_desk.db import Database
+from hotline_desk.services.cases.records import register_case
+from hotline_desk.services.reporting import bulletin
+from hotline_desk.ui.bulletin_view import BulletinView
+from tests.conftest import FakeClock, People
+from tests.helpers import draft
+from tests.ui_helpers import context
+
+
+@pytest.fixture
+def view(qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> BulletinView:
+    """Cases in July and August 2022; the supervisor opens the page on 3 September."""
+    with db.session() as s:
+        register_case(s, people.operator, draft(s, handling="coordinate", answer="已答复", unit_id=None), clock=clock)
+        clock.set(clock.now.replace(month=8))
+        register_case(s, people.operator, draft(s, handling="coordinate", answer="已答复", unit_id=None), clock=clock)
+    clock.set(clock.now.replace(month=9, day=3))
+    page = BulletinView(context(db, people.supervisor, clock, tmp_path))
+    qtbot.addWidget(page)
+    page.show()
+    page.month.setCurrentText("2022-07")
+    assert page.month.currentText() == "2022-07" and not page.is_dirty()
+    return page
+
+
+class Answer:
+    """Records the month-switch question and clicks the named button (or none: closing the box)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, click: str | None) -> None:
+        self.asked: list[tuple[str, str]] = []
+
+        def exec_(box: QMessageBox) -> int:
+            default = box.defaultButton()
+            self.asked.append((box.text(), default.text() if default else ""))
+            if click is not None:
+                next(b for b in box.buttons() if b.text() == click).click()
+            return 0
+
+        monkeypatch.setattr(QMessageBox, "exec", exec_)
+
+
+def test_switching_month_with_unsaved_edits_asks_and_cancel_is_the_default(
+        view: BulletinView, db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    answer = Answer(monkeypatch, click=None)  # the person presses Esc / closes the box
+    view.call_volume.setText("约1.2万人次")
+    assert view.is_dirty()
+    view.month.setCurrentText("2022-08")
+    ((question, default),) = answer.asked
+    assert "未保存的修改" in question and default == "取消"
+    assert view.month.currentText() == "2022-07" and view.call_volume.text() == "约1.2万人次"  # nothing lost
+
+
+def test_saving_on_the_way_keeps_the_edit_and_shows_the_other_month(
+        view: BulletinView, db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    Answer(monkeypatch, click="保存")
+    view.call_volume.setText("约1.2万人次")
+    view.month.setCurrentText("2022-08")
+    assert view.month.currentText() == "2022-08" and view.call_volume.text() != "约1.2万人次"
+    with db.reader() as s:
+        assert bulletin.get_draft(s, "2022-07").issue.call_volume == "约1.2万人次"
+
+
+def test_dropping_the_edit_changes_nothing_stored(view: BulletinView, db: Database,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    Answer(monkeypatch, click="不保存")
+    view.call_volume.setText("约1.2万人次")
+    view.month.setCurrentText("2022-08")
+    assert view.month.currentText() == "2022-08"
+    with db.reader() as s:
+        assert bulletin.get_draft(s, "2022-07").issue.call_volume != "约1.2万人次"
+
+
+def test_the_preview_is_always_of_the_month_shown(qtbot: QtBot, view: BulletinView) -> None:
+    with qtbot.waitSignal(view.built, timeout=60_000):
+        view.start_preview()
+    assert view.pdf_month == "2022-07" and view.preview_doc.pageCount() >= 3 and "2022-07" in view.status.text()
+    view.month.setCurrentText("2022-08")  # nothing unsaved: no question
+    assert view.pdf_bytes == b"" and view.pdf_month == "" and view.preview_doc.pageCount() == 0
+    view.month.setCurrentText("2022-07")
+    with qtbot.waitSignal(view.built, timeout=60_000):
+        view.start_preview()
+        assert not view.month.isEnabled()  # a person cannot switch while it is being built
+        view.month.setCurrentText("2022-08")  # and if the month changes anyway, July's PDF is not shown under it
+    assert view.month.currentText() == "2022-08" and view.pdf_month == "" and view.preview_doc.pageCount() == 0
+
+
+def test_finalising_asks_with_no_as_default_then_freezes_the_page_at_once(
+        qtbot: QtBot, view: BulletinView, db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[Any] = []
+
+    def question(parent: Any, title: str, text: str, buttons: Any = None, default: Any = None) -> Any:
+        asked.append(default)
+        return QMessageBox.StandardButton.No
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    view.finalize()
+    assert asked == [QMessageBox.StandardButton.No] and not view.final  # 否: nothing happens
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    view.call_volume.setText("约1万人次")
+    with qtbot.waitSignal(view.built, timeout=60_000):
+        view.finalize()
+    assert view.final and view.status.text().startswith("已定稿")
+    assert view.call_volume.isReadOnly() and view.section_text.isReadOnly() and view.year_issue.isReadOnly()
+    assert not view.buttons["save"].isEnabled() and not view.buttons["finalize"].isEnabled()
+    assert all(not button.isEnabled() for button in view.edit_buttons)
+    assert view.buttons["preview"].isEnabled() and view.buttons["print"].isEnabled()  # it can still be printed
+    with db.reader() as s:
+        assert bulletin.get_draft(s, "2022-07").final

@@ -1,0 +1,89 @@
+"""Action dialogs in the window: refused before anything is typed, checked while typing, nothing typed is lost."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QWidget
+from pytestqt.qtbot import QtBot
+
+from hotline_desk.db import Database
+from hotline_desk.services.cases import workflow as wf
+from hotline_desk.services.cases.records import case_view, register_case
+from hotline_desk.ui.case_actions import StepDialog, perform
+from tests.conftest import FakeClock, People
+from tests.helpers import draft
+from tests.ui_helpers import Messages, context
+
+
+def _dispatched(db: Database, people: People, clock: FakeClock) -> int:
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+    return case_id
+
+
+def _events(db: Database, case_id: int) -> int:
+    with db.reader() as s:
+        return len(case_view(s, case_id).events)
+
+
+@pytest.mark.parametrize(("who", "key", "reason"), [
+    ("operator", "supervise", "无权督办"),
+    ("operator", "reply", "尚未签收，不能回复"),
+    ("supervisor", "followup", "不能回访（仅限“待回访”状态）"),
+])
+def test_a_step_that_cannot_be_taken_opens_no_dialog_and_says_why(
+        who: str, key: str, reason: str, qtbot: QtBot, db: Database, people: People, clock: FakeClock,
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    messages = Messages().install(monkeypatch)
+    case_id = _dispatched(db, people, clock)
+    opened: list[str] = []
+    monkeypatch.setattr(StepDialog, "exec", lambda self: opened.append(self.windowTitle()) or 0)
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    assert not perform(parent, context(db, getattr(people, who), clock, tmp_path), case_id, key)
+    assert opened == []
+    assert any(reason in text for text in messages.texts("information"))
+    assert _events(db, case_id) == 3  # registered, proposed, approved: nothing more
+
+
+def test_the_reply_dialog_checks_as_one_types_and_ok_waits_for_a_valid_reply(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    case_id = _dispatched(db, people, clock)
+    with db.session() as s:
+        wf.sign(s, people.operator, case_id, clock=clock)
+    clock.advance(hours=1)
+    ctx = context(db, people.operator, clock, tmp_path)
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    seen: dict[str, object] = {}
+
+    def type_into_dialog() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, StepDialog):
+            QTimer.singleShot(20, type_into_dialog)
+            return
+        seen["title"] = dialog.windowTitle()
+        seen["ok_at_first"] = dialog.ok.isEnabled()
+        seen["error_at_first"] = dialog.error.text()
+        dialog.set_value("text", "   ")
+        seen["error_blank"] = dialog.error.text()
+        dialog._accept()  # pressing 确定 on a blank reply keeps the dialog open
+        seen["still_open"] = dialog.isVisible()
+        dialog.set_value("text", "已更换加压泵，供水恢复")
+        dialog.set_value("handler", "王工")
+        seen["ok_when_valid"] = dialog.ok.isEnabled()
+        dialog._accept()
+
+    QTimer.singleShot(20, type_into_dialog)
+    assert perform(parent, ctx, case_id, "reply")
+    assert seen["ok_at_first"] is False and seen["error_at_first"] == ""  # nothing shouted before typing
+    assert seen["error_blank"] == "请填写回复内容。" and seen["still_open"] is True
+    assert seen["ok_when_valid"] is True
+    assert str(seen["title"]).startswith("登记回复：RZ2207-00001")
+    with db.reader() as s:
+        view = case_view(s, case_id)
+    assert view.state_label == "待回访" and view.events[-1].kind == "reply"

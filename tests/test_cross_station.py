@@ -1,0 +1,88 @@
+"""Another station's save reaches this station's open window within seconds: a case registered by a second process
+appears in the open case list and on the home tiles, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from hotline_desk.db import Database
+from hotline_desk.services.clock import office_now
+from hotline_desk.ui.changes import Change
+from hotline_desk.ui.main_window import MainWindow
+from hotline_desk.ui.operations import Task
+from tests.conftest import People
+from tests.ui_helpers import context
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+def test_a_case_registered_on_another_station_shows_within_five_seconds(
+        qtbot: QtBot, db: Database, db_url: str, people: People, tmp_path: Path) -> None:
+    ctx = context(db, people.supervisor, office_now, tmp_path)
+    window = MainWindow(ctx)  # watching the database, as the application does
+    qtbot.addWidget(window)
+    window.show()
+    window.show_page("list")
+    case_list = window.views["list"]
+    home = window.views["home"]
+    before = home.count("today")  # type: ignore[attr-defined]
+    qtbot.wait(600)  # the list's own first refresh (its filters' debounce) is over: only news can change it now
+    assert case_list.model.rowCount() == 0  # type: ignore[attr-defined]
+    heard: list[Change] = []
+    ctx.signals.changed.connect(heard.append)
+    subprocess.run([sys.executable, "-m", "tests.register_worker", db_url, "op1", "1"], cwd=ROOT, check=True,
+                   timeout=120)
+    saved = time.monotonic()
+    qtbot.waitUntil(lambda: bool(heard) and case_list.model.rowCount() == 1,  # type: ignore[attr-defined]
+                    timeout=5000)
+    assert time.monotonic() - saved < 5 and heard == [Change.CASES]
+    window.show_page("home")  # hidden meanwhile: brought up to date when shown
+    assert home.count("today") == before + 1  # type: ignore[attr-defined]
+    window.close()
+    assert Task.wait_all(5000)
+
+
+def test_own_saves_are_not_heard_twice(qtbot: QtBot, db: Database, people: People, tmp_path: Path) -> None:
+    from hotline_desk.services.cases.records import register_case
+    from hotline_desk.ui.watcher import DatabaseWatcher
+    from tests.helpers import draft
+
+    ctx = context(db, people.operator, office_now, tmp_path)
+    watcher = DatabaseWatcher(ctx, interval_ms=100)
+    heard: list[Change] = []
+    ctx.signals.changed.connect(heard.append)
+    with db.session() as s:  # saved here by this person: the window announced it already
+        register_case(s, people.operator, draft(s))
+    qtbot.wait(600)
+    assert heard == []
+    with db.session() as s:  # another person on another station
+        register_case(s, people.operator2, draft(s))
+    qtbot.waitUntil(lambda: heard == [Change.CASES], timeout=3000)
+    watcher.stop()
+    assert Task.wait_all(5000)
+
+
+def test_a_refresh_from_elsewhere_keeps_the_selected_row(qtbot: QtBot, db: Database, people: People,
+                                                         tmp_path: Path) -> None:
+    from hotline_desk.services.office import admin
+    from hotline_desk.ui.settings_view import UnitsTab
+
+    ctx = context(db, people.admin, office_now, tmp_path)
+    tab = UnitsTab(ctx)
+    qtbot.addWidget(tab)
+    tab.show()
+    names = [tab.model.row(i).name for i in range(tab.model.rowCount())]
+    tab.table.selectRow(names.index("自来水公司"))
+    with db.session() as s:  # another station adds a unit that sorts before it
+        admin.save_unit(s, people.admin, None, "安全生产委员会", "department", display_order=1)
+    ctx.signals.announce(Change.REFERENCE)  # as the watcher does when it notices
+    assert tab.model.rowCount() == len(names) + 1
+    (selected,) = tab.table.selectionModel().selectedRows()
+    assert tab.model.row(selected.row()).name == "自来水公司" and selected.row() != names.index("自来水公司")

@@ -1,0 +1,99 @@
+"""Office settings: declared once with type, label, labelled choices and range; checked from the window and the
+command line alike; an invalid stored value cannot break the workflow; no internal code shown to a person."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QComboBox, QLabel, QSpinBox
+from pytestqt.qtbot import QtBot
+
+from hotline_desk.cli import main
+from hotline_desk.db import Database
+from hotline_desk.errors import ValidationError
+from hotline_desk.models import Setting
+from hotline_desk.services.office import admin, settings
+from hotline_desk.services.office.settings import LOCK_MINUTES, SIGN_HOURS, TABLE_SCOPE, Settings
+from tests.conftest import FakeClock, People
+from tests.ui_helpers import Messages, context
+
+CODES = {"local", "all", "true", "sum", "True", "False"}
+
+
+def _run(capsys: pytest.CaptureFixture[str], db: Path, *args: str) -> tuple[int, str, str]:
+    code = main(["--db", str(db), "--user", "admin", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize(("setting", "value", "words"), [
+    (SIGN_HOURS, "1e20", "应为整数"), (SIGN_HOURS, 1e20, "应在 1 到 720 之间"), (SIGN_HOURS, "0", "应在 1 到 720"),
+    (LOCK_MINUTES, -5, "应在 1 到 1440 之间"), (TABLE_SCOPE, "everything", "只能是：仅本级登记、本级登记和上级交办"),
+    (settings.CHARTS, "maybe", "应为是或否"),
+])
+def test_a_bad_value_is_refused_in_chinese_and_nothing_changes(db: Database, people: People,
+                                                               setting: settings.SettingDef[object], value: object,
+                                                               words: str) -> None:
+    with pytest.raises(ValidationError) as refused, db.session() as s:
+        admin.update_setting(s, people.admin, setting.key, value)
+    assert setting.label in refused.value.message and words in refused.value.message
+    with db.reader() as s:
+        assert Settings(s).get(setting) == setting.default and s.get(Setting, setting.key) is None
+
+
+def test_typed_keys_and_labels_of_choices(db: Database, people: People) -> None:
+    with db.session() as s:
+        assert admin.update_setting(s, people.admin, TABLE_SCOPE, "本级登记和上级交办") == "all"  # by its label
+        assert admin.update_setting(s, people.admin, SIGN_HOURS.key, " 48 ") == 48
+    with db.reader() as s:
+        current = Settings(s)
+        assert current.get(TABLE_SCOPE) == "all" and current.get(SIGN_HOURS) == 48
+        assert current.int("limits.sign_hours") == 48  # older call sites by name still work
+    assert settings.shown(TABLE_SCOPE, "local") == "仅本级登记"
+
+
+def test_a_value_stored_before_ranges_were_checked_reads_as_the_default(db: Database) -> None:
+    with db.session() as s:
+        s.add(Setting(key=SIGN_HOURS.key, value=json.dumps(1e20)))
+        s.add(Setting(key=LOCK_MINUTES.key, value=json.dumps(-3)))
+    with db.reader() as s:
+        assert Settings(s).get(SIGN_HOURS) == 24 and Settings(s).int("accounts.lock_minutes") == 15
+
+
+def test_the_command_line_checks_ranges_and_shows_labels(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "office.sqlite3"
+    assert _run(capsys, path, "init")[0] == 0
+    code, out, err = _run(capsys, path, "settings", "set", "limits.sign_hours", "1e20")
+    assert code != 0 and "签收时限（小时）" in err + out and "应为整数" in err + out
+    code, _out, err = _run(capsys, path, "settings", "set", "accounts.lock_minutes", "-5")
+    assert code != 0 and "应在 1 到 1440 之间" in err
+    code, out, _err = _run(capsys, path, "settings", "set", "bulletin.table_scope", "本级登记和上级交办")
+    assert code == 0 and "本级登记和上级交办" in out
+    code, out, _err = _run(capsys, path, "settings", "show")
+    line = next(row for row in out.splitlines() if row.startswith("bulletin.hot_total_mode"))
+    assert "按合计件数计算的真实占比" in line and "\ttrue" not in line
+    code, out, _err = _run(capsys, path, "settings", "show", "--json")
+    assert json.loads(out)["bulletin.table_scope"] == "all"
+
+
+def test_the_settings_page_shows_labels_never_codes_and_refuses_out_of_range(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from hotline_desk.ui.settings_view import SettingsView, TemplateTab
+
+    Messages().install(monkeypatch)
+    view = SettingsView(context(db, people.admin, clock, tmp_path))
+    qtbot.addWidget(view)
+    shown: list[str] = [label.text() for label in view.findChildren(QLabel)]
+    for combo in view.findChildren(QComboBox):
+        shown += [combo.itemText(i) for i in range(combo.count())]
+    assert not CODES & set(shown)
+    assert not [text for text in shown if "local=" in text or "true=" in text]
+    template = view.findChild(TemplateTab)
+    assert template is not None
+    sign = template.editors[SIGN_HOURS.key]
+    assert isinstance(sign, QSpinBox) and (sign.minimum(), sign.maximum()) == (1, 720)
+    scope = template.editors[TABLE_SCOPE.key]
+    assert isinstance(scope, QComboBox) and scope.currentText() == "仅本级登记"

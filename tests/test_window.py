@@ -1,0 +1,253 @@
+"""The main window's foundations: it fits a 1366×768 screen, remembers itself per person (not in the database),
+keeps the database line in the status bar, refreshes on F5, the home figures open their lists, the login remembers
+who signed in last, and Qt's own dialogs speak Chinese."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QLocale, QRect, Qt
+from PySide6.QtWidgets import QApplication, QFileDialog, QLabel
+from pytestqt.qtbot import QtBot
+from sqlalchemy import select
+
+from hotline_desk.db import Database
+from hotline_desk.models import Setting
+from hotline_desk.services.accounts import accounts
+from hotline_desk.services.cases import workflow as wf
+from hotline_desk.services.cases.records import register_case
+from hotline_desk.ui.changes import Change
+from hotline_desk.ui.login import LoginDialog
+from hotline_desk.ui.main_window import MainWindow, fitting_geometry
+from hotline_desk.ui.window_state import FILE_NAME, WindowState
+from tests.conftest import FakeClock, People
+from tests.helpers import draft, unit_id
+from tests.ui_helpers import context
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_own_view_and_dialog_fits_a_1366_by_768_screen(db: Database, db_url: str, people: People,
+                                                             clock: FakeClock, tmp_path: Path) -> None:
+    with db.session() as s:
+        register_case(s, people.operator, draft(s), clock=clock)
+    screen = tmp_path / "screen.json"
+    screen.write_text(json.dumps({"screens": [{"name": "office", "x": 0, "y": 0, "width": 1366, "height": 768,
+                                               "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
+    env = {**os.environ, "QT_QPA_PLATFORM": f"offscreen:configfile={screen}"}
+    done = subprocess.run([sys.executable, "-m", "tests.geometry_worker", db_url, str(tmp_path / "state")],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["screen"] == [0, 0, 1366, 768]
+    _left, top, width, height = report["window"]
+    assert top + height <= 768 and width <= 1366  # the status bar is on the screen
+    assert report["outside"] == []
+
+
+def test_the_first_size_fits_the_free_area_of_the_screen() -> None:
+    small = fitting_geometry(QRect(0, 0, 1366, 728))  # 1366×768 less a 40-pixel taskbar
+    assert small.width() == 1280 and small.bottom() < 728 and small.top() >= 0
+    assert fitting_geometry(QRect(0, 0, 1920, 1040)).size().toTuple() == (1280, 800)
+
+
+def test_the_window_is_remembered_per_person_apart_from_the_database(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    ctx = context(db, people.supervisor, clock, tmp_path)
+    window = MainWindow(ctx, watch=False)
+    qtbot.addWidget(window)
+    window.show()
+    fitted = window.height()
+    window.setGeometry(0, 60, 980, 500)  # the test screen is 800×800: only the height is ours to choose
+    qtbot.waitUntil(lambda: window.height() == 500)
+    assert fitted != 500
+    window.close()
+    assert (tmp_path / FILE_NAME).exists()
+    again = MainWindow(ctx, watch=False)
+    qtbot.addWidget(again)
+    assert again.height() == 500 and again.y() == 60
+    with db.reader() as s:  # window state never goes into the office's database
+        assert not [key for key in s.scalars(select(Setting.key)) if "geometry" in key or "window" in key]
+    state = WindowState(tmp_path)
+    state.set_value(f"{'main_window'}/maximized", "1")
+    third = MainWindow(ctx, watch=False)
+    qtbot.addWidget(third)
+    assert third.windowState() & Qt.WindowState.WindowMaximized
+
+
+def test_the_database_line_stays_after_a_passing_message(qtbot: QtBot, db: Database, people: People,
+                                                         clock: FakeClock, tmp_path: Path) -> None:
+    window = MainWindow(context(db, people.supervisor, clock, tmp_path), watch=False)
+    qtbot.addWidget(window)
+    window.show()
+    window.statusBar().showMessage("已自动备份到 某处", 8000)
+    assert window.database_label.isVisible() and db.display_name in window.database_label.text()
+    assert window.database_label.mapTo(window, window.database_label.rect().topLeft()).y() < window.height()
+
+
+def test_f5_reads_everything_again(qtbot: QtBot, db: Database, people: People, clock: FakeClock,
+                                   tmp_path: Path) -> None:
+    ctx = context(db, people.supervisor, clock, tmp_path)
+    window = MainWindow(ctx, watch=False)
+    qtbot.addWidget(window)
+    window.show()
+    home = window.views["home"]
+    assert home.count("today") == 0  # type: ignore[attr-defined]
+    with db.session() as s:
+        register_case(s, people.operator, draft(s), clock=clock)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    with qtbot.waitSignal(ctx.signals.changed, check_params_cb=lambda what: what == Change.ALL):
+        qtbot.keyClick(window, Qt.Key.Key_F5)
+    assert home.count("today") == 1  # type: ignore[attr-defined]
+
+
+def test_home_figures_open_the_lists_behind_them(qtbot: QtBot, db: Database, people: People, clock: FakeClock,
+                                                 tmp_path: Path) -> None:
+    with db.session() as s:
+        case = register_case(s, people.operator, draft(s), clock=clock)
+        wf.approve(s, people.supervisor, case.id, clock=clock)
+    clock.advance(days=20)
+    ctx = context(db, people.supervisor, clock, tmp_path)
+    window = MainWindow(ctx, watch=False)
+    qtbot.addWidget(window)
+    home = window.views["home"]
+    asked: list[tuple[str, dict[str, object]]] = []
+    ctx.signals.navigate.connect(lambda page, values: asked.append((page, values)))
+    assert home.count("month_total") == 1 and home.count("overdue") == 1  # type: ignore[attr-defined]
+    qtbot.mouseClick(home.tiles["month_total"], Qt.MouseButton.LeftButton)  # type: ignore[attr-defined]
+    assert window.pages.currentWidget() is window.views["list"]
+    assert window.views["list"].model.rowCount() == 1  # type: ignore[attr-defined]
+    (unit_button,) = home.unit_buttons  # type: ignore[attr-defined]
+    assert "自来水公司" in unit_button.text() and "超期 1 件" in unit_button.text()
+    qtbot.mouseClick(unit_button, Qt.MouseButton.LeftButton)
+    with db.reader() as s:
+        water = unit_id(s, "自来水公司")
+    assert asked[-1] == ("list", {"overdue": True, "unit_id": water})
+    chart = home.chart  # type: ignore[attr-defined]
+    chart.resize(600, 180)
+    bar_day = chart.days[-21][0]
+    assert bar_day == case.registered_at.date()
+    point = next(rect.center() for (day, _n), rect in zip(chart.days, chart._bar_rects(), strict=True)
+                 if day == bar_day)
+    qtbot.mouseClick(chart, Qt.MouseButton.LeftButton, pos=point)
+    assert asked[-1] == ("list", {"day": bar_day})
+
+
+def test_the_login_remembers_who_signed_in_last_on_this_computer(qtbot: QtBot, db: Database, people: People,
+                                                                 tmp_path: Path) -> None:
+    with db.session() as s:
+        accounts.set_password(s, people.admin, "sup1", "secret-1")
+    remembered = WindowState(tmp_path)
+    first = LoginDialog(None, db, remembered=remembered)
+    qtbot.addWidget(first)
+    first.user.setCurrentIndex(first.user.findData("sup1"))
+    first.password.setText("secret-1")
+    first.try_login()
+    assert first.actor is not None and first.actor.username == "sup1"
+    second = LoginDialog(None, db, remembered=WindowState(tmp_path))
+    qtbot.addWidget(second)
+    assert second.user.currentData() == "sup1"
+
+
+def test_qt_file_dialog_speaks_chinese(qtbot: QtBot) -> None:
+    from hotline_desk.ui.app import install_chinese
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    before = QLocale()
+    try:
+        assert install_chinese(app)
+        chooser = QFileDialog(None, "选择工作簿")
+        chooser.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+        qtbot.addWidget(chooser)
+        texts = {label.text() for label in chooser.findChildren(QLabel)}
+        assert {"查找范围(&L)：", "文件名称(&N)：", "文件类型(&T)："} <= texts
+        assert not any("Look in" in text or "Files of" in text for text in texts)
+    finally:
+        QLocale.setDefault(before)
+        app.setAttribute(Qt.ApplicationAttribute.AA_DontUseNativeDialogs, False)
+
+
+@pytest.fixture(autouse=True)
+def _no_stray_work() -> object:
+    yield None
+    from hotline_desk.ui.operations import Task
+
+    assert Task.wait_all(10_000)
+
+
+def test_column_widths_and_splitters_are_remembered(qtbot: QtBot, tmp_path: Path) -> None:
+    from PySide6.QtWidgets import QSplitter, QTableWidget, QWidget
+
+    from hotline_desk.ui.window_state import remember_columns, remember_splitter, window_state
+
+    def table() -> QTableWidget:
+        made = QTableWidget(3, 4)
+        qtbot.addWidget(made)
+        remember_columns(window_state(tmp_path), "cases", made.horizontalHeader())
+        return made
+
+    first = table()
+    first.horizontalHeader().resizeSection(2, 333)
+    qtbot.waitUntil(lambda: "columns" in WindowState(tmp_path)._store.childGroups(), timeout=3000)
+    assert table().horizontalHeader().sectionSize(2) == 333
+    splitter = QSplitter()
+    qtbot.addWidget(splitter)
+    for _ in range(2):
+        splitter.addWidget(QWidget())
+    splitter.resize(600, 200)
+    splitter.show()
+    remember_splitter(window_state(tmp_path), "bulletin", splitter)
+    splitter.setSizes([150, 450])
+    splitter.splitterMoved.emit(150, 1)  # as a drag of the handle does
+    again = QSplitter()
+    qtbot.addWidget(again)
+    for _ in range(2):
+        again.addWidget(QWidget())
+    again.resize(600, 200)
+    again.show()
+    assert window_state(tmp_path).restore_splitter("bulletin", again)
+    assert again.sizes() == splitter.sizes() and splitter.sizes()[0] < splitter.sizes()[1]
+
+
+def test_the_calendar_page_shows_a_month_and_takes_a_years_days_at_once(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtCore import QDate, QTimer
+
+    from hotline_desk.ui.settings_view import BulkDaysDialog, CalendarTab
+    from tests.ui_helpers import Messages
+
+    Messages().install(monkeypatch)
+    tab = CalendarTab(context(db, people.admin, clock, tmp_path))
+    qtbot.addWidget(tab)
+    tab.show()
+    assert tab.calendar.selectedDate() == QDate(2022, 7, 5)  # opens at today's month
+
+    def paste() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, BulkDaysDialog):
+            QTimer.singleShot(20, paste)
+            return
+        dialog.text.setPlainText("2022-07-04 调休")  # a Monday: refused, the dialog stays open with the reason
+        dialog.save()
+        assert "是工作日，不必设为调休上班" in dialog.message.text() and dialog.isVisible()
+        dialog.text.setPlainText("2022-10-01 至 2022-10-07 节假日 国庆节\n2022-10-08 调休 国庆节调休")
+        dialog.save()
+
+    QTimer.singleShot(20, paste)
+    tab.bulk()
+    holiday = tab.calendar.dateTextFormat(QDate(2022, 10, 3))
+    workday = tab.calendar.dateTextFormat(QDate(2022, 10, 8))
+    assert holiday.background().color().name() != workday.background().color().name()
+    assert "国庆节" in holiday.toolTip() and "调休上班" in workday.toolTip()
+    tab.calendar.setSelectedDate(QDate(2022, 10, 8))
+    assert "调休上班" in tab.day_label.text() and tab.note.text() == "国庆节调休"
+    tab.clear_day()
+    assert tab.calendar.dateTextFormat(QDate(2022, 10, 8)).toolTip() == ""
