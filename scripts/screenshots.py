@@ -15,8 +15,10 @@ from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QTabWidget, QWidget
+from sqlalchemy import select
 
 from hotline_desk.db import open_database
+from hotline_desk.models import Case
 from hotline_desk.services.accounts.users import get_actor
 from hotline_desk.services.clock import fixed_clock
 from hotline_desk.ui.app import install_chinese
@@ -62,7 +64,39 @@ def dialogs(ctx: UiContext, window: MainWindow) -> dict[str, Callable[[], QDialo
                                                         FieldSpec("reason", "理由", "text", required=True)]),
         "case-picker": lambda: CasePicker(window, ctx, f"{ctx.clock():%Y-%m}"),
         "file": file_dialog,
+        **case_dialogs(ctx, window),
     }
+
+
+def case_dialogs(ctx: UiContext, window: MainWindow) -> dict[str, Callable[[], QDialog]]:
+    """The dialogs of the case views: a case's detail, the cases behind a unit's score."""
+    from hotline_desk.services.reporting.scoring import unit_case_details
+    from hotline_desk.ui.case_list import CaseDetailDialog
+    from hotline_desk.ui.scoring_view import CasesBehindDialog, ScoringView
+
+    with ctx.db.reader() as s:
+        first = s.scalars(select(Case.id).order_by(Case.id)).first()
+    made: dict[str, Callable[[], QDialog]] = {}
+    if first is not None:
+        made["case-detail"] = lambda: CaseDetailDialog(window, ctx, first)
+    scoring = window.views.get("scoring")
+    if isinstance(scoring, ScoringView) and scoring.models[0].rows:
+        unit = scoring.models[0].rows[-1]
+        with ctx.db.reader() as s:
+            details = unit_case_details(s, scoring.month.currentText(), scoring.as_of(), unit.unit_id)
+        made["score-cases"] = lambda: CasesBehindDialog(scoring, ctx, unit, details, "finish")
+    return made
+
+
+def entry_errors(app: QApplication, window: MainWindow, out: Path) -> None:
+    """The registration form after a save with a wrong phone and nothing else: every error beside its field."""
+    entry = window.views.get("entry")
+    if entry is None or not hasattr(entry, "save"):
+        return
+    window.nav.setCurrentRow(window.page_keys.index("entry"))
+    entry.phone.setText("12x")  # type: ignore[attr-defined]
+    entry.save()  # type: ignore[attr-defined]
+    shoot(app, window, out / "view-entry-errors.png")
 
 
 def main() -> int:
@@ -97,7 +131,7 @@ def main() -> int:
             view.start_preview()  # type: ignore[attr-defined]
             Task.wait_all()
         shoot(app, window, out / f"view-{row:02d}-{key}.png")
-        if isinstance(view, QTabWidget) and key == "settings":
+        if isinstance(view, QTabWidget):  # settings pages, the queues' tabs
             for tab in range(1, view.count()):
                 view.setCurrentIndex(tab)
                 shoot(app, window, out / f"view-{row:02d}-{key}-{tab}.png")
@@ -109,6 +143,8 @@ def main() -> int:
         dialog.show()
         shoot(app, dialog, out / f"dialog-{name}.png")
         dialog.close()
+    if not wanted or "entry-errors" in wanted:
+        entry_errors(app, window, out)
     window.close()
     db.dispose()
     return 0

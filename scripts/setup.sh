@@ -9,7 +9,7 @@ SYSTEM_PACKAGES=(
   fonts-wqy-zenhei fonts-arphic-ukai fonts-arphic-uming poppler-utils xvfb xauth
   libegl1 libgl1 libglib2.0-0 libfontconfig1 libdbus-1-3 libxkbcommon0 libxkbcommon-x11-0
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-shape0
-  libxcb-randr0 libxcb-xinerama0 libxcb-xkb1 libxcb-xfixes0 libnss3 libcups2
+  libxcb-randr0 libxcb-xinerama0 libxcb-xkb1 libxcb-xfixes0 libnss3 libcups2 cups printer-driver-cups-pdf
 )
 
 missing=()

@@ -16,6 +16,9 @@ if [ -z "${HOTLINE_DESK_TEST_PG:-}" ]; then
   start_test_pg
 fi
 export HOTLINE_DESK_REQUIRE_PG=1
+# A throwaway print server for the printing test; without it that test skips and says why.
+source scripts/cups-server.sh
+start_test_cups || true
 echo "== pytest"
 .venv/bin/pytest -n "${HOTLINE_DESK_TEST_WORKERS:-auto}" --dist worksteal "$@"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtPrintSupport import QPrinter
-from PySide6.QtWidgets import QApplication, QComboBox
+from PySide6.QtWidgets import QApplication, QComboBox, QMessageBox
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
@@ -53,7 +53,8 @@ def _only_case(db: Database) -> _Seen:
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
 def test_case_from_registration_to_finished_entirely_from_the_windows(
-        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     operator = context(db, people.operator, clock, tmp_path)
     entry = CaseEntryView(operator)
     qtbot.addWidget(entry)
@@ -94,6 +95,7 @@ def test_case_from_registration_to_finished_entirely_from_the_windows(
     followup = FollowUpView(operator)
     qtbot.addWidget(followup)
     followup.pending.select_number(case.number)
+    monkeypatch.setattr(QMessageBox, "question", lambda *_a, **_k: QMessageBox.StandardButton.Yes)  # 确定记录
     qtbot.mouseClick(followup.pending.findChild(type(followup.pending.buttons.itemAt(0).widget()), "satisfied"),
                      Qt.MouseButton.LeftButton)
     with db.reader() as s:
@@ -127,14 +129,14 @@ def test_entry_errors_are_shown_at_the_field_and_nothing_is_saved(
     qtbot.keyClicks(entry.phone, "abc")
     entry.coordinate.setChecked(True)
     entry.save()
-    shown = {key for key, label in entry.errors.items() if not label.isHidden()}
+    shown = {key for key, label in entry.errors.items() if label.text()}
     assert {"phone", "appeal_type_id", "category_id", "content", "answer"} <= shown
     assert "联系电话只能包含数字" in entry.errors["phone"].text()
     with db.reader() as s:
         assert s.scalars(select(Case)).first() is None
 
 
-def test_unsaved_entry_survives_closing_and_escape_clears_after_asking(
+def test_unsaved_entry_survives_closing_and_clearing_asks_first(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
     ctx = context(db, people.operator, clock, tmp_path)

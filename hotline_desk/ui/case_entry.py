@@ -3,43 +3,54 @@
 from __future__ import annotations
 
 import itertools
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from PySide6.QtCore import QDateTime, Qt
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
-    QButtonGroup,
+    QApplication,
     QCheckBox,
     QComboBox,
-    QDateTimeEdit,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
+    QListWidgetItem,
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QRadioButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
 from hotline_desk.errors import HotlineError, ValidationError
-from hotline_desk.services.cases.records import CaseDraft, cases_by_phone, register_case
+from hotline_desk.services.cases.records import CaseDraft, cases_by_phone, register_case, validate_draft
 from hotline_desk.services.office import reference
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.drafts import DraftStore
+from hotline_desk.ui.entry_widgets import CallTimeEdit, ChoiceCombo, close_popups
 from hotline_desk.ui.feedback import read
 from hotline_desk.ui.widgets import SearchCombo
 
-ERROR_STYLE = "color: #B00020;"
+ERROR_STYLE = "color: #B00020; font-size: 11px;"
+ERROR_WIDTH = 230
+ERROR_ROW_HEIGHT = 28  # two lines of an error beside a one-line field, kept free so nothing moves when one shows
+HANDLING_MISSING = "请选择办理方式：协调办理或交办处理。"
+# A call time this far from now is probably a slip of the keyboard (or a draft from yesterday): ask before saving.
+TIME_WARNING = timedelta(hours=1)
+HISTORY_HINT = "重复来电：输入联系电话后显示"
 
 
 class CaseEntryView(QWidget):
-    """Fields in call order; Ctrl+S saves, Ctrl+N starts anew, Esc clears after asking; drafts survive a crash."""
+    """Fields in call order, one Tab stop each; Ctrl+S saves, Ctrl+N starts anew; drafts survive a crash.
+
+    Esc only closes an open list or calendar: clearing the form is a button that asks, with 否 as the default.
+    """
 
     def __init__(self, ctx: UiContext) -> None:
         super().__init__()
@@ -56,9 +67,7 @@ class CaseEntryView(QWidget):
 
     # --- layout -------------------------------------------------------------------------------------
     def _build(self) -> None:
-        self.registered_at = QDateTimeEdit()
-        self.registered_at.setDisplayFormat("yyyy-MM-dd HH:mm")
-        self.registered_at.setCalendarPopup(True)
+        self.registered_at = CallTimeEdit()
         self.channel = QComboBox()
         self.upstream_number = QLineEdit()
         self.upstream_number.setPlaceholderText("上级平台的工单编号")
@@ -67,21 +76,21 @@ class CaseEntryView(QWidget):
         self.phone.setPlaceholderText("输入号码后显示该来电人以往工单")
         self.address = QLineEdit()
         self.township = SearchCombo()
-        self.appeal_type = QComboBox()
+        self.appeal_type = ChoiceCombo()
         self.category = SearchCombo(placeholder="输入分类名称或拼音首字母，如 物业 或 wygl")
         self.title = QLineEdit()
         self.title.setPlaceholderText("可不填，默认取诉求内容开头")
         self.content = QPlainTextEdit()
         self.content.setTabChangesFocus(True)
-        self.content.setMinimumHeight(140)
+        self.content.setMinimumHeight(110)
         self.confidential = QCheckBox("保密（交办单不显示来电人）")
         self.urgent = QComboBox()
         self.urgent.addItems(["一般", "紧急"])
         self.coordinate = QRadioButton("协调办理（当场答复或协调）")
         self.dispatch = QRadioButton("交办处理（拟交承办单位）")
-        self.handling = QButtonGroup(self)
-        self.handling.addButton(self.coordinate)
-        self.handling.addButton(self.dispatch)
+        for radio in (self.coordinate, self.dispatch):
+            # Not auto-exclusive: Qt gives an exclusive group one Tab stop, and 交办处理 could not be reached by Tab.
+            radio.setAutoExclusive(False)
         self.answer = QPlainTextEdit()
         self.answer.setTabChangesFocus(True)
         self.answer.setPlaceholderText("协调办理：写明答复或协调情况")
@@ -91,18 +100,23 @@ class CaseEntryView(QWidget):
         self.save_button = QPushButton("保存（Ctrl+S）")
         self.save_button.setDefault(True)
         self.new_button = QPushButton("新建（Ctrl+N）")
+        self.clear_button = QPushButton("清空…")
         self.status = QLabel()
+        self.status.setWordWrap(True)
         self.history = QListWidget()
-        self.history_title = QLabel("重复来电：输入联系电话后显示")
+        self.history.setWordWrap(True)
+        self.history.setToolTip("双击打开该工单")
+        self.history_title = QLabel(HISTORY_HINT)
+        self.history_title.setWordWrap(True)
 
         form = QFormLayout()
         rows: list[tuple[str, str, QWidget]] = [
-            ("registered_at", "来电时间", self.registered_at), ("channel_id", "渠道/来源", self.channel),
+            ("registered_at", "来电时间 *", self.registered_at), ("channel_id", "渠道/来源 *", self.channel),
             ("upstream_number", "上级工单编号", self.upstream_number), ("caller_name", "来电人", self.caller),
             ("phone", "联系电话", self.phone), ("address", "地址", self.address),
-            ("township_id", "所属乡镇街道", self.township), ("appeal_type_id", "诉求类型", self.appeal_type),
-            ("category_id", "问题分类", self.category), ("title", "标题", self.title),
-            ("content", "诉求内容", self.content),
+            ("township_id", "所属乡镇街道", self.township), ("appeal_type_id", "诉求类型 *", self.appeal_type),
+            ("category_id", "问题分类 *", self.category), ("title", "标题", self.title),
+            ("content", "诉求内容 *", self.content),
         ]
         self.fields: dict[str, QWidget] = {key: widget for key, _label, widget in rows}
         self.fields.update(answer=self.answer, unit_id=self.unit, assist_unit_ids=self.assist, handling=self.coordinate)
@@ -118,21 +132,25 @@ class CaseEntryView(QWidget):
         how.addWidget(self.coordinate)
         how.addWidget(self.dispatch)
         how.addStretch()
-        form.addRow("办理方式", self._with_error("handling", _wrap(how)))
-        form.addRow("答复内容", self._with_error("answer", self.answer))
-        form.addRow("承办单位", self._with_error("unit_id", self.unit))
+        form.addRow("办理方式 *", self._with_error("handling", _wrap(how)))
+        self.answer_label = QLabel("答复内容 *")
+        self.unit_label = QLabel("承办单位 *")
+        form.addRow(self.answer_label, self._with_error("answer", self.answer))
+        form.addRow(self.unit_label, self._with_error("unit_id", self.unit))
         form.addRow("协办单位", self._with_error("assist_unit_ids", self.assist))
         buttons = QHBoxLayout()
         buttons.addWidget(self.save_button)
         buttons.addWidget(self.new_button)
+        buttons.addWidget(self.clear_button)
         buttons.addWidget(self.status, 1)
         form.addRow("", buttons)
+        form.addRow("", QLabel("带 * 的为必填项；Tab 到下一项，Ctrl+S 保存，Ctrl+N 新建。"))
 
         side = QGroupBox("来电人以往工单")
         side_layout = QVBoxLayout(side)
         side_layout.addWidget(self.history_title)
         side_layout.addWidget(self.history)
-        side.setMaximumWidth(360)
+        side.setMaximumWidth(320)
         left = QVBoxLayout()
         left.addLayout(form)
         left.addStretch(1)
@@ -148,11 +166,13 @@ class CaseEntryView(QWidget):
 
         self.save_button.clicked.connect(self.save)
         self.new_button.clicked.connect(self.new_case)
+        self.clear_button.clicked.connect(self.ask_clear)
+        self.history.itemDoubleClicked.connect(self._open_earlier)
         self.phone.editingFinished.connect(self.show_history)
         self.phone.textChanged.connect(self._phone_typed)
         self.channel.currentIndexChanged.connect(self._channel_changed)
-        self.coordinate.toggled.connect(self._handling_changed)
-        self.dispatch.toggled.connect(self._handling_changed)
+        self.coordinate.toggled.connect(lambda on: self._handling_chosen(self.coordinate, on))
+        self.dispatch.toggled.connect(lambda on: self._handling_chosen(self.dispatch, on))
         for widget in (self.upstream_number, self.caller, self.phone, self.address, self.title):
             widget.textChanged.connect(self._changed)
         for combo in (self.channel, self.appeal_type, self.urgent):
@@ -165,16 +185,21 @@ class CaseEntryView(QWidget):
         self.registered_at.dateTimeChanged.connect(self._changed)
 
     def _with_error(self, key: str, widget: QWidget) -> QWidget:
+        """The field with its error beside it; the error's place is kept empty, so nothing moves when it shows."""
         holder = QWidget()
-        column = QVBoxLayout(holder)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(1)
-        column.addWidget(widget)
+        row = QHBoxLayout(holder)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(widget, 1)
         label = QLabel()
         label.setObjectName(f"error_{key}")
         label.setStyleSheet(ERROR_STYLE)
-        label.hide()
-        column.addWidget(label)
+        label.setWordWrap(True)
+        label.setFixedWidth(ERROR_WIDTH)
+        label.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Ignored)
+        holder.setMinimumHeight(ERROR_ROW_HEIGHT)
+        label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        row.addWidget(label, 0, Qt.AlignmentFlag.AlignTop if isinstance(widget, QPlainTextEdit)
+                      else Qt.AlignmentFlag.AlignVCenter)
         self.errors[key] = label
         return holder
 
@@ -201,22 +226,38 @@ class CaseEntryView(QWidget):
         self.reset_fields()
 
     def _shortcuts(self) -> None:
-        for keys, slot in ((QKeySequence("Ctrl+S"), self.save), (QKeySequence("Ctrl+N"), self.new_case),
-                           (QKeySequence(Qt.Key.Key_Escape), self.ask_clear)):
+        # The keys work wherever the focus is while this view shows (the earlier-cases list, a button, an open
+        # suggestion list, which a window-wide shortcut would not reach), not only inside the form's fields.
+        # A hidden view's shortcuts do not fire, and a modal dialog above the window blocks them.
+        for keys, slot in ((QKeySequence("Ctrl+S"), self.save), (QKeySequence("Ctrl+N"), self.new_case)):
             shortcut = QShortcut(keys, self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.setContext(Qt.ShortcutContext.ApplicationShortcut)
             shortcut.activated.connect(slot)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        focused = QApplication.focusWidget()
+        if focused is None or not self.isAncestorOf(focused):
+            self.caller.setFocus()  # arriving at the form, the cursor waits in 来电人 (来电时间 is already now)
 
     # --- behaviour ----------------------------------------------------------------------------------
     def _channel_changed(self) -> None:
         upper = self.channel.currentData() in self._upper_channels
         self.upstream_number.setEnabled(upper)
 
+    def _handling_chosen(self, radio: QRadioButton, on: bool) -> None:
+        other = self.dispatch if radio is self.coordinate else self.coordinate
+        if on and other.isChecked():
+            other.setChecked(False)
+        self._handling_changed()
+
     def _handling_changed(self) -> None:
         dispatch = self.dispatch.isChecked()
         self.answer.setEnabled(not dispatch)
         self.unit.setEnabled(dispatch)
         self.assist.setEnabled(dispatch)
+        self.answer_label.setText("答复内容 *" if self.coordinate.isChecked() else "答复内容")
+        self.unit_label.setText("承办单位 *" if dispatch else "承办单位")
 
     def _phone_typed(self, text: str) -> None:
         if len(text.strip()) >= 7:
@@ -227,8 +268,17 @@ class CaseEntryView(QWidget):
         earlier = read(self.ctx, lambda s: cases_by_phone(s, phone)) if len(phone) >= 5 else []
         self.history.clear()
         for c in earlier:
-            self.history.addItem(f"{c.number}  {c.registered_at:%Y-%m-%d}  {c.state_label}\n{c.title}")
-        self.history_title.setText(f"重复来电：该号码以往有 {len(earlier)} 件工单" if earlier else "该号码没有以往工单")
+            item = QListWidgetItem(f"{c.number}  {c.registered_at:%Y-%m-%d}  {c.state_label}\n{c.title}")
+            item.setToolTip(f"{c.number}  {c.state_label}  {c.unit}\n{c.category}\n{c.title}\n（双击打开）")
+            item.setData(Qt.ItemDataRole.UserRole, c.id)
+            self.history.addItem(item)
+        self.history_title.setText(f"重复来电：该号码以往有 {len(earlier)} 件工单（双击打开）" if earlier
+                                   else "该号码没有以往工单")
+
+    def _open_earlier(self, item: QListWidgetItem) -> None:
+        from hotline_desk.ui.case_list import CaseDetailDialog
+
+        CaseDetailDialog(self, self.ctx, int(item.data(Qt.ItemDataRole.UserRole))).exec()
 
     def values(self) -> dict[str, Any]:
         """The form as plain values (what the draft file keeps)."""
@@ -256,6 +306,24 @@ class CaseEntryView(QWidget):
             self.store.save(self.values())
         else:
             self.store.clear()
+        if any(label.text() for label in self.errors.values()):
+            self._recheck()
+
+    def _recheck(self) -> None:
+        """While errors show, a fixed field loses its message at once; no new message appears before saving."""
+        found = dict(self.problems())
+        for key, label in self.errors.items():
+            if label.text():
+                label.setText(found.get(key, ""))
+                label.setToolTip(label.text())
+
+    def problems(self) -> list[tuple[str, str]]:
+        """Every problem with the form as (field, message), the way the save would see them."""
+        draft = self.draft()
+        found = read(self.ctx, lambda s: validate_draft(s, draft, self.ctx.clock()))
+        if not draft.handling:
+            found.append(("handling", HANDLING_MISSING))
+        return found
 
     def restore_draft(self) -> None:
         saved = self.store.load()
@@ -300,11 +368,10 @@ class CaseEntryView(QWidget):
             self.appeal_type.setCurrentIndex(-1)
             self.confidential.setChecked(False)
             self.urgent.setCurrentIndex(0)
-            self.handling.setExclusive(False)
             self.coordinate.setChecked(False)
             self.dispatch.setChecked(False)
-            self.handling.setExclusive(True)
             self.history.clear()
+            self.history_title.setText(HISTORY_HINT)
             self._show_errors([])
         finally:
             self._restoring = was_restoring
@@ -312,21 +379,23 @@ class CaseEntryView(QWidget):
         self._channel_changed()
 
     def new_case(self) -> None:
-        if self.is_dirty() and QMessageBox.question(self, "新建工单", "当前登记内容尚未保存，确定放弃并新建？") != \
-                QMessageBox.StandardButton.Yes:
+        close_popups()
+        if self.is_dirty() and not _confirm(self, "新建工单", "当前登记内容尚未保存，确定放弃并新建？"):
             return
         self.store.clear()
         self.reset_fields()
         self.status.clear()
-        self.registered_at.setFocus()
+        self.caller.setFocus()
 
     def ask_clear(self) -> None:
+        close_popups()
         if not self.is_dirty():
             return
-        if QMessageBox.question(self, "清空表单", "确定清空已填写的内容？") == QMessageBox.StandardButton.Yes:
+        if _confirm(self, "清空表单", "确定清空已填写的内容？清空后不能恢复。"):
             self.store.clear()
             self.reset_fields()
             self.status.setText("已清空。")
+            self.caller.setFocus()
 
     def draft(self) -> CaseDraft:
         v = self.values()
@@ -344,27 +413,50 @@ class CaseEntryView(QWidget):
         )
 
     def _show_errors(self, errors: list[tuple[str, str]]) -> None:
-        found = dict(errors)
+        found: dict[str, str] = {}
+        for key, message in errors:
+            found.setdefault(key if key in self.errors else "content", message)
         for key, label in self.errors.items():
-            message = found.get(key, "")
-            label.setText(message)
-            label.setVisible(bool(message))
+            label.setText(found.get(key, ""))
+            label.setToolTip(label.text())
+
+    def _refuse(self, errors: list[tuple[str, str]]) -> None:
+        self._show_errors(errors)
+        order = list(self.errors)
+        first = min((key for key, _m in errors), key=lambda k: order.index(k) if k in order else len(order))
+        field = self.fields.get(first)
+        if field is not None:
+            field.setFocus()
+        self.status.setText(f"有 {len(errors)} 处需要补充或更正，见右侧红色提示。")
+
+    def _time_confirmed(self, draft: CaseDraft) -> bool:
+        now = self.ctx.clock()
+        if draft.registered_at is None or abs(now - draft.registered_at) < TIME_WARNING:
+            return True
+        hours = abs(now - draft.registered_at).total_seconds() / 3600
+        side = "早" if draft.registered_at < now else "晚"
+        when = f"{side} {hours:.0f} 小时" if hours < 48 else f"{side} {hours / 24:.0f} 天"
+        if _confirm(self, "来电时间", f"来电时间 {draft.registered_at:%Y-%m-%d %H:%M} 比现在{when}。\n"
+                    "确定按这个时间登记？选“否”返回修改。"):
+            return True
+        self.registered_at.setFocus()
+        return False
 
     def save(self) -> None:
+        close_popups()  # a list left open would take the next click, and digits would land in the wrong field
         draft = self.draft()
-        if not draft.handling:
-            self._show_errors([("handling", "请选择办理方式：协调办理或交办处理。")])
+        errors = self.problems()
+        if errors:
+            self._refuse(errors)
+            return
+        self._show_errors([])
+        if not self._time_confirmed(draft):
             return
         try:
             with self.ctx.db.session() as session:
                 view = register_case(session, self.ctx.actor, draft, clock=self.ctx.clock)
         except ValidationError as exc:
-            errors = exc.errors or [(exc.field or "content", exc.message)]
-            self._show_errors(errors)
-            field = self.fields.get(errors[0][0])
-            if field is not None:
-                field.setFocus()
-            self.status.setText("有内容需要补充或更正，见红色提示。")
+            self._refuse(exc.errors or [(exc.field or "content", exc.message)])
             return
         except HotlineError as exc:
             QMessageBox.warning(self, "无法保存", exc.message)
@@ -374,7 +466,14 @@ class CaseEntryView(QWidget):
         how = "协调办理，待回访" if view.state == "pending_followup" else f"拟交{view.unit}，待审核"
         self.status.setText(f"已登记 {view.number}（{how}）。")
         self.ctx.signals.cases_changed.emit()
-        self.registered_at.setFocus()
+        self.caller.setFocus()  # the next call: 来电时间 is already now, the caller's name comes first
+
+
+def _confirm(parent: QWidget, title: str, text: str) -> bool:
+    """A yes/no question whose default is 否: Enter pressed by habit keeps what is there."""
+    answer = QMessageBox.question(parent, title, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                  QMessageBox.StandardButton.No)
+    return answer == QMessageBox.StandardButton.Yes
 
 
 def _wrap(layout: QHBoxLayout) -> QWidget:

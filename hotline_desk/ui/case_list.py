@@ -81,6 +81,10 @@ class CaseListView(QWidget):
             filters.addWidget(QLabel(label))
             filters.addWidget(widget)
         filters.addWidget(self.overdue)
+        self.clear_filters_button = QPushButton("清空筛选")
+        self.clear_filters_button.setToolTip("清除搜索词和所有筛选条件，显示全部工单")
+        self.clear_filters_button.clicked.connect(self.clear_filters)
+        filters.addWidget(self.clear_filters_button)
         filters.addStretch()
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
@@ -148,6 +152,26 @@ class CaseListView(QWidget):
         self.overdue.setChecked(bool(values.get("overdue")))
         self.overdue.blockSignals(False)
         self._blocking(False)
+        self.refresh()
+
+    def clear_filters(self) -> None:
+        """Back to every case: no words, no month, state, source, unit, category or type, not only overdue."""
+        self._day = None
+        self._blocking(True)
+        for combo in (self.month, self.state, self.source, self.appeal_type):
+            combo.setCurrentIndex(0)
+        for picker in (self.unit, self.category):
+            picker.blockSignals(True)
+            picker.set_value(None)
+            picker.blockSignals(False)
+        self.search.blockSignals(True)
+        self.search.clear()
+        self.search.blockSignals(False)
+        self.overdue.blockSignals(True)
+        self.overdue.setChecked(False)
+        self.overdue.blockSignals(False)
+        self._blocking(False)
+        self._debounce.stop()
         self.refresh()
 
     def current_filter(self) -> CaseFilter:

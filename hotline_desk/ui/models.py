@@ -68,7 +68,7 @@ class RowsModel(QAbstractTableModel, Generic[R]):
         if not index.isValid() or index.row() >= len(self.rows):
             return None
         row = self.rows[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):  # a cut-off text reads in full
             return text_of(self.columns[index.column()].value(row))
         if role == Qt.ItemDataRole.BackgroundRole:
             colour = FLAG_COLOURS.get(getattr(row, "flag", ""))
@@ -174,7 +174,7 @@ class CaseTableModel(QAbstractTableModel):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or index.row() >= self.total:
             return None
-        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.BackgroundRole):
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ToolTipRole):
             return None
         row = self.row(index.row())
         if row is None:

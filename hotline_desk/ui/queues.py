@@ -1,5 +1,5 @@
-"""The work queues: 待审核 (approve, reject, change unit, several at once; returns and extensions),
-交办跟踪 (sign, reply, 督办) and 回访 (result buttons, 甄别)."""
+"""The work queues: 待审核 (approve, reject, change unit, several at once; returns and extensions; proposals sent
+back 被驳回 with the reason), 交办跟踪 (sign, reply, 督办) and 回访 (result buttons, 甄别)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -25,6 +26,7 @@ from sqlalchemy.orm import Session
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.queues import QueueRow, queue
 from hotline_desk.services.exchange.dispatch_exchange import export_dispatch
+from hotline_desk.services.office.settings import Settings
 from hotline_desk.ui.case_actions import perform, unit_choices
 from hotline_desk.ui.case_list import CaseDetailDialog
 from hotline_desk.ui.context import UiContext
@@ -34,34 +36,89 @@ from hotline_desk.ui.widgets import FieldSpec, ask
 from hotline_desk.vocabulary import Action
 
 BASE_COLUMNS: list[Column[QueueRow]] = [
-    Column("工单编号", lambda r: r.number), Column("来电时间", lambda r: r.registered_at),
-    Column("标题", lambda r: r.title), Column("状态", lambda r: r.state_label),
+    Column("工单编号", lambda r: r.number, 118), Column("来电时间", lambda r: r.registered_at, 124),
+    Column("标题", lambda r: r.title, 220), Column("状态", lambda r: r.state_label, 70),
 ]
+# What the caller-back needs on the phone: who to call, what they asked, what the unit said.
+CALLER_COLUMNS: list[Column[QueueRow]] = [
+    Column("工单编号", lambda r: r.number, 118),
+    Column("来电人", lambda r: r.caller + ("（保密）" if r.confidential else ""), 90),
+    Column("联系电话", lambda r: r.phone, 104), Column("承办单位", lambda r: r.unit, 110),
+    Column("办理结果", lambda r: r.reply_result, 80), Column("回复内容", lambda r: r.reply, 200),
+    Column("诉求内容", lambda r: r.content, 220),
+]
+NOTICE_STYLE = "background: #E8F4EA; color: #1B5E20; padding: 4px 8px; border-radius: 3px;"
+
+
+def _titles(rows: Sequence[QueueRow], limit: int = 5) -> str:
+    """The cases a step will act on, by number and title, as a dialog names them."""
+    lines = [f"{r.number}  {r.title}" for r in rows[:limit]]
+    if len(rows) > limit:
+        lines.append(f"……共 {len(rows)} 件")
+    return "\n".join(lines)
+
+
+def _numbers(rows: Sequence[QueueRow]) -> str:
+    return "、".join(r.number for r in rows[:3]) + (f" 等 {len(rows)} 件" if len(rows) > 3 else "")
 
 
 class QueueTable(QWidget):
-    """A queue's table with its buttons; rows near (临期) or past (超期) their due time are coloured."""
+    """A queue's table with its buttons; rows near (临期) or past (超期) their due time are coloured.
+
+    An empty queue says so in the middle of the table (暂无…) under its usual headers; a button for a step the
+    user's role may not take is not shown; what was just done shows in a notice under the table.
+    """
 
     def __init__(self, ctx: UiContext, name: str, columns: Sequence[Column[QueueRow]], *,
-                 requests_only: bool = False, hint: str = "") -> None:
+                 requests_only: bool = False, hint: str = "", empty: str = "暂无工单", base: bool = True) -> None:
         super().__init__()
         self.ctx = ctx
         self.name = name
         self.requests_only = requests_only
-        self.model: RowsModel[QueueRow] = RowsModel([*BASE_COLUMNS, *columns])
+        self.model: RowsModel[QueueRow] = RowsModel([*(BASE_COLUMNS if base else []), *columns])
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        header.setMinimumSectionSize(48)
+        for i, column in enumerate(self.model.columns):
+            self.table.setColumnWidth(i, column.width or 100)
         self.table.doubleClicked.connect(self._open)
+        self.empty = QLabel(empty)
+        self.empty.setObjectName("empty")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setStyleSheet("color: #777; font-size: 15px;")
+        self.empty.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        over = QVBoxLayout(self.table.viewport())
+        over.addWidget(self.empty)
         self.buttons = QHBoxLayout()
         self.count = QLabel()
+        self.notice = QLabel()
+        self.notice.setObjectName("notice")
+        self.notice.setStyleSheet(NOTICE_STYLE)
+        self.notice.setWordWrap(True)
+        self.notice.hide()
+        self.undo_button = QPushButton("撤销")
+        self.undo_button.setObjectName("undo")
+        self.undo_button.hide()
+        self.undo_button.clicked.connect(self._undo)
+        self._undo_action: Callable[[], str | None] | None = None
+        self._undo_timer = QTimer(self)
+        self._undo_timer.setSingleShot(True)
+        self._undo_timer.timeout.connect(self._undo_expired)
         layout = QVBoxLayout(self)
         if hint:
             layout.addWidget(QLabel(hint))
         layout.addWidget(self.table, 1)
+        said = QHBoxLayout()
+        said.addWidget(self.notice, 1)
+        said.addWidget(self.undo_button)
+        layout.addLayout(said)
         bottom = QHBoxLayout()
         bottom.addLayout(self.buttons)
         bottom.addStretch()
@@ -70,20 +127,51 @@ class QueueTable(QWidget):
         ctx.signals.cases_changed.connect(self.refresh)
         self.refresh()
 
-    def add_button(self, text: str, handler: Callable[[list[QueueRow]], None], name: str = "") -> QPushButton:
+    def add_button(self, text: str, handler: Callable[[list[QueueRow]], None], name: str = "",
+                   action: str = "") -> QPushButton:
+        """A button acting on the selected rows; not shown at all when the role may not take ``action``."""
         button = QPushButton(text)
         button.setObjectName(name or text)
         button.clicked.connect(lambda: self._with_selection(handler))
         self.buttons.addWidget(button)
+        if action and not self.ctx.actor.can(action):
+            button.hide()
         return button
 
     def refresh(self) -> None:
-        rows = read(self.ctx, lambda s: queue(s, self.name, self.ctx.clock(), requests_only=self.requests_only))
+        rows = read(self.ctx, lambda s: queue(s, self.name, self.ctx.clock(), requests_only=self.requests_only,
+                                              viewer=self.ctx.actor))
         self.model.set_rows(rows)
+        self.empty.setVisible(not rows)
         overdue = sum(r.flag == "overdue" for r in rows)
         near = sum(r.flag == "near" for r in rows)
         self.count.setText(f"共 {len(rows)} 件" + (f"，超期 {overdue} 件" if overdue else "")
                            + (f"，临期 {near} 件" if near else ""))
+
+    def tell(self, text: str, undo: Callable[[], str | None] | None = None, minutes: int = 0) -> None:
+        """Say what was just done, without a box to click away; with ``undo``, offer 撤销 for ``minutes``."""
+        self.notice.setText(text)
+        self.notice.show()
+        self._undo_action = undo
+        self.undo_button.setVisible(undo is not None and minutes > 0)
+        if undo is not None and minutes > 0:
+            self.undo_button.setToolTip(f"{minutes} 分钟内可撤销")
+            self._undo_timer.start(minutes * 60_000)
+        else:
+            self._undo_timer.stop()
+
+    def _undo(self) -> None:
+        action, self._undo_action = self._undo_action, None
+        self.undo_button.hide()
+        self._undo_timer.stop()
+        if action is not None:
+            said = action()
+            if said:
+                self.notice.setText(said)
+
+    def _undo_expired(self) -> None:
+        self._undo_action = None
+        self.undo_button.hide()
 
     def selected(self) -> list[QueueRow]:
         return [self.model.row(i.row()) for i in self.table.selectionModel().selectedRows()]
@@ -107,14 +195,21 @@ class QueueTable(QWidget):
             CaseDetailDialog(self, self.ctx, rows[0].id).exec()
 
 
-def _each(ctx: UiContext, parent: QWidget, rows: list[QueueRow], call: Callable[[Session, QueueRow], object]) -> None:
-    """One session for the whole selection: either every case moves or, on a refusal, none does."""
+def _each(ctx: UiContext, parent: QWidget, rows: list[QueueRow], call: Callable[[Session, QueueRow], object]) -> bool:
+    """One session for the whole selection: either every case moves or, on a refusal, none does; True if done."""
     def work(s: Session) -> int:
         for row in rows:
             call(s, row)
         return len(rows)
 
-    run_action(parent, ctx, work)
+    return run_action(parent, ctx, work) is not None
+
+
+def _confirm(parent: QWidget, title: str, text: str) -> bool:
+    """A question naming what is about to happen; 否 is the default, so a stray Enter changes nothing."""
+    answer = QMessageBox.question(parent, title, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                  QMessageBox.StandardButton.No)
+    return answer == QMessageBox.StandardButton.Yes
 
 
 class ApprovalView(QTabWidget):
@@ -123,34 +218,54 @@ class ApprovalView(QTabWidget):
     def __init__(self, ctx: UiContext) -> None:
         super().__init__()
         self.ctx = ctx
-        self.proposals = QueueTable(ctx, "approval", [Column("拟交单位", lambda r: r.unit),
-                                                      Column("拟办人", lambda r: r.proposer),
-                                                      Column("审核时限", lambda r: f"{_due(r)} {r.flag_label}")],
-                                    hint="可按住 Ctrl 或 Shift 选择多件一并审核通过。")
-        self.proposals.add_button("审核通过", self.approve, "approve")
-        self.proposals.add_button("改派单位并通过", self.change_unit, "change_unit")
-        self.proposals.add_button("驳回", self.reject, "reject")
-        self.requests = QueueTable(ctx, "tracking", [Column("承办单位", lambda r: r.unit),
-                                                     Column("申请", lambda r: r.request)], requests_only=True)
-        self.requests.add_button("同意", lambda rows: self.rule(rows, True), "accept")
-        self.requests.add_button("不同意", lambda rows: self.rule(rows, False), "decline")
+        supervisor = ctx.actor.can("approve")
+        self.proposals = QueueTable(ctx, "approval", [Column("拟交单位", lambda r: r.unit, 110),
+                                                      Column("拟办人", lambda r: r.proposer, 70),
+                                                      Column("审核时限", lambda r: f"{_due(r)} {r.flag_label}", 120)],
+                                    hint="可按住 Ctrl 或 Shift 选择多件一并审核通过。" if supervisor
+                                    else "您提出的交办在此等待班长审核；被驳回的见“被驳回”。",
+                                    empty="暂无待审核的交办")
+        self.proposals.add_button("审核通过", self.approve, "approve", action="approve")
+        self.proposals.add_button("改派单位并通过", self.change_unit, "change_unit", action="approve")
+        self.proposals.add_button("驳回", self.reject, "reject", action="reject")
+        self.requests = QueueTable(ctx, "tracking", [Column("承办单位", lambda r: r.unit, 110),
+                                                     Column("申请", lambda r: r.request, 260)], requests_only=True,
+                                   empty="暂无退单或延期申请")
+        self.requests.add_button("同意", lambda rows: self.rule(rows, True), "accept", action="return_rule")
+        self.requests.add_button("不同意", lambda rows: self.rule(rows, False), "decline", action="return_rule")
+        self.rejected = QueueTable(ctx, "rejected", [
+            Column("驳回理由", lambda r: r.rejected_reason, 260), Column("驳回人", lambda r: r.rejected_by, 70),
+            Column("驳回时间", lambda r: r.rejected_at, 124), Column("拟办人", lambda r: r.proposer, 70),
+        ], hint="班长驳回的交办回到拟办人：双击打开工单，按驳回理由改为协调办理或重新拟交办。",
+            empty="暂无被驳回的交办")
         self.addTab(self.proposals, "待审核交办")
         self.addTab(self.requests, "退单和延期申请")
+        self.addTab(self.rejected, "被驳回")
+        ctx.signals.cases_changed.connect(self._count_rejected)
+        self._count_rejected()
+
+    def _count_rejected(self) -> None:
+        count = self.rejected.model.rowCount()
+        self.setTabText(self.indexOf(self.rejected), f"被驳回（{count}）" if count else "被驳回")
 
     def approve(self, rows: list[QueueRow]) -> None:
-        _each(self.ctx, self, rows, lambda s, r: wf.approve(s, self.ctx.actor, r.id, clock=self.ctx.clock))
+        if _each(self.ctx, self, rows, lambda s, r: wf.approve(s, self.ctx.actor, r.id, clock=self.ctx.clock)):
+            self.proposals.tell(f"已审核通过 {_numbers(rows)}，已交承办单位。")
 
     def change_unit(self, rows: list[QueueRow]) -> None:
-        values = ask(self, "改派单位", [FieldSpec("unit", "承办单位", "unit", unit_choices(self.ctx), required=True)])
-        if values:
-            _each(self.ctx, self, rows, lambda s, r: wf.approve(s, self.ctx.actor, r.id, unit_id=values["unit"],
-                                                                clock=self.ctx.clock))
+        values = ask(self, f"改派单位：{_numbers(rows)}",
+                     [FieldSpec("unit", "承办单位", "unit", unit_choices(self.ctx), required=True)],
+                     intro=f"改派并审核通过：\n{_titles(rows)}")
+        if values and _each(self.ctx, self, rows, lambda s, r: wf.approve(
+                s, self.ctx.actor, r.id, unit_id=values["unit"], clock=self.ctx.clock)):
+            self.proposals.tell(f"已改派并审核通过 {_numbers(rows)}。")
 
     def reject(self, rows: list[QueueRow]) -> None:
-        values = ask(self, "驳回", [FieldSpec("reason", "驳回理由", "text", required=True)])
-        if values:
-            _each(self.ctx, self, rows, lambda s, r: wf.reject(s, self.ctx.actor, r.id, values["reason"],
-                                                               clock=self.ctx.clock))
+        values = ask(self, f"驳回：{_numbers(rows)}", [FieldSpec("reason", "驳回理由", "text", required=True)],
+                     intro=f"驳回后工单回到拟办人，理由会显示给他：\n{_titles(rows)}")
+        if values and _each(self.ctx, self, rows, lambda s, r: wf.reject(s, self.ctx.actor, r.id, values["reason"],
+                                                                          clock=self.ctx.clock)):
+            self.proposals.tell(f"已驳回 {_numbers(rows)}，已退回拟办人。")
 
     def rule(self, rows: list[QueueRow], accept: bool) -> None:
         for row in rows:
@@ -159,11 +274,12 @@ class ApprovalView(QTabWidget):
             if key == Action.RETURN_RULE and accept:
                 fields.insert(0, FieldSpec("new_unit", "改派单位", "unit", unit_choices(self.ctx)))
             values = ask(self, f"{'同意' if accept else '不同意'} {row.number} 的{Action(key).label[2:]}申请", fields,
-                         intro=row.request)
+                         intro=f"{row.number}  {row.title}\n{row.request}")
             if values is None:
                 return
-            perform(self, self.ctx, row.id, key, {"accept": accept, "new_unit": values.get("new_unit"),
-                                                   "note": values["note"]})
+            if perform(self, self.ctx, row.id, key, {"accept": accept, "new_unit": values.get("new_unit"),
+                                                      "note": values["note"]}):
+                self.requests.tell(f"已{'同意' if accept else '不同意'} {row.number} 的{row.request[:4]}。")
 
 
 def _due(row: QueueRow) -> str:
@@ -175,13 +291,14 @@ class TrackingView(QueueTable):
 
     def __init__(self, ctx: UiContext) -> None:
         super().__init__(ctx, "tracking", [
-            Column("承办单位", lambda r: r.unit), Column("已签收", lambda r: "是" if r.signed else "否"),
-            Column("办理期限", lambda r: f"{_due(r)} {r.flag_label}"), Column("督办", lambda r: r.supervised),
-            Column("待审批申请", lambda r: r.request),
-        ])
-        for text, key in (("登记签收", "sign"), ("登记回复", "reply"), ("督办", "supervise"),
-                          ("退单申请", "return_request"), ("延期申请", "extension_request")):
-            self.add_button(text, self._handler(key), key)
+            Column("承办单位", lambda r: r.unit, 110), Column("已签收", lambda r: "是" if r.signed else "否", 56),
+            Column("办理期限", lambda r: f"{_due(r)} {r.flag_label}", 120), Column("督办", lambda r: r.supervised, 48),
+            Column("待审批申请", lambda r: r.request, 200),
+        ], empty="暂无在办的交办工单")
+        self.labels = {"sign": "登记签收", "reply": "登记回复", "supervise": "督办", "return_request": "退单申请",
+                       "extension_request": "延期申请"}
+        for key, text in self.labels.items():
+            self.add_button(text, self._handler(key), key, action=key)
         for text, slot in (("导出交办单…", self.export_sheets), ("导入单位回复…", self.import_replies)):
             button = QPushButton(text)
             button.clicked.connect(slot)
@@ -208,44 +325,70 @@ class TrackingView(QueueTable):
         return lambda rows: self._one(rows, key)
 
     def _one(self, rows: list[QueueRow], key: str) -> None:
+        done: list[QueueRow] = []
         for row in rows:
             if not perform(self, self.ctx, row.id, key):
-                return
+                break
+            done.append(row)
+        if done:
+            self.tell(f"已{self.labels[key].removeprefix('登记')}：{_numbers(done)}。")
 
 
 class FollowUpView(QTabWidget):
-    """回访: one button per result for the selected cases; 甄别 of dissatisfied results."""
+    """回访: who to call and what they were told, one button per result; 甄别 with the citizen's words and the reply."""
 
     RESULTS = (("满意", "satisfied"), ("基本满意", "basic"), ("不满意", "dissatisfied"), ("未接通", "unreachable"))
 
     def __init__(self, ctx: UiContext) -> None:
         super().__init__()
         self.ctx = ctx
-        self.pending = QueueTable(ctx, "followup", [Column("承办单位", lambda r: r.unit),
-                                                    Column("回访时限", lambda r: f"{_due(r)} {r.flag_label}"),
-                                                    Column("上次回访", lambda r: r.last_result)])
+        self.pending = QueueTable(ctx, "followup", [
+            *CALLER_COLUMNS, Column("回访时限", lambda r: f"{_due(r)} {r.flag_label}", 120),
+            Column("上次回访", lambda r: r.last_result, 70),
+        ], base=False, empty="暂无待回访的工单", hint="选中工单，按群众的回答点结果；保密工单的来电人只有班长可见。")
         for label, code in self.RESULTS:
-            self.pending.add_button(label, self._recorder(code), code)
-        self.reviews = QueueTable(ctx, "review", [Column("承办单位", lambda r: r.unit),
-                                                  Column("回访结果", lambda r: r.last_result)])
-        self.reviews.add_button("承办单位责任（重办）", lambda rows: self.review(rows, True), "at_fault")
-        self.reviews.add_button("非承办单位责任", lambda rows: self.review(rows, False), "not_fault")
+            self.pending.add_button(label, self._recorder(code), code, action="followup")
+        self.reviews = QueueTable(ctx, "review", [
+            *CALLER_COLUMNS, Column("回访结果", lambda r: r.last_result, 70),
+            Column("群众意见", lambda r: r.followup_note, 200),
+        ], base=False, empty="暂无待甄别的工单")
+        verdicts = (("承办单位责任（重办）", True, "at_fault"), ("非承办单位责任", False, "not_fault"))
+        for text, at_fault, name in verdicts:
+            self.reviews.add_button(text, self._reviewer(at_fault), name, action="review")
         self.addTab(self.pending, "待回访")
         self.addTab(self.reviews, "待甄别")
+
+    def _reviewer(self, at_fault: bool) -> Callable[[list[QueueRow]], None]:
+        return lambda rows: self.review(rows, at_fault)
 
     def _recorder(self, code: str) -> Callable[[list[QueueRow]], None]:
         return lambda rows: self.record(rows, code)
 
     def record(self, rows: list[QueueRow], code: str) -> None:
+        result = dict((c, label) for label, c in self.RESULTS)[code]
         note: dict[str, Any] | None = {"note": ""}
-        if code == "dissatisfied":
-            note = ask(self, "不满意", [FieldSpec("note", "群众意见", "text", required=True)])
-        if note is not None:
-            _each(self.ctx, self, rows, lambda s, r: wf.follow_up(s, self.ctx.actor, r.id, code, note["note"],
-                                                                  clock=self.ctx.clock))
+        if code == "dissatisfied":  # the note is asked for, and the dialog names the case: that is the confirmation
+            note = ask(self, f"回访结果“不满意”：{_numbers(rows)}", [FieldSpec("note", "群众意见", "text",
+                                                                          required=True)],
+                       intro=f"记录为“不满意”并转甄别：\n{_titles(rows)}")
+        elif not _confirm(self, f"回访结果：{result}", f"将以下工单的回访结果记录为“{result}”？\n\n{_titles(rows)}"):
+            return
+        if note is not None and _each(self.ctx, self, rows, lambda s, r: wf.follow_up(
+                s, self.ctx.actor, r.id, code, note["note"], clock=self.ctx.clock)):
+            minutes = read(self.ctx, lambda s: Settings(s).int("limits.undo_minutes"))
+            self.pending.tell(f"已记录回访结果“{result}”：{_numbers(rows)}。{minutes} 分钟内可撤销。",
+                              undo=lambda: self._undo(rows, result), minutes=minutes)
+
+    def _undo(self, rows: list[QueueRow], result: str) -> str | None:
+        """Take back the results just recorded (all or, on a refusal, none); what to say after."""
+        if _each(self.ctx, self, rows, lambda s, r: wf.undo_followup(s, self.ctx.actor, r.id, clock=self.ctx.clock)):
+            return f"已撤销回访结果“{result}”：{_numbers(rows)}，工单回到待回访。"
+        return None
 
     def review(self, rows: list[QueueRow], at_fault: bool) -> None:
-        values = ask(self, "甄别", [FieldSpec("note", "甄别意见", "text", required=True)])
-        if values:
-            _each(self.ctx, self, rows, lambda s, r: wf.review(s, self.ctx.actor, r.id, at_fault, values["note"],
-                                                               clock=self.ctx.clock))
+        verdict = "承办单位责任，重办" if at_fault else "非承办单位责任，不计入满意率"
+        values = ask(self, f"甄别：{_numbers(rows)}", [FieldSpec("note", "甄别意见", "text", required=True)],
+                     intro=f"甄别结论：{verdict}\n{_titles(rows)}")
+        if values and _each(self.ctx, self, rows, lambda s, r: wf.review(s, self.ctx.actor, r.id, at_fault,
+                                                                          values["note"], clock=self.ctx.clock)):
+            self.reviews.tell(f"已甄别（{verdict}）：{_numbers(rows)}。")

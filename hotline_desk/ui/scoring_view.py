@@ -70,7 +70,10 @@ class ScoringView(QWidget):
             table.setModel(model)
             table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
             table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-            table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+            header = table.horizontalHeader()  # the table fills the width; 名次 and 交办件数 stay narrow
+            header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+            for narrow in (0, 2):
+                header.setSectionResizeMode(narrow, QHeaderView.ResizeMode.ResizeToContents)
             table.doubleClicked.connect(self._show_cases)
             table.selectionModel().selectionChanged.connect(self._unit_selected)
             self.models.append(model)
@@ -85,7 +88,11 @@ class ScoringView(QWidget):
         self.bonus_table = QTableView()
         self.bonus_table.setModel(self.bonus_model)
         self.bonus_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.bonus_table.horizontalHeader().setStretchLastSection(True)
+        self.bonus_table.setWordWrap(False)
+        bonus_header = self.bonus_table.horizontalHeader()  # 理由 takes the room; 录入 and 撤销 fit their text
+        bonus_header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        bonus_header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        bonus_header.setMinimumSectionSize(60)
         self.bonus_title = QLabel("附加分：请先在上方选择单位")
         self.add_button = QPushButton("添加加减分")
         self.remove_button = QPushButton("撤销所选")
@@ -103,6 +110,10 @@ class ScoringView(QWidget):
         top.addWidget(self.month)
         top.addWidget(QLabel("双击得分可查看计分工单"))
         top.addStretch()
+        self.notice = QLabel()
+        self.notice.setObjectName("notice")
+        self.notice.setStyleSheet("color: #1B5E20;")
+        top.addWidget(self.notice)
         top.addWidget(excel)
         top.addWidget(pdf)
         bonus = QWidget()
@@ -209,7 +220,7 @@ class ScoringView(QWidget):
         month = self.month.currentText()
         details = read(self.ctx, lambda s: unit_case_details(s, month, self.as_of(), unit.unit_id))
         key = RATE_COLUMNS.get(index.column(), "")
-        CasesBehindDialog(self, unit, details, key).exec()
+        CasesBehindDialog(self, self.ctx, unit, details, key).exec()
 
     def export(self, kind: str) -> None:
         month = self.month.currentText()
@@ -237,14 +248,18 @@ class ScoringView(QWidget):
             QMessageBox.warning(self, "无法保存",
                                 f"无法写入 {path}：{exc.strerror}。文件是否正在 Excel 或其他程序中打开？")
             return False
+        self.notice.setText(f"已保存 {path.name}")
+        self.notice.setToolTip(str(path))
         return True
 
 
 class CasesBehindDialog(QDialog):
     """The cases a unit was scored on; the ones that cost it points come first."""
 
-    def __init__(self, parent: QWidget, unit: UnitScore, details: list[UnitCaseDetail], key: str) -> None:
+    def __init__(self, parent: QWidget, ctx: UiContext, unit: UnitScore, details: list[UnitCaseDetail],
+                 key: str) -> None:
         super().__init__(parent)
+        self.ctx = ctx
         titles = {"finish": "办结率", "response": "响应率", "satisfaction": "满意率"}
         self.setWindowTitle(f"{unit.unit} {titles.get(key, '')}计分工单（{len(details)}件）")
         self.resize(760, 480)
@@ -259,7 +274,17 @@ class CasesBehindDialog(QDialog):
         self.model = model
         table = QTableView()
         table.setModel(model)
-        table.horizontalHeader().setStretchLastSection(True)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        table.doubleClicked.connect(lambda index: self.open_case(model.row(index.row()).id))
+        self.table = table
         layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("扣分的工单排在前面；双击打开工单查看办理过程。"))
         layout.addWidget(table)
+
+    def open_case(self, case_id: int) -> None:
+        from hotline_desk.ui.case_list import CaseDetailDialog
+
+        CaseDetailDialog(self, self.ctx, case_id).exec()
 

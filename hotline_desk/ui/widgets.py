@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import QStringListModel, Qt
+from PySide6.QtGui import QFocusEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -58,6 +59,13 @@ class SearchCombo(QComboBox):
         self._matches.setStringList(found)
         if found and typed:
             self.popup.complete()
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        # Leaving the field (Tab, a click elsewhere) closes its suggestions: a list left open takes the next click.
+        suggestions = self.popup.popup()
+        if event.reason() != Qt.FocusReason.PopupFocusReason and suggestions is not None:
+            suggestions.hide()
+        super().focusOutEvent(event)
 
     def _settle(self) -> None:
         """Leaving the field with initials that name one item shows that item's full name."""

@@ -49,3 +49,21 @@ def step_due(status: CaseStatus, urgent: bool, settings: Settings, calendar: Wor
     if status.state == CaseState.PENDING_FOLLOWUP and status.handled_at is not None:
         return calendar.add_working_days(status.handled_at, settings.int("limits.followup_days"))
     return None
+
+
+# A limit counted in hours (dispatch within 24 h, 2 h when urgent) is near its end in its last quarter: "within one
+# working day" would flag every new proposal 临期 the moment it is made.
+HOUR_LIMIT_NEAR_SHARE = 0.25
+
+
+def step_flag(status: CaseStatus, urgent: bool, due: datetime | None, now: datetime, settings: Settings,
+              calendar: WorkCalendar, near_days: int = 1) -> str:
+    """临期/超期 of the step the case waits for; an hour limit is near in its last quarter, a day limit as usual."""
+    if due is None:
+        return ""
+    if status.state == "proposed":
+        if now > due:
+            return "overdue"
+        hours = settings.int("limits.dispatch_hours_urgent" if urgent else "limits.dispatch_hours")
+        return "near" if due - now <= timedelta(hours=hours * HOUR_LIMIT_NEAR_SHARE) else ""
+    return deadline_flag(due, now, calendar, near_days)

@@ -1,17 +1,22 @@
-"""Work queues: proposals to approve, returns and extensions to rule on, cases with units, follow-ups, 甄别."""
+"""Work queues: proposals to approve, returns and extensions to rule on, cases with units, follow-ups, 甄别,
+and proposals a supervisor sent back (被驳回) with the reason."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline_desk.models import Case, Unit, User
-from hotline_desk.services.cases.deadlines import Labelled, deadline_flag, step_due
+from hotline_desk.models import Case, CaseEvent, Unit, User
+from hotline_desk.services.accounts.permissions import Actor
+from hotline_desk.services.cases.deadlines import Labelled, step_due, step_flag
 from hotline_desk.services.cases.events import statuses_for
 from hotline_desk.services.cases.history import FOLLOWUP_RESULTS
+from hotline_desk.services.exchange.case_export import mask_name, mask_phone
 from hotline_desk.services.office.calendar import WorkCalendar
 from hotline_desk.services.office.settings import Settings
 from hotline_desk.vocabulary import Action, CaseState
@@ -21,6 +26,7 @@ QUEUE_STATES = {
     "tracking": (CaseState.DISPATCHED, CaseState.IN_PROGRESS),
     "followup": (CaseState.PENDING_FOLLOWUP,),
     "review": (CaseState.IN_REVIEW,),
+    "rejected": (CaseState.REGISTERED,),
 }
 
 
@@ -43,14 +49,70 @@ class QueueRow(Labelled):
     request: str  # what was asked, for reading: "退单申请：理由" or "延期申请：N个工作日，理由"
     request_kind: str  # the step that rules on it (Action.RETURN_RULE or EXTENSION_RULE), or ""
     last_result: str
+    caller: str = ""  # masked on a 保密 case unless the viewer may see it
+    phone: str = ""
+    confidential: bool = False
+    content: str = ""  # the citizen's words
+    reply: str = ""  # the unit's reply, or the operator's answer on a 协调办理 case
+    reply_result: str = ""  # 办理结果 as the unit gave it
+    followup_note: str = ""  # what the citizen said at the last follow-up
+    rejected_reason: str = ""  # 被驳回: the supervisor's reason, who and when
+    rejected_by: str = ""
+    rejected_at: datetime | None = None
+
+
+def may_see_confidential(actor: Actor | None) -> bool:
+    """Who sees the caller of a 保密 case in full in the queues: those who may rule on 甄别 (supervisors, admins)."""
+    return actor is not None and actor.can("review")
+
+
+@dataclass(frozen=True)
+class _Texts:
+    proposer_id: int | None = None
+    answer: str = ""
+    followup_note: str = ""
+    reject_note: str = ""
+    reject_by: int | None = None
+    reject_at: datetime | None = None
+    rejected_last: bool = False
+
+
+def _texts(session: Session, case_ids: Sequence[int]) -> dict[int, _Texts]:
+    """The words queues show that the status does not keep: answers, follow-up notes, rejections."""
+    found: dict[int, dict[str, object]] = {}
+    kinds = ("propose", "reject", "coordinate", "followup")
+    for start in range(0, len(case_ids), 500):
+        chunk = list(case_ids[start:start + 500])
+        rows = session.execute(select(CaseEvent.case_id, CaseEvent.kind, CaseEvent.actor_id, CaseEvent.at,
+                                      CaseEvent.note, CaseEvent.data)
+                               .where(CaseEvent.case_id.in_(chunk), CaseEvent.kind.in_(kinds))
+                               .order_by(CaseEvent.case_id, CaseEvent.seq))
+        for case_id, kind, actor_id, at, note, data in rows:
+            texts = found.setdefault(case_id, {})
+            if kind == "propose":
+                texts.update(proposer_id=actor_id, rejected_last=False)
+            elif kind == "reject":
+                texts.update(reject_note=note, reject_by=actor_id, reject_at=at, rejected_last=True)
+            elif kind == "coordinate":
+                texts["answer"] = note or str(json.loads(data or "{}").get("answer", ""))
+            else:
+                texts["followup_note"] = note
+    return {case_id: _Texts(**values) for case_id, values in found.items()}  # type: ignore[arg-type]
 
 
 
-def queue(session: Session, name: str, now: datetime, *, requests_only: bool = False) -> list[QueueRow]:
-    """The cases of one queue, most urgent first. ``requests_only`` keeps cases with a return or extension asked."""
+def queue(session: Session, name: str, now: datetime, *, requests_only: bool = False,
+          viewer: Actor | None = None) -> list[QueueRow]:
+    """The cases of one queue, most urgent first. ``requests_only`` keeps cases with a return or extension asked.
+
+    ``viewer`` is who looks: a 保密 case's caller is masked unless they may see it, and the 被驳回 queue of someone
+    who cannot approve holds only the proposals they made themselves.
+    """
     cases = session.scalars(select(Case).where(Case.state.in_(QUEUE_STATES[name]))
                             .order_by(Case.registered_at)).all()
     statuses = statuses_for(session, [c.id for c in cases])
+    texts = _texts(session, [c.id for c in cases])
+    reveal = may_see_confidential(viewer)
     settings, calendar = Settings(session), WorkCalendar.load(session)
     near = settings.int("limits.near_deadline_days")
     units = {u.id: u.name for u in session.scalars(select(Unit))}
@@ -67,15 +129,29 @@ def queue(session: Session, name: str, now: datetime, *, requests_only: bool = F
             request_kind = Action.EXTENSION_RULE
         if requests_only and not request_kind:
             continue
-        due = step_due(status, case.urgent, settings, calendar)
+        said = texts.get(case.id, _Texts())
+        if name == "rejected" and not (said.rejected_last and (
+                viewer is None or viewer.can("approve") or said.proposer_id == viewer.id)):
+            continue
+        due = step_due(status, case.urgent, settings, calendar) if name != "rejected" else None
         unit_id = main.unit_id if main and name != "approval" else status.proposed_unit_id
         last = status.followups[-1] if status.followups else None
         rows.append(QueueRow(
             id=case.id, number=case.number, registered_at=case.registered_at, title=case.title, state=case.state,
-            unit=units.get(unit_id or 0, ""), unit_id=unit_id, proposer=users.get(status.proposer_id or 0, ""),
-            due=due, flag=deadline_flag(due, now, calendar, near), signed=bool(main and main.signed_at),
-            supervised=status.supervised, request=request, request_kind=request_kind,
+            unit=units.get(unit_id or 0, ""), unit_id=unit_id,
+            proposer=users.get(status.proposer_id or said.proposer_id or 0, ""),
+            due=due, flag=step_flag(status, case.urgent, due, now, settings, calendar, near),
+            signed=bool(main and main.signed_at), supervised=status.supervised, request=request,
+            request_kind=request_kind,
             last_result=FOLLOWUP_RESULTS.get(last.result, "") if last else "",
+            caller=case.caller_name if reveal or not case.confidential else mask_name(case.caller_name),
+            phone=case.phone if reveal or not case.confidential else mask_phone(case.phone),
+            confidential=case.confidential, content=case.content,
+            reply=main.reply_text if main and main.reply_text else said.answer,
+            reply_result=main.result if main else "", followup_note=said.followup_note,
+            rejected_reason=said.reject_note if said.rejected_last else "",
+            rejected_by=users.get(said.reject_by or 0, "") if said.rejected_last else "",
+            rejected_at=said.reject_at if said.rejected_last else None,
         ))
     order = {"overdue": 0, "near": 1, "": 2}
     rows.sort(key=lambda r: (order[r.flag], r.due or datetime.max))

@@ -1,0 +1,29 @@
+"""The paper dispatch sheet: its times stay on one line, as a unit's clerk reads them."""
+
+from __future__ import annotations
+
+import subprocess
+from datetime import datetime
+from pathlib import Path
+
+from hotline_desk.db import Database
+from hotline_desk.services.cases import workflow as wf
+from hotline_desk.services.cases.records import register_case
+from hotline_desk.services.exchange.dispatch_exchange import export_dispatch
+from tests.conftest import FakeClock, People
+from tests.helpers import draft
+
+
+def test_dispatch_sheet_pdf_prints_call_time_and_deadline_unbroken(db: Database, people: People, clock: FakeClock,
+                                                                    tmp_path: Path) -> None:
+    clock.set(datetime(2022, 7, 5, 5, 57))
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+        paths = export_dispatch(s, None, tmp_path, pdf=True, clock=clock)
+    pdf = next(p for p in paths if p.suffix == ".pdf")
+    lines = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                           check=True).stdout.splitlines()
+    row = next(line for line in lines if "RZ2207-00001" in line)
+    assert "07-05 05:57" in row  # not "07-05 05:" with "57" on the next line
+    assert row.count(":") == 2  # the deadline's time sits on the same line too

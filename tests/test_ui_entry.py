@@ -1,0 +1,295 @@
+"""The registration form worked from the keyboard as an operator on the phone does: Tab stops, popups, Esc, errors."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+import shiboken6
+from PySide6.QtCore import QDateTime, Qt, QTimer
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QListView, QMessageBox, QWidget
+from pytestqt.qtbot import QtBot
+from sqlalchemy import select
+
+from hotline_desk.db import Database
+from hotline_desk.models import Case
+from hotline_desk.services.cases.records import case_view, register_case
+from hotline_desk.ui.case_entry import CaseEntryView
+from tests.conftest import FakeClock, People
+from tests.helpers import draft
+from tests.ui_helpers import Messages, context
+
+KEYS = Qt.Key
+CTRL = Qt.KeyboardModifier.ControlModifier
+
+
+def _target() -> QWidget:
+    """Where the window system sends a key: an open popup takes the keyboard, else the focused widget."""
+    popup = QApplication.activePopupWidget()
+    if popup is None:
+        widget = QApplication.focusWidget()
+        assert widget is not None
+        return widget
+    # A drop-down's keys go to its list inside the popup frame; the calendar's frame takes them itself.
+    lists = [view for view in popup.findChildren(QListView) if shiboken6.isValid(view) and view.isVisible()]
+    return lists[0] if lists else popup
+
+
+def press(key: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
+    # Press and release each go where the keyboard is at that moment: a popup closed by the press gets no release.
+    target = _target()
+    QTest.keyPress(target, key, modifier, -1)
+    focused = QApplication.focusWidget()
+    if QApplication.activePopupWidget() is None and focused is not None:
+        target = focused
+    QTest.keyRelease(target, key, modifier, -1)
+
+
+def type_text(text: str) -> None:
+    """Key clicks, one per character; a Chinese character arrives as the key event an input method's commit gives."""
+    for char in text:
+        if char.isascii():
+            QTest.keyClicks(_target(), char)
+        else:
+            QTest.sendKeyEvent(QTest.KeyAction.Click, _target(), Qt.Key.Key_unknown, char,
+                               Qt.KeyboardModifier.NoModifier)
+
+
+def _shown(qtbot: QtBot, entry: CaseEntryView) -> CaseEntryView:
+    qtbot.addWidget(entry)
+    entry.resize(1200, 720)
+    entry.show()
+    entry.activateWindow()
+    qtbot.waitUntil(entry.isActiveWindow)
+    return entry
+
+
+def _cases(db: Database) -> list[int]:
+    with db.reader() as s:
+        return list(s.scalars(select(Case.id)).all())
+
+
+def _fill_by_keyboard(entry: CaseEntryView) -> None:
+    """From 来电人 to 承办单位 with Tab between fields, as a call goes."""
+    type_text("刘先生")
+    press(KEYS.Key_Tab)
+    type_text("13803750001")
+    press(KEYS.Key_Tab)
+    type_text("烟厂家属院3号楼")
+    press(KEYS.Key_Tab)
+    type_text("msjd")  # 煤山街道 by its pinyin initials
+    press(KEYS.Key_Tab)
+    press(KEYS.Key_F4)  # 诉求类型: open the list, a choice is highlighted at once
+    press(KEYS.Key_Down)
+    press(KEYS.Key_Return)
+    press(KEYS.Key_Tab)
+    type_text("slsdysk")  # 水利水电—用水困难
+    press(KEYS.Key_Tab)
+    press(KEYS.Key_Tab)  # 标题 left empty: the start of the content is used
+    type_text("四楼以上住户长期水压不足，用水困难")
+    press(KEYS.Key_Tab)  # 保密
+    press(KEYS.Key_Tab)  # 紧急程度
+    press(KEYS.Key_Tab)  # 协调办理
+    press(KEYS.Key_Tab)  # 交办处理
+    press(KEYS.Key_Space)
+    press(KEYS.Key_Tab)  # 承办单位
+    type_text("zlsgs")  # 自来水公司
+
+
+def test_a_call_is_registered_with_the_keyboard_alone_one_tab_stop_per_field(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
+    assert QApplication.focusWidget() is entry.caller  # the form opens on the caller's name
+
+    press(KEYS.Key_Backtab)
+    press(KEYS.Key_Backtab)
+    assert QApplication.focusWidget() is entry.registered_at
+    stops: list[QWidget] = []
+    for _ in range(17):
+        focused = QApplication.focusWidget()
+        assert focused is not None
+        stops.append(focused)
+        press(KEYS.Key_Tab)
+    # 上级工单编号 is off for a local call; 答复内容 and 承办单位 wait for the 办理方式.
+    assert stops == [entry.registered_at, entry.channel, entry.caller, entry.phone, entry.address, entry.township,
+                     entry.appeal_type, entry.category, entry.title, entry.content, entry.confidential, entry.urgent,
+                     entry.coordinate, entry.dispatch, entry.answer, entry.save_button, entry.new_button]
+
+    entry.caller.setFocus()
+    _fill_by_keyboard(entry)
+    press(KEYS.Key_S, CTRL)
+
+    cases = _cases(db)
+    assert len(cases) == 1, [label.text() for label in entry.errors.values() if label.text()]
+    with db.reader() as s:
+        view = case_view(s, cases[0])
+    assert (view.caller_name, view.phone, view.township, view.appeal_type, view.category) == \
+        ("刘先生", "13803750001", "煤山街道", "问题处理类", "水利水电—用水困难")
+    assert view.state == "proposed" and view.unit == "自来水公司"
+    assert f"已登记 {view.number}" in entry.status.text()
+    assert QApplication.focusWidget() is entry.caller  # the next call starts with the caller, not 来电时间
+    assert QApplication.activePopupWidget() is None
+    type_text("13900000000")
+    assert entry.caller.text() == "13900000000" and entry.registered_at.dateTime().toPython() == clock()
+
+
+def test_the_appeal_type_list_opens_with_a_choice_highlighted(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
+    entry.appeal_type.setFocus()
+    press(KEYS.Key_F4)
+    assert entry.appeal_type.choices.isVisible()
+    assert entry.appeal_type.choices.currentIndex().row() == 0
+    press(KEYS.Key_Return)
+    assert entry.appeal_type.currentText() == entry.appeal_type.itemText(0)
+
+
+def test_ctrl_s_closes_an_open_suggestion_list_before_saving(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
+    _fill_by_keyboard(entry)
+    press(KEYS.Key_Backspace)  # 承办单位's suggestions open again under "zlsg"
+    assert entry.unit.popup.popup().isVisible(), entry.unit.currentText()
+    press(KEYS.Key_S, CTRL)
+    assert len(_cases(db)) == 1
+    assert QApplication.activePopupWidget() is None
+    assert not entry.unit.popup.popup().isVisible()
+
+
+def test_leaving_a_picker_by_tab_closes_its_suggestions(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
+    entry.township.setFocus()
+    type_text("ms")
+    assert entry.township.popup.popup().isVisible()
+    press(KEYS.Key_Tab)
+    assert not entry.township.popup.popup().isVisible()
+    assert QApplication.focusWidget() is entry.appeal_type
+
+
+def test_ctrl_s_works_from_the_earlier_cases_list(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
+    _fill_by_keyboard(entry)
+    entry.history.setFocus()
+    press(KEYS.Key_S, CTRL)
+    assert len(_cases(db)) == 1
+
+
+def test_escape_closes_a_popup_and_keeps_the_form(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    messages = Messages().install(monkeypatch)
+    entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
+    type_text("刘先生")
+    entry.category.setFocus()
+    type_text("wy")
+    assert entry.category.popup.popup().isVisible()
+    press(KEYS.Key_Escape)
+    assert not entry.category.popup.popup().isVisible()
+    press(KEYS.Key_Escape)  # a second Esc, with nothing open, does nothing either
+    entry.registered_at.setFocus()
+    press(KEYS.Key_F4)  # the calendar
+    assert QApplication.activePopupWidget() is not None
+    press(KEYS.Key_Escape)
+    assert QApplication.activePopupWidget() is None
+    assert entry.caller.text() == "刘先生" and entry.category.currentText() == "wy"
+    assert messages.shown == []
+
+
+def _answer_box(qtbot: QtBot, seen: dict[str, object]) -> None:
+    """When the question box opens, note its default button and press Enter as a hurried operator would."""
+    def check() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(20, check)
+            return
+        seen["text"] = box.text()
+        seen["default"] = box.standardButton(box.defaultButton())
+        QTest.keyClick(box, KEYS.Key_Return)
+
+    QTimer.singleShot(20, check)
+
+
+def test_clearing_the_form_defaults_to_no(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
+    type_text("刘先生")
+    seen: dict[str, object] = {}
+    _answer_box(qtbot, seen)
+    entry.clear_button.click()
+    assert seen["default"] == QMessageBox.StandardButton.No
+    assert entry.caller.text() == "刘先生"  # Enter kept the call
+    seen.clear()
+    entry.activateWindow()
+    qtbot.waitUntil(entry.isActiveWindow)
+    entry.caller.setFocus()
+    _answer_box(qtbot, seen)
+    press(KEYS.Key_N, CTRL)
+    assert seen["default"] == QMessageBox.StandardButton.No and entry.caller.text() == "刘先生"
+
+
+def test_a_call_time_far_from_now_is_questioned_before_saving(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
+    _fill_by_keyboard(entry)
+    entry.registered_at.setDateTime(QDateTime(datetime(2022, 7, 4, 9, 0)))  # yesterday, a slip of the keys
+    seen: dict[str, object] = {}
+    _answer_box(qtbot, seen)
+    press(KEYS.Key_S, CTRL)
+    assert "比现在早 24 小时" in str(seen["text"]) and seen["default"] == QMessageBox.StandardButton.No
+    assert _cases(db) == [] and entry.focusWidget() is entry.registered_at
+
+
+def test_every_error_shows_at_once_beside_its_field_and_goes_when_fixed(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
+    type_text("abc")
+    press(KEYS.Key_Tab)
+    type_text("13803750001x")
+    before = {key: entry.fields[key].geometry() for key in ("content", "unit_id", "phone")}
+    press(KEYS.Key_S, CTRL)
+    shown = {key: label.text() for key, label in entry.errors.items() if label.text()}
+    assert set(shown) == {"phone", "appeal_type_id", "category_id", "content", "handling"}  # one round, not two
+    assert "请选择办理方式" in shown["handling"]
+    assert {key: entry.fields[key].geometry() for key in before} == before  # nothing jumps
+    assert QApplication.focusWidget() is entry.phone  # the first field at fault, in the form's order
+    press(KEYS.Key_Backspace)
+    assert entry.errors["phone"].text() == ""  # fixed: its message goes at once
+    assert entry.errors["content"].text() == "请填写诉求内容。"  # the others stay until fixed
+    assert _cases(db) == []
+
+
+def test_required_fields_are_marked(qtbot: QtBot, db: Database, people: People, clock: FakeClock,
+                                    tmp_path: Path) -> None:
+    entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
+    labels = {label.text() for label in entry.findChildren(type(entry.status))}
+    assert {"诉求类型 *", "问题分类 *", "诉求内容 *", "办理方式 *"} <= labels
+    assert "来电人" in labels and "来电人 *" not in labels
+    entry.coordinate.click()
+    assert entry.answer_label.text() == "答复内容 *" and entry.unit_label.text() == "承办单位"
+
+
+def test_earlier_cases_of_the_caller_show_full_titles_open_and_clear_after_saving(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    long_title = "烟厂家属院二次供水加压设备不足四楼以上住户长期用水困难反映多次仍未解决"
+    with db.session() as s:
+        earlier = register_case(s, people.operator, draft(s, title=long_title), clock=clock)
+    opened: list[int] = []
+    monkeypatch.setattr("hotline_desk.ui.case_list.CaseDetailDialog.exec",
+                        lambda dialog: opened.append(dialog.case_id) or 0)
+    entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
+    _fill_by_keyboard(entry)
+    item = entry.history.item(0)
+    assert long_title in item.toolTip() and long_title in item.text()
+    press(KEYS.Key_Escape)  # the unit's suggestions
+    rect = entry.history.visualItemRect(item)
+    qtbot.mouseClick(entry.history.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(entry.history.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert opened == [earlier.id]
+    press(KEYS.Key_S, CTRL)
+    assert len(_cases(db)) == 2
+    assert entry.history.count() == 0 and "输入联系电话后显示" in entry.history_title.text()

@@ -1,0 +1,221 @@
+"""The queues as the office works them: who to call back, what was refused and why, what a role may press."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
+from pytestqt.qtbot import QtBot
+from sqlalchemy.orm import Session
+
+from hotline_desk.db import Database
+from hotline_desk.services.cases import workflow as wf
+from hotline_desk.services.cases.queues import queue
+from hotline_desk.services.cases.records import case_view, register_case
+from hotline_desk.ui.models import RowsModel
+from hotline_desk.ui.queues import ApprovalView, FollowUpView, QueueTable
+from tests.conftest import FakeClock, People
+from tests.helpers import draft
+from tests.ui_helpers import Messages, answer_next_dialog, context
+
+
+def _replied(s: Session, people: People, clock: FakeClock, **overrides: object) -> int:
+    """A case the unit has answered, waiting for the follow-up call."""
+    case_id = register_case(s, people.operator, draft(s, **overrides), clock=clock).id
+    wf.approve(s, people.supervisor, case_id, clock=clock)
+    wf.sign(s, people.operator, case_id, clock=clock)
+    wf.reply(s, people.operator, case_id, wf.Reply(text="已更换加压泵，四楼以上水压恢复", result="已解决",
+                                                   handler="王工", handler_phone="0375-6011111"), clock=clock)
+    return case_id
+
+
+def _cells(model: RowsModel, row: int) -> dict[str, str]:
+    return {model.headerData(c, Qt.Orientation.Horizontal): model.data(model.index(row, c))
+            for c in range(model.columnCount())}
+
+
+def _answer_question(seen: dict[str, object], press: Qt.Key = Qt.Key.Key_Return) -> None:
+    """When the question box opens, note it and press a key (Enter takes the default button)."""
+    def check() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(20, check)
+            return
+        seen["text"] = box.text()
+        seen["default"] = box.standardButton(box.defaultButton())
+        if press == Qt.Key.Key_Y:
+            box.button(QMessageBox.StandardButton.Yes).click()
+        else:
+            QTest.keyClick(box, press)
+
+    QTimer.singleShot(20, check)
+
+
+def test_a_new_proposal_is_not_flagged_near_its_deadline_at_once(db: Database, people: People,
+                                                                  clock: FakeClock) -> None:
+    with db.session() as s:
+        register_case(s, people.operator, draft(s), clock=clock)
+    flags = []
+    for hours in (0, 17, 19, 25):
+        with db.reader() as s:
+            flags.append(queue(s, "approval", clock.now + timedelta(hours=hours))[0].flag)
+    assert flags == ["", "", "near", "overdue"]  # 24 h to approve: 临期 in the last six hours
+
+
+def test_follow_up_list_shows_whom_to_call_what_they_asked_and_what_the_unit_said(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    with db.session() as s:
+        _replied(s, people, clock)
+        _replied(s, people, clock, caller_name="陈淑芬", phone="13912345678", confidential=True,
+                 content="举报小区物业私接水管")
+    operator = FollowUpView(context(db, people.operator, clock, tmp_path))
+    qtbot.addWidget(operator)
+    rows = [_cells(operator.pending.model, i) for i in range(operator.pending.model.rowCount())]
+    plain = next(r for r in rows if r["来电人"] == "刘先生")
+    assert plain["联系电话"] == "13803750001" and plain["办理结果"] == "已解决"
+    assert plain["回复内容"] == "已更换加压泵，四楼以上水压恢复" and "用水困难" in plain["诉求内容"]
+    secret = next(r for r in rows if "保密" in r["来电人"])
+    assert secret["来电人"] == "陈**（保密）" and secret["联系电话"] == "139****5678"
+    assert secret["诉求内容"] == "举报小区物业私接水管"
+
+    supervisor = FollowUpView(context(db, people.supervisor, clock, tmp_path))
+    qtbot.addWidget(supervisor)
+    shown = {_cells(supervisor.pending.model, i)["联系电话"] for i in range(supervisor.pending.model.rowCount())}
+    assert "13912345678" in shown
+
+
+def test_a_result_button_asks_once_naming_the_case_and_the_result_and_defaults_to_no(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    with db.session() as s:
+        case_id = _replied(s, people, clock)
+        number = case_view(s, case_id).number
+    view = FollowUpView(context(db, people.operator, clock, tmp_path))
+    qtbot.addWidget(view)
+    view.pending.select_number(number)
+    button = view.pending.findChild(QPushButton, "satisfied")
+    seen: dict[str, object] = {}
+    _answer_question(seen)  # Enter: the default
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert number in str(seen["text"]) and "“满意”" in str(seen["text"])
+    assert seen["default"] == QMessageBox.StandardButton.No
+    with db.reader() as s:
+        assert case_view(s, case_id).state == "pending_followup"  # nothing recorded
+    assert view.pending.notice.isHidden()
+
+    view.pending.select_number(number)
+    _answer_question(seen, Qt.Key.Key_Y)
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    with db.reader() as s:
+        assert case_view(s, case_id).followup_result == "satisfied"
+    assert not view.pending.notice.isHidden() and number in view.pending.notice.text()
+    assert view.pending.model.rowCount() == 0 and view.pending.empty.isVisibleTo(view.pending)
+
+
+def test_review_list_shows_the_citizens_words_the_reply_and_the_complaint(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    with db.session() as s:
+        case_id = _replied(s, people, clock)
+        wf.follow_up(s, people.operator, case_id, "dissatisfied", "水压只好了两天", clock=clock)
+    view = FollowUpView(context(db, people.supervisor, clock, tmp_path))
+    qtbot.addWidget(view)
+    row = _cells(view.reviews.model, 0)
+    assert "用水困难" in row["诉求内容"] and row["回复内容"] == "已更换加压泵，四楼以上水压恢复"
+    assert row["群众意见"] == "水压只好了两天" and row["回访结果"] == "不满意"
+
+
+def test_a_rejected_proposal_goes_back_to_its_operator_with_the_reason(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    with db.session() as s:
+        mine = register_case(s, people.operator, draft(s, title="烟厂家属院用水困难"), clock=clock)
+        register_case(s, people.operator2, draft(s), clock=clock)
+    boss = ApprovalView(context(db, people.supervisor, clock, tmp_path))
+    qtbot.addWidget(boss)
+    boss.proposals.select_number(mine.number)
+    titles: list[str] = []
+    answer_next_dialog({"reason": "属供水管网问题，应交自来水公司之前先电话协调"}, titles)
+    qtbot.mouseClick(boss.proposals.findChild(QPushButton, "reject"), Qt.MouseButton.LeftButton)
+    assert mine.number in titles[0]  # the reject dialog says which case
+    assert mine.number in boss.proposals.notice.text()
+
+    operator = ApprovalView(context(db, people.operator, clock, tmp_path))
+    qtbot.addWidget(operator)
+    assert operator.tabText(operator.indexOf(operator.rejected)) == "被驳回（1）"
+    row = _cells(operator.rejected.model, 0)
+    assert row["工单编号"] == mine.number and row["驳回理由"] == "属供水管网问题，应交自来水公司之前先电话协调"
+    assert row["驳回人"] == "李强"
+    other = ApprovalView(context(db, people.operator2, clock, tmp_path))  # not theirs: not in their list
+    qtbot.addWidget(other)
+    assert other.rejected.model.rowCount() == 0 and other.rejected.empty.isVisibleTo(other.rejected)
+
+
+@pytest.mark.parametrize("role", ["operator", "supervisor"])
+def test_buttons_a_role_cannot_use_are_not_shown(qtbot: QtBot, db: Database, people: People, clock: FakeClock,
+                                                 tmp_path: Path, role: str) -> None:
+    actor = people.operator if role == "operator" else people.supervisor
+    approvals = ApprovalView(context(db, actor, clock, tmp_path))
+    followups = FollowUpView(context(db, actor, clock, tmp_path))
+    qtbot.addWidget(approvals)
+    qtbot.addWidget(followups)
+    ruling = [approvals.proposals.findChild(QPushButton, name) for name in ("approve", "change_unit", "reject")]
+    ruling += [approvals.requests.findChild(QPushButton, name) for name in ("accept", "decline")]
+    ruling += [followups.reviews.findChild(QPushButton, name) for name in ("at_fault", "not_fault")]
+    assert all(button.isHidden() for button in ruling) == (role == "operator")
+    assert not followups.pending.findChild(QPushButton, "satisfied").isHidden()
+
+
+def test_an_empty_queue_says_so_under_its_usual_headers(qtbot: QtBot, db: Database, people: People,
+                                                        clock: FakeClock, tmp_path: Path) -> None:
+    view = QueueTable(context(db, people.supervisor, clock, tmp_path), "approval", [], empty="暂无待审核的交办")
+    qtbot.addWidget(view)
+    view.resize(900, 400)
+    view.show()
+    qtbot.waitExposed(view)
+    assert view.empty.isVisible() and view.empty.text() == "暂无待审核的交办"
+    viewport = view.table.viewport().rect()
+    assert abs(view.empty.geometry().center().x() - viewport.center().x()) <= 2  # in the middle
+    header = view.table.horizontalHeader()
+    assert header.isVisible() and all(header.sectionSize(i) >= 60 for i in range(header.count()))
+
+
+def test_a_recorded_result_can_be_undone_from_the_notice_within_minutes(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    with db.session() as s:
+        first, second = _replied(s, people, clock), _replied(s, people, clock)
+        numbers = [case_view(s, first).number, case_view(s, second).number]
+    view = FollowUpView(context(db, people.operator, clock, tmp_path))
+    qtbot.addWidget(view)
+    button = view.pending.findChild(QPushButton, "satisfied")
+    for number in numbers:
+        view.pending.select_number(number)
+        _answer_question({}, Qt.Key.Key_Y)
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert view.pending.model.rowCount() == 0 and not view.pending.undo_button.isHidden()
+    assert "10 分钟内可撤销" in view.pending.notice.text()
+    clock.advance(minutes=3)
+    qtbot.mouseClick(view.pending.undo_button, Qt.MouseButton.LeftButton)  # the last one recorded comes back
+    with db.reader() as s:
+        assert (case_view(s, first).state, case_view(s, second).state) == ("finished", "pending_followup")
+    assert "已撤销" in view.pending.notice.text() and view.pending.undo_button.isHidden()
+    assert [_cells(view.pending.model, i)["工单编号"] for i in range(view.pending.model.rowCount())] == [numbers[1]]
+
+
+def test_undo_after_the_time_limit_is_refused_and_changes_nothing(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    messages = Messages().install(monkeypatch)
+    with db.session() as s:
+        case_id = _replied(s, people, clock)
+        number = case_view(s, case_id).number
+    view = FollowUpView(context(db, people.operator, clock, tmp_path))
+    qtbot.addWidget(view)
+    view.pending.select_number(number)
+    qtbot.mouseClick(view.pending.findChild(QPushButton, "basic"), Qt.MouseButton.LeftButton)
+    clock.advance(minutes=11)  # the button is still there when the window was left open; the rule decides
+    qtbot.mouseClick(view.pending.undo_button, Qt.MouseButton.LeftButton)
+    assert any("超过10分钟" in text for text in messages.texts())
+    with db.reader() as s:
+        assert case_view(s, case_id).followup_result == "basic"
