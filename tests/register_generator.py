@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.models import Case, CaseEvent, Channel, Unit
 from hotline_desk.services.cases.history import CaseStatus, DispatchStatus
+from hotline_desk.services.reporting.monthdata import _replay as replay_cases
 from hotline_desk.services.reporting.monthdata import load_month, month_end
 
 HEADER = ("序号", "工单编号", "上级工单号", "来电时间", "渠道", "来电人", "联系电话", "地址", "所属乡镇", "诉求类型",
@@ -111,8 +112,10 @@ def write_register(session: Session, month: str, path: Path, *, shift: timedelta
     def at(moment: datetime | None, n: int) -> object:
         return _when(moment + shift if moment else None, n)
 
-    for n, mc in enumerate(load_month(session, month, month_end(month), replay_always=True), 1):
-        case, st = cases[mc.id], mc.status
+    listed = load_month(session, month, month_end(month), replay_always=True)
+    statuses = replay_cases(session, [mc.id for mc in listed], month_end(month))
+    for n, mc in enumerate(listed, 1):
+        case, st = cases[mc.id], statuses[mc.id]
         channel, upper = channels.get(case.channel_id or 0, ("", False))
         written_channel = UPPER_NAMES.get(channel, channel) if upper else LOCAL_NAMES[n % 3]
         info.channels.add(written_channel)

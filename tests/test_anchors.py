@@ -70,7 +70,7 @@ def _rehash_after_editing_content(db: Database, case_id: int, content: str) -> N
             prev = rec.hash
 
 
-def _as_written_by_0010(db: Database) -> None:
+def _as_written_before_0013(db: Database) -> None:
     """The trail as the version before 0013 wrote it: case events without the registration digest."""
     with db.session() as s:
         prev = audit.GENESIS
@@ -80,7 +80,7 @@ def _as_written_by_0010(db: Database) -> None:
             rec.prev_hash = prev
             text = f"{prev}|{rec.id}|{rec.at.isoformat()}|{rec.user_id}|{rec.kind}|{rec.entity}|{rec.detail}"
             rec.hash = prev = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    _sql(db, "UPDATE alembic_version SET version_num = '0010'")
+    _sql(db, "UPDATE alembic_version SET version_num = '0012'")
 
 
 def test_a_clean_history_passes_every_anchor(office: Database, db_path: Path, tmp_path: Path, people: People,
@@ -141,14 +141,14 @@ def test_setting_the_schema_back_to_get_a_baseline_does_not_pass(office: Databas
     info = _backup(db_path, tmp_path)
     assert info.anchor is not None
     office.dispose()
-    _sql(office, "UPDATE cases SET content = '改过' WHERE id = 1", "UPDATE alembic_version SET version_num = '0010'")
+    _sql(office, "UPDATE cases SET content = '改过' WHERE id = 1", "UPDATE alembic_version SET version_num = '0012'")
     office.dispose()
     # With the anchor log beside the database, the upgrade refuses to paper over the change.
     open_office_database(str(db_path)).dispose()
     assert main(["--db", office.url, "verify"]) == 1
     assert "登记内容" in capsys.readouterr().out
     # Without it, the upgrade writes its baseline; the anchor in the backup's manifest still tells.
-    _sql(office, "UPDATE alembic_version SET version_num = '0010'")
+    _sql(office, "UPDATE alembic_version SET version_num = '0012'")
     office.dispose()
     anchors.log_path_for_file(db_path).unlink()
     open_office_database(str(db_path)).dispose()
@@ -161,7 +161,7 @@ def test_setting_the_schema_back_to_get_a_baseline_does_not_pass(office: Databas
 def test_a_legitimate_upgrade_of_an_old_file_raises_no_alarm(office: Database, db_path: Path, people: People,
                                                              clock: FakeClock) -> None:
     """A file from before the trail covered registrations: its cases get a baseline, and are watched from then on."""
-    _as_written_by_0010(office)
+    _as_written_before_0013(office)
     with office.reader() as s:
         assert any("登记内容没有审计记录" in p for p in audit.verify(s).problems)  # what the upgrade must settle
     office.dispose()

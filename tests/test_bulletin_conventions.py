@@ -25,7 +25,7 @@ from hotline_desk.services.office import reference_admin as ra
 from hotline_desk.services.reporting import bulletin
 from hotline_desk.services.reporting.percent import largest_remainder
 from tests.conftest import People
-from tests.helpers import fingerprint
+from tests.helpers import cli_as, fingerprint, give_passwords
 
 MONTH = "2022-08"
 LATER = fixed_clock(datetime(2022, 9, 2, 9, 0))
@@ -166,12 +166,15 @@ def test_empty_groups_print_a_dash_and_are_warned_of(db: Database, people: Peopl
     assert fingerprint(db) == before
     # The same from the command line: warned, refused unchanged, then finalised once the warnings are accepted.
     path = str(db.path)
-    code = main(["--db", path, "--user", "sup1", "bulletin", "--month", MONTH, "--finalize"])
+    with db.session() as s:
+        give_passwords(s)
+    before = fingerprint(db)
+    code = cli_as(["--db", path, "--user", "sup1", "bulletin", "--month", MONTH, "--finalize"])
     err = capsys.readouterr().err
     assert code == 2 and "请核对" in err and "协调办理没有工单" in err and "--accept-warnings" in err
     assert fingerprint(db) == before
-    code = main(["--db", path, "--user", "sup1", "bulletin", "--month", MONTH, "--finalize",
-                 "--accept-warnings", "--out", str(tmp_path / "b.pdf")])
+    code = cli_as(["--db", path, "--user", "sup1", "bulletin", "--month", MONTH, "--finalize",
+                   "--accept-warnings", "--out", str(tmp_path / "b.pdf")])
     assert code == 0, capsys.readouterr().err
     with db.reader() as s:
         assert bulletin.get_draft(s, MONTH).final

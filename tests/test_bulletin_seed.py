@@ -180,6 +180,8 @@ def test_finalised_issue_reprints_byte_identical_after_cases_change(demo_db: Dat
         pending = s.query(Case).filter(Case.month == "2022-07", Case.state == "pending_followup").first()
         assert pending is not None
         wf.follow_up(s, operator, pending.id, "satisfied", clock=fixed_clock(datetime(2022, 8, 3, 10, 0)))
+    # and a late deduction is refused: the finalised month's scores are frozen
+    with pytest.raises(ValidationError, match="已定稿"), demo_db.session() as s:
         add_bonus(s, supervisor, "2022-07", pending.main_unit_id or 0, -3, "补充扣分", clock=LATER)
     with demo_db.reader() as s:
         assert month_statistics(s, "2022-07", datetime(2022, 8, 4)).dispatch.finished == 1155

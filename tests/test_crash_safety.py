@@ -29,11 +29,11 @@ KILLS = 50
 def _workbook(path: Path, start: int) -> None:
     book = openpyxl.Workbook()
     sheet = book.active
-    sheet.append(["工单编号", "来电时间", "诉求内容", "问题分类", "办理方式", "承办单位", "交办时间"])
+    sheet.append(["工单编号", "来电时间", "诉求内容", "问题分类", "办理方式", "承办单位", "交办时间", "诉求类型"])
     for i in range(start, start + 400):
         at = datetime(2022, 7, 1, 8) + timedelta(minutes=i)
         sheet.append([f"K{i}", at, f"导入压力测试{i}", "城市管理—市容市政", "交办处理", "城市管理局",
-                      at + timedelta(hours=1)])
+                      at + timedelta(hours=1), "问题处理类"])
     book.save(path)
 
 

@@ -28,13 +28,14 @@ def _rows(path: Path, table: str, columns: str) -> list[tuple[object, ...]]:
         return conn.execute(f"SELECT {wanted} FROM {table} ORDER BY 1").fetchall()
 
 
-def test_bulk_demo_equals_the_demo_driven_through_the_services(demo_template: Path, tmp_path: Path) -> None:
-    guarded = tmp_path / "guarded.sqlite3"
-    db = open_database(str(guarded))
-    with db.session() as session:
-        summary = run_demo(session, "2022-07", through_services=True)
-    db.dispose()
-    assert summary.cases == 4677
+def test_bulk_demo_equals_the_demo_driven_through_the_services(tmp_path: Path) -> None:
+    guarded, demo_template = tmp_path / "guarded.sqlite3", tmp_path / "bulk.sqlite3"
+    for path, through_services in ((guarded, True), (demo_template, False)):
+        db = open_database(str(path))
+        with db.session() as session:
+            summary = run_demo(session, "2022-07", through_services=through_services)
+        db.dispose()
+        assert summary.cases == 4677
     for table, columns in TABLES.items():
         expected, actual = _rows(guarded, table, columns), _rows(demo_template, table, columns)
         assert len(actual) == len(expected), table

@@ -14,7 +14,6 @@ import pytest
 import xlwt
 from sqlalchemy import select
 
-from hotline_desk.cli import main
 from hotline_desk.db import Database
 from hotline_desk.errors import ValidationError
 from hotline_desk.excel.reader import ImportFileError
@@ -28,7 +27,7 @@ from hotline_desk.services.exchange.dispatch_exchange import commit_replies, exp
 from hotline_desk.services.exchange.imports import commit_cases, preview_cases
 from hotline_desk.services.maintenance.integrity import verify_all
 from tests.conftest import FakeClock, People
-from tests.helpers import draft, unit_id
+from tests.helpers import cli_as, draft, give_passwords, unit_id
 
 HEADER = ["工单号", "受理时间", "诉求人", "来电号码", "问题描述", "分类", "类型", "渠道"]
 CHANNEL = "平顶山市“民呼必应”平台"
@@ -76,9 +75,11 @@ def _file_digest(db: Database) -> str:
 
 def _refused(db: Database, args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
     """Run a command that must be refused; the database file is unchanged and the refusal is one Chinese line."""
+    with db.session() as s:
+        give_passwords(s)
     db.dispose()
     before = _file_digest(db)
-    assert main(["--db", db.url, "--user", "sup1", *args]) == 2
+    assert cli_as(["--db", db.url, "--user", "sup1", *args]) == 2
     err = [line for line in capsys.readouterr().err.splitlines() if line.strip() and "检查第" not in line]
     assert len(err) == 1 and any("\u4e00" <= ch <= "\u9fff" for ch in err[0]) and "Traceback" not in err[0], err
     assert _file_digest(db) == before
@@ -254,7 +255,9 @@ def test_long_complaints_and_awkward_unit_names_still_export_for_every_unit(db: 
     day = f"{office_now():%Y%m%d}"  # the command exports as of now
     (out / f"交办单-自来水公司-{day}.xlsx").mkdir()  # a name that cannot be written
     db.dispose()
-    assert main(["--db", db.url, "export-dispatch", "--all", "--pdf", "--out", str(out)]) == 1
+    with db.session() as s:
+        give_passwords(s)
+    assert cli_as(["--db", db.url, "export-dispatch", "--all", "--pdf", "--out", str(out)]) == 1
     captured = capsys.readouterr()
     assert "自来水公司：交办单未能导出" in captured.err and "Traceback" not in captured.err
     pdfs = sorted(out.glob("*.pdf"))

@@ -37,10 +37,10 @@ def test_a_register_with_long_results_imports_whole(db: Database, people: People
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.append(["工单编号", "来电时间", "诉求内容", "地址", "问题分类", "办理方式", "承办单位", "交办时间",
-                  "签收时间", "办结时间", "办理结果", "经办人"])
+                  "签收时间", "办结时间", "办理结果", "经办人", "诉求类型"])
     sheet.append(["T-0001", datetime(2022, 7, 4, 9), "四楼以上水压不足", LONG_ADDRESS, "水利水电—用水困难", "交办处理",
                   "自来水公司", datetime(2022, 7, 4, 10), datetime(2022, 7, 4, 11), datetime(2022, 7, 6, 16),
-                  LONG_RESULT, "供水公司客服中心维修班班长" * 5])
+                  LONG_RESULT, "供水公司客服中心维修班班长" * 5, "问题处理类"])
     book.save(path)
     clock.set(datetime(2022, 7, 7, 9))  # the register is imported after its last step
     with db.session() as s:

@@ -12,12 +12,16 @@ import pytest
 from hotline_desk.cli import build_parser, main
 from hotline_desk.db import open_database
 from hotline_desk.services.office import reference_admin as ra
-from tests.helpers import fingerprint
+from tests.helpers import TEST_PASSWORD, fingerprint, give_passwords
 from tests.test_cli import _all_command_paths
 
 
 def run(capsys: pytest.CaptureFixture[str], db: Path, *args: str, user: str = "admin") -> tuple[int, str, str]:
-    code = main(["--db", str(db), "--user", user, *args])
+    """The command as ``user`` logs in with the tests' password (init sets it as the first admin's)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HOTLINE_DESK_ADMIN_PASSWORD", TEST_PASSWORD)
+        patch.setenv("HOTLINE_DESK_PASSWORD", TEST_PASSWORD)
+        code = main(["--db", str(db), "--user", user, *args])
     out = capsys.readouterr()
     return code, out.out, out.err
 
@@ -35,6 +39,10 @@ def office(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
     path = tmp_path / "ref.sqlite3"
     assert run(capsys, path, "init")[0] == 0
     assert run(capsys, path, "user", "add", "op1", "--name", "张丽", "--role", "话务员")[0] == 0
+    db = open_database(str(path))
+    with db.session() as s:
+        give_passwords(s)  # as after op1's first login
+    db.dispose()
     return path
 
 

@@ -11,7 +11,6 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from hotline_desk.cli import main
 from hotline_desk.db import Database, open_database
 from hotline_desk.models import Case, CaseEvent
 from hotline_desk.services.accounts import users
@@ -25,7 +24,7 @@ from hotline_desk.services.reporting.rules import ScoringRules
 from hotline_desk.services.reporting.scoring import add_bonus, list_bonus, remove_bonus
 from hotline_desk.services.reporting.statistics import month_statistics
 from tests import test_bulletin_seed as seed_checks
-from tests.helpers import fingerprint
+from tests.helpers import TEST_PASSWORD, cli_as, fingerprint
 from tests.register_generator import OWN_CATEGORIES, write_register
 
 MONTH = "2022-07"
@@ -149,7 +148,10 @@ def _small_register(path: Path) -> None:
 
 
 def _cli(capsys: pytest.CaptureFixture[str], db: Path, *args: str) -> tuple[int, str, str]:
-    code = main(["--db", str(db), "--user", "admin", *args])
+    """The command as admin, logged in with the tests' password (init sets it as the first admin's)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HOTLINE_DESK_ADMIN_PASSWORD", TEST_PASSWORD)
+        code = cli_as(["--db", str(db), "--user", "admin", *args])
     out = capsys.readouterr()
     return code, out.out, out.err
 

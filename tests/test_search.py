@@ -82,8 +82,8 @@ def test_imported_cases_are_indexed(db: Database, people: People, clock: FakeClo
 
     path = Path(str(tmp_path)) / "l.xlsx"
     book = openpyxl.Workbook()
-    book.active.append(["工单编号", "来电时间", "诉求内容", "问题分类"])
-    book.active.append(["X1", "2022-07-05", "井盖破损存在安全隐患", "城市管理—市容市政"])
+    book.active.append(["工单编号", "来电时间", "诉求内容", "问题分类", "诉求类型"])
+    book.active.append(["X1", "2022-07-05", "井盖破损存在安全隐患", "城市管理—市容市政", "问题处理类"])
     book.save(path)
     clock.set(datetime(2022, 8, 2))
     with db.session() as s:

@@ -85,9 +85,9 @@ def test_a_register_row_the_workflow_would_refuse_is_a_preview_problem(db: Datab
     assert sheet is not None
     sheet.append(["工单编号", "来电时间", "诉求内容", "诉求类型", "问题分类", "办理方式", "承办单位", "交办时间",
                   "签收时间", "办结时间", "回复内容", "回访结果"])
-    # In order, but signed after the moment of the import: the sign step itself refuses that.
+    # In order, but signed an hour after the moment of the import: the sign step itself refuses that.
     sheet.append(["A-1", "2022-07-04 09:00", "停水", "问题处理类", "水利水电—用水困难", "交办", "自来水公司",
-                  "2022-07-04 10:00", "2022-07-06 10:02", "", "", ""])
+                  "2022-07-04 10:00", "2022-07-05 10:02", "", "", ""])
     sheet.append(["A-2", "2022-07-04 09:00", "停水", "问题处理类", "水利水电—用水困难", "交办", "自来水公司",
                   "2022-07-04 10:00", "2022-07-04 10:02", "2022-07-04 16:00", "已修复", "满意"])
     path = tmp_path / "台账.xlsx"
@@ -97,7 +97,7 @@ def test_a_register_row_the_workflow_would_refuse_is_a_preview_problem(db: Datab
     assert len(preview.ready) == 1
     [problem] = preview.problems
     assert (problem.row, problem.column) == (2, "签收时间")
-    assert problem.reason == "时间2022-07-06 10:02晚于现在，请核对。"
+    assert problem.reason == "时间2022-07-05 10:02晚于现在，请核对。"
 
 
 def test_void_keeps_the_history_leaves_the_figures_and_restore_brings_it_back(

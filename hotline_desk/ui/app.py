@@ -16,7 +16,6 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from hotline_desk.db import Database, default_db_path, resolve_db_url
 from hotline_desk.errors import HotlineError
-from hotline_desk.reports.fonts import bundled_font_dir
 from hotline_desk.services.accounts import accounts, users
 from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.clock import office_now
@@ -74,6 +73,8 @@ def install_chinese(app: QApplication) -> bool:
 
 def use_kit_font_if_needed() -> None:
     """On a system without any Chinese font, show the window's text in the font shipped with the offline kit."""
+    from hotline_desk.reports.fonts import bundled_font_dir  # loaded when called, not with the window module
+
     shipped = bundled_font_dir()
     if shipped is None or QFontDatabase.families(QFontDatabase.WritingSystem.SimplifiedChinese):
         return

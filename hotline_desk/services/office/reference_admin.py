@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.errors import NotFound, ValidationError
 from hotline_desk.excel import normalize as norm
-from hotline_desk.excel.reader import first_data_sheet, read_workbook
 from hotline_desk.models import AppealType, Case, Category, Channel, ReferenceAlias, Unit
 from hotline_desk.services.accounts import audit
 from hotline_desk.services.accounts.permissions import Actor, require
@@ -469,6 +468,8 @@ def delete_category(session: Session, actor: Actor, label: str, *, clock: Clock 
 
 def read_category_list(path: Path) -> list[str]:
     """``一级—二级`` labels from a workbook: two columns (一级, 二级; a blank 一级 repeats the one above), or one."""
+    from hotline_desk.excel.reader import first_data_sheet, read_workbook  # the reader only for this command
+
     sheet = first_data_sheet(read_workbook(path))
     labels: list[str] = []
     level1 = ""
