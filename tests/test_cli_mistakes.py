@@ -225,3 +225,26 @@ def test_reading_never_waits_for_a_writer(office: Database, people: People, cloc
         if writer.poll() is None:
             writer.communicate("done\n", timeout=30)
     assert code == 2 and "占用" in err  # writing does wait, and says why when it gives up
+
+
+def test_search_shows_callers_only_to_a_logged_in_user_and_checks_its_month(
+        office: Database, people: People, clock: FakeClock, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    with office.session() as s:
+        register_case(s, people.operator, draft(s, phone="13912345678"), clock=clock)
+    code, out, _ = run(capsys, office, "search", "供水", user="op1")
+    assert code == 0 and "RZ2207-00001" in out
+    code, _, err = run(capsys, office, "search", "供水", "--month", "2022-13", user="op1")
+    assert code == 2 and "月份“2022-13”无效" in err
+    monkeypatch.delenv("HOTLINE_DESK_PASSWORD")
+    code, out, err = run(capsys, office, "search", "1391234")
+    assert code == 2 and "13912345678" not in out and "密码" in err
+
+
+def test_a_database_is_not_restored_from_itself(office: Database, capsys: pytest.CaptureFixture[str]) -> None:
+    assert office.path is not None
+    office.dispose()
+    before = office.path.read_bytes()
+    code, _, err = run(capsys, office, "restore", str(office.path))
+    assert code == 2 and "不能用它恢复自己" in err and "未恢复" in err
+    assert office.path.read_bytes() == before

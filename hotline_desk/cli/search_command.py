@@ -10,6 +10,7 @@ from hotline_desk.errors import ValidationError
 from hotline_desk.services.cases.case_query import CaseFilter, count_cases, fetch_rows, search_ids
 from hotline_desk.services.clock import office_now
 from hotline_desk.services.office import reference
+from hotline_desk.services.reporting.monthdata import parse_month
 from hotline_desk.vocabulary import CaseState, Source
 
 
@@ -46,6 +47,9 @@ def register(sub: SubParsers[Any]) -> None:
 def cmd_search(ctx: Context, args: argparse.Namespace) -> int:
     if args.limit < 1:
         raise ValidationError("--limit 应为正整数。")
+    if args.month:
+        parse_month(args.month)
+    ctx.actor()  # the results show callers' names and phones: only for a logged-in user
     now = office_now()
     with ctx.db.reader() as session:
         unit_id = reference.find_unit(session, args.unit).id if args.unit else None

@@ -12,7 +12,7 @@ from hotline_desk.models import User
 from hotline_desk.models.system import ROLE_LABELS, ROLES
 from hotline_desk.services.accounts import accounts, audit
 from hotline_desk.services.accounts.permissions import Actor, require
-from hotline_desk.services.clock import office_now
+from hotline_desk.services.clock import Clock, office_now
 
 
 def _actor(user: User) -> Actor:
@@ -75,7 +75,7 @@ def add_account(session: Session, actor: Actor, username: str, display_name: str
 
 
 def add_user(session: Session, actor: Actor | None, username: str, display_name: str, role: str, *,
-             password_hash: str = "") -> Actor:
+             password_hash: str = "", clock: Clock = office_now) -> Actor:
     """Add a user; ``actor`` is None only while the database has no user at all (first run).
 
     Without ``password_hash`` the user cannot log in or act until an admin gives them a one-time password;
@@ -96,7 +96,7 @@ def add_user(session: Session, actor: Actor | None, username: str, display_name:
         raise ValidationError(f"用户名“{username}”已存在。", field="username")
     user = User(username=username, display_name=display_name, role=role, active=True, password_hash=password_hash)
     session.add(user)
-    audit.record_row(session, user, user_id=actor.id if actor else None, at=office_now())
+    audit.record_row(session, user, user_id=actor.id if actor else None, at=clock())
     return _actor(user)
 
 

@@ -362,13 +362,13 @@ def _mark_duplicates(session: Session, preview: CasePreview, prepared: list[Prep
             preview.ready.append(row)
 
 
-def _import_user(session: Session) -> int:
+def _import_user(session: Session, now: datetime) -> int:
     """The pseudo-user that proposed imported dispatches (the importer approves them)."""
     user = session.scalar(select(User).where(User.username == "import"))
     if user is None:
         user = User(username="import", display_name="数据导入", role=Role.OPERATOR, active=False)
         session.add(user)
-        audit.record_row(session, user, user_id=None, at=office_now())
+        audit.record_row(session, user, user_id=None, at=now)
     return user.id
 
 
@@ -521,7 +521,7 @@ def commit_cases(session: Session, actor: Actor, preview: CasePreview, *, only_v
     now = clock()
     apply_choices(session, actor, preview.choices, now)
     settings, look, setting = Settings(session), Lookups(session), _Setting.load(session, now)
-    proposer = Actor(_import_user(session), "import", "数据导入", Role.OPERATOR)
+    proposer = Actor(_import_user(session, now), "import", "数据导入", Role.OPERATOR)
     batch = ImportBatch(kind="cases", file_name=preview.file_name, sha256=preview.sha256, rows=len(preview.ready),
                         user_id=actor.id, created_at=now, note=preview.summary(), skipped_rows=preview.invalid_rows)
     session.add(batch)

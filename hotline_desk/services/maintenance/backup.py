@@ -210,6 +210,8 @@ def exclusive(db_path: Path) -> Iterator[sqlite3.Connection | None]:
 def restore(db_path: Path, source: Path, *, keep: int, now: datetime) -> BackupInfo:
     """Check ``source`` fully, refuse while the database is in use, keep a backup of the current database, then copy
     ``source`` over it with the current file's permissions."""
+    if source.resolve() == db_path.resolve():
+        raise DatabaseError(f"“{source.name}”就是当前数据库本身，不能用它恢复自己。未恢复。")
     check_backup(source)
     fd, tmp = tempfile.mkstemp(dir=db_path.parent, prefix=".restore-", suffix=SUFFIX)
     os.close(fd)

@@ -23,7 +23,8 @@ from hotline_desk.services.reporting.rules import ScoringRules, load_rules
 
 
 def save_unit(session: Session, actor: Actor, unit_id: int | None, name: str, group: str,
-              display_order: int | None = None, active: bool = True, needs_caller: bool | None = None) -> UnitView:
+              display_order: int | None = None, active: bool = True, needs_caller: bool | None = None,
+              clock: Clock = office_now) -> UnitView:
     """Add a unit (``unit_id`` None) or change one; units are never deleted, only set inactive."""
     require(actor, "manage_reference")
     name = name.strip()
@@ -46,12 +47,12 @@ def save_unit(session: Session, actor: Actor, unit_id: int | None, name: str, gr
         unit.needs_caller = needs_caller
     if display_order is not None:
         unit.display_order = display_order
-    audit.record_row(session, unit, user_id=actor.id, at=office_now())
+    audit.record_row(session, unit, user_id=actor.id, at=clock())
     return UnitView(unit.id, unit.name, unit.group, unit.display_order, unit.active)
 
 
 def save_category(session: Session, actor: Actor, category_id: int | None, name: str, parent_id: int | None,
-                  active: bool = True) -> int:
+                  active: bool = True, clock: Clock = office_now) -> int:
     """Add or rename a category (level 1 without parent, level 2 under one); cases keep the label they had."""
     require(actor, "manage_reference")
     name = name.strip()
@@ -71,12 +72,12 @@ def save_category(session: Session, actor: Actor, category_id: int | None, name:
     if category_id is None:
         session.add(category)
     category.name, category.parent_id, category.active = name, parent_id, active
-    audit.record_row(session, category, user_id=actor.id, at=office_now())
+    audit.record_row(session, category, user_id=actor.id, at=clock())
     return category.id
 
 
 def set_user(session: Session, actor: Actor, username: str, *, role: str | None = None,
-             active: bool | None = None) -> None:
+             active: bool | None = None, clock: Clock = office_now) -> None:
     require(actor, "manage_users")
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
@@ -89,20 +90,21 @@ def set_user(session: Session, actor: Actor, username: str, *, role: str | None 
         user.role = role
     if active is not None:
         user.active = active
-    audit.record_row(session, user, user_id=actor.id, at=office_now())
+    audit.record_row(session, user, user_id=actor.id, at=clock())
 
 
-def set_day(session: Session, actor: Actor, day: date, workday: bool | None, note: str = "") -> None:
+def set_day(session: Session, actor: Actor, day: date, workday: bool | None, note: str = "", *,
+            clock: Clock = office_now) -> None:
     require(actor, "manage_settings")
     set_calendar_day(session, day, workday, note)
     audit.record(session, "calendar", f"calendar:{day.isoformat()}", {"workday": workday, "note": note},
-                 user_id=actor.id, at=office_now())
+                 user_id=actor.id, at=clock())
 
 
-def set_days(session: Session, actor: Actor, entries: list[DayEntry]) -> int:
+def set_days(session: Session, actor: Actor, entries: list[DayEntry], *, clock: Clock = office_now) -> int:
     """Enter many holidays and 调休 days at once (a year's announcement); returns how many days were set."""
     require(actor, "manage_settings")
-    now = office_now()
+    now = clock()
     for entry in entries:
         set_calendar_day(session, entry.day, entry.workday, entry.note)
     audit.record_many(session, [("calendar", f"calendar:{e.day.isoformat()}", {"workday": e.workday, "note": e.note},

@@ -11,7 +11,7 @@ from hotline_desk.errors import NotFound
 from hotline_desk.models import AppealType, Category, Channel, Unit
 from hotline_desk.models.reference import UNIT_GROUP_LABELS
 from hotline_desk.services.accounts import audit
-from hotline_desk.services.clock import office_now
+from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.office import reference_data as ref
 
 CATEGORY_SEPARATOR = "—"
@@ -57,7 +57,7 @@ def _empty(session: Session, model: type[Unit] | type[Category] | type[AppealTyp
     return session.scalar(select(model.id).limit(1)) is None
 
 
-def load_defaults(session: Session) -> InitSummary:
+def load_defaults(session: Session, *, clock: Clock = office_now) -> InitSummary:
     """Fill each empty list (units, appeal types, channels, categories) with the defaults; running it twice adds
     nothing. A list an office already has is left as it is: a default unit renamed or a category removed there
     stays so, and reading a list that is complete writes nothing."""
@@ -73,7 +73,7 @@ def load_defaults(session: Session) -> InitSummary:
     categories = _add_categories(session, added) if _empty(session, Category) else 0
     session.flush()
     for obj in added:
-        audit.record_row(session, obj, user_id=None, at=office_now(), kind="init")
+        audit.record_row(session, obj, user_id=None, at=clock(), kind="init")
     return InitSummary(units=units, categories=categories, appeal_types=appeal, channels=channels)
 
 
