@@ -238,3 +238,14 @@ def test_retention_never_removes_the_newest_backup(db: Database, db_path: Path, 
     assert cli_as(["--db", str(db_path), "settings", "set", "backup.keep", "0"]) == 2
     err = capsys.readouterr().err
     assert "保留最近几份自动备份" in err and "0 不行" in err
+
+
+def test_two_databases_in_one_folder_keep_their_own_backups(tmp_path: Path) -> None:
+    first, second = tmp_path / "office.sqlite3", tmp_path / "demo.sqlite3"
+    for path in (first, second):
+        open_database(str(path)).dispose()
+    mine = backup.backup(first, backup.default_backup_dir(first), keep=1, now=datetime(2022, 7, 5, 18, 0))
+    for minute in range(3):  # the other file's retention runs in its own folder
+        backup.backup(second, backup.default_backup_dir(second), keep=1, now=datetime(2022, 7, 5, 18, minute + 1))
+    assert mine.path.exists()
+    assert [b.path for b in backup.list_backups(backup.default_backup_dir(first))] == [mine.path]

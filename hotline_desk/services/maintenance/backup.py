@@ -46,7 +46,8 @@ def manifest_path(backup_file: Path) -> Path:
 
 
 def default_backup_dir(db_path: Path) -> Path:
-    return db_path.parent / "backups"
+    """Each database file its own folder beside it, so one file's retention never removes another's backups."""
+    return db_path.parent / "backups" / db_path.stem
 
 
 def file_uri(path: Path, mode: str = "ro") -> str:
