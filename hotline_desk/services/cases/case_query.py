@@ -132,7 +132,25 @@ def _words_by_grams(query: Select[tuple[int]], words: list[str]) -> Select[tuple
     return query
 
 
-def _filtered(session: Session, f: CaseFilter, now: datetime) -> Select[tuple[int]]:
+def _index_words(session: Session, f: CaseFilter) -> list[str] | None:
+    """PostgreSQL, a search for Chinese words and nothing else: the words, answered from the index table alone.
+
+    Every index row belongs to a case (its key references the case), so the join with the cases only adds work; and
+    it lets the planner read every case to find a common word's first thousand matches.
+    """
+    words = search_words(f.text)
+    if (words and f == CaseFilter(text=f.text) and all(not w.isascii() and search_index.searchable(w) for w in words)
+            and search_index.flavour(session) == "grams"):
+        return words
+    return None
+
+
+def _filtered(session: Session, f: CaseFilter, now: datetime, *, case_columns: bool = True) -> Select[tuple[int]]:
+    """The matching cases' ids; without ``case_columns`` the query may come from the search index alone (its
+    ORDER BY must not name the cases' columns then)."""
+    words = None if case_columns else _index_words(session, f)
+    if words is not None:
+        return select(GRAMS_TABLE.c.case_id).where(*_gram_conditions(words))
     query = _words(session, select(Case.id), f.text)
     conditions = []
     if f.month:
@@ -180,18 +198,15 @@ def count_cases_bounded(session: Session, f: CaseFilter, *, now: datetime, bound
     if not search_words(f.text):
         return CaseCount(count_cases(session, f, now=now), False)
     found = session.scalar(select(func.count()).select_from(
-        _filtered(session, f, now).limit(bound + 1).subquery())) or 0
+        _filtered(session, f, now, case_columns=False).limit(bound + 1).subquery())) or 0
     return CaseCount(min(found, bound), found > bound)
 
 
 def count_cases(session: Session, f: CaseFilter, *, now: datetime) -> int:
     """How many cases match (the list's row count), without loading them."""
-    words = search_words(f.text)
-    if (words and f == CaseFilter(text=f.text) and all(not w.isascii() and search_index.searchable(w) for w in words)
-            and search_index.flavour(session) == "grams"):
-        # Only Chinese words: PostgreSQL counts index rows alone (a common word can match a third of all cases).
-        return session.scalar(select(func.count()).select_from(GRAMS_TABLE).where(*_gram_conditions(words))) or 0
-    return session.scalar(select(func.count()).select_from(_filtered(session, f, now).subquery())) or 0
+    # Only Chinese words: PostgreSQL counts index rows alone (a common word can match a third of all cases).
+    query = _filtered(session, f, now, case_columns=False)
+    return session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
 
 def search_ids(session: Session, f: CaseFilter, *, now: datetime, sort: str = "registered_at",
@@ -202,7 +217,7 @@ def search_ids(session: Session, f: CaseFilter, *, now: datetime, sort: str = "r
     order (id), which walks the index in its own order so the first page needs no sort of every match (a case is
     entered when the call comes in, so the two orders differ only for imported registers).
     """
-    query = _filtered(session, f, now)
+    query = _filtered(session, f, now, case_columns=bool(sort))
     key = None if sort else _text_order_key(session, search_words(f.text))
     if key is not None:
         query = query.order_by(key.desc() if descending else key.asc())
