@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -183,6 +183,8 @@ class CaseCount:
 
     count: int
     count_is_lower_bound: bool
+    # PostgreSQL, Chinese words only, all matches counted: their ids in entry order (the list's pages, already read).
+    found: tuple[int, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def label(self) -> str:
@@ -197,6 +199,14 @@ def count_cases_bounded(session: Session, f: CaseFilter, *, now: datetime, bound
     rare one; filters without words are counted exactly (their indexes count fast)."""
     if not search_words(f.text):
         return CaseCount(count_cases(session, f, now=now), False)
+    if _index_words(session, f) is not None:
+        # Counting reads each match's index row anyway (PostgreSQL cannot count from the words' index alone), so
+        # the ids come with it: a word with few matches then needs no second read for its pages.
+        matches = _filtered(session, f, now, case_columns=False).limit(bound + 1).subquery()
+        ids: list[int] = session.scalar(select(func.array_agg(matches.c.case_id))) or []  # one row, not a thousand
+        if len(ids) > bound:
+            return CaseCount(bound, True)
+        return CaseCount(len(ids), False, tuple(sorted(ids)))
     found = session.scalar(select(func.count()).select_from(
         _filtered(session, f, now, case_columns=False).limit(bound + 1).subquery())) or 0
     return CaseCount(min(found, bound), found > bound)
@@ -243,12 +253,17 @@ def _index_page(session: Session, matches: Select[Any], descending: bool, limit:
 
     Walking the index table's key and testing each row suits a common word; for a word with few matches (up to the
     count bound) the planner misjudges how much each test costs, so those matches are read through the words' index
-    and ordered here. A count past the bound goes straight to the walk.
+    and ordered here, or taken from the list's count, which read them. A count past the bound goes straight to the
+    walk.
     """
-    if counted is None or not counted.count_is_lower_bound:
-        found = [row[0] for row in session.execute(matches.limit(COUNT_BOUND + 1))]
-        if len(found) <= COUNT_BOUND:
-            return sorted(found, reverse=descending)[offset:offset + limit]
+    found: list[int] | None = None
+    if counted is not None and not counted.count_is_lower_bound and len(counted.found) == counted.count:
+        found = list(counted.found)  # every match, read by the count
+    elif counted is None or not counted.count_is_lower_bound:
+        probe = [row[0] for row in session.execute(matches.limit(COUNT_BOUND + 1))]
+        found = probe if len(probe) <= COUNT_BOUND else None
+    if found is not None:
+        return sorted(found, reverse=descending)[offset:offset + limit]
     key = GRAMS_TABLE.c.case_id
     page = matches.order_by(key.desc() if descending else key.asc()).limit(limit).offset(offset)
     return [row[0] for row in session.execute(page)]
