@@ -30,6 +30,15 @@ DAILY = timedelta(hours=24)
 IN_USE_TIMEOUT_S = 0.5
 
 
+class OtherDatabaseBackup(DatabaseError):
+    """A backup whose manifest says it was made from another database than the one it would replace."""
+
+    def __init__(self, source: Path, recorded: str, current: Path) -> None:
+        super().__init__(f"“{source.name}”是另一个数据库的备份：备份清单记录它来自 {recorded}，"
+                         f"而当前数据库是 {current}。未恢复，当前数据库未改动。")
+        self.recorded = recorded
+
+
 @dataclass(frozen=True)
 class BackupInfo:
     path: Path
@@ -43,6 +52,24 @@ class BackupInfo:
 
 def manifest_path(backup_file: Path) -> Path:
     return backup_file.with_name(backup_file.name + MANIFEST_SUFFIX)
+
+
+def manifest_database(backup_file: Path) -> str | None:
+    """The database a backup was made from, as its manifest records it (None without a readable manifest)."""
+    try:
+        data = json.loads(manifest_path(backup_file).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    recorded = data.get("database") if isinstance(data, dict) else None
+    return recorded if isinstance(recorded, str) and recorded else None
+
+
+def same_database(recorded: str, db_path: Path) -> bool:
+    """Whether a manifest's recorded database is the file at ``db_path``."""
+    try:
+        return Path(recorded).resolve() == db_path.resolve()
+    except (OSError, RuntimeError):
+        return False
 
 
 def default_backup_dir(db_path: Path) -> Path:
@@ -100,6 +127,9 @@ def backup(db_path: Path, directory: Path, *, keep: int, now: datetime,
     keep = max(1, keep)
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / f"{PREFIX}{now:%Y%m%d-%H%M%S}{SUFFIX}"
+    while target.exists():  # two backups within a second (a restore's own backup): never overwrite the first
+        now += timedelta(seconds=1)
+        target = directory / f"{PREFIX}{now:%Y%m%d-%H%M%S}{SUFFIX}"
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=".partial-", suffix=SUFFIX)
     os.close(fd)
     try:
@@ -107,7 +137,7 @@ def backup(db_path: Path, directory: Path, *, keep: int, now: datetime,
         os.replace(tmp, target)
         anchor = _anchor_of(target)
         manifest = {"file": target.name, "made_at": now.isoformat(), "sha256": _sha256(target),
-                    "database": str(db_path), "anchor": anchors.tag(anchor) if anchor else None}
+                    "database": str(db_path.resolve()), "anchor": anchors.tag(anchor) if anchor else None}
         manifest_path(target).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         if anchor is not None:
             anchors.append_log(anchors.log_path_for_file(db_path), anchor, f"备份 {target.name}", now)
@@ -208,20 +238,24 @@ def exclusive(db_path: Path) -> Iterator[sqlite3.Connection | None]:
         conn.close()
 
 
-def restore(db_path: Path, source: Path, *, keep: int, now: datetime) -> BackupInfo:
+def restore(db_path: Path, source: Path, *, keep: int, now: datetime, other_database: bool = False) -> BackupInfo:
     """Check ``source`` fully, refuse while the database is in use, keep a backup of the current database, then copy
-    ``source`` over it with the current file's permissions."""
+    ``source`` over it with the current file's permissions. A backup whose manifest names another database is
+    refused unless ``other_database`` says the admin means it."""
     if source.resolve() == db_path.resolve():
         raise DatabaseError(f"“{source.name}”就是当前数据库本身，不能用它恢复自己。未恢复。")
+    recorded = manifest_database(source)
+    if recorded is not None and not other_database and not same_database(recorded, db_path):
+        raise OtherDatabaseBackup(source, recorded, db_path)
     check_backup(source)
     fd, tmp = tempfile.mkstemp(dir=db_path.parent, prefix=".restore-", suffix=SUFFIX)
     os.close(fd)
     try:
         with exclusive(db_path) as held:
+            _copy(source, Path(tmp))  # first: the backup of the current file below may share the source's folder
             safety = None
             if held is not None:
                 safety = backup(db_path, default_backup_dir(db_path), keep=keep + 1, now=now, held=held)
-            _copy(source, Path(tmp))
             if db_path.exists():
                 shutil.copymode(db_path, tmp)
         # The hold ends first: Windows cannot replace a file that is open.

@@ -1,0 +1,91 @@
+"""Backups know the database they came from: a restore or an anchor from another database is named as such, and
+two databases sharing a hand-chosen backup folder keep each other's backups."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from hotline_desk.db import Database, open_database
+from hotline_desk.models import Case
+from hotline_desk.services.cases.records import register_case
+from hotline_desk.services.maintenance import backup
+from tests.conftest import People
+from tests.helpers import cli_as, draft, give_passwords
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _cases(path: Path) -> int:
+    db = open_database(str(path))
+    try:
+        with db.reader() as s:
+            return s.scalar(select(func.count()).select_from(Case)) or 0
+    finally:
+        db.dispose()
+
+
+def _two_offices(db: Database, db_path: Path, people: People, tmp_path: Path) -> Path:
+    """The office's file with one case, and another database (a training copy) with three more of its own."""
+    with db.session() as s:
+        give_passwords(s)
+        register_case(s, people.operator, draft(s, content="本库的工单"))
+    db.dispose()
+    other = tmp_path / "培训库.sqlite3"
+    other.write_bytes(db_path.read_bytes())
+    trainee = open_database(str(other))
+    with trainee.session() as s:
+        for i in range(3):
+            register_case(s, people.operator, draft(s, content=f"培训工单{i}"))
+    trainee.dispose()
+    return other
+
+
+def test_a_backup_of_another_database_is_refused_unless_asked_for(db: Database, db_path: Path, people: People,
+                                                                  tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    other = _two_offices(db, db_path, people, tmp_path)
+    assert cli_as(["--db", str(other), "backup", "--dir", str(tmp_path / "备份")]) == 0
+    [foreign_file] = (tmp_path / "备份").rglob("hotline-desk-*.sqlite3")
+    capsys.readouterr()
+    before = _digest(db_path)
+    assert cli_as(["--db", str(db_path), "restore", str(foreign_file)]) == 2
+    err = capsys.readouterr().err
+    assert "另一个数据库的备份" in err and str(other.resolve()) in err and str(db_path) in err
+    assert "--other-database" in err and "未恢复" in err and "Traceback" not in err
+    assert _digest(db_path) == before and _cases(db_path) == 1
+    # the admin who means it says so, and the current database is backed up first as always
+    assert cli_as(["--db", str(db_path), "restore", str(foreign_file), "--other-database"]) == 0
+    assert "已从" in capsys.readouterr().out
+    assert _cases(db_path) == 4
+    # its own backups still restore without the option
+    [safety] = backup.list_backups(backup.default_backup_dir(db_path))
+    assert cli_as(["--db", str(db_path), "restore", str(safety.path)]) == 0
+    assert _cases(db_path) == 1
+
+
+def test_restore_help_names_the_option(capsys: pytest.CaptureFixture[str]) -> None:
+    from hotline_desk.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["restore", "--help"])
+    assert "--other-database" in capsys.readouterr().out
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert "--other-database" in readme
+
+
+def test_backups_made_before_the_check_still_restore(db: Database, db_path: Path, people: People,
+                                                    tmp_path: Path) -> None:
+    info = backup.backup(db_path, tmp_path / "b", keep=3, now=datetime(2022, 7, 5))
+    info.manifest.unlink()  # a backup copied without its manifest says nothing of where it came from
+    with db.session() as s:
+        register_case(s, people.operator, draft(s))
+    db.dispose()
+    backup.restore(db_path, info.path, keep=3, now=datetime(2022, 7, 6))
+    assert _cases(db_path) == 0
