@@ -4,12 +4,14 @@ two databases sharing a hand-chosen backup folder keep each other's backups."""
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from hotline_desk.cli import main
 from hotline_desk.db import Database, open_database
 from hotline_desk.models import Case
 from hotline_desk.services.cases.records import register_case
@@ -71,8 +73,6 @@ def test_a_backup_of_another_database_is_refused_unless_asked_for(db: Database, 
 
 
 def test_restore_help_names_the_option(capsys: pytest.CaptureFixture[str]) -> None:
-    from hotline_desk.cli import main
-
     with pytest.raises(SystemExit):
         main(["restore", "--help"])
     assert "--other-database" in capsys.readouterr().out
@@ -89,3 +89,29 @@ def test_backups_made_before_the_check_still_restore(db: Database, db_path: Path
     db.dispose()
     backup.restore(db_path, info.path, keep=3, now=datetime(2022, 7, 6))
     assert _cases(db_path) == 0
+
+
+def test_an_anchor_of_another_database_is_named_not_called_tampering(db: Database, db_path: Path, people: People,
+                                                                     tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    other = _two_offices(db, db_path, people, tmp_path)
+    trainee = open_database(str(other))
+    with trainee.session() as s:  # the other database's history goes its own way
+        register_case(s, people.operator, draft(s, content="培训库又一件"))
+    trainee.dispose()
+    theirs = backup.backup(other, tmp_path / "培训库备份", keep=3, now=datetime(2022, 7, 5))
+    ours = backup.backup(db_path, tmp_path / "本库备份", keep=3, now=datetime(2022, 7, 5))
+    code = main(["--db", str(db_path), "verify", "--anchor", str(theirs.manifest)])
+    out = capsys.readouterr().out
+    assert code == 2, out
+    assert "属于另一个数据库" in out and str(other.resolve()) in out and str(db_path) in out
+    assert "改写" not in out and "篡改" not in out and "被删除" not in out and "不说明当前数据库被改动" in out
+    # the office's own manifest still proves its history, beside the stranger's
+    assert main(["--db", str(db_path), "verify", "--anchor", str(ours.manifest)]) == 0
+    capsys.readouterr()
+    # and a manifest of this very file that does not match is what it looks like
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("UPDATE audit_log SET hash = ? WHERE id = (SELECT max(id) FROM audit_log)", ("f" * 64,))
+    conn.close()
+    assert main(["--db", str(db_path), "verify", "--anchor", str(ours.manifest)]) == 1
+    assert "属于另一个数据库" not in capsys.readouterr().out

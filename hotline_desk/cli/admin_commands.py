@@ -250,8 +250,9 @@ def _show_progress(table: str, done: int, total: int) -> None:
 
 
 def cmd_verify(ctx: Context, args: argparse.Namespace) -> int:
-    pinned = [anchor for source in args.anchor for anchor in anchors.read(source)]
+    given = [anchor for source in args.anchor for anchor in anchors.read(source)]
     with ctx.db.reader() as session:
+        pinned, foreign = anchors.set_apart_foreign(session, given)
         report = integrity.verify_all(session, pinned)
         # A server checks its own pages; a SQLite file is checked here.
         checked = session.connection().exec_driver_sql("PRAGMA integrity_check").scalar() if ctx.db.is_sqlite else "ok"
@@ -261,11 +262,15 @@ def cmd_verify(ctx: Context, args: argparse.Namespace) -> int:
           + (f"，并核对了 {report.anchors} 个库外锚点。" if report.anchors else "。"))
     if report.ok:
         print("未发现问题：所有记录与审计链一致。")
-        return 0
-    print(f"发现 {len(report.problems)} 处问题：")
-    for problem in report.problems:
-        print(f"  {problem}")
-    return 1
+    else:
+        print(f"发现 {len(report.problems)} 处问题：")
+        for problem in report.problems:
+            print(f"  {problem}")
+    if foreign:
+        print(f"有 {len(foreign)} 个锚点不属于当前数据库（请确认 --db 和所给的文件）：")
+        for line in foreign:
+            print(f"  {line}")
+    return 1 if not report.ok else (2 if foreign else 0)
 
 
 def cmd_user_list(ctx: Context, args: argparse.Namespace) -> int:

@@ -218,6 +218,7 @@ class Anchor:
     hash_prefix: str
     revision: str  # the schema revision the database had when the anchor was taken
     source: str = ""  # where it was read, for messages
+    database: str = ""  # the database file a backup manifest says it was taken from ("" where not recorded)
 
     @property
     def code(self) -> str:
