@@ -115,3 +115,38 @@ def test_an_anchor_of_another_database_is_named_not_called_tampering(db: Databas
     conn.close()
     assert main(["--db", str(db_path), "verify", "--anchor", str(ours.manifest)]) == 1
     assert "属于另一个数据库" not in capsys.readouterr().out
+
+
+def test_two_databases_given_the_same_backup_folder_keep_each_others_backups(
+        db: Database, db_path: Path, people: People, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    other = _two_offices(db, db_path, people, tmp_path)
+    shared_folder = tmp_path / "共用备份"
+    for path in (db_path, other):
+        assert cli_as(["--db", str(path), "settings", "set", "backup.dir", str(shared_folder)]) == 0
+        assert cli_as(["--db", str(path), "settings", "set", "backup.keep", "1"]) == 0
+    assert cli_as(["--db", str(db_path), "backup"]) == 0
+    mine = [p for p in shared_folder.rglob("hotline-desk-*.sqlite3")]
+    assert len(mine) == 1
+    for _ in range(2):  # the other file's retention (keep 1) runs twice
+        assert cli_as(["--db", str(other), "backup"]) == 0
+    capsys.readouterr()
+    assert mine[0].exists() and _cases(mine[0]) == 1
+    theirs = [p for p in shared_folder.rglob("hotline-desk-*.sqlite3") if p != mine[0]]
+    assert len(theirs) == 1 and _cases(theirs[0]) == 4
+
+
+def test_retention_in_one_folder_removes_only_its_own_databases_backups(db: Database, db_path: Path,
+                                                                         people: People, tmp_path: Path) -> None:
+    """Even two files of the same name (two offices' hotline-desk.sqlite3 backing up to one share) keep theirs."""
+    first = tmp_path / "甲" / "hotline-desk.sqlite3"
+    second = tmp_path / "乙" / "hotline-desk.sqlite3"
+    for path in (first, second):
+        path.parent.mkdir()
+        path.write_bytes(db_path.read_bytes())
+    folder = tmp_path / "共用"
+    mine = backup.backup(first, folder, keep=1, now=datetime(2022, 7, 5, 18, 0))
+    for minute in range(3):
+        backup.backup(second, folder, keep=1, now=datetime(2022, 7, 5, 18, minute + 1))
+    assert mine.path.exists() and mine.manifest.exists()
+    assert [b.path for b in backup.list_backups(folder, first)] == [mine.path]
+    assert len(backup.list_backups(folder, second)) == 1

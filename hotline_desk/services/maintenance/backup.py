@@ -144,7 +144,7 @@ def backup(db_path: Path, directory: Path, *, keep: int, now: datetime,
     except (sqlite3.Error, OSError) as exc:
         Path(tmp).unlink(missing_ok=True)
         raise DatabaseError(f"备份失败：{exc}。请检查备份目录是否可写、磁盘空间是否足够。") from exc
-    for old in list_backups(directory)[keep:]:
+    for old in list_backups(directory, db_path)[keep:]:
         if old.path == target:
             continue
         for leftover in (old.path, old.manifest, Path(f"{old.path}-wal"), Path(f"{old.path}-shm")):
@@ -152,13 +152,17 @@ def backup(db_path: Path, directory: Path, *, keep: int, now: datetime,
     return BackupInfo(target, now, anchor)
 
 
-def list_backups(directory: Path) -> list[BackupInfo]:
-    """Backups in ``directory``, newest first."""
+def list_backups(directory: Path, database: Path | None = None) -> list[BackupInfo]:
+    """Backups in ``directory``, newest first; with ``database``, without those whose manifest names another one
+    (a folder two databases were both given), so that one file's retention never removes the other's backups."""
     found = []
     for path in directory.glob(f"{PREFIX}*{SUFFIX}"):
         try:
             made = datetime.strptime(path.name[len(PREFIX):-len(SUFFIX)], "%Y%m%d-%H%M%S")
         except ValueError:
+            continue
+        recorded = manifest_database(path) if database is not None else None
+        if recorded is not None and database is not None and not same_database(recorded, database):
             continue
         found.append(BackupInfo(path, made))
     return sorted(found, key=lambda b: b.made_at, reverse=True)
