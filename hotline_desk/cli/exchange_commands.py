@@ -15,6 +15,7 @@ from hotline_desk.services.cases.case_query import CaseFilter
 from hotline_desk.services.clock import office_now
 from hotline_desk.services.exchange.case_export import export_cases
 from hotline_desk.services.exchange.dispatch_exchange import commit_replies, export_dispatch, preview_replies
+from hotline_desk.services.exchange.hints import COMMAND_LINE
 from hotline_desk.services.exchange.import_values import (
     CREATE,
     MAP,
@@ -115,7 +116,7 @@ def cmd_import_replies(ctx: Context, args: argparse.Namespace) -> int:
         if not args.commit:
             print("这是预览，未写入。确认无误后加 --commit 写入。")
             return 0
-        _count, message = commit_replies(session, actor, preview, only_valid=args.only_valid)
+        _count, message = commit_replies(session, actor, preview, only_valid=args.only_valid, hints=COMMAND_LINE)
     print(message)
     return 0
 
@@ -186,7 +187,7 @@ def cmd_import_cases(ctx: Context, args: argparse.Namespace) -> int:
         print(file=sys.stderr)
         print(f"工作表“{preview.sheet}”，表头在第 {preview.header_row} 行。")
         print("列对应：" + "；".join(f"{h}→{f or '（不导入）'}" for h, f in preview.columns if h))
-        print(preview.summary())
+        print(preview.summary(COMMAND_LINE))
         if preview.choices:
             print("取值对应：" + "；".join(f"{FIELD_LABELS[f]}“{v or '（空）'}”→{_choice_text(c)}"
                                         for (f, v), c in preview.choices.items()))
@@ -200,7 +201,7 @@ def cmd_import_cases(ctx: Context, args: argparse.Namespace) -> int:
         if not args.commit:
             print("这是预览，未写入。确认无误后加 --commit 写入。")
             return 0
-        result = commit_cases(session, actor, preview, only_valid=args.only_valid)
+        result = commit_cases(session, actor, preview, only_valid=args.only_valid, hints=COMMAND_LINE)
     print(result.message)
     return 0
 

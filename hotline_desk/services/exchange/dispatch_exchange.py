@@ -36,6 +36,7 @@ from hotline_desk.services.cases.history import CaseStatus
 from hotline_desk.services.cases.step_runner import load_limits, load_units
 from hotline_desk.services.cases.steps import STEPS, Sign, StepContext, run_in_memory
 from hotline_desk.services.clock import Clock, office_now
+from hotline_desk.services.exchange.hints import WINDOW, ImportHints
 from hotline_desk.services.exchange.imports import Problem
 from hotline_desk.services.office.calendar import WorkCalendar
 from hotline_desk.services.office.settings import Settings
@@ -334,13 +335,13 @@ def _reply_row(excel_row: int, number: str, cells: list[Any], cases: dict[str, C
 
 
 def commit_replies(session: Session, actor: Actor, preview: ReplyPreview, *, only_valid: bool = False,
-                   clock: Clock = office_now) -> tuple[int, str]:
+                   clock: Clock = office_now, hints: ImportHints = WINDOW) -> tuple[int, str]:
     """Record the signs and replies; all-or-nothing unless only the valid rows are asked for."""
     require(actor, "sign")
     require(actor, "reply")
     if preview.problems and not only_valid:
         rows = len({p.row for p in preview.problems})
-        raise ValidationError(f"有 {rows} 行存在问题，未登记任何回复。请修改后重新导入，或选择“只导入无问题的行”。")
+        raise ValidationError(f"有 {rows} 行存在问题，未登记任何回复。请修改后重新导入，{hints.only_valid}")
     if not preview.ready:
         return 0, f"没有新内容：{preview.unchanged} 件已登记过，数据库未作改动。"
     now = clock()
