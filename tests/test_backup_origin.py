@@ -150,3 +150,23 @@ def test_retention_in_one_folder_removes_only_its_own_databases_backups(db: Data
     assert mine.path.exists() and mine.manifest.exists()
     assert [b.path for b in backup.list_backups(folder, first)] == [mine.path]
     assert len(backup.list_backups(folder, second)) == 1
+
+
+@pytest.mark.parametrize(("content", "reason"), [
+    ("这不是数据库，是一份会议记录。".encode() * 100, "不是 SQLite 数据库文件"),
+    (b"", "没有本软件的数据"),
+])
+def test_a_file_that_is_not_a_database_is_explained_in_chinese(db: Database, db_path: Path, people: People,
+                                                                tmp_path: Path, content: bytes, reason: str,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    with db.session() as s:
+        give_passwords(s)
+    db.dispose()
+    notes = tmp_path / "会议记录.sqlite3"
+    notes.write_bytes(content)
+    before = _digest(db_path)
+    assert cli_as(["--db", str(db_path), "restore", str(notes)]) == 2
+    err = capsys.readouterr().err
+    assert reason in err and "未恢复" in err and len(err.splitlines()) == 1
+    assert not any("a" <= ch.lower() <= "z" for ch in err.replace(notes.name, "").replace("SQLite", "")), err
+    assert _digest(db_path) == before

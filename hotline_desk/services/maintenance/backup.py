@@ -187,13 +187,26 @@ def check_backup(path: Path) -> str:
             revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()
         conn.close()
     except sqlite3.DatabaseError as exc:
-        raise DatabaseError(f"“{path.name}”不是有效的数据库备份：{exc}。未恢复。") from exc
+        raise DatabaseError(f"“{path.name}”不是有效的数据库备份：{_why_unreadable(exc)}。未恢复，当前数据库未改动。"
+                            ) from exc
     if not revision or revision[0] != head_revision():
         raise DatabaseError(f"“{path.name}”的数据库版本（{revision[0] if revision else '无'}）与本软件"
                             f"（{head_revision()}）不一致（来自更新版本或更旧版本的软件，或不是本软件的备份），"
                             "未恢复。较旧的备份请先另存一份，用本软件打开一次完成升级，再从升级后的文件恢复。")
     _verify_candidate(path)
     return str(revision[0])
+
+
+def _why_unreadable(exc: sqlite3.DatabaseError) -> str:
+    """SQLite's reason a file cannot be read as a backup, in the office's words."""
+    text = str(exc)
+    if "not a database" in text:
+        return "它不是 SQLite 数据库文件（可能是别的文件改了扩展名，或已损坏）"
+    if "no such table" in text:
+        return "它是一个 SQLite 数据库，但其中没有本软件的数据（不是本软件的备份）"
+    if "encrypted" in text or "malformed" in text or "corrupt" in text:
+        return "文件已损坏"
+    return "无法作为数据库读取"
 
 
 def _verify_candidate(path: Path) -> None:
