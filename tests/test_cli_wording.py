@@ -3,6 +3,10 @@ an empty password, a case before it existed, a subcommand's own usage, settings 
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import openpyxl
@@ -14,6 +18,7 @@ from tests.helpers import fingerprint
 from tests.test_hostile_files import _fill, sheet  # noqa: F401  (a fixture)
 from tests.test_register_import import _cli, _small_register
 
+ROOT = Path(__file__).resolve().parent.parent
 WINDOW_WORDS = ("“核对取值”", "“只导入无问题的行”", "在列对应中")
 
 
@@ -48,3 +53,31 @@ def test_reply_import_refusal_names_only_valid(db: Database, sheet: Path,  # noq
 
     line = _refused(db, ["import-replies", str(_fill(sheet, edit)), "--commit"], capsys)
     assert "--only-valid" in line and "“只导入无问题的行”" not in line
+
+
+def test_progress_piped_is_one_line_per_step(tmp_path: Path) -> None:
+    """``demo`` piped into another program (or a log): each progress step its own line, a few of them, no \\r."""
+    path = tmp_path / "演示库.sqlite3"
+    done = subprocess.run([sys.executable, "-m", "hotline_desk", "--db", str(path), "demo", "--month", "2022-07"],
+                          cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=600,
+                          env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    output = done.stdout.decode("utf-8")
+    assert done.returncode == 0, output
+    assert "\r" not in output
+    steps = [line for line in output.splitlines() if "装入演示工单" in line]
+    assert 2 <= len(steps) <= 12, steps
+    assert all(re.fullmatch(r"装入演示工单 \d+/4677", line) for line in steps), steps
+    assert steps[-1] == "装入演示工单 4677/4677"
+    assert any(line.startswith("已装入 2022-07 演示数据") for line in output.splitlines())
+
+
+def test_import_progress_is_said_once_per_step(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path, register = tmp_path / "cli.sqlite3", tmp_path / "small.xlsx"
+    assert _cli(capsys, path, "init")[0] == 0
+    _small_register(register)
+    code, _out, err = _cli(capsys, path, "import-cases", str(register), "--accept-suggestions",
+                          "--map-value", "诉求类型:=咨询类", "--map-value", "渠道:微信公众号=+")
+    assert code == 0, err
+    assert "\r" not in err
+    assert [line for line in err.splitlines() if "检查第" in line] == ["检查第 0/3 行"]
+    assert "" not in err.splitlines()

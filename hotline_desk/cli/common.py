@@ -77,6 +77,34 @@ class Context:
             self._db = None
 
 
+class ProgressLine:
+    """A count shown on stderr while long work runs. On a terminal it counts up in place; otherwise (piped, or written
+    to a log) each step is a line of its own, about one per tenth of the work, and never the same count twice."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text  # with {done} and {total}
+        self.in_place = sys.stdout.isatty() and sys.stderr.isatty()
+        self._last: tuple[int, int] | None = None
+        self._shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        last = self._last
+        if last is not None and last[1] == total and done <= last[0]:
+            return  # the work went over the same rows again: nothing new to say
+        if not self.in_place and last is not None and done < total and done - last[0] < max(1, total // 10):
+            return
+        self._last = (done, total)
+        line = self.text.format(done=done, total=total)
+        print(f"\r{line}" if self.in_place else line, end="" if self.in_place else "\n", file=sys.stderr,
+              flush=True)
+        self._shown = True
+
+    def finish(self) -> None:
+        """End the line counted up in place."""
+        if self.in_place and self._shown:
+            print(file=sys.stderr)
+
+
 def ask_new_password(why: str, who: str) -> str:
     """A new password from HOTLINE_DESK_NEW_PASSWORD, or typed twice at a prompt."""
     password = os.environ.get(ENV_NEW_PASSWORD)

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from hotline_desk.cli.common import Context, SubParsers
+from hotline_desk.cli.common import Context, ProgressLine, SubParsers
 from hotline_desk.errors import ValidationError
 from hotline_desk.excel.columns import FIELD_LABELS
 from hotline_desk.services.accounts.permissions import require
@@ -86,10 +86,6 @@ def _show_problems(problems: list[Problem]) -> None:
         print(f"  第{p.row}行 〔{p.column}〕 {p.reason}")
     if len(problems) > MAX_PROBLEMS_SHOWN:
         print(f"  ……另有 {len(problems) - MAX_PROBLEMS_SHOWN} 处问题未列出")
-
-
-def _progress(done: int, total: int) -> None:
-    print(f"\r检查第 {done}/{total} 行", end="", file=sys.stderr, flush=True)
 
 
 def cmd_export_dispatch(ctx: Context, args: argparse.Namespace) -> int:
@@ -180,11 +176,12 @@ def cmd_import_cases(ctx: Context, args: argparse.Namespace) -> int:
         require(actor, "import")  # say so before reading a large file
     manual = _manual(args.map)
     choices = _value_choices(args.map_value)
+    progress = ProgressLine("检查第 {done}/{total} 行")
     with ctx.db.session() as session:
         preview = preview_cases(session, Path(args.file), mapping_name=args.mapping, manual=manual,
-                                channel=args.channel, progress=_progress, values=choices,
+                                channel=args.channel, progress=progress, values=choices,
                                 accept_suggestions=args.accept_suggestions)
-        print(file=sys.stderr)
+        progress.finish()
         print(f"工作表“{preview.sheet}”，表头在第 {preview.header_row} 行。")
         print("列对应：" + "；".join(f"{h}→{f or '（不导入）'}" for h, f in preview.columns if h))
         print(preview.summary(COMMAND_LINE))

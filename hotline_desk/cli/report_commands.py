@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from hotline_desk.cli.common import Context, SubParsers, fmt, parse_day, parse_time, to_json
+from hotline_desk.cli.common import Context, ProgressLine, SubParsers, fmt, parse_day, parse_time, to_json
 from hotline_desk.demo.guard import check_demo_target, demo_accounts
 from hotline_desk.demo.month import run_demo
 from hotline_desk.errors import HotlineError, ValidationError
@@ -300,9 +300,7 @@ def _write(path: Path, data: bytes) -> None:
 
 
 def cmd_demo(ctx: Context, args: argparse.Namespace) -> int:
-    def progress(done: int, total: int) -> None:
-        print(f"\r装入演示工单 {done}/{total}", end="", file=sys.stderr, flush=True)
-
+    progress = ProgressLine("装入演示工单 {done}/{total}")
     with ctx.db.reader() as session:
         in_use = users.has_users(session)
     actor = ctx.actor() if in_use else None
@@ -310,7 +308,7 @@ def cmd_demo(ctx: Context, args: argparse.Namespace) -> int:
         check_demo_target(session, actor, force=args.force)
         summary = run_demo(session, args.month, progress=progress)
         passwords = accounts.issue_one_time_passwords(session, actor, demo_accounts(session))
-    print(file=sys.stderr)
+    progress.finish()
     print(f"已装入 {summary.month} 演示数据：工单 {summary.cases} 件（办理步骤 {summary.events} 步），"
           f"附加分 {summary.bonus_items} 项，并建立简报草稿。")
     if passwords:
