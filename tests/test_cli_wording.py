@@ -12,9 +12,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from hotline_desk.cli import main
 from hotline_desk.db import Database, open_database
 from tests.conftest import FakeClock, People
-from tests.helpers import fingerprint
+from tests.helpers import TEST_PASSWORD, fingerprint, log_in_everyone
 from tests.test_hostile_files import _fill, sheet  # noqa: F401  (a fixture)
 from tests.test_register_import import _cli, _small_register
 
@@ -81,3 +82,19 @@ def test_import_progress_is_said_once_per_step(tmp_path: Path, capsys: pytest.Ca
     assert "\r" not in err
     assert [line for line in err.splitlines() if "检查第" in line] == ["检查第 0/3 行"]
     assert "" not in err.splitlines()
+
+
+def test_an_empty_password_variable_is_no_password_not_a_wrong_one(db: Database, people: People,
+                                                                   monkeypatch: pytest.MonkeyPatch,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    log_in_everyone(db, monkeypatch)
+    db.dispose()
+    before = fingerprint(db)
+    monkeypatch.setenv("HOTLINE_DESK_PASSWORD", "")
+    for _ in range(6):  # more than the lockout's five failures
+        assert main(["--db", db.url, "--user", "op1", "case", "list"]) == 2
+        err = capsys.readouterr().err
+        assert "HOTLINE_DESK_PASSWORD 是空的" in err and "密码错误" not in err and len(err.splitlines()) == 1
+    assert fingerprint(db) == before  # no failed attempt counted, no lockout recorded
+    monkeypatch.setenv("HOTLINE_DESK_PASSWORD", TEST_PASSWORD)
+    assert main(["--db", db.url, "--user", "op1", "case", "list"]) == 0

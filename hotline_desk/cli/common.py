@@ -52,11 +52,14 @@ class Context:
                     f"用户 {username} 还没有密码，不能操作。"
                     + ("请先运行 hotline-desk init 为管理员设置密码。" if first_run
                        else f"请管理员运行 hotline-desk passwd {username} 为其设置一次性密码。"))
-        password = os.environ.get(ENV_PASSWORD)
+        given = os.environ.get(ENV_PASSWORD)
+        password = given or None  # an empty variable gives no password: it is not a wrong guess
         if password is None and sys.stdin.isatty():
-            password = getpass.getpass(f"{username}的密码：")
+            password = getpass.getpass(f"{username}的密码：") or None
         if password is None:
-            raise PermissionDenied(f"请在环境变量 {ENV_PASSWORD} 中提供用户 {username} 的密码，或在终端中输入。")
+            empty = f"环境变量 {ENV_PASSWORD} 是空的，没有给出密码。" if given == "" else ""
+            raise PermissionDenied(f"{empty}请在环境变量 {ENV_PASSWORD} 中提供用户 {username} 的密码，"
+                                   "或在终端中输入。未尝试登录。")
         with self.db.reader() as session:  # a right password logs in without waiting for another station's write
             result = accounts.login(session, username, password, record=False)
         if result.unrecorded:
