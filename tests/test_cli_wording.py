@@ -98,3 +98,19 @@ def test_an_empty_password_variable_is_no_password_not_a_wrong_one(db: Database,
     assert fingerprint(db) == before  # no failed attempt counted, no lockout recorded
     monkeypatch.setenv("HOTLINE_DESK_PASSWORD", TEST_PASSWORD)
     assert main(["--db", db.url, "--user", "op1", "case", "list"]) == 0
+
+
+def test_a_case_shown_before_it_was_registered_shows_nothing_of_it(tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "cli.sqlite3"
+    assert _cli(capsys, path, "init")[0] == 0
+    code, out, err = _cli(capsys, path, "case", "register", "--content", "南关街下水道堵塞，污水外溢",
+                          "--appeal-type", "问题处理类", "--category", "城市管理—市容市政", "--phone", "13900001234",
+                          "--caller", "王先生", "--dispatch", "城市管理局", "--at", "2022-07-19 09:00")
+    assert code == 0, err
+    number = re.findall(r"RZ\d{4}-\d{5}", out)[0]
+    code, out, _ = _cli(capsys, path, "case", "show", number, "--as-of", "2022-07-01 08:00")
+    assert code == 0
+    assert out.strip().splitlines() == [f"工单 {number} 在 2022-07-01 08:00 时尚未登记（登记于 2022-07-19 09:00）。"]
+    code, out, _ = _cli(capsys, path, "case", "show", number, "--as-of", "2022-07-19 09:30")
+    assert "2022-07-19 09:30 时的状态：拟交办" in out and "13900001234" in out and "办理历史：" in out
