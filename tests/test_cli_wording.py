@@ -114,3 +114,16 @@ def test_a_case_shown_before_it_was_registered_shows_nothing_of_it(tmp_path: Pat
     assert out.strip().splitlines() == [f"工单 {number} 在 2022-07-01 08:00 时尚未登记（登记于 2022-07-19 09:00）。"]
     code, out, _ = _cli(capsys, path, "case", "show", number, "--as-of", "2022-07-19 09:30")
     assert "2022-07-19 09:30 时的状态：拟交办" in out and "13900001234" in out and "办理历史：" in out
+
+
+@pytest.mark.parametrize("argv", [["case", "show", "RZ2207-00001", "--bogus"], ["backup", "--bogus"],
+                                  ["import-cases", "台账.xlsx", "--only-vaild"]])
+def test_a_wrong_option_shows_the_subcommands_own_usage(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(argv)
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    words = [w for w in argv if not w.startswith("-") and not w.startswith(("RZ", "台账"))]
+    command = " ".join(["hotline-desk", *words])
+    assert err.startswith(f"用法：{command} "), err
+    assert f"{command}：错误：无法识别的参数" in err and argv[-1] in err
