@@ -127,3 +127,15 @@ def test_a_wrong_option_shows_the_subcommands_own_usage(argv: list[str], capsys:
     command = " ".join(["hotline-desk", *words])
     assert err.startswith(f"用法：{command} "), err
     assert f"{command}：错误：无法识别的参数" in err and argv[-1] in err
+
+
+def test_template_show_labels_its_choices_as_the_settings_window_does(db: Database,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--db", db.url, "template", "show"]) == 0
+    out = capsys.readouterr().out
+    lines = {line.split("\t")[0]: line.split("\t")[2:] for line in out.splitlines() if "\t" in line}
+    assert lines["table_scope"][0] == "仅本级登记（local）"
+    assert lines["share_rounding"][0] == "各行分别四舍五入（each）"
+    assert "largest_remainder 最大余数法" in lines["share_rounding"][1]
+    assert lines["hot_total_mode"][0] == "按合计件数计算的真实占比（true）"
+    assert lines["rate_trim_whole"] == ["否"] and lines["share_total_whole"] == ["是"]

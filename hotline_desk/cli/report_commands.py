@@ -207,8 +207,7 @@ def cmd_template_show(ctx: Context, args: argparse.Namespace) -> int:
         rules = load_rules(session)
     for key, definition in settings.SETTING_DEFS.items():
         if key.startswith("bulletin."):
-            value = current.get(key)
-            shown = json.dumps(value, ensure_ascii=False) if isinstance(value, list | dict) else value
+            shown = _template_value(definition, current.get(key))
             print(f"{key.removeprefix('bulletin.')}\t{definition.label}\t{shown}")
     print("改变简报数字的考核规则（用 rules set 修改）：")
     for name, label, meanings in RULES_SHOWN:
@@ -221,13 +220,26 @@ def cmd_template_show(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
+def _template_value(definition: settings.SettingDef[Any], value: Any) -> str:
+    """As the settings window shows it: a choice by its label (with the code ``template set`` also takes, and the
+    others), 是/否, lists and tables as JSON."""
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False)
+    if definition.choices:
+        others = "；".join(f"{code} {label}" for code, label in definition.choices)
+        return f"{definition.choice_label(value)}（{value}）\t可选：{others}"
+    return settings.shown(definition, value)
+
+
 def cmd_template_set(ctx: Context, args: argparse.Namespace) -> int:
     actor = ctx.actor()
     key = _template_key(args.key)
     with ctx.db.session() as session:
         typed = admin.update_setting(session, actor, key, args.value)
-    shown = json.dumps(typed, ensure_ascii=False) if isinstance(typed, list | dict) else typed
-    print(f"{settings.SETTING_DEFS[key].label} 已设为 {shown}。")
+    definition = settings.SETTING_DEFS[key]
+    shown = json.dumps(typed, ensure_ascii=False) if isinstance(typed, list | dict) else settings.shown(definition,
+                                                                                                        typed)
+    print(f"{definition.label} 已设为 {shown}。")
     return 0
 
 
