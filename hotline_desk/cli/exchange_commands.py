@@ -90,7 +90,7 @@ def _show_problems(problems: list[Problem]) -> None:
 
 def cmd_export_dispatch(ctx: Context, args: argparse.Namespace) -> int:
     ctx.actor()  # the sheets carry callers' names and phone numbers where a unit needs them
-    with ctx.db.reader() as session:
+    with ctx.db.session() as session:  # the first sheet ever signed makes the database's signing secret
         unit = reference.find_unit(session, args.unit).id if args.unit else None
         failures: list[str] = []
         paths = export_dispatch(session, unit, Path(args.out), pdf=args.pdf, failures=failures)
