@@ -150,6 +150,9 @@ def test_retention_in_one_folder_removes_only_its_own_databases_backups(db: Data
     assert mine.path.exists() and mine.manifest.exists()
     assert [b.path for b in backup.list_backups(folder, first)] == [mine.path]
     assert len(backup.list_backups(folder, second)) == 1
+    # the daily backup at start is due for a file whose own backup is old, however new the other one's is
+    next_day = datetime(2022, 7, 6, 18, 2)
+    assert backup.due(folder, next_day, first) and not backup.due(folder, next_day, second)
 
 
 @pytest.mark.parametrize(("content", "reason"), [

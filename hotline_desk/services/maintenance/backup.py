@@ -168,9 +168,9 @@ def list_backups(directory: Path, database: Path | None = None) -> list[BackupIn
     return sorted(found, key=lambda b: b.made_at, reverse=True)
 
 
-def due(directory: Path, now: datetime) -> bool:
-    """A daily backup is due when the newest one is a day old or there is none."""
-    newest = list_backups(directory)
+def due(directory: Path, now: datetime, database: Path | None = None) -> bool:
+    """A daily backup is due when the newest one (of ``database``, if given) is a day old or there is none."""
+    newest = list_backups(directory, database)
     return not newest or now - newest[0].made_at >= DAILY
 
 
