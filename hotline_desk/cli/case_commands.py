@@ -159,6 +159,12 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
         view = cases.case_view(session, case.id)
         as_of = parse_time(args.as_of)
         state_then = cases.case_status_as_of(session, case.id, as_of) if as_of else None
+    if as_of is not None and state_then is None:  # nothing of the case existed then: show nothing of it
+        if args.json:
+            print(to_json({"number": view.number, "as_of": as_of, "registered": False}))
+        else:
+            print(f"工单 {view.number} 在 {fmt(as_of)} 时尚未登记（登记于 {fmt(view.registered_at)}）。")
+        return 0
     if args.json:
         print(to_json(view))
         return 0
@@ -175,9 +181,8 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
     print(f"当前状态：{view.state_label}" + (f"    承办单位：{view.unit}" if view.unit else "")
           + (f"    办理期限：{fmt(view.deadline)}" if view.deadline else "")
           + ("    【督办】" if view.supervised else ""))
-    if as_of is not None:
-        label = STATES[state_then] if state_then else "尚未登记"
-        print(f"{fmt(as_of)} 时的状态：{label}")
+    if as_of is not None and state_then is not None:
+        print(f"{fmt(as_of)} 时的状态：{STATES[state_then]}")
     print("办理历史：")
     for ev in view.events:
         who = ev.actor + (f"（{ev.unit}）" if ev.unit else "")
