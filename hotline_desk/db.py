@@ -7,6 +7,7 @@ advisory lock, so numbering, the audit chain and check-then-write rules hold acr
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import re
@@ -38,7 +39,7 @@ COLLATION_SAMPLE = ["B", "a", "~", "1", "中", "Z", "RZ2207-00001", "RZ2207\ufff
 
 
 def default_db_path() -> Path:
-    """The database file in the user's data directory (created on first run)."""
+    """The database file in the user's data directory (created, readable by this user only, on first run)."""
     return Path(user_data_dir("hotline-desk", appauthor=False)) / "hotline-desk.sqlite3"
 
 
@@ -93,8 +94,9 @@ def resolve_db_url(db: str | None) -> str:
     becomes a SQLite URL.
 
     ``postgresql://user:password@host/dbname`` names a server; it is opened with the psycopg driver. A path must
-    name a database file: one ending in .sqlite3, .sqlite or .db (created if missing), or an existing SQLite file —
-    so a slip such as ``--db None`` or ``--db 2022-07`` never quietly creates a new, empty database.
+    name a database file: one ending in .sqlite3, .sqlite or .db, or an existing SQLite file — so a slip such as
+    ``--db None`` or ``--db 2022-07`` never names a new, empty database. Nothing is created here (see
+    ``open_database``).
     """
     target = db or os.environ.get(ENV_DB) or saved_choice() or str(default_db_path())
     if "://" in target:
@@ -106,7 +108,6 @@ def resolve_db_url(db: str | None) -> str:
     if path.suffix.lower() not in SQLITE_SUFFIXES and not is_sqlite_file(path):
         raise DatabaseError(f"“{target}”不是数据库的地址。请给出以 {'、'.join(SQLITE_SUFFIXES)} 结尾的数据库文件路径"
                             "（没有时新建）、一个已有的 SQLite 数据库文件，或 postgresql://用户@主机/库名。")
-    path.parent.mkdir(parents=True, exist_ok=True)
     return sqlite_url(path)
 
 
@@ -424,14 +425,74 @@ def migrate(db: Database, after_upgrade: AfterUpgrade | None = None) -> None:
                 raw.execute("PRAGMA foreign_keys = ON")
 
 
-def open_database(db: str | None = None, *, upgrade: bool = True, after_upgrade: AfterUpgrade | None = None
-                  ) -> Database:
-    """Open (and create, on first run) the database named by ``--db``, the environment or the default.
+class NoDatabase(DatabaseError):
+    """The place named holds no database yet: no file, an empty file, or an empty server database."""
 
-    ``after_upgrade`` runs in the upgrade's transaction when the schema moved (see ``services.maintenance.opening``).
-    """
-    database = Database(resolve_db_url(db))
+    def __init__(self, message: str, where: str) -> None:
+        super().__init__(message)
+        self.where = where
+
+
+def _sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names, or None for a server or an in-memory database."""
+    if not url.startswith("sqlite:///"):
+        return None
+    path = sqlite_path(url)
+    return None if str(path) in ("", ".", ":memory:") or str(path).startswith("file:") else path
+
+
+def _check_existing(path: Path) -> None:
+    """Refuse a path that holds no database, before SQLite opens it (opening would create the file)."""
+    if path.is_dir():
+        raise NoDatabase(f"{path} 是一个文件夹，不是数据库文件。", str(path))
+    if not path.exists():
+        raise NoDatabase(f"{path} 处没有数据库（文件不存在）。", str(path))
+    if path.stat().st_size == 0:
+        raise NoDatabase(f"{path} 处没有数据库（文件是空的，0 字节）。", str(path))
+
+
+def create_private_file(path: Path) -> None:
+    """A new, empty SQLite file readable by this user only: SQLite gives its -wal and -shm files the mode of the
+    database file, so they are private too. A folder made for it is private as well; what exists is left as it is."""
+    if path.exists():
+        return
     try:
+        if not path.parent.exists():
+            path.parent.mkdir(mode=0o700, parents=True)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise DatabaseError(f"无法新建数据库文件 {path}：{_os_reason(exc)}") from exc
+
+
+def _os_reason(exc: OSError) -> str:
+    reasons = {errno.EACCES: "没有权限", errno.EPERM: "没有权限", errno.ENOSPC: "磁盘空间已满",
+               errno.EROFS: "所在位置是只读的", errno.ENOTDIR: "路径中有一段不是文件夹"}
+    return reasons.get(exc.errno or 0, exc.strerror or str(exc))
+
+
+def open_database(db: str | None = None, *, upgrade: bool = True, after_upgrade: AfterUpgrade | None = None,
+                  create: bool = True) -> Database:
+    """Open (and, with ``create``, create on first run) the database named by ``--db``, the environment or the default.
+
+    Without ``create`` a place holding no database (no file, an empty file, an empty server database) is refused with
+    ``NoDatabase`` and nothing is created. ``after_upgrade`` runs in the upgrade's transaction when the schema moved
+    (see ``services.maintenance.opening``).
+    """
+    url = resolve_db_url(db)
+    path = _sqlite_file(url)
+    if path is not None:
+        if create:
+            create_private_file(path)
+        else:
+            _check_existing(path)
+    database = Database(url)
+    try:
+        if not create and schema_revision(database) is None:
+            where = database.display_name
+            raise NoDatabase(f"{where} 处没有本软件的数据库（" + ("服务器数据库是空的" if path is None
+                                                            else "这个 SQLite 文件里没有本软件的数据") + "）。", where)
         if upgrade:
             migrate(database, after_upgrade)
     except (SQLAlchemyDatabaseError, sqlite3.DatabaseError) as exc:

@@ -115,6 +115,7 @@ def register(sub: SubParsers[Any]) -> None:
 
 
 def cmd_init(ctx: Context, args: argparse.Namespace) -> int:
+    ctx.creates = True  # the one command that may make a new database
     with ctx.db.reader() as session:
         live = users.has_users(session)
         first_admin = accounts.admin_without_password(session)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import shlex
 import sys
 from datetime import date, datetime
 from typing import Any
 
 from hotline_desk.cli.parsing import SubParsers as SubParsers  # the command modules' one import
-from hotline_desk.db import Database
+from hotline_desk.db import Database, NoDatabase
 from hotline_desk.errors import PermissionDenied, ValidationError
 from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.maintenance.opening import open_office_database
@@ -21,18 +22,26 @@ ENV_NEW_PASSWORD = "HOTLINE_DESK_NEW_PASSWORD"
 
 
 class Context:
-    """The database, opened on first use, and who is acting."""
+    """The database, opened on first use, and who is acting. Only ``init`` (and ``demo``, which fills a new
+    database) sets ``creates``: any other command on a place that holds no database says so and creates nothing
+    (a mistyped path is not a new office)."""
 
     def __init__(self, db_arg: str | None, username: str) -> None:
         self.db_arg = db_arg
         self.username = username
+        self.creates = False
         self._db: Database | None = None
         self._actor: Actor | None = None
 
     @property
     def db(self) -> Database:
         if self._db is None:
-            self._db = open_office_database(self.db_arg)
+            try:
+                self._db = open_office_database(self.db_arg, create=self.creates)
+            except NoDatabase as exc:
+                named = f"--db {shlex.quote(exc.where)} " if self.db_arg else ""
+                raise NoDatabase(f"{exc.message}未作任何改动。要在这里新建数据库，请运行 hotline-desk {named}init。"
+                                 "如果数据库在别处，请用 --db 给出它的路径。", exc.where) from exc
         return self._db
 
     def actor(self) -> Actor:

@@ -313,6 +313,7 @@ def _write(path: Path, data: bytes) -> None:
 
 def cmd_demo(ctx: Context, args: argparse.Namespace) -> int:
     progress = ProgressLine("装入演示工单 {done}/{total}")
+    ctx.creates = True  # a demo goes into a new database of its own (or, with --force, one in use)
     with ctx.db.reader() as session:
         in_use = users.has_users(session)
     actor = ctx.actor() if in_use else None

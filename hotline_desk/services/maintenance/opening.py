@@ -19,6 +19,7 @@ def after_upgrade(session: Session, previous: str | None) -> None:
     audit.after_upgrade(session, previous)
 
 
-def open_office_database(target: str | None = None, *, upgrade: bool = True) -> Database:
-    """The database named by ``--db``, the environment, the saved choice or the default, ready for the services."""
-    return open_database(target, upgrade=upgrade, after_upgrade=after_upgrade)
+def open_office_database(target: str | None = None, *, upgrade: bool = True, create: bool = True) -> Database:
+    """The database named by ``--db``, the environment, the saved choice or the default, ready for the services;
+    without ``create``, a place holding no database yet is refused (``NoDatabase``) and nothing is made there."""
+    return open_database(target, upgrade=upgrade, after_upgrade=after_upgrade, create=create)
