@@ -72,7 +72,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     from hotline_desk.errors import HotlineError
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    ctx = Context(db_arg=args.db, username=args.user or os.environ.get(ENV_USER) or "admin")
+    if args.user is not None and not args.user.strip():  # not "no --user": nobody may stand in for a blank name
+        print("错误：--user 给出的用户名是空的。请写出登录名（如 --user op1），或不写 --user 以 admin 身份操作。"
+              "未尝试登录。", file=sys.stderr)
+        return 2
+    ctx = Context(db_arg=args.db, username=args.user or os.environ.get(ENV_USER, "").strip() or "admin")
     try:
         result: int = args.run(ctx, args)
         return result

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import os
 import sys
 from pathlib import Path
 from typing import Any
 
-from hotline_desk.cli.common import ENV_NEW_PASSWORD, Context, SubParsers, ask_new_password, parse_day, to_json
+from hotline_desk.cli.common import (
+    ENV_NEW_PASSWORD,
+    Context,
+    SubParsers,
+    ask_new_password,
+    ask_secret,
+    parse_day,
+    to_json,
+)
 from hotline_desk.db import resolve_db_url
 from hotline_desk.errors import HotlineError, ValidationError
 from hotline_desk.services.accounts import accounts, anchors, users
@@ -161,8 +168,8 @@ def _password_from_file(name: str) -> str:
 
 
 def _ask_new_password(who: str) -> str:
-    first = getpass.getpass(f"请为{who}设置密码（至少6位）：")
-    if first != getpass.getpass("再输入一次："):
+    first = ask_secret(f"请为{who}设置密码（至少6位）：")
+    if first != ask_secret("再输入一次："):
         raise ValidationError("两次输入的密码不一致。")
     return first
 

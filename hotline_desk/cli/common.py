@@ -65,7 +65,7 @@ class Context:
         given = os.environ.get(ENV_PASSWORD)
         password = given or None  # an empty variable gives no password: it is not a wrong guess
         if password is None and sys.stdin.isatty():
-            password = getpass.getpass(f"{username}的密码：") or None
+            password = ask_secret(f"{username}的密码：") or None
         if password is None:
             empty = f"环境变量 {ENV_PASSWORD} 是空的，没有给出密码。" if given == "" else ""
             raise PermissionDenied(f"{empty}请在环境变量 {ENV_PASSWORD} 中提供用户 {username} 的密码，"
@@ -118,6 +118,15 @@ class ProgressLine:
             print(file=sys.stderr)
 
 
+def ask_secret(prompt: str) -> str:
+    """A password typed at the terminal, not echoed. Ctrl-D (end of input) cancels, as Ctrl-C does."""
+    try:
+        return getpass.getpass(prompt)
+    except EOFError:
+        print(file=sys.stderr)  # the prompt's line is still open
+        raise KeyboardInterrupt from None
+
+
 def ask_new_password(why: str, who: str) -> str:
     """A new password from HOTLINE_DESK_NEW_PASSWORD, or typed twice at a prompt."""
     password = os.environ.get(ENV_NEW_PASSWORD)
@@ -125,8 +134,8 @@ def ask_new_password(why: str, who: str) -> str:
         return password
     if not sys.stdin.isatty():
         raise ValidationError(f"{why}：请在环境变量 {ENV_NEW_PASSWORD} 中提供新密码，或在终端中运行。")
-    first = getpass.getpass(f"{why}。请为{who}设置新密码（至少6位）：")
-    if first != getpass.getpass("再输入一次："):
+    first = ask_secret(f"{why}。请为{who}设置新密码（至少6位）：")
+    if first != ask_secret("再输入一次："):
         raise ValidationError("两次输入的密码不一致。")
     return first
 
