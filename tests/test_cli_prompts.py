@@ -113,3 +113,59 @@ def test_a_blank_user_name_is_refused_and_counts_against_nobody(office: Database
     assert code == 2 and out.out == ""
     assert out.err.startswith("错误：--user 给出的用户名是空的") and "未尝试登录" in out.err
     assert fingerprint(office) == before and set(failures(office).values()) == {0}
+
+
+def run(capsys: pytest.CaptureFixture[str], db: Database, *args: str, user: str = "admin") -> tuple[int, str, str]:
+    code = main(["--db", db.url, "--user", user, *args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_resetting_someone_elses_password_never_takes_the_new_password_variable(
+        office: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("HOTLINE_DESK_PASSWORD", TEST_PASSWORD)
+    monkeypatch.setenv("HOTLINE_DESK_NEW_PASSWORD", "admin-xin-mima")  # meant for the admin's own password
+    code, out, _ = run(capsys, office, "passwd", "op1")
+    assert code == 0 and "环境变量 HOTLINE_DESK_NEW_PASSWORD 未被使用" in out
+    once = out.split("一次性密码：", 1)[1].split("（", 1)[0]
+    assert once and once != "admin-xin-mima"
+    with office.session() as s:
+        assert accounts.login(s, "op1", once).must_change
+    secret = tmp_path / "once.txt"
+    secret.write_text("given-once-1\n", encoding="utf-8")
+    code, out, _ = run(capsys, office, "passwd", "op1", "--password-file", str(secret))
+    assert code == 0 and f"一次性密码取自 {secret}" in out and "given-once-1" not in out
+    with office.session() as s:
+        assert accounts.login(s, "op1", "given-once-1").must_change
+        assert accounts.login(s, "admin", TEST_PASSWORD).actor is not None  # the admin's own is untouched
+    before = fingerprint(office)
+    code, _, err = run(capsys, office, "passwd", "--password-file", str(secret))
+    assert code == 2 and "只用于重置他人" in err and fingerprint(office) == before
+
+
+def test_empty_password_variables_give_no_password(office: Database, people: People, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    with office.session() as s:
+        accounts.set_password(s, people.admin, "op1", "yici-mima-1")
+    monkeypatch.setenv("HOTLINE_DESK_PASSWORD", "yici-mima-1")
+    monkeypatch.setenv("HOTLINE_DESK_NEW_PASSWORD", "")
+    before = fingerprint(office)
+    code, _, err = run(capsys, office, "case", "list", user="op1")
+    assert code == 2 and "环境变量 HOTLINE_DESK_NEW_PASSWORD 是空的，没有给出新密码" in err
+    assert fingerprint(office) == before
+    monkeypatch.setenv("HOTLINE_DESK_ADMIN_PASSWORD", "")
+    code = main(["--db", str(tmp_path / "new.sqlite3"), "init"])
+    err = capsys.readouterr().err
+    assert code == 2 and "环境变量 HOTLINE_DESK_ADMIN_PASSWORD 是空的" in err
+
+
+def test_an_unreadable_password_file_is_explained_in_chinese(office: Database, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("HOTLINE_DESK_PASSWORD", TEST_PASSWORD)
+    before = fingerprint(office)
+    for name, reason in ((tmp_path / "没有.txt", "文件不存在"), (tmp_path, "这是一个文件夹")):
+        code, _, err = run(capsys, office, "user", "add", "liu", "--role", "审核员", "--password-file", str(name))
+        assert code == 2 and f"无法读取密码文件 {name}：{reason}。" in err and "No such" not in err, err
+    assert fingerprint(office) == before

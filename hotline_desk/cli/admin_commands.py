@@ -43,9 +43,12 @@ def register(sub: SubParsers[Any]) -> None:
 
     p = sub.add_parser("passwd", help="修改自己的密码，或重置他人密码（需管理员）",
                        description="登录后修改自己的密码（新密码取自环境变量 HOTLINE_DESK_NEW_PASSWORD，没有则在终端中"
-                                   "询问）；或由管理员重置他人密码并解除锁定：重置的是一次性密码（取自该环境变量，"
-                                   "没有则自动生成并只显示这一次），该用户下次登录时须改为自己的密码。")
+                                   "询问）；或由管理员重置他人密码并解除锁定：重置的是一次性密码，与添加用户时一样取自 "
+                                   "--password-file 指定的文件（第一行），否则自动生成并只显示这一次（不取自 "
+                                   "HOTLINE_DESK_NEW_PASSWORD：那是自己的新密码），该用户下次登录时须改为自己的密码。")
     p.add_argument("username", nargs="?", help="用户（默认为当前用户）")
+    p.add_argument("--password-file", metavar="文件",
+                   help="重置他人密码时，一次性密码所在的文件（第一行；不写则自动生成）")
     p.set_defaults(run=cmd_passwd)
 
     p = sub.add_parser("backup", help="备份数据库", description="用 SQLite 在线备份复制数据库（其他工作站可继续使用），"
@@ -148,12 +151,13 @@ def _first_admin_password(args: argparse.Namespace) -> str:
     """The first admin's password: from a file, the environment (read once), or typed twice at a prompt."""
     if args.admin_password_file:
         return _password_from_file(args.admin_password_file)
-    password = os.environ.get(ENV_ADMIN_PASSWORD)
-    if password is not None:
-        return password
+    given = os.environ.get(ENV_ADMIN_PASSWORD)
+    if given:  # an empty variable gives no password
+        return given
     if sys.stdin.isatty():
         return _ask_new_password("管理员")
-    raise ValidationError("请为管理员设置密码：用 --admin-password-file 指定密码文件，或设置环境变量 "
+    empty = f"环境变量 {ENV_ADMIN_PASSWORD} 是空的，没有给出密码。" if given == "" else ""
+    raise ValidationError(f"{empty}请为管理员设置密码：用 --admin-password-file 指定密码文件，或设置环境变量 "
                           f"{ENV_ADMIN_PASSWORD}，或在终端中运行。数据库未作改动。")
 
 
@@ -161,10 +165,19 @@ def _password_from_file(name: str) -> str:
     try:
         lines = Path(name).read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
-        raise ValidationError(f"无法读取密码文件 {name}：{getattr(exc, 'strerror', None) or exc}") from exc
+        raise ValidationError(f"无法读取密码文件 {name}：{_unreadable(exc)}。") from exc
     if not lines or not lines[0].strip():
         raise ValidationError(f"密码文件 {name} 的第一行是空的。")
     return lines[0].strip()
+
+
+def _unreadable(exc: OSError | UnicodeDecodeError) -> str:
+    """Why a file could not be read, in the office's words (the system's own are English)."""
+    if isinstance(exc, UnicodeDecodeError):
+        return "不是 UTF-8 编码的文本文件"
+    reasons: list[tuple[type[OSError], str]] = [
+        (FileNotFoundError, "文件不存在"), (IsADirectoryError, "这是一个文件夹"), (PermissionError, "没有读取权限")]
+    return next((words for kind, words in reasons if isinstance(exc, kind)), exc.strerror or str(exc))
 
 
 def _ask_new_password(who: str) -> str:
@@ -178,18 +191,25 @@ def cmd_passwd(ctx: Context, args: argparse.Namespace) -> int:
     actor = ctx.actor()
     target = args.username or actor.username
     if target == actor.username:
+        if args.password_file:
+            raise ValidationError("--password-file 只用于重置他人的一次性密码；修改自己的密码请在终端中输入，"
+                                  f"或用环境变量 {ENV_NEW_PASSWORD}。密码未作改动。")
         password = ask_new_password("修改密码", target)
         with ctx.db.session() as session:
             accounts.set_password(session, actor, target, password)
         print(f"已设置 {target} 的密码。")
         return 0
     require(actor, "manage_users")
-    given = os.environ.get(ENV_NEW_PASSWORD)
+    # Not HOTLINE_DESK_NEW_PASSWORD: a script's own new password must never become someone else's by a slip.
+    given = _password_from_file(args.password_file) if args.password_file else None
     password = given if given is not None else accounts.generate_password()
     with ctx.db.session() as session:
         accounts.set_password(session, actor, target, password)
-    shown = "" if given is not None else f"一次性密码：{password}（只显示这一次）。"
+    shown = (f"一次性密码取自 {args.password_file}。" if given is not None
+             else f"一次性密码：{password}（只显示这一次，请当面告知）。")
     print(f"已重置 {target} 的密码并解除锁定。{shown}")
+    if os.environ.get(ENV_NEW_PASSWORD):
+        print(f"（环境变量 {ENV_NEW_PASSWORD} 未被使用：它只用于修改自己的密码。）")
     print(f"{target} 下次登录时须把一次性密码改为自己的密码。")
     return 0
 

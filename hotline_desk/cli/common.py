@@ -128,12 +128,13 @@ def ask_secret(prompt: str) -> str:
 
 
 def ask_new_password(why: str, who: str) -> str:
-    """A new password from HOTLINE_DESK_NEW_PASSWORD, or typed twice at a prompt."""
-    password = os.environ.get(ENV_NEW_PASSWORD)
-    if password is not None:
-        return password
+    """A new password from HOTLINE_DESK_NEW_PASSWORD (an empty one gives none), or typed twice at a prompt."""
+    given = os.environ.get(ENV_NEW_PASSWORD)
+    if given:
+        return given
     if not sys.stdin.isatty():
-        raise ValidationError(f"{why}：请在环境变量 {ENV_NEW_PASSWORD} 中提供新密码，或在终端中运行。")
+        empty = f"环境变量 {ENV_NEW_PASSWORD} 是空的，没有给出新密码。" if given == "" else ""
+        raise ValidationError(f"{why}：{empty}请在环境变量 {ENV_NEW_PASSWORD} 中提供新密码，或在终端中运行。")
     first = ask_secret(f"{why}。请为{who}设置新密码（至少6位）：")
     if first != ask_secret("再输入一次："):
         raise ValidationError("两次输入的密码不一致。")
