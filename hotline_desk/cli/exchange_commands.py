@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hotline_desk.cli.common import Context, ProgressLine, SubParsers
 from hotline_desk.errors import ValidationError
-from hotline_desk.excel.columns import FIELD_LABELS
+from hotline_desk.excel.columns import FIELD_LABELS, clean
 from hotline_desk.services.accounts.permissions import require
 from hotline_desk.services.cases.case_query import CaseFilter
 from hotline_desk.services.clock import office_now
@@ -27,6 +27,11 @@ from hotline_desk.services.exchange.import_values import (
 from hotline_desk.services.exchange.imports import CasePreview, Problem, commit_cases, preview_cases, save_mapping
 from hotline_desk.services.exchange.imports import field_names as import_fields
 from hotline_desk.services.office import reference
+from hotline_desk.services.office import reference_admin as ra
+from hotline_desk.services.office.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 MAX_PROBLEMS_SHOWN = 200
 
@@ -153,6 +158,29 @@ def _value_choices(pairs: list[str]) -> ValueChoices:
     return choices
 
 
+def _check_mapping_and_channel(session: Session, args: argparse.Namespace) -> None:
+    """A saved mapping or a channel that does not exist is a mistyped option, not a file to read without it."""
+    if args.mapping:
+        saved = sorted(Settings(session).get("import.mappings"))
+        if args.mapping not in saved:
+            known = (f"已保存的有：{'、'.join(saved)}" if saved
+                     else "还没有保存过任何列对应关系（可用 --save-mapping 名称 保存本次的对应关系）")
+            raise ValidationError(f"参数 --mapping：没有名为“{args.mapping}”的列对应关系；{known}。未导入。")
+    if args.channel and ra.resolve(session, "channel", args.channel) is None:
+        names = "、".join(c.name for c in reference.list_channels(session))
+        raise ValidationError(f"参数 --channel：没有渠道“{args.channel}”，可选：{names}。未导入。")
+
+
+def _check_manual_columns(preview: CasePreview, manual: dict[str, str]) -> None:
+    """Every column named by --map must be in the file: a misspelt one would leave its field unread."""
+    headers = [h for h, _ in preview.columns if h]
+    known = {clean(h) for h in headers}
+    absent = [column for column in manual if clean(column) not in known]
+    if absent:
+        raise ValidationError(f"参数 --map：文件中没有列{'、'.join(f'“{c}”' for c in absent)}；"
+                              f"工作表“{preview.sheet}”的列有：{'、'.join(headers)}。未导入。")
+
+
 def _show_unknown(preview: CasePreview) -> None:
     print(f"不在列表中的取值（{len(preview.unknown)} 个）：")
     for u in preview.unknown:
@@ -178,10 +206,12 @@ def cmd_import_cases(ctx: Context, args: argparse.Namespace) -> int:
     choices = _value_choices(args.map_value)
     progress = ProgressLine("检查第 {done}/{total} 行")
     with ctx.db.session() as session:
+        _check_mapping_and_channel(session, args)
         preview = preview_cases(session, Path(args.file), mapping_name=args.mapping, manual=manual,
                                 channel=args.channel, progress=progress, values=choices,
                                 accept_suggestions=args.accept_suggestions)
         progress.finish()
+        _check_manual_columns(preview, manual)
         print(f"工作表“{preview.sheet}”，表头在第 {preview.header_row} 行。")
         print("列对应：" + "；".join(f"{h}→{f or '（不导入）'}" for h, f in preview.columns if h))
         print(preview.summary(COMMAND_LINE))

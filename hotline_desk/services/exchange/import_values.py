@@ -184,7 +184,8 @@ def check_choices(session: Session, choices: ValueChoices) -> None:
         if choice.action == MAP and ra.resolve(session, VALUE_FIELDS[name], choice.target) is None \
                 and not (name == "category" and level2_label(session, choice.target)):
             kind = ra.KIND_LABELS[VALUE_FIELDS[name]]
-            raise NotFound(f"没有{kind}“{choice.target}”，不能把{label}“{value}”对应过去。")
+            shown = f"“{value}”" if value else "（空）"
+            raise NotFound(f"没有{kind}“{choice.target}”，不能把{label}{shown}对应过去。")
         if choice.action == CREATE:
             if not value:
                 raise ValidationError(f"{label}为空的行不能新建，请对应到一项或不导入。")
