@@ -43,6 +43,9 @@ class CaseState(Labelled):
 
 
 # A case whose handling is complete (answered by the office, or replied by the unit).
+# 办理结果 a unit may give: the dispatch sheet's drop-down, and the values a reply step accepts.
+REPLY_RESULTS = ("已解决", "部分解决", "未解决", "已答复解释", "不属于本单位职责")
+
 HANDLED_STATES = frozenset({CaseState.PENDING_FOLLOWUP, CaseState.IN_REVIEW, CaseState.FINISHED})
 # A case sitting with a unit.
 OPEN_DISPATCH_STATES = frozenset({CaseState.DISPATCHED, CaseState.IN_PROGRESS})

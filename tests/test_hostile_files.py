@@ -269,11 +269,11 @@ def test_long_complaints_and_awkward_unit_names_still_export_for_every_unit(db: 
         assert text.count("污水漫溢") == 30, pdf.name
 
 
-def test_a_reply_longer_than_excel_allows_is_kept_whole(db: Database, sheet: Path, clock: FakeClock,
-                                                        people: People) -> None:
+def test_a_reply_longer_than_excel_allows_is_refused_not_cut(db: Database, sheet: Path, clock: FakeClock,
+                                                              people: People) -> None:
     from hotline_desk.models import Dispatch
 
-    long_reply = "已派人现场处理。" * 12_500  # 100,000 characters
+    long_reply = "已派人现场处理。" * 12_500  # 100,000 characters: read whole, then refused in words
 
     def edit(book: openpyxl.Workbook) -> None:
         book["交办单"].cell(4, 11).value = "LONGREPLY"
@@ -281,8 +281,9 @@ def test_a_reply_longer_than_excel_allows_is_kept_whole(db: Database, sheet: Pat
     filled = _with_long_cell(_fill(sheet, edit), "LONGREPLY", long_reply)
     with db.session() as s:
         preview = preview_replies(s, filled, clock=clock)
-        assert (len(preview.ready), preview.problems) == (2, [])
-        commit_replies(s, people.supervisor, preview, clock=clock)
+        assert len(preview.ready) == 1
+        assert [p.reason for p in preview.problems] == ["回复内容太长：最多 5000 个字，现在是 100000 个字。"]
+        commit_replies(s, people.supervisor, preview, only_valid=True, clock=clock)
     with db.reader() as s:
-        assert long_reply in set(s.scalars(select(Dispatch.reply_text)))
+        assert set(s.scalars(select(Dispatch.reply_text))) == {"", "已处理完毕"}  # nothing cut short was saved
         assert verify_all(s).ok

@@ -13,6 +13,7 @@ from hotline_desk.services.cases import records as cases
 from hotline_desk.services.cases import workflow
 from hotline_desk.services.cases.history import FOLLOWUP_RESULTS, STATES
 from hotline_desk.services.office import reference
+from hotline_desk.vocabulary import REPLY_RESULTS
 
 
 def register(sub: SubParsers[Any]) -> None:
@@ -76,7 +77,8 @@ def register(sub: SubParsers[Any]) -> None:
     _step(csub, "reject", "审核驳回（审核员）", cmd_reject, [("--reason", {"required": True, "help": "驳回理由"})])
     _step(csub, "sign", "登记单位签收", cmd_sign, [("--unit", {"help": "签收单位（默认主办单位）"})])
     _step(csub, "reply", "登记单位回复", cmd_reply, [
-        ("--text", {"required": True, "help": "回复内容"}), ("--result", {"default": "", "help": "办理结果"}),
+        ("--text", {"required": True, "help": "回复内容"}),
+        ("--result", {"default": "", "help": f"办理结果：{'、'.join(REPLY_RESULTS)}之一（可不填）"}),
         ("--finished-at", {"help": "办结时间"}), ("--handler", {"default": "", "help": "经办人"}),
         ("--handler-phone", {"default": "", "help": "经办人电话"}), ("--unit", {"help": "回复单位（默认主办单位）"}),
     ])

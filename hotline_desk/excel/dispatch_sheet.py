@@ -12,12 +12,13 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from hotline_desk.excel.safe import set_text, stamp
+from hotline_desk.vocabulary import REPLY_RESULTS
 
 KEY_SHEET = "_hotline"
 KEY_MARK = "hotline-desk-dispatch"
 CASE_COLUMNS = ("工单编号", "来电时间", "问题分类", "诉求内容", "来电人", "来电人电话", "地址", "办理期限")
 REPLY_COLUMNS = ("签收时间", "办理结果", "回复内容", "办结时间", "经办人", "联系电话")
-RESULTS = ("已解决", "部分解决", "未解决", "已答复解释", "不属于本单位职责")
+RESULTS = REPLY_RESULTS  # the drop-down offers exactly what a reply step accepts
 HEADER_ROW = 3
 THIN = Side(style="thin", color="999999")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)

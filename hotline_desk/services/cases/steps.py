@@ -21,6 +21,7 @@ from hotline_desk.services.cases.history import CaseStatus, DispatchStatus, Even
 from hotline_desk.services.office.calendar import WorkCalendar
 from hotline_desk.vocabulary import (
     OPEN_DISPATCH_STATES,
+    REPLY_RESULTS,
     Action,
     CaseState,
     EventKind,
@@ -28,6 +29,9 @@ from hotline_desk.vocabulary import (
     Handling,
 )
 
+# A unit's reply is a few paragraphs; a whole document pasted by mistake is refused in words. The limit sits well
+# inside an Excel cell (32,767 characters), so a reply exported to a workbook is never cut.
+REPLY_TEXT_LIMIT = 5000
 # A moment a little ahead of the clock is accepted: station clocks drift.
 FUTURE_TOLERANCE = timedelta(minutes=5)
 
@@ -435,6 +439,14 @@ def _reply_gates(ctx: StepContext, status: CaseStatus, actor: Actor, p: Reply | 
 def _reply_inputs(ctx: StepContext, status: CaseStatus, actor: Actor, p: Reply, at: datetime) -> list[Problem]:
     target = _target(status, p)
     problems = _text(p.text, "请填写回复内容。", "text")
+    if not status.imported:  # a register's own history is kept as it wrote it
+        result, length = p.result.strip(), len(p.text.strip())
+        if result and result not in REPLY_RESULTS:
+            problems.append(Problem(f"办理结果“{result}”不是可选的一项，请从以下选择：{'、'.join(REPLY_RESULTS)}"
+                                    "（也可不填）。", Gate.INPUT, "result"))
+        if length > REPLY_TEXT_LIMIT:
+            problems.append(Problem(f"回复内容太长：最多 {REPLY_TEXT_LIMIT} 个字，现在是 {length} 个字。", Gate.INPUT,
+                                    "text"))
     finished_at = p.finished_at or at
     assert target.signed_at is not None
     if finished_at < target.signed_at or finished_at > at:
