@@ -3,6 +3,7 @@ length, and ``case show`` tells the reply's words, handler and phone."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import openpyxl
@@ -80,3 +81,19 @@ def test_a_sheet_with_a_result_off_the_list_is_refused_row_by_row(db: Database, 
     assert code == 0, err
     with db.reader() as s:
         assert sorted(r for r in s.scalars(select(Dispatch.result)) if r) == ["已解决"]
+
+
+def test_case_show_tells_the_reply_its_handler_and_phone(db: Database, signed: str,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, db, "case", "reply", signed, "--text", "已更换加压泵，四楼以上水压恢复",
+                       "--result", "已解决", "--handler", "王工", "--handler-phone", "0375-6661234")
+    assert code == 0, err
+    code, out, _ = run(capsys, db, "case", "show", signed)
+    [line] = [line for line in out.splitlines() if "  回复  " in line]  # the history's reply line
+    assert "办理结果：已解决" in line and "回复内容：已更换加压泵，四楼以上水压恢复" in line
+    assert "经办人：王工" in line and "联系电话：0375-6661234" in line
+    code, out, _ = run(capsys, db, "case", "show", signed, "--json")
+    [reply] = [e["reply"] for e in json.loads(out)["events"] if e["kind"] == "reply"]
+    assert reply["text"] == "已更换加压泵，四楼以上水压恢复" and reply["result"] == "已解决"
+    assert (reply["handler"], reply["handler_phone"]) == ("王工", "0375-6661234")
+    assert all(e["reply"] is None for e in json.loads(out)["events"] if e["kind"] != "reply")

@@ -64,6 +64,7 @@ class EventView:
     unit: str
     note: str
     details: str
+    reply: dict[str, str] | None = None  # a unit's reply: text, result, handler, handler_phone, finished_at
 
 
 @dataclass(frozen=True)
@@ -238,7 +239,8 @@ def case_view(session: Session, case_id: int) -> CaseView:
     views = tuple(
         EventView(seq=e.seq, kind=e.kind, label=EVENT_LABELS.get(e.kind, e.kind), at=e.at,
                   actor=users.get(e.actor_id or 0, "导入" if e.batch_id else ""),
-                  unit=units.get(e.unit_id or 0, ""), note=e.note, details=_event_details(r, units))
+                  unit=units.get(e.unit_id or 0, ""), note=e.note, details=_event_details(r, units),
+                  reply=_reply_of(r))
         for e, r in zip(events, records, strict=True)
     )
     return CaseView(
@@ -263,8 +265,9 @@ def _event_details(record: EventRecord, units: dict[int, str]) -> str:
         parts.append(f"办理期限：{d['deadline'][:16].replace('T', ' ')}")
     if record.kind == "return_accept" and d.get("new_unit_id"):
         parts.append(f"改派：{units.get(int(d['new_unit_id']), '')}")
-    if record.kind == "reply" and d.get("result"):
-        parts.append(f"办理结果：{d['result']}")
+    if record.kind == "reply":
+        reply = _reply_of(record) or {}
+        parts += [f"{label}：{reply[key]}" for key, label in REPLY_PARTS if reply.get(key)]
     if record.kind in ("extension_request", "extension_accept"):
         parts.append(f"延期{d['days']}个工作日")
     if record.kind == "followup":
@@ -273,6 +276,21 @@ def _event_details(record: EventRecord, units: dict[int, str]) -> str:
     if record.kind == "review":
         parts.append("甄别：承办单位责任，重办" if d["at_fault"] else "甄别：非承办单位责任，不计入满意率")
     return "；".join(parts)
+
+
+# What a unit's reply says, in the order the dispatch sheet's reply columns give it.
+REPLY_PARTS = (("result", "办理结果"), ("text", "回复内容"), ("finished_at", "办结时间"), ("handler", "经办人"),
+               ("handler_phone", "联系电话"))
+
+
+def _reply_of(record: EventRecord) -> dict[str, str] | None:
+    """A reply event's own words (kept in its data), or None for any other event."""
+    if record.kind != "reply":
+        return None
+    d = record.data
+    finished = str(d.get("finished_at") or "")[:16].replace("T", " ")
+    return {"text": str(d.get("text") or ""), "result": str(d.get("result") or ""), "finished_at": finished,
+            "handler": str(d.get("handler") or ""), "handler_phone": str(d.get("handler_phone") or "")}
 
 
 def case_status_as_of(session: Session, case_id: int, as_of: datetime) -> str | None:
