@@ -65,7 +65,7 @@ def test_exporting_a_month_that_does_not_exist_writes_no_file(office: Database, 
         code, _, err = run(capsys, office, "export-cases", "--month", month, "--out", str(out), user="sup1")
         assert code == 2 and f"月份“{month}”无效" in err and not out.exists()
     code, _, err = run(capsys, office, "export-cases", "--state", "bogus", "--out", str(out), user="sup1")
-    assert code == 2 and "没有状态“bogus”" in err and not out.exists()
+    assert code == 2 and "无法识别的状态“bogus”，可选：登记、拟交办" in err and not out.exists()
     code, _, err = run(capsys, office, "export-cases", "--month", "2022-7", "--out", str(out), user="sup1")
     assert code == 0, err
     assert openpyxl.load_workbook(out).active.max_row == 2  # the header and the one case of July

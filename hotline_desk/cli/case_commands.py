@@ -7,13 +7,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from hotline_desk.cli.common import Context, SubParsers, fmt, parse_time, to_json
+from hotline_desk.cli.common import Context, SubParsers, choice_code, fmt, parse_time, to_json
 from hotline_desk.errors import ValidationError
 from hotline_desk.services.cases import records as cases
 from hotline_desk.services.cases import workflow
 from hotline_desk.services.cases.history import FOLLOWUP_RESULTS, STATES
 from hotline_desk.services.office import reference
-from hotline_desk.vocabulary import REPLY_RESULTS
+from hotline_desk.vocabulary import REPLY_RESULTS, CaseState
 
 
 def register(sub: SubParsers[Any]) -> None:
@@ -49,8 +49,8 @@ def register(sub: SubParsers[Any]) -> None:
 
     q = csub.add_parser("list", help="列出工单", description="按登记时间倒序列出工单。")
     q.add_argument("--month", help="月份，如 2022-07")
-    q.add_argument("--state", choices=list(STATES), help="状态")
-    q.add_argument("--limit", type=int, default=200, help="最多列出多少件")
+    q.add_argument("--state", help="状态，如 待回访 或 pending_followup")
+    q.add_argument("--limit", type=int, default=200, help="最多列出多少件（默认 200）")
     q.set_defaults(run=cmd_list)
 
     for name, label, handler, description in (
@@ -210,12 +210,17 @@ def cmd_undo_follow_up(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_list(ctx: Context, args: argparse.Namespace) -> int:
+    if args.limit < 1:
+        raise ValidationError("--limit 应为正整数。")
+    state = choice_code(CaseState.labels(), args.state, "状态")
     ctx.actor()
     with ctx.db.reader() as session:
-        rows = cases.list_cases(session, month=args.month, state=args.state, limit=args.limit)
+        rows = cases.list_cases(session, month=args.month, state=state, limit=args.limit)
+        total = len(rows) if len(rows) < args.limit else cases.count_listed(session, month=args.month, state=state)
     for r in rows:
         print(f"{r.number}\t{fmt(r.registered_at)}\t{r.state_label}\t{r.unit}\t{r.category}\t{r.title}")
-    print(f"共 {len(rows)} 件。")
+    shown = f"，列出最新的 {len(rows)} 件（用 --limit 可列出更多）" if total > len(rows) else ""
+    print(f"共 {total} 件{shown}。")
     return 0
 
 

@@ -141,6 +141,17 @@ def ask_new_password(why: str, who: str) -> str:
     return first
 
 
+def choice_code(labels: dict[str, str], text: str | None, what: str) -> str:
+    """A state or source given by its Chinese label (待回访) or its code (pending_followup); "" when not given."""
+    if not text:
+        return ""
+    for code, label in labels.items():
+        if text.strip() in (code, label):
+            return code
+    raise ValidationError(f"无法识别的{what}“{text}”，可选：{'、'.join(labels.values())}"
+                          f"（也可写代码，如 {next(iter(labels))}）。")
+
+
 def parse_time(text: str | None) -> datetime | None:
     """Accept ``2022-07-05 14:30``, ``2022-07-05T14:30:00`` or a bare date."""
     if text is None:

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hotline_desk.cli.common import Context, ProgressLine, SubParsers
+from hotline_desk.cli.common import Context, ProgressLine, SubParsers, choice_code
 from hotline_desk.errors import ValidationError
 from hotline_desk.excel.columns import FIELD_LABELS, clean
 from hotline_desk.services.accounts.permissions import require
@@ -29,6 +29,7 @@ from hotline_desk.services.exchange.imports import field_names as import_fields
 from hotline_desk.services.office import reference
 from hotline_desk.services.office import reference_admin as ra
 from hotline_desk.services.office.settings import Settings
+from hotline_desk.vocabulary import CaseState
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -80,7 +81,7 @@ def register(sub: SubParsers[Any]) -> None:
     p = sub.add_parser("export-cases", help="导出工单清单",
                        description="按月份等条件导出工单清单（默认隐去姓名和电话）。")
     p.add_argument("--month", default="", help="月份，如 2022-07")
-    p.add_argument("--state", default="", help="状态代码")
+    p.add_argument("--state", default="", help="状态，如 待回访 或 pending_followup")
     p.add_argument("--out", required=True, help="输出 .xlsx 路径")
     p.add_argument("--reveal", action="store_true", help="显示来电人姓名和电话（保密工单仍隐去）")
     p.set_defaults(run=cmd_export_cases)
@@ -242,9 +243,10 @@ def _choice_text(choice: ValueChoice) -> str:
 
 
 def cmd_export_cases(ctx: Context, args: argparse.Namespace) -> int:
+    state = choice_code(CaseState.labels(), args.state, "状态")
     actor = ctx.actor()
     with ctx.db.session() as session:  # a write session: showing personal data is recorded
-        data = export_cases(session, CaseFilter(month=args.month, state=args.state), now=office_now(),
+        data = export_cases(session, CaseFilter(month=args.month, state=state), now=office_now(),
                             reveal=args.reveal, user_id=actor.id)
     Path(args.out).write_bytes(data)
     print(f"已导出 {args.out}")

@@ -5,23 +5,13 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from hotline_desk.cli.common import Context, SubParsers, fmt, parse_day, to_json
+from hotline_desk.cli.common import Context, SubParsers, choice_code, fmt, parse_day, to_json
 from hotline_desk.errors import ValidationError
 from hotline_desk.services.cases.case_query import CaseFilter, count_cases, fetch_rows, search_ids
 from hotline_desk.services.clock import office_now
 from hotline_desk.services.office import reference
 from hotline_desk.services.reporting.monthdata import parse_month
 from hotline_desk.vocabulary import CaseState, Source
-
-
-def _choice(labels: dict[str, str], text: str | None, what: str) -> str:
-    """A state or source given by its code or its Chinese label."""
-    if not text:
-        return ""
-    for code, label in labels.items():
-        if text in (code, label):
-            return code
-    raise ValidationError(f"无法识别的{what}“{text}”，可选：{'、'.join(labels.values())}")
 
 
 def register(sub: SubParsers[Any]) -> None:
@@ -54,8 +44,8 @@ def cmd_search(ctx: Context, args: argparse.Namespace) -> int:
     with ctx.db.reader() as session:
         unit_id = reference.find_unit(session, args.unit).id if args.unit else None
         case_filter = CaseFilter(
-            text=" ".join(args.words), month=args.month, state=_choice(CaseState.labels(), args.state, "状态"),
-            source=_choice(Source.labels(), args.source, "来源"), unit_id=unit_id, category=args.category,
+            text=" ".join(args.words), month=args.month, state=choice_code(CaseState.labels(), args.state, "状态"),
+            source=choice_code(Source.labels(), args.source, "来源"), unit_id=unit_id, category=args.category,
             appeal_type=args.appeal_type, overdue=args.overdue, phone=args.phone,
             day=parse_day(args.day) if args.day else None)
         total = count_cases(session, case_filter, now=now)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline_desk.errors import NotFound, ValidationError
@@ -323,11 +323,20 @@ def _summaries(session: Session, cases: Sequence[Case]) -> list[CaseSummary]:
     ]
 
 
-def list_cases(session: Session, *, month: str | None = None, state: str | None = None,
-               limit: int = 200) -> list[CaseSummary]:
-    query = select(Case).order_by(Case.registered_at.desc(), Case.id.desc()).limit(limit)
+def _listed(query: Any, month: str | None, state: str | None) -> Any:
     if month:
         query = query.where(Case.month == month)
     if state:
         query = query.where(Case.state == state)
-    return _summaries(session, session.scalars(query).all())
+    return query
+
+
+def list_cases(session: Session, *, month: str | None = None, state: str | None = None,
+               limit: int = 200) -> list[CaseSummary]:
+    query = select(Case).order_by(Case.registered_at.desc(), Case.id.desc()).limit(limit)
+    return _summaries(session, session.scalars(_listed(query, month, state)).all())
+
+
+def count_listed(session: Session, *, month: str | None = None, state: str | None = None) -> int:
+    """How many cases ``list_cases`` would list without its limit."""
+    return session.scalar(_listed(select(func.count(Case.id)), month, state)) or 0

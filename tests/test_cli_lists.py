@@ -1,0 +1,63 @@
+"""``case list`` and ``export-cases`` at the command line: how many match as well as how many are listed, and a state
+written in Chinese (待回访) or as its code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from hotline_desk.cli import main
+from hotline_desk.db import Database
+from hotline_desk.services.cases import workflow as wf
+from hotline_desk.services.cases.records import register_case
+from tests.conftest import FakeClock, People
+from tests.helpers import draft, log_in_everyone
+
+
+def run(capsys: pytest.CaptureFixture[str], db: Database, *args: str) -> tuple[int, str, str]:
+    code = main(["--db", db.url, "--user", "sup1", *args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+@pytest.fixture
+def three(db: Database, people: People, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Three proposed cases, the first of them dispatched."""
+    with db.session() as s:
+        cases = [register_case(s, people.operator, draft(s), clock=clock) for _ in range(3)]
+        wf.approve(s, people.supervisor, cases[0].id, clock=clock)
+    log_in_everyone(db, monkeypatch)
+    return [case.number for case in cases]
+
+
+def test_the_list_says_how_many_match_and_how_many_are_listed(db: Database, three: list[str],
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, db, "case", "list", "--limit", "2")
+    assert code == 0 and out.splitlines()[-1] == "共 3 件，列出最新的 2 件（用 --limit 可列出更多）。"
+    assert len(out.splitlines()) == 3
+    code, out, _ = run(capsys, db, "case", "list")
+    assert code == 0 and out.splitlines()[-1] == "共 3 件。"
+    code, _, err = run(capsys, db, "case", "list", "--limit", "0")
+    assert code == 2 and "--limit 应为正整数" in err
+
+
+@pytest.mark.parametrize("state", ["已交办", "dispatched"])
+def test_a_state_in_chinese_or_as_its_code(db: Database, three: list[str], state: str, tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, db, "case", "list", "--state", state)
+    assert code == 0 and out.splitlines()[-1] == "共 1 件。" and out.startswith(three[0])
+    target = tmp_path / "已交办.xlsx"
+    code, _, err = run(capsys, db, "export-cases", "--state", state, "--out", str(target))
+    assert code == 0, err
+    sheet = openpyxl.load_workbook(target).active
+    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == [three[0]]
+
+
+def test_an_unknown_state_names_the_states(db: Database, three: list[str], tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    for command in (["case", "list"], ["export-cases", "--out", str(tmp_path / "x.xlsx")]):
+        code, out, err = run(capsys, db, *command, "--state", "很好")
+        assert code == 2 and out == "" and "无法识别的状态“很好”，可选：登记、拟交办、已交办" in err
+    assert not (tmp_path / "x.xlsx").exists()
