@@ -112,7 +112,7 @@ def test_restore_needs_an_admin(db: Database, db_path: Path, people: People, tmp
         give_passwords(s)
     info = backup.backup(db_path, tmp_path / "b", keep=3, now=datetime(2022, 7, 5))
     assert cli_as(["--db", str(db_path), "--user", "sup1", "restore", str(info.path)]) == 2
-    assert "无权修改设置" in capsys.readouterr().err
+    assert "无权从备份恢复数据库" in capsys.readouterr().err
 
 
 def _fill(db: Database, people: People, count: int) -> None:

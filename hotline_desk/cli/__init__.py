@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from hotline_desk import __version__
-from hotline_desk.cli.parsing import ChineseArgumentParser, SubcommandParser
+from hotline_desk.cli.parsing import MAIN_OPTIONS, ChineseArgumentParser, SubcommandParser
 
 ENV_USER = "HOTLINE_DESK_USER"
 
@@ -27,7 +27,7 @@ COMMANDS = {
     **dict.fromkeys(("export-dispatch", "import-replies", "import-cases", "export-cases"), "exchange_commands"),
 }
 # Options of the main parser that take a value: the word after them is not the command.
-VALUED_OPTIONS = ("--db", "--user")
+VALUED_OPTIONS = MAIN_OPTIONS
 
 
 def build_parser(modules: Sequence[str] = MODULES) -> argparse.ArgumentParser:

@@ -17,14 +17,15 @@ from hotline_desk.cli.common import (
     parse_day,
     to_json,
 )
-from hotline_desk.db import resolve_db_url
-from hotline_desk.errors import HotlineError, ValidationError
+from hotline_desk.db import is_sqlite_file, resolve_db_url
+from hotline_desk.errors import HotlineError, PermissionDenied, ValidationError
 from hotline_desk.services.accounts import accounts, anchors, users
 from hotline_desk.services.accounts.permissions import require
 from hotline_desk.services.clock import office_now
 from hotline_desk.services.maintenance import backup, backups, integrity, transfer
 from hotline_desk.services.maintenance.opening import open_office_database
 from hotline_desk.services.office import admin, reference, settings
+from hotline_desk.vocabulary import Permission
 
 ENV_ADMIN_PASSWORD = "HOTLINE_DESK_ADMIN_PASSWORD"
 
@@ -236,10 +237,14 @@ def cmd_backup(ctx: Context, args: argparse.Namespace) -> int:
 def cmd_restore(ctx: Context, args: argparse.Namespace) -> int:
     path = _db_file(ctx)
     actor = ctx.actor()
-    require(actor, "manage_settings")
+    if not actor.can(Permission.MANAGE_SETTINGS):  # the right restore rests on, named for what was asked
+        raise PermissionDenied(f"{actor.display_name}（{actor.role_label}）无权从备份恢复数据库：恢复会替换全部数据，"
+                               "须由管理员进行。")
+    source = Path(args.file)
+    if source.is_dir():
+        raise ValidationError(_folder_not_backup(source))
     with ctx.db.reader() as session:
         _folder, keep = backups.backup_location(session, path)
-    source = Path(args.file)
     ctx.close()  # restore checks the file fully before anything is replaced
     try:
         safety = backup.restore(path, source, keep=keep, now=office_now(), other_database=args.other_database)
@@ -248,6 +253,14 @@ def cmd_restore(ctx: Context, args: argparse.Namespace) -> int:
                            "（恢复前仍会先备份当前数据库）。") from exc
     print(f"已从 {source.name} 恢复。恢复前的数据库已备份为 {safety.path}。")
     return 0
+
+
+def _folder_not_backup(folder: Path) -> str:
+    """What to say when a folder is named where a backup file belongs: the newest backups in it, if any."""
+    found = sorted((p for p in folder.iterdir() if p.is_file() and is_sqlite_file(p)), key=lambda p: p.name)[-3:]
+    inside = (f"其中最新的备份有：{'、'.join(p.name for p in reversed(found))}" if found
+              else "其中没有备份文件")
+    return f"{folder} 是一个文件夹，不是备份文件；请给出要恢复的那一个备份文件（{inside}）。数据库未作改动。"
 
 
 def cmd_migrate_db(ctx: Context, args: argparse.Namespace) -> int:

@@ -112,7 +112,7 @@ def cmd_export_dispatch(ctx: Context, args: argparse.Namespace) -> int:
 def cmd_import_replies(ctx: Context, args: argparse.Namespace) -> int:
     actor = ctx.actor()
     with ctx.db.session() as session:
-        preview = preview_replies(session, Path(args.file))
+        preview = preview_replies(session, Path(args.file), hints=COMMAND_LINE)
         print(preview.summary())
         _show_problems(preview.problems)
         if not args.commit:

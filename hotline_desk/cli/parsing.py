@@ -38,6 +38,10 @@ class ChineseArgumentParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}：错误：{message}\n")
 
 
+# Options of ``hotline-desk`` itself: written after a subcommand they are not the subcommand's.
+MAIN_OPTIONS = ("--db", "--user")
+
+
 class SubcommandParser(ChineseArgumentParser):
     """A subcommand's parser: a word it does not know is its own mistake, told with its own usage (argparse would
     pass it up to the top-level parser, which shows the usage of ``hotline-desk`` alone)."""
@@ -45,7 +49,11 @@ class SubcommandParser(ChineseArgumentParser):
     def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
         parsed, extras = super().parse_known_args(args, namespace)
         if extras:
-            self.error(f"unrecognized arguments: {' '.join(extras)}")
+            misplaced = sorted({word.split("=", 1)[0] for word in extras} & set(MAIN_OPTIONS))
+            command = " ".join(self.prog.split()[1:])
+            hint = (f"（{'、'.join(misplaced)} 须写在子命令之前，如 hotline-desk {misplaced[0]} … {command} …）"
+                    if misplaced else "")
+            self.error(f"unrecognized arguments: {' '.join(extras)}{hint}")
         return parsed, extras
 
 

@@ -181,7 +181,7 @@ def cmd_rules_show(ctx: Context, args: argparse.Namespace) -> int:
     print("其中决定数字口径的规则：", file=sys.stderr)
     for name, label, meanings in RULES_SHOWN:
         value = getattr(rules, name)
-        print(f"  {name}\t{label}\t{value}（{meanings[value]}）", file=sys.stderr)
+        print(f"  {name}\t{label}\t{_rule_value(value)}（{meanings[value]}）", file=sys.stderr)
     return 0
 
 
@@ -212,12 +212,17 @@ def cmd_template_show(ctx: Context, args: argparse.Namespace) -> int:
     print("改变简报数字的考核规则（用 rules set 修改）：")
     for name, label, meanings in RULES_SHOWN:
         value = getattr(rules, name)
-        print(f"  {name}\t{label}\t{value}（{meanings[value]}）")
+        print(f"  {name}\t{label}\t{_rule_value(value)}（{meanings[value]}）")
     print("导语和第一部分模板中可用的字段：")
     print("  " + "；".join(f"{{{name}}} {meaning}" for name, meaning in TEMPLATE_FIELDS.items()))
     print("  协调办理、交办处理、上级交办各句另可用：{count} 件数、{finished} 已办结、{finish_rate} 办结率、"
           "{satisfaction_rate} 满意率、{finish_base} 办结率分母；渠道写法可用 {name} {noun} {count}。")
     return 0
+
+
+def _rule_value(value: Any) -> str:
+    """A rule's value as a person reads it: a yes/no rule as 是/否."""
+    return ("是" if value else "否") if isinstance(value, bool) else str(value)
 
 
 def _template_value(definition: settings.SettingDef[Any], value: Any) -> str:

@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -91,7 +91,7 @@ def login(session: Session, username: str, password: str, *, clock: Clock = offi
     if user is None:
         return LoginResult(None, "用户名或密码不正确。")
     if user.locked_until is not None and user.locked_until > now:
-        return LoginResult(None, f"输错密码次数过多，账户已锁定至 {user.locked_until:%H:%M}，"
+        return LoginResult(None, f"输错密码次数过多，账户已锁定至 {_lock_time(user.locked_until, now)}，"
                                  "请稍后再试或请管理员重置密码。")
     if not user.password_hash:
         return LoginResult(None, NO_PASSWORD)
@@ -113,8 +113,14 @@ def login(session: Session, username: str, password: str, *, clock: Clock = offi
         user.failed_logins = 0
         audit.record(session, "lockout", f"user:{user.id}", {"until": user.locked_until.isoformat()},
                      user_id=user.id, at=now)
-        return LoginResult(None, f"密码连续输错 {limit} 次，账户已锁定至 {user.locked_until:%H:%M}。")
+        return LoginResult(None, f"密码连续输错 {limit} 次，账户已锁定至 {_lock_time(user.locked_until, now)}。")
     return LoginResult(None, f"用户名或密码不正确，还可再试 {limit - user.failed_logins} 次。")
+
+
+def _lock_time(until: datetime, now: datetime) -> str:
+    """When a lock ends, in the office's time (Beijing time), with the date when it is not today."""
+    shown = f"{until:%H:%M}" if until.date() == now.date() else f"{until:%Y-%m-%d %H:%M}"
+    return f"{shown}（北京时间）"
 
 
 def change_first_password(session: Session, username: str, one_time_password: str, new_password: str, *,

@@ -179,13 +179,14 @@ class ReplyPreview:
                 f"未填写 {self.blank} 件，有问题 {rows} 行。")
 
 
-def preview_replies(session: Session, path: Path, *, clock: Clock = office_now) -> ReplyPreview:
-    """Match the filled sheet by case number and check every row; nothing is written."""
+def preview_replies(session: Session, path: Path, *, clock: Clock = office_now, hints: ImportHints = WINDOW
+                    ) -> ReplyPreview:
+    """Match the filled sheet by case number and check every row; nothing is written. ``hints`` words where a file
+    that is no dispatch sheet should go instead (the window's button or the command)."""
     book = read_workbook(path)
     key = next((s for s in book.sheets if s.name == KEY_SHEET), None)
     if key is None or not key.rows or key.rows[0][0] != KEY_MARK:
-        raise ImportFileError(f"“{book.file_name}”不是本软件导出的交办单，无法按回复导入。"
-                              "其他来源的工单清单请用“导入工单”。")
+        raise ImportFileError(f"“{book.file_name}”不是本软件导出的交办单，无法按回复导入。{hints.import_cases}")
     sheet = next(s for s in book.sheets if s.name != KEY_SHEET)
     unit = _sheet_unit(session, key.rows, sheet.rows)
     unit_id = unit.id

@@ -11,6 +11,7 @@ class ImportHints:
     map_columns: str  # how to name the columns no header was recognised for
     choose_values: str  # how to decide about values on no list
     only_valid: str  # how to import only the rows without problems
+    import_cases: str = "其他来源的工单清单请用“导入工单”。"  # where a case list that is not a dispatch sheet goes
 
 
 WINDOW = ImportHints(
@@ -24,4 +25,5 @@ COMMAND_LINE = ImportHints(
     choose_values="请用 --map-value “字段:原值=目标”逐个指定对应到现有项、新建（+）或不导入（-），"
                   "或加 --accept-suggestions 一律对应到最接近的一项（--unknown-values 列出每个取值和最接近的项）。",
     only_valid="或加 --only-valid 只导入无问题的行。",
+    import_cases="其他来源的工单清单或台账请用 hotline-desk import-cases 导入。",
 )

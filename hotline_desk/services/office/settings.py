@@ -48,7 +48,11 @@ class SettingDef(Generic[V]):
         return next((label for code, label in self.choices if code == value), str(value))
 
     def allowed(self) -> str:
-        """The values it takes, in words (for messages and the command line's listing)."""
+        """The values it takes, in words (for messages and the command line's listing). Text choices are typed by
+        their labels; numbered ones (小数位数 0/1/2) by their numbers, each with its meaning."""
+        if self.choices and self.kind is not str:
+            return "、".join(str(code) for code, _label in self.choices) + "（" + "；".join(
+                f"{code}：{label}" for code, label in self.choices) + "）"
         if self.choices:
             return "、".join(label for _code, label in self.choices)
         if self.minimum is not None and self.maximum is not None:

@@ -1,0 +1,89 @@
+"""Smaller things the command line says: whose right a restore needs, a folder given as a backup, settings' accepted
+inputs, 是/否 rules, where a case list goes, --db after the subcommand, the lockout's time zone."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from hotline_desk.cli import main
+from hotline_desk.db import Database
+from hotline_desk.services.accounts import accounts
+from tests.conftest import FakeClock, People
+from tests.helpers import fingerprint, log_in_everyone
+
+
+def run(capsys: pytest.CaptureFixture[str], db: Database, *args: str, user: str = "admin") -> tuple[int, str, str]:
+    code = main(["--db", db.url, "--user", user, *args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+@pytest.fixture
+def office(db: Database, people: People, monkeypatch: pytest.MonkeyPatch) -> Database:
+    log_in_everyone(db, monkeypatch)
+    return db
+
+
+def test_restore_by_a_supervisor_names_the_restore(office: Database, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    before = fingerprint(office)
+    code, _, err = run(capsys, office, "restore", str(tmp_path / "x.sqlite3"), user="sup1")
+    assert code == 2 and "李强（审核员）无权从备份恢复数据库" in err and "修改设置" not in err
+    assert fingerprint(office) == before
+
+
+def test_restore_of_a_folder_says_it_is_a_folder_and_what_is_in_it(office: Database, tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "copies"
+    code, out, err = run(capsys, office, "backup", "--dir", str(folder))
+    assert code == 0, err
+    made = Path(out.split("已备份到 ", 1)[1].split("（", 1)[0])
+    before = fingerprint(office)
+    code, _, err = run(capsys, office, "restore", str(made.parent))
+    assert code == 2 and f"{made.parent} 是一个文件夹，不是备份文件" in err and made.name in err
+    assert "找不到" not in err and fingerprint(office) == before
+
+
+def test_numbered_choices_list_the_numbers_and_yes_no_rules_read_as_such(office: Database,
+                                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, office, "template", "set", "share_decimals", "5")
+    assert code == 2 and "只能是：0、1、2（0：整数，如 95%；1：一位小数，如 95.3%；2：两位小数，如 95.27%）" in err
+    code, out, _ = run(capsys, office, "template", "show")
+    [line] = [line for line in out.splitlines() if line.strip().startswith("basic_counts")]
+    assert line.endswith("\t是（计为满意）") and "True" not in out
+
+
+def test_a_register_given_to_import_replies_points_to_import_cases(office: Database, tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    register = tmp_path / "台账.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["工单编号", "来电时间", "诉求内容"])
+    book.active.append(["T-1", datetime(2022, 7, 4, 9), "路灯不亮"])
+    book.save(register)
+    code, _, err = run(capsys, office, "import-replies", str(register), user="sup1")
+    assert code == 2 and "hotline-desk import-cases" in err and "“导入工单”" not in err
+
+
+@pytest.mark.parametrize("misplaced", [["--db", "别处.sqlite3"], ["--db=别处.sqlite3"], ["--user", "op1"]])
+def test_a_main_option_after_the_subcommand_is_explained(misplaced: list[str],
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["case", "list", *misplaced])
+    err = capsys.readouterr().err
+    option = misplaced[0].split("=")[0]
+    assert stopped.value.code == 2 and "无法识别的参数" in err
+    assert f"{option} 须写在子命令之前，如 hotline-desk {option} … case list …" in err
+
+
+def test_the_lockout_says_beijing_time(office: Database, clock: FakeClock) -> None:
+    with office.session() as s:
+        for _ in range(5):
+            result = accounts.login(s, "op1", "cuo-de-mima", clock=clock)
+    assert result.message.endswith("账户已锁定至 09:15（北京时间）。")
+    with office.session() as s:
+        again = accounts.login(s, "op1", "cuo-de-mima", clock=clock)
+    assert "锁定至 09:15（北京时间）" in again.message
