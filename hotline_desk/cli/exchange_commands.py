@@ -179,20 +179,22 @@ def cmd_import_cases(ctx: Context, args: argparse.Namespace) -> int:
         require(actor, "import")  # say so before reading a large file
     manual = _manual(args.map)
     choices = _value_choices(args.map_value)
-    with ctx.db.session() as session:
+    # Checking a large file takes seconds: it only reads, so other stations keep saving meanwhile.
+    with ctx.db.reader() as session:
         preview = preview_cases(session, Path(args.file), mapping_name=args.mapping, manual=manual,
                                 channel=args.channel, progress=_progress, values=choices,
                                 accept_suggestions=args.accept_suggestions)
-        print(file=sys.stderr)
-        print(f"工作表“{preview.sheet}”，表头在第 {preview.header_row} 行。")
-        print("列对应：" + "；".join(f"{h}→{f or '（不导入）'}" for h, f in preview.columns if h))
-        print(preview.summary())
-        if preview.choices:
-            print("取值对应：" + "；".join(f"{FIELD_LABELS[f]}“{v or '（空）'}”→{_choice_text(c)}"
-                                        for (f, v), c in preview.choices.items()))
-        _show_causes(preview)
-        if args.unknown_values:
-            _show_unknown(preview)
+    print(file=sys.stderr)
+    print(f"工作表“{preview.sheet}”，表头在第 {preview.header_row} 行。")
+    print("列对应：" + "；".join(f"{h}→{f or '（不导入）'}" for h, f in preview.columns if h))
+    print(preview.summary())
+    if preview.choices:
+        print("取值对应：" + "；".join(f"{FIELD_LABELS[f]}“{v or '（空）'}”→{_choice_text(c)}"
+                                    for (f, v), c in preview.choices.items()))
+    _show_causes(preview)
+    if args.unknown_values:
+        _show_unknown(preview)
+    with ctx.db.session() as session:
         if args.save_mapping:
             chosen = {h: import_fields()[f] for h, f in preview.columns if h and f}
             save_mapping(session, actor, args.save_mapping, chosen)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -40,6 +40,7 @@ from hotline_desk.services.cases.steps import (
     run_in_memory,
 )
 from hotline_desk.services.clock import Clock, office_now
+from hotline_desk.services.exchange import import_batches
 from hotline_desk.services.exchange.bulk import NewCase, Step, insert_cases
 from hotline_desk.services.exchange.import_values import (
     MAP,
@@ -53,7 +54,7 @@ from hotline_desk.services.exchange.import_values import (
     check_choices,
 )
 from hotline_desk.services.office.calendar import WorkCalendar
-from hotline_desk.services.office.settings import Settings, set_setting
+from hotline_desk.services.office.settings import IMPORT_BATCH_ROWS, Settings, set_setting
 from hotline_desk.services.reporting.monthdata import final_months
 from hotline_desk.vocabulary import Action, EventKind, FollowUpResult, Handling, Role, Source
 
@@ -508,50 +509,79 @@ def _source(v: dict[str, Any], look: Lookups) -> str:
 
 
 def commit_cases(session: Session, actor: Actor, preview: CasePreview, *, only_valid: bool = False,
-                 clock: Clock = office_now) -> ImportResult:
-    """Write the previewed rows as cases with their histories: all of them, or only the valid ones if asked."""
+                 clock: Clock = office_now, batch_rows: int | None = None) -> ImportResult:
+    """Write the previewed rows as cases with their histories: all of them, or only the valid ones if asked.
+
+    Every row is checked before the first is written. Up to ``batch_rows`` rows (the setting 大批导入每次提交的行数
+    by default) go in the caller's transaction; a longer import commits part by part, marked in progress until its
+    last part is in, so that other stations can save meanwhile and a failed or killed import is undone
+    (see ``import_batches``).
+    """
     require(actor, "import")
     if preview.missing:
         raise ValidationError(preview.summary())
     if preview.problems and not only_valid:
         raise ValidationError(f"有 {preview.invalid_rows} 行存在问题，未导入任何内容。请修改文件后重新导入，"
                               "或选择“只导入无问题的行”。")
-    if not preview.ready:
-        return ImportResult(None, 0, preview.duplicates, preview.invalid_rows, ())
+    ready, duplicates = _still_new(session, preview)
+    if not ready:
+        return ImportResult(None, 0, duplicates, preview.invalid_rows, ())
     now = clock()
     apply_choices(session, actor, preview.choices, now)
     settings, look, setting = Settings(session), Lookups(session), _Setting.load(session, now)
     proposer = Actor(_import_user(session, now), "import", "数据导入", Role.OPERATOR)
-    batch = ImportBatch(kind="cases", file_name=preview.file_name, sha256=preview.sha256, rows=len(preview.ready),
-                        user_id=actor.id, created_at=now, note=preview.summary(), skipped_rows=preview.invalid_rows)
+    new_cases = [_new_case(row, actor, proposer, look, setting) for row in ready]
+    size = batch_rows or settings.get(IMPORT_BATCH_ROWS)
+    batch = ImportBatch(kind="cases", file_name=preview.file_name, sha256=preview.sha256, rows=len(new_cases),
+                        user_id=actor.id, created_at=now, note=preview.summary(), skipped_rows=preview.invalid_rows,
+                        state=import_batches.DONE if len(new_cases) <= size else import_batches.IN_PROGRESS)
     session.add(batch)
     audit.record_row(session, batch, user_id=actor.id, at=now, kind="import")
-    new_cases = []
-    for row in preview.ready:
-        v = dict(row.values)
-        channel_id, upper = look.channels.get(v["channel"], (None, False))
-        v["source"] = _source(v, look)  # the channel's kind decides 本级 or 上级
-        resolved = _with_ids(v, look)
-        if resolved is None:
-            raise ValidationError(f"第 {row.row} 行的取值不在列表中，请重新预览。")
-        v = resolved
-        category = look.category(v["category"])
-        upstream = v["upstream_number"] or (v["number"] if upper else "")
-        columns = {
-            "registered_at": v["registered_at"], "source": v["source"], "channel_id": channel_id,
-            "upstream_number": upstream,
-            "upstream_deadline": v.get("upstream_deadline") or (v.get("deadline") if upper else None),
-            "caller_name": v["caller_name"], "phone": v["phone"], "address": v["address"],
-            "township_id": v.get("township"), "appeal_type_id": look.types[v["appeal_type"]][0],
-            "appeal_type_name": v["appeal_type"], "category_id": look.categories[category],
-            "category_label": category, "title": (v["title"] or v["content"])[:30], "content": v["content"],
-            "confidential": v["confidential"], "urgent": False, "created_by": actor.id, "import_key": row.key,
-        }
-        steps = _history(v, actor, proposer, look, setting, v["number"] or f"第{row.row}行")
-        new_cases.append(NewCase(columns, steps))
-    numbers = insert_cases(session, new_cases, prefix=settings.str("case_number.prefix"), recorded_at=now,
-                           batch_id=batch.id)
-    return ImportResult(batch.id, len(numbers), preview.duplicates, preview.invalid_rows, tuple(numbers))
+    prefix = settings.str("case_number.prefix")
+
+    def write(part: Sequence[NewCase]) -> list[str]:
+        return insert_cases(session, list(part), prefix=prefix, recorded_at=now, batch_id=batch.id)
+
+    if batch.state == import_batches.DONE:
+        numbers = write(new_cases)
+    else:
+        new_cases.sort(key=lambda c: c.columns["registered_at"])  # numbered in registration order across parts
+        numbers = import_batches.write_in_batches(session, batch, new_cases, size, write, user_id=actor.id, at=now)
+    return ImportResult(batch.id, len(numbers), duplicates, preview.invalid_rows, tuple(numbers))
+
+
+def _still_new(session: Session, preview: CasePreview) -> tuple[list[PreparedRow], int]:
+    """The previewed rows not imported meanwhile (by another station, since the preview was read)."""
+    keys = [row.key for row in preview.ready]
+    existing: set[str] = set()
+    for start in range(0, len(keys), 500):
+        existing |= set(session.scalars(select(Case.import_key).where(Case.import_key.in_(keys[start:start + 500]))))
+    ready = [row for row in preview.ready if row.key not in existing]
+    return ready, preview.duplicates + len(preview.ready) - len(ready)
+
+
+def _new_case(row: PreparedRow, actor: Actor, proposer: Actor, look: Lookups, setting: _Setting) -> NewCase:
+    """A previewed row as the case to insert, its history checked step by step."""
+    v = dict(row.values)
+    channel_id, upper = look.channels.get(v["channel"], (None, False))
+    v["source"] = _source(v, look)  # the channel's kind decides 本级 or 上级
+    resolved = _with_ids(v, look)
+    if resolved is None:
+        raise ValidationError(f"第 {row.row} 行的取值不在列表中，请重新预览。")
+    v = resolved
+    category = look.category(v["category"])
+    upstream = v["upstream_number"] or (v["number"] if upper else "")
+    columns = {
+        "registered_at": v["registered_at"], "source": v["source"], "channel_id": channel_id,
+        "upstream_number": upstream,
+        "upstream_deadline": v.get("upstream_deadline") or (v.get("deadline") if upper else None),
+        "caller_name": v["caller_name"], "phone": v["phone"], "address": v["address"],
+        "township_id": v.get("township"), "appeal_type_id": look.types[v["appeal_type"]][0],
+        "appeal_type_name": v["appeal_type"], "category_id": look.categories[category],
+        "category_label": category, "title": (v["title"] or v["content"])[:30], "content": v["content"],
+        "confidential": v["confidential"], "urgent": False, "created_by": actor.id, "import_key": row.key,
+    }
+    return NewCase(columns, _history(v, actor, proposer, look, setting, v["number"] or f"第{row.row}行"))
 
 
 def save_mapping(session: Session, actor: Actor, name: str, header_to_field: dict[str, str], *,

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline_desk.db import Database, open_database
+from hotline_desk.models import ImportBatch
 from hotline_desk.services.accounts import anchors, audit
+from hotline_desk.services.clock import office_now
+
+if TYPE_CHECKING:
+    from hotline_desk.services.exchange.import_batches import ClearedBatch
+
+log = logging.getLogger(__name__)
 
 
 def after_upgrade(session: Session, previous: str | None) -> None:
@@ -16,5 +27,23 @@ def after_upgrade(session: Session, previous: str | None) -> None:
 
 
 def open_office_database(target: str | None = None, *, upgrade: bool = True) -> Database:
-    """The database named by ``--db``, the environment, the saved choice or the default, ready for the services."""
-    return open_database(target, upgrade=upgrade, after_upgrade=after_upgrade)
+    """The database named by ``--db``, the environment, the saved choice or the default, ready for the services:
+    what an import that failed or was killed left half written is cleared first."""
+    database = open_database(target, upgrade=upgrade, after_upgrade=after_upgrade)
+    if upgrade and not database.read_only:
+        clear_unfinished_imports(database)
+    return database
+
+
+def clear_unfinished_imports(database: Database) -> list[ClearedBatch]:
+    """Clear the batches of imports that no longer run; a quick read first, so a normal opening writes nothing."""
+    with database.reader() as session:
+        if session.scalar(select(ImportBatch.id).where(ImportBatch.state == "in_progress").limit(1)) is None:
+            return []
+    from hotline_desk.services.exchange import import_batches  # only when there is something to clear
+
+    with database.session() as session:
+        cleared = import_batches.clear_unfinished(session, at=office_now())
+    for batch in cleared:
+        log.warning("%s", batch.message)
+    return cleared
