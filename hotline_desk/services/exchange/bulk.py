@@ -19,6 +19,9 @@ from hotline_desk.services.cases.history import CaseStatus, EventRecord, apply_e
 from hotline_desk.services.fastinsert import insert_rows, reserve_ids
 from hotline_desk.services.reporting import facts
 
+# json.dumps(data, ensure_ascii=False, default=str), with the encoder made once rather than per event.
+_DATA = json.JSONEncoder(ensure_ascii=False, default=str)
+
 
 @dataclass
 class Step:
@@ -104,7 +107,7 @@ def insert_cases(session: Session, cases: list[NewCase], *, prefix: str, recorde
         events += [{"case_id": case_id, "seq": seq, "kind": s.kind, "at": s.at,
                     "recorded_at": s.recorded_at or recorded_at,
                     "actor_id": s.actor_id, "unit_id": s.unit_id,
-                    "data": json.dumps(s.data, ensure_ascii=False, default=str), "note": s.note, "batch_id": batch_id}
+                    "data": _DATA.encode(s.data), "note": s.note, "batch_id": batch_id}
                    for seq, s in enumerate(new.steps, 1)]
         dispatches += [{"case_id": case_id, **dispatch_columns(d)} for d in status.dispatches]
         followups += [{"case_id": case_id, **followup_columns(f)} for f in status.followups]

@@ -75,6 +75,9 @@ class PreparedRow:
     row: int
     key: str
     values: dict[str, Any]
+    # The history as checked by the preview (taken by stand-ins for the importer and the proposer), so committing
+    # need not check it again; None for a row naming an entry still to be created, checked when committed.
+    steps: list[Step] | None = None
 
 
 @dataclass
@@ -326,14 +329,15 @@ def preview_cases(session: Session, path: Path, *, mapping_name: str = "", manua
             continue
         parsed["source"] = _source(parsed, look)
         checkable = _with_ids(parsed, look)
+        steps = None
         if checkable is not None:  # a row naming an entry still to be created is checked when it is committed
             try:
-                _history(checkable, _PREVIEW_IMPORTER, _PREVIEW_PROPOSER, look, setting,
-                         parsed["number"] or f"第{excel_row}行")
+                steps = _history(checkable, _PREVIEW_IMPORTER, _PREVIEW_PROPOSER, look, setting,
+                                 parsed["number"] or f"第{excel_row}行")
             except HistoryRefused as refused:
                 preview.problems.append(Problem(excel_row, refused.column, refused.message))
                 continue
-        prepared.append(PreparedRow(excel_row, _key(parsed), parsed))
+        prepared.append(PreparedRow(excel_row, _key(parsed), parsed, steps))
     if accept_suggestions and any(u.suggestion for u in unknown.values()):
         taken = {(u.name, u.value): ValueChoice(MAP, u.suggestion.split("、")[0]) for u in unknown.values()
                  if u.suggestion}
@@ -581,7 +585,12 @@ def _new_case(row: PreparedRow, actor: Actor, proposer: Actor, look: Lookups, se
         "category_label": category, "title": (v["title"] or v["content"])[:30], "content": v["content"],
         "confidential": v["confidential"], "urgent": False, "created_by": actor.id, "import_key": row.key,
     }
-    return NewCase(columns, _history(v, actor, proposer, look, setting, v["number"] or f"第{row.row}行"))
+    if row.steps is None:
+        return NewCase(columns, _history(v, actor, proposer, look, setting, v["number"] or f"第{row.row}行"))
+    # The previewed history, its stand-ins replaced by the importer and the proposer (no step's data names them).
+    who = {_PREVIEW_IMPORTER.id: actor.id, _PREVIEW_PROPOSER.id: proposer.id}
+    return NewCase(columns, [Step(s.kind, s.at, who.get(s.actor_id, s.actor_id) if s.actor_id is not None else None,
+                                  s.unit_id, s.data, s.note) for s in row.steps])
 
 
 def save_mapping(session: Session, actor: Actor, name: str, header_to_field: dict[str, str], *,
