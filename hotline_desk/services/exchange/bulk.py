@@ -16,7 +16,7 @@ from hotline_desk.services.accounts import audit
 from hotline_desk.services.cases import search_index
 from hotline_desk.services.cases.events import case_projection, dispatch_columns, followup_columns
 from hotline_desk.services.cases.history import CaseStatus, EventRecord, apply_event
-from hotline_desk.services.fastinsert import insert_rows, reserve_ids
+from hotline_desk.services.fastinsert import insert_rows, reserve_ids, roomy_cache
 from hotline_desk.services.reporting import facts
 
 # json.dumps(data, ensure_ascii=False, default=str), with the encoder made once rather than per event.
@@ -94,6 +94,7 @@ def insert_cases(session: Session, cases: list[NewCase], *, prefix: str, recorde
                           **case_projection(status)})
     if not case_rows:
         return []
+    roomy_cache(session)
     ids = _insert_case_rows(session, case_rows)
     search_index.index_rows(session, [
         (case_id, " ".join((row["title"], row["content"], row["address"], row["caller_name"])))

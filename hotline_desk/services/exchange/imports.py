@@ -53,6 +53,7 @@ from hotline_desk.services.exchange.import_values import (
     apply_choices,
     check_choices,
 )
+from hotline_desk.services.fastinsert import many_objects
 from hotline_desk.services.office.calendar import WorkCalendar
 from hotline_desk.services.office.settings import IMPORT_BATCH_ROWS, Settings, set_setting
 from hotline_desk.services.reporting.monthdata import final_months
@@ -281,6 +282,14 @@ def preview_cases(session: Session, path: Path, *, mapping_name: str = "", manua
     ``values`` says what to do with values on no list (see ValueChoice); with ``accept_suggestions`` every such value
     that has a closest entry is mapped to it. Both are kept in the preview, and saved as aliases when it is committed.
     """
+    with many_objects():
+        return _preview_cases(session, path, mapping_name=mapping_name, manual=manual, channel=channel,
+                              progress=progress, values=values, accept_suggestions=accept_suggestions, clock=clock)
+
+
+def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: dict[str, str] | None,
+                   channel: str, progress: Progress | None, values: ValueChoices | None,
+                   accept_suggestions: bool, clock: Clock) -> CasePreview:
     choices = dict(values or {})
     check_choices(session, choices)
     book = read_workbook(path)
@@ -522,6 +531,12 @@ def commit_cases(session: Session, actor: Actor, preview: CasePreview, *, only_v
     (see ``import_batches``).
     """
     require(actor, "import")
+    with many_objects():
+        return _commit_cases(session, actor, preview, only_valid=only_valid, clock=clock, batch_rows=batch_rows)
+
+
+def _commit_cases(session: Session, actor: Actor, preview: CasePreview, *, only_valid: bool, clock: Clock,
+                  batch_rows: int | None) -> ImportResult:
     if preview.missing:
         raise ValidationError(preview.summary())
     if preview.problems and not only_valid:
