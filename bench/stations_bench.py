@@ -158,7 +158,8 @@ def _report(label: str, seconds: list[float]) -> None:
         return
     times = sorted(t * 1000 for t in seconds)
     print(f"  {label:8} {len(times):5} saves  median {statistics.median(times):6.1f} ms  "
-          f"p95 {times[max(0, int(len(times) * 0.95) - 1)]:6.1f} ms  max {times[-1]:6.1f} ms")
+          f"p95 {times[max(0, int(len(times) * 0.95) - 1)]:6.1f} ms  max {times[-1]:6.1f} ms  "
+          f"over 1 s: {sum(t > 1000 for t in times)}")
 
 
 if __name__ == "__main__":

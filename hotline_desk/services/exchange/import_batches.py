@@ -122,20 +122,23 @@ def _alive(session: Session, batch_id: int) -> bool:
 
 # --- writing in batches -------------------------------------------------------------------------------------
 
-def write_in_batches(session: Session, batch: ImportBatch, items: Sequence[T], size: int,
+def write_in_batches(session: Session, batch: ImportBatch, build: Callable[[], Sequence[T]], size: int,
                      write: Callable[[Sequence[T]], list[str]], *, user_id: int | None, at: datetime) -> list[str]:
-    """Write ``items`` ``size`` at a time, committing each part so other stations' saves get through in between.
+    """Write the items ``build`` gives ``size`` at a time, committing each part so other stations' saves get through
+    in between.
 
-    ``batch`` (flushed, state in progress, with its audit record) is committed first as the marker; the last part
-    marks it done. If writing fails, what was written is cleared at once; if the process dies, the next opening of
-    the database clears it (see ``clear_unfinished``). This is the one service that commits on its own: a long
-    import cannot be one transaction without holding every other station up for its whole length.
+    ``batch`` (flushed, state in progress, with its audit record) is committed first as the marker, before the items
+    are built (checked, converted), which holds no lock; the last part marks it done. If writing fails, what was
+    written is cleared at once; if the process dies, the next opening of the database clears it (see
+    ``clear_unfinished``). This is the one service that commits on its own: a long import cannot be one
+    transaction without holding every other station up for its whole length.
     """
     written: list[str] = []
     pause = SQLITE_PAUSE if session.get_bind().dialect.name == "sqlite" else 0.0
     with running(session, batch.id):
         session.commit()
         try:
+            items = build()
             for start in range(0, len(items), size):
                 written += write(items[start:start + size])
                 last = start + size >= len(items)

@@ -549,23 +549,26 @@ def _commit_cases(session: Session, actor: Actor, preview: CasePreview, *, only_
     apply_choices(session, actor, preview.choices, now)
     settings, look, setting = Settings(session), Lookups(session), _Setting.load(session, now)
     proposer = Actor(_import_user(session, now), "import", "数据导入", Role.OPERATOR)
-    new_cases = [_new_case(row, actor, proposer, look, setting) for row in ready]
     size = batch_rows or settings.get(IMPORT_BATCH_ROWS)
-    batch = ImportBatch(kind="cases", file_name=preview.file_name, sha256=preview.sha256, rows=len(new_cases),
+    batch = ImportBatch(kind="cases", file_name=preview.file_name, sha256=preview.sha256, rows=len(ready),
                         user_id=actor.id, created_at=now, note=preview.summary(), skipped_rows=preview.invalid_rows,
-                        state=import_batches.DONE if len(new_cases) <= size else import_batches.IN_PROGRESS)
+                        state=import_batches.DONE if len(ready) <= size else import_batches.IN_PROGRESS)
     session.add(batch)
     audit.record_row(session, batch, user_id=actor.id, at=now, kind="import")
     prefix = settings.str("case_number.prefix")
+
+    def build() -> list[NewCase]:
+        new_cases = [_new_case(row, actor, proposer, look, setting) for row in ready]
+        new_cases.sort(key=lambda c: c.columns["registered_at"])  # numbered in registration order across parts
+        return new_cases
 
     def write(part: Sequence[NewCase]) -> list[str]:
         return insert_cases(session, list(part), prefix=prefix, recorded_at=now, batch_id=batch.id)
 
     if batch.state == import_batches.DONE:
-        numbers = write(new_cases)
+        numbers = write(build())
     else:
-        new_cases.sort(key=lambda c: c.columns["registered_at"])  # numbered in registration order across parts
-        numbers = import_batches.write_in_batches(session, batch, new_cases, size, write, user_id=actor.id, at=now)
+        numbers = import_batches.write_in_batches(session, batch, build, size, write, user_id=actor.id, at=now)
     return ImportResult(batch.id, len(numbers), duplicates, preview.invalid_rows, tuple(numbers))
 
 
