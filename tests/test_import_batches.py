@@ -109,8 +109,12 @@ def test_a_killed_import_leaves_nothing_once_the_database_is_opened(db: Database
             assert s.scalars(select(ImportBatch.state)).all() == ["cleared"]
         assert _verify(opened) == []
 
-        # The same file goes in whole now, and the database still verifies.
+        # The same file goes in whole now (not taken for one imported before), and the database still verifies.
         from hotline_desk.cli import main
+
+        with opened.reader() as s:
+            again = preview_cases(s, workbook)
+        assert (len(again.ready), again.duplicates, again.seen_before) == (ROWS, 0, "")
 
         assert main(["--db", opened.url, "--user", "sup1", "import-cases", str(workbook), "--commit"]) == 0
         with opened.reader() as s:

@@ -308,7 +308,8 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
     if missing:
         preview.missing = missing
         return preview
-    earlier = session.scalar(select(ImportBatch).where(ImportBatch.sha256 == book.sha256).limit(1))
+    earlier = session.scalar(select(ImportBatch).where(ImportBatch.sha256 == book.sha256,
+                                                       ImportBatch.state == import_batches.DONE).limit(1))
     if earlier is not None:
         preview.seen_before = f"该文件已于{earlier.created_at:%Y-%m-%d %H:%M}导入过"
     look, setting = Lookups(session, choices), _Setting.load(session, clock())
