@@ -168,7 +168,8 @@ IMPORT_MAPPINGS: SettingDef[dict[str, Any]] = declare(SettingDef("import.mapping
 IMPORT_BATCH_ROWS = _int("import.batch_rows", 2000, "大批导入每次提交的行数", 50, 100_000, group="",
                          note="导入超过此行数时分批提交，其他工作站在导入期间仍可保存")
 BACKUP_KEEP = _int("backup.keep", 14, "保留最近几份自动备份", 1, 365, group="backup")
-BACKUP_DIR = _str("backup.dir", "", "备份目录", group="backup", note="留空则在用户数据目录下")
+BACKUP_DIR = _str("backup.dir", "", "备份目录", group="backup",
+                  note="留空则在数据库旁的 backups 文件夹；每个数据库文件的备份各在其中以文件名命名的文件夹里")
 MAX_FAILURES = _int("accounts.max_failures", 5, "连续输错密码几次后锁定", 1, 100, group="accounts")
 LOCK_MINUTES = _int("accounts.lock_minutes", 15, "账户锁定时长（分钟）", 1, 1440, group="accounts")
 
