@@ -246,3 +246,24 @@ def test_cleanup_leaves_a_running_import_alone(db: Database, people: People, tmp
         assert s.scalar(select(func.count()).select_from(Case)) == ROWS
         assert s.scalar(select(ImportBatch.state)) == "done"
     assert _verify(db) == []
+
+
+def test_a_finished_batch_passed_off_as_cleared_is_found(db: Database, people: People, tmp_path: Path) -> None:
+    path = tmp_path / "清单.xlsx"
+    make_workbook(path, 150)
+    with db.reader() as s:
+        preview = preview_cases(s, path, clock=IMPORTED_AT)
+    with db.session() as s:
+        result = commit_cases(s, people.supervisor, preview, clock=IMPORTED_AT, batch_rows=BATCH)
+    assert _verify(db) == []
+    # Behind the app: the finished batch marked cleared and its cases removed, as a cleanup would have done.
+    with db.session() as s:
+        ids = list(s.scalars(select(CaseEvent.case_id).where(CaseEvent.batch_id == result.batch_id,
+                                                             CaseEvent.kind == "register")))
+        s.execute(text("UPDATE import_batches SET state = 'cleared' WHERE id = :b"), {"b": result.batch_id})
+        for table in ("case_facts", "dispatches", "case_events"):
+            s.execute(text(f"DELETE FROM {table} WHERE case_id IN ({', '.join(map(str, ids))})"))
+        s.execute(text(f"DELETE FROM cases WHERE id IN ({', '.join(map(str, ids))})"))
+    problems = _verify(db)
+    assert any(f"import_batch:{result.batch_id} 与最后一次审计记录不符" in p for p in problems), problems
+    assert sum("已不存在（被删除）" in p for p in problems) >= 150

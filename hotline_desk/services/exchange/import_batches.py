@@ -7,7 +7,7 @@ import logging
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -51,6 +51,7 @@ def _try_lock(handle: IO[bytes]) -> bool:
         if sys.platform == "win32":
             import msvcrt
 
+            handle.seek(0)
             msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
         else:
             import fcntl
@@ -99,7 +100,7 @@ def running(session: Session, batch_id: int) -> Iterator[None]:
             yield
         finally:
             _unlock(handle)
-    path.unlink(missing_ok=True)
+    _remove(path)
 
 
 def _alive(session: Session, batch_id: int) -> bool:
@@ -116,8 +117,14 @@ def _alive(session: Session, batch_id: int) -> bool:
         if not _try_lock(handle):
             return True
         _unlock(handle)
-    path.unlink(missing_ok=True)
+    _remove(path)
     return False
+
+
+def _remove(path: Path) -> None:
+    """The lock file, once nobody holds it (on Windows another station may have it open for a moment: left then)."""
+    with suppress(OSError):
+        path.unlink(missing_ok=True)
 
 
 # --- writing in batches -------------------------------------------------------------------------------------
