@@ -54,7 +54,10 @@ def _database(tmp: str, run: int, given: str | None) -> tuple[Database, Actor]:
     """The database to import into, and the user who imports (the given file's admin)."""
     if given:
         db = open_database(given)
-        with db.reader() as s:
+        with db.session() as s:
+            if not users.has_users(s):  # an empty database (a new PostgreSQL one): the office's lists and an admin
+                reference.load_defaults(s)
+                return db, users.add_user(s, None, "admin", "管理员", "admin")
             return db, users.get_actor(s, "admin")
     db = open_database(str(Path(tmp) / f"run{run}.sqlite3"))
     with db.session() as s:
@@ -67,7 +70,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=20_000)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--db", help="import into this SQLite file (a copy: each run adds its rows)")
+    parser.add_argument("--db", help="import into this database (a SQLite file's copy, or postgresql://…; each run "
+                                     "adds its rows; an empty one gets the default lists first)")
     parser.add_argument("--batch-rows", type=int, default=IMPORT_BATCH_ROWS.default,
                         help=f"rows per committed batch (the setting's default: {IMPORT_BATCH_ROWS.default})")
     args = parser.parse_args()
