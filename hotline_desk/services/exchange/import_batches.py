@@ -31,6 +31,11 @@ _CHUNK = 500  # ids per IN (…) list
 # at once would win every time. A pause that long after each batch lets every station waiting for it save.
 # (PostgreSQL queues the waiters of the write lock, first come first served.)
 SQLITE_PAUSE = 0.1
+# How long one part of a long import may hold the write lock: about what another station's save waits for it. The
+# rows per part follow from the pace of the part before (the first is FIRST_PART rows), up to the setting's limit.
+BATCH_SECONDS = 0.4
+FIRST_PART = 500
+MIN_PART = 50
 
 T = TypeVar("T")
 
@@ -129,10 +134,16 @@ def _remove(path: Path) -> None:
 
 # --- writing in batches -------------------------------------------------------------------------------------
 
+def _next_part(done: int, seconds: float, most: int) -> int:
+    """As many items as write in about BATCH_SECONDS at the pace just measured, at most ``most``."""
+    pace = done / max(seconds, 0.001)
+    return max(1, min(most, max(MIN_PART, int(pace * BATCH_SECONDS))))
+
+
 def write_in_batches(session: Session, batch: ImportBatch, build: Callable[[], Sequence[T]], size: int,
                      write: Callable[[Sequence[T]], list[str]], *, user_id: int | None, at: datetime) -> list[str]:
-    """Write the items ``build`` gives ``size`` at a time, committing each part so other stations' saves get through
-    in between.
+    """Write the items ``build`` gives, at most ``size`` at a time and each part sized to hold the write lock for
+    about BATCH_SECONDS, committing each so other stations' saves get through in between.
 
     ``batch`` (flushed, state in progress, with its audit record) is committed first as the marker, before the items
     are built (checked, converted), which holds no lock; the last part marks it done. If writing fails, what was
@@ -146,13 +157,18 @@ def write_in_batches(session: Session, batch: ImportBatch, build: Callable[[], S
         session.commit()
         try:
             items = build()
-            for start in range(0, len(items), size):
-                written += write(items[start:start + size])
-                last = start + size >= len(items)
+            start, part = 0, min(size, FIRST_PART)
+            while start < len(items):
+                began = time.perf_counter()
+                chunk = items[start:start + part]
+                written += write(chunk)
+                start += len(chunk)
+                last = start >= len(items)
                 if last:
                     batch.state = DONE
                     audit.record_row(session, batch, user_id=user_id, at=at)
                 session.commit()
+                part = _next_part(len(chunk), time.perf_counter() - began, size)
                 if not last and pause:
                     time.sleep(pause)
         except BaseException:
