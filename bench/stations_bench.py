@@ -146,7 +146,7 @@ def main() -> None:
     print(f"  all done in {elapsed:.1f} s ({2 * total / elapsed:.0f} saves/s across stations)")
     if args.import_rows:
         window = results[-1]
-        print(f"  import of {window['imported']} rows in batches of {args.batch_rows}: committed in "
+        print(f"  import of {window['imported']} rows in parts of at most {args.batch_rows}: committed in "
               f"{window['ended'] - window['began']:.1f} s; saves that began meanwhile:")
         _report("register", [t for r in stations[:-1] for t, at in zip(r["times"], r["starts"], strict=True)
                              if window["began"] <= at <= window["ended"]])
