@@ -12,7 +12,6 @@ from typing import Any
 from hotline_desk.cli.parsing import SubParsers as SubParsers  # the command modules' one import
 from hotline_desk.db import Database
 from hotline_desk.errors import PermissionDenied, ValidationError
-from hotline_desk.services.accounts import accounts
 from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.maintenance.opening import open_office_database
 from hotline_desk.services.serialize import jsonable
@@ -44,6 +43,8 @@ class Context:
         return self._actor
 
     def _log_in(self) -> Actor:
+        from hotline_desk.services.accounts import accounts  # commands without a login never load the accounts
+
         username = self.username
         with self.db.reader() as session:
             if not accounts.has_password(session, username):

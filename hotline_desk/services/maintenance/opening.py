@@ -5,15 +5,11 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from hotline_desk.db import Database, open_database
-from hotline_desk.models import ImportBatch
-from hotline_desk.services.accounts import anchors, audit
-from hotline_desk.services.clock import office_now
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from hotline_desk.services.exchange.import_batches import ClearedBatch
 
 log = logging.getLogger(__name__)
@@ -21,6 +17,8 @@ log = logging.getLogger(__name__)
 
 def after_upgrade(session: Session, previous: str | None) -> None:
     """The trail's baseline after an upgrade, unless the anchor log shows the schema was set back to get one."""
+    from hotline_desk.services.accounts import anchors, audit  # loaded only when the schema moved
+
     if previous is not None and anchors.rebaseline_refused(session, audit.LAST_TRAIL_CHANGE):
         return
     audit.after_upgrade(session, previous)
@@ -37,9 +35,11 @@ def open_office_database(target: str | None = None, *, upgrade: bool = True) -> 
 
 def clear_unfinished_imports(database: Database) -> list[ClearedBatch]:
     """Clear the batches of imports that no longer run; a quick read first, so a normal opening writes nothing."""
-    with database.reader() as session:
-        if session.scalar(select(ImportBatch.id).where(ImportBatch.state == "in_progress").limit(1)) is None:
+    with database.read_connection() as connection:  # Core, so that opening loads no ORM
+        if connection.exec_driver_sql("SELECT id FROM import_batches WHERE state = 'in_progress' LIMIT 1").first() \
+                is None:
             return []
+    from hotline_desk.services.clock import office_now
     from hotline_desk.services.exchange import import_batches  # only when there is something to clear
 
     with database.session() as session:
