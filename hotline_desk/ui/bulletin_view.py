@@ -45,7 +45,7 @@ from hotline_desk.services.reporting import bulletin
 from hotline_desk.services.reporting.bulletin_compose import NarrativeSection, TypicalCase
 from hotline_desk.ui.changes import Change, follow
 from hotline_desk.ui.context import UiContext
-from hotline_desk.ui.feedback import read, read_or_warn, run_action
+from hotline_desk.ui.feedback import read, read_or_warn
 from hotline_desk.ui.models import CaseTableModel
 from hotline_desk.ui.operations import Operation, Task
 from hotline_desk.ui.window_state import remember_splitter
@@ -348,9 +348,9 @@ class BulletinView(QWidget):
 
     def save(self, month: str = "") -> bool:
         month, changes = month or self._shown_month or self.month.currentText(), self.changes()
-        done = run_action(self, self.ctx, lambda s: bulletin.update_draft(s, self.ctx.actor, month,
-                                                                          clock=self.ctx.clock, **changes),
-                          changes=Change.BULLETIN, title="无法保存简报")
+        done = Operation(self, self.ctx, lambda s: bulletin.update_draft(s, self.ctx.actor, month,
+                                                                         clock=self.ctx.clock, **changes),
+                         changes=Change.BULLETIN, title="无法保存简报").run_here()
         if done is not None:
             self._loaded = changes
             self.status.setText("草稿已保存。")
@@ -433,6 +433,8 @@ class BulletinView(QWidget):
                 Path(path).write_bytes(self.pdf_bytes)
             except OSError as exc:
                 QMessageBox.warning(self, "无法保存", f"无法写入 {path}：{exc.strerror}。")
+                return
+            self._done(f"已保存 {self.pdf_month} 简报：{path}")
 
     def print_pdf(self) -> None:
         if not self.pdf_bytes:
@@ -471,7 +473,17 @@ class BulletinView(QWidget):
         finally:
             painter.end()
             progress.close()
+        where = printer.printerName() or printer.outputFileName() or "打印机"
+        if printed == pages:
+            self._done(f"已将 {self.pdf_month} 简报（{printed} 页）送到打印机 {where}")
+        else:
+            self._done(f"打印已取消：{printed} / {pages} 页已送到打印机 {where}")
         return printed
+
+    def _done(self, said: str) -> None:
+        """What was just done: beside the buttons and in the window's status bar."""
+        self.status.setText(said)
+        self.ctx.signals.notice.emit(said)
 
 
 class CasePicker(QDialog):
