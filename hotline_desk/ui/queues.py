@@ -362,12 +362,13 @@ class TrackingView(QueueTable):
 
     def _one(self, rows: list[QueueRow], key: str) -> None:
         done: list[QueueRow] = []
+        what = self.labels[key].removeprefix("登记")
         for row in rows:
-            if not perform(self, self.ctx, row.id, key, said=f"已{self.labels[key].removeprefix('登记')}：{row.number}。"):
+            if not perform(self, self.ctx, row.id, key, said=f"已{what}：{row.number}。"):
                 break
             done.append(row)
         if done:
-            self.tell(f"已{self.labels[key].removeprefix('登记')}：{_numbers(done)}。")
+            self.tell(f"已{what}：{_numbers(done)}。")
 
 
 class FollowUpView(QTabWidget):
@@ -430,4 +431,5 @@ class FollowUpView(QTabWidget):
                      intro=f"甄别结论：{verdict}\n{_titles(rows)}")
         if values:
             self.reviews.run(rows, lambda s, r: wf.review(s, self.ctx.actor, r.id, at_fault, values["note"],
-                                                          clock=self.ctx.clock), f"已甄别（{verdict}）：{_numbers(rows)}。")
+                                                          clock=self.ctx.clock),
+                             f"已甄别（{verdict}）：{_numbers(rows)}。")
