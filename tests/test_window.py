@@ -287,3 +287,36 @@ def test_a_unit_on_the_dashboard_opens_only_its_overdue_cases_and_clearing_shows
     qtbot.mouseClick(case_list.clear_filters_button, Qt.MouseButton.LeftButton)  # type: ignore[attr-defined]
     assert case_list.unit.currentText() == "" and not case_list.overdue.isChecked()  # type: ignore[attr-defined]
     assert case_list.model.rowCount() == 4  # type: ignore[attr-defined]
+
+
+def test_column_widths_of_the_lists_survive_closing_and_reopening_the_window(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    from typing import Any
+
+    from PySide6.QtWidgets import QTableView
+
+    ctx = context(db, people.admin, clock, tmp_path)
+
+    def tables(window: MainWindow) -> dict[str, QTableView]:
+        for key in ("list", "tracking", "followup", "scoring", "settings"):
+            window.show_page(key)
+        views: dict[str, Any] = window.views
+        units = views["settings"].widget(0).widget()  # 承办单位, in its scroll area
+        return {"list": views["list"].table, "tracking": views["tracking"].table,
+                "followup": views["followup"].pending.table, "scoring": views["scoring"].tables[0],
+                "settings": units.table}
+
+    first = MainWindow(ctx, watch=False)
+    qtbot.addWidget(first)
+    first.show()
+    dragged = {key: 150 + 37 * i for i, key in enumerate(("list", "tracking", "followup", "scoring", "settings"))}
+    for key, table in tables(first).items():
+        assert table.horizontalHeader().sectionSize(1) != dragged[key]
+        table.horizontalHeader().resizeSection(1, dragged[key])  # as a drag of the column's edge does
+    qtbot.wait(700)  # saved a moment after the drag ends
+    first.close()
+
+    again = MainWindow(ctx, watch=False)
+    qtbot.addWidget(again)
+    again.show()
+    assert {key: table.horizontalHeader().sectionSize(1) for key, table in tables(again).items()} == dragged
