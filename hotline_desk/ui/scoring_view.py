@@ -219,7 +219,11 @@ class ScoringView(QWidget):
             self._after_change()
 
     def _after_change(self) -> None:
-        self.ctx.signals.scores_changed.emit()  # this view refreshes too, keeping the unit selected
+        """Other views hear of it; this one shows it now (keeping the unit selected), also before it is shown."""
+        self.ctx.signals.announce(Change.BONUS)
+        if self.follower.stale:
+            self.follower.stale = False
+            self.refresh()
 
     def _show_cases(self, index: Any) -> None:
         unit = self.models[self.tabs.currentIndex()].row(index.row())
