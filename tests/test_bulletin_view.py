@@ -134,7 +134,7 @@ def test_saving_the_pdf_and_printing_say_where_it_went(
                         lambda *_args, **_kw: (str(target), "PDF (*.pdf)"))
     qtbot.mouseClick(view.buttons["pdf"], Qt.MouseButton.LeftButton)
     assert target.read_bytes() == view.pdf_bytes
-    assert said == [f"已保存 2022-07 简报：{target}"] and view.status.text() == said[-1]
+    assert said == [f"已保存 2022-07 简报：{target}"] and view.status.text() == f"已保存 {target.name}"
 
     paper = tmp_path / "打印.pdf"
 

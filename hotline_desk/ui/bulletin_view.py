@@ -434,7 +434,7 @@ class BulletinView(QWidget):
             except OSError as exc:
                 QMessageBox.warning(self, "无法保存", f"无法写入 {path}：{exc.strerror}。")
                 return
-            self._done(f"已保存 {self.pdf_month} 简报：{path}")
+            self._done(f"已保存 {self.pdf_month} 简报：{path}", f"已保存 {Path(path).name}")
 
     def print_pdf(self) -> None:
         if not self.pdf_bytes:
@@ -480,9 +480,11 @@ class BulletinView(QWidget):
             self._done(f"打印已取消：{printed} / {pages} 页已送到打印机 {where}")
         return printed
 
-    def _done(self, said: str) -> None:
-        """What was just done: beside the buttons and in the window's status bar."""
-        self.status.setText(said)
+    def _done(self, said: str, short: str = "") -> None:
+        """What was just done: in the window's status bar, and (shortly, the whole in its tooltip) beside the
+        buttons, whose row a long folder name must not widen."""
+        self.status.setText(short or said)
+        self.status.setToolTip(said)
         self.ctx.signals.notice.emit(said)
 
 
