@@ -223,7 +223,6 @@ def test_undo_after_the_time_limit_is_refused_and_changes_nothing(
 
 def test_an_operator_sees_a_proposal_rejected_on_another_station_with_the_reason_and_can_propose_again(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
-    from hotline_desk.ui.case_actions import perform
     from hotline_desk.ui.case_list import CaseDetailDialog
     from hotline_desk.ui.main_window import MainWindow
     from hotline_desk.ui.queues import RejectedView
@@ -255,14 +254,14 @@ def test_an_operator_sees_a_proposal_rejected_on_another_station_with_the_reason
             QTimer.singleShot(20, look_and_propose)
             return
         offered.extend(b.objectName() for b in dialog.findChildren(QPushButton))
+        answer_next_dialog({"unit": "自来水公司"})  # 重新拟交办 after the call
+        dialog.findChild(QPushButton, "action_propose").click()
         dialog.accept()
 
     view.select_number(mine.number)
     QTimer.singleShot(20, look_and_propose)
     qtbot.mouseClick(view.findChild(QPushButton, "open_case"), Qt.MouseButton.LeftButton)
     assert {"action_propose", "action_coordinate"} <= set(offered)  # what may be done with it now
-    answer_next_dialog({"unit": "自来水公司"})  # 重新拟交办, as the case's 拟交办 button does
-    assert perform(view, window.ctx, mine.id, "propose")
     with db.reader() as s:
         assert case_view(s, mine.id).state == "proposed"
     qtbot.waitUntil(lambda: view.model.rowCount() == 0 and window.nav.item(rejected_row).text() == "被驳回")
