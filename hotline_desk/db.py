@@ -18,16 +18,15 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from platformdirs import user_config_dir, user_data_dir
-from sqlalchemy import URL, Engine, create_engine, event, make_url, text
+from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import DatabaseError as SQLAlchemyDatabaseError
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, sessionmaker
 
 from hotline_desk.errors import DatabaseError
 
 if TYPE_CHECKING:
     from alembic.config import Config
-from hotline_desk.models.lengths import check_lengths
+    from sqlalchemy.orm import Session, sessionmaker
 
 ENV_DB = "HOTLINE_DESK_DB"
 BUSY_TIMEOUT_MS = 15_000
@@ -206,9 +205,23 @@ class Database:
             reader = self.engine.execution_options(hotline_reader=True, isolation_level="REPEATABLE READ",
                                                    postgresql_readonly=True)
         self.reader_engine = reader  # statements that only read: never the write lock, never waiting for a writer
-        self._writer = sessionmaker(self.engine, expire_on_commit=False)
-        self._reader = sessionmaker(reader, expire_on_commit=False)
-        event.listen(self._writer, "before_flush", check_lengths)
+
+    # The ORM is loaded with the first session: a short command that reads through ``read_connection`` never needs it.
+    @functools.cached_property
+    def _writer(self) -> sessionmaker[Session]:
+        from sqlalchemy.orm import sessionmaker
+
+        from hotline_desk.models.lengths import check_lengths
+
+        factory = sessionmaker(self.engine, expire_on_commit=False)
+        event.listen(factory, "before_flush", check_lengths)
+        return factory
+
+    @functools.cached_property
+    def _reader(self) -> sessionmaker[Session]:
+        from sqlalchemy.orm import sessionmaker
+
+        return sessionmaker(self.reader_engine, expire_on_commit=False)
 
     @property
     def path(self) -> Path | None:
@@ -247,6 +260,16 @@ class Database:
                 yield session
             finally:
                 session.rollback()
+
+    @contextmanager
+    def read_connection(self) -> Iterator[Connection]:
+        """A read-only SQLAlchemy Core connection for one action that needs no ORM objects; never takes the write
+        lock, and what it read is one snapshot, as with ``reader``."""
+        with self._translate_errors(), self.reader_engine.connect() as connection:
+            try:
+                yield connection
+            finally:
+                connection.rollback()
 
     @contextmanager
     def _translate_errors(self) -> Iterator[None]:
@@ -353,7 +376,7 @@ def check_collation(ordered: list[str]) -> None:
                             "请按说明以 LOCALE 'C.UTF-8'（不用 ICU）重新建库后再连接。")
 
 
-AfterUpgrade = Callable[[Session, str | None], None]
+AfterUpgrade = Callable[["Session", str | None], None]
 """Work the services do in the upgrade's transaction, given the revision the file had (None: a new file)."""
 
 
@@ -387,6 +410,8 @@ def migrate(db: Database, after_upgrade: AfterUpgrade | None = None) -> None:
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
                 if after_upgrade is not None:
+                    from sqlalchemy.orm import Session
+
                     with Session(bind=conn) as session:
                         after_upgrade(session, current)
                         session.flush()

@@ -69,6 +69,7 @@ class EventKind(Labelled):
     VOID = "void", "作废"
     RESTORE = "restore", "撤销作废"
     FOLLOWUP_UNDONE = "followup_undone", "撤销回访结果"
+    ERASE = "erase_personal", "删除个人信息"
 
 
 class Handling(Labelled):
@@ -142,6 +143,7 @@ class Action(Labelled):
     REVIEW = "review", "甄别"
     VOID = "void", "作废"
     RESTORE = "restore", "撤销作废"
+    ERASE = "erase_personal", "删除个人信息"
 
 
 class Permission(Labelled):

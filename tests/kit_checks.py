@@ -26,9 +26,6 @@ WORKBOOK_ROWS = [
 ]
 
 
-STANDARD_FONTS = {"Helvetica", "Helvetica-Bold", "Times-Roman", "Courier", "Symbol", "ZapfDingbats"}
-
-
 def write_workbook(path: Path) -> None:
     import openpyxl
 
@@ -50,9 +47,8 @@ def check_bulletin(pdf: Path) -> list[str]:
     if not any("TrueType" in cells for cells in fonts):
         problems.append("PDF 中没有嵌入的 TrueType 中文字体")
     for cells in fonts:
-        # name type [encoding…] emb sub uni object-id: emb is the fifth column from the end. ReportLab names
-        # Helvetica, one of the 14 standard fonts every reader has, in each page; the text is all in CJK fonts.
-        if cells[-5] != "yes" and cells[0] not in STANDARD_FONTS:
+        # name type [encoding…] emb sub uni object-id: emb is the fifth column from the end; every font is embedded
+        if cells[-5] != "yes":
             problems.append(f"字体未嵌入：{cells[0]}")
     with pdfplumber.open(pdf) as doc:
         lines = [line for page in doc.pages for line in (page.extract_text() or "").splitlines()]

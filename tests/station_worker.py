@@ -68,7 +68,7 @@ def edit(db: Database, username: str, case_id: int, count: int) -> dict[str, obj
         try:
             with db.session() as s:
                 wf.edit_case(s, actor, case_id, shown, {"address": value})
-            saved.append(value)
+            saved.append([shown, value])
         except ConflictError:
             conflicts += 1
     return {"saved": saved, "conflicts": conflicts}

@@ -87,3 +87,34 @@ def test_the_reply_dialog_checks_as_one_types_and_ok_waits_for_a_valid_reply(
     with db.reader() as s:
         view = case_view(s, case_id)
     assert view.state_label == "待回访" and view.events[-1].kind == "reply"
+
+
+def test_erasing_personal_data_asks_once_more_with_no_as_the_default(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    case_id = _dispatched(db, people, clock)
+    with db.session() as s:
+        wf.void(s, people.supervisor, case_id, "重复登记", clock=clock)
+    asked: list[tuple[str, object]] = []
+    answer = [QMessageBox.StandardButton.No]
+
+    def question(_parent: object, title: str, text: str, buttons: object, default: object) -> object:
+        asked.append((f"{title}{text}", default))
+        return answer[0]
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    ctx = context(db, people.admin, clock, tmp_path)
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    preset = {"reason": "来电人申请删除"}
+    assert not perform(parent, ctx, case_id, "erase_personal", preset=preset)
+    assert "不能恢复" in str(asked[0][0]) and asked[0][1] == QMessageBox.StandardButton.No
+    with db.reader() as s:
+        assert case_view(s, case_id).phone == "13803750001"  # 否 changed nothing
+    answer[0] = QMessageBox.StandardButton.Yes
+    assert perform(parent, ctx, case_id, "erase_personal", preset=preset)
+    with db.reader() as s:
+        view = case_view(s, case_id)
+    assert (view.phone, view.caller_name, view.events[-1].label) == ("", "", "删除个人信息")

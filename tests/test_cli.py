@@ -270,14 +270,14 @@ def test_init_without_a_password_for_the_first_admin_creates_nothing(tmp_path: P
 def test_an_unexpected_failure_prints_one_line_and_where_the_log_is(office: Path, tmp_path: Path,
                                                                     capsys: pytest.CaptureFixture[str],
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    from hotline_desk.services.office import reference
+    from hotline_desk.services.office import lookups
 
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
 
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("injected failure 4711")
 
-    monkeypatch.setattr(reference, "list_units", broken)
+    monkeypatch.setattr(lookups, "list_units", broken)
     code, out, err = run(capsys, office, "unit", "list")
     assert code == 3 and out == ""
     lines = err.splitlines()

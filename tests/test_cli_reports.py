@@ -50,7 +50,7 @@ def test_template_and_rules_commands(demo_db: Database, capsys: pytest.CaptureFi
     assert code == 2 and "只能是" in err
     assert run(capsys, demo_db, "template", "set", "share_decimals", "2")[0] == 0
     _, out, _ = run(capsys, demo_db, "template", "show")
-    assert "share_decimals\t统计表占比小数位数\t2" in out
+    assert "share_decimals\t统计表占比小数位数\t两位小数，如 95.27%（2）" in out
     _, out, _ = run(capsys, demo_db, "stats", "--month", "2022-07")
     assert "咨询类\t1318\t29.42%" in out
     assert run(capsys, demo_db, "rules", "set", "bonus_max", "30")[0] == 0

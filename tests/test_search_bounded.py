@@ -72,6 +72,9 @@ def _check(s: Session, word: str) -> None:
     newest = sorted(every, reverse=True)
     assert search_ids(s, f, now=NOW, sort="", limit=25) == newest[:25], word
     assert search_ids(s, f, now=NOW, sort="", limit=25, offset=25) == newest[25:50], word
+    # with the list's count at hand (past its bound or not) the pages are the same
+    assert search_ids(s, f, now=NOW, sort="", limit=25, offset=25, counted=count) == newest[25:50], word
+    assert search_ids(s, f, now=NOW, sort="", descending=False, limit=25, counted=count) == sorted(every)[:25], word
     if not word.isascii() and unicodedata.normalize("NFKC", word) == word and word != "，":
         # Chinese words: exactly the cases whose text holds the word
         holding = [c.id for c in s.scalars(select(Case)) if word in _text(c)]

@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 
 from hotline_desk import cli
-from hotline_desk.db import head_revision, known_revisions
+from hotline_desk.db import Database, head_revision, known_revisions
+from hotline_desk.services.accounts import users
+from hotline_desk.services.office import lookups, reference
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,12 +43,39 @@ def test_version_loads_no_database_code() -> None:
 def test_a_read_command_on_an_up_to_date_database_loads_only_what_it_uses(db_url: str) -> None:
     modules, out = _imported("--db", db_url, "unit", "list")
     assert "纸坊镇" in out
-    assert "hotline_desk.cli.common" in modules and "sqlalchemy.orm" in modules
-    # neither the libraries for files and windows, nor the services only other commands use
-    unused = {"alembic", "openpyxl", "python_calamine", "reportlab", "pypinyin", "PySide6",
+    assert "hotline_desk.cli.common" in modules and "sqlalchemy.engine" in modules
+    # neither the libraries for files and windows, nor the ORM and the table definitions (the list is read with
+    # SQLAlchemy Core), nor the services only other commands use
+    unused = {"alembic", "openpyxl", "python_calamine", "reportlab", "pypinyin", "PySide6", "sqlalchemy.orm",
+              "hotline_desk.models", "hotline_desk.services.accounts.accounts", "hotline_desk.services.office.admin",
               "hotline_desk.services.exchange.imports", "hotline_desk.services.reporting.bulletin",
               "hotline_desk.services.cases.workflow"}
     assert not unused & modules, unused & modules
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+def test_the_core_lists_read_the_models_columns_and_rows(db: Database) -> None:
+    """The tables the Core-only reads name are the models' tables, and they list what the ORM lists."""
+    from hotline_desk.models import Base
+    from hotline_desk.services.office import reference_admin
+
+    for light in (lookups.UNITS, lookups.ALIASES):
+        assert {c.name for c in light.c} <= set(Base.metadata.tables[light.name].c.keys()), light.name
+    with db.session() as s:
+        admin = users.add_user(s, None, "admin", "管理员", "admin")
+        reference_admin.set_unit_active(s, admin, "骑岭乡", False)
+        reference_admin.add_alias(s, admin, "unit", "自来水", "自来水公司")
+        reference_admin.add_alias(s, admin, "unit", "水务公司", "自来水公司")
+    with db.reader() as s, db.read_connection() as connection:
+        for group, everything in ((None, False), ("department", True), ("township", True)):
+            listed = lookups.list_units(connection, group, include_inactive=everything)
+            assert listed == reference.list_units(s, group, include_inactive=everything)
+        assert "骑岭乡" not in {u.name for u in lookups.list_units(connection)}
+        aliases = lookups.alias_names(connection, "unit")
+        shown: dict[int, list[str]] = {}
+        for a in reference_admin.list_aliases(s, "unit"):
+            shown.setdefault(a.target_id, []).append(a.shown)
+        assert aliases == shown and ["水务公司", "自来水"] in aliases.values()
 
 
 def test_alembic_is_loaded_only_while_the_schema_moves(tmp_path: Path) -> None:

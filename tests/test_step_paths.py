@@ -40,7 +40,7 @@ def _action_refusal(db: Database, call: object) -> str:
 
 def _sheet(db: Database, people: People, clock: FakeClock, tmp_path: Path, signed: datetime | None,
            finished: datetime | None, text: str) -> Path:
-    with db.reader() as s:
+    with db.session() as s:  # the first export makes the signing secret
         [path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, clock=clock)
     book = openpyxl.load_workbook(path)
     sheet = book["交办单"]

@@ -20,6 +20,7 @@ from hotline_desk.services.cases.steps import (
     STEPS,
     Approve,
     Coordinate,
+    Erase,
     ExtensionRequest,
     ExtensionRule,
     FollowUp,
@@ -141,6 +142,7 @@ SCENARIOS: dict[Action, Scenario] = {
     Action.VOID: Scenario(signed, Void("重复登记"), SUPERVISOR, CaseState.VOIDED, voided, Void(""), OPERATOR2),
     Action.RESTORE: Scenario(voided, Restore("登记无误"), SUPERVISOR, CaseState.IN_PROGRESS, signed, Restore(""),
                              OPERATOR2),
+    Action.ERASE: Scenario(voided, Erase("来电人申请"), ADMIN, CaseState.VOIDED, signed, Erase(""), SUPERVISOR),
 }
 
 

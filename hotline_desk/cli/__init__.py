@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from hotline_desk import __version__
-from hotline_desk.cli.parsing import ChineseArgumentParser
+from hotline_desk.cli.parsing import ChineseArgumentParser, SubcommandParser
 
 ENV_USER = "HOTLINE_DESK_USER"
 
@@ -40,7 +40,7 @@ def build_parser(modules: Sequence[str] = MODULES) -> argparse.ArgumentParser:
     parser.add_argument("--db", help="数据库：SQLite 文件路径（默认在用户数据目录），或多工作站共用的服务器 "
                                      "postgresql://用户:密码@主机/库名；也可用环境变量 HOTLINE_DESK_DB")
     parser.add_argument("--user", help=f"以哪个用户的身份操作（默认 admin；也可用环境变量 {ENV_USER}）")
-    sub = parser.add_subparsers(dest="command", metavar="子命令")
+    sub = parser.add_subparsers(dest="command", metavar="子命令", parser_class=SubcommandParser)
     for name in modules:
         importlib.import_module(f"hotline_desk.cli.{name}").register(sub)
     return parser

@@ -49,8 +49,12 @@ def register(sub: SubParsers[Any]) -> None:
     p = sub.add_parser("restore", help="从备份恢复（需管理员）",
                        description="完整检查备份文件（数据库版本须与本软件一致、完整性检查、审计核验）后恢复；"
                                    "任何一项不通过都不改动当前数据库。恢复前自动备份当前数据库。"
+                                   "备份清单记录的来源不是当前数据库（另一个数据库的备份）时拒绝恢复，"
+                                   "除非加 --other-database。"
                                    "有其他窗口或工作站打开着数据库时拒绝恢复，请先关闭所有工作站上的本软件。")
     p.add_argument("file", help="备份文件")
+    p.add_argument("--other-database", action="store_true",
+                   help="明确要用另一个数据库的备份替换当前数据库（例如在新电脑上恢复旧电脑的备份）")
     p.set_defaults(run=cmd_restore)
 
     p = sub.add_parser("migrate-db", help="把全部数据迁移到另一个数据库（需管理员）",
@@ -209,7 +213,11 @@ def cmd_restore(ctx: Context, args: argparse.Namespace) -> int:
         _folder, keep = backups.backup_location(session, path)
     source = Path(args.file)
     ctx.close()  # restore checks the file fully before anything is replaced
-    safety = backup.restore(path, source, keep=keep, now=office_now())
+    try:
+        safety = backup.restore(path, source, keep=keep, now=office_now(), other_database=args.other_database)
+    except backup.OtherDatabaseBackup as exc:
+        raise HotlineError(f"{exc.message}确要用它替换当前数据库时，请加 --other-database"
+                           "（恢复前仍会先备份当前数据库）。") from exc
     print(f"已从 {source.name} 恢复。恢复前的数据库已备份为 {safety.path}。")
     return 0
 
@@ -242,8 +250,9 @@ def _show_progress(table: str, done: int, total: int) -> None:
 
 
 def cmd_verify(ctx: Context, args: argparse.Namespace) -> int:
-    pinned = [anchor for source in args.anchor for anchor in anchors.read(source)]
+    given = [anchor for source in args.anchor for anchor in anchors.read(source)]
     with ctx.db.reader() as session:
+        pinned, foreign = anchors.set_apart_foreign(session, given)
         report = integrity.verify_all(session, pinned)
         # A server checks its own pages; a SQLite file is checked here.
         checked = session.connection().exec_driver_sql("PRAGMA integrity_check").scalar() if ctx.db.is_sqlite else "ok"
@@ -253,11 +262,15 @@ def cmd_verify(ctx: Context, args: argparse.Namespace) -> int:
           + (f"，并核对了 {report.anchors} 个库外锚点。" if report.anchors else "。"))
     if report.ok:
         print("未发现问题：所有记录与审计链一致。")
-        return 0
-    print(f"发现 {len(report.problems)} 处问题：")
-    for problem in report.problems:
-        print(f"  {problem}")
-    return 1
+    else:
+        print(f"发现 {len(report.problems)} 处问题：")
+        for problem in report.problems:
+            print(f"  {problem}")
+    if foreign:
+        print(f"有 {len(foreign)} 个锚点不属于当前数据库（请确认 --db 和所给的文件）：")
+        for line in foreign:
+            print(f"  {line}")
+    return 1 if not report.ok else (2 if foreign else 0)
 
 
 def cmd_user_list(ctx: Context, args: argparse.Namespace) -> int:

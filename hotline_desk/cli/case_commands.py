@@ -56,6 +56,9 @@ def register(sub: SubParsers[Any]) -> None:
         ("void", "作废误登记的工单（审核员、管理员）", cmd_void,
          "作废误登记或重复登记的工单：不再计入统计和考核，办理历史全部保留，可撤销作废。工单不会被删除。"),
         ("restore", "撤销作废（审核员、管理员）", cmd_restore, "撤销作废，工单回到作废前的状态。"),
+        ("erase", "删除已作废工单的个人信息（管理员）", cmd_erase,
+         "应来电人的申请删除已作废工单的个人信息：来电人、联系电话、地址、标题和诉求内容被清除，也不再能搜索到；"
+         "工单编号、办理历史和这次删除本身都保留并记入审计。删除后不能撤销作废。"),
         ("undo-follow-up", "撤销刚登记的回访结果", cmd_undo_follow_up,
          "撤销登记错的回访结果（须在登记后若干分钟内，见设置“回访结果可撤销的时间”）；历史保留两步记录。"),
     ):
@@ -156,6 +159,12 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
         view = cases.case_view(session, case.id)
         as_of = parse_time(args.as_of)
         state_then = cases.case_status_as_of(session, case.id, as_of) if as_of else None
+    if as_of is not None and state_then is None:  # nothing of the case existed then: show nothing of it
+        if args.json:
+            print(to_json({"number": view.number, "as_of": as_of, "registered": False}))
+        else:
+            print(f"工单 {view.number} 在 {fmt(as_of)} 时尚未登记（登记于 {fmt(view.registered_at)}）。")
+        return 0
     if args.json:
         print(to_json(view))
         return 0
@@ -172,9 +181,8 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
     print(f"当前状态：{view.state_label}" + (f"    承办单位：{view.unit}" if view.unit else "")
           + (f"    办理期限：{fmt(view.deadline)}" if view.deadline else "")
           + ("    【督办】" if view.supervised else ""))
-    if as_of is not None:
-        label = STATES[state_then] if state_then else "尚未登记"
-        print(f"{fmt(as_of)} 时的状态：{label}")
+    if as_of is not None and state_then is not None:
+        print(f"{fmt(as_of)} 时的状态：{STATES[state_then]}")
     print("办理历史：")
     for ev in view.events:
         who = ev.actor + (f"（{ev.unit}）" if ev.unit else "")
@@ -189,6 +197,10 @@ def cmd_void(ctx: Context, args: argparse.Namespace) -> int:
 
 def cmd_restore(ctx: Context, args: argparse.Namespace) -> int:
     return _run_step(ctx, args, lambda s, a, cid, at: workflow.restore(s, a, cid, args.reason))
+
+
+def cmd_erase(ctx: Context, args: argparse.Namespace) -> int:
+    return _run_step(ctx, args, lambda s, a, cid, at: workflow.erase_personal_data(s, a, cid, args.reason))
 
 
 def cmd_undo_follow_up(ctx: Context, args: argparse.Namespace) -> int:

@@ -12,7 +12,6 @@ from typing import Any
 from hotline_desk.cli.parsing import SubParsers as SubParsers  # the command modules' one import
 from hotline_desk.db import Database
 from hotline_desk.errors import PermissionDenied, ValidationError
-from hotline_desk.services.accounts import accounts
 from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.maintenance.opening import open_office_database
 from hotline_desk.services.serialize import jsonable
@@ -44,6 +43,8 @@ class Context:
         return self._actor
 
     def _log_in(self) -> Actor:
+        from hotline_desk.services.accounts import accounts  # commands without a login never load the accounts
+
         username = self.username
         with self.db.reader() as session:
             if not accounts.has_password(session, username):
@@ -52,11 +53,14 @@ class Context:
                     f"用户 {username} 还没有密码，不能操作。"
                     + ("请先运行 hotline-desk init 为管理员设置密码。" if first_run
                        else f"请管理员运行 hotline-desk passwd {username} 为其设置一次性密码。"))
-        password = os.environ.get(ENV_PASSWORD)
+        given = os.environ.get(ENV_PASSWORD)
+        password = given or None  # an empty variable gives no password: it is not a wrong guess
         if password is None and sys.stdin.isatty():
-            password = getpass.getpass(f"{username}的密码：")
+            password = getpass.getpass(f"{username}的密码：") or None
         if password is None:
-            raise PermissionDenied(f"请在环境变量 {ENV_PASSWORD} 中提供用户 {username} 的密码，或在终端中输入。")
+            empty = f"环境变量 {ENV_PASSWORD} 是空的，没有给出密码。" if given == "" else ""
+            raise PermissionDenied(f"{empty}请在环境变量 {ENV_PASSWORD} 中提供用户 {username} 的密码，"
+                                   "或在终端中输入。未尝试登录。")
         with self.db.reader() as session:  # a right password logs in without waiting for another station's write
             result = accounts.login(session, username, password, record=False)
         if result.unrecorded:
@@ -75,6 +79,34 @@ class Context:
         if self._db is not None:
             self._db.dispose()
             self._db = None
+
+
+class ProgressLine:
+    """A count shown on stderr while long work runs. On a terminal it counts up in place; otherwise (piped, or written
+    to a log) each step is a line of its own, about one per tenth of the work, and never the same count twice."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text  # with {done} and {total}
+        self.in_place = sys.stdout.isatty() and sys.stderr.isatty()
+        self._last: tuple[int, int] | None = None
+        self._shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        last = self._last
+        if last is not None and last[1] == total and done <= last[0]:
+            return  # the work went over the same rows again: nothing new to say
+        if not self.in_place and last is not None and done < total and done - last[0] < max(1, total // 10):
+            return
+        self._last = (done, total)
+        line = self.text.format(done=done, total=total)
+        print(f"\r{line}" if self.in_place else line, end="" if self.in_place else "\n", file=sys.stderr,
+              flush=True)
+        self._shown = True
+
+    def finish(self) -> None:
+        """End the line counted up in place."""
+        if self.in_place and self._shown:
+            print(file=sys.stderr)
 
 
 def ask_new_password(why: str, who: str) -> str:

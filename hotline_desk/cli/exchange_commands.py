@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from hotline_desk.cli.common import Context, SubParsers
+from hotline_desk.cli.common import Context, ProgressLine, SubParsers
 from hotline_desk.errors import ValidationError
 from hotline_desk.excel.columns import FIELD_LABELS
 from hotline_desk.services.accounts.permissions import require
@@ -15,6 +15,7 @@ from hotline_desk.services.cases.case_query import CaseFilter
 from hotline_desk.services.clock import office_now
 from hotline_desk.services.exchange.case_export import export_cases
 from hotline_desk.services.exchange.dispatch_exchange import commit_replies, export_dispatch, preview_replies
+from hotline_desk.services.exchange.hints import COMMAND_LINE
 from hotline_desk.services.exchange.import_values import (
     CREATE,
     MAP,
@@ -87,13 +88,9 @@ def _show_problems(problems: list[Problem]) -> None:
         print(f"  ……另有 {len(problems) - MAX_PROBLEMS_SHOWN} 处问题未列出")
 
 
-def _progress(done: int, total: int) -> None:
-    print(f"\r检查第 {done}/{total} 行", end="", file=sys.stderr, flush=True)
-
-
 def cmd_export_dispatch(ctx: Context, args: argparse.Namespace) -> int:
     ctx.actor()  # the sheets carry callers' names and phone numbers where a unit needs them
-    with ctx.db.reader() as session:
+    with ctx.db.session() as session:  # the first sheet ever signed makes the database's signing secret
         unit = reference.find_unit(session, args.unit).id if args.unit else None
         failures: list[str] = []
         paths = export_dispatch(session, unit, Path(args.out), pdf=args.pdf, failures=failures)
@@ -115,7 +112,7 @@ def cmd_import_replies(ctx: Context, args: argparse.Namespace) -> int:
         if not args.commit:
             print("这是预览，未写入。确认无误后加 --commit 写入。")
             return 0
-        _count, message = commit_replies(session, actor, preview, only_valid=args.only_valid)
+        _count, message = commit_replies(session, actor, preview, only_valid=args.only_valid, hints=COMMAND_LINE)
     print(message)
     return 0
 
@@ -179,14 +176,15 @@ def cmd_import_cases(ctx: Context, args: argparse.Namespace) -> int:
         require(actor, "import")  # say so before reading a large file
     manual = _manual(args.map)
     choices = _value_choices(args.map_value)
+    progress = ProgressLine("检查第 {done}/{total} 行")
     with ctx.db.session() as session:
         preview = preview_cases(session, Path(args.file), mapping_name=args.mapping, manual=manual,
-                                channel=args.channel, progress=_progress, values=choices,
+                                channel=args.channel, progress=progress, values=choices,
                                 accept_suggestions=args.accept_suggestions)
-        print(file=sys.stderr)
+        progress.finish()
         print(f"工作表“{preview.sheet}”，表头在第 {preview.header_row} 行。")
         print("列对应：" + "；".join(f"{h}→{f or '（不导入）'}" for h, f in preview.columns if h))
-        print(preview.summary())
+        print(preview.summary(COMMAND_LINE))
         if preview.choices:
             print("取值对应：" + "；".join(f"{FIELD_LABELS[f]}“{v or '（空）'}”→{_choice_text(c)}"
                                         for (f, v), c in preview.choices.items()))
@@ -200,7 +198,7 @@ def cmd_import_cases(ctx: Context, args: argparse.Namespace) -> int:
         if not args.commit:
             print("这是预览，未写入。确认无误后加 --commit 写入。")
             return 0
-        result = commit_cases(session, actor, preview, only_valid=args.only_valid)
+        result = commit_cases(session, actor, preview, only_valid=args.only_valid, hints=COMMAND_LINE)
     print(result.message)
     return 0
 

@@ -38,4 +38,15 @@ class ChineseArgumentParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}：错误：{message}\n")
 
 
+class SubcommandParser(ChineseArgumentParser):
+    """A subcommand's parser: a word it does not know is its own mistake, told with its own usage (argparse would
+    pass it up to the top-level parser, which shows the usage of ``hotline-desk`` alone)."""
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        parsed, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return parsed, extras
+
+
 SubParsers = argparse._SubParsersAction

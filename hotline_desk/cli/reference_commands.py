@@ -5,15 +5,19 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any
 
 from hotline_desk.cli.common import Context, SubParsers
 from hotline_desk.services.accounts.permissions import Actor
-from hotline_desk.services.office import admin, reference
-from hotline_desk.services.office import reference_admin as ra
+from hotline_desk.services.office import lookups
+from hotline_desk.services.office.lookups import KIND_LABELS
 from hotline_desk.vocabulary import UnitGroup
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+# Each command imports the services it uses when it runs: listing units, the commonest, needs neither the ORM nor
+# the services that change the lists.
 
 GROUPS = {"township": "township", "department": "department", "乡镇街道": "township", "市直单位": "department"}
 ALIAS_HELP = ("导入文件中这样写的值按该项处理（如渠道“热线”即“12345热线电话”）；"
@@ -29,12 +33,12 @@ def register(sub: SubParsers[Any]) -> None:
                        description="列出渠道、单位、问题分类、诉求类型的别名（导入文件中的其他写法）。" + ALIAS_HELP)
     asub = p.add_subparsers(dest="action", metavar="操作", required=True)
     q = asub.add_parser("list", help="列出别名", description="列出别名及其所指的项。")
-    q.add_argument("--kind", choices=list(ra.KIND_LABELS), help="只列一种：channel、unit、category、appeal_type")
+    q.add_argument("--kind", choices=list(KIND_LABELS), help="只列一种：channel、unit、category、appeal_type")
     q.set_defaults(run=cmd_alias_list)
 
 
 def _alias_commands(sub: SubParsers[Any], kind: str, example: str) -> None:
-    label = ra.KIND_LABELS[kind]
+    label = KIND_LABELS[kind]
     q = sub.add_parser("alias", help=f"给{label}添加别名（需管理员）",
                        description=f"给{label}添加一个或几个别名。{ALIAS_HELP}例如：{example}")
     q.add_argument("target", help=f"{label}的名称")
@@ -173,10 +177,7 @@ def _write(ctx: Context, action: Callable[[Session, Actor], str]) -> int:
 
 
 def _aliases_of(session: Session, kind: str) -> dict[int, list[str]]:
-    found: dict[int, list[str]] = {}
-    for a in ra.list_aliases(session, kind):
-        found.setdefault(a.target_id, []).append(a.shown)
-    return found
+    return lookups.alias_names(session, kind)
 
 
 def _alias_text(aliases: dict[int, list[str]], entry_id: int) -> str:
@@ -187,6 +188,8 @@ def _alias_text(aliases: dict[int, list[str]], entry_id: int) -> str:
 # --- aliases ----------------------------------------------------------------------------------------------
 
 def cmd_alias_list(ctx: Context, args: argparse.Namespace) -> int:
+    from hotline_desk.services.office import reference_admin as ra
+
     with ctx.db.reader() as session:
         rows = ra.list_aliases(session, args.kind)
     for a in rows:
@@ -196,6 +199,8 @@ def cmd_alias_list(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_alias_add(ctx: Context, args: argparse.Namespace) -> int:
+    from hotline_desk.services.office import reference_admin as ra
+
     def run(session: Session, actor: Actor) -> str:
         views = [ra.add_alias(session, actor, args.kind, alias, args.target) for alias in args.aliases]
         return f"已添加别名：{'、'.join(v.alias for v in views)} → {views[0].target}"
@@ -203,6 +208,8 @@ def cmd_alias_add(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_alias_remove(ctx: Context, args: argparse.Namespace) -> int:
+    from hotline_desk.services.office import reference_admin as ra
+
     def run(session: Session, actor: Actor) -> str:
         ra.remove_alias(session, actor, args.kind, args.alias)
         return f"已删除别名“{args.alias}”。"
@@ -212,6 +219,8 @@ def cmd_alias_remove(ctx: Context, args: argparse.Namespace) -> int:
 # --- channels ---------------------------------------------------------------------------------------------
 
 def cmd_channel_list(ctx: Context, args: argparse.Namespace) -> int:
+    from hotline_desk.services.office import reference_admin as ra
+
     with ctx.db.reader() as session:
         rows = ra.list_channels(session)
         aliases = _aliases_of(session, "channel")
@@ -222,6 +231,8 @@ def cmd_channel_list(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_channel_add(ctx: Context, args: argparse.Namespace) -> int:
+    from hotline_desk.services.office import reference_admin as ra
+
     def run(session: Session, actor: Actor) -> str:
         c = ra.add_channel(session, actor, args.name, upper=args.upper, noun=args.noun)
         return f"已添加渠道：{c.name}（{c.source_label}，简报用语“{c.noun}”）"
@@ -229,6 +240,8 @@ def cmd_channel_add(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_channel_set(ctx: Context, args: argparse.Namespace) -> int:
+    from hotline_desk.services.office import reference_admin as ra
+
     upper = True if args.upper else (False if args.local else None)
 
     def run(session: Session, actor: Actor) -> str:
@@ -239,19 +252,23 @@ def cmd_channel_set(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_channel_off(ctx: Context, args: argparse.Namespace) -> int:
+    from hotline_desk.services.office import reference_admin as ra
+
     return _write(ctx, lambda s, a: f"已停用渠道：{ra.update_channel(s, a, args.name, active=False).name}")
 
 
 def cmd_channel_on(ctx: Context, args: argparse.Namespace) -> int:
+    from hotline_desk.services.office import reference_admin as ra
+
     return _write(ctx, lambda s, a: f"已启用渠道：{ra.update_channel(s, a, args.name, active=True).name}")
 
 
 # --- units ------------------------------------------------------------------------------------------------
 
 def cmd_unit_list(ctx: Context, args: argparse.Namespace) -> int:
-    with ctx.db.reader() as session:
-        units = reference.list_units(session, args.group, include_inactive=args.all)
-        aliases = _aliases_of(session, "unit")
+    with ctx.db.read_connection() as connection:
+        units = lookups.list_units(connection, args.group, include_inactive=args.all)
+        aliases = lookups.alias_names(connection, "unit")
     for u in units:
         state = "" if u.active else "（停用）"
         print(f"{u.group_label}\t{u.display_order}\t{u.name}{state}{_alias_text(aliases, u.id)}")
@@ -259,6 +276,8 @@ def cmd_unit_list(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_unit_add(ctx: Context, args: argparse.Namespace) -> int:
+    from hotline_desk.services.office import admin
+
     def run(session: Session, actor: Actor) -> str:
         u = admin.save_unit(session, actor, None, args.name, GROUPS[args.group])
         return f"已添加单位：{u.name}（{UnitGroup(u.group).label}，第 {u.display_order} 位）"
@@ -266,6 +285,8 @@ def cmd_unit_add(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_unit_rename(ctx: Context, args: argparse.Namespace) -> int:
+    from hotline_desk.services.office import reference_admin as ra
+
     def run(session: Session, actor: Actor) -> str:
         ra.rename_unit(session, actor, args.name, args.new_name)
         return f"单位“{args.name}”已改名为“{args.new_name}”，旧名称保留为别名。"
@@ -273,6 +294,8 @@ def cmd_unit_rename(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_unit_merge(ctx: Context, args: argparse.Namespace) -> int:
+    from hotline_desk.services.office import reference_admin as ra
+
     def run(session: Session, actor: Actor) -> str:
         ra.merge_units(session, actor, args.source, args.target)
         return f"已把“{args.source}”并入“{args.target}”；已有工单仍记在原单位。"
@@ -280,6 +303,8 @@ def cmd_unit_merge(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _unit_active(ctx: Context, name: str, active: bool) -> int:
+    from hotline_desk.services.office import reference_admin as ra
+
     def run(session: Session, actor: Actor) -> str:
         ra.set_unit_active(session, actor, name, active)
         return f"已{'启用' if active else '停用'}单位：{name}"
@@ -297,6 +322,8 @@ def cmd_unit_on(ctx: Context, args: argparse.Namespace) -> int:
 # --- categories -------------------------------------------------------------------------------------------
 
 def cmd_category_list(ctx: Context, args: argparse.Namespace) -> int:
+    from hotline_desk.services.office import reference
+
     with ctx.db.reader() as session:
         rows = reference.list_categories(session, include_inactive=args.all)
         active = {c.id for c in reference.list_categories(session)}
@@ -308,6 +335,8 @@ def cmd_category_list(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_category_add(ctx: Context, args: argparse.Namespace) -> int:
+    from hotline_desk.services.office import reference_admin as ra
+
     def run(session: Session, actor: Actor) -> str:
         _parent, added = ra.add_category(session, actor, args.label)
         return f"已添加问题分类“{args.label.strip()}”（新增 {added} 个节点）。"
@@ -315,6 +344,8 @@ def cmd_category_add(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_category_rename(ctx: Context, args: argparse.Namespace) -> int:
+    from hotline_desk.services.office import reference_admin as ra
+
     def run(session: Session, actor: Actor) -> str:
         label = ra.rename_category(session, actor, args.label, args.new_name)
         return f"已改名为“{label}”；已有工单保留原分类名称，旧名称保留为别名。"
@@ -322,6 +353,8 @@ def cmd_category_rename(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_category_merge(ctx: Context, args: argparse.Namespace) -> int:
+    from hotline_desk.services.office import reference_admin as ra
+
     def run(session: Session, actor: Actor) -> str:
         ra.merge_categories(session, actor, args.source, args.target)
         return f"已把“{args.source}”并入“{args.target}”；已有工单保留原分类。"
@@ -329,6 +362,8 @@ def cmd_category_merge(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_category_delete(ctx: Context, args: argparse.Namespace) -> int:
+    from hotline_desk.services.office import reference_admin as ra
+
     def run(session: Session, actor: Actor) -> str:
         ra.delete_category(session, actor, args.label)
         return f"已删除问题分类“{args.label}”。"
@@ -336,6 +371,8 @@ def cmd_category_delete(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_category_import(ctx: Context, args: argparse.Namespace) -> int:
+    from hotline_desk.services.office import reference_admin as ra
+
     def run(session: Session, actor: Actor) -> str:
         added, existing = ra.import_categories(session, actor, Path(args.file))
         return f"已从 {Path(args.file).name} 添加 {added} 个分类节点；已有 {existing} 个，未重复添加。"
@@ -343,6 +380,8 @@ def cmd_category_import(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _category_active(ctx: Context, label: str, active: bool) -> int:
+    from hotline_desk.services.office import reference_admin as ra
+
     def run(session: Session, actor: Actor) -> str:
         ra.set_category_active(session, actor, label, active)
         return f"已{'启用' if active else '停用'}分类：{label}"
@@ -360,6 +399,8 @@ def cmd_category_on(ctx: Context, args: argparse.Namespace) -> int:
 # --- appeal types -----------------------------------------------------------------------------------------
 
 def cmd_type_list(ctx: Context, args: argparse.Namespace) -> int:
+    from hotline_desk.services.office import reference_admin as ra
+
     with ctx.db.reader() as session:
         rows = ra.list_appeal_types(session)
         aliases = _aliases_of(session, "appeal_type")
@@ -370,6 +411,8 @@ def cmd_type_list(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_type_add(ctx: Context, args: argparse.Namespace) -> int:
+    from hotline_desk.services.office import reference_admin as ra
+
     def run(session: Session, actor: Actor) -> str:
         t = ra.add_appeal_type(session, actor, args.name, args.days)
         return f"已添加诉求类型：{t.name}（{t.finish_days} 个工作日）"
@@ -377,6 +420,8 @@ def cmd_type_add(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_type_set(ctx: Context, args: argparse.Namespace) -> int:
+    from hotline_desk.services.office import reference_admin as ra
+
     def run(session: Session, actor: Actor) -> str:
         t = ra.update_appeal_type(session, actor, args.name, new_name=args.rename, finish_days=args.days)
         return f"已修改诉求类型：{t.name}（{t.finish_days} 个工作日）"
@@ -384,8 +429,12 @@ def cmd_type_set(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_type_off(ctx: Context, args: argparse.Namespace) -> int:
+    from hotline_desk.services.office import reference_admin as ra
+
     return _write(ctx, lambda s, a: f"已停用诉求类型：{ra.update_appeal_type(s, a, args.name, active=False).name}")
 
 
 def cmd_type_on(ctx: Context, args: argparse.Namespace) -> int:
+    from hotline_desk.services.office import reference_admin as ra
+
     return _write(ctx, lambda s, a: f"已启用诉求类型：{ra.update_appeal_type(s, a, args.name, active=True).name}")

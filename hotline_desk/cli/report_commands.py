@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from hotline_desk.cli.common import Context, SubParsers, fmt, parse_day, parse_time, to_json
+from hotline_desk.cli.common import Context, ProgressLine, SubParsers, fmt, parse_day, parse_time, to_json
 from hotline_desk.demo.guard import check_demo_target, demo_accounts
 from hotline_desk.demo.month import run_demo
 from hotline_desk.errors import HotlineError, ValidationError
@@ -207,8 +207,7 @@ def cmd_template_show(ctx: Context, args: argparse.Namespace) -> int:
         rules = load_rules(session)
     for key, definition in settings.SETTING_DEFS.items():
         if key.startswith("bulletin."):
-            value = current.get(key)
-            shown = json.dumps(value, ensure_ascii=False) if isinstance(value, list | dict) else value
+            shown = _template_value(definition, current.get(key))
             print(f"{key.removeprefix('bulletin.')}\t{definition.label}\t{shown}")
     print("改变简报数字的考核规则（用 rules set 修改）：")
     for name, label, meanings in RULES_SHOWN:
@@ -221,13 +220,26 @@ def cmd_template_show(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
+def _template_value(definition: settings.SettingDef[Any], value: Any) -> str:
+    """As the settings window shows it: a choice by its label (with the code ``template set`` also takes, and the
+    others), 是/否, lists and tables as JSON."""
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False)
+    if definition.choices:
+        others = "；".join(f"{code} {label}" for code, label in definition.choices)
+        return f"{definition.choice_label(value)}（{value}）\t可选：{others}"
+    return settings.shown(definition, value)
+
+
 def cmd_template_set(ctx: Context, args: argparse.Namespace) -> int:
     actor = ctx.actor()
     key = _template_key(args.key)
     with ctx.db.session() as session:
         typed = admin.update_setting(session, actor, key, args.value)
-    shown = json.dumps(typed, ensure_ascii=False) if isinstance(typed, list | dict) else typed
-    print(f"{settings.SETTING_DEFS[key].label} 已设为 {shown}。")
+    definition = settings.SETTING_DEFS[key]
+    shown = json.dumps(typed, ensure_ascii=False) if isinstance(typed, list | dict) else settings.shown(definition,
+                                                                                                        typed)
+    print(f"{definition.label} 已设为 {shown}。")
     return 0
 
 
@@ -300,9 +312,7 @@ def _write(path: Path, data: bytes) -> None:
 
 
 def cmd_demo(ctx: Context, args: argparse.Namespace) -> int:
-    def progress(done: int, total: int) -> None:
-        print(f"\r装入演示工单 {done}/{total}", end="", file=sys.stderr, flush=True)
-
+    progress = ProgressLine("装入演示工单 {done}/{total}")
     with ctx.db.reader() as session:
         in_use = users.has_users(session)
     actor = ctx.actor() if in_use else None
@@ -310,7 +320,7 @@ def cmd_demo(ctx: Context, args: argparse.Namespace) -> int:
         check_demo_target(session, actor, force=args.force)
         summary = run_demo(session, args.month, progress=progress)
         passwords = accounts.issue_one_time_passwords(session, actor, demo_accounts(session))
-    print(file=sys.stderr)
+    progress.finish()
     print(f"已装入 {summary.month} 演示数据：工单 {summary.cases} 件（办理步骤 {summary.events} 步），"
           f"附加分 {summary.bonus_items} 项，并建立简报草稿。")
     if passwords:

@@ -45,7 +45,8 @@ class DispatchSheet:
     rows: tuple[DispatchRow, ...]
 
 
-def write_dispatch_workbook(sheet: DispatchSheet, *, anchor: str = "") -> bytes:
+def write_dispatch_workbook(sheet: DispatchSheet, *, anchor: str = "", signature: str = "") -> bytes:
+    """The workbook; ``signature`` signs the hidden key (see ``key_values``)."""
     book = Workbook()
     stamp(book, anchor)
     ws = book.active
@@ -97,9 +98,14 @@ def write_dispatch_workbook(sheet: DispatchSheet, *, anchor: str = "") -> bytes:
         ws.column_dimensions[letter].width = w
     ws.freeze_panes = ws.cell(HEADER_ROW + 1, 2)
     key = book.create_sheet(KEY_SHEET)
-    for r, value in enumerate((KEY_MARK, sheet.unit_id, sheet.unit_name, sheet.exported_at.isoformat()), 1):
+    for r, value in enumerate((*key_values(sheet), signature), 1):
         set_text(key.cell(r, 1), value)
     key.sheet_state = "veryHidden"
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def key_values(sheet: DispatchSheet) -> tuple[str, int, str, str]:
+    """The hidden key's rows before its signature: mark, unit id, unit name, export time."""
+    return KEY_MARK, sheet.unit_id, sheet.unit_name, sheet.exported_at.isoformat()

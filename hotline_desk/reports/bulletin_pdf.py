@@ -98,6 +98,9 @@ def grid_table(block: Table, st: Styles, *, compact: bool = False, split_rows: b
     data += [[Paragraph(escape(c), cell) for c in row] for row in block.rows]
     table = RLTable(data, colWidths=widths, repeatRows=1, hAlign="CENTER", splitInRow=1 if split_rows else 0)
     table.setStyle(TableStyle([
+        # The cells hold paragraphs in their own fonts; without this the table still selects ReportLab's default
+        # Helvetica for each cell, and the PDF declares a font that is neither used nor embedded.
+        ("FONTNAME", (0, 0), (-1, -1), st.fonts.body),
         ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("TOPPADDING", (0, 0), (-1, -1), 1 if compact else 2),
@@ -175,7 +178,8 @@ def _section(section: Section, st: Styles) -> list[Flowable]:
 def _front(doc: BulletinDocument, st: Styles) -> list[Flowable]:
     issuer_row = RLTable([[plain(doc.issuer, st.left), plain(doc.date_text, st.right)]],
                          colWidths=[TEXT_WIDTH / 2, TEXT_WIDTH / 2])
-    issuer_row.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
+    issuer_row.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), st.fonts.body),
+                                    ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
     story: list[Flowable] = [
         plain(doc.masthead, st.masthead),
         plain(doc.issue_line, st.center),

@@ -192,7 +192,7 @@ def _make_backup(ctx: UiContext, *, daily_only: bool) -> str:
         return ""
     with ctx.db.reader() as session:
         folder, _keep = backups.backup_location(session, path)
-        if daily_only and not backup.due(folder, ctx.clock()):
+        if daily_only and not backup.due(folder, ctx.clock(), path):
             return ""
         info = backups.make_backup(session, path, ctx.clock())
     return f"已自动备份到 {info.path}"

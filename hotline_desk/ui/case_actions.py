@@ -109,6 +109,14 @@ def refuse_before_typing(parent: QWidget, chosen: Step[Any], reasons: list[Probl
     QMessageBox.information(parent, f"不能{chosen.label}", "\n".join(p.message for p in reasons))
 
 
+def confirm_final(parent: QWidget, chosen: Step[Any]) -> bool:
+    """A step that cannot be undone is asked once more, with 否 as the default."""
+    answer = QMessageBox.question(parent, f"确定{chosen.label}？", chosen.warning,
+                                  QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                  QMessageBox.StandardButton.No)
+    return answer == QMessageBox.StandardButton.Yes
+
+
 def perform(parent: QWidget, ctx: UiContext, case_id: int, key: str, preset: dict[str, Any] | None = None,
             expected_version: int | None = None, intro: str = "", said: str = "") -> bool:
     """Ask for what the step needs (unless ``preset`` gives it) and carry it out; True if done.
@@ -133,6 +141,8 @@ def perform(parent: QWidget, ctx: UiContext, case_id: int, key: str, preset: dic
         payload = chosen.payload_from(dialog.values())
     else:  # a step that needs nothing (签收, 审核交办) is done on the button press
         payload = chosen.payload_from({})
+    if chosen.warning and not confirm_final(parent, chosen):
+        return False
 
     def work(s: Session) -> object:
         return wf.take(s, ctx.actor, case_id, action, payload, clock=ctx.clock, expected_version=expected_version)

@@ -131,7 +131,8 @@ class CaseTableModel(QAbstractTableModel):
         if page not in self.page_ids:
             with self.ctx.db.reader() as session:
                 ids = search_ids(session, self.filter, now=self.ctx.clock(), sort=self.sort_key,
-                                 descending=self.descending, limit=self.PAGE, offset=page * self.PAGE)
+                                 descending=self.descending, limit=self.PAGE, offset=page * self.PAGE,
+                                 counted=self.count)
                 self.cache.update(fetch_rows(session, ids, now=self.ctx.clock()))
             self.page_ids[page] = ids
             self.fetches += 1

@@ -4,8 +4,10 @@ anchor log beside the database), and read back from those files to prove the his
 from __future__ import annotations
 
 import io
+import json
 import re
 import zipfile
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -103,10 +105,59 @@ def read(source: str) -> list[Anchor]:
     if zipfile.is_zipfile(io.BytesIO(data)):  # an Excel workbook: the anchor is a document property
         with zipfile.ZipFile(io.BytesIO(data)) as book:
             texts = [book.read(name) for name in book.namelist() if name.startswith("docProps/")]
-    found = [Anchor(int(m[1]), m[2].decode(), m[3].decode(), path.name) for blob in texts for m in
+    database = _manifest_database(data)
+    found = [Anchor(int(m[1]), m[2].decode(), m[3].decode(), path.name, database) for blob in texts for m in
              TAGGED_RE.finditer(blob)]
     if not found:
         raise ValidationError(f"“{path.name}”中没有审计锚点（只有本软件的备份清单、定稿简报、导出的 Excel 和锚点记录"
                               "文件带有锚点）。")
     unique = {(a.record_id, a.hash_prefix): a for a in found}
     return list(unique.values())
+
+
+def _manifest_database(data: bytes) -> str:
+    """The database file a backup manifest names ("" for any other file)."""
+    try:
+        parsed = json.loads(data.decode("utf-8"))
+    except ValueError:
+        return ""
+    recorded = parsed.get("database") if isinstance(parsed, dict) else None
+    return recorded if isinstance(recorded, str) else ""
+
+
+def _database_file(session: Session) -> Path | None:
+    url = session.get_bind().engine.url
+    return Path(url.database) if url.get_backend_name() == "sqlite" and url.database else None
+
+
+def _same_file(recorded: str, current: Path | None) -> bool:
+    try:
+        return current is not None and Path(recorded).resolve() == current.resolve()
+    except (OSError, RuntimeError):
+        return False
+
+
+def _matches_chain(session: Session, anchor: Anchor) -> bool:
+    stored = session.scalar(select(AuditRecord.hash).where(AuditRecord.id == anchor.record_id))
+    return stored is not None and stored.startswith(anchor.hash_prefix)
+
+
+def set_apart_foreign(session: Session, found: Sequence[Anchor]) -> tuple[list[Anchor], list[str]]:
+    """The anchors to check this database against, and a sentence for each one read from another database's backup
+    manifest that this chain does not contain: such an anchor proves nothing about this database, changed or not.
+
+    An anchor from a manifest naming another file that the chain does contain (the file was moved or migrated) is
+    checked as usual; one naming this very file that does not match is what it looks like: a rewritten chain.
+    """
+    current = _database_file(session)
+    own: list[Anchor] = []
+    foreign: list[str] = []
+    for anchor in found:
+        if anchor.database and not _same_file(anchor.database, current) and not _matches_chain(session, anchor):
+            here = str(current) if current is not None else "服务器上的数据库"
+            foreign.append(f"锚点 {anchor.code}（{anchor.source}）属于另一个数据库：备份清单记录它来自 "
+                           f"{anchor.database}，而当前数据库是 {here}，两者的审计记录本不相同。"
+                           "这个锚点只能用来核对那个数据库，不说明当前数据库被改动，未用它核对。")
+        else:
+            own.append(anchor)
+    return own, foreign

@@ -34,6 +34,8 @@ GENESIS = "0" * 64
 # Kinds that note something about an entity without recording its contents: a lockout says when a user was locked
 # out (login bookkeeping, not a change of the account), so it is never what the account's row is compared with.
 NOTE_KINDS = frozenset({"lockout"})
+# Settings rows that hold a secret (the key that signs dispatch sheets): recorded by a digest of their value.
+SECRET_SETTINGS = ("exchange.sheet_secret",)
 
 
 def canonical(detail: dict[str, Any] | list[Any]) -> str:
@@ -154,6 +156,8 @@ def snapshot(obj: Audited) -> tuple[str, dict[str, Any]]:
                                   "active": obj.active,
                                   "password": hashlib.sha256(obj.password_hash.encode()).hexdigest()[:16]}
     if isinstance(obj, Setting):
+        if obj.key in SECRET_SETTINGS:  # the trail vouches for the secret without holding it
+            return f"setting:{obj.key}", {"value": hashlib.sha256(obj.value.encode()).hexdigest()[:16]}
         return f"setting:{obj.key}", {"value": obj.value}
     if isinstance(obj, ImportBatch):
         return f"import_batch:{obj.id}", {"kind": obj.kind, "file": obj.file_name, "sha256": obj.sha256,
@@ -218,6 +222,7 @@ class Anchor:
     hash_prefix: str
     revision: str  # the schema revision the database had when the anchor was taken
     source: str = ""  # where it was read, for messages
+    database: str = ""  # the database file a backup manifest says it was taken from ("" where not recorded)
 
     @property
     def code(self) -> str:

@@ -19,7 +19,8 @@ _SUPERVISOR: frozenset[Right] = _OPERATOR | {
     Permission.IMPORT,
 }
 _ADMIN: frozenset[Right] = _SUPERVISOR | {
-    Permission.MANAGE_REFERENCE, Permission.MANAGE_USERS, Permission.MANAGE_SETTINGS, Permission.MOVE_DATA,
+    Action.ERASE, Permission.MANAGE_REFERENCE, Permission.MANAGE_USERS, Permission.MANAGE_SETTINGS,
+    Permission.MOVE_DATA,
 }
 
 ROLE_ACTIONS: dict[str, frozenset[Right]] = {Role.OPERATOR: _OPERATOR, Role.SUPERVISOR: _SUPERVISOR, Role.ADMIN: _ADMIN}

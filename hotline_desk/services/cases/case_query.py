@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -132,7 +132,25 @@ def _words_by_grams(query: Select[tuple[int]], words: list[str]) -> Select[tuple
     return query
 
 
-def _filtered(session: Session, f: CaseFilter, now: datetime) -> Select[tuple[int]]:
+def _index_words(session: Session, f: CaseFilter) -> list[str] | None:
+    """PostgreSQL, a search for Chinese words and nothing else: the words, answered from the index table alone.
+
+    Every index row belongs to a case (its key references the case), so the join with the cases only adds work; and
+    it lets the planner read every case to find a common word's first thousand matches.
+    """
+    words = search_words(f.text)
+    if (words and f == CaseFilter(text=f.text) and all(not w.isascii() and search_index.searchable(w) for w in words)
+            and search_index.flavour(session) == "grams"):
+        return words
+    return None
+
+
+def _filtered(session: Session, f: CaseFilter, now: datetime, *, case_columns: bool = True) -> Select[tuple[int]]:
+    """The matching cases' ids; without ``case_columns`` the query may come from the search index alone (its
+    ORDER BY must not name the cases' columns then)."""
+    words = None if case_columns else _index_words(session, f)
+    if words is not None:
+        return select(GRAMS_TABLE.c.case_id).where(*_gram_conditions(words))
     query = _words(session, select(Case.id), f.text)
     conditions = []
     if f.month:
@@ -165,6 +183,8 @@ class CaseCount:
 
     count: int
     count_is_lower_bound: bool
+    # PostgreSQL, Chinese words only, all matches counted: their ids in entry order (the list's pages, already read).
+    found: tuple[int, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def label(self) -> str:
@@ -179,30 +199,42 @@ def count_cases_bounded(session: Session, f: CaseFilter, *, now: datetime, bound
     rare one; filters without words are counted exactly (their indexes count fast)."""
     if not search_words(f.text):
         return CaseCount(count_cases(session, f, now=now), False)
+    if _index_words(session, f) is not None:
+        # Counting reads each match's index row anyway (PostgreSQL cannot count from the words' index alone), so
+        # the ids come with it: a word with few matches then needs no second read for its pages.
+        matches = _filtered(session, f, now, case_columns=False).limit(bound + 1).subquery()
+        ids: list[int] = session.scalar(select(func.array_agg(matches.c.case_id))) or []  # one row, not a thousand
+        if len(ids) > bound:
+            return CaseCount(bound, True)
+        return CaseCount(len(ids), False, tuple(sorted(ids)))
     found = session.scalar(select(func.count()).select_from(
-        _filtered(session, f, now).limit(bound + 1).subquery())) or 0
+        _filtered(session, f, now, case_columns=False).limit(bound + 1).subquery())) or 0
     return CaseCount(min(found, bound), found > bound)
 
 
 def count_cases(session: Session, f: CaseFilter, *, now: datetime) -> int:
     """How many cases match (the list's row count), without loading them."""
-    words = search_words(f.text)
-    if (words and f == CaseFilter(text=f.text) and all(not w.isascii() and search_index.searchable(w) for w in words)
-            and search_index.flavour(session) == "grams"):
-        # Only Chinese words: PostgreSQL counts index rows alone (a common word can match a third of all cases).
-        return session.scalar(select(func.count()).select_from(GRAMS_TABLE).where(*_gram_conditions(words))) or 0
-    return session.scalar(select(func.count()).select_from(_filtered(session, f, now).subquery())) or 0
+    # Only Chinese words: PostgreSQL counts index rows alone (a common word can match a third of all cases).
+    query = _filtered(session, f, now, case_columns=False)
+    return session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
 
 def search_ids(session: Session, f: CaseFilter, *, now: datetime, sort: str = "registered_at",
-               descending: bool = True, limit: int | None = None, offset: int = 0) -> list[int]:
+               descending: bool = True, limit: int | None = None, offset: int = 0,
+               counted: CaseCount | None = None) -> list[int]:
     """Ids of the matching cases in display order (a slice of them with ``limit`` and ``offset``).
 
     ``sort=""`` is the list's natural order, newest first: by 来电时间, or for a search with Chinese words by entry
     order (id), which walks the index in its own order so the first page needs no sort of every match (a case is
     entered when the call comes in, so the two orders differ only for imported registers).
+
+    ``counted`` is the list's count of the same search, if the caller made one (it tells PostgreSQL which way to
+    read a page, see ``_index_page``).
     """
-    query = _filtered(session, f, now)
+    if limit and not sort and _index_words(session, f) is not None:
+        return _index_page(session, _filtered(session, f, now, case_columns=False), descending, limit, offset,
+                           counted)
+    query = _filtered(session, f, now, case_columns=bool(sort))
     key = None if sort else _text_order_key(session, search_words(f.text))
     if key is not None:
         query = query.order_by(key.desc() if descending else key.asc())
@@ -213,6 +245,28 @@ def search_ids(session: Session, f: CaseFilter, *, now: datetime, sort: str = "r
     if limit:
         query = query.limit(limit).offset(offset)
     return list(session.scalars(query))
+
+
+def _index_page(session: Session, matches: Select[Any], descending: bool, limit: int, offset: int,
+                counted: CaseCount | None) -> list[int]:
+    """PostgreSQL, Chinese words only, in entry order: a page of the index rows that match.
+
+    Walking the index table's key and testing each row suits a common word; for a word with few matches (up to the
+    count bound) the planner misjudges how much each test costs, so those matches are read through the words' index
+    and ordered here, or taken from the list's count, which read them. A count past the bound goes straight to the
+    walk.
+    """
+    found: list[int] | None = None
+    if counted is not None and not counted.count_is_lower_bound and len(counted.found) == counted.count:
+        found = list(counted.found)  # every match, read by the count
+    elif counted is None or not counted.count_is_lower_bound:
+        probe = [row[0] for row in session.execute(matches.limit(COUNT_BOUND + 1))]
+        found = probe if len(probe) <= COUNT_BOUND else None
+    if found is not None:
+        return sorted(found, reverse=descending)[offset:offset + limit]
+    key = GRAMS_TABLE.c.case_id
+    page = matches.order_by(key.desc() if descending else key.asc()).limit(limit).offset(offset)
+    return [row[0] for row in session.execute(page)]
 
 
 def _text_order_key(session: Session, words: list[str]) -> Any:

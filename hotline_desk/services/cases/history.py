@@ -100,6 +100,7 @@ class CaseStatus:
     rejected_at: datetime | None = None
     rejection_reason: str = ""
     voided_from: str = ""
+    erased: bool = False  # the caller's personal data was erased (a voided case only; it stays voided)
     before_followup: CaseStatus | None = None  # the status a follow-up result replaced, while it may be undone
     handled_at: datetime | None = None
     closed_at: datetime | None = None
@@ -315,6 +316,10 @@ def _restore(status: CaseStatus, ev: EventRecord) -> CaseStatus:
     return replace(status, state=CaseState(status.voided_from), voided_from="")
 
 
+def _erase(status: CaseStatus, ev: EventRecord) -> CaseStatus:
+    return replace(status, erased=True)
+
+
 def _followup_undone(status: CaseStatus, ev: EventRecord) -> CaseStatus:
     before = status.before_followup
     if before is None:
@@ -345,6 +350,7 @@ REDUCERS: dict[str, Reducer] = {
     EventKind.VOID: _void,
     EventKind.RESTORE: _restore,
     EventKind.FOLLOWUP_UNDONE: _followup_undone,
+    EventKind.ERASE: _erase,
 }
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.models import AppealType, Case, Unit
 from hotline_desk.services.accounts.permissions import Actor
+from hotline_desk.services.cases import search_index
 from hotline_desk.services.cases.events import append_event
 from hotline_desk.services.cases.history import CaseStatus
 from hotline_desk.services.cases.steps import STEPS, Limits, StepContext, UnitInfo, first_problem
@@ -50,5 +51,9 @@ def write_step(session: Session, case: Case, status: CaseStatus, context: StepCo
     chosen = STEPS[action]
     first_problem(chosen.check(context, status, actor, payload, at))
     new = chosen.event(context, status, actor, payload, at)
+    if new.registration:  # written before the event, so the trail's digest is of the row as the step left it
+        for name, value in new.registration.items():
+            setattr(case, name, value)
+        search_index.index_cases(session, [case])
     return append_event(session, case, status, new.kind, at=at, recorded_at=recorded_at, actor_id=actor.id,
                         unit_id=new.unit_id, data=new.data, note=new.note, batch_id=batch_id)

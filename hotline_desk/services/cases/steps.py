@@ -103,6 +103,7 @@ class NewEvent:
     unit_id: int | None = None
     data: dict[str, Any] = field(default_factory=dict)
     note: str = ""
+    registration: dict[str, Any] = field(default_factory=dict)  # registration fields the step rewrites on the row
 
 
 @dataclass(frozen=True)
@@ -225,6 +226,18 @@ class Restore:
     reason: str = ""
 
 
+@dataclass(frozen=True)
+class Erase:
+    reason: str = ""
+
+
+# What erasing a voided case's personal data rewrites: who called, how to reach them, and their own words.
+ERASED_TEXT = "（个人信息已删除）"
+ERASED_FIELDS: dict[str, str] = {
+    "caller_name": "", "phone": "", "address": "", "title": ERASED_TEXT, "content": ERASED_TEXT,
+}
+
+
 P = TypeVar("P")
 Check = Callable[[StepContext, CaseStatus, Actor, P | None, datetime], list[Problem]]
 Inputs = Callable[[StepContext, CaseStatus, Actor, P, datetime], list[Problem]]
@@ -244,6 +257,7 @@ class Step(Generic[P]):
     build: Build[P]
     confirm: bool = False  # a step with no fields asks before acting
     routine: bool = True  # offered among the case's next steps; the others (作废, 撤销) stand apart
+    warning: str = ""  # what cannot be undone: asked once more, 否 by default, before the step is taken
 
     @property
     def label(self) -> str:
@@ -594,6 +608,23 @@ def _void_gates(ctx: StepContext, status: CaseStatus, actor: Actor, p: Void | No
     return []
 
 
+def _erase_gates(ctx: StepContext, status: CaseStatus, actor: Actor, p: Erase | None,
+                 at: datetime) -> list[Problem]:
+    if status.erased:
+        return [Problem(f"工单{ctx.case_number}的个人信息已删除。", Gate.STATE)]
+    if status.state != CaseState.VOIDED:
+        return [Problem(f"只能删除已作废工单的个人信息，工单{ctx.case_number}当前为“{status.state_label}”；"
+                        "须先作废。", Gate.STATE)]
+    return []
+
+
+def _restore_gates(ctx: StepContext, status: CaseStatus, actor: Actor, p: Restore | None,
+                   at: datetime) -> list[Problem]:
+    if status.erased:
+        return [Problem(f"工单{ctx.case_number}的个人信息已删除，不能撤销作废。", Gate.STATE)]
+    return _state(ctx, status, "撤销作废", CaseState.VOIDED)
+
+
 def _simple(kind: EventKind, note_of: Callable[[Any], str]) -> Build[Any]:
     return lambda ctx, status, actor, p, at: NewEvent(kind, note=note_of(p).strip())
 
@@ -659,9 +690,14 @@ _TABLE: list[Step[Any]] = [
          _void_gates, lambda ctx, st, a, p, at: _text(p.reason, "请填写作废理由。", "reason"),
          _simple(EventKind.VOID, lambda p: p.reason), routine=False),
     Step(Action.RESTORE, Restore, (EventKind.RESTORE,), (FormField("reason", "撤销作废的理由", TEXT, required=True),),
-         lambda ctx, st, a, p, at: _state(ctx, st, "撤销作废", CaseState.VOIDED),
-         lambda ctx, st, a, p, at: _text(p.reason, "请填写撤销作废的理由。", "reason"),
+         _restore_gates, lambda ctx, st, a, p, at: _text(p.reason, "请填写撤销作废的理由。", "reason"),
          _simple(EventKind.RESTORE, lambda p: p.reason), routine=False),
+    Step(Action.ERASE, Erase, (EventKind.ERASE,),
+         (FormField("reason", "删除理由（如来电人的申请）", TEXT, required=True),),
+         _erase_gates, lambda ctx, st, a, p, at: _text(p.reason, "请填写删除理由。", "reason"),
+         lambda ctx, st, a, p, at: NewEvent(EventKind.ERASE, data={"fields": list(ERASED_FIELDS)},
+                                            note=p.reason.strip(), registration=dict(ERASED_FIELDS)),
+         routine=False, warning="将清除来电人、联系电话、地址、标题和诉求内容，不能恢复；删除后该工单不能撤销作废。"),
 ]
 STEPS: dict[Action, Step[Any]] = {s.action: s for s in _TABLE}
 

@@ -19,9 +19,11 @@ from hotline_desk.services.cases.history import CaseStatus
 from hotline_desk.services.cases.records import CaseView, case_view
 from hotline_desk.services.cases.step_runner import step_context, write_step
 from hotline_desk.services.cases.steps import (
+    ERASED_FIELDS,
     STEPS,
     Approve,
     Coordinate,
+    Erase,
     ExtensionRequest,
     ExtensionRule,
     FollowUp,
@@ -228,6 +230,16 @@ def restore(session: Session, actor: Actor, case_id: int, reason: str, *, clock:
     return take(session, actor, case_id, Action.RESTORE, Restore(reason), clock=clock)
 
 
+def erase_personal_data(session: Session, actor: Actor, case_id: int, reason: str, *,
+                        clock: Clock = office_now) -> CaseView:
+    """删除个人信息 of a voided case (admin, on request): caller, phone, address, title and content are blanked;
+    the case row, its history and the erasure itself stay."""
+    return take(session, actor, case_id, Action.ERASE, Erase(reason), clock=clock)
+
+
+# The caller's personal data: an edit records that it was corrected, not the values, so an erasure leaves no copy.
+PERSONAL = frozenset(ERASED_FIELDS)
+
 EDITABLE = {
     "caller_name": "来电人", "phone": "联系电话", "address": "地址", "title": "标题", "content": "诉求内容",
     "confidential": "是否保密", "urgent": "紧急",
@@ -252,8 +264,9 @@ def edit_case(session: Session, actor: Actor, case_id: int, expected_version: in
     for key, (_old, new) in diff.items():
         setattr(case, key, new.strip() if isinstance(new, str) else new)
     search_index.index_cases(session, [case])
-    note = "；".join(f"{EDITABLE[k]}：{old} → {new}" for k, (old, new) in diff.items())
+    note = "；".join(f"{EDITABLE[k]}：已更正" if k in PERSONAL else f"{EDITABLE[k]}：{old} → {new}"
+                    for k, (old, new) in diff.items())
     append_event(session, case, found.status, EventKind.EDIT, at=now, recorded_at=now, actor_id=actor.id,
-                 data={"changes": {k: v[1] for k, v in diff.items()}}, note=note)
+                 data={"changes": {k: None if k in PERSONAL else v[1] for k, v in diff.items()}}, note=note)
     session.flush()
     return case_view(session, case_id)

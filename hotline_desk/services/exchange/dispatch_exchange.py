@@ -36,6 +36,8 @@ from hotline_desk.services.cases.history import CaseStatus
 from hotline_desk.services.cases.step_runner import load_limits, load_units
 from hotline_desk.services.cases.steps import STEPS, Sign, StepContext, run_in_memory
 from hotline_desk.services.clock import Clock, office_now
+from hotline_desk.services.exchange import sheet_signing
+from hotline_desk.services.exchange.hints import WINDOW, ImportHints
 from hotline_desk.services.exchange.imports import Problem
 from hotline_desk.services.office.calendar import WorkCalendar
 from hotline_desk.services.office.settings import Settings
@@ -126,7 +128,8 @@ def _export_one(session: Session, sheet: DispatchSheet, base: Path, fonts: FontS
                 now: datetime) -> list[Path]:
     anchor = anchors.note(session, f"导出交办单 {sheet.unit_name}", now)
     written = [_write(base.with_name(base.name + ".xlsx"),
-                      write_dispatch_workbook(sheet, anchor=anchors.tag(anchor)))]
+                      write_dispatch_workbook(sheet, anchor=anchors.tag(anchor), signature=sheet_signing.sign(
+                          session, sheet.unit_id, sheet.unit_name, sheet.exported_at.isoformat(), now)))]
     if fonts is not None:
         rows = tuple((r.number, f"{r.registered_at:%m-%d %H:%M}", r.content, f"{r.caller} {r.caller_phone}",
                       f"{r.deadline:%m-%d %H:%M}" if r.deadline else "", "") for r in sheet.rows)
@@ -236,6 +239,14 @@ def _sheet_unit(session: Session, key: list[list[Any]], rows: list[list[Any]]) -
     if key_name != unit.name or not shown.startswith(f"承办单位：{unit.name} "):
         raise ImportFileError(f"交办单标明的承办单位与隐藏标识不一致（标识为“{unit.name}”），未导入。"
                               "一个单位只能回复发给本单位的交办单；请使用原样导出的交办单填写。")
+    exported_at = norm.text(key[3][0]) if len(key) > 3 and key[3] else ""
+    signature = norm.text(key[4][0]) if len(key) > 4 and key[4] else ""
+    if not signature:
+        raise ImportFileError("这份交办单由旧版本导出，隐藏标识没有签名，无法确认是哪个单位的回复，未导入。"
+                              f"请重新为{unit.name}导出交办单，请其填在新表上发回。")
+    if not sheet_signing.signed_by_this_database(session, unit_id, key_name, exported_at, signature):
+        raise ImportFileError("交办单隐藏标识的签名不符：标识被改动过，或这份交办单不是从当前数据库导出的，"
+                              "无法确认是哪个单位的回复，未导入。请使用从本数据库原样导出的交办单填写。")
     return unit
 
 
@@ -334,13 +345,13 @@ def _reply_row(excel_row: int, number: str, cells: list[Any], cases: dict[str, C
 
 
 def commit_replies(session: Session, actor: Actor, preview: ReplyPreview, *, only_valid: bool = False,
-                   clock: Clock = office_now) -> tuple[int, str]:
+                   clock: Clock = office_now, hints: ImportHints = WINDOW) -> tuple[int, str]:
     """Record the signs and replies; all-or-nothing unless only the valid rows are asked for."""
     require(actor, "sign")
     require(actor, "reply")
     if preview.problems and not only_valid:
         rows = len({p.row for p in preview.problems})
-        raise ValidationError(f"有 {rows} 行存在问题，未登记任何回复。请修改后重新导入，或选择“只导入无问题的行”。")
+        raise ValidationError(f"有 {rows} 行存在问题，未登记任何回复。请修改后重新导入，{hints.only_valid}")
     if not preview.ready:
         return 0, f"没有新内容：{preview.unchanged} 件已登记过，数据库未作改动。"
     now = clock()

@@ -41,6 +41,7 @@ from hotline_desk.services.cases.steps import (
 )
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.exchange.bulk import NewCase, Step, insert_cases
+from hotline_desk.services.exchange.hints import WINDOW, ImportHints
 from hotline_desk.services.exchange.import_values import (
     MAP,
     Lookups,
@@ -107,14 +108,14 @@ class CasePreview:
             rows.setdefault(f"〔{p.column}〕{p.reason}", set()).add(p.row)
         return sorted(((cause, len(r)) for cause, r in rows.items()), key=lambda item: -item[1])
 
-    def summary(self) -> str:
+    def summary(self, hints: ImportHints = WINDOW) -> str:
         if self.missing:
-            return f"没有找到必需的列：{'、'.join(self.missing)}。请在列对应中指定这些列。"
+            return f"没有找到必需的列：{'、'.join(self.missing)}。{hints.map_columns}"
         text = (f"共 {self.total_rows} 行：可导入 {len(self.ready)} 行，已导入过 {self.duplicates} 行，"
                 f"有问题 {self.invalid_rows} 行" + (f"，按选择不导入 {self.left_out} 行" if self.left_out else "")
                 + "。")
         if self.unknown:
-            text += f"有 {len(self.unknown)} 个取值不在列表中，请在“核对取值”中逐个选择对应、新建或不导入。"
+            text += f"有 {len(self.unknown)} 个取值不在列表中，{hints.choose_values}"
         text += f"（{self.seen_before}）" if self.seen_before else ""
         if self.final_months:
             text += (f"注意：{'、'.join(self.final_months)} 的简报已定稿，数字已冻结；导入这些月份的工单不会改变已定稿"
@@ -508,14 +509,14 @@ def _source(v: dict[str, Any], look: Lookups) -> str:
 
 
 def commit_cases(session: Session, actor: Actor, preview: CasePreview, *, only_valid: bool = False,
-                 clock: Clock = office_now) -> ImportResult:
+                 clock: Clock = office_now, hints: ImportHints = WINDOW) -> ImportResult:
     """Write the previewed rows as cases with their histories: all of them, or only the valid ones if asked."""
     require(actor, "import")
     if preview.missing:
-        raise ValidationError(preview.summary())
+        raise ValidationError(preview.summary(hints))
     if preview.problems and not only_valid:
         raise ValidationError(f"有 {preview.invalid_rows} 行存在问题，未导入任何内容。请修改文件后重新导入，"
-                              "或选择“只导入无问题的行”。")
+                              + hints.only_valid)
     if not preview.ready:
         return ImportResult(None, 0, preview.duplicates, preview.invalid_rows, ())
     now = clock()

@@ -30,6 +30,15 @@ DAILY = timedelta(hours=24)
 IN_USE_TIMEOUT_S = 0.5
 
 
+class OtherDatabaseBackup(DatabaseError):
+    """A backup whose manifest says it was made from another database than the one it would replace."""
+
+    def __init__(self, source: Path, recorded: str, current: Path) -> None:
+        super().__init__(f"“{source.name}”是另一个数据库的备份：备份清单记录它来自 {recorded}，"
+                         f"而当前数据库是 {current}。未恢复，当前数据库未改动。")
+        self.recorded = recorded
+
+
 @dataclass(frozen=True)
 class BackupInfo:
     path: Path
@@ -43,6 +52,24 @@ class BackupInfo:
 
 def manifest_path(backup_file: Path) -> Path:
     return backup_file.with_name(backup_file.name + MANIFEST_SUFFIX)
+
+
+def manifest_database(backup_file: Path) -> str | None:
+    """The database a backup was made from, as its manifest records it (None without a readable manifest)."""
+    try:
+        data = json.loads(manifest_path(backup_file).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    recorded = data.get("database") if isinstance(data, dict) else None
+    return recorded if isinstance(recorded, str) and recorded else None
+
+
+def same_database(recorded: str, db_path: Path) -> bool:
+    """Whether a manifest's recorded database is the file at ``db_path``."""
+    try:
+        return Path(recorded).resolve() == db_path.resolve()
+    except (OSError, RuntimeError):
+        return False
 
 
 def default_backup_dir(db_path: Path) -> Path:
@@ -100,6 +127,9 @@ def backup(db_path: Path, directory: Path, *, keep: int, now: datetime,
     keep = max(1, keep)
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / f"{PREFIX}{now:%Y%m%d-%H%M%S}{SUFFIX}"
+    while target.exists():  # two backups within a second (a restore's own backup): never overwrite the first
+        now += timedelta(seconds=1)
+        target = directory / f"{PREFIX}{now:%Y%m%d-%H%M%S}{SUFFIX}"
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=".partial-", suffix=SUFFIX)
     os.close(fd)
     try:
@@ -107,14 +137,14 @@ def backup(db_path: Path, directory: Path, *, keep: int, now: datetime,
         os.replace(tmp, target)
         anchor = _anchor_of(target)
         manifest = {"file": target.name, "made_at": now.isoformat(), "sha256": _sha256(target),
-                    "database": str(db_path), "anchor": anchors.tag(anchor) if anchor else None}
+                    "database": str(db_path.resolve()), "anchor": anchors.tag(anchor) if anchor else None}
         manifest_path(target).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         if anchor is not None:
             anchors.append_log(anchors.log_path_for_file(db_path), anchor, f"备份 {target.name}", now)
     except (sqlite3.Error, OSError) as exc:
         Path(tmp).unlink(missing_ok=True)
         raise DatabaseError(f"备份失败：{exc}。请检查备份目录是否可写、磁盘空间是否足够。") from exc
-    for old in list_backups(directory)[keep:]:
+    for old in list_backups(directory, db_path)[keep:]:
         if old.path == target:
             continue
         for leftover in (old.path, old.manifest, Path(f"{old.path}-wal"), Path(f"{old.path}-shm")):
@@ -122,21 +152,25 @@ def backup(db_path: Path, directory: Path, *, keep: int, now: datetime,
     return BackupInfo(target, now, anchor)
 
 
-def list_backups(directory: Path) -> list[BackupInfo]:
-    """Backups in ``directory``, newest first."""
+def list_backups(directory: Path, database: Path | None = None) -> list[BackupInfo]:
+    """Backups in ``directory``, newest first; with ``database``, without those whose manifest names another one
+    (a folder two databases were both given), so that one file's retention never removes the other's backups."""
     found = []
     for path in directory.glob(f"{PREFIX}*{SUFFIX}"):
         try:
             made = datetime.strptime(path.name[len(PREFIX):-len(SUFFIX)], "%Y%m%d-%H%M%S")
         except ValueError:
             continue
+        recorded = manifest_database(path) if database is not None else None
+        if recorded is not None and database is not None and not same_database(recorded, database):
+            continue
         found.append(BackupInfo(path, made))
     return sorted(found, key=lambda b: b.made_at, reverse=True)
 
 
-def due(directory: Path, now: datetime) -> bool:
-    """A daily backup is due when the newest one is a day old or there is none."""
-    newest = list_backups(directory)
+def due(directory: Path, now: datetime, database: Path | None = None) -> bool:
+    """A daily backup is due when the newest one (of ``database``, if given) is a day old or there is none."""
+    newest = list_backups(directory, database)
     return not newest or now - newest[0].made_at >= DAILY
 
 
@@ -153,13 +187,26 @@ def check_backup(path: Path) -> str:
             revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()
         conn.close()
     except sqlite3.DatabaseError as exc:
-        raise DatabaseError(f"“{path.name}”不是有效的数据库备份：{exc}。未恢复。") from exc
+        raise DatabaseError(f"“{path.name}”不是有效的数据库备份：{_why_unreadable(exc)}。未恢复，当前数据库未改动。"
+                            ) from exc
     if not revision or revision[0] != head_revision():
         raise DatabaseError(f"“{path.name}”的数据库版本（{revision[0] if revision else '无'}）与本软件"
                             f"（{head_revision()}）不一致（来自更新版本或更旧版本的软件，或不是本软件的备份），"
                             "未恢复。较旧的备份请先另存一份，用本软件打开一次完成升级，再从升级后的文件恢复。")
     _verify_candidate(path)
     return str(revision[0])
+
+
+def _why_unreadable(exc: sqlite3.DatabaseError) -> str:
+    """SQLite's reason a file cannot be read as a backup, in the office's words."""
+    text = str(exc)
+    if "not a database" in text:
+        return "它不是 SQLite 数据库文件（可能是别的文件改了扩展名，或已损坏）"
+    if "no such table" in text:
+        return "它是一个 SQLite 数据库，但其中没有本软件的数据（不是本软件的备份）"
+    if "encrypted" in text or "malformed" in text or "corrupt" in text:
+        return "文件已损坏"
+    return "无法作为数据库读取"
 
 
 def _verify_candidate(path: Path) -> None:
@@ -208,20 +255,24 @@ def exclusive(db_path: Path) -> Iterator[sqlite3.Connection | None]:
         conn.close()
 
 
-def restore(db_path: Path, source: Path, *, keep: int, now: datetime) -> BackupInfo:
+def restore(db_path: Path, source: Path, *, keep: int, now: datetime, other_database: bool = False) -> BackupInfo:
     """Check ``source`` fully, refuse while the database is in use, keep a backup of the current database, then copy
-    ``source`` over it with the current file's permissions."""
+    ``source`` over it with the current file's permissions. A backup whose manifest names another database is
+    refused unless ``other_database`` says the admin means it."""
     if source.resolve() == db_path.resolve():
         raise DatabaseError(f"“{source.name}”就是当前数据库本身，不能用它恢复自己。未恢复。")
+    recorded = manifest_database(source)
+    if recorded is not None and not other_database and not same_database(recorded, db_path):
+        raise OtherDatabaseBackup(source, recorded, db_path)
     check_backup(source)
     fd, tmp = tempfile.mkstemp(dir=db_path.parent, prefix=".restore-", suffix=SUFFIX)
     os.close(fd)
     try:
         with exclusive(db_path) as held:
+            _copy(source, Path(tmp))  # first: the backup of the current file below may share the source's folder
             safety = None
             if held is not None:
                 safety = backup(db_path, default_backup_dir(db_path), keep=keep + 1, now=now, held=held)
-            _copy(source, Path(tmp))
             if db_path.exists():
                 shutil.copymode(db_path, tmp)
         # The hold ends first: Windows cannot replace a file that is open.

@@ -12,10 +12,15 @@ from hotline_desk.services.office.settings import Settings
 
 
 def backup_location(session: Session, db_path: Path, chosen: str | None = None) -> tuple[Path, int]:
+    """The folder backups go to and how many are kept. ``chosen`` (a command's ``--dir``) is used as given; the
+    folder in the settings gets a folder per database file inside it, as the default folder beside the file has,
+    since two databases may well be given the same one."""
     current = Settings(session)
-    folder = chosen or current.str("backup.dir")
+    setting = current.str("backup.dir")
+    folder = Path(chosen) if chosen else (Path(setting) / db_path.stem if setting else
+                                          backup.default_backup_dir(db_path))
     # At least one: the newest backup is never removed, whatever an older file stored.
-    return (Path(folder) if folder else backup.default_backup_dir(db_path)), max(1, current.int("backup.keep"))
+    return folder, max(1, current.int("backup.keep"))
 
 
 def make_backup(session: Session, db_path: Path, now: datetime, chosen: str | None = None) -> backup.BackupInfo:
@@ -25,5 +30,5 @@ def make_backup(session: Session, db_path: Path, now: datetime, chosen: str | No
 
 def last_backup(session: Session, db_path: Path) -> backup.BackupInfo | None:
     folder, _keep = backup_location(session, db_path)
-    found = backup.list_backups(folder)
+    found = backup.list_backups(folder, db_path)
     return found[0] if found else None

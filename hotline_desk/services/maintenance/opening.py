@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from hotline_desk.db import Database, open_database
-from hotline_desk.services.accounts import anchors, audit
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 def after_upgrade(session: Session, previous: str | None) -> None:
     """The trail's baseline after an upgrade, unless the anchor log shows the schema was set back to get one."""
+    from hotline_desk.services.accounts import anchors, audit  # loaded only when the schema moved
+
     if previous is not None and anchors.rebaseline_refused(session, audit.LAST_TRAIL_CHANGE):
         return
     audit.after_upgrade(session, previous)

@@ -4,31 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import case, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline_desk.errors import NotFound
 from hotline_desk.models import AppealType, Category, Channel, Unit
-from hotline_desk.models.reference import UNIT_GROUP_LABELS
 from hotline_desk.services.accounts import audit
 from hotline_desk.services.clock import Clock, office_now
+from hotline_desk.services.office import lookups
 from hotline_desk.services.office import reference_data as ref
+from hotline_desk.services.office.lookups import UnitView as UnitView
 
 CATEGORY_SEPARATOR = "—"
-
-
-@dataclass(frozen=True)
-class UnitView:
-    id: int
-    name: str
-    group: str
-    display_order: int
-    active: bool
-    needs_caller: bool = True
-
-    @property
-    def group_label(self) -> str:
-        return UNIT_GROUP_LABELS[self.group]
 
 
 @dataclass(frozen=True)
@@ -124,14 +111,7 @@ def _add_categories(session: Session, new: list[Unit | Category | AppealType | C
 
 
 def list_units(session: Session, group: str | None = None, *, include_inactive: bool = False) -> list[UnitView]:
-    query = select(Unit)
-    if group is not None:
-        query = query.where(Unit.group == group)
-    if not include_inactive:
-        query = query.where(Unit.active.is_(True))
-    group_order = case((Unit.group == "township", 0), else_=1)
-    rows = session.scalars(query.order_by(group_order, Unit.display_order, Unit.id))
-    return [UnitView(u.id, u.name, u.group, u.display_order, u.active, u.needs_caller) for u in rows]
+    return lookups.list_units(session, group, include_inactive=include_inactive)
 
 
 def find_unit(session: Session, name: str) -> UnitView:

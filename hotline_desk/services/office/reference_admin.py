@@ -15,9 +15,10 @@ from hotline_desk.models import AppealType, Case, Category, Channel, ReferenceAl
 from hotline_desk.services.accounts import audit
 from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.clock import Clock, office_now
+from hotline_desk.services.office.lookups import KIND_LABELS as KIND_LABELS
+from hotline_desk.services.office.lookups import shown_alias
 from hotline_desk.services.office.reference import CATEGORY_SEPARATOR, find_category
 
-KIND_LABELS = {"channel": "渠道", "unit": "承办单位", "category": "问题分类", "appeal_type": "诉求类型"}
 CATEGORY_SEPARATORS = ("—", "——", "－", "-", "/", "／")
 
 
@@ -35,7 +36,7 @@ class AliasView:
 
     @property
     def shown(self) -> str:
-        return self.alias or "（空）"
+        return shown_alias(self.alias)
 
 
 @dataclass(frozen=True)

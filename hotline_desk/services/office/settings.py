@@ -166,7 +166,8 @@ FONT_DIR = _str("bulletin.font_dir", "", "简报字体目录", note="放 simfang
 # --- the rest ------------------------------------------------------------------------------------------------
 IMPORT_MAPPINGS: SettingDef[dict[str, Any]] = declare(SettingDef("import.mappings", dict, {}, "导入时保存的列对应关系"))
 BACKUP_KEEP = _int("backup.keep", 14, "保留最近几份自动备份", 1, 365, group="backup")
-BACKUP_DIR = _str("backup.dir", "", "备份目录", group="backup", note="留空则在用户数据目录下")
+BACKUP_DIR = _str("backup.dir", "", "备份目录", group="backup",
+                  note="留空则在数据库旁的 backups 文件夹；每个数据库文件的备份各在其中以文件名命名的文件夹里")
 MAX_FAILURES = _int("accounts.max_failures", 5, "连续输错密码几次后锁定", 1, 100, group="accounts")
 LOCK_MINUTES = _int("accounts.lock_minutes", 15, "账户锁定时长（分钟）", 1, 1440, group="accounts")
 

@@ -19,7 +19,14 @@ from hotline_desk.services.accounts import audit
 from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.cases.history import FOLLOWUP_RESULTS, STATES
 from hotline_desk.services.clock import Clock, office_now
-from hotline_desk.services.reporting.monthdata import MonthCase, final_months, load_month, parse_month
+from hotline_desk.services.reporting.monthdata import (
+    FactGroup,
+    MonthCase,
+    final_months,
+    load_month,
+    load_month_groups,
+    parse_month,
+)
 from hotline_desk.services.reporting.percent import ratio, round_half_up
 from hotline_desk.services.reporting.rules import (
     RateColumn,
@@ -93,25 +100,25 @@ class _Tally:
     exempt: int = 0
 
 
-def _tally(cases: list[MonthCase], rules: ScoringRules, as_of: datetime) -> dict[int, _Tally]:
+def _tally(groups: list[FactGroup], rules: ScoringRules, as_of: datetime) -> dict[int, _Tally]:
     tallies: dict[int, _Tally] = defaultdict(_Tally)
-    for case in cases:
-        facts = case.facts
-        if facts.main_unit_id is None or (rules.sources == "local" and case.source != "local"):
+    for group in groups:
+        facts, n = group.facts, group.count
+        if facts.main_unit_id is None or (rules.sources == "local" and group.source != "local"):
             continue
         t = tallies[facts.main_unit_id]
-        t.dispatched += 1
+        t.dispatched += n
         finished = rules.is_finished(facts, for_unit=True)
-        t.finished += finished
-        t.finish_base += rules.finish_denominator == "all" or finished or is_due(case, as_of)
-        t.signed_on_time += facts.signed_on_time
+        t.finished += n * finished
+        t.finish_base += n * (rules.finish_denominator == "all" or finished or is_due(group, as_of))
+        t.signed_on_time += n * facts.signed_on_time
         outcome = followup_outcome(facts)
         if outcome in RATED:
             if exempt_by_review(facts):
-                t.exempt += 1
+                t.exempt += n
             else:
-                t.rated += 1
-                t.satisfied += outcome in rules.satisfied_results()
+                t.rated += n
+                t.satisfied += n * (outcome in rules.satisfied_results())
     return tallies
 
 
@@ -144,7 +151,9 @@ def score_tables(session: Session, month: str, as_of: datetime, rules: ScoringRu
                  cases: list[MonthCase] | None = None) -> tuple[ScoreTable, ...]:
     """Both assessment tables (乡镇街道, 市直单位), rows sorted by 合计, ties in the units' configured order."""
     rules = rules or load_rules(session)
-    tallies = _tally(load_month(session, month, as_of) if cases is None else cases, rules, as_of)
+    groups = (load_month_groups(session, month, as_of) if cases is None
+              else [FactGroup(case.source, case.facts, 1) for case in cases])
+    tallies = _tally(groups, rules, as_of)
     adjustments = bonus_totals(session, month)
     units = session.scalars(select(Unit).where(Unit.active.is_(True)).order_by(Unit.display_order, Unit.id)).all()
     tables = []

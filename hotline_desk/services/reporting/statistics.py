@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.models import AppealType, Category, Channel
 from hotline_desk.services.office.settings import Settings
-from hotline_desk.services.reporting.monthdata import MonthCase, load_month
+from hotline_desk.services.reporting.monthdata import FactGroup, MonthCase, load_month
 from hotline_desk.services.reporting.percent import NO_RATE, format_percent, largest_remainder, percent
 from hotline_desk.services.reporting.rules import ScoringRules, followup_outcome, load_rules
 
@@ -108,7 +108,7 @@ def _group(cases: list[MonthCase], rules: ScoringRules, options: StatsOptions, a
     )
 
 
-def is_due(case: MonthCase, as_of: datetime) -> bool:
+def is_due(case: MonthCase | FactGroup, as_of: datetime) -> bool:
     """Under the 应办结 rule a dispatched case counts once its deadline has passed by the cut-off."""
     facts = case.facts
     if facts.handling != "dispatch" or facts.main_deadline is None:

@@ -1,0 +1,27 @@
+"""What an import's messages tell the user to do next, worded for where they work: the window names its controls,
+the command line its options."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ImportHints:
+    map_columns: str  # how to name the columns no header was recognised for
+    choose_values: str  # how to decide about values on no list
+    only_valid: str  # how to import only the rows without problems
+
+
+WINDOW = ImportHints(
+    map_columns="请在列对应中指定这些列。",
+    choose_values="请在“核对取值”中逐个选择对应、新建或不导入。",
+    only_valid="或选择“只导入无问题的行”。",
+)
+
+COMMAND_LINE = ImportHints(
+    map_columns="请用 --map “列名=字段”指定这些列。",
+    choose_values="请用 --map-value “字段:原值=目标”逐个指定对应到现有项、新建（+）或不导入（-），"
+                  "或加 --accept-suggestions 一律对应到最接近的一项（--unknown-values 列出每个取值和最接近的项）。",
+    only_valid="或加 --only-valid 只导入无问题的行。",
+)

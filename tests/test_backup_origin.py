@@ -1,0 +1,175 @@
+"""Backups know the database they came from: a restore or an anchor from another database is named as such, and
+two databases sharing a hand-chosen backup folder keep each other's backups."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from hotline_desk.cli import main
+from hotline_desk.db import Database, open_database
+from hotline_desk.models import Case
+from hotline_desk.services.cases.records import register_case
+from hotline_desk.services.maintenance import backup
+from tests.conftest import People
+from tests.helpers import cli_as, draft, give_passwords
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _cases(path: Path) -> int:
+    db = open_database(str(path))
+    try:
+        with db.reader() as s:
+            return s.scalar(select(func.count()).select_from(Case)) or 0
+    finally:
+        db.dispose()
+
+
+def _two_offices(db: Database, db_path: Path, people: People, tmp_path: Path) -> Path:
+    """The office's file with one case, and another database (a training copy) with three more of its own."""
+    with db.session() as s:
+        give_passwords(s)
+        register_case(s, people.operator, draft(s, content="本库的工单"))
+    db.dispose()
+    other = tmp_path / "培训库.sqlite3"
+    other.write_bytes(db_path.read_bytes())
+    trainee = open_database(str(other))
+    with trainee.session() as s:
+        for i in range(3):
+            register_case(s, people.operator, draft(s, content=f"培训工单{i}"))
+    trainee.dispose()
+    return other
+
+
+def test_a_backup_of_another_database_is_refused_unless_asked_for(db: Database, db_path: Path, people: People,
+                                                                  tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    other = _two_offices(db, db_path, people, tmp_path)
+    assert cli_as(["--db", str(other), "backup", "--dir", str(tmp_path / "备份")]) == 0
+    [foreign_file] = (tmp_path / "备份").rglob("hotline-desk-*.sqlite3")
+    capsys.readouterr()
+    before = _digest(db_path)
+    assert cli_as(["--db", str(db_path), "restore", str(foreign_file)]) == 2
+    err = capsys.readouterr().err
+    assert "另一个数据库的备份" in err and str(other.resolve()) in err and str(db_path) in err
+    assert "--other-database" in err and "未恢复" in err and "Traceback" not in err
+    assert _digest(db_path) == before and _cases(db_path) == 1
+    # the admin who means it says so, and the current database is backed up first as always
+    assert cli_as(["--db", str(db_path), "restore", str(foreign_file), "--other-database"]) == 0
+    assert "已从" in capsys.readouterr().out
+    assert _cases(db_path) == 4
+    # its own backups still restore without the option
+    [safety] = backup.list_backups(backup.default_backup_dir(db_path))
+    assert cli_as(["--db", str(db_path), "restore", str(safety.path)]) == 0
+    assert _cases(db_path) == 1
+
+
+def test_restore_help_names_the_option(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["restore", "--help"])
+    assert "--other-database" in capsys.readouterr().out
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert "--other-database" in readme
+
+
+def test_backups_made_before_the_check_still_restore(db: Database, db_path: Path, people: People,
+                                                    tmp_path: Path) -> None:
+    info = backup.backup(db_path, tmp_path / "b", keep=3, now=datetime(2022, 7, 5))
+    info.manifest.unlink()  # a backup copied without its manifest says nothing of where it came from
+    with db.session() as s:
+        register_case(s, people.operator, draft(s))
+    db.dispose()
+    backup.restore(db_path, info.path, keep=3, now=datetime(2022, 7, 6))
+    assert _cases(db_path) == 0
+
+
+def test_an_anchor_of_another_database_is_named_not_called_tampering(db: Database, db_path: Path, people: People,
+                                                                     tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    other = _two_offices(db, db_path, people, tmp_path)
+    trainee = open_database(str(other))
+    with trainee.session() as s:  # the other database's history goes its own way
+        register_case(s, people.operator, draft(s, content="培训库又一件"))
+    trainee.dispose()
+    theirs = backup.backup(other, tmp_path / "培训库备份", keep=3, now=datetime(2022, 7, 5))
+    ours = backup.backup(db_path, tmp_path / "本库备份", keep=3, now=datetime(2022, 7, 5))
+    code = main(["--db", str(db_path), "verify", "--anchor", str(theirs.manifest)])
+    out = capsys.readouterr().out
+    assert code == 2, out
+    assert "属于另一个数据库" in out and str(other.resolve()) in out and str(db_path) in out
+    assert "改写" not in out and "篡改" not in out and "被删除" not in out and "不说明当前数据库被改动" in out
+    # the office's own manifest still proves its history, beside the stranger's
+    assert main(["--db", str(db_path), "verify", "--anchor", str(ours.manifest)]) == 0
+    capsys.readouterr()
+    # and a manifest of this very file that does not match is what it looks like
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("UPDATE audit_log SET hash = ? WHERE id = (SELECT max(id) FROM audit_log)", ("f" * 64,))
+    conn.close()
+    assert main(["--db", str(db_path), "verify", "--anchor", str(ours.manifest)]) == 1
+    assert "属于另一个数据库" not in capsys.readouterr().out
+
+
+def test_two_databases_given_the_same_backup_folder_keep_each_others_backups(
+        db: Database, db_path: Path, people: People, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    other = _two_offices(db, db_path, people, tmp_path)
+    shared_folder = tmp_path / "共用备份"
+    for path in (db_path, other):
+        assert cli_as(["--db", str(path), "settings", "set", "backup.dir", str(shared_folder)]) == 0
+        assert cli_as(["--db", str(path), "settings", "set", "backup.keep", "1"]) == 0
+    assert cli_as(["--db", str(db_path), "backup"]) == 0
+    mine = [p for p in shared_folder.rglob("hotline-desk-*.sqlite3")]
+    assert len(mine) == 1
+    for _ in range(2):  # the other file's retention (keep 1) runs twice
+        assert cli_as(["--db", str(other), "backup"]) == 0
+    capsys.readouterr()
+    assert mine[0].exists() and _cases(mine[0]) == 1
+    theirs = [p for p in shared_folder.rglob("hotline-desk-*.sqlite3") if p != mine[0]]
+    assert len(theirs) == 1 and _cases(theirs[0]) == 4
+
+
+def test_retention_in_one_folder_removes_only_its_own_databases_backups(db: Database, db_path: Path,
+                                                                         people: People, tmp_path: Path) -> None:
+    """Even two files of the same name (two offices' hotline-desk.sqlite3 backing up to one share) keep theirs."""
+    first = tmp_path / "甲" / "hotline-desk.sqlite3"
+    second = tmp_path / "乙" / "hotline-desk.sqlite3"
+    for path in (first, second):
+        path.parent.mkdir()
+        path.write_bytes(db_path.read_bytes())
+    folder = tmp_path / "共用"
+    mine = backup.backup(first, folder, keep=1, now=datetime(2022, 7, 5, 18, 0))
+    for minute in range(3):
+        backup.backup(second, folder, keep=1, now=datetime(2022, 7, 5, 18, minute + 1))
+    assert mine.path.exists() and mine.manifest.exists()
+    assert [b.path for b in backup.list_backups(folder, first)] == [mine.path]
+    assert len(backup.list_backups(folder, second)) == 1
+    # the daily backup at start is due for a file whose own backup is old, however new the other one's is
+    next_day = datetime(2022, 7, 6, 18, 2)
+    assert backup.due(folder, next_day, first) and not backup.due(folder, next_day, second)
+
+
+@pytest.mark.parametrize(("content", "reason"), [
+    ("这不是数据库，是一份会议记录。".encode() * 100, "不是 SQLite 数据库文件"),
+    (b"", "没有本软件的数据"),
+])
+def test_a_file_that_is_not_a_database_is_explained_in_chinese(db: Database, db_path: Path, people: People,
+                                                                tmp_path: Path, content: bytes, reason: str,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    with db.session() as s:
+        give_passwords(s)
+    db.dispose()
+    notes = tmp_path / "会议记录.sqlite3"
+    notes.write_bytes(content)
+    before = _digest(db_path)
+    assert cli_as(["--db", str(db_path), "restore", str(notes)]) == 2
+    err = capsys.readouterr().err
+    assert reason in err and "未恢复" in err and len(err.splitlines()) == 1
+    assert not any("a" <= ch.lower() <= "z" for ch in err.replace(notes.name, "").replace("SQLite", "")), err
+    assert _digest(db_path) == before

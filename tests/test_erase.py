@@ -1,0 +1,124 @@
+"""删除个人信息: an admin erases the caller's data from a voided case; nothing of it stays in the row, the search index
+or the audit trail, the case and its history stay, and the trail still verifies."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from sqlalchemy import select
+
+from hotline_desk.db import Database
+from hotline_desk.errors import HotlineError
+from hotline_desk.models import AuditRecord, Case
+from hotline_desk.services.cases import workflow as wf
+from hotline_desk.services.cases.case_query import CaseFilter, search_ids
+from hotline_desk.services.cases.records import case_view, register_case
+from hotline_desk.services.maintenance.integrity import verify_all
+from hotline_desk.services.reporting.statistics import month_statistics
+from tests.conftest import FakeClock, People
+from tests.helpers import draft
+
+NAME, PHONE, ADDRESS = "欧阳娜娜", "13912345678", "望嵩路幸福里7号楼"
+CONTENT = "邻居装修噪音扰民，欧阳娜娜住望嵩路幸福里7号楼"
+
+
+def _registered(db: Database, people: People, clock: FakeClock) -> int:
+    with db.session() as s:
+        return register_case(s, people.operator, draft(s, caller_name=NAME, phone=PHONE, address="幸福里",
+                                                       content=CONTENT), clock=clock).id
+
+
+def _trail_text(db: Database) -> str:
+    with db.reader() as s:
+        return "\n".join(s.scalars(select(AuditRecord.detail)))
+
+
+def _refusal(db: Database, call: object) -> str:
+    with pytest.raises(HotlineError) as refused, db.session() as s:
+        call(s)  # type: ignore[operator]
+    return refused.value.message
+
+
+def _found(db: Database, text: str) -> set[int]:
+    with db.reader() as s:
+        return set(search_ids(s, CaseFilter(text=text), now=datetime(2022, 8, 1)))
+
+
+def test_erasing_a_voided_case_leaves_no_personal_data_and_the_trail_verifies(
+        db: Database, people: People, clock: FakeClock) -> None:
+    case_id = _registered(db, people, clock)
+    clock.advance(minutes=5)
+    with db.session() as s:  # the address corrected, as an operator would, before the case is found to be in error
+        version = case_view(s, case_id).version
+        wf.edit_case(s, people.operator, case_id, version, {"address": ADDRESS}, clock=clock)
+    assert _found(db, "13912345678") == {case_id} and _found(db, "噪音") == {case_id}
+    with db.session() as s:
+        wf.void(s, people.supervisor, case_id, "重复登记", clock=clock)
+    clock.advance(minutes=5)
+    with db.session() as s:
+        view = wf.erase_personal_data(s, people.admin, case_id, "来电人申请删除", clock=clock)
+    assert (view.caller_name, view.phone, view.address) == ("", "", "")
+    assert view.content == view.title == "（个人信息已删除）"
+    assert view.state_label == "已作废" and view.number.startswith("RZ")
+    assert [e.label for e in view.events][-2:] == ["作废", "删除个人信息"]
+    assert view.events[-1].note == "来电人申请删除"
+    assert _found(db, "13912345678") == set() and _found(db, "噪音") == set() and _found(db, "幸福里") == set()
+    trail = _trail_text(db)
+    for personal in (NAME, PHONE, ADDRESS, "噪音扰民"):
+        assert personal not in trail
+    with db.reader() as s:
+        report = verify_all(s)
+        row = s.get(Case, case_id)
+        assert row is not None and row.number == view.number
+    assert report.ok, report.problems
+
+
+def test_erasure_only_of_a_voided_case_by_an_admin_and_it_cannot_be_restored_after(
+        db: Database, people: People, clock: FakeClock) -> None:
+    case_id = _registered(db, people, clock)
+    refused = _refusal(db, lambda s: wf.erase_personal_data(s, people.admin, case_id, "申请", clock=clock))
+    assert "只能删除已作废工单的个人信息" in refused and "须先作废" in refused
+    with db.session() as s:
+        wf.void(s, people.supervisor, case_id, "误登记", clock=clock)
+    assert "无权删除个人信息" in _refusal(
+        db, lambda s: wf.erase_personal_data(s, people.supervisor, case_id, "申请", clock=clock))
+    assert "请填写删除理由" in _refusal(
+        db, lambda s: wf.erase_personal_data(s, people.admin, case_id, "  ", clock=clock))
+    with db.reader() as s:
+        assert s.get(Case, case_id).phone == PHONE  # type: ignore[union-attr]  # every refusal changed nothing
+    with db.session() as s:
+        wf.erase_personal_data(s, people.admin, case_id, "来电人申请", clock=clock)
+    assert "已删除，不能撤销作废" in _refusal(
+        db, lambda s: wf.restore(s, people.supervisor, case_id, "登记无误", clock=clock))
+    assert "个人信息已删除" in _refusal(
+        db, lambda s: wf.erase_personal_data(s, people.admin, case_id, "再次", clock=clock))
+
+
+def test_an_edit_of_personal_fields_keeps_the_change_out_of_the_history(
+        db: Database, people: People, clock: FakeClock) -> None:
+    case_id = _registered(db, people, clock)
+    with db.session() as s:
+        view = wf.edit_case(s, people.operator, case_id, case_view(s, case_id).version,
+                            {"phone": "13700000000", "urgent": True}, clock=clock)
+    assert view.phone == "13700000000"
+    assert view.events[-1].note == "联系电话：已更正；紧急：False → True"
+    assert PHONE not in _trail_text(db) and "13700000000" not in _trail_text(db)
+
+
+def test_the_cli_erases_and_an_erased_month_counts_the_same(db: Database, people: People, clock: FakeClock,
+                                                           db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.helpers import cli_as, give_passwords
+
+    case_id = _registered(db, people, clock)
+    with db.session() as s:
+        wf.void(s, people.supervisor, case_id, "误登记", clock=clock)
+        number = case_view(s, case_id).number
+        before = month_statistics(s, "2022-07", datetime(2022, 8, 1))
+        give_passwords(s)
+    assert cli_as(["--db", db_url, "--user", "sup1", "case", "erase", number, "--reason", "申请"]) != 0
+    assert "无权删除个人信息" in capsys.readouterr().err
+    assert cli_as(["--db", db_url, "--user", "admin", "case", "erase", number, "--reason", "来电人申请"]) == 0
+    assert f"{number}：删除个人信息，当前状态“已作废”" in capsys.readouterr().out
+    with db.reader() as s:
+        assert month_statistics(s, "2022-07", datetime(2022, 8, 1)) == before
