@@ -298,18 +298,19 @@ def test_column_widths_of_the_lists_survive_closing_and_reopening_the_window(
     ctx = context(db, people.admin, clock, tmp_path)
 
     def tables(window: MainWindow) -> dict[str, QTableView]:
-        for key in ("list", "tracking", "followup", "scoring", "settings"):
+        for key in ("list", "tracking", "followup", "scoring", "settings", "bulletin"):
             window.show_page(key)
         views: dict[str, Any] = window.views
         units = views["settings"].widget(0).widget()  # 承办单位, in its scroll area
         return {"list": views["list"].table, "tracking": views["tracking"].table,
                 "followup": views["followup"].pending.table, "scoring": views["scoring"].tables[0],
-                "settings": units.table}
+                "settings": units.table, "bulletin": views["bulletin"].typical}
 
     first = MainWindow(ctx, watch=False)
     qtbot.addWidget(first)
     first.show()
-    dragged = {key: 150 + 37 * i for i, key in enumerate(("list", "tracking", "followup", "scoring", "settings"))}
+    dragged = {key: 150 + 37 * i
+               for i, key in enumerate(("list", "tracking", "followup", "scoring", "settings", "bulletin"))}
     for key, table in tables(first).items():
         assert table.horizontalHeader().sectionSize(1) != dragged[key]
         table.horizontalHeader().resizeSection(1, dragged[key])  # as a drag of the column's edge does

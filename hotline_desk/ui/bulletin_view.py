@@ -48,7 +48,7 @@ from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read, read_or_warn
 from hotline_desk.ui.models import CaseTableModel
 from hotline_desk.ui.operations import Operation, Task
-from hotline_desk.ui.window_state import remember_splitter
+from hotline_desk.ui.window_state import remember_columns, remember_splitter
 
 PRINT_DPI = 300
 POLARITY = (("正面", "positive"), ("反面", "negative"))
@@ -92,6 +92,7 @@ class BulletinView(QWidget):
         self.typical = QTableWidget(0, 3)
         self.typical.setHorizontalHeaderLabels(["工单编号", "类型", "案例简介"])
         self.typical.horizontalHeader().setStretchLastSection(True)
+        remember_columns(ctx.window_state(), "bulletin_typical", self.typical.horizontalHeader())
         self.preview_doc = QPdfDocument(self)
         self.preview = QPdfView()
         self.preview.setDocument(self.preview_doc)
@@ -503,6 +504,8 @@ class CasePicker(QDialog):
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        remember_columns(ctx.window_state(), "case_picker", self.table.horizontalHeader())
         self.table.doubleClicked.connect(self._accept)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("选用")
