@@ -72,6 +72,13 @@ def _inked(image: Image.Image) -> Image.Image:
     return ink.filter(ImageFilter.GaussianBlur(2)).resize(COMPARED, Image.Resampling.BOX)
 
 
+def _proportions(image: Image.Image) -> float:
+    """Width over height of the page's inked area."""
+    box = image.point(lambda v: 255 if v < 230 else 0).getbbox()
+    assert box is not None, "a blank page"
+    return (box[2] - box[0]) / (box[3] - box[1])
+
+
 def _difference(a: Image.Image, b: Image.Image) -> float:
     """Mean grey-level difference (0…255) of two inked areas."""
     return float(ImageStat.Stat(ImageChops.difference(a, b)).mean[0])
@@ -121,8 +128,12 @@ def test_the_bulletin_prints_through_a_cups_queue_page_for_page(
 
     pages = _pages(app_pdf)
     assert _pages(printed) == pages
-    ours = [_inked(_page_image(app_pdf, n, tmp_path)) for n in range(1, pages + 1)]
-    theirs = [_inked(_page_image(printed, n, tmp_path)) for n in range(1, pages + 1)]
+    app_pages = [_page_image(app_pdf, n, tmp_path) for n in range(1, pages + 1)]
+    paper_pages = [_page_image(printed, n, tmp_path) for n in range(1, pages + 1)]
+    for n, (page, paper) in enumerate(zip(app_pages, paper_pages, strict=True)):  # scaled to fit, never stretched
+        assert abs(_proportions(paper) / _proportions(page) - 1) < 0.01, f"page {n + 1} printed out of proportion"
+    ours = [_inked(page) for page in app_pages]
+    theirs = [_inked(paper) for paper in paper_pages]
     for n, page in enumerate(ours):
         # The printer gets the pages as 300 dpi images (no text to read back): each printed page, rasterised at
         # the same low resolution as the app's page, must look like it (a blank, shifted or other page does not),

@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QBuffer, QByteArray, QDate, QIODevice, QSize, Qt, Signal
+from PySide6.QtCore import QBuffer, QByteArray, QDate, QIODevice, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
@@ -464,11 +464,10 @@ class BulletinView(QWidget):
                     break
                 if page:
                     printer.newPage()
-                rect = painter.viewport()
                 points = self.preview_doc.pagePointSize(page)
                 size = QSize(int(points.width() / 72 * PRINT_DPI), int(points.height() / 72 * PRINT_DPI))
                 image = self.preview_doc.render(page, size)
-                painter.drawImage(rect, image)
+                painter.drawImage(_fitted(painter.viewport(), size), image)
                 printed += 1
                 progress.setValue(page + 1)
         finally:
@@ -527,6 +526,13 @@ class CasePicker(QDialog):
         if rows:
             self.chosen = self.model.row(rows[0].row())
             self.accept()
+
+
+def _fitted(area: QRect, page: QSize) -> QRect:
+    """The page scaled into the printable area with its proportions kept (never stretched), centred."""
+    scaled = page.scaled(area.size(), Qt.AspectRatioMode.KeepAspectRatio)
+    return QRect(area.left() + (area.width() - scaled.width()) // 2,
+                 area.top() + (area.height() - scaled.height()) // 2, scaled.width(), scaled.height())
 
 
 def _wrap(layout: QHBoxLayout) -> QWidget:
