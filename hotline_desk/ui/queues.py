@@ -56,7 +56,7 @@ REJECTED_COLUMNS: list[Column[QueueRow]] = [
     Column("驳回时间", lambda r: f"{r.rejected_at:%Y-%m-%d %H:%M}" if r.rejected_at else "", 124),
     Column("拟办人", lambda r: r.proposer, 70),
 ]
-REJECTED_HINT = "班长驳回的交办回到拟办人：双击或点“打开工单”，按驳回理由改为协调办理或重新拟交办。"
+REJECTED_HINT = "审核员驳回的交办回到拟办人：双击或点“打开工单”，按驳回理由改为协调办理或重新拟交办。"
 NOTICE_STYLE = "background: #E8F4EA; color: #1B5E20; padding: 4px 8px; border-radius: 3px;"
 
 
@@ -247,7 +247,7 @@ class ApprovalView(QTabWidget):
                                                       Column("拟办人", lambda r: r.proposer, 70),
                                                       Column("审核时限", lambda r: f"{_due(r)} {r.flag_label}", 120)],
                                     hint="可按住 Ctrl 或 Shift 选择多件一并审核通过。" if supervisor
-                                    else "您提出的交办在此等待班长审核；被驳回的见“被驳回”。",
+                                    else "您提出的交办在此等待审核员审核；被驳回的见“被驳回”。",
                                     empty="暂无待审核的交办")
         self.proposals.add_button("审核通过", self.approve, "approve", action="approve")
         self.proposals.add_button("改派单位并通过", self.change_unit, "change_unit", action="approve")
@@ -382,7 +382,7 @@ class FollowUpView(QTabWidget):
         self.pending = QueueTable(ctx, "followup", [
             *CALLER_COLUMNS, Column("回访时限", lambda r: f"{_due(r)} {r.flag_label}", 120),
             Column("上次回访", lambda r: r.last_result, 70),
-        ], base=False, empty="暂无待回访的工单", hint="选中工单，按群众的回答点结果；保密工单的来电人只有班长可见。")
+        ], base=False, empty="暂无待回访的工单", hint="选中工单，按群众的回答点结果；保密工单的来电人只有审核员和管理员可见。")
         for label, code in self.RESULTS:
             self.pending.add_button(label, self._recorder(code), code, action="followup")
         self.reviews = QueueTable(ctx, "review", [
