@@ -1,5 +1,6 @@
-"""Start the app on a demo database and save a screenshot of every main view, every settings page and the dialogs
-(run under Xvfb at the office's smallest screen, 1366×768, or offscreen).
+"""Start the app on a demo database and save a screenshot of every main view, every settings page and the dialogs,
+then the pages only an operator has (被驳回) as an operator sees them (run under Xvfb at the office's smallest
+screen, 1366×768, or offscreen).
 
     xvfb-run -a -s "-screen 0 1366x768x24" .venv/bin/python scripts/screenshots.py --db demo.sqlite3 --out docs/images
 """
@@ -7,17 +8,20 @@
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QTabWidget, QWidget
 from sqlalchemy import select
 
-from hotline_desk.db import open_database
+from hotline_desk.db import Database, open_database
+from hotline_desk.errors import HotlineError
 from hotline_desk.models import Case
 from hotline_desk.services.accounts.users import get_actor
 from hotline_desk.services.clock import fixed_clock
@@ -99,12 +103,70 @@ def entry_errors(app: QApplication, window: MainWindow, out: Path) -> None:
     shoot(app, window, out / "view-entry-errors.png")
 
 
+SENT_BACK = (  # proposals a supervisor sends back in the scratch copy, so the operator's page shows some
+    ("城市管理—市容市政", "城市管理局", "建设路与向阳路口路灯不亮，夜间行人不便",
+     "路灯已移交供电公司管护，请改交供电公司"),
+    ("水利水电—用水困难", "自来水公司", "烟厂家属院二次供水加压设备不足，四楼以上住户用水困难",
+     "属小区物业自管设施，请先电话协调物业"),
+)
+
+
+def sent_back_copy(ctx: UiContext, operator: str, scratch: Path) -> Database | None:
+    """A scratch copy of a SQLite demo database in which a supervisor sent two of the operator's proposals back."""
+    from hotline_desk.models import User
+    from hotline_desk.services.cases import workflow as wf
+    from hotline_desk.services.cases.records import CaseDraft, register_case
+    from hotline_desk.services.office import reference
+
+    if ctx.db.path is None:
+        return None
+    copy = scratch / "operator.sqlite3"
+    with sqlite3.connect(str(ctx.db.path)) as source, sqlite3.connect(str(copy)) as target:
+        source.backup(target)
+    db = open_database(str(copy))
+    with db.session() as s:
+        actor = get_actor(s, operator)
+        boss = next(get_actor(s, name) for name in s.scalars(select(User.username).where(User.role == "supervisor")))
+        for category, unit, content, reason in SENT_BACK:
+            draft = CaseDraft(content=content, caller_name="刘先生", phone="13803750001", address="汝州市区",
+                              township_id=reference.find_unit(s, "煤山街道").id,
+                              appeal_type_id=reference.find_appeal_type(s, "问题处理类").id,
+                              category_id=reference.find_category(s, category).id, handling="dispatch",
+                              unit_id=reference.find_unit(s, unit).id)
+            case = register_case(s, actor, draft, clock=ctx.clock)
+            wf.reject(s, boss, case.id, reason, clock=ctx.clock)
+    return db
+
+
+def operator_views(app: QApplication, ctx: UiContext, username: str, out: Path, wanted: set[str],
+                   scratch: Path) -> None:
+    """The window as an operator has it: their home tiles and the proposals sent back to them."""
+    try:
+        db = sent_back_copy(ctx, username, scratch) or ctx.db
+        with db.reader() as s:
+            actor = get_actor(s, username)
+    except (HotlineError, StopIteration):
+        print(f"no operator {username} (or no supervisor): the operator's pages are not taken")
+        return
+    window = MainWindow(replace(ctx, db=db, actor=actor, signals=AppSignals()), watch=False)
+    window.database_label.setText(f"数据库：{Path(ctx.db.display_name).name}")
+    window.show()
+    for key in ("home", "rejected"):
+        if key in window.page_keys and (not wanted or f"operator-{key}" in wanted):
+            window.show_page(key)
+            shoot(app, window, out / f"view-operator-{key}.png")
+    window.close()
+    if db is not ctx.db:
+        db.dispose()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--db", required=True)
     parser.add_argument("--out", default="docs/images")
     parser.add_argument("--user", default="admin")
     parser.add_argument("--now", default="2022-08-02 09:00", help="the app's clock, just after the demo month")
+    parser.add_argument("--operator", default="demo_op1", help="whose operator pages to take")
     parser.add_argument("--only", default="", help="views and dialogs to take, comma-separated (default: all)")
     args = parser.parse_args()
     app = QApplication.instance() or QApplication(sys.argv)
@@ -146,6 +208,7 @@ def main() -> int:
     if not wanted or "entry-errors" in wanted:
         entry_errors(app, window, out)
     window.close()
+    operator_views(app, ctx, args.operator, out, wanted, scratch)
     db.dispose()
     return 0
 

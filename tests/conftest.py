@@ -28,8 +28,9 @@ pytest_plugins = ["tests.demo_fixture"]
 # The modules whose tests also run against PostgreSQL: everything that goes through the services.
 BOTH_BACKENDS = {
     "test_accounts", "test_audit", "test_bulletin_seed", "test_cli", "test_cli_reports", "test_concurrency",
-    "test_crash_safety", "test_erase", "test_excel_exchange", "test_history", "test_lengths", "test_numbering",
-    "test_permissions", "test_reference", "test_scoring", "test_search", "test_stations", "test_workflow",
+    "test_crash_safety", "test_erase", "test_excel_exchange", "test_history", "test_import_batches", "test_lengths",
+    "test_numbering", "test_permissions", "test_reference", "test_scoring", "test_search", "test_stations",
+    "test_workflow",
 }
 
 

@@ -38,6 +38,10 @@ def _backup(db_path: Path, tmp_path: Path) -> backup.BackupInfo:
     return backup.backup(db_path, tmp_path / "backups", keep=5, now=datetime(2022, 7, 5, 18, 0))
 
 
+# A file as version 0012 left it: the version row, and the import batches without the state 0014 added.
+BACK_TO_0012 = ("UPDATE alembic_version SET version_num = '0012'", "ALTER TABLE import_batches DROP COLUMN state")
+
+
 def _sql(db: Database, *statements: str) -> None:
     with db.engine.begin() as conn:
         conn.exec_driver_sql("DROP TRIGGER IF EXISTS case_events_append_only")
@@ -71,7 +75,8 @@ def _rehash_after_editing_content(db: Database, case_id: int, content: str) -> N
 
 
 def _as_written_before_0013(db: Database) -> None:
-    """The trail as the version before 0013 wrote it: case events without the registration digest."""
+    """The trail as the version before 0013 wrote it: case events without the registration digest (the schema is
+    set back with ``BACK_TO_0012`` just before the file is opened again)."""
     with db.session() as s:
         prev = audit.GENESIS
         for rec in s.scalars(select(AuditRecord).order_by(AuditRecord.id)):
@@ -80,7 +85,6 @@ def _as_written_before_0013(db: Database) -> None:
             rec.prev_hash = prev
             text = f"{prev}|{rec.id}|{rec.at.isoformat()}|{rec.user_id}|{rec.kind}|{rec.entity}|{rec.detail}"
             rec.hash = prev = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    _sql(db, "UPDATE alembic_version SET version_num = '0012'")
 
 
 def test_a_clean_history_passes_every_anchor(office: Database, db_path: Path, tmp_path: Path, people: People,
@@ -141,14 +145,14 @@ def test_setting_the_schema_back_to_get_a_baseline_does_not_pass(office: Databas
     info = _backup(db_path, tmp_path)
     assert info.anchor is not None
     office.dispose()
-    _sql(office, "UPDATE cases SET content = '改过' WHERE id = 1", "UPDATE alembic_version SET version_num = '0012'")
+    _sql(office, "UPDATE cases SET content = '改过' WHERE id = 1", *BACK_TO_0012)
     office.dispose()
     # With the anchor log beside the database, the upgrade refuses to paper over the change.
     open_office_database(str(db_path)).dispose()
     assert main(["--db", office.url, "verify"]) == 1
     assert "登记内容" in capsys.readouterr().out
     # Without it, the upgrade writes its baseline; the anchor in the backup's manifest still tells.
-    _sql(office, "UPDATE alembic_version SET version_num = '0012'")
+    _sql(office, *BACK_TO_0012)
     office.dispose()
     anchors.log_path_for_file(db_path).unlink()
     open_office_database(str(db_path)).dispose()
@@ -164,6 +168,7 @@ def test_a_legitimate_upgrade_of_an_old_file_raises_no_alarm(office: Database, d
     _as_written_before_0013(office)
     with office.reader() as s:
         assert any("登记内容没有审计记录" in p for p in audit.verify(s).problems)  # what the upgrade must settle
+    _sql(office, *BACK_TO_0012)
     office.dispose()
     reopened = open_office_database(str(db_path))
     try:

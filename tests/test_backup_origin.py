@@ -91,9 +91,10 @@ def test_backups_made_before_the_check_still_restore(db: Database, db_path: Path
     assert _cases(db_path) == 0
 
 
-def test_an_anchor_of_another_database_is_named_not_called_tampering(db: Database, db_path: Path, people: People,
-                                                                     tmp_path: Path,
-                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_anchor_of_another_database_fails_and_says_what_its_manifest_claims(
+        db: Database, db_path: Path, people: People, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A chain rewritten from its first record looks exactly like another database's: the mismatch is reported
+    either way, beside what the manifest says, so that moving a file can never hide a rewrite."""
     other = _two_offices(db, db_path, people, tmp_path)
     trainee = open_database(str(other))
     with trainee.session() as s:  # the other database's history goes its own way
@@ -103,9 +104,9 @@ def test_an_anchor_of_another_database_is_named_not_called_tampering(db: Databas
     ours = backup.backup(db_path, tmp_path / "本库备份", keep=3, now=datetime(2022, 7, 5))
     code = main(["--db", str(db_path), "verify", "--anchor", str(theirs.manifest)])
     out = capsys.readouterr().out
-    assert code == 2, out
-    assert "属于另一个数据库" in out and str(other.resolve()) in out and str(db_path) in out
-    assert "改写" not in out and "篡改" not in out and "被删除" not in out and "不说明当前数据库被改动" in out
+    assert code == 1, out
+    assert "不符" in out and f"记录它来自 {other.resolve()}" in out and str(db_path) in out
+    assert "如果那确实是另一个数据库，上面的不符是预期的" in out
     # the office's own manifest still proves its history, beside the stranger's
     assert main(["--db", str(db_path), "verify", "--anchor", str(ours.manifest)]) == 0
     capsys.readouterr()
@@ -114,7 +115,7 @@ def test_an_anchor_of_another_database_is_named_not_called_tampering(db: Databas
         conn.execute("UPDATE audit_log SET hash = ? WHERE id = (SELECT max(id) FROM audit_log)", ("f" * 64,))
     conn.close()
     assert main(["--db", str(db_path), "verify", "--anchor", str(ours.manifest)]) == 1
-    assert "属于另一个数据库" not in capsys.readouterr().out
+    assert "如果那确实是另一个数据库" not in capsys.readouterr().out
 
 
 def test_two_databases_given_the_same_backup_folder_keep_each_others_backups(
@@ -140,9 +141,14 @@ def test_retention_in_one_folder_removes_only_its_own_databases_backups(db: Data
     """Even two files of the same name (two offices' hotline-desk.sqlite3 backing up to one share) keep theirs."""
     first = tmp_path / "甲" / "hotline-desk.sqlite3"
     second = tmp_path / "乙" / "hotline-desk.sqlite3"
+    db.dispose()  # everything written is in the file itself before it is copied
     for path in (first, second):
         path.parent.mkdir()
         path.write_bytes(db_path.read_bytes())
+        office = open_database(str(path))
+        with office.session() as s:  # each office's own history from here on
+            register_case(s, people.operator, draft(s, content=f"{path.parent.name}的工单"))
+        office.dispose()
     folder = tmp_path / "共用"
     mine = backup.backup(first, folder, keep=1, now=datetime(2022, 7, 5, 18, 0))
     for minute in range(3):
@@ -173,3 +179,74 @@ def test_a_file_that_is_not_a_database_is_explained_in_chinese(db: Database, db_
     assert reason in err and "未恢复" in err and len(err.splitlines()) == 1
     assert not any("a" <= ch.lower() <= "z" for ch in err.replace(notes.name, "").replace("SQLite", "")), err
     assert _digest(db_path) == before
+
+
+def test_another_databases_backup_without_its_manifest_is_still_refused(
+        db: Database, db_path: Path, people: People, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The usual way a backup travels: the .sqlite3 file alone on a USB stick. Its own history says whose it is."""
+    other = _two_offices(db, db_path, people, tmp_path)
+    info = backup.backup(other, tmp_path / "b", keep=3, now=datetime(2022, 7, 5))
+    stick = tmp_path / "U盘" / "备份.sqlite3"
+    stick.parent.mkdir()
+    stick.write_bytes(info.path.read_bytes())
+    before = _digest(db_path)
+    assert cli_as(["--db", str(db_path), "restore", str(stick)]) == 2
+    err = capsys.readouterr().err
+    assert "不是当前数据库" in err and "--other-database" in err and "未恢复" in err
+    assert _digest(db_path) == before and _cases(db_path) == 1
+
+
+def test_a_backup_of_this_database_restores_after_the_file_was_moved(db: Database, db_path: Path, people: People,
+                                                                    tmp_path: Path) -> None:
+    with db.session() as s:
+        register_case(s, people.operator, draft(s))
+    info = backup.backup(db_path, tmp_path / "b", keep=3, now=datetime(2022, 7, 5))
+    with db.session() as s:
+        register_case(s, people.operator, draft(s))
+    db.dispose()
+    moved = tmp_path / "新电脑" / "hotline-desk.sqlite3"
+    moved.parent.mkdir()
+    db_path.rename(moved)
+    backup.restore(moved, info.path, keep=3, now=datetime(2022, 7, 6))  # the manifest names the old path: no matter
+    assert _cases(moved) == 1
+
+
+def test_a_backup_edited_after_it_was_made_is_refused(db: Database, db_path: Path, people: People,
+                                                      tmp_path: Path) -> None:
+    """Deleting the last change and its audit record leaves a backup that verifies by itself; its manifest knows."""
+    with db.session() as s:
+        give_passwords(s)
+    assert cli_as(["--db", str(db_path), "settings", "set", "bulletin.masthead", "汝州市民呼必应"]) == 0
+    info = backup.backup(db_path, tmp_path / "b", keep=3, now=datetime(2022, 7, 5))
+    with sqlite3.connect(info.path) as conn:
+        conn.execute("DELETE FROM audit_log WHERE id = (SELECT max(id) FROM audit_log)")
+        conn.execute("DELETE FROM settings WHERE key = 'bulletin.masthead'")
+    conn.close()
+    backup.check_backup(info.path)  # the edited backup verifies by itself
+    db.dispose()
+    before = _digest(db_path)
+    with pytest.raises(backup.AlteredBackup, match="在备份之后被改动过"):
+        backup.restore(db_path, info.path, keep=3, now=datetime(2022, 7, 6))
+    assert _digest(db_path) == before
+
+
+def test_backups_made_in_the_same_second_keep_one_name_each(db: Database, db_path: Path, tmp_path: Path) -> None:
+    db.dispose()
+    folder = tmp_path / "同一秒"
+    at = datetime(2022, 7, 5, 18, 0)
+    made = [backup.backup(db_path, folder, keep=5, now=at) for _ in range(3)]
+    assert len({m.path for m in made}) == 3 and all(m.path.stat().st_size > 0 for m in made)
+    assert len(list(folder.glob("hotline-desk-*.sqlite3"))) == 3
+
+
+def test_the_backup_before_a_restore_goes_to_the_offices_backup_folder(
+        db: Database, db_path: Path, people: People, tmp_path: Path) -> None:
+    chosen = tmp_path / "办公室备份"
+    with db.session() as s:
+        give_passwords(s)
+    assert cli_as(["--db", str(db_path), "settings", "set", "backup.dir", str(chosen)]) == 0
+    assert cli_as(["--db", str(db_path), "backup"]) == 0
+    [first] = chosen.rglob("hotline-desk-*.sqlite3")
+    db.dispose()
+    assert cli_as(["--db", str(db_path), "restore", str(first)]) == 0
+    assert len(list(chosen.rglob("hotline-desk-*.sqlite3"))) == 2  # the safety copy beside it, not elsewhere

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from hotline_desk.db import Database
@@ -118,3 +119,31 @@ def test_finalising_asks_with_no_as_default_then_freezes_the_page_at_once(
     assert view.buttons["preview"].isEnabled() and view.buttons["print"].isEnabled()  # it can still be printed
     with db.reader() as s:
         assert bulletin.get_draft(s, "2022-07").final
+
+
+def test_saving_the_pdf_and_printing_say_where_it_went(
+        view: BulletinView, qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+
+    said: list[str] = []
+    view.ctx.signals.notice.connect(said.append)
+    with qtbot.waitSignal(view.built, timeout=120_000):
+        view.start_preview()
+    target = tmp_path / "七月份工作简报.pdf"
+    monkeypatch.setattr("hotline_desk.ui.bulletin_view.QFileDialog.getSaveFileName",
+                        lambda *_args, **_kw: (str(target), "PDF (*.pdf)"))
+    qtbot.mouseClick(view.buttons["pdf"], Qt.MouseButton.LeftButton)
+    assert target.read_bytes() == view.pdf_bytes
+    assert said == [f"已保存 2022-07 简报：{target}"] and view.status.text() == f"已保存 {target.name}"
+
+    paper = tmp_path / "打印.pdf"
+
+    def chosen(dialog: QPrintDialog) -> int:  # the person picks a printer (here: a PDF file) and presses 打印
+        dialog.printer().setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        dialog.printer().setOutputFileName(str(paper))
+        return int(QDialog.DialogCode.Accepted)
+
+    monkeypatch.setattr(QPrintDialog, "exec", chosen)
+    qtbot.mouseClick(view.buttons["print"], Qt.MouseButton.LeftButton)
+    pages = view.preview_doc.pageCount()
+    assert said[-1] == f"已将 2022-07 简报（{pages} 页）送到打印机 {paper}" and paper.stat().st_size > 0

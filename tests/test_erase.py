@@ -122,3 +122,4 @@ def test_the_cli_erases_and_an_erased_month_counts_the_same(db: Database, people
     assert f"{number}：删除个人信息，当前状态“已作废”" in capsys.readouterr().out
     with db.reader() as s:
         assert month_statistics(s, "2022-07", datetime(2022, 8, 1)) == before
+

@@ -219,3 +219,51 @@ def test_undo_after_the_time_limit_is_refused_and_changes_nothing(
     assert any("超过10分钟" in text for text in messages.texts())
     with db.reader() as s:
         assert case_view(s, case_id).followup_result == "basic"
+
+
+def test_an_operator_sees_a_proposal_rejected_on_another_station_with_the_reason_and_can_propose_again(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    from hotline_desk.ui.case_list import CaseDetailDialog
+    from hotline_desk.ui.main_window import MainWindow
+    from hotline_desk.ui.queues import RejectedView
+
+    with db.session() as s:
+        mine = register_case(s, people.operator, draft(s, title="烟厂家属院用水困难"), clock=clock)
+    window = MainWindow(context(db, people.operator, clock, tmp_path))  # watching, as the application does
+    qtbot.addWidget(window)
+    window.show()
+    labels = [window.nav.item(i).text() for i in range(window.nav.count())]
+    assert "待审核" not in labels and "被驳回" in labels  # an operator cannot open 待审核, but sees 被驳回
+    with db.session() as s:  # the supervisor, at their own station
+        wf.reject(s, people.supervisor, mine.id, "属供水管网问题，先电话协调自来水公司", clock=clock)
+    rejected_row = window.page_keys.index("rejected")
+    qtbot.waitUntil(lambda: window.nav.item(rejected_row).text() == "被驳回（1）", timeout=8000)
+    assert window.views["home"].count("rejected") == 1  # type: ignore[attr-defined]  # the home tile too
+    window.nav.setCurrentRow(rejected_row)
+    view = window.views["rejected"]
+    assert isinstance(view, RejectedView)
+    row = _cells(view.model, 0)
+    assert row["工单编号"] == mine.number and row["驳回理由"] == "属供水管网问题，先电话协调自来水公司"
+    assert row["驳回人"] == "李强" and row["拟办人"] == "张丽"
+
+    offered: list[str] = []
+
+    def look_and_propose() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, CaseDetailDialog):
+            QTimer.singleShot(20, look_and_propose)
+            return
+        offered.extend(b.objectName() for b in dialog.findChildren(QPushButton))
+        answer_next_dialog({"unit": "自来水公司"})  # 重新拟交办 after the call
+        dialog.findChild(QPushButton, "action_propose").click()
+        dialog.accept()
+
+    view.select_number(mine.number)
+    QTimer.singleShot(20, look_and_propose)
+    qtbot.mouseClick(view.findChild(QPushButton, "open_case"), Qt.MouseButton.LeftButton)
+    assert {"action_propose", "action_coordinate"} <= set(offered)  # what may be done with it now
+    with db.reader() as s:
+        assert case_view(s, mine.id).state == "proposed"
+    qtbot.waitUntil(lambda: view.model.rowCount() == 0 and window.nav.item(rejected_row).text() == "被驳回")
+    assert "拟交办" in window.statusBar().currentMessage() and mine.number in window.statusBar().currentMessage()
+    window.close()

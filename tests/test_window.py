@@ -251,3 +251,73 @@ def test_the_calendar_page_shows_a_month_and_takes_a_years_days_at_once(
     assert "调休上班" in tab.day_label.text() and tab.note.text() == "国庆节调休"
     tab.clear_day()
     assert tab.calendar.dateTextFormat(QDate(2022, 10, 8)).toolTip() == ""
+
+
+def test_a_unit_on_the_dashboard_opens_only_its_overdue_cases_and_clearing_shows_all(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    with db.session() as s:
+        power = unit_id(s, "国网汝州市供电公司")
+        for unit in ("自来水公司", "自来水公司", "国网汝州市供电公司"):
+            case = register_case(s, people.operator, draft(s, unit_id=unit_id(s, unit)), clock=clock)
+            wf.approve(s, people.supervisor, case.id, clock=clock)
+        register_case(s, people.operator, draft(s), clock=clock)  # still 待审核: not overdue with a unit
+    clock.advance(days=20)
+    window = MainWindow(context(db, people.supervisor, clock, tmp_path), watch=False)
+    qtbot.addWidget(window)
+    window.show()
+    home = window.views["home"]
+    water_button, power_button = home.unit_buttons  # type: ignore[attr-defined]
+    assert "超期 2 件" in water_button.text() and "超期 1 件" in power_button.text()
+    qtbot.mouseClick(power_button, Qt.MouseButton.LeftButton)
+    case_list = window.views["list"]
+    assert window.pages.currentWidget() is case_list
+    assert case_list.model.rowCount() == 1  # type: ignore[attr-defined]  # the dashboard's figure
+    assert case_list.model.row(0).unit == "国网汝州市供电公司"  # type: ignore[attr-defined]
+    assert case_list.unit.currentText() == "国网汝州市供电公司" and case_list.overdue.isChecked()  # type: ignore[attr-defined]
+    assert case_list.current_filter().unit_id == power  # type: ignore[attr-defined]
+    window.show_page("home")
+    qtbot.mouseClick(water_button, Qt.MouseButton.LeftButton)
+    assert case_list.model.rowCount() == 2  # type: ignore[attr-defined]
+    assert {case_list.model.row(i).unit for i in range(2)} == {"自来水公司"}  # type: ignore[attr-defined]
+    window.show_page("home")
+    qtbot.mouseClick(home.tiles["overdue"], Qt.MouseButton.LeftButton)  # type: ignore[attr-defined]
+    assert case_list.model.rowCount() == 3 and case_list.unit.currentText() == ""  # type: ignore[attr-defined]
+    window.show_page("home")
+    qtbot.mouseClick(power_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(case_list.clear_filters_button, Qt.MouseButton.LeftButton)  # type: ignore[attr-defined]
+    assert case_list.unit.currentText() == "" and not case_list.overdue.isChecked()  # type: ignore[attr-defined]
+    assert case_list.model.rowCount() == 4  # type: ignore[attr-defined]
+
+
+def test_column_widths_of_the_lists_survive_closing_and_reopening_the_window(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    from typing import Any
+
+    from PySide6.QtWidgets import QTableView
+
+    ctx = context(db, people.admin, clock, tmp_path)
+
+    def tables(window: MainWindow) -> dict[str, QTableView]:
+        for key in ("list", "tracking", "followup", "scoring", "settings", "bulletin"):
+            window.show_page(key)
+        views: dict[str, Any] = window.views
+        units = views["settings"].widget(0).widget()  # 承办单位, in its scroll area
+        return {"list": views["list"].table, "tracking": views["tracking"].table,
+                "followup": views["followup"].pending.table, "scoring": views["scoring"].tables[0],
+                "settings": units.table, "bulletin": views["bulletin"].typical}
+
+    first = MainWindow(ctx, watch=False)
+    qtbot.addWidget(first)
+    first.show()
+    dragged = {key: 150 + 37 * i
+               for i, key in enumerate(("list", "tracking", "followup", "scoring", "settings", "bulletin"))}
+    for key, table in tables(first).items():
+        assert table.horizontalHeader().sectionSize(1) != dragged[key]
+        table.horizontalHeader().resizeSection(1, dragged[key])  # as a drag of the column's edge does
+    qtbot.wait(700)  # saved a moment after the drag ends
+    first.close()
+
+    again = MainWindow(ctx, watch=False)
+    qtbot.addWidget(again)
+    again.show()
+    assert {key: table.horizontalHeader().sectionSize(1) for key, table in tables(again).items()} == dragged

@@ -60,12 +60,13 @@ def register(sub: SubParsers[Any]) -> None:
     p = sub.add_parser("restore", help="从备份恢复（需管理员）",
                        description="完整检查备份文件（数据库版本须与本软件一致、完整性检查、审计核验）后恢复；"
                                    "任何一项不通过都不改动当前数据库。恢复前自动备份当前数据库。"
-                                   "备份清单记录的来源不是当前数据库（另一个数据库的备份）时拒绝恢复，"
-                                   "除非加 --other-database。"
+                                   "备份的审计记录不是当前数据库审计记录的前一段、锚点记录文件中也没有它"
+                                   "（另一个数据库的备份）时拒绝恢复，除非加 --other-database；"
+                                   "备份之后被删改过（与清单记下的锚点不符）时拒绝恢复。"
                                    "有其他窗口或工作站打开着数据库时拒绝恢复，请先关闭所有工作站上的本软件。")
     p.add_argument("file", help="备份文件")
     p.add_argument("--other-database", action="store_true",
-                   help="明确要用另一个数据库的备份替换当前数据库（例如在新电脑上恢复旧电脑的备份）")
+                   help="明确要用另一个数据库的备份替换当前数据库（例如用培训库的备份）")
     p.set_defaults(run=cmd_restore)
 
     p = sub.add_parser("migrate-db", help="把全部数据迁移到另一个数据库（需管理员）",
@@ -244,10 +245,11 @@ def cmd_restore(ctx: Context, args: argparse.Namespace) -> int:
     if source.is_dir():
         raise ValidationError(_folder_not_backup(source))
     with ctx.db.reader() as session:
-        _folder, keep = backups.backup_location(session, path)
+        folder, keep = backups.backup_location(session, path)
     ctx.close()  # restore checks the file fully before anything is replaced
     try:
-        safety = backup.restore(path, source, keep=keep, now=office_now(), other_database=args.other_database)
+        safety = backup.restore(path, source, keep=keep, now=office_now(), other_database=args.other_database,
+                                folder=folder)
     except backup.OtherDatabaseBackup as exc:
         raise HotlineError(f"{exc.message}确要用它替换当前数据库时，请加 --other-database"
                            "（恢复前仍会先备份当前数据库）。") from exc
@@ -293,8 +295,8 @@ def _show_progress(table: str, done: int, total: int) -> None:
 def cmd_verify(ctx: Context, args: argparse.Namespace) -> int:
     given = [anchor for source in args.anchor for anchor in anchors.read(source)]
     with ctx.db.reader() as session:
-        pinned, foreign = anchors.set_apart_foreign(session, given)
-        report = integrity.verify_all(session, pinned)
+        hints = anchors.origin_hints(session, given)
+        report = integrity.verify_all(session, given)
         # A server checks its own pages; a SQLite file is checked here.
         checked = session.connection().exec_driver_sql("PRAGMA integrity_check").scalar() if ctx.db.is_sqlite else "ok"
     if checked != "ok":
@@ -307,11 +309,11 @@ def cmd_verify(ctx: Context, args: argparse.Namespace) -> int:
         print(f"发现 {len(report.problems)} 处问题：")
         for problem in report.problems:
             print(f"  {problem}")
-    if foreign:
-        print(f"有 {len(foreign)} 个锚点不属于当前数据库（请确认 --db 和所给的文件）：")
-        for line in foreign:
+    if hints:
+        print("请确认 --db 和所给的文件：")
+        for line in hints:
             print(f"  {line}")
-    return 1 if not report.ok else (2 if foreign else 0)
+    return 0 if report.ok else 1
 
 
 def cmd_user_list(ctx: Context, args: argparse.Namespace) -> int:

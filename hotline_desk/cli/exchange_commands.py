@@ -206,22 +206,24 @@ def cmd_import_cases(ctx: Context, args: argparse.Namespace) -> int:
     manual = _manual(args.map)
     choices = _value_choices(args.map_value)
     progress = ProgressLine("检查第 {done}/{total} 行")
-    with ctx.db.session() as session:
+    # Checking a large file takes seconds: it only reads, so other stations keep saving meanwhile.
+    with ctx.db.reader() as session:
         _check_mapping_and_channel(session, args)
         preview = preview_cases(session, Path(args.file), mapping_name=args.mapping, manual=manual,
                                 channel=args.channel, progress=progress, values=choices,
                                 accept_suggestions=args.accept_suggestions)
-        progress.finish()
-        _check_manual_columns(preview, manual)
-        print(f"工作表“{preview.sheet}”，表头在第 {preview.header_row} 行。")
-        print("列对应：" + "；".join(f"{h}→{f or '（不导入）'}" for h, f in preview.columns if h))
-        print(preview.summary(COMMAND_LINE))
-        if preview.choices:
-            print("取值对应：" + "；".join(f"{FIELD_LABELS[f]}“{v or '（空）'}”→{_choice_text(c)}"
-                                        for (f, v), c in preview.choices.items()))
-        _show_causes(preview)
-        if args.unknown_values:
-            _show_unknown(preview)
+    progress.finish()
+    _check_manual_columns(preview, manual)
+    print(f"工作表“{preview.sheet}”，表头在第 {preview.header_row} 行。")
+    print("列对应：" + "；".join(f"{h}→{f or '（不导入）'}" for h, f in preview.columns if h))
+    print(preview.summary(COMMAND_LINE))
+    if preview.choices:
+        print("取值对应：" + "；".join(f"{FIELD_LABELS[f]}“{v or '（空）'}”→{_choice_text(c)}"
+                                    for (f, v), c in preview.choices.items()))
+    _show_causes(preview)
+    if args.unknown_values:
+        _show_unknown(preview)
+    with ctx.db.session() as session:
         if args.save_mapping:
             chosen = {h: import_fields()[f] for h, f in preview.columns if h and f}
             save_mapping(session, actor, args.save_mapping, chosen)

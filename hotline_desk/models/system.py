@@ -63,6 +63,8 @@ class ImportBatch(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     # Rows of the file left out because they had problems (只导入无问题的行): the bulletin warns of them.
     skipped_rows: Mapped[int] = mapped_column(default=0, server_default="0")
+    # "done"; "in_progress" while a long import commits batch by batch; "cleared" once an unfinished one was undone.
+    state: Mapped[str] = mapped_column(String(20), default="done", server_default="done")
 
 
 class AuditRecord(Base):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import gc
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from operator import itemgetter
 from typing import Any, cast
@@ -11,6 +13,31 @@ from sqlalchemy import Connection, DateTime, Table, text
 from sqlalchemy.orm import Session
 
 from hotline_desk.models import Base
+
+# Pages SQLite keeps in memory while an import writes (KiB; its default is 2 MiB): a large database's indexes take
+# their new rows at scattered places, and re-reading those pages dominated writing into a million cases.
+SQLITE_IMPORT_CACHE_KIB = 65536
+
+
+@contextmanager
+def many_objects() -> Iterator[None]:
+    """Pause the cyclic garbage collector while an import builds and keeps hundreds of thousands of objects: each
+    collection walks all of them, and it ran so often that it took a fifth of an import's time. Nothing made
+    meanwhile is cyclic garbage worth collecting at once; reference counting still frees the rest."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def roomy_cache(session: Session) -> None:
+    """SQLite: a larger page cache for this connection while it writes many rows."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_IMPORT_CACHE_KIB}")
 
 
 def sqlite_datetime(value: datetime) -> str:

@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QBuffer, QByteArray, QDate, QIODevice, QSize, Qt, Signal
+from PySide6.QtCore import QBuffer, QByteArray, QDate, QIODevice, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
@@ -45,10 +45,10 @@ from hotline_desk.services.reporting import bulletin
 from hotline_desk.services.reporting.bulletin_compose import NarrativeSection, TypicalCase
 from hotline_desk.ui.changes import Change, follow
 from hotline_desk.ui.context import UiContext
-from hotline_desk.ui.feedback import read, read_or_warn, run_action
+from hotline_desk.ui.feedback import read, read_or_warn
 from hotline_desk.ui.models import CaseTableModel
 from hotline_desk.ui.operations import Operation, Task
-from hotline_desk.ui.window_state import remember_splitter
+from hotline_desk.ui.window_state import remember_columns, remember_splitter
 
 PRINT_DPI = 300
 POLARITY = (("正面", "positive"), ("反面", "negative"))
@@ -92,6 +92,7 @@ class BulletinView(QWidget):
         self.typical = QTableWidget(0, 3)
         self.typical.setHorizontalHeaderLabels(["工单编号", "类型", "案例简介"])
         self.typical.horizontalHeader().setStretchLastSection(True)
+        remember_columns(ctx.window_state(), "bulletin_typical", self.typical.horizontalHeader())
         self.preview_doc = QPdfDocument(self)
         self.preview = QPdfView()
         self.preview.setDocument(self.preview_doc)
@@ -348,9 +349,9 @@ class BulletinView(QWidget):
 
     def save(self, month: str = "") -> bool:
         month, changes = month or self._shown_month or self.month.currentText(), self.changes()
-        done = run_action(self, self.ctx, lambda s: bulletin.update_draft(s, self.ctx.actor, month,
-                                                                          clock=self.ctx.clock, **changes),
-                          changes=Change.BULLETIN, title="无法保存简报")
+        done = Operation(self, self.ctx, lambda s: bulletin.update_draft(s, self.ctx.actor, month,
+                                                                         clock=self.ctx.clock, **changes),
+                         changes=Change.BULLETIN, title="无法保存简报").run_here()
         if done is not None:
             self._loaded = changes
             self.status.setText("草稿已保存。")
@@ -433,6 +434,8 @@ class BulletinView(QWidget):
                 Path(path).write_bytes(self.pdf_bytes)
             except OSError as exc:
                 QMessageBox.warning(self, "无法保存", f"无法写入 {path}：{exc.strerror}。")
+                return
+            self._done(f"已保存 {self.pdf_month} 简报：{path}", f"已保存 {Path(path).name}")
 
     def print_pdf(self) -> None:
         if not self.pdf_bytes:
@@ -461,17 +464,28 @@ class BulletinView(QWidget):
                     break
                 if page:
                     printer.newPage()
-                rect = painter.viewport()
                 points = self.preview_doc.pagePointSize(page)
                 size = QSize(int(points.width() / 72 * PRINT_DPI), int(points.height() / 72 * PRINT_DPI))
                 image = self.preview_doc.render(page, size)
-                painter.drawImage(rect, image)
+                painter.drawImage(_fitted(painter.viewport(), size), image)
                 printed += 1
                 progress.setValue(page + 1)
         finally:
             painter.end()
             progress.close()
+        where = printer.printerName() or printer.outputFileName() or "打印机"
+        if printed == pages:
+            self._done(f"已将 {self.pdf_month} 简报（{printed} 页）送到打印机 {where}")
+        else:
+            self._done(f"打印已取消：{printed} / {pages} 页已送到打印机 {where}")
         return printed
+
+    def _done(self, said: str, short: str = "") -> None:
+        """What was just done: in the window's status bar, and (shortly, the whole in its tooltip) beside the
+        buttons, whose row a long folder name must not widen."""
+        self.status.setText(short or said)
+        self.status.setToolTip(said)
+        self.ctx.signals.notice.emit(said)
 
 
 class CasePicker(QDialog):
@@ -489,6 +503,8 @@ class CasePicker(QDialog):
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        remember_columns(ctx.window_state(), "case_picker", self.table.horizontalHeader())
         self.table.doubleClicked.connect(self._accept)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("选用")
@@ -510,6 +526,13 @@ class CasePicker(QDialog):
         if rows:
             self.chosen = self.model.row(rows[0].row())
             self.accept()
+
+
+def _fitted(area: QRect, page: QSize) -> QRect:
+    """The page scaled into the printable area with its proportions kept (never stretched), centred."""
+    scaled = page.scaled(area.size(), Qt.AspectRatioMode.KeepAspectRatio)
+    return QRect(area.left() + (area.width() - scaled.width()) // 2,
+                 area.top() + (area.height() - scaled.height()) // 2, scaled.width(), scaled.height())
 
 
 def _wrap(layout: QHBoxLayout) -> QWidget:

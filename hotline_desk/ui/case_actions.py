@@ -25,8 +25,10 @@ from sqlalchemy.orm import Session
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.steps import STEPS, Gate, Problem, Step
 from hotline_desk.services.office import reference
+from hotline_desk.ui.changes import Change
 from hotline_desk.ui.context import UiContext
-from hotline_desk.ui.feedback import read, run_action
+from hotline_desk.ui.feedback import read
+from hotline_desk.ui.operations import Operation
 from hotline_desk.ui.widgets import ActionDialog, FieldSpec
 from hotline_desk.vocabulary import Action
 
@@ -116,10 +118,11 @@ def confirm_final(parent: QWidget, chosen: Step[Any]) -> bool:
 
 
 def perform(parent: QWidget, ctx: UiContext, case_id: int, key: str, preset: dict[str, Any] | None = None,
-            expected_version: int | None = None, intro: str = "") -> bool:
+            expected_version: int | None = None, intro: str = "", said: str = "") -> bool:
     """Ask for what the step needs (unless ``preset`` gives it) and carry it out; True if done.
 
     With ``expected_version`` (the version the screen shows) a case changed meanwhile elsewhere is refused.
+    ``said`` goes to the status bar when it is done (by default: the step and the case's number).
     """
     action = Action(key)
     chosen = STEPS[action]
@@ -144,4 +147,5 @@ def perform(parent: QWidget, ctx: UiContext, case_id: int, key: str, preset: dic
     def work(s: Session) -> object:
         return wf.take(s, ctx.actor, case_id, action, payload, clock=ctx.clock, expected_version=expected_version)
 
-    return run_action(parent, ctx, work) is not None
+    notice = said or f"已{chosen.label}：{situation.number}"
+    return Operation(parent, ctx, work, changes=Change.CASES).notify(notice).run_here() is not None

@@ -34,10 +34,13 @@ from hotline_desk.services.cases.records import case_view
 from hotline_desk.services.exchange.case_export import export_cases
 from hotline_desk.services.office import reference
 from hotline_desk.ui.case_actions import perform
+from hotline_desk.ui.changes import Change, follow
 from hotline_desk.ui.context import UiContext
-from hotline_desk.ui.feedback import read, run_action
+from hotline_desk.ui.feedback import read
 from hotline_desk.ui.models import CaseTableModel
+from hotline_desk.ui.operations import Operation
 from hotline_desk.ui.widgets import FieldSpec, SearchCombo, ask
+from hotline_desk.ui.window_state import remember_columns
 
 
 class CaseListView(QWidget):
@@ -66,6 +69,7 @@ class CaseListView(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(24)
         for column, width in enumerate((120, 130, 64, 64, 300, 72, 110, 130, 170, 84)):
             self.table.setColumnWidth(column, width)
+        remember_columns(ctx.window_state(), "case_list", self.table.horizontalHeader())
         self.table.doubleClicked.connect(lambda index: self.open_case(self.model.case_id(index.row())))
         open_button = QPushButton("查看详情")
         open_button.clicked.connect(self._open_selected)
@@ -107,7 +111,7 @@ class CaseListView(QWidget):
         for picker in (self.unit, self.category):
             picker.currentTextChanged.connect(self._debounce.start)
         self.overdue.toggled.connect(self.refresh)
-        ctx.signals.cases_changed.connect(self.refresh)
+        self.follower = follow(self, ctx.signals, Change.CASES, self.refresh)
         self._load_choices()
         self.refresh()
 
@@ -141,13 +145,19 @@ class CaseListView(QWidget):
             combo.blockSignals(block)
 
     def apply(self, **values: Any) -> None:
-        """Set filters from elsewhere (the home view's tiles): state, overdue, month, day."""
+        """Show exactly the list behind a figure elsewhere (the home view's tiles and units): every filter cleared,
+        then state, overdue, month, day and unit (``unit_id``) as given; the filter controls show them."""
+        self._reset_filters()
         self._day = values.get("day")
         self._blocking(True)
         if "state" in values:
             self.state.setCurrentIndex(max(self.state.findData(values["state"]), 0))
         if "month" in values:
             self.month.setCurrentIndex(max(self.month.findData(values["month"]), 0))
+        if values.get("unit_id") is not None:
+            self.unit.blockSignals(True)
+            self.unit.set_value(int(values["unit_id"]))
+            self.unit.blockSignals(False)
         self.overdue.blockSignals(True)
         self.overdue.setChecked(bool(values.get("overdue")))
         self.overdue.blockSignals(False)
@@ -156,6 +166,10 @@ class CaseListView(QWidget):
 
     def clear_filters(self) -> None:
         """Back to every case: no words, no month, state, source, unit, category or type, not only overdue."""
+        self._reset_filters()
+        self.refresh()
+
+    def _reset_filters(self) -> None:
         self._day = None
         self._blocking(True)
         for combo in (self.month, self.state, self.source, self.appeal_type):
@@ -172,7 +186,6 @@ class CaseListView(QWidget):
         self.overdue.blockSignals(False)
         self._blocking(False)
         self._debounce.stop()
-        self.refresh()
 
     def current_filter(self) -> CaseFilter:
         category = self.category.currentText().strip()
@@ -199,15 +212,18 @@ class CaseListView(QWidget):
             return
         reveal = QMessageBox.question(self, "个人信息", "导出文件是否包含来电人姓名和电话？（保密工单始终隐去）") == \
             QMessageBox.StandardButton.Yes
-        data = run_action(self, self.ctx, lambda s: export_cases(s, self.current_filter(), now=self.ctx.clock(),
-                                                                 reveal=reveal, user_id=self.ctx.actor.id),
-                          changes_cases=False)
+        chosen = self.current_filter()
+        data = Operation(self, self.ctx, lambda s: export_cases(s, chosen, now=self.ctx.clock(), reveal=reveal,
+                                                                user_id=self.ctx.actor.id),
+                         title="无法导出清单").run_here()
         if data is None:
             return
         try:
             Path(path).write_bytes(data)
         except OSError as exc:
             QMessageBox.warning(self, "无法保存", f"无法写入 {path}：{exc.strerror}。文件是否正在 Excel 中打开？")
+            return
+        self.ctx.signals.notice.emit(f"已导出工单清单 {path}")
 
     def _open_selected(self) -> None:
         rows = self.table.selectionModel().selectedRows()
@@ -311,6 +327,7 @@ class CaseDetailDialog(QDialog):
         ])
         if values is None:
             return
-        run_action(self, self.ctx, lambda s: wf.edit_case(s, self.ctx.actor, self.case_id, v.version, values,
-                                                          clock=self.ctx.clock), title="无法保存修改")
+        Operation(self, self.ctx, lambda s: wf.edit_case(s, self.ctx.actor, self.case_id, v.version, values,
+                                                         clock=self.ctx.clock), changes=Change.CASES,
+                  title="无法保存修改").notify(f"已修改工单 {v.number}").run_here()
         self.refresh()

@@ -24,6 +24,7 @@ class AppSignals(QObject):
     scores_changed = Signal()
     settings_changed = Signal()
     navigate = Signal(str, dict)  # page key, filter values
+    notice = Signal(str)  # what was just done, for the status bar ("已保存 …", "已送打印机 …")
 
     def __init__(self) -> None:
         super().__init__()

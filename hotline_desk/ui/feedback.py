@@ -1,4 +1,4 @@
-"""Quick actions on the UI thread, as thin wrappers over the one operation helper (``ui.operations``)."""
+"""Quick reads on the UI thread (actions go through the operation helper, ``ui.operations``)."""
 
 from __future__ import annotations
 
@@ -9,22 +9,9 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from sqlalchemy.orm import Session
 
 from hotline_desk.errors import HotlineError
-from hotline_desk.ui.changes import Change
 from hotline_desk.ui.context import UiContext
-from hotline_desk.ui.operations import Operation
 
 T = TypeVar("T")
-
-
-def run_action(parent: QWidget, ctx: UiContext, work: Callable[[Session], T], *, title: str = "无法完成操作",
-               changes_cases: bool = True, changes: Change | None = None) -> T | None:
-    """Run ``work`` in one session now; a refusal shows its message and nothing is written.
-
-    ``changes`` says what the views should refresh (by default the cases, or nothing with ``changes_cases=False``).
-    The pointer shows a busy cursor meanwhile: with several stations a save may wait its turn for a few seconds.
-    """
-    what = changes if changes is not None else (Change.CASES if changes_cases else Change.NONE)
-    return Operation(parent, ctx, work, changes=what, title=title).run_here()
 
 
 def read_or_warn(parent: QWidget, ctx: UiContext, work: Callable[[Session], T], *,

@@ -18,8 +18,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.orm import Session
 
 from hotline_desk.services.cases.overview import Overview, overview
+from hotline_desk.services.cases.queues import queue
 from hotline_desk.ui.changes import Change, follow
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read
@@ -119,8 +121,11 @@ class HomeView(QWidget):
         layout.addWidget(greeting)
         grid = QGridLayout()
         self.tiles: dict[str, QPushButton] = {}
-        self._titles = {key: title for key, title, _page in self.TILES}
-        for i, (key, _title, page) in enumerate(self.TILES):
+        tiles = self.TILES if ctx.actor.can("approve") else tuple(
+            ("rejected", "被驳回", "rejected") if key == "pending_approval" else (key, title, page)
+            for key, title, page in self.TILES)  # an operator's proposals wait on others; those sent back are theirs
+        self._titles = {key: title for key, title, _page in tiles}
+        for i, (key, _title, page) in enumerate(tiles):
             button = QPushButton()
             button.setObjectName(f"tile_{key}")
             button.setMinimumSize(110, 84)
@@ -151,11 +156,16 @@ class HomeView(QWidget):
         return int(self.tiles[key].property("count") or 0)
 
     def refresh(self) -> None:
-        numbers = read(self.ctx, lambda s: overview(s, self.ctx.clock()))
+        def fetch(s: Session) -> tuple[Overview, int]:
+            sent_back = len(queue(s, "rejected", self.ctx.clock(), viewer=self.ctx.actor)) if "rejected" in self.tiles \
+                else 0
+            return overview(s, self.ctx.clock()), sent_back
+
+        numbers, sent_back = read(self.ctx, fetch)
         self.numbers = numbers
-        colours = {"overdue": OVERDUE_COLOUR, "near_deadline": NEAR_COLOUR}
+        colours = {"overdue": OVERDUE_COLOUR, "near_deadline": NEAR_COLOUR, "rejected": OVERDUE_COLOUR}
         for key, button in self.tiles.items():
-            value = int(getattr(numbers, key))
+            value = sent_back if key == "rejected" else int(getattr(numbers, key))
             button.setProperty("count", value)
             button.setText(f"{value}\n{self._titles[key]}")
             colour = colours.get(key) if value else None

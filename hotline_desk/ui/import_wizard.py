@@ -32,7 +32,7 @@ from hotline_desk.services.office import reference
 from hotline_desk.services.office.settings import Settings
 from hotline_desk.ui.changes import Change
 from hotline_desk.ui.context import UiContext
-from hotline_desk.ui.feedback import read, run_action
+from hotline_desk.ui.feedback import read
 from hotline_desk.ui.import_values_page import ValuesPage
 from hotline_desk.ui.operations import Operation
 
@@ -208,7 +208,7 @@ class MappingPage(QWizardPage):
             save_mapping(s, self.w.ctx.actor, name, manual, clock=self.w.ctx.clock)
             return True
 
-        if name and run_action(self, self.w.ctx, store, changes_cases=False) is None:
+        if name and Operation(self, self.w.ctx, store).run_here() is None:
             return False
         return self.w.run_preview(self, manual)
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QRect, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QShowEvent
+from PySide6.QtGui import QAction, QCloseEvent, QColor, QGuiApplication, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -22,20 +22,30 @@ from PySide6.QtWidgets import (
 
 from hotline_desk.ui.changes import Change
 from hotline_desk.ui.context import UiContext
-from hotline_desk.ui.home_view import HomeView
+from hotline_desk.ui.home_view import OVERDUE_COLOUR, HomeView
 from hotline_desk.ui.operations import Task
 from hotline_desk.ui.watcher import DatabaseWatcher
 
 __all__ = ["NAV_ITEMS", "PAGES", "HomeView", "MainWindow", "default_factories", "fitting_geometry"]
 
+# (key, label, the right it needs; "!right": shown only to those without it). An operator cannot open 待审核, so
+# the proposals a supervisor sent back to them get a page of their own.
 PAGES = (
     ("home", "首页", ""), ("entry", "工单登记", "register"), ("list", "工单查询", ""),
-    ("approval", "待审核", "approve"), ("tracking", "交办跟踪", "sign"), ("followup", "回访", "followup"),
-    ("scoring", "考核评分", ""), ("bulletin", "月度简报", ""), ("settings", "设置", "manage_settings"),
+    ("approval", "待审核", "approve"), ("rejected", "被驳回", "!approve"), ("tracking", "交办跟踪", "sign"),
+    ("followup", "回访", "followup"), ("scoring", "考核评分", ""), ("bulletin", "月度简报", ""),
+    ("settings", "设置", "manage_settings"),
 )
 NAV_ITEMS = tuple(label for _key, label, _need in PAGES)
 PREFERRED = (1280, 800)
 STATE_NAME = "main_window"
+NOTICE_MS = 10_000
+
+
+def shown_to(need: str, can: Callable[[str], bool]) -> bool:
+    if need.startswith("!"):
+        return not can(need[1:])
+    return not need or can(need)
 
 
 def fitting_geometry(available: QRect, preferred: tuple[int, int] = PREFERRED) -> QRect:
@@ -64,7 +74,7 @@ class MainWindow(QMainWindow):
         self.views: dict[str, QWidget] = {}
         self._makers = factories or default_factories()
         for key, label, need in PAGES:
-            if need and not ctx.actor.can(need):
+            if not shown_to(need, ctx.actor.can):
                 continue
             self.page_keys.append(key)
             # Views are built the first time they are opened, so the window shows at once on a big database.
@@ -81,6 +91,10 @@ class MainWindow(QMainWindow):
         self.home = self.views["home"]
         ctx.signals.navigate.connect(self.show_page)
         self._status_bar()
+        ctx.signals.notice.connect(lambda text: self.statusBar().showMessage(text, NOTICE_MS))
+        if "rejected" in self.page_keys:  # the count shows on the navigation, whichever page is open
+            ctx.signals.changed.connect(lambda what: self.count_rejected() if what & Change.CASES else None)
+            self.count_rejected()
         self.refresh_action = QAction("刷新", self)
         self.refresh_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Refresh))
         self.refresh_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
@@ -146,6 +160,18 @@ class MainWindow(QMainWindow):
         """F5: every visible view reads again; hidden ones when next shown."""
         self.ctx.signals.announce(Change.ALL)
 
+    def count_rejected(self) -> int:
+        """被驳回（N）: this person's proposals sent back, also those rejected on another station meanwhile."""
+        from hotline_desk.services.cases.queues import queue
+
+        with self.ctx.db.reader() as session:
+            count = len(queue(session, "rejected", self.ctx.clock(), viewer=self.ctx.actor))
+        item = self.nav.item(self.page_keys.index("rejected"))
+        if item is not None:
+            item.setText(f"被驳回（{count}）" if count else "被驳回")
+            item.setForeground(QColor(OVERDUE_COLOUR) if count else self.nav.palette().text().color())
+        return count
+
     # --- pages --------------------------------------------------------------------------------------
     def _open_row(self, row: int) -> None:
         if row < 0:
@@ -180,7 +206,8 @@ def _placeholder(label: str) -> QWidget:
 
 VIEW_CLASSES = {
     "entry": ("hotline_desk.ui.case_entry", "CaseEntryView"), "list": ("hotline_desk.ui.case_list", "CaseListView"),
-    "approval": ("hotline_desk.ui.queues", "ApprovalView"), "tracking": ("hotline_desk.ui.queues", "TrackingView"),
+    "approval": ("hotline_desk.ui.queues", "ApprovalView"), "rejected": ("hotline_desk.ui.queues", "RejectedView"),
+    "tracking": ("hotline_desk.ui.queues", "TrackingView"),
     "followup": ("hotline_desk.ui.queues", "FollowUpView"), "scoring": ("hotline_desk.ui.scoring_view", "ScoringView"),
     "bulletin": ("hotline_desk.ui.bulletin_view", "BulletinView"),
     "settings": ("hotline_desk.ui.settings_view", "SettingsView"),

@@ -2,7 +2,7 @@
 state, refusals as a Chinese message, anything else as a bug, and a "what changed" value announced to every view.
 
     Operation(self, ctx, lambda s: bulletin.finalize(s, actor, month), changes=Change.BULLETIN) \
-        .busy(self.buttons).with_progress("正在定稿……").success(self._built).start()
+        .busy(self.buttons).with_progress("正在定稿……").success(self._built).notify("已定稿").start()
 
 ``start()`` runs the work on a worker thread (the session is opened and closed there); ``run_here()`` runs a quick
 action on the UI thread and returns its result. Either way the outcome arrives on the UI thread.
@@ -279,6 +279,12 @@ class Operation(Task[T]):
         self.work = work
         self.changes = changes
         self.read_only = read_only
+        self._notice: Callable[[T], str] | None = None
+
+    def notify(self, text: str | Callable[[T], str]) -> Operation[T]:
+        """What to say in the status bar once it is done (a text, or one made from the result)."""
+        self._notice = text if callable(text) else (lambda _result: text)
+        return self
 
     def _in_session(self) -> T:
         opener = self.ctx.db.reader if self.read_only else self.ctx.db.session
@@ -288,3 +294,10 @@ class Operation(Task[T]):
     def _announce(self) -> None:
         if self.changes:
             self.ctx.signals.announce(self.changes)
+
+    def _finished(self, result: T) -> None:
+        super()._finished(result)
+        if self._notice is not None:
+            said = self._notice(result)
+            if said:
+                self.ctx.signals.notice.emit(said)

@@ -1,5 +1,6 @@
 """The work queues: 待审核 (approve, reject, change unit, several at once; returns and extensions; proposals sent
-back 被驳回 with the reason), 交办跟踪 (sign, reply, 督办) and 回访 (result buttons, 甄别)."""
+back 被驳回 with the reason, also a page of its own for operators), 交办跟踪 (sign, reply, 督办) and 回访 (result
+buttons, 甄别). Every action runs through the operation helper: one session, what changed announced, a notice."""
 
 from __future__ import annotations
 
@@ -29,10 +30,13 @@ from hotline_desk.services.exchange.dispatch_exchange import export_dispatch
 from hotline_desk.services.office.settings import Settings
 from hotline_desk.ui.case_actions import perform, unit_choices
 from hotline_desk.ui.case_list import CaseDetailDialog
+from hotline_desk.ui.changes import Change, follow
 from hotline_desk.ui.context import UiContext
-from hotline_desk.ui.feedback import read, run_action
+from hotline_desk.ui.feedback import read
 from hotline_desk.ui.models import Column, RowsModel
+from hotline_desk.ui.operations import Operation
 from hotline_desk.ui.widgets import FieldSpec, ask
+from hotline_desk.ui.window_state import remember_columns
 from hotline_desk.vocabulary import Action
 
 BASE_COLUMNS: list[Column[QueueRow]] = [
@@ -47,6 +51,12 @@ CALLER_COLUMNS: list[Column[QueueRow]] = [
     Column("办理结果", lambda r: r.reply_result, 80), Column("回复内容", lambda r: r.reply, 200),
     Column("诉求内容", lambda r: r.content, 220),
 ]
+REJECTED_COLUMNS: list[Column[QueueRow]] = [
+    Column("驳回理由", lambda r: r.rejected_reason, 260), Column("驳回人", lambda r: r.rejected_by, 70),
+    Column("驳回时间", lambda r: f"{r.rejected_at:%Y-%m-%d %H:%M}" if r.rejected_at else "", 124),
+    Column("拟办人", lambda r: r.proposer, 70),
+]
+REJECTED_HINT = "审核员驳回的交办回到拟办人：双击或点“打开工单”，按驳回理由改为协调办理或重新拟交办。"
 NOTICE_STYLE = "background: #E8F4EA; color: #1B5E20; padding: 4px 8px; border-radius: 3px;"
 
 
@@ -70,7 +80,8 @@ class QueueTable(QWidget):
     """
 
     def __init__(self, ctx: UiContext, name: str, columns: Sequence[Column[QueueRow]], *,
-                 requests_only: bool = False, hint: str = "", empty: str = "暂无工单", base: bool = True) -> None:
+                 requests_only: bool = False, hint: str = "", empty: str = "暂无工单", base: bool = True,
+                 remembered_as: str = "") -> None:
         super().__init__()
         self.ctx = ctx
         self.name = name
@@ -88,6 +99,7 @@ class QueueTable(QWidget):
         header.setMinimumSectionSize(48)
         for i, column in enumerate(self.model.columns):
             self.table.setColumnWidth(i, column.width or 100)
+        remember_columns(ctx.window_state(), f"queue_{remembered_as or name}", header)
         self.table.doubleClicked.connect(self._open)
         self.empty = QLabel(empty)
         self.empty.setObjectName("empty")
@@ -124,7 +136,7 @@ class QueueTable(QWidget):
         bottom.addStretch()
         bottom.addWidget(self.count)
         layout.addLayout(bottom)
-        ctx.signals.cases_changed.connect(self.refresh)
+        self.follower = follow(self, ctx.signals, Change.CASES, self.refresh)
         self.refresh()
 
     def add_button(self, text: str, handler: Callable[[list[QueueRow]], None], name: str = "",
@@ -150,6 +162,7 @@ class QueueTable(QWidget):
 
     def tell(self, text: str, undo: Callable[[], str | None] | None = None, minutes: int = 0) -> None:
         """Say what was just done, without a box to click away; with ``undo``, offer 撤销 for ``minutes``."""
+        self.catch_up()
         self.notice.setText(text)
         self.notice.show()
         self._undo_action = undo
@@ -160,12 +173,19 @@ class QueueTable(QWidget):
         else:
             self._undo_timer.stop()
 
+    def catch_up(self) -> None:
+        """After this table's own action: its rows as they are now, even before it is shown again."""
+        if self.follower.stale:
+            self.follower.stale = False
+            self.refresh()
+
     def _undo(self) -> None:
         action, self._undo_action = self._undo_action, None
         self.undo_button.hide()
         self._undo_timer.stop()
         if action is not None:
             said = action()
+            self.catch_up()
             if said:
                 self.notice.setText(said)
 
@@ -194,15 +214,19 @@ class QueueTable(QWidget):
         if rows:
             CaseDetailDialog(self, self.ctx, rows[0].id).exec()
 
+    def run(self, rows: list[QueueRow], call: Callable[[Session, QueueRow], object], said: str = "",
+            undo: Callable[[], str | None] | None = None, minutes: int = 0) -> bool:
+        """One session for the whole selection: every case moves or, on a refusal, none does; True if done.
+        What was done is said under the table and in the status bar."""
+        def work(s: Session) -> int:
+            for row in rows:
+                call(s, row)
+            return len(rows)
 
-def _each(ctx: UiContext, parent: QWidget, rows: list[QueueRow], call: Callable[[Session, QueueRow], object]) -> bool:
-    """One session for the whole selection: either every case moves or, on a refusal, none does; True if done."""
-    def work(s: Session) -> int:
-        for row in rows:
-            call(s, row)
-        return len(rows)
-
-    return run_action(parent, ctx, work) is not None
+        op = Operation(self, self.ctx, work, changes=Change.CASES)
+        if said:
+            op.notify(said).success(lambda _n: self.tell(said, undo, minutes))
+        return op.busy(self.table).run_here() is not None
 
 
 def _confirm(parent: QWidget, title: str, text: str) -> bool:
@@ -223,49 +247,50 @@ class ApprovalView(QTabWidget):
                                                       Column("拟办人", lambda r: r.proposer, 70),
                                                       Column("审核时限", lambda r: f"{_due(r)} {r.flag_label}", 120)],
                                     hint="可按住 Ctrl 或 Shift 选择多件一并审核通过。" if supervisor
-                                    else "您提出的交办在此等待班长审核；被驳回的见“被驳回”。",
+                                    else "您提出的交办在此等待审核员审核；被驳回的见“被驳回”。",
                                     empty="暂无待审核的交办")
         self.proposals.add_button("审核通过", self.approve, "approve", action="approve")
         self.proposals.add_button("改派单位并通过", self.change_unit, "change_unit", action="approve")
         self.proposals.add_button("驳回", self.reject, "reject", action="reject")
         self.requests = QueueTable(ctx, "tracking", [Column("承办单位", lambda r: r.unit, 110),
                                                      Column("申请", lambda r: r.request, 260)], requests_only=True,
-                                   empty="暂无退单或延期申请")
+                                   empty="暂无退单或延期申请", remembered_as="requests")
         self.requests.add_button("同意", lambda rows: self.rule(rows, True), "accept", action="return_rule")
         self.requests.add_button("不同意", lambda rows: self.rule(rows, False), "decline", action="return_rule")
-        self.rejected = QueueTable(ctx, "rejected", [
-            Column("驳回理由", lambda r: r.rejected_reason, 260), Column("驳回人", lambda r: r.rejected_by, 70),
-            Column("驳回时间", lambda r: r.rejected_at, 124), Column("拟办人", lambda r: r.proposer, 70),
-        ], hint="班长驳回的交办回到拟办人：双击打开工单，按驳回理由改为协调办理或重新拟交办。",
-            empty="暂无被驳回的交办")
+        self.rejected = RejectedView(ctx)
         self.addTab(self.proposals, "待审核交办")
         self.addTab(self.requests, "退单和延期申请")
         self.addTab(self.rejected, "被驳回")
-        ctx.signals.cases_changed.connect(self._count_rejected)
+        # The tab's count is kept even while the tab is hidden (its table refreshes only when shown).
+        self.follower = follow(self, ctx.signals, Change.CASES, self._count_rejected)
         self._count_rejected()
 
     def _count_rejected(self) -> None:
+        if not self.rejected.isVisible():
+            self.rejected.refresh()
         count = self.rejected.model.rowCount()
         self.setTabText(self.indexOf(self.rejected), f"被驳回（{count}）" if count else "被驳回")
 
     def approve(self, rows: list[QueueRow]) -> None:
-        if _each(self.ctx, self, rows, lambda s, r: wf.approve(s, self.ctx.actor, r.id, clock=self.ctx.clock)):
-            self.proposals.tell(f"已审核通过 {_numbers(rows)}，已交承办单位。")
+        self.proposals.run(rows, lambda s, r: wf.approve(s, self.ctx.actor, r.id, clock=self.ctx.clock),
+                           f"已审核通过 {_numbers(rows)}，已交承办单位。")
 
     def change_unit(self, rows: list[QueueRow]) -> None:
         values = ask(self, f"改派单位：{_numbers(rows)}",
                      [FieldSpec("unit", "承办单位", "unit", unit_choices(self.ctx), required=True)],
                      intro=f"改派并审核通过：\n{_titles(rows)}")
-        if values and _each(self.ctx, self, rows, lambda s, r: wf.approve(
-                s, self.ctx.actor, r.id, unit_id=values["unit"], clock=self.ctx.clock)):
-            self.proposals.tell(f"已改派并审核通过 {_numbers(rows)}。")
+        if values:
+            self.proposals.run(rows, lambda s, r: wf.approve(s, self.ctx.actor, r.id, unit_id=values["unit"],
+                                                             clock=self.ctx.clock),
+                               f"已改派并审核通过 {_numbers(rows)}。")
 
     def reject(self, rows: list[QueueRow]) -> None:
         values = ask(self, f"驳回：{_numbers(rows)}", [FieldSpec("reason", "驳回理由", "text", required=True)],
                      intro=f"驳回后工单回到拟办人，理由会显示给他：\n{_titles(rows)}")
-        if values and _each(self.ctx, self, rows, lambda s, r: wf.reject(s, self.ctx.actor, r.id, values["reason"],
-                                                                          clock=self.ctx.clock)):
-            self.proposals.tell(f"已驳回 {_numbers(rows)}，已退回拟办人。")
+        if values:
+            self.proposals.run(rows, lambda s, r: wf.reject(s, self.ctx.actor, r.id, values["reason"],
+                                                            clock=self.ctx.clock),
+                               f"已驳回 {_numbers(rows)}，已退回拟办人。")
 
     def rule(self, rows: list[QueueRow], accept: bool) -> None:
         for row in rows:
@@ -277,13 +302,23 @@ class ApprovalView(QTabWidget):
                          intro=f"{row.number}  {row.title}\n{row.request}")
             if values is None:
                 return
+            said = f"已{'同意' if accept else '不同意'} {row.number} 的{row.request[:4]}。"
             if perform(self, self.ctx, row.id, key, {"accept": accept, "new_unit": values.get("new_unit"),
-                                                      "note": values["note"]}):
-                self.requests.tell(f"已{'同意' if accept else '不同意'} {row.number} 的{row.request[:4]}。")
+                                                      "note": values["note"]}, said=said):
+                self.requests.tell(said)
 
 
 def _due(row: QueueRow) -> str:
     return f"{row.due:%m-%d %H:%M}" if row.due else ""
+
+
+class RejectedView(QueueTable):
+    """被驳回: the proposals a supervisor sent back, with the reason; an operator's own, all of them for a supervisor.
+    Opening one offers what may be done now (协调办理, 重新拟交办)."""
+
+    def __init__(self, ctx: UiContext) -> None:
+        super().__init__(ctx, "rejected", REJECTED_COLUMNS, hint=REJECTED_HINT, empty="暂无被驳回的交办")
+        self.add_button("打开工单", lambda rows: self._open(), "open_case")
 
 
 class TrackingView(QueueTable):
@@ -310,8 +345,9 @@ class TrackingView(QueueTable):
             return
         rows = self.selected()
         units: list[int | None] = [*sorted({r.unit_id for r in rows if r.unit_id})] or [None]
-        paths = run_action(self, self.ctx, lambda s: [p for u in units for p in export_dispatch(
-            s, u, Path(folder), pdf=True, clock=self.ctx.clock)], changes_cases=False)
+        paths = Operation(self, self.ctx, lambda s: [p for u in units for p in export_dispatch(
+            s, u, Path(folder), pdf=True, clock=self.ctx.clock)], title="无法导出交办单") \
+            .notify(lambda made: f"已导出 {len(made)} 个交办单文件到 {folder}").run_here()
         if paths is not None:
             QMessageBox.information(self, "已导出", f"已导出 {len(paths)} 个文件到 {folder}。"
                                     + ("（按所选工单的单位）" if units != [None] else "（所有有在办工单的单位）"))
@@ -326,12 +362,13 @@ class TrackingView(QueueTable):
 
     def _one(self, rows: list[QueueRow], key: str) -> None:
         done: list[QueueRow] = []
+        what = self.labels[key].removeprefix("登记")
         for row in rows:
-            if not perform(self, self.ctx, row.id, key):
+            if not perform(self, self.ctx, row.id, key, said=f"已{what}：{row.number}。"):
                 break
             done.append(row)
         if done:
-            self.tell(f"已{self.labels[key].removeprefix('登记')}：{_numbers(done)}。")
+            self.tell(f"已{what}：{_numbers(done)}。")
 
 
 class FollowUpView(QTabWidget):
@@ -345,7 +382,7 @@ class FollowUpView(QTabWidget):
         self.pending = QueueTable(ctx, "followup", [
             *CALLER_COLUMNS, Column("回访时限", lambda r: f"{_due(r)} {r.flag_label}", 120),
             Column("上次回访", lambda r: r.last_result, 70),
-        ], base=False, empty="暂无待回访的工单", hint="选中工单，按群众的回答点结果；保密工单的来电人只有班长可见。")
+        ], base=False, empty="暂无待回访的工单", hint="选中工单，按群众的回答点结果；保密工单的来电人只有审核员和管理员可见。")
         for label, code in self.RESULTS:
             self.pending.add_button(label, self._recorder(code), code, action="followup")
         self.reviews = QueueTable(ctx, "review", [
@@ -373,22 +410,26 @@ class FollowUpView(QTabWidget):
                        intro=f"记录为“不满意”并转甄别：\n{_titles(rows)}")
         elif not _confirm(self, f"回访结果：{result}", f"将以下工单的回访结果记录为“{result}”？\n\n{_titles(rows)}"):
             return
-        if note is not None and _each(self.ctx, self, rows, lambda s, r: wf.follow_up(
-                s, self.ctx.actor, r.id, code, note["note"], clock=self.ctx.clock)):
-            minutes = read(self.ctx, lambda s: Settings(s).int("limits.undo_minutes"))
-            self.pending.tell(f"已记录回访结果“{result}”：{_numbers(rows)}。{minutes} 分钟内可撤销。",
-                              undo=lambda: self._undo(rows, result), minutes=minutes)
+        if note is None:
+            return
+        minutes = read(self.ctx, lambda s: Settings(s).int("limits.undo_minutes"))
+        self.pending.run(rows, lambda s, r: wf.follow_up(s, self.ctx.actor, r.id, code, note["note"],
+                                                         clock=self.ctx.clock),
+                         f"已记录回访结果“{result}”：{_numbers(rows)}。{minutes} 分钟内可撤销。",
+                         undo=lambda: self._undo(rows, result), minutes=minutes)
 
     def _undo(self, rows: list[QueueRow], result: str) -> str | None:
         """Take back the results just recorded (all or, on a refusal, none); what to say after."""
-        if _each(self.ctx, self, rows, lambda s, r: wf.undo_followup(s, self.ctx.actor, r.id, clock=self.ctx.clock)):
-            return f"已撤销回访结果“{result}”：{_numbers(rows)}，工单回到待回访。"
-        return None
+        said = f"已撤销回访结果“{result}”：{_numbers(rows)}，工单回到待回访。"
+        done = Operation(self, self.ctx, lambda s: [wf.undo_followup(s, self.ctx.actor, r.id, clock=self.ctx.clock)
+                                                    for r in rows], changes=Change.CASES).notify(said).run_here()
+        return said if done is not None else None
 
     def review(self, rows: list[QueueRow], at_fault: bool) -> None:
         verdict = "承办单位责任，重办" if at_fault else "非承办单位责任，不计入满意率"
         values = ask(self, f"甄别：{_numbers(rows)}", [FieldSpec("note", "甄别意见", "text", required=True)],
                      intro=f"甄别结论：{verdict}\n{_titles(rows)}")
-        if values and _each(self.ctx, self, rows, lambda s, r: wf.review(s, self.ctx.actor, r.id, at_fault,
-                                                                          values["note"], clock=self.ctx.clock)):
-            self.reviews.tell(f"已甄别（{verdict}）：{_numbers(rows)}。")
+        if values:
+            self.reviews.run(rows, lambda s, r: wf.review(s, self.ctx.actor, r.id, at_fault, values["note"],
+                                                          clock=self.ctx.clock),
+                             f"已甄别（{verdict}）：{_numbers(rows)}。")

@@ -23,11 +23,13 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.services.office import reference
 from hotline_desk.services.office import reference_admin as ra
-from hotline_desk.ui.changes import Change
+from hotline_desk.ui.changes import Change, follow
 from hotline_desk.ui.context import UiContext
-from hotline_desk.ui.feedback import read, run_action
+from hotline_desk.ui.feedback import read
 from hotline_desk.ui.models import Column, RowsModel
+from hotline_desk.ui.operations import Operation
 from hotline_desk.ui.widgets import FieldSpec, ask
+from hotline_desk.ui.window_state import remember_fitted_columns
 
 IN_USE = [("在用", True), ("停用", False)]
 SOURCES = [("本级", False), ("上级交办", True)]
@@ -80,6 +82,8 @@ class _ListTab(QWidget):
         layout.addWidget(self.table)
         layout.addLayout(_row_of_buttons(*buttons))
         self.refresh()
+        remember_fitted_columns(ctx.window_state(), f"reference_{type(self).__name__}", self.table)
+        self.follower = follow(self, ctx.signals, Change.REFERENCE, self.refresh)
 
     def refresh(self) -> None:
         raise NotImplementedError
@@ -89,7 +93,7 @@ class _ListTab(QWidget):
         return self.model.row(rows[0].row()) if rows else None
 
     def act(self, work: Callable[[Session], Any]) -> bool:
-        done = run_action(self, self.ctx, work, changes=Change.REFERENCE) is not None
+        done = Operation(self, self.ctx, work, changes=Change.REFERENCE).run_here() is not None
         if done:
             self.refresh()
         return done
@@ -228,7 +232,7 @@ class MergeTab(QWidget):
             work(session)
             return True
 
-        if run_action(self, self.ctx, run, changes=Change.REFERENCE):
+        if Operation(self, self.ctx, run, changes=Change.REFERENCE).run_here():
             self.result.setText(message)
 
     def merge_units(self) -> None:
@@ -262,8 +266,8 @@ class MergeTab(QWidget):
             self.import_file(Path(path))
 
     def import_file(self, path: Path) -> None:
-        found = run_action(self, self.ctx, lambda s: ra.import_categories(s, self.ctx.actor, path),
-                           changes=Change.REFERENCE)
+        found = Operation(self, self.ctx, lambda s: ra.import_categories(s, self.ctx.actor, path),
+                           changes=Change.REFERENCE).run_here()
         if found is not None:
             self.result.setText(f"已从 {path.name} 添加 {found[0]} 个分类节点；已有 {found[1]} 个，未重复添加。")
 

@@ -37,13 +37,16 @@ from hotline_desk.services.reporting.scoring import (
     score_tables,
     unit_case_details,
 )
+from hotline_desk.ui.changes import Change, follow
 from hotline_desk.ui.context import UiContext
-from hotline_desk.ui.feedback import read, run_action
+from hotline_desk.ui.feedback import read
 from hotline_desk.ui.models import Column, RowsModel
 from hotline_desk.ui.operations import Operation
 from hotline_desk.ui.widgets import FieldSpec, ask
+from hotline_desk.ui.window_state import remember_columns, remember_fitted_columns
 
 RATE_COLUMNS = {3: "finish", 4: "response", 5: "satisfaction"}
+SCORE_WIDTHS = (48, 150, 70, 130, 120, 230, 110)  # 合计 takes the rest
 
 
 def _score_columns() -> list[Column[UnitScore]]:
@@ -64,16 +67,18 @@ class ScoringView(QWidget):
         self.tabs = QTabWidget()
         self.models: list[RowsModel[UnitScore]] = []
         self.tables: list[QTableView] = []
-        for label in ("乡镇街道", "市直单位"):
+        for label, name in (("乡镇街道", "scores_townships"), ("市直单位", "scores_departments")):
             model: RowsModel[UnitScore] = RowsModel(_score_columns())
             table = QTableView()
             table.setModel(model)
             table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
             table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-            header = table.horizontalHeader()  # the table fills the width; 名次 and 交办件数 stay narrow
-            header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-            for narrow in (0, 2):
-                header.setSectionResizeMode(narrow, QHeaderView.ResizeMode.ResizeToContents)
+            header = table.horizontalHeader()  # 名次 and 交办件数 narrow, the rates wide enough for their counts
+            header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+            header.setStretchLastSection(True)
+            for column, width in enumerate(SCORE_WIDTHS):
+                table.setColumnWidth(column, width)
+            remember_columns(ctx.window_state(), name, header)
             table.doubleClicked.connect(self._show_cases)
             table.selectionModel().selectionChanged.connect(self._unit_selected)
             self.models.append(model)
@@ -89,10 +94,13 @@ class ScoringView(QWidget):
         self.bonus_table.setModel(self.bonus_model)
         self.bonus_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.bonus_table.setWordWrap(False)
-        bonus_header = self.bonus_table.horizontalHeader()  # 理由 takes the room; 录入 and 撤销 fit their text
-        bonus_header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        bonus_header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        bonus_header = self.bonus_table.horizontalHeader()  # 理由 takes the room
+        bonus_header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        bonus_header.setStretchLastSection(True)
         bonus_header.setMinimumSectionSize(60)
+        for column, width in enumerate((70, 420, 150)):
+            self.bonus_table.setColumnWidth(column, width)
+        remember_columns(ctx.window_state(), "bonus_items", bonus_header)
         self.bonus_title = QLabel("附加分：请先在上方选择单位")
         self.add_button = QPushButton("添加加减分")
         self.remove_button = QPushButton("撤销所选")
@@ -135,8 +143,7 @@ class ScoringView(QWidget):
         months = read(ctx, months_with_cases) or [f"{ctx.clock():%Y-%m}"]
         self.month.addItems(months)
         self.month.currentIndexChanged.connect(self.refresh)
-        ctx.signals.cases_changed.connect(self.refresh)
-        ctx.signals.scores_changed.connect(self.refresh)
+        self.follower = follow(self, ctx.signals, Change.CASES | Change.BONUS | Change.SETTINGS, self.refresh)
         self.refresh()
 
     def as_of(self) -> datetime:
@@ -193,9 +200,8 @@ class ScoringView(QWidget):
             QMessageBox.warning(self, "分值有误", "分值应为数字，例如 2 或 -1.5。")
             return
         month = self.month.currentText()
-        done = run_action(self, self.ctx, lambda s: add_bonus(s, self.ctx.actor, month, unit.unit_id, points,
-                                                              values["reason"], clock=self.ctx.clock),
-                          changes_cases=False)
+        done = Operation(self, self.ctx, lambda s: add_bonus(s, self.ctx.actor, month, unit.unit_id, points,
+                                                              values["reason"], clock=self.ctx.clock)).run_here()
         if done:
             self._after_change()
 
@@ -208,12 +214,16 @@ class ScoringView(QWidget):
         item = self.bonus_model.row(rows[0].row())
         values = ask(self, "撤销加减分", [FieldSpec("reason", "撤销理由", "text", required=True)],
                      intro=f"{item.points:+g} 分：{item.reason}")
-        if values and run_action(self, self.ctx, lambda s: remove_bonus(s, self.ctx.actor, item.id, values["reason"],
-                                                                        clock=self.ctx.clock), changes_cases=False):
+        if values and Operation(self, self.ctx, lambda s: remove_bonus(s, self.ctx.actor, item.id, values["reason"],
+                                                                        clock=self.ctx.clock)).run_here():
             self._after_change()
 
     def _after_change(self) -> None:
-        self.ctx.signals.scores_changed.emit()  # this view refreshes too, keeping the unit selected
+        """Other views hear of it; this one shows it now (keeping the unit selected), also before it is shown."""
+        self.ctx.signals.announce(Change.BONUS)
+        if self.follower.stale:
+            self.follower.stale = False
+            self.refresh()
 
     def _show_cases(self, index: Any) -> None:
         unit = self.models[self.tabs.currentIndex()].row(index.row())
@@ -250,6 +260,7 @@ class ScoringView(QWidget):
             return False
         self.notice.setText(f"已保存 {path.name}")
         self.notice.setToolTip(str(path))
+        self.ctx.signals.notice.emit(f"已保存 {path}")
         return True
 
 
@@ -276,7 +287,8 @@ class CasesBehindDialog(QDialog):
         table.setModel(model)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        table.horizontalHeader().setStretchLastSection(True)
+        remember_fitted_columns(ctx.window_state(), "score_cases", table)
         table.doubleClicked.connect(lambda index: self.open_case(model.row(index.row()).id))
         self.table = table
         layout = QVBoxLayout(self)

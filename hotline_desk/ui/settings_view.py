@@ -49,10 +49,12 @@ from hotline_desk.services.reporting.rules import load_rules
 from hotline_desk.ui.changes import Change, follow
 from hotline_desk.ui.connection import ConnectionDialog
 from hotline_desk.ui.context import UiContext
-from hotline_desk.ui.feedback import read, run_action
+from hotline_desk.ui.feedback import read
 from hotline_desk.ui.models import Column, RowsModel
+from hotline_desk.ui.operations import Operation
 from hotline_desk.ui.reference_lists import ReferenceListsView
 from hotline_desk.ui.widgets import FieldSpec, ask
+from hotline_desk.ui.window_state import remember_fitted_columns
 
 
 class SettingsView(QTabWidget):
@@ -131,6 +133,7 @@ class UnitsTab(QWidget):
         layout.addWidget(self.table)
         layout.addLayout(_buttons(("添加单位", self.add), ("修改所选", self.edit)))
         self.refresh()
+        remember_fitted_columns(ctx.window_state(), "settings_units", self.table)
         self.follower = follow(self, ctx.signals, Change.REFERENCE, self.refresh)
 
     def refresh(self) -> None:
@@ -158,10 +161,10 @@ class UnitsTab(QWidget):
 
     def _save(self, unit: UnitView | None) -> None:
         v = ask(self, "承办单位", self._fields(unit))
-        if v and run_action(self, self.ctx, lambda s: admin.save_unit(
+        if v and Operation(self, self.ctx, lambda s: admin.save_unit(
                 s, self.ctx.actor, unit.id if unit else None, v["name"], v["group"], v["order"], v["active"],
                 v["needs_caller"]),
-                changes=Change.REFERENCE):
+                changes=Change.REFERENCE).run_here():
             self.refresh()
 
 
@@ -209,8 +212,9 @@ class CategoriesTab(QWidget):
         v = ask(self, "问题分类", [FieldSpec("name", "名称", default=name, required=True),
                                 FieldSpec("active", "在用", "choice", in_use, default=active)],
                 intro="已登记工单保留登记时的分类名称，统计按登记时的分类计算。")
-        if v and run_action(self, self.ctx, lambda s: admin.save_category(s, self.ctx.actor, cid, v["name"], parent,
-                                                                          v["active"]), changes=Change.REFERENCE):
+        if v and Operation(self, self.ctx, lambda s: admin.save_category(s, self.ctx.actor, cid, v["name"], parent,
+                                                                         v["active"]),
+                           changes=Change.REFERENCE).run_here():
             self.refresh()
 
 
@@ -227,6 +231,7 @@ class UsersTab(QWidget):
         layout.addLayout(_buttons(("添加用户", self.add), ("修改角色", self.change_role), ("重置密码", self.reset),
                                   ("停用所选", self.disable)))
         self.refresh()
+        remember_fitted_columns(ctx.window_state(), "settings_users", self.table)
         self.follower = follow(self, ctx.signals, Change.REFERENCE, self.refresh)
 
     def refresh(self) -> None:
@@ -243,8 +248,8 @@ class UsersTab(QWidget):
                 intro="新用户得到一个一次性密码，首次登录时须改为自己的密码。")
         if not v:
             return
-        new = run_action(self, self.ctx, lambda s: users.add_account(s, self.ctx.actor, v["username"], v["name"],
-                                                                     v["role"]), changes=Change.REFERENCE)
+        new = Operation(self, self.ctx, lambda s: users.add_account(s, self.ctx.actor, v["username"], v["name"],
+                                                                     v["role"]), changes=Change.REFERENCE).run_here()
         if new is not None:
             self.refresh()
             QMessageBox.information(self, "已添加用户",
@@ -259,8 +264,8 @@ class UsersTab(QWidget):
         roles = [(label, code) for code, label in ROLE_LABELS.items()]
         v = ask(self, f"修改 {user.display_name} 的角色",
                 [FieldSpec("role", "角色", "choice", roles, default=user.role)])
-        if v and run_action(self, self.ctx, lambda s: admin.set_user(s, self.ctx.actor, user.username, role=v["role"]),
-                            changes=Change.REFERENCE):
+        if v and Operation(self, self.ctx, lambda s: admin.set_user(s, self.ctx.actor, user.username, role=v["role"]),
+                            changes=Change.REFERENCE).run_here():
             self.refresh()
 
     def reset(self) -> None:
@@ -270,14 +275,14 @@ class UsersTab(QWidget):
         v = ask(self, f"重置 {user.display_name} 的密码", [FieldSpec("password", "新密码（至少6位）", required=True)],
                 intro="重置的是一次性密码：请当面告知，该用户下次登录时须改为自己的密码；锁定同时解除。")
         if v:
-            run_action(self, self.ctx, lambda s: accounts.set_password(s, self.ctx.actor, user.username,
-                                                                       v["password"], clock=self.ctx.clock),
-                       changes_cases=False)
+            Operation(self, self.ctx, lambda s: accounts.set_password(s, self.ctx.actor, user.username,
+                                                                       v["password"], clock=self.ctx.clock)).run_here()
 
     def disable(self) -> None:
         user = self._selected()
-        if user and run_action(self, self.ctx, lambda s: admin.set_user(s, self.ctx.actor, user.username,
-                                                                        active=False), changes=Change.REFERENCE):
+        if user and Operation(self, self.ctx, lambda s: admin.set_user(s, self.ctx.actor, user.username,
+                                                                       active=False),
+                              changes=Change.REFERENCE).run_here():
             self.refresh()
 
 
@@ -352,13 +357,13 @@ class CalendarTab(QWidget):
 
     def set_day(self) -> None:
         day, workday, note = self.selected_day(), bool(self.kind.currentData()), self.note.text().strip()
-        run_action(self, self.ctx, lambda s: admin.set_day(s, self.ctx.actor, day, workday, note),
-                   changes=Change.REFERENCE | Change.CASES)
+        Operation(self, self.ctx, lambda s: admin.set_day(s, self.ctx.actor, day, workday, note),
+                   changes=Change.REFERENCE | Change.CASES).run_here()
 
     def clear_day(self) -> None:
         day = self.selected_day()
-        run_action(self, self.ctx, lambda s: admin.set_day(s, self.ctx.actor, day, None),
-                   changes=Change.REFERENCE | Change.CASES)
+        Operation(self, self.ctx, lambda s: admin.set_day(s, self.ctx.actor, day, None),
+                   changes=Change.REFERENCE | Change.CASES).run_here()
 
     def bulk(self) -> None:
         dialog = BulkDaysDialog(self, self.ctx)
@@ -401,8 +406,8 @@ class BulkDaysDialog(QDialog):
         except HotlineError as exc:
             self.message.setText(exc.message)
             return
-        saved = run_action(self, self.ctx, lambda s: admin.set_days(s, self.ctx.actor, entries),
-                           changes=Change.REFERENCE | Change.CASES)
+        saved = Operation(self, self.ctx, lambda s: admin.set_days(s, self.ctx.actor, entries),
+                           changes=Change.REFERENCE | Change.CASES).run_here()
         if saved is not None:
             self.saved = saved
             self.accept()
@@ -491,8 +496,8 @@ class RulesTab(QWidget):
 
     def save(self) -> None:
         values = self.values()
-        run_action(self, self.ctx, lambda s: admin.update_rules(s, self.ctx.actor, values, clock=self.ctx.clock),
-                   changes=Change.SETTINGS)
+        Operation(self, self.ctx, lambda s: admin.update_rules(s, self.ctx.actor, values, clock=self.ctx.clock),
+                   changes=Change.SETTINGS).run_here()
 
 
 class TemplateTab(QWidget):
@@ -531,7 +536,7 @@ class TemplateTab(QWidget):
                 admin.update_setting(s, self.ctx.actor, key, value, clock=self.ctx.clock)
             return len(values)
 
-        run_action(self, self.ctx, store, changes=Change.SETTINGS, title="无法保存设置")
+        Operation(self, self.ctx, store, changes=Change.SETTINGS, title="无法保存设置").run_here()
 
 
 def _setting_editor(definition: settings.SettingDef[Any], value: Any) -> QWidget:
@@ -599,7 +604,7 @@ class BackupTab(QWidget):
         path = self.ctx.db.path
         if path is None:
             return
-        made = run_action(self, self.ctx, lambda s: backups.make_backup(s, path, self.ctx.clock()),
-                          changes=Change.NONE)
+        made = Operation(self, self.ctx, lambda s: backups.make_backup(s, path, self.ctx.clock()),
+                          changes=Change.NONE).run_here()
         if made is not None:
             self.refresh()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from platformdirs import user_config_dir
 from PySide6.QtCore import QByteArray, QSettings, QTimer
-from PySide6.QtWidgets import QHeaderView, QSplitter, QWidget
+from PySide6.QtWidgets import QHeaderView, QSplitter, QTableView, QWidget
 
 FILE_NAME = "window-state.ini"
 
@@ -92,12 +92,23 @@ def remember_splitter(state: WindowState, name: str, splitter: QSplitter) -> Non
     splitter.splitterMoved.connect(lambda _pos, _index: state.save_splitter(name, splitter))
 
 
-def remember_columns(state: WindowState, name: str, header: QHeaderView) -> None:
-    """Column widths and order as this person left them (saved a moment after a drag ends)."""
-    state.restore_columns(name, header)
+def remember_columns(state: WindowState, name: str, header: QHeaderView) -> bool:
+    """Column widths and order as this person left them (saved a moment after a drag ends); False when nothing was
+    remembered yet (the caller's own widths stand)."""
+    restored = state.restore_columns(name, header)
     pause = QTimer(header)
     pause.setSingleShot(True)
     pause.setInterval(500)
     pause.timeout.connect(lambda: state.save_columns(name, header))
     header.sectionResized.connect(lambda *_args: pause.start())
     header.sectionMoved.connect(lambda *_args: pause.start())
+    return restored
+
+
+def remember_fitted_columns(state: WindowState, name: str, table: QTableView) -> None:
+    """A table whose columns first fit what they show (call it once the rows are loaded); from then on they can be
+    dragged, and stay as this person left them."""
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    if not remember_columns(state, name, header):
+        table.resizeColumnsToContents()

@@ -78,6 +78,15 @@ def log_restore(db_path: Path, anchor: Anchor | None, what: str, at: datetime) -
         append_log(path, anchor, what, at)
 
 
+def logged_codes(db_path: Path) -> set[str]:
+    """Every anchor this database file's log has recorded (its backups, before and after restores, its exports)."""
+    try:
+        data = log_path_for_file(db_path).read_bytes()
+    except OSError:
+        return set()
+    return {f"{m[1].decode()}-{m[2].decode()}-{m[3].decode()}" for m in TAGGED_RE.finditer(data)}
+
+
 def rebaseline_refused(session: Session, trail_change: str) -> bool:
     """True when the anchor log shows this database was already anchored by a version recording everything the trail
     records now: an upgrade "from" an older version then means the schema was set back, and a baseline would hide
@@ -142,22 +151,15 @@ def _matches_chain(session: Session, anchor: Anchor) -> bool:
     return stored is not None and stored.startswith(anchor.hash_prefix)
 
 
-def set_apart_foreign(session: Session, found: Sequence[Anchor]) -> tuple[list[Anchor], list[str]]:
-    """The anchors to check this database against, and a sentence for each one read from another database's backup
-    manifest that this chain does not contain: such an anchor proves nothing about this database, changed or not.
-
-    An anchor from a manifest naming another file that the chain does contain (the file was moved or migrated) is
-    checked as usual; one naming this very file that does not match is what it looks like: a rewritten chain.
-    """
+def origin_hints(session: Session, found: Sequence[Anchor]) -> list[str]:
+    """A sentence for each anchor that does not match this chain and was read from a backup manifest naming another
+    database file. Nothing stored can tell another database from this one with its chain rewritten (a rewrite can
+    change anything kept in the file), so the anchor is still checked and reported; the sentence says what the
+    manifest claims, for the person to judge."""
     current = _database_file(session)
-    own: list[Anchor] = []
-    foreign: list[str] = []
-    for anchor in found:
-        if anchor.database and not _same_file(anchor.database, current) and not _matches_chain(session, anchor):
-            here = str(current) if current is not None else "服务器上的数据库"
-            foreign.append(f"锚点 {anchor.code}（{anchor.source}）属于另一个数据库：备份清单记录它来自 "
-                           f"{anchor.database}，而当前数据库是 {here}，两者的审计记录本不相同。"
-                           "这个锚点只能用来核对那个数据库，不说明当前数据库被改动，未用它核对。")
-        else:
-            own.append(anchor)
-    return own, foreign
+    here = str(current) if current is not None else "服务器上的数据库"
+    return [f"锚点 {anchor.code}（{anchor.source}）的备份清单记录它来自 {anchor.database}，而当前数据库是 {here}。"
+            "如果那确实是另一个数据库，上面的不符是预期的，不说明当前数据库被改动；如果那只是本数据库移动或"
+            "迁移之前的位置，不符就说明审计记录被改写过。"
+            for anchor in found
+            if anchor.database and not _same_file(anchor.database, current) and not _matches_chain(session, anchor)]

@@ -136,6 +136,20 @@ def index_rows(session: Session, pairs: list[tuple[int, str]]) -> None:
         session.execute(text(INSERT[kind]), rows)
 
 
+def overwrite_deletions(session: Session) -> None:
+    """From now on in this connection, SQLite overwrites deleted and replaced content with zeros instead of merely
+    freeing its pages (before erasing personal data)."""
+    if flavour(session) == "fts5":
+        session.execute(text("PRAGMA secure_delete = ON"))
+
+
+def drop_removed_words(session: Session) -> None:
+    """Merge the full-text index into one segment, so that the words of text removed from it, which its older
+    segments still hold until a merge, are gone from the file. (PostgreSQL keeps dead rows until it vacuums.)"""
+    if flavour(session) == "fts5":
+        session.execute(text("INSERT INTO case_search (case_search) VALUES ('optimize')"))
+
+
 def forget(session: Session, case_ids: list[int]) -> None:
     if case_ids:
         session.execute(text(DELETE[flavour(session)]), [{"id": i} for i in case_ids])

@@ -52,8 +52,11 @@ def write_step(session: Session, case: Case, status: CaseStatus, context: StepCo
     first_problem(chosen.check(context, status, actor, payload, at))
     new = chosen.event(context, status, actor, payload, at)
     if new.registration:  # written before the event, so the trail's digest is of the row as the step left it
+        search_index.overwrite_deletions(session)  # first: the row's old text is overwritten, not merely freed
         for name, value in new.registration.items():
             setattr(case, name, value)
+        session.flush()
         search_index.index_cases(session, [case])
+        search_index.drop_removed_words(session)
     return append_event(session, case, status, new.kind, at=at, recorded_at=recorded_at, actor_id=actor.id,
                         unit_id=new.unit_id, data=new.data, note=new.note, batch_id=batch_id)

@@ -16,8 +16,11 @@ from hotline_desk.services.accounts import audit
 from hotline_desk.services.cases import search_index
 from hotline_desk.services.cases.events import case_projection, dispatch_columns, followup_columns
 from hotline_desk.services.cases.history import CaseStatus, EventRecord, apply_event
-from hotline_desk.services.fastinsert import insert_rows, reserve_ids
+from hotline_desk.services.fastinsert import insert_rows, reserve_ids, roomy_cache
 from hotline_desk.services.reporting import facts
+
+# json.dumps(data, ensure_ascii=False, default=str), with the encoder made once rather than per event.
+_DATA = json.JSONEncoder(ensure_ascii=False, default=str)
 
 
 @dataclass
@@ -91,6 +94,7 @@ def insert_cases(session: Session, cases: list[NewCase], *, prefix: str, recorde
                           **case_projection(status)})
     if not case_rows:
         return []
+    roomy_cache(session)
     ids = _insert_case_rows(session, case_rows)
     search_index.index_rows(session, [
         (case_id, " ".join((row["title"], row["content"], row["address"], row["caller_name"])))
@@ -104,7 +108,7 @@ def insert_cases(session: Session, cases: list[NewCase], *, prefix: str, recorde
         events += [{"case_id": case_id, "seq": seq, "kind": s.kind, "at": s.at,
                     "recorded_at": s.recorded_at or recorded_at,
                     "actor_id": s.actor_id, "unit_id": s.unit_id,
-                    "data": json.dumps(s.data, ensure_ascii=False, default=str), "note": s.note, "batch_id": batch_id}
+                    "data": _DATA.encode(s.data), "note": s.note, "batch_id": batch_id}
                    for seq, s in enumerate(new.steps, 1)]
         dispatches += [{"case_id": case_id, **dispatch_columns(d)} for d in status.dispatches]
         followups += [{"case_id": case_id, **followup_columns(f)} for f in status.followups]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -40,6 +40,7 @@ from hotline_desk.services.cases.steps import (
     run_in_memory,
 )
 from hotline_desk.services.clock import Clock, office_now
+from hotline_desk.services.exchange import import_batches
 from hotline_desk.services.exchange.bulk import NewCase, Step, insert_cases
 from hotline_desk.services.exchange.hints import WINDOW, ImportHints
 from hotline_desk.services.exchange.import_values import (
@@ -53,8 +54,9 @@ from hotline_desk.services.exchange.import_values import (
     apply_choices,
     check_choices,
 )
+from hotline_desk.services.fastinsert import many_objects
 from hotline_desk.services.office.calendar import WorkCalendar
-from hotline_desk.services.office.settings import Settings, set_setting
+from hotline_desk.services.office.settings import IMPORT_BATCH_ROWS, Settings, set_setting
 from hotline_desk.services.reporting.monthdata import final_months
 from hotline_desk.vocabulary import Action, EventKind, FollowUpResult, Handling, Role, Source
 
@@ -75,6 +77,9 @@ class PreparedRow:
     row: int
     key: str
     values: dict[str, Any]
+    # The history as checked by the preview (taken by stand-ins for the importer and the proposer), so committing
+    # need not check it again; None for a row naming an entry still to be created, checked when committed.
+    steps: list[Step] | None = None
 
 
 @dataclass
@@ -278,6 +283,14 @@ def preview_cases(session: Session, path: Path, *, mapping_name: str = "", manua
     ``values`` says what to do with values on no list (see ValueChoice); with ``accept_suggestions`` every such value
     that has a closest entry is mapped to it. Both are kept in the preview, and saved as aliases when it is committed.
     """
+    with many_objects():
+        return _preview_cases(session, path, mapping_name=mapping_name, manual=manual, channel=channel,
+                              progress=progress, values=values, accept_suggestions=accept_suggestions, clock=clock)
+
+
+def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: dict[str, str] | None,
+                   channel: str, progress: Progress | None, values: ValueChoices | None,
+                   accept_suggestions: bool, clock: Clock) -> CasePreview:
     choices = dict(values or {})
     check_choices(session, choices)
     book = read_workbook(path)
@@ -296,7 +309,8 @@ def preview_cases(session: Session, path: Path, *, mapping_name: str = "", manua
     if missing:
         preview.missing = missing
         return preview
-    earlier = session.scalar(select(ImportBatch).where(ImportBatch.sha256 == book.sha256).limit(1))
+    earlier = session.scalar(select(ImportBatch).where(ImportBatch.sha256 == book.sha256,
+                                                       ImportBatch.state == import_batches.DONE).limit(1))
     if earlier is not None:
         preview.seen_before = f"该文件已于{earlier.created_at:%Y-%m-%d %H:%M}导入过"
     look, setting = Lookups(session, choices), _Setting.load(session, clock())
@@ -326,14 +340,15 @@ def preview_cases(session: Session, path: Path, *, mapping_name: str = "", manua
             continue
         parsed["source"] = _source(parsed, look)
         checkable = _with_ids(parsed, look)
+        steps = None
         if checkable is not None:  # a row naming an entry still to be created is checked when it is committed
             try:
-                _history(checkable, _PREVIEW_IMPORTER, _PREVIEW_PROPOSER, look, setting,
-                         parsed["number"] or f"第{excel_row}行")
+                steps = _history(checkable, _PREVIEW_IMPORTER, _PREVIEW_PROPOSER, look, setting,
+                                 parsed["number"] or f"第{excel_row}行")
             except HistoryRefused as refused:
                 preview.problems.append(Problem(excel_row, refused.column, refused.message))
                 continue
-        prepared.append(PreparedRow(excel_row, _key(parsed), parsed))
+        prepared.append(PreparedRow(excel_row, _key(parsed), parsed, steps))
     if accept_suggestions and any(u.suggestion for u in unknown.values()):
         taken = {(u.name, u.value): ValueChoice(MAP, u.suggestion.split("、")[0]) for u in unknown.values()
                  if u.suggestion}
@@ -509,50 +524,95 @@ def _source(v: dict[str, Any], look: Lookups) -> str:
 
 
 def commit_cases(session: Session, actor: Actor, preview: CasePreview, *, only_valid: bool = False,
-                 clock: Clock = office_now, hints: ImportHints = WINDOW) -> ImportResult:
-    """Write the previewed rows as cases with their histories: all of them, or only the valid ones if asked."""
+                 clock: Clock = office_now, batch_rows: int | None = None,
+                 hints: ImportHints = WINDOW) -> ImportResult:
+    """Write the previewed rows as cases with their histories: all of them, or only the valid ones if asked.
+
+    Every row is checked before the first is written. Up to ``batch_rows`` rows (the setting 大批导入每次提交的行数
+    by default) go in the caller's transaction; a longer import commits part by part, marked in progress until its
+    last part is in, so that other stations can save meanwhile and a failed or killed import is undone
+    (see ``import_batches``).
+    """
     require(actor, "import")
+    with many_objects():
+        return _commit_cases(session, actor, preview, only_valid=only_valid, clock=clock, batch_rows=batch_rows,
+                             hints=hints)
+
+
+def _commit_cases(session: Session, actor: Actor, preview: CasePreview, *, only_valid: bool, clock: Clock,
+                  batch_rows: int | None, hints: ImportHints) -> ImportResult:
     if preview.missing:
         raise ValidationError(preview.summary(hints))
     if preview.problems and not only_valid:
         raise ValidationError(f"有 {preview.invalid_rows} 行存在问题，未导入任何内容。请修改文件后重新导入，"
                               + hints.only_valid)
-    if not preview.ready:
-        return ImportResult(None, 0, preview.duplicates, preview.invalid_rows, ())
+    ready, duplicates = _still_new(session, preview)
+    if not ready:
+        return ImportResult(None, 0, duplicates, preview.invalid_rows, ())
     now = clock()
     apply_choices(session, actor, preview.choices, now)
     settings, look, setting = Settings(session), Lookups(session), _Setting.load(session, now)
     proposer = Actor(_import_user(session, now), "import", "数据导入", Role.OPERATOR)
-    batch = ImportBatch(kind="cases", file_name=preview.file_name, sha256=preview.sha256, rows=len(preview.ready),
-                        user_id=actor.id, created_at=now, note=preview.summary(), skipped_rows=preview.invalid_rows)
+    size = batch_rows or settings.get(IMPORT_BATCH_ROWS)
+    batch = ImportBatch(kind="cases", file_name=preview.file_name, sha256=preview.sha256, rows=len(ready),
+                        user_id=actor.id, created_at=now, note=preview.summary(), skipped_rows=preview.invalid_rows,
+                        state=import_batches.DONE if len(ready) <= size else import_batches.IN_PROGRESS)
     session.add(batch)
     audit.record_row(session, batch, user_id=actor.id, at=now, kind="import")
-    new_cases = []
-    for row in preview.ready:
-        v = dict(row.values)
-        channel_id, upper = look.channels.get(v["channel"], (None, False))
-        v["source"] = _source(v, look)  # the channel's kind decides 本级 or 上级
-        resolved = _with_ids(v, look)
-        if resolved is None:
-            raise ValidationError(f"第 {row.row} 行的取值不在列表中，请重新预览。")
-        v = resolved
-        category = look.category(v["category"])
-        upstream = v["upstream_number"] or (v["number"] if upper else "")
-        columns = {
-            "registered_at": v["registered_at"], "source": v["source"], "channel_id": channel_id,
-            "upstream_number": upstream,
-            "upstream_deadline": v.get("upstream_deadline") or (v.get("deadline") if upper else None),
-            "caller_name": v["caller_name"], "phone": v["phone"], "address": v["address"],
-            "township_id": v.get("township"), "appeal_type_id": look.types[v["appeal_type"]][0],
-            "appeal_type_name": v["appeal_type"], "category_id": look.categories[category],
-            "category_label": category, "title": (v["title"] or v["content"])[:30], "content": v["content"],
-            "confidential": v["confidential"], "urgent": False, "created_by": actor.id, "import_key": row.key,
-        }
-        steps = _history(v, actor, proposer, look, setting, v["number"] or f"第{row.row}行")
-        new_cases.append(NewCase(columns, steps))
-    numbers = insert_cases(session, new_cases, prefix=settings.str("case_number.prefix"), recorded_at=now,
-                           batch_id=batch.id)
-    return ImportResult(batch.id, len(numbers), preview.duplicates, preview.invalid_rows, tuple(numbers))
+    prefix = settings.str("case_number.prefix")
+
+    def build() -> list[NewCase]:
+        new_cases = [_new_case(row, actor, proposer, look, setting) for row in ready]
+        new_cases.sort(key=lambda c: c.columns["registered_at"])  # numbered in registration order across parts
+        return new_cases
+
+    def write(part: Sequence[NewCase]) -> list[str]:
+        return insert_cases(session, list(part), prefix=prefix, recorded_at=now, batch_id=batch.id)
+
+    if batch.state == import_batches.DONE:
+        numbers = write(build())
+    else:
+        numbers = import_batches.write_in_batches(session, batch, build, size, write, user_id=actor.id, at=now)
+    return ImportResult(batch.id, len(numbers), duplicates, preview.invalid_rows, tuple(numbers))
+
+
+def _still_new(session: Session, preview: CasePreview) -> tuple[list[PreparedRow], int]:
+    """The previewed rows not imported meanwhile (by another station, since the preview was read)."""
+    keys = [row.key for row in preview.ready]
+    existing: set[str] = set()
+    for start in range(0, len(keys), 500):
+        existing |= set(session.scalars(select(Case.import_key).where(Case.import_key.in_(keys[start:start + 500]))))
+    ready = [row for row in preview.ready if row.key not in existing]
+    return ready, preview.duplicates + len(preview.ready) - len(ready)
+
+
+def _new_case(row: PreparedRow, actor: Actor, proposer: Actor, look: Lookups, setting: _Setting) -> NewCase:
+    """A previewed row as the case to insert, its history checked step by step."""
+    v = dict(row.values)
+    channel_id, upper = look.channels.get(v["channel"], (None, False))
+    v["source"] = _source(v, look)  # the channel's kind decides 本级 or 上级
+    resolved = _with_ids(v, look)
+    if resolved is None:
+        raise ValidationError(f"第 {row.row} 行的取值不在列表中，请重新预览。")
+    v = resolved
+    category = look.category(v["category"])
+    upstream = v["upstream_number"] or (v["number"] if upper else "")
+    columns = {
+        "registered_at": v["registered_at"], "source": v["source"], "channel_id": channel_id,
+        "upstream_number": upstream,
+        "upstream_deadline": v.get("upstream_deadline") or (v.get("deadline") if upper else None),
+        "caller_name": v["caller_name"], "phone": v["phone"], "address": v["address"],
+        "township_id": v.get("township"), "appeal_type_id": look.types[v["appeal_type"]][0],
+        "appeal_type_name": v["appeal_type"], "category_id": look.categories[category],
+        "category_label": category, "title": (v["title"] or v["content"])[:30], "content": v["content"],
+        "confidential": v["confidential"], "urgent": False, "created_by": actor.id, "import_key": row.key,
+    }
+    if row.steps is None:
+        return NewCase(columns, _history(v, actor, proposer, look, setting, v["number"] or f"第{row.row}行"))
+    # The previewed history, its stand-ins replaced by the importer and the proposer (no step's data names them).
+    who = {_PREVIEW_IMPORTER.id: actor.id, _PREVIEW_PROPOSER.id: proposer.id}
+    return NewCase(columns, [Step(s.kind, s.at, who.get(s.actor_id, s.actor_id) if s.actor_id is not None else None,
+                                  s.unit_id, s.data, s.note) for s in row.steps])
 
 
 def save_mapping(session: Session, actor: Actor, name: str, header_to_field: dict[str, str], *,

@@ -31,12 +31,23 @@ IN_USE_TIMEOUT_S = 0.5
 
 
 class OtherDatabaseBackup(DatabaseError):
-    """A backup whose manifest says it was made from another database than the one it would replace."""
+    """A backup that is not an earlier state of the database it would replace, nor one this file's log recorded."""
 
-    def __init__(self, source: Path, recorded: str, current: Path) -> None:
-        super().__init__(f"“{source.name}”是另一个数据库的备份：备份清单记录它来自 {recorded}，"
-                         f"而当前数据库是 {current}。未恢复，当前数据库未改动。")
+    def __init__(self, source: Path, recorded: str | None, current: Path, head: int) -> None:
+        origin = (f"备份清单记录它来自 {recorded}，" if recorded and not same_database(recorded, current)
+                  else "")
+        super().__init__(f"“{source.name}”不是当前数据库（{current}）的备份：{origin}它的审计记录（共 {head} 条）"
+                         "不是当前数据库审计记录的前一段，当前数据库的锚点记录文件中也没有它。它可能是另一个数据库"
+                         "的备份。未恢复，当前数据库未改动。")
         self.recorded = recorded
+
+
+class AlteredBackup(DatabaseError):
+    """A backup whose audit chain no longer ends where its manifest recorded it ended when it was made."""
+
+    def __init__(self, source: Path) -> None:
+        super().__init__(f"“{source.name}”在备份之后被改动过：它的审计记录与备份清单中记录的锚点不符"
+                         "（记录被删除或改写）。未恢复，当前数据库未改动。")
 
 
 @dataclass(frozen=True)
@@ -62,6 +73,54 @@ def manifest_database(backup_file: Path) -> str | None:
         return None
     recorded = data.get("database") if isinstance(data, dict) else None
     return recorded if isinstance(recorded, str) and recorded else None
+
+
+def manifest_anchor(backup_file: Path) -> str | None:
+    """The chain head a backup's manifest recorded when it was made (None without one)."""
+    try:
+        data = json.loads(manifest_path(backup_file).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    recorded = data.get("anchor") if isinstance(data, dict) else None
+    return recorded if isinstance(recorded, str) and recorded else None
+
+
+def _head(path: Path) -> tuple[int, str] | None:
+    """The id and full hash of the last audit record in a database file (None if it cannot be read as one)."""
+    try:
+        with sqlite3.connect(file_uri(path), uri=True) as conn:
+            row = conn.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+        conn.close()
+    except sqlite3.Error:
+        return None
+    return (int(row[0]), str(row[1])) if row else (0, "")
+
+
+def _chain_holds(db_path: Path, head: tuple[int, str]) -> bool:
+    """Whether the database's own chain has the record ``head`` ends with: the other file is an earlier state."""
+    record_id, digest = head
+    if record_id == 0:
+        return False
+    try:
+        with sqlite3.connect(file_uri(db_path), uri=True) as conn:
+            row = conn.execute("SELECT hash FROM audit_log WHERE id = ?", (record_id,)).fetchone()
+        conn.close()
+    except sqlite3.Error:
+        return False
+    return row is not None and row[0] == digest
+
+
+def belongs_to(backup_file: Path, db_path: Path) -> bool:
+    """Whether a backup is this database's: its chain is the first part of the database's, or this file's anchor log
+    recorded it (a backup made before a restore, whose history the restore replaced). Decided from the files' own
+    contents, not from paths, which a move changes and two workstations may share."""
+    head = _head(backup_file)
+    if head is None:
+        return False
+    if _chain_holds(db_path, head):
+        return True
+    anchor = _anchor_of(backup_file)
+    return anchor is not None and anchor.code in anchors.logged_codes(db_path)
 
 
 def same_database(recorded: str, db_path: Path) -> bool:
@@ -120,16 +179,26 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _reserve(directory: Path, now: datetime) -> Path:
+    """A backup name of its own: created empty and exclusively, so two backups made in the same second (by two
+    stations, or a restore's own) never take one name and overwrite each other."""
+    while True:
+        target = directory / f"{PREFIX}{now:%Y%m%d-%H%M%S}{SUFFIX}"
+        try:
+            os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+            return target
+        except FileExistsError:
+            now += timedelta(seconds=1)
+
+
 def backup(db_path: Path, directory: Path, *, keep: int, now: datetime,
            held: sqlite3.Connection | None = None) -> BackupInfo:
     """Copy the live database page by page into ``directory`` with its manifest; only the newest ``keep`` backups
     are kept (never fewer than the one just made). ``held``: a connection holding the database, to copy through."""
     keep = max(1, keep)
     directory.mkdir(parents=True, exist_ok=True)
-    target = directory / f"{PREFIX}{now:%Y%m%d-%H%M%S}{SUFFIX}"
-    while target.exists():  # two backups within a second (a restore's own backup): never overwrite the first
-        now += timedelta(seconds=1)
-        target = directory / f"{PREFIX}{now:%Y%m%d-%H%M%S}{SUFFIX}"
+    target = _reserve(directory, now)
+    now = datetime.strptime(target.name[len(PREFIX):-len(SUFFIX)], "%Y%m%d-%H%M%S")
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=".partial-", suffix=SUFFIX)
     os.close(fd)
     try:
@@ -143,6 +212,8 @@ def backup(db_path: Path, directory: Path, *, keep: int, now: datetime,
             anchors.append_log(anchors.log_path_for_file(db_path), anchor, f"备份 {target.name}", now)
     except (sqlite3.Error, OSError) as exc:
         Path(tmp).unlink(missing_ok=True)
+        if target.exists() and target.stat().st_size == 0:
+            target.unlink(missing_ok=True)
         raise DatabaseError(f"备份失败：{exc}。请检查备份目录是否可写、磁盘空间是否足够。") from exc
     for old in list_backups(directory, db_path)[keep:]:
         if old.path == target:
@@ -153,16 +224,15 @@ def backup(db_path: Path, directory: Path, *, keep: int, now: datetime,
 
 
 def list_backups(directory: Path, database: Path | None = None) -> list[BackupInfo]:
-    """Backups in ``directory``, newest first; with ``database``, without those whose manifest names another one
-    (a folder two databases were both given), so that one file's retention never removes the other's backups."""
+    """Backups in ``directory``, newest first; with ``database``, only that database's own (see ``belongs_to``): a
+    folder two databases were both given, so that one file's retention never removes the other's backups."""
     found = []
     for path in directory.glob(f"{PREFIX}*{SUFFIX}"):
         try:
             made = datetime.strptime(path.name[len(PREFIX):-len(SUFFIX)], "%Y%m%d-%H%M%S")
         except ValueError:
             continue
-        recorded = manifest_database(path) if database is not None else None
-        if recorded is not None and database is not None and not same_database(recorded, database):
+        if database is not None and not belongs_to(path, database):
             continue
         found.append(BackupInfo(path, made))
     return sorted(found, key=lambda b: b.made_at, reverse=True)
@@ -255,16 +325,24 @@ def exclusive(db_path: Path) -> Iterator[sqlite3.Connection | None]:
         conn.close()
 
 
-def restore(db_path: Path, source: Path, *, keep: int, now: datetime, other_database: bool = False) -> BackupInfo:
+def restore(db_path: Path, source: Path, *, keep: int, now: datetime, other_database: bool = False,
+            folder: Path | None = None) -> BackupInfo:
     """Check ``source`` fully, refuse while the database is in use, keep a backup of the current database, then copy
-    ``source`` over it with the current file's permissions. A backup whose manifest names another database is
-    refused unless ``other_database`` says the admin means it."""
+    ``source`` over it with the current file's permissions. A backup altered since its manifest was written is
+    refused; so is one that is not this database's (``belongs_to``) unless ``other_database`` says the admin means
+    it. The current database is first backed up into ``folder`` (the office's backup folder)."""
     if source.resolve() == db_path.resolve():
         raise DatabaseError(f"“{source.name}”就是当前数据库本身，不能用它恢复自己。未恢复。")
-    recorded = manifest_database(source)
-    if recorded is not None and not other_database and not same_database(recorded, db_path):
-        raise OtherDatabaseBackup(source, recorded, db_path)
     check_backup(source)
+    # Not the file's SHA-256: opening a backup to look into it rewrites its header. What matters is the history:
+    # the whole candidate verified above, and its chain ending where it ended when the backup was made.
+    recorded_anchor = manifest_anchor(source)
+    found = _anchor_of(source)
+    if recorded_anchor is not None and (found is None or anchors.tag(found) != recorded_anchor):
+        raise AlteredBackup(source)
+    if not other_database and db_path.exists() and not belongs_to(source, db_path):
+        head = _head(source)
+        raise OtherDatabaseBackup(source, manifest_database(source), db_path, head[0] if head else 0)
     fd, tmp = tempfile.mkstemp(dir=db_path.parent, prefix=".restore-", suffix=SUFFIX)
     os.close(fd)
     try:
@@ -272,7 +350,7 @@ def restore(db_path: Path, source: Path, *, keep: int, now: datetime, other_data
             _copy(source, Path(tmp))  # first: the backup of the current file below may share the source's folder
             safety = None
             if held is not None:
-                safety = backup(db_path, default_backup_dir(db_path), keep=keep + 1, now=now, held=held)
+                safety = backup(db_path, folder or default_backup_dir(db_path), keep=keep + 1, now=now, held=held)
             if db_path.exists():
                 shutil.copymode(db_path, tmp)
         # The hold ends first: Windows cannot replace a file that is open.

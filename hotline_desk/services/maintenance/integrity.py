@@ -79,7 +79,13 @@ def consistency_problems(session: Session) -> list[str]:
                                                            CaseEvent.kind.in_(("sign", "reply"))).distinct()))
     for batch in session.scalars(select(ImportBatch)):
         written = (registered if batch.kind == "cases" else answered).get(batch.id, 0)
-        if written != batch.rows:
+        if batch.state == "in_progress":  # a long import under way, or one that died: cleared on the next opening
+            problems.append(f"导入批次 {batch.id}（{batch.file_name}）尚未完成（正在导入，或导入被中断），"
+                            f"已写入 {written} 件；若非正在导入，下次打开数据库时会撤销这些工单。")
+        elif batch.state == "cleared":
+            if written:
+                problems.append(f"导入批次 {batch.id}（{batch.file_name}）已撤销，办理历史中却仍有 {written} 件。")
+        elif written != batch.rows:
             problems.append(f"导入批次 {batch.id}（{batch.file_name}）记为 {batch.rows} 件，"
                             f"办理历史中却有 {written} 件。")
     return problems

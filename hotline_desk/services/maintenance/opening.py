@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from hotline_desk.db import Database, open_database
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
+
+    from hotline_desk.services.exchange.import_batches import ClearedBatch
+
+log = logging.getLogger(__name__)
 
 
 def after_upgrade(session: Session, previous: str | None) -> None:
@@ -20,6 +25,26 @@ def after_upgrade(session: Session, previous: str | None) -> None:
 
 
 def open_office_database(target: str | None = None, *, upgrade: bool = True, create: bool = True) -> Database:
-    """The database named by ``--db``, the environment, the saved choice or the default, ready for the services;
-    without ``create``, a place holding no database yet is refused (``NoDatabase``) and nothing is made there."""
-    return open_database(target, upgrade=upgrade, after_upgrade=after_upgrade, create=create)
+    """The database named by ``--db``, the environment, the saved choice or the default, ready for the services:
+    what an import that failed or was killed left half written is cleared first. Without ``create``, a place holding
+    no database yet is refused (``NoDatabase``) and nothing is made there."""
+    database = open_database(target, upgrade=upgrade, after_upgrade=after_upgrade, create=create)
+    if upgrade and not database.read_only:
+        clear_unfinished_imports(database)
+    return database
+
+
+def clear_unfinished_imports(database: Database) -> list[ClearedBatch]:
+    """Clear the batches of imports that no longer run; a quick read first, so a normal opening writes nothing."""
+    with database.read_connection() as connection:  # Core, so that opening loads no ORM
+        if connection.exec_driver_sql("SELECT id FROM import_batches WHERE state = 'in_progress' LIMIT 1").first() \
+                is None:
+            return []
+    from hotline_desk.services.clock import office_now
+    from hotline_desk.services.exchange import import_batches  # only when there is something to clear
+
+    with database.session() as session:
+        cleared = import_batches.clear_unfinished(session, at=office_now())
+    for batch in cleared:
+        log.warning("%s", batch.message)
+    return cleared

@@ -1,0 +1,241 @@
+"""Long imports written batch by batch: the marker of an unfinished import, the lock that says it still runs, and
+the clearing of one that failed or was killed, so that nothing of it stays behind."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import IO, TypeVar
+
+from sqlalchemy import Connection, delete, select, text
+from sqlalchemy.orm import Session
+
+from hotline_desk.models import Case, CaseEvent, Dispatch, FollowUp, ImportBatch
+from hotline_desk.services.accounts import audit
+from hotline_desk.services.cases import search_index
+from hotline_desk.services.reporting import facts
+
+log = logging.getLogger(__name__)
+
+DONE, IN_PROGRESS, CLEARED = "done", "in_progress", audit.BATCH_CLEARED
+# PostgreSQL advisory locks (two-key form, apart from the one-key write lock): held by an import while it runs.
+_LOCK_CLASS = 0x494D  # "IM"
+_CHUNK = 500  # ids per IN (…) list
+# SQLite lets a waiting writer retry at most every 100 ms and does not queue: an import that began its next batch
+# at once would win every time. A pause that long after each batch lets every station waiting for it save.
+# (PostgreSQL queues the waiters of the write lock, first come first served.)
+SQLITE_PAUSE = 0.1
+# How long one part of a long import may hold the write lock: about what another station's save waits for it. The
+# rows per part follow from the pace of the part before (the first is FIRST_PART rows), up to the setting's limit.
+BATCH_SECONDS = 0.4
+FIRST_PART = 500
+MIN_PART = 50
+
+T = TypeVar("T")
+
+
+# --- is the import that wrote a batch still running? --------------------------------------------------------
+
+def _lock_file(session: Session, batch_id: int) -> Path | None:
+    """SQLite: the file beside the database that a running import keeps locked (None for a database in memory)."""
+    database = session.get_bind().engine.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    path = Path(database)
+    return path.with_name(f"{path.name}.import-{batch_id}.lock")
+
+
+def _try_lock(handle: IO[bytes]) -> bool:
+    try:
+        if sys.platform == "win32":
+            import msvcrt
+
+            handle.seek(0)
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
+
+
+def _unlock(handle: IO[bytes]) -> None:
+    if sys.platform == "win32":
+        import msvcrt
+
+        handle.seek(0)
+        msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
+    else:
+        import fcntl
+
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+@contextmanager
+def running(session: Session, batch_id: int) -> Iterator[None]:
+    """Hold the batch's lock while the import writes it: a station opening the database meanwhile leaves it alone,
+    and the lock goes with the process however it ends (the file lock on SQLite, the server's session on PostgreSQL)."""
+    if session.get_bind().dialect.name == "postgresql":
+        engine = session.get_bind().engine
+        with engine.connect() as conn:
+            # Not a write: this connection must not take the one-writer lock the app's transactions take.
+            held: Connection = conn.execution_options(hotline_reader=True, isolation_level="AUTOCOMMIT")
+            held.exec_driver_sql(f"SELECT pg_advisory_lock({_LOCK_CLASS}, {int(batch_id)})")
+            try:
+                yield
+            finally:
+                held.exec_driver_sql(f"SELECT pg_advisory_unlock({_LOCK_CLASS}, {int(batch_id)})")
+        return
+    path = _lock_file(session, batch_id)
+    if path is None:
+        yield
+        return
+    with path.open("a+b") as handle:
+        if not _try_lock(handle):
+            raise RuntimeError(f"import batch {batch_id} is locked by another process")
+        try:
+            yield
+        finally:
+            _unlock(handle)
+    _remove(path)
+
+
+def _alive(session: Session, batch_id: int) -> bool:
+    """Whether the import writing this batch still runs (it holds the batch's lock)."""
+    if session.get_bind().dialect.name == "postgresql":
+        got = session.scalar(text(f"SELECT pg_try_advisory_lock({_LOCK_CLASS}, {int(batch_id)})"))
+        if got:
+            session.execute(text(f"SELECT pg_advisory_unlock({_LOCK_CLASS}, {int(batch_id)})"))
+        return not got
+    path = _lock_file(session, batch_id)
+    if path is None:
+        return False
+    with path.open("a+b") as handle:
+        if not _try_lock(handle):
+            return True
+        _unlock(handle)
+    _remove(path)
+    return False
+
+
+def _remove(path: Path) -> None:
+    """The lock file, once nobody holds it (on Windows another station may have it open for a moment: left then)."""
+    with suppress(OSError):
+        path.unlink(missing_ok=True)
+
+
+# --- writing in batches -------------------------------------------------------------------------------------
+
+def _next_part(done: int, seconds: float, most: int) -> int:
+    """As many items as write in about BATCH_SECONDS at the pace just measured, at most ``most``."""
+    pace = done / max(seconds, 0.001)
+    return max(1, min(most, max(MIN_PART, int(pace * BATCH_SECONDS))))
+
+
+def write_in_batches(session: Session, batch: ImportBatch, build: Callable[[], Sequence[T]], size: int,
+                     write: Callable[[Sequence[T]], list[str]], *, user_id: int | None, at: datetime) -> list[str]:
+    """Write the items ``build`` gives, at most ``size`` at a time and each part sized to hold the write lock for
+    about BATCH_SECONDS, committing each so other stations' saves get through in between.
+
+    ``batch`` (flushed, state in progress, with its audit record) is committed first as the marker, before the items
+    are built (checked, converted), which holds no lock; the last part marks it done. If writing fails, what was
+    written is cleared at once; if the process dies, the next opening of the database clears it (see
+    ``clear_unfinished``). This is the one service that commits on its own: a long import cannot be one
+    transaction without holding every other station up for its whole length.
+    """
+    written: list[str] = []
+    pause = SQLITE_PAUSE if session.get_bind().dialect.name == "sqlite" else 0.0
+    with running(session, batch.id):
+        session.commit()
+        try:
+            items = build()
+            start, part = 0, min(size, FIRST_PART)
+            while start < len(items):
+                began = time.perf_counter()
+                chunk = items[start:start + part]
+                written += write(chunk)
+                start += len(chunk)
+                last = start >= len(items)
+                if last:
+                    batch.state = DONE
+                    audit.record_row(session, batch, user_id=user_id, at=at)
+                session.commit()
+                part = _next_part(len(chunk), time.perf_counter() - began, size)
+                if not last and pause:
+                    time.sleep(pause)
+        except BaseException:
+            session.rollback()
+            try:
+                clear_batch(session, batch.id, at=at, user_id=user_id)
+                session.commit()
+            except Exception:  # the next opening of the database clears it
+                log.exception("import batch %s could not be cleared now", batch.id)
+                session.rollback()
+            raise
+    return written
+
+
+# --- clearing an unfinished batch ---------------------------------------------------------------------------
+
+def batch_case_ids(session: Session, batch_id: int) -> list[int]:
+    """The cases an import batch registered."""
+    return list(session.scalars(select(CaseEvent.case_id).where(CaseEvent.batch_id == batch_id,
+                                                                CaseEvent.kind == "register")))
+
+
+def clear_batch(session: Session, batch_id: int, *, at: datetime, user_id: int | None = None) -> int:
+    """Remove every case an unfinished batch wrote, with its events, dispatches, follow-ups, facts and search rows;
+    mark the batch cleared and say so in the audit trail (whose records of the removed events stay, as the trail is
+    append-only: ``verify`` accepts their absence because this record says why). Returns how many cases went."""
+    batch = session.get(ImportBatch, batch_id)
+    if batch is None or batch.state != IN_PROGRESS:
+        return 0
+    ids = batch_case_ids(session, batch_id)
+    for start in range(0, len(ids), _CHUNK):
+        part = ids[start:start + _CHUNK]
+        search_index.forget(session, part)
+        facts.forget(session, part)
+        for model in (CaseEvent, Dispatch, FollowUp):
+            session.execute(delete(model).where(model.case_id.in_(part)))
+        session.execute(delete(Case).where(Case.id.in_(part)))
+    batch.state = CLEARED
+    audit.record_row(session, batch, user_id=user_id, at=at, kind="import_cleared")
+    return len(ids)
+
+
+@dataclass(frozen=True)
+class ClearedBatch:
+    batch_id: int
+    file_name: str
+    cases: int
+
+    @property
+    def message(self) -> str:
+        return (f"上次未完成的导入（批次 {self.batch_id}，{self.file_name}）已撤销，"
+                f"清除了它已写入的 {self.cases} 件工单。")
+
+
+def unfinished(session: Session) -> list[int]:
+    return list(session.scalars(select(ImportBatch.id).where(ImportBatch.state == IN_PROGRESS)
+                                .order_by(ImportBatch.id)))
+
+
+def clear_unfinished(session: Session, *, at: datetime) -> list[ClearedBatch]:
+    """Clear every batch left in progress by an import that no longer runs (failed or killed); one still running
+    on another station is left alone."""
+    cleared: list[ClearedBatch] = []
+    for batch_id in unfinished(session):
+        if _alive(session, batch_id):
+            continue
+        batch = session.get(ImportBatch, batch_id)
+        assert batch is not None
+        cleared.append(ClearedBatch(batch_id, batch.file_name, clear_batch(session, batch_id, at=at)))
+    return cleared
