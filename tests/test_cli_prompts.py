@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import select
+import signal
 import sys
 import time
 from pathlib import Path
@@ -47,6 +48,8 @@ def in_terminal(args: list[str], answers: dict[str, bytes], env: dict[str, str])
                 os.write(fd, keys)
                 del waiting[prompt]
                 seen = b"".join(seen.split(prompt.encode(), 1))  # the next prompt may use the same words
+    else:  # the child never finished: stop it rather than wait for ever
+        os.kill(pid, signal.SIGKILL)
     _, status = os.waitpid(pid, 0)
     os.close(fd)
     return os.waitstatus_to_exitcode(status), seen.decode("utf-8", "replace")
