@@ -123,3 +123,12 @@ def test_an_empty_server_database_is_not_filled_by_other_commands(pg_admin: Any,
         engine.dispose()
     finally:
         pg.drop_database(pg_admin, name)
+
+
+def test_init_without_a_password_leaves_no_file_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.delenv("HOTLINE_DESK_ADMIN_PASSWORD")
+    path = tmp_path / "新库" / "office.sqlite3"
+    code, _, err = run(capsys, "--db", str(path), "init")
+    assert code == 2 and "HOTLINE_DESK_ADMIN_PASSWORD" in err and "数据库未作改动" in err
+    assert not path.parent.exists()

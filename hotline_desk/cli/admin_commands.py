@@ -17,7 +17,7 @@ from hotline_desk.cli.common import (
     parse_day,
     to_json,
 )
-from hotline_desk.db import is_sqlite_file, resolve_db_url
+from hotline_desk.db import is_sqlite_file, resolve_db_url, sqlite_path
 from hotline_desk.errors import HotlineError, PermissionDenied, ValidationError
 from hotline_desk.services.accounts import accounts, anchors, users
 from hotline_desk.services.accounts.permissions import require
@@ -128,12 +128,14 @@ def register(sub: SubParsers[Any]) -> None:
 
 def cmd_init(ctx: Context, args: argparse.Namespace) -> int:
     ctx.creates = True  # the one command that may make a new database
+    # For a new file the password comes first: without one (or on Ctrl-D) no empty database is left behind.
+    early = _first_admin_password(args) if _no_file_yet(ctx.db_arg) else None
     with ctx.db.reader() as session:
         live = users.has_users(session)
         first_admin = accounts.admin_without_password(session)
     if live and first_admin is None:  # an office at work: only its admin may run init, and it adds only what is missing
         require(ctx.actor(), "manage_settings")
-    password = _first_admin_password(args) if not live or first_admin else None
+    password = (early or _first_admin_password(args)) if not live or first_admin else None
     with ctx.db.session() as session:
         summary = reference.load_defaults(session)
         created = users.ensure_first_admin(session, args.admin_name, password)
@@ -147,6 +149,15 @@ def cmd_init(ctx: Context, args: argparse.Namespace) -> int:
     elif first_admin:
         print(f"已设置管理员 {first_admin} 的密码。")
     return 0
+
+
+def _no_file_yet(db_arg: str | None) -> bool:
+    """Whether ``init`` is about to make a new SQLite file (none there, or an empty one)."""
+    url = resolve_db_url(db_arg)
+    if not url.startswith("sqlite:///"):
+        return False
+    path = sqlite_path(url)
+    return not path.exists() or (path.is_file() and path.stat().st_size == 0)
 
 
 def _first_admin_password(args: argparse.Namespace) -> str:
