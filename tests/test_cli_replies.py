@@ -75,7 +75,7 @@ def test_a_sheet_with_a_result_off_the_list_is_refused_row_by_row(db: Database, 
     log_in_everyone(db, monkeypatch)
     before = fingerprint(db)
     code, out, err = run(capsys, db, "import-replies", str(filled), "--commit", user="sup1")
-    assert code == 2 and "第4行" in out + err and "办理结果“随便写”不是可选的一项" in out + err, out + err
+    assert code == 2 and "第4行 〔办理结果〕 办理结果“随便写”不是可选的一项" in out, out + err
     assert fingerprint(db) == before
     code, out, err = run(capsys, db, "import-replies", str(filled), "--commit", "--only-valid", user="sup1")
     assert code == 0, err

@@ -291,7 +291,7 @@ _PREVIEW_CLERK = Actor(id=-1, username="", display_name="登记人", role=Role.O
 
 # Where a step's refusal is shown on the sheet: the reply columns by the payload field at fault.
 _SIGN_COLUMNS = {"at": "签收时间"}
-_REPLY_COLUMNS = {"at": "办结时间", "finished_at": "办结时间", "text": "回复内容"}
+_REPLY_COLUMNS = {"at": "办结时间", "finished_at": "办结时间", "text": "回复内容", "result": "办理结果"}
 
 
 def _reply_row(excel_row: int, number: str, cells: list[Any], cases: dict[str, Case], statuses: dict[int, Any],
