@@ -1,6 +1,6 @@
-"""Run in a child process on a virtual 1366×768 screen: open the main window, the home, bulletin and settings views
-(every tab) and the window's dialogs, and print, as JSON, every button or input that lies outside its window or a
-window that lies outside the screen.
+"""Run in a child process on a virtual 1366×768 screen: open the main window as an administrator and as an
+operator, every view each of them has (every tab) and the window's dialogs, and print, as JSON, every button or
+input that lies outside its window or a window that lies outside the screen.
 
     QT_QPA_PLATFORM=offscreen:configfile=screen.json python -m tests.geometry_worker DB STATE_DIR [VIEW,VIEW…]
 """
@@ -35,7 +35,7 @@ from hotline_desk.ui.context import AppSignals, UiContext
 from hotline_desk.ui.main_window import MainWindow
 
 INPUTS = (QAbstractButton, QLineEdit, QComboBox, QAbstractSpinBox, QPlainTextEdit, QTextEdit)
-OWN_VIEWS = ("home", "bulletin", "settings")
+PEOPLE = ("admin", "op1")  # every page the administrator has, and the operator's own (被驳回)
 
 
 def _scrolled(widget: QWidget, top: QWidget) -> bool:
@@ -79,6 +79,7 @@ def check_tabs(top: QWidget, view: QWidget, where: str) -> list[str]:
 
 def dialogs(ctx: UiContext, window: MainWindow) -> dict[str, Callable[[], QDialog]]:
     from hotline_desk.ui.bulletin_view import CasePicker
+    from hotline_desk.ui.case_list import CaseDetailDialog
     from hotline_desk.ui.connection import ConnectionDialog
     from hotline_desk.ui.import_wizard import ImportWizard
     from hotline_desk.ui.login import FirstPasswordDialog, LoginDialog
@@ -95,33 +96,53 @@ def dialogs(ctx: UiContext, window: MainWindow) -> dict[str, Callable[[], QDialo
         "action": lambda: ActionDialog(window, "延期申请", [FieldSpec("days", "延期工作日", "int", default=5),
                                                         FieldSpec("reason", "理由", "text", required=True)]),
         "case-picker": lambda: CasePicker(window, ctx, "2022-07"),
+        "case-detail": lambda: CaseDetailDialog(window, ctx, 1),
+        "step-reply": lambda: _step_dialog(ctx, window, "reply"),
+        "step-extension": lambda: _step_dialog(ctx, window, "extension_request"),
     }
 
 
-def main(db_path: str, state_dir: str, views: tuple[str, ...] = OWN_VIEWS) -> None:
+def _step_dialog(ctx: UiContext, window: MainWindow, key: str) -> QDialog:
+    from hotline_desk.services.cases import workflow as wf
+    from hotline_desk.services.cases.steps import STEPS
+    from hotline_desk.ui.case_actions import StepDialog, field_specs
+    from hotline_desk.vocabulary import Action
+
+    chosen = STEPS[Action(key)]
+    with ctx.db.reader() as s:
+        situation = wf.situation(s, 1, ctx.clock())
+    return StepDialog(window, ctx, chosen, situation, field_specs(ctx, chosen, situation))
+
+
+def main(db_path: str, state_dir: str, views: tuple[str, ...] = ()) -> None:
     app = QApplication(sys.argv[:1])
     db = open_database(db_path)
-    with db.reader() as s:
-        actor = get_actor(s, "admin")
-    ctx = UiContext(db=db, actor=actor, clock=fixed_clock(datetime(2022, 8, 2, 9)), signals=AppSignals(),
-                    state_dir=Path(state_dir), config_dir=Path(state_dir))
-    window = MainWindow(ctx, watch=False)
-    window.show()
-    report: dict[str, object] = {"window": window.frameGeometry().getRect(), "screen":
-                                 window.screen().availableGeometry().getRect(), "outside": []}
+    report: dict[str, object] = {"outside": [], "pages": []}
     problems: list[str] = []
-    for row, key in enumerate(window.page_keys):
-        if key not in views:
-            continue
-        window.nav.setCurrentRow(row)
-        problems += check_tabs(window, window.views[key], key)
-    for name, make in dialogs(ctx, window).items():
-        dialog = make()
-        dialog.show()
-        problems += outside(dialog, name)
-        dialog.close()
+    for username in PEOPLE:
+        with db.reader() as s:
+            actor = get_actor(s, username)
+        ctx = UiContext(db=db, actor=actor, clock=fixed_clock(datetime(2022, 8, 2, 9)), signals=AppSignals(),
+                        state_dir=Path(state_dir) / username, config_dir=Path(state_dir) / username)
+        window = MainWindow(ctx, watch=False)
+        window.show()
+        report.setdefault("window", window.frameGeometry().getRect())
+        report.setdefault("screen", window.screen().availableGeometry().getRect())
+        for row, key in enumerate(window.page_keys):
+            if views and key not in views:
+                continue
+            window.nav.setCurrentRow(row)
+            QApplication.processEvents()
+            problems += check_tabs(window, window.views[key], f"{username}/{key}")
+            report["pages"].append(f"{username}/{key}")  # type: ignore[attr-defined]
+        if username == "admin":
+            for name, make in dialogs(ctx, window).items():
+                dialog = make()
+                dialog.show()
+                problems += outside(dialog, name)
+                dialog.close()
+        window.close()
     report["outside"] = problems
-    window.close()
     db.dispose()
     print(json.dumps(report, ensure_ascii=False))
     app.quit()

@@ -405,3 +405,22 @@ def test_settings_view_saves_template_rules_and_units(qtbot: QtBot, db: Database
     units.add()
     with db.reader() as s:
         assert "新设单位" in [u.name for u in list_units(s, "department")]
+
+
+def test_enter_in_the_case_detail_closes_it_and_never_starts_a_step(qtbot: QtBot, db: Database, people: People,
+                                                                     clock: FakeClock, tmp_path: Path) -> None:
+    from PySide6.QtWidgets import QPushButton
+
+    from hotline_desk.ui.case_list import CaseDetailDialog
+
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+    dialog = CaseDetailDialog(None, context(db, people.supervisor, clock, tmp_path), case_id)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    defaults = [b.objectName() for b in dialog.findChildren(QPushButton) if b.isDefault()]
+    assert defaults == ["close"]  # not 作废, which comes first in the row
+    qtbot.keyClick(dialog, Qt.Key.Key_Return)
+    assert not dialog.isVisible()
+    with db.reader() as s:
+        assert len(case_view(s, case_id).events) == 2  # registered and proposed: nothing more

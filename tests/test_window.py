@@ -35,7 +35,11 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_every_own_view_and_dialog_fits_a_1366_by_768_screen(db: Database, db_url: str, people: People,
                                                              clock: FakeClock, tmp_path: Path) -> None:
     with db.session() as s:
-        register_case(s, people.operator, draft(s), clock=clock)
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+        wf.sign(s, people.operator, case_id, clock=clock)  # so that reply and extension dialogs open on it
+        rejected = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.reject(s, people.supervisor, rejected, "请先电话协调", clock=clock)
     screen = tmp_path / "screen.json"
     screen.write_text(json.dumps({"screens": [{"name": "office", "x": 0, "y": 0, "width": 1366, "height": 768,
                                                "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
@@ -48,6 +52,9 @@ def test_every_own_view_and_dialog_fits_a_1366_by_768_screen(db: Database, db_ur
     _left, top, width, height = report["window"]
     assert top + height <= 768 and width <= 1366  # the status bar is on the screen
     assert report["outside"] == []
+    pages = set(report["pages"])
+    assert {"admin/home", "admin/entry", "admin/list", "admin/approval", "admin/tracking", "admin/followup",
+            "admin/scoring", "admin/bulletin", "admin/settings", "op1/home", "op1/rejected"} <= pages, pages
 
 
 def test_the_first_size_fits_the_free_area_of_the_screen() -> None:

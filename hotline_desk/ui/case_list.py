@@ -311,7 +311,9 @@ class CaseDetailDialog(QDialog):
             self.actions_row.addWidget(QLabel("当前没有您可以办理的操作。"))
         self.actions_row.addStretch()
         close = QPushButton("关闭")
+        close.setObjectName("close")
         close.clicked.connect(self.accept)
+        close.setDefault(True)  # Enter closes; it never starts 作废 or another step by accident
         self.actions_row.addWidget(close)
 
     def _do(self, key: str) -> None:

@@ -382,7 +382,8 @@ class FollowUpView(QTabWidget):
         self.pending = QueueTable(ctx, "followup", [
             *CALLER_COLUMNS, Column("回访时限", lambda r: f"{_due(r)} {r.flag_label}", 120),
             Column("上次回访", lambda r: r.last_result, 70),
-        ], base=False, empty="暂无待回访的工单", hint="选中工单，按群众的回答点结果；保密工单的来电人只有审核员和管理员可见。")
+        ], base=False, empty="暂无待回访的工单",
+            hint="选中工单，按群众的回答点结果；保密工单的来电人只有审核员和管理员可见。")
         for label, code in self.RESULTS:
             self.pending.add_button(label, self._recorder(code), code, action="followup")
         self.reviews = QueueTable(ctx, "review", [
