@@ -69,6 +69,8 @@ def test_the_reply_dialog_checks_as_one_types_and_ok_waits_for_a_valid_reply(
         seen["title"] = dialog.windowTitle()
         seen["ok_at_first"] = dialog.ok.isEnabled()
         seen["error_at_first"] = dialog.error.text()
+        results = dialog.editors["result"]
+        seen["results"] = [results.itemText(i) for i in range(results.count())]  # type: ignore[attr-defined]
         dialog.set_value("text", "   ")
         seen["error_blank"] = dialog.error.text()
         dialog._accept()  # pressing 确定 on a blank reply keeps the dialog open
@@ -83,6 +85,7 @@ def test_the_reply_dialog_checks_as_one_types_and_ok_waits_for_a_valid_reply(
     assert seen["ok_at_first"] is False and seen["error_at_first"] == ""  # nothing shouted before typing
     assert seen["error_blank"] == "请填写回复内容。" and seen["still_open"] is True
     assert seen["ok_when_valid"] is True
+    assert seen["results"] == ["（不填）", "已解决", "部分解决", "未解决", "已答复解释", "不属于本单位职责"]
     assert str(seen["title"]).startswith("登记回复：RZ2207-00001")
     with db.reader() as s:
         view = case_view(s, case_id)
