@@ -274,3 +274,13 @@ def test_roles_hold_exactly_the_rights_the_office_gives_them() -> None:
     assert Action.APPROVE not in ROLE_ACTIONS[Role.OPERATOR]
     assert Action.VOID in ROLE_ACTIONS[Role.SUPERVISOR] and Action.VOID not in ROLE_ACTIONS[Role.OPERATOR]
     assert ROLE_ACTIONS[Role.OPERATOR] < ROLE_ACTIONS[Role.SUPERVISOR] < ROLE_ACTIONS[Role.ADMIN]
+
+
+def test_a_reply_result_off_the_list_is_refused_unless_it_is_a_registers_own_words() -> None:
+    """A live reply (window, command line, reply sheet) takes the sheet's list; a register import keeps what the
+    register wrote, and only for that reply: the case's later live replies are checked like any other."""
+    walk = signed()
+    refused = _check(Action.REPLY, walk, OPERATOR, Reply("已修复", "随便写"))
+    assert [p.field for p in refused] == ["result"] and "已解决" in refused[0].message
+    assert _check(Action.REPLY, walk, OPERATOR, Reply("已修复", "随便写", as_recorded=True)) == []
+    assert _check(Action.REPLY, walk, OPERATOR, Reply("已修复", "已解决")) == []

@@ -101,7 +101,6 @@ class CaseStatus:
     rejection_reason: str = ""
     voided_from: str = ""
     erased: bool = False  # the caller's personal data was erased (a voided case only; it stays voided)
-    imported: bool = False  # registered from an imported register, whose own words (办理结果) are kept as written
     before_followup: CaseStatus | None = None  # the status a follow-up result replaced, while it may be undone
     handled_at: datetime | None = None
     closed_at: datetime | None = None
@@ -225,8 +224,7 @@ def _on_review(status: CaseStatus, ev: EventRecord) -> CaseStatus:
 
 
 def _register(status: CaseStatus | None, ev: EventRecord) -> CaseStatus:
-    return CaseStatus(state=CaseState.REGISTERED, registered_at=ev.at, last_event_at=ev.at, last_seq=ev.seq,
-                      imported=bool(ev.data.get("imported")))
+    return CaseStatus(state=CaseState.REGISTERED, registered_at=ev.at, last_event_at=ev.at, last_seq=ev.seq)
 
 
 def _coordinate(status: CaseStatus, ev: EventRecord) -> CaseStatus:

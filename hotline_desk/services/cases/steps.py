@@ -166,6 +166,7 @@ class Reply:
     handler: str = ""
     handler_phone: str = ""
     unit_id: int | None = None
+    as_recorded: bool = False  # a register's own history: its 办理结果 and reply kept as it wrote them
 
 
 @dataclass(frozen=True)
@@ -439,7 +440,7 @@ def _reply_gates(ctx: StepContext, status: CaseStatus, actor: Actor, p: Reply | 
 def _reply_inputs(ctx: StepContext, status: CaseStatus, actor: Actor, p: Reply, at: datetime) -> list[Problem]:
     target = _target(status, p)
     problems = _text(p.text, "请填写回复内容。", "text")
-    if not status.imported:  # a register's own history is kept as it wrote it
+    if not p.as_recorded:
         result, length = p.result.strip(), len(p.text.strip())
         if result and result not in REPLY_RESULTS:
             problems.append(Problem(f"办理结果“{result}”不是可选的一项，请从以下选择：{'、'.join(REPLY_RESULTS)}"

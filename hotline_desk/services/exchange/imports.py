@@ -470,7 +470,7 @@ def _history(v: dict[str, Any], actor: Actor, proposer: Actor, look: Lookups, se
         # A unit finishes, then replies; a register that writes 办结时间 after 回复时间 is read as replying then.
         finished = v.get("finished_at") or done
         last = max(done, finished)
-        take(Action.REPLY, Reply(v["reply_text"] or "（导入）", v["result"], finished), last)
+        take(Action.REPLY, Reply(v["reply_text"] or "（导入）", v["result"], finished, as_recorded=True), last)
     else:
         return steps
     result = FOLLOWUP_WORDS.get(v["followup"], "")
