@@ -293,3 +293,17 @@ def test_earlier_cases_of_the_caller_show_full_titles_open_and_clear_after_savin
     press(KEYS.Key_S, CTRL)
     assert len(_cases(db)) == 2
     assert entry.history.count() == 0 and "输入联系电话后显示" in entry.history_title.text()
+
+
+def test_a_town_typed_that_names_no_town_is_refused_not_dropped(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
+    _fill_by_keyboard(entry)
+    entry.township.setCurrentText("mss")  # meant 煤山街道 (msjd): matches nothing
+    press(KEYS.Key_S, CTRL)
+    assert _cases(db) == []
+    assert "“mss”不在乡镇街道列表中" in entry.errors["township_id"].text()
+    assert QApplication.focusWidget() in (entry.township, entry.township.lineEdit())
+    entry.township.setCurrentText("msjd")
+    press(KEYS.Key_S, CTRL)
+    assert len(_cases(db)) == 1

@@ -320,7 +320,13 @@ class CaseEntryView(QWidget):
     def problems(self) -> list[tuple[str, str]]:
         """Every problem with the form as (field, message), the way the save would see them."""
         draft = self.draft()
-        found = read(self.ctx, lambda s: validate_draft(s, draft, self.ctx.clock()))
+        # A picker's typed text that names nothing in its list is never dropped in silence (an optional town would be)
+        found = [(key, f"“{combo.currentText().strip()}”不在{label}列表中，请从列表中选择（可输入名称或拼音首字母）。")
+                 for key, label, combo in (("township_id", "乡镇街道", self.township),
+                                           ("category_id", "问题分类", self.category),
+                                           ("unit_id", "单位", self.unit), ("assist_unit_ids", "单位", self.assist))
+                 if combo.isEnabled() and combo.currentText().strip() and combo.value() is None]
+        found += read(self.ctx, lambda s: validate_draft(s, draft, self.ctx.clock()))
         if not draft.handling:
             found.append(("handling", HANDLING_MISSING))
         return found
@@ -427,7 +433,7 @@ class CaseEntryView(QWidget):
         field = self.fields.get(first)
         if field is not None:
             field.setFocus()
-        self.status.setText(f"有 {len(errors)} 处需要补充或更正，见右侧红色提示。")
+        self.status.setText(f"有 {len({key for key, _m in errors})} 处需要补充或更正，见右侧红色提示。")
 
     def _time_confirmed(self, draft: CaseDraft) -> bool:
         now = self.ctx.clock()
