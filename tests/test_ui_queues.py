@@ -267,3 +267,28 @@ def test_an_operator_sees_a_proposal_rejected_on_another_station_with_the_reason
     qtbot.waitUntil(lambda: view.model.rowCount() == 0 and window.nav.item(rejected_row).text() == "被驳回")
     assert "拟交办" in window.statusBar().currentMessage() and mine.number in window.statusBar().currentMessage()
     window.close()
+
+
+def test_a_queue_starts_on_its_first_case_enter_opens_it_and_a_refresh_keeps_the_choice(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from hotline_desk.ui.case_list import CaseDetailDialog
+
+    with db.session() as s:
+        ids = [register_case(s, people.operator, draft(s), clock=clock).id for _ in range(3)]
+    opened: list[int] = []
+    monkeypatch.setattr(CaseDetailDialog, "exec", lambda self: opened.append(self.case_id) or 0)
+    view = ApprovalView(context(db, people.supervisor, clock, tmp_path))
+    qtbot.addWidget(view)
+    view.show()
+    pending = view.proposals
+    assert [r.id for r in pending.selected()] == [pending.model.rows[0].id]  # no mouse needed to start
+    pending.table.setFocus()
+    qtbot.keyClick(pending.table, Qt.Key.Key_Down)
+    second = pending.model.rows[1].id
+    qtbot.keyClick(pending.table, Qt.Key.Key_Return)
+    assert opened == [second]
+    with db.session() as s:  # another station adds a case: the list refreshes, the choice stays
+        ids.append(register_case(s, people.operator, draft(s), clock=clock).id)
+    pending.refresh()
+    assert [r.id for r in pending.selected()] == [second] and len(pending.model.rows) == 4

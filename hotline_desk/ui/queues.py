@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -72,6 +72,9 @@ def _numbers(rows: Sequence[QueueRow]) -> str:
     return "、".join(r.number for r in rows[:3]) + (f" 等 {len(rows)} 件" if len(rows) > 3 else "")
 
 
+SELECT_ROW = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+
+
 class QueueTable(QWidget):
     """A queue's table with its buttons; rows near (临期) or past (超期) their due time are coloured.
 
@@ -100,7 +103,7 @@ class QueueTable(QWidget):
         for i, column in enumerate(self.model.columns):
             self.table.setColumnWidth(i, column.width or 100)
         remember_columns(ctx.window_state(), f"queue_{remembered_as or name}", header)
-        self.table.doubleClicked.connect(self._open)
+        self.table.activated.connect(self._open)  # a double-click, or Enter on the row the keyboard is on
         self.empty = QLabel(empty)
         self.empty.setObjectName("empty")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -153,7 +156,16 @@ class QueueTable(QWidget):
     def refresh(self) -> None:
         rows = read(self.ctx, lambda s: queue(s, self.name, self.ctx.clock(), requests_only=self.requests_only,
                                               viewer=self.ctx.actor))
+        chosen = {r.id for r in self.selected()}
         self.model.set_rows(rows)
+        again = [i for i, r in enumerate(rows) if r.id in chosen]
+        selection = self.table.selectionModel()
+        if again:  # a refresh (another station's change, F5) keeps what the person had chosen
+            selection.setCurrentIndex(self.model.index(again[0], 0), QItemSelectionModel.SelectionFlag.NoUpdate)
+            for i in again:
+                selection.select(self.model.index(i, 0), SELECT_ROW)
+        elif rows:
+            self.table.selectRow(0)  # the keyboard starts on the first case
         self.empty.setVisible(not rows)
         overdue = sum(r.flag == "overdue" for r in rows)
         near = sum(r.flag == "near" for r in rows)
@@ -194,7 +206,10 @@ class QueueTable(QWidget):
         self.undo_button.hide()
 
     def selected(self) -> list[QueueRow]:
-        return [self.model.row(i.row()) for i in self.table.selectionModel().selectedRows()]
+        chosen = self.table.selectionModel().selectedRows()
+        if not chosen and self.table.currentIndex().isValid():  # the row the keyboard is on counts as chosen
+            chosen = [self.table.currentIndex()]
+        return [self.model.row(i.row()) for i in chosen]
 
     def select_number(self, number: str) -> None:
         for i, row in enumerate(self.model.rows):
