@@ -121,3 +121,19 @@ def test_erasing_personal_data_asks_once_more_with_no_as_the_default(
     with db.reader() as s:
         view = case_view(s, case_id)
     assert (view.phone, view.caller_name, view.events[-1].label) == ("", "", "删除个人信息")
+    from PySide6.QtWidgets import QLabel, QPushButton
+
+    from hotline_desk.ui.case_list import CaseDetailDialog
+
+    detail = CaseDetailDialog(None, ctx, case_id)
+    qtbot.addWidget(detail)
+    buttons = {b.text() for b in detail.findChildren(QPushButton)}
+    assert "修改登记内容" not in buttons and "删除个人信息" not in buttons
+    other = _dispatched(db, people, clock)
+    with db.session() as s:
+        wf.void(s, people.supervisor, other, "重复登记", clock=clock)
+    voided = CaseDetailDialog(None, context(db, people.supervisor, clock, tmp_path), other)
+    qtbot.addWidget(voided)
+    # no next step, but 撤销作废 stands apart: the dialog does not also say there is nothing to do
+    assert "撤销作废" in {b.text() for b in voided.findChildren(QPushButton)}
+    assert "当前没有您可以办理的操作。" not in [label.text() for label in voided.findChildren(QLabel)]

@@ -93,6 +93,10 @@ def test_erasure_only_of_a_voided_case_by_an_admin_and_it_cannot_be_restored_aft
         db, lambda s: wf.restore(s, people.supervisor, case_id, "登记无误", clock=clock))
     assert "个人信息已删除" in _refusal(
         db, lambda s: wf.erase_personal_data(s, people.admin, case_id, "再次", clock=clock))
+    with db.reader() as s:
+        version = case_view(s, case_id).version
+    assert "不能再修改登记内容" in _refusal(  # nobody types the personal data back in
+        db, lambda s: wf.edit_case(s, people.admin, case_id, version, {"phone": PHONE}, clock=clock))
 
 
 def test_an_edit_of_personal_fields_keeps_the_change_out_of_the_history(

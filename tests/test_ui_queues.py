@@ -103,8 +103,8 @@ def test_a_result_button_asks_once_naming_the_case_and_the_result_and_defaults_t
     assert number in str(seen["text"]) and "“满意”" in str(seen["text"])
     assert seen["default"] == QMessageBox.StandardButton.No
     with db.reader() as s:
-        assert case_view(s, case_id).state == "pending_followup"  # nothing recorded
-    assert view.pending.notice.isHidden()
+        assert case_view(s, case_id).state == "pending_followup"  # nothing recorded, and the notice says so
+    assert view.pending.notice.text() == f"未记录回访结果（选了“否”）：{number}。"
 
     view.pending.select_number(number)
     _answer_question(seen, Qt.Key.Key_Y)

@@ -41,6 +41,7 @@ from hotline_desk.ui.models import CaseTableModel
 from hotline_desk.ui.operations import Operation
 from hotline_desk.ui.widgets import FieldSpec, SearchCombo, ask
 from hotline_desk.ui.window_state import remember_columns
+from hotline_desk.vocabulary import EventKind
 
 
 class CaseListView(QWidget):
@@ -302,12 +303,13 @@ class CaseDetailDialog(QDialog):
             button.setObjectName(f"case_{action.key}")
             button.clicked.connect(lambda _=False, key=action.key: self._do(key))
             self.actions_row.addWidget(button)
-        if self.ctx.actor.can("edit_case"):
+        erased = any(ev.kind == EventKind.ERASE for ev in view.events)
+        if self.ctx.actor.can("edit_case") and not erased:
             edit_button = QPushButton("修改登记内容")
             edit_button.setObjectName("action_edit")
             edit_button.clicked.connect(self._edit)
             self.actions_row.addWidget(edit_button)
-        if not actions:
+        if not actions and not apart:
             self.actions_row.addWidget(QLabel("当前没有您可以办理的操作。"))
         self.actions_row.addStretch()
         close = QPushButton("关闭")

@@ -425,6 +425,7 @@ class FollowUpView(QTabWidget):
                                                                           required=True)],
                        intro=f"记录为“不满意”并转甄别：\n{_titles(rows)}")
         elif not _confirm(self, f"回访结果：{result}", f"将以下工单的回访结果记录为“{result}”？\n\n{_titles(rows)}"):
+            self.pending.tell(f"未记录回访结果（选了“否”）：{_numbers(rows)}。")  # a stray Enter is not silent
             return
         if note is None:
             return

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline_desk.errors import ConflictError, NotFound, ValidationError
+from hotline_desk.errors import ConflictError, NotFound, TransitionError, ValidationError
 from hotline_desk.models import Case, CaseEvent, User
 from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.cases import search_index
@@ -253,6 +253,8 @@ def edit_case(session: Session, actor: Actor, case_id: int, expected_version: in
     now = clock()
     case, found = _load(session, case_id, now)
     check_version(session, case, expected_version)
+    if found.status.erased:
+        raise TransitionError(f"工单{case.number}的个人信息已删除，不能再修改登记内容。")
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise ValidationError(f"这些内容不能在此修改：{'、'.join(sorted(unknown))}")
