@@ -134,7 +134,7 @@ def test_saving_the_pdf_and_printing_say_where_it_went(
                         lambda *_args, **_kw: (str(target), "PDF (*.pdf)"))
     qtbot.mouseClick(view.buttons["pdf"], Qt.MouseButton.LeftButton)
     assert target.read_bytes() == view.pdf_bytes
-    assert said == [f"已保存 2022-07 简报：{target}"] and view.status.text() == f"已保存 {target.name}"
+    assert said == [f"已保存 2022-07 简报：{target}"] and view.status.text() == f"已保存：{target}"
 
     paper = tmp_path / "打印.pdf"
 
@@ -147,3 +147,21 @@ def test_saving_the_pdf_and_printing_say_where_it_went(
     qtbot.mouseClick(view.buttons["print"], Qt.MouseButton.LeftButton)
     pages = view.preview_doc.pageCount()
     assert said[-1] == f"已将 2022-07 简报（{pages} 页）送到打印机 {paper}" and paper.stat().st_size > 0
+
+
+def test_the_page_opens_on_the_last_month_over_and_a_long_notice_never_moves_the_preview(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """On 3 August, with cases in July and August already, the bulletin to write is July's."""
+    with db.session() as s:
+        register_case(s, people.operator, draft(s, handling="coordinate", answer="已答复", unit_id=None), clock=clock)
+        clock.set(clock.now.replace(month=8, day=3))
+        register_case(s, people.operator, draft(s, handling="coordinate", answer="已答复", unit_id=None), clock=clock)
+    page = BulletinView(context(db, people.supervisor, clock, tmp_path))
+    qtbot.addWidget(page)
+    page.resize(1240, 700)
+    page.show()
+    assert page.month.currentText() == "2022-07"
+    before = page.preview.geometry()
+    page._done("已保存 2022-07 简报：" + "/很长的文件夹名" * 30 + "/2022-07工作简报.pdf", "已保存：" + "/很长" * 60)
+    qtbot.wait(50)
+    assert page.preview.geometry() == before

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QProgressDialog,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QSplitter,
     QTableView,
@@ -69,6 +70,10 @@ class BulletinView(QWidget):
         self._preview_note = ""
         self.month = QComboBox()
         self.status = QLabel()
+        # What was just done may name a long folder: it wraps in the room there is and never widens the form,
+        # so the preview beside it keeps its place.
+        self.status.setWordWrap(True)
+        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.year_issue = QSpinBox()
         self.year_issue.setRange(1, 99)
         self.total_issue = QSpinBox()
@@ -102,6 +107,11 @@ class BulletinView(QWidget):
         self._build(suggest)
         months = read(ctx, months_with_cases) or [f"{ctx.clock():%Y-%m}"]
         self.month.addItems(months)
+        # Early in a month the office writes the last one's bulletin: open on the newest month already over.
+        current = f"{ctx.clock():%Y-%m}"
+        over = [m for m in months if m < current]
+        if over:
+            self.month.setCurrentText(over[0])
         self.month.currentIndexChanged.connect(self._month_chosen)
         self.load()
         self.follower = follow(self, ctx.signals, Change.BULLETIN | Change.SETTINGS, self._changed_elsewhere)
@@ -435,7 +445,7 @@ class BulletinView(QWidget):
             except OSError as exc:
                 QMessageBox.warning(self, "无法保存", f"无法写入 {path}：{exc.strerror}。")
                 return
-            self._done(f"已保存 {self.pdf_month} 简报：{path}", f"已保存 {Path(path).name}")
+            self._done(f"已保存 {self.pdf_month} 简报：{path}", f"已保存：{path}")
 
     def print_pdf(self) -> None:
         if not self.pdf_bytes:
