@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtPrintSupport import QPrinter
-from PySide6.QtWidgets import QApplication, QComboBox, QMessageBox
+from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QMessageBox
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
@@ -424,3 +424,43 @@ def test_enter_in_the_case_detail_closes_it_and_never_starts_a_step(qtbot: QtBot
     assert not dialog.isVisible()
     with db.reader() as s:
         assert len(case_view(s, case_id).events) == 2  # registered and proposed: nothing more
+
+
+def test_small_keyboard_comforts(qtbot: QtBot, db: Database, people: People, clock: FakeClock,
+                                 tmp_path: Path) -> None:
+    """The search page takes typing at once; Ctrl+Enter is 确定 where Enter makes a new line; F5 says it refreshed;
+    a step's dialog names its case inside it."""
+    from PySide6.QtTest import QTest
+
+    from hotline_desk.services.cases.steps import STEPS
+    from hotline_desk.ui.case_actions import StepDialog, field_specs
+    from hotline_desk.vocabulary import Action
+
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        number = case_view(s, case_id).number
+    ctx = context(db, people.supervisor, clock, tmp_path)
+    window = MainWindow(ctx, watch=False)
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    window.show_page("list")
+    listing = window.views["list"]
+    assert QApplication.focusWidget() is listing.search  # type: ignore[attr-defined]
+    window.refresh_all()
+    assert window.statusBar().currentMessage().startswith("已刷新")
+    chosen = STEPS[Action.REJECT]
+    with db.reader() as s:
+        situation = wf.situation(s, case_id, clock())
+    dialog = StepDialog(window, ctx, chosen, situation, field_specs(ctx, chosen, situation))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert any(number in label.text() for label in dialog.findChildren(QLabel))
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    dialog.set_value("reason", "请先电话协调")
+    reason = dialog.editors["reason"]
+    reason.setFocus()
+    QTest.keyClick(reason, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert dialog.result() == StepDialog.DialogCode.Accepted

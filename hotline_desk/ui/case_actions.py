@@ -57,7 +57,9 @@ class StepDialog(ActionDialog):
 
     def __init__(self, parent: QWidget | None, ctx: UiContext, chosen: Step[Any], situation: wf.Situation,
                  fields: Sequence[FieldSpec], intro: str = "") -> None:
-        super().__init__(parent, f"{chosen.label}：{situation.number} {situation.title}", fields, intro)
+        # The case is named inside the dialog too: a screen without title bars still shows which case it is.
+        super().__init__(parent, f"{chosen.label}：{situation.number} {situation.title}", fields,
+                         intro or f"工单 {situation.number}：{situation.title}")
         self.ctx, self.step, self.situation = ctx, chosen, situation
         self.touched: set[str] = set()
         box = self.findChild(QDialogButtonBox)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -144,6 +145,11 @@ class CaseListView(QWidget):
     def _blocking(self, block: bool) -> None:
         for combo in (self.month, self.state, self.source, self.appeal_type):
             combo.blockSignals(block)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Opening the page puts the cursor in the search box: what the person types next is a search."""
+        super().showEvent(event)
+        self.search.setFocus()
 
     def apply(self, **values: Any) -> None:
         """Show exactly the list behind a figure elsewhere (the home view's tiles and units): every filter cleared,

@@ -159,6 +159,7 @@ class MainWindow(QMainWindow):
     def refresh_all(self) -> None:
         """F5: every visible view reads again; hidden ones when next shown."""
         self.ctx.signals.announce(Change.ALL)
+        self.statusBar().showMessage(f"已刷新（{self.ctx.clock():%H:%M:%S}）", NOTICE_MS)
 
     def count_rejected(self) -> int:
         """被驳回（N）: this person's proposals sent back, also those rejected on another station meanwhile."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import QStringListModel, Qt
-from PySide6.QtGui import QFocusEvent
+from PySide6.QtGui import QFocusEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -134,6 +134,10 @@ class ActionDialog(QDialog):
         buttons.accepted.connect(self._accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        # Enter in a text box starts a new line; Ctrl+Enter is 确定 from anywhere in the dialog.
+        for key in ("Ctrl+Return", "Ctrl+Enter"):
+            QShortcut(QKeySequence(key), self, self._accept)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setToolTip("Ctrl+Enter")
 
     def _editor(self, spec: FieldSpec) -> QWidget:
         if spec.kind == "text":
