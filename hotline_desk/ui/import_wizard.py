@@ -97,7 +97,7 @@ class ImportWizard(QWizard):
         return [button for button in found if button is not None]
 
     def accept(self) -> None:
-        """导入: written in one transaction on a worker thread; the cases' lists refresh when it is done."""
+        """导入: on a worker thread, a long list in parts (none of it left if it stops); the lists refresh after."""
         preview = self.preview
         if preview is None:
             return
