@@ -250,3 +250,14 @@ def test_the_backup_before_a_restore_goes_to_the_offices_backup_folder(
     db.dispose()
     assert cli_as(["--db", str(db_path), "restore", str(first)]) == 0
     assert len(list(chosen.rglob("hotline-desk-*.sqlite3"))) == 2  # the safety copy beside it, not elsewhere
+
+
+def test_an_operator_backs_up_only_into_the_offices_folder(db: Database, db_path: Path, people: People,
+                                                           tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with db.session() as s:
+        give_passwords(s)
+    stick = tmp_path / "U盘"
+    assert cli_as(["--db", str(db_path), "--user", "op1", "backup", "--dir", str(stick)]) == 2
+    assert "不能用 --dir 另选位置" in capsys.readouterr().err and not stick.exists()
+    assert cli_as(["--db", str(db_path), "--user", "op1", "backup"]) == 0
+    assert "已备份到" in capsys.readouterr().out

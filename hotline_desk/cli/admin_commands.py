@@ -54,7 +54,7 @@ def register(sub: SubParsers[Any]) -> None:
 
     p = sub.add_parser("backup", help="备份数据库", description="用 SQLite 在线备份复制数据库（其他工作站可继续使用），"
                                                          "只保留最近若干份。")
-    p.add_argument("--dir", help="备份目录（默认为设置中的目录，或数据库旁的 backups）")
+    p.add_argument("--dir", help="备份目录（默认为设置中的目录，或数据库旁的 backups；另选目录需管理员）")
     p.set_defaults(run=cmd_backup)
 
     p = sub.add_parser("restore", help="从备份恢复（需管理员）",
@@ -236,7 +236,11 @@ def _db_file(ctx: Context) -> Path:
 
 def cmd_backup(ctx: Context, args: argparse.Namespace) -> int:
     path = _db_file(ctx)
-    ctx.actor()  # a backup is a copy of everything, callers' phone numbers included
+    actor = ctx.actor()  # a backup is a copy of everything, callers' phone numbers included
+    if args.dir and not actor.can("manage_settings"):
+        # Anyone may back up into the office's folder; a full copy elsewhere (a USB stick) is the administrator's.
+        raise PermissionDenied(f"{actor.display_name}（{actor.role_label}）只能备份到办公室设置的备份目录，"
+                               "不能用 --dir 另选位置（需管理员）。未备份。")
     with ctx.db.reader() as session:
         info = backups.make_backup(session, path, office_now(), args.dir)
         _folder, keep = backups.backup_location(session, path, args.dir)
