@@ -3,6 +3,7 @@ most overdue cases. Every figure opens the list behind it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -91,11 +92,25 @@ class DayBars(QWidget):
                 painter.setPen(palette.text().color())
                 painter.drawText(QRect(rect.left() - 6, rect.top() - 16, rect.width() + 12, 14),
                                  Qt.AlignmentFlag.AlignCenter, str(n))
-            if day.day == 1 or day.weekday() == 0:
-                painter.setPen(palette.text().color())
-                painter.drawText(QRect(max(rect.left() - 8, 0), self.height() - 20, 40, 18), Qt.AlignmentFlag.AlignLeft,
-                                 f"{day.month}/{day.day}")
+        painter.setPen(palette.text().color())
+        for left, text in self.date_labels(metrics.horizontalAdvance):
+            painter.drawText(QRect(left, self.height() - 20, 40, 18), Qt.AlignmentFlag.AlignLeft, text)
         painter.end()
+
+    def date_labels(self, width_of: Callable[[str], int]) -> list[tuple[int, str]]:
+        """Where the dates under the bars go: each Monday and each month's first day, never two on top of each other
+        (a month's first day wins over the Monday before it)."""
+        kept: list[tuple[int, str, bool]] = []
+        for (day, _n), rect in zip(self.days, self._bar_rects(), strict=True):
+            if day.day != 1 and day.weekday() != 0:
+                continue
+            left, text, first = max(rect.left() - 8, 0), f"{day.month}/{day.day}", day.day == 1
+            if kept and left < kept[-1][0] + width_of(kept[-1][1]) + 4:
+                if first and not kept[-1][2]:
+                    kept[-1] = (left, text, first)
+                continue
+            kept.append((left, text, first))
+        return [(left, text) for left, text, _first in kept]
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         day = self.bar_at(event.position().toPoint())
