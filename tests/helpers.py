@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from hotline_desk.db import Database
-from hotline_desk.models import Base
+from hotline_desk.db import Database, open_database
+from hotline_desk.models import Base, Case
 from hotline_desk.services.accounts import accounts, users
 from hotline_desk.services.cases.records import CaseDraft
 from hotline_desk.services.office import reference
@@ -75,3 +76,13 @@ def cli_as(argv: list[str], password: str = TEST_PASSWORD) -> int:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("HOTLINE_DESK_PASSWORD", password)
         return main(argv)
+
+
+def cases_in(path: Path) -> int:
+    """How many cases a database file (a live one or a backup) holds, read as the app would."""
+    db = open_database(str(path))
+    try:
+        with db.reader() as s:
+            return s.scalar(select(func.count()).select_from(Case)) or 0
+    finally:
+        db.dispose()

@@ -12,26 +12,15 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
 
 from hotline_desk.db import Database, head_revision, open_database
 from hotline_desk.errors import DatabaseError
-from hotline_desk.models import Case
 from hotline_desk.services.accounts import audit
 from hotline_desk.services.maintenance import backup
 from tests.conftest import People
-from tests.helpers import cli_as, give_passwords
+from tests.helpers import cases_in, cli_as, give_passwords
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _cases(path: Path) -> int:
-    db = open_database(str(path))
-    try:
-        with db.reader() as s:
-            return s.scalar(select(func.count()).select_from(Case)) or 0
-    finally:
-        db.dispose()
 
 
 def test_backup_while_another_process_writes_then_restore(db: Database, db_path: Path, people: People,
@@ -44,7 +33,7 @@ def test_backup_while_another_process_writes_then_restore(db: Database, db_path:
                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.time() + 60
-        while _cases(db_path) < 50 and time.time() < deadline:
+        while cases_in(db_path) < 50 and time.time() < deadline:
             time.sleep(0.05)
         info = backup.backup(db_path, tmp_path / "backups", keep=3, now=datetime(2022, 7, 5, 18, 0))
     finally:
@@ -53,13 +42,13 @@ def test_backup_while_another_process_writes_then_restore(db: Database, db_path:
     assert writer.returncode == 0, err
     written = int(out.strip())
     backup.check_backup(info.path)  # sound, and a schema this version knows
-    in_backup = _cases(info.path)
+    in_backup = cases_in(info.path)
     assert 50 <= in_backup <= written
     with sqlite3.connect(info.path) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     db.dispose()
     assert cli_as(["--db", str(db_path), "restore", str(info.path)]) == 0
-    assert _cases(db_path) == in_backup
+    assert cases_in(db_path) == in_backup
     restored = open_database(str(db_path))
     try:
         with restored.reader() as s:
@@ -145,12 +134,12 @@ def test_a_hash_in_the_path_still_backs_up_and_restores(tmp_path: Path, capsys: 
     assert cli_as(["--db", str(path), "backup", "--dir", str(folder / "备份#"), ]) == 0
     assert "审计锚点" in capsys.readouterr().out
     [info] = backup.list_backups(folder / "备份#")
-    assert info.path.stat().st_size > 0 and _cases(info.path) == 3
+    assert info.path.stat().st_size > 0 and cases_in(info.path) == 3
     db = open_database(str(path))
     _fill(db, people, 2)
     db.dispose()
     assert cli_as(["--db", str(path), "restore", str(info.path)]) == 0
-    assert _cases(path) == 3
+    assert cases_in(path) == 3
     assert [p.name for p in tmp_path.iterdir()] == [folder.name]  # no other file was opened by mistake
 
 
@@ -209,12 +198,12 @@ def test_restore_refuses_while_another_process_has_the_database_open(db: Databas
         assert cli_as(["--db", str(db_path), "restore", str(info.path)]) == 2
         err = capsys.readouterr().err
         assert "正被" in err and "关闭" in err and "未恢复" in err
-        assert _digest(db_path) == before and _cases(db_path) == 2
+        assert _digest(db_path) == before and cases_in(db_path) == 2
     finally:
         stop.touch()
         child.wait(timeout=60)
     assert cli_as(["--db", str(db_path), "restore", str(info.path)]) == 0
-    assert _cases(db_path) == 0
+    assert cases_in(db_path) == 0
 
 
 def test_restore_keeps_the_files_permissions(db: Database, db_path: Path, people: People, tmp_path: Path) -> None:

@@ -9,28 +9,17 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
 
 from hotline_desk.cli import main
 from hotline_desk.db import Database, open_database
-from hotline_desk.models import Case
 from hotline_desk.services.cases.records import register_case
 from hotline_desk.services.maintenance import backup
 from tests.conftest import People
-from tests.helpers import cli_as, draft, give_passwords
+from tests.helpers import cases_in, cli_as, draft, give_passwords
 
 
 def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _cases(path: Path) -> int:
-    db = open_database(str(path))
-    try:
-        with db.reader() as s:
-            return s.scalar(select(func.count()).select_from(Case)) or 0
-    finally:
-        db.dispose()
 
 
 def _two_offices(db: Database, db_path: Path, people: People, tmp_path: Path) -> Path:
@@ -61,15 +50,15 @@ def test_a_backup_of_another_database_is_refused_unless_asked_for(db: Database, 
     err = capsys.readouterr().err
     assert "另一个数据库的备份" in err and str(other.resolve()) in err and str(db_path) in err
     assert "--other-database" in err and "未恢复" in err and "Traceback" not in err
-    assert _digest(db_path) == before and _cases(db_path) == 1
+    assert _digest(db_path) == before and cases_in(db_path) == 1
     # the admin who means it says so, and the current database is backed up first as always
     assert cli_as(["--db", str(db_path), "restore", str(foreign_file), "--other-database"]) == 0
     assert "已从" in capsys.readouterr().out
-    assert _cases(db_path) == 4
+    assert cases_in(db_path) == 4
     # its own backups still restore without the option
     [safety] = backup.list_backups(backup.default_backup_dir(db_path))
     assert cli_as(["--db", str(db_path), "restore", str(safety.path)]) == 0
-    assert _cases(db_path) == 1
+    assert cases_in(db_path) == 1
 
 
 def test_restore_help_names_the_option(capsys: pytest.CaptureFixture[str]) -> None:
@@ -88,7 +77,7 @@ def test_backups_made_before_the_check_still_restore(db: Database, db_path: Path
         register_case(s, people.operator, draft(s))
     db.dispose()
     backup.restore(db_path, info.path, keep=3, now=datetime(2022, 7, 6))
-    assert _cases(db_path) == 0
+    assert cases_in(db_path) == 0
 
 
 def test_an_anchor_of_another_database_fails_and_says_what_its_manifest_claims(
@@ -131,9 +120,9 @@ def test_two_databases_given_the_same_backup_folder_keep_each_others_backups(
     for _ in range(2):  # the other file's retention (keep 1) runs twice
         assert cli_as(["--db", str(other), "backup"]) == 0
     capsys.readouterr()
-    assert mine[0].exists() and _cases(mine[0]) == 1
+    assert mine[0].exists() and cases_in(mine[0]) == 1
     theirs = [p for p in shared_folder.rglob("hotline-desk-*.sqlite3") if p != mine[0]]
-    assert len(theirs) == 1 and _cases(theirs[0]) == 4
+    assert len(theirs) == 1 and cases_in(theirs[0]) == 4
 
 
 def test_retention_in_one_folder_removes_only_its_own_databases_backups(db: Database, db_path: Path,
@@ -193,7 +182,7 @@ def test_another_databases_backup_without_its_manifest_is_still_refused(
     assert cli_as(["--db", str(db_path), "restore", str(stick)]) == 2
     err = capsys.readouterr().err
     assert "不是当前数据库" in err and "--other-database" in err and "未恢复" in err
-    assert _digest(db_path) == before and _cases(db_path) == 1
+    assert _digest(db_path) == before and cases_in(db_path) == 1
 
 
 def test_a_backup_of_this_database_restores_after_the_file_was_moved(db: Database, db_path: Path, people: People,
@@ -208,7 +197,7 @@ def test_a_backup_of_this_database_restores_after_the_file_was_moved(db: Databas
     moved.parent.mkdir()
     db_path.rename(moved)
     backup.restore(moved, info.path, keep=3, now=datetime(2022, 7, 6))  # the manifest names the old path: no matter
-    assert _cases(moved) == 1
+    assert cases_in(moved) == 1
 
 
 def test_a_backup_edited_after_it_was_made_is_refused(db: Database, db_path: Path, people: People,

@@ -65,24 +65,24 @@ def manifest_path(backup_file: Path) -> Path:
     return backup_file.with_name(backup_file.name + MANIFEST_SUFFIX)
 
 
-def manifest_database(backup_file: Path) -> str | None:
-    """The database a backup was made from, as its manifest records it (None without a readable manifest)."""
+def _manifest_entry(backup_file: Path, key: str) -> str | None:
+    """One text entry of a backup's manifest (None without a readable manifest or that entry)."""
     try:
         data = json.loads(manifest_path(backup_file).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    recorded = data.get("database") if isinstance(data, dict) else None
+    recorded = data.get(key) if isinstance(data, dict) else None
     return recorded if isinstance(recorded, str) and recorded else None
+
+
+def manifest_database(backup_file: Path) -> str | None:
+    """The database a backup was made from, as its manifest records it."""
+    return _manifest_entry(backup_file, "database")
 
 
 def manifest_anchor(backup_file: Path) -> str | None:
-    """The chain head a backup's manifest recorded when it was made (None without one)."""
-    try:
-        data = json.loads(manifest_path(backup_file).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    recorded = data.get("anchor") if isinstance(data, dict) else None
-    return recorded if isinstance(recorded, str) and recorded else None
+    """The chain head a backup's manifest recorded when it was made."""
+    return _manifest_entry(backup_file, "anchor")
 
 
 def _head(path: Path) -> tuple[int, str] | None:
