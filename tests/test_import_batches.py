@@ -76,6 +76,16 @@ def _running_with_cases(s: Session) -> bool:
     return running is not None and (s.scalar(select(func.count()).select_from(Case)) or 0) >= BATCH
 
 
+def _assert_cleared(db: Database, before: dict[str, int]) -> None:
+    """Nothing of the import is left but its batch, marked cleared, and the database verifies."""
+    after = _counts(db)
+    assert {k: v for k, v in after.items() if k != "import_batches"} == \
+        {k: v for k, v in before.items() if k != "import_batches"}
+    with db.reader() as s:
+        assert s.scalars(select(ImportBatch.state)).all() == ["cleared"]
+    assert _verify(db) == []
+
+
 def _verify(database: Database) -> list[str]:
     with database.reader() as s:
         return integrity.verify_all(s).problems
@@ -102,12 +112,7 @@ def test_a_killed_import_leaves_nothing_once_the_database_is_opened(db: Database
 
     opened = open_office_database(db.url)  # as the app and the command line open it
     try:
-        after = _counts(opened)
-        assert {k: v for k, v in after.items() if k != "import_batches"} == \
-            {k: v for k, v in before.items() if k != "import_batches"}
-        with opened.reader() as s:
-            assert s.scalars(select(ImportBatch.state)).all() == ["cleared"]
-        assert _verify(opened) == []
+        _assert_cleared(opened, before)
 
         # The same file goes in whole now (not taken for one imported before), and the database still verifies.
         from hotline_desk.cli import main
@@ -216,12 +221,7 @@ def test_an_import_that_fails_while_writing_is_undone_at_once(db: Database, peop
     preview.ready[320] = type(clash)(clash.row, preview.ready[10].key, clash.values)
     with pytest.raises((IntegrityError, psycopg.IntegrityError)), db.session() as s:
         commit_cases(s, people.supervisor, preview, clock=IMPORTED_AT, batch_rows=BATCH)
-    after = _counts(db)
-    assert {k: v for k, v in after.items() if k != "import_batches"} == \
-        {k: v for k, v in before.items() if k != "import_batches"}
-    with db.reader() as s:
-        assert s.scalars(select(ImportBatch.state)).all() == ["cleared"]
-    assert _verify(db) == []
+    _assert_cleared(db, before)
     # and the same file goes in whole afterwards
     with db.reader() as s:
         preview = preview_cases(s, path, clock=IMPORTED_AT)
