@@ -307,3 +307,16 @@ def test_a_town_typed_that_names_no_town_is_refused_not_dropped(
     entry.township.setCurrentText("msjd")
     press(KEYS.Key_S, CTRL)
     assert len(_cases(db)) == 1
+
+
+def test_the_appeal_type_is_picked_by_typing_its_pinyin_initials(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
+    entry.appeal_type.setFocus()
+    type_text("zx")
+    assert entry.appeal_type.currentText() == "咨询类"
+    qtbot.wait(1100)  # a pause starts a new search
+    type_text("tsjb")
+    assert entry.appeal_type.currentText() == "投诉举报类"
+    press(KEYS.Key_Tab)  # and Tab goes on to 问题分类, as before
+    assert QApplication.focusWidget() in (entry.category, entry.category.lineEdit())

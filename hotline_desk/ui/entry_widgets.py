@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtCore import QElapsedTimer, QEvent, QPointF, Qt
 from PySide6.QtGui import QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -13,6 +13,8 @@ from PySide6.QtWidgets import (
     QStyleOptionComboBox,
     QWidget,
 )
+
+from hotline_desk.services.office.pinyin import matches
 
 
 class CallTimeEdit(QDateTimeEdit):
@@ -52,6 +54,9 @@ class CallTimeEdit(QDateTimeEdit):
         return QWidget.focusNextPrevChild(self, next)
 
 
+TYPING_PAUSE_MS = 1000  # a longer pause starts a new search
+
+
 class ChoiceCombo(QComboBox):
     """A closed list that may start empty; opening it highlights the first choice so Enter picks something."""
 
@@ -59,6 +64,26 @@ class ChoiceCombo(QComboBox):
         super().__init__()
         self.choices = QListView()  # held here, so the list is one object for as long as the picker lives
         self.setView(self.choices)
+        self._typed = ""
+        self._typing = QElapsedTimer()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Letters typed within a second pick the first choice whose name or pinyin initials hold them
+        (zx → 咨询类, tsjb → 投诉举报类), as the other pickers of the form do."""
+        text = event.text()
+        if not (text.isascii() and text.isalpha() and len(text) == 1) or event.modifiers() & ~(
+                Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier):
+            super().keyPressEvent(event)
+            return
+        if not self._typing.isValid() or self._typing.elapsed() > TYPING_PAUSE_MS:
+            self._typed = ""
+        self._typing.restart()
+        self._typed += text.lower()
+        for index in range(self.count()):
+            if matches(self.itemText(index), self._typed):
+                self.setCurrentIndex(index)
+                break
+        event.accept()
 
     def showPopup(self) -> None:
         super().showPopup()
