@@ -328,3 +328,37 @@ def test_column_widths_of_the_lists_survive_closing_and_reopening_the_window(
     qtbot.addWidget(again)
     again.show()
     assert {key: table.horizontalHeader().sectionSize(1) for key, table in tables(again).items()} == dragged
+
+
+def test_the_case_history_and_the_import_wizard_keep_their_column_widths(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    from typing import Any
+
+    from hotline_desk.ui.case_list import CaseDetailDialog
+    from hotline_desk.ui.import_wizard import ImportWizard
+
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+    ctx = context(db, people.admin, clock, tmp_path)
+
+    def headers() -> dict[str, Any]:
+        detail = CaseDetailDialog(None, ctx, case_id)
+        wizard = ImportWizard(None, ctx, "cases")
+        qtbot.addWidget(detail)
+        qtbot.addWidget(wizard)
+        pages: Any = [wizard.page(i) for i in wizard.pageIds()]
+        found = {"history": detail.timeline.header()}
+        for page in pages:
+            for attribute in ("table", "problems"):
+                table = getattr(page, attribute, None)
+                if table is not None:
+                    found[f"{type(page).__name__}.{attribute}"] = table.horizontalHeader()
+        return found
+
+    first = headers()
+    assert {"history", "MappingPage.table", "PreviewPage.problems", "ValuesPage.table"} <= set(first)
+    dragged = {key: 90 + 23 * i for i, key in enumerate(sorted(first))}
+    for key, header in first.items():
+        header.resizeSection(0, dragged[key])
+    qtbot.wait(700)
+    assert {key: header.sectionSize(0) for key, header in headers().items()} == dragged

@@ -253,6 +253,7 @@ class CaseDetailDialog(QDialog):
         self.timeline = QTreeWidget()
         self.timeline.setHeaderLabels(["时间", "环节", "经办", "单位", "说明"])
         self.timeline.setRootIsDecorated(False)
+        self._columns_set = False
         self.actions_row = QHBoxLayout()
         layout = QVBoxLayout(self)
         layout.addLayout(self.fields)
@@ -292,8 +293,11 @@ class CaseDetailDialog(QDialog):
             item = QTreeWidgetItem([f"{ev.at:%Y-%m-%d %H:%M}", ev.label, ev.actor, ev.unit, detail])
             item.setToolTip(4, detail)
             self.timeline.addTopLevelItem(item)
-        for i in range(5):
-            self.timeline.resizeColumnToContents(i)
+        if not self._columns_set:  # fitted to the history once, unless this person's widths are remembered
+            self._columns_set = True
+            if not remember_columns(self.ctx.window_state(), "case_timeline", self.timeline.header()):
+                for i in range(5):
+                    self.timeline.resizeColumnToContents(i)
         while self.actions_row.count():
             taken = self.actions_row.takeAt(0)
             widget = taken.widget() if taken else None

@@ -10,6 +10,7 @@ from hotline_desk.services.exchange.import_values import CREATE, MAP, SKIP, Unkn
 from hotline_desk.services.exchange.imports import CasePreview
 from hotline_desk.services.office import reference_admin as ra
 from hotline_desk.ui.feedback import read
+from hotline_desk.ui.window_state import remember_columns
 
 UNDECIDED = ("（请选择）", None)
 CREATE_TEXT = {"channel": "新建为本级渠道", "unit": "新建单位", "township": "新建单位", "category": "新建分类",
@@ -30,6 +31,7 @@ class ValuesPage(QWizardPage):
         self.table = QTableWidget(0, 4)
         self.table.setHorizontalHeaderLabels(["项目", "文件中的值", "行数", "处理"])
         self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        remember_columns(wizard.ctx.window_state(), "import_values", self.table.horizontalHeader())
         self.values: list[UnknownValue] = []
         self.known: ValueChoices = {}
         layout = QVBoxLayout(self)

@@ -35,6 +35,7 @@ from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read
 from hotline_desk.ui.import_values_page import ValuesPage
 from hotline_desk.ui.operations import Operation
+from hotline_desk.ui.window_state import remember_columns
 
 
 class ImportWizard(QWizard):
@@ -168,6 +169,7 @@ class MappingPage(QWizardPage):
         self.table = QTableWidget(0, 2)
         self.table.setHorizontalHeaderLabels(["文件中的列名", "对应到"])
         self.table.horizontalHeader().setStretchLastSection(True)
+        remember_columns(wizard.ctx.window_state(), "import_columns", self.table.horizontalHeader())
         self.save_as = QLineEdit()
         self.save_as.setPlaceholderText("保存为（可不填），如 平顶山平台清单")
         layout = QVBoxLayout(self)
@@ -223,6 +225,7 @@ class PreviewPage(QWizardPage):
         self.problems = QTableWidget(0, 3)
         self.problems.setHorizontalHeaderLabels(["行", "列", "问题"])
         self.problems.horizontalHeader().setStretchLastSection(True)
+        remember_columns(wizard.ctx.window_state(), "import_problems", self.problems.horizontalHeader())
         self.only_valid = QCheckBox("只导入无问题的行（有问题的行跳过，不写入）")
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
