@@ -78,28 +78,11 @@ def check_tabs(top: QWidget, view: QWidget, where: str) -> list[str]:
 
 
 def dialogs(ctx: UiContext, window: MainWindow) -> dict[str, Callable[[], QDialog]]:
-    from hotline_desk.ui.bulletin_view import CasePicker
-    from hotline_desk.ui.case_list import CaseDetailDialog
-    from hotline_desk.ui.connection import ConnectionDialog
-    from hotline_desk.ui.import_wizard import ImportWizard
-    from hotline_desk.ui.login import FirstPasswordDialog, LoginDialog
-    from hotline_desk.ui.settings_view import BulkDaysDialog
-    from hotline_desk.ui.widgets import ActionDialog, FieldSpec
+    """Every dialog the screenshots script takes (made as the window makes them), and the step dialogs."""
+    from scripts.screenshots import dialogs as taken
 
-    return {
-        "login": lambda: LoginDialog(None, ctx.db),
-        "first-password": lambda: FirstPasswordDialog(None, ctx.db, "admin"),
-        "connection": lambda: ConnectionDialog(window, ctx.db.url),
-        "import-cases": lambda: ImportWizard(window, ctx, "cases"),
-        "import-replies": lambda: ImportWizard(window, ctx, "replies"),
-        "calendar-bulk": lambda: BulkDaysDialog(window, ctx),
-        "action": lambda: ActionDialog(window, "延期申请", [FieldSpec("days", "延期工作日", "int", default=5),
-                                                        FieldSpec("reason", "理由", "text", required=True)]),
-        "case-picker": lambda: CasePicker(window, ctx, "2022-07"),
-        "case-detail": lambda: CaseDetailDialog(window, ctx, 1),
-        "step-reply": lambda: _step_dialog(ctx, window, "reply"),
-        "step-extension": lambda: _step_dialog(ctx, window, "extension_request"),
-    }
+    return {**taken(ctx, window), "step-reply": lambda: _step_dialog(ctx, window, "reply"),
+            "step-extension": lambda: _step_dialog(ctx, window, "extension_request")}
 
 
 def _step_dialog(ctx: UiContext, window: MainWindow, key: str) -> QDialog:
@@ -117,7 +100,7 @@ def _step_dialog(ctx: UiContext, window: MainWindow, key: str) -> QDialog:
 def main(db_path: str, state_dir: str, views: tuple[str, ...] = ()) -> None:
     app = QApplication(sys.argv[:1])
     db = open_database(db_path)
-    report: dict[str, object] = {"outside": [], "pages": []}
+    report: dict[str, object] = {"outside": [], "pages": [], "dialogs": []}
     problems: list[str] = []
     for username in PEOPLE:
         with db.reader() as s:
@@ -140,6 +123,7 @@ def main(db_path: str, state_dir: str, views: tuple[str, ...] = ()) -> None:
                 dialog = make()
                 dialog.show()
                 problems += outside(dialog, name)
+                report["dialogs"].append(name)  # type: ignore[attr-defined]
                 dialog.close()
         window.close()
     report["outside"] = problems

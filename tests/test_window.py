@@ -55,6 +55,7 @@ def test_every_own_view_and_dialog_fits_a_1366_by_768_screen(db: Database, db_ur
     pages = set(report["pages"])
     assert {"admin/home", "admin/entry", "admin/list", "admin/approval", "admin/tracking", "admin/followup",
             "admin/scoring", "admin/bulletin", "admin/settings", "op1/home", "op1/rejected"} <= pages, pages
+    assert {"login", "import-cases", "file", "case-detail", "score-cases", "step-reply"} <= set(report["dialogs"])
 
 
 def test_the_first_size_fits_the_free_area_of_the_screen() -> None:
