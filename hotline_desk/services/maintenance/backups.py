@@ -7,8 +7,11 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from hotline_desk.errors import PermissionDenied
+from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.maintenance import backup
 from hotline_desk.services.office.settings import Settings
+from hotline_desk.vocabulary import Permission
 
 
 def backup_location(session: Session, db_path: Path, chosen: str | None = None) -> tuple[Path, int]:
@@ -23,7 +26,12 @@ def backup_location(session: Session, db_path: Path, chosen: str | None = None) 
     return folder, max(1, current.int("backup.keep"))
 
 
-def make_backup(session: Session, db_path: Path, now: datetime, chosen: str | None = None) -> backup.BackupInfo:
+def make_backup(session: Session, db_path: Path, now: datetime, chosen: str | None = None, *,
+                actor: Actor | None = None) -> backup.BackupInfo:
+    """A backup into the office's folder (anyone), or into ``chosen`` (a full copy anywhere: the administrator's)."""
+    if chosen and (actor is None or not actor.can(Permission.MANAGE_SETTINGS)):
+        who = f"{actor.display_name}（{actor.role_label}）" if actor else "未登录的用户"
+        raise PermissionDenied(f"{who}只能备份到办公室设置的备份目录，不能用 --dir 另选位置（需管理员）。未备份。")
     folder, keep = backup_location(session, db_path, chosen)
     return backup.backup(db_path, folder, keep=keep, now=now)
 
