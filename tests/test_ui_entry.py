@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import shiboken6
-from PySide6.QtCore import QDateTime, Qt, QTimer
+from PySide6.QtCore import QDateTime, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QListView, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
@@ -19,7 +19,7 @@ from hotline_desk.services.cases.records import case_view, register_case
 from hotline_desk.ui.case_entry import CaseEntryView
 from tests.conftest import FakeClock, People
 from tests.helpers import draft
-from tests.ui_helpers import Messages, context
+from tests.ui_helpers import Messages, answer_question, context
 
 KEYS = Qt.Key
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -199,26 +199,12 @@ def test_escape_closes_a_popup_and_keeps_the_form(
     assert messages.shown == []
 
 
-def _answer_box(qtbot: QtBot, seen: dict[str, object]) -> None:
-    """When the question box opens, note its default button and press Enter as a hurried operator would."""
-    def check() -> None:
-        box = QApplication.activeModalWidget()
-        if not isinstance(box, QMessageBox):
-            QTimer.singleShot(20, check)
-            return
-        seen["text"] = box.text()
-        seen["default"] = box.standardButton(box.defaultButton())
-        QTest.keyClick(box, KEYS.Key_Return)
-
-    QTimer.singleShot(20, check)
-
-
 def test_clearing_the_form_defaults_to_no(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
     entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
     type_text("刘先生")
     seen: dict[str, object] = {}
-    _answer_box(qtbot, seen)
+    answer_question(seen)
     entry.clear_button.click()
     assert seen["default"] == QMessageBox.StandardButton.No
     assert entry.caller.text() == "刘先生"  # Enter kept the call
@@ -226,7 +212,7 @@ def test_clearing_the_form_defaults_to_no(
     entry.activateWindow()
     qtbot.waitUntil(entry.isActiveWindow)
     entry.caller.setFocus()
-    _answer_box(qtbot, seen)
+    answer_question(seen)
     press(KEYS.Key_N, CTRL)
     assert seen["default"] == QMessageBox.StandardButton.No and entry.caller.text() == "刘先生"
 
@@ -237,7 +223,7 @@ def test_a_call_time_far_from_now_is_questioned_before_saving(
     _fill_by_keyboard(entry)
     entry.registered_at.setDateTime(QDateTime(datetime(2022, 7, 4, 9, 0)))  # yesterday, a slip of the keys
     seen: dict[str, object] = {}
-    _answer_box(qtbot, seen)
+    answer_question(seen)
     press(KEYS.Key_S, CTRL)
     assert "比现在早 24 小时" in str(seen["text"]) and seen["default"] == QMessageBox.StandardButton.No
     assert _cases(db) == [] and entry.focusWidget() is entry.registered_at

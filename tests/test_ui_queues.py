@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 from sqlalchemy.orm import Session
@@ -20,7 +19,7 @@ from hotline_desk.ui.models import RowsModel
 from hotline_desk.ui.queues import ApprovalView, FollowUpView, QueueTable
 from tests.conftest import FakeClock, People
 from tests.helpers import draft
-from tests.ui_helpers import Messages, answer_next_dialog, context
+from tests.ui_helpers import Messages, answer_next_dialog, answer_question, context
 
 
 def _replied(s: Session, people: People, clock: FakeClock, **overrides: object) -> int:
@@ -36,23 +35,6 @@ def _replied(s: Session, people: People, clock: FakeClock, **overrides: object) 
 def _cells(model: RowsModel, row: int) -> dict[str, str]:
     return {model.headerData(c, Qt.Orientation.Horizontal): model.data(model.index(row, c))
             for c in range(model.columnCount())}
-
-
-def _answer_question(seen: dict[str, object], press: Qt.Key = Qt.Key.Key_Return) -> None:
-    """When the question box opens, note it and press a key (Enter takes the default button)."""
-    def check() -> None:
-        box = QApplication.activeModalWidget()
-        if not isinstance(box, QMessageBox):
-            QTimer.singleShot(20, check)
-            return
-        seen["text"] = box.text()
-        seen["default"] = box.standardButton(box.defaultButton())
-        if press == Qt.Key.Key_Y:
-            box.button(QMessageBox.StandardButton.Yes).click()
-        else:
-            QTest.keyClick(box, press)
-
-    QTimer.singleShot(20, check)
 
 
 def test_a_new_proposal_is_not_flagged_near_its_deadline_at_once(db: Database, people: People,
@@ -98,7 +80,7 @@ def test_a_result_button_asks_once_naming_the_case_and_the_result_and_defaults_t
     view.pending.select_number(number)
     button = view.pending.findChild(QPushButton, "satisfied")
     seen: dict[str, object] = {}
-    _answer_question(seen)  # Enter: the default
+    answer_question(seen)  # Enter: the default
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     assert number in str(seen["text"]) and "“满意”" in str(seen["text"])
     assert seen["default"] == QMessageBox.StandardButton.No
@@ -107,7 +89,7 @@ def test_a_result_button_asks_once_naming_the_case_and_the_result_and_defaults_t
     assert view.pending.notice.text() == f"未记录回访结果（选了“否”）：{number}。"
 
     view.pending.select_number(number)
-    _answer_question(seen, Qt.Key.Key_Y)
+    answer_question(seen, Qt.Key.Key_Y)
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     with db.reader() as s:
         assert case_view(s, case_id).followup_result == "satisfied"
@@ -191,7 +173,7 @@ def test_a_recorded_result_can_be_undone_from_the_notice_within_minutes(
     button = view.pending.findChild(QPushButton, "satisfied")
     for number in numbers:
         view.pending.select_number(number)
-        _answer_question({}, Qt.Key.Key_Y)
+        answer_question({}, Qt.Key.Key_Y)
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     assert view.pending.model.rowCount() == 0 and not view.pending.undo_button.isHidden()
     assert "10 分钟内可撤销" in view.pending.notice.text()

@@ -6,7 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from hotline_desk.db import Database
@@ -56,3 +57,21 @@ class Messages:
 
     def texts(self, kind: str = "warning") -> list[str]:
         return [text for k, text in self.shown if k == kind]
+
+
+def answer_question(seen: dict[str, object], press: Qt.Key = Qt.Key.Key_Return) -> None:
+    """When the question box opens, note its text and default button, then press a key as a hurried clerk would
+    (Enter takes the default button; Y clicks 是)."""
+    def check() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(20, check)
+            return
+        seen["text"] = box.text()
+        seen["default"] = box.standardButton(box.defaultButton())
+        if press == Qt.Key.Key_Y:
+            box.button(QMessageBox.StandardButton.Yes).click()
+        else:
+            QTest.keyClick(box, press)
+
+    QTimer.singleShot(20, check)
