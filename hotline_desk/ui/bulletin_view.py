@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -49,6 +48,7 @@ from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read, read_or_warn
 from hotline_desk.ui.models import CaseTableModel
 from hotline_desk.ui.operations import Operation, Task
+from hotline_desk.ui.widgets import ok_cancel
 from hotline_desk.ui.window_state import remember_columns, remember_splitter
 
 PRINT_DPI = 300
@@ -516,11 +516,7 @@ class CasePicker(QDialog):
         self.table.horizontalHeader().setStretchLastSection(True)
         remember_columns(ctx.window_state(), "case_picker", self.table.horizontalHeader())
         self.table.doubleClicked.connect(self._accept)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("选用")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        buttons.accepted.connect(self._accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self, "选用", self._accept)
         layout = QVBoxLayout(self)
         layout.addWidget(self.search)
         layout.addWidget(self.table, 1)

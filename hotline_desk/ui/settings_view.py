@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QFrame,
     QGroupBox,
@@ -53,7 +52,7 @@ from hotline_desk.ui.feedback import read
 from hotline_desk.ui.models import Column, RowsModel
 from hotline_desk.ui.operations import Operation
 from hotline_desk.ui.reference_lists import ReferenceListsView
-from hotline_desk.ui.widgets import FieldSpec, ask
+from hotline_desk.ui.widgets import FieldSpec, ask, ok_cancel
 from hotline_desk.ui.window_state import remember_fitted_columns
 
 
@@ -388,11 +387,7 @@ class BulkDaysDialog(QDialog):
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #B00020;")
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("保存")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self, "保存", self.save)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addWidget(QLabel(self.EXAMPLE.replace("\n", "<br>")))

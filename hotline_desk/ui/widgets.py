@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +24,16 @@ from PySide6.QtWidgets import (
 )
 
 from hotline_desk.services.office.pinyin import matches
+
+
+def ok_cancel(dialog: QDialog, ok_text: str, accept: Callable[[], object]) -> QDialogButtonBox:
+    """A dialog's 确定/取消 row in the office's words: ``ok_text`` runs ``accept``, 取消 closes the dialog."""
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+    buttons.button(QDialogButtonBox.StandardButton.Ok).setText(ok_text)
+    buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
+    buttons.accepted.connect(accept)
+    buttons.rejected.connect(dialog.reject)
+    return buttons
 
 
 class SearchCombo(QComboBox):
@@ -128,11 +138,7 @@ class ActionDialog(QDialog):
         self.error = QLabel()
         self.error.setStyleSheet("color: #B00020;")
         layout.addWidget(self.error)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("确定")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        buttons.accepted.connect(self._accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self, "确定", self._accept)
         layout.addWidget(buttons)
         # Enter in a text box starts a new line; Ctrl+Enter is 确定 from anywhere in the dialog.
         for key in ("Ctrl+Return", "Ctrl+Enter"):
