@@ -101,6 +101,16 @@ def event_detail(case_id: int, seq: int, kind: str, at: datetime, actor_id: int 
 
 EVENT_FIELDS = 9  # the event's own part of a case_event record; a tenth element is the registration digest
 
+
+def history_entity(case_id: int) -> str:
+    """An imported case's whole history in one record: its events (each as a case_event record's own part) and its
+    registration digest. The trail reads it as one case_event record per event, written at once."""
+    return f"case_history:{case_id}"
+
+
+def history_detail(events: list[list[Any]], registration: str) -> dict[str, Any]:
+    return {"events": events, "registration": registration}
+
 # What the operator typed (and the import wrote) on the case row: statistics, scores and bulletins read them.
 REGISTRATION_COLUMNS = (
     "number", "registered_at", "month", "source", "channel_id", "upstream_number", "upstream_deadline",
@@ -210,15 +220,28 @@ class _Walk:
     baselines: list[int] = field(default_factory=list)
 
 
-def _note_registration(walk: _Walk, entity: str, detail: str) -> None:
+_CASE_ENTITIES = ("case_event:", "case_registration:", "case_history:")
+
+
+def _take(walk: _Walk, entity: str, detail: str) -> None:
+    """Note a record that says what an entity now is (an imported case's history: each of its events)."""
+    walk.latest[entity] = detail
+    if not entity.startswith(_CASE_ENTITIES):
+        return
     try:
         parsed = json.loads(detail)
     except ValueError:
         return
+    case_id = int(entity.split(":")[1])
     if entity.startswith("case_event:") and isinstance(parsed, list) and len(parsed) > EVENT_FIELDS:
-        walk.registrations[int(entity.split(":")[1])] = str(parsed[EVENT_FIELDS])
+        walk.registrations[case_id] = str(parsed[EVENT_FIELDS])
     elif entity.startswith("case_registration:") and isinstance(parsed, dict):
-        walk.registrations[int(entity.split(":")[1])] = str(parsed.get("registration"))
+        walk.registrations[case_id] = str(parsed.get("registration"))
+    elif entity.startswith("case_history:") and isinstance(parsed, dict):
+        walk.registrations[case_id] = str(parsed.get("registration"))
+        for event in parsed.get("events") or ():
+            if isinstance(event, list) and len(event) == EVENT_FIELDS and event[0] == case_id:
+                walk.latest[event_entity(case_id, event[1])] = canonical(event)
 
 
 @dataclass(frozen=True)
@@ -258,15 +281,13 @@ def verify(session: Session, anchors: Sequence[Anchor] = ()) -> VerifyReport:
             report.problems.append(f"审计记录第 {rec.id} 条被改动。")
         expected_id, prev = rec.id + 1, rec.hash
         if rec.kind not in NOTE_KINDS:
-            walk.latest[rec.entity] = rec.detail
+            _take(walk, rec.entity, rec.detail)
         for anchor in pinned.get(rec.id, ()):
             if not rec.hash.startswith(anchor.hash_prefix):
                 report.problems.append(f"审计记录第 {rec.id} 条与锚点 {anchor.code}（{anchor.source}）不符："
                                        "此前的记录已被改写（整条链被重新计算过哈希）。")
         if rec.kind == "baseline":
             walk.baselines.append(rec.id)
-        if rec.entity.startswith(("case_event:", "case_registration:")):
-            _note_registration(walk, rec.entity, rec.detail)
     report.head = (expected_id - 1, prev)
     _check_anchors(anchors, walk, report)
     _check_events(session, walk.latest, report)
@@ -410,9 +431,7 @@ def rebaseline(session: Session, at: datetime) -> int:
     for recorded_entity, recorded in session.execute(select(AuditRecord.entity, AuditRecord.detail)
                                                      .where(AuditRecord.kind.not_in(NOTE_KINDS))
                                                      .order_by(AuditRecord.id)):
-        walk.latest[recorded_entity] = recorded
-        if recorded_entity.startswith(("case_event:", "case_registration:")):
-            _note_registration(walk, recorded_entity, recorded)
+        _take(walk, recorded_entity, recorded)
     latest = walk.latest
     items: list[tuple[str, str, Detail, int | None, datetime]] = []
     for ev in session.scalars(select(CaseEvent).order_by(CaseEvent.id)):
