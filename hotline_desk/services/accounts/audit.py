@@ -125,14 +125,20 @@ def registration_digest(values: Mapping[str, Any]) -> str:
     The trail keeps the digest, not the fields: personal data erased from a case must not live on in the trail.
     """
     shown = {}
-    for name in REGISTRATION_COLUMNS:
+    for name in _REGISTRATION_SORTED:  # in canonical()'s order already: an import digests every case it writes
         value = values.get(name)
-        if isinstance(value, datetime):
+        kind = type(value)
+        if kind is datetime:
+            value = value.isoformat()  # type: ignore[union-attr]
+        elif kind is bool:
+            value = int(value)  # type: ignore[arg-type]
+        elif isinstance(value, datetime):
             value = value.isoformat()
-        elif isinstance(value, bool):
-            value = int(value)
         shown[name] = value
-    return hashlib.sha256(canonical(shown).encode("utf-8")).hexdigest()
+    return hashlib.sha256(_IN_ORDER.encode(shown).encode("utf-8")).hexdigest()
+
+
+_REGISTRATION_SORTED = tuple(sorted(REGISTRATION_COLUMNS))
 
 
 def case_registration(case: Case) -> dict[str, Any]:

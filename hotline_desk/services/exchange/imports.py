@@ -175,7 +175,10 @@ def _parse(raw: dict[str, Any], look: Lookups, default_channel: str, unknown: li
 
     for name in ("registered_at", "upstream_deadline", "dispatched_at", "signed_at", "replied_at", "finished_at",
                  "followup_at"):
-        take(name, lambda value: norm.when(value, latest=latest))
+        if raw.get(name) is None:  # an empty cell or a column the file does not have
+            out[name] = None
+        else:
+            take(name, lambda value: norm.when(value, latest=latest))
     take("phone", norm.phone)
     for name in ("number", "caller_name", "address", "title", "content", "reply_text", "result", "handling",
                  "followup", "review"):
