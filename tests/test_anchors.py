@@ -38,8 +38,13 @@ def _backup(db_path: Path, tmp_path: Path) -> backup.BackupInfo:
     return backup.backup(db_path, tmp_path / "backups", keep=5, now=datetime(2022, 7, 5, 18, 0))
 
 
-# A file as version 0012 left it: the version row, and the import batches without the state 0014 added.
-BACK_TO_0012 = ("UPDATE alembic_version SET version_num = '0012'", "ALTER TABLE import_batches DROP COLUMN state")
+# A file as version 0012 left it: the version row, the import batches without the state 0014 added, and the indexes
+# 0015 dropped.
+BACK_TO_0012 = ("UPDATE alembic_version SET version_num = '0012'", "ALTER TABLE import_batches DROP COLUMN state",
+                "CREATE INDEX ix_case_events_at ON case_events (at)",
+                "CREATE INDEX ix_case_events_case_id ON case_events (case_id)",
+                "CREATE INDEX ix_dispatches_case_id ON dispatches (case_id)",
+                "CREATE INDEX ix_followups_case_id ON followups (case_id)")
 
 
 def _sql(db: Database, *statements: str) -> None:

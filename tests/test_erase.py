@@ -4,6 +4,7 @@ or the audit trail, the case and its history stay, and the trail still verifies.
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -14,10 +15,12 @@ from hotline_desk.models import AuditRecord, Case
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.case_query import CaseFilter, search_ids
 from hotline_desk.services.cases.records import case_view, register_case
+from hotline_desk.services.exchange.imports import commit_cases, preview_cases
 from hotline_desk.services.maintenance.integrity import verify_all
 from hotline_desk.services.reporting.statistics import month_statistics
 from tests.conftest import FakeClock, People
 from tests.helpers import draft
+from tests.test_excel_exchange import _messy
 
 NAME, PHONE, ADDRESS = "欧阳娜娜", "13912345678", "望嵩路幸福里7号楼"
 CONTENT = "邻居装修噪音扰民，欧阳娜娜住望嵩路幸福里7号楼"
@@ -127,3 +130,24 @@ def test_the_cli_erases_and_an_erased_month_counts_the_same(db: Database, people
     with db.reader() as s:
         assert month_statistics(s, "2022-07", datetime(2022, 8, 1)) == before
 
+
+
+def test_an_imported_case_is_erased_the_same_way(db: Database, people: People, clock: FakeClock,
+                                                 tmp_path: Path) -> None:
+    """An imported case's history is one record of the trail; its erasure verifies as a registered case's does."""
+    path = tmp_path / "清单.xlsx"
+    _messy(path)
+    clock.now = datetime(2022, 8, 2, 9, 0)  # the list's cases are of July
+    with db.session() as s:
+        commit_cases(s, people.supervisor, preview_cases(s, path, clock=clock), clock=clock)
+    with db.reader() as s:
+        case_id = s.scalar(select(Case.id).where(Case.phone == "15000003333"))
+    assert case_id is not None and _found(db, "15000003333") == {case_id}
+    with db.session() as s:
+        wf.void(s, people.supervisor, case_id, "重复登记", clock=clock)
+        wf.erase_personal_data(s, people.admin, case_id, "来电人申请删除", clock=clock)
+    assert _found(db, "15000003333") == set() and _found(db, "物业") == set()
+    assert "15000003333" not in _trail_text(db) and "王先生" not in _trail_text(db)
+    with db.reader() as s:
+        report = verify_all(s)
+    assert report.ok, report.problems
