@@ -303,7 +303,8 @@ def compare_searches(path: str, other: str, words: list[str], runs: int) -> None
     for word in words:
         (count, a), (count_b, b) = here[word], there[word]
         matched = str(count) if count == count_b else f"{count} / {count_b}（不同！）"
-        print(f"| {word} | {len(word)} | {matched} | {_ms(a)} | {_ms(b)} | {a / b:.1f} |")
+        length = "+".join(str(len(w)) for w in word.split())
+        print(f"| {word} | {length} | {matched} | {_ms(a)} | {_ms(b)} | {a / b:.1f} |")
 
 
 def _kind(target: str) -> str:
