@@ -12,6 +12,7 @@ import functools
 import os
 import re
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -155,7 +156,36 @@ def _install_sqlite_pragmas(engine: Engine, busy_timeout_ms: int, *, read_only: 
         # A write transaction that starts as a reader cannot wait for the lock once another station
         # committed in between (SQLITE_BUSY_SNAPSHOT); BEGIN IMMEDIATE waits politely instead.
         mode = "DEFERRED" if read_only else conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        if mode == "IMMEDIATE":
+            _begin_writing(conn, busy_timeout_ms)
+        else:
+            conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+# How often a station waiting to write asks for SQLite's write lock again (seconds). SQLite's own wait backs off to
+# 100 ms between tries and keeps no queue: a station could lose the lock to busier ones time after time and wait for
+# seconds, and a long import had to pause 100 ms after each part to let anyone in.
+WRITE_RETRY = 0.003
+
+
+def _begin_writing(conn: Connection, busy_timeout_ms: int) -> None:
+    """BEGIN IMMEDIATE, asking again every WRITE_RETRY seconds while another connection writes, up to the timeout."""
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    deadline = time.monotonic() + busy_timeout_ms / 1000
+    raw.execute("PRAGMA busy_timeout = 0")
+    try:
+        while True:
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY or time.monotonic() >= deadline:
+                    break
+            time.sleep(WRITE_RETRY)
+        conn.exec_driver_sql("BEGIN IMMEDIATE")  # the last try through SQLAlchemy: its error, as for any statement
+    finally:
+        raw.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
 
 
 def _install_postgresql_hooks(engine: Engine, busy_timeout_ms: int) -> None:

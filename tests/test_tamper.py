@@ -64,6 +64,14 @@ TAMPERING = {
               "当前状态与办理历史不符"),
     "办理步骤": ("UPDATE case_events SET note = '改过' WHERE id = 10", "与审计记录不符"),
     "删除步骤": ("DELETE FROM case_events WHERE id = (SELECT max(id) FROM case_events)", "已不存在"),
+    # An imported case's steps are vouched for by one record of its whole history.
+    "导入工单的步骤": (f"UPDATE case_events SET at = '2022-07-01 08:00:00.000000' WHERE case_id = {IMPORTED} "
+                f"AND seq = 1", "第 1 步（register）与审计记录不符"),
+    "导入工单多出步骤": ("INSERT INTO case_events (case_id, seq, kind, at, recorded_at, data, note) SELECT case_id, "
+                 f"seq + 1, 'supervise', at, recorded_at, '{{}}', '' FROM case_events WHERE case_id = {IMPORTED} "
+                 f"AND seq = (SELECT max(seq) FROM case_events WHERE case_id = {IMPORTED})", "没有审计记录"),
+    "导入工单的审计记录": ("UPDATE audit_log SET detail = replace(detail, '\"register\"', '\"coordinate\"') "
+                  "WHERE id = (SELECT max(id) FROM audit_log WHERE entity LIKE 'case_history:%')", "被改动"),
     "交办单位": ("UPDATE dispatches SET unit_id = (SELECT min(id) FROM units) WHERE id = 3", "交办记录与办理历史不符"),
     "签收时间": ("UPDATE dispatches SET signed_at = dispatched_at WHERE signed_at IS NOT NULL AND id = "
              "(SELECT max(id) FROM dispatches WHERE signed_at IS NOT NULL)", "交办记录与办理历史不符"),

@@ -25,6 +25,8 @@ def text(value: Any) -> str:
     """A cell as text. NUL characters are dropped: no text column of PostgreSQL can hold one, and no one types it."""
     if value is None:
         return ""
+    if type(value) is str:  # most cells: only the NUL check and the strip
+        return (value.replace("\x00", "") if "\x00" in value else value).strip()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).replace("\x00", "").strip()

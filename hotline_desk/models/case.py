@@ -58,13 +58,14 @@ class CaseEvent(Base):
     """One step of a case's history: who did what, when, with a note. Never updated."""
 
     __tablename__ = "case_events"
+    # (case_id, seq) also serves every lookup by case: no index of its own, none on the time (nothing reads by it).
     __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_case_events_case_seq"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
     seq: Mapped[int] = mapped_column()
     kind: Mapped[str] = mapped_column(String(30))
-    at: Mapped[datetime] = mapped_column(index=True)
+    at: Mapped[datetime] = mapped_column()
     recorded_at: Mapped[datetime] = mapped_column()
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
@@ -83,7 +84,7 @@ class Dispatch(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))  # looked up through (case_id, position)
     position: Mapped[int] = mapped_column()
     round: Mapped[int] = mapped_column(default=1)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
@@ -114,7 +115,7 @@ class FollowUp(Base):
     __table_args__ = (UniqueConstraint("case_id", "position", name="uq_followups_case_position"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))  # looked up through (case_id, position)
     position: Mapped[int] = mapped_column()
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     at: Mapped[datetime] = mapped_column()

@@ -101,6 +101,16 @@ def event_detail(case_id: int, seq: int, kind: str, at: datetime, actor_id: int 
 
 EVENT_FIELDS = 9  # the event's own part of a case_event record; a tenth element is the registration digest
 
+
+def history_entity(case_id: int) -> str:
+    """An imported case's whole history in one record: its events (each as a case_event record's own part) and its
+    registration digest. The trail reads it as one case_event record per event, written at once."""
+    return f"case_history:{case_id}"
+
+
+def history_detail(events: list[list[Any]], registration: str) -> dict[str, Any]:
+    return {"events": events, "registration": registration}
+
 # What the operator typed (and the import wrote) on the case row: statistics, scores and bulletins read them.
 REGISTRATION_COLUMNS = (
     "number", "registered_at", "month", "source", "channel_id", "upstream_number", "upstream_deadline",
@@ -115,14 +125,20 @@ def registration_digest(values: Mapping[str, Any]) -> str:
     The trail keeps the digest, not the fields: personal data erased from a case must not live on in the trail.
     """
     shown = {}
-    for name in REGISTRATION_COLUMNS:
+    for name in _REGISTRATION_SORTED:  # in canonical()'s order already: an import digests every case it writes
         value = values.get(name)
-        if isinstance(value, datetime):
+        kind = type(value)
+        if kind is datetime:
+            value = value.isoformat()  # type: ignore[union-attr]
+        elif kind is bool:
+            value = int(value)  # type: ignore[arg-type]
+        elif isinstance(value, datetime):
             value = value.isoformat()
-        elif isinstance(value, bool):
-            value = int(value)
         shown[name] = value
-    return hashlib.sha256(canonical(shown).encode("utf-8")).hexdigest()
+    return hashlib.sha256(_IN_ORDER.encode(shown).encode("utf-8")).hexdigest()
+
+
+_REGISTRATION_SORTED = tuple(sorted(REGISTRATION_COLUMNS))
 
 
 def case_registration(case: Case) -> dict[str, Any]:
@@ -210,15 +226,28 @@ class _Walk:
     baselines: list[int] = field(default_factory=list)
 
 
-def _note_registration(walk: _Walk, entity: str, detail: str) -> None:
+_CASE_ENTITIES = ("case_event:", "case_registration:", "case_history:")
+
+
+def _take(walk: _Walk, entity: str, detail: str) -> None:
+    """Note a record that says what an entity now is (an imported case's history: each of its events)."""
+    walk.latest[entity] = detail
+    if not entity.startswith(_CASE_ENTITIES):
+        return
     try:
         parsed = json.loads(detail)
     except ValueError:
         return
+    case_id = int(entity.split(":")[1])
     if entity.startswith("case_event:") and isinstance(parsed, list) and len(parsed) > EVENT_FIELDS:
-        walk.registrations[int(entity.split(":")[1])] = str(parsed[EVENT_FIELDS])
+        walk.registrations[case_id] = str(parsed[EVENT_FIELDS])
     elif entity.startswith("case_registration:") and isinstance(parsed, dict):
-        walk.registrations[int(entity.split(":")[1])] = str(parsed.get("registration"))
+        walk.registrations[case_id] = str(parsed.get("registration"))
+    elif entity.startswith("case_history:") and isinstance(parsed, dict):
+        walk.registrations[case_id] = str(parsed.get("registration"))
+        for event in parsed.get("events") or ():
+            if isinstance(event, list) and len(event) == EVENT_FIELDS and event[0] == case_id:
+                walk.latest[event_entity(case_id, event[1])] = canonical(event)
 
 
 @dataclass(frozen=True)
@@ -258,15 +287,13 @@ def verify(session: Session, anchors: Sequence[Anchor] = ()) -> VerifyReport:
             report.problems.append(f"审计记录第 {rec.id} 条被改动。")
         expected_id, prev = rec.id + 1, rec.hash
         if rec.kind not in NOTE_KINDS:
-            walk.latest[rec.entity] = rec.detail
+            _take(walk, rec.entity, rec.detail)
         for anchor in pinned.get(rec.id, ()):
             if not rec.hash.startswith(anchor.hash_prefix):
                 report.problems.append(f"审计记录第 {rec.id} 条与锚点 {anchor.code}（{anchor.source}）不符："
                                        "此前的记录已被改写（整条链被重新计算过哈希）。")
         if rec.kind == "baseline":
             walk.baselines.append(rec.id)
-        if rec.entity.startswith(("case_event:", "case_registration:")):
-            _note_registration(walk, rec.entity, rec.detail)
     report.head = (expected_id - 1, prev)
     _check_anchors(anchors, walk, report)
     _check_events(session, walk.latest, report)
@@ -410,9 +437,7 @@ def rebaseline(session: Session, at: datetime) -> int:
     for recorded_entity, recorded in session.execute(select(AuditRecord.entity, AuditRecord.detail)
                                                      .where(AuditRecord.kind.not_in(NOTE_KINDS))
                                                      .order_by(AuditRecord.id)):
-        walk.latest[recorded_entity] = recorded
-        if recorded_entity.startswith(("case_event:", "case_registration:")):
-            _note_registration(walk, recorded_entity, recorded)
+        _take(walk, recorded_entity, recorded)
     latest = walk.latest
     items: list[tuple[str, str, Detail, int | None, datetime]] = []
     for ev in session.scalars(select(CaseEvent).order_by(CaseEvent.id)):

@@ -40,6 +40,7 @@ class NewCase:
 
     columns: dict[str, Any]
     steps: list[Step]
+    status: CaseStatus | None = None  # the status after the steps, where already known (else replayed here)
 
 
 def _insert_case_rows(session: Session, rows: list[dict[str, Any]]) -> list[int]:
@@ -74,17 +75,23 @@ def _reserve_numbers(session: Session, prefix: str, months: Counter[str]) -> dic
 
 
 def insert_cases(session: Session, cases: list[NewCase], *, prefix: str, recorded_at: datetime,
-                 batch_id: int | None) -> list[str]:
-    """Insert the cases in registration order with their events and projections; returns their numbers."""
+                 batch_id: int | None, by: int | None = None) -> list[str]:
+    """Insert the cases in registration order with their events and projections; returns their numbers.
+
+    The audit trail gets a record per event, as if each step had been taken then (the demo month, generated data);
+    with ``by`` (an import's user), one record per case holding its whole history, written by that user at
+    ``recorded_at``: the steps of an imported row are all entered at once.
+    """
     cases = sorted(cases, key=lambda c: c.columns["registered_at"])
     keys = [f"{prefix}{c.columns['registered_at']:%y%m}" for c in cases]
     next_number = _reserve_numbers(session, prefix, Counter(keys))
     case_rows, statuses = [], []
     for new, key in zip(cases, keys, strict=True):
-        status: CaseStatus | None = None
-        for seq, step in enumerate(new.steps, 1):
-            status = apply_event(status, EventRecord(seq=seq, kind=step.kind, at=step.at, actor_id=step.actor_id,
-                                                     unit_id=step.unit_id, data=step.data, note=step.note))
+        status = new.status
+        if status is None:
+            for seq, step in enumerate(new.steps, 1):
+                status = apply_event(status, EventRecord(seq=seq, kind=step.kind, at=step.at, actor_id=step.actor_id,
+                                                         unit_id=step.unit_id, data=step.data, note=step.note))
         assert status is not None
         statuses.append(status)
         number = f"{key}-{next_number[key]:05d}"
@@ -113,12 +120,24 @@ def insert_cases(session: Session, cases: list[NewCase], *, prefix: str, recorde
         dispatches += [{"case_id": case_id, **dispatch_columns(d)} for d in status.dispatches]
         followups += [{"case_id": case_id, **followup_columns(f)} for f in status.followups]
     insert_rows(session, CaseEvent, events)
-    audit.record_many(session, [
-        ("case_event", audit.event_entity(e["case_id"], e["seq"]),
-         audit.event_detail(e["case_id"], e["seq"], e["kind"], e["at"], e["actor_id"], e["unit_id"], e["data"],
-                            e["note"], e["batch_id"], registrations[e["case_id"]]), e["actor_id"], e["recorded_at"])
-        for e in events
-    ])
+    if by is None:
+        audit.record_many(session, [
+            ("case_event", audit.event_entity(e["case_id"], e["seq"]),
+             audit.event_detail(e["case_id"], e["seq"], e["kind"], e["at"], e["actor_id"], e["unit_id"], e["data"],
+                                e["note"], e["batch_id"], registrations[e["case_id"]]), e["actor_id"], e["recorded_at"])
+            for e in events
+        ])
+    else:
+        histories: dict[int, list[list[Any]]] = {}
+        for e in events:
+            histories.setdefault(e["case_id"], []).append(audit.event_detail(
+                e["case_id"], e["seq"], e["kind"], e["at"], e["actor_id"], e["unit_id"], e["data"], e["note"],
+                e["batch_id"]))
+        audit.record_many(session, [
+            ("case_history", audit.history_entity(case_id), audit.history_detail(steps, registrations[case_id]), by,
+             recorded_at)
+            for case_id, steps in histories.items()
+        ])
     insert_rows(session, Dispatch, dispatches)
     insert_rows(session, FollowUp, followups)
     facts.record_many(session, ((case_id, status, max(s.at for s in new.steps))

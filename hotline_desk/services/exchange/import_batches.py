@@ -27,13 +27,14 @@ DONE, IN_PROGRESS, CLEARED = "done", "in_progress", audit.BATCH_CLEARED
 # PostgreSQL advisory locks (two-key form, apart from the one-key write lock): held by an import while it runs.
 _LOCK_CLASS = 0x494D  # "IM"
 _CHUNK = 500  # ids per IN (…) list
-# SQLite lets a waiting writer retry at most every 100 ms and does not queue: an import that began its next batch
-# at once would win every time. A pause that long after each batch lets every station waiting for it save.
-# (PostgreSQL queues the waiters of the write lock, first come first served.)
-SQLITE_PAUSE = 0.1
-# How long one part of a long import may hold the write lock: about what another station's save waits for it. The
-# rows per part follow from the pace of the part before (the first is FIRST_PART rows), up to the setting's limit.
-BATCH_SECONDS = 0.4
+# SQLite does not queue writers: an import that began its next batch at once would win every time. Stations waiting
+# to write ask again every few milliseconds (db.WRITE_RETRY); a pause of a few of their saves after each batch lets
+# them all through. (PostgreSQL queues the waiters of the write lock, first come first served.)
+SQLITE_PAUSE = 0.05
+# How long one part of a long import may hold the write lock: about what another station's save waits for it (with
+# the pause, well inside a second). The rows per part follow from the pace of the part before (the first is
+# FIRST_PART rows), up to the setting's limit. Each part costs a pause: shorter parts would make the import longer.
+BATCH_SECONDS = 0.5
 FIRST_PART = 500
 MIN_PART = 50
 

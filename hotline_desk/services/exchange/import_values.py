@@ -132,6 +132,8 @@ class Lookups:
     def unit(self, name: str, towns_only: bool = False) -> str:
         """The unit's own name for a name as written."""
         known = self.towns if towns_only else self.units
+        if name in known:  # most rows write the name as the list has it
+            return self.unit_names[known[name]]
         trimmed = name.removeprefix(self.prefix) if self.prefix else name
         candidates = [name, trimmed, trimmed.removeprefix("市")]
         for base in list(candidates):

@@ -20,7 +20,7 @@ from hotline_desk.excel.reader import first_data_sheet, read_workbook
 from hotline_desk.models import Case, ImportBatch, User
 from hotline_desk.services.accounts import audit
 from hotline_desk.services.accounts.permissions import Actor, require
-from hotline_desk.services.cases.history import EventRecord, apply_event
+from hotline_desk.services.cases.history import CaseStatus, EventRecord, apply_event, replace
 from hotline_desk.services.cases.step_runner import load_limits, load_units
 from hotline_desk.services.cases.steps import (
     Approve,
@@ -77,9 +77,11 @@ class PreparedRow:
     row: int
     key: str
     values: dict[str, Any]
-    # The history as checked by the preview (taken by stand-ins for the importer and the proposer), so committing
-    # need not check it again; None for a row naming an entry still to be created, checked when committed.
+    # The history as checked by the preview (taken by stand-ins for the importer and the proposer), and the case's
+    # status after it, so committing need neither check nor replay it again; None for a row naming an entry still to
+    # be created, checked when committed.
     steps: list[Step] | None = None
+    status: CaseStatus | None = None
 
 
 @dataclass
@@ -173,7 +175,10 @@ def _parse(raw: dict[str, Any], look: Lookups, default_channel: str, unknown: li
 
     for name in ("registered_at", "upstream_deadline", "dispatched_at", "signed_at", "replied_at", "finished_at",
                  "followup_at"):
-        take(name, lambda value: norm.when(value, latest=latest))
+        if raw.get(name) is None:  # an empty cell or a column the file does not have
+            out[name] = None
+        else:
+            take(name, lambda value: norm.when(value, latest=latest))
     take("phone", norm.phone)
     for name in ("number", "caller_name", "address", "title", "content", "reply_text", "result", "handling",
                  "followup", "review"):
@@ -340,15 +345,15 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
             continue
         parsed["source"] = _source(parsed, look)
         checkable = _with_ids(parsed, look)
-        steps = None
+        steps, status = None, None
         if checkable is not None:  # a row naming an entry still to be created is checked when it is committed
             try:
-                steps = _history(checkable, _PREVIEW_IMPORTER, _PREVIEW_PROPOSER, look, setting,
-                                 parsed["number"] or f"第{excel_row}行")
+                steps, status = _history(checkable, _PREVIEW_IMPORTER, _PREVIEW_PROPOSER, look, setting,
+                                         parsed["number"] or f"第{excel_row}行")
             except HistoryRefused as refused:
                 preview.problems.append(Problem(excel_row, refused.column, refused.message))
                 continue
-        prepared.append(PreparedRow(excel_row, _key(parsed), parsed, steps))
+        prepared.append(PreparedRow(excel_row, _key(parsed), parsed, steps, status))
     if accept_suggestions and any(u.suggestion for u in unknown.values()):
         taken = {(u.name, u.value): ValueChoice(MAP, u.suggestion.split("、")[0]) for u in unknown.values()
                  if u.suggestion}
@@ -422,8 +427,9 @@ _STEP_COLUMNS = {
 
 
 def _history(v: dict[str, Any], actor: Actor, proposer: Actor, look: Lookups, setting: _Setting,
-             label: str) -> list[Step]:
-    """The row's history as events, each step checked and applied through the transition table as if taken then.
+             label: str) -> tuple[list[Step], CaseStatus]:
+    """The row's history as events, each step checked and applied through the transition table as if taken then,
+    and the case's status after the last.
 
     Raises ``HistoryRefused`` with the first refusal, exactly as the step itself would have worded it.
     """
@@ -466,23 +472,23 @@ def _history(v: dict[str, Any], actor: Actor, proposer: Actor, look: Lookups, se
             last = _extension(v["extension"], status, setting.calendar, last, take)
         done = v.get("replied_at") or v.get("finished_at")
         if not (done and v.get("signed_at")):
-            return steps
+            return steps, status
         # A unit finishes, then replies; a register that writes 办结时间 after 回复时间 is read as replying then.
         finished = v.get("finished_at") or done
         last = max(done, finished)
         take(Action.REPLY, Reply(v["reply_text"] or "（导入）", v["result"], finished, as_recorded=True), last)
     else:
-        return steps
+        return steps, status
     result = FOLLOWUP_WORDS.get(v["followup"], "")
     if not result:
-        return steps
+        return steps, status
     last = v.get("followup_at") or last + timedelta(minutes=1)
     take(Action.FOLLOWUP, FollowUp(result, final_unreachable=result == FollowUpResult.UNREACHABLE), last)
     review = v["review"]
     if result == FollowUpResult.DISSATISFIED and review:
         fault = not any(w in review for w in ("非", "不属", "免责", "不是"))
         take(Action.REVIEW, Review(fault, review), last + timedelta(minutes=1))
-    return steps
+    return steps, status
 
 
 FROM_REGISTER = "（据台账）"
@@ -567,7 +573,7 @@ def _commit_cases(session: Session, actor: Actor, preview: CasePreview, *, only_
         return new_cases
 
     def write(part: Sequence[NewCase]) -> list[str]:
-        return insert_cases(session, list(part), prefix=prefix, recorded_at=now, batch_id=batch.id)
+        return insert_cases(session, list(part), prefix=prefix, recorded_at=now, batch_id=batch.id, by=actor.id)
 
     if batch.state == import_batches.DONE:
         numbers = write(build())
@@ -607,12 +613,23 @@ def _new_case(row: PreparedRow, actor: Actor, proposer: Actor, look: Lookups, se
         "category_label": category, "title": (v["title"] or v["content"])[:30], "content": v["content"],
         "confidential": v["confidential"], "urgent": False, "created_by": actor.id, "import_key": row.key,
     }
-    if row.steps is None:
-        return NewCase(columns, _history(v, actor, proposer, look, setting, v["number"] or f"第{row.row}行"))
+    if row.steps is None or row.status is None:
+        return NewCase(columns, *_history(v, actor, proposer, look, setting, v["number"] or f"第{row.row}行"))
     # The previewed history, its stand-ins replaced by the importer and the proposer (no step's data names them).
     who = {_PREVIEW_IMPORTER.id: actor.id, _PREVIEW_PROPOSER.id: proposer.id}
     return NewCase(columns, [Step(s.kind, s.at, who.get(s.actor_id, s.actor_id) if s.actor_id is not None else None,
-                                  s.unit_id, s.data, s.note) for s in row.steps])
+                                  s.unit_id, s.data, s.note) for s in row.steps], _taken_by(row.status, who))
+
+
+def _taken_by(status: CaseStatus, who: dict[int, int]) -> CaseStatus:
+    """The previewed status with the stand-ins' ids replaced wherever it names who took a step."""
+    def real(user_id: int | None) -> int | None:
+        return who.get(user_id, user_id) if user_id is not None else None
+
+    return replace(
+        status, proposer_id=real(status.proposer_id), before_followup=None,
+        dispatches=tuple(replace(d, approved_by=real(d.approved_by)) for d in status.dispatches),
+        followups=tuple(replace(f, by_id=real(f.by_id), reviewed_by=real(f.reviewed_by)) for f in status.followups))
 
 
 def save_mapping(session: Session, actor: Actor, name: str, header_to_field: dict[str, str], *,

@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 from hotline_desk.models import AuditRecord
 
 # The first part of an audited entity's name, and the area of the app it belongs to.
-AREAS = {"case_event": "cases", "case": "cases", "unit": "reference", "category": "reference", "user": "reference",
-         "calendar": "reference", "setting": "settings", "bonus": "bonus", "bulletin": "bulletin"}
+AREAS = {"case_event": "cases", "case_history": "cases", "case": "cases", "unit": "reference",
+         "category": "reference", "user": "reference", "calendar": "reference", "setting": "settings",
+         "bonus": "bonus", "bulletin": "bulletin"}
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ class WorkCalendar:
 
     def __init__(self, exceptions: dict[date, bool] | None = None) -> None:
         self._exceptions = dict(exceptions or {})
+        self._shifted: dict[tuple[date, int], date] = {}  # an import asks the same few days thousands of times
 
     @classmethod
     def load(cls, session: Session) -> WorkCalendar:
@@ -31,14 +32,21 @@ class WorkCalendar:
 
     def add_working_days(self, start: datetime, days: int) -> datetime:
         """The same time of day ``days`` working days after (or, if negative, before) ``start``."""
+        return datetime.combine(self._shift(start.date(), days), start.time())
+
+    def _shift(self, day: date, days: int) -> date:
+        known = self._shifted.get((day, days))
+        if known is not None:
+            return known
         step = 1 if days >= 0 else -1
-        current = start.date()
+        current = day
         remaining = abs(days)
         while remaining:
             current += timedelta(days=step)
             if self.is_workday(current):
                 remaining -= 1
-        return datetime.combine(current, start.time())
+        self._shifted[(day, days)] = current
+        return current
 
     def working_days_between(self, start: datetime, end: datetime) -> int:
         """Whole working days from ``start`` to ``end`` (negative if ``end`` is earlier)."""

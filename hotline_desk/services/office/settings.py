@@ -169,8 +169,8 @@ FONT_DIR = _str("bulletin.font_dir", "", "简报字体目录", note="放 simfang
 
 # --- the rest ------------------------------------------------------------------------------------------------
 IMPORT_MAPPINGS: SettingDef[dict[str, Any]] = declare(SettingDef("import.mappings", dict, {}, "导入时保存的列对应关系"))
-IMPORT_BATCH_ROWS = _int("import.batch_rows", 2000, "大批导入每次提交的行数", 50, 100_000, group="",
-                         note="导入超过此行数时分批提交（每批最多这么多行，且约 0.4 秒内写完），"
+IMPORT_BATCH_ROWS = _int("import.batch_rows", 5000, "大批导入每次提交的行数", 50, 100_000, group="",
+                         note="导入超过此行数时分批提交（每批最多这么多行，且约 0.5 秒内写完），"
                               "其他工作站在导入期间仍可保存")
 BACKUP_KEEP = _int("backup.keep", 14, "保留最近几份自动备份", 1, 365, group="backup")
 BACKUP_DIR = _str("backup.dir", "", "备份目录", group="backup",
