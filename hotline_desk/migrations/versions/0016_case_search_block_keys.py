@@ -5,7 +5,7 @@ them at once, so the list's first page and its "1000+ 件" took the whole list. 
 the newest blocks' matches are read alone, newest block first. SQLite's index already reads newest first.
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-03
 """
 
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0016"
-down_revision: str | None = "0014"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
