@@ -321,7 +321,8 @@ def _newest_matches(session: Session, words: list[str], need: int) -> list[int] 
         high = low - 1
     if len(found) >= need or high < 0:
         return found[:need]
-    older = select(GRAMS_TABLE.c.case_id).where(GRAMS_TABLE.c.case_id <= high, *_gram_conditions(words))
+    # (case_id + 0: a plan kept for the statement would otherwise read the key's range, testing every older case)
+    older = select(GRAMS_TABLE.c.case_id).where(GRAMS_TABLE.c.case_id + 0 <= high, *_gram_conditions(words))
     rest = list(session.scalars(older.limit(need - len(found))))
     if len(found) + len(rest) >= need:
         return None
