@@ -6,9 +6,24 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, Select, Text, and_, column, false, func, literal_column, or_, select, table, union
+from sqlalchemy import (
+    Integer,
+    Select,
+    Text,
+    and_,
+    cast,
+    column,
+    false,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    table,
+    union,
+)
 from sqlalchemy import text as sql_text
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by, array
 from sqlalchemy.orm import Session
 
 from hotline_desk.models import Case, Unit
@@ -299,34 +314,54 @@ def _newest_matches(session: Session, words: list[str], need: int) -> list[int] 
     word), unordered up to ``need`` and sorted here: the planner would rather walk every case for its order.
     """
     grams = _needed_grams(words)
-    top = session.scalar(select(func.max(GRAMS_TABLE.c.case_id)))
-    if top is None:
-        return []
     found: list[int] = []
-    high = top  # ids up to here are still to be read
-    read = 0
-    while grams and high >= 0 and len(found) < need:  # (fullwidth letters and digits have no grams)
-        wanted = 1 << BLOCK_BITS if not found else (need - len(found)) * read // len(found) * 5 // 4
-        if read and (not found or read + wanted > BLOCKS_READ):
+    high: int | None = None  # ids up to here are still to be read (None: all of them)
+    if grams:
+        # The newest block and the one before it (at least 4,096 ids), found from the largest id in the same read.
+        top = select(func.max(GRAMS_TABLE.c.case_id)).scalar_subquery()
+        last = top.op(">>")(BLOCK_BITS)
+        found, largest = _window(session, words, {g: array([literal(f"{g} ") + cast(b, Text) for b in (last, last - 1)])
+                                                  for g in grams}, need, top)
+        if largest is None:
+            return []  # no cases at all
+        high = max(0, ((largest >> BLOCK_BITS) - 1) << BLOCK_BITS) - 1
+        read = largest - high
+    while grams and high is not None and high >= 0 and 0 < len(found) < need:
+        wanted = (need - len(found)) * read // len(found) * 5 // 4
+        if read + wanted > BLOCKS_READ:
             break
         low = max(0, (high - max(wanted, 1) + 1) >> BLOCK_BITS << BLOCK_BITS)
         blocks = range(high >> BLOCK_BITS, (low >> BLOCK_BITS) - 1, -1)
-        # The blocks' rows first (OFFSET 0 keeps the planner from starting at the text's index for a long word and
-        # building every candidate's block keys), then the exact words among them, newest first.
-        window = select(GRAMS_TABLE.c.case_id, GRAMS_TABLE.c.doc).where(
-            *(BLOCK_KEYS.overlap([f"{g} {b}" for b in blocks]) for g in grams)).offset(0).subquery()
-        found += session.scalars(select(window.c.case_id).where(*_exact_words(words, window.c.doc))
-                                 .order_by(window.c.case_id.desc()).limit(need - len(found)))
+        more, _ = _window(session, words, {g: [f"{g} {b}" for b in blocks] for g in grams}, need - len(found))
+        found += more
         read += high - low + 1
         high = low - 1
-    if len(found) >= need or high < 0:
+    if len(found) >= need or (high is not None and high < 0):
         return found[:need]
     # (case_id + 0: a plan kept for the statement would otherwise read the key's range, testing every older case)
-    older = select(GRAMS_TABLE.c.case_id).where(GRAMS_TABLE.c.case_id + 0 <= high, *_gram_conditions(words))
+    older = select(GRAMS_TABLE.c.case_id).where(*_gram_conditions(words))
+    if high is not None:
+        older = older.where(GRAMS_TABLE.c.case_id + 0 <= high)
     rest = list(session.scalars(older.limit(need - len(found))))
     if len(found) + len(rest) >= need:
         return None
     return found + sorted(rest, reverse=True)
+
+
+def _window(session: Session, words: list[str], keys: dict[str, Any], limit: int,
+            also: Any = None) -> tuple[list[int], Any]:
+    """The newest ``limit`` matches among the blocks that ``keys`` name for each gram, newest first (and ``also``)."""
+    # The blocks' rows first (OFFSET 0 keeps the planner from starting at the text's index for a long word and
+    # building every candidate's block keys), then the exact words among them.
+    rows = select(GRAMS_TABLE.c.case_id, GRAMS_TABLE.c.doc).where(
+        *(BLOCK_KEYS.op("&&")(k) if not isinstance(k, list) else BLOCK_KEYS.overlap(k) for k in keys.values())
+    ).offset(0).subquery()
+    newest = select(rows.c.case_id).where(*_exact_words(words, rows.c.doc)).order_by(
+        rows.c.case_id.desc()).limit(limit).subquery()
+    # one row, not a thousand
+    ids = func.array_agg(aggregate_order_by(newest.c.case_id, newest.c.case_id.desc()))
+    row = session.execute(select(ids, *([] if also is None else [also]))).one()
+    return list(row[0] or []), (row[1] if also is not None else None)
 
 
 def _text_order_key(session: Session, words: list[str]) -> Any:
