@@ -158,8 +158,29 @@ def _install_sqlite_pragmas(engine: Engine, busy_timeout_ms: int, *, read_only: 
         mode = "DEFERRED" if read_only else conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
         if mode == "IMMEDIATE":
             _begin_writing(conn, busy_timeout_ms)
+            defer = conn.get_execution_options().get(DEFER_CHECKPOINT, False)
+            conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint = {0 if defer else SQLITE_AUTOCHECKPOINT}")
         else:
             conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+# SQLite copies the pages a commit wrote to its write-ahead log back into the database file once the log holds more
+# than this many pages (its default), in the commit that went past it. A long import commits part after part, and
+# would copy the same index pages again after every part: a transaction begun with the execution option
+# DEFER_CHECKPOINT leaves that to the end of the work (``checkpoint``).
+SQLITE_AUTOCHECKPOINT = 1000
+DEFER_CHECKPOINT = "hotline_defer_checkpoint"
+
+
+def checkpoint(engine: Engine) -> None:
+    """SQLite: copy the write-ahead log back into the database file now, as far as readers allow (no-op elsewhere)."""
+    if engine.dialect.name != "sqlite":
+        return
+    raw = engine.raw_connection()
+    try:
+        raw.cursor().execute("PRAGMA wal_checkpoint(PASSIVE)")
+    finally:
+        raw.close()
 
 
 # How often a station waiting to write asks for SQLite's write lock again (seconds). SQLite's own wait backs off to

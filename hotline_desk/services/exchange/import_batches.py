@@ -16,6 +16,7 @@ from typing import IO, TypeVar
 from sqlalchemy import Connection, delete, select, text
 from sqlalchemy.orm import Session
 
+from hotline_desk.db import DEFER_CHECKPOINT, checkpoint
 from hotline_desk.models import Case, CaseEvent, Dispatch, FollowUp, ImportBatch
 from hotline_desk.services.accounts import audit
 from hotline_desk.services.cases import search_index
@@ -161,6 +162,7 @@ def write_in_batches(session: Session, batch: ImportBatch, build: Callable[[], S
             start, part = 0, min(size, FIRST_PART)
             while start < len(items):
                 began = time.perf_counter()
+                session.connection(execution_options={DEFER_CHECKPOINT: True})  # one checkpoint at the end
                 chunk = items[start:start + part]
                 written += write(chunk)
                 start += len(chunk)
@@ -181,6 +183,8 @@ def write_in_batches(session: Session, batch: ImportBatch, build: Callable[[], S
                 log.exception("import batch %s could not be cleared now", batch.id)
                 session.rollback()
             raise
+        finally:
+            checkpoint(session.get_bind().engine)
     return written
 
 
