@@ -2,6 +2,10 @@
 
     .venv/bin/python -m bench.scale generate --db big.sqlite3 [--cases 1000000]
     .venv/bin/python -m bench.scale measure --db big.sqlite3 [--runs 5]
+    .venv/bin/python -m bench.scale search --db postgresql://… --compare big.sqlite3 [--runs 5] [--words 水 物业 …]
+
+``search`` times only the case list's word searches (count and first page, as ``measure`` does) on two databases
+generated alike, side by side: the matches, the milliseconds on each, and their ratio.
 
 The generator writes through the same bulk path as imports (events, projections, audit trail, search index).
 Beside each figure ``measure`` prints a floor measured in the same run on the same machine (an empty Python start,
@@ -12,6 +16,7 @@ on any machine.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import platform
 import random
@@ -256,13 +261,70 @@ def _size(target: str) -> int:
         db.dispose()
 
 
+SEARCH_WORDS = ("水", "物业", "下水道堵", "小区", "萧", "饕餮")
+
+
+def search_times(path: str, words: list[str], runs: int) -> dict[str, tuple[int, float]]:
+    """Per word: the matches (counted in full) and the median time of the list's count and first page."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    from hotline_desk.services.cases.case_query import CaseFilter, count_cases
+    from hotline_desk.services.clock import fixed_clock
+    from hotline_desk.ui.context import AppSignals, UiContext
+    from hotline_desk.ui.models import CaseTableModel
+
+    app = QApplication.instance() or QApplication([])
+    db = open_database(path)
+    try:
+        with db.reader() as s:
+            actor = users.list_users(s)[0]
+            matches = {w: count_cases(s, CaseFilter(text=w), now=END) for w in words}
+        model = CaseTableModel(UiContext(db, actor, fixed_clock(END), AppSignals(), Path(tempfile.mkdtemp())))
+
+        def page(word: str) -> None:
+            model.load(CaseFilter(text=word))
+            model.data(model.index(0, 0))
+
+        for word in words:
+            page(word)  # warm
+        found = {w: (matches[w], _median(runs, functools.partial(page, w))) for w in words}
+        app.processEvents()
+        return found
+    finally:
+        db.dispose()
+
+
+def compare_searches(path: str, other: str, words: list[str], runs: int) -> None:
+    here, there = search_times(path, words, runs), search_times(other, words, runs)
+    print(f"搜索（计数和首页，与 measure 相同）；中位数，{runs} 次；A = {_kind(path)}，B = {_kind(other)}")
+    print("| 搜索词 | 字数 | 匹配 | A | B | A/B |")
+    print("|---|---|---|---|---|---|")
+    for word in words:
+        (count, a), (count_b, b) = here[word], there[word]
+        matched = str(count) if count == count_b else f"{count} / {count_b}（不同！）"
+        length = "+".join(str(len(w)) for w in word.split())
+        print(f"| {word} | {length} | {matched} | {_ms(a)} | {_ms(b)} | {a / b:.1f} |")
+
+
+def _kind(target: str) -> str:
+    return "PostgreSQL" if "://" in target else "SQLite"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("action", choices=["generate", "measure"])
+    parser.add_argument("action", choices=["generate", "measure", "search"])
     parser.add_argument("--db", required=True)
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--compare", help="search: the database generated alike to compare with")
+    parser.add_argument("--words", nargs="+", default=list(SEARCH_WORDS), help="search: the words to time")
     args = parser.parse_args()
+    if args.action == "search":
+        if not args.compare:
+            parser.error("search needs --compare")
+        compare_searches(args.db, args.compare, args.words, args.runs)
+        return
     if args.action == "generate":
         generate(args.db, args.cases)
         return

@@ -6,9 +6,24 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, Select, Text, and_, column, false, func, literal_column, or_, select, table, union
+from sqlalchemy import (
+    Integer,
+    Select,
+    Text,
+    and_,
+    cast,
+    column,
+    false,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    table,
+    union,
+)
 from sqlalchemy import text as sql_text
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by, array
 from sqlalchemy.orm import Session
 
 from hotline_desk.models import Case, Unit
@@ -109,14 +124,21 @@ def _words(session: Session, query: Select[tuple[int]], text: str) -> Select[tup
     return query
 
 
+def _needed_grams(chinese: list[str]) -> list[str]:
+    return sorted({g for w in chinese for g in search_index.word_grams(w)})
+
+
+def _exact_words(chinese: list[str], doc: Any = GRAMS_TABLE.c.doc) -> list[Any]:
+    """Unless a word is just one or two Chinese characters, the lower-cased text holds it exactly (its pairs alone
+    could be scattered)."""
+    return [doc.like(search_index.like_pattern(w)) for w in chinese
+            if not search_index.exact_by_grams(w)]
+
+
 def _gram_conditions(chinese: list[str]) -> list[Any]:
-    """PostgreSQL: the case's character pairs hold the words' pairs (GIN), and, unless the word is just one or two
-    Chinese characters, the lower-cased text holds the exact word (pairs alone could be scattered)."""
-    needed = sorted({g for w in chinese for g in search_index.word_grams(w)})
-    conditions: list[Any] = [GRAMS_TABLE.c.grams.contains(needed)] if needed else []
-    conditions += [GRAMS_TABLE.c.doc.like(search_index.like_pattern(w)) for w in chinese
-                   if not search_index.exact_by_grams(w)]
-    return conditions
+    """PostgreSQL: the case's character pairs hold the words' pairs (GIN), and the text holds each longer word."""
+    needed = _needed_grams(chinese)
+    return ([GRAMS_TABLE.c.grams.contains(needed)] if needed else []) + _exact_words(chinese)
 
 
 def _words_by_grams(query: Select[tuple[int]], words: list[str]) -> Select[tuple[int]]:
@@ -183,7 +205,8 @@ class CaseCount:
 
     count: int
     count_is_lower_bound: bool
-    # PostgreSQL, Chinese words only, all matches counted: their ids in entry order (the list's pages, already read).
+    # PostgreSQL, Chinese words only: the ``count`` newest matches' ids in entry order (all of them when the count is
+    # exact), read by the count: the list's first pages, newest first, need no second read.
     found: tuple[int, ...] = field(default=(), compare=False, repr=False)
 
     @property
@@ -199,14 +222,14 @@ def count_cases_bounded(session: Session, f: CaseFilter, *, now: datetime, bound
     rare one; filters without words are counted exactly (their indexes count fast)."""
     if not search_words(f.text):
         return CaseCount(count_cases(session, f, now=now), False)
-    if _index_words(session, f) is not None:
+    words = _index_words(session, f)
+    if words is not None:
         # Counting reads each match's index row anyway (PostgreSQL cannot count from the words' index alone), so
-        # the ids come with it: a word with few matches then needs no second read for its pages.
-        matches = _filtered(session, f, now, case_columns=False).limit(bound + 1).subquery()
-        ids: list[int] = session.scalar(select(func.array_agg(matches.c.case_id))) or []  # one row, not a thousand
-        if len(ids) > bound:
+        # the ids come with it: the newest matches, which are the list's first pages.
+        ids = _newest_matches(session, words, bound + 1)
+        if ids is None:
             return CaseCount(bound, True)
-        return CaseCount(len(ids), False, tuple(sorted(ids)))
+        return CaseCount(min(len(ids), bound), len(ids) > bound, tuple(sorted(ids[:bound])))
     found = session.scalar(select(func.count()).select_from(
         _filtered(session, f, now, case_columns=False).limit(bound + 1).subquery())) or 0
     return CaseCount(min(found, bound), found > bound)
@@ -231,9 +254,9 @@ def search_ids(session: Session, f: CaseFilter, *, now: datetime, sort: str = "r
     ``counted`` is the list's count of the same search, if the caller made one (it tells PostgreSQL which way to
     read a page, see ``_index_page``).
     """
-    if limit and not sort and _index_words(session, f) is not None:
-        return _index_page(session, _filtered(session, f, now, case_columns=False), descending, limit, offset,
-                           counted)
+    words = _index_words(session, f) if limit and not sort else None
+    if limit and words is not None:
+        return _index_page(session, words, descending, limit, offset, counted)
     query = _filtered(session, f, now, case_columns=bool(sort))
     key = None if sort else _text_order_key(session, search_words(f.text))
     if key is not None:
@@ -247,26 +270,98 @@ def search_ids(session: Session, f: CaseFilter, *, now: datetime, sort: str = "r
     return list(session.scalars(query))
 
 
-def _index_page(session: Session, matches: Select[Any], descending: bool, limit: int, offset: int,
+def _index_page(session: Session, words: list[str], descending: bool, limit: int, offset: int,
                 counted: CaseCount | None) -> list[int]:
     """PostgreSQL, Chinese words only, in entry order: a page of the index rows that match.
 
-    Walking the index table's key and testing each row suits a common word; for a word with few matches (up to the
-    count bound) the planner misjudges how much each test costs, so those matches are read through the words' index
-    and ordered here, or taken from the list's count, which read them. A count past the bound goes straight to the
-    walk.
+    The list's count read the newest matches (all of them, up to its bound), so its first pages come from it. Newest
+    first, the matches are read block by block (see ``_newest_matches``). Oldest first, walking the index table's
+    key and testing each row suits a common word; for a word with few matches (up to the count bound) the planner
+    misjudges how much each test costs, so those matches are read through the words' index and ordered here.
     """
-    found: list[int] | None = None
-    if counted is not None and not counted.count_is_lower_bound and len(counted.found) == counted.count:
-        found = list(counted.found)  # every match, read by the count
+    if counted is not None and len(counted.found) == counted.count and (
+            not counted.count_is_lower_bound or (descending and offset + limit <= counted.count)):
+        return sorted(counted.found, reverse=descending)[offset:offset + limit]
+    matches = select(GRAMS_TABLE.c.case_id).where(*_gram_conditions(words))
+    if descending:
+        newest = _newest_matches(session, words, offset + limit)
+        if newest is not None:
+            return newest[offset:offset + limit]
     elif counted is None or not counted.count_is_lower_bound:
         probe = [row[0] for row in session.execute(matches.limit(COUNT_BOUND + 1))]
-        found = probe if len(probe) <= COUNT_BOUND else None
-    if found is not None:
-        return sorted(found, reverse=descending)[offset:offset + limit]
+        if len(probe) <= COUNT_BOUND:
+            return sorted(probe)[offset:offset + limit]
     key = GRAMS_TABLE.c.case_id
     page = matches.order_by(key.desc() if descending else key.asc()).limit(limit).offset(offset)
     return [row[0] for row in session.execute(page)]
+
+
+# PostgreSQL also indexes each case's characters and pairs with its block of case ids ("水 244": case ids 244 × 4096
+# to 245 × 4096 - 1; migration 0016 builds the index with the same number).
+BLOCK_BITS = 12
+BLOCK_KEYS = func.case_search_keys(GRAMS_TABLE.c.grams, GRAMS_TABLE.c.case_id, type_=ARRAY(Text))
+# How many of the newest ids are read block by block at most; past that a word is rare enough for the words' index.
+BLOCKS_READ = 1 << 18
+
+
+def _newest_matches(session: Session, words: list[str], need: int) -> list[int] | None:
+    """PostgreSQL, Chinese words only: the ``need`` newest matches (all of them if fewer), newest first; None when
+    there are at least ``need`` but which are the newest was not worked out (a word common long ago, rare lately).
+
+    The words' index can only hand over all of a word's matches at once (a common character's take a tenth of the
+    cases), so the newest blocks of case ids are read first, as many as the matches found so far say are needed.
+    A word that is rare lately is read through the words' index (all its older matches at once, few for such a
+    word), unordered up to ``need`` and sorted here: the planner would rather walk every case for its order.
+    """
+    grams = _needed_grams(words)
+    found: list[int] = []
+    high: int | None = None  # ids up to here are still to be read (None: all of them)
+    if grams:
+        # The newest block and the one before it (at least 4,096 ids), found from the largest id in the same read.
+        top = select(func.max(GRAMS_TABLE.c.case_id)).scalar_subquery()
+        last = top.op(">>")(BLOCK_BITS)
+        found, largest = _window(session, words, {g: array([literal(f"{g} ") + cast(b, Text) for b in (last, last - 1)])
+                                                  for g in grams}, need, top)
+        if largest is None:
+            return []  # no cases at all
+        high = max(0, ((largest >> BLOCK_BITS) - 1) << BLOCK_BITS) - 1
+        read = largest - high
+    while grams and high is not None and high >= 0 and 0 < len(found) < need:
+        wanted = (need - len(found)) * read // len(found) * 5 // 4
+        if read + wanted > BLOCKS_READ:
+            break
+        low = max(0, (high - max(wanted, 1) + 1) >> BLOCK_BITS << BLOCK_BITS)
+        blocks = range(high >> BLOCK_BITS, (low >> BLOCK_BITS) - 1, -1)
+        more, _ = _window(session, words, {g: [f"{g} {b}" for b in blocks] for g in grams}, need - len(found))
+        found += more
+        read += high - low + 1
+        high = low - 1
+    if len(found) >= need or (high is not None and high < 0):
+        return found[:need]
+    # (case_id + 0: a plan kept for the statement would otherwise read the key's range, testing every older case)
+    older = select(GRAMS_TABLE.c.case_id).where(*_gram_conditions(words))
+    if high is not None:
+        older = older.where(GRAMS_TABLE.c.case_id + 0 <= high)
+    rest = list(session.scalars(older.limit(need - len(found))))
+    if len(found) + len(rest) >= need:
+        return None
+    return found + sorted(rest, reverse=True)
+
+
+def _window(session: Session, words: list[str], keys: dict[str, Any], limit: int,
+            also: Any = None) -> tuple[list[int], Any]:
+    """The newest ``limit`` matches among the blocks that ``keys`` name for each gram, newest first (and ``also``)."""
+    # The blocks' rows first (OFFSET 0 keeps the planner from starting at the text's index for a long word and
+    # building every candidate's block keys), then the exact words among them.
+    rows = select(GRAMS_TABLE.c.case_id, GRAMS_TABLE.c.doc).where(
+        *(BLOCK_KEYS.op("&&")(k) if not isinstance(k, list) else BLOCK_KEYS.overlap(k) for k in keys.values())
+    ).offset(0).subquery()
+    newest = select(rows.c.case_id).where(*_exact_words(words, rows.c.doc)).order_by(
+        rows.c.case_id.desc()).limit(limit).subquery()
+    # one row, not a thousand
+    ids = func.array_agg(aggregate_order_by(newest.c.case_id, newest.c.case_id.desc()))
+    row = session.execute(select(ids, *([] if also is None else [also]))).one()
+    return list(row[0] or []), (row[1] if also is not None else None)
 
 
 def _text_order_key(session: Session, words: list[str]) -> Any:

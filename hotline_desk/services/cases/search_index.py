@@ -4,7 +4,9 @@ SQLite's trigram tokenizer finds nothing for 供水 or 物业 (two characters). 
 twice in an FTS5 table: as single characters (for one-character searches) and as overlapping pairs (for two or more
 characters, searched as a phrase of consecutive pairs). On PostgreSQL the same characters and pairs are one array
 per case (GIN index) and the lower-cased text sits beside it (trigram index), which confirms the exact word and
-finds Latin letters and digits. The index is rewritten by every service that writes a case's text.
+finds Latin letters and digits; an expression index also keys the characters and pairs by block of case ids, so a
+common word's newest matches are read first (see case_query). The index is rewritten by every service that writes a
+case's text.
 """
 
 from __future__ import annotations
