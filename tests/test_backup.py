@@ -66,6 +66,19 @@ def test_only_the_newest_backups_are_kept(db: Database, db_path: Path, tmp_path:
     assert backup.due(tmp_path / "b", datetime(2022, 7, 6, 18, 0))
 
 
+def test_backing_up_again_and_again_in_one_day_keeps_the_earlier_days(db: Database, db_path: Path,
+                                                                      tmp_path: Path) -> None:
+    """Anyone may back up into the office's folder: twenty backups in an afternoon must not cost last week's."""
+    for day in range(1, 4):
+        backup.backup(db_path, tmp_path / "b", keep=3, now=datetime(2022, 7, day, 18, 0))
+    for minute in range(20):
+        backup.backup(db_path, tmp_path / "b", keep=3, now=datetime(2022, 7, 4, 15, minute))
+    kept = [(b.made_at.day, b.made_at.minute) for b in backup.list_backups(tmp_path / "b")]
+    assert kept == [(4, 19), (4, 18), (4, 17), (3, 0), (2, 0)]  # the newest three, and the newest of three days
+    backup.backup(db_path, tmp_path / "b", keep=3, now=datetime(2022, 7, 5, 18, 0))
+    assert [b.made_at.day for b in backup.list_backups(tmp_path / "b")] == [5, 4, 4, 3]
+
+
 def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 

@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from urllib.request import pathname2url
 
@@ -193,8 +193,8 @@ def _reserve(directory: Path, now: datetime) -> Path:
 
 def backup(db_path: Path, directory: Path, *, keep: int, now: datetime,
            held: sqlite3.Connection | None = None) -> BackupInfo:
-    """Copy the live database page by page into ``directory`` with its manifest; only the newest ``keep`` backups
-    are kept (never fewer than the one just made). ``held``: a connection holding the database, to copy through."""
+    """Copy the live database page by page into ``directory`` with its manifest; older backups beyond ``keep`` go
+    (see ``_kept``; never the one just made). ``held``: a connection holding the database, to copy through."""
     keep = max(1, keep)
     directory.mkdir(parents=True, exist_ok=True)
     target = _reserve(directory, now)
@@ -215,12 +215,29 @@ def backup(db_path: Path, directory: Path, *, keep: int, now: datetime,
         if target.exists() and target.stat().st_size == 0:
             target.unlink(missing_ok=True)
         raise DatabaseError(f"备份失败：{exc}。请检查备份目录是否可写、磁盘空间是否足够。") from exc
-    for old in list_backups(directory, db_path)[keep:]:
-        if old.path == target:
+    found = list_backups(directory, db_path)
+    kept = _kept(found, keep)
+    for old in found:
+        if old.path == target or old.path in kept:
             continue
         for leftover in (old.path, old.manifest, Path(f"{old.path}-wal"), Path(f"{old.path}-shm")):
             leftover.unlink(missing_ok=True)
     return BackupInfo(target, now, anchor)
+
+
+def _kept(found: list[BackupInfo], keep: int) -> set[Path]:
+    """What retention keeps of ``found`` (newest first): the newest ``keep`` backups, and the newest backup of each
+    of the ``keep`` latest days that have one. Anyone may back up into the office's folder: backing up again and
+    again on one day cannot push the earlier days' backups out."""
+    kept = {b.path for b in found[:keep]}
+    days: set[date] = set()
+    for b in found:
+        if b.made_at.date() not in days:
+            if len(days) == keep:
+                break
+            days.add(b.made_at.date())
+            kept.add(b.path)
+    return kept
 
 
 def list_backups(directory: Path, database: Path | None = None) -> list[BackupInfo]:

@@ -172,7 +172,8 @@ IMPORT_MAPPINGS: SettingDef[dict[str, Any]] = declare(SettingDef("import.mapping
 IMPORT_BATCH_ROWS = _int("import.batch_rows", 5000, "大批导入每次提交的行数", 50, 100_000, group="",
                          note="导入超过此行数时分批提交（每批最多这么多行，且约 0.5 秒内写完），"
                               "其他工作站在导入期间仍可保存")
-BACKUP_KEEP = _int("backup.keep", 14, "保留最近几份自动备份", 1, 365, group="backup")
+BACKUP_KEEP = _int("backup.keep", 14, "保留最近几份自动备份", 1, 365, group="backup",
+                   note="另外最近这么多个有备份的日子各保留当天最新的一份：一天里反复备份挤不掉前些天的")
 BACKUP_DIR = _str("backup.dir", "", "备份目录", group="backup",
                   note="留空则在数据库旁的 backups 文件夹；每个数据库文件的备份各在其中以文件名命名的文件夹里")
 MAX_FAILURES = _int("accounts.max_failures", 5, "连续输错密码几次后锁定", 1, 100, group="accounts")
