@@ -184,7 +184,10 @@ def write_in_batches(session: Session, batch: ImportBatch, build: Callable[[], S
                 session.rollback()
             raise
         finally:
-            checkpoint(session.get_bind().engine)
+            try:
+                checkpoint(session.get_bind().engine)
+            except Exception:  # not to hide why the import failed; the next commits checkpoint as usual
+                log.exception("checkpoint after import batch %s failed", batch.id)
     return written
 
 
