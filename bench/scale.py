@@ -31,6 +31,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from hotline_desk.db import open_database
 from hotline_desk.demo import text as demo_text
 from hotline_desk.services.accounts import users
@@ -80,6 +82,16 @@ def _case(rng: random.Random, at: datetime, lookups: dict[str, Any], actor: int,
     return NewCase(columns, steps)
 
 
+def office_lists(s: Session) -> dict[str, list[Any]]:
+    """The office's categories, appeal types, towns and units, as ``_case`` picks from them."""
+    return {
+        "categories": [(c.label, c.id) for c in reference.list_categories(s)],
+        "types": [(a.name, a.id, a.finish_days) for a in reference.list_appeal_types(s)],
+        "towns": [(u.name, u.id) for u in reference.list_units(s, "township")],
+        "units": [u.id for u in reference.list_units(s)],
+    }
+
+
 def generate(path: str, cases: int, seed: int = 7) -> None:
     db = open_database(path)
     with db.session() as s:
@@ -87,12 +99,7 @@ def generate(path: str, cases: int, seed: int = 7) -> None:
         if not users.list_users(s, include_inactive=True):
             users.add_user(s, None, "admin", "管理员", "admin")
         actor = users.list_users(s)[0].id
-        lookups = {
-            "categories": [(c.label, c.id) for c in reference.list_categories(s)],
-            "types": [(a.name, a.id, a.finish_days) for a in reference.list_appeal_types(s)],
-            "towns": [(u.name, u.id) for u in reference.list_units(s, "township")],
-            "units": [u.id for u in reference.list_units(s)],
-        }
+        lookups = office_lists(s)
         cal = WorkCalendar.load(s)
     rng = random.Random(seed)
     span = (END - END.replace(year=END.year - 10)).total_seconds()

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from bench.scale import _case
+from bench.scale import _case, office_lists
 from hotline_desk.db import Database
 from hotline_desk.models import Case
 from hotline_desk.services.accounts import users
@@ -24,7 +24,6 @@ from hotline_desk.services.cases.case_query import (
     search_ids,
 )
 from hotline_desk.services.exchange.bulk import NewCase, insert_cases
-from hotline_desk.services.office import reference
 from hotline_desk.services.office.calendar import WorkCalendar
 
 NOW = datetime(2026, 11, 1)
@@ -40,12 +39,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 def _generated(s: Session, rng: random.Random, count: int) -> list[NewCase]:
     actor = users.get_actor(s, "admin").id
-    lookups = {
-        "categories": [(c.label, c.id) for c in reference.list_categories(s)],
-        "types": [(a.name, a.id, a.finish_days) for a in reference.list_appeal_types(s)],
-        "towns": [(u.name, u.id) for u in reference.list_units(s, "township")],
-        "units": [u.id for u in reference.list_units(s)],
-    }
+    lookups = office_lists(s)
     cal = WorkCalendar.load(s)
     start = datetime(2023, 1, 1)
     return [_case(rng, start + timedelta(minutes=rng.uniform(0, 2 * 365 * 24 * 60)), lookups, actor, cal)
