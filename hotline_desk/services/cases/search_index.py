@@ -39,21 +39,31 @@ def searchable(word: str) -> bool:
 
 
 def unigrams(value: str) -> str:
-    tokens: list[str] = []
-    for run in _runs(value):
-        tokens += [run] if run.isascii() else list(run)
-    return " ".join(tokens)
+    return _unigrams(_runs(value))
 
 
 def bigrams(value: str) -> str:
+    return _bigrams(_runs(value))
+
+
+def _unigrams(runs: list[str]) -> str:
     tokens: list[str] = []
-    for run in _runs(value):
+    for run in runs:
+        if run.isascii():
+            tokens.append(run)
+        else:
+            tokens.extend(run)
+    return " ".join(tokens)
+
+
+def _bigrams(runs: list[str]) -> str:
+    tokens: list[str] = []
+    for run in runs:
         if run.isascii() or len(run) == 1:
             tokens.append(run)
         else:
-            tokens += [run[i:i + 2] for i in range(len(run) - 1)]
-        tokens.append("|")  # keeps pairs from different runs from forming a phrase
-    return " ".join(t for t in tokens if t != "|")
+            tokens.extend(map(str.__add__, run, run[1:]))  # each character with the next
+    return " ".join(tokens)
 
 
 def grams(value: str) -> list[str]:
@@ -102,7 +112,8 @@ def flavour(session: Session) -> str:
 
 def _rows(kind: str, pairs: Iterable[tuple[int, str]]) -> list[dict[str, object]]:
     if kind == "fts5":
-        return [{"id": case_id, "uni": unigrams(value), "bi": bigrams(value)} for case_id, value in pairs]
+        return [{"id": case_id, "uni": _unigrams(runs), "bi": _bigrams(runs)}
+                for case_id, value in pairs for runs in (_runs(value),)]
     return [{"id": case_id, "grams": grams(value), "doc": document_text(value)} for case_id, value in pairs]
 
 
