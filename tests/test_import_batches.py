@@ -270,3 +270,26 @@ def test_a_finished_batch_passed_off_as_cleared_is_found(db: Database, people: P
     problems = _verify(db)
     assert any(f"import_batch:{result.batch_id} 与最后一次审计记录不符" in p for p in problems), problems
     assert sum("已不存在（被删除）" in p for p in problems) >= 150
+
+
+def test_a_finished_batch_passed_off_as_unfinished_is_not_cleared(db: Database, people: People,
+                                                                   tmp_path: Path) -> None:
+    """One cell changed behind the app must not make the next opening remove a finished import's cases."""
+    path = tmp_path / "清单.xlsx"
+    make_workbook(path, 150)
+    for batch_rows in (BATCH, 1000):  # written in parts, and in one transaction
+        with db.reader() as s:
+            preview = preview_cases(s, path, clock=IMPORTED_AT)
+        with db.session() as s:
+            result = commit_cases(s, people.supervisor, preview, clock=IMPORTED_AT, batch_rows=batch_rows)
+        with db.session() as s:
+            s.execute(text("UPDATE import_batches SET state = 'in_progress' WHERE id = :b"), {"b": result.batch_id})
+        before = _counts(db)
+        open_office_database(db.url).dispose()  # as the app and the command line open it
+        assert _counts(db) == before
+        problems = _verify(db)
+        assert any(f"import_batch:{result.batch_id} 与最后一次审计记录不符" in p for p in problems), problems
+        with db.session() as s:  # put back, for the second round
+            s.execute(text("UPDATE import_batches SET state = 'done' WHERE id = :b"), {"b": result.batch_id})
+        path = tmp_path / "另一份.xlsx"
+        make_workbook(path, 150, key="PDT")

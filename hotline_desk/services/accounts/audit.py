@@ -196,6 +196,15 @@ def record_row(session: Session, obj: Audited, *, user_id: int | None, at: datet
     record(session, kind, entity, detail, user_id=user_id, at=at)
 
 
+def recorded_as_now(session: Session, obj: Audited) -> bool:
+    """Whether the row stands as its latest audit record says (not changed behind the app since)."""
+    entity, detail = snapshot(obj)
+    latest = session.scalar(select(AuditRecord.detail).where(AuditRecord.entity == entity,
+                                                             AuditRecord.kind.not_in(NOTE_KINDS))
+                            .order_by(AuditRecord.id.desc()).limit(1))
+    return latest == canonical(detail)
+
+
 def record_removal(session: Session, obj: Audited, *, user_id: int | None, at: datetime) -> None:
     """Record that the app removes this row (call before deleting it)."""
     entity, _detail = snapshot(obj)

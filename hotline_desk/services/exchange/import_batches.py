@@ -238,12 +238,16 @@ def unfinished(session: Session) -> list[int]:
 
 def clear_unfinished(session: Session, *, at: datetime) -> list[ClearedBatch]:
     """Clear every batch left in progress by an import that no longer runs (failed or killed); one still running
-    on another station is left alone."""
+    on another station is left alone, and so is one the audit trail does not record as in progress (its row was
+    changed behind the app: ``verify`` reports it; clearing it would remove a finished import's cases)."""
     cleared: list[ClearedBatch] = []
     for batch_id in unfinished(session):
         if _alive(session, batch_id):
             continue
         batch = session.get(ImportBatch, batch_id)
         assert batch is not None
+        if not audit.recorded_as_now(session, batch):
+            log.warning("import batch %s is marked in progress behind the app; left as it is", batch_id)
+            continue
         cleared.append(ClearedBatch(batch_id, batch.file_name, clear_batch(session, batch_id, at=at)))
     return cleared
