@@ -81,6 +81,12 @@ TAMPERING = {
     "甄别结论": ("UPDATE followups SET review = CASE review WHEN 'unit_fault' THEN 'not_fault' ELSE 'unit_fault' END "
              "WHERE id = (SELECT min(id) FROM followups WHERE review != '')", "回访记录与办理历史不符"),
     "删除回访": ("DELETE FROM followups WHERE id = 1", "回访记录缺失"),
+    # The fact table the month's statistics, scores and bulletin read.
+    "统计事实": (f"UPDATE case_facts SET followup_result = 'satisfied' WHERE case_id = {FIRST_DISSATISFIED}",
+             "统计事实记录与办理历史不符（followup_result）"),
+    "统计事实的时间": ("UPDATE case_facts SET last_at = '2022-07-01 00:00:00.000000' WHERE case_id = 5",
+                "统计事实记录与办理历史不符（last_at）"),
+    "删除统计事实": ("DELETE FROM case_facts WHERE case_id = 6", "统计事实记录缺失"),
     "导入批次行数": ("UPDATE import_batches SET rows = 2", "import_batch:1 与最后一次审计记录不符"),
     "导入批次文件": ("UPDATE import_batches SET sha256 = '0000'", "import_batch:1 与最后一次审计记录不符"),
     "附加分": ("UPDATE bonus_items SET points = points + 3 WHERE id = 1", "bonus:1 与最后一次审计记录不符"),

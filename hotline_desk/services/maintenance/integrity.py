@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from datetime import datetime
 from itertools import groupby
 from typing import Any
 
@@ -12,9 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline_desk.models import Case, CaseEvent, Dispatch, FollowUp, ImportBatch
+from hotline_desk.models.facts import CaseFact
 from hotline_desk.services.accounts import audit
 from hotline_desk.services.cases.events import case_projection, dispatch_columns, followup_columns
 from hotline_desk.services.cases.history import CaseStatus, record_from_row, replay
+from hotline_desk.services.reporting import facts
 
 
 def _rows_by_case(session: Session, model: type[Dispatch] | type[FollowUp]) -> dict[int, dict[int, Any]]:
@@ -45,6 +48,20 @@ def _projected_rows_problems(number: str, status: CaseStatus, dispatches: dict[i
     return problems
 
 
+def _facts_problems(number: str, status: CaseStatus, stored: CaseFact | None, latest: datetime) -> list[str]:
+    """The case's row of the fact table that statistics, scores and bulletins read, against a replay of its history
+    (its time of the latest step is that of the last step written, or the latest of all: imports write that)."""
+    if stored is None:
+        return [f"工单{number}的统计事实记录缺失（与办理历史不符）。"]
+    want = facts.expected_row(stored.case_id, status, status.last_event_at)
+    changed = [k for k in want if k not in ("case_id", "last_at") and getattr(stored, k) != want[k]]
+    if stored.last_at not in (status.last_event_at, latest):
+        changed.append("last_at")
+    if changed:
+        return [f"工单{number}的统计事实记录与办理历史不符（{'、'.join(changed)}）。"]
+    return []
+
+
 def consistency_problems(session: Session) -> list[str]:
     problems: list[str] = []
     stored = {c.id: c for c in session.scalars(select(Case))}
@@ -53,6 +70,7 @@ def consistency_problems(session: Session) -> list[str]:
                            .order_by(CaseEvent.case_id, CaseEvent.seq)).all()
     seen = set()
     dispatches, followups = _rows_by_case(session, Dispatch), _rows_by_case(session, FollowUp)
+    stored_facts = {f.case_id: f for f in session.scalars(select(CaseFact))}
     for case_id, group in groupby(rows, key=lambda r: r[0]):
         seen.add(case_id)
         events = list(group)
@@ -69,9 +87,10 @@ def consistency_problems(session: Session) -> list[str]:
             problems.append(f"工单{case.number}的当前状态与办理历史不符。")
         problems += _projected_rows_problems(case.number, status, dispatches.get(case_id, {}),
                                              followups.get(case_id, {}))
+        problems += _facts_problems(case.number, status, stored_facts.get(case_id), max(e[3] for e in events))
     problems += [f"工单{c.number}没有任何办理步骤。" for cid, c in stored.items() if cid not in seen]
-    orphans = (set(dispatches) | set(followups)) - seen
-    problems += [f"交办或回访记录指向没有办理历史的工单 {case_id}。" for case_id in sorted(orphans)]
+    orphans = (set(dispatches) | set(followups) | set(stored_facts)) - seen
+    problems += [f"交办、回访或统计事实记录指向没有办理历史的工单 {case_id}。" for case_id in sorted(orphans)]
     registered = Counter(session.scalars(select(CaseEvent.batch_id).where(CaseEvent.kind == "register",
                                                                           CaseEvent.batch_id.is_not(None))))
     answered = Counter(batch for _case, batch in session.execute(

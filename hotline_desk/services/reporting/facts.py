@@ -61,6 +61,11 @@ def _row(case_id: int, status: CaseStatus, last_at: datetime | None) -> dict[str
             "followup_result": f.followup_result, "followup_review": f.followup_review, "last_at": last_at}
 
 
+def expected_row(case_id: int, status: CaseStatus, last_at: datetime | None) -> dict[str, Any]:
+    """The facts row a case's status gives (``verify`` compares the stored one with it)."""
+    return _row(case_id, status, last_at)
+
+
 def record(session: Session, case_id: int, status: CaseStatus) -> None:
     """Rewrite one case's facts after its projection changed (same transaction as the event)."""
     row = session.get(CaseFact, case_id)
