@@ -251,3 +251,13 @@ def test_two_databases_in_one_folder_keep_their_own_backups(tmp_path: Path) -> N
         backup.backup(second, backup.default_backup_dir(second), keep=1, now=datetime(2022, 7, 5, 18, minute + 1))
     assert mine.path.exists()
     assert [b.path for b in backup.list_backups(backup.default_backup_dir(first))] == [mine.path]
+
+
+def test_a_restore_applies_the_folders_retention_to_this_databases_backups(db: Database, db_path: Path,
+                                                                           tmp_path: Path) -> None:
+    """The copy made before a restore prunes the folder like any backup (reading the held database through the
+    connection that holds it)."""
+    made = [backup.backup(db_path, tmp_path / "b", keep=5, now=datetime(2022, 7, day, 18, 0)) for day in (1, 2, 3)]
+    db.dispose()
+    backup.restore(db_path, made[-1].path, keep=1, now=datetime(2022, 7, 4, 9, 0), folder=tmp_path / "b")
+    assert [b.made_at.day for b in backup.list_backups(tmp_path / "b", db_path)] == [4, 3]

@@ -96,28 +96,34 @@ def _head(path: Path) -> tuple[int, str] | None:
     return (int(row[0]), str(row[1])) if row else (0, "")
 
 
-def _chain_holds(db_path: Path, head: tuple[int, str]) -> bool:
-    """Whether the database's own chain has the record ``head`` ends with: the other file is an earlier state."""
+def _chain_holds(db_path: Path, head: tuple[int, str], held: sqlite3.Connection | None = None) -> bool:
+    """Whether the database's own chain has the record ``head`` ends with: the other file is an earlier state.
+    ``held``: the connection holding the database exclusively (a restore), read through instead of opening it."""
     record_id, digest = head
     if record_id == 0:
         return False
+    query = "SELECT hash FROM audit_log WHERE id = ?"
     try:
-        with sqlite3.connect(file_uri(db_path), uri=True) as conn:
-            row = conn.execute("SELECT hash FROM audit_log WHERE id = ?", (record_id,)).fetchone()
-        conn.close()
+        if held is not None:
+            row = held.execute(query, (record_id,)).fetchone()
+        else:
+            with sqlite3.connect(file_uri(db_path), uri=True) as conn:
+                row = conn.execute(query, (record_id,)).fetchone()
+            conn.close()
     except sqlite3.Error:
         return False
     return row is not None and row[0] == digest
 
 
-def belongs_to(backup_file: Path, db_path: Path) -> bool:
+def belongs_to(backup_file: Path, db_path: Path, held: sqlite3.Connection | None = None) -> bool:
     """Whether a backup is this database's: its chain is the first part of the database's, or this file's anchor log
     recorded it (a backup made before a restore, whose history the restore replaced). Decided from the files' own
-    contents, not from paths, which a move changes and two workstations may share."""
+    contents, not from paths, which a move changes and two workstations may share. ``held``: as for
+    ``_chain_holds``."""
     head = _head(backup_file)
     if head is None:
         return False
-    if _chain_holds(db_path, head):
+    if _chain_holds(db_path, head, held):
         return True
     anchor = _anchor_of(backup_file)
     return anchor is not None and anchor.code in anchors.logged_codes(db_path)
@@ -215,7 +221,7 @@ def backup(db_path: Path, directory: Path, *, keep: int, now: datetime,
         if target.exists() and target.stat().st_size == 0:
             target.unlink(missing_ok=True)
         raise DatabaseError(f"备份失败：{exc}。请检查备份目录是否可写、磁盘空间是否足够。") from exc
-    found = list_backups(directory, db_path)
+    found = list_backups(directory, db_path, held)
     kept = _kept(found, keep)
     for old in found:
         if old.path == target or old.path in kept:
@@ -240,7 +246,8 @@ def _kept(found: list[BackupInfo], keep: int) -> set[Path]:
     return kept
 
 
-def list_backups(directory: Path, database: Path | None = None) -> list[BackupInfo]:
+def list_backups(directory: Path, database: Path | None = None,
+                 held: sqlite3.Connection | None = None) -> list[BackupInfo]:
     """Backups in ``directory``, newest first; with ``database``, only that database's own (see ``belongs_to``): a
     folder two databases were both given, so that one file's retention never removes the other's backups."""
     found = []
@@ -249,7 +256,7 @@ def list_backups(directory: Path, database: Path | None = None) -> list[BackupIn
             made = datetime.strptime(path.name[len(PREFIX):-len(SUFFIX)], "%Y%m%d-%H%M%S")
         except ValueError:
             continue
-        if database is not None and not belongs_to(path, database):
+        if database is not None and not belongs_to(path, database, held):
             continue
         found.append(BackupInfo(path, made))
     return sorted(found, key=lambda b: b.made_at, reverse=True)
