@@ -100,7 +100,10 @@ def test_restore_refuses_a_bad_file_and_leaves_the_database_alone(db: Database, 
     newer.write_bytes(db_path.read_bytes())
     with sqlite3.connect(newer) as conn:
         conn.execute("UPDATE alembic_version SET version_num = 'zz_future'")
-    for bad, reason in ((broken, "损坏|不是有效"), (text, "不是有效"), (newer, "更新版本")):
+    empty = tmp_path / "hotline-desk-20220705-180000.sqlite3"  # what a killed backup leaves
+    empty.touch()
+    for bad, reason in ((broken, "损坏|不是有效"), (text, "不是有效"), (newer, "更新版本"),
+                        (empty, "空文件（0 字节）")):
         with pytest.raises(DatabaseError, match=reason):
             backup.check_backup(bad)
         assert cli_as(["--db", str(db_path), "restore", str(bad)]) == 2
@@ -261,3 +264,22 @@ def test_a_restore_applies_the_folders_retention_to_this_databases_backups(db: D
     db.dispose()
     backup.restore(db_path, made[-1].path, keep=1, now=datetime(2022, 7, 4, 9, 0), folder=tmp_path / "b")
     assert [b.made_at.day for b in backup.list_backups(tmp_path / "b", db_path)] == [4, 3]
+
+
+def test_what_killed_backups_left_is_cleared_by_the_next(db: Database, db_path: Path, tmp_path: Path) -> None:
+    """Half-written copies and empty reserved names of backups that were killed go once they are ten minutes old
+    (a backup still being written elsewhere is newer than that); real backups stay."""
+    folder = tmp_path / "b"
+    real = backup.backup(db_path, folder, keep=5, now=datetime(2022, 7, 1, 18, 0))
+    stale = [folder / ".partial-abc.sqlite3", folder / ".partial-abc.sqlite3-journal",
+             folder / "hotline-desk-20220702-180000.sqlite3"]
+    fresh = folder / ".partial-def.sqlite3"
+    for path in [*stale, fresh]:
+        path.write_bytes(b"x" * 100 if "partial" in path.name else b"")
+    hour_ago = time.time() - 3600
+    for path in [*stale, real.path]:
+        os.utime(path, (hour_ago, hour_ago))
+    backup.backup(db_path, folder, keep=5, now=datetime(2022, 7, 3, 18, 0))
+    assert not any(path.exists() for path in stale)
+    assert fresh.exists() and real.path.exists() and real.manifest.exists()
+    assert [b.made_at.day for b in backup.list_backups(folder, db_path)] == [3, 1]

@@ -9,6 +9,7 @@ import os
 import shutil
 import sqlite3
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -185,6 +186,28 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+# A copy no process has written to for this long was left by a backup or restore that was killed or failed.
+STALE = timedelta(minutes=10)
+
+
+def _clear_leftovers(directory: Path, *patterns: str) -> None:
+    """Remove what interrupted backups or restores left in ``directory``: half-written copies (and their journals),
+    and names reserved for a backup that never came (empty, with no manifest), once nothing has touched them for
+    STALE. Someone killing backups again and again must not fill the disk."""
+    cutoff = time.time() - STALE.total_seconds()
+    for pattern in patterns:
+        for path in directory.glob(pattern):
+            try:
+                info = path.stat()
+                reserved = path.name.startswith(PREFIX) and path.name.endswith(SUFFIX)
+                if info.st_mtime >= cutoff or (reserved and (info.st_size or manifest_path(path).exists())):
+                    continue
+                path.unlink()
+                Path(f"{path}-journal").unlink(missing_ok=True)
+            except OSError:  # another station's, in use or already gone: left for next time
+                continue
+
+
 def _reserve(directory: Path, now: datetime) -> Path:
     """A backup name of its own: created empty and exclusively, so two backups made in the same second (by two
     stations, or a restore's own) never take one name and overwrite each other."""
@@ -203,6 +226,7 @@ def backup(db_path: Path, directory: Path, *, keep: int, now: datetime,
     (see ``_kept``; never the one just made). ``held``: a connection holding the database, to copy through."""
     keep = max(1, keep)
     directory.mkdir(parents=True, exist_ok=True)
+    _clear_leftovers(directory, f".partial-*{SUFFIX}", f"{PREFIX}*{SUFFIX}")
     target = _reserve(directory, now)
     now = datetime.strptime(target.name[len(PREFIX):-len(SUFFIX)], "%Y%m%d-%H%M%S")
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=".partial-", suffix=SUFFIX)
@@ -273,6 +297,9 @@ def check_backup(path: Path) -> str:
     and histories verify."""
     if not path.is_file():
         raise DatabaseError(f"找不到备份文件“{path}”。")
+    if path.stat().st_size == 0:  # e.g. the name a killed backup reserved
+        raise DatabaseError(f"“{path.name}”是空文件（0 字节），不是有效的数据库备份（可能是一次被中断的备份留下的）。"
+                            "未恢复，当前数据库未改动。")
     try:
         with sqlite3.connect(file_uri(path), uri=True) as conn:
             result = conn.execute("PRAGMA integrity_check").fetchone()
@@ -367,6 +394,7 @@ def restore(db_path: Path, source: Path, *, keep: int, now: datetime, other_data
     if not other_database and db_path.exists() and not belongs_to(source, db_path):
         head = _head(source)
         raise OtherDatabaseBackup(source, manifest_database(source), db_path, head[0] if head else 0)
+    _clear_leftovers(db_path.parent, f".restore-*{SUFFIX}")
     fd, tmp = tempfile.mkstemp(dir=db_path.parent, prefix=".restore-", suffix=SUFFIX)
     os.close(fd)
     try:
