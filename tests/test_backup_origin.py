@@ -152,7 +152,7 @@ def test_retention_in_one_folder_removes_only_its_own_databases_backups(db: Data
 
 @pytest.mark.parametrize(("content", "reason"), [
     ("这不是数据库，是一份会议记录。".encode() * 100, "不是 SQLite 数据库文件"),
-    (b"", "没有本软件的数据"),
+    (b"", "是空文件（0 字节）"),
 ])
 def test_a_file_that_is_not_a_database_is_explained_in_chinese(db: Database, db_path: Path, people: People,
                                                                 tmp_path: Path, content: bytes, reason: str,

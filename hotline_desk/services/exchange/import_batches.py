@@ -4,6 +4,7 @@ the clearing of one that failed or was killed, so that nothing of it stays behin
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -53,6 +54,11 @@ def _lock_file(session: Session, batch_id: int) -> Path | None:
     return path.with_name(f"{path.name}.import-{batch_id}.lock")
 
 
+def _opened(path: Path) -> IO[bytes]:
+    """The lock file, made readable by its owner only (as the database files are)."""
+    return os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600), "a+b")
+
+
 def _try_lock(handle: IO[bytes]) -> bool:
     try:
         if sys.platform == "win32":
@@ -100,7 +106,7 @@ def running(session: Session, batch_id: int) -> Iterator[None]:
     if path is None:
         yield
         return
-    with path.open("a+b") as handle:
+    with _opened(path) as handle:
         if not _try_lock(handle):
             raise RuntimeError(f"import batch {batch_id} is locked by another process")
         try:
@@ -120,7 +126,7 @@ def _alive(session: Session, batch_id: int) -> bool:
     path = _lock_file(session, batch_id)
     if path is None:
         return False
-    with path.open("a+b") as handle:
+    with _opened(path) as handle:
         if not _try_lock(handle):
             return True
         _unlock(handle)

@@ -238,6 +238,7 @@ def backup(db_path: Path, directory: Path, *, keep: int, now: datetime,
         manifest = {"file": target.name, "made_at": now.isoformat(), "sha256": _sha256(target),
                     "database": str(db_path.resolve()), "anchor": anchors.tag(anchor) if anchor else None}
         manifest_path(target).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+        manifest_path(target).chmod(0o600)  # as private as the backup beside it
         if anchor is not None:
             anchors.append_log(anchors.log_path_for_file(db_path), anchor, f"备份 {target.name}", now)
     except (sqlite3.Error, OSError) as exc:
