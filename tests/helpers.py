@@ -78,6 +78,16 @@ def cli_as(argv: list[str], password: str = TEST_PASSWORD) -> int:
         return main(argv)
 
 
+def cli_run(capsys: pytest.CaptureFixture[str], db: Database | str, *args: str,
+            user: str = "admin") -> tuple[int, str, str]:
+    """Run the CLI on ``db`` as ``user``; returns the exit code and what it printed (out, err)."""
+    from hotline_desk.cli import main
+
+    code = main(["--db", db if isinstance(db, str) else db.url, "--user", user, *args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
 def cases_in(path: Path) -> int:
     """How many cases a database file (a live one or a backup) holds, read as the app would."""
     db = open_database(str(path))

@@ -13,23 +13,16 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from hotline_desk.cli import main
 from hotline_desk.db import Database, open_database
 from hotline_desk.services.cases.records import register_case
 from hotline_desk.services.exchange.imports import commit_cases, preview_cases
 from hotline_desk.services.reporting import bulletin
 from hotline_desk.services.reporting.scoring import add_bonus, list_bonus
 from tests.conftest import FakeClock, People
+from tests.helpers import cli_run as run
 from tests.helpers import draft, fingerprint, log_in_everyone, unit_id
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def run(capsys: pytest.CaptureFixture[str], db: Database | str, *args: str, user: str = "admin"
-        ) -> tuple[int, str, str]:
-    code = main(["--db", db if isinstance(db, str) else db.url, "--user", user, *args])
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 @pytest.fixture

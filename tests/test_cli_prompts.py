@@ -18,6 +18,7 @@ from hotline_desk.models import User
 from hotline_desk.services.accounts import accounts
 from tests.conftest import People
 from tests.helpers import TEST_PASSWORD, fingerprint, log_in_everyone
+from tests.helpers import cli_run as run
 
 ROOT = Path(__file__).resolve().parent.parent
 pty = pytest.importorskip("pty")  # a terminal of our own: POSIX only
@@ -116,12 +117,6 @@ def test_a_blank_user_name_is_refused_and_counts_against_nobody(office: Database
     assert code == 2 and out.out == ""
     assert out.err.startswith("错误：--user 给出的用户名是空的") and "未尝试登录" in out.err
     assert fingerprint(office) == before and set(failures(office).values()) == {0}
-
-
-def run(capsys: pytest.CaptureFixture[str], db: Database, *args: str, user: str = "admin") -> tuple[int, str, str]:
-    code = main(["--db", db.url, "--user", user, *args])
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def test_resetting_someone_elses_password_never_takes_the_new_password_variable(

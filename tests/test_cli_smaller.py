@@ -13,13 +13,8 @@ from hotline_desk.cli import main
 from hotline_desk.db import Database
 from hotline_desk.services.accounts import accounts
 from tests.conftest import FakeClock, People
+from tests.helpers import cli_run as run
 from tests.helpers import fingerprint, log_in_everyone
-
-
-def run(capsys: pytest.CaptureFixture[str], db: Database, *args: str, user: str = "admin") -> tuple[int, str, str]:
-    code = main(["--db", db.url, "--user", user, *args])
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 @pytest.fixture
