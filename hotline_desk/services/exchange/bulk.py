@@ -120,19 +120,18 @@ def insert_cases(session: Session, cases: list[NewCase], *, prefix: str, recorde
         dispatches += [{"case_id": case_id, **dispatch_columns(d)} for d in status.dispatches]
         followups += [{"case_id": case_id, **followup_columns(f)} for f in status.followups]
     insert_rows(session, CaseEvent, events)
+    details = [audit.event_detail(e["case_id"], e["seq"], e["kind"], e["at"], e["actor_id"], e["unit_id"], e["data"],
+                                  e["note"], e["batch_id"]) for e in events]
     if by is None:
         audit.record_many(session, [
-            ("case_event", audit.event_entity(e["case_id"], e["seq"]),
-             audit.event_detail(e["case_id"], e["seq"], e["kind"], e["at"], e["actor_id"], e["unit_id"], e["data"],
-                                e["note"], e["batch_id"], registrations[e["case_id"]]), e["actor_id"], e["recorded_at"])
-            for e in events
+            ("case_event", audit.event_entity(e["case_id"], e["seq"]), [*detail, registrations[e["case_id"]]],
+             e["actor_id"], e["recorded_at"])
+            for e, detail in zip(events, details, strict=True)
         ])
     else:
         histories: dict[int, list[list[Any]]] = {}
-        for e in events:
-            histories.setdefault(e["case_id"], []).append(audit.event_detail(
-                e["case_id"], e["seq"], e["kind"], e["at"], e["actor_id"], e["unit_id"], e["data"], e["note"],
-                e["batch_id"]))
+        for e, detail in zip(events, details, strict=True):
+            histories.setdefault(e["case_id"], []).append(detail)
         audit.record_many(session, [
             ("case_history", audit.history_entity(case_id), audit.history_detail(steps, registrations[case_id]), by,
              recorded_at)

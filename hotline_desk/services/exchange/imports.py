@@ -617,15 +617,16 @@ def _new_case(row: PreparedRow, actor: Actor, proposer: Actor, look: Lookups, se
         return NewCase(columns, *_history(v, actor, proposer, look, setting, v["number"] or f"第{row.row}行"))
     # The previewed history, its stand-ins replaced by the importer and the proposer (no step's data names them).
     who = {_PREVIEW_IMPORTER.id: actor.id, _PREVIEW_PROPOSER.id: proposer.id}
-    return NewCase(columns, [Step(s.kind, s.at, who.get(s.actor_id, s.actor_id) if s.actor_id is not None else None,
-                                  s.unit_id, s.data, s.note) for s in row.steps], _taken_by(row.status, who))
 
-
-def _taken_by(status: CaseStatus, who: dict[int, int]) -> CaseStatus:
-    """The previewed status with the stand-ins' ids replaced wherever it names who took a step."""
     def real(user_id: int | None) -> int | None:
         return who.get(user_id, user_id) if user_id is not None else None
 
+    steps = [Step(s.kind, s.at, real(s.actor_id), s.unit_id, s.data, s.note) for s in row.steps]
+    return NewCase(columns, steps, _taken_by(row.status, real))
+
+
+def _taken_by(status: CaseStatus, real: Callable[[int | None], int | None]) -> CaseStatus:
+    """The previewed status with the stand-ins' ids replaced (by ``real``) wherever it names who took a step."""
     return replace(
         status, proposer_id=real(status.proposer_id), before_followup=None,
         dispatches=tuple(replace(d, approved_by=real(d.approved_by)) for d in status.dispatches),
