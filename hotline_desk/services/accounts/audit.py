@@ -127,13 +127,10 @@ def registration_digest(values: Mapping[str, Any]) -> str:
     shown = {}
     for name in _REGISTRATION_SORTED:  # in canonical()'s order already: an import digests every case it writes
         value = values.get(name)
-        kind = type(value)
-        if kind is datetime:
-            value = value.isoformat()  # type: ignore[union-attr]
-        elif kind is bool:
-            value = int(value)  # type: ignore[arg-type]
-        elif isinstance(value, datetime):
+        if isinstance(value, datetime):
             value = value.isoformat()
+        elif isinstance(value, bool):
+            value = int(value)
         shown[name] = value
     return hashlib.sha256(_IN_ORDER.encode(shown).encode("utf-8")).hexdigest()
 
