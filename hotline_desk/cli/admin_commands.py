@@ -240,7 +240,7 @@ def cmd_backup(ctx: Context, args: argparse.Namespace) -> int:
     with ctx.db.reader() as session:
         info = backups.make_backup(session, path, office_now(), args.dir, actor=actor)
         _folder, keep = backups.backup_location(session, path, args.dir)
-    print(f"已备份到 {info.path}（保留最近 {keep} 份，另外最近 {keep} 个有备份的日子各留当天最新的一份）。")
+    print(f"已备份到 {info.path}（{backups.retention_words(keep)}）。")
     if info.anchor is not None:
         print(f"审计锚点：{info.anchor.code}（已写入备份清单 {info.manifest.name} 和锚点记录文件）")
     return 0

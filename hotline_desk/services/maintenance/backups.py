@@ -36,6 +36,11 @@ def make_backup(session: Session, db_path: Path, now: datetime, chosen: str | No
     return backup.backup(db_path, folder, keep=keep, now=now)
 
 
+def retention_words(keep: int) -> str:
+    """What retention keeps, as the settings page and the backup command say it (see ``backup._kept``)."""
+    return f"保留最近 {keep} 份，另外最近 {keep} 个有备份的日子各留当天最新的一份"
+
+
 def last_backup(session: Session, db_path: Path) -> backup.BackupInfo | None:
     folder, _keep = backup_location(session, db_path)
     found = backup.list_backups(folder, db_path)
