@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date, timedelta
 
 import pytest
@@ -9,12 +10,14 @@ from sqlalchemy import select
 
 from hotline_desk.db import Database
 from hotline_desk.errors import PermissionDenied, ValidationError
-from hotline_desk.models import CalendarDay
+from hotline_desk.models import CalendarDay, Case
 from hotline_desk.services.cases import workflow as wf
+from hotline_desk.services.cases.deadlines import deadline_flag
 from hotline_desk.services.cases.overview import CHART_DAYS, overview
 from hotline_desk.services.cases.records import register_case
 from hotline_desk.services.office import admin
 from hotline_desk.services.office.calendar import WorkCalendar, parse_day_list
+from hotline_desk.vocabulary import OPEN_DISPATCH_STATES
 from tests.conftest import FakeClock, People
 from tests.helpers import draft, unit_id
 
@@ -49,6 +52,38 @@ def test_today_month_queues_chart_and_the_units_most_overdue(db: Database, peopl
     assert sum(per_day.values()) == 5  # 15 June is more than 30 days before 21 July
     with db.reader() as s:
         assert overview(s, start).days[-1] == (date(2022, 7, 5), 2)  # today is the last bar
+
+
+def test_overdue_and_near_counts_equal_each_open_cases_own_flag(db: Database, people: People,
+                                                                 clock: FakeClock) -> None:
+    """The database counts what is past its deadline and the calendar judges only what is ahead: the same figures as
+    flagging every open case one by one, from before the first deadline to after the last, across a holiday."""
+    start = clock.now
+    with db.session() as s:
+        admin.set_days(s, people.admin, parse_day_list("2022-07-15 节假日"))
+        units = [unit_id(s, "自来水公司"), unit_id(s, "城市管理局"), unit_id(s, "纸坊镇")]
+        for i in range(12):
+            clock.set(start + timedelta(days=i, hours=i % 5))
+            case = register_case(s, people.operator, draft(s, unit_id=units[i % 3]), clock=clock)
+            if i % 4:
+                wf.approve(s, people.supervisor, case.id, clock=clock)
+    with db.reader() as s:
+        calendar = WorkCalendar.load(s)
+        open_cases = s.execute(select(Case.deadline, Case.main_unit_id).where(
+            Case.state.in_([state.value for state in OPEN_DISPATCH_STATES]))).all()
+        assert len(open_cases) == 9
+        seen_near = seen_overdue = 0
+        for hours in range(0, 24 * 40, 7):
+            now = start + timedelta(hours=hours)
+            flags = [(deadline_flag(deadline, now, calendar), unit) for deadline, unit in open_cases]
+            figures = overview(s, now)
+            assert figures.near_deadline == sum(flag == "near" for flag, _unit in flags)
+            assert figures.overdue == sum(flag == "overdue" for flag, _unit in flags)
+            per_unit = Counter(unit for flag, unit in flags if flag == "overdue")
+            assert {u.unit_id: u.overdue for u in figures.worst_units} == dict(per_unit)
+            seen_near += figures.near_deadline
+            seen_overdue += figures.overdue
+    assert seen_near and seen_overdue  # both kinds were met on the way
 
 
 def test_a_years_holidays_and_make_up_days_entered_at_once(db: Database, people: People) -> None:
