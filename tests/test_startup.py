@@ -94,6 +94,14 @@ def test_the_window_asks_who_is_working_before_loading_its_pages() -> None:
     assert not later & modules, later & modules
 
 
+def test_the_main_window_loads_the_file_libraries_only_when_a_file_is_made_or_read() -> None:
+    """Excel, PDF and the migrations are for exporting, printing, importing and upgrading, not for showing the pages."""
+    modules, _ = _imported(script="import hotline_desk.ui.main_window")
+    assert "hotline_desk.ui.home_view" in modules and "hotline_desk.services.cases.queues" in modules
+    later = {"alembic", "openpyxl", "python_calamine", "reportlab"}
+    assert not later & modules, later & modules
+
+
 def test_the_revisions_read_without_alembic_are_alembics() -> None:
     from alembic.script import ScriptDirectory
 

@@ -16,7 +16,6 @@ from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.cases.deadlines import Labelled, step_due, step_flag
 from hotline_desk.services.cases.events import statuses_for
 from hotline_desk.services.cases.history import FOLLOWUP_RESULTS
-from hotline_desk.services.exchange.case_export import mask_name, mask_phone
 from hotline_desk.services.office.calendar import WorkCalendar
 from hotline_desk.services.office.settings import Settings
 from hotline_desk.vocabulary import Action, CaseState
@@ -28,6 +27,21 @@ QUEUE_STATES = {
     "review": (CaseState.IN_REVIEW,),
     "rejected": (CaseState.REGISTERED,),
 }
+
+
+# A confidential case's caller as lists and exports show it to whoever may not see them.
+def mask_name(name: str) -> str:
+    return name[:1] + "*" * (len(name) - 1) if len(name) > 1 else name
+
+
+def mask_phone(phone: str) -> str:
+    """A mobile number keeps its first 3 and last 4 digits (138****0001); a shorter one, such as a landline, only its
+    last 2, so that most of it is always hidden."""
+    if len(phone) >= 11:
+        return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+    if len(phone) >= 6:
+        return "*" * (len(phone) - 2) + phone[-2:]
+    return "*" * len(phone)
 
 
 @dataclass(frozen=True)

@@ -14,24 +14,11 @@ from hotline_desk.models import Case, Unit
 from hotline_desk.services.accounts import anchors, audit
 from hotline_desk.services.cases.case_query import SOURCE_LABELS, CaseFilter, search_ids
 from hotline_desk.services.cases.history import STATES
+from hotline_desk.services.cases.queues import mask_name, mask_phone
 from hotline_desk.services.reporting.monthdata import parse_month
 
 HEADER = ("工单编号", "来电时间", "来源", "状态", "来电人", "联系电话", "地址", "诉求类型", "问题分类", "标题",
           "诉求内容", "承办单位")
-
-
-def mask_name(name: str) -> str:
-    return name[:1] + "*" * (len(name) - 1) if len(name) > 1 else name
-
-
-def mask_phone(phone: str) -> str:
-    """A mobile number keeps its first 3 and last 4 digits (138****0001); a shorter one, such as a landline, only its
-    last 2, so that most of it is always hidden."""
-    if len(phone) >= 11:
-        return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
-    if len(phone) >= 6:
-        return "*" * (len(phone) - 2) + phone[-2:]
-    return "*" * len(phone)
 
 
 def export_cases(session: Session, case_filter: CaseFilter, *, now: datetime, reveal: bool = False,
