@@ -10,7 +10,7 @@ import openpyxl
 from sqlalchemy import select
 
 from hotline_desk.db import Database
-from hotline_desk.models import Case, CaseEvent
+from hotline_desk.models import Case, CaseEvent, Unit
 from hotline_desk.services.exchange.imports import (
     FOLLOWUP_INFERRED,
     SIGN_INFERRED,
@@ -116,3 +116,34 @@ def test_a_remarks_extension_needs_no_deadline_column(db: Database, people: Peop
         commit_cases(s, people.supervisor, preview, clock=clock)
     state, steps = _history(db, "TZ1")
     assert state == "finished" and [k for k, _n in steps][4:6] == ["extension_request", "extension_accept"]
+
+
+def test_unit_names_as_clerks_write_them(db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """A township without its kind word is that township; an abbreviation is suggested; a name sharing only “局”
+    with a unit gets no suggestion, so that taking the suggestions cannot file it under the wrong unit."""
+    path = _register(tmp_path / "台账.xlsx", [
+        _row("TZ1", "交办", "住建局", dispatched="2024-03-04 10:00"),
+        _row("TZ2", "交办", "电业局", dispatched="2024-03-04 10:00"),
+        _row("TZ3", "交办", "城管局", dispatched="2024-03-04 10:00"),
+    ])
+    book = openpyxl.load_workbook(path)
+    book.active.cell(1, len(HEADER) + 1, "所属乡镇")
+    for row, town in ((2, "纸坊"), (3, "煤山"), (4, "汝南办事处")):
+        book.active.cell(row, len(HEADER) + 1, town)
+    book.save(path)
+    clock.set(datetime(2024, 4, 10, 9, 0))
+    with db.reader() as s:
+        preview = preview_cases(s, path, clock=clock, accept_suggestions=True)
+    taken = {value: choice.target for (_field, value), choice in preview.choices.items()}
+    assert taken == {"住建局": "住房和城乡建设局", "城管局": "城市管理局"}
+    assert [(u.value, u.suggestion) for u in preview.unknown] == [("电业局", "")]
+    assert [(p.row, p.reason) for p in preview.problems] == [(3, "承办单位“电业局”不在列表中")]
+    with db.session() as s:
+        commit_cases(s, people.supervisor, preview, only_valid=True, clock=clock)
+    with db.reader() as s:
+        rows = s.execute(select(Case.import_key, Unit.name).join(Unit, Unit.id == Case.township_id)
+                         .order_by(Case.import_key)).all()
+        units = s.execute(select(Case.import_key, Unit.name).join(Unit, Unit.id == Case.main_unit_id)
+                          .order_by(Case.import_key)).all()
+    assert [tuple(r) for r in rows] == [("TZ1", "纸坊镇"), ("TZ3", "汝南街道")]
+    assert [tuple(r) for r in units] == [("TZ1", "住房和城乡建设局"), ("TZ3", "城市管理局")]
