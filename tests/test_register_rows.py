@@ -147,3 +147,23 @@ def test_unit_names_as_clerks_write_them(db: Database, people: People, clock: Fa
                           .order_by(Case.import_key)).all()
     assert [tuple(r) for r in rows] == [("TZ1", "纸坊镇"), ("TZ3", "汝南街道")]
     assert [tuple(r) for r in units] == [("TZ1", "住房和城乡建设局"), ("TZ3", "城市管理局")]
+
+
+def test_phone_numbers_as_clerks_write_them(db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """Grouped or full-width, a mobile number is stored as its 11 digits (so the repeat-caller check finds it);
+    a landline keeps its area code and dash."""
+    path = _register(tmp_path / "台账.xlsx", [_row(f"TZ{i}", "当场答复", reply="已解释", finished="2024-03-04 09:30")
+                                             for i in range(1, 5)])
+    book = openpyxl.load_workbook(path)
+    book.active.cell(1, len(HEADER) + 1, "联系电话")
+    for row, written in enumerate(("139-0000-0003", "１３９０００００００４", "139 0000 0002", "0375-6012345"), 2):
+        book.active.cell(row, len(HEADER) + 1, written)
+    book.save(path)
+    preview = _preview(db, path, clock)
+    assert preview.problems == []
+    with db.session() as s:
+        commit_cases(s, people.supervisor, preview, clock=clock)
+    with db.reader() as s:
+        phones = s.execute(select(Case.import_key, Case.phone).order_by(Case.import_key)).all()
+    assert [tuple(p) for p in phones] == [("TZ1", "13900000003"), ("TZ2", "13900000004"), ("TZ3", "13900000002"),
+                                          ("TZ4", "0375-6012345")]
