@@ -115,12 +115,18 @@ class CasePreview:
             rows.setdefault(f"〔{p.column}〕{p.reason}", set()).add(p.row)
         return sorted(((cause, len(r)) for cause, r in rows.items()), key=lambda item: -item[1])
 
+    def inferred_signs(self) -> int:
+        """Rows ready whose 签收 the register does not date (placed after the dispatch, marked)."""
+        return sum(1 for row in self.ready if row.steps and any(step.note == SIGN_INFERRED for step in row.steps))
+
     def summary(self, hints: ImportHints = WINDOW) -> str:
         if self.missing:
             return f"没有找到必需的列：{'、'.join(self.missing)}。{hints.map_columns}"
         text = (f"共 {self.total_rows} 行：可导入 {len(self.ready)} 行，已导入过 {self.duplicates} 行，"
                 f"有问题 {self.invalid_rows} 行" + (f"，按选择不导入 {self.left_out} 行" if self.left_out else "")
                 + "。")
+        if signs := self.inferred_signs():
+            text += f"其中 {signs} 行有回复而没有签收时间，签收按交办后一分钟记（据台账）。"
         if self.unknown:
             text += f"有 {len(self.unknown)} 个取值不在列表中，{hints.choose_values}"
         text += f"（{self.seen_before}）" if self.seen_before else ""
@@ -232,8 +238,8 @@ def _register_facts(v: dict[str, Any], look: Lookups, problems: list[tuple[str, 
         except ValueError:
             problems.append(("remark", f"备注中的延期日期“{match.group(0)}”不存在"))
     v["extension"] = (days, until) if days or until else None
-    if v["extension"] and not (v["handling"] == "dispatch" and v.get("deadline")):
-        problems.append(("remark", "延期的工单须是交办处理并写明办理期限"))
+    if v["extension"] and v["handling"] != "dispatch":
+        problems.append(("remark", "延期的工单须是交办处理"))
     v["returned_from"] = ""
     if (match := RETURNED_BY.search(remark)) and v["handling"] == "dispatch":
         try:
@@ -252,10 +258,26 @@ def _days(value: Any) -> int:
     return int(text)
 
 
+# How registers write 办理方式: a word of the first list means 协调办理, of the second 交办处理
+# (as does naming a unit).
+COORDINATE_WORDS = ("协调", "直接", "当场", "答复")
+DISPATCH_WORDS = ("交办", "转办")
+
+
 def _check_history(v: dict[str, Any], problems: list[tuple[str, str]]) -> None:
-    handling = v["handling"]
-    v["handling"] = ("coordinate" if any(w in handling for w in ("协调", "直接", "当场", "答复")) else
-                     "dispatch" if ("交办" in handling or v.get("unit")) else "")
+    """How the row was handled, and whether its times and results can make one history. Nothing the register
+    says is dropped without a word: a handling, reply or follow-up that cannot go in is a problem of the row."""
+    written = v["handling"]
+    coordinate = any(w in written for w in COORDINATE_WORDS)
+    v["handling"] = ("coordinate" if coordinate else
+                     "dispatch" if (any(w in written for w in DISPATCH_WORDS) or v.get("unit")) else "")
+    done = v.get("replied_at") or v.get("finished_at")
+    if written and not v["handling"]:
+        problems.append(("handling", f"办理方式“{written}”无法识别，应写明协调办理或交办处理（交办的写明承办单位）"))
+    elif not v["handling"] and (done or v["reply_text"] or v["followup"]):
+        problems.append(("handling", "缺少办理方式：有回复、办结或回访的工单须写明协调办理或交办处理"))
+    elif v["handling"] == "dispatch" and v["followup"] and not done:
+        problems.append(("followup", "交办处理的工单有回访结果，但没有回复时间或办结时间：回访无法导入"))
     if v["followup"] and v["followup"] not in FOLLOWUP_WORDS:
         problems.append(("followup", f"回访结果“{v['followup']}”无法识别，应为满意、基本满意、不满意或未回访"))
     order = [("registered_at", "来电时间"), ("dispatched_at", "交办时间"), ("signed_at", "签收时间"),
@@ -465,13 +487,17 @@ def _history(v: dict[str, Any], actor: Actor, proposer: Actor, look: Lookups, se
             take(Action.RETURN_REQUEST, ReturnRequest(f"退单{FROM_REGISTER}"), at + gap * 2)
             take(Action.RETURN_RULE, ReturnRule(True, v["unit"], FROM_REGISTER), at + gap * 3)
         take(Action.APPROVE, Approve(deadline=v.get("deadline")), last)  # a given 办理期限 is the deadline
+        done = v.get("replied_at") or v.get("finished_at")
         if v.get("signed_at"):
             last = v["signed_at"]
             take(Action.SIGN, Sign(), last)
+        elif done:
+            # The unit replied, so it signed; the register does not say when: a minute after the dispatch, marked.
+            last = min(last + timedelta(minutes=1), done)
+            take(Action.SIGN, Sign(note=SIGN_INFERRED), last)
         if v.get("extension"):
             last = _extension(v["extension"], status, setting.calendar, last, take)
-        done = v.get("replied_at") or v.get("finished_at")
-        if not (done and v.get("signed_at")):
+        if not done:
             return steps, status
         # A unit finishes, then replies; a register that writes 办结时间 after 回复时间 is read as replying then.
         finished = v.get("finished_at") or done
@@ -482,8 +508,10 @@ def _history(v: dict[str, Any], actor: Actor, proposer: Actor, look: Lookups, se
     result = FOLLOWUP_WORDS.get(v["followup"], "")
     if not result:
         return steps, status
+    # Without a 回访时间 the follow-up is placed a minute after the last step, and says so.
+    note = "" if v.get("followup_at") else FOLLOWUP_INFERRED
     last = v.get("followup_at") or last + timedelta(minutes=1)
-    take(Action.FOLLOWUP, FollowUp(result, final_unreachable=result == FollowUpResult.UNREACHABLE), last)
+    take(Action.FOLLOWUP, FollowUp(result, note, final_unreachable=result == FollowUpResult.UNREACHABLE), last)
     review = v["review"]
     if result == FollowUpResult.DISSATISFIED and review:
         fault = not any(w in review for w in ("非", "不属", "免责", "不是"))
@@ -492,6 +520,8 @@ def _history(v: dict[str, Any], actor: Actor, proposer: Actor, look: Lookups, se
 
 
 FROM_REGISTER = "（据台账）"
+SIGN_INFERRED = "（据台账：台账无签收时间，按交办后一分钟记）"
+FOLLOWUP_INFERRED = "（据台账：台账无回访时间，按上一步后一分钟记）"
 
 
 def _extension(extension: tuple[int, datetime | None], status: Any, calendar: WorkCalendar, after: datetime,
