@@ -47,20 +47,22 @@ def _digest(path: Path) -> bytes:
 
 
 @pytest.fixture
-def importing(db: Database, people: People, tmp_path: Path,
-              monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[subprocess.Popen[str], Path]]:
-    """Another station's ``import-cases --commit`` of a long workbook, written in parts of BATCH rows."""
+def importing(db: Database, db_path: Path, people: People, tmp_path: Path,
+              monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[subprocess.Popen[str], Path, int]]:
+    """Another station's ``import-cases --commit`` of a long workbook, written in parts of BATCH rows; the workbook,
+    and how many cases the database held before the import began."""
     log_in_everyone(db, monkeypatch)
     with db.session() as s:
         set_setting(s, "import.batch_rows", BATCH, user_id=people.admin.id, at=datetime(2022, 9, 1))
     workbook = tmp_path / "上级清单.xlsx"
     make_workbook(workbook, ROWS)
+    before = _cases(db_path)
     env = dict(os.environ, PYTHONPATH=str(ROOT), HOTLINE_DESK_PASSWORD=TEST_PASSWORD)
     worker = subprocess.Popen([sys.executable, "-m", "hotline_desk", "--db", db.url, "--user", "sup1",
                                "import-cases", str(workbook), "--commit"], cwd=ROOT, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        yield worker, workbook
+        yield worker, workbook, before
     finally:
         if worker.poll() is None:
             worker.send_signal(signal.SIGCONT)
@@ -95,11 +97,9 @@ def _hold_between_parts(db_path: Path, worker: subprocess.Popen[str]) -> None:
 
 
 def test_a_backup_made_during_a_long_import_restores_to_before_it(
-        db: Database, db_path: Path, people: People, importing: tuple[subprocess.Popen[str], Path],
-        capsys: pytest.CaptureFixture[str]) -> None:
-    worker, workbook = importing
-    with db.reader() as s:
-        before = s.scalar(select(func.count()).select_from(Case)) or 0
+        db: Database, db_path: Path, people: People, importing: tuple[subprocess.Popen[str], Path, int],
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    worker, workbook, before = importing
     _hold_between_parts(db_path, worker)
     # Between two parts of the import another station saves a case, and an operator backs up (as the window does on
     # closing): the backup holds the import's first parts, its batch in progress.
@@ -117,6 +117,13 @@ def test_a_backup_made_during_a_long_import_restores_to_before_it(
     assert (f"备份时另一工作站正在导入“{workbook.name}”（批次 {batch_id}），这份备份中只有它已写入的 {in_backup} 件"
             in out)
     assert "恢复时会撤销这批未完成的导入" in out
+    # The window's automatic backup says the same in its status bar message.
+    from hotline_desk.ui.app import _make_backup
+    from tests.ui_helpers import context
+
+    shown = _make_backup(context(db, people.operator, fixed_clock(datetime(2022, 9, 1, 18, 0)), tmp_path / "state"),
+                         daily_only=False)
+    assert shown.startswith("已自动备份到 ") and f"这份备份中只有它已写入的 {in_backup} 件" in shown
     manifest = json.loads(backup.manifest_path(made).read_text(encoding="utf-8"))
     assert manifest["unfinished_imports"] == [{"batch": batch_id, "file": workbook.name, "cases": in_backup}]
 
