@@ -107,6 +107,30 @@ def test_reply_rows_are_validated(db: Database, people: People, clock: FakeClock
         commit_replies(s, people.supervisor, preview, clock=clock)
 
 
+def test_a_same_day_reply_dated_without_a_time_is_that_day_after_the_step_before(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """Units often write only the date: 2022年7月5日 on the day of the dispatch is not midnight before it."""
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        dispatched = wf.approve(s, people.supervisor, case_id, clock=clock).events[-1].at
+        [path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, clock=clock)
+    book = openpyxl.load_workbook(path)
+    sheet = book["交办单"]
+    sheet.cell(4, 9).value = dispatched.date()
+    sheet.cell(4, 11).value = "已处理"
+    sheet.cell(4, 12).value = f"{dispatched:%Y年%-m月%-d日}"
+    book.save(path)
+    clock.set(dispatched.replace(hour=23))
+    with db.session() as s:
+        preview = preview_replies(s, path, clock=clock)
+        assert preview.problems == []
+        commit_replies(s, people.supervisor, preview, clock=clock)
+    with db.reader() as s:
+        signed, replied = case_view(s, case_id).events[-2:]
+    assert (signed.kind, signed.at) == ("sign", dispatched + timedelta(minutes=1))
+    assert (replied.kind, replied.at) == ("reply", dispatched + timedelta(minutes=2))
+
+
 def test_a_foreign_workbook_is_not_taken_for_replies(db: Database, tmp_path: Path) -> None:
     path = tmp_path / "other.xlsx"
     book = openpyxl.Workbook()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -294,6 +294,14 @@ _SIGN_COLUMNS = {"at": "签收时间"}
 _REPLY_COLUMNS = {"at": "办结时间", "finished_at": "办结时间", "text": "回复内容", "result": "办理结果"}
 
 
+def _on_the_day(moment: datetime | None, after: datetime | None) -> datetime | None:
+    """A date written without a time (2026年12月4日, read as 0:00) on the day of the step before it: that day, a
+    minute after that step, not midnight before it (a same-day reply was refused as earlier than the signing)."""
+    if moment is None or after is None or moment.time() != time() or moment.date() != after.date() or moment >= after:
+        return moment
+    return after + timedelta(minutes=1)
+
+
 def _reply_row(excel_row: int, number: str, cells: list[Any], cases: dict[str, Case], statuses: dict[int, Any],
                unit_id: int, now: datetime, problems: list[tuple[str, str]], setting: _Checks,
                actor: Actor) -> ReplyRow | None:
@@ -314,6 +322,8 @@ def _reply_row(excel_row: int, number: str, cells: list[Any], cases: dict[str, C
     except norm.CellError as exc:
         problems.append(("签收时间/办结时间", str(exc)))
         return None
+    signed = _on_the_day(signed, mine.dispatched_at)
+    finished = _on_the_day(finished, signed or mine.signed_at or mine.dispatched_at)
     text = norm.text(values["回复内容"])
     result = norm.text(values["办理结果"])
     replying = bool(text or result or finished)
