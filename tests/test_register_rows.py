@@ -11,6 +11,8 @@ from sqlalchemy import select
 
 from hotline_desk.db import Database
 from hotline_desk.models import Case, CaseEvent, Unit
+from hotline_desk.services.cases.case_query import CaseFilter, search_ids
+from hotline_desk.services.cases.records import case_view
 from hotline_desk.services.exchange.imports import (
     FOLLOWUP_INFERRED,
     SIGN_INFERRED,
@@ -167,3 +169,19 @@ def test_phone_numbers_as_clerks_write_them(db: Database, people: People, clock:
         phones = s.execute(select(Case.import_key, Case.phone).order_by(Case.import_key)).all()
     assert [tuple(p) for p in phones] == [("TZ1", "13900000003"), ("TZ2", "13900000004"), ("TZ3", "13900000002"),
                                           ("TZ4", "0375-6012345")]
+
+
+def test_the_registers_own_number_is_shown_and_found(db: Database, people: People, clock: FakeClock,
+                                                     tmp_path: Path) -> None:
+    """Citizens and units quote the number the old register gave: the case shows it and a search finds it."""
+    path = _register(tmp_path / "台账.xlsx", [
+        _row("TZ230100917", "当场答复", reply="已解释", finished="2024-03-04 09:30"),
+        _row("TZ230100918", "当场答复", reply="已解释", finished="2024-03-04 09:40")])
+    preview = _preview(db, path, clock)
+    with db.session() as s:
+        commit_cases(s, people.supervisor, preview, clock=clock)
+    with db.reader() as s:
+        found = search_ids(s, CaseFilter(text="TZ230100917"), now=clock())
+        assert len(found) == 1 and case_view(s, found[0]).register_number == "TZ230100917"
+        assert len(search_ids(s, CaseFilter(text="TZ2301009"), now=clock())) == 2
+        assert case_view(s, found[0]).number.startswith("RZ2403-")

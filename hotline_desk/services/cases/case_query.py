@@ -85,8 +85,10 @@ def _prefix(col: Any, word: str) -> Any:
 
 
 def _code_prefixes(word: str) -> list[Any]:
-    """A phone number, a case number or an upper-level number that starts with ``word``."""
-    return [_prefix(Case.phone, word), _prefix(Case.number, word.upper()), _prefix(Case.upstream_number, word)]
+    """A phone number, a case number, an upper-level number or an imported register's own number that starts with
+    ``word``."""
+    return [_prefix(Case.phone, word), _prefix(Case.number, word.upper()), _prefix(Case.upstream_number, word),
+            _prefix(Case.import_key, word)]
 
 
 def search_words(text: str) -> list[str]:

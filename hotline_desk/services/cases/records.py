@@ -108,6 +108,7 @@ class CaseView:
     followup_result: str
     version: int
     events: tuple[EventView, ...]
+    register_number: str = ""  # an imported register's own number for the case (its import key), when it has one
 
 
 def validate_draft(session: Session, draft: CaseDraft, now: datetime) -> list[tuple[str, str]]:
@@ -252,7 +253,16 @@ def case_view(session: Session, case_id: int) -> CaseView:
         urgent=case.urgent, state=case.state, state_label=STATES[case.state], handling=case.handling,
         unit=units.get(case.main_unit_id or 0, ""), deadline=case.deadline, supervised=case.supervised,
         followup_result=case.followup_result, version=case.version, events=views,
+        register_number=register_number(case.import_key, case.upstream_number),
     )
+
+
+def register_number(import_key: str | None, upstream_number: str) -> str:
+    """The number a register or list gave the case, where it is not the upstream number already shown (a key made
+    from a row without a number starts with #)."""
+    if not import_key or import_key.startswith("#") or import_key == upstream_number:
+        return ""
+    return import_key
 
 
 def _event_details(record: EventRecord, units: dict[int, str]) -> str:
