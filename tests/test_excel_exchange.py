@@ -462,3 +462,18 @@ def test_units_that_do_not_need_the_caller_never_see_it(db: Database, people: Pe
     sheet = openpyxl.load_workbook(path)["交办单"]
     assert (sheet["E4"].value, sheet["F4"].value) == ("（保密）", "（保密）")
     assert "13803750001" not in str([[c.value for c in row] for row in sheet.iter_rows()])
+
+
+def test_an_assisting_unit_is_named_in_the_case_its_history_and_its_own_sheet(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    with db.session() as s:
+        water, city = unit_id(s, "自来水公司"), unit_id(s, "城市管理局")
+        case_id = register_case(s, people.operator, draft(s, unit_id=water), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, assist_ids=(city,), clock=clock)
+        [path] = export_dispatch(s, city, tmp_path, clock=clock)
+    with db.reader() as s:
+        view = case_view(s, case_id)
+    assert (view.unit, view.assisting) == ("自来水公司", "城市管理局")
+    assert view.events[-1].details.startswith("交办：自来水公司（主办），协办：城市管理局")
+    sheet = openpyxl.load_workbook(path)["交办单"]
+    assert sheet.cell(4, 4).value.startswith("【协办，主办单位：自来水公司】")

@@ -183,6 +183,7 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
     print(f"标题：{view.title}")
     print(f"诉求内容：{view.content}")
     print(f"当前状态：{view.state_label}" + (f"    承办单位：{view.unit}" if view.unit else "")
+          + (f"（主办），协办：{view.assisting}" if view.assisting else "")
           + (f"    办理期限：{fmt(view.deadline)}" if view.deadline else "")
           + ("    【督办】" if view.supervised else ""))
     if as_of is not None and state_then is not None:

@@ -281,7 +281,8 @@ class CaseDetailDialog(QDialog):
                       + ("    【督办】" if view.supervised else "") + ("    【紧急】" if view.urgent else "")),
             ("来电人", f"{view.caller_name}{caller}    电话：{view.phone}    地址：{view.address}"),
             ("分类", f"{view.appeal_type}    {view.category}    所属：{view.township}"),
-            ("承办单位", view.unit + (f"    办理期限：{view.deadline:%Y-%m-%d %H:%M}" if view.deadline else "")),
+            ("承办单位", view.unit + (f"（主办）    协办：{view.assisting}" if view.assisting else "")
+             + (f"    办理期限：{view.deadline:%Y-%m-%d %H:%M}" if view.deadline else "")),
             ("标题", view.title), ("诉求内容", view.content),
         ]
         for label, text in rows:

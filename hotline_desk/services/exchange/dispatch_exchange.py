@@ -41,7 +41,7 @@ from hotline_desk.services.exchange.hints import WINDOW, ImportHints
 from hotline_desk.services.exchange.imports import Problem
 from hotline_desk.services.office.calendar import WorkCalendar
 from hotline_desk.services.office.settings import Settings
-from hotline_desk.vocabulary import Action, Role
+from hotline_desk.vocabulary import Action, DispatchRole, Role
 
 logger = logging.getLogger(__name__)
 
@@ -59,14 +59,20 @@ def dispatch_sheet(session: Session, unit_id: int, now: datetime) -> DispatchShe
     cases = session.scalars(select(Case).where(Case.state.in_(("dispatched", "in_progress")))
                             .order_by(Case.registered_at)).all()
     statuses = statuses_for(session, [c.id for c in cases])
+    names = dict(session.execute(select(Unit.id, Unit.name)).all())
     rows = []
     for case in cases:
-        mine = statuses[case.id].dispatch_for(unit_id)
+        status = statuses[case.id]
+        mine = status.dispatch_for(unit_id)
         if mine is None or mine.replied_at is not None:
             continue
         secret = case.confidential or not unit.needs_caller
+        content = case.content
+        if mine.role == DispatchRole.ASSIST:  # the unit helps: it should know so, and who leads
+            main = status.main_dispatch
+            content = f"【协办，主办单位：{names.get(main.unit_id, '') if main else ''}】{content}"
         rows.append(DispatchRow(
-            number=case.number, registered_at=case.registered_at, category=case.category_label, content=case.content,
+            number=case.number, registered_at=case.registered_at, category=case.category_label, content=content,
             caller=CONFIDENTIAL if secret else case.caller_name, caller_phone=CONFIDENTIAL if secret else case.phone,
             address=case.address, deadline=mine.deadline,
         ))
