@@ -291,12 +291,17 @@ class ApprovalView(QTabWidget):
                            f"已审核通过 {_numbers(rows)}，已交承办单位。")
 
     def change_unit(self, rows: list[QueueRow]) -> None:
+        units = unit_choices(self.ctx)
+        proposed = {r.unit_id for r in rows}  # one proposed unit (or one case): start from it
         values = ask(self, f"改派单位：{_numbers(rows)}",
-                     [FieldSpec("unit", "承办单位", "unit", unit_choices(self.ctx), required=True)],
-                     intro=f"改派并审核通过：\n{_titles(rows)}")
+                     [FieldSpec("unit", "承办单位（主办）", "unit", units, required=True,
+                                default=proposed.pop() if len(proposed) == 1 else None),
+                      FieldSpec("assist", "协办单位（可不选）", "unit", units)],
+                     intro=f"改派并审核通过（不选协办单位则保留拟办时的协办单位）：\n{_titles(rows)}")
         if values:
+            assists = (values["assist"],) if values.get("assist") else None
             self.proposals.run(rows, lambda s, r: wf.approve(s, self.ctx.actor, r.id, unit_id=values["unit"],
-                                                             clock=self.ctx.clock),
+                                                             assist_ids=assists, clock=self.ctx.clock),
                                f"已改派并审核通过 {_numbers(rows)}。")
 
     def reject(self, rows: list[QueueRow]) -> None:
