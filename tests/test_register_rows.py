@@ -185,3 +185,18 @@ def test_the_registers_own_number_is_shown_and_found(db: Database, people: Peopl
         assert len(found) == 1 and case_view(s, found[0]).register_number == "TZ230100917"
         assert len(search_ids(s, CaseFilter(text="TZ2301009"), now=clock())) == 2
         assert case_view(s, found[0]).number.startswith("RZ2403-")
+
+
+def test_a_repeated_row_is_named_even_when_its_first_copy_has_problems(db: Database, clock: FakeClock,
+                                                                        tmp_path: Path) -> None:
+    """Both the first copy's problem and the repeat are shown at once, not the repeat only after the fix."""
+    path = _register(tmp_path / "台账.xlsx", [
+        _row("TZ1", "直办", reply="已解释", finished="2024-03-04 10:00"),
+        _row("TZ1", "当场答复", reply="已解释", finished="2024-03-04 10:00"),
+        _row("TZ2", "当场答复", reply="已解释", finished="2024-03-04 10:00"),
+        _row("TZ2", "当场答复", reply="已解释", finished="2024-03-04 10:00"),
+    ])
+    preview = _preview(db, path, clock)
+    assert [(p.row, p.column, p.reason[:8]) for p in preview.problems] == [
+        (2, "办理方式", "办理方式“直办”"), (3, "工单编号", "与第 2 行重复"), (5, "工单编号", "与第 4 行重复")]
+    assert [row.key for row in preview.ready] == ["TZ2"]

@@ -350,6 +350,7 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
     look, setting = Lookups(session, choices), _Setting.load(session, clock())
     latest = clock() + timedelta(days=1)
     prepared: list[PreparedRow] = []
+    refused: list[tuple[int, str]] = []  # (row, key) of the rows with problems: a later copy of one is named too
     unknown: dict[tuple[str, str], UnknownValue] = {}
     data_rows = sheet.rows[header_index + 1:]
     for offset, row in enumerate(data_rows):
@@ -371,6 +372,7 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
             entry.rows.append(excel_row)
         if problems:
             preview.problems += [Problem(excel_row, FIELD_LABELS.get(f, f), r) for f, r in problems]
+            refused.append((excel_row, _key(parsed)))
             continue
         parsed["source"] = _source(parsed, look)
         checkable = _with_ids(parsed, look)
@@ -379,8 +381,9 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
             try:
                 steps, status = _history(checkable, _PREVIEW_IMPORTER, _PREVIEW_PROPOSER, look, setting,
                                          parsed["number"] or f"第{excel_row}行")
-            except HistoryRefused as refused:
-                preview.problems.append(Problem(excel_row, refused.column, refused.message))
+            except HistoryRefused as refusal:
+                preview.problems.append(Problem(excel_row, refusal.column, refusal.message))
+                refused.append((excel_row, _key(parsed)))
                 continue
         prepared.append(PreparedRow(excel_row, _key(parsed), parsed, steps, status))
     if accept_suggestions and any(u.suggestion for u in unknown.values()):
@@ -390,26 +393,36 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
                              progress=progress, values={**taken, **choices}, clock=clock)
     preview.unknown = sorted(unknown.values(), key=lambda u: (-u.count, u.name, u.value))
     preview.choices = {key: choice for key, choice in choices.items() if key in look.used}
-    _mark_duplicates(session, preview, prepared)
+    _mark_duplicates(session, preview, prepared, refused)
     months = {f"{row.values['registered_at']:%Y-%m}" for row in preview.ready}
     preview.final_months = sorted(final_months(session, months))
     return preview
 
 
-def _mark_duplicates(session: Session, preview: CasePreview, prepared: list[PreparedRow]) -> None:
+def _mark_duplicates(session: Session, preview: CasePreview, prepared: list[PreparedRow],
+                     refused: list[tuple[int, str]]) -> None:
+    """Rows imported before are counted; a row repeating an earlier row of the file is a problem, whether or not
+    that earlier row has problems of its own (the user sees every problem at once, and neither copy goes in
+    unnoticed)."""
     keys = [p.key for p in prepared]
     existing: set[str] = set()
     for start in range(0, len(keys), 500):
         existing |= set(session.scalars(select(Case.import_key).where(Case.import_key.in_(keys[start:start + 500]))))
-    seen: dict[str, int] = {}
+    first: dict[str, int] = {}
+    for number, key in sorted([*((p.row, p.key) for p in prepared), *refused]):
+        first.setdefault(key, number)
+    repeated: list[Problem] = []
     for row in prepared:
         if row.key in existing:
             preview.duplicates += 1
-        elif row.key in seen:
-            preview.problems.append(Problem(row.row, "工单编号", f"与第 {seen[row.key]} 行重复"))
+        elif first[row.key] != row.row:
+            repeated.append(Problem(row.row, "工单编号", f"与第 {first[row.key]} 行重复"))
         else:
-            seen[row.key] = row.row
             preview.ready.append(row)
+    for row_number, key in refused:
+        if first[key] != row_number and key not in existing:
+            repeated.append(Problem(row_number, "工单编号", f"与第 {first[key]} 行重复"))
+    preview.problems = sorted([*preview.problems, *repeated], key=lambda p: p.row)
 
 
 def _import_user(session: Session, now: datetime) -> int:
