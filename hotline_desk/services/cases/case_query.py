@@ -265,7 +265,8 @@ def search_ids(session: Session, f: CaseFilter, *, now: datetime, sort: str = "r
         query = query.order_by(key.desc() if descending else key.asc())
     else:
         column = SORTABLE.get(sort, Case.registered_at)
-        if limit and column is Case.registered_at and counted is not None and not counted.count_is_lower_bound:
+        if (limit and column is Case.registered_at and counted is not None and not counted.count_is_lower_bound
+                and counted.count <= COUNT_BOUND):
             # Few matches, known from the count: sorted here. Asked to sort, SQLite may walk the whole 来电时间 index
             # instead of looking the few matches up (a number or phone search that is an OR of several indexes).
             rows = session.execute(query.add_columns(Case.registered_at))
