@@ -16,7 +16,7 @@ from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.queues import queue
 from hotline_desk.services.cases.records import case_view, register_case
 from hotline_desk.ui.models import RowsModel
-from hotline_desk.ui.queues import ApprovalView, FollowUpView, QueueTable
+from hotline_desk.ui.queues import ApprovalView, FollowUpView, QueueTable, TrackingView
 from hotline_desk.ui.widgets import ActionDialog
 from tests.conftest import FakeClock, People
 from tests.helpers import draft, unit_id
@@ -302,3 +302,36 @@ def test_changing_the_unit_starts_from_the_proposed_one_and_can_add_an_assisting
     with db.reader() as s:
         view = case_view(s, case.id)
     assert (view.state, view.unit, view.assisting) == ("dispatched", "自来水公司", "城市管理局")
+
+
+def test_a_signing_phoned_in_later_is_recorded_at_the_time_the_unit_signed(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """响应率 counts a signing within 24 hours: the clerk enters when the unit signed, not when she heard of it."""
+    with db.session() as s:
+        case = register_case(s, people.operator, draft(s), clock=clock)
+        dispatched = wf.approve(s, people.supervisor, case.id, clock=clock).events[-1].at
+    clock.advance(days=2)  # the unit phones two days later: it signed an hour after the dispatch
+    tracking = TrackingView(context(db, people.operator, clock, tmp_path))
+    qtbot.addWidget(tracking)
+    tracking.select_number(case.number)
+    titles: list[str] = []
+    answer_next_dialog({"at": dispatched + timedelta(hours=1)}, titles)
+    qtbot.mouseClick(tracking.findChild(QPushButton, "sign"), Qt.MouseButton.LeftButton)
+    assert case.number in titles[0]
+    with db.reader() as s:
+        signed = case_view(s, case.id).events[-1]
+    assert (signed.kind, signed.at) == ("sign", dispatched + timedelta(hours=1))
+
+    # A time before the dispatch is refused with the step's own words, and nothing is written.
+    with db.session() as s:
+        other = register_case(s, people.operator, draft(s), clock=clock)
+        wf.approve(s, people.supervisor, other.id, clock=clock)
+    messages = Messages().install(monkeypatch)
+    tracking.refresh()
+    tracking.select_number(other.number)
+    answer_next_dialog({"at": clock.now - timedelta(days=1)})
+    qtbot.mouseClick(tracking.findChild(QPushButton, "sign"), Qt.MouseButton.LeftButton)
+    assert any("签收时间应在交办时间之后" in text for _kind, text in messages.shown), messages.shown
+    with db.reader() as s:
+        assert case_view(s, other.id).events[-1].kind == "approve"

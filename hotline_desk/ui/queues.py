@@ -384,8 +384,17 @@ class TrackingView(QueueTable):
     def _one(self, rows: list[QueueRow], key: str) -> None:
         done: list[QueueRow] = []
         what = self.labels[key].removeprefix("登记")
+        at = None
+        if key == "sign":  # units phone in their signing, often later: its time counts for 响应率
+            now = self.ctx.clock()
+            asked = ask(self, f"登记签收：{_numbers(rows)}",
+                        [FieldSpec("at", "签收时间", "datetime", default=now, required=True, extra={"latest": now})],
+                        intro=f"单位签收的时间（不是现在登记的时间），计入响应率：\n{_titles(rows)}")
+            if asked is None:
+                return
+            at = asked["at"]
         for row in rows:
-            if not perform(self, self.ctx, row.id, key, said=f"已{what}：{row.number}。"):
+            if not perform(self, self.ctx, row.id, key, said=f"已{what}：{row.number}。", at=at):
                 break
             done.append(row)
         if done:
