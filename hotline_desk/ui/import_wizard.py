@@ -265,8 +265,10 @@ class PreviewPage(QWizardPage):
 
     def initializePage(self) -> None:
         preview: Any = self.w.preview
-        self.summary.setText(preview.summary() + ("\n有问题时默认不导入任何内容；修改文件后重新导入，或勾选下方选项。"
-                                                  if preview.problems else ""))
+        note = "\n有问题时默认不导入任何内容；修改文件后重新导入，或勾选下方选项。" if preview.problems else ""
+        if note and isinstance(preview, CasePreview):  # a row's history and number are checked once its cells read
+            note += "有问题的行改正后，重新导入时还会核对其办理经过和编号是否重复。"
+        self.summary.setText(preview.summary() + note)
         self.tools.setVisible(bool(preview.problems))
         self.show_problems()
         self.only_valid.setVisible(bool(preview.problems))
