@@ -17,8 +17,9 @@ from hotline_desk.services.cases.queues import queue
 from hotline_desk.services.cases.records import case_view, register_case
 from hotline_desk.ui.models import RowsModel
 from hotline_desk.ui.queues import ApprovalView, FollowUpView, QueueTable
+from hotline_desk.ui.widgets import ActionDialog
 from tests.conftest import FakeClock, People
-from tests.helpers import draft
+from tests.helpers import draft, unit_id
 from tests.ui_helpers import Messages, answer_next_dialog, answer_question, context
 
 
@@ -276,3 +277,30 @@ def test_a_queue_starts_on_its_first_case_enter_opens_it_and_a_refresh_keeps_the
         ids.append(register_case(s, people.operator, draft(s), clock=clock).id)
     pending.refresh()
     assert [r.id for r in pending.selected()] == [second] and len(pending.model.rows) == 4
+
+
+def test_changing_the_unit_starts_from_the_proposed_one_and_can_add_an_assisting_unit(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    with db.session() as s:
+        water = unit_id(s, "自来水公司")
+        case = register_case(s, people.operator, draft(s, unit_id=water), clock=clock)
+    boss = ApprovalView(context(db, people.supervisor, clock, tmp_path))
+    qtbot.addWidget(boss)
+    boss.proposals.select_number(case.number)
+    shown: list[dict[str, object]] = []
+
+    def fill() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, ActionDialog):
+            QTimer.singleShot(20, fill)
+            return
+        shown.append(dialog.values())
+        dialog.set_value("assist", "城市管理局")  # typed, as a clerk would
+        dialog._accept()
+
+    QTimer.singleShot(20, fill)
+    qtbot.mouseClick(boss.proposals.findChild(QPushButton, "change_unit"), Qt.MouseButton.LeftButton)
+    assert shown == [{"unit": water, "assist": None}]  # the proposed unit is there already
+    with db.reader() as s:
+        view = case_view(s, case.id)
+    assert (view.state, view.unit, view.assisting) == ("dispatched", "自来水公司", "城市管理局")

@@ -154,6 +154,7 @@ class Reject:
 @dataclass(frozen=True)
 class Sign:
     unit_id: int | None = None  # None: the 主办 unit
+    note: str = ""  # an imported register's inferred signing says so
 
 
 @dataclass(frozen=True)
@@ -662,7 +663,7 @@ _TABLE: list[Step[Any]] = [
          lambda ctx, st, a, p, at: _text(p.reason, "请填写驳回理由。", "reason"),
          _simple(EventKind.REJECT, lambda p: p.reason)),
     Step(Action.SIGN, Sign, (EventKind.SIGN,), (), _sign_gates, _none,
-         lambda ctx, st, a, p, at: NewEvent(EventKind.SIGN, _target(st, p).unit_id), confirm=True),
+         lambda ctx, st, a, p, at: NewEvent(EventKind.SIGN, _target(st, p).unit_id, note=p.note), confirm=True),
     Step(Action.REPLY, Reply, (EventKind.REPLY,),
          (FormField("text", "回复内容", TEXT, required=True),
           FormField("result", "办理结果", "choice", choices=(("（不填）", ""), *((r, r) for r in REPLY_RESULTS))),

@@ -78,6 +78,20 @@ def city_prefix(office_name: str) -> str:
     return ""
 
 
+# The words for a unit's kind, which say nothing of which unit it is (longest first), and those a township's name
+# may be written without.
+UNIT_KIND_WORDS = ("街道办事处", "人民政府", "委员会", "办事处", "街道", "政府", "公司", "局", "镇", "乡", "委")
+TOWN_KIND_WORDS = ("镇", "乡", "街道")
+UNIT_SUGGESTION_CUTOFF = 0.6
+
+
+def _in_order(short: str, long: str) -> bool:
+    """Whether every character of ``short`` is in ``long``, in the same order (an abbreviation: 人社 in
+    人力资源和社会保障)."""
+    rest = iter(long)
+    return all(char in rest for char in short)
+
+
 class Lookups:
     """Names known to the app, matched the way clerks write them (aliases, 市…/…人民政府/…办事处), with the closest
     names suggested, and the user's choices for values that are on no list."""
@@ -119,6 +133,28 @@ class Lookups:
         close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.3)
         return "、".join(close)
 
+    def _unit_core(self, name: str) -> str:
+        """A unit's name without the city and the word for its kind (局, 镇, 街道, 公司…), which many share."""
+        core = name.replace(self.prefix, "") if self.prefix else name
+        for suffix in UNIT_KIND_WORDS:
+            if core.endswith(suffix) and len(core) > len(suffix):
+                return core.removesuffix(suffix)
+        return core
+
+    def suggest_unit(self, name: str, known: dict[str, Any]) -> str:
+        """The closest units by what names them, not by the kind word: 城管局 → 城市管理局, 住建局 → 住房和城乡
+        建设局 (its characters in order), and nothing for 电业局 (“局” alone made 财政局 the first suggestion, which a
+        hurried click then made permanent)."""
+        core = self._unit_core(name)
+        scored = []
+        for candidate in known:
+            other = self._unit_core(candidate)
+            ratio = difflib.SequenceMatcher(None, core, other).ratio()
+            short = len(core) >= 2 and (_in_order(core, other) or _in_order(other, core))
+            if short or ratio >= UNIT_SUGGESTION_CUTOFF:
+                scored.append((not short, -ratio, candidate))
+        return "、".join(candidate for *_rank, candidate in sorted(scored)[:3])
+
     def _chosen(self, field: str, value: str, suggestion: str) -> str:
         """The user's answer for an unknown value: the name to use, or UnknownName when there is none."""
         choice = self.choices.get((field, value))
@@ -143,8 +179,12 @@ class Lookups:
         for candidate in candidates:
             if candidate in known:
                 return self.unit_names[known[candidate]]
+        # 纸坊 for 纸坊镇, 煤山 for 煤山街道: the name without its kind word, when exactly one unit is meant.
+        meant = {known[c + kind] for c in candidates for kind in TOWN_KIND_WORDS if c + kind in known}
+        if len(meant) == 1:
+            return self.unit_names[meant.pop()]
         field = "township" if towns_only else "unit"
-        chosen = self._chosen(field, name, self.suggest(name, known))
+        chosen = self._chosen(field, name, self.suggest_unit(name, known))
         return self.unit_names.get(known.get(chosen, -1), chosen)
 
     def category(self, label: str, level1: str = "", level2: str = "") -> str:

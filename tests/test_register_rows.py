@@ -1,0 +1,202 @@
+"""What the rows of a hand-made register become: a history built from what the row says, the steps whose times it
+does not give marked as inferred, and anything that cannot go in named as a problem of its row, never dropped."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import openpyxl
+from sqlalchemy import select
+
+from hotline_desk.db import Database
+from hotline_desk.models import Case, CaseEvent, Unit
+from hotline_desk.services.cases.case_query import CaseFilter, search_ids
+from hotline_desk.services.cases.records import case_view
+from hotline_desk.services.exchange.imports import (
+    FOLLOWUP_INFERRED,
+    SIGN_INFERRED,
+    CasePreview,
+    commit_cases,
+    preview_cases,
+)
+from hotline_desk.services.reporting.scoring import score_tables
+from tests.conftest import FakeClock, People
+
+HEADER = ["编号", "来电时间", "诉求内容", "诉求类型", "问题分类", "办理方式", "承办单位", "交办时间", "签收时间",
+          "回复内容", "回复时间", "办结时间", "回访结果", "回访时间", "备注"]
+
+
+def _register(path: Path, rows: list[list[object]]) -> Path:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(HEADER)
+    for row in rows:
+        sheet.append(row + [None] * (len(HEADER) - len(row)))
+    book.save(path)
+    return path
+
+
+def _row(number: str, handling: str, unit: str | None = None, *, dispatched: str | None = None,
+         signed: str | None = None, reply: str | None = None, replied: str | None = None, finished: str | None = None,
+         followup: str | None = None, followup_at: str | None = None, remark: str | None = None) -> list[object]:
+    return [number, "2024-03-04 09:00", "小区路灯不亮", "问题处理类", "城市管理—市容市政", handling, unit, dispatched,
+            signed, reply, replied, finished, followup, followup_at, remark]
+
+
+def _preview(db: Database, path: Path, clock: FakeClock) -> CasePreview:
+    clock.set(datetime(2024, 4, 10, 9, 0))
+    with db.reader() as s:
+        return preview_cases(s, path, clock=clock)
+
+
+def _history(db: Database, number: str) -> tuple[str, list[tuple[str, str]]]:
+    with db.reader() as s:
+        case_id, state = s.execute(select(Case.id, Case.state).where(Case.import_key == number)).one()
+        events = s.execute(select(CaseEvent.kind, CaseEvent.note).where(CaseEvent.case_id == case_id)
+                           .order_by(CaseEvent.seq)).all()
+    return state, [(kind, note) for kind, note in events]
+
+
+def test_a_register_without_sign_times_keeps_the_units_reply_and_the_callers_satisfaction(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    path = _register(tmp_path / "台账.xlsx", [
+        _row("TZ1", "交办", "城市管理局", dispatched="2024-03-04 10:00", reply="已修复",
+             finished="2024-03-07 16:00", followup="满意"),
+        _row("TZ2", "交办", "城市管理局", dispatched="2024-03-04 10:00", signed="2024-03-04 15:00",
+             replied="2024-03-06 11:00", followup="不满意", followup_at="2024-03-08 10:00"),
+    ])
+    preview = _preview(db, path, clock)
+    assert preview.problems == [] and len(preview.ready) == 2
+    assert "其中 1 行有回复而没有签收时间，签收按交办后一分钟记（据台账）。" in preview.summary()
+    with db.session() as s:
+        assert commit_cases(s, people.supervisor, preview, clock=clock).imported == 2
+    state, steps = _history(db, "TZ1")
+    assert state == "finished"
+    assert [kind for kind, _note in steps] == ["register", "propose", "approve", "sign", "reply", "followup"]
+    assert dict(steps)["sign"] == SIGN_INFERRED and dict(steps)["followup"] == FOLLOWUP_INFERRED
+    state, steps = _history(db, "TZ2")  # with its own times: nothing is marked
+    assert dict(steps)["sign"] == "" and dict(steps)["followup"] == ""
+    with db.reader() as s:
+        departments = score_tables(s, "2024-03", datetime(2024, 4, 10))[1]
+    row = next(r for r in departments.rows if r.unit == "城市管理局")
+    assert (row.dispatched, row.finished, row.signed_on_time, row.rated, row.satisfied) == (2, 2, 2, 2, 1)
+
+
+def test_what_cannot_go_into_a_history_is_a_problem_of_its_row(db: Database, people: People, clock: FakeClock,
+                                                               tmp_path: Path) -> None:
+    path = _register(tmp_path / "台账.xlsx", [
+        _row("TZ1", "直办", reply="已解释", finished="2024-03-04 10:00", followup="满意"),
+        _row("TZ2", "", reply="已解释", finished="2024-03-04 10:00"),
+        _row("TZ3", "交办", "城市管理局", dispatched="2024-03-04 10:00", followup="满意"),
+        _row("TZ4", "", remark="群众咨询，已登记"),  # only registered: the office handles it from here
+        _row("TZ5", "当场答复", reply="已解释", finished="2024-03-04 09:30", followup="满意"),
+    ])
+    preview = _preview(db, path, clock)
+    found = {(p.row, p.column): p.reason for p in preview.problems}
+    assert found == {
+        (2, "办理方式"): "办理方式“直办”无法识别，应写明协调办理或交办处理（交办的写明承办单位）",
+        (3, "办理方式"): "缺少办理方式：有回复、办结或回访的工单须写明协调办理或交办处理",
+        (4, "回访结果"): "交办处理的工单有回访结果，但没有回复时间或办结时间：回访无法导入",
+    }
+    assert sorted(row.key for row in preview.ready) == ["TZ4", "TZ5"]
+    with db.session() as s:
+        assert commit_cases(s, people.supervisor, preview, only_valid=True, clock=clock).imported == 2
+    assert _history(db, "TZ4")[0] == "registered" and _history(db, "TZ5")[0] == "finished"
+
+
+def test_a_remarks_extension_needs_no_deadline_column(db: Database, people: People, clock: FakeClock,
+                                                      tmp_path: Path) -> None:
+    """The deadline is counted from the appeal type, as for a dispatch made in the app, and extended by the days."""
+    path = _register(tmp_path / "台账.xlsx", [
+        _row("TZ1", "交办", "城市管理局", dispatched="2024-03-04 10:00", signed="2024-03-04 11:00",
+             replied="2024-03-20 10:00", followup="满意", remark="延期5个工作日"),
+    ])
+    preview = _preview(db, path, clock)
+    assert preview.problems == []
+    with db.session() as s:
+        commit_cases(s, people.supervisor, preview, clock=clock)
+    state, steps = _history(db, "TZ1")
+    assert state == "finished" and [k for k, _n in steps][4:6] == ["extension_request", "extension_accept"]
+
+
+def test_unit_names_as_clerks_write_them(db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """A township without its kind word is that township; an abbreviation is suggested; a name sharing only “局”
+    with a unit gets no suggestion, so that taking the suggestions cannot file it under the wrong unit."""
+    path = _register(tmp_path / "台账.xlsx", [
+        _row("TZ1", "交办", "住建局", dispatched="2024-03-04 10:00"),
+        _row("TZ2", "交办", "电业局", dispatched="2024-03-04 10:00"),
+        _row("TZ3", "交办", "城管局", dispatched="2024-03-04 10:00"),
+    ])
+    book = openpyxl.load_workbook(path)
+    book.active.cell(1, len(HEADER) + 1, "所属乡镇")
+    for row, town in ((2, "纸坊"), (3, "煤山"), (4, "汝南办事处")):
+        book.active.cell(row, len(HEADER) + 1, town)
+    book.save(path)
+    clock.set(datetime(2024, 4, 10, 9, 0))
+    with db.reader() as s:
+        preview = preview_cases(s, path, clock=clock, accept_suggestions=True)
+    taken = {value: choice.target for (_field, value), choice in preview.choices.items()}
+    assert taken == {"住建局": "住房和城乡建设局", "城管局": "城市管理局"}
+    assert [(u.value, u.suggestion) for u in preview.unknown] == [("电业局", "")]
+    assert [(p.row, p.reason) for p in preview.problems] == [(3, "承办单位“电业局”不在列表中")]
+    with db.session() as s:
+        commit_cases(s, people.supervisor, preview, only_valid=True, clock=clock)
+    with db.reader() as s:
+        rows = s.execute(select(Case.import_key, Unit.name).join(Unit, Unit.id == Case.township_id)
+                         .order_by(Case.import_key)).all()
+        units = s.execute(select(Case.import_key, Unit.name).join(Unit, Unit.id == Case.main_unit_id)
+                          .order_by(Case.import_key)).all()
+    assert [tuple(r) for r in rows] == [("TZ1", "纸坊镇"), ("TZ3", "汝南街道")]
+    assert [tuple(r) for r in units] == [("TZ1", "住房和城乡建设局"), ("TZ3", "城市管理局")]
+
+
+def test_phone_numbers_as_clerks_write_them(db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """Grouped or full-width, a mobile number is stored as its 11 digits (so the repeat-caller check finds it);
+    a landline keeps its area code and dash."""
+    path = _register(tmp_path / "台账.xlsx", [_row(f"TZ{i}", "当场答复", reply="已解释", finished="2024-03-04 09:30")
+                                             for i in range(1, 5)])
+    book = openpyxl.load_workbook(path)
+    book.active.cell(1, len(HEADER) + 1, "联系电话")
+    for row, written in enumerate(("139-0000-0003", "１３９０００００００４", "139 0000 0002", "0375-6012345"), 2):
+        book.active.cell(row, len(HEADER) + 1, written)
+    book.save(path)
+    preview = _preview(db, path, clock)
+    assert preview.problems == []
+    with db.session() as s:
+        commit_cases(s, people.supervisor, preview, clock=clock)
+    with db.reader() as s:
+        phones = s.execute(select(Case.import_key, Case.phone).order_by(Case.import_key)).all()
+    assert [tuple(p) for p in phones] == [("TZ1", "13900000003"), ("TZ2", "13900000004"), ("TZ3", "13900000002"),
+                                          ("TZ4", "0375-6012345")]
+
+
+def test_the_registers_own_number_is_shown_and_found(db: Database, people: People, clock: FakeClock,
+                                                     tmp_path: Path) -> None:
+    """Citizens and units quote the number the old register gave: the case shows it and a search finds it."""
+    path = _register(tmp_path / "台账.xlsx", [
+        _row("TZ230100917", "当场答复", reply="已解释", finished="2024-03-04 09:30"),
+        _row("TZ230100918", "当场答复", reply="已解释", finished="2024-03-04 09:40")])
+    preview = _preview(db, path, clock)
+    with db.session() as s:
+        commit_cases(s, people.supervisor, preview, clock=clock)
+    with db.reader() as s:
+        found = search_ids(s, CaseFilter(text="TZ230100917"), now=clock())
+        assert len(found) == 1 and case_view(s, found[0]).register_number == "TZ230100917"
+        assert len(search_ids(s, CaseFilter(text="TZ2301009"), now=clock())) == 2
+        assert case_view(s, found[0]).number.startswith("RZ2403-")
+
+
+def test_a_repeated_row_is_named_even_when_its_first_copy_has_problems(db: Database, clock: FakeClock,
+                                                                        tmp_path: Path) -> None:
+    """Both the first copy's problem and the repeat are shown at once, not the repeat only after the fix."""
+    path = _register(tmp_path / "台账.xlsx", [
+        _row("TZ1", "直办", reply="已解释", finished="2024-03-04 10:00"),
+        _row("TZ1", "当场答复", reply="已解释", finished="2024-03-04 10:00"),
+        _row("TZ2", "当场答复", reply="已解释", finished="2024-03-04 10:00"),
+        _row("TZ2", "当场答复", reply="已解释", finished="2024-03-04 10:00"),
+    ])
+    preview = _preview(db, path, clock)
+    assert [(p.row, p.column, p.reason[:8]) for p in preview.problems] == [
+        (2, "办理方式", "办理方式“直办”"), (3, "工单编号", "与第 2 行重复"), (5, "工单编号", "与第 4 行重复")]
+    assert [row.key for row in preview.ready] == ["TZ2"]
