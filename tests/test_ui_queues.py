@@ -217,8 +217,10 @@ def test_an_operator_sees_a_proposal_rejected_on_another_station_with_the_reason
     window.show()
     labels = [window.nav.item(i).text() for i in range(window.nav.count())]
     assert "待审核" not in labels and "被驳回" in labels  # an operator cannot open 待审核, but sees 被驳回
-    with db.session() as s:  # the supervisor, at their own station
+    supervisors_station = Database(db.url)  # what this process writes is this station's own, announced already
+    with supervisors_station.session() as s:  # the supervisor, at their own station
         wf.reject(s, people.supervisor, mine.id, "属供水管网问题，先电话协调自来水公司", clock=clock)
+    supervisors_station.dispose()
     rejected_row = window.page_keys.index("rejected")
     qtbot.waitUntil(lambda: window.nav.item(rejected_row).text() == "被驳回（1）", timeout=8000)
     assert window.views["home"].count("rejected") == 1  # type: ignore[attr-defined]  # the home tile too
