@@ -52,7 +52,7 @@ from hotline_desk.ui.feedback import read
 from hotline_desk.ui.models import Column, RowsModel
 from hotline_desk.ui.operations import Operation
 from hotline_desk.ui.reference_lists import ReferenceListsView
-from hotline_desk.ui.widgets import FieldSpec, ask, ok_cancel
+from hotline_desk.ui.widgets import FieldSpec, GuardedDialog, ask, ok_cancel
 from hotline_desk.ui.window_state import remember_fitted_columns
 
 
@@ -369,8 +369,9 @@ class CalendarTab(QWidget):
         dialog.exec()
 
 
-class BulkDaysDialog(QDialog):
-    """A year's holidays and 调休 days typed or pasted as lines, checked before anything is stored."""
+class BulkDaysDialog(GuardedDialog):
+    """A year's holidays and 调休 days typed or pasted as lines, checked before anything is stored; closing it
+    with lines typed asks first."""
 
     EXAMPLE = ("2024-10-01 至 2024-10-07 节假日 国庆节\n2024-09-29 调休 国庆节调休\n2024-10-12 调休 国庆节调休")
 
@@ -394,6 +395,9 @@ class BulkDaysDialog(QDialog):
         layout.addWidget(self.text, 1)
         layout.addWidget(self.message)
         layout.addWidget(buttons)
+
+    def typed(self) -> object:
+        return self.text.toPlainText().strip()
 
     def save(self) -> None:
         try:
