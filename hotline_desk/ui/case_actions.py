@@ -107,6 +107,15 @@ class StepDialog(ActionDialog):
             self.accept()
 
 
+# After a request the case waits for someone else: the notice says for whom.
+WAITS_FOR = {Action.RETURN_REQUEST: "，等待审核员审批", Action.EXTENSION_REQUEST: "，等待审核员审批"}
+
+
+def done_notice(action: Action, numbers: str) -> str:
+    """What was just done, in the step's own words: 已登记退单申请：RZ…，等待审核员审批。"""
+    return f"已{STEPS[action].label}：{numbers}{WAITS_FOR.get(action, '')}。"
+
+
 def refuse_before_typing(parent: QWidget, chosen: Step[Any], reasons: list[Problem]) -> None:
     QMessageBox.information(parent, f"不能{chosen.label}", "\n".join(p.message for p in reasons))
 
@@ -149,5 +158,5 @@ def perform(parent: QWidget, ctx: UiContext, case_id: int, key: str, preset: dic
     def work(s: Session) -> object:
         return wf.take(s, ctx.actor, case_id, action, payload, clock=ctx.clock, expected_version=expected_version)
 
-    notice = said or f"已{chosen.label}：{situation.number}"
+    notice = said or done_notice(action, situation.number)
     return Operation(parent, ctx, work, changes=Change.CASES).notify(notice).run_here() is not None

@@ -28,7 +28,7 @@ from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.queues import QueueRow, queue
 from hotline_desk.services.exchange.dispatch_exchange import export_dispatch
 from hotline_desk.services.office.settings import Settings
-from hotline_desk.ui.case_actions import perform, unit_choices
+from hotline_desk.ui.case_actions import done_notice, perform, unit_choices
 from hotline_desk.ui.case_list import CaseDetailDialog
 from hotline_desk.ui.changes import Change, follow
 from hotline_desk.ui.context import UiContext
@@ -377,13 +377,12 @@ class TrackingView(QueueTable):
 
     def _one(self, rows: list[QueueRow], key: str) -> None:
         done: list[QueueRow] = []
-        what = self.labels[key].removeprefix("登记")
         for row in rows:
-            if not perform(self, self.ctx, row.id, key, said=f"已{what}：{row.number}。"):
+            if not perform(self, self.ctx, row.id, key):  # its notice is done_notice, as below
                 break
             done.append(row)
         if done:
-            self.tell(f"已{what}：{_numbers(done)}。")
+            self.tell(done_notice(Action(key), _numbers(done)))
 
 
 class FollowUpView(QTabWidget):
