@@ -204,22 +204,30 @@ class BulletinView(QWidget):
     def _month_chosen(self) -> None:
         """Another month: unsaved edits of the shown one are saved, dropped, or the switch is cancelled (the
         default); the preview of the previous month is cleared, never shown under the new month."""
-        if self.is_dirty():
-            question = f"{self._shown_month} 的简报有未保存的修改。切换到 {self.month.currentText()} 前是否保存？"
-            box = QMessageBox(QMessageBox.Icon.Question, "未保存的修改", question, parent=self)
-            save = box.addButton("保存", QMessageBox.ButtonRole.AcceptRole)
-            box.addButton("不保存", QMessageBox.ButtonRole.DestructiveRole)
-            cancel = box.addButton("取消", QMessageBox.ButtonRole.RejectRole)
-            box.setDefaultButton(cancel)
-            box.setEscapeButton(cancel)
-            box.exec()
-            chosen = box.clickedButton()
-            if chosen is cancel or chosen is None or (chosen is save and not self.save(self._shown_month)):
-                self.month.blockSignals(True)
-                self.month.setCurrentText(self._shown_month)
-                self.month.blockSignals(False)
-                return
+        if not self.may_leave(f"切换到 {self.month.currentText()} "):
+            self.month.blockSignals(True)
+            self.month.setCurrentText(self._shown_month)
+            self.month.blockSignals(False)
+            return
         self.load()
+
+    def may_leave(self, going: str) -> bool:
+        """Before ``going`` (another month, closing the program): unsaved edits are saved, dropped, or the move is
+        cancelled, which is the default, so Enter and Esc keep them; True if the move may go ahead."""
+        if not self.is_dirty():
+            return True
+        question = f"{self._shown_month} 的简报有未保存的修改。{going}前是否保存？"
+        box = QMessageBox(QMessageBox.Icon.Question, "未保存的修改", question, parent=self)
+        save = box.addButton("保存", QMessageBox.ButtonRole.AcceptRole)
+        drop = box.addButton("不保存", QMessageBox.ButtonRole.DestructiveRole)
+        cancel = box.addButton("取消", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(cancel)
+        box.setEscapeButton(cancel)
+        box.exec()
+        chosen = box.clickedButton()
+        if chosen is save:
+            return self.save(self._shown_month)
+        return chosen is drop
 
     def is_dirty(self) -> bool:
         return bool(self._loaded) and not self.final and self.changes() != self._loaded

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from PySide6.QtCore import QRect, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QColor, QGuiApplication, QKeySequence, QShowEvent
@@ -40,6 +40,15 @@ NAV_ITEMS = tuple(label for _key, label, _need in PAGES)
 PREFERRED = (1280, 800)
 STATE_NAME = "main_window"
 NOTICE_MS = 10_000
+
+
+@runtime_checkable
+class HoldsEdits(Protocol):
+    """A page with edits of its own to save (the bulletin draft): asked before the window closes."""
+
+    def is_dirty(self) -> bool: ...
+
+    def may_leave(self, going: str) -> bool: ...
 
 
 def shown_to(need: str, can: Callable[[str], bool]) -> bool:
@@ -150,11 +159,23 @@ class MainWindow(QMainWindow):
         self.setGeometry(left, top, width, height)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.may_close():
+            event.ignore()
+            return
         self.state.save_window(STATE_NAME, self)
         if self.watcher is not None:
             self.watcher.stop()
         Task.wait_all(30_000)  # a save still running finishes before the database is closed
         super().closeEvent(event)
+
+    def may_close(self) -> bool:
+        """A page holding unsaved edits is shown and asks 保存/不保存/取消 (取消, the default, keeps the window)."""
+        for key, view in self.views.items():
+            if isinstance(view, HoldsEdits) and view.is_dirty():
+                self.show_page(key)
+                if not view.may_leave("关闭程序"):
+                    return False
+        return True
 
     def refresh_all(self) -> None:
         """F5: every visible view reads again; hidden ones when next shown."""
