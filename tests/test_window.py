@@ -363,3 +363,37 @@ def test_the_case_history_and_the_import_wizard_keep_their_column_widths(
         header.resizeSection(0, dragged[key])
     qtbot.wait(700)
     assert {key: header.sectionSize(0) for key, header in headers().items()} == dragged
+
+
+def test_ctrl_and_a_digit_open_the_main_pages_and_ctrl_2_lands_in_the_forms_first_field(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    from hotline_desk.ui.case_entry import CaseEntryView
+    from hotline_desk.ui.main_window import PAGE_SHORTCUTS
+
+    window = MainWindow(context(db, people.operator, clock, tmp_path), watch=False)
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    tips = [window.nav.item(row).toolTip() for row in range(window.nav.count())]
+    assert tips[:3] == ["首页（Ctrl+1）", "工单登记（Ctrl+2）", "工单查询（Ctrl+3）"]
+    window.nav.setFocus()
+    qtbot.keyClick(window.nav, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    entry = window.views["entry"]
+    assert isinstance(entry, CaseEntryView) and window.pages.currentWidget() is entry
+    assert QApplication.focusWidget() is entry.caller  # 来电人: 来电时间 is already now
+    qtbot.keyClicks(entry.caller, "liu")
+    qtbot.keyClick(entry.caller, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    assert window.pages.currentWidget() is window.views["list"]
+    assert window.views["list"].isAncestorOf(QApplication.focusWidget())  # the list's first field, not the nav
+    window.nav.setFocus()
+    qtbot.keyClick(window.nav, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    assert QApplication.focusWidget() is entry.caller and entry.caller.text() == "liu"  # nothing typed is lost
+    window.nav.setFocus()
+    qtbot.keyClick(window.nav, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)  # already there: into the form
+    assert QApplication.focusWidget() is entry.caller
+    for role in ("operator", "supervisor", "admin"):  # no key opens two pages, whoever signs in
+        shown = MainWindow(context(db, getattr(people, role), clock, tmp_path / role), watch=False)
+        qtbot.addWidget(shown)
+        keys = [PAGE_SHORTCUTS[key] for key in shown.page_keys]
+        assert len(keys) == len(set(keys)), role
