@@ -225,7 +225,7 @@ class MainWindow(QMainWindow):
         if focused is not None and view.isAncestorOf(focused):
             return
         widget = view.nextInFocusChain()  # the page's own Tab order
-        while widget is not view and view.isAncestorOf(widget):
+        while widget is not None and widget is not view and view.isAncestorOf(widget):
             if widget.focusPolicy() & Qt.FocusPolicy.TabFocus and widget.isVisible() and widget.isEnabled():
                 widget.setFocus(Qt.FocusReason.ShortcutFocusReason)
                 return
