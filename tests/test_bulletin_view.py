@@ -1,6 +1,6 @@
 """The bulletin page: unsaved edits are not lost on a month switch or on closing the window, the preview is
-always of the month shown, and after 定稿 (whose confirmation defaults to 否) the page is read-only and says 已定稿
-at once."""
+always of the month shown, after 定稿 (whose confirmation defaults to 否) the page is read-only and says 已定稿
+at once, and a page its reader may not change says so and looks it."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialog, QLabel, QLineEdit, QMessageBox, QSpinBox
 from pytestqt.qtbot import QtBot
 
 from hotline_desk.db import Database
@@ -116,6 +116,7 @@ def test_finalising_asks_with_no_as_default_then_freezes_the_page_at_once(
     with qtbot.waitSignal(view.built, timeout=60_000):
         view.finalize()
     assert view.final and view.status.text().startswith("已定稿")
+    assert view.read_only_note.isVisible() and "已定稿，内容不能再修改" in view.read_only_note.text()
     assert view.call_volume.isReadOnly() and view.section_text.isReadOnly() and view.year_issue.isReadOnly()
     assert not view.buttons["save"].isEnabled() and not view.buttons["finalize"].isEnabled()
     assert all(not button.isEnabled() for button in view.edit_buttons)
@@ -222,3 +223,29 @@ def test_closing_without_edits_asks_nothing(qtbot: QtBot, view: BulletinView,
     window = _window(qtbot, view)
     answer = Answer(monkeypatch, click=None)
     assert window.close() and answer.asked == []
+
+
+def test_an_operator_is_told_the_bulletin_is_read_only_and_the_fields_look_it(
+        qtbot: QtBot, view: BulletinView, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    page = BulletinView(context(db, people.operator, clock, tmp_path / "operator"))
+    qtbot.addWidget(page)
+    page.show()
+    page.month.setCurrentText("2022-07")
+    note = page.findChild(QLabel, "bulletin_read_only")
+    assert note is not None and note.isVisible() and note.text().startswith("只有审核员和管理员可以修改简报")
+    assert not view.read_only_note.isVisible()  # the supervisor's page says nothing of the kind
+    before = page.call_volume.text()
+    page.call_volume.setFocus()
+    QTest.keyClicks(page.call_volume, "12000")
+    assert page.call_volume.text() == before and not page.is_dirty()
+    assert page.year_issue.buttonSymbols() == QSpinBox.ButtonSymbols.NoButtons
+    assert not page.issue_date.calendarPopup() and view.issue_date.calendarPopup()
+    assert view.year_issue.buttonSymbols() != QSpinBox.ButtonSymbols.NoButtons
+
+    def background(line: QLineEdit) -> str:
+        line.resize(200, line.sizeHint().height())
+        image = line.grab().toImage()
+        return image.pixelColor(image.width() - 6, image.height() // 2).name()
+
+    view.call_volume.setText("")
+    assert background(page.call_volume) != background(view.call_volume)  # read-only looks different
