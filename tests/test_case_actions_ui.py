@@ -258,3 +258,35 @@ def test_pasted_holiday_lines_are_not_thrown_away_by_escape_either(
     qtbot.waitUntil(lambda: "default" in seen)
     assert seen["default"] == QMessageBox.StandardButton.No
     assert dialog.isVisible() and "国庆节" in dialog.text.toPlainText()
+
+
+def test_a_step_refused_when_done_opens_its_form_again_as_typed(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    messages = Messages().install(monkeypatch)
+    case_id = _dispatched(db, people, clock)
+    with db.reader() as s:
+        seen = case_view(s, case_id)
+    shown, number = seen.version, seen.number  # the version the person's screen shows
+    with db.session() as s:  # meanwhile another station records the unit's signature
+        wf.sign(s, people.operator2, case_id, clock=clock)
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    openings: list[str] = []
+
+    def type_and_confirm(dialog: ActionDialog) -> None:
+        openings.append(str(dialog.values()["reason"]))
+        if len(openings) == 1:
+            dialog.set_value("reason", "与RZ2207-00002重复")
+            dialog._accept()
+            _when_dialog_opens(type_and_confirm)  # refused: the form comes back
+        else:
+            _escape(dialog, Qt.Key.Key_Y)  # the person gives up after all, and says so
+
+    _when_dialog_opens(type_and_confirm)
+    assert not perform(parent, context(db, people.supervisor, clock, tmp_path), case_id, "void",
+                       expected_version=shown)
+    assert messages.texts() == [f"无法完成操作：工单{number}已被王芳于09:00修改，请刷新后再操作。"]
+    assert openings == ["", "与RZ2207-00002重复"]  # the second opening still holds the reason typed
+    with db.reader() as s:
+        assert case_view(s, case_id).state_label != "已作废"
