@@ -290,3 +290,60 @@ def test_a_step_refused_when_done_opens_its_form_again_as_typed(
     assert openings == ["", "与RZ2207-00002重复"]  # the second opening still holds the reason typed
     with db.reader() as s:
         assert case_view(s, case_id).state_label != "已作废"
+
+
+def test_a_rejection_refused_because_another_station_approved_meanwhile_keeps_its_reason(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    messages = Messages().install(monkeypatch)
+    with db.session() as s:
+        case = register_case(s, people.operator, draft(s), clock=clock)
+    view = ApprovalView(context(db, people.supervisor, clock, tmp_path))
+    qtbot.addWidget(view)
+    view.proposals.select_number(case.number)
+    openings: list[str] = []
+
+    def type_and_confirm(dialog: ActionDialog) -> None:
+        openings.append(str(dialog.values()["reason"]))
+        if len(openings) == 1:
+            dialog.set_value("reason", "请先电话协调供水公司")
+            with db.session() as s:  # the other supervisor's station approves it just before 确定
+                wf.approve(s, people.admin, case.id, clock=clock)
+            dialog._accept()
+            _when_dialog_opens(type_and_confirm)
+        else:
+            _escape(dialog, Qt.Key.Key_Y)
+
+    _when_dialog_opens(type_and_confirm)
+    qtbot.mouseClick(view.proposals.findChild(QPushButton, "reject"), Qt.MouseButton.LeftButton)
+    assert len(messages.texts()) == 1  # the refusal was shown
+    assert openings == ["", "请先电话协调供水公司"]  # and the reason came back with the dialog
+    with db.reader() as s:
+        assert case_view(s, case.id).events[-1].kind == "approve"  # the approval stands; nothing was rejected
+
+
+def test_an_edit_refused_because_the_case_changed_elsewhere_keeps_the_dialog_as_typed(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    messages = Messages().install(monkeypatch)
+    case_id = _dispatched(db, people, clock)
+    detail = CaseDetailDialog(None, context(db, people.operator, clock, tmp_path), case_id)
+    qtbot.addWidget(detail)
+    openings: list[str] = []
+
+    def type_and_confirm(dialog: ActionDialog) -> None:
+        openings.append(str(dialog.values()["address"]))
+        if len(openings) == 1:
+            dialog.set_value("address", "人民路8号院")
+            with db.session() as s:  # signed on another station while this one was typing
+                wf.sign(s, people.operator2, case_id, clock=clock)
+            dialog._accept()
+            _when_dialog_opens(type_and_confirm)
+        else:
+            _escape(dialog, Qt.Key.Key_Y)
+
+    _when_dialog_opens(type_and_confirm)
+    detail._edit()
+    assert len(messages.texts()) == 1 and openings[1] == "人民路8号院"
+    with db.reader() as s:
+        assert case_view(s, case_id).address != "人民路8号院"

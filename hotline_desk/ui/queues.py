@@ -290,22 +290,21 @@ class ApprovalView(QTabWidget):
         self.proposals.run(rows, lambda s, r: wf.approve(s, self.ctx.actor, r.id, clock=self.ctx.clock),
                            f"已审核通过 {_numbers(rows)}，已交承办单位。")
 
+    # A refused change (another station acted meanwhile) opens its dialog again as typed: see ``ask``.
     def change_unit(self, rows: list[QueueRow]) -> None:
-        values = ask(self, f"改派单位：{_numbers(rows)}",
-                     [FieldSpec("unit", "承办单位", "unit", unit_choices(self.ctx), required=True)],
-                     intro=f"改派并审核通过：\n{_titles(rows)}")
-        if values:
-            self.proposals.run(rows, lambda s, r: wf.approve(s, self.ctx.actor, r.id, unit_id=values["unit"],
-                                                             clock=self.ctx.clock),
-                               f"已改派并审核通过 {_numbers(rows)}。")
+        ask(self, f"改派单位：{_numbers(rows)}",
+            [FieldSpec("unit", "承办单位", "unit", unit_choices(self.ctx), required=True)],
+            intro=f"改派并审核通过：\n{_titles(rows)}",
+            then=lambda values: self.proposals.run(
+                rows, lambda s, r: wf.approve(s, self.ctx.actor, r.id, unit_id=values["unit"], clock=self.ctx.clock),
+                f"已改派并审核通过 {_numbers(rows)}。"))
 
     def reject(self, rows: list[QueueRow]) -> None:
-        values = ask(self, f"驳回：{_numbers(rows)}", [FieldSpec("reason", "驳回理由", "text", required=True)],
-                     intro=f"驳回后工单回到拟办人，理由会显示给他：\n{_titles(rows)}")
-        if values:
-            self.proposals.run(rows, lambda s, r: wf.reject(s, self.ctx.actor, r.id, values["reason"],
-                                                            clock=self.ctx.clock),
-                               f"已驳回 {_numbers(rows)}，已退回拟办人。")
+        ask(self, f"驳回：{_numbers(rows)}", [FieldSpec("reason", "驳回理由", "text", required=True)],
+            intro=f"驳回后工单回到拟办人，理由会显示给他：\n{_titles(rows)}",
+            then=lambda values: self.proposals.run(
+                rows, lambda s, r: wf.reject(s, self.ctx.actor, r.id, values["reason"], clock=self.ctx.clock),
+                f"已驳回 {_numbers(rows)}，已退回拟办人。"))
 
     def rule(self, rows: list[QueueRow], accept: bool) -> None:
         for row in rows:
@@ -443,9 +442,8 @@ class FollowUpView(QTabWidget):
 
     def review(self, rows: list[QueueRow], at_fault: bool) -> None:
         verdict = "承办单位责任，重办" if at_fault else "非承办单位责任，不计入满意率"
-        values = ask(self, f"甄别：{_numbers(rows)}", [FieldSpec("note", "甄别意见", "text", required=True)],
-                     intro=f"甄别结论：{verdict}\n{_titles(rows)}")
-        if values:
-            self.reviews.run(rows, lambda s, r: wf.review(s, self.ctx.actor, r.id, at_fault, values["note"],
-                                                          clock=self.ctx.clock),
-                             f"已甄别（{verdict}）：{_numbers(rows)}。")
+        ask(self, f"甄别：{_numbers(rows)}", [FieldSpec("note", "甄别意见", "text", required=True)],
+            intro=f"甄别结论：{verdict}\n{_titles(rows)}",
+            then=lambda values: self.reviews.run(
+                rows, lambda s, r: wf.review(s, self.ctx.actor, r.id, at_fault, values["note"], clock=self.ctx.clock),
+                f"已甄别（{verdict}）：{_numbers(rows)}。"))

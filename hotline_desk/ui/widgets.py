@@ -273,6 +273,13 @@ class ActionDialog(GuardedDialog):
             editor.setText(str(value))
 
 
-def ask(parent: QWidget | None, title: str, fields: Sequence[FieldSpec], intro: str = "") -> dict[str, Any] | None:
+def ask(parent: QWidget | None, title: str, fields: Sequence[FieldSpec], intro: str = "", *,
+        then: Callable[[dict[str, Any]], bool] | None = None) -> dict[str, Any] | None:
+    """The values typed, or None when the dialog was left. With ``then``, they are carried out at once: when that
+    is refused (``then`` says False, having shown why) the dialog opens again as typed, so nothing is lost."""
     dialog = ActionDialog(parent, title, fields, intro)
-    return dialog.values() if dialog.exec() == QDialog.DialogCode.Accepted else None
+    while dialog.exec() == QDialog.DialogCode.Accepted:
+        values = dialog.values()
+        if then is None or then(values):
+            return values
+    return None
