@@ -49,7 +49,7 @@ from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read, read_or_warn
 from hotline_desk.ui.models import CaseTableModel
 from hotline_desk.ui.operations import Operation, Task
-from hotline_desk.ui.widgets import ok_cancel
+from hotline_desk.ui.widgets import ok_cancel, save_first
 from hotline_desk.ui.window_state import remember_columns, remember_splitter
 from hotline_desk.vocabulary import Permission, Role
 
@@ -233,18 +233,10 @@ class BulletinView(QWidget):
         cancelled, which is the default, so Enter and Esc keep them; True if the move may go ahead."""
         if not self.is_dirty():
             return True
-        question = f"{self._shown_month} 的简报有未保存的修改。{going}前是否保存？"
-        box = QMessageBox(QMessageBox.Icon.Question, "未保存的修改", question, parent=self)
-        save = box.addButton("保存", QMessageBox.ButtonRole.AcceptRole)
-        drop = box.addButton("不保存", QMessageBox.ButtonRole.DestructiveRole)
-        cancel = box.addButton("取消", QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(cancel)
-        box.setEscapeButton(cancel)
-        box.exec()
-        chosen = box.clickedButton()
-        if chosen is save:
-            return self.save(self._shown_month)
-        return chosen is drop
+        answer = save_first(self, f"{self._shown_month} 的简报有未保存的修改。{going}前是否保存？")
+        if answer is None:  # 取消
+            return False
+        return self.save(self._shown_month) if answer else True
 
     def is_dirty(self) -> bool:
         return bool(self._loaded) and not self.final and self.changes() != self._loaded

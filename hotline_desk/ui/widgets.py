@@ -130,6 +130,20 @@ def may_discard(parent: QWidget, title: str) -> bool:
     return box.clickedButton() is box.button(QMessageBox.StandardButton.Yes)
 
 
+def save_first(parent: QWidget, question: str) -> bool | None:
+    """保存 (True), 不保存 (False) or 取消 (None) for unsaved edits; 取消 is the default and Esc's answer, so a
+    hurried Enter keeps them."""
+    box = QMessageBox(QMessageBox.Icon.Question, "未保存的修改", question, parent=parent)
+    save = box.addButton("保存", QMessageBox.ButtonRole.AcceptRole)
+    drop = box.addButton("不保存", QMessageBox.ButtonRole.DestructiveRole)
+    cancel = box.addButton("取消", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(cancel)
+    box.setEscapeButton(cancel)
+    box.exec()
+    chosen = box.clickedButton()
+    return True if chosen is save else False if chosen is drop else None
+
+
 class GuardedDialog(QDialog):
     """A dialog that asks before Esc, 取消 or the close button throws away what was typed in it.
 
