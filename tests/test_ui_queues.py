@@ -17,8 +17,9 @@ from hotline_desk.services.cases.queues import queue
 from hotline_desk.services.cases.records import case_view, register_case
 from hotline_desk.ui.models import RowsModel
 from hotline_desk.ui.queues import ApprovalView, FollowUpView, QueueTable
+from hotline_desk.ui.widgets import ActionDialog
 from tests.conftest import FakeClock, People
-from tests.helpers import draft
+from tests.helpers import draft, unit_id
 from tests.ui_helpers import Messages, answer_next_dialog, answer_question, context
 
 
@@ -304,3 +305,30 @@ def test_what_was_recorded_for_a_unit_is_said_in_natural_words(
     assert view.notice.text() == f"已登记延期申请：{first.number}，等待审核员审批。"
     assert said[-1] == view.notice.text()  # the status bar says the same
     assert not [text for text in said if text.startswith(("已退单", "已延期"))]
+
+
+def test_changing_the_unit_starts_from_the_proposed_one_and_can_add_an_assisting_unit(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    with db.session() as s:
+        water = unit_id(s, "自来水公司")
+        case = register_case(s, people.operator, draft(s, unit_id=water), clock=clock)
+    boss = ApprovalView(context(db, people.supervisor, clock, tmp_path))
+    qtbot.addWidget(boss)
+    boss.proposals.select_number(case.number)
+    shown: list[dict[str, object]] = []
+
+    def fill() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, ActionDialog):
+            QTimer.singleShot(20, fill)
+            return
+        shown.append(dialog.values())
+        dialog.set_value("assist", "城市管理局")  # typed, as a clerk would
+        dialog._accept()
+
+    QTimer.singleShot(20, fill)
+    qtbot.mouseClick(boss.proposals.findChild(QPushButton, "change_unit"), Qt.MouseButton.LeftButton)
+    assert shown == [{"unit": water, "assist": None}]  # the proposed unit is there already
+    with db.reader() as s:
+        view = case_view(s, case.id)
+    assert (view.state, view.unit, view.assisting) == ("dispatched", "自来水公司", "城市管理局")

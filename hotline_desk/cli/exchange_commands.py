@@ -62,6 +62,8 @@ def register(sub: SubParsers[Any]) -> None:
     p.add_argument("file", help="工作簿路径")
     p.add_argument("--commit", action="store_true", help="确认写入")
     p.add_argument("--only-valid", action="store_true", help="只写入无问题的行（默认有问题则全部不写）")
+    p.add_argument("--sheet", default="", metavar="工作表名",
+                   help="读取哪一个工作表（默认第一个有内容的工作表；预览会列出其余有内容的工作表）")
     p.add_argument("--mapping", default="", help="使用已保存的列对应关系")
     p.add_argument("--map", action="append", default=[], metavar="列名=字段",
                    help="手工指定列对应，如 “反映事项=诉求内容”（可多次）")
@@ -211,7 +213,7 @@ def cmd_import_cases(ctx: Context, args: argparse.Namespace) -> int:
         _check_mapping_and_channel(session, args)
         preview = preview_cases(session, Path(args.file), mapping_name=args.mapping, manual=manual,
                                 channel=args.channel, progress=progress, values=choices,
-                                accept_suggestions=args.accept_suggestions)
+                                accept_suggestions=args.accept_suggestions, sheet=args.sheet)
     progress.finish()
     _check_manual_columns(preview, manual)
     print(f"工作表“{preview.sheet}”，表头在第 {preview.header_row} 行。")

@@ -210,13 +210,16 @@ class ActionDialog(GuardedDialog):
             box.setTabChangesFocus(True)
             box.setMinimumHeight(90)
             return box
-        if spec.kind in ("choice", "unit"):
-            combo: QComboBox = SearchCombo(list(spec.choices)) if spec.kind == "unit" else QComboBox()
-            if spec.kind == "choice":
-                for text, value in spec.choices:
-                    combo.addItem(text, value)
-                if spec.default is not None:
-                    combo.setCurrentIndex(max(combo.findData(spec.default), 0))
+        if spec.kind == "unit":
+            picker = SearchCombo(list(spec.choices))
+            picker.set_value(spec.default)
+            return picker
+        if spec.kind == "choice":
+            combo = QComboBox()
+            for text, value in spec.choices:
+                combo.addItem(text, value)
+            if spec.default is not None:
+                combo.setCurrentIndex(max(combo.findData(spec.default), 0))
             return combo
         if spec.kind == "int":
             spin = QSpinBox()
