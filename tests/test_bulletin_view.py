@@ -1,5 +1,6 @@
-"""The bulletin page: unsaved edits are not lost on a month switch, the preview is always of the month shown, and
-after 定稿 (whose confirmation defaults to 否) the page is read-only and says 已定稿 at once."""
+"""The bulletin page: unsaved edits are not lost on a month switch or on closing the window, the preview is
+always of the month shown, after 定稿 (whose confirmation defaults to 否) the page is read-only and says 已定稿
+at once, and a page its reader may not change says so and looks it."""
 
 from __future__ import annotations
 
@@ -7,14 +8,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QMessageBox
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QDialog, QLabel, QLineEdit, QMessageBox, QSpinBox
 from pytestqt.qtbot import QtBot
 
 from hotline_desk.db import Database
 from hotline_desk.services.cases.records import register_case
 from hotline_desk.services.reporting import bulletin
 from hotline_desk.ui.bulletin_view import BulletinView
+from hotline_desk.ui.main_window import MainWindow
 from tests.conftest import FakeClock, People
 from tests.helpers import draft
 from tests.ui_helpers import context
@@ -113,6 +116,7 @@ def test_finalising_asks_with_no_as_default_then_freezes_the_page_at_once(
     with qtbot.waitSignal(view.built, timeout=60_000):
         view.finalize()
     assert view.final and view.status.text().startswith("已定稿")
+    assert view.read_only_note.isVisible() and "已定稿，内容不能再修改" in view.read_only_note.text()
     assert view.call_volume.isReadOnly() and view.section_text.isReadOnly() and view.year_issue.isReadOnly()
     assert not view.buttons["save"].isEnabled() and not view.buttons["finalize"].isEnabled()
     assert all(not button.isEnabled() for button in view.edit_buttons)
@@ -165,3 +169,83 @@ def test_the_page_opens_on_the_last_month_over_and_a_long_notice_never_moves_the
     page._done("已保存 2022-07 简报：" + "/很长的文件夹名" * 30 + "/2022-07工作简报.pdf", "已保存：" + "/很长" * 60)
     qtbot.wait(50)
     assert page.preview.geometry() == before
+
+
+def _window(qtbot: QtBot, view: BulletinView) -> MainWindow:
+    """The main window with the bulletin page open (its other pages are left unbuilt)."""
+    window = MainWindow(view.ctx, {"bulletin": lambda _ctx: view}, watch=False)
+    qtbot.addWidget(window)
+    window.show()
+    window.show_page("bulletin")
+    window.show_page("home")  # the person has moved on to another page before closing
+    return window
+
+
+def test_closing_the_window_with_unsaved_bulletin_edits_asks_and_enter_keeps_them(
+        qtbot: QtBot, view: BulletinView, db: Database) -> None:
+    window = _window(qtbot, view)
+    view.call_volume.setText("约1.2万人次")
+    seen: list[str] = []
+
+    def press_enter() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(20, press_enter)
+            return
+        default = box.defaultButton()
+        seen.extend([box.text(), default.text() if default else ""])
+        QTest.keyClick(box, Qt.Key.Key_Return)  # a hurried Enter takes the default
+
+    QTimer.singleShot(20, press_enter)
+    assert not window.close()
+    assert "2022-07 的简报有未保存的修改。关闭程序前是否保存？" in seen[0] and seen[1] == "取消"
+    assert window.isVisible() and window.views["bulletin"] is view and window.pages.currentWidget() is view
+    assert view.call_volume.text() == "约1.2万人次"
+    view.load()  # the person drops the edit after all; the window may close
+    assert window.close()
+
+
+@pytest.mark.parametrize(("click", "stored"), [("保存", "约1.2万人次"), ("不保存", "")])
+def test_closing_with_unsaved_edits_saves_or_drops_them_as_chosen(
+        qtbot: QtBot, view: BulletinView, db: Database, monkeypatch: pytest.MonkeyPatch, click: str,
+        stored: str) -> None:
+    window = _window(qtbot, view)
+    answer = Answer(monkeypatch, click=click)
+    view.call_volume.setText("约1.2万人次")
+    assert window.close() and not window.isVisible()
+    assert len(answer.asked) == 1
+    with db.reader() as s:  # what the page shows after reopening
+        assert bulletin.get_draft(s, "2022-07").issue.call_volume == stored
+
+
+def test_closing_without_edits_asks_nothing(qtbot: QtBot, view: BulletinView,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    window = _window(qtbot, view)
+    answer = Answer(monkeypatch, click=None)
+    assert window.close() and answer.asked == []
+
+
+def test_an_operator_is_told_the_bulletin_is_read_only_and_the_fields_look_it(
+        qtbot: QtBot, view: BulletinView, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    page = BulletinView(context(db, people.operator, clock, tmp_path / "operator"))
+    qtbot.addWidget(page)
+    page.show()
+    page.month.setCurrentText("2022-07")
+    note = page.findChild(QLabel, "bulletin_read_only")
+    assert note is not None and note.isVisible() and note.text().startswith("只有审核员和管理员可以修改简报")
+    assert not view.read_only_note.isVisible()  # the supervisor's page says nothing of the kind
+    before = page.call_volume.text()
+    page.call_volume.setFocus()
+    QTest.keyClicks(page.call_volume, "12000")
+    assert page.call_volume.text() == before and not page.is_dirty()
+    assert page.year_issue.buttonSymbols() == QSpinBox.ButtonSymbols.NoButtons
+    assert not page.issue_date.calendarPopup() and view.issue_date.calendarPopup()
+    assert view.year_issue.buttonSymbols() != QSpinBox.ButtonSymbols.NoButtons
+
+    def background(line: QLineEdit) -> str:
+        line.resize(200, line.sizeHint().height())
+        image = line.grab().toImage()
+        return image.pixelColor(image.width() - 6, image.height() // 2).name()
+
+    view.call_volume.setText("")
+    assert background(page.call_volume) != background(view.call_volume)  # read-only looks different

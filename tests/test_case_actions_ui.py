@@ -1,21 +1,28 @@
-"""Action dialogs in the window: refused before anything is typed, checked while typing, nothing typed is lost."""
+"""Action dialogs in the window: refused before anything is typed, checked while typing, nothing typed is lost
+(Esc, 取消 or closing a dialog with something typed asks first, and keeps editing by default)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QMessageBox, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from hotline_desk.db import Database
 from hotline_desk.services.cases import workflow as wf
+from hotline_desk.services.cases.queues import queue
 from hotline_desk.services.cases.records import case_view, register_case
 from hotline_desk.ui.case_actions import StepDialog, perform
+from hotline_desk.ui.case_list import CaseDetailDialog
+from hotline_desk.ui.queues import ApprovalView
+from hotline_desk.ui.widgets import ActionDialog
 from tests.conftest import FakeClock, People
 from tests.helpers import draft
-from tests.ui_helpers import Messages, context
+from tests.ui_helpers import Messages, answer_question, context
 
 
 def _dispatched(db: Database, people: People, clock: FakeClock) -> int:
@@ -95,8 +102,6 @@ def test_the_reply_dialog_checks_as_one_types_and_ok_waits_for_a_valid_reply(
 def test_erasing_personal_data_asks_once_more_with_no_as_the_default(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from PySide6.QtWidgets import QMessageBox
-
     case_id = _dispatched(db, people, clock)
     with db.session() as s:
         wf.void(s, people.supervisor, case_id, "重复登记", clock=clock)
@@ -121,10 +126,6 @@ def test_erasing_personal_data_asks_once_more_with_no_as_the_default(
     with db.reader() as s:
         view = case_view(s, case_id)
     assert (view.phone, view.caller_name, view.events[-1].label) == ("", "", "删除个人信息")
-    from PySide6.QtWidgets import QLabel, QPushButton
-
-    from hotline_desk.ui.case_list import CaseDetailDialog
-
     detail = CaseDetailDialog(None, ctx, case_id)
     qtbot.addWidget(detail)
     buttons = {b.text() for b in detail.findChildren(QPushButton)}
@@ -137,3 +138,212 @@ def test_erasing_personal_data_asks_once_more_with_no_as_the_default(
     # no next step, but 撤销作废 stands apart: the dialog does not also say there is nothing to do
     assert "撤销作废" in {b.text() for b in voided.findChildren(QPushButton)}
     assert "当前没有您可以办理的操作。" not in [label.text() for label in voided.findChildren(QLabel)]
+
+
+def _when_dialog_opens(act: Callable[[ActionDialog], None]) -> None:
+    def check() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, ActionDialog):
+            QTimer.singleShot(20, check)
+            return
+        act(dialog)
+
+    QTimer.singleShot(20, check)
+
+
+def _escape(dialog: ActionDialog, press: Qt.Key | None) -> dict[str, object]:
+    """Esc from where the cursor is; the question that may follow is answered with ``press``
+    (Enter: its default; Y: 放弃). What was asked, if anything, is returned."""
+    seen: dict[str, object] = {}
+    if press is not None:
+        answer_question(seen, press)
+    QTest.keyClick(QApplication.focusWidget() or dialog, Qt.Key.Key_Escape)
+    return seen
+
+
+def test_escape_in_the_reject_dialog_asks_before_throwing_the_reason_away(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    with db.session() as s:
+        number = register_case(s, people.operator, draft(s), clock=clock).number
+    view = ApprovalView(context(db, people.supervisor, clock, tmp_path))
+    qtbot.addWidget(view)
+    view.proposals.select_number(number)
+    seen: dict[str, object] = {}
+
+    def type_then_escape(dialog: ActionDialog) -> None:
+        reason = dialog.editors["reason"]
+        reason.setFocus()
+        QTest.keyClicks(reason, "qing xian dian hua xie tiao")
+        first = _escape(dialog, Qt.Key.Key_Return)  # a hurried Enter on the question takes its default
+        seen["asked"], seen["default"] = first.get("text"), first.get("default")
+        seen["kept"] = (dialog.isVisible(), dialog.values()["reason"])
+        seen["discarded"] = _escape(dialog, Qt.Key.Key_Y).get("text")  # 放弃 closes it
+
+    _when_dialog_opens(type_then_escape)
+    qtbot.mouseClick(view.proposals.findChild(QPushButton, "reject"), Qt.MouseButton.LeftButton)
+    assert "放弃这些内容吗" in str(seen["asked"]) and f"驳回：{number}" in str(seen["asked"])
+    assert seen["default"] == QMessageBox.StandardButton.No  # 继续填写
+    assert seen["kept"] == (True, "qing xian dian hua xie tiao")
+    assert seen["discarded"] is not None
+    with db.reader() as s:
+        assert queue(s, "approval", clock())[0].number == number  # nothing was rejected
+
+
+def test_escape_in_the_edit_dialog_asks_only_when_something_was_changed(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    case_id = _dispatched(db, people, clock)
+    detail = CaseDetailDialog(None, context(db, people.operator, clock, tmp_path), case_id)
+    qtbot.addWidget(detail)
+    seen: dict[str, object] = {}
+
+    def untouched(dialog: ActionDialog) -> None:
+        _escape(dialog, None)  # nothing typed: Esc closes at once, no question
+        seen["closed"] = not dialog.isVisible()
+
+    _when_dialog_opens(untouched)
+    detail._edit()
+    assert seen["closed"] is True
+
+    def change_address(dialog: ActionDialog) -> None:
+        address = dialog.editors["address"]
+        assert isinstance(address, QLineEdit)
+        address.setFocus()
+        address.selectAll()
+        QTest.keyClicks(address, "renmin road 8")
+        seen.update(_escape(dialog, Qt.Key.Key_Return))
+        seen["after_question"] = (dialog.isVisible(), address.text())
+        dialog._accept()  # the change typed is still there to save
+
+    _when_dialog_opens(change_address)
+    detail._edit()
+    assert "放弃这些内容吗" in str(seen["text"]) and seen["default"] == QMessageBox.StandardButton.No
+    assert seen["after_question"] == (True, "renmin road 8")
+    with db.reader() as s:
+        assert case_view(s, case_id).address == "renmin road 8"
+
+
+def test_a_step_dialog_from_the_transition_table_keeps_a_typed_reason_on_escape(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    case_id = _dispatched(db, people, clock)
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    seen: dict[str, object] = {}
+
+    def type_then_escape(dialog: ActionDialog) -> None:
+        dialog.set_value("reason", "与RZ2207-00002重复")
+        seen.update(_escape(dialog, Qt.Key.Key_Escape))  # Esc on the question too: still 继续填写
+        seen["visible"] = dialog.isVisible()
+        dialog._accept()
+
+    _when_dialog_opens(type_then_escape)
+    assert perform(parent, context(db, people.supervisor, clock, tmp_path), case_id, "void")
+    assert "放弃这些内容吗" in str(seen["text"]) and seen["visible"] is True
+    with db.reader() as s:
+        view = case_view(s, case_id)
+    assert view.state_label == "已作废" and view.events[-1].note == "与RZ2207-00002重复"
+
+
+def test_pasted_holiday_lines_are_not_thrown_away_by_escape_either(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    from hotline_desk.ui.settings_view import BulkDaysDialog
+
+    dialog = BulkDaysDialog(None, context(db, people.admin, clock, tmp_path))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.text.setFocus()
+    dialog.text.setPlainText("2022-10-01 至 2022-10-07 节假日 国庆节")
+    seen: dict[str, object] = {}
+    answer_question(seen, Qt.Key.Key_Return)
+    QTest.keyClick(dialog.text, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: "default" in seen)
+    assert seen["default"] == QMessageBox.StandardButton.No
+    assert dialog.isVisible() and "国庆节" in dialog.text.toPlainText()
+
+
+def test_a_step_refused_when_done_opens_its_form_again_as_typed(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    messages = Messages().install(monkeypatch)
+    case_id = _dispatched(db, people, clock)
+    with db.reader() as s:
+        seen = case_view(s, case_id)
+    shown, number = seen.version, seen.number  # the version the person's screen shows
+    with db.session() as s:  # meanwhile another station records the unit's signature
+        wf.sign(s, people.operator2, case_id, clock=clock)
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    openings: list[str] = []
+
+    def type_and_confirm(dialog: ActionDialog) -> None:
+        openings.append(str(dialog.values()["reason"]))
+        if len(openings) == 1:
+            dialog.set_value("reason", "与RZ2207-00002重复")
+            dialog._accept()
+            _when_dialog_opens(type_and_confirm)  # refused: the form comes back
+        else:
+            _escape(dialog, Qt.Key.Key_Y)  # the person gives up after all, and says so
+
+    _when_dialog_opens(type_and_confirm)
+    assert not perform(parent, context(db, people.supervisor, clock, tmp_path), case_id, "void",
+                       expected_version=shown)
+    assert messages.texts() == [f"无法完成操作：工单{number}已被王芳于09:00修改，请刷新后再操作。"]
+    assert openings == ["", "与RZ2207-00002重复"]  # the second opening still holds the reason typed
+    with db.reader() as s:
+        assert case_view(s, case_id).state_label != "已作废"
+
+
+def test_a_rejection_refused_because_another_station_approved_meanwhile_keeps_its_reason(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    messages = Messages().install(monkeypatch)
+    with db.session() as s:
+        case = register_case(s, people.operator, draft(s), clock=clock)
+    view = ApprovalView(context(db, people.supervisor, clock, tmp_path))
+    qtbot.addWidget(view)
+    view.proposals.select_number(case.number)
+    openings: list[str] = []
+
+    def type_and_confirm(dialog: ActionDialog) -> None:
+        openings.append(str(dialog.values()["reason"]))
+        if len(openings) == 1:
+            dialog.set_value("reason", "请先电话协调供水公司")
+            with db.session() as s:  # the other supervisor's station approves it just before 确定
+                wf.approve(s, people.admin, case.id, clock=clock)
+            dialog._accept()
+            _when_dialog_opens(type_and_confirm)
+        else:
+            _escape(dialog, Qt.Key.Key_Y)
+
+    _when_dialog_opens(type_and_confirm)
+    qtbot.mouseClick(view.proposals.findChild(QPushButton, "reject"), Qt.MouseButton.LeftButton)
+    assert len(messages.texts()) == 1  # the refusal was shown
+    assert openings == ["", "请先电话协调供水公司"]  # and the reason came back with the dialog
+    with db.reader() as s:
+        assert case_view(s, case.id).events[-1].kind == "approve"  # the approval stands; nothing was rejected
+
+
+def test_an_edit_refused_because_the_case_changed_elsewhere_keeps_the_dialog_as_typed(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    messages = Messages().install(monkeypatch)
+    case_id = _dispatched(db, people, clock)
+    detail = CaseDetailDialog(None, context(db, people.operator, clock, tmp_path), case_id)
+    qtbot.addWidget(detail)
+    openings: list[str] = []
+
+    def type_and_confirm(dialog: ActionDialog) -> None:
+        openings.append(str(dialog.values()["address"]))
+        if len(openings) == 1:
+            dialog.set_value("address", "人民路8号院")
+            with db.session() as s:  # signed on another station while this one was typing
+                wf.sign(s, people.operator2, case_id, clock=clock)
+            dialog._accept()
+            _when_dialog_opens(type_and_confirm)
+        else:
+            _escape(dialog, Qt.Key.Key_Y)
+
+    _when_dialog_opens(type_and_confirm)
+    detail._edit()
+    assert len(messages.texts()) == 1 and openings[1] == "人民路8号院"
+    with db.reader() as s:
+        assert case_view(s, case_id).address != "人民路8号院"

@@ -279,6 +279,37 @@ def test_a_queue_starts_on_its_first_case_enter_opens_it_and_a_refresh_keeps_the
     assert [r.id for r in pending.selected()] == [second] and len(pending.model.rows) == 4
 
 
+def test_what_was_recorded_for_a_unit_is_said_in_natural_words(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    from hotline_desk.ui.queues import TrackingView
+
+    with db.session() as s:
+        first = register_case(s, people.operator, draft(s), clock=clock)
+        second = register_case(s, people.operator, draft(s), clock=clock)
+        for case in (first, second):
+            wf.approve(s, people.supervisor, case.id, clock=clock)
+        wf.sign(s, people.operator, second.id, clock=clock)
+    ctx = context(db, people.operator, clock, tmp_path)
+    said: list[str] = []
+    ctx.signals.notice.connect(said.append)
+    view = TrackingView(ctx)
+    qtbot.addWidget(view)
+    view.select_number(first.number)
+    answer_next_dialog({})  # 签收时间: now
+    qtbot.mouseClick(view.findChild(QPushButton, "sign"), Qt.MouseButton.LeftButton)
+    assert view.notice.text() == f"已登记签收：{first.number}。"
+    view.select_number(second.number)
+    answer_next_dialog({"reason": "该路段属市政公司管护，非本单位职责"})
+    qtbot.mouseClick(view.findChild(QPushButton, "return_request"), Qt.MouseButton.LeftButton)
+    assert view.notice.text() == f"已登记退单申请：{second.number}，等待审核员审批。"
+    view.select_number(first.number)
+    answer_next_dialog({"days": 5, "reason": "需协调管网改造，五个工作日内完成"})
+    qtbot.mouseClick(view.findChild(QPushButton, "extension_request"), Qt.MouseButton.LeftButton)
+    assert view.notice.text() == f"已登记延期申请：{first.number}，等待审核员审批。"
+    assert said[-1] == view.notice.text()  # the status bar says the same
+    assert not [text for text in said if text.startswith(("已退单", "已延期"))]
+
+
 def test_changing_the_unit_starts_from_the_proposed_one_and_can_add_an_assisting_unit(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
     with db.session() as s:

@@ -388,3 +388,75 @@ def test_a_closed_window_no_longer_hears_the_application_signals(qtbot: QtBot, d
     ctx.signals.announce(Change.CASES)
     ctx.signals.notice.emit("已登记")
     assert successor.statusBar().currentMessage() == "已登记"
+
+
+def test_ctrl_and_a_digit_open_the_main_pages_and_ctrl_2_lands_in_the_forms_first_field(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    from hotline_desk.ui.case_entry import CaseEntryView
+    from hotline_desk.ui.main_window import PAGE_SHORTCUTS
+
+    window = MainWindow(context(db, people.operator, clock, tmp_path), watch=False)
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    tips = [window.nav.item(row).toolTip() for row in range(window.nav.count())]
+    assert tips[:3] == ["首页（Ctrl+1）", "工单登记（Ctrl+2）", "工单查询（Ctrl+3）"]
+    window.nav.setFocus()
+    qtbot.keyClick(window.nav, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    entry = window.views["entry"]
+    assert isinstance(entry, CaseEntryView) and window.pages.currentWidget() is entry
+    assert QApplication.focusWidget() is entry.caller  # 来电人: 来电时间 is already now
+    qtbot.keyClicks(entry.caller, "liu")
+    qtbot.keyClick(entry.caller, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    assert window.pages.currentWidget() is window.views["list"]
+    assert window.views["list"].isAncestorOf(QApplication.focusWidget())  # the list's first field, not the nav
+    window.nav.setFocus()
+    qtbot.keyClick(window.nav, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    assert QApplication.focusWidget() is entry.caller and entry.caller.text() == "liu"  # nothing typed is lost
+    window.nav.setFocus()
+    qtbot.keyClick(window.nav, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)  # already there: into the form
+    assert QApplication.focusWidget() is entry.caller
+    for role in ("operator", "supervisor", "admin"):  # no key opens two pages, whoever signs in
+        shown = MainWindow(context(db, getattr(people, role), clock, tmp_path / role), watch=False)
+        qtbot.addWidget(shown)
+        keys = [PAGE_SHORTCUTS[key] for key in shown.page_keys]
+        assert len(keys) == len(set(keys)), role
+
+
+@pytest.mark.parametrize(("click", "closes", "stored"), [("取消", False, 24), ("保存", True, 72), ("不保存", True, 24)])
+def test_closing_with_unsaved_settings_asks_save_dont_save_or_cancel(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, click: str, closes: bool, stored: int) -> None:
+    from PySide6.QtWidgets import QMessageBox, QSpinBox
+
+    from hotline_desk.services.office.settings import Settings
+    from hotline_desk.ui.settings_view import SettingsView
+
+    window = MainWindow(context(db, people.admin, clock, tmp_path), watch=False)
+    qtbot.addWidget(window)
+    window.show()
+    window.show_page("settings")
+    view = window.views["settings"]
+    assert isinstance(view, SettingsView)
+    window.show_page("home")
+    limit = view.forms["时限与简报模板"].editors["limits.sign_hours"]
+    assert isinstance(limit, QSpinBox) and limit.value() == 24
+    limit.setValue(72)
+    asked: list[tuple[str, str]] = []
+
+    def answer(box: QMessageBox) -> int:
+        default = box.defaultButton()
+        asked.append((box.text(), default.text() if default else ""))
+        next(b for b in box.buttons() if b.text() == click).click()
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", answer)
+    assert window.close() is closes
+    assert asked == [("设置的“时限与简报模板”有未保存的修改。关闭程序前是否保存？", "取消")]
+    assert window.pages.currentWidget() is view  # the page with the edits was shown
+    with db.reader() as s:
+        assert Settings(s).int("limits.sign_hours") == stored
+    if not closes:
+        limit.setValue(24)  # back as it was: nothing to ask any more
+        assert window.close()

@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
+from hotline_desk.services.accounts.permissions import ROLE_ACTIONS
 from hotline_desk.services.cases.case_query import CaseFilter, months_with_cases
 from hotline_desk.services.reporting import bulletin
 from hotline_desk.services.reporting.bulletin_compose import NarrativeSection, TypicalCase
@@ -48,11 +49,21 @@ from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read, read_or_warn
 from hotline_desk.ui.models import CaseTableModel
 from hotline_desk.ui.operations import Operation, Task
-from hotline_desk.ui.widgets import ok_cancel
+from hotline_desk.ui.widgets import ok_cancel, save_first
 from hotline_desk.ui.window_state import remember_columns, remember_splitter
+from hotline_desk.vocabulary import Permission, Role
 
 PRINT_DPI = 300
 POLARITY = (("正面", "positive"), ("反面", "negative"))
+# A field that cannot be changed looks it: grey, and a number without its arrows.
+READ_ONLY_STYLE = "background: #ECECEC; color: #333333;"
+NOTE_STYLE = "background: #FFF4E0; color: #6B4500; padding: 4px 8px; border-radius: 3px;"
+
+
+def editors_named() -> str:
+    """The roles that may change a bulletin, as a sentence names them: 审核员和管理员."""
+    names = [Role(role).label for role, rights in ROLE_ACTIONS.items() if Permission.BULLETIN_EDIT in rights]
+    return "和".join(names) if len(names) < 3 else "、".join(names[:-1]) + "和" + names[-1]
 
 
 class BulletinView(QWidget):
@@ -69,6 +80,11 @@ class BulletinView(QWidget):
         self._shown_month = ""
         self._preview_note = ""
         self.month = QComboBox()
+        self.read_only_note = QLabel()  # why the fields cannot be changed, when they cannot
+        self.read_only_note.setObjectName("bulletin_read_only")
+        self.read_only_note.setStyleSheet(NOTE_STYLE)
+        self.read_only_note.setWordWrap(True)
+        self.read_only_note.hide()
         self.status = QLabel()
         # What was just done may name a long folder: it wraps in the room there is and never widens the form,
         # so the preview beside it keeps its place.
@@ -189,6 +205,7 @@ class BulletinView(QWidget):
         actions.addWidget(self.status)
         editor = QWidget()
         e_layout = QVBoxLayout(editor)
+        e_layout.addWidget(self.read_only_note)
         e_layout.addLayout(form)
         e_layout.addWidget(tabs, 1)
         e_layout.addLayout(actions)
@@ -204,22 +221,22 @@ class BulletinView(QWidget):
     def _month_chosen(self) -> None:
         """Another month: unsaved edits of the shown one are saved, dropped, or the switch is cancelled (the
         default); the preview of the previous month is cleared, never shown under the new month."""
-        if self.is_dirty():
-            question = f"{self._shown_month} 的简报有未保存的修改。切换到 {self.month.currentText()} 前是否保存？"
-            box = QMessageBox(QMessageBox.Icon.Question, "未保存的修改", question, parent=self)
-            save = box.addButton("保存", QMessageBox.ButtonRole.AcceptRole)
-            box.addButton("不保存", QMessageBox.ButtonRole.DestructiveRole)
-            cancel = box.addButton("取消", QMessageBox.ButtonRole.RejectRole)
-            box.setDefaultButton(cancel)
-            box.setEscapeButton(cancel)
-            box.exec()
-            chosen = box.clickedButton()
-            if chosen is cancel or chosen is None or (chosen is save and not self.save(self._shown_month)):
-                self.month.blockSignals(True)
-                self.month.setCurrentText(self._shown_month)
-                self.month.blockSignals(False)
-                return
+        if not self.may_leave(f"切换到 {self.month.currentText()} "):
+            self.month.blockSignals(True)
+            self.month.setCurrentText(self._shown_month)
+            self.month.blockSignals(False)
+            return
         self.load()
+
+    def may_leave(self, going: str) -> bool:
+        """Before ``going`` (another month, closing the program): unsaved edits are saved, dropped, or the move is
+        cancelled, which is the default, so Enter and Esc keep them; True if the move may go ahead."""
+        if not self.is_dirty():
+            return True
+        answer = save_first(self, f"{self._shown_month} 的简报有未保存的修改。{going}前是否保存？")
+        if answer is None:  # 取消
+            return False
+        return self.save(self._shown_month) if answer else True
 
     def is_dirty(self) -> bool:
         return bool(self._loaded) and not self.final and self.changes() != self._loaded
@@ -258,19 +275,33 @@ class BulletinView(QWidget):
         for t in issue.typical_cases:
             self._add_typical(t.number, t.polarity, t.text)
         self.final = draft.final
-        self._set_editable(self.ctx.actor.can("bulletin_edit") and not draft.final)
+        allowed = self.ctx.actor.can(Permission.BULLETIN_EDIT)
+        self._set_editable(allowed and not draft.final)
+        if not allowed:
+            self.read_only_note.setText(f"只有{editors_named()}可以修改简报。您可以查看、生成预览、保存PDF和打印。")
+        elif draft.final:
+            self.read_only_note.setText(f"{month} 简报已定稿，内容不能再修改。可以生成预览、保存PDF和打印。")
+        self.read_only_note.setVisible(not allowed or draft.final)
         self.buttons["finalize"].setEnabled(self.ctx.actor.can("bulletin_finalize") and not draft.final)
         self.status.setText(f"已定稿（{draft.finalized_by} {draft.finalized_at:%Y-%m-%d %H:%M}）"
                             if draft.final and draft.finalized_at else ("已定稿" if draft.final else "草稿"))
         self._loaded = self.changes()
 
     def _set_editable(self, editable: bool) -> None:
-        """A finalised bulletin (or a reader's view) is shown read-only: its numbers and text are frozen."""
+        """A finalised bulletin (or a reader's view) is shown read-only, and looks it: its numbers and text are
+        frozen and greyed, the numbers without their arrows."""
+        look = "" if editable else READ_ONLY_STYLE
         for line in (self.call_volume, self.good_units, self.bad_units, self.section_title):
             line.setReadOnly(not editable)
+            line.setStyleSheet(look)
         self.section_text.setReadOnly(not editable)
+        self.section_text.setStyleSheet(look)
         for spin in (self.year_issue, self.total_issue, self.issue_date):
             spin.setReadOnly(not editable)
+            spin.setStyleSheet(look)
+            spin.setButtonSymbols(QSpinBox.ButtonSymbols.UpDownArrows if editable
+                                  else QSpinBox.ButtonSymbols.NoButtons)
+        self.issue_date.setCalendarPopup(editable)  # no calendar to pick a date from that cannot change
         for widget in (self.section_typical, self.typical, *self.edit_buttons):
             widget.setEnabled(editable)
         self.buttons["save"].setEnabled(editable)

@@ -6,7 +6,7 @@ what is typed as it is typed and keeps 确定 disabled until the step would pass
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -107,6 +107,15 @@ class StepDialog(ActionDialog):
             self.accept()
 
 
+# After a request the case waits for someone else: the notice says for whom.
+WAITS_FOR = {Action.RETURN_REQUEST: "，等待审核员审批", Action.EXTENSION_REQUEST: "，等待审核员审批"}
+
+
+def done_notice(action: Action, numbers: str) -> str:
+    """What was just done, in the step's own words: 已登记退单申请：RZ…，等待审核员审批。"""
+    return f"已{STEPS[action].label}：{numbers}{WAITS_FOR.get(action, '')}。"
+
+
 def refuse_before_typing(parent: QWidget, chosen: Step[Any], reasons: list[Problem]) -> None:
     QMessageBox.information(parent, f"不能{chosen.label}", "\n".join(p.message for p in reasons))
 
@@ -123,7 +132,8 @@ def perform(parent: QWidget, ctx: UiContext, case_id: int, key: str, preset: dic
             expected_version: int | None = None, intro: str = "", said: str = "", at: datetime | None = None) -> bool:
     """Ask for what the step needs (unless ``preset`` gives it) and carry it out; True if done.
 
-    With ``expected_version`` (the version the screen shows) a case changed meanwhile elsewhere is refused.
+    With ``expected_version`` (the version the screen shows) a case changed meanwhile elsewhere is refused; after
+    a refusal the form opens again as it was typed, to try again or to copy from, so nothing typed is lost.
     ``said`` goes to the status bar when it is done (by default: the step and the case's number); ``at`` is when
     the step was taken, if not now (a unit's signing phoned in later).
     """
@@ -135,21 +145,27 @@ def perform(parent: QWidget, ctx: UiContext, case_id: int, key: str, preset: dic
     if blocked:
         refuse_before_typing(parent, chosen, blocked)
         return False
-    if preset is not None:
-        payload = chosen.payload_from(preset)
-    elif chosen.form:
+    dialog = None
+    if preset is None and chosen.form:
         dialog = StepDialog(parent, ctx, chosen, situation, field_specs(ctx, chosen, situation), intro)
-        if dialog.exec() != StepDialog.DialogCode.Accepted:
+    notice = said or done_notice(action, situation.number)
+    while True:
+        if dialog is not None and dialog.exec() != StepDialog.DialogCode.Accepted:
             return False
-        payload = chosen.payload_from(dialog.values())
-    else:  # a step that needs nothing (签收, 审核交办) is done on the button press
-        payload = chosen.payload_from({})
-    if chosen.warning and not confirm_final(parent, chosen):
-        return False
+        # a step that needs nothing (签收, 审核交办) is done on the button press
+        payload = chosen.payload_from(dialog.values() if dialog is not None else preset or {})
+        if chosen.warning and not confirm_final(parent, chosen):
+            return False
+        done = Operation(parent, ctx, _taking(ctx, case_id, action, payload, expected_version, at),
+                         changes=Change.CASES).notify(notice).run_here() is not None
+        if done or dialog is None:
+            return done
 
+
+def _taking(ctx: UiContext, case_id: int, action: Action, payload: Any,
+            expected_version: int | None, at: datetime | None) -> Callable[[Session], object]:
     def work(s: Session) -> object:
         return wf.take(s, ctx.actor, case_id, action, payload, clock=ctx.clock, at=at,
                        expected_version=expected_version)
 
-    notice = said or f"已{chosen.label}：{situation.number}"
-    return Operation(parent, ctx, work, changes=Change.CASES).notify(notice).run_here() is not None
+    return work

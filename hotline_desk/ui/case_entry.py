@@ -236,9 +236,14 @@ class CaseEntryView(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        self.focus_first()
+
+    def focus_first(self) -> None:
+        """Arriving at the form (by the navigation or its shortcut), the cursor waits in 来电人 (来电时间 is already
+        now); a cursor already in the form stays where it is."""
         focused = QApplication.focusWidget()
         if focused is None or not self.isAncestorOf(focused):
-            self.caller.setFocus()  # arriving at the form, the cursor waits in 来电人 (来电时间 is already now)
+            self.caller.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     # --- behaviour ----------------------------------------------------------------------------------
     def _channel_changed(self) -> None:

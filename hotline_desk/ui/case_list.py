@@ -337,14 +337,16 @@ class CaseDetailDialog(QDialog):
 
     def _edit(self) -> None:
         v = self.view
-        values = ask(self, f"修改工单 {v.number}", [
+
+        def store(values: dict[str, Any]) -> bool:  # refused (changed elsewhere meanwhile): the dialog stays as typed
+            return Operation(self, self.ctx, lambda s: wf.edit_case(s, self.ctx.actor, self.case_id, v.version,
+                                                                    values, clock=self.ctx.clock),
+                             changes=Change.CASES, title="无法保存修改").notify(f"已修改工单 {v.number}") \
+                .run_here() is not None
+
+        ask(self, f"修改工单 {v.number}", [
             FieldSpec("caller_name", "来电人", default=v.caller_name), FieldSpec("phone", "联系电话", default=v.phone),
             FieldSpec("address", "地址", default=v.address), FieldSpec("title", "标题", default=v.title),
             FieldSpec("content", "诉求内容", "text", default=v.content, required=True),
-        ])
-        if values is None:
-            return
-        Operation(self, self.ctx, lambda s: wf.edit_case(s, self.ctx.actor, self.case_id, v.version, values,
-                                                         clock=self.ctx.clock), changes=Change.CASES,
-                  title="无法保存修改").notify(f"已修改工单 {v.number}").run_here()
+        ], then=store)
         self.refresh()

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from PySide6.QtCore import QRect, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QColor, QGuiApplication, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -37,9 +38,24 @@ PAGES = (
     ("settings", "设置", "manage_settings"),
 )
 NAV_ITEMS = tuple(label for _key, label, _need in PAGES)
+# Each page's key is the same for every role: 待审核 and 被驳回 are never shown together, so they share Ctrl+4.
+# (Ctrl+S and Ctrl+N belong to the registration form, F5 to 刷新.)
+PAGE_SHORTCUTS = {
+    "home": "Ctrl+1", "entry": "Ctrl+2", "list": "Ctrl+3", "approval": "Ctrl+4", "rejected": "Ctrl+4",
+    "tracking": "Ctrl+5", "followup": "Ctrl+6", "scoring": "Ctrl+7", "bulletin": "Ctrl+8", "settings": "Ctrl+9",
+}
 PREFERRED = (1280, 800)
 STATE_NAME = "main_window"
 NOTICE_MS = 10_000
+
+
+@runtime_checkable
+class HoldsEdits(Protocol):
+    """A page with edits of its own to save (the bulletin draft): asked before the window closes."""
+
+    def is_dirty(self) -> bool: ...
+
+    def may_leave(self, going: str) -> bool: ...
 
 
 def shown_to(need: str, can: Callable[[str], bool]) -> bool:
@@ -82,7 +98,9 @@ class MainWindow(QMainWindow):
             if key == "home":
                 self.views[key] = holder
             self.pages.addWidget(holder)
-            QListWidgetItem(label, self.nav)
+            item = QListWidgetItem(label, self.nav)
+            item.setToolTip(f"{label}（{PAGE_SHORTCUTS[key]}）")
+            self._page_shortcut(key)
         self.nav.currentRowChanged.connect(self._open_row)
         self.nav.setCurrentRow(0)
         row.addWidget(self.nav)
@@ -152,11 +170,23 @@ class MainWindow(QMainWindow):
         self.setGeometry(left, top, width, height)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.may_close():
+            event.ignore()
+            return
         self.state.save_window(STATE_NAME, self)
         if self.watcher is not None:
             self.watcher.stop()
         Task.wait_all(30_000)  # a save still running finishes before the database is closed
         super().closeEvent(event)
+
+    def may_close(self) -> bool:
+        """A page holding unsaved edits is shown and asks 保存/不保存/取消 (取消, the default, keeps the window)."""
+        for key, view in self.views.items():
+            if isinstance(view, HoldsEdits) and view.is_dirty():
+                self.show_page(key)
+                if not view.may_leave("关闭程序"):
+                    return False
+        return True
 
     def refresh_all(self) -> None:
         """F5: every visible view reads again; hidden ones when next shown."""
@@ -183,6 +213,33 @@ class MainWindow(QMainWindow):
         return count
 
     # --- pages --------------------------------------------------------------------------------------
+    def _page_shortcut(self, key: str) -> None:
+        action = QAction(self)
+        action.setShortcut(QKeySequence(PAGE_SHORTCUTS[key]))
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(lambda: self.go_to(key))
+        self.addAction(action)
+
+    def go_to(self, key: str) -> None:
+        """A page by its shortcut: shown, with the cursor in its first field (the form's own choice, if it has one)."""
+        self.show_page(key)
+        view = self.views.get(key)
+        if view is None:
+            return
+        focus_first = getattr(view, "focus_first", None)
+        if focus_first is not None:
+            focus_first()
+            return
+        focused = QApplication.focusWidget()
+        if focused is not None and view.isAncestorOf(focused):
+            return
+        widget = view.nextInFocusChain()  # the page's own Tab order
+        while widget is not None and widget is not view and view.isAncestorOf(widget):
+            if widget.focusPolicy() & Qt.FocusPolicy.TabFocus and widget.isVisible() and widget.isEnabled():
+                widget.setFocus(Qt.FocusReason.ShortcutFocusReason)
+                return
+            widget = widget.nextInFocusChain()
+
     def _open_row(self, row: int) -> None:
         if row < 0:
             return

@@ -28,7 +28,7 @@ from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.queues import QueueRow, queue
 from hotline_desk.services.exchange.dispatch_exchange import export_dispatch
 from hotline_desk.services.office.settings import Settings
-from hotline_desk.ui.case_actions import perform, unit_choices
+from hotline_desk.ui.case_actions import done_notice, perform, unit_choices
 from hotline_desk.ui.case_list import CaseDetailDialog
 from hotline_desk.ui.changes import Change, follow
 from hotline_desk.ui.context import UiContext
@@ -290,27 +290,29 @@ class ApprovalView(QTabWidget):
         self.proposals.run(rows, lambda s, r: wf.approve(s, self.ctx.actor, r.id, clock=self.ctx.clock),
                            f"已审核通过 {_numbers(rows)}，已交承办单位。")
 
+    # A refused change (another station acted meanwhile) opens its dialog again as typed: see ``ask``.
     def change_unit(self, rows: list[QueueRow]) -> None:
         units = unit_choices(self.ctx)
         proposed = {r.unit_id for r in rows}  # one proposed unit (or one case): start from it
-        values = ask(self, f"改派单位：{_numbers(rows)}",
-                     [FieldSpec("unit", "承办单位（主办）", "unit", units, required=True,
-                                default=proposed.pop() if len(proposed) == 1 else None),
-                      FieldSpec("assist", "协办单位（可不选）", "unit", units)],
-                     intro=f"改派并审核通过（不选协办单位则保留拟办时的协办单位）：\n{_titles(rows)}")
-        if values:
+
+        def approve(values: dict[str, Any]) -> bool:
             assists = (values["assist"],) if values.get("assist") else None
-            self.proposals.run(rows, lambda s, r: wf.approve(s, self.ctx.actor, r.id, unit_id=values["unit"],
-                                                             assist_ids=assists, clock=self.ctx.clock),
-                               f"已改派并审核通过 {_numbers(rows)}。")
+            return self.proposals.run(rows, lambda s, r: wf.approve(s, self.ctx.actor, r.id, unit_id=values["unit"],
+                                                                    assist_ids=assists, clock=self.ctx.clock),
+                                      f"已改派并审核通过 {_numbers(rows)}。")
+
+        ask(self, f"改派单位：{_numbers(rows)}",
+            [FieldSpec("unit", "承办单位（主办）", "unit", units, required=True,
+                       default=proposed.pop() if len(proposed) == 1 else None),
+             FieldSpec("assist", "协办单位（可不选）", "unit", units)],
+            intro=f"改派并审核通过（不选协办单位则保留拟办时的协办单位）：\n{_titles(rows)}", then=approve)
 
     def reject(self, rows: list[QueueRow]) -> None:
-        values = ask(self, f"驳回：{_numbers(rows)}", [FieldSpec("reason", "驳回理由", "text", required=True)],
-                     intro=f"驳回后工单回到拟办人，理由会显示给他：\n{_titles(rows)}")
-        if values:
-            self.proposals.run(rows, lambda s, r: wf.reject(s, self.ctx.actor, r.id, values["reason"],
-                                                            clock=self.ctx.clock),
-                               f"已驳回 {_numbers(rows)}，已退回拟办人。")
+        ask(self, f"驳回：{_numbers(rows)}", [FieldSpec("reason", "驳回理由", "text", required=True)],
+            intro=f"驳回后工单回到拟办人，理由会显示给他：\n{_titles(rows)}",
+            then=lambda values: self.proposals.run(
+                rows, lambda s, r: wf.reject(s, self.ctx.actor, r.id, values["reason"], clock=self.ctx.clock),
+                f"已驳回 {_numbers(rows)}，已退回拟办人。"))
 
     def rule(self, rows: list[QueueRow], accept: bool) -> None:
         for row in rows:
@@ -383,7 +385,6 @@ class TrackingView(QueueTable):
 
     def _one(self, rows: list[QueueRow], key: str) -> None:
         done: list[QueueRow] = []
-        what = self.labels[key].removeprefix("登记")
         at = None
         if key == "sign":  # units phone in their signing, often later: its time counts for 响应率
             now = self.ctx.clock()
@@ -394,11 +395,11 @@ class TrackingView(QueueTable):
                 return
             at = asked["at"]
         for row in rows:
-            if not perform(self, self.ctx, row.id, key, said=f"已{what}：{row.number}。", at=at):
+            if not perform(self, self.ctx, row.id, key, at=at):  # its notice is done_notice, as below
                 break
             done.append(row)
         if done:
-            self.tell(f"已{what}：{_numbers(done)}。")
+            self.tell(done_notice(Action(key), _numbers(done)))
 
 
 class FollowUpView(QTabWidget):
@@ -462,9 +463,8 @@ class FollowUpView(QTabWidget):
 
     def review(self, rows: list[QueueRow], at_fault: bool) -> None:
         verdict = "承办单位责任，重办" if at_fault else "非承办单位责任，不计入满意率"
-        values = ask(self, f"甄别：{_numbers(rows)}", [FieldSpec("note", "甄别意见", "text", required=True)],
-                     intro=f"甄别结论：{verdict}\n{_titles(rows)}")
-        if values:
-            self.reviews.run(rows, lambda s, r: wf.review(s, self.ctx.actor, r.id, at_fault, values["note"],
-                                                          clock=self.ctx.clock),
-                             f"已甄别（{verdict}）：{_numbers(rows)}。")
+        ask(self, f"甄别：{_numbers(rows)}", [FieldSpec("note", "甄别意见", "text", required=True)],
+            intro=f"甄别结论：{verdict}\n{_titles(rows)}",
+            then=lambda values: self.reviews.run(
+                rows, lambda s, r: wf.review(s, self.ctx.actor, r.id, at_fault, values["note"], clock=self.ctx.clock),
+                f"已甄别（{verdict}）：{_numbers(rows)}。"))

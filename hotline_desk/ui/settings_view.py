@@ -52,21 +52,37 @@ from hotline_desk.ui.feedback import read
 from hotline_desk.ui.models import Column, RowsModel
 from hotline_desk.ui.operations import Operation
 from hotline_desk.ui.reference_lists import ReferenceListsView
-from hotline_desk.ui.widgets import FieldSpec, ask, ok_cancel
+from hotline_desk.ui.widgets import FieldSpec, GuardedDialog, ask, ok_cancel, save_first
 from hotline_desk.ui.window_state import remember_fitted_columns
 
 
 class SettingsView(QTabWidget):
-    """Each page scrolls on its own, so none forces the window taller than a 768-pixel screen."""
+    """Each page scrolls on its own, so none forces the window taller than a 768-pixel screen. The two forms saved
+    by a button (考核规则, 时限与简报模板) ask before the window closes on unsaved edits."""
 
     def __init__(self, ctx: UiContext) -> None:
         super().__init__()
         self.ctx = ctx
+        self.forms: dict[str, RulesTab | TemplateTab] = {"考核规则": RulesTab(ctx), "时限与简报模板": TemplateTab(ctx)}
         for page, title in ((UnitsTab(ctx), "承办单位"), (CategoriesTab(ctx), "问题分类"), (UsersTab(ctx), "用户"),
                             (ReferenceListsView(ctx), "渠道、诉求类型与别名"),
-                            (CalendarTab(ctx), "工作日历"), (RulesTab(ctx), "考核规则"),
-                            (TemplateTab(ctx), "时限与简报模板"), (BackupTab(ctx), "数据库与备份")):
+                            (CalendarTab(ctx), "工作日历"), (self.forms["考核规则"], "考核规则"),
+                            (self.forms["时限与简报模板"], "时限与简报模板"), (BackupTab(ctx), "数据库与备份")):
             self.addTab(_scrolled(page), title)
+
+    def is_dirty(self) -> bool:
+        return any(form.is_dirty() for form in self.forms.values())
+
+    def may_leave(self, going: str) -> bool:
+        """Each form with unsaved edits is shown and asks 保存/不保存/取消 (the default); True if ``going`` may go."""
+        for title, form in self.forms.items():
+            if not form.is_dirty():
+                continue
+            self.setCurrentIndex(next(i for i in range(self.count()) if self.tabText(i) == title))
+            answer = save_first(self, f"设置的“{title}”有未保存的修改。{going}前是否保存？")
+            if answer is None or (answer and not form.save()):
+                return False
+        return True
 
 
 def _scrolled(page: QWidget) -> QScrollArea:
@@ -369,8 +385,9 @@ class CalendarTab(QWidget):
         dialog.exec()
 
 
-class BulkDaysDialog(QDialog):
-    """A year's holidays and 调休 days typed or pasted as lines, checked before anything is stored."""
+class BulkDaysDialog(GuardedDialog):
+    """A year's holidays and 调休 days typed or pasted as lines, checked before anything is stored; closing it
+    with lines typed asks first."""
 
     EXAMPLE = ("2024-10-01 至 2024-10-07 节假日 国庆节\n2024-09-29 调休 国庆节调休\n2024-10-12 调休 国庆节调休")
 
@@ -394,6 +411,9 @@ class BulkDaysDialog(QDialog):
         layout.addWidget(self.text, 1)
         layout.addWidget(self.message)
         layout.addWidget(buttons)
+
+    def typed(self) -> object:
+        return self.text.toPlainText().strip()
 
     def save(self) -> None:
         try:
@@ -468,6 +488,10 @@ class RulesTab(QWidget):
         save = QPushButton("保存考核规则")
         save.clicked.connect(self.save)
         self.form.addRow("", save)
+        self._saved = self.values()
+
+    def is_dirty(self) -> bool:
+        return self.values() != self._saved
 
     def values(self) -> dict[str, Any]:
         rules = read(self.ctx, load_rules).to_dict()
@@ -489,10 +513,13 @@ class RulesTab(QWidget):
         values.update({key: _editor_value(self.editors[key]) for key in self.LABELS})
         return values
 
-    def save(self) -> None:
+    def save(self) -> bool:
         values = self.values()
-        Operation(self, self.ctx, lambda s: admin.update_rules(s, self.ctx.actor, values, clock=self.ctx.clock),
-                   changes=Change.SETTINGS).run_here()
+        done = Operation(self, self.ctx, lambda s: admin.update_rules(s, self.ctx.actor, values, clock=self.ctx.clock),
+                         changes=Change.SETTINGS).run_here() is not None
+        if done:
+            self._saved = values
+        return done
 
 
 class TemplateTab(QWidget):
@@ -522,16 +549,26 @@ class TemplateTab(QWidget):
             layout.addWidget(box)
         layout.addLayout(_buttons(("保存", self.save)))
         layout.addStretch()
+        self._saved = self.values()
 
-    def save(self) -> None:
-        values = {key: _editor_value(editor) for key, editor in self.editors.items()}
+    def values(self) -> dict[str, Any]:
+        return {key: _editor_value(editor) for key, editor in self.editors.items()}
+
+    def is_dirty(self) -> bool:
+        return self.values() != self._saved
+
+    def save(self) -> bool:
+        values = self.values()
 
         def store(s: Any) -> int:
             for key, value in values.items():
                 admin.update_setting(s, self.ctx.actor, key, value, clock=self.ctx.clock)
             return len(values)
 
-        Operation(self, self.ctx, store, changes=Change.SETTINGS, title="无法保存设置").run_here()
+        done = Operation(self, self.ctx, store, changes=Change.SETTINGS, title="无法保存设置").run_here() is not None
+        if done:
+            self._saved = values
+        return done
 
 
 def _setting_editor(definition: settings.SettingDef[Any], value: Any) -> QWidget:

@@ -1,4 +1,5 @@
-"""Small widgets shared by the views: a picker that filters as you type (pinyin initials too), a field form."""
+"""Small widgets shared by the views: a picker that filters as you type (pinyin initials too), a field form, and
+dialogs that ask before throwing away what was typed."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QStringListModel, Qt
-from PySide6.QtGui import QFocusEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QFocusEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QSpinBox,
     QVBoxLayout,
@@ -117,8 +119,65 @@ class FieldSpec:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-class ActionDialog(QDialog):
-    """A small form for one action (reason, reply text, days …); returns the values typed."""
+def may_discard(parent: QWidget, title: str) -> bool:
+    """Whether to throw away what was typed in the dialog ``title``; 继续填写 is the default and Esc's answer,
+    so a hurried Enter or a second Esc keeps the text."""
+    box = QMessageBox(QMessageBox.Icon.Question, "放弃填写的内容？",
+                      f"“{title}”中填写的内容还没有提交，关闭后将丢失。\n\n放弃这些内容吗？",
+                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, parent)
+    box.button(QMessageBox.StandardButton.Yes).setText("放弃")
+    box.button(QMessageBox.StandardButton.No).setText("继续填写")
+    box.setDefaultButton(QMessageBox.StandardButton.No)
+    box.setEscapeButton(QMessageBox.StandardButton.No)
+    box.exec()
+    return box.clickedButton() is box.button(QMessageBox.StandardButton.Yes)
+
+
+def save_first(parent: QWidget, question: str) -> bool | None:
+    """保存 (True), 不保存 (False) or 取消 (None) for unsaved edits; 取消 is the default and Esc's answer, so a
+    hurried Enter keeps them."""
+    box = QMessageBox(QMessageBox.Icon.Question, "未保存的修改", question, parent=parent)
+    save = box.addButton("保存", QMessageBox.ButtonRole.AcceptRole)
+    drop = box.addButton("不保存", QMessageBox.ButtonRole.DestructiveRole)
+    cancel = box.addButton("取消", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(cancel)
+    box.setEscapeButton(cancel)
+    box.exec()
+    chosen = box.clickedButton()
+    return True if chosen is save else False if chosen is drop else None
+
+
+class GuardedDialog(QDialog):
+    """A dialog that asks before Esc, 取消 or the close button throws away what was typed in it.
+
+    What the dialog showed when it opened (defaults, the case's current address …) is the baseline; only a
+    difference from it counts as typed. Subclasses say what their inputs hold in ``typed``.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._opened_with: object = None
+        self._opened = False
+
+    def typed(self) -> object:
+        """What the inputs hold now, comparable with what they held when the dialog opened."""
+        return None
+
+    def showEvent(self, event: QShowEvent) -> None:
+        if not self._opened:
+            self._opened, self._opened_with = True, self.typed()
+        super().showEvent(event)
+
+    def reject(self) -> None:
+        # Esc, 取消 and the title bar's close button all come here (QDialog.closeEvent calls reject).
+        if self._opened and self.typed() != self._opened_with and not may_discard(self, self.windowTitle()):
+            return
+        super().reject()
+
+
+class ActionDialog(GuardedDialog):
+    """A small form for one action (reason, reply text, days …); returns the values typed. Closing it with
+    something typed asks first."""
 
     def __init__(self, parent: QWidget | None, title: str, fields: Sequence[FieldSpec], intro: str = "") -> None:
         super().__init__(parent)
@@ -203,6 +262,23 @@ class ActionDialog(QDialog):
                 out[spec.key] = editor.text().strip()
         return out
 
+    def typed(self) -> object:
+        """The inputs as shown, with what a picker's box holds even when it names no item yet."""
+        shown: list[object] = []
+        for spec in self.fields:
+            editor = self.editors[spec.key]
+            if isinstance(editor, QPlainTextEdit):
+                shown.append(editor.toPlainText().strip())
+            elif isinstance(editor, QComboBox):
+                shown.append((editor.currentIndex(), editor.currentText().strip()))
+            elif isinstance(editor, QSpinBox):
+                shown.append(editor.value())
+            elif isinstance(editor, QCheckBox):
+                shown.append(editor.isChecked())
+            elif isinstance(editor, QLineEdit):
+                shown.append(editor.text().strip())
+        return shown
+
     def _accept(self) -> None:
         values = self.values()
         missing = [s.label for s in self.fields if s.required and values.get(s.key) in (None, "")]
@@ -230,6 +306,13 @@ class ActionDialog(QDialog):
             editor.setText(str(value))
 
 
-def ask(parent: QWidget | None, title: str, fields: Sequence[FieldSpec], intro: str = "") -> dict[str, Any] | None:
+def ask(parent: QWidget | None, title: str, fields: Sequence[FieldSpec], intro: str = "", *,
+        then: Callable[[dict[str, Any]], bool] | None = None) -> dict[str, Any] | None:
+    """The values typed, or None when the dialog was left. With ``then``, they are carried out at once: when that
+    is refused (``then`` says False, having shown why) the dialog opens again as typed, so nothing is lost."""
     dialog = ActionDialog(parent, title, fields, intro)
-    return dialog.values() if dialog.exec() == QDialog.DialogCode.Accepted else None
+    while dialog.exec() == QDialog.DialogCode.Accepted:
+        values = dialog.values()
+        if then is None or then(values):
+            return values
+    return None
