@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.db import Database
 from hotline_desk.errors import ValidationError
-from hotline_desk.models import Case, Category
+from hotline_desk.models import Category
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.case_query import CaseFilter, search_ids
 from hotline_desk.services.cases.classification import finalised_notice
@@ -156,14 +156,14 @@ def test_a_finalised_bulletin_keeps_its_numbers_while_the_month_follows_the_corr
     wrong = _register(db, people, clock, WRONG, handling="coordinate", answer="已答复")
     later = fixed_clock(datetime(2022, 8, 2, 9, 0))
     with db.session() as s:
-        assert finalised_notice(s, s.get_one(Case, wrong)) == ""
+        assert finalised_notice(s, wrong) == ""
         frozen = bulletin.finalize(s, people.supervisor, "2022-07", clock=later, accept_warnings=True)
     assert {r["label"]: r["count"] for r in frozen.data["statistics"]["hot_topics"]["rows"]} == \
         {"水利水电—用水困难": 2, WRONG: 1}
 
     clock.set(datetime(2022, 8, 3, 9, 0))
     with db.reader() as s:
-        notice = finalised_notice(s, s.get_one(Case, wrong))
+        notice = finalised_notice(s, wrong)
     assert "2022-07 简报已定稿" in notice and "不随更正改变" in notice
     _edit(db, people, clock, wrong, category_id=_category_id(db, RIGHT))
     with db.reader() as s:

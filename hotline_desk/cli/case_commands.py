@@ -225,7 +225,7 @@ def cmd_edit(ctx: Context, args: argparse.Namespace) -> int:
         case = cases.find_case(session, args.number)
         view = workflow.edit_case(session, actor, case.id, case.version, changes)
         reclassified = any(key in classification.CLASSIFICATION for key in changes)
-        notice = classification.finalised_notice(session, case) if reclassified else ""
+        notice = classification.finalised_notice(session, case.id) if reclassified else ""
     print(f"已修改工单 {view.number}：{view.events[-1].note}。")
     if notice:
         print(f"注意：{notice}")

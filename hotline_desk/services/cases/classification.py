@@ -77,9 +77,10 @@ def corrections(session: Session, case: Case, status: CaseStatus, changes: dict[
     return found
 
 
-def finalised_notice(session: Session, case: Case) -> str:
+def finalised_notice(session: Session, case_id: int) -> str:
     """What a classification correction means when the case's month has a finalised bulletin ("" otherwise)."""
-    if not final_months(session, {case.month}):
+    case = session.get(Case, case_id)
+    if case is None or not final_months(session, {case.month}):
         return ""
     return (f"工单所属的 {case.month} 简报已定稿，其中的数字和 PDF 已冻结，不随更正改变；该月此后的统计和考核按更正后的"
             "分类计算，会与已定稿的简报不一致。")

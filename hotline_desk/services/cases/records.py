@@ -108,6 +108,8 @@ class CaseView:
     followup_result: str
     version: int
     events: tuple[EventView, ...]
+    appeal_type_id: int | None = None  # what 修改登记内容 starts from; the names above are as recorded
+    category_id: int | None = None
 
 
 def validate_draft(session: Session, draft: CaseDraft, now: datetime) -> list[tuple[str, str]]:
@@ -252,6 +254,7 @@ def case_view(session: Session, case_id: int) -> CaseView:
         urgent=case.urgent, state=case.state, state_label=STATES[case.state], handling=case.handling,
         unit=units.get(case.main_unit_id or 0, ""), deadline=case.deadline, supervised=case.supervised,
         followup_result=case.followup_result, version=case.version, events=views,
+        appeal_type_id=case.appeal_type_id, category_id=case.category_id,
     )
 
 
