@@ -14,6 +14,7 @@ from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.records import CaseView, case_view, register_case
 from hotline_desk.services.office import reference
 from hotline_desk.ui.case_list import CaseDetailDialog
+from hotline_desk.ui.queues import ApprovalView
 from hotline_desk.ui.widgets import ActionDialog, SearchCombo
 from tests.conftest import FakeClock, People
 from tests.helpers import draft
@@ -118,3 +119,26 @@ def test_an_edit_of_other_fields_leaves_the_classification_alone(
     view = _view(db, case_id)
     assert (view.title, view.category, view.appeal_type) == ("烟厂家属院四楼以上用水困难", WRONG, "问题处理类")
     assert view.events[-1].note.startswith("标题：") and "问题分类" not in view.events[-1].note
+
+
+def test_the_approval_queue_shows_what_the_case_will_be_counted_under(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s, category_id=reference.find_category(s, WRONG).id),
+                                clock=clock).id
+    boss = ApprovalView(context(db, people.supervisor, clock, tmp_path))
+    qtbot.addWidget(boss)
+    model = boss.proposals.model
+
+    def row() -> dict[str, str]:
+        return {model.headerData(c, Qt.Orientation.Horizontal): model.data(model.index(0, c))
+                for c in range(model.columnCount())}
+
+    assert (row()["诉求类型"], row()["问题分类"], row()["拟交单位"]) == ("问题处理类", WRONG, "自来水公司")
+    assert "状态" not in row()  # every row waits for approval
+    clock.advance(minutes=5)
+    with db.session() as s:  # the supervisor noticed and corrected it from the case's detail
+        wf.edit_case(s, people.supervisor, case_id, case_view(s, case_id).version,
+                     {"category_id": reference.find_category(s, RIGHT).id}, clock=clock)
+    boss.proposals.refresh()
+    assert row()["问题分类"] == RIGHT
