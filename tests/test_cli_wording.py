@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import openpyxl
@@ -14,6 +15,7 @@ import pytest
 
 from hotline_desk.cli import main
 from hotline_desk.db import Database, open_database
+from hotline_desk.models import Setting
 from tests.conftest import FakeClock, People
 from tests.helpers import TEST_PASSWORD, fingerprint, log_in_everyone
 from tests.test_hostile_files import _fill, sheet  # noqa: F401  (a fixture)
@@ -139,3 +141,27 @@ def test_template_show_labels_its_choices_as_the_settings_window_does(db: Databa
     assert "largest_remainder 最大余数法" in lines["share_rounding"][1]
     assert lines["hot_total_mode"][0] == "按合计件数计算的真实占比（true）"
     assert lines["rate_trim_whole"] == ["否"] and lines["share_total_whole"] == ["是"]
+
+
+def test_what_the_services_warn_of_is_said_in_chinese(tmp_path: Path) -> None:
+    """A setting stored with a value the app cannot use: the command goes on with the default and says so as a
+    提示, not as \"WARNING hotline_desk.services…\"."""
+    path = tmp_path / "office.sqlite3"
+    env = dict(os.environ, PYTHONPATH=str(ROOT), HOTLINE_DESK_ADMIN_PASSWORD=TEST_PASSWORD,
+               HOTLINE_DESK_PASSWORD=TEST_PASSWORD)
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "hotline_desk", "--db", str(path), *args], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=120, check=False)
+
+    assert run("init").returncode == 0
+    db = open_database(str(path))
+    with db.session() as s:
+        s.execute(Setting.__table__.insert().values(key="limits.near_deadline_days", value='"abc"',
+                                                    updated_at=datetime(2026, 1, 1)))
+    db.dispose()
+    shown = run("settings", "show")
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stderr.splitlines()[0] == \
+        "提示：设置 limits.near_deadline_days 保存的值无效，暂按默认值处理；请在设置中重新填写。"
+    assert "WARNING" not in shown.stderr and "hotline_desk." not in shown.stderr

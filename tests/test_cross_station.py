@@ -58,14 +58,44 @@ def test_own_saves_are_not_heard_twice(qtbot: QtBot, db: Database, people: Peopl
     watcher = DatabaseWatcher(ctx, interval_ms=100)
     heard: list[Change] = []
     ctx.signals.changed.connect(heard.append)
-    with db.session() as s:  # saved here by this person: the window announced it already
+    with db.session() as s:  # saved on this station: the window announced it already
         register_case(s, people.operator, draft(s))
     qtbot.wait(600)
     assert heard == []
-    with db.session() as s:  # another person on another station
-        register_case(s, people.operator2, draft(s))
-    qtbot.waitUntil(lambda: heard == [Change.CASES], timeout=3000)
+    elsewhere = Database(db.url)  # another station
+    try:
+        with elsewhere.session() as s:  # another person there
+            register_case(s, people.operator2, draft(s))
+        qtbot.waitUntil(lambda: heard == [Change.CASES], timeout=3000)
+    finally:
+        elsewhere.dispose()
     watcher.stop()
+    assert Task.wait_all(5000)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+def test_the_same_person_saving_on_another_station_is_heard(qtbot: QtBot, db: Database, people: People,
+                                                             tmp_path: Path) -> None:
+    """Signed in at two stations (or running a command beside the window): what one saves shows on the other."""
+    from hotline_desk.services.cases.records import register_case
+    from tests.helpers import draft
+
+    ctx = context(db, people.operator, office_now, tmp_path)
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    window.show()
+    window.show_page("list")
+    case_list = window.views["list"]
+    qtbot.wait(600)
+    assert case_list.model.rowCount() == 0  # type: ignore[attr-defined]
+    elsewhere = Database(db.url)
+    try:
+        with elsewhere.session() as s:
+            register_case(s, people.operator, draft(s))
+        qtbot.waitUntil(lambda: case_list.model.rowCount() == 1, timeout=5000)  # type: ignore[attr-defined]
+    finally:
+        elsewhere.dispose()
+    window.close()
     assert Task.wait_all(5000)
 
 

@@ -107,6 +107,30 @@ def test_reply_rows_are_validated(db: Database, people: People, clock: FakeClock
         commit_replies(s, people.supervisor, preview, clock=clock)
 
 
+def test_a_same_day_reply_dated_without_a_time_is_that_day_after_the_step_before(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """Units often write only the date: 2022年7月5日 on the day of the dispatch is not midnight before it."""
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        dispatched = wf.approve(s, people.supervisor, case_id, clock=clock).events[-1].at
+        [path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, clock=clock)
+    book = openpyxl.load_workbook(path)
+    sheet = book["交办单"]
+    sheet.cell(4, 9).value = dispatched.date()
+    sheet.cell(4, 11).value = "已处理"
+    sheet.cell(4, 12).value = f"{dispatched:%Y年%-m月%-d日}"
+    book.save(path)
+    clock.set(dispatched.replace(hour=23))
+    with db.session() as s:
+        preview = preview_replies(s, path, clock=clock)
+        assert preview.problems == []
+        commit_replies(s, people.supervisor, preview, clock=clock)
+    with db.reader() as s:
+        signed, replied = case_view(s, case_id).events[-2:]
+    assert (signed.kind, signed.at) == ("sign", dispatched + timedelta(minutes=1))
+    assert (replied.kind, replied.at) == ("reply", dispatched + timedelta(minutes=2))
+
+
 def test_a_foreign_workbook_is_not_taken_for_replies(db: Database, tmp_path: Path) -> None:
     path = tmp_path / "other.xlsx"
     book = openpyxl.Workbook()
@@ -438,3 +462,18 @@ def test_units_that_do_not_need_the_caller_never_see_it(db: Database, people: Pe
     sheet = openpyxl.load_workbook(path)["交办单"]
     assert (sheet["E4"].value, sheet["F4"].value) == ("（保密）", "（保密）")
     assert "13803750001" not in str([[c.value for c in row] for row in sheet.iter_rows()])
+
+
+def test_an_assisting_unit_is_named_in_the_case_its_history_and_its_own_sheet(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    with db.session() as s:
+        water, city = unit_id(s, "自来水公司"), unit_id(s, "城市管理局")
+        case_id = register_case(s, people.operator, draft(s, unit_id=water), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, assist_ids=(city,), clock=clock)
+        [path] = export_dispatch(s, city, tmp_path, clock=clock)
+    with db.reader() as s:
+        view = case_view(s, case_id)
+    assert (view.unit, view.assisting) == ("自来水公司", "城市管理局")
+    assert view.events[-1].details.startswith("交办：自来水公司（主办），协办：城市管理局")
+    sheet = openpyxl.load_workbook(path)["交办单"]
+    assert sheet.cell(4, 4).value.startswith("【协办，主办单位：自来水公司】")

@@ -200,3 +200,27 @@ def test_choices_refused_before_anything_is_read(db: Database) -> None:
     with db.reader() as s, pytest.raises(Exception, match="无法识别的处理方式"):
         preview_cases(s, Path("无关.xlsx"), values={("unit", "某局"): ValueChoice("guess")})
     assert SKIP == "skip"
+
+
+def test_a_workbooks_other_sheets_are_named_and_can_be_chosen(tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """A register kept on two sheets: the preview names the sheet it did not read, and --sheet reads that one."""
+    path, register = tmp_path / "cli.sqlite3", tmp_path / "two.xlsx"
+    assert _cli(capsys, path, "init")[0] == 0
+    _small_register(register)
+    book = openpyxl.load_workbook(register)
+    book.active.title = "台账"
+    upper = book.create_sheet("上级交办")
+    upper.append(["工单编号", "来电时间", "渠道", "诉求内容", "诉求类型", "问题分类", "办理方式", "承办单位"])
+    upper.append(["PDS1", "2022-07-08 09:00", "平顶山市“民呼必应”平台", "路面塌陷", "问题处理类", "城市管理—市容市政",
+                  "交办", "城市管理局"])
+    book.create_sheet("空白")
+    book.save(register)
+    code, out, _ = _cli(capsys, path, "import-cases", str(register), "--accept-suggestions")
+    assert code == 0 and "工作表“台账”，表头在第 2 行。" in out
+    assert "文件中另有工作表“上级交办”（2 行）未读取，要导入它，请加 --sheet 工作表名 再导入一次。" in out
+    assert "“空白”" not in out  # an empty sheet is not worth a word
+    code, out, _ = _cli(capsys, path, "import-cases", str(register), "--sheet", "上级交办", "--commit")
+    assert code == 0 and "工作表“上级交办”" in out and "已导入 1 件工单" in out and "另有工作表“台账”（5 行）" in out
+    code, _, err = _cli(capsys, path, "import-cases", str(register), "--sheet", "上级")
+    assert code == 2 and "没有名为“上级”的工作表；其中的工作表：“台账”、“上级交办”、“空白”。" in err

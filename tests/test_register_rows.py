@@ -11,6 +11,8 @@ from sqlalchemy import select
 
 from hotline_desk.db import Database
 from hotline_desk.models import Case, CaseEvent, Unit
+from hotline_desk.services.cases.case_query import CaseFilter, search_ids
+from hotline_desk.services.cases.records import case_view
 from hotline_desk.services.exchange.imports import (
     FOLLOWUP_INFERRED,
     SIGN_INFERRED,
@@ -147,3 +149,54 @@ def test_unit_names_as_clerks_write_them(db: Database, people: People, clock: Fa
                           .order_by(Case.import_key)).all()
     assert [tuple(r) for r in rows] == [("TZ1", "纸坊镇"), ("TZ3", "汝南街道")]
     assert [tuple(r) for r in units] == [("TZ1", "住房和城乡建设局"), ("TZ3", "城市管理局")]
+
+
+def test_phone_numbers_as_clerks_write_them(db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """Grouped or full-width, a mobile number is stored as its 11 digits (so the repeat-caller check finds it);
+    a landline keeps its area code and dash."""
+    path = _register(tmp_path / "台账.xlsx", [_row(f"TZ{i}", "当场答复", reply="已解释", finished="2024-03-04 09:30")
+                                             for i in range(1, 5)])
+    book = openpyxl.load_workbook(path)
+    book.active.cell(1, len(HEADER) + 1, "联系电话")
+    for row, written in enumerate(("139-0000-0003", "１３９０００００００４", "139 0000 0002", "0375-6012345"), 2):
+        book.active.cell(row, len(HEADER) + 1, written)
+    book.save(path)
+    preview = _preview(db, path, clock)
+    assert preview.problems == []
+    with db.session() as s:
+        commit_cases(s, people.supervisor, preview, clock=clock)
+    with db.reader() as s:
+        phones = s.execute(select(Case.import_key, Case.phone).order_by(Case.import_key)).all()
+    assert [tuple(p) for p in phones] == [("TZ1", "13900000003"), ("TZ2", "13900000004"), ("TZ3", "13900000002"),
+                                          ("TZ4", "0375-6012345")]
+
+
+def test_the_registers_own_number_is_shown_and_found(db: Database, people: People, clock: FakeClock,
+                                                     tmp_path: Path) -> None:
+    """Citizens and units quote the number the old register gave: the case shows it and a search finds it."""
+    path = _register(tmp_path / "台账.xlsx", [
+        _row("TZ230100917", "当场答复", reply="已解释", finished="2024-03-04 09:30"),
+        _row("TZ230100918", "当场答复", reply="已解释", finished="2024-03-04 09:40")])
+    preview = _preview(db, path, clock)
+    with db.session() as s:
+        commit_cases(s, people.supervisor, preview, clock=clock)
+    with db.reader() as s:
+        found = search_ids(s, CaseFilter(text="TZ230100917"), now=clock())
+        assert len(found) == 1 and case_view(s, found[0]).register_number == "TZ230100917"
+        assert len(search_ids(s, CaseFilter(text="TZ2301009"), now=clock())) == 2
+        assert case_view(s, found[0]).number.startswith("RZ2403-")
+
+
+def test_a_repeated_row_is_named_even_when_its_first_copy_has_problems(db: Database, clock: FakeClock,
+                                                                        tmp_path: Path) -> None:
+    """Both the first copy's problem and the repeat are shown at once, not the repeat only after the fix."""
+    path = _register(tmp_path / "台账.xlsx", [
+        _row("TZ1", "直办", reply="已解释", finished="2024-03-04 10:00"),
+        _row("TZ1", "当场答复", reply="已解释", finished="2024-03-04 10:00"),
+        _row("TZ2", "当场答复", reply="已解释", finished="2024-03-04 10:00"),
+        _row("TZ2", "当场答复", reply="已解释", finished="2024-03-04 10:00"),
+    ])
+    preview = _preview(db, path, clock)
+    assert [(p.row, p.column, p.reason[:8]) for p in preview.problems] == [
+        (2, "办理方式", "办理方式“直办”"), (3, "工单编号", "与第 2 行重复"), (5, "工单编号", "与第 4 行重复")]
+    assert [row.key for row in preview.ready] == ["TZ2"]

@@ -81,6 +81,7 @@ def test_case_from_registration_to_finished_entirely_from_the_windows(
     tracking = TrackingView(operator)
     qtbot.addWidget(tracking)
     tracking.select_number(case.number)
+    answer_next_dialog({})  # 签收时间: as it stands, now
     qtbot.mouseClick(tracking.findChild(type(tracking.buttons.itemAt(0).widget()), "sign"), Qt.MouseButton.LeftButton)
     assert _only_case(db).state == "in_progress"
     clock.advance(days=1)

@@ -16,9 +16,10 @@ from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.queues import queue
 from hotline_desk.services.cases.records import case_view, register_case
 from hotline_desk.ui.models import RowsModel
-from hotline_desk.ui.queues import ApprovalView, FollowUpView, QueueTable
+from hotline_desk.ui.queues import ApprovalView, FollowUpView, QueueTable, TrackingView
+from hotline_desk.ui.widgets import ActionDialog
 from tests.conftest import FakeClock, People
-from tests.helpers import draft
+from tests.helpers import draft, unit_id
 from tests.ui_helpers import Messages, answer_next_dialog, answer_question, context
 
 
@@ -216,8 +217,10 @@ def test_an_operator_sees_a_proposal_rejected_on_another_station_with_the_reason
     window.show()
     labels = [window.nav.item(i).text() for i in range(window.nav.count())]
     assert "待审核" not in labels and "被驳回" in labels  # an operator cannot open 待审核, but sees 被驳回
-    with db.session() as s:  # the supervisor, at their own station
+    supervisors_station = Database(db.url)  # what this process writes is this station's own, announced already
+    with supervisors_station.session() as s:  # the supervisor, at their own station
         wf.reject(s, people.supervisor, mine.id, "属供水管网问题，先电话协调自来水公司", clock=clock)
+    supervisors_station.dispose()
     rejected_row = window.page_keys.index("rejected")
     qtbot.waitUntil(lambda: window.nav.item(rejected_row).text() == "被驳回（1）", timeout=8000)
     assert window.views["home"].count("rejected") == 1  # type: ignore[attr-defined]  # the home tile too
@@ -274,3 +277,63 @@ def test_a_queue_starts_on_its_first_case_enter_opens_it_and_a_refresh_keeps_the
         ids.append(register_case(s, people.operator, draft(s), clock=clock).id)
     pending.refresh()
     assert [r.id for r in pending.selected()] == [second] and len(pending.model.rows) == 4
+
+
+def test_changing_the_unit_starts_from_the_proposed_one_and_can_add_an_assisting_unit(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    with db.session() as s:
+        water = unit_id(s, "自来水公司")
+        case = register_case(s, people.operator, draft(s, unit_id=water), clock=clock)
+    boss = ApprovalView(context(db, people.supervisor, clock, tmp_path))
+    qtbot.addWidget(boss)
+    boss.proposals.select_number(case.number)
+    shown: list[dict[str, object]] = []
+
+    def fill() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, ActionDialog):
+            QTimer.singleShot(20, fill)
+            return
+        shown.append(dialog.values())
+        dialog.set_value("assist", "城市管理局")  # typed, as a clerk would
+        dialog._accept()
+
+    QTimer.singleShot(20, fill)
+    qtbot.mouseClick(boss.proposals.findChild(QPushButton, "change_unit"), Qt.MouseButton.LeftButton)
+    assert shown == [{"unit": water, "assist": None}]  # the proposed unit is there already
+    with db.reader() as s:
+        view = case_view(s, case.id)
+    assert (view.state, view.unit, view.assisting) == ("dispatched", "自来水公司", "城市管理局")
+
+
+def test_a_signing_phoned_in_later_is_recorded_at_the_time_the_unit_signed(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """响应率 counts a signing within 24 hours: the clerk enters when the unit signed, not when she heard of it."""
+    with db.session() as s:
+        case = register_case(s, people.operator, draft(s), clock=clock)
+        dispatched = wf.approve(s, people.supervisor, case.id, clock=clock).events[-1].at
+    clock.advance(days=2)  # the unit phones two days later: it signed an hour after the dispatch
+    tracking = TrackingView(context(db, people.operator, clock, tmp_path))
+    qtbot.addWidget(tracking)
+    tracking.select_number(case.number)
+    titles: list[str] = []
+    answer_next_dialog({"at": dispatched + timedelta(hours=1)}, titles)
+    qtbot.mouseClick(tracking.findChild(QPushButton, "sign"), Qt.MouseButton.LeftButton)
+    assert case.number in titles[0]
+    with db.reader() as s:
+        signed = case_view(s, case.id).events[-1]
+    assert (signed.kind, signed.at) == ("sign", dispatched + timedelta(hours=1))
+
+    # A time before the dispatch is refused with the step's own words, and nothing is written.
+    with db.session() as s:
+        other = register_case(s, people.operator, draft(s), clock=clock)
+        wf.approve(s, people.supervisor, other.id, clock=clock)
+    messages = Messages().install(monkeypatch)
+    tracking.refresh()
+    tracking.select_number(other.number)
+    answer_next_dialog({"at": clock.now - timedelta(days=1)})
+    qtbot.mouseClick(tracking.findChild(QPushButton, "sign"), Qt.MouseButton.LeftButton)
+    assert any("签收时间应在交办时间之后" in text for _kind, text in messages.shown), messages.shown
+    with db.reader() as s:
+        assert case_view(s, other.id).events[-1].kind == "approve"

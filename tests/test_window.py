@@ -363,3 +363,28 @@ def test_the_case_history_and_the_import_wizard_keep_their_column_widths(
         header.resizeSection(0, dragged[key])
     qtbot.wait(700)
     assert {key: header.sectionSize(0) for key, header in headers().items()} == dragged
+
+
+def test_a_closed_window_no_longer_hears_the_application_signals(qtbot: QtBot, db: Database, people: People,
+                                                                 clock: FakeClock, tmp_path: Path) -> None:
+    """Every view listens to the application-wide signals through a receiver that goes with it: once a window is
+    gone, a save announced afterwards reaches only what is still open (no “程序错误” about a deleted widget)."""
+    import shiboken6
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    ctx = context(db, people.operator, clock, tmp_path)  # an operator: the navigation counts 被驳回
+    window = MainWindow(ctx, watch=False)
+    window.show()
+    window.show_page("list")
+    window.close()
+    window.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    assert not shiboken6.isValid(window)
+    successor = MainWindow(ctx, watch=False)  # signed in again with the same signals
+    qtbot.addWidget(successor)
+    successor.show()
+    with db.session() as s:
+        register_case(s, people.operator, draft(s), clock=clock)
+    ctx.signals.announce(Change.CASES)
+    ctx.signals.notice.emit("已登记")
+    assert successor.statusBar().currentMessage() == "已登记"

@@ -71,7 +71,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from hotline_desk.crashlog import write_crash
     from hotline_desk.errors import HotlineError
 
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # What the services log reaches the user of the command line as 提示/错误, in Chinese like everything else.
+    for level, word in ((logging.WARNING, "提示"), (logging.ERROR, "错误"), (logging.CRITICAL, "错误")):
+        logging.addLevelName(level, word)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s：%(message)s")
     if args.user is not None and not args.user.strip():  # not "no --user": nobody may stand in for a blank name
         print("错误：--user 给出的用户名是空的。请写出登录名（如 --user op1），或不写 --user 以 admin 身份操作。"
               "未尝试登录。", file=sys.stderr)

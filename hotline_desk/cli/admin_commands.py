@@ -22,7 +22,7 @@ from hotline_desk.errors import HotlineError, PermissionDenied, ValidationError
 from hotline_desk.services.accounts import accounts, anchors, users
 from hotline_desk.services.accounts.permissions import require
 from hotline_desk.services.clock import office_now
-from hotline_desk.services.maintenance import backup, backups, integrity, transfer
+from hotline_desk.services.maintenance import backup, backups, half_imports, integrity, transfer
 from hotline_desk.services.maintenance.opening import open_office_database
 from hotline_desk.services.office import admin, reference, settings
 from hotline_desk.vocabulary import Permission
@@ -243,6 +243,8 @@ def cmd_backup(ctx: Context, args: argparse.Namespace) -> int:
     print(f"已备份到 {info.path}（{backups.retention_words(keep)}）。")
     if info.anchor is not None:
         print(f"审计锚点：{info.anchor.code}（已写入备份清单 {info.manifest.name} 和锚点记录文件）")
+    for caught in info.half_imports:
+        print(half_imports.caught_words(caught))
     return 0
 
 
@@ -259,12 +261,14 @@ def cmd_restore(ctx: Context, args: argparse.Namespace) -> int:
         folder, keep = backups.backup_location(session, path)
     ctx.close()  # restore checks the file fully before anything is replaced
     try:
-        safety = backup.restore(path, source, keep=keep, now=office_now(), other_database=args.other_database,
-                                folder=folder)
+        restored = backup.restore(path, source, keep=keep, now=office_now(), other_database=args.other_database,
+                                  folder=folder)
     except backup.OtherDatabaseBackup as exc:
         raise HotlineError(f"{exc.message}确要用它替换当前数据库时，请加 --other-database"
                            "（恢复前仍会先备份当前数据库）。") from exc
-    print(f"已从 {source.name} 恢复。恢复前的数据库已备份为 {safety.path}。")
+    print(f"已从 {source.name} 恢复。恢复前的数据库已备份为 {restored.safety.path}。")
+    for undone in restored.undone:
+        print(half_imports.undone_words(undone))
     return 0
 
 

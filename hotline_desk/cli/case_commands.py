@@ -189,12 +189,15 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
           + (f"（{view.channel}）" if view.channel else ""))
     if view.upstream_number:
         print(f"上级工单号：{view.upstream_number}")
+    if view.register_number:
+        print(f"原台账编号：{view.register_number}")
     print(f"来电人：{view.caller_name}    联系电话：{view.phone}" + ("    【保密】" if view.confidential else ""))
     print(f"地址：{view.address}    所属乡镇街道：{view.township}")
     print(f"诉求类型：{view.appeal_type}    问题分类：{view.category}" + ("    【紧急】" if view.urgent else ""))
     print(f"标题：{view.title}")
     print(f"诉求内容：{view.content}")
     print(f"当前状态：{view.state_label}" + (f"    承办单位：{view.unit}" if view.unit else "")
+          + (f"（主办），协办：{view.assisting}" if view.assisting else "")
           + (f"    办理期限：{fmt(view.deadline)}" if view.deadline else "")
           + ("    【督办】" if view.supervised else ""))
     if as_of is not None and state_then is not None:

@@ -16,6 +16,12 @@ from hotline_desk.services.clock import office_now
 from hotline_desk.services.exchange.case_export import export_cases
 from hotline_desk.services.exchange.dispatch_exchange import commit_replies, export_dispatch, preview_replies
 from hotline_desk.services.exchange.hints import COMMAND_LINE
+from hotline_desk.services.exchange.import_problems import (
+    ROWS_NAMED,
+    problem_groups,
+    problem_workbook,
+    problems_by_row,
+)
 from hotline_desk.services.exchange.import_values import (
     CREATE,
     MAP,
@@ -62,6 +68,8 @@ def register(sub: SubParsers[Any]) -> None:
     p.add_argument("file", help="工作簿路径")
     p.add_argument("--commit", action="store_true", help="确认写入")
     p.add_argument("--only-valid", action="store_true", help="只写入无问题的行（默认有问题则全部不写）")
+    p.add_argument("--sheet", default="", metavar="工作表名",
+                   help="读取哪一个工作表（默认第一个有内容的工作表；预览会列出其余有内容的工作表）")
     p.add_argument("--mapping", default="", help="使用已保存的列对应关系")
     p.add_argument("--map", action="append", default=[], metavar="列名=字段",
                    help="手工指定列对应，如 “反映事项=诉求内容”（可多次）")
@@ -76,6 +84,10 @@ def register(sub: SubParsers[Any]) -> None:
                    help="不在列表中的取值一律对应到最接近的一项（预览中列出的第一个建议），并保存为别名")
     p.add_argument("--unknown-values", action="store_true",
                    help="列出每个不在列表中的取值、行数和最接近的项（可据此写 --map-value）")
+    p.add_argument("--problem-rows", action="store_true",
+                   help="逐行列出每个问题（行号、列、原因）；默认按原因归并，每种只列出前几个行号")
+    p.add_argument("--problem-list", metavar="文件.xlsx",
+                   help="把每个问题（行号、列、原因）存为 Excel 工作簿，便于对照修改原文件")
     p.set_defaults(run=cmd_import_cases)
 
     p = sub.add_parser("export-cases", help="导出工单清单",
@@ -189,14 +201,31 @@ def _show_unknown(preview: CasePreview) -> None:
         print(f"  {u.label}\t{u.shown}\t{u.count} 行\t{hint}")
 
 
-def _show_causes(preview: CasePreview) -> None:
-    causes = preview.causes()
-    if causes:
-        print(f"问题按原因归并（{len(causes)} 种）：")
-    for cause, rows in causes[:MAX_PROBLEMS_SHOWN]:
-        print(f"  {cause}：{rows} 行")
-    if len(causes) > MAX_PROBLEMS_SHOWN:
-        print(f"  ……另有 {len(causes) - MAX_PROBLEMS_SHOWN} 种问题未列出")
+def _show_causes(preview: CasePreview, every_row: bool) -> None:
+    """The problems grouped by cause with the first rows of each (``--problem-rows``: every problem, row by row)."""
+    groups = problem_groups(preview.problems)
+    if groups:
+        print(f"问题按原因归并（{len(groups)} 种）：")
+    for group in groups[:MAX_PROBLEMS_SHOWN]:
+        print(f"  {group.cause}：{len(group.rows)} 行（{group.rows_text()}）")
+    if len(groups) > MAX_PROBLEMS_SHOWN:
+        print(f"  ……另有 {len(groups) - MAX_PROBLEMS_SHOWN} 种问题未列出")
+    if every_row and preview.problems:
+        print(f"逐行列出（{len(preview.problems)} 处）：")
+        for p in problems_by_row(preview.problems):
+            print(f"  第{p.row}行 〔{p.column}〕 {p.reason}")
+    elif groups and any(len(g.rows) > ROWS_NAMED for g in groups):
+        print("加 --problem-rows 逐行列出每个问题，或 --problem-list 文件.xlsx 把它们存为工作簿。")
+
+
+def _save_problem_list(preview: CasePreview, target: str) -> None:
+    path = Path(target)
+    try:
+        path.write_bytes(problem_workbook(preview.problems, preview.file_name))
+    except OSError as exc:
+        raise ValidationError(f"参数 --problem-list：无法写入 {path}（{exc.strerror or exc}）。"
+                              "文件可能正在 Excel 中打开，请关闭后再试，或换一个位置。") from exc
+    print(f"问题清单（{len(preview.problems)} 处）已存为 {path}。")
 
 
 def cmd_import_cases(ctx: Context, args: argparse.Namespace) -> int:
@@ -211,7 +240,7 @@ def cmd_import_cases(ctx: Context, args: argparse.Namespace) -> int:
         _check_mapping_and_channel(session, args)
         preview = preview_cases(session, Path(args.file), mapping_name=args.mapping, manual=manual,
                                 channel=args.channel, progress=progress, values=choices,
-                                accept_suggestions=args.accept_suggestions)
+                                accept_suggestions=args.accept_suggestions, sheet=args.sheet)
     progress.finish()
     _check_manual_columns(preview, manual)
     print(f"工作表“{preview.sheet}”，表头在第 {preview.header_row} 行。")
@@ -220,7 +249,9 @@ def cmd_import_cases(ctx: Context, args: argparse.Namespace) -> int:
     if preview.choices:
         print("取值对应：" + "；".join(f"{FIELD_LABELS[f]}“{v or '（空）'}”→{_choice_text(c)}"
                                     for (f, v), c in preview.choices.items()))
-    _show_causes(preview)
+    _show_causes(preview, args.problem_rows)
+    if args.problem_list:
+        _save_problem_list(preview, args.problem_list)
     if args.unknown_values:
         _show_unknown(preview)
     with ctx.db.session() as session:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -73,12 +74,15 @@ def _when(value: Any) -> datetime | None:
 
 
 def phone(value: Any) -> str:
-    """Phone numbers stored as numbers (13800001111.0) come back as the digits people dialled."""
-    raw = text(value)
-    raw = re.sub(r"[\s　]", "", raw)
+    """Phone numbers stored as numbers (13800001111.0) come back as the digits people dialled; full-width digits
+    are digits, and a mobile number written in groups (139-0000-0003, 139 0000 0003) is its 11 digits, as the
+    registration form stores it (a landline keeps its 区号 and dash)."""
+    raw = unicodedata.normalize("NFKC", text(value))
+    raw = re.sub(r"\s", "", raw)
     if raw and not re.fullmatch(r"[0-9\-+()（）、/,，]{5,40}", raw):
         raise CellError(f"电话号码“{raw}”含有无效字符")
-    return raw
+    digits = raw.replace("-", "")
+    return digits if len(digits) == 11 and digits.isdigit() and digits.startswith("1") else raw
 
 
 def yes(value: Any) -> bool:

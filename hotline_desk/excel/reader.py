@@ -88,11 +88,29 @@ def read_workbook(path: Path) -> WorkbookData:
     return WorkbookData(file_name=path.name, sha256=hashlib.sha256(data).hexdigest(), sheets=sheets)
 
 
-def first_data_sheet(book: WorkbookData) -> SheetData:
-    for sheet in book.sheets:
-        if sheet.visible and any(any(str(c).strip() for c in row) for row in sheet.rows):
-            if len(sheet.rows) > MAX_ROWS + 20:
-                raise ImportFileError(f"“{book.file_name}”的工作表“{sheet.name}”超过 {MAX_ROWS} 行，"
-                                      "请按月份拆分成几个文件分批导入。")
-            return sheet
-    raise ImportFileError(f"“{book.file_name}”中没有内容（所有工作表都是空的）。")
+def data_sheets(book: WorkbookData) -> list[SheetData]:
+    """The visible sheets that hold anything, in the workbook's order."""
+    return [sheet for sheet in book.sheets
+            if sheet.visible and any(any(str(c).strip() for c in row) for row in sheet.rows)]
+
+
+def filled_rows(sheet: SheetData) -> int:
+    return sum(1 for row in sheet.rows if any(str(c).strip() for c in row if c is not None))
+
+
+def first_data_sheet(book: WorkbookData, name: str = "") -> SheetData:
+    """The sheet called ``name``, or else the first visible sheet that holds anything."""
+    found = data_sheets(book)
+    if name:
+        named = [sheet for sheet in book.sheets if sheet.name == name.strip()]
+        if not named:
+            listed = "、".join(f"“{sheet.name}”" for sheet in book.sheets)
+            raise ImportFileError(f"“{book.file_name}”中没有名为“{name.strip()}”的工作表；其中的工作表：{listed}。")
+        found = named
+    if not found:
+        raise ImportFileError(f"“{book.file_name}”中没有内容（所有工作表都是空的）。")
+    sheet = found[0]
+    if len(sheet.rows) > MAX_ROWS + 20:
+        raise ImportFileError(f"“{book.file_name}”的工作表“{sheet.name}”超过 {MAX_ROWS} 行，"
+                              "请按月份拆分成几个文件分批导入。")
+    return sheet

@@ -19,7 +19,7 @@ from hotline_desk.errors import HotlineError
 from hotline_desk.services.accounts import accounts, users
 from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.clock import office_now
-from hotline_desk.services.maintenance import backup, backups
+from hotline_desk.services.maintenance import backup, backups, half_imports
 from hotline_desk.services.maintenance.opening import open_office_database
 from hotline_desk.services.office import reference
 from hotline_desk.ui.connection import ConnectionDialog
@@ -195,7 +195,7 @@ def _make_backup(ctx: UiContext, *, daily_only: bool) -> str:
         if daily_only and not backup.due(folder, ctx.clock(), path):
             return ""
         info = backups.make_backup(session, path, ctx.clock())
-    return f"已自动备份到 {info.path}"
+    return " ".join([f"已自动备份到 {info.path}。", *map(half_imports.caught_words, info.half_imports)])
 
 
 def _backup(ctx: UiContext, *, daily_only: bool) -> str:

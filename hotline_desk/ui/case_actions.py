@@ -120,11 +120,12 @@ def confirm_final(parent: QWidget, chosen: Step[Any]) -> bool:
 
 
 def perform(parent: QWidget, ctx: UiContext, case_id: int, key: str, preset: dict[str, Any] | None = None,
-            expected_version: int | None = None, intro: str = "", said: str = "") -> bool:
+            expected_version: int | None = None, intro: str = "", said: str = "", at: datetime | None = None) -> bool:
     """Ask for what the step needs (unless ``preset`` gives it) and carry it out; True if done.
 
     With ``expected_version`` (the version the screen shows) a case changed meanwhile elsewhere is refused.
-    ``said`` goes to the status bar when it is done (by default: the step and the case's number).
+    ``said`` goes to the status bar when it is done (by default: the step and the case's number); ``at`` is when
+    the step was taken, if not now (a unit's signing phoned in later).
     """
     action = Action(key)
     chosen = STEPS[action]
@@ -147,7 +148,8 @@ def perform(parent: QWidget, ctx: UiContext, case_id: int, key: str, preset: dic
         return False
 
     def work(s: Session) -> object:
-        return wf.take(s, ctx.actor, case_id, action, payload, clock=ctx.clock, expected_version=expected_version)
+        return wf.take(s, ctx.actor, case_id, action, payload, clock=ctx.clock, at=at,
+                       expected_version=expected_version)
 
     notice = said or f"已{chosen.label}：{situation.number}"
     return Operation(parent, ctx, work, changes=Change.CASES).notify(notice).run_here() is not None

@@ -275,12 +275,15 @@ class CaseDetailDialog(QDialog):
             self.fields.removeRow(0)
         caller = "（保密）" if view.confidential else ""
         rows = [
-            ("工单编号", f"{view.number}    来源：{'上级交办' if view.source == 'upper' else '本级'} {view.channel}"),
+            ("工单编号", f"{view.number}    来源：{'上级交办' if view.source == 'upper' else '本级'} {view.channel}"
+                      + (f"    上级工单号：{view.upstream_number}" if view.upstream_number else "")
+                      + (f"    原台账编号：{view.register_number}" if view.register_number else "")),
             ("来电时间", f"{view.registered_at:%Y-%m-%d %H:%M}    状态：{view.state_label}"
                       + ("    【督办】" if view.supervised else "") + ("    【紧急】" if view.urgent else "")),
             ("来电人", f"{view.caller_name}{caller}    电话：{view.phone}    地址：{view.address}"),
             ("分类", f"{view.appeal_type}    {view.category}    所属：{view.township}"),
-            ("承办单位", view.unit + (f"    办理期限：{view.deadline:%Y-%m-%d %H:%M}" if view.deadline else "")),
+            ("承办单位", view.unit + (f"（主办）    协办：{view.assisting}" if view.assisting else "")
+             + (f"    办理期限：{view.deadline:%Y-%m-%d %H:%M}" if view.deadline else "")),
             ("标题", view.title), ("诉求内容", view.content),
         ]
         for label, text in rows:

@@ -26,6 +26,12 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.excel.columns import FIELD_LABELS
 from hotline_desk.services.exchange.dispatch_exchange import ReplyPreview, commit_replies, preview_replies
+from hotline_desk.services.exchange.import_problems import (
+    ProblemGroup,
+    problem_groups,
+    problem_workbook,
+    problems_by_row,
+)
 from hotline_desk.services.exchange.import_values import ValueChoices
 from hotline_desk.services.exchange.imports import CasePreview, commit_cases, preview_cases, save_mapping
 from hotline_desk.services.office import reference
@@ -216,36 +222,110 @@ class MappingPage(QWizardPage):
 
 
 class PreviewPage(QWizardPage):
+    """Every problem with its row, column and reason: grouped by cause (each with the rows it was found on), or row by
+    row in the file's order; the whole list can be saved as a workbook to keep beside the file while correcting it."""
+
+    BY_CAUSE, BY_ROW = "cause", "row"
+
     def __init__(self, wizard: ImportWizard) -> None:
         super().__init__()
         self.w = wizard
         self.setTitle("预览")
         self.summary = QLabel()
         self.summary.setWordWrap(True)
+        self.layout_choice = QComboBox()
+        self.layout_choice.addItem("按原因归并（列出所在行号）", self.BY_CAUSE)
+        self.layout_choice.addItem("按行号逐条列出", self.BY_ROW)
+        self.layout_choice.currentIndexChanged.connect(self.show_problems)
+        self.save_list = QPushButton("保存问题清单…")
+        self.save_list.setToolTip("把每个问题（行号、列、原因）存为 Excel 工作簿，便于对照修改原文件")
+        self.save_list.clicked.connect(self.save_problem_list)
         self.problems = QTableWidget(0, 3)
         self.problems.setHorizontalHeaderLabels(["行", "列", "问题"])
         self.problems.horizontalHeader().setStretchLastSection(True)
-        remember_columns(wizard.ctx.window_state(), "import_problems", self.problems.horizontalHeader())
+        self.problems.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.problems.verticalHeader().setVisible(False)
+        # Remembered under a name of its own: the 行 column once held nothing, and widths kept from then are too narrow.
+        if not remember_columns(wizard.ctx.window_state(), "import_problem_rows", self.problems.horizontalHeader()):
+            self.problems.setColumnWidth(0, 170)
+            self.problems.setColumnWidth(1, 90)
         self.only_valid = QCheckBox("只导入无问题的行（有问题的行跳过，不写入）")
+        tools = QHBoxLayout()
+        tools.addWidget(QLabel("问题列表："))
+        tools.addWidget(self.layout_choice)
+        tools.addStretch(1)
+        tools.addWidget(self.save_list)
+        self.tools = QWidget()
+        self.tools.setLayout(tools)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
+        layout.addWidget(self.tools)
         layout.addWidget(self.problems, 1)
         layout.addWidget(self.only_valid)
 
     def initializePage(self) -> None:
         preview: Any = self.w.preview
-        self.summary.setText(preview.summary() + ("\n有问题时默认不导入任何内容；修改文件后重新导入，或勾选下方选项。"
-                                                  if preview.problems else ""))
-        # A list's problems grouped by cause (“〔渠道〕渠道“热线”不在列表中：4480 行”); replies row by row.
-        rows = ([("", f"{n} 行", cause) for cause, n in preview.causes()] if isinstance(preview, CasePreview)
-                else [(str(p.row), p.column, p.reason) for p in preview.problems])
-        self.problems.setRowCount(len(rows))
-        for i, cells in enumerate(rows):
-            for col, value in enumerate(cells):
-                self.problems.setItem(i, col, QTableWidgetItem(value))
+        note = "\n有问题时默认不导入任何内容；修改文件后重新导入，或勾选下方选项。" if preview.problems else ""
+        if note and isinstance(preview, CasePreview):  # a row's history and number are checked once its cells read
+            note += "有问题的行改正后，重新导入时还会核对其办理经过和编号是否重复。"
+        self.summary.setText(preview.summary() + note)
+        self.tools.setVisible(bool(preview.problems))
+        self.show_problems()
         self.only_valid.setVisible(bool(preview.problems))
         self.only_valid.setChecked(False)
+
+    def show_problems(self) -> None:
+        preview: Any = self.w.preview
+        problems = list(preview.problems) if preview is not None else []
+        rows: list[tuple[str, str, str, str]]  # 行, 列, 问题, the row numbers in full (a tooltip)
+        if self.layout_choice.currentData() == self.BY_ROW:
+            listed = problems_by_row(problems)
+            rows = [(str(p.row), p.column, p.reason, "") for p in listed[:MAX_ROWS_LISTED]]
+            if len(listed) > MAX_ROWS_LISTED:
+                rows.append(("……", "", f"另有 {len(listed) - MAX_ROWS_LISTED} 处问题未列出，"
+                                        "请点“保存问题清单…”查看全部。", ""))
+        else:
+            rows = [(_rows_cell(g), g.column, _reason_cell(g), "、".join(map(str, g.rows[:MAX_ROWS_LISTED])))
+                    for g in problem_groups(problems)]
+        self.problems.setRowCount(len(rows))
+        for i, (where, column, reason, every) in enumerate(rows):
+            for col, value in enumerate((where, column, reason)):
+                item = QTableWidgetItem(value)
+                item.setToolTip(f"第 {every} 行" if col == 0 and every else value)
+                self.problems.setItem(i, col, item)
+
+    def save_problem_list(self) -> None:
+        preview: Any = self.w.preview
+        if preview is None or not preview.problems:
+            return
+        stem = Path(preview.file_name).stem
+        start = Path(self.w.file_page.path.text()).with_name(f"{stem}-问题清单.xlsx")
+        path, _ = QFileDialog.getSaveFileName(self, "保存问题清单", str(start), "Excel 工作簿 (*.xlsx)")
+        if not path:
+            return
+        try:
+            Path(path).write_bytes(problem_workbook(preview.problems, preview.file_name))
+        except OSError as exc:
+            QMessageBox.warning(self, "无法保存问题清单", f"无法写入 {path}：{exc.strerror or exc}。"
+                                "文件可能正在 Excel 中打开，请关闭后再试，或换一个位置。")
+            return
+        self.w.ctx.signals.notice.emit(f"已保存问题清单 {path}")
 
     def isComplete(self) -> bool:
         preview: Any = self.w.preview
         return preview is not None and not getattr(preview, "missing", []) and bool(preview.ready)
+
+
+MAX_ROWS_LISTED = 5000  # problems listed one by one in the window; the saved list has every one
+
+
+def _rows_cell(group: ProblemGroup) -> str:
+    """“第 37 行”, or for a cause found on many rows the first and how many: “第 5 行等 117 行”."""
+    if len(group.rows) == 1:
+        return f"第 {group.rows[0]} 行"
+    return f"第 {group.rows[0]} 行等 {len(group.rows)} 行"
+
+
+def _reason_cell(group: ProblemGroup) -> str:
+    """The reason, and for a cause found on several rows the first of them: “…（第 5、9、12……行）”."""
+    return group.reason if len(group.rows) == 1 else f"{group.reason}（{group.rows_text()}）"

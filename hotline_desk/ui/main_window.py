@@ -91,9 +91,11 @@ class MainWindow(QMainWindow):
         self.home = self.views["home"]
         ctx.signals.navigate.connect(self.show_page)
         self._status_bar()
-        ctx.signals.notice.connect(lambda text: self.statusBar().showMessage(text, NOTICE_MS))
+        # Methods, not lambdas: a connection to a method goes with this window, while a lambda would keep calling
+        # into it after it is gone (a window opened again on the same signals).
+        ctx.signals.notice.connect(self.show_notice)
         if "rejected" in self.page_keys:  # the count shows on the navigation, whichever page is open
-            ctx.signals.changed.connect(lambda what: self.count_rejected() if what & Change.CASES else None)
+            ctx.signals.changed.connect(self._cases_changed)
             self.count_rejected()
         self.refresh_action = QAction("刷新", self)
         self.refresh_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Refresh))
@@ -160,6 +162,13 @@ class MainWindow(QMainWindow):
         """F5: every visible view reads again; hidden ones when next shown."""
         self.ctx.signals.announce(Change.ALL)
         self.statusBar().showMessage(f"已刷新（{self.ctx.clock():%H:%M:%S}）", NOTICE_MS)
+
+    def show_notice(self, text: str) -> None:
+        self.statusBar().showMessage(text, NOTICE_MS)
+
+    def _cases_changed(self, what: Change) -> None:
+        if what & Change.CASES:
+            self.count_rejected()
 
     def count_rejected(self) -> int:
         """被驳回（N）: this person's proposals sent back, also those rejected on another station meanwhile."""

@@ -298,12 +298,17 @@ class ApprovalView(QTabWidget):
                            f"已审核通过 {_numbers(rows)}，已交承办单位。")
 
     def change_unit(self, rows: list[QueueRow]) -> None:
+        units = unit_choices(self.ctx)
+        proposed = {r.unit_id for r in rows}  # one proposed unit (or one case): start from it
         values = ask(self, f"改派单位：{_numbers(rows)}",
-                     [FieldSpec("unit", "承办单位", "unit", unit_choices(self.ctx), required=True)],
-                     intro=f"改派并审核通过：\n{_titles(rows)}")
+                     [FieldSpec("unit", "承办单位（主办）", "unit", units, required=True,
+                                default=proposed.pop() if len(proposed) == 1 else None),
+                      FieldSpec("assist", "协办单位（可不选）", "unit", units)],
+                     intro=f"改派并审核通过（不选协办单位则保留拟办时的协办单位）：\n{_titles(rows)}")
         if values:
+            assists = (values["assist"],) if values.get("assist") else None
             self.proposals.run(rows, lambda s, r: wf.approve(s, self.ctx.actor, r.id, unit_id=values["unit"],
-                                                             clock=self.ctx.clock),
+                                                             assist_ids=assists, clock=self.ctx.clock),
                                f"已改派并审核通过 {_numbers(rows)}。")
 
     def reject(self, rows: list[QueueRow]) -> None:
@@ -348,9 +353,10 @@ class TrackingView(QueueTable):
 
     def __init__(self, ctx: UiContext) -> None:
         super().__init__(ctx, "tracking", [
-            Column("承办单位", lambda r: r.unit, 110), Column("已签收", lambda r: "是" if r.signed else "否", 56),
+            # Wide enough for 国网汝州市供电公司 or 人力资源和社会保障局 at 1366×768.
+            Column("承办单位", lambda r: r.unit, 150), Column("已签收", lambda r: "是" if r.signed else "否", 56),
             Column("办理期限", lambda r: f"{_due(r)} {r.flag_label}", 120), Column("督办", lambda r: r.supervised, 48),
-            Column("待审批申请", lambda r: r.request, 200),
+            Column("待审批申请", lambda r: r.request, 160),
         ], empty="暂无在办的交办工单")
         self.labels = {"sign": "登记签收", "reply": "登记回复", "supervise": "督办", "return_request": "退单申请",
                        "extension_request": "延期申请"}
@@ -385,8 +391,17 @@ class TrackingView(QueueTable):
     def _one(self, rows: list[QueueRow], key: str) -> None:
         done: list[QueueRow] = []
         what = self.labels[key].removeprefix("登记")
+        at = None
+        if key == "sign":  # units phone in their signing, often later: its time counts for 响应率
+            now = self.ctx.clock()
+            asked = ask(self, f"登记签收：{_numbers(rows)}",
+                        [FieldSpec("at", "签收时间", "datetime", default=now, required=True, extra={"latest": now})],
+                        intro=f"单位签收的时间（不是现在登记的时间），计入响应率：\n{_titles(rows)}")
+            if asked is None:
+                return
+            at = asked["at"]
         for row in rows:
-            if not perform(self, self.ctx, row.id, key, said=f"已{what}：{row.number}。"):
+            if not perform(self, self.ctx, row.id, key, said=f"已{what}：{row.number}。", at=at):
                 break
             done.append(row)
         if done:
@@ -408,9 +423,12 @@ class FollowUpView(QTabWidget):
             hint="选中工单，按群众的回答点结果；保密工单的来电人只有审核员和管理员可见。")
         for label, code in self.RESULTS:
             self.pending.add_button(label, self._recorder(code), code, action="followup")
+        # What the ruling rests on comes first, so that it is on screen at 1366×768: the citizen's words, then the
+        # unit's reply and the request; the caller's name and phone last.
+        number, caller, phone, _unit, result, reply, content = CALLER_COLUMNS
         self.reviews = QueueTable(ctx, "review", [
-            *CALLER_COLUMNS, Column("回访结果", lambda r: r.last_result, 70),
-            Column("群众意见", lambda r: r.followup_note, 200),
+            number, Column("承办单位", lambda r: r.unit, 150), Column("回访结果", lambda r: r.last_result, 70),
+            Column("群众意见", lambda r: r.followup_note, 200), result, reply, content, caller, phone,
         ], base=False, empty="暂无待甄别的工单")
         verdicts = (("承办单位责任（重办）", True, "at_fault"), ("非承办单位责任", False, "not_fault"))
         for text, at_fault, name in verdicts:

@@ -40,7 +40,7 @@ from hotline_desk.models.reference import UNIT_GROUP_LABELS
 from hotline_desk.models.system import ROLE_LABELS
 from hotline_desk.services.accounts import accounts, users
 from hotline_desk.services.accounts.permissions import Actor
-from hotline_desk.services.maintenance import backups
+from hotline_desk.services.maintenance import backups, half_imports
 from hotline_desk.services.office import admin, reference, settings
 from hotline_desk.services.office.calendar import parse_day_list
 from hotline_desk.services.office.reference import UnitView
@@ -603,3 +603,6 @@ class BackupTab(QWidget):
                           changes=Change.NONE).run_here()
         if made is not None:
             self.refresh()
+            if made.half_imports:  # another station was importing: say what a restore of this backup will do
+                QMessageBox.information(self, "已备份",
+                                        "\n\n".join(map(half_imports.caught_words, made.half_imports)))

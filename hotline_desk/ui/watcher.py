@@ -1,13 +1,20 @@
 """Noticing what other stations wrote: every ~2 s a cheap look (SQLite's ``PRAGMA data_version`` on a connection of
 its own; on a server the audit trail's newest id), then the same application-level ``changed`` signal as a save
-made here, so open lists and the home tiles follow within seconds."""
+made here, so open lists and the home tiles follow within seconds.
+
+What this station wrote itself was announced when it was saved; it is told apart by the audit records its own write
+transactions added (not by who is signed in: the same person may work at two stations, or run a command meanwhile)."""
 
 from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
+from typing import Any
 
 from PySide6.QtCore import QObject, QTimer
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
 
 from hotline_desk.services.office.activity import Activity, changes_since, current_mark
 from hotline_desk.ui.changes import Change
@@ -20,11 +27,68 @@ AREA_CHANGES = {"cases": Change.CASES, "reference": Change.REFERENCE, "settings"
                 "bonus": Change.BONUS, "bulletin": Change.BULLETIN}
 
 
+class OwnWrites:
+    """The audit records written by this process's write transactions, as ranges of ids (first excluded, last
+    included). Each write transaction notes the newest record when it begins and again just before it commits; both
+    are read while it holds the database's write lock, so nothing another station wrote falls in between."""
+
+    START = "hotline_own_writes_start"
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._lock = threading.Lock()
+        self._ranges: list[tuple[int, int]] = []
+        event.listen(engine, "begin", self._began)
+        event.listen(engine, "commit", self._committing)
+        event.listen(engine, "rollback", self._rolled_back)
+
+    def ranges_after(self, mark: int) -> list[tuple[int, int]]:
+        """The ranges with records newer than ``mark``; older ones are forgotten."""
+        with self._lock:
+            self._ranges = [r for r in self._ranges if r[1] > mark]
+            return list(self._ranges)
+
+    def stop(self) -> None:
+        for name, listener in (("begin", self._began), ("commit", self._committing),
+                               ("rollback", self._rolled_back)):
+            if event.contains(self.engine, name, listener):
+                event.remove(self.engine, name, listener)
+
+    @staticmethod
+    def _writes(conn: Connection) -> bool:
+        options = conn.get_execution_options()  # readers: see ``Database.reader_engine``
+        return not options.get("hotline_reader") and options.get("sqlite_begin", "IMMEDIATE") == "IMMEDIATE"
+
+    @staticmethod
+    def _newest(conn: Connection) -> int:
+        return int(conn.exec_driver_sql("SELECT max(id) FROM audit_log").scalar() or 0)
+
+    def _began(self, conn: Connection) -> None:
+        if self._writes(conn):  # the database's own "begin" hook, listening first, has taken the write lock
+            conn.info[self.START] = self._newest(conn)
+
+    def _committing(self, conn: Connection) -> None:
+        start = conn.info.pop(self.START, None)
+        if start is None:
+            return
+        end = self._newest(conn)
+        if end > start:
+            with self._lock:
+                if self._ranges and self._ranges[-1][1] == start:  # a long import's parts, one after another
+                    self._ranges[-1] = (self._ranges[-1][0], end)
+                else:
+                    self._ranges.append((start, end))
+
+    def _rolled_back(self, conn: Connection, *_args: Any) -> None:
+        conn.info.pop(self.START, None)
+
+
 class DatabaseWatcher(QObject):
     def __init__(self, ctx: UiContext, parent: QObject | None = None, interval_ms: int = INTERVAL_MS) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self._busy = False
+        self.own = OwnWrites(ctx.db.engine)
         self._version: int | None = None
         self._probe: sqlite3.Connection | None = None
         with ctx.db.reader() as session:
@@ -59,13 +123,14 @@ class DatabaseWatcher(QObject):
                 return
             self._version = version
         self._busy = True
-        mark, me = self.mark, self.ctx.actor.id
+        mark = self.mark
+        own = self.own.ranges_after(mark)
 
         def look() -> Activity:
-            # This person's own saves were announced when they were made; hearing them again 2 s later would
+            # This station's own saves were announced when they were made; hearing them again 2 s later would
             # refresh the lists under the person's hands a second time.
             with self.ctx.db.reader() as session:
-                return changes_since(session, mark, others_than=me)
+                return changes_since(session, mark, own=own)
 
         task: Task[Activity] = Task(None, look)
         task.quietly().success(self._seen).failure(lambda _exc: None).always(self._idle).start()
@@ -83,6 +148,7 @@ class DatabaseWatcher(QObject):
 
     def stop(self) -> None:
         self.timer.stop()
+        self.own.stop()
         if self._probe is not None:
             self._probe.close()
             self._probe = None

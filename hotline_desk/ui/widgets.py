@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QStringListModel, Qt
@@ -12,6 +13,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QCompleter,
+    QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -24,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from hotline_desk.services.office.pinyin import matches
+from hotline_desk.ui.entry_widgets import CallTimeEdit
 
 
 def ok_cancel(dialog: QDialog, ok_text: str, accept: Callable[[], object]) -> QDialogButtonBox:
@@ -172,8 +175,8 @@ class SearchCombo(QComboBox):
 
 @dataclass
 class FieldSpec:
-    """One input of an ActionDialog: ``kind`` is line, text, choice, int, check or unit (a picker typed into, for
-    units or any other list; ``extra["placeholder"]`` is its hint)."""
+    """One input of an ActionDialog: ``kind`` is line, text, choice, int, check, unit (a picker typed into, for
+    units or any other list; ``extra["placeholder"]`` is its hint) or datetime."""
 
     key: str
     label: str
@@ -224,6 +227,13 @@ class ActionDialog(QDialog):
             box.setTabChangesFocus(True)
             box.setMinimumHeight(90)
             return box
+        if spec.kind == "datetime":
+            moment = CallTimeEdit()
+            if spec.default is not None:
+                moment.setDateTime(spec.default)
+            if spec.extra.get("latest") is not None:
+                moment.setMaximumDateTime(spec.extra["latest"])
+            return moment
         if spec.kind == "unit":
             picker = SearchCombo(list(spec.choices), spec.extra.get("placeholder", "输入名称或拼音首字母"))
             picker.set_value(spec.default)
@@ -256,6 +266,10 @@ class ActionDialog(QDialog):
                 out[spec.key] = editor.currentData()
             elif isinstance(editor, QSpinBox):
                 out[spec.key] = editor.value()
+            elif isinstance(editor, QDateTimeEdit):
+                moment = editor.dateTime().toPython()
+                assert isinstance(moment, datetime)
+                out[spec.key] = moment
             elif isinstance(editor, QCheckBox):
                 out[spec.key] = editor.isChecked()
             elif isinstance(editor, QLineEdit):
@@ -287,6 +301,8 @@ class ActionDialog(QDialog):
             editor.setCurrentIndex(editor.findText(str(value)))
         elif isinstance(editor, QSpinBox):
             editor.setValue(int(value))
+        elif isinstance(editor, QDateTimeEdit):
+            editor.setDateTime(value)
         elif isinstance(editor, QCheckBox):
             editor.setChecked(bool(value))
         elif isinstance(editor, QLineEdit):

@@ -85,8 +85,10 @@ def _prefix(col: Any, word: str) -> Any:
 
 
 def _code_prefixes(word: str) -> list[Any]:
-    """A phone number, a case number or an upper-level number that starts with ``word``."""
-    return [_prefix(Case.phone, word), _prefix(Case.number, word.upper()), _prefix(Case.upstream_number, word)]
+    """A phone number, a case number, an upper-level number or an imported register's own number that starts with
+    ``word``."""
+    return [_prefix(Case.phone, word), _prefix(Case.number, word.upper()), _prefix(Case.upstream_number, word),
+            _prefix(Case.import_key, word)]
 
 
 def search_words(text: str) -> list[str]:
@@ -263,6 +265,13 @@ def search_ids(session: Session, f: CaseFilter, *, now: datetime, sort: str = "r
         query = query.order_by(key.desc() if descending else key.asc())
     else:
         column = SORTABLE.get(sort, Case.registered_at)
+        if (limit and column is Case.registered_at and counted is not None and not counted.count_is_lower_bound
+                and counted.count <= COUNT_BOUND):
+            # Few matches, known from the count: sorted here. Asked to sort, SQLite may walk the whole 来电时间 index
+            # instead of looking the few matches up (a number or phone search that is an OR of several indexes).
+            rows = session.execute(query.add_columns(Case.registered_at))
+            found = sorted(((when, case_id) for case_id, when in rows), reverse=descending)
+            return [case_id for _when, case_id in found[offset:offset + limit]]
         order = column.desc() if descending else column.asc()
         query = query.order_by(order, Case.id.desc() if descending else Case.id.asc())
     if limit:

@@ -23,7 +23,7 @@ from hotline_desk.services.cases.steps import FUTURE_TOLERANCE, Coordinate, Prop
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.office.reference import CATEGORY_SEPARATOR
 from hotline_desk.services.office.settings import Settings
-from hotline_desk.vocabulary import Action, EventKind, Handling, Source
+from hotline_desk.vocabulary import Action, DispatchRole, EventKind, Handling, Source
 
 PHONE_RE = re.compile(r"^[0-9][0-9\- ]{4,23}$")
 TITLE_LENGTH = 30
@@ -108,6 +108,8 @@ class CaseView:
     followup_result: str
     version: int
     events: tuple[EventView, ...]
+    register_number: str = ""  # an imported register's own number for the case (its import key), when it has one
+    assisting: str = ""  # the 协办 units of the current dispatch, beside the 主办 ``unit``
     appeal_type_id: int | None = None  # what 修改登记内容 starts from; the names above are as recorded
     category_id: int | None = None
 
@@ -235,6 +237,10 @@ def case_view(session: Session, case_id: int) -> CaseView:
     records = load_records(session, case_id)
     for r in records:
         unit_ids |= {int(r.data[k]) for k in ("unit_id", "new_unit_id") if r.data.get(k)}
+        unit_ids |= {int(a) for a in r.data.get("assist_ids") or ()}
+    status = replay(records)
+    assisting = [d.unit_id for d in status.current_dispatches if d.role == DispatchRole.ASSIST] if status else []
+    unit_ids |= set(assisting)
     units = _names(session, Unit, unit_ids)
     users = _names(session, User, {e.actor_id for e in events if e.actor_id})
     channel = _names(session, Channel, {case.channel_id} if case.channel_id else set())
@@ -254,17 +260,28 @@ def case_view(session: Session, case_id: int) -> CaseView:
         urgent=case.urgent, state=case.state, state_label=STATES[case.state], handling=case.handling,
         unit=units.get(case.main_unit_id or 0, ""), deadline=case.deadline, supervised=case.supervised,
         followup_result=case.followup_result, version=case.version, events=views,
+        register_number=register_number(case.import_key, case.upstream_number),
+        assisting="、".join(units.get(unit, "") for unit in assisting),
         appeal_type_id=case.appeal_type_id, category_id=case.category_id,
     )
+
+
+def register_number(import_key: str | None, upstream_number: str) -> str:
+    """The number a register or list gave the case, where it is not the upstream number already shown (a key made
+    from a row without a number starts with #)."""
+    if not import_key or import_key.startswith("#") or import_key == upstream_number:
+        return ""
+    return import_key
 
 
 def _event_details(record: EventRecord, units: dict[int, str]) -> str:
     d = record.data
     parts: list[str] = []
+    assists = "、".join(units.get(int(a), "") for a in d.get("assist_ids") or ())
     if record.kind == "propose" and d.get("unit_id"):
-        parts.append(f"拟交：{units.get(int(d['unit_id']), '')}")
+        parts.append(f"拟交：{units.get(int(d['unit_id']), '')}" + (f"（主办），协办：{assists}" if assists else ""))
     if record.kind == "approve":
-        parts.append(f"交办：{units.get(int(d['unit_id']), '')}")
+        parts.append(f"交办：{units.get(int(d['unit_id']), '')}" + (f"（主办），协办：{assists}" if assists else ""))
         parts.append(f"办理期限：{d['deadline'][:16].replace('T', ' ')}")
     if record.kind == "return_accept" and d.get("new_unit_id"):
         parts.append(f"改派：{units.get(int(d['new_unit_id']), '')}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +41,7 @@ from hotline_desk.services.exchange.hints import WINDOW, ImportHints
 from hotline_desk.services.exchange.imports import Problem
 from hotline_desk.services.office.calendar import WorkCalendar
 from hotline_desk.services.office.settings import Settings
-from hotline_desk.vocabulary import Action, Role
+from hotline_desk.vocabulary import Action, DispatchRole, Role
 
 logger = logging.getLogger(__name__)
 
@@ -59,14 +59,20 @@ def dispatch_sheet(session: Session, unit_id: int, now: datetime) -> DispatchShe
     cases = session.scalars(select(Case).where(Case.state.in_(("dispatched", "in_progress")))
                             .order_by(Case.registered_at)).all()
     statuses = statuses_for(session, [c.id for c in cases])
+    names = dict(session.execute(select(Unit.id, Unit.name)).all())
     rows = []
     for case in cases:
-        mine = statuses[case.id].dispatch_for(unit_id)
+        status = statuses[case.id]
+        mine = status.dispatch_for(unit_id)
         if mine is None or mine.replied_at is not None:
             continue
         secret = case.confidential or not unit.needs_caller
+        content = case.content
+        if mine.role == DispatchRole.ASSIST:  # the unit helps: it should know so, and who leads
+            main = status.main_dispatch
+            content = f"【协办，主办单位：{names.get(main.unit_id, '') if main else ''}】{content}"
         rows.append(DispatchRow(
-            number=case.number, registered_at=case.registered_at, category=case.category_label, content=case.content,
+            number=case.number, registered_at=case.registered_at, category=case.category_label, content=content,
             caller=CONFIDENTIAL if secret else case.caller_name, caller_phone=CONFIDENTIAL if secret else case.phone,
             address=case.address, deadline=mine.deadline,
         ))
@@ -294,6 +300,14 @@ _SIGN_COLUMNS = {"at": "签收时间"}
 _REPLY_COLUMNS = {"at": "办结时间", "finished_at": "办结时间", "text": "回复内容", "result": "办理结果"}
 
 
+def _on_the_day(moment: datetime | None, after: datetime | None) -> datetime | None:
+    """A date written without a time (2026年12月4日, read as 0:00) on the day of the step before it: that day, a
+    minute after that step, not midnight before it (a same-day reply was refused as earlier than the signing)."""
+    if moment is None or after is None or moment.time() != time() or moment.date() != after.date() or moment >= after:
+        return moment
+    return after + timedelta(minutes=1)
+
+
 def _reply_row(excel_row: int, number: str, cells: list[Any], cases: dict[str, Case], statuses: dict[int, Any],
                unit_id: int, now: datetime, problems: list[tuple[str, str]], setting: _Checks,
                actor: Actor) -> ReplyRow | None:
@@ -314,6 +328,8 @@ def _reply_row(excel_row: int, number: str, cells: list[Any], cases: dict[str, C
     except norm.CellError as exc:
         problems.append(("签收时间/办结时间", str(exc)))
         return None
+    signed = _on_the_day(signed, mine.dispatched_at)
+    finished = _on_the_day(finished, signed or mine.signed_at or mine.dispatched_at)
     text = norm.text(values["回复内容"])
     result = norm.text(values["办理结果"])
     replying = bool(text or result or finished)

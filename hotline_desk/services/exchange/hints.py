@@ -12,6 +12,7 @@ class ImportHints:
     choose_values: str  # how to decide about values on no list
     only_valid: str  # how to import only the rows without problems
     import_cases: str = "其他来源的工单清单请用“导入工单”。"  # where a case list that is not a dispatch sheet goes
+    other_sheet: str = "要导入它，请把该工作表另存为单独的文件再导入。"  # how to read another sheet of the workbook
 
 
 WINDOW = ImportHints(
@@ -26,4 +27,5 @@ COMMAND_LINE = ImportHints(
                   "或加 --accept-suggestions 一律对应到最接近的一项（--unknown-values 列出每个取值和最接近的项）。",
     only_valid="或加 --only-valid 只导入无问题的行。",
     import_cases="其他来源的工单清单或台账请用 hotline-desk import-cases 导入。",
+    other_sheet="要导入它，请加 --sheet 工作表名 再导入一次。",
 )

@@ -186,14 +186,14 @@ def write_in_batches(session: Session, batch: ImportBatch, build: Callable[[], S
                 clear_batch(session, batch.id, at=at, user_id=user_id)
                 session.commit()
             except Exception:  # the next opening of the database clears it
-                log.exception("import batch %s could not be cleared now", batch.id)
+                log.exception("导入批次 %s 未能立即撤销，下次打开数据库时再撤销。", batch.id)
                 session.rollback()
             raise
         finally:
             try:
                 checkpoint(session.get_bind().engine)
             except Exception:  # not to hide why the import failed; the next commits checkpoint as usual
-                log.exception("checkpoint after import batch %s failed", batch.id)
+                log.exception("导入批次 %s 写完后整理数据库文件未成功（不影响已导入的内容）。", batch.id)
     return written
 
 
@@ -253,7 +253,7 @@ def clear_unfinished(session: Session, *, at: datetime) -> list[ClearedBatch]:
         batch = session.get(ImportBatch, batch_id)
         assert batch is not None
         if not audit.recorded_as_now(session, batch):
-            log.warning("import batch %s is marked in progress behind the app; left as it is", batch_id)
+            log.warning("导入批次 %s 被标为“尚未完成”，但审计记录不是这样：未撤销，请运行 verify 核验。", batch_id)
             continue
         cleared.append(ClearedBatch(batch_id, batch.file_name, clear_batch(session, batch_id, at=at)))
     return cleared

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from hotline_desk.errors import HotlineError, ValidationError
 from hotline_desk.excel import normalize as norm
 from hotline_desk.excel.columns import FIELD_LABELS, auto_mapping, clean, find_header
-from hotline_desk.excel.reader import first_data_sheet, read_workbook
+from hotline_desk.excel.reader import data_sheets, filled_rows, first_data_sheet, read_workbook
 from hotline_desk.models import Case, ImportBatch, User
 from hotline_desk.services.accounts import audit
 from hotline_desk.services.accounts.permissions import Actor, require
@@ -103,6 +103,7 @@ class CasePreview:
     unknown: list[UnknownValue] = field(default_factory=list)  # distinct values on no list, most rows first
     choices: ValueChoices = field(default_factory=dict)  # what to do with such values (given, or suggestions taken)
     left_out: int = 0  # rows left out by choice
+    other_sheets: list[tuple[str, int]] = field(default_factory=list)  # the workbook's other sheets with content, rows
 
     @property
     def invalid_rows(self) -> int:
@@ -120,8 +121,10 @@ class CasePreview:
         return sum(1 for row in self.ready if row.steps and any(step.note == SIGN_INFERRED for step in row.steps))
 
     def summary(self, hints: ImportHints = WINDOW) -> str:
+        others = "".join(f"文件中另有工作表“{name}”（{rows} 行）未读取，{hints.other_sheet}"
+                         for name, rows in self.other_sheets)
         if self.missing:
-            return f"没有找到必需的列：{'、'.join(self.missing)}。{hints.map_columns}"
+            return f"工作表“{self.sheet}”中没有找到必需的列：{'、'.join(self.missing)}。{hints.map_columns}{others}"
         text = (f"共 {self.total_rows} 行：可导入 {len(self.ready)} 行，已导入过 {self.duplicates} 行，"
                 f"有问题 {self.invalid_rows} 行" + (f"，按选择不导入 {self.left_out} 行" if self.left_out else "")
                 + "。")
@@ -130,6 +133,7 @@ class CasePreview:
         if self.unknown:
             text += f"有 {len(self.unknown)} 个取值不在列表中，{hints.choose_values}"
         text += f"（{self.seen_before}）" if self.seen_before else ""
+        text += others
         if self.final_months:
             text += (f"注意：{'、'.join(self.final_months)} 的简报已定稿，数字已冻结；导入这些月份的工单不会改变已定稿"
                      "的简报，但此后的统计和考核会与之不一致。")
@@ -304,7 +308,7 @@ def _key(values: dict[str, Any]) -> str:
 
 def preview_cases(session: Session, path: Path, *, mapping_name: str = "", manual: dict[str, str] | None = None,
                   channel: str = "", progress: Progress | None = None, values: ValueChoices | None = None,
-                  accept_suggestions: bool = False, clock: Clock = office_now) -> CasePreview:
+                  accept_suggestions: bool = False, clock: Clock = office_now, sheet: str = "") -> CasePreview:
     """Read the workbook and check every row; nothing is written. Moments more than a day ahead are refused.
 
     ``values`` says what to do with values on no list (see ValueChoice); with ``accept_suggestions`` every such value
@@ -312,16 +316,17 @@ def preview_cases(session: Session, path: Path, *, mapping_name: str = "", manua
     """
     with many_objects():
         return _preview_cases(session, path, mapping_name=mapping_name, manual=manual, channel=channel,
-                              progress=progress, values=values, accept_suggestions=accept_suggestions, clock=clock)
+                              progress=progress, values=values, accept_suggestions=accept_suggestions, clock=clock,
+                              sheet_name=sheet)
 
 
 def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: dict[str, str] | None,
                    channel: str, progress: Progress | None, values: ValueChoices | None,
-                   accept_suggestions: bool, clock: Clock) -> CasePreview:
+                   accept_suggestions: bool, clock: Clock, sheet_name: str) -> CasePreview:
     choices = dict(values or {})
     check_choices(session, choices)
     book = read_workbook(path)
-    sheet = first_data_sheet(book)
+    sheet = first_data_sheet(book, sheet_name)
     saved = dict(Settings(session).get("import.mappings").get(mapping_name, {})) if mapping_name else {}
     saved.update({clean(k): v for k, v in (manual or {}).items()})
     header_index, header = find_header(sheet.rows, sheet.merged, saved)
@@ -330,7 +335,9 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
         header = [norm.text(c) for c in sheet.rows[header_index]]
     mapping = auto_mapping(header, saved)
     preview = CasePreview(file_name=book.file_name, sha256=book.sha256, sheet=sheet.name, header_row=header_index + 1,
-                          columns=[(h, FIELD_LABELS.get(mapping.get(i, ""), "")) for i, h in enumerate(header)])
+                          columns=[(h, FIELD_LABELS.get(mapping.get(i, ""), "")) for i, h in enumerate(header)],
+                          other_sheets=[(other.name, filled_rows(other)) for other in data_sheets(book)
+                                        if other.name != sheet.name])
     missing = [label for fields, label in ((("content", "title"), "诉求内容"), (("registered_at",), "来电时间"))
                if not set(fields) & set(mapping.values())]
     if missing:
@@ -343,6 +350,7 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
     look, setting = Lookups(session, choices), _Setting.load(session, clock())
     latest = clock() + timedelta(days=1)
     prepared: list[PreparedRow] = []
+    refused: list[tuple[int, str]] = []  # (row, key) of the rows with problems: a later copy of one is named too
     unknown: dict[tuple[str, str], UnknownValue] = {}
     data_rows = sheet.rows[header_index + 1:]
     for offset, row in enumerate(data_rows):
@@ -364,6 +372,7 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
             entry.rows.append(excel_row)
         if problems:
             preview.problems += [Problem(excel_row, FIELD_LABELS.get(f, f), r) for f, r in problems]
+            refused.append((excel_row, _key(parsed)))
             continue
         parsed["source"] = _source(parsed, look)
         checkable = _with_ids(parsed, look)
@@ -372,8 +381,9 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
             try:
                 steps, status = _history(checkable, _PREVIEW_IMPORTER, _PREVIEW_PROPOSER, look, setting,
                                          parsed["number"] or f"第{excel_row}行")
-            except HistoryRefused as refused:
-                preview.problems.append(Problem(excel_row, refused.column, refused.message))
+            except HistoryRefused as refusal:
+                preview.problems.append(Problem(excel_row, refusal.column, refusal.message))
+                refused.append((excel_row, _key(parsed)))
                 continue
         prepared.append(PreparedRow(excel_row, _key(parsed), parsed, steps, status))
     if accept_suggestions and any(u.suggestion for u in unknown.values()):
@@ -383,26 +393,36 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
                              progress=progress, values={**taken, **choices}, clock=clock)
     preview.unknown = sorted(unknown.values(), key=lambda u: (-u.count, u.name, u.value))
     preview.choices = {key: choice for key, choice in choices.items() if key in look.used}
-    _mark_duplicates(session, preview, prepared)
+    _mark_duplicates(session, preview, prepared, refused)
     months = {f"{row.values['registered_at']:%Y-%m}" for row in preview.ready}
     preview.final_months = sorted(final_months(session, months))
     return preview
 
 
-def _mark_duplicates(session: Session, preview: CasePreview, prepared: list[PreparedRow]) -> None:
+def _mark_duplicates(session: Session, preview: CasePreview, prepared: list[PreparedRow],
+                     refused: list[tuple[int, str]]) -> None:
+    """Rows imported before are counted; a row repeating an earlier row of the file is a problem, whether or not
+    that earlier row has problems of its own (the user sees every problem at once, and neither copy goes in
+    unnoticed)."""
     keys = [p.key for p in prepared]
     existing: set[str] = set()
     for start in range(0, len(keys), 500):
         existing |= set(session.scalars(select(Case.import_key).where(Case.import_key.in_(keys[start:start + 500]))))
-    seen: dict[str, int] = {}
+    first: dict[str, int] = {}
+    for number, key in sorted([*((p.row, p.key) for p in prepared), *refused]):
+        first.setdefault(key, number)
+    repeated: list[Problem] = []
     for row in prepared:
         if row.key in existing:
             preview.duplicates += 1
-        elif row.key in seen:
-            preview.problems.append(Problem(row.row, "工单编号", f"与第 {seen[row.key]} 行重复"))
+        elif first[row.key] != row.row:
+            repeated.append(Problem(row.row, "工单编号", f"与第 {first[row.key]} 行重复"))
         else:
-            seen[row.key] = row.row
             preview.ready.append(row)
+    for row_number, key in refused:
+        if first[key] != row_number and key not in existing:
+            repeated.append(Problem(row_number, "工单编号", f"与第 {first[key]} 行重复"))
+    preview.problems = sorted([*preview.problems, *repeated], key=lambda p: p.row)
 
 
 def _import_user(session: Session, now: datetime) -> int:

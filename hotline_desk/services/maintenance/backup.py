@@ -21,6 +21,9 @@ from hotline_desk.db import Database, head_revision, sqlite_url
 from hotline_desk.errors import DatabaseError
 from hotline_desk.services.accounts import anchors
 from hotline_desk.services.accounts.audit import ANCHOR_HASH_LENGTH, Anchor
+from hotline_desk.services.clock import Clock, office_now
+from hotline_desk.services.maintenance import half_imports
+from hotline_desk.services.maintenance.half_imports import HalfImport
 from hotline_desk.services.maintenance.integrity import verify_all
 
 PREFIX = "hotline-desk-"
@@ -56,10 +59,20 @@ class BackupInfo:
     path: Path
     made_at: datetime
     anchor: Anchor | None = None
+    # Imports another station was in the middle of: the backup holds only their first parts (a restore undoes them).
+    half_imports: tuple[HalfImport, ...] = ()
 
     @property
     def manifest(self) -> Path:
         return manifest_path(self.path)
+
+
+@dataclass(frozen=True)
+class Restored:
+    """A restore done: the backup of the database it replaced, and the half-written imports it undid."""
+
+    safety: BackupInfo
+    undone: tuple[HalfImport, ...] = ()
 
 
 def manifest_path(backup_file: Path) -> Path:
@@ -178,6 +191,17 @@ def _anchor_of(path: Path) -> Anchor | None:
     return Anchor(int(record_id), str(digest)[:ANCHOR_HASH_LENGTH], str(revision[0]) if revision else "0")
 
 
+def _half_imports_in(path: Path) -> tuple[HalfImport, ...]:
+    """The imports a backup file caught half written (none when it cannot be read so: the backup is not refused)."""
+    try:
+        with sqlite3.connect(file_uri(path), uri=True) as conn:
+            found = half_imports.found_in(conn)
+        conn.close()
+    except sqlite3.Error:
+        return ()
+    return found
+
+
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -235,8 +259,13 @@ def backup(db_path: Path, directory: Path, *, keep: int, now: datetime,
         _copy(held or db_path, Path(tmp))
         os.replace(tmp, target)
         anchor = _anchor_of(target)
-        manifest = {"file": target.name, "made_at": now.isoformat(), "sha256": _sha256(target),
-                    "database": str(db_path.resolve()), "anchor": anchors.tag(anchor) if anchor else None}
+        caught = _half_imports_in(target)
+        manifest: dict[str, object] = {
+            "file": target.name, "made_at": now.isoformat(), "sha256": _sha256(target),
+            "database": str(db_path.resolve()), "anchor": anchors.tag(anchor) if anchor else None}
+        if caught:  # for whoever reads the manifest: a restore finds them in the file itself
+            manifest["unfinished_imports"] = [{"batch": c.batch_id, "file": c.file_name, "cases": c.cases}
+                                              for c in caught]
         manifest_path(target).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         manifest_path(target).chmod(0o600)  # as private as the backup beside it
         if anchor is not None:
@@ -253,7 +282,7 @@ def backup(db_path: Path, directory: Path, *, keep: int, now: datetime,
             continue
         for leftover in (old.path, old.manifest, Path(f"{old.path}-wal"), Path(f"{old.path}-shm")):
             leftover.unlink(missing_ok=True)
-    return BackupInfo(target, now, anchor)
+    return BackupInfo(target, now, anchor, caught)
 
 
 def _kept(found: list[BackupInfo], keep: int) -> set[Path]:
@@ -293,9 +322,19 @@ def due(directory: Path, now: datetime, database: Path | None = None) -> bool:
     return not newest or now - newest[0].made_at >= DAILY
 
 
-def check_backup(path: Path) -> str:
+def check_backup(path: Path, *, clock: Clock = office_now) -> str:
     """The backup's schema revision, after checking it is a sound database of exactly this version whose audit trail
-    and histories verify."""
+    and histories verify once what an import left half written in it is undone (as a restore would undo it)."""
+    revision = _check_file(path)
+    with tempfile.TemporaryDirectory() as scratch:  # a copy, so that not even a WAL file is left beside the backup
+        copy = Path(scratch) / "candidate.sqlite3"
+        _copy(path, copy)
+        _prepare_candidate(copy, path.name, clock())
+    return revision
+
+
+def _check_file(path: Path) -> str:
+    """The backup's schema revision, after checking it is a sound SQLite file of exactly this version."""
     if not path.is_file():
         raise DatabaseError(f"找不到备份文件“{path}”。")
     if path.stat().st_size == 0:  # e.g. the name a killed backup reserved
@@ -315,7 +354,6 @@ def check_backup(path: Path) -> str:
         raise DatabaseError(f"“{path.name}”的数据库版本（{revision[0] if revision else '无'}）与本软件"
                             f"（{head_revision()}）不一致（来自更新版本或更旧版本的软件，或不是本软件的备份），"
                             "未恢复。较旧的备份请先另存一份，用本软件打开一次完成升级，再从升级后的文件恢复。")
-    _verify_candidate(path)
     return str(revision[0])
 
 
@@ -331,22 +369,26 @@ def _why_unreadable(exc: sqlite3.DatabaseError) -> str:
     return "无法作为数据库读取"
 
 
-def _verify_candidate(path: Path) -> None:
-    # A copy is checked, so that not even a WAL file is left beside the candidate.
-    with tempfile.TemporaryDirectory() as scratch:
-        copy = Path(scratch) / "candidate.sqlite3"
-        _copy(path, copy)
-        candidate = Database(sqlite_url(copy))
-        try:
-            with candidate.reader() as session:
-                report = verify_all(session)
-        except Exception as exc:  # a file with our version row but not our tables
-            raise DatabaseError(f"“{path.name}”不是本软件的完整数据库（{type(exc).__name__}），未恢复。") from exc
-        finally:
-            candidate.dispose()
+def _prepare_candidate(copy: Path, name: str, now: datetime) -> tuple[HalfImport, ...]:
+    """Make ``copy`` of the backup ``name`` what the restored database is to be, and verify it whole: an import the
+    backup caught half written (another station was importing) is undone first, audited, as the next opening of the
+    database would undo it, so the restore gives the state before that import. Returns the imports undone."""
+    candidate = Database(sqlite_url(copy))
+    try:
+        undone = half_imports.undo_in(candidate, now)
+        with candidate.reader() as session:
+            report = verify_all(session)
+    except Exception as exc:  # a file with our version row but not our tables
+        raise DatabaseError(f"“{name}”不是本软件的完整数据库（{type(exc).__name__}），未恢复。") from exc
+    finally:
+        candidate.dispose()
     if not report.ok:
-        raise DatabaseError(f"“{path.name}”的审计核验未通过（{len(report.problems)} 处问题，"
+        raise DatabaseError(f"“{name}”的审计核验未通过（{len(report.problems)} 处问题，"
                             f"如：{report.problems[0]}），未恢复。")
+    with sqlite3.connect(copy) as conn:  # one self-contained file again, as a copy is
+        conn.execute("PRAGMA journal_mode = DELETE")
+    conn.close()
+    return undone
 
 
 @contextmanager
@@ -378,16 +420,39 @@ def exclusive(db_path: Path) -> Iterator[sqlite3.Connection | None]:
 
 
 def restore(db_path: Path, source: Path, *, keep: int, now: datetime, other_database: bool = False,
-            folder: Path | None = None) -> BackupInfo:
+            folder: Path | None = None) -> Restored:
     """Check ``source`` fully, refuse while the database is in use, keep a backup of the current database, then copy
     ``source`` over it with the current file's permissions. A backup altered since its manifest was written is
     refused; so is one that is not this database's (``belongs_to``) unless ``other_database`` says the admin means
-    it. The current database is first backed up into ``folder`` (the office's backup folder)."""
+    it. The current database is first backed up into ``folder`` (the office's backup folder). An import the backup
+    caught half written is undone in the copy that replaces the database (see ``_prepare_candidate``)."""
     if source.resolve() == db_path.resolve():
         raise DatabaseError(f"“{source.name}”就是当前数据库本身，不能用它恢复自己。未恢复。")
-    check_backup(source)
+    _check_file(source)
+    _clear_leftovers(db_path.parent, f".restore-*{SUFFIX}")
+    fd, name = tempfile.mkstemp(dir=db_path.parent, prefix=".restore-", suffix=SUFFIX)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        try:
+            # First: the backup of the current file below may share the source's folder, and its retention go.
+            _copy(source, tmp)
+        except (sqlite3.Error, OSError) as exc:
+            raise DatabaseError(f"恢复失败：{exc}。当前数据库未改动。") from exc
+        undone = _prepare_candidate(tmp, source.name, now)  # what is verified is what replaces the database
+        _check_origin(db_path, source, other_database)
+        safety = _replace(db_path, tmp, keep=keep, now=now, folder=folder)
+    finally:
+        for leftover in ("", "-journal", "-wal", "-shm"):
+            Path(f"{tmp}{leftover}").unlink(missing_ok=True)
+    anchors.log_restore(db_path, _anchor_of(db_path), f"从 {source.name} 恢复", now)
+    return Restored(safety or BackupInfo(db_path, now), undone)
+
+
+def _check_origin(db_path: Path, source: Path, other_database: bool) -> None:
+    """Refuse a backup altered since it was made, and (unless asked for) one that is not this database's."""
     # Not the file's SHA-256: opening a backup to look into it rewrites its header. What matters is the history:
-    # the whole candidate verified above, and its chain ending where it ended when the backup was made.
+    # the whole candidate verified, and the backup's chain ending where it ended when the backup was made.
     recorded_anchor = manifest_anchor(source)
     found = _anchor_of(source)
     if recorded_anchor is not None and (found is None or anchors.tag(found) != recorded_anchor):
@@ -395,24 +460,21 @@ def restore(db_path: Path, source: Path, *, keep: int, now: datetime, other_data
     if not other_database and db_path.exists() and not belongs_to(source, db_path):
         head = _head(source)
         raise OtherDatabaseBackup(source, manifest_database(source), db_path, head[0] if head else 0)
-    _clear_leftovers(db_path.parent, f".restore-*{SUFFIX}")
-    fd, tmp = tempfile.mkstemp(dir=db_path.parent, prefix=".restore-", suffix=SUFFIX)
-    os.close(fd)
+
+
+def _replace(db_path: Path, candidate: Path, *, keep: int, now: datetime, folder: Path | None) -> BackupInfo | None:
+    """Back the current database up, then put ``candidate`` in its place (the backup made, if there was a file)."""
     try:
         with exclusive(db_path) as held:
-            _copy(source, Path(tmp))  # first: the backup of the current file below may share the source's folder
             safety = None
             if held is not None:
                 safety = backup(db_path, folder or default_backup_dir(db_path), keep=keep + 1, now=now, held=held)
             if db_path.exists():
-                shutil.copymode(db_path, tmp)
+                shutil.copymode(db_path, candidate)
         # The hold ends first: Windows cannot replace a file that is open.
         for suffix in ("-wal", "-shm"):
             Path(f"{db_path}{suffix}").unlink(missing_ok=True)
-        os.replace(tmp, db_path)
+        os.replace(candidate, db_path)
     except (sqlite3.Error, OSError) as exc:
         raise DatabaseError(f"恢复失败：{exc}。当前数据库未改动。") from exc
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    anchors.log_restore(db_path, _anchor_of(db_path), f"从 {source.name} 恢复", now)
-    return safety or BackupInfo(db_path, now)
+    return safety

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline_desk.models import AuditRecord
@@ -25,16 +26,17 @@ def current_mark(session: Session) -> int:
     return int(session.scalar(select(func.max(AuditRecord.id))) or 0)
 
 
-def changes_since(session: Session, mark: int, *, others_than: int | None = None) -> Activity:
+def changes_since(session: Session, mark: int, *, own: Sequence[tuple[int, int]] = ()) -> Activity:
     """The areas written after ``mark`` (exports and lockouts are audited too, but change nothing shown).
 
-    ``others_than`` leaves out one user's own writes: the station that made them has refreshed already."""
+    ``own`` leaves out the records a station wrote itself, as ranges of ids (first excluded, last included): the
+    station that made them has refreshed already."""
     newest = current_mark(session)
     if newest <= mark:
         return Activity(newest, frozenset())
     query = select(AuditRecord.entity).where(AuditRecord.id > mark)
-    if others_than is not None:
-        query = query.where(or_(AuditRecord.user_id.is_(None), AuditRecord.user_id != others_than))
+    for first, last in own:
+        query = query.where(~AuditRecord.id.between(first + 1, last))
     entities = session.scalars(query.distinct()).all()
     areas = frozenset(AREAS[prefix] for entity in entities if (prefix := entity.split(":", 1)[0]) in AREAS)
     return Activity(newest, areas)

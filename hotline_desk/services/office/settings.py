@@ -260,7 +260,7 @@ class Settings:
         try:
             return definition.check(self._values[definition.key])
         except ValidationError:
-            log.warning("stored setting %s is invalid; the default is used", definition.key)
+            log.warning("设置 %s 保存的值无效，暂按默认值处理；请在设置中重新填写。", definition.key)
             return definition.default
 
     def int(self, key: str | SettingDef[int]) -> int:

@@ -200,7 +200,7 @@ def build(session: Session, month: str, *, clock: Clock = office_now, fonts: Fon
     c = content(session, month, clock=clock)
     data = content_json(c)
     data["fonts"] = [list(f) for f in fonts.files]
-    notices = tuple(month_warnings(session, month, c.statistics, c.scores))
+    notices = tuple(_notices(session, month, c))
     return BuiltBulletin(pdf=build_bulletin(c.document, fonts, keywords=keywords), data=data,
                          fonts=fonts.files, warning=fonts.warning, notices=notices)
 
@@ -209,8 +209,11 @@ def warnings(session: Session, month: str, *, clock: Clock = office_now) -> list
     """What to check before building or finalising the month's bulletin (nothing once it is final)."""
     if get_draft(session, month).final:
         return []
-    c = content(session, month, clock=clock)
-    return month_warnings(session, month, c.statistics, c.scores)
+    return _notices(session, month, content(session, month, clock=clock))
+
+
+def _notices(session: Session, month: str, c: BulletinContent) -> list[str]:
+    return month_warnings(session, month, c.statistics, c.scores, issue=c.draft.issue, cutoff=c.draft.cutoff)
 
 
 def finalize(session: Session, actor: Actor, month: str, *, clock: Clock = office_now,
@@ -245,8 +248,10 @@ def finalize(session: Session, actor: Actor, month: str, *, clock: Clock = offic
 
 
 def suggest_remarks(session: Session, month: str, *, clock: Clock = office_now) -> tuple[str, str]:
-    """Suggested 办理较好/较差 units: the best and the worst of each group by 合计 (the editor decides)."""
+    """Suggested 办理较好/较差 units: the best and the worst of each group by 合计 among the units that had cases
+    dispatched to them (full marks for having none says nothing of how a unit works); the editor decides."""
     tables = score_tables(session, month, month_cutoff(session, month, clock=clock))
-    good = [t.rows[0].unit for t in tables if t.rows]
-    bad = [t.rows[-1].unit for t in tables if len(t.rows) > 1 and t.rows[-1].total < t.rows[0].total]
+    worked = [[row for row in t.rows if row.dispatched] for t in tables]
+    good = [rows[0].unit for rows in worked if rows]
+    bad = [rows[-1].unit for rows in worked if len(rows) > 1 and rows[-1].total < rows[0].total]
     return "、".join(good), "、".join(bad)

@@ -1,4 +1,5 @@
-"""What to look at before a bulletin is built or finalised: empty groups, rates over nothing, skipped import rows."""
+"""What to look at before a bulletin is built or finalised: a month not over yet, empty groups, rates over nothing,
+skipped import rows, a typical case left half written."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline_desk.models import Case, CaseEvent, ImportBatch
+from hotline_desk.services.reporting.bulletin_compose import Issue
 from hotline_desk.services.reporting.percent import NO_RATE
 from hotline_desk.services.reporting.scoring import ScoreTable
 from hotline_desk.services.reporting.statistics import GroupStats, MonthStatistics
@@ -27,9 +29,18 @@ def _group_warnings(label: str, g: GroupStats, as_of: datetime) -> list[str]:
     return found
 
 
-def month_warnings(session: Session, month: str, stats: MonthStatistics, scores: tuple[ScoreTable, ...]) -> list[str]:
-    """Every point a supervisor should check before the numbers go out; an empty list when all is ordinary."""
+# How a sentence may end; a typical case's write-up ending otherwise was left half written.
+SENTENCE_ENDS = ("。", "！", "？", "”", "」", "）", ")", ".", "!", "?")
+
+
+def month_warnings(session: Session, month: str, stats: MonthStatistics, scores: tuple[ScoreTable, ...], *,
+                   issue: Issue, cutoff: datetime) -> list[str]:
+    """Every point a supervisor should check before the numbers go out; an empty list when all is ordinary.
+    ``cutoff`` is the moment the month's numbers are to be taken at; ``stats.as_of`` the moment they were."""
     found: list[str] = []
+    if stats.as_of < cutoff:
+        found.append(f"本月尚未结束：数字截至 {stats.as_of:%Y-%m-%d %H:%M}，还没到简报的截止时间 "
+                     f"{cutoff:%Y-%m-%d %H:%M}；此时定稿，之后登记和办理的工单不会计入简报。")
     if not stats.local_total:
         found.append("本月没有本级工单（本级登记事项 0 件）：请确认本月工单已全部登记或导入。")
     for key, label in GROUP_LABELS:
@@ -47,5 +58,10 @@ def month_warnings(session: Session, month: str, stats: MonthStatistics, scores:
                                   .where(Case.month == month, CaseEvent.batch_id.is_not(None)).distinct()))
         .order_by(ImportBatch.id)).all()
     for name, at, skipped in batches:
-        found.append(f"{at:%Y-%m-%d %H:%M} 导入的“{name}”有 {skipped} 行因有问题未导入，本月数字不含这些行。")
+        found.append(f"{at:%Y-%m-%d %H:%M} 导入的“{name}”有 {skipped} 行因有问题未导入（不一定都属于本月），"
+                     "本月数字不含其中属于本月的行；已另行补导入的可不理会此条。")
+    for i, case in enumerate(issue.typical_cases, 1):
+        if not case.text.strip().endswith(SENTENCE_ENDS):
+            found.append(f"第 {i} 个典型案例（{case.number or '未填编号'}）的简介似乎没有写完："
+                         f"“{case.text.strip()[-20:]}”。")
     return found

@@ -243,7 +243,8 @@ def compose(issue: Issue, tmpl: Template, st: MonthStatistics, scores: tuple[Sco
     lead = Para(text=_fill_template(tmpl.lead_template, template_values(issue, tmpl, st)))
     bodies: list[tuple[str, list[Block]]] = [(tmpl.section_handling, _handling(issue, tmpl, st)),
                                              (tmpl.section_analysis, _analysis(tmpl, st))]
-    bodies += [(s.title, _narrative(s, issue.typical_cases)) for s in issue.sections]
+    # A narrative section with nothing written (no paragraph, no typical case) is left out, not printed bare.
+    bodies += [(s.title, blocks) for s in issue.sections if (blocks := _narrative(s, issue.typical_cases))]
     sections = tuple(Section(heading=f"{NUMERALS[i]}、{title}", blocks=tuple(blocks))
                      for i, (title, blocks) in enumerate(bodies))
     titles = (_fill(tmpl.attachment_township, month), _fill(tmpl.attachment_department, month))

@@ -1,0 +1,90 @@
+"""What the editor is told before a bulletin goes out, and what the page suggests: a month not over yet, a typical case
+left half written, no bare section heading, and 办理较好/较差 chosen among units that had cases."""
+
+from __future__ import annotations
+
+import subprocess
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from hotline_desk.db import Database
+from hotline_desk.errors import ValidationError
+from hotline_desk.models import Case
+from hotline_desk.services.cases import workflow as wf
+from hotline_desk.services.cases.records import register_case
+from hotline_desk.services.cases.steps import Reply
+from hotline_desk.services.reporting import bulletin
+from hotline_desk.services.reporting.bulletin_compose import NarrativeSection, TypicalCase
+from tests.conftest import FakeClock, People
+from tests.helpers import draft, unit_id
+
+MONTH = "2022-07"
+
+
+def _month_with_two_units(db: Database, people: People, clock: FakeClock) -> None:
+    """纸坊镇 replies and is followed up satisfied; 城市管理局 never signs its case."""
+    with db.session() as s:
+        good, late = unit_id(s, "纸坊镇"), unit_id(s, "城市管理局")
+        first = register_case(s, people.operator, draft(s, unit_id=good), clock=clock)
+        wf.approve(s, people.supervisor, first.id, clock=clock)
+        wf.sign(s, people.supervisor, first.id, clock=clock)
+        wf.reply(s, people.supervisor, first.id, Reply("已处理"), clock=clock)
+        wf.follow_up(s, people.operator, first.id, "satisfied", clock=clock)
+        second = register_case(s, people.operator, draft(s, unit_id=late), clock=clock)
+        wf.approve(s, people.supervisor, second.id, clock=clock)
+
+
+def test_the_suggested_best_and_worst_units_had_cases(db: Database, people: People, clock: FakeClock) -> None:
+    _month_with_two_units(db, people, clock)
+    clock.set(datetime(2022, 8, 3, 9, 0))
+    with db.reader() as s:
+        good, bad = bulletin.suggest_remarks(s, MONTH, clock=clock)
+    # Units with no case score full marks by rule, so 陵头镇 (first in order) used to be suggested as 较好.
+    assert good == "纸坊镇、城市管理局" and bad == ""
+
+
+def test_finalising_before_the_month_is_over_is_questioned(db: Database, people: People, clock: FakeClock) -> None:
+    _month_with_two_units(db, people, clock)
+    early = "本月尚未结束：数字截至 2022-07-20 09:00，还没到简报的截止时间 2022-08-01 00:00"
+    clock.set(datetime(2022, 7, 20, 9, 0))
+    with db.reader() as s:
+        seen = bulletin.warnings(s, MONTH, clock=clock)
+        assert any(w.startswith(early) for w in seen), seen
+    with pytest.raises(ValidationError, match="本月尚未结束"), db.session() as s:
+        bulletin.finalize(s, people.supervisor, MONTH, clock=clock)
+    clock.set(datetime(2022, 8, 3, 9, 0))
+    with db.reader() as s:
+        assert not any("本月尚未结束" in w for w in bulletin.warnings(s, MONTH, clock=clock))
+
+
+def test_a_half_written_typical_case_is_pointed_out_and_an_empty_section_not_printed(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    _month_with_two_units(db, people, clock)
+    clock.set(datetime(2022, 8, 3, 9, 0))
+    with db.session() as s:
+        number = s.scalars(select(Case.number).order_by(Case.id)).first()
+        assert number is not None
+        bulletin.update_draft(s, people.supervisor, MONTH, clock=clock, sections=(
+            NarrativeSection("热点问题", ("本月热点集中在城市管理。",)),
+            NarrativeSection("典型案例", (), typical=True)))
+    with db.reader() as s:
+        pages = _text(bulletin.build(s, MONTH, clock=clock).pdf, tmp_path)
+    assert "三、热点问题" in pages and "典型案例" not in pages  # nothing chosen: no bare heading
+    with db.session() as s:
+        bulletin.update_draft(s, people.supervisor, MONTH, clock=clock, typical_cases=(
+            TypicalCase(number, "positive", "纸坊镇承办的“路灯不亮”问题，"),))
+    with db.reader() as s:
+        notices = bulletin.warnings(s, MONTH, clock=clock)
+        pages = _text(bulletin.build(s, MONTH, clock=clock).pdf, tmp_path)
+    assert f"第 1 个典型案例（{number}）的简介似乎没有写完：“纸坊镇承办的“路灯不亮”问题，”。" in notices
+    assert "四、典型案例" in pages
+
+
+def _text(pdf: bytes, folder: Path) -> str:
+    path = folder / "bulletin.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return "".join(text.split())

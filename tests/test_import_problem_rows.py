@@ -1,0 +1,111 @@
+"""A preview's problems can be found in the file: each cause names its rows, every problem of a row is listed, and the
+whole list can be saved as a workbook — from the command line and in the import wizard."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+from pytestqt.qtbot import QtBot
+
+from hotline_desk.db import Database
+from tests.conftest import FakeClock, People
+from tests.test_register_import import _cli
+from tests.ui_helpers import Messages, context
+
+BAD_DAY = "2022/2/30 9:00"  # a day that does not exist
+BAD_ROWS = list(range(3, 15))  # the 12 rows carrying it, as Excel numbers them (title row 1, header row 2)
+TWO_PROBLEMS = 16  # that day, and a follow-up result nobody can read
+
+
+def _register(path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["2022年台账"])
+    sheet.append(["工单编号", "来电时间", "诉求内容", "诉求类型", "问题分类", "办理方式", "回访结果"])
+    for n in BAD_ROWS:
+        sheet.append([f"T{n}", BAD_DAY, f"路灯不亮{n}", "咨询类", "城市管理—市容市政", "协调办理", "满意"])
+    sheet.append(["T15", "2022/7/5 9:00", "井盖丢失", "咨询类", "城市管理—市容市政", "协调办理", "满意"])
+    sheet.append(["T16", BAD_DAY, "噪音扰民", "咨询类", "城市管理—市容市政", "协调办理", "很好"])
+    sheet.append(["T17", "2022/7/6 9:00", "咨询社保", "咨询类", "城市管理—市容市政", "协调办理", "满意"])
+    book.save(path)
+
+
+def _problem_list(path: Path) -> list[tuple[object, ...]]:
+    sheet = openpyxl.load_workbook(path).active
+    assert sheet is not None
+    return [tuple(row) for row in sheet.iter_rows(values_only=True)]
+
+
+def test_the_command_names_the_rows_of_each_cause_and_saves_every_problem(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path, register, listed = tmp_path / "cli.sqlite3", tmp_path / "台账.xlsx", tmp_path / "问题清单.xlsx"
+    assert _cli(capsys, path, "init")[0] == 0
+    _register(register)
+    code, out, err = _cli(capsys, path, "import-cases", str(register), "--problem-list", str(listed))
+    assert code == 0, err
+    day = f"〔来电时间〕不存在的日期“{BAD_DAY}”"
+    first_ten = "、".join(str(n) for n in [*BAD_ROWS, TWO_PROBLEMS][:10])
+    assert f"{day}：13 行（第 {first_ten}……行）" in out  # the first rows of a long group, then “……”
+    assert "〔回访结果〕回访结果“很好”无法识别，应为满意、基本满意、不满意或未回访：1 行（第 16 行）" in out
+    assert "加 --problem-rows 逐行列出每个问题" in out
+    # Every problem, in the file's order; row 16 is listed for both of its problems.
+    saved = _problem_list(listed)
+    assert saved[0] == ("行号", "列", "问题")
+    assert [row for row, _column, _reason in saved[1:]] == [*BAD_ROWS, TWO_PROBLEMS, TWO_PROBLEMS]
+    unreadable = "回访结果“很好”无法识别，应为满意、基本满意、不满意或未回访"
+    assert {(column, reason) for row, column, reason in saved[1:] if row == TWO_PROBLEMS} == {
+        ("来电时间", f"不存在的日期“{BAD_DAY}”"), ("回访结果", unreadable)}
+    code, out, _ = _cli(capsys, path, "import-cases", str(register), "--problem-rows")
+    assert code == 0
+    assert f"  第14行 〔来电时间〕 不存在的日期“{BAD_DAY}”" in out
+    assert f"  第16行 〔来电时间〕 不存在的日期“{BAD_DAY}”\n  第16行 〔回访结果〕 回访结果“很好”" in out
+    nowhere = tmp_path / "无此目录" / "问题清单.xlsx"
+    code, _, err = _cli(capsys, path, "import-cases", str(register), "--problem-list", str(nowhere))
+    assert code == 2 and "参数 --problem-list：无法写入" in err
+
+
+def test_the_wizard_shows_each_problem_with_its_row_and_saves_the_list(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtWidgets import QFileDialog
+
+    from hotline_desk.ui.import_wizard import ImportWizard
+
+    Messages().install(monkeypatch)
+    register = tmp_path / "台账.xlsx"
+    _register(register)
+    clock.set(clock.now.replace(month=8))
+    wizard = ImportWizard(None, context(db, people.admin, clock, tmp_path), "cases")
+    qtbot.addWidget(wizard)
+    wizard.show()
+    wizard.file_page.path.setText(str(register))
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.currentPage() is wizard.mapping_page, timeout=20_000)
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.currentPage() is wizard.values_page, timeout=20_000)
+    wizard.next()
+    page = wizard.preview_page
+    qtbot.waitUntil(lambda: wizard.currentPage() is page, timeout=20_000)
+    table = page.problems
+
+    def shown() -> list[tuple[str, str, str]]:
+        return [tuple(table.item(r, c).text() for c in range(3)) for r in range(table.rowCount())]  # type: ignore
+
+    # Grouped by cause: the 行 column names the rows (it was empty, with the count under 列).
+    grouped = shown()
+    first_ten = "、".join(str(n) for n in [*BAD_ROWS, TWO_PROBLEMS][:10])
+    assert grouped[0] == ("第 3 行等 13 行", "来电时间", f"不存在的日期“{BAD_DAY}”（第 {first_ten}……行）")
+    assert grouped[1] == ("第 16 行", "回访结果", "回访结果“很好”无法识别，应为满意、基本满意、不满意或未回访")
+    assert table.item(0, 0).toolTip().endswith("、14、16 行")  # type: ignore[union-attr]
+    # Row by row: each problem with its row, both of row 16's.
+    page.layout_choice.setCurrentIndex(page.layout_choice.findText("按行号逐条列出"))
+    by_row = shown()
+    assert [row for row, _column, _reason in by_row] == [str(n) for n in [*BAD_ROWS, TWO_PROBLEMS, TWO_PROBLEMS]]
+    assert {column for row, column, _reason in by_row if row == str(TWO_PROBLEMS)} == {"来电时间", "回访结果"}
+    listed = tmp_path / "问题清单.xlsx"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *_args, **_kwargs: (str(listed), ""))
+    page.save_list.click()
+    assert [row for row, _column, _reason in _problem_list(listed)[1:]] == [*BAD_ROWS, TWO_PROBLEMS, TWO_PROBLEMS]
