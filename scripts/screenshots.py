@@ -83,6 +83,7 @@ def case_dialogs(ctx: UiContext, window: MainWindow) -> dict[str, Callable[[], Q
     made: dict[str, Callable[[], QDialog]] = {}
     if first is not None:
         made["case-detail"] = lambda: CaseDetailDialog(window, ctx, first)
+        made["case-edit"] = lambda: CaseDetailDialog(window, ctx, first).edit_form()
     scoring = window.views.get("scoring")
     if isinstance(scoring, ScoringView) and scoring.models[0].rows:
         unit = scoring.models[0].rows[-1]

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.cli.common import Context, SubParsers, choice_code, fmt, parse_time, to_json
 from hotline_desk.errors import ValidationError
+from hotline_desk.services.cases import classification, workflow
 from hotline_desk.services.cases import records as cases
-from hotline_desk.services.cases import workflow
 from hotline_desk.services.cases.history import FOLLOWUP_RESULTS, STATES
 from hotline_desk.services.office import reference
 from hotline_desk.vocabulary import REPLY_RESULTS, CaseState
@@ -46,6 +46,20 @@ def register(sub: SubParsers[Any]) -> None:
     q.add_argument("--as-of", help="显示该时刻的状态，如 2022-07-10 18:00")
     q.add_argument("--json", action="store_true", help="以 JSON 输出")
     q.set_defaults(run=cmd_show)
+
+    q = csub.add_parser("edit", help="修改登记内容", description=(
+        "更正工单的登记内容，只改给出的项；每次修改记入办理历史和审计记录（谁、何时、由什么改为什么；来电人、电话、"
+        "地址、标题、诉求内容只写“已更正”）。更正问题分类、诉求类型后，该月的统计和考核按更正后的计算；已交办的"
+        "办理期限不变；该月简报已定稿时，定稿的数字不变。"))
+    q.add_argument("number", help="工单编号")
+    q.add_argument("--category", help="问题分类，如 城市管理—市容市政")
+    q.add_argument("--appeal-type", help="诉求类型，如 咨询类")
+    q.add_argument("--caller", help="来电人")
+    q.add_argument("--phone", help="联系电话")
+    q.add_argument("--address", help="地址")
+    q.add_argument("--title", help="标题")
+    q.add_argument("--content", help="诉求内容")
+    q.set_defaults(run=cmd_edit)
 
     q = csub.add_parser("list", help="列出工单", description="按登记时间倒序列出工单。")
     q.add_argument("--month", help="月份，如 2022-07")
@@ -193,6 +207,31 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
         who = ev.actor + (f"（{ev.unit}）" if ev.unit else "")
         extra = "；".join(x for x in (ev.details, ev.note) if x)
         print(f"  {ev.seq:>2}. {fmt(ev.at)}  {ev.label}  {who}" + (f"  {extra}" if extra else ""))
+    return 0
+
+
+EDIT_OPTIONS = {"caller": "caller_name", "phone": "phone", "address": "address", "title": "title",
+                "content": "content"}
+
+
+def cmd_edit(ctx: Context, args: argparse.Namespace) -> int:
+    changes: dict[str, Any] = {key: getattr(args, option) for option, key in EDIT_OPTIONS.items()
+                               if getattr(args, option) is not None}
+    actor = ctx.actor()
+    with ctx.db.session() as session:
+        if args.category is not None:
+            changes["category_id"] = reference.find_category(session, args.category).id
+        if args.appeal_type is not None:
+            changes["appeal_type_id"] = reference.find_appeal_type(session, args.appeal_type).id
+        if not changes:
+            raise ValidationError("请给出要修改的内容，如 --category 城市管理—市容市政（见 case edit --help）。")
+        case = cases.find_case(session, args.number)
+        view = workflow.edit_case(session, actor, case.id, case.version, changes)
+        reclassified = any(key in classification.CLASSIFICATION for key in changes)
+        notice = classification.finalised_notice(session, case.id) if reclassified else ""
+    print(f"已修改工单 {view.number}：{view.events[-1].note}。")
+    if notice:
+        print(f"注意：{notice}")
     return 0
 
 

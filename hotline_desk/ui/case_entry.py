@@ -179,6 +179,11 @@ class CaseEntryView(QWidget):
             combo.currentIndexChanged.connect(self._changed)
         for combo in (self.township, self.category, self.unit, self.assist):
             combo.currentTextChanged.connect(self._changed)
+        for key, label, picker in self._pickers():
+            picker.editor.textEdited.connect(
+                lambda _text, k=key, p=picker, name=label: self._picker_said(k, p, name, settled=False))
+            picker.editor.editingFinished.connect(
+                lambda k=key, p=picker, name=label: self._picker_said(k, p, name, settled=True))
         for box in (self.content, self.answer):
             box.textChanged.connect(self._changed)
         self.confidential.toggled.connect(self._changed)
@@ -314,9 +319,26 @@ class CaseEntryView(QWidget):
         if any(label.text() for label in self.errors.values()):
             self._recheck()
 
+    def _pickers(self) -> tuple[tuple[str, str, SearchCombo], ...]:
+        return (("township_id", "乡镇街道", self.township), ("category_id", "问题分类", self.category),
+                ("unit_id", "单位", self.unit), ("assist_unit_ids", "单位", self.assist))
+
+    def _picker_said(self, key: str, combo: SearchCombo, label: str, *, settled: bool) -> None:
+        """A picker's own message as it is typed in or left: a text that matches nothing is flagged at once (and a
+        text matching several when the field is left), instead of waiting for 保存; a fixed one loses its message."""
+        if self._restoring:
+            return
+        message = combo.unresolved(label, settled=settled) if combo.isEnabled() else ""
+        shown = self.errors[key]
+        if message or shown.text().startswith("“"):  # only the picker's own message is taken back here
+            shown.setText(message)
+            shown.setToolTip(message)
+
     def _recheck(self) -> None:
         """While errors show, a fixed field loses its message at once; no new message appears before saving."""
-        found = dict(self.problems())
+        found: dict[str, str] = {}
+        for key, message in self.problems():
+            found.setdefault(key, message)  # the first of a field's messages, as saving shows it
         for key, label in self.errors.items():
             if label.text():
                 label.setText(found.get(key, ""))
@@ -326,11 +348,8 @@ class CaseEntryView(QWidget):
         """Every problem with the form as (field, message), the way the save would see them."""
         draft = self.draft()
         # A picker's typed text that names nothing in its list is never dropped in silence (an optional town would be)
-        found = [(key, f"“{combo.currentText().strip()}”不在{label}列表中，请从列表中选择（可输入名称或拼音首字母）。")
-                 for key, label, combo in (("township_id", "乡镇街道", self.township),
-                                           ("category_id", "问题分类", self.category),
-                                           ("unit_id", "单位", self.unit), ("assist_unit_ids", "单位", self.assist))
-                 if combo.isEnabled() and combo.currentText().strip() and combo.value() is None]
+        found = [(key, message) for key, label, combo in self._pickers()
+                 if combo.isEnabled() and (message := combo.unresolved(label))]
         found += read(self.ctx, lambda s: validate_draft(s, draft, self.ctx.clock()))
         if not draft.handling:
             found.append(("handling", HANDLING_MISSING))

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hotline_desk.services.cases import classification
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.case_query import CaseFilter, months_with_cases
 from hotline_desk.services.cases.history import STATES
@@ -40,7 +41,7 @@ from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read
 from hotline_desk.ui.models import CaseTableModel
 from hotline_desk.ui.operations import Operation
-from hotline_desk.ui.widgets import FieldSpec, SearchCombo, ask
+from hotline_desk.ui.widgets import ActionDialog, FieldSpec, SearchCombo
 from hotline_desk.ui.window_state import remember_columns
 from hotline_desk.vocabulary import EventKind
 
@@ -335,6 +336,30 @@ class CaseDetailDialog(QDialog):
         if perform(self, self.ctx, self.case_id, key, expected_version=self.view.version):
             self.refresh()
 
+    def edit_form(self) -> ActionDialog:
+        """修改登记内容's form, filled with the case as it stands (问题分类 picked as at registration)."""
+        v = self.view
+
+        def fetch(s: Any) -> tuple[list[tuple[str, int | None]], list[tuple[str, int]], str]:
+            types: list[tuple[str, int | None]] = [] if v.appeal_type_id else [("（未填）", None)]
+            types += [(a.name, a.id) for a in reference.list_appeal_types(s) if a.active or a.id == v.appeal_type_id]
+            categories = [(c.label, c.id) for c in reference.list_categories(s)]
+            return types, categories, classification.finalised_notice(s, v.id)
+
+        types, categories, notice = read(self.ctx, fetch)
+        if v.category_id is not None and all(cid != v.category_id for _label, cid in categories):
+            categories.append((v.category, v.category_id))  # retired since: kept, so an edit elsewhere keeps it
+        said = [f"更正诉求类型不改变已给出的办理期限（{v.deadline:%Y-%m-%d %H:%M}）。"] if v.deadline else []
+        return ActionDialog(self, f"修改工单 {v.number}", [
+            FieldSpec("caller_name", "来电人", default=v.caller_name), FieldSpec("phone", "联系电话", default=v.phone),
+            FieldSpec("address", "地址", default=v.address),
+            FieldSpec("appeal_type_id", "诉求类型", "choice", types, default=v.appeal_type_id, required=True),
+            FieldSpec("category_id", "问题分类", "unit", categories, default=v.category_id, required=True,
+                      extra={"placeholder": "输入分类名称或拼音首字母，如 物业 或 wygl"}),
+            FieldSpec("title", "标题", default=v.title),
+            FieldSpec("content", "诉求内容", "text", default=v.content, required=True),
+        ], intro="\n".join([*said, *([f"注意：{notice}"] if notice else [])]))
+
     def _edit(self) -> None:
         v = self.view
 
@@ -344,9 +369,7 @@ class CaseDetailDialog(QDialog):
                              changes=Change.CASES, title="无法保存修改").notify(f"已修改工单 {v.number}") \
                 .run_here() is not None
 
-        ask(self, f"修改工单 {v.number}", [
-            FieldSpec("caller_name", "来电人", default=v.caller_name), FieldSpec("phone", "联系电话", default=v.phone),
-            FieldSpec("address", "地址", default=v.address), FieldSpec("title", "标题", default=v.title),
-            FieldSpec("content", "诉求内容", "text", default=v.content, required=True),
-        ], then=store)
+        form = self.edit_form()
+        while form.exec() == QDialog.DialogCode.Accepted and not store(form.values()):
+            pass
         self.refresh()

@@ -56,6 +56,14 @@ REJECTED_COLUMNS: list[Column[QueueRow]] = [
     Column("驳回时间", lambda r: f"{r.rejected_at:%Y-%m-%d %H:%M}" if r.rejected_at else "", 124),
     Column("拟办人", lambda r: r.proposer, 70),
 ]
+# What a supervisor checks before approving: the unit proposed, and the appeal type (it sets the unit's deadline) and
+# category (the bulletin's 十大热点 counts it) the case will be counted under. Every row is 拟交办: no 状态 column.
+PROPOSAL_COLUMNS: list[Column[QueueRow]] = [
+    Column("工单编号", lambda r: r.number, 118), Column("来电时间", lambda r: r.registered_at, 124),
+    Column("标题", lambda r: r.title, 210), Column("诉求类型", lambda r: r.appeal_type, 80),
+    Column("问题分类", lambda r: r.category, 150), Column("拟交单位", lambda r: r.unit, 110),
+    Column("拟办人", lambda r: r.proposer, 64), Column("审核时限", lambda r: f"{_due(r)} {r.flag_label}", 120),
+]
 REJECTED_HINT = "审核员驳回的交办回到拟办人：双击或点“打开工单”，按驳回理由改为协调办理或重新拟交办。"
 NOTICE_STYLE = "background: #E8F4EA; color: #1B5E20; padding: 4px 8px; border-radius: 3px;"
 
@@ -258,10 +266,9 @@ class ApprovalView(QTabWidget):
         super().__init__()
         self.ctx = ctx
         supervisor = ctx.actor.can("approve")
-        self.proposals = QueueTable(ctx, "approval", [Column("拟交单位", lambda r: r.unit, 110),
-                                                      Column("拟办人", lambda r: r.proposer, 70),
-                                                      Column("审核时限", lambda r: f"{_due(r)} {r.flag_label}", 120)],
-                                    hint="可按住 Ctrl 或 Shift 选择多件一并审核通过。" if supervisor
+        self.proposals = QueueTable(ctx, "approval", PROPOSAL_COLUMNS, base=False, remembered_as="proposals",
+                                    hint="可按住 Ctrl 或 Shift 选择多件一并审核通过；分类有误时双击打开工单，"
+                                         "“修改登记内容”更正。" if supervisor
                                     else "您提出的交办在此等待审核员审核；被驳回的见“被驳回”。",
                                     empty="暂无待审核的交办")
         self.proposals.add_button("审核通过", self.approve, "approve", action="approve")

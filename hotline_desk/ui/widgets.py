@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QStringListModel, Qt
-from PySide6.QtGui import QFocusEvent, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QFocusEvent, QKeyEvent, QKeySequence, QShortcut, QShowEvent, QWheelEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -41,8 +41,18 @@ def ok_cancel(dialog: QDialog, ok_text: str, accept: Callable[[], object]) -> QD
     return buttons
 
 
+# Keys that make a plain QComboBox step to the next item of its whole list: in a picker they open the suggestions.
+LIST_KEYS = (Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown)
+
+
 class SearchCombo(QComboBox):
-    """An editable picker: typing narrows the list by characters or pinyin initials (城管 or csgl)."""
+    """An editable picker: typing narrows the list by characters or pinyin initials (城管 or csgl).
+
+    Nothing is ever chosen behind the typist's back: ↓ or ↑ opens the suggestions for what is typed (the whole list
+    when nothing is, or when a whole name is) and moves in them; when nothing matches they do nothing and the typed
+    text stays, for the form to flag. Esc closes the suggestions and gives back what was typed before moving in
+    them; the mouse wheel scrolls the page instead of changing the choice.
+    """
 
     def __init__(self, items: Sequence[tuple[str, int]] = (), placeholder: str = "输入名称或拼音首字母") -> None:
         super().__init__()
@@ -57,6 +67,7 @@ class SearchCombo(QComboBox):
         self.popup.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
         self.popup.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.setCompleter(self.popup)
+        self._typed = ""  # the text as typed, before moving in the suggestions changed it
         self.editor.textEdited.connect(self._narrow)
         self.editor.editingFinished.connect(self._settle)
         self.set_items(items)
@@ -69,11 +80,54 @@ class SearchCombo(QComboBox):
         self.setCurrentIndex(-1)
         self.editor.clear()
 
+    def matching(self, typed: str) -> list[str]:
+        """The names the typed text matches (by characters or pinyin initials), in the list's order."""
+        return [text for text, _value in self._items if matches(text, typed)]
+
     def _narrow(self, typed: str) -> None:
-        found = [text for text, _value in self._items if matches(text, typed)]
+        self._typed = typed
+        found = self.matching(typed)
         self._matches.setStringList(found)
         if found and typed:
             self.popup.complete()
+        elif (shown := self.popup.popup()) is not None:
+            shown.hide()
+
+    def suggestions_open(self) -> bool:
+        shown = self.popup.popup()
+        return shown is not None and shown.isVisible()
+
+    def suggest(self) -> bool:
+        """Open the suggestions for the text as it stands; False, and nothing changes, when nothing matches."""
+        text = self.currentText().strip()
+        names = [name for name, _value in self._items]
+        whole = not text or text in names
+        found = names if whole else self.matching(text)
+        if not found:
+            return False
+        self._typed = self.currentText()
+        self._matches.setStringList(found)
+        self.popup.complete()
+        shown = self.popup.popup()
+        if text in found and shown is not None:  # the list opens at the chosen item, so ↓ moves on from it
+            shown.setCurrentIndex(self._matches.index(found.index(text)))
+        return True
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # With the suggestions open the completer moves in them itself and hands on only the keys it leaves alone.
+        if event.key() == Qt.Key.Key_Escape and self.suggestions_open():
+            self.editor.setText(self._typed)
+            event.ignore()  # the completer closes the suggestions
+            return
+        if event.key() in LIST_KEYS and not event.modifiers() & Qt.KeyboardModifier.AltModifier:
+            if not self.suggestions_open():
+                self.suggest()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        event.ignore()  # a wheel turned over the field scrolls what holds it; it never changes the choice
 
     def focusOutEvent(self, event: QFocusEvent) -> None:
         # Leaving the field (Tab, a click elsewhere) closes its suggestions: a list left open takes the next click.
@@ -97,6 +151,23 @@ class SearchCombo(QComboBox):
         narrowed = [v for t, v in self._items if text and matches(t, text)]
         return narrowed[0] if len(narrowed) == 1 else None
 
+    def unresolved(self, label: str, *, settled: bool = True) -> str:
+        """Why the typed text names no item of the list (empty when it names one, or nothing is typed).
+
+        ``settled=False`` (still typing) speaks only of a text that matches nothing; several matches are then
+        the suggestions shown, not a fault.
+        """
+        text = self.currentText().strip()
+        if not text or self.value() is not None:
+            return ""
+        found = self.matching(text)
+        if not found:
+            return f"“{text}”不在{label}列表中，请从列表中选择（可输入名称或拼音首字母）。"
+        if not settled:
+            return ""
+        shown = "、".join(found[:3]) + ("等" if len(found) > 3 else "")
+        return f"“{text}”对应{len(found)}个{label}（{shown}），请按 ↓ 从列表中选择。"
+
     def set_value(self, value: int | None) -> None:
         index = self.findData(value) if value is not None else -1
         self.setCurrentIndex(index)
@@ -106,7 +177,8 @@ class SearchCombo(QComboBox):
 
 @dataclass
 class FieldSpec:
-    """One input of an ActionDialog: ``kind`` is line, text, choice, int, check, unit or datetime."""
+    """One input of an ActionDialog: ``kind`` is line, text, choice, int, check, unit (a picker typed into, for
+    units or any other list; ``extra["placeholder"]`` is its hint) or datetime."""
 
     key: str
     label: str
@@ -198,6 +270,7 @@ class ActionDialog(GuardedDialog):
             form.addRow(spec.label + ("*" if spec.required else ""), editor)
         layout.addLayout(form)
         self.error = QLabel()
+        self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #B00020;")
         layout.addWidget(self.error)
         buttons = ok_cancel(self, "确定", self._accept)
@@ -221,7 +294,7 @@ class ActionDialog(GuardedDialog):
                 moment.setMaximumDateTime(spec.extra["latest"])
             return moment
         if spec.kind == "unit":
-            picker = SearchCombo(list(spec.choices))
+            picker = SearchCombo(list(spec.choices), spec.extra.get("placeholder", "输入名称或拼音首字母"))
             picker.set_value(spec.default)
             return picker
         if spec.kind == "choice":
@@ -273,6 +346,8 @@ class ActionDialog(GuardedDialog):
                 shown.append((editor.currentIndex(), editor.currentText().strip()))
             elif isinstance(editor, QSpinBox):
                 shown.append(editor.value())
+            elif isinstance(editor, QDateTimeEdit):
+                shown.append(editor.dateTime())
             elif isinstance(editor, QCheckBox):
                 shown.append(editor.isChecked())
             elif isinstance(editor, QLineEdit):
@@ -280,6 +355,12 @@ class ActionDialog(GuardedDialog):
         return shown
 
     def _accept(self) -> None:
+        # A picker's typed text that names nothing (or several) is said so, not taken for an empty field.
+        unresolved = [message for spec in self.fields if isinstance(editor := self.editors[spec.key], SearchCombo)
+                      and (message := editor.unresolved(spec.label))]
+        if unresolved:
+            self.error.setText(unresolved[0])
+            return
         values = self.values()
         missing = [s.label for s in self.fields if s.required and values.get(s.key) in (None, "")]
         if missing:

@@ -73,6 +73,8 @@ class QueueRow(Labelled):
     rejected_reason: str = ""  # 被驳回: the supervisor's reason, who and when
     rejected_by: str = ""
     rejected_at: datetime | None = None
+    appeal_type: str = ""  # as recorded on the case: what the statistics count it under
+    category: str = ""
 
 
 def may_see_confidential(actor: Actor | None) -> bool:
@@ -166,6 +168,7 @@ def queue(session: Session, name: str, now: datetime, *, requests_only: bool = F
             rejected_reason=said.reject_note if said.rejected_last else "",
             rejected_by=users.get(said.reject_by or 0, "") if said.rejected_last else "",
             rejected_at=said.reject_at if said.rejected_last else None,
+            appeal_type=case.appeal_type_name, category=case.category_label,
         ))
     order = {"overdue": 0, "near": 1, "": 2}
     rows.sort(key=lambda r: (order[r.flag], r.due or datetime.max))

@@ -110,6 +110,8 @@ class CaseView:
     events: tuple[EventView, ...]
     register_number: str = ""  # an imported register's own number for the case (its import key), when it has one
     assisting: str = ""  # the 协办 units of the current dispatch, beside the 主办 ``unit``
+    appeal_type_id: int | None = None  # what 修改登记内容 starts from; the names above are as recorded
+    category_id: int | None = None
 
 
 def validate_draft(session: Session, draft: CaseDraft, now: datetime) -> list[tuple[str, str]]:
@@ -260,6 +262,7 @@ def case_view(session: Session, case_id: int) -> CaseView:
         followup_result=case.followup_result, version=case.version, events=views,
         register_number=register_number(case.import_key, case.upstream_number),
         assisting="、".join(units.get(unit, "") for unit in assisting),
+        appeal_type_id=case.appeal_type_id, category_id=case.category_id,
     )
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from hotline_desk.errors import ConflictError, NotFound, TransitionError, ValidationError
 from hotline_desk.models import Case, CaseEvent, User
 from hotline_desk.services.accounts.permissions import Actor, require
-from hotline_desk.services.cases import search_index
+from hotline_desk.services.cases import classification, search_index
 from hotline_desk.services.cases.actions import Offer, available_actions
 from hotline_desk.services.cases.events import append_event, current_status
 from hotline_desk.services.cases.history import CaseStatus
@@ -242,13 +242,17 @@ PERSONAL = frozenset(ERASED_FIELDS)
 
 EDITABLE = {
     "caller_name": "来电人", "phone": "联系电话", "address": "地址", "title": "标题", "content": "诉求内容",
-    "confidential": "是否保密", "urgent": "紧急",
+    "confidential": "是否保密", "urgent": "紧急", **classification.CLASSIFICATION,
 }
 
 
 def edit_case(session: Session, actor: Actor, case_id: int, expected_version: int, changes: dict[str, Any], *,
               clock: Clock = office_now) -> CaseView:
-    """Correct a case's registration fields; refused if another station changed it since it was shown."""
+    """Correct a case's registration fields; refused if another station changed it since it was shown.
+
+    问题分类 and 诉求类型 are given by id (see ``classification`` for what a correction does to the month's
+    figures, to deadlines already given and to a finalised bulletin).
+    """
     require(actor, "edit_case")
     now = clock()
     case, found = _load(session, case_id, now)
@@ -260,15 +264,22 @@ def edit_case(session: Session, actor: Actor, case_id: int, expected_version: in
         raise ValidationError(f"这些内容不能在此修改：{'、'.join(sorted(unknown))}")
     if "content" in changes and not str(changes["content"]).strip():
         raise ValidationError("请填写诉求内容。", field="content")
-    diff = {k: [getattr(case, k), v] for k, v in changes.items() if getattr(case, k) != v}
-    if not diff:
+    corrected = classification.corrections(session, case, found.status, changes)
+    diff = {k: [getattr(case, k), v] for k, v in changes.items()
+            if k not in classification.CLASSIFICATION and getattr(case, k) != v}
+    if not diff and not corrected:
         raise ValidationError("没有修改任何内容。")
     for key, (_old, new) in diff.items():
         setattr(case, key, new.strip() if isinstance(new, str) else new)
+    written: dict[str, Any] = {k: None if k in PERSONAL else v[1] for k, v in diff.items()}
+    for correction in corrected:
+        for column, value in correction.columns.items():
+            setattr(case, column, value)
+        written.update(correction.columns)
     search_index.index_cases(session, [case])
-    note = "；".join(f"{EDITABLE[k]}：已更正" if k in PERSONAL else f"{EDITABLE[k]}：{old} → {new}"
-                    for k, (old, new) in diff.items())
+    note = "；".join([f"{EDITABLE[k]}：已更正" if k in PERSONAL else f"{EDITABLE[k]}：{old} → {new}"
+                      for k, (old, new) in diff.items()] + [c.note for c in corrected])
     append_event(session, case, found.status, EventKind.EDIT, at=now, recorded_at=now, actor_id=actor.id,
-                 data={"changes": {k: None if k in PERSONAL else v[1] for k, v in diff.items()}}, note=note)
+                 data={"changes": written}, note=note)
     session.flush()
     return case_view(session, case_id)

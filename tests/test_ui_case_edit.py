@@ -1,0 +1,144 @@
+"""工单详情 → 修改登记内容 corrects 问题分类 and 诉求类型, picked as at registration, and changes nothing else."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QPushButton
+from pytestqt.qtbot import QtBot
+
+from hotline_desk.db import Database
+from hotline_desk.services.cases import workflow as wf
+from hotline_desk.services.cases.records import CaseView, case_view, register_case
+from hotline_desk.services.office import reference
+from hotline_desk.ui.case_list import CaseDetailDialog
+from hotline_desk.ui.queues import ApprovalView
+from hotline_desk.ui.widgets import ActionDialog, SearchCombo
+from tests.conftest import FakeClock, People
+from tests.helpers import draft
+from tests.test_ui_entry import press, type_text
+from tests.ui_helpers import context
+
+WRONG, RIGHT = "疾病控制—疫情防控", "城市管理—市容市政"
+
+
+def _registered(db: Database, people: People, clock: FakeClock) -> int:
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s, category_id=reference.find_category(s, WRONG).id),
+                                clock=clock).id
+        clock.advance(minutes=30)
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+    clock.advance(minutes=30)
+    return case_id
+
+
+def _edit_with(qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path, case_id: int,
+               fill: Callable[[ActionDialog], None]) -> CaseDetailDialog:
+    """Open the case, press 修改登记内容 and let ``fill`` work the form once it shows."""
+    detail = CaseDetailDialog(None, context(db, people.supervisor, clock, tmp_path), case_id)
+    qtbot.addWidget(detail)
+    detail.show()
+
+    def when_open() -> None:
+        form = QApplication.activeModalWidget()
+        if not isinstance(form, ActionDialog):
+            QTimer.singleShot(20, when_open)
+            return
+        try:
+            form.activateWindow()  # as the window system does for a dialog it opens
+            qtbot.waitUntil(form.isActiveWindow)
+            fill(form)
+        finally:
+            if form.isVisible():  # a failed step inside the form does not leave the test waiting on it
+                form.reject()
+
+    QTimer.singleShot(0, when_open)
+    button = detail.findChild(QPushButton, "action_edit")
+    assert button is not None
+    button.click()
+    return detail
+
+
+def _view(db: Database, case_id: int) -> CaseView:
+    with db.reader() as s:
+        return case_view(s, case_id)
+
+
+def test_the_category_is_corrected_by_typing_its_initials(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    case_id = _registered(db, people, clock)
+    deadline = _view(db, case_id).deadline
+    seen: dict[str, str] = {}
+
+    def fill(form: ActionDialog) -> None:
+        picker = form.editors["category_id"]
+        assert isinstance(picker, SearchCombo)
+        seen["shown"] = picker.currentText()
+        seen["intro"] = form.findChildren(QLabel)[0].text()
+        picker.setFocus()
+        picker.editor.selectAll()
+        type_text("szsz")  # initials slightly off: nothing matches
+        press(Qt.Key.Key_Down)
+        form._accept()
+        seen["refused"] = form.error.text()
+        seen["still open"] = str(form.isVisible())
+        picker.editor.selectAll()
+        type_text("srsz")
+        press(Qt.Key.Key_Tab)
+        kinds = form.editors["appeal_type_id"]
+        assert isinstance(kinds, QComboBox)
+        kinds.setCurrentIndex(kinds.findText("投诉举报类"))
+        seen["picked"] = picker.currentText()
+        form._accept()
+
+    detail = _edit_with(qtbot, db, people, clock, tmp_path, case_id, fill)
+    assert seen["shown"] == WRONG  # the form starts from what the case has
+    assert "更正诉求类型不改变已给出的办理期限" in seen["intro"]
+    assert seen["refused"].startswith("“szsz”不在问题分类列表中") and seen["still open"] == "True"
+    view = _view(db, case_id)
+    assert seen["picked"] == RIGHT
+    assert (view.category, view.appeal_type, view.deadline) == (RIGHT, "投诉举报类", deadline)
+    assert view.events[-1].note == ("诉求类型：问题处理类 → 投诉举报类（已交办的办理期限不变）；"
+                                    f"问题分类：{WRONG} → {RIGHT}")
+    timeline = detail.timeline
+    last = timeline.topLevelItem(timeline.topLevelItemCount() - 1)
+    assert last is not None and last.text(1) == "修改" and RIGHT in last.text(4)
+
+
+def test_an_edit_of_other_fields_leaves_the_classification_alone(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    case_id = _registered(db, people, clock)
+
+    def fill(form: ActionDialog) -> None:
+        form.set_value("title", "烟厂家属院四楼以上用水困难")
+        form._accept()
+
+    _edit_with(qtbot, db, people, clock, tmp_path, case_id, fill)
+    view = _view(db, case_id)
+    assert (view.title, view.category, view.appeal_type) == ("烟厂家属院四楼以上用水困难", WRONG, "问题处理类")
+    assert view.events[-1].note.startswith("标题：") and "问题分类" not in view.events[-1].note
+
+
+def test_the_approval_queue_shows_what_the_case_will_be_counted_under(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s, category_id=reference.find_category(s, WRONG).id),
+                                clock=clock).id
+    boss = ApprovalView(context(db, people.supervisor, clock, tmp_path))
+    qtbot.addWidget(boss)
+    model = boss.proposals.model
+
+    def row() -> dict[str, str]:
+        return {model.headerData(c, Qt.Orientation.Horizontal): model.data(model.index(0, c))
+                for c in range(model.columnCount())}
+
+    assert (row()["诉求类型"], row()["问题分类"], row()["拟交单位"]) == ("问题处理类", WRONG, "自来水公司")
+    assert "状态" not in row()  # every row waits for approval
+    clock.advance(minutes=5)
+    with db.session() as s:  # the supervisor noticed and corrected it from the case's detail
+        wf.edit_case(s, people.supervisor, case_id, case_view(s, case_id).version,
+                     {"category_id": reference.find_category(s, RIGHT).id}, clock=clock)
+    boss.proposals.refresh()
+    assert row()["问题分类"] == RIGHT

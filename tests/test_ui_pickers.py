@@ -1,0 +1,137 @@
+"""The registration form's pickers never choose behind the typist's back: ↓ with nothing matching does nothing, several
+matches show a list to move in, Esc gives back what was typed, and a text naming no category is flagged."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from hotline_desk.db import Database
+from hotline_desk.services.cases.records import case_view
+from hotline_desk.ui.case_entry import CaseEntryView
+from hotline_desk.ui.entry_widgets import close_popups
+from hotline_desk.ui.widgets import SearchCombo
+from tests.conftest import FakeClock, People
+from tests.test_ui_entry import _cases, _fill_by_keyboard, _shown, press, type_text
+from tests.ui_helpers import context
+
+KEYS = Qt.Key
+CTRL = Qt.KeyboardModifier.ControlModifier
+
+
+def _suggested(picker: SearchCombo) -> list[str] | None:
+    """The suggestions on screen, or None when none are shown."""
+    return picker._matches.stringList() if picker.suggestions_open() else None
+
+
+def _retype_category(entry: CaseEntryView, text: str) -> None:
+    close_popups()  # the 承办单位 suggestions _fill_by_keyboard left open
+    entry.category.set_value(None)
+    entry.category.setFocus()
+    type_text(text)
+
+
+def test_down_with_nothing_matching_keeps_the_typed_text_and_the_form_says_so(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
+    _fill_by_keyboard(entry)
+    for typed in ("szsz", "ysnk"):  # meant 市容市政 (srsz) and 用水困难 (yskn): initials slightly off
+        _retype_category(entry, typed)
+        assert _suggested(entry.category) is None
+        # The hint shows while typing, not only after 保存.
+        assert f"“{typed}”不在问题分类列表中" in entry.errors["category_id"].text()
+        press(KEYS.Key_Down)  # used to put 疾病控制—疫情防控, the first of the tree, into the field
+        assert entry.category.currentText() == typed and entry.category.value() is None
+        assert _suggested(entry.category) is None
+        press(KEYS.Key_Return)
+        assert entry.category.currentText() == typed
+    press(KEYS.Key_Tab)  # leaving the field keeps the text and the message
+    assert entry.category.currentText() == "ysnk"
+    assert "“ysnk”不在问题分类列表中" in entry.errors["category_id"].text()
+    press(KEYS.Key_S, CTRL)
+    assert _cases(db) == []
+    assert QApplication.focusWidget() in (entry.category, entry.category.editor)
+
+    type_text("\b" * 4)
+    type_text("yskn")
+    press(KEYS.Key_Tab)
+    assert entry.category.currentText() == "水利水电—用水困难"
+    assert entry.errors["category_id"].text() == ""  # fixed: its message goes at once
+    press(KEYS.Key_S, CTRL)
+    cases = _cases(db)
+    assert len(cases) == 1
+    with db.reader() as s:
+        assert case_view(s, cases[0]).category == "水利水电—用水困难"
+
+
+def test_several_matches_show_a_list_that_down_moves_in(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
+    _fill_by_keyboard(entry)
+    _retype_category(entry, "ylbx")
+    assert _suggested(entry.category) == ["社会保险—养老保险", "社会保险—医疗保险"]
+    assert entry.errors["category_id"].text() == ""  # several matches: the list is the answer, not a fault
+    press(KEYS.Key_Down)
+    press(KEYS.Key_Down)
+    press(KEYS.Key_Return)
+    assert entry.category.currentText() == "社会保险—医疗保险"
+    press(KEYS.Key_S, CTRL)
+    cases = _cases(db)
+    assert len(cases) == 1
+    with db.reader() as s:
+        assert case_view(s, cases[0]).category == "社会保险—医疗保险"
+
+
+def test_escape_after_moving_in_the_list_gives_back_what_was_typed(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
+    _fill_by_keyboard(entry)
+    _retype_category(entry, "ylbx")
+    press(KEYS.Key_Down)
+    assert entry.category.currentText() == "社会保险—养老保险"  # the highlighted one shows while moving
+    press(KEYS.Key_Escape)
+    assert _suggested(entry.category) is None
+    assert entry.category.currentText() == "ylbx" and entry.category.value() is None
+    press(KEYS.Key_Down)  # the list comes back; nothing is chosen by it
+    assert _suggested(entry.category) == ["社会保险—养老保险", "社会保险—医疗保险"]
+    assert entry.category.currentText() == "ylbx"
+    press(KEYS.Key_Escape)
+    press(KEYS.Key_Tab)  # leaving it undecided is flagged, with the candidates
+    said = entry.errors["category_id"].text()
+    assert said.startswith("“ylbx”对应2个问题分类（社会保险—养老保险、社会保险—医疗保险）")
+    press(KEYS.Key_S, CTRL)
+    assert _cases(db) == []
+
+
+def test_down_in_an_empty_or_chosen_picker_opens_the_list_without_changing_it(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
+    names = [entry.category.itemText(i) for i in range(entry.category.count())]
+    entry.category.setFocus()
+    press(KEYS.Key_Down)
+    assert _suggested(entry.category) == names and entry.category.currentText() == ""
+    press(KEYS.Key_Escape)
+    assert entry.category.currentText() == "" and entry.category.value() is None
+
+    type_text("wygl")
+    press(KEYS.Key_Tab)  # one match: the full name is taken on leaving, as before
+    assert entry.category.currentText() == "城市管理—物业管理"
+    entry.category.setFocus()
+    press(KEYS.Key_Down)  # the whole list, opened at the chosen one
+    assert _suggested(entry.category) == names
+    assert entry.category.currentText() == "城市管理—物业管理"
+    press(KEYS.Key_Down)  # moving on is a visible step in the list
+    assert entry.category.currentText() == names[names.index("城市管理—物业管理") + 1]
+    press(KEYS.Key_Escape)
+    assert entry.category.currentText() == "城市管理—物业管理"
+
+    # The mouse wheel over the field does not step through the categories either.
+    centre = QPointF(entry.category.rect().center())
+    wheel = QWheelEvent(centre, QPointF(entry.category.mapToGlobal(centre.toPoint())), QPoint(0, 0), QPoint(0, -120),
+                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(entry.category, wheel)
+    assert entry.category.currentText() == "城市管理—物业管理"
