@@ -368,3 +368,38 @@ def test_a_signing_phoned_in_later_is_recorded_at_the_time_the_unit_signed(
     assert any("签收时间应在交办时间之后" in text for _kind, text in messages.shown), messages.shown
     with db.reader() as s:
         assert case_view(s, other.id).events[-1].kind == "approve"
+
+
+@pytest.mark.parametrize(("click", "files"), [("所选工单的单位（自来水公司）", {"自来水公司"}),
+                                              ("所有有在办工单的单位", {"自来水公司", "城市管理局"}),
+                                              ("取消", set())])
+def test_exporting_sheets_asks_first_whose_units(qtbot: QtBot, db: Database, people: People, clock: FakeClock,
+                                                 tmp_path: Path, monkeypatch: pytest.MonkeyPatch, click: str,
+                                                 files: set[str]) -> None:
+    from PySide6.QtWidgets import QFileDialog
+
+    with db.session() as s:
+        for unit in ("自来水公司", "城市管理局"):
+            case = register_case(s, people.operator, draft(s, unit_id=unit_id(s, unit)), clock=clock)
+            wf.approve(s, people.supervisor, case.id, clock=clock)
+            if unit == "自来水公司":
+                water_case = case.number
+    tracking = TrackingView(context(db, people.operator, clock, tmp_path))
+    qtbot.addWidget(tracking)
+    tracking.select_number(water_case)
+    asked: list[str] = []
+
+    def answer(box: QMessageBox) -> int:
+        asked.append(box.defaultButton().text())
+        next(b for b in box.buttons() if b.text() == click).click()
+        return 0
+
+    out = tmp_path / "out"
+    out.mkdir()
+    monkeypatch.setattr(QMessageBox, "exec", answer)
+    monkeypatch.setattr(QMessageBox, "information", lambda *_a, **_k: QMessageBox.StandardButton.Ok)
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *_a, **_k: str(out))
+    tracking.export_sheets()
+    assert asked == ["所选工单的单位（自来水公司）"]  # the default: what the clerk selected
+    made = {path.name.split("-")[1] for path in out.glob("*.xlsx")}
+    assert made == files

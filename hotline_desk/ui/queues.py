@@ -370,17 +370,36 @@ class TrackingView(QueueTable):
             self.buttons.addWidget(button)
 
     def export_sheets(self) -> None:
+        units = self._sheet_units()
+        if units is None:
+            return
         folder = QFileDialog.getExistingDirectory(self, "交办单保存到哪个文件夹", str(Path.home()))
         if not folder:
             return
-        rows = self.selected()
-        units: list[int | None] = [*sorted({r.unit_id for r in rows if r.unit_id})] or [None]
         paths = Operation(self, self.ctx, lambda s: [p for u in units for p in export_dispatch(
             s, u, Path(folder), pdf=True, clock=self.ctx.clock)], title="无法导出交办单") \
             .notify(lambda made: f"已导出 {len(made)} 个交办单文件到 {folder}").run_here()
         if paths is not None:
             QMessageBox.information(self, "已导出", f"已导出 {len(paths)} 个文件到 {folder}。"
                                     + ("（按所选工单的单位）" if units != [None] else "（所有有在办工单的单位）"))
+
+    def _sheet_units(self) -> list[int | None] | None:
+        """Whose sheets to export, asked first: the selected cases' units or every unit with open cases ([None]);
+        None when the clerk cancels."""
+        chosen = {r.unit_id: r.unit for r in self.selected() if r.unit_id}
+        if not chosen:
+            return [None]
+        box = QMessageBox(QMessageBox.Icon.Question, "导出交办单", "导出哪些单位的交办单（Excel 和 PDF）？",
+                          parent=self)
+        mine = box.addButton(f"所选工单的单位（{'、'.join(chosen.values())}）", QMessageBox.ButtonRole.AcceptRole)
+        every = box.addButton("所有有在办工单的单位", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("取消", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(mine)
+        box.exec()
+        if box.clickedButton() is mine:
+            units: list[int | None] = [*sorted(chosen)]
+            return units
+        return [None] if box.clickedButton() is every else None
 
     def import_replies(self) -> None:
         from hotline_desk.ui.import_wizard import ImportWizard
