@@ -8,7 +8,7 @@ from pathlib import Path
 
 from hotline_desk.db import Database
 from hotline_desk.services.cases import workflow as wf
-from hotline_desk.services.cases.records import register_case
+from hotline_desk.services.cases.records import case_view, register_case
 from hotline_desk.services.exchange.dispatch_exchange import export_dispatch
 from tests.conftest import FakeClock, People
 from tests.helpers import draft
@@ -27,3 +27,6 @@ def test_dispatch_sheet_pdf_prints_call_time_and_deadline_unbroken(db: Database,
     row = next(line for line in lines if "RZ2207-00001" in line)
     assert "07-05 05:57" in row  # not "07-05 05:" with "57" on the next line
     assert row.count(":") == 2  # the deadline's time sits on the same line too
+    with db.reader() as s:
+        address = case_view(s, case_id).address
+    assert address and f"（地址：{address}）" in "".join("".join(lines).split())  # where the unit is to go
