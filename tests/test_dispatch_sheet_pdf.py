@@ -28,5 +28,7 @@ def test_dispatch_sheet_pdf_prints_call_time_and_deadline_unbroken(db: Database,
     assert "07-05 05:57" in row  # not "07-05 05:" with "57" on the next line
     assert row.count(":") == 2  # the deadline's time sits on the same line too
     with db.reader() as s:
-        address = case_view(s, case_id).address
-    assert address and f"（地址：{address}）" in "".join("".join(lines).split())  # where the unit is to go
+        view = case_view(s, case_id)
+    assert view.phone in row  # a phone number on one line
+    cells = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert f"（地址：{view.address}）" in "".join(cells.split())  # where the unit is to go, with the request
