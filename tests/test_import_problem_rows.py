@@ -65,6 +65,22 @@ def test_the_command_names_the_rows_of_each_cause_and_saves_every_problem(
     nowhere = tmp_path / "无此目录" / "问题清单.xlsx"
     code, _, err = _cli(capsys, path, "import-cases", str(register), "--problem-list", str(nowhere))
     assert code == 2 and "参数 --problem-list：无法写入" in err
+    # The list replaces an earlier list, but never the register itself or another workbook.
+    code, _, err = _cli(capsys, path, "import-cases", str(register), "--problem-list", str(listed))
+    assert code == 0, err
+    before = register.read_bytes()
+    code, out, err = _cli(capsys, path, "import-cases", str(register), "--problem-list", str(register))
+    assert code == 2 and "“台账.xlsx”就是要导入的文件，问题清单不能存在它上面" in err and out == ""
+    other = tmp_path / "另一份台账.xlsx"
+    _register(other)
+    for target, words in ((other, "它不是问题清单，未覆盖"), (tmp_path / "问题.txt", "文件名须以 .xlsx 结尾")):
+        kept = target.read_bytes() if target.exists() else None
+        code, _, err = _cli(capsys, path, "import-cases", str(register), "--problem-list", str(target))
+        assert code == 2 and words in err
+        assert (target.read_bytes() if target.exists() else None) == kept
+    assert register.read_bytes() == before
+    code, _, _ = _cli(capsys, path, "import-cases", str(register), "--problem-list", str(tmp_path / "清单"))
+    assert code == 0 and _problem_list(tmp_path / "清单.xlsx")[0] == ("行号", "列", "问题")
 
 
 def test_the_wizard_shows_each_problem_with_its_row_and_saves_the_list(

@@ -19,6 +19,7 @@ from hotline_desk.services.exchange.hints import COMMAND_LINE
 from hotline_desk.services.exchange.import_problems import (
     ROWS_NAMED,
     problem_groups,
+    problem_list_path,
     problem_workbook,
     problems_by_row,
 )
@@ -218,8 +219,7 @@ def _show_causes(preview: CasePreview, every_row: bool) -> None:
         print("加 --problem-rows 逐行列出每个问题，或 --problem-list 文件.xlsx 把它们存为工作簿。")
 
 
-def _save_problem_list(preview: CasePreview, target: str) -> None:
-    path = Path(target)
+def _save_problem_list(preview: CasePreview, path: Path) -> None:
     try:
         path.write_bytes(problem_workbook(preview.problems, preview.file_name))
     except OSError as exc:
@@ -234,6 +234,8 @@ def cmd_import_cases(ctx: Context, args: argparse.Namespace) -> int:
         require(actor, "import")  # say so before reading a large file
     manual = _manual(args.map)
     choices = _value_choices(args.map_value)
+    # Before reading a large file: a problem list must not be written over the register itself.
+    problem_list = problem_list_path(Path(args.problem_list), Path(args.file)) if args.problem_list else None
     progress = ProgressLine("检查第 {done}/{total} 行")
     # Checking a large file takes seconds: it only reads, so other stations keep saving meanwhile.
     with ctx.db.reader() as session:
@@ -250,8 +252,8 @@ def cmd_import_cases(ctx: Context, args: argparse.Namespace) -> int:
         print("取值对应：" + "；".join(f"{FIELD_LABELS[f]}“{v or '（空）'}”→{_choice_text(c)}"
                                     for (f, v), c in preview.choices.items()))
     _show_causes(preview, args.problem_rows)
-    if args.problem_list:
-        _save_problem_list(preview, args.problem_list)
+    if problem_list is not None:
+        _save_problem_list(preview, problem_list)
     if args.unknown_values:
         _show_unknown(preview)
     with ctx.db.session() as session:

@@ -24,11 +24,13 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
+from hotline_desk.errors import ValidationError
 from hotline_desk.excel.columns import FIELD_LABELS
 from hotline_desk.services.exchange.dispatch_exchange import ReplyPreview, commit_replies, preview_replies
 from hotline_desk.services.exchange.import_problems import (
     ProblemGroup,
     problem_groups,
+    problem_list_path,
     problem_workbook,
     problems_by_row,
 )
@@ -300,11 +302,16 @@ class PreviewPage(QWizardPage):
             return
         stem = Path(preview.file_name).stem
         start = Path(self.w.file_page.path.text()).with_name(f"{stem}-问题清单.xlsx")
-        path, _ = QFileDialog.getSaveFileName(self, "保存问题清单", str(start), "Excel 工作簿 (*.xlsx)")
-        if not path:
+        chosen, _ = QFileDialog.getSaveFileName(self, "保存问题清单", str(start), "Excel 工作簿 (*.xlsx)")
+        if not chosen:
             return
         try:
-            Path(path).write_bytes(problem_workbook(preview.problems, preview.file_name))
+            path = problem_list_path(Path(chosen), Path(self.w.file_page.path.text()))
+        except ValidationError as refused:
+            QMessageBox.warning(self, "未保存问题清单", refused.message)
+            return
+        try:
+            path.write_bytes(problem_workbook(preview.problems, preview.file_name))
         except OSError as exc:
             QMessageBox.warning(self, "无法保存问题清单", f"无法写入 {path}：{exc.strerror or exc}。"
                                 "文件可能正在 Excel 中打开，请关闭后再试，或换一个位置。")

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
+from hotline_desk.errors import ValidationError
 from hotline_desk.excel.case_export import write_rows
 
 ROWS_NAMED = 10  # row numbers written out per cause before "……"
@@ -65,4 +67,36 @@ def problems_by_row(problems: Iterable[RowProblem]) -> list[RowProblem]:
 def problem_workbook(problems: Iterable[RowProblem], file_name: str) -> bytes:
     """Every problem as a workbook (行号, 列, 问题), to keep beside the file while correcting it."""
     rows = [(p.row, p.column, p.reason) for p in problems_by_row(problems)]
-    return write_rows(f"{file_name}的问题"[:31], PROBLEM_LIST_HEADER, rows)
+    return write_rows(f"{file_name[:31 - len(PROBLEM_SHEET_SUFFIX)]}{PROBLEM_SHEET_SUFFIX}", PROBLEM_LIST_HEADER,
+                      rows)
+
+
+PROBLEM_SHEET_SUFFIX = "的问题"
+
+
+def problem_list_path(target: Path, source: Path) -> Path:
+    """Where a problem list may be written: an .xlsx file (the suffix added when none is given) that is not the
+    workbook being imported and not any other workbook but an earlier problem list (which is replaced).
+
+    Raises ValidationError, before anything is written, when the name would destroy a file.
+    """
+    if not target.suffix:
+        target = target.with_suffix(".xlsx")
+    if target.suffix.lower() != ".xlsx":
+        raise ValidationError(f"问题清单是 Excel 工作簿，文件名须以 .xlsx 结尾（给出的是“{target.name}”）。")
+    if target.exists() and source.exists() and target.resolve() == source.resolve():
+        raise ValidationError(f"“{target.name}”就是要导入的文件，问题清单不能存在它上面（会把台账覆盖掉）。"
+                              f"请另起一个文件名，如“{source.stem}-问题清单.xlsx”。")
+    if target.exists() and not _is_problem_list(target):
+        raise ValidationError(f"已有文件“{target.name}”，它不是问题清单，未覆盖。请另起一个文件名。")
+    return target
+
+
+def _is_problem_list(path: Path) -> bool:
+    import python_calamine  # the reader only for this check
+
+    try:
+        names = python_calamine.CalamineWorkbook.from_path(str(path)).sheet_names
+    except Exception:  # not a workbook at all: not a problem list either
+        return False
+    return len(names) == 1 and names[0].endswith(PROBLEM_SHEET_SUFFIX)
