@@ -14,6 +14,7 @@ from hotline_desk.models import Case, CaseEvent, Unit
 from hotline_desk.services.cases.case_query import CaseFilter, search_ids
 from hotline_desk.services.cases.records import case_view
 from hotline_desk.services.exchange.imports import (
+    DISPATCH_INFERRED,
     FOLLOWUP_INFERRED,
     SIGN_INFERRED,
     CasePreview,
@@ -200,3 +201,20 @@ def test_a_repeated_row_is_named_even_when_its_first_copy_has_problems(db: Datab
     assert [(p.row, p.column, p.reason[:8]) for p in preview.problems] == [
         (2, "办理方式", "办理方式“直办”"), (3, "工单编号", "与第 2 行重复"), (5, "工单编号", "与第 4 行重复")]
     assert [row.key for row in preview.ready] == ["TZ2"]
+
+
+def test_a_coordinated_row_naming_a_unit_and_a_dispatch_without_its_time(db: Database, people: People,
+                                                                         clock: FakeClock, tmp_path: Path) -> None:
+    """协调办理 with a unit and a 签收时间 contradicts itself: a problem, not a unit dropped in silence. A dispatch
+    whose time the register does not give is dated with the call and says so."""
+    path = _register(tmp_path / "台账.xlsx", [
+        _row("TZ1", "协调办理", "城市管理局", signed="2024-03-04 11:00", reply="已答复", finished="2024-03-04 12:00"),
+        _row("TZ2", "交办", "城市管理局", signed="2024-03-04 11:00", replied="2024-03-05 10:00"),
+    ])
+    preview = _preview(db, path, clock)
+    assert [(p.row, p.column, p.reason) for p in preview.problems] == [
+        (2, "办理方式", "办理方式为协调办理，却写有承办单位、签收时间：请核对是协调办理还是交办处理")]
+    with db.session() as s:
+        commit_cases(s, people.supervisor, preview, only_valid=True, clock=clock)
+    _state, steps = _history(db, "TZ2")
+    assert dict(steps)["approve"] == DISPATCH_INFERRED and dict(steps)["sign"] == ""

@@ -282,6 +282,10 @@ def _check_history(v: dict[str, Any], problems: list[tuple[str, str]]) -> None:
         problems.append(("handling", "缺少办理方式：有回复、办结或回访的工单须写明协调办理或交办处理"))
     elif v["handling"] == "dispatch" and v["followup"] and not done:
         problems.append(("followup", "交办处理的工单有回访结果，但没有回复时间或办结时间：回访无法导入"))
+    elif v["handling"] == "coordinate" and (v.get("unit") or v.get("dispatched_at") or v.get("signed_at")):
+        written_too = "、".join(label for name, label in (("unit", "承办单位"), ("dispatched_at", "交办时间"),
+                                                          ("signed_at", "签收时间")) if v.get(name))
+        problems.append(("handling", f"办理方式为协调办理，却写有{written_too}：请核对是协调办理还是交办处理"))
     if v["followup"] and v["followup"] not in FOLLOWUP_WORDS:
         problems.append(("followup", f"回访结果“{v['followup']}”无法识别，应为满意、基本满意、不满意或未回访"))
     order = [("registered_at", "来电时间"), ("dispatched_at", "交办时间"), ("signed_at", "签收时间"),
@@ -506,7 +510,9 @@ def _history(v: dict[str, Any], actor: Actor, proposer: Actor, look: Lookups, se
             take(Action.APPROVE, Approve(note=FROM_REGISTER), at + gap)
             take(Action.RETURN_REQUEST, ReturnRequest(f"退单{FROM_REGISTER}"), at + gap * 2)
             take(Action.RETURN_RULE, ReturnRule(True, v["unit"], FROM_REGISTER), at + gap * 3)
-        take(Action.APPROVE, Approve(deadline=v.get("deadline")), last)  # a given 办理期限 is the deadline
+        # A given 办理期限 is the deadline; without 交办时间 the dispatch is dated with the call, and says so.
+        take(Action.APPROVE, Approve(deadline=v.get("deadline"),
+                                     note="" if v.get("dispatched_at") else DISPATCH_INFERRED), last)
         done = v.get("replied_at") or v.get("finished_at")
         if v.get("signed_at"):
             last = v["signed_at"]
@@ -540,7 +546,8 @@ def _history(v: dict[str, Any], actor: Actor, proposer: Actor, look: Lookups, se
 
 
 FROM_REGISTER = "（据台账）"
-SIGN_INFERRED = "（据台账：台账无签收时间，按交办后一分钟记）"
+SIGN_INFERRED = "（据台账：台账无签收时间，按交办后一分钟记，不晚于回复）"
+DISPATCH_INFERRED = "（据台账：台账无交办时间，按来电时间记）"
 FOLLOWUP_INFERRED = "（据台账：台账无回访时间，按上一步后一分钟记）"
 
 
