@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 from sqlalchemy.orm import Session
 
@@ -356,16 +356,30 @@ def test_a_signing_phoned_in_later_is_recorded_at_the_time_the_unit_signed(
         signed = case_view(s, case.id).events[-1]
     assert (signed.kind, signed.at) == ("sign", dispatched + timedelta(hours=1))
 
-    # A time before the dispatch is refused with the step's own words, and nothing is written.
+    # A time before the dispatch is refused with the step's own words, nothing is written, and the dialog opens
+    # again as typed (here left with 取消).
     with db.session() as s:
         other = register_case(s, people.operator, draft(s), clock=clock)
         wf.approve(s, people.supervisor, other.id, clock=clock)
     messages = Messages().install(monkeypatch)
     tracking.refresh()
     tracking.select_number(other.number)
-    answer_next_dialog({"at": clock.now - timedelta(days=1)})
+    typed = clock.now - timedelta(days=1)
+    reopened: list[object] = []
+
+    def cancel_the_second() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, ActionDialog) or dialog.values()["at"] != typed:
+            QTimer.singleShot(20, cancel_the_second)
+            return
+        reopened.append(dialog.values()["at"])
+        QDialog.reject(dialog)  # left as a clerk leaves it (the discard question aside)
+
+    answer_next_dialog({"at": typed})
+    QTimer.singleShot(200, cancel_the_second)
     qtbot.mouseClick(tracking.findChild(QPushButton, "sign"), Qt.MouseButton.LeftButton)
     assert any("签收时间应在交办时间之后" in text for _kind, text in messages.shown), messages.shown
+    assert reopened == [typed]
     with db.reader() as s:
         assert case_view(s, other.id).events[-1].kind == "approve"
 

@@ -5,6 +5,7 @@ buttons, 甄别). Every action runs through the operation helper: one session, w
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -411,19 +412,24 @@ class TrackingView(QueueTable):
 
     def _one(self, rows: list[QueueRow], key: str) -> None:
         done: list[QueueRow] = []
-        at = None
+
+        def take(at: datetime | None) -> bool:
+            """The step for each case not done yet; False at the first refusal (its reason shown)."""
+            for row in rows[len(done):]:
+                if not perform(self, self.ctx, row.id, key, at=at):  # its notice is done_notice, as below
+                    return False
+                done.append(row)
+            return True
+
         if key == "sign":  # units phone in their signing, often later: its time counts for 响应率
             now = self.ctx.clock()
-            asked = ask(self, f"登记签收：{_numbers(rows)}",
-                        [FieldSpec("at", "签收时间", "datetime", default=now, required=True, extra={"latest": now})],
-                        intro=f"单位签收的时间（不是现在登记的时间），计入响应率：\n{_titles(rows)}")
-            if asked is None:
-                return
-            at = asked["at"]
-        for row in rows:
-            if not perform(self, self.ctx, row.id, key, at=at):  # its notice is done_notice, as below
-                break
-            done.append(row)
+            # A refused time (before the dispatch) opens the dialog again as typed.
+            ask(self, f"登记签收：{_numbers(rows)}",
+                [FieldSpec("at", "签收时间", "datetime", default=now, required=True, extra={"latest": now})],
+                intro=f"单位签收的时间（不是现在登记的时间），计入响应率：\n{_titles(rows)}",
+                then=lambda values: take(values["at"]))
+        else:
+            take(None)
         if done:
             self.tell(done_notice(Action(key), _numbers(done)))
 
