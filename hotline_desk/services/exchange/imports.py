@@ -121,7 +121,7 @@ class CasePreview:
         return sum(1 for row in self.ready if row.steps and any(step.note == SIGN_INFERRED for step in row.steps))
 
     def summary(self, hints: ImportHints = WINDOW) -> str:
-        others = "".join(f"文件中另有工作表“{name}”（{rows} 行）未读取，{hints.other_sheet}"
+        others = "".join(f"文件中另有工作表“{name}”（{rows} 行有内容，含表头）未读取，{hints.other_sheet}"
                          for name, rows in self.other_sheets)
         if self.missing:
             return f"工作表“{self.sheet}”中没有找到必需的列：{'、'.join(self.missing)}。{hints.map_columns}{others}"
