@@ -417,3 +417,18 @@ def test_exporting_sheets_asks_first_whose_units(qtbot: QtBot, db: Database, peo
     assert asked == ["所选工单的单位（自来水公司）"]  # the default: what the clerk selected
     made = {path.name.split("-")[1] for path in out.glob("*.xlsx")}
     assert made == files
+
+
+def test_the_queues_name_the_assisting_unit_beside_the_main_one(db: Database, people: People,
+                                                                 clock: FakeClock) -> None:
+    with db.session() as s:
+        water, city = unit_id(s, "自来水公司"), unit_id(s, "城市管理局")
+        case = register_case(s, people.operator, draft(s, unit_id=water, assist_unit_ids=[city]), clock=clock)
+    with db.reader() as s:
+        proposed = queue(s, "approval", clock.now)[0]
+    assert (proposed.unit, proposed.assisting) == ("自来水公司", "城市管理局")
+    with db.session() as s:
+        wf.approve(s, people.supervisor, case.id, clock=clock)
+    with db.reader() as s:
+        dispatched = queue(s, "tracking", clock.now)[0]
+    assert (dispatched.unit, dispatched.assisting) == ("自来水公司", "城市管理局")

@@ -18,7 +18,7 @@ from hotline_desk.services.cases.events import statuses_for
 from hotline_desk.services.cases.history import FOLLOWUP_RESULTS
 from hotline_desk.services.office.calendar import WorkCalendar
 from hotline_desk.services.office.settings import Settings
-from hotline_desk.vocabulary import Action, CaseState
+from hotline_desk.vocabulary import Action, CaseState, DispatchRole
 
 QUEUE_STATES = {
     "approval": (CaseState.PROPOSED,),
@@ -75,6 +75,7 @@ class QueueRow(Labelled):
     rejected_at: datetime | None = None
     appeal_type: str = ""  # as recorded on the case: what the statistics count it under
     category: str = ""
+    assisting: str = ""  # 协办 units beside ``unit``: proposed (待审核) or of the current dispatch
 
 
 def may_see_confidential(actor: Actor | None) -> bool:
@@ -155,6 +156,9 @@ def queue(session: Session, name: str, now: datetime, *, requests_only: bool = F
         rows.append(QueueRow(
             id=case.id, number=case.number, registered_at=case.registered_at, title=case.title, state=case.state,
             unit=units.get(unit_id or 0, ""), unit_id=unit_id,
+            assisting="、".join(units.get(a, "") for a in (
+                status.proposed_assist_ids if name == "approval" else
+                [d.unit_id for d in status.current_dispatches if d.role == DispatchRole.ASSIST])),
             proposer=users.get(status.proposer_id or said.proposer_id or 0, ""),
             due=due, flag=step_flag(status, case.urgent, due, now, settings, calendar, near),
             signed=bool(main and main.signed_at), supervised=status.supervised, request=request,
