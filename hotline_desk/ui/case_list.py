@@ -41,7 +41,7 @@ from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read
 from hotline_desk.ui.models import CaseTableModel
 from hotline_desk.ui.operations import Operation
-from hotline_desk.ui.widgets import ActionDialog, FieldSpec, SearchCombo
+from hotline_desk.ui.widgets import ActionDialog, FieldSpec, SearchCombo, keep_asking
 from hotline_desk.ui.window_state import remember_columns
 from hotline_desk.vocabulary import EventKind
 
@@ -369,7 +369,5 @@ class CaseDetailDialog(QDialog):
                              changes=Change.CASES, title="无法保存修改").notify(f"已修改工单 {v.number}") \
                 .run_here() is not None
 
-        form = self.edit_form()
-        while form.exec() == QDialog.DialogCode.Accepted and not store(form.values()):
-            pass
+        keep_asking(self.edit_form(), store)
         self.refresh()

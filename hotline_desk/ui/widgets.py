@@ -336,23 +336,9 @@ class ActionDialog(GuardedDialog):
         return out
 
     def typed(self) -> object:
-        """The inputs as shown, with what a picker's box holds even when it names no item yet."""
-        shown: list[object] = []
-        for spec in self.fields:
-            editor = self.editors[spec.key]
-            if isinstance(editor, QPlainTextEdit):
-                shown.append(editor.toPlainText().strip())
-            elif isinstance(editor, QComboBox):
-                shown.append((editor.currentIndex(), editor.currentText().strip()))
-            elif isinstance(editor, QSpinBox):
-                shown.append(editor.value())
-            elif isinstance(editor, QDateTimeEdit):
-                shown.append(editor.dateTime())
-            elif isinstance(editor, QCheckBox):
-                shown.append(editor.isChecked())
-            elif isinstance(editor, QLineEdit):
-                shown.append(editor.text().strip())
-        return shown
+        """The inputs' values, with the text in each picker's box even when it names no item yet."""
+        boxes = [editor.currentText().strip() for editor in self.editors.values() if isinstance(editor, QComboBox)]
+        return self.values(), boxes
 
     def _accept(self) -> None:
         # A picker's typed text that names nothing (or several) is said so, not taken for an empty field.
@@ -391,7 +377,11 @@ def ask(parent: QWidget | None, title: str, fields: Sequence[FieldSpec], intro: 
         then: Callable[[dict[str, Any]], bool] | None = None) -> dict[str, Any] | None:
     """The values typed, or None when the dialog was left. With ``then``, they are carried out at once: when that
     is refused (``then`` says False, having shown why) the dialog opens again as typed, so nothing is lost."""
-    dialog = ActionDialog(parent, title, fields, intro)
+    return keep_asking(ActionDialog(parent, title, fields, intro), then)
+
+
+def keep_asking(dialog: ActionDialog, then: Callable[[dict[str, Any]], bool] | None = None) -> dict[str, Any] | None:
+    """Show ``dialog`` until what it gives is carried out by ``then`` (or it is left); see ``ask``."""
     while dialog.exec() == QDialog.DialogCode.Accepted:
         values = dialog.values()
         if then is None or then(values):
