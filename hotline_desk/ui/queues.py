@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.queues import QueueRow, queue
+from hotline_desk.services.cases.records import with_assisting
 from hotline_desk.services.exchange.dispatch_exchange import export_dispatch
 from hotline_desk.services.office.settings import Settings
 from hotline_desk.ui.case_actions import done_notice, perform, unit_choices
@@ -63,7 +64,7 @@ PROPOSAL_COLUMNS: list[Column[QueueRow]] = [
     Column("工单编号", lambda r: r.number, 118), Column("来电时间", lambda r: r.registered_at, 124),
     Column("标题", lambda r: r.title, 210), Column("诉求类型", lambda r: r.appeal_type, 80),
     Column("问题分类", lambda r: r.category, 150),
-    Column("拟交单位", lambda r: r.unit + (f"（协办：{r.assisting}）" if r.assisting else ""), 110),
+    Column("拟交单位", lambda r: with_assisting(r.unit, r.assisting), 110),
     Column("拟办人", lambda r: r.proposer, 64), Column("审核时限", lambda r: f"{_due(r)} {r.flag_label}", 120),
 ]
 REJECTED_HINT = "审核员驳回的交办回到拟办人：双击或点“打开工单”，按驳回理由改为协调办理或重新拟交办。"
@@ -358,7 +359,7 @@ class TrackingView(QueueTable):
     def __init__(self, ctx: UiContext) -> None:
         super().__init__(ctx, "tracking", [
             # Wide enough for 国网汝州市供电公司 or 人力资源和社会保障局 at 1366×768.
-            Column("承办单位", lambda r: r.unit + (f"（协办：{r.assisting}）" if r.assisting else ""), 150),
+            Column("承办单位", lambda r: with_assisting(r.unit, r.assisting), 150),
             Column("已签收", lambda r: "是" if r.signed else "否", 56),
             Column("办理期限", lambda r: f"{_due(r)} {r.flag_label}", 120), Column("督办", lambda r: r.supervised, 48),
             Column("待审批申请", lambda r: r.request, 160),

@@ -266,6 +266,11 @@ def case_view(session: Session, case_id: int) -> CaseView:
     )
 
 
+def with_assisting(unit: str, assisting: str) -> str:
+    """A unit as the case names it: alone, or as 主办 beside its 协办 units (history, detail, queues, case show)."""
+    return f"{unit}（主办），协办：{assisting}" if assisting else unit
+
+
 def register_number(import_key: str | None, upstream_number: str) -> str:
     """The number a register or list gave the case, where it is not the upstream number already shown (a key made
     from a row without a number starts with #)."""
@@ -279,9 +284,9 @@ def _event_details(record: EventRecord, units: dict[int, str]) -> str:
     parts: list[str] = []
     assists = "、".join(units.get(int(a), "") for a in d.get("assist_ids") or ())
     if record.kind == "propose" and d.get("unit_id"):
-        parts.append(f"拟交：{units.get(int(d['unit_id']), '')}" + (f"（主办），协办：{assists}" if assists else ""))
+        parts.append(f"拟交：{with_assisting(units.get(int(d['unit_id']), ''), assists)}")
     if record.kind == "approve":
-        parts.append(f"交办：{units.get(int(d['unit_id']), '')}" + (f"（主办），协办：{assists}" if assists else ""))
+        parts.append(f"交办：{with_assisting(units.get(int(d['unit_id']), ''), assists)}")
         parts.append(f"办理期限：{d['deadline'][:16].replace('T', ' ')}")
     if record.kind == "return_accept" and d.get("new_unit_id"):
         parts.append(f"改派：{units.get(int(d['new_unit_id']), '')}")
