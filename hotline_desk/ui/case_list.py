@@ -32,7 +32,7 @@ from hotline_desk.services.cases import classification
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.case_query import CaseFilter, months_with_cases
 from hotline_desk.services.cases.history import STATES
-from hotline_desk.services.cases.records import case_view
+from hotline_desk.services.cases.records import case_view, with_assisting
 from hotline_desk.services.exchange.case_export import export_cases
 from hotline_desk.services.office import reference
 from hotline_desk.ui.case_actions import perform
@@ -282,7 +282,7 @@ class CaseDetailDialog(QDialog):
                       + ("    【督办】" if view.supervised else "") + ("    【紧急】" if view.urgent else "")),
             ("来电人", f"{view.caller_name}{caller}    电话：{view.phone}    地址：{view.address}"),
             ("分类", f"{view.appeal_type}    {view.category}    所属：{view.township}"),
-            ("承办单位", view.unit + (f"（主办）    协办：{view.assisting}" if view.assisting else "")
+            ("承办单位", with_assisting(view.unit, view.assisting)
              + (f"    办理期限：{view.deadline:%Y-%m-%d %H:%M}" if view.deadline else "")),
             ("标题", view.title), ("诉求内容", view.content),
         ]
@@ -340,15 +340,8 @@ class CaseDetailDialog(QDialog):
         """修改登记内容's form, filled with the case as it stands (问题分类 picked as at registration)."""
         v = self.view
 
-        def fetch(s: Any) -> tuple[list[tuple[str, int | None]], list[tuple[str, int]], str]:
-            types: list[tuple[str, int | None]] = [] if v.appeal_type_id else [("（未填）", None)]
-            types += [(a.name, a.id) for a in reference.list_appeal_types(s) if a.active or a.id == v.appeal_type_id]
-            categories = [(c.label, c.id) for c in reference.list_categories(s)]
-            return types, categories, classification.finalised_notice(s, v.id)
-
-        types, categories, notice = read(self.ctx, fetch)
-        if v.category_id is not None and all(cid != v.category_id for _label, cid in categories):
-            categories.append((v.category, v.category_id))  # retired since: kept, so an edit elsewhere keeps it
+        (types, categories), notice = read(self.ctx, lambda s: (classification.choices(s, v.id),
+                                                                 classification.finalised_notice(s, v.id)))
         said = [f"更正诉求类型不改变已给出的办理期限（{v.deadline:%Y-%m-%d %H:%M}）。"] if v.deadline else []
         return ActionDialog(self, f"修改工单 {v.number}", [
             FieldSpec("caller_name", "来电人", default=v.caller_name), FieldSpec("phone", "联系电话", default=v.phone),

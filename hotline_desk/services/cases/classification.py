@@ -19,9 +19,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from hotline_desk.errors import ValidationError
+from hotline_desk.errors import NotFound, ValidationError
 from hotline_desk.models import AppealType, Case, Category
 from hotline_desk.services.cases.history import CaseStatus
+from hotline_desk.services.office import reference
 from hotline_desk.services.office.reference import CATEGORY_SEPARATOR
 from hotline_desk.services.reporting.monthdata import final_months
 
@@ -84,3 +85,18 @@ def finalised_notice(session: Session, case_id: int) -> str:
         return ""
     return (f"工单所属的 {case.month} 简报已定稿，其中的数字和 PDF 已冻结，不随更正改变；该月此后的统计和考核按更正后的"
             "分类计算，会与已定稿的简报不一致。")
+
+
+def choices(session: Session, case_id: int) -> tuple[list[tuple[str, int | None]], list[tuple[str, int]]]:
+    """What a correction of the case may pick: the appeal types and categories in use, and the case's own even if
+    retired since (choosing it again is no change), so that editing another field never changes the classification.
+    An appeal type that was never filled in is offered as （未填）."""
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFound("工单不存在。")
+    types: list[tuple[str, int | None]] = [] if case.appeal_type_id else [("（未填）", None)]
+    types += [(a.name, a.id) for a in reference.list_appeal_types(session) if a.active or a.id == case.appeal_type_id]
+    categories = [(c.label, c.id) for c in reference.list_categories(session)]
+    if case.category_id is not None and all(cid != case.category_id for _label, cid in categories):
+        categories.append((case.category_label, case.category_id))
+    return types, categories
