@@ -200,7 +200,7 @@ def measure(path: str, runs: int) -> dict[str, float]:
         actor = users.list_users(s)[0]
         month = months_with_cases(s)[1]
         unit = reference.list_units(s, "department")[0].id
-        phone = s.execute(__import__("sqlalchemy").text("SELECT phone FROM cases LIMIT 1")).scalar()
+        phone = s.execute(__import__("sqlalchemy").text("SELECT phone FROM cases ORDER BY id LIMIT 1")).scalar()
     ctx = UiContext(db, actor, fixed_clock(END), AppSignals(), Path(tempfile.mkdtemp()))
     model = CaseTableModel(ctx)
 
@@ -269,7 +269,7 @@ def floors(path: str, runs: int) -> dict[str, float]:
     try:
         with db.reader() as s:
             month = months_with_cases(s)[1]
-            phone = s.execute(text("SELECT phone FROM cases LIMIT 1")).scalar_one()[:7]
+            phone = s.execute(text("SELECT phone FROM cases ORDER BY id LIMIT 1")).scalar_one()[:7]
             lookup = text("SELECT id FROM cases WHERE phone >= :low AND phone < :high ORDER BY id DESC LIMIT 50")
             found[FLOOR_LOOKUP] = _median(runs, lambda: s.execute(lookup, {"low": phone,
                                                                           "high": phone + "\uffff"}).all())
