@@ -322,28 +322,102 @@ def test_a_rejection_refused_because_another_station_approved_meanwhile_keeps_it
         assert case_view(s, case.id).events[-1].kind == "approve"  # the approval stands; nothing was rejected
 
 
-def test_an_edit_refused_because_the_case_changed_elsewhere_keeps_the_dialog_as_typed(
+def _edit_meanwhile(qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path, case_id: int,
+                    typed: dict[str, str], elsewhere: Callable[[], None],
+                    second: Callable[[ActionDialog], None]) -> list[ActionDialog]:
+    """修改登记内容 on the operator's screen: ``typed`` goes into the form, ``elsewhere`` happens on another station
+    before 确定, and ``second`` works the form that opens again. Returns the forms as they opened."""
+    detail = CaseDetailDialog(None, context(db, people.operator, clock, tmp_path), case_id)
+    qtbot.addWidget(detail)
+    openings: list[ActionDialog] = []
+
+    def work(dialog: ActionDialog) -> None:
+        openings.append(dialog)
+        if len(openings) == 1:
+            for key, value in typed.items():
+                dialog.set_value(key, value)
+            elsewhere()
+            dialog._accept()
+            _when_dialog_opens(work)
+        else:
+            second(dialog)
+
+    _when_dialog_opens(work)
+    detail._edit()
+    return openings
+
+
+def _intro(dialog: ActionDialog) -> str:
+    return dialog.findChildren(QLabel)[0].text()
+
+
+def test_an_edit_refused_because_the_case_was_signed_elsewhere_opens_again_as_typed_and_saves_on_ok(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
     messages = Messages().install(monkeypatch)
     case_id = _dispatched(db, people, clock)
-    detail = CaseDetailDialog(None, context(db, people.operator, clock, tmp_path), case_id)
-    qtbot.addWidget(detail)
-    openings: list[str] = []
+    seen: dict[str, object] = {}
 
-    def type_and_confirm(dialog: ActionDialog) -> None:
-        openings.append(str(dialog.values()["address"]))
-        if len(openings) == 1:
-            dialog.set_value("address", "人民路8号院")
-            with db.session() as s:  # signed on another station while this one was typing
-                wf.sign(s, people.operator2, case_id, clock=clock)
-            dialog._accept()
-            _when_dialog_opens(type_and_confirm)
-        else:
-            _escape(dialog, Qt.Key.Key_Y)
+    def signed_elsewhere() -> None:
+        with db.session() as s:
+            wf.sign(s, people.operator2, case_id, clock=clock)
 
-    _when_dialog_opens(type_and_confirm)
-    detail._edit()
-    assert len(messages.texts()) == 1 and openings[1] == "人民路8号院"
+    def confirm(dialog: ActionDialog) -> None:
+        seen.update(address=dialog.values()["address"], intro=_intro(dialog))
+        dialog._accept()
+
+    _edit_meanwhile(qtbot, db, people, clock, tmp_path, case_id, {"address": "人民路8号院"}, signed_elsewhere, confirm)
+    assert seen["address"] == "人民路8号院"
+    intro = str(seen["intro"])
+    assert "已被" in intro and "登记内容未变" in intro and "请核对后按确定保存" in intro
+    assert messages.shown == []  # said in the form that opened again, not in a box before it
+    with db.reader() as s:
+        view = case_view(s, case_id)
+    assert view.address == "人民路8号院" and [e.kind for e in view.events][-2:] == ["sign", "edit"]
+
+
+def test_an_edit_made_while_another_station_edited_keeps_their_other_fields_and_names_the_one_both_changed(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    Messages().install(monkeypatch)
+    case_id = _dispatched(db, people, clock)
+    with db.reader() as s:
+        before = case_view(s, case_id)
+    seen: dict[str, object] = {}
+
+    def edited_elsewhere() -> None:
+        with db.session() as s:
+            wf.edit_case(s, people.operator2, case_id, before.version,
+                         {"phone": "13912345678", "address": "建设路1号"}, clock=clock)
+
+    def look_then_confirm(dialog: ActionDialog) -> None:
+        seen.update(dialog.values(), intro=_intro(dialog))
+        dialog._accept()
+
+    _edit_meanwhile(qtbot, db, people, clock, tmp_path, case_id, {"address": "人民路8号院", "title": "小区停水"},
+                    edited_elsewhere, look_then_confirm)
+    intro = str(seen["intro"])
+    assert "改了联系电话、地址" in intro and "两边都改了：地址，对方改为“建设路1号”" in intro
+    assert seen["phone"] == "13912345678"  # theirs, untouched here
+    assert seen["address"] == "人民路8号院" and seen["title"] == "小区停水"  # what was typed here
+    with db.reader() as s:
+        after = case_view(s, case_id)
+    assert (after.phone, after.address, after.title) == ("13912345678", "人民路8号院", "小区停水")
+    assert after.content == before.content and after.caller_name == before.caller_name
+
+
+def test_an_edit_reopened_after_a_change_elsewhere_can_still_be_given_up(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    Messages().install(monkeypatch)
+    case_id = _dispatched(db, people, clock)
+
+    def signed_elsewhere() -> None:
+        with db.session() as s:
+            wf.sign(s, people.operator2, case_id, clock=clock)
+
+    openings = _edit_meanwhile(qtbot, db, people, clock, tmp_path, case_id, {"address": "人民路8号院"},
+                               signed_elsewhere, lambda dialog: _escape(dialog, Qt.Key.Key_Y))
+    assert len(openings) == 2
     with db.reader() as s:
         assert case_view(s, case_id).address != "人民路8号院"

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hotline_desk.errors import ConflictError, HotlineError
 from hotline_desk.services.cases import classification
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.case_query import CaseFilter, months_with_cases
@@ -40,7 +41,7 @@ from hotline_desk.ui.changes import Change, follow
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read
 from hotline_desk.ui.models import CaseTableModel
-from hotline_desk.ui.operations import Operation
+from hotline_desk.ui.operations import Operation, show_refusal
 from hotline_desk.ui.widgets import ActionDialog, FieldSpec, SearchCombo, keep_asking
 from hotline_desk.ui.window_state import remember_columns
 from hotline_desk.vocabulary import EventKind
@@ -336,31 +337,93 @@ class CaseDetailDialog(QDialog):
         if perform(self, self.ctx, self.case_id, key, expected_version=self.view.version):
             self.refresh()
 
-    def edit_form(self) -> ActionDialog:
-        """修改登记内容's form, filled with the case as it stands (问题分类 picked as at registration)."""
+    def registration(self) -> dict[str, Any]:
+        """The case's registration fields as 修改登记内容 shows them (ids for the pickers)."""
         v = self.view
+        return {"caller_name": v.caller_name, "phone": v.phone, "address": v.address,
+                "appeal_type_id": v.appeal_type_id, "category_id": v.category_id, "title": v.title,
+                "content": v.content}
 
+    def edit_form(self, typed: dict[str, Any] | None = None, note: str = "") -> ActionDialog:
+        """修改登记内容's form, filled with the case as it stands (问题分类 picked as at registration), or with what
+        was ``typed`` in it before, and ``note`` above the fields."""
+        v = self.view
+        shown = {**self.registration(), **(typed or {})}
         (types, categories), notice = read(self.ctx, lambda s: (classification.choices(s, v.id),
                                                                  classification.finalised_notice(s, v.id)))
         said = [f"更正诉求类型不改变已给出的办理期限（{v.deadline:%Y-%m-%d %H:%M}）。"] if v.deadline else []
         return ActionDialog(self, f"修改工单 {v.number}", [
-            FieldSpec("caller_name", "来电人", default=v.caller_name), FieldSpec("phone", "联系电话", default=v.phone),
-            FieldSpec("address", "地址", default=v.address),
-            FieldSpec("appeal_type_id", "诉求类型", "choice", types, default=v.appeal_type_id, required=True),
-            FieldSpec("category_id", "问题分类", "unit", categories, default=v.category_id, required=True,
-                      extra={"placeholder": "输入分类名称或拼音首字母，如 物业 或 wygl"}),
-            FieldSpec("title", "标题", default=v.title),
-            FieldSpec("content", "诉求内容", "text", default=v.content, required=True),
-        ], intro="\n".join([*said, *([f"注意：{notice}"] if notice else [])]))
+            *(FieldSpec(key, EDIT_LABELS[key], default=shown[key]) for key in ("caller_name", "phone", "address")),
+            FieldSpec("appeal_type_id", EDIT_LABELS["appeal_type_id"], "choice", types, default=shown["appeal_type_id"],
+                      required=True),
+            FieldSpec("category_id", EDIT_LABELS["category_id"], "unit", categories, default=shown["category_id"],
+                      required=True, extra={"placeholder": "输入分类名称或拼音首字母，如 物业 或 wygl"}),
+            FieldSpec("title", EDIT_LABELS["title"], default=shown["title"]),
+            FieldSpec("content", EDIT_LABELS["content"], "text", default=shown["content"], required=True),
+        ], intro="\n".join([*([note] if note else []), *said, *([f"注意：{notice}"] if notice else [])]))
 
     def _edit(self) -> None:
-        v = self.view
+        """Only what the person changed in the form is saved. If another station changed the case meanwhile, the
+        form opens again on the case as it now stands with the person's changes kept, and says what the other
+        station changed (and where both changed the same field, what it wrote), to be confirmed once more."""
+        typed: dict[str, Any] = {}
+        note = ""
+        while (refusal := self._edit_once(typed, note)) is not None:
+            before, message = refusal
+            if any(ev.kind == EventKind.ERASE for ev in self.view.events):
+                show_refusal(self, "无法保存修改", f"{_who_changed(message)}：个人信息已删除，不能再修改登记内容。")
+                return
+            note = self._changed_meanwhile(message, before, typed)
 
-        def store(values: dict[str, Any]) -> bool:  # refused (changed elsewhere meanwhile): the dialog stays as typed
-            return Operation(self, self.ctx, lambda s: wf.edit_case(s, self.ctx.actor, self.case_id, v.version,
-                                                                    values, clock=self.ctx.clock),
-                             changes=Change.CASES, title="无法保存修改").notify(f"已修改工单 {v.number}") \
-                .run_here() is not None
+    def _edit_once(self, typed: dict[str, Any], note: str) -> tuple[dict[str, Any], str] | None:
+        """One showing of the form; ``typed`` holds the changes made in it. Returns, when another station changed
+        the case meanwhile, the fields as the form showed them and the refusal's words (the view is refreshed)."""
+        shown, version, number = self.registration(), self.view.version, self.view.number
+        changed_elsewhere: list[str] = []
 
-        keep_asking(self.edit_form(), store)
+        def refused(exc: HotlineError) -> None:
+            if isinstance(exc, ConflictError):
+                changed_elsewhere.append(exc.message)
+            else:
+                show_refusal(self, "无法保存修改", exc.message)
+
+        def store(values: dict[str, Any]) -> bool:
+            typed.clear()
+            typed.update({k: value for k, value in values.items() if value != shown[k]})
+            saved = Operation(self, self.ctx, lambda s: wf.edit_case(s, self.ctx.actor, self.case_id, version,
+                                                                     dict(typed), clock=self.ctx.clock),
+                              changes=Change.CASES, title="无法保存修改").notify(f"已修改工单 {number}") \
+                .failure(refused).run_here()
+            return saved is not None or bool(changed_elsewhere)  # changed elsewhere: a new form, on the case as is
+
+        keep_asking(self.edit_form(typed, note), store)
         self.refresh()
+        return (shown, changed_elsewhere[0]) if changed_elsewhere else None
+
+    def _changed_meanwhile(self, message: str, before: dict[str, Any], typed: dict[str, Any]) -> str:
+        """What the reopened form says: who changed the case, which fields, and where the person's input now stands
+        against the other station's."""
+        now, labels = self.registration(), EDIT_LABELS
+        shown = {**now, "appeal_type_id": self.view.appeal_type, "category_id": self.view.category}
+        theirs = [k for k in labels if now[k] != before[k]]
+        both = [k for k in theirs if k in typed]
+        what = "改了" + "、".join(labels[k] for k in theirs) if theirs else "登记内容未变"
+        lines = [f"{_who_changed(message)}（{what}）。下面是最新内容，您改动的地方已保留，请核对后按确定保存。"]
+        if both:
+            lines.append("两边都改了：" + "；".join(f"{labels[k]}，对方改为“{_short(str(shown[k]))}”，下面是您的输入"
+                                                for k in both) + "。")
+        return "\n".join(lines)
+
+
+# 修改登记内容's fields, in the form's order.
+EDIT_LABELS = {"caller_name": "来电人", "phone": "联系电话", "address": "地址", "appeal_type_id": "诉求类型",
+               "category_id": "问题分类", "title": "标题", "content": "诉求内容"}
+
+
+def _who_changed(refusal: str) -> str:
+    """"工单…已被…于 HH:MM 修改" from the refusal of a change made on a stale screen."""
+    return refusal.removesuffix("请刷新后再操作。").rstrip("，。")
+
+
+def _short(text: str, most: int = 30) -> str:
+    return text if len(text) <= most else text[:most] + "…"
