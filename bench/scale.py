@@ -5,7 +5,7 @@
     .venv/bin/python -m bench.scale search --db postgresql://… --compare big.sqlite3 [--runs 5] [--words 水 物业 …]
 
 ``search`` times only the case list's word searches (count and first page, as ``measure`` does) on two databases
-generated alike, side by side: the matches, the milliseconds on each, and their ratio.
+generated alike, in turns: the matches, the milliseconds on each, and their ratio.
 
 The generator writes through the same bulk path as imports (events, projections, audit trail, search index).
 Beside each figure ``measure`` prints a floor measured in the same run on the same machine (an empty Python start,
@@ -304,9 +304,9 @@ SEARCH_WORDS = ("水", "物业", "下水道堵", "小区", "萧", "饕餮")
 FLOOR_READ = "一次只读操作（开始、一句 SELECT 1、结束）"
 
 
-def search_times(path: str, words: list[str], runs: int) -> dict[str, tuple[int, float]]:
-    """Per word: the matches (counted in full) and the median time of the list's count and first page; under
-    FLOOR_READ, no matches and the floor measured in the same run."""
+def compare_searches(path: str, other: str, words: list[str], runs: int) -> None:
+    """Per word, the list's count and first page on both databases, timed in turns (A, B, A, B …) so that both
+    see the same load on a busy machine; medians, and the floor of any read measured the same way."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
     from sqlalchemy import text
@@ -317,45 +317,49 @@ def search_times(path: str, words: list[str], runs: int) -> dict[str, tuple[int,
     from hotline_desk.ui.models import CaseTableModel
 
     app = QApplication.instance() or QApplication([])
-    db = open_database(path)
+    dbs = [open_database(path), open_database(other)]
     try:
-        with db.reader() as s:
-            actor = users.list_users(s)[0]
-            matches = {w: count_cases(s, CaseFilter(text=w), now=END) for w in words}
-        model = CaseTableModel(UiContext(db, actor, fixed_clock(END), AppSignals(), Path(tempfile.mkdtemp())))
-
-        def page(word: str) -> None:
-            model.load(CaseFilter(text=word))
-            model.data(model.index(0, 0))
-
-        for word in words:
-            page(word)  # warm
-        found = {w: (matches[w], _median(runs, functools.partial(page, w))) for w in words}
-
-        def read() -> None:
+        jobs: list[dict[str, Callable[[], object]]] = []
+        matches: list[dict[str, int]] = []
+        for db in dbs:
             with db.reader() as s:
-                s.execute(text("SELECT 1")).all()
+                actor = users.list_users(s)[0]
+                matches.append({w: count_cases(s, CaseFilter(text=w), now=END) for w in words})
+            model = CaseTableModel(UiContext(db, actor, fixed_clock(END), AppSignals(), Path(tempfile.mkdtemp())))
 
-        read()
-        found[FLOOR_READ] = (0, _median(max(runs, 21), read))
+            def page(word: str, model: CaseTableModel = model) -> None:
+                model.load(CaseFilter(text=word))
+                model.data(model.index(0, 0))
+
+            def read(db: Any = db) -> None:
+                with db.reader() as s:
+                    s.execute(text("SELECT 1")).all()
+
+            jobs.append({**{w: functools.partial(page, w) for w in words}, FLOOR_READ: read})
+        times: dict[str, list[list[float]]] = {key: [[], []] for key in jobs[0]}
+        for run in range(runs + 1):  # the first round warms both up and is not counted
+            for key in times:
+                for side in (0, 1):
+                    begin = time.perf_counter()
+                    jobs[side][key]()
+                    if run:
+                        times[key][side].append(time.perf_counter() - begin)
         app.processEvents()
-        return found
     finally:
-        db.dispose()
-
-
-def compare_searches(path: str, other: str, words: list[str], runs: int) -> None:
-    here, there = search_times(path, words, runs), search_times(other, words, runs)
-    print(f"搜索（计数和首页，与 measure 相同）；中位数，{runs} 次；A = {_kind(path)}，B = {_kind(other)}")
+        for db in dbs:
+            db.dispose()
+    print(f"搜索（计数和首页，与 measure 相同）；两库轮流测，中位数，{runs} 次；A = {_kind(path)}，B = {_kind(other)}")
     print("| 搜索词 | 字数 | 匹配 | A | B | A/B |")
     print("|---|---|---|---|---|---|")
-    for word in words:
-        (count, a), (count_b, b) = here[word], there[word]
+    for key, (here, there) in times.items():
+        a, b = statistics.median(here), statistics.median(there)
+        if key == FLOOR_READ:
+            print(f"| 下限：{FLOOR_READ} | | | {_ms(a)} | {_ms(b)} | {a / b:.1f} |")
+            continue
+        count, count_b = matches[0][key], matches[1][key]
         matched = str(count) if count == count_b else f"{count} / {count_b}（不同！）"
-        length = "+".join(str(len(w)) for w in word.split())
-        print(f"| {word} | {length} | {matched} | {_ms(a)} | {_ms(b)} | {a / b:.1f} |")
-    a, b = here[FLOOR_READ][1], there[FLOOR_READ][1]
-    print(f"| 下限：{FLOOR_READ} | | | {_ms(a)} | {_ms(b)} | {a / b:.1f} |")
+        length = "+".join(str(len(w)) for w in key.split())
+        print(f"| {key} | {length} | {matched} | {_ms(a)} | {_ms(b)} | {a / b:.1f} |")
 
 
 def _kind(target: str) -> str:
