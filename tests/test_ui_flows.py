@@ -15,6 +15,7 @@ from sqlalchemy import select
 from hotline_desk.db import Database
 from hotline_desk.models import Case
 from hotline_desk.services.cases import workflow as wf
+from hotline_desk.services.cases.case_query import CaseFilter
 from hotline_desk.services.cases.records import case_view, register_case
 from hotline_desk.ui.bulletin_view import BulletinView
 from hotline_desk.ui.case_entry import CaseEntryView
@@ -283,6 +284,31 @@ def test_case_list_fetches_rows_lazily(qtbot: QtBot, db: Database, people: Peopl
     assert model.fetches == 1 and len(model.cache) == model.PAGE
     model.data(model.index(249, 0))
     assert model.fetches == 2 and len(model.cache) == 150
+
+
+def test_the_case_list_counts_and_reads_its_first_page_in_one_read(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    with db.session() as s:
+        for i in range(120):
+            case_id = register_case(s, people.operator, draft(s, content=f"小区供水诉求{i}"), clock=clock).id
+            clock.advance(minutes=1)
+        wf.approve(s, people.supervisor, case_id, clock=clock)  # the newest is dispatched: its unit is listed
+    view = CaseListView(context(db, people.operator, clock, tmp_path))
+    qtbot.addWidget(view)
+    reads: list[int] = []
+    opened = db.reader
+    monkeypatch.setattr(db, "reader", lambda: (reads.append(1), opened())[1])
+    view.model.load(CaseFilter(text="供水"))
+    first = view.model.data(view.model.index(0, 0))
+    assert len(reads) == 1 and view.model.rowCount() == 120  # the count and the page shown came together
+    with db.reader() as s:
+        newest = s.scalar(select(Case.number).order_by(Case.id.desc()).limit(1))
+    reads.clear()
+    row = view.model.row(0)
+    assert first == newest and row is not None and row.unit == "自来水公司"  # newest first, with its unit's name
+    view.model.data(view.model.index(119, 0))
+    assert len(reads) == 1  # the second page on its own read, when it is shown
 
 
 def test_scores_export_to_excel_and_pdf(qtbot: QtBot, db: Database, people: People, clock: FakeClock,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
@@ -19,6 +19,9 @@ from hotline_desk.services.cases.case_query import (
     search_ids,
 )
 from hotline_desk.ui.context import UiContext
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 R = TypeVar("R")
 Index = QModelIndex | QPersistentModelIndex
@@ -116,26 +119,36 @@ class CaseTableModel(QAbstractTableModel):
         self.fetches = 0
 
     def load(self, case_filter: CaseFilter | None = None) -> None:
+        """Count the filter's cases and read the first page in the same read (one snapshot, one trip to the
+        database): the list shows that page at once."""
         if case_filter is not None:
             self.filter = case_filter
         with self.ctx.db.reader() as session:
             count = count_cases_bounded(session, self.filter, now=self.ctx.clock(), bound=self.count_bound)
+            first = self._read(session, 0, count) if count.count else None
         self.beginResetModel()
         self.total = count.count
         self.count = count
         self.page_ids = {}
         self.cache = {}
+        if first is not None:
+            self._keep(0, *first)
         self.endResetModel()
+
+    def _read(self, session: Session, page: int, count: CaseCount) -> tuple[list[int], dict[int, CaseRow]]:
+        ids = search_ids(session, self.filter, now=self.ctx.clock(), sort=self.sort_key, descending=self.descending,
+                         limit=self.PAGE, offset=page * self.PAGE, counted=count)
+        return ids, fetch_rows(session, ids, now=self.ctx.clock())
+
+    def _keep(self, page: int, ids: list[int], rows: dict[int, CaseRow]) -> None:
+        self.page_ids[page] = ids
+        self.cache.update(rows)
+        self.fetches += 1
 
     def _page(self, page: int) -> list[int]:
         if page not in self.page_ids:
             with self.ctx.db.reader() as session:
-                ids = search_ids(session, self.filter, now=self.ctx.clock(), sort=self.sort_key,
-                                 descending=self.descending, limit=self.PAGE, offset=page * self.PAGE,
-                                 counted=self.count)
-                self.cache.update(fetch_rows(session, ids, now=self.ctx.clock()))
-            self.page_ids[page] = ids
-            self.fetches += 1
+                self._keep(page, *self._read(session, page, self.count))
         return self.page_ids[page]
 
     def case_id(self, row: int) -> int:

@@ -383,22 +383,25 @@ def _text_order_key(session: Session, words: list[str]) -> Any:
 
 
 def fetch_rows(session: Session, ids: list[int], *, now: datetime) -> dict[int, CaseRow]:
-    """The rows for these ids (the page the list is showing)."""
+    """The rows for these ids (the page the list is showing): the list's columns with the unit's name, in one read;
+    the calendar only when an open dispatch on the page needs its 超期/临期 flag."""
     if not ids:
         return {}
-    cases = session.scalars(select(Case).where(Case.id.in_(ids))).all()
-    units = {u.id: u.name for u in session.scalars(select(Unit).where(
-        Unit.id.in_({c.main_unit_id for c in cases if c.main_unit_id})))}
-    calendar = WorkCalendar.load(session)
-    near = Settings(session).int("limits.near_deadline_days")
+    found = session.execute(
+        select(Case.id, Case.number, Case.registered_at, Case.source, Case.state, Case.title, Case.caller_name,
+               Case.phone, Unit.name, Case.category_label, Case.appeal_type_name, Case.deadline)
+        .outerjoin(Unit, Unit.id == Case.main_unit_id).where(Case.id.in_(ids))).all()
+    flagged = {row.id for row in found if row.state in OPEN_DISPATCH_STATES}
+    calendar = WorkCalendar.load(session) if flagged else None
+    near = Settings(session).int("limits.near_deadline_days") if flagged else 0
     return {
-        c.id: CaseRow(
-            id=c.id, number=c.number, registered_at=c.registered_at, source=c.source, state=c.state, title=c.title,
-            caller=c.caller_name, phone=c.phone, unit=units.get(c.main_unit_id or 0, ""), category=c.category_label,
-            appeal_type=c.appeal_type_name, deadline=c.deadline,
-            flag=deadline_flag(c.deadline, now, calendar, near) if c.state in OPEN_DISPATCH_STATES else "",
+        row.id: CaseRow(
+            id=row.id, number=row.number, registered_at=row.registered_at, source=row.source, state=row.state,
+            title=row.title, caller=row.caller_name, phone=row.phone, unit=row.name or "",
+            category=row.category_label, appeal_type=row.appeal_type_name, deadline=row.deadline,
+            flag=deadline_flag(row.deadline, now, calendar, near) if calendar is not None and row.id in flagged else "",
         )
-        for c in cases
+        for row in found
     }
 
 
