@@ -26,6 +26,16 @@ from hotline_desk.services.office.settings import Settings
 from hotline_desk.vocabulary import Action, DispatchRole, EventKind, Handling, Source
 
 PHONE_RE = re.compile(r"^[0-9][0-9\- ]{4,23}$")
+
+
+def phone_problem(phone: str) -> str:
+    """What is wrong with a caller's phone number as typed ("" if nothing; none given is allowed)."""
+    phone = phone.strip()
+    if phone and not PHONE_RE.match(phone):
+        return "联系电话只能包含数字，例如 13800000000 或 0375-6012345。"
+    return ""
+
+
 TITLE_LENGTH = 30
 
 
@@ -126,9 +136,8 @@ def validate_draft(session: Session, draft: CaseDraft, now: datetime) -> list[tu
         errors.append(("channel_id", "上级交办工单请选择上级渠道。"))
     if draft.source == Source.LOCAL and channel is not None and channel.upper:
         errors.append(("channel_id", "本级工单不能选择上级渠道。"))
-    phone = draft.phone.strip()
-    if phone and not PHONE_RE.match(phone):
-        errors.append(("phone", "联系电话只能包含数字，例如 13800000000 或 0375-6012345。"))
+    if problem := phone_problem(draft.phone):
+        errors.append(("phone", problem))
     if draft.township_id is not None:
         township = session.get(Unit, draft.township_id)
         if township is None or township.group != "township":

@@ -16,7 +16,7 @@ from hotline_desk.services.cases import classification, search_index
 from hotline_desk.services.cases.actions import Offer, available_actions
 from hotline_desk.services.cases.events import append_event, current_status
 from hotline_desk.services.cases.history import CaseStatus
-from hotline_desk.services.cases.records import CaseView, case_view
+from hotline_desk.services.cases.records import CaseView, case_view, phone_problem
 from hotline_desk.services.cases.step_runner import step_context, write_step
 from hotline_desk.services.cases.steps import (
     ERASED_FIELDS,
@@ -264,6 +264,8 @@ def edit_case(session: Session, actor: Actor, case_id: int, expected_version: in
         raise ValidationError(f"这些内容不能在此修改：{'、'.join(sorted(unknown))}")
     if "content" in changes and not str(changes["content"]).strip():
         raise ValidationError("请填写诉求内容。", field="content")
+    if "phone" in changes and (problem := phone_problem(str(changes["phone"]))):
+        raise ValidationError(problem, field="phone")
     corrected = classification.corrections(session, case, found.status, changes)
     diff = {k: [getattr(case, k), v] for k, v in changes.items()
             if k not in classification.CLASSIFICATION and getattr(case, k) != v}
