@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 import zipfile
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -94,6 +95,15 @@ def _import(db: Database, people: People, path: Path) -> None:
 
 
 # --- the case-list import ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("made, named", [(_xlsx, "清单.xls"), (_xls, "清单.xlsx")])
+def test_a_workbook_saved_under_the_other_excel_extension_is_read_as_what_it_is(
+        db: Database, people: People, tmp_path: Path, made: Callable[[Path, list[list[object]]], Path],
+        named: str) -> None:
+    _import(db, people, made(tmp_path / named, [_row("C1", "路灯不亮")]))  # the name says one format, the bytes another
+    with db.reader() as s:
+        assert [c.content for c in s.scalars(select(Case))] == ["路灯不亮"]
+
 
 def test_control_characters_are_kept_and_every_export_still_works(db: Database, people: People, clock: FakeClock,
                                                                   tmp_path: Path) -> None:
