@@ -128,6 +128,7 @@ def test_a_same_day_reply_dated_without_a_time_is_that_day_after_the_step_before
     with db.reader() as s:
         signed, replied = case_view(s, case_id).events[-2:]
     assert (signed.kind, signed.at) == ("sign", dispatched + timedelta(minutes=1))
+    assert "只填了日期" in signed.note  # the history says the time was set, not given
     assert (replied.kind, replied.at) == ("reply", dispatched + timedelta(minutes=2))
 
 

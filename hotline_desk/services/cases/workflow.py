@@ -152,9 +152,10 @@ def reject(session: Session, actor: Actor, case_id: int, reason: str, *, clock: 
 
 
 def sign(session: Session, actor: Actor, case_id: int, *, unit_id: int | None = None,
-         clock: Clock = office_now, at: datetime | None = None, batch_id: int | None = None) -> CaseView:
-    """签收: the unit acknowledged the case."""
-    return take(session, actor, case_id, Action.SIGN, Sign(unit_id), clock=clock, at=at, batch_id=batch_id)
+         clock: Clock = office_now, at: datetime | None = None, batch_id: int | None = None,
+         note: str = "") -> CaseView:
+    """签收: the unit acknowledged the case (``note``: how its time was arrived at, where not as given)."""
+    return take(session, actor, case_id, Action.SIGN, Sign(unit_id, note), clock=clock, at=at, batch_id=batch_id)
 
 
 def reply(session: Session, actor: Actor, case_id: int, answer: Reply, *, unit_id: int | None = None,

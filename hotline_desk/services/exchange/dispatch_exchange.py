@@ -170,6 +170,11 @@ class ReplyRow:
     sign_at: datetime | None  # None: already signed
     reply: wf.Reply | None
     reply_at: datetime | None
+    sign_note: str = ""  # the unit wrote only the day of the dispatch: the time was set, and the history says so
+
+
+# What the history says of a signing dated by the sheet's day alone.
+SIGNED_ON_THE_DAY = "（交办单只填了日期，签收时间按交办后一分钟记）"
 
 
 @dataclass
@@ -447,8 +452,9 @@ def _reply_row(excel_row: int, number: str, values: dict[str, Any], cases: dict[
             signs = not found
             if signs:
                 _event, status = run_in_memory(ctx, status, actor, Action.SIGN, Sign(unit_id), signed)
+    sign_note = SIGNED_ON_THE_DAY if sign_at is not None and sign_at != moments.get("签收时间") else ""
     if not replying:
-        return ReplyRow(excel_row, case.id, number, sign_at, None, None) if sign_at and signs else None
+        return ReplyRow(excel_row, case.id, number, sign_at, None, None, sign_note) if sign_at and signs else None
     if finished is None and "办结时间" in moments:
         problems.append(("办结时间", "缺少办结时间"))
     if finished is None or not signs:
@@ -459,7 +465,7 @@ def _reply_row(excel_row: int, number: str, values: dict[str, Any], cases: dict[
                      handler_phone=norm.phone(values["联系电话"]) if values["联系电话"] else "", unit_id=unit_id)
     found = STEPS[Action.REPLY].check(ctx, status, actor, reply, finished)
     problems += [(_REPLY_COLUMNS.get(p.field, "工单编号"), p.message) for p in found]
-    return None if problems else ReplyRow(excel_row, case.id, number, sign_at, reply, finished)
+    return None if problems else ReplyRow(excel_row, case.id, number, sign_at, reply, finished, sign_note)
 
 
 def commit_replies(session: Session, actor: Actor, preview: ReplyPreview, *, only_valid: bool = False,
@@ -480,7 +486,7 @@ def commit_replies(session: Session, actor: Actor, preview: ReplyPreview, *, onl
     for row in preview.ready:
         if row.sign_at is not None:
             wf.sign(session, actor, row.case_id, unit_id=preview.unit_id, at=row.sign_at, clock=clock,
-                    batch_id=batch.id)
+                    batch_id=batch.id, note=row.sign_note)
         if row.reply is not None:
             wf.reply(session, actor, row.case_id, row.reply, unit_id=preview.unit_id, at=row.reply_at, clock=clock,
                      batch_id=batch.id)
