@@ -521,3 +521,36 @@ def test_changing_the_unit_of_cases_all_taken_meanwhile_says_so_in_place_of_the_
     assert messages.texts() == [f"未审核通过：{expected}"] and pending.notice.text() == expected
     with db.reader() as s:
         assert [case_view(s, c.id).unit for c in (first, second, third)] == ["城市管理局", "城市管理局", "自来水公司"]
+
+
+def test_a_batch_that_fails_midway_approves_none_and_says_so_in_place_of_the_last_success(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from hotline_desk.services.reporting import facts
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))  # where the bug's traceback is written
+    with db.session() as s:
+        cases = [register_case(s, people.operator, draft(s), clock=clock) for _ in range(4)]
+    view = ApprovalView(context(db, people.supervisor, clock, tmp_path))
+    qtbot.addWidget(view)
+    view.show()
+    pending, approve = view.proposals, view.proposals.findChild(QPushButton, "approve")
+    _pick(pending, [cases[0].number])
+    qtbot.mouseClick(approve, Qt.MouseButton.LeftButton)
+    assert pending.notice.text().startswith("已审核通过 1 件")
+    real = facts.record
+
+    def crash_on_the_last(session: Session, case_id: int, status: object) -> None:
+        real(session, case_id, status)  # type: ignore[arg-type]
+        if case_id == cases[3].id:
+            raise RuntimeError("disk vanished")
+
+    monkeypatch.setattr(facts, "record", crash_on_the_last)
+    messages = Messages().install(monkeypatch)
+    _pick(pending, [c.number for c in cases[1:]])
+    qtbot.mouseClick(approve, Qt.MouseButton.LeftButton)
+    assert len(messages.texts("critical")) == 1 and "操作未保存" in messages.texts("critical")[0]
+    assert pending.notice.text() == "未完成，没有保存任何更改（程序错误，见提示）。"
+    with db.reader() as s:
+        assert [case_view(s, c.id).state for c in cases] == ["dispatched", "proposed", "proposed", "proposed"]
+    assert [r.number for r in pending.selected()] == [c.number for c in cases[1:]]  # chosen still, to try again
