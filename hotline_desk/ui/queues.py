@@ -346,7 +346,8 @@ class ApprovalView(QTabWidget):
             QMessageBox.warning(self, "部分工单未审核通过" if outcome.approved else "未审核通过", outcome.summary)
         return bool(outcome.approved) or not all(r.typed for r in outcome.refused)
 
-    # A refused change (another station acted meanwhile) opens its dialog again as typed: see ``ask``.
+    # The dialog opens again as typed (see ``ask``) when the whole action was refused or nothing passed for what
+    # was typed; cases another station took meanwhile are only named, since typing again would not help.
     def change_unit(self, rows: list[QueueRow]) -> None:
         units = unit_choices(self.ctx)
         proposed = {r.unit_id for r in rows}  # one proposed unit (or one case): start from it
