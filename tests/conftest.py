@@ -32,6 +32,7 @@ BOTH_BACKENDS = {
     "test_numbering", "test_permissions", "test_reference", "test_scoring", "test_search", "test_stations",
     "test_workflow",
     "test_case_classification",
+    "test_batch_approval",
 }
 
 

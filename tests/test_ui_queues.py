@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 from sqlalchemy.orm import Session
@@ -432,3 +433,124 @@ def test_the_queues_name_the_assisting_unit_beside_the_main_one(db: Database, pe
     with db.reader() as s:
         dispatched = queue(s, "tracking", clock.now)[0]
     assert (dispatched.unit, dispatched.assisting) == ("自来水公司", "城市管理局")
+
+
+def _pick(table: QueueTable, numbers: list[str]) -> None:
+    """Ctrl-click each of these cases, as a supervisor choosing several."""
+    table.table.clearSelection()
+    for i, row in enumerate(table.model.rows):
+        if row.number in numbers:
+            rect = table.table.visualRect(table.model.index(i, 0))
+            QTest.mouseClick(table.table.viewport(), Qt.MouseButton.LeftButton,
+                             Qt.KeyboardModifier.ControlModifier, rect.center())
+
+
+def test_approving_several_approves_each_it_can_and_names_those_another_station_took_meanwhile(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    with db.session() as s:
+        cases = [register_case(s, people.operator, draft(s), clock=clock) for _ in range(6)]
+    n = [c.number for c in cases]
+    ctx = context(db, people.supervisor, clock, tmp_path)
+    said: list[str] = []
+    ctx.signals.notice.connect(said.append)
+    view = ApprovalView(ctx)
+    qtbot.addWidget(view)
+    view.resize(1366, 768)
+    view.show()
+    pending = view.proposals
+    approve = pending.findChild(QPushButton, "approve")
+    _pick(pending, [n[0]])
+    qtbot.mouseClick(approve, Qt.MouseButton.LeftButton)
+    assert pending.notice.text() == f"已审核通过 1 件：{n[0]}，已交承办单位。"  # the green line of a success
+
+    _pick(pending, n[1:5])
+    clock.advance(minutes=5)
+    other_station = Database(db.url)
+    with other_station.session() as s:  # meanwhile, at the other supervisor's station
+        wf.approve(s, people.supervisor2, cases[2].id, clock=clock)
+        wf.reject(s, people.supervisor2, cases[4].id, "应先电话协调物业", clock=clock)
+    other_station.dispose()
+    messages = Messages().install(monkeypatch)
+    qtbot.mouseClick(approve, Qt.MouseButton.LeftButton)
+
+    expected = (f"已审核通过 2 件：{n[1]}、{n[3]}，已交承办单位；以下 2 件未通过：{n[2]}：已被赵敏于09:05审核交办；"
+                f"{n[4]}：已被赵敏于09:05驳回（理由：应先电话协调物业）。")
+    assert messages.texts() == [f"部分工单未审核通过：{expected}"]  # one message, every case named
+    assert pending.notice.text() == expected and said[-1] == expected  # the earlier success is gone
+    assert "#FFF3E0" in pending.notice.styleSheet()
+    with db.reader() as s:
+        views = [case_view(s, c.id) for c in cases]
+    assert [v.state for v in views] == ["dispatched"] * 4 + ["registered", "proposed"]
+    assert [e.actor for e in views[1].events if e.kind == "approve"] == ["李强"]
+    assert [e.actor for e in views[3].events if e.kind == "approve"] == ["李强"]
+    assert [e.actor for e in views[2].events if e.kind == "approve"] == ["赵敏"]  # not approved twice
+    # The list shows what is left, and nothing is chosen: the next click cannot land on the case nobody picked.
+    assert [r.number for r in pending.model.rows] == [n[5]] and pending.selected() == []
+    qtbot.mouseClick(approve, Qt.MouseButton.LeftButton)
+    assert messages.texts("information") == ["请先选择：请先在列表中选择工单。"]
+    with db.reader() as s:
+        assert case_view(s, cases[5].id).state == "proposed"
+
+
+def test_changing_the_unit_of_cases_all_taken_meanwhile_says_so_in_place_of_the_last_success(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    with db.session() as s:
+        first, second, third = (register_case(s, people.operator, draft(s), clock=clock) for _ in range(3))
+    view = ApprovalView(context(db, people.supervisor, clock, tmp_path))
+    qtbot.addWidget(view)
+    view.show()
+    pending = view.proposals
+    _pick(pending, [first.number, second.number])
+    answer_next_dialog({"unit": "城市管理局"})
+    qtbot.mouseClick(pending.findChild(QPushButton, "change_unit"), Qt.MouseButton.LeftButton)
+    assert pending.notice.text() == f"已改派并审核通过 2 件：{first.number}、{second.number}，已交承办单位。"
+
+    other_station = Database(db.url)
+    with other_station.session() as s:
+        wf.approve(s, people.supervisor2, third.id, clock=clock)
+    other_station.dispose()
+    messages = Messages().install(monkeypatch)
+    _pick(pending, [third.number])
+    titles: list[str] = []
+    answer_next_dialog({"unit": "城市管理局"}, titles)
+    qtbot.mouseClick(pending.findChild(QPushButton, "change_unit"), Qt.MouseButton.LeftButton)
+    expected = f"所选 1 件均未审核通过：{third.number}：已被赵敏于09:00审核交办。"
+    assert titles == [f"改派单位：{third.number}"]  # asked once: typing again would not help
+    assert messages.texts() == [f"未审核通过：{expected}"] and pending.notice.text() == expected
+    with db.reader() as s:
+        assert [case_view(s, c.id).unit for c in (first, second, third)] == ["城市管理局", "城市管理局", "自来水公司"]
+
+
+def test_a_batch_that_fails_midway_approves_none_and_says_so_in_place_of_the_last_success(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from hotline_desk.services.reporting import facts
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))  # where the bug's traceback is written
+    with db.session() as s:
+        cases = [register_case(s, people.operator, draft(s), clock=clock) for _ in range(4)]
+    view = ApprovalView(context(db, people.supervisor, clock, tmp_path))
+    qtbot.addWidget(view)
+    view.show()
+    pending, approve = view.proposals, view.proposals.findChild(QPushButton, "approve")
+    _pick(pending, [cases[0].number])
+    qtbot.mouseClick(approve, Qt.MouseButton.LeftButton)
+    assert pending.notice.text().startswith("已审核通过 1 件")
+    real = facts.record
+
+    def crash_on_the_last(session: Session, case_id: int, status: object) -> None:
+        real(session, case_id, status)  # type: ignore[arg-type]
+        if case_id == cases[3].id:
+            raise RuntimeError("disk vanished")
+
+    monkeypatch.setattr(facts, "record", crash_on_the_last)
+    messages = Messages().install(monkeypatch)
+    _pick(pending, [c.number for c in cases[1:]])
+    qtbot.mouseClick(approve, Qt.MouseButton.LeftButton)
+    assert len(messages.texts("critical")) == 1 and "操作未保存" in messages.texts("critical")[0]
+    assert pending.notice.text() == "未完成，没有保存任何更改（程序错误，见提示）。"
+    with db.reader() as s:
+        assert [case_view(s, c.id).state for c in cases] == ["dispatched", "proposed", "proposed", "proposed"]
+    assert [r.number for r in pending.selected()] == [c.number for c in cases[1:]]  # chosen still, to try again

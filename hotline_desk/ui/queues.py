@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -25,7 +25,9 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
+from hotline_desk.errors import HotlineError
 from hotline_desk.services.cases import workflow as wf
+from hotline_desk.services.cases.batch_approval import BatchApproval, approve_many
 from hotline_desk.services.cases.queues import QueueRow, queue
 from hotline_desk.services.cases.records import with_assisting
 from hotline_desk.services.exchange.dispatch_exchange import export_dispatch
@@ -36,7 +38,7 @@ from hotline_desk.ui.changes import Change, follow
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read
 from hotline_desk.ui.models import Column, RowsModel
-from hotline_desk.ui.operations import Operation
+from hotline_desk.ui.operations import Operation, show_refusal
 from hotline_desk.ui.widgets import FieldSpec, ask
 from hotline_desk.ui.window_state import remember_columns
 from hotline_desk.vocabulary import Action
@@ -69,6 +71,9 @@ PROPOSAL_COLUMNS: list[Column[QueueRow]] = [
 ]
 REJECTED_HINT = "审核员驳回的交办回到拟办人：双击或点“打开工单”，按驳回理由改为协调办理或重新拟交办。"
 NOTICE_STYLE = "background: #E8F4EA; color: #1B5E20; padding: 4px 8px; border-radius: 3px;"
+# What was not done (a refusal, some cases of a batch left out) reads apart from a success at a glance.
+WARNING_STYLE = "background: #FFF3E0; color: #8A3B00; padding: 4px 8px; border-radius: 3px;"
+T = TypeVar("T")
 
 
 def _titles(rows: Sequence[QueueRow], limit: int = 5) -> str:
@@ -151,6 +156,7 @@ class QueueTable(QWidget):
         bottom.addWidget(self.count)
         layout.addLayout(bottom)
         self.follower = follow(self, ctx.signals, Change.CASES, self.refresh)
+        self._filled = False
         self.refresh()
 
     def add_button(self, text: str, handler: Callable[[list[QueueRow]], None], name: str = "",
@@ -175,17 +181,24 @@ class QueueTable(QWidget):
             selection.setCurrentIndex(self.model.index(again[0], 0), QItemSelectionModel.SelectionFlag.NoUpdate)
             for i in again:
                 selection.select(self.model.index(i, 0), SELECT_ROW)
-        elif rows:
+        elif rows and not self._filled:
             self.table.selectRow(0)  # the keyboard starts on the first case
+        else:  # the chosen cases left the queue: nothing chosen, so the next click cannot land on an unrelated one
+            selection.clearSelection()
+            self.table.setCurrentIndex(QModelIndex())
+        self._filled = True
         self.empty.setVisible(not rows)
         overdue = sum(r.flag == "overdue" for r in rows)
         near = sum(r.flag == "near" for r in rows)
         self.count.setText(f"共 {len(rows)} 件" + (f"，超期 {overdue} 件" if overdue else "")
                            + (f"，临期 {near} 件" if near else ""))
 
-    def tell(self, text: str, undo: Callable[[], str | None] | None = None, minutes: int = 0) -> None:
-        """Say what was just done, without a box to click away; with ``undo``, offer 撤销 for ``minutes``."""
+    def tell(self, text: str, undo: Callable[[], str | None] | None = None, minutes: int = 0, *,
+             warn: bool = False) -> None:
+        """Say what was just done, without a box to click away; with ``undo``, offer 撤销 for ``minutes``; ``warn``
+        when something asked for was not done. It replaces whatever the notice said before."""
         self.catch_up()
+        self.notice.setStyleSheet(WARNING_STYLE if warn else NOTICE_STYLE)
         self.notice.setText(text)
         self.notice.show()
         self._undo_action = undo
@@ -210,6 +223,7 @@ class QueueTable(QWidget):
             said = action()
             self.catch_up()
             if said:
+                self.notice.setStyleSheet(NOTICE_STYLE)
                 self.notice.setText(said)
 
     def _undo_expired(self) -> None:
@@ -220,7 +234,7 @@ class QueueTable(QWidget):
         chosen = self.table.selectionModel().selectedRows()
         if not chosen and self.table.currentIndex().isValid():  # the row the keyboard is on counts as chosen
             chosen = [self.table.currentIndex()]
-        return [self.model.row(i.row()) for i in chosen]
+        return [self.model.row(i.row()) for i in sorted(chosen, key=lambda i: i.row())]  # in the list's order
 
     def select_number(self, number: str) -> None:
         for i, row in enumerate(self.model.rows):
@@ -252,7 +266,24 @@ class QueueTable(QWidget):
         op = Operation(self, self.ctx, work, changes=Change.CASES)
         if said:
             op.notify(said).success(lambda _n: self.tell(said, undo, minutes))
-        return op.busy(self.table).run_here() is not None
+        return self.carry_out(op) is not None
+
+    def carry_out(self, op: Operation[T]) -> T | None:
+        """Run ``op`` now with the table busy; its result, or None when it failed. A refusal is shown as usual, and
+        a refusal or a bug also replaces the notice (and the status bar), so the green line of an earlier success
+        never stays on screen over an action that saved nothing."""
+        refusals: list[str] = []
+
+        def refused(exc: HotlineError) -> None:
+            refusals.append(exc.message)
+            show_refusal(self, op.title, exc.message)
+
+        result = op.failure(refused).busy(self.table).run_here()
+        if result is None:
+            said = "未完成，没有保存任何更改" + (f"：{refusals[0]}" if refusals else "（程序错误，见提示）。")
+            self.tell(said, warn=True)
+            self.ctx.signals.notice.emit(said)
+        return result
 
 
 def _confirm(parent: QWidget, title: str, text: str) -> bool:
@@ -297,19 +328,32 @@ class ApprovalView(QTabWidget):
         self.setTabText(self.indexOf(self.rejected), f"被驳回（{count}）" if count else "被驳回")
 
     def approve(self, rows: list[QueueRow]) -> None:
-        self.proposals.run(rows, lambda s, r: wf.approve(s, self.ctx.actor, r.id, clock=self.ctx.clock),
-                           f"已审核通过 {_numbers(rows)}，已交承办单位。")
+        self.approve_each(rows)
 
-    # A refused change (another station acted meanwhile) opens its dialog again as typed: see ``ask``.
+    def approve_each(self, rows: list[QueueRow], unit: int | None = None,
+                     assists: tuple[int, ...] | None = None) -> bool:
+        """审核通过 (改派 to ``unit``) each selected case on its own; one message says which passed and why the
+        others did not. False only when nothing passed because of what was typed (the dialog opens again)."""
+        ids = [r.id for r in rows]
+        op = Operation(self, self.ctx, lambda s: approve_many(s, self.ctx.actor, ids, unit_id=unit,
+                                                               assist_ids=assists, clock=self.ctx.clock),
+                       changes=Change.CASES, title="无法审核通过")
+        outcome: BatchApproval | None = self.proposals.carry_out(op.notify(lambda done: done.summary))
+        if outcome is None:
+            return False
+        self.proposals.tell(outcome.summary, warn=bool(outcome.refused))
+        if outcome.refused:
+            QMessageBox.warning(self, "部分工单未审核通过" if outcome.approved else "未审核通过", outcome.summary)
+        return bool(outcome.approved) or not all(r.typed for r in outcome.refused)
+
+    # The dialog opens again as typed (see ``ask``) when the whole action was refused or nothing passed for what
+    # was typed; cases another station took meanwhile are only named, since typing again would not help.
     def change_unit(self, rows: list[QueueRow]) -> None:
         units = unit_choices(self.ctx)
         proposed = {r.unit_id for r in rows}  # one proposed unit (or one case): start from it
 
         def approve(values: dict[str, Any]) -> bool:
-            assists = (values["assist"],) if values.get("assist") else None
-            return self.proposals.run(rows, lambda s, r: wf.approve(s, self.ctx.actor, r.id, unit_id=values["unit"],
-                                                                    assist_ids=assists, clock=self.ctx.clock),
-                                      f"已改派并审核通过 {_numbers(rows)}。")
+            return self.approve_each(rows, values["unit"], (values["assist"],) if values.get("assist") else None)
 
         ask(self, f"改派单位：{_numbers(rows)}",
             [FieldSpec("unit", "承办单位（主办）", "unit", units, required=True,

@@ -1,0 +1,121 @@
+"""审核通过 of several proposals at once: each case approved on its own, the refused ones named with their reasons.
+
+The batch is one transaction with a savepoint per case. Each case goes through the same ``workflow.approve`` as a
+single approval (same checks, event and audit record); a case refused by its checks rolls back to its savepoint and
+is listed with why, while the others go on. Anything that is not a refusal (a bug, the database gone) rolls the whole
+batch back, so what the summary says is what the database holds once the caller commits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from hotline_desk.errors import HotlineError, ValidationError
+from hotline_desk.models import Case, User
+from hotline_desk.services.accounts.permissions import Actor, require
+from hotline_desk.services.cases import workflow
+from hotline_desk.services.cases.events import load_records
+from hotline_desk.services.cases.history import CaseStatus, EventRecord, apply_event
+from hotline_desk.services.clock import Clock, office_now
+from hotline_desk.vocabulary import Action, CaseState, EventKind
+
+# How many approved numbers the summary spells out; past that it gives the count (every refusal is always named).
+NAMED_APPROVED = 10
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A case of the batch that was not approved, and why, in the words shown to the supervisor."""
+
+    case_id: int
+    number: str
+    reason: str
+    typed: bool = False  # refused for what was typed (the unit chosen), so correcting the dialog may help
+
+
+@dataclass(frozen=True)
+class BatchApproval:
+    """What a batch approval did: the cases approved (numbers, in the order given) and the ones refused."""
+
+    approved: tuple[str, ...]
+    refused: tuple[Refusal, ...]
+    changed_unit: bool = False
+
+    @property
+    def summary(self) -> str:
+        """One message naming what passed and, with each reason, what did not."""
+        done = "已改派并审核通过" if self.changed_unit else "已审核通过"
+        refused = "；".join(f"{r.number}：{r.reason.rstrip('。')}" for r in self.refused)
+        if not self.approved:
+            return f"所选 {len(self.refused)} 件均未审核通过：{refused}。"
+        named = "、".join(self.approved[:NAMED_APPROVED]) + ("等" if len(self.approved) > NAMED_APPROVED else "")
+        said = f"{done} {len(self.approved)} 件：{named}，已交承办单位"
+        if not self.refused:
+            return f"{said}。"
+        return f"{said}；以下 {len(self.refused)} 件未通过：{refused}。"
+
+
+def approve_many(session: Session, actor: Actor, case_ids: list[int], *, unit_id: int | None = None,
+                 assist_ids: tuple[int, ...] | None = None, clock: Clock = office_now) -> BatchApproval:
+    """审核通过 (改派 to ``unit_id`` when given) each case on its own; the caller commits once."""
+    require(actor, Action.APPROVE)  # a role that may not approve is refused as a whole, not case by case
+    approved: list[str] = []
+    refused: list[Refusal] = []
+    for case_id in dict.fromkeys(case_ids):
+        try:
+            with session.begin_nested():
+                view = workflow.approve(session, actor, case_id, unit_id=unit_id, assist_ids=assist_ids,
+                                        clock=clock)
+        except HotlineError as exc:
+            refused.append(_refusal(session, case_id, exc, clock()))
+            continue
+        approved.append(view.number)
+    return BatchApproval(tuple(approved), tuple(refused), changed_unit=unit_id is not None)
+
+
+def _refusal(session: Session, case_id: int, exc: HotlineError, now: datetime) -> Refusal:
+    case = session.get(Case, case_id)
+    if case is None:
+        return Refusal(case_id, f"（编号 {case_id}）", exc.message)
+    moved = moved_on(session, case_id, now)
+    if moved:
+        return Refusal(case_id, case.number, moved)
+    reason = exc.message.removeprefix(f"工单{case.number}")
+    return Refusal(case_id, case.number, reason, typed=isinstance(exc, ValidationError))
+
+
+def moved_on(session: Session, case_id: int, now: datetime) -> str:
+    """Who took the case out of 拟交办, when and how (and where it stands now), or "" while it is still proposed.
+
+    What a supervisor needs to hear when a case shown as waiting was approved or rejected at another station.
+    """
+    status: CaseStatus | None = None
+    leaving: EventRecord | None = None
+    for record in load_records(session, case_id):
+        before = status
+        status = apply_event(status, record)
+        if before is not None and before.state == CaseState.PROPOSED and status.state != CaseState.PROPOSED:
+            leaving = record
+    if status is None or status.state == CaseState.PROPOSED or leaving is None:
+        return ""
+    who = session.get(User, leaving.actor_id) if leaving.actor_id is not None else None
+    by = f"被{who.display_name}" if who is not None else ""
+    day = "" if leaving.at.date() == now.date() else f"{leaving.at.month}月{leaving.at.day}日"
+    when = f"{day}{leaving.at:%H:%M}"
+    said = f"已{by}于{when}{_done(leaving)}"
+    if leaving.kind == EventKind.REJECT and leaving.note:
+        said += f"（理由：{leaving.note}）"
+    if status.last_seq != leaving.seq:
+        said += f"，现为“{status.state_label}”"
+    return said
+
+
+def _done(record: EventRecord) -> str:
+    if record.kind == EventKind.APPROVE:
+        return "审核交办"
+    if record.kind == EventKind.REJECT:
+        return "驳回"
+    return EventKind(record.kind).label
