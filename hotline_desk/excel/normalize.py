@@ -29,8 +29,8 @@ TIME_OF_DAY = re.compile(
 # A day and month with no year (11月11日, 11-11, 11/11 15:00): refused with a word about the year.
 NO_YEAR = re.compile(r"\d{1,2}(?:月\d{1,2}[日号]?|[-/.]\d{1,2})(?:(?<=[日号])|\s|$)")
 MORNING = ("上午", "早上", "凌晨")
-# What clerks type around a chosen word; NFKC has already made the full-width ones (，；！．) plain.
-WORD_PUNCTUATION = " \t\r\n。.,，;；!！、"
+# What clerks type around a chosen word, half- and full-width.
+WORD_PUNCTUATION = " \t\r\n\u3000。.．,，;；!！、"
 FORMAT_HINT = "请写成 2022-07-05 14:30 或 2022年7月5日"
 
 
@@ -187,8 +187,9 @@ def case_number(value: Any) -> str:
 
 
 def result_word(value: Any) -> str:
-    """A word chosen from a list (办理结果) with the full stop or comma typed after it dropped: '已解决。' is 已解决."""
-    return unicodedata.normalize("NFKC", text(value)).strip(WORD_PUNCTUATION)
+    """A word chosen from a list (办理结果) with the full stop or comma typed after it dropped: '已解决。' is 已解决.
+    Only the ends are touched: what is inside is the unit's own text, refused or kept as written."""
+    return text(value).strip(WORD_PUNCTUATION)
 
 
 def yes(value: Any) -> bool:
