@@ -66,6 +66,7 @@ def when(value: Any, *, latest: datetime | None = None) -> datetime | None:
 
 
 def _when(value: Any) -> datetime | None:
+    """The moment a cell means, before any check of its year; None for an empty cell."""
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
@@ -132,9 +133,7 @@ def _time_parts(written: str, raw: str) -> tuple[int, int, int]:
     if found is None:
         raise CellError(f"无法识别的日期“{raw}”，{FORMAT_HINT}")
     period, meridiem = found["period"], found["meridiem"]
-    colon = found["minute"] is not None or found["second"] is not None or ":" in written
-    clock_mark = colon or found["cminute"] is not None or found["half"] is not None or any(
-        mark in written for mark in "点时")
+    clock_mark = any(mark in written for mark in ":点时")  # a bare 15 or 下午3 could be minutes, or a typo
     if (period and meridiem) or not (clock_mark or meridiem):
         raise CellError(f"无法识别的日期“{raw}”，{FORMAT_HINT}")
     hour = int(found["hour"])
