@@ -369,7 +369,7 @@ def test_an_edit_refused_because_the_case_was_signed_elsewhere_opens_again_as_ty
     _edit_meanwhile(qtbot, db, people, clock, tmp_path, case_id, {"address": "人民路8号院"}, signed_elsewhere, confirm)
     assert seen["address"] == "人民路8号院"
     intro = str(seen["intro"])
-    assert "已被" in intro and "登记内容未变" in intro and "请核对后按确定保存" in intro
+    assert "在您填写期间有了新的办理：王芳 签收（" in intro and "登记内容未变" in intro and "请核对后按确定保存" in intro
     assert messages.shown == []  # said in the form that opened again, not in a box before it
     with db.reader() as s:
         view = case_view(s, case_id)
@@ -397,6 +397,7 @@ def test_an_edit_made_while_another_station_edited_keeps_their_other_fields_and_
     _edit_meanwhile(qtbot, db, people, clock, tmp_path, case_id, {"address": "人民路8号院", "title": "小区停水"},
                     edited_elsewhere, look_then_confirm)
     intro = str(seen["intro"])
+    assert "新的办理：王芳 修改（" in intro
     assert "改了联系电话、地址" in intro and "两边都改了：地址，对方改为“建设路1号”" in intro
     assert seen["phone"] == "13912345678"  # theirs, untouched here
     assert seen["address"] == "人民路8号院" and seen["title"] == "小区停水"  # what was typed here

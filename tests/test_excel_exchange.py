@@ -402,6 +402,26 @@ def test_exported_formula_like_content_reads_back_as_text(db: Database, people: 
         assert "<f>" not in archive.read("xl/worksheets/sheet1.xml").decode()
 
 
+def test_a_list_exported_from_this_database_is_not_imported_again_as_new_cases(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+        [sheet] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, clock=clock)
+        number = case_view(s, case_id).number
+    copy = openpyxl.Workbook()  # the unit pasted its dispatch sheet into a new workbook, sent back as a list
+    for row in openpyxl.load_workbook(sheet)["交办单"].iter_rows(min_row=3, values_only=True):
+        copy.active.append([*row, "问题处理类"])
+    copy.active.cell(1, copy.active.max_column).value = "诉求类型"
+    path = tmp_path / "复制的交办单.xlsx"
+    copy.save(path)
+    clock.advance(days=1)
+    with db.reader() as s:
+        preview = preview_cases(s, path, clock=clock)
+    assert preview.ready == [] and [(p.row, p.column) for p in preview.problems] == [(2, "工单编号")]
+    assert f"“{number}”是本库已有工单的编号" in preview.problems[0].reason
+
+
 def test_exported_case_list_masks_personal_data_unless_asked(db: Database, people: People, clock: FakeClock) -> None:
     with db.session() as s:
         register_case(s, people.operator, draft(s), clock=clock)

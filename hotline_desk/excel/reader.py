@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,7 +72,9 @@ def read_workbook(path: Path) -> WorkbookData:
         raise ImportFileError(f"“{path.name}”是空文件。")
     _check_container(path, data[:8])
     try:
-        book = calamine.CalamineWorkbook.from_path(str(path))
+        # From the bytes, not the path: the format is told by the content, so an .xlsx saved with an .xls name
+        # (or the other way round, as units rename files) is read as what it is.
+        book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets = []
         for meta in book.sheets_metadata:
             sheet = book.get_sheet_by_name(meta.name)

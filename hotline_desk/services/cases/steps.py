@@ -438,14 +438,22 @@ def _reply_gates(ctx: StepContext, status: CaseStatus, actor: Actor, p: Reply | 
     return []
 
 
+def result_problem(result: str) -> Problem | None:
+    """A 办理结果 not on the list a unit picks from (none given is fine)."""
+    result = result.strip()
+    if result and result not in REPLY_RESULTS:
+        return Problem(f"办理结果“{result}”不是可选的一项，请从以下选择：{'、'.join(REPLY_RESULTS)}（也可不填）。",
+                       Gate.INPUT, "result")
+    return None
+
+
 def _reply_inputs(ctx: StepContext, status: CaseStatus, actor: Actor, p: Reply, at: datetime) -> list[Problem]:
     target = _target(status, p)
     problems = _text(p.text, "请填写回复内容。", "text")
     if not p.as_recorded:
-        result, length = p.result.strip(), len(p.text.strip())
-        if result and result not in REPLY_RESULTS:
-            problems.append(Problem(f"办理结果“{result}”不是可选的一项，请从以下选择：{'、'.join(REPLY_RESULTS)}"
-                                    "（也可不填）。", Gate.INPUT, "result"))
+        length = len(p.text.strip())
+        if off_the_list := result_problem(p.result):
+            problems.append(off_the_list)
         if length > REPLY_TEXT_LIMIT:
             problems.append(Problem(f"回复内容太长：最多 {REPLY_TEXT_LIMIT} 个字，现在是 {length} 个字。", Gate.INPUT,
                                     "text"))

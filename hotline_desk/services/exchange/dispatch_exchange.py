@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -23,7 +24,7 @@ from hotline_desk.excel.dispatch_sheet import (
     DispatchSheet,
     write_dispatch_workbook,
 )
-from hotline_desk.excel.reader import ImportFileError, read_workbook
+from hotline_desk.excel.reader import ImportFileError, filled_rows, read_workbook
 from hotline_desk.models import AppealType, Case, ImportBatch, Unit
 from hotline_desk.reports.document import Table
 from hotline_desk.reports.fonts import FontSet, find_fonts
@@ -34,13 +35,14 @@ from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.events import statuses_for
 from hotline_desk.services.cases.history import CaseStatus
 from hotline_desk.services.cases.step_runner import load_limits, load_units
-from hotline_desk.services.cases.steps import STEPS, Sign, StepContext, run_in_memory
+from hotline_desk.services.cases.steps import STEPS, Sign, StepContext, result_problem, run_in_memory
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.exchange import sheet_signing
 from hotline_desk.services.exchange.hints import WINDOW, ImportHints
 from hotline_desk.services.exchange.imports import Problem
 from hotline_desk.services.office.calendar import WorkCalendar
 from hotline_desk.services.office.settings import Settings
+from hotline_desk.services.reporting.monthdata import final_months
 from hotline_desk.vocabulary import Action, DispatchRole, Role
 
 logger = logging.getLogger(__name__)
@@ -180,62 +182,143 @@ class ReplyPreview:
     unchanged: int = 0
     blank: int = 0
     problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what was read but not taken, what the sheet lacks
+    final_months: list[str] = field(default_factory=list)  # months with a finalised bulletin the steps fall in
 
     def summary(self) -> str:
         rows = len({p.row for p in self.problems})
-        return (f"{self.unit_name}：可登记 {len(self.ready)} 件，已登记过 {self.unchanged} 件，"
+        text = (f"{self.unit_name}：可登记 {len(self.ready)} 件，已登记过 {self.unchanged} 件，"
                 f"未填写 {self.blank} 件，有问题 {rows} 行。")
+        if rows:
+            text += "有问题的行整行不登记（其中填写的签收时间也不登记）。"
+        if self.final_months:
+            text += (f"注意：{'、'.join(self.final_months)} 的简报已定稿，登记后该月的统计和考核会随之改变，"
+                     "与已定稿的简报不一致。")
+        return text + "".join(self.notes)
 
 
 def preview_replies(session: Session, path: Path, *, clock: Clock = office_now, hints: ImportHints = WINDOW
                     ) -> ReplyPreview:
     """Match the filled sheet by case number and check every row; nothing is written. ``hints`` words where a file
-    that is no dispatch sheet should go instead (the window's button or the command)."""
+    that is no dispatch sheet should go instead (the window's button or the command).
+
+    Columns are found by their names (a unit may add a column, or a line above the table); a row whose 来电时间 or
+    诉求内容 is not its case's (the 工单编号 column sorted on its own) is refused, as is every row of a case filled
+    in twice."""
     book = read_workbook(path)
     key = next((s for s in book.sheets if s.name == KEY_SHEET), None)
+    sheets = [s for s in book.sheets if s.name != KEY_SHEET]
     if key is None or not key.rows or key.rows[0][0] != KEY_MARK:
+        if any(_header_at(s.rows, every_reply_column=True) is not None for s in sheets):
+            raise ImportFileError(f"“{book.file_name}”像是交办单，但缺少导出时附带的隐藏标识（可能把表格复制到了新的"
+                                  "工作簿），无法确认是哪个单位的回复，未导入。请让单位在原样导出的交办单上填写后发回。")
         raise ImportFileError(f"“{book.file_name}”不是本软件导出的交办单，无法按回复导入。{hints.import_cases}")
-    sheet = next(s for s in book.sheets if s.name != KEY_SHEET)
-    unit = _sheet_unit(session, key.rows, sheet.rows)
-    unit_id = unit.id
-    header = [str(c).strip() for c in sheet.rows[2]] if len(sheet.rows) > 2 else []
-    if header[: len(CASE_COLUMNS) + len(REPLY_COLUMNS)] != [*CASE_COLUMNS, *REPLY_COLUMNS]:
-        raise ImportFileError("交办单的列被改动过（增删或调换了列），请使用原样导出的交办单填写。")
-    preview = ReplyPreview(book.file_name, book.sha256, unit_id, unit.name)
+    sheet = next((s for s in sheets if _header_at(s.rows) is not None), None)
+    header_index = _header_at(sheet.rows) if sheet is not None else None
+    if sheet is None or header_index is None:
+        raise ImportFileError("交办单中找不到表头（工单编号、签收时间、办理结果等列名），请使用原样导出的交办单填写。")
+    unit = _sheet_unit(session, key.rows, sheet.rows[:header_index])
+    columns = _columns(sheet.rows[header_index])
+    preview = ReplyPreview(book.file_name, book.sha256, unit.id, unit.name)
+    rows = sheet.rows[header_index + 1:]
+    preview.notes += _unread(columns, rows, [s for s in sheets if s is not sheet])
     now = clock()
-    rows = sheet.rows[3:]
-    numbers = [norm.text(r[0]) for r in rows if r and norm.text(r[0])]
-    cases = {c.number: c for c in session.scalars(select(Case).where(Case.number.in_(numbers)))}
+    cells = [_cells(row, columns) for row in rows]
+    numbers = [_number(c["工单编号"]) for c in cells]
+    cases = {c.number: c for c in session.scalars(select(Case).where(Case.number.in_({n for n in numbers if n})))}
     statuses = statuses_for(session, [c.id for c in cases.values()])
-    first_row: dict[str, int] = {}
+    filled = [i for i, c in enumerate(cells) if numbers[i] and any(norm.text(c[name]) for name in REPLY_COLUMNS)]
+    rows_of: dict[str, list[int]] = {}
+    for i in filled:
+        rows_of.setdefault(numbers[i], []).append(i + header_index + 2)
     checks = _Checks(session, now)
-    for offset, row in enumerate(rows):
-        excel_row = offset + 4
-        number = norm.text(row[0]) if row else ""
-        reply_cells = row[len(CASE_COLUMNS): len(CASE_COLUMNS) + len(REPLY_COLUMNS)]
-        if not number:
-            continue
-        if not any(norm.text(c) for c in reply_cells):
-            preview.blank += 1
-            continue
-        problems = _parse_problems(number, reply_cells, first_row, excel_row, cases, statuses, unit_id)
-        if problems:
-            preview.problems += [Problem(excel_row, column, reason) for column, reason in problems]
-            continue
-        parsed = _reply_row(excel_row, number, reply_cells, cases, statuses, unit_id, now, problems, checks,
-                            _PREVIEW_CLERK)
+    preview.blank = sum(1 for i, n in enumerate(numbers) if n and i not in set(filled))
+    for i in filled:
+        excel_row, number = i + header_index + 2, numbers[i]
+        problems = _parse_problems(number, cells[i], rows_of[number], cases, statuses, unit.id)
+        parsed = None if problems else _reply_row(excel_row, number, cells[i], cases, statuses, unit.id, now,
+                                                  problems, checks, _PREVIEW_CLERK)
         if problems:
             preview.problems += [Problem(excel_row, column, reason) for column, reason in problems]
         elif parsed is None:
             preview.unchanged += 1
         else:
             preview.ready.append(parsed)
+    preview.final_months = sorted(final_months(session, {f"{at:%Y-%m}" for row in preview.ready
+                                                         for at in (row.sign_at, row.reply_at) if at is not None}))
+    preview.notes += _left_out(session, unit.id, set(numbers), key.rows)
     return preview
 
 
-def _sheet_unit(session: Session, key: list[list[Any]], rows: list[list[Any]]) -> Unit:
-    """The unit the sheet was exported for: the hidden key's unit id, name and the visible 承办单位 line must agree."""
-    changed = "交办单的隐藏标识或表头被改动过，无法确认这是哪个单位的回复，未导入。请使用原样导出的交办单填写。"
+# How far down a unit may have pushed the table (lines added above it).
+HEADER_SEARCH_ROWS = 10
+
+
+def _header_at(rows: list[list[Any]], *, every_reply_column: bool = False) -> int | None:
+    """The row that names the sheet's columns (工单编号 and 签收时间; with ``every_reply_column``, all of the reply
+    columns, as a dispatch sheet copied elsewhere still has them), near the top."""
+    wanted = {"工单编号", *(REPLY_COLUMNS if every_reply_column else ("签收时间",))}
+    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        if wanted <= {norm.text(c) for c in row}:
+            return index
+    return None
+
+
+def _columns(header: list[Any]) -> dict[str, int]:
+    """Where each column the import reads stands; refused, naming them, when any reply column is gone."""
+    found: dict[str, int] = {}
+    for index, cell in enumerate(header):
+        found.setdefault(norm.text(cell), index)
+    missing = [name for name in ("工单编号", *REPLY_COLUMNS) if name not in found]
+    if missing:
+        raise ImportFileError(f"交办单缺少{'、'.join(f'“{m}”' for m in missing)}列（被删除或改了列名），未导入。"
+                              "请使用原样导出的交办单填写。")
+    return found
+
+
+def _cells(row: list[Any], columns: dict[str, int]) -> dict[str, Any]:
+    """A data row's cells by column name (None where the row is short or the column absent)."""
+    return {name: (row[columns[name]] if name in columns and columns[name] < len(row) else None)
+            for name in (*CASE_COLUMNS, *REPLY_COLUMNS)}
+
+
+def _number(cell: Any) -> str:
+    """A case number as units type it back (spaces, lower case, full-width letters and digits)."""
+    return unicodedata.normalize("NFKC", norm.text(cell)).strip().upper()
+
+
+def _unread(columns: dict[str, int], rows: list[list[Any]], others: list[Any]) -> list[str]:
+    """What the unit wrote where the import does not read: an added column, another sheet."""
+    known = {*CASE_COLUMNS, *REPLY_COLUMNS}
+    notes = []
+    for name, index in columns.items():
+        if name and name not in known and any(index < len(r) and norm.text(r[index]) for r in rows):
+            notes.append(f"表中另有“{name}”列，其中的内容未导入（需要登记的请填在回复内容中）。")
+    for other in others:
+        if other.visible and filled_rows(other):
+            notes.append(f"工作簿中另有工作表“{other.name}”有内容，未读取：只读取交办单这一张表。")
+    return notes
+
+
+def _left_out(session: Session, unit_id: int, numbers: set[str], key: list[list[Any]]) -> list[str]:
+    """The unit's cases, dispatched before the sheet was exported and still waiting for its reply, that the sheet
+    no longer lists (a row deleted): said, so that the office asks the unit."""
+    try:
+        exported = datetime.fromisoformat(norm.text(key[3][0]))
+    except (IndexError, ValueError):
+        return []
+    sheet = dispatch_sheet(session, unit_id, exported)
+    missing = [r.number for r in sheet.rows if r.number not in numbers and r.registered_at <= exported]
+    if not missing:
+        return []
+    shown = "、".join(missing[:5]) + ("等" if len(missing) > 5 else "")
+    return [f"本单位还有 {len(missing)} 件导出时已交办、尚未回复的工单不在表中（{shown}），可能被删去了行。"]
+
+
+def _sheet_unit(session: Session, key: list[list[Any]], above: list[list[Any]]) -> Unit:
+    """The unit the sheet was exported for: the hidden key's unit id and name, signed by this database; the
+    visible 承办单位 line above the table, where the unit kept it, must agree."""
+    changed = "交办单的隐藏标识被改动过，无法确认这是哪个单位的回复，未导入。请使用原样导出的交办单填写。"
     try:
         unit_id = int(float(norm.text(key[1][0])))
         key_name = norm.text(key[2][0])
@@ -244,9 +327,9 @@ def _sheet_unit(session: Session, key: list[list[Any]], rows: list[list[Any]]) -
     unit = session.get(Unit, unit_id)
     if unit is None:
         raise ImportFileError("交办单中的承办单位已不存在。")
-    shown = norm.text(rows[1][0]) if len(rows) > 1 and rows[1] else ""
-    if key_name != unit.name or not shown.startswith(f"承办单位：{unit.name} "):
-        raise ImportFileError(f"交办单标明的承办单位与隐藏标识不一致（标识为“{unit.name}”），未导入。"
+    shown = next((norm.text(c) for row in above for c in row if norm.text(c).startswith("承办单位：")), None)
+    if key_name != unit.name or (shown is not None and not shown.startswith(f"承办单位：{unit.name} ")):
+        raise ImportFileError(f"交办单上写的承办单位与隐藏标识不一致（标识为“{unit.name}”），未导入。"
                               "一个单位只能回复发给本单位的交办单；请使用原样导出的交办单填写。")
     exported_at = norm.text(key[3][0]) if len(key) > 3 and key[3] else ""
     signature = norm.text(key[4][0]) if len(key) > 4 and key[4] else ""
@@ -259,26 +342,40 @@ def _sheet_unit(session: Session, key: list[list[Any]], rows: list[list[Any]]) -
     return unit
 
 
-def _parse_problems(number: str, cells: list[Any], first_row: dict[str, int], excel_row: int,
-                    cases: dict[str, Case], statuses: dict[int, Any], unit_id: int) -> list[tuple[str, str]]:
-    """What is wrong with a row before the workflow is asked: a repeated case, a case not with this unit now,
-    a phone that is not one."""
+def _parse_problems(number: str, cells: dict[str, Any], rows: list[int], cases: dict[str, Case],
+                    statuses: dict[int, Any], unit_id: int) -> list[tuple[str, str]]:
+    """What is wrong with a row before the workflow is asked: a case filled in on several rows, a row that is not
+    its case's, a case not with this unit now, a phone that is not one."""
     problems: list[tuple[str, str]] = []
-    if number in first_row:
-        problems.append(("工单编号", f"与第 {first_row[number]} 行是同一件工单，一件工单只能填一行"))
-    else:
-        first_row[number] = excel_row
+    if len(rows) > 1:
+        problems.append(("工单编号", f"工单{number}在第 {'、'.join(map(str, rows))} 行都填写了，一件工单只能填一行；"
+                                   "请删去多余的行后重新导入"))
     case = cases.get(number)
+    if case is not None and not _same_case(case, cells):
+        problems.append(("工单编号", f"本行的来电时间和诉求内容不是工单{number}的（是否只对“工单编号”一列排序，或改了"
+                                   "编号？），请按原样导出的交办单核对"))
+        return problems
     if case is not None and case.id in statuses:
         current = {d.unit_id for d in statuses[case.id].current_dispatches}
         if unit_id not in current:
             problems.append(("工单编号", "该工单当前没有交办给本单位（可能已退单改派或不是本单位的工单）"))
-    phone_cell = cells[REPLY_COLUMNS.index("联系电话")] if len(cells) > REPLY_COLUMNS.index("联系电话") else None
     try:
-        norm.phone(phone_cell)
+        norm.phone(cells["联系电话"])
     except norm.CellError as exc:
         problems.append(("联系电话", str(exc)))
     return problems
+
+
+def _same_case(case: Case, cells: dict[str, Any]) -> bool:
+    """Whether the row's 来电时间 and 诉求内容, as exported, are the case's (either may have been cleared)."""
+    try:
+        called = norm.when(cells["来电时间"])
+    except norm.CellError:
+        called = None
+    if called is not None and called.replace(second=0) != case.registered_at.replace(second=0, microsecond=0):
+        return False
+    content = "".join(norm.text(cells["诉求内容"]).split())
+    return not content or "".join(case.content.split())[:20] in content
 
 
 class _Checks:
@@ -310,11 +407,11 @@ def _on_the_day(moment: datetime | None, after: datetime | None) -> datetime | N
     return after + timedelta(minutes=1)
 
 
-def _reply_row(excel_row: int, number: str, cells: list[Any], cases: dict[str, Case], statuses: dict[int, Any],
-               unit_id: int, now: datetime, problems: list[tuple[str, str]], setting: _Checks,
-               actor: Actor) -> ReplyRow | None:
-    """One filled row checked by the transition table exactly as signing and replying would check it."""
-    values = dict(zip(REPLY_COLUMNS, list(cells) + [None] * (len(REPLY_COLUMNS) - len(cells)), strict=True))
+def _reply_row(excel_row: int, number: str, values: dict[str, Any], cases: dict[str, Case],
+               statuses: dict[int, Any], unit_id: int, now: datetime, problems: list[tuple[str, str]],
+               setting: _Checks, actor: Actor) -> ReplyRow | None:
+    """One filled row checked by the transition table exactly as signing and replying would check it; every
+    problem of the row is added to ``problems`` at once."""
     case = cases.get(number)
     if case is None:
         problems.append(("工单编号", f"没有编号为{number}的工单"))
@@ -324,22 +421,22 @@ def _reply_row(excel_row: int, number: str, cells: list[Any], cases: dict[str, C
     if mine is None:
         problems.append(("工单编号", "该工单当前没有交办给本单位（可能已退单改派）"))
         return None
-    try:
-        signed = norm.when(values["签收时间"])
-        finished = norm.when(values["办结时间"])
-    except norm.CellError as exc:
-        problems.append(("签收时间/办结时间", str(exc)))
-        return None
-    signed = _on_the_day(signed, mine.dispatched_at)
-    finished = _on_the_day(finished, signed or mine.signed_at or mine.dispatched_at)
+    moments: dict[str, datetime | None] = {}
+    for column in ("签收时间", "办结时间"):
+        try:
+            moments[column] = norm.when(values[column])
+        except norm.CellError as exc:
+            problems.append((column, str(exc)))
+    signed = _on_the_day(moments.get("签收时间"), mine.dispatched_at)
+    finished = _on_the_day(moments.get("办结时间"), signed or mine.signed_at or mine.dispatched_at)
     text = norm.text(values["回复内容"])
     result = norm.text(values["办理结果"])
-    replying = bool(text or result or finished)
+    replying = bool(text or result or finished or values["办结时间"])
     if mine.replied_at is not None and replying and text == mine.reply_text:
         return None  # this reply is in already
     ctx = setting.context(case)
-    sign_at, signs = None, True
-    if mine.signed_at is None:
+    sign_at, signs = None, "签收时间" in moments
+    if mine.signed_at is None and signs:
         sign_at = signed
         if signed is None:
             problems.append(("签收时间", "缺少签收时间"))
@@ -352,15 +449,17 @@ def _reply_row(excel_row: int, number: str, cells: list[Any], cases: dict[str, C
                 _event, status = run_in_memory(ctx, status, actor, Action.SIGN, Sign(unit_id), signed)
     if not replying:
         return ReplyRow(excel_row, case.id, number, sign_at, None, None) if sign_at and signs else None
-    if finished is None:
+    if finished is None and "办结时间" in moments:
         problems.append(("办结时间", "缺少办结时间"))
     if finished is None or not signs:
+        if off_the_list := result_problem(result):  # what the reply's own check would also have said
+            problems.append(("办理结果", off_the_list.message))
         return None
     reply = wf.Reply(text=text, result=result, finished_at=finished, handler=norm.text(values["经办人"]),
                      handler_phone=norm.phone(values["联系电话"]) if values["联系电话"] else "", unit_id=unit_id)
     found = STEPS[Action.REPLY].check(ctx, status, actor, reply, finished)
     problems += [(_REPLY_COLUMNS.get(p.field, "工单编号"), p.message) for p in found]
-    return None if found else ReplyRow(excel_row, case.id, number, sign_at, reply, finished)
+    return None if problems else ReplyRow(excel_row, case.id, number, sign_at, reply, finished)
 
 
 def commit_replies(session: Session, actor: Actor, preview: ReplyPreview, *, only_valid: bool = False,

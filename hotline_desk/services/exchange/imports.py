@@ -407,11 +407,14 @@ def _mark_duplicates(session: Session, preview: CasePreview, prepared: list[Prep
                      refused: list[tuple[int, str]]) -> None:
     """Rows imported before are counted; a row repeating an earlier row of the file is a problem, whether or not
     that earlier row has problems of its own (the user sees every problem at once, and neither copy goes in
-    unnoticed)."""
+    unnoticed), as is a row numbered as one of this database's own cases."""
     keys = [p.key for p in prepared]
     existing: set[str] = set()
+    ours: set[str] = set()  # this database's own case numbers: a sheet it exported, sent back as a register
     for start in range(0, len(keys), 500):
-        existing |= set(session.scalars(select(Case.import_key).where(Case.import_key.in_(keys[start:start + 500]))))
+        part = keys[start:start + 500]
+        existing |= set(session.scalars(select(Case.import_key).where(Case.import_key.in_(part))))
+        ours |= set(session.scalars(select(Case.number).where(Case.number.in_(part))))
     first: dict[str, int] = {}
     for number, key in sorted([*((p.row, p.key) for p in prepared), *refused]):
         first.setdefault(key, number)
@@ -419,6 +422,9 @@ def _mark_duplicates(session: Session, preview: CasePreview, prepared: list[Prep
     for row in prepared:
         if row.key in existing:
             preview.duplicates += 1
+        elif row.key in ours:
+            repeated.append(Problem(row.row, "工单编号", f"“{row.key}”是本库已有工单的编号：这一行来自本库导出的表"
+                                                         "（如交办单或工单清单），不能再作为新工单导入"))
         elif first[row.key] != row.row:
             repeated.append(Problem(row.row, "工单编号", f"与第 {first[row.key]} 行重复"))
         else:

@@ -1,0 +1,175 @@
+"""What units do to the dispatch sheet before they send it back: sort one column, add a line or a column, copy the
+table elsewhere, fill a copied tab, delete a row, type the number loosely. Every reply goes to its own case or is
+refused saying why; nothing the unit wrote is dropped without a word."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+from openpyxl.worksheet.worksheet import Worksheet
+
+from hotline_desk.db import Database
+from hotline_desk.excel.reader import ImportFileError
+from hotline_desk.services.cases import workflow as wf
+from hotline_desk.services.cases.records import case_view, register_case
+from hotline_desk.services.exchange.dispatch_exchange import (
+    ReplyPreview,
+    commit_replies,
+    export_dispatch,
+    preview_replies,
+)
+from hotline_desk.services.reporting import bulletin
+from tests.conftest import FakeClock, People
+from tests.helpers import draft, fingerprint, unit_id
+
+SIGN, RESULT, REPLY, FINISHED, PHONE = 9, 10, 11, 12, 14  # the reply columns as exported
+CONTENTS = ("小区二期水压低，高层无水", "维修基金使用不透明", "路口积水无人清理")
+
+
+@pytest.fixture
+def sheet(db: Database, people: People, clock: FakeClock, tmp_path: Path) -> Path:
+    """自来水公司's dispatch sheet with three open cases, each with its own request and time of call."""
+    with db.session() as s:
+        for content in CONTENTS:
+            case_id = register_case(s, people.operator, draft(s, content=content), clock=clock).id
+            wf.approve(s, people.supervisor, case_id, clock=clock)
+            clock.advance(minutes=7)
+    clock.advance(days=1)
+    with db.session() as s:
+        [path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, clock=clock)
+    return path
+
+
+def _filled(path: Path, edit: Callable[[openpyxl.Workbook, Worksheet], None], *, rows: int = 3) -> Path:
+    """The sheet with its first ``rows`` cases answered as a unit would, then changed by ``edit``."""
+    book = openpyxl.load_workbook(path)
+    ws = book["交办单"]
+    for row in range(4, 4 + rows):
+        ws.cell(row, SIGN).value = datetime(2022, 7, 5, 15, 0)
+        ws.cell(row, RESULT).value = "已解决"
+        ws.cell(row, REPLY).value = f"答复：{ws.cell(row, 4).value}，已处理"
+        ws.cell(row, FINISHED).value = datetime(2022, 7, 6, 8, 30)
+        ws.cell(row, PHONE).value = 13700001111
+    edit(book, ws)
+    out = path.with_name("回复.xlsx")
+    book.save(out)
+    return out
+
+
+def _preview(db: Database, path: Path, clock: FakeClock) -> ReplyPreview:
+    with db.reader() as s:
+        return preview_replies(s, path, clock=clock)
+
+
+def _replies(db: Database) -> dict[str, str]:
+    """Each case's request and the reply it got."""
+    with db.reader() as s:
+        views = [case_view(s, i) for i in range(1, 4)]
+    return {v.content: next(((e.reply or {}).get("text", "") for e in v.events if e.kind == "reply"), "")
+            for v in views}
+
+
+def test_numbers_sorted_on_their_own_are_refused_and_nothing_lands_on_the_wrong_case(
+        db: Database, people: People, sheet: Path, clock: FakeClock) -> None:
+    def sort_the_number_column_only(_book: openpyxl.Workbook, ws: Worksheet) -> None:
+        first, second = ws.cell(4, 1).value, ws.cell(5, 1).value
+        ws.cell(4, 1).value, ws.cell(5, 1).value = second, first
+
+    preview = _preview(db, _filled(sheet, sort_the_number_column_only), clock)
+    wrong = {p.row: p.reason for p in preview.problems}
+    assert set(wrong) == {4, 5} and "只对“工单编号”一列排序" in wrong[4]
+    assert len(preview.ready) == 1  # the third row was left alone: it goes in with --only-valid
+    before = fingerprint(db)
+    with db.session() as s:
+        commit_replies(s, people.operator, preview, only_valid=True, clock=clock)
+    assert _replies(db) == {CONTENTS[0]: "", CONTENTS[1]: "", CONTENTS[2]: f"答复：{CONTENTS[2]}，已处理"}
+    assert fingerprint(db) != before
+
+
+def test_a_line_above_the_table_a_deleted_title_and_an_added_column_are_read_by_column_names(
+        db: Database, people: People, sheet: Path, clock: FakeClock) -> None:
+    def rework(_book: openpyxl.Workbook, ws: Worksheet) -> None:
+        ws.insert_cols(11)  # a 备注 column between 办理结果 and 回复内容
+        ws.cell(3, 11).value = "备注"
+        ws.cell(4, 11).value = "已电话告知来电人"
+        ws.delete_rows(1)  # the title line
+        ws.insert_rows(1)
+        ws.cell(1, 1).value = "（请于三日内回复）"
+
+    preview = _preview(db, _filled(sheet, rework), clock)
+    assert (len(preview.ready), preview.problems) == (3, [])
+    assert "另有“备注”列，其中的内容未导入" in preview.summary()
+    with db.session() as s:
+        commit_replies(s, people.operator, preview, clock=clock)
+    with db.reader() as s:
+        view = case_view(s, 1)
+    assert view.state == "pending_followup" and view.events[-1].kind == "reply"
+
+
+def test_a_deleted_reply_column_is_named(db: Database, sheet: Path, clock: FakeClock) -> None:
+    def drop_finished(_book: openpyxl.Workbook, ws: Worksheet) -> None:
+        ws.delete_cols(FINISHED)
+
+    with pytest.raises(ImportFileError, match="缺少“办结时间”列"):
+        _preview(db, _filled(sheet, drop_finished), clock)
+
+
+def test_a_sheet_copied_into_a_new_workbook_is_refused_as_such(db: Database, sheet: Path, clock: FakeClock,
+                                                              tmp_path: Path) -> None:
+    filled = openpyxl.load_workbook(_filled(sheet, lambda _b, _w: None))
+    copy = openpyxl.Workbook()
+    for row in filled["交办单"].iter_rows(values_only=True):
+        copy.active.append(row)
+    path = tmp_path / "复制到新表.xlsx"
+    copy.save(path)
+    with pytest.raises(ImportFileError, match="缺少导出时附带的隐藏标识") as refused:
+        _preview(db, path, clock)
+    assert "import-cases" not in str(refused.value) and "导入工单" not in str(refused.value)
+
+
+def test_a_filled_copy_of_the_tab_and_a_deleted_row_are_said(db: Database, sheet: Path, clock: FakeClock) -> None:
+    def copy_tab_and_delete_a_row(book: openpyxl.Workbook, ws: Worksheet) -> None:
+        copied = book.copy_worksheet(ws)
+        copied.cell(6, REPLY).value = "在副本上填的回复"
+        ws.delete_rows(6)
+
+    preview = _preview(db, _filled(sheet, copy_tab_and_delete_a_row, rows=2), clock)
+    assert len(preview.ready) == 2
+    with db.reader() as s:
+        missing = case_view(s, 3).number
+    summary = preview.summary()
+    assert "另有工作表“交办单 Copy”有内容，未读取" in summary
+    assert f"还有 1 件导出时已交办、尚未回复的工单不在表中（{missing}）" in summary
+
+
+def test_every_problem_of_a_row_is_listed_at_once(db: Database, sheet: Path, clock: FakeClock) -> None:
+    def badly(_book: openpyxl.Workbook, ws: Worksheet) -> None:
+        ws.cell(4, SIGN).value = "昨天下午"
+        ws.cell(4, FINISHED).value = "2022年13月1日"
+        ws.cell(4, RESULT).value = "已处理"
+
+    problems = _preview(db, _filled(sheet, badly), clock).problems
+    columns = sorted(p.column for p in problems if p.row == 4)
+    assert columns == ["办理结果", "办结时间", "签收时间"]
+
+
+def test_a_case_number_typed_in_lower_case_with_spaces_is_its_case(db: Database, sheet: Path,
+                                                                   clock: FakeClock) -> None:
+    def loosely(_book: openpyxl.Workbook, ws: Worksheet) -> None:
+        ws.cell(4, 1).value = f" {str(ws.cell(4, 1).value).lower()} "
+
+    preview = _preview(db, _filled(sheet, loosely), clock)
+    assert (len(preview.ready), preview.problems) == (3, [])
+
+
+def test_replies_into_a_month_whose_bulletin_is_final_are_warned_of(
+        db: Database, people: People, sheet: Path, clock: FakeClock) -> None:
+    clock.set(datetime(2022, 8, 2, 9, 0))
+    with db.session() as s:
+        bulletin.finalize(s, people.supervisor, "2022-07", clock=clock, accept_warnings=True)
+    summary = _preview(db, _filled(sheet, lambda _b, _w: None), clock).summary()
+    assert "2022-07 的简报已定稿" in summary and "与已定稿的简报不一致" in summary
