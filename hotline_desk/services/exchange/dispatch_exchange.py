@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -229,7 +228,7 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now, 
     preview.notes += _unread(columns, rows, [s for s in sheets if s is not sheet])
     now = clock()
     cells = [_cells(row, columns) for row in rows]
-    numbers = [_number(c["工单编号"]) for c in cells]
+    numbers = [norm.case_number(c["工单编号"]) for c in cells]
     cases = {c.number: c for c in session.scalars(select(Case).where(Case.number.in_({n for n in numbers if n})))}
     statuses = statuses_for(session, [c.id for c in cases.values()])
     filled = [i for i, c in enumerate(cells) if numbers[i] and any(norm.text(c[name]) for name in REPLY_COLUMNS)]
@@ -285,11 +284,6 @@ def _cells(row: list[Any], columns: dict[str, int]) -> dict[str, Any]:
     """A data row's cells by column name (None where the row is short or the column absent)."""
     return {name: (row[columns[name]] if name in columns and columns[name] < len(row) else None)
             for name in (*CASE_COLUMNS, *REPLY_COLUMNS)}
-
-
-def _number(cell: Any) -> str:
-    """A case number as units type it back (spaces, lower case, full-width letters and digits)."""
-    return unicodedata.normalize("NFKC", norm.text(cell)).strip().upper()
 
 
 def _unread(columns: dict[str, int], rows: list[list[Any]], others: list[Any]) -> list[str]:
@@ -435,7 +429,7 @@ def _reply_row(excel_row: int, number: str, values: dict[str, Any], cases: dict[
     signed = _on_the_day(moments.get("签收时间"), mine.dispatched_at)
     finished = _on_the_day(moments.get("办结时间"), signed or mine.signed_at or mine.dispatched_at)
     text = norm.text(values["回复内容"])
-    result = norm.text(values["办理结果"])
+    result = norm.result_word(values["办理结果"])
     replying = bool(text or result or finished or values["办结时间"])
     if mine.replied_at is not None and replying and text == mine.reply_text:
         return None  # this reply is in already
