@@ -92,7 +92,7 @@ def test_a_save_of_a_month_nobody_saved_yet_is_no_conflict(db: Database, people:
 def test_finalising_a_stale_page_is_refused_and_nothing_is_frozen(
         db: Database, people: People, clock: FakeClock, opened: bulletin.BulletinDraft) -> None:
     _other_station_saves(db, people, clock)
-    with pytest.raises(DraftConflict, match="已被赵敏于 10:15 保存.*定稿未进行"), db.session() as s:
+    with pytest.raises(DraftConflict, match=r"已被赵敏于 10:15 保存.*定稿未进行"), db.session() as s:
         bulletin.finalize(s, people.supervisor, MONTH, clock=clock, expected=opened, accept_warnings=True)
     with db.reader() as s:
         assert not bulletin.get_draft(s, MONTH).final
