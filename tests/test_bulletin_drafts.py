@@ -79,14 +79,16 @@ def test_saving_from_an_up_to_date_page_works_and_the_next_save_compares_with_it
         assert contents(bulletin.get_draft(s, MONTH)) == contents(mine)
 
 
-def test_a_save_of_a_month_nobody_saved_yet_is_no_conflict(db: Database, people: People,
-                                                           clock: FakeClock) -> None:
+def test_a_save_of_a_month_nobody_saved_yet_is_no_conflict(db: Database, people: People, clock: FakeClock,
+                                                           opened: bulletin.BulletinDraft) -> None:
     with db.reader() as s:
-        fresh = bulletin.get_draft(s, "2022-06")
+        fresh = bulletin.get_draft(s, "2022-08")
+    with db.session() as s:  # July's issue moves on: August's proposed numbers follow it, but nobody saved August
+        bulletin.update_draft(s, people.supervisor2, MONTH, clock=clock, total_issue=262)
     with db.session() as s:
-        bulletin.update_draft(s, people.supervisor, "2022-06", clock=clock, expected=fresh, call_volume="约1万人次")
-    with pytest.raises(DraftConflict, match="已被李强于 09:00 保存（改了话务量）"), db.session() as s:
-        bulletin.update_draft(s, people.supervisor2, "2022-06", clock=clock, expected=fresh, call_volume="约2万人次")
+        bulletin.update_draft(s, people.supervisor, "2022-08", clock=clock, expected=fresh, call_volume="约1万人次")
+    with pytest.raises(DraftConflict, match="已被李强于 09:00 保存（改了总期号、话务量）"), db.session() as s:
+        bulletin.update_draft(s, people.supervisor2, "2022-08", clock=clock, expected=fresh, call_volume="约2万人次")
 
 
 def test_finalising_a_stale_page_is_refused_and_nothing_is_frozen(

@@ -150,8 +150,9 @@ DRAFT_SAVED = "bulletin_draft"
 
 def _check_unchanged(session: Session, row: Bulletin, stored: BulletinDraft, expected: BulletinDraft | None,
                      now: datetime, *, doing: str) -> None:
-    """Refuse (changing nothing) when the stored draft is no longer the one the screen started from."""
-    if expected is None or contents(stored) == contents(expected):
+    """Refuse (changing nothing) when the stored draft is no longer the one the screen started from. A month
+    nobody has saved yet has nothing to lose (only its proposed issue numbers may have moved on meanwhile)."""
+    if expected is None or row.updated_at is None or contents(stored) == contents(expected):
         return
     saved = session.execute(select(AuditRecord.user_id, AuditRecord.at)
                             .where(AuditRecord.entity == f"bulletin:{row.month}", AuditRecord.kind == DRAFT_SAVED)
