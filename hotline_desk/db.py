@@ -250,7 +250,11 @@ class Database:
             reader = self.engine.execution_options(sqlite_begin="DEFERRED")
         else:
             # A server on the office LAN may restart; a pooled connection is checked before it is handed out.
-            self.engine = create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
+            # A server that stops answering mid-action (a network cable pulled) is given up on after 15 seconds of
+            # unacknowledged sending, and idle connections are checked, instead of the station hanging for minutes.
+            self.engine = create_engine(url, pool_pre_ping=True, connect_args={
+                "connect_timeout": 10, "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 5,
+                "keepalives_count": 3, "tcp_user_timeout": 15_000})
             _install_postgresql_hooks(self.engine, busy_timeout_ms)
             # A reader sees one snapshot for its whole action, as on SQLite: a case and its history read by two
             # statements agree even when another station commits in between.
@@ -327,14 +331,22 @@ class Database:
     def _translate_errors(self) -> Iterator[None]:
         try:
             yield
-        except OperationalError as exc:
-            message = explain_operational_error(exc, self.display_name)
+        except Exception as exc:
+            message = explain_operational_error(exc, self.display_name) if _operational(exc) else None
             if message:
                 raise DatabaseError(message) from exc
             raise
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _operational(exc: BaseException) -> bool:
+    """A database that cannot be used right now: SQLAlchemy's OperationalError, or the driver's own where the app
+    talks to the driver directly (PostgreSQL's COPY, SQLite's BEGIN IMMEDIATE retries)."""
+    return isinstance(exc, OperationalError) or any(
+        kind.__name__ == "OperationalError" and kind.__module__.split(".")[0] in ("psycopg", "sqlite3")
+        for kind in type(exc).__mro__)
 
 
 def explain_operational_error(exc: BaseException, where: str) -> str | None:
@@ -356,6 +368,8 @@ def explain_operational_error(exc: BaseException, where: str) -> str | None:
     if ("server closed the connection" in lowered or "terminating connection" in lowered
             or "connection is closed" in lowered or "connection is lost" in lowered):
         return f"与数据库服务器 {where} 的连接中断了，刚才的操作没有保存。请检查网络，稍后重试。"
+    if "the database system is" in lowered:  # starting up, shutting down, not yet accepting connections
+        return f"数据库服务器 {where} 正在启动或关闭，暂时不能连接。请稍等片刻再试。"
     if ("connection refused" in lowered or "could not connect" in lowered or "timeout expired" in lowered
             or "connection timed out" in lowered or "name or service not known" in lowered
             or "could not translate host name" in lowered):

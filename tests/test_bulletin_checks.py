@@ -88,3 +88,17 @@ def _text(pdf: bytes, folder: Path) -> str:
     path.write_bytes(pdf)
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
     return "".join(text.split())
+
+
+def test_cases_neither_coordinated_nor_dispatched_are_named_before_the_groups_fail_to_add_up(
+        db: Database, people: People, clock: FakeClock) -> None:
+    _month_with_two_units(db, people, clock)
+    with db.session() as s:  # a third proposal is sent back to the operator and still waits at the cut-off
+        third = register_case(s, people.operator, draft(s), clock=clock)
+        wf.reject(s, people.supervisor, third.id, "请补充地址", clock=clock)
+    clock.set(datetime(2022, 8, 3, 9, 0))
+    with db.reader() as s:
+        seen = bulletin.warnings(s, MONTH, clock=clock)
+    assert any("本级登记事项 3 件中有 1 件" in w and "两项之和少于本级登记事项" in w for w in seen), seen
+    with pytest.raises(ValidationError, match="既未协调办理也未交办"), db.session() as s:
+        bulletin.finalize(s, people.supervisor, MONTH, clock=clock)

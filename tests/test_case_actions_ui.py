@@ -16,6 +16,7 @@ from hotline_desk.db import Database
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.queues import queue
 from hotline_desk.services.cases.records import case_view, register_case
+from hotline_desk.services.cases.steps import Reply
 from hotline_desk.ui.case_actions import StepDialog, perform
 from hotline_desk.ui.case_list import CaseDetailDialog
 from hotline_desk.ui.queues import ApprovalView
@@ -281,15 +282,43 @@ def test_a_step_refused_when_done_opens_its_form_again_as_typed(
             dialog._accept()
             _when_dialog_opens(type_and_confirm)  # refused: the form comes back
         else:
-            _escape(dialog, Qt.Key.Key_Y)  # the person gives up after all, and says so
+            dialog._accept()  # seen what happened: 作废 still stands to reason, so once more
 
     _when_dialog_opens(type_and_confirm)
-    assert not perform(parent, context(db, people.supervisor, clock, tmp_path), case_id, "void",
-                       expected_version=shown)
-    assert messages.texts() == [f"无法完成操作：工单{number}已被王芳于09:00修改，请刷新后再操作。"]
+    assert perform(parent, context(db, people.supervisor, clock, tmp_path), case_id, "void", expected_version=shown)
+    assert messages.texts() == [f"无法完成操作：工单{number}已被王芳于09:00签收。"
+                                "您填写的内容已保留，请核对后再按确定。"]
     assert openings == ["", "与RZ2207-00002重复"]  # the second opening still holds the reason typed
     with db.reader() as s:
-        assert case_view(s, case_id).state_label != "已作废"
+        assert case_view(s, case_id).state_label == "已作废"
+
+
+def test_a_step_no_longer_possible_after_a_change_elsewhere_says_what_happened_and_closes(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two clerks record the unit's reply to the same case; the second is told who did it, not just the state."""
+    messages = Messages().install(monkeypatch)
+    case_id = _dispatched(db, people, clock)
+    with db.session() as s:
+        wf.sign(s, people.operator, case_id, clock=clock)
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    openings: list[ActionDialog] = []
+
+    def type_then_other_station_replies(dialog: ActionDialog) -> None:
+        openings.append(dialog)
+        dialog.set_value("text", "已更换水表")
+        with db.session() as s:
+            wf.reply(s, people.operator2, case_id, Reply("已更换加压泵"), clock=clock)
+        dialog._accept()
+
+    _when_dialog_opens(type_then_other_station_replies)
+    assert not perform(parent, context(db, people.operator, clock, tmp_path), case_id, "reply")
+    (said,) = messages.texts()
+    assert "已被王芳于09:00回复。登记回复已不能进行" in said and len(openings) == 1
+    with db.reader() as s:
+        replies = [e.reply for e in case_view(s, case_id).events if e.kind == "reply"]
+    assert [r["text"] for r in replies if r] == ["已更换加压泵"]
 
 
 def test_a_rejection_refused_because_another_station_approved_meanwhile_keeps_its_reason(
@@ -369,7 +398,8 @@ def test_an_edit_refused_because_the_case_was_signed_elsewhere_opens_again_as_ty
     _edit_meanwhile(qtbot, db, people, clock, tmp_path, case_id, {"address": "人民路8号院"}, signed_elsewhere, confirm)
     assert seen["address"] == "人民路8号院"
     intro = str(seen["intro"])
-    assert "已被" in intro and "登记内容未变" in intro and "请核对后按确定保存" in intro
+    assert "在您填写期间有了新的办理：王芳 签收（" in intro and "登记内容未变" in intro
+    assert "请核对后按确定保存" in intro
     assert messages.shown == []  # said in the form that opened again, not in a box before it
     with db.reader() as s:
         view = case_view(s, case_id)
@@ -397,6 +427,7 @@ def test_an_edit_made_while_another_station_edited_keeps_their_other_fields_and_
     _edit_meanwhile(qtbot, db, people, clock, tmp_path, case_id, {"address": "人民路8号院", "title": "小区停水"},
                     edited_elsewhere, look_then_confirm)
     intro = str(seen["intro"])
+    assert "新的办理：王芳 修改（" in intro
     assert "改了联系电话、地址" in intro and "两边都改了：地址，对方改为“建设路1号”" in intro
     assert seen["phone"] == "13912345678"  # theirs, untouched here
     assert seen["address"] == "人民路8号院" and seen["title"] == "小区停水"  # what was typed here

@@ -222,6 +222,35 @@ def test_a_connection_lost_in_the_middle_of_a_save_leaves_nothing_half_done(offi
         assert users.list_users(s, include_inactive=True) == []
 
 
+def test_a_save_held_up_past_the_lock_timeout_is_said_in_words_even_inside_a_bulk_copy(
+        office_pg: tuple[str, Database], pg_admin: Engine) -> None:
+    """The audit trail is written with COPY, straight through the driver: its lock timeout is still the office's
+    "在使用中" message, not a program error, and nothing of the save is kept."""
+    name, opened = office_pg
+    with opened.session() as s:
+        users.add_user(s, None, "admin", "管理员", "admin")
+    db = Database(opened.url, busy_timeout_ms=300)
+    holder = create_engine(pg.database_url(name))
+    try:
+        with holder.connect() as conn, conn.begin():
+            conn.execute(text("LOCK TABLE audit_log IN EXCLUSIVE MODE"))  # maintenance, or a long job on the server
+            with pytest.raises(DatabaseError, match="数据库正被其他工作站占用"), db.session() as s:
+                register_case(s, get_actor(s, "admin"), draft(s), clock=lambda: datetime(2022, 7, 5, 9, 0))
+    finally:
+        holder.dispose()
+        db.dispose()
+    with opened.reader() as s:
+        assert s.scalar(select(func.count()).select_from(Case)) == 0
+
+
+def test_a_server_starting_up_is_said_in_words() -> None:
+    from hotline_desk.db import explain_operational_error
+
+    said = explain_operational_error(Exception('connection failed: connection to server at "10.0.0.5", port 5432 '
+                                               "failed: FATAL:  the database system is starting up"), "服务器")
+    assert said is not None and "正在启动或关闭" in said
+
+
 def test_file_backups_point_a_server_office_to_its_own_tools(office_pg: tuple[str, Database], tmp_path: Path,
                                                                capsys: pytest.CaptureFixture[str]) -> None:
     _name, db = office_pg

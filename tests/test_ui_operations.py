@@ -70,11 +70,30 @@ def test_a_refusal_shows_its_message_and_leaves_the_form_as_typed(
 def test_a_bug_is_shown_as_a_bug_not_as_a_refusal(qtbot: QtBot, db: Database, people: People, clock: FakeClock,
                                                   tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     messages = Messages().install(monkeypatch)
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     ctx = context(db, people.admin, clock, tmp_path)
     result = Operation(None, ctx, lambda s: 1 // 0).run_waiting()
     assert result is None and messages.texts("warning") == []
     (bug,) = messages.texts("critical")
     assert bug.startswith("程序错误：") and "ZeroDivisionError" in bug
+    log = tmp_path / "state" / "hotline-desk" / "log" / "hotline-desk.log"
+    assert str(log) in bug and "Traceback" not in bug  # the traceback is in the file, the message fits the screen
+    assert "ZeroDivisionError" in log.read_text(encoding="utf-8") and "Traceback" in log.read_text(encoding="utf-8")
+
+
+def test_a_refusal_that_escapes_its_handler_is_said_in_its_own_words(
+        qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A read on the UI thread while the database server is gone raises the office's words for it: they are shown
+    as such, not as a bug with a traceback."""
+    from hotline_desk.errors import DatabaseError
+    from hotline_desk.ui.app import _show_bug
+
+    messages = Messages().install(monkeypatch)
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    gone = DatabaseError("连不上数据库服务器 postgresql://hotline@server/hotline。请检查网络和服务器是否开着，稍后再试。")
+    _show_bug(DatabaseError, gone, None)
+    assert messages.texts("critical") == []
+    assert messages.texts() == [f"无法完成操作：{gone.message}"]
 
 
 def test_a_success_announces_what_changed_once(qtbot: QtBot, db: Database, people: People, clock: FakeClock,

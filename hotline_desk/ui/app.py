@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import sys
-import traceback
 from pathlib import Path
 from types import TracebackType
 from typing import ClassVar
@@ -25,7 +24,7 @@ from hotline_desk.services.office import reference
 from hotline_desk.ui.connection import ConnectionDialog
 from hotline_desk.ui.context import AppSignals, UiContext
 from hotline_desk.ui.login import SWITCH_DATABASE, FirstPasswordDialog, LoginDialog
-from hotline_desk.ui.operations import Task
+from hotline_desk.ui.operations import Task, show_bug, show_refusal
 from hotline_desk.ui.window_state import WindowState, default_config_dir
 
 log = logging.getLogger(__name__)
@@ -33,10 +32,13 @@ ICON = Path(__file__).resolve().parent.parent / "resources" / "hotline-desk.png"
 
 
 def _show_bug(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
-    """Anything not expected is a bug: log it with its traceback and say so, instead of vanishing."""
-    log.error("unexpected error", exc_info=(kind, value, tb))
-    text = "".join(traceback.format_exception(kind, value, tb, limit=5))
-    QMessageBox.critical(None, "程序错误", f"发生了意外错误，请把以下内容告诉维护人员：\n\n{text}")
+    """Anything a handler let through: a refusal (a database that cannot be reached right now, say) is said in its
+    own words; anything else is a bug, logged with its traceback and said so, instead of vanishing."""
+    if isinstance(value, HotlineError):
+        log.warning("refusal not handled where it arose: %s", value.message)
+        show_refusal(None, "无法完成操作", value.message)
+        return
+    show_bug(None, value.with_traceback(tb))
 
 
 class GapTranslator(QTranslator):

@@ -22,13 +22,14 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
+from hotline_desk.errors import ConflictError, HotlineError
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.steps import STEPS, Gate, Problem, Step
 from hotline_desk.services.office import reference
 from hotline_desk.ui.changes import Change
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read
-from hotline_desk.ui.operations import Operation
+from hotline_desk.ui.operations import Operation, show_refusal
 from hotline_desk.ui.widgets import ActionDialog, FieldSpec
 from hotline_desk.vocabulary import Action
 
@@ -149,6 +150,8 @@ def perform(parent: QWidget, ctx: UiContext, case_id: int, key: str, preset: dic
     if preset is None and chosen.form:
         dialog = StepDialog(parent, ctx, chosen, situation, field_specs(ctx, chosen, situation), intro)
     notice = said or done_notice(action, situation.number)
+    # The case as this screen saw it: a step taken meanwhile on another station is not overridden unseen.
+    version = expected_version if expected_version is not None else situation.version
     while True:
         if dialog is not None and dialog.exec() != StepDialog.DialogCode.Accepted:
             return False
@@ -156,10 +159,47 @@ def perform(parent: QWidget, ctx: UiContext, case_id: int, key: str, preset: dic
         payload = chosen.payload_from(dialog.values() if dialog is not None else preset or {})
         if chosen.warning and not confirm_final(parent, chosen):
             return False
-        done = Operation(parent, ctx, _taking(ctx, case_id, action, payload, expected_version, at),
-                         changes=Change.CASES).notify(notice).run_here() is not None
-        if done or dialog is None:
-            return done
+        done, elsewhere = _attempt(parent, ctx, _taking(ctx, case_id, action, payload, version, at), notice)
+        if done:
+            return True
+        if elsewhere:
+            again, version = _after_a_change_elsewhere(parent, ctx, chosen, case_id, elsewhere,
+                                                       again=dialog is not None)
+            if not again:
+                return False
+        if dialog is None:
+            return False
+
+
+def _attempt(parent: QWidget, ctx: UiContext, work: Callable[[Session], object], notice: str) -> tuple[bool, str]:
+    """Carry the step out; whether it was done, and the refusal's words when the case changed elsewhere meanwhile
+    (other refusals are shown at once)."""
+    elsewhere: list[str] = []
+
+    def refused(exc: HotlineError) -> None:
+        if isinstance(exc, ConflictError):
+            elsewhere.append(exc.message)
+        else:
+            show_refusal(parent, "无法完成操作", exc.message)
+
+    done = Operation(parent, ctx, work, changes=Change.CASES).notify(notice).failure(refused).run_here() is not None
+    return done, elsewhere[0] if elsewhere else ""
+
+
+def _after_a_change_elsewhere(parent: QWidget, ctx: UiContext, chosen: Step[Any], case_id: int, conflict: str, *,
+                              again: bool) -> tuple[bool, int]:
+    """After a refusal because the case changed elsewhere: say what happened and whether the step can still be
+    taken; returns whether its form opens again as typed, and the case's version as it now stands."""
+    now = ctx.clock()
+    situation = read(ctx, lambda s: wf.situation(s, case_id, now))
+    happened = conflict.removesuffix("请刷新后再操作。").rstrip("，。")
+    blocked = chosen.check(situation.context, situation.status, ctx.actor, None, now)
+    if blocked:
+        show_refusal(parent, "无法完成操作", f"{happened}。{chosen.label}已不能进行：{blocked[0].message}")
+        return False, situation.version
+    then = "您填写的内容已保留，请核对后再按确定。" if again else f"如仍需{chosen.label}，请再操作一次。"
+    show_refusal(parent, "无法完成操作", f"{happened}。{then}")
+    return again, situation.version
 
 
 def _taking(ctx: UiContext, case_id: int, action: Action, payload: Any,

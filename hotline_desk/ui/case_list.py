@@ -369,16 +369,17 @@ class CaseDetailDialog(QDialog):
         typed: dict[str, Any] = {}
         note = ""
         while (refusal := self._edit_once(typed, note)) is not None:
-            before, message = refusal
+            before, message, seen = refusal
             if any(ev.kind == EventKind.ERASE for ev in self.view.events):
                 show_refusal(self, "无法保存修改", f"{_who_changed(message)}：个人信息已删除，不能再修改登记内容。")
                 return
-            note = self._changed_meanwhile(message, before, typed)
+            note = self._changed_meanwhile(message, before, typed, seen)
 
-    def _edit_once(self, typed: dict[str, Any], note: str) -> tuple[dict[str, Any], str] | None:
+    def _edit_once(self, typed: dict[str, Any], note: str) -> tuple[dict[str, Any], str, int] | None:
         """One showing of the form; ``typed`` holds the changes made in it. Returns, when another station changed
-        the case meanwhile, the fields as the form showed them and the refusal's words (the view is refreshed)."""
-        shown, version, number = self.registration(), self.view.version, self.view.number
+        the case meanwhile, the fields as the form showed them, the refusal's words and how many of the case's steps
+        the form had seen (the view is refreshed)."""
+        shown, version, number, seen = self.registration(), self.view.version, self.view.number, len(self.view.events)
         changed_elsewhere: list[str] = []
 
         def refused(exc: HotlineError) -> None:
@@ -398,17 +399,19 @@ class CaseDetailDialog(QDialog):
 
         keep_asking(self.edit_form(typed, note), store)
         self.refresh()
-        return (shown, changed_elsewhere[0]) if changed_elsewhere else None
+        return (shown, changed_elsewhere[0], seen) if changed_elsewhere else None
 
-    def _changed_meanwhile(self, message: str, before: dict[str, Any], typed: dict[str, Any]) -> str:
-        """What the reopened form says: who changed the case, which fields, and where the person's input now stands
-        against the other station's."""
+    def _changed_meanwhile(self, message: str, before: dict[str, Any], typed: dict[str, Any], seen: int) -> str:
+        """What the reopened form says: the steps taken meanwhile (who, what, when), which fields they changed, and
+        where the person's input now stands against the other station's."""
         now, labels = self.registration(), EDIT_LABELS
         shown = {**now, "appeal_type_id": self.view.appeal_type, "category_id": self.view.category}
         theirs = [k for k in labels if now[k] != before[k]]
         both = [k for k in theirs if k in typed]
         what = "改了" + "、".join(labels[k] for k in theirs) if theirs else "登记内容未变"
-        lines = [f"{_who_changed(message)}（{what}）。下面是最新内容，您改动的地方已保留，请核对后按确定保存。"]
+        steps = "；".join(f"{e.actor} {e.label}（{e.at:%H:%M}）" for e in self.view.events[seen:])
+        said = f"工单{self.view.number}在您填写期间有了新的办理：{steps}" if steps else _who_changed(message)
+        lines = [f"{said}（{what}）。下面是最新内容，您改动的地方已保留，请核对后按确定保存。"]
         if both:
             lines.append("两边都改了：" + "；".join(f"{labels[k]}，对方改为“{_short(str(shown[k]))}”，下面是您的输入"
                                                 for k in both) + "。")

@@ -36,13 +36,22 @@ def show_refusal(parent: QWidget | None, title: str, message: str) -> None:
 
 
 def show_bug(parent: QWidget | None, exc: BaseException, *, saved: bool = False) -> None:
-    """A bug: its traceback goes to the log, and the person is told plainly that it is one."""
+    """A bug: its traceback goes to the log file, and the person is told plainly that it is one, in a message that
+    fits the screen (the traceback is in the file, whose place the message gives)."""
     from PySide6.QtWidgets import QMessageBox
 
+    from hotline_desk.crashlog import write_crash
+
     log.error("unexpected error", exc_info=(type(exc), exc, exc.__traceback__))
-    detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__, limit=4))
+    try:
+        where = f"详细信息已记入日志文件：{write_crash(exc, '窗口')}"
+    except OSError:
+        where = "日志文件无法写入：" + "".join(traceback.format_exception_only(type(exc), exc)).strip()[:300]
     what = "" if saved else "操作未保存。"
-    QMessageBox.critical(parent, "程序错误", f"发生了意外错误，{what}请把以下内容告诉维护人员：\n\n{exc}\n\n{detail}")
+    said = str(exc)
+    said = said if len(said) <= 300 else said[:300] + "…"
+    QMessageBox.critical(parent, "程序错误", f"发生了意外错误，{what}请把以下内容告诉维护人员：\n\n"
+                                         f"{type(exc).__name__}：{said}\n\n{where}")
 
 
 class _Relay(QObject):

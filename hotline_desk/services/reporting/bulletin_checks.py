@@ -43,6 +43,11 @@ def month_warnings(session: Session, month: str, stats: MonthStatistics, scores:
                      f"{cutoff:%Y-%m-%d %H:%M}；此时定稿，之后登记和办理的工单不会计入简报。")
     if not stats.local_total:
         found.append("本月没有本级工单（本级登记事项 0 件）：请确认本月工单已全部登记或导入。")
+    pending = stats.local_total - stats.coordinate.count - stats.dispatch.count
+    if pending > 0:
+        found.append(f"本级登记事项 {stats.local_total} 件中有 {pending} 件截至 {stats.as_of:%Y-%m-%d %H:%M} "
+                     "既未协调办理也未交办（登记后待审核、或被驳回待重新处理）：简报中“其中”的协调办理与交办处理"
+                     "两项之和少于本级登记事项。请先处理这些工单，或确认照此印出。")
     for key, label in GROUP_LABELS:
         if key != "upper" or stats.upper_total or stats.local_total:
             found += _group_warnings(label, getattr(stats, key), stats.as_of)
