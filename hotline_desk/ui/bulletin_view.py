@@ -40,15 +40,17 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
+from hotline_desk.errors import HotlineError
 from hotline_desk.services.accounts.permissions import ROLE_ACTIONS
 from hotline_desk.services.cases.case_query import CaseFilter, months_with_cases
 from hotline_desk.services.reporting import bulletin
+from hotline_desk.services.reporting.bulletin_changes import DraftConflict, contents, differences
 from hotline_desk.services.reporting.bulletin_compose import NarrativeSection, TypicalCase
 from hotline_desk.ui.changes import Change, follow
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read, read_or_warn
 from hotline_desk.ui.models import CaseTableModel
-from hotline_desk.ui.operations import Operation, Task
+from hotline_desk.ui.operations import Operation, Task, show_refusal
 from hotline_desk.ui.widgets import ok_cancel, save_first
 from hotline_desk.ui.window_state import remember_columns, remember_splitter
 from hotline_desk.vocabulary import Permission, Role
@@ -77,6 +79,7 @@ class BulletinView(QWidget):
         self.final = False
         self._building: Operation[Any] | None = None
         self._loaded: dict[str, Any] = {}  # the draft as loaded or saved, to tell unsaved edits
+        self._base: bulletin.BulletinDraft | None = None  # the stored draft this page started from
         self._shown_month = ""
         self._preview_note = ""
         self.month = QComboBox()
@@ -250,8 +253,8 @@ class BulletinView(QWidget):
         self.pdf_bytes, self.pdf_month = b"", ""
         self.preview_doc.close()
 
-    def load(self) -> None:
-        month = self.month.currentText()
+    def load(self, month: str = "") -> None:
+        month = month or self.month.currentText()
         draft = read_or_warn(self, self.ctx, lambda s: bulletin.get_draft(s, month))
         if draft is None:
             return
@@ -286,6 +289,7 @@ class BulletinView(QWidget):
         self.status.setText(f"已定稿（{draft.finalized_by} {draft.finalized_at:%Y-%m-%d %H:%M}）"
                             if draft.final and draft.finalized_at else ("已定稿" if draft.final else "草稿"))
         self._loaded = self.changes()
+        self._base = draft
 
     def _set_editable(self, editable: bool) -> None:
         """A finalised bulletin (or a reader's view) is shown read-only, and looks it: its numbers and text are
@@ -389,14 +393,46 @@ class BulletinView(QWidget):
         self.save()
 
     def save(self, month: str = "") -> bool:
+        """Save the page's draft. If another station saved the month's draft since this page loaded it, nothing is
+        written and the person chooses: overwrite with this page's content, load theirs, or keep editing."""
         month, changes = month or self._shown_month or self.month.currentText(), self.changes()
-        done = Operation(self, self.ctx, lambda s: bulletin.update_draft(s, self.ctx.actor, month,
-                                                                         clock=self.ctx.clock, **changes),
-                         changes=Change.BULLETIN, title="无法保存简报").run_here()
-        if done is not None:
-            self._loaded = changes
-            self.status.setText("草稿已保存。")
-        return done is not None
+        expected = self._base
+        while True:
+            saved, refused = self._save_once(month, changes, expected)
+            if saved is not None:
+                self._loaded, self._base = changes, saved
+                self.status.setText("草稿已保存。")
+                return True
+            if refused is None:
+                return False
+            mine = differences(contents(expected), changes) if expected is not None else ()
+            choice = ask_stale(self, month, refused, mine)
+            if choice == OVERWRITE:
+                expected = refused.theirs  # what is stored now; a yet newer save is asked about again
+                continue
+            if choice == RELOAD:
+                self.load(month)
+                self.status.setText("已载入对方保存的内容，请核对。")
+            else:
+                self.status.setText("未保存：对方已保存了不同的内容。")
+            return False
+
+    def _save_once(self, month: str, changes: dict[str, Any], expected: bulletin.BulletinDraft | None
+                   ) -> tuple[bulletin.BulletinDraft | None, DraftConflict | None]:
+        """The saved draft, or the refusal because another station saved first (other refusals are shown)."""
+        refused: list[DraftConflict] = []
+
+        def failed(exc: HotlineError) -> None:
+            if isinstance(exc, DraftConflict):
+                refused.append(exc)
+            else:
+                show_refusal(self, "无法保存简报", exc.message)
+
+        saved = Operation(self, self.ctx, lambda s: bulletin.update_draft(s, self.ctx.actor, month,
+                                                                          clock=self.ctx.clock, expected=expected,
+                                                                          **changes),
+                          changes=Change.BULLETIN, title="无法保存简报").failure(failed).run_here()
+        return saved, (refused[0] if refused else None)
 
     def suggest(self) -> None:
         month = self.month.currentText()
@@ -413,27 +449,32 @@ class BulletinView(QWidget):
     def _run_build(self, finalize: bool) -> None:
         """Build (or finalise) in a session of its own on a worker thread; a preview only reads, so other
         stations keep saving meanwhile."""
-        month, actor, clock = self._shown_month, self.ctx.actor, self.ctx.clock
+        month, actor, clock, base = self._shown_month, self.ctx.actor, self.ctx.clock, self._base
 
         def work(session: Session) -> tuple[str, bytes, str]:
             # the supervisor saw the warnings in the question before 定稿
-            built = (bulletin.finalize(session, actor, month, clock=clock, accept_warnings=True) if finalize
-                     else bulletin.build(session, month, clock=clock))
+            built = (bulletin.finalize(session, actor, month, clock=clock, accept_warnings=True, expected=base)
+                     if finalize else bulletin.build(session, month, clock=clock))
             return month, built.pdf, built.warning
 
         self.status.setText("正在定稿……" if finalize else "正在生成……")
         op = Operation(self, self.ctx, work, read_only=not finalize, title="无法生成简报",
                        changes=Change.BULLETIN if finalize else Change.NONE)
         op.busy([*self.buttons.values(), self.month]).with_progress("正在生成简报……")
-        op.success(self._built).always(self._build_ended)
+        op.success(self._built).always(lambda: self._build_ended(finalize))
         self._building = op
         op.start()
 
     def wait_for_build(self, timeout_ms: int = 60_000) -> None:
         Task.wait_all(timeout_ms)
 
-    def _build_ended(self) -> None:
-        self.load()  # a finalised bulletin shows as such at once; a failed one as it was
+    def _build_ended(self, finalize: bool) -> None:
+        # A finalised bulletin shows as such at once, a failed 定稿 as it is stored; what was typed while a
+        # preview was being made stays on the page.
+        if finalize or not self.is_dirty():
+            self.load()
+        else:
+            self.status.setText("草稿（有未保存的修改）")
         if self._preview_note:
             self.status.setText(f"{self.status.text()}　{self._preview_note}")
             self._preview_note = ""
@@ -527,6 +568,33 @@ class BulletinView(QWidget):
         self.status.setText(short or said)
         self.status.setToolTip(said)
         self.ctx.signals.notice.emit(said)
+
+
+OVERWRITE, RELOAD, KEEP_EDITING = "overwrite", "reload", "keep"
+
+
+def ask_stale(parent: QWidget, month: str, refused: DraftConflict, mine: tuple[str, ...]) -> str:
+    """Another station saved the month's draft since this page loaded it: say what each side changed and let the
+    person choose OVERWRITE, RELOAD or KEEP_EDITING (the default, and Esc's answer: nothing typed is lost)."""
+    theirs = "、".join(refused.changed) or "（内容与本页打开时不同）"
+    both = [part for part in refused.changed if part in mine]
+    text = (f"{month} 的简报草稿{refused.saved}，与本页打开时不同，您的修改尚未保存。\n\n"
+            f"对方改了：{theirs}\n您改了：{'、'.join(mine) or '（无）'}"
+            + (f"\n双方都改了：{'、'.join(both)}" if both else "")
+            + "\n\n· 用我的内容覆盖：保存本页显示的全部内容，对方的上述修改将被替换；"
+              "\n· 载入对方保存的内容：显示对方保存的简报，放弃您在本页的修改；"
+              "\n· 取消：什么都不保存，回到本页继续编辑。")
+    box = QMessageBox(QMessageBox.Icon.Warning, "简报已被他人修改", text, parent=parent)
+    box.setObjectName("bulletin_stale")
+    box.setStyleSheet("QLabel#qt_msgbox_label { min-width: 32em; }")  # whole lines, not a narrow column
+    overwrite = box.addButton("用我的内容覆盖", QMessageBox.ButtonRole.AcceptRole)
+    reload = box.addButton("载入对方保存的内容（放弃我的修改）", QMessageBox.ButtonRole.DestructiveRole)
+    cancel = box.addButton("取消", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(cancel)
+    box.setEscapeButton(cancel)
+    box.exec()
+    chosen = box.clickedButton()
+    return OVERWRITE if chosen is overwrite else RELOAD if chosen is reload else KEEP_EDITING
 
 
 class CasePicker(QDialog):

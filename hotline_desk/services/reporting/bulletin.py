@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline_desk.errors import TransitionError, ValidationError
-from hotline_desk.models import Bulletin, User
+from hotline_desk.models import AuditRecord, Bulletin, User
 from hotline_desk.reports.bulletin_pdf import build_bulletin
 from hotline_desk.reports.document import BulletinDocument
 from hotline_desk.reports.fonts import FontSet, find_fonts
@@ -20,6 +20,7 @@ from hotline_desk.services.accounts import anchors, audit
 from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.office.settings import Settings
+from hotline_desk.services.reporting.bulletin_changes import conflict, contents
 from hotline_desk.services.reporting.bulletin_checks import month_warnings
 from hotline_desk.services.reporting.bulletin_compose import Issue, NarrativeSection, Template, TypicalCase, compose
 from hotline_desk.services.reporting.monthdata import load_month, month_end, parse_month
@@ -105,8 +106,13 @@ def get_draft(session: Session, month: str) -> BulletinDraft:
 
 
 def update_draft(session: Session, actor: Actor, month: str, *, clock: Clock = office_now,
-                 **changes: Any) -> BulletinDraft:
-    """Change the editor's parts of a draft: issue numbers, date, cut-off, call volume, remarks, narrative."""
+                 expected: BulletinDraft | None = None, **changes: Any) -> BulletinDraft:
+    """Change the editor's parts of a draft: issue numbers, date, cut-off, call volume, remarks, narrative; the
+    parts not named stay as stored.
+
+    ``expected`` is the draft the saver's screen started from: when another station has saved the draft
+    differently since, the save is refused (a ``DraftConflict`` naming who and when) and nothing changes.
+    """
     require(actor, "bulletin_edit")
     row = _row(session, month, persist=True)
     if row.status == "final":
@@ -116,6 +122,9 @@ def update_draft(session: Session, actor: Actor, month: str, *, clock: Clock = o
     unknown = set(changes) - allowed
     if unknown:
         raise ValidationError(f"简报没有这些可修改项：{'、'.join(sorted(unknown))}")
+    now = clock()
+    before = _draft(session, row)
+    _check_unchanged(session, row, before, expected, now, doing="保存")
     for key in ("year_issue", "total_issue"):
         if key in changes and (not isinstance(changes[key], int) or changes[key] < 1):
             raise ValidationError("期号应为正整数。", field=key)
@@ -125,9 +134,32 @@ def update_draft(session: Session, actor: Actor, month: str, *, clock: Clock = o
         elif key == "typical_cases":
             value = json.dumps([_typical_dict(t) for t in value], ensure_ascii=False)
         setattr(row, key, value)
-    row.updated_at = clock()
     session.flush()
-    return _draft(session, row)
+    after = _draft(session, row)
+    old, new = contents(before), contents(after)
+    changed = [key for key in new if new[key] != old[key]]
+    if changed or row.updated_at is None:  # a save that changes nothing is not another station's news
+        row.updated_at = now
+        audit.record(session, DRAFT_SAVED, f"bulletin:{month}", {"changed": changed}, user_id=actor.id, at=now)
+        session.flush()
+    return after
+
+
+DRAFT_SAVED = "bulletin_draft"
+
+
+def _check_unchanged(session: Session, row: Bulletin, stored: BulletinDraft, expected: BulletinDraft | None,
+                     now: datetime, *, doing: str) -> None:
+    """Refuse (changing nothing) when the stored draft is no longer the one the screen started from. A month
+    nobody has saved yet has nothing to lose (only its proposed issue numbers may have moved on meanwhile)."""
+    if expected is None or row.updated_at is None or contents(stored) == contents(expected):
+        return
+    saved = session.execute(select(AuditRecord.user_id, AuditRecord.at)
+                            .where(AuditRecord.entity == f"bulletin:{row.month}", AuditRecord.kind == DRAFT_SAVED)
+                            .order_by(AuditRecord.id.desc()).limit(1)).first()
+    saver = session.get(User, saved.user_id) if saved is not None and saved.user_id else None
+    raise conflict(row.month, expected, stored, saved_by=saver.display_name if saver else "其他工作站",
+                   saved_at=saved.at if saved is not None else row.updated_at, now=now, doing=doing)
 
 
 def _section_dict(section: NarrativeSection | dict[str, Any]) -> dict[str, Any]:
@@ -217,16 +249,20 @@ def _notices(session: Session, month: str, c: BulletinContent) -> list[str]:
 
 
 def finalize(session: Session, actor: Actor, month: str, *, clock: Clock = office_now,
-             fonts: FontSet | None = None, accept_warnings: bool = False) -> BuiltBulletin:
+             fonts: FontSet | None = None, accept_warnings: bool = False,
+             expected: BulletinDraft | None = None) -> BuiltBulletin:
     """定稿: freeze the numbers and the PDF bytes; later prints give the identical file.
 
     A month with warnings (see ``warnings``) is finalised only when the supervisor has seen them (``accept_warnings``).
+    ``expected`` is the draft the supervisor's screen shows: if another station saved it differently since, the
+    stale text is not frozen (a ``DraftConflict``, nothing changes).
     """
     require(actor, "bulletin_finalize")
     row = _row(session, month, persist=True)
     if row.status == "final":
         raise TransitionError(f"{month}的简报已于{row.finalized_at:%Y-%m-%d %H:%M}定稿。")
     now = clock()
+    _check_unchanged(session, row, _draft(session, row), expected, now, doing="定稿")
     anchor = anchors.current(session)
     built = build(session, month, clock=clock, fonts=fonts, keywords=anchors.tag(anchor))
     if built.warning:
