@@ -51,7 +51,7 @@ from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read, read_or_warn
 from hotline_desk.ui.models import CaseTableModel
 from hotline_desk.ui.operations import Operation, Task, show_refusal
-from hotline_desk.ui.widgets import ok_cancel, save_first
+from hotline_desk.ui.widgets import choose, ok_cancel, save_first
 from hotline_desk.ui.window_state import remember_columns, remember_splitter
 from hotline_desk.vocabulary import Permission, Role
 
@@ -584,17 +584,9 @@ def ask_stale(parent: QWidget, month: str, refused: DraftConflict, mine: tuple[s
             + "\n\n· 用我的内容覆盖：保存本页显示的全部内容，对方的上述修改将被替换；"
               "\n· 载入对方保存的内容：显示对方保存的简报，放弃您在本页的修改；"
               "\n· 取消：什么都不保存，回到本页继续编辑。")
-    box = QMessageBox(QMessageBox.Icon.Warning, "简报已被他人修改", text, parent=parent)
-    box.setObjectName("bulletin_stale")
-    box.setStyleSheet("QLabel#qt_msgbox_label { min-width: 32em; }")  # whole lines, not a narrow column
-    overwrite = box.addButton("用我的内容覆盖", QMessageBox.ButtonRole.AcceptRole)
-    reload = box.addButton("载入对方保存的内容（放弃我的修改）", QMessageBox.ButtonRole.DestructiveRole)
-    cancel = box.addButton("取消", QMessageBox.ButtonRole.RejectRole)
-    box.setDefaultButton(cancel)
-    box.setEscapeButton(cancel)
-    box.exec()
-    chosen = box.clickedButton()
-    return OVERWRITE if chosen is overwrite else RELOAD if chosen is reload else KEEP_EDITING
+    chosen = choose(parent, "简报已被他人修改", text, "用我的内容覆盖", "载入对方保存的内容（放弃我的修改）",
+                    icon=QMessageBox.Icon.Warning, name="bulletin_stale", wide=True)
+    return OVERWRITE if chosen is True else RELOAD if chosen is False else KEEP_EDITING
 
 
 class CasePicker(QDialog):

@@ -159,7 +159,7 @@ def perform(parent: QWidget, ctx: UiContext, case_id: int, key: str, preset: dic
         payload = chosen.payload_from(dialog.values() if dialog is not None else preset or {})
         if chosen.warning and not confirm_final(parent, chosen):
             return False
-        done, elsewhere = _attempt(parent, ctx, _taking(ctx, case_id, action, payload, version, at), notice)
+        done, elsewhere = attempt(parent, ctx, _taking(ctx, case_id, action, payload, version, at), notice)
         if done:
             return True
         if elsewhere:
@@ -171,16 +171,17 @@ def perform(parent: QWidget, ctx: UiContext, case_id: int, key: str, preset: dic
             return False
 
 
-def _attempt(parent: QWidget, ctx: UiContext, work: Callable[[Session], object], notice: str) -> tuple[bool, str]:
-    """Carry the step out; whether it was done, and the refusal's words when the case changed elsewhere meanwhile
-    (other refusals are shown at once)."""
+def attempt(parent: QWidget, ctx: UiContext, work: Callable[[Session], object], notice: str, *,
+            title: str = "无法完成操作") -> tuple[bool, str]:
+    """Carry a change to a case out; whether it was done, and the refusal's words when the case changed elsewhere
+    meanwhile (other refusals are shown at once, under ``title``)."""
     elsewhere: list[str] = []
 
     def refused(exc: HotlineError) -> None:
         if isinstance(exc, ConflictError):
             elsewhere.append(exc.message)
         else:
-            show_refusal(parent, "无法完成操作", exc.message)
+            show_refusal(parent, title, exc.message)
 
     done = Operation(parent, ctx, work, changes=Change.CASES).notify(notice).failure(refused).run_here() is not None
     return done, elsewhere[0] if elsewhere else ""

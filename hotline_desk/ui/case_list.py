@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hotline_desk.errors import ConflictError, HotlineError
 from hotline_desk.services.cases import classification
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.case_query import CaseFilter, months_with_cases
@@ -36,7 +35,7 @@ from hotline_desk.services.cases.history import STATES
 from hotline_desk.services.cases.records import case_view, with_assisting
 from hotline_desk.services.exchange.case_export import export_cases
 from hotline_desk.services.office import reference
-from hotline_desk.ui.case_actions import perform
+from hotline_desk.ui.case_actions import attempt, perform
 from hotline_desk.ui.changes import Change, follow
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read
@@ -382,20 +381,15 @@ class CaseDetailDialog(QDialog):
         shown, version, number, seen = self.registration(), self.view.version, self.view.number, len(self.view.events)
         changed_elsewhere: list[str] = []
 
-        def refused(exc: HotlineError) -> None:
-            if isinstance(exc, ConflictError):
-                changed_elsewhere.append(exc.message)
-            else:
-                show_refusal(self, "无法保存修改", exc.message)
-
         def store(values: dict[str, Any]) -> bool:
             typed.clear()
             typed.update({k: value for k, value in values.items() if value != shown[k]})
-            saved = Operation(self, self.ctx, lambda s: wf.edit_case(s, self.ctx.actor, self.case_id, version,
-                                                                     dict(typed), clock=self.ctx.clock),
-                              changes=Change.CASES, title="无法保存修改").notify(f"已修改工单 {number}") \
-                .failure(refused).run_here()
-            return saved is not None or bool(changed_elsewhere)  # changed elsewhere: a new form, on the case as is
+            done, elsewhere = attempt(self, self.ctx, lambda s: wf.edit_case(s, self.ctx.actor, self.case_id, version,
+                                                                             dict(typed), clock=self.ctx.clock),
+                                      f"已修改工单 {number}", title="无法保存修改")
+            if elsewhere:
+                changed_elsewhere.append(elsewhere)
+            return done or bool(elsewhere)  # changed elsewhere: a new form, on the case as it now is
 
         keep_asking(self.edit_form(typed, note), store)
         self.refresh()

@@ -208,15 +208,26 @@ def may_discard(parent: QWidget, title: str) -> bool:
 def save_first(parent: QWidget, question: str) -> bool | None:
     """保存 (True), 不保存 (False) or 取消 (None) for unsaved edits; 取消 is the default and Esc's answer, so a
     hurried Enter keeps them."""
-    box = QMessageBox(QMessageBox.Icon.Question, "未保存的修改", question, parent=parent)
-    save = box.addButton("保存", QMessageBox.ButtonRole.AcceptRole)
-    drop = box.addButton("不保存", QMessageBox.ButtonRole.DestructiveRole)
+    return choose(parent, "未保存的修改", question, "保存", "不保存")
+
+
+def choose(parent: QWidget | None, title: str, text: str, go: str, drop: str, *,
+           icon: QMessageBox.Icon = QMessageBox.Icon.Question, name: str = "", wide: bool = False) -> bool | None:
+    """A choice between going ahead (``go``: True), throwing something away (``drop``: False) and 取消 (None), which
+    is the default and Esc's answer, so a hurried Enter loses nothing."""
+    box = QMessageBox(icon, title, text, parent=parent)
+    if name:
+        box.setObjectName(name)
+    if wide:
+        box.setStyleSheet("QLabel#qt_msgbox_label { min-width: 32em; }")  # whole lines, not a narrow column
+    ahead = box.addButton(go, QMessageBox.ButtonRole.AcceptRole)
+    away = box.addButton(drop, QMessageBox.ButtonRole.DestructiveRole)
     cancel = box.addButton("取消", QMessageBox.ButtonRole.RejectRole)
     box.setDefaultButton(cancel)
     box.setEscapeButton(cancel)
     box.exec()
     chosen = box.clickedButton()
-    return True if chosen is save else False if chosen is drop else None
+    return True if chosen is ahead else False if chosen is away else None
 
 
 class GuardedDialog(QDialog):
