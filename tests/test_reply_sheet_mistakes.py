@@ -81,7 +81,7 @@ def test_numbers_sorted_on_their_own_are_refused_and_nothing_lands_on_the_wrong_
 
     preview = _preview(db, _filled(sheet, sort_the_number_column_only), clock)
     wrong = {p.row: p.reason for p in preview.problems}
-    assert set(wrong) == {4, 5} and "只对“工单编号”一列排序" in wrong[4]
+    assert set(wrong) == {4, 5} and "本行的来电时间、诉求内容与工单" in wrong[4] and "只对部分列排序" in wrong[4]
     assert len(preview.ready) == 1  # the third row was left alone: it goes in with --only-valid
     before = fingerprint(db)
     with db.session() as s:
@@ -173,3 +173,57 @@ def test_replies_into_a_month_whose_bulletin_is_final_are_warned_of(
         bulletin.finalize(s, people.supervisor, "2022-07", clock=clock, accept_warnings=True)
     summary = _preview(db, _filled(sheet, lambda _b, _w: None), clock).summary()
     assert "2022-07 的简报已定稿" in summary and "与已定稿的简报不一致" in summary
+
+
+def test_rows_whose_identifying_columns_are_gone_are_not_matched_blindly(
+        db: Database, sheet: Path, clock: FakeClock) -> None:
+    def clear_then_sort_numbers(_book: openpyxl.Workbook, ws: Worksheet) -> None:
+        ws.delete_cols(7)  # 地址
+        ws.delete_cols(4)  # 诉求内容
+        ws.delete_cols(2)  # 来电时间
+        first, second = ws.cell(4, 1).value, ws.cell(5, 1).value
+        ws.cell(4, 1).value, ws.cell(5, 1).value = second, first
+
+    preview = _preview(db, _filled(sheet, clear_then_sort_numbers), clock)
+    assert preview.ready == [] and {p.row for p in preview.problems} == {4, 5, 6}
+    assert all("无法核对回复是否属于工单" in p.reason for p in preview.problems)
+
+
+def test_reply_cells_merged_across_rows_are_refused_for_every_row_they_span(
+        db: Database, sheet: Path, clock: FakeClock) -> None:
+    def merge_the_reply(_book: openpyxl.Workbook, ws: Worksheet) -> None:
+        for column in (RESULT, REPLY, FINISHED):
+            ws.merge_cells(start_row=4, start_column=column, end_row=6, end_column=column)
+
+    preview = _preview(db, _filled(sheet, merge_the_reply), clock)
+    merged = {p.row: p.reason for p in preview.problems if "合并" in p.reason}
+    assert set(merged) == {4, 5, 6} and "第 4–6 行的回复格被合并成了一格" in merged[5]
+    assert preview.ready == []
+
+
+def test_a_different_signing_time_for_a_case_already_signed_is_said_not_taken(
+        db: Database, people: People, sheet: Path, clock: FakeClock) -> None:
+    with db.session() as s:
+        wf.sign(s, people.operator, 1, clock=clock, at=datetime(2022, 7, 5, 10, 30))
+    preview = _preview(db, _filled(sheet, lambda _b, _w: None), clock)
+    with db.reader() as s:
+        number = case_view(s, 1).number
+    assert f"工单{number}已于07-05 10:30签收，表中写的签收时间07-05 15:00未采用" in preview.summary()
+
+
+def test_a_signing_dated_by_a_later_day_alone_says_so(db: Database, people: People, sheet: Path,
+                                                     clock: FakeClock) -> None:
+    def date_only(_book: openpyxl.Workbook, ws: Worksheet) -> None:
+        ws.cell(4, SIGN).value = "2022年7月6日"
+        for row in (5, 6):
+            ws.cell(row, SIGN).value = None
+            ws.cell(row, RESULT).value = ws.cell(row, REPLY).value = ws.cell(row, FINISHED).value = None
+
+    clock.set(datetime(2022, 7, 7, 9, 0))
+    preview = _preview(db, _filled(sheet, date_only, rows=1), clock)
+    assert preview.problems == []
+    with db.session() as s:
+        commit_replies(s, people.operator, preview, clock=clock)
+    with db.reader() as s:
+        signed = next(e for e in case_view(s, 1).events if e.kind == "sign")
+    assert signed.at == datetime(2022, 7, 6) and "按当日零时记" in signed.note

@@ -174,6 +174,7 @@ class ReplyRow:
 
 # What the history says of a signing dated by the sheet's day alone.
 SIGNED_ON_THE_DAY = "（交办单只填了日期，签收时间按交办后一分钟记）"
+SIGNED_DATE_ONLY = "（交办单只填了日期，签收时间按当日零时记）"
 
 
 @dataclass
@@ -231,7 +232,9 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now, 
     numbers = [norm.case_number(c["工单编号"]) for c in cells]
     cases = {c.number: c for c in session.scalars(select(Case).where(Case.number.in_({n for n in numbers if n})))}
     statuses = statuses_for(session, [c.id for c in cases.values()])
-    filled = [i for i, c in enumerate(cells) if numbers[i] and any(norm.text(c[name]) for name in REPLY_COLUMNS)]
+    merged = _merged_replies(sheet.merged, header_index, columns)
+    filled = [i for i, c in enumerate(cells)
+              if numbers[i] and (i in merged or any(norm.text(c[name]) for name in REPLY_COLUMNS))]
     rows_of: dict[str, list[int]] = {}
     for i in filled:
         rows_of.setdefault(numbers[i], []).append(i + header_index + 2)
@@ -240,8 +243,11 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now, 
     for i in filled:
         excel_row, number = i + header_index + 2, numbers[i]
         problems = _parse_problems(number, cells[i], rows_of[number], cases, statuses, unit.id)
+        if i in merged:
+            problems.append(("回复内容", f"第 {merged[i]} 行的回复格被合并成了一格，合并后只有第一行有内容；"
+                                     "请取消合并，每行分别填写"))
         parsed = None if problems else _reply_row(excel_row, number, cells[i], cases, statuses, unit.id, now,
-                                                  problems, checks, _PREVIEW_CLERK)
+                                                  problems, checks, _PREVIEW_CLERK, preview.notes)
         if problems:
             preview.problems += [Problem(excel_row, column, reason) for column, reason in problems]
         elif parsed is None:
@@ -254,18 +260,37 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now, 
     return preview
 
 
+def _merged_replies(merged: list[tuple[tuple[int, int], tuple[int, int]]], header_index: int,
+                    columns: dict[str, int]) -> dict[int, str]:
+    """Data rows whose reply cells were merged across rows (a unit meaning "the same for these"): row index → the
+    sheet rows the merge spans ("4–6")."""
+    reply = {columns[name] for name in REPLY_COLUMNS}
+    found: dict[int, str] = {}
+    for (top, left), (bottom, right) in merged:
+        if bottom > top and bottom > header_index and reply & set(range(left, right + 1)):
+            for row in range(max(top, header_index + 1), bottom + 1):
+                found[row - header_index - 1] = f"{top + 1}–{bottom + 1}"
+    return found
+
+
 # How far down a unit may have pushed the table (lines added above it).
 HEADER_SEARCH_ROWS = 10
 
 
 def _header_at(rows: list[list[Any]], *, every_reply_column: bool = False) -> int | None:
-    """The row that names the sheet's columns (工单编号 and 签收时间; with ``every_reply_column``, all of the reply
-    columns, as a dispatch sheet copied elsewhere still has them), near the top."""
-    wanted = {"工单编号", *(REPLY_COLUMNS if every_reply_column else ("签收时间",))}
+    """The row that names the sheet's columns, near the top: the one naming most of them (at least three, so a
+    renamed column is then named as missing); with ``every_reply_column``, one naming 工单编号 and all the reply
+    columns, as a dispatch sheet copied elsewhere still does."""
+    known = {*CASE_COLUMNS, *REPLY_COLUMNS}
+    best, found = 2, None
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        if wanted <= {norm.text(c) for c in row}:
-            return index
-    return None
+        names = {norm.text(c) for c in row}
+        if every_reply_column:
+            if {"工单编号", *REPLY_COLUMNS} <= names:
+                return index
+        elif len(names & known) > best:
+            best, found = len(names & known), index
+    return found
 
 
 def _columns(header: list[Any]) -> dict[str, int]:
@@ -350,9 +375,14 @@ def _parse_problems(number: str, cells: dict[str, Any], rows: list[int], cases: 
         problems.append(("工单编号", f"工单{number}在第 {'、'.join(map(str, rows))} 行都填写了，一件工单只能填一行；"
                                    "请删去多余的行后重新导入"))
     case = cases.get(number)
-    if case is not None and not _same_case(case, cells):
-        problems.append(("工单编号", f"本行的来电时间和诉求内容不是工单{number}的（是否只对“工单编号”一列排序，或改了"
+    differs = _differs(case, cells) if case is not None else None
+    if differs:
+        problems.append(("工单编号", f"本行的{'、'.join(differs)}与工单{number}不符（是否只对部分列排序，或改了"
                                    "编号？），请按原样导出的交办单核对"))
+        return problems
+    if differs is not None and not any(norm.text(cells[name]) for name in IDENTIFYING):
+        problems.append(("工单编号", f"本行的来电时间、诉求内容和地址都是空的（列被删去或清空），无法核对回复是否属于"
+                                   f"工单{number}，请使用原样导出的交办单填写"))
         return problems
     if case is not None and case.id in statuses:
         current = {d.unit_id for d in statuses[case.id].current_dispatches}
@@ -365,16 +395,26 @@ def _parse_problems(number: str, cells: dict[str, Any], rows: list[int], cases: 
     return problems
 
 
-def _same_case(case: Case, cells: dict[str, Any]) -> bool:
-    """Whether the row's 来电时间 and 诉求内容, as exported, are the case's (either may have been cleared)."""
+# The exported columns a row is matched to its case by (the caller's name and phone may be masked as （保密）).
+IDENTIFYING = ("来电时间", "诉求内容", "地址")
+
+
+def _differs(case: Case, cells: dict[str, Any]) -> list[str]:
+    """Which of the row's identifying cells, as exported, are not its case's (a cleared cell is not checked)."""
+    found = []
     try:
         called = norm.when(cells["来电时间"])
     except norm.CellError:
         called = None
     if called is not None and called.replace(second=0) != case.registered_at.replace(second=0, microsecond=0):
-        return False
+        found.append("来电时间")
     content = "".join(norm.text(cells["诉求内容"]).split())
-    return not content or "".join(case.content.split())[:20] in content
+    if content and "".join(case.content.split())[:20] not in content:
+        found.append("诉求内容")
+    address = "".join(norm.text(cells["地址"]).split())
+    if address and address != "".join(case.address.split()):
+        found.append("地址")
+    return found
 
 
 class _Checks:
@@ -408,9 +448,10 @@ def _on_the_day(moment: datetime | None, after: datetime | None) -> datetime | N
 
 def _reply_row(excel_row: int, number: str, values: dict[str, Any], cases: dict[str, Case],
                statuses: dict[int, Any], unit_id: int, now: datetime, problems: list[tuple[str, str]],
-               setting: _Checks, actor: Actor) -> ReplyRow | None:
+               setting: _Checks, actor: Actor, notes: list[str] | None = None) -> ReplyRow | None:
     """One filled row checked by the transition table exactly as signing and replying would check it; every
-    problem of the row is added to ``problems`` at once."""
+    problem of the row is added to ``problems`` at once, and to ``notes`` what the row says that is not taken (a
+    different time for a signing already recorded)."""
     case = cases.get(number)
     if case is None:
         problems.append(("工单编号", f"没有编号为{number}的工单"))
@@ -426,7 +467,12 @@ def _reply_row(excel_row: int, number: str, values: dict[str, Any], cases: dict[
             moments[column] = norm.when(values[column])
         except norm.CellError as exc:
             problems.append((column, str(exc)))
-    signed = _on_the_day(moments.get("签收时间"), mine.dispatched_at)
+    written = moments.get("签收时间")
+    if (notes is not None and mine.signed_at is not None and written is not None and written.time() != time()
+            and written.replace(second=0) != mine.signed_at.replace(second=0, microsecond=0)):
+        notes.append(f"工单{number}已于{mine.signed_at:%m-%d %H:%M}签收，表中写的签收时间{written:%m-%d %H:%M}未采用"
+                     "（已登记的签收不随导入更改）。")
+    signed = _on_the_day(written, mine.dispatched_at)
     finished = _on_the_day(moments.get("办结时间"), signed or mine.signed_at or mine.dispatched_at)
     text = norm.text(values["回复内容"])
     result = norm.result_word(values["办理结果"])
@@ -446,7 +492,10 @@ def _reply_row(excel_row: int, number: str, values: dict[str, Any], cases: dict[
             signs = not found
             if signs:
                 _event, status = run_in_memory(ctx, status, actor, Action.SIGN, Sign(unit_id), signed)
-    sign_note = SIGNED_ON_THE_DAY if sign_at is not None and sign_at != moments.get("签收时间") else ""
+    sign_note = ""
+    if sign_at is not None:
+        sign_note = SIGNED_ON_THE_DAY if sign_at != moments.get("签收时间") else \
+            SIGNED_DATE_ONLY if sign_at.time() == time() else ""
     if not replying:
         return ReplyRow(excel_row, case.id, number, sign_at, None, None, sign_note) if sign_at and signs else None
     if finished is None and "办结时间" in moments:
