@@ -118,6 +118,16 @@ def test_a_deleted_reply_column_is_named(db: Database, sheet: Path, clock: FakeC
         _preview(db, _filled(sheet, drop_finished), clock)
 
 
+@pytest.mark.parametrize(("column", "renamed", "named"), [(SIGN, "签收日期", "签收时间"), (1, "编号", "工单编号")])
+def test_a_renamed_column_is_named_as_missing(db: Database, sheet: Path, clock: FakeClock, column: int,
+                                              renamed: str, named: str) -> None:
+    def rename(_book: openpyxl.Workbook, ws: Worksheet) -> None:
+        ws.cell(3, column).value = renamed
+
+    with pytest.raises(ImportFileError, match=f"缺少“{named}”列"):
+        _preview(db, _filled(sheet, rename), clock)
+
+
 def test_a_sheet_copied_into_a_new_workbook_is_refused_as_such(db: Database, sheet: Path, clock: FakeClock,
                                                               tmp_path: Path) -> None:
     filled = openpyxl.load_workbook(_filled(sheet, lambda _b, _w: None))
