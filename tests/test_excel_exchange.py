@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -421,6 +422,32 @@ def test_a_list_exported_from_this_database_is_not_imported_again_as_new_cases(
         preview = preview_cases(s, path, clock=clock)
     assert preview.ready == [] and [(p.row, p.column) for p in preview.problems] == [(2, "工单编号")]
     assert f"“{number}”是本库已有工单的编号" in preview.problems[0].reason
+
+
+@pytest.mark.parametrize("loosely", [str.lower, lambda n: f" {n} ", None])
+def test_a_pasted_dispatch_sheet_is_caught_however_its_numbers_are_typed_or_without_them(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path, loosely: Callable[[str], str] | None) -> None:
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+        [sheet] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, clock=clock)
+        number = case_view(s, case_id).number
+    rows = list(openpyxl.load_workbook(sheet)["交办单"].iter_rows(min_row=3, values_only=True))
+    copy = openpyxl.Workbook()
+    for i, row in enumerate(rows):
+        cells = list(row)
+        if loosely is None:
+            cells = cells[1:]  # the 工单编号 column deleted
+        elif i:
+            cells[0] = loosely(str(cells[0]))
+        copy.active.append([*cells, "诉求类型" if not i else "问题处理类"])
+    path = tmp_path / "复制的交办单.xlsx"
+    copy.save(path)
+    clock.advance(days=1)
+    with db.reader() as s:
+        preview = preview_cases(s, path, clock=clock)
+    assert preview.ready == [] and len(preview.problems) == 1
+    assert number in preview.problems[0].reason and "不能再作为新工单导入" in preview.problems[0].reason
 
 
 def test_exported_case_list_masks_personal_data_unless_asked(db: Database, people: People, clock: FakeClock) -> None:

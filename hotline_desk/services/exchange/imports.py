@@ -410,11 +410,17 @@ def _mark_duplicates(session: Session, preview: CasePreview, prepared: list[Prep
     unnoticed), as is a row numbered as one of this database's own cases."""
     keys = [p.key for p in prepared]
     existing: set[str] = set()
-    ours: set[str] = set()  # this database's own case numbers: a sheet it exported, sent back as a register
+    # This database's own case numbers (as units type them back: lower case, spaces, full width): a sheet it
+    # exported, sent back as a register.
+    folded = {p.key: norm.case_number(p.key) for p in prepared}
+    ours: set[str] = set()
     for start in range(0, len(keys), 500):
         part = keys[start:start + 500]
         existing |= set(session.scalars(select(Case.import_key).where(Case.import_key.in_(part))))
-        ours |= set(session.scalars(select(Case.number).where(Case.number.in_(part))))
+        ours |= set(session.scalars(select(Case.number).where(Case.number.in_({folded[k] for k in part}))))
+    # A row without a number of its own (a register that numbers nothing, or a sheet with its 工单编号 column gone)
+    # whose call is already a case here.
+    same = _same_calls(session, [p for p in prepared if p.key not in existing and not p.values["number"]])
     first: dict[str, int] = {}
     for number, key in sorted([*((p.row, p.key) for p in prepared), *refused]):
         first.setdefault(key, number)
@@ -422,9 +428,12 @@ def _mark_duplicates(session: Session, preview: CasePreview, prepared: list[Prep
     for row in prepared:
         if row.key in existing:
             preview.duplicates += 1
-        elif row.key in ours:
-            repeated.append(Problem(row.row, "工单编号", f"“{row.key}”是本库已有工单的编号：这一行来自本库导出的表"
-                                                         "（如交办单或工单清单），不能再作为新工单导入"))
+        elif folded[row.key] in ours:
+            repeated.append(Problem(row.row, "工单编号", f"“{folded[row.key]}”是本库已有工单的编号：这一行来自本库"
+                                                         "导出的表（如交办单或工单清单），不能再作为新工单导入"))
+        elif row.row in same:
+            repeated.append(Problem(row.row, "诉求内容", f"与本库工单{same[row.row]}的来电时间和诉求内容相同"
+                                                         "（重复导入，或本库导出的表），不能再作为新工单导入"))
         elif first[row.key] != row.row:
             repeated.append(Problem(row.row, "工单编号", f"与第 {first[row.key]} 行重复"))
         else:
@@ -433,6 +442,22 @@ def _mark_duplicates(session: Session, preview: CasePreview, prepared: list[Prep
         if first[key] != row_number and key not in existing:
             repeated.append(Problem(row_number, "工单编号", f"与第 {first[key]} 行重复"))
     preview.problems = sorted([*preview.problems, *repeated], key=lambda p: p.row)
+
+
+def _same_calls(session: Session, rows: list[PreparedRow]) -> dict[int, str]:
+    """Rows whose call (来电时间 and 诉求内容) is already a case here: row → that case's number."""
+    wanted: dict[tuple[datetime, str], int] = {}
+    for row in rows:
+        wanted.setdefault((row.values["registered_at"], "".join(row.values["content"].split())), row.row)
+    moments = sorted({at for at, _content in wanted})
+    found: dict[int, str] = {}
+    for start in range(0, len(moments), 500):
+        for number, at, content in session.execute(select(Case.number, Case.registered_at, Case.content)
+                                                   .where(Case.registered_at.in_(moments[start:start + 500]))):
+            row_number = wanted.get((at, "".join(content.split())))
+            if row_number is not None:
+                found[row_number] = number
+    return found
 
 
 def _import_user(session: Session, now: datetime) -> int:
