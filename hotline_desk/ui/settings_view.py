@@ -52,7 +52,7 @@ from hotline_desk.ui.feedback import read
 from hotline_desk.ui.models import Column, RowsModel
 from hotline_desk.ui.operations import Operation
 from hotline_desk.ui.reference_lists import ReferenceListsView
-from hotline_desk.ui.widgets import FieldSpec, GuardedDialog, ask, ok_cancel, save_first
+from hotline_desk.ui.widgets import FieldSpec, GuardedDialog, ask, choose, ok_cancel, save_first
 from hotline_desk.ui.window_state import remember_fitted_columns
 
 
@@ -114,6 +114,43 @@ def _editor_value(editor: QWidget) -> Any:
     if isinstance(editor, QLineEdit):
         return editor.text()
     return None
+
+
+def _set_editor_value(editor: QWidget, value: Any) -> None:
+    """Show ``value`` (as ``_editor_value`` gives it) in a settings editor."""
+    if isinstance(editor, QComboBox):
+        editor.setCurrentIndex(max(editor.findData(value), 0))
+    elif isinstance(editor, QCheckBox):
+        editor.setChecked(bool(value))
+    elif isinstance(editor, QSpinBox):
+        editor.setValue(int(value))
+    elif isinstance(editor, QLineEdit):
+        editor.setText(str(value))
+
+
+def _own_edits(parent: QWidget, loaded: dict[str, Any], typed: dict[str, Any], stored: dict[str, Any],
+               labels: dict[str, str]) -> dict[str, Any] | None:
+    """What a settings form stores: only the items changed in it, so what another station saved meanwhile in other
+    items stands. Where both changed the same item, the person chooses (None: 取消, nothing is stored)."""
+    mine = {key: value for key, value in typed.items() if value != loaded.get(key)}
+    both = [key for key in mine if stored.get(key) != loaded.get(key) and stored.get(key) != mine[key]]
+    if both:
+        listed = "\n".join(f"· {labels.get(key, key)}：对方改为“{_short(stored.get(key))}”，您改为“{_short(mine[key])}”"
+                           for key in both)
+        chosen = choose(parent, "设置已被他人修改", f"在您修改期间，其他工作站也保存了以下各项：\n{listed}\n\n"
+                        "这些项用您的值覆盖，还是采用对方的值？（您改动的其他项照常保存，对方改动的其他项保留。）",
+                        "用我的值覆盖", "采用对方的值", icon=QMessageBox.Icon.Warning, wide=True)
+        if chosen is None:
+            return None
+        if chosen is False:
+            for key in both:
+                del mine[key]
+    return mine
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False) if isinstance(value, list | dict) else str(value)
+    return text if len(text) <= 40 else text[:40] + "…"
 
 
 def _reload(table: QTableView, model: RowsModel[Any], rows: list[Any], key: Callable[[Any], object]) -> None:
@@ -493,6 +530,29 @@ class RulesTab(QWidget):
     def is_dirty(self) -> bool:
         return self.values() != self._saved
 
+    @classmethod
+    def shown(cls, rules: dict[str, Any]) -> dict[str, Any]:
+        """A stored rule set as this form's values give it."""
+        columns = [{"key": c["key"], "label": c["label"], "weight": c["weight"], "mode": c["mode"],
+                    "threshold": float(c["threshold"])} for c in rules["columns"]]
+        return {"columns": columns, **{key: rules[key] if key in cls.CHOICES or isinstance(rules[key], bool)
+                                      else int(rules[key]) for key in cls.LABELS}}
+
+    def fill(self, values: dict[str, Any]) -> None:
+        """Show a rule set (as ``shown`` gives it) in the form."""
+        for i, column in enumerate(values["columns"]):
+            layout = self.editors[f"column{i}"].layout()
+            assert layout is not None
+            label, weight, mode, threshold = [item.widget() if (item := layout.itemAt(j)) else None for j in range(4)]
+            assert isinstance(label, QLineEdit) and isinstance(weight, QSpinBox)
+            assert isinstance(mode, QComboBox) and isinstance(threshold, QLineEdit)
+            label.setText(column["label"])
+            weight.setValue(column["weight"])
+            mode.setCurrentIndex(mode.findData(column["mode"]))
+            threshold.setText(str(column["threshold"]))
+        for key in self.LABELS:
+            _set_editor_value(self.editors[key], values[key])
+
     def values(self) -> dict[str, Any]:
         rules = read(self.ctx, load_rules).to_dict()
         columns = []
@@ -514,11 +574,18 @@ class RulesTab(QWidget):
         return values
 
     def save(self) -> bool:
-        values = self.values()
-        done = Operation(self, self.ctx, lambda s: admin.update_rules(s, self.ctx.actor, values, clock=self.ctx.clock),
-                         changes=Change.SETTINGS).run_here() is not None
+        """Stores the items changed here (see ``_own_edits``), then shows the rule set as now stored."""
+        stored = self.shown(read(self.ctx, load_rules).to_dict())
+        mine = _own_edits(self, self._saved, self.values(), stored, {"columns": "各项得分（名称、满分、方式、达标线）",
+                                                                      **self.LABELS})
+        if mine is None:
+            return False
+        done = not mine or Operation(
+            self, self.ctx, lambda s: admin.update_rules(s, self.ctx.actor, mine, clock=self.ctx.clock),
+            changes=Change.SETTINGS).run_here() is not None
         if done:
-            self._saved = values
+            self.fill(self.shown(read(self.ctx, load_rules).to_dict()))
+            self._saved = self.values()
         return done
 
 
@@ -557,17 +624,30 @@ class TemplateTab(QWidget):
     def is_dirty(self) -> bool:
         return self.values() != self._saved
 
+    def stored(self) -> dict[str, Any]:
+        """Every setting as now stored, as this form's editors give it."""
+        current = read(self.ctx, settings.Settings)
+        return {key: _editor_value(_setting_editor(settings.SETTING_DEFS[key], current.get(key)))
+                for key in self.editors}
+
     def save(self) -> bool:
-        values = self.values()
+        """Stores the settings changed here (see ``_own_edits``), then shows them all as now stored."""
+        labels = {key: settings.SETTING_DEFS[key].label for key in self.editors}
+        mine = _own_edits(self, self._saved, self.values(), self.stored(), labels)
+        if mine is None:
+            return False
 
         def store(s: Any) -> int:
-            for key, value in values.items():
+            for key, value in mine.items():
                 admin.update_setting(s, self.ctx.actor, key, value, clock=self.ctx.clock)
-            return len(values)
+            return len(mine)
 
-        done = Operation(self, self.ctx, store, changes=Change.SETTINGS, title="无法保存设置").run_here() is not None
+        done = not mine or Operation(self, self.ctx, store, changes=Change.SETTINGS,
+                                     title="无法保存设置").run_here() is not None
         if done:
-            self._saved = values
+            for key, value in self.stored().items():
+                _set_editor_value(self.editors[key], value)
+            self._saved = self.values()
         return done
 
 
