@@ -428,7 +428,7 @@ def test_an_edit_made_while_another_station_edited_keeps_their_other_fields_and_
                     edited_elsewhere, look_then_confirm)
     intro = str(seen["intro"])
     assert "新的办理：王芳 修改（" in intro
-    assert "改了联系电话、地址" in intro and "两边都改了：地址，对方改为“建设路1号”" in intro
+    assert "。登记内容改了联系电话、地址。" in intro and "两边都改了：地址，对方改为“建设路1号”" in intro
     assert seen["phone"] == "13912345678"  # theirs, untouched here
     assert seen["address"] == "人民路8号院" and seen["title"] == "小区停水"  # what was typed here
     with db.reader() as s:

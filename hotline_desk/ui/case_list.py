@@ -402,10 +402,10 @@ class CaseDetailDialog(QDialog):
         shown = {**now, "appeal_type_id": self.view.appeal_type, "category_id": self.view.category}
         theirs = [k for k in labels if now[k] != before[k]]
         both = [k for k in theirs if k in typed]
-        what = "改了" + "、".join(labels[k] for k in theirs) if theirs else "登记内容未变"
+        what = "登记内容改了" + "、".join(labels[k] for k in theirs) if theirs else "登记内容未变"
         steps = "；".join(f"{e.actor} {e.label}（{e.at:%H:%M}）" for e in self.view.events[seen:])
         said = f"工单{self.view.number}在您填写期间有了新的办理：{steps}" if steps else _who_changed(message)
-        lines = [f"{said}（{what}）。下面是最新内容，您改动的地方已保留，请核对后按确定保存。"]
+        lines = [f"{said}。{what}。下面是最新内容，您改动的地方已保留，请核对后按确定保存。"]
         if both:
             lines.append("两边都改了：" + "；".join(f"{labels[k]}，对方改为“{_short(str(shown[k]))}”，下面是您的输入"
                                                 for k in both) + "。")
