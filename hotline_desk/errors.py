@@ -28,7 +28,12 @@ class PermissionDenied(HotlineError):
 
 
 class ConflictError(HotlineError):
-    """Someone else changed the record since it was read: refresh and try again."""
+    """Someone else changed the record since it was read: refresh and try again. ``happened`` says what they did
+    (工单…已被王芳于09:00签收), for a window that goes on from the record as it now stands."""
+
+    def __init__(self, message: str, happened: str = "") -> None:
+        super().__init__(message)
+        self.happened = happened or message
 
 
 class NotFound(HotlineError):

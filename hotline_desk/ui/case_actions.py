@@ -173,13 +173,13 @@ def perform(parent: QWidget, ctx: UiContext, case_id: int, key: str, preset: dic
 
 def attempt(parent: QWidget, ctx: UiContext, work: Callable[[Session], object], notice: str, *,
             title: str = "无法完成操作") -> tuple[bool, str]:
-    """Carry a change to a case out; whether it was done, and the refusal's words when the case changed elsewhere
-    meanwhile (other refusals are shown at once, under ``title``)."""
+    """Carry a change to a case out; whether it was done, and what another station did to the case meanwhile when
+    that refused it (other refusals are shown at once, under ``title``)."""
     elsewhere: list[str] = []
 
     def refused(exc: HotlineError) -> None:
         if isinstance(exc, ConflictError):
-            elsewhere.append(exc.message)
+            elsewhere.append(exc.happened)
         else:
             show_refusal(parent, title, exc.message)
 
@@ -187,13 +187,12 @@ def attempt(parent: QWidget, ctx: UiContext, work: Callable[[Session], object], 
     return done, elsewhere[0] if elsewhere else ""
 
 
-def _after_a_change_elsewhere(parent: QWidget, ctx: UiContext, chosen: Step[Any], case_id: int, conflict: str, *,
+def _after_a_change_elsewhere(parent: QWidget, ctx: UiContext, chosen: Step[Any], case_id: int, happened: str, *,
                               again: bool) -> tuple[bool, int]:
     """After a refusal because the case changed elsewhere: say what happened and whether the step can still be
     taken; returns whether its form opens again as typed, and the case's version as it now stands."""
     now = ctx.clock()
     situation = read(ctx, lambda s: wf.situation(s, case_id, now))
-    happened = conflict.removesuffix("请刷新后再操作。").rstrip("，。")
     blocked = chosen.check(situation.context, situation.status, ctx.actor, None, now)
     if blocked:
         show_refusal(parent, "无法完成操作", f"{happened}。{chosen.label}已不能进行：{blocked[0].message}")

@@ -368,16 +368,16 @@ class CaseDetailDialog(QDialog):
         typed: dict[str, Any] = {}
         note = ""
         while (refusal := self._edit_once(typed, note)) is not None:
-            before, message, seen = refusal
+            before, happened, seen = refusal
             if any(ev.kind == EventKind.ERASE for ev in self.view.events):
-                show_refusal(self, "无法保存修改", f"{_who_changed(message)}：个人信息已删除，不能再修改登记内容。")
+                show_refusal(self, "无法保存修改", f"{happened}：个人信息已删除，不能再修改登记内容。")
                 return
-            note = self._changed_meanwhile(message, before, typed, seen)
+            note = self._changed_meanwhile(happened, before, typed, seen)
 
     def _edit_once(self, typed: dict[str, Any], note: str) -> tuple[dict[str, Any], str, int] | None:
         """One showing of the form; ``typed`` holds the changes made in it. Returns, when another station changed
-        the case meanwhile, the fields as the form showed them, the refusal's words and how many of the case's steps
-        the form had seen (the view is refreshed)."""
+        the case meanwhile, the fields as the form showed them, what the other station did and how many of the
+        case's steps the form had seen (the view is refreshed)."""
         shown, version, number, seen = self.registration(), self.view.version, self.view.number, len(self.view.events)
         changed_elsewhere: list[str] = []
 
@@ -395,7 +395,7 @@ class CaseDetailDialog(QDialog):
         self.refresh()
         return (shown, changed_elsewhere[0], seen) if changed_elsewhere else None
 
-    def _changed_meanwhile(self, message: str, before: dict[str, Any], typed: dict[str, Any], seen: int) -> str:
+    def _changed_meanwhile(self, happened: str, before: dict[str, Any], typed: dict[str, Any], seen: int) -> str:
         """What the reopened form says: the steps taken meanwhile (who, what, when), which fields they changed, and
         where the person's input now stands against the other station's."""
         now, labels = self.registration(), EDIT_LABELS
@@ -404,7 +404,7 @@ class CaseDetailDialog(QDialog):
         both = [k for k in theirs if k in typed]
         what = "登记内容改了" + "、".join(labels[k] for k in theirs) if theirs else "登记内容未变"
         steps = "；".join(f"{e.actor} {e.label}（{e.at:%H:%M}）" for e in self.view.events[seen:])
-        said = f"工单{self.view.number}在您填写期间有了新的办理：{steps}" if steps else _who_changed(message)
+        said = f"工单{self.view.number}在您填写期间有了新的办理：{steps}" if steps else happened
         lines = [f"{said}。{what}。下面是最新内容，您改动的地方已保留，请核对后按确定保存。"]
         if both:
             lines.append("两边都改了：" + "；".join(f"{labels[k]}，对方改为“{_short(str(shown[k]))}”，下面是您的输入"
@@ -416,10 +416,6 @@ class CaseDetailDialog(QDialog):
 EDIT_LABELS = {"caller_name": "来电人", "phone": "联系电话", "address": "地址", "appeal_type_id": "诉求类型",
                "category_id": "问题分类", "title": "标题", "content": "诉求内容"}
 
-
-def _who_changed(refusal: str) -> str:
-    """"工单…已被…于 HH:MM 修改" from the refusal of a change made on a stale screen."""
-    return refusal.removesuffix("请刷新后再操作。").rstrip("，。")
 
 
 def _short(text: str, most: int = 30) -> str:

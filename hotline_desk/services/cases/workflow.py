@@ -112,7 +112,8 @@ def check_version(session: Session, case: Case, expected_version: int | None) ->
     name = who.display_name if who else "其他工作站"
     when = f"于{last.recorded_at:%H:%M}" if last is not None else ""
     what = EventKind(last.kind).label if last is not None else "修改"
-    raise ConflictError(f"工单{case.number}已被{name}{when}{what}，请刷新后再操作。")
+    happened = f"工单{case.number}已被{name}{when}{what}"
+    raise ConflictError(f"{happened}，请刷新后再操作。", happened)
 
 
 def ensure_version(session: Session, case_id: int, expected_version: int) -> None:
