@@ -16,6 +16,8 @@ from hotline_desk.services.accounts import audit
 from hotline_desk.services.cases import search_index
 from hotline_desk.services.cases.events import case_projection, dispatch_columns, followup_columns
 from hotline_desk.services.cases.history import CaseStatus, EventRecord, apply_event
+from hotline_desk.services.cases.numbering import number_key
+from hotline_desk.services.clock import month_of
 from hotline_desk.services.fastinsert import insert_rows, reserve_ids, roomy_cache
 from hotline_desk.services.reporting import facts
 
@@ -104,7 +106,7 @@ def prepare_cases(cases: list[NewCase], *, search_kind: str, recorded_at: dateti
                                                          unit_id=step.unit_id, data=step.data, note=step.note))
         assert status is not None
         registered: datetime = new.columns["registered_at"]
-        row = {**new.columns, "number": "", "month": f"{registered:%Y-%m}", "version": 1, **case_projection(status)}
+        row = {**new.columns, "number": "", "month": month_of(registered), "version": 1, **case_projection(status)}
         ready.rows.append(row)
         ready.events.append([{"case_id": None, "seq": seq, "kind": s.kind, "at": s.at,
                               "recorded_at": s.recorded_at or recorded_at, "actor_id": s.actor_id,
@@ -136,7 +138,7 @@ def write_prepared(session: Session, ready: PreparedCases, *, prefix: str, recor
     """Write cases made ready by ``prepare_cases`` (see ``insert_cases``), giving them their ids and numbers."""
     if not ready.rows:
         return []
-    keys = [f"{prefix}{row['registered_at']:%y%m}" for row in ready.rows]
+    keys = [number_key(prefix, row["registered_at"]) for row in ready.rows]
     next_number = _reserve_numbers(session, prefix, Counter(keys))
     for row, key in zip(ready.rows, keys, strict=True):
         row["number"] = f"{key}-{next_number[key]:05d}"

@@ -40,7 +40,7 @@ from hotline_desk.services.cases.steps import (
     UnitInfo,
     run_in_memory,
 )
-from hotline_desk.services.clock import Clock, office_now
+from hotline_desk.services.clock import Clock, month_of, office_now
 from hotline_desk.services.exchange import import_batches
 from hotline_desk.services.exchange.bulk import NewCase, PreparedCases, Step, prepare_cases, write_prepared
 from hotline_desk.services.exchange.hints import WINDOW, ImportHints
@@ -399,7 +399,7 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
     preview.unknown = sorted(unknown.values(), key=lambda u: (-u.count, u.name, u.value))
     preview.choices = {key: choice for key, choice in choices.items() if key in look.used}
     _mark_duplicates(session, preview, prepared, refused)
-    months = {f"{row.values['registered_at']:%Y-%m}" for row in preview.ready}
+    months = {month_of(row.values["registered_at"]) for row in preview.ready}
     preview.final_months = sorted(final_months(session, months))
     return preview
 
