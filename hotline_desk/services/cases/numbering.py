@@ -10,13 +10,18 @@ from sqlalchemy.orm import Session
 from hotline_desk.models import CaseNumberCounter
 
 
+def number_key(prefix: str, moment: datetime) -> str:
+    """The counter of a month's numbers, ``RZ2207`` (without strftime: see ``clock.month_of``)."""
+    return f"{prefix}{moment.year % 100:02d}{moment.month:02d}"
+
+
 def next_case_number(session: Session, prefix: str, registered_at: datetime) -> str:
     """Take the next number for the month of ``registered_at``.
 
     The counter row is bumped inside the caller's write transaction, so two stations registering at
     the same moment are serialised by the database; a rolled-back registration leaves no case behind.
     """
-    key = f"{prefix}{registered_at:%y%m}"
+    key = number_key(prefix, registered_at)
     bumped = session.execute(
         update(CaseNumberCounter)
         .where(CaseNumberCounter.prefix == key)
@@ -30,5 +35,5 @@ def next_case_number(session: Session, prefix: str, registered_at: datetime) -> 
 
 
 def last_number(session: Session, prefix: str, month: datetime) -> int:
-    key = f"{prefix}{month:%y%m}"
+    key = number_key(prefix, month)
     return session.scalar(select(CaseNumberCounter.last_value).where(CaseNumberCounter.prefix == key)) or 0

@@ -20,7 +20,7 @@ from hotline_desk.services.cases.history import EVENT_LABELS, FOLLOWUP_RESULTS, 
 from hotline_desk.services.cases.numbering import next_case_number
 from hotline_desk.services.cases.step_runner import step_context, write_step
 from hotline_desk.services.cases.steps import FUTURE_TOLERANCE, Coordinate, Propose
-from hotline_desk.services.clock import Clock, office_now
+from hotline_desk.services.clock import Clock, month_of, office_now
 from hotline_desk.services.office.reference import CATEGORY_SEPARATOR
 from hotline_desk.services.office.settings import Settings
 from hotline_desk.vocabulary import Action, DispatchRole, EventKind, Handling, Source
@@ -191,7 +191,7 @@ def register_case(session: Session, actor: Actor, draft: CaseDraft, *, clock: Cl
     content = draft.content.strip()
     case = Case(
         number=next_case_number(session, settings.str("case_number.prefix"), registered_at),
-        registered_at=registered_at, month=f"{registered_at:%Y-%m}", source=draft.source,
+        registered_at=registered_at, month=month_of(registered_at), source=draft.source,
         channel_id=draft.channel_id, upstream_number=draft.upstream_number.strip(),
         upstream_deadline=draft.upstream_deadline, caller_name=draft.caller_name.strip(),
         phone=draft.phone.strip(), address=draft.address.strip(), township_id=draft.township_id,

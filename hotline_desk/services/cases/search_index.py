@@ -110,7 +110,7 @@ def flavour(session: Session) -> str:
     return "grams" if session.get_bind().dialect.name == "postgresql" else "fts5"
 
 
-def _rows(kind: str, pairs: Iterable[tuple[int, str]]) -> list[dict[str, object]]:
+def _rows(kind: str, pairs: Iterable[tuple[int | None, str]]) -> list[dict[str, object]]:
     if kind == "fts5":
         return [{"id": case_id, "uni": _unigrams(runs), "bi": _bigrams(runs)}
                 for case_id, value in pairs for runs in (_runs(value),)]
@@ -138,15 +138,26 @@ def index_cases(session: Session, cases: Iterable[Case]) -> None:
 
 def index_rows(session: Session, pairs: list[tuple[int, str]]) -> None:
     """Index freshly inserted cases from (id, text) pairs (bulk imports; PostgreSQL copies them in)."""
-    if not pairs:
-        return
     kind = flavour(session)
-    rows = _rows(kind, pairs)
+    insert_prepared(session, kind, _rows(kind, pairs))
+
+
+def prepare_rows(kind: str, texts: Iterable[str]) -> list[dict[str, object]]:
+    """The index rows of texts whose cases have no id yet (``"id"`` is None until ``insert_prepared``): an import
+    makes them before it takes the write lock."""
+    return _rows(kind, ((None, value) for value in texts))
+
+
+def insert_prepared(session: Session, kind: str, rows: list[dict[str, object]]) -> None:
+    """Write index rows made by ``prepare_rows`` (their ids filled in) or by ``_rows``."""
+    if not rows:
+        return
     if kind == "grams":
         copy_rows(session.connection(), "case_search", ("case_id", "grams", "doc"),
                   ((r["id"], r["grams"], r["doc"]) for r in rows))
     else:
-        session.execute(text(INSERT[kind]), rows)
+        session.connection().exec_driver_sql("INSERT INTO case_search (rowid, uni, bi) VALUES (?, ?, ?)",
+                                             [(r["id"], r["uni"], r["bi"]) for r in rows])
 
 
 def overwrite_deletions(session: Session) -> None:

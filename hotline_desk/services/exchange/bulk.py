@@ -16,6 +16,8 @@ from hotline_desk.services.accounts import audit
 from hotline_desk.services.cases import search_index
 from hotline_desk.services.cases.events import case_projection, dispatch_columns, followup_columns
 from hotline_desk.services.cases.history import CaseStatus, EventRecord, apply_event
+from hotline_desk.services.cases.numbering import number_key
+from hotline_desk.services.clock import month_of
 from hotline_desk.services.fastinsert import insert_rows, reserve_ids, roomy_cache
 from hotline_desk.services.reporting import facts
 
@@ -74,6 +76,50 @@ def _reserve_numbers(session: Session, prefix: str, months: Counter[str]) -> dic
     return first
 
 
+@dataclass
+class PreparedCases:
+    """Cases made ready to insert, in registration order: every row they write, lacking only the ids and numbers
+    the write transaction gives them (``prepare_cases`` needs no database, so an import does it outside the lock)."""
+
+    search_kind: str
+    rows: list[dict[str, Any]] = field(default_factory=list)  # the case rows, "number" still to be given
+    search: list[dict[str, Any]] = field(default_factory=list)
+    events: list[list[dict[str, Any]]] = field(default_factory=list)  # per case, "case_id" None
+    dispatches: list[list[dict[str, Any]]] = field(default_factory=list)
+    followups: list[list[dict[str, Any]]] = field(default_factory=list)
+    facts: list[dict[str, Any]] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def prepare_cases(cases: list[NewCase], *, search_kind: str, recorded_at: datetime,
+                  batch_id: int | None) -> PreparedCases:
+    """The rows of these cases in registration order (see ``PreparedCases``); ``search_kind`` is the database's
+    flavour of search index (``search_index.flavour``)."""
+    ready = PreparedCases(search_kind)
+    for new in sorted(cases, key=lambda c: c.columns["registered_at"]):
+        status = new.status
+        if status is None:
+            for seq, step in enumerate(new.steps, 1):
+                status = apply_event(status, EventRecord(seq=seq, kind=step.kind, at=step.at, actor_id=step.actor_id,
+                                                         unit_id=step.unit_id, data=step.data, note=step.note))
+        assert status is not None
+        registered: datetime = new.columns["registered_at"]
+        row = {**new.columns, "number": "", "month": month_of(registered), "version": 1, **case_projection(status)}
+        ready.rows.append(row)
+        ready.events.append([{"case_id": None, "seq": seq, "kind": s.kind, "at": s.at,
+                              "recorded_at": s.recorded_at or recorded_at, "actor_id": s.actor_id,
+                              "unit_id": s.unit_id, "data": _DATA.encode(s.data), "note": s.note,
+                              "batch_id": batch_id} for seq, s in enumerate(new.steps, 1)])
+        ready.dispatches.append([{"case_id": None, **dispatch_columns(d)} for d in status.dispatches])
+        ready.followups.append([{"case_id": None, **followup_columns(f)} for f in status.followups])
+        ready.facts.append(facts.prepared_row(status, max(s.at for s in new.steps)))
+    ready.search = search_index.prepare_rows(search_kind, (
+        " ".join((row["title"], row["content"], row["address"], row["caller_name"])) for row in ready.rows))
+    return ready
+
+
 def insert_cases(session: Session, cases: list[NewCase], *, prefix: str, recorded_at: datetime,
                  batch_id: int | None, by: int | None = None) -> list[str]:
     """Insert the cases in registration order with their events and projections; returns their numbers.
@@ -82,43 +128,40 @@ def insert_cases(session: Session, cases: list[NewCase], *, prefix: str, recorde
     with ``by`` (an import's user), one record per case holding its whole history, written by that user at
     ``recorded_at``: the steps of an imported row are all entered at once.
     """
-    cases = sorted(cases, key=lambda c: c.columns["registered_at"])
-    keys = [f"{prefix}{c.columns['registered_at']:%y%m}" for c in cases]
-    next_number = _reserve_numbers(session, prefix, Counter(keys))
-    case_rows, statuses = [], []
-    for new, key in zip(cases, keys, strict=True):
-        status = new.status
-        if status is None:
-            for seq, step in enumerate(new.steps, 1):
-                status = apply_event(status, EventRecord(seq=seq, kind=step.kind, at=step.at, actor_id=step.actor_id,
-                                                         unit_id=step.unit_id, data=step.data, note=step.note))
-        assert status is not None
-        statuses.append(status)
-        number = f"{key}-{next_number[key]:05d}"
-        next_number[key] += 1
-        registered: datetime = new.columns["registered_at"]
-        case_rows.append({**new.columns, "number": number, "month": f"{registered:%Y-%m}", "version": 1,
-                          **case_projection(status)})
-    if not case_rows:
+    ready = prepare_cases(cases, search_kind=search_index.flavour(session), recorded_at=recorded_at,
+                          batch_id=batch_id)
+    return write_prepared(session, ready, prefix=prefix, recorded_at=recorded_at, by=by)
+
+
+def write_prepared(session: Session, ready: PreparedCases, *, prefix: str, recorded_at: datetime,
+                   by: int | None = None) -> list[str]:
+    """Write cases made ready by ``prepare_cases`` (see ``insert_cases``), giving them their ids and numbers."""
+    if not ready.rows:
         return []
+    keys = [number_key(prefix, row["registered_at"]) for row in ready.rows]
+    next_number = _reserve_numbers(session, prefix, Counter(keys))
+    for row, key in zip(ready.rows, keys, strict=True):
+        row["number"] = f"{key}-{next_number[key]:05d}"
+        next_number[key] += 1
     roomy_cache(session)
-    ids = _insert_case_rows(session, case_rows)
-    search_index.index_rows(session, [
-        (case_id, " ".join((row["title"], row["content"], row["address"], row["caller_name"])))
-        for case_id, row in zip(ids, case_rows, strict=True)])
+    ids = _insert_case_rows(session, ready.rows)
+    for case_id, search in zip(ids, ready.search, strict=True):
+        search["id"] = case_id
+    search_index.insert_prepared(session, ready.search_kind, ready.search)
     events: list[dict[str, Any]] = []
     dispatches: list[dict[str, Any]] = []
     followups: list[dict[str, Any]] = []
     registrations: dict[int, str] = {}
-    for case_id, new, status, row in zip(ids, cases, statuses, case_rows, strict=True):
+    for case_id, row, own_events, own_dispatches, own_followups, fact in zip(
+            ids, ready.rows, ready.events, ready.dispatches, ready.followups, ready.facts, strict=True):
         registrations[case_id] = audit.registration_digest(row)
-        events += [{"case_id": case_id, "seq": seq, "kind": s.kind, "at": s.at,
-                    "recorded_at": s.recorded_at or recorded_at,
-                    "actor_id": s.actor_id, "unit_id": s.unit_id,
-                    "data": _DATA.encode(s.data), "note": s.note, "batch_id": batch_id}
-                   for seq, s in enumerate(new.steps, 1)]
-        dispatches += [{"case_id": case_id, **dispatch_columns(d)} for d in status.dispatches]
-        followups += [{"case_id": case_id, **followup_columns(f)} for f in status.followups]
+        for part in (own_events, own_dispatches, own_followups):
+            for item in part:
+                item["case_id"] = case_id
+        events += own_events
+        dispatches += own_dispatches
+        followups += own_followups
+        fact["case_id"] = case_id
     insert_rows(session, CaseEvent, events)
     details = [audit.event_detail(e["case_id"], e["seq"], e["kind"], e["at"], e["actor_id"], e["unit_id"], e["data"],
                                   e["note"], e["batch_id"]) for e in events]
@@ -139,6 +182,5 @@ def insert_cases(session: Session, cases: list[NewCase], *, prefix: str, recorde
         ])
     insert_rows(session, Dispatch, dispatches)
     insert_rows(session, FollowUp, followups)
-    facts.record_many(session, ((case_id, status, max(s.at for s in new.steps))
-                                for case_id, new, status in zip(ids, cases, statuses, strict=True)))
-    return [row["number"] for row in case_rows]
+    facts.insert_prepared(session, ready.facts)
+    return [row["number"] for row in ready.rows]

@@ -31,7 +31,8 @@ _LOCK_CLASS = 0x494D  # "IM"
 _CHUNK = 500  # ids per IN (…) list
 # SQLite does not queue writers: an import that began its next batch at once would win every time. Stations waiting
 # to write ask again every few milliseconds (db.WRITE_RETRY); a pause of a few of their saves after each batch lets
-# them all through. (PostgreSQL queues the waiters of the write lock, first come first served.)
+# them all through. The import prepares its next part meanwhile. (PostgreSQL queues the waiters of the write lock,
+# first come first served.)
 SQLITE_PAUSE = 0.05
 # How long one part of a long import may hold the write lock: about what another station's save waits for it (with
 # the pause, well inside a second). The rows per part follow from the pace of the part before (the first is
@@ -41,6 +42,7 @@ FIRST_PART = 500
 MIN_PART = 50
 
 T = TypeVar("T")
+P = TypeVar("P")
 
 
 # --- is the import that wrote a batch still running? --------------------------------------------------------
@@ -149,15 +151,17 @@ def _next_part(done: int, seconds: float, most: int) -> int:
 
 
 def write_in_batches(session: Session, batch: ImportBatch, build: Callable[[], Sequence[T]], size: int,
-                     write: Callable[[Sequence[T]], list[str]], *, user_id: int | None, at: datetime) -> list[str]:
+                     prepare: Callable[[Sequence[T]], P], write: Callable[[P], list[str]], *,
+                     user_id: int | None, at: datetime) -> list[str]:
     """Write the items ``build`` gives, at most ``size`` at a time and each part sized to hold the write lock for
     about BATCH_SECONDS, committing each so other stations' saves get through in between.
 
     ``batch`` (flushed, state in progress, with its audit record) is committed first as the marker, before the items
-    are built (checked, converted), which holds no lock; the last part marks it done. If writing fails, what was
-    written is cleared at once; if the process dies, the next opening of the database clears it (see
-    ``clear_unfinished``). This is the one service that commits on its own: a long import cannot be one
-    transaction without holding every other station up for its whole length.
+    are built (checked, converted), which holds no lock. Each part is made ready by ``prepare`` outside the lock,
+    which is also the pause that lets waiting stations in, then written by ``write``; the last part marks the batch
+    done. If writing fails, what was written is cleared at once; if the process dies, the next opening of the
+    database clears it (see ``clear_unfinished``). This is the one service that commits on its own: a long import
+    cannot be one transaction without holding every other station up for its whole length.
     """
     written: list[str] = []
     pause = SQLITE_PAUSE if session.get_bind().dialect.name == "sqlite" else 0.0
@@ -167,19 +171,20 @@ def write_in_batches(session: Session, batch: ImportBatch, build: Callable[[], S
             items = build()
             start, part = 0, min(size, FIRST_PART)
             while start < len(items):
+                unlocked = time.perf_counter()
+                chunk = items[start:start + part]
+                ready = prepare(chunk)
+                if start and pause:  # what preparing took already counts towards the pause
+                    time.sleep(max(0.0, pause - (time.perf_counter() - unlocked)))
                 began = time.perf_counter()
                 session.connection(execution_options={DEFER_CHECKPOINT: True})  # one checkpoint at the end
-                chunk = items[start:start + part]
-                written += write(chunk)
+                written += write(ready)
                 start += len(chunk)
-                last = start >= len(items)
-                if last:
+                if start >= len(items):
                     batch.state = DONE
                     audit.record_row(session, batch, user_id=user_id, at=at)
                 session.commit()
                 part = _next_part(len(chunk), time.perf_counter() - began, size)
-                if not last and pause:
-                    time.sleep(pause)
         except BaseException:
             session.rollback()
             try:

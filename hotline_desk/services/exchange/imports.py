@@ -20,6 +20,7 @@ from hotline_desk.excel.reader import data_sheets, filled_rows, first_data_sheet
 from hotline_desk.models import Case, ImportBatch, User
 from hotline_desk.services.accounts import audit
 from hotline_desk.services.accounts.permissions import Actor, require
+from hotline_desk.services.cases import search_index
 from hotline_desk.services.cases.history import CaseStatus, EventRecord, apply_event, replace
 from hotline_desk.services.cases.step_runner import load_limits, load_units
 from hotline_desk.services.cases.steps import (
@@ -39,9 +40,9 @@ from hotline_desk.services.cases.steps import (
     UnitInfo,
     run_in_memory,
 )
-from hotline_desk.services.clock import Clock, office_now
+from hotline_desk.services.clock import Clock, month_of, office_now
 from hotline_desk.services.exchange import import_batches
-from hotline_desk.services.exchange.bulk import NewCase, Step, insert_cases
+from hotline_desk.services.exchange.bulk import NewCase, PreparedCases, Step, prepare_cases, write_prepared
 from hotline_desk.services.exchange.hints import WINDOW, ImportHints
 from hotline_desk.services.exchange.import_values import (
     MAP,
@@ -398,7 +399,7 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
     preview.unknown = sorted(unknown.values(), key=lambda u: (-u.count, u.name, u.value))
     preview.choices = {key: choice for key, choice in choices.items() if key in look.used}
     _mark_duplicates(session, preview, prepared, refused)
-    months = {f"{row.values['registered_at']:%Y-%m}" for row in preview.ready}
+    months = {month_of(row.values["registered_at"]) for row in preview.ready}
     preview.final_months = sorted(final_months(session, months))
     return preview
 
@@ -660,13 +661,19 @@ def _commit_cases(session: Session, actor: Actor, preview: CasePreview, *, only_
         new_cases.sort(key=lambda c: c.columns["registered_at"])  # numbered in registration order across parts
         return new_cases
 
-    def write(part: Sequence[NewCase]) -> list[str]:
-        return insert_cases(session, list(part), prefix=prefix, recorded_at=now, batch_id=batch.id, by=actor.id)
+    kind = search_index.flavour(session)
+
+    def prepare(part: Sequence[NewCase]) -> PreparedCases:
+        return prepare_cases(list(part), search_kind=kind, recorded_at=now, batch_id=batch.id)
+
+    def write(ready: PreparedCases) -> list[str]:
+        return write_prepared(session, ready, prefix=prefix, recorded_at=now, by=actor.id)
 
     if batch.state == import_batches.DONE:
-        numbers = write(build())
+        numbers = write(prepare(build()))
     else:
-        numbers = import_batches.write_in_batches(session, batch, build, size, write, user_id=actor.id, at=now)
+        numbers = import_batches.write_in_batches(session, batch, build, size, prepare, write, user_id=actor.id,
+                                                  at=now)
     return ImportResult(batch.id, len(numbers), duplicates, preview.invalid_rows, tuple(numbers))
 
 

@@ -9,7 +9,6 @@ that case instead (see monthdata.load_month).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -54,7 +53,7 @@ def facts_of(status: CaseStatus) -> Facts:
     )
 
 
-def _row(case_id: int, status: CaseStatus, last_at: datetime | None) -> dict[str, Any]:
+def _row(case_id: int | None, status: CaseStatus, last_at: datetime | None) -> dict[str, Any]:
     f = facts_of(status)
     return {"case_id": case_id, "state": f.state, "handling": f.handling, "main_unit_id": f.main_unit_id,
             "main_deadline": f.main_deadline, "signed_on_time": f.signed_on_time,
@@ -78,9 +77,14 @@ def record(session: Session, case_id: int, status: CaseStatus) -> None:
             setattr(row, name, value)
 
 
-def record_many(session: Session, items: Iterable[tuple[int, CaseStatus, datetime | None]]) -> None:
-    """Facts of freshly inserted cases (the bulk path): (case id, status, latest event time)."""
-    insert_rows(session, CaseFact, [_row(case_id, status, last_at) for case_id, status, last_at in items])
+def prepared_row(status: CaseStatus, last_at: datetime | None) -> dict[str, Any]:
+    """The facts row of a case that has no id yet (``"case_id"`` is None until the bulk path fills it in)."""
+    return _row(None, status, last_at)
+
+
+def insert_prepared(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Write facts rows made by ``prepared_row``, their case ids filled in."""
+    insert_rows(session, CaseFact, rows)
 
 
 def forget(session: Session, case_ids: list[int]) -> None:
