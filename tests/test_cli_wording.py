@@ -1,5 +1,6 @@
 """What the command line says: its own options in import hints, one progress line per step when not on a terminal,
-an empty password, a case before it existed, a subcommand's own usage, settings shown by their labels."""
+an empty password, a case before it existed, a subcommand's own usage, settings shown by their labels, a move
+between databases naming each table as the office does."""
 
 from __future__ import annotations
 
@@ -15,9 +16,10 @@ import pytest
 
 from hotline_desk.cli import main
 from hotline_desk.db import Database, open_database
-from hotline_desk.models import Setting
+from hotline_desk.models import Base, Setting
+from hotline_desk.services.cases.records import register_case
 from tests.conftest import FakeClock, People
-from tests.helpers import TEST_PASSWORD, fingerprint, log_in_everyone
+from tests.helpers import TEST_PASSWORD, cli_run, draft, fingerprint, log_in_everyone
 from tests.test_hostile_files import _fill, sheet  # noqa: F401  (a fixture)
 from tests.test_register_import import _cli, _small_register
 
@@ -165,3 +167,27 @@ def test_what_the_services_warn_of_is_said_in_chinese(tmp_path: Path) -> None:
     assert shown.stderr.splitlines()[0] == \
         "提示：设置 limits.near_deadline_days 保存的值无效，暂按默认值处理；请在设置中重新填写。"
     assert "WARNING" not in shown.stderr and "hotline_desk." not in shown.stderr
+
+
+def test_a_move_between_databases_names_every_table_in_chinese(db: Database, people: People, clock: FakeClock,
+                                                                monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    with db.session() as s:
+        register_case(s, people.operator, draft(s), clock=clock)
+    log_in_everyone(db, monkeypatch)
+    target = tmp_path / "moved.sqlite3"
+    code, out, err = cli_run(capsys, db, "migrate-db", "--from", db.url, "--to", str(target))
+    assert code == 0, err
+    tables = [table.name for table in Base.metadata.sorted_tables]
+    copied = [line for line in out.splitlines() if line.startswith("  已复制")]
+    counted = [line for line in out.splitlines() if line.startswith("  ") and line.endswith(" 行")]
+    assert len(copied) == len(counted) == len(tables)  # one line per table, each said twice
+    for line in copied + counted:
+        assert not re.search(r"[A-Za-z_]", line), line  # 工单, 办理步骤 …, never cases, case_events
+    assert "  工单：1 行" in counted and "  办理步骤：2 行" in counted and "  工单统计摘要：1 行" in counted
+    assert "  别名：0 行" in counted
+    assert not any(name in out for name in tables), out
+    # Moving again into the same, now filled, database is refused, naming what it holds in the same words.
+    code, out, err = cli_run(capsys, db, "migrate-db", "--from", db.url, "--to", str(target))
+    assert code == 2 and "目标数据库已有数据（诉求类型 5 行、审计记录 " in err, err
+    assert not any(name in err for name in tables), err

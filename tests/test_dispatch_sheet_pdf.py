@@ -1,7 +1,8 @@
-"""The paper dispatch sheet: its times stay on one line, as a unit's clerk reads them."""
+"""The paper dispatch sheet: its times stay on one line with their year, as a unit's clerk reads them."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 from datetime import datetime
 from pathlib import Path
@@ -25,10 +26,32 @@ def test_dispatch_sheet_pdf_prints_call_time_and_deadline_unbroken(db: Database,
     lines = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
                            check=True).stdout.splitlines()
     row = next(line for line in lines if "RZ2207-00001" in line)
-    assert "07-05 05:57" in row  # not "07-05 05:" with "57" on the next line
+    assert "2022-07-05 05:57" in row  # not "07-05 05:" with "57" on the next line
     assert row.count(":") == 2  # the deadline's time sits on the same line too
     with db.reader() as s:
         view = case_view(s, case_id)
     assert view.phone in row  # a phone number on one line
     cells = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert f"（地址：{view.address}）" in "".join(cells.split())  # where the unit is to go, with the request
+
+
+def test_a_sheet_printed_in_january_dates_decembers_cases_with_their_year(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    clock.set(datetime(2022, 12, 30, 16, 20))  # a Friday: the deadline falls in the new year
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+    clock.set(datetime(2023, 1, 3, 8, 30))
+    with db.session() as s:
+        paths = export_dispatch(s, None, tmp_path, pdf=True, clock=clock)
+    with db.reader() as s:
+        deadline = case_view(s, case_id).deadline
+    assert deadline is not None and deadline.year == 2023
+    pdf = next(p for p in paths if p.suffix == ".pdf")
+    lines = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                           check=True).stdout.splitlines()
+    row = next(line for line in lines if "RZ2212-00001" in line)
+    # Every date on the row carries its year, each whole on the one line: 来电时间 then 办理期限.
+    assert re.findall(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", row) == ["2022-12-30 16:20", f"{deadline:%Y-%m-%d %H:%M}"]
+    assert row.count(":") == 2
+    assert any("导出时间：2023-01-03 08:30" in line for line in lines)

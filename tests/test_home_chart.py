@@ -1,14 +1,24 @@
-"""The home page's 30-day bars: dates under them at each Monday and month start, never printed over each other."""
+"""The home page: its 30-day bars (dates at each Monday and month start, never printed over each other) and the
+month's 办结率 printed as the bulletin prints rates."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 from itertools import pairwise
+from pathlib import Path
 
 from PySide6.QtGui import QFontMetrics
 from pytestqt.qtbot import QtBot
 
-from hotline_desk.ui.home_view import DayBars
+from hotline_desk.db import Database
+from hotline_desk.services.cases import workflow as wf
+from hotline_desk.services.cases.records import register_case
+from hotline_desk.services.office import admin
+from hotline_desk.ui.changes import Change
+from hotline_desk.ui.home_view import DayBars, HomeView
+from tests.conftest import FakeClock, People
+from tests.helpers import draft
+from tests.ui_helpers import context
 
 
 def _bars(qtbot: QtBot, last: date) -> DayBars:
@@ -34,3 +44,28 @@ def test_mondays_far_from_a_month_start_all_show(qtbot: QtBot) -> None:
     bars = _bars(qtbot, date(2022, 7, 31))
     texts = [text for _left, text in bars.date_labels(QFontMetrics(bars.font()).horizontalAdvance)]
     assert texts == ["7/4", "7/11", "7/18", "7/25"]
+
+
+def test_the_months_finish_rate_is_rounded_with_the_offices_decimals_not_cut_down(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    with db.session() as s:
+        cases = [register_case(s, people.operator, draft(s, handling="coordinate", answer="已答复", unit_id=None),
+                               clock=clock).id for _ in range(12)]
+        for case_id in cases[:2]:  # 2 of the month's 12 cases finished: 16.666…%
+            wf.follow_up(s, people.operator, case_id, "satisfied", clock=clock)
+    ctx = context(db, people.supervisor, clock, tmp_path)
+    home = HomeView(ctx)
+    qtbot.addWidget(home)
+    home.resize(1366, 700)
+    home.show()
+    assert home.rate.text() == "本月（2022-07）登记 12 件，其中上级交办 0 件；已办结 2 件，办结率 17%。"
+    with db.session() as s:
+        admin.update_setting(s, people.admin, "bulletin.rate_decimals", 2)
+    ctx.signals.announce(Change.SETTINGS)
+    assert home.rate.text().endswith("已办结 2 件，办结率 16.67%。")
+    with db.session() as s:
+        for case_id in cases[2:]:
+            wf.follow_up(s, people.operator, case_id, "basic", clock=clock)
+        admin.update_setting(s, people.admin, "bulletin.rate_trim_whole", True)
+    ctx.signals.announce(Change.CASES)
+    assert home.rate.text().endswith("已办结 12 件，办结率 100%。")  # whole, as the office chose

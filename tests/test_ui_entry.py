@@ -91,9 +91,8 @@ def _fill_by_keyboard(entry: CaseEntryView) -> None:
     type_text("四楼以上住户长期水压不足，用水困难")
     press(KEYS.Key_Tab)  # 保密
     press(KEYS.Key_Tab)  # 紧急程度
-    press(KEYS.Key_Tab)  # 协调办理
-    press(KEYS.Key_Tab)  # 交办处理
-    press(KEYS.Key_Space)
+    press(KEYS.Key_Tab)  # 办理方式, one stop: on 协调办理 while none is chosen
+    press(KEYS.Key_Right)  # 交办处理 chosen
     press(KEYS.Key_Tab)  # 承办单位
     type_text("zlsgs")  # 自来水公司
 
@@ -107,15 +106,15 @@ def test_a_call_is_registered_with_the_keyboard_alone_one_tab_stop_per_field(
     press(KEYS.Key_Backtab)
     assert QApplication.focusWidget() is entry.registered_at
     stops: list[QWidget] = []
-    for _ in range(17):
+    for _ in range(16):
         focused = QApplication.focusWidget()
         assert focused is not None
         stops.append(focused)
         press(KEYS.Key_Tab)
-    # 上级工单编号 is off for a local call; 答复内容 and 承办单位 wait for the 办理方式.
+    # 上级工单编号 is off for a local call; 答复内容 and 承办单位 wait for the 办理方式, one stop for its pair.
     assert stops == [entry.registered_at, entry.channel, entry.caller, entry.phone, entry.address, entry.township,
                      entry.appeal_type, entry.category, entry.title, entry.content, entry.confidential, entry.urgent,
-                     entry.coordinate, entry.dispatch, entry.answer, entry.save_button, entry.new_button]
+                     entry.coordinate, entry.answer, entry.save_button, entry.new_button]
 
     entry.caller.setFocus()
     _fill_by_keyboard(entry)
@@ -133,6 +132,54 @@ def test_a_call_is_registered_with_the_keyboard_alone_one_tab_stop_per_field(
     assert QApplication.activePopupWidget() is None
     type_text("13900000000")
     assert entry.caller.text() == "13900000000" and entry.registered_at.dateTime().toPython() == clock()
+
+
+def test_the_handling_pair_is_one_tab_stop_and_the_arrow_keys_choose(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
+    names = {entry.registered_at: "来电时间", entry.channel: "渠道", entry.caller: "来电人", entry.phone: "电话",
+             entry.address: "地址", entry.township: "乡镇", entry.appeal_type: "诉求类型", entry.category: "问题分类",
+             entry.title: "标题", entry.content: "诉求内容", entry.confidential: "保密", entry.urgent: "紧急程度",
+             entry.coordinate: "协调办理", entry.dispatch: "交办处理", entry.answer: "答复内容",
+             entry.unit: "承办单位", entry.assist: "协办单位", entry.save_button: "保存", entry.new_button: "新建",
+             entry.clear_button: "清空"}
+
+    def here() -> str:
+        focused = QApplication.focusWidget()
+        return next((name for widget, name in names.items() if widget is focused or widget.isAncestorOf(focused)),
+                    repr(focused))
+
+    def tab_through(key: Qt.Key, stops: int) -> list[str]:
+        seen = []
+        for _ in range(stops):
+            press(key)
+            seen.append(here())
+        return seen
+
+    def chosen() -> tuple[bool, bool]:
+        return entry.coordinate.isChecked(), entry.dispatch.isChecked()
+
+    entry.urgent.setFocus()
+    assert tab_through(KEYS.Key_Tab, 4) == ["协调办理", "答复内容", "保存", "新建"]  # none chosen: stops on the first
+    assert chosen() == (False, False)
+    assert tab_through(KEYS.Key_Backtab, 3) == ["保存", "答复内容", "协调办理"]
+    press(KEYS.Key_Right)
+    assert here() == "交办处理" and chosen() == (False, True)
+    press(KEYS.Key_Right)  # the last stays chosen
+    assert here() == "交办处理" and chosen() == (False, True)
+    assert tab_through(KEYS.Key_Tab, 3) == ["承办单位", "协办单位", "保存"]
+    assert tab_through(KEYS.Key_Backtab, 4) == ["协办单位", "承办单位", "交办处理", "紧急程度"]
+    assert tab_through(KEYS.Key_Tab, 1) == ["交办处理"]  # back on the one chosen, not on the first
+    press(KEYS.Key_Up)
+    assert here() == "协调办理" and chosen() == (True, False)
+    assert tab_through(KEYS.Key_Tab, 2) == ["答复内容", "保存"]
+    assert tab_through(KEYS.Key_Backtab, 3) == ["答复内容", "协调办理", "紧急程度"]
+    press(KEYS.Key_Tab)
+    press(KEYS.Key_Down)
+    assert here() == "交办处理" and chosen() == (False, True)
+    qtbot.mouseClick(entry.coordinate, Qt.MouseButton.LeftButton)  # the mouse still reaches either
+    assert chosen() == (True, False)
+    assert tab_through(KEYS.Key_Tab, 1) == ["答复内容"]
 
 
 def test_the_appeal_type_list_opens_with_a_choice_highlighted(

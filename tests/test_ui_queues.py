@@ -554,3 +554,38 @@ def test_a_batch_that_fails_midway_approves_none_and_says_so_in_place_of_the_las
     with db.reader() as s:
         assert [case_view(s, c.id).state for c in cases] == ["dispatched", "proposed", "proposed", "proposed"]
     assert [r.number for r in pending.selected()] == [c.number for c in cases[1:]]  # chosen still, to try again
+
+
+def test_a_result_recorded_meanwhile_at_another_station_is_named_with_who_when_and_what(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    with db.session() as s:
+        reached, unreached = _replied(s, people, clock), _replied(s, people, clock)
+        numbers = [case_view(s, reached).number, case_view(s, unreached).number]
+    view = FollowUpView(context(db, people.operator, clock, tmp_path))
+    qtbot.addWidget(view)
+    view.show()
+    other_station = Database(db.url)
+    with other_station.session() as s:  # 王芳 called both citizens at 09:00
+        wf.follow_up(s, people.operator2, reached, "satisfied", clock=clock)
+        wf.follow_up(s, people.operator2, unreached, "unreachable", clock=clock)
+    other_station.dispose()
+    clock.advance(minutes=10)
+    messages = Messages().install(monkeypatch)
+    satisfied = view.pending.findChild(QPushButton, "satisfied")
+    view.pending.select_number(numbers[0])
+    qtbot.mouseClick(satisfied, Qt.MouseButton.LeftButton)
+    assert messages.texts() == [f"无法完成操作：工单{numbers[0]}已被王芳于09:00回访（满意）。"
+                                "没有保存任何更改；列表已按现状刷新，请核对后再操作。"]
+    assert view.pending.notice.text() == f"未完成，没有保存任何更改：工单{numbers[0]}已被王芳于09:00回访（满意）。"
+    rows = [_cells(view.pending.model, i) for i in range(view.pending.model.rowCount())]
+    assert [(r["工单编号"], r["上次回访"]) for r in rows] == [(numbers[1], "未接通")]  # the list as it now stands
+
+    basic = view.pending.findChild(QPushButton, "basic")
+    view.pending.select_number(numbers[1])
+    qtbot.mouseClick(basic, Qt.MouseButton.LeftButton)  # seen now: recorded
+    with db.reader() as s:
+        followups = {case_id: [(e.actor, e.details) for e in case_view(s, case_id).events if e.kind == "followup"]
+                     for case_id in (reached, unreached)}
+    assert followups[reached] == [("王芳", "回访结果：满意")]  # 王芳's alone
+    assert followups[unreached] == [("王芳", "回访结果：未接通"), ("张丽", "回访结果：基本满意")]

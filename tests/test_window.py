@@ -1,6 +1,7 @@
 """The main window's foundations: it fits a 1366×768 screen, remembers itself per person (not in the database),
-keeps the database line in the status bar, refreshes on F5, the home figures open their lists, the login remembers
-who signed in last, and Qt's own dialogs speak Chinese."""
+keeps the database line in the status bar, refreshes on F5 (and says so when it could not), the navigation shows
+the page on screen, the home figures open their lists, the login remembers who signed in last, and Qt's own dialogs
+speak Chinese."""
 
 from __future__ import annotations
 
@@ -8,15 +9,18 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QLocale, QRect, Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QLabel
 from pytestqt.qtbot import QtBot
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.exc import OperationalError
 
-from hotline_desk.db import Database
+from hotline_desk.db import Database, explain_operational_error
 from hotline_desk.models import Setting
 from hotline_desk.services.accounts import accounts
 from hotline_desk.services.cases import workflow as wf
@@ -27,7 +31,7 @@ from hotline_desk.ui.main_window import MainWindow, fitting_geometry
 from hotline_desk.ui.window_state import FILE_NAME, WindowState
 from tests.conftest import FakeClock, People
 from tests.helpers import draft, unit_id
-from tests.ui_helpers import context
+from tests.ui_helpers import Messages, context
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -113,6 +117,60 @@ def test_f5_reads_everything_again(qtbot: QtBot, db: Database, people: People, c
     with qtbot.waitSignal(ctx.signals.changed, check_params_cb=lambda what: what == Change.ALL):
         qtbot.keyClick(window, Qt.Key.Key_F5)
     assert home.count("today") == 1  # type: ignore[attr-defined]
+
+
+@contextmanager
+def _server_gone(db: Database) -> Iterator[str]:
+    """Every read refused as a station's reads are when the server went away; yields what the app says of it."""
+    def refuse(*_args: object) -> None:
+        raise OperationalError("SELECT", {}, Exception('connection to server at "10.0.0.5", port 5432 failed: '
+                                                       "Connection refused"))
+
+    event.listen(db.reader_engine, "before_cursor_execute", refuse)
+    try:
+        said = explain_operational_error(Exception("Connection refused"), db.display_name)
+        assert said is not None and said.startswith("连不上数据库服务器")
+        yield said
+    finally:
+        event.remove(db.reader_engine, "before_cursor_execute", refuse)
+
+
+def test_with_the_server_gone_the_navigation_stays_on_the_page_shown_and_f5_says_it_failed(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    messages = Messages().install(monkeypatch)
+    window = MainWindow(context(db, people.supervisor, clock, tmp_path), watch=False)
+    qtbot.addWidget(window)
+    window.show()
+    labels = [window.nav.item(i).text() for i in range(window.nav.count())]
+
+    def click(label: str) -> None:
+        item = window.nav.item(labels.index(label))
+        qtbot.mouseClick(window.nav.viewport(), Qt.MouseButton.LeftButton,
+                         pos=window.nav.visualItemRect(item).center())
+
+    def on_screen() -> tuple[str, str]:
+        return labels[window.nav.currentRow()], labels[window.pages.currentIndex()]
+
+    click("待审核")  # opened once while the server is there
+    click("首页")
+    assert on_screen() == ("首页", "首页") and messages.shown == []
+    with _server_gone(db) as said:
+        window.refresh_action.trigger()  # F5
+        assert window.statusBar().currentMessage() == f"刷新失败（09:00:00）：{said}"
+        assert messages.texts() == [f"刷新失败：{said}\n\n页面上仍是之前读取的数据。"]
+        click("待审核")  # shown before, to be read again now
+        assert on_screen() == ("首页", "首页")
+        click("回访")  # never opened: it cannot be built
+        assert on_screen() == ("首页", "首页")
+        assert messages.texts()[1:] == [f"无法打开“待审核”：{said}", f"无法打开“回访”：{said}"]
+        window.ctx.signals.navigate.emit("followup", {})  # a home figure asking for a list: the same
+        assert on_screen() == ("首页", "首页") and len(messages.texts()) == 4
+    window.refresh_action.trigger()
+    assert window.statusBar().currentMessage() == "已刷新（09:00:00）" and len(messages.texts()) == 4
+    click("回访")
+    assert on_screen() == ("回访", "回访")
+    assert messages.texts("critical") == []  # never shown as a program error
 
 
 def test_home_figures_open_the_lists_behind_them(qtbot: QtBot, db: Database, people: People, clock: FakeClock,

@@ -33,7 +33,7 @@ from hotline_desk.services.cases.records import CaseDraft, cases_by_phone, regis
 from hotline_desk.services.office import reference
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.drafts import DraftStore
-from hotline_desk.ui.entry_widgets import CallTimeEdit, ChoiceCombo, close_popups
+from hotline_desk.ui.entry_widgets import CallTimeEdit, ChoiceCombo, RadioStop, close_popups
 from hotline_desk.ui.feedback import read
 from hotline_desk.ui.widgets import SearchCombo
 
@@ -88,9 +88,8 @@ class CaseEntryView(QWidget):
         self.urgent.addItems(["一般", "紧急"])
         self.coordinate = QRadioButton("协调办理（当场答复或协调）")
         self.dispatch = QRadioButton("交办处理（拟交承办单位）")
-        for radio in (self.coordinate, self.dispatch):
-            # Not auto-exclusive: Qt gives an exclusive group one Tab stop, and 交办处理 could not be reached by Tab.
-            radio.setAutoExclusive(False)
+        # One Tab stop for the pair, the arrow keys choose; apart, so that none is chosen until the operator does.
+        self.handling_stop = RadioStop([self.coordinate, self.dispatch])
         self.answer = QPlainTextEdit()
         self.answer.setTabChangesFocus(True)
         self.answer.setPlaceholderText("协调办理：写明答复或协调情况")
@@ -144,7 +143,7 @@ class CaseEntryView(QWidget):
         buttons.addWidget(self.clear_button)
         buttons.addWidget(self.status, 1)
         form.addRow("", buttons)
-        form.addRow("", QLabel("带 * 的为必填项；Tab 到下一项，Ctrl+S 保存，Ctrl+N 新建。"))
+        form.addRow("", QLabel("带 * 的为必填项；Tab 到下一项，←/→ 选择办理方式，Ctrl+S 保存，Ctrl+N 新建。"))
 
         side = QGroupBox("来电人以往工单")
         side_layout = QVBoxLayout(side)

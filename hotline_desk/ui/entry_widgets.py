@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QElapsedTimer, QEvent, QPointF, Qt
+from PySide6.QtCore import QElapsedTimer, QEvent, QObject, QPointF, Qt
 from PySide6.QtGui import QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QDateTimeEdit,
     QListView,
+    QRadioButton,
     QStyle,
     QStyleOptionComboBox,
     QWidget,
@@ -100,3 +101,45 @@ def close_popups(limit: int = 10) -> int:
         closed += 1
         popup = QApplication.activePopupWidget()
     return closed
+
+
+class RadioStop(QObject):
+    """A row of radio buttons as one Tab stop, as a radio group behaves: Tab arrives on the one chosen (the first
+    while none is), ←/↑ and →/↓ choose the one before or after and move there; Space still chooses the one focused.
+
+    Qt's own exclusive groups make only the button last focused a Tab stop, so the first pass through a fresh form
+    stops at every button; here the stop is always the chosen one. The buttons stay apart (not auto-exclusive):
+    the form unchecks the other one itself, so "none chosen yet" remains possible.
+    """
+
+    PREVIOUS = (Qt.Key.Key_Left, Qt.Key.Key_Up)
+    NEXT = (Qt.Key.Key_Right, Qt.Key.Key_Down)
+
+    def __init__(self, buttons: list[QRadioButton]) -> None:
+        super().__init__(buttons[0])
+        self.buttons = buttons
+        for button in buttons:
+            button.setAutoExclusive(False)
+            button.installEventFilter(self)
+            button.toggled.connect(self.settle)
+        self.settle()
+
+    def settle(self) -> None:
+        """Only the chosen button (or the first) takes Tab; the others are still reached by a click or an arrow."""
+        stop = next((b for b in self.buttons if b.isChecked()), self.buttons[0])
+        for button in self.buttons:
+            button.setFocusPolicy(Qt.FocusPolicy.StrongFocus if button is stop else Qt.FocusPolicy.ClickFocus)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if not (isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress
+                and isinstance(watched, QRadioButton) and watched in self.buttons):
+            return False
+        key = event.key()
+        if key not in self.PREVIOUS + self.NEXT or event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+            return False
+        index = self.buttons.index(watched)
+        step = -1 if key in self.PREVIOUS else 1
+        target = self.buttons[min(max(index + step, 0), len(self.buttons) - 1)]
+        target.setChecked(True)
+        target.setFocus(Qt.FocusReason.TabFocusReason if step > 0 else Qt.FocusReason.BacktabFocusReason)
+        return True

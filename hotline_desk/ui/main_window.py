@@ -4,10 +4,12 @@ screen it opens on, remembers where it was, refreshes on F5 and follows other st
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, Protocol, runtime_checkable
 
-from PySide6.QtCore import QRect, Qt, QTimer
+import shiboken6
+from PySide6.QtCore import QRect, QSignalBlocker, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QColor, QGuiApplication, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -21,10 +23,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hotline_desk.errors import HotlineError
 from hotline_desk.ui.changes import Change
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.home_view import OVERDUE_COLOUR, HomeView
-from hotline_desk.ui.operations import Task
+from hotline_desk.ui.operations import Task, show_refusal
 from hotline_desk.ui.watcher import DatabaseWatcher
 
 __all__ = ["NAV_ITEMS", "PAGES", "HomeView", "MainWindow", "default_factories", "fitting_geometry"]
@@ -89,6 +92,8 @@ class MainWindow(QMainWindow):
         self.page_keys: list[str] = []
         self.views: dict[str, QWidget] = {}
         self._makers = factories or default_factories()
+        self._failures: list[str] | None = None  # while a page opens or F5 reads again: the reads that failed
+        ctx.signals.refresh_failed.connect(self._read_failed)
         for key, label, need in PAGES:
             if not shown_to(need, ctx.actor.can):
                 continue
@@ -189,9 +194,30 @@ class MainWindow(QMainWindow):
         return True
 
     def refresh_all(self) -> None:
-        """F5: every visible view reads again; hidden ones when next shown."""
-        self.ctx.signals.announce(Change.ALL)
+        """F5: every visible view reads again; hidden ones when next shown. Said done only when every read was."""
+        with self._collecting_failures() as failed:
+            self.ctx.signals.announce(Change.ALL)
+        if failed:
+            said = f"刷新失败（{self.ctx.clock():%H:%M:%S}）：{failed[0]}"
+            self.statusBar().showMessage(said, NOTICE_MS)
+            show_refusal(self, "刷新失败", f"{failed[0]}\n\n页面上仍是之前读取的数据。")
+            return
         self.statusBar().showMessage(f"已刷新（{self.ctx.clock():%H:%M:%S}）", NOTICE_MS)
+
+    @contextmanager
+    def _collecting_failures(self) -> Iterator[list[str]]:
+        """The reads that fail meanwhile are noted here, for the caller to say once, instead of each on its own."""
+        outer, self._failures = self._failures, []
+        try:
+            yield self._failures
+        finally:
+            self._failures = outer
+
+    def _read_failed(self, message: str) -> None:
+        if self._failures is not None:
+            self._failures.append(message)
+        else:  # a view reading again after a change (its own save, another station's): said as it happens
+            show_refusal(self, "无法读取数据", message)
 
     def show_notice(self, text: str) -> None:
         self.statusBar().showMessage(text, NOTICE_MS)
@@ -200,12 +226,16 @@ class MainWindow(QMainWindow):
         if what & Change.CASES:
             self.count_rejected()
 
-    def count_rejected(self) -> int:
+    def count_rejected(self) -> int | None:
         """被驳回（N）: this person's proposals sent back, also those rejected on another station meanwhile."""
         from hotline_desk.services.cases.queues import queue
 
-        with self.ctx.db.reader() as session:
-            count = len(queue(session, "rejected", self.ctx.clock(), viewer=self.ctx.actor))
+        try:
+            with self.ctx.db.reader() as session:
+                count = len(queue(session, "rejected", self.ctx.clock(), viewer=self.ctx.actor))
+        except HotlineError as exc:  # the count stays as last read
+            self._read_failed(exc.message)
+            return None
         item = self.nav.item(self.page_keys.index("rejected"))
         if item is not None:
             item.setText(f"被驳回（{count}）" if count else "被驳回")
@@ -224,7 +254,7 @@ class MainWindow(QMainWindow):
         """A page by its shortcut: shown, with the cursor in its first field (the form's own choice, if it has one)."""
         self.show_page(key)
         view = self.views.get(key)
-        if view is None:
+        if view is None or self.pages.currentWidget() is not view:  # it could not be opened
             return
         focus_first = getattr(view, "focus_first", None)
         if focus_first is not None:
@@ -241,25 +271,53 @@ class MainWindow(QMainWindow):
             widget = widget.nextInFocusChain()
 
     def _open_row(self, row: int) -> None:
+        """The page chosen on the navigation, built the first time; a page that cannot be read (the database
+        gone) is not shown, and the navigation goes back to the page still on screen."""
         if row < 0:
             return
+        shown = self.pages.currentIndex()
         key = self.page_keys[row]
-        if key not in self.views:
-            labels = {k: label for k, label, _need in PAGES}
-            view = self._makers[key](self.ctx) if key in self._makers else _placeholder(labels[key])
-            old = self.pages.widget(row)
-            self.pages.insertWidget(row, view)
-            if old is not None:
-                self.pages.removeWidget(old)
-                old.deleteLater()
-            self.views[key] = view
-        self.pages.setCurrentIndex(row)
+        labels = {k: label for k, label, _need in PAGES}
+        with self._collecting_failures() as failed:
+            try:
+                self._build(row, key, labels[key])
+            except HotlineError as exc:
+                failed.append(exc.message)
+            else:
+                self.pages.setCurrentIndex(row)
+            if failed and self.pages.currentIndex() != shown:
+                self.pages.setCurrentIndex(shown)
+        if failed:
+            with QSignalBlocker(self.nav):
+                self.nav.setCurrentRow(shown)
+            show_refusal(self, f"无法打开“{labels[key]}”", failed[0])
+
+    def _build(self, row: int, key: str, label: str) -> None:
+        if key in self.views:
+            return
+        before = set(QApplication.topLevelWidgets())
+        try:
+            view = self._makers[key](self.ctx) if key in self._makers else _placeholder(label)
+        except HotlineError:
+            # What the view had built before its first read failed would linger, still hooked to the signals.
+            for widget in set(QApplication.topLevelWidgets()) - before:
+                shiboken6.delete(widget)
+            raise
+        old = self.pages.widget(row)
+        self.pages.insertWidget(row, view)
+        if old is not None:
+            self.pages.removeWidget(old)
+            old.deleteLater()
+        self.views[key] = view
 
     def show_page(self, key: str, values: dict[str, Any] | None = None) -> None:
         if key not in self.page_keys:
             return
-        self.nav.setCurrentRow(self.page_keys.index(key))
-        view = self.views[key]
+        row = self.page_keys.index(key)
+        self.nav.setCurrentRow(row)
+        view = self.views.get(key)
+        if view is None or self.pages.currentIndex() != row:  # it could not be opened, and said why
+            return
         apply = getattr(view, "apply", None)
         if values and apply is not None:
             apply(**values)

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from hotline_desk.errors import HotlineError
+from hotline_desk.errors import ConflictError, HotlineError
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.batch_approval import BatchApproval, approve_many
 from hotline_desk.services.cases.queues import QueueRow, queue
@@ -273,12 +273,20 @@ class QueueTable(QWidget):
         a refusal or a bug also replaces the notice (and the status bar), so the green line of an earlier success
         never stays on screen over an action that saved nothing."""
         refusals: list[str] = []
+        elsewhere: list[str] = []
 
         def refused(exc: HotlineError) -> None:
+            if isinstance(exc, ConflictError):  # said once the list shows the case as it now stands
+                elsewhere.append(exc.happened)
+                refusals.append(f"{exc.happened}。")
+                return
             refusals.append(exc.message)
             show_refusal(self, op.title, exc.message)
 
         result = op.failure(refused).busy(self.table).run_here()
+        if elsewhere:
+            self.refresh()
+            show_refusal(self, op.title, f"{elsewhere[0]}。没有保存任何更改；列表已按现状刷新，请核对后再操作。")
         if result is None:
             said = "未完成，没有保存任何更改" + (f"：{refusals[0]}" if refusals else "（程序错误，见提示）。")
             self.tell(said, warn=True)
@@ -528,8 +536,9 @@ class FollowUpView(QTabWidget):
         if note is None:
             return
         minutes = read(self.ctx, lambda s: Settings(s).int("limits.undo_minutes"))
+        # Each case as the list showed it: a follow-up recorded meanwhile at another station is named, not overridden.
         self.pending.run(rows, lambda s, r: wf.follow_up(s, self.ctx.actor, r.id, code, note["note"],
-                                                         clock=self.ctx.clock),
+                                                         clock=self.ctx.clock, expected_version=r.version),
                          f"已记录回访结果“{result}”：{_numbers(rows)}。{minutes} 分钟内可撤销。",
                          undo=lambda: self._undo(rows, result), minutes=minutes)
 

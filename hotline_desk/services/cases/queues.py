@@ -76,6 +76,7 @@ class QueueRow(Labelled):
     appeal_type: str = ""  # as recorded on the case: what the statistics count it under
     category: str = ""
     assisting: str = ""  # 协办 units beside ``unit``: proposed (待审核) or of the current dispatch
+    version: int = 0  # the case as the list read it: a step taken from the list is refused if it changed since
 
 
 def may_see_confidential(actor: Actor | None) -> bool:
@@ -172,7 +173,7 @@ def queue(session: Session, name: str, now: datetime, *, requests_only: bool = F
             rejected_reason=said.reject_note if said.rejected_last else "",
             rejected_by=users.get(said.reject_by or 0, "") if said.rejected_last else "",
             rejected_at=said.reject_at if said.rejected_last else None,
-            appeal_type=case.appeal_type_name, category=case.category_label,
+            appeal_type=case.appeal_type_name, category=case.category_label, version=case.version,
         ))
     order = {"overdue": 0, "near": 1, "": 2}
     rows.sort(key=lambda r: (order[r.flag], r.due or datetime.max))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -42,7 +43,7 @@ from hotline_desk.services.cases.steps import (
     Void,
 )
 from hotline_desk.services.clock import Clock, office_now
-from hotline_desk.vocabulary import Action, EventKind
+from hotline_desk.vocabulary import Action, EventKind, FollowUpResult
 
 
 @dataclass(frozen=True)
@@ -111,9 +112,18 @@ def check_version(session: Session, case: Case, expected_version: int | None) ->
     who = session.get(User, last.actor_id) if last is not None and last.actor_id else None
     name = who.display_name if who else "其他工作站"
     when = f"于{last.recorded_at:%H:%M}" if last is not None else ""
-    what = EventKind(last.kind).label if last is not None else "修改"
+    what = _what_was_done(last) if last is not None else "修改"
     happened = f"工单{case.number}已被{name}{when}{what}"
     raise ConflictError(f"{happened}，请刷新后再操作。", happened)
+
+
+def _what_was_done(event: CaseEvent) -> str:
+    """The step as the other station took it: a follow-up with the citizen's answer (回访（满意）)."""
+    what = EventKind(event.kind).label
+    if event.kind == EventKind.FOLLOWUP:
+        result = FollowUpResult.labels().get(json.loads(event.data or "{}").get("result", ""), "")
+        return f"{what}（{result}）" if result else what
+    return what
 
 
 def ensure_version(session: Session, case_id: int, expected_version: int) -> None:
@@ -204,10 +214,11 @@ def supervise(session: Session, actor: Actor, case_id: int, note: str = "", *, c
 
 
 def follow_up(session: Session, actor: Actor, case_id: int, result: str, note: str = "", *,
-              clock: Clock = office_now, at: datetime | None = None, batch_id: int | None = None) -> CaseView:
+              clock: Clock = office_now, at: datetime | None = None, batch_id: int | None = None,
+              expected_version: int | None = None) -> CaseView:
     """回访: record the citizen's satisfaction; unreachable too often finishes the case as 未回访."""
     return take(session, actor, case_id, Action.FOLLOWUP, FollowUp(result, note), clock=clock, at=at,
-                batch_id=batch_id)
+                batch_id=batch_id, expected_version=expected_version)
 
 
 def undo_followup(session: Session, actor: Actor, case_id: int, reason: str = "", *,

@@ -139,12 +139,13 @@ def _export_one(session: Session, sheet: DispatchSheet, base: Path, fonts: FontS
                           session, sheet.unit_id, sheet.unit_name, sheet.exported_at.isoformat(), now)))]
     if fonts is not None:
         # The address goes with the request (where the unit is to go), as the Excel sheet has it in its own column.
-        rows = tuple((r.number, f"{r.registered_at:%m-%d %H:%M}",
+        # Dates with their year: a sheet printed in January for December's cases must not read as the new year's.
+        rows = tuple((r.number, f"{r.registered_at:%Y-%m-%d %H:%M}",
                       r.content + (f"（地址：{r.address}）" if r.address else ""), f"{r.caller} {r.caller_phone}",
-                      f"{r.deadline:%m-%d %H:%M}" if r.deadline else "", "") for r in sheet.rows)
+                      f"{r.deadline:%Y-%m-%d %H:%M}" if r.deadline else "", "") for r in sheet.rows)
         header = ("工单编号", "来电时间", "诉求内容", "来电人及电话", "办理期限", "办理结果（手写）")
-        # The time columns hold "12-03 05:57" on one line at 小四 (about 28 mm with the cell padding).
-        table = Table(sheet.title, header, rows, col_widths_mm=(32, 30, 80, 48, 30, 47))  # a phone on one line
+        # The time columns hold "2022-12-03 05:57" on one line at 小四 (about 38 mm with the cell padding).
+        table = Table(sheet.title, header, rows, col_widths_mm=(32, 40, 66, 48, 40, 41))  # a phone on one line
         subtitle = f"承办单位：{sheet.unit_name}　导出时间：{now:%Y-%m-%d %H:%M}　共 {len(rows)} 件"
         written.append(_write(base.with_name(base.name + ".pdf"),
                               build_tables([table], fonts, sheet.title, wide=True, subtitle=subtitle)))
