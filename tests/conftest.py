@@ -8,6 +8,7 @@ copy of a template migrated once per run (shared by the pytest-xdist workers, se
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -42,6 +43,15 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_sessionfinish(session: pytest.Session) -> None:
     if not shared.is_worker() and os.environ.get(pg.ENV):
         pg.drop_run_databases(shared.run_key())
+
+
+@pytest.fixture(autouse=True)
+def _dialog_watches_end_with_their_test() -> Iterator[None]:
+    """A test that watched for a dialog which never opened must not leave the watch to answer a later test's."""
+    yield
+    helpers = sys.modules.get("tests.ui_helpers")
+    if helpers is not None:
+        helpers.end_watches()
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

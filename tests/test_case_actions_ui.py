@@ -23,7 +23,7 @@ from hotline_desk.ui.queues import ApprovalView
 from hotline_desk.ui.widgets import ActionDialog
 from tests.conftest import FakeClock, People
 from tests.helpers import draft
-from tests.ui_helpers import Messages, answer_question, context
+from tests.ui_helpers import Messages, answer_question, context, when_modal
 
 
 def _dispatched(db: Database, people: People, clock: FakeClock) -> int:
@@ -142,14 +142,7 @@ def test_erasing_personal_data_asks_once_more_with_no_as_the_default(
 
 
 def _when_dialog_opens(act: Callable[[ActionDialog], None]) -> None:
-    def check() -> None:
-        dialog = QApplication.activeModalWidget()
-        if not isinstance(dialog, ActionDialog):
-            QTimer.singleShot(20, check)
-            return
-        act(dialog)
-
-    QTimer.singleShot(20, check)
+    when_modal(ActionDialog, act)
 
 
 def _escape(dialog: ActionDialog, press: Qt.Key | None) -> dict[str, object]:

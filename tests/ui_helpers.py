@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
@@ -15,6 +15,31 @@ from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.ui.context import AppSignals, UiContext
 from hotline_desk.ui.widgets import ActionDialog
 
+W = TypeVar("W")
+# Bumped when a test ends (see conftest): a watch for a dialog that never opened stops with its test, instead of
+# answering a later test's dialog.
+_round = [0]
+
+
+def end_watches() -> None:
+    _round[0] += 1
+
+
+def when_modal(kind: type[W], act: Callable[[W], None]) -> None:
+    """When a modal window of this kind opens during the current test, ``act`` on it (once)."""
+    started = _round[0]
+
+    def check() -> None:
+        if _round[0] != started:
+            return
+        widget = QApplication.activeModalWidget()
+        if not isinstance(widget, kind):
+            QTimer.singleShot(20, check)
+            return
+        act(widget)
+
+    QTimer.singleShot(20, check)
+
 
 def context(db: Database, actor: Actor, clock: Callable[[], Any], state_dir: Path,
             signals: AppSignals | None = None) -> UiContext:
@@ -23,18 +48,14 @@ def context(db: Database, actor: Actor, clock: Callable[[], Any], state_dir: Pat
 
 def answer_next_dialog(values: dict[str, Any], seen: list[str] | None = None) -> None:
     """When the next action dialog opens, type these values into it and press 确定."""
-    def fill() -> None:
-        dialog = QApplication.activeModalWidget()
-        if not isinstance(dialog, ActionDialog):
-            QTimer.singleShot(20, fill)
-            return
+    def fill(dialog: ActionDialog) -> None:
         if seen is not None:
             seen.append(dialog.windowTitle())
         for key, value in values.items():
             dialog.set_value(key, value)
         dialog._accept()
 
-    QTimer.singleShot(20, fill)
+    when_modal(ActionDialog, fill)
 
 
 class Messages:
@@ -62,11 +83,7 @@ class Messages:
 def answer_question(seen: dict[str, object], press: Qt.Key = Qt.Key.Key_Return) -> None:
     """When the question box opens, note its text and default button, then press a key as a hurried clerk would
     (Enter takes the default button; Y clicks 是)."""
-    def check() -> None:
-        box = QApplication.activeModalWidget()
-        if not isinstance(box, QMessageBox):
-            QTimer.singleShot(20, check)
-            return
+    def answer(box: QMessageBox) -> None:
         seen["text"] = box.text()
         seen["default"] = box.standardButton(box.defaultButton())
         if press == Qt.Key.Key_Y:
@@ -74,4 +91,4 @@ def answer_question(seen: dict[str, object], press: Qt.Key = Qt.Key.Key_Return) 
         else:
             QTest.keyClick(box, press)
 
-    QTimer.singleShot(20, check)
+    when_modal(QMessageBox, answer)
