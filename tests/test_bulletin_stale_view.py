@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from hotline_desk.db import Database
@@ -21,7 +21,7 @@ from hotline_desk.ui.bulletin_view import BulletinView
 from hotline_desk.ui.main_window import MainWindow
 from tests.conftest import FakeClock, People
 from tests.helpers import draft
-from tests.ui_helpers import context
+from tests.ui_helpers import context, when_modal
 
 MONTH = "2022-07"
 OVERWRITE, RELOAD = "用我的内容覆盖", "载入对方保存的内容（放弃我的修改）"
@@ -91,17 +91,13 @@ def test_saving_over_another_stations_save_asks_and_enter_keeps_the_typing(
     other_station_saves(db, people, clock)
     seen: list[Any] = []
 
-    def press_enter() -> None:
-        box = QApplication.activeModalWidget()
-        if not isinstance(box, QMessageBox):
-            QTimer.singleShot(20, press_enter)
-            return
+    def press_enter(box: QMessageBox) -> None:
         default = box.defaultButton()
         seen.extend([box.windowTitle(), box.text(), default.text() if default else "",
                      [b.text() for b in box.buttons()]])
         QTest.keyClick(box, Qt.Key.Key_Return)  # a hurried Enter takes the default
 
-    QTimer.singleShot(20, press_enter)
+    when_modal(QMessageBox, press_enter)
     qtbot.mouseClick(view.buttons["save"], Qt.MouseButton.LeftButton)
     title, text, default, buttons = seen
     assert title == "简报已被他人修改" and default == "取消"

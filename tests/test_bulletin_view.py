@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QDialog, QLabel, QLineEdit, QMessageBox, QSpinBox
+from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QMessageBox, QSpinBox
 from pytestqt.qtbot import QtBot
 
 from hotline_desk.db import Database
@@ -20,7 +20,7 @@ from hotline_desk.ui.bulletin_view import BulletinView
 from hotline_desk.ui.main_window import MainWindow
 from tests.conftest import FakeClock, People
 from tests.helpers import draft
-from tests.ui_helpers import context
+from tests.ui_helpers import context, when_modal
 
 
 @pytest.fixture
@@ -187,16 +187,12 @@ def test_closing_the_window_with_unsaved_bulletin_edits_asks_and_enter_keeps_the
     view.call_volume.setText("约1.2万人次")
     seen: list[str] = []
 
-    def press_enter() -> None:
-        box = QApplication.activeModalWidget()
-        if not isinstance(box, QMessageBox):
-            QTimer.singleShot(20, press_enter)
-            return
+    def press_enter(box: QMessageBox) -> None:
         default = box.defaultButton()
         seen.extend([box.text(), default.text() if default else ""])
         QTest.keyClick(box, Qt.Key.Key_Return)  # a hurried Enter takes the default
 
-    QTimer.singleShot(20, press_enter)
+    when_modal(QMessageBox, press_enter)
     assert not window.close()
     assert "2022-07 的简报有未保存的修改。关闭程序前是否保存？" in seen[0] and seen[1] == "取消"
     assert window.isVisible() and window.views["bulletin"] is view and window.pages.currentWidget() is view

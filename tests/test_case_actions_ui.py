@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QMessageBox, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
@@ -69,11 +69,7 @@ def test_the_reply_dialog_checks_as_one_types_and_ok_waits_for_a_valid_reply(
     qtbot.addWidget(parent)
     seen: dict[str, object] = {}
 
-    def type_into_dialog() -> None:
-        dialog = QApplication.activeModalWidget()
-        if not isinstance(dialog, StepDialog):
-            QTimer.singleShot(20, type_into_dialog)
-            return
+    def type_into_dialog(dialog: StepDialog) -> None:
         seen["title"] = dialog.windowTitle()
         seen["ok_at_first"] = dialog.ok.isEnabled()
         seen["error_at_first"] = dialog.error.text()
@@ -88,7 +84,7 @@ def test_the_reply_dialog_checks_as_one_types_and_ok_waits_for_a_valid_reply(
         seen["ok_when_valid"] = dialog.ok.isEnabled()
         dialog._accept()
 
-    QTimer.singleShot(20, type_into_dialog)
+    when_modal(StepDialog, type_into_dialog)
     assert perform(parent, ctx, case_id, "reply")
     assert seen["ok_at_first"] is False and seen["error_at_first"] == ""  # nothing shouted before typing
     assert seen["error_blank"] == "请填写回复内容。" and seen["still_open"] is True

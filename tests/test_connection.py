@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QPushButton
+from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 from sqlalchemy import make_url
 from sqlalchemy.engine import Engine
@@ -17,6 +17,7 @@ from hotline_desk.ui.connection import ConnectionDialog
 from hotline_desk.ui.login import SWITCH_DATABASE, LoginDialog
 from tests import pg
 from tests.conftest import People
+from tests.ui_helpers import when_modal
 
 
 @pytest.fixture(autouse=True)
@@ -95,16 +96,12 @@ def test_a_new_station_can_choose_another_database_at_login(qtbot: QtBot, db: Da
     qtbot.addWidget(login)
     office = tmp_path / "office.sqlite3"
 
-    def choose_the_office_file() -> None:
-        chooser = QApplication.activeModalWidget()
-        if not isinstance(chooser, ConnectionDialog):
-            QTimer.singleShot(20, choose_the_office_file)
-            return
+    def choose_the_office_file(chooser: ConnectionDialog) -> None:
         chooser.single.setChecked(True)
         chooser.file.setText(str(office))
         chooser.accept()
 
-    QTimer.singleShot(20, choose_the_office_file)
+    when_modal(ConnectionDialog, choose_the_office_file)
     button = next(b for b in login.findChildren(QPushButton) if b.text() == "连接其他数据库…")
     QTimer.singleShot(0, button.click)
     assert login.exec() == SWITCH_DATABASE

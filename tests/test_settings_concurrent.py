@@ -6,8 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox, QSpinBox
+from PySide6.QtWidgets import QMessageBox, QSpinBox
 from pytestqt.qtbot import QtBot
 
 from hotline_desk.db import Database
@@ -16,21 +15,17 @@ from hotline_desk.services.office.settings import Settings
 from hotline_desk.services.reporting.rules import load_rules
 from hotline_desk.ui.settings_view import RulesTab, TemplateTab
 from tests.conftest import FakeClock, People
-from tests.ui_helpers import Messages, context
+from tests.ui_helpers import Messages, context, when_modal
 
 
 def _press_when_asked(button: str, seen: list[str]) -> None:
     """When the question box opens, note its text and press the button named ``button``."""
-    def check() -> None:
-        box = QApplication.activeModalWidget()
-        if not isinstance(box, QMessageBox):
-            QTimer.singleShot(20, check)
-            return
+    def check(box: QMessageBox) -> None:
         seen.append(box.text())
         chosen = next(b for b in box.buttons() if b.text() == button)
         chosen.click()
 
-    QTimer.singleShot(20, check)
+    when_modal(QMessageBox, check)
 
 
 def _spin(tab: RulesTab | TemplateTab, key: str) -> QSpinBox:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QPushButton
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QLabel, QPushButton
 from pytestqt.qtbot import QtBot
 
 from hotline_desk.db import Database
@@ -19,7 +19,7 @@ from hotline_desk.ui.widgets import ActionDialog, SearchCombo
 from tests.conftest import FakeClock, People
 from tests.helpers import draft
 from tests.test_ui_entry import press, type_text
-from tests.ui_helpers import context
+from tests.ui_helpers import context, when_modal
 
 WRONG, RIGHT = "疾病控制—疫情防控", "城市管理—市容市政"
 
@@ -41,11 +41,7 @@ def _edit_with(qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp
     qtbot.addWidget(detail)
     detail.show()
 
-    def when_open() -> None:
-        form = QApplication.activeModalWidget()
-        if not isinstance(form, ActionDialog):
-            QTimer.singleShot(20, when_open)
-            return
+    def when_open(form: ActionDialog) -> None:
         try:
             form.activateWindow()  # as the window system does for a dialog it opens
             qtbot.waitUntil(form.isActiveWindow)
@@ -54,7 +50,7 @@ def _edit_with(qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp
             if form.isVisible():  # a failed step inside the form does not leave the test waiting on it
                 form.reject()
 
-    QTimer.singleShot(0, when_open)
+    when_modal(ActionDialog, when_open)
     button = detail.findChild(QPushButton, "action_edit")
     assert button is not None
     button.click()

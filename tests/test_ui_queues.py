@@ -21,7 +21,7 @@ from hotline_desk.ui.queues import ApprovalView, FollowUpView, QueueTable, Track
 from hotline_desk.ui.widgets import ActionDialog
 from tests.conftest import FakeClock, People
 from tests.helpers import draft, unit_id
-from tests.ui_helpers import Messages, answer_next_dialog, answer_question, context
+from tests.ui_helpers import Messages, answer_next_dialog, answer_question, context, when_modal
 
 
 def _replied(s: Session, people: People, clock: FakeClock, **overrides: object) -> int:
@@ -234,18 +234,14 @@ def test_an_operator_sees_a_proposal_rejected_on_another_station_with_the_reason
 
     offered: list[str] = []
 
-    def look_and_propose() -> None:
-        dialog = QApplication.activeModalWidget()
-        if not isinstance(dialog, CaseDetailDialog):
-            QTimer.singleShot(20, look_and_propose)
-            return
+    def look_and_propose(dialog: CaseDetailDialog) -> None:
         offered.extend(b.objectName() for b in dialog.findChildren(QPushButton))
         answer_next_dialog({"unit": "自来水公司"})  # 重新拟交办 after the call
         dialog.findChild(QPushButton, "action_propose").click()
         dialog.accept()
 
     view.select_number(mine.number)
-    QTimer.singleShot(20, look_and_propose)
+    when_modal(CaseDetailDialog, look_and_propose)
     qtbot.mouseClick(view.findChild(QPushButton, "open_case"), Qt.MouseButton.LeftButton)
     assert {"action_propose", "action_coordinate"} <= set(offered)  # what may be done with it now
     with db.reader() as s:
@@ -321,16 +317,12 @@ def test_changing_the_unit_starts_from_the_proposed_one_and_can_add_an_assisting
     boss.proposals.select_number(case.number)
     shown: list[dict[str, object]] = []
 
-    def fill() -> None:
-        dialog = QApplication.activeModalWidget()
-        if not isinstance(dialog, ActionDialog):
-            QTimer.singleShot(20, fill)
-            return
+    def fill(dialog: ActionDialog) -> None:
         shown.append(dialog.values())
         dialog.set_value("assist", "城市管理局")  # typed, as a clerk would
         dialog._accept()
 
-    QTimer.singleShot(20, fill)
+    when_modal(ActionDialog, fill)
     qtbot.mouseClick(boss.proposals.findChild(QPushButton, "change_unit"), Qt.MouseButton.LeftButton)
     assert shown == [{"unit": water, "assist": None}]  # the proposed unit is there already
     with db.reader() as s:

@@ -31,7 +31,7 @@ from hotline_desk.ui.main_window import MainWindow, fitting_geometry
 from hotline_desk.ui.window_state import FILE_NAME, WindowState
 from tests.conftest import FakeClock, People
 from tests.helpers import draft, unit_id
-from tests.ui_helpers import Messages, context
+from tests.ui_helpers import Messages, context, when_modal
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -285,7 +285,7 @@ def test_column_widths_and_splitters_are_remembered(qtbot: QtBot, tmp_path: Path
 def test_the_calendar_page_shows_a_month_and_takes_a_years_days_at_once(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from PySide6.QtCore import QDate, QTimer
+    from PySide6.QtCore import QDate
 
     from hotline_desk.ui.settings_view import BulkDaysDialog, CalendarTab
     from tests.ui_helpers import Messages
@@ -296,18 +296,14 @@ def test_the_calendar_page_shows_a_month_and_takes_a_years_days_at_once(
     tab.show()
     assert tab.calendar.selectedDate() == QDate(2022, 7, 5)  # opens at today's month
 
-    def paste() -> None:
-        dialog = QApplication.activeModalWidget()
-        if not isinstance(dialog, BulkDaysDialog):
-            QTimer.singleShot(20, paste)
-            return
+    def paste(dialog: BulkDaysDialog) -> None:
         dialog.text.setPlainText("2022-07-04 调休")  # a Monday: refused, the dialog stays open with the reason
         dialog.save()
         assert "是工作日，不必设为调休上班" in dialog.message.text() and dialog.isVisible()
         dialog.text.setPlainText("2022-10-01 至 2022-10-07 节假日 国庆节\n2022-10-08 调休 国庆节调休")
         dialog.save()
 
-    QTimer.singleShot(20, paste)
+    when_modal(BulkDaysDialog, paste)
     tab.bulk()
     holiday = tab.calendar.dateTextFormat(QDate(2022, 10, 3))
     workday = tab.calendar.dateTextFormat(QDate(2022, 10, 8))
