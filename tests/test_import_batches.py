@@ -151,6 +151,7 @@ def test_other_stations_save_between_the_batches_of_a_running_import(db: Databas
     out, err = worker.communicate(timeout=600)
     assert worker.returncode == 0, err
     assert f"已导入 {ROWS} 件工单" in out
+    assert f"已写入 {ROWS}/{ROWS} 行" in err.splitlines()  # the command said how far it was, part by part
     with db.reader() as s:
         assert s.scalar(select(func.count()).select_from(Case)) == ROWS + 1
         assert s.scalar(select(Case.content).where(Case.number == saved.number)) == "导入期间登记的工单"
@@ -210,6 +211,27 @@ def test_a_batched_import_is_all_or_nothing_and_complete(db: Database, people: P
     if db.is_sqlite:  # the import checkpointed once at its end; the station's next saves checkpoint as usual again
         with db.session() as s:
             assert s.connection().exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 1000
+
+
+def test_a_batched_import_says_how_far_it_is_as_each_part_is_in(db: Database, people: People,
+                                                                tmp_path: Path) -> None:
+    rows = 450
+    path = tmp_path / "清单.xlsx"
+    make_workbook(path, rows)
+    with db.reader() as s:
+        preview = preview_cases(s, path, clock=IMPORTED_AT)
+    said: list[tuple[int, int, int]] = []
+
+    def progress(done: int, total: int) -> None:
+        with db.reader() as s:  # what another station sees at that moment
+            said.append((done, total, s.scalar(select(func.count()).select_from(Case)) or 0))
+
+    with db.session() as s:
+        commit_cases(s, people.supervisor, preview, clock=IMPORTED_AT, batch_rows=BATCH, progress=progress)
+    assert len(said) >= rows // BATCH and said[-1] == (rows, rows, rows)
+    assert all(total == rows and committed == done for done, total, committed in said)  # each count is in already
+    steps = [later[0] - earlier[0] for earlier, later in zip([(0, 0, 0), *said], said, strict=False)]
+    assert all(0 < step <= BATCH for step in steps)
 
 
 def test_an_import_that_fails_while_writing_is_undone_at_once(db: Database, people: People, tmp_path: Path) -> None:

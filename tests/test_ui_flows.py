@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -491,3 +492,35 @@ def test_small_keyboard_comforts(qtbot: QtBot, db: Database, people: People, clo
     reason.setFocus()
     QTest.keyClick(reason, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert dialog.result() == StepDialog.DialogCode.Accepted
+
+
+def test_a_long_import_moves_the_progress_bar_as_each_part_is_in(qtbot: QtBot, db: Database, people: People,
+                                                                 clock: FakeClock, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from bench.import_bench import make_workbook
+    from hotline_desk.services.office.settings import set_setting
+    from hotline_desk.ui.import_wizard import ImportWizard
+    from hotline_desk.ui.operations import Task
+
+    Messages().install(monkeypatch)
+    path = tmp_path / "上级清单.xlsx"
+    make_workbook(path, 120)
+    with db.session() as s:  # parts of at most 50 rows
+        set_setting(s, "import.batch_rows", 50, user_id=people.admin.id, at=clock.now)
+    clock.set(datetime(2022, 9, 1, 8, 0))
+    wizard = ImportWizard(None, context(db, people.supervisor, clock, tmp_path), "cases")
+    qtbot.addWidget(wizard)
+    wizard.show()
+    wizard.file_page.path.setText(str(path))
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.currentPage() is wizard.mapping_page, timeout=20_000)
+    wizard.next()  # no value to check on 核对取值: straight to the preview
+    qtbot.waitUntil(lambda: wizard.currentPage() is wizard.preview_page, timeout=20_000)
+    assert wizard.values_page.isVisible() is False and "可导入 120 行" in wizard.preview_page.summary.text()
+    bar: list[tuple[int, int]] = []
+    moved = Task._progressed
+    monkeypatch.setattr(Task, "_progressed", lambda task, done, total: (bar.append((done, total)),
+                                                                           moved(task, done, total)))
+    wizard.accept()
+    qtbot.waitUntil(lambda: "已导入 120 件工单" in wizard.result_message, timeout=20_000)
+    assert bar == [(50, 120), (100, 120), (120, 120)]

@@ -264,7 +264,10 @@ def cmd_import_cases(ctx: Context, args: argparse.Namespace) -> int:
         if not args.commit:
             print("这是预览，未写入。确认无误后加 --commit 写入。")
             return 0
-        result = commit_cases(session, actor, preview, only_valid=args.only_valid, hints=COMMAND_LINE)
+        writing = ProgressLine("已写入 {done}/{total} 行")
+        result = commit_cases(session, actor, preview, only_valid=args.only_valid, hints=COMMAND_LINE,
+                              progress=writing)
+        writing.finish()
     print(result.message)
     return 0
 

@@ -105,17 +105,29 @@ class ImportWizard(QWizard):
                                                   QWizard.WizardButton.FinishButton)]
         return [button for button in found if button is not None]
 
+    def nextId(self) -> int:
+        """Past 核对取值 when the file has no value the lists do not know: nothing to check there."""
+        following = super().nextId()
+        if (self.kind == "cases" and following == self.page_id(self.values_page)
+                and isinstance(self.preview, CasePreview) and not self.preview.unknown):
+            return self.page_id(self.preview_page)
+        return following
+
+    def page_id(self, page: QWizardPage) -> int:
+        return next(i for i in self.pageIds() if self.page(i) is page)
+
     def accept(self) -> None:
         """导入: on a worker thread, a long list in parts (none of it left if it stops); the lists refresh after."""
         preview = self.preview
         if preview is None:
             return
         only_valid = self.preview_page.only_valid.isChecked()
+        op: Operation[str]
 
         def commit(session: Session) -> str:
             if isinstance(preview, CasePreview):
                 return commit_cases(session, self.ctx.actor, preview, only_valid=only_valid,
-                                    clock=self.ctx.clock).message
+                                    clock=self.ctx.clock, progress=op.report).message
             return commit_replies(session, self.ctx.actor, preview, only_valid=only_valid, clock=self.ctx.clock)[1]
 
         def done(message: str) -> None:
@@ -123,8 +135,8 @@ class ImportWizard(QWizard):
             QMessageBox.information(self, "导入完成", message)
             super(ImportWizard, self).accept()
 
-        Operation(self, self.ctx, commit, changes=Change.CASES, title="无法导入").busy(self._wizard_buttons()) \
-            .with_progress("正在导入……").success(done).start()
+        op = Operation(self, self.ctx, commit, changes=Change.CASES, title="无法导入")
+        op.busy(self._wizard_buttons()).with_progress("正在导入……").success(done).start()
 
 
 class FilePage(QWizardPage):

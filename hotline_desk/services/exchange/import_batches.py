@@ -152,16 +152,18 @@ def _next_part(done: int, seconds: float, most: int) -> int:
 
 def write_in_batches(session: Session, batch: ImportBatch, build: Callable[[], Sequence[T]], size: int,
                      prepare: Callable[[Sequence[T]], P], write: Callable[[P], list[str]], *,
-                     user_id: int | None, at: datetime) -> list[str]:
+                     user_id: int | None, at: datetime,
+                     progress: Callable[[int, int], None] | None = None) -> list[str]:
     """Write the items ``build`` gives, at most ``size`` at a time and each part sized to hold the write lock for
     about BATCH_SECONDS, committing each so other stations' saves get through in between.
 
     ``batch`` (flushed, state in progress, with its audit record) is committed first as the marker, before the items
     are built (checked, converted), which holds no lock. Each part is made ready by ``prepare`` outside the lock,
     which is also the pause that lets waiting stations in, then written by ``write``; the last part marks the batch
-    done. If writing fails, what was written is cleared at once; if the process dies, the next opening of the
-    database clears it (see ``clear_unfinished``). This is the one service that commits on its own: a long import
-    cannot be one transaction without holding every other station up for its whole length.
+    done; ``progress(written, total)`` is told after each. If writing fails, what was written is cleared at once; if
+    the process dies, the next opening of the database clears it (see ``clear_unfinished``). This is the one service
+    that commits on its own: a long import cannot be one transaction without holding every other station up for its
+    whole length.
     """
     written: list[str] = []
     pause = SQLITE_PAUSE if session.get_bind().dialect.name == "sqlite" else 0.0
@@ -185,6 +187,8 @@ def write_in_batches(session: Session, batch: ImportBatch, build: Callable[[], S
                     audit.record_row(session, batch, user_id=user_id, at=at)
                 session.commit()
                 part = _next_part(len(chunk), time.perf_counter() - began, size)
+                if progress is not None:
+                    progress(start, len(items))
         except BaseException:
             session.rollback()
             try:

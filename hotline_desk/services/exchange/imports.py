@@ -620,22 +620,22 @@ def _source(v: dict[str, Any], look: Lookups) -> str:
 
 def commit_cases(session: Session, actor: Actor, preview: CasePreview, *, only_valid: bool = False,
                  clock: Clock = office_now, batch_rows: int | None = None,
-                 hints: ImportHints = WINDOW) -> ImportResult:
+                 hints: ImportHints = WINDOW, progress: Progress | None = None) -> ImportResult:
     """Write the previewed rows as cases with their histories: all of them, or only the valid ones if asked.
 
     Every row is checked before the first is written. Up to ``batch_rows`` rows (the setting 大批导入每次提交的行数
     by default) go in the caller's transaction; a longer import commits part by part, marked in progress until its
     last part is in, so that other stations can save meanwhile and a failed or killed import is undone
-    (see ``import_batches``).
+    (see ``import_batches``). ``progress(written, total)`` is told as each part is in.
     """
     require(actor, "import")
     with many_objects():
         return _commit_cases(session, actor, preview, only_valid=only_valid, clock=clock, batch_rows=batch_rows,
-                             hints=hints)
+                             hints=hints, progress=progress)
 
 
 def _commit_cases(session: Session, actor: Actor, preview: CasePreview, *, only_valid: bool, clock: Clock,
-                  batch_rows: int | None, hints: ImportHints) -> ImportResult:
+                  batch_rows: int | None, hints: ImportHints, progress: Progress | None) -> ImportResult:
     if preview.missing:
         raise ValidationError(preview.summary(hints))
     if preview.problems and not only_valid:
@@ -673,7 +673,7 @@ def _commit_cases(session: Session, actor: Actor, preview: CasePreview, *, only_
         numbers = write(prepare(build()))
     else:
         numbers = import_batches.write_in_batches(session, batch, build, size, prepare, write, user_id=actor.id,
-                                                  at=now)
+                                                  at=now, progress=progress)
     return ImportResult(batch.id, len(numbers), duplicates, preview.invalid_rows, tuple(numbers))
 
 
