@@ -144,6 +144,8 @@ def _run_step(ctx: Context, args: argparse.Namespace, call: Any) -> int:
         view = call(session, actor, case.id, parse_time(getattr(args, "at", None)))
     last = view.events[-1]
     print(f"{view.number}：{last.label}，当前状态“{view.state_label}”。{last.details}")
+    if view.notice:
+        print(f"注意：{view.notice}")
     return 0
 
 

@@ -129,6 +129,21 @@ def confirm_final(parent: QWidget, chosen: Step[Any]) -> bool:
     return answer == QMessageBox.StandardButton.Yes
 
 
+def despite_final_month(parent: QWidget, ctx: UiContext, case_id: int, chosen: Step[Any], at: datetime) -> bool:
+    """A step dated within a month whose bulletin is final is asked once more (否 is the default and Esc's answer):
+    it changes that month's live figures, no longer those printed. True when the step may go ahead."""
+    notice = read(ctx, lambda s: wf.final_month_notice(s, case_id, at))
+    if not notice:
+        return True
+    box = QMessageBox(QMessageBox.Icon.Warning, "简报已定稿", f"注意：{notice}\n\n仍要{chosen.label}吗？",
+                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, parent)
+    box.setObjectName("final_month_question")
+    box.setDefaultButton(QMessageBox.StandardButton.No)
+    box.setEscapeButton(QMessageBox.StandardButton.No)
+    box.exec()
+    return box.clickedButton() is box.button(QMessageBox.StandardButton.Yes)
+
+
 def perform(parent: QWidget, ctx: UiContext, case_id: int, key: str, preset: dict[str, Any] | None = None,
             expected_version: int | None = None, intro: str = "", said: str = "", at: datetime | None = None) -> bool:
     """Ask for what the step needs (unless ``preset`` gives it) and carry it out; True if done.
@@ -159,6 +174,10 @@ def perform(parent: QWidget, ctx: UiContext, case_id: int, key: str, preset: dic
         payload = chosen.payload_from(dialog.values() if dialog is not None else preset or {})
         if chosen.warning and not confirm_final(parent, chosen):
             return False
+        if not despite_final_month(parent, ctx, case_id, chosen, at or ctx.clock()):
+            if dialog is None:
+                return False
+            continue  # its form opens again as typed: to give up there, or to take it after all
         done, elsewhere = attempt(parent, ctx, _taking(ctx, case_id, action, payload, version, at), notice)
         if done:
             return True

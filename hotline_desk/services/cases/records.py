@@ -122,6 +122,7 @@ class CaseView:
     assisting: str = ""  # the 协办 units of the current dispatch, beside the 主办 ``unit``
     appeal_type_id: int | None = None  # what 修改登记内容 starts from; the names above are as recorded
     category_id: int | None = None
+    notice: str = ""  # after a step: what it means for a finalised bulletin ("" when nothing)
 
 
 def validate_draft(session: Session, draft: CaseDraft, now: datetime) -> list[tuple[str, str]]:

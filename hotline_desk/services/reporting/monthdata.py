@@ -62,6 +62,14 @@ def final_months(session: Session, months: set[str] | None = None) -> set[str]:
     return set(session.scalars(query))
 
 
+def final_cutoffs(session: Session, months: set[str]) -> dict[str, datetime]:
+    """The cut-off of each of ``months`` whose bulletin is finalised: a step at or before it counts in the month's
+    live figures, which then no longer match the frozen ones."""
+    rows = session.execute(select(Bulletin.month, Bulletin.cutoff)
+                           .where(Bulletin.status == "final", Bulletin.month.in_(sorted(months))))
+    return {month: cutoff or month_end(month) for month, cutoff in rows}
+
+
 def month_end(month: str) -> datetime:
     """The first moment after the month: the natural cut-off for its statistics."""
     year, mon = parse_month(month)

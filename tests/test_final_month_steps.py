@@ -1,0 +1,95 @@
+"""A step dated within a month whose bulletin is final is allowed, but whoever takes it is told that the month's live
+figures will then differ from the printed bulletin: on the command line after it, in the window before it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
+from pytestqt.qtbot import QtBot
+
+from hotline_desk.db import Database
+from hotline_desk.services.cases import workflow as wf
+from hotline_desk.services.cases.records import case_view, register_case
+from hotline_desk.services.reporting import bulletin
+from hotline_desk.ui.case_actions import perform
+from tests.conftest import FakeClock, People
+from tests.helpers import cli_run, draft, log_in_everyone
+from tests.ui_helpers import answer_question, context
+
+NOTICE = "注意：工单所属的 2022-07 简报已定稿，其中的数字和 PDF 已冻结，不随这一步改变"
+
+
+def _signed(db: Database, people: People, clock: FakeClock) -> tuple[int, str]:
+    with db.session() as s:
+        case = register_case(s, people.operator, draft(s), clock=clock)
+        wf.approve(s, people.supervisor, case.id, clock=clock)
+        wf.sign(s, people.operator, case.id, clock=clock)
+    return case.id, case.number
+
+
+def _finalise_july(db: Database, people: People, clock: FakeClock) -> None:
+    clock.set(datetime(2022, 8, 2, 9, 0))
+    with db.session() as s:
+        bulletin.finalize(s, people.supervisor, "2022-07", clock=clock, accept_warnings=True)
+
+
+def test_a_back_dated_step_in_a_finalised_month_is_taken_and_says_the_bulletin_will_differ(
+        db: Database, people: People, clock: FakeClock, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    log_in_everyone(db, monkeypatch)
+    _case_id, late = _signed(db, people, clock)
+    _other_id, other = _signed(db, people, clock)
+    _finalise_july(db, people, clock)
+
+    code, out, err = cli_run(capsys, db, "case", "reply", late, "--text", "已处理完毕", "--result", "已解决",
+                             "--at", "2022-07-30 16:00", user="op1")
+    assert code == 0, err
+    assert f"{late}：回复，当前状态“待回访”" in out
+    assert NOTICE in out
+    assert "这一步的时间（2022-07-30 16:00）在该月统计截止（2022-08-01 00:00）之前" in out
+
+    # A step after the month's cut-off leaves the finalised month's figures alone: nothing to say.
+    code, out, err = cli_run(capsys, db, "case", "reply", other, "--text", "已处理完毕", "--at", "2022-08-01 08:00",
+                             user="op1")
+    assert code == 0, err
+    assert "：回复，当前状态" in out and "注意" not in out
+
+
+def test_the_window_asks_before_a_step_dated_in_a_finalised_month_and_no_is_the_default(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    case_id, _number = _signed(db, people, clock)
+    other_id, _other = _signed(db, people, clock)
+    with db.session() as s:
+        wf.reply(s, people.operator, case_id, wf.Reply("已更换加压泵"), clock=clock)
+        wf.reply(s, people.operator, other_id, wf.Reply("已更换加压泵"), clock=clock)
+        wf.follow_up(s, people.operator, case_id, "dissatisfied", clock=clock)
+        wf.follow_up(s, people.operator, other_id, "dissatisfied", clock=clock)
+    _finalise_july(db, people, clock)
+    ctx = context(db, people.supervisor, clock, tmp_path)
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    preset = {"at_fault": False, "note": "市民诉求超出政策范围"}
+
+    seen: dict[str, object] = {}
+    answer_question(seen, Qt.Key.Key_Return)  # a hurried Enter takes the default: 否
+    assert not perform(parent, ctx, case_id, "review", preset=preset, at=datetime(2022, 7, 30, 10, 0))
+    assert NOTICE in str(seen["text"]) and "仍要甄别吗？" in str(seen["text"])
+    with db.reader() as s:
+        assert case_view(s, case_id).events[-1].kind == "followup"  # nothing was written
+
+    seen.clear()
+    answer_question(seen, Qt.Key.Key_Y)
+    assert perform(parent, ctx, case_id, "review", preset=preset, at=datetime(2022, 7, 30, 10, 0))
+    with db.reader() as s:
+        view = case_view(s, case_id)
+    assert view.events[-1].kind == "review" and view.events[-1].at == datetime(2022, 7, 30, 10, 0)
+
+    # Taken now, after the cut-off, the same step asks nothing more than it always did.
+    seen.clear()
+    answer_question(seen, Qt.Key.Key_Return)
+    assert perform(parent, ctx, other_id, "review", preset=preset)
+    assert "text" not in seen
