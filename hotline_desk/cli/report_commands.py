@@ -20,6 +20,7 @@ from hotline_desk.services.accounts import accounts, users
 from hotline_desk.services.office import admin, reference, settings
 from hotline_desk.services.reporting import bulletin
 from hotline_desk.services.reporting.bulletin_compose import TEMPLATE_FIELDS
+from hotline_desk.services.reporting.frozen import MonthFigures, month_scores, month_stats
 from hotline_desk.services.reporting.rules import RULES_SHOWN, load_rules
 from hotline_desk.services.reporting.scoring import add_bonus, list_bonus, remove_bonus, score_tables
 from hotline_desk.services.reporting.statistics import month_statistics
@@ -28,13 +29,15 @@ from hotline_desk.services.reporting.statistics import month_statistics
 def register(sub: SubParsers[Any]) -> None:
     p = sub.add_parser("stats", help="月度统计（简报的数字）", description="按工单历史计算某月简报中的全部数字。")
     p.add_argument("--month", required=True, help="月份，如 2022-07")
-    p.add_argument("--as-of", help="截止时间（默认与该月简报相同：简报的统计截止时间，通常为月末）")
+    p.add_argument("--as-of", help="截止时间（默认与该月简报相同：简报的统计截止时间，通常为月末；简报已定稿时显示"
+                                   "定稿的数字，并说明现在的数据是否与之不同）")
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
     p.set_defaults(run=cmd_stats)
 
     p = sub.add_parser("scores", help="单位考核评分表", description="计算某月乡镇街道和市直单位考核评分表。")
     p.add_argument("--month", required=True, help="月份，如 2022-07")
-    p.add_argument("--as-of", help="截止时间（默认与该月简报相同：简报的统计截止时间，通常为月末）")
+    p.add_argument("--as-of", help="截止时间（默认与该月简报相同：简报的统计截止时间，通常为月末；简报已定稿时显示"
+                                   "定稿的得分，并说明现在的数据是否与之不同）")
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
     p.set_defaults(run=cmd_scores)
 
@@ -114,9 +117,22 @@ def _as_of(session: Session, args: argparse.Namespace) -> datetime:
     return parse_time(args.as_of) or bulletin.month_cutoff(session, args.month)
 
 
+def _figures(figures: MonthFigures | None, *, json_out: bool) -> None:
+    """The cut-off and, for a finalised month, that the figures are the frozen ones (and any live difference):
+    above the tables, or on stderr beside JSON."""
+    for line in figures.lines() if figures is not None else ():
+        print(line, file=sys.stderr if json_out else sys.stdout)
+
+
 def cmd_stats(ctx: Context, args: argparse.Namespace) -> int:
+    figures = None
     with ctx.db.reader() as session:
-        st = month_statistics(session, args.month, _as_of(session, args))
+        if args.as_of:  # a moment of one's own choosing: the live figures then
+            st = month_statistics(session, args.month, _as_of(session, args))
+        else:
+            frozen = month_stats(session, args.month)
+            st, figures = frozen.statistics, frozen.figures
+    _figures(figures, json_out=args.json)
     if args.json:
         print(to_json(st))
         return 0
@@ -134,8 +150,14 @@ def cmd_stats(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_scores(ctx: Context, args: argparse.Namespace) -> int:
+    figures = None
     with ctx.db.reader() as session:
-        tables = score_tables(session, args.month, _as_of(session, args))
+        if args.as_of:  # a moment of one's own choosing: the live figures then
+            tables = score_tables(session, args.month, _as_of(session, args))
+        else:
+            frozen = month_scores(session, args.month)
+            tables, figures = frozen.tables, frozen.figures
+    _figures(figures, json_out=args.json)
     if args.json:
         print(to_json([asdict(t) for t in tables]))
         return 0

@@ -15,8 +15,9 @@ BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 
 
 def write_score_workbook(sheets: Sequence[tuple[str, Sequence[str], Sequence[Sequence[str]]]], *,
-                         anchor: str = "") -> bytes:
-    """``sheets``: (title, header, rows) per table; numbers stay numbers, names stay text."""
+                         anchor: str = "", notes: Sequence[str] = ()) -> bytes:
+    """``sheets``: (title, header, rows) per table; numbers stay numbers, names stay text. ``notes`` (the cut-off,
+    a finalised month's label) follow each table, a row apart."""
     book = Workbook()
     stamp(book, anchor)
     book.remove(book.active)
@@ -42,6 +43,8 @@ def write_score_workbook(sheets: Sequence[tuple[str, Sequence[str], Sequence[Seq
                     cell.value = number
                 cell.border = BOX
                 cell.alignment = Alignment(horizontal="center")
+        for r, note in enumerate(notes, len(rows) + 4):
+            set_text(sheet.cell(r, 1), note)
         sheet.column_dimensions["A"].width = 24
         for letter in "BCDEFGH":
             sheet.column_dimensions[letter].width = 10

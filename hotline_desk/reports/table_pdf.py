@@ -23,8 +23,7 @@ def build_tables(tables: Sequence[Table], fonts: FontSet, title: str = "", *, wi
         if i:
             story.append(PageBreak())
         story.append(plain(table.title, st.title))
-        if subtitle:
-            story.append(plain(subtitle, st.left))
+        story += [plain(line, st.left) for line in subtitle.splitlines()]  # one paragraph a line
         story += [Spacer(1, 4 * mm),
                   grid_table(Table("", table.header, table.rows, table.col_widths_mm), st, compact=True,
                              split_rows=True)]

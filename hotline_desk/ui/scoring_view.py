@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from hotline_desk.services.cases.case_query import months_with_cases
 from hotline_desk.services.reporting import bulletin
+from hotline_desk.services.reporting.frozen import month_scores
 from hotline_desk.services.reporting.score_export import score_pdf, score_workbook
 from hotline_desk.services.reporting.scoring import (
     BonusItemView,
@@ -34,7 +35,6 @@ from hotline_desk.services.reporting.scoring import (
     add_bonus,
     list_bonus,
     remove_bonus,
-    score_tables,
     unit_case_details,
 )
 from hotline_desk.ui.changes import Change, follow
@@ -124,6 +124,13 @@ class ScoringView(QWidget):
         top.addWidget(self.notice)
         top.addWidget(excel)
         top.addWidget(pdf)
+        # The cut-off the figures are taken at, and for a finalised month that they are the frozen ones.
+        self.figures = QLabel()
+        self.figures.setObjectName("figures")
+        self.drift = QLabel()  # a finalised month whose live data now differs: which units, by how much
+        self.drift.setObjectName("drift")
+        self.drift.setWordWrap(True)
+        self.drift.setStyleSheet("color: #B71C1C;")
         bonus = QWidget()
         bonus_layout = QVBoxLayout(bonus)
         bonus_layout.setContentsMargins(0, 0, 0, 0)
@@ -139,6 +146,8 @@ class ScoringView(QWidget):
         splitter.setSizes([520, 220])
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.figures)
+        layout.addWidget(self.drift)
         layout.addWidget(splitter, 1)
         months = read(ctx, months_with_cases) or [f"{ctx.clock():%Y-%m}"]
         self.month.addItems(months)
@@ -156,8 +165,11 @@ class ScoringView(QWidget):
         if not month:
             return
         chosen = self.selected_unit()
-        tables = read(self.ctx, lambda s: score_tables(s, month, self.as_of()))
-        for model, table in zip(self.models, tables, strict=True):
+        scores = read(self.ctx, lambda s: month_scores(s, month, clock=self.ctx.clock))
+        self.figures.setText(scores.figures.heading)
+        self.drift.setText(scores.figures.drift)
+        self.drift.setVisible(bool(scores.figures.drift))
+        for model, table in zip(self.models, scores.tables, strict=True):
             model.set_rows(table.rows)
         if chosen is not None:  # a refresh keeps the unit the supervisor is working on
             index = self.tabs.currentIndex()
@@ -243,9 +255,9 @@ class ScoringView(QWidget):
     def export_to(self, path: Path, kind: str) -> bool:
         month = self.month.currentText()
         if kind == "xlsx":
-            data = read(self.ctx, lambda s: score_workbook(s, month, self.as_of()))
+            data = read(self.ctx, lambda s: score_workbook(s, month, clock=self.ctx.clock))
         else:
-            built = Operation(self, self.ctx, lambda s: score_pdf(s, month, self.as_of()), read_only=True,
+            built = Operation(self, self.ctx, lambda s: score_pdf(s, month, clock=self.ctx.clock), read_only=True,
                               title="无法生成PDF").busy(self).with_progress("正在生成PDF……").run_waiting()
             if built is None:
                 return False

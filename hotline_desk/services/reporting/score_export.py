@@ -1,8 +1,7 @@
-"""The month's score tables exported as a workbook or a PDF, titled as in the bulletin."""
+"""The month's score tables exported as a workbook or a PDF, titled as in the bulletin, with the cut-off they are
+taken at and, for a finalised month, its frozen scores labelled as such."""
 
 from __future__ import annotations
-
-from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -11,29 +10,34 @@ from hotline_desk.reports.document import Table
 from hotline_desk.reports.fonts import find_fonts
 from hotline_desk.reports.table_pdf import build_tables
 from hotline_desk.services.accounts import anchors
+from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.office.settings import Settings
 from hotline_desk.services.reporting.bulletin_compose import month_cn, score_rows
-from hotline_desk.services.reporting.scoring import score_tables
+from hotline_desk.services.reporting.frozen import MonthScores, month_scores
 
 
-def export_tables(session: Session, month: str, as_of: datetime) -> list[Table]:
+def export_tables(session: Session, scores: MonthScores) -> list[Table]:
     settings = Settings(session)
     titles = (settings.str("bulletin.attachment_township"), settings.str("bulletin.attachment_department"))
+    month = scores.figures.month
     return [
         Table(title=title.replace("{month_cn}", month_cn(month)),
               header=("单位", *table.columns, table.bonus_label, "合计"), rows=score_rows(table),
               col_widths_mm=(50, 20, 20, 20, 20, 20))
-        for title, table in zip(titles, score_tables(session, month, as_of), strict=True)
+        for title, table in zip(titles, scores.tables, strict=True)
     ]
 
 
-def score_workbook(session: Session, month: str, as_of: datetime, *, now: datetime | None = None) -> bytes:
-    anchor = anchors.note(session, f"导出{month}考核评分表", now or as_of)
-    return write_score_workbook([(t.title, t.header, t.rows) for t in export_tables(session, month, as_of)],
-                                anchor=anchors.tag(anchor))
+def score_workbook(session: Session, month: str, *, clock: Clock = office_now) -> bytes:
+    scores = month_scores(session, month, clock=clock)
+    anchor = anchors.note(session, f"导出{month}考核评分表", clock())
+    return write_score_workbook([(t.title, t.header, t.rows) for t in export_tables(session, scores)],
+                                anchor=anchors.tag(anchor), notes=scores.figures.lines())
 
 
-def score_pdf(session: Session, month: str, as_of: datetime) -> tuple[bytes, str]:
+def score_pdf(session: Session, month: str, *, clock: Clock = office_now) -> tuple[bytes, str]:
     """The PDF and a warning when the fonts are not embedded."""
+    scores = month_scores(session, month, clock=clock)
     fonts = find_fonts(Settings(session).str("bulletin.font_dir"))
-    return build_tables(export_tables(session, month, as_of), fonts, f"{month}考核评分表"), fonts.warning
+    return (build_tables(export_tables(session, scores), fonts, f"{month}考核评分表",
+                         subtitle="\n".join(scores.figures.lines())), fonts.warning)

@@ -1,0 +1,170 @@
+"""A month's figures as the score page, the exports, ``stats`` and ``scores`` show them: a finalised month's frozen
+numbers from its bulletin (and what the live data would now give, when it differs), a draft month's live ones."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, fields
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline_desk.models import Bulletin
+from hotline_desk.services.clock import Clock, office_now
+from hotline_desk.services.reporting.bulletin import get_draft, month_cutoff
+from hotline_desk.services.reporting.scoring import ScoreTable, UnitScore, score_tables
+from hotline_desk.services.reporting.statistics import (
+    GroupStats,
+    MonthStatistics,
+    ShareRow,
+    ShareTable,
+    month_statistics,
+)
+
+
+@dataclass(frozen=True)
+class Finalised:
+    """When the month's bulletin was finalised and the moment its frozen numbers were taken at."""
+
+    finalized_at: datetime
+    as_of: datetime
+
+    @property
+    def label(self) -> str:
+        return f"已定稿（{self.finalized_at:%Y-%m-%d %H:%M} 定稿）"
+
+
+@dataclass(frozen=True)
+class MonthFigures:
+    """What a month's figures are taken as: their cut-off, whether they are frozen, and any later difference."""
+
+    month: str
+    cutoff: datetime  # the month's 统计截止
+    as_of: datetime  # the moment the figures shown were taken at (before the cut-off while it is still ahead)
+    final: Finalised | None
+    drift: str  # a finalised month whose live data now gives other figures: which, in words ("" when none)
+
+    @property
+    def heading(self) -> str:
+        """统计截止：2026-12-01 00:00 · 已定稿（2026-12-04 09:30 定稿）, as the score page and exports head them."""
+        text = f"统计截止：{self.cutoff:%Y-%m-%d %H:%M}"
+        if self.as_of < self.cutoff:
+            text += f"（尚未到截止时间，数字截至 {self.as_of:%Y-%m-%d %H:%M}）"
+        if self.final is not None:
+            text += f" · {self.final.label}"
+        return text
+
+    def lines(self) -> list[str]:
+        """The heading and, when there is one, the difference: what a printout puts above or below its table."""
+        return [self.heading, *([self.drift] if self.drift else [])]
+
+
+@dataclass(frozen=True)
+class MonthScores:
+    figures: MonthFigures
+    tables: tuple[ScoreTable, ...]
+
+
+@dataclass(frozen=True)
+class MonthStats:
+    figures: MonthFigures
+    statistics: MonthStatistics
+
+
+def _snapshot(session: Session, month: str) -> tuple[Finalised, dict[str, Any]] | None:
+    row = session.execute(select(Bulletin.finalized_at, Bulletin.snapshot, Bulletin.cutoff)
+                          .where(Bulletin.month == month, Bulletin.status == "final")).first()
+    if row is None or not row.snapshot or row.finalized_at is None:
+        return None
+    data = json.loads(row.snapshot)
+    as_of = datetime.fromisoformat(data["as_of"]) if data.get("as_of") else row.cutoff or row.finalized_at
+    return Finalised(row.finalized_at, as_of), data
+
+
+def _known(cls: type, data: dict[str, Any]) -> dict[str, Any]:
+    """The values of ``data`` that are fields of ``cls`` (a snapshot of an older version may hold fewer)."""
+    return {f.name: data[f.name] for f in fields(cls) if f.name in data}
+
+
+def _unit_score(data: dict[str, Any]) -> UnitScore:
+    values = _known(UnitScore, data)
+    values["points"] = tuple((key, Decimal(str(points))) for key, points in data["points"])
+    values["bonus"], values["total"] = Decimal(str(data["bonus"])), Decimal(str(data["total"]))
+    return UnitScore(**values)
+
+
+def _score_table(data: dict[str, Any]) -> ScoreTable:
+    return ScoreTable(group=data["group"], group_label=data["group_label"], columns=tuple(data["columns"]),
+                      bonus_label=data["bonus_label"], rows=tuple(_unit_score(r) for r in data["rows"]))
+
+
+def _share_table(data: dict[str, Any]) -> ShareTable:
+    return ShareTable(rows=tuple(ShareRow(**r) for r in data["rows"]), total=ShareRow(**data["total"]))
+
+
+def _statistics(data: dict[str, Any]) -> MonthStatistics:
+    values = _known(MonthStatistics, data)
+    values["as_of"] = datetime.fromisoformat(data["as_of"])
+    for key in ("coordinate", "dispatch", "upper"):
+        values[key] = GroupStats(**_known(GroupStats, data[key]))
+    values["upper_channels"] = tuple(tuple(c) for c in data["upper_channels"])
+    values["appeal_types"], values["hot_topics"] = _share_table(data["appeal_types"]), _share_table(data["hot_topics"])
+    return MonthStatistics(**values)
+
+
+def score_drift(frozen: tuple[ScoreTable, ...], live: tuple[ScoreTable, ...]) -> str:
+    """The units whose 合计 the live data now gives otherwise than the finalised bulletin, in words."""
+    now = {row.unit_id: row for table in live for row in table.rows}
+    changed = [f"{row.unit} {now[row.unit_id].total}（定稿 {row.total}）" for table in frozen for row in table.rows
+               if row.unit_id in now and now[row.unit_id].total != row.total]
+    if not changed:
+        return ""
+    return ("定稿后该月又有办理步骤改动（补录或更正）：按现在的数据，" + "、".join(changed)
+            + "。这里显示的是定稿的得分，与已印发的简报一致。")
+
+
+GROUP_NAMES = (("coordinate", "协调办理"), ("dispatch", "交办处理"), ("upper", "上级交办"))
+
+
+def statistics_drift(frozen: MonthStatistics, live: MonthStatistics) -> str:
+    """The bulletin's figures the live data now gives otherwise than the finalised bulletin, in words."""
+    pairs = [("本级登记", frozen.local_total, live.local_total), ("上级交办", frozen.upper_total, live.upper_total)]
+    for key, name in GROUP_NAMES:
+        old, new = getattr(frozen, key), getattr(live, key)
+        pairs += [(f"{name}已办结", old.finished, new.finished), (f"{name}办结率", old.finish_rate, new.finish_rate),
+                  (f"{name}满意率", old.satisfaction_rate, new.satisfaction_rate)]
+    changed = [f"{label} {new}（定稿 {old}）" for label, old, new in pairs if old != new]
+    if frozen.hot_topics != live.hot_topics or frozen.appeal_types != live.appeal_types:
+        changed.append("诉求类型或热点问题表")
+    if not changed:
+        return ""
+    return ("定稿后该月又有改动（补录或更正）：按现在的数据，" + "、".join(changed)
+            + "。这里显示的是定稿的数字，与已印发的简报一致。")
+
+
+def month_scores(session: Session, month: str, *, clock: Clock = office_now) -> MonthScores:
+    """The month's two score tables: frozen if its bulletin is final (with any live difference named), else live."""
+    cutoff, as_of = get_draft(session, month).cutoff, month_cutoff(session, month, clock=clock)
+    live = score_tables(session, month, as_of)
+    frozen = _snapshot(session, month)
+    if frozen is None or not frozen[1].get("scores"):
+        return MonthScores(MonthFigures(month, cutoff, as_of, None, ""), live)
+    final, data = frozen
+    tables = tuple(_score_table(t) for t in data["scores"])
+    return MonthScores(MonthFigures(month, cutoff, final.as_of, final, score_drift(tables, live)), tables)
+
+
+def month_stats(session: Session, month: str, *, clock: Clock = office_now) -> MonthStats:
+    """The month's statistics: frozen if its bulletin is final (with any live difference named), else live."""
+    cutoff, as_of = get_draft(session, month).cutoff, month_cutoff(session, month, clock=clock)
+    live = month_statistics(session, month, as_of)
+    frozen = _snapshot(session, month)
+    if frozen is None or not frozen[1].get("statistics"):
+        return MonthStats(MonthFigures(month, cutoff, as_of, None, ""), live)
+    final, data = frozen
+    statistics = _statistics(data["statistics"])
+    return MonthStats(MonthFigures(month, cutoff, final.as_of, final, statistics_drift(statistics, live)),
+                      statistics)

@@ -1,0 +1,108 @@
+"""A finalised month's scores and statistics are the frozen ones of its bulletin, labelled as such, on the 考核评分
+page, in its Excel and PDF exports and from ``scores``/``stats``; a later back-dated step is named, not shown
+silently. A draft month shows its live figures as before."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import openpyxl
+import pdfplumber
+import pytest
+from pytestqt.qtbot import QtBot
+
+from hotline_desk.db import Database
+from hotline_desk.services.cases import workflow as wf
+from hotline_desk.services.cases.records import register_case
+from hotline_desk.services.reporting import bulletin
+from hotline_desk.ui.scoring_view import ScoringView
+from tests.conftest import FakeClock, People
+from tests.helpers import cli_run, draft, log_in_everyone
+from tests.ui_helpers import context
+
+FINAL = "已定稿（2022-08-02 09:00 定稿）"
+DRIFT = "定稿后该月又有办理步骤改动（补录或更正）：按现在的数据，自来水公司 100（定稿 40）"
+
+
+def _finalised_then_changed(db: Database, people: People, clock: FakeClock) -> int:
+    """July: one case with 自来水公司, not yet signed when July is finalised (合计 40); then its signing and reply,
+    entered on 3 August but dated in July, would make it 100."""
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+    clock.set(datetime(2022, 8, 2, 9, 0))
+    with db.session() as s:
+        bulletin.finalize(s, people.supervisor, "2022-07", clock=clock, accept_warnings=True)
+    clock.set(datetime(2022, 8, 3, 10, 15))
+    with db.session() as s:
+        wf.sign(s, people.operator, case_id, clock=clock, at=datetime(2022, 7, 5, 10, 0))
+        wf.reply(s, people.operator, case_id, wf.Reply("已更换加压泵"), clock=clock, at=datetime(2022, 7, 30, 16, 0))
+    return case_id
+
+
+def _water(out: str) -> str:
+    return next(line for line in out.splitlines() if "\t自来水公司\t" in line)
+
+
+def test_scores_and_stats_of_a_finalised_month_are_the_frozen_ones_and_name_what_now_differs(
+        db: Database, people: People, clock: FakeClock, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    log_in_everyone(db, monkeypatch)
+    _finalised_then_changed(db, people, clock)
+
+    code, out, err = cli_run(capsys, db, "scores", "--month", "2022-07", user="sup1")
+    assert code == 0, err
+    assert out.splitlines()[0] == f"统计截止：2022-08-01 00:00 · {FINAL}"
+    assert DRIFT in out
+    assert _water(out).endswith("\t0\t0\t20\t20\t40")  # as printed in the bulletin
+    # Asked for a moment of one's own, the live figures then, as before.
+    code, out, err = cli_run(capsys, db, "scores", "--month", "2022-07", "--as-of", "2022-08-01 00:00", user="sup1")
+    assert _water(out).endswith("\t40\t20\t20\t20\t100") and "已定稿" not in out
+    code, out, err = cli_run(capsys, db, "scores", "--month", "2022-07", "--json", user="sup1")
+    water = next(r for r in json.loads(out)[1]["rows"] if r["unit"] == "自来水公司")
+    assert water["total"] == "40" and FINAL in err and DRIFT in err
+
+    code, out, err = cli_run(capsys, db, "stats", "--month", "2022-07", user="sup1")
+    assert code == 0, err
+    assert out.splitlines()[0] == f"统计截止：2022-08-01 00:00 · {FINAL}"
+    assert "交办处理 1 件，已办结 0 件" in out  # frozen: the case was still with the unit
+    code, out, err = cli_run(capsys, db, "stats", "--month", "2022-07", "--json", user="sup1")
+    assert json.loads(out)["dispatch"]["count"] == 1 and FINAL in err
+
+
+def test_a_draft_month_shows_its_live_scores_with_the_cut_off_and_no_final_label(
+        db: Database, people: People, clock: FakeClock, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    log_in_everyone(db, monkeypatch)
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+        wf.sign(s, people.operator, case_id, clock=clock)
+    code, out, err = cli_run(capsys, db, "scores", "--month", "2022-07", user="sup1")
+    assert code == 0, err
+    assert out.splitlines()[0] == "统计截止：2022-08-01 00:00"
+    assert _water(out).endswith("\t0\t20\t20\t20\t60") and "定稿" not in out
+
+
+def test_the_score_page_and_its_exports_show_the_frozen_scores_labelled_and_what_now_differs(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    _finalised_then_changed(db, people, clock)
+    view = ScoringView(context(db, people.supervisor, clock, tmp_path))
+    qtbot.addWidget(view)
+    view.month.setCurrentText("2022-07")
+    assert view.figures.text() == f"统计截止：2022-08-01 00:00 · {FINAL}"
+    assert DRIFT in view.drift.text() and not view.drift.isHidden()
+    water = next(r for r in view.models[1].rows if r.unit == "自来水公司")
+    assert water.total == 40
+
+    assert view.export_to(tmp_path / "s.xlsx", "xlsx") and view.export_to(tmp_path / "s.pdf", "pdf")
+    depts = openpyxl.load_workbook(tmp_path / "s.xlsx").worksheets[1]
+    rows = list(depts.iter_rows(values_only=True))
+    assert next(r for r in rows if r[0] == "自来水公司") == ("自来水公司", 0, 0, 20, 20, 40)
+    notes = [r[0] for r in rows if r[0] and str(r[0]).startswith(("统计截止", "定稿后"))]
+    assert notes[0] == f"统计截止：2022-08-01 00:00 · {FINAL}" and DRIFT in notes[1]
+    with pdfplumber.open(tmp_path / "s.pdf") as pdf:
+        text = "".join("".join((page.extract_text() or "").split()) for page in pdf.pages)  # lines wrap anywhere
+    assert "".join(FINAL.split()) in text and "自来水公司100（定稿40）" in text
