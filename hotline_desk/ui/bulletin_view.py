@@ -46,6 +46,7 @@ from hotline_desk.services.cases.case_query import CaseFilter, months_with_cases
 from hotline_desk.services.reporting import bulletin
 from hotline_desk.services.reporting.bulletin_changes import DraftConflict, contents, differences
 from hotline_desk.services.reporting.bulletin_compose import NarrativeSection, TypicalCase
+from hotline_desk.services.reporting.frozen import cutoff_words
 from hotline_desk.ui.changes import Change, follow
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read, read_or_warn
@@ -93,6 +94,9 @@ class BulletinView(QWidget):
         # so the preview beside it keeps its place.
         self.status.setWordWrap(True)
         self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.cutoff = QLabel()  # the moment the month's numbers are taken at
+        self.cutoff.setObjectName("bulletin_cutoff")
+        self.cutoff.setWordWrap(True)
         self.year_issue = QSpinBox()
         self.year_issue.setRange(1, 99)
         self.total_issue = QSpinBox()
@@ -146,6 +150,7 @@ class BulletinView(QWidget):
         numbers.addStretch()
         form.addRow("月份", self.month)
         form.addRow("期号", _wrap(numbers))
+        form.addRow(self.cutoff)
         form.addRow("话务量", self.call_volume)
         remarks = QHBoxLayout()
         remarks.addWidget(self.good_units)
@@ -262,6 +267,7 @@ class BulletinView(QWidget):
             self._clear_preview()
         self._shown_month = month
         issue = draft.issue
+        self.cutoff.setText(cutoff_words(draft.cutoff))
         self.year_issue.setValue(issue.year_issue)
         self.total_issue.setValue(issue.total_issue)
         self.issue_date.setDate(QDate(issue.issue_date.year, issue.issue_date.month, issue.issue_date.day))
@@ -500,6 +506,7 @@ class BulletinView(QWidget):
         check = "".join(f"\n· {n}" for n in notices)
         answer = QMessageBox.question(
             self, "定稿", (f"请先核对：{check}\n\n" if notices else "")
+            + (f"{cutoff_words(self._base.cutoff)}。\n" if self._base is not None else "")
             + f"定稿后 {month} 简报的数字和PDF将冻结，不能再修改。确定定稿？",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
         if answer == QMessageBox.StandardButton.Yes and self.save():

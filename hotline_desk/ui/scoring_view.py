@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from hotline_desk.services.cases.case_query import months_with_cases
 from hotline_desk.services.reporting import bulletin
-from hotline_desk.services.reporting.frozen import month_scores
+from hotline_desk.services.reporting.frozen import MonthFigures, month_scores
 from hotline_desk.services.reporting.score_export import score_pdf, score_workbook
 from hotline_desk.services.reporting.scoring import (
     BonusItemView,
@@ -131,6 +131,7 @@ class ScoringView(QWidget):
         self.drift.setObjectName("drift")
         self.drift.setWordWrap(True)
         self.drift.setStyleSheet("color: #B71C1C;")
+        self.shown: MonthFigures | None = None
         bonus = QWidget()
         bonus_layout = QVBoxLayout(bonus)
         bonus_layout.setContentsMargins(0, 0, 0, 0)
@@ -166,6 +167,7 @@ class ScoringView(QWidget):
             return
         chosen = self.selected_unit()
         scores = read(self.ctx, lambda s: month_scores(s, month, clock=self.ctx.clock))
+        self.shown = scores.figures
         self.figures.setText(scores.figures.heading)
         self.drift.setText(scores.figures.drift)
         self.drift.setVisible(bool(scores.figures.drift))
@@ -240,9 +242,13 @@ class ScoringView(QWidget):
     def _show_cases(self, index: Any) -> None:
         unit = self.models[self.tabs.currentIndex()].row(index.row())
         month = self.month.currentText()
-        details = read(self.ctx, lambda s: unit_case_details(s, month, self.as_of(), unit.unit_id))
+        as_of = self.as_of()
+        details = read(self.ctx, lambda s: unit_case_details(s, month, as_of, unit.unit_id))
         key = RATE_COLUMNS.get(index.column(), "")
-        CasesBehindDialog(self, self.ctx, unit, details, key).exec()
+        heading = f"按统计截止 {as_of:%Y-%m-%d %H:%M} 时的办理情况计分；截止后的步骤不计入本月。"
+        if self.shown is not None and self.shown.drift:
+            heading += "\n本月简报已定稿：下列工单按现在的数据列出，与定稿的得分不同（见评分表上方的说明）。"
+        CasesBehindDialog(self, self.ctx, unit, details, key, heading).exec()
 
     def export(self, kind: str) -> None:
         month = self.month.currentText()
@@ -280,7 +286,7 @@ class CasesBehindDialog(QDialog):
     """The cases a unit was scored on; the ones that cost it points come first."""
 
     def __init__(self, parent: QWidget, ctx: UiContext, unit: UnitScore, details: list[UnitCaseDetail],
-                 key: str) -> None:
+                 key: str, heading: str = "") -> None:
         super().__init__(parent)
         self.ctx = ctx
         titles = {"finish": "办结率", "response": "响应率", "satisfaction": "满意率"}
@@ -289,7 +295,7 @@ class CasesBehindDialog(QDialog):
         details = sorted(details, key=lambda d: (not d.costs_points(key), d.number))
         model: RowsModel[UnitCaseDetail] = RowsModel([
             Column("工单编号", lambda d: d.number), Column("来源", lambda d: d.source),
-            Column("状态", lambda d: d.state_label), Column("已办结", lambda d: "是" if d.finished else "否"),
+            Column("状态", lambda d: d.state_shown), Column("已办结", lambda d: "是" if d.finished else "否"),
             Column("按时签收", lambda d: "是" if d.signed_on_time else "否"), Column("回访结果", lambda d: d.outcome),
             Column("甄别免计", lambda d: "是" if d.exempt else ""),
         ])
@@ -304,7 +310,9 @@ class CasesBehindDialog(QDialog):
         table.doubleClicked.connect(lambda index: self.open_case(model.row(index.row()).id))
         self.table = table
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("扣分的工单排在前面；双击打开工单查看办理过程。"))
+        self.heading = QLabel("\n".join(filter(None, (heading, "扣分的工单排在前面；双击打开工单查看办理过程。"))))
+        self.heading.setWordWrap(True)
+        layout.addWidget(self.heading)
         layout.addWidget(table)
 
     def open_case(self, case_id: int) -> None:

@@ -25,6 +25,11 @@ from hotline_desk.services.reporting.statistics import (
 )
 
 
+def cutoff_words(cutoff: datetime) -> str:
+    """What the cut-off means, for the bulletin page and the 定稿 question."""
+    return f"统计截止：{cutoff:%Y-%m-%d %H:%M}（该月的数字按此时刻的办理情况计算，此后的办理步骤不计入该月）"
+
+
 @dataclass(frozen=True)
 class Finalised:
     """When the month's bulletin was finalised and the moment its frozen numbers were taken at."""

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline_desk.errors import NotFound, ValidationError
-from hotline_desk.models import BonusItem, Unit, User
+from hotline_desk.models import BonusItem, CaseEvent, Unit, User
 from hotline_desk.models.reference import UNIT_GROUP_LABELS
 from hotline_desk.services.accounts import audit
 from hotline_desk.services.accounts.permissions import Actor, require
@@ -36,6 +36,7 @@ from hotline_desk.services.reporting.rules import (
     load_rules,
 )
 from hotline_desk.services.reporting.statistics import RATED, is_due
+from hotline_desk.vocabulary import EventKind
 
 BONUS_LIMIT = 100
 
@@ -271,6 +272,15 @@ class UnitCaseDetail:
     signed_on_time: bool
     outcome: str
     exempt: bool
+    after_cutoff: str = ""  # a step that changes how it counts, taken after the cut-off: "12-04 已甄别"
+
+    @property
+    def state_shown(self) -> str:
+        """The state as it stood at the cut-off, marked when a later step changed it: 待甄别（12-04 已甄别，截止后，
+        不计入本月）, so the list agrees with the score while the case itself shows the later step."""
+        if not self.after_cutoff:
+            return self.state_label
+        return f"{self.state_label}（{self.after_cutoff}，截止后，不计入本月）"
 
     def costs_points(self, column: str) -> bool:
         """Whether this case lowers the unit's score in the column (finish, response or satisfaction)."""
@@ -288,10 +298,11 @@ def unit_case_details(session: Session, month: str, as_of: datetime, unit_id: in
     """The cases a unit was scored on, so a supervisor can see what is behind each rate."""
     rules = rules or load_rules(session)
     details = []
-    for case in load_month(session, month, as_of):
+    scored = [case for case in load_month(session, month, as_of) if case.facts.main_unit_id == unit_id
+              and (rules.sources != "local" or case.source == "local")]
+    later = _steps_after(session, [case.id for case in scored], as_of)
+    for case in scored:
         facts = case.facts
-        if facts.main_unit_id != unit_id or (rules.sources == "local" and case.source != "local"):
-            continue
         outcome = followup_outcome(facts)
         details.append(UnitCaseDetail(
             id=case.id, number=case.number, source="上级交办" if case.source == "upper" else "本级",
@@ -299,5 +310,24 @@ def unit_case_details(session: Session, month: str, as_of: datetime, unit_id: in
             signed_on_time=facts.signed_on_time,
             outcome=FOLLOWUP_RESULTS.get(outcome, "未回访" if outcome == "unreachable" else ""),
             exempt=exempt_by_review(facts),
+            after_cutoff=later.get(case.id, ""),
         ))
     return details
+
+
+# The steps after which a case counts otherwise in a unit's rates: its reply, its follow-up, a 甄别.
+RATE_STEPS = (EventKind.REPLY, EventKind.FOLLOWUP, EventKind.REVIEW)
+
+
+def _steps_after(session: Session, case_ids: list[int], as_of: datetime) -> dict[int, str]:
+    """For each case, the latest rate-changing step taken (dated) after the cut-off: "12-04 已甄别"."""
+    found: dict[int, str] = {}
+    for start in range(0, len(case_ids), 900):
+        rows = session.execute(
+            select(CaseEvent.case_id, CaseEvent.kind, CaseEvent.at)
+            .where(CaseEvent.case_id.in_(case_ids[start:start + 900]), CaseEvent.at > as_of,
+                   CaseEvent.kind.in_([str(k) for k in RATE_STEPS]))
+            .order_by(CaseEvent.case_id, CaseEvent.seq))
+        for case_id, kind, at in rows:
+            found[case_id] = f"{at:%m-%d} 已{EventKind(kind).label}"
+    return found

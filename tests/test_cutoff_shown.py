@@ -1,0 +1,85 @@
+"""The moment a month's figures are taken at (统计截止) is shown where a supervisor explains them: the score page, the
+cases behind a unit's score (a step after the cut-off marked as not counted), the bulletin page and the 定稿
+question."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QMessageBox
+from pytestqt.qtbot import QtBot
+
+from hotline_desk.db import Database
+from hotline_desk.services.cases import workflow as wf
+from hotline_desk.services.cases.records import case_view, register_case
+from hotline_desk.ui.bulletin_view import BulletinView
+from hotline_desk.ui.scoring_view import CasesBehindDialog, ScoringView
+from tests.conftest import FakeClock, People
+from tests.helpers import draft
+from tests.ui_helpers import context, when_modal
+
+CUTOFF = "统计截止：2022-08-01 00:00"
+
+
+def _ruled_after_the_cutoff(db: Database, people: People, clock: FakeClock) -> int:
+    """A July case of 自来水公司 followed up 不满意 on 28 July, ruled not the unit's fault on 3 August."""
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+        wf.sign(s, people.operator, case_id, clock=clock)
+        wf.reply(s, people.operator, case_id, wf.Reply("已更换加压泵"), clock=clock)
+        clock.set(datetime(2022, 7, 28, 10, 0))
+        wf.follow_up(s, people.operator, case_id, "dissatisfied", clock=clock)
+        clock.set(datetime(2022, 8, 3, 9, 30))
+        wf.review(s, people.supervisor, case_id, False, "诉求超出政策范围", clock=clock)
+    return case_id
+
+
+def test_the_cases_behind_a_score_show_a_follow_up_ruled_after_the_cut_off_as_it_stood_then_and_marked(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    case_id = _ruled_after_the_cutoff(db, people, clock)
+    with db.reader() as s:
+        assert case_view(s, case_id).state_label == "已办结"  # the case itself shows the ruling
+    view = ScoringView(context(db, people.supervisor, clock, tmp_path))
+    qtbot.addWidget(view)
+    view.month.setCurrentText("2022-07")
+    assert view.figures.text() == CUTOFF and view.drift.isHidden()
+    view.tabs.setCurrentIndex(1)
+    row = next(i for i, r in enumerate(view.models[1].rows) if r.unit == "自来水公司")
+    assert view.models[1].rows[row].satisfied == 0 and view.models[1].rows[row].rated == 1  # counted 不满意
+    seen: dict[str, object] = {}
+
+    def look(dialog: CasesBehindDialog) -> None:
+        model = dialog.model
+        seen["heading"] = dialog.heading.text()
+        seen["cells"] = [model.data(model.index(0, c)) for c in range(model.columnCount())]
+        dialog.reject()
+
+    when_modal(CasesBehindDialog, look)
+    view._show_cases(view.models[1].index(row, 5))
+    assert "按统计截止 2022-08-01 00:00 时的办理情况计分" in str(seen["heading"])
+    cells = seen["cells"]
+    assert isinstance(cells, list)
+    assert cells[2] == "待甄别（08-03 已甄别，截止后，不计入本月）" and cells[5] == "不满意" and cells[6] == ""
+
+
+def test_the_bulletin_page_and_the_finalise_question_name_the_cut_off(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    _ruled_after_the_cutoff(db, people, clock)
+    view = BulletinView(context(db, people.supervisor, clock, tmp_path))
+    qtbot.addWidget(view)
+    view.month.setCurrentText("2022-07")
+    assert view.cutoff.text().startswith(f"{CUTOFF}（该月的数字按此时刻的办理情况计算，此后的办理步骤不计入该月）")
+    asked: list[str] = []
+
+    def question(_parent: object, title: str, text: str, *args: object) -> QMessageBox.StandardButton:
+        asked.append(text)
+        return QMessageBox.StandardButton.No
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    view.finalize()
+    assert CUTOFF in asked[0] and "确定定稿？" in asked[0]
+    assert not view.final  # 否 finalised nothing
