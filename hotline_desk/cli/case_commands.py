@@ -206,7 +206,8 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
         print(f"{fmt(as_of)} 时的状态：{STATES[state_then]}")
     print("办理历史：")
     for ev in view.events:
-        who = ev.actor + (f"（{ev.unit}）" if ev.unit else "")
+        aside = "，".join(x for x in (ev.unit, ev.entered) if x)  # the unit; a step entered well after its time
+        who = ev.actor + (f"（{aside}）" if aside else "")
         extra = "；".join(x for x in (ev.details, ev.note) if x)
         print(f"  {ev.seq:>2}. {fmt(ev.at)}  {ev.label}  {who}" + (f"  {extra}" if extra else ""))
     return 0

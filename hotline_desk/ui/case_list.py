@@ -294,7 +294,8 @@ class CaseDetailDialog(QDialog):
         self.timeline.clear()
         for ev in view.events:
             detail = "；".join(x for x in (ev.details, ev.note) if x)
-            item = QTreeWidgetItem([f"{ev.at:%Y-%m-%d %H:%M}", ev.label, ev.actor, ev.unit, detail])
+            who = ev.actor + (f"（{ev.entered}）" if ev.entered else "")  # a step entered well after its time
+            item = QTreeWidgetItem([f"{ev.at:%Y-%m-%d %H:%M}", ev.label, who, ev.unit, detail])
             item.setToolTip(4, detail)
             self.timeline.addTopLevelItem(item)
         if not self._columns_set:  # fitted to the history once, unless this person's widths are remembered

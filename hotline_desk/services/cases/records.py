@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -75,6 +75,20 @@ class EventView:
     note: str
     details: str
     reply: dict[str, str] | None = None  # a unit's reply: text, result, handler, handler_phone, finished_at
+    entered: str = ""  # a step entered well after its time: when, and how ("12-04 10:15 补录"); "" otherwise
+
+
+# A step saved this long after the time it is dated is marked as entered later (补录); a step typed while or just
+# after it happened (a call registered when it ends, a signing phoned in and typed at once) is not.
+LATE_ENTRY = timedelta(minutes=30)
+
+
+def entered_words(at: datetime, recorded_at: datetime | None, *, imported: bool) -> str:
+    """When a step dated ``at`` was really entered, if well after: "12-04 10:15 补录" (or 导入 from a file)."""
+    if recorded_at is None or recorded_at - at < LATE_ENTRY:
+        return ""
+    when = f"{recorded_at:%m-%d %H:%M}" if recorded_at.year == at.year else f"{recorded_at:%Y-%m-%d %H:%M}"
+    return f"{when} {'导入' if imported else '补录'}"
 
 
 @dataclass(frozen=True)
@@ -258,7 +272,7 @@ def case_view(session: Session, case_id: int) -> CaseView:
         EventView(seq=e.seq, kind=e.kind, label=EVENT_LABELS.get(e.kind, e.kind), at=e.at,
                   actor=users.get(e.actor_id or 0, "导入" if e.batch_id else ""),
                   unit=units.get(e.unit_id or 0, ""), note=e.note, details=_event_details(r, units),
-                  reply=_reply_of(r))
+                  reply=_reply_of(r), entered=entered_words(e.at, e.recorded_at, imported=e.batch_id is not None))
         for e, r in zip(events, records, strict=True)
     )
     return CaseView(
