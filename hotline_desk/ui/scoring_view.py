@@ -113,9 +113,13 @@ class ScoringView(QWidget):
         excel.clicked.connect(lambda: self.export("xlsx"))
         pdf.clicked.connect(lambda: self.export("pdf"))
 
+        # The cut-off the figures are taken at, and for a finalised month that they are the frozen ones.
+        self.figures = QLabel()
+        self.figures.setObjectName("figures")
         top = QHBoxLayout()
         top.addWidget(QLabel("月份"))
         top.addWidget(self.month)
+        top.addWidget(self.figures)
         top.addWidget(QLabel("双击得分可查看计分工单"))
         top.addStretch()
         self.notice = QLabel()
@@ -124,9 +128,6 @@ class ScoringView(QWidget):
         top.addWidget(self.notice)
         top.addWidget(excel)
         top.addWidget(pdf)
-        # The cut-off the figures are taken at, and for a finalised month that they are the frozen ones.
-        self.figures = QLabel()
-        self.figures.setObjectName("figures")
         self.drift = QLabel()  # a finalised month whose live data now differs: which units, by how much
         self.drift.setObjectName("drift")
         self.drift.setWordWrap(True)
@@ -147,7 +148,6 @@ class ScoringView(QWidget):
         splitter.setSizes([520, 220])
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addWidget(self.figures)
         layout.addWidget(self.drift)
         layout.addWidget(splitter, 1)
         months = read(ctx, months_with_cases) or [f"{ctx.clock():%Y-%m}"]
@@ -307,6 +307,8 @@ class CasesBehindDialog(QDialog):
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         table.horizontalHeader().setStretchLastSection(True)
         remember_fitted_columns(ctx.window_state(), "score_cases", table)
+        if any(d.after_cutoff for d in details):  # a case marked as changed after the cut-off is read whole
+            table.resizeColumnToContents(2)
         table.doubleClicked.connect(lambda index: self.open_case(model.row(index.row()).id))
         self.table = table
         layout = QVBoxLayout(self)
