@@ -32,7 +32,8 @@ BOTH_BACKENDS = {
     "test_crash_safety", "test_erase", "test_excel_exchange", "test_history", "test_import_batches", "test_lengths",
     "test_numbering", "test_permissions", "test_reference", "test_scoring", "test_search", "test_stations",
     "test_workflow",
-    "test_case_classification", "test_batch_approval", "test_bulletin_drafts",
+    "test_case_classification", "test_batch_approval", "test_bulletin_drafts", "test_final_month_steps",
+    "test_frozen_scores", "test_cutoff_shown",
 }
 
 
