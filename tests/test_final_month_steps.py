@@ -52,6 +52,14 @@ def test_a_back_dated_step_in_a_finalised_month_is_taken_and_says_the_bulletin_w
     assert NOTICE in out
     assert "这一步的时间（2022-07-30 16:00）在该月统计截止（2022-08-01 00:00）之前" in out
 
+    # So does a call registered with a time in the month.
+    code, out, err = cli_run(capsys, db, "case", "register", "--content", "南关街下水道堵塞，污水外溢",
+                             "--appeal-type", "咨询类", "--category", "城市管理—市容市政",
+                             "--coordinate", "已联系城管疏通", "--at", "2022-07-29 15:00", user="op1")
+    assert code == 0, err
+    assert "已登记工单 RZ2207-00003" in out
+    assert "注意：工单所属的 2022-07 简报已定稿，其中的数字和 PDF 已冻结，不随这次登记改变" in out
+
     # A step after the month's cut-off leaves the finalised month's figures alone: nothing to say.
     code, out, err = cli_run(capsys, db, "case", "reply", other, "--text", "已处理完毕", "--at", "2022-08-01 08:00",
                              user="op1")

@@ -353,3 +353,28 @@ def test_the_appeal_type_is_picked_by_typing_its_pinyin_initials(
     assert entry.appeal_type.currentText() == "投诉举报类"
     press(KEYS.Key_Tab)  # and Tab goes on to 问题分类, as before
     assert QApplication.focusWidget() in (entry.category, entry.category.lineEdit())
+
+
+def test_a_call_dated_in_a_month_whose_bulletin_is_final_is_questioned_naming_the_frozen_bulletin(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    from hotline_desk.services.reporting import bulletin
+
+    with db.session() as s:
+        register_case(s, people.operator, draft(s), clock=clock)
+    clock.set(datetime(2022, 8, 2, 9, 0))
+    with db.session() as s:
+        bulletin.finalize(s, people.supervisor, "2022-07", clock=clock, accept_warnings=True)
+    entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
+    _fill_by_keyboard(entry)
+    entry.registered_at.setDateTime(QDateTime(datetime(2022, 7, 29, 15, 0)))  # a call not registered then
+    seen: dict[str, object] = {}
+    answer_question(seen)  # Enter: 否, the default
+    press(KEYS.Key_S, CTRL)
+    assert "注意：工单所属的 2022-07 简报已定稿" in str(seen["text"]) and "不随这次登记改变" in str(seen["text"])
+    assert seen["default"] == QMessageBox.StandardButton.No and len(_cases(db)) == 1  # nothing registered
+    seen.clear()
+    entry.activateWindow()
+    qtbot.waitUntil(entry.isActiveWindow)
+    answer_question(seen, KEYS.Key_Y)
+    press(KEYS.Key_S, CTRL)
+    assert len(_cases(db)) == 2

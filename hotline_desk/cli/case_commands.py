@@ -167,6 +167,8 @@ def cmd_register(ctx: Context, args: argparse.Namespace) -> int:
         )
         view = cases.register_case(session, actor, draft)
     print(f"已登记工单 {view.number}，当前状态“{view.state_label}”。")
+    if view.notice:
+        print(f"注意：{view.notice}")
     return 0
 
 

@@ -30,6 +30,8 @@ from PySide6.QtWidgets import (
 
 from hotline_desk.errors import HotlineError, ValidationError
 from hotline_desk.services.cases.records import CaseDraft, cases_by_phone, register_case, validate_draft
+from hotline_desk.services.cases.step_runner import month_notice
+from hotline_desk.services.clock import month_of
 from hotline_desk.services.office import reference
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.drafts import DraftStore
@@ -459,14 +461,17 @@ class CaseEntryView(QWidget):
         self.status.setText(f"有 {len({key for key, _m in errors})} 处需要补充或更正，见右侧红色提示。")
 
     def _time_confirmed(self, draft: CaseDraft) -> bool:
-        now = self.ctx.clock()
-        if draft.registered_at is None or abs(now - draft.registered_at) < TIME_WARNING:
+        now, at = self.ctx.clock(), draft.registered_at
+        if at is None:
             return True
-        hours = abs(now - draft.registered_at).total_seconds() / 3600
-        side = "早" if draft.registered_at < now else "晚"
+        final = read(self.ctx, lambda s: month_notice(s, month_of(at), at, "这次登记"))
+        if abs(now - at) < TIME_WARNING and not final:
+            return True
+        hours = abs(now - at).total_seconds() / 3600
+        side = "早" if at < now else "晚"
         when = f"{side} {hours:.0f} 小时" if hours < 48 else f"{side} {hours / 24:.0f} 天"
-        if _confirm(self, "来电时间", f"来电时间 {draft.registered_at:%Y-%m-%d %H:%M} 比现在{when}。\n"
-                    "确定按这个时间登记？选“否”返回修改。"):
+        if _confirm(self, "来电时间", f"来电时间 {at:%Y-%m-%d %H:%M} 比现在{when}。\n"
+                    + (f"注意：{final}\n" if final else "") + "确定按这个时间登记？选“否”返回修改。"):
             return True
         self.registered_at.setFocus()
         return False

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,7 +18,7 @@ from hotline_desk.services.cases import search_index
 from hotline_desk.services.cases.events import append_event, load_records
 from hotline_desk.services.cases.history import EVENT_LABELS, FOLLOWUP_RESULTS, STATES, EventRecord, replay
 from hotline_desk.services.cases.numbering import next_case_number
-from hotline_desk.services.cases.step_runner import step_context, write_step
+from hotline_desk.services.cases.step_runner import final_month_notice, step_context, write_step
 from hotline_desk.services.cases.steps import FUTURE_TOLERANCE, Coordinate, Propose
 from hotline_desk.services.clock import Clock, month_of, office_now
 from hotline_desk.services.office.reference import CATEGORY_SEPARATOR
@@ -231,7 +231,8 @@ def register_case(session: Session, actor: Actor, draft: CaseDraft, *, clock: Cl
         write_step(session, case, status, step_context(session, case, now), actor, *handling, at=registered_at,
                    recorded_at=now, batch_id=batch_id)
     session.flush()
-    return case_view(session, case.id)
+    return replace(case_view(session, case.id), notice=final_month_notice(session, case.id, registered_at,
+                                                                           "这次登记"))
 
 
 def find_case(session: Session, number: str) -> Case:

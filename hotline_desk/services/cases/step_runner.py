@@ -16,6 +16,7 @@ from hotline_desk.services.cases.history import CaseStatus
 from hotline_desk.services.cases.steps import STEPS, Limits, StepContext, UnitInfo, first_problem
 from hotline_desk.services.office.calendar import WorkCalendar
 from hotline_desk.services.office.settings import Settings
+from hotline_desk.services.reporting.monthdata import final_cutoffs
 from hotline_desk.vocabulary import Action
 
 
@@ -60,3 +61,24 @@ def write_step(session: Session, case: Case, status: CaseStatus, context: StepCo
         search_index.drop_removed_words(session)
     return append_event(session, case, status, new.kind, at=at, recorded_at=recorded_at, actor_id=actor.id,
                         unit_id=new.unit_id, data=new.data, note=new.note, batch_id=batch_id)
+
+
+def final_month_notice(session: Session, case_id: int, at: datetime, what: str = "这一步") -> str:
+    """What a step at ``at`` means when the case's month has a finalised bulletin ("" when it changes none).
+
+    The month's figures are taken at its cut-off, so a step at or before it (a back-dated reply, a late 甄别 dated
+    in the month) changes the month's live statistics and scores while the finalised bulletin keeps its numbers.
+    The step is still allowed (corrections are), but whoever takes it is told, before and after.
+    """
+    case = session.get(Case, case_id)
+    return month_notice(session, case.month, at, what) if case is not None else ""
+
+
+def month_notice(session: Session, month: str, at: datetime, what: str) -> str:
+    """``final_month_notice`` for a case of ``month`` (one not registered yet: ``what`` is 这次登记)."""
+    cutoff = final_cutoffs(session, {month}).get(month)
+    if cutoff is None or at > cutoff:
+        return ""
+    return (f"工单所属的 {month} 简报已定稿，其中的数字和 PDF 已冻结，不随{what}改变；{what}的时间"
+            f"（{at:%Y-%m-%d %H:%M}）在该月统计截止（{cutoff:%Y-%m-%d %H:%M}）之前，该月此后的统计和考核会计入它，"
+            "会与已定稿的简报不一致。")

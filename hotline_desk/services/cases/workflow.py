@@ -18,7 +18,7 @@ from hotline_desk.services.cases.actions import Offer, available_actions
 from hotline_desk.services.cases.events import append_event, current_status
 from hotline_desk.services.cases.history import CaseStatus
 from hotline_desk.services.cases.records import CaseView, case_view, phone_problem
-from hotline_desk.services.cases.step_runner import step_context, write_step
+from hotline_desk.services.cases.step_runner import final_month_notice, step_context, write_step
 from hotline_desk.services.cases.steps import (
     ERASED_FIELDS,
     STEPS,
@@ -43,7 +43,6 @@ from hotline_desk.services.cases.steps import (
     Void,
 )
 from hotline_desk.services.clock import Clock, office_now
-from hotline_desk.services.reporting.monthdata import final_cutoffs
 from hotline_desk.vocabulary import Action, EventKind, FollowUpResult
 
 
@@ -102,24 +101,6 @@ def take(session: Session, actor: Actor, case_id: int, action: Action, payload: 
                batch_id=batch_id)
     session.flush()
     return replace(case_view(session, case_id), notice=final_month_notice(session, case_id, at or now))
-
-
-def final_month_notice(session: Session, case_id: int, at: datetime) -> str:
-    """What a step at ``at`` means when the case's month has a finalised bulletin ("" when it changes none).
-
-    The month's figures are taken at its cut-off, so a step at or before it (a back-dated reply, a late 甄别 dated
-    in the month) changes the month's live statistics and scores while the finalised bulletin keeps its numbers.
-    The step is still allowed (corrections are), but whoever takes it is told, before and after.
-    """
-    case = session.get(Case, case_id)
-    if case is None:
-        return ""
-    cutoff = final_cutoffs(session, {case.month}).get(case.month)
-    if cutoff is None or at > cutoff:
-        return ""
-    return (f"工单所属的 {case.month} 简报已定稿，其中的数字和 PDF 已冻结，不随这一步改变；这一步的时间"
-            f"（{at:%Y-%m-%d %H:%M}）在该月统计截止（{cutoff:%Y-%m-%d %H:%M}）之前，该月此后的统计和考核会计入它，"
-            "会与已定稿的简报不一致。")
 
 
 def check_version(session: Session, case: Case, expected_version: int | None) -> None:
