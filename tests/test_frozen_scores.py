@@ -27,8 +27,8 @@ DRIFT = "定稿后该月又有办理步骤改动（补录或更正）：按现�
 
 
 def _finalised_then_changed(db: Database, people: People, clock: FakeClock) -> int:
-    """July: one case with 自来水公司, not yet signed when July is finalised (合计 40); then its signing and reply,
-    entered on 3 August but dated in July, would make it 100."""
+    """July: one case with 自来水公司, not yet signed when July is finalised (合计 40); then its signing, reply and
+    follow-up (满意), entered on 3 August but dated in July, would make it 100 and finish the case."""
     with db.session() as s:
         case_id = register_case(s, people.operator, draft(s), clock=clock).id
         wf.approve(s, people.supervisor, case_id, clock=clock)
@@ -39,6 +39,7 @@ def _finalised_then_changed(db: Database, people: People, clock: FakeClock) -> i
     with db.session() as s:
         wf.sign(s, people.operator, case_id, clock=clock, at=datetime(2022, 7, 5, 10, 0))
         wf.reply(s, people.operator, case_id, wf.Reply("已更换加压泵"), clock=clock, at=datetime(2022, 7, 30, 16, 0))
+        wf.follow_up(s, people.operator, case_id, "satisfied", clock=clock, at=datetime(2022, 7, 31, 10, 0))
     return case_id
 
 
@@ -68,6 +69,10 @@ def test_scores_and_stats_of_a_finalised_month_are_the_frozen_ones_and_name_what
     assert code == 0, err
     assert out.splitlines()[0] == f"统计截止：2022-08-01 00:00 · {FINAL}"
     assert "交办处理 1 件，已办结 0 件" in out  # frozen: the case was still with the unit
+    assert ("定稿后该月又有改动（补录或更正）：按现在的数据，交办处理已办结 1（定稿 0）、"
+            "交办处理办结率 100%（定稿 0%）、交办处理满意率 100%（定稿 —）。") in out
+    code, out, err = cli_run(capsys, db, "stats", "--month", "2022-07", "--as-of", "2022-08-01 00:00", user="sup1")
+    assert "交办处理 1 件，已办结 1 件" in out and "定稿" not in out
     code, out, err = cli_run(capsys, db, "stats", "--month", "2022-07", "--json", user="sup1")
     assert json.loads(out)["dispatch"]["count"] == 1 and FINAL in err
 
