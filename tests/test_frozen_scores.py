@@ -23,7 +23,7 @@ from tests.helpers import cli_run, draft, log_in_everyone
 from tests.ui_helpers import context
 
 FINAL = "已定稿（2022-08-02 09:00 定稿）"
-DRIFT = "定稿后该月又有办理步骤改动（补录或更正）：按现在的数据，自来水公司 100（定稿 40）"
+DRIFT = "定稿后该月又有改动（补录、更正办理步骤或修改考核规则）：按现在的数据，自来水公司 100（定稿 40）"
 
 
 def _finalised_then_changed(db: Database, people: People, clock: FakeClock) -> int:
@@ -69,7 +69,7 @@ def test_scores_and_stats_of_a_finalised_month_are_the_frozen_ones_and_name_what
     assert code == 0, err
     assert out.splitlines()[0] == f"统计截止：2022-08-01 00:00 · {FINAL}"
     assert "交办处理 1 件，已办结 0 件" in out  # frozen: the case was still with the unit
-    assert ("定稿后该月又有改动（补录或更正）：按现在的数据，交办处理已办结 1（定稿 0）、"
+    assert ("定稿后该月又有改动（补录、更正办理步骤或分类）：按现在的数据，交办处理已办结 1（定稿 0）、"
             "交办处理办结率 100%（定稿 0%）、交办处理满意率 100%（定稿 —）。") in out
     code, out, err = cli_run(capsys, db, "stats", "--month", "2022-07", "--as-of", "2022-08-01 00:00", user="sup1")
     assert "交办处理 1 件，已办结 1 件" in out and "定稿" not in out

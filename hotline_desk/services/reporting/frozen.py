@@ -127,7 +127,7 @@ def score_drift(frozen: tuple[ScoreTable, ...], live: tuple[ScoreTable, ...]) ->
                if row.unit_id in now and now[row.unit_id].total != row.total]
     if not changed:
         return ""
-    return ("定稿后该月又有办理步骤改动（补录或更正）：按现在的数据，" + "、".join(changed)
+    return ("定稿后该月又有改动（补录、更正办理步骤或修改考核规则）：按现在的数据，" + "、".join(changed)
             + "。这里显示的是定稿的得分，与已印发的简报一致。")
 
 
@@ -146,7 +146,7 @@ def statistics_drift(frozen: MonthStatistics, live: MonthStatistics) -> str:
         changed.append("诉求类型或热点问题表")
     if not changed:
         return ""
-    return ("定稿后该月又有改动（补录或更正）：按现在的数据，" + "、".join(changed)
+    return ("定稿后该月又有改动（补录、更正办理步骤或分类）：按现在的数据，" + "、".join(changed)
             + "。这里显示的是定稿的数字，与已印发的简报一致。")
 
 
