@@ -15,15 +15,18 @@ from hotline_desk.reports.fonts import FontSet
 
 
 def build_tables(tables: Sequence[Table], fonts: FontSet, title: str = "", *, wide: bool = False,
-                 subtitle: str = "") -> bytes:
-    """Each table on its own page under its title; ``wide`` turns the pages to landscape."""
+                 subtitle: str = "", notes: Sequence[str] = ()) -> bytes:
+    """Each table on its own page under its title; ``wide`` turns the pages to landscape. ``notes`` (what the
+    figures are taken as) go under the title in the table's smaller type, one paragraph each."""
     st = Styles(fonts)
     story: list[Flowable] = []
     for i, table in enumerate(tables):
         if i:
             story.append(PageBreak())
         story.append(plain(table.title, st.title))
-        story += [plain(line, st.left) for line in subtitle.splitlines()]  # one paragraph a line
+        if subtitle:
+            story.append(plain(subtitle, st.left))
+        story += [plain(note, st.print_line) for note in notes]
         story += [Spacer(1, 4 * mm),
                   grid_table(Table("", table.header, table.rows, table.col_widths_mm), st, compact=True,
                              split_rows=True)]

@@ -40,4 +40,4 @@ def score_pdf(session: Session, month: str, *, clock: Clock = office_now) -> tup
     scores = month_scores(session, month, clock=clock)
     fonts = find_fonts(Settings(session).str("bulletin.font_dir"))
     return (build_tables(export_tables(session, scores), fonts, f"{month}考核评分表",
-                         subtitle="\n".join(scores.figures.lines())), fonts.warning)
+                         notes=scores.figures.lines()), fonts.warning)
