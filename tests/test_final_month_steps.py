@@ -7,8 +7,8 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QDialog, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from hotline_desk.db import Database
@@ -16,9 +16,11 @@ from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.records import case_view, register_case
 from hotline_desk.services.reporting import bulletin
 from hotline_desk.ui.case_actions import perform
+from hotline_desk.ui.queues import TrackingView
+from hotline_desk.ui.widgets import ActionDialog
 from tests.conftest import FakeClock, People
 from tests.helpers import cli_run, draft, log_in_everyone
-from tests.ui_helpers import answer_question, context
+from tests.ui_helpers import answer_next_dialog, answer_question, context
 
 NOTICE = "注意：工单所属的 2022-07 简报已定稿，其中的数字和 PDF 已冻结，不随这一步改变"
 
@@ -101,3 +103,46 @@ def test_the_window_asks_before_a_step_dated_in_a_finalised_month_and_no_is_the_
     answer_question(seen, Qt.Key.Key_Return)
     assert perform(parent, ctx, other_id, "review", preset=preset)
     assert "text" not in seen
+
+
+def test_a_signing_phoned_in_with_a_time_in_a_finalised_month_is_asked_about_before_it_is_saved(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    with db.session() as s:
+        case = register_case(s, people.operator, draft(s), clock=clock)
+        wf.approve(s, people.supervisor, case.id, clock=clock)
+    _finalise_july(db, people, clock)
+    tracking = TrackingView(context(db, people.operator, clock, tmp_path))
+    qtbot.addWidget(tracking)
+    signed_at = datetime(2022, 7, 5, 10, 0)  # the unit signed an hour after the dispatch, and phones in now
+
+    seen: dict[str, object] = {}
+    reopened: list[object] = []
+
+    def leave_the_reopened_form() -> None:
+        """After 否 the form opens again as typed, to correct the time or to leave."""
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, ActionDialog) or dialog.values()["at"] != signed_at:
+            QTimer.singleShot(20, leave_the_reopened_form)
+            return
+        reopened.append(dialog.values()["at"])
+        QDialog.reject(dialog)
+
+    tracking.select_number(case.number)
+    answer_next_dialog({"at": signed_at})
+    answer_question(seen, Qt.Key.Key_Return)  # a hurried Enter takes the default: 否
+    QTimer.singleShot(200, leave_the_reopened_form)
+    qtbot.mouseClick(tracking.findChild(QPushButton, "sign"), Qt.MouseButton.LeftButton)
+    assert NOTICE in str(seen["text"]) and "仍要登记签收吗？" in str(seen["text"])
+    assert reopened == [signed_at]
+    with db.reader() as s:
+        assert case_view(s, case.id).state_label == "已交办"  # 否 signed nothing
+
+    seen.clear()
+    tracking.refresh()
+    tracking.select_number(case.number)
+    answer_next_dialog({"at": signed_at})
+    answer_question(seen, Qt.Key.Key_Y)
+    qtbot.mouseClick(tracking.findChild(QPushButton, "sign"), Qt.MouseButton.LeftButton)
+    with db.reader() as s:
+        last = case_view(s, case.id).events[-1]
+    assert (last.kind, last.at, last.entered) == ("sign", signed_at, "08-02 09:00 补录")
