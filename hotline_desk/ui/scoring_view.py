@@ -24,8 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hotline_desk.services.accounts.permissions import refusal
 from hotline_desk.services.cases.case_query import months_with_cases
 from hotline_desk.services.reporting import bulletin
+from hotline_desk.services.reporting.bonus_input import bonus_frozen, parse_points
 from hotline_desk.services.reporting.score_export import score_pdf, score_workbook
 from hotline_desk.services.reporting.scoring import (
     BonusItemView,
@@ -165,6 +167,14 @@ class ScoringView(QWidget):
                 if row.unit_id == chosen.unit_id:
                     self.tables[index].selectRow(i)
         self._load_bonus()
+        self._frozen(read(self.ctx, lambda s: bonus_frozen(s, month)))
+
+    def _frozen(self, why: str) -> None:
+        """A finalised month's items cannot change: the buttons say so before anything is typed."""
+        allowed = self.ctx.actor.can("bonus")
+        for button in (self.add_button, self.remove_button):
+            button.setEnabled(allowed and not why)
+            button.setToolTip(why if allowed else refusal(self.ctx.actor, "bonus"))
 
     def selected_unit(self) -> UnitScore | None:
         index = self.tabs.currentIndex()
@@ -190,19 +200,16 @@ class ScoringView(QWidget):
         if unit is None:
             QMessageBox.information(self, "请先选择", "请先在评分表中选择单位。")
             return
-        values = ask(self, f"{unit.unit} 加减分", [FieldSpec("points", "分值（减分写负数）", required=True),
-                                                 FieldSpec("reason", "理由", "text", required=True)])
-        if values is None:
-            return
-        try:
-            points = float(values["points"])
-        except ValueError:
-            QMessageBox.warning(self, "分值有误", "分值应为数字，例如 2 或 -1.5。")
-            return
         month = self.month.currentText()
-        done = Operation(self, self.ctx, lambda s: add_bonus(s, self.ctx.actor, month, unit.unit_id, points,
-                                                              values["reason"], clock=self.ctx.clock)).run_here()
-        if done:
+
+        def save(values: dict[str, Any]) -> bool:
+            """Refused (a mistyped number, a missing reason): the dialog opens again with what was typed."""
+            return Operation(self, self.ctx, lambda s: add_bonus(
+                s, self.ctx.actor, month, unit.unit_id, parse_points(s, values["points"]), values["reason"],
+                clock=self.ctx.clock), title="无法添加加减分").run_here() is not None
+
+        if ask(self, f"{unit.unit} 加减分", [FieldSpec("points", "分值（减分写负数）", required=True),
+                                           FieldSpec("reason", "理由", "text", required=True)], then=save):
             self._after_change()
 
     def remove_item(self) -> None:
@@ -212,10 +219,13 @@ class ScoringView(QWidget):
             QMessageBox.information(self, "请先选择", "请先选择要撤销的加减分项。")
             return
         item = self.bonus_model.row(rows[0].row())
-        values = ask(self, "撤销加减分", [FieldSpec("reason", "撤销理由", "text", required=True)],
-                     intro=f"{item.points:+g} 分：{item.reason}")
-        if values and Operation(self, self.ctx, lambda s: remove_bonus(s, self.ctx.actor, item.id, values["reason"],
-                                                                        clock=self.ctx.clock)).run_here():
+
+        def withdraw(values: dict[str, Any]) -> bool:
+            return Operation(self, self.ctx, lambda s: remove_bonus(s, self.ctx.actor, item.id, values["reason"],
+                                                                    clock=self.ctx.clock)).run_here() is not None
+
+        if ask(self, "撤销加减分", [FieldSpec("reason", "撤销理由", "text", required=True)],
+               intro=f"{item.points:+g} 分：{item.reason}", then=withdraw):
             self._after_change()
 
     def _after_change(self) -> None:
