@@ -15,6 +15,7 @@ from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.records import register_case
 from hotline_desk.services.reporting import bulletin
 from hotline_desk.services.reporting.scoring import list_bonus
+from hotline_desk.ui.changes import Change
 from hotline_desk.ui.scoring_view import ScoringView
 from hotline_desk.ui.widgets import ActionDialog
 from tests.conftest import FakeClock, People
@@ -93,13 +94,14 @@ def test_a_finalised_month_disables_adding_and_withdrawing_and_says_why(
         case_id = register_case(s, people.operator, draft(s), clock=clock).id
         wf.approve(s, people.supervisor, case_id, clock=clock)
     clock.set(datetime(2022, 8, 3, 9, 0))
-    with db.session() as s:
-        bulletin.finalize(s, people.supervisor, MONTH, clock=clock, accept_warnings=True)
     view = ScoringView(context(db, people.supervisor, clock, tmp_path))
     qtbot.addWidget(view)
     view.resize(1366, 768)
     view.show()
-    assert view.month.currentText() == MONTH
+    assert view.month.currentText() == MONTH and view.add_button.isEnabled()
+    with db.session() as s:  # the bulletin page of this station finalises the month
+        bulletin.finalize(s, people.supervisor, MONTH, clock=clock, accept_warnings=True)
+    view.ctx.signals.announce(Change.BULLETIN)
     for button in (view.add_button, view.remove_button):
         assert not button.isEnabled()
         assert "已定稿" in button.toolTip() and "考核得分已冻结" in button.toolTip()

@@ -149,7 +149,8 @@ class ScoringView(QWidget):
         months = read(ctx, months_with_cases) or [f"{ctx.clock():%Y-%m}"]
         self.month.addItems(months)
         self.month.currentIndexChanged.connect(self.refresh)
-        self.follower = follow(self, ctx.signals, Change.CASES | Change.BONUS | Change.SETTINGS, self.refresh)
+        self.follower = follow(self, ctx.signals, Change.CASES | Change.BONUS | Change.SETTINGS | Change.BULLETIN,
+                               self.refresh)  # a bulletin finalised freezes the month's 附加分
         self.refresh()
 
     def _keys(self, table: QTableView) -> None:
