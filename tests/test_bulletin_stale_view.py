@@ -119,7 +119,7 @@ def test_overwriting_saves_the_page_and_the_next_save_asks_nothing(
     other_station_saves(db, people, clock)
     answers = Answers(monkeypatch, OVERWRITE)
     assert view.save()
-    assert len(answers.asked) == 1 and not view.is_dirty() and view.status.text() == "草稿已保存。"
+    assert len(answers.asked) == 1 and not view.is_dirty() and view.status.text() == "草稿已保存（10:40）"
     assert stored(db) == ("约1.2万人次", "", ("（一）供水问题。李强写的段落。",))
     view.good_units.setText("纸坊镇")
     assert view.save() and len(answers.asked) == 1  # compared with what it just saved: no question

@@ -138,7 +138,9 @@ def test_saving_the_pdf_and_printing_say_where_it_went(
                         lambda *_args, **_kw: (str(target), "PDF (*.pdf)"))
     qtbot.mouseClick(view.buttons["pdf"], Qt.MouseButton.LeftButton)
     assert target.read_bytes() == view.pdf_bytes
-    assert said == [f"已保存 2022-07 简报：{target}"] and view.status.text() == f"已保存：{target}"
+    # the preview saved the draft first, and said so
+    assert said == ["2022-07 简报草稿已保存（09:00）", f"已保存 2022-07 简报：{target}"]
+    assert view.status.text() == f"已保存：{target}"
 
     paper = tmp_path / "打印.pdf"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import subprocess
 import sys
@@ -75,8 +76,17 @@ def test_case_lifecycle_from_the_command_line(office: Path, capsys: pytest.Captu
     code, out, _ = run(capsys, office, "case", "show", number, "--as-of", "2022-07-20 12:00")
     assert "当前状态：已办结" in out
     assert "2022-07-20 12:00 时的状态：办理中" in out
+    # the history as it stood then: the reply (07-20 16:00) and the follow-up came later, and are only counted
+    history = out.split("办理历史：\n")[1].splitlines()
+    assert [line.split()[3] for line in history[:-1]] == ["登记", "拟交办", "审核通过并交办", "签收"]
+    assert history[-1].strip() == "（此后还有 2 步）"
+    code, out, _ = run(capsys, office, "case", "show", number, "--as-of", "2022-07-20 12:00", "--json")
+    then = json.loads(out)
+    assert (then["state_as_of"], then["later_steps"], len(then["events"])) == ("in_progress", 2, 4)
+    code, out, _ = run(capsys, office, "case", "show", number)
+    assert "此后还有" not in out
     for label in ("登记", "拟交办", "审核通过并交办", "签收", "回复", "回访结果：满意"):
-        assert label in out
+        assert label in out.split("办理历史：")[1]
 
 
 def test_refused_step_prints_chinese_message_and_exit_code_2(office: Path, capsys: pytest.CaptureFixture[str]) -> None:

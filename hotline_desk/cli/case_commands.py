@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from hotline_desk.cli.common import Context, SubParsers, choice_code, fmt, parse_time, to_json
+from hotline_desk.cli.common import Context, SubParsers, choice_code, fmt, jsonable, parse_time, to_json
 from hotline_desk.errors import ValidationError
 from hotline_desk.services.cases import classification, workflow
 from hotline_desk.services.cases import records as cases
@@ -43,7 +44,7 @@ def register(sub: SubParsers[Any]) -> None:
 
     q = csub.add_parser("show", help="查看工单及其历史", description="显示工单内容与全部办理历史。")
     q.add_argument("number", help="工单编号")
-    q.add_argument("--as-of", help="显示该时刻的状态，如 2022-07-10 18:00")
+    q.add_argument("--as-of", help="显示该时刻的状态和到那时为止的办理历史，如 2022-07-10 18:00")
     q.add_argument("--json", action="store_true", help="以 JSON 输出")
     q.set_defaults(run=cmd_show)
 
@@ -185,8 +186,15 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
         else:
             print(f"工单 {view.number} 在 {fmt(as_of)} 时尚未登记（登记于 {fmt(view.registered_at)}）。")
         return 0
+    # --as-of shows the history up to that moment (a back-dated step counts where it is dated); later ones are counted
+    shown = tuple(ev for ev in view.events if as_of is None or ev.at <= as_of)
+    later = len(view.events) - len(shown)
     if args.json:
-        print(to_json(view))
+        if as_of is None or state_then is None:
+            print(to_json(view))
+        else:
+            print(to_json({**jsonable(replace(view, events=shown)), "as_of": as_of, "state_as_of": state_then,
+                           "later_steps": later}))
         return 0
     print(f"工单编号：{view.number}")
     print(f"来电时间：{fmt(view.registered_at)}    来源：{'上级交办' if view.source == 'upper' else '本级'}"
@@ -207,11 +215,13 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
     if as_of is not None and state_then is not None:
         print(f"{fmt(as_of)} 时的状态：{STATES[state_then]}")
     print("办理历史：")
-    for ev in view.events:
+    for ev in shown:
         aside = "，".join(x for x in (ev.unit, ev.entered) if x)  # the unit; a step entered well after its time
         who = ev.actor + (f"（{aside}）" if aside else "")
         extra = "；".join(x for x in (ev.details, ev.note) if x)
         print(f"  {ev.seq:>2}. {fmt(ev.at)}  {ev.label}  {who}" + (f"  {extra}" if extra else ""))
+    if later:
+        print(f"  （此后还有 {later} 步）")
     return 0
 
 

@@ -17,8 +17,9 @@ from hotline_desk.demo.guard import check_demo_target, demo_accounts
 from hotline_desk.demo.month import run_demo
 from hotline_desk.errors import HotlineError, ValidationError
 from hotline_desk.services.accounts import accounts, users
-from hotline_desk.services.office import admin, reference, settings
+from hotline_desk.services.office import admin, settings
 from hotline_desk.services.reporting import bulletin
+from hotline_desk.services.reporting.bonus_input import parse_points, unit_named
 from hotline_desk.services.reporting.bulletin_compose import TEMPLATE_FIELDS
 from hotline_desk.services.reporting.frozen import MonthFigures, month_scores, month_stats
 from hotline_desk.services.reporting.rules import RULES_SHOWN, load_rules
@@ -49,8 +50,9 @@ def register(sub: SubParsers[Any]) -> None:
     q.set_defaults(run=cmd_bonus_list)
     q = bsub.add_parser("add", help="添加加减分项", description="给单位添加一项加分（正数）或减分（负数）。")
     q.add_argument("--month", required=True, help="月份")
-    q.add_argument("--unit", required=True, help="单位名称")
-    q.add_argument("--points", required=True, type=float, help="分值，减分写负数，如 -2")
+    q.add_argument("--unit", required=True, help="单位名称（也认别名和常见全称，如 纸坊镇人民政府）")
+    q.add_argument("--points", required=True,
+                   help="分值，减分写负数，如 -2 或 1.5（最多1位小数；考核规则保留更多位时从之）")
     q.add_argument("--reason", required=True, help="理由")
     q.add_argument("--date", help="事项日期（默认今天）")
     q.set_defaults(run=cmd_bonus_add)
@@ -182,8 +184,8 @@ def cmd_bonus_list(ctx: Context, args: argparse.Namespace) -> int:
 def cmd_bonus_add(ctx: Context, args: argparse.Namespace) -> int:
     actor = ctx.actor()
     with ctx.db.session() as session:
-        unit = reference.find_unit(session, args.unit)
-        item = add_bonus(session, actor, args.month, unit.id, args.points, args.reason,
+        unit = unit_named(session, args.unit)
+        item = add_bonus(session, actor, args.month, unit.id, parse_points(session, args.points), args.reason,
                          item_date=parse_day(args.date) if args.date else None)
     print(f"已添加第 {item.id} 项：{item.unit} {item.points:+g} 分，{item.reason}")
     return 0

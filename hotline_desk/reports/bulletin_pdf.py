@@ -29,6 +29,7 @@ from reportlab.platypus import paragraph as rl_paragraph
 
 from hotline_desk.reports.document import Attachment, BulletinDocument, Chart, Para, Section, Subheading, Table
 from hotline_desk.reports.fonts import FontSet
+from hotline_desk.reports.watermark import draw_draft_mark
 
 # ReportLab's line-breaking table knows Japanese punctuation but not Chinese full-width marks: without these,
 # a line may start with "，" or "；", which no printed Chinese document does.
@@ -206,8 +207,10 @@ def _closing(doc: BulletinDocument, st: Styles) -> list[Flowable]:
     ])]
 
 
-def _page_number(fonts: FontSet) -> object:
+def _page_number(fonts: FontSet, *, draft: bool) -> object:
     def draw(canvas: Canvas, doc: SimpleDocTemplate) -> None:
+        if draft:  # drawn first, so the page's text lies over it
+            draw_draft_mark(canvas, fonts.heading)
         number = canvas.getPageNumber()
         label = f"— {number} —"
         y = (MARGINS_MM["bottom"] - 7) * mm - PAGE_NUMBER_PT
@@ -222,9 +225,10 @@ def _page_number(fonts: FontSet) -> object:
     return draw
 
 
-def build_bulletin(doc: BulletinDocument, fonts: FontSet, *, keywords: str = "") -> bytes:
+def build_bulletin(doc: BulletinDocument, fonts: FontSet, *, keywords: str = "", draft: bool = False) -> bytes:
     """The bulletin PDF; the same document and fonts always give the same bytes. ``keywords``: the audit anchor of a
-    finalised issue, kept in the PDF's document information."""
+    finalised issue, kept in the PDF's document information; ``draft`` lays a light 草稿 across every page, so a
+    draft printed or passed on is never taken for the issued bulletin."""
     st = Styles(fonts)
     story = _front(doc, st)
     story.append(_para(doc.lead, st))
@@ -247,6 +251,6 @@ def build_bulletin(doc: BulletinDocument, fonts: FontSet, *, keywords: str = "")
         author=doc.issuer, creator="Hotline Desk", subject=doc.pdf_title, keywords=keywords, invariant=1,
         initialFontName=fonts.body, initialFontSize=BODY_PT, initialLeading=LINE_PT,
     )
-    on_page = _page_number(fonts)
+    on_page = _page_number(fonts, draft=draft)
     template.build(story, onFirstPage=on_page, onLaterPages=on_page)
     return buffer.getvalue()

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QBuffer, QByteArray, QDate, QIODevice, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QPainter
+from PySide6.QtGui import QKeySequence, QPainter, QShortcut
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
@@ -90,10 +90,14 @@ class BulletinView(QWidget):
         self.read_only_note.setWordWrap(True)
         self.read_only_note.hide()
         self.status = QLabel()
+        self.status.setObjectName("bulletin_status")
         # What was just done may name a long folder: it wraps in the room there is and never widens the form,
-        # so the preview beside it keeps its place.
+        # so the preview beside it keeps its place; it has a line of its own, two lines high whatever it says,
+        # so the buttons above it never move (the whole text is in its tooltip).
         self.status.setWordWrap(True)
-        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.status.setFixedHeight(2 * self.status.fontMetrics().lineSpacing() + 4)
+        self.status.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.cutoff = QLabel()  # the moment the month's numbers are taken at
         self.cutoff.setObjectName("bulletin_cutoff")
         self.cutoff.setWordWrap(True)
@@ -210,13 +214,18 @@ class BulletinView(QWidget):
             self.buttons[key] = button
             actions.addWidget(button)
         actions.addStretch()
-        actions.addWidget(self.status)
         editor = QWidget()
         e_layout = QVBoxLayout(editor)
         e_layout.addWidget(self.read_only_note)
         e_layout.addLayout(form)
         e_layout.addWidget(tabs, 1)
         e_layout.addLayout(actions)
+        e_layout.addWidget(self.status)
+        # Ctrl+S saves the draft, as it saves a case on the registration form, wherever the focus is on this page.
+        save_keys = QShortcut(QKeySequence("Ctrl+S"), self)
+        save_keys.setContext(Qt.ShortcutContext.ApplicationShortcut)  # a hidden page's keys do not fire
+        save_keys.activated.connect(self.save_clicked)
+        self.buttons["save"].setToolTip("保存草稿（Ctrl+S）")
         splitter = QSplitter()
         splitter.addWidget(editor)
         splitter.addWidget(self.preview)
@@ -396,7 +405,8 @@ class BulletinView(QWidget):
                 "bad_units": self.bad_units.text().strip(), "sections": sections, "typical_cases": typical}
 
     def save_clicked(self) -> None:
-        self.save()
+        if self.buttons["save"].isEnabled():  # not while finalised, read-only or being built
+            self.save()
 
     def save(self, month: str = "") -> bool:
         """Save the page's draft. If another station saved the month's draft since this page loaded it, nothing is
@@ -407,7 +417,8 @@ class BulletinView(QWidget):
             saved, refused = self._save_once(month, changes, expected)
             if saved is not None:
                 self._loaded, self._base = changes, saved
-                self.status.setText("草稿已保存。")
+                said = f"草稿已保存（{self.ctx.clock():%H:%M}）"
+                self._done(f"{month} 简报{said}", said)
                 return True
             if refused is None:
                 return False

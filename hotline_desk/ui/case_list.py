@@ -218,8 +218,10 @@ class CaseListView(QWidget):
                                               "Excel 工作簿 (*.xlsx)")
         if not path:
             return
-        reveal = QMessageBox.question(self, "个人信息", "导出文件是否包含来电人姓名和电话？（保密工单始终隐去）") == \
-            QMessageBox.StandardButton.Yes
+        # Names and phones leave the office only on a deliberate 是: Enter and Esc both answer 否.
+        reveal = QMessageBox.question(self, "个人信息", "导出文件是否包含来电人姓名和电话？（保密工单始终隐去）",
+                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                      QMessageBox.StandardButton.No) == QMessageBox.StandardButton.Yes
         chosen = self.current_filter()
         data = Operation(self, self.ctx, lambda s: export_cases(s, chosen, now=self.ctx.clock(), reveal=reveal,
                                                                 user_id=self.ctx.actor.id),

@@ -7,10 +7,12 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDialog,
+    QDialogButtonBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -24,8 +26,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hotline_desk.services.accounts.permissions import refusal
 from hotline_desk.services.cases.case_query import months_with_cases
 from hotline_desk.services.reporting import bulletin
+from hotline_desk.services.reporting.bonus_input import bonus_frozen, parse_points
 from hotline_desk.services.reporting.frozen import MonthFigures, month_scores
 from hotline_desk.services.reporting.score_export import score_pdf, score_workbook
 from hotline_desk.services.reporting.scoring import (
@@ -80,10 +84,12 @@ class ScoringView(QWidget):
                 table.setColumnWidth(column, width)
             remember_columns(ctx.window_state(), name, header)
             table.doubleClicked.connect(self._show_cases)
+            self._keys(table)
             table.selectionModel().selectionChanged.connect(self._unit_selected)
             self.models.append(model)
             self.tables.append(table)
             self.tabs.addTab(table, label)
+        self.tabs.currentChanged.connect(self._load_bonus)  # the 附加分 below are of the unit chosen in the table shown
         self.bonus_model: RowsModel[BonusItemView] = RowsModel([
             Column("分值", lambda b: f"{b.points:+g}"), Column("理由", lambda b: b.reason),
             Column("录入", lambda b: f"{b.entered_by} {b.entered_at:%m-%d %H:%M}"),
@@ -120,7 +126,7 @@ class ScoringView(QWidget):
         top.addWidget(QLabel("月份"))
         top.addWidget(self.month)
         top.addWidget(self.figures)
-        top.addWidget(QLabel("双击得分可查看计分工单"))
+        top.addWidget(QLabel("双击得分或按回车查看计分工单；Ctrl+Tab 切换乡镇街道和市直单位"))
         top.addStretch()
         self.notice = QLabel()
         self.notice.setObjectName("notice")
@@ -153,8 +159,35 @@ class ScoringView(QWidget):
         months = read(ctx, months_with_cases) or [f"{ctx.clock():%Y-%m}"]
         self.month.addItems(months)
         self.month.currentIndexChanged.connect(self.refresh)
-        self.follower = follow(self, ctx.signals, Change.CASES | Change.BONUS | Change.SETTINGS, self.refresh)
+        self.follower = follow(self, ctx.signals, Change.CASES | Change.BONUS | Change.SETTINGS | Change.BULLETIN,
+                               self.refresh)  # a bulletin finalised freezes the month's 附加分
         self.refresh()
+
+    def _keys(self, table: QTableView) -> None:
+        """Enter on a row opens its counted cases, as a double-click does; Ctrl+Tab and Ctrl+PgDn (back: Ctrl+Shift+Tab,
+        Ctrl+PgUp) go to the other table from inside this one, where the tab bar would not hear them."""
+        for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            enter = QShortcut(QKeySequence(key), table)
+            enter.setContext(Qt.ShortcutContext.WidgetShortcut)
+            enter.activated.connect(lambda t=table: self._enter(t))
+        for keys, step in (("Ctrl+Tab", 1), ("Ctrl+PgDown", 1), ("Ctrl+Shift+Tab", -1), ("Ctrl+Backtab", -1),
+                           ("Ctrl+PgUp", -1)):
+            switch = QShortcut(QKeySequence(keys), table)
+            switch.setContext(Qt.ShortcutContext.WidgetShortcut)
+            switch.activated.connect(lambda step=step: self._switch_table(step))
+
+    def _enter(self, table: QTableView) -> None:
+        if table.currentIndex().isValid():
+            self._show_cases(table.currentIndex())
+
+    def _switch_table(self, step: int) -> None:
+        """The other group's table, with the keyboard in it on a row (the first when none was chosen there)."""
+        index = (self.tabs.currentIndex() + step) % self.tabs.count()
+        self.tabs.setCurrentIndex(index)
+        table = self.tables[index]
+        if not table.selectionModel().selectedRows() and self.models[index].rowCount():
+            table.selectRow(0)
+        table.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def as_of(self) -> datetime:
         """The month's bulletin cut-off, as ``scores`` and the bulletin use it."""
@@ -179,6 +212,14 @@ class ScoringView(QWidget):
                 if row.unit_id == chosen.unit_id:
                     self.tables[index].selectRow(i)
         self._load_bonus()
+        self._frozen(read(self.ctx, lambda s: bonus_frozen(s, month)))
+
+    def _frozen(self, why: str) -> None:
+        """A finalised month's items cannot change: the buttons say so before anything is typed."""
+        allowed = self.ctx.actor.can("bonus")
+        for button in (self.add_button, self.remove_button):
+            button.setEnabled(allowed and not why)
+            button.setToolTip(why if allowed else refusal(self.ctx.actor, "bonus"))
 
     def selected_unit(self) -> UnitScore | None:
         index = self.tabs.currentIndex()
@@ -204,19 +245,16 @@ class ScoringView(QWidget):
         if unit is None:
             QMessageBox.information(self, "请先选择", "请先在评分表中选择单位。")
             return
-        values = ask(self, f"{unit.unit} 加减分", [FieldSpec("points", "分值（减分写负数）", required=True),
-                                                 FieldSpec("reason", "理由", "text", required=True)])
-        if values is None:
-            return
-        try:
-            points = float(values["points"])
-        except ValueError:
-            QMessageBox.warning(self, "分值有误", "分值应为数字，例如 2 或 -1.5。")
-            return
         month = self.month.currentText()
-        done = Operation(self, self.ctx, lambda s: add_bonus(s, self.ctx.actor, month, unit.unit_id, points,
-                                                              values["reason"], clock=self.ctx.clock)).run_here()
-        if done:
+
+        def save(values: dict[str, Any]) -> bool:
+            """Refused (a mistyped number, a missing reason): the dialog opens again with what was typed."""
+            return Operation(self, self.ctx, lambda s: add_bonus(
+                s, self.ctx.actor, month, unit.unit_id, parse_points(s, values["points"]), values["reason"],
+                clock=self.ctx.clock), title="无法添加加减分").run_here() is not None
+
+        if ask(self, f"{unit.unit} 加减分", [FieldSpec("points", "分值（减分写负数）", required=True),
+                                           FieldSpec("reason", "理由", "text", required=True)], then=save):
             self._after_change()
 
     def remove_item(self) -> None:
@@ -226,10 +264,13 @@ class ScoringView(QWidget):
             QMessageBox.information(self, "请先选择", "请先选择要撤销的加减分项。")
             return
         item = self.bonus_model.row(rows[0].row())
-        values = ask(self, "撤销加减分", [FieldSpec("reason", "撤销理由", "text", required=True)],
-                     intro=f"{item.points:+g} 分：{item.reason}")
-        if values and Operation(self, self.ctx, lambda s: remove_bonus(s, self.ctx.actor, item.id, values["reason"],
-                                                                        clock=self.ctx.clock)).run_here():
+
+        def withdraw(values: dict[str, Any]) -> bool:
+            return Operation(self, self.ctx, lambda s: remove_bonus(s, self.ctx.actor, item.id, values["reason"],
+                                                                    clock=self.ctx.clock)).run_here() is not None
+
+        if ask(self, "撤销加减分", [FieldSpec("reason", "撤销理由", "text", required=True)],
+               intro=f"{item.points:+g} 分：{item.reason}", then=withdraw):
             self._after_change()
 
     def _after_change(self) -> None:
@@ -310,12 +351,26 @@ class CasesBehindDialog(QDialog):
         if any(d.after_cutoff for d in details):  # a case marked as changed after the cut-off is read whole
             table.resizeColumnToContents(2)
         table.doubleClicked.connect(lambda index: self.open_case(model.row(index.row()).id))
+        for enter_key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):  # Enter opens the case, and keeps the list open
+            enter = QShortcut(QKeySequence(enter_key), table)
+            enter.setContext(Qt.ShortcutContext.WidgetShortcut)
+            enter.activated.connect(self._open_current)
         self.table = table
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.button(QDialogButtonBox.StandardButton.Close).setText("关闭")
+        close.button(QDialogButtonBox.StandardButton.Close).setAutoDefault(False)  # Enter stays with the list
+        close.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        self.heading = QLabel("\n".join(filter(None, (heading, "扣分的工单排在前面；双击打开工单查看办理过程。"))))
+        hint = "扣分的工单排在前面；双击或按回车打开工单查看办理过程。"
+        self.heading = QLabel("\n".join(filter(None, (heading, hint))))
         self.heading.setWordWrap(True)
         layout.addWidget(self.heading)
         layout.addWidget(table)
+        layout.addWidget(close)
+
+    def _open_current(self) -> None:
+        if self.table.currentIndex().isValid():
+            self.open_case(self.model.row(self.table.currentIndex().row()).id)
 
     def open_case(self, case_id: int) -> None:
         from hotline_desk.ui.case_list import CaseDetailDialog

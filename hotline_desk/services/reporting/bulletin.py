@@ -221,8 +221,9 @@ def content_json(c: BulletinContent) -> dict[str, Any]:
 
 
 def build(session: Session, month: str, *, clock: Clock = office_now, fonts: FontSet | None = None,
-          keywords: str = "") -> BuiltBulletin:
-    """The bulletin PDF and its data: a finalised issue gives back its frozen bytes, a draft is built now."""
+          keywords: str = "", marked: bool = True) -> BuiltBulletin:
+    """The bulletin PDF and its data: a finalised issue gives back its frozen bytes, a draft is built now, with 草稿
+    across its pages (``marked``; only 定稿 builds it without, to freeze it)."""
     row = _row(session, month, persist=False)
     if row.status == "final" and row.pdf is not None:
         frozen = json.loads(row.snapshot)
@@ -233,7 +234,7 @@ def build(session: Session, month: str, *, clock: Clock = office_now, fonts: Fon
     data = content_json(c)
     data["fonts"] = [list(f) for f in fonts.files]
     notices = tuple(_notices(session, month, c))
-    return BuiltBulletin(pdf=build_bulletin(c.document, fonts, keywords=keywords), data=data,
+    return BuiltBulletin(pdf=build_bulletin(c.document, fonts, keywords=keywords, draft=marked), data=data,
                          fonts=fonts.files, warning=fonts.warning, notices=notices)
 
 
@@ -264,7 +265,7 @@ def finalize(session: Session, actor: Actor, month: str, *, clock: Clock = offic
     now = clock()
     _check_unchanged(session, row, _draft(session, row), expected, now, doing="定稿")
     anchor = anchors.current(session)
-    built = build(session, month, clock=clock, fonts=fonts, keywords=anchors.tag(anchor))
+    built = build(session, month, clock=clock, fonts=fonts, keywords=anchors.tag(anchor), marked=False)
     if built.warning:
         raise ValidationError(built.warning + "定稿前请先安装字体。")
     if built.notices and not accept_warnings:

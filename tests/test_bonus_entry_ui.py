@@ -1,0 +1,115 @@
+"""考核评分 → 添加加减分 as a supervisor types it: full-width numbers, a refusal that keeps what was typed, and a
+finalised month whose buttons say why they cannot be used."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from hotline_desk.db import Database
+from hotline_desk.services.cases import workflow as wf
+from hotline_desk.services.cases.records import register_case
+from hotline_desk.services.reporting import bulletin
+from hotline_desk.services.reporting.scoring import list_bonus
+from hotline_desk.ui.changes import Change
+from hotline_desk.ui.scoring_view import ScoringView
+from hotline_desk.ui.widgets import ActionDialog
+from tests.conftest import FakeClock, People
+from tests.helpers import draft
+from tests.ui_helpers import Messages, context, when_modal
+
+MONTH = "2022-07"
+
+
+def _water_company(qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> ScoringView:
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+    view = ScoringView(context(db, people.supervisor, clock, tmp_path))
+    qtbot.addWidget(view)
+    view.resize(1366, 768)
+    view.show()
+    view.tabs.setCurrentIndex(1)
+    view.tables[1].selectRow(next(i for i, r in enumerate(view.models[1].rows) if r.unit == "自来水公司"))
+    return view
+
+
+def _total(view: ScoringView) -> int:
+    return next(r for r in view.models[1].rows if r.unit == "自来水公司").total
+
+
+@pytest.mark.parametrize(("typed", "points"), [("－３", -3.0), ("３", 3.0), ("＋２", 2.0), ("１．５", 1.5)])
+def test_full_width_points_from_an_input_method_are_taken(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        typed: str, points: float) -> None:
+    messages = Messages().install(monkeypatch)
+    view = _water_company(qtbot, db, people, clock, tmp_path)
+
+    def fill(dialog: ActionDialog) -> None:
+        dialog.set_value("points", typed)
+        dialog.set_value("reason", "抢修及时，群众来电表扬")
+        dialog._accept()
+
+    when_modal(ActionDialog, fill)
+    qtbot.mouseClick(view.add_button, Qt.MouseButton.LeftButton)
+    assert messages.texts() == []
+    with db.reader() as s:
+        assert [(b.points, b.reason) for b in list_bonus(s, MONTH)] == [(points, "抢修及时，群众来电表扬")]
+    assert view.bonus_model.rowCount() == 1 and view.bonus_model.data(view.bonus_model.index(0, 0)) == f"{points:+g}"
+
+
+def test_a_refused_number_opens_the_dialog_again_with_the_reason_still_there(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    messages = Messages().install(monkeypatch)
+    view = _water_company(qtbot, db, people, clock, tmp_path)
+    before = _total(view)
+    reopened: list[dict[str, object]] = []
+
+    def correct(dialog: ActionDialog) -> None:
+        reopened.append(dialog.values())
+        dialog.set_value("points", "２")
+        dialog._accept()
+
+    def first(dialog: ActionDialog) -> None:
+        dialog.set_value("points", "1e1")
+        dialog.set_value("reason", "抢修及时，群众来电表扬")
+        when_modal(ActionDialog, correct)
+        dialog._accept()
+
+    when_modal(ActionDialog, first)
+    qtbot.mouseClick(view.add_button, Qt.MouseButton.LeftButton)
+    assert len(messages.texts()) == 1 and "分值“1e1”无法识别" in messages.texts()[0]
+    assert reopened == [{"points": "1e1", "reason": "抢修及时，群众来电表扬"}]
+    assert _total(view) == before + 2
+
+
+def test_a_finalised_month_disables_adding_and_withdrawing_and_says_why(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+    clock.set(datetime(2022, 8, 3, 9, 0))
+    view = ScoringView(context(db, people.supervisor, clock, tmp_path))
+    qtbot.addWidget(view)
+    view.resize(1366, 768)
+    view.show()
+    assert view.month.currentText() == MONTH and view.add_button.isEnabled()
+    with db.session() as s:  # the bulletin page of this station finalises the month
+        bulletin.finalize(s, people.supervisor, MONTH, clock=clock, accept_warnings=True)
+    view.ctx.signals.announce(Change.BULLETIN)
+    for button in (view.add_button, view.remove_button):
+        assert not button.isEnabled()
+        assert "已定稿" in button.toolTip() and "考核得分已冻结" in button.toolTip()
+    view.grab().save(str(tmp_path / "frozen.png"))
+
+
+def test_an_operator_sees_why_the_bonus_buttons_are_off(qtbot: QtBot, db: Database, people: People,
+                                                        clock: FakeClock, tmp_path: Path) -> None:
+    view = ScoringView(context(db, people.operator, clock, tmp_path))
+    qtbot.addWidget(view)
+    assert not view.add_button.isEnabled() and "无权调整附加分" in view.add_button.toolTip()

@@ -1,0 +1,83 @@
+"""`bonus add` takes points as people write them and units as bulletins name them; anything else is refused in
+Chinese saying what is accepted, and nothing is written."""
+
+from __future__ import annotations
+
+import pytest
+
+from hotline_desk.db import Database
+from hotline_desk.services.reporting.scoring import list_bonus
+from tests.conftest import People
+from tests.helpers import cli_run, log_in_everyone
+
+MONTH = "2022-07"
+
+
+@pytest.fixture(autouse=True)
+def _logged_in(db: Database, people: People, monkeypatch: pytest.MonkeyPatch) -> None:
+    log_in_everyone(db, monkeypatch)
+
+
+def _add(capsys: pytest.CaptureFixture[str], db: Database, unit: str, points: str) -> tuple[int, str, str]:
+    return cli_run(capsys, db, "bonus", "add", "--month", MONTH, "--unit", unit, f"--points={points}",
+                   "--reason", "抢修及时", user="sup1")
+
+
+def _items(db: Database) -> list[tuple[str, float]]:
+    with db.reader() as s:
+        return [(b.unit, b.points) for b in list_bonus(s, MONTH)]
+
+
+@pytest.mark.parametrize(("typed", "why"), [("1e1", "无法识别"), ("-1e1", "无法识别"), ("0.333333", "小数位太多"),
+                                            ("1.25", "小数位太多"), ("inf", "无法识别"), ("0x10", "无法识别"),
+                                            ("二", "无法识别"), ("1,5", "无法识别")])
+def test_points_that_are_not_plain_numbers_with_one_decimal_are_refused(
+        capsys: pytest.CaptureFixture[str], db: Database, people: People, typed: str, why: str) -> None:
+    code, out, err = _add(capsys, db, "纸坊镇", typed)
+    assert code != 0 and out == ""
+    assert f"分值“{typed}”{why}" in err or f"分值“{typed}”的{why}" in err
+    assert "最多 1 位小数" in err and "例如 2 或 -1.5" in err
+    assert _items(db) == []
+
+
+@pytest.mark.parametrize(("typed", "points"), [("2", 2.0), ("-1.5", -1.5), ("+0.5", 0.5), ("1.50", 1.5),
+                                               ("－３", -3.0), ("１．５", 1.5)])
+def test_plain_and_full_width_points_are_taken(capsys: pytest.CaptureFixture[str], db: Database, people: People,
+                                               typed: str, points: float) -> None:
+    code, out, _err = _add(capsys, db, "纸坊镇", typed)
+    assert code == 0 and f"纸坊镇 {points:+g} 分" in out
+    assert _items(db) == [("纸坊镇", points)]
+
+
+def test_rules_that_keep_two_decimals_allow_two(capsys: pytest.CaptureFixture[str], db: Database,
+                                                people: People) -> None:
+    assert cli_run(capsys, db, "rules", "set", "decimals", "2")[0] == 0
+    assert _add(capsys, db, "纸坊镇", "0.25")[0] == 0
+    code, _out, err = _add(capsys, db, "纸坊镇", "0.125")
+    assert code != 0 and "最多 2 位小数" in err
+    assert _items(db) == [("纸坊镇", 0.25)]
+
+
+@pytest.mark.parametrize("written", ["纸坊镇人民政府", "汝州市纸坊镇人民政府", "纸坊", "纸坊镇"])
+def test_a_unit_is_found_by_the_names_bulletins_and_imports_use(capsys: pytest.CaptureFixture[str], db: Database,
+                                                                people: People, written: str) -> None:
+    code, out, err = _add(capsys, db, written, "2")
+    assert code == 0, err
+    assert "纸坊镇 +2 分" in out and _items(db) == [("纸坊镇", 2.0)]
+
+
+def test_a_unit_alias_is_honoured(capsys: pytest.CaptureFixture[str], db: Database, people: People) -> None:
+    assert cli_run(capsys, db, "unit", "alias", "城市管理局", "城管")[0] == 0
+    assert _add(capsys, db, "城管", "1")[0] == 0
+    assert _items(db) == [("城市管理局", 1.0)]
+
+
+def test_an_unknown_unit_names_the_closest_or_lists_the_units(capsys: pytest.CaptureFixture[str], db: Database,
+                                                              people: People) -> None:
+    code, _out, err = _add(capsys, db, "财政", "1")
+    assert code != 0 and "没有名为“财政”的承办单位" in err and "最接近的有：财政局" in err
+    code, _out, err = _add(capsys, db, "火星局", "1")
+    assert code != 0 and "没有名为“火星局”的承办单位" in err
+    assert "乡镇街道：" in err and "纸坊镇" in err and "市直单位：" in err and "城市管理局" in err
+    assert _items(db) == []
+    assert "Traceback" not in err
