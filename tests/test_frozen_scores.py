@@ -22,6 +22,7 @@ from tests.conftest import FakeClock, People
 from tests.helpers import cli_run, draft, log_in_everyone
 from tests.ui_helpers import context
 
+NAVIGATION_LEFT = 1366 - 180  # the window's navigation list and margins take the rest
 FINAL = "已定稿（2022-08-02 09:00 定稿）"
 DRIFT = "定稿后该月又有改动（补录、更正办理步骤或修改考核规则）：按现在的数据，自来水公司 100（定稿 40）"
 
@@ -102,12 +103,16 @@ def test_the_score_page_and_its_exports_show_the_frozen_scores_labelled_and_what
     water = next(r for r in view.models[1].rows if r.unit == "自来水公司")
     assert water.total == 40
 
-    assert view.export_to(tmp_path / "s.xlsx", "xlsx") and view.export_to(tmp_path / "s.pdf", "pdf")
-    depts = openpyxl.load_workbook(tmp_path / "s.xlsx").worksheets[1]
+    xlsx, pdf = tmp_path / "2022-07考核评分表.xlsx", tmp_path / "2022-07考核评分表.pdf"
+    assert view.export_to(xlsx, "xlsx") and view.export_to(pdf, "pdf")
+    # With the cut-off, the difference and what was saved all shown, the page still fits beside the navigation on
+    # the office's 1366-pixel-wide screens.
+    assert view.notice.text() == "已保存 2022-07考核评分表.pdf" and view.minimumSizeHint().width() <= NAVIGATION_LEFT
+    depts = openpyxl.load_workbook(xlsx).worksheets[1]
     rows = list(depts.iter_rows(values_only=True))
     assert next(r for r in rows if r[0] == "自来水公司") == ("自来水公司", 0, 0, 20, 20, 40)
     notes = [r[0] for r in rows if r[0] and str(r[0]).startswith(("统计截止", "定稿后"))]
     assert notes[0] == f"统计截止：2022-08-01 00:00 · {FINAL}" and DRIFT in notes[1]
-    with pdfplumber.open(tmp_path / "s.pdf") as pdf:
+    with pdfplumber.open(pdf) as pdf:
         text = "".join("".join((page.extract_text() or "").split()) for page in pdf.pages)  # lines wrap anywhere
     assert "".join(FINAL.split()) in text and "自来水公司100（定稿40）" in text

@@ -125,7 +125,6 @@ class ScoringView(QWidget):
         top = QHBoxLayout()
         top.addWidget(QLabel("月份"))
         top.addWidget(self.month)
-        top.addWidget(self.figures)
         top.addWidget(QLabel("双击得分或按回车查看计分工单；Ctrl+Tab 切换乡镇街道和市直单位"))
         top.addStretch()
         self.notice = QLabel()
@@ -154,7 +153,11 @@ class ScoringView(QWidget):
         splitter.setSizes([520, 220])
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addWidget(self.drift)
+        # Under the month: the cut-off, and beside it what differs in a finalised month (wrapping in its room).
+        taken = QHBoxLayout()
+        taken.addWidget(self.figures)
+        taken.addWidget(self.drift, 1)
+        layout.addLayout(taken)
         layout.addWidget(splitter, 1)
         months = read(ctx, months_with_cases) or [f"{ctx.clock():%Y-%m}"]
         self.month.addItems(months)
