@@ -3,12 +3,12 @@ figures will then differ from the printed bulletin: on the command line after it
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QDialog, QPushButton, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QMessageBox, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from hotline_desk.db import Database
@@ -16,11 +16,12 @@ from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.records import case_view, register_case
 from hotline_desk.services.reporting import bulletin
 from hotline_desk.ui.case_actions import perform
+from hotline_desk.ui.case_list import CaseDetailDialog
 from hotline_desk.ui.queues import TrackingView
 from hotline_desk.ui.widgets import ActionDialog
 from tests.conftest import FakeClock, People
 from tests.helpers import cli_run, draft, log_in_everyone
-from tests.ui_helpers import answer_next_dialog, answer_question, context
+from tests.ui_helpers import answer_next_dialog, answer_question, context, when_modal
 
 NOTICE = "注意：工单所属的 2022-07 简报已定稿，其中的数字和 PDF 已冻结，不随这一步改变"
 
@@ -146,3 +147,59 @@ def test_a_signing_phoned_in_with_a_time_in_a_finalised_month_is_asked_about_bef
     with db.reader() as s:
         last = case_view(s, case.id).events[-1]
     assert (last.kind, last.at, last.entered) == ("sign", signed_at, "08-02 09:00 补录")
+
+
+def test_signing_from_the_case_detail_asks_the_time_and_checks_it_as_the_tracking_queue_does(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """工单详情's 登记签收 is the same step as 交办跟踪's: it asks 签收时间 (it counts for 响应率), refuses a time
+    before the dispatch as it is typed, and asks once more, 否 by default, for a time in a finalised month."""
+    with db.session() as s:
+        case = register_case(s, people.operator, draft(s), clock=clock)
+        dispatched = wf.approve(s, people.supervisor, case.id, clock=clock).events[-1].at
+    _finalise_july(db, people, clock)
+    detail = CaseDetailDialog(None, context(db, people.operator, clock, tmp_path), case.id)
+    qtbot.addWidget(detail)
+    signed_at = datetime(2022, 7, 5, 10, 0)
+    seen: dict[str, object] = {}
+    looked: dict[str, object] = {}
+
+    def type_a_time_before_the_dispatch_then_the_real_one(dialog: ActionDialog) -> None:
+        looked["title"], looked["fields"] = dialog.windowTitle(), [s.label for s in dialog.fields]
+        dialog.set_value("at", dispatched - timedelta(hours=1))
+        looked["too_early"] = (dialog.error.text(), dialog.findChild(QDialogButtonBox).button(
+            QDialogButtonBox.StandardButton.Ok).isEnabled())
+        dialog.set_value("at", signed_at)
+        dialog._accept()
+
+    when_modal(ActionDialog, type_a_time_before_the_dispatch_then_the_real_one)
+    answer_question(seen, Qt.Key.Key_Return)  # 否, the default: then the form opens again as typed, left here
+    reopened: list[object] = []
+
+    def leave_the_reopened_form() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, ActionDialog) or "text" not in seen:
+            QTimer.singleShot(20, leave_the_reopened_form)
+            return
+        reopened.append(dialog.values()["at"])
+        QDialog.reject(dialog)
+
+    QTimer.singleShot(200, leave_the_reopened_form)
+    qtbot.mouseClick(detail.findChild(QPushButton, "action_sign"), Qt.MouseButton.LeftButton)
+    assert looked["title"] == f"登记签收：{case.number} {case.title}"
+    assert looked["fields"] == ["签收时间"]
+    error, ok_enabled = looked["too_early"]  # type: ignore[misc]
+    assert "签收时间应在交办时间之后" in error and not ok_enabled
+    assert NOTICE in str(seen["text"]) and "仍要登记签收吗？" in str(seen["text"])
+    assert seen["default"] == QMessageBox.StandardButton.No
+    assert reopened == [signed_at]
+    with db.reader() as s:
+        assert case_view(s, case.id).state_label == "已交办"  # 否 signed nothing
+
+    seen.clear()
+    answer_next_dialog({"at": signed_at})
+    answer_question(seen, Qt.Key.Key_Y)
+    qtbot.mouseClick(detail.findChild(QPushButton, "action_sign"), Qt.MouseButton.LeftButton)
+    with db.reader() as s:
+        last = case_view(s, case.id).events[-1]
+    assert (last.kind, last.at, last.entered) == ("sign", signed_at, "08-02 09:00 补录")
+    assert "办理中" in detail.windowTitle()

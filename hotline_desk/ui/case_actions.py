@@ -7,12 +7,14 @@ what is typed as it is typed and keeps 确定 disabled until the step would pass
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QComboBox,
+    QDateTimeEdit,
     QDialogButtonBox,
     QLineEdit,
     QMessageBox,
@@ -54,6 +56,26 @@ def field_specs(ctx: UiContext, chosen: Step[Any], situation: wf.Situation) -> l
     return specs
 
 
+@dataclass(frozen=True)
+class StepTime:
+    """A step whose time is asked for, since it is often phoned in later and its time counts in the figures."""
+
+    label: str
+    why: str
+
+
+# The one definition of which steps ask when they happened: 交办跟踪 and 工单详情 both read it.
+STEP_TIMES = {Action.SIGN: StepTime("签收时间", "单位签收的时间（不是现在登记的时间），计入响应率")}
+
+
+def time_field(action: Action, now: datetime) -> FieldSpec | None:
+    """The step's time input (defaulting to now, never later), or None for a step taken at the moment it is entered."""
+    asked = STEP_TIMES.get(action)
+    if asked is None:
+        return None
+    return FieldSpec("at", asked.label, "datetime", default=now, required=True, extra={"latest": now})
+
+
 class StepDialog(ActionDialog):
     """The form of one step; every change is checked against the step, and 确定 stays off until it would pass."""
 
@@ -84,16 +106,23 @@ class StepDialog(ActionDialog):
             editor.currentIndexChanged.connect(changed)
             if editor.isEditable():
                 editor.editTextChanged.connect(changed)
+        elif isinstance(editor, QDateTimeEdit):
+            editor.dateTimeChanged.connect(changed)
         elif isinstance(editor, QAbstractSpinBox):
             editor.editingFinished.connect(changed)
             getattr(editor, "valueChanged").connect(changed)  # noqa: B009 (QSpinBox and friends)
         elif isinstance(editor, QLineEdit):
             editor.textChanged.connect(changed)
 
+    def when(self) -> datetime | None:
+        """The time typed for the step, when its form asks for one."""
+        at = self.values().get("at")
+        return at if isinstance(at, datetime) else None
+
     def problems(self) -> list[Problem]:
         payload = self.step.payload_from(self.values())
         found = self.situation
-        return self.step.check(found.context, found.status, self.ctx.actor, payload, self.ctx.clock())
+        return self.step.check(found.context, found.status, self.ctx.actor, payload, self.when() or self.ctx.clock())
 
     def revalidate(self) -> list[Problem]:
         found = self.problems()
@@ -163,23 +192,28 @@ def perform(parent: QWidget, ctx: UiContext, case_id: int, key: str, preset: dic
         refuse_before_typing(parent, chosen, blocked)
         return False
     dialog = None
-    if preset is None and chosen.form:
-        dialog = StepDialog(parent, ctx, chosen, situation, field_specs(ctx, chosen, situation), intro)
+    asked = time_field(action, now) if preset is None and at is None else None
+    if preset is None and (chosen.form or asked is not None):
+        fields = [*([asked] if asked is not None else []), *field_specs(ctx, chosen, situation)]
+        why = STEP_TIMES[action].why if asked is not None else ""
+        dialog = StepDialog(parent, ctx, chosen, situation, fields,
+                            intro or (f"{why}：\n工单 {situation.number}：{situation.title}" if why else ""))
     notice = said or done_notice(action, situation.number)
     # The case as this screen saw it: a step taken meanwhile on another station is not overridden unseen.
     version = expected_version if expected_version is not None else situation.version
     while True:
         if dialog is not None and dialog.exec() != StepDialog.DialogCode.Accepted:
             return False
-        # a step that needs nothing (签收, 审核交办) is done on the button press
+        # a step that needs nothing (审核交办) is done on the button press
         payload = chosen.payload_from(dialog.values() if dialog is not None else preset or {})
+        when = (dialog.when() if dialog is not None else None) or at
         if chosen.warning and not confirm_final(parent, chosen):
             return False
-        if not despite_final_month(parent, ctx, case_id, chosen, at or ctx.clock()):
+        if not despite_final_month(parent, ctx, case_id, chosen, when or ctx.clock()):
             if dialog is None:
                 return False
             continue  # its form opens again as typed: to give up there, or to take it after all
-        done, elsewhere = attempt(parent, ctx, _taking(ctx, case_id, action, payload, version, at), notice)
+        done, elsewhere = attempt(parent, ctx, _taking(ctx, case_id, action, payload, version, when), notice)
         if done:
             return True
         if elsewhere:

@@ -30,9 +30,10 @@ from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.batch_approval import BatchApproval, approve_many
 from hotline_desk.services.cases.queues import QueueRow, queue
 from hotline_desk.services.cases.records import with_assisting
+from hotline_desk.services.cases.steps import STEPS
 from hotline_desk.services.exchange.dispatch_exchange import export_dispatch
 from hotline_desk.services.office.settings import Settings
-from hotline_desk.ui.case_actions import done_notice, perform, unit_choices
+from hotline_desk.ui.case_actions import STEP_TIMES, done_notice, perform, time_field, unit_choices
 from hotline_desk.ui.case_list import CaseDetailDialog
 from hotline_desk.ui.changes import Change, follow
 from hotline_desk.ui.context import UiContext
@@ -476,13 +477,12 @@ class TrackingView(QueueTable):
                 done.append(row)
             return True
 
-        if key == "sign":  # units phone in their signing, often later: its time counts for 响应率
-            now = self.ctx.clock()
-            # A refused time (before the dispatch) opens the dialog again as typed.
-            ask(self, f"登记签收：{_numbers(rows)}",
-                [FieldSpec("at", "签收时间", "datetime", default=now, required=True, extra={"latest": now})],
-                intro=f"单位签收的时间（不是现在登记的时间），计入响应率：\n{_titles(rows)}",
-                then=lambda values: take(values["at"]))
+        # A step phoned in later (签收) asks once when it happened, for all the chosen cases; a refused time (before
+        # the dispatch) opens the dialog again as typed. 工单详情 asks the same through the same definition.
+        asked = time_field(Action(key), self.ctx.clock())
+        if asked is not None:
+            ask(self, f"{STEPS[Action(key)].label}：{_numbers(rows)}", [asked],
+                intro=f"{STEP_TIMES[Action(key)].why}：\n{_titles(rows)}", then=lambda values: take(values["at"]))
         else:
             take(None)
         if done:
