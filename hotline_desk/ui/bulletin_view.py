@@ -3,7 +3,7 @@ saving, printing through the system dialog, and 定稿 for supervisors. Long wor
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -259,9 +259,42 @@ class BulletinView(QWidget):
         return bool(self._loaded) and not self.final and self.changes() != self._loaded
 
     def _changed_elsewhere(self) -> None:
-        """Another station saved or finalised a bulletin: reload, unless this person is editing."""
-        if not self.is_dirty() and (self._building is None or self._building.done):
+        """Another station saved or finalised a bulletin: reload, unless this person is editing; a month finalised
+        meanwhile is shown final even then (nothing typed could be saved any more: it is shown to be copied)."""
+        if self._building is not None and not self._building.done:
+            return
+        dirty = self.is_dirty()
+        if not self._finalised_meanwhile(self._shown_month, self.changes() if dirty else None) and not dirty:
             self.load()
+
+    def _finalised_meanwhile(self, month: str, typed: dict[str, Any] | None) -> bool:
+        """When ``month``, shown here as a draft, has been finalised meanwhile (on another station or by a command):
+        show it as it now is, read-only with its frozen PDF ready to save or print, say who finalised it and when,
+        and show what was ``typed`` here and not saved, to be copied. True when that happened."""
+        if self.final or not month:
+            return False
+        stored = read_or_warn(self, self.ctx, lambda s: bulletin.get_draft(s, month))
+        if stored is None or not stored.final:
+            return False
+        unsaved = unsaved_words(self._loaded, typed) if typed is not None else ""
+        self.load(month)
+        self._show_frozen(month)
+        said = finalised_words(stored, self.ctx.clock())
+        self._done(said)
+        if unsaved:
+            box = QMessageBox(QMessageBox.Icon.Warning, "简报已定稿",
+                              f"{said}，内容不能再修改。您在本页的修改没有保存（可选中复制）：\n\n{unsaved}",
+                              QMessageBox.StandardButton.Ok, self)
+            box.setObjectName("bulletin_finalised_meanwhile")
+            box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            box.exec()
+        return True
+
+    def _show_frozen(self, month: str) -> None:
+        """The finalised month's frozen PDF in the preview, ready to save or print."""
+        frozen = read_or_warn(self, self.ctx, lambda s: bulletin.build(s, month, clock=self.ctx.clock).pdf)
+        if frozen:
+            self._show_pdf(month, frozen)
 
     def _clear_preview(self) -> None:
         self.pdf_bytes, self.pdf_month = b"", ""
@@ -414,7 +447,12 @@ class BulletinView(QWidget):
         month, changes = month or self._shown_month or self.month.currentText(), self.changes()
         expected = self._base
         while True:
-            saved, refused = self._save_once(month, changes, expected)
+            saved, refused, error = self._save_once(month, changes, expected)
+            if error:
+                # Finalised meanwhile elsewhere: the page shows it so, and what was typed, instead of a bare refusal.
+                if not self._finalised_meanwhile(month, changes):
+                    show_refusal(self, "无法保存简报", error)
+                return False
             if saved is not None:
                 self._loaded, self._base = changes, saved
                 said = f"草稿已保存（{self.ctx.clock():%H:%M}）"
@@ -435,21 +473,22 @@ class BulletinView(QWidget):
             return False
 
     def _save_once(self, month: str, changes: dict[str, Any], expected: bulletin.BulletinDraft | None
-                   ) -> tuple[bulletin.BulletinDraft | None, DraftConflict | None]:
-        """The saved draft, or the refusal because another station saved first (other refusals are shown)."""
+                   ) -> tuple[bulletin.BulletinDraft | None, DraftConflict | None, str]:
+        """The saved draft, or the refusal because another station saved first, or any other refusal's words."""
         refused: list[DraftConflict] = []
+        other: list[str] = []
 
         def failed(exc: HotlineError) -> None:
             if isinstance(exc, DraftConflict):
                 refused.append(exc)
             else:
-                show_refusal(self, "无法保存简报", exc.message)
+                other.append(exc.message)
 
         saved = Operation(self, self.ctx, lambda s: bulletin.update_draft(s, self.ctx.actor, month,
                                                                           clock=self.ctx.clock, expected=expected,
                                                                           **changes),
                           changes=Change.BULLETIN, title="无法保存简报").failure(failed).run_here()
-        return saved, (refused[0] if refused else None)
+        return saved, (refused[0] if refused else None), (other[0] if other else "")
 
     def suggest(self) -> None:
         month = self.month.currentText()
@@ -501,18 +540,23 @@ class BulletinView(QWidget):
         month, pdf, warning = result
         if month != self.month.currentText():  # the person moved on: never show one month under another
             return
-        self.pdf_bytes, self.pdf_month = pdf, month
-        self._buffer = QBuffer(self)
-        self._buffer.setData(QByteArray(pdf))
-        self._buffer.open(QIODevice.OpenModeFlag.ReadOnly)
-        self.preview_doc.load(self._buffer)
+        self._show_pdf(month, pdf)
         self._preview_note = (f"已生成 {month}，共 {self.preview_doc.pageCount()} 页。"
                               + ("（字体未嵌入）" if warning else ""))
         if warning:
             QMessageBox.warning(self, "字体提示", warning)
 
+    def _show_pdf(self, month: str, pdf: bytes) -> None:
+        self.pdf_bytes, self.pdf_month = pdf, month
+        self._buffer = QBuffer(self)
+        self._buffer.setData(QByteArray(pdf))
+        self._buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+        self.preview_doc.load(self._buffer)
+
     def finalize(self) -> None:
         month = self._shown_month
+        if self._finalised_meanwhile(month, self.changes() if self.is_dirty() else None):
+            return  # finalised elsewhere since the page was loaded: nothing to ask
         notices = read(self.ctx, lambda s: bulletin.warnings(s, month, clock=self.ctx.clock))
         check = "".join(f"\n· {n}" for n in notices)
         answer = QMessageBox.question(
@@ -524,6 +568,8 @@ class BulletinView(QWidget):
             self._run_build(finalize=True)
 
     def save_pdf(self) -> None:
+        if not self.pdf_bytes and self.final:
+            self._show_frozen(self._shown_month)
         if not self.pdf_bytes:
             QMessageBox.information(self, "请先生成", "请先点击“生成预览”。")
             return
@@ -538,6 +584,8 @@ class BulletinView(QWidget):
             self._done(f"已保存 {self.pdf_month} 简报：{path}", f"已保存：{path}")
 
     def print_pdf(self) -> None:
+        if not self.pdf_bytes and self.final:
+            self._show_frozen(self._shown_month)
         if not self.pdf_bytes:
             QMessageBox.information(self, "请先生成", "请先点击“生成预览”。")
             return
@@ -589,6 +637,31 @@ class BulletinView(QWidget):
 
 
 OVERWRITE, RELOAD, KEEP_EDITING = "overwrite", "reload", "keep"
+
+
+def finalised_words(stored: bulletin.BulletinDraft, now: datetime) -> str:
+    """Who finalised the month and when, as a sentence says it: 2022-07 简报已由王芳于09:30定稿 (with the date
+    when not today)."""
+    at = stored.finalized_at
+    when = "" if at is None else f"于{at:%H:%M}" if at.date() == now.date() else f"于{at:%Y-%m-%d %H:%M}"
+    return f"{stored.month} 简报已由{stored.finalized_by or '他人'}{when}定稿"
+
+
+def unsaved_words(loaded: dict[str, Any], typed: dict[str, Any]) -> str:
+    """What the page holds that differs from what it loaded, part by part, in the words typed."""
+    lines: list[str] = []
+    labels = {"year_issue": "当年期号", "total_issue": "总期号", "issue_date": "印发日期", "call_volume": "话务量",
+              "good_units": "办理较好的单位", "bad_units": "办理较差的单位"}
+    for key, label in labels.items():
+        if typed.get(key) != loaded.get(key):
+            lines.append(f"{label}：{typed.get(key)}")
+    before = {s.title: s for s in loaded.get("sections", [])}
+    for section in typed.get("sections", []):
+        if before.get(section.title) != section:
+            lines.append(f"正文“{section.title}”：\n" + "\n".join(section.paragraphs))
+    if list(typed.get("typical_cases", [])) != list(loaded.get("typical_cases", [])):
+        lines.append("典型案例：\n" + "\n".join(f"{t.number} {t.text}" for t in typed.get("typical_cases", [])))
+    return "\n".join(lines)
 
 
 def ask_stale(parent: QWidget, month: str, refused: DraftConflict, mine: tuple[str, ...]) -> str:
