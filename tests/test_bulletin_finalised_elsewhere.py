@@ -17,6 +17,7 @@ from hotline_desk.services.cases.records import register_case
 from hotline_desk.services.reporting import bulletin
 from hotline_desk.ui.bulletin_view import BulletinView
 from hotline_desk.ui.changes import Change
+from hotline_desk.ui.main_window import MainWindow
 from tests.conftest import FakeClock, People
 from tests.helpers import draft
 from tests.ui_helpers import context
@@ -132,3 +133,29 @@ def test_a_hidden_page_shows_the_month_final_when_shown_again(
     shows_final(view, frozen)
     ((_name, text),) = boxes.shown
     assert text.startswith(SAID) and "办理较好的单位：纸坊镇" in text
+
+
+def test_after_finalising_here_the_status_bar_says_finalised_not_draft_saved(
+        qtbot: QtBot, view: BulletinView, db: Database, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    window = MainWindow(view.ctx, {"bulletin": lambda _ctx: view}, watch=False)
+    qtbot.addWidget(window)
+    window.resize(1366, 768)
+    window.show()
+    window.show_page("bulletin")
+    clock.set(clock.now.replace(hour=9, minute=25))
+    view.call_volume.setText("约1万人次")
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    with qtbot.waitSignal(view.built, timeout=60_000):
+        view.buttons["finalize"].click()
+    assert window.statusBar().currentMessage() == f"{MONTH} 简报已定稿（09:25），数字和PDF已冻结"
+    assert view.final and view.status.text().startswith("已定稿")
+
+
+def test_finalising_here_is_not_told_as_done_elsewhere(
+        qtbot: QtBot, view: BulletinView, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    notices: list[str] = []
+    view.ctx.signals.notice.connect(notices.append)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    with qtbot.waitSignal(view.built, timeout=60_000):
+        view.buttons["finalize"].click()
+    assert view.final and not any("已由" in said for said in notices), notices

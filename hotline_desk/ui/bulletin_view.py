@@ -79,6 +79,7 @@ class BulletinView(QWidget):
         self.pdf_month = ""  # the month the preview shows
         self.final = False
         self._building: Operation[Any] | None = None
+        self._finalising = False  # this page's own 定稿 is under way: its end shows it, not as done elsewhere
         self._loaded: dict[str, Any] = {}  # the draft as loaded or saved, to tell unsaved edits
         self._base: bulletin.BulletinDraft | None = None  # the stored draft this page started from
         self._shown_month = ""
@@ -261,7 +262,7 @@ class BulletinView(QWidget):
     def _changed_elsewhere(self) -> None:
         """Another station saved or finalised a bulletin: reload, unless this person is editing; a month finalised
         meanwhile is shown final even then (nothing typed could be saved any more: it is shown to be copied)."""
-        if self._building is not None and not self._building.done:
+        if self._finalising or (self._building is not None and not self._building.done):
             return
         dirty = self.is_dirty()
         if not self._finalised_meanwhile(self._shown_month, self.changes() if dirty else None) and not dirty:
@@ -517,14 +518,17 @@ class BulletinView(QWidget):
         op = Operation(self, self.ctx, work, read_only=not finalize, title="无法生成简报",
                        changes=Change.BULLETIN if finalize else Change.NONE)
         op.busy([*self.buttons.values(), self.month]).with_progress("正在生成简报……")
+        if finalize:  # the status bar says so, not the draft's save that went before it
+            op.notify(lambda _built: f"{month} 简报已定稿（{clock():%H:%M}），数字和PDF已冻结")
         op.success(self._built).always(lambda: self._build_ended(finalize))
-        self._building = op
+        self._building, self._finalising = op, finalize
         op.start()
 
     def wait_for_build(self, timeout_ms: int = 60_000) -> None:
         Task.wait_all(timeout_ms)
 
     def _build_ended(self, finalize: bool) -> None:
+        self._finalising = False
         # A finalised bulletin shows as such at once, a failed 定稿 as it is stored; what was typed while a
         # preview was being made stays on the page.
         if finalize or not self.is_dirty():
