@@ -4,10 +4,11 @@ numbers from its bulletin (and what the live data would now give, when it differ
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,6 +24,8 @@ from hotline_desk.services.reporting.statistics import (
     ShareTable,
     month_statistics,
 )
+
+T = TypeVar("T")
 
 
 def cutoff_words(cutoff: datetime) -> str:
@@ -176,26 +179,28 @@ def statistics_drift(frozen: MonthStatistics, live: MonthStatistics) -> str:
             + "。这里显示的是定稿的数字，与已印发的简报一致。")
 
 
+def _frozen_or_live(session: Session, month: str, clock: Clock, key: str,
+                    compute: Callable[[Session, str, datetime], T], kept: Callable[[Any], T],
+                    drift: Callable[[T, T], str]) -> tuple[MonthFigures, T]:
+    """One of the month's figures (``key`` in the bulletin's snapshot): frozen if the bulletin is final, with what
+    the live data now gives otherwise named, else live as of the month's cut-off."""
+    cutoff, as_of = get_draft(session, month).cutoff, month_cutoff(session, month, clock=clock)
+    live = compute(session, month, as_of)
+    frozen = _snapshot(session, month)
+    if frozen is None or not frozen[1].get(key):
+        return MonthFigures(month, cutoff, as_of, None, ""), live
+    final, data = frozen
+    figures = kept(data[key])
+    return MonthFigures(month, cutoff, final.as_of, final, drift(figures, live)), figures
+
+
 def month_scores(session: Session, month: str, *, clock: Clock = office_now) -> MonthScores:
     """The month's two score tables: frozen if its bulletin is final (with any live difference named), else live."""
-    cutoff, as_of = get_draft(session, month).cutoff, month_cutoff(session, month, clock=clock)
-    live = score_tables(session, month, as_of)
-    frozen = _snapshot(session, month)
-    if frozen is None or not frozen[1].get("scores"):
-        return MonthScores(MonthFigures(month, cutoff, as_of, None, ""), live)
-    final, data = frozen
-    tables = tuple(_score_table(t) for t in data["scores"])
-    return MonthScores(MonthFigures(month, cutoff, final.as_of, final, score_drift(tables, live)), tables)
+    return MonthScores(*_frozen_or_live(session, month, clock, "scores", score_tables,
+                                        lambda data: tuple(_score_table(t) for t in data), score_drift))
 
 
 def month_stats(session: Session, month: str, *, clock: Clock = office_now) -> MonthStats:
     """The month's statistics: frozen if its bulletin is final (with any live difference named), else live."""
-    cutoff, as_of = get_draft(session, month).cutoff, month_cutoff(session, month, clock=clock)
-    live = month_statistics(session, month, as_of)
-    frozen = _snapshot(session, month)
-    if frozen is None or not frozen[1].get("statistics"):
-        return MonthStats(MonthFigures(month, cutoff, as_of, None, ""), live)
-    final, data = frozen
-    statistics = _statistics(data["statistics"])
-    return MonthStats(MonthFigures(month, cutoff, final.as_of, final, statistics_drift(statistics, live)),
-                      statistics)
+    return MonthStats(*_frozen_or_live(session, month, clock, "statistics", month_statistics, _statistics,
+                                       statistics_drift))
