@@ -24,7 +24,8 @@ from tests.ui_helpers import context
 
 NAVIGATION_LEFT = 1366 - 180  # the window's navigation list and margins take the rest
 FINAL = "已定稿（2022-08-02 09:00 定稿）"
-DRIFT = "定稿后该月又有改动（补录、更正办理步骤或修改考核规则）：按现在的数据，自来水公司 100（定稿 40）"
+DRIFT = ("定稿后该月又有改动（补录、更正办理步骤或修改考核规则）：按现在的数据，自来水公司：合计 100（定稿 40）、"
+         "办结 1（定稿 0）、按时签收 1（定稿 0）、回访 1（定稿 0）、满意 1（定稿 0）。")
 
 
 def _finalised_then_changed(db: Database, people: People, clock: FakeClock) -> int:
@@ -71,11 +72,32 @@ def test_scores_and_stats_of_a_finalised_month_are_the_frozen_ones_and_name_what
     assert out.splitlines()[0] == f"统计截止：2022-08-01 00:00 · {FINAL}"
     assert "交办处理 1 件，已办结 0 件" in out  # frozen: the case was still with the unit
     assert ("定稿后该月又有改动（补录、更正办理步骤或分类）：按现在的数据，交办处理已办结 1（定稿 0）、"
-            "交办处理办结率 100%（定稿 0%）、交办处理满意率 100%（定稿 —）。") in out
+            "交办处理办结率 100%（定稿 0%）、交办处理回访 1（定稿 0）、交办处理满意 1（定稿 0）、"
+            "交办处理满意率 100%（定稿 —）。") in out
     code, out, err = cli_run(capsys, db, "stats", "--month", "2022-07", "--as-of", "2022-08-01 00:00", user="sup1")
     assert "交办处理 1 件，已办结 1 件" in out and "定稿" not in out
     code, out, err = cli_run(capsys, db, "stats", "--month", "2022-07", "--json", user="sup1")
     assert json.loads(out)["dispatch"]["count"] == 1 and FINAL in err
+
+
+def test_a_unit_whose_counts_changed_is_named_even_when_its_total_came_out_the_same(
+        db: Database, people: People, clock: FakeClock) -> None:
+    from dataclasses import replace
+
+    from hotline_desk.services.reporting.frozen import score_drift
+    from hotline_desk.services.reporting.scoring import score_tables
+
+    _finalised_then_changed(db, people, clock)
+    with db.reader() as s:
+        tables = score_tables(s, "2022-07", datetime(2022, 8, 1))
+    water = next(row for table in tables for row in table.rows if row.unit == "自来水公司")
+    # Two more cases dispatched and finished, the row's points left as they were: counts changed, 合计 the same.
+    more = replace(water, dispatched=water.dispatched + 2, finished=water.finished + 2,
+                   finish_base=water.finish_base + 2)
+    now = tuple(replace(t, rows=tuple(more if r is water else r for r in t.rows)) for t in tables)
+    assert more.total == water.total
+    assert "自来水公司：交办 3（定稿 1）、办结 3（定稿 1）。" in score_drift(tables, now)
+    assert score_drift(tables, tables) == ""
 
 
 def test_a_draft_month_shows_its_live_scores_with_the_cut_off_and_no_final_label(
@@ -115,4 +137,4 @@ def test_the_score_page_and_its_exports_show_the_frozen_scores_labelled_and_what
     assert notes[0] == f"统计截止：2022-08-01 00:00 · {FINAL}" and DRIFT in notes[1]
     with pdfplumber.open(pdf) as pdf:
         text = "".join("".join((page.extract_text() or "").split()) for page in pdf.pages)  # lines wrap anywhere
-    assert "".join(FINAL.split()) in text and "自来水公司100（定稿40）" in text
+    assert "".join(FINAL.split()) in text and "自来水公司：合计100（定稿40）" in text

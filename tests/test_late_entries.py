@@ -56,6 +56,17 @@ def test_the_case_history_in_the_window_says_when_a_back_dated_step_was_entered(
     for i in range(detail.timeline.topLevelItemCount()):
         item = detail.timeline.topLevelItem(i)
         assert item is not None
-        rows.append((item.text(0), item.text(1), item.text(2)))
-    assert ("2022-07-30 16:00", "回复", "张丽（08-03 10:15 补录）") in rows
-    assert ("2022-07-05 09:40", "签收", "张丽") in rows
+        rows.append((item.text(0), item.text(1), item.text(2), item.text(4)))
+    reply = next(row for row in rows if row[1] == "回复")
+    assert reply[:3] == ("2022-07-30 16:00", "回复", "张丽") and reply[3].startswith("08-03 10:15 补录；")
+    sign = next(row for row in rows if row[1] == "签收")
+    assert sign[:3] == ("2022-07-05 09:40", "签收", "张丽") and "补录" not in sign[3]
+    # 说明 takes the width the other columns leave, however narrow a person left 经办: the mark is not cut off.
+    detail.resize(1300, 640)
+    detail.show()
+    detail.timeline.header().resizeSection(2, 30)
+    qtbot.waitExposed(detail)
+    item = detail.timeline.topLevelItem(rows.index(reply))
+    assert item is not None
+    shown = detail.timeline.visualItemRect(item).width() - sum(detail.timeline.columnWidth(c) for c in range(4))
+    assert shown >= detail.timeline.fontMetrics().horizontalAdvance(reply[3])

@@ -295,10 +295,12 @@ class CaseDetailDialog(QDialog):
             self.fields.addRow(label, value)
         self.timeline.clear()
         for ev in view.events:
-            detail = "；".join(x for x in (ev.details, ev.note) if x)
-            who = ev.actor + (f"（{ev.entered}）" if ev.entered else "")  # a step entered well after its time
-            item = QTreeWidgetItem([f"{ev.at:%Y-%m-%d %H:%M}", ev.label, who, ev.unit, detail])
-            item.setToolTip(4, detail)
+            # A step entered well after its time says so first in 说明, the column that takes the width left (a
+            # narrow 经办 column, as a person may have left it, would cut it off).
+            detail = "；".join(x for x in (ev.entered, ev.details, ev.note) if x)
+            item = QTreeWidgetItem([f"{ev.at:%Y-%m-%d %H:%M}", ev.label, ev.actor, ev.unit, detail])
+            for column in range(5):
+                item.setToolTip(column, item.text(column))
             self.timeline.addTopLevelItem(item)
         if not self._columns_set:  # fitted to the history once, unless this person's widths are remembered
             self._columns_set = True

@@ -4,10 +4,11 @@ numbers from its bulletin (and what the live data would now give, when it differ
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,6 +24,8 @@ from hotline_desk.services.reporting.statistics import (
     ShareTable,
     month_statistics,
 )
+
+T = TypeVar("T")
 
 
 def cutoff_words(cutoff: datetime) -> str:
@@ -120,14 +123,36 @@ def _statistics(data: dict[str, Any]) -> MonthStatistics:
     return MonthStatistics(**values)
 
 
+# What a unit's row counts, as the difference note names it (the points follow from these and the rules).
+SCORE_COUNTS = (("dispatched", "交办"), ("finished", "办结"), ("signed_on_time", "按时签收"), ("rated", "回访"),
+                ("satisfied", "满意"), ("exempt", "甄别免计"))
+
+
+def _unit_drift(old: UnitScore, new: UnitScore) -> list[str]:
+    parts = [] if new.total == old.total else [f"合计 {new.total}（定稿 {old.total}）"]
+    parts += [f"{label} {getattr(new, key)}（定稿 {getattr(old, key)}）" for key, label in SCORE_COUNTS
+              if getattr(new, key) != getattr(old, key)]
+    if not parts and (new.points != old.points or new.bonus != old.bonus):
+        parts.append("得分")  # the same counts scored otherwise: the rules changed
+    return parts
+
+
 def score_drift(frozen: tuple[ScoreTable, ...], live: tuple[ScoreTable, ...]) -> str:
-    """The units whose 合计 the live data now gives otherwise than the finalised bulletin, in words."""
+    """Every unit whose row the live data now gives otherwise than the finalised bulletin (its 合计 or any count
+    behind it, even when the 合计 comes out the same), in words."""
     now = {row.unit_id: row for table in live for row in table.rows}
-    changed = [f"{row.unit} {now[row.unit_id].total}（定稿 {row.total}）" for table in frozen for row in table.rows
-               if row.unit_id in now and now[row.unit_id].total != row.total]
+    then = {row.unit_id: row for table in frozen for row in table.rows}
+    changed = []
+    for table in frozen:
+        for row in table.rows:
+            parts = _unit_drift(row, now[row.unit_id]) if row.unit_id in now else ["现在不在评分表中"]
+            if parts:
+                changed.append(f"{row.unit}：{'、'.join(parts)}")
+    changed += [f"{row.unit}：合计 {row.total}（定稿时不在评分表中）" for table in live for row in table.rows
+                if row.unit_id not in then]
     if not changed:
         return ""
-    return ("定稿后该月又有改动（补录、更正办理步骤或修改考核规则）：按现在的数据，" + "、".join(changed)
+    return ("定稿后该月又有改动（补录、更正办理步骤或修改考核规则）：按现在的数据，" + "；".join(changed)
             + "。这里显示的是定稿的得分，与已印发的简报一致。")
 
 
@@ -135,13 +160,17 @@ GROUP_NAMES = (("coordinate", "协调办理"), ("dispatch", "交办处理"), ("u
 
 
 def statistics_drift(frozen: MonthStatistics, live: MonthStatistics) -> str:
-    """The bulletin's figures the live data now gives otherwise than the finalised bulletin, in words."""
+    """Every figure of the bulletin the live data now gives otherwise than the finalised bulletin, in words."""
     pairs = [("本级登记", frozen.local_total, live.local_total), ("上级交办", frozen.upper_total, live.upper_total)]
     for key, name in GROUP_NAMES:
         old, new = getattr(frozen, key), getattr(live, key)
-        pairs += [(f"{name}已办结", old.finished, new.finished), (f"{name}办结率", old.finish_rate, new.finish_rate),
+        pairs += [(f"{name}件数", old.count, new.count), (f"{name}已办结", old.finished, new.finished),
+                  (f"{name}办结率", old.finish_rate, new.finish_rate), (f"{name}回访", old.rated, new.rated),
+                  (f"{name}满意", old.satisfied, new.satisfied),
                   (f"{name}满意率", old.satisfaction_rate, new.satisfaction_rate)]
     changed = [f"{label} {new}（定稿 {old}）" for label, old, new in pairs if old != new]
+    if frozen.upper_channels != live.upper_channels:
+        changed.append("上级交办各渠道件数")
     if frozen.hot_topics != live.hot_topics or frozen.appeal_types != live.appeal_types:
         changed.append("诉求类型或热点问题表")
     if not changed:
@@ -150,26 +179,28 @@ def statistics_drift(frozen: MonthStatistics, live: MonthStatistics) -> str:
             + "。这里显示的是定稿的数字，与已印发的简报一致。")
 
 
+def _frozen_or_live(session: Session, month: str, clock: Clock, key: str,
+                    compute: Callable[[Session, str, datetime], T], kept: Callable[[Any], T],
+                    drift: Callable[[T, T], str]) -> tuple[MonthFigures, T]:
+    """One of the month's figures (``key`` in the bulletin's snapshot): frozen if the bulletin is final, with what
+    the live data now gives otherwise named, else live as of the month's cut-off."""
+    cutoff, as_of = get_draft(session, month).cutoff, month_cutoff(session, month, clock=clock)
+    live = compute(session, month, as_of)
+    frozen = _snapshot(session, month)
+    if frozen is None or not frozen[1].get(key):
+        return MonthFigures(month, cutoff, as_of, None, ""), live
+    final, data = frozen
+    figures = kept(data[key])
+    return MonthFigures(month, cutoff, final.as_of, final, drift(figures, live)), figures
+
+
 def month_scores(session: Session, month: str, *, clock: Clock = office_now) -> MonthScores:
     """The month's two score tables: frozen if its bulletin is final (with any live difference named), else live."""
-    cutoff, as_of = get_draft(session, month).cutoff, month_cutoff(session, month, clock=clock)
-    live = score_tables(session, month, as_of)
-    frozen = _snapshot(session, month)
-    if frozen is None or not frozen[1].get("scores"):
-        return MonthScores(MonthFigures(month, cutoff, as_of, None, ""), live)
-    final, data = frozen
-    tables = tuple(_score_table(t) for t in data["scores"])
-    return MonthScores(MonthFigures(month, cutoff, final.as_of, final, score_drift(tables, live)), tables)
+    return MonthScores(*_frozen_or_live(session, month, clock, "scores", score_tables,
+                                        lambda data: tuple(_score_table(t) for t in data), score_drift))
 
 
 def month_stats(session: Session, month: str, *, clock: Clock = office_now) -> MonthStats:
     """The month's statistics: frozen if its bulletin is final (with any live difference named), else live."""
-    cutoff, as_of = get_draft(session, month).cutoff, month_cutoff(session, month, clock=clock)
-    live = month_statistics(session, month, as_of)
-    frozen = _snapshot(session, month)
-    if frozen is None or not frozen[1].get("statistics"):
-        return MonthStats(MonthFigures(month, cutoff, as_of, None, ""), live)
-    final, data = frozen
-    statistics = _statistics(data["statistics"])
-    return MonthStats(MonthFigures(month, cutoff, final.as_of, final, statistics_drift(statistics, live)),
-                      statistics)
+    return MonthStats(*_frozen_or_live(session, month, clock, "statistics", month_statistics, _statistics,
+                                       statistics_drift))
