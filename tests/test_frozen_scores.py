@@ -63,6 +63,7 @@ def test_scores_and_stats_of_a_finalised_month_are_the_frozen_ones_and_name_what
     # Asked for a moment of one's own, the live figures then, as before.
     code, out, err = cli_run(capsys, db, "scores", "--month", "2022-07", "--as-of", "2022-08-01 00:00", user="sup1")
     assert _water(out).endswith("\t40\t20\t20\t20\t100") and "已定稿" not in out
+    assert out.splitlines()[0] == "统计截止：2022-08-01 00:00（按指定时刻的数据计算）"
     code, out, err = cli_run(capsys, db, "scores", "--month", "2022-07", "--json", user="sup1")
     water = next(r for r in json.loads(out)[1]["rows"] if r["unit"] == "自来水公司")
     assert water["total"] == "40" and FINAL in err and DRIFT in err

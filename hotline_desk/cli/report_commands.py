@@ -152,14 +152,17 @@ def cmd_stats(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_scores(ctx: Context, args: argparse.Namespace) -> int:
-    figures = None
+    figures, as_of = None, None
     with ctx.db.reader() as session:
         if args.as_of:  # a moment of one's own choosing: the live figures then
-            tables = score_tables(session, args.month, _as_of(session, args))
+            as_of = _as_of(session, args)
+            tables = score_tables(session, args.month, as_of)
         else:
             frozen = month_scores(session, args.month)
             tables, figures = frozen.tables, frozen.figures
     _figures(figures, json_out=args.json)
+    if as_of is not None:  # as stats says it: the moment the figures are taken at
+        print(f"统计截止：{fmt(as_of)}（按指定时刻的数据计算）", file=sys.stderr if args.json else sys.stdout)
     if args.json:
         print(to_json([asdict(t) for t in tables]))
         return 0
