@@ -3,7 +3,7 @@ saving, printing through the system dialog, and 定稿 for supervisors. Long wor
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +44,13 @@ from hotline_desk.errors import HotlineError
 from hotline_desk.services.accounts.permissions import ROLE_ACTIONS
 from hotline_desk.services.cases.case_query import CaseFilter, months_with_cases
 from hotline_desk.services.reporting import bulletin
-from hotline_desk.services.reporting.bulletin_changes import DraftConflict, contents, differences
+from hotline_desk.services.reporting.bulletin_changes import (
+    DraftConflict,
+    contents,
+    differences,
+    finalised_by,
+    unsaved_parts,
+)
 from hotline_desk.services.reporting.bulletin_compose import NarrativeSection, TypicalCase
 from hotline_desk.services.reporting.frozen import cutoff_words
 from hotline_desk.ui.changes import Change, follow
@@ -277,10 +283,10 @@ class BulletinView(QWidget):
         stored = read_or_warn(self, self.ctx, lambda s: bulletin.get_draft(s, month))
         if stored is None or not stored.final:
             return False
-        unsaved = unsaved_words(self._loaded, typed) if typed is not None else ""
+        unsaved = unsaved_parts(self._loaded, typed) if typed is not None else ""
         self.load(month)
         self._show_frozen(month)
-        said = finalised_words(stored, self.ctx.clock())
+        said = finalised_by(stored, self.ctx.clock())
         self._done(said)
         if unsaved:
             box = QMessageBox(QMessageBox.Icon.Warning, "简报已定稿",
@@ -641,31 +647,6 @@ class BulletinView(QWidget):
 
 
 OVERWRITE, RELOAD, KEEP_EDITING = "overwrite", "reload", "keep"
-
-
-def finalised_words(stored: bulletin.BulletinDraft, now: datetime) -> str:
-    """Who finalised the month and when, as a sentence says it: 2022-07 简报已由王芳于09:30定稿 (with the date
-    when not today)."""
-    at = stored.finalized_at
-    when = "" if at is None else f"于{at:%H:%M}" if at.date() == now.date() else f"于{at:%Y-%m-%d %H:%M}"
-    return f"{stored.month} 简报已由{stored.finalized_by or '他人'}{when}定稿"
-
-
-def unsaved_words(loaded: dict[str, Any], typed: dict[str, Any]) -> str:
-    """What the page holds that differs from what it loaded, part by part, in the words typed."""
-    lines: list[str] = []
-    labels = {"year_issue": "当年期号", "total_issue": "总期号", "issue_date": "印发日期", "call_volume": "话务量",
-              "good_units": "办理较好的单位", "bad_units": "办理较差的单位"}
-    for key, label in labels.items():
-        if typed.get(key) != loaded.get(key):
-            lines.append(f"{label}：{typed.get(key)}")
-    before = {s.title: s for s in loaded.get("sections", [])}
-    for section in typed.get("sections", []):
-        if before.get(section.title) != section:
-            lines.append(f"正文“{section.title}”：\n" + "\n".join(section.paragraphs))
-    if list(typed.get("typical_cases", [])) != list(loaded.get("typical_cases", [])):
-        lines.append("典型案例：\n" + "\n".join(f"{t.number} {t.text}" for t in typed.get("typical_cases", [])))
-    return "\n".join(lines)
 
 
 def ask_stale(parent: QWidget, month: str, refused: DraftConflict, mine: tuple[str, ...]) -> str:

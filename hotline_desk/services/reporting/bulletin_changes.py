@@ -41,6 +41,30 @@ def differences(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[st
     return tuple(said)
 
 
+def unsaved_parts(loaded: Mapping[str, Any], typed: Mapping[str, Any]) -> str:
+    """What a page holds and did not save, part by part in the words typed (to be copied once it can no longer be
+    saved): 话务量：约1.2万人次, each changed 正文 section with its paragraphs, 典型案例."""
+    lines = [f"{label}：{typed[key]}" for key, label in LABELS.items() if key not in ("sections", "typical_cases")
+             and key in typed and _plain(typed[key]) != _plain(loaded.get(key))]
+    before = {s.title: s for s in loaded.get("sections", ())}
+    lines += [f"正文“{s.title}”：\n" + "\n".join(s.paragraphs) for s in typed.get("sections", ())
+              if before.get(s.title) != s]
+    if _plain(typed.get("typical_cases", ())) != _plain(loaded.get("typical_cases", ())):
+        lines.append("典型案例：\n" + "\n".join(f"{t.number} {t.text}" for t in typed.get("typical_cases", ())))
+    return "\n".join(lines)
+
+
+def _when(at: datetime, now: datetime) -> str:
+    """A moment as a sentence says it: the time today, else the date and time."""
+    return f"{at:%H:%M}" if at.date() == now.date() else f"{at:%Y-%m-%d %H:%M}"
+
+
+def finalised_by(stored: BulletinDraft, now: datetime) -> str:
+    """Who finalised the month and when: 2022-07 简报已由王芳于09:30定稿."""
+    when = "" if stored.finalized_at is None else f"于{_when(stored.finalized_at, now)}"
+    return f"{stored.month} 简报已由{stored.finalized_by or '他人'}{when}定稿"
+
+
 def _plain(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
@@ -73,8 +97,7 @@ def conflict(month: str, expected: BulletinDraft, theirs: BulletinDraft, *, save
              saved_at: datetime | None, now: datetime, doing: str) -> DraftConflict:
     """The refusal: who saved the month's draft and when, what they changed; ``doing`` is what was refused."""
     changed = differences(contents(expected), contents(theirs))
-    when = "" if saved_at is None else (f"于 {saved_at:%H:%M} " if saved_at.date() == now.date()
-                                        else f"于 {saved_at:%Y-%m-%d %H:%M} ")
+    when = "" if saved_at is None else f"于 {_when(saved_at, now)} "
     saved = f"已被{saved_by}{when}保存"
     what = f"（改了{'、'.join(changed)}）" if changed else ""
     message = (f"{month}的简报草稿{saved}{what}，与您打开时不同，{doing}未进行。"
