@@ -441,3 +441,19 @@ def test_an_edit_reopened_after_a_change_elsewhere_can_still_be_given_up(
     assert len(openings) == 2
     with db.reader() as s:
         assert case_view(s, case_id).address != "人民路8号院"
+
+
+def test_the_detail_names_the_source_and_its_channel_only_when_there_is_one(qtbot: QtBot, db: Database, people: People,
+                                                                              clock: FakeClock, tmp_path: Path) -> None:
+    from hotline_desk.services.office import reference
+    with db.session() as s:
+        plain = register_case(s, people.operator, draft(s), clock=clock).id
+        hotline = reference.find_channel(s, "12345热线电话").id
+        called = register_case(s, people.operator, draft(s, channel_id=hotline), clock=clock).id
+    shown = []
+    for case_id in (plain, called):
+        detail = CaseDetailDialog(None, context(db, people.operator, clock, tmp_path), case_id)
+        qtbot.addWidget(detail)
+        shown.append(next(label.text() for label in detail.findChildren(QLabel) if "来源：" in label.text()))
+    assert shown[0].endswith("来源：本级"), shown[0]  # no dangling space where a channel would be
+    assert shown[1].endswith("来源：本级（12345热线电话）"), shown[1]

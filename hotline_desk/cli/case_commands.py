@@ -197,8 +197,7 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
                            "later_steps": later}))
         return 0
     print(f"工单编号：{view.number}")
-    print(f"来电时间：{fmt(view.registered_at)}    来源：{'上级交办' if view.source == 'upper' else '本级'}"
-          + (f"（{view.channel}）" if view.channel else ""))
+    print(f"来电时间：{fmt(view.registered_at)}    来源：{view.source_label}")
     if view.upstream_number:
         print(f"上级工单号：{view.upstream_number}")
     if view.register_number:

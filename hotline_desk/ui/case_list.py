@@ -277,7 +277,7 @@ class CaseDetailDialog(QDialog):
             self.fields.removeRow(0)
         caller = "（保密）" if view.confidential else ""
         rows = [
-            ("工单编号", f"{view.number}    来源：{'上级交办' if view.source == 'upper' else '本级'} {view.channel}"
+            ("工单编号", f"{view.number}    来源：{view.source_label}"
                       + (f"    上级工单号：{view.upstream_number}" if view.upstream_number else "")
                       + (f"    原台账编号：{view.register_number}" if view.register_number else "")),
             ("来电时间", f"{view.registered_at:%Y-%m-%d %H:%M}    状态：{view.state_label}"

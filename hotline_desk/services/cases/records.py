@@ -138,6 +138,11 @@ class CaseView:
     category_id: int | None = None
     notice: str = ""  # after a step: what it means for a finalised bulletin ("" when nothing)
 
+    @property
+    def source_label(self) -> str:
+        """来源 as shown: 本级 or 上级交办, then the channel in brackets when the case has one."""
+        return Source(self.source).label + (f"（{self.channel}）" if self.channel else "")
+
 
 def validate_draft(session: Session, draft: CaseDraft, now: datetime) -> list[tuple[str, str]]:
     """Every problem with the draft as (field, message); empty when it can be saved."""
