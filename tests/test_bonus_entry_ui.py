@@ -113,3 +113,23 @@ def test_an_operator_sees_why_the_bonus_buttons_are_off(qtbot: QtBot, db: Databa
     view = ScoringView(context(db, people.operator, clock, tmp_path))
     qtbot.addWidget(view)
     assert not view.add_button.isEnabled() and "无权调整附加分" in view.add_button.toolTip()
+
+
+def test_bonus_for_a_month_without_cases_is_found_on_the_score_page(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    from hotline_desk.services.reporting.scoring import add_bonus
+    from tests.helpers import unit_id
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id  # July has cases
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+        add_bonus(s, people.supervisor, "2022-05", unit_id(s, "自来水公司"), -2, "5月份台账漏报")
+    view = ScoringView(context(db, people.supervisor, clock, tmp_path))
+    qtbot.addWidget(view)
+    offered = [view.month.itemText(i) for i in range(view.month.count())]
+    assert offered == ["2022-07", "2022-05"] and view.month.currentText() == MONTH  # opens where the cases are
+    view.month.setCurrentText("2022-05")
+    view.tabs.setCurrentIndex(1)
+    view.tables[1].selectRow(next(i for i, r in enumerate(view.models[1].rows) if r.unit == "自来水公司"))
+    assert next(r for r in view.models[1].rows if r.unit == "自来水公司").bonus == 18  # 20 less the 2 entered
+    assert view.bonus_model.rowCount() == 1
+    assert view.bonus_model.data(view.bonus_model.index(0, 0)) == "-2"

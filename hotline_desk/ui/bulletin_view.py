@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.errors import HotlineError
 from hotline_desk.services.accounts.permissions import ROLE_ACTIONS
-from hotline_desk.services.cases.case_query import CaseFilter, months_with_cases
+from hotline_desk.services.cases.case_query import CaseFilter
 from hotline_desk.services.reporting import bulletin
 from hotline_desk.services.reporting.bulletin_changes import (
     DraftConflict,
@@ -53,6 +53,7 @@ from hotline_desk.services.reporting.bulletin_changes import (
 )
 from hotline_desk.services.reporting.bulletin_compose import NarrativeSection, TypicalCase
 from hotline_desk.services.reporting.frozen import cutoff_words
+from hotline_desk.services.reporting.monthdata import report_months
 from hotline_desk.ui.changes import Change, follow
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read, read_or_warn
@@ -139,7 +140,7 @@ class BulletinView(QWidget):
         self.preview.setZoomMode(QPdfView.ZoomMode.FitToWidth)
         self.buttons: dict[str, QPushButton] = {}
         self._build(suggest)
-        months = read(ctx, months_with_cases) or [f"{ctx.clock():%Y-%m}"]
+        months = read(ctx, lambda s: report_months(s, ctx.clock())).months
         self.month.addItems(months)
         # Early in a month the office writes the last one's bulletin: open on the newest month already over.
         current = f"{ctx.clock():%Y-%m}"

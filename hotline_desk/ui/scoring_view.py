@@ -27,10 +27,10 @@ from PySide6.QtWidgets import (
 )
 
 from hotline_desk.services.accounts.permissions import refusal
-from hotline_desk.services.cases.case_query import months_with_cases
 from hotline_desk.services.reporting import bulletin
 from hotline_desk.services.reporting.bonus_input import bonus_frozen, parse_points
 from hotline_desk.services.reporting.frozen import MonthFigures, month_scores
+from hotline_desk.services.reporting.monthdata import report_months
 from hotline_desk.services.reporting.score_export import score_pdf, score_workbook
 from hotline_desk.services.reporting.scoring import (
     BonusItemView,
@@ -159,8 +159,9 @@ class ScoringView(QWidget):
         taken.addWidget(self.drift, 1)
         layout.addLayout(taken)
         layout.addWidget(splitter, 1)
-        months = read(ctx, months_with_cases) or [f"{ctx.clock():%Y-%m}"]
-        self.month.addItems(months)
+        offered = read(ctx, lambda s: report_months(s, ctx.clock()))
+        self.month.addItems(offered.months)
+        self.month.setCurrentText(offered.newest_with_cases)
         self.month.currentIndexChanged.connect(self.refresh)
         self.follower = follow(self, ctx.signals, Change.CASES | Change.BONUS | Change.SETTINGS | Change.BULLETIN,
                                self.refresh)  # a bulletin finalised freezes the month's 附加分

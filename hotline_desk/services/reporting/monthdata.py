@@ -11,7 +11,8 @@ from sqlalchemy import DateTime, bindparam, select, text
 from sqlalchemy.orm import Session
 
 from hotline_desk.errors import ValidationError
-from hotline_desk.models import Bulletin, CaseEvent
+from hotline_desk.models import BonusItem, Bulletin, CaseEvent
+from hotline_desk.services.cases.case_query import months_with_cases
 from hotline_desk.services.cases.history import CaseStatus, record_from_row, replay
 from hotline_desk.services.reporting.facts import Facts, facts_of
 from hotline_desk.vocabulary import CaseState
@@ -60,6 +61,23 @@ def final_months(session: Session, months: set[str] | None = None) -> set[str]:
     if months is not None:
         query = query.where(Bulletin.month.in_(sorted(months)))
     return set(session.scalars(query))
+
+
+@dataclass(frozen=True)
+class ReportMonths:
+    months: list[str]  # newest first
+    newest_with_cases: str  # where a page opens: the newest month with cases, or the current month
+
+
+def report_months(session: Session, now: datetime) -> ReportMonths:
+    """The months a report page offers: those with cases, with 附加分 or with a bulletin, and the current month
+    (附加分 entered for a month without cases, or a bulletin begun, is found where it was left)."""
+    with_cases = months_with_cases(session)
+    current = f"{now.year:04d}-{now.month:02d}"
+    others = set(session.scalars(select(BonusItem.month).where(BonusItem.removed_at.is_(None)).distinct()))
+    others |= set(session.scalars(select(Bulletin.month)))
+    return ReportMonths(sorted({*with_cases, *others, current}, reverse=True),
+                        with_cases[0] if with_cases else current)
 
 
 def final_cutoffs(session: Session, months: set[str]) -> dict[str, datetime]:
