@@ -457,3 +457,33 @@ def test_the_detail_names_the_source_and_its_channel_only_when_there_is_one(qtbo
         shown.append(next(label.text() for label in detail.findChildren(QLabel) if "来源：" in label.text()))
     assert shown[0].endswith("来源：本级"), shown[0]  # no dangling space where a channel would be
     assert shown[1].endswith("来源：本级（12345热线电话）"), shown[1]
+
+
+def test_a_dissatisfied_follow_up_waits_for_what_the_caller_said(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """工单详情's 回访 asks for 群众意见 on 不满意, as the 回访 queue does: 甄别 has to know what was wrong."""
+    case_id = _dispatched(db, people, clock)
+    with db.session() as s:
+        wf.sign(s, people.operator, case_id, clock=clock)
+        wf.reply(s, people.operator, case_id, Reply("已更换加压泵"), clock=clock)
+    clock.advance(hours=2)
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    seen: dict[str, object] = {}
+
+    def answer(dialog: StepDialog) -> None:
+        dialog.set_value("result", "不满意")
+        seen["ok_without_note"] = dialog.ok.isEnabled()
+        dialog._accept()  # pressing 确定 says what is missing, and the dialog stays
+        seen["error"], seen["still_open"] = dialog.error.text(), dialog.isVisible()
+        dialog.set_value("note", "水压只好了两天")
+        seen["ok_with_note"] = dialog.ok.isEnabled()
+        dialog._accept()
+
+    when_modal(StepDialog, answer)
+    assert perform(parent, context(db, people.operator, clock, tmp_path), case_id, "followup")
+    assert seen == {"ok_without_note": False, "error": "回访结果为不满意时，请在回访记录中写明群众意见。",
+                    "still_open": True, "ok_with_note": True}
+    with db.reader() as s:
+        view = case_view(s, case_id)
+    assert view.state_label == "待甄别" and view.events[-1].note == "水压只好了两天"

@@ -31,7 +31,7 @@ def _ruled_after_the_cutoff(db: Database, people: People, clock: FakeClock) -> i
         wf.sign(s, people.operator, case_id, clock=clock)
         wf.reply(s, people.operator, case_id, wf.Reply("已更换加压泵"), clock=clock)
         clock.set(datetime(2022, 7, 28, 10, 0))
-        wf.follow_up(s, people.operator, case_id, "dissatisfied", clock=clock)
+        wf.follow_up(s, people.operator, case_id, "dissatisfied", "问题没有解决", clock=clock)
         clock.set(datetime(2022, 8, 3, 9, 30))
         wf.review(s, people.supervisor, case_id, False, "诉求超出政策范围", clock=clock)
     return case_id

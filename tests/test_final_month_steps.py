@@ -77,8 +77,8 @@ def test_the_window_asks_before_a_step_dated_in_a_finalised_month_and_no_is_the_
     with db.session() as s:
         wf.reply(s, people.operator, case_id, wf.Reply("已更换加压泵"), clock=clock)
         wf.reply(s, people.operator, other_id, wf.Reply("已更换加压泵"), clock=clock)
-        wf.follow_up(s, people.operator, case_id, "dissatisfied", clock=clock)
-        wf.follow_up(s, people.operator, other_id, "dissatisfied", clock=clock)
+        wf.follow_up(s, people.operator, case_id, "dissatisfied", "问题没有解决", clock=clock)
+        wf.follow_up(s, people.operator, other_id, "dissatisfied", "问题没有解决", clock=clock)
     _finalise_july(db, people, clock)
     ctx = context(db, people.supervisor, clock, tmp_path)
     parent = QWidget()

@@ -29,7 +29,8 @@ def test_state_as_of_each_step(db: Database, people: People, clock: FakeClock) -
         (datetime(2022, 7, 5, 15, 0), lambda s: wf.sign(s, people.operator, case_id, clock=clock)),
         (datetime(2022, 7, 7, 11, 0),
          lambda s: wf.reply(s, people.operator, case_id, wf.Reply(text="已处理"), clock=clock)),
-        (datetime(2022, 7, 8, 9, 0), lambda s: wf.follow_up(s, people.operator, case_id, "dissatisfied", clock=clock)),
+        (datetime(2022, 7, 8, 9, 0),
+         lambda s: wf.follow_up(s, people.operator, case_id, "dissatisfied", "问题没有解决", clock=clock)),
         (datetime(2022, 7, 8, 16, 0), lambda s: wf.review(s, people.supervisor, case_id, True, "重办", clock=clock)),
     ]
     for moment, call in steps:
@@ -97,7 +98,7 @@ def test_any_sequence_replays_to_the_projection(tmp_path_factory: object, sqlite
             "sign": lambda s: wf.sign(s, op, case_id, clock=clock),
             "reply": lambda s: wf.reply(s, op, case_id, wf.Reply(text="已办"), clock=clock),
             "followup_ok": lambda s: wf.follow_up(s, op, case_id, "satisfied", clock=clock),
-            "followup_bad": lambda s: wf.follow_up(s, op, case_id, "dissatisfied", clock=clock),
+            "followup_bad": lambda s: wf.follow_up(s, op, case_id, "dissatisfied", "问题没有解决", clock=clock),
             "review_fault": lambda s: wf.review(s, admin, case_id, True, "重办", clock=clock),
             "review_ok": lambda s: wf.review(s, admin, case_id, False, "免责", clock=clock),
         }

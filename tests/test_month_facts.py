@@ -86,7 +86,7 @@ def _call(w: World, step: str, case_id: int, unit: int, clock: FakeClock) -> Cal
         "propose": lambda s: wf.propose(s, op, case_id, unit, clock=clock),
     }
     for result in ("satisfied", "basic", "dissatisfied", "unreachable"):
-        calls[result] = lambda s, r=result: wf.follow_up(s, op, case_id, r, clock=clock)
+        calls[result] = lambda s, r=result: wf.follow_up(s, op, case_id, r, "回访记录", clock=clock)
     return calls[step]
 
 

@@ -15,6 +15,7 @@ from hotline_desk.services.cases.case_query import CaseFilter, search_ids
 from hotline_desk.services.cases.records import case_view
 from hotline_desk.services.exchange.imports import (
     DISPATCH_INFERRED,
+    DISSATISFIED_UNSAID,
     FOLLOWUP_INFERRED,
     SIGN_INFERRED,
     CasePreview,
@@ -76,8 +77,8 @@ def test_a_register_without_sign_times_keeps_the_units_reply_and_the_callers_sat
     assert state == "finished"
     assert [kind for kind, _note in steps] == ["register", "propose", "approve", "sign", "reply", "followup"]
     assert dict(steps)["sign"] == SIGN_INFERRED and dict(steps)["followup"] == FOLLOWUP_INFERRED
-    state, steps = _history(db, "TZ2")  # with its own times: nothing is marked
-    assert dict(steps)["sign"] == "" and dict(steps)["followup"] == ""
+    state, steps = _history(db, "TZ2")  # with its own times: only what a register never holds is marked
+    assert dict(steps)["sign"] == "" and dict(steps)["followup"] == DISSATISFIED_UNSAID
     with db.reader() as s:
         departments = score_tables(s, "2024-03", datetime(2024, 4, 10))[1]
     row = next(r for r in departments.rows if r.unit == "城市管理局")

@@ -32,7 +32,7 @@ def _case(db: Database, people: People, clock: FakeClock, result: str | None, *,
             wf.reply(s, people.operator, case_id, wf.Reply(text="已处理"), clock=clock)
             if result:
                 clock.advance(hours=2)
-                wf.follow_up(s, people.operator, case_id, result, clock=clock)
+                wf.follow_up(s, people.operator, case_id, result, "回访记录", clock=clock)
                 if review is not None:
                     wf.review(s, people.supervisor, case_id, review, "甄别意见", clock=clock)
     clock.advance(hours=1)

@@ -92,7 +92,7 @@ def replied() -> Walk:
 
 
 def dissatisfied() -> Walk:
-    return replied().then(Action.FOLLOWUP, FollowUp("dissatisfied"), OPERATOR)
+    return replied().then(Action.FOLLOWUP, FollowUp("dissatisfied", "问题没有解决"), OPERATOR)
 
 
 def voided() -> Walk:

@@ -249,7 +249,8 @@ def test_supervise_flags_without_changing_state(db: Database, people: People, cl
 def test_dissatisfied_then_review_not_at_fault_finishes(db: Database, people: People, clock: FakeClock) -> None:
     case_id = _to_pending_followup(db, people, clock)
     with db.session() as s:
-        assert wf.follow_up(s, people.operator, case_id, "dissatisfied", clock=clock).state_label == "待甄别"
+        followed = wf.follow_up(s, people.operator, case_id, "dissatisfied", "问题没有解决", clock=clock)
+        assert followed.state_label == "待甄别"
         view = wf.review(s, people.supervisor, case_id, False, "诉求超出政策范围", clock=clock)
         row = s.scalars(select(FollowUp).where(FollowUp.case_id == case_id)).one()
     assert view.state_label == "已办结"
@@ -259,7 +260,7 @@ def test_dissatisfied_then_review_not_at_fault_finishes(db: Database, people: Pe
 def test_review_at_fault_redispatches_to_same_unit(db: Database, people: People, clock: FakeClock) -> None:
     case_id = _to_pending_followup(db, people, clock)
     with db.session() as s:
-        wf.follow_up(s, people.operator, case_id, "dissatisfied", clock=clock)
+        wf.follow_up(s, people.operator, case_id, "dissatisfied", "问题没有解决", clock=clock)
         view = wf.review(s, people.supervisor, case_id, True, "未实际解决", clock=clock)
         rows = s.scalars(select(Dispatch).where(Dispatch.case_id == case_id).order_by(Dispatch.position)).all()
     assert (view.state_label, view.unit) == ("已交办", "自来水公司")
@@ -274,7 +275,7 @@ def test_review_at_fault_on_coordinated_case_goes_back_to_operator(db: Database,
                                                                    clock: FakeClock) -> None:
     case_id = _register(db, people, clock, handling="coordinate", answer="已答复", unit_id=None)
     with db.session() as s:
-        wf.follow_up(s, people.operator, case_id, "dissatisfied", clock=clock)
+        wf.follow_up(s, people.operator, case_id, "dissatisfied", "问题没有解决", clock=clock)
         assert wf.review(s, people.supervisor, case_id, True, "答复不准确", clock=clock).state_label == "登记"
 
 

@@ -591,6 +591,8 @@ def _followup_inputs(ctx: StepContext, status: CaseStatus, actor: Actor, p: Foll
         return [Problem(f"回访结果只能是：{'、'.join(FollowUpResult.labels().values())}", Gate.INPUT, "result")]
     if p.final_unreachable and p.result != FollowUpResult.UNREACHABLE:
         return [Problem("只有未接通的回访才能记为未回访。", Gate.INPUT, "result")]
+    if p.result == FollowUpResult.DISSATISFIED and not p.note.strip():  # 甄别 has to know what the caller said
+        return [Problem("回访结果为不满意时，请在回访记录中写明群众意见。", Gate.INPUT, "note")]
     return []
 
 

@@ -568,6 +568,8 @@ def _history(v: dict[str, Any], actor: Actor, proposer: Actor, look: Lookups, se
         return steps, status
     # Without a 回访时间 the follow-up is placed a minute after the last step, and says so.
     note = "" if v.get("followup_at") else FOLLOWUP_INFERRED
+    if result == FollowUpResult.DISSATISFIED:  # a register has no column for what the caller said: it says so
+        note += DISSATISFIED_UNSAID
     last = v.get("followup_at") or last + timedelta(minutes=1)
     take(Action.FOLLOWUP, FollowUp(result, note, final_unreachable=result == FollowUpResult.UNREACHABLE), last)
     review = v["review"]
@@ -581,6 +583,7 @@ FROM_REGISTER = "（据台账）"
 SIGN_INFERRED = "（据台账：台账无签收时间，按交办后一分钟记，不晚于回复）"
 DISPATCH_INFERRED = "（据台账：台账无交办时间，按来电时间记）"
 FOLLOWUP_INFERRED = "（据台账：台账无回访时间，按上一步后一分钟记）"
+DISSATISFIED_UNSAID = "（据台账：台账未记群众意见）"
 
 
 def _extension(extension: tuple[int, datetime | None], status: Any, calendar: WorkCalendar, after: datetime,
