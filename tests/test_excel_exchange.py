@@ -131,6 +131,85 @@ def test_a_same_day_reply_dated_without_a_time_is_that_day_after_the_step_before
     assert (signed.kind, signed.at) == ("sign", dispatched + timedelta(minutes=1))
     assert "只填了日期" in signed.note  # the history says the time was set, not given
     assert (replied.kind, replied.at) == ("reply", dispatched + timedelta(minutes=2))
+    assert "办结时间按上一步后一分钟记" in replied.note
+
+
+def test_a_reply_dated_a_later_day_without_a_time_says_it_was_taken_as_midnight(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        dispatched = wf.approve(s, people.supervisor, case_id, clock=clock).events[-1].at
+        wf.sign(s, people.operator, case_id, clock=clock)
+        [path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, clock=clock)
+    book = openpyxl.load_workbook(path)
+    sheet = book["交办单"]
+    sheet.cell(4, 11).value = "已处理"
+    sheet.cell(4, 12).value = (dispatched + timedelta(days=1)).date()
+    book.save(path)
+    clock.set(dispatched + timedelta(days=2))
+    with db.session() as s:
+        preview = preview_replies(s, path, clock=clock)
+        assert preview.problems == []
+        commit_replies(s, people.supervisor, preview, clock=clock)
+    with db.reader() as s:
+        replied = case_view(s, case_id).events[-1]
+    midnight = datetime.combine(dispatched.date() + timedelta(days=1), datetime.min.time())
+    assert (replied.kind, replied.at) == ("reply", midnight)
+    assert "办结时间按当日零时记" in replied.note
+
+
+def test_a_reply_that_asks_to_return_the_case_is_pointed_out_before_it_counts_as_handled(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """The sheet has no 退单 column, so units write it as a reply; imported as such it would count as 办结."""
+    with db.session() as s:
+        cases = [register_case(s, people.operator, draft(s, content=f"诉求{i}"), clock=clock).id for i in range(3)]
+        for case_id in cases:
+            wf.approve(s, people.supervisor, case_id, clock=clock)
+        numbers = {case_view(s, c).number: c for c in cases}
+        [path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, clock=clock)
+    book = openpyxl.load_workbook(path)
+    sheet = book["交办单"]
+    rows = {sheet.cell(r, 1).value: r for r in range(4, sheet.max_row + 1)}
+    first, second, third = sorted(numbers)
+    for number, result, text in ((first, "不属于本单位职责", "该路段供水由园区水厂负责"),
+                                 (second, "", "申请退单，此事应由住建局办理"), (third, "已解决", "已更换水表")):
+        sheet.cell(rows[number], 9).value = clock() + timedelta(hours=1)
+        sheet.cell(rows[number], 10).value = result
+        sheet.cell(rows[number], 11).value = text
+        sheet.cell(rows[number], 12).value = clock() + timedelta(hours=2)
+    book.save(path)
+    clock.advance(hours=3)
+    with db.reader() as s:
+        preview = preview_replies(s, path, clock=clock)
+    assert len(preview.ready) == 3 and preview.problems == []
+    [warning] = [n for n in preview.notes if "退单" in n]
+    assert first in warning and second in warning and third not in warning
+    assert "交办跟踪" in warning and warning in preview.summary()
+
+
+def test_a_total_row_and_a_note_under_the_table_are_left_out_and_said_so(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+        [path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, clock=clock)
+    book = openpyxl.load_workbook(path)
+    sheet = book["交办单"]
+    sheet.cell(4, 9).value = clock() + timedelta(hours=1)
+    sheet.cell(4, 11).value = "已处理"
+    sheet.cell(4, 12).value = clock() + timedelta(hours=2)
+    sheet.cell(5, 1).value, sheet.cell(5, 11).value = "合计", "1 件"
+    sheet.cell(6, 1).value = "注：本表由供水科填写"
+    book.save(path)
+    clock.advance(hours=3)
+    with db.session() as s:
+        preview = preview_replies(s, path, clock=clock)
+        assert (len(preview.ready), preview.blank, preview.problems) == (1, 0, [])
+        [aside] = [n for n in preview.notes if "不是工单行" in n]
+        assert "第 5 行（合计）" in aside and "第 6 行（注：本表由供水科填写）" in aside
+        commit_replies(s, people.supervisor, preview, clock=clock)
+    with db.reader() as s:
+        assert case_view(s, case_id).state == "pending_followup"
 
 
 def test_a_foreign_workbook_is_not_taken_for_replies(db: Database, tmp_path: Path) -> None:
@@ -170,7 +249,8 @@ def _month_through_services(db: Database, people: People, clock: FakeClock) -> N
                 for _ in range(3):
                     wf.follow_up(s, people.operator, case_id, "unreachable", clock=clock)
             else:
-                wf.follow_up(s, people.operator, case_id, result, clock=clock)
+                wf.follow_up(s, people.operator, case_id, result, "仍不满意" if result == "dissatisfied" else "",
+                             clock=clock)
             if result == "dissatisfied":
                 wf.review(s, people.supervisor, case_id, False, "不属承办单位责任", clock=clock)
 

@@ -168,6 +168,7 @@ class Reply:
     handler_phone: str = ""
     unit_id: int | None = None
     as_recorded: bool = False  # a register's own history: its 办理结果 and reply kept as it wrote them
+    note: str = ""  # how its 办结时间 was arrived at, where not as written (a sheet gave only the day)
 
 
 @dataclass(frozen=True)
@@ -468,7 +469,7 @@ def _reply_event(ctx: StepContext, status: CaseStatus, actor: Actor, p: Reply, a
     target = _target(status, p)
     data = {"text": p.text.strip(), "result": p.result.strip(), "finished_at": (p.finished_at or at).isoformat(),
             "handler": p.handler.strip(), "handler_phone": p.handler_phone.strip()}
-    return NewEvent(EventKind.REPLY, target.unit_id, data)
+    return NewEvent(EventKind.REPLY, target.unit_id, data, note=p.note)
 
 
 def _return_request_gates(ctx: StepContext, status: CaseStatus, actor: Actor, p: ReturnRequest | None,

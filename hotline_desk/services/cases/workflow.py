@@ -173,7 +173,7 @@ def reply(session: Session, actor: Actor, case_id: int, answer: Reply, *, unit_i
           clock: Clock = office_now, at: datetime | None = None, batch_id: int | None = None) -> CaseView:
     """回复: the unit reports its handling; the 主办's reply sends the case to follow-up."""
     if unit_id is not None:
-        answer = Reply(answer.text, answer.result, answer.finished_at, answer.handler, answer.handler_phone, unit_id)
+        answer = replace(answer, unit_id=unit_id)
     return take(session, actor, case_id, Action.REPLY, answer, clock=clock, at=at, batch_id=batch_id)
 
 

@@ -176,6 +176,15 @@ class ReplyRow:
 # What the history says of a signing dated by the sheet's day alone.
 SIGNED_ON_THE_DAY = "（交办单只填了日期，签收时间按交办后一分钟记）"
 SIGNED_DATE_ONLY = "（交办单只填了日期，签收时间按当日零时记）"
+FINISHED_ON_THE_DAY = "（交办单只填了日期，办结时间按上一步后一分钟记）"
+FINISHED_DATE_ONLY = "（交办单只填了日期，办结时间按当日零时记）"
+
+
+def _day_only_note(taken: datetime | None, written: datetime | None, on_the_day: str, date_only: str) -> str:
+    """What the history says of a time the sheet gave by its day alone: set after the step before, or midnight."""
+    if taken is None:
+        return ""
+    return on_the_day if taken != written else date_only if taken.time() == time() else ""
 
 
 @dataclass
@@ -230,7 +239,8 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now, 
     preview.notes += _unread(columns, rows, [s for s in sheets if s is not sheet])
     now = clock()
     cells = [_cells(row, columns) for row in rows]
-    numbers = [norm.case_number(c["工单编号"]) for c in cells]
+    numbers, aside = _case_numbers(cells, header_index)
+    preview.notes += aside
     cases = {c.number: c for c in session.scalars(select(Case).where(Case.number.in_({n for n in numbers if n})))}
     statuses = statuses_for(session, [c.id for c in cases.values()])
     merged = _merged_replies(sheet.merged, header_index, columns)
@@ -258,7 +268,36 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now, 
     preview.final_months = sorted(final_months(session, {f"{at:%Y-%m}" for row in preview.ready
                                                          for at in (row.sign_at, row.reply_at) if at is not None}))
     preview.notes += _left_out(session, unit.id, set(numbers), key.rows)
+    preview.notes += _meant_otherwise(preview.ready)
     return preview
+
+
+def _case_numbers(cells: list[dict[str, Any]], header_index: int) -> tuple[list[str], list[str]]:
+    """Each row's case number, and a note of the rows a unit added under the table (合计, 注：…): without a digit
+    in their 工单编号 they are no case's row, left out (their number is read as empty) and said so."""
+    numbers = [norm.case_number(c["工单编号"]) for c in cells]
+    others = [i for i, number in enumerate(numbers) if number and not any(ch.isdigit() for ch in number)]
+    if not others:
+        return numbers, []
+    said = "、".join(f"第 {i + header_index + 2} 行（{norm.text(cells[i]['工单编号'])[:12]}）" for i in others)
+    kept = [n if i not in others else "" for i, n in enumerate(numbers)]
+    return kept, [f"{said}的工单编号一格不是编号，不是工单行，未读取。"]
+
+
+# A reply that reads like a request the sheet has no column for: 退单 and 延期 are asked, and ruled, in the window.
+NOT_OURS = "不属于本单位职责"
+ASKS_INSTEAD = re.compile(r"申请退单|要求退单|请求退单|申请延期|延期办理|申请延长")
+
+
+def _meant_otherwise(ready: list[ReplyRow]) -> list[str]:
+    """Rows whose reply says the unit wants to return the case or more time: imported, they count as 办结."""
+    numbers = [row.number for row in ready if row.reply is not None
+               and (row.reply.result == NOT_OURS or ASKS_INSTEAD.search(row.reply.text))]
+    if not numbers:
+        return []
+    return [f"请注意：工单{'、'.join(numbers)}的回复写的是“不属于本单位职责”或申请退单、延期。按回复导入后，工单即转入"
+            "待回访并计为办结；如单位要退单或延期，请不要导入这些行（在表中清空其回复后重新导入），改在“交办跟踪”中"
+            "登记退单申请或延期申请，由审核员审批。"]
 
 
 def _merged_replies(merged: list[tuple[tuple[int, int], tuple[int, int]]], header_index: int,
@@ -493,10 +532,7 @@ def _reply_row(excel_row: int, number: str, values: dict[str, Any], cases: dict[
             signs = not found
             if signs:
                 _event, status = run_in_memory(ctx, status, actor, Action.SIGN, Sign(unit_id), signed)
-    sign_note = ""
-    if sign_at is not None:
-        sign_note = SIGNED_ON_THE_DAY if sign_at != moments.get("签收时间") else \
-            SIGNED_DATE_ONLY if sign_at.time() == time() else ""
+    sign_note = _day_only_note(sign_at, moments.get("签收时间"), SIGNED_ON_THE_DAY, SIGNED_DATE_ONLY)
     if not replying:
         return ReplyRow(excel_row, case.id, number, sign_at, None, None, sign_note) if sign_at and signs else None
     if finished is None and "办结时间" in moments:
@@ -506,7 +542,8 @@ def _reply_row(excel_row: int, number: str, values: dict[str, Any], cases: dict[
             problems.append(("办理结果", off_the_list.message))
         return None
     reply = wf.Reply(text=text, result=result, finished_at=finished, handler=norm.text(values["经办人"]),
-                     handler_phone=norm.phone(values["联系电话"]) if values["联系电话"] else "", unit_id=unit_id)
+                     handler_phone=norm.phone(values["联系电话"]) if values["联系电话"] else "", unit_id=unit_id,
+                     note=_day_only_note(finished, moments.get("办结时间"), FINISHED_ON_THE_DAY, FINISHED_DATE_ONLY))
     found = STEPS[Action.REPLY].check(ctx, status, actor, reply, finished)
     problems += [(_REPLY_COLUMNS.get(p.field, "工单编号"), p.message) for p in found]
     return None if problems else ReplyRow(excel_row, case.id, number, sign_at, reply, finished, sign_note)
