@@ -331,7 +331,7 @@ def test_cannot_approve_own_proposal(db: Database, people: People, clock: FakeCl
 
 def test_sign_undispatched_case_is_refused(db: Database, people: People, clock: FakeClock) -> None:
     case_id = _register(db, people, clock)
-    _refused(db, case_id, TransitionError, "当前为“拟交办”，不能签收",
+    _refused(db, case_id, TransitionError, "当前为“拟交办”，不能签收（仅限“已交办、办理中”状态）",  # in that order
              lambda s: wf.sign(s, people.operator, case_id, clock=clock))
 
 
@@ -351,9 +351,14 @@ def test_reply_before_sign_and_after_finish_refused(db: Database, people: People
     _refused(db, case_id, ValidationError, "回复内容",
              lambda s: wf.reply(s, people.operator, case_id, wf.Reply(text=""), clock=clock))
     with db.session() as s:
-        wf.reply(s, people.operator, case_id, wf.Reply(text="已办"), clock=clock)
+        replied = wf.reply(s, people.operator, case_id, wf.Reply(text="已办"), clock=clock).events[-1].at
+    # a second reply says who answered and when, not only the state it is in
+    _refused(db, case_id, TransitionError,
+             f"自来水公司已于{replied:%Y-%m-%d %H:%M}回复，不能再次回复（工单RZ\\d+-\\d+当前为“待回访”）",
+             lambda s: wf.reply(s, people.operator, case_id, wf.Reply(text="再办"), clock=clock))
+    with db.session() as s:
         wf.follow_up(s, people.operator, case_id, "satisfied", clock=clock)
-    _refused(db, case_id, TransitionError, "当前为“已办结”，不能回复",
+    _refused(db, case_id, TransitionError, "已于.*回复，不能再次回复（.*当前为“已办结”）",
              lambda s: wf.reply(s, people.operator, case_id, wf.Reply(text="再办"), clock=clock))
 
 

@@ -314,7 +314,7 @@ def _timing(status: CaseStatus, ctx: StepContext, at: datetime) -> list[Problem]
 def _state(ctx: StepContext, status: CaseStatus, doing: str, *states: CaseState) -> list[Problem]:
     if status.state in states:
         return []
-    allowed = "、".join(s.label for s in states)
+    allowed = "、".join(s.label for s in CaseState if s in states)  # in the workflow's order, every time
     return [Problem(f"工单{ctx.case_number}当前为“{status.state_label}”，不能{doing}（仅限“{allowed}”状态）。",
                     Gate.STATE)]
 
@@ -428,14 +428,17 @@ def _target(status: CaseStatus, payload: Any) -> DispatchStatus:
 
 
 def _reply_gates(ctx: StepContext, status: CaseStatus, actor: Actor, p: Reply | None, at: datetime) -> list[Problem]:
+    unit_id = _unit_of(p)
+    answered = status.dispatch_for(unit_id) if unit_id is not None else status.main_dispatch
+    if answered is not None and answered.round == status.round and answered.replied_at is not None:
+        return [Problem(f"{ctx.unit_name(answered.unit_id)}已于{answered.replied_at:%Y-%m-%d %H:%M}回复，不能再次回复"
+                        f"（工单{ctx.case_number}当前为“{status.state_label}”）。", Gate.STATE)]
     target, problems = _with_dispatch(ctx, status, p, "回复")
     if target is None:
         return problems
     name = ctx.unit_name(target.unit_id)
     if target.signed_at is None:
         return [Problem(f"{name}尚未签收，不能回复。请先登记签收。", Gate.STATE)]
-    if target.replied_at is not None:
-        return [Problem(f"{name}已于{target.replied_at:%Y-%m-%d %H:%M}回复。", Gate.STATE)]
     return []
 
 
