@@ -7,7 +7,6 @@ advisory lock, so numbering, the audit chain and check-then-write rules hold acr
 
 from __future__ import annotations
 
-import errno
 import functools
 import os
 import re
@@ -24,7 +23,7 @@ from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url, 
 from sqlalchemy.exc import DatabaseError as SQLAlchemyDatabaseError
 from sqlalchemy.exc import OperationalError
 
-from hotline_desk.errors import DatabaseError
+from hotline_desk.errors import DatabaseError, os_reason
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -528,13 +527,7 @@ def create_private_file(path: Path) -> None:
     except FileExistsError:
         pass
     except OSError as exc:
-        raise DatabaseError(f"无法新建数据库文件 {path}：{_os_reason(exc)}") from exc
-
-
-def _os_reason(exc: OSError) -> str:
-    reasons = {errno.EACCES: "没有权限", errno.EPERM: "没有权限", errno.ENOSPC: "磁盘空间已满",
-               errno.EROFS: "所在位置是只读的", errno.ENOTDIR: "路径中有一段不是文件夹"}
-    return reasons.get(exc.errno or 0, exc.strerror or str(exc))
+        raise DatabaseError(f"无法新建数据库文件 {path}：{os_reason(exc)}") from exc
 
 
 def open_database(db: str | None = None, *, upgrade: bool = True, after_upgrade: AfterUpgrade | None = None,

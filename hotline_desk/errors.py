@@ -1,5 +1,7 @@
 """Expected, user-actionable errors: each carries a Chinese message a user can act on."""
 
+import errno
+
 
 class HotlineError(Exception):
     """Base of every expected error; ``str(err)`` is the message shown to the user."""
@@ -42,3 +44,30 @@ class NotFound(HotlineError):
 
 class DatabaseError(HotlineError):
     """The database file cannot be opened, is locked for too long, or is not ours."""
+
+
+# What the system says of a file it refused, in the office's words (its own are English: 'Not a directory').
+_OS_REASONS = {
+    errno.ENOENT: "文件夹不存在", errno.ENOTDIR: "路径中有一段不是文件夹，而是一个文件", errno.EISDIR: "这是一个文件夹",
+    errno.EACCES: "没有权限", errno.EPERM: "没有权限", errno.ENOSPC: "磁盘空间不足", errno.EROFS: "磁盘是只读的",
+    errno.ENAMETOOLONG: "文件名或路径太长", errno.EBUSY: "文件正被其他程序使用", errno.EEXIST: "已有同名的文件或文件夹",
+}
+_SHARING_VIOLATION = 32  # Windows: the file is open in another program (Excel holds what it shows)
+
+
+def os_reason(exc: OSError) -> str:
+    if _held(exc) and not isinstance(exc, PermissionError):
+        return "文件正被其他程序使用"
+    return _OS_REASONS.get(exc.errno or 0) or f"系统错误：{exc.strerror or exc}"
+
+
+def _held(exc: OSError) -> bool:
+    """Refused maybe only because another program has the file open (on Windows that reads as no permission)."""
+    return (isinstance(exc, PermissionError) or exc.errno == errno.EBUSY
+            or getattr(exc, "winerror", None) == _SHARING_VIOLATION)
+
+
+def cannot_write(path: object, exc: OSError) -> str:
+    """无法写入 …：why, and for a file that may be held open what to do about it."""
+    hint = "文件可能正在 Excel 或其他程序中打开，请关闭后再试，或换一个位置。" if _held(exc) else ""
+    return f"无法写入 {path}：{os_reason(exc)}。{hint}"

@@ -212,6 +212,24 @@ def test_a_total_row_and_a_note_under_the_table_are_left_out_and_said_so(
         assert case_view(s, case_id).state == "pending_followup"
 
 
+def test_a_second_export_on_the_same_day_keeps_the_first_and_a_file_is_no_folder(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+        water = unit_id(s, "自来水公司")
+        [first] = export_dispatch(s, water, tmp_path, clock=clock)
+        sent = first.read_bytes()  # out with the unit, being filled in
+        clock.advance(hours=2)
+        [second] = export_dispatch(s, water, tmp_path, clock=clock)
+    assert second.name == first.name.replace(".xlsx", "-2.xlsx") and first.read_bytes() == sent
+    with pytest.raises(ValidationError, match="是一个文件，不是文件夹"), db.session() as s:
+        export_dispatch(s, water, first, clock=clock)
+    with pytest.raises(ValidationError, match="路径中有一段不是文件夹") as refused, db.session() as s:
+        export_dispatch(s, water, first / "交办单", clock=clock)
+    assert "Not a directory" not in str(refused.value)  # the system's English stays out of the message
+
+
 def test_a_foreign_workbook_is_not_taken_for_replies(db: Database, tmp_path: Path) -> None:
     path = tmp_path / "other.xlsx"
     book = openpyxl.Workbook()

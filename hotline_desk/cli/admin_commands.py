@@ -18,7 +18,7 @@ from hotline_desk.cli.common import (
     to_json,
 )
 from hotline_desk.db import is_sqlite_file, resolve_db_url, sqlite_path
-from hotline_desk.errors import HotlineError, PermissionDenied, ValidationError
+from hotline_desk.errors import HotlineError, PermissionDenied, ValidationError, os_reason
 from hotline_desk.services.accounts import accounts, anchors, users
 from hotline_desk.services.accounts.permissions import require
 from hotline_desk.services.clock import office_now
@@ -188,9 +188,7 @@ def _unreadable(exc: OSError | UnicodeDecodeError) -> str:
     """Why a file could not be read, in the office's words (the system's own are English)."""
     if isinstance(exc, UnicodeDecodeError):
         return "不是 UTF-8 编码的文本文件"
-    reasons: list[tuple[type[OSError], str]] = [
-        (FileNotFoundError, "文件不存在"), (IsADirectoryError, "这是一个文件夹"), (PermissionError, "没有读取权限")]
-    return next((words for kind, words in reasons if isinstance(exc, kind)), exc.strerror or str(exc))
+    return "文件不存在" if isinstance(exc, FileNotFoundError) else os_reason(exc)
 
 
 def _ask_new_password(who: str) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hotline_desk.cli.common import Context, ProgressLine, SubParsers, choice_code
-from hotline_desk.errors import ValidationError
+from hotline_desk.errors import ValidationError, cannot_write
 from hotline_desk.excel.columns import FIELD_LABELS, clean
 from hotline_desk.services.accounts.permissions import require
 from hotline_desk.services.cases.case_query import CaseFilter
@@ -223,8 +223,7 @@ def _save_problem_list(preview: CasePreview, path: Path) -> None:
     try:
         path.write_bytes(problem_workbook(preview.problems, preview.file_name))
     except OSError as exc:
-        raise ValidationError(f"参数 --problem-list：无法写入 {path}（{exc.strerror or exc}）。"
-                              "文件可能正在 Excel 中打开，请关闭后再试，或换一个位置。") from exc
+        raise ValidationError(f"参数 --problem-list：{cannot_write(path, exc)}") from exc
     print(f"问题清单（{len(preview.problems)} 处）已存为 {path}。")
 
 

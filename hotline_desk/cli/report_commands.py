@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from hotline_desk.cli.common import Context, ProgressLine, SubParsers, fmt, parse_day, parse_time, to_json
 from hotline_desk.demo.guard import check_demo_target, demo_accounts
 from hotline_desk.demo.month import run_demo
-from hotline_desk.errors import HotlineError, ValidationError
+from hotline_desk.errors import HotlineError, ValidationError, cannot_write
 from hotline_desk.services.accounts import accounts, users
 from hotline_desk.services.office import admin, settings
 from hotline_desk.services.reporting import bulletin
@@ -341,7 +341,7 @@ def _write(path: Path, data: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
     except OSError as exc:
-        raise HotlineError(f"无法写入 {path}：{exc.strerror or exc}。文件是否正被其他程序打开？") from exc
+        raise HotlineError(cannot_write(path, exc)) from exc
 
 
 def cmd_demo(ctx: Context, args: argparse.Namespace) -> int:

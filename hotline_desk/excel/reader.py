@@ -11,7 +11,7 @@ from typing import Any
 
 import python_calamine as calamine
 
-from hotline_desk.errors import HotlineError
+from hotline_desk.errors import HotlineError, os_reason
 
 MAX_ROWS = 50_000
 MAX_UNCOMPRESSED = 300 * 1024 * 1024  # a real 50,000-row workbook unpacks to far less
@@ -67,7 +67,7 @@ def read_workbook(path: Path) -> WorkbookData:
     except FileNotFoundError as exc:
         raise ImportFileError(f"找不到文件“{path}”。") from exc
     except OSError as exc:
-        raise ImportFileError(f"无法读取“{path.name}”：{exc.strerror}。文件是否正被其他程序占用？") from exc
+        raise ImportFileError(f"无法读取“{path.name}”：{os_reason(exc)}。文件是否正被其他程序占用？") from exc
     if not data:
         raise ImportFileError(f"“{path.name}”是空文件。")
     _check_container(path, data[:8])

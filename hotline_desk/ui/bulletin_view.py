@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from hotline_desk.errors import HotlineError
+from hotline_desk.errors import HotlineError, cannot_write
 from hotline_desk.services.accounts.permissions import ROLE_ACTIONS
 from hotline_desk.services.cases.case_query import CaseFilter
 from hotline_desk.services.reporting import bulletin
@@ -590,7 +590,7 @@ class BulletinView(QWidget):
             try:
                 Path(path).write_bytes(self.pdf_bytes)
             except OSError as exc:
-                QMessageBox.warning(self, "无法保存", f"无法写入 {path}：{exc.strerror}。")
+                QMessageBox.warning(self, "无法保存", cannot_write(path, exc))
                 return
             self._done(f"已保存 {self.pdf_month} 简报：{path}", f"已保存：{path}")
 

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hotline_desk.errors import cannot_write
 from hotline_desk.services.cases import classification
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.case_query import CaseFilter, months_with_cases
@@ -231,7 +232,7 @@ class CaseListView(QWidget):
         try:
             Path(path).write_bytes(data)
         except OSError as exc:
-            QMessageBox.warning(self, "无法保存", f"无法写入 {path}：{exc.strerror}。文件是否正在 Excel 中打开？")
+            QMessageBox.warning(self, "无法保存", cannot_write(path, exc))
             return
         self.ctx.signals.notice.emit(f"已导出工单清单 {path}")
 

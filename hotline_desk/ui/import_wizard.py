@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from hotline_desk.errors import ValidationError
+from hotline_desk.errors import ValidationError, cannot_write
 from hotline_desk.excel.columns import FIELD_LABELS
 from hotline_desk.services.exchange.dispatch_exchange import ReplyPreview, commit_replies, preview_replies
 from hotline_desk.services.exchange.import_problems import (
@@ -325,8 +325,7 @@ class PreviewPage(QWizardPage):
         try:
             path.write_bytes(problem_workbook(preview.problems, preview.file_name))
         except OSError as exc:
-            QMessageBox.warning(self, "无法保存问题清单", f"无法写入 {path}：{exc.strerror or exc}。"
-                                "文件可能正在 Excel 中打开，请关闭后再试，或换一个位置。")
+            QMessageBox.warning(self, "无法保存问题清单", cannot_write(path, exc))
             return
         self.w.ctx.signals.notice.emit(f"已保存问题清单 {path}")
 

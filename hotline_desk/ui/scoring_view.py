@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hotline_desk.errors import cannot_write
 from hotline_desk.services.accounts.permissions import refusal
 from hotline_desk.services.reporting import bulletin
 from hotline_desk.services.reporting.bonus_input import bonus_frozen, parse_points
@@ -318,8 +319,7 @@ class ScoringView(QWidget):
         try:
             path.write_bytes(data)
         except OSError as exc:
-            QMessageBox.warning(self, "无法保存",
-                                f"无法写入 {path}：{exc.strerror}。文件是否正在 Excel 或其他程序中打开？")
+            QMessageBox.warning(self, "无法保存", cannot_write(path, exc))
             return False
         self.notice.setText(f"已保存 {path.name}")
         self.notice.setToolTip(str(path))

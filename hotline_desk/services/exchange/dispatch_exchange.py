@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline_desk.errors import HotlineError, NotFound, ValidationError
+from hotline_desk.errors import HotlineError, NotFound, ValidationError, cannot_write, os_reason
 from hotline_desk.excel import normalize as norm
 from hotline_desk.excel.dispatch_sheet import (
     CASE_COLUMNS,
@@ -98,12 +98,12 @@ def export_dispatch(session: Session, unit_id: int | None, directory: Path, *, p
     now = clock()
     targets = [unit_id] if unit_id is not None else units_with_open_cases(session)
     written: list[Path] = []
-    directory.mkdir(parents=True, exist_ok=True)
+    _folder(directory)
     fonts = find_fonts(Settings(session).str("bulletin.font_dir")) if pdf else None
     taken: set[str] = set()
     for target in targets:
         sheet = dispatch_sheet(session, target, now)
-        name = unique_file_name(f"交办单-{sheet.unit_name}-{now:%Y%m%d}", target, taken)
+        name = _beside(directory, unique_file_name(f"交办单-{sheet.unit_name}-{now:%Y%m%d}", target, taken))
         try:
             written += _export_one(session, sheet, directory / name, fonts, now)
         except Exception as exc:
@@ -131,6 +131,25 @@ def unique_file_name(stem: str, unit_id: int, taken: set[str]) -> str:
     return safe
 
 
+def _folder(directory: Path) -> None:
+    if directory.exists() and not directory.is_dir():
+        raise ValidationError(f"“{directory}”是一个文件，不是文件夹，交办单无法保存在那里。请另选一个文件夹。")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ValidationError(f"无法建立文件夹 {directory}：{os_reason(exc)}。请另选一个文件夹。") from exc
+
+
+def _beside(directory: Path, stem: str) -> str:
+    """A second export on the same day does not overwrite the first (it may be out with the unit, being filled):
+    交办单-纸坊镇-20261204-2, -3 …"""
+    name, n = stem, 1
+    while any((directory / f"{name}{ext}").exists() for ext in (".xlsx", ".pdf")):
+        n += 1
+        name = f"{stem}-{n}"
+    return name
+
+
 def _export_one(session: Session, sheet: DispatchSheet, base: Path, fonts: FontSet | None,
                 now: datetime) -> list[Path]:
     anchor = anchors.note(session, f"导出交办单 {sheet.unit_name}", now)
@@ -156,7 +175,7 @@ def _write(path: Path, data: bytes) -> Path:
     try:
         path.write_bytes(data)
     except OSError as exc:
-        raise ValidationError(f"无法写入 {path}：{exc.strerror}。文件是否正在 Excel 中打开？") from exc
+        raise ValidationError(cannot_write(path, exc)) from exc
     return path
 
 
