@@ -581,3 +581,25 @@ def test_a_result_recorded_meanwhile_at_another_station_is_named_with_who_when_a
                      for case_id in (reached, unreached)}
     assert followups[reached] == [("王芳", "回访结果：满意")]  # 王芳's alone
     assert followups[unreached] == [("王芳", "回访结果：未接通"), ("张丽", "回访结果：基本满意")]
+
+
+def test_tab_leaves_the_list_for_the_buttons_and_arrows_move_in_it(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """A clerk working the 交办跟踪 list by keyboard: arrows pick the case, Tab reaches 登记签收."""
+    with db.session() as s:
+        cases = [register_case(s, people.operator, draft(s), clock=clock) for _ in range(2)]
+        for case in cases:
+            wf.approve(s, people.supervisor, case.id, clock=clock)
+    view = TrackingView(context(db, people.operator, clock, tmp_path))
+    qtbot.addWidget(view)
+    view.resize(1200, 700)
+    view.show()
+    view.activateWindow()
+    qtbot.waitUntil(view.isActiveWindow)
+    view.select_number(cases[0].number)
+    view.table.setFocus()
+    QTest.keyClick(view.table, Qt.Key.Key_Down)
+    assert view.table.currentIndex().row() == 1 and QApplication.focusWidget() is view.table
+    QTest.keyClick(view.table, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is not view.table and view.table.currentIndex().row() == 1
+    assert isinstance(QApplication.focusWidget(), QPushButton)

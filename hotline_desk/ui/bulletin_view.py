@@ -679,6 +679,7 @@ class CasePicker(QDialog):
         self.search = QLineEdit()
         self.search.setPlaceholderText("输入诉求内容中的词语筛选")
         self.table = QTableView()
+        self.table.setTabKeyNavigation(False)  # Tab goes on to the buttons, arrows move in the list
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.horizontalHeader().setStretchLastSection(True)

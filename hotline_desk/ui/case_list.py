@@ -64,6 +64,7 @@ class CaseListView(QWidget):
         self.count = QLabel()
         self.model = CaseTableModel(ctx)
         self.table = QTableView()
+        self.table.setTabKeyNavigation(False)  # Tab goes on to the buttons, arrows move in the list
         self.table.setModel(self.model)
         self.table.setSortingEnabled(True)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

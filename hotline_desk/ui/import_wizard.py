@@ -255,6 +255,7 @@ class PreviewPage(QWizardPage):
         self.save_list.setToolTip("把每个问题（行号、列、原因）存为 Excel 工作簿，便于对照修改原文件")
         self.save_list.clicked.connect(self.save_problem_list)
         self.problems = QTableWidget(0, 3)
+        self.problems.setTabKeyNavigation(False)  # Tab goes on to the buttons, arrows move in the list
         self.problems.setHorizontalHeaderLabels(["行", "列", "问题"])
         self.problems.horizontalHeader().setStretchLastSection(True)
         self.problems.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)

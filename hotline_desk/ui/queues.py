@@ -108,6 +108,7 @@ class QueueTable(QWidget):
         self.requests_only = requests_only
         self.model: RowsModel[QueueRow] = RowsModel([*(BASE_COLUMNS if base else []), *columns])
         self.table = QTableView()
+        self.table.setTabKeyNavigation(False)  # Tab goes on to the action buttons, arrows move in the list
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)

@@ -58,6 +58,7 @@ def _row_of_buttons(*pairs: tuple[str, Callable[[], None]]) -> QHBoxLayout:
 
 def _table(model: Any) -> QTableView:
     table = QTableView()
+    table.setTabKeyNavigation(False)  # Tab goes on to the next control, arrows move in the list
     table.setModel(model)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)

@@ -75,6 +75,7 @@ class ScoringView(QWidget):
         for label, name in (("乡镇街道", "scores_townships"), ("市直单位", "scores_departments")):
             model: RowsModel[UnitScore] = RowsModel(_score_columns())
             table = QTableView()
+            table.setTabKeyNavigation(False)  # Tab goes on to the next control, arrows move in the list
             table.setModel(model)
             table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
             table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -347,6 +348,7 @@ class CasesBehindDialog(QDialog):
         model.set_rows(details)
         self.model = model
         table = QTableView()
+        table.setTabKeyNavigation(False)  # Tab goes on to the buttons, arrows move in the list
         table.setModel(model)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

@@ -164,6 +164,7 @@ def _reload(table: QTableView, model: RowsModel[Any], rows: list[Any], key: Call
 
 def _table(model: Any) -> QTableView:
     table = QTableView()
+    table.setTabKeyNavigation(False)  # Tab goes on to the next control, arrows move in the list
     table.setModel(model)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
