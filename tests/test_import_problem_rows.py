@@ -114,6 +114,11 @@ def test_the_wizard_shows_each_problem_with_its_row_and_saves_the_list(
     assert grouped[0] == ("第 3 行等 13 行", "来电时间", f"不存在的日期“{BAD_DAY}”（第 {first_ten}……行）")
     assert grouped[1] == ("第 16 行", "回访结果", "回访结果“很好”无法识别，应为满意、基本满意、不满意或未回访")
     assert table.item(0, 0).toolTip().endswith("、14、16 行")  # type: ignore[union-attr]
+    wizard.resize(640, 600)  # the 问题 column narrower than its longest reason
+    qtbot.waitUntil(lambda: table.columnWidth(2) < table.fontMetrics().horizontalAdvance(table.item(0, 2).text()))
+    page.show_problems()
+    assert all(table.rowHeight(r) >= table.sizeHintForRow(r) for r in range(table.rowCount()))  # wrapped, not cut
+    assert table.rowHeight(0) >= 2 * table.fontMetrics().lineSpacing()  # the long reason took two lines or more
     # Row by row: each problem with its row, both of row 16's.
     page.layout_choice.setCurrentIndex(page.layout_choice.findText("按行号逐条列出"))
     by_row = shown()

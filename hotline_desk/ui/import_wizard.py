@@ -308,6 +308,8 @@ class PreviewPage(QWizardPage):
                 item = QTableWidgetItem(value)
                 item.setToolTip(f"第 {every} 行" if col == 0 and every else value)
                 self.problems.setItem(i, col, item)
+        if len(rows) <= WRAPPED_ROWS:  # a long reason wraps onto more lines instead of being cut off at 1366×768
+            self.problems.resizeRowsToContents()
 
     def save_problem_list(self) -> None:
         preview: Any = self.w.preview
@@ -335,6 +337,7 @@ class PreviewPage(QWizardPage):
         return preview is not None and not getattr(preview, "missing", []) and bool(preview.ready)
 
 
+WRAPPED_ROWS = 1000  # beyond, measuring every row's height would keep the page waiting: the tooltip has the text
 MAX_ROWS_LISTED = 5000  # problems listed one by one in the window; the saved list has every one
 
 
