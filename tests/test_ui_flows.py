@@ -374,7 +374,10 @@ def test_import_wizard_goes_file_mapping_preview_commit(qtbot: QtBot, db: Databa
     book.active.append(["S2", "2022/7/6", "井盖破损", "城市管理—市容市政"])
     book.save(path)
     clock.set(clock.now.replace(month=8))
-    wizard = ImportWizard(None, context(db, people.supervisor, clock, tmp_path), "cases")
+    ctx = context(db, people.supervisor, clock, tmp_path)
+    status_bar: list[str] = []
+    ctx.signals.notice.connect(status_bar.append)
+    wizard = ImportWizard(None, ctx, "cases")
     qtbot.addWidget(wizard)
     wizard.show()
     wizard.file_page.path.setText(str(path))
@@ -398,6 +401,7 @@ def test_import_wizard_goes_file_mapping_preview_commit(qtbot: QtBot, db: Databa
     assert "可导入 2 行" in wizard.preview_page.summary.text()
     wizard.accept()
     qtbot.waitUntil(lambda: "已导入 2 件工单" in wizard.result_message, timeout=20_000)
+    assert status_bar[-1] == wizard.result_message  # still there once the box is closed
     with db.reader() as s:
         assert {c.source for c in s.scalars(select(Case))} == {"upper"}
         assert {c.appeal_type_name for c in s.scalars(select(Case))} == {"问题处理类"}

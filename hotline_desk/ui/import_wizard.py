@@ -132,6 +132,7 @@ class ImportWizard(QWizard):
 
         def done(message: str) -> None:
             self.result_message = message
+            self.ctx.signals.notice.emit(message)  # the status bar keeps it after the box is closed
             QMessageBox.information(self, "导入完成", message)
             super(ImportWizard, self).accept()
 
