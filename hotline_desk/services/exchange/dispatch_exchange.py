@@ -144,10 +144,17 @@ def _beside(directory: Path, stem: str) -> str:
     """A second export on the same day does not overwrite the first (it may be out with the unit, being filled):
     交办单-纸坊镇-20261204-2, -3 …"""
     name, n = stem, 1
-    while any((directory / f"{name}{ext}").exists() for ext in (".xlsx", ".pdf")):
+    while any(_there(directory / f"{name}{ext}") for ext in (".xlsx", ".pdf")):
         n += 1
         name = f"{stem}-{n}"
     return name
+
+
+def _there(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:  # a name too long to ask about: writing it says so, in words
+        return False
 
 
 def _export_one(session: Session, sheet: DispatchSheet, base: Path, fonts: FontSet | None,
