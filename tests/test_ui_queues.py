@@ -603,3 +603,35 @@ def test_tab_leaves_the_list_for_the_buttons_and_arrows_move_in_it(
     QTest.keyClick(view.table, Qt.Key.Key_Tab)
     assert QApplication.focusWidget() is not view.table and view.table.currentIndex().row() == 1
     assert isinstance(QApplication.focusWidget(), QPushButton)
+
+
+def test_the_list_narrows_to_what_is_typed_in_its_filter(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """A unit on the phone: typing its name keeps its cases; Ctrl+F gets there from the list."""
+    with db.session() as s:
+        water, city = unit_id(s, "自来水公司"), unit_id(s, "城市管理局")
+        cases = [register_case(s, people.operator, draft(s, unit_id=u), clock=clock) for u in (water, city, water)]
+        for case in cases:
+            wf.approve(s, people.supervisor, case.id, clock=clock)
+    view = TrackingView(context(db, people.operator, clock, tmp_path))
+    qtbot.addWidget(view)
+    view.show()
+    view.activateWindow()
+    qtbot.waitUntil(view.isActiveWindow)
+    view.select_number(cases[2].number)
+    view.table.setFocus()
+    QTest.keyClick(view.table, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert QApplication.focusWidget() is view.filter
+    view.filter.insert("自来水")  # as an input method commits it
+    assert [r.number for r in view.model.rows] == [cases[0].number, cases[2].number]
+    assert view.count.text().startswith("筛选出 2 件，共 3 件")
+    assert [r.number for r in view.selected()] == [cases[2].number]  # the chosen case stays chosen
+    answer_next_dialog({})
+    qtbot.mouseClick(view.findChild(QPushButton, "sign"), Qt.MouseButton.LeftButton)
+    with db.reader() as s:
+        assert [case_view(s, c.id).state for c in cases] == ["dispatched", "dispatched", "in_progress"]
+    assert [r.number for r in view.model.rows] == [cases[0].number, cases[2].number]  # still filtered after it
+    view.filter.insert(" 没有这个")
+    assert view.model.rows == [] and "没有含“自来水 没有这个”的工单（共 3 件）" in view.empty.text()
+    view.filter.clear()
+    assert len(view.model.rows) == 3 and view.count.text().startswith("共 3 件")

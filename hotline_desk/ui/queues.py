@@ -10,12 +10,14 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QMessageBox,
     QPushButton,
     QTableView,
@@ -122,6 +124,7 @@ class QueueTable(QWidget):
             self.table.setColumnWidth(i, column.width or 100)
         remember_columns(ctx.window_state(), f"queue_{remembered_as or name}", header)
         self.table.activated.connect(self._open)  # a double-click, or Enter on the row the keyboard is on
+        self.empty_text = empty
         self.empty = QLabel(empty)
         self.empty.setObjectName("empty")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -144,9 +147,23 @@ class QueueTable(QWidget):
         self._undo_timer = QTimer(self)
         self._undo_timer.setSingleShot(True)
         self._undo_timer.timeout.connect(self._undo_expired)
-        layout = QVBoxLayout(self)
+        # Typed into, the list keeps the cases whose columns hold the text: a unit's name while it is on the phone.
+        self.filter = QLineEdit()
+        self.filter.setObjectName("filter")
+        self.filter.setPlaceholderText("筛选：单位、编号、标题等（Ctrl+F）")
+        self.filter.setClearButtonEnabled(True)
+        self.filter.setFixedWidth(290)  # its hint readable whole
+        self.filter.textChanged.connect(self.refresh)
+        find = QShortcut(QKeySequence.StandardKey.Find, self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        find.activated.connect(self._to_filter)
+        top = QHBoxLayout()
         if hint:
-            layout.addWidget(QLabel(hint))
+            top.addWidget(QLabel(hint), 1)
+        else:
+            top.addStretch(1)
+        top.addWidget(self.filter)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
         layout.addWidget(self.table, 1)
         said = QHBoxLayout()
         said.addWidget(self.notice, 1)
@@ -173,8 +190,9 @@ class QueueTable(QWidget):
         return button
 
     def refresh(self) -> None:
-        rows = read(self.ctx, lambda s: queue(s, self.name, self.ctx.clock(), requests_only=self.requests_only,
-                                              viewer=self.ctx.actor))
+        every = read(self.ctx, lambda s: queue(s, self.name, self.ctx.clock(), requests_only=self.requests_only,
+                                               viewer=self.ctx.actor))
+        rows = self._shown(every)
         chosen = {r.id for r in self.selected()}
         self.model.set_rows(rows)
         again = [i for i, r in enumerate(rows) if r.id in chosen]
@@ -190,10 +208,27 @@ class QueueTable(QWidget):
             self.table.setCurrentIndex(QModelIndex())
         self._filled = True
         self.empty.setVisible(not rows)
-        overdue = sum(r.flag == "overdue" for r in rows)
-        near = sum(r.flag == "near" for r in rows)
-        self.count.setText(f"共 {len(rows)} 件" + (f"，超期 {overdue} 件" if overdue else "")
+        filtering = self.filter.text().strip()
+        none_match = f"没有含“{filtering}”的工单（共 {len(every)} 件）"
+        self.empty.setText(none_match if filtering and every else self.empty_text)
+        overdue = sum(r.flag == "overdue" for r in every)
+        near = sum(r.flag == "near" for r in every)
+        shown = f"筛选出 {len(rows)} 件，" if len(rows) != len(every) else ""
+        self.count.setText(f"{shown}共 {len(every)} 件" + (f"，超期 {overdue} 件" if overdue else "")
                            + (f"，临期 {near} 件" if near else ""))
+
+    def _to_filter(self) -> None:
+        self.filter.setFocus()
+        self.filter.selectAll()
+
+    def _shown(self, rows: list[QueueRow]) -> list[QueueRow]:
+        """The rows with the filter's text in any of their columns as shown (every row when it is empty)."""
+        words = self.filter.text().split()
+        if not words:
+            return rows
+        columns = self.model.columns
+        return [r for r in rows
+                if all(any(w in str(c.value(r) or "") for c in columns) for w in words)]
 
     def tell(self, text: str, undo: Callable[[], str | None] | None = None, minutes: int = 0, *,
              warn: bool = False) -> None:
