@@ -197,7 +197,7 @@ def test_a_total_row_and_a_note_under_the_table_are_left_out_and_said_so(
     sheet = book["交办单"]
     sheet.cell(4, 9).value = clock() + timedelta(hours=1)
     sheet.cell(4, 11).value = "已处理"
-    sheet.cell(4, 12).value = clock() + timedelta(hours=2)
+    sheet.cell(4, 12).value = clock() + timedelta(hours=2, minutes=50)
     sheet.cell(5, 1).value, sheet.cell(5, 11).value = "合计", "1 件"
     sheet.cell(6, 1).value = "注：本表由供水科填写"
     book.save(path)
@@ -209,7 +209,10 @@ def test_a_total_row_and_a_note_under_the_table_are_left_out_and_said_so(
         assert "第 5 行（合计）" in aside and "第 6 行（注：本表由供水科填写）" in aside
         commit_replies(s, people.supervisor, preview, clock=clock)
     with db.reader() as s:
-        assert case_view(s, case_id).state == "pending_followup"
+        view = case_view(s, case_id)
+    assert view.state == "pending_followup"
+    signed, replied = view.events[-2:]  # read in ten minutes after the reply: still said to come from the sheet
+    assert signed.entered == replied.entered == f"{clock():%m-%d %H:%M} 导入"
 
 
 def test_a_second_export_on_the_same_day_keeps_the_first_and_a_file_is_no_folder(

@@ -84,8 +84,9 @@ LATE_ENTRY = timedelta(minutes=30)
 
 
 def entered_words(at: datetime, recorded_at: datetime | None, *, imported: bool) -> str:
-    """When a step dated ``at`` was really entered, if well after: "12-04 10:15 补录" (or 导入 from a file)."""
-    if recorded_at is None or recorded_at - at < LATE_ENTRY:
+    """When a step dated ``at`` was really entered, if well after: "12-04 10:15 补录"; a step taken from a file says
+    so however soon after it was read in ("12-04 10:15 导入"): the clerk did not see it happen."""
+    if recorded_at is None or (not imported and recorded_at - at < LATE_ENTRY):
         return ""
     when = f"{recorded_at:%m-%d %H:%M}" if recorded_at.year == at.year else f"{recorded_at:%Y-%m-%d %H:%M}"
     return f"{when} {'导入' if imported else '补录'}"
