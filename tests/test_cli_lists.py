@@ -61,3 +61,26 @@ def test_an_unknown_state_names_the_states(db: Database, three: list[str], tmp_p
         code, out, err = run(capsys, db, *command, "--state", "很好")
         assert code == 2 and out == "" and "无法识别的状态“很好”，可选：登记、拟交办、已交办" in err
     assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_a_units_cases_alone_and_a_folder_that_is_a_file_said_in_words(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.helpers import unit_id
+
+    with db.session() as s:
+        city = unit_id(s, "城市管理局")
+        water = register_case(s, people.operator, draft(s), clock=clock)
+        other = register_case(s, people.operator, draft(s, unit_id=city), clock=clock)
+        for case in (water, other):
+            wf.approve(s, people.supervisor, case.id, clock=clock)
+    log_in_everyone(db, monkeypatch)
+    target = tmp_path / "城市管理局.xlsx"
+    code, _, err = run(capsys, db, "export-cases", "--unit", "城市管理局", "--out", str(target))
+    assert code == 0, err
+    sheet = openpyxl.load_workbook(target).active
+    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == [other.number]
+    code, _, err = run(capsys, db, "export-cases", "--unit", "城市管理局", "--out", str(target / "x.xlsx"))
+    assert code != 0 and "路径中有一段不是文件夹" in err and "Traceback" not in err
+    code, _, err = run(capsys, db, "export-cases", "--unit", "没有这个单位", "--out", str(target))
+    assert code != 0 and "没有这个单位" in err

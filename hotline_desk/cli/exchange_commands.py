@@ -95,6 +95,7 @@ def register(sub: SubParsers[Any]) -> None:
                        description="按月份等条件导出工单清单（默认隐去姓名和电话）。")
     p.add_argument("--month", default="", help="月份，如 2022-07")
     p.add_argument("--state", default="", help="状态，如 待回访 或 pending_followup")
+    p.add_argument("--unit", default="", help="承办单位（也认别名和常见全称，如 纸坊镇人民政府）")
     p.add_argument("--out", required=True, help="输出 .xlsx 路径")
     p.add_argument("--reveal", action="store_true", help="显示来电人姓名和电话（保密工单仍隐去）")
     p.set_defaults(run=cmd_export_cases)
@@ -283,8 +284,12 @@ def cmd_export_cases(ctx: Context, args: argparse.Namespace) -> int:
     state = choice_code(CaseState.labels(), args.state, "状态")
     actor = ctx.actor()
     with ctx.db.session() as session:  # a write session: showing personal data is recorded
-        data = export_cases(session, CaseFilter(month=args.month, state=state), now=office_now(),
+        unit = reference.find_unit(session, args.unit).id if args.unit else None
+        data = export_cases(session, CaseFilter(month=args.month, state=state, unit_id=unit), now=office_now(),
                             reveal=args.reveal, user_id=actor.id)
-    Path(args.out).write_bytes(data)
+    try:
+        Path(args.out).write_bytes(data)
+    except OSError as exc:
+        raise ValidationError(f"参数 --out：{cannot_write(args.out, exc)}") from exc
     print(f"已导出 {args.out}")
     return 0
