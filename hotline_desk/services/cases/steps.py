@@ -262,7 +262,6 @@ class Step(Generic[P]):
     gates: Check[P]  # what must hold whatever is typed (the role is checked before these)
     inputs: Inputs[P]  # what the typed payload must satisfy
     build: Build[P]
-    confirm: bool = False  # a step with no fields asks before acting
     routine: bool = True  # offered among the case's next steps; the others (作废, 撤销) stand apart
     warning: str = ""  # what cannot be undone: asked once more, 否 by default, before the step is taken
 
@@ -670,14 +669,13 @@ _TABLE: list[Step[Any]] = [
          _registered("拟交办"), _propose_inputs,
          lambda ctx, st, a, p, at: NewEvent(EventKind.PROPOSE, data={"unit_id": p.unit, "assist_ids": list(p.assists)},
                                             note=p.note)),
-    Step(Action.APPROVE, Approve, (EventKind.APPROVE,), (), _approve_gates, _approve_inputs, _approve_event,
-         confirm=True),
+    Step(Action.APPROVE, Approve, (EventKind.APPROVE,), (), _approve_gates, _approve_inputs, _approve_event),
     Step(Action.REJECT, Reject, (EventKind.REJECT,), (FormField("reason", "驳回理由", TEXT, required=True),),
          lambda ctx, st, a, p, at: _state(ctx, st, "驳回", CaseState.PROPOSED),
          lambda ctx, st, a, p, at: _text(p.reason, "请填写驳回理由。", "reason"),
          _simple(EventKind.REJECT, lambda p: p.reason)),
     Step(Action.SIGN, Sign, (EventKind.SIGN,), (), _sign_gates, _none,
-         lambda ctx, st, a, p, at: NewEvent(EventKind.SIGN, _target(st, p).unit_id, note=p.note), confirm=True),
+         lambda ctx, st, a, p, at: NewEvent(EventKind.SIGN, _target(st, p).unit_id, note=p.note)),
     Step(Action.REPLY, Reply, (EventKind.REPLY,),
          (FormField("text", "回复内容", TEXT, required=True),
           FormField("result", "办理结果", "choice", choices=(("（不填）", ""), *((r, r) for r in REPLY_RESULTS))),
@@ -708,7 +706,7 @@ _TABLE: list[Step[Any]] = [
          lambda ctx, st, a, p, at: _state(ctx, st, "回访", CaseState.PENDING_FOLLOWUP), _followup_inputs,
          _followup_event),
     Step(Action.UNDO_FOLLOWUP, UndoFollowUp, (EventKind.FOLLOWUP_UNDONE,), (), _undo_gates, _none,
-         _simple(EventKind.FOLLOWUP_UNDONE, lambda p: p.reason), confirm=True, routine=False),
+         _simple(EventKind.FOLLOWUP_UNDONE, lambda p: p.reason), routine=False),
     Step(Action.REVIEW, Review, (EventKind.REVIEW,),
          (FormField("at_fault", "甄别结论", "choice", choices=(("承办单位责任，重办", True),
                                                               ("非承办单位责任，不计入满意率", False))),
