@@ -54,6 +54,9 @@ def test_dispatch_sheet_round_trip_and_reimport_changes_nothing(db: Database, pe
     assert "自来水公司" in sheet["A2"].value
     assert book["_hotline"].sheet_state == "veryHidden"
     assert any("已解决" in (dv.formula1 or "") for dv in sheet.data_validations.dataValidation)
+    [dates] = [dv for dv in sheet.data_validations.dataValidation if dv.type == "date"]
+    # bounded, as Excel needs a date rule to be, and a warning: 2022年7月5号下午3点 may be kept as typed
+    assert (dates.operator, dates.formula1, dates.errorStyle) == ("greaterThanOrEqual", "DATE(2000,1,1)", "warning")
     rows = {sheet.cell(r, 1).value: r for r in range(4, sheet.max_row + 1)}
     with db.reader() as s:
         numbers = {case_view(s, i).number: i for i in (first, secret)}

@@ -22,7 +22,7 @@ RESULTS = REPLY_RESULTS  # the drop-down offers exactly what a reply step accept
 HEADER_ROW = 3
 THIN = Side(style="thin", color="999999")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-REPLY_FILL = PatternFill("solid", fgColor="FFF8DC")
+REPLY_FILL = PatternFill("solid", fgColor="FFF2A8")  # a yellow one sees as yellow, on screen and printed
 
 
 @dataclass(frozen=True)
@@ -89,8 +89,11 @@ def write_dispatch_workbook(sheet: DispatchSheet, *, anchor: str = "", signature
     ws.add_data_validation(results)
     result_col = ws.cell(HEADER_ROW, len(CASE_COLUMNS) + 2).column_letter
     results.add(f"{result_col}{HEADER_ROW + 1}:{result_col}{last + 200}")
-    dates = DataValidation(type="date", allow_blank=True, showErrorMessage=True, errorTitle="日期",
-                           error="请填写日期时间，如 2022-07-05 14:30")
+    # A date after 2000 (a date rule without its bounds is one Excel may call damaged); a warning, not a stop: a unit
+    # may keep 2022年7月5号下午3点 as typed, which the import reads.
+    dates = DataValidation(type="date", operator="greaterThanOrEqual", formula1="DATE(2000,1,1)", allow_blank=True,
+                           showErrorMessage=True, errorStyle="warning", errorTitle="日期",
+                           error="请填写日期和时间，如 2022-07-05 14:30。如确要保留所填的写法，请点“是”。")
     ws.add_data_validation(dates)
     for name in ("签收时间", "办结时间"):
         letter = ws.cell(HEADER_ROW, len(CASE_COLUMNS) + REPLY_COLUMNS.index(name) + 1).column_letter
