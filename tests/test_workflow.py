@@ -170,10 +170,17 @@ def test_return_accepted_goes_back_to_proposed_with_new_unit(db: Database, peopl
 def test_return_declined_stays_with_unit(db: Database, people: People, clock: FakeClock) -> None:
     case_id = _to_in_progress(db, people, clock)
     with db.session() as s:
-        wf.request_return(s, people.operator, case_id, "不属于我单位职责", clock=clock)
+        asked = wf.request_return(s, people.operator, case_id, "不属于我单位职责", clock=clock).events[-1].at
+    # a reply while the return waits would be thrown away if it were granted: the unit waits for the ruling
+    _refused(db, case_id, TransitionError,
+             f"自来水公司已于{asked:%Y-%m-%d %H:%M}申请退单，正在等待审核员审批，审批前不能登记回复",
+             lambda s: wf.reply(s, people.operator, case_id, wf.Reply(text="已修好"), clock=clock))
+    with db.session() as s:
         view = wf.rule_return(s, people.supervisor, case_id, False, note="属于供水设施维护职责", clock=clock)
     assert view.state_label == "办理中"
     assert view.unit == "自来水公司"
+    with db.session() as s:  # declined, the unit goes on and replies
+        assert wf.reply(s, people.operator, case_id, wf.Reply(text="已修好"), clock=clock).state_label == "待回访"
 
 
 def test_return_after_two_working_days_is_refused(db: Database, people: People, clock: FakeClock) -> None:

@@ -438,6 +438,9 @@ def _reply_gates(ctx: StepContext, status: CaseStatus, actor: Actor, p: Reply | 
     name = ctx.unit_name(target.unit_id)
     if target.signed_at is None:
         return [Problem(f"{name}尚未签收，不能回复。请先登记签收。", Gate.STATE)]
+    if target.return_requested_at is not None:  # a reply now would be thrown away if the return were granted
+        return [Problem(f"{name}已于{target.return_requested_at:%Y-%m-%d %H:%M}申请退单，正在等待审核员审批，审批前不能"
+                        "登记回复（不同意退单后，单位继续办理并回复）。", Gate.STATE)]
     return []
 
 
