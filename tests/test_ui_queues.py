@@ -610,7 +610,8 @@ def test_the_list_narrows_to_what_is_typed_in_its_filter(
     """A unit on the phone: typing its name keeps its cases; Ctrl+F gets there from the list."""
     with db.session() as s:
         water, city = unit_id(s, "自来水公司"), unit_id(s, "城市管理局")
-        cases = [register_case(s, people.operator, draft(s, unit_id=u), clock=clock) for u in (water, city, water)]
+        cases = [register_case(s, people.operator, draft(s, unit_id=u, content=f"诉求{i}：自来水公司抄表有误"),
+                               clock=clock) for i, u in enumerate((water, city, water))]
         for case in cases:
             wf.approve(s, people.supervisor, case.id, clock=clock)
     view = TrackingView(context(db, people.operator, clock, tmp_path))
@@ -622,16 +623,21 @@ def test_the_list_narrows_to_what_is_typed_in_its_filter(
     view.table.setFocus()
     QTest.keyClick(view.table, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     assert QApplication.focusWidget() is view.filter
-    view.filter.insert("自来水")  # as an input method commits it
+    view.filter.insert("自来水")  # as an input method commits it: every case mentions it
+    assert len(view.model.rows) == 3 and view.count.text() == "筛选出 3 件（共 3 件）"
+    view.filter.insert("公司")  # a unit's whole name: its cases, not the one that names it in the request
     assert [r.number for r in view.model.rows] == [cases[0].number, cases[2].number]
-    assert view.count.text().startswith("筛选出 2 件，共 3 件")
+    assert view.count.text() == "筛选出 2 件（共 3 件）"
     assert [r.number for r in view.selected()] == [cases[2].number]  # the chosen case stays chosen
     answer_next_dialog({})
     qtbot.mouseClick(view.findChild(QPushButton, "sign"), Qt.MouseButton.LeftButton)
     with db.reader() as s:
         assert [case_view(s, c.id).state for c in cases] == ["dispatched", "dispatched", "in_progress"]
     assert [r.number for r in view.model.rows] == [cases[0].number, cases[2].number]  # still filtered after it
-    view.filter.insert(" 没有这个")
-    assert view.model.rows == [] and "没有含“自来水 没有这个”的工单（共 3 件）" in view.empty.text()
-    view.filter.clear()
-    assert len(view.model.rows) == 3 and view.count.text().startswith("共 3 件")
+    view.filter.setText(cases[1].number.lower().replace("2", "２"))  # typed loosely: small letters, full-width
+    assert [r.number for r in view.model.rows] == [cases[1].number]
+    view.filter.setText("自来水公司 没有这个")
+    assert view.model.rows == [] and "没有含“自来水公司 没有这个”的工单（共 3 件）" in view.empty.text()
+    view.filter.setFocus()
+    QTest.keyClick(view.filter, Qt.Key.Key_Escape)  # Esc empties the filter
+    assert view.filter.text() == "" and len(view.model.rows) == 3 and view.count.text() == "共 3 件"

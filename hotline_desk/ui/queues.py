@@ -4,6 +4,7 @@ buttons, 甄别). Every action runs through the operation helper: one session, w
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -17,7 +18,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QMessageBox,
     QPushButton,
     QTableView,
@@ -42,7 +42,7 @@ from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read
 from hotline_desk.ui.models import Column, RowsModel
 from hotline_desk.ui.operations import Operation, show_refusal
-from hotline_desk.ui.widgets import FieldSpec, ask
+from hotline_desk.ui.widgets import FieldSpec, FilterEdit, ask
 from hotline_desk.ui.window_state import remember_columns
 from hotline_desk.vocabulary import Action
 
@@ -148,7 +148,7 @@ class QueueTable(QWidget):
         self._undo_timer.setSingleShot(True)
         self._undo_timer.timeout.connect(self._undo_expired)
         # Typed into, the list keeps the cases whose columns hold the text: a unit's name while it is on the phone.
-        self.filter = QLineEdit()
+        self.filter = FilterEdit()
         self.filter.setObjectName("filter")
         self.filter.setPlaceholderText("筛选：单位、编号、标题等（Ctrl+F）")
         self.filter.setClearButtonEnabled(True)
@@ -211,24 +211,34 @@ class QueueTable(QWidget):
         filtering = self.filter.text().strip()
         none_match = f"没有含“{filtering}”的工单（共 {len(every)} 件）"
         self.empty.setText(none_match if filtering and every else self.empty_text)
-        overdue = sum(r.flag == "overdue" for r in every)
-        near = sum(r.flag == "near" for r in every)
-        shown = f"筛选出 {len(rows)} 件，" if len(rows) != len(every) else ""
-        self.count.setText(f"{shown}共 {len(every)} 件" + (f"，超期 {overdue} 件" if overdue else "")
-                           + (f"，临期 {near} 件" if near else ""))
+        overdue = sum(r.flag == "overdue" for r in rows)  # of the cases listed
+        near = sum(r.flag == "near" for r in rows)
+        flags = (f"，超期 {overdue} 件" if overdue else "") + (f"，临期 {near} 件" if near else "")
+        self.count.setText(f"筛选出 {len(rows)} 件{flags}（共 {len(every)} 件）" if filtering else
+                           f"共 {len(every)} 件{flags}")
 
     def _to_filter(self) -> None:
         self.filter.setFocus()
         self.filter.selectAll()
 
     def _shown(self, rows: list[QueueRow]) -> list[QueueRow]:
-        """The rows with the filter's text in any of their columns as shown (every row when it is empty)."""
-        words = self.filter.text().split()
+        """The rows holding every word typed in the filter (every row when it is empty), as shown in their columns,
+        capitals or full-width letters and digits alike (rz2207 finds RZ2207); a word that is a unit's whole name
+        keeps the cases that unit leads or assists, not others' that mention it."""
+        words = [_loose(w) for w in self.filter.text().split()]
         if not words:
             return rows
-        columns = self.model.columns
-        return [r for r in rows
-                if all(any(w in str(c.value(r) or "") for c in columns) for w in words)]
+        def units_of(row: QueueRow) -> set[str]:  # 主办 and 协办
+            return {_loose(u) for u in (row.unit, *row.assisting.split("、")) if u}
+
+        columns, units = self.model.columns, set().union(*(units_of(r) for r in rows))
+
+        def holds(row: QueueRow, word: str) -> bool:
+            if word in units:
+                return word in units_of(row)
+            return any(word in _loose(str(c.value(row) or "")) for c in columns)
+
+        return [r for r in rows if all(holds(r, w) for w in words)]
 
     def tell(self, text: str, undo: Callable[[], str | None] | None = None, minutes: int = 0, *,
              warn: bool = False) -> None:
@@ -329,6 +339,10 @@ class QueueTable(QWidget):
             self.tell(said, warn=True)
             self.ctx.signals.notice.emit(said)
         return result
+
+
+def _loose(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).casefold()
 
 
 def _confirm(parent: QWidget, title: str, text: str) -> bool:

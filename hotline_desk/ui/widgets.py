@@ -398,3 +398,14 @@ def keep_asking(dialog: ActionDialog, then: Callable[[dict[str, Any]], bool] | N
         if then is None or then(values):
             return values
     return None
+
+
+class FilterEdit(QLineEdit):
+    """A list's filter box: Esc empties it (and, once empty, is left to the window, as usual)."""
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape and self.text():
+            self.clear()
+            event.accept()
+            return
+        super().keyPressEvent(event)
