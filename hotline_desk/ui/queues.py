@@ -53,10 +53,10 @@ BASE_COLUMNS: list[Column[QueueRow]] = [
 # What the caller-back needs on the phone: who to call, what they asked, what the unit said.
 CALLER_COLUMNS: list[Column[QueueRow]] = [
     Column("工单编号", lambda r: r.number, 118),
-    Column("来电人", lambda r: r.caller + ("（保密）" if r.confidential else ""), 90),
-    Column("联系电话", lambda r: r.phone, 104), Column("承办单位", lambda r: r.unit, 110),
-    Column("办理结果", lambda r: r.reply_result, 80), Column("回复内容", lambda r: r.reply, 200),
-    Column("诉求内容", lambda r: r.content, 220),
+    Column("来电人", lambda r: r.caller + ("（保密）" if r.confidential else ""), 84),
+    Column("联系电话", lambda r: r.phone, 100), Column("承办单位", lambda r: r.unit, 140),  # 人力资源和社会保障局 whole
+    Column("办理结果", lambda r: r.reply_result, 70), Column("回复内容", lambda r: r.reply, 170),
+    Column("诉求内容", lambda r: r.content, 170),  # with 回访时限 and 上次回访, no sideways scrolling at 1366×768
 ]
 REJECTED_COLUMNS: list[Column[QueueRow]] = [
     Column("驳回理由", lambda r: r.rejected_reason, 260), Column("驳回人", lambda r: r.rejected_by, 70),
