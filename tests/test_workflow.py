@@ -358,7 +358,9 @@ def test_reply_before_sign_and_after_finish_refused(db: Database, people: People
     _refused(db, case_id, ValidationError, "回复内容",
              lambda s: wf.reply(s, people.operator, case_id, wf.Reply(text=""), clock=clock))
     with db.session() as s:
-        replied = wf.reply(s, people.operator, case_id, wf.Reply(text="已办"), clock=clock).events[-1].at
+        said = wf.reply(s, people.operator, case_id, wf.Reply(text="已办。", result="已解决"), clock=clock).events[-1]
+        replied = said.at
+    assert said.details.startswith("办理结果：已解决；回复内容：已办；办结时间：")  # no 已办。；
     # a second reply says who answered and when, not only the state it is in
     _refused(db, case_id, TransitionError,
              f"自来水公司已于{replied:%Y-%m-%d %H:%M}回复，不能再次回复（工单RZ\\d+-\\d+当前为“待回访”）",
@@ -372,7 +374,7 @@ def test_reply_before_sign_and_after_finish_refused(db: Database, people: People
 def test_reply_finish_time_must_be_sane(db: Database, people: People, clock: FakeClock) -> None:
     case_id = _to_in_progress(db, people, clock)
     bad = wf.Reply(text="已办", finished_at=datetime(2022, 7, 1, 8, 0))
-    _refused(db, case_id, ValidationError, "办结时间",
+    _refused(db, case_id, ValidationError, r"办结时间2022-07-01 08:00应在签收时间（2022-07-\d\d \d\d:\d\d）与回复时间",
              lambda s: wf.reply(s, people.operator, case_id, bad, clock=clock))
 
 

@@ -466,7 +466,8 @@ def _reply_inputs(ctx: StepContext, status: CaseStatus, actor: Actor, p: Reply, 
     finished_at = p.finished_at or at
     assert target.signed_at is not None
     if finished_at < target.signed_at or finished_at > at:
-        problems.append(Problem("办结时间应在签收时间与回复时间之间。", Gate.INPUT, "finished_at"))
+        problems.append(Problem(f"办结时间{finished_at:%Y-%m-%d %H:%M}应在签收时间（{target.signed_at:%Y-%m-%d %H:%M}）"
+                                f"与回复时间（{at:%Y-%m-%d %H:%M}）之间。", Gate.INPUT, "finished_at"))
     return problems
 
 
