@@ -79,6 +79,7 @@ def test_a_sheet_with_a_result_off_the_list_is_refused_row_by_row(db: Database, 
     assert fingerprint(db) == before
     code, out, err = run(capsys, db, "import-replies", str(filled), "--commit", "--only-valid", user="sup1")
     assert code == 0, err
+    assert "有问题的第 4 行（1 行）未登记，请单位改正后重新发回。" in out  # what goes back to the unit
     with db.reader() as s:
         assert sorted(r for r in s.scalars(select(Dispatch.result)) if r) == ["已解决"]
 

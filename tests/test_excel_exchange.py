@@ -229,6 +229,9 @@ def test_a_second_export_on_the_same_day_keeps_the_first_and_a_file_is_no_folder
         clock.advance(hours=2)
         [second] = export_dispatch(s, water, tmp_path, clock=clock)
     assert second.name == first.name.replace(".xlsx", "-2.xlsx") and first.read_bytes() == sent
+    with pytest.raises(ValidationError, match="城市管理局当前没有在办工单"), db.session() as s:
+        export_dispatch(s, unit_id(s, "城市管理局"), tmp_path / "空", clock=clock)
+    assert not (tmp_path / "空").exists() or not any((tmp_path / "空").iterdir())  # no empty sheet sent out
     with pytest.raises(ValidationError, match="是一个文件，不是文件夹"), db.session() as s:
         export_dispatch(s, water, first, clock=clock)
     with pytest.raises(ValidationError, match="路径中有一段不是文件夹") as refused, db.session() as s:

@@ -103,6 +103,8 @@ def export_dispatch(session: Session, unit_id: int | None, directory: Path, *, p
     taken: set[str] = set()
     for target in targets:
         sheet = dispatch_sheet(session, target, now)
+        if unit_id is not None and not sheet.rows:
+            raise ValidationError(f"{sheet.unit_name}当前没有在办工单（已交办、尚未回复的），没有可导出的交办单。")
         name = _beside(directory, unique_file_name(f"交办单-{sheet.unit_name}-{now:%Y%m%d}", target, taken))
         try:
             written += _export_one(session, sheet, directory / name, fonts, now)
@@ -583,8 +585,11 @@ def commit_replies(session: Session, actor: Actor, preview: ReplyPreview, *, onl
     if preview.problems and not only_valid:
         rows = len({p.row for p in preview.problems})
         raise ValidationError(f"有 {rows} 行存在问题，未登记任何回复。请修改后重新导入，{hints.only_valid}")
+    left = sorted({p.row for p in preview.problems})
+    named = "、".join(map(str, left[:20])) + ("等" if len(left) > 20 else "")
+    left_out = f"有问题的第 {named} 行（{len(left)} 行）未登记，请单位改正后重新发回。" if left else ""
     if not preview.ready:
-        return 0, f"没有新内容：{preview.unchanged} 件已登记过，数据库未作改动。"
+        return 0, f"没有新内容：{preview.unchanged} 件已登记过，数据库未作改动。{left_out}"
     now = clock()
     batch = ImportBatch(kind="replies", file_name=preview.file_name, sha256=preview.sha256, rows=len(preview.ready),
                         user_id=actor.id, created_at=now, note=preview.summary())
@@ -597,4 +602,4 @@ def commit_replies(session: Session, actor: Actor, preview: ReplyPreview, *, onl
         if row.reply is not None:
             wf.reply(session, actor, row.case_id, row.reply, unit_id=preview.unit_id, at=row.reply_at, clock=clock,
                      batch_id=batch.id)
-    return len(preview.ready), f"已登记 {preview.unit_name} 的 {len(preview.ready)} 件签收或回复。"
+    return len(preview.ready), f"已登记 {preview.unit_name} 的 {len(preview.ready)} 件签收或回复。{left_out}"
