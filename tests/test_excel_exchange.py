@@ -239,6 +239,30 @@ def test_a_second_export_on_the_same_day_keeps_the_first_and_a_file_is_no_folder
     assert "Not a directory" not in str(refused.value)  # the system's English stays out of the message
 
 
+def test_a_signing_already_recorded_is_on_the_sheet_and_read_back_changes_nothing(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    with db.session() as s:
+        cases = [register_case(s, people.operator, draft(s, content=f"诉求{i}"), clock=clock).id for i in range(2)]
+        for case_id in cases:
+            wf.approve(s, people.supervisor, case_id, clock=clock)
+        clock.advance(hours=1)
+        signed_at = wf.sign(s, people.operator, cases[0], clock=clock).events[-1].at
+        numbers = [case_view(s, c).number for c in cases]
+        [path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, clock=clock)
+    sheet = openpyxl.load_workbook(path)["交办单"]
+    rows = {sheet.cell(r, 1).value: r for r in range(4, sheet.max_row + 1)}
+    assert sheet.cell(rows[numbers[0]], 9).value == signed_at.replace(second=0, microsecond=0)  # not to sign again
+    assert sheet.cell(rows[numbers[1]], 9).value is None and "不必再填" in sheet["A2"].value
+    with db.session() as s:  # sent back untouched: nothing to take, nothing to say about the signing
+        preview = preview_replies(s, path, clock=clock)
+        assert (preview.ready, preview.blank, preview.problems) == ([], 2, [])
+        assert not [n for n in preview.notes if "签收" in n]
+        wf.request_return(s, people.operator, cases[0], "供水设施属小区物业", clock=clock)
+        wf.rule_return(s, people.supervisor, cases[0], True, new_unit_id=unit_id(s, "城市管理局"), clock=clock)
+    with db.reader() as s:  # the case has moved on since: its row, as exported, is still no problem
+        assert preview_replies(s, path, clock=clock).problems == []
+
+
 def test_a_foreign_workbook_is_not_taken_for_replies(db: Database, tmp_path: Path) -> None:
     path = tmp_path / "other.xlsx"
     book = openpyxl.Workbook()

@@ -22,6 +22,7 @@ RESULTS = REPLY_RESULTS  # the drop-down offers exactly what a reply step accept
 HEADER_ROW = 3
 THIN = Side(style="thin", color="999999")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+SIGNED_FILL = PatternFill("solid", fgColor="E0E0E0")  # a signing already recorded: nothing to fill
 REPLY_FILL = PatternFill("solid", fgColor="FFF2A8")  # a yellow one sees as yellow, on screen and printed
 
 
@@ -35,6 +36,7 @@ class DispatchRow:
     caller_phone: str
     address: str
     deadline: datetime | None
+    signed_at: datetime | None = None  # already signed: shown, so the unit does not sign again
 
 
 @dataclass(frozen=True)
@@ -57,8 +59,9 @@ def write_dispatch_workbook(sheet: DispatchSheet, *, anchor: str = "", signature
     set_text(ws.cell(1, 1), sheet.title)
     ws.cell(1, 1).font = Font(bold=True, size=16)
     ws.cell(1, 1).alignment = Alignment(horizontal="center")
+    signed = "已签收的工单已填好签收时间（灰色），不必再填。" if any(r.signed_at for r in sheet.rows) else ""
     set_text(ws.cell(2, 1), f"承办单位：{sheet.unit_name}    导出时间：{sheet.exported_at:%Y-%m-%d %H:%M}    "
-                            f"共 {len(sheet.rows)} 件。请在黄色各列填写后发回热线办。")
+                            f"共 {len(sheet.rows)} 件。请在黄色各列填写后发回热线办。{signed}")
     for col, name in enumerate((*CASE_COLUMNS, *REPLY_COLUMNS), 1):
         cell = ws.cell(HEADER_ROW, col)
         set_text(cell, name)
@@ -83,6 +86,10 @@ def write_dispatch_workbook(sheet: DispatchSheet, *, anchor: str = "", signature
             cell.fill = REPLY_FILL
             if REPLY_COLUMNS[col - len(CASE_COLUMNS) - 1] in ("签收时间", "办结时间"):
                 cell.number_format = "yyyy-mm-dd hh:mm"
+        if row.signed_at is not None:  # as recorded: read back, it changes nothing
+            cell = ws.cell(r, len(CASE_COLUMNS) + REPLY_COLUMNS.index("签收时间") + 1)
+            cell.value = row.signed_at.replace(second=0, microsecond=0)
+            cell.fill = SIGNED_FILL
     last = HEADER_ROW + max(len(sheet.rows), 1)
     results = DataValidation(type="list", formula1='"' + ",".join(RESULTS) + '"', allow_blank=True,
                              showErrorMessage=True, errorTitle="办理结果", error="请从下拉列表中选择")

@@ -75,7 +75,7 @@ def dispatch_sheet(session: Session, unit_id: int, now: datetime) -> DispatchShe
         rows.append(DispatchRow(
             number=case.number, registered_at=case.registered_at, category=case.category_label, content=content,
             caller=CONFIDENTIAL if secret else case.caller_name, caller_phone=CONFIDENTIAL if secret else case.phone,
-            address=case.address, deadline=mine.deadline,
+            address=case.address, deadline=mine.deadline, signed_at=mine.signed_at,
         ))
     title = f"{Settings(session).str('office.name')}交办单"
     return DispatchSheet(title=title, unit_id=unit.id, unit_name=unit.name, exported_at=now, rows=tuple(rows))
@@ -273,7 +273,8 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now, 
     statuses = statuses_for(session, [c.id for c in cases.values()])
     merged = _merged_replies(sheet.merged, header_index, columns)
     filled = [i for i, c in enumerate(cells)
-              if numbers[i] and (i in merged or any(norm.text(c[name]) for name in REPLY_COLUMNS))]
+              if numbers[i] and (i in merged or any(norm.text(c[name]) for name in REPLY_COLUMNS))
+              and not _as_exported(c, cases.get(numbers[i]), statuses, unit.id)]
     rows_of: dict[str, list[int]] = {}
     for i in filled:
         rows_of.setdefault(numbers[i], []).append(i + header_index + 2)
@@ -298,6 +299,22 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now, 
     preview.notes += _left_out(session, unit.id, set(numbers), key.rows)
     preview.notes += _meant_otherwise(preview.ready)
     return preview
+
+
+def _as_exported(cells: dict[str, Any], case: Case | None, statuses: dict[int, Any], unit_id: int) -> bool:
+    """A row left as exported: only its 签收时间, as this unit's signing of the case was recorded (the sheet shows
+    it), filled in. Such a row is not read, even when the case has moved on since."""
+    if case is None or case.id not in statuses or any(norm.text(cells[name]) for name in REPLY_COLUMNS
+                                                      if name != "签收时间"):
+        return False
+    try:
+        written = norm.when(cells["签收时间"])
+    except norm.CellError:
+        return False
+    return written is not None and any(
+        d.unit_id == unit_id and d.signed_at is not None
+        and d.signed_at.replace(second=0, microsecond=0) == written.replace(second=0, microsecond=0)
+        for d in statuses[case.id].dispatches)
 
 
 def _case_numbers(cells: list[dict[str, Any]], header_index: int) -> tuple[list[str], list[str]]:
