@@ -263,6 +263,33 @@ def test_a_signing_already_recorded_is_on_the_sheet_and_read_back_changes_nothin
         assert preview_replies(s, path, clock=clock).problems == []
 
 
+def test_formulas_without_their_results_are_named_not_taken_silently_for_blanks(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """A file a program wrote (never saved by Excel or WPS) has formulas and no results: read as blank, said so."""
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+        [path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, clock=clock)
+    book = openpyxl.load_workbook(path)
+    sheet = book["交办单"]
+    sheet.cell(4, 9).value = clock() + timedelta(hours=1)
+    sheet.cell(4, 11).value = '="已清理"&"占道摊点"'
+    sheet.cell(4, 12).value = "=DATE(2022,7,6)"
+    book.save(path)
+    clock.advance(days=2)
+    with db.reader() as s:
+        preview = preview_replies(s, path, clock=clock)
+    assert any("K4、L4 格是公式，但文件里没有它的计算结果" in n and "保存后重新导入" in n for n in preview.notes)
+    assert "K4、L4 格是公式" in preview.summary()
+    listed = tmp_path / "清单.xlsx"
+    other = openpyxl.Workbook()
+    other.active.append(["来电时间", "诉求内容", "诉求类型"])
+    other.active.append([datetime(2022, 7, 5, 9, 0), '="路灯"&"不亮"', "问题处理类"])
+    other.save(listed)
+    with db.reader() as s:
+        assert "B2 格是公式" in preview_cases(s, listed, clock=clock).summary()
+
+
 def test_a_foreign_workbook_is_not_taken_for_replies(db: Database, tmp_path: Path) -> None:
     path = tmp_path / "other.xlsx"
     book = openpyxl.Workbook()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,33 @@ class WorkbookData:
     file_name: str
     sha256: str
     sheets: list[SheetData]
+    unsaved_formulas: list[str] = field(default_factory=list)  # cells with a formula and no result saved
+
+    def formula_note(self) -> str:
+        """What to say of formulas read as blank: a file written by a program, never saved by Excel or WPS."""
+        if not self.unsaved_formulas:
+            return ""
+        cells = "、".join(self.unsaved_formulas[:10]) + ("等" if len(self.unsaved_formulas) > 10 else "")
+        return (f"注意：{cells} 格是公式，但文件里没有它的计算结果（文件多半不是用 Excel 或 WPS 保存的），这些格按空白"
+                "读取。请在 Excel 或 WPS 中打开此文件、保存后重新导入。")
+
+
+# A cell holding a formula and no saved result: <c r="K5"><f>…</f><v/></c> (what a program writes, Excel never).
+UNSAVED_FORMULA = re.compile(rb'<c r="([A-Z]{1,3}[0-9]+)"[^>]*>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)(?:<v\s*/>|<v></v>)?</c>')
+
+
+def _unsaved_formulas(data: bytes) -> list[str]:
+    """The cells of an .xlsx whose formula has no saved result (python-calamine reads them as empty)."""
+    if not data.startswith(b"PK"):
+        return []
+    found: list[str] = []
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for name in archive.namelist():
+            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                xml = archive.read(name)
+                if b"<f" in xml:
+                    found += [m.decode() for m in UNSAVED_FORMULA.findall(xml)]
+    return found
 
 
 def _check_container(path: Path, head: bytes) -> None:
@@ -88,7 +116,8 @@ def read_workbook(path: Path) -> WorkbookData:
     except calamine.CalamineError as exc:
         raise ImportFileError(f"“{path.name}”不是 Excel 工作簿（可能是改了扩展名的 CSV 或文本文件）。"
                               "请在 Excel 中打开后另存为 .xlsx 再导入。") from exc
-    return WorkbookData(file_name=path.name, sha256=hashlib.sha256(data).hexdigest(), sheets=sheets)
+    return WorkbookData(file_name=path.name, sha256=hashlib.sha256(data).hexdigest(), sheets=sheets,
+                        unsaved_formulas=_unsaved_formulas(data))
 
 
 def data_sheets(book: WorkbookData) -> list[SheetData]:

@@ -265,6 +265,7 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now, 
     preview = ReplyPreview(book.file_name, book.sha256, unit.id, unit.name)
     rows = sheet.rows[header_index + 1:]
     preview.notes += _unread(columns, rows, [s for s in sheets if s is not sheet])
+    preview.notes += [book.formula_note()] if book.unsaved_formulas else []
     now = clock()
     cells = [_cells(row, columns) for row in rows]
     numbers, aside = _case_numbers(cells, header_index)

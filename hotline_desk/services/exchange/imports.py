@@ -105,6 +105,7 @@ class CasePreview:
     choices: ValueChoices = field(default_factory=dict)  # what to do with such values (given, or suggestions taken)
     left_out: int = 0  # rows left out by choice
     other_sheets: list[tuple[str, int]] = field(default_factory=list)  # the workbook's other sheets with content, rows
+    formulas: str = ""  # formulas the file holds without their results, read as blank: what to do
 
     @property
     def invalid_rows(self) -> int:
@@ -123,7 +124,7 @@ class CasePreview:
 
     def summary(self, hints: ImportHints = WINDOW) -> str:
         others = "".join(f"文件中另有工作表“{name}”（{rows} 行有内容，含表头）未读取，{hints.other_sheet}"
-                         for name, rows in self.other_sheets)
+                         for name, rows in self.other_sheets) + self.formulas
         if self.missing:
             return f"工作表“{self.sheet}”中没有找到必需的列：{'、'.join(self.missing)}。{hints.map_columns}{others}"
         text = (f"共 {self.total_rows} 行：可导入 {len(self.ready)} 行，已导入过 {self.duplicates} 行，"
@@ -342,7 +343,7 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
     preview = CasePreview(file_name=book.file_name, sha256=book.sha256, sheet=sheet.name, header_row=header_index + 1,
                           columns=[(h, FIELD_LABELS.get(mapping.get(i, ""), "")) for i, h in enumerate(header)],
                           other_sheets=[(other.name, filled_rows(other)) for other in data_sheets(book)
-                                        if other.name != sheet.name])
+                                        if other.name != sheet.name], formulas=book.formula_note())
     missing = [label for fields, label in ((("content", "title"), "诉求内容"), (("registered_at",), "来电时间"))
                if not set(fields) & set(mapping.values())]
     if missing:
