@@ -115,8 +115,9 @@ def register(sub: SubParsers[Any]) -> None:
     ])
     _step(csub, "supervise", "督办（审核员）", cmd_supervise, [("--note", {"default": "", "help": "督办说明"})])
     _step(csub, "follow-up", "登记回访结果", cmd_follow_up, [
-        ("result", {"choices": list(FOLLOWUP_RESULTS.values()), "help": "满意、基本满意、不满意或未接通"}),
-        ("--note", {"default": "", "help": "回访记录"}),
+        ("result", {"choices": list(FOLLOWUP_RESULTS.values()), "metavar": "回访结果",
+                    "help": "满意、基本满意、不满意或未接通"}),
+        ("--note", {"default": "", "help": "回访记录（不满意时必填：群众意见）"}),
     ])
     _step(csub, "review", "甄别不满意回访（审核员）", cmd_review, [
         ("--decision", {"required": True, "choices": ["单位责任", "非单位责任"], "help": "单位责任则重办"}),
