@@ -190,13 +190,19 @@ def test_a_reply_that_asks_to_return_the_case_is_pointed_out_before_it_counts_as
     assert "交办跟踪" in warning and warning in preview.summary()
 
 
-def test_a_total_row_and_a_note_under_the_table_are_left_out_and_said_so(
-        db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+def _one_case_sheet(db: Database, people: People, clock: FakeClock, tmp_path: Path
+                    ) -> tuple[int, Path, openpyxl.Workbook]:
+    """One case dispatched to 自来水公司 and its sheet exported, opened to be filled in as the unit would."""
     with db.session() as s:
         case_id = register_case(s, people.operator, draft(s), clock=clock).id
         wf.approve(s, people.supervisor, case_id, clock=clock)
         [path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, clock=clock)
-    book = openpyxl.load_workbook(path)
+    return case_id, path, openpyxl.load_workbook(path)
+
+
+def test_a_total_row_and_a_note_under_the_table_are_left_out_and_said_so(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    case_id, path, book = _one_case_sheet(db, people, clock, tmp_path)
     sheet = book["交办单"]
     sheet.cell(4, 9).value = clock() + timedelta(hours=1)
     sheet.cell(4, 11).value = "已处理"
@@ -266,11 +272,7 @@ def test_a_signing_already_recorded_is_on_the_sheet_and_read_back_changes_nothin
 def test_formulas_without_their_results_are_named_not_taken_silently_for_blanks(
         db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
     """A file a program wrote (never saved by Excel or WPS) has formulas and no results: read as blank, said so."""
-    with db.session() as s:
-        case_id = register_case(s, people.operator, draft(s), clock=clock).id
-        wf.approve(s, people.supervisor, case_id, clock=clock)
-        [path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, clock=clock)
-    book = openpyxl.load_workbook(path)
+    _case_id, path, book = _one_case_sheet(db, people, clock, tmp_path)
     sheet = book["交办单"]
     sheet.cell(4, 9).value = clock() + timedelta(hours=1)
     sheet.cell(4, 11).value = '="已清理"&"占道摊点"'
