@@ -292,6 +292,22 @@ def test_formulas_without_their_results_are_named_not_taken_silently_for_blanks(
         assert "B2 格是公式" in preview_cases(s, listed, clock=clock).summary()
 
 
+def test_a_registers_total_and_notes_under_the_table_are_left_out_and_named(
+        db: Database, clock: FakeClock, tmp_path: Path) -> None:
+    listed = tmp_path / "台账.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["工单编号", "来电时间", "诉求内容", "诉求类型", "问题分类"])
+    book.active.append(["T1", datetime(2022, 7, 5, 9, 0), "路灯不亮", "问题处理类", "城市管理—市容市政"])
+    book.active.append(["T2", datetime(2022, 7, 6, 9, 0), "注：井盖破损", "问题处理类", "城市管理—市容市政"])  # a case
+    book.active.append(["合 计", None, "2 件"])
+    book.active.append(["注：本表由话务班填写"])
+    book.save(listed)
+    with db.reader() as s:
+        preview = preview_cases(s, listed, clock=clock)
+    assert (preview.total_rows, len(preview.ready), preview.problems) == (2, 2, [])
+    assert "第 4 行（合 计）、第 5 行（注：本表由话务班填写）不是工单行，未读取。" in preview.summary()
+
+
 def test_a_foreign_workbook_is_not_taken_for_replies(db: Database, tmp_path: Path) -> None:
     path = tmp_path / "other.xlsx"
     book = openpyxl.Workbook()

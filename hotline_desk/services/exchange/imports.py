@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -106,6 +107,7 @@ class CasePreview:
     left_out: int = 0  # rows left out by choice
     other_sheets: list[tuple[str, int]] = field(default_factory=list)  # the workbook's other sheets with content, rows
     formulas: str = ""  # formulas the file holds without their results, read as blank: what to do
+    aside: list[tuple[int, str]] = field(default_factory=list)  # 合计, 注：… rows under the table: row, first words
 
     @property
     def invalid_rows(self) -> int:
@@ -125,6 +127,8 @@ class CasePreview:
     def summary(self, hints: ImportHints = WINDOW) -> str:
         others = "".join(f"文件中另有工作表“{name}”（{rows} 行有内容，含表头）未读取，{hints.other_sheet}"
                          for name, rows in self.other_sheets) + self.formulas
+        if self.aside:
+            others += "、".join(f"第 {row} 行（{words}）" for row, words in self.aside) + "不是工单行，未读取。"
         if self.missing:
             return f"工作表“{self.sheet}”中没有找到必需的列：{'、'.join(self.missing)}。{hints.map_columns}{others}"
         text = (f"共 {self.total_rows} 行：可导入 {len(self.ready)} 行，已导入过 {self.duplicates} 行，"
@@ -160,6 +164,22 @@ class ImportResult:
         if self.skipped_invalid:
             text += f"，跳过有问题的 {self.skipped_invalid} 行"
         return text + "。"
+
+
+# What a row a register keeps under its table starts with: 合计 4500, 注：…, 制表人：…
+SUMMARY_ROW = re.compile(r"(合计|小计|总计|共计|注[:：]|说明[:：]|备注[:：]|制表|填表|审核人)")
+
+
+SUMMARY_STARTS = frozenset("合小总共注说备制填审")
+
+
+def _summary_words(row: list[Any]) -> str:
+    """The first words of a row that sums up or annotates the table instead of being a case ("" for a case's)."""
+    first = next((c for c in row if c is not None and str(c).strip()), None)
+    if not isinstance(first, str) or first.lstrip()[:1] not in SUMMARY_STARTS:  # a case's row: at once
+        return ""
+    words = norm.text(first)
+    return words[:12] if SUMMARY_ROW.match(unicodedata.normalize("NFKC", words).replace(" ", "")) else ""
 
 
 def _row_values(row: list[Any], mapping: dict[int, str]) -> dict[str, Any]:
@@ -365,10 +385,14 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
         if not any(str(c).strip() for c in row if c is not None):
             continue
         excel_row = header_index + offset + 2
+        raw = _row_values(row, mapping)
+        if (words := _summary_words(row)) and not norm.text(raw.get("registered_at")):
+            preview.aside.append((excel_row, words))
+            continue
         preview.total_rows += 1
         found: list[UnknownName] = []
         try:
-            parsed, problems = _parse(_row_values(row, mapping), look, channel, found, latest=latest)
+            parsed, problems = _parse(raw, look, channel, found, latest=latest)
         except SkippedRow:
             preview.left_out += 1
             continue
