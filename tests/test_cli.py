@@ -176,6 +176,9 @@ def test_a_new_account_gets_a_one_time_password_it_must_change(office: Path, cap
     monkeypatch.setenv("HOTLINE_DESK_PASSWORD", "given-by-admin")
     code, _, err = run(capsys, office, "case", "list", user="liu")
     assert code == 2 and "HOTLINE_DESK_NEW_PASSWORD" in err
+    monkeypatch.setenv("HOTLINE_DESK_NEW_PASSWORD", "liu-own-password")
+    code, out, err = run(capsys, office, "passwd", user="liu")  # changing it on the first login: said once
+    assert code == 0 and "已设置 liu 的新密码" in err and "密码" not in out
 
 
 def test_an_account_without_a_password_can_do_nothing(office: Path, capsys: pytest.CaptureFixture[str],

@@ -205,6 +205,8 @@ def cmd_passwd(ctx: Context, args: argparse.Namespace) -> int:
         if args.password_file:
             raise ValidationError("--password-file 只用于重置他人的一次性密码；修改自己的密码请在终端中输入，"
                                   f"或用环境变量 {ENV_NEW_PASSWORD}。密码未作改动。")
+        if ctx.password_just_set:  # the first login has just asked for it: not twice
+            return 0
         password = ask_new_password("修改密码", target)
         with ctx.db.session() as session:
             accounts.set_password(session, actor, target, password)

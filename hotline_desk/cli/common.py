@@ -32,6 +32,7 @@ class Context:
         self.creates = False
         self._db: Database | None = None
         self._actor: Actor | None = None
+        self.password_just_set = False  # the login replaced a one-time password with the user's own
 
     @property
     def db(self) -> Database:
@@ -80,6 +81,7 @@ class Context:
             with self.db.session() as session:
                 result = accounts.change_first_password(session, username, password, new_password)
             print(f"已设置 {username} 的新密码。", file=sys.stderr)
+            self.password_just_set = True
         if result.actor is None:
             raise PermissionDenied(result.message)
         return result.actor
