@@ -137,6 +137,23 @@ def test_a_same_day_reply_dated_without_a_time_is_that_day_after_the_step_before
     assert "办结时间按上一步后一分钟记" in replied.note
 
 
+def test_a_signing_dated_by_its_day_after_a_declined_return_follows_the_ruling(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """The step before the signing is the last one taken (here the ruling on a return), not the dispatch."""
+    case_id, path, book = _one_case_sheet(db, people, clock, tmp_path)
+    with db.session() as s:
+        clock.advance(hours=1)
+        wf.request_return(s, people.operator, case_id, "不属于我单位", clock=clock)
+        clock.advance(hours=1)
+        ruled = wf.rule_return(s, people.supervisor, case_id, False, note="属于供水设施", clock=clock).events[-1].at
+    book["交办单"].cell(4, 9).value = ruled.date()
+    book.save(path)
+    clock.advance(hours=1)
+    with db.session() as s:
+        preview = preview_replies(s, path, clock=clock)
+        assert preview.problems == [] and [row.sign_at for row in preview.ready] == [ruled + timedelta(minutes=1)]
+
+
 def test_a_reply_dated_a_later_day_without_a_time_says_it_was_taken_as_midnight(
         db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
     with db.session() as s:
@@ -299,13 +316,15 @@ def test_a_registers_total_and_notes_under_the_table_are_left_out_and_named(
     book.active.append(["工单编号", "来电时间", "诉求内容", "诉求类型", "问题分类"])
     book.active.append(["T1", datetime(2022, 7, 5, 9, 0), "路灯不亮", "问题处理类", "城市管理—市容市政"])
     book.active.append(["T2", datetime(2022, 7, 6, 9, 0), "注：井盖破损", "问题处理类", "城市管理—市容市政"])  # a case
-    book.active.append(["合 计", None, "2 件"])
+    book.active.append(["合 计", "2 件"])  # its count in the 来电时间 column
     book.active.append(["注：本表由话务班填写"])
+    book.active.append([None, "填报单位：汝州市12345热线办"])
     book.save(listed)
     with db.reader() as s:
         preview = preview_cases(s, listed, clock=clock)
     assert (preview.total_rows, len(preview.ready), preview.problems) == (2, 2, [])
-    assert "第 4 行（合 计）、第 5 行（注：本表由话务班填写）不是工单行，未读取。" in preview.summary()
+    assert ("第 4 行（合 计）、第 5 行（注：本表由话务班填写）、第 6 行（填报单位：汝州市1234）不是工单行，未读取。"
+            in preview.summary())
 
 
 def test_a_foreign_workbook_is_not_taken_for_replies(db: Database, tmp_path: Path) -> None:

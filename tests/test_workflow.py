@@ -413,6 +413,13 @@ def test_backdated_or_future_times_refused(db: Database, people: People, clock: 
              lambda s: wf.sign(s, people.operator, case_id, at=datetime(2022, 7, 1), clock=clock))
     _refused(db, case_id, ValidationError, "晚于现在",
              lambda s: wf.sign(s, people.operator, case_id, at=datetime(2022, 7, 9), clock=clock))
+    clock.advance(seconds=40)
+    with db.session() as s:
+        supervised = wf.supervise(s, people.supervisor, case_id, clock=clock).events[-1].at
+    # within the same minute the seconds say which came first, not 09:30 before 09:30
+    _refused(db, case_id, ValidationError,
+             f"时间{supervised:%Y-%m-%d %H:%M}:00早于上一步（{supervised:%Y-%m-%d %H:%M}:40）",
+             lambda s: wf.sign(s, people.operator, case_id, at=supervised.replace(second=0), clock=clock))
 
 
 def test_invalid_draft_reports_every_field_and_writes_nothing(db: Database, people: People,

@@ -305,8 +305,9 @@ def _timing(status: CaseStatus, ctx: StepContext, at: datetime) -> list[Problem]
     if at > ctx.now + FUTURE_TOLERANCE:
         return [Problem(f"时间{at:%Y-%m-%d %H:%M}晚于现在，请核对。", Gate.INPUT, "at")]
     if status.last_event_at is not None and at < status.last_event_at:
-        return [Problem(f"时间{at:%Y-%m-%d %H:%M}早于上一步（{status.last_event_at:%Y-%m-%d %H:%M}），请核对。",
-                        Gate.INPUT, "at")]
+        shown = "%Y-%m-%d %H:%M:%S" if at.replace(second=0) == status.last_event_at.replace(second=0, microsecond=0) \
+            else "%Y-%m-%d %H:%M"  # within the same minute: the seconds tell which came first
+        return [Problem(f"时间{at:{shown}}早于上一步（{status.last_event_at:{shown}}），请核对。", Gate.INPUT, "at")]
     return []
 
 

@@ -134,9 +134,9 @@ def unique_file_name(stem: str, unit_id: int, taken: set[str]) -> str:
 
 
 def _folder(directory: Path) -> None:
-    if directory.exists() and not directory.is_dir():
-        raise ValidationError(f"“{directory}”是一个文件，不是文件夹，交办单无法保存在那里。请另选一个文件夹。")
     try:
+        if directory.exists() and not directory.is_dir():
+            raise ValidationError(f"“{directory}”是一个文件，不是文件夹，交办单无法保存在那里。请另选一个文件夹。")
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ValidationError(f"无法建立文件夹 {directory}：{os_reason(exc)}。请另选一个文件夹。") from exc
@@ -558,7 +558,7 @@ def _reply_row(excel_row: int, number: str, values: dict[str, Any], cases: dict[
             and written.replace(second=0) != mine.signed_at.replace(second=0, microsecond=0)):
         notes.append(f"工单{number}已于{mine.signed_at:%m-%d %H:%M}签收，表中写的签收时间{written:%m-%d %H:%M}未采用"
                      "（已登记的签收不随导入更改）。")
-    signed = _on_the_day(written, mine.dispatched_at)
+    signed = _on_the_day(written, max(mine.dispatched_at, status.last_event_at or mine.dispatched_at))
     finished = _on_the_day(moments.get("办结时间"), signed or mine.signed_at or mine.dispatched_at)
     text = norm.text(values["回复内容"])
     result = norm.result_word(values["办理结果"])

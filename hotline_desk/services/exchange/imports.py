@@ -167,10 +167,10 @@ class ImportResult:
 
 
 # What a row a register keeps under its table starts with: 合计 4500, 注：…, 制表人：…
-SUMMARY_ROW = re.compile(r"(合计|小计|总计|共计|注[:：]|说明[:：]|备注[:：]|制表|填表|审核人)")
+SUMMARY_ROW = re.compile(r"(合计|小计|总计|共计|注[:：]|说明[:：]|备注[:：]|制表|填表|填报|审核人)")
 
 
-SUMMARY_STARTS = frozenset("合小总共注说备制填审")
+SUMMARY_STARTS = frozenset("合小总共注说备制填审")  # the first characters SUMMARY_ROW matches
 
 
 def _summary_words(row: list[Any]) -> str:
@@ -180,6 +180,14 @@ def _summary_words(row: list[Any]) -> str:
         return ""
     words = norm.text(first)
     return words[:12] if SUMMARY_ROW.match(unicodedata.normalize("NFKC", words).replace(" ", "")) else ""
+
+
+def _a_time(value: Any) -> bool:
+    """Whether a 来电时间 cell holds a time (a summary row may put its count, or its note, in that column)."""
+    try:
+        return norm.when(value) is not None
+    except norm.CellError:
+        return False
 
 
 def _row_values(row: list[Any], mapping: dict[int, str]) -> dict[str, Any]:
@@ -386,7 +394,7 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
             continue
         excel_row = header_index + offset + 2
         raw = _row_values(row, mapping)
-        if (words := _summary_words(row)) and not norm.text(raw.get("registered_at")):
+        if (words := _summary_words(row)) and not _a_time(raw.get("registered_at")):
             preview.aside.append((excel_row, words))
             continue
         preview.total_rows += 1
