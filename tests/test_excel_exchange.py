@@ -300,13 +300,18 @@ def test_formulas_without_their_results_are_named_not_taken_silently_for_blanks(
         preview = preview_replies(s, path, clock=clock)
     assert any("K4、L4 格是公式，但文件里没有它的计算结果" in n and "保存后重新导入" in n for n in preview.notes)
     assert "K4、L4 格是公式" in preview.summary()
+    # the row is held back, not signed and replied with its reply lost: imported once, it could not be again
+    assert preview.ready == [] and {(p.row, p.column) for p in preview.problems} >= {(4, "回复内容"), (4, "办结时间")}
+    assert all("没有它的计算结果" in p.reason for p in preview.problems if p.column == "回复内容")
     listed = tmp_path / "清单.xlsx"
     other = openpyxl.Workbook()
     other.active.append(["来电时间", "诉求内容", "诉求类型"])
     other.active.append([datetime(2022, 7, 5, 9, 0), '="路灯"&"不亮"', "问题处理类"])
     other.save(listed)
     with db.reader() as s:
-        assert "B2 格是公式" in preview_cases(s, listed, clock=clock).summary()
+        cases = preview_cases(s, listed, clock=clock)
+    assert "B2 格是公式" in cases.summary() and cases.ready == []
+    assert [(p.row, p.column) for p in cases.problems if "没有它的计算结果" in p.reason] == [(2, "诉求内容")]
 
 
 def test_a_registers_total_and_notes_under_the_table_are_left_out_and_named(

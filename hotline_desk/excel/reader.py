@@ -31,6 +31,7 @@ class SheetData:
     rows: list[list[Any]]
     merged: list[tuple[tuple[int, int], tuple[int, int]]]
     visible: bool
+    unsaved: frozenset[tuple[int, int]] = frozenset()  # (row, column) from 0: a formula with no result saved
 
 
 @dataclass(frozen=True)
@@ -49,22 +50,60 @@ class WorkbookData:
                 "读取。请在 Excel 或 WPS 中打开此文件、保存后重新导入。")
 
 
+# A row's problem where a cell holds a formula whose result the file does not keep: read as blank, its content
+# would be lost unseen.
+UNSAVED_FORMULA_CELL = ("这一格是公式，但文件里没有它的计算结果，无法读取；"
+                        "请在 Excel 或 WPS 中打开此文件、保存后重新导入")
+
 # A cell holding a formula and no saved result: <c r="K5"><f>…</f><v/></c> (what a program writes, Excel never).
 UNSAVED_FORMULA = re.compile(rb'<c r="([A-Z]{1,3}[0-9]+)"[^>]*>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)(?:<v\s*/>|<v></v>)?</c>')
 
 
-def _unsaved_formulas(data: bytes) -> list[str]:
-    """The cells of an .xlsx whose formula has no saved result (python-calamine reads them as empty)."""
+def _unsaved_formulas(data: bytes) -> dict[str, list[str]]:
+    """By sheet name, the cells of an .xlsx whose formula has no saved result (python-calamine reads them as
+    empty): "K5" …"""
     if not data.startswith(b"PK"):
-        return []
-    found: list[str] = []
+        return {}
+    found: dict[str, list[str]] = {}
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        for name in archive.namelist():
+        names = set(archive.namelist())
+        sheets = _sheet_files(archive, names)
+        for name in names:
             if name.startswith("xl/worksheets/") and name.endswith(".xml"):
                 xml = archive.read(name)
-                if b"<f" in xml:
-                    found += [m.decode() for m in UNSAVED_FORMULA.findall(xml)]
+                if b"<f" in xml and (cells := [m.decode() for m in UNSAVED_FORMULA.findall(xml)]):
+                    found.setdefault(sheets.get(name, ""), []).extend(cells)
     return found
+
+
+ATTRIBUTES = re.compile(rb'([\w:]+)="([^"]*)"')
+
+
+def _sheet_files(archive: zipfile.ZipFile, names: set[str]) -> dict[str, str]:
+    """Which part holds which sheet: xl/worksheets/sheet1.xml → 交办单 (by the workbook and its relationships)."""
+    if not {"xl/workbook.xml", "xl/_rels/workbook.xml.rels"} <= names:
+        return {}
+    targets = {}
+    for tag in re.findall(rb"<Relationship\b[^>]*>", archive.read("xl/_rels/workbook.xml.rels")):
+        found = dict(ATTRIBUTES.findall(tag))
+        target = found.get(b"Target", b"").decode()
+        targets[found.get(b"Id", b"").decode()] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    files = {}
+    for tag in re.findall(rb"<(?:\w+:)?sheet\b[^>]*>", archive.read("xl/workbook.xml")):
+        found = dict(ATTRIBUTES.findall(tag))
+        rid = next((v for k, v in found.items() if k.endswith(b":id")), b"").decode()
+        if rid in targets:
+            files[targets[rid]] = found.get(b"name", b"").decode()
+    return files
+
+
+def cell_index(ref: str) -> tuple[int, int]:
+    """"K5" → (4, 10): its row and column counted from 0."""
+    letters = ref.rstrip("0123456789")
+    column = 0
+    for letter in letters:
+        column = column * 26 + ord(letter) - ord("A") + 1
+    return int(ref[len(letters):]) - 1, column - 1
 
 
 def _check_container(path: Path, head: bytes) -> None:
@@ -103,12 +142,14 @@ def read_workbook(path: Path) -> WorkbookData:
         # From the bytes, not the path: the format is told by the content, so an .xlsx saved with an .xls name
         # (or the other way round, as units rename files) is read as what it is.
         book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        formulas = _unsaved_formulas(data)
         sheets = []
         for meta in book.sheets_metadata:
             sheet = book.get_sheet_by_name(meta.name)
             rows = sheet.to_python(skip_empty_area=False, nrows=MAX_ROWS + 30)
             merged = list(sheet.merged_cell_ranges or [])
-            sheets.append(SheetData(meta.name, rows, merged, meta.visible == calamine.SheetVisibleEnum.Visible))
+            sheets.append(SheetData(meta.name, rows, merged, meta.visible == calamine.SheetVisibleEnum.Visible,
+                                    frozenset(cell_index(ref) for ref in formulas.get(meta.name, ()))))
     except calamine.PasswordError as exc:
         raise ImportFileError(f"“{path.name}”设有密码，请在 Excel 中取消密码后另存，再导入。") from exc
     except (calamine.ZipError, calamine.XmlError) as exc:
@@ -117,7 +158,7 @@ def read_workbook(path: Path) -> WorkbookData:
         raise ImportFileError(f"“{path.name}”不是 Excel 工作簿（可能是改了扩展名的 CSV 或文本文件）。"
                               "请在 Excel 中打开后另存为 .xlsx 再导入。") from exc
     return WorkbookData(file_name=path.name, sha256=hashlib.sha256(data).hexdigest(), sheets=sheets,
-                        unsaved_formulas=_unsaved_formulas(data))
+                        unsaved_formulas=[ref for refs in formulas.values() for ref in refs])
 
 
 def data_sheets(book: WorkbookData) -> list[SheetData]:

@@ -23,7 +23,7 @@ from hotline_desk.excel.dispatch_sheet import (
     DispatchSheet,
     write_dispatch_workbook,
 )
-from hotline_desk.excel.reader import ImportFileError, filled_rows, read_workbook
+from hotline_desk.excel.reader import UNSAVED_FORMULA_CELL, ImportFileError, filled_rows, read_workbook
 from hotline_desk.models import AppealType, Case, ImportBatch, Unit
 from hotline_desk.reports.document import Table
 from hotline_desk.reports.fonts import FontSet, find_fonts
@@ -273,8 +273,10 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now, 
     cases = {c.number: c for c in session.scalars(select(Case).where(Case.number.in_({n for n in numbers if n})))}
     statuses = statuses_for(session, [c.id for c in cases.values()])
     merged = _merged_replies(sheet.merged, header_index, columns)
+    unsaved = {i: [name for name in REPLY_COLUMNS if (i + header_index + 1, columns[name]) in sheet.unsaved]
+               for i in range(len(cells))}
     filled = [i for i, c in enumerate(cells)
-              if numbers[i] and (i in merged or any(norm.text(c[name]) for name in REPLY_COLUMNS))
+              if numbers[i] and (i in merged or unsaved[i] or any(norm.text(c[name]) for name in REPLY_COLUMNS))
               and not _as_exported(c, cases.get(numbers[i]), statuses, unit.id)]
     rows_of: dict[str, list[int]] = {}
     for i in filled:
@@ -287,6 +289,7 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now, 
         if i in merged:
             problems.append(("回复内容", f"第 {merged[i]} 行的回复格被合并成了一格，合并后只有第一行有内容；"
                                      "请取消合并，每行分别填写"))
+        problems += [(name, UNSAVED_FORMULA_CELL) for name in unsaved[i]]
         parsed = None if problems else _reply_row(excel_row, number, cells[i], cases, statuses, unit.id, now,
                                                   problems, checks, _PREVIEW_CLERK, preview.notes)
         if problems:

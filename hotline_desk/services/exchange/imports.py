@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from hotline_desk.errors import HotlineError, ValidationError
 from hotline_desk.excel import normalize as norm
 from hotline_desk.excel.columns import FIELD_LABELS, auto_mapping, clean, find_header
-from hotline_desk.excel.reader import data_sheets, filled_rows, first_data_sheet, read_workbook
+from hotline_desk.excel.reader import UNSAVED_FORMULA_CELL, data_sheets, filled_rows, first_data_sheet, read_workbook
 from hotline_desk.models import Case, ImportBatch, User
 from hotline_desk.services.accounts import audit
 from hotline_desk.services.accounts.permissions import Actor, require
@@ -387,10 +387,14 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
     refused: list[tuple[int, str]] = []  # (row, key) of the rows with problems: a later copy of one is named too
     unknown: dict[tuple[str, str], UnknownValue] = {}
     data_rows = sheet.rows[header_index + 1:]
+    unsaved: dict[int, list[int]] = {}  # data row → its mapped columns holding a formula with no result
+    for r, c in sheet.unsaved:
+        if c in mapping and r > header_index:
+            unsaved.setdefault(r - header_index - 1, []).append(c)
     for offset, row in enumerate(data_rows):
         if progress and offset % 1000 == 0:
             progress(offset, len(data_rows))
-        if not any(str(c).strip() for c in row if c is not None):
+        if not any(str(c).strip() for c in row if c is not None) and offset not in unsaved:
             continue
         excel_row = header_index + offset + 2
         raw = _row_values(row, mapping)
@@ -408,6 +412,7 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
             entry = unknown.setdefault((exc.field, exc.value), UnknownValue(exc.field, exc.value,
                                                                               suggestion=exc.suggestion))
             entry.rows.append(excel_row)
+        problems += [(mapping[c], UNSAVED_FORMULA_CELL) for c in sorted(unsaved.get(offset, ()))]
         if problems:
             preview.problems += [Problem(excel_row, FIELD_LABELS.get(f, f), r) for f, r in problems]
             refused.append((excel_row, _key(parsed)))
