@@ -280,10 +280,29 @@ def test_a_signing_already_recorded_is_on_the_sheet_and_read_back_changes_nothin
         preview = preview_replies(s, path, clock=clock)
         assert (preview.ready, preview.blank, preview.problems) == ([], 2, [])
         assert not [n for n in preview.notes if "签收" in n]
+        for written, said in (("已签收", "写的“已签收”未采用"), ((signed_at + timedelta(days=1)).date(), "未采用")):
+            book = openpyxl.load_workbook(path)  # words or another day in the grey cell: not taken, said, not refused
+            book["交办单"].cell(rows[numbers[0]], 9).value = written
+            book.save(path)
+            again = preview_replies(s, path, clock=clock)
+            assert again.problems == [] and any(said in n for n in again.notes), again.notes
+        book = openpyxl.load_workbook(path)
+        book["交办单"].cell(rows[numbers[0]], 9).value = signed_at
+        book.save(path)
         wf.request_return(s, people.operator, cases[0], "供水设施属小区物业", clock=clock)
         wf.rule_return(s, people.supervisor, cases[0], True, new_unit_id=unit_id(s, "城市管理局"), clock=clock)
     with db.reader() as s:  # the case has moved on since: its row, as exported, is still no problem
         assert preview_replies(s, path, clock=clock).problems == []
+    with db.session() as s:  # and it comes back to the unit: the grey time is an earlier dispatch's signing
+        wf.approve(s, people.supervisor, cases[0], unit_id=unit_id(s, "自来水公司"), clock=clock)
+    book = openpyxl.load_workbook(path)
+    book["交办单"].cell(rows[numbers[0]], 11).value = "已修复"
+    book.save(path)
+    clock.advance(hours=1)
+    with db.reader() as s:
+        preview = preview_replies(s, path, clock=clock)
+    assert [(p.row, p.column) for p in preview.problems] == [(rows[numbers[0]], "签收时间")]
+    assert "这是本单位此前一次交办的签收时间" in preview.problems[0].reason
 
 
 def test_formulas_without_their_results_are_named_not_taken_silently_for_blanks(

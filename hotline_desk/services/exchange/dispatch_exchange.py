@@ -527,6 +527,14 @@ _SIGN_COLUMNS = {"at": "签收时间"}
 _REPLY_COLUMNS = {"at": "办结时间", "finished_at": "办结时间", "text": "回复内容", "result": "办理结果"}
 
 
+def _signed_before(status: Any, unit_id: int, written: datetime) -> bool:
+    """Whether ``written`` is when the unit signed an earlier dispatch of the case (the grey time on a sheet
+    exported before the case came back to it)."""
+    return any(d.unit_id == unit_id and d.signed_at is not None and d.round != status.round
+               and d.signed_at.replace(second=0, microsecond=0) == written.replace(second=0, microsecond=0)
+               for d in status.dispatches)
+
+
 def _on_the_day(moment: datetime | None, after: datetime | None) -> datetime | None:
     """A date written without a time (2026年12月4日, read as 0:00) on the day of the step before it: that day, a
     minute after that step, not midnight before it (a same-day reply was refused as earlier than the signing)."""
@@ -551,16 +559,27 @@ def _reply_row(excel_row: int, number: str, values: dict[str, Any], cases: dict[
         problems.append(("工单编号", "该工单当前没有交办给本单位（可能已退单改派）"))
         return None
     moments: dict[str, datetime | None] = {}
+    kept = "（已登记的签收不随导入更改）。"
     for column in ("签收时间", "办结时间"):
         try:
             moments[column] = norm.when(values[column])
         except norm.CellError as exc:
+            if column == "签收时间" and mine.signed_at is not None:  # not taken anyway: said, not refused
+                if notes is not None:
+                    notes.append(f"工单{number}已于{mine.signed_at:%m-%d %H:%M}签收，表中签收时间一格写的"
+                                 f"“{norm.text(values[column])[:20]}”未采用{kept}")
+                continue
             problems.append((column, str(exc)))
     written = moments.get("签收时间")
-    if (notes is not None and mine.signed_at is not None and written is not None and written.time() != time()
-            and written.replace(second=0) != mine.signed_at.replace(second=0, microsecond=0)):
-        notes.append(f"工单{number}已于{mine.signed_at:%m-%d %H:%M}签收，表中写的签收时间{written:%m-%d %H:%M}未采用"
-                     "（已登记的签收不随导入更改）。")
+    if notes is not None and mine.signed_at is not None and written is not None and (
+            written.date() != mine.signed_at.date() if written.time() == time()  # a day alone: its day
+            else written.replace(second=0) != mine.signed_at.replace(second=0, microsecond=0)):
+        shown = f"{written:%m-%d}" if written.time() == time() else f"{written:%m-%d %H:%M}"
+        notes.append(f"工单{number}已于{mine.signed_at:%m-%d %H:%M}签收，表中写的签收时间{shown}未采用{kept}")
+    if mine.signed_at is None and written is not None and _signed_before(statuses[case.id], unit_id, written):
+        problems.append(("签收时间", f"这是本单位此前一次交办的签收时间（导出交办单后，工单{number}经退单又交办给"
+                                   "本单位），请填写这次交办后的签收时间"))
+        return None
     signed = _on_the_day(written, max(mine.dispatched_at, status.last_event_at or mine.dispatched_at))
     finished = _on_the_day(moments.get("办结时间"), signed or mine.signed_at or mine.dispatched_at)
     text = norm.text(values["回复内容"])
