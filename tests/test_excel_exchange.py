@@ -178,6 +178,18 @@ def test_a_reply_dated_a_later_day_without_a_time_says_it_was_taken_as_midnight(
     assert "办结时间按当日零时记" in replied.note
 
 
+def test_a_case_whose_return_waits_says_so_on_the_sheet(db: Database, people: People, clock: FakeClock,
+                                                        tmp_path: Path) -> None:
+    case_id, _path, _book = _one_case_sheet(db, people, clock, tmp_path / "before")
+    with db.session() as s:
+        asked = wf.request_return(s, people.operator, case_id, "不属于我单位", clock=clock).events[-1].at
+        [path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, clock=clock)
+    content = openpyxl.load_workbook(path)["交办单"].cell(4, 4).value
+    assert content.startswith(f"【{asked:%m-%d}已申请退单，待审批，暂不能回复】")
+    with db.reader() as s:  # sent back as it is, the row still matches its case
+        assert preview_replies(s, path, clock=clock).problems == []
+
+
 def test_a_reply_that_asks_to_return_the_case_is_pointed_out_before_it_counts_as_handled(
         db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
     """The sheet has no 退单 column, so units write it as a reply; imported as such it would count as 办结."""
