@@ -84,3 +84,8 @@ def test_a_units_cases_alone_and_a_folder_that_is_a_file_said_in_words(
     assert code != 0 and "路径中有一段不是文件夹" in err and "Traceback" not in err
     code, _, err = run(capsys, db, "export-cases", "--unit", "没有这个单位", "--out", str(target))
     assert code != 0 and "没有这个单位" in err
+    code, _, err = run(capsys, db, "export-cases", "--out", str(tmp_path / "清单.txt"))  # a workbook opens in nothing
+    assert code == 2 and "工单清单是 Excel 工作簿，文件名须以 .xlsx 结尾（给出的是“清单.txt”）" in err
+    assert not (tmp_path / "清单.txt").exists()
+    code, out, err = run(capsys, db, "export-cases", "--out", str(tmp_path / "全部工单"))
+    assert code == 0 and (tmp_path / "全部工单.xlsx").exists() and "全部工单.xlsx" in out, err

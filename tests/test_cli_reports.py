@@ -66,6 +66,9 @@ def test_bulletin_command_edits_builds_and_finalises(demo_db: Database, capsys: 
     narrative.write_text(json.dumps({"sections": [{"title": "工作动态", "paragraphs": ["（一）测试段落。正文。"]}]},
                                     ensure_ascii=False), encoding="utf-8")
     out_pdf, out_json = tmp_path / "b.pdf", tmp_path / "b.json"
+    code, _, err = run(capsys, demo_db, "bulletin", "--month", "2022-07", "--out", str(tmp_path / "b.docx"),
+                       "--call-volume", "约9万人次", user="demo_sup1")
+    assert code == 2 and "参数 --out：简报是 PDF，文件名须以 .pdf 结尾（给出的是“b.docx”）" in err, err
     code, out, err = run(capsys, demo_db, "bulletin", "--month", "2022-07", "--out", str(out_pdf), "--json",
                          str(out_json), "--call-volume", "约1.2万人次", "--narrative", str(narrative),
                          user="demo_sup1")

@@ -8,6 +8,7 @@ import os
 import shlex
 import sys
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from hotline_desk.cli.parsing import SubParsers as SubParsers  # the command modules' one import
@@ -180,3 +181,14 @@ def to_json(value: Any) -> str:
     return json.dumps(jsonable(value), ensure_ascii=False, indent=2)
 
 
+
+
+def output_path(text: str, suffix: str, what: str, option: str = "--out") -> Path:
+    """Where a command is to write ``what`` (an Excel workbook, a PDF): the suffix added when none is given, a
+    different one refused before anything is done (x.txt holding a workbook opens in nothing)."""
+    path = Path(text)
+    if not path.suffix:
+        return path.with_suffix(suffix)
+    if path.suffix.lower() != suffix:
+        raise ValidationError(f"参数 {option}：{what}，文件名须以 {suffix} 结尾（给出的是“{path.name}”）。")
+    return path

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hotline_desk.cli.common import Context, ProgressLine, SubParsers, choice_code
+from hotline_desk.cli.common import Context, ProgressLine, SubParsers, choice_code, output_path
 from hotline_desk.errors import ValidationError, cannot_write
 from hotline_desk.excel.columns import FIELD_LABELS, clean
 from hotline_desk.services.accounts.permissions import require
@@ -281,6 +281,7 @@ def _choice_text(choice: ValueChoice) -> str:
 
 
 def cmd_export_cases(ctx: Context, args: argparse.Namespace) -> int:
+    out = output_path(args.out, ".xlsx", "工单清单是 Excel 工作簿")
     state = choice_code(CaseState.labels(), args.state, "状态")
     actor = ctx.actor()
     with ctx.db.session() as session:  # a write session: showing personal data is recorded
@@ -288,8 +289,8 @@ def cmd_export_cases(ctx: Context, args: argparse.Namespace) -> int:
         data = export_cases(session, CaseFilter(month=args.month, state=state, unit_id=unit), now=office_now(),
                             reveal=args.reveal, user_id=actor.id)
     try:
-        Path(args.out).write_bytes(data)
+        out.write_bytes(data)
     except OSError as exc:
-        raise ValidationError(f"参数 --out：{cannot_write(args.out, exc)}") from exc
-    print(f"已导出 {args.out}")
+        raise ValidationError(f"参数 --out：{cannot_write(out, exc)}") from exc
+    print(f"已导出 {out}")
     return 0

@@ -12,7 +12,16 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from hotline_desk.cli.common import Context, ProgressLine, SubParsers, fmt, parse_day, parse_time, to_json
+from hotline_desk.cli.common import (
+    Context,
+    ProgressLine,
+    SubParsers,
+    fmt,
+    output_path,
+    parse_day,
+    parse_time,
+    to_json,
+)
 from hotline_desk.demo.guard import check_demo_target, demo_accounts
 from hotline_desk.demo.month import run_demo
 from hotline_desk.errors import HotlineError, ValidationError, cannot_write
@@ -299,6 +308,7 @@ def _edits(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_bulletin(ctx: Context, args: argparse.Namespace) -> int:
+    out = output_path(args.out, ".pdf", "简报是 PDF") if args.out else None
     actor = ctx.actor()
     changes = _edits(args)
     built = None
@@ -318,9 +328,9 @@ def cmd_bulletin(ctx: Context, args: argparse.Namespace) -> int:
         draft = bulletin.get_draft(session, args.month)
     if built.warning:
         print(f"警告：{built.warning}", file=sys.stderr)
-    if args.out:
-        _write(Path(args.out), built.pdf)
-        print(f"已生成 {args.out}（{draft.issue.month[:4]}年第{draft.issue.year_issue}期，"
+    if out is not None:
+        _write(out, built.pdf)
+        print(f"已生成 {out}（{draft.issue.month[:4]}年第{draft.issue.year_issue}期，"
               f"{'已定稿' if draft.final else '草稿'}）")
     if args.json_out:
         _write(Path(args.json_out), json.dumps(built.data, ensure_ascii=False, indent=2).encode("utf-8"))
