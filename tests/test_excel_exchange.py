@@ -319,7 +319,7 @@ def test_a_signing_already_recorded_is_on_the_sheet_and_read_back_changes_nothin
 
 def test_formulas_without_their_results_are_named_not_taken_silently_for_blanks(
         db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
-    """A file a program wrote (never saved by Excel or WPS) has formulas and no results: read as blank, said so."""
+    """A file a program wrote (never saved by Excel or WPS) has formulas and no results: rows held back, said so."""
     _case_id, path, book = _one_case_sheet(db, people, clock, tmp_path)
     sheet = book["交办单"]
     sheet.cell(4, 9).value = clock() + timedelta(hours=1)

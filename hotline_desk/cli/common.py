@@ -181,8 +181,6 @@ def to_json(value: Any) -> str:
     return json.dumps(jsonable(value), ensure_ascii=False, indent=2)
 
 
-
-
 def output_path(text: str, suffix: str, what: str, option: str = "--out") -> Path:
     """Where a command is to write ``what`` (an Excel workbook, a PDF): the suffix added when none is given, a
     different one refused before anything is done (x.txt holding a workbook opens in nothing)."""

@@ -42,15 +42,15 @@ class WorkbookData:
     unsaved_formulas: list[str] = field(default_factory=list)  # cells with a formula and no result saved
 
     def formula_note(self) -> str:
-        """What to say of formulas read as blank: a file written by a program, never saved by Excel or WPS."""
+        """What to say of formulas that cannot be read: a file written by a program, never saved by Excel or WPS."""
         if not self.unsaved_formulas:
             return ""
         cells = "、".join(self.unsaved_formulas[:10]) + ("等" if len(self.unsaved_formulas) > 10 else "")
-        return (f"注意：{cells} 格是公式，但文件里没有它的计算结果（文件多半不是用 Excel 或 WPS 保存的），这些格按空白"
-                "读取。请在 Excel 或 WPS 中打开此文件、保存后重新导入。")
+        return (f"注意：{cells} 格是公式，但文件里没有它的计算结果（文件多半不是用 Excel 或 WPS 保存的），这些格无法"
+                "读取，导入的列中有这样的格的行作为问题列出。请在 Excel 或 WPS 中打开此文件、保存后重新导入。")
 
 
-# A row's problem where a cell holds a formula whose result the file does not keep: read as blank, its content
+# A row's problem where a cell holds a formula whose result the file does not keep: taken for a blank, its content
 # would be lost unseen.
 UNSAVED_FORMULA_CELL = ("这一格是公式，但文件里没有它的计算结果，无法读取；"
                         "请在 Excel 或 WPS 中打开此文件、保存后重新导入")

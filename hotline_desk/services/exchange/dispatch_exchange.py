@@ -204,7 +204,7 @@ class ReplyRow:
 
 
 # What the history says of a signing dated by the sheet's day alone.
-SIGNED_ON_THE_DAY = "（交办单只填了日期，签收时间按交办后一分钟记）"
+SIGNED_ON_THE_DAY = "（交办单只填了日期，签收时间按上一步后一分钟记）"
 SIGNED_DATE_ONLY = "（交办单只填了日期，签收时间按当日零时记）"
 FINISHED_ON_THE_DAY = "（交办单只填了日期，办结时间按上一步后一分钟记）"
 FINISHED_DATE_ONLY = "（交办单只填了日期，办结时间按当日零时记）"

@@ -106,7 +106,7 @@ class CasePreview:
     choices: ValueChoices = field(default_factory=dict)  # what to do with such values (given, or suggestions taken)
     left_out: int = 0  # rows left out by choice
     other_sheets: list[tuple[str, int]] = field(default_factory=list)  # the workbook's other sheets with content, rows
-    formulas: str = ""  # formulas the file holds without their results, read as blank: what to do
+    formulas: str = ""  # formulas the file holds without their results (their rows are problems): what to do
     aside: list[tuple[int, str]] = field(default_factory=list)  # 合计, 注：… rows under the table: row, first words
 
     @property
@@ -168,8 +168,6 @@ class ImportResult:
 
 # What a row a register keeps under its table starts with: 合计 4500, 注：…, 制表人：…
 SUMMARY_ROW = re.compile(r"(合计|小计|总计|共计|注[:：]|说明[:：]|备注[:：]|制表|填表|填报|审核人)")
-
-
 SUMMARY_STARTS = frozenset("合小总共注说备制填审")  # the first characters SUMMARY_ROW matches
 
 
