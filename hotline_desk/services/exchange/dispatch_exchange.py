@@ -317,10 +317,7 @@ def _as_exported(cells: dict[str, Any], case: Case | None, statuses: dict[int, A
         written = norm.when(cells["签收时间"])
     except norm.CellError:
         return False
-    return written is not None and any(
-        d.unit_id == unit_id and d.signed_at is not None
-        and d.signed_at.replace(second=0, microsecond=0) == written.replace(second=0, microsecond=0)
-        for d in statuses[case.id].dispatches)
+    return written is not None and _signed_at(statuses[case.id], unit_id, written) is not None
 
 
 def _case_numbers(cells: list[dict[str, Any]], header_index: int) -> tuple[list[str], list[str]]:
@@ -529,12 +526,12 @@ _SIGN_COLUMNS = {"at": "签收时间"}
 _REPLY_COLUMNS = {"at": "办结时间", "finished_at": "办结时间", "text": "回复内容", "result": "办理结果"}
 
 
-def _signed_before(status: Any, unit_id: int, written: datetime) -> bool:
-    """Whether ``written`` is when the unit signed an earlier dispatch of the case (the grey time on a sheet
-    exported before the case came back to it)."""
-    return any(d.unit_id == unit_id and d.signed_at is not None and d.round != status.round
-               and d.signed_at.replace(second=0, microsecond=0) == written.replace(second=0, microsecond=0)
-               for d in status.dispatches)
+def _signed_at(status: Any, unit_id: int, written: datetime) -> Any:
+    """The unit's dispatch of the case (of this round or an earlier one) it signed at ``written``'s minute: the grey
+    time a sheet shows; None when there is none."""
+    minute = written.replace(second=0, microsecond=0)
+    return next((d for d in status.dispatches if d.unit_id == unit_id and d.signed_at is not None
+                 and d.signed_at.replace(second=0, microsecond=0) == minute), None)
 
 
 def _on_the_day(moment: datetime | None, after: datetime | None) -> datetime | None:
@@ -578,7 +575,8 @@ def _reply_row(excel_row: int, number: str, values: dict[str, Any], cases: dict[
             else written.replace(second=0) != mine.signed_at.replace(second=0, microsecond=0)):
         shown = f"{written:%m-%d}" if written.time() == time() else f"{written:%m-%d %H:%M}"
         notes.append(f"工单{number}已于{mine.signed_at:%m-%d %H:%M}签收，表中写的签收时间{shown}未采用{kept}")
-    if mine.signed_at is None and written is not None and _signed_before(statuses[case.id], unit_id, written):
+    earlier = _signed_at(status, unit_id, written) if mine.signed_at is None and written is not None else None
+    if earlier is not None and earlier.round != status.round:  # the grey time of a sheet exported before it came back
         problems.append(("签收时间", f"这是本单位此前一次交办的签收时间（导出交办单后，工单{number}经退单又交办给"
                                    "本单位），请填写这次交办后的签收时间"))
         return None
