@@ -17,7 +17,7 @@ from hotline_desk.services.cases.records import register_case
 from hotline_desk.ui.scoring_view import CasesBehindDialog, ScoringView
 from tests.conftest import FakeClock, People
 from tests.helpers import draft
-from tests.ui_helpers import context, when_modal
+from tests.ui_helpers import context, shown_active, when_modal
 
 
 @pytest.fixture
@@ -26,11 +26,7 @@ def view(qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path:
         case_id = register_case(s, people.operator, draft(s), clock=clock).id
         wf.approve(s, people.supervisor, case_id, clock=clock)
     page = ScoringView(context(db, people.supervisor, clock, tmp_path))
-    qtbot.addWidget(page)
-    page.resize(1366, 768)
-    page.show()
-    page.activateWindow()
-    qtbot.waitUntil(page.isActiveWindow)
+    shown_active(qtbot, page)
     return page
 
 

@@ -21,7 +21,7 @@ from hotline_desk.ui.queues import ApprovalView, FollowUpView, QueueTable, Track
 from hotline_desk.ui.widgets import ActionDialog
 from tests.conftest import FakeClock, People
 from tests.helpers import draft, unit_id
-from tests.ui_helpers import Messages, answer_next_dialog, answer_question, context, when_modal
+from tests.ui_helpers import Messages, answer_next_dialog, answer_question, context, shown_active, when_modal
 
 
 def _replied(s: Session, people: People, clock: FakeClock, **overrides: object) -> int:
@@ -591,11 +591,7 @@ def test_tab_leaves_the_list_for_the_buttons_and_arrows_move_in_it(
         for case in cases:
             wf.approve(s, people.supervisor, case.id, clock=clock)
     view = TrackingView(context(db, people.operator, clock, tmp_path))
-    qtbot.addWidget(view)
-    view.resize(1200, 700)
-    view.show()
-    view.activateWindow()
-    qtbot.waitUntil(view.isActiveWindow)
+    shown_active(qtbot, view)
     view.select_number(cases[0].number)
     view.table.setFocus()
     QTest.keyClick(view.table, Qt.Key.Key_Down)
@@ -615,10 +611,7 @@ def test_the_list_narrows_to_what_is_typed_in_its_filter(
         for case in cases:
             wf.approve(s, people.supervisor, case.id, clock=clock)
     view = TrackingView(context(db, people.operator, clock, tmp_path))
-    qtbot.addWidget(view)
-    view.show()
-    view.activateWindow()
-    qtbot.waitUntil(view.isActiveWindow)
+    shown_active(qtbot, view)
     view.select_number(cases[2].number)
     view.table.setFocus()
     QTest.keyClick(view.table, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from hotline_desk.db import Database
 from hotline_desk.services.accounts.permissions import Actor
@@ -92,3 +92,12 @@ def answer_question(seen: dict[str, object], press: Qt.Key = Qt.Key.Key_Return) 
             QTest.keyClick(box, press)
 
     when_modal(QMessageBox, answer)
+
+
+def shown_active(qtbot: Any, widget: QWidget, width: int = 1366, height: int = 768) -> None:
+    """The widget on screen at that size and the active window, so the keyboard goes where a person's would."""
+    qtbot.addWidget(widget)
+    widget.resize(width, height)
+    widget.show()
+    widget.activateWindow()
+    qtbot.waitUntil(widget.isActiveWindow)
