@@ -190,6 +190,23 @@ def test_a_case_whose_return_waits_says_so_on_the_sheet(db: Database, people: Pe
         assert preview_replies(s, path, clock=clock).problems == []
 
 
+def test_a_granted_extension_and_a_supervision_are_marked_on_the_sheet(db: Database, people: People,
+                                                                        clock: FakeClock, tmp_path: Path) -> None:
+    """The 办理期限 column has moved by the extension; the unit reads why, and that the office presses the case."""
+    case_id, first, _book = _one_case_sheet(db, people, clock, tmp_path / "before")
+    before = openpyxl.load_workbook(first)["交办单"].cell(4, 8).value
+    with db.session() as s:
+        wf.request_extension(s, people.operator, case_id, 3, "需协调施工", clock=clock)
+        wf.rule_extension(s, people.supervisor, case_id, True, clock=clock)
+        wf.supervise(s, people.supervisor, case_id, "群众多次来电", clock=clock)
+        [path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, clock=clock)
+    sheet = openpyxl.load_workbook(path)["交办单"]
+    assert sheet.cell(4, 4).value.startswith("【督办】【已同意延期3个工作日】")
+    assert sheet.cell(4, 8).value > before
+    with db.reader() as s:  # sent back as it is, the row still matches its case
+        assert preview_replies(s, path, clock=clock).problems == []
+
+
 def test_a_reply_that_asks_to_return_the_case_is_pointed_out_before_it_counts_as_handled(
         db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
     """The sheet has no 退单 column, so units write it as a reply; imported as such it would count as 办结."""

@@ -72,6 +72,10 @@ def dispatch_sheet(session: Session, unit_id: int, now: datetime) -> DispatchShe
         if mine.role == DispatchRole.ASSIST:  # the unit helps: it should know so, and who leads
             main = status.main_dispatch
             content = f"【协办，主办单位：{names.get(main.unit_id, '') if main else ''}】{content}"
+        if mine.extension_granted_days:  # the 办理期限 column already has the extension in it: say why it moved
+            content = f"【已同意延期{mine.extension_granted_days}个工作日】{content}"
+        if status.supervised:
+            content = f"【督办】{content}"
         if mine.return_requested_at is not None:  # it cannot be replied to until the return is ruled on
             content = f"【{mine.return_requested_at:%m-%d}已申请退单，待审批，暂不能回复】{content}"
         rows.append(DispatchRow(
