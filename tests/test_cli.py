@@ -300,3 +300,17 @@ def test_an_unexpected_failure_prints_one_line_and_where_the_log_is(office: Path
     text = log.read_text(encoding="utf-8")
     assert "Traceback" in text and "RuntimeError: injected failure 4711" in text and "unit list" in text
     assert log.stat().st_mode & 0o077 == 0
+
+
+def test_a_second_export_of_the_day_says_in_words_that_the_first_was_kept(office: Path, tmp_path: Path,
+                                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(capsys, office, "case", "register", "--content", "小区停水三天", "--appeal-type", "问题处理类",
+                    "--category", "水利水电—用水困难", "--phone", "13900004321", "--dispatch", "自来水公司", user="op1")
+    number = re.findall(r"RZ\d{4}-\d{5}", out)[0]
+    assert run(capsys, office, "case", "approve", number, user="sup1")[0] == 0
+    sheets = tmp_path / "sheets"
+    code, first, _ = run(capsys, office, "export-dispatch", "--unit", "自来水公司", "--out", str(sheets))
+    assert code == 0 and "今天已导出过" not in first
+    code, second, _ = run(capsys, office, "export-dispatch", "--unit", "自来水公司", "--out", str(sheets))
+    earlier = Path(first.removeprefix("已导出 ").strip())
+    assert code == 0 and f"-2.xlsx（今天已导出过 {earlier.name}，这一份另存，没有覆盖它）" in second

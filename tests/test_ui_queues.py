@@ -412,6 +412,41 @@ def test_exporting_sheets_asks_first_whose_units(qtbot: QtBot, db: Database, peo
     assert made == files
 
 
+def test_exporting_again_the_same_day_and_a_unit_that_cannot_be_written_are_said_after_the_export(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtWidgets import QFileDialog
+
+    from hotline_desk.services.office import admin
+
+    with db.session() as s:
+        too_long = admin.save_unit(s, people.admin, None, "城区供水排水管网维护" * 10, "department").id
+        for unit in (unit_id(s, "自来水公司"), too_long):  # the second's file name is longer than a disk takes
+            case = register_case(s, people.operator, draft(s, unit_id=unit), clock=clock)
+            wf.approve(s, people.supervisor, case.id, clock=clock)
+    tracking = TrackingView(context(db, people.operator, clock, tmp_path))
+    qtbot.addWidget(tracking)
+    out = tmp_path / "out"
+    out.mkdir()
+    said: list[tuple[str, str]] = []
+
+    def every_unit(box: QMessageBox) -> int:
+        next(b for b in box.buttons() if b.text() == "所有有在办工单的单位").click()
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", every_unit)
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *_a, **_k: str(out))
+    for kind in ("information", "warning"):
+        monkeypatch.setattr(QMessageBox, kind, lambda _parent, title, text, *_a, kind=kind, **_k: said.append(
+            (kind, f"{title}：{text}")) or QMessageBox.StandardButton.Ok)
+    tracking.export_sheets()
+    tracking.export_sheets()
+    first, second = said
+    assert first[0] == "warning" and "以下单位未能导出" in first[1] and "文件名或路径太长" in first[1]
+    assert "另存" not in first[1] and len(list(out.glob("交办单-自来水公司-*.xlsx"))) == 2
+    assert "今天已导出过的单位另存为新文件，没有覆盖先前的：交办单-自来水公司-" in second[1]
+
+
 def test_the_queues_name_the_assisting_unit_beside_the_main_one(db: Database, people: People,
                                                                  clock: FakeClock) -> None:
     with db.session() as s:

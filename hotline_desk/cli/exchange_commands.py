@@ -14,7 +14,12 @@ from hotline_desk.services.accounts.permissions import require
 from hotline_desk.services.cases.case_query import CaseFilter
 from hotline_desk.services.clock import office_now
 from hotline_desk.services.exchange.case_export import export_cases
-from hotline_desk.services.exchange.dispatch_exchange import commit_replies, export_dispatch, preview_replies
+from hotline_desk.services.exchange.dispatch_exchange import (
+    commit_replies,
+    earlier_copy,
+    export_dispatch,
+    preview_replies,
+)
 from hotline_desk.services.exchange.hints import COMMAND_LINE
 from hotline_desk.services.exchange.import_problems import (
     ROWS_NAMED,
@@ -115,12 +120,15 @@ def cmd_export_dispatch(ctx: Context, args: argparse.Namespace) -> int:
         failures: list[str] = []
         paths = export_dispatch(session, unit, Path(args.out), pdf=args.pdf, failures=failures)
     for path in paths:
-        print(f"已导出 {path}")
+        earlier = earlier_copy(path, paths)
+        print(f"已导出 {path}" + (f"（今天已导出过 {earlier.name}，这一份另存，没有覆盖它）" if earlier else ""))
     if not paths and not failures:
         print("没有单位有在办工单，未导出。")
     for failure in failures:
-        print(failure, file=sys.stderr)
-    return 1 if failures else 0
+        print(f"错误：{failure}", file=sys.stderr)
+    if failures and paths:
+        print(f"错误：{len(failures)} 个单位的交办单未能导出；上面列出的文件已导出。", file=sys.stderr)
+    return 2 if failures else 0  # as for any other refusal: a script sees that something was not exported
 
 
 def cmd_import_replies(ctx: Context, args: argparse.Namespace) -> int:

@@ -33,7 +33,7 @@ from hotline_desk.services.cases.batch_approval import BatchApproval, approve_ma
 from hotline_desk.services.cases.queues import QueueRow, queue
 from hotline_desk.services.cases.records import with_assisting
 from hotline_desk.services.cases.steps import STEPS
-from hotline_desk.services.exchange.dispatch_exchange import export_dispatch
+from hotline_desk.services.exchange.dispatch_exchange import earlier_copy, export_dispatch
 from hotline_desk.services.office.settings import Settings
 from hotline_desk.ui.case_actions import STEP_TIMES, done_notice, perform, time_field, unit_choices
 from hotline_desk.ui.case_list import CaseDetailDialog
@@ -483,12 +483,21 @@ class TrackingView(QueueTable):
         folder = QFileDialog.getExistingDirectory(self, "交办单保存到哪个文件夹", str(Path.home()))
         if not folder:
             return
+        failures: list[str] = []  # one unit's file that cannot be written does not stop the others
         paths = Operation(self, self.ctx, lambda s: [p for u in units for p in export_dispatch(
-            s, u, Path(folder), pdf=True, clock=self.ctx.clock)], title="无法导出交办单") \
+            s, u, Path(folder), pdf=True, clock=self.ctx.clock, failures=failures)], title="无法导出交办单") \
             .notify(lambda made: f"已导出 {len(made)} 个交办单文件到 {folder}").run_here()
-        if paths is not None:
-            QMessageBox.information(self, "已导出", f"已导出 {len(paths)} 个文件到 {folder}。"
-                                    + ("（按所选工单的单位）" if units != [None] else "（所有有在办工单的单位）"))
+        if paths is None:
+            return
+        again = [p.name for p in paths if p.suffix == ".xlsx" and earlier_copy(p, paths)]
+        text = (f"已导出 {len(paths)} 个文件到 {folder}。"
+                + ("（按所选工单的单位）" if units != [None] else "（所有有在办工单的单位）")
+                + (f"\n\n今天已导出过的单位另存为新文件，没有覆盖先前的：{'、'.join(again)}" if again else "")
+                + ("\n\n以下单位未能导出：\n" + "\n".join(failures) if failures else ""))
+        if failures:
+            QMessageBox.warning(self, "部分交办单未能导出", text)
+        else:
+            QMessageBox.information(self, "已导出", text)
 
     def _sheet_units(self) -> list[int | None] | None:
         """Whose sheets to export, asked first: the selected cases' units or every unit with open cases ([None]);

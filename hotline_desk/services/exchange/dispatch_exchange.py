@@ -158,6 +158,15 @@ def _beside(directory: Path, stem: str) -> str:
     return name
 
 
+def earlier_copy(path: Path, written: list[Path]) -> Path | None:
+    """The file of the same unit and day that an earlier export left and ``path`` was saved beside (…-2), if any."""
+    stem, dash, n = path.stem.rpartition("-")
+    if not dash or not n.isdigit():
+        return None
+    earlier = path.with_name(stem + path.suffix)
+    return earlier if earlier not in written and _there(earlier) else None
+
+
 def _there(path: Path) -> bool:
     try:
         return path.exists()
