@@ -219,3 +219,74 @@ def test_a_coordinated_row_naming_a_unit_and_a_dispatch_without_its_time(db: Dat
         commit_cases(s, people.supervisor, preview, only_valid=True, clock=clock)
     _state, steps = _history(db, "TZ2")
     assert dict(steps)["approve"] == DISPATCH_INFERRED and dict(steps)["sign"] == ""
+
+
+def _called(row: list[object], at: str, content: str | None = None) -> list[object]:
+    row[1] = at
+    if content is not None:
+        row[2] = content
+    return row
+
+
+def test_a_register_that_numbers_from_1_every_month_imports_every_month(db: Database, people: People,
+                                                                          clock: FakeClock, tmp_path: Path) -> None:
+    """The same number at another time is another call: imported as its own case and said so, never counted as
+    imported before; the same number and time with other words is a problem, not a repeat passed over."""
+    february = _register(tmp_path / "二月台账.xlsx", [
+        _called(_row("1", "当场答复", reply="已解释", finished="2024-02-05 09:30"), "2024-02-05 09:00", "问社保卡"),
+        _called(_row("2", "当场答复", reply="已解释", finished="2024-02-06 09:30"), "2024-02-06 09:00", "问公积金"),
+    ])
+    march = _register(tmp_path / "三月台账.xlsx", [
+        _called(_row("1", "当场答复", reply="已解释", finished="2024-03-04 09:30"), "2024-03-04 09:00", "问医保"),
+        _called(_row("2", "当场答复", reply="已解释", finished="2024-03-05 09:30"), "2024-03-05 09:00", "问低保"),
+        # the month's own register repeats a number for a call on another day: a different case too
+        _called(_row("2", "当场答复", reply="已解释", finished="2024-03-06 09:30"), "2024-03-06 09:00", "问户口"),
+    ])
+    with db.session() as s:
+        assert commit_cases(s, people.supervisor, _preview(db, february, clock), clock=clock).imported == 2
+    preview = _preview(db, march, clock)
+    assert preview.problems == [] and len(preview.ready) == 3 and preview.duplicates == 0
+    assert ("第 2、3、4 行的编号已用于来电时间不同的另一件工单（台账每月从 1 起编号时常见），各作为一件新工单导入"
+            in preview.summary())
+    with db.session() as s:
+        assert commit_cases(s, people.supervisor, preview, clock=clock).imported == 3
+    again = _preview(db, march, clock)
+    assert (len(again.ready), again.duplicates, again.problems) == (0, 3, [])
+    with db.reader() as s:
+        numbers = {c.content: case_view(s, c.id).register_number for c in s.scalars(select(Case))}
+    assert numbers == {"问社保卡": "1", "问公积金": "2", "问医保": "1", "问低保": "2", "问户口": "2"}
+    corrected = _register(tmp_path / "二月台账-改.xlsx", [
+        _called(_row("1", "当场答复", reply="已解释", finished="2024-02-05 09:30"), "2024-02-05 09:00", "问社保卡补办"),
+    ])
+    [problem] = _preview(db, corrected, clock).problems
+    assert (problem.row, problem.column) == (2, "诉求内容")
+    assert problem.reason.startswith("编号和来电时间与已导入的工单RZ2402-")
+    assert "请在本软件中修改登记内容" in problem.reason
+
+
+def test_a_handling_word_not_understood_is_a_problem_even_beside_a_unit(db: Database, clock: FakeClock,
+                                                                       tmp_path: Path) -> None:
+    """直办 is 协调 in one office and 交办 in another: the unit beside it does not decide (a case left open at the
+    unit would cost it its scores)."""
+    path = _register(tmp_path / "台账.xlsx", [_row("TZ1", "直办", "温泉镇"), _row("TZ2", "派单", "温泉镇"),
+                                            _row("TZ3", "", "温泉镇")])
+    preview = _preview(db, path, clock)
+    assert [(p.row, p.column, p.reason) for p in preview.problems] == [
+        (2, "办理方式", "办理方式“直办”无法识别（写有承办单位温泉镇，是交办处理吗？），"
+                        "应写明协调办理或交办处理（交办的写明承办单位）")]
+    assert [row.values["handling"] for row in preview.ready] == ["dispatch", "dispatch"]
+
+
+def test_the_registers_remark_is_kept_in_its_own_words(db: Database, people: People, clock: FakeClock,
+                                                       tmp_path: Path) -> None:
+    path = _register(tmp_path / "台账.xlsx", [
+        _row("TZ1", "当场答复", reply="已解释", finished="2024-03-04 09:30", remark="已电话回访，群众表示满意"),
+        _row("TZ2", "交办", "城市管理局", dispatched="2024-03-04 10:00", remark="申请延期但未批准"),
+        _row("TZ3", "交办", "城市管理局", dispatched="2024-03-04 10:00", remark="延期5个工作日")])
+    with db.session() as s:
+        assert commit_cases(s, people.supervisor, _preview(db, path, clock), clock=clock).imported == 3
+    notes = {number: _history(db, number)[1][0] for number in ("TZ1", "TZ2", "TZ3")}
+    assert notes == {"TZ1": ("register", "（台账备注：已电话回访，群众表示满意）"),
+                     "TZ2": ("register", "（台账备注：申请延期但未批准）"),
+                     "TZ3": ("register", "（台账备注：延期5个工作日）")}
+    assert [kind for kind, _note in _history(db, "TZ3")[1]][-2:] == ["extension_request", "extension_accept"]

@@ -307,7 +307,9 @@ def register_number(import_key: str | None, upstream_number: str) -> str:
     from a row without a number starts with #)."""
     if not import_key or import_key.startswith("#") or import_key == upstream_number:
         return ""
-    return import_key
+    # A number the register gave two calls is kept with the minute of the call (6-005@202205031000): shown without.
+    number, dated, minute = import_key.rpartition("@")
+    return number if dated and len(minute) == 12 and minute.isdigit() else import_key
 
 
 def _event_details(record: EventRecord, units: dict[int, str]) -> str:

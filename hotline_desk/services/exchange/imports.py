@@ -108,6 +108,7 @@ class CasePreview:
     other_sheets: list[tuple[str, int]] = field(default_factory=list)  # the workbook's other sheets with content, rows
     formulas: str = ""  # formulas the file holds without their results (their rows are problems): what to do
     aside: list[tuple[int, str]] = field(default_factory=list)  # 合计, 注：… rows under the table: row, first words
+    renumbered: list[int] = field(default_factory=list)  # rows whose number another call at another time has
 
     @property
     def invalid_rows(self) -> int:
@@ -134,6 +135,9 @@ class CasePreview:
         text = (f"共 {self.total_rows} 行：可导入 {len(self.ready)} 行，已导入过 {self.duplicates} 行，"
                 f"有问题 {self.invalid_rows} 行" + (f"，按选择不导入 {self.left_out} 行" if self.left_out else "")
                 + "。")
+        if self.renumbered:
+            text += (f"{_rows(self.renumbered)}的编号已用于来电时间不同的另一件工单（台账每月从 1 起编号时常见），"
+                     "各作为一件新工单导入，原台账编号照样保留。")
         if signs := self.inferred_signs():
             text += f"其中 {signs} 行有回复而没有签收时间，签收按交办后一分钟记（据台账）。"
         if self.unknown:
@@ -144,6 +148,12 @@ class CasePreview:
             text += (f"注意：{'、'.join(self.final_months)} 的简报已定稿，数字已冻结；导入这些月份的工单不会改变已定稿"
                      "的简报，但此后的统计和考核会与之不一致。")
         return text
+
+
+def _rows(rows: list[int], shown: int = 10) -> str:
+    """第 3、5、9 行 (the first ``shown`` of them, and how many more)."""
+    listed = "、".join(str(r) for r in rows[:shown])
+    return f"第 {listed} 行" + (f"等 {len(rows)} 行" if len(rows) > shown else "")
 
 
 @dataclass(frozen=True)
@@ -293,7 +303,7 @@ def _days(value: Any) -> int:
 # How registers write 办理方式: a word of the first list means 协调办理, of the second 交办处理
 # (as does naming a unit).
 COORDINATE_WORDS = ("协调", "直接", "当场", "答复")
-DISPATCH_WORDS = ("交办", "转办")
+DISPATCH_WORDS = ("交办", "转办", "派单", "下派", "转派", "转交")
 
 
 def _check_history(v: dict[str, Any], problems: list[tuple[str, str]]) -> None:
@@ -301,11 +311,16 @@ def _check_history(v: dict[str, Any], problems: list[tuple[str, str]]) -> None:
     says is dropped without a word: a handling, reply or follow-up that cannot go in is a problem of the row."""
     written = v["handling"]
     coordinate = any(w in written for w in COORDINATE_WORDS)
+    # A unit named beside an empty 办理方式 means 交办处理; beside a word we cannot read (直办 is 协调 in one office
+    # and 交办 in another) it decides nothing.
     v["handling"] = ("coordinate" if coordinate else
-                     "dispatch" if (any(w in written for w in DISPATCH_WORDS) or v.get("unit")) else "")
+                     "dispatch" if (any(w in written for w in DISPATCH_WORDS) or (v.get("unit") and not written))
+                     else "")
     done = v.get("replied_at") or v.get("finished_at")
     if written and not v["handling"]:
-        problems.append(("handling", f"办理方式“{written}”无法识别，应写明协调办理或交办处理（交办的写明承办单位）"))
+        beside = f"（写有承办单位{v['unit']}，是交办处理吗？）" if v.get("unit") else ""
+        problems.append(("handling",
+                         f"办理方式“{written}”无法识别{beside}，应写明协调办理或交办处理（交办的写明承办单位）"))
     elif not v["handling"] and (done or v["reply_text"] or v["followup"]):
         problems.append(("handling", "缺少办理方式：有回复、办结或回访的工单须写明协调办理或交办处理"))
     elif v["handling"] == "dispatch" and v["followup"] and not done:
@@ -382,7 +397,8 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
     look, setting = Lookups(session, choices), _Setting.load(session, clock())
     latest = clock() + timedelta(days=1)
     prepared: list[PreparedRow] = []
-    refused: list[tuple[int, str]] = []  # (row, key) of the rows with problems: a later copy of one is named too
+    refused: list[tuple[int, str, datetime | None]] = []  # (row, key, 来电时间) of the rows with problems: a later
+    # copy of one is named too
     unknown: dict[tuple[str, str], UnknownValue] = {}
     data_rows = sheet.rows[header_index + 1:]
     unsaved: dict[int, list[int]] = {}  # data row → its mapped columns holding a formula with no result
@@ -413,7 +429,7 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
         problems += [(mapping[c], UNSAVED_FORMULA_CELL) for c in sorted(unsaved.get(offset, ()))]
         if problems:
             preview.problems += [Problem(excel_row, FIELD_LABELS.get(f, f), r) for f, r in problems]
-            refused.append((excel_row, _key(parsed)))
+            refused.append((excel_row, _key(parsed), parsed.get("registered_at")))
             continue
         parsed["source"] = _source(parsed, look)
         checkable = _with_ids(parsed, look)
@@ -424,7 +440,7 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
                                          parsed["number"] or f"第{excel_row}行")
             except HistoryRefused as refusal:
                 preview.problems.append(Problem(excel_row, refusal.column, refusal.message))
-                refused.append((excel_row, _key(parsed)))
+                refused.append((excel_row, _key(parsed), parsed.get("registered_at")))
                 continue
         prepared.append(PreparedRow(excel_row, _key(parsed), parsed, steps, status))
     if accept_suggestions and any(u.suggestion for u in unknown.values()):
@@ -441,30 +457,52 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
 
 
 def _mark_duplicates(session: Session, preview: CasePreview, prepared: list[PreparedRow],
-                     refused: list[tuple[int, str]]) -> None:
+                     refused: list[tuple[int, str, datetime | None]]) -> None:
     """Rows imported before are counted; a row repeating an earlier row of the file is a problem, whether or not
     that earlier row has problems of its own (the user sees every problem at once, and neither copy goes in
-    unnoticed), as is a row numbered as one of this database's own cases."""
-    keys = [p.key for p in prepared]
-    existing: set[str] = set()
+    unnoticed), as is a row numbered as one of this database's own cases.
+
+    A register that numbers its rows from 1 every month gives one number to several calls: a number already taken
+    by a call at another time (in the database or higher up in the file) is a different case, keyed by its number
+    and time, and the preview says so; the same number and time with other words is a problem, not a repeat.
+    """
+    calls = {p.row: p.values.get("registered_at") for p in prepared} | {row: at for row, _key, at in refused}
+    keys = {p.row: p.key for p in prepared} | {row: key for row, key, _at in refused}
+    existing = _imported(session, set(keys.values()))
+    owner: dict[str, datetime] = {key: found[1] for key, found in existing.items()}
+    for line in sorted(keys):
+        key, called = keys[line], calls[line]
+        if key.startswith("#") or called is None:
+            continue
+        taken = owner.setdefault(key, called)
+        if abs(taken - called) >= timedelta(minutes=1):
+            keys[line] = _dated_key(key, called)
+            preview.renumbered.append(line)
+    existing |= _imported(session, {keys[line] for line in preview.renumbered})
+    for p in prepared:
+        p.key = keys[p.row]
     # This database's own case numbers (as units type them back: lower case, spaces, full width): a sheet it
     # exported, sent back as a register.
-    folded = {p.key: norm.case_number(p.key) for p in prepared}
+    folded = {p.key: norm.case_number(p.values["number"] or p.key) for p in prepared}
     ours: set[str] = set()
-    for start in range(0, len(keys), 500):
-        part = keys[start:start + 500]
-        existing |= set(session.scalars(select(Case.import_key).where(Case.import_key.in_(part))))
-        ours |= set(session.scalars(select(Case.number).where(Case.number.in_({folded[k] for k in part}))))
+    numbers = sorted(set(folded.values()))
+    for start in range(0, len(numbers), 500):
+        ours |= set(session.scalars(select(Case.number).where(Case.number.in_(numbers[start:start + 500]))))
     # A row without a number of its own (a register that numbers nothing, or a sheet with its 工单编号 column gone)
     # whose call is already a case here.
     same = _same_calls(session, [p for p in prepared if p.key not in existing and not p.values["number"]])
     first: dict[str, int] = {}
-    for number, key in sorted([*((p.row, p.key) for p in prepared), *refused]):
-        first.setdefault(key, number)
+    for line in sorted(keys):
+        first.setdefault(keys[line], line)
     repeated: list[Problem] = []
     for row in prepared:
         if row.key in existing:
-            preview.duplicates += 1
+            case_number, _at, content = existing[row.key]
+            if not row.values["number"] or _words(content) == _words(row.values["content"]):
+                preview.duplicates += 1
+            else:
+                repeated.append(Problem(row.row, "诉求内容", f"编号和来电时间与已导入的工单{case_number}相同，诉求内容"
+                                                             "却不同：已导入的工单如需更正，请在本软件中修改登记内容"))
         elif folded[row.key] in ours:
             repeated.append(Problem(row.row, "工单编号", f"“{folded[row.key]}”是本库已有工单的编号：这一行来自本库"
                                                          "导出的表（如交办单或工单清单），不能再作为新工单导入"))
@@ -472,13 +510,43 @@ def _mark_duplicates(session: Session, preview: CasePreview, prepared: list[Prep
             repeated.append(Problem(row.row, "诉求内容", f"与本库工单{same[row.row]}的来电时间和诉求内容相同"
                                                          "（重复导入，或本库导出的表），不能再作为新工单导入"))
         elif first[row.key] != row.row:
-            repeated.append(Problem(row.row, "工单编号", f"与第 {first[row.key]} 行重复"))
+            repeated.append(_repeat(row.row, first[row.key], bool(row.values["number"])))
         else:
             preview.ready.append(row)
-    for row_number, key in refused:
+    for row_number, _key, _when in refused:
+        key = keys[row_number]
         if first[key] != row_number and key not in existing:
-            repeated.append(Problem(row_number, "工单编号", f"与第 {first[key]} 行重复"))
+            repeated.append(_repeat(row_number, first[key], not key.startswith("#")))
     preview.problems = sorted([*preview.problems, *repeated], key=lambda p: p.row)
+
+
+def _repeat(row: int, earlier: int, numbered: bool) -> Problem:
+    if numbered:
+        return Problem(row, "工单编号", f"与第 {earlier} 行重复（编号和来电时间相同）")
+    return Problem(row, "诉求内容", f"与第 {earlier} 行重复（来电时间和诉求内容相同）")
+
+
+def _imported(session: Session, keys: set[str]) -> dict[str, tuple[str, datetime, str]]:
+    """Cases imported under these keys: key → (case number, 来电时间, 诉求内容)."""
+    ordered = sorted(keys)
+    found: dict[str, tuple[str, datetime, str]] = {}
+    for start in range(0, len(ordered), 500):
+        for key, number, at, content in session.execute(
+                select(Case.import_key, Case.number, Case.registered_at, Case.content)
+                .where(Case.import_key.in_(ordered[start:start + 500]))):
+            if key is not None:
+                found[key] = (number, at, content)
+    return found
+
+
+def _dated_key(key: str, at: datetime) -> str:
+    """The key of a call that shares its number with another call: the number and the minute it came in (shown as
+    the number alone: ``records.register_number``)."""
+    return f"{key[:83]}@{at:%Y%m%d%H%M}"
+
+
+def _words(text: str) -> str:
+    return "".join(text.split())
 
 
 def _same_calls(session: Session, rows: list[PreparedRow]) -> dict[int, str]:
@@ -548,7 +616,10 @@ def _history(v: dict[str, Any], actor: Actor, proposer: Actor, look: Lookups, se
     Raises ``HistoryRefused`` with the first refusal, exactly as the step itself would have worded it.
     """
     at = v["registered_at"]
-    register = Step(EventKind.REGISTER, at, actor.id, data={"urgent": False, "source": v["source"], "imported": True})
+    # The register's 备注 in its own words, whatever of it became steps (延期, 退单): nothing it wrote is dropped.
+    remark = f"（台账备注：{v['remark']}）" if v.get("remark") else ""
+    register = Step(EventKind.REGISTER, at, actor.id, data={"urgent": False, "source": v["source"], "imported": True},
+                    note=remark)
     steps = [register]
     status = apply_event(None, EventRecord(1, register.kind, at, actor.id, data=register.data))
     ctx = StepContext(label, look.types[v["appeal_type"]][1], setting.limits, setting.calendar, setting.units,
