@@ -114,6 +114,8 @@ def test_the_register_reproduces_the_seed_bulletin_and_next_month_needs_no_mappi
         with office.reader() as s:
             following = preview_cases(s, august)
         assert following.unknown == [] and following.problems == [] and len(following.ready) == 4677
+        # …and what a blank 诉求类型 becomes is said each time, not only the month it was chosen
+        assert f"诉求类型为空的 {info.blank_types} 行按选定或已保存的对应关系记为“其它”。" in following.summary()
     finally:
         office.dispose()
 

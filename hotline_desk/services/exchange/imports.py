@@ -109,6 +109,7 @@ class CasePreview:
     formulas: str = ""  # formulas the file holds without their results (their rows are problems): what to do
     aside: list[tuple[int, str]] = field(default_factory=list)  # 合计, 注：… rows under the table: row, first words
     renumbered: list[int] = field(default_factory=list)  # rows whose number another call at another time has
+    blank_types: dict[str, int] = field(default_factory=dict)  # 诉求类型 given to rows that leave it blank: rows
 
     @property
     def invalid_rows(self) -> int:
@@ -138,6 +139,8 @@ class CasePreview:
         if self.renumbered:
             text += (f"{_rows(self.renumbered)}的编号已用于来电时间不同的另一件工单（台账每月从 1 起编号时常见），"
                      "各作为一件新工单导入，原台账编号照样保留。")
+        for name, rows in self.blank_types.items():
+            text += f"诉求类型为空的 {rows} 行按选定或已保存的对应关系记为“{name}”。"
         if signs := self.inferred_signs():
             text += f"其中 {signs} 行有回复而没有签收时间，签收按交办后一分钟记（据台账）。"
         if self.unknown:
@@ -432,6 +435,8 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
             refused.append((excel_row, _key(parsed), parsed.get("registered_at")))
             continue
         parsed["source"] = _source(parsed, look)
+        if not norm.text(raw.get("appeal_type")):  # a blank one goes in only as chosen for blanks: said each time
+            preview.blank_types[parsed["appeal_type"]] = preview.blank_types.get(parsed["appeal_type"], 0) + 1
         checkable = _with_ids(parsed, look)
         steps, status = None, None
         if checkable is not None:  # a row naming an entry still to be created is checked when it is committed
