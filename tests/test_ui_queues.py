@@ -180,11 +180,49 @@ def test_a_recorded_result_can_be_undone_from_the_notice_within_minutes(
     assert view.pending.model.rowCount() == 0 and not view.pending.undo_button.isHidden()
     assert "10 分钟内可撤销" in view.pending.notice.text()
     clock.advance(minutes=3)
+    answer_question({}, Qt.Key.Key_Y)
     qtbot.mouseClick(view.pending.undo_button, Qt.MouseButton.LeftButton)  # the last one recorded comes back
     with db.reader() as s:
         assert (case_view(s, first).state, case_view(s, second).state) == ("finished", "pending_followup")
     assert "已撤销" in view.pending.notice.text() and view.pending.undo_button.isHidden()
     assert [_cells(view.pending.model, i)["工单编号"] for i in range(view.pending.model.rowCount())] == [numbers[1]]
+
+
+def test_undo_comes_after_the_result_buttons_on_tab_and_asks_first_with_no_as_the_default(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """Tab from the list reaches the result buttons before 撤销; Space on 撤销 asks, naming the case and the result,
+    and a hurried Enter (否) takes nothing back."""
+    with db.session() as s:
+        first, second = _replied(s, people, clock), _replied(s, people, clock)
+        number = case_view(s, first).number
+    view = FollowUpView(context(db, people.operator, clock, tmp_path))
+    shown_active(qtbot, view)
+    view.pending.select_number(number)
+    answer_question({}, Qt.Key.Key_Y)
+    qtbot.mouseClick(view.pending.findChild(QPushButton, "basic"), Qt.MouseButton.LeftButton)
+    assert view.pending.undo_button.isVisible()
+    view.activateWindow()  # back from the question box
+    qtbot.waitUntil(view.isActiveWindow)
+    view.pending.table.setFocus()
+    stops: list[str] = []
+    for _ in range(5):
+        QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        stops.append(QApplication.focusWidget().text())
+    assert stops == ["满意", "基本满意", "不满意", "未接通", "撤销"]
+    seen: dict[str, object] = {}
+    answer_question(seen)  # Enter: the default
+    QTest.keyClick(view.pending.undo_button, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: "text" in seen)
+    assert number in str(seen["text"]) and "“基本满意”" in str(seen["text"])
+    assert seen["default"] == QMessageBox.StandardButton.No
+    with db.reader() as s:
+        assert (case_view(s, first).followup_result, case_view(s, second).state) == ("basic", "pending_followup")
+    assert view.pending.undo_button.isVisible()  # still there, for a deliberate 是
+    answer_question({}, Qt.Key.Key_Y)
+    QTest.keyClick(view.pending.undo_button, Qt.Key.Key_Space)
+    with db.reader() as s:
+        assert case_view(s, first).state == "pending_followup"
+    assert "已撤销" in view.pending.notice.text()
 
 
 def test_undo_after_the_time_limit_is_refused_and_changes_nothing(

@@ -144,6 +144,7 @@ class QueueTable(QWidget):
         self.undo_button.hide()
         self.undo_button.clicked.connect(self._undo)
         self._undo_action: Callable[[], str | None] | None = None
+        self._undo_question = ""
         self._undo_timer = QTimer(self)
         self._undo_timer.setSingleShot(True)
         self._undo_timer.timeout.connect(self._undo_expired)
@@ -184,10 +185,16 @@ class QueueTable(QWidget):
         button = QPushButton(text)
         button.setObjectName(name or text)
         button.clicked.connect(lambda: self._with_selection(handler))
-        self.buttons.addWidget(button)
+        self.add_widget(button)
         if action and not self.ctx.actor.can(action):
             button.hide()
         return button
+
+    def add_widget(self, button: QPushButton) -> None:
+        """A button in the row under the table. 撤销 stays the last of the page's buttons in the Tab order: Tab
+        from the list reaches the actions first, never the undoing of the last one."""
+        self.buttons.addWidget(button)
+        QWidget.setTabOrder(button, self.undo_button)
 
     def refresh(self) -> None:
         every = read(self.ctx, lambda s: queue(s, self.name, self.ctx.clock(), requests_only=self.requests_only,
@@ -241,14 +248,16 @@ class QueueTable(QWidget):
         return [r for r in rows if all(holds(r, w) for w in words)]
 
     def tell(self, text: str, undo: Callable[[], str | None] | None = None, minutes: int = 0, *,
-             warn: bool = False) -> None:
-        """Say what was just done, without a box to click away; with ``undo``, offer 撤销 for ``minutes``; ``warn``
-        when something asked for was not done. It replaces whatever the notice said before."""
+             warn: bool = False, undo_question: str = "") -> None:
+        """Say what was just done, without a box to click away; with ``undo``, offer 撤销 for ``minutes`` (asking
+        ``undo_question`` first); ``warn`` when something asked for was not done. It replaces whatever the notice
+        said before."""
         self.catch_up()
         self.notice.setStyleSheet(WARNING_STYLE if warn else NOTICE_STYLE)
         self.notice.setText(text)
         self.notice.show()
         self._undo_action = undo
+        self._undo_question = undo_question or "撤销刚才的操作？"
         self.undo_button.setVisible(undo is not None and minutes > 0)
         if undo is not None and minutes > 0:
             self.undo_button.setToolTip(f"{minutes} 分钟内可撤销")
@@ -263,7 +272,11 @@ class QueueTable(QWidget):
             self.refresh()
 
     def _undo(self) -> None:
-        action, self._undo_action = self._undo_action, None
+        """Asked first, 否 being the default: a stray Space or Enter on 撤销 takes nothing back."""
+        action = self._undo_action
+        if action is None or not _confirm(self, "撤销", self._undo_question):
+            return
+        self._undo_action = None
         self.undo_button.hide()
         self._undo_timer.stop()
         if action is not None:
@@ -302,7 +315,7 @@ class QueueTable(QWidget):
             CaseDetailDialog(self, self.ctx, rows[0].id).exec()
 
     def run(self, rows: list[QueueRow], call: Callable[[Session, QueueRow], object], said: str = "",
-            undo: Callable[[], str | None] | None = None, minutes: int = 0) -> bool:
+            undo: Callable[[], str | None] | None = None, minutes: int = 0, undo_question: str = "") -> bool:
         """One session for the whole selection: every case moves or, on a refusal, none does; True if done.
         What was done is said under the table and in the status bar."""
         def work(s: Session) -> int:
@@ -312,7 +325,7 @@ class QueueTable(QWidget):
 
         op = Operation(self, self.ctx, work, changes=Change.CASES)
         if said:
-            op.notify(said).success(lambda _n: self.tell(said, undo, minutes))
+            op.notify(said).success(lambda _n: self.tell(said, undo, minutes, undo_question=undo_question))
         return self.carry_out(op) is not None
 
     def carry_out(self, op: Operation[T]) -> T | None:
@@ -474,7 +487,7 @@ class TrackingView(QueueTable):
         for text, slot in (("导出交办单…", self.export_sheets), ("导入单位回复…", self.import_replies)):
             button = QPushButton(text)
             button.clicked.connect(slot)
-            self.buttons.addWidget(button)
+            self.add_widget(button)
 
     def export_sheets(self) -> None:
         units = self._sheet_units()
@@ -599,7 +612,8 @@ class FollowUpView(QTabWidget):
         self.pending.run(rows, lambda s, r: wf.follow_up(s, self.ctx.actor, r.id, code, note["note"],
                                                          clock=self.ctx.clock, expected_version=r.version),
                          f"已记录回访结果“{result}”：{_numbers(rows)}。{minutes} 分钟内可撤销。",
-                         undo=lambda: self._undo(rows, result), minutes=minutes)
+                         undo=lambda: self._undo(rows, result), minutes=minutes,
+                         undo_question=f"撤销以下工单刚记录的回访结果“{result}”？撤销后工单回到待回访。\n\n{_titles(rows)}")
 
     def _undo(self, rows: list[QueueRow], result: str) -> str | None:
         """Take back the results just recorded (all or, on a refusal, none); what to say after."""
