@@ -290,3 +290,26 @@ def test_the_registers_remark_is_kept_in_its_own_words(db: Database, people: Peo
                      "TZ2": ("register", "（台账备注：申请延期但未批准）"),
                      "TZ3": ("register", "（台账备注：延期5个工作日）")}
     assert [kind for kind, _note in _history(db, "TZ3")[1]][-2:] == ["extension_request", "extension_accept"]
+
+
+def test_a_cell_merged_down_over_rows_counts_for_each_of_them_and_is_said(db: Database, people: People,
+                                                                          clock: FakeClock, tmp_path: Path) -> None:
+    """A clerk merges one unit, one 回访结果 over the rows it is for; read as blanks, the rows under the first lost
+    it."""
+    path = _register(tmp_path / "台账.xlsx", [
+        _row("TZ1", "交办", "城市管理局", dispatched="2024-03-04 10:00", finished="2024-03-05 10:00", followup="满意"),
+        _row("TZ2", "交办", None, dispatched="2024-03-04 10:00", finished="2024-03-05 10:00", followup=None),
+        _row("TZ3", "交办", None, dispatched="2024-03-04 10:00", finished="2024-03-05 10:00", followup=None)])
+    book = openpyxl.load_workbook(path)
+    sheet = book.active
+    sheet.merge_cells("G2:G4")  # 承办单位
+    sheet.merge_cells("M2:M3")  # 回访结果
+    book.save(path)
+    preview = _preview(db, path, clock)
+    assert preview.problems == [] and len(preview.ready) == 3
+    assert ("第 2–4 行的“承办单位”（城市管理局）、第 2–3 行的“回访结果”（满意）是合并的一格，每一行都按它导入。"
+            in preview.summary())
+    with db.session() as s:
+        assert commit_cases(s, people.supervisor, preview, clock=clock).imported == 3
+    assert [_history(db, number)[0] for number in ("TZ1", "TZ2", "TZ3")] == ["finished", "finished",
+                                                                            "pending_followup"]

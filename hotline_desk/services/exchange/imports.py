@@ -110,6 +110,7 @@ class CasePreview:
     aside: list[tuple[int, str]] = field(default_factory=list)  # 合计, 注：… rows under the table: row, first words
     renumbered: list[int] = field(default_factory=list)  # rows whose number another call at another time has
     blank_types: dict[str, int] = field(default_factory=dict)  # 诉求类型 given to rows that leave it blank: rows
+    merged: list[str] = field(default_factory=list)  # cells merged down over rows, read for each row
 
     @property
     def invalid_rows(self) -> int:
@@ -139,6 +140,9 @@ class CasePreview:
         if self.renumbered:
             text += (f"{_rows(self.renumbered)}的编号已用于来电时间不同的另一件工单（台账每月从 1 起编号时常见），"
                      "各作为一件新工单导入，原台账编号照样保留。")
+        if self.merged:
+            more = "等" if len(self.merged) > 5 else ""
+            text += f"{'、'.join(self.merged[:5])}{more}是合并的一格，每一行都按它导入。"
         for name, rows in self.blank_types.items():
             text += f"诉求类型为空的 {rows} 行按选定或已保存的对应关系记为“{name}”。"
         if signs := self.inferred_signs():
@@ -199,6 +203,25 @@ def _a_time(value: Any) -> bool:
         return norm.when(value) is not None
     except norm.CellError:
         return False
+
+
+def _fill_merged(rows: list[list[Any]], merged: list[tuple[tuple[int, int], tuple[int, int]]], header_index: int,
+                 mapping: dict[int, str]) -> list[str]:
+    """A register's cell merged down over several rows (one unit, one 回访结果 for them all) holds its value for each
+    of them, as the clerk sees it; returns what was so read, for the preview to say."""
+    said: list[str] = []
+    for (top, left), (bottom, _right) in sorted(merged):
+        if bottom <= top or top <= header_index or left not in mapping or top >= len(rows):
+            continue
+        value = rows[top][left] if left < len(rows[top]) else None
+        if value is None or not str(value).strip():
+            continue
+        for row in rows[top + 1:bottom + 1]:
+            row.extend([None] * (left + 1 - len(row)))
+            row[left] = value
+        said.append(f"第 {top + 1}–{bottom + 1} 行的“{FIELD_LABELS.get(mapping[left], mapping[left])}”"
+                    f"（{norm.text(value)[:20]}）")
+    return said
 
 
 def _row_values(row: list[Any], mapping: dict[int, str]) -> dict[str, Any]:
@@ -403,6 +426,7 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
     refused: list[tuple[int, str, datetime | None]] = []  # (row, key, 来电时间) of the rows with problems: a later
     # copy of one is named too
     unknown: dict[tuple[str, str], UnknownValue] = {}
+    preview.merged = _fill_merged(sheet.rows, sheet.merged, header_index, mapping)
     data_rows = sheet.rows[header_index + 1:]
     unsaved: dict[int, list[int]] = {}  # data row → its mapped columns holding a formula with no result
     for r, c in sheet.unsaved:
