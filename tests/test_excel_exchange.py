@@ -372,12 +372,13 @@ def test_a_registers_total_and_notes_under_the_table_are_left_out_and_named(
     book.active.append(["合 计", "2 件"])  # its count in the 来电时间 column
     book.active.append(["注：本表由话务班填写"])
     book.active.append([None, "填报单位：汝州市12345热线办"])
+    book.active.append(["本月合计", 2])
     book.save(listed)
     with db.reader() as s:
         preview = preview_cases(s, listed, clock=clock)
     assert (preview.total_rows, len(preview.ready), preview.problems) == (2, 2, [])
-    assert ("第 4 行（合 计）、第 5 行（注：本表由话务班填写）、第 6 行（填报单位：汝州市1234）不是工单行，未读取。"
-            in preview.summary())
+    assert ("第 4 行（合 计）、第 5 行（注：本表由话务班填写）、第 6 行（填报单位：汝州市1234）、第 7 行（本月合计）"
+            "不是工单行，未读取。" in preview.summary())
 
 
 def test_a_foreign_workbook_is_not_taken_for_replies(db: Database, tmp_path: Path) -> None:

@@ -184,8 +184,9 @@ class ImportResult:
 
 
 # What a row a register keeps under its table starts with: 合计 4500, 注：…, 制表人：…
-SUMMARY_ROW = re.compile(r"(合计|小计|总计|共计|注[:：]|说明[:：]|备注[:：]|制表|填表|填报|审核人)")
-SUMMARY_STARTS = frozenset("合小总共注说备制填审")  # the first characters SUMMARY_ROW matches
+SUMMARY_ROW = re.compile(r"((本|当|全)(月|页|季|年)|以上|累计)?(合计|小计|总计|共计)|注[:：]|说明[:：]|备注[:：]|制表|填表"
+                         r"|填报|审核人")
+SUMMARY_STARTS = frozenset("合小总共注说备制填审本当全以累")  # the first characters SUMMARY_ROW matches
 
 
 def _summary_words(row: list[Any]) -> str:
