@@ -313,3 +313,21 @@ def test_a_cell_merged_down_over_rows_counts_for_each_of_them_and_is_said(db: Da
         assert commit_cases(s, people.supervisor, preview, clock=clock).imported == 3
     assert [_history(db, number)[0] for number in ("TZ1", "TZ2", "TZ3")] == ["finished", "finished",
                                                                             "pending_followup"]
+
+
+def test_of_two_columns_with_one_name_the_visible_one_is_read_and_the_hidden_one_named(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    path = tmp_path / "台账.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["编号", "来电时间", "联系电话", "联系电话", "诉求内容", "诉求类型", "问题分类", "来电人"])
+    sheet.append(["TZ1", "2024-03-04 09:00", "13000000000", "13911112222", "路灯不亮", "问题处理类",
+                  "城市管理—市容市政", "王女士"])
+    sheet.column_dimensions["C"].hidden = True  # the old number, kept out of sight
+    sheet.column_dimensions["H"].hidden = True
+    book.save(path)
+    preview = _preview(db, path, clock)
+    [row] = preview.ready
+    assert (row.values["phone"], row.values["caller_name"]) == ("13911112222", "王女士")
+    assert ("C 列“联系电话”是隐藏的列，未导入（导入的是同名的 D 列）；H 列“来电人”是隐藏的列，照常导入。"
+            in preview.summary())

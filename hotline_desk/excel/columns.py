@@ -97,11 +97,13 @@ def find_header(rows: list[list[Any]], merged: list[tuple[tuple[int, int], tuple
     return best, _filled_header(rows, best, merged)
 
 
-def auto_mapping(header: list[str], saved: dict[str, str] | None = None) -> dict[int, str]:
-    """Column index → field: a saved mapping for this kind of file first, then the usual names."""
+def auto_mapping(header: list[str], saved: dict[str, str] | None = None,
+                 hidden: frozenset[int] = frozenset()) -> dict[int, str]:
+    """Column index → field: a saved mapping for this kind of file first, then the usual names. Of two columns for
+    one field, a visible one before one Excel hides (an old number kept out of sight)."""
     mapping: dict[int, str] = {}
     taken: set[str] = set()
-    for col, name in enumerate(header):
+    for col, name in sorted(enumerate(header), key=lambda item: item[0] in hidden):
         field = (saved or {}).get(clean(name)) or field_for(name)
         if field and field in FIELD_LABELS and field not in taken:
             mapping[col] = field

@@ -32,6 +32,7 @@ class SheetData:
     merged: list[tuple[tuple[int, int], tuple[int, int]]]
     visible: bool
     unsaved: frozenset[tuple[int, int]] = frozenset()  # (row, column) from 0: a formula with no result saved
+    hidden_columns: frozenset[int] = frozenset()  # columns from 0 that Excel hides (an .xlsx's <col hidden="1">)
 
 
 @dataclass(frozen=True)
@@ -59,12 +60,17 @@ UNSAVED_FORMULA_CELL = ("这一格是公式，但文件里没有它的计算结�
 UNSAVED_FORMULA = re.compile(rb'<c r="([A-Z]{1,3}[0-9]+)"[^>]*>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)(?:<v\s*/>|<v></v>)?</c>')
 
 
-def _unsaved_formulas(data: bytes) -> dict[str, list[str]]:
-    """By sheet name, the cells of an .xlsx whose formula has no saved result (python-calamine reads them as
-    empty): "K5" …"""
+# A column Excel hides: <col min="3" max="3" width="0" hidden="1"/> in the sheet's <cols>.
+COLUMN_TAG = re.compile(rb"<(?:\w+:)?col\b[^>]*>")
+
+
+def _sheet_xml_facts(data: bytes) -> tuple[dict[str, list[str]], dict[str, frozenset[int]]]:
+    """By sheet name, what python-calamine does not say of an .xlsx: the cells whose formula has no saved result
+    (read as empty: "K5" …) and the hidden columns (from 0)."""
     if not data.startswith(b"PK"):
-        return {}
+        return {}, {}
     found: dict[str, list[str]] = {}
+    hidden: dict[str, frozenset[int]] = {}
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         names = set(archive.namelist())
         sheets = _sheet_files(archive, names)
@@ -73,7 +79,24 @@ def _unsaved_formulas(data: bytes) -> dict[str, list[str]]:
                 xml = archive.read(name)
                 if b"<f" in xml and (cells := [m.decode() for m in UNSAVED_FORMULA.findall(xml)]):
                     found.setdefault(sheets.get(name, ""), []).extend(cells)
-    return found
+                if columns := _hidden_columns(xml):
+                    hidden[sheets.get(name, "")] = columns
+    return found, hidden
+
+
+def _hidden_columns(xml: bytes) -> frozenset[int]:
+    start, end = xml.find(b"<cols"), xml.find(b"</cols>")  # the column widths come before the cells
+    if start < 0 or end < start:
+        return frozenset()
+    columns: set[int] = set()
+    for tag in COLUMN_TAG.findall(xml, start, end):
+        found = dict(ATTRIBUTES.findall(tag))
+        if found.get(b"hidden") in (b"1", b"true"):
+            try:
+                columns.update(range(int(found[b"min"]) - 1, min(int(found[b"max"]), 16384)))
+            except (KeyError, ValueError):
+                continue
+    return frozenset(columns)
 
 
 ATTRIBUTES = re.compile(rb'([\w:]+)="([^"]*)"')
@@ -142,14 +165,15 @@ def read_workbook(path: Path) -> WorkbookData:
         # From the bytes, not the path: the format is told by the content, so an .xlsx saved with an .xls name
         # (or the other way round, as units rename files) is read as what it is.
         book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-        formulas = _unsaved_formulas(data)
+        formulas, hidden = _sheet_xml_facts(data)
         sheets = []
         for meta in book.sheets_metadata:
             sheet = book.get_sheet_by_name(meta.name)
             rows = sheet.to_python(skip_empty_area=False, nrows=MAX_ROWS + 30)
             merged = list(sheet.merged_cell_ranges or [])
             sheets.append(SheetData(meta.name, rows, merged, meta.visible == calamine.SheetVisibleEnum.Visible,
-                                    frozenset(cell_index(ref) for ref in formulas.get(meta.name, ()))))
+                                    frozenset(cell_index(ref) for ref in formulas.get(meta.name, ())),
+                                    hidden.get(meta.name, frozenset())))
     except calamine.PasswordError as exc:
         raise ImportFileError(f"“{path.name}”设有密码，请在 Excel 中取消密码后另存，再导入。") from exc
     except (calamine.ZipError, calamine.XmlError) as exc:

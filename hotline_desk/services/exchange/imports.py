@@ -106,7 +106,7 @@ class CasePreview:
     choices: ValueChoices = field(default_factory=dict)  # what to do with such values (given, or suggestions taken)
     left_out: int = 0  # rows left out by choice
     other_sheets: list[tuple[str, int]] = field(default_factory=list)  # the workbook's other sheets with content, rows
-    formulas: str = ""  # formulas the file holds without their results (their rows are problems): what to do
+    formulas: str = ""  # formulas without results (their rows are problems), hidden columns: what the file hides
     aside: list[tuple[int, str]] = field(default_factory=list)  # 合计, 注：… rows under the table: row, first words
     renumbered: list[int] = field(default_factory=list)  # rows whose number another call at another time has
     blank_types: dict[str, int] = field(default_factory=dict)  # 诉求类型 given to rows that leave it blank: rows
@@ -184,8 +184,8 @@ class ImportResult:
 
 
 # What a row a register keeps under its table starts with: 合计 4500, 注：…, 制表人：…
-SUMMARY_ROW = re.compile(r"((本|当|全)(月|页|季|年)|以上|累计)?(合计|小计|总计|共计)|注[:：]|说明[:：]|备注[:：]|制表|填表"
-                         r"|填报|审核人")
+SUMMARY_ROW = re.compile(r"((本|当|全)(月|页|季|年)|以上|累计)?(合计|小计|总计|共计)"
+                         r"|注[:：]|说明[:：]|备注[:：]|制表|填表|填报|审核人")
 SUMMARY_STARTS = frozenset("合小总共注说备制填审本当全以累")  # the first characters SUMMARY_ROW matches
 
 
@@ -204,6 +204,30 @@ def _a_time(value: Any) -> bool:
         return norm.when(value) is not None
     except norm.CellError:
         return False
+
+
+def _hidden_note(header: list[str], mapping: dict[int, str], hidden: frozenset[int]) -> str:
+    """What the preview says of the columns Excel hides: imported like any other, or left for a visible one."""
+    said = []
+    for col in sorted(hidden):
+        if col >= len(header) or not header[col]:
+            continue
+        if col in mapping:
+            said.append(f"{column_letter(col)} 列“{header[col]}”是隐藏的列，照常导入")
+        elif visible := [c for c in mapping if header[c] == header[col]]:
+            said.append(f"{column_letter(col)} 列“{header[col]}”是隐藏的列，未导入（导入的是同名的 "
+                        f"{column_letter(visible[0])} 列）")
+    return "；".join(said) + "。" if said else ""
+
+
+def column_letter(col: int) -> str:
+    """0 → A, 27 → AB: a column as Excel names it."""
+    letters = ""
+    col += 1
+    while col:
+        col, rest = divmod(col - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
 
 
 def _fill_merged(rows: list[list[Any]], merged: list[tuple[tuple[int, int], tuple[int, int]]], header_index: int,
@@ -407,11 +431,12 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
     if header_index < 0:  # no names we know: offer the first filled row, for the columns to be mapped by hand
         header_index = next(i for i, row in enumerate(sheet.rows) if any(str(c).strip() for c in row if c is not None))
         header = [norm.text(c) for c in sheet.rows[header_index]]
-    mapping = auto_mapping(header, saved)
+    mapping = auto_mapping(header, saved, sheet.hidden_columns)
     preview = CasePreview(file_name=book.file_name, sha256=book.sha256, sheet=sheet.name, header_row=header_index + 1,
                           columns=[(h, FIELD_LABELS.get(mapping.get(i, ""), "")) for i, h in enumerate(header)],
                           other_sheets=[(other.name, filled_rows(other)) for other in data_sheets(book)
-                                        if other.name != sheet.name], formulas=book.formula_note())
+                                        if other.name != sheet.name],
+                          formulas=book.formula_note() + _hidden_note(header, mapping, sheet.hidden_columns))
     missing = [label for fields, label in ((("content", "title"), "诉求内容"), (("registered_at",), "来电时间"))
                if not set(fields) & set(mapping.values())]
     if missing:
