@@ -106,7 +106,7 @@ class CaseEntryView(QWidget):
         self.status.setWordWrap(True)
         self.history = QListWidget()
         self.history.setWordWrap(True)
-        self.history.setToolTip("双击打开该工单")
+        self.history.setToolTip("双击或按 Enter 打开该工单")
         self.history_title = QLabel(HISTORY_HINT)
         self.history_title.setWordWrap(True)
 
@@ -168,7 +168,7 @@ class CaseEntryView(QWidget):
         self.save_button.clicked.connect(self.save)
         self.new_button.clicked.connect(self.new_case)
         self.clear_button.clicked.connect(self.ask_clear)
-        self.history.itemDoubleClicked.connect(self._open_earlier)
+        self.history.itemActivated.connect(self._open_earlier)  # a double-click, or Enter on the case chosen
         self.phone.editingFinished.connect(self.show_history)
         self.phone.textChanged.connect(self._phone_typed)
         self.channel.currentIndexChanged.connect(self._channel_changed)
@@ -241,15 +241,17 @@ class CaseEntryView(QWidget):
             shortcut.activated.connect(slot)
 
     def showEvent(self, event: QShowEvent) -> None:
+        """Arriving at the form by the navigation, the cursor waits in 来电人; a cursor already in the form stays."""
         super().showEvent(event)
-        self.focus_first()
-
-    def focus_first(self) -> None:
-        """Arriving at the form (by the navigation or its shortcut), the cursor waits in 来电人 (来电时间 is already
-        now); a cursor already in the form stays where it is."""
         focused = QApplication.focusWidget()
         if focused is None or not self.isAncestorOf(focused):
-            self.caller.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            self.focus_first()
+
+    def focus_first(self) -> None:
+        """The form's shortcut (Ctrl+2), also from within the form: the cursor goes to 来电人, the first field to
+        type in (来电时间 is already now). Nothing typed is touched."""
+        close_popups()
+        self.caller.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     # --- behaviour ----------------------------------------------------------------------------------
     def _channel_changed(self) -> None:

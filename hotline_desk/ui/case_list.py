@@ -75,7 +75,8 @@ class CaseListView(QWidget):
         for column, width in enumerate((120, 130, 64, 64, 300, 72, 110, 130, 170, 84)):
             self.table.setColumnWidth(column, width)
         remember_columns(ctx.window_state(), "case_list", self.table.horizontalHeader())
-        self.table.doubleClicked.connect(lambda index: self.open_case(self.model.case_id(index.row())))
+        # A double-click, or Enter (Return or the keypad's) on the row the keyboard is on, as 查看详情 does.
+        self.table.activated.connect(lambda index: self.open_case(self.model.case_id(index.row())))
         open_button = QPushButton("查看详情")
         open_button.clicked.connect(self._open_selected)
         import_button = QPushButton("导入清单或台账…")

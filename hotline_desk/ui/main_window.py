@@ -10,7 +10,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import shiboken6
 from PySide6.QtCore import QRect, QSignalBlocker, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QColor, QGuiApplication, QKeySequence, QShowEvent
+from PySide6.QtGui import QAction, QCloseEvent, QColor, QGuiApplication, QKeyEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QPushButton,
     QStackedWidget,
     QToolButton,
     QWidget,
@@ -174,6 +175,19 @@ class MainWindow(QMainWindow):
         top = min(max(inner.top(), available.top() + top_margin), available.bottom() - bottom_margin - height + 1)
         self.setGeometry(left, top, width, height)
 
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Enter (Return or the keypad's) on a focused button of any page presses it, as Space does: outside a
+        dialog Qt's buttons leave Enter unused, and it comes up to the window. A list takes Enter itself (it opens
+        the case), and a dialog has its own default button."""
+        focused = QApplication.focusWidget()
+        plain = not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        if (event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and plain and not event.isAutoRepeat()
+                and isinstance(focused, QPushButton) and focused.window() is self and focused.isEnabled()):
+            focused.click()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.may_close():
             event.ignore()
@@ -251,7 +265,8 @@ class MainWindow(QMainWindow):
         self.addAction(action)
 
     def go_to(self, key: str) -> None:
-        """A page by its shortcut: shown, with the cursor in its first field (the form's own choice, if it has one)."""
+        """A page by its shortcut: shown, with the cursor in its first field (the page's own choice, if it has one),
+        also when the page was already shown and the cursor elsewhere on it (or nowhere, after a dialog closed)."""
         self.show_page(key)
         view = self.views.get(key)
         if view is None or self.pages.currentWidget() is not view:  # it could not be opened
@@ -259,9 +274,6 @@ class MainWindow(QMainWindow):
         focus_first = getattr(view, "focus_first", None)
         if focus_first is not None:
             focus_first()
-            return
-        focused = QApplication.focusWidget()
-        if focused is not None and view.isAncestorOf(focused):
             return
         widget = view.nextInFocusChain()  # the page's own Tab order
         while widget is not None and widget is not view and view.isAncestorOf(widget):

@@ -224,6 +224,10 @@ class QueueTable(QWidget):
         self.count.setText(f"筛选出 {len(rows)} 件{flags}（共 {len(every)} 件）" if filtering else
                            f"共 {len(every)} 件{flags}")
 
+    def focus_first(self) -> None:
+        """The page's shortcut puts the keyboard in the list, on the case chosen (the first, to start with)."""
+        self.table.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
     def _to_filter(self) -> None:
         self.filter.setFocus()
         self.filter.selectAll()
@@ -365,7 +369,20 @@ def _confirm(parent: QWidget, title: str, text: str) -> bool:
     return answer == QMessageBox.StandardButton.Yes
 
 
-class ApprovalView(QTabWidget):
+class QueueTabs(QTabWidget):
+    """A page of several queues, one tab each."""
+
+    def focus_first(self) -> None:
+        """The page's shortcut puts the keyboard in the list of the tab shown (not on the tabs themselves, where
+        Ctrl+F would not reach the list's filter)."""
+        shown = self.currentWidget()
+        if isinstance(shown, QueueTable):
+            shown.focus_first()
+        elif shown is not None:
+            shown.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+
+class ApprovalView(QueueTabs):
     """待审核: proposed dispatches, and the returns and extension requests units have asked for."""
 
     def __init__(self, ctx: UiContext) -> None:
@@ -561,7 +578,7 @@ class TrackingView(QueueTable):
             self.tell(done_notice(Action(key), _numbers(done)))
 
 
-class FollowUpView(QTabWidget):
+class FollowUpView(QueueTabs):
     """回访: who to call and what they were told, one button per result; 甄别 with the citizen's words and the reply."""
 
     RESULTS = (("满意", "satisfied"), ("基本满意", "basic"), ("不满意", "dissatisfied"), ("未接通", "unreachable"))

@@ -1,0 +1,114 @@
+"""The main window driven by keyboard alone, as a clerk at 1366×768 does: Enter opens the case a list is on and
+presses the button the focus is on, and Ctrl+digit puts the cursor in the page's first field, even on that page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QPushButton
+from pytestqt.qtbot import QtBot
+
+from hotline_desk.db import Database
+from hotline_desk.services.cases import workflow as wf
+from hotline_desk.services.cases.records import register_case
+from hotline_desk.ui.case_entry import CaseEntryView
+from hotline_desk.ui.case_list import CaseDetailDialog, CaseListView
+from hotline_desk.ui.main_window import MainWindow
+from hotline_desk.ui.queues import FollowUpView
+from tests.conftest import FakeClock, People
+from tests.helpers import draft
+from tests.ui_helpers import context, shown_active, when_modal
+
+CTRL = Qt.KeyboardModifier.ControlModifier
+KEYPAD = Qt.KeyboardModifier.KeypadModifier
+
+
+def _window(qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> MainWindow:
+    window = MainWindow(context(db, people.operator, clock, tmp_path), watch=False)
+    shown_active(qtbot, window)
+    return window
+
+
+def _key(key: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
+    focused = QApplication.focusWidget()
+    assert focused is not None
+    QTest.keyClick(focused, key, modifier)
+
+
+def test_enter_on_a_case_list_row_opens_it_and_enter_on_a_button_presses_it(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    with db.session() as s:
+        ids = [register_case(s, people.operator, draft(s, title=f"第{i}件"), clock=clock).id for i in range(3)]
+    opened: list[int] = []
+    monkeypatch.setattr(CaseDetailDialog, "exec", lambda self: opened.append(self.case_id) or 0)
+    window = _window(qtbot, db, people, clock, tmp_path)
+    _key(Qt.Key.Key_3, CTRL)
+    cases = window.views["list"]
+    assert isinstance(cases, CaseListView)
+    cases.table.setFocus()
+    cases.table.selectRow(0)
+    _key(Qt.Key.Key_Down)
+    chosen = cases.model.case_id(1)
+    _key(Qt.Key.Key_Return)
+    assert opened == [chosen]
+    _key(Qt.Key.Key_Enter, KEYPAD)  # the keypad's Enter too
+    assert opened == [chosen, chosen] and set(opened) <= set(ids)
+
+    details = next(b for b in cases.findChildren(QPushButton) if b.text() == "查看详情")
+    details.setFocus()
+    _key(Qt.Key.Key_Return)  # as Space would: 查看详情 opens the case chosen
+    assert opened == [chosen] * 3
+    cases.search.setText("第1件")
+    cases.refresh()
+    assert cases.model.rowCount() == 1
+    cases.clear_filters_button.setFocus()
+    _key(Qt.Key.Key_Enter, KEYPAD)  # 清空筛选
+    assert cases.search.text() == "" and cases.model.rowCount() == 3
+    window.close()
+
+
+def test_ctrl_and_the_digit_of_the_page_shown_goes_back_to_its_first_field(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    window = _window(qtbot, db, people, clock, tmp_path)
+    _key(Qt.Key.Key_2, CTRL)
+    entry = window.views["entry"]
+    assert isinstance(entry, CaseEntryView) and QApplication.focusWidget() is entry.caller
+    entry.caller.insert("刘先生")  # as an input method commits it
+    entry.category.setFocus()
+    QTest.keyClicks(entry.category.editor, "wygl")
+    _key(Qt.Key.Key_2, CTRL)  # already on 工单登记: to 来电人, with what was typed kept
+    assert QApplication.focusWidget() is entry.caller
+    # Nothing typed is lost; initials naming one category show its name on leaving, as Tab would.
+    assert entry.caller.text() == "刘先生" and entry.category.currentText() == "城市管理—物业管理"
+    assert not entry.category.suggestions_open()
+    window.close()
+
+
+def test_after_a_case_is_closed_ctrl_6_then_ctrl_f_reaches_the_follow_up_filter(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+        wf.sign(s, people.operator, case_id, clock=clock)
+        wf.reply(s, people.operator, case_id, wf.Reply(text="已处理", result="已解决", handler="王工",
+                                                       handler_phone="0375-6011111"), clock=clock)
+    window = _window(qtbot, db, people, clock, tmp_path)
+    assert "followup" in window.page_keys
+    _key(Qt.Key.Key_6, CTRL)
+    follow = window.views["followup"]
+    assert isinstance(follow, FollowUpView)
+    assert QApplication.focusWidget() is follow.pending.table  # the list, on its first case
+    closed: list[bool] = []
+    when_modal(CaseDetailDialog, lambda dialog: (closed.append(True), QTest.keyClick(dialog, Qt.Key.Key_Escape)))
+    _key(Qt.Key.Key_Return)  # opens the case; Esc closes it
+    assert closed == [True]
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    QTest.keyClick(window, Qt.Key.Key_6, CTRL)
+    _key(Qt.Key.Key_F, CTRL)
+    assert QApplication.focusWidget() is follow.pending.filter
+    window.close()
