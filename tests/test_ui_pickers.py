@@ -96,10 +96,11 @@ def test_escape_after_moving_in_the_list_gives_back_what_was_typed(
     press(KEYS.Key_Escape)
     assert _suggested(entry.category) is None
     assert entry.category.currentText() == "ylbx" and entry.category.value() is None
-    press(KEYS.Key_Down)  # the list comes back; nothing is chosen by it
+    press(KEYS.Key_Down)  # the list comes back, on its first match as when typed; Esc still gives back the text
     assert _suggested(entry.category) == ["社会保险—养老保险", "社会保险—医疗保险"]
-    assert entry.category.currentText() == "ylbx"
+    assert entry.category.currentText() == "社会保险—养老保险"
     press(KEYS.Key_Escape)
+    assert entry.category.currentText() == "ylbx"
     press(KEYS.Key_Tab)  # leaving it undecided is flagged, with the candidates
     said = entry.errors["category_id"].text()
     assert said.startswith("“ylbx”对应2个问题分类（社会保险—养老保险、社会保险—医疗保险）")
@@ -135,3 +136,37 @@ def test_down_in_an_empty_or_chosen_picker_opens_the_list_without_changing_it(
                         Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
     QApplication.sendEvent(entry.category, wheel)
     assert entry.category.currentText() == "城市管理—物业管理"
+
+
+def test_down_down_enter_picks_the_same_whether_the_field_was_left_and_come_back_to_or_not(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """gs, Tab away, Shift+Tab back, ↓ ↓ Enter: the second match of gs, as typing gs and ↓ ↓ Enter gives; a case was
+    saved under another category when the list kept a row from before."""
+    entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
+    _fill_by_keyboard(entry)
+    _retype_category(entry, "gs")
+    matches = entry.category.matching("gs")
+    assert len(matches) >= 3 and _suggested(entry.category) == matches
+    press(KEYS.Key_Down)
+    press(KEYS.Key_Down)
+    press(KEYS.Key_Return)
+    assert entry.category.currentText() == matches[1]
+
+    for wander in ([], [KEYS.Key_Down, KEYS.Key_Down, KEYS.Key_Down, KEYS.Key_Escape]):
+        _retype_category(entry, "gs")
+        for key in wander:  # moving in the list first, then giving back the text
+            press(key)
+        press(KEYS.Key_Tab)
+        assert entry.category.currentText() == "gs"
+        press(KEYS.Key_Backtab)
+        assert QApplication.focusWidget() in (entry.category, entry.category.editor)
+        press(KEYS.Key_Down)
+        assert entry.category.currentText() == matches[0]  # ↓ starts from the first match
+        press(KEYS.Key_Down)
+        press(KEYS.Key_Return)
+        assert entry.category.currentText() == matches[1], wander
+    press(KEYS.Key_S, CTRL)
+    cases = _cases(db)
+    assert len(cases) == 1
+    with db.reader() as s:
+        assert case_view(s, cases[0]).category == matches[1]

@@ -49,9 +49,10 @@ class SearchCombo(QComboBox):
     """An editable picker: typing narrows the list by characters or pinyin initials (城管 or csgl).
 
     Nothing is ever chosen behind the typist's back: ↓ or ↑ opens the suggestions for what is typed (the whole list
-    when nothing is, or when a whole name is) and moves in them; when nothing matches they do nothing and the typed
-    text stays, for the form to flag. Esc closes the suggestions and gives back what was typed before moving in
-    them; the mouse wheel scrolls the page instead of changing the choice.
+    when nothing is, or when a whole name is) and moves in them, always from the first match of the text as it
+    stands, so ↓ ↓ Enter picks the same whether the list was open or not; when nothing matches they do nothing and
+    the typed text stays, for the form to flag. Esc closes the suggestions and gives back what was typed before
+    moving in them; the mouse wheel scrolls the page instead of changing the choice.
     """
 
     def __init__(self, items: Sequence[tuple[str, int]] = (), placeholder: str = "输入名称或拼音首字母") -> None:
@@ -109,8 +110,12 @@ class SearchCombo(QComboBox):
         self._matches.setStringList(found)
         self.popup.complete()
         shown = self.popup.popup()
-        if text in found and shown is not None:  # the list opens at the chosen item, so ↓ moves on from it
+        if shown is None:
+            return True
+        if text in found:  # the list opens at the chosen item, so ↓ moves on from it
             shown.setCurrentIndex(self._matches.index(found.index(text)))
+        elif text:  # the key that opened it is its first step, onto the first match (never a row left from before)
+            shown.setCurrentIndex(self._matches.index(0))
         return True
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
