@@ -378,3 +378,26 @@ def test_a_call_dated_in_a_month_whose_bulletin_is_final_is_questioned_naming_th
     answer_question(seen, KEYS.Key_Y)
     press(KEYS.Key_S, CTRL)
     assert len(_cases(db)) == 2
+
+
+def test_ctrl_s_again_on_the_freshly_cleared_form_keeps_the_confirmation_and_shows_no_errors(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
+    _fill_by_keyboard(entry)
+    press(KEYS.Key_S, CTRL)
+    assert len(_cases(db)) == 1
+    said = entry.status.text()
+    assert said.startswith("已登记 ")
+    press(KEYS.Key_S, CTRL)  # by habit, on the empty form
+    assert entry.status.text() == said
+    assert [label.text() for label in entry.errors.values() if label.text()] == []
+    assert len(_cases(db)) == 1 and QApplication.focusWidget() is entry.caller
+
+    entry.close()  # one form on screen, as in the window: Ctrl+S is the form's shown
+    fresh = _shown(qtbot, CaseEntryView(context(db, people.operator2, clock, tmp_path / "2")))
+    press(KEYS.Key_S, CTRL)  # untouched from the start: nothing red either, a word on why nothing happened
+    assert [label.text() for label in fresh.errors.values() if label.text()] == []
+    assert fresh.status.text() == "表单还没有填写，没有要保存的内容。"
+    type_text("刘先生")
+    press(KEYS.Key_S, CTRL)  # something typed: saving checks the form as before
+    assert fresh.errors["content"].text() and len(_cases(db)) == 1

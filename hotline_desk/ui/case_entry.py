@@ -410,6 +410,7 @@ class CaseEntryView(QWidget):
             self._restoring = was_restoring
         self._handling_changed()
         self._channel_changed()
+        self._blank = self.values()  # the form as nobody has touched it yet
 
     def new_case(self) -> None:
         close_popups()
@@ -480,6 +481,12 @@ class CaseEntryView(QWidget):
 
     def save(self) -> None:
         close_popups()  # a list left open would take the next click, and digits would land in the wrong field
+        if self.values() == self._blank:
+            # Ctrl+S pressed again on the form just cleared: no call to save, and 已登记 … stays on screen, instead
+            # of every required field turning red.
+            if not self.status.text():
+                self.status.setText("表单还没有填写，没有要保存的内容。")
+            return
         draft = self.draft()
         errors = self.problems()
         if errors:
