@@ -69,7 +69,7 @@ def _when(value: Any) -> datetime | None:
     """The moment a cell means, before any check of its year; None for an empty cell."""
     if value is None or value == "":
         return None
-    if isinstance(value, datetime):
+    if isinstance(value, datetime):  # the reader has already rounded a date cell's day count to the millisecond
         return value.replace(microsecond=0)
     if isinstance(value, date):
         return datetime.combine(value, time())
@@ -96,8 +96,13 @@ def _number_date(value: int | float) -> datetime:
         except ValueError:
             pass  # not a day: judged as a day count below, like any other number
     if 20000 <= number <= 80000:
-        return (EXCEL_EPOCH + timedelta(days=number)).replace(microsecond=0)
+        return _to_second(EXCEL_EPOCH + timedelta(days=number))
     raise CellError(f"无法识别的日期“{text(value)}”")
+
+
+def _to_second(moment: datetime) -> datetime:
+    """The nearest whole second: a day count holds 09:15 as 09:14:59.99999, which cut down would show as 09:14."""
+    return (moment + timedelta(microseconds=500_000)).replace(microsecond=0)
 
 
 def _date_parts(folded: str, raw: str) -> tuple[int, int, int, int, int, int]:
