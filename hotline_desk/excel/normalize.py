@@ -32,6 +32,14 @@ MORNING = ("上午", "早上", "凌晨")
 # What clerks type around a chosen word, half- and full-width.
 WORD_PUNCTUATION = " \t\r\n\u3000。.．,，;；!！、"
 FORMAT_HINT = "请写成 2022-07-05 14:30 或 2022年7月5日"
+# Between two numbers in one cell (13800001111、0375-6012345), and what joins them once read.
+PHONE_LIST = re.compile(r"[、,;/]")
+PHONE_JOIN = "、"
+# Between the groups of one number, after NFKC has made full-width ones plain (dashes, spaces, brackets, dots).
+PHONE_GROUPS = re.compile(r"[\s\-—–.()]+")
+# An extension at the end: 转8001, 分机8001, ext. 8001, x8001, #8001.
+EXTENSION = re.compile(r"\s*(?:转|分机|ext\.?|x|#)\s*(\d{1,6})$", re.IGNORECASE)
+LOCAL_NUMBER = re.compile(r"[2-9]\d{6,7}")
 
 
 class CellError(ValueError):
@@ -172,16 +180,112 @@ def _day_half(hour: int, half: str, raw: str) -> int:
     raise CellError(f"“{raw}”中的“{half}”与{hour}点不符，请核对")
 
 
+class PhoneCharacters(CellError):
+    """A phone number holding something no phone number holds (letters, words): not a number mistyped."""
+
+
 def phone(value: Any) -> str:
-    """Phone numbers stored as numbers (13800001111.0) come back as the digits people dialled; full-width digits
-    are digits, and a mobile number written in groups (139-0000-0003, 139 0000 0003) is its 11 digits, as the
-    registration form stores it (a landline keeps its 区号 and dash)."""
+    """Phone numbers as the office stores them, one rule for a register's cell, the registration form and a unit's
+    reply: a mobile is its 11 digits (139-0000-1119, +86 139 0000 1119 and 13900001119.0 stored as a number are all
+    13900001119); a landline is 区号-号码 (0375 6012345, (0375)6012345 and 03756012345 are 0375-6012345), a local
+    number its 7 or 8 digits, an extension 转 and its digits (0375-6012345转8001); 12345, 95598 and 400 numbers are
+    kept. Several numbers in one cell are kept, joined by 、. What cannot be a number is refused, saying why."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        digits = text(value)  # a landline stored as a number has lost its leading 0: 3756012345
+        if digits.isdigit() and 9 <= len(digits) <= 11 and not digits.startswith(("1", "400", "800")):
+            value = "0" + digits
     raw = unicodedata.normalize("NFKC", text(value))
-    raw = re.sub(r"\s", "", raw)
-    if raw and not re.fullmatch(r"[0-9\-+()（）、/,，]{5,40}", raw):
-        raise CellError(f"电话号码“{raw}”含有无效字符")
-    digits = raw.replace("-", "")
-    return digits if len(digits) == 11 and digits.isdigit() and digits.startswith("1") else raw
+    if not raw:
+        return ""
+    if len(raw) > 40:
+        raise CellError(f"电话号码“{raw[:20]}…”太长（最多40个字符）")
+    numbers = [part.strip() for part in PHONE_LIST.split(raw) if part.strip()]
+    if not numbers:
+        raise PhoneCharacters(f"电话号码“{raw}”含有无效字符")
+    return PHONE_JOIN.join(_spaced_phones(number, raw) for number in numbers)
+
+
+def _spaced_phones(written: str, raw: str) -> str:
+    """One number, or several with only spaces between them (13800001111 13900002222) when each is whole."""
+    try:
+        return _one_phone(written, raw)
+    except CellError as whole:
+        parts = written.split()
+        if len(parts) > 1 and all(len(part) >= 7 for part in parts):
+            try:
+                return PHONE_JOIN.join(_one_phone(part, raw) for part in parts)
+            except CellError:
+                pass
+        raise whole
+
+
+def _one_phone(written: str, raw: str) -> str:
+    """One number in the office's spelling; ``raw`` (the whole cell) is what the messages quote."""
+    rest, extension = written, ""
+    if found := EXTENSION.search(rest):
+        rest, extension = rest[:found.start()].strip(), found.group(1)
+    international = re.match(r"(?:\+|00)\s*86", rest)  # +86, 0086: China's country code
+    if international:
+        rest = rest[international.end():]
+    groups = [g for g in PHONE_GROUPS.split(rest) if g]
+    if not groups or not all(g.isdigit() for g in groups):
+        raise PhoneCharacters(f"电话号码“{raw}”含有无效字符")
+    digits = "".join(groups)
+    if not international and len(digits) == 13 and digits.startswith("861"):
+        digits, groups, international = digits[2:], [digits[2:]], None  # 86 written without its +
+    if len(digits) == 12 and digits.startswith("01") and digits[2] in "3456789":
+        digits = digits[1:]  # 013900001119: a mobile dialled from out of town (no 区号 starts 013…019)
+    if international and not digits.startswith(("0", "1")):
+        groups[0] = "0" + groups[0]  # +86 375 6012345: from abroad the 区号 loses its 0
+        digits = "0" + digits
+    if digits.startswith("1"):
+        return _mobile_or_service(digits, extension, raw)
+    if digits.startswith("0"):
+        return _landline(groups, extension, raw)
+    if len(digits) == 10 and digits.startswith(("400", "800")) and not extension:
+        return f"{digits[:3]}-{digits[3:6]}-{digits[6:]}"
+    if digits.startswith("9") and 5 <= len(digits) <= 6 and not extension:
+        return digits  # 95598, 96110: a service's short number
+    local, extension = _local_and_extension(groups, extension)
+    if local is None:
+        raise CellError(f"电话号码“{raw}”位数不对：手机号码为11位，座机号码为7至8位（可加区号，如 0375-6012345）")
+    return local + (f"转{extension}" if extension else "")
+
+
+def _mobile_or_service(digits: str, extension: str, raw: str) -> str:
+    if len(digits) == 5 and digits.startswith("12") and not extension:
+        return digits  # 12345, 12315: a government hotline
+    if len(digits) != 11:
+        raise CellError(f"电话号码“{raw}”位数不对：手机号码应为11位，这里是{len(digits)}位")
+    if digits[1] in "012":
+        raise CellError(f"电话号码“{raw}”不是手机号码：手机号码以13至19开头")
+    if extension:
+        raise CellError(f"电话号码“{raw}”不对：手机号码没有分机号")
+    return digits
+
+
+def _landline(groups: list[str], extension: str, raw: str) -> str:
+    digits = "".join(groups)
+    if len(groups) > 1 and 3 <= len(groups[0]) <= 4:
+        area, local_groups = groups[0], groups[1:]  # written with its 区号 apart: 0375-6012345, (0375)6012345
+    else:
+        area = digits[:3] if digits[:3] == "010" or digits[:2] == "02" else digits[:4]
+        local_groups = [digits[len(area):]]
+    local, extension = _local_and_extension(local_groups, extension)
+    if local is None or area[1] == "0":
+        raise CellError(f"电话号码“{raw}”位数不对：座机号码应为区号加7至8位号码，如 0375-6012345")
+    return f"{area}-{local}" + (f"转{extension}" if extension else "")
+
+
+def _local_and_extension(groups: list[str], extension: str) -> tuple[str | None, str]:
+    """A local number (7 or 8 digits, not starting 0 or 1) and its extension: the last group of 6012345-8001 is one
+    when the groups before it make a whole number."""
+    local = "".join(groups)
+    if LOCAL_NUMBER.fullmatch(local):
+        return local, extension
+    if len(groups) > 1 and not extension and len(groups[-1]) <= 6 and LOCAL_NUMBER.fullmatch("".join(groups[:-1])):
+        return "".join(groups[:-1]), groups[-1]
+    return None, extension
 
 
 def case_number(value: Any) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -19,22 +18,11 @@ from hotline_desk.services.cases.events import append_event, load_records
 from hotline_desk.services.cases.history import EVENT_LABELS, FOLLOWUP_RESULTS, STATES, EventRecord, replay
 from hotline_desk.services.cases.numbering import next_case_number
 from hotline_desk.services.cases.step_runner import final_month_notice, step_context, write_step
-from hotline_desk.services.cases.steps import FUTURE_TOLERANCE, Coordinate, Propose
+from hotline_desk.services.cases.steps import FUTURE_TOLERANCE, Coordinate, Propose, phone_problem, stored_phone
 from hotline_desk.services.clock import Clock, month_of, office_now
 from hotline_desk.services.office.reference import CATEGORY_SEPARATOR
 from hotline_desk.services.office.settings import Settings
 from hotline_desk.vocabulary import Action, DispatchRole, EventKind, Handling, Source
-
-PHONE_RE = re.compile(r"^[0-9][0-9\- ]{4,23}$")
-
-
-def phone_problem(phone: str) -> str:
-    """What is wrong with a caller's phone number as typed ("" if nothing; none given is allowed)."""
-    phone = phone.strip()
-    if phone and not PHONE_RE.match(phone):
-        return "联系电话只能包含数字，例如 13800000000 或 0375-6012345。"
-    return ""
-
 
 TITLE_LENGTH = 30
 
@@ -215,7 +203,7 @@ def register_case(session: Session, actor: Actor, draft: CaseDraft, *, clock: Cl
         registered_at=registered_at, month=month_of(registered_at), source=draft.source,
         channel_id=draft.channel_id, upstream_number=draft.upstream_number.strip(),
         upstream_deadline=draft.upstream_deadline, caller_name=draft.caller_name.strip(),
-        phone=draft.phone.strip(), address=draft.address.strip(), township_id=draft.township_id,
+        phone=stored_phone(draft.phone), address=draft.address.strip(), township_id=draft.township_id,
         appeal_type_id=appeal.id, appeal_type_name=appeal.name, category_id=draft.category_id,
         category_label=_category_label(session, draft.category_id),
         title=draft.title.strip() or content[:TITLE_LENGTH], content=content,
@@ -359,8 +347,8 @@ def case_status_as_of(session: Session, case_id: int, as_of: datetime) -> str | 
 
 def cases_by_phone(session: Session, phone: str, *, exclude_id: int | None = None, limit: int = 20
                    ) -> list[CaseSummary]:
-    """A caller's earlier cases (重复来电), newest first."""
-    phone = phone.strip()
+    """A caller's earlier cases (重复来电), newest first; the number as typed (139 0000 1119) finds it as kept."""
+    phone = stored_phone(phone)
     if len(phone) < 5:
         return []
     query = select(Case).where(Case.phone == phone).order_by(Case.registered_at.desc()).limit(limit)

@@ -16,6 +16,7 @@ from enum import Enum
 from typing import Any, Generic, TypeVar
 
 from hotline_desk.errors import HotlineError, PermissionDenied, TransitionError, ValidationError
+from hotline_desk.excel import normalize as norm
 from hotline_desk.services.accounts.permissions import Actor, refusal
 from hotline_desk.services.cases.history import CaseStatus, DispatchStatus, EventRecord, apply_event
 from hotline_desk.services.office.calendar import WorkCalendar
@@ -454,9 +455,35 @@ def result_problem(result: str) -> Problem | None:
     return None
 
 
+ONLY_DIGITS = "联系电话只能包含数字，例如 13800000000 或 0375-6012345。"
+
+
+def phone_problem(phone: str) -> str:
+    """What is wrong with a phone number as typed ("" if nothing; none given is allowed): the rule a register's
+    cells are read by, for a caller's number on the form and a unit's 联系电话 in its reply alike."""
+    try:
+        norm.phone(phone)
+    except norm.PhoneCharacters:
+        return ONLY_DIGITS
+    except norm.CellError as exc:
+        return f"{exc}。"
+    return ""
+
+
+def stored_phone(phone: str) -> str:
+    """A phone number as it is kept (13900001119 for 139-0000-1119), so that the repeat-caller check and a search
+    find one caller however the number was typed; one the rule refuses is left as typed."""
+    try:
+        return norm.phone(phone)
+    except norm.CellError:
+        return phone.strip()
+
+
 def _reply_inputs(ctx: StepContext, status: CaseStatus, actor: Actor, p: Reply, at: datetime) -> list[Problem]:
     target = _target(status, p)
     problems = _text(p.text, "请填写回复内容。", "text")
+    if problem := phone_problem(p.handler_phone):
+        problems.append(Problem(problem, Gate.INPUT, "handler_phone"))
     if not p.as_recorded:
         length = len(p.text.strip())
         if off_the_list := result_problem(p.result):
@@ -475,7 +502,7 @@ def _reply_inputs(ctx: StepContext, status: CaseStatus, actor: Actor, p: Reply, 
 def _reply_event(ctx: StepContext, status: CaseStatus, actor: Actor, p: Reply, at: datetime) -> NewEvent:
     target = _target(status, p)
     data = {"text": p.text.strip(), "result": p.result.strip(), "finished_at": (p.finished_at or at).isoformat(),
-            "handler": p.handler.strip(), "handler_phone": p.handler_phone.strip()}
+            "handler": p.handler.strip(), "handler_phone": stored_phone(p.handler_phone)}
     return NewEvent(EventKind.REPLY, target.unit_id, data, note=p.note)
 
 
