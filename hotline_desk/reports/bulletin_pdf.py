@@ -54,7 +54,8 @@ CHART_COLORS = ("#C0392B", "#2E86C1", "#28B463", "#F39C12", "#8E44AD", "#17A589"
 
 class Styles:
     def __init__(self, fonts: FontSet) -> None:
-        base = {"fontSize": BODY_PT, "leading": LINE_PT, "wordWrap": "CJK"}
+        # A paragraph's last line is not left alone at the top of a page (“评。”): a line before it goes with it.
+        base = {"fontSize": BODY_PT, "leading": LINE_PT, "wordWrap": "CJK", "allowWidows": 0}
         self.fonts = fonts
         self.body = ParagraphStyle("body", fontName=fonts.body, alignment=TA_JUSTIFY, firstLineIndent=2 * BODY_PT,
                                    **base)
