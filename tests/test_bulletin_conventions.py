@@ -251,3 +251,33 @@ def test_rows_left_out_of_an_import_are_warned_of(db: Database, people: People, 
     with db.reader() as s:
         notices = bulletin.warnings(s, MONTH, clock=LATER)
     assert any("导入的“八月台账.xlsx”有 1 行因有问题未导入" in n for n in notices)
+
+
+def test_a_paragraphs_last_line_never_stands_alone_at_the_top_of_a_page() -> None:
+    """公文 does not leave one line of a paragraph (“评。”) alone on the next page: it takes a line with it."""
+    fonts = find_fonts("")
+    text = "热线" * 38 + "评。"  # 24 characters after the indent, 26 a line, and the last line alone: 评。
+    seen_tail = False
+    for n in range(0, 24):
+        filler = tuple(Para(text="热线运行平稳。" * (1 + i % 5)) for i in range(n))
+        doc = BulletinDocument(
+            masthead="民呼必应工作简报", issue_line="2022年第8期", total_line="（总第263期）", issuer="某市政府办",
+            date_text="2022年9月2日", title_lines=("某市12345热线", "八月份工作简报"), lead=Para(text="导语。"),
+            sections=(Section("一、办理情况", (*filler, *(Para(text=text) for _ in range(12)))),),
+            attachment_list=(), publication_note="", attachments=(), print_line="印发")
+        with pdfplumber.open(BytesIO(build_bulletin(doc, fonts))) as pdf:
+            for page in pdf.pages[1:]:
+                lines = [line for line in (page.extract_text() or "").splitlines() if not line.startswith("—")]
+                seen_tail = seen_tail or "评。" in lines
+                assert lines and lines[0] != "评。", n
+    assert seen_tail  # the paragraph does end on a line of its own
+
+
+def test_a_month_without_cases_prints_dashes_not_a_hundred_percent_share(db: Database) -> None:
+    """A bulletin drafted before the month's cases are in: every count 0, and no share of nothing reads 100%."""
+    with db.reader() as s:
+        built = bulletin.build(s, MONTH, clock=LATER)
+    lines = _lines(built.pdf)
+    rows = [line for line in lines if line.startswith(("咨询类", "问题处理类", "合计"))]
+    assert rows and all(line.split()[1:] == ["0", "—"] for line in rows), rows
+    assert not any("100.0%" in line for line in lines)

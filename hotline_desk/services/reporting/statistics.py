@@ -124,6 +124,9 @@ def _share_table(counts: list[tuple[str, int]], base: int, options: StatsOptions
     rows first), so they add up exactly, and the 合计 is the sum of the printed rows.
     """
     decimals = options.share_decimals
+    if not base:  # a share of nothing (a month with no cases yet) is a dash, as a rate over no cases is
+        return ShareTable(rows=tuple(ShareRow(label, n, NO_RATE) for label, n in counts),
+                          total=ShareRow("合计", sum(n for _l, n in counts), NO_RATE))
     if options.share_rounding == "largest_remainder":
         allocated = largest_remainder(universe if universe is not None else [n for _l, n in counts], base, decimals)
         values = allocated[: len(counts)]
