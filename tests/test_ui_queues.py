@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QPushButton
+from PySide6.QtWidgets import QApplication, QDateTimeEdit, QDialog, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 from sqlalchemy.orm import Session
 
@@ -413,6 +413,58 @@ def test_a_signing_phoned_in_later_is_recorded_at_the_time_the_unit_signed(
     assert reopened == [typed]
     with db.reader() as s:
         assert case_view(s, other.id).events[-1].kind == "approve"
+
+
+def _type_time(dialog: ActionDialog, digits: str) -> str:
+    """Digits typed into the dialog's time from its first part, as a clerk does; what the field shows then."""
+    editor = dialog.editors["at"]
+    assert isinstance(editor, QDateTimeEdit)
+    editor.setFocus()
+    editor.setCurrentSectionIndex(0)
+    editor.setSelectedSection(editor.sectionAt(0))
+    QTest.keyClicks(editor, digits)
+    shown = editor.text()
+    QTest.keyClick(editor, Qt.Key.Key_Return)
+    return shown
+
+
+def test_a_signing_time_is_never_shortened_as_typed_and_a_later_one_is_refused_in_words(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """202607051159 typed at 11:00 used to stop at 2022-07-05 11:5 (the field's maximum was now), which Enter took
+    for 11:05. The whole time is typed; the step refuses it in words, and the dialog comes back with it."""
+    with db.session() as s:
+        case = register_case(s, people.operator, draft(s), clock=clock)
+        wf.approve(s, people.supervisor, case.id, clock=clock)
+    clock.advance(hours=2)
+    later = clock.now + timedelta(minutes=59)
+    messages = Messages().install(monkeypatch)
+    tracking = TrackingView(context(db, people.operator, clock, tmp_path))
+    shown_active(qtbot, tracking)
+    tracking.select_number(case.number)
+    typed: list[str] = []
+    again: list[tuple[str, str, bool]] = []
+    when_modal(ActionDialog, lambda dialog: typed.append(_type_time(dialog, f"{later:%Y%m%d%H%M}")))
+
+    def type_in_part_when_back() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not messages.shown or not isinstance(dialog, ActionDialog):
+            QTimer.singleShot(20, type_in_part_when_back)
+            return
+        again.append((dialog.editors["at"].text(), "", True))
+        shown = _type_time(dialog, f"{later:%Y%m%d%H%M}"[:-1])  # the last digit not typed yet
+        again.append((shown, dialog.error.text(), dialog.isVisible()))
+        QDialog.reject(dialog)
+
+    QTimer.singleShot(20, type_in_part_when_back)
+    qtbot.mouseClick(tracking.findChild(QPushButton, "sign"), Qt.MouseButton.LeftButton)
+    assert typed == [f"{later:%Y-%m-%d %H:%M}"]
+    assert [text for _kind, text in messages.shown] == [f"无法完成操作：时间{later:%Y-%m-%d %H:%M}晚于现在，请核对。"]
+    assert again[0][0] == f"{later:%Y-%m-%d %H:%M}"  # back as typed
+    partly = f"{later:%Y-%m-%d %H:%M}"[:-1]
+    assert again[1] == (partly, f"签收时间“{partly}”没有输入完整，请按“年-月-日 时:分”输入完整的时间。", True)
+    with db.reader() as s:
+        assert case_view(s, case.id).events[-1].kind == "approve"  # nothing signed at a guessed time
 
 
 @pytest.mark.parametrize(("click", "files"), [("所选工单的单位（自来水公司）", {"自来水公司"}),

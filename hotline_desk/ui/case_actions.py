@@ -69,11 +69,12 @@ STEP_TIMES = {Action.SIGN: StepTime("签收时间", "单位签收的时间（不
 
 
 def time_field(action: Action, now: datetime) -> FieldSpec | None:
-    """The step's time input (defaulting to now, never later), or None for a step taken at the moment it is entered."""
+    """The step's time input (defaulting to now), or None for a step taken at the moment it is entered. A time
+    later than now is refused by the step's check, saying so, with the time kept as typed."""
     asked = STEP_TIMES.get(action)
     if asked is None:
         return None
-    return FieldSpec("at", asked.label, "datetime", default=now, required=True, extra={"latest": now})
+    return FieldSpec("at", asked.label, "datetime", default=now, required=True)
 
 
 class StepDialog(ActionDialog):
@@ -135,6 +136,9 @@ class StepDialog(ActionDialog):
     def _accept(self) -> None:
         self.touched |= set(self.editors)
         if not self.revalidate():
+            if unfinished := self.unfinished():
+                self.error.setText(unfinished)
+                return
             self.accept()
 
 

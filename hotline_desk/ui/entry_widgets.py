@@ -33,7 +33,13 @@ class CallTimeEdit(QDateTimeEdit):
         if opens and not event.isAutoRepeat():
             self.open_calendar()
             return
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not self.hasAcceptableInput():
+            # A time typed in part (22:5) is not completed by guess (Qt would read 22:05): Enter goes on to the
+            # dialog or form, which says the time is unfinished, with what was typed still shown.
+            event.ignore()
+            return
         super().keyPressEvent(event)
+
 
     def open_calendar(self) -> None:
         """Qt opens the calendar only on a click of the arrow; the keyboard (F4, Alt+↓) clicks it here."""

@@ -303,11 +303,11 @@ class ActionDialog(GuardedDialog):
             box.setMinimumHeight(90)
             return box
         if spec.kind == "datetime":
+            # No maximum: Qt would drop the digits that pass it while they are typed (22:59 left as 22:5, read as
+            # 22:05). A time later than now is refused, in words, by the step's own check.
             moment = CallTimeEdit()
             if spec.default is not None:
                 moment.setDateTime(spec.default)
-            if spec.extra.get("latest") is not None:
-                moment.setMaximumDateTime(spec.extra["latest"])
             return moment
         if spec.kind == "unit":
             picker = SearchCombo(list(spec.choices), spec.extra.get("placeholder", "输入名称或拼音首字母"))
@@ -356,12 +356,22 @@ class ActionDialog(GuardedDialog):
         boxes = [editor.currentText().strip() for editor in self.editors.values() if isinstance(editor, QComboBox)]
         return self.values(), boxes
 
+    def unfinished(self) -> str:
+        """Why a time typed only in part (22:5) cannot be taken, naming it; empty when every time is whole."""
+        for spec in self.fields:
+            editor = self.editors[spec.key]
+            if isinstance(editor, CallTimeEdit) and not editor.hasAcceptableInput():
+                return f"{spec.label}“{editor.text()}”没有输入完整，请按“年-月-日 时:分”输入完整的时间。"
+        return ""
+
     def _accept(self) -> None:
-        # A picker's typed text that names nothing (or several) is said so, not taken for an empty field.
+        # A picker's typed text that names nothing (or several) is said so, not taken for an empty field; a time
+        # typed in part is not completed by guess.
         unresolved = [message for spec in self.fields if isinstance(editor := self.editors[spec.key], SearchCombo)
                       and (message := editor.unresolved(spec.label))]
-        if unresolved:
-            self.error.setText(unresolved[0])
+        problem = unresolved[0] if unresolved else self.unfinished()
+        if problem:
+            self.error.setText(problem)
             return
         values = self.values()
         missing = [s.label for s in self.fields if s.required and values.get(s.key) in (None, "")]
