@@ -528,3 +528,34 @@ def test_a_long_import_moves_the_progress_bar_as_each_part_is_in(qtbot: QtBot, d
     wizard.accept()
     qtbot.waitUntil(lambda: "已导入 120 件工单" in wizard.result_message, timeout=20_000)
     assert bar == [(50, 120), (100, 120), (120, 120)]
+
+
+@pytest.mark.parametrize(("who", "offered"), [("supervisor", False), ("admin", True)])
+def test_only_those_who_keep_the_lists_are_offered_to_create_an_entry(qtbot: QtBot, db: Database, people: People,
+                                                                      clock: FakeClock, tmp_path: Path, who: str,
+                                                                      offered: bool) -> None:
+    """A supervisor may import, not add units: 新建单位 would be refused only at the end, after every choice."""
+    import openpyxl
+
+    from hotline_desk.ui.import_wizard import ImportWizard
+
+    path = tmp_path / "台账.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["工单编号", "来电时间", "诉求内容", "诉求类型", "问题分类", "承办单位"])
+    book.active.append(["T1", "2022-07-05 10:00", "路灯不亮", "问题处理类", "城市管理—市容市政", "新区管委会"])
+    book.save(path)
+    clock.set(clock.now.replace(month=8))
+    wizard = ImportWizard(None, context(db, getattr(people, who), clock, tmp_path), "cases")
+    qtbot.addWidget(wizard)
+    wizard.show()
+    wizard.file_page.path.setText(str(path))
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.currentPage() is wizard.mapping_page, timeout=20_000)
+    wizard.next()
+    values = wizard.values_page
+    qtbot.waitUntil(lambda: wizard.currentPage() is values, timeout=20_000)
+    combo = values.table.cellWidget(0, 3)
+    assert isinstance(combo, QComboBox)
+    items = [combo.itemText(i) for i in range(combo.count())]
+    assert ("新建单位" in items) is offered and "不导入这些行" in items and "对应到：城市管理局" in items
+    assert ("须由管理员" in values.note.text()) is not offered

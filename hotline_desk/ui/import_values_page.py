@@ -11,6 +11,7 @@ from hotline_desk.services.exchange.imports import CasePreview
 from hotline_desk.services.office import reference_admin as ra
 from hotline_desk.ui.feedback import read
 from hotline_desk.ui.window_state import remember_columns
+from hotline_desk.vocabulary import Permission
 
 UNDECIDED = ("（请选择）", None)
 CREATE_TEXT = {"channel": "新建为本级渠道", "unit": "新建单位", "township": "新建单位", "category": "新建分类",
@@ -45,8 +46,10 @@ class ValuesPage(QWizardPage):
         self.values = list(preview.unknown)
         names = read(self.w.ctx, lambda s: {kind: sorted(ra.entry_names(s, kind, include_inactive=False))
                                             for kind in ra.KIND_LABELS})
-        self.note.setText(f"共 {len(self.values)} 个取值需要核对。" if self.values
-                          else "所有取值都在列表中，无需核对。")
+        self.note.setText((f"共 {len(self.values)} 个取值需要核对。" if self.values
+                           else "所有取值都在列表中，无需核对。")
+                          + ("" if self.w.ctx.actor.can(Permission.MANAGE_REFERENCE) or not self.values
+                             else "新建单位、分类等须由管理员登录后操作，这里只能对应到现有一项或不导入。"))
         self.table.setRowCount(len(self.values))
         for row, value in enumerate(self.values):
             for col, text in enumerate((value.label, value.shown, str(value.count))):
@@ -56,7 +59,9 @@ class ValuesPage(QWizardPage):
     def _choices(self, value: UnknownValue, names: dict[str, list[str]]) -> QComboBox:
         combo = QComboBox()
         combo.addItem(*UNDECIDED)
-        if value.value and (value.name != "category" or "—" in value.value):
+        # Only those who keep the lists may add to them: a choice the import would refuse at the end is not offered.
+        creates = self.w.ctx.actor.can(Permission.MANAGE_REFERENCE)
+        if creates and value.value and (value.name != "category" or "—" in value.value):
             combo.addItem(CREATE_TEXT[value.name], ValueChoice(CREATE))
             if value.name == "channel":
                 combo.addItem("新建为上级渠道", ValueChoice(CREATE, "上级"))
