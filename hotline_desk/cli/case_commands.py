@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from hotline_desk.cli.common import Context, SubParsers, choice_code, fmt, jsonable, parse_time, to_json
+from hotline_desk.cli.common import Context, SubParsers, choice_code, fmt, jsonable, to_json
+from hotline_desk.cli.parsing import parse_time
 from hotline_desk.errors import ValidationError
 from hotline_desk.services.cases import classification, workflow
 from hotline_desk.services.cases import records as cases

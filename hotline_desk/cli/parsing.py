@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import datetime
 from typing import Any
 
 ARGPARSE_WORDS = (
@@ -58,3 +59,20 @@ class SubcommandParser(ChineseArgumentParser):
 
 
 SubParsers = argparse._SubParsersAction
+
+
+def parse_time(text: str | None) -> datetime | None:
+    """A time given to an option (--at, --finished-at, --as-of), read as a register's 来电时间 cell is: 2022-08-01 8:10,
+    2022/8/1 08:10, 2022年8月1日 下午3点 or a bare date; one reader, so what an import accepts a command accepts."""
+    if text is None:
+        return None
+    from hotline_desk.errors import ValidationError  # loaded only when a command is run, not for --help
+    from hotline_desk.excel import normalize as norm
+
+    try:
+        moment = norm.when(text)
+    except norm.CellError as exc:
+        raise ValidationError(f"无法识别的时间：{exc}。") from exc
+    if moment is None:
+        raise ValidationError("时间是空的，请写成 2022-07-05 14:30（不写这个参数即为现在）。")
+    return moment

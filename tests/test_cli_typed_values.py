@@ -1,0 +1,89 @@
+"""What a person types at the command line is read as a register's cells are: times with a one-digit hour, phone
+numbers by the one rule."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from hotline_desk.db import Database
+from hotline_desk.services.cases import workflow as wf
+from hotline_desk.services.cases.records import register_case
+from tests.conftest import FakeClock, People
+from tests.helpers import cli_run, draft, fingerprint, log_in_everyone
+
+
+@pytest.fixture
+def office(db: Database, people: People, monkeypatch: pytest.MonkeyPatch) -> Database:
+    log_in_everyone(db, monkeypatch)
+    return db
+
+
+def _register(capsys: pytest.CaptureFixture[str], db: Database, *options: str) -> tuple[int, str, str]:
+    return cli_run(capsys, db, "case", "register", "--content", "南关街路灯不亮", "--appeal-type", "咨询类",
+                   "--category", "城市管理—市容市政", *options, user="op1")
+
+
+def _shown(capsys: pytest.CaptureFixture[str], db: Database, out: str) -> str:
+    [number] = re.findall(r"RZ\d{4}-\d{5}", out)
+    code, shown, err = cli_run(capsys, db, "case", "show", number)
+    assert code == 0, err
+    return shown
+
+
+@pytest.mark.parametrize(("typed", "shown"), [
+    ("2022-08-01 8:10", "2022-08-01 08:10"), ("2022/8/1 8:10", "2022-08-01 08:10"),
+    ("2022-08-01T08:10:00", "2022-08-01 08:10"), ("2022年8月1日 下午3点", "2022-08-01 15:00"),
+    ("２０２２－０８－０１ ８：１０", "2022-08-01 08:10"), ("2022-08-01", "2022-08-01 00:00"),
+])
+def test_register_at_takes_the_times_an_import_takes(office: Database, capsys: pytest.CaptureFixture[str],
+                                                     typed: str, shown: str) -> None:
+    code, out, err = _register(capsys, office, "--coordinate", "已答复", "--at", typed)
+    assert code == 0, err
+    assert f"来电时间：{shown}" in _shown(capsys, office, out)
+
+
+@pytest.mark.parametrize(("typed", "reason"), [
+    ("8月1日 8:10", "日期“8月1日 8:10”缺少年份"), ("2022-08-01 下午15点 PM", "无法识别的日期"),
+    ("1999-08-01 08:10", "早于2000年"), ("", "时间是空的"),
+])
+def test_a_time_that_cannot_be_read_is_refused_saying_why(office: Database, capsys: pytest.CaptureFixture[str],
+                                                          typed: str, reason: str) -> None:
+    before = fingerprint(office)
+    code, out, err = _register(capsys, office, "--coordinate", "已答复", "--at", typed)
+    assert (code, out) == (2, "")
+    assert err.startswith("错误：无法识别的时间") or "时间是空的" in err
+    assert reason in err
+    assert fingerprint(office) == before
+
+
+def test_register_phone_is_kept_in_the_office_s_spelling_or_refused(office: Database,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = _register(capsys, office, "--coordinate", "已答复", "--phone", "+86 139-0000-1119")
+    assert code == 0, err
+    assert "联系电话：13900001119" in _shown(capsys, office, out)
+    before = fingerprint(office)
+    code, out, err = _register(capsys, office, "--coordinate", "已答复", "--phone", "1390000111")
+    assert (code, out) == (2, "")
+    assert "电话号码“1390000111”位数不对：手机号码应为11位，这里是10位" in err
+    assert fingerprint(office) == before
+
+
+def test_a_reply_phone_that_is_not_a_number_is_refused(office: Database, people: People, clock: FakeClock,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    with office.session() as s:
+        case = register_case(s, people.operator, draft(s), clock=clock)
+        wf.approve(s, people.supervisor, case.id, clock=clock)
+        wf.sign(s, people.operator, case.id, clock=clock)
+    before = fingerprint(office)
+    code, out, err = cli_run(capsys, office, "case", "reply", case.number, "--text", "已维修",
+                             "--handler", "王工", "--handler-phone", "abc123", user="op1")
+    assert (code, out) == (2, "")
+    assert "联系电话只能包含数字" in err
+    assert fingerprint(office) == before
+    code, _out, err = cli_run(capsys, office, "case", "reply", case.number, "--text", "已维修",
+                              "--handler", "王工", "--handler-phone", "0375 666 1234", "--finished-at",
+                              f"{clock():%Y-%m-%d} {clock().hour}:{clock():%M}", user="op1")
+    assert code == 0, err
+    assert "联系电话：0375-6661234" in _shown(capsys, office, case.number)
