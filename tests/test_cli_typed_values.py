@@ -1,15 +1,19 @@
 """What a person types at the command line is read as a register's cells are: times with a one-digit hour, phone
-numbers by the one rule."""
+numbers by the one rule, names of units, categories and channels with full-width brackets, digits or spaces."""
 
 from __future__ import annotations
 
 import re
 
 import pytest
+from sqlalchemy import select
 
 from hotline_desk.db import Database
+from hotline_desk.models import Case, Unit
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.records import register_case
+from hotline_desk.services.office import reference
+from hotline_desk.services.office import reference_admin as ra
 from tests.conftest import FakeClock, People
 from tests.helpers import cli_run, draft, fingerprint, log_in_everyone
 
@@ -87,3 +91,20 @@ def test_a_reply_phone_that_is_not_a_number_is_refused(office: Database, people:
                               f"{clock():%Y-%m-%d} {clock().hour}:{clock():%M}", user="op1")
     assert code == 0, err
     assert "联系电话：0375-6661234" in _shown(capsys, office, case.number)
+
+
+def test_names_typed_with_full_width_brackets_digits_or_spaces_are_found(office: Database,
+                                                                         capsys: pytest.CaptureFixture[str]
+                                                                         ) -> None:
+    code, out, err = _register(capsys, office, "--dispatch", "教育体育局（教育）", "--assist", "教育体育局 (体育)",
+                               "--channel", "１２３４５热线电话", "--category", "城市管理－市容市政")
+    assert code == 0, err
+    shown = _shown(capsys, office, out)
+    assert "承办单位：教育体育局(教育)" in shown and "（12345热线电话）" in shown
+    with office.reader() as s:
+        case = s.scalars(select(Case)).one()
+        assert case.category_label == "城市管理—市容市政"
+        education = s.scalar(select(Unit.id).where(Unit.name == "教育体育局(教育)"))
+        assert reference.find_unit(s, " 教育体育局（教育） ").id == education
+        assert ra.resolve(s, "unit", "教育体育局（教育）") == education
+        assert ra.resolve(s, "unit", "教育体育局（卫生）") is None

@@ -181,17 +181,22 @@ def _value_choices(pairs: list[str]) -> ValueChoices:
     return choices
 
 
-def _check_mapping_and_channel(session: Session, args: argparse.Namespace) -> None:
-    """A saved mapping or a channel that does not exist is a mistyped option, not a file to read without it."""
+def _check_mapping_and_channel(session: Session, args: argparse.Namespace) -> str:
+    """A saved mapping or a channel that does not exist is a mistyped option, not a file to read without it. Returns
+    the channel's own name (１２３４５热线电话 typed is 12345热线电话), "" when none is given."""
     if args.mapping:
         saved = sorted(Settings(session).get("import.mappings"))
         if args.mapping not in saved:
             known = (f"已保存的有：{'、'.join(saved)}" if saved
                      else "还没有保存过任何列对应关系（可用 --save-mapping 名称 保存本次的对应关系）")
             raise ValidationError(f"参数 --mapping：没有名为“{args.mapping}”的列对应关系；{known}。未导入。")
-    if args.channel and ra.resolve(session, "channel", args.channel) is None:
+    if not args.channel:
+        return ""
+    channel_id = ra.resolve(session, "channel", args.channel)
+    if channel_id is None:
         names = "、".join(c.name for c in reference.list_channels(session))
         raise ValidationError(f"参数 --channel：没有渠道“{args.channel}”，可选：{names}。未导入。")
+    return {i: name for name, i in ra.entry_names(session, "channel").items()}[channel_id]
 
 
 def _check_manual_columns(preview: CasePreview, manual: dict[str, str]) -> None:
@@ -247,9 +252,9 @@ def cmd_import_cases(ctx: Context, args: argparse.Namespace) -> int:
     progress = ProgressLine("检查第 {done}/{total} 行")
     # Checking a large file takes seconds: it only reads, so other stations keep saving meanwhile.
     with ctx.db.reader() as session:
-        _check_mapping_and_channel(session, args)
+        channel = _check_mapping_and_channel(session, args)
         preview = preview_cases(session, Path(args.file), mapping_name=args.mapping, manual=manual,
-                                channel=args.channel, progress=progress, values=choices,
+                                channel=channel, progress=progress, values=choices,
                                 accept_suggestions=args.accept_suggestions, sheet=args.sheet)
     progress.finish()
     _check_manual_columns(preview, manual)

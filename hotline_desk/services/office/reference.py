@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,6 +19,29 @@ from hotline_desk.services.office import reference_data as ref
 from hotline_desk.services.office.lookups import UnitView as UnitView
 
 CATEGORY_SEPARATOR = "—"
+Named = TypeVar("Named", Unit, AppealType, Channel)
+
+
+def name_key(name: str) -> str:
+    """A name as compared when it is looked up: full-width brackets, digits and letters are plain ones (NFKC) and
+    spaces do not count, so 教育体育局（教育） and 教育体育局 (教育) find 教育体育局(教育)."""
+    return "".join(unicodedata.normalize("NFKC", name).split())
+
+
+def same_name(names: Iterable[str], typed: str) -> str | None:
+    """The one of ``names`` that ``typed`` writes, compared by ``name_key``; None if none is."""
+    key = name_key(typed)
+    return next((name for name in names if name_key(name) == key), None)
+
+
+def _named(session: Session, model: type[Named], name: str) -> Named | None:
+    """The entry called ``name``: as written, else as compared by ``name_key`` (an active entry first)."""
+    found = session.scalar(select(model).where(model.name == name.strip()))
+    if found is not None:
+        return found
+    rows = list(session.scalars(select(model).order_by(model.active.desc(), model.id)))
+    written = same_name([row.name for row in rows], name)
+    return next((row for row in rows if row.name == written), None)
 
 
 @dataclass(frozen=True)
@@ -115,7 +141,7 @@ def list_units(session: Session, group: str | None = None, *, include_inactive: 
 
 
 def find_unit(session: Session, name: str) -> UnitView:
-    unit = session.scalar(select(Unit).where(Unit.name == name.strip()))
+    unit = _named(session, Unit, name)
     if unit is None:
         raise NotFound(f"没有名为“{name}”的承办单位。")
     return UnitView(unit.id, unit.name, unit.group, unit.display_order, unit.active)
@@ -147,8 +173,9 @@ def find_category(session: Session, label: str) -> CategoryView:
             break
     else:
         raise NotFound(f"问题分类“{label}”应写成“一级—二级”，例如“城市管理—物业管理”。")
+    keys = (name_key(level1), name_key(level2))
     for cat in list_categories(session, include_inactive=True):
-        if cat.level1 == level1 and cat.level2 == level2:
+        if (name_key(cat.level1), name_key(cat.level2)) == keys:
             return cat
     raise NotFound(f"没有问题分类“{level1}{CATEGORY_SEPARATOR}{level2}”。")
 
@@ -158,7 +185,7 @@ def list_appeal_types(session: Session) -> list[AppealType]:
 
 
 def find_appeal_type(session: Session, name: str) -> AppealType:
-    found = session.scalar(select(AppealType).where(AppealType.name == name.strip()))
+    found = _named(session, AppealType, name)
     if found is None:
         names = "、".join(a.name for a in list_appeal_types(session))
         raise NotFound(f"没有诉求类型“{name}”。可选：{names}")
@@ -173,7 +200,7 @@ def list_channels(session: Session, *, upper: bool | None = None) -> list[NamedV
 
 
 def find_channel(session: Session, name: str) -> Channel:
-    found = session.scalar(select(Channel).where(Channel.name == name.strip()))
+    found = _named(session, Channel, name)
     if found is None:
         raise NotFound(f"没有渠道“{name}”。")
     return found

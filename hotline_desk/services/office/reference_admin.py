@@ -17,7 +17,7 @@ from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.office.lookups import KIND_LABELS as KIND_LABELS
 from hotline_desk.services.office.lookups import shown_alias
-from hotline_desk.services.office.reference import CATEGORY_SEPARATOR, find_category
+from hotline_desk.services.office.reference import CATEGORY_SEPARATOR, find_category, same_name
 
 CATEGORY_SEPARATORS = ("—", "——", "－", "-", "/", "／")
 
@@ -107,10 +107,17 @@ def alias_map(session: Session, kind: str) -> dict[str, int]:
 
 
 def resolve(session: Session, kind: str, text: str) -> int | None:
-    """The entry a name or an alias stands for, or None; a merged entry's name leads to where it was merged."""
+    """The entry a name or an alias stands for, or None; a merged entry's name leads to where it was merged. A name
+    typed with full-width brackets or digits, or spaces, is the name (教育体育局（教育） is 教育体育局(教育))."""
     key = text.strip()
-    return (entry_names(session, kind, include_inactive=False).get(key) or alias_map(session, kind).get(key)
-            or entry_names(session, kind).get(key))
+    lists = (entry_names(session, kind, include_inactive=False), alias_map(session, kind), entry_names(session, kind))
+    for names in lists:
+        if key in names:
+            return names[key]
+    for names in lists:
+        if (written := same_name(names, key)) is not None:
+            return names[written]
+    return None
 
 
 def list_aliases(session: Session, kind: str | None = None) -> list[AliasView]:
