@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
     QFormLayout,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -170,25 +171,37 @@ class BulletinView(QWidget):
         form.addRow("办理较好的单位", _wrap(remarks))
         form.addRow("办理较差的单位", self.bad_units)
 
-        section_buttons = QHBoxLayout()
-        for text, slot in (("添加部分", self.add_section), ("删除部分", self.remove_section),
-                           ("上移", lambda: self.move_section(-1)), ("下移", lambda: self.move_section(1))):
+        # The list of section titles is narrow (a few words each), its buttons two by two under it; the paragraphs
+        # being written get the width.
+        section_buttons = QGridLayout()
+        for i, (text, slot) in enumerate((("添加部分", self.add_section), ("删除部分", self.remove_section),
+                                          ("上移", lambda: self.move_section(-1)),
+                                          ("下移", lambda: self.move_section(1)))):
             button = QPushButton(text)
             button.clicked.connect(slot)
-            section_buttons.addWidget(button)
+            section_buttons.addWidget(button, i // 2, i % 2)
             self.edit_buttons.append(button)
-        sections = QWidget()
-        s_layout = QHBoxLayout(sections)
-        left = QVBoxLayout()
-        left.addWidget(QLabel("正文各部分（一、二部分由数据生成）"))
+        listing = QWidget()
+        left = QVBoxLayout(listing)
+        left.setContentsMargins(0, 0, 0, 0)
+        left.addWidget(QLabel("正文各部分\n（一、二部分由数据生成）"))
         left.addWidget(self.sections)
         left.addLayout(section_buttons)
-        right = QFormLayout()
+        writing = QWidget()
+        right = QFormLayout(writing)
+        right.setContentsMargins(0, 0, 0, 0)
         right.addRow("标题", self.section_title)
         right.addRow("段落", self.section_text)
         right.addRow("", self.section_typical)
-        s_layout.addLayout(left, 1)
-        s_layout.addLayout(right, 2)
+        inner = QSplitter()
+        inner.addWidget(listing)
+        inner.addWidget(writing)
+        inner.setStretchFactor(1, 1)
+        inner.setSizes([170, 430])
+        remember_splitter(self.ctx.window_state(), "bulletin_sections", inner)
+        sections = QWidget()
+        s_layout = QHBoxLayout(sections)
+        s_layout.addWidget(inner)
         self.sections.currentRowChanged.connect(self._show_section)
         self.section_title.textEdited.connect(self._store_section)
         self.section_text.textChanged.connect(self._store_section)

@@ -307,9 +307,8 @@ class CaseDetailDialog(QDialog):
             self.timeline.addTopLevelItem(item)
         if not self._columns_set:  # fitted to the history once, unless this person's widths are remembered
             self._columns_set = True
-            if not remember_columns(self.ctx.window_state(), "case_timeline", self.timeline.header()):
-                for i in range(5):
-                    self.timeline.resizeColumnToContents(i)
+            _fit_history(self.timeline)  # before remembering, so the fitting is not taken for the person's own
+            remember_columns(self.ctx.window_state(), "case_timeline", self.timeline.header())
         while self.actions_row.count():
             taken = self.actions_row.takeAt(0)
             widget = taken.widget() if taken else None
@@ -418,6 +417,20 @@ class CaseDetailDialog(QDialog):
             lines.append("两边都改了：" + "；".join(f"{labels[k]}，对方改为“{_short(str(shown[k]))}”，下面是您的输入"
                                                 for k in both) + "。")
         return "\n".join(lines)
+
+
+# The history's columns but the last (时间, 环节, 经办, 单位) at most this wide: 说明 takes the rest.
+HISTORY_WIDTHS = (140, 170, 90, 200)
+
+
+def _fit_history(timeline: QTreeWidget) -> None:
+    """Each column as wide as its longest text in the whole history (a tree not yet shown sizes a column by its
+    first rows alone: 审核通过并交办 lower down showed as 审…, an empty 单位 column kept 25 px), within a cap."""
+    metrics, header = timeline.fontMetrics(), timeline.headerItem()
+    items = [timeline.topLevelItem(i) for i in range(timeline.topLevelItemCount())]
+    for column, cap in enumerate(HISTORY_WIDTHS):
+        texts = [header.text(column), *(item.text(column) for item in items if item is not None)]
+        timeline.setColumnWidth(column, min(max(metrics.horizontalAdvance(t) for t in texts) + 20, cap))
 
 
 # 修改登记内容's fields, in the form's order.

@@ -67,9 +67,10 @@ REJECTED_COLUMNS: list[Column[QueueRow]] = [
 # category (the bulletin's 十大热点 counts it) the case will be counted under. Every row is 拟交办: no 状态 column.
 PROPOSAL_COLUMNS: list[Column[QueueRow]] = [
     Column("工单编号", lambda r: r.number, 118), Column("来电时间", lambda r: r.registered_at, 124),
-    Column("标题", lambda r: r.title, 210), Column("诉求类型", lambda r: r.appeal_type, 80),
-    Column("问题分类", lambda r: r.category, 150),
-    Column("拟交单位", lambda r: with_assisting(r.unit, r.assisting), 110),
+    # 拟交单位 wide enough for 城市管理局（主办），协办：自来水公司 at 1366×768; 审核时限 (the last) takes what is left.
+    Column("标题", lambda r: r.title, 180), Column("诉求类型", lambda r: r.appeal_type, 80),
+    Column("问题分类", lambda r: r.category, 140),
+    Column("拟交单位", lambda r: with_assisting(r.unit, r.assisting), 230),
     Column("拟办人", lambda r: r.proposer, 64), Column("审核时限", lambda r: f"{_due(r)} {r.flag_label}", 120),
 ]
 REJECTED_HINT = "审核员驳回的交办回到拟办人：双击或点“打开工单”，按驳回理由改为协调办理或重新拟交办。"

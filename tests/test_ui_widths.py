@@ -1,0 +1,90 @@
+"""Text fits at 1366×768 without being cut: the case history's short columns, 待审核's proposed unit, and the bulletin's
+paragraph editor beside its list of sections."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QTableView, QWidget
+from pytestqt.qtbot import QtBot
+
+from hotline_desk.db import Database
+from hotline_desk.services.cases import workflow as wf
+from hotline_desk.services.cases.records import register_case
+from hotline_desk.ui.bulletin_view import BulletinView
+from hotline_desk.ui.case_list import CaseDetailDialog
+from hotline_desk.ui.queues import ApprovalView
+from tests.conftest import FakeClock, People
+from tests.helpers import draft, unit_id
+from tests.ui_helpers import context
+
+# A page's room beside the navigation when the window opens on a 1366×768 screen (1280×738, see fitting_geometry).
+PAGE = (1136, 680)
+
+
+def _as_a_page(qtbot: QtBot, view: QWidget) -> None:
+    qtbot.addWidget(view)
+    view.resize(*PAGE)
+    view.show()
+    qtbot.waitExposed(view)
+
+
+def _fits(table: QTableView, column: int) -> bool:
+    """Every cell of the column shows whole (its text and the cell's margins)."""
+    metrics = table.fontMetrics()
+    model = table.model()
+    texts = [str(model.data(model.index(row, column)) or "") for row in range(model.rowCount())]
+    return all(metrics.horizontalAdvance(text) + 8 <= table.columnWidth(column) for text in texts)
+
+
+def test_the_case_history_shows_each_step_and_unit_whole(qtbot: QtBot, db: Database, people: People,
+                                                          clock: FakeClock, tmp_path: Path) -> None:
+    with db.session() as s:
+        case = register_case(s, people.operator, draft(s, unit_id=unit_id(s, "人力资源和社会保障局")), clock=clock)
+        clock.advance(hours=1)
+        wf.approve(s, people.supervisor, case.id, clock=clock)
+        clock.advance(hours=1)
+        wf.sign(s, people.operator, case.id, clock=clock)
+    dialog = CaseDetailDialog(None, context(db, people.supervisor, clock, tmp_path), case.id)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    timeline, metrics = dialog.timeline, dialog.timeline.fontMetrics()
+    rows = [timeline.topLevelItem(i) for i in range(timeline.topLevelItemCount())]
+    steps = [item.text(1) for item in rows if item is not None]
+    assert steps[0] == "登记" and any(len(step) >= 4 for step in steps[2:])  # the long one lower down
+    for column in (1, 3, 0, 2):  # 环节, 单位, 时间, 经办
+        widest = max(metrics.horizontalAdvance(item.text(column)) for item in rows if item is not None)
+        assert timeline.columnWidth(column) >= widest + 8, (column, timeline.columnWidth(column), widest)
+    assert timeline.columnWidth(4) >= 300  # 说明 keeps the width left
+
+
+def test_the_proposed_unit_shows_whole_in_the_approval_list(qtbot: QtBot, db: Database, people: People,
+                                                            clock: FakeClock, tmp_path: Path) -> None:
+    with db.session() as s:
+        register_case(s, people.operator, draft(s, unit_id=unit_id(s, "城市管理局"),
+                                                assist_unit_ids=[unit_id(s, "自来水公司")]), clock=clock)
+    view = ApprovalView(context(db, people.supervisor, clock, tmp_path))
+    _as_a_page(qtbot, view)
+    table = view.proposals.table
+    model = view.proposals.model
+    unit = next(c for c in range(model.columnCount())
+                if model.headerData(c, Qt.Orientation.Horizontal) == "拟交单位")
+    assert model.data(model.index(0, unit)) == "城市管理局（主办），协办：自来水公司"
+    assert _fits(table, unit)
+    assert _fits(table, model.columnCount() - 1)  # 审核时限 gave up only its spare width
+    # and nothing is pushed off to the side
+    assert sum(table.columnWidth(c) for c in range(model.columnCount())) <= table.viewport().width()
+
+
+def test_the_bulletin_paragraphs_get_the_width_beside_a_narrow_list_of_sections(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    with db.session() as s:
+        register_case(s, people.operator, draft(s, handling="coordinate", answer="已答复", unit_id=None), clock=clock)
+    clock.set(clock.now.replace(month=8, day=3))
+    view = BulletinView(context(db, people.supervisor, clock, tmp_path))
+    _as_a_page(qtbot, view)
+    assert view.section_text.width() >= 320, view.section_text.width()
+    assert view.section_text.width() >= 1.5 * view.sections.width(), (view.section_text.width(),
+                                                                        view.sections.width())
