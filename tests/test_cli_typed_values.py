@@ -1,10 +1,14 @@
 """What a person types at the command line is read as a register's cells are: times with a one-digit hour, phone
-numbers by the one rule, names of units, categories and channels with full-width brackets, digits or spaces."""
+numbers by the one rule, names of units, categories and channels with full-width brackets, digits or spaces; and
+an import leaves no progress line behind once it is done."""
 
 from __future__ import annotations
 
 import re
+import sys
+from pathlib import Path
 
+import openpyxl
 import pytest
 from sqlalchemy import select
 
@@ -108,3 +112,41 @@ def test_names_typed_with_full_width_brackets_digits_or_spaces_are_found(office:
         assert reference.find_unit(s, " 教育体育局（教育） ").id == education
         assert ra.resolve(s, "unit", "教育体育局（教育）") == education
         assert ra.resolve(s, "unit", "教育体育局（卫生）") is None
+
+
+HEADER = ["工单号", "来电时间", "来电人", "联系电话", "诉求内容", "问题分类", "诉求类型"]
+
+
+def _list(path: Path, rows: int) -> Path:
+    book = openpyxl.Workbook()
+    book.active.append(HEADER)
+    for n in range(rows):
+        book.active.append([f"PDS{n}", "2022-07-05 10:00", "张先生", "13800001111", f"路灯不亮{n}", "城市管理—市容市政",
+                            "问题处理类"])
+    book.save(path)
+    return path
+
+
+def test_an_import_leaves_no_progress_line_in_a_log(office: Database, tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """Piped or in a log, a small file's import says its result and nothing about rows it went past (检查第 0/18 行)."""
+    code, out, err = cli_run(capsys, office, "import-cases", str(_list(tmp_path / "清单.xlsx", 18)),
+                             "--channel", "１２３４５热线电话", "--commit", user="sup1")
+    assert code == 0, err
+    assert "已导入 18 件工单" in out
+    assert "行" not in err and err.strip() == ""
+
+
+def test_an_import_on_a_terminal_wipes_its_progress_line_before_the_result(
+        office: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """At a terminal the count runs in place; once done the line is blank, so the result is not followed by
+    a stale 检查第 0/18 行."""
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    code, out, err = cli_run(capsys, office, "import-cases", str(_list(tmp_path / "清单.xlsx", 18)),
+                             "--channel", "12345热线电话", user="sup1")
+    assert code == 0, err
+    assert "可导入 18 行" in out
+    assert "\r检查第 0/18 行" in err and "\n" not in err  # counted in place, on no line of its own
+    assert err.endswith("\r") and err.split("\r")[-2].strip() == ""  # and wiped: the terminal's line is blank
+    assert len(err.split("\r")[-2]) >= 2 * len("检查第 0/18 行")

@@ -84,7 +84,8 @@ def test_import_progress_is_said_once_per_step(tmp_path: Path, capsys: pytest.Ca
                           "--map-value", "诉求类型:=咨询类", "--map-value", "渠道:微信公众号=+")
     assert code == 0, err
     assert "\r" not in err
-    assert [line for line in err.splitlines() if "检查第" in line] == ["检查第 0/3 行"]
+    # the services tell every 1000th row: of a small file's check, a log holds no count (检查第 0/3 行 was left behind)
+    assert [line for line in err.splitlines() if "检查第" in line] == []
     assert "" not in err.splitlines()
 
 
