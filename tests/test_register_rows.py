@@ -331,3 +331,17 @@ def test_of_two_columns_with_one_name_the_visible_one_is_read_and_the_hidden_one
     assert (row.values["phone"], row.values["caller_name"]) == ("13911112222", "王女士")
     assert ("C 列“联系电话”是隐藏的列，未导入（导入的是同名的 D 列）；H 列“来电人”是隐藏的列，照常导入。"
             in preview.summary())
+
+
+def test_names_written_with_full_width_brackets_or_digits_are_the_lists_own(db: Database, clock: FakeClock,
+                                                                            tmp_path: Path) -> None:
+    path = tmp_path / "台账.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["编号", "来电时间", "诉求内容", "诉求类型", "问题分类", "承办单位", "渠道"])
+    book.active.append(["TZ1", "2024-03-04 09:00", "学校门口拥堵", "问题处理类", "城市管理—市容市政",
+                        "教育体育局（教育）", "１２３４５热线电话"])
+    book.save(path)
+    preview = _preview(db, path, clock)
+    assert preview.problems == [] and preview.unknown == []
+    [row] = preview.ready
+    assert (row.values["unit"], row.values["channel"]) == ("教育体育局(教育)", "12345热线电话")

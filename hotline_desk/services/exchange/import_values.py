@@ -179,6 +179,9 @@ class Lookups:
         for candidate in candidates:
             if candidate in known:
                 return self.unit_names[known[candidate]]
+        for candidate in candidates:  # full-width brackets or digits, spaces: 教育体育局（教育） is 教育体育局(教育)
+            if (same := reference.same_name(known, candidate)) is not None:
+                return self.unit_names[known[same]]
         # 纸坊 for 纸坊镇, 煤山 for 煤山街道: the name without its kind word, when exactly one unit is meant.
         meant = {known[c + kind] for c in candidates for kind in TOWN_KIND_WORDS if c + kind in known}
         if len(meant) == 1:
@@ -202,6 +205,8 @@ class Lookups:
             if key in self.category_aliases:
                 target = self.category_aliases[key]
                 return next(name for name, cid in self.categories.items() if cid == target)
+        if (same := reference.same_name(self.categories, label)) is not None:
+            return same
         chosen = self._chosen("category", written, self.suggest(label, self.categories))
         return self.category(chosen) if chosen != written and chosen in self.categories else chosen
 
@@ -209,6 +214,8 @@ class Lookups:
         """A channel or appeal type's own name for a value as written (or as chosen in the preview)."""
         if value in names:
             return names[value]
+        if value and (same := reference.same_name(names, value)) is not None:
+            return names[same]
         chosen = self._chosen(field, value, self.suggest(value, names) if value else "")
         return names.get(chosen, chosen)
 
