@@ -119,6 +119,11 @@ def test_the_registration_form_keeps_and_refuses_phones_by_the_same_rule(db: Dat
     assert refused.value.field == "phone"
     with pytest.raises(ValidationError, match="联系电话只能包含数字"), db.session() as s:
         register_case(s, people.operator, draft(s, phone="abc123"), clock=clock)
+    with db.session() as s:  # a correction keeps the number the same way
+        version = s.get(Case, case_id).version  # type: ignore[union-attr]
+        wf.edit_case(s, people.admin, case_id, version, {"phone": "0375 601 2345"}, clock=clock)
+    with db.reader() as s:
+        assert s.get(Case, case_id).phone == "0375-6012345"  # type: ignore[union-attr]
 
 
 @pytest.fixture

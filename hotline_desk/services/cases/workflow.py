@@ -41,6 +41,7 @@ from hotline_desk.services.cases.steps import (
     Supervise,
     UndoFollowUp,
     Void,
+    stored_phone,
 )
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.vocabulary import Action, EventKind, FollowUpResult
@@ -278,8 +279,10 @@ def edit_case(session: Session, actor: Actor, case_id: int, expected_version: in
         raise ValidationError(f"这些内容不能在此修改：{'、'.join(sorted(unknown))}")
     if "content" in changes and not str(changes["content"]).strip():
         raise ValidationError("请填写诉求内容。", field="content")
-    if "phone" in changes and (problem := phone_problem(str(changes["phone"]))):
-        raise ValidationError(problem, field="phone")
+    if "phone" in changes:
+        if problem := phone_problem(str(changes["phone"])):
+            raise ValidationError(problem, field="phone")
+        changes = {**changes, "phone": stored_phone(str(changes["phone"]))}  # kept as registration keeps it
     corrected = classification.corrections(session, case, found.status, changes)
     diff = {k: [getattr(case, k), v] for k, v in changes.items()
             if k not in classification.CLASSIFICATION and getattr(case, k) != v}
