@@ -150,3 +150,12 @@ def test_an_import_on_a_terminal_wipes_its_progress_line_before_the_result(
     assert "\r检查第 0/18 行" in err and "\n" not in err  # counted in place, on no line of its own
     assert err.endswith("\r") and err.split("\r")[-2].strip() == ""  # and wiped: the terminal's line is blank
     assert len(err.split("\r")[-2]) >= 2 * len("检查第 0/18 行")
+
+
+def test_the_month_figures_take_their_cut_off_as_an_import_takes_a_time(office: Database,
+                                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = cli_run(capsys, office, "stats", "--month", "2022-07", "--as-of", "2022/8/1 8:00")
+    assert code == 0, err
+    assert "2022-07 统计（截至 2022-08-01 08:00）" in out
+    code, _out, err = cli_run(capsys, office, "stats", "--month", "2022-07", "--as-of", "8月1日")
+    assert code == 2 and "缺少年份" in err

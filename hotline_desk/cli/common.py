@@ -155,17 +155,6 @@ def choice_code(labels: dict[str, str], text: str | None, what: str) -> str:
                           f"（也可写代码，如 {next(iter(labels))}）。")
 
 
-def parse_time(text: str | None) -> datetime | None:
-    """Accept ``2022-07-05 14:30``, ``2022-07-05T14:30:00`` or a bare date."""
-    if text is None:
-        return None
-    value = text.strip().replace("/", "-")
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise ValidationError(f"无法识别的时间“{text}”，请写成 2022-07-05 14:30。") from exc
-
-
 def parse_day(text: str) -> date:
     try:
         return date.fromisoformat(text.strip().replace("/", "-"))

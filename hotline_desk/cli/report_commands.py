@@ -19,9 +19,9 @@ from hotline_desk.cli.common import (
     fmt,
     output_path,
     parse_day,
-    parse_time,
     to_json,
 )
+from hotline_desk.cli.parsing import parse_time
 from hotline_desk.demo.guard import check_demo_target, demo_accounts
 from hotline_desk.demo.month import run_demo
 from hotline_desk.errors import HotlineError, ValidationError, cannot_write
