@@ -94,31 +94,38 @@ class Context:
 
 
 class ProgressLine:
-    """A count shown on stderr while long work runs. On a terminal it counts up in place; otherwise (piped, or written
-    to a log) each step is a line of its own, about one per tenth of the work, and never the same count twice."""
+    """A count shown on stderr while long work runs, gone once it is done. On a terminal it counts up in place and is
+    wiped before the result is printed (a leftover 检查第 0/18 行 read as if the work had stopped there); otherwise
+    (piped, or written to a log) each step is a line of its own, about one per tenth of the work, never the same
+    count twice and never the start (0/N says nothing), and a log that told counts ends on the whole count."""
 
     def __init__(self, text: str) -> None:
         self.text = text  # with {done} and {total}
         self.in_place = sys.stdout.isatty() and sys.stderr.isatty()
         self._last: tuple[int, int] | None = None
-        self._shown = False
 
     def __call__(self, done: int, total: int) -> None:
         last = self._last
         if last is not None and last[1] == total and done <= last[0]:
             return  # the work went over the same rows again: nothing new to say
-        if not self.in_place and last is not None and done < total and done - last[0] < max(1, total // 10):
+        if not self.in_place and (done == 0 or (last is not None and done < total
+                                  and done - last[0] < max(1, total // 10))):
             return
         self._last = (done, total)
         line = self.text.format(done=done, total=total)
         print(f"\r{line}" if self.in_place else line, end="" if self.in_place else "\n", file=sys.stderr,
               flush=True)
-        self._shown = True
 
     def finish(self) -> None:
-        """End the line counted up in place."""
-        if self.in_place and self._shown:
-            print(file=sys.stderr)
+        """Wipe the line counted up in place; in a log, end on the whole count if counts were told."""
+        if self._last is None:
+            return
+        done, total = self._last
+        if self.in_place:
+            width = 2 * len(self.text.format(done=total, total=total))  # a Chinese character takes two columns
+            print("\r" + " " * width + "\r", end="", file=sys.stderr, flush=True)
+        elif done < total:
+            self(total, total)
 
 
 def ask_secret(prompt: str) -> str:

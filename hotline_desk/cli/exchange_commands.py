@@ -181,34 +181,6 @@ def _value_choices(pairs: list[str]) -> ValueChoices:
     return choices
 
 
-class RowsProgress:
-    """How far an import has got, told on stderr through a ProgressLine while the work runs and gone once it is done.
-    On a terminal the line is wiped before the result is printed (a leftover 检查第 0/18 行 read as if the check had
-    stopped there); on a pipe or in a log the start is not told (the services tell every 1000th row, so a small file
-    says nothing) and, when counts were told, the last line is the whole count."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.line = ProgressLine(text)
-        self.told: tuple[int, int] | None = None
-
-    def __call__(self, done: int, total: int) -> None:
-        if done == 0 and not self.line.in_place:
-            return
-        self.line(done, total)
-        self.told = (done, total)
-
-    def finish(self) -> None:
-        if self.told is None:
-            return
-        done, total = self.told
-        if self.line.in_place:
-            width = 2 * len(self.text.format(done=total, total=total))  # a Chinese character takes two columns
-            print("\r" + " " * width + "\r", end="", file=sys.stderr, flush=True)
-        elif done < total:
-            self.line(total, total)
-
-
 def _check_mapping_and_channel(session: Session, args: argparse.Namespace) -> str:
     """A saved mapping or a channel that does not exist is a mistyped option, not a file to read without it. Returns
     the channel's own name (１２３４５热线电话 typed is 12345热线电话), "" when none is given."""
@@ -277,7 +249,7 @@ def cmd_import_cases(ctx: Context, args: argparse.Namespace) -> int:
     choices = _value_choices(args.map_value)
     # Before reading a large file: a problem list must not be written over the register itself.
     problem_list = problem_list_path(Path(args.problem_list), Path(args.file)) if args.problem_list else None
-    progress = RowsProgress("检查第 {done}/{total} 行")
+    progress = ProgressLine("检查第 {done}/{total} 行")
     # Checking a large file takes seconds: it only reads, so other stations keep saving meanwhile.
     with ctx.db.reader() as session:
         channel = _check_mapping_and_channel(session, args)
@@ -305,7 +277,7 @@ def cmd_import_cases(ctx: Context, args: argparse.Namespace) -> int:
         if not args.commit:
             print("这是预览，未写入。确认无误后加 --commit 写入。")
             return 0
-        writing = RowsProgress("已写入 {done}/{total} 行")
+        writing = ProgressLine("已写入 {done}/{total} 行")
         result = commit_cases(session, actor, preview, only_valid=args.only_valid, hints=COMMAND_LINE,
                               progress=writing)
         writing.finish()
