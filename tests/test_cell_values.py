@@ -15,6 +15,7 @@ from hotline_desk.errors import ValidationError
 from hotline_desk.excel import normalize as norm
 from hotline_desk.models import Case
 from hotline_desk.services.cases import workflow as wf
+from hotline_desk.services.cases.case_query import CaseFilter, search_ids
 from hotline_desk.services.cases.records import cases_by_phone, register_case
 from hotline_desk.services.exchange.imports import CasePreview, commit_cases, preview_cases
 from tests.conftest import FakeClock, People
@@ -114,6 +115,10 @@ def test_the_registration_form_keeps_and_refuses_phones_by_the_same_rule(db: Dat
         assert s.get(Case, case_id).phone == "13900001119"  # type: ignore[union-attr]
         # the caller rings again and the operator types the number in groups: the earlier case is shown
         assert [c.id for c in cases_by_phone(s, "139 0000 1119")] == [case_id]
+        # …and a search finds it by the number typed either way, whole or begun
+        for typed in ("139-0000-1119", "139-0000", "+86 139 0000 1119"):
+            assert search_ids(s, CaseFilter(text=typed.replace(" ", "")), now=clock()) == [case_id], typed
+        assert search_ids(s, CaseFilter(phone="+86 139 0000 1119"), now=clock()) == [case_id]
     with pytest.raises(ValidationError, match="手机号码应为11位，这里是10位") as refused, db.session() as s:
         register_case(s, people.operator, draft(s, phone="1390000111"), clock=clock)
     assert refused.value.field == "phone"

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from hotline_desk.models import Case, Unit
 from hotline_desk.services.cases import search_index
 from hotline_desk.services.cases.deadlines import Labelled, deadline_flag
+from hotline_desk.services.cases.steps import stored_phone
 from hotline_desk.services.office.calendar import WorkCalendar
 from hotline_desk.services.office.settings import Settings
 from hotline_desk.vocabulary import OPEN_DISPATCH_STATES, Source
@@ -87,8 +88,17 @@ def _prefix(col: Any, word: str) -> Any:
 def _code_prefixes(word: str) -> list[Any]:
     """A phone number, a case number, an upper-level number or an imported register's own number that starts with
     ``word``."""
-    return [_prefix(Case.phone, word), _prefix(Case.number, word.upper()), _prefix(Case.upstream_number, word),
-            _prefix(Case.import_key, word)]
+    phones = {word, *_phone_spellings(word)}
+    return [*(_prefix(Case.phone, p) for p in sorted(phones)), _prefix(Case.number, word.upper()),
+            _prefix(Case.upstream_number, word), _prefix(Case.import_key, word)]
+
+
+def _phone_spellings(typed: str) -> set[str]:
+    """A phone number as typed (139-0000-1119, +86 139 0000 1119, 0375 6012345) as it is kept, whole or begun: a
+    mobile by its digits alone, a whole number in the one spelling registration keeps."""
+    kept = stored_phone(typed)
+    digits = "".join(c for c in typed.removeprefix("+86") if c.isdigit())
+    return {kept} | ({digits} if digits.startswith("1") and digits != typed else set())
 
 
 def search_words(text: str) -> list[str]:
@@ -190,7 +200,7 @@ def _filtered(session: Session, f: CaseFilter, now: datetime, *, case_columns: b
     if f.appeal_type:
         conditions.append(Case.appeal_type_name == f.appeal_type)
     if f.phone:
-        conditions.append(Case.phone == f.phone)
+        conditions.append(Case.phone.in_(sorted({f.phone, stored_phone(f.phone)})))
     if f.day is not None:
         start = datetime.combine(f.day, datetime.min.time())
         conditions.append(and_(Case.registered_at >= start, Case.registered_at < start + timedelta(days=1)))
