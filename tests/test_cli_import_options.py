@@ -67,3 +67,21 @@ def test_an_empty_value_is_shown_as_empty(office: tuple[Path, Path], capsys: pyt
     path, register = office
     code, _, err = _cli(capsys, path, "import-cases", str(register), "--map-value", "诉求类型:=不存在类")
     assert code == 2 and "不能把诉求类型（空）对应过去" in err
+
+
+def test_a_new_entry_asked_by_someone_who_may_not_add_one_is_refused_before_the_file_is_read(
+        office: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.helpers import cli_as, give_passwords
+
+    path, register = office
+    assert _cli(capsys, path, "user", "add", "sup1", "--name", "李强", "--role", "审核员")[0] == 0
+    db = open_database(str(path))
+    with db.session() as s:
+        give_passwords(s)
+    db.dispose()
+    before = unchanged(path)
+    code = cli_as(["--db", str(path), "--user", "sup1", "import-cases", str(register),
+                   "--map-value", "问题分类:城市管理—停车难=+", "--accept-suggestions", "--commit"])
+    out, err = capsys.readouterr()
+    assert code == 2 and "李强（审核员）无权维护单位和分类" in err and "问题分类:城市管理—停车难=+ 要新建一项" in err
+    assert "工作表" not in out and unchanged(path) == before  # refused before the file was read

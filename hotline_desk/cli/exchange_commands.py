@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hotline_desk.cli.common import Context, ProgressLine, SubParsers, choice_code, output_path
-from hotline_desk.errors import ValidationError, cannot_write
+from hotline_desk.errors import PermissionDenied, ValidationError, cannot_write
 from hotline_desk.excel.columns import FIELD_LABELS, clean
-from hotline_desk.services.accounts.permissions import require
+from hotline_desk.services.accounts.permissions import refusal, require
 from hotline_desk.services.cases.case_query import CaseFilter
 from hotline_desk.services.clock import office_now
 from hotline_desk.services.exchange.case_export import export_cases
@@ -41,7 +41,7 @@ from hotline_desk.services.exchange.imports import field_names as import_fields
 from hotline_desk.services.office import reference
 from hotline_desk.services.office import reference_admin as ra
 from hotline_desk.services.office.settings import Settings
-from hotline_desk.vocabulary import CaseState
+from hotline_desk.vocabulary import CaseState, Permission
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -247,6 +247,10 @@ def cmd_import_cases(ctx: Context, args: argparse.Namespace) -> int:
         require(actor, "import")  # say so before reading a large file
     manual = _manual(args.map)
     choices = _value_choices(args.map_value)
+    if (creates := [pair for pair in args.map_value if pair.partition("=")[2].strip().startswith("+")]) \
+            and not actor.can(Permission.MANAGE_REFERENCE):  # said before the file is read, not after the preview
+        raise PermissionDenied(f"{refusal(actor, Permission.MANAGE_REFERENCE)}--map-value {creates[0]} 要新建一项，"
+                               "请由管理员导入，或对应到现有的一项（=名称）。未导入。")
     # Before reading a large file: a problem list must not be written over the register itself.
     problem_list = problem_list_path(Path(args.problem_list), Path(args.file)) if args.problem_list else None
     progress = ProgressLine("检查第 {done}/{total} 行")
