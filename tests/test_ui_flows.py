@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -89,10 +89,17 @@ def test_case_from_registration_to_finished_entirely_from_the_windows(
     clock.advance(days=1)
     tracking.refresh()
     tracking.select_number(case.number)
-    answer_next_dialog({"text": "已加装二次加压泵，供水恢复", "result": "已解决", "handler": "王工"})
+    finished = clock() - timedelta(hours=5)  # the unit rang in the morning; the reply is entered in the afternoon
+    seen: list[str] = []
+    answer_next_dialog({"at": finished, "text": "已加装二次加压泵，供水恢复", "result": "已解决", "handler": "王工"},
+                       seen)
     qtbot.mouseClick(tracking.findChild(type(tracking.buttons.itemAt(0).widget()), "reply"),
                      Qt.MouseButton.LeftButton)
+    assert len(seen) == 1  # one dialog: the time with the reply
     assert _only_case(db).state == "pending_followup"
+    with db.reader() as s:
+        replied = case_view(s, case.id).events[-1]
+    assert (replied.kind, replied.at) == ("reply", finished.replace(second=0, microsecond=0))
 
     clock.advance(hours=3)
     followup = FollowUpView(operator)

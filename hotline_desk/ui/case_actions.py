@@ -65,7 +65,8 @@ class StepTime:
 
 
 # The one definition of which steps ask when they happened: 交办跟踪 and 工单详情 both read it.
-STEP_TIMES = {Action.SIGN: StepTime("签收时间", "单位签收的时间（不是现在登记的时间），计入响应率")}
+STEP_TIMES = {Action.SIGN: StepTime("签收时间", "单位签收的时间（不是现在登记的时间），计入响应率"),
+              Action.REPLY: StepTime("办结时间", "单位办结的时间（不是现在登记的时间），计入办结率")}
 
 
 def time_field(action: Action, now: datetime) -> FieldSpec | None:

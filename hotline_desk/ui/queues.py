@@ -568,8 +568,9 @@ class TrackingView(QueueTable):
             return True
 
         # A step phoned in later (签收) asks once when it happened, for all the chosen cases; a refused time (before
-        # the dispatch) opens the dialog again as typed. 工单详情 asks the same through the same definition.
-        asked = time_field(Action(key), self.ctx.clock())
+        # the dispatch) opens the dialog again as typed. 工单详情 asks the same through the same definition. A step
+        # with a form of its own (回复) asks its time there, case by case.
+        asked = time_field(Action(key), self.ctx.clock()) if not STEPS[Action(key)].form else None
         if asked is not None:
             ask(self, f"{STEPS[Action(key)].label}：{_numbers(rows)}", [asked],
                 intro=f"{STEP_TIMES[Action(key)].why}：\n{_titles(rows)}", then=lambda values: take(values["at"]))
