@@ -170,3 +170,15 @@ def test_down_down_enter_picks_the_same_whether_the_field_was_left_and_come_back
     assert len(cases) == 1
     with db.reader() as s:
         assert case_view(s, cases[0]).category == matches[1]
+
+
+def test_a_unit_is_found_by_its_usual_short_form(qtbot: QtBot, db: Database, people: People, clock: FakeClock,
+                                                 tmp_path: Path) -> None:
+    """Clerks say 住建 and 人社: the characters of the name, in order, find it as its pinyin initials do."""
+    entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
+    names = {text: value for text, value in entry.unit._items}
+    for typed, meant in (("住建", "住房和城乡建设局"), ("人社", "人力资源和社会保障局"), ("自来水", "自来水公司")):
+        entry.unit.setEditText(typed)
+        assert entry.unit.value() == names[meant], typed
+    entry.unit.setEditText("建住")  # out of order: nothing
+    assert entry.unit.value() is None and entry.unit.matching("建住") == []

@@ -13,7 +13,9 @@ def initials(text: str) -> str:
 
 
 def matches(name: str, typed: str) -> bool:
-    """True if the typed text is part of the name, or typed letters are part of its pinyin initials."""
+    """True if the typed text is part of the name, or typed letters are part of its pinyin initials, or typed
+    characters are its short form: each in the name, in order (住建 for 住房和城乡建设局, 人社 for
+    人力资源和社会保障局)."""
     typed = typed.strip().lower()
     if not typed:
         return True
@@ -21,4 +23,9 @@ def matches(name: str, typed: str) -> bool:
         return True
     if typed.isascii() and typed.isalpha():
         return typed in initials(name)
-    return False
+    return len(typed) >= 2 and not typed.isascii() and _in_order(typed, name)
+
+
+def _in_order(short: str, name: str) -> bool:
+    rest = iter(name)
+    return all(char in rest for char in short)
