@@ -45,3 +45,11 @@ def test_a_folder_left_open_by_an_older_version_is_closed(tmp_path: Path, open_u
     assert _mode(folder) == 0o700 and _mode(store.path) == 0o600
     store.clear()
     assert not store.path.exists()
+
+
+def test_a_draft_is_kept_where_python_cannot_set_a_files_mode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Python 3.11 on Windows has no os.fchmod: the call typed into the form must still be kept."""
+    monkeypatch.delattr(os, "fchmod")
+    store = DraftStore(tmp_path / "drafts", "case-entry-op1")
+    store.save({"content": "小区路灯不亮"})
+    assert store.load() == {"content": "小区路灯不亮"}

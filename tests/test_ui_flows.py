@@ -155,8 +155,10 @@ def test_unsaved_entry_survives_closing_and_clearing_asks_first(
     _fill_entry(qtbot, first, "小区路灯不亮")
     first.close()
     first.deleteLater()
-    again = CaseEntryView(ctx)  # as after a crash: a new window reads the draft back
-    qtbot.addWidget(again)
+    window = MainWindow(ctx, watch=False)  # as after a crash: the program opens on the form, read back
+    qtbot.addWidget(window)
+    again = window.views["entry"]
+    assert isinstance(again, CaseEntryView) and window.pages.currentWidget() is again
     assert again.content.toPlainText() == "小区路灯不亮"
     assert again.phone.text() == "13803750001" and again.dispatch.isChecked()
     assert "已恢复" in again.status.text()
@@ -164,6 +166,10 @@ def test_unsaved_entry_survives_closing_and_clearing_asks_first(
     again.ask_clear()
     assert messages.texts("question") and again.content.toPlainText() == ""
     assert not (tmp_path / "drafts" / "case-entry-op1.json").exists()
+    window.close()
+    later = MainWindow(ctx, watch=False)  # nothing left to finish: the program opens on 首页 as always
+    qtbot.addWidget(later)
+    assert later.pages.currentWidget() is later.home
 
 
 def test_pickers_filter_by_pinyin_initials(qtbot: QtBot, db: Database, people: People, clock: FakeClock,

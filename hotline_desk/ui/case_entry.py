@@ -34,7 +34,7 @@ from hotline_desk.services.cases.step_runner import month_notice
 from hotline_desk.services.clock import month_of
 from hotline_desk.services.office import reference
 from hotline_desk.ui.context import UiContext
-from hotline_desk.ui.drafts import DraftStore
+from hotline_desk.ui.drafts import entry_draft
 from hotline_desk.ui.entry_widgets import CallTimeEdit, ChoiceCombo, RadioStop, close_popups
 from hotline_desk.ui.feedback import read
 from hotline_desk.ui.widgets import SearchCombo
@@ -57,7 +57,7 @@ class CaseEntryView(QWidget):
     def __init__(self, ctx: UiContext) -> None:
         super().__init__()
         self.ctx = ctx
-        self.store = DraftStore(ctx.state_dir / "drafts", f"case-entry-{ctx.actor.username}")
+        self.store = entry_draft(ctx.state_dir, ctx.actor.username)
         # Filling the pickers fires change signals; until the saved draft is back, none may touch the draft file.
         self._restoring = True
         self.errors: dict[str, QLabel] = {}

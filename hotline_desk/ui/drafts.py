@@ -29,7 +29,8 @@ class DraftStore:
             folder.chmod(PRIVATE_DIR)
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".draft-", suffix=".json")
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            os.fchmod(handle.fileno(), PRIVATE_FILE)  # mkstemp already does; said here so it stays true
+            if hasattr(os, "fchmod"):  # Unix (and Python 3.13+ on Windows, where a profile folder is private)
+                os.fchmod(handle.fileno(), PRIVATE_FILE)  # mkstemp already does; said here so it stays true
             json.dump(values, handle, ensure_ascii=False)
             handle.flush()
             os.fsync(handle.fileno())
@@ -44,3 +45,8 @@ class DraftStore:
 
     def clear(self) -> None:
         self.path.unlink(missing_ok=True)
+
+
+def entry_draft(state_dir: Path, username: str) -> DraftStore:
+    """The 工单登记 form's draft of one user: kept while a call is being typed, offered again after a crash."""
+    return DraftStore(state_dir / "drafts", f"case-entry-{username}")

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from hotline_desk.errors import HotlineError
 from hotline_desk.ui.changes import Change
 from hotline_desk.ui.context import UiContext
+from hotline_desk.ui.drafts import entry_draft
 from hotline_desk.ui.home_view import OVERDUE_COLOUR, HomeView
 from hotline_desk.ui.operations import Task, show_refusal
 from hotline_desk.ui.watcher import DatabaseWatcher
@@ -130,6 +131,8 @@ class MainWindow(QMainWindow):
         self.refresh_button.setToolTip("重新读取数据（F5）")
         self.watcher = DatabaseWatcher(ctx, self) if watch else None
         self._place()
+        if "entry" in self.page_keys and entry_draft(ctx.state_dir, ctx.actor.username).load() is not None:
+            self.show_page("entry")  # a call was being typed when the program last closed: back to it, restored
 
     # --- the window itself ----------------------------------------------------------------------------
     def _status_bar(self) -> None:
