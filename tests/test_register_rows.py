@@ -252,6 +252,7 @@ def test_a_register_that_numbers_from_1_every_month_imports_every_month(db: Data
         assert commit_cases(s, people.supervisor, preview, clock=clock).imported == 3
     again = _preview(db, march, clock)
     assert (len(again.ready), again.duplicates, again.problems) == (0, 3, [])
+    assert "编号已用于" not in again.summary()  # nothing goes in as new: nothing to say of numbers reused
     with db.reader() as s:
         numbers = {c.content: case_view(s, c.id).register_number for c in s.scalars(select(Case))}
     assert numbers == {"问社保卡": "1", "问公积金": "2", "问医保": "1", "问低保": "2", "问户口": "2"}

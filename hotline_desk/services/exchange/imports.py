@@ -573,6 +573,8 @@ def _mark_duplicates(session: Session, preview: CasePreview, prepared: list[Prep
         if first[key] != row_number and key not in existing:
             repeated.append(_repeat(row_number, first[key], not key.startswith("#")))
     preview.problems = sorted([*preview.problems, *repeated], key=lambda p: p.row)
+    ready = {row.row for row in preview.ready}  # the notice speaks of the rows that go in as new cases only
+    preview.renumbered = [line for line in preview.renumbered if line in ready]
 
 
 def _repeat(row: int, earlier: int, numbered: bool) -> Problem:
