@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -101,9 +102,17 @@ def _phone_spellings(typed: str) -> set[str]:
     return {kept} | ({digits} if digits.startswith("1") and digits != typed else set())
 
 
+# A phone number typed in groups (139 0000 1119, +86 139 0000 1119, 0375 6012345) is one word, not three.
+PHONE_IN_GROUPS = re.compile(r"\+?\d[\d\s\-()]*\d")
+
+
 def search_words(text: str) -> list[str]:
     """The words of a search, normalised as the index is (NFKC: fullwidth digits and letters become ASCII)."""
-    return search_index.normalise(text).split()
+    words = search_index.normalise(text).split()
+    joined = "".join(words)
+    if len(words) > 1 and PHONE_IN_GROUPS.fullmatch(joined) and sum(c.isdigit() for c in joined) >= 7:
+        return [joined]
+    return words
 
 
 def _words(session: Session, query: Select[tuple[int]], text: str) -> Select[tuple[int]]:
