@@ -281,3 +281,22 @@ def test_a_month_without_cases_prints_dashes_not_a_hundred_percent_share(db: Dat
     rows = [line for line in lines if line.startswith(("咨询类", "问题处理类", "合计"))]
     assert rows and all(line.split()[1:] == ["0", "—"] for line in rows), rows
     assert not any("100.0%" in line for line in lines)
+
+
+def test_the_note_on_publication_never_stands_on_a_page_of_its_own() -> None:
+    fonts = find_fonts("")
+    seen_break = False
+    for n in range(4, 30):
+        filler = tuple(Para(text="热线运行平稳，群众反映的问题得到及时办理。" * (1 + i % 4)) for i in range(n))
+        doc = BulletinDocument(
+            masthead="民呼必应工作简报", issue_line="2022年第8期", total_line="（总第263期）", issuer="某市政府办",
+            date_text="2022年9月2日", title_lines=("某市12345热线", "八月份工作简报"), lead=Para(text="导语。"),
+            sections=(Section("一、办理情况", filler),),
+            attachment_list=("附件：1.八月份乡镇街道考核评分表", "2.八月份市直单位考核评分表"),
+            publication_note="（本简报在某市人民政府网站予以公开）", attachments=(), print_line="印发")
+        with pdfplumber.open(BytesIO(build_bulletin(doc, fonts))) as pdf:
+            pages = [page.extract_text() or "" for page in pdf.pages]
+        [page] = [p for p in pages if "予以公开" in p]
+        assert "附件：1.八月份乡镇街道考核评分表" in page and "热线运行平稳" in page, n
+        seen_break = seen_break or pages.index(page) > 0
+    assert seen_break  # the text did run over a page

@@ -235,13 +235,18 @@ def build_bulletin(doc: BulletinDocument, fonts: FontSet, *, keywords: str = "",
     story.append(_para(doc.lead, st))
     for section in doc.sections:
         story += _section(section, st)
+    # The list of attachments and the note on publication close the text: they go on together, with the text's
+    # last paragraph or table, never a page of their own (“（本简报在…予以公开）” alone on page 3).
+    closing: list[Flowable] = []
     if doc.attachment_list:
         first, *rest = doc.attachment_list
-        story.append(Paragraph(escape(first), st.left))
-        story += [Paragraph(escape(item), ParagraphStyle("att", parent=st.left, leftIndent=3 * BODY_PT))
-                  for item in rest]
+        closing.append(Paragraph(escape(first), st.left))
+        closing += [Paragraph(escape(item), ParagraphStyle("att", parent=st.left, leftIndent=3 * BODY_PT))
+                    for item in rest]
     if doc.publication_note:
-        story.append(plain(doc.publication_note, st.body))
+        closing.append(plain(doc.publication_note, st.body))
+    if closing:
+        story.append(KeepTogether([story.pop(), *closing]))
     for att in doc.attachments:
         story += _attachment(att, st)
     story += _closing(doc, st)
