@@ -346,3 +346,21 @@ def test_names_written_with_full_width_brackets_or_digits_are_the_lists_own(db: 
     assert preview.problems == [] and preview.unknown == []
     [row] = preview.ready
     assert (row.values["unit"], row.values["channel"]) == ("教育体育局(教育)", "12345热线电话")
+
+
+def test_the_preview_says_how_it_read_what_the_register_wrote(db: Database, clock: FakeClock,
+                                                              tmp_path: Path) -> None:
+    """Every reading the import makes for the clerk is said before anything is written."""
+    path = _register(tmp_path / "台账.xlsx", [
+        _row("TZ1", "派单", "城市管理局", dispatched="2024-03-04 10:00"),
+        _row("TZ2", "派单", "城市管理局", dispatched="2024-03-04 10:00", remark="延期5个工作日"),
+        _row("TZ3", "", "城市管理局", dispatched="2024-03-04 10:00", finished="2024-03-05 10:00"),
+        _row("TZ4", "当场答复", reply="已解释", finished="2024-03-04 09:30", remark="已电话回访"),
+        _row("TZ5", "交办处理", "城市管理局", dispatched="2024-03-04 10:00", finished="2024-03-05 10:00",
+             followup="满意")])
+    summary = _preview(db, path, clock).summary()
+    assert ("办理方式的读法：“派单”读作交办处理（2 行）、空白而写有承办单位，读作交办处理（1 行）、"
+            "“当场答复”读作协调办理（1 行）。") in summary
+    assert "备注中的延期 1 行作为批准的延期、退单改派导入。2 行的备注原话记在该工单登记一步的说明中。" in summary
+    assert ("导入后，2 件仍由承办单位办理（台账没有回复或办结时间），会出现在交办跟踪和该单位的交办单上，"
+            "2 件待回访（台账没有回访结果），会出现在回访页。") in summary

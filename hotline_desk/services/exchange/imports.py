@@ -60,7 +60,16 @@ from hotline_desk.services.fastinsert import many_objects
 from hotline_desk.services.office.calendar import WorkCalendar
 from hotline_desk.services.office.settings import IMPORT_BATCH_ROWS, Settings, set_setting
 from hotline_desk.services.reporting.monthdata import final_months
-from hotline_desk.vocabulary import Action, EventKind, FollowUpResult, Handling, Role, Source
+from hotline_desk.vocabulary import (
+    OPEN_DISPATCH_STATES,
+    Action,
+    CaseState,
+    EventKind,
+    FollowUpResult,
+    Handling,
+    Role,
+    Source,
+)
 
 Progress = Callable[[int, int], None]
 FOLLOWUP_WORDS = {"满意": "satisfied", "非常满意": "satisfied", "基本满意": "basic", "不满意": "dissatisfied",
@@ -111,6 +120,7 @@ class CasePreview:
     renumbered: list[int] = field(default_factory=list)  # rows whose number another call at another time has
     blank_types: dict[str, int] = field(default_factory=dict)  # 诉求类型 given to rows that leave it blank: rows
     merged: list[str] = field(default_factory=list)  # cells merged down over rows, read for each row
+    readings: dict[str, int] = field(default_factory=dict)  # how a 办理方式 written otherwise was read: rows
 
     @property
     def invalid_rows(self) -> int:
@@ -126,6 +136,28 @@ class CasePreview:
     def inferred_signs(self) -> int:
         """Rows ready whose 签收 the register does not date (placed after the dispatch, marked)."""
         return sum(1 for row in self.ready if row.steps and any(step.note == SIGN_INFERRED for step in row.steps))
+
+    def _register_facts(self) -> str:
+        """What the rows ready to go in become beyond their cells: steps from 备注, and cases still open."""
+        extended = sum(1 for row in self.ready if row.values.get("extension"))
+        returned = sum(1 for row in self.ready if row.values.get("returned_from"))
+        remarks = sum(1 for row in self.ready if row.values.get("remark"))
+        states = [row.status.state for row in self.ready if row.status is not None]
+        open_ = sum(state in OPEN_DISPATCH_STATES for state in states)
+        waiting = sum(state == CaseState.PENDING_FOLLOWUP for state in states)
+        text = ""
+        if extended or returned:
+            steps = "、".join(part for part in (f"延期 {extended} 行" if extended else "",
+                                                f"退单 {returned} 行" if returned else "") if part)
+            text += f"备注中的{steps}作为批准的延期、退单改派导入。"
+        if remarks:
+            text += f"{remarks} 行的备注原话记在该工单登记一步的说明中。"
+        if open_ or waiting:
+            text += ("导入后，" + "，".join(part for part in (
+                f"{open_} 件仍由承办单位办理（台账没有回复或办结时间），会出现在交办跟踪和该单位的交办单上" if open_
+                else "", f"{waiting} 件待回访（台账没有回访结果），会出现在回访页" if waiting else "") if part)
+                + "。")
+        return text
 
     def summary(self, hints: ImportHints = WINDOW) -> str:
         others = "".join(f"文件中另有工作表“{name}”（{rows} 行有内容，含表头）未读取，{hints.other_sheet}"
@@ -143,6 +175,9 @@ class CasePreview:
         if self.merged:
             more = "等" if len(self.merged) > 5 else ""
             text += f"{'、'.join(self.merged[:5])}{more}是合并的一格，每一行都按它导入。"
+        if self.readings:
+            text += "办理方式的读法：" + "、".join(f"{how}（{n} 行）" for how, n in self.readings.items()) + "。"
+        text += self._register_facts()
         for name, rows in self.blank_types.items():
             text += f"诉求类型为空的 {rows} 行按选定或已保存的对应关系记为“{name}”。"
         if signs := self.inferred_signs():
@@ -360,7 +395,7 @@ DISPATCH_WORDS = ("交办", "转办", "派单", "下派", "转派", "转交")
 def _check_history(v: dict[str, Any], problems: list[tuple[str, str]]) -> None:
     """How the row was handled, and whether its times and results can make one history. Nothing the register
     says is dropped without a word: a handling, reply or follow-up that cannot go in is a problem of the row."""
-    written = v["handling"]
+    written = v["handling_written"] = v["handling"]
     coordinate = any(w in written for w in COORDINATE_WORDS)
     # A unit named beside an empty 办理方式 means 交办处理; beside a word we cannot read (直办 is 协调 in one office
     # and 交办 in another) it decides nothing.
@@ -394,6 +429,19 @@ def _check_history(v: dict[str, Any], problems: list[tuple[str, str]]) -> None:
         last_name, last = label, moment
     if v["handling"] == "dispatch" and not v.get("unit") and "unit" not in dict(problems):
         problems.append(("unit", "交办处理的工单缺少承办单位"))
+
+
+# 办理方式 as written that need no word on how they were read.
+PLAIN_HANDLING = frozenset({"协调办理", "交办处理", "协调", "交办"})
+
+
+def _reading(v: dict[str, Any]) -> str:
+    """How a 办理方式 written otherwise than plainly was read (“派单”读作交办处理), for the preview to say."""
+    written, handling = v.get("handling_written", ""), v["handling"]
+    if not handling or written in PLAIN_HANDLING:
+        return ""
+    meant = "协调办理" if handling == Handling.COORDINATE else "交办处理"
+    return f"“{written}”读作{meant}" if written else f"空白而写有承办单位，读作{meant}"
 
 
 def _key(values: dict[str, Any]) -> str:
@@ -485,6 +533,8 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
             refused.append((excel_row, _key(parsed), parsed.get("registered_at")))
             continue
         parsed["source"] = _source(parsed, look)
+        if how := _reading(parsed):
+            preview.readings[how] = preview.readings.get(how, 0) + 1
         if not norm.text(raw.get("appeal_type")):  # a blank one goes in only as chosen for blanks: said each time
             preview.blank_types[parsed["appeal_type"]] = preview.blank_types.get(parsed["appeal_type"], 0) + 1
         checkable = _with_ids(parsed, look)
