@@ -364,3 +364,24 @@ def test_the_preview_says_how_it_read_what_the_register_wrote(db: Database, cloc
     assert "备注中的延期 1 行作为批准的延期、退单改派导入。2 行的备注原话记在该工单登记一步的说明中。" in summary
     assert ("导入后，2 件仍由承办单位办理（台账没有回复或办结时间），会出现在交办跟踪和该单位的交办单上，"
             "2 件待回访（台账没有回访结果），会出现在回访页。") in summary
+
+
+def test_a_later_copy_of_the_register_that_says_more_is_noticed_not_passed_over(db: Database, people: People,
+                                                                                  clock: FakeClock,
+                                                                                  tmp_path: Path) -> None:
+    """Offices keep one running register and send it again with 办结 and 回访 filled in: those rows are in already,
+    and the app does not rewrite a case's history from a file — but it says which rows now say more."""
+    first = _register(tmp_path / "一月台账.xlsx", [
+        _row("TZ1", "交办", "城市管理局", dispatched="2024-03-04 10:00"),
+        _row("TZ2", "交办", "城市管理局", dispatched="2024-03-04 10:00")])
+    with db.session() as s:
+        assert commit_cases(s, people.supervisor, _preview(db, first, clock), clock=clock).imported == 2
+    later = _register(tmp_path / "一月台账-更新.xlsx", [
+        _row("TZ1", "交办", "城市管理局", dispatched="2024-03-04 10:00", finished="2024-03-06 10:00", followup="满意"),
+        _row("TZ2", "交办", "城市管理局", dispatched="2024-03-04 10:00")])
+    preview = _preview(db, later, clock)
+    assert (len(preview.ready), preview.duplicates, preview.problems) == (0, 2, [])
+    [(row, number, parts)] = preview.changed
+    assert (row, parts) == (2, ["回复和办结", "回访"]) and number.startswith("RZ2403-")
+    assert f"注意：第 2 行（{number}）的回复和办结、回访与导入时不同。已导入的工单不按台账更新" in preview.summary()
+    assert _history(db, "TZ1")[0] == "dispatched"  # nothing was rewritten

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import unicodedata
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -18,7 +20,7 @@ from hotline_desk.errors import HotlineError, ValidationError
 from hotline_desk.excel import normalize as norm
 from hotline_desk.excel.columns import FIELD_LABELS, auto_mapping, clean, find_header
 from hotline_desk.excel.reader import UNSAVED_FORMULA_CELL, data_sheets, filled_rows, first_data_sheet, read_workbook
-from hotline_desk.models import Case, ImportBatch, User
+from hotline_desk.models import Case, CaseEvent, ImportBatch, User
 from hotline_desk.services.accounts import audit
 from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.cases import search_index
@@ -121,6 +123,7 @@ class CasePreview:
     blank_types: dict[str, int] = field(default_factory=dict)  # 诉求类型 given to rows that leave it blank: rows
     merged: list[str] = field(default_factory=list)  # cells merged down over rows, read for each row
     readings: dict[str, int] = field(default_factory=dict)  # how a 办理方式 written otherwise was read: rows
+    changed: list[tuple[int, str, list[str]]] = field(default_factory=list)  # imported before, since changed
 
     @property
     def invalid_rows(self) -> int:
@@ -175,6 +178,12 @@ class CasePreview:
         if self.merged:
             more = "等" if len(self.merged) > 5 else ""
             text += f"{'、'.join(self.merged[:5])}{more}是合并的一格，每一行都按它导入。"
+        if self.changed:
+            shown = "；".join(f"第 {row} 行（{number}）的{'、'.join(parts)}"
+                             for row, number, parts in self.changed[:10])
+            more = f"等 {len(self.changed)} 行" if len(self.changed) > 10 else ""
+            text += (f"注意：{shown}{more}与导入时不同。已导入的工单不按台账更新：这些变化请在本软件中登记"
+                     "（签收、回复、回访）或修改登记内容。")
         if self.readings:
             text += "办理方式的读法：" + "、".join(f"{how}（{n} 行）" for how, n in self.readings.items()) + "。"
         text += self._register_facts()
@@ -431,6 +440,30 @@ def _check_history(v: dict[str, Any], problems: list[tuple[str, str]]) -> None:
         problems.append(("unit", "交办处理的工单缺少承办单位"))
 
 
+# What a register row says, in the parts a later copy of the register may add to or change: each part's fingerprint
+# is kept with the imported case, so a re-import names the parts that differ instead of passing over them.
+ROW_PARTS = (
+    ("登记内容", ("caller_name", "phone", "address", "title", "content", "appeal_type", "category", "township",
+                  "channel", "confidential", "upstream_number")),
+    ("交办", ("handling", "unit", "dispatched_at", "signed_at", "deadline", "extension", "returned_from")),
+    ("回复和办结", ("reply_text", "result", "replied_at", "finished_at")),
+    ("回访", ("followup", "followup_at", "review")),
+    ("备注", ("remark",)),
+)
+
+
+def _row_digest(v: dict[str, Any]) -> str:
+    """The row's parts as short fingerprints, joined by dots: a0b1c2.d3e4f5…"""
+    return ".".join(f"{zlib.crc32(repr([v.get(name) for name in names]).encode()):08x}" for _part, names in ROW_PARTS)
+
+
+def _changed_parts(before: str, now: str) -> list[str]:
+    old, new = before.split("."), now.split(".")
+    if len(old) != len(new):
+        return []
+    return [part for (part, _names), a, b in zip(ROW_PARTS, old, new, strict=True) if a != b]
+
+
 # 办理方式 as written that need no word on how they were read.
 PLAIN_HANDLING = frozenset({"协调办理", "交办处理", "协调", "交办"})
 
@@ -533,6 +566,7 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
             refused.append((excel_row, _key(parsed), parsed.get("registered_at")))
             continue
         parsed["source"] = _source(parsed, look)
+        parsed["row_digest"] = _row_digest(parsed)
         if how := _reading(parsed):
             preview.readings[how] = preview.readings.get(how, 0) + 1
         if not norm.text(raw.get("appeal_type")):  # a blank one goes in only as chosen for blanks: said each time
@@ -600,11 +634,13 @@ def _mark_duplicates(session: Session, preview: CasePreview, prepared: list[Prep
     for line in sorted(keys):
         first.setdefault(keys[line], line)
     repeated: list[Problem] = []
+    imported_again: list[tuple[PreparedRow, str]] = []
     for row in prepared:
         if row.key in existing:
             case_number, _at, content = existing[row.key]
             if not row.values["number"] or _words(content) == _words(row.values["content"]):
                 preview.duplicates += 1
+                imported_again.append((row, case_number))
             else:
                 repeated.append(Problem(row.row, "诉求内容", f"编号和来电时间与已导入的工单{case_number}相同，诉求内容"
                                                              "却不同：已导入的工单如需更正，请在本软件中修改登记内容"))
@@ -623,6 +659,7 @@ def _mark_duplicates(session: Session, preview: CasePreview, prepared: list[Prep
         if first[key] != row_number and key not in existing:
             repeated.append(_repeat(row_number, first[key], not key.startswith("#")))
     preview.problems = sorted([*preview.problems, *repeated], key=lambda p: p.row)
+    preview.changed = _changed_since_import(session, imported_again)
     ready = {row.row for row in preview.ready}  # the notice speaks of the rows that go in as new cases only
     preview.renumbered = [line for line in preview.renumbered if line in ready]
 
@@ -631,6 +668,24 @@ def _repeat(row: int, earlier: int, numbered: bool) -> Problem:
     if numbered:
         return Problem(row, "工单编号", f"与第 {earlier} 行重复（编号和来电时间相同）")
     return Problem(row, "诉求内容", f"与第 {earlier} 行重复（来电时间和诉求内容相同）")
+
+
+def _changed_since_import(session: Session, rows: list[tuple[PreparedRow, str]]) -> list[tuple[int, str, list[str]]]:
+    """Rows imported before whose register now says otherwise (a 办结时间 or 回访 added since): row, case, parts."""
+    digests: dict[str, str] = {}
+    numbers = [number for _row, number in rows]
+    for start in range(0, len(numbers), 500):
+        for number, data in session.execute(
+                select(Case.number, CaseEvent.data).join(CaseEvent, CaseEvent.case_id == Case.id)
+                .where(Case.number.in_(numbers[start:start + 500]), CaseEvent.kind == EventKind.REGISTER)):
+            kept = json.loads(data).get("row") if data else None
+            if isinstance(kept, str):
+                digests[number] = kept
+    changed = []
+    for row, number in rows:
+        if number in digests and (parts := _changed_parts(digests[number], row.values["row_digest"])):
+            changed.append((row.row, number, parts))
+    return changed
 
 
 def _imported(session: Session, keys: set[str]) -> dict[str, tuple[str, datetime, str]]:
@@ -725,7 +780,10 @@ def _history(v: dict[str, Any], actor: Actor, proposer: Actor, look: Lookups, se
     at = v["registered_at"]
     # The register's 备注 in its own words, whatever of it became steps (延期, 退单): nothing it wrote is dropped.
     remark = f"（台账备注：{v['remark']}）" if v.get("remark") else ""
-    register = Step(EventKind.REGISTER, at, actor.id, data={"urgent": False, "source": v["source"], "imported": True},
+    data = {"urgent": False, "source": v["source"], "imported": True}
+    if v.get("row_digest"):  # what the row said, by part: a later copy of the register that says more is noticed
+        data["row"] = v["row_digest"]
+    register = Step(EventKind.REGISTER, at, actor.id, data=data,
                     note=remark)
     steps = [register]
     status = apply_event(None, EventRecord(1, register.kind, at, actor.id, data=register.data))
