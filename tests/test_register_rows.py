@@ -385,3 +385,25 @@ def test_a_later_copy_of_the_register_that_says_more_is_noticed_not_passed_over(
     assert (row, parts) == (2, ["回复和办结", "回访"]) and number.startswith("RZ2403-")
     assert f"注意：第 2 行（{number}）的回复和办结、回访与导入时不同。已导入的工单不按台账更新" in preview.summary()
     assert _history(db, "TZ1")[0] == "dispatched"  # nothing was rewritten
+
+
+def test_a_register_numbered_only_by_its_serial_catches_a_corrected_row_and_says_what_serial_is(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """序号 counts rows, it does not name a case: left out, and said why; a row of a later copy whose wording was
+    corrected is still known by its call (time and phone), not imported again as a second case."""
+    def register(path: Path, content: str) -> Path:
+        book = openpyxl.Workbook()
+        book.active.append(["序号", "来电时间", "联系电话", "诉求内容", "诉求类型", "问题分类"])
+        book.active.append([1, "2024-03-04 09:00", "13900001111", content, "咨询类", "城市管理—市容市政"])
+        book.active.append([2, "2024-03-04 10:00", "13900002222", "问公积金", "咨询类", "城市管理—市容市政"])
+        book.save(path)
+        return path
+
+    first = _preview(db, register(tmp_path / "二月.xlsx", "问社保卡补办"), clock)
+    assert "“序号”一列没有导入：序号常随排序、插行而变" in first.summary()
+    with db.session() as s:
+        assert commit_cases(s, people.supervisor, first, clock=clock).imported == 2
+    corrected = _preview(db, register(tmp_path / "二月-改.xlsx", "问社保卡如何补办"), clock)
+    assert (len(corrected.ready), corrected.duplicates) == (0, 1)
+    [problem] = corrected.problems
+    assert problem.row == 2 and "来电时间和联系电话相同，诉求内容却不同" in problem.reason

@@ -13,6 +13,8 @@ class ImportHints:
     only_valid: str  # how to import only the rows without problems
     import_cases: str = "其他来源的工单清单请用“导入工单”。"  # where a case list that is not a dispatch sheet goes
     other_sheet: str = "要导入它，请把该工作表另存为单独的文件再导入。"  # how to read another sheet of the workbook
+    # how to take a 序号 column as the register's own number
+    serial_as_number: str = "可在“核对列对应”中把它对应为“工单编号”。"
 
 
 WINDOW = ImportHints(
@@ -28,4 +30,5 @@ COMMAND_LINE = ImportHints(
     only_valid="或加 --only-valid 只导入无问题的行。",
     import_cases="其他来源的工单清单或台账请用 hotline-desk import-cases 导入。",
     other_sheet="要导入它，请加 --sheet 工作表名 再导入一次。",
+    serial_as_number="可加 --map 序号=工单编号 把它作为台账的编号导入。",
 )

@@ -169,6 +169,10 @@ class CasePreview:
             others += "、".join(f"第 {row} 行（{words}）" for row, words in self.aside) + "不是工单行，未读取。"
         if self.missing:
             return f"工作表“{self.sheet}”中没有找到必需的列：{'、'.join(self.missing)}。{hints.map_columns}{others}"
+        labels = {label for _header, label in self.columns}
+        if "工单编号" not in labels and any(clean(h) == "序号" and not label for h, label in self.columns):
+            others += ("“序号”一列没有导入：序号常随排序、插行而变，不能用来认出同一件工单（这时按来电时间和诉求内容"
+                       f"认出导入过的行）。如果序号就是台账给每件工单编的号，从不改变，{hints.serial_as_number}")
         text = (f"共 {self.total_rows} 行：可导入 {len(self.ready)} 行，已导入过 {self.duplicates} 行，"
                 f"有问题 {self.invalid_rows} 行" + (f"，按选择不导入 {self.left_out} 行" if self.left_out else "")
                 + "。")
@@ -629,7 +633,7 @@ def _mark_duplicates(session: Session, preview: CasePreview, prepared: list[Prep
         ours |= set(session.scalars(select(Case.number).where(Case.number.in_(numbers[start:start + 500]))))
     # A row without a number of its own (a register that numbers nothing, or a sheet with its 工单编号 column gone)
     # whose call is already a case here.
-    same = _same_calls(session, [p for p in prepared if p.key not in existing and not p.values["number"]])
+    same, near = _same_calls(session, [p for p in prepared if p.key not in existing and not p.values["number"]])
     first: dict[str, int] = {}
     for line in sorted(keys):
         first.setdefault(keys[line], line)
@@ -650,6 +654,10 @@ def _mark_duplicates(session: Session, preview: CasePreview, prepared: list[Prep
         elif row.row in same:
             repeated.append(Problem(row.row, "诉求内容", f"与本库工单{same[row.row]}的来电时间和诉求内容相同"
                                                          "（重复导入，或本库导出的表），不能再作为新工单导入"))
+        elif row.row in near:
+            repeated.append(Problem(row.row, "诉求内容", f"与本库工单{near[row.row]}的来电时间和联系电话相同，诉求"
+                                                         "内容却不同：多半是改过字句的同一件工单（已导入的请在本软件中"
+                                                         "修改登记内容），不能再作为新工单导入"))
         elif first[row.key] != row.row:
             repeated.append(_repeat(row.row, first[row.key], bool(row.values["number"])))
         else:
@@ -711,20 +719,29 @@ def _words(text: str) -> str:
     return "".join(text.split())
 
 
-def _same_calls(session: Session, rows: list[PreparedRow]) -> dict[int, str]:
-    """Rows whose call (来电时间 and 诉求内容) is already a case here: row → that case's number."""
+def _same_calls(session: Session, rows: list[PreparedRow]) -> tuple[dict[int, str], dict[int, str]]:
+    """Rows whose call is already a case here: by 来电时间 and 诉求内容 (the same call), and by 来电时间 and phone with
+    other words (the same call with its wording corrected, most likely): row → that case's number, for each."""
     wanted: dict[tuple[datetime, str], int] = {}
+    by_phone: dict[tuple[datetime, str], int] = {}
     for row in rows:
-        wanted.setdefault((row.values["registered_at"], "".join(row.values["content"].split())), row.row)
+        at = row.values["registered_at"]
+        wanted.setdefault((at, _words(row.values["content"])), row.row)
+        if row.values.get("phone"):
+            by_phone.setdefault((at, row.values["phone"]), row.row)
     moments = sorted({at for at, _content in wanted})
-    found: dict[int, str] = {}
+    same: dict[int, str] = {}
+    near: dict[int, str] = {}
     for start in range(0, len(moments), 500):
-        for number, at, content in session.execute(select(Case.number, Case.registered_at, Case.content)
-                                                   .where(Case.registered_at.in_(moments[start:start + 500]))):
-            row_number = wanted.get((at, "".join(content.split())))
+        for number, at, content, phone in session.execute(
+                select(Case.number, Case.registered_at, Case.content, Case.phone)
+                .where(Case.registered_at.in_(moments[start:start + 500]))):
+            row_number = wanted.get((at, _words(content)))
             if row_number is not None:
-                found[row_number] = number
-    return found
+                same[row_number] = number
+            elif phone and (row_number := by_phone.get((at, phone))) is not None:
+                near.setdefault(row_number, number)
+    return same, {row: number for row, number in near.items() if row not in same}
 
 
 def _import_user(session: Session, now: datetime) -> int:
