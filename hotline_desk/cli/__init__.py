@@ -58,7 +58,28 @@ def modules_for(argv: Sequence[str]) -> tuple[str, ...]:
     return MODULES if {"-h", "--help"} & set(argv) else ()
 
 
+def safe_output() -> None:
+    """Make stdout and stderr write any character a caller's data holds (an emoji, 𠮷, •) instead of failing on it.
+
+    Redirected or piped on Windows, Python writes the ANSI code page (cp936, GBK) and stops at the first character
+    outside it: such output is UTF-8 instead, as a file or another program expects (--json is UTF-8). A character the
+    stream still cannot encode is replaced, never an error. A console on Windows takes Unicode as it is.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if stream is None or reconfigure is None:
+            continue
+        try:
+            if sys.platform == "win32" and not stream.isatty():
+                reconfigure(encoding="utf-8", errors="replace")
+            else:
+                reconfigure(errors="replace")
+        except (OSError, ValueError):  # a closed or already-used stream keeps what it has
+            continue
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    safe_output()
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser(modules_for(argv)).parse_args(argv)
     if args.command is None:

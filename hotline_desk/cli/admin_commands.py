@@ -176,7 +176,7 @@ def _first_admin_password(args: argparse.Namespace) -> str:
 
 def _password_from_file(name: str) -> str:
     try:
-        lines = Path(name).read_text(encoding="utf-8").splitlines()
+        lines = Path(name).read_text(encoding="utf-8-sig").splitlines()  # Notepad and PowerShell 5.1 write a BOM
     except (OSError, UnicodeDecodeError) as exc:
         raise ValidationError(f"无法读取密码文件 {name}：{_unreadable(exc)}。") from exc
     if not lines or not lines[0].strip():

@@ -41,7 +41,7 @@ class Context:
             try:
                 self._db = open_office_database(self.db_arg, create=self.creates)
             except NoDatabase as exc:
-                named = f"--db {shlex.quote(exc.where)} " if self.db_arg else ""
+                named = f"--db {shell_quote(exc.where)} " if self.db_arg else ""
                 raise NoDatabase(f"{exc.message}未作任何改动。要在这里新建数据库，请运行 hotline-desk {named}init。"
                                  "如果数据库在别处，请用 --db 给出它的路径。", exc.where) from exc
         return self._db
@@ -91,6 +91,16 @@ class Context:
         if self._db is not None:
             self._db.dispose()
             self._db = None
+
+
+def shell_quote(word: str) -> str:
+    """``word`` as it is typed in the shell the user copies a suggested command into: cmd.exe on Windows, which takes
+    double quotes and not the single quotes of a POSIX shell."""
+    if sys.platform == "win32":
+        import subprocess  # only where it is needed: most commands never quote a word
+
+        return subprocess.list2cmdline([word])
+    return shlex.quote(word)
 
 
 class ProgressLine:

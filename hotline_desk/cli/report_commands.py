@@ -298,7 +298,7 @@ def _edits(args: argparse.Namespace) -> dict[str, Any]:
         changes["cutoff"] = parse_time(args.cutoff)
     if args.narrative:
         try:
-            narrative = json.loads(Path(args.narrative).read_text(encoding="utf-8"))
+            narrative = json.loads(Path(args.narrative).read_text(encoding="utf-8-sig"))  # a BOM from Notepad
         except (OSError, json.JSONDecodeError) as exc:
             raise ValidationError(f"无法读取正文文件：{exc}") from exc
         for key in ("sections", "typical_cases"):
