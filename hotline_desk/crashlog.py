@@ -22,7 +22,9 @@ def write_crash(error: BaseException, where: str) -> Path:
     """
     path = log_path()
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    # O_BINARY: on Windows a descriptor opens in the C runtime's text mode, and the "\r\n" Python writes for each line
+    # would reach the file as "\r\r\n".
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_BINARY", 0), 0o600)
     with os.fdopen(descriptor, "a", encoding="utf-8") as handle:
         handle.write(f"=== {datetime.now():%Y-%m-%d %H:%M:%S} {where}\n")
         handle.write("".join(traceback.format_exception(error)))

@@ -13,7 +13,7 @@ import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -50,7 +50,7 @@ def saved_choice_path() -> Path:
 
 def saved_choice() -> str | None:
     try:
-        text = saved_choice_path().read_text(encoding="utf-8").strip()
+        text = saved_choice_path().read_text(encoding="utf-8-sig").strip()  # edited by hand in Notepad: a BOM
     except OSError:
         return None
     return text or None
@@ -63,7 +63,8 @@ def save_choice(target: str | None) -> Path:
         path.unlink(missing_ok=True)
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    # O_BINARY: on Windows the C runtime's text mode would turn the "\r\n" Python writes into "\r\r\n".
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         handle.write(target + "\n")
     path.chmod(0o600)
@@ -129,12 +130,38 @@ def _read_only_file(path: Path) -> str | None:
     Beside a WAL file SQLite keeps its shared-memory file: where the folder is writable (or those files are there) the
     file is opened read-only; in a read-only folder without them, as immutable, since nobody can be writing to it.
     """
-    if not path.exists() or (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
+    if not path.is_file():
+        return None
+    folder_writable = _folder_writable(path.parent)
+    if _file_writable(path) and folder_writable:
         return None
     wal = Path(f"{path}-wal")
-    if os.access(path.parent, os.W_OK) or (wal.exists() and wal.stat().st_size):
+    if folder_writable or (wal.exists() and wal.stat().st_size):
         return "mode=ro"
     return "immutable=1"
+
+
+# Whether this user may write is found by trying: os.access(W_OK) on Windows only reads a file's read-only
+# attribute and calls every folder writable, so a file on a share without write permission looked writable and
+# failed at PRAGMA journal_mode=WAL instead of opening read-only.
+def _file_writable(path: Path) -> bool:
+    try:
+        os.close(os.open(path, os.O_RDWR | getattr(os, "O_BINARY", 0)))  # opened to write, nothing written
+    except OSError:
+        return False
+    return True
+
+
+def _folder_writable(folder: Path) -> bool:
+    """Whether a file can be made in ``folder`` (SQLite makes its -wal, -shm and journal files there)."""
+    probe = folder / f".hotline-desk-write-test-{os.getpid()}-{time.monotonic_ns()}"
+    try:
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600))
+    except OSError:
+        return False
+    with suppress(OSError):  # made but not removable (a scanner holds it on Windows): writable all the same
+        probe.unlink()
+    return True
 
 
 def _install_sqlite_pragmas(engine: Engine, busy_timeout_ms: int, *, read_only: bool = False) -> None:

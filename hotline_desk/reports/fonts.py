@@ -26,9 +26,8 @@ FREE_FONTS = {
     "title": ("uming.ttc", "wqy-zenhei.ttc", "wqy-microhei.ttc"),
 }
 FONT_DIRS = (
-    Path("C:/Windows/Fonts"), Path("/usr/share/fonts"), Path("/usr/local/share/fonts"),
-    Path.home() / ".local/share/fonts", Path.home() / ".fonts", Path("/Library/Fonts"),
-    Path("/System/Library/Fonts"),
+    Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".local/share/fonts",
+    Path.home() / ".fonts", Path("/Library/Fonts"), Path("/System/Library/Fonts"),
 )
 BUNDLED_FONTS_FOLDER = "fonts"  # beside the executable of the installed kit: a free font, used last
 FALLBACK = "STSong-Light"
@@ -50,6 +49,21 @@ class FontSet:
     @property
     def warning(self) -> str:
         return "" if self.embedded else FALLBACK_WARNING
+
+
+def windows_font_dirs() -> list[Path]:
+    """Where Windows keeps fonts: %WINDIR%\\Fonts (not always on drive C:), and, since Windows 10 1809, a font a
+    user installs without administrator rights in %LOCALAPPDATA%\\Microsoft\\Windows\\Fonts (where 方正小标宋
+    usually lands)."""
+    found = []
+    windir = os.environ.get("WINDIR") or os.environ.get("SYSTEMROOT") or ("C:\\Windows" if sys.platform == "win32"
+                                                                          else "")
+    if windir:
+        found.append(Path(windir) / "Fonts")
+    local = os.environ.get("LOCALAPPDATA")
+    if local:
+        found.append(Path(local) / "Microsoft" / "Windows" / "Fonts")
+    return found
 
 
 def _index(dirs: list[Path]) -> dict[str, Path]:
@@ -86,7 +100,7 @@ def find_fonts(font_dir: str = "") -> FontSet:
     """Fonts for each role: a configured directory wins, then system folders, then the kit's own font;
     STSong-Light as a last resort."""
     preferred = _index([Path(font_dir)]) if font_dir else {}
-    system = _index(list(FONT_DIRS))
+    system = _index([*windows_font_dirs(), *FONT_DIRS])
     shipped = bundled_font_dir()
     bundled = _index([shipped]) if shipped else {}
     chosen: dict[str, str] = {}
