@@ -245,6 +245,8 @@ def cmd_backup(ctx: Context, args: argparse.Namespace) -> int:
         print(f"审计锚点：{info.anchor.code}（已写入备份清单 {info.manifest.name} 和锚点记录文件）")
     for caught in info.half_imports:
         print(half_imports.caught_words(caught))
+    if info.not_removed:
+        print(f"提示：{backup.not_removed_words(info)}", file=sys.stderr)
     return 0
 
 
@@ -267,6 +269,8 @@ def cmd_restore(ctx: Context, args: argparse.Namespace) -> int:
         raise HotlineError(f"{exc.message}确要用它替换当前数据库时，请加 --other-database"
                            "（恢复前仍会先备份当前数据库）。") from exc
     print(f"已从 {source.name} 恢复。恢复前的数据库已备份为 {restored.safety.path}。")
+    if restored.safety.not_removed:
+        print(f"提示：{backup.not_removed_words(restored.safety)}", file=sys.stderr)
     for undone in restored.undone:
         print(half_imports.undone_words(undone))
     return 0

@@ -197,7 +197,8 @@ def _make_backup(ctx: UiContext, *, daily_only: bool) -> str:
         if daily_only and not backup.due(folder, ctx.clock(), path):
             return ""
         info = backups.make_backup(session, path, ctx.clock())
-    return " ".join([f"已自动备份到 {info.path}。", *map(half_imports.caught_words, info.half_imports)])
+    return " ".join([f"已自动备份到 {info.path}。", *map(half_imports.caught_words, info.half_imports),
+                     backup.not_removed_words(info)]).strip()
 
 
 def _backup(ctx: UiContext, *, daily_only: bool) -> str:

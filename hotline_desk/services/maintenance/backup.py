@@ -61,6 +61,8 @@ class BackupInfo:
     anchor: Anchor | None = None
     # Imports another station was in the middle of: the backup holds only their first parts (a restore undoes them).
     half_imports: tuple[HalfImport, ...] = ()
+    # Old backups retention meant to delete but could not (open elsewhere, on Windows): deleted by a later backup.
+    not_removed: tuple[Path, ...] = ()
 
     @property
     def manifest(self) -> Path:
@@ -277,12 +279,33 @@ def backup(db_path: Path, directory: Path, *, keep: int, now: datetime,
         raise DatabaseError(f"备份失败：{exc}。请检查备份目录是否可写、磁盘空间是否足够。") from exc
     found = list_backups(directory, db_path, held)
     kept = _kept(found, keep)
-    for old in found:
-        if old.path == target or old.path in kept:
-            continue
-        for leftover in (old.path, old.manifest, Path(f"{old.path}-wal"), Path(f"{old.path}-shm")):
+    stuck = tuple(old.path for old in found if old.path != target and old.path not in kept and not _remove(old))
+    return BackupInfo(target, now, anchor, caught, stuck)
+
+
+def _remove(old: BackupInfo) -> bool:
+    """Delete an old backup with its manifest; False when it cannot be, now. On Windows a file another station has
+    open (reading the shared folder) cannot be deleted: the new backup is made all the same, and the old one stays,
+    with its manifest, for the next backup to remove."""
+    try:
+        old.path.unlink(missing_ok=True)
+    except OSError:
+        return False
+    for leftover in (old.manifest, Path(f"{old.path}-wal"), Path(f"{old.path}-shm")):
+        try:
             leftover.unlink(missing_ok=True)
-    return BackupInfo(target, now, anchor, caught)
+        except OSError:  # the backup itself is gone; what is left beside it restores nothing
+            continue
+    return True
+
+
+def not_removed_words(info: BackupInfo) -> str:
+    """What to tell the person when old backups could not be deleted ("" when all went)."""
+    if not info.not_removed:
+        return ""
+    names = "、".join(path.name for path in info.not_removed)
+    return (f"有 {len(info.not_removed)} 份旧备份暂时无法删除（可能正被其他工作站打开）：{names}。"
+            "下次备份时会再删除。")
 
 
 def _kept(found: list[BackupInfo], keep: int) -> set[Path]:
