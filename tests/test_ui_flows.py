@@ -21,6 +21,7 @@ from hotline_desk.services.cases.records import case_view, register_case
 from hotline_desk.ui.bulletin_view import BulletinView
 from hotline_desk.ui.case_entry import CaseEntryView
 from hotline_desk.ui.case_list import CaseListView
+from hotline_desk.ui.drafts import entry_draft
 from hotline_desk.ui.main_window import MainWindow
 from hotline_desk.ui.queues import ApprovalView, FollowUpView, TrackingView
 from hotline_desk.ui.scoring_view import ScoringView
@@ -165,7 +166,7 @@ def test_unsaved_entry_survives_closing_and_clearing_asks_first(
     messages = Messages().install(monkeypatch)
     again.ask_clear()
     assert messages.texts("question") and again.content.toPlainText() == ""
-    assert not (tmp_path / "drafts" / "case-entry-op1.json").exists()
+    assert not entry_draft(tmp_path, "op1").path.exists()
     window.close()
     later = MainWindow(ctx, watch=False)  # nothing left to finish: the program opens on 首页 as always
     qtbot.addWidget(later)

@@ -6,8 +6,8 @@ import itertools
 from datetime import datetime, timedelta
 from typing import Any
 
-from PySide6.QtCore import QDateTime, Qt
-from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
+from PySide6.QtCore import QCoreApplication, QDateTime, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QHideEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -46,6 +46,9 @@ HANDLING_MISSING = "请选择办理方式：协调办理或交办处理。"
 # A call time this far from now is probably a slip of the keyboard (or a draft from yesterday): ask before saving.
 TIME_WARNING = timedelta(hours=1)
 HISTORY_HINT = "重复来电：输入联系电话后显示"
+# The draft is written (and synced to disk) at most this often while the operator types, not on every keystroke; at
+# once when the form is closed or hidden, or the program quits.
+DRAFT_DELAY_MS = 500
 
 
 class CaseEntryView(QWidget):
@@ -58,6 +61,13 @@ class CaseEntryView(QWidget):
         super().__init__()
         self.ctx = ctx
         self.store = entry_draft(ctx.state_dir, ctx.actor.username)
+        self._draft_timer = QTimer(self)
+        self._draft_timer.setSingleShot(True)
+        self._draft_timer.setInterval(DRAFT_DELAY_MS)
+        self._draft_timer.timeout.connect(self._write_draft)
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.flush_draft)
         # Filling the pickers fires change signals; until the saved draft is back, none may touch the draft file.
         self._restoring = True
         self.errors: dict[str, QLabel] = {}
@@ -315,12 +325,36 @@ class CaseEntryView(QWidget):
     def _changed(self) -> None:
         if self._restoring:
             return
+        if not self._draft_timer.isActive():  # the keystrokes of the next half second go with this one
+            self._draft_timer.start()
+        if any(label.text() for label in self.errors.values()):
+            self._recheck()
+
+    def _write_draft(self) -> None:
+        """The form to its draft file, or the file gone when nothing is typed. A file system that refuses just now
+        (a scanner holding the file on Windows) is logged by the store; the next change tries again."""
         if self.is_dirty():
             self.store.save(self.values())
         else:
             self.store.clear()
-        if any(label.text() for label in self.errors.values()):
-            self._recheck()
+
+    def flush_draft(self) -> None:
+        """Write what is still waiting for the timer: the last keystrokes are kept when the form goes away."""
+        if self._draft_timer.isActive():
+            self._draft_timer.stop()
+            self._write_draft()
+
+    def _discard_draft(self) -> None:
+        self._draft_timer.stop()
+        self.store.clear()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        self.flush_draft()  # the window closed, or another page shown
+        super().hideEvent(event)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.flush_draft()
+        super().closeEvent(event)
 
     def _pickers(self) -> tuple[tuple[str, str, SearchCombo], ...]:
         return (("township_id", "乡镇街道", self.township), ("category_id", "问题分类", self.category),
@@ -418,7 +452,7 @@ class CaseEntryView(QWidget):
         close_popups()
         if self.is_dirty() and not _confirm(self, "新建工单", "当前登记内容尚未保存，确定放弃并新建？"):
             return
-        self.store.clear()
+        self._discard_draft()
         self.reset_fields()
         self.status.clear()
         self.caller.setFocus()
@@ -428,7 +462,7 @@ class CaseEntryView(QWidget):
         if not self.is_dirty():
             return
         if _confirm(self, "清空表单", "确定清空已填写的内容？清空后不能恢复。"):
-            self.store.clear()
+            self._discard_draft()
             self.reset_fields()
             self.status.setText("已清空。")
             self.caller.setFocus()
@@ -506,7 +540,7 @@ class CaseEntryView(QWidget):
         except HotlineError as exc:
             QMessageBox.warning(self, "无法保存", exc.message)
             return
-        self.store.clear()
+        self._discard_draft()
         self.reset_fields()
         how = "协调办理，待回访" if view.state == "pending_followup" else f"拟交{view.unit}，待审核"
         self.status.setText(f"已登记 {view.number}（{how}）。")
