@@ -6,7 +6,22 @@ $kit = $PSScriptRoot
 $target = Join-Path $env:LOCALAPPDATA "HotlineDesk"
 $shortcut = Join-Path ([Environment]::GetFolderPath("Desktop")) "12345热线工作台.lnk"
 
+# The program running from the install folder holds its files open: removing or reinstalling then fails half-way and
+# leaves a broken copy. Ask the user to close it first.
+function Wait-ProgramClosed {
+    $venv = (Join-Path $target "venv") + "\"
+    while ($true) {
+        $running = @(Get-Process -Name pythonw, python, hotline-desk -ErrorAction SilentlyContinue |
+            Where-Object { $_.Path -and $_.Path.StartsWith($venv, [StringComparison]::OrdinalIgnoreCase) })
+        if ($running.Count -eq 0) { return }
+        Write-Host "12345热线工作台正在运行（$($running.Count) 个进程）。请先关闭所有“12345热线工作台”窗口和命令行中的 hotline-desk。"
+        $answer = Read-Host "关闭后按回车键继续，输入 q 后回车退出"
+        if ($answer -eq "q") { Write-Host "未作任何改动。"; exit 1 }
+    }
+}
+
 if ($Uninstall) {
+    Wait-ProgramClosed
     Remove-Item -Recurse -Force -ErrorAction SilentlyContinue $target
     Remove-Item -Force -ErrorAction SilentlyContinue $shortcut
     Write-Host "已卸载 12345热线工作台。数据库和备份未删除。"
@@ -14,6 +29,9 @@ if ($Uninstall) {
 }
 
 function Find-Python311 {
+    # Windows PowerShell 5.1 makes a native program's stderr, redirected, an error record; under "Stop" the message of a
+    # missing version ("py -3.11": Python 3.11 not found) would end the script instead of trying the next candidate.
+    $ErrorActionPreference = "Continue"
     $candidates = @()
     if (Get-Command py -ErrorAction SilentlyContinue) { $candidates += ,@("py", "-3.11") }
     foreach ($name in @("python", "python3")) {
@@ -21,8 +39,12 @@ function Find-Python311 {
     }
     foreach ($candidate in $candidates) {
         $exe = $candidate[0]; $rest = @($candidate | Select-Object -Skip 1)
-        $found = & $exe @rest -c "import sys; print(sys.executable if sys.version_info[:2] == (3, 11) and sys.maxsize > 2**32 else '')" 2>$null
-        if ($LASTEXITCODE -eq 0 -and $found) { return $found.Trim() }
+        try {
+            $found = & $exe @rest -c "import sys; print(sys.executable if sys.version_info[:2] == (3, 11) and sys.maxsize > 2**32 else '')" 2>$null
+        } catch {
+            continue
+        }
+        if ($LASTEXITCODE -eq 0 -and $found) { return ([string]($found | Select-Object -Last 1)).Trim() }
     }
     return $null
 }
@@ -33,6 +55,7 @@ if (-not $python) {
     exit 1
 }
 Write-Host "使用 Python：$python"
+Wait-ProgramClosed
 if (Test-Path $target) { Remove-Item -Recurse -Force $target }
 & $python -m venv (Join-Path $target "venv")
 if ($LASTEXITCODE -ne 0) { Write-Host "建立虚拟环境失败。"; exit 1 }
