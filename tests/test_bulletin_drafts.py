@@ -14,7 +14,7 @@ from hotline_desk.services.reporting import bulletin
 from hotline_desk.services.reporting.bulletin_changes import DraftConflict, contents, differences
 from hotline_desk.services.reporting.bulletin_compose import NarrativeSection, TypicalCase
 from tests.conftest import FakeClock, People
-from tests.helpers import cli_run, log_in_everyone
+from tests.helpers import cli_run, fingerprint, log_in_everyone
 
 MONTH = "2022-07"
 HOT = NarrativeSection(title="热点问题", paragraphs=("（一）供水问题。七月多雨。",))
@@ -128,6 +128,14 @@ def test_the_command_line_changes_only_the_fields_it_is_given(
     assert issue.call_volume == "约1.3万人次" and issue.good_units == "纸坊镇"
     assert [(s.title, s.paragraphs) for s in issue.sections] == [("业务工作", ("（一）培训座席。",))]
     assert (issue.year_issue, issue.issue_date) == (opened.issue.year_issue, opened.issue.issue_date)
+    before = fingerprint(db)  # a file saved as GBK, or not JSON at all: said in words, nothing changed
+    narrative.write_text(json.dumps({"sections": []}, ensure_ascii=False) + "正文", encoding="gbk")
+    code, _out, err = cli_run(capsys, db, "bulletin", "--month", MONTH, "--narrative", str(narrative), user="sup1")
+    assert code == 2 and "不是 UTF-8 编码的文本" in err and "Traceback" not in err
+    narrative.write_text("{“sections”: []}", encoding="utf-8")
+    code, _out, err = cli_run(capsys, db, "bulletin", "--month", MONTH, "--narrative", str(narrative), user="sup1")
+    assert code == 2 and "不是有效的 JSON（第 1 行" in err
+    assert fingerprint(db) == before
     code, out, err = cli_run(capsys, db, "verify")  # each save is in the audit trail, whose chain holds
     assert code == 0, out + err
 

@@ -24,7 +24,7 @@ from hotline_desk.cli.common import (
 from hotline_desk.cli.parsing import parse_time
 from hotline_desk.demo.guard import check_demo_target, demo_accounts
 from hotline_desk.demo.month import run_demo
-from hotline_desk.errors import HotlineError, ValidationError, cannot_write
+from hotline_desk.errors import HotlineError, ValidationError, cannot_write, os_reason
 from hotline_desk.services.accounts import accounts, users
 from hotline_desk.services.office import admin, settings
 from hotline_desk.services.reporting import bulletin
@@ -299,8 +299,14 @@ def _edits(args: argparse.Namespace) -> dict[str, Any]:
     if args.narrative:
         try:
             narrative = json.loads(Path(args.narrative).read_text(encoding="utf-8-sig"))  # a BOM from Notepad
-        except (OSError, json.JSONDecodeError) as exc:
-            raise ValidationError(f"无法读取正文文件：{exc}") from exc
+        except UnicodeDecodeError as exc:  # saved as GBK (ANSI) by an old editor
+            raise ValidationError(f"参数 --narrative：正文文件“{args.narrative}”不是 UTF-8 编码的文本，请在记事本中"
+                                  "“另存为”并选择编码 UTF-8 后再试。") from exc
+        except OSError as exc:
+            raise ValidationError(f"参数 --narrative：无法读取正文文件“{args.narrative}”：{os_reason(exc)}。") from exc
+        except json.JSONDecodeError as exc:
+            raise ValidationError(f"参数 --narrative：正文文件“{args.narrative}”不是有效的 JSON（第 {exc.lineno} 行"
+                                  f"第 {exc.colno} 列附近）。") from exc
         for key in ("sections", "typical_cases"):
             if key in narrative:
                 changes[key] = narrative[key]
