@@ -29,6 +29,7 @@ from hotline_desk.ui.app import install_chinese
 from hotline_desk.ui.context import AppSignals, UiContext
 from hotline_desk.ui.main_window import MainWindow
 from hotline_desk.ui.operations import Task
+from hotline_desk.vocabulary import Action
 
 
 def settle(app: QApplication, rounds: int = 30) -> None:
@@ -81,6 +82,10 @@ def case_dialogs(ctx: UiContext, window: MainWindow) -> dict[str, Callable[[], Q
     with ctx.db.reader() as s:
         first = s.scalars(select(Case.id).order_by(Case.id)).first()
     made: dict[str, Callable[[], QDialog]] = {}
+    with ctx.db.reader() as s:
+        signed = s.scalars(select(Case.id).where(Case.state == "in_progress").order_by(Case.id)).first()
+    if signed is not None:  # a unit's reply as the clerk enters it, its 办结时间 first
+        made["reply"] = lambda: _step_dialog(ctx, window, signed, Action.REPLY)
     if first is not None:
         made["case-detail"] = lambda: CaseDetailDialog(window, ctx, first)
         made["case-edit"] = lambda: CaseDetailDialog(window, ctx, first).edit_form()
@@ -91,6 +96,18 @@ def case_dialogs(ctx: UiContext, window: MainWindow) -> dict[str, Callable[[], Q
             details = unit_case_details(s, scoring.month.currentText(), scoring.as_of(), unit.unit_id)
         made["score-cases"] = lambda: CasesBehindDialog(scoring, ctx, unit, details, "finish")
     return made
+
+
+def _step_dialog(ctx: UiContext, window: MainWindow, case_id: int, action: Action) -> QDialog:
+    from hotline_desk.services.cases import workflow as wf
+    from hotline_desk.ui.case_actions import step_dialog
+
+    now = ctx.clock()
+    with ctx.db.reader() as s:
+        situation = wf.situation(s, case_id, now)
+    dialog = step_dialog(window, ctx, action, situation, now)
+    assert dialog is not None
+    return dialog
 
 
 def entry_errors(app: QApplication, window: MainWindow, out: Path) -> None:

@@ -196,13 +196,8 @@ def perform(parent: QWidget, ctx: UiContext, case_id: int, key: str, preset: dic
     if blocked:
         refuse_before_typing(parent, chosen, blocked)
         return False
-    dialog = None
-    asked = time_field(action, now) if preset is None and at is None else None
-    if preset is None and (chosen.form or asked is not None):
-        fields = [*([asked] if asked is not None else []), *field_specs(ctx, chosen, situation)]
-        why = STEP_TIMES[action].why if asked is not None else ""
-        dialog = StepDialog(parent, ctx, chosen, situation, fields,
-                            intro or (f"{why}：\n工单 {situation.number}：{situation.title}" if why else ""))
+    dialog = step_dialog(parent, ctx, action, situation, now, ask_time=at is None, intro=intro) \
+        if preset is None else None
     notice = said or done_notice(action, situation.number)
     # The case as this screen saw it: a step taken meanwhile on another station is not overridden unseen.
     version = expected_version if expected_version is not None else situation.version
@@ -228,6 +223,20 @@ def perform(parent: QWidget, ctx: UiContext, case_id: int, key: str, preset: dic
                 return False
         if dialog is None:
             return False
+
+
+def step_dialog(parent: QWidget | None, ctx: UiContext, action: Action, situation: wf.Situation, now: datetime, *,
+                ask_time: bool = True, intro: str = "") -> StepDialog | None:
+    """The form a step asks for, its time first where the step is often phoned in later (签收, 回复); None for a
+    step that needs nothing typed (审核交办)."""
+    chosen = STEPS[action]
+    asked = time_field(action, now) if ask_time else None
+    if not chosen.form and asked is None:
+        return None
+    fields = [*([asked] if asked is not None else []), *field_specs(ctx, chosen, situation)]
+    why = STEP_TIMES[action].why if asked is not None else ""
+    return StepDialog(parent, ctx, chosen, situation, fields,
+                      intro or (f"{why}：\n工单 {situation.number}：{situation.title}" if why else ""))
 
 
 def attempt(parent: QWidget, ctx: UiContext, work: Callable[[Session], object], notice: str, *,
