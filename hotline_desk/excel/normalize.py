@@ -190,6 +190,12 @@ def phone(value: Any) -> str:
     13900001119); a landline is 区号-号码 (0375 6012345, (0375)6012345 and 03756012345 are 0375-6012345), a local
     number its 7 or 8 digits, an extension 转 and its digits (0375-6012345转8001); 12345, 95598 and 400 numbers are
     kept. Several numbers in one cell are kept, joined by 、. What cannot be a number is refused, saying why."""
+    if type(value) is float and value.is_integer():
+        value = int(value)  # 13900001119.0: a number cell as calamine reads it
+    if type(value) is int and 13_000_000_000 <= value < 20_000_000_000:
+        return str(value)  # most rows of a register: a mobile stored as a number, already as kept
+    if type(value) is str and len(value) == 11 and value.isdigit() and value[0] == "1" and value[1] in "3456789":
+        return value  # …or typed as its 11 digits
     if isinstance(value, int | float) and not isinstance(value, bool):
         digits = text(value)  # a landline stored as a number has lost its leading 0: 3756012345
         if digits.isdigit() and 9 <= len(digits) <= 11 and not digits.startswith(("1", "400", "800")):

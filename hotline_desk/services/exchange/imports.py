@@ -458,7 +458,9 @@ ROW_PARTS = (
 
 def _row_digest(v: dict[str, Any]) -> str:
     """The row's parts as short fingerprints, joined by dots: a0b1c2.d3e4f5…"""
-    return ".".join(f"{zlib.crc32(repr([v.get(name) for name in names]).encode()):08x}" for _part, names in ROW_PARTS)
+    get = v.get
+    return ".".join(format(zlib.crc32("\x1f".join([str(get(name)) for name in names]).encode()), "08x")
+                    for _part, names in ROW_PARTS)
 
 
 def _changed_parts(before: str, now: str) -> list[str]:
