@@ -8,6 +8,7 @@ copy of a template migrated once per run (shared by the pytest-xdist workers, se
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -160,6 +161,20 @@ def people(db: Database) -> People:
             supervisor=users.add_user(session, admin, "sup1", "李强", "supervisor"),
             supervisor2=users.add_user(session, admin, "sup2", "赵敏", "supervisor"),
         )
+
+
+@pytest.fixture
+def read_only_folder(tmp_path: Path) -> Iterator[Path]:
+    """A folder (a share the user may only read) that a test makes unwritable, for root as well (chattr +i, since
+    root ignores permissions); its writing is given back afterwards, so the test's folder can be removed."""
+    folder = tmp_path / "share"
+    folder.mkdir()
+    yield folder
+    if os.geteuid() == 0:
+        subprocess.run(["chattr", "-R", "-i", str(folder)], check=False)
+    else:
+        for target in (*folder.iterdir(), folder):
+            target.chmod(0o755 if target.is_dir() else 0o644)
 
 
 @pytest.fixture

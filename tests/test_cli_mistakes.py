@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -137,18 +136,6 @@ def test_db_must_name_a_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     open_database(str(tmp_path / "made.sqlite3")).dispose()
     (tmp_path / "made.sqlite3").rename(legacy)
     assert run(capsys, str(legacy), "category", "list")[0] == 0
-
-
-@pytest.fixture
-def read_only_folder(tmp_path: Path) -> Iterator[Path]:
-    """A folder and its files this user cannot write: made immutable for root (who ignores permissions)."""
-    folder = tmp_path / "share"
-    folder.mkdir()
-    yield folder
-    if os.geteuid() == 0:
-        subprocess.run(["chattr", "-R", "-i", str(folder)], check=False)
-    else:
-        folder.chmod(0o755)
 
 
 def _lock(folder: Path) -> None:

@@ -7,7 +7,6 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,18 +25,6 @@ FAKE_O_BINARY = 0x8000  # its value on Windows
 def _windows_access(path: Any, mode: int, **kwargs: Any) -> bool:
     """os.access as Windows answers W_OK: only the read-only attribute counts, and a folder is always writable."""
     return True
-
-
-@pytest.fixture
-def share(tmp_path: Path) -> Iterator[Path]:
-    folder = tmp_path / "share"
-    folder.mkdir()
-    yield folder
-    if os.geteuid() == 0:
-        subprocess.run(["chattr", "-R", "-i", str(folder)], check=False)
-    else:
-        for target in (*folder.iterdir(), folder):
-            target.chmod(0o755 if target.is_dir() else 0o644)
 
 
 def _deny_writing(*targets: Path) -> None:
@@ -60,11 +47,12 @@ def _office_in(folder: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.mark.parametrize("folder_too", [False, True])
 def test_a_database_on_a_share_without_write_permission_opens_read_only(
-        share: Path, folder_too: bool, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+        read_only_folder: Path, folder_too: bool, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
     """os.access said "writable", so the file was opened to write and failed at PRAGMA journal_mode=WAL."""
-    path = _office_in(share, monkeypatch)
+    path = _office_in(read_only_folder, monkeypatch)
     capsys.readouterr()
-    _deny_writing(path, *([share] if folder_too else []))
+    _deny_writing(path, *([read_only_folder] if folder_too else []))
     monkeypatch.setattr(os, "access", _windows_access)
     assert db._read_only_file(path) == ("immutable=1" if folder_too else "mode=ro")
     opened = open_database(str(path), create=False)
@@ -77,10 +65,10 @@ def test_a_database_on_a_share_without_write_permission_opens_read_only(
 
 
 def test_a_writable_database_is_opened_to_write_and_the_probe_leaves_nothing(
-        share: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = _office_in(share, monkeypatch)
+        read_only_folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _office_in(read_only_folder, monkeypatch)
     assert db._read_only_file(path) is None
-    assert sorted(p.name for p in share.iterdir()) == ["office.sqlite3"]
+    assert sorted(p.name for p in read_only_folder.iterdir()) == ["office.sqlite3"]
 
 
 def _record_flags(monkeypatch: pytest.MonkeyPatch) -> list[int]:
