@@ -213,6 +213,16 @@ def test_template_show_names_every_convention_in_chinese(db: Database, capsys: p
         assert phrase in out, phrase
 
 
+def _issue(sections: tuple[Section, ...], *, attachment_list: tuple[str, ...] = (),
+           publication_note: str = "") -> BulletinDocument:
+    """An issue of the bulletin with these sections and nothing else of note: for the layout rules of the text."""
+    return BulletinDocument(
+        masthead="民呼必应工作简报", issue_line="2022年第8期", total_line="（总第263期）", issuer="某市政府办",
+        date_text="2022年9月2日", title_lines=("某市12345热线", "八月份工作简报"), lead=Para(text="导语。"),
+        sections=sections, attachment_list=attachment_list, publication_note=publication_note, attachments=(),
+        print_line="印发")
+
+
 def test_headings_keep_with_what_follows() -> None:
     """However long the text before it, a section heading or table title never ends a page."""
     fonts = find_fonts("")
@@ -220,12 +230,8 @@ def test_headings_keep_with_what_follows() -> None:
                   tuple((f"分类{i}", str(i), "1.0%") for i in range(10)), (78, 38, 38))
     for n in range(4, 28, 2):
         filler = tuple(Para(text="本月群众反映的热点问题主要有老旧小区供水问题。" * (1 + i % 3)) for i in range(n))
-        doc = BulletinDocument(
-            masthead="民呼必应工作简报", issue_line="2022年第8期", total_line="（总第263期）", issuer="某市政府办",
-            date_text="2022年9月2日", title_lines=("某市12345热线", "八月份工作简报"), lead=Para(text="导语。"),
-            sections=(Section("一、办理情况", filler), Section("二、数据分析", (table,)),
-                      Section("三、典型案例", (Subheading("正面典型案例"), Para(text="内容。" * 40)))),
-            attachment_list=(), publication_note="", attachments=(), print_line="印发")
+        doc = _issue((Section("一、办理情况", filler), Section("二、数据分析", (table,)),
+                      Section("三、典型案例", (Subheading("正面典型案例"), Para(text="内容。" * 40)))))
         with pdfplumber.open(BytesIO(build_bulletin(doc, fonts))) as pdf:
             for page in pdf.pages[:-1]:
                 body = [line for line in (page.extract_text() or "").splitlines() if not line.startswith("—")]
@@ -260,11 +266,7 @@ def test_a_paragraphs_last_line_never_stands_alone_at_the_top_of_a_page() -> Non
     seen_tail = False
     for n in range(0, 24):
         filler = tuple(Para(text="热线运行平稳。" * (1 + i % 5)) for i in range(n))
-        doc = BulletinDocument(
-            masthead="民呼必应工作简报", issue_line="2022年第8期", total_line="（总第263期）", issuer="某市政府办",
-            date_text="2022年9月2日", title_lines=("某市12345热线", "八月份工作简报"), lead=Para(text="导语。"),
-            sections=(Section("一、办理情况", (*filler, *(Para(text=text) for _ in range(12)))),),
-            attachment_list=(), publication_note="", attachments=(), print_line="印发")
+        doc = _issue((Section("一、办理情况", (*filler, *(Para(text=text) for _ in range(12)))),))
         with pdfplumber.open(BytesIO(build_bulletin(doc, fonts))) as pdf:
             for page in pdf.pages[1:]:
                 lines = [line for line in (page.extract_text() or "").splitlines() if not line.startswith("—")]
@@ -288,12 +290,9 @@ def test_the_note_on_publication_never_stands_on_a_page_of_its_own() -> None:
     seen_break = False
     for n in range(4, 30):
         filler = tuple(Para(text="热线运行平稳，群众反映的问题得到及时办理。" * (1 + i % 4)) for i in range(n))
-        doc = BulletinDocument(
-            masthead="民呼必应工作简报", issue_line="2022年第8期", total_line="（总第263期）", issuer="某市政府办",
-            date_text="2022年9月2日", title_lines=("某市12345热线", "八月份工作简报"), lead=Para(text="导语。"),
-            sections=(Section("一、办理情况", filler),),
-            attachment_list=("附件：1.八月份乡镇街道考核评分表", "2.八月份市直单位考核评分表"),
-            publication_note="（本简报在某市人民政府网站予以公开）", attachments=(), print_line="印发")
+        doc = _issue((Section("一、办理情况", filler),),
+                     attachment_list=("附件：1.八月份乡镇街道考核评分表", "2.八月份市直单位考核评分表"),
+                     publication_note="（本简报在某市人民政府网站予以公开）")
         with pdfplumber.open(BytesIO(build_bulletin(doc, fonts))) as pdf:
             pages = [page.extract_text() or "" for page in pdf.pages]
         [page] = [p for p in pages if "予以公开" in p]
