@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 from hotline_desk.db import Database
 from tests.conftest import FakeClock, People
 from tests.test_register_import import _cli
-from tests.ui_helpers import Messages, context
+from tests.ui_helpers import Messages, context, wizard_past_columns
 
 BAD_DAY = "2022/2/30 9:00"  # a day that does not exist
 BAD_ROWS = list(range(3, 15))  # the 12 rows carrying it, as Excel numbers them (title row 1, header row 2)
@@ -88,21 +88,14 @@ def test_the_wizard_shows_each_problem_with_its_row_and_saves_the_list(
         monkeypatch: pytest.MonkeyPatch) -> None:
     from PySide6.QtWidgets import QFileDialog
 
-    from hotline_desk.ui.import_wizard import ImportWizard
 
     Messages().install(monkeypatch)
     register = tmp_path / "台账.xlsx"
     _register(register)
     clock.set(clock.now.replace(month=8))
-    wizard = ImportWizard(None, context(db, people.admin, clock, tmp_path), "cases")
-    qtbot.addWidget(wizard)
-    wizard.show()
-    wizard.file_page.path.setText(str(register))
-    wizard.next()
-    qtbot.waitUntil(lambda: wizard.currentPage() is wizard.mapping_page, timeout=20_000)
-    wizard.next()  # every value is on the lists: 核对取值 is passed over
+    wizard = wizard_past_columns(qtbot, context(db, people.admin, clock, tmp_path), register)
     page = wizard.preview_page
-    qtbot.waitUntil(lambda: wizard.currentPage() is page, timeout=20_000)
+    assert wizard.currentPage() is page  # every value is on the lists: 核对取值 is passed over
     table = page.problems
 
     def shown() -> list[tuple[str, str, str]]:

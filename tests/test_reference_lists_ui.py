@@ -15,7 +15,7 @@ from hotline_desk.services.office import reference_admin as ra
 from hotline_desk.ui.reference_lists import AliasesTab, ChannelsTab, MergeTab, ReferenceListsView
 from hotline_desk.ui.settings_view import SettingsView
 from tests.conftest import FakeClock, People
-from tests.ui_helpers import Messages, answer_next_dialog, context
+from tests.ui_helpers import Messages, answer_next_dialog, context, wizard_past_columns
 
 
 def test_channels_aliases_and_merges_from_the_window(qtbot: QtBot, db: Database, people: People, clock: FakeClock,
@@ -66,7 +66,6 @@ def test_channels_aliases_and_merges_from_the_window(qtbot: QtBot, db: Database,
 
 def test_import_wizard_step_check_values(qtbot: QtBot, db: Database, people: People, clock: FakeClock,
                                          tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from hotline_desk.ui.import_wizard import ImportWizard
 
     Messages().install(monkeypatch)
     path = tmp_path / "台账.xlsx"
@@ -79,15 +78,9 @@ def test_import_wizard_step_check_values(qtbot: QtBot, db: Database, people: Peo
     sheet.append([3, "2022-07-06 09:00", "微信", "咨询社保", "咨询类", "社会保险—养老保险", "协调办理", ""])
     book.save(path)
     clock.set(clock.now.replace(month=8))
-    wizard = ImportWizard(None, context(db, people.admin, clock, tmp_path), "cases")
-    qtbot.addWidget(wizard)
-    wizard.show()
-    wizard.file_page.path.setText(str(path))
-    wizard.next()
-    qtbot.waitUntil(lambda: wizard.currentPage() is wizard.mapping_page, timeout=20_000)
-    wizard.next()
+    wizard = wizard_past_columns(qtbot, context(db, people.admin, clock, tmp_path), path)
     page = wizard.values_page
-    qtbot.waitUntil(lambda: wizard.currentPage() is page, timeout=20_000)
+    assert wizard.currentPage() is page
     lines = {(page.table.item(r, 0).text(), page.table.item(r, 1).text()):  # type: ignore[union-attr]
              page.table.cellWidget(r, 3).currentText() for r in range(page.table.rowCount())}  # type: ignore[union-attr]
     assert lines[("渠道", "热线")] == "对应到：12345热线电话"  # the closest entry chosen to begin with

@@ -27,7 +27,7 @@ from hotline_desk.ui.queues import ApprovalView, FollowUpView, TrackingView
 from hotline_desk.ui.scoring_view import ScoringView
 from tests.conftest import FakeClock, People
 from tests.helpers import draft, unit_id
-from tests.ui_helpers import Messages, answer_next_dialog, context
+from tests.ui_helpers import Messages, answer_next_dialog, context, wizard_past_columns
 
 
 def _fill_entry(qtbot: QtBot, view: CaseEntryView, content: str, *, dispatch_to: str = "zlsgs") -> None:
@@ -551,7 +551,6 @@ def test_only_those_who_keep_the_lists_are_offered_to_create_an_entry(qtbot: QtB
     """A supervisor may import, not add units: 新建单位 would be refused only at the end, after every choice."""
     import openpyxl
 
-    from hotline_desk.ui.import_wizard import ImportWizard
 
     path = tmp_path / "台账.xlsx"
     book = openpyxl.Workbook()
@@ -559,15 +558,7 @@ def test_only_those_who_keep_the_lists_are_offered_to_create_an_entry(qtbot: QtB
     book.active.append(["T1", "2022-07-05 10:00", "路灯不亮", "问题处理类", "城市管理—市容市政", "新区管委会"])
     book.save(path)
     clock.set(clock.now.replace(month=8))
-    wizard = ImportWizard(None, context(db, getattr(people, who), clock, tmp_path), "cases")
-    qtbot.addWidget(wizard)
-    wizard.show()
-    wizard.file_page.path.setText(str(path))
-    wizard.next()
-    qtbot.waitUntil(lambda: wizard.currentPage() is wizard.mapping_page, timeout=20_000)
-    wizard.next()
-    values = wizard.values_page
-    qtbot.waitUntil(lambda: wizard.currentPage() is values, timeout=20_000)
+    values = wizard_past_columns(qtbot, context(db, getattr(people, who), clock, tmp_path), path).values_page
     combo = values.table.cellWidget(0, 3)
     assert isinstance(combo, QComboBox)
     items = [combo.itemText(i) for i in range(combo.count())]

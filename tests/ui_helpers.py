@@ -101,3 +101,19 @@ def shown_active(qtbot: Any, widget: QWidget, width: int = 1366, height: int = 7
     widget.show()
     widget.activateWindow()
     qtbot.waitUntil(widget.isActiveWindow)
+
+
+def wizard_past_columns(qtbot: Any, ctx: UiContext, path: Path) -> Any:
+    """The case import wizard on ``path``, taken past 选择文件 and 核对列对应 as they stand: on 核对取值, or on the
+    preview when every value is on the lists."""
+    from hotline_desk.ui.import_wizard import ImportWizard
+
+    wizard = ImportWizard(None, ctx, "cases")
+    qtbot.addWidget(wizard)
+    wizard.show()
+    wizard.file_page.path.setText(str(path))
+    wizard.next()  # the file is read off the UI thread; the wizard moves on when its preview is ready
+    qtbot.waitUntil(lambda: wizard.currentPage() is wizard.mapping_page, timeout=20_000)
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.currentPage() in (wizard.values_page, wizard.preview_page), timeout=20_000)
+    return wizard
