@@ -58,3 +58,27 @@ def test_a_restore_is_not_aborted_by_an_old_backup_it_cannot_delete(
     assert restored.safety.path.exists()
     assert restored.safety.not_removed == (oldest.path,)
     assert oldest.path.exists()
+
+
+def test_backing_up_from_the_settings_page_names_an_old_backup_it_could_not_delete(
+        qtbot: Any, db: Database, db_path: Path, people: People, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from hotline_desk.services.clock import fixed_clock
+    from hotline_desk.services.maintenance import backups
+    from hotline_desk.services.office.settings import set_setting
+    from hotline_desk.ui.settings_view import BackupTab
+    from tests.ui_helpers import Messages, context
+
+    with db.session() as s:
+        set_setting(s, "backup.keep", 1, user_id=people.admin.id, at=datetime(2022, 7, 1, 9, 0))
+        folder, _keep = backups.backup_location(s, db_path)
+        older = backups.make_backup(s, db_path, datetime(2022, 7, 1, 18, 0))
+    tab = BackupTab(context(db, people.admin, fixed_clock(datetime(2022, 7, 4, 18, 0)), tmp_path))
+    qtbot.addWidget(tab)
+    messages = Messages().install(monkeypatch)
+    with monkeypatch.context() as patch:
+        _held_open(patch, older.path)
+        tab.backup_now()
+    [said] = messages.texts("information")
+    assert older.path.name in said and "无法删除" in said
+    assert older.path.exists() and len(list(folder.glob("*.sqlite3"))) == 2

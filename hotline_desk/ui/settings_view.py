@@ -40,7 +40,7 @@ from hotline_desk.models.reference import UNIT_GROUP_LABELS
 from hotline_desk.models.system import ROLE_LABELS
 from hotline_desk.services.accounts import accounts, users
 from hotline_desk.services.accounts.permissions import Actor
-from hotline_desk.services.maintenance import backups, half_imports
+from hotline_desk.services.maintenance import backup, backups, half_imports
 from hotline_desk.services.office import admin, reference, settings
 from hotline_desk.services.office.calendar import parse_day_list
 from hotline_desk.services.office.reference import UnitView
@@ -721,6 +721,8 @@ class BackupTab(QWidget):
                           changes=Change.NONE).run_here()
         if made is not None:
             self.refresh()
-            if made.half_imports:  # another station was importing: say what a restore of this backup will do
-                QMessageBox.information(self, "已备份",
-                                        "\n\n".join(map(half_imports.caught_words, made.half_imports)))
+            # Another station was importing: what a restore of this backup will do; an old backup open elsewhere
+            # (on Windows it cannot be deleted): which were kept.
+            said = [*map(half_imports.caught_words, made.half_imports), backup.not_removed_words(made)]
+            if any(said):
+                QMessageBox.information(self, "已备份", "\n\n".join(text for text in said if text))
