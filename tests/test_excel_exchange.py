@@ -359,7 +359,8 @@ def test_formulas_without_their_results_are_named_not_taken_silently_for_blanks(
     with db.reader() as s:
         cases = preview_cases(s, listed, clock=clock)
     assert "B2 格是公式" in cases.summary() and cases.ready == []
-    assert [(p.row, p.column) for p in cases.problems if "没有它的计算结果" in p.reason] == [(2, "诉求内容")]
+    # the formula's own reason only: not also 缺少诉求内容 for the same cell
+    assert [(p.row, p.reason[:8]) for p in cases.problems if p.column == "诉求内容"] == [(2, "这一格是公式，但")]
 
 
 def test_a_registers_total_and_notes_under_the_table_are_left_out_and_named(

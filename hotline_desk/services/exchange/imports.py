@@ -566,7 +566,9 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
             entry = unknown.setdefault((exc.field, exc.value), UnknownValue(exc.field, exc.value,
                                                                               suggestion=exc.suggestion))
             entry.rows.append(excel_row)
-        problems += [(mapping[c], UNSAVED_FORMULA_CELL) for c in sorted(unsaved.get(offset, ()))]
+        if formulas := [mapping[c] for c in sorted(unsaved.get(offset, ()))]:
+            # A formula's cell reads as empty: its own reason, not also “缺少来电时间” for the same cell.
+            problems = [p for p in problems if p[0] not in formulas] + [(f, UNSAVED_FORMULA_CELL) for f in formulas]
         if problems:
             preview.problems += [Problem(excel_row, FIELD_LABELS.get(f, f), r) for f, r in problems]
             refused.append((excel_row, _key(parsed), parsed.get("registered_at")))
