@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -401,3 +401,28 @@ def test_ctrl_s_again_on_the_freshly_cleared_form_keeps_the_confirmation_and_sho
     type_text("刘先生")
     press(KEYS.Key_S, CTRL)  # something typed: saving checks the form as before
     assert fresh.errors["content"].text() and len(_cases(db)) == 1
+
+
+def test_the_call_time_of_a_form_left_cleared_is_when_the_next_call_starts(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """A cleared form may wait half an hour for the next call: its 来电时间 is set again at the call's first
+    keystroke, unless the operator set it; a time typed by the operator, or a draft's, stays."""
+    def shown_time() -> datetime:
+        return entry.registered_at.dateTime().toPython()  # type: ignore[no-any-return]
+
+    entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
+    cleared = shown_time()
+    clock.advance(minutes=30)
+    type_text("刘先生")
+    assert shown_time() == clock.now.replace(second=0, microsecond=0) != cleared
+    clock.advance(minutes=3)  # typing on: the call's time is not moved again
+    type_text("先生")
+    assert shown_time() == (clock.now - timedelta(minutes=3)).replace(second=0, microsecond=0)
+
+    entry.reset_fields()
+    earlier = datetime(2022, 7, 5, 9, 0)  # the operator enters a call taken down on paper this morning
+    entry.registered_at.setDateTime(earlier)
+    clock.advance(minutes=10)
+    entry.caller.setFocus()
+    type_text("王女士")
+    assert shown_time() == earlier

@@ -68,6 +68,7 @@ class CaseEntryView(QWidget):
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.flush_draft)
+        self._time_from_reset = False  # 来电时间 as the cleared form set it, not yet by the call or the operator
         # Filling the pickers fires change signals; until the saved draft is back, none may touch the draft file.
         self._restoring = True
         self.errors: dict[str, QLabel] = {}
@@ -325,6 +326,13 @@ class CaseEntryView(QWidget):
     def _changed(self) -> None:
         if self._restoring:
             return
+        if self.sender() is self.registered_at:
+            self._time_from_reset = False  # the operator set the call's time: it stays as typed
+        elif self._time_from_reset:
+            # The first keystroke of a call on a form cleared a while ago: the call came in now, not when the
+            # form was cleared (a blank form may wait half an hour for the next call).
+            self._time_from_reset = False
+            self._set_call_time(self.ctx.clock())
         if not self._draft_timer.isActive():  # the keystrokes of the next half second go with this one
             self._draft_timer.start()
         if any(label.text() for label in self.errors.values()):
@@ -418,15 +426,23 @@ class CaseEntryView(QWidget):
             self.answer.setPlainText(saved.get("answer", ""))
             self.unit.setCurrentText(saved.get("unit", ""))
             self.assist.setCurrentText(saved.get("assist", ""))
+            self._time_from_reset = False  # the draft's call came in when the draft says
         finally:
             self._restoring = False
         self.status.setText("已恢复上次未保存的登记内容。")
 
+    def _set_call_time(self, now: datetime) -> None:
+        was_restoring, self._restoring = self._restoring, True
+        try:
+            self.registered_at.setDateTime(QDateTime(now.year, now.month, now.day, now.hour, now.minute, 0))
+        finally:
+            self._restoring = was_restoring
+
     def reset_fields(self) -> None:
         was_restoring, self._restoring = self._restoring, True
         try:
-            now = self.ctx.clock()
-            self.registered_at.setDateTime(QDateTime(now.year, now.month, now.day, now.hour, now.minute, 0))
+            self._set_call_time(self.ctx.clock())
+            self._time_from_reset = True  # until the operator types: set again at the call's first keystroke
             self.channel.setCurrentIndex(0)
             for widget in (self.upstream_number, self.caller, self.phone, self.address, self.title):
                 widget.clear()
