@@ -759,3 +759,21 @@ def test_the_list_narrows_to_what_is_typed_in_its_filter(
     view.filter.setFocus()
     QTest.keyClick(view.filter, Qt.Key.Key_Escape)  # Esc empties the filter
     assert view.filter.text() == "" and len(view.model.rows) == 3 and view.count.text() == "共 3 件"
+
+
+def test_signing_a_case_already_signed_is_refused_before_its_time_is_asked(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    with db.session() as s:
+        case = register_case(s, people.operator, draft(s), clock=clock)
+        wf.approve(s, people.supervisor, case.id, clock=clock)
+        wf.sign(s, people.operator, case.id, clock=clock)
+    view = TrackingView(context(db, people.operator, clock, tmp_path))
+    qtbot.addWidget(view)
+    view.select_number(case.number)
+    asked: list[str] = []
+    monkeypatch.setattr(ActionDialog, "exec", lambda dialog: asked.append(dialog.windowTitle()) or 0)
+    messages = Messages().install(monkeypatch)
+    qtbot.mouseClick(view.findChild(QPushButton, "sign"), Qt.MouseButton.LeftButton)
+    assert asked == []  # no time asked for a step that cannot be taken
+    assert any("自来水公司已于" in text and "签收" in text for _kind, text in messages.shown), messages.shown

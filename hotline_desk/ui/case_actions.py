@@ -152,6 +152,21 @@ def done_notice(action: Action, numbers: str) -> str:
     return f"已{STEPS[action].label}：{numbers}{WAITS_FOR.get(action, '')}。"
 
 
+def blocked_now(ctx: UiContext, case_ids: Sequence[int], action: Action) -> list[Problem]:
+    """Why some of these cases cannot take the step now, whatever is typed (已签收, not with this unit…): said before
+    a time or a form is asked for."""
+    chosen, now = STEPS[action], ctx.clock()
+
+    def check(session: Session) -> list[Problem]:
+        found: list[Problem] = []
+        for case_id in case_ids:
+            situation = wf.situation(session, case_id, now)
+            found += chosen.check(situation.context, situation.status, ctx.actor, None, now)
+        return found
+
+    return read(ctx, check)
+
+
 def refuse_before_typing(parent: QWidget, chosen: Step[Any], reasons: list[Problem]) -> None:
     QMessageBox.information(parent, f"不能{chosen.label}", "\n".join(p.message for p in reasons))
 

@@ -35,7 +35,15 @@ from hotline_desk.services.cases.records import with_assisting
 from hotline_desk.services.cases.steps import STEPS
 from hotline_desk.services.exchange.dispatch_exchange import earlier_copy, export_dispatch
 from hotline_desk.services.office.settings import Settings
-from hotline_desk.ui.case_actions import STEP_TIMES, done_notice, perform, time_field, unit_choices
+from hotline_desk.ui.case_actions import (
+    STEP_TIMES,
+    blocked_now,
+    done_notice,
+    perform,
+    refuse_before_typing,
+    time_field,
+    unit_choices,
+)
 from hotline_desk.ui.case_list import CaseDetailDialog
 from hotline_desk.ui.changes import Change, follow
 from hotline_desk.ui.context import UiContext
@@ -571,6 +579,9 @@ class TrackingView(QueueTable):
         # the dispatch) opens the dialog again as typed. 工单详情 asks the same through the same definition. A step
         # with a form of its own (回复) asks its time there, case by case.
         asked = time_field(Action(key), self.ctx.clock()) if not STEPS[Action(key)].form else None
+        if asked is not None and (blocked := blocked_now(self.ctx, [row.id for row in rows], Action(key))):
+            refuse_before_typing(self, STEPS[Action(key)], blocked)  # 已签收: said before the time is asked
+            return
         if asked is not None:
             ask(self, f"{STEPS[Action(key)].label}：{_numbers(rows)}", [asked],
                 intro=f"{STEP_TIMES[Action(key)].why}：\n{_titles(rows)}", then=lambda values: take(values["at"]))
