@@ -426,3 +426,29 @@ def test_the_call_time_of_a_form_left_cleared_is_when_the_next_call_starts(
     entry.caller.setFocus()
     type_text("王女士")
     assert shown_time() == earlier
+
+
+def test_a_whole_time_typed_into_a_time_field_is_taken_whole_however_the_field_was_reached(qtbot: QtBot) -> None:
+    """Shift+Tab left Qt on the minutes (202612051200 became 23:20) and Ctrl+A then typing changed nothing."""
+    from PySide6.QtWidgets import QLineEdit, QVBoxLayout
+
+    from hotline_desk.ui.entry_widgets import CallTimeEdit
+
+    form = QWidget()
+    before, field, after = QLineEdit(), CallTimeEdit(), QLineEdit()
+    layout = QVBoxLayout(form)
+    for widget in (before, field, after):
+        layout.addWidget(widget)
+    qtbot.addWidget(form)
+    form.show()
+    form.activateWindow()
+    qtbot.waitUntil(form.isActiveWindow)
+    field.setDateTime(datetime(2026, 12, 4, 23, 5))
+    after.setFocus()
+    QTest.keyClick(after, KEYS.Key_Backtab)
+    assert QApplication.focusWidget() is field
+    QTest.keyClicks(field, "202612051200")
+    assert field.dateTime().toPython() == datetime(2026, 12, 5, 12, 0)
+    QTest.keyClick(field, KEYS.Key_A, CTRL)
+    QTest.keyClicks(field, "202611031100")
+    assert field.dateTime().toPython() == datetime(2026, 11, 3, 11, 0)

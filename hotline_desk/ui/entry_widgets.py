@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QElapsedTimer, QEvent, QObject, QPointF, Qt
-from PySide6.QtGui import QKeyEvent, QMouseEvent
+from PySide6.QtGui import QFocusEvent, QKeyEvent, QKeySequence, QMouseEvent
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -33,6 +33,10 @@ class CallTimeEdit(QDateTimeEdit):
         if opens and not event.isAutoRepeat():
             self.open_calendar()
             return
+        if event.matches(QKeySequence.StandardKey.SelectAll):
+            # Ctrl+A then a whole time typed (202612051200): from the year on, as Qt would otherwise drop it all.
+            self.setSelectedSection(QDateTimeEdit.Section.YearSection)
+            return
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not self.hasAcceptableInput():
             # A time typed in part (22:5) is not completed by guess (Qt would read 22:05): Enter goes on to the
             # dialog or form, which says the time is unfinished, with what was typed still shown.
@@ -59,6 +63,13 @@ class CallTimeEdit(QDateTimeEdit):
     def focusNextPrevChild(self, next: bool) -> bool:
         # QDateTimeEdit walks its own sections on Tab (five stops for this format); the form wants one.
         return QWidget.focusNextPrevChild(self, next)
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        if event.reason() != Qt.FocusReason.MouseFocusReason:
+            # Reached by Tab, Shift+Tab (Qt would stand on the minutes) or a dialog's focus on the field at fault:
+            # a whole time typed replaces the year first and runs on through every part.
+            self.setSelectedSection(QDateTimeEdit.Section.YearSection)
 
 
 TYPING_PAUSE_MS = 1000  # a longer pause starts a new search
