@@ -777,3 +777,22 @@ def test_signing_a_case_already_signed_is_refused_before_its_time_is_asked(
     qtbot.mouseClick(view.findChild(QPushButton, "sign"), Qt.MouseButton.LeftButton)
     assert asked == []  # no time asked for a step that cannot be taken
     assert any("自来水公司已于" in text and "签收" in text for _kind, text in messages.shown), messages.shown
+
+
+def test_a_form_refused_for_an_empty_field_puts_the_cursor_in_that_field(qtbot: QtBot) -> None:
+    """After 请填写：群众意见 the cursor stayed on 确定: the words typed next went nowhere, and Tab then Enter hit
+    取消."""
+    from hotline_desk.ui.widgets import FieldSpec
+
+    dialog = ActionDialog(None, "不满意", [FieldSpec("result", "回访结果", "line", default="不满意"),
+                                         FieldSpec("note", "群众意见", "text", required=True)])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    dialog.editors["result"].setFocus()
+    dialog._accept()
+    assert "请填写：群众意见" in dialog.error.text() and dialog.isVisible()
+    assert QApplication.focusWidget() is dialog.editors["note"]
+    QTest.keyClicks(QApplication.focusWidget(), "still dark")  # what is typed now goes into 群众意见
+    assert dialog.values()["note"] == "still dark"

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QComboBox,
@@ -136,11 +137,17 @@ class StepDialog(ActionDialog):
 
     def _accept(self) -> None:
         self.touched |= set(self.editors)
-        if not self.revalidate():
-            if unfinished := self.unfinished():
-                self.error.setText(unfinished)
+        found = self.revalidate()
+        at_fault = next((p.field for p in found if p.field in self.editors), None)
+        if not found:
+            unfinished = self._unfinished()
+            if unfinished is None:
+                self.accept()
                 return
-            self.accept()
+            at_fault, message = unfinished
+            self.error.setText(message)
+        if at_fault is not None:  # the field to fix gets the cursor, so what is typed next goes there
+            self.editors[at_fault].setFocus(Qt.FocusReason.OtherFocusReason)
 
 
 # After a request the case waits for someone else: the notice says for whom.

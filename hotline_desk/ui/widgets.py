@@ -356,29 +356,38 @@ class ActionDialog(GuardedDialog):
         boxes = [editor.currentText().strip() for editor in self.editors.values() if isinstance(editor, QComboBox)]
         return self.values(), boxes
 
-    def unfinished(self) -> str:
-        """Why a time typed only in part (22:5) cannot be taken, naming it; empty when every time is whole."""
+    def _unfinished(self) -> tuple[str, str] | None:
+        """The time typed only in part (22:5), which cannot be taken, and why; None when every time is whole."""
         for spec in self.fields:
             editor = self.editors[spec.key]
             if isinstance(editor, CallTimeEdit) and not editor.hasAcceptableInput():
-                return f"{spec.label}“{editor.text()}”没有输入完整，请按“年-月-日 时:分”输入完整的时间。"
-        return ""
+                return spec.key, f"{spec.label}“{editor.text()}”没有输入完整，请按“年-月-日 时:分”输入完整的时间。"
+        return None
 
     def _accept(self) -> None:
-        # A picker's typed text that names nothing (or several) is said so, not taken for an empty field; a time
-        # typed in part is not completed by guess.
-        unresolved = [message for spec in self.fields if isinstance(editor := self.editors[spec.key], SearchCombo)
-                      and (message := editor.unresolved(spec.label))]
-        problem = unresolved[0] if unresolved else self.unfinished()
-        if problem:
-            self.error.setText(problem)
+        fault = self._fault()
+        if fault is None:
+            self.accept()
             return
+        key, message = fault
+        self.error.setText(message)
+        # The field to fix gets the cursor, so what is typed next goes there (not to 确定, or 取消 after a Tab).
+        self.editors[key].setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _fault(self) -> tuple[str, str] | None:
+        """The first field that stops the form, and why: a picker's typed text that names nothing (or several),
+        not taken for an empty field; a time typed in part, not completed by guess; a required field left empty."""
+        for spec in self.fields:
+            editor = self.editors[spec.key]
+            if isinstance(editor, SearchCombo) and (message := editor.unresolved(spec.label)):
+                return spec.key, message
+        if (unfinished := self._unfinished()) is not None:
+            return unfinished
         values = self.values()
-        missing = [s.label for s in self.fields if s.required and values.get(s.key) in (None, "")]
+        missing = [s for s in self.fields if s.required and values.get(s.key) in (None, "")]
         if missing:
-            self.error.setText(f"请填写：{'、'.join(missing)}")
-            return
-        self.accept()
+            return missing[0].key, f"请填写：{'、'.join(s.label for s in missing)}"
+        return None
 
     def set_value(self, key: str, value: Any) -> None:
         """Fill a field as a user would (used by scripted demonstrations and tests)."""
