@@ -112,3 +112,24 @@ def test_after_a_case_is_closed_ctrl_6_then_ctrl_f_reaches_the_follow_up_filter(
     _key(Qt.Key.Key_F, CTRL)
     assert QApplication.focusWidget() is follow.pending.filter
     window.close()
+
+
+@pytest.mark.parametrize("key", [Qt.Key.Key_Return, Qt.Key.Key_Down])
+def test_enter_or_down_in_the_search_box_goes_to_the_cases_found_and_enter_opens_one(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, key: Qt.Key) -> None:
+    with db.session() as s:
+        wanted = register_case(s, people.operator, draft(s, phone="13903751234"), clock=clock).id
+        register_case(s, people.operator, draft(s, phone="13903759999"), clock=clock)
+    opened: list[int] = []
+    monkeypatch.setattr(CaseDetailDialog, "exec", lambda self: opened.append(self.case_id) or 0)
+    window = _window(qtbot, db, people, clock, tmp_path)
+    _key(Qt.Key.Key_3, CTRL)
+    cases = window.views["list"]
+    assert isinstance(cases, CaseListView) and QApplication.focusWidget() is cases.search
+    QTest.keyClicks(cases.search, "139 0375 1234")  # searched at once, not after the pause
+    _key(key)
+    assert QApplication.focusWidget() is cases.table and cases.model.rowCount() == 1
+    _key(Qt.Key.Key_Return)
+    assert opened == [wanted]
+    window.close()

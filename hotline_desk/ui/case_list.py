@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -112,6 +112,10 @@ class CaseListView(QWidget):
         self._debounce.setInterval(250)
         self._debounce.timeout.connect(self.refresh)
         self.search.textChanged.connect(self._debounce.start)
+        # Enter or ↓ in the search box: on to the list (its first row), where Enter opens the case.
+        self.search.returnPressed.connect(self.to_results)
+        down = QShortcut(QKeySequence(Qt.Key.Key_Down), self.search, context=Qt.ShortcutContext.WidgetShortcut)
+        down.activated.connect(self.to_results)
         for combo in (self.month, self.state, self.source, self.appeal_type):
             combo.currentIndexChanged.connect(self.refresh)
         for picker in (self.unit, self.category):
@@ -210,6 +214,17 @@ class CaseListView(QWidget):
     def refresh(self) -> None:
         self.model.load(self.current_filter())
         self.count.setText(f"共 {self.model.rowCount()} 件")
+
+    def to_results(self) -> None:
+        """The list as the search box reads now (a search still waiting is run first), on its first row."""
+        if self._debounce.isActive():
+            self._debounce.stop()
+            self.refresh()
+        if not self.model.rowCount():
+            return
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+        if not self.table.selectionModel().hasSelection():
+            self.table.selectRow(0)
 
     def import_cases(self) -> None:
         from hotline_desk.ui.import_wizard import ImportWizard
