@@ -247,3 +247,19 @@ def test_an_operator_is_told_the_bulletin_is_read_only_and_the_fields_look_it(
 
     view.call_volume.setText("")
     assert background(page.call_volume) != background(view.call_volume)  # read-only looks different
+
+
+def test_the_keyboard_stays_on_the_button_pressed_while_the_bulletin_is_built(qtbot: QtBot,
+                                                                              view: BulletinView) -> None:
+    """The buttons are disabled while it builds; the focus went on to the page list, and Tab, Enter went astray."""
+    from PySide6.QtWidgets import QApplication
+
+    from tests.ui_helpers import shown_active
+
+    shown_active(qtbot, view)
+    button = view.buttons["preview"]
+    button.setFocus()
+    with qtbot.waitSignal(view.built, timeout=60_000):
+        QTest.keyClick(button, Qt.Key.Key_Space)
+    qtbot.waitUntil(button.isEnabled)
+    assert QApplication.focusWidget() is button

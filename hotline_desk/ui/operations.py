@@ -94,6 +94,7 @@ class Task(Generic[T]):
         self._failure: Callable[[HotlineError], Any] | None = None
         self._finally: Callable[[], Any] | None = None
         self._busy: list[QWidget] = []
+        self._refocus: QWidget | None = None  # where the keyboard was, among the widgets disabled meanwhile
         self._progress_label = ""
         self._dialog: QProgressDialog | None = None
         self._relay: _Relay | None = None
@@ -189,6 +190,10 @@ class Task(Generic[T]):
         if not self._quiet:
             QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         self._busy = [w for w in self._busy if w.isEnabled()]  # only re-enable what we disabled
+        focused = QApplication.focusWidget()
+        # A disabled button loses the keyboard focus to the next widget (the page list): it is given back after.
+        self._refocus = focused if focused is not None and any(
+            w is focused or w.isAncestorOf(focused) for w in self._busy) else None
         for widget in self._busy:
             widget.setEnabled(False)
         if self._progress_label:
@@ -213,6 +218,10 @@ class Task(Generic[T]):
         for widget in self._busy:
             with contextlib.suppress(RuntimeError):  # the widget was closed meanwhile
                 widget.setEnabled(True)
+        if self._refocus is not None:
+            with contextlib.suppress(RuntimeError):
+                if self._refocus.isVisible() and self._refocus.isEnabled():
+                    self._refocus.setFocus(Qt.FocusReason.OtherFocusReason)
         self.done = True
 
     @Slot(int, int)
