@@ -133,3 +133,23 @@ def test_enter_or_down_in_the_search_box_goes_to_the_cases_found_and_enter_opens
     _key(Qt.Key.Key_Return)
     assert opened == [wanted]
     window.close()
+
+
+def test_home_and_end_go_to_the_first_and_last_case_of_a_queue(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    from hotline_desk.ui.queues import TrackingView
+
+    with db.session() as s:
+        for i in range(4):
+            case = register_case(s, people.operator, draft(s, title=f"第{i}件"), clock=clock)
+            wf.approve(s, people.supervisor, case.id, clock=clock)
+    tracking = TrackingView(context(db, people.operator, clock, tmp_path))
+    shown_active(qtbot, tracking)
+    table = tracking.table
+    table.setFocus()
+    table.selectRow(0)
+    for key, modifier, row in ((Qt.Key.Key_End, Qt.KeyboardModifier.NoModifier, 3),
+                               (Qt.Key.Key_Home, Qt.KeyboardModifier.NoModifier, 0),
+                               (Qt.Key.Key_End, CTRL, 3), (Qt.Key.Key_Home, CTRL, 0)):
+        QTest.keyClick(table, key, modifier)
+        assert table.currentIndex().row() == row and table.selectionModel().isRowSelected(row), (key, modifier)

@@ -9,7 +9,6 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -21,7 +20,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
-    QTableView,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -42,7 +40,7 @@ from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read
 from hotline_desk.ui.models import CaseTableModel
 from hotline_desk.ui.operations import Operation, show_refusal
-from hotline_desk.ui.widgets import ActionDialog, FieldSpec, SearchCombo, keep_asking
+from hotline_desk.ui.widgets import ActionDialog, FieldSpec, RowTable, SearchCombo, keep_asking
 from hotline_desk.ui.window_state import remember_columns
 from hotline_desk.vocabulary import EventKind
 
@@ -63,12 +61,9 @@ class CaseListView(QWidget):
         self.overdue = QCheckBox("仅超期")
         self.count = QLabel()
         self.model = CaseTableModel(ctx)
-        self.table = QTableView()
-        self.table.setTabKeyNavigation(False)  # Tab goes on to the buttons, arrows move in the list
+        self.table = RowTable()  # Tab goes on to the buttons, arrows, Home and End move in the list
         self.table.setModel(self.model)
         self.table.setSortingEnabled(True)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.verticalHeader().setDefaultSectionSize(24)

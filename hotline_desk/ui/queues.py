@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QPushButton,
-    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -50,7 +49,7 @@ from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read
 from hotline_desk.ui.models import Column, RowsModel
 from hotline_desk.ui.operations import Operation, show_refusal
-from hotline_desk.ui.widgets import FieldSpec, FilterEdit, ask
+from hotline_desk.ui.widgets import FieldSpec, FilterEdit, RowTable, ask
 from hotline_desk.ui.window_state import remember_columns
 from hotline_desk.vocabulary import Action
 
@@ -118,12 +117,9 @@ class QueueTable(QWidget):
         self.name = name
         self.requests_only = requests_only
         self.model: RowsModel[QueueRow] = RowsModel([*(BASE_COLUMNS if base else []), *columns])
-        self.table = QTableView()
-        self.table.setTabKeyNavigation(False)  # Tab goes on to the action buttons, arrows move in the list
+        self.table = RowTable()  # Tab goes on to the action buttons, arrows, Home and End move in the list
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)

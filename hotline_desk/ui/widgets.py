@@ -11,6 +11,7 @@ from typing import Any
 from PySide6.QtCore import QStringListModel, Qt
 from PySide6.QtGui import QFocusEvent, QKeyEvent, QKeySequence, QShortcut, QShowEvent, QWheelEvent
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QCompleter,
@@ -23,12 +24,37 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QSpinBox,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from hotline_desk.services.office.pinyin import matches
 from hotline_desk.ui.entry_widgets import CallTimeEdit
+
+
+class RowTable(QTableView):
+    """A list of cases, one row each, read only: Tab leaves it for the buttons, the arrows move in it, and Home/End
+    (with or without Ctrl) go to its first and last row, not to the first and last column of the row."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setTabKeyNavigation(False)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Home, Qt.Key.Key_End) \
+                and event.modifiers() == Qt.KeyboardModifier.ControlModifier:
+            # Ctrl+Home/End as Home/End: the case gone to is the one chosen (Ctrl alone would move without choosing)
+            event = QKeyEvent(event.type(), event.key(), Qt.KeyboardModifier.NoModifier, event.text())
+        super().keyPressEvent(event)
+
+    def moveCursor(self, action: QAbstractItemView.CursorAction,
+                   modifiers: Qt.KeyboardModifier) -> Any:
+        if action in (QAbstractItemView.CursorAction.MoveHome, QAbstractItemView.CursorAction.MoveEnd):
+            modifiers = modifiers | Qt.KeyboardModifier.ControlModifier  # Qt's rows, not the row's cells
+        return super().moveCursor(action, modifiers)
 
 
 def ok_cancel(dialog: QDialog, ok_text: str, accept: Callable[[], object]) -> QDialogButtonBox:
