@@ -153,3 +153,14 @@ def test_home_and_end_go_to_the_first_and_last_case_of_a_queue(
                                (Qt.Key.Key_End, CTRL, 3), (Qt.Key.Key_Home, CTRL, 0)):
         QTest.keyClick(table, key, modifier)
         assert table.currentIndex().row() == row and table.selectionModel().isRowSelected(row), (key, modifier)
+
+
+def test_the_key_of_a_page_this_role_has_not_says_why(qtbot: QtBot, db: Database, people: People, clock: FakeClock,
+                                                       tmp_path: Path) -> None:
+    window = MainWindow(context(db, people.supervisor, clock, tmp_path), watch=False)
+    shown_active(qtbot, window)
+    shown = window.pages.currentWidget()
+    _key(Qt.Key.Key_9, CTRL)  # 设置: the administrator's
+    assert window.pages.currentWidget() is shown
+    assert window.statusBar().currentMessage() == "“设置”页需要“修改设置”的权限，审核员不能打开。"
+    window.close()

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from hotline_desk.errors import HotlineError
+from hotline_desk.services.accounts.permissions import right_label
 from hotline_desk.ui.changes import Change
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.drafts import entry_draft
@@ -108,6 +109,10 @@ class MainWindow(QMainWindow):
             item = QListWidgetItem(label, self.nav)
             item.setToolTip(f"{label}（{PAGE_SHORTCUTS[key]}）")
             self._page_shortcut(key)
+        taken = {PAGE_SHORTCUTS[key] for key in self.page_keys}
+        for key, label, need in PAGES:  # a page's key this role has no page for says why, not nothing
+            if key not in self.page_keys and PAGE_SHORTCUTS[key] not in taken:
+                self._refused_shortcut(key, label, need)
         self.nav.currentRowChanged.connect(self._open_row)
         self.nav.setCurrentRow(0)
         row.addWidget(self.nav)
@@ -265,6 +270,14 @@ class MainWindow(QMainWindow):
         action.setShortcut(QKeySequence(PAGE_SHORTCUTS[key]))
         action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         action.triggered.connect(lambda: self.go_to(key))
+        self.addAction(action)
+
+    def _refused_shortcut(self, key: str, label: str, need: str) -> None:
+        action = QAction(self)
+        action.setShortcut(QKeySequence(PAGE_SHORTCUTS[key]))
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        why = f"“{label}”页需要“{right_label(need.lstrip('!'))}”的权限，{self.ctx.actor.role_label}不能打开。"
+        action.triggered.connect(lambda: self.show_notice(why))
         self.addAction(action)
 
     def go_to(self, key: str) -> None:
