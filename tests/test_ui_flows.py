@@ -564,3 +564,20 @@ def test_only_those_who_keep_the_lists_are_offered_to_create_an_entry(qtbot: QtB
     items = [combo.itemText(i) for i in range(combo.count())]
     assert ("新建单位" in items) is offered and "不导入这些行" in items and "对应到：城市管理局" in items
     assert ("须由管理员" in values.note.text()) is not offered
+
+
+def test_the_values_to_check_are_shown_whole(qtbot: QtBot, db: Database, people: People, clock: FakeClock,
+                                            tmp_path: Path) -> None:
+    import openpyxl
+
+    path = tmp_path / "台账.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["工单编号", "来电时间", "诉求内容", "诉求类型", "问题分类"])
+    book.active.append(["T1", "2022-07-05 10:00", "医保报销", "咨询类", "社会保障—医疗保险报销比例"])
+    book.save(path)
+    clock.set(clock.now.replace(month=8))
+    values = wizard_past_columns(qtbot, context(db, people.admin, clock, tmp_path), path).values_page
+    item = values.table.item(0, 1)
+    assert item is not None and item.text() == "社会保障—医疗保险报销比例"
+    needed = values.table.fontMetrics().horizontalAdvance(item.text())
+    assert values.table.columnWidth(1) >= needed

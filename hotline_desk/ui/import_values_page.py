@@ -14,6 +14,7 @@ from hotline_desk.ui.window_state import remember_columns
 from hotline_desk.vocabulary import Permission
 
 UNDECIDED = ("（请选择）", None)
+VALUE_COLUMN_MAX = 320  # px: at 1366×768 the 处理 column keeps room for 对应到：人力资源和社会保障局
 CREATE_TEXT = {"channel": "新建为本级渠道", "unit": "新建单位", "township": "新建单位", "category": "新建分类",
                "appeal_type": "新建诉求类型"}
 
@@ -55,6 +56,10 @@ class ValuesPage(QWizardPage):
             for col, text in enumerate((value.label, value.shown, str(value.count))):
                 self.table.setItem(row, col, QTableWidgetItem(text))
             self.table.setCellWidget(row, 3, self._choices(value, names))
+        # The file's values whole (社会保障—医疗保险, not 社会保障—医…), as far as leaves the choice room to read.
+        for col in (0, 1, 2):
+            self.table.resizeColumnToContents(col)
+        self.table.setColumnWidth(1, min(self.table.columnWidth(1), VALUE_COLUMN_MAX))
 
     def _choices(self, value: UnknownValue, names: dict[str, list[str]]) -> QComboBox:
         combo = QComboBox()
