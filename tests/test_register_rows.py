@@ -407,3 +407,19 @@ def test_a_register_numbered_only_by_its_serial_catches_a_corrected_row_and_says
     assert (len(corrected.ready), corrected.duplicates) == (0, 1)
     [problem] = corrected.problems
     assert problem.row == 2 and "来电时间和联系电话相同，诉求内容却不同" in problem.reason
+
+
+def test_a_category_is_suggested_for_what_its_second_level_says_not_for_its_first(db: Database, clock: FakeClock,
+                                                                                  tmp_path: Path) -> None:
+    """The suggestion is chosen to begin with in the wizard: 城市管理—违章建筑 for 城市管理—路灯维修养护 (they share
+    only 城市管理—) would be kept by a hurried click."""
+    path = tmp_path / "台账.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["编号", "来电时间", "诉求内容", "诉求类型", "问题分类"])
+    for number, category in (("T1", "城市管理—路灯维修养护"), ("T2", "城市管理—停车难"), ("T3", "出租车管理"),
+                             ("T4", "社会保障—医疗保险报销比例")):
+        book.active.append([number, "2024-03-04 09:00", f"诉求{number}", "咨询类", category])
+    book.save(path)
+    suggested = {u.value: u.suggestion.split("、")[0] for u in _preview(db, path, clock).unknown}
+    assert suggested == {"城市管理—路灯维修养护": "", "城市管理—停车难": "城市管理—停车管理",
+                         "出租车管理": "交通运输—出租车", "社会保障—医疗保险报销比例": "社会保险—医疗保险"}

@@ -83,6 +83,9 @@ def city_prefix(office_name: str) -> str:
 UNIT_KIND_WORDS = ("街道办事处", "人民政府", "委员会", "办事处", "街道", "政府", "公司", "局", "镇", "乡", "委")
 TOWN_KIND_WORDS = ("镇", "乡", "街道")
 UNIT_SUGGESTION_CUTOFF = 0.6
+CATEGORY_SUGGESTION_CUTOFF = 0.5  # of the second levels: 停车难 ~ 停车管理 (0.57), 路灯维修养护 ≁ 违章建筑
+# Under another first level: 医疗保险报销比例 ~ 医疗保险 (0.67), 路灯维修养护 ≁ 道路修护 (0.6).
+CATEGORY_ELSEWHERE_CUTOFF = 0.65
 
 
 def _in_order(short: str, long: str) -> bool:
@@ -132,6 +135,24 @@ class Lookups:
     def suggest(name: str, known: dict[str, Any]) -> str:
         close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.3)
         return "、".join(close)
+
+    def suggest_category(self, label: str) -> str:
+        """The closest categories by what the second level says, within the first level written: 城市管理—路灯维修
+        养护 gets no 城市管理—违章建筑 for sharing 城市管理— (a suggestion is chosen to begin with, and a hurried
+        click keeps it); a label without a first level is compared with every second level, 出租车管理 → 交通运输—
+        出租车."""
+        first, dash, second = label.partition("—")
+        same_first = {name: name.partition("—")[2] for name in self.categories if name.partition("—")[0] == first}
+        if dash and same_first:
+            scored = sorted(((-difflib.SequenceMatcher(None, second, own).ratio(), name)
+                             for name, own in same_first.items()), key=lambda item: item[0])
+            if close := [name for ratio, name in scored[:3] if -ratio >= CATEGORY_SUGGESTION_CUTOFF]:
+                return "、".join(close)
+        # Under another first level, only a close second level: 社会保障—医疗保险报销比例 → 社会保险—医疗保险.
+        by_second = {name.partition("—")[2]: name for name in self.categories}
+        cutoff = CATEGORY_ELSEWHERE_CUTOFF if dash and same_first else CATEGORY_SUGGESTION_CUTOFF
+        close = difflib.get_close_matches(second or label, list(by_second), n=3, cutoff=cutoff)
+        return "、".join(by_second[name] for name in close)
 
     def _unit_core(self, name: str) -> str:
         """A unit's name without the city and the word for its kind (局, 镇, 街道, 公司…), which many share."""
@@ -207,7 +228,7 @@ class Lookups:
                 return next(name for name, cid in self.categories.items() if cid == target)
         if (same := reference.same_name(self.categories, label)) is not None:
             return same
-        chosen = self._chosen("category", written, self.suggest(label, self.categories))
+        chosen = self._chosen("category", written, self.suggest_category(label))
         return self.category(chosen) if chosen != written and chosen in self.categories else chosen
 
     def named(self, field: str, value: str, names: dict[str, str]) -> str:
