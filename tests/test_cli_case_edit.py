@@ -74,3 +74,21 @@ def test_case_edit_refuses_what_it_cannot_do_and_changes_nothing(
     assert fingerprint(db) == before
     with db.reader() as s:
         assert case_view(s, find_case(s, number).id).category == WRONG
+
+
+def test_case_edit_corrects_the_township_by_name_and_refuses_a_department(
+        db: Database, people: People, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    log_in_everyone(db, monkeypatch)
+    number = _register(capsys, db, RIGHT)
+    code, out, err = cli_run(capsys, db, "case", "edit", number, "--township", "纸坊镇", user="op1")
+    assert code == 0, err
+    assert out.strip() == f"已修改工单 {number}：所属乡镇街道：（无） → 纸坊镇。"
+    code, out, err = cli_run(capsys, db, "case", "edit", number, "--township", "煤山街道", user="op1")
+    assert code == 0 and "所属乡镇街道：纸坊镇 → 煤山街道" in out, err
+    before = fingerprint(db)
+    code, _out, err = cli_run(capsys, db, "case", "edit", number, "--township", "自来水公司", user="op1")
+    assert code == 2 and "所属乡镇街道无效" in err and fingerprint(db) == before
+    with db.reader() as s:
+        assert case_view(s, find_case(s, number).id).township == "煤山街道"
+    code, out, err = cli_run(capsys, db, "case", "edit", number, "--township", "无", user="op1")
+    assert code == 0 and "所属乡镇街道：煤山街道 → （无）" in out, err

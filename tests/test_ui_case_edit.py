@@ -138,3 +138,19 @@ def test_the_approval_queue_shows_what_the_case_will_be_counted_under(
                      {"category_id": reference.find_category(s, RIGHT).id}, clock=clock)
     boss.proposals.refresh()
     assert row()["问题分类"] == RIGHT
+
+
+def test_the_township_is_corrected_by_typing_its_initials(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    case_id = _registered(db, people, clock)
+
+    def fill(form: ActionDialog) -> None:
+        picker = form.editors["township_id"]
+        assert isinstance(picker, SearchCombo)
+        picker.setEditText("zfz")  # 纸坊镇 by its pinyin initials
+        form._accept()
+
+    _edit_with(qtbot, db, people, clock, tmp_path, case_id, fill)
+    view = _view(db, case_id)
+    assert view.township == "纸坊镇" and view.events[-1].note.startswith("所属乡镇街道：")
+    assert view.events[-1].note.endswith("→ 纸坊镇")

@@ -59,6 +59,7 @@ def register(sub: SubParsers[Any]) -> None:
     q.add_argument("--caller", help="来电人")
     q.add_argument("--phone", help="联系电话")
     q.add_argument("--address", help="地址")
+    q.add_argument("--township", help="所属乡镇街道，如 纸坊镇（写 无 则清除）")
     q.add_argument("--title", help="标题")
     q.add_argument("--content", help="诉求内容")
     q.set_defaults(run=cmd_edit)
@@ -239,6 +240,9 @@ def cmd_edit(ctx: Context, args: argparse.Namespace) -> int:
             changes["category_id"] = reference.find_category(session, args.category).id
         if args.appeal_type is not None:
             changes["appeal_type_id"] = reference.find_appeal_type(session, args.appeal_type).id
+        if args.township is not None:
+            changes["township_id"] = (None if args.township.strip() in ("", "无")
+                                      else reference.find_unit(session, args.township).id)
         if not changes:
             raise ValidationError("请给出要修改的内容，如 --category 城市管理—市容市政（见 case edit --help）。")
         case = cases.find_case(session, args.number)

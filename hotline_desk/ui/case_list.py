@@ -356,7 +356,7 @@ class CaseDetailDialog(QDialog):
     def registration(self) -> dict[str, Any]:
         """The case's registration fields as 修改登记内容 shows them (ids for the pickers)."""
         v = self.view
-        return {"caller_name": v.caller_name, "phone": v.phone, "address": v.address,
+        return {"caller_name": v.caller_name, "phone": v.phone, "address": v.address, "township_id": v.township_id,
                 "appeal_type_id": v.appeal_type_id, "category_id": v.category_id, "title": v.title,
                 "content": v.content}
 
@@ -365,11 +365,14 @@ class CaseDetailDialog(QDialog):
         was ``typed`` in it before, and ``note`` above the fields."""
         v = self.view
         shown = {**self.registration(), **(typed or {})}
-        (types, categories), notice = read(self.ctx, lambda s: (classification.choices(s, v.id),
-                                                                 classification.finalised_notice(s, v.id)))
+        (types, categories), towns, notice = read(self.ctx, lambda s: (
+            classification.choices(s, v.id), [(u.name, u.id) for u in reference.list_units(s, "township")],
+            classification.finalised_notice(s, v.id)))
         said = [f"更正诉求类型不改变已给出的办理期限（{v.deadline:%Y-%m-%d %H:%M}）。"] if v.deadline else []
         return ActionDialog(self, f"修改工单 {v.number}", [
             *(FieldSpec(key, EDIT_LABELS[key], default=shown[key]) for key in ("caller_name", "phone", "address")),
+            FieldSpec("township_id", EDIT_LABELS["township_id"], "unit", towns, default=shown["township_id"],
+                      extra={"placeholder": "输入乡镇街道名称或拼音首字母，如 纸坊 或 zfz"}),
             FieldSpec("appeal_type_id", EDIT_LABELS["appeal_type_id"], "choice", types, default=shown["appeal_type_id"],
                       required=True),
             FieldSpec("category_id", EDIT_LABELS["category_id"], "unit", categories, default=shown["category_id"],
@@ -444,8 +447,8 @@ def _fit_history(timeline: QTreeWidget) -> None:
 
 
 # 修改登记内容's fields, in the form's order.
-EDIT_LABELS = {"caller_name": "来电人", "phone": "联系电话", "address": "地址", "appeal_type_id": "诉求类型",
-               "category_id": "问题分类", "title": "标题", "content": "诉求内容"}
+EDIT_LABELS = {"caller_name": "来电人", "phone": "联系电话", "address": "地址", "township_id": "所属乡镇街道",
+               "appeal_type_id": "诉求类型", "category_id": "问题分类", "title": "标题", "content": "诉求内容"}
 
 
 

@@ -125,6 +125,7 @@ class CaseView:
     assisting: str = ""  # the 协办 units of the current dispatch, beside the 主办 ``unit``
     appeal_type_id: int | None = None  # what 修改登记内容 starts from; the names above are as recorded
     category_id: int | None = None
+    township_id: int | None = None
     notice: str = ""  # after a step: what it means for a finalised bulletin ("" when nothing)
 
     @property
@@ -281,7 +282,7 @@ def case_view(session: Session, case_id: int) -> CaseView:
         followup_result=case.followup_result, version=case.version, events=views,
         register_number=register_number(case.import_key, case.upstream_number),
         assisting="、".join(units.get(unit, "") for unit in assisting),
-        appeal_type_id=case.appeal_type_id, category_id=case.category_id,
+        appeal_type_id=case.appeal_type_id, category_id=case.category_id, township_id=case.township_id,
     )
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline_desk.errors import ConflictError, NotFound, TransitionError, ValidationError
-from hotline_desk.models import Case, CaseEvent, User
+from hotline_desk.models import Case, CaseEvent, Unit, User
 from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.cases import classification, search_index
 from hotline_desk.services.cases.actions import Offer, available_actions
@@ -256,9 +256,22 @@ def erase_personal_data(session: Session, actor: Actor, case_id: int, reason: st
 PERSONAL = frozenset(ERASED_FIELDS)
 
 EDITABLE = {
-    "caller_name": "来电人", "phone": "联系电话", "address": "地址", "title": "标题", "content": "诉求内容",
-    "confidential": "是否保密", "urgent": "紧急", **classification.CLASSIFICATION,
+    "caller_name": "来电人", "phone": "联系电话", "address": "地址", "township_id": "所属乡镇街道", "title": "标题",
+    "content": "诉求内容", "confidential": "是否保密", "urgent": "紧急", **classification.CLASSIFICATION,
 }
+
+
+def _township_names(session: Session, case: Case, changes: dict[str, Any]) -> dict[int | None, str]:
+    """The case's 所属乡镇街道 before and as corrected, by id, for the history; one that is no township is refused."""
+    if "township_id" not in changes:
+        return {}
+    chosen = changes["township_id"]
+    if chosen is not None:
+        town = session.get(Unit, chosen)
+        if town is None or town.group != "township":
+            raise ValidationError("所属乡镇街道无效，请从列表中选择。", field="township_id")
+    ids = [i for i in (case.township_id, chosen) if i is not None]
+    return {unit_id: name for unit_id, name in session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(ids)))}
 
 
 def edit_case(session: Session, actor: Actor, case_id: int, expected_version: int, changes: dict[str, Any], *,
@@ -283,6 +296,7 @@ def edit_case(session: Session, actor: Actor, case_id: int, expected_version: in
         if problem := phone_problem(str(changes["phone"])):
             raise ValidationError(problem, field="phone")
         changes = {**changes, "phone": stored_phone(str(changes["phone"]))}  # kept as registration keeps it
+    towns = _township_names(session, case, changes)
     corrected = classification.corrections(session, case, found.status, changes)
     diff = {k: [getattr(case, k), v] for k, v in changes.items()
             if k not in classification.CLASSIFICATION and getattr(case, k) != v}
@@ -296,8 +310,10 @@ def edit_case(session: Session, actor: Actor, case_id: int, expected_version: in
             setattr(case, column, value)
         written.update(correction.columns)
     search_index.index_cases(session, [case])
-    note = "；".join([f"{EDITABLE[k]}：已更正" if k in PERSONAL else f"{EDITABLE[k]}：{old} → {new}"
-                      for k, (old, new) in diff.items()] + [c.note for c in corrected])
+    note = "；".join([f"{EDITABLE[k]}：已更正" if k in PERSONAL else
+                      f"{EDITABLE[k]}：{towns.get(old, '（无）')} → {towns.get(new, '（无）')}" if k == "township_id"
+                      else f"{EDITABLE[k]}：{old} → {new}" for k, (old, new) in diff.items()]
+                     + [c.note for c in corrected])
     append_event(session, case, found.status, EventKind.EDIT, at=now, recorded_at=now, actor_id=actor.id,
                  data={"changes": written}, note=note)
     session.flush()
