@@ -92,3 +92,5 @@ def test_case_edit_corrects_the_township_by_name_and_refuses_a_department(
         assert case_view(s, find_case(s, number).id).township == "煤山街道"
     code, out, err = cli_run(capsys, db, "case", "edit", number, "--township", "无", user="op1")
     assert code == 0 and "所属乡镇街道：煤山街道 → （无）" in out, err
+    code, out, err = cli_run(capsys, db, "verify")
+    assert code == 0, out + err  # each correction is in the audit trail as the case row now stands
