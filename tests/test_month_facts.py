@@ -110,7 +110,11 @@ def test_facts_equal_a_full_replay(world: World, handlings: list[str], length: i
         with world.db.reader() as s:
             state = s.scalar(select(Case.state).where(Case.id == ids[which]))
         anywhere = data.draw(st.integers(0, 9)) == 0
-        step = data.draw(st.sampled_from(STEPS if anywhere else OFFERED[str(state)]))
+        # Drawn the same way whatever the case's state (one index over every step), so that an example replayed in
+        # another month, where a weekend may refuse a step, draws as before: Hypothesis refuses a draw whose choices
+        # depend on what the database says.
+        choices = STEPS if anywhere else OFFERED[str(state)]
+        step = choices[data.draw(st.integers(0, len(STEPS) - 1)) % len(choices)]
         unit = data.draw(st.integers(0, 2))
         clock.advance(hours=data.draw(st.integers(1, 60)))
         try:
