@@ -18,6 +18,7 @@ from hotline_desk.models import AppealType, Channel
 from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.office import admin, reference
 from hotline_desk.services.office import reference_admin as ra
+from hotline_desk.services.office.pinyin import in_order
 from hotline_desk.services.office.settings import Settings
 
 # The fields whose values must be on one of the office's lists, and which list.
@@ -86,13 +87,6 @@ UNIT_SUGGESTION_CUTOFF = 0.6
 CATEGORY_SUGGESTION_CUTOFF = 0.5  # of the second levels: 停车难 ~ 停车管理 (0.57), 路灯维修养护 ≁ 违章建筑
 # Under another first level: 医疗保险报销比例 ~ 医疗保险 (0.67), 路灯维修养护 ≁ 道路修护 (0.6).
 CATEGORY_ELSEWHERE_CUTOFF = 0.65
-
-
-def _in_order(short: str, long: str) -> bool:
-    """Whether every character of ``short`` is in ``long``, in the same order (an abbreviation: 人社 in
-    人力资源和社会保障)."""
-    rest = iter(long)
-    return all(char in rest for char in short)
 
 
 class Lookups:
@@ -171,7 +165,7 @@ class Lookups:
         for candidate in known:
             other = self._unit_core(candidate)
             ratio = difflib.SequenceMatcher(None, core, other).ratio()
-            short = len(core) >= 2 and (_in_order(core, other) or _in_order(other, core))
+            short = len(core) >= 2 and (in_order(core, other) or in_order(other, core))
             if short or ratio >= UNIT_SUGGESTION_CUTOFF:
                 scored.append((not short, -ratio, candidate))
         return "、".join(candidate for *_rank, candidate in sorted(scored)[:3])

@@ -23,9 +23,11 @@ def matches(name: str, typed: str) -> bool:
         return True
     if typed.isascii() and typed.isalpha():
         return typed in initials(name)
-    return len(typed) >= 2 and not typed.isascii() and _in_order(typed, name)
+    return len(typed) >= 2 and not typed.isascii() and in_order(typed, name)
 
 
-def _in_order(short: str, name: str) -> bool:
-    rest = iter(name)
+def in_order(short: str, long: str) -> bool:
+    """Whether every character of ``short`` is in ``long``, in the same order (an abbreviation: 人社 in
+    人力资源和社会保障)."""
+    rest = iter(long)
     return all(char in rest for char in short)
