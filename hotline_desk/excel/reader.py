@@ -129,6 +129,16 @@ def cell_index(ref: str) -> tuple[int, int]:
     return int(ref[len(letters):]) - 1, column - 1
 
 
+def column_letter(col: int) -> str:
+    """0 → A, 27 → AB: a column counted from 0 as Excel names it (``cell_index`` the other way)."""
+    letters = ""
+    col += 1
+    while col:
+        col, rest = divmod(col - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
 def _check_container(path: Path, head: bytes) -> None:
     if head.startswith(OLE_MAGIC):
         with path.open("rb") as handle:

@@ -19,7 +19,14 @@ from sqlalchemy.orm import Session
 from hotline_desk.errors import HotlineError, ValidationError
 from hotline_desk.excel import normalize as norm
 from hotline_desk.excel.columns import FIELD_LABELS, auto_mapping, clean, find_header
-from hotline_desk.excel.reader import UNSAVED_FORMULA_CELL, data_sheets, filled_rows, first_data_sheet, read_workbook
+from hotline_desk.excel.reader import (
+    UNSAVED_FORMULA_CELL,
+    column_letter,
+    data_sheets,
+    filled_rows,
+    first_data_sheet,
+    read_workbook,
+)
 from hotline_desk.models import Case, CaseEvent, ImportBatch, User
 from hotline_desk.services.accounts import audit
 from hotline_desk.services.accounts.permissions import Actor, require
@@ -148,19 +155,13 @@ class CasePreview:
         states = [row.status.state for row in self.ready if row.status is not None]
         open_ = sum(state in OPEN_DISPATCH_STATES for state in states)
         waiting = sum(state == CaseState.PENDING_FOLLOWUP for state in states)
-        text = ""
-        if extended or returned:
-            steps = "、".join(part for part in (f"延期 {extended} 行" if extended else "",
-                                                f"退单 {returned} 行" if returned else "") if part)
-            text += f"备注中的{steps}作为批准的延期、退单改派导入。"
-        if remarks:
-            text += f"{remarks} 行的备注原话记在该工单登记一步的说明中。"
-        if open_ or waiting:
-            text += ("导入后，" + "，".join(part for part in (
-                f"{open_} 件仍由承办单位办理（台账没有回复或办结时间），会出现在交办跟踪和该单位的交办单上" if open_
-                else "", f"{waiting} 件待回访（台账没有回访结果），会出现在回访页" if waiting else "") if part)
-                + "。")
-        return text
+        steps = [words for n, words in ((extended, f"延期 {extended} 行"), (returned, f"退单 {returned} 行")) if n]
+        after = [words for n, words in (
+            (open_, f"{open_} 件仍由承办单位办理（台账没有回复或办结时间），会出现在交办跟踪和该单位的交办单上"),
+            (waiting, f"{waiting} 件待回访（台账没有回访结果），会出现在回访页")) if n]
+        return ((f"备注中的{'、'.join(steps)}作为批准的延期、退单改派导入。" if steps else "")
+                + (f"{remarks} 行的备注原话记在该工单登记一步的说明中。" if remarks else "")
+                + (f"导入后，{'，'.join(after)}。" if after else ""))
 
     def summary(self, hints: ImportHints = WINDOW) -> str:
         others = "".join(f"文件中另有工作表“{name}”（{rows} 行有内容，含表头）未读取，{hints.other_sheet}"
@@ -266,16 +267,6 @@ def _hidden_note(header: list[str], mapping: dict[int, str], hidden: frozenset[i
             said.append(f"{column_letter(col)} 列“{header[col]}”是隐藏的列，未导入（导入的是同名的 "
                         f"{column_letter(visible[0])} 列）")
     return "；".join(said) + "。" if said else ""
-
-
-def column_letter(col: int) -> str:
-    """0 → A, 27 → AB: a column as Excel names it."""
-    letters = ""
-    col += 1
-    while col:
-        col, rest = divmod(col - 1, 26)
-        letters = chr(ord("A") + rest) + letters
-    return letters
 
 
 def _fill_merged(rows: list[list[Any]], merged: list[tuple[tuple[int, int], tuple[int, int]]], header_index: int,
@@ -804,8 +795,7 @@ def _history(v: dict[str, Any], actor: Actor, proposer: Actor, look: Lookups, se
     data = {"urgent": False, "source": v["source"], "imported": True}
     if v.get("row_digest"):  # what the row said, by part: a later copy of the register that says more is noticed
         data["row"] = v["row_digest"]
-    register = Step(EventKind.REGISTER, at, actor.id, data=data,
-                    note=remark)
+    register = Step(EventKind.REGISTER, at, actor.id, data=data, note=remark)
     steps = [register]
     status = apply_event(None, EventRecord(1, register.kind, at, actor.id, data=register.data))
     ctx = StepContext(label, look.types[v["appeal_type"]][1], setting.limits, setting.calendar, setting.units,
