@@ -395,8 +395,8 @@ class CaseEntryView(QWidget):
         # A picker's typed text that names nothing in its list is never dropped in silence (an optional town would be)
         found = [(key, message) for key, label, combo in self._pickers()
                  if combo.isEnabled() and (message := combo.unresolved(label))]
-        if not self.registered_at.hasAcceptableInput():  # typed in part: the time it would save is not the one shown
-            found.append(("registered_at", f"来电时间“{self.registered_at.text()}”没有输入完整，请输入完整的时间。"))
+        if unfinished := self.registered_at.unfinished("来电时间"):  # the time it would save is not the one shown
+            found.append(("registered_at", unfinished))
         found += read(self.ctx, lambda s: validate_draft(s, draft, self.ctx.clock()))
         if not draft.handling:
             found.append(("handling", HANDLING_MISSING))

@@ -44,6 +44,11 @@ class CallTimeEdit(QDateTimeEdit):
             return
         super().keyPressEvent(event)
 
+    def unfinished(self, label: str) -> str:
+        """Why a time typed only in part (22:5) cannot be taken, naming the field; "" when the time is whole."""
+        if self.hasAcceptableInput():
+            return ""
+        return f"{label}“{self.text()}”没有输入完整，请按“年-月-日 时:分”输入完整的时间。"
 
     def open_calendar(self) -> None:
         """Qt opens the calendar only on a click of the arrow; the keyboard (F4, Alt+↓) clicks it here."""

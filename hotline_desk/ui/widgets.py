@@ -386,8 +386,8 @@ class ActionDialog(GuardedDialog):
         """The time typed only in part (22:5), which cannot be taken, and why; None when every time is whole."""
         for spec in self.fields:
             editor = self.editors[spec.key]
-            if isinstance(editor, CallTimeEdit) and not editor.hasAcceptableInput():
-                return spec.key, f"{spec.label}“{editor.text()}”没有输入完整，请按“年-月-日 时:分”输入完整的时间。"
+            if isinstance(editor, CallTimeEdit) and (message := editor.unfinished(spec.label)):
+                return spec.key, message
         return None
 
     def _accept(self) -> None:
