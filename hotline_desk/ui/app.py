@@ -172,34 +172,53 @@ def run_app(db: str | None = None) -> int:
     sys.excepthook = _show_bug
     target = db
     remembered = WindowState(default_config_dir())
+    first_window = True
     while True:
         opened = _open_until_it_works(target)
         if opened is None:
             return 2
         database, first_admin = opened
-        actor, switch_to = _sign_in(database, first_admin, remembered)
-        if switch_to:  # a new station chose the office server (or another file) instead
+        try:
+            actor, switch_to = _sign_in(database, first_admin, remembered)
+            while actor is not None:
+                code = _work(app, database, actor, first_window)
+                first_window = False
+                if code is not None:
+                    return code
+                # 切换用户: the next person signs in on the same database (or chooses another)
+                actor, switch_to = _sign_in(database, None, remembered)
+        finally:
             database.dispose()
-            target = switch_to
-            continue
-        if actor is None:
-            database.dispose()
+        if not switch_to:  # 退出 at the login
             return 0
-        break
+        target = switch_to  # a new station chose the office server (or another file) instead
+
+
+def _work(app: QApplication, database: Database, actor: Actor, first: bool) -> int | None:
+    """One person's work in the main window, until it closes: the program's exit code, or None at 切换用户."""
     from hotline_desk.ui.main_window import MainWindow  # loaded while the login is already on screen
 
     ctx = UiContext(db=database, actor=actor, clock=office_now, signals=AppSignals(), state_dir=state_dir(),
                     config_dir=default_config_dir())
     window = MainWindow(ctx)
     window.show()
-    # The day's first backup is made off the UI thread: a big file takes a while, and the window is usable meanwhile.
-    Task(window, lambda: _make_backup(ctx, daily_only=True), title="自动备份失败").quietly() \
-        .success(lambda made: window.statusBar().showMessage(made, 8000) if made else None) \
-        .failure(lambda exc: QMessageBox.warning(window, "自动备份失败", exc.message)).start()
-    app.aboutToQuit.connect(lambda: _backup(ctx, daily_only=False))
-    code = app.exec()
-    database.dispose()
-    return code
+    if first:
+        # The day's first backup is made off the UI thread: a big file takes a while, and the window is usable
+        # meanwhile.
+        Task(window, lambda: _make_backup(ctx, daily_only=True), title="自动备份失败").quietly() \
+            .success(lambda made: window.statusBar().showMessage(made, 8000) if made else None) \
+            .failure(lambda exc: QMessageBox.warning(window, "自动备份失败", exc.message)).start()
+
+    def closing() -> None:  # the backup on close; not when only the person at the desk changes
+        if not window.switching_user:
+            _backup(ctx, daily_only=False)
+
+    app.aboutToQuit.connect(closing)
+    try:
+        code = app.exec()
+    finally:
+        app.aboutToQuit.disconnect(closing)
+    return None if window.switching_user else code
 
 
 def _make_backup(ctx: UiContext, *, daily_only: bool) -> str:

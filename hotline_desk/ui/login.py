@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from hotline_desk.db import Database
-from hotline_desk.errors import HotlineError
+from hotline_desk.errors import HotlineError, ValidationError
 from hotline_desk.services.accounts import accounts, users
 from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.clock import Clock, office_now
@@ -177,5 +177,65 @@ class FirstPasswordDialog(_StartDialog):
                 accounts.set_password(session, None, self.username, self.first.text())
         except HotlineError as exc:
             self.message.setText(exc.message)
+            return
+        self.accept()
+
+
+class ChangePasswordDialog(QDialog):
+    """修改密码: the person signed in replaces their own password, typing the current one first (a wrong one counts
+    as a failed login, as at the login dialog)."""
+
+    def __init__(self, parent: QWidget | None, db: Database, actor: Actor, clock: Clock = office_now) -> None:
+        super().__init__(parent)
+        self.db, self.actor, self.clock = db, actor, clock
+        self.setWindowTitle(f"修改密码 — {actor.display_name}")
+        self.setMinimumWidth(380)
+        self.current = QLineEdit()
+        self.new_password = QLineEdit()
+        self.new_again = QLineEdit()
+        for box in (self.current, self.new_password, self.new_again):
+            box.setEchoMode(QLineEdit.EchoMode.Password)
+        self.message = QLabel(f"新密码至少 {accounts.MIN_LENGTH} 位。")
+        self.message.setWordWrap(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("修改")
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        form = QFormLayout()
+        form.addRow("当前密码", self.current)
+        form.addRow("新密码", self.new_password)
+        form.addRow("再输入一次", self.new_again)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        layout.addWidget(buttons)
+        self.current.setFocus()
+
+    def _refuse(self, message: str, field: QLineEdit, *, clear: bool = True) -> None:
+        self.message.setStyleSheet("color: #B00020;")
+        self.message.setText(message)
+        if clear:
+            field.clear()
+            if field is self.new_password:
+                self.new_again.clear()
+        field.setFocus()
+
+    def save(self) -> None:
+        if self.new_password.text() != self.new_again.text():
+            self._refuse("两次输入的新密码不一致。", self.new_password)
+            return
+        try:
+            with self.db.session() as session:  # a wrong current password is counted even though it is refused
+                refused = accounts.change_own_password(session, self.actor, self.current.text(),
+                                                       self.new_password.text(), clock=self.clock)
+        except ValidationError as exc:  # the new password: too short, or the current one again
+            self._refuse(exc.message, self.new_password)
+            return
+        except HotlineError as exc:  # the database out of reach: what was typed stays, to try again
+            self._refuse(exc.message, self.current, clear=False)
+            return
+        if refused:
+            self._refuse(refused, self.current)
             return
         self.accept()

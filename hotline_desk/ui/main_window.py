@@ -13,11 +13,13 @@ from PySide6.QtCore import QRect, QSignalBlocker, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QColor, QGuiApplication, QKeyEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
+    QDialog,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMenu,
     QPushButton,
     QStackedWidget,
     QToolButton,
@@ -30,6 +32,7 @@ from hotline_desk.ui.changes import Change
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.drafts import entry_draft
 from hotline_desk.ui.home_view import OVERDUE_COLOUR, HomeView
+from hotline_desk.ui.login import ChangePasswordDialog
 from hotline_desk.ui.operations import Task, show_refusal
 from hotline_desk.ui.watcher import DatabaseWatcher
 
@@ -85,6 +88,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.ctx = ctx
         self.state = ctx.window_state()
+        self.switching_user = False  # closed by 切换用户: the program asks who works next instead of ending
         self.setWindowTitle(f"12345热线工作台 — {ctx.actor.display_name}（{ctx.actor.role_label}）")
         central = QWidget()
         row = QHBoxLayout(central)
@@ -143,6 +147,18 @@ class MainWindow(QMainWindow):
     def _status_bar(self) -> None:
         """The database line is a permanent widget, so a passing message (the first-start backup) never hides it."""
         bar = self.statusBar()
+        self.account_button = QToolButton()
+        self.account_button.setObjectName("account")
+        self.account_button.setText(f"{self.ctx.actor.display_name}（{self.ctx.actor.role_label}）")
+        self.account_button.setToolTip("当前登录的工作人员：修改密码、切换用户")
+        self.account_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.account_button)
+        self.change_password_action = menu.addAction("修改密码…")
+        self.change_password_action.triggered.connect(self.change_password)
+        self.switch_user_action = menu.addAction("切换用户…")
+        self.switch_user_action.triggered.connect(self.switch_user)
+        self.account_button.setMenu(menu)
+        bar.addPermanentWidget(self.account_button)
         self.database_label = QLabel(f"数据库：{self.ctx.db.display_name}")
         self.database_label.setObjectName("status_database")
         self.refresh_button = QToolButton()
@@ -205,6 +221,19 @@ class MainWindow(QMainWindow):
             self.watcher.stop()
         Task.wait_all(30_000)  # a save still running finishes before the database is closed
         super().closeEvent(event)
+
+    def change_password(self) -> None:
+        dialog = ChangePasswordDialog(self, self.ctx.db, self.ctx.actor, self.ctx.clock)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.show_notice("密码已修改，下次登录请用新密码。")
+
+    def switch_user(self) -> None:
+        """切换用户 (at a change of shift): the window closes as at 关闭, asking about unsaved edits and keeping a
+        half-typed call as this person's draft, and the login asks who works next (see ``app.run_app``). Whoever
+        follows works under their own name, so the history and audit trail say who did what."""
+        self.switching_user = True
+        if not self.close():  # 取消 at a page's unsaved edits: nobody switches
+            self.switching_user = False
 
     def may_close(self) -> bool:
         """A page holding unsaved edits is shown and asks 保存/不保存/取消 (取消, the default, keeps the window)."""

@@ -74,6 +74,7 @@ def _actor(user: User) -> Actor:
     return Actor(id=user.id, username=user.username, display_name=user.display_name, role=user.role)
 
 
+WRONG_PASSWORD = "用户名或密码不正确"
 NO_PASSWORD = "该用户还没有密码，不能登录。请管理员为其设置一次性密码。"
 MUST_CHANGE = "这是一次性密码：请设置自己的新密码（至少6位）后再开始工作。"
 
@@ -89,7 +90,7 @@ def login(session: Session, username: str, password: str, *, clock: Clock = offi
     now = clock()
     user = session.scalar(select(User).where(User.username == username.strip(), User.active.is_(True)))
     if user is None:
-        return LoginResult(None, "用户名或密码不正确。")
+        return LoginResult(None, f"{WRONG_PASSWORD}。")
     if user.locked_until is not None and user.locked_until > now:
         return LoginResult(None, f"输错密码次数过多，账户已锁定至 {_lock_time(user.locked_until, now)}，"
                                  "请稍后再试或请管理员重置密码。")
@@ -114,7 +115,7 @@ def login(session: Session, username: str, password: str, *, clock: Clock = offi
         audit.record(session, "lockout", f"user:{user.id}", {"until": user.locked_until.isoformat()},
                      user_id=user.id, at=now)
         return LoginResult(None, f"密码连续输错 {limit} 次，账户已锁定至 {_lock_time(user.locked_until, now)}。")
-    return LoginResult(None, f"用户名或密码不正确，还可再试 {limit - user.failed_logins} 次。")
+    return LoginResult(None, f"{WRONG_PASSWORD}，还可再试 {limit - user.failed_logins} 次。")
 
 
 def _lock_time(until: datetime, now: datetime) -> str:
@@ -137,6 +138,26 @@ def change_first_password(session: Session, username: str, one_time_password: st
     user.password_hash = hash_password(new_password)
     audit.record_row(session, user, user_id=user.id, at=clock(), kind="password")
     return LoginResult(_actor(user), "")
+
+
+def change_own_password(session: Session, actor: Actor, current: str, new_password: str, *,
+                        clock: Clock = office_now) -> str:
+    """A person signed in changes their own password. The current one is asked first, and a wrong one counts as a
+    failed login (five lock the account), so a station left signed in cannot be used to guess or take it over.
+
+    Returns why it was refused, or "" once changed; the caller commits either way, so failures count. A new password
+    too short, or the same as the current one, is refused (ValidationError) before anything is checked or counted.
+    """
+    check_new_password(new_password)
+    if new_password == current:
+        raise ValidationError("新密码不能与当前密码相同。", field="new_password")
+    result = login(session, actor.username, current, clock=clock)
+    if result.actor is None and not result.must_change:  # must_change: an admin reset it meanwhile; it was typed
+        return result.message.replace(WRONG_PASSWORD, "当前密码不正确")
+    user = session.scalars(select(User).where(User.id == actor.id)).one()
+    user.password_hash = hash_password(new_password)
+    audit.record_row(session, user, user_id=user.id, at=clock(), kind="password")
+    return ""
 
 
 def check_new_password(password: str) -> None:
