@@ -49,7 +49,7 @@ def dialogs(ctx: UiContext, window: MainWindow) -> dict[str, Callable[[], QDialo
     from hotline_desk.ui.bulletin_view import CasePicker
     from hotline_desk.ui.connection import ConnectionDialog
     from hotline_desk.ui.import_wizard import ImportWizard
-    from hotline_desk.ui.login import FirstPasswordDialog, LoginDialog
+    from hotline_desk.ui.login import ChangePasswordDialog, FirstPasswordDialog, LoginDialog
     from hotline_desk.ui.settings_view import BulkDaysDialog
     from hotline_desk.ui.widgets import ActionDialog, FieldSpec
 
@@ -61,6 +61,7 @@ def dialogs(ctx: UiContext, window: MainWindow) -> dict[str, Callable[[], QDialo
     return {
         "login": lambda: LoginDialog(None, ctx.db),
         "first-password": lambda: FirstPasswordDialog(None, ctx.db, "admin"),
+        "change-password": lambda: ChangePasswordDialog(window, ctx.db, ctx.actor, ctx.clock),
         "connection": lambda: ConnectionDialog(window, ctx.db.url),
         "import-cases": lambda: ImportWizard(window, ctx, "cases"),
         "import-replies": lambda: ImportWizard(window, ctx, "replies"),
