@@ -50,9 +50,25 @@ def make_workbook(path: Path, rows: int, key: str = "PDS") -> None:
     book.save(path)
 
 
+def settle_file(path: str) -> None:
+    """Have the operating system write out what it still holds of a SQLite file (and its log) before timing: a copy
+    of a large database made just before is mostly unwritten, and the first commit that syncs the file (an
+    import's last checkpoint) would otherwise wait for gigabytes the import never wrote."""
+    for name in (path, f"{path}-wal"):
+        if not os.path.exists(name):
+            continue
+        descriptor = os.open(name, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+
+
 def _database(tmp: str, run: int, given: str | None) -> tuple[Database, Actor]:
     """The database to import into, and the user who imports (the given file's admin)."""
     if given:
+        if "://" not in given:
+            settle_file(given)
         db = open_database(given)
         with db.session() as s:
             if not users.has_users(s):  # an empty database (a new PostgreSQL one): the office's lists and an admin
