@@ -282,6 +282,42 @@ def test_column_widths_and_splitters_are_remembered(qtbot: QtBot, tmp_path: Path
     assert again.sizes() == splitter.sizes() and splitter.sizes()[0] < splitter.sizes()[1]
 
 
+def test_columns_hidden_from_the_header_menu_stay_hidden(qtbot: QtBot, tmp_path: Path) -> None:
+    """At 1366×768 the case list's eleven columns need a sideways scroll: a clerk hides those not needed, and they
+    stay hidden the next time; the last column shown cannot be hidden, and 显示全部列 brings them all back."""
+    from PySide6.QtWidgets import QTableWidget
+
+    from hotline_desk.ui.window_state import column_menu, remember_columns, window_state
+
+    def table() -> QTableWidget:
+        made = QTableWidget(3, 3)
+        made.setHorizontalHeaderLabels(["工单编号", "来源", "诉求类型"])
+        qtbot.addWidget(made)
+        remember_columns(window_state(tmp_path), "cases", made.horizontalHeader())
+        return made
+
+    def ticks(made: QTableWidget) -> dict[str, tuple[bool, bool]]:
+        header = made.horizontalHeader()
+        menu = column_menu(header, lambda: window_state(tmp_path).save_columns("cases", header))
+        return {a.text(): (a.isChecked(), a.isEnabled()) for a in menu.actions() if a.text()}
+
+    first = table()
+    header = first.horizontalHeader()
+    assert ticks(first) == {"工单编号": (True, True), "来源": (True, True), "诉求类型": (True, True)}
+    menu = column_menu(header, lambda: window_state(tmp_path).save_columns("cases", header))
+    for action in menu.actions():
+        if action.text() in ("来源", "诉求类型"):
+            action.trigger()
+    assert [header.isSectionHidden(i) for i in range(3)] == [False, True, True]
+    assert ticks(first)["工单编号"] == (True, False)  # the one column left cannot go
+    again = table()  # the next start
+    assert [again.horizontalHeader().isSectionHidden(i) for i in range(3)] == [False, True, True]
+    every = [a for a in column_menu(again.horizontalHeader(), lambda: None).actions() if a.text() == "显示全部列"]
+    every[0].trigger()
+    assert not any(again.horizontalHeader().isSectionHidden(i) for i in range(3))
+    assert all(again.horizontalHeader().sectionSize(i) > 20 for i in range(3))
+
+
 def test_the_calendar_page_shows_a_month_and_takes_a_years_days_at_once(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:

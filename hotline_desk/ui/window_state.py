@@ -3,11 +3,13 @@ at login): an INI file in their own configuration folder, apart from the office 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from platformdirs import user_config_dir
-from PySide6.QtCore import QByteArray, QSettings, QTimer
-from PySide6.QtWidgets import QHeaderView, QSplitter, QTableView, QWidget
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QHeaderView, QMenu, QSplitter, QTableView, QWidget
 
 FILE_NAME = "window-state.ini"
 
@@ -93,8 +95,9 @@ def remember_splitter(state: WindowState, name: str, splitter: QSplitter) -> Non
 
 
 def remember_columns(state: WindowState, name: str, header: QHeaderView) -> bool:
-    """Column widths and order as this person left them (saved a moment after a drag ends); False when nothing was
-    remembered yet (the caller's own widths stand)."""
+    """Column widths, order and which are shown, as this person left them (saved a moment after a drag ends, at once
+    when a column is hidden or shown from the header's right-click menu); False when nothing was remembered yet (the
+    caller's own widths stand)."""
     restored = state.restore_columns(name, header)
     pause = QTimer(header)
     pause.setSingleShot(True)
@@ -102,7 +105,46 @@ def remember_columns(state: WindowState, name: str, header: QHeaderView) -> bool
     pause.timeout.connect(lambda: state.save_columns(name, header))
     header.sectionResized.connect(lambda *_args: pause.start())
     header.sectionMoved.connect(lambda *_args: pause.start())
+    header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+    header.customContextMenuRequested.connect(
+        lambda at: column_menu(header, lambda: state.save_columns(name, header)).popup(header.mapToGlobal(at)))
+    header.setToolTip("右键单击表头，可选择显示哪些列")
     return restored
+
+
+def column_menu(header: QHeaderView, changed: Callable[[], None]) -> QMenu:
+    """显示的列: a tick for each column, in the order shown; the last column shown cannot be hidden. A narrow screen
+    (1366×768) shows every column of a wide list only by scrolling sideways: the clerk hides those they do not need."""
+    menu = QMenu(header)
+    model = header.model()
+    shown = [i for i in range(header.count()) if not header.isSectionHidden(i)]
+
+    def toggle(logical: int, visible: bool) -> None:
+        header.setSectionHidden(logical, not visible)
+        if visible and header.sectionSize(logical) < header.minimumSectionSize() * 2:
+            header.resizeSection(logical, header.defaultSectionSize())
+        changed()
+
+    for visual in range(header.count()):
+        logical = header.logicalIndex(visual)
+        title = model.headerData(logical, Qt.Orientation.Horizontal) if model is not None else None
+        action = QAction(str(title) if title else f"第 {logical + 1} 列", menu)
+        action.setCheckable(True)
+        action.setChecked(logical in shown)
+        action.setEnabled(shown != [logical])  # at least one column stays
+        action.toggled.connect(lambda visible, logical=logical: toggle(logical, visible))
+        menu.addAction(action)
+    if len(shown) < header.count():
+        menu.addSeparator()
+        every = menu.addAction("显示全部列")
+
+        def show_all() -> None:
+            for i in range(header.count()):
+                if header.isSectionHidden(i):
+                    toggle(i, True)
+
+        every.triggered.connect(show_all)
+    return menu
 
 
 def remember_fitted_columns(state: WindowState, name: str, table: QTableView) -> None:
