@@ -11,7 +11,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from hotline_desk.db import Database, open_database
-from hotline_desk.models import Base, Case
+from hotline_desk.models import Base, Case, User
 from hotline_desk.services.accounts import accounts, users
 from hotline_desk.services.cases.records import CaseDraft
 from hotline_desk.services.office import reference
@@ -57,9 +57,12 @@ TEST_PASSWORD = "ceshi-mima-1"
 
 
 def give_passwords(session: Session, password: str = TEST_PASSWORD) -> None:
-    """Every active user sets ``password`` as their own, as after their first login."""
+    """Every active user sets ``password`` as their own, as after their first login (those who have it already
+    keep it: a new password the same as the current one is refused)."""
     for person in users.list_users(session):
-        accounts.set_password(session, person, person.username, password)
+        stored = session.scalar(select(User.password_hash).where(User.id == person.id)) or ""
+        if not accounts.check_password(stored, password):
+            accounts.set_password(session, person, person.username, password)
 
 
 def log_in_everyone(db: Database, monkeypatch: pytest.MonkeyPatch, password: str = TEST_PASSWORD) -> None:

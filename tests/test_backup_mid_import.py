@@ -119,10 +119,8 @@ def test_a_backup_made_during_a_long_import_restores_to_before_it(
     assert "恢复时会撤销这批未完成的导入" in out
     # The window's automatic backup says the same in its status bar message.
     from hotline_desk.ui.app import _make_backup
-    from tests.ui_helpers import context
 
-    shown = _make_backup(context(db, people.operator, fixed_clock(datetime(2022, 9, 1, 18, 0)), tmp_path / "state"),
-                         daily_only=False)
+    shown = _make_backup(db, daily_only=False, clock=fixed_clock(datetime(2022, 9, 1, 18, 0)))
     assert shown.startswith("已自动备份到 ") and f"这份备份中只有它已写入的 {in_backup} 件" in shown
     manifest = json.loads(backup.manifest_path(made).read_text(encoding="utf-8"))
     assert manifest["unfinished_imports"] == [{"batch": batch_id, "file": workbook.name, "cases": in_backup}]

@@ -5,7 +5,9 @@ own name."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QTimer
@@ -21,6 +23,7 @@ from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.ui.drafts import entry_draft
 from hotline_desk.ui.login import ChangePasswordDialog
 from tests.conftest import FakeClock, People
+from tests.test_ui_flows import _fill_entry
 
 
 @pytest.fixture
@@ -95,65 +98,239 @@ def test_the_change_password_dialog(qtbot: QtBot, secured: Database, people: Peo
     assert _login(secured, "op1", "xin-mima-9", clock).actor is not None
 
 
-def test_switching_user_hands_the_station_over_without_ending_the_program(
-        qtbot: QtBot, secured: Database, people: People, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """At a change of shift the next person signs in on the same program: the half-typed call stays the first
-    person's draft, the next one works under their own name, and the backup on closing runs once, at the end."""
-    from hotline_desk.ui import app
-    from hotline_desk.ui.case_entry import CaseEntryView
-    from hotline_desk.ui.main_window import MainWindow
+class Station:
+    """The program started for real (its event loop, login and windows) on the test database; the login is
+    answered by ``signing_in`` in turn, and ``steps`` run in turn once each window shows."""
 
-    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # the program sets its own
-    monkeypatch.setattr(app, "state_dir", lambda: tmp_path / "state")
-    monkeypatch.setattr(app, "default_config_dir", lambda: tmp_path / "config")
-    monkeypatch.setattr(app, "_open_until_it_works", lambda target: (secured, None))
-    monkeypatch.setattr(secured, "dispose", lambda: None)  # the fixture's database outlives the program
-    signed_in = iter([people.operator, people.supervisor])
-    logins: list[bool] = []
+    def __init__(self, qtbot: QtBot, db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                 signing_in: list[Actor | None]) -> None:
+        from hotline_desk.ui import app
 
-    def sign_in(database: Database, first_admin: str | None, remembered: object) -> tuple[Actor | None, str]:
-        logins.append(True)
-        return next(signed_in), ""
+        self.app, self.qtbot, self.tmp_path = app, qtbot, tmp_path
+        monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # the program sets its own
+        monkeypatch.setattr(app, "state_dir", lambda: tmp_path / "state")
+        monkeypatch.setattr(app, "default_config_dir", lambda: tmp_path / "config")
+        monkeypatch.setattr(app, "_open_until_it_works", lambda target: (db, None))
+        monkeypatch.setattr(db, "dispose", lambda: None)  # the fixture's database outlives the program
+        answers = iter(signing_in)
+        self.logins: list[str] = []  # "start" or "handover"
+        self.happened: list[str] = []
+        self.titles: list[str] = []
 
-    monkeypatch.setattr(app, "_sign_in", sign_in)
-    backups: list[str] = []
-    monkeypatch.setattr(app, "_make_backup", lambda ctx, daily_only: backups.append(
-        f"{ctx.actor.username}:{'daily' if daily_only else 'close'}") or "")
-    titles: list[str] = []
+        def sign_in(database: Database, first_admin: str | None, remembered: object, *,
+                    handover: bool = False) -> tuple[Actor | None, str]:
+            self.logins.append("handover" if handover else "start")
+            return next(answers), ""
 
-    def window() -> MainWindow:
+        monkeypatch.setattr(app, "_sign_in", sign_in)
+        monkeypatch.setattr(app, "_make_backup", lambda database, daily_only: self.happened.append(
+            "daily backup" if daily_only else "closing backup") or "")
+
+    def window(self) -> Any:
+        from hotline_desk.ui.main_window import MainWindow
+
         shown = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
         assert len(shown) == 1
+        self.titles.append(shown[0].windowTitle())
         return shown[0]
 
+    def run(self, *steps: Callable[[], None]) -> int:
+        pending = list(steps)
+
+        def next_step() -> None:
+            pending.pop(0)()
+            if pending:
+                QTimer.singleShot(50, next_step)
+
+        QTimer.singleShot(50, next_step)
+        stuck = QTimer()  # a step that failed leaves the program running: end it rather than wait forever
+        stuck.setSingleShot(True)
+        stuck.timeout.connect(QApplication.quit)
+        stuck.start(30_000)
+        try:
+            return self.app.run_app(None)
+        finally:
+            stuck.stop()
+
+
+def test_switching_user_hands_the_station_over_without_ending_the_program(
+        qtbot: QtBot, secured: Database, people: People, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """At a change of shift the next person signs in on the same program, choosing their own name: the half-typed
+    call stays the first person's draft, the next one works under their own name, and the backup on closing runs
+    once, at the end."""
+    from hotline_desk.ui.case_entry import CaseEntryView
+
+    station = Station(qtbot, secured, tmp_path, monkeypatch, [people.operator, people.supervisor])
+
     def operator_switches() -> None:
-        current = window()
-        titles.append(current.windowTitle())
+        current = station.window()
         current.show_page("entry")
         entry = current.views["entry"]
         assert isinstance(entry, CaseEntryView)
         entry.content.insertPlainText("路灯不亮，尚未登记完")
+        station.happened.append("switch")
         current.switch_user_action.trigger()
-        QTimer.singleShot(50, supervisor_closes)
 
-    def supervisor_closes() -> None:
-        current = window()
-        titles.append(current.windowTitle())
-        current.close()
-
-    QTimer.singleShot(50, operator_switches)
-    stuck = QTimer()  # a step above that failed leaves the program running: end it rather than wait forever
-    stuck.setSingleShot(True)
-    stuck.timeout.connect(QApplication.quit)
-    stuck.start(30_000)
-    try:
-        assert app.run_app(secured.url) == 0
-    finally:
-        stuck.stop()
-    assert len(logins) == 2
-    assert people.operator.display_name in titles[0]
-    assert people.supervisor.display_name in titles[1]
-    assert backups == ["op1:daily", "sup1:close"]
+    assert station.run(operator_switches, lambda: station.window().close()) == 0
+    assert station.logins == ["start", "handover"]
+    assert people.operator.display_name in station.titles[0]
+    assert people.supervisor.display_name in station.titles[1]
+    assert station.happened == ["daily backup", "switch", "closing backup"]
     kept = entry_draft(tmp_path / "state", "op1").load()
     assert kept is not None and "路灯不亮，尚未登记完" in str(kept)
     assert entry_draft(tmp_path / "state", "sup1").load() is None
+
+
+def test_nobody_signing_in_after_a_switch_ends_the_program_with_its_backup(
+        qtbot: QtBot, secured: Database, people: People, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """退出 at the login after 切换用户 ends the program as closing the window does: with the closing backup."""
+    station = Station(qtbot, secured, tmp_path, monkeypatch, [people.operator, None])
+
+    def switch() -> None:
+        station.window()
+        station.happened.append("switch")
+        station.window().switch_user_action.trigger()
+
+    assert station.run(switch) == 0
+    assert station.logins == ["start", "handover"]
+    assert station.happened == ["daily backup", "switch", "closing backup"]
+
+
+def test_the_login_after_a_switch_chooses_nobody(qtbot: QtBot, secured: Database, people: People,
+                                                 tmp_path: Path) -> None:
+    """The last person's name is not chosen already: a next clerk typing their password straight away would
+    otherwise count a wrong password against the last one."""
+    from hotline_desk.ui.login import LoginDialog
+    from hotline_desk.ui.window_state import WindowState
+
+    remembered = WindowState(tmp_path)
+    remembered.last_user = "op1"
+    at_start = LoginDialog(None, secured, remembered=remembered)
+    qtbot.addWidget(at_start)
+    assert at_start.user.currentData() == "op1"
+    handover = LoginDialog(None, secured, remembered=remembered, choose=True)
+    qtbot.addWidget(handover)
+    assert handover.user.currentIndex() == -1
+    qtbot.keyClicks(handover.password, "haoma-123")
+    handover.try_login()
+    assert handover.actor is None and handover.message.text() == "请先选择自己的姓名。"
+    with secured.reader() as s:
+        assert s.scalar(select(User.failed_logins).where(User.username == "op1")) == 0
+
+
+def test_a_deactivated_or_re_roled_person_still_signed_in_can_no_longer_act(
+        qtbot: QtBot, secured: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The window acted with the rights read at login: a supervisor made an operator on another station still
+    approved dispatches, and a deactivated clerk still registered calls, under their names."""
+    from hotline_desk.models import Case
+    from hotline_desk.services.office import admin
+    from hotline_desk.ui.case_entry import CaseEntryView
+    from hotline_desk.ui.operations import Operation
+    from tests.ui_helpers import Messages, context
+
+    messages = Messages().install(monkeypatch)
+    with secured.session() as s:  # on the admin's station, while both are signed in
+        admin.set_user(s, people.admin, "sup1", role="operator", clock=clock)
+        admin.set_user(s, people.admin, "op1", active=False, clock=clock)
+    supervisor = context(secured, people.supervisor, clock, tmp_path)
+    ran: list[bool] = []
+    assert Operation(None, supervisor, lambda s: ran.append(True)).run_here() is None
+    assert not ran and "管理员已把" in messages.texts()[0] and "话务员" in messages.texts()[0]
+    entry = CaseEntryView(context(secured, people.operator, clock, tmp_path))
+    qtbot.addWidget(entry)
+    _fill_entry(qtbot, entry, "路灯不亮")
+    entry.save()
+    assert "已被管理员停用" in messages.texts()[-1]
+    with secured.reader() as s:
+        assert s.scalar(select(Case.id).limit(1)) is None
+    assert entry.content.toPlainText() == "路灯不亮"  # nothing typed is lost
+    said = _change(secured, people.operator, "haoma-123", "xin-mima-9", clock)
+    assert said == "张丽的账户已被管理员停用，不能修改密码。"
+
+
+def test_an_admin_reset_meanwhile_is_explained_at_change_password(secured: Database, people: People,
+                                                                  clock: FakeClock) -> None:
+    with secured.session() as s:
+        once = accounts.reset_password(s, people.admin, "op1", clock=clock)
+    said = _change(secured, people.operator, "haoma-123", "xin-mima-9", clock)
+    assert said.startswith("当前密码不正确") and "管理员已重置了您的密码" in said
+    assert _change(secured, people.operator, once, "xin-mima-9", clock) == ""
+    assert _login(secured, "op1", "xin-mima-9", clock).actor is not None
+
+
+def test_nobody_sets_their_own_password_without_the_current_one(secured: Database, people: People,
+                                                                 clock: FakeClock) -> None:
+    """An admin station left signed in: 重置密码 on the admin's own row set a password straight away."""
+    with pytest.raises(ValidationError, match="修改密码"), secured.session() as s:
+        accounts.reset_password(s, people.admin, "admin", clock=clock)
+    with pytest.raises(ValidationError, match="不能与当前密码相同"), secured.session() as s:  # the CLI's passwd
+        accounts.set_password(s, people.operator, "op1", "haoma-123", clock=clock)
+    with pytest.raises(ValidationError, match="开头和结尾不能是空格"), secured.session() as s:
+        accounts.set_password(s, people.operator, "op1", " zl2026 ", clock=clock)
+    with secured.session() as s:
+        from hotline_desk.services.office import admin
+
+        admin.set_user(s, people.admin, "op1", active=False, clock=clock)
+    with pytest.raises(ValidationError, match="已停用"), secured.session() as s:
+        accounts.reset_password(s, people.admin, "op1", clock=clock)
+
+
+def test_the_users_page_corrects_names_deactivates_after_asking_and_enables_again(
+        qtbot: QtBot, secured: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from hotline_desk.ui.settings_view import UsersTab
+    from tests.ui_helpers import Messages, answer_next_dialog, context
+
+    messages = Messages().install(monkeypatch)
+    tab = UsersTab(context(secured, people.admin, clock, tmp_path))
+    qtbot.addWidget(tab)
+
+    def row(username: str) -> list[str]:
+        number = [r.username for r in tab.model.rows].index(username)
+        return [str(tab.model.index(number, c).data()) for c in range(tab.model.columnCount())]
+
+    def select(username: str) -> None:
+        tab.table.selectRow([r.username for r in tab.model.rows].index(username))
+
+    select("op1")
+    answer_next_dialog({"name": "张丽丽", "role": "审核员"})
+    tab.change_role()
+    assert row("op1") == ["op1", "张丽丽", "审核员", "在用"]
+    tab.disable()
+    assert "停用 张丽丽（op1）？" in messages.texts("question")[-1]
+    assert row("op1")[3] == "已停用"  # still listed, to be enabled again
+    tab.enable()
+    assert row("op1")[3] == "在用" and _login(secured, "op1", "haoma-123", clock).actor is not None
+    tab.reset()
+    once = messages.texts("information")[-1].split("一次性密码：")[1].split("\n")[0]
+    assert _login(secured, "op1", once, clock).must_change
+    select("admin")
+    tab.reset()
+    assert "修改密码" in messages.texts()[-1]
+    for column in range(3):
+        assert tab.table.columnWidth(column) >= tab.table.sizeHintForColumn(column)
+
+
+def test_the_command_line_corrects_deactivates_and_enables_users(secured: Database, people: People,
+                                                                  monkeypatch: pytest.MonkeyPatch,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    from hotline_desk.cli import main
+    from tests.helpers import log_in_everyone
+
+    log_in_everyone(secured, monkeypatch)
+    path = secured.url
+    assert main(["--db", path, "user", "set", "op1", "--name", "张丽丽", "--role", "审核员"]) == 0
+    assert "用户 op1：姓名改为张丽丽，角色改为审核员。" in capsys.readouterr().out
+    assert main(["--db", path, "user", "set", "op1", "--disable"]) == 0
+    assert capsys.readouterr().out == "用户 op1：已停用（不能再登录）。\n"
+    assert main(["--db", path, "user", "list"]) == 0
+    assert "op1" not in capsys.readouterr().out
+    assert main(["--db", path, "user", "list", "--all"]) == 0
+    assert "op1\t张丽丽\t审核员\t已停用" in capsys.readouterr().out
+    assert main(["--db", path, "--user", "op1", "case", "list"]) == 2  # cannot sign in
+    capsys.readouterr()
+    assert main(["--db", path, "user", "set", "op1"]) == 2
+    assert "请给出要修改的内容" in capsys.readouterr().err
+    assert main(["--db", path, "user", "set", "op1", "--enable"]) == 0
+    assert main(["--db", path, "--user", "op1", "case", "list"]) == 0

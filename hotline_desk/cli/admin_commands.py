@@ -25,7 +25,7 @@ from hotline_desk.services.clock import office_now
 from hotline_desk.services.maintenance import backup, backups, half_imports, integrity, transfer
 from hotline_desk.services.maintenance.opening import open_office_database
 from hotline_desk.services.office import admin, reference, settings
-from hotline_desk.vocabulary import Permission
+from hotline_desk.vocabulary import Permission, Role
 
 ENV_ADMIN_PASSWORD = "HOTLINE_DESK_ADMIN_PASSWORD"
 
@@ -91,10 +91,21 @@ def register(sub: SubParsers[Any]) -> None:
                         ".anchors.txt），或形如 1234-0123456789abcdef-0013 的锚点码；可重复")
     p.set_defaults(run=cmd_verify)
 
-    p = sub.add_parser("user", help="用户：列出或添加", description="列出或添加用户（须登录）。")
+    p = sub.add_parser("user", help="用户：列出、添加或修改", description="列出、添加或修改用户（须登录）。")
     usub = p.add_subparsers(dest="action", metavar="操作", required=True)
-    q = usub.add_parser("list", help="列出用户", description="列出在用用户（须登录）。")
+    q = usub.add_parser("list", help="列出用户", description="列出在用用户（须登录）；--all 连同已停用的，并写明状态。")
+    q.add_argument("--all", action="store_true", help="连同已停用的用户")
     q.set_defaults(run=cmd_user_list)
+    q = usub.add_parser("set", help="修改姓名、角色，停用或重新启用（需管理员）",
+                        description="修改用户的姓名或角色，停用（不能再登录，已在工作的也不能再保存）或重新启用"
+                                    "（需管理员）。登录名不能修改。")
+    q.add_argument("username", help="登录名")
+    q.add_argument("--name", help="新的姓名")
+    q.add_argument("--role", help="新的角色：话务员、审核员、管理员（或 operator/supervisor/admin）")
+    state = q.add_mutually_exclusive_group()
+    state.add_argument("--disable", action="store_true", help="停用")
+    state.add_argument("--enable", action="store_true", help="重新启用")
+    q.set_defaults(run=cmd_user_set)
     q = usub.add_parser("add", help="添加用户（需管理员）",
                         description="添加用户（需管理员）。新用户得到一个一次性密码：取自 --password-file 指定的文件"
                                     "（第一行），否则自动生成并只显示这一次；该用户首次登录时须改为自己的密码。")
@@ -338,8 +349,29 @@ def cmd_verify(ctx: Context, args: argparse.Namespace) -> int:
 def cmd_user_list(ctx: Context, args: argparse.Namespace) -> int:
     ctx.actor()
     with ctx.db.reader() as session:
-        for u in users.list_users(session):
-            print(f"{u.username}\t{u.display_name}\t{u.role_label}")
+        if not args.all:
+            for u in users.list_users(session):
+                print(f"{u.username}\t{u.display_name}\t{u.role_label}")
+            return 0
+        rows = users.user_rows(session)
+    now = office_now()
+    for row in rows:
+        print(f"{row.username}\t{row.display_name}\t{row.role_label}\t{row.state_label(now)}")
+    return 0
+
+
+def cmd_user_set(ctx: Context, args: argparse.Namespace) -> int:
+    actor = ctx.actor()
+    active = True if args.enable else (False if args.disable else None)
+    if args.name is None and args.role is None and active is None:
+        raise ValidationError("请给出要修改的内容：--name、--role、--disable 或 --enable。")
+    role = users.role_from_label(args.role) if args.role is not None else None
+    with ctx.db.session() as session:
+        admin.set_user(session, actor, args.username, role=role, active=active, display_name=args.name)
+    done = [f"姓名改为{args.name.strip()}" if args.name is not None else "",
+            f"角色改为{Role(role).label}" if role is not None else "",
+            {True: "已重新启用", False: "已停用（不能再登录）", None: ""}[active]]
+    print(f"用户 {args.username}：{'，'.join(d for d in done if d)}。")
     return 0
 
 

@@ -17,7 +17,7 @@ from hotline_desk.db import Database, default_db_path, resolve_db_url
 from hotline_desk.errors import HotlineError
 from hotline_desk.services.accounts import accounts, users
 from hotline_desk.services.accounts.permissions import Actor
-from hotline_desk.services.clock import office_now
+from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.maintenance import backup, backups, half_imports
 from hotline_desk.services.maintenance.opening import open_office_database
 from hotline_desk.services.office import reference
@@ -145,8 +145,10 @@ def _current_url(target: str | None) -> str:
         return f"sqlite:///{default_db_path()}"
 
 
-def _sign_in(database: Database, first_admin: str | None, remembered: WindowState) -> tuple[Actor | None, str]:
-    """First run's admin password, then the login; or the other database the person chose instead."""
+def _sign_in(database: Database, first_admin: str | None, remembered: WindowState, *,
+             handover: bool = False) -> tuple[Actor | None, str]:
+    """First run's admin password, then the login; or the other database the person chose instead. At a
+    ``handover`` (切换用户) nobody is chosen already: the next person picks their own name."""
     if first_admin:
         first = FirstPasswordDialog(None, database, first_admin)
         answer = first.exec()
@@ -154,7 +156,7 @@ def _sign_in(database: Database, first_admin: str | None, remembered: WindowStat
             return None, first.switch_to
         if answer != QDialog.DialogCode.Accepted:
             return None, ""
-    login = LoginDialog(None, database, remembered=remembered)
+    login = LoginDialog(None, database, remembered=remembered, choose=handover)
     answer = login.exec()
     if answer == SWITCH_DATABASE:
         return None, login.switch_to
@@ -186,7 +188,9 @@ def run_app(db: str | None = None) -> int:
                 if code is not None:
                     return code
                 # 切换用户: the next person signs in on the same database (or chooses another)
-                actor, switch_to = _sign_in(database, None, remembered)
+                actor, switch_to = _sign_in(database, None, remembered, handover=True)
+                if actor is None:  # nobody took over: the backup due on closing, as if the window had closed
+                    _backup(database, daily_only=False)
         finally:
             database.dispose()
         if not switch_to:  # 退出 at the login
@@ -205,13 +209,13 @@ def _work(app: QApplication, database: Database, actor: Actor, first: bool) -> i
     if first:
         # The day's first backup is made off the UI thread: a big file takes a while, and the window is usable
         # meanwhile.
-        Task(window, lambda: _make_backup(ctx, daily_only=True), title="自动备份失败").quietly() \
+        Task(window, lambda: _make_backup(database, daily_only=True), title="自动备份失败").quietly() \
             .success(lambda made: window.statusBar().showMessage(made, 8000) if made else None) \
             .failure(lambda exc: QMessageBox.warning(window, "自动备份失败", exc.message)).start()
 
     def closing() -> None:  # the backup on close; not when only the person at the desk changes
         if not window.switching_user:
-            _backup(ctx, daily_only=False)
+            _backup(database, daily_only=False)
 
     app.aboutToQuit.connect(closing)
     try:
@@ -221,24 +225,24 @@ def _work(app: QApplication, database: Database, actor: Actor, first: bool) -> i
     return None if window.switching_user else code
 
 
-def _make_backup(ctx: UiContext, *, daily_only: bool) -> str:
+def _make_backup(database: Database, *, daily_only: bool, clock: Clock = office_now) -> str:
     """A backup (once a day at start, or on close); what to tell the person, or "" when none was due."""
-    path = ctx.db.path
+    path = database.path
     if path is None:
         return ""
-    with ctx.db.reader() as session:
+    with database.reader() as session:
         folder, _keep = backups.backup_location(session, path)
-        if daily_only and not backup.due(folder, ctx.clock(), path):
+        if daily_only and not backup.due(folder, clock(), path):
             return ""
-        info = backups.make_backup(session, path, ctx.clock())
+        info = backups.make_backup(session, path, clock())
     return " ".join([f"已自动备份到 {info.path}。", *map(half_imports.caught_words, info.half_imports),
                      backup.not_removed_words(info)]).strip()
 
 
-def _backup(ctx: UiContext, *, daily_only: bool) -> str:
+def _backup(database: Database, *, daily_only: bool) -> str:
     """The backup on close; a failure is shown, never fatal."""
     try:
-        return _make_backup(ctx, daily_only=daily_only)
+        return _make_backup(database, daily_only=daily_only)
     except HotlineError as exc:
         QMessageBox.warning(None, "自动备份失败", exc.message)
         return ""

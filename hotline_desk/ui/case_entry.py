@@ -548,7 +548,7 @@ class CaseEntryView(QWidget):
         if not self._time_confirmed(draft):
             return
         try:
-            with self.ctx.db.session() as session:
+            with self.ctx.writing() as session:
                 view = register_case(session, self.ctx.actor, draft, clock=self.ctx.clock)
         except ValidationError as exc:
             self._refuse(exc.errors or [(exc.field or "content", exc.message)])

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
+from sqlalchemy.orm import Session
 
 from hotline_desk.db import Database
+from hotline_desk.services.accounts import accounts
 from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.clock import Clock
 from hotline_desk.ui.changes import Change
@@ -67,6 +71,14 @@ class UiContext:
     @property
     def prefs_dir(self) -> Path:
         return self.config_dir or self.state_dir
+
+    @contextmanager
+    def writing(self) -> Iterator[Session]:
+        """The write session of one action of this person's: refused before anything is written if an admin has
+        meanwhile deactivated the account or changed its role (``accounts.confirm_signed_in``)."""
+        with self.db.session() as session:
+            accounts.confirm_signed_in(session, self.actor)
+            yield session
 
     def window_state(self) -> WindowState:
         """Where this person's window geometry, splitters and column widths are remembered (never the database):

@@ -61,7 +61,7 @@ class LoginDialog(_StartDialog):
     """
 
     def __init__(self, parent: QWidget | None, db: Database, clock: Clock = office_now, *,
-                 remembered: WindowState | None = None) -> None:
+                 remembered: WindowState | None = None, choose: bool = False) -> None:
         super().__init__(parent, db)
         self.clock = clock
         self.remembered = remembered
@@ -72,7 +72,10 @@ class LoginDialog(_StartDialog):
         with db.reader() as session:
             for person in users.list_users(session):
                 self.user.addItem(f"{person.display_name}（{person.role_label}）", person.username)
-        if remembered is not None:  # who last signed in on this computer is chosen already
+        if choose:  # 切换用户: the next person picks their name, or a wrong password would count against the last one
+            self.user.setCurrentIndex(-1)
+            self.user.setPlaceholderText("请选择自己的姓名")
+        elif remembered is not None:  # who last signed in on this computer is chosen already
             self.user.setCurrentIndex(max(self.user.findData(remembered.last_user), 0))
         self.password = QLineEdit()
         self.new_password = QLineEdit()
@@ -94,7 +97,7 @@ class LoginDialog(_StartDialog):
         layout.addLayout(self.form)
         layout.addWidget(self.message)
         layout.addWidget(buttons)
-        self.password.setFocus()
+        (self.user if choose else self.password).setFocus()
 
     def _show_new_password(self, shown: bool) -> None:
         self.changing = shown
@@ -104,6 +107,10 @@ class LoginDialog(_StartDialog):
 
     def try_login(self) -> None:
         username = self.user.currentData()
+        if username is None:
+            self.message.setText("请先选择自己的姓名。")
+            self.user.setFocus()
+            return
         if self.changing:
             self._change_first_password(username)
             return

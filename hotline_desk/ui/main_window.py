@@ -213,7 +213,7 @@ class MainWindow(QMainWindow):
         super().keyPressEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if not self.may_close():
+        if not self.may_close("切换用户" if self.switching_user else "关闭程序"):
             event.ignore()
             return
         self.state.save_window(STATE_NAME, self)
@@ -235,12 +235,12 @@ class MainWindow(QMainWindow):
         if not self.close():  # 取消 at a page's unsaved edits: nobody switches
             self.switching_user = False
 
-    def may_close(self) -> bool:
+    def may_close(self, going: str = "关闭程序") -> bool:
         """A page holding unsaved edits is shown and asks 保存/不保存/取消 (取消, the default, keeps the window)."""
         for key, view in self.views.items():
             if isinstance(view, HoldsEdits) and view.is_dirty():
                 self.show_page(key)
-                if not view.may_leave("关闭程序"):
+                if not view.may_leave(going):
                     return False
         return True
 

@@ -305,7 +305,7 @@ class Operation(Task[T]):
         return self
 
     def _in_session(self) -> T:
-        opener = self.ctx.db.reader if self.read_only else self.ctx.db.session
+        opener = self.ctx.db.reader if self.read_only else self.ctx.writing
         with opener() as session:
             return self.work(session)
 

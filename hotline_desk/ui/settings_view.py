@@ -39,7 +39,6 @@ from hotline_desk.errors import HotlineError
 from hotline_desk.models.reference import UNIT_GROUP_LABELS
 from hotline_desk.models.system import ROLE_LABELS
 from hotline_desk.services.accounts import accounts, users
-from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.maintenance import backup, backups, half_imports
 from hotline_desk.services.office import admin, reference, settings
 from hotline_desk.services.office.calendar import parse_day_list
@@ -272,25 +271,31 @@ class CategoriesTab(QWidget):
 
 
 class UsersTab(QWidget):
+    """工作人员: everyone who may sign in, and those deactivated (who can be enabled again); a person's name and role
+    corrected, a one-time password given, an account deactivated after a question."""
+
     def __init__(self, ctx: UiContext) -> None:
         super().__init__()
         self.ctx = ctx
-        self.model: RowsModel[Actor] = RowsModel([Column("登录名", lambda u: u.username),
-                                                  Column("姓名", lambda u: u.display_name),
-                                                  Column("角色", lambda u: u.role_label)])
+        self.model: RowsModel[users.UserRow] = RowsModel([
+            Column("登录名", lambda u: u.username), Column("姓名", lambda u: u.display_name),
+            Column("角色", lambda u: u.role_label), Column("状态", lambda u: u.state_label(ctx.clock()))])
         self.table = _table(self.model)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
-        layout.addLayout(_buttons(("添加用户", self.add), ("修改角色", self.change_role), ("重置密码", self.reset),
-                                  ("停用所选", self.disable)))
+        layout.addLayout(_buttons(("添加用户", self.add), ("修改姓名或角色", self.change_role),
+                                  ("重置密码", self.reset), ("停用所选", self.disable), ("重新启用", self.enable)))
         self.refresh()
         remember_fitted_columns(ctx.window_state(), "settings_users", self.table)
         self.follower = follow(self, ctx.signals, Change.REFERENCE, self.refresh)
 
     def refresh(self) -> None:
-        _reload(self.table, self.model, read(self.ctx, users.list_users), lambda user: user.username)
+        _reload(self.table, self.model, read(self.ctx, users.user_rows), lambda user: user.username)
+        for column in range(self.model.columnCount() - 1):  # a longer name added since: never cut (登录名 zha…)
+            if self.table.sizeHintForColumn(column) > self.table.columnWidth(column):
+                self.table.resizeColumnToContents(column)
 
-    def _selected(self) -> Actor | None:
+    def _selected(self) -> users.UserRow | None:
         rows = self.table.selectionModel().selectedRows()
         return self.model.row(rows[0].row()) if rows else None
 
@@ -315,28 +320,52 @@ class UsersTab(QWidget):
         if user is None:
             return
         roles = [(label, code) for code, label in ROLE_LABELS.items()]
-        v = ask(self, f"修改 {user.display_name} 的角色",
-                [FieldSpec("role", "角色", "choice", roles, default=user.role)])
-        if v and Operation(self, self.ctx, lambda s: admin.set_user(s, self.ctx.actor, user.username, role=v["role"]),
-                            changes=Change.REFERENCE).run_here():
-            self.refresh()
+        v = ask(self, f"修改 {user.display_name}（{user.username}）",
+                [FieldSpec("name", "姓名", default=user.display_name, required=True),
+                 FieldSpec("role", "角色", "choice", roles, default=user.role)],
+                intro="登录名不能修改。已办理的步骤在历史中仍署当时的姓名。")
+        if v:
+            self._set(user, f"已修改 {user.username} 的姓名和角色。", role=v["role"], display_name=v["name"])
 
     def reset(self) -> None:
         user = self._selected()
         if user is None:
             return
-        v = ask(self, f"重置 {user.display_name} 的密码", [FieldSpec("password", "新密码（至少6位）", required=True)],
-                intro="重置的是一次性密码：请当面告知，该用户下次登录时须改为自己的密码；锁定同时解除。")
-        if v:
-            Operation(self, self.ctx, lambda s: accounts.set_password(s, self.ctx.actor, user.username,
-                                                                       v["password"], clock=self.ctx.clock)).run_here()
+        if QMessageBox.question(self, "重置密码", f"为 {user.display_name}（{user.username}）生成一个一次性密码？\n\n"
+                                "其原来的密码随即失效，锁定同时解除；该用户下次登录时须改为自己的密码。",
+                                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                QMessageBox.StandardButton.No) != QMessageBox.StandardButton.Yes:
+            return
+        given = Operation(self, self.ctx, lambda s: accounts.reset_password(s, self.ctx.actor, user.username,
+                                                                             clock=self.ctx.clock),
+                          changes=Change.REFERENCE).run_here()
+        if given is not None:
+            self.refresh()
+            QMessageBox.information(self, "已重置密码",
+                                    f"{user.display_name}（{user.username}）的一次性密码：{given}\n\n只显示这一次，请当面告知；下次登录时须改为自己的密码。")
 
     def disable(self) -> None:
         user = self._selected()
-        if user and Operation(self, self.ctx, lambda s: admin.set_user(s, self.ctx.actor, user.username,
-                                                                       active=False),
-                              changes=Change.REFERENCE).run_here():
-            self.refresh()
+        if user is None or not user.active:
+            return
+        if QMessageBox.question(self, "停用用户", f"停用 {user.display_name}（{user.username}）？\n\n"
+                                "停用后不能登录，已在工作的也不能再保存；其办理过的工单和历史不变。"
+                                "可随时“重新启用”。",
+                                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                QMessageBox.StandardButton.No) != QMessageBox.StandardButton.Yes:
+            return
+        self._set(user, f"已停用 {user.display_name}（{user.username}）。", active=False)
+
+    def enable(self) -> None:
+        user = self._selected()
+        if user is None or user.active:
+            return
+        self._set(user, f"已重新启用 {user.display_name}（{user.username}）。", active=True)
+
+    def _set(self, user: users.UserRow, said: str, **changes: Any) -> None:
+        Operation(self, self.ctx, lambda s: admin.set_user(s, self.ctx.actor, user.username, clock=self.ctx.clock,
+                                                           **changes), changes=Change.REFERENCE).notify(said).run_here()
+        self.refresh()  # shown or not: the list is what the next click acts on
 
 
 class CalendarTab(QWidget):

@@ -18,6 +18,7 @@ from hotline_desk.services.accounts import audit
 from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.office.settings import Settings
+from hotline_desk.vocabulary import Role
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 MIN_LENGTH = 6
@@ -146,23 +147,57 @@ def change_own_password(session: Session, actor: Actor, current: str, new_passwo
     failed login (five lock the account), so a station left signed in cannot be used to guess or take it over.
 
     Returns why it was refused, or "" once changed; the caller commits either way, so failures count. A new password
-    too short, or the same as the current one, is refused (ValidationError) before anything is checked or counted.
+    that is not allowed, or the same as the current one, is refused (ValidationError) before anything is counted.
     """
     check_new_password(new_password)
     if new_password == current:
         raise ValidationError("新密码不能与当前密码相同。", field="new_password")
+    user = session.get(User, actor.id)
+    if user is None or not user.active:
+        return f"{actor.display_name}的账户已被管理员停用，不能修改密码。"
+    reset = is_one_time(user.password_hash)  # an admin reset it while this person was signed in
     result = login(session, actor.username, current, clock=clock)
-    if result.actor is None and not result.must_change:  # must_change: an admin reset it meanwhile; it was typed
-        return result.message.replace(WRONG_PASSWORD, "当前密码不正确")
-    user = session.scalars(select(User).where(User.id == actor.id)).one()
+    if result.actor is None and not result.must_change:
+        said = result.message.replace(WRONG_PASSWORD, "当前密码不正确")
+        if reset and "锁定" not in said:
+            said += "管理员已重置了您的密码：当前密码请填管理员告知的一次性密码。"
+        return said
     user.password_hash = hash_password(new_password)
     audit.record_row(session, user, user_id=user.id, at=clock(), kind="password")
     return ""
 
 
+def confirm_signed_in(session: Session, actor: Actor) -> None:
+    """Refuse the action of a person signed in whose account an admin has meanwhile deactivated or given another
+    role: the window would otherwise act with the rights read at login, and the history would name a person who may
+    no longer do it. Called in the action's own write session, before anything is written."""
+    row = session.execute(select(User.active, User.role).where(User.id == actor.id)).one_or_none()
+    if row is None or not row.active:
+        raise PermissionDenied(f"{actor.display_name}的账户已被管理员停用，不能再办理。"
+                               "请点状态栏右下角的姓名，选“切换用户”，由在用的工作人员登录。")
+    if row.role != actor.role:
+        now_role = Role(row.role).label if row.role in Role.labels() else row.role
+        raise PermissionDenied(f"管理员已把{actor.display_name}的角色改为{now_role}，这一步未办理。"
+                               "请点状态栏右下角的姓名，选“切换用户”，重新登录后按新的角色办理。")
+
+
+def reset_password(session: Session, actor: Actor, username: str, *, clock: Clock = office_now) -> str:
+    """An admin gives another person a generated one-time password (returned, to be shown once), lifting a lock.
+    One's own password is changed with ``change_own_password``, which asks for the current one: a station left
+    signed in must not let anyone set the admin's password."""
+    require(actor, "manage_users")
+    if username == actor.username:
+        raise ValidationError("自己的密码请用状态栏右下角姓名下的“修改密码”修改（须输入当前密码）。")
+    password = generate_password()
+    set_password(session, actor, username, password, clock=clock)
+    return password
+
+
 def check_new_password(password: str) -> None:
     if len(password) < MIN_LENGTH:
         raise ValidationError(f"密码至少 {MIN_LENGTH} 位。", field="password")
+    if password != password.strip():  # typed by mistake, and then never typed again at the login
+        raise ValidationError("密码的开头和结尾不能是空格。", field="password")
 
 
 def set_password(session: Session, actor: Actor | None, username: str, password: str, *,
@@ -181,7 +216,11 @@ def set_password(session: Session, actor: Actor | None, username: str, password:
             raise PermissionDenied("请登录后再修改密码。")
     elif actor.id != user.id:
         require(actor, "manage_users")
+        if not user.active:
+            raise ValidationError(f"{user.display_name}（{user.username}）已停用，不能登录：请先重新启用，再重置密码。")
     check_new_password(password)
+    if actor is not None and actor.id == user.id and check_password(user.password_hash, password):
+        raise ValidationError("新密码不能与当前密码相同。", field="password")
     user.password_hash = hash_password(password, one_time=actor is not None and actor.id != user.id)
     user.failed_logins = 0
     user.locked_until = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -31,6 +32,31 @@ def list_users(session: Session, *, include_inactive: bool = False) -> list[Acto
     if not include_inactive:
         query = query.where(User.active.is_(True))
     return [_actor(u) for u in session.scalars(query)]
+
+
+@dataclass(frozen=True)
+class UserRow:
+    """A person as the 用户 list shows them: who, in which role, and whether they can sign in now."""
+
+    username: str
+    display_name: str
+    role: str
+    role_label: str
+    active: bool
+    locked_until: datetime | None
+
+    def state_label(self, now: datetime) -> str:
+        if not self.active:
+            return "已停用"
+        if self.locked_until is not None and self.locked_until > now:
+            return f"锁定至 {self.locked_until:%Y-%m-%d %H:%M}"
+        return "在用"
+
+
+def user_rows(session: Session) -> list[UserRow]:
+    """Everyone, those deactivated too (an admin may enable them again), in the order they were added."""
+    return [UserRow(u.username, u.display_name, u.role, _actor(u).role_label, u.active, u.locked_until)
+            for u in session.scalars(select(User).order_by(User.id))]
 
 
 def has_users(session: Session) -> bool:

@@ -77,11 +77,16 @@ def save_category(session: Session, actor: Actor, category_id: int | None, name:
 
 
 def set_user(session: Session, actor: Actor, username: str, *, role: str | None = None,
-             active: bool | None = None, clock: Clock = office_now) -> None:
+             active: bool | None = None, display_name: str | None = None, clock: Clock = office_now) -> None:
+    """Change a person's role, name (a typing slip in 姓名) or whether they may sign in (停用, 重新启用)."""
     require(actor, "manage_users")
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
         raise NotFound(f"没有用户“{username}”。")
+    if display_name is not None:
+        if not display_name.strip():
+            raise ValidationError("姓名不能为空。", field="display_name")
+        user.display_name = display_name.strip()
     if user.id == actor.id and (active is False or (role is not None and role != "admin")):
         raise ValidationError("不能停用自己或取消自己的管理员角色。")
     if role is not None:
