@@ -162,6 +162,11 @@ def test_the_login_dialog_replaces_a_one_time_password(qtbot: QtBot, secured: Da
     qtbot.keyClicks(dialog.new_again, "my-own-px")
     dialog.try_login()
     assert dialog.actor is None and "不一致" in dialog.message.text()
+    qtbot.keyClicks(dialog.new_password, "yici-mima-1")
+    qtbot.keyClicks(dialog.new_again, "yici-mima-1")
+    dialog.try_login()  # refused: typed again from the new password on, as 修改密码 does
+    assert "不能与一次性密码相同" in dialog.message.text()
+    assert dialog.new_password.text() == dialog.new_again.text() == "" and dialog.password.text() == "yici-mima-1"
     qtbot.keyClicks(dialog.new_password, "my-own-pw")
     qtbot.keyClicks(dialog.new_again, "my-own-pw")
     dialog.try_login()

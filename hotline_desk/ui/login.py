@@ -134,6 +134,12 @@ class LoginDialog(_StartDialog):
             with self.db.session() as session:
                 result = accounts.change_first_password(session, username, self.password.text(),
                                                         self.new_password.text(), clock=self.clock)
+        except ValidationError as exc:  # the new password not allowed: typed again, as at 修改密码
+            self.message.setText(exc.message)
+            self.new_password.clear()
+            self.new_again.clear()
+            self.new_password.setFocus()
+            return
         except HotlineError as exc:
             self.message.setText(exc.message)
             return
@@ -175,14 +181,25 @@ class FirstPasswordDialog(_StartDialog):
         layout.addLayout(form)
         layout.addWidget(buttons)
 
+    def _refuse(self, message: str) -> None:
+        self.message.setStyleSheet("color: #B00020;")
+        self.message.setText(message)
+        self.first.clear()
+        self.second.clear()
+        self.first.setFocus()
+
     def save(self) -> None:
         if self.first.text() != self.second.text():
-            self.message.setText("两次输入的密码不一致。")
+            self._refuse("两次输入的密码不一致。")
             return
         try:
             with self.db.session() as session:
                 accounts.set_password(session, None, self.username, self.first.text())
-        except HotlineError as exc:
+        except ValidationError as exc:
+            self._refuse(exc.message)
+            return
+        except HotlineError as exc:  # the database out of reach: what was typed stays
+            self.message.setStyleSheet("color: #B00020;")
             self.message.setText(exc.message)
             return
         self.accept()
