@@ -313,6 +313,18 @@ class Database:
         return sqlite_path(self.url)
 
     @property
+    def identity(self) -> str:
+        """Which database this is, for what is kept beside it on this computer (a draft): the file's full path, or
+        the server and database without the password."""
+        path = self.path
+        if path is not None:
+            try:
+                return str(path.resolve())
+            except OSError:
+                return str(path.absolute())
+        return self.display_name
+
+    @property
     def display_name(self) -> str:
         """Where the data is, for the status bar and messages: the file, or the server without its password."""
         if self.url.startswith("sqlite"):

@@ -176,9 +176,9 @@ def test_switching_user_hands_the_station_over_without_ending_the_program(
     assert people.operator.display_name in station.titles[0]
     assert people.supervisor.display_name in station.titles[1]
     assert station.happened == ["daily backup", "switch", "closing backup"]
-    kept = entry_draft(tmp_path / "state", "op1").load()
+    kept = entry_draft(tmp_path / "state", "op1", secured.identity).load()
     assert kept is not None and "路灯不亮，尚未登记完" in str(kept)
-    assert entry_draft(tmp_path / "state", "sup1").load() is None
+    assert entry_draft(tmp_path / "state", "sup1", secured.identity).load() is None
 
 
 def test_nobody_signing_in_after_a_switch_ends_the_program_with_its_backup(

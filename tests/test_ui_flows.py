@@ -166,7 +166,7 @@ def test_unsaved_entry_survives_closing_and_clearing_asks_first(
     messages = Messages().install(monkeypatch)
     again.ask_clear()
     assert messages.texts("question") and again.content.toPlainText() == ""
-    assert not entry_draft(tmp_path, "op1").path.exists()
+    assert not entry_draft(tmp_path, "op1", db.identity).path.exists()
     window.close()
     later = MainWindow(ctx, watch=False)  # nothing left to finish: the program opens on 首页 as always
     qtbot.addWidget(later)

@@ -3,6 +3,7 @@ or hold characters Windows forbids, and writing (with fsync) on every keystroke.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -50,7 +51,7 @@ def test_a_draft_the_file_system_refuses_just_now_is_not_an_error(tmp_path: Path
 def test_draft_file_names_cannot_collide_or_be_refused_on_windows(tmp_path: Path) -> None:
     """op1 and OP1 were one file on Windows; a login name with : ? * < > | " could not be a file name at all."""
     names = ["op1", "OP1", "Op1", "张丽", "a:b", 'x?y*z<>|"', "con", "../up", "dot."]
-    paths = [entry_draft(tmp_path, name).path for name in names]
+    paths = [entry_draft(tmp_path, name, "office.sqlite3").path for name in names]
     assert len({p.name.lower() for p in paths}) == len(names)
     for path in paths:
         assert path.parent == tmp_path / "drafts"
@@ -62,17 +63,30 @@ def test_a_draft_under_the_old_name_is_read_once_and_taken_over(tmp_path: Path) 
     folder.mkdir()
     old = folder / "case-entry-op1.json"
     old.write_text(json.dumps({"content": "升级前没保存的来电"}, ensure_ascii=False), encoding="utf-8")
-    store = entry_draft(tmp_path, "op1")
+    store = entry_draft(tmp_path, "op1", "office.sqlite3")
     assert store.load() == {"content": "升级前没保存的来电"}
     assert not old.exists() and store.path.exists()
     assert store.load() == {"content": "升级前没保存的来电"}
-    assert entry_draft(tmp_path, "op2").load() is None
+    assert entry_draft(tmp_path, "op2", "office.sqlite3").load() is None
+
+
+def test_a_draft_belongs_to_its_database(tmp_path: Path) -> None:
+    """A call half-typed in a training file came back on the office's database for the same login name."""
+    training = entry_draft(tmp_path, "admin", "/srv/training.sqlite3")
+    training.save({"caller": "Training caller"})
+    assert entry_draft(tmp_path, "admin", "/srv/office.sqlite3").load() is None
+    assert entry_draft(tmp_path, "admin", "/srv/training.sqlite3").load() == {"caller": "Training caller"}
+    # the previous version named a draft by the login name alone: the first database opened takes it over
+    older = hashlib.sha256(b"op1").hexdigest()[:20]
+    (tmp_path / "drafts" / f"case-entry-{older}.json").write_text('{"caller": "升级前"}', encoding="utf-8")
+    assert entry_draft(tmp_path, "op1", "/srv/office.sqlite3").load() == {"caller": "升级前"}
+    assert entry_draft(tmp_path, "op1", "/srv/training.sqlite3").load() is None
 
 
 def test_an_old_name_outside_the_drafts_folder_is_never_touched(tmp_path: Path) -> None:
     outside = tmp_path / "up.json"
     outside.write_text("{}", encoding="utf-8")
-    store = entry_draft(tmp_path / "state", "../../up")
+    store = entry_draft(tmp_path / "state", "../../up", "office.sqlite3")
     assert store.load() is None
     store.clear()
     assert outside.exists()
@@ -117,7 +131,7 @@ def test_the_last_keystrokes_are_kept_when_the_window_closes(qtbot: QtBot, db: D
     entry.content.insertPlainText("小区路灯不亮")
     qtbot.keyClicks(entry.phone, "13803750001")
     window.close()  # at once, before the timer
-    kept = entry_draft(tmp_path, "op1").load()
+    kept = entry_draft(tmp_path, "op1", db.identity).load()
     assert kept is not None and kept["phone"] == "13803750001" and kept["content"] == "小区路灯不亮"
 
 

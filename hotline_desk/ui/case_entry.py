@@ -60,7 +60,7 @@ class CaseEntryView(QWidget):
     def __init__(self, ctx: UiContext) -> None:
         super().__init__()
         self.ctx = ctx
-        self.store = entry_draft(ctx.state_dir, ctx.actor.username)
+        self.store = entry_draft(ctx.state_dir, ctx.actor.username, ctx.db.identity)
         self._draft_timer = QTimer(self)
         self._draft_timer.setSingleShot(True)
         self._draft_timer.setInterval(DRAFT_DELAY_MS)

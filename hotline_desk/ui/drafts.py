@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,14 +25,15 @@ class DraftStore:
 
     Writing can fail for a moment on Windows (a virus scanner or the indexer holding the file makes the replace
     refused): ``save`` then logs it and returns False, and the next change tries again; typing is never interrupted.
-    ``legacy``: the name an older version gave the same draft, read (and taken over) when no draft has the new one.
+    ``legacy``: the names older versions gave the same draft, newest first, read (and taken over) when no draft has
+    the new one.
     """
 
-    def __init__(self, directory: Path, name: str, legacy: str | None = None) -> None:
+    def __init__(self, directory: Path, name: str, legacy: Sequence[str] = ()) -> None:
         self.path = directory / f"{name}.json"
         # An old name with a separator in it (a login name such as a/b or ..\x) was never a file of this folder.
-        plain = legacy and not {"/", "\\"} & set(legacy) and legacy not in (".", "..")
-        self.legacy = directory / f"{legacy}.json" if plain else None
+        self.legacy = [directory / f"{old}.json" for old in legacy
+                       if not {"/", "\\"} & set(old) and old not in (".", "..")]
 
     def save(self, values: dict[str, Any]) -> bool:
         """Write ``values``; False (logged) when the file system refused just now."""
@@ -67,14 +69,15 @@ class DraftStore:
         return data
 
     def _own_legacy(self) -> Path | None:
-        """The old-named file when it is there and exactly this user's: on a case-insensitive file system (Windows)
-        op1's old name also opens OP1's draft, so the folder's own spelling of the name is compared."""
-        if self.legacy is None:
+        """The newest old-named file that is there and exactly this user's: on a case-insensitive file system
+        (Windows) op1's old name also opens OP1's draft, so the folder's own spelling of the name is compared."""
+        if not self.legacy:
             return None
         try:
-            return self.legacy if self.legacy.name in os.listdir(self.legacy.parent) else None
+            present = set(os.listdir(self.path.parent))
         except OSError:
             return None
+        return next((old for old in self.legacy if old.name in present), None)
 
     def clear(self) -> None:
         _remove(self.path)
@@ -97,10 +100,15 @@ def _remove(path: Path) -> None:
         log.warning("cannot remove %s: %s", path, exc)
 
 
-def entry_draft(state_dir: Path, username: str) -> DraftStore:
-    """The 工单登记 form's draft of one user: kept while a call is being typed, offered again after a crash.
+def entry_draft(state_dir: Path, username: str, database: str) -> DraftStore:
+    """The 工单登记 form's draft of one user on one database (``Database.identity``): kept while a call is being
+    typed, offered again after a crash, and never in another database the same login name opens (a training file
+    and the office's, say).
 
-    The file is named by a digest of the login name, not the name itself: on Windows op1 and OP1 would be one file,
-    and a name with a character Windows forbids in file names (: ? * …) none at all."""
-    digest = hashlib.sha256(username.encode("utf-8")).hexdigest()[:20]
-    return DraftStore(state_dir / "drafts", f"case-entry-{digest}", legacy=f"case-entry-{username}")
+    The file is named by a digest of the two, not the login name itself: on Windows op1 and OP1 would be one file,
+    and a name with a character Windows forbids in file names (: ? * …) none at all. A draft an older version named
+    by the login name alone is taken over by the first database that user opens."""
+    digest = hashlib.sha256(f"{database}\n{username}".encode()).hexdigest()[:20]
+    older = hashlib.sha256(username.encode("utf-8")).hexdigest()[:20]
+    return DraftStore(state_dir / "drafts", f"case-entry-{digest}",
+                      legacy=(f"case-entry-{older}", f"case-entry-{username}"))

@@ -140,7 +140,8 @@ class MainWindow(QMainWindow):
         self.refresh_button.setToolTip("重新读取数据（F5）")
         self.watcher = DatabaseWatcher(ctx, self) if watch else None
         self._place()
-        if "entry" in self.page_keys and entry_draft(ctx.state_dir, ctx.actor.username).load() is not None:
+        if "entry" in self.page_keys and \
+                entry_draft(ctx.state_dir, ctx.actor.username, ctx.db.identity).load() is not None:
             self.show_page("entry")  # a call was being typed when the program last closed: back to it, restored
 
     # --- the window itself ----------------------------------------------------------------------------
