@@ -19,7 +19,7 @@ from hotline_desk.services.cases.history import EVENT_LABELS, FOLLOWUP_RESULTS, 
 from hotline_desk.services.cases.numbering import next_case_number
 from hotline_desk.services.cases.step_runner import final_month_notice, step_context, write_step
 from hotline_desk.services.cases.steps import FUTURE_TOLERANCE, Coordinate, Propose, phone_problem, stored_phone
-from hotline_desk.services.clock import Clock, month_of, office_now
+from hotline_desk.services.clock import Clock, month_of, office_now, short_time
 from hotline_desk.services.office.reference import CATEGORY_SEPARATOR
 from hotline_desk.services.office.settings import Settings
 from hotline_desk.vocabulary import Action, DispatchRole, EventKind, Handling, Source
@@ -76,8 +76,7 @@ def entered_words(at: datetime, recorded_at: datetime | None, *, imported: bool)
     so however soon after it was read in ("12-04 10:15 导入"): the clerk did not see it happen."""
     if recorded_at is None or (not imported and recorded_at - at < LATE_ENTRY):
         return ""
-    when = f"{recorded_at:%m-%d %H:%M}" if recorded_at.year == at.year else f"{recorded_at:%Y-%m-%d %H:%M}"
-    return f"{when} {'导入' if imported else '补录'}"
+    return f"{short_time(recorded_at, at)} {'导入' if imported else '补录'}"
 
 
 @dataclass(frozen=True)
