@@ -14,7 +14,7 @@ from hotline_desk.db import Database
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.records import register_case
 from hotline_desk.services.reporting import bulletin
-from hotline_desk.services.reporting.scoring import list_bonus
+from hotline_desk.services.reporting.scoring import add_bonus, list_bonus
 from hotline_desk.ui.changes import Change
 from hotline_desk.ui.scoring_view import ScoringView
 from hotline_desk.ui.widgets import ActionDialog
@@ -133,3 +133,26 @@ def test_bonus_for_a_month_without_cases_is_found_on_the_score_page(
     assert next(r for r in view.models[1].rows if r.unit == "自来水公司").bonus == 18  # 20 less the 2 entered
     assert view.bonus_model.rowCount() == 1
     assert view.bonus_model.data(view.bonus_model.index(0, 0)) == "-2"
+
+
+def test_points_entered_in_another_year_show_the_year_in_the_list(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    clock.set(datetime(2022, 12, 28, 9, 0))
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+        water = draft(s).unit_id
+        assert water is not None
+        clock.set(datetime(2022, 12, 30, 10, 15))
+        add_bonus(s, people.supervisor, "2022-12", water, 2, "抢修及时", clock=clock)
+        clock.set(datetime(2023, 1, 4, 9, 30))  # December's points are still being entered in January
+        add_bonus(s, people.supervisor, "2022-12", water, -1, "回复超期", clock=clock)
+    view = ScoringView(context(db, people.supervisor, clock, tmp_path))
+    qtbot.addWidget(view)
+    view.resize(1366, 768)
+    view.show()
+    assert view.month.currentText() == "2022-12"
+    view.tabs.setCurrentIndex(1)
+    view.tables[1].selectRow(next(i for i, r in enumerate(view.models[1].rows) if r.unit == "自来水公司"))
+    shown = [view.bonus_model.data(view.bonus_model.index(row, 2)) for row in range(view.bonus_model.rowCount())]
+    assert sorted(shown) == ["李强 01-04 09:30", "李强 2022-12-30 10:15"]

@@ -452,3 +452,77 @@ def test_a_whole_time_typed_into_a_time_field_is_taken_whole_however_the_field_w
     QTest.keyClick(field, KEYS.Key_A, CTRL)
     QTest.keyClicks(field, "202611031100")
     assert field.dateTime().toPython() == datetime(2026, 11, 3, 11, 0)
+
+
+def test_enter_goes_on_to_the_next_field_but_picks_a_suggestion_and_starts_a_new_line_in_the_content(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
+
+    def on(widget: QWidget) -> bool:
+        focused = QApplication.focusWidget()
+        return focused is widget or widget.isAncestorOf(focused)
+
+    entry.registered_at.setFocus()
+    press(KEYS.Key_Return)  # the time field
+    assert on(entry.channel)
+    press(KEYS.Key_Return)  # a closed list; 上级工单编号 is off for a local call, as Tab skips it
+    assert on(entry.caller)
+    type_text("刘先生")
+    press(KEYS.Key_Enter, Qt.KeyboardModifier.KeypadModifier)  # the keypad's Enter too
+    assert on(entry.phone)
+    type_text("13803750001")
+    press(KEYS.Key_Return)
+    assert on(entry.address)
+    type_text("烟厂家属院3号楼")
+    press(KEYS.Key_Return)
+    assert on(entry.township)
+    type_text("msj")
+    press(KEYS.Key_Down)
+    press(KEYS.Key_Return)  # in the suggestions: picks, and stays to be checked
+    assert entry.township.currentText() == "煤山街道" and on(entry.township)
+    press(KEYS.Key_Return)
+    assert on(entry.appeal_type)
+    press(KEYS.Key_F4)
+    press(KEYS.Key_Down)
+    press(KEYS.Key_Return)  # in the drop-down: picks
+    assert entry.appeal_type.currentText() == entry.appeal_type.itemText(1) and on(entry.appeal_type)
+    press(KEYS.Key_Return)
+    assert on(entry.category)
+    type_text("slsdysk")
+    press(KEYS.Key_Down)
+    press(KEYS.Key_Return)
+    assert entry.category.currentText() == "水利水电—用水困难" and on(entry.category)
+    press(KEYS.Key_Return)
+    assert on(entry.title)
+    press(KEYS.Key_Return)  # 标题 left empty
+    assert on(entry.content)
+    type_text("四楼以上住户水压不足")
+    press(KEYS.Key_Return)  # a new line in the citizen's words
+    type_text("已有一周")
+    assert entry.content.toPlainText() == "四楼以上住户水压不足\n已有一周" and on(entry.content)
+    press(KEYS.Key_Tab)  # Tab leaves it
+    assert on(entry.confidential)
+    press(KEYS.Key_Return)
+    assert on(entry.urgent) and not entry.confidential.isChecked()
+    press(KEYS.Key_Return)
+    assert on(entry.coordinate)
+    press(KEYS.Key_Right)  # 交办处理
+    press(KEYS.Key_Return)
+    assert on(entry.unit)
+    type_text("zlsgs")
+    press(KEYS.Key_Down)
+    press(KEYS.Key_Return)
+    assert entry.unit.currentText() == "自来水公司" and on(entry.unit)
+    press(KEYS.Key_Return)
+    assert on(entry.assist)
+    press(KEYS.Key_Return)
+    assert on(entry.save_button)
+    assert _cases(db) == []  # nothing saved by going on
+    press(KEYS.Key_S, CTRL)
+    cases = _cases(db)
+    assert len(cases) == 1, [label.text() for label in entry.errors.values() if label.text()]
+    with db.reader() as s:
+        view = case_view(s, cases[0])
+    assert (view.caller_name, view.phone, view.address, view.township, view.category, view.content) == \
+        ("刘先生", "13803750001", "烟厂家属院3号楼", "煤山街道", "水利水电—用水困难", "四楼以上住户水压不足\n已有一周")
+    assert view.state == "proposed" and view.unit == "自来水公司"

@@ -20,7 +20,7 @@ from hotline_desk.services.cases.case_query import CaseFilter
 from hotline_desk.services.cases.records import case_view, register_case
 from hotline_desk.ui.bulletin_view import BulletinView
 from hotline_desk.ui.case_entry import CaseEntryView
-from hotline_desk.ui.case_list import CaseListView
+from hotline_desk.ui.case_list import CaseDetailDialog, CaseListView
 from hotline_desk.ui.drafts import entry_draft
 from hotline_desk.ui.main_window import MainWindow
 from hotline_desk.ui.queues import ApprovalView, FollowUpView, TrackingView
@@ -208,6 +208,38 @@ def test_case_list_finds_a_case_by_a_word_of_its_content(qtbot: QtBot, db: Datab
     view.search.insert("物业")
     qtbot.waitUntil(lambda: view.model.rowCount() == 1)
     assert view.model.data(view.model.index(0, 0)) == wanted.number
+
+
+def test_a_case_sent_back_reads_so_in_the_list_and_its_detail_until_it_is_proposed_again(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    with db.session() as s:
+        fresh = register_case(s, people.operator, draft(s, handling="", unit_id=None), clock=clock)
+        clock.advance(minutes=5)
+        back = register_case(s, people.operator, draft(s), clock=clock)
+        wf.reject(s, people.supervisor, back.id, "属小区物业自管设施，请先电话协调物业", clock=clock)
+    ctx = context(db, people.operator, clock, tmp_path)
+    view = CaseListView(ctx)
+    view.resize(1136, 680)  # beside the navigation at 1366×768
+    qtbot.addWidget(view)
+    state = next(c for c in range(view.model.columnCount())
+                 if view.model.headerData(c, Qt.Orientation.Horizontal) == "状态")
+
+    def shown() -> dict[str, str]:
+        model = view.model
+        return {model.data(model.index(row, 0)): model.data(model.index(row, state)) for row in range(model.rowCount())}
+
+    assert shown() == {back.number: "登记（被驳回）", fresh.number: "登记"}
+    widest = view.table.fontMetrics().horizontalAdvance("登记（被驳回）")
+    assert view.table.columnWidth(state) >= widest + 8
+    detail = CaseDetailDialog(view, ctx, back.id)
+    qtbot.addWidget(detail)
+    fields = [label.text() for label in detail.findChildren(QLabel)]
+    assert "状态：登记（被驳回）" in next(text for text in fields if text.startswith(f"{clock.now:%Y-%m-%d}"))
+    assert detail.windowTitle() == f"工单 {back.number} — 登记（被驳回）"
+    with db.session() as s:
+        wf.propose(s, people.operator, back.id, unit_id(s, "煤山街道"), clock=clock)
+    view.refresh()
+    assert shown() == {back.number: "拟交办", fresh.number: "登记"}
 
 
 def test_scoring_total_changes_when_a_bonus_item_is_added(qtbot: QtBot, db: Database, people: People,

@@ -796,3 +796,49 @@ def test_a_form_refused_for_an_empty_field_puts_the_cursor_in_that_field(qtbot: 
     assert QApplication.focusWidget() is dialog.editors["note"]
     QTest.keyClicks(QApplication.focusWidget(), "still dark")  # what is typed now goes into 群众意见
     assert dialog.values()["note"] == "still dark"
+
+
+def test_proposing_again_after_a_rejection_names_an_assisting_unit_checked_as_at_registration(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    from hotline_desk.services.office.reference_admin import set_unit_active
+    from hotline_desk.ui.case_actions import StepDialog
+    from hotline_desk.ui.case_list import CaseDetailDialog
+    from hotline_desk.ui.queues import RejectedView
+
+    with db.session() as s:
+        case = register_case(s, people.operator, draft(s), clock=clock)
+        wf.reject(s, people.supervisor, case.id, "路面积水属市政管网，请改交城市管理局，自来水公司协办", clock=clock)
+        set_unit_active(s, people.admin, "国网汝州市供电公司", False, clock=clock)
+    view = RejectedView(context(db, people.operator, clock, tmp_path))
+    qtbot.addWidget(view)
+    view.show()
+    seen: dict[str, object] = {}
+
+    def propose_again(dialog: StepDialog) -> None:
+        seen["fields"] = list(dialog.editors)
+        dialog.set_value("unit", "城市管理局")
+        if "assists" in dialog.editors:
+            dialog.set_value("assists", "城市管理局")
+            seen["same"], seen["ok when same"] = dialog.error.text(), dialog.ok.isEnabled()
+            dialog.set_value("assists", "国网汝州市供电公司")  # no longer in use: not in the list
+            dialog._accept()
+            seen["inactive"], seen["still open"] = dialog.error.text(), dialog.isVisible()
+            dialog.set_value("assists", "zlsgs")  # 自来水公司, by its initials
+        dialog._accept()
+
+    def open_and_propose(dialog: CaseDetailDialog) -> None:
+        when_modal(StepDialog, propose_again)
+        dialog.findChild(QPushButton, "action_propose").click()
+        dialog.accept()
+
+    view.select_number(case.number)
+    when_modal(CaseDetailDialog, open_and_propose)
+    qtbot.mouseClick(view.findChild(QPushButton, "open_case"), Qt.MouseButton.LeftButton)
+    assert seen["fields"] == ["unit", "assists"]
+    assert "协办单位不能与主办单位相同" in str(seen["same"]) and seen["ok when same"] is False
+    assert str(seen["inactive"]).startswith("“国网汝州市供电公司”不在协办单位列表中") and seen["still open"]
+    with db.reader() as s:
+        again = case_view(s, case.id)
+        proposal = queue(s, "approval", clock.now)[0]
+    assert again.state == "proposed" and again.events[-1].details == "拟交：城市管理局（主办），协办：自来水公司"
+    assert (proposal.unit, proposal.assisting) == ("城市管理局", "自来水公司")  # what the supervisor will approve

@@ -1,8 +1,9 @@
-"""Text fits at 1366×768 without being cut: the case history's short columns, 待审核's proposed unit, and the bulletin's
-paragraph editor beside its list of sections."""
+"""Text fits at 1366×768 without being cut: the case history's short columns, 待审核's proposed unit, 交办跟踪's
+deadline with its year, and the bulletin's paragraph editor beside its list of sections."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -11,10 +12,10 @@ from pytestqt.qtbot import QtBot
 
 from hotline_desk.db import Database
 from hotline_desk.services.cases import workflow as wf
-from hotline_desk.services.cases.records import register_case
+from hotline_desk.services.cases.records import case_view, register_case
 from hotline_desk.ui.bulletin_view import BulletinView
 from hotline_desk.ui.case_list import CaseDetailDialog
-from hotline_desk.ui.queues import ApprovalView
+from hotline_desk.ui.queues import ApprovalView, TrackingView
 from tests.conftest import FakeClock, People
 from tests.helpers import draft, unit_id
 from tests.ui_helpers import context
@@ -88,3 +89,26 @@ def test_the_bulletin_paragraphs_get_the_width_beside_a_narrow_list_of_sections(
     assert view.section_text.width() >= 320, view.section_text.width()
     assert view.section_text.width() >= 1.5 * view.sections.width(), (view.section_text.width(),
                                                                         view.sections.width())
+
+
+def test_a_deadline_in_another_year_shows_its_year_whole_and_this_years_without(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    clock.set(datetime(2022, 12, 29, 16, 0))
+    with db.session() as s:
+        case = register_case(s, people.operator, draft(s, unit_id=unit_id(s, "人力资源和社会保障局")), clock=clock)
+        wf.approve(s, people.supervisor, case.id, clock=clock)
+        deadline = case_view(s, case.id).deadline
+    assert deadline is not None and deadline.year == 2023
+    view = TrackingView(context(db, people.operator, clock, tmp_path))
+    _as_a_page(qtbot, view)
+    table, model = view.table, view.model
+    due = next(c for c in range(model.columnCount()) if model.headerData(c, Qt.Orientation.Horizontal) == "办理期限")
+    assert model.data(model.index(0, due)).strip() == f"{deadline:%Y-%m-%d %H:%M}"  # not 01-05, read as this January
+    clock.set(deadline + timedelta(hours=1))  # the new year, past the deadline: flagged, the year left out again
+    view.refresh()
+    assert model.data(model.index(0, due)) == f"{deadline:%m-%d %H:%M} 超期"
+    clock.set(datetime(2022, 12, 30, 9, 0))
+    view.refresh()
+    assert model.data(model.index(0, due)).startswith("2023-")
+    assert _fits(table, due)
+    assert sum(table.columnWidth(c) for c in range(model.columnCount())) <= table.viewport().width()

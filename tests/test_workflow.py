@@ -11,8 +11,10 @@ from hotline_desk.db import Database
 from hotline_desk.errors import PermissionDenied, TransitionError, ValidationError
 from hotline_desk.models import Case, CaseEvent, Dispatch, FollowUp
 from hotline_desk.services.cases import workflow as wf
+from hotline_desk.services.cases.case_query import fetch_rows
 from hotline_desk.services.cases.deadlines import deadline_flag, step_due
 from hotline_desk.services.cases.events import current_status
+from hotline_desk.services.cases.queues import queue
 from hotline_desk.services.cases.records import case_view, register_case
 from hotline_desk.services.office.calendar import WorkCalendar, set_calendar_day
 from hotline_desk.services.office.settings import Settings
@@ -124,10 +126,11 @@ def test_reject_returns_to_registered_and_can_be_proposed_again(db: Database, pe
     case_id = _register(db, people, clock)
     with db.session() as s:
         view = wf.reject(s, people.supervisor, case_id, "应由所属街道办理", clock=clock)
-    assert view.state_label == "登记"
+    assert view.state == "registered" and view.state_label == "登记（被驳回）"
     assert view.events[-1].note == "应由所属街道办理"
     with db.session() as s:
         view = wf.propose(s, people.operator, case_id, unit_id(s, "煤山街道"), clock=clock)
+        assert view.state_label == "拟交办"
         view = wf.approve(s, people.supervisor, case_id, clock=clock)
     assert view.unit == "煤山街道"
 
@@ -284,6 +287,20 @@ def test_review_at_fault_on_coordinated_case_goes_back_to_operator(db: Database,
     with db.session() as s:
         wf.follow_up(s, people.operator, case_id, "dissatisfied", "问题没有解决", clock=clock)
         assert wf.review(s, people.supervisor, case_id, True, "答复不准确", clock=clock).state_label == "登记"
+
+
+def test_a_case_sent_back_then_answered_is_no_longer_marked_sent_back_when_it_comes_back(
+        db: Database, people: People, clock: FakeClock) -> None:
+    case_id = _register(db, people, clock)
+    with db.session() as s:
+        wf.reject(s, people.supervisor, case_id, "请先电话协调物业", clock=clock)
+        assert [r.id for r in queue(s, "rejected", clock.now)] == [case_id]
+        assert wf.coordinate(s, people.operator, case_id, "已协调物业修复", clock=clock).state_label == "待回访"
+        wf.follow_up(s, people.operator, case_id, "dissatisfied", "问题没有解决", clock=clock)
+        # registered again, for a reason of its own: the old rejection no longer speaks for it
+        assert wf.review(s, people.supervisor, case_id, True, "答复不准确", clock=clock).state_label == "登记"
+        assert queue(s, "rejected", clock.now) == []
+        assert [r.state_label for r in fetch_rows(s, [case_id], now=clock.now).values()] == ["登记"]
 
 
 def test_three_unreachable_followups_finish_as_not_followed_up(db: Database, people: People,

@@ -26,3 +26,9 @@ def month_of(moment: datetime) -> str:
     strftime imports the time module on each call, which made an import's month keys several times slower.
     """
     return f"{moment.year:04d}-{moment.month:02d}"
+
+
+def short_time(moment: datetime, now: datetime) -> str:
+    """A moment as a list's narrow column shows it: "12-04 10:15" within ``now``'s year, "2022-12-04 10:15" in any
+    other, so that a December date and a January one are never taken for each other across the new year."""
+    return f"{moment:%m-%d %H:%M}" if moment.year == now.year else f"{moment:%Y-%m-%d %H:%M}"

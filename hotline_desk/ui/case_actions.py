@@ -139,15 +139,17 @@ class StepDialog(ActionDialog):
         self.touched |= set(self.editors)
         found = self.revalidate()
         at_fault = next((p.field for p in found if p.field in self.editors), None)
+        message = ""
         if not found:
-            unfinished = self._unfinished()
+            unfinished = self._unresolved() or self._unfinished()  # a picker's text naming nothing, a time in part
             if unfinished is None:
                 self.accept()
                 return
             at_fault, message = unfinished
-            self.error.setText(message)
         if at_fault is not None:  # the field to fix gets the cursor, so what is typed next goes there
             self.editors[at_fault].setFocus(Qt.FocusReason.OtherFocusReason)
+        if message:  # said once the cursor has moved: the field it left checks the form again as it goes
+            self.error.setText(message)
 
 
 # After a request the case waits for someone else: the notice says for whom.

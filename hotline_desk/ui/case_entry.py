@@ -35,7 +35,7 @@ from hotline_desk.services.clock import month_of
 from hotline_desk.services.office import reference
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.drafts import entry_draft
-from hotline_desk.ui.entry_widgets import CallTimeEdit, ChoiceCombo, RadioStop, close_popups
+from hotline_desk.ui.entry_widgets import CallTimeEdit, ChoiceCombo, EnterMovesOn, RadioStop, close_popups
 from hotline_desk.ui.feedback import read
 from hotline_desk.ui.widgets import SearchCombo
 
@@ -52,7 +52,8 @@ DRAFT_DELAY_MS = 500
 
 
 class CaseEntryView(QWidget):
-    """Fields in call order, one Tab stop each; Ctrl+S saves, Ctrl+N starts anew; drafts survive a crash.
+    """Fields in call order, one Tab stop each, Enter going on as Tab does; Ctrl+S saves, Ctrl+N starts anew;
+    drafts survive a crash.
 
     Esc only closes an open list or calendar: clearing the form is a button that asks, with 否 as the default.
     """
@@ -156,7 +157,8 @@ class CaseEntryView(QWidget):
         buttons.addWidget(self.clear_button)
         buttons.addWidget(self.status, 1)
         form.addRow("", buttons)
-        form.addRow("", QLabel("带 * 的为必填项；Tab 到下一项，←/→ 选择办理方式，Ctrl+S 保存，Ctrl+N 新建。"))
+        form.addRow("", QLabel("带 * 的为必填项；Tab 或 Enter 到下一项（诉求内容中 Enter 换行），←/→ 选择办理方式，"
+                                "Ctrl+S 保存，Ctrl+N 新建。"))
 
         side = QGroupBox("来电人以往工单")
         side_layout = QVBoxLayout(side)
@@ -175,6 +177,7 @@ class CaseEntryView(QWidget):
                  self.urgent, self.coordinate, self.dispatch, self.answer, self.unit, self.assist, self.save_button]
         for first, second in itertools.pairwise(order):
             QWidget.setTabOrder(first, second)
+        EnterMovesOn(self)  # Enter goes on along the same order; in 诉求内容 and 答复内容 it starts a new line
 
         self.save_button.clicked.connect(self.save)
         self.new_button.clicked.connect(self.new_case)

@@ -67,7 +67,8 @@ class CaseListView(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.verticalHeader().setDefaultSectionSize(24)
-        for column, width in enumerate((120, 130, 64, 64, 300, 72, 110, 130, 170, 84)):
+        # 状态 wide enough for 登记（被驳回）, taken from 标题.
+        for column, width in enumerate((120, 130, 64, 96, 268, 72, 110, 130, 170, 84)):
             self.table.setColumnWidth(column, width)
         remember_columns(ctx.window_state(), "case_list", self.table.horizontalHeader())
         # A double-click, or Enter (Return or the keypad's) on the row the keyboard is on, as 查看详情 does.

@@ -5,9 +5,12 @@ from __future__ import annotations
 from PySide6.QtCore import QElapsedTimer, QEvent, QObject, QPointF, Qt
 from PySide6.QtGui import QFocusEvent, QKeyEvent, QKeySequence, QMouseEvent
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
     QApplication,
+    QCheckBox,
     QComboBox,
     QDateTimeEdit,
+    QLineEdit,
     QListView,
     QRadioButton,
     QStyle,
@@ -164,4 +167,32 @@ class RadioStop(QObject):
         target = self.buttons[min(max(index + step, 0), len(self.buttons) - 1)]
         target.setChecked(True)
         target.setFocus(Qt.FocusReason.TabFocusReason if step > 0 else Qt.FocusReason.BacktabFocusReason)
+        return True
+
+
+class EnterMovesOn(QObject):
+    """Enter (Return or the keypad's) in a one-line field, a list, a time or a tick box of ``form`` goes on to the
+    next field in the Tab order, as office data-entry programs do, instead of doing nothing.
+
+    Only the Enter a field leaves unused reaches the form (Qt hands an ignored key on to the field's parents), so
+    everything that has its own use for the key keeps it: a multi-line text starts a new line (Tab leaves it), an
+    open list of suggestions, drop-down or calendar picks what is highlighted, and a button presses itself.
+    """
+
+    FIELDS = (QLineEdit, QComboBox, QAbstractSpinBox, QCheckBox, QRadioButton)
+
+    def __init__(self, form: QWidget) -> None:
+        super().__init__(form)
+        self.form = form
+        form.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if not (watched is self.form and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent)
+                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+                and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier):
+            return False
+        field = QApplication.focusWidget()
+        if field is None or not self.form.isAncestorOf(field) or not isinstance(field, self.FIELDS):
+            return False
+        self.form.focusNextPrevChild(True)  # as Tab goes: the form's order, past fields switched off
         return True

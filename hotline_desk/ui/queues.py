@@ -32,6 +32,7 @@ from hotline_desk.services.cases.batch_approval import BatchApproval, approve_ma
 from hotline_desk.services.cases.queues import QueueRow, queue
 from hotline_desk.services.cases.records import with_assisting
 from hotline_desk.services.cases.steps import STEPS
+from hotline_desk.services.clock import short_time
 from hotline_desk.services.exchange.dispatch_exchange import earlier_copy, export_dispatch
 from hotline_desk.services.office.settings import Settings
 from hotline_desk.ui.case_actions import (
@@ -70,16 +71,31 @@ REJECTED_COLUMNS: list[Column[QueueRow]] = [
     Column("驳回时间", lambda r: f"{r.rejected_at:%Y-%m-%d %H:%M}" if r.rejected_at else "", 124),
     Column("拟办人", lambda r: r.proposer, 70),
 ]
-# What a supervisor checks before approving: the unit proposed, and the appeal type (it sets the unit's deadline) and
-# category (the bulletin's 十大热点 counts it) the case will be counted under. Every row is 拟交办: no 状态 column.
-PROPOSAL_COLUMNS: list[Column[QueueRow]] = [
-    Column("工单编号", lambda r: r.number, 118), Column("来电时间", lambda r: r.registered_at, 124),
-    # 拟交单位 wide enough for 城市管理局（主办），协办：自来水公司 at 1366×768; 审核时限 (the last) takes what is left.
-    Column("标题", lambda r: r.title, 180), Column("诉求类型", lambda r: r.appeal_type, 80),
-    Column("问题分类", lambda r: r.category, 140),
-    Column("拟交单位", lambda r: with_assisting(r.unit, r.assisting), 230),
-    Column("拟办人", lambda r: r.proposer, 64), Column("审核时限", lambda r: f"{_due(r)} {r.flag_label}", 120),
-]
+# A due time with its 临期/超期 flag, the year included when it is not this year's: 2023-01-03 17:30 超期 whole.
+DUE_WIDTH = 150
+
+
+def due_column(header: str, ctx: UiContext) -> Column[QueueRow]:
+    """The time a queue's step is due, with its flag; the year shows when the time is not in the clock's year (a
+    December deadline read in January), so the column is wide enough for it."""
+    return Column(header, lambda r: f"{short_time(r.due, ctx.clock())} {r.flag_label}" if r.due else "", DUE_WIDTH)
+
+
+def proposal_columns(ctx: UiContext) -> list[Column[QueueRow]]:
+    """What a supervisor checks before approving: the unit proposed, and the appeal type (it sets the unit's
+    deadline) and category (the bulletin's 十大热点 counts it) the case will be counted under. Every row is 拟交办:
+    no 状态 column."""
+    return [
+        Column("工单编号", lambda r: r.number, 118), Column("来电时间", lambda r: r.registered_at, 124),
+        # 拟交单位 wide enough for 城市管理局（主办），协办：自来水公司 at 1366×768;
+        # 审核时限 (the last) takes what is left.
+        Column("标题", lambda r: r.title, 180), Column("诉求类型", lambda r: r.appeal_type, 80),
+        Column("问题分类", lambda r: r.category, 140),
+        Column("拟交单位", lambda r: with_assisting(r.unit, r.assisting), 230),
+        Column("拟办人", lambda r: r.proposer, 64), due_column("审核时限", ctx),
+    ]
+
+
 REJECTED_HINT = "审核员驳回的交办回到拟办人：双击或点“打开工单”，按驳回理由改为协调办理或重新拟交办。"
 NOTICE_STYLE = "background: #E8F4EA; color: #1B5E20; padding: 4px 8px; border-radius: 3px;"
 # What was not done (a refusal, some cases of a batch left out) reads apart from a success at a glance.
@@ -394,7 +410,7 @@ class ApprovalView(QueueTabs):
         super().__init__()
         self.ctx = ctx
         supervisor = ctx.actor.can("approve")
-        self.proposals = QueueTable(ctx, "approval", PROPOSAL_COLUMNS, base=False, remembered_as="proposals",
+        self.proposals = QueueTable(ctx, "approval", proposal_columns(ctx), base=False, remembered_as="proposals",
                                     hint="可按住 Ctrl 或 Shift 选择多件一并审核通过；分类有误时双击打开工单，"
                                          "“修改登记内容”更正。" if supervisor
                                     else "您提出的交办在此等待审核员审核；被驳回的见“被驳回”。",
@@ -478,10 +494,6 @@ class ApprovalView(QueueTabs):
                 self.requests.tell(said)
 
 
-def _due(row: QueueRow) -> str:
-    return f"{row.due:%m-%d %H:%M}" if row.due else ""
-
-
 class RejectedView(QueueTable):
     """被驳回: the proposals a supervisor sent back, with the reason; an operator's own, all of them for a supervisor.
     Opening one offers what may be done now (协调办理, 重新拟交办)."""
@@ -499,7 +511,7 @@ class TrackingView(QueueTable):
             # Wide enough for 国网汝州市供电公司 or 人力资源和社会保障局 at 1366×768.
             Column("承办单位", lambda r: with_assisting(r.unit, r.assisting), 150),
             Column("已签收", lambda r: "是" if r.signed else "否", 56),
-            Column("办理期限", lambda r: f"{_due(r)} {r.flag_label}", 120), Column("督办", lambda r: r.supervised, 48),
+            due_column("办理期限", ctx), Column("督办", lambda r: r.supervised, 48),
             Column("待审批申请", lambda r: r.request, 160),
         ], empty="暂无在办的交办工单")
         self.labels = {"sign": "登记签收", "reply": "登记回复", "supervise": "督办", "return_request": "退单申请",
@@ -596,7 +608,7 @@ class FollowUpView(QueueTabs):
         super().__init__()
         self.ctx = ctx
         self.pending = QueueTable(ctx, "followup", [
-            *CALLER_COLUMNS, Column("回访时限", lambda r: f"{_due(r)} {r.flag_label}", 120),
+            *CALLER_COLUMNS, due_column("回访时限", ctx),
             Column("上次回访", lambda r: r.last_result, 70),
         ], base=False, empty="暂无待回访的工单",
             hint="选中工单，按群众的回答点结果；保密工单的来电人只有审核员和管理员可见。")

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from hotline_desk.errors import cannot_write
 from hotline_desk.services.accounts.permissions import refusal
+from hotline_desk.services.clock import short_time
 from hotline_desk.services.reporting import bulletin
 from hotline_desk.services.reporting.bonus_input import bonus_frozen, parse_points
 from hotline_desk.services.reporting.frozen import MonthFigures, month_scores
@@ -94,8 +95,9 @@ class ScoringView(QWidget):
         self.tabs.currentChanged.connect(self._load_bonus)  # the 附加分 below are of the unit chosen in the table shown
         self.bonus_model: RowsModel[BonusItemView] = RowsModel([
             Column("分值", lambda b: f"{b.points:+g}"), Column("理由", lambda b: b.reason),
-            Column("录入", lambda b: f"{b.entered_by} {b.entered_at:%m-%d %H:%M}"),
-            Column("撤销", lambda b: f"{b.removed_by} {b.removed_at:%m-%d %H:%M} {b.removed_reason}"
+            # Entered or taken back in another year than the clock's (December's points in January): with the year.
+            Column("录入", lambda b: f"{b.entered_by} {short_time(b.entered_at, ctx.clock())}"),
+            Column("撤销", lambda b: f"{b.removed_by} {short_time(b.removed_at, ctx.clock())} {b.removed_reason}"
                    if b.removed_at else ""),
         ])
         self.bonus_table = QTableView()
@@ -106,7 +108,7 @@ class ScoringView(QWidget):
         bonus_header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         bonus_header.setStretchLastSection(True)
         bonus_header.setMinimumSectionSize(60)
-        for column, width in enumerate((70, 420, 150)):
+        for column, width in enumerate((70, 420, 170)):  # 录入: a name and a time with its year
             self.bonus_table.setColumnWidth(column, width)
         remember_columns(ctx.window_state(), "bonus_items", bonus_header)
         self.bonus_title = QLabel("附加分：请先在上方选择单位")

@@ -382,6 +382,17 @@ class ActionDialog(GuardedDialog):
         boxes = [editor.currentText().strip() for editor in self.editors.values() if isinstance(editor, QComboBox)]
         return self.values(), boxes
 
+    def _unresolved(self) -> tuple[str, str] | None:
+        """A picker whose typed text names no item of its list (or several), and why; None when every picker's
+        text names one item or is empty. Such a text is never taken for an empty field (an optional 协办单位 would
+        be dropped in silence)."""
+        for spec in self.fields:
+            editor = self.editors[spec.key]
+            # the list by its name, without the hint in brackets: 协办单位, not 协办单位（可不选）
+            if isinstance(editor, SearchCombo) and (message := editor.unresolved(spec.label.split("（")[0])):
+                return spec.key, message
+        return None
+
     def _unfinished(self) -> tuple[str, str] | None:
         """The time typed only in part (22:5), which cannot be taken, and why; None when every time is whole."""
         for spec in self.fields:
@@ -403,12 +414,8 @@ class ActionDialog(GuardedDialog):
     def _fault(self) -> tuple[str, str] | None:
         """The first field that stops the form, and why: a picker's typed text that names nothing (or several),
         not taken for an empty field; a time typed in part, not completed by guess; a required field left empty."""
-        for spec in self.fields:
-            editor = self.editors[spec.key]
-            if isinstance(editor, SearchCombo) and (message := editor.unresolved(spec.label)):
-                return spec.key, message
-        if (unfinished := self._unfinished()) is not None:
-            return unfinished
+        if (unresolved := self._unresolved() or self._unfinished()) is not None:
+            return unresolved
         values = self.values()
         missing = [s for s in self.fields if s.required and values.get(s.key) in (None, "")]
         if missing:

@@ -30,10 +30,12 @@ from sqlalchemy.orm import Session
 from hotline_desk.models import Case, Unit
 from hotline_desk.services.cases import search_index
 from hotline_desk.services.cases.deadlines import Labelled, deadline_flag
+from hotline_desk.services.cases.events import sent_back_among
+from hotline_desk.services.cases.history import state_label
 from hotline_desk.services.cases.steps import stored_phone
 from hotline_desk.services.office.calendar import WorkCalendar
 from hotline_desk.services.office.settings import Settings
-from hotline_desk.vocabulary import OPEN_DISPATCH_STATES, Source
+from hotline_desk.vocabulary import OPEN_DISPATCH_STATES, CaseState, Source
 
 SOURCE_LABELS = Source.labels()
 SORTABLE = {
@@ -74,7 +76,11 @@ class CaseRow(Labelled):
     appeal_type: str
     deadline: datetime | None
     flag: str
+    sent_back: bool = False  # registered again after a supervisor rejected its proposed dispatch
 
+    @property
+    def state_label(self) -> str:
+        return state_label(self.state, sent_back=self.sent_back)
 
 
 SEARCH_TABLE = table("case_search", column("rowid", Integer))
@@ -411,6 +417,7 @@ def fetch_rows(session: Session, ids: list[int], *, now: datetime) -> dict[int, 
                Case.phone, Unit.name, Case.category_label, Case.appeal_type_name, Case.deadline)
         .outerjoin(Unit, Unit.id == Case.main_unit_id).where(Case.id.in_(ids))).all()
     flagged = {row.id for row in found if row.state in OPEN_DISPATCH_STATES}
+    back = sent_back_among(session, [row.id for row in found if row.state == CaseState.REGISTERED])
     calendar = WorkCalendar.load(session) if flagged else None
     near = Settings(session).int("limits.near_deadline_days") if flagged else 0
     return {
@@ -419,6 +426,7 @@ def fetch_rows(session: Session, ids: list[int], *, now: datetime) -> dict[int, 
             title=row.title, caller=row.caller_name, phone=row.phone, unit=row.name or "",
             category=row.category_label, appeal_type=row.appeal_type_name, deadline=row.deadline,
             flag=deadline_flag(row.deadline, now, calendar, near) if calendar is not None and row.id in flagged else "",
+            sent_back=row.id in back,
         )
         for row in found
     }

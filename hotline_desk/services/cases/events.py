@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import datetime
 from itertools import groupby
 from typing import Any
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 from hotline_desk.models import Case, CaseEvent, Dispatch, FollowUp
 from hotline_desk.services.accounts import audit
 from hotline_desk.services.cases.history import (
+    SENDING_BACK,
     CaseStatus,
     DispatchStatus,
     EventRecord,
@@ -20,6 +22,7 @@ from hotline_desk.services.cases.history import (
     apply_event,
     record_from_row,
     replay,
+    sent_back,
 )
 from hotline_desk.services.reporting import facts
 from hotline_desk.vocabulary import OPEN_DISPATCH_STATES, CaseState
@@ -33,6 +36,22 @@ def load_records(session: Session, case_id: int) -> list[EventRecord]:
         .order_by(CaseEvent.seq)
     ).all()
     return [record_from_row(*row) for row in rows]
+
+
+def sent_back_among(session: Session, case_ids: Iterable[int]) -> set[int]:
+    """Those of these cases that stand as a supervisor sent them back (see ``history.sent_back``): read from their
+    history, so the case row needs no column of its own for it. Callers pass the registered ones."""
+    wanted = sorted(set(case_ids))
+    found: set[int] = set()
+    for start in range(0, len(wanted), 500):
+        rows = session.execute(select(CaseEvent.case_id, CaseEvent.kind)
+                               .where(CaseEvent.case_id.in_(wanted[start:start + 500]),
+                                      CaseEvent.kind.in_(sorted(SENDING_BACK)))
+                               .order_by(CaseEvent.case_id, CaseEvent.seq))
+        for case_id, events in groupby(rows, key=lambda row: row[0]):
+            if sent_back(kind for _case, kind in events):
+                found.add(case_id)
+    return found
 
 
 def current_status(session: Session, case_id: int) -> CaseStatus:

@@ -24,6 +24,26 @@ STATES = CaseState.labels()
 EVENT_LABELS = EventKind.labels()
 FOLLOWUP_RESULTS = FollowUpResult.labels()
 
+# The steps that decide whether a registered case stands as a supervisor sent it back (驳回): the last of them.
+SENDING_BACK = frozenset({EventKind.PROPOSE, EventKind.REJECT, EventKind.COORDINATE, EventKind.REVIEW})
+
+
+def sent_back(kinds: Iterable[str]) -> bool:
+    """Whether a case with events of these kinds, in order, stands as a supervisor sent it back: its last proposed
+    dispatch was rejected, and it has not been proposed again nor handled (协调办理) since."""
+    last = ""
+    for kind in kinds:
+        if kind in SENDING_BACK:
+            last = kind
+    return last == EventKind.REJECT
+
+
+def state_label(state: str, *, sent_back: bool = False) -> str:
+    """A case's state as the case list and the case's detail show it: a registered case that was sent back reads
+    登记（被驳回）, not like a case nobody has handled yet."""
+    label = STATES[state]
+    return f"{label}（被驳回）" if sent_back and state == CaseState.REGISTERED else label
+
 
 @dataclass(frozen=True)
 class EventRecord:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from hotline_desk.models import Case, CaseEvent, Unit, User
 from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.cases.deadlines import Labelled, step_due, step_flag
-from hotline_desk.services.cases.events import statuses_for
+from hotline_desk.services.cases.events import sent_back_among, statuses_for
 from hotline_desk.services.cases.history import FOLLOWUP_RESULTS
 from hotline_desk.services.office.calendar import WorkCalendar
 from hotline_desk.services.office.settings import Settings
@@ -92,7 +92,6 @@ class _Texts:
     reject_note: str = ""
     reject_by: int | None = None
     reject_at: datetime | None = None
-    rejected_last: bool = False
 
 
 def _texts(session: Session, case_ids: Sequence[int]) -> dict[int, _Texts]:
@@ -108,9 +107,9 @@ def _texts(session: Session, case_ids: Sequence[int]) -> dict[int, _Texts]:
         for case_id, kind, actor_id, at, note, data in rows:
             texts = found.setdefault(case_id, {})
             if kind == "propose":
-                texts.update(proposer_id=actor_id, rejected_last=False)
+                texts["proposer_id"] = actor_id
             elif kind == "reject":
-                texts.update(reject_note=note, reject_by=actor_id, reject_at=at, rejected_last=True)
+                texts.update(reject_note=note, reject_by=actor_id, reject_at=at)
             elif kind == "coordinate":
                 texts["answer"] = note or str(json.loads(data or "{}").get("answer", ""))
             else:
@@ -130,6 +129,8 @@ def queue(session: Session, name: str, now: datetime, *, requests_only: bool = F
                             .order_by(Case.registered_at)).all()
     statuses = statuses_for(session, [c.id for c in cases])
     texts = _texts(session, [c.id for c in cases])
+    # 被驳回 holds the cases that stand as sent back, as the case list marks them (登记（被驳回）).
+    back = sent_back_among(session, [c.id for c in cases]) if name == "rejected" else set()
     reveal = may_see_confidential(viewer)
     settings, calendar = Settings(session), WorkCalendar.load(session)
     near = settings.int("limits.near_deadline_days")
@@ -148,7 +149,7 @@ def queue(session: Session, name: str, now: datetime, *, requests_only: bool = F
         if requests_only and not request_kind:
             continue
         said = texts.get(case.id, _Texts())
-        if name == "rejected" and not (said.rejected_last and (
+        if name == "rejected" and not (case.id in back and (
                 viewer is None or viewer.can("approve") or said.proposer_id == viewer.id)):
             continue
         due = step_due(status, case.urgent, settings, calendar) if name != "rejected" else None
@@ -170,9 +171,9 @@ def queue(session: Session, name: str, now: datetime, *, requests_only: bool = F
             confidential=case.confidential, content=case.content,
             reply=main.reply_text if main and main.reply_text else said.answer,
             reply_result=main.result if main else "", followup_note=said.followup_note,
-            rejected_reason=said.reject_note if said.rejected_last else "",
-            rejected_by=users.get(said.reject_by or 0, "") if said.rejected_last else "",
-            rejected_at=said.reject_at if said.rejected_last else None,
+            rejected_reason=said.reject_note if case.id in back else "",
+            rejected_by=users.get(said.reject_by or 0, "") if case.id in back else "",
+            rejected_at=said.reject_at if case.id in back else None,
             appeal_type=case.appeal_type_name, category=case.category_label, version=case.version,
         ))
     order = {"overdue": 0, "near": 1, "": 2}

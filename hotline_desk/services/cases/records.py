@@ -14,15 +14,22 @@ from hotline_desk.errors import NotFound, ValidationError
 from hotline_desk.models import AppealType, Case, CaseEvent, Category, Channel, Unit, User
 from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.cases import search_index
-from hotline_desk.services.cases.events import append_event, load_records
-from hotline_desk.services.cases.history import EVENT_LABELS, FOLLOWUP_RESULTS, STATES, EventRecord, replay
+from hotline_desk.services.cases.events import append_event, load_records, sent_back_among
+from hotline_desk.services.cases.history import (
+    EVENT_LABELS,
+    FOLLOWUP_RESULTS,
+    EventRecord,
+    replay,
+    sent_back,
+    state_label,
+)
 from hotline_desk.services.cases.numbering import next_case_number
 from hotline_desk.services.cases.step_runner import final_month_notice, step_context, write_step
 from hotline_desk.services.cases.steps import FUTURE_TOLERANCE, Coordinate, Propose, phone_problem, stored_phone
-from hotline_desk.services.clock import Clock, month_of, office_now
+from hotline_desk.services.clock import Clock, month_of, office_now, short_time
 from hotline_desk.services.office.reference import CATEGORY_SEPARATOR
 from hotline_desk.services.office.settings import Settings
-from hotline_desk.vocabulary import Action, DispatchRole, EventKind, Handling, Source
+from hotline_desk.vocabulary import Action, CaseState, DispatchRole, EventKind, Handling, Source
 
 TITLE_LENGTH = 30
 
@@ -76,8 +83,7 @@ def entered_words(at: datetime, recorded_at: datetime | None, *, imported: bool)
     so however soon after it was read in ("12-04 10:15 导入"): the clerk did not see it happen."""
     if recorded_at is None or (not imported and recorded_at - at < LATE_ENTRY):
         return ""
-    when = f"{recorded_at:%m-%d %H:%M}" if recorded_at.year == at.year else f"{recorded_at:%Y-%m-%d %H:%M}"
-    return f"{when} {'导入' if imported else '补录'}"
+    return f"{short_time(recorded_at, at)} {'导入' if imported else '补录'}"
 
 
 @dataclass(frozen=True)
@@ -277,7 +283,8 @@ def case_view(session: Session, case_id: int) -> CaseView:
         caller_name=case.caller_name, phone=case.phone, address=case.address,
         township=units.get(case.township_id or 0, ""), appeal_type=case.appeal_type_name,
         category=case.category_label, title=case.title, content=case.content, confidential=case.confidential,
-        urgent=case.urgent, state=case.state, state_label=STATES[case.state], handling=case.handling,
+        urgent=case.urgent, state=case.state,
+        state_label=state_label(case.state, sent_back=sent_back(e.kind for e in events)), handling=case.handling,
         unit=units.get(case.main_unit_id or 0, ""), deadline=case.deadline, supervised=case.supervised,
         followup_result=case.followup_result, version=case.version, events=views,
         register_number=register_number(case.import_key, case.upstream_number),
@@ -362,9 +369,11 @@ def cases_by_phone(session: Session, phone: str, *, exclude_id: int | None = Non
 def _summaries(session: Session, cases: Sequence[Case]) -> list[CaseSummary]:
     items = list(cases)
     units = _names(session, Unit, {c.main_unit_id for c in items if c.main_unit_id})
+    back = sent_back_among(session, [c.id for c in items if c.state == CaseState.REGISTERED])
     return [
         CaseSummary(id=c.id, number=c.number, registered_at=c.registered_at, state=c.state,
-                    state_label=STATES[c.state], title=c.title, caller_name=c.caller_name, phone=c.phone,
+                    state_label=state_label(c.state, sent_back=c.id in back), title=c.title,
+                    caller_name=c.caller_name, phone=c.phone,
                     unit=units.get(c.main_unit_id or 0, ""), category=c.category_label)
         for c in items
     ]

@@ -295,9 +295,17 @@ class Step(Generic[P]):
         return apply_event(status, event)
 
     def payload_from(self, values: Mapping[str, Any]) -> P:
-        """The payload from a form's values (keys are the payload's fields; others are ignored)."""
-        names = {f.name for f in fields(self.payload)}  # type: ignore[arg-type]
-        return self.payload(**{k: v for k, v in values.items() if k in names})
+        """The payload from a form's values (keys are the payload's fields; others are ignored). A field holding
+        several units (协办单位) takes the one a form's picker gives, or none when it is left empty."""
+        taken: dict[str, Any] = {}
+        for f in fields(self.payload):  # type: ignore[arg-type]
+            if f.name not in values:
+                continue
+            value = values[f.name]
+            if isinstance(f.default, tuple):
+                value = tuple(value) if isinstance(value, tuple | list) else () if value is None else (value,)
+            taken[f.name] = value
+        return self.payload(**taken)
 
 
 # --- shared checks -----------------------------------------------------------------------------------------------
@@ -697,7 +705,8 @@ _TABLE: list[Step[Any]] = [
          _registered("协调办理"), lambda ctx, st, a, p, at: _text(p.answer, "请填写答复或协调情况。", "answer"),
          _simple(EventKind.COORDINATE, lambda p: p.answer)),
     Step(Action.PROPOSE, Propose, (EventKind.PROPOSE,),
-         (FormField("unit", "主办单位", "unit", required=True),),
+         # 重新拟交办 names 协办单位 as 工单登记 does: one, or none.
+         (FormField("unit", "主办单位", "unit", required=True), FormField("assists", "协办单位（可不选）", "unit")),
          _registered("拟交办"), _propose_inputs,
          lambda ctx, st, a, p, at: NewEvent(EventKind.PROPOSE, data={"unit_id": p.unit, "assist_ids": list(p.assists)},
                                             note=p.note)),
