@@ -332,5 +332,7 @@ def test_the_command_line_corrects_deactivates_and_enables_users(secured: Databa
     capsys.readouterr()
     assert main(["--db", path, "user", "set", "op1"]) == 2
     assert "请给出要修改的内容" in capsys.readouterr().err
+    assert main(["--db", path, "user", "add", "op1", "--name", "张丽", "--role", "话务员"]) == 2
+    assert "已停用：要让其再登录，请在“设置—用户”中重新启用，或 user set op1 --enable" in capsys.readouterr().err
     assert main(["--db", path, "user", "set", "op1", "--enable"]) == 0
     assert main(["--db", path, "--user", "op1", "case", "list"]) == 0

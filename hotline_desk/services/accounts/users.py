@@ -118,8 +118,11 @@ def add_user(session: Session, actor: Actor | None, username: str, display_name:
         raise ValidationError("用户名不能为空。", field="username")
     if role not in ROLES:
         raise ValidationError(f"角色只能是：{'、'.join(ROLE_LABELS.values())}", field="role")
-    if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise ValidationError(f"用户名“{username}”已存在。", field="username")
+    existing = session.scalar(select(User).where(User.username == username))
+    if existing is not None:
+        again = "" if existing.active else (f"（{existing.display_name}，已停用：要让其再登录，请在“设置—用户”中"
+                                            f"重新启用，或 user set {username} --enable）")
+        raise ValidationError(f"用户名“{username}”已存在{again}。", field="username")
     user = User(username=username, display_name=display_name, role=role, active=True, password_hash=password_hash)
     session.add(user)
     audit.record_row(session, user, user_id=actor.id if actor else None, at=clock())
