@@ -255,6 +255,30 @@ def test_an_import_that_fails_while_writing_is_undone_at_once(db: Database, peop
     assert _verify(db) == []
 
 
+def test_an_importer_demoted_meanwhile_stops_the_import_and_nothing_stays(db: Database, people: People,
+                                                                          tmp_path: Path) -> None:
+    """A supervisor made an operator on another station while a long import ran: its later parts went on under
+    the rights read at its start. The next part is refused and what the earlier ones wrote is cleared."""
+    from hotline_desk.errors import PermissionDenied
+    from hotline_desk.services.office import admin
+
+    path = tmp_path / "清单.xlsx"
+    make_workbook(path, 350)
+    before = _counts(db)
+    with db.reader() as s:
+        preview = preview_cases(s, path, clock=IMPORTED_AT)
+
+    def demoted_after_the_first_part(done: int, total: int) -> None:
+        if done <= BATCH:
+            with db.session() as other:  # the admin's station
+                admin.set_user(other, people.admin, "sup1", role="operator", clock=IMPORTED_AT)
+
+    with pytest.raises(PermissionDenied, match="管理员已把"), db.session() as s:
+        commit_cases(s, people.supervisor, preview, clock=IMPORTED_AT, batch_rows=BATCH,
+                     progress=demoted_after_the_first_part)
+    _assert_cleared(db, before)
+
+
 def test_cleanup_leaves_a_running_import_alone(db: Database, people: People, tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     log_in_everyone(db, monkeypatch)

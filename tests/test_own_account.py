@@ -336,3 +336,96 @@ def test_the_command_line_corrects_deactivates_and_enables_users(secured: Databa
     assert "已停用：要让其再登录，请在“设置—用户”中重新启用，或 user set op1 --enable" in capsys.readouterr().err
     assert main(["--db", path, "user", "set", "op1", "--enable"]) == 0
     assert main(["--db", path, "--user", "op1", "case", "list"]) == 0
+
+
+def test_two_admins_demoting_each_other_at_once_leave_one_admin(secured: Database, people: People,
+                                                                clock: FakeClock) -> None:
+    """Each command read its role at login: both demotions went through and nobody could manage users again."""
+    from hotline_desk.errors import PermissionDenied
+    from hotline_desk.services.office import admin
+
+    with secured.session() as s:
+        admin.set_user(s, people.admin, "sup1", role="admin", clock=clock)
+    second = Actor(people.supervisor.id, "sup1", people.supervisor.display_name, "admin")  # signed in as admin
+    with secured.session() as s:
+        admin.set_user(s, people.admin, "sup1", role="supervisor", clock=clock)
+    with pytest.raises(PermissionDenied, match="管理员已把"), secured.session() as s:
+        admin.set_user(s, second, "admin", role="supervisor", clock=clock)
+    with secured.reader() as s:
+        assert s.scalar(select(User.role).where(User.username == "admin")) == "admin"
+
+
+def test_the_import_pseudo_user_is_nobody_to_sign_in_as(secured: Database, people: People, clock: FakeClock,
+                                                        monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """The account that proposes imported dispatches (数据导入) could be enabled, made admin and given a password;
+    or taken as a login name before any import, making a real person the proposer of every imported dispatch."""
+    from hotline_desk.cli import main
+    from hotline_desk.services.accounts import users
+    from hotline_desk.services.office import admin
+    from tests.helpers import log_in_everyone
+
+    with pytest.raises(ValidationError, match="内部账户"), secured.session() as s:
+        users.add_account(s, people.admin, "import", "测试", "operator")
+    with secured.session() as s:  # as after a first import
+        s.add(User(username="import", display_name="数据导入", role="operator", active=False))
+    for change in ({"active": True}, {"role": "admin"}, {"display_name": "张三"}):
+        with pytest.raises(ValidationError, match="内部账户"), secured.session() as s:
+            admin.set_user(s, people.admin, "import", clock=clock, **change)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="内部账户"), secured.session() as s:
+        accounts.reset_password(s, people.admin, "import", clock=clock)
+    log_in_everyone(secured, monkeypatch)
+    assert main(["--db", secured.url, "passwd", "import"]) == 2
+    assert "内部账户" in capsys.readouterr().err
+
+
+def test_login_names_and_names_that_would_mislead_are_refused(secured: Database, people: People,
+                                                              clock: FakeClock) -> None:
+    from hotline_desk.services.accounts import users
+    from hotline_desk.services.office import admin
+
+    for login, why in (("wang\tfang", "只能用字母"), ("zw\u200bsp", "只能用字母"), ("Admin", "只差大小写"),
+                       ("x/y", "只能用字母")):
+        with pytest.raises(ValidationError, match=why), secured.session() as s:
+            users.add_account(s, people.admin, login, "王芳", "operator")
+    for name, why in (("王\t芳", "看不见的字符"), ("王" * 21, "不超过 20 个字"), ("  ", "不能为空")):
+        with pytest.raises(ValidationError, match=why), secured.session() as s:
+            users.add_account(s, people.admin, "wangfang", name, "operator")
+    with secured.session() as s:
+        users.add_account(s, people.admin, "王芳", "王芳", "operator")  # a Chinese login name is fine
+    with pytest.raises(ValidationError, match="没有改动：张丽（op1）现为话务员，在用"), secured.session() as s:
+        admin.set_user(s, people.admin, "op1", active=True, clock=clock)
+
+
+def test_the_users_page_sends_only_what_was_changed_and_refuses_ones_own_account_at_once(
+        qtbot: QtBot, secured: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from hotline_desk.services.office import admin
+    from hotline_desk.ui.login import LoginDialog
+    from hotline_desk.ui.settings_view import UsersTab
+    from tests.ui_helpers import Messages, answer_next_dialog, context
+
+    messages = Messages().install(monkeypatch)
+    tab = UsersTab(context(secured, people.admin, clock, tmp_path))
+    qtbot.addWidget(tab)
+    names = [r.username for r in tab.model.rows]
+    tab.table.selectRow(names.index("sup1"))
+    with secured.session() as s:  # another admin, while this one's list still shows 审核员
+        admin.set_user(s, people.admin, "sup1", role="operator", clock=clock)
+    answer_next_dialog({"name": "赵 敏"})
+    tab.change_role()
+    with secured.reader() as s:
+        assert s.execute(select(User.display_name, User.role).where(User.username == "sup1")).one() == \
+            ("赵 敏", "operator")  # the other admin's change stands
+    tab.table.selectRow(names.index("admin"))
+    asked = len(messages.texts("question"))
+    tab.reset()
+    tab.disable()
+    assert len(messages.texts("question")) == asked  # refused before asking anything
+    assert any("修改密码" in text for text in messages.texts()) and any("不能停用自己" in t for t in messages.texts())
+    with secured.session() as s:
+        admin.set_user(s, people.admin, "op1", display_name="赵 敏", clock=clock)
+    login = LoginDialog(None, secured, clock)
+    qtbot.addWidget(login)
+    shown = [login.user.itemText(i) for i in range(login.user.count())]
+    assert "赵 敏（话务员，op1）" in shown and "赵 敏（话务员，sup1）" in shown

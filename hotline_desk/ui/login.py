@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 
 from PySide6.QtWidgets import (
@@ -70,8 +71,11 @@ class LoginDialog(_StartDialog):
         self.setMinimumWidth(380)
         self.user = QComboBox()
         with db.reader() as session:
-            for person in users.list_users(session):
-                self.user.addItem(f"{person.display_name}（{person.role_label}）", person.username)
+            people = users.list_users(session)
+        names = Counter(person.display_name for person in people)
+        for person in people:  # two people called 王芳 tell themselves apart by their login names
+            also = f"，{person.username}" if names[person.display_name] > 1 else ""
+            self.user.addItem(f"{person.display_name}（{person.role_label}{also}）", person.username)
         if choose:  # 切换用户: the next person picks their name, or a wrong password would count against the last one
             self.user.setCurrentIndex(-1)
             self.user.setPlaceholderText("请选择自己的姓名")

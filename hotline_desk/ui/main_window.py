@@ -150,7 +150,9 @@ class MainWindow(QMainWindow):
         bar = self.statusBar()
         self.account_button = QToolButton()
         self.account_button.setObjectName("account")
-        self.account_button.setText(f"{self.ctx.actor.display_name}（{self.ctx.actor.role_label}）")
+        who = f"{self.ctx.actor.display_name}（{self.ctx.actor.role_label}）"
+        self.account_button.setText(self.account_button.fontMetrics().elidedText(who, Qt.TextElideMode.ElideMiddle,
+                                                                                 260))
         self.account_button.setToolTip("当前登录的工作人员：修改密码、切换用户")
         self.account_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(self.account_button)

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.orm import Session
 
 from hotline_desk.errors import HotlineError
 from hotline_desk.models.reference import UNIT_GROUP_LABELS
@@ -49,7 +50,7 @@ from hotline_desk.ui.connection import ConnectionDialog
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read
 from hotline_desk.ui.models import Column, RowsModel
-from hotline_desk.ui.operations import Operation
+from hotline_desk.ui.operations import Operation, show_refusal
 from hotline_desk.ui.reference_lists import ReferenceListsView
 from hotline_desk.ui.widgets import FieldSpec, GuardedDialog, ask, choose, ok_cancel, save_first
 from hotline_desk.ui.window_state import remember_fitted_columns
@@ -270,6 +271,9 @@ class CategoriesTab(QWidget):
             self.refresh()
 
 
+CHANGED = {"display_name": "姓名", "role": "角色"}
+
+
 class UsersTab(QWidget):
     """工作人员: everyone who may sign in, and those deactivated (who can be enabled again); a person's name and role
     corrected, a one-time password given, an account deactivated after a question."""
@@ -320,16 +324,26 @@ class UsersTab(QWidget):
         if user is None:
             return
         roles = [(label, code) for code, label in ROLE_LABELS.items()]
-        v = ask(self, f"修改 {user.display_name}（{user.username}）",
-                [FieldSpec("name", "姓名", default=user.display_name, required=True),
-                 FieldSpec("role", "角色", "choice", roles, default=user.role)],
-                intro="登录名不能修改。已办理的步骤在历史中仍署当时的姓名。")
-        if v:
-            self._set(user, f"已修改 {user.username} 的姓名和角色。", role=v["role"], display_name=v["name"])
+
+        def carry_out(v: dict[str, Any]) -> bool:
+            # Only what was changed here: a role another admin changed meanwhile is not put back unseen.
+            changes = {name: value for name, value, shown in (("display_name", v["name"].strip(), user.display_name),
+                                                               ("role", v["role"], user.role)) if value != shown}
+            if not changes:
+                return True
+            return self._set(user, f"已修改 {user.username} 的{'、'.join(CHANGED[c] for c in changes)}。", **changes)
+
+        ask(self, f"修改 {user.display_name}（{user.username}）",
+            [FieldSpec("name", "姓名", default=user.display_name, required=True),
+             FieldSpec("role", "角色", "choice", roles, default=user.role)],
+            intro="登录名不能修改。更正姓名后，此人以往办理的步骤在历史中也显示更正后的姓名。", then=carry_out)
 
     def reset(self) -> None:
         user = self._selected()
         if user is None:
+            return
+        if user.username == self.ctx.actor.username:
+            show_refusal(self, "重置密码", "自己的密码请用状态栏右下角姓名下的“修改密码”修改（须输入当前密码）。")
             return
         if QMessageBox.question(self, "重置密码", f"为 {user.display_name}（{user.username}）生成一个一次性密码？\n\n"
                                 "其原来的密码随即失效，锁定同时解除；该用户下次登录时须改为自己的密码。",
@@ -348,6 +362,9 @@ class UsersTab(QWidget):
         user = self._selected()
         if user is None or not user.active:
             return
+        if user.username == self.ctx.actor.username:
+            show_refusal(self, "停用用户", "不能停用自己。")
+            return
         if QMessageBox.question(self, "停用用户", f"停用 {user.display_name}（{user.username}）？\n\n"
                                 "停用后不能登录，已在工作的也不能再保存；其办理过的工单和历史不变。"
                                 "可随时“重新启用”。",
@@ -362,10 +379,14 @@ class UsersTab(QWidget):
             return
         self._set(user, f"已重新启用 {user.display_name}（{user.username}）。", active=True)
 
-    def _set(self, user: users.UserRow, said: str, **changes: Any) -> None:
-        Operation(self, self.ctx, lambda s: admin.set_user(s, self.ctx.actor, user.username, clock=self.ctx.clock,
-                                                           **changes), changes=Change.REFERENCE).notify(said).run_here()
+    def _set(self, user: users.UserRow, said: str, **changes: Any) -> bool:
+        def work(session: Session) -> bool:
+            admin.set_user(session, self.ctx.actor, user.username, clock=self.ctx.clock, **changes)
+            return True
+
+        done = Operation(self, self.ctx, work, changes=Change.REFERENCE).notify(said).run_here()
         self.refresh()  # shown or not: the list is what the next click acts on
+        return bool(done)
 
 
 class CalendarTab(QWidget):

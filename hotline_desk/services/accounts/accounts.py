@@ -30,6 +30,16 @@ GENERATED_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 GENERATED_LENGTH = 10
 
 
+# The pseudo-user that proposes imported dispatches: never a person, never signed in as (see imports).
+IMPORT_USERNAME = "import"
+
+
+def refuse_internal(username: str) -> None:
+    if username == IMPORT_USERNAME:
+        raise ValidationError("“数据导入”（import）是导入时记为拟交办人的内部账户，不是工作人员："
+                              "不能添加、启用、改角色、改名或设置密码。", field="username")
+
+
 def hash_password(password: str, *, one_time: bool = False) -> str:
     salt = secrets.token_bytes(16)
     digest = hashlib.scrypt(password.encode(), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32)
@@ -208,6 +218,7 @@ def set_password(session: Session, actor: Actor | None, username: str, password:
     login, so nobody works under a password someone else knows. ``actor`` is None only on first run, for the admin
     that has no password yet; nobody can claim any other account that has none.
     """
+    refuse_internal(username)
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
         raise NotFound(f"没有用户“{username}”。")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline_desk.errors import NotFound, ValidationError
@@ -14,6 +16,22 @@ from hotline_desk.models.system import ROLE_LABELS, ROLES
 from hotline_desk.services.accounts import accounts, audit
 from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.clock import Clock, office_now
+
+# Login names: letters, digits, Chinese characters and . _ - (a tab or a zero-width space looked like nothing).
+LOGIN_NAME = re.compile(r"[A-Za-z0-9._\-\u4e00-\u9fff]{1,40}")
+NAME_LENGTH = 20  # 姓名, as the login list, the title bar and the status bar show it
+
+
+def check_display_name(name: str) -> str:
+    """The 姓名 as kept: stripped, not empty, no tabs or invisible characters, at most NAME_LENGTH characters."""
+    name = name.strip()
+    if not name:
+        raise ValidationError("姓名不能为空。", field="display_name")
+    if len(name) > NAME_LENGTH:
+        raise ValidationError(f"姓名不超过 {NAME_LENGTH} 个字。", field="display_name")
+    if any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in name):
+        raise ValidationError("姓名中有制表符、换行或看不见的字符，请重新输入。", field="display_name")
+    return name
 
 
 def _actor(user: User) -> Actor:
@@ -113,12 +131,18 @@ def add_user(session: Session, actor: Actor | None, username: str, display_name:
     else:
         require(actor, "manage_users")
     username = username.strip()
-    display_name = display_name.strip() or username
+    display_name = check_display_name(display_name or username)
     if not username:
         raise ValidationError("用户名不能为空。", field="username")
+    accounts.refuse_internal(username)
+    if not LOGIN_NAME.fullmatch(username):
+        raise ValidationError("登录名只能用字母、数字、汉字和 . _ -（不含空格），不超过 40 个字符。", field="username")
     if role not in ROLES:
         raise ValidationError(f"角色只能是：{'、'.join(ROLE_LABELS.values())}", field="role")
-    existing = session.scalar(select(User).where(User.username == username))
+    existing = session.scalar(select(User).where(func.lower(User.username) == username.lower()))
+    if existing is not None and existing.username != username:  # 登录名 Admin beside admin: one person or two?
+        raise ValidationError(f"登录名“{username}”与已有的“{existing.username}”只差大小写，请另取一个。",
+                              field="username")
     if existing is not None:
         again = "" if existing.active else (f"（{existing.display_name}，已停用：要让其再登录，请在“设置—用户”中"
                                             f"重新启用，或 user set {username} --enable）")

@@ -28,7 +28,7 @@ from hotline_desk.excel.reader import (
     read_workbook,
 )
 from hotline_desk.models import Case, CaseEvent, ImportBatch, User
-from hotline_desk.services.accounts import audit
+from hotline_desk.services.accounts import accounts, audit
 from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.cases import search_index
 from hotline_desk.services.cases.history import CaseStatus, EventRecord, apply_event, replace
@@ -741,9 +741,9 @@ def _same_calls(session: Session, rows: list[PreparedRow]) -> tuple[dict[int, st
 
 def _import_user(session: Session, now: datetime) -> int:
     """The pseudo-user that proposed imported dispatches (the importer approves them)."""
-    user = session.scalar(select(User).where(User.username == "import"))
+    user = session.scalar(select(User).where(User.username == accounts.IMPORT_USERNAME))
     if user is None:
-        user = User(username="import", display_name="数据导入", role=Role.OPERATOR, active=False)
+        user = User(username=accounts.IMPORT_USERNAME, display_name="数据导入", role=Role.OPERATOR, active=False)
         session.add(user)
         audit.record_row(session, user, user_id=None, at=now)
     return user.id
@@ -953,6 +953,9 @@ def _commit_cases(session: Session, actor: Actor, preview: CasePreview, *, only_
         return prepare_cases(list(part), search_kind=kind, recorded_at=now, batch_id=batch.id)
 
     def write(ready: PreparedCases) -> list[str]:
+        # Each part as its own save: an importer deactivated or given another role meanwhile (on another station)
+        # stops the import here, and what its earlier parts wrote is cleared (see import_batches).
+        accounts.confirm_signed_in(session, actor)
         return write_prepared(session, ready, prefix=prefix, recorded_at=now, by=actor.id)
 
     if batch.state == import_batches.DONE:

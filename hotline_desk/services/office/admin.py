@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from hotline_desk.errors import NotFound, ValidationError
 from hotline_desk.models import CalendarDay, Category, Unit, User
 from hotline_desk.models.reference import UNIT_GROUPS
-from hotline_desk.models.system import ROLES
-from hotline_desk.services.accounts import audit
+from hotline_desk.models.system import ROLE_LABELS, ROLES
+from hotline_desk.services.accounts import accounts, audit, users
 from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.office.calendar import DayEntry, set_calendar_day
@@ -78,23 +78,38 @@ def save_category(session: Session, actor: Actor, category_id: int | None, name:
 
 def set_user(session: Session, actor: Actor, username: str, *, role: str | None = None,
              active: bool | None = None, display_name: str | None = None, clock: Clock = office_now) -> None:
-    """Change a person's role, name (a typing slip in 姓名) or whether they may sign in (停用, 重新启用)."""
+    """Change a person's role, name (a typing slip in 姓名) or whether they may sign in (停用, 重新启用).
+
+    The admin's own account is read again first, so two admins demoting each other at the same moment cannot both
+    succeed, and an office is never left without an active admin."""
     require(actor, "manage_users")
+    accounts.confirm_signed_in(session, actor)
+    accounts.refuse_internal(username)
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
         raise NotFound(f"没有用户“{username}”。")
-    if display_name is not None:
-        if not display_name.strip():
-            raise ValidationError("姓名不能为空。", field="display_name")
-        user.display_name = display_name.strip()
     if user.id == actor.id and (active is False or (role is not None and role != "admin")):
         raise ValidationError("不能停用自己或取消自己的管理员角色。")
+    changes: dict[str, Any] = {}
+    if display_name is not None and users.check_display_name(display_name) != user.display_name:
+        changes["display_name"] = users.check_display_name(display_name)
     if role is not None:
         if role not in ROLES:
             raise ValidationError("角色无效。", field="role")
-        user.role = role
-    if active is not None:
-        user.active = active
+        if role != user.role:
+            changes["role"] = role
+    if active is not None and active != user.active:
+        changes["active"] = active
+    if not changes:
+        state = "在用" if user.active else "已停用"
+        now_role = ROLE_LABELS.get(user.role, user.role)
+        raise ValidationError(f"没有改动：{user.display_name}（{username}）现为{now_role}，{state}。")
+    for name, value in changes.items():
+        setattr(user, name, value)
+    session.flush()
+    admins = select(func.count()).select_from(User).where(User.role == "admin", User.active.is_(True))
+    if not session.scalar(admins):
+        raise ValidationError("至少要留一位在用的管理员。")
     audit.record_row(session, user, user_id=actor.id, at=clock())
 
 
