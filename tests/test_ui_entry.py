@@ -526,3 +526,76 @@ def test_enter_goes_on_to_the_next_field_but_picks_a_suggestion_and_starts_a_new
     assert (view.caller_name, view.phone, view.address, view.township, view.category, view.content) == \
         ("刘先生", "13803750001", "烟厂家属院3号楼", "煤山街道", "水利水电—用水困难", "四楼以上住户水压不足\n已有一周")
     assert view.state == "proposed" and view.unit == "自来水公司"
+
+
+def test_enter_in_a_dialog_goes_on_to_the_next_field_and_carries_it_out_only_from_the_last(qtbot: QtBot) -> None:
+    """In 拟交办 Enter after picking 主办单位 sent the case before its 协办单位 was named; in 修改登记内容 Enter in
+    来电人 saved the form half done. As on 工单登记, Enter goes on; in the last field it carries the dialog out."""
+    from hotline_desk.ui.widgets import ActionDialog, FieldSpec
+    from tests.ui_helpers import shown_active
+
+    units = [("城市管理局", 1), ("自来水公司", 2)]
+    dialog = ActionDialog(None, "拟交办", [FieldSpec("caller", "来电人"), FieldSpec("note", "说明", "text"),
+                                        FieldSpec("unit", "主办单位", "unit", units, required=True),
+                                        FieldSpec("assists", "协办单位", "unit", units)])
+    shown_active(qtbot, dialog, 600, 400)
+    dialog.editors["caller"].setFocus()
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    assert dialog.isVisible() and QApplication.focusWidget() is dialog.editors["note"]
+    QTest.keyClicks(dialog.editors["note"], "first")
+    QTest.keyClick(dialog.editors["note"], Qt.Key.Key_Return)  # a new line in a text box
+    QTest.keyClicks(dialog.editors["note"], "second")
+    assert dialog.values()["note"] == "first\nsecond" and dialog.isVisible()
+    dialog.editors["unit"].setFocus()
+    dialog.set_value("unit", "城市管理局")
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Enter)  # the keypad's
+    assert dialog.isVisible() and dialog.editors["assists"].isAncestorOf(QApplication.focusWidget()) \
+        or QApplication.focusWidget() is dialog.editors["assists"]
+    dialog.set_value("assists", "自来水公司")
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)  # the last field: carried out
+    assert dialog.result() == ActionDialog.DialogCode.Accepted
+    assert dialog.values()["unit"] == 1 and dialog.values()["assists"] == 2
+
+
+def test_the_form_says_what_it_saved_and_where_a_title_comes_from(qtbot: QtBot, db: Database, people: People,
+                                                                  clock: FakeClock, tmp_path: Path) -> None:
+    """The saved message left out the 协办单位; a title taken from a two-line 诉求内容 kept the line break (and
+    split ``case list``'s line); an empty phone said 该号码没有以往工单."""
+    from tests.test_ui_flows import _fill_entry
+
+    entry = CaseEntryView(context(db, people.operator, clock, tmp_path))
+    qtbot.addWidget(entry)
+    entry.phone.setText("")
+    entry.show_history()
+    assert entry.history_title.text() == "重复来电：输入联系电话后显示"
+    _fill_entry(qtbot, entry, "咨询医保报销比例。\n第二行：门诊慢特病。")
+    entry.assist.setCurrentText("城市管理局")
+    entry.save()
+    assert entry.status.text().endswith("（拟交自来水公司，协办城市管理局，待审核）。"), entry.status.text()
+    with db.reader() as s:
+        title = s.scalar(select(Case.title))
+    assert title == "咨询医保报销比例。 第二行：门诊慢特病。"
+
+
+def test_enter_on_the_account_button_opens_its_menu(qtbot: QtBot, db: Database, people: People, clock: FakeClock,
+                                                    tmp_path: Path) -> None:
+    from PySide6.QtCore import QTimer
+
+    from hotline_desk.ui.main_window import MainWindow
+    from tests.ui_helpers import shown_active
+
+    window = MainWindow(context(db, people.operator, clock, tmp_path), watch=False)
+    shown_active(qtbot, window)
+    window.account_button.setFocus()
+    opened: list[object] = []
+
+    def look() -> None:
+        popup = QApplication.activePopupWidget()
+        opened.append(popup)
+        if popup is not None:
+            popup.close()
+
+    QTimer.singleShot(200, look)
+    QTest.keyClick(window.account_button, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: bool(opened))
+    assert opened[0] is window.account_button.menu()

@@ -300,7 +300,7 @@ class CaseEntryView(QWidget):
             item.setData(Qt.ItemDataRole.UserRole, c.id)
             self.history.addItem(item)
         self.history_title.setText(f"重复来电：该号码以往有 {len(earlier)} 件工单（双击打开）" if earlier
-                                   else "该号码没有以往工单")
+                                   else "该号码没有以往工单" if phone else HISTORY_HINT)
 
     def _open_earlier(self, item: QListWidgetItem) -> None:
         from hotline_desk.ui.case_list import CaseDetailDialog
@@ -559,9 +559,11 @@ class CaseEntryView(QWidget):
         except HotlineError as exc:
             QMessageBox.warning(self, "无法保存", exc.message)
             return
+        assisting = self.assist.currentText().strip() if draft.assist_unit_ids else ""
         self._discard_draft()
         self.reset_fields()
-        how = "协调办理，待回访" if view.state == "pending_followup" else f"拟交{view.unit}，待审核"
+        how = "协调办理，待回访" if view.state == "pending_followup" else \
+            f"拟交{view.unit}{f'，协办{assisting}' if assisting else ''}，待审核"
         self.status.setText(f"已登记 {view.number}（{how}）。")
         self.ctx.signals.cases_changed.emit()
         self.caller.setFocus()  # the next call: 来电时间 is already now, the caller's name comes first

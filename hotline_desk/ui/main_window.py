@@ -209,8 +209,12 @@ class MainWindow(QMainWindow):
         focused = QApplication.focusWidget()
         plain = not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
         if (event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and plain and not event.isAutoRepeat()
-                and isinstance(focused, QPushButton) and focused.window() is self and focused.isEnabled()):
-            focused.click()
+                and isinstance(focused, QPushButton | QToolButton) and focused.window() is self
+                and focused.isEnabled()):
+            if isinstance(focused, QToolButton) and focused.menu() is not None:
+                focused.showMenu()  # the account button: 修改密码, 切换用户
+            else:
+                focused.click()
             event.accept()
             return
         super().keyPressEvent(event)

@@ -12,6 +12,7 @@ from PySide6.QtCore import QStringListModel, Qt
 from PySide6.QtGui import QFocusEvent, QKeyEvent, QKeySequence, QShortcut, QShowEvent, QWheelEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QCheckBox,
     QComboBox,
     QCompleter,
@@ -410,6 +411,22 @@ class ActionDialog(GuardedDialog):
         self.error.setText(message)
         # The field to fix gets the cursor, so what is typed next goes there (not to 确定, or 取消 after a Tab).
         self.editors[key].setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Enter (Return or the keypad's) that a field leaves unused goes on to the next field, as on 工单登记; only
+        in the last field (or on 确定) does it carry the dialog out. Before, Enter after picking 主办单位 in 拟交办
+        sent the case before its 协办单位 could be named, and Enter in 来电人 saved 修改登记内容 half done. A
+        multi-line text keeps Enter for a new line; Ctrl+Enter carries the dialog out from anywhere."""
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) \
+                and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+            inputs = [e for e in self.editors.values() if e.isVisible() and e.isEnabled()]
+            focused = QApplication.focusWidget()
+            holding = [e for e in inputs if focused is not None and (e is focused or e.isAncestorOf(focused))]
+            if holding and holding[0] is not inputs[-1]:
+                self.focusNextPrevChild(True)
+                event.accept()
+                return
+        super().keyPressEvent(event)
 
     def _fault(self) -> tuple[str, str] | None:
         """The first field that stops the form, and why: a picker's typed text that names nothing (or several),

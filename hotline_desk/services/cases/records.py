@@ -34,6 +34,12 @@ from hotline_desk.vocabulary import Action, CaseState, DispatchRole, EventKind, 
 TITLE_LENGTH = 30
 
 
+def one_line(text: str) -> str:
+    """A title as lists and the command line show it: line breaks and runs of spaces as one space (a title taken
+    from a two-line 诉求内容 kept its line break, and split a tab-separated line of ``case list`` in two)."""
+    return " ".join(text.split())
+
+
 @dataclass
 class CaseDraft:
     """What an operator fills in, in the order of a phone call. Ids come from the pickers."""
@@ -213,7 +219,7 @@ def register_case(session: Session, actor: Actor, draft: CaseDraft, *, clock: Cl
         phone=stored_phone(draft.phone), address=draft.address.strip(), township_id=draft.township_id,
         appeal_type_id=appeal.id, appeal_type_name=appeal.name, category_id=draft.category_id,
         category_label=_category_label(session, draft.category_id),
-        title=draft.title.strip() or content[:TITLE_LENGTH], content=content,
+        title=one_line(draft.title) or one_line(content)[:TITLE_LENGTH], content=content,
         confidential=draft.confidential, urgent=draft.urgent, created_by=actor.id,
     )
     session.add(case)

@@ -32,6 +32,7 @@ from hotline_desk.services.accounts import accounts, audit
 from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.cases import search_index
 from hotline_desk.services.cases.history import CaseStatus, EventRecord, apply_event, replace
+from hotline_desk.services.cases.records import TITLE_LENGTH, one_line
 from hotline_desk.services.cases.step_runner import load_limits, load_units
 from hotline_desk.services.cases.steps import (
     Approve,
@@ -994,7 +995,8 @@ def _new_case(row: PreparedRow, actor: Actor, proposer: Actor, look: Lookups, se
         "caller_name": v["caller_name"], "phone": v["phone"], "address": v["address"],
         "township_id": v.get("township"), "appeal_type_id": look.types[v["appeal_type"]][0],
         "appeal_type_name": v["appeal_type"], "category_id": look.categories[category],
-        "category_label": category, "title": (v["title"] or v["content"])[:30], "content": v["content"],
+        "category_label": category, "title": (one_line(v["title"]) or one_line(v["content"]))[:TITLE_LENGTH],
+        "content": v["content"],
         "confidential": v["confidential"], "urgent": False, "created_by": actor.id, "import_key": row.key,
     }
     if row.steps is None or row.status is None:
