@@ -276,15 +276,24 @@ def test_nobody_sets_their_own_password_without_the_current_one(secured: Databas
         accounts.reset_password(s, people.admin, "op1", clock=clock)
 
 
-def test_the_users_page_corrects_names_deactivates_after_asking_and_enables_again(
-        qtbot: QtBot, secured: Database, people: People, clock: FakeClock, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def users_page(qtbot: QtBot, secured: Database, people: People, clock: FakeClock, tmp_path: Path,
+               monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any]:
+    """设置—用户 as the admin sees it, and the message boxes it shows (questions answered 是)."""
     from hotline_desk.ui.settings_view import UsersTab
-    from tests.ui_helpers import Messages, answer_next_dialog, context
+    from tests.ui_helpers import Messages, context
 
     messages = Messages().install(monkeypatch)
     tab = UsersTab(context(secured, people.admin, clock, tmp_path))
     qtbot.addWidget(tab)
+    return tab, messages
+
+
+def test_the_users_page_corrects_names_deactivates_after_asking_and_enables_again(
+        users_page: tuple[Any, Any], secured: Database, clock: FakeClock) -> None:
+    from tests.ui_helpers import answer_next_dialog
+
+    tab, messages = users_page
 
     def row(username: str) -> list[str]:
         number = [r.username for r in tab.model.rows].index(username)
@@ -398,16 +407,12 @@ def test_login_names_and_names_that_would_mislead_are_refused(secured: Database,
 
 
 def test_the_users_page_sends_only_what_was_changed_and_refuses_ones_own_account_at_once(
-        qtbot: QtBot, secured: Database, people: People, clock: FakeClock, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        users_page: tuple[Any, Any], qtbot: QtBot, secured: Database, people: People, clock: FakeClock) -> None:
     from hotline_desk.services.office import admin
     from hotline_desk.ui.login import LoginDialog
-    from hotline_desk.ui.settings_view import UsersTab
-    from tests.ui_helpers import Messages, answer_next_dialog, context
+    from tests.ui_helpers import answer_next_dialog
 
-    messages = Messages().install(monkeypatch)
-    tab = UsersTab(context(secured, people.admin, clock, tmp_path))
-    qtbot.addWidget(tab)
+    tab, messages = users_page
     names = [r.username for r in tab.model.rows]
     tab.table.selectRow(names.index("sup1"))
     with secured.session() as s:  # another admin, while this one's list still shows 审核员

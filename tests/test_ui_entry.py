@@ -9,7 +9,7 @@ import pytest
 import shiboken6
 from PySide6.QtCore import QDateTime, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QListView, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QComboBox, QListView, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -462,6 +462,15 @@ def test_enter_goes_on_to_the_next_field_but_picks_a_suggestion_and_starts_a_new
         focused = QApplication.focusWidget()
         return focused is widget or widget.isAncestorOf(focused)
 
+    def pick(picker: QComboBox, initials: str, name: str, then: QWidget) -> None:
+        """Initials, ↓ and Enter in the suggestions pick and stay to be checked; the next Enter goes on."""
+        type_text(initials)
+        press(KEYS.Key_Down)
+        press(KEYS.Key_Return)
+        assert picker.currentText() == name and on(picker)
+        press(KEYS.Key_Return)
+        assert on(then)
+
     entry.registered_at.setFocus()
     press(KEYS.Key_Return)  # the time field
     assert on(entry.channel)
@@ -476,24 +485,14 @@ def test_enter_goes_on_to_the_next_field_but_picks_a_suggestion_and_starts_a_new
     type_text("烟厂家属院3号楼")
     press(KEYS.Key_Return)
     assert on(entry.township)
-    type_text("msj")
-    press(KEYS.Key_Down)
-    press(KEYS.Key_Return)  # in the suggestions: picks, and stays to be checked
-    assert entry.township.currentText() == "煤山街道" and on(entry.township)
-    press(KEYS.Key_Return)
-    assert on(entry.appeal_type)
+    pick(entry.township, "msj", "煤山街道", then=entry.appeal_type)
     press(KEYS.Key_F4)
     press(KEYS.Key_Down)
     press(KEYS.Key_Return)  # in the drop-down: picks
     assert entry.appeal_type.currentText() == entry.appeal_type.itemText(1) and on(entry.appeal_type)
     press(KEYS.Key_Return)
     assert on(entry.category)
-    type_text("slsdysk")
-    press(KEYS.Key_Down)
-    press(KEYS.Key_Return)
-    assert entry.category.currentText() == "水利水电—用水困难" and on(entry.category)
-    press(KEYS.Key_Return)
-    assert on(entry.title)
+    pick(entry.category, "slsdysk", "水利水电—用水困难", then=entry.title)
     press(KEYS.Key_Return)  # 标题 left empty
     assert on(entry.content)
     type_text("四楼以上住户水压不足")
@@ -509,12 +508,7 @@ def test_enter_goes_on_to_the_next_field_but_picks_a_suggestion_and_starts_a_new
     press(KEYS.Key_Right)  # 交办处理
     press(KEYS.Key_Return)
     assert on(entry.unit)
-    type_text("zlsgs")
-    press(KEYS.Key_Down)
-    press(KEYS.Key_Return)
-    assert entry.unit.currentText() == "自来水公司" and on(entry.unit)
-    press(KEYS.Key_Return)
-    assert on(entry.assist)
+    pick(entry.unit, "zlsgs", "自来水公司", then=entry.assist)
     press(KEYS.Key_Return)
     assert on(entry.save_button)
     assert _cases(db) == []  # nothing saved by going on
@@ -549,8 +543,9 @@ def test_enter_in_a_dialog_goes_on_to_the_next_field_and_carries_it_out_only_fro
     dialog.editors["unit"].setFocus()
     dialog.set_value("unit", "城市管理局")
     QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Enter)  # the keypad's
-    assert dialog.isVisible() and dialog.editors["assists"].isAncestorOf(QApplication.focusWidget()) \
-        or QApplication.focusWidget() is dialog.editors["assists"]
+    focused = QApplication.focusWidget()
+    assert dialog.isVisible()
+    assert focused is dialog.editors["assists"] or dialog.editors["assists"].isAncestorOf(focused)
     dialog.set_value("assists", "自来水公司")
     QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)  # the last field: carried out
     assert dialog.result() == ActionDialog.DialogCode.Accepted
