@@ -318,6 +318,43 @@ def test_columns_hidden_from_the_header_menu_stay_hidden(qtbot: QtBot, tmp_path:
     assert all(again.horizontalHeader().sectionSize(i) > 20 for i in range(3))
 
 
+def test_each_person_keeps_their_own_columns_and_reaches_the_menu_by_keyboard(qtbot: QtBot, tmp_path: Path) -> None:
+    """Clerks sharing one Windows login shared one set of hidden columns; the menu needed the mouse."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication, QTableWidget
+
+    from hotline_desk.ui.window_state import column_menu, remember_columns, window_state
+
+    def table(person: str) -> QTableWidget:
+        made = QTableWidget(3, 3)
+        made.setHorizontalHeaderLabels(["工单编号", "来源", "诉求类型"])
+        qtbot.addWidget(made)
+        remember_columns(window_state(tmp_path, person), "cases", made.horizontalHeader())
+        return made
+
+    mine = table("op1")
+    header = mine.horizontalHeader()
+    menu = column_menu(header, lambda: window_state(tmp_path, "op1").save_columns("cases", header))
+    next(a for a in menu.actions() if a.text() == "来源").trigger()
+    assert table("op1").horizontalHeader().isSectionHidden(1)
+    assert not table("sup1").horizontalHeader().isSectionHidden(1)
+    mine.show()
+    mine.setFocus()
+    qtbot.waitUntil(mine.hasFocus)
+    opened: list[object] = []
+
+    def look() -> None:
+        opened.append(QApplication.activePopupWidget())
+        if opened[-1] is not None:
+            opened[-1].close()  # type: ignore[attr-defined]
+
+    QTimer.singleShot(200, look)
+    QTest.keyClick(mine, Qt.Key.Key_F10, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: bool(opened))
+    assert opened[0] is not None and "来源" in [a.text() for a in opened[0].actions()]  # type: ignore[attr-defined]
+
+
 def test_the_calendar_page_shows_a_month_and_takes_a_years_days_at_once(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:

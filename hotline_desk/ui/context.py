@@ -83,4 +83,4 @@ class UiContext:
     def window_state(self) -> WindowState:
         """Where this person's window geometry, splitters and column widths are remembered (never the database):
         ``remember_columns(ctx.window_state(), "case_list", table.horizontalHeader())``."""
-        return window_state(self.prefs_dir)
+        return window_state(self.prefs_dir, self.actor.username)

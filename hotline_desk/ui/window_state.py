@@ -7,8 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from platformdirs import user_config_dir
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction
+from PySide6.QtCore import QByteArray, QPoint, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import QHeaderView, QMenu, QSplitter, QTableView, QWidget
 
 FILE_NAME = "window-state.ini"
@@ -19,12 +19,14 @@ def default_config_dir() -> Path:
 
 
 class WindowState:
-    """Remembered per operating-system user; nothing here is shared with other stations."""
+    """Remembered per operating-system user; nothing here is shared with other stations. With ``person`` (a login
+    name), the list columns are that person's own: clerks sharing one Windows login each keep theirs."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, person: str = "") -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.path = folder / FILE_NAME
         self._store = QSettings(str(self.path), QSettings.Format.IniFormat)
+        self._person = person.replace("/", "_").replace("\\", "_")
 
     # --- plain values -----------------------------------------------------------------------------
     def value(self, key: str, default: str = "") -> str:
@@ -69,23 +71,28 @@ class WindowState:
         state = self._bytes(f"splitters/{name}")
         return state is not None and splitter.restoreState(state)
 
+    def _columns_key(self, name: str) -> str:
+        return f"columns/{self._person}/{name}" if self._person else f"columns/{name}"
+
     def save_columns(self, name: str, header: QHeaderView) -> None:
-        self._store.setValue(f"columns/{name}", header.saveState())
+        self._store.setValue(self._columns_key(name), header.saveState())
         self._store.sync()
 
     def restore_columns(self, name: str, header: QHeaderView) -> bool:
-        state = self._bytes(f"columns/{name}")
+        """This person's columns; until they have their own, those kept for the computer (as an older version
+        kept them for everyone)."""
+        state = self._bytes(self._columns_key(name)) or self._bytes(f"columns/{name}")
         return state is not None and header.restoreState(state)
 
 
-_OPENED: dict[Path, WindowState] = {}
+_OPENED: dict[tuple[Path, str], WindowState] = {}
 
 
-def window_state(folder: Path) -> WindowState:
-    """The one store for a folder (views share it, so their writes do not overwrite each other)."""
-    if folder not in _OPENED:
-        _OPENED[folder] = WindowState(folder)
-    return _OPENED[folder]
+def window_state(folder: Path, person: str = "") -> WindowState:
+    """The one store for a folder and person (views share it, so their writes do not overwrite each other)."""
+    if (folder, person) not in _OPENED:
+        _OPENED[folder, person] = WindowState(folder, person)
+    return _OPENED[folder, person]
 
 
 def remember_splitter(state: WindowState, name: str, splitter: QSplitter) -> None:
@@ -108,7 +115,13 @@ def remember_columns(state: WindowState, name: str, header: QHeaderView) -> bool
     header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
     header.customContextMenuRequested.connect(
         lambda at: column_menu(header, lambda: state.save_columns(name, header)).popup(header.mapToGlobal(at)))
-    header.setToolTip("右键单击表头，可选择显示哪些列")
+    header.setToolTip("右键单击表头（或在列表中按 Shift+F10），可选择显示哪些列")
+    table = header.parentWidget()
+    if table is not None:  # the keyboard's way to the same menu, from the list itself
+        for keys in ("Shift+F10", QKeySequence(Qt.Key.Key_Menu)):
+            shortcut = QShortcut(QKeySequence(keys), table)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(lambda: header.customContextMenuRequested.emit(QPoint(0, header.height())))
     return restored
 
 
