@@ -594,3 +594,48 @@ def test_enter_on_the_account_button_opens_its_menu(qtbot: QtBot, db: Database, 
     QTest.keyClick(window.account_button, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: bool(opened))
     assert opened[0] is window.account_button.menu()
+
+
+def test_enter_does_not_pass_over_a_time_typed_in_part_or_a_name_on_no_list(qtbot: QtBot, clock: FakeClock) -> None:
+    """Enter on 办结时间 typed in part moved on, and leaving the field completed the time by guess (09:05 from "5");
+    a 主办单位 naming nothing was passed over with only a general message later."""
+    from PySide6.QtWidgets import QDateTimeEdit
+
+    from hotline_desk.ui.widgets import ActionDialog, FieldSpec
+    from tests.ui_helpers import shown_active
+
+    dialog = ActionDialog(None, "登记回复", [FieldSpec("at", "办结时间", "datetime", default=clock.now),
+                                          FieldSpec("unit", "主办单位", "unit", [("城市管理局", 1)]),
+                                          FieldSpec("note", "回复内容", "text")])
+    shown_active(qtbot, dialog, 600, 400)
+    time = dialog.editors["at"]
+    assert isinstance(time, QDateTimeEdit)
+    time.setFocus()
+    time.setCurrentSectionIndex(0)
+    time.setSelectedSection(time.sectionAt(0))
+    QTest.keyClicks(time, "20220801093")  # the last digit not typed yet
+    QTest.keyClick(time, Qt.Key.Key_Return)
+    assert QApplication.focusWidget() is time and "没有输入完整" in dialog.error.text()
+    QTest.keyClicks(time, "0")
+    QTest.keyClick(time, Qt.Key.Key_Return)
+    picker = dialog.editors["unit"]
+    assert QApplication.focusWidget() is picker or picker.isAncestorOf(QApplication.focusWidget())
+    QTest.keyClicks(QApplication.focusWidget(), "xyzq")  # matches nothing: no suggestions open
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    assert dialog.isVisible() and "“xyzq”不在主办单位列表中" in dialog.error.text()
+    assert picker.isAncestorOf(QApplication.focusWidget()) or QApplication.focusWidget() is picker
+
+
+def test_enter_leaves_a_call_time_typed_in_part_to_be_finished(qtbot: QtBot, db: Database, people: People,
+                                                               clock: FakeClock, tmp_path: Path) -> None:
+    entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
+    time = entry.registered_at
+    time.setFocus()
+    time.setCurrentSectionIndex(0)
+    time.setSelectedSection(time.sectionAt(0))
+    QTest.keyClicks(time, "20220801093")  # the last digit not typed yet
+    QTest.keyClick(time, Qt.Key.Key_Return)
+    assert QApplication.focusWidget() is time and time.text() == "2022-08-01 09:3"  # not completed by guess
+    QTest.keyClicks(time, "0")
+    QTest.keyClick(time, Qt.Key.Key_Return)
+    assert QApplication.focusWidget() is entry.channel

@@ -141,7 +141,7 @@ class StepDialog(ActionDialog):
         at_fault = next((p.field for p in found if p.field in self.editors), None)
         message = ""
         if not found:
-            unfinished = self._unresolved() or self._unfinished()  # a picker's text naming nothing, a time in part
+            unfinished = self._unresolved()  # a picker's text naming nothing, a time in part
             if unfinished is None:
                 self.accept()
                 return

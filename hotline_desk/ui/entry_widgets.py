@@ -194,5 +194,7 @@ class EnterMovesOn(QObject):
         field = QApplication.focusWidget()
         if field is None or not self.form.isAncestorOf(field) or not isinstance(field, self.FIELDS):
             return False
+        if isinstance(field, CallTimeEdit) and field.unfinished(""):
+            return True  # a time typed in part stays to be finished: leaving would complete it by guess
         self.form.focusNextPrevChild(True)  # as Tab goes: the form's order, past fields switched off
         return True

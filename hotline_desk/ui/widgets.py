@@ -383,24 +383,21 @@ class ActionDialog(GuardedDialog):
         boxes = [editor.currentText().strip() for editor in self.editors.values() if isinstance(editor, QComboBox)]
         return self.values(), boxes
 
-    def _unresolved(self) -> tuple[str, str] | None:
-        """A picker whose typed text names no item of its list (or several), and why; None when every picker's
-        text names one item or is empty. Such a text is never taken for an empty field (an optional 协办单位 would
-        be dropped in silence)."""
-        for spec in self.fields:
-            editor = self.editors[spec.key]
-            # the list by its name, without the hint in brackets: 协办单位, not 协办单位（可不选）
-            if isinstance(editor, SearchCombo) and (message := editor.unresolved(spec.label.split("（")[0])):
-                return spec.key, message
-        return None
+    def _field_fault(self, key: str) -> str:
+        """Why what is typed in this field cannot be taken, or "": a picker's text naming no item of its list (or
+        several), never taken for an empty field (an optional 协办单位 would be dropped in silence); a time typed
+        only in part (22:5), never completed by guess."""
+        spec, editor = next(s for s in self.fields if s.key == key), self.editors[key]
+        if isinstance(editor, SearchCombo):  # the list by its name, without the hint: 协办单位, not 协办单位（可不选）
+            return editor.unresolved(spec.label.split("（")[0])
+        if isinstance(editor, CallTimeEdit):
+            return editor.unfinished(spec.label)
+        return ""
 
-    def _unfinished(self) -> tuple[str, str] | None:
-        """The time typed only in part (22:5), which cannot be taken, and why; None when every time is whole."""
-        for spec in self.fields:
-            editor = self.editors[spec.key]
-            if isinstance(editor, CallTimeEdit) and (message := editor.unfinished(spec.label)):
-                return spec.key, message
-        return None
+    def _unresolved(self) -> tuple[str, str] | None:
+        """The first field whose typed text cannot be taken, and why (see ``_field_fault``); pickers first."""
+        return next(((s.key, m) for kind in (SearchCombo, CallTimeEdit) for s in self.fields
+                     if isinstance(self.editors[s.key], kind) and (m := self._field_fault(s.key))), None)
 
     def _accept(self) -> None:
         fault = self._fault()
@@ -423,7 +420,11 @@ class ActionDialog(GuardedDialog):
             focused = QApplication.focusWidget()
             holding = [e for e in inputs if focused is not None and (e is focused or e.isAncestorOf(focused))]
             if holding and holding[0] is not inputs[-1]:
-                self.focusNextPrevChild(True)
+                key = next(k for k, e in self.editors.items() if e is holding[0])
+                if message := self._field_fault(key):  # a time in part or a name on no list: not passed over
+                    self.error.setText(message)
+                else:
+                    self.focusNextPrevChild(True)
                 event.accept()
                 return
         super().keyPressEvent(event)
@@ -431,7 +432,7 @@ class ActionDialog(GuardedDialog):
     def _fault(self) -> tuple[str, str] | None:
         """The first field that stops the form, and why: a picker's typed text that names nothing (or several),
         not taken for an empty field; a time typed in part, not completed by guess; a required field left empty."""
-        if (unresolved := self._unresolved() or self._unfinished()) is not None:
+        if (unresolved := self._unresolved()) is not None:
             return unresolved
         values = self.values()
         missing = [s for s in self.fields if s.required and values.get(s.key) in (None, "")]
