@@ -343,7 +343,7 @@ class UsersTab(QWidget):
         if user is None:
             return
         if user.username == self.ctx.actor.username:
-            show_refusal(self, "重置密码", "自己的密码请用状态栏右下角姓名下的“修改密码”修改（须输入当前密码）。")
+            show_refusal(self, "重置密码", accounts.OWN_PASSWORD)
             return
         if QMessageBox.question(self, "重置密码", f"为 {user.display_name}（{user.username}）生成一个一次性密码？\n\n"
                                 "其原来的密码随即失效，锁定同时解除；该用户下次登录时须改为自己的密码。",
@@ -363,7 +363,7 @@ class UsersTab(QWidget):
         if user is None or not user.active:
             return
         if user.username == self.ctx.actor.username:
-            show_refusal(self, "停用用户", "不能停用自己。")
+            show_refusal(self, "停用用户", admin.NOT_ONESELF)
             return
         if QMessageBox.question(self, "停用用户", f"停用 {user.display_name}（{user.username}）？\n\n"
                                 "停用后不能登录，已在工作的也不能再保存；其办理过的工单和历史不变。"

@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.errors import NotFound, PermissionDenied, ValidationError
 from hotline_desk.models import User
+from hotline_desk.models.system import ROLE_LABELS
 from hotline_desk.services.accounts import audit
 from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.office.settings import Settings
-from hotline_desk.vocabulary import Role
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 MIN_LENGTH = 6
@@ -86,6 +86,7 @@ def _actor(user: User) -> Actor:
 
 
 WRONG_PASSWORD = "用户名或密码不正确"
+OWN_PASSWORD = "自己的密码请用状态栏右下角姓名下的“修改密码”修改（须输入当前密码）。"
 NO_PASSWORD = "该用户还没有密码，不能登录。请管理员为其设置一次性密码。"
 MUST_CHANGE = "这是一次性密码：请设置自己的新密码（至少6位）后再开始工作。"
 
@@ -186,7 +187,7 @@ def confirm_signed_in(session: Session, actor: Actor) -> None:
         raise PermissionDenied(f"{actor.display_name}的账户已被管理员停用，不能再办理。"
                                "请点状态栏右下角的姓名，选“切换用户”，由在用的工作人员登录。")
     if row.role != actor.role:
-        now_role = Role(row.role).label if row.role in Role.labels() else row.role
+        now_role = ROLE_LABELS.get(row.role, row.role)
         raise PermissionDenied(f"管理员已把{actor.display_name}的角色改为{now_role}，这一步未办理。"
                                "请点状态栏右下角的姓名，选“切换用户”，重新登录后按新的角色办理。")
 
@@ -197,7 +198,7 @@ def reset_password(session: Session, actor: Actor, username: str, *, clock: Cloc
     signed in must not let anyone set the admin's password."""
     require(actor, "manage_users")
     if username == actor.username:
-        raise ValidationError("自己的密码请用状态栏右下角姓名下的“修改密码”修改（须输入当前密码）。")
+        raise ValidationError(OWN_PASSWORD)
     password = generate_password()
     set_password(session, actor, username, password, clock=clock)
     return password

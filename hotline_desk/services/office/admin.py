@@ -76,6 +76,9 @@ def save_category(session: Session, actor: Actor, category_id: int | None, name:
     return category.id
 
 
+NOT_ONESELF = "不能停用自己或取消自己的管理员角色。"
+
+
 def set_user(session: Session, actor: Actor, username: str, *, role: str | None = None,
              active: bool | None = None, display_name: str | None = None, clock: Clock = office_now) -> None:
     """Change a person's role, name (a typing slip in 姓名) or whether they may sign in (停用, 重新启用).
@@ -89,10 +92,10 @@ def set_user(session: Session, actor: Actor, username: str, *, role: str | None 
     if user is None:
         raise NotFound(f"没有用户“{username}”。")
     if user.id == actor.id and (active is False or (role is not None and role != "admin")):
-        raise ValidationError("不能停用自己或取消自己的管理员角色。")
+        raise ValidationError(NOT_ONESELF)
     changes: dict[str, Any] = {}
-    if display_name is not None and users.check_display_name(display_name) != user.display_name:
-        changes["display_name"] = users.check_display_name(display_name)
+    if display_name is not None and (name := users.check_display_name(display_name)) != user.display_name:
+        changes["display_name"] = name
     if role is not None:
         if role not in ROLES:
             raise ValidationError("角色无效。", field="role")
