@@ -342,17 +342,18 @@ def test_each_person_keeps_their_own_columns_and_reaches_the_menu_by_keyboard(qt
     mine.show()
     mine.setFocus()
     qtbot.waitUntil(mine.hasFocus)
-    opened: list[object] = []
+    opened: list[list[str] | None] = []  # the menu's entries, read while it is open (it goes once closed)
 
     def look() -> None:
-        opened.append(QApplication.activePopupWidget())
-        if opened[-1] is not None:
-            opened[-1].close()  # type: ignore[attr-defined]
+        popup = QApplication.activePopupWidget()
+        opened.append([a.text() for a in popup.actions()] if popup is not None else None)
+        if popup is not None:
+            popup.close()
 
     QTimer.singleShot(200, look)
     QTest.keyClick(mine, Qt.Key.Key_F10, Qt.KeyboardModifier.ShiftModifier)
     qtbot.waitUntil(lambda: bool(opened))
-    assert opened[0] is not None and "来源" in [a.text() for a in opened[0].actions()]  # type: ignore[attr-defined]
+    assert opened[0] is not None and "来源" in opened[0]
 
 
 def test_the_calendar_page_shows_a_month_and_takes_a_years_days_at_once(

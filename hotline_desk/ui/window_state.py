@@ -113,8 +113,8 @@ def remember_columns(state: WindowState, name: str, header: QHeaderView) -> bool
     header.sectionResized.connect(lambda *_args: pause.start())
     header.sectionMoved.connect(lambda *_args: pause.start())
     header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-    header.customContextMenuRequested.connect(
-        lambda at: column_menu(header, lambda: state.save_columns(name, header)).popup(header.mapToGlobal(at)))
+    header.customContextMenuRequested.connect(lambda at: _pop_up(column_menu(
+        header, lambda: state.save_columns(name, header)), header.mapToGlobal(at)))
     header.setToolTip("右键单击表头（或在列表中按 Shift+F10），可选择显示哪些列")
     table = header.parentWidget()
     if table is not None:  # the keyboard's way to the same menu, from the list itself
@@ -123,6 +123,12 @@ def remember_columns(state: WindowState, name: str, header: QHeaderView) -> bool
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(lambda: header.customContextMenuRequested.emit(QPoint(0, header.height())))
     return restored
+
+
+def _pop_up(menu: QMenu, at: QPoint) -> None:
+    """Show a menu made for this one right-click, gone once it closes (not one more child of the header each time)."""
+    menu.aboutToHide.connect(menu.deleteLater)
+    menu.popup(at)
 
 
 def column_menu(header: QHeaderView, changed: Callable[[], None]) -> QMenu:
