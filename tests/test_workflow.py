@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 from datetime import datetime
 
+import openpyxl
 import pytest
 from sqlalchemy import func, select
 
@@ -11,11 +13,12 @@ from hotline_desk.db import Database
 from hotline_desk.errors import PermissionDenied, TransitionError, ValidationError
 from hotline_desk.models import Case, CaseEvent, Dispatch, FollowUp
 from hotline_desk.services.cases import workflow as wf
-from hotline_desk.services.cases.case_query import fetch_rows
+from hotline_desk.services.cases.case_query import CaseFilter, fetch_rows
 from hotline_desk.services.cases.deadlines import deadline_flag, step_due
 from hotline_desk.services.cases.events import current_status
 from hotline_desk.services.cases.queues import queue
 from hotline_desk.services.cases.records import case_view, register_case
+from hotline_desk.services.exchange.case_export import export_cases
 from hotline_desk.services.office.calendar import WorkCalendar, set_calendar_day
 from hotline_desk.services.office.settings import Settings
 from tests.conftest import FakeClock, People
@@ -302,6 +305,21 @@ def test_a_case_sent_back_then_answered_is_no_longer_marked_sent_back_when_it_co
         assert queue(s, "rejected", clock.now) == []
         assert [r.state_label for r in fetch_rows(s, [case_id], now=clock.now).values()] == ["登记"]
 
+
+def test_a_case_sent_back_reads_so_in_the_sent_back_queue_and_in_an_exported_list(
+        db: Database, people: People, clock: FakeClock) -> None:
+    back, fresh = _register(db, people, clock), _register(db, people, clock)
+    with db.session() as s:
+        wf.reject(s, people.supervisor, back, "应由所属街道办理", clock=clock)
+        assert [(r.id, r.state_label) for r in queue(s, "rejected", clock.now)] == [(back, "登记（被驳回）")]
+        sheet = openpyxl.load_workbook(io.BytesIO(export_cases(s, CaseFilter(), now=clock()))).active
+        numbers = {i: case_view(s, i).number for i in (back, fresh)}
+    assert sheet is not None
+    rows = list(sheet.iter_rows(values_only=True))
+    header = next(i for i, row in enumerate(rows) if row and row[0] == "工单编号")
+    state = rows[header].index("状态")
+    shown = {row[0]: row[state] for row in rows[header + 1:] if row and row[0]}
+    assert shown == {numbers[back]: "登记（被驳回）", numbers[fresh]: "拟交办"}
 
 def test_three_unreachable_followups_finish_as_not_followed_up(db: Database, people: People,
                                                                clock: FakeClock) -> None:

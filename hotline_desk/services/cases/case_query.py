@@ -31,7 +31,6 @@ from hotline_desk.models import Case, Unit
 from hotline_desk.services.cases import search_index
 from hotline_desk.services.cases.deadlines import Labelled, deadline_flag
 from hotline_desk.services.cases.events import sent_back_among
-from hotline_desk.services.cases.history import state_label
 from hotline_desk.services.cases.steps import stored_phone
 from hotline_desk.services.office.calendar import WorkCalendar
 from hotline_desk.services.office.settings import Settings
@@ -77,10 +76,6 @@ class CaseRow(Labelled):
     deadline: datetime | None
     flag: str
     sent_back: bool = False  # registered again after a supervisor rejected its proposed dispatch
-
-    @property
-    def state_label(self) -> str:
-        return state_label(self.state, sent_back=self.sent_back)
 
 
 SEARCH_TABLE = table("case_search", column("rowid", Integer))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from hotline_desk.services.cases.history import STATES, CaseStatus
+from hotline_desk.services.cases.history import CaseStatus, state_label
 from hotline_desk.services.office.calendar import WorkCalendar
 from hotline_desk.services.office.settings import Settings
 from hotline_desk.vocabulary import OPEN_DISPATCH_STATES, CaseState
@@ -13,14 +13,16 @@ FLAG_LABELS = {"near": "临期", "overdue": "超期", "": ""}
 
 
 class Labelled:
-    """Chinese labels for a listed case's ``state`` and deadline ``flag`` (mixed into the list rows)."""
+    """Chinese labels for a listed case's ``state`` and deadline ``flag`` (mixed into the list rows); a row whose
+    case stands as sent back (``sent_back``) reads 登记（被驳回）."""
 
     state: str
     flag: str
+    sent_back: bool
 
     @property
     def state_label(self) -> str:
-        return STATES[self.state]
+        return state_label(self.state, sent_back=self.sent_back)
 
     @property
     def flag_label(self) -> str:

@@ -77,6 +77,7 @@ class QueueRow(Labelled):
     category: str = ""
     assisting: str = ""  # 协办 units beside ``unit``: proposed (待审核) or of the current dispatch
     version: int = 0  # the case as the list read it: a step taken from the list is refused if it changed since
+    sent_back: bool = False  # in the 被驳回 queue: registered again after a supervisor rejected its proposal
 
 
 def may_see_confidential(actor: Actor | None) -> bool:
@@ -175,6 +176,7 @@ def queue(session: Session, name: str, now: datetime, *, requests_only: bool = F
             rejected_by=users.get(said.reject_by or 0, "") if case.id in back else "",
             rejected_at=said.reject_at if case.id in back else None,
             appeal_type=case.appeal_type_name, category=case.category_label, version=case.version,
+            sent_back=case.id in back,
         ))
     order = {"overdue": 0, "near": 1, "": 2}
     rows.sort(key=lambda r: (order[r.flag], r.due or datetime.max))

@@ -13,9 +13,11 @@ from hotline_desk.excel.case_export import write_rows
 from hotline_desk.models import Case, Unit
 from hotline_desk.services.accounts import anchors, audit
 from hotline_desk.services.cases.case_query import SOURCE_LABELS, CaseFilter, search_ids
-from hotline_desk.services.cases.history import STATES
+from hotline_desk.services.cases.events import sent_back_among
+from hotline_desk.services.cases.history import STATES, state_label
 from hotline_desk.services.cases.queues import mask_name, mask_phone
 from hotline_desk.services.reporting.monthdata import parse_month
+from hotline_desk.vocabulary import CaseState
 
 HEADER = ("工单编号", "来电时间", "来源", "状态", "来电人", "联系电话", "地址", "诉求类型", "问题分类", "标题",
           "诉求内容", "承办单位")
@@ -37,9 +39,12 @@ def export_cases(session: Session, case_filter: CaseFilter, *, now: datetime, re
     units = {u.id: u.name for u in session.scalars(select(Unit))}
     rows = []
     for start in range(0, len(ids), 500):
-        for c in session.scalars(select(Case).where(Case.id.in_(ids[start:start + 500])).order_by(Case.id)):
+        cases = session.scalars(select(Case).where(Case.id.in_(ids[start:start + 500])).order_by(Case.id)).all()
+        back = sent_back_among(session, [c.id for c in cases if c.state == CaseState.REGISTERED])
+        for c in cases:
             secret = c.confidential or not reveal
-            rows.append((c.number, c.registered_at, SOURCE_LABELS[c.source], STATES[c.state],
+            state = state_label(c.state, sent_back=c.id in back)
+            rows.append((c.number, c.registered_at, SOURCE_LABELS[c.source], state,
                          mask_name(c.caller_name) if secret else c.caller_name,
                          mask_phone(c.phone) if secret else c.phone, c.address, c.appeal_type_name, c.category_label,
                          c.title, c.content, units.get(c.main_unit_id or 0, "")))
