@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from bench.import_bench import make_workbook
 from hotline_desk.db import Database
 from hotline_desk.errors import ValidationError
-from hotline_desk.models import Case, CaseEvent, Dispatch, ImportBatch
+from hotline_desk.models import AuditRecord, Case, CaseEvent, Dispatch, ImportBatch
 from hotline_desk.models.facts import CaseFact
 from hotline_desk.services.cases.records import register_case
 from hotline_desk.services.clock import fixed_clock
@@ -29,7 +29,7 @@ from hotline_desk.services.exchange.imports import commit_cases, preview_cases
 from hotline_desk.services.maintenance import integrity
 from hotline_desk.services.maintenance.opening import open_office_database
 from hotline_desk.services.office.settings import set_setting
-from tests.conftest import People
+from tests.conftest import FakeClock, People
 from tests.helpers import TEST_PASSWORD, draft, log_in_everyone
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -232,6 +232,40 @@ def test_a_batched_import_says_how_far_it_is_as_each_part_is_in(db: Database, pe
     assert all(total == rows and committed == done for done, total, committed in said)  # each count is in already
     steps = [later[0] - earlier[0] for earlier, later in zip([(0, 0, 0), *said], said, strict=False)]
     assert all(0 < step <= BATCH for step in steps)
+
+
+def test_a_long_import_is_audited_as_each_part_is_written_so_the_trail_goes_forward(
+        db: Database, people: People, tmp_path: Path) -> None:
+    """Another station saves between the parts of a long import: the trail's times never go back, and the import's
+    last record ("done") carries the time it finished, not the time it began."""
+    path = tmp_path / "清单.xlsx"
+    make_workbook(path, 350)
+    clock = FakeClock(datetime(2022, 9, 1, 8, 0))
+    with db.reader() as s:
+        preview = preview_cases(s, path, clock=clock)
+    began = clock()
+    with db.reader() as s:
+        before = s.scalar(select(func.max(AuditRecord.id))) or 0
+
+    def another_station_saves(done: int, total: int) -> None:
+        clock.advance(minutes=1)
+        if done < total:
+            with db.session() as other:
+                register_case(other, people.operator, draft(other, content="导入期间登记的工单"), clock=clock)
+            clock.advance(minutes=1)
+
+    with db.session() as s:
+        result = commit_cases(s, people.supervisor, preview, clock=clock, batch_rows=BATCH,
+                              progress=another_station_saves)
+    with db.reader() as s:
+        trail = s.execute(select(AuditRecord.at, AuditRecord.kind, AuditRecord.entity).where(AuditRecord.id > before)
+                          .order_by(AuditRecord.id)).all()
+        entered = set(s.scalars(select(CaseEvent.recorded_at).where(CaseEvent.batch_id == result.batch_id)))
+    times = [at for at, _kind, _entity in trail]
+    assert times == sorted(times) and sum(kind == "case_event" for _at, kind, _entity in trail) >= 3
+    assert trail[-1].entity == f"import_batch:{result.batch_id}" and trail[-1].at > began
+    assert len(entered) > 1 and min(entered) >= began  # each part entered when it was written
+    assert _verify(db) == []
 
 
 def test_an_import_that_fails_while_writing_is_undone_at_once(db: Database, people: People, tmp_path: Path) -> None:

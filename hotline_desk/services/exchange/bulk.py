@@ -82,6 +82,7 @@ class PreparedCases:
     the write transaction gives them (``prepare_cases`` needs no database, so an import does it outside the lock)."""
 
     search_kind: str
+    recorded_at: datetime  # when the rows are entered: their events' recorded_at, and the time of their audit records
     rows: list[dict[str, Any]] = field(default_factory=list)  # the case rows, "number" still to be given
     search: list[dict[str, Any]] = field(default_factory=list)
     events: list[list[dict[str, Any]]] = field(default_factory=list)  # per case, "case_id" None
@@ -97,7 +98,7 @@ def prepare_cases(cases: list[NewCase], *, search_kind: str, recorded_at: dateti
                   batch_id: int | None) -> PreparedCases:
     """The rows of these cases in registration order (see ``PreparedCases``); ``search_kind`` is the database's
     flavour of search index (``search_index.flavour``)."""
-    ready = PreparedCases(search_kind)
+    ready = PreparedCases(search_kind, recorded_at)
     for new in sorted(cases, key=lambda c: c.columns["registered_at"]):
         status = new.status
         if status is None:
@@ -130,11 +131,10 @@ def insert_cases(session: Session, cases: list[NewCase], *, prefix: str, recorde
     """
     ready = prepare_cases(cases, search_kind=search_index.flavour(session), recorded_at=recorded_at,
                           batch_id=batch_id)
-    return write_prepared(session, ready, prefix=prefix, recorded_at=recorded_at, by=by)
+    return write_prepared(session, ready, prefix=prefix, by=by)
 
 
-def write_prepared(session: Session, ready: PreparedCases, *, prefix: str, recorded_at: datetime,
-                   by: int | None = None) -> list[str]:
+def write_prepared(session: Session, ready: PreparedCases, *, prefix: str, by: int | None = None) -> list[str]:
     """Write cases made ready by ``prepare_cases`` (see ``insert_cases``), giving them their ids and numbers."""
     if not ready.rows:
         return []
@@ -177,7 +177,7 @@ def write_prepared(session: Session, ready: PreparedCases, *, prefix: str, recor
             histories.setdefault(e["case_id"], []).append(detail)
         audit.record_many(session, [
             ("case_history", audit.history_entity(case_id), audit.history_detail(steps, registrations[case_id]), by,
-             recorded_at)
+             ready.recorded_at)
             for case_id, steps in histories.items()
         ])
     insert_rows(session, Dispatch, dispatches)

@@ -152,7 +152,7 @@ def _next_part(done: int, seconds: float, most: int) -> int:
 
 def write_in_batches(session: Session, batch: ImportBatch, build: Callable[[], Sequence[T]], size: int,
                      prepare: Callable[[Sequence[T]], P], write: Callable[[P], list[str]], *,
-                     user_id: int | None, at: datetime,
+                     user_id: int | None, clock: Callable[[], datetime],
                      progress: Callable[[int, int], None] | None = None) -> list[str]:
     """Write the items ``build`` gives, at most ``size`` at a time and each part sized to hold the write lock for
     about BATCH_SECONDS, committing each so other stations' saves get through in between.
@@ -160,9 +160,10 @@ def write_in_batches(session: Session, batch: ImportBatch, build: Callable[[], S
     ``batch`` (flushed, state in progress, with its audit record) is committed first as the marker, before the items
     are built (checked, converted), which holds no lock. Each part is made ready by ``prepare`` outside the lock,
     which is also the pause that lets waiting stations in, then written by ``write``; the last part marks the batch
-    done; ``progress(written, total)`` is told after each. If writing fails, what was written is cleared at once; if
-    the process dies, the next opening of the database clears it (see ``clear_unfinished``). This is the one service
-    that commits on its own: a long import cannot be one transaction without holding every other station up for its
+    done, audited at that moment by ``clock``; ``progress(written, total)`` is told after each. If writing fails,
+    what was written is cleared at once; if the process dies, the next opening of the database clears it (see
+    ``clear_unfinished``). This is the one service that commits on its own: a long import cannot be one transaction
+    without holding every other station up for its
     whole length.
     """
     written: list[str] = []
@@ -184,7 +185,7 @@ def write_in_batches(session: Session, batch: ImportBatch, build: Callable[[], S
                 start += len(chunk)
                 if start >= len(items):
                     batch.state = DONE
-                    audit.record_row(session, batch, user_id=user_id, at=at)
+                    audit.record_row(session, batch, user_id=user_id, at=clock())
                 session.commit()
                 part = _next_part(len(chunk), time.perf_counter() - began, size)
                 if progress is not None:
@@ -192,7 +193,7 @@ def write_in_batches(session: Session, batch: ImportBatch, build: Callable[[], S
         except BaseException:
             session.rollback()
             try:
-                clear_batch(session, batch.id, at=at, user_id=user_id)
+                clear_batch(session, batch.id, at=clock(), user_id=user_id)
                 session.commit()
             except Exception:  # the next opening of the database clears it
                 log.exception("导入批次 %s 未能立即撤销，下次打开数据库时再撤销。", batch.id)

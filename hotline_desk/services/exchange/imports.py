@@ -950,20 +950,22 @@ def _commit_cases(session: Session, actor: Actor, preview: CasePreview, *, only_
 
     kind = search_index.flavour(session)
 
-    def prepare(part: Sequence[NewCase]) -> PreparedCases:
-        return prepare_cases(list(part), search_kind=kind, recorded_at=now, batch_id=batch.id)
+    def prepare(part: Sequence[NewCase], at: datetime) -> PreparedCases:
+        return prepare_cases(list(part), search_kind=kind, recorded_at=at, batch_id=batch.id)
 
     def write(ready: PreparedCases) -> list[str]:
         # Each part as its own save: an importer deactivated or given another role meanwhile (on another station)
         # stops the import here, and what its earlier parts wrote is cleared (see import_batches).
         accounts.confirm_signed_in(session, actor)
-        return write_prepared(session, ready, prefix=prefix, recorded_at=now, by=actor.id)
+        return write_prepared(session, ready, prefix=prefix, by=actor.id)
 
     if batch.state == import_batches.DONE:
-        numbers = write(prepare(build()))
+        numbers = write(prepare(build(), now))
     else:
-        numbers = import_batches.write_in_batches(session, batch, build, size, prepare, write, user_id=actor.id,
-                                                  at=now, progress=progress)
+        # A long import's parts are entered, and audited, when each is written: the audit trail's times go forward
+        # although other stations save between the parts.
+        numbers = import_batches.write_in_batches(session, batch, build, size, lambda part: prepare(part, clock()),
+                                                  write, user_id=actor.id, clock=clock, progress=progress)
     return ImportResult(batch.id, len(numbers), duplicates, preview.invalid_rows, tuple(numbers))
 
 
