@@ -522,6 +522,24 @@ def test_enter_goes_on_to_the_next_field_but_picks_a_suggestion_and_starts_a_new
     assert view.state == "proposed" and view.unit == "自来水公司"
 
 
+def test_enter_on_initials_that_leave_one_suggestion_picks_it_and_goes_on(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """Initials then Enter picked the one suggestion and stayed: a second Enter was needed to go on. Initials that
+    leave several suggestions still stay, for one to be chosen, and nothing typed is lost."""
+    entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
+    entry.township.setFocus()
+    type_text("msj")
+    assert entry.township.suggestions_open()
+    press(KEYS.Key_Return)
+    assert entry.township.currentText() == "煤山街道" and QApplication.focusWidget() is entry.appeal_type
+    entry.category.setFocus()
+    type_text("cs")  # 城市管理—… : several
+    several = entry.category.matching("cs")
+    assert len(several) > 1
+    press(KEYS.Key_Return)
+    assert entry.category.currentText() == "cs" and entry.category.isAncestorOf(QApplication.focusWidget())
+
+
 def test_enter_in_a_dialog_goes_on_to_the_next_field_and_carries_it_out_only_from_the_last(qtbot: QtBot) -> None:
     """In 拟交办 Enter after picking 主办单位 sent the case before its 协办单位 was named; in 修改登记内容 Enter in
     来电人 saved the form half done. As on 工单登记, Enter goes on; in the last field it carries the dialog out."""

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QStringListModel, Qt
+from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt
 from PySide6.QtGui import QFocusEvent, QKeyEvent, QKeySequence, QShortcut, QShowEvent, QWheelEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -78,8 +78,10 @@ class SearchCombo(QComboBox):
     Nothing is ever chosen behind the typist's back: ↓ or ↑ opens the suggestions for what is typed (the whole list
     when nothing is, or when a whole name is) and moves in them, always from the first match of the text as it
     stands, so ↓ ↓ Enter picks the same whether the list was open or not; when nothing matches they do nothing and
-    the typed text stays, for the form to flag. Esc closes the suggestions and gives back what was typed before
-    moving in them; the mouse wheel scrolls the page instead of changing the choice.
+    the typed text stays, for the form to flag. Enter on a suggestion moved to picks it and stays, to be checked;
+    Enter on typing that leaves one suggestion, none moved to, picks it and goes on as Enter would from the field.
+    Esc closes the suggestions and gives back what was typed before moving in them; the mouse wheel scrolls the page
+    instead of changing the choice.
     """
 
     def __init__(self, items: Sequence[tuple[str, int]] = (), placeholder: str = "输入名称或拼音首字母") -> None:
@@ -98,6 +100,9 @@ class SearchCombo(QComboBox):
         self._typed = ""  # the text as typed, before moving in the suggestions changed it
         self.editor.textEdited.connect(self._narrow)
         self.editor.editingFinished.connect(self._settle)
+        suggestions = self.popup.popup()
+        assert suggestions is not None
+        suggestions.installEventFilter(self)  # before the completer's own: it keeps every Enter for itself
         self.set_items(items)
 
     def set_items(self, items: Sequence[tuple[str, int]]) -> None:
@@ -157,6 +162,20 @@ class SearchCombo(QComboBox):
             event.accept()
             return
         super().keyPressEvent(event)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        suggestions = self.popup.popup()
+        if (watched is suggestions and suggestions.isVisible() and event.type() == QEvent.Type.KeyPress
+                and isinstance(event, QKeyEvent) and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+                and not suggestions.currentIndex().isValid()
+                and len(self.matching(self.currentText().strip())) == 1):
+            suggestions.hide()
+            self.set_value(self.value())
+            # The key as if the list had not been open: the field, then the form (Enter goes on, or carries a
+            # dialog out from its last field).
+            QApplication.sendEvent(self, QKeyEvent(event.type(), event.key(), event.modifiers(), event.text()))
+            return True
+        return super().eventFilter(watched, event)
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         event.ignore()  # a wheel turned over the field scrolls what holds it; it never changes the choice
