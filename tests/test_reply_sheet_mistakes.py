@@ -237,3 +237,86 @@ def test_a_signing_dated_by_a_later_day_alone_says_so(db: Database, people: Peop
     with db.reader() as s:
         signed = next(e for e in case_view(s, 1).events if e.kind == "sign")
     assert signed.at == datetime(2022, 7, 6) and "按当日零时记" in signed.note
+
+
+@pytest.mark.parametrize("line", ["承办单位：自来水公司（盖章）    共 3 件", "承办单位：汝州市自来水公司", "承办单位：",
+                                  "承办单位：自来水公司"])
+def test_the_unit_line_as_a_clerk_rewrites_it_is_still_its_unit(db: Database, people: People, sheet: Path,
+                                                                 clock: FakeClock, line: str) -> None:
+    """A unit that wrote its full name or a stamp's place on the 承办单位 line had its whole sheet refused, told
+    that it had answered another unit's sheet."""
+    def rewrite(_book: openpyxl.Workbook, ws: Worksheet) -> None:
+        ws.cell(2, 1).value = line
+
+    preview = _preview(db, _filled(sheet, rewrite), clock)
+    assert (len(preview.ready), preview.problems) == (3, [])
+
+
+def test_a_unit_line_naming_another_unit_is_refused_naming_both(db: Database, sheet: Path, clock: FakeClock) -> None:
+    def another(_book: openpyxl.Workbook, ws: Worksheet) -> None:
+        ws.cell(2, 1).value = "承办单位：纸坊镇人民政府    导出时间：2022-07-06 08:00"
+
+    before = fingerprint(db)
+    with pytest.raises(ImportFileError) as refused:
+        _preview(db, _filled(sheet, another), clock)
+    said = str(refused.value)
+    assert said.startswith("交办单第 2 行写的承办单位是“纸坊镇人民政府”，而这份交办单是为自来水公司导出的")
+    assert "请把该行改回“承办单位：自来水公司”" in said
+    assert fingerprint(db) == before
+
+
+def test_a_sheet_exported_before_its_unit_was_renamed_is_still_its_units(db: Database, people: People, sheet: Path,
+                                                                         clock: FakeClock) -> None:
+    from hotline_desk.services.office.reference_admin import rename_unit
+
+    with db.session() as s:
+        rename_unit(s, people.admin, "自来水公司", "自来水有限公司", clock=clock)
+    preview = _preview(db, _filled(sheet, lambda _b, _w: None), clock)
+    assert (preview.unit_name, len(preview.ready), preview.problems) == ("自来水有限公司", 3, [])
+
+
+def test_a_bad_phone_does_not_hide_the_rows_other_problems(db: Database, sheet: Path, clock: FakeClock) -> None:
+    def badly(_book: openpyxl.Workbook, ws: Worksheet) -> None:
+        ws.cell(4, PHONE).value = "找张主任"
+        ws.cell(4, RESULT).value = "已处理"
+
+    problems = _preview(db, _filled(sheet, badly), clock).problems
+    assert sorted(p.column for p in problems if p.row == 4) == ["办理结果", "联系电话"]
+
+
+def test_a_reply_sent_again_with_another_finish_time_or_result_says_what_is_not_taken(
+        db: Database, people: People, sheet: Path, clock: FakeClock) -> None:
+    """The same reply in a later sheet with another 办结时间 was counted as 已登记过 without a word."""
+    with db.session() as s:
+        commit_replies(s, people.operator, _preview(db, _filled(sheet, lambda _b, _w: None), clock), clock=clock)
+        number = case_view(s, 1).number
+    before = fingerprint(db)
+
+    def another_day(_book: openpyxl.Workbook, ws: Worksheet) -> None:
+        ws.cell(4, FINISHED).value = "2022年7月5日 14:30"
+        ws.cell(4, RESULT).value = "部分解决"
+
+    preview = _preview(db, _filled(sheet, another_day), clock)
+    assert (preview.ready, preview.problems, preview.unchanged) == ([], [], 3)
+    said = preview.summary()
+    assert f"工单{number}的回复已于" in said
+    assert ("表中同一回复写的办结时间2022-07-05 14:30（已登记的为2022-07-06 08:30）、"
+            "办理结果“部分解决”（已登记的为“已解决”）未采用") in said
+    assert said.count("的回复已于") == 1  # the rows that say the same say nothing
+    assert fingerprint(db) == before
+
+
+def test_a_header_typed_over_two_lines_is_its_column_and_a_renamed_one_is_named(
+        db: Database, sheet: Path, clock: FakeClock) -> None:
+    def two_lines(_book: openpyxl.Workbook, ws: Worksheet) -> None:
+        ws.cell(3, FINISHED).value = "办结\n时间"  # Alt+Enter in the cell
+        ws.cell(3, SIGN).value = " 签收 时间 "
+
+    preview = _preview(db, _filled(sheet, two_lines), clock)
+    assert (len(preview.ready), preview.problems) == (3, [])
+
+    def renamed(_book: openpyxl.Workbook, ws: Worksheet) -> None:
+        ws.cell(3, RESULT).value = "处理结果"
+
+    with pytest.raises(ImportFileError, match=r"缺少“办理结果”列.*表头中另有“处理结果”，请把改过名的列改回原名"):
+        _preview(db, _filled(sheet, renamed), clock)

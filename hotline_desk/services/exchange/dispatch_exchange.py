@@ -38,6 +38,7 @@ from hotline_desk.services.cases.steps import STEPS, Sign, StepContext, result_p
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.exchange import sheet_signing
 from hotline_desk.services.exchange.hints import WINDOW, ImportHints
+from hotline_desk.services.exchange.import_values import Lookups, UnknownName
 from hotline_desk.services.exchange.imports import Problem
 from hotline_desk.services.office.calendar import WorkCalendar
 from hotline_desk.services.office.settings import Settings
@@ -385,7 +386,7 @@ def _header_at(rows: list[list[Any]], *, every_reply_column: bool = False) -> in
     known = {*CASE_COLUMNS, *REPLY_COLUMNS}
     best, found = 2, None
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        names = {norm.text(c) for c in row}
+        names = {_column_name(c) for c in row}
         if every_reply_column:
             if {"工单编号", *REPLY_COLUMNS} <= names:
                 return index
@@ -394,15 +395,22 @@ def _header_at(rows: list[list[Any]], *, every_reply_column: bool = False) -> in
     return found
 
 
+def _column_name(cell: Any) -> str:
+    """A header cell's name, with the line breaks and spaces a clerk typed into it (办结⏎时间) left out."""
+    return "".join(norm.text(cell).split())
+
+
 def _columns(header: list[Any]) -> dict[str, int]:
     """Where each column the import reads stands; refused, naming them, when any reply column is gone."""
     found: dict[str, int] = {}
     for index, cell in enumerate(header):
-        found.setdefault(norm.text(cell), index)
+        found.setdefault(_column_name(cell), index)
     missing = [name for name in ("工单编号", *REPLY_COLUMNS) if name not in found]
     if missing:
+        others = [name for name in found if name and name not in {*CASE_COLUMNS, *REPLY_COLUMNS}]
+        instead = f"表头中另有{'、'.join(f'“{o}”' for o in others[:5])}，请把改过名的列改回原名。" if others else ""
         raise ImportFileError(f"交办单缺少{'、'.join(f'“{m}”' for m in missing)}列（被删除或改了列名），未导入。"
-                              "请使用原样导出的交办单填写。")
+                              f"{instead}请使用原样导出的交办单填写。")
     return found
 
 
@@ -442,7 +450,8 @@ def _left_out(session: Session, unit_id: int, numbers: set[str], key: list[list[
 
 def _sheet_unit(session: Session, key: list[list[Any]], above: list[list[Any]]) -> Unit:
     """The unit the sheet was exported for: the hidden key's unit id and name, signed by this database; the
-    visible 承办单位 line above the table, where the unit kept it, must agree."""
+    visible 承办单位 line above the table, where the unit kept it, must name the same unit (as clerks write it:
+    纸坊镇人民政府, 纸坊镇（盖章）)."""
     changed = "交办单的隐藏标识被改动过，无法确认这是哪个单位的回复，未导入。请使用原样导出的交办单填写。"
     try:
         unit_id = int(float(norm.text(key[1][0])))
@@ -452,10 +461,6 @@ def _sheet_unit(session: Session, key: list[list[Any]], above: list[list[Any]]) 
     unit = session.get(Unit, unit_id)
     if unit is None:
         raise ImportFileError("交办单中的承办单位已不存在。")
-    shown = next((norm.text(c) for row in above for c in row if norm.text(c).startswith("承办单位：")), None)
-    if key_name != unit.name or (shown is not None and not shown.startswith(f"承办单位：{unit.name} ")):
-        raise ImportFileError(f"交办单上写的承办单位与隐藏标识不一致（标识为“{unit.name}”），未导入。"
-                              "一个单位只能回复发给本单位的交办单；请使用原样导出的交办单填写。")
     exported_at = norm.text(key[3][0]) if len(key) > 3 and key[3] else ""
     signature = norm.text(key[4][0]) if len(key) > 4 and key[4] else ""
     if not signature:
@@ -464,13 +469,44 @@ def _sheet_unit(session: Session, key: list[list[Any]], above: list[list[Any]]) 
     if not sheet_signing.signed_by_this_database(session, unit_id, key_name, exported_at, signature):
         raise ImportFileError("交办单隐藏标识的签名不符：标识被改动过，或这份交办单不是从当前数据库导出的，"
                               "无法确认是哪个单位的回复，未导入。请使用从本数据库原样导出的交办单填写。")
+    # Signed for this unit by this database (under its name then: it may have been renamed since).
+    line = next(((number, norm.text(c)) for number, row in enumerate(above, 1) for c in row
+                 if norm.text(c).startswith(UNIT_LINE)), None)
+    if line is not None and (written := _unit_written(line[1])) and not _names_unit(session, written, unit,
+                                                                                  key_name):
+        raise ImportFileError(f"交办单第 {line[0]} 行写的承办单位是“{written}”，而这份交办单是为{unit.name}导出的，"
+                              "未导入。一个单位只能回复发给本单位的交办单；如果这正是"
+                              f"{unit.name}的回复，请把该行改回“{UNIT_LINE}{unit.name}”后重新导入。")
     return unit
+
+
+UNIT_LINE = "承办单位："
+# What a clerk adds after the unit's name on that line: a stamp's place, the sheet's own words.
+_UNIT_LINE_END = re.compile(r"[\s（(]|导出时间|共\s*\d")
+
+
+def _unit_written(line: str) -> str:
+    """The unit's name as the 承办单位 line writes it: up to a space, a bracket (（盖章）) or the sheet's next words."""
+    rest = line.removeprefix(UNIT_LINE).strip()
+    end = _UNIT_LINE_END.search(rest)
+    return rest[:end.start()] if end else rest
+
+
+def _names_unit(session: Session, written: str, unit: Unit, exported_as: str) -> bool:
+    """Whether the name a clerk wrote means this unit: its name now or at export, with the words registers add
+    (纸坊镇人民政府, 汝州市纸坊镇), or one of its aliases."""
+    if written.startswith((unit.name, exported_as)) or written.endswith((unit.name, exported_as)):
+        return True
+    try:
+        return Lookups(session).unit(written) == unit.name
+    except UnknownName:
+        return False
 
 
 def _parse_problems(number: str, cells: dict[str, Any], rows: list[int], cases: dict[str, Case],
                     statuses: dict[int, Any], unit_id: int) -> list[tuple[str, str]]:
-    """What is wrong with a row before the workflow is asked: a case filled in on several rows, a row that is not
-    its case's, a case not with this unit now, a phone that is not one."""
+    """What is wrong with a row before its cells are read: a case filled in on several rows, a row that is not its
+    case's, a case not with this unit now."""
     problems: list[tuple[str, str]] = []
     if len(rows) > 1:
         problems.append(("工单编号", f"工单{number}在第 {'、'.join(map(str, rows))} 行都填写了，一件工单只能填一行；"
@@ -489,10 +525,6 @@ def _parse_problems(number: str, cells: dict[str, Any], rows: list[int], cases: 
         current = {d.unit_id for d in statuses[case.id].current_dispatches}
         if unit_id not in current:
             problems.append(("工单编号", "该工单当前没有交办给本单位（可能已退单改派或不是本单位的工单）"))
-    try:
-        norm.phone(cells["联系电话"])
-    except norm.CellError as exc:
-        problems.append(("联系电话", str(exc)))
     return problems
 
 
@@ -555,6 +587,25 @@ def _on_the_day(moment: datetime | None, after: datetime | None) -> datetime | N
     return after + timedelta(minutes=1)
 
 
+def _reply_differs(number: str, mine: Any, finished: datetime | None, written: datetime | None,
+                   result: str) -> list[str]:
+    """A reply registered before, sent again with another 办结时间 or 办理结果: said, as the sheet's new words are
+    not taken: importing a sheet again never changes a reply registered before."""
+    said = []
+    recorded = mine.finished_at or mine.replied_at
+    if finished is not None and written is not None and (
+            written.date() != recorded.date() if written.time() == time()
+            else written.replace(second=0) != recorded.replace(second=0, microsecond=0)):
+        shown = f"{written:%Y-%m-%d}" if written.time() == time() else f"{written:%Y-%m-%d %H:%M}"
+        said.append(f"办结时间{shown}（已登记的为{recorded:%Y-%m-%d %H:%M}）")
+    if result and mine.result and result != mine.result:
+        said.append(f"办理结果“{result}”（已登记的为“{mine.result}”）")
+    if not said:
+        return []
+    return [f"工单{number}的回复已于{mine.replied_at:%m-%d %H:%M}登记，表中同一回复写的{'、'.join(said)}未采用"
+            "（已登记的回复不随再次导入更改）。"]
+
+
 def _reply_row(excel_row: int, number: str, values: dict[str, Any], cases: dict[str, Case],
                statuses: dict[int, Any], unit_id: int, now: datetime, problems: list[tuple[str, str]],
                setting: _Checks, actor: Actor, notes: list[str] | None = None) -> ReplyRow | None:
@@ -570,6 +621,11 @@ def _reply_row(excel_row: int, number: str, values: dict[str, Any], cases: dict[
     if mine is None:
         problems.append(("工单编号", "该工单当前没有交办给本单位（可能已退单改派）"))
         return None
+    try:
+        phone = norm.phone(values["联系电话"]) if values["联系电话"] else ""
+    except norm.CellError as exc:
+        problems.append(("联系电话", str(exc)))
+        phone = ""
     moments: dict[str, datetime | None] = {}
     kept = "（已登记的签收不随导入更改）。"
     for column in ("签收时间", "办结时间"):
@@ -599,7 +655,9 @@ def _reply_row(excel_row: int, number: str, values: dict[str, Any], cases: dict[
     result = norm.result_word(values["办理结果"])
     replying = bool(text or result or finished or values["办结时间"])
     if mine.replied_at is not None and replying and text == mine.reply_text:
-        return None  # this reply is in already
+        if notes is not None:  # this reply is in already: what the row says otherwise of it is said, not taken
+            notes += _reply_differs(number, mine, finished, moments.get("办结时间"), result)
+        return None
     ctx = setting.context(case)
     sign_at, signs = None, "签收时间" in moments
     if mine.signed_at is None and signs:
@@ -615,7 +673,8 @@ def _reply_row(excel_row: int, number: str, values: dict[str, Any], cases: dict[
                 _event, status = run_in_memory(ctx, status, actor, Action.SIGN, Sign(unit_id), signed)
     sign_note = _day_only_note(sign_at, moments.get("签收时间"), SIGNED_ON_THE_DAY, SIGNED_DATE_ONLY)
     if not replying:
-        return ReplyRow(excel_row, case.id, number, sign_at, None, None, sign_note) if sign_at and signs else None
+        ready = sign_at and signs and not problems
+        return ReplyRow(excel_row, case.id, number, sign_at, None, None, sign_note) if ready else None
     if finished is None and "办结时间" in moments:
         problems.append(("办结时间", "缺少办结时间"))
     if finished is None or not signs:
@@ -623,7 +682,7 @@ def _reply_row(excel_row: int, number: str, values: dict[str, Any], cases: dict[
             problems.append(("办理结果", off_the_list.message))
         return None
     reply = wf.Reply(text=text, result=result, finished_at=finished, handler=norm.text(values["经办人"]),
-                     handler_phone=norm.phone(values["联系电话"]) if values["联系电话"] else "", unit_id=unit_id,
+                     handler_phone=phone, unit_id=unit_id,
                      note=_day_only_note(finished, moments.get("办结时间"), FINISHED_ON_THE_DAY, FINISHED_DATE_ONLY))
     found = STEPS[Action.REPLY].check(ctx, status, actor, reply, finished)
     problems += [(_REPLY_COLUMNS.get(p.field, "工单编号"), p.message) for p in found]
