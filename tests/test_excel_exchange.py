@@ -592,7 +592,10 @@ def _bad_files(tmp_path: Path) -> dict[str, Path]:
     book.save(good)
     files = {"truncated": tmp_path / "truncated.xlsx", "password": tmp_path / "password.xlsx",
              "csv": tmp_path / "csv.xlsx", "empty": tmp_path / "empty.xlsx", "huge": tmp_path / "huge.xlsx",
-             "bomb": tmp_path / "bomb.xlsx"}
+             "bomb": tmp_path / "bomb.xlsx", "far": tmp_path / "far.xlsx"}
+    stray = openpyxl.load_workbook(io.BytesIO(good.getvalue()))
+    stray.active["XFD20000"] = "x"  # one cell typed far out by accident: 20,000 rows × 16,384 columns to read
+    stray.save(files["far"])
     files["truncated"].write_bytes(good.getvalue()[: len(good.getvalue()) // 2])
     encrypted = io.BytesIO()
     good.seek(0)
@@ -624,7 +627,7 @@ def _bad_files(tmp_path: Path) -> dict[str, Path]:
 def test_bad_files_get_a_clear_message_and_leave_the_database_unchanged(db: Database, people: People,
                                                                         tmp_path: Path) -> None:
     expected = {"truncated": "损坏或不完整", "password": "密码", "csv": "不是 Excel 工作簿", "empty": "没有内容",
-                "huge": "超过 50000 行", "bomb": ""}
+                "huge": "超过 50000 行", "bomb": "", "far": "在 XFD20000 格有内容，离表格的其他内容很远"}
     before = fingerprint(db)
     for name, path in _bad_files(tmp_path).items():
         with pytest.raises(ImportFileError) as info, db.session() as s:
@@ -634,6 +637,17 @@ def test_bad_files_get_a_clear_message_and_leave_the_database_unchanged(db: Data
         assert expected[name] in message, (name, message)
         assert any("\u4e00" <= ch <= "\u9fff" for ch in message)
         assert fingerprint(db) == before, name
+
+
+def test_a_sheet_a_little_wider_than_a_register_is_read_whole(tmp_path: Path) -> None:
+    from hotline_desk.excel.reader import read_workbook
+
+    book = openpyxl.Workbook()
+    book.active.append(["工单编号", "来电时间", "诉求内容"])
+    book.active["AZ3000"] = "备注"
+    book.save(tmp_path / "wide.xlsx")
+    [sheet] = read_workbook(tmp_path / "wide.xlsx").sheets
+    assert (len(sheet.rows), len(sheet.rows[0]), sheet.rows[2999][51]) == (3000, 52, "备注")
 
 
 # --- exports are text ---------------------------------------------------------------------------------------

@@ -64,24 +64,60 @@ UNSAVED_FORMULA = re.compile(rb'<c r="([A-Z]{1,3}[0-9]+)"[^>]*>(?:<f[^>]*/>|<f[^
 COLUMN_TAG = re.compile(rb"<(?:\w+:)?col\b[^>]*>")
 
 
-def _sheet_xml_facts(data: bytes) -> tuple[dict[str, list[str]], dict[str, frozenset[int]]]:
-    """By sheet name, what python-calamine does not say of an .xlsx: the cells whose formula has no saved result
-    (read as empty: "K5" …) and the hidden columns (from 0)."""
+@dataclass(frozen=True)
+class _XmlFacts:
+    """By sheet name, what python-calamine does not say of an .xlsx (or says too late)."""
+
+    unsaved: dict[str, list[str]] = field(default_factory=dict)  # cells whose formula has no saved result ("K5" …)
+    hidden: dict[str, frozenset[int]] = field(default_factory=dict)  # hidden columns, from 0
+    too_far: dict[str, str] = field(default_factory=dict)  # the cell that makes the sheet too large to read
+
+
+def _sheet_xml_facts(data: bytes) -> _XmlFacts:
+    facts = _XmlFacts()
     if not data.startswith(b"PK"):
-        return {}, {}
-    found: dict[str, list[str]] = {}
-    hidden: dict[str, frozenset[int]] = {}
+        return facts
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         names = set(archive.namelist())
         sheets = _sheet_files(archive, names)
         for name in names:
             if name.startswith("xl/worksheets/") and name.endswith(".xml"):
                 xml = archive.read(name)
+                sheet = sheets.get(name, "")
                 if b"<f" in xml and (cells := [m.decode() for m in UNSAVED_FORMULA.findall(xml)]):
-                    found.setdefault(sheets.get(name, ""), []).extend(cells)
+                    facts.unsaved.setdefault(sheet, []).extend(cells)
                 if columns := _hidden_columns(xml):
-                    hidden[sheets.get(name, "")] = columns
-    return found, hidden
+                    facts.hidden[sheet] = columns
+                if far := _too_far(xml):
+                    facts.too_far[sheet] = far
+    return facts
+
+
+# A sheet is read as the rectangle from its first filled cell to its last, every cell of it held in memory: one
+# stray cell far out (XFD20000) asks for billions of cells, and the reader dies for want of memory. A real register
+# of 50,000 rows by 40 columns is 2,000,000 cells.
+MAX_CELLS = 5_000_000
+CELL_START = re.compile(rb'<(\w+:)?c r="')
+
+
+def _too_far(xml: bytes) -> str:
+    """The farthest cell of a sheet too large to read ("XFD20000"), or "" for a sheet of a readable size.
+
+    Only a sheet with a cell beyond column Z needs counting its rows (a register's columns stay within A–Z or a
+    little beyond): the scan costs a normal sheet one quick search."""
+    first = CELL_START.search(xml)
+    if first is None:
+        return ""
+    tag = re.escape(first.group(0))  # <c r=" as this file writes it (some programs write <x:c r=")
+    wide = re.findall(tag + rb"([A-Z]{2,3})([0-9]{1,7})\"", xml)
+    if not wide:
+        return ""
+    width = max(cell_index(f"{letters.decode()}1")[1] for letters, _row in wide) + 1
+    height = max(int(row) for row in re.findall(tag + rb"[A-Z]{1,3}([0-9]{1,7})\"", xml))
+    if width * height <= MAX_CELLS:
+        return ""
+    letters, row = max(wide, key=lambda cell: (len(cell[0]), cell[0], int(cell[1])))
+    return f"{letters.decode()}{int(row)}"
 
 
 def _hidden_columns(xml: bytes) -> frozenset[int]:
@@ -175,9 +211,14 @@ def read_workbook(path: Path) -> WorkbookData:
         # From the bytes, not the path: the format is told by the content, so an .xlsx saved with an .xls name
         # (or the other way round, as units rename files) is read as what it is.
         book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-        formulas, hidden = _sheet_xml_facts(data)
+        facts = _sheet_xml_facts(data)
+        formulas, hidden = facts.unsaved, facts.hidden
         sheets = []
         for meta in book.sheets_metadata:
+            if far := facts.too_far.get(meta.name) or facts.too_far.get(""):  # "": a part not matched to a name
+                raise ImportFileError(
+                    f"“{path.name}”的工作表“{meta.name}”在 {far} 格有内容，离表格的其他内容很远：整张表要按一个极大的"
+                    f"区域读取，已拒绝导入。请在 Excel 中选中 {far} 格所在的多余行和列，删除后保存，再导入。")
             sheet = book.get_sheet_by_name(meta.name)
             rows = sheet.to_python(skip_empty_area=False, nrows=MAX_ROWS + 30)
             merged = list(sheet.merged_cell_ranges or [])
