@@ -92,6 +92,7 @@ class BulletinView(QWidget):
         self._base: bulletin.BulletinDraft | None = None  # the stored draft this page started from
         self._shown_month = ""
         self._preview_note = ""
+        self._saved_first = ""  # what 生成预览 saved before building, to be said when it is shown
         self.month = QComboBox()
         self.read_only_note = QLabel()  # why the fields cannot be changed, when they cannot
         self.read_only_note.setObjectName("bulletin_read_only")
@@ -231,6 +232,8 @@ class BulletinView(QWidget):
                                 ("finalize", "定稿", self.finalize)):
             button = QPushButton(text)
             button.setObjectName(f"bulletin_{key}")
+            if key == "preview":
+                button.setToolTip("先保存草稿，再按保存的内容生成PDF")
             button.clicked.connect(slot)
             self.buttons[key] = button
             actions.addWidget(button)
@@ -328,15 +331,18 @@ class BulletinView(QWidget):
             return
         if month != self.pdf_month:
             self._clear_preview()
-        self._shown_month = month
+        same_month, self._shown_month = month == self._shown_month, month
         issue = draft.issue
         self.cutoff.setText(cutoff_words(draft.cutoff))
         self.year_issue.setValue(issue.year_issue)
         self.total_issue.setValue(issue.total_issue)
         self.issue_date.setDate(QDate(issue.issue_date.year, issue.issue_date.month, issue.issue_date.day))
-        self.call_volume.setText(issue.call_volume)
-        self.good_units.setText(issue.good_units)
-        self.bad_units.setText(issue.bad_units)
+        for line, stored in ((self.call_volume, issue.call_volume), (self.good_units, issue.good_units),
+                             (self.bad_units, issue.bad_units)):
+            # The month's own text read back (after a save or a preview) is left as it is, so Ctrl+Z in the field
+            # still undoes what was done before (setText forgets it); another month's text starts afresh.
+            if not same_month or line.text() != stored:
+                line.setText(stored)
         self._section_data = [{"title": s.title, "text": "\n".join(s.paragraphs), "typical": s.typical}
                               for s in issue.sections]
         self.sections.clear()
@@ -512,15 +518,37 @@ class BulletinView(QWidget):
         return saved, (refused[0] if refused else None), (other[0] if other else "")
 
     def suggest(self) -> None:
-        month = self.month.currentText()
-        good, bad = read(self.ctx, lambda s: bulletin.suggest_remarks(s, month, clock=self.ctx.clock))
-        self.good_units.setText(good)
-        self.bad_units.setText(bad)
+        """Fill 办理较好/较差的单位 with the scores' suggestion. Units the editor typed that differ from it are replaced
+        only when the editor says so (the default, and Esc, keep them); a replacement is undone with Ctrl+Z in its
+        field, as typing is (the preview saves the draft, so a silent replacement was saved with the next preview)."""
+        month = self._shown_month or self.month.currentText()
+        suggested = read(self.ctx, lambda s: bulletin.suggest_remarks(s, month, clock=self.ctx.clock))
+        fields = [(label, line, new) for label, line, new in
+                  (("办理较好的单位", self.good_units, suggested[0]), ("办理较差的单位", self.bad_units, suggested[1]))
+                  if new and line.text().strip() != new]  # no suggestion (no units with cases): nothing to put
+        if not fields:
+            self.status.setText("填写的单位与按得分建议的相同。" if any(suggested) else
+                                f"{month} 没有交办到单位的工单，无法按得分建议。")
+            return
+        typed = [(label, line, new) for label, line, new in fields if line.text().strip()]
+        if typed and not ask_replace(self, typed):
+            fields = [field for field in fields if field not in typed]
+            self.status.setText("已保留您填写的单位。" + ("空着的一栏已按得分建议填写。" if fields else ""))
+        else:
+            self.status.setText("已按得分建议填写单位（在该栏按 Ctrl+Z 可恢复原来的内容）。")
+        for _label, line, new in fields:
+            line.selectAll()
+            line.insert(new)  # unlike setText, kept in the field's undo history
 
     # --- building, preview, printing ----------------------------------------------------------------
     def start_preview(self, finalize: bool = False) -> None:
-        if self.buttons["save"].isEnabled() and not self.save():
-            return
+        """Save what is typed, then build. The PDF is built from the stored draft, in a session of its own off the
+        UI thread, so the preview shows what will be printed and what 定稿 freezes; the page then says it saved."""
+        self._saved_first = ""
+        if self.buttons["save"].isEnabled():
+            if not self.save():
+                return
+            self._saved_first = f"草稿已保存（{self.ctx.clock():%H:%M}）"
         self._run_build(finalize)
 
     def _run_build(self, finalize: bool) -> None:
@@ -553,6 +581,8 @@ class BulletinView(QWidget):
         # preview was being made stays on the page.
         if finalize or not self.is_dirty():
             self.load()
+            if not finalize and self._saved_first:  # the preview saved the draft first: the page says so
+                self.status.setText(self._saved_first)
         else:
             self.status.setText("草稿（有未保存的修改）")
         if self._preview_note:
@@ -658,6 +688,22 @@ class BulletinView(QWidget):
         self.status.setText(short or said)
         self.status.setToolTip(said)
         self.ctx.signals.notice.emit(said)
+
+
+def ask_replace(parent: QWidget, typed: list[tuple[str, QLineEdit, str]]) -> bool:
+    """Whether the units typed in these fields are to be replaced by the suggested ones; keeping them is the default
+    and Esc's answer, so a hurried Enter loses nothing."""
+    lines = "".join(f"\n\n{label}\n　现在：{line.text().strip()}\n　建议：{new}" for label, line, new in typed)
+    box = QMessageBox(QMessageBox.Icon.Question, "按得分建议",
+                      f"按得分建议将替换您填写的单位：{lines}\n\n替换后，可在该栏按 Ctrl+Z 恢复原来的内容。",
+                      parent=parent)
+    box.setObjectName("bulletin_replace_units")
+    replace = box.addButton("替换为建议", QMessageBox.ButtonRole.AcceptRole)
+    keep = box.addButton("保留我填写的", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(keep)
+    box.setEscapeButton(keep)
+    box.exec()
+    return box.clickedButton() is replace
 
 
 OVERWRITE, RELOAD, KEEP_EDITING = "overwrite", "reload", "keep"
