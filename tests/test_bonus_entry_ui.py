@@ -156,3 +156,30 @@ def test_points_entered_in_another_year_show_the_year_in_the_list(
     view.tables[1].selectRow(next(i for i, r in enumerate(view.models[1].rows) if r.unit == "自来水公司"))
     shown = [view.bonus_model.data(view.bonus_model.index(row, 2)) for row in range(view.bonus_model.rowCount())]
     assert sorted(shown) == ["李强 01-04 09:30", "李强 2022-12-30 10:15"]
+
+
+def test_points_the_cap_leaves_out_are_said_where_the_bonus_is_shown(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.helpers import unit_id
+    Messages().install(monkeypatch)
+    with db.session() as s:
+        add_bonus(s, people.supervisor, MONTH, unit_id(s, "自来水公司"), 5, "抢修及时", clock=clock)  # at the cap
+    view = _water_company(qtbot, db, people, clock, tmp_path)
+    row = next(i for i, r in enumerate(view.models[1].rows) if r.unit == "自来水公司")
+    cell = view.models[1].index(row, 6)
+    assert view.models[1].data(cell) == "25（+5）"
+
+    def fill(dialog: ActionDialog) -> None:
+        dialog.set_value("points", "2")
+        dialog.set_value("reason", "群众来电表扬")
+        dialog._accept()
+
+    when_modal(ActionDialog, fill)
+    qtbot.mouseClick(view.add_button, Qt.MouseButton.LeftButton)
+    row = next(i for i, r in enumerate(view.models[1].rows) if r.unit == "自来水公司")
+    shown = view.models[1].data(view.models[1].index(row, 6))
+    assert shown == "25（+7，超出上限的2分不计）"
+    assert "超出上限的2分不计" in view.bonus_title.text()
+    table = view.tables[1]  # read whole in its column at 1366×768, not cut short
+    assert table.fontMetrics().horizontalAdvance(shown) + 12 <= table.columnWidth(6)

@@ -98,6 +98,20 @@ def test_bonus_items_keep_who_when_why_and_are_capped(db: Database, people: Peop
     assert len(everything) == 2
 
 
+def test_what_the_bonus_range_leaves_out_is_told(db: Database, people: People, clock: FakeClock) -> None:
+    with db.session() as s:
+        water = unit_id(s, "自来水公司")
+        add_bonus(s, people.supervisor, "2022-07", water, 5, "抢修及时", clock=clock)
+    assert (_water(db).bonus, _water(db).bonus_note) == (Decimal(25), "")  # 20 + 5: at the cap, nothing left out
+    with db.session() as s:
+        add_bonus(s, people.supervisor, "2022-07", water, 2.5, "再次表扬", clock=clock)
+    assert (_water(db).bonus, _water(db).bonus_left_out, _water(db).bonus_note) == (Decimal(25), 2.5,
+                                                                                   "超出上限的2.5分不计")
+    with db.session() as s:
+        add_bonus(s, people.supervisor, "2022-07", water, -30, "推诿扯皮", clock=clock)
+    assert (_water(db).bonus, _water(db).bonus_note) == (Decimal(0), "低于下限的2.5分不计")  # 20 - 22.5
+
+
 def test_bonus_refusals(db: Database, people: People, clock: FakeClock) -> None:
     with db.session() as s:
         water = unit_id(s, "自来水公司")

@@ -52,7 +52,7 @@ from hotline_desk.ui.widgets import FieldSpec, ask
 from hotline_desk.ui.window_state import remember_columns, remember_fitted_columns
 
 RATE_COLUMNS = {3: "finish", 4: "response", 5: "satisfaction"}
-SCORE_WIDTHS = (48, 150, 70, 130, 120, 230, 110)  # 合计 takes the rest
+SCORE_WIDTHS = (48, 150, 70, 130, 120, 230, 210)  # 附加分 room for 超出上限的2分不计; 合计 the rest
 
 
 def _score_columns() -> list[Column[UnitScore]]:
@@ -61,8 +61,13 @@ def _score_columns() -> list[Column[UnitScore]]:
         Column("办结率", lambda r: f"{r.point('finish')}（{r.finished}/{r.finish_base}）"),
         Column("响应率", lambda r: f"{r.point('response')}（{r.signed_on_time}/{r.dispatched}）"),
         Column("满意率", lambda r: f"{r.point('satisfaction')}（{r.satisfied}/{r.rated}，甄别免计{r.exempt}）"),
-        Column("附加分", lambda r: f"{r.bonus}（{r.bonus_adjustment:+g}）"), Column("合计", lambda r: r.total),
+        Column("附加分", bonus_text), Column("合计", lambda r: r.total),
     ]
+
+
+def bonus_text(row: UnitScore) -> str:
+    """The 附加分, the adjustments summed, and what the cap or floor left out: 25（+7，超出上限的2分不计）."""
+    return f"{row.bonus}（{row.bonus_adjustment:+g}{'，' + row.bonus_note if row.bonus_note else ''}）"
 
 
 class ScoringView(QWidget):
@@ -246,7 +251,8 @@ class ScoringView(QWidget):
         month = self.month.currentText()
         items = read(self.ctx, lambda s: list_bonus(s, month, unit_id=unit.unit_id, include_removed=True))
         self.bonus_model.set_rows(items)
-        self.bonus_title.setText(f"{unit.unit} 附加分 {unit.bonus}（基数加减 {unit.bonus_adjustment:+g}）")
+        note = f"，{unit.bonus_note}" if unit.bonus_note else ""
+        self.bonus_title.setText(f"{unit.unit} 附加分 {unit.bonus}（基数加减 {unit.bonus_adjustment:+g}{note}）")
 
     def add_item(self) -> None:
         unit = self.selected_unit()

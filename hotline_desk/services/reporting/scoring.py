@@ -76,9 +76,20 @@ class UnitScore:
     bonus: Decimal
     total: Decimal
     rank: int
+    # What the 附加分 range left out of base + adjustments: above the cap (20 + 7 → 25 leaves 2), below the floor
+    # (negative). Scores frozen before it was kept read 0.
+    bonus_left_out: float = 0.0
 
     def point(self, key: str) -> Decimal:
         return dict(self.points)[key]
+
+    @property
+    def bonus_note(self) -> str:
+        """What the cap or the floor of 附加分 absorbed, in words, or "": 超出上限的2分不计."""
+        if not self.bonus_left_out:
+            return ""
+        side = "超出上限" if self.bonus_left_out > 0 else "低于下限"
+        return f"{side}的{abs(self.bonus_left_out):g}分不计"
 
 
 @dataclass(frozen=True)
@@ -171,14 +182,15 @@ def score_tables(session: Session, month: str, as_of: datetime, rules: ScoringRu
 
 def _score_unit(unit: Unit, t: _Tally, adjustment: float, rules: ScoringRules) -> UnitScore:
     points = tuple((c.key, _column_points(c, _rate(c, t), rules.decimals)) for c in rules.columns)
-    raw_bonus = min(max(rules.bonus_base + adjustment, rules.bonus_min), rules.bonus_max)
+    unlimited = rules.bonus_base + adjustment
+    raw_bonus = min(max(unlimited, rules.bonus_min), rules.bonus_max)
     bonus = round_half_up(Fraction(raw_bonus).limit_denominator(1000), rules.decimals)
     total = sum((p for _k, p in points), start=bonus)
     return UnitScore(
         unit_id=unit.id, unit=unit.name, group=unit.group, display_order=unit.display_order,
         dispatched=t.dispatched, finished=t.finished, finish_base=t.finish_base, signed_on_time=t.signed_on_time,
         rated=t.rated, satisfied=t.satisfied, exempt=t.exempt, points=points, bonus_adjustment=adjustment,
-        bonus=bonus, total=total, rank=0,
+        bonus=bonus, total=total, rank=0, bonus_left_out=round(unlimited - raw_bonus, 6),
     )
 
 
