@@ -7,12 +7,17 @@ from datetime import datetime
 from pathlib import Path
 
 import openpyxl
+import pytest
+from PySide6.QtWidgets import QComboBox
+from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from hotline_desk.db import Database
 from hotline_desk.models import Case, Dispatch, Unit
 from hotline_desk.services.exchange.imports import CasePreview, commit_cases, preview_cases
 from tests.conftest import FakeClock, People
+from tests.helpers import TEST_PASSWORD, cli_as
+from tests.ui_helpers import context
 
 # An office's own register, none of its names the app's own words.
 OFFICE_HEADER = ["序号", "受理日期", "受理渠道", "反映问题", "事项类型", "问题类别", "承办部门", "派发时间", "办结日期",
@@ -68,3 +73,100 @@ def test_other_usual_names_for_the_same_fields(db: Database, clock: FakeClock, t
     assert [label for _header, label in preview.columns] == [
         "来电时间", "渠道", "诉求内容", "问题分类", "承办单位", "交办时间", "签收时间", "回复时间", "回复内容",
         "回访结果", "回访时间"]
+
+
+# A register with a column no name of the app's covers (督办情况), an empty one (附件) and a running number (序号).
+PLAIN_HEADER = ["序号", "编号", "来电时间", "诉求内容", "诉求类型", "问题分类", "办理方式", "督办情况", "附件", "备注",
+                "备注"]
+
+
+def _plain_register(path: Path) -> Path:
+    return _workbook(path, PLAIN_HEADER, [
+        [1, "TZ1", "2024-03-04 09:00", "小区路灯不亮", "问题处理类", "城市管理—市容市政", "协调办理", "已督办两次",
+         None, "群众来电两次", "回访时再问"],
+        [2, "TZ2", "2024-03-05 09:00", "咨询社保", "咨询类", "城市管理—市容市政", "协调办理", "", None, None, None],
+        [3, "TZ3", "2024-03-06 09:00", "噪音扰民", "问题处理类", "城市管理—市容市政", "协调办理", "已督办", None],
+        ["合计", None, None, None, None, None, None, "共 2 次"],  # not a case's row: its cells are not counted
+    ])
+
+
+def test_a_column_read_as_no_field_is_named_in_the_preview_when_it_holds_something(
+        db: Database, clock: FakeClock, tmp_path: Path) -> None:
+    preview = _preview(db, _plain_register(tmp_path / "台账.xlsx"), clock)
+    assert len(preview.ready) == 3
+    summary = preview.summary()
+    assert ("注意：表中 H 列“督办情况”（2 行）、K 列“备注”（1 行；与 J 列同名，只导入了 J 列）有内容，"
+            "未对应到任何字段，其内容不会导入；如需导入，请在“核对列对应”中指定；不需要的列选“不导入”，"
+            "就不再提示。") in summary
+    assert "附件" not in summary and "“序号”" not in summary  # empty, and a running number: nothing to lose
+    # Chosen not to be imported: said as chosen, not warned of again.
+    preview = _preview(db, _plain_register(tmp_path / "台账.xlsx"), clock, manual={"督办情况": "", "备注": "remark"})
+    assert "督办情况”（" not in preview.summary() and "按选择不导入的列：“督办情况”。" in preview.summary()
+
+
+def test_a_register_lacking_a_required_column_names_the_columns_it_did_not_recognise(
+        db: Database, clock: FakeClock, tmp_path: Path) -> None:
+    """“没有找到必需的列：来电时间” alone left the clerk to guess which column holds it."""
+    path = _workbook(tmp_path / "台账.xlsx", ["编号", "日期", "诉求内容"], [["TZ1", "2024-03-04", "小区路灯不亮"]])
+    preview = _preview(db, path, clock)
+    assert preview.missing == ["来电时间"]
+    assert "表中 B 列“日期”（1 行）有内容，未对应到任何字段" in preview.summary()
+
+
+def _cli(capsys: pytest.CaptureFixture[str], db: Path, *args: str) -> tuple[int, str, str]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HOTLINE_DESK_ADMIN_PASSWORD", TEST_PASSWORD)
+        code = cli_as(["--db", str(db), "--user", "admin", *args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_the_command_line_names_unread_columns_and_takes_a_column_as_not_wanted(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path, register = tmp_path / "cli.sqlite3", _plain_register(tmp_path / "台账.xlsx")
+    assert _cli(capsys, path, "init")[0] == 0
+    code, out, _ = _cli(capsys, path, "import-cases", str(register))
+    assert code == 0
+    assert ("督办情况→（未识别，不导入）；附件→（未识别，不导入）；备注→备注；"
+            "备注→（不导入：与 J 列同名，只导入了 J 列）") in out
+    assert ("表中 H 列“督办情况”（2 行）、K 列“备注”（1 行；与 J 列同名，只导入了 J 列）有内容，未对应到任何字段，"
+            "其内容不会导入；如需导入，请用 --map “列名=字段”指定；不需要的列用 --map “列名=不导入”，"
+            "就不再提示。") in out
+    code, out, _ = _cli(capsys, path, "import-cases", str(register), "--map", "督办情况=不导入",
+                        "--save-mapping", "本办台账")
+    assert code == 0 and "督办情况→（不导入）" in out and "H 列“督办情况”" not in out
+    code, out, _ = _cli(capsys, path, "import-cases", str(register), "--mapping", "本办台账")  # remembered
+    assert code == 0 and "督办情况→（不导入）" in out and "按选择不导入的列：“督办情况”。" in out
+
+
+def test_the_wizard_tells_a_column_not_recognised_from_one_chosen_not_to_be_imported(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    from hotline_desk.ui.import_wizard import ImportWizard
+
+    clock.set(datetime(2024, 4, 10, 9, 0))
+    wizard = ImportWizard(None, context(db, people.supervisor, clock, tmp_path), "cases")
+    qtbot.addWidget(wizard)
+    wizard.show()
+    wizard.file_page.path.setText(str(_plain_register(tmp_path / "台账.xlsx")))
+    wizard.next()
+    mapping = wizard.mapping_page
+    qtbot.waitUntil(lambda: wizard.currentPage() is mapping, timeout=20_000)
+    table = mapping.table
+    rows = {table.item(r, 0).text() + str(r): r for r in range(table.rowCount())}  # type: ignore[union-attr]
+
+    def combo(key: str) -> QComboBox:
+        found = table.cellWidget(rows[key], 1)
+        assert isinstance(found, QComboBox)
+        return found
+
+    assert combo("督办情况7").currentText() == "未识别（不导入）"
+    assert table.item(rows["督办情况7"], 2).text() == "列名未识别，有 2 行内容，不会导入"  # type: ignore[union-attr]
+    assert table.item(rows["附件8"], 2).text() == "列名未识别，没有内容"  # type: ignore[union-attr]
+    assert combo("备注9").currentText() == "备注"
+    combo("督办情况7").setCurrentText("不导入")
+    combo("备注9").setCurrentText("不导入")  # a recognised column can be left out too (both of its name)
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.currentPage() is wizard.preview_page, timeout=20_000)
+    summary = wizard.preview_page.summary.text()
+    assert "督办情况”（" not in summary and "按选择不导入的列：“督办情况”、“备注”。" in summary
+    assert "备注原话" not in summary and dict(wizard.preview.columns)["备注"] == ""

@@ -433,7 +433,7 @@ def test_import_wizard_goes_file_mapping_preview_commit(qtbot: QtBot, db: Databa
     qtbot.waitUntil(lambda: wizard.currentPage() is mapping, timeout=20_000)
     combos = {mapping.table.item(r, 0).text(): mapping.table.cellWidget(r, 1)  # type: ignore[union-attr]
               for r in range(mapping.table.rowCount())}
-    assert combos["工单号"].currentText() == "工单编号" and combos["反映事项"].currentText() == "不导入"
+    assert combos["工单号"].currentText() == "工单编号" and combos["反映事项"].currentText() == "未识别（不导入）"
     combos["反映事项"].setCurrentText("诉求内容")  # the clerk maps the unknown column by hand
     mapping.save_as.setText("上级清单")
     wizard.next()

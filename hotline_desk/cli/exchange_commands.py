@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from hotline_desk.cli.common import Context, ProgressLine, SubParsers, choice_code, output_path
 from hotline_desk.errors import PermissionDenied, ValidationError, cannot_write
-from hotline_desk.excel.columns import FIELD_LABELS, clean
+from hotline_desk.excel.columns import FIELD_LABELS, NOT_IMPORTED, clean
 from hotline_desk.services.accounts.permissions import refusal, require
 from hotline_desk.services.cases.case_query import CaseFilter
 from hotline_desk.services.clock import office_now
@@ -78,7 +78,7 @@ def register(sub: SubParsers[Any]) -> None:
                    help="读取哪一个工作表（默认第一个有内容的工作表；预览会列出其余有内容的工作表）")
     p.add_argument("--mapping", default="", help="使用已保存的列对应关系")
     p.add_argument("--map", action="append", default=[], metavar="列名=字段",
-                   help="手工指定列对应，如 “反映事项=诉求内容”（可多次）")
+                   help="手工指定列对应，如 “反映事项=诉求内容”（可多次）；“列名=不导入”表示该列不需要导入")
     p.add_argument("--save-mapping", metavar="名称", help="把本次的列对应关系保存下来")
     p.add_argument("--channel", default="", help="整份文件来自的渠道（文件中没有渠道列时）")
     p.add_argument("--map-value", action="append", default=[], metavar="字段:原值=目标",
@@ -146,7 +146,8 @@ def cmd_import_replies(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _manual(pairs: list[str]) -> dict[str, str]:
-    names = import_fields()
+    """``反映事项=诉求内容``; ``列名=不导入`` for a column not wanted (the preview no longer warns of it)."""
+    names = {**import_fields(), "不导入": NOT_IMPORTED}
     manual = {}
     for pair in pairs:
         column, _, target = pair.partition("=")
@@ -263,7 +264,9 @@ def cmd_import_cases(ctx: Context, args: argparse.Namespace) -> int:
     progress.finish()
     _check_manual_columns(preview, manual)
     print(f"工作表“{preview.sheet}”，表头在第 {preview.header_row} 行。")
-    print("列对应：" + "；".join(f"{h}→{f or '（不导入）'}" for h, f in preview.columns if h))
+    unread = {column.col: column.shown for column in preview.unread}
+    print("列对应：" + "；".join(f"{h}→{f or unread.get(i, '（不导入）')}" for i, (h, f) in enumerate(preview.columns)
+                                if h))
     print(preview.summary(COMMAND_LINE))
     if preview.choices:
         print("取值对应：" + "；".join(f"{FIELD_LABELS[f]}“{v or '（空）'}”→{_choice_text(c)}"
@@ -276,6 +279,7 @@ def cmd_import_cases(ctx: Context, args: argparse.Namespace) -> int:
     with ctx.db.session() as session:
         if args.save_mapping:
             chosen = {h: import_fields()[f] for h, f in preview.columns if h and f}
+            chosen.update({column.header: NOT_IMPORTED for column in preview.unread if column.chosen})
             save_mapping(session, actor, args.save_mapping, chosen)
             print(f"列对应关系已保存为“{args.save_mapping}”。")
         if not args.commit:

@@ -54,6 +54,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 }
 
 HEADER_SCAN_ROWS = 20
+NOT_IMPORTED = ""  # a mapping's field for a column the user chose not to import (“不导入”)
 
 
 def clean(text: Any) -> str:
@@ -102,12 +103,15 @@ def find_header(rows: list[list[Any]], merged: list[tuple[tuple[int, int], tuple
 
 def auto_mapping(header: list[str], saved: dict[str, str] | None = None,
                  hidden: frozenset[int] = frozenset()) -> dict[int, str]:
-    """Column index → field: a saved mapping for this kind of file first, then the usual names. Of two columns for
-    one field, a visible one before one Excel hides (an old number kept out of sight)."""
+    """Column index → field: a saved mapping for this kind of file first (NOT_IMPORTED: a column chosen not to be
+    imported, whatever its name), then the usual names. Of two columns for one field, a visible one before one Excel
+    hides (an old number kept out of sight)."""
     mapping: dict[int, str] = {}
     taken: set[str] = set()
+    given = saved or {}
     for col, name in sorted(enumerate(header), key=lambda item: item[0] in hidden):
-        field = (saved or {}).get(clean(name)) or field_for(name)
+        key = clean(name)
+        field = given[key] if key in given else field_for(name)
         if field and field in FIELD_LABELS and field not in taken:
             mapping[col] = field
             taken.add(field)

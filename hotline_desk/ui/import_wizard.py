@@ -25,8 +25,9 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from hotline_desk.errors import ValidationError, cannot_write
-from hotline_desk.excel.columns import FIELD_LABELS
+from hotline_desk.excel.columns import FIELD_LABELS, NOT_IMPORTED
 from hotline_desk.services.exchange.dispatch_exchange import ReplyPreview, commit_replies, preview_replies
+from hotline_desk.services.exchange.import_columns import UnreadColumn
 from hotline_desk.services.exchange.import_problems import (
     ProblemGroup,
     problem_groups,
@@ -182,15 +183,23 @@ class FilePage(QWizardPage):
 
 
 class MappingPage(QWizardPage):
+    """Each column of the file and the field it is read as. A column whose name is not recognised says so (and
+    whether it holds anything), apart from one the user chose not to import."""
+
     def __init__(self, wizard: ImportWizard) -> None:
         super().__init__()
         self.w = wizard
         self.setTitle("核对列对应")
-        self.setSubTitle("每一列对应到哪一项；不需要的列选“不导入”。可以保存下来供同类文件使用。")
-        self.table = QTableWidget(0, 2)
-        self.table.setHorizontalHeaderLabels(["文件中的列名", "对应到"])
+        self.setSubTitle("每一列对应到哪一项。“未识别”的列不会导入：有内容的请选择对应项，不需要的选“不导入”。"
+                         "可以保存下来供同类文件使用。")
+        self.table = QTableWidget(0, 3)
+        self.table.setHorizontalHeaderLabels(["文件中的列名", "对应到", "说明"])
         self.table.horizontalHeader().setStretchLastSection(True)
-        remember_columns(wizard.ctx.window_state(), "import_columns", self.table.horizontalHeader())
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        # Under a name of its own: widths kept for the two columns of before would squeeze the 说明.
+        if not remember_columns(wizard.ctx.window_state(), "import_mapping", self.table.horizontalHeader()):
+            self.table.setColumnWidth(0, 180)
+            self.table.setColumnWidth(1, 200)
         self.save_as = QLineEdit()
         self.save_as.setPlaceholderText("保存为（可不填），如 平顶山平台清单")
         layout = QVBoxLayout(self)
@@ -200,25 +209,35 @@ class MappingPage(QWizardPage):
     def initializePage(self) -> None:
         preview = self.w.preview
         assert isinstance(preview, CasePreview)
+        unread = {column.col: column for column in preview.unread}
         self.table.setRowCount(0)
-        for header, label in preview.columns:
+        for col, (header, label) in enumerate(preview.columns):
             if not header:
                 continue
             row = self.table.rowCount()
             self.table.insertRow(row)
             self.table.setItem(row, 0, QTableWidgetItem(header))
             combo = QComboBox()
-            combo.addItem("不导入", "")
+            column = unread.get(col)
+            unknown = not label and column is not None and not column.chosen
+            if unknown:  # left as it is, the column stays unread and the preview keeps warning of its content
+                combo.addItem(UNRECOGNISED, None)
+            combo.addItem("不导入", NOT_IMPORTED)
             for field, text in FIELD_LABELS.items():
                 combo.addItem(text, field)
             combo.setCurrentIndex(max(combo.findText(label), 0) if label else 0)
             self.table.setCellWidget(row, 1, combo)
+            note = QTableWidgetItem(_column_note(column) if not label and column is not None else "")
+            note.setToolTip(note.text())
+            self.table.setItem(row, 2, note)
 
     def manual(self) -> dict[str, str]:
+        """Column → field as chosen here; NOT_IMPORTED for a column chosen not to be imported (one left
+        unrecognised is not named)."""
         chosen: dict[str, str] = {}
         for row in range(self.table.rowCount()):
             item, combo = self.table.item(row, 0), self.table.cellWidget(row, 1)
-            if item and isinstance(combo, QComboBox) and combo.currentData():
+            if item and isinstance(combo, QComboBox) and combo.currentData() is not None:
                 chosen[item.text()] = combo.currentData()
         return chosen
 
@@ -234,6 +253,17 @@ class MappingPage(QWizardPage):
         if name and Operation(self, self.w.ctx, store).run_here() is None:
             return False
         return self.w.run_preview(self, manual)
+
+
+UNRECOGNISED = "未识别（不导入）"
+
+
+def _column_note(column: UnreadColumn) -> str:
+    """What the 说明 of a column read as no field says: chosen so, or not recognised, and what it holds."""
+    if column.chosen:
+        return "按选择不导入"
+    held = f"有 {column.rows} 行内容，不会导入" if column.rows else "没有内容"
+    return f"{column.why}，{held}" if column.why else f"列名未识别，{held}"
 
 
 class PreviewPage(QWizardPage):

@@ -15,6 +15,8 @@ class ImportHints:
     other_sheet: str = "要导入它，请把该工作表另存为单独的文件再导入。"  # how to read another sheet of the workbook
     # how to take a 序号 column as the register's own number
     serial_as_number: str = "可在“核对列对应”中把它对应为“工单编号”。"
+    # how to import a column read as no field, or say it is not wanted
+    map_unread: str = "如需导入，请在“核对列对应”中指定；不需要的列选“不导入”，就不再提示。"
 
 
 WINDOW = ImportHints(
@@ -31,4 +33,5 @@ COMMAND_LINE = ImportHints(
     import_cases="其他来源的工单清单或台账请用 hotline-desk import-cases 导入。",
     other_sheet="要导入它，请加 --sheet 工作表名 再导入一次。",
     serial_as_number="可加 --map 序号=工单编号 把它作为台账的编号导入。",
+    map_unread="如需导入，请用 --map “列名=字段”指定；不需要的列用 --map “列名=不导入”，就不再提示。",
 )

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.errors import HotlineError, ValidationError
 from hotline_desk.excel import normalize as norm
-from hotline_desk.excel.columns import FIELD_LABELS, auto_mapping, clean, find_header
+from hotline_desk.excel.columns import FIELD_LABELS, NOT_IMPORTED, auto_mapping, clean, find_header
 from hotline_desk.excel.reader import (
     UNSAVED_FORMULA_CELL,
     column_letter,
@@ -55,6 +55,7 @@ from hotline_desk.services.clock import Clock, month_of, office_now
 from hotline_desk.services.exchange import import_batches
 from hotline_desk.services.exchange.bulk import NewCase, PreparedCases, Step, prepare_cases, write_prepared
 from hotline_desk.services.exchange.hints import WINDOW, ImportHints
+from hotline_desk.services.exchange.import_columns import UnreadColumn, unread_columns, unread_note
 from hotline_desk.services.exchange.import_values import (
     MAP,
     Lookups,
@@ -132,6 +133,7 @@ class CasePreview:
     merged: list[str] = field(default_factory=list)  # cells merged down over rows, read for each row
     readings: dict[str, int] = field(default_factory=dict)  # how a 办理方式 written otherwise was read: rows
     changed: list[tuple[int, str, list[str]]] = field(default_factory=list)  # imported before, since changed
+    unread: list[UnreadColumn] = field(default_factory=list)  # columns read as no field (named, or with content)
 
     @property
     def invalid_rows(self) -> int:
@@ -169,15 +171,17 @@ class CasePreview:
                          for name, rows in self.other_sheets) + self.formulas
         if self.aside:
             others += "、".join(f"第 {row} 行（{words}）" for row, words in self.aside) + "不是工单行，未读取。"
+        unread = unread_note(self.unread, hints)
         if self.missing:
-            return f"工作表“{self.sheet}”中没有找到必需的列：{'、'.join(self.missing)}。{hints.map_columns}{others}"
+            return (f"工作表“{self.sheet}”中没有找到必需的列：{'、'.join(self.missing)}。{hints.map_columns}{unread}"
+                    f"{others}")
         labels = {label for _header, label in self.columns}
         if "工单编号" not in labels and any(clean(h) == "序号" and not label for h, label in self.columns):
             others += ("“序号”一列没有导入：序号常随排序、插行而变，不能用来认出同一件工单（这时按来电时间和诉求内容"
                        f"认出导入过的行）。如果序号就是台账给每件工单编的号，从不改变，{hints.serial_as_number}")
         text = (f"共 {self.total_rows} 行：可导入 {len(self.ready)} 行，已导入过 {self.duplicates} 行，"
                 f"有问题 {self.invalid_rows} 行" + (f"，按选择不导入 {self.left_out} 行" if self.left_out else "")
-                + "。")
+                + "。" + unread)
         if self.renumbered:
             text += (f"{_rows(self.renumbered)}的编号已用于来电时间不同的另一件工单（台账每月从 1 起编号时常见），"
                      "各作为一件新工单导入，原台账编号照样保留。")
@@ -246,6 +250,12 @@ def _summary_words(row: list[Any]) -> str:
         return ""
     words = norm.text(first)
     return words[:12] if SUMMARY_ROW.match(unicodedata.normalize("NFKC", words).replace(" ", "")) else ""
+
+
+def _aside(row: list[Any], mapping: dict[int, str]) -> str:
+    """The first words of a row that is not a case's (合计…, 注：…) and is read aside; "" for a case's row."""
+    words = _summary_words(row)
+    return words if words and not _a_time(_row_values(row, mapping).get("registered_at")) else ""
 
 
 def _a_time(value: Any) -> bool:
@@ -516,6 +526,10 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
                           other_sheets=[(other.name, filled_rows(other)) for other in data_sheets(book)
                                         if other.name != sheet.name],
                           formulas=book.formula_note() + _hidden_note(header, mapping, sheet.hidden_columns))
+    preview.unread = unread_columns(header, (row for row in sheet.rows[header_index + 1:]
+                                             if any(str(c).strip() for c in row if c is not None)
+                                             and not _aside(row, mapping)),
+                                    mapping, saved, sheet.hidden_columns)
     missing = [label for fields, label in ((("content", "title"), "诉求内容"), (("registered_at",), "来电时间"))
                if not set(fields) & set(mapping.values())]
     if missing:
@@ -543,10 +557,10 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
         if not any(str(c).strip() for c in row if c is not None) and offset not in unsaved:
             continue
         excel_row = header_index + offset + 2
-        raw = _row_values(row, mapping)
-        if (words := _summary_words(row)) and not _a_time(raw.get("registered_at")):
+        if words := _aside(row, mapping):
             preview.aside.append((excel_row, words))
             continue
+        raw = _row_values(row, mapping)
         preview.total_rows += 1
         found: list[UnknownName] = []
         try:
@@ -1023,11 +1037,12 @@ def _taken_by(status: CaseStatus, real: Callable[[int | None], int | None]) -> C
 
 def save_mapping(session: Session, actor: Actor, name: str, header_to_field: dict[str, str], *,
                  clock: Clock = office_now) -> None:
-    """Keep a column mapping under a name, for the next file of the same kind."""
+    """Keep a column mapping under a name, for the next file of the same kind (NOT_IMPORTED for a column chosen not
+    to be imported: the next file's preview does not ask about it again)."""
     require(actor, "import")
     if not name.strip():
         raise ValidationError("请为列对应关系起一个名字。")
-    unknown = set(header_to_field.values()) - set(FIELD_LABELS)
+    unknown = set(header_to_field.values()) - set(FIELD_LABELS) - {NOT_IMPORTED}
     if unknown:
         raise ValidationError(f"无法识别的字段：{'、'.join(sorted(unknown))}")
     mappings = dict(Settings(session).get("import.mappings"))
