@@ -87,7 +87,8 @@ def register(sub: SubParsers[Any]) -> None:
                         "原值留空表示该列为空的行，如 “诉求类型:=其它”。"
                         "字段：渠道、承办单位、所属乡镇街道、问题分类、诉求类型")
     p.add_argument("--accept-suggestions", action="store_true",
-                   help="不在列表中的取值一律对应到最接近的一项（预览中列出的第一个建议），并保存为别名")
+                   help="不在列表中的取值，只有一个最接近的项时对应过去，并保存为别名（最接近的不止一项时不替你选，"
+                        "须用 --map-value 指定）")
     p.add_argument("--unknown-values", action="store_true",
                    help="列出每个不在列表中的取值、行数和最接近的项（可据此写 --map-value）")
     p.add_argument("--problem-rows", action="store_true",

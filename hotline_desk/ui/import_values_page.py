@@ -20,7 +20,8 @@ CREATE_TEXT = {"channel": "新建为本级渠道", "unit": "新建单位", "town
 
 
 class ValuesPage(QWizardPage):
-    """What to do with each distinct value the lists do not know; the closest entry is chosen to begin with."""
+    """What to do with each distinct value the lists do not know; the closest entry is chosen to begin with when it
+    is the only one suggested (of several, a hurried click would settle a tie: none is chosen, the user picks)."""
 
     def __init__(self, wizard: Any) -> None:
         super().__init__()
@@ -47,14 +48,20 @@ class ValuesPage(QWizardPage):
         self.values = list(preview.unknown)
         names = read(self.w.ctx, lambda s: {kind: sorted(ra.entry_names(s, kind, include_inactive=False))
                                             for kind in ra.KIND_LABELS})
+        ties = sum(len(value.candidates) > 1 for value in self.values)
         self.note.setText((f"共 {len(self.values)} 个取值需要核对。" if self.values
                            else "所有取值都在列表中，无需核对。")
+                          + (f"其中 {ties} 个最接近的不止一项，没有预先选定，请逐个选择"
+                             "（鼠标停在取值上可看到最接近的几项）。" if ties else "")
                           + ("" if self.w.ctx.actor.can(Permission.MANAGE_REFERENCE) or not self.values
                              else "新建单位、分类等须由管理员登录后操作，这里只能对应到现有一项或不导入。"))
         self.table.setRowCount(len(self.values))
         for row, value in enumerate(self.values):
             for col, text in enumerate((value.label, value.shown, str(value.count))):
-                self.table.setItem(row, col, QTableWidgetItem(text))
+                item = QTableWidgetItem(text)
+                if col == 1 and value.suggestion:
+                    item.setToolTip(f"最接近：{value.suggestion}")
+                self.table.setItem(row, col, item)
             self.table.setCellWidget(row, 3, self._choices(value, names))
         # The file's values whole (社会保障—医疗保险, not 社会保障—医…), as far as leaves the choice room to read.
         for col in (0, 1, 2):
@@ -73,8 +80,7 @@ class ValuesPage(QWizardPage):
         combo.addItem("不导入这些行", ValueChoice(SKIP))
         for name in names[self._kind(value.name)]:
             combo.addItem(f"对应到：{name}", ValueChoice(MAP, name))
-        suggestion = value.suggestion.split("、")[0]
-        if suggestion:
+        if suggestion := value.sole_suggestion:
             combo.setCurrentIndex(max(combo.findText(f"对应到：{suggestion}"), 0))
         return combo
 

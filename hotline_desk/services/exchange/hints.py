@@ -28,7 +28,8 @@ WINDOW = ImportHints(
 COMMAND_LINE = ImportHints(
     map_columns="请用 --map “列名=字段”指定这些列。",
     choose_values="请用 --map-value “字段:原值=目标”逐个指定对应到现有项、新建（+）或不导入（-），"
-                  "或加 --accept-suggestions 一律对应到最接近的一项（--unknown-values 列出每个取值和最接近的项）。",
+                  "或加 --accept-suggestions 把只有一个最接近项的取值对应过去"
+                  "（--unknown-values 列出每个取值和最接近的项）。",
     only_valid="或加 --only-valid 只导入无问题的行。",
     import_cases="其他来源的工单清单或台账请用 hotline-desk import-cases 导入。",
     other_sheet="要导入它，请加 --sheet 工作表名 再导入一次。",

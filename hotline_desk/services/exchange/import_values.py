@@ -60,6 +60,17 @@ class UnknownValue:
     def shown(self) -> str:
         return self.value or "（空）"
 
+    @property
+    def candidates(self) -> list[str]:
+        """The entries suggested, closest first."""
+        return self.suggestion.split("、") if self.suggestion else []
+
+    @property
+    def sole_suggestion(self) -> str:
+        """The entry suggested when it is the only one; "" for none or a tie (教体局: 教育体育局(体育) or
+        教育体育局(教育)?), which only the user can settle."""
+        return self.suggestion if len(self.candidates) == 1 else ""
+
 
 class UnknownName(norm.CellError):
     """A value that is on none of the lists; the preview offers to map it, create it or leave its rows out."""

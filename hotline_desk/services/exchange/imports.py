@@ -134,6 +134,7 @@ class CasePreview:
     readings: dict[str, int] = field(default_factory=dict)  # how a 办理方式 written otherwise was read: rows
     changed: list[tuple[int, str, list[str]]] = field(default_factory=list)  # imported before, since changed
     unread: list[UnreadColumn] = field(default_factory=list)  # columns read as no field (named, or with content)
+    ties: list[UnknownValue] = field(default_factory=list)  # values whose suggestions were not taken: several
 
     @property
     def invalid_rows(self) -> int:
@@ -203,12 +204,19 @@ class CasePreview:
             text += f"其中 {signs} 行有回复而没有签收时间，签收按交办后一分钟记（据台账）。"
         if self.unknown:
             text += f"有 {len(self.unknown)} 个取值不在列表中，{hints.choose_values}"
+        if self.ties:
+            listed = "、".join(f"{u.label}“{u.shown}”（{u.suggestion}）" for u in self.ties[:TIES_SHOWN])
+            more = f"等 {len(self.ties)} 个取值" if len(self.ties) > TIES_SHOWN else ""
+            text += f"其中{listed}{more}最接近的不止一项，没有按建议对应，须逐个选定。"
         text += f"（{self.seen_before}）" if self.seen_before else ""
         text += others
         if self.final_months:
             text += (f"注意：{'、'.join(self.final_months)} 的简报已定稿，数字已冻结；导入这些月份的工单不会改变已定稿"
                      "的简报，但此后的统计和考核会与之不一致。")
         return text
+
+
+TIES_SHOWN = 5  # values whose suggestion was not taken, named in the summary
 
 
 def _rows(rows: list[int], shown: int = 10) -> str:
@@ -499,7 +507,8 @@ def preview_cases(session: Session, path: Path, *, mapping_name: str = "", manua
     """Read the workbook and check every row; nothing is written. Moments more than a day ahead are refused.
 
     ``values`` says what to do with values on no list (see ValueChoice); with ``accept_suggestions`` every such value
-    that has a closest entry is mapped to it. Both are kept in the preview, and saved as aliases when it is committed.
+    whose suggestion names one entry is mapped to it (a tie is left for the user, and listed in ``ties``). Both are
+    kept in the preview, and saved as aliases when it is committed.
     """
     with many_objects():
         return _preview_cases(session, path, mapping_name=mapping_name, manual=manual, channel=channel,
@@ -596,12 +605,15 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
                 refused.append((excel_row, _key(parsed), parsed.get("registered_at")))
                 continue
         prepared.append(PreparedRow(excel_row, _key(parsed), parsed, steps, status))
-    if accept_suggestions and any(u.suggestion for u in unknown.values()):
-        taken = {(u.name, u.value): ValueChoice(MAP, u.suggestion.split("、")[0]) for u in unknown.values()
-                 if u.suggestion}
-        return preview_cases(session, path, mapping_name=mapping_name, manual=manual, channel=channel,
-                             progress=progress, values={**taken, **choices}, clock=clock)
+    if accept_suggestions and (taken := {(u.name, u.value): ValueChoice(MAP, u.sole_suggestion)
+                                         for u in unknown.values() if u.sole_suggestion}):
+        again = preview_cases(session, path, mapping_name=mapping_name, manual=manual, channel=channel,
+                              progress=progress, values={**taken, **choices}, clock=clock, sheet=sheet_name)
+        again.ties = [u for u in again.unknown if len(u.candidates) > 1]
+        return again
     preview.unknown = sorted(unknown.values(), key=lambda u: (-u.count, u.name, u.value))
+    if accept_suggestions:
+        preview.ties = [u for u in preview.unknown if len(u.candidates) > 1]
     preview.choices = {key: choice for key, choice in choices.items() if key in look.used}
     _mark_duplicates(session, preview, prepared, refused)
     months = {month_of(row.values["registered_at"]) for row in preview.ready}
