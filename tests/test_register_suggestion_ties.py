@@ -88,3 +88,19 @@ def test_the_wizard_chooses_no_entry_for_a_tie(qtbot: QtBot, db: Database, peopl
         chosen[item.text()] = combo.currentText()
     assert chosen == {"城管局": "对应到：城市管理局", "教体局": "（请选择）", "教育局": "（请选择）"}
     assert "其中 2 个最接近的不止一项，没有预先选定，请逐个选择" in values.note.text()
+
+
+def test_taking_the_suggestions_keeps_to_the_sheet_asked_for(db: Database, clock: FakeClock, tmp_path: Path) -> None:
+    """The suggestions taken, the file is checked again: it used to be its first sheet, whatever --sheet said."""
+    path = _register(tmp_path / "台账.xlsx")
+    book = openpyxl.load_workbook(path)
+    other = book.create_sheet("十二月")
+    other.append(["编号", "来电时间", "诉求内容", "诉求类型", "问题分类", "办理方式", "承办单位"])
+    other.append(["TZ9", "2024-03-05 09:00", "井盖破损", "问题处理类", "城市管理—市容市政", "交办", "住建局"])
+    book.save(path)
+    clock.set(datetime(2024, 4, 10, 9, 0))
+    with db.reader() as s:
+        preview = preview_cases(s, path, clock=clock, accept_suggestions=True, sheet="十二月")
+    assert preview.sheet == "十二月" and [row.key for row in preview.ready] == ["TZ9"]
+    taken = {value: choice.target for (_field, value), choice in preview.choices.items()}
+    assert taken == {"住建局": "住房和城乡建设局"}
