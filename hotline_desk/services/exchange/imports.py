@@ -171,7 +171,9 @@ class CasePreview:
         others = "".join(f"文件中另有工作表“{name}”（{rows} 行有内容，含表头）未读取，{hints.other_sheet}"
                          for name, rows in self.other_sheets) + self.formulas
         if self.aside:
-            others += "、".join(f"第 {row} 行（{words}）" for row, words in self.aside) + "不是工单行，未读取。"
+            more = f"等 {len(self.aside)} 行" if len(self.aside) > ASIDE_SHOWN else ""
+            others += ("、".join(f"第 {row} 行（{words}）" for row, words in self.aside[:ASIDE_SHOWN]) + more
+                       + "不是工单行，未读取。")
         unread = unread_note(self.unread, hints)
         if self.missing:
             return (f"工作表“{self.sheet}”中没有找到必需的列：{'、'.join(self.missing)}。{hints.map_columns}{unread}"
@@ -217,6 +219,7 @@ class CasePreview:
 
 
 TIES_SHOWN = 5  # values whose suggestion was not taken, named in the summary
+ASIDE_SHOWN = 10  # rows read aside (合计, 十一月份…), named in the summary
 
 
 def _rows(rows: list[int], shown: int = 10) -> str:
@@ -260,10 +263,38 @@ def _summary_words(row: list[Any]) -> str:
     return words[:12] if SUMMARY_ROW.match(unicodedata.normalize("NFKC", words).replace(" ", "")) else ""
 
 
-def _aside(row: list[Any], mapping: dict[int, str]) -> str:
-    """The first words of a row that is not a case's (合计…, 注：…) and is read aside; "" for a case's row."""
+def _aside(row: list[Any], mapping: dict[int, str], *, labels: bool = True) -> str:
+    """The first words of a row that is not a case's (合计…, 注：…, or with ``labels`` a section's 十一月份) and is
+    read aside; "" for a case's row."""
     words = _summary_words(row)
-    return words if words and not _a_time(_row_values(row, mapping).get("registered_at")) else ""
+    if words and not _a_time(_row_values(row, mapping).get("registered_at")):
+        return words
+    return _section_label(row, mapping) if labels else ""
+
+
+# A section row's label: one short piece of text alone on its row, above a month's or a unit's block.
+SECTION_LABEL_LENGTH = 20
+# A label naming a period: 十一月份, 2022年11月, 11月, 第四季度, 下半年 (a case's words never are just that).
+PERIOD_LABEL = re.compile(r"(\d{2,4}年)?(\d{1,2}|[一二三四五六七八九十]{1,3})月份?|第?[一二三四1-4]季度|[上下]半年")
+CASE_WORDS = frozenset({"content", "title"})
+
+
+def _section_label(row: list[Any], mapping: dict[int, str]) -> str:
+    """The label of a row holding one short text and nothing else (in one cell, or the same in cells merged across
+    the row): 十一月份 above the month's block, 城管局 above a unit's. "" for anything else, and for what may be a
+    case with the rest missing: a time, a number, or words alone in the 诉求内容 column (a period's name aside)."""
+    cells = [(col, value) for col, value in enumerate(row) if value is not None and str(value).strip()]
+    if not cells or any(not isinstance(value, str) for _col, value in cells):
+        return ""
+    label = norm.text(cells[0][1])
+    if any(norm.text(value) != label for _col, value in cells[1:]) or len(label) > SECTION_LABEL_LENGTH:
+        return ""
+    if PERIOD_LABEL.fullmatch(unicodedata.normalize("NFKC", label).replace(" ", "")):
+        return label
+    if _a_time(label) or (len(cells) == 1 and (any(ch.isdigit() for ch in label) or mapping.get(cells[0][0])
+                                                in CASE_WORDS)):
+        return ""
+    return label
 
 
 def _a_time(value: Any) -> bool:
@@ -566,7 +597,9 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
         if not any(str(c).strip() for c in row if c is not None) and offset not in unsaved:
             continue
         excel_row = header_index + offset + 2
-        if words := _aside(row, mapping):
+        # A row with a formula whose result is not saved may hold more than it shows: read as a case's, its
+        # problems say so.
+        if words := _aside(row, mapping, labels=offset not in unsaved):
             preview.aside.append((excel_row, words))
             continue
         raw = _row_values(row, mapping)
