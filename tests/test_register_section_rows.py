@@ -71,3 +71,21 @@ def test_a_case_row_with_only_some_fields_is_still_a_problem(db: Database, clock
     found = {(p.row, p.column, p.reason) for p in preview.problems}
     assert {(3, "来电时间", "缺少来电时间"), (4, "诉求内容", "缺少诉求内容"), (5, "诉求内容", "缺少诉求内容"),
             (6, "诉求内容", "缺少诉求内容"), (7, "来电时间", "缺少来电时间")} <= found
+
+
+def test_many_section_rows_are_named_ten_at_most(db: Database, clock: FakeClock, tmp_path: Path) -> None:
+    """A register grouped by unit has a label row per unit: the summary names the first ten and how many."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(HEADER)
+    units = ["城管局", "住建局", "交通局", "水利局", "公安局", "教体局", "民政局", "人社局", "卫健局", "商务局",
+             "财政局", "农业局"]
+    for n, unit in enumerate(units, 1):
+        sheet.append([unit])
+        sheet.append(_case(n, f"TZ{n}", f"2023-11-{n:02d} 09:00", f"{unit}的工单"))
+    book.save(tmp_path / "台账.xlsx")
+    preview = _preview(db, tmp_path / "台账.xlsx", clock)
+    assert len(preview.ready) == 12 and len(preview.aside) == 12
+    assert "第 2 行（城管局）、第 4 行（住建局）" in preview.summary()
+    assert "第 20 行（商务局）等 12 行不是工单行，未读取。" in preview.summary() and "财政局）" not in preview.summary()
