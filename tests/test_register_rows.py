@@ -423,3 +423,25 @@ def test_a_category_is_suggested_for_what_its_second_level_says_not_for_its_firs
     suggested = {u.value: u.suggestion.split("、")[0] for u in _preview(db, path, clock).unknown}
     assert suggested == {"城市管理—路灯维修养护": "", "城市管理—停车难": "城市管理—停车管理",
                          "出租车管理": "交通运输—出租车", "社会保障—医疗保险报销比例": "社会保险—医疗保险"}
+
+
+def test_a_date_written_alone_on_the_day_of_the_step_before_it_is_that_day_after_that_step(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """办结日期 2024-03-04 beside 交办时间 2024-03-04 10:00 was read as midnight and refused as 办结时间早于交办时间."""
+    path = _register(tmp_path / "台账.xlsx", [
+        _row("TZ1", "交办", "城市管理局", dispatched="2024-03-04 10:00", reply="已修复", finished="2024-03-04",
+             followup="满意", followup_at="2024-03-04"),
+        _row("TZ2", "交办", "城市管理局", dispatched="2024-03-04 10:00", reply="已修复", finished="2024-03-03"),
+    ])
+    preview = _preview(db, path, clock)
+    assert [(p.row, p.column, p.reason) for p in preview.problems] == [(3, "办结时间", "办结时间早于交办时间")]
+    with db.session() as s:
+        assert commit_cases(s, people.supervisor, preview, clock=clock, only_valid=True).imported == 1
+    state, steps = _history(db, "TZ1")
+    assert state == "finished"
+    with db.reader() as s:
+        times = dict(s.execute(select(CaseEvent.kind, CaseEvent.at).join(Case, Case.id == CaseEvent.case_id)
+                               .where(Case.import_key == "TZ1")).all())
+    assert (times["reply"], times["followup"]) == (datetime(2024, 3, 4, 10, 1), datetime(2024, 3, 4, 10, 2))
+    assert dict(steps)["reply"] == "（据台账：台账的办结时间只写了日期，按当日上一步后一分钟记）"
+    assert dict(steps)["followup"] == "（据台账：台账的回访时间只写了日期，按当日上一步后一分钟记）"

@@ -9,7 +9,7 @@ import unicodedata
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -396,6 +396,7 @@ def _parse(raw: dict[str, Any], look: Lookups, default_channel: str, unknown: li
         take("channel", lambda _v: look.named("channel", channel, look.channel_names))
     else:
         out["channel"] = ""
+    _days_alone(out)
     _check_history(out, problems)
     _register_facts(out, look, problems, unknown)
     return out, problems
@@ -446,6 +447,32 @@ COORDINATE_WORDS = ("协调", "直接", "当场", "答复")
 DISPATCH_WORDS = ("交办", "转办", "派单", "下派", "转派", "转交")
 
 
+# A register's moments in the order its steps come.
+MOMENT_ORDER = (("registered_at", "来电时间"), ("dispatched_at", "交办时间"), ("signed_at", "签收时间"),
+                ("replied_at", "回复时间"), ("finished_at", "办结时间"), ("followup_at", "回访时间"))
+
+
+def _days_alone(v: dict[str, Any]) -> None:
+    """A date written without a time (办结日期 2023-11-07, read as 0:00) on the day of the step before it is that
+    day, a minute after that step, not midnight before it: such a row was refused as 办结时间早于交办时间. The
+    fields so read are kept in ``v["days_alone"]``, for their steps to say so."""
+    v["days_alone"] = alone = []
+    last: datetime | None = None
+    for name, _label in MOMENT_ORDER:
+        moment = v.get(name)
+        if moment is None:
+            continue
+        if last is not None and moment.time() == time() and moment.date() == last.date() and moment < last:
+            moment = v[name] = last + timedelta(minutes=1)
+            alone.append(name)
+        last = moment
+
+
+def _day_alone_note(v: dict[str, Any], name: str) -> str:
+    label = dict(MOMENT_ORDER)[name]
+    return f"（据台账：台账的{label}只写了日期，按当日上一步后一分钟记）" if name in v.get("days_alone", ()) else ""
+
+
 def _check_history(v: dict[str, Any], problems: list[tuple[str, str]]) -> None:
     """How the row was handled, and whether its times and results can make one history. Nothing the register
     says is dropped without a word: a handling, reply or follow-up that cannot go in is a problem of the row."""
@@ -471,10 +498,8 @@ def _check_history(v: dict[str, Any], problems: list[tuple[str, str]]) -> None:
         problems.append(("handling", f"办理方式为协调办理，却写有{written_too}：请核对是协调办理还是交办处理"))
     if v["followup"] and v["followup"] not in FOLLOWUP_WORDS:
         problems.append(("followup", f"回访结果“{v['followup']}”无法识别，应为满意、基本满意、不满意或未回访"))
-    order = [("registered_at", "来电时间"), ("dispatched_at", "交办时间"), ("signed_at", "签收时间"),
-             ("replied_at", "回复时间"), ("finished_at", "办结时间"), ("followup_at", "回访时间")]
     last_name, last = "", None
-    for name, label in order:
+    for name, label in MOMENT_ORDER:
         moment = v.get(name)
         if moment is None:
             continue
@@ -887,11 +912,12 @@ def _history(v: dict[str, Any], actor: Actor, proposer: Actor, look: Lookups, se
             take(Action.RETURN_RULE, ReturnRule(True, v["unit"], FROM_REGISTER), at + gap * 3)
         # A given 办理期限 is the deadline; without 交办时间 the dispatch is dated with the call, and says so.
         take(Action.APPROVE, Approve(deadline=v.get("deadline"),
-                                     note="" if v.get("dispatched_at") else DISPATCH_INFERRED), last)
+                                     note=_day_alone_note(v, "dispatched_at") if v.get("dispatched_at")
+                                     else DISPATCH_INFERRED), last)
         done = v.get("replied_at") or v.get("finished_at")
         if v.get("signed_at"):
             last = v["signed_at"]
-            take(Action.SIGN, Sign(), last)
+            take(Action.SIGN, Sign(note=_day_alone_note(v, "signed_at")), last)
         elif done:
             # The unit replied, so it signed; the register does not say when: a minute after the dispatch, marked.
             last = min(last + timedelta(minutes=1), done)
@@ -903,14 +929,16 @@ def _history(v: dict[str, Any], actor: Actor, proposer: Actor, look: Lookups, se
         # A unit finishes, then replies; a register that writes 办结时间 after 回复时间 is read as replying then.
         finished = v.get("finished_at") or done
         last = max(done, finished)
-        take(Action.REPLY, Reply(v["reply_text"] or "（导入）", v["result"], finished, as_recorded=True), last)
+        said = _day_alone_note(v, "finished_at") or _day_alone_note(v, "replied_at")
+        take(Action.REPLY, Reply(v["reply_text"] or "（导入）", v["result"], finished, as_recorded=True, note=said),
+             last)
     else:
         return steps, status
     result = FOLLOWUP_WORDS.get(v["followup"], "")
     if not result:
         return steps, status
     # Without a 回访时间 the follow-up is placed a minute after the last step, and says so.
-    note = "" if v.get("followup_at") else FOLLOWUP_INFERRED
+    note = _day_alone_note(v, "followup_at") if v.get("followup_at") else FOLLOWUP_INFERRED
     if result == FollowUpResult.DISSATISFIED:  # a register has no column for what the caller said: it says so
         note += DISSATISFIED_UNSAID
     last = v.get("followup_at") or last + timedelta(minutes=1)
