@@ -435,6 +435,7 @@ def test_a_date_written_alone_on_the_day_of_the_step_before_it_is_that_day_after
     ])
     preview = _preview(db, path, clock)
     assert [(p.row, p.column, p.reason) for p in preview.problems] == [(3, "办结时间", "办结时间早于交办时间")]
+    assert "其中 1 行的时间只写了日期且与上一步同日，按当日上一步后一分钟记（据台账）。" in preview.summary()
     with db.session() as s:
         assert commit_cases(s, people.supervisor, preview, clock=clock, only_valid=True).imported == 1
     state, steps = _history(db, "TZ1")

@@ -204,6 +204,8 @@ class CasePreview:
             text += f"诉求类型为空的 {rows} 行按选定或已保存的对应关系记为“{name}”。"
         if signs := self.inferred_signs():
             text += f"其中 {signs} 行有回复而没有签收时间，签收按交办后一分钟记（据台账）。"
+        if alone := sum(1 for row in self.ready if row.values.get("days_alone")):
+            text += f"其中 {alone} 行的时间只写了日期且与上一步同日，按当日上一步后一分钟记（据台账）。"
         if self.unknown:
             text += f"有 {len(self.unknown)} 个取值不在列表中，{hints.choose_values}"
         if self.ties:
