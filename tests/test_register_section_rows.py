@@ -89,3 +89,21 @@ def test_many_section_rows_are_named_ten_at_most(db: Database, clock: FakeClock,
     assert len(preview.ready) == 12 and len(preview.aside) == 12
     assert "第 2 行（城管局）、第 4 行（住建局）" in preview.summary()
     assert "第 20 行（商务局）等 12 行不是工单行，未读取。" in preview.summary() and "财政局）" not in preview.summary()
+
+
+def test_the_header_repeated_above_each_months_block_is_not_a_case(db: Database, people: People, clock: FakeClock,
+                                                                   tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(HEADER)
+    sheet.append(_case(1, "TZ1", "2023-11-03 09:00", "小区路灯不亮"))
+    sheet.append(["十二月份"])
+    sheet.append(HEADER[:-1])  # row 4: the header again, its last column left empty
+    sheet.append(_case(1, "TZ2", "2023-12-01 09:00", "噪音扰民"))
+    sheet.append([None, "编号", "2023-12-02 09:00", "诉求内容"])  # row 6: a case whose words are header words
+    book.save(tmp_path / "台账.xlsx")
+    preview = _preview(db, tmp_path / "台账.xlsx", clock)
+    assert preview.aside == [(3, "十二月份"), (4, "重复的表头")]
+    assert len(preview.ready) == 2 and {p.row for p in preview.problems} == {6}
+    assert "第 4 行（重复的表头）" in preview.summary()

@@ -265,9 +265,12 @@ def _summary_words(row: list[Any]) -> str:
     return words[:12] if SUMMARY_ROW.match(unicodedata.normalize("NFKC", words).replace(" ", "")) else ""
 
 
-def _aside(row: list[Any], mapping: dict[int, str], *, labels: bool = True) -> str:
-    """The first words of a row that is not a case's (合计…, 注：…, or with ``labels`` a section's 十一月份) and is
-    read aside; "" for a case's row."""
+def _aside(row: list[Any], mapping: dict[int, str], header: list[str], *, labels: bool = True) -> str:
+    """The first words of a row that is not a case's (合计…, 注：…, the ``header`` again above a month's block, or
+    with ``labels`` a section's 十一月份) and is read aside; "" for a case's row."""
+    named = [(norm.text(row[col]) if col < len(row) else "", header[col]) for col in mapping if col < len(header)]
+    if sum(1 for cell, name in named if cell and cell == name) >= 2 and all(cell in ("", name) for cell, name in named):
+        return "重复的表头"
     words = _summary_words(row)
     if words and not _a_time(_row_values(row, mapping).get("registered_at")):
         return words
@@ -595,7 +598,7 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
                           formulas=book.formula_note() + _hidden_note(header, mapping, sheet.hidden_columns))
     preview.unread = unread_columns(header, (row for row in sheet.rows[header_index + 1:]
                                              if any(str(c).strip() for c in row if c is not None)
-                                             and not _aside(row, mapping)),
+                                             and not _aside(row, mapping, header)),
                                     mapping, saved, sheet.hidden_columns)
     missing = [label for fields, label in ((("content", "title"), "诉求内容"), (("registered_at",), "来电时间"))
                if not set(fields) & set(mapping.values())]
@@ -626,7 +629,7 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
         excel_row = header_index + offset + 2
         # A row with a formula whose result is not saved may hold more than it shows: read as a case's, its
         # problems say so.
-        if words := _aside(row, mapping, labels=offset not in unsaved):
+        if words := _aside(row, mapping, header, labels=offset not in unsaved):
             preview.aside.append((excel_row, words))
             continue
         raw = _row_values(row, mapping)
