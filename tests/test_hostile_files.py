@@ -188,9 +188,9 @@ def test_a_filled_sheet_passes(db: Database, sheet: Path, clock: FakeClock) -> N
 
 
 @pytest.mark.parametrize(("what", "edit", "message"), [
-    ("another unit's id in the key", lambda b: b["_hotline"].cell(2, 1, "3"), "不一致"),
+    ("another unit's id in the key", lambda b: b["_hotline"].cell(2, 1, "3"), "签名不符：标识被改动过"),
     ("garbage in the key", lambda b: b["_hotline"].cell(2, 1, "x'; DROP TABLE cases"), "隐藏标识"),
-    ("key and visible line both changed", lambda b: (b["_hotline"].cell(3, 1, "纸坊镇"),), "不一致"),
+    ("key and visible line both changed", lambda b: (b["_hotline"].cell(3, 1, "纸坊镇"),), "签名不符：标识被改动过"),
 ])
 def test_a_tampered_key_is_refused(db: Database, sheet: Path, clock: FakeClock, what: str, edit: object,
                                    message: str, capsys: pytest.CaptureFixture[str]) -> None:
