@@ -446,3 +446,15 @@ def test_a_date_written_alone_on_the_day_of_the_step_before_it_is_that_day_after
     assert (times["reply"], times["followup"]) == (datetime(2024, 3, 4, 10, 1), datetime(2024, 3, 4, 10, 2))
     assert dict(steps)["reply"] == "（据台账：台账的办结时间只写了日期，按当日上一步后一分钟记）"
     assert dict(steps)["followup"] == "（据台账：台账的回访时间只写了日期，按当日上一步后一分钟记）"
+
+
+def test_a_unit_is_suggested_by_its_own_name_once_even_when_an_alias_is_closer(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """Suggestions named an alias (最接近的有：城管局) or a unit twice, by its name and its alias, as if a tie."""
+    from hotline_desk.services.office.reference_admin import add_alias
+
+    with db.session() as s:
+        add_alias(s, people.admin, "unit", "城管局", "城市管理局", clock=clock)
+    path = _register(tmp_path / "台账.xlsx", [_row("TZ1", "交办", "城管", dispatched="2024-03-04 10:00")])
+    [unknown] = _preview(db, path, clock).unknown
+    assert unknown.suggestion.split("、")[0] == "城市管理局" and "城管局" not in unknown.suggestion.split("、")

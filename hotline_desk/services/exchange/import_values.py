@@ -179,7 +179,10 @@ class Lookups:
             short = len(core) >= 2 and (in_order(core, other) or in_order(other, core))
             if short or ratio >= UNIT_SUGGESTION_CUTOFF:
                 scored.append((not short, -ratio, candidate))
-        return "、".join(candidate for *_rank, candidate in sorted(scored)[:3])
+        # Each unit once, by its own name: an alias close to the text (城管局) names its unit, and a unit and its
+        # alias both close are one suggestion, not a tie.
+        named = dict.fromkeys(self.unit_names.get(known[candidate], candidate) for *_rank, candidate in sorted(scored))
+        return "、".join(list(named)[:3])
 
     def _chosen(self, field: str, value: str, suggestion: str) -> str:
         """The user's answer for an unknown value: the name to use, or UnknownName when there is none."""
