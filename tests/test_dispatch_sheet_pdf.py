@@ -55,3 +55,21 @@ def test_a_sheet_printed_in_january_dates_decembers_cases_with_their_year(
     assert re.findall(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", row) == ["2022-12-30 16:20", f"{deadline:%Y-%m-%d %H:%M}"]
     assert row.count(":") == 2
     assert any("导出时间：2023-01-03 08:30" in line for line in lines)
+
+
+def test_a_long_complaint_on_the_paper_sheet_reads_from_the_left(db: Database, people: People, clock: FakeClock,
+                                                                 tmp_path: Path) -> None:
+    """The printed 交办单 centred a long 诉求内容 line by line, each line starting elsewhere."""
+    words = "小区东门外的下水道堵塞已经一个多星期，污水漫到人行道上，气味很大，老人孩子出行不便，多次向物业反映无人处理"
+    clock.set(datetime(2022, 7, 5, 9, 0))
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s, content=words), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+        paths = export_dispatch(s, None, tmp_path, pdf=True, clock=clock)
+    pdf = next(p for p in paths if p.suffix == ".pdf")
+    html = subprocess.run(["pdftotext", "-bbox-layout", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    lines = re.findall(r'<line xMin="([\d.]+)"[^>]*>(.*?)</line>', html, re.S)
+    starts = [float(x) for x, body in lines if any(piece in "".join(re.findall(r">([^<]*)</word>", body))
+                                                     for piece in (words[:6], words[30:36], words[-4:]))]
+    assert len(starts) >= 2 and max(starts) - min(starts) < 1, starts

@@ -78,6 +78,9 @@ class Styles:
         # 小四 for the score tables, so 22 units and the header fit on the attachment's page
         self.small_cell = ParagraphStyle("small_cell", parent=self.cell, fontSize=SMALL_PT, leading=SMALL_PT * 1.25)
         self.small_head = ParagraphStyle("small_head", parent=self.small_cell, fontName=fonts.heading)
+        # A cell's running text (a complaint on a dispatch sheet) reads from the left; names and figures stay centred.
+        self.text_cell = ParagraphStyle("text_cell", parent=self.cell, alignment=TA_LEFT)
+        self.small_text = ParagraphStyle("small_text", parent=self.small_cell, alignment=TA_LEFT)
         self.attachment_label = ParagraphStyle("attachment_label", fontName=fonts.heading, alignment=TA_LEFT, **base)
         self.print_line = ParagraphStyle("print_line", fontName=fonts.body, fontSize=TABLE_PT, leading=TABLE_PT * 2,
                                          alignment=TA_LEFT, wordWrap="CJK")
@@ -92,12 +95,18 @@ def _para(block: Para, st: Styles) -> Paragraph:
     return Paragraph(lead + escape(block.text), st.body)
 
 
+# A cell longer than this is running text, set from the left: the bulletin's cells (units, figures, categories)
+# are all shorter.
+RUNNING_TEXT = 24
+
+
 def grid_table(block: Table, st: Styles, *, compact: bool = False, split_rows: bool = False) -> Flowable:
     """A ruled table; ``split_rows`` lets a row taller than a page (a long complaint) run on to the next page."""
     widths = [w * mm for w in block.col_widths_mm] if block.col_widths_mm else None
-    head, cell = (st.small_head, st.small_cell) if compact else (st.head_cell, st.cell)
+    head, cell, text = (st.small_head, st.small_cell, st.small_text) if compact else (st.head_cell, st.cell,
+                                                                                       st.text_cell)
     data = [[Paragraph(escape(h), head) for h in block.header]]
-    data += [[Paragraph(escape(c), cell) for c in row] for row in block.rows]
+    data += [[Paragraph(escape(c), text if len(c) > RUNNING_TEXT else cell) for c in row] for row in block.rows]
     table = RLTable(data, colWidths=widths, repeatRows=1, hAlign="CENTER", splitInRow=1 if split_rows else 0)
     table.setStyle(TableStyle([
         # The cells hold paragraphs in their own fonts; without this the table still selects ReportLab's default
