@@ -59,6 +59,7 @@ from hotline_desk.ui.changes import Change, follow
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read, read_or_warn
 from hotline_desk.ui.models import CaseTableModel
+from hotline_desk.ui.month_box import MonthBox
 from hotline_desk.ui.operations import Operation, Task, show_refusal
 from hotline_desk.ui.widgets import choose, ok_cancel, save_first
 from hotline_desk.ui.window_state import remember_columns, remember_splitter
@@ -93,7 +94,7 @@ class BulletinView(QWidget):
         self._shown_month = ""
         self._preview_note = ""
         self._saved_first = ""  # what 生成预览 saved before building, to be said when it is shown
-        self.month = QComboBox()
+        self.month = MonthBox()
         self.read_only_note = QLabel()  # why the fields cannot be changed, when they cannot
         self.read_only_note.setObjectName("bulletin_read_only")
         self.read_only_note.setStyleSheet(NOTE_STYLE)
@@ -143,15 +144,19 @@ class BulletinView(QWidget):
         self.buttons: dict[str, QPushButton] = {}
         self._build(suggest)
         months = read(ctx, lambda s: report_months(s, ctx.clock())).months
-        self.month.addItems(months)
         # Early in a month the office writes the last one's bulletin: open on the newest month already over.
         current = f"{ctx.clock():%Y-%m}"
         over = [m for m in months if m < current]
-        if over:
-            self.month.setCurrentText(over[0])
+        self.month.offer(months, over[0] if over else "")
         self.month.currentIndexChanged.connect(self._month_chosen)
         self.load()
         self.follower = follow(self, ctx.signals, Change.BULLETIN | Change.SETTINGS, self._changed_elsewhere)
+        # A month given cases, 附加分 or a bulletin elsewhere (another station, a command) is offered here too.
+        self.months_follower = follow(self, ctx.signals, Change.CASES | Change.BONUS | Change.BULLETIN,
+                                      self.offer_months)
+
+    def offer_months(self) -> None:
+        self.month.offer(read(self.ctx, lambda s: report_months(s, self.ctx.clock())).months)
 
     def _build(self, suggest: QPushButton) -> None:
         form = QFormLayout()

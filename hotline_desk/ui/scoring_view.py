@@ -10,7 +10,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -47,6 +46,7 @@ from hotline_desk.ui.changes import Change, follow
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read
 from hotline_desk.ui.models import Column, RowsModel
+from hotline_desk.ui.month_box import MonthBox
 from hotline_desk.ui.operations import Operation
 from hotline_desk.ui.widgets import FieldSpec, ask
 from hotline_desk.ui.window_state import remember_columns, remember_fitted_columns
@@ -74,7 +74,7 @@ class ScoringView(QWidget):
     def __init__(self, ctx: UiContext) -> None:
         super().__init__()
         self.ctx = ctx
-        self.month = QComboBox()
+        self.month = MonthBox()
         self.tabs = QTabWidget()
         self.models: list[RowsModel[UnitScore]] = []
         self.tables: list[QTableView] = []
@@ -169,11 +169,15 @@ class ScoringView(QWidget):
         layout.addLayout(taken)
         layout.addWidget(splitter, 1)
         offered = read(ctx, lambda s: report_months(s, ctx.clock()))
-        self.month.addItems(offered.months)
-        self.month.setCurrentText(offered.newest_with_cases)
+        self.month.offer(offered.months, offered.newest_with_cases)
         self.month.currentIndexChanged.connect(self.refresh)
         self.follower = follow(self, ctx.signals, Change.CASES | Change.BONUS | Change.SETTINGS | Change.BULLETIN,
-                               self.refresh)  # a bulletin finalised freezes the month's 附加分
+                               self._changed)  # a bulletin finalised freezes the month's 附加分
+        self.refresh()
+
+    def _changed(self) -> None:
+        """A month given cases, 附加分 or a bulletin elsewhere (another station, a command) is offered too."""
+        self.month.offer(read(self.ctx, lambda s: report_months(s, self.ctx.clock())).months)
         self.refresh()
 
     def _keys(self, table: QTableView) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import groupby
@@ -53,6 +55,28 @@ def parse_month(month: str) -> tuple[int, int]:
     except ValueError as exc:
         raise ValidationError(f"月份“{month}”无效，请写成 2022-07。", field="month") from exc
     return year, mon
+
+
+# 2022-08, 2022-8, 2022/8, 2022.8, 2022年8月 (and 2022年8 without its 月)
+_MONTH_TYPED = re.compile(r"(\d{4})\s*(?:[-/.]|年)\s*(\d{1,2})\s*月?")
+
+
+def read_month(typed: str) -> str:
+    """A month as a person types it (2022-08, 2022-8, 2022/8, 2022年8月, full-width digits from an input method)
+    in the stored form, 2022-08; anything else is refused in words."""
+    text = unicodedata.normalize("NFKC", typed).strip()
+    if not text:
+        raise ValidationError("请填写月份，如 2022-08 或 2022年8月。", field="month")
+    found = _MONTH_TYPED.fullmatch(text)
+    if found is None:
+        raise ValidationError(f"“{typed.strip()}”不是月份，请写成 2022-08 或 2022年8月。", field="month")
+    year, mon = int(found[1]), int(found[2])
+    if not 1 <= mon <= 12:
+        raise ValidationError(f"“{typed.strip()}”不是月份：月份在 1 到 12 之间。", field="month")
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ValidationError(f"“{typed.strip()}”不是月份：年份应在 {FIRST_YEAR} 到 {LAST_YEAR} 之间。",
+                              field="month")
+    return f"{year:04d}-{mon:02d}"
 
 
 def final_months(session: Session, months: set[str] | None = None) -> set[str]:
