@@ -268,6 +268,48 @@ def test_a_long_import_is_audited_as_each_part_is_written_so_the_trail_goes_forw
     assert _verify(db) == []
 
 
+def test_a_case_an_unfinished_import_wrote_takes_no_step_until_the_import_is_done(
+        db: Database, people: People, tmp_path: Path) -> None:
+    """Another station took a step (督办) on a case a long import had written before the server went down; the
+    cleanup then removed the case with that step, the user's work went unnoticed, and ``verify`` failed for good."""
+    from hotline_desk.errors import TransitionError
+    from hotline_desk.services.cases import workflow as wf
+
+    path = tmp_path / "清单.xlsx"
+    make_workbook(path, 350)
+    before = _counts(db)
+    with db.reader() as s:
+        preview = preview_cases(s, path, clock=IMPORTED_AT)
+    clash = preview.ready[320]  # the fourth part fails, as when the server goes down
+    preview.ready[320] = type(clash)(clash.row, preview.ready[10].key, clash.values)
+    refused: list[str] = []
+
+    def another_station_supervises(done: int, total: int) -> None:
+        if done <= BATCH:
+            with db.session() as other:
+                written = other.scalars(select(Case.id).order_by(Case.id)).first()
+                assert written is not None
+                try:
+                    wf.supervise(other, people.supervisor2, written, "请尽快办理", clock=IMPORTED_AT)
+                except TransitionError as exc:
+                    refused.append(exc.message)
+
+    with pytest.raises((IntegrityError, psycopg.IntegrityError)), db.session() as s:
+        commit_cases(s, people.supervisor, preview, clock=IMPORTED_AT, batch_rows=BATCH,
+                     progress=another_station_supervises)
+    assert len(refused) == 1 and "尚未完成的导入" in refused[0] and "导入完成前不能办理" in refused[0]
+    _assert_cleared(db, before)
+    # A finished import's cases take their steps as any other.
+    preview.ready[320] = clash
+    with db.session() as s:
+        assert commit_cases(s, people.supervisor, preview, clock=IMPORTED_AT, batch_rows=BATCH).imported == 350
+    with db.session() as s:
+        first = s.scalars(select(Case.id).order_by(Case.id)).first()
+        assert first is not None
+        assert wf.supervise(s, people.supervisor2, first, "请尽快办理", clock=IMPORTED_AT).supervised
+    assert _verify(db) == []
+
+
 def test_an_import_that_fails_while_writing_is_undone_at_once(db: Database, people: People, tmp_path: Path) -> None:
     path = tmp_path / "清单.xlsx"
     make_workbook(path, 350)

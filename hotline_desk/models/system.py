@@ -67,6 +67,9 @@ class ImportBatch(Base):
     state: Mapped[str] = mapped_column(String(20), default="done", server_default="done")
 
 
+BATCH_IN_PROGRESS = "in_progress"  # ImportBatch.state of an import still committing part by part
+
+
 class AuditRecord(Base):
     """One change, hash-chained to the one before it, so edits made behind the app's back show up."""
 

@@ -11,7 +11,9 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from hotline_desk.models import Case, CaseEvent, Dispatch, FollowUp
+from hotline_desk.errors import TransitionError
+from hotline_desk.models import Case, CaseEvent, Dispatch, FollowUp, ImportBatch
+from hotline_desk.models.system import BATCH_IN_PROGRESS
 from hotline_desk.services.accounts import audit
 from hotline_desk.services.cases.history import (
     SENDING_BACK,
@@ -75,7 +77,11 @@ def append_event(
     note: str = "",
     batch_id: int | None = None,
 ) -> CaseStatus:
-    """Write one event and bring the case's projection in line with the history it ends."""
+    """Write one event and bring the case's projection in line with the history it ends.
+
+    Refused on a case that a long import is still writing (see ``refuse_half_imported``)."""
+    if status is not None:
+        refuse_half_imported(session, case, batch_id)
     seq = (status.last_seq if status else 0) + 1
     payload = data or {}
     record = EventRecord(seq=seq, kind=kind, at=at, actor_id=actor_id, unit_id=unit_id, data=payload, note=note)
@@ -91,6 +97,19 @@ def append_event(
                  user_id=actor_id, at=recorded_at)
     project(session, case, new_status, status)
     return new_status
+
+
+def refuse_half_imported(session: Session, case: Case, batch_id: int | None = None) -> None:
+    """A case registered by an import still in progress (its later parts unwritten, or the import killed and not
+    yet cleared) takes no step but its own batch's: the import, if it fails, removes its cases, and a step taken on
+    one meanwhile would go with it, leaving the audit trail naming an event that is gone."""
+    found = session.execute(
+        select(ImportBatch.id, ImportBatch.file_name).join(CaseEvent, CaseEvent.batch_id == ImportBatch.id)
+        .where(CaseEvent.case_id == case.id, CaseEvent.seq == 1, ImportBatch.state == BATCH_IN_PROGRESS)).first()
+    if found is not None and found.id != batch_id:
+        raise TransitionError(
+            f"工单{case.number}是一次尚未完成的导入（批次 {found.id}，{found.file_name}）正在写入的工单，导入完成前"
+            "不能办理，请稍后再试。如果那次导入已经中断，重新打开程序时会自动撤销它写入的工单。")
 
 
 def project(session: Session, case: Case, status: CaseStatus, before: CaseStatus | None = None) -> None:

@@ -19,13 +19,14 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.db import DEFER_CHECKPOINT, checkpoint
 from hotline_desk.models import Case, CaseEvent, Dispatch, FollowUp, ImportBatch
+from hotline_desk.models.system import BATCH_IN_PROGRESS
 from hotline_desk.services.accounts import audit
 from hotline_desk.services.cases import search_index
 from hotline_desk.services.reporting import facts
 
 log = logging.getLogger(__name__)
 
-DONE, IN_PROGRESS, CLEARED = "done", "in_progress", audit.BATCH_CLEARED
+DONE, IN_PROGRESS, CLEARED = "done", BATCH_IN_PROGRESS, audit.BATCH_CLEARED
 # PostgreSQL advisory locks (two-key form, apart from the one-key write lock): held by an import while it runs.
 _LOCK_CLASS = 0x494D  # "IM"
 _CHUNK = 500  # ids per IN (…) list
