@@ -406,6 +406,11 @@ def explain_operational_error(exc: BaseException, where: str) -> str | None:
     if ("server closed the connection" in lowered or "terminating connection" in lowered
             or "connection is closed" in lowered or "connection is lost" in lowered):
         return f"与数据库服务器 {where} 的连接中断了，刚才的操作没有保存。请检查网络，稍后重试。"
+    if ("invalid response to ssl negotiation" in lowered or "received invalid response" in lowered
+            or "expected authentication request" in lowered):
+        # Something answered at that address and port, but not PostgreSQL (a web server, another service).
+        return (f"{where} 上答话的不是 PostgreSQL 数据库服务器，多半是端口写错了（PostgreSQL 通常用 5432）。"
+                "请向管理员核对连接地址中的主机和端口。")
     if "the database system is" in lowered:  # starting up, shutting down, not yet accepting connections
         return f"数据库服务器 {where} 正在启动或关闭，暂时不能连接。请稍等片刻再试。"
     if ("connection refused" in lowered or "could not connect" in lowered or "timeout expired" in lowered

@@ -76,6 +76,41 @@ def test_a_server_out_of_reach_is_not_saved(qtbot: QtBot) -> None:
     assert not saved_choice_path().exists()
 
 
+def test_a_port_where_something_else_answers_is_named_as_not_the_database_server(qtbot: QtBot) -> None:
+    """A web server on the port typed: psycopg's English about SSL negotiation reached the user."""
+    import socket
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+
+    def answer_as_a_web_server() -> None:
+        while True:
+            try:
+                conn, _address = listener.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(1024)
+                conn.sendall(b"HTTP/1.0 400 Bad Request\r\n\r\n")
+
+    threading.Thread(target=answer_as_a_web_server, daemon=True).start()
+    try:
+        dialog = ConnectionDialog(None, resolve_db_url(None))
+        qtbot.addWidget(dialog)
+        dialog.server.setChecked(True)
+        dialog.host.setText("127.0.0.1")
+        dialog.port.setValue(listener.getsockname()[1])
+        dialog.accept()
+        qtbot.waitUntil(lambda: "连接失败" in dialog.status.text(), timeout=20_000)
+    finally:
+        listener.close()
+    said = dialog.status.text()
+    assert "不是 PostgreSQL 数据库服务器" in said and "端口" in said and "SSL" not in said, said
+    assert not saved_choice_path().exists()
+
+
 def test_the_command_line_and_the_environment_still_win(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                         qtbot: QtBot) -> None:
     chosen = tmp_path / "chosen.sqlite3"
