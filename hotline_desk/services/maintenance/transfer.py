@@ -134,7 +134,9 @@ def _check_empty(target: Database) -> None:
     filled = {name: n for name, n in _counts(target).items() if n}
     if filled:
         shown = "、".join(f"{table_label(name)} {n} 行" for name, n in list(filled.items())[:4])
-        raise ValidationError(f"目标数据库已有数据（{shown}）。为免覆盖，请迁移到一个新建的空数据库。")
+        again = ("（服务器上的库在有工作站连上后即已建表；确认其中没有要保留的数据后，可在服务器上 "
+                 "dropdb 删去它，再按 README 第 1 步的 createdb 命令重建为空库）" if target.is_postgresql else "")
+        raise ValidationError(f"目标数据库已有数据（{shown}）。为免覆盖，请迁移到一个新建的空数据库{again}。")
 
 
 def _check_lengths(source: Database) -> None:
