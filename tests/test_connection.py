@@ -141,3 +141,16 @@ def test_a_new_station_can_choose_another_database_at_login(qtbot: QtBot, db: Da
     QTimer.singleShot(0, button.click)
     assert login.exec() == SWITCH_DATABASE
     assert login.switch_to == str(office) and resolve_db_url(None) == f"sqlite:///{office}"
+
+
+def test_the_first_run_dialog_says_which_new_database_it_is_and_how_to_choose_another(qtbot: QtBot,
+                                                                                       db: Database) -> None:
+    """A station whose saved server connection was lost opened a new empty file and asked for an admin password as
+    if the office were new: a second office could begin there unnoticed."""
+    from hotline_desk.ui.login import FirstPasswordDialog
+
+    dialog = FirstPasswordDialog(None, db, "admin")
+    qtbot.addWidget(dialog)
+    said = dialog.message.text()
+    assert f"这是一个新的空数据库：{db.display_name}" in said and "点“连接其他数据库…”" in said
+    assert any(b.text() == "连接其他数据库…" for b in dialog.findChildren(QPushButton))

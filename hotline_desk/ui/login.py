@@ -174,7 +174,11 @@ class FirstPasswordDialog(_StartDialog):
         self.second = QLineEdit()
         for box in (self.first, self.second):
             box.setEchoMode(QLineEdit.EchoMode.Password)
-        self.message = QLabel("请为管理员设置密码（至少6位）。以后用它登录并添加其他工作人员。")
+        # A station whose saved connection was lost opens a new empty file of its own: said, before anyone starts a
+        # second office there.
+        self.message = QLabel(f"这是一个新的空数据库：{db.display_name}。如果办公室的数据在服务器上或另一个文件中，"
+                              "请不要在这里设置，点“连接其他数据库…”选择它。\n\n"
+                              "请为管理员设置密码（至少6位）。以后用它登录并添加其他工作人员。")
         self.message.setWordWrap(True)
         buttons = self._buttons("保存并继续", self.save)
         form = QFormLayout()
