@@ -265,16 +265,39 @@ def _summary_words(row: list[Any]) -> str:
     return words[:12] if SUMMARY_ROW.match(unicodedata.normalize("NFKC", words).replace(" ", "")) else ""
 
 
-def _aside(row: list[Any], mapping: dict[int, str], header: list[str], *, labels: bool = True) -> str:
-    """The first words of a row that is not a case's (合计…, 注：…, the ``header`` again above a month's block, or
-    with ``labels`` a section's 十一月份) and is read aside; "" for a case's row."""
-    named = [(norm.text(row[col]) if col < len(row) else "", header[col]) for col in mapping if col < len(header)]
-    if sum(1 for cell, name in named if cell and cell == name) >= 2 and all(cell in ("", name) for cell, name in named):
-        return "重复的表头"
-    words = _summary_words(row)
-    if words and not _a_time(_row_values(row, mapping).get("registered_at")):
-        return words
-    return _section_label(row, mapping) if labels else ""
+class _Aside:
+    """Which rows are not a case's and are read aside: 合计…, 注：…, the header again above a month's block, or a
+    section's 十一月份. Asked of every row of a register: a row with a time in its 来电时间 column (nearly every row)
+    is a case's at once."""
+
+    def __init__(self, mapping: dict[int, str], header: list[str]) -> None:
+        self.mapping = mapping
+        self.called = next((col for col, name in mapping.items() if name == "registered_at"), None)
+        self.named = [(col, header[col]) for col in mapping if col < len(header) and header[col]]
+        self.called_name = header[self.called] if self.called is not None and self.called < len(header) else ""
+
+    def words(self, row: list[Any], *, labels: bool = True) -> str:
+        """The first words of a row read aside ("" for a case's row); with ``labels`` False, no section label."""
+        called = row[self.called] if self.called is not None and self.called < len(row) else None
+        if isinstance(called, datetime):
+            return ""
+        if (called is None or called == "" or (isinstance(called, str) and norm.text(called) == self.called_name)) \
+                and self._repeated_header(row):
+            return "重复的表头"
+        words = _summary_words(row)
+        if words and not _a_time(called):
+            return words
+        return _section_label(row, self.mapping) if labels else ""
+
+    def _repeated_header(self, row: list[Any]) -> bool:
+        same = 0
+        for col, name in self.named:
+            cell = norm.text(row[col]) if col < len(row) else ""
+            if cell == name:
+                same += 1
+            elif cell:
+                return False
+        return same >= 2
 
 
 # A section row's label: one short piece of text alone on its row, above a month's or a unit's block.
@@ -288,16 +311,25 @@ def _section_label(row: list[Any], mapping: dict[int, str]) -> str:
     """The label of a row holding one short text and nothing else (in one cell, or the same in cells merged across
     the row): 十一月份 above the month's block, 城管局 above a unit's. "" for anything else, and for what may be a
     case with the rest missing: a time, a number, or words alone in the 诉求内容 column (a period's name aside)."""
-    cells = [(col, value) for col, value in enumerate(row) if value is not None and str(value).strip()]
-    if not cells or any(not isinstance(value, str) for _col, value in cells):
-        return ""
-    label = norm.text(cells[0][1])
-    if any(norm.text(value) != label for _col, value in cells[1:]) or len(label) > SECTION_LABEL_LENGTH:
+    label, first, count = "", -1, 0
+    for col, value in enumerate(row):
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            return ""
+        if not value.strip():
+            continue
+        text = norm.text(value)
+        if count and text != label:
+            return ""
+        if not count:
+            label, first = text, col
+        count += 1
+    if not count or len(label) > SECTION_LABEL_LENGTH:
         return ""
     if PERIOD_LABEL.fullmatch(unicodedata.normalize("NFKC", label).replace(" ", "")):
         return label
-    if _a_time(label) or (len(cells) == 1 and (any(ch.isdigit() for ch in label) or mapping.get(cells[0][0])
-                                                in CASE_WORDS)):
+    if _a_time(label) or (count == 1 and (any(ch.isdigit() for ch in label) or mapping.get(first) in CASE_WORDS)):
         return ""
     return label
 
@@ -596,15 +628,26 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
                           other_sheets=[(other.name, filled_rows(other)) for other in data_sheets(book)
                                         if other.name != sheet.name],
                           formulas=book.formula_note() + _hidden_note(header, mapping, sheet.hidden_columns))
-    preview.unread = unread_columns(header, (row for row in sheet.rows[header_index + 1:]
-                                             if any(str(c).strip() for c in row if c is not None)
-                                             and not _aside(row, mapping, header)),
+    merged = _fill_merged(sheet.rows, sheet.merged, header_index, mapping)
+    data_rows = sheet.rows[header_index + 1:]
+    unsaved: dict[int, list[int]] = {}  # data row → its mapped columns holding a formula with no result
+    for r, c in sheet.unsaved:
+        if c in mapping and r > header_index:
+            unsaved.setdefault(r - header_index - 1, []).append(c)
+    # Each data row once: None when empty, "" for a case's, else the words it is read aside by. A row with a formula
+    # whose result is not saved may hold more than it shows: read as a case's, its problems say so.
+    aside = _Aside(mapping, header)
+    kinds = [aside.words(row, labels=offset not in unsaved)
+             if offset in unsaved or any(str(c).strip() for c in row if c is not None) else None
+             for offset, row in enumerate(data_rows)]
+    preview.unread = unread_columns(header, (row for row, kind in zip(data_rows, kinds, strict=True) if kind == ""),
                                     mapping, saved, sheet.hidden_columns)
     missing = [label for fields, label in ((("content", "title"), "诉求内容"), (("registered_at",), "来电时间"))
                if not set(fields) & set(mapping.values())]
     if missing:
         preview.missing = missing
         return preview
+    preview.merged = merged
     earlier = session.scalar(select(ImportBatch).where(ImportBatch.sha256 == book.sha256,
                                                        ImportBatch.state == import_batches.DONE).limit(1))
     if earlier is not None:
@@ -615,22 +658,14 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
     refused: list[tuple[int, str, datetime | None]] = []  # (row, key, 来电时间) of the rows with problems: a later
     # copy of one is named too
     unknown: dict[tuple[str, str], UnknownValue] = {}
-    preview.merged = _fill_merged(sheet.rows, sheet.merged, header_index, mapping)
-    data_rows = sheet.rows[header_index + 1:]
-    unsaved: dict[int, list[int]] = {}  # data row → its mapped columns holding a formula with no result
-    for r, c in sheet.unsaved:
-        if c in mapping and r > header_index:
-            unsaved.setdefault(r - header_index - 1, []).append(c)
-    for offset, row in enumerate(data_rows):
+    for offset, (row, kind) in enumerate(zip(data_rows, kinds, strict=True)):
         if progress and offset % 1000 == 0:
             progress(offset, len(data_rows))
-        if not any(str(c).strip() for c in row if c is not None) and offset not in unsaved:
+        if kind is None:
             continue
         excel_row = header_index + offset + 2
-        # A row with a formula whose result is not saved may hold more than it shows: read as a case's, its
-        # problems say so.
-        if words := _aside(row, mapping, header, labels=offset not in unsaved):
-            preview.aside.append((excel_row, words))
+        if kind:
+            preview.aside.append((excel_row, kind))
             continue
         raw = _row_values(row, mapping)
         preview.total_rows += 1
