@@ -66,6 +66,10 @@ ACCEPTED: list[tuple[Any, datetime]] = [
     (20261111, datetime(2026, 11, 11)),
     (20261111.0, datetime(2026, 11, 11)),
     (20000101, datetime(2000, 1, 1)),
+    # Excel's day count as text (a date column that went through a CSV file)
+    ("44750", datetime(2022, 7, 8)),
+    ("44750.5", datetime(2022, 7, 8, 12, 0)),
+    ("４４７５０", datetime(2022, 7, 8)),
 ]
 
 
@@ -100,6 +104,7 @@ REFUSED: list[tuple[Any, str]] = [
     (20261131, "无法识别的日期“20261131”"),  # not a day, and too large for Excel's day count
     (19991231, "无法识别的日期“19991231”"),
     (123, "无法识别的日期“123”"),
+    ("12345", "无法识别的日期“12345”"),  # no day count of this century
     (True, "无法识别的日期"),
 ]
 

@@ -18,6 +18,7 @@ DATE_FORMS = (
     re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})()"),
 )
 # yyyymmdd, with an optional time written as compactly (20220705 1430, 202207051430).
+DAY_COUNT_TEXT = re.compile(r"\d{5}(?:\.\d+)?")  # Excel's day count written as text (44750, 44750.5)
 COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})(?:\s*(\d{2}):?(\d{2})(?::?(\d{2}))?)?")
 # The time of day: 15:00, 15:00:30, 15点, 15时30分, 3点半, with 上午/下午/… before it or AM/PM after it.
 TIME_OF_DAY = re.compile(
@@ -87,6 +88,8 @@ def _when(value: Any) -> datetime | None:
         return _number_date(value)
     raw = str(value).replace("\x00", "").replace("\u3000", " ").strip()
     folded = raw if raw.isascii() else unicodedata.normalize("NFKC", raw)  # full-width digits, ：－／ and spaces
+    if DAY_COUNT_TEXT.fullmatch(folded):  # a date cell turned to text on its way through a CSV file: 44750
+        return _number_date(float(folded))
     parts = _date_parts(" ".join(folded.split()), raw)
     try:
         return datetime(*parts)
