@@ -81,3 +81,28 @@ def test_an_unknown_unit_names_the_closest_or_lists_the_units(capsys: pytest.Cap
     assert "乡镇街道：" in err and "纸坊镇" in err and "市直单位：" in err and "城市管理局" in err
     assert _items(db) == []
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("typed", ["2022-7", "2022年7月", "２０２２－０７", "2022/7"])
+def test_a_month_typed_loosely_is_the_month_itself(capsys: pytest.CaptureFixture[str], db: Database, people: People,
+                                                   typed: str) -> None:
+    """`bonus add --month 2022-9` kept its item under "2022-9": `bonus list --month 2022-09` showed nothing and the
+    window offered 2022-9 as a month of its own."""
+    code, _out, err = cli_run(capsys, db, "bonus", "add", "--month", typed, "--unit", "纸坊镇", "--points=1",
+                              "--reason", "抢修及时", user="sup1")
+    assert code == 0, err
+    assert _items(db) == [("纸坊镇", 1.0)]
+    code, out, _err = cli_run(capsys, db, "bonus", "list", "--month", "2022-07", user="sup1")
+    assert code == 0 and "纸坊镇" in out
+
+
+def test_a_month_that_is_none_is_refused_in_words(capsys: pytest.CaptureFixture[str], db: Database,
+                                                  people: People) -> None:
+    code, _out, err = cli_run(capsys, db, "bonus", "add", "--month", "2022-13", "--unit", "纸坊镇", "--points=1",
+                              "--reason", "抢修及时", user="sup1")
+    assert code == 2 and "“2022-13”不是月份" in err
+    with db.reader() as s:
+        from hotline_desk.errors import ValidationError
+
+        with pytest.raises(ValidationError, match="请写成 2022-07"):
+            list_bonus(s, "2022-7")  # the services keep to the stored form

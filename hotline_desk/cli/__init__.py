@@ -102,6 +102,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     ctx = Context(db_arg=args.db, username=args.user or os.environ.get(ENV_USER, "").strip() or "admin")
     try:
+        if getattr(args, "month", None):  # 2022-9, 2022年9月: every command works on the stored form, 2022-09
+            from hotline_desk.services.reporting.monthdata import read_month
+
+            args.month = read_month(args.month)
         result: int = args.run(ctx, args)
         return result
     except HotlineError as exc:

@@ -48,13 +48,20 @@ FIRST_YEAR, LAST_YEAR = 1990, 2100  # months outside these years are typing mist
 
 
 def parse_month(month: str) -> tuple[int, int]:
+    """The year and month of a month in its stored form, 2022-07; any other spelling is refused (what a person
+    types goes through ``read_month`` first), so that 2022-7 is never kept beside 2022-07 as a month of its own."""
     try:
+        if STORED_MONTH.fullmatch(month) is None:
+            raise ValueError(month)
         year, mon = (int(part) for part in month.split("-"))
         if not 1 <= mon <= 12 or not FIRST_YEAR <= year <= LAST_YEAR:
             raise ValueError(month)
     except ValueError as exc:
         raise ValidationError(f"月份“{month}”无效，请写成 2022-07。", field="month") from exc
     return year, mon
+
+
+STORED_MONTH = re.compile(r"\d{4}-\d{2}")
 
 
 # 2022-08, 2022-8, 2022/8, 2022.8, 2022年8月 (and 2022年8 without its 月)
