@@ -17,7 +17,8 @@ from hotline_desk.models import Case
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.case_query import CaseFilter, search_ids
 from hotline_desk.services.cases.records import cases_by_phone, register_case
-from hotline_desk.services.exchange.imports import CasePreview, commit_cases, preview_cases
+from hotline_desk.services.exchange.import_preview import CasePreview
+from hotline_desk.services.exchange.imports import commit_cases, preview_cases
 from tests.conftest import FakeClock, People
 from tests.helpers import draft
 

@@ -14,7 +14,8 @@ from sqlalchemy import select
 
 from hotline_desk.db import Database
 from hotline_desk.models import Case, Dispatch, Unit
-from hotline_desk.services.exchange.imports import CasePreview, commit_cases, preview_cases
+from hotline_desk.services.exchange.import_preview import CasePreview
+from hotline_desk.services.exchange.imports import commit_cases, preview_cases
 from tests.conftest import FakeClock, People
 from tests.helpers import TEST_PASSWORD, cli_as
 from tests.ui_helpers import context

@@ -13,14 +13,13 @@ from hotline_desk.db import Database
 from hotline_desk.models import Case, CaseEvent, Unit
 from hotline_desk.services.cases.case_query import CaseFilter, search_ids
 from hotline_desk.services.cases.records import case_view
-from hotline_desk.services.exchange.imports import (
+from hotline_desk.services.exchange.import_preview import CasePreview
+from hotline_desk.services.exchange.imports import commit_cases, preview_cases
+from hotline_desk.services.exchange.register_history import (
     DISPATCH_INFERRED,
     DISSATISFIED_UNSAID,
     FOLLOWUP_INFERRED,
     SIGN_INFERRED,
-    CasePreview,
-    commit_cases,
-    preview_cases,
 )
 from hotline_desk.services.reporting.scoring import score_tables
 from tests.conftest import FakeClock, People

@@ -9,7 +9,8 @@ from pathlib import Path
 import openpyxl
 
 from hotline_desk.db import Database
-from hotline_desk.services.exchange.imports import CasePreview, commit_cases, preview_cases
+from hotline_desk.services.exchange.import_preview import CasePreview
+from hotline_desk.services.exchange.imports import commit_cases, preview_cases
 from tests.conftest import FakeClock, People
 
 HEADER = ["序号", "编号", "来电时间", "诉求内容", "诉求类型", "问题分类", "办理方式", "备注"]

@@ -21,6 +21,7 @@ from hotline_desk.services.exchange.dispatch_exchange import (
     preview_replies,
 )
 from hotline_desk.services.exchange.hints import COMMAND_LINE
+from hotline_desk.services.exchange.import_preview import CasePreview, Problem
 from hotline_desk.services.exchange.import_problems import (
     ROWS_NAMED,
     problem_groups,
@@ -36,7 +37,7 @@ from hotline_desk.services.exchange.import_values import (
     ValueChoices,
     value_field_names,
 )
-from hotline_desk.services.exchange.imports import CasePreview, Problem, commit_cases, preview_cases, save_mapping
+from hotline_desk.services.exchange.imports import commit_cases, preview_cases, save_mapping
 from hotline_desk.services.exchange.imports import field_names as import_fields
 from hotline_desk.services.office import reference
 from hotline_desk.services.office import reference_admin as ra

@@ -6,8 +6,8 @@ from typing import Any
 
 from PySide6.QtWidgets import QComboBox, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWizardPage
 
+from hotline_desk.services.exchange.import_preview import CasePreview
 from hotline_desk.services.exchange.import_values import CREATE, MAP, SKIP, UnknownValue, ValueChoice, ValueChoices
-from hotline_desk.services.exchange.imports import CasePreview
 from hotline_desk.services.office import reference_admin as ra
 from hotline_desk.ui.feedback import read
 from hotline_desk.ui.window_state import remember_columns

@@ -38,8 +38,8 @@ from hotline_desk.services.cases.steps import STEPS, Sign, StepContext, result_p
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.exchange import sheet_signing
 from hotline_desk.services.exchange.hints import WINDOW, ImportHints
+from hotline_desk.services.exchange.import_preview import Problem
 from hotline_desk.services.exchange.import_values import Lookups, UnknownName
-from hotline_desk.services.exchange.imports import Problem
 from hotline_desk.services.office.calendar import WorkCalendar
 from hotline_desk.services.office.settings import Settings
 from hotline_desk.services.reporting.monthdata import final_months

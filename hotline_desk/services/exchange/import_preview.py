@@ -1,0 +1,159 @@
+"""What a case-list or register import would do, as the preview shows it: the rows ready to write, every problem
+by row and column, and the summary that words it all."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from hotline_desk.excel.columns import clean
+from hotline_desk.services.cases.history import CaseStatus
+from hotline_desk.services.exchange.bulk import Step
+from hotline_desk.services.exchange.hints import WINDOW, ImportHints
+from hotline_desk.services.exchange.import_columns import UnreadColumn, unread_note
+from hotline_desk.services.exchange.import_values import UnknownValue, ValueChoices
+from hotline_desk.services.exchange.register_history import SIGN_INFERRED
+from hotline_desk.vocabulary import OPEN_DISPATCH_STATES, CaseState
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int  # as Excel numbers it
+    column: str
+    reason: str
+
+
+@dataclass
+class PreparedRow:
+    row: int
+    key: str
+    values: dict[str, Any]
+    # The history as checked by the preview (taken by stand-ins for the importer and the proposer), and the case's
+    # status after it, so committing need neither check nor replay it again; None for a row naming an entry still to
+    # be created, checked when committed.
+    steps: list[Step] | None = None
+    status: CaseStatus | None = None
+
+
+@dataclass
+class CasePreview:
+    """What an import would do: counts, every problem (row, column, reason), and the rows ready to write."""
+
+    file_name: str
+    sha256: str
+    sheet: str
+    header_row: int
+    columns: list[tuple[str, str]]  # header, field label ("" when not imported)
+    total_rows: int = 0
+    duplicates: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    ready: list[PreparedRow] = field(default_factory=list)
+    seen_before: str = ""
+    missing: list[str] = field(default_factory=list)  # required columns not found
+    final_months: list[str] = field(default_factory=list)  # months the rows fall in whose bulletin is finalised
+    unknown: list[UnknownValue] = field(default_factory=list)  # distinct values on no list, most rows first
+    choices: ValueChoices = field(default_factory=dict)  # what to do with such values (given, or suggestions taken)
+    left_out: int = 0  # rows left out by choice
+    other_sheets: list[tuple[str, int]] = field(default_factory=list)  # the workbook's other sheets with content, rows
+    formulas: str = ""  # formulas without results (their rows are problems), hidden columns: what the file hides
+    aside: list[tuple[int, str]] = field(default_factory=list)  # 合计, 注：… rows under the table: row, first words
+    renumbered: list[int] = field(default_factory=list)  # rows whose number another call at another time has
+    blank_types: dict[str, int] = field(default_factory=dict)  # 诉求类型 given to rows that leave it blank: rows
+    merged: list[str] = field(default_factory=list)  # cells merged down over rows, read for each row
+    readings: dict[str, int] = field(default_factory=dict)  # how a 办理方式 written otherwise was read: rows
+    changed: list[tuple[int, str, list[str]]] = field(default_factory=list)  # imported before, since changed
+    unread: list[UnreadColumn] = field(default_factory=list)  # columns read as no field (named, or with content)
+    ties: list[UnknownValue] = field(default_factory=list)  # values whose suggestions were not taken: several
+
+    @property
+    def invalid_rows(self) -> int:
+        return len({p.row for p in self.problems})
+
+    def causes(self) -> list[tuple[str, int]]:
+        """The problems grouped by cause, most rows first: (“〔渠道〕渠道“热线”不在列表中”, 4480)."""
+        rows: dict[str, set[int]] = {}
+        for p in self.problems:
+            rows.setdefault(f"〔{p.column}〕{p.reason}", set()).add(p.row)
+        return sorted(((cause, len(r)) for cause, r in rows.items()), key=lambda item: -item[1])
+
+    def inferred_signs(self) -> int:
+        """Rows ready whose 签收 the register does not date (placed after the dispatch, marked)."""
+        return sum(1 for row in self.ready if row.steps and any(step.note == SIGN_INFERRED for step in row.steps))
+
+    def _register_facts(self) -> str:
+        """What the rows ready to go in become beyond their cells: steps from 备注, and cases still open."""
+        extended = sum(1 for row in self.ready if row.values.get("extension"))
+        returned = sum(1 for row in self.ready if row.values.get("returned_from"))
+        remarks = sum(1 for row in self.ready if row.values.get("remark"))
+        states = [row.status.state for row in self.ready if row.status is not None]
+        open_ = sum(state in OPEN_DISPATCH_STATES for state in states)
+        waiting = sum(state == CaseState.PENDING_FOLLOWUP for state in states)
+        steps = [words for n, words in ((extended, f"延期 {extended} 行"), (returned, f"退单 {returned} 行")) if n]
+        after = [words for n, words in (
+            (open_, f"{open_} 件仍由承办单位办理（台账没有回复或办结时间），会出现在交办跟踪和该单位的交办单上"),
+            (waiting, f"{waiting} 件待回访（台账没有回访结果），会出现在回访页")) if n]
+        return ((f"备注中的{'、'.join(steps)}作为批准的延期、退单改派导入。" if steps else "")
+                + (f"{remarks} 行的备注原话记在该工单登记一步的说明中。" if remarks else "")
+                + (f"导入后，{'，'.join(after)}。" if after else ""))
+
+    def summary(self, hints: ImportHints = WINDOW) -> str:
+        others = "".join(f"文件中另有工作表“{name}”（{rows} 行有内容，含表头）未读取，{hints.other_sheet}"
+                         for name, rows in self.other_sheets) + self.formulas
+        if self.aside:
+            more = f"等 {len(self.aside)} 行" if len(self.aside) > ASIDE_SHOWN else ""
+            others += ("、".join(f"第 {row} 行（{words}）" for row, words in self.aside[:ASIDE_SHOWN]) + more
+                       + "不是工单行，未读取。")
+        unread = unread_note(self.unread, hints)
+        if self.missing:
+            return (f"工作表“{self.sheet}”中没有找到必需的列：{'、'.join(self.missing)}。{hints.map_columns}{unread}"
+                    f"{others}")
+        labels = {label for _header, label in self.columns}
+        if "工单编号" not in labels and any(clean(h) == "序号" and not label for h, label in self.columns):
+            others += ("“序号”一列没有导入：序号常随排序、插行而变，不能用来认出同一件工单（这时按来电时间和诉求内容"
+                       f"认出导入过的行）。如果序号就是台账给每件工单编的号，从不改变，{hints.serial_as_number}")
+        text = (f"共 {self.total_rows} 行：可导入 {len(self.ready)} 行，已导入过 {self.duplicates} 行，"
+                f"有问题 {self.invalid_rows} 行" + (f"，按选择不导入 {self.left_out} 行" if self.left_out else "")
+                + "。" + unread)
+        if self.renumbered:
+            text += (f"{_rows(self.renumbered)}的编号已用于来电时间不同的另一件工单（台账每月从 1 起编号时常见），"
+                     "各作为一件新工单导入，原台账编号照样保留。")
+        if self.merged:
+            more = "等" if len(self.merged) > 5 else ""
+            text += f"{'、'.join(self.merged[:5])}{more}是合并的一格，每一行都按它导入。"
+        if self.changed:
+            shown = "；".join(f"第 {row} 行（{number}）的{'、'.join(parts)}"
+                             for row, number, parts in self.changed[:10])
+            more = f"等 {len(self.changed)} 行" if len(self.changed) > 10 else ""
+            text += (f"注意：{shown}{more}与导入时不同。已导入的工单不按台账更新：这些变化请在本软件中登记"
+                     "（签收、回复、回访）或修改登记内容。")
+        if self.readings:
+            text += "办理方式的读法：" + "、".join(f"{how}（{n} 行）" for how, n in self.readings.items()) + "。"
+        text += self._register_facts()
+        for name, rows in self.blank_types.items():
+            text += f"诉求类型为空的 {rows} 行按选定或已保存的对应关系记为“{name}”。"
+        if signs := self.inferred_signs():
+            text += f"其中 {signs} 行有回复而没有签收时间，签收按交办后一分钟记（据台账）。"
+        if alone := sum(1 for row in self.ready if row.values.get("days_alone")):
+            text += f"其中 {alone} 行的时间只写了日期且与上一步同日，按当日上一步后一分钟记（据台账）。"
+        if self.unknown:
+            text += f"有 {len(self.unknown)} 个取值不在列表中，{hints.choose_values}"
+        if self.ties:
+            listed = "、".join(f"{u.label}“{u.shown}”（{u.suggestion}）" for u in self.ties[:TIES_SHOWN])
+            more = f"等 {len(self.ties)} 个取值" if len(self.ties) > TIES_SHOWN else ""
+            text += f"其中{listed}{more}最接近的不止一项，没有按建议对应，须逐个选定。"
+        text += f"（{self.seen_before}）" if self.seen_before else ""
+        text += others
+        if self.final_months:
+            text += (f"注意：{'、'.join(self.final_months)} 的简报已定稿，数字已冻结；导入这些月份的工单不会改变已定稿"
+                     "的简报，但此后的统计和考核会与之不一致。")
+        return text
+
+
+TIES_SHOWN = 5  # values whose suggestion was not taken, named in the summary
+ASIDE_SHOWN = 10  # rows read aside (合计, 十一月份…), named in the summary
+
+
+def _rows(rows: list[int], shown: int = 10) -> str:
+    """第 3、5、9 行 (the first ``shown`` of them, and how many more)."""
+    listed = "、".join(str(r) for r in rows[:shown])
+    return f"第 {listed} 行" + (f"等 {len(rows)} 行" if len(rows) > shown else "")

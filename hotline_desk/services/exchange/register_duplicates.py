@@ -1,0 +1,161 @@
+"""Which previewed rows were imported before, repeat an earlier row of the file, or are this database's own cases:
+counted, or named as problems; and which rows imported before the register now says otherwise."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline_desk.excel import normalize as norm
+from hotline_desk.models import Case, CaseEvent
+from hotline_desk.services.exchange.import_preview import CasePreview, PreparedRow, Problem
+from hotline_desk.services.exchange.register_rows import changed_parts
+from hotline_desk.vocabulary import EventKind
+
+
+def mark_duplicates(session: Session, preview: CasePreview, prepared: list[PreparedRow],
+                    refused: list[tuple[int, str, datetime | None]]) -> None:
+    """Rows imported before are counted; a row repeating an earlier row of the file is a problem, whether or not
+    that earlier row has problems of its own (the user sees every problem at once, and neither copy goes in
+    unnoticed), as is a row numbered as one of this database's own cases.
+
+    A register that numbers its rows from 1 every month gives one number to several calls: a number already taken
+    by a call at another time (in the database or higher up in the file) is a different case, keyed by its number
+    and time, and the preview says so; the same number and time with other words is a problem, not a repeat.
+    """
+    calls = {p.row: p.values.get("registered_at") for p in prepared} | {row: at for row, _key, at in refused}
+    keys = {p.row: p.key for p in prepared} | {row: key for row, key, _at in refused}
+    existing = _imported(session, set(keys.values()))
+    owner: dict[str, datetime] = {key: found[1] for key, found in existing.items()}
+    for line in sorted(keys):
+        key, called = keys[line], calls[line]
+        if key.startswith("#") or called is None:
+            continue
+        taken = owner.setdefault(key, called)
+        if abs(taken - called) >= timedelta(minutes=1):
+            keys[line] = _dated_key(key, called)
+            preview.renumbered.append(line)
+    existing |= _imported(session, {keys[line] for line in preview.renumbered})
+    for p in prepared:
+        p.key = keys[p.row]
+    # This database's own case numbers (as units type them back: lower case, spaces, full width): a sheet it
+    # exported, sent back as a register.
+    folded = {p.key: norm.case_number(p.values["number"] or p.key) for p in prepared}
+    ours: set[str] = set()
+    numbers = sorted(set(folded.values()))
+    for start in range(0, len(numbers), 500):
+        ours |= set(session.scalars(select(Case.number).where(Case.number.in_(numbers[start:start + 500]))))
+    # A row without a number of its own (a register that numbers nothing, or a sheet with its 工单编号 column gone)
+    # whose call is already a case here.
+    same, near = _same_calls(session, [p for p in prepared if p.key not in existing and not p.values["number"]])
+    first: dict[str, int] = {}
+    for line in sorted(keys):
+        first.setdefault(keys[line], line)
+    repeated: list[Problem] = []
+    imported_again: list[tuple[PreparedRow, str]] = []
+    for row in prepared:
+        if row.key in existing:
+            case_number, _at, content = existing[row.key]
+            if not row.values["number"] or _words(content) == _words(row.values["content"]):
+                preview.duplicates += 1
+                imported_again.append((row, case_number))
+            else:
+                repeated.append(Problem(row.row, "诉求内容", f"编号和来电时间与已导入的工单{case_number}相同，诉求内容"
+                                                             "却不同：已导入的工单如需更正，请在本软件中修改登记内容"))
+        elif folded[row.key] in ours:
+            repeated.append(Problem(row.row, "工单编号", f"“{folded[row.key]}”是本库已有工单的编号：这一行来自本库"
+                                                         "导出的表（如交办单或工单清单），不能再作为新工单导入"))
+        elif row.row in same:
+            repeated.append(Problem(row.row, "诉求内容", f"与本库工单{same[row.row]}的来电时间和诉求内容相同"
+                                                         "（重复导入，或本库导出的表），不能再作为新工单导入"))
+        elif row.row in near:
+            repeated.append(Problem(row.row, "诉求内容", f"与本库工单{near[row.row]}的来电时间和联系电话相同，诉求"
+                                                         "内容却不同：多半是改过字句的同一件工单（已导入的请在本软件中"
+                                                         "修改登记内容），不能再作为新工单导入"))
+        elif first[row.key] != row.row:
+            repeated.append(_repeat(row.row, first[row.key], bool(row.values["number"])))
+        else:
+            preview.ready.append(row)
+    for row_number, _key, _when in refused:
+        key = keys[row_number]
+        if first[key] != row_number and key not in existing:
+            repeated.append(_repeat(row_number, first[key], not key.startswith("#")))
+    preview.problems = sorted([*preview.problems, *repeated], key=lambda p: p.row)
+    preview.changed = _changed_since_import(session, imported_again)
+    ready = {row.row for row in preview.ready}  # the notice speaks of the rows that go in as new cases only
+    preview.renumbered = [line for line in preview.renumbered if line in ready]
+
+
+def _repeat(row: int, earlier: int, numbered: bool) -> Problem:
+    if numbered:
+        return Problem(row, "工单编号", f"与第 {earlier} 行重复（编号和来电时间相同）")
+    return Problem(row, "诉求内容", f"与第 {earlier} 行重复（来电时间和诉求内容相同）")
+
+
+def _changed_since_import(session: Session, rows: list[tuple[PreparedRow, str]]) -> list[tuple[int, str, list[str]]]:
+    """Rows imported before whose register now says otherwise (a 办结时间 or 回访 added since): row, case, parts."""
+    digests: dict[str, str] = {}
+    numbers = [number for _row, number in rows]
+    for start in range(0, len(numbers), 500):
+        for number, data in session.execute(
+                select(Case.number, CaseEvent.data).join(CaseEvent, CaseEvent.case_id == Case.id)
+                .where(Case.number.in_(numbers[start:start + 500]), CaseEvent.kind == EventKind.REGISTER)):
+            kept = json.loads(data).get("row") if data else None
+            if isinstance(kept, str):
+                digests[number] = kept
+    changed = []
+    for row, number in rows:
+        if number in digests and (parts := changed_parts(digests[number], row.values["row_digest"])):
+            changed.append((row.row, number, parts))
+    return changed
+
+
+def _imported(session: Session, keys: set[str]) -> dict[str, tuple[str, datetime, str]]:
+    """Cases imported under these keys: key → (case number, 来电时间, 诉求内容)."""
+    ordered = sorted(keys)
+    found: dict[str, tuple[str, datetime, str]] = {}
+    for start in range(0, len(ordered), 500):
+        for key, number, at, content in session.execute(
+                select(Case.import_key, Case.number, Case.registered_at, Case.content)
+                .where(Case.import_key.in_(ordered[start:start + 500]))):
+            if key is not None:
+                found[key] = (number, at, content)
+    return found
+
+
+def _dated_key(key: str, at: datetime) -> str:
+    """The key of a call that shares its number with another call: the number and the minute it came in (shown as
+    the number alone: ``records.register_number``)."""
+    return f"{key[:83]}@{at:%Y%m%d%H%M}"
+
+
+def _words(text: str) -> str:
+    return "".join(text.split())
+
+
+def _same_calls(session: Session, rows: list[PreparedRow]) -> tuple[dict[int, str], dict[int, str]]:
+    """Rows whose call is already a case here: by 来电时间 and 诉求内容 (the same call), and by 来电时间 and phone with
+    other words (the same call with its wording corrected, most likely): row → that case's number, for each."""
+    wanted: dict[tuple[datetime, str], int] = {}
+    by_phone: dict[tuple[datetime, str], int] = {}
+    for row in rows:
+        at = row.values["registered_at"]
+        wanted.setdefault((at, _words(row.values["content"])), row.row)
+        if row.values.get("phone"):
+            by_phone.setdefault((at, row.values["phone"]), row.row)
+    moments = sorted({at for at, _content in wanted})
+    same: dict[int, str] = {}
+    near: dict[int, str] = {}
+    for start in range(0, len(moments), 500):
+        for number, at, content, phone in session.execute(
+                select(Case.number, Case.registered_at, Case.content, Case.phone)
+                .where(Case.registered_at.in_(moments[start:start + 500]))):
+            row_number = wanted.get((at, _words(content)))
+            if row_number is not None:
+                same[row_number] = number
+            elif phone and (row_number := by_phone.get((at, phone))) is not None:
+                near.setdefault(row_number, number)
+    return same, {row: number for row, number in near.items() if row not in same}
