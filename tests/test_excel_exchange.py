@@ -592,10 +592,13 @@ def _bad_files(tmp_path: Path) -> dict[str, Path]:
     book.save(good)
     files = {"truncated": tmp_path / "truncated.xlsx", "password": tmp_path / "password.xlsx",
              "csv": tmp_path / "csv.xlsx", "empty": tmp_path / "empty.xlsx", "huge": tmp_path / "huge.xlsx",
-             "bomb": tmp_path / "bomb.xlsx", "far": tmp_path / "far.xlsx"}
+             "bomb": tmp_path / "bomb.xlsx", "far": tmp_path / "far.xlsx", "bottom": tmp_path / "bottom.xlsx"}
     stray = openpyxl.load_workbook(io.BytesIO(good.getvalue()))
     stray.active["XFD20000"] = "x"  # one cell typed far out by accident: 20,000 rows × 16,384 columns to read
     stray.save(files["far"])
+    stray = openpyxl.load_workbook(io.BytesIO(good.getvalue()))
+    stray.active["A1048576"] = "注：本表完"  # a note typed at the very bottom of the sheet
+    stray.save(files["bottom"])
     files["truncated"].write_bytes(good.getvalue()[: len(good.getvalue()) // 2])
     encrypted = io.BytesIO()
     good.seek(0)
@@ -627,7 +630,8 @@ def _bad_files(tmp_path: Path) -> dict[str, Path]:
 def test_bad_files_get_a_clear_message_and_leave_the_database_unchanged(db: Database, people: People,
                                                                         tmp_path: Path) -> None:
     expected = {"truncated": "损坏或不完整", "password": "密码", "csv": "不是 Excel 工作簿", "empty": "没有内容",
-                "huge": "超过 50000 行", "bomb": "", "far": "在 XFD20000 格有内容，离表格的其他内容很远"}
+                "huge": "超过 50000 行", "bomb": "", "far": "在 XFD20000 格有内容，离表格的其他内容很远",
+                "bottom": "在 A1048576 格有内容，离表格的其他内容很远"}
     before = fingerprint(db)
     for name, path in _bad_files(tmp_path).items():
         with pytest.raises(ImportFileError) as info, db.session() as s:

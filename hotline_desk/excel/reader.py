@@ -108,6 +108,8 @@ def _too_far(xml: bytes) -> str:
     first = CELL_START.search(xml)
     if first is None:
         return ""
+    if far_down := _far_down(xml, first.group(1) or b""):
+        return far_down
     tag = re.escape(first.group(0))  # <c r=" as this file writes it (some programs write <x:c r=")
     wide = re.findall(tag + rb"([A-Z]{2,3})([0-9]{1,7})\"", xml)
     if not wide:
@@ -118,6 +120,25 @@ def _too_far(xml: bytes) -> str:
         return ""
     letters, row = max(wide, key=lambda cell: (len(cell[0]), cell[0], int(cell[1])))
     return f"{letters.decode()}{int(row)}"
+
+
+LAST_ROW = re.compile(rb' r="([0-9]{1,7})"')
+FIRST_CELL = re.compile(rb'r="([A-Z]{1,3}[0-9]{1,7})"')
+
+
+def _far_down(xml: bytes, prefix: bytes) -> str:
+    """The first cell of a last row far below the rest ("A60000": a note typed at the bottom of the sheet, a cell
+    touched by Ctrl+↓), or "". Such a sheet was refused as having more than 50,000 rows, and read first."""
+    row_tag = b"<" + prefix + b"row "
+    last = xml.rfind(row_tag)
+    found = LAST_ROW.search(xml, last, xml.find(b">", last)) if last >= 0 else None
+    if found is None:
+        return ""
+    bottom = int(found.group(1))
+    if bottom <= MAX_ROWS + 30 or xml.count(row_tag) * 2 > bottom:  # a long sheet, not a stray row
+        return ""
+    cell = FIRST_CELL.search(xml, xml.find(b">", last))
+    return cell.group(1).decode() if cell else f"A{bottom}"
 
 
 def _hidden_columns(xml: bytes) -> frozenset[int]:
