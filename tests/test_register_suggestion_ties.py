@@ -41,8 +41,8 @@ def test_a_tie_is_not_settled_by_taking_the_suggestions(db: Database, people: Pe
     assert {value: choice.target for (_field, value), choice in preview.choices.items()} == {"城管局": "城市管理局"}
     assert [(u.value, u.suggestion) for u in preview.unknown] == [("教体局", TIE), ("教育局", TIE)]
     assert [u.value for u in preview.ties] == ["教体局", "教育局"]
-    assert (f"其中承办单位“教体局”（{TIE}）、承办单位“教育局”（{TIE}）最接近的不止一项，没有按建议对应，须逐个选定。"
-            in preview.summary())
+    assert (f"其中承办单位“教体局”（最接近的不止一项：{TIE}）、"
+            f"承办单位“教育局”（最接近的不止一项：{TIE}）没有按建议对应，须逐个选定。" in preview.summary())
     assert [p.row for p in preview.problems] == [3, 4] and len(preview.ready) == 2
     with db.session() as s:
         assert commit_cases(s, people.supervisor, preview, only_valid=True, clock=clock).imported == 2
@@ -64,7 +64,7 @@ def test_the_command_line_leaves_a_tie_to_be_named(tmp_path: Path, capsys: pytes
     assert cli("init")[0] == 0
     code, out, err = cli("import-cases", str(register), "--accept-suggestions", "--commit")
     assert code == 2 and "有 2 行存在问题，未导入任何内容" in err
-    assert "承办单位“教体局”（" in out and "最接近的不止一项，没有按建议对应，须逐个选定" in out
+    assert "承办单位“教体局”（最接近的不止一项：" in out and "没有按建议对应，须逐个选定" in out
     code, out, err = cli("import-cases", str(register), "--accept-suggestions",
                          "--map-value", "承办单位:教体局=教育体育局(体育)",
                          "--map-value", "承办单位:教育局=教育体育局(教育)", "--commit")
@@ -87,7 +87,7 @@ def test_the_wizard_chooses_no_entry_for_a_tie(qtbot: QtBot, db: Database, peopl
         assert item is not None
         chosen[item.text()] = combo.currentText()
     assert chosen == {"城管局": "对应到：城市管理局", "教体局": "（请选择）", "教育局": "（请选择）"}
-    assert "其中 2 个最接近的不止一项，没有预先选定，请逐个选择" in values.note.text()
+    assert "其中 2 个最接近的不止一项或不是同一类单位，没有预先选定，请逐个选择" in values.note.text()
 
 
 def test_taking_the_suggestions_keeps_to_the_sheet_asked_for(db: Database, clock: FakeClock, tmp_path: Path) -> None:
@@ -104,3 +104,28 @@ def test_taking_the_suggestions_keeps_to_the_sheet_asked_for(db: Database, clock
     assert preview.sheet == "十二月" and [row.key for row in preview.ready] == ["TZ9"]
     taken = {value: choice.target for (_field, value), choice in preview.choices.items()}
     assert taken == {"住建局": "住房和城乡建设局"}
+
+
+def test_a_body_of_another_kind_is_not_mapped_to_the_unit_it_resembles(db: Database, people: People,
+                                                                      clock: FakeClock, tmp_path: Path) -> None:
+    """纸坊镇派出所 and 纸坊镇卫生院 were mapped to 纸坊镇, 财政所 to 财政局, and kept as aliases: a police
+    station's and a clinic's cases scored against the town."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["编号", "来电时间", "诉求内容", "诉求类型", "问题分类", "办理方式", "承办单位"])
+    for number, unit in (("TZ1", "纸坊镇派出所"), ("TZ2", "纸坊镇卫生院"), ("TZ3", "财政所"), ("TZ4", "城管局")):
+        sheet.append([number, "2024-03-04 09:00", f"{unit}的工单", "问题处理类", "城市管理—市容市政", "交办", unit])
+    book.save(tmp_path / "台账.xlsx")
+    clock.set(datetime(2024, 4, 10, 9, 0))
+    with db.reader() as s:
+        preview = preview_cases(s, tmp_path / "台账.xlsx", clock=clock, accept_suggestions=True)
+    assert {value: choice.target for (_field, value), choice in preview.choices.items()} == {"城管局": "城市管理局"}
+    assert {u.value: u.suggestion for u in preview.ties} == {"纸坊镇派出所": "纸坊镇", "纸坊镇卫生院": "纸坊镇",
+                                                            "财政所": "财政局"}
+    assert "承办单位“财政所”（最接近的财政局与它不是同一类单位）" in preview.summary()
+    with db.session() as s:
+        assert commit_cases(s, people.supervisor, preview, only_valid=True, clock=clock).imported == 1
+    with db.reader() as s:
+        aliases = ra.alias_map(s, "unit")
+    assert not {"纸坊镇派出所", "纸坊镇卫生院", "财政所"} & set(aliases)

@@ -63,7 +63,8 @@ class CasePreview:
     readings: dict[str, int] = field(default_factory=dict)  # how a 办理方式 written otherwise was read: rows
     changed: list[tuple[int, str, list[str]]] = field(default_factory=list)  # imported before, since changed
     unread: list[UnreadColumn] = field(default_factory=list)  # columns read as no field (named, or with content)
-    ties: list[UnknownValue] = field(default_factory=list)  # values whose suggestions were not taken: several
+    # values whose suggestion was not taken: several close, or a unit of another kind (UnknownValue.not_taken)
+    ties: list[UnknownValue] = field(default_factory=list)
 
     @property
     def invalid_rows(self) -> int:
@@ -138,9 +139,9 @@ class CasePreview:
         if self.unknown:
             text += f"有 {len(self.unknown)} 个取值不在列表中，{hints.choose_values}"
         if self.ties:
-            listed = "、".join(f"{u.label}“{u.shown}”（{u.suggestion}）" for u in self.ties[:TIES_SHOWN])
+            listed = "、".join(f"{u.label}“{u.shown}”（{u.not_taken}）" for u in self.ties[:TIES_SHOWN])
             more = f"等 {len(self.ties)} 个取值" if len(self.ties) > TIES_SHOWN else ""
-            text += f"其中{listed}{more}最接近的不止一项，没有按建议对应，须逐个选定。"
+            text += f"其中{listed}{more}没有按建议对应，须逐个选定。"
         text += f"（{self.seen_before}）" if self.seen_before else ""
         text += others
         if self.final_months:

@@ -67,9 +67,23 @@ class UnknownValue:
 
     @property
     def sole_suggestion(self) -> str:
-        """The entry suggested when it is the only one; "" for none or a tie (教体局: 教育体育局(体育) or
-        教育体育局(教育)?), which only the user can settle."""
-        return self.suggestion if len(self.candidates) == 1 else ""
+        """The entry suggested when it is the only one and plainly the one meant; "" for none, a tie (教体局:
+        教育体育局(体育) or 教育体育局(教育)?), or a unit for a body of another kind (纸坊镇派出所 is not 纸坊镇,
+        财政所 not 财政局), which only the user can settle."""
+        if len(self.candidates) != 1:
+            return ""
+        if self.name in ("unit", "township") and another_body(self.value, self.suggestion):
+            return ""
+        return self.suggestion
+
+    @property
+    def not_taken(self) -> str:
+        """Why a suggestion was not taken for this value, in words ("" when it was, or there is none)."""
+        if not self.candidates or self.sole_suggestion:
+            return ""
+        if len(self.candidates) > 1:
+            return f"最接近的不止一项：{self.suggestion}"
+        return f"最接近的{self.suggestion}与它不是同一类单位"
 
 
 class UnknownName(norm.CellError):
@@ -92,6 +106,19 @@ def city_prefix(office_name: str) -> str:
 
 # The words for a unit's kind, which say nothing of which unit it is (longest first), and those a township's name
 # may be written without.
+# The last words of a body that is not the unit its name begins with or resembles: a town's police station, a
+# bureau's township office (所), a clinic, a school.
+OTHER_BODY_WORDS = ("派出所", "卫生院", "医院", "学校", "中学", "小学", "幼儿园", "中心", "所", "院", "站", "队",
+                    "社区", "村")
+
+
+def another_body(written: str, unit: str) -> bool:
+    """Whether ``written`` names a body of another kind than ``unit`` (纸坊镇派出所 beside 纸坊镇, 财政所 beside
+    财政局): a suggestion for it is shown, never taken without asking."""
+    kind = next((word for word in OTHER_BODY_WORDS if written.endswith(word)), "")
+    return bool(kind) and not unit.endswith(kind)
+
+
 UNIT_KIND_WORDS = ("街道办事处", "人民政府", "委员会", "办事处", "街道", "政府", "公司", "局", "镇", "乡", "委")
 TOWN_KIND_WORDS = ("镇", "乡", "街道")
 UNIT_SUGGESTION_CUTOFF = 0.6

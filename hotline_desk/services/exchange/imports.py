@@ -190,11 +190,11 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
                                          for u in unknown.values() if u.sole_suggestion}):
         again = preview_cases(session, path, mapping_name=mapping_name, manual=manual, channel=channel,
                               progress=progress, values={**taken, **choices}, clock=clock, sheet=sheet_name)
-        again.ties = [u for u in again.unknown if len(u.candidates) > 1]
+        again.ties = [u for u in again.unknown if u.not_taken]
         return again
     preview.unknown = sorted(unknown.values(), key=lambda u: (-u.count, u.name, u.value))
     if accept_suggestions:
-        preview.ties = [u for u in preview.unknown if len(u.candidates) > 1]
+        preview.ties = [u for u in preview.unknown if u.not_taken]
     preview.choices = {key: choice for key, choice in choices.items() if key in look.used}
     mark_duplicates(session, preview, prepared, refused)
     months = {month_of(row.values["registered_at"]) for row in preview.ready}
