@@ -457,3 +457,25 @@ def test_a_unit_is_suggested_by_its_own_name_once_even_when_an_alias_is_closer(
     path = _register(tmp_path / "台账.xlsx", [_row("TZ1", "交办", "城管", dispatched="2024-03-04 10:00")])
     [unknown] = _preview(db, path, clock).unknown
     assert unknown.suggestion.split("、")[0] == "城市管理局" and "城管局" not in unknown.suggestion.split("、")
+
+
+def test_a_date_alone_stays_on_its_day_and_after_the_steps_a_remark_adds(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """签收 2024-03-04 beside 交办 23:59 became 03-05 00:00, and the next date alone on 03-04 was then refused as
+    earlier; beside 延期 in 备注, the reply fell a minute before the extension's steps and the row was refused with
+    times the clerk never wrote."""
+    path = _register(tmp_path / "台账.xlsx", [
+        _row("TZ1", "交办", "城市管理局", dispatched="2024-03-04 23:58", signed="2024-03-04", reply="已修复",
+             finished="2024-03-04"),
+        _row("TZ2", "交办", "城市管理局", dispatched="2024-03-05 09:10", signed="2024-03-05", reply="已修复",
+             finished="2024-03-05", followup="满意", followup_at="2024-03-05", remark="延期5个工作日"),
+    ])
+    preview = _preview(db, path, clock)
+    assert preview.problems == [] and len(preview.ready) == 2
+    with db.session() as s:
+        assert commit_cases(s, people.supervisor, preview, clock=clock).imported == 2
+    with db.reader() as s:
+        for number in ("TZ1", "TZ2"):
+            moments = s.scalars(select(CaseEvent.at).join(Case, Case.id == CaseEvent.case_id)
+                                .where(Case.import_key == number).order_by(CaseEvent.seq)).all()
+            assert moments == sorted(moments) and moments[-1].date() == moments[2].date(), (number, moments)

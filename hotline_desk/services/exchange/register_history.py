@@ -33,7 +33,7 @@ from hotline_desk.services.cases.steps import (
 )
 from hotline_desk.services.exchange.bulk import Step
 from hotline_desk.services.exchange.import_values import Lookups
-from hotline_desk.services.exchange.register_rows import FOLLOWUP_WORDS, day_alone_note
+from hotline_desk.services.exchange.register_rows import FOLLOWUP_WORDS, after_on_the_day, day_alone_note
 from hotline_desk.services.office.calendar import WorkCalendar
 from hotline_desk.vocabulary import Action, EventKind, FollowUpResult, Handling, Role, Source
 
@@ -132,8 +132,10 @@ def build_history(v: dict[str, Any], actor: Actor, proposer: Actor, look: Lookup
             return steps, status
         # A unit finishes, then replies; a register that writes 办结时间 after 回复时间 is read as replying then.
         finished = v.get("finished_at") or done
-        last = max(done, finished)
         said = day_alone_note(v, "finished_at") or day_alone_note(v, "replied_at")
+        if said and max(done, finished) < last:  # a day alone, after the steps the 备注 added (延期) that day
+            done = finished = after_on_the_day(last)
+        last = max(done, finished)
         take(Action.REPLY, Reply(v["reply_text"] or "（导入）", v["result"], finished, as_recorded=True, note=said),
              last)
     else:
@@ -145,7 +147,10 @@ def build_history(v: dict[str, Any], actor: Actor, proposer: Actor, look: Lookup
     note = day_alone_note(v, "followup_at") if v.get("followup_at") else FOLLOWUP_INFERRED
     if result == FollowUpResult.DISSATISFIED:  # a register has no column for what the caller said: it says so
         note += DISSATISFIED_UNSAID
-    last = v.get("followup_at") or last + timedelta(minutes=1)
+    followed = v.get("followup_at")
+    if followed is not None and day_alone_note(v, "followup_at") and followed < last:  # after a moved reply
+        followed = after_on_the_day(last)
+    last = followed or last + timedelta(minutes=1)
     take(Action.FOLLOWUP, FollowUp(result, note, final_unreachable=result == FollowUpResult.UNREACHABLE), last)
     review = v["review"]
     if result == FollowUpResult.DISSATISFIED and review:

@@ -143,9 +143,14 @@ def _days_alone(v: dict[str, Any]) -> None:
         if moment is None:
             continue
         if last is not None and moment.time() == time() and moment.date() == last.date() and moment < last:
-            moment = v[name] = last + timedelta(minutes=1)
+            moment = v[name] = after_on_the_day(last)
             alone.append(name)
         last = moment
+
+
+def after_on_the_day(last: datetime) -> datetime:
+    """A minute after ``last``, kept on its day (a step at 23:59 is followed at 23:59:59, not the next day)."""
+    return min(last + timedelta(minutes=1), datetime.combine(last.date(), time(23, 59, 59)))
 
 
 def day_alone_note(v: dict[str, Any], name: str) -> str:
