@@ -10,7 +10,7 @@ from pathlib import Path
 from hotline_desk.db import Database
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.records import case_view, register_case
-from hotline_desk.services.exchange.dispatch_exchange import export_dispatch
+from hotline_desk.services.exchange.dispatch_export import export_dispatch
 from tests.conftest import FakeClock, People
 from tests.helpers import draft
 

@@ -22,8 +22,9 @@ from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.case_query import CaseFilter
 from hotline_desk.services.cases.records import case_view, register_case
 from hotline_desk.services.exchange.case_export import export_cases
-from hotline_desk.services.exchange.dispatch_exchange import commit_replies, export_dispatch, preview_replies
+from hotline_desk.services.exchange.dispatch_export import export_dispatch
 from hotline_desk.services.exchange.imports import commit_cases, preview_cases, save_mapping
+from hotline_desk.services.exchange.reply_import import commit_replies, preview_replies
 from tests.conftest import FakeClock, People
 from tests.helpers import draft, fingerprint, log_in_everyone, unit_id
 

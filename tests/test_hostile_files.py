@@ -24,8 +24,9 @@ from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.case_query import CaseFilter
 from hotline_desk.services.cases.records import register_case
 from hotline_desk.services.exchange.case_export import export_cases
-from hotline_desk.services.exchange.dispatch_exchange import commit_replies, export_dispatch, preview_replies
+from hotline_desk.services.exchange.dispatch_export import export_dispatch
 from hotline_desk.services.exchange.imports import commit_cases, preview_cases
+from hotline_desk.services.exchange.reply_import import commit_replies, preview_replies
 from hotline_desk.services.maintenance.integrity import verify_all
 from tests.conftest import FakeClock, People
 from tests.helpers import cli_as, draft, give_passwords, unit_id

@@ -13,8 +13,8 @@ import pytest
 
 from hotline_desk.db import Database
 from hotline_desk.excel import normalize as norm
-from hotline_desk.services.exchange.dispatch_exchange import preview_replies
 from hotline_desk.services.exchange.imports import preview_cases
+from hotline_desk.services.exchange.reply_import import preview_replies
 from tests.conftest import FakeClock
 from tests.test_hostile_files import _fill, sheet  # noqa: F401  (a fixture)
 

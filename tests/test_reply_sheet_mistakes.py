@@ -16,12 +16,8 @@ from hotline_desk.db import Database
 from hotline_desk.excel.reader import ImportFileError
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.records import case_view, register_case
-from hotline_desk.services.exchange.dispatch_exchange import (
-    ReplyPreview,
-    commit_replies,
-    export_dispatch,
-    preview_replies,
-)
+from hotline_desk.services.exchange.dispatch_export import export_dispatch
+from hotline_desk.services.exchange.reply_import import ReplyPreview, commit_replies, preview_replies
 from hotline_desk.services.reporting import bulletin
 from tests.conftest import FakeClock, People
 from tests.helpers import draft, fingerprint, unit_id

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from hotline_desk.db import Database, open_database
 from hotline_desk.models import AuditRecord, Setting
-from hotline_desk.services.exchange.dispatch_exchange import export_dispatch
+from hotline_desk.services.exchange.dispatch_export import export_dispatch
 from hotline_desk.services.maintenance.integrity import verify_all
 from hotline_desk.services.office import reference
 from tests.conftest import FakeClock

@@ -16,8 +16,9 @@ from hotline_desk.models import FollowUp
 from hotline_desk.services.accounts import audit
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.records import case_view, register_case
-from hotline_desk.services.exchange.dispatch_exchange import export_dispatch, preview_replies
+from hotline_desk.services.exchange.dispatch_export import export_dispatch
 from hotline_desk.services.exchange.imports import commit_cases, preview_cases
+from hotline_desk.services.exchange.reply_import import preview_replies
 from hotline_desk.services.maintenance.integrity import consistency_problems
 from hotline_desk.services.reporting.statistics import month_statistics
 from hotline_desk.vocabulary import Action

@@ -14,12 +14,7 @@ from hotline_desk.services.accounts.permissions import refusal, require
 from hotline_desk.services.cases.case_query import CaseFilter
 from hotline_desk.services.clock import office_now
 from hotline_desk.services.exchange.case_export import export_cases
-from hotline_desk.services.exchange.dispatch_exchange import (
-    commit_replies,
-    earlier_copy,
-    export_dispatch,
-    preview_replies,
-)
+from hotline_desk.services.exchange.dispatch_export import earlier_copy, export_dispatch
 from hotline_desk.services.exchange.hints import COMMAND_LINE
 from hotline_desk.services.exchange.import_preview import CasePreview, Problem
 from hotline_desk.services.exchange.import_problems import (
@@ -39,6 +34,7 @@ from hotline_desk.services.exchange.import_values import (
 )
 from hotline_desk.services.exchange.imports import commit_cases, preview_cases, save_mapping
 from hotline_desk.services.exchange.imports import field_names as import_fields
+from hotline_desk.services.exchange.reply_import import commit_replies, preview_replies
 from hotline_desk.services.office import reference
 from hotline_desk.services.office import reference_admin as ra
 from hotline_desk.services.office.settings import Settings

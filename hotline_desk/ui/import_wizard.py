@@ -26,7 +26,6 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.errors import ValidationError, cannot_write
 from hotline_desk.excel.columns import FIELD_LABELS, NOT_IMPORTED
-from hotline_desk.services.exchange.dispatch_exchange import ReplyPreview, commit_replies, preview_replies
 from hotline_desk.services.exchange.import_columns import UnreadColumn
 from hotline_desk.services.exchange.import_preview import CasePreview
 from hotline_desk.services.exchange.import_problems import (
@@ -38,6 +37,7 @@ from hotline_desk.services.exchange.import_problems import (
 )
 from hotline_desk.services.exchange.import_values import ValueChoices
 from hotline_desk.services.exchange.imports import commit_cases, preview_cases, save_mapping
+from hotline_desk.services.exchange.reply_import import ReplyPreview, commit_replies, preview_replies
 from hotline_desk.services.office import reference
 from hotline_desk.services.office.settings import Settings
 from hotline_desk.ui.changes import Change

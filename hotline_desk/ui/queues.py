@@ -33,7 +33,7 @@ from hotline_desk.services.cases.queues import QueueRow, queue
 from hotline_desk.services.cases.records import with_assisting
 from hotline_desk.services.cases.steps import STEPS
 from hotline_desk.services.clock import short_time
-from hotline_desk.services.exchange.dispatch_exchange import earlier_copy, export_dispatch
+from hotline_desk.services.exchange.dispatch_export import earlier_copy, export_dispatch
 from hotline_desk.services.office.settings import Settings
 from hotline_desk.ui.case_actions import (
     STEP_TIMES,

@@ -1,8 +1,8 @@
-"""Dispatch sheets out to units, and their filled-in replies back in as sign and reply events."""
+"""Units' filled-in dispatch sheets back in: every row checked as signing and replying would check it, then
+recorded as sign and reply events."""
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -12,23 +12,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline_desk.errors import HotlineError, NotFound, ValidationError, cannot_write, os_reason
+from hotline_desk.errors import ValidationError
 from hotline_desk.excel import normalize as norm
-from hotline_desk.excel.dispatch_sheet import (
-    CASE_COLUMNS,
-    KEY_MARK,
-    KEY_SHEET,
-    REPLY_COLUMNS,
-    DispatchRow,
-    DispatchSheet,
-    write_dispatch_workbook,
-)
-from hotline_desk.excel.reader import UNSAVED_FORMULA_CELL, ImportFileError, filled_rows, read_workbook
-from hotline_desk.models import AppealType, Case, ImportBatch, Unit
-from hotline_desk.reports.document import Table
-from hotline_desk.reports.fonts import FontSet, find_fonts
-from hotline_desk.reports.table_pdf import build_tables
-from hotline_desk.services.accounts import anchors, audit
+from hotline_desk.excel.dispatch_sheet import KEY_MARK, KEY_SHEET, REPLY_COLUMNS
+from hotline_desk.excel.reader import UNSAVED_FORMULA_CELL, ImportFileError, read_workbook
+from hotline_desk.models import AppealType, Case, ImportBatch
+from hotline_desk.services.accounts import audit
 from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.events import statuses_for
@@ -36,175 +25,22 @@ from hotline_desk.services.cases.history import CaseStatus
 from hotline_desk.services.cases.step_runner import load_limits, load_units
 from hotline_desk.services.cases.steps import STEPS, Sign, StepContext, result_problem, run_in_memory
 from hotline_desk.services.clock import Clock, office_now
-from hotline_desk.services.exchange import sheet_signing
+from hotline_desk.services.exchange.dispatch_export import dispatch_sheet
 from hotline_desk.services.exchange.hints import WINDOW, ImportHints
 from hotline_desk.services.exchange.import_preview import Problem
-from hotline_desk.services.exchange.import_values import Lookups, UnknownName
+from hotline_desk.services.exchange.reply_sheet import (
+    case_numbers,
+    header_at,
+    merged_replies,
+    row_cells,
+    sheet_columns,
+    sheet_unit,
+    unread_notes,
+)
 from hotline_desk.services.office.calendar import WorkCalendar
-from hotline_desk.services.office.settings import Settings
 from hotline_desk.services.reporting.monthdata import final_months
-from hotline_desk.vocabulary import Action, DispatchRole, Role
+from hotline_desk.vocabulary import Action, Role
 
-logger = logging.getLogger(__name__)
-
-CONFIDENTIAL = "（保密）"
-
-
-def dispatch_sheet(session: Session, unit_id: int, now: datetime) -> DispatchSheet:
-    """The unit's open cases (signed or not, not yet replied), oldest first.
-
-    The caller's name and phone are shown only to units that need them, and never for 保密 cases.
-    """
-    unit = session.get(Unit, unit_id)
-    if unit is None:
-        raise NotFound("承办单位不存在。")
-    cases = session.scalars(select(Case).where(Case.state.in_(("dispatched", "in_progress")))
-                            .order_by(Case.registered_at)).all()
-    statuses = statuses_for(session, [c.id for c in cases])
-    names = dict(session.execute(select(Unit.id, Unit.name)).all())
-    rows = []
-    for case in cases:
-        status = statuses[case.id]
-        mine = status.dispatch_for(unit_id)
-        if mine is None or mine.replied_at is not None:
-            continue
-        secret = case.confidential or not unit.needs_caller
-        content = case.content
-        if mine.role == DispatchRole.ASSIST:  # the unit helps: it should know so, and who leads
-            main = status.main_dispatch
-            content = f"【协办，主办单位：{names.get(main.unit_id, '') if main else ''}】{content}"
-        if mine.extension_granted_days:  # the 办理期限 column already has the extension in it: say why it moved
-            content = f"【已同意延期{mine.extension_granted_days}个工作日】{content}"
-        if status.supervised:
-            content = f"【督办】{content}"
-        if mine.return_requested_at is not None:  # it cannot be replied to until the return is ruled on
-            content = f"【{mine.return_requested_at:%m-%d}已申请退单，待审批，暂不能回复】{content}"
-        rows.append(DispatchRow(
-            number=case.number, registered_at=case.registered_at, category=case.category_label, content=content,
-            caller=CONFIDENTIAL if secret else case.caller_name, caller_phone=CONFIDENTIAL if secret else case.phone,
-            address=case.address, deadline=mine.deadline, signed_at=mine.signed_at,
-        ))
-    title = f"{Settings(session).str('office.name')}交办单"
-    return DispatchSheet(title=title, unit_id=unit.id, unit_name=unit.name, exported_at=now, rows=tuple(rows))
-
-
-def units_with_open_cases(session: Session) -> list[int]:
-    cases = session.scalars(select(Case.id).where(Case.state.in_(("dispatched", "in_progress")))).all()
-    units = {d.unit_id for s in statuses_for(session, list(cases)).values() for d in s.current_dispatches
-             if d.replied_at is None}
-    order = {u.id: (u.group != "township", u.display_order) for u in session.scalars(select(Unit))}
-    return sorted(units, key=lambda u: order.get(u, (True, 999)))
-
-
-def export_dispatch(session: Session, unit_id: int | None, directory: Path, *, pdf: bool = False,
-                    clock: Clock = office_now, failures: list[str] | None = None) -> list[Path]:
-    """Write the dispatch workbook (and, if asked, a printable PDF) for one unit or every unit with open cases.
-
-    With ``failures`` given, a unit whose files cannot be written is listed there and the others still go out.
-    """
-    now = clock()
-    targets = [unit_id] if unit_id is not None else units_with_open_cases(session)
-    written: list[Path] = []
-    _folder(directory)
-    fonts = find_fonts(Settings(session).str("bulletin.font_dir")) if pdf else None
-    taken: set[str] = set()
-    for target in targets:
-        sheet = dispatch_sheet(session, target, now)
-        if unit_id is not None and not sheet.rows:
-            raise ValidationError(f"{sheet.unit_name}当前没有在办工单（已交办、尚未回复的），没有可导出的交办单。")
-        name = _beside(directory, unique_file_name(f"交办单-{sheet.unit_name}-{now:%Y%m%d}", target, taken))
-        try:
-            written += _export_one(session, sheet, directory / name, fonts, now)
-        except Exception as exc:
-            if failures is None:
-                raise
-            if isinstance(exc, HotlineError):  # expected trouble: the message says what to do
-                reason = exc.message
-            else:  # a bug: kept with its traceback in the log
-                logger.exception("dispatch sheet for unit %s failed", target)
-                reason = f"程序错误 {type(exc).__name__}，详情已记入日志"
-            failures.append(f"{sheet.unit_name}：交办单未能导出（{reason}）")
-    return written
-
-
-UNSAFE_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
-
-
-def unique_file_name(stem: str, unit_id: int, taken: set[str]) -> str:
-    """A file name every system accepts (no / \\ : * ? " < > | or control characters), unique within ``taken``
-    (compared as Windows does, ignoring case); a unit whose name collides gets its id added."""
-    safe = UNSAFE_IN_FILE_NAMES.sub("_", stem).strip(" .") or f"交办单-{unit_id}"
-    if safe.casefold() in taken:
-        safe = f"{safe}-{unit_id}"
-    taken.add(safe.casefold())
-    return safe
-
-
-def _folder(directory: Path) -> None:
-    try:
-        if directory.exists() and not directory.is_dir():
-            raise ValidationError(f"“{directory}”是一个文件，不是文件夹，交办单无法保存在那里。请另选一个文件夹。")
-        directory.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ValidationError(f"无法建立文件夹 {directory}：{os_reason(exc)}。请另选一个文件夹。") from exc
-
-
-def _beside(directory: Path, stem: str) -> str:
-    """A second export on the same day does not overwrite the first (it may be out with the unit, being filled):
-    交办单-纸坊镇-20261204-2, -3 …"""
-    name, n = stem, 1
-    while any(_there(directory / f"{name}{ext}") for ext in (".xlsx", ".pdf")):
-        n += 1
-        name = f"{stem}-{n}"
-    return name
-
-
-def earlier_copy(path: Path, written: list[Path]) -> Path | None:
-    """The file of the same unit and day that an earlier export left and ``path`` was saved beside (…-2), if any."""
-    stem, dash, n = path.stem.rpartition("-")
-    if not dash or not n.isdigit():
-        return None
-    earlier = path.with_name(stem + path.suffix)
-    return earlier if earlier not in written and _there(earlier) else None
-
-
-def _there(path: Path) -> bool:
-    try:
-        return path.exists()
-    except OSError:  # a name too long to ask about: writing it says so, in words
-        return False
-
-
-def _export_one(session: Session, sheet: DispatchSheet, base: Path, fonts: FontSet | None,
-                now: datetime) -> list[Path]:
-    anchor = anchors.note(session, f"导出交办单 {sheet.unit_name}", now)
-    written = [_write(base.with_name(base.name + ".xlsx"),
-                      write_dispatch_workbook(sheet, anchor=anchors.tag(anchor), signature=sheet_signing.sign(
-                          session, sheet.unit_id, sheet.unit_name, sheet.exported_at.isoformat(), now)))]
-    if fonts is not None:
-        # The address goes with the request (where the unit is to go), as the Excel sheet has it in its own column.
-        # Dates with their year: a sheet printed in January for December's cases must not read as the new year's.
-        rows = tuple((r.number, f"{r.registered_at:%Y-%m-%d %H:%M}",
-                      r.content + (f"（地址：{r.address}）" if r.address else ""), f"{r.caller} {r.caller_phone}",
-                      f"{r.deadline:%Y-%m-%d %H:%M}" if r.deadline else "", "") for r in sheet.rows)
-        header = ("工单编号", "来电时间", "诉求内容", "来电人及电话", "办理期限", "办理结果（手写）")
-        # The time columns hold "2022-12-03 05:57" on one line at 小四 (about 38 mm with the cell padding).
-        table = Table(sheet.title, header, rows, col_widths_mm=(32, 40, 66, 48, 40, 41))  # a phone on one line
-        subtitle = f"承办单位：{sheet.unit_name}　导出时间：{now:%Y-%m-%d %H:%M}　共 {len(rows)} 件"
-        written.append(_write(base.with_name(base.name + ".pdf"),
-                              build_tables([table], fonts, sheet.title, wide=True, subtitle=subtitle)))
-    return written
-
-
-def _write(path: Path, data: bytes) -> Path:
-    try:
-        path.write_bytes(data)
-    except OSError as exc:
-        raise ValidationError(cannot_write(path, exc)) from exc
-    return path
-
-
-# --- replies in ----------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class ReplyRow:
@@ -268,27 +104,27 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now, 
     key = next((s for s in book.sheets if s.name == KEY_SHEET), None)
     sheets = [s for s in book.sheets if s.name != KEY_SHEET]
     if key is None or not key.rows or key.rows[0][0] != KEY_MARK:
-        if any(_header_at(s.rows, every_reply_column=True) is not None for s in sheets):
+        if any(header_at(s.rows, every_reply_column=True) is not None for s in sheets):
             raise ImportFileError(f"“{book.file_name}”像是交办单，但缺少导出时附带的隐藏标识（可能把表格复制到了新的"
                                   "工作簿），无法确认是哪个单位的回复，未导入。请让单位在原样导出的交办单上填写后发回。")
         raise ImportFileError(f"“{book.file_name}”不是本软件导出的交办单，无法按回复导入。{hints.import_cases}")
-    sheet = next((s for s in sheets if _header_at(s.rows) is not None), None)
-    header_index = _header_at(sheet.rows) if sheet is not None else None
+    sheet = next((s for s in sheets if header_at(s.rows) is not None), None)
+    header_index = header_at(sheet.rows) if sheet is not None else None
     if sheet is None or header_index is None:
         raise ImportFileError("交办单中找不到表头（工单编号、签收时间、办理结果等列名），请使用原样导出的交办单填写。")
-    unit = _sheet_unit(session, key.rows, sheet.rows[:header_index])
-    columns = _columns(sheet.rows[header_index])
+    unit = sheet_unit(session, key.rows, sheet.rows[:header_index])
+    columns = sheet_columns(sheet.rows[header_index])
     preview = ReplyPreview(book.file_name, book.sha256, unit.id, unit.name)
     rows = sheet.rows[header_index + 1:]
-    preview.notes += _unread(columns, rows, [s for s in sheets if s is not sheet])
+    preview.notes += unread_notes(columns, rows, [s for s in sheets if s is not sheet])
     preview.notes += [book.formula_note()] if book.unsaved_formulas else []
     now = clock()
-    cells = [_cells(row, columns) for row in rows]
-    numbers, aside = _case_numbers(cells, header_index)
+    cells = [row_cells(row, columns) for row in rows]
+    numbers, aside = case_numbers(cells, header_index)
     preview.notes += aside
     cases = {c.number: c for c in session.scalars(select(Case).where(Case.number.in_({n for n in numbers if n})))}
     statuses = statuses_for(session, [c.id for c in cases.values()])
-    merged = _merged_replies(sheet.merged, header_index, columns)
+    merged = merged_replies(sheet.merged, header_index, columns)
     unsaved = {i: [name for name in REPLY_COLUMNS if (i + header_index + 1, columns[name]) in sheet.unsaved]
                for i in range(len(cells))}
     filled = [i for i, c in enumerate(cells)
@@ -334,18 +170,6 @@ def _as_exported(cells: dict[str, Any], case: Case | None, statuses: dict[int, A
     return written is not None and _signed_at(statuses[case.id], unit_id, written) is not None
 
 
-def _case_numbers(cells: list[dict[str, Any]], header_index: int) -> tuple[list[str], list[str]]:
-    """Each row's case number, and a note of the rows a unit added under the table (合计, 注：…): without a digit
-    in their 工单编号 they are no case's row, left out (their number is read as empty) and said so."""
-    numbers = [norm.case_number(c["工单编号"]) for c in cells]
-    others = [i for i, number in enumerate(numbers) if number and not any(ch.isdigit() for ch in number)]
-    if not others:
-        return numbers, []
-    said = "、".join(f"第 {i + header_index + 2} 行（{norm.text(cells[i]['工单编号'])[:12]}）" for i in others)
-    kept = [n if i not in others else "" for i, n in enumerate(numbers)]
-    return kept, [f"{said}的工单编号一格不是编号，不是工单行，未读取。"]
-
-
 # A reply that reads like a request the sheet has no column for: 退单 and 延期 are asked, and ruled, in the window.
 NOT_OURS = "不属于本单位职责"
 ASKS_INSTEAD = re.compile(r"申请退单|要求退单|请求退单|申请延期|延期办理|申请延长")
@@ -362,77 +186,6 @@ def _meant_otherwise(ready: list[ReplyRow]) -> list[str]:
             "登记退单申请或延期申请，由审核员审批。"]
 
 
-def _merged_replies(merged: list[tuple[tuple[int, int], tuple[int, int]]], header_index: int,
-                    columns: dict[str, int]) -> dict[int, str]:
-    """Data rows whose reply cells were merged across rows (a unit meaning "the same for these"): row index → the
-    sheet rows the merge spans ("4–6")."""
-    reply = {columns[name] for name in REPLY_COLUMNS}
-    found: dict[int, str] = {}
-    for (top, left), (bottom, right) in merged:
-        if bottom > top and bottom > header_index and reply & set(range(left, right + 1)):
-            for row in range(max(top, header_index + 1), bottom + 1):
-                found[row - header_index - 1] = f"{top + 1}–{bottom + 1}"
-    return found
-
-
-# How far down a unit may have pushed the table (lines added above it).
-HEADER_SEARCH_ROWS = 10
-
-
-def _header_at(rows: list[list[Any]], *, every_reply_column: bool = False) -> int | None:
-    """The row that names the sheet's columns, near the top: the one naming most of them (at least three, so a
-    renamed column is then named as missing); with ``every_reply_column``, one naming 工单编号 and all the reply
-    columns, as a dispatch sheet copied elsewhere still does."""
-    known = {*CASE_COLUMNS, *REPLY_COLUMNS}
-    best, found = 2, None
-    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        names = {_column_name(c) for c in row}
-        if every_reply_column:
-            if {"工单编号", *REPLY_COLUMNS} <= names:
-                return index
-        elif len(names & known) > best:
-            best, found = len(names & known), index
-    return found
-
-
-def _column_name(cell: Any) -> str:
-    """A header cell's name, with the line breaks and spaces a clerk typed into it (办结⏎时间) left out."""
-    return "".join(norm.text(cell).split())
-
-
-def _columns(header: list[Any]) -> dict[str, int]:
-    """Where each column the import reads stands; refused, naming them, when any reply column is gone."""
-    found: dict[str, int] = {}
-    for index, cell in enumerate(header):
-        found.setdefault(_column_name(cell), index)
-    missing = [name for name in ("工单编号", *REPLY_COLUMNS) if name not in found]
-    if missing:
-        others = [name for name in found if name and name not in {*CASE_COLUMNS, *REPLY_COLUMNS}]
-        instead = f"表头中另有{'、'.join(f'“{o}”' for o in others[:5])}，请把改过名的列改回原名。" if others else ""
-        raise ImportFileError(f"交办单缺少{'、'.join(f'“{m}”' for m in missing)}列（被删除或改了列名），未导入。"
-                              f"{instead}请使用原样导出的交办单填写。")
-    return found
-
-
-def _cells(row: list[Any], columns: dict[str, int]) -> dict[str, Any]:
-    """A data row's cells by column name (None where the row is short or the column absent)."""
-    return {name: (row[columns[name]] if name in columns and columns[name] < len(row) else None)
-            for name in (*CASE_COLUMNS, *REPLY_COLUMNS)}
-
-
-def _unread(columns: dict[str, int], rows: list[list[Any]], others: list[Any]) -> list[str]:
-    """What the unit wrote where the import does not read: an added column, another sheet."""
-    known = {*CASE_COLUMNS, *REPLY_COLUMNS}
-    notes = []
-    for name, index in columns.items():
-        if name and name not in known and any(index < len(r) and norm.text(r[index]) for r in rows):
-            notes.append(f"表中另有“{name}”列，其中的内容未导入（需要登记的请填在回复内容中）。")
-    for other in others:
-        if other.visible and filled_rows(other):
-            notes.append(f"工作簿中另有工作表“{other.name}”有内容，未读取：只读取交办单这一张表。")
-    return notes
-
-
 def _left_out(session: Session, unit_id: int, numbers: set[str], key: list[list[Any]]) -> list[str]:
     """The unit's cases, dispatched before the sheet was exported and still waiting for its reply, that the sheet
     no longer lists (a row deleted): said, so that the office asks the unit."""
@@ -446,61 +199,6 @@ def _left_out(session: Session, unit_id: int, numbers: set[str], key: list[list[
         return []
     shown = "、".join(missing[:5]) + ("等" if len(missing) > 5 else "")
     return [f"本单位还有 {len(missing)} 件导出时已交办、尚未回复的工单不在表中（{shown}），可能被删去了行。"]
-
-
-def _sheet_unit(session: Session, key: list[list[Any]], above: list[list[Any]]) -> Unit:
-    """The unit the sheet was exported for: the hidden key's unit id and name, signed by this database; the
-    visible 承办单位 line above the table, where the unit kept it, must name the same unit (as clerks write it:
-    纸坊镇人民政府, 纸坊镇（盖章）)."""
-    changed = "交办单的隐藏标识被改动过，无法确认这是哪个单位的回复，未导入。请使用原样导出的交办单填写。"
-    try:
-        unit_id = int(float(norm.text(key[1][0])))
-        key_name = norm.text(key[2][0])
-    except (IndexError, ValueError, OverflowError) as exc:
-        raise ImportFileError(changed) from exc
-    unit = session.get(Unit, unit_id)
-    if unit is None:
-        raise ImportFileError("交办单中的承办单位已不存在。")
-    exported_at = norm.text(key[3][0]) if len(key) > 3 and key[3] else ""
-    signature = norm.text(key[4][0]) if len(key) > 4 and key[4] else ""
-    if not signature:
-        raise ImportFileError("这份交办单由旧版本导出，隐藏标识没有签名，无法确认是哪个单位的回复，未导入。"
-                              f"请重新为{unit.name}导出交办单，请其填在新表上发回。")
-    if not sheet_signing.signed_by_this_database(session, unit_id, key_name, exported_at, signature):
-        raise ImportFileError("交办单隐藏标识的签名不符：标识被改动过，或这份交办单不是从当前数据库导出的，"
-                              "无法确认是哪个单位的回复，未导入。请使用从本数据库原样导出的交办单填写。")
-    # Signed for this unit by this database (under its name then: it may have been renamed since).
-    line = next(((number, norm.text(c)) for number, row in enumerate(above, 1) for c in row
-                 if norm.text(c).startswith(UNIT_LINE)), None)
-    if line is not None and (written := _unit_written(line[1])) and not _names_unit(session, written, unit,
-                                                                                  key_name):
-        raise ImportFileError(f"交办单第 {line[0]} 行写的承办单位是“{written}”，而这份交办单是为{unit.name}导出的，"
-                              "未导入。一个单位只能回复发给本单位的交办单；如果这正是"
-                              f"{unit.name}的回复，请把该行改回“{UNIT_LINE}{unit.name}”后重新导入。")
-    return unit
-
-
-UNIT_LINE = "承办单位："
-# What a clerk adds after the unit's name on that line: a stamp's place, the sheet's own words.
-_UNIT_LINE_END = re.compile(r"[\s（(]|导出时间|共\s*\d")
-
-
-def _unit_written(line: str) -> str:
-    """The unit's name as the 承办单位 line writes it: up to a space, a bracket (（盖章）) or the sheet's next words."""
-    rest = line.removeprefix(UNIT_LINE).strip()
-    end = _UNIT_LINE_END.search(rest)
-    return rest[:end.start()] if end else rest
-
-
-def _names_unit(session: Session, written: str, unit: Unit, exported_as: str) -> bool:
-    """Whether the name a clerk wrote means this unit: its name now or at export, with the words registers add
-    (纸坊镇人民政府, 汝州市纸坊镇), or one of its aliases."""
-    if written.startswith((unit.name, exported_as)) or written.endswith((unit.name, exported_as)):
-        return True
-    try:
-        return Lookups(session).unit(written) == unit.name
-    except UnknownName:
-        return False
 
 
 def _parse_problems(number: str, cells: dict[str, Any], rows: list[int], cases: dict[str, Case],

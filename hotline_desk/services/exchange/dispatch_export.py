@@ -1,0 +1,183 @@
+"""Dispatch sheets out to units: each unit's open cases as a signed workbook (and a printable PDF), saved beside
+an earlier export of the same day rather than over it."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline_desk.errors import HotlineError, NotFound, ValidationError, cannot_write, os_reason
+from hotline_desk.excel.dispatch_sheet import DispatchRow, DispatchSheet, write_dispatch_workbook
+from hotline_desk.models import Case, Unit
+from hotline_desk.reports.document import Table
+from hotline_desk.reports.fonts import FontSet, find_fonts
+from hotline_desk.reports.table_pdf import build_tables
+from hotline_desk.services.accounts import anchors
+from hotline_desk.services.cases.events import statuses_for
+from hotline_desk.services.clock import Clock, office_now
+from hotline_desk.services.exchange import sheet_signing
+from hotline_desk.services.office.settings import Settings
+from hotline_desk.vocabulary import DispatchRole
+
+logger = logging.getLogger(__name__)
+
+CONFIDENTIAL = "（保密）"
+
+
+def dispatch_sheet(session: Session, unit_id: int, now: datetime) -> DispatchSheet:
+    """The unit's open cases (signed or not, not yet replied), oldest first.
+
+    The caller's name and phone are shown only to units that need them, and never for 保密 cases.
+    """
+    unit = session.get(Unit, unit_id)
+    if unit is None:
+        raise NotFound("承办单位不存在。")
+    cases = session.scalars(select(Case).where(Case.state.in_(("dispatched", "in_progress")))
+                            .order_by(Case.registered_at)).all()
+    statuses = statuses_for(session, [c.id for c in cases])
+    names = dict(session.execute(select(Unit.id, Unit.name)).all())
+    rows = []
+    for case in cases:
+        status = statuses[case.id]
+        mine = status.dispatch_for(unit_id)
+        if mine is None or mine.replied_at is not None:
+            continue
+        secret = case.confidential or not unit.needs_caller
+        content = case.content
+        if mine.role == DispatchRole.ASSIST:  # the unit helps: it should know so, and who leads
+            main = status.main_dispatch
+            content = f"【协办，主办单位：{names.get(main.unit_id, '') if main else ''}】{content}"
+        if mine.extension_granted_days:  # the 办理期限 column already has the extension in it: say why it moved
+            content = f"【已同意延期{mine.extension_granted_days}个工作日】{content}"
+        if status.supervised:
+            content = f"【督办】{content}"
+        if mine.return_requested_at is not None:  # it cannot be replied to until the return is ruled on
+            content = f"【{mine.return_requested_at:%m-%d}已申请退单，待审批，暂不能回复】{content}"
+        rows.append(DispatchRow(
+            number=case.number, registered_at=case.registered_at, category=case.category_label, content=content,
+            caller=CONFIDENTIAL if secret else case.caller_name, caller_phone=CONFIDENTIAL if secret else case.phone,
+            address=case.address, deadline=mine.deadline, signed_at=mine.signed_at,
+        ))
+    title = f"{Settings(session).str('office.name')}交办单"
+    return DispatchSheet(title=title, unit_id=unit.id, unit_name=unit.name, exported_at=now, rows=tuple(rows))
+
+
+def units_with_open_cases(session: Session) -> list[int]:
+    cases = session.scalars(select(Case.id).where(Case.state.in_(("dispatched", "in_progress")))).all()
+    units = {d.unit_id for s in statuses_for(session, list(cases)).values() for d in s.current_dispatches
+             if d.replied_at is None}
+    order = {u.id: (u.group != "township", u.display_order) for u in session.scalars(select(Unit))}
+    return sorted(units, key=lambda u: order.get(u, (True, 999)))
+
+
+def export_dispatch(session: Session, unit_id: int | None, directory: Path, *, pdf: bool = False,
+                    clock: Clock = office_now, failures: list[str] | None = None) -> list[Path]:
+    """Write the dispatch workbook (and, if asked, a printable PDF) for one unit or every unit with open cases.
+
+    With ``failures`` given, a unit whose files cannot be written is listed there and the others still go out.
+    """
+    now = clock()
+    targets = [unit_id] if unit_id is not None else units_with_open_cases(session)
+    written: list[Path] = []
+    _folder(directory)
+    fonts = find_fonts(Settings(session).str("bulletin.font_dir")) if pdf else None
+    taken: set[str] = set()
+    for target in targets:
+        sheet = dispatch_sheet(session, target, now)
+        if unit_id is not None and not sheet.rows:
+            raise ValidationError(f"{sheet.unit_name}当前没有在办工单（已交办、尚未回复的），没有可导出的交办单。")
+        name = _beside(directory, unique_file_name(f"交办单-{sheet.unit_name}-{now:%Y%m%d}", target, taken))
+        try:
+            written += _export_one(session, sheet, directory / name, fonts, now)
+        except Exception as exc:
+            if failures is None:
+                raise
+            if isinstance(exc, HotlineError):  # expected trouble: the message says what to do
+                reason = exc.message
+            else:  # a bug: kept with its traceback in the log
+                logger.exception("dispatch sheet for unit %s failed", target)
+                reason = f"程序错误 {type(exc).__name__}，详情已记入日志"
+            failures.append(f"{sheet.unit_name}：交办单未能导出（{reason}）")
+    return written
+
+
+UNSAFE_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+
+
+def unique_file_name(stem: str, unit_id: int, taken: set[str]) -> str:
+    """A file name every system accepts (no / \\ : * ? " < > | or control characters), unique within ``taken``
+    (compared as Windows does, ignoring case); a unit whose name collides gets its id added."""
+    safe = UNSAFE_IN_FILE_NAMES.sub("_", stem).strip(" .") or f"交办单-{unit_id}"
+    if safe.casefold() in taken:
+        safe = f"{safe}-{unit_id}"
+    taken.add(safe.casefold())
+    return safe
+
+
+def _folder(directory: Path) -> None:
+    try:
+        if directory.exists() and not directory.is_dir():
+            raise ValidationError(f"“{directory}”是一个文件，不是文件夹，交办单无法保存在那里。请另选一个文件夹。")
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ValidationError(f"无法建立文件夹 {directory}：{os_reason(exc)}。请另选一个文件夹。") from exc
+
+
+def _beside(directory: Path, stem: str) -> str:
+    """A second export on the same day does not overwrite the first (it may be out with the unit, being filled):
+    交办单-纸坊镇-20261204-2, -3 …"""
+    name, n = stem, 1
+    while any(_there(directory / f"{name}{ext}") for ext in (".xlsx", ".pdf")):
+        n += 1
+        name = f"{stem}-{n}"
+    return name
+
+
+def earlier_copy(path: Path, written: list[Path]) -> Path | None:
+    """The file of the same unit and day that an earlier export left and ``path`` was saved beside (…-2), if any."""
+    stem, dash, n = path.stem.rpartition("-")
+    if not dash or not n.isdigit():
+        return None
+    earlier = path.with_name(stem + path.suffix)
+    return earlier if earlier not in written and _there(earlier) else None
+
+
+def _there(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:  # a name too long to ask about: writing it says so, in words
+        return False
+
+
+def _export_one(session: Session, sheet: DispatchSheet, base: Path, fonts: FontSet | None,
+                now: datetime) -> list[Path]:
+    anchor = anchors.note(session, f"导出交办单 {sheet.unit_name}", now)
+    written = [_write(base.with_name(base.name + ".xlsx"),
+                      write_dispatch_workbook(sheet, anchor=anchors.tag(anchor), signature=sheet_signing.sign(
+                          session, sheet.unit_id, sheet.unit_name, sheet.exported_at.isoformat(), now)))]
+    if fonts is not None:
+        # The address goes with the request (where the unit is to go), as the Excel sheet has it in its own column.
+        # Dates with their year: a sheet printed in January for December's cases must not read as the new year's.
+        rows = tuple((r.number, f"{r.registered_at:%Y-%m-%d %H:%M}",
+                      r.content + (f"（地址：{r.address}）" if r.address else ""), f"{r.caller} {r.caller_phone}",
+                      f"{r.deadline:%Y-%m-%d %H:%M}" if r.deadline else "", "") for r in sheet.rows)
+        header = ("工单编号", "来电时间", "诉求内容", "来电人及电话", "办理期限", "办理结果（手写）")
+        # The time columns hold "2022-12-03 05:57" on one line at 小四 (about 38 mm with the cell padding).
+        table = Table(sheet.title, header, rows, col_widths_mm=(32, 40, 66, 48, 40, 41))  # a phone on one line
+        subtitle = f"承办单位：{sheet.unit_name}　导出时间：{now:%Y-%m-%d %H:%M}　共 {len(rows)} 件"
+        written.append(_write(base.with_name(base.name + ".pdf"),
+                              build_tables([table], fonts, sheet.title, wide=True, subtitle=subtitle)))
+    return written
+
+
+def _write(path: Path, data: bytes) -> Path:
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise ValidationError(cannot_write(path, exc)) from exc
+    return path

@@ -1,0 +1,153 @@
+"""A dispatch sheet a unit filled in and sent back, as laid out: where its header and columns are, which unit it
+was exported for, each row's case number and cells, merged reply cells, and what it holds that is not read."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from hotline_desk.excel import normalize as norm
+from hotline_desk.excel.dispatch_sheet import CASE_COLUMNS, REPLY_COLUMNS
+from hotline_desk.excel.reader import ImportFileError, filled_rows
+from hotline_desk.models import Unit
+from hotline_desk.services.exchange import sheet_signing
+from hotline_desk.services.exchange.import_values import Lookups, UnknownName
+
+# How far down a unit may have pushed the table (lines added above it).
+HEADER_SEARCH_ROWS = 10
+
+
+def header_at(rows: list[list[Any]], *, every_reply_column: bool = False) -> int | None:
+    """The row that names the sheet's columns, near the top: the one naming most of them (at least three, so a
+    renamed column is then named as missing); with ``every_reply_column``, one naming 工单编号 and all the reply
+    columns, as a dispatch sheet copied elsewhere still does."""
+    known = {*CASE_COLUMNS, *REPLY_COLUMNS}
+    best, found = 2, None
+    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        names = {_column_name(c) for c in row}
+        if every_reply_column:
+            if {"工单编号", *REPLY_COLUMNS} <= names:
+                return index
+        elif len(names & known) > best:
+            best, found = len(names & known), index
+    return found
+
+
+def _column_name(cell: Any) -> str:
+    """A header cell's name, with the line breaks and spaces a clerk typed into it (办结⏎时间) left out."""
+    return "".join(norm.text(cell).split())
+
+
+def sheet_columns(header: list[Any]) -> dict[str, int]:
+    """Where each column the import reads stands; refused, naming them, when any reply column is gone."""
+    found: dict[str, int] = {}
+    for index, cell in enumerate(header):
+        found.setdefault(_column_name(cell), index)
+    missing = [name for name in ("工单编号", *REPLY_COLUMNS) if name not in found]
+    if missing:
+        others = [name for name in found if name and name not in {*CASE_COLUMNS, *REPLY_COLUMNS}]
+        instead = f"表头中另有{'、'.join(f'“{o}”' for o in others[:5])}，请把改过名的列改回原名。" if others else ""
+        raise ImportFileError(f"交办单缺少{'、'.join(f'“{m}”' for m in missing)}列（被删除或改了列名），未导入。"
+                              f"{instead}请使用原样导出的交办单填写。")
+    return found
+
+
+def row_cells(row: list[Any], columns: dict[str, int]) -> dict[str, Any]:
+    """A data row's cells by column name (None where the row is short or the column absent)."""
+    return {name: (row[columns[name]] if name in columns and columns[name] < len(row) else None)
+            for name in (*CASE_COLUMNS, *REPLY_COLUMNS)}
+
+
+def sheet_unit(session: Session, key: list[list[Any]], above: list[list[Any]]) -> Unit:
+    """The unit the sheet was exported for: the hidden key's unit id and name, signed by this database; the
+    visible 承办单位 line above the table, where the unit kept it, must name the same unit (as clerks write it:
+    纸坊镇人民政府, 纸坊镇（盖章）)."""
+    changed = "交办单的隐藏标识被改动过，无法确认这是哪个单位的回复，未导入。请使用原样导出的交办单填写。"
+    try:
+        unit_id = int(float(norm.text(key[1][0])))
+        key_name = norm.text(key[2][0])
+    except (IndexError, ValueError, OverflowError) as exc:
+        raise ImportFileError(changed) from exc
+    unit = session.get(Unit, unit_id)
+    if unit is None:
+        raise ImportFileError("交办单中的承办单位已不存在。")
+    exported_at = norm.text(key[3][0]) if len(key) > 3 and key[3] else ""
+    signature = norm.text(key[4][0]) if len(key) > 4 and key[4] else ""
+    if not signature:
+        raise ImportFileError("这份交办单由旧版本导出，隐藏标识没有签名，无法确认是哪个单位的回复，未导入。"
+                              f"请重新为{unit.name}导出交办单，请其填在新表上发回。")
+    if not sheet_signing.signed_by_this_database(session, unit_id, key_name, exported_at, signature):
+        raise ImportFileError("交办单隐藏标识的签名不符：标识被改动过，或这份交办单不是从当前数据库导出的，"
+                              "无法确认是哪个单位的回复，未导入。请使用从本数据库原样导出的交办单填写。")
+    # Signed for this unit by this database (under its name then: it may have been renamed since).
+    line = next(((number, norm.text(c)) for number, row in enumerate(above, 1) for c in row
+                 if norm.text(c).startswith(UNIT_LINE)), None)
+    if line is not None and (written := _unit_written(line[1])) and not _names_unit(session, written, unit,
+                                                                                  key_name):
+        raise ImportFileError(f"交办单第 {line[0]} 行写的承办单位是“{written}”，而这份交办单是为{unit.name}导出的，"
+                              "未导入。一个单位只能回复发给本单位的交办单；如果这正是"
+                              f"{unit.name}的回复，请把该行改回“{UNIT_LINE}{unit.name}”后重新导入。")
+    return unit
+
+
+UNIT_LINE = "承办单位："
+# What a clerk adds after the unit's name on that line: a stamp's place, the sheet's own words.
+_UNIT_LINE_END = re.compile(r"[\s（(]|导出时间|共\s*\d")
+
+
+def _unit_written(line: str) -> str:
+    """The unit's name as the 承办单位 line writes it: up to a space, a bracket (（盖章）) or the sheet's next words."""
+    rest = line.removeprefix(UNIT_LINE).strip()
+    end = _UNIT_LINE_END.search(rest)
+    return rest[:end.start()] if end else rest
+
+
+def _names_unit(session: Session, written: str, unit: Unit, exported_as: str) -> bool:
+    """Whether the name a clerk wrote means this unit: its name now or at export, with the words registers add
+    (纸坊镇人民政府, 汝州市纸坊镇), or one of its aliases."""
+    if written.startswith((unit.name, exported_as)) or written.endswith((unit.name, exported_as)):
+        return True
+    try:
+        return Lookups(session).unit(written) == unit.name
+    except UnknownName:
+        return False
+
+
+def case_numbers(cells: list[dict[str, Any]], header_index: int) -> tuple[list[str], list[str]]:
+    """Each row's case number, and a note of the rows a unit added under the table (合计, 注：…): without a digit
+    in their 工单编号 they are no case's row, left out (their number is read as empty) and said so."""
+    numbers = [norm.case_number(c["工单编号"]) for c in cells]
+    others = [i for i, number in enumerate(numbers) if number and not any(ch.isdigit() for ch in number)]
+    if not others:
+        return numbers, []
+    said = "、".join(f"第 {i + header_index + 2} 行（{norm.text(cells[i]['工单编号'])[:12]}）" for i in others)
+    kept = [n if i not in others else "" for i, n in enumerate(numbers)]
+    return kept, [f"{said}的工单编号一格不是编号，不是工单行，未读取。"]
+
+
+def merged_replies(merged: list[tuple[tuple[int, int], tuple[int, int]]], header_index: int,
+                   columns: dict[str, int]) -> dict[int, str]:
+    """Data rows whose reply cells were merged across rows (a unit meaning "the same for these"): row index → the
+    sheet rows the merge spans ("4–6")."""
+    reply = {columns[name] for name in REPLY_COLUMNS}
+    found: dict[int, str] = {}
+    for (top, left), (bottom, right) in merged:
+        if bottom > top and bottom > header_index and reply & set(range(left, right + 1)):
+            for row in range(max(top, header_index + 1), bottom + 1):
+                found[row - header_index - 1] = f"{top + 1}–{bottom + 1}"
+    return found
+
+
+def unread_notes(columns: dict[str, int], rows: list[list[Any]], others: list[Any]) -> list[str]:
+    """What the unit wrote where the import does not read: an added column, another sheet."""
+    known = {*CASE_COLUMNS, *REPLY_COLUMNS}
+    notes = []
+    for name, index in columns.items():
+        if name and name not in known and any(index < len(r) and norm.text(r[index]) for r in rows):
+            notes.append(f"表中另有“{name}”列，其中的内容未导入（需要登记的请填在回复内容中）。")
+    for other in others:
+        if other.visible and filled_rows(other):
+            notes.append(f"工作簿中另有工作表“{other.name}”有内容，未读取：只读取交办单这一张表。")
+    return notes
