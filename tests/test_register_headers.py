@@ -171,3 +171,33 @@ def test_the_wizard_tells_a_column_not_recognised_from_one_chosen_not_to_be_impo
     summary = wizard.preview_page.summary.text()
     assert "督办情况”（" not in summary and "按选择不导入的列：“督办情况”、“备注”。" in summary
     assert "备注原话" not in summary and dict(wizard.preview.columns)["备注"] == ""
+
+
+def test_a_date_column_and_a_time_column_make_the_calls_moment(db: Database, people: People, clock: FakeClock,
+                                                                tmp_path: Path) -> None:
+    """受理日期 and 受理时间 side by side: the time was left unread (“来电时间”已由“受理日期”导入) and every call
+    was recorded at midnight."""
+    from datetime import date, time
+
+    header = ["编号", "受理日期", "受理时间", "诉求内容", "诉求类型", "问题分类", "办理方式"]
+    plain = ["问题处理类", "城市管理—市容市政", "协调办理"]
+    path = _workbook(tmp_path / "台账.xlsx", header, [
+        ["TZ1", date(2024, 3, 4), time(9, 30), "路灯不亮", *plain],
+        ["TZ2", "2024-03-04", "14:05", "噪音扰民", *plain],
+        ["TZ3", "2024年3月5日", "下午3点", "占道经营", *plain],
+        ["TZ4", date(2024, 3, 5), 0.5, "井盖丢失", *plain],  # Excel keeps 12:00 as half a day
+        ["TZ5", date(2024, 3, 6), "2024-03-06 08:15", "垃圾清运", *plain],  # the moment written whole
+        ["TZ6", date(2024, 3, 6), "上午", "积水", *plain],
+        ["TZ7", "2024-03-06 10:00", "11:00", "树木倒伏", *plain],
+    ])
+    preview = _preview(db, path, clock)
+    assert ("受理时间", "来电时刻") in preview.columns and not preview.unread
+    assert [(p.row, p.column) for p in preview.problems] == [(7, "来电时刻"), (8, "来电时刻")]
+    assert "无法识别的时刻“上午”" in preview.problems[0].reason and "不同" in preview.problems[1].reason
+    with db.session() as s:
+        assert commit_cases(s, people.supervisor, preview, clock=clock, only_valid=True).imported == 5
+    with db.reader() as s:
+        called = dict(s.execute(select(Case.import_key, Case.registered_at)).all())
+    assert called == {"TZ1": datetime(2024, 3, 4, 9, 30), "TZ2": datetime(2024, 3, 4, 14, 5),
+                      "TZ3": datetime(2024, 3, 5, 15, 0), "TZ4": datetime(2024, 3, 5, 12, 0),
+                      "TZ5": datetime(2024, 3, 6, 8, 15)}

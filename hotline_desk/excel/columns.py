@@ -14,6 +14,7 @@ FIELD_LABELS = {
     "reply_text": "回复内容", "result": "办理结果", "followup": "回访结果", "followup_at": "回访时间",
     "review": "甄别结果", "upstream_number": "上级工单号", "deadline": "办理期限", "remark": "备注",
     "extension_days": "延期天数", "extended_deadline": "延期后期限",
+    "registered_clock": "来电时刻",  # the time of the call where a register keeps it apart from its date
 }
 
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -107,12 +108,20 @@ def auto_mapping(header: list[str], saved: dict[str, str] | None = None,
     imported, whatever its name), then the usual names. Of two columns for one field, a visible one before one Excel
     hides (an old number kept out of sight)."""
     mapping: dict[int, str] = {}
-    taken: set[str] = set()
+    taken: dict[str, int] = {}
     given = saved or {}
     for col, name in sorted(enumerate(header), key=lambda item: item[0] in hidden):
         key = clean(name)
         field = given[key] if key in given else field_for(name)
+        if field == "registered_at" and field in taken and "registered_clock" not in taken:
+            # 受理日期 and 受理时间 side by side: the call's date, and its time of day
+            dated = next((c for c in (taken[field], col) if "日期" in clean(header[c])), None)
+            timed = next((c for c in (taken[field], col) if clean(header[c]).endswith("时间")), None)
+            if dated is not None and timed is not None and dated != timed:
+                mapping[dated], mapping[timed] = "registered_at", "registered_clock"
+                taken.update(registered_at=dated, registered_clock=timed)
+            continue
         if field and field in FIELD_LABELS and field not in taken:
             mapping[col] = field
-            taken.add(field)
+            taken[field] = col
     return mapping

@@ -97,6 +97,26 @@ def _when(value: Any) -> datetime | None:
         raise CellError(f"不存在的日期“{raw}”") from exc
 
 
+def time_of_day(value: Any) -> time | None:
+    """The time of day a cell holds, for a register that keeps the call's date and its time in two columns
+    (受理日期 2022-07-05, 受理时间 9:30): an Excel time, a day's fraction (0.3958), or 9:30, 09:30:00, 9时30分,
+    下午3点 as text. None for an empty cell; anything else is refused."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.time().replace(microsecond=0)
+    if isinstance(value, time):
+        return value.replace(microsecond=0)
+    if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value < 1:
+        return (datetime.min + timedelta(seconds=round(value * 86400))).time()
+    raw = str(value).replace("\x00", "").replace("\u3000", " ").strip()
+    folded = raw if raw.isascii() else unicodedata.normalize("NFKC", raw)
+    try:
+        return time(*_time_parts(" ".join(folded.split()), raw))
+    except (CellError, ValueError) as exc:
+        raise CellError(f"无法识别的时刻“{raw}”，请写成 09:30 这样的时间") from exc
+
+
 def _number_date(value: int | float) -> datetime:
     """A number cell: 20261111 typed as a number is that day; anything else is Excel's day count."""
     number = float(value)
