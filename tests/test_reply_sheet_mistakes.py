@@ -195,6 +195,26 @@ def test_rows_whose_identifying_columns_are_gone_are_not_matched_blindly(
     assert all("无法核对回复是否属于工单" in p.reason for p in preview.problems)
 
 
+def test_an_address_alone_does_not_match_a_reply_to_its_case(db: Database, people: People, sheet: Path,
+                                                             clock: FakeClock) -> None:
+    """Two rows' numbers swapped, their 来电时间 and 诉求内容 deleted: the address they share let the reply onto the
+    other case."""
+    def swap_keeping_only_the_address(_book: openpyxl.Workbook, ws: Worksheet) -> None:
+        assert len({ws.cell(row, 7).value for row in range(4, 7)}) == 1  # the three cases share their address
+        ws.delete_cols(4)  # 诉求内容
+        ws.delete_cols(2)  # 来电时间
+        first, second = ws.cell(4, 1).value, ws.cell(5, 1).value
+        ws.cell(4, 1).value, ws.cell(5, 1).value = second, first
+
+    before = fingerprint(db)
+    preview = _preview(db, _filled(sheet, swap_keeping_only_the_address), clock)
+    assert preview.ready == [] and {p.row for p in preview.problems} == {4, 5, 6}
+    assert all("来电时间和诉求内容都是空的" in p.reason for p in preview.problems)
+    with db.session() as s:
+        commit_replies(s, people.operator, preview, only_valid=True, clock=clock)
+    assert fingerprint(db) == before
+
+
 def test_reply_cells_merged_across_rows_are_refused_for_every_row_they_span(
         db: Database, sheet: Path, clock: FakeClock) -> None:
     def merge_the_reply(_book: openpyxl.Workbook, ws: Worksheet) -> None:

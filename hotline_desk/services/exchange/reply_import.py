@@ -216,7 +216,9 @@ def _parse_problems(number: str, cells: dict[str, Any], rows: list[int], cases: 
                                    "编号？），请按原样导出的交办单核对"))
         return problems
     if differs is not None and not any(norm.text(cells[name]) for name in IDENTIFYING):
-        problems.append(("工单编号", f"本行的来电时间、诉求内容和地址都是空的（列被删去或清空），无法核对回复是否属于"
+        # An address alone does not tell a case: a village's cases share it (two rows' numbers swapped, their times
+        # and words deleted, put a reply on the other case).
+        problems.append(("工单编号", f"本行的来电时间和诉求内容都是空的（列被删去或清空），无法核对回复是否属于"
                                    f"工单{number}，请使用原样导出的交办单填写"))
         return problems
     if case is not None and case.id in statuses:
@@ -226,8 +228,9 @@ def _parse_problems(number: str, cells: dict[str, Any], rows: list[int], cases: 
     return problems
 
 
-# The exported columns a row is matched to its case by (the caller's name and phone may be masked as （保密）).
-IDENTIFYING = ("来电时间", "诉求内容", "地址")
+# The exported columns a row must keep one of to be matched to its case: an address is checked where it is kept, but
+# alone it does not tell a village's cases apart (the caller's name and phone may be masked as （保密）).
+IDENTIFYING = ("来电时间", "诉求内容")
 
 
 def _differs(case: Case, cells: dict[str, Any]) -> list[str]:
