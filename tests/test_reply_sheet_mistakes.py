@@ -327,6 +327,7 @@ def test_a_header_typed_over_two_lines_is_its_column_and_a_renamed_one_is_named(
     def two_lines(_book: openpyxl.Workbook, ws: Worksheet) -> None:
         ws.cell(3, FINISHED).value = "办结\n时间"  # Alt+Enter in the cell
         ws.cell(3, SIGN).value = " 签收 时间 "
+        ws.cell(3, RESULT).value = "办理结果\n（必填）"  # a note the unit added
 
     preview = _preview(db, _filled(sheet, two_lines), clock)
     assert (len(preview.ready), preview.problems) == (3, [])

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from hotline_desk.excel import normalize as norm
+from hotline_desk.excel.columns import clean
 from hotline_desk.excel.dispatch_sheet import CASE_COLUMNS, REPLY_COLUMNS
 from hotline_desk.excel.reader import ImportFileError, filled_rows
 from hotline_desk.models import Unit
@@ -36,8 +37,9 @@ def header_at(rows: list[list[Any]], *, every_reply_column: bool = False) -> int
 
 
 def _column_name(cell: Any) -> str:
-    """A header cell's name, with the line breaks and spaces a clerk typed into it (办结⏎时间) left out."""
-    return "".join(norm.text(cell).split())
+    """A header cell's name, as a register's headers are read: without the line breaks and spaces a clerk typed into
+    it (办结⏎时间), or a note added after it (办结时间（必填）)."""
+    return clean(norm.text(cell))
 
 
 def sheet_columns(header: list[Any]) -> dict[str, int]:
