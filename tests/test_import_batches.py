@@ -274,6 +274,8 @@ def test_a_case_an_unfinished_import_wrote_takes_no_step_until_the_import_is_don
     cleanup then removed the case with that step, the user's work went unnoticed, and ``verify`` failed for good."""
     from hotline_desk.errors import TransitionError
     from hotline_desk.services.cases import workflow as wf
+    from hotline_desk.services.exchange.dispatch_export import dispatch_sheet
+    from tests.helpers import unit_id
 
     path = tmp_path / "清单.xlsx"
     make_workbook(path, 350)
@@ -283,6 +285,7 @@ def test_a_case_an_unfinished_import_wrote_takes_no_step_until_the_import_is_don
     clash = preview.ready[320]  # the fourth part fails, as when the server goes down
     preview.ready[320] = type(clash)(clash.row, preview.ready[10].key, clash.values)
     refused: list[str] = []
+    sheets: list[tuple[object, ...]] = []
 
     def another_station_supervises(done: int, total: int) -> None:
         if done <= BATCH:
@@ -293,11 +296,14 @@ def test_a_case_an_unfinished_import_wrote_takes_no_step_until_the_import_is_don
                     wf.supervise(other, people.supervisor2, written, "请尽快办理", clock=IMPORTED_AT)
                 except TransitionError as exc:
                     refused.append(exc.message)
+                # nor is it on the unit's dispatch sheet, whose reply could not be taken
+                sheets.append(dispatch_sheet(other, unit_id(other, "城市管理局"), IMPORTED_AT()).rows)
 
     with pytest.raises((IntegrityError, psycopg.IntegrityError)), db.session() as s:
         commit_cases(s, people.supervisor, preview, clock=IMPORTED_AT, batch_rows=BATCH,
                      progress=another_station_supervises)
     assert len(refused) == 1 and "尚未完成的导入" in refused[0] and "导入完成前不能办理" in refused[0]
+    assert sheets == [()]
     _assert_cleared(db, before)
     # A finished import's cases take their steps as any other.
     preview.ready[320] = clash

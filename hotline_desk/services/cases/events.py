@@ -99,6 +99,13 @@ def append_event(
     return new_status
 
 
+def half_imported(session: Session) -> set[int]:
+    """The cases an import still in progress has written (see ``refuse_half_imported``): no step can be taken on
+    them, so they are on no list a unit answers."""
+    return set(session.scalars(select(CaseEvent.case_id).join(ImportBatch, CaseEvent.batch_id == ImportBatch.id)
+                               .where(CaseEvent.seq == 1, ImportBatch.state == BATCH_IN_PROGRESS)))
+
+
 def refuse_half_imported(session: Session, case: Case, batch_id: int | None = None) -> None:
     """A case registered by an import still in progress (its later parts unwritten, or the import killed and not
     yet cleared) takes no step but its own batch's: the import, if it fails, removes its cases, and a step taken on

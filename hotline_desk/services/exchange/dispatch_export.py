@@ -18,7 +18,7 @@ from hotline_desk.reports.document import Table
 from hotline_desk.reports.fonts import FontSet, find_fonts
 from hotline_desk.reports.table_pdf import build_tables
 from hotline_desk.services.accounts import anchors
-from hotline_desk.services.cases.events import statuses_for
+from hotline_desk.services.cases.events import half_imported, statuses_for
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.exchange import sheet_signing
 from hotline_desk.services.office.settings import Settings
@@ -37,8 +37,9 @@ def dispatch_sheet(session: Session, unit_id: int, now: datetime) -> DispatchShe
     unit = session.get(Unit, unit_id)
     if unit is None:
         raise NotFound("承办单位不存在。")
-    cases = session.scalars(select(Case).where(Case.state.in_(("dispatched", "in_progress")))
-                            .order_by(Case.registered_at)).all()
+    unfinished = half_imported(session)  # a unit's reply to one could not be taken
+    cases = [c for c in session.scalars(select(Case).where(Case.state.in_(("dispatched", "in_progress")))
+                                        .order_by(Case.registered_at)) if c.id not in unfinished]
     statuses = statuses_for(session, [c.id for c in cases])
     names = dict(session.execute(select(Unit.id, Unit.name)).all())
     rows = []
@@ -68,8 +69,11 @@ def dispatch_sheet(session: Session, unit_id: int, now: datetime) -> DispatchShe
 
 
 def units_with_open_cases(session: Session) -> list[int]:
-    cases = session.scalars(select(Case.id).where(Case.state.in_(("dispatched", "in_progress")))).all()
-    units = {d.unit_id for s in statuses_for(session, list(cases)).values() for d in s.current_dispatches
+    unfinished = half_imported(session)
+    cases = [case_id for case_id in session.scalars(select(Case.id).where(Case.state.in_(("dispatched",
+                                                                                          "in_progress"))))
+             if case_id not in unfinished]
+    units = {d.unit_id for s in statuses_for(session, cases).values() for d in s.current_dispatches
              if d.replied_at is None}
     order = {u.id: (u.group != "township", u.display_order) for u in session.scalars(select(Unit))}
     return sorted(units, key=lambda u: order.get(u, (True, 999)))
