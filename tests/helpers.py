@@ -91,6 +91,16 @@ def cli_run(capsys: pytest.CaptureFixture[str], db: Database | str, *args: str,
     return code, out.out, out.err
 
 
+def cli_new_office(capsys: pytest.CaptureFixture[str], db: Path, *args: str) -> tuple[int, str, str]:
+    """The command as admin on a database file ``init`` may still have to make: the tests' password given for the
+    first admin and for logging in."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HOTLINE_DESK_ADMIN_PASSWORD", TEST_PASSWORD)
+        code = cli_as(["--db", str(db), "--user", "admin", *args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
 def cases_in(path: Path) -> int:
     """How many cases a database file (a live one or a backup) holds, read as the app would."""
     db = open_database(str(path))

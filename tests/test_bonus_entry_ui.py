@@ -20,19 +20,13 @@ from hotline_desk.ui.scoring_view import ScoringView
 from hotline_desk.ui.widgets import ActionDialog
 from tests.conftest import FakeClock, People
 from tests.helpers import draft
-from tests.ui_helpers import Messages, context, when_modal
+from tests.ui_helpers import Messages, context, scoring_page, when_modal
 
 MONTH = "2022-07"
 
 
 def _water_company(qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> ScoringView:
-    with db.session() as s:
-        case_id = register_case(s, people.operator, draft(s), clock=clock).id
-        wf.approve(s, people.supervisor, case_id, clock=clock)
-    view = ScoringView(context(db, people.supervisor, clock, tmp_path))
-    qtbot.addWidget(view)
-    view.resize(1366, 768)
-    view.show()
+    view: ScoringView = scoring_page(qtbot, db, people, clock, tmp_path)
     view.tabs.setCurrentIndex(1)
     view.tables[1].selectRow(next(i for i, r in enumerate(view.models[1].rows) if r.unit == "自来水公司"))
     return view

@@ -7,14 +7,14 @@ from pathlib import Path
 import pytest
 
 from hotline_desk.db import open_database
-from tests.helpers import fingerprint
-from tests.test_register_import import _cli, _small_register
+from tests.helpers import cli_new_office, fingerprint
+from tests.test_register_import import _small_register
 
 
 @pytest.fixture
 def office(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Path, Path]:
     path, register = tmp_path / "cli.sqlite3", tmp_path / "small.xlsx"
-    assert _cli(capsys, path, "init")[0] == 0
+    assert cli_new_office(capsys, path, "init")[0] == 0
     _small_register(register)
     return path, register
 
@@ -31,25 +31,25 @@ def test_an_unknown_saved_mapping_is_refused_naming_those_saved(office: tuple[Pa
                                                                 capsys: pytest.CaptureFixture[str]) -> None:
     path, register = office
     before = unchanged(path)
-    code, out, err = _cli(capsys, path, "import-cases", str(register), "--mapping", "不存在", "--commit")
+    code, out, err = cli_new_office(capsys, path, "import-cases", str(register), "--mapping", "不存在", "--commit")
     assert code == 2 and "参数 --mapping：没有名为“不存在”的列对应关系" in err and "还没有保存过" in err
     assert "已导入" not in out and unchanged(path) == before
-    assert _cli(capsys, path, "import-cases", str(register), "--save-mapping", "台账格式")[0] == 0
-    code, _, err = _cli(capsys, path, "import-cases", str(register), "--mapping", "不存在")
+    assert cli_new_office(capsys, path, "import-cases", str(register), "--save-mapping", "台账格式")[0] == 0
+    code, _, err = cli_new_office(capsys, path, "import-cases", str(register), "--mapping", "不存在")
     assert code == 2 and "已保存的有：台账格式" in err
-    assert _cli(capsys, path, "import-cases", str(register), "--mapping", "台账格式")[0] == 0
+    assert cli_new_office(capsys, path, "import-cases", str(register), "--mapping", "台账格式")[0] == 0
 
 
 def test_a_mapped_column_the_file_does_not_have_is_refused(office: tuple[Path, Path],
                                                            capsys: pytest.CaptureFixture[str]) -> None:
     path, register = office
     before = unchanged(path)
-    code, out, err = _cli(capsys, path, "import-cases", str(register), "--map", "不存在列=诉求内容",
+    code, out, err = cli_new_office(capsys, path, "import-cases", str(register), "--map", "不存在列=诉求内容",
                           "--accept-suggestions", "--commit")
     assert code == 2 and "参数 --map：文件中没有列“不存在列”" in err
     assert "工单编号、来电时间、渠道、诉求内容" in err and "已导入" not in out
     assert unchanged(path) == before
-    code, out, _ = _cli(capsys, path, "import-cases", str(register), "--map", "诉求内容（必填）=诉求内容")
+    code, out, _ = cli_new_office(capsys, path, "import-cases", str(register), "--map", "诉求内容（必填）=诉求内容")
     assert code == 0 and "诉求内容→诉求内容" in out  # the header as the file spells it, notes and all
 
 
@@ -57,7 +57,7 @@ def test_an_unknown_channel_is_refused_naming_the_channels(office: tuple[Path, P
                                                            capsys: pytest.CaptureFixture[str]) -> None:
     path, register = office
     before = unchanged(path)
-    code, out, err = _cli(capsys, path, "import-cases", str(register), "--channel", "不存在渠道",
+    code, out, err = cli_new_office(capsys, path, "import-cases", str(register), "--channel", "不存在渠道",
                           "--accept-suggestions", "--commit")
     assert code == 2 and "参数 --channel：没有渠道“不存在渠道”，可选：" in err and "12345热线电话" in err
     assert "已导入" not in out and unchanged(path) == before
@@ -65,7 +65,7 @@ def test_an_unknown_channel_is_refused_naming_the_channels(office: tuple[Path, P
 
 def test_an_empty_value_is_shown_as_empty(office: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
     path, register = office
-    code, _, err = _cli(capsys, path, "import-cases", str(register), "--map-value", "诉求类型:=不存在类")
+    code, _, err = cli_new_office(capsys, path, "import-cases", str(register), "--map-value", "诉求类型:=不存在类")
     assert code == 2 and "不能把诉求类型（空）对应过去" in err
 
 
@@ -74,7 +74,7 @@ def test_a_new_entry_asked_by_someone_who_may_not_add_one_is_refused_before_the_
     from tests.helpers import cli_as, give_passwords
 
     path, register = office
-    assert _cli(capsys, path, "user", "add", "sup1", "--name", "李强", "--role", "审核员")[0] == 0
+    assert cli_new_office(capsys, path, "user", "add", "sup1", "--name", "李强", "--role", "审核员")[0] == 0
     db = open_database(str(path))
     with db.session() as s:
         give_passwords(s)

@@ -19,9 +19,9 @@ from hotline_desk.db import Database, open_database
 from hotline_desk.models import Base, Setting
 from hotline_desk.services.cases.records import register_case
 from tests.conftest import FakeClock, People
-from tests.helpers import TEST_PASSWORD, cli_run, draft, fingerprint, log_in_everyone
+from tests.helpers import TEST_PASSWORD, cli_new_office, cli_run, draft, fingerprint, log_in_everyone
 from tests.test_hostile_files import _fill, sheet  # noqa: F401  (a fixture)
-from tests.test_register_import import _cli, _small_register
+from tests.test_register_import import _small_register
 
 ROOT = Path(__file__).resolve().parent.parent
 WINDOW_WORDS = ("“核对取值”", "“只导入无问题的行”", "在列对应中")
@@ -29,9 +29,9 @@ WINDOW_WORDS = ("“核对取值”", "“只导入无问题的行”", "在列�
 
 def test_case_import_hints_name_the_command_line_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path, register = tmp_path / "cli.sqlite3", tmp_path / "small.xlsx"
-    assert _cli(capsys, path, "init")[0] == 0
+    assert cli_new_office(capsys, path, "init")[0] == 0
     _small_register(register)
-    code, out, err = _cli(capsys, path, "import-cases", str(register))
+    code, out, err = cli_new_office(capsys, path, "import-cases", str(register))
     assert code == 0
     assert "--map-value" in out and "--accept-suggestions" in out and "--unknown-values" in out
     assert not any(word in out + err for word in WINDOW_WORDS), out
@@ -40,7 +40,7 @@ def test_case_import_hints_name_the_command_line_options(tmp_path: Path, capsys:
     book = openpyxl.load_workbook(register)
     book.active.append([1004, "某天上午", "热线", "井盖缺失", "问题处理类", "城市管理—市容市政", "协调办理", ""])
     book.save(register)
-    code, out, err = _cli(capsys, path, "import-cases", str(register), "--accept-suggestions",
+    code, out, err = cli_new_office(capsys, path, "import-cases", str(register), "--accept-suggestions",
                           "--map-value", "诉求类型:=咨询类", "--map-value", "渠道:微信公众号=+",
                           "--map-value", "问题分类:噪音扰民类=-", "--commit")
     assert code == 2
@@ -78,9 +78,9 @@ def test_progress_piped_is_one_line_per_step(tmp_path: Path) -> None:
 
 def test_import_progress_is_said_once_per_step(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path, register = tmp_path / "cli.sqlite3", tmp_path / "small.xlsx"
-    assert _cli(capsys, path, "init")[0] == 0
+    assert cli_new_office(capsys, path, "init")[0] == 0
     _small_register(register)
-    code, _out, err = _cli(capsys, path, "import-cases", str(register), "--accept-suggestions",
+    code, _out, err = cli_new_office(capsys, path, "import-cases", str(register), "--accept-suggestions",
                           "--map-value", "诉求类型:=咨询类", "--map-value", "渠道:微信公众号=+")
     assert code == 0, err
     assert "\r" not in err
@@ -108,16 +108,16 @@ def test_an_empty_password_variable_is_no_password_not_a_wrong_one(db: Database,
 def test_a_case_shown_before_it_was_registered_shows_nothing_of_it(tmp_path: Path,
                                                                    capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "cli.sqlite3"
-    assert _cli(capsys, path, "init")[0] == 0
-    code, out, err = _cli(capsys, path, "case", "register", "--content", "南关街下水道堵塞，污水外溢",
+    assert cli_new_office(capsys, path, "init")[0] == 0
+    code, out, err = cli_new_office(capsys, path, "case", "register", "--content", "南关街下水道堵塞，污水外溢",
                           "--appeal-type", "问题处理类", "--category", "城市管理—市容市政", "--phone", "13900001234",
                           "--caller", "王先生", "--dispatch", "城市管理局", "--at", "2022-07-19 09:00")
     assert code == 0, err
     number = re.findall(r"RZ\d{4}-\d{5}", out)[0]
-    code, out, _ = _cli(capsys, path, "case", "show", number, "--as-of", "2022-07-01 08:00")
+    code, out, _ = cli_new_office(capsys, path, "case", "show", number, "--as-of", "2022-07-01 08:00")
     assert code == 0
     assert out.strip().splitlines() == [f"工单 {number} 在 2022-07-01 08:00 时尚未登记（登记于 2022-07-19 09:00）。"]
-    code, out, _ = _cli(capsys, path, "case", "show", number, "--as-of", "2022-07-19 09:30")
+    code, out, _ = cli_new_office(capsys, path, "case", "show", number, "--as-of", "2022-07-19 09:30")
     assert "2022-07-19 09:30 时的状态：拟交办" in out and "13900001234" in out and "办理历史：" in out
 
 

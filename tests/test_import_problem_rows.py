@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from hotline_desk.db import Database
 from tests.conftest import FakeClock, People
-from tests.test_register_import import _cli
+from tests.helpers import cli_new_office
 from tests.ui_helpers import Messages, context, wizard_past_columns
 
 BAD_DAY = "2022/2/30 9:00"  # a day that does not exist
@@ -42,9 +42,9 @@ def _problem_list(path: Path) -> list[tuple[object, ...]]:
 def test_the_command_names_the_rows_of_each_cause_and_saves_every_problem(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path, register, listed = tmp_path / "cli.sqlite3", tmp_path / "台账.xlsx", tmp_path / "问题清单.xlsx"
-    assert _cli(capsys, path, "init")[0] == 0
+    assert cli_new_office(capsys, path, "init")[0] == 0
     _register(register)
-    code, out, err = _cli(capsys, path, "import-cases", str(register), "--problem-list", str(listed))
+    code, out, err = cli_new_office(capsys, path, "import-cases", str(register), "--problem-list", str(listed))
     assert code == 0, err
     day = f"〔来电时间〕不存在的日期“{BAD_DAY}”"
     first_ten = "、".join(str(n) for n in [*BAD_ROWS, TWO_PROBLEMS][:10])
@@ -58,28 +58,28 @@ def test_the_command_names_the_rows_of_each_cause_and_saves_every_problem(
     unreadable = "回访结果“很好”无法识别，应为满意、基本满意、不满意或未回访"
     assert {(column, reason) for row, column, reason in saved[1:] if row == TWO_PROBLEMS} == {
         ("来电时间", f"不存在的日期“{BAD_DAY}”"), ("回访结果", unreadable)}
-    code, out, _ = _cli(capsys, path, "import-cases", str(register), "--problem-rows")
+    code, out, _ = cli_new_office(capsys, path, "import-cases", str(register), "--problem-rows")
     assert code == 0
     assert f"  第14行 〔来电时间〕 不存在的日期“{BAD_DAY}”" in out
     assert f"  第16行 〔来电时间〕 不存在的日期“{BAD_DAY}”\n  第16行 〔回访结果〕 回访结果“很好”" in out
     nowhere = tmp_path / "无此目录" / "问题清单.xlsx"
-    code, _, err = _cli(capsys, path, "import-cases", str(register), "--problem-list", str(nowhere))
+    code, _, err = cli_new_office(capsys, path, "import-cases", str(register), "--problem-list", str(nowhere))
     assert code == 2 and "参数 --problem-list：无法写入" in err
     # The list replaces an earlier list, but never the register itself or another workbook.
-    code, _, err = _cli(capsys, path, "import-cases", str(register), "--problem-list", str(listed))
+    code, _, err = cli_new_office(capsys, path, "import-cases", str(register), "--problem-list", str(listed))
     assert code == 0, err
     before = register.read_bytes()
-    code, out, err = _cli(capsys, path, "import-cases", str(register), "--problem-list", str(register))
+    code, out, err = cli_new_office(capsys, path, "import-cases", str(register), "--problem-list", str(register))
     assert code == 2 and "“台账.xlsx”就是要导入的文件，问题清单不能存在它上面" in err and out == ""
     other = tmp_path / "另一份台账.xlsx"
     _register(other)
     for target, words in ((other, "它不是问题清单，未覆盖"), (tmp_path / "问题.txt", "文件名须以 .xlsx 结尾")):
         kept = target.read_bytes() if target.exists() else None
-        code, _, err = _cli(capsys, path, "import-cases", str(register), "--problem-list", str(target))
+        code, _, err = cli_new_office(capsys, path, "import-cases", str(register), "--problem-list", str(target))
         assert code == 2 and words in err
         assert (target.read_bytes() if target.exists() else None) == kept
     assert register.read_bytes() == before
-    code, _, _ = _cli(capsys, path, "import-cases", str(register), "--problem-list", str(tmp_path / "清单"))
+    code, _, _ = cli_new_office(capsys, path, "import-cases", str(register), "--problem-list", str(tmp_path / "清单"))
     assert code == 0 and _problem_list(tmp_path / "清单.xlsx")[0] == ("行号", "列", "问题")
 
 

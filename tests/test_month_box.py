@@ -13,7 +13,6 @@ from pytestqt.qtbot import QtBot
 
 from hotline_desk.db import Database
 from hotline_desk.errors import ValidationError
-from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.records import register_case
 from hotline_desk.services.reporting import bulletin
 from hotline_desk.services.reporting.monthdata import read_month
@@ -24,7 +23,7 @@ from hotline_desk.ui.month_box import MonthBox
 from hotline_desk.ui.scoring_view import ScoringView
 from tests.conftest import FakeClock, People
 from tests.helpers import draft, unit_id
-from tests.ui_helpers import Messages, answer_next_dialog, context
+from tests.ui_helpers import Messages, answer_next_dialog, context, scoring_page
 
 
 @pytest.mark.parametrize("typed", ["2022-08", "2022-8", " 2022/8 ", "2022.08", "2022年8月", "２０２２年８月",
@@ -66,13 +65,7 @@ def _offered(box: MonthBox) -> list[str]:
 @pytest.fixture
 def scores(qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> ScoringView:
     """July 2022 has a case for 自来水公司; the page opens on 5 July, July being the current month."""
-    with db.session() as s:
-        case_id = register_case(s, people.operator, draft(s), clock=clock).id
-        wf.approve(s, people.supervisor, case_id, clock=clock)
-    view = ScoringView(context(db, people.supervisor, clock, tmp_path))
-    qtbot.addWidget(view)
-    view.resize(1366, 768)
-    view.show()
+    view: ScoringView = scoring_page(qtbot, db, people, clock, tmp_path)
     assert _offered(view.month) == ["2022-07"] and view.month.currentText() == "2022-07"
     return view
 

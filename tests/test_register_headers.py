@@ -17,7 +17,7 @@ from hotline_desk.models import Case, Dispatch, Unit
 from hotline_desk.services.exchange.import_preview import CasePreview
 from hotline_desk.services.exchange.imports import commit_cases, preview_cases
 from tests.conftest import FakeClock, People
-from tests.helpers import TEST_PASSWORD, cli_as
+from tests.helpers import cli_new_office
 from tests.ui_helpers import context
 
 # An office's own register, none of its names the app's own words.
@@ -114,29 +114,21 @@ def test_a_register_lacking_a_required_column_names_the_columns_it_did_not_recog
     assert "表中 B 列“日期”（1 行）有内容，未对应到任何字段" in preview.summary()
 
 
-def _cli(capsys: pytest.CaptureFixture[str], db: Path, *args: str) -> tuple[int, str, str]:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("HOTLINE_DESK_ADMIN_PASSWORD", TEST_PASSWORD)
-        code = cli_as(["--db", str(db), "--user", "admin", *args])
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
-
 def test_the_command_line_names_unread_columns_and_takes_a_column_as_not_wanted(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path, register = tmp_path / "cli.sqlite3", _plain_register(tmp_path / "台账.xlsx")
-    assert _cli(capsys, path, "init")[0] == 0
-    code, out, _ = _cli(capsys, path, "import-cases", str(register))
+    assert cli_new_office(capsys, path, "init")[0] == 0
+    code, out, _ = cli_new_office(capsys, path, "import-cases", str(register))
     assert code == 0
     assert ("督办情况→（未识别，不导入）；附件→（未识别，不导入）；备注→备注；"
             "备注→（不导入：与 J 列同名，只导入了 J 列）") in out
     assert ("表中 H 列“督办情况”（2 行）、K 列“备注”（1 行；与 J 列同名，只导入了 J 列）有内容，未对应到任何字段，"
             "其内容不会导入；如需导入，请用 --map “列名=字段”指定；不需要的列用 --map “列名=不导入”，"
             "就不再提示。") in out
-    code, out, _ = _cli(capsys, path, "import-cases", str(register), "--map", "督办情况=不导入",
+    code, out, _ = cli_new_office(capsys, path, "import-cases", str(register), "--map", "督办情况=不导入",
                         "--save-mapping", "本办台账")
     assert code == 0 and "督办情况→（不导入）" in out and "H 列“督办情况”" not in out
-    code, out, _ = _cli(capsys, path, "import-cases", str(register), "--mapping", "本办台账")  # remembered
+    code, out, _ = cli_new_office(capsys, path, "import-cases", str(register), "--mapping", "本办台账")  # remembered
     assert code == 0 and "督办情况→（不导入）" in out and "按选择不导入的列：“督办情况”。" in out
 
 

@@ -24,7 +24,7 @@ from hotline_desk.services.reporting.rules import ScoringRules
 from hotline_desk.services.reporting.scoring import add_bonus, list_bonus, remove_bonus
 from hotline_desk.services.reporting.statistics import month_statistics
 from tests import test_bulletin_seed as seed_checks
-from tests.helpers import TEST_PASSWORD, cli_as, fingerprint
+from tests.helpers import cli_new_office, fingerprint
 from tests.register_generator import OWN_CATEGORIES, write_register
 
 MONTH = "2022-07"
@@ -149,20 +149,11 @@ def _small_register(path: Path) -> None:
     book.save(path)
 
 
-def _cli(capsys: pytest.CaptureFixture[str], db: Path, *args: str) -> tuple[int, str, str]:
-    """The command as admin, logged in with the tests' password (init sets it as the first admin's)."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("HOTLINE_DESK_ADMIN_PASSWORD", TEST_PASSWORD)
-        code = cli_as(["--db", str(db), "--user", "admin", *args])
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
-
 def test_value_mapping_from_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path, register = tmp_path / "cli.sqlite3", tmp_path / "small.xlsx"
-    assert _cli(capsys, path, "init")[0] == 0
+    assert cli_new_office(capsys, path, "init")[0] == 0
     _small_register(register)
-    code, out, _ = _cli(capsys, path, "import-cases", str(register), "--unknown-values")
+    code, out, _ = cli_new_office(capsys, path, "import-cases", str(register), "--unknown-values")
     assert code == 0
     assert "渠道\t热线\t2 行\t最接近：12345热线电话" in out and "渠道\t微信公众号\t1 行" in out
     assert "诉求类型\t（空）\t1 行" in out and "承办单位\t城管局\t1 行\t最接近：城市管理局" in out
@@ -175,19 +166,19 @@ def test_value_mapping_from_the_command_line(tmp_path: Path, capsys: pytest.Capt
         (("--map-value", "渠道热线=12345热线电话"), "无法识别的取值对应"),
     ]
     for args, message in refusals:
-        code, _, err = _cli(capsys, path, "import-cases", str(register), *args, "--commit")
+        code, _, err = cli_new_office(capsys, path, "import-cases", str(register), *args, "--commit")
         assert code == 2, (args, err)
         if message:
             assert message in err
     assert fingerprint(open_database(str(path))) == before
-    code, out, err = _cli(capsys, path, "import-cases", str(register), "--accept-suggestions",
+    code, out, err = cli_new_office(capsys, path, "import-cases", str(register), "--accept-suggestions",
                           "--map-value", "诉求类型:=咨询类", "--map-value", "渠道:微信公众号=+",
                           "--map-value", "问题分类:噪音扰民类=-", "--commit")
     assert code == 0, err
     assert "已导入 2 件工单" in out and "按选择不导入 1 行" in out
-    code, out, _ = _cli(capsys, path, "alias", "list")
+    code, out, _ = cli_new_office(capsys, path, "alias", "list")
     assert "渠道\t热线\t→ 12345热线电话" in out and "承办单位\t城管局\t→ 城市管理局" in out
-    code, out, _ = _cli(capsys, path, "channel", "list")
+    code, out, _ = cli_new_office(capsys, path, "channel", "list")
     assert "微信公众号\t本级" in out
     with open_database(str(path)).reader() as s:
         kinds = {c.content: (c.appeal_type_name, c.source) for c in s.scalars(select(Case))}
@@ -208,7 +199,7 @@ def test_a_workbooks_other_sheets_are_named_and_can_be_chosen(tmp_path: Path,
                                                               capsys: pytest.CaptureFixture[str]) -> None:
     """A register kept on two sheets: the preview names the sheet it did not read, and --sheet reads that one."""
     path, register = tmp_path / "cli.sqlite3", tmp_path / "two.xlsx"
-    assert _cli(capsys, path, "init")[0] == 0
+    assert cli_new_office(capsys, path, "init")[0] == 0
     _small_register(register)
     book = openpyxl.load_workbook(register)
     book.active.title = "台账"
@@ -218,12 +209,12 @@ def test_a_workbooks_other_sheets_are_named_and_can_be_chosen(tmp_path: Path,
                   "交办", "城市管理局"])
     book.create_sheet("空白")
     book.save(register)
-    code, out, _ = _cli(capsys, path, "import-cases", str(register), "--accept-suggestions")
+    code, out, _ = cli_new_office(capsys, path, "import-cases", str(register), "--accept-suggestions")
     assert code == 0 and "工作表“台账”，表头在第 2 行。" in out
     assert "文件中另有工作表“上级交办”（2 行有内容，含表头）未读取，要导入它，请加 --sheet 工作表名 再导入一次。" in out
     assert "“空白”" not in out  # an empty sheet is not worth a word
-    code, out, _ = _cli(capsys, path, "import-cases", str(register), "--sheet", "上级交办", "--commit")
+    code, out, _ = cli_new_office(capsys, path, "import-cases", str(register), "--sheet", "上级交办", "--commit")
     assert code == 0 and "工作表“上级交办”" in out and "已导入 1 件工单" in out
     assert "另有工作表“台账”（5 行有内容，含表头）" in out
-    code, _, err = _cli(capsys, path, "import-cases", str(register), "--sheet", "上级")
+    code, _, err = cli_new_office(capsys, path, "import-cases", str(register), "--sheet", "上级")
     assert code == 2 and "没有名为“上级”的工作表；其中的工作表：“台账”、“上级交办”、“空白”。" in err

@@ -15,19 +15,21 @@ from hotline_desk.db import Database
 from hotline_desk.services.exchange.imports import commit_cases, preview_cases
 from hotline_desk.services.office import reference_admin as ra
 from tests.conftest import FakeClock, People
-from tests.helpers import TEST_PASSWORD, cli_as
+from tests.helpers import cli_new_office
 from tests.ui_helpers import context, wizard_past_columns
 
 TIE = "教育体育局(体育)、教育体育局(教育)"
 
 
-def _register(path: Path) -> Path:
+def _register(path: Path, units: tuple[str, ...] = ("城管局", "教体局", "教育局", "城管局")) -> Path:
+    """A register whose rows TZ1, TZ2… are dispatched to these units, as the register writes them."""
     book = openpyxl.Workbook()
     sheet = book.active
     assert sheet is not None
     sheet.append(["编号", "来电时间", "诉求内容", "诉求类型", "问题分类", "办理方式", "承办单位"])
-    for number, unit in (("TZ1", "城管局"), ("TZ2", "教体局"), ("TZ3", "教育局"), ("TZ4", "城管局")):
-        sheet.append([number, "2024-03-04 09:00", f"{unit}的工单", "问题处理类", "城市管理—市容市政", "交办", unit])
+    for number, unit in enumerate(units, 1):
+        sheet.append([f"TZ{number}", "2024-03-04 09:00", f"{unit}的工单", "问题处理类", "城市管理—市容市政", "交办",
+                      unit])
     book.save(path)
     return path
 
@@ -55,11 +57,7 @@ def test_the_command_line_leaves_a_tie_to_be_named(tmp_path: Path, capsys: pytes
     path, register = tmp_path / "cli.sqlite3", _register(tmp_path / "台账.xlsx")
 
     def cli(*args: str) -> tuple[int, str, str]:
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setenv("HOTLINE_DESK_ADMIN_PASSWORD", TEST_PASSWORD)
-            code = cli_as(["--db", str(path), "--user", "admin", *args])
-        out = capsys.readouterr()
-        return code, out.out, out.err
+        return cli_new_office(capsys, path, *args)
 
     assert cli("init")[0] == 0
     code, out, err = cli("import-cases", str(register), "--accept-suggestions", "--commit")
@@ -110,16 +108,10 @@ def test_a_body_of_another_kind_is_not_mapped_to_the_unit_it_resembles(db: Datab
                                                                       clock: FakeClock, tmp_path: Path) -> None:
     """纸坊镇派出所 and 纸坊镇卫生院 were mapped to 纸坊镇, 财政所 to 财政局, and kept as aliases: a police
     station's and a clinic's cases scored against the town."""
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.append(["编号", "来电时间", "诉求内容", "诉求类型", "问题分类", "办理方式", "承办单位"])
-    for number, unit in (("TZ1", "纸坊镇派出所"), ("TZ2", "纸坊镇卫生院"), ("TZ3", "财政所"), ("TZ4", "城管局")):
-        sheet.append([number, "2024-03-04 09:00", f"{unit}的工单", "问题处理类", "城市管理—市容市政", "交办", unit])
-    book.save(tmp_path / "台账.xlsx")
+    path = _register(tmp_path / "台账.xlsx", ("纸坊镇派出所", "纸坊镇卫生院", "财政所", "城管局"))
     clock.set(datetime(2024, 4, 10, 9, 0))
     with db.reader() as s:
-        preview = preview_cases(s, tmp_path / "台账.xlsx", clock=clock, accept_suggestions=True)
+        preview = preview_cases(s, path, clock=clock, accept_suggestions=True)
     assert {value: choice.target for (_field, value), choice in preview.choices.items()} == {"城管局": "城市管理局"}
     assert {u.value: u.suggestion for u in preview.ties} == {"纸坊镇派出所": "纸坊镇", "纸坊镇卫生院": "纸坊镇",
                                                             "财政所": "财政局"}

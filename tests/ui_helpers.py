@@ -46,6 +46,23 @@ def context(db: Database, actor: Actor, clock: Callable[[], Any], state_dir: Pat
     return UiContext(db=db, actor=actor, clock=clock, signals=signals or AppSignals(), state_dir=state_dir)
 
 
+def scoring_page(qtbot: Any, db: Database, people: Any, clock: Callable[[], Any], state_dir: Path) -> Any:
+    """考核评分 at 1366×768 as a supervisor sees it, on a month with one case dispatched to 自来水公司."""
+    from hotline_desk.services.cases import workflow as wf
+    from hotline_desk.services.cases.records import register_case
+    from hotline_desk.ui.scoring_view import ScoringView
+    from tests.helpers import draft
+
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+    view = ScoringView(context(db, people.supervisor, clock, state_dir))
+    qtbot.addWidget(view)
+    view.resize(1366, 768)
+    view.show()
+    return view
+
+
 def answer_next_dialog(values: dict[str, Any], seen: list[str] | None = None) -> None:
     """When the next action dialog opens, type these values into it and press 确定."""
     def fill(dialog: ActionDialog) -> None:
