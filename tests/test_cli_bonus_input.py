@@ -83,7 +83,7 @@ def test_an_unknown_unit_names_the_closest_or_lists_the_units(capsys: pytest.Cap
     assert "Traceback" not in err
 
 
-@pytest.mark.parametrize("typed", ["2022-7", "2022年7月", "２０２２－０７", "2022/7"])
+@pytest.mark.parametrize("typed", ["2022-7", "2022年7月", "２０２２－０７", "2022/7", "2022年07月份", "2022年七月"])
 def test_a_month_typed_loosely_is_the_month_itself(capsys: pytest.CaptureFixture[str], db: Database, people: People,
                                                    typed: str) -> None:
     """`bonus add --month 2022-9` kept its item under "2022-9": `bonus list --month 2022-09` showed nothing and the

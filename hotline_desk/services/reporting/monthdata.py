@@ -64,8 +64,10 @@ def parse_month(month: str) -> tuple[int, int]:
 STORED_MONTH = re.compile(r"\d{4}-\d{2}")
 
 
-# 2022-08, 2022-8, 2022/8, 2022.8, 2022年8月 (and 2022年8 without its 月)
-_MONTH_TYPED = re.compile(r"(\d{4})\s*(?:[-/.]|年)\s*(\d{1,2})\s*月?")
+# 2022-08, 2022-8, 2022/8, 2022.8, 2022年8月, 2022年08月份, 2022年八月 (and 2022年8 without its 月)
+_MONTH_TYPED = re.compile(r"(\d{4})\s*(?:[-/.]|年)\s*(\d{1,2}|[一二三四五六七八九十]{1,3})\s*(?:月份?)?")
+_MONTH_WORDS = {word: number for number, word in enumerate(
+    ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二"), 1)}
 
 
 def read_month(typed: str) -> str:
@@ -77,7 +79,7 @@ def read_month(typed: str) -> str:
     found = _MONTH_TYPED.fullmatch(text)
     if found is None:
         raise ValidationError(f"“{typed.strip()}”不是月份，请写成 2022-08 或 2022年8月。", field="month")
-    year, mon = int(found[1]), int(found[2])
+    year, mon = int(found[1]), int(found[2]) if found[2].isdigit() else _MONTH_WORDS.get(found[2], 0)
     if not 1 <= mon <= 12:
         raise ValidationError(f"“{typed.strip()}”不是月份：月份在 1 到 12 之间。", field="month")
     if not FIRST_YEAR <= year <= LAST_YEAR:
