@@ -116,3 +116,34 @@ def test_a_refresh_from_elsewhere_keeps_the_selected_row(qtbot: QtBot, db: Datab
     assert tab.model.rowCount() == len(names) + 1
     (selected,) = tab.table.selectionModel().selectedRows()
     assert tab.model.row(selected.row()).name == "自来水公司" and selected.row() != names.index("自来水公司")
+
+
+def test_a_database_that_stops_answering_is_said_in_the_status_bar_and_its_return_too(
+        qtbot: QtBot, db: Database, people: People, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server went down: the open window said nothing until the next save or 刷新."""
+    import hotline_desk.ui.watcher as watching
+    from hotline_desk.errors import DatabaseError
+
+    down = [True]
+    real = watching.changes_since
+
+    def server(*args: object, **kwargs: object) -> object:
+        if down[0]:
+            raise DatabaseError("与数据库服务器 office 的连接中断了，刚才的操作没有保存。请检查网络，稍后重试。")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(watching, "changes_since", server)
+    window = MainWindow(context(db, people.supervisor, office_now, tmp_path))
+    qtbot.addWidget(window)
+    window.show()
+    assert window.watcher is not None
+    window.watcher._probe = None  # a server: every look reads the database
+    window.watcher.timer.setInterval(100)
+    qtbot.waitUntil(window.connection_label.isVisible, timeout=3000)
+    assert window.connection_label.text().startswith("数据库连不上（")
+    assert "连接中断了" in window.connection_label.toolTip()
+    down[0] = False
+    qtbot.waitUntil(lambda: not window.connection_label.isVisible(), timeout=3000)
+    assert window.statusBar().currentMessage().startswith("数据库已恢复连接（")
+    window.close()
+    assert Task.wait_all(5000)

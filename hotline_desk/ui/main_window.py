@@ -139,6 +139,8 @@ class MainWindow(QMainWindow):
         self.refresh_button.setDefaultAction(self.refresh_action)
         self.refresh_button.setToolTip("重新读取数据（F5）")
         self.watcher = DatabaseWatcher(ctx, self) if watch else None
+        if self.watcher is not None:
+            self.watcher.reach.connect(self.show_reach)
         self._place()
         if "entry" in self.page_keys and \
                 entry_draft(ctx.state_dir, ctx.actor.username, ctx.db.identity).load() is not None:
@@ -162,6 +164,11 @@ class MainWindow(QMainWindow):
         self.switch_user_action.triggered.connect(self.switch_user)
         self.account_button.setMenu(menu)
         bar.addPermanentWidget(self.account_button)
+        self.connection_label = QLabel()  # shown while the database does not answer the watcher
+        self.connection_label.setObjectName("status_connection")
+        self.connection_label.setStyleSheet("color: #B00020;")
+        self.connection_label.hide()
+        bar.addPermanentWidget(self.connection_label)
         self.database_label = QLabel(f"数据库：{self.ctx.db.display_name}")
         self.database_label.setObjectName("status_database")
         self.refresh_button = QToolButton()
@@ -250,6 +257,18 @@ class MainWindow(QMainWindow):
                 if not view.may_leave(going):
                     return False
         return True
+
+    def show_reach(self, lost: str) -> None:
+        """The database stopped answering (``lost`` says why), or answers again (""): said in the status bar, so a
+        person learns of it before a save is refused. What the pages show stays as last read."""
+        now = f"{self.ctx.clock():%H:%M}"
+        if lost:
+            self.connection_label.setText(f"数据库连不上（{now} 起）")
+            self.connection_label.setToolTip(f"{lost}\n页面上是此前读取的数据；恢复后自动继续，保存前请留意。")
+            self.connection_label.show()
+            return
+        self.connection_label.hide()
+        self.statusBar().showMessage(f"数据库已恢复连接（{now}）", NOTICE_MS)
 
     def refresh_all(self) -> None:
         """F5: every visible view reads again; hidden ones when next shown. Said done only when every read was."""

@@ -12,10 +12,11 @@ import sqlite3
 import threading
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
+from hotline_desk.errors import HotlineError
 from hotline_desk.services.office.activity import Activity, changes_since, current_mark
 from hotline_desk.ui.changes import Change
 from hotline_desk.ui.context import UiContext
@@ -84,10 +85,16 @@ class OwnWrites:
 
 
 class DatabaseWatcher(QObject):
+    """Looks every few seconds for what other stations saved; ``reach`` tells when the database stops answering
+    (its reason) and when it answers again (""), so a window on a server that went down says so before a save."""
+
+    reach = Signal(str)
+
     def __init__(self, ctx: UiContext, parent: QObject | None = None, interval_ms: int = INTERVAL_MS) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self._busy = False
+        self.lost = False
         self.own = OwnWrites(ctx.db.engine)
         self._version: int | None = None
         self._probe: sqlite3.Connection | None = None
@@ -133,12 +140,20 @@ class DatabaseWatcher(QObject):
                 return changes_since(session, mark, own=own)
 
         task: Task[Activity] = Task(None, look)
-        task.quietly().success(self._seen).failure(lambda _exc: None).always(self._idle).start()
+        task.quietly().success(self._seen).failure(self._failed).always(self._idle).start()
 
     def _idle(self) -> None:
         self._busy = False
 
+    def _failed(self, exc: HotlineError) -> None:
+        if not self.lost:
+            self.lost = True
+            self.reach.emit(exc.message)
+
     def _seen(self, activity: Activity) -> None:
+        if self.lost:
+            self.lost = False
+            self.reach.emit("")
         self.mark = max(self.mark, activity.mark)
         what = Change.NONE
         for area in activity.areas:
