@@ -479,3 +479,14 @@ def test_a_date_alone_stays_on_its_day_and_after_the_steps_a_remark_adds(
             moments = s.scalars(select(CaseEvent.at).join(Case, Case.id == CaseEvent.case_id)
                                 .where(Case.import_key == number).order_by(CaseEvent.seq)).all()
             assert moments == sorted(moments) and moments[-1].date() == moments[2].date(), (number, moments)
+
+
+def test_a_unit_not_on_the_lists_beside_an_empty_handling_is_one_problem_not_two(
+        db: Database, clock: FakeClock, tmp_path: Path) -> None:
+    """纸坊镇派出所 unknown beside an empty 办理方式 also gave 缺少办理方式, as if the register had named no unit."""
+    path = _register(tmp_path / "台账.xlsx", [
+        _row("TZ1", "", "纸坊镇派出所", dispatched="2024-03-04 10:00", reply="已处理", finished="2024-03-05 10:00"),
+    ])
+    problems = [(p.column, p.reason) for p in _preview(db, path, clock).problems]
+    assert [column for column, _reason in problems] == ["承办单位"], problems
+    assert problems[0][1].startswith("承办单位“纸坊镇派出所”不在列表中")

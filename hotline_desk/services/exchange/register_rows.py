@@ -70,7 +70,7 @@ def parse_row(raw: dict[str, Any], look: Lookups, default_channel: str, unknown:
     town = norm.text(raw.get("township"))
     if town:
         take("township", lambda _v: look.unit(town, towns_only=True))
-    unit = norm.text(raw.get("unit"))
+    unit = out["unit_written"] = norm.text(raw.get("unit"))  # as written, known to the lists or not
     if unit:
         take("unit", lambda _v: look.unit(unit))
     channel = norm.text(raw.get("channel")) or default_channel
@@ -197,14 +197,16 @@ def _check_history(v: dict[str, Any], problems: list[tuple[str, str]]) -> None:
     says is dropped without a word: a handling, reply or follow-up that cannot go in is a problem of the row."""
     written = v["handling_written"] = v["handling"]
     coordinate = any(w in written for w in COORDINATE_WORDS)
-    # A unit named beside an empty 办理方式 means 交办处理; beside a word we cannot read (直办 is 协调 in one office
-    # and 交办 in another) it decides nothing.
+    # A unit named beside an empty 办理方式 means 交办处理, whether or not the lists know the name yet (an unknown
+    # one is a problem of its own); beside a word we cannot read (直办 is 协调 in one office and 交办 in another)
+    # it decides nothing.
+    named = v.get("unit") or v.get("unit_written")
     v["handling"] = ("coordinate" if coordinate else
-                     "dispatch" if (any(w in written for w in DISPATCH_WORDS) or (v.get("unit") and not written))
+                     "dispatch" if (any(w in written for w in DISPATCH_WORDS) or (named and not written))
                      else "")
     done = v.get("replied_at") or v.get("finished_at")
     if written and not v["handling"]:
-        beside = f"（写有承办单位{v['unit']}，是交办处理吗？）" if v.get("unit") else ""
+        beside = f"（写有承办单位{named}，是交办处理吗？）" if named else ""
         problems.append(("handling",
                          f"办理方式“{written}”无法识别{beside}，应写明协调办理或交办处理（交办的写明承办单位）"))
     elif not v["handling"] and (done or v["reply_text"] or v["followup"]):
