@@ -85,7 +85,7 @@ def test_the_wizard_chooses_no_entry_for_a_tie(qtbot: QtBot, db: Database, peopl
         assert item is not None
         chosen[item.text()] = combo.currentText()
     assert chosen == {"城管局": "对应到：城市管理局", "教体局": "（请选择）", "教育局": "（请选择）"}
-    assert "其中 2 个最接近的不止一项或不是同一类单位，没有预先选定，请逐个选择" in values.note.text()
+    assert "其中 2 个最接近的不止一项或不能确定，没有预先选定，请逐个选择" in values.note.text()
 
 
 def test_taking_the_suggestions_keeps_to_the_sheet_asked_for(db: Database, clock: FakeClock, tmp_path: Path) -> None:
@@ -121,3 +121,22 @@ def test_a_body_of_another_kind_is_not_mapped_to_the_unit_it_resembles(db: Datab
     with db.reader() as s:
         aliases = ra.alias_map(s, "unit")
     assert not {"纸坊镇派出所", "纸坊镇卫生院", "财政所"} & set(aliases)
+
+
+def test_a_category_without_its_first_level_is_left_to_the_user(db: Database, people: People, clock: FakeClock,
+                                                                tmp_path: Path) -> None:
+    """社保 alone was mapped to 社会保险—社保卡 and kept as an alias: every later 社保 case went there."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["编号", "来电时间", "诉求内容", "诉求类型", "问题分类", "办理方式"])
+    for number, category in (("TZ1", "社保"), ("TZ2", "城市管理—占道")):
+        sheet.append([number, "2024-03-04 09:00", f"{category}的工单", "咨询类", category, "协调办理"])
+    book.save(tmp_path / "台账.xlsx")
+    clock.set(datetime(2024, 4, 10, 9, 0))
+    with db.reader() as s:
+        preview = preview_cases(s, tmp_path / "台账.xlsx", clock=clock, accept_suggestions=True)
+    assert {value: choice.target for (_field, value), choice in preview.choices.items()} == \
+        {"城市管理—占道": "城市管理—占道经营"}
+    assert [(u.value, u.not_taken) for u in preview.ties] == \
+        [("社保", "最接近的社会保险—社保卡与它的一级分类不同或没写一级分类")]

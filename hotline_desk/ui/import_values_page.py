@@ -51,7 +51,7 @@ class ValuesPage(QWizardPage):
         ties = sum(bool(value.not_taken) for value in self.values)
         self.note.setText((f"共 {len(self.values)} 个取值需要核对。" if self.values
                            else "所有取值都在列表中，无需核对。")
-                          + (f"其中 {ties} 个最接近的不止一项或不是同一类单位，没有预先选定，请逐个选择"
+                          + (f"其中 {ties} 个最接近的不止一项或不能确定，没有预先选定，请逐个选择"
                              "（鼠标停在取值上可看到最接近的几项）。" if ties else "")
                           + ("" if self.w.ctx.actor.can(Permission.MANAGE_REFERENCE) or not self.values
                              else "新建单位、分类等须由管理员登录后操作，这里只能对应到现有一项或不导入。"))

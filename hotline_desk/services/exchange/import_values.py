@@ -74,6 +74,8 @@ class UnknownValue:
             return ""
         if self.name in ("unit", "township") and another_body(self.value, self.suggestion):
             return ""
+        if self.name == "category" and not same_first_level(self.value, self.suggestion):
+            return ""
         return self.suggestion
 
     @property
@@ -83,6 +85,8 @@ class UnknownValue:
             return ""
         if len(self.candidates) > 1:
             return f"最接近的不止一项：{self.suggestion}"
+        if self.name == "category":
+            return f"最接近的{self.suggestion}与它的一级分类不同或没写一级分类"
         return f"最接近的{self.suggestion}与它不是同一类单位"
 
 
@@ -110,6 +114,15 @@ def city_prefix(office_name: str) -> str:
 # bureau's township office (所), a clinic, a school.
 OTHER_BODY_WORDS = ("派出所", "卫生院", "医院", "学校", "中学", "小学", "幼儿园", "中心", "所", "院", "站", "队",
                     "社区", "村")
+
+
+def same_first_level(written: str, category: str) -> bool:
+    """Whether a category as written names the same first level as ``category`` (城市管理-路灯 beside 城市管理—路灯
+    维护): only its second level's wording differs. 社保 alone guesses at 社会保险—社保卡, which only the user can
+    confirm."""
+    for sep in ("——", "－", "-", "/", "／"):
+        written = written.replace(sep, "—")
+    return "—" in written and written.split("—")[0].strip() == category.split("—")[0]
 
 
 def another_body(written: str, unit: str) -> bool:
