@@ -108,20 +108,25 @@ def city_prefix(office_name: str) -> str:
     return ""
 
 
-# The words for a unit's kind, which say nothing of which unit it is (longest first), and those a township's name
-# may be written without.
 # The last words of a body that is not the unit its name begins with or resembles: a town's police station, a
 # bureau's township office (所), a clinic, a school.
 OTHER_BODY_WORDS = ("派出所", "卫生院", "医院", "学校", "中学", "小学", "幼儿园", "中心", "所", "院", "站", "队",
                     "社区", "村")
 
 
+def dashed(label: str) -> str:
+    """A category as written with its levels joined by —, as the lists join them (城市管理-路灯, 城市管理／路灯)."""
+    label = label.replace("——", "—")
+    for sep in ("－", "-", "/", "／"):
+        label = label.replace(sep, "—")
+    return label
+
+
 def same_first_level(written: str, category: str) -> bool:
     """Whether a category as written names the same first level as ``category`` (城市管理-路灯 beside 城市管理—路灯
     维护): only its second level's wording differs. 社保 alone guesses at 社会保险—社保卡, which only the user can
     confirm."""
-    for sep in ("——", "－", "-", "/", "／"):
-        written = written.replace(sep, "—")
+    written = dashed(written)
     return "—" in written and written.split("—")[0].strip() == category.split("—")[0]
 
 
@@ -132,6 +137,8 @@ def another_body(written: str, unit: str) -> bool:
     return bool(kind) and not unit.endswith(kind)
 
 
+# The words for a unit's kind, which say nothing of which unit it is (longest first), and those a township's name
+# may be written without.
 UNIT_KIND_WORDS = ("街道办事处", "人民政府", "委员会", "办事处", "街道", "政府", "公司", "局", "镇", "乡", "委")
 TOWN_KIND_WORDS = ("镇", "乡", "街道")
 UNIT_SUGGESTION_CUTOFF = 0.6
@@ -263,9 +270,7 @@ class Lookups:
         if not label and level1 and level2:
             label = f"{level1}—{level2}"
         written = label
-        label = label.replace("——", "—")
-        for sep in ("－", "-", "/", "／"):
-            label = label.replace(sep, "—")
+        label = dashed(label)
         if label in self.categories:
             return label
         if label in self.level2:
