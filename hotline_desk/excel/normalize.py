@@ -17,8 +17,8 @@ DATE_FORMS = (
     re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})([日号]?)"),
     re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})()"),
 )
-# yyyymmdd, with an optional time written as compactly (20220705 1430, 202207051430).
 DAY_COUNT_TEXT = re.compile(r"\d{5}(?:\.\d+)?")  # Excel's day count written as text (44750, 44750.5)
+# yyyymmdd, with an optional time written as compactly (20220705 1430, 202207051430).
 COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})(?:\s*(\d{2}):?(\d{2})(?::?(\d{2}))?)?")
 # The time of day: 15:00, 15:00:30, 15点, 15时30分, 3点半, with 上午/下午/… before it or AM/PM after it.
 TIME_OF_DAY = re.compile(
@@ -86,8 +86,7 @@ def _when(value: Any) -> datetime | None:
         raise CellError("只有时间没有日期")
     if isinstance(value, int | float):
         return _number_date(value)
-    raw = str(value).replace("\x00", "").replace("\u3000", " ").strip()
-    folded = raw if raw.isascii() else unicodedata.normalize("NFKC", raw)  # full-width digits, ：－／ and spaces
+    raw, folded = _written(value)
     if DAY_COUNT_TEXT.fullmatch(folded):  # a date cell turned to text on its way through a CSV file: 44750
         return _number_date(float(folded))
     parts = _date_parts(" ".join(folded.split()), raw)
@@ -95,6 +94,13 @@ def _when(value: Any) -> datetime | None:
         return datetime(*parts)
     except ValueError as exc:
         raise CellError(f"不存在的日期“{raw}”") from exc
+
+
+def _written(value: Any) -> tuple[str, str]:
+    """A cell's text as written (for messages) and folded for reading: full-width digits, ：－／ and spaces made
+    plain."""
+    raw = str(value).replace("\x00", "").replace("\u3000", " ").strip()
+    return raw, raw if raw.isascii() else unicodedata.normalize("NFKC", raw)
 
 
 def time_of_day(value: Any) -> time | None:
@@ -109,8 +115,7 @@ def time_of_day(value: Any) -> time | None:
         return value.replace(microsecond=0)
     if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value < 1:
         return (datetime.min + timedelta(seconds=round(value * 86400))).time()
-    raw = str(value).replace("\x00", "").replace("\u3000", " ").strip()
-    folded = raw if raw.isascii() else unicodedata.normalize("NFKC", raw)
+    raw, folded = _written(value)
     try:
         return time(*_time_parts(" ".join(folded.split()), raw))
     except (CellError, ValueError) as exc:

@@ -99,20 +99,24 @@ def append_event(
     return new_status
 
 
+def _unfinished_registrations(*columns: Any) -> Any:
+    """``columns`` of the registrations written by an import still in progress."""
+    return (select(*columns).select_from(CaseEvent).join(ImportBatch, CaseEvent.batch_id == ImportBatch.id)
+            .where(CaseEvent.seq == 1, ImportBatch.state == BATCH_IN_PROGRESS))
+
+
 def half_imported(session: Session) -> set[int]:
     """The cases an import still in progress has written (see ``refuse_half_imported``): no step can be taken on
     them, so they are on no list a unit answers."""
-    return set(session.scalars(select(CaseEvent.case_id).join(ImportBatch, CaseEvent.batch_id == ImportBatch.id)
-                               .where(CaseEvent.seq == 1, ImportBatch.state == BATCH_IN_PROGRESS)))
+    return set(session.scalars(_unfinished_registrations(CaseEvent.case_id)))
 
 
 def refuse_half_imported(session: Session, case: Case, batch_id: int | None = None) -> None:
     """A case registered by an import still in progress (its later parts unwritten, or the import killed and not
     yet cleared) takes no step but its own batch's: the import, if it fails, removes its cases, and a step taken on
     one meanwhile would go with it, leaving the audit trail naming an event that is gone."""
-    found = session.execute(
-        select(ImportBatch.id, ImportBatch.file_name).join(CaseEvent, CaseEvent.batch_id == ImportBatch.id)
-        .where(CaseEvent.case_id == case.id, CaseEvent.seq == 1, ImportBatch.state == BATCH_IN_PROGRESS)).first()
+    found = session.execute(_unfinished_registrations(ImportBatch.id, ImportBatch.file_name)
+                            .where(CaseEvent.case_id == case.id)).first()
     if found is not None and found.id != batch_id:
         raise TransitionError(
             f"工单{case.number}是一次尚未完成的导入（批次 {found.id}，{found.file_name}）正在写入的工单，导入完成前"

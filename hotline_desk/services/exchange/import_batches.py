@@ -164,8 +164,7 @@ def write_in_batches(session: Session, batch: ImportBatch, build: Callable[[], S
     done, audited at that moment by ``clock``; ``progress(written, total)`` is told after each. If writing fails,
     what was written is cleared at once; if the process dies, the next opening of the database clears it (see
     ``clear_unfinished``). This is the one service that commits on its own: a long import cannot be one transaction
-    without holding every other station up for its
-    whole length.
+    without holding every other station up for its whole length.
     """
     written: list[str] = []
     pause = SQLITE_PAUSE if session.get_bind().dialect.name == "sqlite" else 0.0
