@@ -83,8 +83,8 @@ def preview_cases(session: Session, path: Path, *, mapping_name: str = "", manua
     """Read the workbook and check every row; nothing is written. Moments more than a day ahead are refused.
 
     ``values`` says what to do with values on no list (see ValueChoice); with ``accept_suggestions`` every such value
-    whose suggestion names one entry is mapped to it (a tie is left for the user, and listed in ``ties``). Both are
-    kept in the preview, and saved as aliases when it is committed.
+    with a sure suggestion (``UnknownValue.sole_suggestion``) is mapped to it; the others are left for the user and
+    listed in ``ties``. Both are kept in the preview, and saved as aliases when it is committed.
     """
     with many_objects():
         return _preview_cases(session, path, mapping_name=mapping_name, manual=manual, channel=channel,
