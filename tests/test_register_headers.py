@@ -193,3 +193,29 @@ def test_a_date_column_and_a_time_column_make_the_calls_moment(db: Database, peo
     assert called == {"TZ1": datetime(2024, 3, 4, 9, 30), "TZ2": datetime(2024, 3, 4, 14, 5),
                       "TZ3": datetime(2024, 3, 5, 15, 0), "TZ4": datetime(2024, 3, 5, 12, 0),
                       "TZ5": datetime(2024, 3, 6, 8, 15)}
+
+
+def test_every_steps_date_and_time_columns_make_its_moment(db: Database, people: People, clock: FakeClock,
+                                                           tmp_path: Path) -> None:
+    """派发日期 beside 派发时间 and 办结日期 beside 办结时间: the time columns were left unread, and each step was
+    taken as at midnight (or a minute after the step before it)."""
+    from datetime import date, time
+
+    header = ["编号", "受理日期", "受理时间", "诉求内容", "诉求类型", "问题分类", "承办部门", "派发日期", "派发时间",
+              "办结日期", "办结时间", "处理结果"]
+    plain = ["问题处理类", "城市管理—市容市政", "城市管理局"]
+    path = _workbook(tmp_path / "台账.xlsx", header, [
+        ["TZ1", date(2024, 3, 4), time(9, 30), "路灯不亮", *plain, date(2024, 3, 4), time(10, 15),
+         date(2024, 3, 7), time(16, 40), "已解决"],
+        ["TZ2", date(2024, 3, 5), "08:00", "井盖丢失", *plain, "2024-03-05", "下午", "2024-03-06", "", "已解决"],
+    ])
+    preview = _preview(db, path, clock)
+    assert ("派发时间", "交办时刻") in preview.columns and ("办结时间", "办结时刻") in preview.columns
+    assert not preview.unread
+    assert [(p.row, p.column) for p in preview.problems] == [(3, "交办时刻")]
+    assert "无法识别的时刻“下午”" in preview.problems[0].reason
+    with db.session() as s:
+        assert commit_cases(s, people.supervisor, preview, clock=clock, only_valid=True).imported == 1
+    with db.reader() as s:
+        dispatched, finished = s.execute(select(Dispatch.dispatched_at, Dispatch.finished_at)).one()
+    assert (dispatched, finished) == (datetime(2024, 3, 4, 10, 15), datetime(2024, 3, 7, 16, 40))

@@ -14,8 +14,14 @@ FIELD_LABELS = {
     "reply_text": "回复内容", "result": "办理结果", "followup": "回访结果", "followup_at": "回访时间",
     "review": "甄别结果", "upstream_number": "上级工单号", "deadline": "办理期限", "remark": "备注",
     "extension_days": "延期天数", "extended_deadline": "延期后期限",
-    "registered_clock": "来电时刻",  # the time of the call where a register keeps it apart from its date
+    # a step's time of day where a register keeps it apart from its date (受理日期 beside 受理时间)
+    "registered_clock": "来电时刻", "dispatched_clock": "交办时刻", "signed_clock": "签收时刻",
+    "replied_clock": "回复时刻", "finished_clock": "办结时刻", "followup_clock": "回访时刻",
 }
+
+# A step's moment → the field of its time of day, read from a column of its own beside a 日期 column.
+STEP_CLOCKS = {"registered_at": "registered_clock", "dispatched_at": "dispatched_clock", "signed_at": "signed_clock",
+               "replied_at": "replied_clock", "finished_at": "finished_clock", "followup_at": "followup_clock"}
 
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "number": ("工单编号", "工单号", "编号", "受理编号", "事项编号", "工单编码"),
@@ -113,13 +119,13 @@ def auto_mapping(header: list[str], saved: dict[str, str] | None = None,
     for col, name in sorted(enumerate(header), key=lambda item: item[0] in hidden):
         key = clean(name)
         field = given[key] if key in given else field_for(name)
-        if field == "registered_at" and field in taken and "registered_clock" not in taken:
-            # 受理日期 and 受理时间 side by side: the call's date, and its time of day
+        if field in STEP_CLOCKS and field in taken and STEP_CLOCKS[field] not in taken:
+            # 受理日期 and 受理时间 (派发日期 and 派发时间…) side by side: the step's date, and its time of day
             dated = next((c for c in (taken[field], col) if "日期" in clean(header[c])), None)
             timed = next((c for c in (taken[field], col) if clean(header[c]).endswith("时间")), None)
             if dated is not None and timed is not None and dated != timed:
-                mapping[dated], mapping[timed] = "registered_at", "registered_clock"
-                taken.update(registered_at=dated, registered_clock=timed)
+                mapping[dated], mapping[timed] = field, STEP_CLOCKS[field]
+                taken.update({field: dated, STEP_CLOCKS[field]: timed})
             continue
         if field and field in FIELD_LABELS and field not in taken:
             mapping[col] = field

@@ -11,6 +11,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from hotline_desk.excel import normalize as norm
+from hotline_desk.excel.columns import FIELD_LABELS, STEP_CLOCKS
 from hotline_desk.services.exchange.import_values import Lookups, UnknownName
 from hotline_desk.vocabulary import Handling
 
@@ -47,8 +48,9 @@ def parse_row(raw: dict[str, Any], look: Lookups, default_channel: str, unknown:
             out[name] = None
         else:
             take(name, lambda value: norm.when(value, latest=latest))
-    if raw.get("registered_clock") is not None:
-        _with_time_of_day(out, raw["registered_clock"], problems, latest)
+    for name, clock in STEP_CLOCKS.items():
+        if raw.get(clock) is not None:
+            _with_time_of_day(out, name, raw[clock], problems, latest)
     take("phone", norm.phone)
     for name in ("number", "caller_name", "address", "title", "content", "reply_text", "result", "handling",
                  "followup", "review"):
@@ -129,36 +131,38 @@ COORDINATE_WORDS = ("协调", "直接", "当场", "答复")
 DISPATCH_WORDS = ("交办", "转办", "派单", "下派", "转派", "转交")
 
 
-def _with_time_of_day(out: dict[str, Any], cell: Any, problems: list[tuple[str, str]],
+def _with_time_of_day(out: dict[str, Any], name: str, cell: Any, problems: list[tuple[str, str]],
                       latest: datetime | None) -> None:
-    """The call's date (来电时间 from a 日期 column) and its time from the register's own column (来电时刻). A
-    moment written whole in the time column (2022-07-05 09:30) is the call's moment."""
+    """A step's date (``name``, from a 日期 column: 受理日期) and its time from the register's own column (受理时间).
+    A moment written whole in the time column (2022-07-05 09:30) is the step's moment."""
+    clock_field = STEP_CLOCKS[name]
     if not isinstance(cell, time):
         try:
             whole = norm.when(cell, latest=latest)
         except norm.CellError:
             whole = None  # a time of day alone, or no moment at all: read below
         if whole is not None:
-            out["registered_at"] = whole
+            out[name] = whole
             return
     try:
         clock = norm.time_of_day(cell)
     except norm.CellError as exc:
-        problems.append(("registered_clock", str(exc)))
+        problems.append((clock_field, str(exc)))
         return
-    called = out.get("registered_at")
-    if clock is None or called is None:
+    dated = out.get(name)
+    if clock is None or dated is None:
         return
-    if called.time() != time():
-        if called.time().replace(second=0) != clock.replace(second=0):
-            problems.append(("registered_clock", f"来电时间一列写的时刻（{called:%H:%M}）与来电时刻一列"
-                                                 f"（{clock:%H:%M}）不同，请核对"))
+    label, clock_label = FIELD_LABELS[name], FIELD_LABELS[clock_field]
+    if dated.time() != time():
+        if dated.time().replace(second=0) != clock.replace(second=0):
+            problems.append((clock_field, f"{label}一列写的时刻（{dated:%H:%M}）与{clock_label}一列"
+                                          f"（{clock:%H:%M}）不同，请核对"))
         return
-    combined = datetime.combine(called.date(), clock)
+    combined = datetime.combine(dated.date(), clock)
     if latest is not None and combined > latest:
-        problems.append(("registered_clock", f"来电时间{combined:%Y-%m-%d %H:%M}在未来，请核对"))
+        problems.append((clock_field, f"{label}{combined:%Y-%m-%d %H:%M}在未来，请核对"))
         return
-    out["registered_at"] = combined
+    out[name] = combined
 
 
 # A register's moments in the order its steps come.
