@@ -249,6 +249,44 @@ def test_a_deactivated_or_re_roled_person_still_signed_in_can_no_longer_act(
     assert said == "张丽的账户已被管理员停用，不能修改密码。"
 
 
+def test_a_window_signed_in_with_a_password_since_reset_or_changed_elsewhere_can_no_longer_act(
+        qtbot: QtBot, secured: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """An admin reset a password given away, and the station left signed in with it still worked under that
+    person's name. The person's own change in their window keeps it working; a change made elsewhere does not."""
+    from hotline_desk.ui.operations import Operation
+    from tests.ui_helpers import Messages, context
+
+    messages = Messages().install(monkeypatch)
+    signed_in = _login(secured, "op1", "haoma-123", clock).actor
+    assert signed_in is not None
+    window = context(secured, signed_in, clock, tmp_path)
+    ran: list[str] = []
+    assert Operation(None, window, lambda s: ran.append("before")).run_here() is None
+    with secured.session() as s:
+        once = accounts.reset_password(s, people.admin, "op1", clock=clock)
+    Operation(None, window, lambda s: ran.append("after the reset")).run_here()
+    assert ran == ["before"] and "张丽的密码已由管理员重置或在别处修改" in messages.texts()[-1]
+    assert "切换用户" in messages.texts()[-1]
+
+    dialog = ChangePasswordDialog(None, secured, window.actor, clock)  # the person was told the one-time password
+    qtbot.addWidget(dialog)
+    qtbot.keyClicks(dialog.current, once)
+    qtbot.keyClicks(dialog.new_password, "xin-mima-9")
+    qtbot.keyClicks(dialog.new_again, "xin-mima-9")
+    dialog.save()
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    window.actor = dialog.actor  # as the main window takes it
+    Operation(None, window, lambda s: ran.append("after their own change")).run_here()
+    assert ran == ["before", "after their own change"]
+
+    elsewhere = _login(secured, "op1", "xin-mima-9", clock).actor
+    assert elsewhere is not None
+    assert _change(secured, elsewhere, "xin-mima-9", "ling-yige-7", clock) == ""
+    Operation(None, window, lambda s: ran.append("after a change elsewhere")).run_here()
+    assert ran == ["before", "after their own change"] and "在别处修改" in messages.texts()[-1]
+
+
 def test_an_admin_reset_meanwhile_is_explained_at_change_password(secured: Database, people: People,
                                                                   clock: FakeClock) -> None:
     with secured.session() as s:

@@ -261,6 +261,8 @@ class ChangePasswordDialog(QDialog):
             with self.db.session() as session:  # a wrong current password is counted even though it is refused
                 refused = accounts.change_own_password(session, self.actor, self.current.text(),
                                                        self.new_password.text(), clock=self.clock)
+                if not refused:  # the window goes on under the new password (see ``accounts.confirm_signed_in``)
+                    self.actor = accounts.signed_in_anew(session, self.actor)
         except ValidationError as exc:  # the new password: too short, or the current one again
             self._refuse(exc.message, self.new_password)
             return

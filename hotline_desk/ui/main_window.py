@@ -239,6 +239,7 @@ class MainWindow(QMainWindow):
     def change_password(self) -> None:
         dialog = ChangePasswordDialog(self, self.ctx.db, self.ctx.actor, self.ctx.clock)
         if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.ctx.actor = dialog.actor
             self.show_notice("密码已修改，下次登录请用新密码。")
 
     def switch_user(self) -> None:

@@ -3,6 +3,7 @@ repeated failures, and password resets."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import secrets
@@ -85,6 +86,22 @@ def _actor(user: User) -> Actor:
     return Actor(id=user.id, username=user.username, display_name=user.display_name, role=user.role)
 
 
+def _password_stamp(password_hash: str) -> str:
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+
+
+def _signed_in(user: User) -> Actor:
+    """The actor of a person who has just given their password: it remembers which password that was."""
+    return dataclasses.replace(_actor(user), password_stamp=_password_stamp(user.password_hash))
+
+
+def signed_in_anew(session: Session, actor: Actor) -> Actor:
+    """The actor of a person signed in who has just changed their own password (in this session), so that their
+    window is not refused as if the password had been changed by someone else."""
+    user = session.get(User, actor.id)
+    return _signed_in(user) if user is not None else actor
+
+
 WRONG_PASSWORD = "用户名或密码不正确"
 OWN_PASSWORD = "自己的密码请用状态栏右下角姓名下的“修改密码”修改（须输入当前密码）。"
 NO_PASSWORD = "该用户还没有密码，不能登录。请管理员为其设置一次性密码。"
@@ -117,7 +134,7 @@ def login(session: Session, username: str, password: str, *, clock: Clock = offi
             user.locked_until = None
         if is_one_time(user.password_hash):
             return LoginResult(None, MUST_CHANGE, must_change=True)
-        return LoginResult(_actor(user), "")
+        return LoginResult(_signed_in(user), "")
     settings = Settings(session)
     limit = settings.int("accounts.max_failures")
     user.failed_logins += 1
@@ -149,7 +166,7 @@ def change_first_password(session: Session, username: str, one_time_password: st
     user = session.scalars(select(User).where(User.username == username.strip())).one()
     user.password_hash = hash_password(new_password)
     audit.record_row(session, user, user_id=user.id, at=clock(), kind="password")
-    return LoginResult(_actor(user), "")
+    return LoginResult(_signed_in(user), "")
 
 
 def change_own_password(session: Session, actor: Actor, current: str, new_password: str, *,
@@ -180,12 +197,18 @@ def change_own_password(session: Session, actor: Actor, current: str, new_passwo
 
 def confirm_signed_in(session: Session, actor: Actor) -> None:
     """Refuse the action of a person signed in whose account an admin has meanwhile deactivated or given another
-    role: the window would otherwise act with the rights read at login, and the history would name a person who may
-    no longer do it. Called in the action's own write session, before anything is written."""
-    row = session.execute(select(User.active, User.role).where(User.id == actor.id)).one_or_none()
+    role, or whose password has been reset or changed elsewhere since: the window would otherwise act with the
+    rights read at login (or for whoever is at a station signed in with a password given away), and the history
+    would name a person who may no longer do it. Called in the action's own write session, before anything is
+    written."""
+    row = session.execute(select(User.active, User.role, User.password_hash)
+                          .where(User.id == actor.id)).one_or_none()
     if row is None or not row.active:
         raise PermissionDenied(f"{actor.display_name}的账户已被管理员停用，不能再办理。"
                                "请点状态栏右下角的姓名，选“切换用户”，由在用的工作人员登录。")
+    if actor.password_stamp is not None and actor.password_stamp != _password_stamp(row.password_hash):
+        raise PermissionDenied(f"{actor.display_name}的密码已由管理员重置或在别处修改，这一步未办理。"
+                               "请点状态栏右下角的姓名，选“切换用户”，用新密码重新登录。")
     if row.role != actor.role:
         now_role = ROLE_LABELS.get(row.role, row.role)
         raise PermissionDenied(f"管理员已把{actor.display_name}的角色改为{now_role}，这一步未办理。"

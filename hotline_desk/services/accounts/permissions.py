@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from hotline_desk.errors import PermissionDenied
 from hotline_desk.vocabulary import Action, Permission, Role
@@ -42,6 +42,9 @@ class Actor:
     username: str
     display_name: str
     role: str
+    # Which password the person signed in with (a digest of its stored hash), for a window to be refused once an
+    # admin resets it or it is changed elsewhere; None for an actor not made by signing in (no such check).
+    password_stamp: str | None = field(default=None, compare=False, repr=False)
 
     @property
     def role_label(self) -> str:
