@@ -53,6 +53,9 @@ def test_template_and_rules_commands(demo_db: Database, capsys: pytest.CaptureFi
     assert "share_decimals\t统计表占比小数位数\t两位小数，如 95.27%（2）" in out
     _, out, _ = run(capsys, demo_db, "stats", "--month", "2022-07")
     assert "咨询类\t1318\t29.42%" in out
+    for key, value in (("bonus_max", "NaN"), ("decimals", "100"), ("columns", "[]")):
+        code, _, err = run(capsys, demo_db, "rules", "set", key, value)  # refused, the rules left as they were
+        assert code == 2 and "考核规则" in err, err
     assert run(capsys, demo_db, "rules", "set", "bonus_max", "30")[0] == 0
     _, out, _ = run(capsys, demo_db, "scores", "--month", "2022-07")
     assert "1\t陵头镇\t40\t20\t20\t27\t107" in out

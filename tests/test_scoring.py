@@ -133,6 +133,22 @@ def test_rules_reject_unknown_fields_and_values() -> None:
     assert ScoringRules.from_dict(ScoringRules().to_dict()) == ScoringRules()
 
 
+@pytest.mark.parametrize(("changes", "said"), [
+    ({"bonus_max": float("nan")}, "附加分上限应为 -100 至 100 的整数，“nan”不行"),
+    ({"bonus_max": "abc"}, "附加分上限应为 -100 至 100 的整数，“abc”不行"),
+    ({"decimals": 100}, "小数位数应为 0 至 2"),
+    ({"columns": []}, "至少要有一个评分列"),
+    ({"basic_counts": 2}, "只能是 true 或 false"),
+    ({"bonus_label": ""}, "1 至 10 个字"),
+    ({"columns": [{"key": "finish", "label": "办结率", "weight": 40, "mode": "threshold", "threshold": 90}]},
+     "达标线应为 0 至 1"),
+])
+def test_rules_of_the_wrong_kind_or_out_of_range_are_refused(changes: dict[str, object], said: str) -> None:
+    """NaN, text or 100 decimals were stored, and every score and bulletin then failed with an unexpected error."""
+    with pytest.raises(ValidationError, match=said):
+        ScoringRules.from_dict({**ScoringRules().to_dict(), **changes})
+
+
 def test_the_cases_behind_each_rate(db: Database, people: People, clock: FakeClock) -> None:
     from hotline_desk.services.reporting.scoring import unit_case_details
 

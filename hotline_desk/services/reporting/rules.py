@@ -64,6 +64,26 @@ class ScoringRules:
         return rules
 
     def validate(self) -> None:
+        """Every field of the right kind and in its range: a value that is no number (NaN, text) or a list of columns
+        left empty was stored before, and every score and bulletin then failed."""
+        if not isinstance(self.columns, tuple) or not self.columns:
+            raise ValidationError("考核规则至少要有一个评分列（办结率、响应率或满意率）。")
+        if len({c.key for c in self.columns}) != len(self.columns):
+            raise ValidationError("考核规则的评分列不能重复。")
+        for column in self.columns:
+            _whole(column.weight, f"{column.label}的分值", 0, 100)
+            threshold = column.threshold
+            if isinstance(threshold, bool) or not isinstance(threshold, int | float) \
+                    or not 0 <= threshold <= 1:  # NaN fails the comparison too
+                raise ValidationError(f"考核规则中{column.label}的达标线应为 0 至 1 之间的数（0.9 即 90%）。")
+        _whole(self.bonus_base, "附加分基础分", 0, 100)
+        _whole(self.bonus_min, "附加分下限", -100, 100)
+        _whole(self.bonus_max, "附加分上限", -100, 100)
+        _whole(self.decimals, "得分保留的小数位数", 0, 2)
+        if not isinstance(self.basic_counts, bool):
+            raise ValidationError("考核规则“基本满意是否计为满意”只能是 true 或 false。")
+        if not isinstance(self.bonus_label, str) or not 0 < len(self.bonus_label.strip()) <= 10:
+            raise ValidationError("附加分一列的名称应为 1 至 10 个字。")
         if {c.key for c in self.columns} - {"finish", "response", "satisfaction"}:
             raise ValidationError("评分列只能是 finish（办结率）、response（响应率）、satisfaction（满意率）。")
         if any(c.mode not in ("linear", "threshold") for c in self.columns):
@@ -82,6 +102,11 @@ class ScoringRules:
 
     def satisfied_results(self) -> frozenset[str]:
         return frozenset({"satisfied", "basic"} if self.basic_counts else {"satisfied"})
+
+
+def _whole(value: Any, label: str, lowest: int, highest: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not lowest <= value <= highest:
+        raise ValidationError(f"考核规则中{label}应为 {lowest} 至 {highest} 的整数，“{value}”不行。")
 
 
 # The rule fields that change printed numbers, with their Chinese labels and what each value means (shown by
