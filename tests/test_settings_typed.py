@@ -7,7 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QComboBox, QLabel, QSpinBox
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QComboBox, QLabel
 from pytestqt.qtbot import QtBot
 
 from hotline_desk.cli import main
@@ -16,6 +18,7 @@ from hotline_desk.errors import ValidationError
 from hotline_desk.models import Setting
 from hotline_desk.services.office import admin, settings
 from hotline_desk.services.office.settings import LOCK_MINUTES, SIGN_HOURS, TABLE_SCOPE, Settings
+from hotline_desk.ui.entry_widgets import NumberBox
 from tests.conftest import FakeClock, People
 from tests.helpers import TEST_PASSWORD
 from tests.ui_helpers import Messages, context
@@ -87,7 +90,7 @@ def test_the_settings_page_shows_labels_never_codes_and_refuses_out_of_range(
         monkeypatch: pytest.MonkeyPatch) -> None:
     from hotline_desk.ui.settings_view import SettingsView, TemplateTab
 
-    Messages().install(monkeypatch)
+    messages = Messages().install(monkeypatch)
     view = SettingsView(context(db, people.admin, clock, tmp_path))
     qtbot.addWidget(view)
     shown: list[str] = [label.text() for label in view.findChildren(QLabel)]
@@ -98,6 +101,13 @@ def test_the_settings_page_shows_labels_never_codes_and_refuses_out_of_range(
     template = view.findChild(TemplateTab)
     assert template is not None
     sign = template.editors[SIGN_HOURS.key]
-    assert isinstance(sign, QSpinBox) and (sign.minimum(), sign.maximum()) == (1, 720)
+    assert isinstance(sign, NumberBox) and sign.allowed == (1, 720)
+    sign.setFocus()
+    QTest.keyClick(sign, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClicks(sign, "1000")  # kept as typed (Qt's own range check left 100), and refused at 保存
+    assert sign.value() == 1000 and not template.save()
+    assert "应在 1 到 720 之间，1000 不行" in messages.texts()[-1]
+    with db.reader() as s:
+        assert Settings(s).get(SIGN_HOURS.key) == SIGN_HOURS.default
     scope = template.editors[TABLE_SCOPE.key]
     assert isinstance(scope, QComboBox) and scope.currentText() == "仅本级登记"

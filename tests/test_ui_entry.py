@@ -657,3 +657,27 @@ def test_enter_leaves_a_call_time_typed_in_part_to_be_finished(qtbot: QtBot, db:
     QTest.keyClicks(time, "0")
     QTest.keyClick(time, Qt.Key.Key_Return)
     assert QApplication.focusWidget() is entry.channel
+
+
+def test_a_number_typed_past_the_fields_maximum_is_kept_and_refused(qtbot: QtBot) -> None:
+    """15 typed in 延期工作日 (at most 10) lost its 5 as it was typed, and a 1-day 延期 was asked in silence."""
+    from hotline_desk.ui.widgets import ActionDialog, FieldSpec
+    from tests.ui_helpers import shown_active
+
+    dialog = ActionDialog(None, "延期申请", [FieldSpec("days", "延期工作日", "int", default=3, minimum=1, maximum=10),
+                                          FieldSpec("reason", "延期理由", "text", required=True)])
+    shown_active(qtbot, dialog, 600, 400)
+    days = dialog.editors["days"]
+    days.setFocus()
+    QTest.keyClick(days, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClicks(days, "15")
+    QTest.keyClick(days, Qt.Key.Key_Tab)
+    dialog.set_value("reason", "需协调管网改造")
+    QTest.keyClick(dialog.editors["reason"], Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert dialog.isVisible() and dialog.values()["days"] == 15
+    assert dialog.error.text() == "延期工作日应为 1 至 10，填的是 15。"
+    assert QApplication.focusWidget() is days or days.isAncestorOf(QApplication.focusWidget())
+    QTest.keyClick(days, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClicks(days, "8")
+    QTest.keyClick(days, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert dialog.result() == ActionDialog.DialogCode.Accepted and dialog.values()["days"] == 8

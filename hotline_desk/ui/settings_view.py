@@ -48,6 +48,7 @@ from hotline_desk.services.reporting.rules import load_rules
 from hotline_desk.ui.changes import Change, follow
 from hotline_desk.ui.connection import ConnectionDialog
 from hotline_desk.ui.context import UiContext
+from hotline_desk.ui.entry_widgets import NumberBox
 from hotline_desk.ui.feedback import read
 from hotline_desk.ui.models import Column, RowsModel
 from hotline_desk.ui.operations import Operation, show_refusal
@@ -713,12 +714,9 @@ def _setting_editor(definition: settings.SettingDef[Any], value: Any) -> QWidget
         box = QCheckBox()
         box.setChecked(bool(value))
         return box
-    if definition.kind is int:
-        spin = QSpinBox()
-        spin.setRange(definition.minimum if definition.minimum is not None else 0,
-                      definition.maximum if definition.maximum is not None else 99999)
-        spin.setValue(int(value))
-        return spin
+    if definition.kind is int:  # out of range is said at 保存, by the setting's own check
+        return NumberBox(definition.minimum if definition.minimum is not None else 0,
+                         definition.maximum if definition.maximum is not None else 99_999, int(value))
     # a list (第一部分另加的条目) is edited as JSON, which is how it is saved back
     line = QLineEdit(json.dumps(value, ensure_ascii=False) if definition.kind in (list, dict) else str(value))
     if definition.note:

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from hotline_desk.services.office.pinyin import matches
-from hotline_desk.ui.entry_widgets import CallTimeEdit
+from hotline_desk.ui.entry_widgets import CallTimeEdit, NumberBox
 
 
 class RowTable(QTableView):
@@ -367,10 +367,7 @@ class ActionDialog(GuardedDialog):
                 combo.setCurrentIndex(max(combo.findData(spec.default), 0))
             return combo
         if spec.kind == "int":
-            spin = QSpinBox()
-            spin.setRange(spec.minimum, spec.maximum)
-            spin.setValue(int(spec.default or spec.minimum))
-            return spin
+            return NumberBox(spec.minimum, spec.maximum, int(spec.default or spec.minimum))
         if spec.kind == "check":
             return QCheckBox()
         return QLineEdit(str(spec.default or ""))
@@ -411,11 +408,14 @@ class ActionDialog(GuardedDialog):
             return editor.unresolved(spec.label.split("（")[0])
         if isinstance(editor, CallTimeEdit):
             return editor.unfinished(spec.label)
+        if isinstance(editor, NumberBox):
+            return editor.out_of_range(spec.label)
         return ""
 
     def _unresolved(self) -> tuple[str, str] | None:
-        """The first field whose typed text cannot be taken, and why (see ``_field_fault``); pickers first."""
-        return next(((s.key, m) for kind in (SearchCombo, CallTimeEdit) for s in self.fields
+        """The first field whose typed text cannot be taken, and why (see ``_field_fault``); pickers first, then times
+        and numbers."""
+        return next(((s.key, m) for kind in (SearchCombo, CallTimeEdit, NumberBox) for s in self.fields
                      if isinstance(self.editors[s.key], kind) and (m := self._field_fault(s.key))), None)
 
     def _accept(self) -> None:
