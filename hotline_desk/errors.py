@@ -38,6 +38,11 @@ class ConflictError(HotlineError):
         self.happened = happened or message
 
 
+class ChangedBehindTheApp(HotlineError):
+    """A row differs from what the audit trail last recorded of it: changed in the database file, not by the app.
+    A step on it is refused, so that the step's own record does not vouch for the change."""
+
+
 class NotFound(HotlineError):
     """A case, unit, user or other record that does not exist."""
 

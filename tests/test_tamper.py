@@ -14,6 +14,7 @@ from hotline_desk.services.accounts import users
 from hotline_desk.services.accounts.audit import VerifyReport
 from hotline_desk.services.exchange.imports import commit_cases, preview_cases
 from hotline_desk.services.maintenance.integrity import verify_all
+from tests.helpers import cli_as
 from tests.test_anchors import _rehash_after_editing_content
 from tests.test_excel_exchange import _messy
 
@@ -137,3 +138,56 @@ def test_a_finalised_bulletin_carries_the_anchor(office: Database, tmp_path: Pat
         assert verify_all(s).ok
     assert main(["--db", office.url, "verify", "--anchor", str(pdf)]) == 1
     assert f"与锚点 {anchor.code}" in capsys.readouterr().out
+
+
+def test_a_step_after_an_edit_behind_the_app_is_refused_so_verify_still_finds_it(
+        office: Database, capsys: pytest.CaptureFixture[str]) -> None:
+    """A phone and month changed in the file, then any step on the case (督办, a correction): its record vouched
+    for the changed registration, and verify said nothing."""
+    from hotline_desk.errors import ChangedBehindTheApp
+    from hotline_desk.models import Case
+    from hotline_desk.services.accounts.users import get_actor
+    from hotline_desk.services.cases import workflow
+
+    with office.reader() as s:
+        case = s.get(Case, 3)
+        assert case is not None
+        number, version = case.number, case.version
+    _tamper(office, "UPDATE cases SET phone = '13000000000', month = '2022-06' WHERE id = 3")
+    with office.session() as s:
+        admin = get_actor(s, "admin")
+        with pytest.raises(ChangedBehindTheApp, match=f"工单{number}的登记内容与审计记录不符"):
+            workflow.edit_case(s, admin, 3, version, {"title": "改个标题"})
+    assert cli_as(["--db", office.url, "--user", "admin", "case", "edit", number, "--title", "改个标题"]) == 2
+    assert "与审计记录不符" in capsys.readouterr().err
+    report = _check(office)
+    assert any("登记内容" in problem for problem in report.problems), report.problems[:5]
+
+
+def test_an_account_changed_behind_the_app_neither_signs_in_nor_is_vouched_for(office: Database) -> None:
+    """An operator's role raised to admin in the file, then his own password changed: verify said nothing, and he
+    could add an admin of his own."""
+    from hotline_desk.errors import ChangedBehindTheApp
+    from hotline_desk.services.accounts import accounts
+    from hotline_desk.services.accounts.users import get_actor
+    from hotline_desk.services.office import admin
+
+    with office.session() as s:
+        accounts.set_password(s, get_actor(s, "admin"), "demo_op1", "yici-mima-1")
+        accounts.change_first_password(s, "demo_op1", "yici-mima-1", "ziji-mima-2")
+        operator = get_actor(s, "demo_op1")
+    _tamper(office, "UPDATE users SET role = 'admin' WHERE username = 'demo_op1'")
+    with office.session() as s:
+        said = accounts.login(s, "demo_op1", "ziji-mima-2")
+    assert said.actor is None and "账户资料与审计记录不符" in said.message and "不能登录" in said.message
+    with office.session() as s:
+        said_at_change = accounts.change_own_password(s, operator, "ziji-mima-2", "xin-mima-3")
+    assert "账户资料与审计记录不符" in said_at_change
+    with office.session() as s, pytest.raises(ChangedBehindTheApp):  # a new name would vouch for the role
+        admin.set_user(s, get_actor(s, "admin"), "demo_op1", display_name="王丽丽")
+    assert any("user:" in problem for problem in _check(office).problems)
+    with office.session() as s:  # what differs may be set right by an admin
+        admin.set_user(s, get_actor(s, "admin"), "demo_op1", role="operator")
+    assert _check(office).ok
+    with office.session() as s:
+        assert accounts.login(s, "demo_op1", "ziji-mima-2").actor is not None

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline_desk.errors import ChangedBehindTheApp
 from hotline_desk.models import (
     AppealType,
     AuditRecord,
@@ -200,6 +201,73 @@ def recorded_as_now(session: Session, obj: Audited) -> bool:
                                                              AuditRecord.kind.not_in(NOTE_KINDS))
                             .order_by(AuditRecord.id.desc()).limit(1))
     return latest == canonical(detail)
+
+
+def _latest_detail(session: Session, entities: Sequence[str]) -> tuple[str, str] | None:
+    """The entity and detail of the latest record (notes aside) of any of ``entities``."""
+    row = session.execute(select(AuditRecord.entity, AuditRecord.detail)
+                          .where(AuditRecord.entity.in_(entities), AuditRecord.kind.not_in(NOTE_KINDS))
+                          .order_by(AuditRecord.id.desc()).limit(1)).one_or_none()
+    return None if row is None else (row[0], row[1])
+
+
+BEHIND_THE_APP = ("与审计记录不符（数据库文件可能被绕过本程序改动过），这一步未办理。"
+                  "请管理员运行核验（hotline-desk verify）查明，并从备份恢复被改动的内容。")
+
+
+def refuse_changed_behind(session: Session, obj: Audited, what: str) -> None:
+    """Refuse to change (or act as) a row that differs from its latest audit record: the change's own record would
+    otherwise vouch for what was changed behind the app (a role raised in the file, then a password changed), and
+    ``verify`` would no longer find it. Call before changing the row. A row the trail has no record of passes."""
+    if changed_behind(session, obj):
+        raise ChangedBehindTheApp(f"{what}{BEHIND_THE_APP}")
+
+
+def changed_behind(session: Session, obj: Audited) -> bool:
+    """Whether the row differs from its latest audit record (a row the trail has no record of: no)."""
+    return bool(unrecorded_fields(session, obj))
+
+
+def unrecorded_fields(session: Session, obj: Audited) -> set[str]:
+    """The fields of the row's snapshot (see ``snapshot``) that differ from its latest audit record."""
+    entity, detail = snapshot(obj)
+    latest = _latest_detail(session, [entity])
+    if latest is None or latest[1] == canonical(detail):
+        return set()
+    try:
+        recorded = json.loads(latest[1])
+    except ValueError:
+        recorded = None
+    if not isinstance(recorded, dict) or not isinstance(detail, dict):
+        return {"*"}
+    now = json.loads(canonical(detail))
+    return {key for key in now.keys() | recorded.keys() if now.get(key) != recorded.get(key)}
+
+
+def refuse_case_changed_behind(session: Session, case: Case, last_seq: int) -> None:
+    """Refuse a step on a case whose registration fields differ from the digest its latest record holds (see
+    ``refuse_changed_behind``): a phone or month changed in the file, then any step, and ``verify`` said nothing.
+    Call before the step changes the case."""
+    latest = _latest_detail(session, [event_entity(case.id, last_seq), history_entity(case.id),
+                                      registration_entity(case.id)])
+    if latest is None:
+        return
+    recorded = _registration_in(latest[0], latest[1])
+    if recorded is not None and recorded != registration_digest(case_registration(case)):
+        raise ChangedBehindTheApp(f"工单{case.number}的登记内容{BEHIND_THE_APP}")
+
+
+def _registration_in(entity: str, detail: str) -> str | None:
+    """The registration digest a case's record holds, if any."""
+    try:
+        parsed = json.loads(detail)
+    except ValueError:
+        return None
+    if entity.startswith("case_event:") and isinstance(parsed, list) and len(parsed) > EVENT_FIELDS:
+        return str(parsed[EVENT_FIELDS])
+    if isinstance(parsed, dict) and "registration" in parsed:
+        return str(parsed["registration"])
+    return None
 
 
 def record_removal(session: Session, obj: Audited, *, user_id: int | None, at: datetime) -> None:

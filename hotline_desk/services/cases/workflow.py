@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.errors import ConflictError, NotFound, TransitionError, ValidationError
 from hotline_desk.models import Case, CaseEvent, Unit, User
+from hotline_desk.services.accounts import audit
 from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.cases import classification, search_index
 from hotline_desk.services.cases.actions import Offer, available_actions
@@ -59,12 +60,16 @@ class Situation:
     context: StepContext
 
 
-def _load(session: Session, case_id: int, now: datetime) -> tuple[Case, Situation]:
+def _load(session: Session, case_id: int, now: datetime, *, writing: bool = False) -> tuple[Case, Situation]:
+    """The case and where it stands; ``writing`` (a step or an edit to come) refuses a case whose registration was
+    changed behind the app (``audit.refuse_case_changed_behind``)."""
     case = session.get(Case, case_id)
     if case is None:
         raise NotFound("工单不存在。")
     found = Situation(case.id, case.number, case.title, case.version, current_status(session, case_id),
                       step_context(session, case, now))
+    if writing:
+        audit.refuse_case_changed_behind(session, case, found.status.last_seq)
     return case, found
 
 
@@ -96,7 +101,7 @@ def take(session: Session, actor: Actor, case_id: int, action: Action, payload: 
     """Carry out one step of the table on a case: every check first, then exactly one event, or nothing."""
     require(actor, action)
     now = clock()
-    case, found = _load(session, case_id, now)
+    case, found = _load(session, case_id, now, writing=True)
     check_version(session, case, expected_version)
     write_step(session, case, found.status, found.context, actor, action, payload, at=at or now, recorded_at=now,
                batch_id=batch_id)
@@ -283,7 +288,7 @@ def edit_case(session: Session, actor: Actor, case_id: int, expected_version: in
     """
     require(actor, "edit_case")
     now = clock()
-    case, found = _load(session, case_id, now)
+    case, found = _load(session, case_id, now, writing=True)
     check_version(session, case, expected_version)
     if found.status.erased:
         raise TransitionError(f"工单{case.number}的个人信息已删除，不能再修改登记内容。")
