@@ -283,3 +283,15 @@ def test_what_killed_backups_left_is_cleared_by_the_next(db: Database, db_path: 
     assert not any(path.exists() for path in stale)
     assert fresh.exists() and real.path.exists() and real.manifest.exists()
     assert [b.made_at.day for b in backup.list_backups(folder, db_path)] == [3, 1]
+
+
+def test_a_backup_folder_that_is_a_file_or_cannot_be_written_is_said_so(db: Database, db_path: Path,
+                                                                         tmp_path: Path) -> None:
+    """A file given as the folder, or a folder nobody may write in, ended the command with an unexpected error."""
+    a_file = tmp_path / "备份.sqlite3"
+    a_file.write_bytes(b"not a folder")
+    with pytest.raises(DatabaseError, match="是一个文件，不是文件夹"):
+        backup.backup(db_path, a_file, keep=3, now=datetime(2022, 8, 1, 9, 0))
+    with pytest.raises(DatabaseError, match=r"不能在备份目录 .* 中写入（路径中有一段不是文件夹"):
+        backup.backup(db_path, a_file / "子文件夹", keep=3, now=datetime(2022, 8, 1, 9, 0))
+    assert a_file.read_bytes() == b"not a folder"

@@ -18,7 +18,7 @@ from pathlib import Path
 from urllib.request import pathname2url
 
 from hotline_desk.db import Database, head_revision, sqlite_url
-from hotline_desk.errors import DatabaseError
+from hotline_desk.errors import DatabaseError, os_reason
 from hotline_desk.services.accounts import anchors
 from hotline_desk.services.accounts.audit import ANCHOR_HASH_LENGTH, Anchor
 from hotline_desk.services.clock import Clock, office_now
@@ -251,12 +251,18 @@ def backup(db_path: Path, directory: Path, *, keep: int, now: datetime,
     """Copy the live database page by page into ``directory`` with its manifest; older backups beyond ``keep`` go
     (see ``_kept``; never the one just made). ``held``: a connection holding the database, to copy through."""
     keep = max(1, keep)
-    directory.mkdir(parents=True, exist_ok=True)
-    _clear_leftovers(directory, f".partial-*{SUFFIX}", f"{PREFIX}*{SUFFIX}")
-    target = _reserve(directory, now)
+    if directory.exists() and not directory.is_dir():
+        raise DatabaseError(f"备份目录 {directory} 是一个文件，不是文件夹。请在设置中（或用 --dir）指定一个文件夹。")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        _clear_leftovers(directory, f".partial-*{SUFFIX}", f"{PREFIX}*{SUFFIX}")
+        target = _reserve(directory, now)
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".partial-", suffix=SUFFIX)
+        os.close(fd)
+    except OSError as exc:  # a folder that cannot be made or written in (another's, read-only, /proc …)
+        raise DatabaseError(f"备份失败：不能在备份目录 {directory} 中写入（{os_reason(exc)}）。"
+                            "请在设置中（或用 --dir）换一个可写的文件夹。") from exc
     now = datetime.strptime(target.name[len(PREFIX):-len(SUFFIX)], "%Y%m%d-%H%M%S")
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".partial-", suffix=SUFFIX)
-    os.close(fd)
     try:
         _copy(held or db_path, Path(tmp))
         os.replace(tmp, target)
