@@ -191,3 +191,49 @@ def test_an_account_changed_behind_the_app_neither_signs_in_nor_is_vouched_for(o
     assert _check(office).ok
     with office.session() as s:
         assert accounts.login(s, "demo_op1", "ziji-mima-2").actor is not None
+
+
+def _finalised(office: Database) -> None:
+    from hotline_desk.services.accounts.users import get_actor
+    from hotline_desk.services.clock import fixed_clock
+    from hotline_desk.services.reporting import bulletin
+
+    with office.session() as s:
+        bulletin.finalize(s, get_actor(s, "demo_sup1"), "2022-07", clock=fixed_clock(datetime(2022, 8, 2, 9)),
+                          accept_warnings=True)
+
+
+@pytest.mark.parametrize(("sql", "found"), [
+    ("UPDATE bulletins SET snapshot = replace(snapshot, '\"local_total\": ', '\"local_total\": 9') "
+     "WHERE month = '2022-07'", "2022-07的定稿简报冻结的数字（统计表、考核表）与审计记录不符"),
+    ("UPDATE bulletins SET pdf = substr(pdf, 1, length(pdf) - 1) WHERE month = '2022-07'",
+     "2022-07的定稿简报的 PDF 与审计记录不符"),
+])
+def test_a_finalised_bulletin_changed_in_the_file_is_found_and_not_handed_out(
+        office: Database, sql: str, found: str, tmp_path: Path) -> None:
+    """A forged score table was shown by `scores` (blamed on later corrections), an altered PDF reprinted, and verify
+    said nothing."""
+    from hotline_desk.errors import ChangedBehindTheApp
+    from hotline_desk.services.reporting import bulletin
+    from hotline_desk.services.reporting.frozen import month_scores, month_stats
+
+    _finalised(office)
+    assert _check(office).ok
+    _tamper(office, sql)
+    assert any(found in problem for problem in _check(office).problems), _check(office).problems[:5]
+    with office.reader() as s:
+        for reading in (lambda: bulletin.build(s, "2022-07"), lambda: month_scores(s, "2022-07"),
+                        lambda: month_stats(s, "2022-07")):
+            with pytest.raises(ChangedBehindTheApp, match=r"2022-07的定稿简报.*与审计记录不符"):
+                reading()
+    code = cli_as(["--db", office.url, "--user", "demo_sup1", "bulletin", "--month", "2022-07",
+                   "--out", str(tmp_path / "重印.pdf")])
+    assert code == 2 and not (tmp_path / "重印.pdf").exists()
+
+
+def test_a_bulletin_set_back_to_draft_in_the_file_and_finalised_again_is_found(office: Database) -> None:
+    _finalised(office)
+    _tamper(office, "UPDATE bulletins SET status = 'draft', finalized_at = NULL, finalized_by = NULL")
+    assert "2022-07的简报已定稿，数据库中却是草稿。" in _check(office).problems
+    _finalised(office)
+    assert "2022-07的简报定稿了 2 次：定稿后被绕过本程序改回草稿，又定稿了一次。" in _check(office).problems

@@ -18,6 +18,7 @@ from hotline_desk.models import (
     AppealType,
     AuditRecord,
     BonusItem,
+    Bulletin,
     Case,
     CaseEvent,
     Category,
@@ -257,6 +258,49 @@ def refuse_case_changed_behind(session: Session, case: Case, last_seq: int) -> N
         raise ChangedBehindTheApp(f"工单{case.number}的登记内容{BEHIND_THE_APP}")
 
 
+FINALISED = "bulletin_finalize"  # the record of a month's 定稿: the digests of its PDF and of its frozen numbers
+
+
+def finalised_detail(pdf: bytes, snapshot: str) -> dict[str, str]:
+    return {"pdf_sha256": hashlib.sha256(pdf).hexdigest(),
+            "snapshot_sha256": hashlib.sha256(snapshot.encode("utf-8")).hexdigest()}
+
+
+def refuse_finalised_changed(session: Session, month: str, pdf: bytes | None, snapshot: str) -> None:
+    """Refuse to hand out a finalised bulletin (its PDF, its frozen numbers) that differs from what its 定稿 record
+    holds: a forged score table was shown by ``scores`` and blamed on later corrections, and a reprint gave the
+    altered PDF. Records written before the numbers' digest was kept vouch for the PDF alone."""
+    recorded = _finalised_records(session, month)
+    if not recorded:
+        return
+    if fault := _finalised_fault(recorded[-1], pdf, snapshot):
+        raise ChangedBehindTheApp(f"{month}的定稿简报{fault}{BEHIND_THE_APP}")
+
+
+def _finalised_records(session: Session, month: str) -> list[dict[str, Any]]:
+    details = session.scalars(select(AuditRecord.detail).where(AuditRecord.entity == f"bulletin:{month}",
+                                                               AuditRecord.kind == FINALISED)
+                              .order_by(AuditRecord.id))
+    return [parsed for text in details if isinstance(parsed := _parsed(text), dict)]
+
+
+def _parsed(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def _finalised_fault(recorded: dict[str, Any], pdf: bytes | None, snapshot: str) -> str:
+    """What of a finalised bulletin differs from its 定稿 record ("" if nothing)."""
+    if pdf is None or hashlib.sha256(pdf).hexdigest() != recorded.get("pdf_sha256"):
+        return "的 PDF "
+    numbers = recorded.get("snapshot_sha256")
+    if numbers is not None and hashlib.sha256(snapshot.encode("utf-8")).hexdigest() != numbers:
+        return "冻结的数字（统计表、考核表）"
+    return ""
+
+
 def _registration_in(entity: str, detail: str) -> str | None:
     """The registration digest a case's record holds, if any."""
     try:
@@ -298,6 +342,7 @@ class _Walk:
     latest: dict[str, str] = field(default_factory=dict)
     registrations: dict[int, str] = field(default_factory=dict)
     baselines: list[int] = field(default_factory=list)
+    finalised: dict[str, list[str]] = field(default_factory=dict)  # month → its 定稿 records' details, in order
 
 
 _CASE_ENTITIES = ("case_event:", "case_registration:", "case_history:")
@@ -368,12 +413,35 @@ def verify(session: Session, anchors: Sequence[Anchor] = ()) -> VerifyReport:
                                        "此前的记录已被改写（整条链被重新计算过哈希）。")
         if rec.kind == "baseline":
             walk.baselines.append(rec.id)
+        elif rec.kind == FINALISED and rec.entity.startswith("bulletin:"):
+            walk.finalised.setdefault(rec.entity.removeprefix("bulletin:"), []).append(rec.detail)
     report.head = (expected_id - 1, prev)
     _check_anchors(anchors, walk, report)
     _check_events(session, walk.latest, report)
     _check_registrations(session, walk.registrations, report)
     _check_rows(session, walk.latest, report)
+    _check_bulletins(session, walk.finalised, report)
     return report
+
+
+def _check_bulletins(session: Session, finalised: dict[str, list[str]], report: VerifyReport) -> None:
+    """Each finalised bulletin as its 定稿 record holds it (PDF, frozen numbers), finalised once, and none marked
+    final without a record: a snapshot, a PDF or a status changed in the file passed unseen."""
+    rows = {month: (status, pdf, snapshot) for month, status, pdf, snapshot
+            in session.execute(select(Bulletin.month, Bulletin.status, Bulletin.pdf, Bulletin.snapshot))}
+    for month, details in sorted(finalised.items()):
+        if len(details) > 1:
+            report.problems.append(f"{month}的简报定稿了 {len(details)} 次：定稿后被绕过本程序改回草稿，又定稿了一次。")
+        status, pdf, snapshot = rows.get(month, (None, None, ""))
+        if status != "final":
+            report.problems.append(f"{month}的简报已定稿，数据库中却" + ("不见了。" if status is None else "是草稿。"))
+            continue
+        recorded = _parsed(details[-1])
+        if isinstance(recorded, dict) and (fault := _finalised_fault(recorded, pdf, snapshot or "")):
+            report.problems.append(f"{month}的定稿简报{fault}与审计记录不符。")
+    for month, (status, _pdf, _snapshot) in sorted(rows.items()):
+        if status == "final" and month not in finalised:
+            report.problems.append(f"{month}的简报标为定稿，却没有定稿的审计记录。")
 
 
 def _check_anchors(anchors: Sequence[Anchor], walk: _Walk, report: VerifyReport) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
@@ -226,6 +225,7 @@ def build(session: Session, month: str, *, clock: Clock = office_now, fonts: Fon
     across its pages (``marked``; only 定稿 builds it without, to freeze it)."""
     row = _row(session, month, persist=False)
     if row.status == "final" and row.pdf is not None:
+        audit.refuse_finalised_changed(session, month, row.pdf, row.snapshot)
         frozen = json.loads(row.snapshot)
         return BuiltBulletin(pdf=row.pdf, data=frozen, fonts=tuple(tuple(f) for f in frozen.get("fonts", [])),
                              warning="")
@@ -279,8 +279,8 @@ def finalize(session: Session, actor: Actor, month: str, *, clock: Clock = offic
     row.finalized_at = now
     row.finalized_by = actor.id
     row.updated_at = now
-    audit.record(session, "bulletin_finalize", f"bulletin:{month}",
-                 {"pdf_sha256": hashlib.sha256(built.pdf).hexdigest()}, user_id=actor.id, at=now)
+    audit.record(session, audit.FINALISED, f"bulletin:{month}", audit.finalised_detail(built.pdf, row.snapshot),
+                 user_id=actor.id, at=now)
     return built
 
 

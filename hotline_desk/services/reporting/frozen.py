@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline_desk.models import Bulletin
+from hotline_desk.services.accounts import audit
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.reporting.bulletin import get_draft, month_cutoff
 from hotline_desk.services.reporting.scoring import ScoreTable, UnitScore, score_tables
@@ -83,10 +84,11 @@ class MonthStats:
 
 
 def _snapshot(session: Session, month: str) -> tuple[Finalised, dict[str, Any]] | None:
-    row = session.execute(select(Bulletin.finalized_at, Bulletin.snapshot, Bulletin.cutoff)
+    row = session.execute(select(Bulletin.finalized_at, Bulletin.snapshot, Bulletin.cutoff, Bulletin.pdf)
                           .where(Bulletin.month == month, Bulletin.status == "final")).first()
     if row is None or not row.snapshot or row.finalized_at is None:
         return None
+    audit.refuse_finalised_changed(session, month, row.pdf, row.snapshot)
     data = json.loads(row.snapshot)
     as_of = datetime.fromisoformat(data["as_of"]) if data.get("as_of") else row.cutoff or row.finalized_at
     return Finalised(row.finalized_at, as_of), data
