@@ -487,3 +487,27 @@ def test_a_dissatisfied_follow_up_waits_for_what_the_caller_said(
     with db.reader() as s:
         view = case_view(s, case_id)
     assert view.state_label == "待甄别" and view.events[-1].note == "水压只好了两天"
+
+
+def test_a_long_complaint_can_be_read_whole_in_the_cases_dialog(qtbot: QtBot, db: Database, people: People,
+                                                                clock: FakeClock, tmp_path: Path) -> None:
+    """6,000 characters of 诉求内容 were set as a label: the first 1,300 showed, cut mid-line at the dialog's foot,
+    with no scrollbar, and the history shrank to two rows."""
+    from PySide6.QtWidgets import QPlainTextEdit, QTreeWidget
+
+    long_text = "小区下水道堵塞，污水外溢，多次反映未解决。" * 300
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s, content=long_text), clock=clock).id
+    detail = CaseDetailDialog(None, context(db, people.operator, clock, tmp_path), case_id)
+    qtbot.addWidget(detail)
+    detail.resize(860, 640)
+    detail.show()
+    qtbot.waitExposed(detail)
+    content = detail.findChild(QPlainTextEdit, "content")
+    assert content is not None and content.toPlainText() == long_text and content.isReadOnly()
+    bar = content.verticalScrollBar()
+    assert bar.maximum() > 0  # the rest is reached by scrolling
+    bar.setValue(bar.maximum())
+    timeline = detail.findChild(QTreeWidget)
+    assert timeline is not None and timeline.height() > 150  # the history keeps room for its rows
+    assert content.geometry().bottom() < timeline.geometry().top()

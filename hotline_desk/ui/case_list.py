@@ -14,11 +14,13 @@ from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
+    QPlainTextEdit,
     QPushButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -258,6 +260,9 @@ class CaseListView(QWidget):
         CaseDetailDialog(self, self.ctx, case_id).exec()
 
 
+CONTENT_LINES = 8  # lines of 诉求内容 the case's dialog shows before it scrolls
+
+
 class CaseDetailDialog(QDialog):
     """The case, its whole history as a timeline, and exactly the actions the user may take now."""
 
@@ -300,13 +305,14 @@ class CaseDetailDialog(QDialog):
             ("分类", f"{view.appeal_type}    {view.category}    所属：{view.township}"),
             ("承办单位", with_assisting(view.unit, view.assisting)
              + (f"    办理期限：{view.deadline:%Y-%m-%d %H:%M}" if view.deadline else "")),
-            ("标题", view.title), ("诉求内容", view.content),
+            ("标题", view.title),
         ]
         for label, text in rows:
             value = QLabel(text)
             value.setWordWrap(True)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.fields.addRow(label, value)
+        self.fields.addRow("诉求内容", self._content_box(view.content))
         self.timeline.clear()
         for ev in view.events:
             # A step entered well after its time says so first in 说明, the column that takes the width left (a
@@ -349,6 +355,20 @@ class CaseDetailDialog(QDialog):
         close.clicked.connect(self.accept)
         close.setDefault(True)  # Enter closes; it never starts 作废 or another step by accident
         self.actions_row.addWidget(close)
+
+    def _content_box(self, text: str) -> QPlainTextEdit:
+        """诉求内容 in a box of its own that scrolls: a long complaint set as a label pushed the history down to two
+        rows and was cut off at the dialog's foot, with no way to read the rest."""
+        box = QPlainTextEdit(text)
+        box.setObjectName("content")
+        box.setReadOnly(True)
+        box.setTabChangesFocus(True)
+        box.setFrameShape(QFrame.Shape.NoFrame)
+        metrics = box.fontMetrics()
+        width = max(self.width() - 160, 300)  # the dialog's width less the labels' column, as laid out
+        lines = sum(max(1, -(-metrics.horizontalAdvance(part) // width)) for part in text.split("\n"))
+        box.setFixedHeight(min(max(lines, 2), CONTENT_LINES) * metrics.lineSpacing() + 10)
+        return box
 
     def _do(self, key: str) -> None:
         if perform(self, self.ctx, self.case_id, key, expected_version=self.view.version):
