@@ -681,3 +681,28 @@ def test_a_number_typed_past_the_fields_maximum_is_kept_and_refused(qtbot: QtBot
     QTest.keyClicks(days, "8")
     QTest.keyClick(days, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert dialog.result() == ActionDialog.DialogCode.Accepted and dialog.values()["days"] == 8
+
+
+def test_typing_in_a_picker_opened_on_a_name_replaces_it_and_a_mended_name_clears_its_message(qtbot: QtBot) -> None:
+    """改派单位 opened on the proposed unit: “zfz” typed went after 自来水公司 and matched nothing, and the red
+    “不在列表中” stayed after a right unit was picked."""
+    from hotline_desk.ui.widgets import ActionDialog, FieldSpec
+    from tests.ui_helpers import shown_active
+
+    units = [("自来水公司", 1), ("纸坊镇", 2), ("城市管理局", 3)]
+    dialog = ActionDialog(None, "改派单位", [FieldSpec("unit", "承办单位（主办）", "unit", units, required=True,
+                                                     default=1),
+                                           FieldSpec("assist", "协办单位（可不选）", "unit", units)])
+    shown_active(qtbot, dialog, 600, 300)
+    picker = dialog.editors["unit"]
+    picker.setFocus(Qt.FocusReason.OtherFocusReason)
+    QTest.keyClicks(QApplication.focusWidget(), "xyz")
+    assert dialog.values()["unit"] is None and picker.currentText() == "xyz"
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    assert "不在" in dialog.error.text()
+    picker.setFocus(Qt.FocusReason.OtherFocusReason)
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClicks(QApplication.focusWidget(), "zfz")
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    assert dialog.values()["unit"] == 2 and dialog.error.text() == ""
+    dialog.accept()  # closed as 确定 would: nothing to ask about

@@ -180,6 +180,14 @@ class SearchCombo(QComboBox):
     def wheelEvent(self, event: QWheelEvent) -> None:
         event.ignore()  # a wheel turned over the field scrolls what holds it; it never changes the choice
 
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        # A name already in the field (a dialog opened on the proposed unit) is selected whole, however the field got
+        # the cursor, so what is typed replaces it: “zfhcx” was added to 自来水公司 and matched nothing. A click
+        # still places the cursor where it lands.
+        super().focusInEvent(event)
+        if event.reason() != Qt.FocusReason.MouseFocusReason and self.editor.text() and self.value() is not None:
+            self.editor.selectAll()
+
     def focusOutEvent(self, event: QFocusEvent) -> None:
         # Leaving the field (Tab, a click elsewhere) closes its suggestions: a list left open takes the next click.
         suggestions = self.popup.popup()
@@ -330,6 +338,8 @@ class ActionDialog(GuardedDialog):
             editor.setObjectName(f"field_{spec.key}")
             self.editors[spec.key] = editor
             form.addRow(spec.label + ("*" if spec.required else ""), editor)
+            if isinstance(editor, SearchCombo):  # a name put right takes its red message away
+                editor.currentTextChanged.connect(lambda _text, key=spec.key: self._fault_mended(key))
         layout.addLayout(form)
         self.error = QLabel()
         self.error.setWordWrap(True)
@@ -418,13 +428,22 @@ class ActionDialog(GuardedDialog):
         return next(((s.key, m) for kind in (SearchCombo, CallTimeEdit, NumberBox) for s in self.fields
                      if isinstance(self.editors[s.key], kind) and (m := self._field_fault(s.key))), None)
 
+    def _fault_mended(self, key: str) -> None:
+        """Clear the message once the field it was about holds what can be taken."""
+        if self.error.text() and self.error.property("field") == key and not self._field_fault(key):
+            self.error.clear()
+
+    def _say_fault(self, key: str, message: str) -> None:
+        self.error.setText(message)
+        self.error.setProperty("field", key)
+
     def _accept(self) -> None:
         fault = self._fault()
         if fault is None:
             self.accept()
             return
         key, message = fault
-        self.error.setText(message)
+        self._say_fault(key, message)
         # The field to fix gets the cursor, so what is typed next goes there (not to 确定, or 取消 after a Tab).
         self.editors[key].setFocus(Qt.FocusReason.OtherFocusReason)
 
@@ -441,7 +460,7 @@ class ActionDialog(GuardedDialog):
             if holding and holding[0] is not inputs[-1]:
                 key = next(k for k, e in self.editors.items() if e is holding[0])
                 if message := self._field_fault(key):  # a time in part or a name on no list: not passed over
-                    self.error.setText(message)
+                    self._say_fault(key, message)
                 else:
                     self.focusNextPrevChild(True)
                 event.accept()
