@@ -218,3 +218,19 @@ def test_search_command_finds_like_the_case_list(office: Path, capsys: pytest.Ca
     assert "共找到 2 件，列出前 1 件" in out
     code, _, err = run(capsys, office, "search", "--state", "很好")
     assert code == 2 and "无法识别的状态“很好”" in err
+
+
+def test_a_retired_category_or_appeal_type_is_refused_for_a_new_case(office: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, office, "category", "deactivate", "城市管理—市容市政")[0] == 0
+    assert run(capsys, office, "appeal-type", "deactivate", "建议类")[0] == 0
+    before = digest(office)
+    code, _, err = run(capsys, office, "case", "register", "--content", "南关街下水道堵塞", "--appeal-type",
+                       "问题处理类", "--category", "城市管理—市容市政", "--dispatch", "城市管理局", user="op1")
+    assert code == 2 and "问题分类“城市管理—市容市政”已停用，请选择在用的分类" in err, err
+    code, _, err = run(capsys, office, "case", "register", "--content", "建议增设公交站", "--appeal-type",
+                       "建议类", "--category", "城市管理—占道经营", "--dispatch", "城市管理局", user="op1")
+    assert code == 2 and "诉求类型“建议类”已停用" in err, err
+    assert digest(office) == before
+    assert run(capsys, office, "category", "activate", "城市管理—市容市政")[0] == 0
+    register_case(capsys, office, "--dispatch", "城市管理局")

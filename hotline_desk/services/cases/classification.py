@@ -59,6 +59,22 @@ def _appeal_type(session: Session, appeal_type_id: Any) -> AppealType:
     return appeal
 
 
+def classification_problems(session: Session, appeal_type_id: Any, category_id: Any) -> list[tuple[str, str]]:
+    """What is wrong with a new case's 诉求类型 and 问题分类 as (field, message), in the words a correction uses.
+
+    Registering takes only what is in use, as the window's lists offer: a category or type retired since (typed at
+    the command line by its old name) is refused and named, not recorded on a new case.
+    """
+    found: list[tuple[str, str]] = []
+    for key, check in (("appeal_type_id", lambda: _appeal_type(session, appeal_type_id)),
+                       ("category_id", lambda: _category(session, category_id))):
+        try:
+            check()
+        except ValidationError as exc:
+            found.append((key, exc.message))
+    return found
+
+
 def corrections(session: Session, case: Case, status: CaseStatus, changes: dict[str, Any]) -> list[Correction]:
     """The classification fields ``changes`` really changes, checked; an invalid choice raises, nothing is written.
 

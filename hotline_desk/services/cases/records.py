@@ -14,6 +14,7 @@ from hotline_desk.errors import NotFound, ValidationError
 from hotline_desk.models import AppealType, Case, CaseEvent, Category, Channel, Unit, User
 from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.cases import search_index
+from hotline_desk.services.cases.classification import classification_problems
 from hotline_desk.services.cases.events import append_event, load_records, sent_back_among
 from hotline_desk.services.cases.history import (
     EVENT_LABELS,
@@ -164,11 +165,7 @@ def validate_draft(session: Session, draft: CaseDraft, now: datetime) -> list[tu
         township = session.get(Unit, draft.township_id)
         if township is None or township.group != "township":
             errors.append(("township_id", "所属乡镇街道无效，请从列表中选择。"))
-    if draft.appeal_type_id is None or session.get(AppealType, draft.appeal_type_id) is None:
-        errors.append(("appeal_type_id", "请选择诉求类型。"))
-    category = session.get(Category, draft.category_id) if draft.category_id else None
-    if category is None or category.parent_id is None:
-        errors.append(("category_id", "请选择问题分类（二级分类）。"))
+    errors.extend(classification_problems(session, draft.appeal_type_id, draft.category_id))
     if not draft.content.strip():
         errors.append(("content", "请填写诉求内容。"))
     errors.extend(_validate_handling(session, draft))
