@@ -234,3 +234,21 @@ def test_a_retired_category_or_appeal_type_is_refused_for_a_new_case(office: Pat
     assert digest(office) == before
     assert run(capsys, office, "category", "activate", "城市管理—市容市政")[0] == 0
     register_case(capsys, office, "--dispatch", "城市管理局")
+
+
+def test_a_merged_or_retired_unit_typed_for_a_dispatch_is_named_as_such(office: Path,
+                                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    number = register_case(capsys, office)  # not yet handled
+    assert run(capsys, office, "unit", "merge", "纸坊镇", "财政局")[0] == 0
+    assert run(capsys, office, "unit", "deactivate", "公安局")[0] == 0
+    before = digest(office)
+    merged, retired = "承办单位“纸坊镇”已并入“财政局”，请改选“财政局”", "承办单位“公安局”已停用，请选择在用的承办单位"
+    for unit, message in (("纸坊镇", merged), ("公安局", retired)):
+        for given in (("--dispatch", unit), ("--dispatch", "城市管理局", "--assist", unit)):
+            code, _, err = run(capsys, office, "case", "register", "--content", "南关街下水道堵塞", "--appeal-type",
+                               "问题处理类", "--category", "城市管理—市容市政", *given, user="op1")
+            assert code == 2 and message in err and "交办处理请选择承办单位" not in err, (given, err)
+        code, _, err = run(capsys, office, "case", "propose", number, unit, user="op1")
+        assert code == 2 and message in err, err
+    assert digest(office) == before
+    register_case(capsys, office, "--dispatch", "财政局")

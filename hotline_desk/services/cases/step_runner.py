@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline_desk.models import AppealType, Case, Unit
+from hotline_desk.models import AppealType, Case, ReferenceAlias, Unit
 from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.cases import search_index
 from hotline_desk.services.cases.events import append_event
@@ -31,7 +31,13 @@ def load_limits(session: Session) -> Limits:
 
 
 def load_units(session: Session) -> dict[int, UnitInfo]:
-    return {u.id: UnitInfo(u.name, u.active) for u in session.scalars(select(Unit))}
+    """Every unit, a retired one with the unit it was merged into (its name is then that unit's alias)."""
+    units = list(session.scalars(select(Unit)))
+    active = {u.id: u.name for u in units if u.active}
+    aliases = {alias: target for alias, target in session.execute(
+        select(ReferenceAlias.alias, ReferenceAlias.target_id).where(ReferenceAlias.kind == "unit"))}
+    return {u.id: UnitInfo(u.name, u.active, "" if u.active else active.get(aliases.get(u.name, 0), ""))
+            for u in units}
 
 
 def finish_days(session: Session, appeal_type_id: int | None) -> int:

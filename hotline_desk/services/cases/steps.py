@@ -76,6 +76,15 @@ class Limits:
 class UnitInfo:
     name: str
     active: bool
+    merged_into: str = ""  # a retired unit merged into another: the one its name now leads to
+
+    def problem(self) -> str:
+        """Why the unit cannot be given a case ("" when it can): a merged unit names where it went."""
+        if self.active:
+            return ""
+        if self.merged_into:
+            return f"承办单位“{self.name}”已并入“{self.merged_into}”，请改选“{self.merged_into}”。"
+        return f"承办单位“{self.name}”已停用，请选择在用的承办单位。"
 
 
 @dataclass(frozen=True)
@@ -356,9 +365,9 @@ def _text(value: str, message: str, field_name: str) -> list[Problem]:
 
 def _active_unit(ctx: StepContext, unit_id: int | None, field_name: str) -> list[Problem]:
     info = ctx.units.get(unit_id) if unit_id else None
-    if info is None or not info.active:
+    if info is None:
         return [Problem("请选择在用的承办单位。", Gate.INPUT, field_name)]
-    return []
+    return [Problem(problem, Gate.INPUT, field_name)] if (problem := info.problem()) else []
 
 
 def _unit_of(payload: Any) -> int | None:
