@@ -85,6 +85,23 @@ def test_the_command_line_checks_ranges_and_shows_labels(tmp_path: Path, capsys:
     assert json.loads(out)["bulletin.table_scope"] == "all"
 
 
+def test_a_case_number_prefix_is_a_few_letters_or_digits(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A prefix such as ../ or a blank one made numbers like ../2612-00001 that no search finds."""
+    path = tmp_path / "office.sqlite3"
+    assert _run(capsys, path, "init")[0] == 0
+    for value, shown in (("", "空的"), ("../", "“../”"), ("A" * 500, "“" + "A" * 20 + "…”"), ("RZ-1", "“RZ-1”"),
+                         ("汝州", "“汝州”"), ("ABCDEFG", "“ABCDEFG”")):
+        code, out, err = _run(capsys, path, "settings", "set", "case_number.prefix", value)
+        assert code == 2 and f"工单编号前缀应为 1～6 个英文字母或数字，如 RZ；{shown}不行" in err, (value, err)
+    code, out, _err = _run(capsys, path, "settings", "show")
+    assert "case_number.prefix\t工单编号前缀\tRZ\t（可选：1～6 个英文字母或数字）" in out
+    code, out, _err = _run(capsys, path, "settings", "set", "case_number.prefix", "hz1")
+    assert code == 0 and "工单编号前缀 已设为 HZ1。" in out  # capitals, as numbers are looked up
+    code, out, err = _run(capsys, path, "case", "register", "--content", "南关街下水道堵塞", "--appeal-type",
+                          "问题处理类", "--category", "城市管理—市容市政", "--at", "2022-07-19 09:00")
+    assert code == 0 and "已登记工单 HZ12207-00001" in out, err
+    assert _run(capsys, path, "case", "show", "hz12207-00001")[0] == 0
+
 def test_the_settings_page_shows_labels_never_codes_and_refuses_out_of_range(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:

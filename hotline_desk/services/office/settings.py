@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar, overload
@@ -43,6 +45,7 @@ class SettingDef(Generic[V]):
     maximum: int | None = None
     group: str = ""  # the settings page it is shown on ("" = not shown as a field)
     note: str = ""
+    refine: Callable[[Any], Any] | None = None  # a rule of its own: the typed value as stored, or a ValidationError
 
     def choice_label(self, value: Any) -> str:
         return next((label for code, label in self.choices if code == value), str(value))
@@ -57,6 +60,8 @@ class SettingDef(Generic[V]):
             return "、".join(label for _code, label in self.choices)
         if self.minimum is not None and self.maximum is not None:
             return f"{self.minimum}～{self.maximum}"
+        if self.refine is not None and self.note:  # a rule of its own says what it takes in its note
+            return self.note
         return KIND_LABELS.get(self.kind, "")
 
     def check(self, value: Any) -> V:
@@ -73,7 +78,7 @@ class SettingDef(Generic[V]):
                                  or (self.maximum is not None and typed > self.maximum)):
             raise ValidationError(f"设置“{self.label}”应在 {self.minimum} 到 {self.maximum} 之间，{value} 不行。",
                                   field=self.key)
-        return typed
+        return self.refine(typed) if self.refine is not None else typed
 
 
 SETTING_DEFS: dict[str, SettingDef[Any]] = {}
@@ -94,9 +99,22 @@ def _str(key: str, default: str, label: str, group: str = "bulletin", **extra: A
     return declare(SettingDef(key, str, default, label, group=group, **extra))
 
 
+def _case_prefix(value: str) -> str:
+    """The prefix of new case numbers, in capitals: a number is found by what is typed in capitals (rz2207-00001 finds
+    RZ2207-00001) and searched as a token of letters and digits, so anything else there (a path such as ../, a space,
+    nothing at all) would make numbers that cannot be found, or that read as part of another text."""
+    prefix = value.upper()
+    if not re.fullmatch(r"[A-Z0-9]{1,6}", prefix):
+        given = f"“{value[:20]}{'…' if len(value) > 20 else ''}”" if value else "空的"
+        raise ValidationError(f"工单编号前缀应为 1～6 个英文字母或数字，如 RZ；{given}不行。",
+                              field="case_number.prefix")
+    return prefix
+
+
 # --- the office and its time limits -------------------------------------------------------------------------
 OFFICE_NAME = _str("office.name", "汝州市12345民呼必应热线", "热线名称", group="office")
-CASE_PREFIX = _str("case_number.prefix", "RZ", "工单编号前缀", group="office")
+CASE_PREFIX = _str("case_number.prefix", "RZ", "工单编号前缀", group="office", note="1～6 个英文字母或数字",
+                   refine=_case_prefix)
 DISPATCH_HOURS = _int("limits.dispatch_hours", 24, "交办时限（小时）", 1, 720)
 DISPATCH_HOURS_URGENT = _int("limits.dispatch_hours_urgent", 2, "紧急工单交办时限（小时）", 1, 720)
 SIGN_HOURS = _int("limits.sign_hours", 24, "签收时限（小时）", 1, 720)
