@@ -86,11 +86,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         from hotline_desk.ui.app import run_app  # Qt is imported only when a window is wanted
 
         return run_app(db=args.db)
+    shown_as_text = sys.stdout, sys.stderr
+    try:
+        return _run(args)
+    finally:
+        sys.stdout, sys.stderr = shown_as_text
+
+
+def _run(args: argparse.Namespace) -> int:
     import logging
 
     from hotline_desk.cli.common import Context
+    from hotline_desk.cli.terminal import PlainStream
     from hotline_desk.crashlog import write_crash
     from hotline_desk.errors import HotlineError
+
+    # Stored text (a case's contents, a name, a cell of an imported file) is printed, never obeyed as a terminal's
+    # control sequence: every command's output and messages pass through PlainStream.
+    sys.stdout, sys.stderr = PlainStream(sys.stdout), PlainStream(sys.stderr)
 
     # What the services log reaches the user of the command line as 提示/错误, in Chinese like everything else.
     for level, word in ((logging.WARNING, "提示"), (logging.ERROR, "错误"), (logging.CRITICAL, "错误")):

@@ -17,6 +17,7 @@ from hotline_desk.cli.common import (
     parse_day,
     to_json,
 )
+from hotline_desk.cli.terminal import unfiltered
 from hotline_desk.db import is_sqlite_file, resolve_db_url, sqlite_path
 from hotline_desk.errors import HotlineError, PermissionDenied, ValidationError, os_reason
 from hotline_desk.services.accounts import accounts, anchors, users
@@ -317,7 +318,8 @@ def cmd_migrate_db(ctx: Context, args: argparse.Namespace) -> int:
 def _show_progress(table: str, done: int, total: int) -> None:
     finished = done >= total
     if sys.stdout.isatty():  # one line per table, counting up
-        print(f"\r  正在复制{transfer.table_label(table)}：{done}/{total}", end="\n" if finished else "", flush=True)
+        print(f"\r  正在复制{transfer.table_label(table)}：{done}/{total}", end="\n" if finished else "", flush=True,
+              file=unfiltered(sys.stdout))
     elif finished:
         print(f"  已复制{transfer.table_label(table)}：{done}/{total}", flush=True)
 

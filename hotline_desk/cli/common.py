@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from hotline_desk.cli.parsing import SubParsers as SubParsers  # the command modules' one import
+from hotline_desk.cli.terminal import json_safe, unfiltered
 from hotline_desk.db import Database, NoDatabase
 from hotline_desk.errors import PermissionDenied, ValidationError
 from hotline_desk.services.accounts.permissions import Actor
@@ -123,8 +124,8 @@ class ProgressLine:
             return
         self._last = (done, total)
         line = self.text.format(done=done, total=total)
-        print(f"\r{line}" if self.in_place else line, end="" if self.in_place else "\n", file=sys.stderr,
-              flush=True)
+        print(f"\r{line}" if self.in_place else line, end="" if self.in_place else "\n",
+              file=unfiltered(sys.stderr), flush=True)
 
     def finish(self) -> None:
         """Wipe the line counted up in place; in a log, end on the whole count if counts were told."""
@@ -133,7 +134,7 @@ class ProgressLine:
         done, total = self._last
         if self.in_place:
             width = 2 * len(self.text.format(done=total, total=total))  # a Chinese character takes two columns
-            print("\r" + " " * width + "\r", end="", file=sys.stderr, flush=True)
+            print("\r" + " " * width + "\r", end="", file=unfiltered(sys.stderr), flush=True)
         elif done < total:
             self(total, total)
 
@@ -184,7 +185,7 @@ def fmt(moment: datetime | None) -> str:
 
 
 def to_json(value: Any) -> str:
-    return json.dumps(jsonable(value), ensure_ascii=False, indent=2)
+    return json_safe(json.dumps(jsonable(value), ensure_ascii=False, indent=2))
 
 
 def output_path(text: str, suffix: str, what: str, option: str = "--out") -> Path:
