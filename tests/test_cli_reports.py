@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from hotline_desk.db import Database
 from tests.helpers import cli_as
@@ -92,3 +93,29 @@ def test_demo_refuses_a_month_with_cases(demo_db: Database, capsys: pytest.Captu
     assert code == 2 and "不是空库" in err and "--force" in err
     code, _, err = run(capsys, demo_db, "demo", "--month", "2022-07", "--force")
     assert code == 2 and "已有工单" in err
+
+
+def test_a_template_whose_placeholder_cannot_be_filled_in_is_refused_when_set(
+        demo_db: Database, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """{month_cn:d} was stored, and every bulletin later stopped on Python's 'Unknown format code'."""
+    for key, value, message in (
+            ("lead_template", "{month_cn:d}份", "“{month_cn:d}”无法填写：冒号后的格式“d”不适用于这个字段"),
+            ("dispatch_template", "交办{count:>99999999999999999999}件",
+             "“{count:>99999999999999999999}”的格式宽度太大"),
+            ("channel_template", "{name}{count:{count}}件", "“{count:{count}}”的格式中不能再套字段"),
+            ("handling_items", '["本月培训{total!z}次。"]', "“{total!z}”无法填写：写法有误")):
+        code, _, err = run(capsys, demo_db, "template", "set", key, value)
+        assert code == 2 and f"模板中的{message}" in err, (key, err)
+        assert "Unknown" not in err
+    code, out, _ = run(capsys, demo_db, "template", "set", "lead_template", "{month_cn}份，共{total:,}件。")
+    assert code == 0 and out == "导语模板 已设为 {month_cn}份，共{total:,}件。\n"  # one full stop
+    code, _, err = run(capsys, demo_db, "bulletin", "--month", "2022-07", "--out", str(tmp_path / "b.pdf"),
+                       user="demo_sup1")
+    assert code == 0, err
+    # one stored before placeholders were checked is named when a bulletin is built
+    with demo_db.session() as s:
+        s.execute(text("UPDATE settings SET value = :v WHERE key = 'bulletin.lead_template'"),
+                  {"v": json.dumps("{month_cn:d}份")})
+    code, _, err = run(capsys, demo_db, "bulletin", "--month", "2022-07", "--out", str(tmp_path / "c.pdf"),
+                       user="demo_sup1")
+    assert code == 2 and "简报模板“{month_cn:d}份”中的“{month_cn:d}”无法填写" in err and "Unknown" not in err, err

@@ -15,6 +15,7 @@ from hotline_desk.cli.common import (
     ask_new_password,
     ask_secret,
     parse_day,
+    sentence,
     to_json,
 )
 from hotline_desk.cli.terminal import unfiltered
@@ -422,5 +423,5 @@ def cmd_settings_set(ctx: Context, args: argparse.Namespace) -> int:
     with ctx.db.session() as session:
         typed = admin.update_setting(session, actor, args.key, args.value)
     definition = settings.SETTING_DEFS[args.key]
-    print(f"{definition.label} 已设为 {settings.shown(definition, typed)}。")
+    print(sentence(f"{definition.label} 已设为 {settings.shown(definition, typed)}"))
     return 0

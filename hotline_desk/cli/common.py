@@ -184,6 +184,12 @@ def fmt(moment: datetime | None) -> str:
     return f"{moment:%Y-%m-%d %H:%M}" if moment else ""
 
 
+def sentence(text: str) -> str:
+    """``text`` ended with a full stop, unless it ends with one already (a template set to “…件。” was confirmed as
+    “已设为 …件。。”)."""
+    return text if text.endswith(("。", "！", "？")) else f"{text}。"
+
+
 def to_json(value: Any) -> str:
     return json_safe(json.dumps(jsonable(value), ensure_ascii=False, indent=2))
 

@@ -19,6 +19,7 @@ from hotline_desk.cli.common import (
     fmt,
     output_path,
     parse_day,
+    sentence,
     to_json,
 )
 from hotline_desk.cli.parsing import parse_time
@@ -281,7 +282,7 @@ def cmd_template_set(ctx: Context, args: argparse.Namespace) -> int:
     definition = settings.SETTING_DEFS[key]
     shown = json.dumps(typed, ensure_ascii=False) if isinstance(typed, list | dict) else settings.shown(definition,
                                                                                                         typed)
-    print(f"{definition.label} 已设为 {shown}。")
+    print(sentence(f"{definition.label} 已设为 {shown}"))
     return 0
 
 

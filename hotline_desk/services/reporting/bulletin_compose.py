@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 from dataclasses import dataclass, field
 from datetime import date
@@ -127,8 +128,40 @@ TEMPLATE_SETTINGS = {
 }
 
 
+# Fields filled in with text (a month, a name, a sentence, a rate such as 95%); every other field is a count.
+TEXT_FIELDS = {"month_cn", "hotline_name", "call_volume", "coordinate", "dispatch", "upper", "channels", "name", "noun"}
+MAX_WIDTH = 99  # a width past this is a typing slip, and formatting it would build a line of that many characters
+
+
+def _sample(name: str) -> Any:
+    """A value of the kind the bulletin fills ``name`` with, to try a placeholder's format on."""
+    return "七月" if name in TEXT_FIELDS or name.endswith("_rate") else 12
+
+
+def placeholder_problem(text: str) -> str:
+    """What keeps a placeholder of ``text`` from being filled in (its format written after a colon, mostly), in
+    words naming it; "" when each can be. Tried on values of the kinds the bulletin uses, so a format that works
+    here works for every month: {month_cn:d} (a count's format on a month's name) is refused when it is set, not
+    when a bulletin is built months later."""
+    for _lit, name, spec, conversion in string.Formatter().parse(text):
+        if name is None:
+            continue
+        written = "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+        if "{" in (spec or ""):
+            return f"“{written}”的格式中不能再套字段，字段写成 {{{name}}}。"
+        if any(int(run) > MAX_WIDTH for run in re.findall(r"\d+", spec or "")):
+            return f"“{written}”的格式宽度太大（最多 {MAX_WIDTH}），字段一般直接写成 {{{name}}}。"
+        try:
+            written.format_map({name: _sample(name)})
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+            what = f"冒号后的格式“{spec}”不适用于这个字段" if spec else "写法有误"
+            return f"“{written}”无法填写：{what}，字段一般直接写成 {{{name}}}。"
+    return ""
+
+
 def check_template(key: str, value: Any) -> None:
-    """Refuse a template naming a field it cannot have (or with unmatched braces), before it is saved."""
+    """Refuse a template naming a field it cannot have, with unmatched braces or with a placeholder that cannot be
+    filled in, before it is saved."""
     allowed = TEMPLATE_SETTINGS.get(key)
     if allowed is None:
         return
@@ -141,9 +174,13 @@ def check_template(key: str, value: Any) -> None:
         if unknown:
             raise ValidationError(f"模板中有无法识别的字段：{'、'.join('{' + n + '}' for n in unknown)}。"
                                   f"可用：{'、'.join('{' + n + '}' for n in allowed)}", field=key)
+        if problem := placeholder_problem(str(text)):
+            raise ValidationError(f"模板中的{problem}", field=key)
 
 
 def _fill_template(text: str, values: dict[str, Any]) -> str:
+    if problem := placeholder_problem(text):  # stored before placeholders were checked
+        raise ValidationError(f"简报模板“{text}”中的{problem}请在简报模板设置中修改。")
     try:
         return text.format_map(values)
     except (KeyError, ValueError, IndexError) as exc:
