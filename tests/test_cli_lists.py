@@ -3,6 +3,9 @@ written in Chinese (待回访) or as its code."""
 
 from __future__ import annotations
 
+import os
+import stat
+import sys
 from pathlib import Path
 
 import openpyxl
@@ -89,3 +92,21 @@ def test_a_units_cases_alone_and_a_folder_that_is_a_file_said_in_words(
     assert not (tmp_path / "清单.txt").exists()
     code, out, err = run(capsys, db, "export-cases", "--out", str(tmp_path / "全部工单"))
     assert code == 0 and (tmp_path / "全部工单.xlsx").exists() and "全部工单.xlsx" in out, err
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="file modes are POSIX")
+def test_an_export_showing_names_and_phones_is_readable_by_its_user_only(
+        db: Database, three: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """As the database and its backups are: --reveal wrote callers' names and phones readable by every account."""
+    shown, masked, over = tmp_path / "shown.xlsx", tmp_path / "masked.xlsx", tmp_path / "over.xlsx"
+    over.write_bytes(b"an older file, readable by all")
+    over.chmod(0o644)
+    for target, reveal in ((shown, ["--reveal"]), (masked, []), (over, ["--reveal"])):
+        code, _, err = run(capsys, db, "export-cases", "--out", str(target), *reveal)
+        assert code == 0, err
+    assert stat.S_IMODE(shown.stat().st_mode) == 0o600 and stat.S_IMODE(over.stat().st_mode) == 0o600
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(masked.stat().st_mode) == 0o666 & ~umask  # a masked list is made as any file is
+    sheet = openpyxl.load_workbook(over).active
+    assert "刘先生" in [row[4] for row in sheet.iter_rows(min_row=2, values_only=True)]

@@ -13,7 +13,7 @@ from hotline_desk.excel.columns import FIELD_LABELS, NOT_IMPORTED, clean
 from hotline_desk.services.accounts.permissions import refusal, require
 from hotline_desk.services.cases.case_query import CaseFilter
 from hotline_desk.services.clock import office_now
-from hotline_desk.services.exchange.case_export import export_cases
+from hotline_desk.services.exchange.case_export import export_cases, save_export
 from hotline_desk.services.exchange.dispatch_export import earlier_copy, export_dispatch
 from hotline_desk.services.exchange.hints import COMMAND_LINE
 from hotline_desk.services.exchange.import_preview import CasePreview, Problem
@@ -308,7 +308,7 @@ def cmd_export_cases(ctx: Context, args: argparse.Namespace) -> int:
         data = export_cases(session, CaseFilter(month=args.month, state=state, unit_id=unit), now=office_now(),
                             reveal=args.reveal, user_id=actor.id)
     try:
-        out.write_bytes(data)
+        save_export(out, data, personal=args.reveal)
     except OSError as exc:
         raise ValidationError(f"参数 --out：{cannot_write(out, exc)}") from exc
     print(f"已导出 {out}")

@@ -34,7 +34,7 @@ from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.case_query import CaseFilter, months_with_cases
 from hotline_desk.services.cases.history import STATES
 from hotline_desk.services.cases.records import case_view, with_assisting
-from hotline_desk.services.exchange.case_export import export_cases
+from hotline_desk.services.exchange.case_export import export_cases, save_export
 from hotline_desk.services.office import reference
 from hotline_desk.ui.case_actions import attempt, perform
 from hotline_desk.ui.changes import Change, follow
@@ -245,7 +245,7 @@ class CaseListView(QWidget):
         if data is None:
             return
         try:
-            Path(path).write_bytes(data)
+            save_export(Path(path), data, personal=reveal)
         except OSError as exc:
             QMessageBox.warning(self, "无法保存", cannot_write(path, exc))
             return
