@@ -337,3 +337,19 @@ def test_a_header_typed_over_two_lines_is_its_column_and_a_renamed_one_is_named(
 
     with pytest.raises(ImportFileError, match=r"缺少“办理结果”列.*表头中另有“处理结果”，请把改过名的列改回原名"):
         _preview(db, _filled(sheet, renamed), clock)
+
+
+def test_a_case_changed_behind_the_app_is_a_problem_of_its_row_and_the_others_go_in(
+        db: Database, people: People, sheet: Path, clock: FakeClock) -> None:
+    """One case's phone changed in the file: the preview said all rows could be taken, and 登记 then refused the
+    whole sheet, --only-valid too."""
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE cases SET phone = '13000000000' WHERE id = 2")
+    preview = _preview(db, _filled(sheet, lambda _book, _ws: None), clock)
+    assert [(p.row, p.column) for p in preview.problems] == [(5, "工单编号")]
+    assert "登记内容与审计记录不符" in preview.problems[0].reason
+    with db.session() as s:
+        done, _said = commit_replies(s, people.supervisor, preview, only_valid=True, clock=clock)
+    assert done == 2
+    replied = _replies(db)
+    assert replied[CONTENTS[0]] and replied[CONTENTS[2]] and not replied[CONTENTS[1]]

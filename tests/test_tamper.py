@@ -7,9 +7,11 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from hotline_desk.cli import main
 from hotline_desk.db import Database
+from hotline_desk.models import FollowUp
 from hotline_desk.services.accounts import users
 from hotline_desk.services.accounts.audit import VerifyReport
 from hotline_desk.services.exchange.imports import commit_cases, preview_cases
@@ -96,6 +98,9 @@ TAMPERING = {
     "设置": ("UPDATE settings SET value = '\"all\"' WHERE key = (SELECT min(key) FROM settings)",
            "与最后一次审计记录不符"),
     "审计记录": ("UPDATE audit_log SET detail = '[]' WHERE id = 50", "第 50 条被改动"),
+    # A holiday stretches every deadline given after it.
+    "工作日历": ("INSERT INTO calendar_days (day, workday, note) VALUES ('2022-08-08', 0, '假')",
+             "工作日历 2022-08-08 没有审计记录"),
 }
 
 
@@ -237,3 +242,98 @@ def test_a_bulletin_set_back_to_draft_in_the_file_and_finalised_again_is_found(o
     assert "2022-07的简报已定稿，数据库中却是草稿。" in _check(office).problems
     _finalised(office)
     assert "2022-07的简报定稿了 2 次：定稿后被绕过本程序改回草稿，又定稿了一次。" in _check(office).problems
+
+
+def test_a_step_deleted_in_the_file_is_not_replaced_by_the_next_step(office: Database) -> None:
+    """A 不满意 follow-up deleted, then 满意 recorded: the new step took the deleted one's number, its record stood
+    for both, and verify said nothing, even against anchors."""
+    from hotline_desk.errors import ChangedBehindTheApp
+    from hotline_desk.models import Case
+    from hotline_desk.services.accounts.users import get_actor
+    from hotline_desk.services.cases import workflow
+
+    _tamper(office, f"DELETE FROM case_events WHERE case_id = {FIRST_DISSATISFIED} AND seq = (SELECT max(seq) "
+                    f"FROM case_events WHERE case_id = {FIRST_DISSATISFIED})")
+    with office.reader() as s:
+        case_id = s.scalar(select(Case.id).join(FollowUp, FollowUp.case_id == Case.id)
+                           .where(FollowUp.result == "dissatisfied").order_by(Case.id).limit(1))
+        assert case_id is not None
+        version = s.get(Case, case_id).version  # type: ignore[union-attr]
+    with office.session() as s, pytest.raises(ChangedBehindTheApp, match=r"办理步骤（第 \d+ 步已不存在）"):
+        workflow.edit_case(s, get_actor(s, "admin"), case_id, version, {"title": "改个标题"})
+    assert any("已不存在" in problem for problem in _check(office).problems)
+
+
+def test_an_account_inserted_in_the_file_does_not_sign_in(office: Database) -> None:
+    from hotline_desk.services.accounts import accounts
+    from hotline_desk.services.accounts.users import get_actor
+    from hotline_desk.services.office import admin
+
+    with office.session() as s:
+        accounts.set_password(s, get_actor(s, "admin"), "demo_op1", "yici-mima-1")
+        accounts.change_first_password(s, "demo_op1", "yici-mima-1", "ziji-mima-2")
+    _tamper(office, "INSERT INTO users (username, display_name, role, active, password_hash, failed_logins) "
+                    "SELECT 'mallory', '马某', 'admin', 1, password_hash, 0 FROM users WHERE username = 'demo_op1'")
+    with office.session() as s:
+        said = accounts.login(s, "mallory", "ziji-mima-2")
+    assert said.actor is None and "账户资料与审计记录不符" in said.message
+    with office.session() as s:  # what an admin can do with it: stop it
+        admin.set_user(s, get_actor(s, "admin"), "mallory", active=False)
+
+
+def test_a_password_changed_in_the_file_is_set_right_by_an_admins_reset(office: Database) -> None:
+    """Neither a reset nor 停用 was allowed: the account stayed reported by verify until the whole database was
+    restored."""
+    from hotline_desk.services.accounts import accounts
+    from hotline_desk.services.accounts.users import get_actor
+
+    with office.session() as s:
+        accounts.set_password(s, get_actor(s, "admin"), "demo_op1", "yici-mima-1")
+        accounts.change_first_password(s, "demo_op1", "yici-mima-1", "ziji-mima-2")
+    _tamper(office, "UPDATE users SET password_hash = (SELECT password_hash FROM users WHERE username = 'demo_op1') "
+                    "WHERE username = 'demo_op3'")
+    with office.session() as s:
+        assert accounts.login(s, "demo_op3", "ziji-mima-2").actor is None
+        accounts.reset_password(s, get_actor(s, "admin"), "demo_op3")
+    assert _check(office).ok
+
+
+def test_a_finalised_bulletins_own_fields_and_its_record_are_checked(office: Database) -> None:
+    """A cut-off, a 定稿 time or an issue number changed in the file passed verify, and made the score page list
+    false changes for every unit; with the 定稿 record deleted, forged numbers were shown as printed."""
+    from hotline_desk.errors import ChangedBehindTheApp
+    from hotline_desk.services.reporting.frozen import month_scores
+
+    _finalised(office)
+    _tamper(office, "UPDATE bulletins SET cutoff = '2022-07-15 00:00:00.000000', year_issue = 9")
+    assert "2022-07的定稿简报的截止时间、定稿时间或期号与审计记录不符。" in _check(office).problems
+    with office.reader() as s, pytest.raises(ChangedBehindTheApp, match="不能使用"):
+        month_scores(s, "2022-07")
+    _tamper(office, "DELETE FROM audit_log WHERE kind = 'bulletin_finalize'")
+    with office.reader() as s, pytest.raises(ChangedBehindTheApp, match="没有定稿的审计记录"):
+        month_scores(s, "2022-07")
+
+
+def test_verify_reports_a_value_it_cannot_read_instead_of_stopping(office: Database,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    _tamper(office, "UPDATE cases SET registered_at = 'garbage' WHERE id = 7")
+    assert any("无法按其类型读取的值" in problem for problem in _check(office).problems)
+    assert main(["--db", office.url, "verify"]) == 1
+    assert "无法按其类型读取" in capsys.readouterr().out
+
+
+def test_the_calendar_as_the_office_set_it_verifies(office: Database) -> None:
+    from datetime import date
+
+    from hotline_desk.services.accounts.users import get_actor
+    from hotline_desk.services.office import admin
+    from hotline_desk.services.office.calendar import DayEntry
+
+    with office.session() as s:
+        actor = get_actor(s, "admin")
+        admin.set_day(s, actor, date(2022, 10, 3), False, "国庆节")
+        admin.set_days(s, actor, [DayEntry(date(2022, 10, 4), False, "国庆节"), DayEntry(date(2022, 10, 8), True)])
+        admin.set_day(s, actor, date(2022, 10, 4), None)
+    assert _check(office).ok, _check(office).problems[:3]
+    _tamper(office, "DELETE FROM calendar_days WHERE day = '2022-10-08'")
+    assert "工作日历 2022-10-08 已不存在（被绕过本软件删除）。" in _check(office).problems

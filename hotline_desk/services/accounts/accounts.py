@@ -132,7 +132,8 @@ def login(session: Session, username: str, password: str, *, clock: Clock = offi
     right = check_password(user.password_hash, password)
     if not record and (not right or user.failed_logins or user.locked_until is not None):
         return LoginResult(None, "", unrecorded=True)
-    if right and audit.changed_behind(session, user):  # a role raised in the file is not signed in with
+    if right and audit.changed_behind(session, user, recorded=True):  # a role raised in the file, or an
+        # account inserted there, is not signed in with
         return LoginResult(None, f"{_account_of(user)}{audit.BEHIND_THE_APP.replace('这一步未办理', '不能登录')}")
     if right:
         if user.failed_logins or user.locked_until is not None:
@@ -196,7 +197,7 @@ def change_own_password(session: Session, actor: Actor, current: str, new_passwo
         if reset and "锁定" not in said:
             said += "管理员已重置了您的密码：当前密码请填管理员告知的一次性密码。"
         return said
-    audit.refuse_changed_behind(session, user, _account_of(user))
+    audit.refuse_changed_behind(session, user, _account_of(user), recorded=True)
     user.password_hash = hash_password(new_password)
     audit.record_row(session, user, user_id=user.id, at=clock(), kind="password")
     return ""
@@ -261,7 +262,9 @@ def set_password(session: Session, actor: Actor | None, username: str, password:
         if not user.active:
             raise ValidationError(f"{user.display_name}（{user.username}）已停用，不能登录：请先重新启用，再重置密码。")
     check_new_password(password)
-    audit.refuse_changed_behind(session, user, _account_of(user))
+    resetting = actor is not None and actor.id != user.id  # an admin's reset sets a password changed in the file right
+    audit.refuse_changed_behind(session, user, _account_of(user), setting={"password"} if resetting else (),
+                                recorded=actor is not None)
     if actor is not None and actor.id == user.id and check_password(user.password_hash, password):
         raise ValidationError("新密码不能与当前密码相同。", field="password")
     user.password_hash = hash_password(password, one_time=actor is not None and actor.id != user.id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -19,6 +19,7 @@ from hotline_desk.models import (
     AuditRecord,
     BonusItem,
     Bulletin,
+    CalendarDay,
     Case,
     CaseEvent,
     Category,
@@ -216,41 +217,56 @@ BEHIND_THE_APP = ("与审计记录不符（数据库文件可能被绕过本程�
                   "请管理员运行核验（hotline-desk verify）查明，并从备份恢复被改动的内容。")
 
 
-def refuse_changed_behind(session: Session, obj: Audited, what: str) -> None:
+def refuse_changed_behind(session: Session, obj: Audited, what: str, *, setting: Iterable[str] = (),
+                          recorded: bool = False) -> None:
     """Refuse to change (or act as) a row that differs from its latest audit record: the change's own record would
     otherwise vouch for what was changed behind the app (a role raised in the file, then a password changed), and
-    ``verify`` would no longer find it. Call before changing the row. A row the trail has no record of passes."""
-    if changed_behind(session, obj):
+    ``verify`` would no longer find it. Call before changing the row.
+
+    Fields the change itself sets (``setting``, as ``snapshot`` names them) may differ: an admin sets them right. A
+    row the trail has no record of passes, unless one is required (``recorded``: an account inserted in the file)."""
+    if unrecorded_fields(session, obj, recorded=recorded) - set(setting):
         raise ChangedBehindTheApp(f"{what}{BEHIND_THE_APP}")
 
 
-def changed_behind(session: Session, obj: Audited) -> bool:
-    """Whether the row differs from its latest audit record (a row the trail has no record of: no)."""
-    return bool(unrecorded_fields(session, obj))
+def changed_behind(session: Session, obj: Audited, *, recorded: bool = False) -> bool:
+    """Whether the row differs from its latest audit record; with ``recorded``, a row the trail has no record of
+    (inserted in the file) counts as changed too."""
+    return bool(unrecorded_fields(session, obj, recorded=recorded))
 
 
-def unrecorded_fields(session: Session, obj: Audited) -> set[str]:
-    """The fields of the row's snapshot (see ``snapshot``) that differ from its latest audit record."""
+def unrecorded_fields(session: Session, obj: Audited, *, recorded: bool = False) -> set[str]:
+    """The fields of the row's snapshot (see ``snapshot``) that differ from its latest audit record ("*": the row
+    has no record, when one is required with ``recorded``)."""
     entity, detail = snapshot(obj)
     latest = _latest_detail(session, [entity])
-    if latest is None or latest[1] == canonical(detail):
+    if latest is None:
+        return {"*"} if recorded else set()
+    if latest[1] == canonical(detail):
         return set()
-    try:
-        recorded = json.loads(latest[1])
-    except ValueError:
-        recorded = None
-    if not isinstance(recorded, dict) or not isinstance(detail, dict):
+    was = _parsed(latest[1])
+    if not isinstance(was, dict) or not isinstance(detail, dict):
         return {"*"}
     now = json.loads(canonical(detail))
-    return {key for key in now.keys() | recorded.keys() if now.get(key) != recorded.get(key)}
+    return {key for key in now.keys() | was.keys() if now.get(key) != was.get(key)}
 
 
 def refuse_case_changed_behind(session: Session, case: Case, last_seq: int) -> None:
-    """Refuse a step on a case whose registration fields differ from the digest its latest record holds (see
-    ``refuse_changed_behind``): a phone or month changed in the file, then any step, and ``verify`` said nothing.
+    """Refuse a step on a case whose registration fields differ from the digest its latest record holds, or whose
+    last steps were deleted (see ``refuse_changed_behind``): a phone or month changed in the file, or a 不满意
+    follow-up deleted, then any step, and ``verify`` said nothing (the new step took the deleted one's place).
     Call before the step changes the case."""
-    latest = _latest_detail(session, [event_entity(case.id, last_seq), history_entity(case.id),
-                                      registration_entity(case.id)])
+    next_step = event_entity(case.id, last_seq + 1)
+    found = session.execute(select(AuditRecord.entity, AuditRecord.detail)
+                            .where(AuditRecord.entity.in_([event_entity(case.id, last_seq), next_step,
+                                                           history_entity(case.id), registration_entity(case.id)]),
+                                   AuditRecord.kind.not_in(NOTE_KINDS))
+                            .order_by(AuditRecord.id.desc())).all()
+    history = next((_parsed(detail) for entity, detail in found if entity == history_entity(case.id)), None)
+    recorded_steps = len(history.get("events") or ()) if isinstance(history, dict) else 0
+    if any(entity == next_step for entity, _detail in found) or recorded_steps > last_seq:
+        raise ChangedBehindTheApp(f"工单{case.number}的办理步骤（第 {last_seq + 1} 步已不存在）{BEHIND_THE_APP}")
+    latest = next(((entity, detail) for entity, detail in found if entity != next_step), None)
     if latest is None:
         return
     recorded = _registration_in(latest[0], latest[1])
@@ -261,20 +277,33 @@ def refuse_case_changed_behind(session: Session, case: Case, last_seq: int) -> N
 FINALISED = "bulletin_finalize"  # the record of a month's 定稿: the digests of its PDF and of its frozen numbers
 
 
-def finalised_detail(pdf: bytes, snapshot: str) -> dict[str, str]:
-    return {"pdf_sha256": hashlib.sha256(pdf).hexdigest(),
-            "snapshot_sha256": hashlib.sha256(snapshot.encode("utf-8")).hexdigest()}
+def finalised_detail(row: Bulletin) -> dict[str, Any]:
+    """What a 定稿 record holds of the bulletin: digests of its PDF and its frozen numbers, and the row's own
+    fields that the score and statistics pages show beside them (cut-off, when and by whom, issue numbers)."""
+    return {"pdf_sha256": hashlib.sha256(row.pdf or b"").hexdigest(),
+            "snapshot_sha256": hashlib.sha256(row.snapshot.encode("utf-8")).hexdigest(),
+            "row": _finalised_fields(row)}
 
 
-def refuse_finalised_changed(session: Session, month: str, pdf: bytes | None, snapshot: str) -> None:
-    """Refuse to hand out a finalised bulletin (its PDF, its frozen numbers) that differs from what its 定稿 record
-    holds: a forged score table was shown by ``scores`` and blamed on later corrections, and a reprint gave the
-    altered PDF. Records written before the numbers' digest was kept vouch for the PDF alone."""
-    recorded = _finalised_records(session, month)
-    if not recorded:
+def _finalised_fields(row: Any) -> dict[str, Any]:
+    return {"cutoff": row.cutoff.isoformat() if row.cutoff else None,
+            "finalized_at": row.finalized_at.isoformat() if row.finalized_at else None,
+            "finalized_by": row.finalized_by, "year_issue": row.year_issue, "total_issue": row.total_issue,
+            "issue_date": row.issue_date.isoformat() if row.issue_date else None}
+
+
+def refuse_finalised_changed(session: Session, month: str) -> None:
+    """Refuse to hand out a finalised bulletin (its PDF, its frozen numbers, its cut-off …) that differs from what
+    its 定稿 record holds, or that has no such record: a forged score table was shown by ``scores`` and blamed on
+    later corrections, and a reprint gave the altered PDF. Records written before the numbers' digest was kept vouch
+    for the PDF alone."""
+    row = session.scalar(select(Bulletin).where(Bulletin.month == month))
+    if row is None or row.status != "final":
         return
-    if fault := _finalised_fault(recorded[-1], pdf, snapshot):
-        raise ChangedBehindTheApp(f"{month}的定稿简报{fault}{BEHIND_THE_APP}")
+    recorded = _finalised_records(session, month)
+    fault = _finalised_fault(recorded[-1], row) if recorded else "没有定稿的审计记录，"
+    if fault:
+        raise ChangedBehindTheApp(f"{month}的定稿简报{fault}" + BEHIND_THE_APP.replace("这一步未办理", "不能使用"))
 
 
 def _finalised_records(session: Session, month: str) -> list[dict[str, Any]]:
@@ -291,13 +320,16 @@ def _parsed(text: str) -> Any:
         return None
 
 
-def _finalised_fault(recorded: dict[str, Any], pdf: bytes | None, snapshot: str) -> str:
+def _finalised_fault(recorded: dict[str, Any], row: Any) -> str:
     """What of a finalised bulletin differs from its 定稿 record ("" if nothing)."""
-    if pdf is None or hashlib.sha256(pdf).hexdigest() != recorded.get("pdf_sha256"):
+    if row.pdf is None or hashlib.sha256(row.pdf).hexdigest() != recorded.get("pdf_sha256"):
         return "的 PDF "
     numbers = recorded.get("snapshot_sha256")
-    if numbers is not None and hashlib.sha256(snapshot.encode("utf-8")).hexdigest() != numbers:
+    if numbers is not None and hashlib.sha256((row.snapshot or "").encode("utf-8")).hexdigest() != numbers:
         return "冻结的数字（统计表、考核表）"
+    fields = recorded.get("row")
+    if isinstance(fields, dict) and fields != _finalised_fields(row):
+        return "的截止时间、定稿时间或期号"
     return ""
 
 
@@ -421,26 +453,44 @@ def verify(session: Session, anchors: Sequence[Anchor] = ()) -> VerifyReport:
     _check_registrations(session, walk.registrations, report)
     _check_rows(session, walk.latest, report)
     _check_bulletins(session, walk.finalised, report)
+    _check_calendar(session, walk.latest, report)
     return report
+
+
+def _check_calendar(session: Session, latest: dict[str, str], report: VerifyReport) -> None:
+    """The working calendar's holidays and make-up days as the trail recorded them: a holiday added in the file
+    stretched every deadline given after it, and the stretched deadline then stood in an audited step."""
+    stored = {f"calendar:{row.day.isoformat()}": canonical({"workday": row.workday, "note": row.note})
+              for row in session.scalars(select(CalendarDay))}
+    for entity, detail in sorted(stored.items()):
+        day = entity.removeprefix("calendar:")
+        recorded = latest.get(entity)
+        if recorded is None:
+            report.problems.append(f"工作日历 {day} 没有审计记录（可能是绕过本软件添加的）。")
+        elif recorded != detail:
+            report.problems.append(f"工作日历 {day} 与最后一次审计记录不符（被绕过本软件改动）。")
+    for entity, recorded in sorted(latest.items()):
+        if entity.startswith("calendar:") and entity not in stored \
+                and isinstance(was := _parsed(recorded), dict) and was.get("workday") is not None:
+            report.problems.append(f"工作日历 {entity.removeprefix('calendar:')} 已不存在（被绕过本软件删除）。")
 
 
 def _check_bulletins(session: Session, finalised: dict[str, list[str]], report: VerifyReport) -> None:
     """Each finalised bulletin as its 定稿 record holds it (PDF, frozen numbers), finalised once, and none marked
     final without a record: a snapshot, a PDF or a status changed in the file passed unseen."""
-    rows = {month: (status, pdf, snapshot) for month, status, pdf, snapshot
-            in session.execute(select(Bulletin.month, Bulletin.status, Bulletin.pdf, Bulletin.snapshot))}
+    rows = {row.month: row for row in session.scalars(select(Bulletin))}
     for month, details in sorted(finalised.items()):
         if len(details) > 1:
             report.problems.append(f"{month}的简报定稿了 {len(details)} 次：定稿后被绕过本程序改回草稿，又定稿了一次。")
-        status, pdf, snapshot = rows.get(month, (None, None, ""))
-        if status != "final":
-            report.problems.append(f"{month}的简报已定稿，数据库中却" + ("不见了。" if status is None else "是草稿。"))
+        row = rows.get(month)
+        if row is None or row.status != "final":
+            report.problems.append(f"{month}的简报已定稿，数据库中却" + ("不见了。" if row is None else "是草稿。"))
             continue
         recorded = _parsed(details[-1])
-        if isinstance(recorded, dict) and (fault := _finalised_fault(recorded, pdf, snapshot or "")):
+        if isinstance(recorded, dict) and (fault := _finalised_fault(recorded, row)):
             report.problems.append(f"{month}的定稿简报{fault}与审计记录不符。")
-    for month, (status, _pdf, _snapshot) in sorted(rows.items()):
-        if status == "final" and month not in finalised:
+    for month, row in sorted(rows.items()):
+        if row.status == "final" and month not in finalised:
             report.problems.append(f"{month}的简报标为定稿，却没有定稿的审计记录。")
 
 

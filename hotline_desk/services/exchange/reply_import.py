@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline_desk.errors import ValidationError
+from hotline_desk.errors import ChangedBehindTheApp, ValidationError
 from hotline_desk.excel import normalize as norm
 from hotline_desk.excel.dispatch_sheet import KEY_MARK, KEY_SHEET, REPLY_COLUMNS
 from hotline_desk.excel.reader import UNSAVED_FORMULA_CELL, ImportFileError, read_workbook
@@ -142,6 +142,11 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now, 
             problems.append(("回复内容", f"第 {merged[i]} 行的回复格被合并成了一格，合并后只有第一行有内容；"
                                      "请取消合并，每行分别填写"))
         problems += [(name, UNSAVED_FORMULA_CELL) for name in unsaved[i]]
+        if not problems and (case := cases.get(number)) is not None:  # refused at 登记: a problem of its row
+            try:
+                audit.refuse_case_changed_behind(session, case, statuses[case.id].last_seq)
+            except ChangedBehindTheApp as exc:
+                problems.append(("工单编号", exc.message))
         parsed = None if problems else _reply_row(excel_row, number, cells[i], cases, statuses, unit.id, now,
                                                   problems, checks, _PREVIEW_CLERK, preview.notes)
         if problems:

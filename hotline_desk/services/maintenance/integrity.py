@@ -111,7 +111,21 @@ def consistency_problems(session: Session) -> list[str]:
 
 
 def verify_all(session: Session, anchors: Sequence[audit.Anchor] = ()) -> audit.VerifyReport:
-    """The audit chain (against ``anchors`` too), then every projection against a replay of the history."""
-    report = audit.verify(session, anchors)
-    report.problems += consistency_problems(session)
+    """The audit chain (against ``anchors`` too), then every projection against a replay of the history.
+
+    A value that cannot even be read as its column's type (a date written as “garbage” in the file) is reported as
+    such: the check stopped on it with an unexpected error and said nothing of the rest."""
+    try:
+        report = audit.verify(session, anchors)
+    except (ValueError, TypeError) as exc:
+        report = audit.VerifyReport(problems=[_unreadable(exc)])
+    try:
+        report.problems += consistency_problems(session)
+    except (ValueError, TypeError) as exc:
+        report.problems.append(_unreadable(exc))
     return report
+
+
+def _unreadable(exc: Exception) -> str:
+    return (f"数据库中有无法按其类型读取的值（{exc}）：数据库文件被绕过本程序改动过，核验未能做完。"
+            "请从备份恢复。")

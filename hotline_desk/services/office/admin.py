@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hotline_desk.errors import ChangedBehindTheApp, NotFound, ValidationError
+from hotline_desk.errors import NotFound, ValidationError
 from hotline_desk.models import CalendarDay, Category, Unit, User
 from hotline_desk.models.reference import UNIT_GROUPS
 from hotline_desk.models.system import ROLE_LABELS, ROLES
@@ -107,9 +107,11 @@ def set_user(session: Session, actor: Actor, username: str, *, role: str | None 
         state = "在用" if user.active else "已停用"
         now_role = ROLE_LABELS.get(user.role, user.role)
         raise ValidationError(f"没有改动：{user.display_name}（{username}）现为{now_role}，{state}。")
-    # What differs from the trail may be set right here (a role raised in the file, set back), never vouched for.
-    if audit.unrecorded_fields(session, user) - {"name" if n == "display_name" else n for n in changes}:
-        raise ChangedBehindTheApp(f"{user.display_name}（{username}）的账户资料{audit.BEHIND_THE_APP}")
+    # What differs from the trail may be set right here (a role raised in the file, set back), never vouched for;
+    # an account can always be stopped.
+    if changes.get("active") is not False:
+        audit.refuse_changed_behind(session, user, f"{user.display_name}（{username}）的账户资料", recorded=True,
+                                    setting={"name" if n == "display_name" else n for n in changes})
     for name, value in changes.items():
         setattr(user, name, value)
     session.flush()

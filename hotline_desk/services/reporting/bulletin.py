@@ -225,7 +225,7 @@ def build(session: Session, month: str, *, clock: Clock = office_now, fonts: Fon
     across its pages (``marked``; only 定稿 builds it without, to freeze it)."""
     row = _row(session, month, persist=False)
     if row.status == "final" and row.pdf is not None:
-        audit.refuse_finalised_changed(session, month, row.pdf, row.snapshot)
+        audit.refuse_finalised_changed(session, month)
         frozen = json.loads(row.snapshot)
         return BuiltBulletin(pdf=row.pdf, data=frozen, fonts=tuple(tuple(f) for f in frozen.get("fonts", [])),
                              warning="")
@@ -279,8 +279,9 @@ def finalize(session: Session, actor: Actor, month: str, *, clock: Clock = offic
     row.finalized_at = now
     row.finalized_by = actor.id
     row.updated_at = now
-    audit.record(session, audit.FINALISED, f"bulletin:{month}", audit.finalised_detail(built.pdf, row.snapshot),
-                 user_id=actor.id, at=now)
+    session.flush()
+    audit.record(session, audit.FINALISED, f"bulletin:{month}", audit.finalised_detail(row), user_id=actor.id,
+                 at=now)
     return built
 
 

@@ -84,11 +84,11 @@ class MonthStats:
 
 
 def _snapshot(session: Session, month: str) -> tuple[Finalised, dict[str, Any]] | None:
-    row = session.execute(select(Bulletin.finalized_at, Bulletin.snapshot, Bulletin.cutoff, Bulletin.pdf)
+    audit.refuse_finalised_changed(session, month)
+    row = session.execute(select(Bulletin.finalized_at, Bulletin.snapshot, Bulletin.cutoff)
                           .where(Bulletin.month == month, Bulletin.status == "final")).first()
     if row is None or not row.snapshot or row.finalized_at is None:
         return None
-    audit.refuse_finalised_changed(session, month, row.pdf, row.snapshot)
     data = json.loads(row.snapshot)
     as_of = datetime.fromisoformat(data["as_of"]) if data.get("as_of") else row.cutoff or row.finalized_at
     return Finalised(row.finalized_at, as_of), data
