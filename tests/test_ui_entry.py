@@ -667,6 +667,7 @@ def test_a_number_typed_past_the_fields_maximum_is_kept_and_refused(qtbot: QtBot
     dialog = ActionDialog(None, "延期申请", [FieldSpec("days", "延期工作日", "int", default=3, minimum=1, maximum=10),
                                           FieldSpec("reason", "延期理由", "text", required=True)])
     shown_active(qtbot, dialog, 600, 400)
+    qtbot.addWidget(dialog, before_close_func=lambda d: d.done(0))  # closed without the question if a check fails
     days = dialog.editors["days"]
     days.setFocus()
     QTest.keyClick(days, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
@@ -694,6 +695,7 @@ def test_typing_in_a_picker_opened_on_a_name_replaces_it_and_a_mended_name_clear
                                                      default=1),
                                            FieldSpec("assist", "协办单位（可不选）", "unit", units)])
     shown_active(qtbot, dialog, 600, 300)
+    qtbot.addWidget(dialog, before_close_func=lambda d: d.done(0))
     picker = dialog.editors["unit"]
     picker.setFocus(Qt.FocusReason.OtherFocusReason)
     QTest.keyClicks(QApplication.focusWidget(), "xyz")

@@ -339,7 +339,7 @@ class ActionDialog(GuardedDialog):
             self.editors[spec.key] = editor
             form.addRow(spec.label + ("*" if spec.required else ""), editor)
             if isinstance(editor, SearchCombo):  # a name put right takes its red message away
-                editor.currentTextChanged.connect(lambda _text, key=spec.key: self._fault_mended(key))
+                editor.currentTextChanged.connect(self._fault_mended)  # a method: no closure keeps the dialog
         layout.addLayout(form)
         self.error = QLabel()
         self.error.setWordWrap(True)
@@ -428,9 +428,10 @@ class ActionDialog(GuardedDialog):
         return next(((s.key, m) for kind in (SearchCombo, CallTimeEdit, NumberBox) for s in self.fields
                      if isinstance(self.editors[s.key], kind) and (m := self._field_fault(s.key))), None)
 
-    def _fault_mended(self, key: str) -> None:
+    def _fault_mended(self, _text: str) -> None:
         """Clear the message once the field it was about holds what can be taken."""
-        if self.error.text() and self.error.property("field") == key and not self._field_fault(key):
+        key = self.error.property("field")
+        if self.error.text() and self.editors.get(key) is self.sender() and not self._field_fault(key):
             self.error.clear()
 
     def _say_fault(self, key: str, message: str) -> None:
