@@ -252,6 +252,9 @@ def _install_postgresql_hooks(engine: Engine, busy_timeout_ms: int) -> None:
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
 
 
+READER = "reader_engine"  # a write session's ``info`` key for the engine that reads without the write lock
+
+
 class Database:
     """An opened, migrated database: hands out sessions, one per user action."""
 
@@ -295,7 +298,9 @@ class Database:
 
         from hotline_desk.models.lengths import check_lengths
 
-        factory = sessionmaker(self.engine, expire_on_commit=False)
+        # A write session knows the reader engine: what was committed before its action is read there (see
+        # ``audit.record_row``), never waiting for the write lock the session itself holds.
+        factory = sessionmaker(self.engine, expire_on_commit=False, info={READER: self.reader_engine})
         event.listen(factory, "before_flush", check_lengths)
         return factory
 

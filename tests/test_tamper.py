@@ -337,3 +337,23 @@ def test_the_calendar_as_the_office_set_it_verifies(office: Database) -> None:
     assert _check(office).ok, _check(office).problems[:3]
     _tamper(office, "DELETE FROM calendar_days WHERE day = '2022-10-08'")
     assert "工作日历 2022-10-08 已不存在（被绕过本软件删除）。" in _check(office).problems
+
+
+def test_a_reference_row_changed_in_the_file_is_not_vouched_for_by_an_admins_later_change(office: Database) -> None:
+    """纸坊镇 moved to the departments' score table in the file, then renamed by an admin: the rename's record
+    vouched for the move, and verify said nothing. A setting changed in the file is set right by saving it."""
+    from hotline_desk.errors import ChangedBehindTheApp
+    from hotline_desk.services.accounts.users import get_actor
+    from hotline_desk.services.office import admin, reference_admin
+    from hotline_desk.services.office.settings import SIGN_HOURS
+
+    _tamper(office, "UPDATE units SET \"group\" = 'department' WHERE name = '纸坊镇'")
+    with pytest.raises(ChangedBehindTheApp, match="单位“纸坊镇”与审计记录不符"), office.session() as s:
+        reference_admin.rename_unit(s, get_actor(s, "admin"), "纸坊镇", "纸坊镇人民政府")
+    assert any("与最后一次审计记录不符" in problem for problem in _check(office).problems)
+    _tamper(office, "UPDATE units SET \"group\" = 'township' WHERE name = '纸坊镇'")
+    _tamper(office, f"UPDATE settings SET value = '99' WHERE key = '{SIGN_HOURS.key}'")
+    with office.session() as s:
+        reference_admin.rename_unit(s, get_actor(s, "admin"), "纸坊镇", "纸坊镇人民政府")
+        admin.update_setting(s, get_actor(s, "admin"), SIGN_HOURS.key, 24)
+    assert _check(office).ok, _check(office).problems[:3]

@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, inspect, select
+from sqlalchemy.orm import InstanceState, Session
 
+from hotline_desk.db import READER
 from hotline_desk.errors import ChangedBehindTheApp
 from hotline_desk.models import (
     AppealType,
@@ -191,9 +192,58 @@ def snapshot(obj: Audited) -> tuple[str, dict[str, Any]]:
 
 
 def record_row(session: Session, obj: Audited, *, user_id: int | None, at: datetime, kind: str = "change") -> None:
+    """Record the row as it now stands. Refused (``ChangedBehindTheApp``) when the row as stored before this action
+    differed from its last record in fields the action leaves alone: the record would vouch for them (a unit moved
+    to another score table in the file, then renamed, and ``verify`` said nothing). Fields the action sets are set
+    right by it."""
+    before = _as_committed(session, obj)
     session.flush()
     entity, detail = snapshot(obj)
+    if before is not None:
+        stored, recorded = before
+        behind = _differing(stored, recorded)
+        if behind - _differing(stored, json.loads(canonical(detail))):
+            raise ChangedBehindTheApp(f"{_named(obj, stored)}{BEHIND_THE_APP}")
     record(session, kind, entity, detail, user_id=user_id, at=at)
+
+
+def _as_committed(session: Session, obj: Audited) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The row's snapshot and its latest record as they stood before this action's transaction, read over a
+    connection of its own (so neither this action's changes nor its own records count); None for a new row or one
+    the trail has no record of."""
+    state: InstanceState[Any] = inspect(obj)
+    reader: Engine | None = session.info.get(READER)
+    if state.identity is None or reader is None:
+        return None
+    mapper = state.mapper
+    entity = snapshot(obj)[0]
+    key = dict(zip([column.name for column in mapper.primary_key], state.identity, strict=True))
+    with reader.connect() as conn:
+        row = conn.execute(select(mapper.local_table).filter_by(**key)).mappings().one_or_none()
+        latest = conn.scalar(select(AuditRecord.detail).where(AuditRecord.entity == entity,
+                                                              AuditRecord.kind.not_in(NOTE_KINDS))
+                             .order_by(AuditRecord.id.desc()).limit(1))
+    recorded = _parsed(latest) if latest is not None else None
+    if row is None or not isinstance(recorded, dict):
+        return None
+    stored = mapper.class_()
+    for attribute in mapper.column_attrs:
+        setattr(stored, attribute.key, row[attribute.columns[0].name])
+    shown = snapshot(stored)[1]
+    return (json.loads(canonical(shown)), recorded) if isinstance(shown, dict) else None
+
+
+def _differing(one: dict[str, Any], other: dict[str, Any]) -> set[str]:
+    return {key for key in one.keys() | other.keys() if one.get(key) != other.get(key)}
+
+
+def _named(obj: Audited, stored: dict[str, Any]) -> str:
+    """The row as a message names it, by the name it had before this action: 单位“纸坊镇”, 设置“…”."""
+    kinds = {Unit: "单位", Category: "问题分类", User: "用户", Setting: "设置", BonusItem: "附加分", Channel: "渠道",
+             AppealType: "诉求类型", ReferenceAlias: "别名", ImportBatch: "导入批次"}
+    name = next((stored[k] for k in ("name", "username", "alias", "file") if stored.get(k)),
+                getattr(obj, "key", None) or getattr(obj, "id", ""))
+    return f"{kinds.get(type(obj), '记录')}“{name}”"
 
 
 def recorded_as_now(session: Session, obj: Audited) -> bool:
