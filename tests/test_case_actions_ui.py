@@ -511,3 +511,26 @@ def test_a_long_complaint_can_be_read_whole_in_the_cases_dialog(qtbot: QtBot, db
     timeline = detail.findChild(QTreeWidget)
     assert timeline is not None and timeline.height() > 150  # the history keeps room for its rows
     assert content.geometry().bottom() < timeline.geometry().top()
+
+
+def test_proposing_again_after_a_rejection_blames_no_field_before_it_is_touched(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """拟交办 from 被驳回 opened already red with “请选择在用的承办单位。”, over the reason behind it: the step's
+    check names the field unit_id, the form calls it unit, so it counted as no field of the form."""
+    from hotline_desk.services.cases.steps import STEPS
+    from hotline_desk.ui.case_actions import field_specs
+    from hotline_desk.vocabulary import Action
+
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.reject(s, people.supervisor, case_id, "请先电话协调", clock=clock)
+    ctx = context(db, people.operator, clock, tmp_path)
+    chosen = STEPS[Action.PROPOSE]
+    with db.reader() as s:
+        situation = wf.situation(s, case_id, clock())
+    dialog = StepDialog(None, ctx, chosen, situation, field_specs(ctx, chosen, situation))
+    qtbot.addWidget(dialog, before_close_func=lambda d: d.done(0))
+    dialog.show()
+    assert dialog.error.text() == ""
+    dialog._accept()  # 确定 with no unit: now it is said, at the unit's field
+    assert dialog.error.text() == "请选择在用的承办单位。" and dialog.isVisible()

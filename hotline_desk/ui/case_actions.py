@@ -79,6 +79,10 @@ def time_field(action: Action, now: datetime) -> FieldSpec | None:
     return FieldSpec("at", asked.label, "datetime", default=now, required=True)
 
 
+# The registration form's names of fields that a step's own form names otherwise.
+FORM_FIELDS = {"unit_id": "unit", "assist_unit_ids": "assists"}
+
+
 class StepDialog(ActionDialog):
     """The form of one step; every change is checked against the step, and 确定 stays off until it would pass."""
 
@@ -127,10 +131,17 @@ class StepDialog(ActionDialog):
         found = self.situation
         return self.step.check(found.context, found.status, self.ctx.actor, payload, self.when() or self.ctx.clock())
 
+    def field_of(self, problem: Problem) -> str | None:
+        """The form's field a problem is about: the step's checks name the registration form's fields (unit_id),
+        the step's own form may call them otherwise (unit)."""
+        field = FORM_FIELDS.get(problem.field or "", problem.field)
+        return field if field in self.editors else problem.field
+
     def revalidate(self) -> list[Problem]:
         found = self.problems()
-        shown = [p.message for p in found
-                 if p.gate is not Gate.INPUT or not p.field or p.field in self.touched or p.field not in self.editors]
+        # A field not yet touched is not blamed: 拟交办 from 被驳回 opened already red with “请选择在用的承办单位”.
+        shown = [p.message for p in found if p.gate is not Gate.INPUT or not p.field
+                 or (field := self.field_of(p)) in self.touched or field not in self.editors]
         self.error.setText("\n".join(dict.fromkeys(shown)))
         self.ok.setEnabled(not found)
         return found
@@ -138,7 +149,7 @@ class StepDialog(ActionDialog):
     def _accept(self) -> None:
         self.touched |= set(self.editors)
         found = self.revalidate()
-        at_fault = next((p.field for p in found if p.field in self.editors), None)
+        at_fault = next((field for p in found if (field := self.field_of(p)) in self.editors), None)
         message = ""
         if not found:
             unfinished = self._unresolved()  # a picker's text naming nothing, a time in part
