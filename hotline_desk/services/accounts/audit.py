@@ -247,12 +247,8 @@ def _named(obj: Audited, stored: dict[str, Any]) -> str:
 
 
 def recorded_as_now(session: Session, obj: Audited) -> bool:
-    """Whether the row stands as its latest audit record says (not changed behind the app since)."""
-    entity, detail = snapshot(obj)
-    latest = session.scalar(select(AuditRecord.detail).where(AuditRecord.entity == entity,
-                                                             AuditRecord.kind.not_in(NOTE_KINDS))
-                            .order_by(AuditRecord.id.desc()).limit(1))
-    return latest == canonical(detail)
+    """Whether the row stands as its latest audit record says (not changed behind the app since, and recorded)."""
+    return not changed_behind(session, obj, recorded=True)
 
 
 def _latest_detail(session: Session, entities: Sequence[str]) -> tuple[str, str] | None:
@@ -319,7 +315,7 @@ def refuse_case_changed_behind(session: Session, case: Case, last_seq: int) -> N
     latest = next(((entity, detail) for entity, detail in found if entity != next_step), None)
     if latest is None:
         return
-    recorded = _registration_in(latest[0], latest[1])
+    recorded = _registration_of(latest[0], _parsed(latest[1]))
     if recorded is not None and recorded != registration_digest(case_registration(case)):
         raise ChangedBehindTheApp(f"工单{case.number}的登记内容{BEHIND_THE_APP}")
 
@@ -383,16 +379,13 @@ def _finalised_fault(recorded: dict[str, Any], row: Any) -> str:
     return ""
 
 
-def _registration_in(entity: str, detail: str) -> str | None:
-    """The registration digest a case's record holds, if any."""
-    try:
-        parsed = json.loads(detail)
-    except ValueError:
-        return None
+def _registration_of(entity: str, parsed: Any) -> str | None:
+    """The registration digest a case's record (parsed) holds: a step's record since digests were kept, a baseline,
+    an imported case's history; None for a record that holds none."""
     if entity.startswith("case_event:") and isinstance(parsed, list) and len(parsed) > EVENT_FIELDS:
         return str(parsed[EVENT_FIELDS])
-    if isinstance(parsed, dict) and "registration" in parsed:
-        return str(parsed["registration"])
+    if entity.startswith(("case_registration:", "case_history:")) and isinstance(parsed, dict):
+        return str(parsed.get("registration"))
     return None
 
 
@@ -435,17 +428,11 @@ def _take(walk: _Walk, entity: str, detail: str) -> None:
     walk.latest[entity] = detail
     if not entity.startswith(_CASE_ENTITIES):
         return
-    try:
-        parsed = json.loads(detail)
-    except ValueError:
-        return
+    parsed = _parsed(detail)
     case_id = int(entity.split(":")[1])
-    if entity.startswith("case_event:") and isinstance(parsed, list) and len(parsed) > EVENT_FIELDS:
-        walk.registrations[case_id] = str(parsed[EVENT_FIELDS])
-    elif entity.startswith("case_registration:") and isinstance(parsed, dict):
-        walk.registrations[case_id] = str(parsed.get("registration"))
-    elif entity.startswith("case_history:") and isinstance(parsed, dict):
-        walk.registrations[case_id] = str(parsed.get("registration"))
+    if (registration := _registration_of(entity, parsed)) is not None:
+        walk.registrations[case_id] = registration
+    if entity.startswith("case_history:") and isinstance(parsed, dict):
         for event in parsed.get("events") or ():
             if isinstance(event, list) and len(event) == EVENT_FIELDS and event[0] == case_id:
                 walk.latest[event_entity(case_id, event[1])] = canonical(event)
