@@ -108,10 +108,10 @@ def set_user(session: Session, actor: Actor, username: str, *, role: str | None 
         now_role = ROLE_LABELS.get(user.role, user.role)
         raise ValidationError(f"没有改动：{user.display_name}（{username}）现为{now_role}，{state}。")
     # What differs from the trail may be set right here (a role raised in the file, set back), never vouched for;
-    # an account can always be stopped.
-    if changes.get("active") is not False:
-        audit.refuse_changed_behind(session, user, f"{user.display_name}（{username}）的账户资料", recorded=True,
-                                    setting={"name" if n == "display_name" else n for n in changes})
+    # an account inserted in the file (no record at all) may only be stopped.
+    audit.refuse_changed_behind(session, user, f"{user.display_name}（{username}）的账户资料",
+                                recorded=changes.get("active") is not False,
+                                setting={"name" if n == "display_name" else n for n in changes})
     for name, value in changes.items():
         setattr(user, name, value)
     session.flush()
