@@ -534,3 +534,35 @@ def test_proposing_again_after_a_rejection_blames_no_field_before_it_is_touched(
     assert dialog.error.text() == ""
     dialog._accept()  # 确定 with no unit: now it is said, at the unit's field
     assert dialog.error.text() == "请选择在用的承办单位。" and dialog.isVisible()
+
+
+def test_a_typed_sign_time_is_kept_to_the_minute_and_the_reply_opens_no_earlier(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """签收 typed as 09:06 at 09:05:30 was stored as 09:06:30 (the dialog's seconds under the typed minutes), and
+    the 回复 form then opened on now, earlier than it, to be refused with a time the clerk never typed."""
+    from datetime import timedelta
+
+    from hotline_desk.ui.case_actions import step_dialog
+    from hotline_desk.vocabulary import Action
+
+    case_id = _dispatched(db, people, clock)
+    clock.advance(minutes=5, seconds=30)
+    ctx = context(db, people.operator, clock, tmp_path)
+    with db.reader() as s:
+        situation = wf.situation(s, case_id, clock())
+    sign = step_dialog(None, ctx, Action.SIGN, situation, clock())
+    assert sign is not None
+    qtbot.addWidget(sign, before_close_func=lambda d: d.done(0))
+    assert sign.when() == clock()  # left as it opened: now, seconds and all
+    ahead = (clock() + timedelta(minutes=1)).replace(second=0)
+    sign.set_value("at", clock() + timedelta(minutes=1))  # the clerk types the next minute
+    assert sign.when() == ahead
+    with db.session() as s:
+        wf.sign(s, people.operator, case_id, at=sign.when(), clock=clock)
+    with db.reader() as s:
+        situation = wf.situation(s, case_id, clock())
+        assert situation.status.last_event_at == ahead  # the signature, as typed
+    reply = step_dialog(None, ctx, Action.REPLY, situation, clock())
+    assert reply is not None
+    qtbot.addWidget(reply, before_close_func=lambda d: d.done(0))
+    assert reply.when() == ahead  # not now, which the step would refuse as earlier than the signature

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import openpyxl
 import pytest
@@ -455,6 +455,21 @@ def test_backdated_or_future_times_refused(db: Database, people: People, clock: 
     _refused(db, case_id, ValidationError,
              f"时间{supervised:%Y-%m-%d %H:%M}:00早于上一步（{supervised:%Y-%m-%d %H:%M}:40）",
              lambda s: wf.sign(s, people.operator, case_id, at=supervised.replace(second=0), clock=clock))
+
+
+def test_a_step_after_one_dated_ahead_of_the_clock_says_so(db: Database, people: People, clock: FakeClock) -> None:
+    """A signature typed two minutes ahead (within the tolerance for clocks apart), then 督办 taken now: the refusal
+    says the earlier step is ahead of this station's clock, rather than that now is "earlier than the last step"."""
+    case_id = _to_dispatched(db, people, clock)
+    ahead = clock().replace(second=0) + timedelta(minutes=2)
+    with db.session() as s:
+        wf.sign(s, people.operator, case_id, at=ahead, clock=clock)
+    _refused(db, case_id, ValidationError,
+             f"上一步的时间（{ahead:%Y-%m-%d %H:%M}）晚于本机现在的时间（{clock():%H:%M}），本步的时间不能早于它",
+             lambda s: wf.supervise(s, people.supervisor, case_id, clock=clock))
+    clock.set(ahead + timedelta(minutes=1))
+    with db.session() as s:  # once the clock has passed it, the step is taken
+        wf.supervise(s, people.supervisor, case_id, clock=clock)
 
 
 def test_invalid_draft_reports_every_field_and_writes_nothing(db: Database, people: People,

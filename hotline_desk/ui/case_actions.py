@@ -70,13 +70,16 @@ STEP_TIMES = {Action.SIGN: StepTime("签收时间", "单位签收的时间（不
               Action.REPLY: StepTime("办结时间", "单位办结的时间（不是现在登记的时间），计入办结率")}
 
 
-def time_field(action: Action, now: datetime) -> FieldSpec | None:
-    """The step's time input (defaulting to now), or None for a step taken at the moment it is entered. A time
-    later than now is refused by the step's check, saying so, with the time kept as typed."""
+def time_field(action: Action, now: datetime, last: datetime | None = None) -> FieldSpec | None:
+    """The step's time input, or None for a step taken at the moment it is entered. It opens on now, or on the
+    case's last step when that was dated a little ahead of now (another station's clock, a time typed ahead), so
+    it does not open on a time the step would refuse. A time later than now is refused by the step's check,
+    saying so, with the time kept as typed."""
     asked = STEP_TIMES.get(action)
     if asked is None:
         return None
-    return FieldSpec("at", asked.label, "datetime", default=now, required=True)
+    default = last if last is not None and last > now else now
+    return FieldSpec("at", asked.label, "datetime", default=default, required=True)
 
 
 # The registration form's names of fields that a step's own form names otherwise.
@@ -265,7 +268,7 @@ def step_dialog(parent: QWidget | None, ctx: UiContext, action: Action, situatio
     """The form a step asks for, its time first where the step is often phoned in later (签收, 回复); None for a
     step that needs nothing typed (审核交办)."""
     chosen = STEPS[action]
-    asked = time_field(action, now) if ask_time else None
+    asked = time_field(action, now, situation.status.last_event_at) if ask_time else None
     if not chosen.form and asked is None:
         return None
     fields = [*([asked] if asked is not None else []), *field_specs(ctx, chosen, situation)]

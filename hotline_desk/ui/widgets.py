@@ -317,6 +317,18 @@ class GuardedDialog(QDialog):
         super().reject()
 
 
+def typed_moment(editor: QDateTimeEdit, default: object) -> datetime:
+    """The time a field shows, to the minute as it is shown. Qt keeps the seconds of the time a field opened with
+    (now, 06:24:30) under minutes typed over it, so a typed 06:25 would be stored as 06:25:30 and later be named
+    so; only a time left as it opened (now) keeps its seconds, which order it after a step taken the same minute."""
+    moment = editor.dateTime().toPython()
+    assert isinstance(moment, datetime)
+    if isinstance(default, datetime) and moment.replace(second=0, microsecond=0) == \
+            default.replace(second=0, microsecond=0):
+        return default
+    return moment.replace(second=0, microsecond=0)
+
+
 class ActionDialog(GuardedDialog):
     """A small form for one action (reason, reply text, days …); returns the values typed. Closing it with
     something typed asks first."""
@@ -395,9 +407,7 @@ class ActionDialog(GuardedDialog):
             elif isinstance(editor, QSpinBox):
                 out[spec.key] = editor.value()
             elif isinstance(editor, QDateTimeEdit):
-                moment = editor.dateTime().toPython()
-                assert isinstance(moment, datetime)
-                out[spec.key] = moment
+                out[spec.key] = typed_moment(editor, spec.default)
             elif isinstance(editor, QCheckBox):
                 out[spec.key] = editor.isChecked()
             elif isinstance(editor, QLineEdit):

@@ -323,6 +323,10 @@ def _timing(status: CaseStatus, ctx: StepContext, at: datetime) -> list[Problem]
     if at > ctx.now + FUTURE_TOLERANCE:
         return [Problem(f"时间{at:%Y-%m-%d %H:%M}晚于现在，请核对。", Gate.INPUT, "at")]
     if status.last_event_at is not None and at < status.last_event_at:
+        if status.last_event_at > ctx.now:  # the last step was dated ahead of this station's clock
+            return [Problem(f"上一步的时间（{status.last_event_at:%Y-%m-%d %H:%M}）晚于本机现在的时间"
+                            f"（{ctx.now:%H:%M}），本步的时间不能早于它。请核对上一步的时间和本机时钟，"
+                            f"或到{status.last_event_at:%H:%M}之后再登记。", Gate.INPUT, "at")]
         shown = "%Y-%m-%d %H:%M:%S" if at.replace(second=0) == status.last_event_at.replace(second=0, microsecond=0) \
             else "%Y-%m-%d %H:%M"  # within the same minute: the seconds tell which came first
         return [Problem(f"时间{at:{shown}}早于上一步（{status.last_event_at:{shown}}），请核对。", Gate.INPUT, "at")]
