@@ -102,6 +102,19 @@ def test_refused_step_prints_chinese_message_and_exit_code_2(office: Path, capsy
     assert code == 2 and "没有编号为" in err
 
 
+def test_the_same_call_registered_again_is_registered_with_a_warning(office: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    call = ("case", "register", "--content", "咨询社保卡补办", "--phone", "13803750001", "--appeal-type", "咨询类",
+            "--category", "社会保险—社保卡", "--coordinate", "已告知补办地点")
+    _, out, _ = run(capsys, office, *call, user="op1")
+    first = re.findall(r"RZ\d{4}-\d{5}", out)[0]
+    assert "可能重复登记" not in out
+    code, out, _ = run(capsys, office, *call, user="op1")  # a script that ran twice: it is said, not refused
+    second = re.findall(r"RZ\d{4}-\d{5}", out)[0]
+    assert code == 0 and second != first
+    assert f"已登记工单 {first}" in out and f"可能重复登记；如属重复，请审核员用 case void {second} 作废本件" in out
+
+
 def test_unknown_category_is_explained(office: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, office, "case", "register", "--content", "x", "--appeal-type", "咨询类",
                        "--category", "不存在—分类", user="op1")

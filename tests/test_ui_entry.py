@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from hotline_desk.db import Database
 from hotline_desk.models import Case
+from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.records import case_view, register_case
 from hotline_desk.ui.case_entry import CaseEntryView
 from tests.conftest import FakeClock, People
@@ -274,6 +275,48 @@ def test_a_call_time_far_from_now_is_questioned_before_saving(
     press(KEYS.Key_S, CTRL)
     assert "比现在早 24 小时" in str(seen["text"]) and seen["default"] == QMessageBox.StandardButton.No
     assert _cases(db) == [] and entry.focusWidget() is entry.registered_at
+
+
+def test_the_same_call_saved_again_is_questioned_and_no_keeps_the_form(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """The same number with the same words, minutes apart (saved by habit, or a draft brought back after saving):
+    a question with 否 by default; 否 saves nothing and keeps the form, 是 registers the second case."""
+    entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
+    _fill_by_keyboard(entry)
+    press(KEYS.Key_S, CTRL)
+    [first] = _cases(db)
+    with db.reader() as s:
+        number = case_view(s, first).number
+    clock.advance(minutes=4)
+    entry.focus_first()
+    _fill_by_keyboard(entry)
+    seen: dict[str, object] = {}
+    answer_question(seen)  # Enter, by habit
+    press(KEYS.Key_S, CTRL)
+    assert f"已登记工单 {number}" in str(seen["text"]) and "诉求内容与这次相同" in str(seen["text"])
+    assert seen["default"] == QMessageBox.StandardButton.No
+    assert _cases(db) == [first] and entry.values()["content"] == "四楼以上住户长期水压不足，用水困难"
+    assert f"未保存：与 {number} 内容相同" in entry.status.text()
+    assert entry.focusWidget() is entry.fields["content"]  # where the two calls are told apart
+    entry.activateWindow()
+    qtbot.waitUntil(entry.isActiveWindow)
+    answer_question(seen, KEYS.Key_Y)
+    press(KEYS.Key_S, CTRL)
+    assert len(_cases(db)) == 2
+
+
+def test_another_call_from_the_same_number_saves_without_a_question(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    messages = Messages().install(monkeypatch)
+    with db.session() as s:  # the same caller earlier today, about something else; and a voided double
+        register_case(s, people.operator, draft(s, content="小区路灯不亮"), clock=clock)
+        double = register_case(s, people.operator, draft(s, content="四楼以上住户长期水压不足，用水困难"), clock=clock)
+        wf.void(s, people.supervisor, double.id, "重复登记", clock=clock)
+    entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
+    _fill_by_keyboard(entry)
+    press(KEYS.Key_S, CTRL)
+    assert len(_cases(db)) == 3 and messages.texts("question") == []
 
 
 def test_every_error_shows_at_once_beside_its_field_and_goes_when_fixed(

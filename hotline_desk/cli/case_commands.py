@@ -14,6 +14,7 @@ from hotline_desk.errors import ValidationError
 from hotline_desk.services.cases import classification, workflow
 from hotline_desk.services.cases import records as cases
 from hotline_desk.services.cases.history import FOLLOWUP_RESULTS, STATES
+from hotline_desk.services.clock import office_now
 from hotline_desk.services.office import reference
 from hotline_desk.vocabulary import REPLY_RESULTS, CaseState
 
@@ -169,8 +170,12 @@ def cmd_register(ctx: Context, args: argparse.Namespace) -> int:
             answer=args.coordinate or "", unit_id=_unit_id(session, args.dispatch),
             assist_unit_ids=[reference.find_unit(session, n).id for n in args.assist],
         )
+        earlier = cases.same_call(session, draft, office_now())
         view = cases.register_case(session, actor, draft)
     print(f"已登记工单 {view.number}，当前状态“{view.state_label}”。")
+    if earlier is not None:
+        print(f"注意：该号码 {fmt(earlier.registered_at)} 已登记工单 {earlier.number}（{earlier.state_label}），"
+              f"诉求内容相同，可能重复登记；如属重复，请审核员用 case void {view.number} 作废本件。")
     if view.notice:
         print(f"注意：{view.notice}")
     return 0

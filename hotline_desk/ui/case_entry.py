@@ -29,7 +29,13 @@ from PySide6.QtWidgets import (
 )
 
 from hotline_desk.errors import HotlineError, ValidationError
-from hotline_desk.services.cases.records import CaseDraft, cases_by_phone, register_case, validate_draft
+from hotline_desk.services.cases.records import (
+    CaseDraft,
+    cases_by_phone,
+    register_case,
+    same_call,
+    validate_draft,
+)
 from hotline_desk.services.cases.step_runner import month_notice
 from hotline_desk.services.clock import month_of
 from hotline_desk.services.office import reference
@@ -534,6 +540,21 @@ class CaseEntryView(QWidget):
         self.registered_at.setFocus()
         return False
 
+    def _not_registered_already(self, draft: CaseDraft) -> bool:
+        """Whether to go on when this number's call with the same words is registered already this week (saved
+        twice by habit, or a draft restored after it was saved); 否, the default, keeps the form as it is."""
+        now = self.ctx.clock()
+        earlier = read(self.ctx, lambda s: same_call(s, draft, now))
+        if earlier is None:
+            return True
+        if _confirm(self, "可能重复登记", f"该号码 {earlier.registered_at:%Y-%m-%d %H:%M} 已登记工单 {earlier.number}"
+                    f"（{earlier.state_label}），诉求内容与这次相同。\n"
+                    "确定再登记一件新工单？选“否”不保存，表单内容保留。"):
+            return True
+        self.status.setText(f"未保存：与 {earlier.number} 内容相同。如是同一诉求，请在右侧以往工单中双击打开查看。")
+        self.fields["content"].setFocus()
+        return False
+
     def save(self) -> None:
         close_popups()  # a list left open would take the next click, and digits would land in the wrong field
         if self.values() == self._blank:
@@ -548,7 +569,7 @@ class CaseEntryView(QWidget):
             self._refuse(errors)
             return
         self._show_errors([])
-        if not self._time_confirmed(draft):
+        if not self._time_confirmed(draft) or not self._not_registered_already(draft):
             return
         try:
             with self.ctx.writing() as session:

@@ -371,6 +371,27 @@ def cases_by_phone(session: Session, phone: str, *, exclude_id: int | None = Non
     return _summaries(session, cases)
 
 
+# How far back a call with the same number and the same words is taken for the one already registered.
+SAME_CALL_WINDOW = timedelta(days=7)
+
+
+def same_call(session: Session, draft: CaseDraft, now: datetime) -> CaseSummary | None:
+    """The case, not voided, registered in the week before this call from the same number with the same 诉求内容
+    (spaces and line breaks aside): a call registered twice, saved again by habit or restored from a draft after
+    it was saved. None when there is none, or when the call has no number."""
+    phone = stored_phone(draft.phone)
+    words = " ".join(draft.content.split())
+    if len(phone) < 5 or not words:
+        return None
+    at = draft.registered_at or now
+    candidates = session.scalars(
+        select(Case).where(Case.phone == phone, Case.state != CaseState.VOIDED,
+                           Case.registered_at >= at - SAME_CALL_WINDOW)
+        .order_by(Case.registered_at.desc()).limit(50)).all()
+    same = [c for c in candidates if " ".join(c.content.split()) == words]
+    return _summaries(session, same[:1])[0] if same else None
+
+
 def _summaries(session: Session, cases: Sequence[Case]) -> list[CaseSummary]:
     items = list(cases)
     units = _names(session, Unit, {c.main_unit_id for c in items if c.main_unit_id})
