@@ -72,6 +72,46 @@ def test_follow_up_list_shows_whom_to_call_what_they_asked_and_what_the_unit_sai
     assert "13912345678" in shown
 
 
+def test_each_unreachable_call_says_which_attempt_it_is_and_the_last_says_it_finishes_the_case(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The third 未接通 closed the case as 未回访 in the same words as the first two; a case with no number to call
+    went on waiting for calls no one could make."""
+    with db.session() as s:
+        called = _replied(s, people, clock)
+        silent = _replied(s, people, clock, caller_name="", phone="")
+        number, nameless = case_view(s, called).number, case_view(s, silent).number
+    messages = Messages().install(monkeypatch)
+    view = FollowUpView(context(db, people.operator, clock, tmp_path))
+    qtbot.addWidget(view)
+    view.show()
+    unreachable = view.pending.findChild(QPushButton, "unreachable")
+    for attempt in (1, 2, 3):
+        view.pending.select_number(number)
+        qtbot.mouseClick(unreachable, Qt.MouseButton.LeftButton)
+        asked, told = messages.texts("question")[-1], view.pending.notice.text()
+        assert f"第 {attempt} 次未接通" in asked
+        if attempt < 3:
+            assert "满 3 次记为“未回访”" in asked
+            assert told.startswith(f"已记录回访结果“未接通”：{number}（第 {attempt} 次，仍待回访）")
+        else:
+            assert "已达 3 次：工单办结，回访结果记为“未回访”（不计入满意率）" in asked
+            assert "上次未接通：07-05 " in asked
+            assert told.startswith(f"已记录回访结果“未接通”：{number}（第 3 次，已办结，记为“未回访”）")
+        if attempt == 2:
+            rows = [_cells(view.pending.model, i) for i in range(view.pending.model.rowCount())]
+            assert {r["工单编号"]: r["上次回访"] for r in rows}[number] == "未接通×2"
+        clock.advance(hours=2)
+    view.pending.select_number(nameless)
+    qtbot.mouseClick(unreachable, Qt.MouseButton.LeftButton)
+    assert "没有联系电话，无法回访：工单办结，回访结果记为“未回访”" in messages.texts("question")[-1]
+    told = view.pending.notice.text()
+    assert told.startswith(f"已记录回访结果“未接通”：{nameless}（无联系电话，已办结，记为“未回访”）")
+    with db.reader() as s:
+        assert case_view(s, called).state == "finished" and case_view(s, silent).state == "finished"
+        assert case_view(s, silent).followup_result == "unreachable"
+
+
 def test_a_result_button_asks_once_naming_the_case_and_the_result_and_defaults_to_no(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
     with db.session() as s:

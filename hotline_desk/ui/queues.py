@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from hotline_desk.errors import ConflictError, HotlineError
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.batch_approval import BatchApproval, approve_many
-from hotline_desk.services.cases.queues import QueueRow, queue
+from hotline_desk.services.cases.queues import QueueRow, queue, unreachable_outcome
 from hotline_desk.services.cases.records import with_assisting
 from hotline_desk.services.cases.steps import STEPS
 from hotline_desk.services.clock import short_time
@@ -599,6 +599,35 @@ class TrackingView(QueueTable):
             self.tell(done_notice(Action(key), _numbers(done)))
 
 
+def _attempts(rows: Sequence[QueueRow], limit: int, now: datetime, shown: int = 5) -> str:
+    """The cases a 未接通 is about to be recorded on, each with which attempt it is and what the last one does."""
+    lines = []
+    for r in rows[:shown]:
+        attempt, final = unreachable_outcome(r, limit)
+        if not r.phone:
+            then = "没有联系电话，无法回访：工单办结，回访结果记为“未回访”（不计入满意率）"
+        elif final:
+            then = f"第 {attempt} 次未接通，已达 {limit} 次：工单办结，回访结果记为“未回访”（不计入满意率）"
+        else:
+            then = f"第 {attempt} 次未接通（满 {limit} 次记为“未回访”）"
+        if r.unreachable and r.last_followup_at is not None:
+            then += f"；上次未接通：{short_time(r.last_followup_at, now)}"
+        lines.append(f"{r.number}  {r.title}\n    {then}")
+    if len(rows) > shown:
+        lines.append(f"……共 {len(rows)} 件")
+    return "\n".join(lines)
+
+
+def _outcomes(rows: Sequence[QueueRow], limit: int) -> str:
+    """What the 未接通 just recorded did, case by case: 第 1 次, or 已办结 as 未回访."""
+    said = []
+    for r in rows[:3]:
+        attempt, final = unreachable_outcome(r, limit)
+        said.append(f"{r.number}（{'无联系电话，' if not r.phone else f'第 {attempt} 次，'}"
+                    f"{'已办结，记为“未回访”' if final else '仍待回访'}）")
+    return "、".join(said) + (f" 等 {len(rows)} 件" if len(rows) > 3 else "")
+
+
 class FollowUpView(QueueTabs):
     """回访: who to call and what they were told, one button per result; 甄别 with the citizen's words and the reply."""
 
@@ -609,7 +638,8 @@ class FollowUpView(QueueTabs):
         self.ctx = ctx
         self.pending = QueueTable(ctx, "followup", [
             *CALLER_COLUMNS, due_column("回访时限", ctx),
-            Column("上次回访", lambda r: r.last_result, 70),
+            Column("上次回访", lambda r: f"{r.last_result}×{r.unreachable}" if r.unreachable > 1 else r.last_result,
+                   70),
         ], base=False, empty="暂无待回访的工单",
             hint="选中工单，按群众的回答点结果；保密工单的来电人只有审核员和管理员可见。")
         for label, code in self.RESULTS:
@@ -640,16 +670,23 @@ class FollowUpView(QueueTabs):
             note = ask(self, f"回访结果“不满意”：{_numbers(rows)}", [FieldSpec("note", "群众意见", "text",
                                                                           required=True)],
                        intro=f"记录为“不满意”并转甄别：\n{_titles(rows)}")
-        elif not _confirm(self, f"回访结果：{result}", f"将以下工单的回访结果记录为“{result}”？\n\n{_titles(rows)}"):
+            if note is None:
+                return
+        minutes, attempts = read(self.ctx, lambda s: (Settings(s).int("limits.undo_minutes"),
+                                                      Settings(s).int("limits.followup_max_attempts")))
+        unreachable = code == "unreachable"
+        listed = _attempts(rows, attempts, self.ctx.clock()) if unreachable else _titles(rows)
+        if code != "dissatisfied" and not _confirm(
+                self, f"回访结果：{result}", f"将以下工单的回访结果记录为“{result}”？\n\n{listed}"):
             self.pending.tell(f"未记录回访结果（选了“否”）：{_numbers(rows)}。")  # a stray Enter is not silent
             return
-        if note is None:
-            return
-        minutes = read(self.ctx, lambda s: Settings(s).int("limits.undo_minutes"))
+        words = note["note"] if note is not None else ""
+        said = f"已记录回访结果“{result}”：{_outcomes(rows, attempts) if unreachable else _numbers(rows)}。"
         # Each case as the list showed it: a follow-up recorded meanwhile at another station is named, not overridden.
-        self.pending.run(rows, lambda s, r: wf.follow_up(s, self.ctx.actor, r.id, code, note["note"],
-                                                         clock=self.ctx.clock, expected_version=r.version),
-                         f"已记录回访结果“{result}”：{_numbers(rows)}。{minutes} 分钟内可撤销。",
+        self.pending.run(rows, lambda s, r: wf.follow_up(
+            s, self.ctx.actor, r.id, code, words, clock=self.ctx.clock, expected_version=r.version,
+            final=unreachable and unreachable_outcome(r, attempts)[1]),
+                         f"{said}{minutes} 分钟内可撤销。",
                          undo=lambda: self._undo(rows, result), minutes=minutes,
                          undo_question=f"撤销以下工单刚记录的回访结果“{result}”？撤销后工单回到待回访。\n\n{_titles(rows)}")
 

@@ -78,6 +78,15 @@ class QueueRow(Labelled):
     assisting: str = ""  # 协办 units beside ``unit``: proposed (待审核) or of the current dispatch
     version: int = 0  # the case as the list read it: a step taken from the list is refused if it changed since
     sent_back: bool = False  # in the 被驳回 queue: registered again after a supervisor rejected its proposal
+    unreachable: int = 0  # 未接通 calls since the reply (the follow-up limit finishes the case as 未回访)
+    last_followup_at: datetime | None = None
+
+
+def unreachable_outcome(row: QueueRow, limit: int) -> tuple[int, bool]:
+    """What one more 未接通 on this case would be: which attempt, and whether it finishes the case as 未回访 (the
+    limit of attempts reached, or a case with no number to call back, which no attempt could reach)."""
+    attempt = row.unreachable + 1
+    return attempt, attempt >= limit or not row.phone
 
 
 def may_see_confidential(actor: Actor | None) -> bool:
@@ -176,7 +185,8 @@ def queue(session: Session, name: str, now: datetime, *, requests_only: bool = F
             rejected_by=users.get(said.reject_by or 0, "") if case.id in back else "",
             rejected_at=said.reject_at if case.id in back else None,
             appeal_type=case.appeal_type_name, category=case.category_label, version=case.version,
-            sent_back=case.id in back,
+            sent_back=case.id in back, unreachable=status.unreachable_attempts,
+            last_followup_at=last.at if last else None,
         ))
     order = {"overdue": 0, "near": 1, "": 2}
     rows.sort(key=lambda r: (order[r.flag], r.due or datetime.max))

@@ -221,10 +221,11 @@ def supervise(session: Session, actor: Actor, case_id: int, note: str = "", *, c
 
 def follow_up(session: Session, actor: Actor, case_id: int, result: str, note: str = "", *,
               clock: Clock = office_now, at: datetime | None = None, batch_id: int | None = None,
-              expected_version: int | None = None) -> CaseView:
-    """回访: record the citizen's satisfaction; unreachable too often finishes the case as 未回访."""
-    return take(session, actor, case_id, Action.FOLLOWUP, FollowUp(result, note), clock=clock, at=at,
-                batch_id=batch_id, expected_version=expected_version)
+              expected_version: int | None = None, final: bool = False) -> CaseView:
+    """回访: record the citizen's satisfaction; unreachable too often (or ``final``: a case with no number to call)
+    finishes the case as 未回访."""
+    return take(session, actor, case_id, Action.FOLLOWUP, FollowUp(result, note, final_unreachable=final),
+                clock=clock, at=at, batch_id=batch_id, expected_version=expected_version)
 
 
 def undo_followup(session: Session, actor: Actor, case_id: int, reason: str = "", *,
