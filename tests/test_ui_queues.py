@@ -112,6 +112,43 @@ def test_each_unreachable_call_says_which_attempt_it_is_and_the_last_says_it_fin
         assert case_view(s, silent).followup_result == "unreachable"
 
 
+def test_a_return_granted_without_a_new_unit_says_where_the_case_went_and_the_proposals_say_it_is_back(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """同意退单 with no 改派单位 sent the case back to 待审核交办 without a word, while that tab still showed its
+    green “已审核通过” from before."""
+    with db.session() as s:
+        other = register_case(s, people.operator, draft(s), clock=clock).id
+        returned = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, returned, clock=clock)
+        wf.request_return(s, people.operator, returned, "不属于本单位职责", clock=clock)
+        number = case_view(s, returned).number
+    Messages().install(monkeypatch)
+    view = ApprovalView(context(db, people.supervisor, clock, tmp_path))
+    qtbot.addWidget(view)
+    view.show()
+    view.proposals.select_number(case_view_number(db, other))
+    qtbot.mouseClick(view.proposals.findChild(QPushButton, "approve"), Qt.MouseButton.LeftButton)
+    assert view.proposals.notice.text().startswith("已审核通过")
+    view.setCurrentWidget(view.requests)
+    view.requests.select_number(number)
+    seen: list[str] = []
+    answer_next_dialog({"note": "同意"}, seen)
+    qtbot.mouseClick(view.requests.findChild(QPushButton, "accept"), Qt.MouseButton.LeftButton)
+    assert seen == [f"同意 {number} 的退单申请"]
+    assert view.requests.notice.text() == (f"已同意 {number} 的退单申请。工单回到“待审核交办”，尚未选定承办单位，"
+                                           "待审核通过后交办。")
+    assert view.proposals.notice.text() == (f"{number} 退单已同意，回到此处待审核交办，"
+                                            "请用“改派单位并通过”选定承办单位。")
+    with db.reader() as s:
+        assert case_view(s, returned).state == "proposed"
+
+
+def case_view_number(db: Database, case_id: int) -> str:
+    with db.reader() as s:
+        return case_view(s, case_id).number
+
+
 def test_a_result_button_asks_once_naming_the_case_and_the_result_and_defaults_to_no(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
     with db.session() as s:

@@ -481,17 +481,27 @@ class ApprovalView(QueueTabs):
     def rule(self, rows: list[QueueRow], accept: bool) -> None:
         for row in rows:
             key = row.request_kind
+            returned = key == Action.RETURN_RULE and accept
             fields = [FieldSpec("note", "意见", "text", required=not accept)]
-            if key == Action.RETURN_RULE and accept:
-                fields.insert(0, FieldSpec("new_unit", "改派单位", "unit", unit_choices(self.ctx)))
+            units = unit_choices(self.ctx) if returned else []
+            if returned:
+                fields.insert(0, FieldSpec("new_unit", "改派单位（可不选）", "unit", units))
+            then = ("\n同意后工单回到“待审核交办”：选了改派单位的拟交该单位；不选的，由审核员在“待审核交办”中"
+                    "用“改派单位并通过”选定单位。") if returned else ""
             values = ask(self, f"{'同意' if accept else '不同意'} {row.number} 的{Action(key).label[2:]}申请", fields,
-                         intro=f"{row.number}  {row.title}\n{row.request}")
+                         intro=f"{row.number}  {row.title}\n{row.request}{then}")
             if values is None:
                 return
             said = f"已{'同意' if accept else '不同意'} {row.number} 的{row.request[:4]}。"
+            if returned:
+                unit = next((name for name, uid in units if uid == values.get("new_unit")), "")
+                said += f"工单回到“待审核交办”，{f'拟交{unit}' if unit else '尚未选定承办单位'}，待审核通过后交办。"
             if perform(self, self.ctx, row.id, key, {"accept": accept, "new_unit": values.get("new_unit"),
                                                       "note": values["note"]}, said=said):
                 self.requests.tell(said)
+                if returned:  # the case is among the proposals now: what that tab said before is past
+                    self.proposals.tell(f"{row.number} 退单已同意，回到此处待审核交办"
+                                        f"{f'（拟交{unit}）' if unit else '，请用“改派单位并通过”选定承办单位'}。")
 
 
 class RejectedView(QueueTable):
