@@ -8,7 +8,7 @@ import pytest
 
 from hotline_desk.db import Database
 from hotline_desk.services.cases import workflow as wf
-from hotline_desk.services.cases.case_query import CaseFilter, count_cases, search_ids
+from hotline_desk.services.cases.case_query import CaseFilter, count_cases, search_hint, search_ids
 from hotline_desk.services.cases.records import register_case
 from hotline_desk.services.cases.search_index import bigrams, match_query, unigrams
 from tests.conftest import FakeClock, People
@@ -53,6 +53,16 @@ def test_phone_and_case_number_prefixes(three: dict[str, int], db: Database) -> 
     assert _find(db, "1390375") == {three["estate"]}
     assert _find(db, "RZ2207-00003") == {three["wages"]}
     assert _find(db, "rz2207") == set(three.values())
+    assert _find(db, "2207-00003") == {three["wages"]}  # as read out on the phone, without the letters
+    assert _find(db, "2207-0000") == set(three.values())
+
+
+def test_the_end_of_a_number_finds_nothing_and_says_how_numbers_are_found(three: dict[str, int],
+                                                                         db: Database) -> None:
+    assert _find(db, "1234") == set() and _find(db, "00003") == set()
+    assert search_hint("1234", 0).startswith("电话和工单编号按开头查找：请输入电话的前几位")
+    assert search_hint("物业 00003", 0) != ""
+    assert search_hint("1390375", 1) == "" and search_hint("物业", 0) == ""
 
 
 def test_several_words_must_all_match(three: dict[str, int], db: Database) -> None:

@@ -210,6 +210,21 @@ def test_case_list_finds_a_case_by_a_word_of_its_content(qtbot: QtBot, db: Datab
     assert view.model.data(view.model.index(0, 0)) == wanted.number
 
 
+def test_the_end_of_a_phone_number_finds_nothing_and_the_list_says_how_to_search(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    with db.session() as s:
+        wanted = register_case(s, people.operator, draft(s, phone="13803754005"), clock=clock)
+    view = CaseListView(context(db, people.operator, clock, tmp_path))
+    qtbot.addWidget(view)
+    view.search.insert("4005")
+    qtbot.waitUntil(lambda: view.model.rowCount() == 0)
+    assert view.count.text().startswith("共 0 件。电话和工单编号按开头查找")
+    view.search.clear()
+    view.search.insert(wanted.number[2:])  # 2207-00001, as read out
+    qtbot.waitUntil(lambda: view.model.rowCount() == 1)
+    assert view.count.text() == "共 1 件"
+
+
 def test_a_case_sent_back_reads_so_in_the_list_and_its_detail_until_it_is_proposed_again(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
     with db.session() as s:

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from hotline_desk.errors import cannot_write
 from hotline_desk.services.cases import classification
 from hotline_desk.services.cases import workflow as wf
-from hotline_desk.services.cases.case_query import CaseFilter, months_with_cases
+from hotline_desk.services.cases.case_query import CaseFilter, months_with_cases, search_hint
 from hotline_desk.services.cases.history import STATES
 from hotline_desk.services.cases.records import case_view, with_assisting
 from hotline_desk.services.exchange.case_export import export_cases, save_export
@@ -62,6 +62,7 @@ class CaseListView(QWidget):
         self.appeal_type = QComboBox()
         self.overdue = QCheckBox("仅超期")
         self.count = QLabel()
+        self.count.setWordWrap(True)  # a hint after 共 0 件 wraps rather than widening the window
         self.model = CaseTableModel(ctx)
         self.table = RowTable()  # Tab goes on to the buttons, arrows, Home and End move in the list
         self.table.setModel(self.model)
@@ -210,8 +211,10 @@ class CaseListView(QWidget):
         )
 
     def refresh(self) -> None:
-        self.model.load(self.current_filter())
-        self.count.setText(f"共 {self.model.rowCount()} 件")
+        shown = self.current_filter()
+        self.model.load(shown)
+        hint = search_hint(shown.text, self.model.rowCount())
+        self.count.setText(f"共 {self.model.rowCount()} 件" + (f"。{hint}" if hint else ""))
 
     def to_results(self) -> None:
         """The list as the search box reads now (a search still waiting is run first), on its first row."""

@@ -87,12 +87,28 @@ def _prefix(col: Any, word: str) -> Any:
     return and_(col >= word, col < word + "\uffff")
 
 
-def _code_prefixes(word: str) -> list[Any]:
-    """A phone number, a case number, an upper-level number or an imported register's own number that starts with
-    ``word``."""
+# A case number without the office's letters (2207-00002 for RZ2207-00002), as it is read out on the phone.
+NUMBER_WITHOUT_LETTERS = re.compile(r"\d{4}-\d{1,5}")
+
+
+def _code_prefixes(session: Session, word: str) -> list[Any]:
+    """A phone number, a case number (with or without the office's letters), an upper-level number or an imported
+    register's own number that starts with ``word``."""
     phones = {word, *_phone_spellings(word)}
-    return [*(_prefix(Case.phone, p) for p in sorted(phones)), _prefix(Case.number, word.upper()),
+    numbers = {word.upper()}
+    if NUMBER_WITHOUT_LETTERS.fullmatch(word):
+        numbers.add(Settings(session).str("case_number.prefix") + word)
+    return [*(_prefix(Case.phone, p) for p in sorted(phones)), *(_prefix(Case.number, n) for n in sorted(numbers)),
             _prefix(Case.upstream_number, word), _prefix(Case.import_key, word)]
+
+
+def search_hint(text: str, found: int) -> str:
+    """What to try when a search that holds digits found nothing: phone and case numbers are found by how they
+    begin, so the end of one (4005, 00002) finds nothing. "" when something was found or no word is a number."""
+    if found or not any(w.replace("-", "").isdigit() for w in search_words(text)):
+        return ""
+    return ("电话和工单编号按开头查找：请输入电话的前几位或完整号码，工单编号输入完整编号（如 RZ2207-00002）"
+            "或去掉字母的部分（如 2207-00002）。")
 
 
 def _phone_spellings(typed: str) -> set[str]:
@@ -126,7 +142,7 @@ def _words(session: Session, query: Select[tuple[int]], text: str) -> Select[tup
     if any(not search_index.searchable(w) for w in words):
         return query.where(false())
     if search_index.flavour(session) == "grams":
-        return _words_by_grams(query, words)
+        return _words_by_grams(session, query, words)
     chinese = [w for w in words if not w.isascii()]
     codes = [w for w in words if w.isascii()]
     matches = [search_index.match_query(w) for w in chinese]
@@ -139,7 +155,7 @@ def _words(session: Session, query: Select[tuple[int]], text: str) -> Select[tup
         match = search_index.match_query(word)
         in_text = sql_text(f"SELECT rowid FROM case_search WHERE case_search MATCH :c{n}").bindparams(
             **{f"c{n}": match}).columns(column("rowid", Integer)) if match else None
-        options = _code_prefixes(word)
+        options = _code_prefixes(session, word)
         if in_text is not None:
             options.append(Case.id.in_(in_text))
         query = query.where(or_(*options))
@@ -163,14 +179,14 @@ def _gram_conditions(chinese: list[str]) -> list[Any]:
     return ([GRAMS_TABLE.c.grams.contains(needed)] if needed else []) + _exact_words(chinese)
 
 
-def _words_by_grams(query: Select[tuple[int]], words: list[str]) -> Select[tuple[int]]:
+def _words_by_grams(session: Session, query: Select[tuple[int]], words: list[str]) -> Select[tuple[int]]:
     chinese = [w for w in words if not w.isascii()]
     if chinese:
         query = query.join(GRAMS_TABLE, GRAMS_TABLE.c.case_id == Case.id).where(*_gram_conditions(chinese))
     for word in (w for w in words if w.isascii()):
         # One list of ids from each index, not an OR across them, which PostgreSQL can only answer by reading
         # every case.
-        found = union(*(select(Case.id).where(prefix) for prefix in _code_prefixes(word)),
+        found = union(*(select(Case.id).where(prefix) for prefix in _code_prefixes(session, word)),
                       select(GRAMS_TABLE.c.case_id).where(GRAMS_TABLE.c.doc.like(search_index.like_pattern(word))))
         query = query.where(Case.id.in_(found))
     return query
