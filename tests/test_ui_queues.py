@@ -836,6 +836,12 @@ def test_the_list_narrows_to_what_is_typed_in_its_filter(
     view.filter.setFocus()
     QTest.keyClick(view.filter, Qt.Key.Key_Escape)  # Esc empties the filter
     assert view.filter.text() == "" and len(view.model.rows) == 3 and view.count.text() == "共 3 件"
+    view.activateWindow()  # back from the signing dialog
+    qtbot.waitUntil(view.isActiveWindow)
+    view.filter.setFocus()
+    view.filter.insert(cases[1].number)
+    QTest.keyClick(view.filter, Qt.Key.Key_Down)  # ↓ (or Enter) goes on into the list, on the case found
+    assert QApplication.focusWidget() is view.table and [r.number for r in view.selected()] == [cases[1].number]
 
 
 def test_signing_a_case_already_signed_is_refused_before_its_time_is_asked(

@@ -112,3 +112,29 @@ def test_a_deadline_in_another_year_shows_its_year_whole_and_this_years_without(
     assert model.data(model.index(0, due)).startswith("2023-")
     assert _fits(table, due)
     assert sum(table.columnWidth(c) for c in range(model.columnCount())) <= table.viewport().width()
+
+
+def test_the_rejected_list_shows_its_state_whole_and_the_review_list_its_phones(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """被驳回 cut “登记（被驳回）” to 登记（被…; 待甄别 pushed 联系电话 past the list's right edge."""
+    from hotline_desk.ui.queues import FollowUpView, RejectedView
+
+    with db.session() as s:
+        sent_back = register_case(s, people.operator, draft(s), clock=clock)
+        wf.reject(s, people.supervisor, sent_back.id, "请先电话协调", clock=clock)
+        unhappy = register_case(s, people.operator, draft(s), clock=clock)
+        wf.approve(s, people.supervisor, unhappy.id, clock=clock)
+        wf.sign(s, people.operator, unhappy.id, clock=clock)
+        wf.reply(s, people.operator, unhappy.id, wf.Reply(text="已处理", result="已解决"), clock=clock)
+        wf.follow_up(s, people.operator, unhappy.id, "dissatisfied", "水压仍然不足", clock=clock)
+    rejected = RejectedView(context(db, people.operator, clock, tmp_path))
+    _as_a_page(qtbot, rejected)
+    state = next(c for c in range(rejected.model.columnCount())
+                 if rejected.model.headerData(c, Qt.Orientation.Horizontal) == "状态")
+    assert rejected.model.data(rejected.model.index(0, state)) == "登记（被驳回）" and _fits(rejected.table, state)
+    followups = FollowUpView(context(db, people.supervisor, clock, tmp_path))
+    _as_a_page(qtbot, followups)
+    followups.setCurrentWidget(followups.reviews)
+    table, model = followups.reviews.table, followups.reviews.model
+    assert model.rowCount() == 1 and model.headerData(model.columnCount() - 1, Qt.Orientation.Horizontal) == "联系电话"
+    assert sum(table.columnWidth(c) for c in range(model.columnCount() - 1)) + 100 <= table.viewport().width()

@@ -66,8 +66,11 @@ CALLER_COLUMNS: list[Column[QueueRow]] = [
     Column("办理结果", lambda r: r.reply_result, 70), Column("回复内容", lambda r: r.reply, 170),
     Column("诉求内容", lambda r: r.content, 170),  # with 回访时限 and 上次回访, no sideways scrolling at 1366×768
 ]
+# Every row of 被驳回 reads 登记（被驳回）: its 状态 column is wide enough for that, and the others give way.
 REJECTED_COLUMNS: list[Column[QueueRow]] = [
-    Column("驳回理由", lambda r: r.rejected_reason, 260), Column("驳回人", lambda r: r.rejected_by, 70),
+    Column("工单编号", lambda r: r.number, 118), Column("来电时间", lambda r: r.registered_at, 124),
+    Column("标题", lambda r: r.title, 200), Column("状态", lambda r: r.state_label, 110),
+    Column("驳回理由", lambda r: r.rejected_reason, 240), Column("驳回人", lambda r: r.rejected_by, 70),
     Column("驳回时间", lambda r: f"{r.rejected_at:%Y-%m-%d %H:%M}" if r.rejected_at else "", 124),
     Column("拟办人", lambda r: r.proposer, 70),
 ]
@@ -178,6 +181,10 @@ class QueueTable(QWidget):
         self.filter.textChanged.connect(self.refresh)
         find = QShortcut(QKeySequence.StandardKey.Find, self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         find.activated.connect(self._to_filter)
+        # Enter or ↓ in the filter: on to the list, on its first row, as from the case search.
+        self.filter.returnPressed.connect(self._to_list)
+        down = QShortcut(QKeySequence(Qt.Key.Key_Down), self.filter, context=Qt.ShortcutContext.WidgetShortcut)
+        down.activated.connect(self._to_list)
         top = QHBoxLayout()
         if hint:
             top.addWidget(QLabel(hint), 1)
@@ -248,6 +255,13 @@ class QueueTable(QWidget):
     def focus_first(self) -> None:
         """The page's shortcut puts the keyboard in the list, on the case chosen (the first, to start with)."""
         self.table.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def _to_list(self) -> None:
+        if not self.model.rowCount():
+            return
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+        if not self.table.selectionModel().hasSelection():
+            self.table.selectRow(0)
 
     def _to_filter(self) -> None:
         self.filter.setFocus()
@@ -509,7 +523,7 @@ class RejectedView(QueueTable):
     Opening one offers what may be done now (协调办理, 重新拟交办)."""
 
     def __init__(self, ctx: UiContext) -> None:
-        super().__init__(ctx, "rejected", REJECTED_COLUMNS, hint=REJECTED_HINT, empty="暂无被驳回的交办")
+        super().__init__(ctx, "rejected", REJECTED_COLUMNS, base=False, hint=REJECTED_HINT, empty="暂无被驳回的交办")
         self.add_button("打开工单", lambda rows: self._open(), "open_case")
 
 
@@ -659,7 +673,8 @@ class FollowUpView(QueueTabs):
         number, caller, phone, _unit, result, reply, content = CALLER_COLUMNS
         self.reviews = QueueTable(ctx, "review", [
             number, Column("承办单位", lambda r: r.unit, 150), Column("回访结果", lambda r: r.last_result, 70),
-            Column("群众意见", lambda r: r.followup_note, 200), result, reply, content, caller, phone,
+            Column("群众意见", lambda r: r.followup_note, 180), result, Column(reply.header, reply.value, 150),
+            Column(content.header, content.value, 150), caller, phone,  # the phone too, with no sideways scrolling
         ], base=False, empty="暂无待甄别的工单")
         verdicts = (("承办单位责任（重办）", True, "at_fault"), ("非承办单位责任", False, "not_fault"))
         for text, at_fault, name in verdicts:
