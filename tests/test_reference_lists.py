@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from datetime import datetime
 from pathlib import Path
 
 import openpyxl
@@ -165,7 +166,13 @@ def test_categories_renamed_merged_deleted_and_imported(office: Path, tmp_path: 
         sheet.append(row)
     path = tmp_path / "分类表.xlsx"
     book.save(path)
-    code, out, err = run(capsys, office, "category", "import", str(path))
+    code, out, err = run(capsys, office, "category", "import", str(path))  # first, what it would add
+    assert code == 0, err
+    assert out.splitlines()[:3] == ["新增\t共享出行—共享单车", "新增\t共享出行—网约车", "新增\t城市管理—井盖缺失"]
+    assert "将添加 3 个分类；已有 1 个，不重复添加。未作任何改动，核对无误后加 --commit 添加。" in out
+    _, listed, _ = run(capsys, office, "category", "list")
+    assert "共享单车" not in listed
+    code, out, err = run(capsys, office, "category", "import", str(path), "--commit")
     assert code == 0, err
     assert "添加 4 个分类节点" in out and "已有 1 个" in out
     _, out, _ = run(capsys, office, "category", "list")
@@ -176,6 +183,34 @@ def test_categories_renamed_merged_deleted_and_imported(office: Path, tmp_path: 
     assert "网约车" not in out
     code, out, _ = run(capsys, office, "verify")
     assert code == 0, out
+
+
+def test_a_case_list_or_a_list_with_dates_is_refused_as_a_category_list(
+        office: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A case export given to category import added 9,356 "categories" (its numbers and times), with no preview."""
+    cases = openpyxl.Workbook()
+    sheet = cases.active
+    assert sheet is not None
+    sheet.append(["工单编号", "来电时间", "来电人", "联系电话", "诉求内容", "问题分类"])
+    sheet.append(["RZ2207-00001", datetime(2022, 7, 1, 8, 30), "刘先生", "13803750001", "停水", "水利水电—停水"])
+    wrong = tmp_path / "工单清单.xlsx"
+    cases.save(wrong)
+    numbered = openpyxl.Workbook()
+    sheet = numbered.active
+    assert sheet is not None
+    for row in ((1, "城市管理", "井盖缺失"), (2, "共享出行", "共享单车")):
+        sheet.append(row)
+    serials = tmp_path / "带序号的分类表.xlsx"
+    numbered.save(serials)
+    with open_database(str(office)).engine.connect() as conn:
+        before = conn.exec_driver_sql("SELECT count(*) FROM categories").scalar()
+    for path, said in ((wrong, "的工作表“Sheet”不是分类表：第 1 行有“工单编号”、“来电时间”、“来电人”等工单清单的列"),
+                       (serials, "中第 1 行“1、城市管理”；第 2 行“2、共享出行”是日期或数字，不是分类名称")):
+        for extra in ((), ("--commit",)):
+            code, _, err = run(capsys, office, "category", "import", str(path), *extra)
+            assert code == 2 and said in err and "未作任何改动" in err, err
+    with open_database(str(office)).engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM categories").scalar() == before
 
 
 def test_appeal_types_added_renamed_with_alias(office: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from PySide6.QtWidgets import QMessageBox
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
@@ -57,7 +58,15 @@ def test_channels_aliases_and_merges_from_the_window(qtbot: QtBot, db: Database,
     for pair in (("一级分类", "二级分类"), ("共享出行", "共享单车"), ("", "网约车")):
         sheet.append(pair)
     book.save(tmp_path / "分类.xlsx")
-    merge.import_file(tmp_path / "分类.xlsx")
+    with monkeypatch.context() as answer:  # 否: nothing added
+        answer.setattr(QMessageBox, "question", lambda *_a: QMessageBox.StandardButton.No)
+        merge.import_file(tmp_path / "分类.xlsx")
+    assert "没有添加分类" in merge.result.text()
+    with db.reader() as s:
+        assert "共享出行—共享单车" not in {c.label for c in reference.list_categories(s)}
+    merge.import_file(tmp_path / "分类.xlsx")  # 是
+    asked = messages.texts("question")[-1]
+    assert "添加 2 个分类（已有 0 个，不重复添加）：\n\n共享出行—共享单车\n共享出行—网约车" in asked
     assert "添加 3 个分类节点" in merge.result.text()
     with db.reader() as s:
         assert "教育体育局(体育)" not in [u.name for u in reference.list_units(s)]

@@ -142,8 +142,9 @@ def _categories(sub: SubParsers[Any]) -> None:
     q.set_defaults(run=cmd_category_delete)
     q = csub.add_parser("import", help="从 Excel 导入分类表（需管理员）",
                         description="读取两级分类表（第一列一级分类，第二列二级分类；一级分类留空表示同上；"
-                                    "也可一列写“一级—二级”），添加其中还没有的分类。")
+                                    "也可一列写“一级—二级”），列出其中还没有的分类；加 --commit 才添加。")
     q.add_argument("file", help=".xlsx 或 .xls")
+    q.add_argument("--commit", action="store_true", help="确认写入（不加时只列出将添加的分类）")
     q.set_defaults(run=cmd_category_import)
     _toggle_commands(csub, "分类", cmd_category_off, cmd_category_on, "一级分类名称，或“一级—二级”")
     _alias_commands(csub, "category", "hotline-desk category alias 城市管理—物业管理 物业纠纷")
@@ -370,12 +371,29 @@ def cmd_category_delete(ctx: Context, args: argparse.Namespace) -> int:
     return _write(ctx, run)
 
 
+# How many of the labels a category import would add are listed before it is committed.
+SHOWN_NEW_CATEGORIES = 30
+
+
 def cmd_category_import(ctx: Context, args: argparse.Namespace) -> int:
     from hotline_desk.services.office import reference_admin as ra
 
+    path = Path(args.file)
+    if not args.commit:
+        ctx.actor()
+        with ctx.db.reader() as session:
+            preview = ra.preview_categories(session, path)
+        for label in preview.new[:SHOWN_NEW_CATEGORIES]:
+            print(f"新增\t{label}")
+        more = f"（以上列出前 {SHOWN_NEW_CATEGORIES} 个）" if len(preview.new) > SHOWN_NEW_CATEGORIES else ""
+        then = "核对无误后加 --commit 添加。" if preview.new else ""
+        print(f"{path.name}：将添加 {len(preview.new)} 个分类{more}；已有 {preview.existing} 个，不重复添加。"
+              f"未作任何改动，{then}" if then else f"{path.name}：其中的 {preview.existing} 个分类都已有，不需添加。")
+        return 0
+
     def run(session: Session, actor: Actor) -> str:
-        added, existing = ra.import_categories(session, actor, Path(args.file))
-        return f"已从 {Path(args.file).name} 添加 {added} 个分类节点；已有 {existing} 个，未重复添加。"
+        added, existing = ra.import_categories(session, actor, path)
+        return f"已从 {path.name} 添加 {added} 个分类节点；已有 {existing} 个，未重复添加。"
     return _write(ctx, run)
 
 

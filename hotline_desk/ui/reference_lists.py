@@ -31,6 +31,9 @@ from hotline_desk.ui.operations import Operation
 from hotline_desk.ui.widgets import FieldSpec, ask
 from hotline_desk.ui.window_state import remember_fitted_columns
 
+# How many of the categories an import would add its question lists.
+SHOWN_NEW = 15
+
 IN_USE = [("在用", True), ("停用", False)]
 SOURCES = [("本级", False), ("上级交办", True)]
 
@@ -267,8 +270,26 @@ class MergeTab(QWidget):
             self.import_file(Path(path))
 
     def import_file(self, path: Path) -> None:
-        found = Operation(self, self.ctx, lambda s: ra.import_categories(s, self.ctx.actor, path),
-                           changes=Change.REFERENCE).run_here()
+        """What the list would add is shown first and asked about (否 by default); nothing is added before."""
+        preview = Operation(self, self.ctx, lambda s: ra.preview_categories(s, path), read_only=True,
+                            title="无法导入分类表").run_here()
+        if preview is None:
+            return
+        if not preview.new:
+            self.result.setText(f"{path.name} 中的 {preview.existing} 个分类都已有，不需添加。")
+            return
+        shown = "\n".join(preview.new[:SHOWN_NEW])
+        more = f"\n……共 {len(preview.new)} 个" if len(preview.new) > SHOWN_NEW else ""
+        asked = (f"将从 {path.name} 添加 {len(preview.new)} 个分类（已有 {preview.existing} 个，不重复添加）：\n\n"
+                 f"{shown}{more}\n\n确定添加？")
+        answer = QMessageBox.question(self, "导入分类表", asked,
+                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                      QMessageBox.StandardButton.No)
+        if answer != QMessageBox.StandardButton.Yes:
+            self.result.setText(f"未导入 {path.name}（选了“否”），没有添加分类。")
+            return
+        found = Operation(self, self.ctx, lambda s: ra.import_categories(s, self.ctx.actor, path, expected=preview),
+                          changes=Change.REFERENCE).run_here()
         if found is not None:
             self.result.setText(f"已从 {path.name} 添加 {found[0]} 个分类节点；已有 {found[1]} 个，未重复添加。")
 

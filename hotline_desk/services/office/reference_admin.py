@@ -475,17 +475,34 @@ def delete_category(session: Session, actor: Actor, label: str, *, clock: Clock 
 
 
 def read_category_list(path: Path) -> list[str]:
-    """``一级—二级`` labels from a workbook: two columns (一级, 二级; a blank 一级 repeats the one above), or one."""
+    """``一级—二级`` labels from a workbook: two columns (一级, 二级; a blank 一级 repeats the one above), or one.
+
+    A workbook that is not such a list is refused, naming why: a case list (its header names columns such as
+    工单编号 and 来电时间), or cells holding dates or numbers where names belong."""
+    from hotline_desk.excel.columns import field_for, find_header
     from hotline_desk.excel.reader import first_data_sheet, read_workbook  # the reader only for this command
 
-    sheet = first_data_sheet(read_workbook(path))
+    book = read_workbook(path)
+    sheet = first_data_sheet(book)
+    at, header = find_header(sheet.rows, sheet.merged)
+    if at >= 0:
+        named = [h for h in header if field_for(h) not in (None, "category", "category1", "category2")]
+        if len(named) >= 2:
+            shown = "、".join(f"“{h}”" for h in named[:3])
+            raise ValidationError(f"“{book.file_name}”的工作表“{sheet.name}”不是分类表：第 {at + 1} 行有{shown}等"
+                                  "工单清单的列。分类表第一列写一级分类，第二列写二级分类。未作任何改动。")
     labels: list[str] = []
+    wrong: list[str] = []
     level1 = ""
-    for row in sheet.rows:
-        cells = [norm.text(c) for c in row[:2]] + ["", ""]
+    for number, row in enumerate(sheet.rows, 1):
+        raw = [*row[:2], None, None][:2]
+        cells = [norm.text(c) for c in raw]
         first, second = cells[0], cells[1]
         if first in ("一级分类", "一级", "分类", "问题分类") or second in ("二级分类", "二级"):
             continue  # a header row
+        if any(isinstance(c, datetime | int | float) and not isinstance(c, bool) for c in raw):
+            wrong.append(f"第 {number} 行“{first}{'、' + second if second else ''}”")
+            continue
         if first and not second and any(sep in first for sep in CATEGORY_SEPARATORS):
             labels.append(_category_label(first))
             continue
@@ -494,25 +511,53 @@ def read_category_list(path: Path) -> list[str]:
             labels.append(f"{level1}{CATEGORY_SEPARATOR}{second}")
         elif first:
             labels.append(first)
+    if wrong:
+        more = f"等 {len(wrong)} 行" if len(wrong) > 3 else ""
+        raise ValidationError(f"“{book.file_name}”中{'；'.join(wrong[:3])}{more}是日期或数字，不是分类名称。"
+                              "分类表第一列写一级分类，第二列写二级分类。未作任何改动。")
     return labels
 
 
-def import_categories(session: Session, actor: Actor, path: Path, *, clock: Clock = office_now) -> tuple[int, int]:
-    """Add every category of a two-level list that is not there yet; returns (nodes added, labels already there)."""
-    require(actor, "manage_reference")
+@dataclass(frozen=True)
+class CategoryImport:
+    """What importing a category list would do: the labels it would add (in the list's order) and how many of its
+    labels are there already."""
+
+    file_name: str
+    new: tuple[str, ...]
+    existing: int
+
+
+def preview_categories(session: Session, path: Path) -> CategoryImport:
+    """A category list read and compared with the office's, writing nothing (see ``read_category_list``)."""
     labels = read_category_list(path)
     if not labels:
         raise ValidationError(f"“{path.name}”中没有找到分类：第一列写一级分类，第二列写二级分类。")
-    added = existing = 0
-    for label in dict.fromkeys(labels):
-        level1, level2 = _split(label)
-        parent = _level1(session, level1)
-        if parent is not None and (not level2 or session.scalar(
-                select(Category.id).where(Category.parent_id == parent.id, Category.name == level2))):
-            existing += 1
-            continue
+    unique = list(dict.fromkeys(labels))
+    new = tuple(label for label in unique if not _category_there(session, label))
+    return CategoryImport(path.name, new, len(unique) - len(new))
+
+
+def _category_there(session: Session, label: str) -> bool:
+    """A label's categories exist already: its 一级, and its 二级 under it when it names one."""
+    level1, level2 = _split(label)
+    parent = _level1(session, level1)
+    return parent is not None and (not level2 or session.scalar(
+        select(Category.id).where(Category.parent_id == parent.id, Category.name == level2)) is not None)
+
+
+def import_categories(session: Session, actor: Actor, path: Path, *, expected: CategoryImport | None = None,
+                      clock: Clock = office_now) -> tuple[int, int]:
+    """Add every category of a two-level list that is not there yet; returns (nodes added, labels already there).
+    With ``expected`` (the preview the user agreed to), a list or office changed since is refused."""
+    require(actor, "manage_reference")
+    preview = preview_categories(session, path)
+    if expected is not None and preview != expected:
+        raise ValidationError(f"“{path.name}”或分类列表在预览之后有了变化，未作任何改动；请重新导入并核对。")
+    added = 0
+    for label in preview.new:
         added += add_category(session, actor, label, clock=clock)[1]
-    return added, existing
+    return added, preview.existing
 
 
 def category_in_use(session: Session, label: str) -> int:
