@@ -66,8 +66,10 @@ def test_every_change_names_who_and_when(busy: Database, people: People) -> None
     ("INSERT INTO case_events (case_id, seq, kind, at, recorded_at, data, note) "
      "VALUES (1, 9, 'followup', '2022-07-06 00:00:00', '2022-07-06 00:00:00', '{\"result\": \"satisfied\"}', '')",
      "第 9 步没有审计记录"),
-    ("UPDATE bonus_items SET points = 5", "bonus:1 与最后一次审计记录不符"),
-    ("UPDATE units SET name = '纸坊镇政府' WHERE name = '纸坊镇'", "与最后一次审计记录不符"),
+    ("UPDATE bonus_items SET points = 5", "2022-07 附加分加减项（2 分：抢修及时）（bonus:1） 与最后一次审计记录不符"),
+    # named as recorded, not as the file now says
+    ("UPDATE units SET name = '纸坊镇政府' WHERE name = '纸坊镇'", "承办单位“纸坊镇”（unit:"),
+    ("DELETE FROM channels WHERE name = '平观新闻APP'", "渠道“平观新闻APP”（channel:"),
     ("UPDATE audit_log SET detail = '{}' WHERE id = 5", "第 5 条被改动"),
     ("DELETE FROM audit_log WHERE id = 7", "第 7 至 7 条缺失"),
 ])
@@ -84,7 +86,7 @@ def test_verify_command_exit_codes(busy: Database, capsys: pytest.CaptureFixture
     assert "未发现问题" in capsys.readouterr().out
     _tamper(busy, "UPDATE settings SET value = '48' WHERE key = 'limits.sign_hours'")
     assert main(["--db", path, "verify"]) == 1
-    assert "setting:limits.sign_hours 与最后一次审计记录不符" in capsys.readouterr().out
+    assert "设置“limits.sign_hours”（setting:limits.sign_hours） 与最后一次审计记录不符" in capsys.readouterr().out
 
 
 def test_exports_showing_personal_data_are_recorded(busy: Database, people: People, tmp_path: Path,

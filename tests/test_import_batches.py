@@ -396,7 +396,7 @@ def test_a_finished_batch_passed_off_as_cleared_is_found(db: Database, people: P
             s.execute(text(f"DELETE FROM {table} WHERE case_id IN ({', '.join(map(str, ids))})"))
         s.execute(text(f"DELETE FROM cases WHERE id IN ({', '.join(map(str, ids))})"))
     problems = _verify(db)
-    assert any(f"import_batch:{result.batch_id} 与最后一次审计记录不符" in p for p in problems), problems
+    assert any(f"import_batch:{result.batch_id}） 与最后一次审计记录不符" in p for p in problems), problems
     assert sum("已不存在（被删除）" in p for p in problems) >= 150
 
 
@@ -416,7 +416,7 @@ def test_a_finished_batch_passed_off_as_unfinished_is_not_cleared(db: Database, 
         open_office_database(db.url).dispose()  # as the app and the command line open it
         assert _counts(db) == before
         problems = _verify(db)
-        assert any(f"import_batch:{result.batch_id} 与最后一次审计记录不符" in p for p in problems), problems
+        assert any(f"import_batch:{result.batch_id}） 与最后一次审计记录不符" in p for p in problems), problems
         with db.session() as s:  # put back, for the second round
             s.execute(text("UPDATE import_batches SET state = 'done' WHERE id = :b"), {"b": result.batch_id})
         path = tmp_path / "另一份.xlsx"

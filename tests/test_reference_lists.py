@@ -231,7 +231,7 @@ def test_a_list_changed_behind_the_apps_back_is_reported(office: Path, capsys: p
         conn.execute("UPDATE reference_aliases SET alias = '热线号码'")
     code, out, _ = run(capsys, office, "verify")
     assert code == 1
-    assert "channel:1 与最后一次审计记录不符" in out and "alias:1 与最后一次审计记录不符" in out
+    assert "channel:1） 与最后一次审计记录不符" in out and "alias:1） 与最后一次审计记录不符" in out
 
 
 def test_search_command_finds_like_the_case_list(office: Path, capsys: pytest.CaptureFixture[str]) -> None:

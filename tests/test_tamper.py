@@ -90,10 +90,11 @@ TAMPERING = {
     "统计事实的时间": ("UPDATE case_facts SET last_at = '2022-07-01 00:00:00.000000' WHERE case_id = 5",
                 "统计事实记录与办理历史不符（last_at）"),
     "删除统计事实": ("DELETE FROM case_facts WHERE case_id = 6", "统计事实记录缺失"),
-    "导入批次行数": ("UPDATE import_batches SET rows = 2", "import_batch:1 与最后一次审计记录不符"),
-    "导入批次文件": ("UPDATE import_batches SET sha256 = '0000'", "import_batch:1 与最后一次审计记录不符"),
-    "附加分": ("UPDATE bonus_items SET points = points + 3 WHERE id = 1", "bonus:1 与最后一次审计记录不符"),
-    "删除附加分": ("DELETE FROM bonus_items WHERE id = 1", "bonus:1 已不存在"),
+    "导入批次行数": ("UPDATE import_batches SET rows = 2", "import_batch:1） 与最后一次审计记录不符"),
+    "导入批次文件": ("UPDATE import_batches SET sha256 = '0000'", "import_batch:1） 与最后一次审计记录不符"),
+    "附加分": ("UPDATE bonus_items SET points = points + 3 WHERE id = 1", "bonus:1） 与最后一次审计记录不符"),
+    "删除附加分": ("DELETE FROM bonus_items WHERE id = 1",
+                "2022-07 附加分加减项（3 分：协调化解疑难诉求成效明显）（bonus:1） 已不存在"),
     "单位分组": ("UPDATE units SET \"group\" = 'department' WHERE name = '纸坊镇'", "与最后一次审计记录不符"),
     "设置": ("UPDATE settings SET value = '\"all\"' WHERE key = (SELECT min(key) FROM settings)",
            "与最后一次审计记录不符"),
@@ -199,7 +200,7 @@ def test_an_account_changed_behind_the_app_neither_signs_in_nor_is_vouched_for(o
     assert "账户资料与审计记录不符" in said_at_change
     with office.session() as s, pytest.raises(ChangedBehindTheApp):  # a new name would vouch for the role
         admin.set_user(s, get_actor(s, "admin"), "demo_op1", display_name="王丽丽")
-    assert any("user:" in problem for problem in _check(office).problems)
+    assert any(problem.startswith("用户“demo_op1”") and "（user:" in problem for problem in _check(office).problems)
     with office.session() as s:  # what differs may be set right by an admin
         admin.set_user(s, get_actor(s, "admin"), "demo_op1", role="operator")
     assert _check(office).ok

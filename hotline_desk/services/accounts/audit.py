@@ -629,6 +629,37 @@ def _audited_rows(session: Session) -> list[Any]:
     return rows
 
 
+def entity_label(entity: str, detail: dict[str, Any] | None) -> str:
+    """An audited row as ``verify`` names it: what it is and its name, then its record's key (用户“op1”（张丽），
+    user:7); the key alone when nothing is known of it."""
+    kind = entity.split(":", 1)[0]
+    d = detail or {}
+    named = {"channel": ("渠道", d.get("name")), "appeal_type": ("诉求类型", d.get("name")),
+             "alias": ("别名", d.get("alias")), "unit": ("承办单位", d.get("name")),
+             "category": ("问题分类", d.get("name")), "import_batch": ("导入批次", d.get("file")),
+             "setting": ("设置", entity.split(":", 1)[-1])}
+    if kind == "user" and d.get("username"):
+        shown = f"用户“{d['username']}”" + (f"（{d['name']}）" if d.get("name") else "")
+    elif kind == "bonus" and d.get("month"):
+        points = d.get("points")
+        said = f"（{points:g} 分：{d.get('reason', '')}）" if isinstance(points, int | float) else ""
+        shown = f"{d['month']} 附加分加减项{said}"
+    elif named.get(kind, ("", None))[1]:
+        what, name = named[kind]
+        shown = f"{what}“{name}”"
+    else:
+        return entity
+    return f"{shown}（{entity}）"
+
+
+def _recorded(text: str) -> dict[str, Any] | None:
+    try:
+        found = json.loads(text)
+    except ValueError:
+        return None
+    return found if isinstance(found, dict) else None
+
+
 def _check_rows(session: Session, latest: dict[str, str], report: VerifyReport) -> None:
     present = set()
     for obj in _audited_rows(session):
@@ -636,13 +667,15 @@ def _check_rows(session: Session, latest: dict[str, str], report: VerifyReport) 
         present.add(entity)
         stored = latest.get(entity)
         if stored is None:
-            report.problems.append(f"{entity} 没有审计记录（可能是绕过本软件添加的）。")
+            report.problems.append(f"{entity_label(entity, detail)} 没有审计记录（可能是绕过本软件添加的）。")
         elif stored != canonical(detail):
-            report.problems.append(f"{entity} 与最后一次审计记录不符（被绕过本软件改动）。")
+            # named as the trail knows it: a name changed behind the app is not the one to look for
+            shown = entity_label(entity, _recorded(stored) or detail)
+            report.problems.append(f"{shown} 与最后一次审计记录不符（被绕过本软件改动）。")
     removed = canonical(REMOVED)
     for entity, recorded in latest.items():
         if entity.startswith(PREFIXES) and entity not in present and recorded != removed:
-            report.problems.append(f"{entity} 已不存在（被删除）。")
+            report.problems.append(f"{entity_label(entity, _recorded(recorded))} 已不存在（被删除）。")
 
 
 # The newest revision that changed what the audit trail records (0004 made the trail, 0006 added a unit column,
