@@ -369,7 +369,7 @@ def test_the_command_line_corrects_deactivates_and_enables_users(secured: Databa
     path = secured.url
     assert main(["--db", path, "user", "set", "op1", "--name", "张丽丽", "--role", "审核员"]) == 0
     assert "用户 op1：姓名改为张丽丽，角色改为审核员。" in capsys.readouterr().out
-    assert main(["--db", path, "user", "set", "op1", "--disable"]) == 0
+    assert main(["--db", path, "user", "set", "op1", "--name", "张丽丽", "--disable"]) == 0  # the name as it is
     assert capsys.readouterr().out == "用户 op1：已停用（不能再登录）。\n"
     assert main(["--db", path, "user", "list"]) == 0
     assert "op1" not in capsys.readouterr().out

@@ -370,10 +370,10 @@ def cmd_user_set(ctx: Context, args: argparse.Namespace) -> int:
         raise ValidationError("请给出要修改的内容：--name、--role、--disable 或 --enable。")
     role = users.role_from_label(args.role) if args.role is not None else None
     with ctx.db.session() as session:
-        admin.set_user(session, actor, args.username, role=role, active=active, display_name=args.name)
-    done = [f"姓名改为{args.name.strip()}" if args.name is not None else "",
-            f"角色改为{Role(role).label}" if role is not None else "",
-            {True: "已重新启用", False: "已停用（不能再登录）", None: ""}[active]]
+        changed = admin.set_user(session, actor, args.username, role=role, active=active, display_name=args.name)
+    done = [f"姓名改为{changed['display_name']}" if "display_name" in changed else "",
+            f"角色改为{Role(changed['role']).label}" if "role" in changed else "",
+            {True: "已重新启用", False: "已停用（不能再登录）", None: ""}[changed.get("active")]]
     print(f"用户 {args.username}：{'，'.join(d for d in done if d)}。")
     return 0
 

@@ -80,8 +80,10 @@ NOT_ONESELF = "不能停用自己或取消自己的管理员角色。"
 
 
 def set_user(session: Session, actor: Actor, username: str, *, role: str | None = None,
-             active: bool | None = None, display_name: str | None = None, clock: Clock = office_now) -> None:
-    """Change a person's role, name (a typing slip in 姓名) or whether they may sign in (停用, 重新启用).
+             active: bool | None = None, display_name: str | None = None,
+             clock: Clock = office_now) -> dict[str, Any]:
+    """Change a person's role, name (a typing slip in 姓名) or whether they may sign in (停用, 重新启用); returns
+    what changed (``display_name``, ``role``, ``active``): a field given as it already was is not among them.
 
     The admin's own account is read again first, so two admins demoting each other at the same moment cannot both
     succeed, and an office is never left without an active admin."""
@@ -119,6 +121,7 @@ def set_user(session: Session, actor: Actor, username: str, *, role: str | None 
     if not session.scalar(admins):
         raise ValidationError("至少要留一位在用的管理员。")
     audit.record_row(session, user, user_id=actor.id, at=clock())
+    return changes
 
 
 def set_day(session: Session, actor: Actor, day: date, workday: bool | None, note: str = "", *,
