@@ -106,6 +106,8 @@ def test_refusals_leave_the_database_unchanged(office: Path, capsys: pytest.Capt
         (("unit", "merge", "公安局", "公安局"), "不能把单位合并到它自己"),
         (("unit", "merge", "公安局", "不存在的局"), "没有名为“不存在的局”的承办单位"),
         (("unit", "rename", "公安局", "交通运输局"), "已有名为“交通运输局”的单位"),
+        (("unit", "rename", "公安局", "市\t公安局"), "单位名称中有制表符（Tab），请去掉后再保存"),  # not made a space
+        (("category", "add", "城市管理—井盖\n缺失"), "分类名称中有换行"),
         (("category", "delete", "城市管理—市容市政"), "有 1 件工单使用“城市管理—市容市政”，不能删除"),
         (("category", "delete", "城市管理"), "下还有二级分类，不能删除"),
         (("category", "merge", "城市管理—物业管理", "城市管理—物业管理"), "不能把分类合并到它自己"),

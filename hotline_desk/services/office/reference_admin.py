@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -67,7 +68,18 @@ def _check_kind(kind: str) -> None:
         raise ValidationError(f"别名只能用于：{'、'.join(KIND_LABELS.values())}。", field="kind")
 
 
+def _refuse_odd(name: str, what: str) -> None:
+    """A tab, a line break or another control character inside a name is refused, naming it, rather than quietly
+    made a space (a name pasted from a sheet's cells)."""
+    odd = next((c for c in name.strip() if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")), None)
+    if odd is not None:
+        shown = {"\t": "制表符（Tab）", "\n": "换行", "\r": "回车"}.get(odd, f"控制字符 U+{ord(odd):04X}")
+        raise ValidationError(f"{what}中有{shown}，请去掉后再保存。", field="name")
+
+
 def _clean(name: str, what: str) -> str:
+    """A name as it is kept: spaces at its ends dropped and runs of spaces made one; see ``_refuse_odd``."""
+    _refuse_odd(name, what)
     text = " ".join(name.split())
     if not text:
         raise ValidationError(f"{what}不能为空。", field="name")
@@ -377,6 +389,7 @@ def _check_name(name: str) -> str:
 def add_category(session: Session, actor: Actor, label: str, *, clock: Clock = office_now) -> tuple[int, int]:
     """Add ``一级—二级`` (the level-1 node too, if new) or a bare level-1 name; returns how many nodes were added."""
     require(actor, "manage_reference")
+    _refuse_odd(label, "分类名称")
     level1, level2 = _split(label)
     level1 = _check_name(level1)
     at = clock()
