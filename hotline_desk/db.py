@@ -90,6 +90,24 @@ def is_sqlite_file(path: Path) -> bool:
         return False
 
 
+def sqlite_file_whole(path: Path) -> bool:
+    """Whether a SQLite file is as long as its header says (page size × page count): a copy cut short, such as a
+    backup whose copying stopped, is not. A header that does not vouch for its page count is taken as whole."""
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(100)
+        size = path.stat().st_size
+    except OSError:
+        return False
+    if len(header) < 100 or header[:len(SQLITE_HEADER)] != SQLITE_HEADER:
+        return False
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(header[28:32], "big")
+    counted = header[24:28] == header[92:96] and pages > 0  # the count is kept up to date by SQLite 3.7.0 and later
+    return not counted or size >= page_size * pages
+
+
 def resolve_db_url(db: str | None) -> str:
     """``--db`` wins, then ``HOTLINE_DESK_DB``, then the station's saved choice, then the default file; a plain path
     becomes a SQLite URL.

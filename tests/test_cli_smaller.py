@@ -41,6 +41,12 @@ def test_restore_of_a_folder_says_it_is_a_folder_and_what_is_in_it(office: Datab
     code, _, err = run(capsys, office, "restore", str(made.parent))
     assert code == 2 and f"{made.parent} 是一个文件夹，不是备份文件" in err and made.name in err
     assert "找不到" not in err and fingerprint(office) == before
+    cut = made.with_name("hotline-desk-20991231-235959.sqlite3")  # a newer copy whose copying stopped half way
+    data = made.read_bytes()
+    cut.write_bytes(data[:len(data) // 2])
+    code, _, err = run(capsys, office, "restore", str(made.parent))
+    offered = err.split("其中最新的备份有：", 1)[1].split("；", 1)[0]
+    assert offered == made.name and f"另有 1 个文件不完整（如 {cut.name}），不能用于恢复" in err
 
 
 def test_numbered_choices_list_the_numbers_and_yes_no_rules_read_as_such(office: Database,

@@ -19,7 +19,7 @@ from hotline_desk.cli.common import (
     to_json,
 )
 from hotline_desk.cli.terminal import unfiltered
-from hotline_desk.db import is_sqlite_file, resolve_db_url, sqlite_path
+from hotline_desk.db import is_sqlite_file, resolve_db_url, sqlite_file_whole, sqlite_path
 from hotline_desk.errors import HotlineError, PermissionDenied, ValidationError, os_reason
 from hotline_desk.services.accounts import accounts, anchors, users
 from hotline_desk.services.accounts.permissions import require
@@ -290,10 +290,15 @@ def cmd_restore(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _folder_not_backup(folder: Path) -> str:
-    """What to say when a folder is named where a backup file belongs: the newest backups in it, if any."""
-    found = sorted((p for p in folder.iterdir() if p.is_file() and is_sqlite_file(p)), key=lambda p: p.name)[-3:]
-    inside = (f"其中最新的备份有：{'、'.join(p.name for p in reversed(found))}" if found
-              else "其中没有备份文件")
+    """What to say when a folder is named where a backup file belongs: the newest whole backups in it, if any, and
+    how many of its files are cut short (not offered: a restore would refuse them)."""
+    files = sorted((p for p in folder.iterdir() if p.is_file() and is_sqlite_file(p)), key=lambda p: p.name)
+    whole = [p for p in files if sqlite_file_whole(p)]
+    cut = [p for p in files if p not in whole]
+    inside = (f"其中最新的备份有：{'、'.join(p.name for p in reversed(whole[-3:]))}" if whole
+              else "其中没有完整的备份文件")
+    if cut:
+        inside += f"；另有 {len(cut)} 个文件不完整（如 {cut[-1].name}），不能用于恢复"
     return f"{folder} 是一个文件夹，不是备份文件；请给出要恢复的那一个备份文件（{inside}）。数据库未作改动。"
 
 
