@@ -192,3 +192,13 @@ def test_a_move_between_databases_names_every_table_in_chinese(db: Database, peo
     code, out, err = cli_run(capsys, db, "migrate-db", "--from", db.url, "--to", str(target))
     assert code == 2 and "目标数据库已有数据（诉求类型 5 行、审计记录 " in err, err
     assert not any(name in err for name in tables), err
+
+
+def test_a_move_an_operator_may_not_make_leaves_no_database_behind(db: Database, people: People,
+                                                                    monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    log_in_everyone(db, monkeypatch)
+    target = tmp_path / "moved.sqlite3"
+    code, _, err = cli_run(capsys, db, "migrate-db", "--from", db.url, "--to", str(target), user="op1")
+    assert code == 2 and "无权迁移数据库" in err
+    assert not target.exists()  # an empty new database there would be taken for a move that happened

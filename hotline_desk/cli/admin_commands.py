@@ -307,6 +307,7 @@ def cmd_migrate_db(ctx: Context, args: argparse.Namespace) -> int:
     source = Context(args.source, ctx.username)
     try:
         actor = source.actor()
+        require(actor, "move_data")  # before the target is opened: a refused move leaves no empty database behind
         target = open_office_database(args.target)
         try:
             print(f"从 {source.db.display_name} 迁移到 {target.display_name} ……")
