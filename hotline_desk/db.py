@@ -466,6 +466,15 @@ def schema_revision(db: Database) -> str | None:
     return versions[0] if len(versions) == 1 else None
 
 
+def _holds_cases(db: Database) -> bool:
+    """Whether the database has this program's tables (its case table), whatever its version row says."""
+    with db.reader_engine.connect() as conn:
+        if db.is_sqlite:
+            return conn.execute(text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'cases'")).first() \
+                is not None
+        return conn.execute(text("SELECT to_regclass('cases')")).scalar() is not None
+
+
 _REVISION = re.compile(r"^(down_revision|revision)\b[^=\n]*=\s*['\"]([^'\"]+)['\"]", re.MULTILINE)
 
 
@@ -614,7 +623,13 @@ def open_database(db: str | None = None, *, upgrade: bool = True, after_upgrade:
             _check_existing(path)
     database = Database(url)
     try:
-        if not create and schema_revision(database) is None:
+        revision = schema_revision(database)
+        if revision is None and _holds_cases(database):
+            raise DatabaseError(f"无法打开数据库：{database.display_name} 中有本软件的数据，却没有记录其结构版本的 "
+                                "alembic_version 表（被删除或清空），无法判断该怎样升级。请关闭所有工作站上的程序，"
+                                "用最近的一份备份（数据库旁 backups 文件夹中）替换这个文件，或请技术人员处理。"
+                                "未作任何改动。")
+        if not create and revision is None:
             where = database.display_name
             raise NoDatabase(f"{where} 处没有本软件的数据库（" + ("服务器数据库是空的" if path is None
                                                             else "这个 SQLite 文件里没有本软件的数据") + "）。", where)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import sqlite3
 import stat
 import sys
 from pathlib import Path
@@ -65,6 +66,23 @@ def test_a_folder_is_not_a_database(tmp_path: Path, capsys: pytest.CaptureFixtur
     folder.mkdir()
     code, _, err = run(capsys, "--db", str(folder), "verify")
     assert code == 2 and "是一个文件夹，不是数据库文件" in err and list(folder.iterdir()) == []
+
+
+@pytest.mark.parametrize("damage", ["DROP TABLE alembic_version", "DELETE FROM alembic_version"])
+def test_a_database_whose_version_record_was_removed_is_named_so_and_left_alone(
+        damage: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """init printed the driver's “table appeal_types already exists”; other commands offered to init it."""
+    path = tmp_path / "office.sqlite3"
+    assert run(capsys, "--db", str(path), "init")[0] == 0
+    with sqlite3.connect(path) as conn:
+        conn.execute(damage)
+    conn.close()
+    before = path.read_bytes()
+    for command in (["init"], ["unit", "list"], ["verify"]):
+        code, _, err = run(capsys, "--db", str(path), *command)
+        assert code == 2 and "中有本软件的数据，却没有记录其结构版本的 alembic_version 表" in err, (command, err)
+        assert "already exists" not in err and "运行 hotline-desk" not in err
+    assert path.read_bytes() == before
 
 
 def test_without_db_the_default_file_is_not_created_by_other_commands(tmp_path: Path,
