@@ -289,3 +289,21 @@ def test_a_merged_or_retired_unit_typed_for_a_dispatch_is_named_as_such(office: 
         assert code == 2 and message in err, err
     assert digest(office) == before
     register_case(capsys, office, "--dispatch", "财政局")
+
+
+def test_a_merged_or_retired_township_is_refused_for_a_new_case_and_kept_by_an_old_one(
+        office: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--township 纸坊镇 was taken after 纸坊镇 was merged or stopped: new cases were put under a township gone."""
+    old = register_case(capsys, office, "--township", "骑岭乡")
+    assert run(capsys, office, "unit", "merge", "纸坊镇", "王寨乡")[0] == 0
+    assert run(capsys, office, "unit", "deactivate", "骑岭乡")[0] == 0
+    before = digest(office)
+    for town, message in (("纸坊镇", "所属乡镇街道“纸坊镇”已并入“王寨乡”，请改选“王寨乡”"),
+                          ("骑岭乡", "所属乡镇街道“骑岭乡”已停用，请从列表中选择")):
+        code, _, err = run(capsys, office, "case", "register", "--content", "南关街下水道堵塞", "--appeal-type",
+                           "问题处理类", "--category", "城市管理—市容市政", "--township", town, user="op1")
+        assert code == 2 and message in err, (town, err)
+    assert digest(office) == before
+    code, _, err = run(capsys, office, "case", "edit", old, "--title", "下水道堵塞")  # keeps its township
+    assert code == 0, err
+

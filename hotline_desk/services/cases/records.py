@@ -161,15 +161,28 @@ def validate_draft(session: Session, draft: CaseDraft, now: datetime) -> list[tu
         errors.append(("channel_id", "本级工单不能选择上级渠道。"))
     if problem := phone_problem(draft.phone):
         errors.append(("phone", problem))
-    if draft.township_id is not None:
-        township = session.get(Unit, draft.township_id)
-        if township is None or township.group != "township":
-            errors.append(("township_id", "所属乡镇街道无效，请从列表中选择。"))
+    if problem := township_problem(session, draft.township_id):
+        errors.append(("township_id", problem))
     errors.extend(classification_problems(session, draft.appeal_type_id, draft.category_id))
     if not draft.content.strip():
         errors.append(("content", "请填写诉求内容。"))
     errors.extend(_validate_handling(session, draft))
     return errors
+
+
+def township_problem(session: Session, township_id: int | None) -> str:
+    """Why a case cannot be put under this 所属乡镇街道 ("" when it can, or when none is given): not a township, or one
+    retired (a merged one names where it went)."""
+    if township_id is None:
+        return ""
+    township = session.get(Unit, township_id)
+    if township is None or township.group != "township":
+        return "所属乡镇街道无效，请从列表中选择。"
+    if township.active:
+        return ""
+    merged = load_units(session)[township.id].merged_into
+    return (f"所属乡镇街道“{township.name}”已并入“{merged}”，请改选“{merged}”。" if merged
+            else f"所属乡镇街道“{township.name}”已停用，请从列表中选择。")
 
 
 def _validate_handling(session: Session, draft: CaseDraft) -> list[tuple[str, str]]:

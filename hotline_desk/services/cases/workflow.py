@@ -18,7 +18,7 @@ from hotline_desk.services.cases import classification, search_index
 from hotline_desk.services.cases.actions import Offer, available_actions
 from hotline_desk.services.cases.events import append_event, current_status
 from hotline_desk.services.cases.history import CaseStatus
-from hotline_desk.services.cases.records import CaseView, case_view, phone_problem
+from hotline_desk.services.cases.records import CaseView, case_view, phone_problem, township_problem
 from hotline_desk.services.cases.step_runner import final_month_notice, step_context, write_step
 from hotline_desk.services.cases.steps import (
     ERASED_FIELDS,
@@ -272,10 +272,8 @@ def _township_names(session: Session, case: Case, changes: dict[str, Any]) -> di
     if "township_id" not in changes:
         return {}
     chosen = changes["township_id"]
-    if chosen is not None:
-        town = session.get(Unit, chosen)
-        if town is None or town.group != "township":
-            raise ValidationError("所属乡镇街道无效，请从列表中选择。", field="township_id")
+    if chosen != case.township_id and (problem := township_problem(session, chosen)):
+        raise ValidationError(problem, field="township_id")  # a case may keep one retired since it was recorded
     ids = [i for i in (case.township_id, chosen) if i is not None]
     return {unit_id: name for unit_id, name in session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(ids)))}
 
