@@ -56,11 +56,11 @@ def export_cases(session: Session, case_filter: CaseFilter, *, now: datetime, re
 
 
 def save_export(path: Path, data: bytes, *, personal: bool) -> None:
-    """Write an exported case list to ``path``. One that shows callers' names and phones is readable by this user only
-    on POSIX, as the database and its backups are (a workbook left readable by everyone in a home or shared folder
-    handed them to every account of the machine); the mode is set before anything is written, also on a file written
-    over. Where modes cannot be set (a USB stick, another user's file written over) it is written all the same, as any
-    export is; an OSError is the caller's to word."""
+    """Write an export to ``path``. One that shows callers' names and phones (a case list so asked, every dispatch
+    sheet) is readable by this user only on POSIX, as the database and its backups are (a workbook left readable by
+    everyone in a home or shared folder handed them to every account of the machine); the mode is set before anything
+    is written, also on a file written over. Where modes cannot be set (a USB stick, another user's file written over)
+    it is written all the same, as any export is; an OSError is the caller's to word."""
     if not personal:
         path.write_bytes(data)
         return

@@ -21,6 +21,7 @@ from hotline_desk.services.accounts import anchors
 from hotline_desk.services.cases.events import half_imported, statuses_for
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.exchange import sheet_signing
+from hotline_desk.services.exchange.case_export import save_export
 from hotline_desk.services.office.settings import Settings
 from hotline_desk.vocabulary import DispatchRole
 
@@ -180,8 +181,9 @@ def _export_one(session: Session, sheet: DispatchSheet, base: Path, fonts: FontS
 
 
 def _write(path: Path, data: bytes) -> Path:
+    """A sheet holds its callers' names and phones: written readable by this user only (see ``save_export``)."""
     try:
-        path.write_bytes(data)
+        save_export(path, data, personal=True)
     except OSError as exc:
         raise ValidationError(cannot_write(path, exc)) from exc
     return path
