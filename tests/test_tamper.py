@@ -275,6 +275,7 @@ def test_a_step_deleted_in_the_file_is_not_replaced_by_the_next_step(office: Dat
 
 
 def test_an_account_inserted_in_the_file_does_not_sign_in(office: Database) -> None:
+    from hotline_desk.errors import ValidationError
     from hotline_desk.services.accounts import accounts
     from hotline_desk.services.accounts.users import get_actor
     from hotline_desk.services.office import admin
@@ -287,6 +288,12 @@ def test_an_account_inserted_in_the_file_does_not_sign_in(office: Database) -> N
     assert said.actor is None and "账户资料与审计记录不符" in said.message
     with office.session() as s:  # what an admin can do with it: stop it
         admin.set_user(s, get_actor(s, "admin"), "mallory", active=False)
+    # stopped, it is in the trail; re-enabled it would become an account like any other, which it never was
+    with office.session() as s, pytest.raises(ValidationError, match=r"不是在本软件中新建的.*不能重新启用"):
+        admin.set_user(s, get_actor(s, "admin"), "mallory", active=True)
+    with office.session() as s:  # an account stopped and enabled again in the ordinary way is not affected
+        admin.set_user(s, get_actor(s, "admin"), "demo_op1", active=False)
+        admin.set_user(s, get_actor(s, "admin"), "demo_op1", active=True)
 
 
 def test_a_password_changed_in_the_file_is_set_right_by_an_admins_reset(office: Database) -> None:

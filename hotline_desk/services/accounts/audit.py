@@ -207,6 +207,16 @@ def record_row(session: Session, obj: Audited, *, user_id: int | None, at: datet
     record(session, kind, entity, detail, user_id=user_id, at=at)
 
 
+def first_record(session: Session, obj: Audited) -> tuple[str, dict[str, Any]] | None:
+    """The kind and contents of the row's first record in the trail (how it came into the trail), if any."""
+    found = session.execute(select(AuditRecord.kind, AuditRecord.detail)
+                            .where(AuditRecord.entity == snapshot(obj)[0]).order_by(AuditRecord.id).limit(1)).first()
+    if found is None:
+        return None
+    detail = _recorded(found.detail)
+    return (found.kind, detail) if detail is not None else None
+
+
 def _as_committed(session: Session, obj: Audited) -> tuple[dict[str, Any], dict[str, Any]] | None:
     """The row's snapshot and its latest record as they stood before this action's transaction, read over a
     connection of its own (so neither this action's changes nor its own records count); None for a new row or one

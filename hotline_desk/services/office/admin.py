@@ -109,6 +109,11 @@ def set_user(session: Session, actor: Actor, username: str, *, role: str | None 
         state = "在用" if user.active else "已停用"
         now_role = ROLE_LABELS.get(user.role, user.role)
         raise ValidationError(f"没有改动：{user.display_name}（{username}）现为{now_role}，{state}。")
+    if changes.get("active") is True and (first := audit.first_record(session, user)) is not None \
+            and first[0] == "change" and first[1].get("active") is False:
+        # its first record is an admin stopping it: it came into the trail inserted in the file, never created here
+        raise ValidationError(f"{user.display_name}（{username}）的账户不是在本软件中新建的（绕过本软件加入数据库，"
+                              "随后被停用），不能重新启用。请为此人新建账户。", field="active")
     # What differs from the trail may be set right here (a role raised in the file, set back), never vouched for;
     # an account inserted in the file (no record at all) may only be stopped.
     audit.refuse_changed_behind(session, user, f"{user.display_name}（{username}）的账户资料",
