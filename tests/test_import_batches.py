@@ -421,3 +421,41 @@ def test_a_finished_batch_passed_off_as_unfinished_is_not_cleared(db: Database, 
             s.execute(text("UPDATE import_batches SET state = 'done' WHERE id = :b"), {"b": result.batch_id})
         path = tmp_path / "另一份.xlsx"
         make_workbook(path, 150, key="PDT")
+
+
+@pytest.mark.parametrize("where", ["this window", "another station"])
+def test_a_long_import_carries_on_after_its_importer_changes_their_own_password_in_its_window(
+        where: str, db: Database, people: People, tmp_path: Path) -> None:
+    """It held the person as signed in when it began, so their own 修改密码 in the same window stopped it at its
+    next part, as a change elsewhere does, and undid what it had written."""
+    from hotline_desk.errors import PermissionDenied
+    from hotline_desk.services.accounts import accounts
+
+    with db.session() as s:
+        accounts.set_password(s, people.supervisor, "sup1", "shenhe-456")
+        importer = accounts.login(s, "sup1", "shenhe-456").actor
+    assert importer is not None and importer.password_stamp is not None
+    window = {"actor": importer}
+    path = tmp_path / "清单.xlsx"
+    make_workbook(path, 250)
+    with db.reader() as s:
+        preview = preview_cases(s, path, clock=IMPORTED_AT)
+
+    def progress(done: int, total: int) -> None:
+        if done == BATCH:  # after the first part: the person changes their password
+            with db.session() as s:
+                assert accounts.change_own_password(s, importer, "shenhe-456", "xin-mima-7") == ""
+                if where == "this window":  # as ChangePasswordDialog gives the window its person anew
+                    window["actor"] = accounts.signed_in_anew(s, importer)
+
+    with db.session() as s:
+        if where == "this window":
+            result = commit_cases(s, importer, preview, clock=IMPORTED_AT, batch_rows=BATCH, progress=progress,
+                                  signed_in=lambda: window["actor"])
+            assert result.imported == 250
+        else:
+            with pytest.raises(PermissionDenied, match="在别处修改"):
+                commit_cases(s, importer, preview, clock=IMPORTED_AT, batch_rows=BATCH, progress=progress,
+                             signed_in=lambda: window["actor"])
+    with db.reader() as s:
+        assert s.scalar(select(func.count()).select_from(Case)) == (250 if where == "this window" else 0)

@@ -128,8 +128,9 @@ class ImportWizard(QWizard):
 
         def commit(session: Session) -> str:
             if isinstance(preview, CasePreview):
+                # the window's person as signed in at each part: their own 修改密码 meanwhile does not stop it
                 return commit_cases(session, self.ctx.actor, preview, only_valid=only_valid,
-                                    clock=self.ctx.clock, progress=op.report).message
+                                    clock=self.ctx.clock, progress=op.report, signed_in=lambda: self.ctx.actor).message
             return commit_replies(session, self.ctx.actor, preview, only_valid=only_valid, clock=self.ctx.clock)[1]
 
         def done(message: str) -> None:

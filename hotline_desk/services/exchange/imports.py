@@ -204,22 +204,26 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
 
 def commit_cases(session: Session, actor: Actor, preview: CasePreview, *, only_valid: bool = False,
                  clock: Clock = office_now, batch_rows: int | None = None,
-                 hints: ImportHints = WINDOW, progress: Progress | None = None) -> ImportResult:
+                 hints: ImportHints = WINDOW, progress: Progress | None = None,
+                 signed_in: Callable[[], Actor] | None = None) -> ImportResult:
     """Write the previewed rows as cases with their histories: all of them, or only the valid ones if asked.
 
     Every row is checked before the first is written. Up to ``batch_rows`` rows (the setting 大批导入每次提交的行数
     by default) go in the caller's transaction; a longer import commits part by part, marked in progress until its
     last part is in, so that other stations can save meanwhile and a failed or killed import is undone
-    (see ``import_batches``). ``progress(written, total)`` is told as each part is in.
+    (see ``import_batches``). ``progress(written, total)`` is told as each part is in. Each part first checks that
+    its importer may still import: ``signed_in`` says who is signed in at that moment (a window whose person changed
+    their own password meanwhile, in that window, carries on), by default ``actor`` as the import began.
     """
     require(actor, "import")
     with many_objects():
         return _commit_cases(session, actor, preview, only_valid=only_valid, clock=clock, batch_rows=batch_rows,
-                             hints=hints, progress=progress)
+                             hints=hints, progress=progress, signed_in=signed_in or (lambda: actor))
 
 
 def _commit_cases(session: Session, actor: Actor, preview: CasePreview, *, only_valid: bool, clock: Clock,
-                  batch_rows: int | None, hints: ImportHints, progress: Progress | None) -> ImportResult:
+                  batch_rows: int | None, hints: ImportHints, progress: Progress | None,
+                  signed_in: Callable[[], Actor]) -> ImportResult:
     if preview.missing:
         raise ValidationError(preview.summary(hints))
     if preview.problems and not only_valid:
@@ -253,7 +257,8 @@ def _commit_cases(session: Session, actor: Actor, preview: CasePreview, *, only_
     def write(ready: PreparedCases) -> list[str]:
         # Each part as its own save: an importer deactivated or given another role meanwhile (on another station)
         # stops the import here, and what its earlier parts wrote is cleared (see import_batches).
-        accounts.confirm_signed_in(session, actor)
+        now_signed_in = signed_in()
+        accounts.confirm_signed_in(session, now_signed_in if now_signed_in.id == actor.id else actor)
         return write_prepared(session, ready, prefix=prefix, by=actor.id)
 
     if batch.state == import_batches.DONE:
