@@ -72,6 +72,14 @@ def _cases(db: Database) -> list[int]:
         return list(s.scalars(select(Case.id)).all())
 
 
+def _save_answering_yes(qtbot: QtBot, entry: CaseEntryView, seen: dict[str, object]) -> None:
+    """Back in the form after its question was answered 否 (the box took the window's focus): Ctrl+S again, 是."""
+    entry.activateWindow()
+    qtbot.waitUntil(entry.isActiveWindow)
+    answer_question(seen, KEYS.Key_Y)
+    press(KEYS.Key_S, CTRL)
+
+
 def _fill_by_keyboard(entry: CaseEntryView) -> None:
     """From 来电人 to 承办单位 with Tab between fields, as a call goes."""
     type_text("刘先生")
@@ -298,10 +306,7 @@ def test_the_same_call_saved_again_is_questioned_and_no_keeps_the_form(
     assert _cases(db) == [first] and entry.values()["content"] == "四楼以上住户长期水压不足，用水困难"
     assert f"未保存：与 {number} 内容相同" in entry.status.text()
     assert entry.focusWidget() is entry.fields["content"]  # where the two calls are told apart
-    entry.activateWindow()
-    qtbot.waitUntil(entry.isActiveWindow)
-    answer_question(seen, KEYS.Key_Y)
-    press(KEYS.Key_S, CTRL)
+    _save_answering_yes(qtbot, entry, seen)
     assert len(_cases(db)) == 2
 
 
@@ -416,10 +421,7 @@ def test_a_call_dated_in_a_month_whose_bulletin_is_final_is_questioned_naming_th
     assert "注意：工单所属的 2022-07 简报已定稿" in str(seen["text"]) and "不随这次登记改变" in str(seen["text"])
     assert seen["default"] == QMessageBox.StandardButton.No and len(_cases(db)) == 1  # nothing registered
     seen.clear()
-    entry.activateWindow()
-    qtbot.waitUntil(entry.isActiveWindow)
-    answer_question(seen, KEYS.Key_Y)
-    press(KEYS.Key_S, CTRL)
+    _save_answering_yes(qtbot, entry, seen)
     assert len(_cases(db)) == 2
 
 
