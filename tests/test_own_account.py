@@ -18,7 +18,7 @@ from sqlalchemy import select
 from hotline_desk.db import Database
 from hotline_desk.errors import ValidationError
 from hotline_desk.models import AuditRecord, User
-from hotline_desk.services.accounts import accounts
+from hotline_desk.services.accounts import accounts, users
 from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.ui.drafts import entry_draft
 from hotline_desk.ui.login import ChangePasswordDialog
@@ -285,6 +285,30 @@ def test_a_window_signed_in_with_a_password_since_reset_or_changed_elsewhere_can
     assert _change(secured, elsewhere, "xin-mima-9", "ling-yige-7", clock) == ""
     Operation(None, window, lambda s: ran.append("after a change elsewhere")).run_here()
     assert ran == ["before", "after their own change"] and "在别处修改" in messages.texts()[-1]
+
+
+@pytest.mark.parametrize(("new", "said"), [
+    ("123456", "太常见"), ("Password", "太常见"), ("888888", "太常见"), ("zzzzzzzz", "太常见"), ("OP1", "至少"),
+    ("op1op1", None),  # the login name within a longer one is the person's own affair
+])
+def test_a_password_guessed_first_or_the_login_name_is_refused(secured: Database, people: People,
+                                                              clock: FakeClock, new: str, said: str | None) -> None:
+    """123456 was taken, for the admin too: the first thing anyone guessing tries."""
+    if said is None:
+        assert _change(secured, people.operator, "haoma-123", new, clock) == ""
+        return
+    with pytest.raises(ValidationError, match=said), secured.session() as s:
+        accounts.change_own_password(s, people.operator, "haoma-123", new, clock=clock)
+    assert _login(secured, "op1", "haoma-123", clock).actor is not None  # unchanged
+
+
+def test_a_password_that_is_the_login_name_is_refused(secured: Database, people: People, clock: FakeClock) -> None:
+    with secured.session() as s:
+        users.add_account(s, people.admin, "wangfang01", "王芳", "operator", "mima-2026")
+    with pytest.raises(ValidationError, match="不能与登录名相同"), secured.session() as s:
+        accounts.change_first_password(s, "wangfang01", "mima-2026", "WangFang01", clock=clock)
+    with pytest.raises(ValidationError, match="太常见"), secured.session() as s:
+        users.add_account(s, people.admin, "lisi", "李四", "operator", "111111")
 
 
 def test_an_admin_reset_meanwhile_is_explained_at_change_password(secured: Database, people: People,

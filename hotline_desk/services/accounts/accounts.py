@@ -167,7 +167,7 @@ def change_first_password(session: Session, username: str, one_time_password: st
     result = login(session, username, one_time_password, clock=clock)
     if not result.must_change:
         return result
-    check_new_password(new_password)
+    check_new_password(new_password, username)
     if new_password == one_time_password:
         raise ValidationError("新密码不能与一次性密码相同。", field="password")
     user = session.scalars(select(User).where(User.username == username.strip())).one()
@@ -184,7 +184,7 @@ def change_own_password(session: Session, actor: Actor, current: str, new_passwo
     Returns why it was refused, or "" once changed; the caller commits either way, so failures count. A new password
     that is not allowed, or the same as the current one, is refused (ValidationError) before anything is counted.
     """
-    check_new_password(new_password)
+    check_new_password(new_password, actor.username)
     if new_password == current:
         raise ValidationError("新密码不能与当前密码相同。", field="new_password")
     user = session.get(User, actor.id)
@@ -235,11 +235,28 @@ def reset_password(session: Session, actor: Actor, username: str, *, clock: Cloc
     return password
 
 
-def check_new_password(password: str) -> None:
+# Passwords tried first by anyone guessing (those of six characters or more): refused whatever their length.
+GUESSED_FIRST = frozenset({
+    "123456", "1234567", "12345678", "123456789", "1234567890", "654321", "123123", "123321", "112233", "abc123",
+    "abcdef", "abcd1234", "a123456", "123456a", "qwerty", "qwerty123", "password", "password1", "passw0rd",
+    "admin123", "admin888", "iloveyou", "woaini", "woaini1314", "5201314", "147258", "147258369", "159357",
+    "qazwsx", "1q2w3e", "1q2w3e4r", "aaaaaa", "admin1", "12345qwert", "zxcvbnm", "asdfgh", "000000", "888888",
+    "666666", "111111", "121212", "12345678a", "a12345678",
+})
+
+
+def check_new_password(password: str, username: str = "") -> None:
+    """A password that may be set: long enough, no spaces at its ends, and not one guessed first (123456,
+    111111 and the like) nor the account's own login name."""
     if len(password) < MIN_LENGTH:
         raise ValidationError(f"密码至少 {MIN_LENGTH} 位。", field="password")
     if password != password.strip():  # typed by mistake, and then never typed again at the login
         raise ValidationError("密码的开头和结尾不能是空格。", field="password")
+    lowered = password.lower()
+    if lowered in GUESSED_FIRST or len(set(lowered)) == 1:
+        raise ValidationError("这个密码太常见（如 123456、111111），很容易被猜到，请换一个。", field="password")
+    if username and lowered == username.strip().lower():
+        raise ValidationError("密码不能与登录名相同，请换一个。", field="password")
 
 
 def set_password(session: Session, actor: Actor | None, username: str, password: str, *,
@@ -261,7 +278,7 @@ def set_password(session: Session, actor: Actor | None, username: str, password:
         require(actor, "manage_users")
         if not user.active:
             raise ValidationError(f"{user.display_name}（{user.username}）已停用，不能登录：请先重新启用，再重置密码。")
-    check_new_password(password)
+    check_new_password(password, username)
     resetting = actor is not None and actor.id != user.id  # an admin's reset sets a password changed in the file right
     audit.refuse_changed_behind(session, user, _account_of(user), setting={"password"} if resetting else (),
                                 recorded=actor is not None)

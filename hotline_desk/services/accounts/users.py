@@ -90,7 +90,7 @@ def ensure_first_admin(session: Session, display_name: str = "管理员", passwo
     if has_users(session):
         return None
     if password is not None:
-        accounts.check_new_password(password)
+        accounts.check_new_password(password, "admin")
     hashed = accounts.hash_password(password) if password is not None else ""
     return add_user(session, None, "admin", display_name, "admin", password_hash=hashed)
 
@@ -112,7 +112,7 @@ def add_account(session: Session, actor: Actor, username: str, display_name: str
     require(actor, "manage_users")
     if password is None:
         password = accounts.generate_password()
-    accounts.check_new_password(password)
+    accounts.check_new_password(password, username)
     added = add_user(session, actor, username, display_name, role,
                      password_hash=accounts.hash_password(password, one_time=True))
     return NewAccount(added, password)
