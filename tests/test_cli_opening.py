@@ -85,6 +85,22 @@ def test_a_database_whose_version_record_was_removed_is_named_so_and_left_alone(
     assert path.read_bytes() == before
 
 
+def test_verify_does_not_upgrade_an_older_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A copy kept as evidence is read as it is: verify says its format differs instead of upgrading it."""
+    from hotline_desk.db import known_revisions
+
+    path = tmp_path / "office.sqlite3"
+    assert run(capsys, "--db", str(path), "init")[0] == 0
+    older = sorted(known_revisions())[-2]
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = ?", (older,))
+    conn.close()
+    before = path.read_bytes()
+    code, _, err = run(capsys, "--db", str(path), "verify")
+    assert code == 2 and "数据库格式与本版本的软件不同" in err and "verify 不改动数据库" in err
+    assert path.read_bytes() == before
+
+
 def test_without_db_the_default_file_is_not_created_by_other_commands(tmp_path: Path,
                                                                       monkeypatch: pytest.MonkeyPatch,
                                                                       capsys: pytest.CaptureFixture[str]) -> None:

@@ -459,3 +459,37 @@ def test_a_long_import_carries_on_after_its_importer_changes_their_own_password_
                              signed_in=lambda: window["actor"])
     with db.reader() as s:
         assert s.scalar(select(func.count()).select_from(Case)) == (250 if where == "this window" else 0)
+
+
+def test_verify_reads_an_import_left_half_written_as_it_is_and_clears_nothing(
+        db: Database, people: People, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Opening for verify undid the import first (deleting its cases, adding audit records): a copy kept as
+    evidence was changed by checking it. Every other opening still undoes it."""
+    from hotline_desk.cli import main
+    from hotline_desk.services.exchange import import_batches
+    from tests.helpers import fingerprint
+
+    path = tmp_path / "清单.xlsx"
+    make_workbook(path, 250)
+    with db.reader() as s:
+        preview = preview_cases(s, path, clock=IMPORTED_AT)
+
+    def power_cut(done: int, total: int) -> None:
+        raise RuntimeError("停电")
+
+    monkeypatch.setattr(import_batches, "clear_batch", lambda *a, **k: (_ for _ in ()).throw(OSError("磁盘")))
+    with pytest.raises(RuntimeError), db.session() as s:
+        commit_cases(s, people.supervisor, preview, clock=IMPORTED_AT, batch_rows=BATCH, progress=power_cut)
+    monkeypatch.undo()
+    with db.reader() as s:
+        assert s.scalar(select(func.count()).select_from(Case)) == BATCH  # the first part, left in progress
+    before = fingerprint(db)
+    assert main(["--db", db.url, "verify"]) == 1
+    said = capsys.readouterr().out
+    assert (f"导入批次 1（清单.xlsx）尚未完成（正在导入，或导入被中断），已写入 {BATCH} 件；"
+            "若非正在导入，下次打开数据库时会撤销这些工单") in said
+    assert fingerprint(db) == before
+    assert open_office_database(db.url, create=False) is not None  # an ordinary opening undoes it
+    with db.reader() as s:
+        assert s.scalar(select(func.count()).select_from(Case)) == 0

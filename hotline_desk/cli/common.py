@@ -32,6 +32,7 @@ class Context:
         self.db_arg = db_arg
         self.username = username
         self.creates = False
+        self.changes_nothing = False  # verify: the file is read as it is, neither upgraded nor cleared of an import
         self._db: Database | None = None
         self._actor: Actor | None = None
         self.password_just_set = False  # the login replaced a one-time password with the user's own
@@ -40,7 +41,7 @@ class Context:
     def db(self) -> Database:
         if self._db is None:
             try:
-                self._db = open_office_database(self.db_arg, create=self.creates)
+                self._db = open_office_database(self.db_arg, create=self.creates, upgrade=not self.changes_nothing)
             except NoDatabase as exc:
                 named = f"--db {shell_quote(exc.where)} " if self.db_arg else ""
                 raise NoDatabase(f"{exc.message}未作任何改动。要在这里新建数据库，请运行 hotline-desk {named}init。"
