@@ -14,10 +14,12 @@ from hotline_desk.cli.common import (
     SubParsers,
     ask_new_password,
     ask_secret,
+    fmt,
     parse_day,
     sentence,
     to_json,
 )
+from hotline_desk.cli.parsing import parse_time
 from hotline_desk.cli.terminal import unfiltered
 from hotline_desk.db import (
     head_revision,
@@ -28,7 +30,8 @@ from hotline_desk.db import (
     sqlite_path,
 )
 from hotline_desk.errors import DatabaseError, HotlineError, PermissionDenied, ValidationError, os_reason
-from hotline_desk.services.accounts import accounts, anchors, users
+from hotline_desk.services.accounts import accounts, anchors, audit_reading, users
+from hotline_desk.services.accounts.audit_reading import SUBJECTS
 from hotline_desk.services.accounts.permissions import require
 from hotline_desk.services.clock import office_now
 from hotline_desk.services.maintenance import backup, backups, half_imports, integrity, transfer
@@ -99,6 +102,17 @@ def register(sub: SubParsers[Any]) -> None:
                    help="备份清单（.manifest.json）、定稿简报 PDF、导出的 .xlsx、锚点记录文件（数据库旁的 "
                         ".anchors.txt），或形如 1234-0123456789abcdef-0013 的锚点码；可重复")
     p.set_defaults(run=cmd_verify)
+
+    p = sub.add_parser("audit", help="查看审计记录（需管理员）",
+                       description="列出最近的审计记录：何时、谁、做了什么、对象，以及单位、分类、用户、设置、附加分等"
+                                   "改了哪些项（由什么改为什么）。最新的在前。核验记录链是否被改动请用 verify。")
+    p.add_argument("--what", choices=sorted(SUBJECTS), metavar="对象",
+                   help="只列一类对象：" + "、".join(f"{key}（{label}）" for key, label in SUBJECTS.items()))
+    p.add_argument("--by", metavar="登录名", help="只列此人所做的")
+    p.add_argument("--since", metavar="日期", help="从这一天（或时刻）起，如 2022-07-01")
+    p.add_argument("--until", metavar="日期", help="到这一天（或时刻）之前，如 2022-08-01")
+    p.add_argument("--limit", type=int, default=50, help="最多列出几条（默认 50）")
+    p.set_defaults(run=cmd_audit)
 
     p = sub.add_parser("user", help="用户：列出、添加或修改", description="列出、添加或修改用户（须登录）。")
     usub = p.add_subparsers(dest="action", metavar="操作", required=True)
@@ -366,6 +380,22 @@ def cmd_verify(ctx: Context, args: argparse.Namespace) -> int:
         for line in hints:
             print(f"  {line}")
     return 0 if report.ok else 1
+
+
+def cmd_audit(ctx: Context, args: argparse.Namespace) -> int:
+    if args.limit < 1:
+        raise ValidationError("--limit 应为正整数。")
+    actor = ctx.actor()
+    with ctx.db.reader() as session:
+        by = users.get_actor(session, args.by).id if args.by else None
+        entries = audit_reading.list_entries(session, actor, what=args.what or "", user_id=by,
+                                             since=parse_time(args.since), until=parse_time(args.until),
+                                             limit=args.limit)
+    for e in entries:
+        print(f"{e.id}\t{fmt(e.at)}\t{e.who}\t{e.done}\t{e.subject}" + (f"\t{e.change}" if e.change else ""))
+    print(f"共列出 {len(entries)} 条" + ("（最新的在前；用 --limit 可列出更多）。" if len(entries) == args.limit
+                                      else "（最新的在前）。"))
+    return 0
 
 
 def cmd_user_list(ctx: Context, args: argparse.Namespace) -> int:

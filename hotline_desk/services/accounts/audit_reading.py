@@ -1,0 +1,150 @@
+"""The audit trail read by people: who changed what, when, from what to what (``verify`` checks it; this shows it)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline_desk.models import AuditRecord, Case, User
+from hotline_desk.services.accounts.audit import NOTE_KINDS, REMOVED, entity_label
+from hotline_desk.services.accounts.permissions import Actor, require
+from hotline_desk.vocabulary import Role, UnitGroup
+
+# What each kind of record says was done.
+KIND_LABELS = {
+    "change": "修改", "password": "设置密码", "merge": "合并", "import": "导入", "import_cleared": "撤销导入",
+    "init": "建库", "case_event": "办理", "case_history": "导入工单", "baseline": "升级基线", "calendar": "工作日历",
+    "export": "导出个人信息", "lockout": "锁定账户", "bulletin_finalize": "定稿", "remove": "删除",
+}
+# The recorded fields of lists, users, settings and 附加分, as a person reads them.
+FIELD_LABELS = {
+    "name": "名称", "username": "登录名", "role": "角色", "active": "在用", "password": "密码", "group": "分组",
+    "order": "顺序", "needs_caller": "须有来电人", "upper": "上级渠道", "noun": "简报用语", "days": "办理时限",
+    "value": "值", "month": "月份", "unit": "单位", "points": "分数", "reason": "理由", "removed": "已撤销",
+    "kind": "类别", "alias": "别名", "target": "指向", "parent": "上级分类", "file": "文件", "rows": "行数",
+    "state": "状态", "workday": "工作日", "note": "说明",
+}
+# What a subject is named by, for the --what filter: the start of its record's key.
+SUBJECTS = {"unit": "承办单位", "category": "问题分类", "user": "用户", "setting": "设置", "channel": "渠道",
+            "appeal_type": "诉求类型", "alias": "别名", "bonus": "附加分", "import_batch": "导入批次",
+            "calendar": "工作日历", "case": "工单"}
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One record as listed: its number in the chain, when, by whom, what was done to what, and what changed."""
+
+    id: int
+    at: datetime
+    who: str
+    done: str
+    subject: str
+    change: str
+
+
+def list_entries(session: Session, actor: Actor, *, what: str = "", user_id: int | None = None,
+                 since: datetime | None = None, until: datetime | None = None, limit: int = 50) -> list[AuditEntry]:
+    """The newest records first (up to ``limit``), of one kind of subject (``SUBJECTS``), one person or a time span
+    if asked; an administrator's reading, since the trail holds every change to accounts and lists."""
+    require(actor, "manage_users")
+    query = select(AuditRecord).order_by(AuditRecord.id.desc()).limit(limit)
+    if what == "case":
+        query = query.where(AuditRecord.entity.like("case%"))
+    elif what:
+        query = query.where(AuditRecord.entity.like(f"{what}:%"))
+    if user_id is not None:
+        query = query.where(AuditRecord.user_id == user_id)
+    if since is not None:
+        query = query.where(AuditRecord.at >= since)
+    if until is not None:
+        query = query.where(AuditRecord.at < until)
+    records = list(session.scalars(query))
+    people = {u.id: f"{u.display_name}（{u.username}）" for u in session.scalars(
+        select(User).where(User.id.in_({r.user_id for r in records if r.user_id is not None})))}
+    numbers = {case_id: number for case_id, number in session.execute(select(Case.id, Case.number).where(Case.id.in_(
+        {_case_of(r.entity) for r in records} - {None})))}
+    return [AuditEntry(r.id, r.at, people.get(r.user_id or 0, "（程序）" if r.user_id is None else f"用户{r.user_id}"),
+                       KIND_LABELS.get(r.kind, r.kind), _subject(r.entity, _detail(r.detail), numbers),
+                       _change(session, r)) for r in records]
+
+
+def _detail(text: str) -> dict[str, Any]:
+    try:
+        found = json.loads(text)
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def _case_of(entity: str) -> int | None:
+    kind, _, rest = entity.partition(":")
+    if kind not in ("case_event", "case_history", "case_registration"):
+        return None
+    number = rest.split(":", 1)[0]
+    return int(number) if number.isdigit() else None
+
+
+def _subject(entity: str, detail: dict[str, Any], numbers: dict[int, str]) -> str:
+    case_id = _case_of(entity)
+    if entity.startswith("bulletin:"):
+        return f"{entity.removeprefix('bulletin:')} 简报"
+    if entity.startswith("export:"):
+        return "工单清单"
+    if case_id is None:
+        return entity_label(entity, detail)
+    number = numbers.get(case_id, f"（已不存在的工单 {case_id}）")
+    if entity.startswith("case_event:"):
+        return f"工单 {number} 第 {entity.rsplit(':', 1)[1]} 步"
+    return f"工单 {number}"
+
+
+def _change(session: Session, record: AuditRecord) -> str:
+    """What a record of a list's entry, a user, a setting or 附加分 changed since the entry's record before it
+    ("名称：纸坊镇 → 纸坊镇政府"); what it holds when it is the first. "" for cases (their history shows them)."""
+    now = _detail(record.detail)
+    if record.kind == "lockout":
+        return f"连续输错密码，锁定至 {now.get('until', '')}"
+    if record.kind == "export":
+        return f"{now.get('cases', '')} 件，含来电人姓名和电话"
+    if _case_of(record.entity) is not None or record.kind == "bulletin_finalize" or record.kind == "init":
+        return ""
+    if now == REMOVED:
+        return "（已删除）"
+    before_text = session.scalar(select(AuditRecord.detail).where(AuditRecord.entity == record.entity,
+                                                                 AuditRecord.id < record.id,
+                                                                 AuditRecord.kind.not_in(NOTE_KINDS))
+                                 .order_by(AuditRecord.id.desc()).limit(1))
+    before = _detail(before_text) if before_text is not None else None
+    shown = []
+    for key, value in now.items():
+        label = FIELD_LABELS.get(key, key)
+        if key == "password":
+            if before is None or before.get(key) != value:
+                shown.append("密码已设置" if before is None else "密码已更改")
+            continue
+        if before is None:
+            shown.append(f"{label}：{_value(key, value)}")
+        elif before.get(key) != value:
+            shown.append(f"{label}：{_value(key, before.get(key))} → {_value(key, value)}")
+    return "；".join(shown) if shown else ("（无改动）" if before is not None else "")
+
+
+# Recorded codes shown by their words.
+CODED = {"role": Role.labels(), "group": UnitGroup.labels()}
+
+
+def _value(key: str, value: Any) -> str:
+    if isinstance(value, str) and value in CODED.get(key, {}):
+        return CODED[key][value]
+    if value is True:
+        return "是"
+    if value is False:
+        return "否"
+    if value is None or value == "":
+        return "（空）"
+    return str(value)
