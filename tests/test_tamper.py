@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from hotline_desk.cli import main
 from hotline_desk.db import Database
-from hotline_desk.models import FollowUp
+from hotline_desk.models import FollowUp, User
 from hotline_desk.services.accounts import users
 from hotline_desk.services.accounts.audit import VerifyReport
 from hotline_desk.services.exchange.imports import commit_cases, preview_cases
@@ -294,6 +294,22 @@ def test_an_account_inserted_in_the_file_does_not_sign_in(office: Database) -> N
     with office.session() as s:  # an account stopped and enabled again in the ordinary way is not affected
         admin.set_user(s, get_actor(s, "admin"), "demo_op1", active=False)
         admin.set_user(s, get_actor(s, "admin"), "demo_op1", active=True)
+
+
+def test_an_admin_without_a_password_inserted_in_the_file_is_not_handed_to_init(
+        office: Database, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """init set the first-run password of any active admin with none, without a login: an account planted in the
+    file became a working admin, and its password record made verify clean again."""
+    _tamper(office, "INSERT INTO users (username, display_name, role, active, password_hash, failed_logins) "
+                    "VALUES ('x9', '临时', 'admin', 1, '', 0)")
+    monkeypatch.setenv("HOTLINE_DESK_ADMIN_PASSWORD", "Evil-pw-123")
+    monkeypatch.setenv("HOTLINE_DESK_PASSWORD", "Evil-pw-123")
+    code = main(["--db", office.url, "--user", "x9", "init"])
+    said = capsys.readouterr()
+    assert code == 2 and "已设置管理员 x9 的密码" not in said.out, said
+    with office.reader() as s:
+        assert users.has_users(s) and not s.scalar(select(User.password_hash).where(User.username == "x9"))
+    assert any(problem.startswith("用户“x9”（临时）") for problem in _check(office).problems)
 
 
 def test_a_password_changed_in_the_file_is_set_right_by_an_admins_reset(office: Database) -> None:

@@ -281,7 +281,7 @@ def set_password(session: Session, actor: Actor | None, username: str, password:
     check_new_password(password, username)
     resetting = actor is not None and actor.id != user.id  # an admin's reset sets a password changed in the file right
     audit.refuse_changed_behind(session, user, _account_of(user), setting={"password"} if resetting else (),
-                                recorded=actor is not None)
+                                recorded=True)
     if actor is not None and actor.id == user.id and check_password(user.password_hash, password):
         raise ValidationError("新密码不能与当前密码相同。", field="password")
     user.password_hash = hash_password(password, one_time=actor is not None and actor.id != user.id)
@@ -300,9 +300,13 @@ def has_password(session: Session, username: str) -> bool:
 
 def admin_without_password(session: Session) -> str | None:
     """The username of an admin who has no password yet (first run), if any."""
-    user = session.scalar(select(User).where(User.role == "admin", User.active.is_(True), User.password_hash == "")
-                          .order_by(User.id).limit(1))
-    return user.username if user else None
+    waiting = select(User).where(User.role == "admin", User.active.is_(True), User.password_hash == "")
+    for user in session.scalars(waiting.order_by(User.id)):
+        # one made by this program (init, the first start) and as recorded: an admin with no password inserted in
+        # the file would otherwise be handed to whoever sets the first-run password, without any login
+        if not audit.changed_behind(session, user, recorded=True):
+            return user.username
+    return None
 
 
 def issue_one_time_passwords(session: Session, actor: Actor | None, usernames: list[str], *,
