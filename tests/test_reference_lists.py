@@ -108,6 +108,9 @@ def test_refusals_leave_the_database_unchanged(office: Path, capsys: pytest.Capt
         (("unit", "rename", "公安局", "交通运输局"), "已有名为“交通运输局”的单位"),
         (("unit", "rename", "公安局", "市\t公安局"), "单位名称中有制表符（Tab），请去掉后再保存"),  # not made a space
         (("category", "add", "城市管理—井盖\n缺失"), "分类名称中有换行"),
+        (("unit", "add", "新\t渠道", "--group", "department"), "单位名称中有制表符（Tab）"),
+        (("unit", "add", "新\u200b渠道", "--group", "department"), "单位名称中有控制字符 U+200B"),
+        (("unit", "add", "交通运输局\u00a0", "--group", "department"), "已有名为“交通运输局”的单位"),
         (("category", "delete", "城市管理—市容市政"), "有 1 件工单使用“城市管理—市容市政”，不能删除"),
         (("category", "delete", "城市管理"), "下还有二级分类，不能删除"),
         (("category", "merge", "城市管理—物业管理", "城市管理—物业管理"), "不能把分类合并到它自己"),

@@ -17,6 +17,7 @@ from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.office.calendar import DayEntry, set_calendar_day
 from hotline_desk.services.office.reference import UnitView
+from hotline_desk.services.office.reference_admin import clean_name
 from hotline_desk.services.office.settings import set_setting
 from hotline_desk.services.reporting.bulletin_compose import check_template
 from hotline_desk.services.reporting.rules import ScoringRules, load_rules
@@ -27,9 +28,7 @@ def save_unit(session: Session, actor: Actor, unit_id: int | None, name: str, gr
               clock: Clock = office_now) -> UnitView:
     """Add a unit (``unit_id`` None) or change one; units are never deleted, only set inactive."""
     require(actor, "manage_reference")
-    name = name.strip()
-    if not name:
-        raise ValidationError("单位名称不能为空。", field="name")
+    name = clean_name(name, "单位名称")
     if group not in UNIT_GROUPS:
         raise ValidationError("单位分组只能是乡镇街道或市直单位。", field="group")
     clash = session.scalar(select(Unit.id).where(Unit.name == name, Unit.id != (unit_id or 0)))
@@ -55,9 +54,9 @@ def save_category(session: Session, actor: Actor, category_id: int | None, name:
                   active: bool = True, clock: Clock = office_now) -> int:
     """Add or rename a category (level 1 without parent, level 2 under one); cases keep the label they had."""
     require(actor, "manage_reference")
-    name = name.strip()
-    if not name or "—" in name:
-        raise ValidationError("分类名称不能为空，也不能含“—”。", field="name")
+    name = clean_name(name, "分类名称")
+    if "—" in name:
+        raise ValidationError("分类名称不能含“—”。", field="name")
     if parent_id is not None:
         parent = session.get(Category, parent_id)
         if parent is None or parent.parent_id is not None:

@@ -77,7 +77,7 @@ def _refuse_odd(name: str, what: str) -> None:
         raise ValidationError(f"{what}中有{shown}，请去掉后再保存。", field="name")
 
 
-def _clean(name: str, what: str) -> str:
+def clean_name(name: str, what: str) -> str:
     """A name as it is kept: spaces at its ends dropped and runs of spaces made one; see ``_refuse_odd``."""
     _refuse_odd(name, what)
     text = " ".join(name.split())
@@ -172,7 +172,7 @@ def add_alias(session: Session, actor: Actor, kind: str, alias: str, target: str
     """Let files write ``alias`` for the entry named ``target``; refused when the name is already taken."""
     require(actor, "manage_reference")
     _check_kind(kind)
-    alias = _clean(alias, "别名")
+    alias = clean_name(alias, "别名")
     if kind == "category" and any(sep in alias for sep in CATEGORY_SEPARATORS):
         alias = _category_label(alias)
     target_id = _entry_id(session, kind, target)
@@ -240,7 +240,7 @@ def add_channel(session: Session, actor: Actor, name: str, *, upper: bool, noun:
                 clock: Clock = office_now) -> ChannelView:
     """A new channel: 本级 (the office's own lines) or 上级交办 (a platform sending cases down)."""
     require(actor, "manage_reference")
-    name = _clean(name, "渠道名称")
+    name = clean_name(name, "渠道名称")
     if session.scalar(select(Channel.id).where(Channel.name == name)) is not None:
         raise ValidationError(f"已有渠道“{name}”。", field="name")
     if name in alias_map(session, "channel"):
@@ -261,7 +261,7 @@ def update_channel(session: Session, actor: Actor, name: str, *, new_name: str |
     channel = _channel(session, name)
     at = clock()
     if new_name is not None:
-        new = _clean(new_name, "渠道名称")
+        new = clean_name(new_name, "渠道名称")
         if new != channel.name:
             if session.scalar(select(Channel.id).where(Channel.name == new)) is not None:
                 raise ValidationError(f"已有渠道“{new}”。", field="name")
@@ -274,7 +274,7 @@ def update_channel(session: Session, actor: Actor, name: str, *, new_name: str |
             session.flush()
             _put_alias(session, actor, "channel", old, channel.id, at)
     if noun is not None:
-        channel.bulletin_noun = _clean(noun, "简报用语")
+        channel.bulletin_noun = clean_name(noun, "简报用语")
     if upper is not None:
         channel.upper = upper
     if active is not None:
@@ -298,7 +298,7 @@ def rename_unit(session: Session, actor: Actor, name: str, new_name: str, *, clo
     """A new name for a unit; its cases stay with it and the old name stays an alias for imports."""
     require(actor, "manage_reference")
     unit = _unit(session, name)
-    new = _clean(new_name, "单位名称")
+    new = clean_name(new_name, "单位名称")
     if new == unit.name:
         return
     if session.scalar(select(Unit.id).where(Unit.name == new)) is not None:
@@ -380,7 +380,7 @@ def _label_of(session: Session, category: Category) -> str:
 
 
 def _check_name(name: str) -> str:
-    name = _clean(name, "分类名称")
+    name = clean_name(name, "分类名称")
     if any(sep in name for sep in ("—", "－")):
         raise ValidationError("分类名称不能含“—”。", field="name")
     return name
@@ -597,7 +597,7 @@ def _check_days(days: int) -> int:
 def add_appeal_type(session: Session, actor: Actor, name: str, finish_days: int, *,
                     clock: Clock = office_now) -> AppealTypeView:
     require(actor, "manage_reference")
-    name = _clean(name, "诉求类型名称")
+    name = clean_name(name, "诉求类型名称")
     if session.scalar(select(AppealType.id).where(AppealType.name == name)) is not None:
         raise ValidationError(f"已有诉求类型“{name}”。", field="name")
     if name in alias_map(session, "appeal_type"):
@@ -618,8 +618,8 @@ def update_appeal_type(session: Session, actor: Actor, name: str, *, new_name: s
     if row is None:
         raise NotFound(f"没有诉求类型“{name.strip()}”。")
     at = clock()
-    if new_name is not None and _clean(new_name, "诉求类型名称") != row.name:
-        new = _clean(new_name, "诉求类型名称")
+    if new_name is not None and clean_name(new_name, "诉求类型名称") != row.name:
+        new = clean_name(new_name, "诉求类型名称")
         if session.scalar(select(AppealType.id).where(AppealType.name == new)) is not None:
             raise ValidationError(f"已有诉求类型“{new}”。", field="name")
         taken = alias_map(session, "appeal_type").get(new)
