@@ -174,12 +174,13 @@ def test_categories_renamed_merged_deleted_and_imported(office: Path, tmp_path: 
     code, out, err = run(capsys, office, "category", "import", str(path))  # first, what it would add
     assert code == 0, err
     assert out.splitlines()[:3] == ["新增\t共享出行—共享单车", "新增\t共享出行—网约车", "新增\t城市管理—井盖缺失"]
-    assert "将添加 3 个分类；已有 1 个，不重复添加。未作任何改动，核对无误后加 --commit 添加。" in out
+    assert "将添加 3 个分类（连同 1 个新的一级分类）；已有 1 个，不重复添加。" in out
+    assert out.endswith("未作任何改动，核对无误后加 --commit 添加。\n")
     _, listed, _ = run(capsys, office, "category", "list")
     assert "共享单车" not in listed
     code, out, err = run(capsys, office, "category", "import", str(path), "--commit")
     assert code == 0, err
-    assert "添加 4 个分类节点" in out and "已有 1 个" in out
+    assert "已从 分类表.xlsx 添加 3 个分类（连同 1 个新的一级分类）；已有 1 个" in out
     _, out, _ = run(capsys, office, "category", "list")
     for label in ("共享出行—共享单车", "共享出行—网约车", "城市管理—井盖缺失"):
         assert label in out
@@ -190,30 +191,43 @@ def test_categories_renamed_merged_deleted_and_imported(office: Path, tmp_path: 
     assert code == 0, out
 
 
+def _sheet(path: Path, *rows: tuple[object, ...]) -> Path:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
 def test_a_case_list_or_a_list_with_dates_is_refused_as_a_category_list(
         office: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    """A case export given to category import added 9,356 "categories" (its numbers and times), with no preview."""
-    cases = openpyxl.Workbook()
-    sheet = cases.active
-    assert sheet is not None
-    sheet.append(["工单编号", "来电时间", "来电人", "联系电话", "诉求内容", "问题分类"])
-    sheet.append(["RZ2207-00001", datetime(2022, 7, 1, 8, 30), "刘先生", "13803750001", "停水", "水利水电—停水"])
-    wrong = tmp_path / "工单清单.xlsx"
-    cases.save(wrong)
-    numbered = openpyxl.Workbook()
-    sheet = numbered.active
-    assert sheet is not None
-    for row in ((1, "城市管理", "井盖缺失"), (2, "共享出行", "共享单车")):
-        sheet.append(row)
-    serials = tmp_path / "带序号的分类表.xlsx"
-    numbered.save(serials)
+    """A case export given to category import added 9,356 "categories" (its numbers and times), with no preview;
+    then dates, a column of serial numbers, and names that the commit would refuse after the preview listed them."""
+    files = {
+        _sheet(tmp_path / "工单清单.xlsx", ("工单编号", "来电时间", "来电人", "联系电话", "诉求内容", "问题分类"),
+               ("RZ2207-00001", datetime(2022, 7, 1, 8, 30), "刘先生", "13803750001", "停水", "水利水电—停水")):
+            "的工作表“Sheet”不是分类表：第 1 行有“工单编号”、“来电时间”、“来电人”等工单清单的列",
+        _sheet(tmp_path / "带序号的分类表.xlsx", ("序号", "一级分类", "二级分类"), (1, "城市管理", "井盖缺失"),
+               (2, "共享出行", "共享单车")):
+            "的第一列是序号（1、2……），不是一级分类：请删去序号列后再导入",
+        _sheet(tmp_path / "日期.xlsx", ("日期", "内容"), (datetime(2022, 7, 1), "停水"),
+               (datetime(2022, 7, 2), "停电")):
+            "中第 2 行“2022-07-01、停水”；第 3 行“2022-07-02、停电”是日期或数字，不是分类名称",
+        _sheet(tmp_path / "日期文字.xlsx", ("2022-07-01",), ("2022/7/3",)): "是日期或数字，不是分类名称",
+        _sheet(tmp_path / "公式.xlsx", ("城市管理", "井盖缺失"), ("城市管理", '="路灯"&"不亮"')):
+            "第 2 行的分类是公式，而 Excel 没有保存它的结果（读出来是空的）",
+        _sheet(tmp_path / "制表符.xlsx", ("城市管理", "共享\t单车"), ("共享出行", "x" * 120)):
+            "中有不能添加的分类名称：第 1 行“城市管理—共享\t单车”：分类名称中有制表符（Tab），请去掉后再保存。；"
+            "第 2 行“共享出行—" + "x" * 120 + "”：分类名称太长：最多 100 个字，现在是 120 个字。",
+    }
     with open_database(str(office)).engine.connect() as conn:
         before = conn.exec_driver_sql("SELECT count(*) FROM categories").scalar()
-    for path, said in ((wrong, "的工作表“Sheet”不是分类表：第 1 行有“工单编号”、“来电时间”、“来电人”等工单清单的列"),
-                       (serials, "中第 1 行“1、城市管理”；第 2 行“2、共享出行”是日期或数字，不是分类名称")):
+    for path, said in files.items():
         for extra in ((), ("--commit",)):
             code, _, err = run(capsys, office, "category", "import", str(path), *extra)
-            assert code == 2 and said in err and "未作任何改动" in err, err
+            assert code == 2 and said in err and "未作任何改动" in err, (path.name, err)
     with open_database(str(office)).engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM categories").scalar() == before
 

@@ -66,8 +66,8 @@ def test_channels_aliases_and_merges_from_the_window(qtbot: QtBot, db: Database,
         assert "共享出行—共享单车" not in {c.label for c in reference.list_categories(s)}
     merge.import_file(tmp_path / "分类.xlsx")  # 是
     asked = messages.texts("question")[-1]
-    assert "添加 2 个分类（已有 0 个，不重复添加）：\n\n共享出行—共享单车\n共享出行—网约车" in asked
-    assert "添加 3 个分类节点" in merge.result.text()
+    assert "添加 2 个分类（连同 1 个新的一级分类）：\n\n共享出行—共享单车\n共享出行—网约车" in asked
+    assert "已从 分类.xlsx 添加 2 个分类（连同 1 个新的一级分类）" in merge.result.text()
     with db.reader() as s:
         assert "教育体育局(体育)" not in [u.name for u in reference.list_units(s)]
         assert {"共享出行—共享单车", "共享出行—网约车"} <= {c.label for c in reference.list_categories(s)}

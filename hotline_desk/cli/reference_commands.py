@@ -387,13 +387,13 @@ def cmd_category_import(ctx: Context, args: argparse.Namespace) -> int:
             print(f"新增\t{label}")
         more = f"（以上列出前 {SHOWN_NEW_CATEGORIES} 个）" if len(preview.new) > SHOWN_NEW_CATEGORIES else ""
         then = "核对无误后加 --commit 添加。" if preview.new else ""
-        print(f"{path.name}：将添加 {len(preview.new)} 个分类{more}；已有 {preview.existing} 个，不重复添加。"
+        print(f"{path.name}：将添加 {ra.import_words(preview)}{more}；已有 {preview.existing} 个，不重复添加。"
               f"未作任何改动，{then}" if then else f"{path.name}：其中的 {preview.existing} 个分类都已有，不需添加。")
         return 0
 
     def run(session: Session, actor: Actor) -> str:
-        added, existing = ra.import_categories(session, actor, path)
-        return f"已从 {path.name} 添加 {added} 个分类节点；已有 {existing} 个，未重复添加。"
+        done = ra.import_categories(session, actor, path)
+        return f"已从 {path.name} 添加 {ra.import_words(done)}；已有 {done.existing} 个，未重复添加。"
     return _write(ctx, run)
 
 

@@ -280,8 +280,8 @@ class MergeTab(QWidget):
             return
         shown = "\n".join(preview.new[:SHOWN_NEW])
         more = f"\n……共 {len(preview.new)} 个" if len(preview.new) > SHOWN_NEW else ""
-        asked = (f"将从 {path.name} 添加 {len(preview.new)} 个分类（已有 {preview.existing} 个，不重复添加）：\n\n"
-                 f"{shown}{more}\n\n确定添加？")
+        there = f"；已有 {preview.existing} 个，不重复添加" if preview.existing else ""
+        asked = f"将从 {path.name} 添加 {ra.import_words(preview)}{there}：\n\n{shown}{more}\n\n确定添加？"
         answer = QMessageBox.question(self, "导入分类表", asked,
                                       QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                                       QMessageBox.StandardButton.No)
@@ -291,7 +291,8 @@ class MergeTab(QWidget):
         found = Operation(self, self.ctx, lambda s: ra.import_categories(s, self.ctx.actor, path, expected=preview),
                           changes=Change.REFERENCE).run_here()
         if found is not None:
-            self.result.setText(f"已从 {path.name} 添加 {found[0]} 个分类节点；已有 {found[1]} 个，未重复添加。")
+            added = ra.import_words(found)
+            self.result.setText(f"已从 {path.name} 添加 {added}；已有 {found.existing} 个，未重复添加。")
 
 
 def _aliases(session: Session, kind: str) -> dict[int, list[str]]:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -487,68 +488,120 @@ def delete_category(session: Session, actor: Actor, label: str, *, clock: Clock 
     session.flush()
 
 
-def read_category_list(path: Path) -> list[str]:
-    """``一级—二级`` labels from a workbook: two columns (一级, 二级; a blank 一级 repeats the one above), or one.
+CATEGORY_NAME_MAX: int = Category.__table__.c.name.type.length  # type: ignore[attr-defined]
+# A date written as text where a name belongs (2022-07-01, 2022/7/3, 2022年7月): read as a date, not a category.
+DATE_TEXT = re.compile(r"\d{4}\s*[-/.年]\s*\d{1,2}(\s*[-/.月]\s*\d{1,2}日?)?(\s+\d{1,2}:\d{2}(:\d{2})?)?")
 
-    A workbook that is not such a list is refused, naming why: a case list (its header names columns such as
-    工单编号 and 来电时间), or cells holding dates or numbers where names belong."""
+
+def read_category_list(path: Path) -> list[tuple[int, str]]:
+    """``一级—二级`` labels from a workbook, each with its row: two columns (一级, 二级; a blank 一级 repeats the one
+    above), or one.
+
+    A workbook that is not such a list is refused, naming why and changing nothing: a case list (its header names
+    columns such as 工单编号 and 来电时间), a first column of serial numbers (序号), dates or numbers where names
+    belong, or a formula whose result Excel never saved (its cell would read as empty)."""
     from hotline_desk.excel.columns import field_for, find_header
     from hotline_desk.excel.reader import first_data_sheet, read_workbook  # the reader only for this command
 
     book = read_workbook(path)
     sheet = first_data_sheet(book)
+    where = f"“{book.file_name}”"
+    how = "分类表第一列写一级分类，第二列写二级分类。未作任何改动。"
     at, header = find_header(sheet.rows, sheet.merged)
     if at >= 0:
         named = [h for h in header if field_for(h) not in (None, "category", "category1", "category2")]
         if len(named) >= 2:
             shown = "、".join(f"“{h}”" for h in named[:3])
-            raise ValidationError(f"“{book.file_name}”的工作表“{sheet.name}”不是分类表：第 {at + 1} 行有{shown}等"
-                                  "工单清单的列。分类表第一列写一级分类，第二列写二级分类。未作任何改动。")
-    labels: list[str] = []
+            raise ValidationError(f"{where}的工作表“{sheet.name}”不是分类表：第 {at + 1} 行有{shown}等"
+                                  f"工单清单的列。{how}")
+    if formulas := sorted({r + 1 for r, c in sheet.unsaved if c < 2}):
+        raise ValidationError(f"{where}第 {'、'.join(map(str, formulas[:3]))} 行的分类是公式，而 Excel 没有保存它的结果"
+                              "（读出来是空的）：请在 Excel 中打开这个文件，保存后再导入。未作任何改动。")
+    rows = [(number, [*row[:2], None, None][:2]) for number, row in enumerate(sheet.rows, 1)]
+    rows = [(number, raw) for number, raw in rows if any(norm.text(c) for c in raw)]
+    firsts = [raw[0] for _n, raw in rows if norm.text(raw[0]) not in ("序号", "编号")]
+    if len(firsts) >= 2 and all(isinstance(c, int | float) and not isinstance(c, bool) for c in firsts):
+        serials = "、".join(norm.text(c) for c in firsts[:3])
+        raise ValidationError(f"{where}的第一列是序号（{serials}……），不是一级分类：请删去序号列后再导入。{how}")
+    labels: list[tuple[int, str]] = []
     wrong: list[str] = []
     level1 = ""
-    for number, row in enumerate(sheet.rows, 1):
-        raw = [*row[:2], None, None][:2]
-        cells = [norm.text(c) for c in raw]
-        first, second = cells[0], cells[1]
+    for number, raw in rows:
+        first, second = (norm.text(c) for c in raw)
         if first in ("一级分类", "一级", "分类", "问题分类") or second in ("二级分类", "二级"):
             continue  # a header row
-        if any(isinstance(c, datetime | int | float) and not isinstance(c, bool) for c in raw):
+        if any(_not_a_name(c) for c in raw):
             wrong.append(f"第 {number} 行“{first}{'、' + second if second else ''}”")
             continue
         if first and not second and any(sep in first for sep in CATEGORY_SEPARATORS):
-            labels.append(_category_label(first))
+            labels.append((number, _category_label(first)))
             continue
         level1 = first or level1
         if level1 and second:
-            labels.append(f"{level1}{CATEGORY_SEPARATOR}{second}")
+            labels.append((number, f"{level1}{CATEGORY_SEPARATOR}{second}"))
         elif first:
-            labels.append(first)
+            labels.append((number, first))
     if wrong:
         more = f"等 {len(wrong)} 行" if len(wrong) > 3 else ""
-        raise ValidationError(f"“{book.file_name}”中{'；'.join(wrong[:3])}{more}是日期或数字，不是分类名称。"
-                              "分类表第一列写一级分类，第二列写二级分类。未作任何改动。")
+        raise ValidationError(f"{where}中{'；'.join(wrong[:3])}{more}是日期或数字，不是分类名称。{how}")
     return labels
+
+
+def _not_a_name(cell: object) -> bool:
+    """A cell that holds a date or a number (as such, or a date written as text), where a name belongs."""
+    if isinstance(cell, str):
+        return DATE_TEXT.fullmatch(cell.strip()) is not None
+    return isinstance(cell, date | int | float) and not isinstance(cell, bool)
 
 
 @dataclass(frozen=True)
 class CategoryImport:
-    """What importing a category list would do: the labels it would add (in the list's order) and how many of its
-    labels are there already."""
+    """What importing a category list would do: the labels it would add (in the list's order), how many new
+    level-1 categories come with them, and how many of its labels are there already."""
 
     file_name: str
     new: tuple[str, ...]
     existing: int
+    new_level1: int = 0
+
+    @property
+    def nodes(self) -> int:
+        """The categories added in all: each new label, and each new level-1 category it brings."""
+        return len(self.new) + self.new_level1
 
 
 def preview_categories(session: Session, path: Path) -> CategoryImport:
-    """A category list read and compared with the office's, writing nothing (see ``read_category_list``)."""
-    labels = read_category_list(path)
-    if not labels:
+    """A category list read and compared with the office's, writing nothing (see ``read_category_list``); a name
+    that could not be added (a tab in it, too long, “—” inside a level) is refused here, with its row."""
+    rows = read_category_list(path)
+    if not rows:
         raise ValidationError(f"“{path.name}”中没有找到分类：第一列写一级分类，第二列写二级分类。")
-    unique = list(dict.fromkeys(labels))
-    new = tuple(label for label in unique if not _category_there(session, label))
-    return CategoryImport(path.name, new, len(unique) - len(new))
+    first_row: dict[str, int] = {}
+    for number, label in rows:
+        first_row.setdefault(label, number)
+    problems = []
+    for label, number in first_row.items():
+        try:
+            _check_label(label)
+        except ValidationError as exc:
+            problems.append(f"第 {number} 行“{label}”：{exc.message}")
+    if problems:
+        more = f"（共 {len(problems)} 行）" if len(problems) > 3 else ""
+        raise ValidationError(f"“{path.name}”中有不能添加的分类名称{more}：{'；'.join(problems[:3])}。未作任何改动。")
+    new = tuple(label for label in first_row if not _category_there(session, label))
+    # the level-1 categories a new 一级—二级 brings along, when neither there nor themselves listed
+    brought = {level1 for level1, level2 in map(_split, new)
+               if level2 and level1 not in new and _level1(session, level1) is None}
+    return CategoryImport(path.name, new, len(first_row) - len(new), len(brought))
+
+
+def _check_label(label: str) -> None:
+    """What ``add_category`` would refuse in a label's names, before anything is added."""
+    _refuse_odd(label, "分类名称")
+    for name in filter(None, _split(label)):
+        checked = _check_name(name)
+        if len(checked) > CATEGORY_NAME_MAX:
+            raise ValidationError(f"分类名称太长：最多 {CATEGORY_NAME_MAX} 个字，现在是 {len(checked)} 个字。")
 
 
 def _category_there(session: Session, label: str) -> bool:
@@ -560,17 +613,22 @@ def _category_there(session: Session, label: str) -> bool:
 
 
 def import_categories(session: Session, actor: Actor, path: Path, *, expected: CategoryImport | None = None,
-                      clock: Clock = office_now) -> tuple[int, int]:
-    """Add every category of a two-level list that is not there yet; returns (nodes added, labels already there).
-    With ``expected`` (the preview the user agreed to), a list or office changed since is refused."""
+                      clock: Clock = office_now) -> CategoryImport:
+    """Add every category of a two-level list that is not there yet; returns what was added (the preview it
+    carried out). With ``expected`` (the preview the user agreed to), a list or office changed since is refused."""
     require(actor, "manage_reference")
     preview = preview_categories(session, path)
     if expected is not None and preview != expected:
         raise ValidationError(f"“{path.name}”或分类列表在预览之后有了变化，未作任何改动；请重新导入并核对。")
-    added = 0
     for label in preview.new:
-        added += add_category(session, actor, label, clock=clock)[1]
-    return added, preview.existing
+        add_category(session, actor, label, clock=clock)
+    return preview
+
+
+def import_words(found: CategoryImport) -> str:
+    """How many categories an import adds, as its preview and its result both say it."""
+    brought = f"（连同 {found.new_level1} 个新的一级分类）" if found.new_level1 else ""
+    return f"{len(found.new)} 个分类{brought}"
 
 
 def category_in_use(session: Session, label: str) -> int:
