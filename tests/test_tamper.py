@@ -296,6 +296,31 @@ def test_an_account_inserted_in_the_file_does_not_sign_in(office: Database) -> N
         admin.set_user(s, get_actor(s, "admin"), "demo_op1", active=True)
 
 
+def test_a_number_counter_set_back_in_the_file_is_reported_and_no_number_is_given_twice(office: Database) -> None:
+    """verify said nothing, and the next registration stopped with “程序出现意外错误” (the database's UNIQUE)."""
+    from hotline_desk.errors import DatabaseError
+    from hotline_desk.services.cases.records import register_case
+    from hotline_desk.services.clock import fixed_clock
+    from tests.helpers import draft
+
+    _tamper(office, "UPDATE case_number_counters SET last_value = last_value - 100 WHERE prefix = 'RZ2207'")
+    problems = _check(office).problems
+    assert any(p.startswith("工单编号计数器“RZ2207”记到 ") and "新登记的工单会与已有的重号" in p for p in problems)
+    with office.session() as s:
+        operator = next(u for u in users.list_users(s) if u.role == "operator")
+    with pytest.raises(DatabaseError, match="已被占用：编号计数器与已有工单不符"), office.session() as s:
+        register_case(s, operator, draft(s), clock=fixed_clock(datetime(2022, 7, 31, 10, 0)))
+    from bench.import_bench import make_workbook
+
+    path = Path(office.url.removeprefix("sqlite:///")).parent / "另一份清单.xlsx"
+    make_workbook(path, 20, key="LATER")  # calls of July 2022
+    with office.reader() as s:
+        preview = preview_cases(s, path)
+    with pytest.raises(DatabaseError, match="已被占用"), office.session() as s:  # an import's block of numbers too
+        supervisor = next(u for u in users.list_users(s) if u.role == "supervisor")
+        commit_cases(s, supervisor, preview, clock=lambda: datetime(2022, 8, 2, 9, 0))
+
+
 def test_an_admin_without_a_password_inserted_in_the_file_is_not_handed_to_init(
         office: Database, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     """init set the first-run password of any active admin with none, without a login: an account planted in the

@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from hotline_desk.models import CaseNumberCounter
+from hotline_desk.errors import DatabaseError
+from hotline_desk.models import Case, CaseNumberCounter
 
 
 def number_key(prefix: str, moment: datetime) -> str:
@@ -31,7 +32,22 @@ def next_case_number(session: Session, prefix: str, registered_at: datetime) -> 
     if bumped is None:
         session.execute(insert(CaseNumberCounter).values(prefix=key, last_value=1))
         bumped = 1
-    return f"{key}-{bumped:05d}"
+    number = f"{key}-{bumped:05d}"
+    refuse_taken(session, [number])
+    return number
+
+
+def refuse_taken(session: Session, numbers: list[str], *, through: str = "") -> None:
+    """Refuse numbers a case already has (``numbers``, or with ``through`` the block from ``numbers[0]`` to it): the
+    counter was set back behind the app, and the database would refuse the case in its own words. One indexed
+    lookup."""
+    if not numbers:
+        return
+    found = Case.number.between(numbers[0], through) if through else Case.number.in_(numbers)
+    taken = session.scalar(select(Case.number).where(found).limit(1))
+    if taken is not None:
+        raise DatabaseError(f"工单编号 {taken} 已被占用：编号计数器与已有工单不符（可能被绕过本软件改动过）。"
+                            "这件工单未登记；请管理员运行 verify 核验。")
 
 
 def last_number(session: Session, prefix: str, month: datetime) -> int:

@@ -16,7 +16,7 @@ from hotline_desk.services.accounts import audit
 from hotline_desk.services.cases import search_index
 from hotline_desk.services.cases.events import case_projection, dispatch_columns, followup_columns
 from hotline_desk.services.cases.history import CaseStatus, EventRecord, apply_event
-from hotline_desk.services.cases.numbering import number_key
+from hotline_desk.services.cases.numbering import number_key, refuse_taken
 from hotline_desk.services.clock import month_of
 from hotline_desk.services.fastinsert import insert_rows, reserve_ids, roomy_cache
 from hotline_desk.services.reporting import facts
@@ -139,7 +139,10 @@ def write_prepared(session: Session, ready: PreparedCases, *, prefix: str, by: i
     if not ready.rows:
         return []
     keys = [number_key(prefix, row["registered_at"]) for row in ready.rows]
-    next_number = _reserve_numbers(session, prefix, Counter(keys))
+    counts = Counter(keys)
+    next_number = _reserve_numbers(session, prefix, counts)
+    for key, first in next_number.items():
+        refuse_taken(session, [f"{key}-{first:05d}"], through=f"{key}-{first + counts[key] - 1:05d}")
     for row, key in zip(ready.rows, keys, strict=True):
         row["number"] = f"{key}-{next_number[key]:05d}"
         next_number[key] += 1

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline_desk.models import Case, CaseEvent, Dispatch, FollowUp, ImportBatch
+from hotline_desk.models import Case, CaseEvent, CaseNumberCounter, Dispatch, FollowUp, ImportBatch
 from hotline_desk.models.facts import CaseFact
 from hotline_desk.services.accounts import audit
 from hotline_desk.services.cases.events import case_projection, dispatch_columns, followup_columns
@@ -62,6 +62,21 @@ def _facts_problems(number: str, status: CaseStatus, stored: CaseFact | None, la
     return []
 
 
+def _counter_problems(session: Session, numbers: Sequence[str]) -> list[str]:
+    """A month's number counter behind its highest case number: set back behind the app, so that the next case
+    registered would take a number already given (and be refused)."""
+    highest: dict[str, int] = {}
+    for number in numbers:
+        key, _, serial = number.rpartition("-")
+        if key and serial.isdigit():
+            highest[key] = max(highest.get(key, 0), int(serial))
+    counters = {key: last for key, last in session.execute(select(CaseNumberCounter.prefix,
+                                                                  CaseNumberCounter.last_value))}
+    return [f"工单编号计数器“{key}”记到 {counters.get(key, 0)}，却已有编号 {key}-{top:05d} 的工单：计数器被绕过本软件"
+            "改小（或删除），新登记的工单会与已有的重号。" for key, top in sorted(highest.items())
+            if counters.get(key, 0) < top]
+
+
 def consistency_problems(session: Session) -> list[str]:
     problems: list[str] = []
     stored = {c.id: c for c in session.scalars(select(Case))}
@@ -89,6 +104,7 @@ def consistency_problems(session: Session) -> list[str]:
                                              followups.get(case_id, {}))
         problems += _facts_problems(case.number, status, stored_facts.get(case_id), max(e[3] for e in events))
     problems += [f"工单{c.number}没有任何办理步骤。" for cid, c in stored.items() if cid not in seen]
+    problems += _counter_problems(session, [c.number for c in stored.values()])
     orphans = (set(dispatches) | set(followups) | set(stored_facts)) - seen
     problems += [f"交办、回访或统计事实记录指向没有办理历史的工单 {case_id}。" for case_id in sorted(orphans)]
     registered = Counter(session.scalars(select(CaseEvent.batch_id).where(CaseEvent.kind == "register",
