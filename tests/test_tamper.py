@@ -183,7 +183,7 @@ def _own_password(office: Database, username: str, password: str) -> None:
 def test_an_account_changed_behind_the_app_neither_signs_in_nor_is_vouched_for(office: Database) -> None:
     """An operator's role raised to admin in the file, then his own password changed: verify said nothing, and he
     could add an admin of his own."""
-    from hotline_desk.errors import ChangedBehindTheApp
+    from hotline_desk.errors import ValidationError
     from hotline_desk.services.accounts import accounts
     from hotline_desk.services.accounts.users import get_actor
     from hotline_desk.services.office import admin
@@ -198,8 +198,11 @@ def test_an_account_changed_behind_the_app_neither_signs_in_nor_is_vouched_for(o
     with office.session() as s:
         said_at_change = accounts.change_own_password(s, operator, "ziji-mima-2", "xin-mima-3")
     assert "账户资料与审计记录不符" in said_at_change
-    with office.session() as s, pytest.raises(ChangedBehindTheApp):  # a new name would vouch for the role
-        admin.set_user(s, get_actor(s, "admin"), "demo_op1", display_name="王丽丽")
+    set_back = r"角色）在数据库中被绕过本软件改动过：只能先把它们改回审计记录中的样子（角色改回“话务员”）"
+    for change in ({"display_name": "王丽丽"},  # a new name would vouch for the role
+                   {"role": "supervisor"}):  # a third role, not the recorded one, would hide it as well
+        with office.session() as s, pytest.raises(ValidationError, match=set_back):
+            admin.set_user(s, get_actor(s, "admin"), "demo_op1", **change)
     assert any(problem.startswith("用户“demo_op1”") and "（user:" in problem for problem in _check(office).problems)
     with office.session() as s:  # what differs may be set right by an admin
         admin.set_user(s, get_actor(s, "admin"), "demo_op1", role="operator")
@@ -286,11 +289,14 @@ def test_an_account_inserted_in_the_file_does_not_sign_in(office: Database) -> N
     with office.session() as s:
         said = accounts.login(s, "mallory", "ziji-mima-2")
     assert said.actor is None and "账户资料与审计记录不符" in said.message
+    with office.session() as s, pytest.raises(ValidationError, match=r"不是在本软件中新建的.*没有审计记录.*只能停用"):
+        admin.set_user(s, get_actor(s, "admin"), "mallory", role="operator")
     with office.session() as s:  # what an admin can do with it: stop it
         admin.set_user(s, get_actor(s, "admin"), "mallory", active=False)
-    # stopped, it is in the trail; re-enabled it would become an account like any other, which it never was
-    with office.session() as s, pytest.raises(ValidationError, match=r"不是在本软件中新建的.*不能重新启用"):
-        admin.set_user(s, get_actor(s, "admin"), "mallory", active=True)
+    # stopped, it is in the trail; re-enabled or changed it would become an account like any other, which it never was
+    for change in ({"active": True}, {"role": "operator"}):
+        with office.session() as s, pytest.raises(ValidationError, match=r"不是在本软件中新建的.*不能重新启用或修改"):
+            admin.set_user(s, get_actor(s, "admin"), "mallory", **change)
     with office.session() as s:  # an account stopped and enabled again in the ordinary way is not affected
         admin.set_user(s, get_actor(s, "admin"), "demo_op1", active=False)
         admin.set_user(s, get_actor(s, "admin"), "demo_op1", active=True)
@@ -298,6 +304,7 @@ def test_an_account_inserted_in_the_file_does_not_sign_in(office: Database) -> N
 
 def test_a_number_counter_set_back_in_the_file_is_reported_and_no_number_is_given_twice(office: Database) -> None:
     """verify said nothing, and the next registration stopped with “程序出现意外错误” (the database's UNIQUE)."""
+    from bench.import_bench import make_workbook
     from hotline_desk.errors import DatabaseError
     from hotline_desk.services.cases.records import register_case
     from hotline_desk.services.clock import fixed_clock
@@ -310,8 +317,6 @@ def test_a_number_counter_set_back_in_the_file_is_reported_and_no_number_is_give
         operator = next(u for u in users.list_users(s) if u.role == "operator")
     with pytest.raises(DatabaseError, match="已被占用：编号计数器与已有工单不符"), office.session() as s:
         register_case(s, operator, draft(s), clock=fixed_clock(datetime(2022, 7, 31, 10, 0)))
-    from bench.import_bench import make_workbook
-
     path = Path(office.url.removeprefix("sqlite:///")).parent / "另一份清单.xlsx"
     make_workbook(path, 20, key="LATER")  # calls of July 2022
     with office.reader() as s:
@@ -339,15 +344,22 @@ def test_an_admin_without_a_password_inserted_in_the_file_is_not_handed_to_init(
 
 def test_a_password_changed_in_the_file_is_set_right_by_an_admins_reset(office: Database) -> None:
     """Neither a reset nor 停用 was allowed: the account stayed reported by verify until the whole database was
-    restored."""
+    restored. 停用 still is not, and says to reset the password first."""
+    from hotline_desk.errors import ValidationError
     from hotline_desk.services.accounts import accounts
     from hotline_desk.services.accounts.users import get_actor
+    from hotline_desk.services.office import admin
 
     _own_password(office, "demo_op1", "ziji-mima-2")
     _tamper(office, "UPDATE users SET password_hash = (SELECT password_hash FROM users WHERE username = 'demo_op1') "
                     "WHERE username = 'demo_op3'")
     with office.session() as s:
         assert accounts.login(s, "demo_op3", "ziji-mima-2").actor is None
+    # 停用 first would vouch for the password in the file, to be taken up by whoever enables the account later
+    reset_first = "（密码）在数据库中被绕过本软件改动过：请先为此人重置密码"
+    with office.session() as s, pytest.raises(ValidationError, match=reset_first):
+        admin.set_user(s, get_actor(s, "admin"), "demo_op3", active=False)
+    with office.session() as s:
         accounts.reset_password(s, get_actor(s, "admin"), "demo_op3")
     assert _check(office).ok
 

@@ -269,6 +269,12 @@ def _latest_detail(session: Session, entities: Sequence[str]) -> tuple[str, str]
     return None if row is None else (row[0], row[1])
 
 
+def recorded_detail(session: Session, obj: Audited) -> dict[str, Any] | None:
+    """The row as its latest record holds it (snapshot names), or None when the trail has no record of it."""
+    latest = _latest_detail(session, [snapshot(obj)[0]])
+    return _recorded(latest[1]) if latest is not None else None
+
+
 BEHIND_THE_APP = ("与审计记录不符（数据库文件可能被绕过本程序改动过），这一步未办理。"
                   "请管理员运行核验（hotline-desk verify）查明，并从备份恢复被改动的内容。")
 

@@ -108,16 +108,7 @@ def set_user(session: Session, actor: Actor, username: str, *, role: str | None 
         state = "在用" if user.active else "已停用"
         now_role = ROLE_LABELS.get(user.role, user.role)
         raise ValidationError(f"没有改动：{user.display_name}（{username}）现为{now_role}，{state}。")
-    if changes.get("active") is True and (first := audit.first_record(session, user)) is not None \
-            and first[0] == "change" and first[1].get("active") is False:
-        # its first record is an admin stopping it: it came into the trail inserted in the file, never created here
-        raise ValidationError(f"{user.display_name}（{username}）的账户不是在本软件中新建的（绕过本软件加入数据库，"
-                              "随后被停用），不能重新启用。请为此人新建账户。", field="active")
-    # What differs from the trail may be set right here (a role raised in the file, set back), never vouched for;
-    # an account inserted in the file (no record at all) may only be stopped.
-    audit.refuse_changed_behind(session, user, f"{user.display_name}（{username}）的账户资料",
-                                recorded=changes.get("active") is not False,
-                                setting={"name" if n == "display_name" else n for n in changes})
+    _refuse_tampered_account(session, user, changes)
     for name, value in changes.items():
         setattr(user, name, value)
     session.flush()
@@ -126,6 +117,46 @@ def set_user(session: Session, actor: Actor, username: str, *, role: str | None 
         raise ValidationError("至少要留一位在用的管理员。")
     audit.record_row(session, user, user_id=actor.id, at=clock())
     return changes
+
+
+def _refuse_tampered_account(session: Session, user: User, changes: dict[str, Any]) -> None:
+    """What an admin may do with an account that differs from the audit trail: set the differing fields back to
+    what the trail holds (a role raised in the file set back, not to a third role), and nothing else meanwhile; an
+    account inserted in the file (no record) may only be stopped, and once stopped nothing more. Refused otherwise,
+    saying what may be done, so that no change of ours vouches for what was changed behind the app."""
+    who = f"{user.display_name}（{user.username}）"
+    first = audit.first_record(session, user)
+    if first is not None and first[0] == "change" and first[1].get("active") is False:
+        # its first record is an admin stopping it: it came into the trail inserted in the file, never created here
+        raise ValidationError(f"{who}的账户不是在本软件中新建的（绕过本软件加入数据库，随后被停用），不能重新启用或"
+                              "修改。请为此人新建账户。", field="active")
+    recorded = audit.recorded_detail(session, user)
+    if recorded is None:
+        if first is None and changes != {"active": False}:
+            raise ValidationError(f"{who}的账户不是在本软件中新建的（绕过本软件加入数据库，没有审计记录），"
+                                  "只能停用。", field="active")
+        return
+    setting = {("name" if key == "display_name" else key): value for key, value in changes.items()}
+    behind = audit.unrecorded_fields(session, user)
+    if not behind:
+        return
+    labels = {"name": "姓名", "role": "角色", "active": "是否在用", "password": "密码"}
+    shown = "、".join(labels.get(f, f) for f in sorted(behind))
+    if "password" in behind:
+        raise ValidationError(f"{who}的账户资料（{shown}）在数据库中被绕过本软件改动过：请先为此人重置密码"
+                              "（“重置密码”或 hotline-desk passwd），再做其他修改。", field="password")
+    back = "、".join(f"{labels.get(f, f)}改回“{_recorded_value(f, recorded.get(f))}”" for f in sorted(behind))
+    if any(setting.get(f, object()) != recorded.get(f) for f in behind) or set(setting) - behind:
+        raise ValidationError(f"{who}的账户资料（{shown}）在数据库中被绕过本软件改动过：只能先把它们改回审计记录中的"
+                              f"样子（{back}），其他修改请在改回之后再做。", field="role")
+
+
+def _recorded_value(field: str, value: Any) -> str:
+    if field == "role":
+        return ROLE_LABELS.get(str(value), str(value))
+    if field == "active":
+        return "在用" if value else "已停用"
+    return str(value)
 
 
 def set_day(session: Session, actor: Actor, day: date, workday: bool | None, note: str = "", *,
