@@ -634,7 +634,15 @@ def open_database(db: str | None = None, *, upgrade: bool = True, after_upgrade:
             raise NoDatabase(f"{where} 处没有本软件的数据库（" + ("服务器数据库是空的" if path is None
                                                             else "这个 SQLite 文件里没有本软件的数据") + "）。", where)
         if upgrade:
-            migrate(database, after_upgrade)
+            try:
+                migrate(database, after_upgrade)
+            except (SQLAlchemyDatabaseError, sqlite3.DatabaseError) as exc:
+                detail = str(getattr(exc, "orig", None) or exc)
+                if "locked" in detail or "busy" in detail or not revision:
+                    raise
+                raise DatabaseError(f"无法打开数据库：把 {database.display_name} 升级到本版本的格式时出错——它的结构与"
+                                    f"它记录的版本（{revision}）不符，版本记录可能被绕过本软件改动过。升级没有完成，"
+                                    "数据库未被升级。请用最近的一份备份替换它，或请技术人员处理。") from exc
     except (SQLAlchemyDatabaseError, sqlite3.DatabaseError) as exc:
         database.dispose()
         detail = str(getattr(exc, "orig", None) or exc)

@@ -85,6 +85,22 @@ def test_a_database_whose_version_record_was_removed_is_named_so_and_left_alone(
     assert path.read_bytes() == before
 
 
+def test_a_version_record_set_back_in_the_file_is_named_not_the_drivers_words(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """alembic_version set to an older number: the upgrade stopped on “no such index: ix_case_events_at” or
+    “duplicate column name: state”, printed as they were."""
+    path = tmp_path / "office.sqlite3"
+    assert run(capsys, "--db", str(path), "init")[0] == 0
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '0011'")
+    conn.close()
+    before = path.read_bytes()
+    code, _, err = run(capsys, "--db", str(path), "unit", "list")
+    assert code == 2 and "它的结构与它记录的版本（0011）不符，版本记录可能被绕过本软件改动过" in err, err
+    assert not any(word in err for word in ("no such", "duplicate", "already exists"))
+    assert path.read_bytes() == before
+
+
 def test_verify_does_not_upgrade_an_older_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A copy kept as evidence is read as it is: verify says its format differs instead of upgrading it."""
     from hotline_desk.db import known_revisions

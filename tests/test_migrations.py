@@ -143,6 +143,7 @@ def test_a_file_with_cases_from_an_early_version_upgrades_and_verifies(tmp_path:
         conn.exec_driver_sql("INSERT INTO case_events (case_id, seq, kind, at, recorded_at, data, note) VALUES "
                              "(1, 1, 'register', '2022-07-05 09:00:00.000000', '2022-07-05 09:00:00.000000', "
                              "'{}', '')")
+        conn.exec_driver_sql("INSERT INTO case_number_counters (prefix, last_value) VALUES ('RZ2207', 1)")
     old.dispose()
     db = open_office_database(str(path))
     try:
