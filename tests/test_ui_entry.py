@@ -704,6 +704,26 @@ def test_enter_leaves_a_call_time_typed_in_part_to_be_finished(qtbot: QtBot, db:
     assert QApplication.focusWidget() is entry.channel
 
 
+def test_a_call_time_typed_in_part_and_left_with_tab_is_kept_and_refused_at_save(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """1322 typed for 13:22 over the year, then Tab: Qt put the old time back, and the call was saved at it."""
+    entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
+    entry.caller.setFocus()
+    press(KEYS.Key_Backtab)
+    press(KEYS.Key_Backtab)
+    assert QApplication.focusWidget() is entry.registered_at
+    QTest.keyClicks(entry.registered_at, "1322")
+    typed = entry.registered_at.text()
+    press(KEYS.Key_Tab)
+    assert entry.registered_at.text() == typed  # as typed, not the time it had
+    entry.caller.setFocus()
+    _fill_by_keyboard(entry)  # the first keystroke of a call on a cleared form set its time to now, over it
+    assert entry.registered_at.text() == typed
+    press(KEYS.Key_S, CTRL)
+    assert _cases(db) == []
+    assert f"来电时间“{typed}”没有输入完整" in entry.errors["registered_at"].text()
+
+
 def test_a_number_typed_past_the_fields_maximum_is_kept_and_refused(qtbot: QtBot) -> None:
     """15 typed in 延期工作日 (at most 10) lost its 5 as it was typed, and a 1-day 延期 was asked in silence."""
     from hotline_desk.ui.widgets import ActionDialog, FieldSpec

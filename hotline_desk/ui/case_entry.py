@@ -335,8 +335,10 @@ class CaseEntryView(QWidget):
     def _changed(self) -> None:
         if self._restoring:
             return
-        if self.sender() is self.registered_at:
-            self._time_from_reset = False  # the operator set the call's time: it stays as typed
+        if self.sender() is self.registered_at or not self.registered_at.hasAcceptableInput():
+            # the operator set the call's time (or began to type one, which Qt signals only once it is whole):
+            # it stays as typed
+            self._time_from_reset = False
         elif self._time_from_reset:
             # The first keystroke of a call on a form cleared a while ago: the call came in now, not when the
             # form was cleared (a blank form may wait half an hour for the next call).

@@ -90,6 +90,14 @@ class CallTimeEdit(QDateTimeEdit):
         # QDateTimeEdit walks its own sections on Tab (five stops for this format); the form wants one.
         return QWidget.focusNextPrevChild(self, next)
 
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        if not self.hasAcceptableInput():
+            # A time typed in part (1322 over the year) is left as typed, for the form to name at 保存: Qt would put
+            # back the time the field had, and the call would be saved at a time nobody typed, without a word.
+            QWidget.focusOutEvent(self, event)
+            return
+        super().focusOutEvent(event)
+
     def focusInEvent(self, event: QFocusEvent) -> None:
         super().focusInEvent(event)
         if event.reason() != Qt.FocusReason.MouseFocusReason:
