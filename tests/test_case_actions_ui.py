@@ -566,3 +566,22 @@ def test_a_typed_sign_time_is_kept_to_the_minute_and_the_reply_opens_no_earlier(
     assert reply is not None
     qtbot.addWidget(reply, before_close_func=lambda d: d.done(0))
     assert reply.when() == ahead  # not now, which the step would refuse as earlier than the signature
+
+
+def test_the_reply_form_opens_after_a_signature_dated_a_little_ahead(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """签收 typed for 13:22 at 13:20, then 登记回复: refused before its form, as if the reply had to be now."""
+    from datetime import timedelta
+
+    messages = Messages().install(monkeypatch)
+    case_id = _dispatched(db, people, clock)
+    ahead = clock().replace(second=0) + timedelta(minutes=2)
+    with db.session() as s:
+        wf.sign(s, people.operator, case_id, at=ahead, clock=clock)
+    opened: list[object] = []
+    monkeypatch.setattr(StepDialog, "exec", lambda self: opened.append(self.when()) or 0)
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    assert not perform(parent, context(db, people.operator, clock, tmp_path), case_id, "reply")  # left: 取消
+    assert opened == [ahead] and messages.texts("information") == []
