@@ -62,7 +62,8 @@ def test_the_end_of_a_number_finds_nothing_and_says_how_numbers_are_found(three:
     assert _find(db, "1234") == set() and _find(db, "00003") == set()
     assert search_hint("1234", 0).startswith("电话和工单编号按开头查找：请输入电话的前几位")
     assert search_hint("物业 00003", 0) != ""
-    assert search_hint("1390375", 1) == "" and search_hint("物业", 0) == ""
+    assert search_hint("13903751234", 1) == "" and search_hint("物业", 0) == ""
+    assert search_hint("1234", 33).startswith("找到的是电话或编号以“1234”开头、或内容中含“1234”的工单")
 
 
 def test_several_words_must_all_match(three: dict[str, int], db: Database) -> None:

@@ -103,9 +103,15 @@ def _code_prefixes(session: Session, word: str) -> list[Any]:
 
 
 def search_hint(text: str, found: int) -> str:
-    """What to try when a search that holds digits found nothing: phone and case numbers are found by how they
-    begin, so the end of one (4005, 00002) finds nothing. "" when something was found or no word is a number."""
-    if found or not any(w.replace("-", "").isdigit() for w in search_words(text)):
+    """What a search holding part of a number finds: phones and case numbers by how they begin, so the end of one
+    (4005, 00002) finds nothing of them — nothing at all, or only cases whose words hold those digits (1234 in
+    “12345热线”). "" when no word is a number, or a whole phone number."""
+    words = search_words(text)
+    if found:  # digits alone, not a whole phone number: matched as the start of a number or within the words
+        digits = [w for w in words if w.isdigit() and len(w) < 11]
+        return (f"找到的是电话或编号以“{digits[0]}”开头、或内容中含“{digits[0]}”的工单；"
+                "电话和工单编号不能按末尾几位查找。") if digits else ""
+    if not any(w.replace("-", "").isdigit() for w in words):
         return ""
     return ("电话和工单编号按开头查找：请输入电话的前几位或完整号码，工单编号输入完整编号（如 RZ2207-00002）"
             "或去掉字母的部分（如 2207-00002）。")
