@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -390,10 +391,10 @@ SAME_CALL_WINDOW = timedelta(days=7)
 
 def same_call(session: Session, draft: CaseDraft, now: datetime) -> CaseSummary | None:
     """The case, not voided, registered in the week before this call from the same number with the same 诉求内容
-    (spaces and line breaks aside): a call registered twice, saved again by habit or restored from a draft after
+    (spacing and punctuation aside): a call registered twice, saved again by habit or restored from a draft after
     it was saved. None when there is none, or when the call has no number."""
     phone = stored_phone(draft.phone)
-    words = " ".join(draft.content.split())
+    words = _gist(draft.content)
     if len(phone) < 5 or not words:
         return None
     at = draft.registered_at or now
@@ -401,8 +402,15 @@ def same_call(session: Session, draft: CaseDraft, now: datetime) -> CaseSummary 
         select(Case).where(Case.phone == phone, Case.state != CaseState.VOIDED,
                            Case.registered_at >= at - SAME_CALL_WINDOW)
         .order_by(Case.registered_at.desc()).limit(50)).all()
-    same = [c for c in candidates if " ".join(c.content.split()) == words]
+    same = [c for c in candidates if _gist(c.content) == words]
     return _summaries(session, same[:1])[0] if same else None
+
+
+def _gist(text: str) -> str:
+    """The words of a text without its spacing and punctuation, full-width and half-width alike: the same call
+    typed again with “, ” for “，” or without its last “。” reads the same."""
+    return "".join(c for c in unicodedata.normalize("NFKC", text)
+                   if not c.isspace() and not unicodedata.category(c).startswith(("P", "S")))
 
 
 def _summaries(session: Session, cases: Sequence[Case]) -> list[CaseSummary]:
