@@ -188,6 +188,11 @@ def test_the_handling_pair_is_one_tab_stop_and_the_arrow_keys_choose(
     assert here() == "交办处理" and chosen() == (False, True)
     qtbot.mouseClick(entry.coordinate, Qt.MouseButton.LeftButton)  # the mouse still reaches either
     assert chosen() == (True, False)
+    entry.coordinate.setFocus()
+    press(KEYS.Key_Space)  # Space, a clerk's “yes”, leaves the chosen one chosen, as in a group
+    assert chosen() == (True, False)
+    qtbot.mouseClick(entry.coordinate, Qt.MouseButton.LeftButton)  # so does a second click
+    assert chosen() == (True, False)
     assert tab_through(KEYS.Key_Tab, 1) == ["答复内容"]
 
 

@@ -160,7 +160,8 @@ class RadioStop(QObject):
 
     Qt's own exclusive groups make only the button last focused a Tab stop, so the first pass through a fresh form
     stops at every button; here the stop is always the chosen one. The buttons stay apart (not auto-exclusive):
-    the form unchecks the other one itself, so "none chosen yet" remains possible.
+    the form unchecks the other one itself, so "none chosen yet" remains possible. Space or a click on the chosen
+    one leaves it chosen, as in a group.
     """
 
     PREVIOUS = (Qt.Key.Key_Left, Qt.Key.Key_Up)
@@ -182,8 +183,11 @@ class RadioStop(QObject):
             button.setFocusPolicy(Qt.FocusPolicy.StrongFocus if button is stop else Qt.FocusPolicy.ClickFocus)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if not (isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress
-                and isinstance(watched, QRadioButton) and watched in self.buttons):
+        if not (isinstance(watched, QRadioButton) and watched in self.buttons):
+            return False
+        if watched.isChecked() and self._would_toggle(event):
+            return True  # as in a radio group, the chosen one stays chosen (apart, Qt would switch it off again)
+        if not (isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress):
             return False
         key = event.key()
         if key not in self.PREVIOUS + self.NEXT or event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
@@ -194,6 +198,14 @@ class RadioStop(QObject):
         target.setChecked(True)
         target.setFocus(Qt.FocusReason.TabFocusReason if step > 0 else Qt.FocusReason.BacktabFocusReason)
         return True
+
+    @staticmethod
+    def _would_toggle(event: QEvent) -> bool:
+        """Space or a click (pressed, let go): what switches a button that is not auto-exclusive."""
+        if isinstance(event, QKeyEvent) and event.type() in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            return event.key() == Qt.Key.Key_Space
+        return event.type() in (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease,
+                                QEvent.Type.MouseButtonDblClick)
 
 
 class EnterMovesOn(QObject):
