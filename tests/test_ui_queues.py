@@ -142,6 +142,11 @@ def test_a_return_granted_without_a_new_unit_says_where_the_case_went_and_the_pr
                                             "请用“改派单位并通过”选定承办单位。")
     with db.reader() as s:
         assert case_view(s, returned).state == "proposed"
+    view.setCurrentWidget(view.proposals)
+    view.proposals.select_number(number)
+    qtbot.mouseClick(view.proposals.findChild(QPushButton, "approve"), Qt.MouseButton.LeftButton)  # no unit: how
+    assert view.proposals.notice.text() == (f"{number} 尚未选定承办单位（同意退单时没有选改派单位），"
+                                            "请用“改派单位并通过”选定承办单位。")
 
 
 def case_view_number(db: Database, case_id: int) -> str:
@@ -300,6 +305,7 @@ def test_undo_comes_after_the_result_buttons_on_tab_and_asks_first_with_no_as_th
     with db.reader() as s:
         assert case_view(s, first).state == "pending_followup"
     assert "已撤销" in view.pending.notice.text()
+    assert view.focusWidget() is view.pending.table  # 撤销 gone, the keyboard is back in the list
 
 
 def test_undo_after_the_time_limit_is_refused_and_changes_nothing(

@@ -313,11 +313,14 @@ class QueueTable(QWidget):
     def _undo(self) -> None:
         """Asked first, 否 being the default: a stray Space or Enter on 撤销 takes nothing back."""
         action = self._undo_action
+        had_focus = self.window().focusWidget() is self.undo_button  # read before the question takes the keyboard
         if action is None or not _confirm(self, "撤销", self._undo_question):
             return
         self._undo_action = None
         self.undo_button.hide()
         self._undo_timer.stop()
+        if had_focus:  # the button gone, the keyboard goes back to the list, not on to the page list beside it
+            self.table.setFocus(Qt.FocusReason.OtherFocusReason)
         if action is not None:
             said = action()
             self.catch_up()
@@ -452,6 +455,11 @@ class ApprovalView(QueueTabs):
         self.setTabText(self.indexOf(self.rejected), f"被驳回（{count}）" if count else "被驳回")
 
     def approve(self, rows: list[QueueRow]) -> None:
+        unitless = [r for r in rows if r.unit_id is None]
+        if unitless and len(unitless) == len(rows):  # back from a 退单 with no unit chosen: say how to choose one
+            self.proposals.tell(f"{_numbers(unitless)} 尚未选定承办单位（同意退单时没有选改派单位），请用"
+                                "“改派单位并通过”选定承办单位。", warn=True)
+            return
         self.approve_each(rows)
 
     def approve_each(self, rows: list[QueueRow], unit: int | None = None,
