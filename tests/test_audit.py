@@ -61,7 +61,7 @@ def test_every_change_names_who_and_when(busy: Database, people: People) -> None
 
 
 @pytest.mark.parametrize(("sql", "found"), [
-    ("UPDATE case_events SET note = '改过' WHERE seq = 1", "第 1 步（register）与审计记录不符"),
+    ("UPDATE case_events SET note = '改过' WHERE seq = 1", "第 1 步（登记）与审计记录不符"),
     ("DELETE FROM case_events WHERE seq = 3", "第 3 步已不存在"),
     ("INSERT INTO case_events (case_id, seq, kind, at, recorded_at, data, note) "
      "VALUES (1, 9, 'followup', '2022-07-06 00:00:00', '2022-07-06 00:00:00', '{\"result\": \"satisfied\"}', '')",

@@ -69,13 +69,14 @@ TAMPERING = {
     "删除步骤": ("DELETE FROM case_events WHERE id = (SELECT max(id) FROM case_events)", "已不存在"),
     # An imported case's steps are vouched for by one record of its whole history.
     "导入工单的步骤": (f"UPDATE case_events SET at = '2022-07-01 08:00:00.000000' WHERE case_id = {IMPORTED} "
-                f"AND seq = 1", "第 1 步（register）与审计记录不符"),
+                f"AND seq = 1", "第 1 步（登记）与审计记录不符"),
     "导入工单多出步骤": ("INSERT INTO case_events (case_id, seq, kind, at, recorded_at, data, note) SELECT case_id, "
                  f"seq + 1, 'supervise', at, recorded_at, '{{}}', '' FROM case_events WHERE case_id = {IMPORTED} "
                  f"AND seq = (SELECT max(seq) FROM case_events WHERE case_id = {IMPORTED})", "没有审计记录"),
     "导入工单的审计记录": ("UPDATE audit_log SET detail = replace(detail, '\"register\"', '\"coordinate\"') "
                   "WHERE id = (SELECT max(id) FROM audit_log WHERE entity LIKE 'case_history:%')", "被改动"),
-    "交办单位": ("UPDATE dispatches SET unit_id = (SELECT min(id) FROM units) WHERE id = 3", "交办记录与办理历史不符"),
+    "交办单位": ("UPDATE dispatches SET unit_id = (SELECT min(id) FROM units) WHERE id = 3",
+             "交办记录与办理历史不符（单位）"),
     "签收时间": ("UPDATE dispatches SET signed_at = dispatched_at WHERE signed_at IS NOT NULL AND id = "
              "(SELECT max(id) FROM dispatches WHERE signed_at IS NOT NULL)", "交办记录与办理历史不符"),
     "删除交办": ("DELETE FROM dispatches WHERE id = 2", "交办记录缺失"),
@@ -86,9 +87,9 @@ TAMPERING = {
     "删除回访": ("DELETE FROM followups WHERE id = 1", "回访记录缺失"),
     # The fact table the month's statistics, scores and bulletin read.
     "统计事实": (f"UPDATE case_facts SET followup_result = 'satisfied' WHERE case_id = {FIRST_DISSATISFIED}",
-             "统计事实记录与办理历史不符（followup_result）"),
+             "统计事实记录与办理历史不符（回访结果）"),
     "统计事实的时间": ("UPDATE case_facts SET last_at = '2022-07-01 00:00:00.000000' WHERE case_id = 5",
-                "统计事实记录与办理历史不符（last_at）"),
+                "统计事实记录与办理历史不符（最后一步时间）"),
     "删除统计事实": ("DELETE FROM case_facts WHERE case_id = 6", "统计事实记录缺失"),
     "导入批次行数": ("UPDATE import_batches SET rows = 2", "import_batch:1） 与最后一次审计记录不符"),
     "导入批次文件": ("UPDATE import_batches SET sha256 = '0000'", "import_batch:1） 与最后一次审计记录不符"),

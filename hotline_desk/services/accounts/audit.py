@@ -33,6 +33,7 @@ from hotline_desk.models import (
 )
 from hotline_desk.services.clock import office_now
 from hotline_desk.services.fastinsert import insert_rows
+from hotline_desk.vocabulary import EventKind
 
 GENESIS = "0" * 64
 # Kinds that note something about an entity without recording its contents: a lockout says when a user was locked
@@ -611,7 +612,8 @@ def _check_events(session: Session, latest: dict[str, str], report: VerifyReport
             report.problems.append(f"{label}没有审计记录（可能是绕过本软件插入的）。")
         elif _event_part(stored) != canonical(event_detail(ev.case_id, ev.seq, ev.kind, ev.at, ev.actor_id,
                                                            ev.unit_id, ev.data, ev.note, ev.batch_id)):
-            report.problems.append(f"{label}（{ev.kind}）与审计记录不符（被改动）。")
+            kind = EventKind.labels().get(ev.kind, ev.kind)  # a kind written behind the app is shown as it is
+            report.problems.append(f"{label}（{kind}）与审计记录不符（被改动）。")
     deleted = {entity.split(":")[1] for entity in latest if entity.startswith("case:")}
     cleared = cleared_batches(latest)
     for entity, stored in latest.items():

@@ -19,6 +19,24 @@ from hotline_desk.services.cases.events import case_projection, dispatch_columns
 from hotline_desk.services.cases.history import CaseStatus, record_from_row, replay
 from hotline_desk.services.reporting import facts
 
+# The stored columns verify compares with a replay of the history, as it names them.
+COLUMN_LABELS = {
+    "approved_by": "审核人", "at": "时间", "by_id": "经办人", "deadline": "办理期限", "dispatched_at": "交办时间",
+    "extension_granted_days": "批准延期天数", "extension_reason": "延期理由",
+    "extension_requested_days": "申请延期天数", "finished_at": "办结时间", "handler": "单位经办人",
+    "handler_phone": "单位经办人电话", "note": "说明", "position": "序号",
+    "replied_at": "回复时间", "reply_text": "回复内容", "result": "结果", "return_reason": "退单理由",
+    "return_requested_at": "退单申请时间", "review": "甄别结果", "reviewed_at": "甄别时间", "reviewed_by": "甄别人",
+    "role": "主办或协办", "round": "轮次", "sign_deadline": "签收期限", "signed_at": "签收时间", "status": "状态",
+    "unit_id": "单位", "state": "状态", "handling": "办理方式", "main_unit_id": "主办单位", "main_deadline": "办理期限",
+    "signed_on_time": "是否按时签收", "followup_result": "回访结果", "followup_review": "甄别结果",
+    "last_at": "最后一步时间",
+}
+
+
+def _named(columns: Sequence[str]) -> str:
+    return "、".join(COLUMN_LABELS.get(c, c) for c in columns)
+
 
 def _rows_by_case(session: Session, model: type[Dispatch] | type[FollowUp]) -> dict[int, dict[int, Any]]:
     rows: dict[int, dict[int, Any]] = {}
@@ -43,7 +61,7 @@ def _projected_rows_problems(number: str, status: CaseStatus, dispatches: dict[i
             elif want is None:
                 problems.append(f"工单{number}多出第 {position} 条{label}记录（办理历史中没有）。")
             elif {k: getattr(row, k) for k in want} != want:
-                changed = "、".join(k for k in want if getattr(row, k) != want[k])
+                changed = _named([k for k in want if getattr(row, k) != want[k]])
                 problems.append(f"工单{number}的第 {position} 条{label}记录与办理历史不符（{changed}）。")
     return problems
 
@@ -58,7 +76,7 @@ def _facts_problems(number: str, status: CaseStatus, stored: CaseFact | None, la
     if stored.last_at not in (status.last_event_at, latest):
         changed.append("last_at")
     if changed:
-        return [f"工单{number}的统计事实记录与办理历史不符（{'、'.join(changed)}）。"]
+        return [f"工单{number}的统计事实记录与办理历史不符（{_named(changed)}）。"]
     return []
 
 
