@@ -174,11 +174,15 @@ def test_down_down_enter_picks_the_same_whether_the_field_was_left_and_come_back
 
 def test_a_unit_is_found_by_its_usual_short_form(qtbot: QtBot, db: Database, people: People, clock: FakeClock,
                                                  tmp_path: Path) -> None:
-    """Clerks say 住建 and 人社: the characters of the name, in order, find it as its pinyin initials do."""
+    """Clerks say 住建 and 人社: the characters of the name in order find it, and so do its initials in order (zfcx),
+    where no name holds the letters in a row."""
     entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
     names = {text: value for text, value in entry.unit._items}
-    for typed, meant in (("住建", "住房和城乡建设局"), ("人社", "人力资源和社会保障局"), ("自来水", "自来水公司")):
+    for typed, meant in (("住建", "住房和城乡建设局"), ("人社", "人力资源和社会保障局"), ("自来水", "自来水公司"),
+                         ("zfcx", "住房和城乡建设局"), ("rs", "人力资源和社会保障局")):  # initials, less 和
         entry.unit.setEditText(typed)
         assert entry.unit.value() == names[meant], typed
+    entry.unit.setEditText("wygl")  # letters that hold no unit's initials, in a row or in order, find none
+    assert entry.unit.value() is None
     entry.unit.setEditText("建住")  # out of order: nothing
     assert entry.unit.value() is None and entry.unit.matching("建住") == []

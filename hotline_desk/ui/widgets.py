@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hotline_desk.services.office.pinyin import matches
+from hotline_desk.services.office.pinyin import matching
 from hotline_desk.ui.entry_widgets import CallTimeEdit, NumberBox
 
 
@@ -115,7 +115,7 @@ class SearchCombo(QComboBox):
 
     def matching(self, typed: str) -> list[str]:
         """The names the typed text matches (by characters or pinyin initials), in the list's order."""
-        return [text for text, _value in self._items if matches(text, typed)]
+        return matching([text for text, _value in self._items], typed)
 
     def _narrow(self, typed: str) -> None:
         self._typed = typed
@@ -207,7 +207,8 @@ class SearchCombo(QComboBox):
         exact = [v for t, v in self._items if t == text]
         if exact:
             return exact[0]
-        narrowed = [v for t, v in self._items if text and matches(t, text)]
+        found = set(self.matching(text)) if text else set()
+        narrowed = [v for t, v in self._items if t in found]
         return narrowed[0] if len(narrowed) == 1 else None
 
     def unresolved(self, label: str, *, settled: bool = True) -> str:

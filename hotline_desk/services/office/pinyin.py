@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 
 from pypinyin import Style, lazy_pinyin
@@ -31,3 +32,15 @@ def in_order(short: str, long: str) -> bool:
     人力资源和社会保障)."""
     rest = iter(long)
     return all(char in rest for char in short)
+
+
+def matching(names: Sequence[str], typed: str) -> list[str]:
+    """The names ``typed`` finds (see ``matches``), in their order; when none, typed letters are taken as a short
+    form of the initials, from the name's first letter on and in order: zfcx finds 住房和城乡建设局 (zfhcxjsj),
+    whose 和 the clerk leaves out. Only then, so that letters that already name one thing (wygl) keep naming it."""
+    found = [name for name in names if matches(name, typed)]
+    letters = typed.strip().lower()
+    if found or len(letters) < 2 or not (letters.isascii() and letters.isalpha()):
+        return found
+    return [name for name in names if (own := initials(name)).startswith(letters[0]) and in_order(letters, own)]
+
