@@ -24,6 +24,7 @@ from hotline_desk.services.reporting.rules import ScoringRules
 from hotline_desk.services.reporting.scoring import add_bonus, list_bonus, remove_bonus
 from hotline_desk.services.reporting.statistics import month_statistics
 from tests import test_bulletin_seed as seed_checks
+from tests.conftest import People
 from tests.helpers import cli_new_office, fingerprint
 from tests.register_generator import OWN_CATEGORIES, write_register
 
@@ -218,3 +219,20 @@ def test_a_workbooks_other_sheets_are_named_and_can_be_chosen(tmp_path: Path,
     assert "另有工作表“台账”（5 行有内容，含表头）" in out
     code, _, err = cli_new_office(capsys, path, "import-cases", str(register), "--sheet", "上级")
     assert code == 2 and "没有名为“上级”的工作表；其中的工作表：“台账”、“上级交办”、“空白”。" in err
+
+
+def test_a_merged_units_old_name_in_a_register_is_said_to_go_to_the_unit_it_was_merged_into(
+        db: Database, people: People, tmp_path: Path) -> None:
+    """An old register naming 城市管理局 after it was merged into 住房和城乡建设局: its rows went to the latter
+    without a word in the preview."""
+    from bench.import_bench import make_workbook
+
+    with db.session() as s:
+        ra.merge_units(s, people.admin, "城市管理局", "住房和城乡建设局")
+    path = tmp_path / "旧台账.xlsx"
+    make_workbook(path, 5)
+    with db.reader() as s:
+        preview = preview_cases(s, path, clock=fixed_clock(datetime(2022, 9, 1)))
+    said = preview.summary()
+    assert "“城市管理局”已并入“住房和城乡建设局”：写着“城市管理局”的 5 处按“住房和城乡建设局”导入。" in said
+    assert {row.values["unit"] for row in preview.ready} == {"住房和城乡建设局"}

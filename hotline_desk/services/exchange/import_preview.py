@@ -61,6 +61,8 @@ class CasePreview:
     blank_types: dict[str, int] = field(default_factory=dict)  # 诉求类型 given to rows that leave it blank: rows
     merged: list[str] = field(default_factory=list)  # cells merged down over rows, read for each row
     readings: dict[str, int] = field(default_factory=dict)  # how a 办理方式 written otherwise was read: rows
+    # a merged unit's old name read as the unit it was merged into: (old, now) → cells
+    read_as_merged: dict[tuple[str, str], int] = field(default_factory=dict)
     changed: list[tuple[int, str, list[str]]] = field(default_factory=list)  # imported before, since changed
     unread: list[UnreadColumn] = field(default_factory=list)  # columns read as no field (named, or with content)
     # values whose suggestion was not taken: several close, or a unit of another kind (UnknownValue.not_taken)
@@ -129,6 +131,8 @@ class CasePreview:
                      "（签收、回复、回访）或修改登记内容。")
         if self.readings:
             text += "办理方式的读法：" + "、".join(f"{how}（{n} 行）" for how, n in self.readings.items()) + "。"
+        for (old, now), cells in self.read_as_merged.items():
+            text += f"“{old}”已并入“{now}”：写着“{old}”的 {cells} 处按“{now}”导入。"
         text += self._register_facts()
         for name, rows in self.blank_types.items():
             text += f"诉求类型为空的 {rows} 行按选定或已保存的对应关系记为“{name}”。"

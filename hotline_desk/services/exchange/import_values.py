@@ -169,6 +169,10 @@ class Lookups:
         self.prefix = city_prefix(Settings(session).str("office.name"))
         self.choices = choices or {}
         self.used: set[tuple[str, str]] = set()
+        # A retired unit's own name (纸坊镇, merged into 煤山街道) read as the unit it leads to: said in the preview
+        retired = set(ra.entry_names(session, "unit")) - set(ra.entry_names(session, "unit", include_inactive=False))
+        self.retired = {name for name in retired if self.unit_names.get(self.units[name]) != name}
+        self.read_as_merged: dict[tuple[str, str], int] = {}
 
     @staticmethod
     def _names(session: Session, kind: str) -> dict[str, int]:
@@ -245,7 +249,10 @@ class Lookups:
         """The unit's own name for a name as written."""
         known = self.towns if towns_only else self.units
         if name in known:  # most rows write the name as the list has it
-            return self.unit_names[known[name]]
+            own = self.unit_names[known[name]]
+            if name in self.retired:
+                self.read_as_merged[(name, own)] = self.read_as_merged.get((name, own), 0) + 1
+            return own
         trimmed = name.removeprefix(self.prefix) if self.prefix else name
         candidates = [name, trimmed, trimmed.removeprefix("市")]
         for base in list(candidates):

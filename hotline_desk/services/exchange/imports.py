@@ -196,6 +196,7 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
     if accept_suggestions:
         preview.ties = [u for u in preview.unknown if u.not_taken]
     preview.choices = {key: choice for key, choice in choices.items() if key in look.used}
+    preview.read_as_merged = look.read_as_merged
     mark_duplicates(session, preview, prepared, refused)
     months = {month_of(row.values["registered_at"]) for row in preview.ready}
     preview.final_months = sorted(final_months(session, months))
