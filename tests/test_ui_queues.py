@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QDateTimeEdit, QDialog, QMessageBox, QPushButton
+from PySide6.QtWidgets import QApplication, QDateTimeEdit, QDialog, QLabel, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 from sqlalchemy.orm import Session
 
@@ -147,6 +147,31 @@ def test_a_return_granted_without_a_new_unit_says_where_the_case_went_and_the_pr
     qtbot.mouseClick(view.proposals.findChild(QPushButton, "approve"), Qt.MouseButton.LeftButton)  # no unit: how
     assert view.proposals.notice.text() == (f"{number} 尚未选定承办单位（同意退单时没有选改派单位），"
                                             "请用“改派单位并通过”选定承办单位。")
+    row = next(i for i, r in enumerate(view.proposals.model.rows) if r.number == number)
+    assert _cells(view.proposals.model, row)["拟交单位"] == "（自来水公司已退回，待选定）"
+    # 改派单位并通过: the dialog says who returned it and why; choosing that unit again is asked about first
+    intros: list[str] = []
+
+    def choose(unit: str) -> None:
+        def fill(dialog: ActionDialog) -> None:
+            intros.append(next(label.text() for label in dialog.findChildren(QLabel) if "退回" in label.text()))
+            dialog.set_value("unit", unit)
+            dialog._accept()
+
+        when_modal(ActionDialog, fill)
+
+    messages = Messages().install(monkeypatch)
+    with monkeypatch.context() as answer:
+        answer.setattr(QMessageBox, "question", lambda *a: messages.shown.append(("question", a[2])) or
+                       QMessageBox.StandardButton.No)
+        choose("自来水公司")
+        choose("城市管理局")  # the form again, as typed: another unit
+        qtbot.mouseClick(view.proposals.findChild(QPushButton, "change_unit"), Qt.MouseButton.LeftButton)
+    assert f"{number} 已由自来水公司退回，理由：不属于本单位职责" in intros[0]
+    assert messages.texts("question") == [
+        f"{number} 刚由自来水公司退回（理由：不属于本单位职责），确定仍交给自来水公司？"]
+    with db.reader() as s:
+        assert case_view(s, returned).state == "dispatched" and case_view(s, returned).unit == "城市管理局"
 
 
 def case_view_number(db: Database, case_id: int) -> str:

@@ -94,7 +94,8 @@ def proposal_columns(ctx: UiContext) -> list[Column[QueueRow]]:
         # 审核时限 (the last) takes what is left.
         Column("标题", lambda r: r.title, 180), Column("诉求类型", lambda r: r.appeal_type, 80),
         Column("问题分类", lambda r: r.category, 140),
-        Column("拟交单位", lambda r: with_assisting(r.unit, r.assisting), 230),
+        Column("拟交单位", lambda r: with_assisting(r.unit, r.assisting) if r.unit or not r.returned_from
+               else f"（{r.returned_from}已退回，待选定）", 230),
         Column("拟办人", lambda r: r.proposer, 64), due_column("审核时限", ctx),
     ]
 
@@ -485,13 +486,21 @@ class ApprovalView(QueueTabs):
         proposed = {r.unit_id for r in rows}  # one proposed unit (or one case): start from it
 
         def approve(values: dict[str, Any]) -> bool:
+            back = [r for r in rows if r.returned_from_id is not None and r.returned_from_id == values["unit"]]
+            if back:
+                unit, why = back[0].returned_from, back[0].returned_reason or "未写"
+                asked = f"{_numbers(back)} 刚由{unit}退回（理由：{why}），确定仍交给{unit}？"
+                if not _confirm(self, "改派单位", asked):
+                    return False  # the form again, as typed, to choose another unit
             return self.approve_each(rows, values["unit"], (values["assist"],) if values.get("assist") else None)
 
+        returns = "".join(f"\n{r.number} 已由{r.returned_from}退回，理由：{r.returned_reason or '未写'}"
+                          for r in rows[:5] if r.returned_from)
         ask(self, f"改派单位：{_numbers(rows)}",
             [FieldSpec("unit", "承办单位（主办）", "unit", units, required=True,
                        default=proposed.pop() if len(proposed) == 1 else None),
              FieldSpec("assist", "协办单位（可不选）", "unit", units)],
-            intro=f"改派并审核通过（不选协办单位则保留拟办时的协办单位）：\n{_titles(rows)}", then=approve)
+            intro=f"改派并审核通过（不选协办单位则保留拟办时的协办单位）：\n{_titles(rows)}{returns}", then=approve)
 
     def reject(self, rows: list[QueueRow]) -> None:
         ask(self, f"驳回：{_numbers(rows)}", [FieldSpec("reason", "驳回理由", "text", required=True)],

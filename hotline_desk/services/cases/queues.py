@@ -7,6 +7,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,10 +16,10 @@ from hotline_desk.models import Case, CaseEvent, Unit, User
 from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.cases.deadlines import Labelled, step_due, step_flag
 from hotline_desk.services.cases.events import sent_back_among, statuses_for
-from hotline_desk.services.cases.history import FOLLOWUP_RESULTS
+from hotline_desk.services.cases.history import FOLLOWUP_RESULTS, CaseStatus
 from hotline_desk.services.office.calendar import WorkCalendar
 from hotline_desk.services.office.settings import Settings
-from hotline_desk.vocabulary import Action, CaseState, DispatchRole
+from hotline_desk.vocabulary import Action, CaseState, DispatchRole, DispatchState
 
 QUEUE_STATES = {
     "approval": (CaseState.PROPOSED,),
@@ -80,6 +81,21 @@ class QueueRow(Labelled):
     sent_back: bool = False  # in the 被驳回 queue: registered again after a supervisor rejected its proposal
     unreachable: int = 0  # 未接通 calls since the reply (the follow-up limit finishes the case as 未回访)
     last_followup_at: datetime | None = None
+    returned_from_id: int | None = None  # 待审核交办 after a 退单 was granted: the unit that returned it, and why
+    returned_from: str = ""
+    returned_reason: str = ""
+
+
+def _returned(status: CaseStatus, units: dict[int, str]) -> dict[str, Any]:
+    """A proposal back from a granted 退单: the unit that returned it, and its reason (empty otherwise)."""
+    if status.state != CaseState.PROPOSED:
+        return {}
+    back = next((d for d in reversed(status.dispatches)
+                 if d.status == DispatchState.RETURNED and d.round == status.round), None)
+    if back is None:
+        return {}
+    return {"returned_from_id": back.unit_id, "returned_from": units.get(back.unit_id, ""),
+            "returned_reason": back.return_reason}
 
 
 def unreachable_outcome(row: QueueRow, limit: int) -> tuple[int, bool]:
@@ -187,6 +203,7 @@ def queue(session: Session, name: str, now: datetime, *, requests_only: bool = F
             appeal_type=case.appeal_type_name, category=case.category_label, version=case.version,
             sent_back=case.id in back, unreachable=status.unreachable_attempts,
             last_followup_at=last.at if last else None,
+            **_returned(status, units),
         ))
     order = {"overdue": 0, "near": 1, "": 2}
     rows.sort(key=lambda r: (order[r.flag], r.due or datetime.max))
