@@ -428,6 +428,21 @@ def test_review_needs_dissatisfied_followup(db: Database, people: People, clock:
              lambda s: wf.review(s, people.supervisor, case_id, False, "x", clock=clock))
 
 
+def test_a_proposal_back_from_a_granted_return_is_due_anew_from_the_grant(db: Database, people: People,
+                                                                           clock: FakeClock) -> None:
+    """Its 审核时限 still counted from the call, days before: overdue the moment it came back."""
+    case_id = _to_dispatched(db, people, clock)
+    clock.advance(hours=20)
+    with db.session() as s:
+        wf.request_return(s, people.operator, case_id, "不属于本单位职责", clock=clock)
+    granted = clock.advance(days=1)
+    with db.session() as s:
+        wf.rule_return(s, people.supervisor, case_id, True, clock=clock)
+    with db.reader() as s:
+        [row] = [r for r in queue(s, "approval", clock()) if r.id == case_id]
+    assert row.due == granted + timedelta(hours=24) and row.flag == ""
+
+
 def test_rule_return_without_request_and_self_redirect_refused(db: Database, people: People,
                                                                clock: FakeClock) -> None:
     case_id = _to_dispatched(db, people, clock)

@@ -44,7 +44,9 @@ def step_due(status: CaseStatus, urgent: bool, settings: Settings, calendar: Wor
     """The deadline of the step the case is waiting for, or None when nothing is due from anyone."""
     if status.state == CaseState.PROPOSED:
         hours = settings.int("limits.dispatch_hours_urgent" if urgent else "limits.dispatch_hours")
-        return status.registered_at + timedelta(hours=hours)
+        # back from a granted 退单 (a unit already had it): the dispatch is due anew from then, not from the call
+        since = status.proposed_at if status.round > 0 and status.proposed_at is not None else status.registered_at
+        return since + timedelta(hours=hours)
     if status.state in OPEN_DISPATCH_STATES:
         main = status.main_dispatch
         return main.deadline if main else None
