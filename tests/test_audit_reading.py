@@ -40,4 +40,29 @@ def test_an_admin_reads_who_changed_what_from_what_to_what(office: Path,  # noqa
 def test_only_an_administrator_reads_the_trail(office: Path,  # noqa: F811
                                                capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, office, "audit", user="op1")
-    assert code == 2 and "无权" in err and out == ""
+    assert code == 2 and "张丽（话务员）无权查看审计记录：审计记录须由管理员查看" in err and out == ""
+
+
+def test_what_was_added_removed_and_by_whom_reads_as_such(office: Path,  # noqa: F811
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """Every addition read “修改”, ids and JSON showed as they are kept, and --by refused a stopped account."""
+    assert run(capsys, office, "bonus", "add", "--month", "2022-07", "--unit", "纸坊镇", "--points", "2",
+               "--reason", "群众送锦旗", user="sup1")[0] == 0
+    assert run(capsys, office, "bonus", "remove", "1", "--reason", "录错单位", user="sup1")[0] == 0
+    assert run(capsys, office, "unit", "alias", "公安局", "市公安局")[0] == 0
+    assert run(capsys, office, "settings", "set", "office.name", "汝州市热线")[0] == 0
+    assert run(capsys, office, "calendar", "set", "2026-12-31", "--holiday", "--note", "元旦调整")[0] == 0
+    assert run(capsys, office, "user", "set", "sup1", "--disable")[0] == 0
+    _, out, _ = run(capsys, office, "audit", "--limit", "8")
+    lines = out.splitlines()
+    bonus = [line.split("\t") for line in lines if "附加分加减项" in line]
+    assert [b[3] for b in bonus] == ["撤销", "新增"]
+    assert bonus[1][5] == "月份：2022-07；分数：2；理由：群众送锦旗；单位：纸坊镇"
+    alias = next(line for line in lines if "别名“市公安局”" in line).split("\t")
+    assert alias[3] == "新增" and alias[5] == "别名：市公安局；类别：承办单位；指向：公安局"
+    assert next(line for line in lines if "office.name" in line).endswith("值：汝州市热线")
+    assert next(line for line in lines if "工作日历 2026-12-31" in line).endswith("说明：元旦调整；这一天：放假")
+    code, out, err = run(capsys, office, "audit", "--by", "SUP1", "--limit", "2")  # stopped, any case
+    assert code == 0 and len(out.splitlines()) == 3 and "李强（sup1）" in out, err
+    code, _, err = run(capsys, office, "audit", "--by", "nobody")
+    assert code == 2 and "没有登录名为“nobody”的账户" in err

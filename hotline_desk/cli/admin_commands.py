@@ -387,7 +387,7 @@ def cmd_audit(ctx: Context, args: argparse.Namespace) -> int:
         raise ValidationError("--limit 应为正整数。")
     actor = ctx.actor()
     with ctx.db.reader() as session:
-        by = users.get_actor(session, args.by).id if args.by else None
+        by = audit_reading.account_id(session, args.by) if args.by else None
         entries = audit_reading.list_entries(session, actor, what=args.what or "", user_id=by,
                                              since=parse_time(args.since), until=parse_time(args.until),
                                              limit=args.limit)

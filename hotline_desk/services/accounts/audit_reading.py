@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hotline_desk.models import AuditRecord, Case, User
+from hotline_desk.errors import NotFound, PermissionDenied
+from hotline_desk.models import AppealType, AuditRecord, Case, Category, Channel, Unit, User
 from hotline_desk.services.accounts.audit import NOTE_KINDS, REMOVED, entity_label
-from hotline_desk.services.accounts.permissions import Actor, require
+from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.vocabulary import Role, UnitGroup
 
 # What each kind of record says was done.
@@ -27,12 +29,12 @@ FIELD_LABELS = {
     "order": "顺序", "needs_caller": "须有来电人", "upper": "上级渠道", "noun": "简报用语", "days": "办理时限",
     "value": "值", "month": "月份", "unit": "单位", "points": "分数", "reason": "理由", "removed": "已撤销",
     "kind": "类别", "alias": "别名", "target": "指向", "parent": "上级分类", "file": "文件", "rows": "行数",
-    "state": "状态", "workday": "工作日", "note": "说明",
+    "state": "状态", "workday": "这一天", "note": "说明", "until": "锁定至", "cases": "件数",
 }
 # What a subject is named by, for the --what filter: the start of its record's key.
 SUBJECTS = {"unit": "承办单位", "category": "问题分类", "user": "用户", "setting": "设置", "channel": "渠道",
             "appeal_type": "诉求类型", "alias": "别名", "bonus": "附加分", "import_batch": "导入批次",
-            "calendar": "工作日历", "case": "工单"}
+            "calendar": "工作日历", "bulletin": "简报", "case": "工单"}
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,8 @@ def list_entries(session: Session, actor: Actor, *, what: str = "", user_id: int
                  since: datetime | None = None, until: datetime | None = None, limit: int = 50) -> list[AuditEntry]:
     """The newest records first (up to ``limit``), of one kind of subject (``SUBJECTS``), one person or a time span
     if asked; an administrator's reading, since the trail holds every change to accounts and lists."""
-    require(actor, "manage_users")
+    if not actor.can("manage_users"):
+        raise PermissionDenied(f"{actor.display_name}（{actor.role_label}）无权查看审计记录：审计记录须由管理员查看。")
     query = select(AuditRecord).order_by(AuditRecord.id.desc()).limit(limit)
     if what == "case":
         query = query.where(AuditRecord.entity.like("case%"))
@@ -68,9 +71,48 @@ def list_entries(session: Session, actor: Actor, *, what: str = "", user_id: int
         select(User).where(User.id.in_({r.user_id for r in records if r.user_id is not None})))}
     numbers = {case_id: number for case_id, number in session.execute(select(Case.id, Case.number).where(Case.id.in_(
         {_case_of(r.entity) for r in records} - {None})))}
-    return [AuditEntry(r.id, r.at, people.get(r.user_id or 0, "（程序）" if r.user_id is None else f"用户{r.user_id}"),
-                       KIND_LABELS.get(r.kind, r.kind), _subject(r.entity, _detail(r.detail), numbers),
-                       _change(session, r)) for r in records]
+    names = _Names(session)
+    entries = []
+    for r in records:
+        now, before = _detail(r.detail), _before(session, r)
+        shown = before if now == REMOVED and before else now  # a row removed is named as it was
+        done = KIND_LABELS.get(r.kind, r.kind)
+        if r.kind == "change" and before is None and now != REMOVED and not r.entity.startswith("setting:"):
+            done = "新增"  # (a setting's first record sets it from its default: a change)
+        elif r.kind == "change" and now.get("removed") and before is not None and not before.get("removed"):
+            done = "撤销"
+        entries.append(AuditEntry(r.id, r.at, people.get(r.user_id or 0, "（程序）" if r.user_id is None
+                                                          else f"用户{r.user_id}"),
+                                  done, _subject(r.entity, shown, numbers), _change(r, now, before, names)))
+    return entries
+
+
+def account_id(session: Session, username: str) -> int:
+    """The id of an account by its login name, whether in use or stopped, in any case (--by)."""
+    found = session.scalar(select(User.id).where(func.lower(User.username) == username.strip().lower()))
+    if found is None:
+        raise NotFound(f"没有登录名为“{username}”的账户。")
+    return found
+
+
+class _Names:
+    """Names for the ids a record holds (a unit, a category, a user), as they are now."""
+
+    def __init__(self, session: Session) -> None:
+        self.tables: dict[str, dict[int, str]] = {
+            "unit": {u.id: u.name for u in session.scalars(select(Unit))},
+            "category": {c.id: c.name for c in session.scalars(select(Category))},
+            "channel": {c.id: c.name for c in session.scalars(select(Channel))},
+            "appeal_type": {a.id: a.name for a in session.scalars(select(AppealType))},
+            "user": {u.id: u.display_name for u in session.scalars(select(User))},
+        }
+
+    def of(self, key: str, value: Any, record: dict[str, Any]) -> str | None:
+        """The name an id stands for: a 附加分's unit, a category's parent, an alias's target (of its kind)."""
+        if not isinstance(value, int) or isinstance(value, bool):
+            return None
+        table = {"unit": "unit", "parent": "category", "target": record.get("kind")}.get(key)
+        return self.tables.get(str(table), {}).get(value)
 
 
 def _detail(text: str) -> dict[str, Any]:
@@ -95,6 +137,8 @@ def _subject(entity: str, detail: dict[str, Any], numbers: dict[int, str]) -> st
         return f"{entity.removeprefix('bulletin:')} 简报"
     if entity.startswith("export:"):
         return "工单清单"
+    if entity.startswith("calendar:"):
+        return f"工作日历 {entity.removeprefix('calendar:')}"
     if case_id is None:
         return entity_label(entity, detail)
     number = numbers.get(case_id, f"（已不存在的工单 {case_id}）")
@@ -103,34 +147,46 @@ def _subject(entity: str, detail: dict[str, Any], numbers: dict[int, str]) -> st
     return f"工单 {number}"
 
 
-def _change(session: Session, record: AuditRecord) -> str:
+def _before(session: Session, record: AuditRecord) -> dict[str, Any] | None:
+    """The entity's record before this one (notes aside), or None when this is its first."""
+    if _case_of(record.entity) is not None or record.kind in NOTE_KINDS:
+        return None
+    text = session.scalar(select(AuditRecord.detail).where(AuditRecord.entity == record.entity,
+                                                          AuditRecord.id < record.id,
+                                                          AuditRecord.kind.not_in(NOTE_KINDS))
+                          .order_by(AuditRecord.id.desc()).limit(1))
+    return _detail(text) if text is not None else None
+
+
+# Parts of a record that say nothing to a reader (digests, the batch's own bookkeeping).
+UNSHOWN = frozenset({"sha256", "user", "at"})
+
+
+def _change(record: AuditRecord, now: dict[str, Any], before: dict[str, Any] | None, names: _Names) -> str:
     """What a record of a list's entry, a user, a setting or 附加分 changed since the entry's record before it
     ("名称：纸坊镇 → 纸坊镇政府"); what it holds when it is the first. "" for cases (their history shows them)."""
-    now = _detail(record.detail)
     if record.kind == "lockout":
-        return f"连续输错密码，锁定至 {now.get('until', '')}"
+        return f"连续输错密码，锁定至 {_value('until', now.get('until'), names)}"
     if record.kind == "export":
         return f"{now.get('cases', '')} 件，含来电人姓名和电话"
-    if _case_of(record.entity) is not None or record.kind == "bulletin_finalize" or record.kind == "init":
+    if _case_of(record.entity) is not None or record.kind in ("bulletin_finalize", "init"):
         return ""
     if now == REMOVED:
         return "（已删除）"
-    before_text = session.scalar(select(AuditRecord.detail).where(AuditRecord.entity == record.entity,
-                                                                 AuditRecord.id < record.id,
-                                                                 AuditRecord.kind.not_in(NOTE_KINDS))
-                                 .order_by(AuditRecord.id.desc()).limit(1))
-    before = _detail(before_text) if before_text is not None else None
     shown = []
     for key, value in now.items():
+        if key in UNSHOWN:
+            continue
         label = FIELD_LABELS.get(key, key)
         if key == "password":
             if before is None or before.get(key) != value:
                 shown.append("密码已设置" if before is None else "密码已更改")
             continue
         if before is None:
-            shown.append(f"{label}：{_value(key, value)}")
+            if value not in (None, ""):
+                shown.append(f"{label}：{_value(key, value, names, now)}")
         elif before.get(key) != value:
-            shown.append(f"{label}：{_value(key, before.get(key))} → {_value(key, value)}")
+            shown.append(f"{label}：{_value(key, before.get(key), names, before)} → {_value(key, value, names, now)}")
     return "；".join(shown) if shown else ("（无改动）" if before is not None else "")
 
 
@@ -138,9 +194,26 @@ def _change(session: Session, record: AuditRecord) -> str:
 CODED = {"role": Role.labels(), "group": UnitGroup.labels()}
 
 
-def _value(key: str, value: Any) -> str:
+# Kinds of list an alias belongs to, as recorded.
+ALIAS_KINDS = {"unit": "承办单位", "category": "问题分类", "channel": "渠道", "appeal_type": "诉求类型"}
+
+
+def _value(key: str, value: Any, names: _Names, record: dict[str, Any] | None = None) -> str:
+    if (named := names.of(key, value, record or {})) is not None:
+        return named
+    if key == "kind" and isinstance(value, str) and value in ALIAS_KINDS:
+        return ALIAS_KINDS[value]
+    if key == "workday":
+        return {True: "上班（调休）", False: "放假"}.get(value, "（按常规）")
     if isinstance(value, str) and value in CODED.get(key, {}):
         return CODED[key][value]
+    if key == "value" and isinstance(value, str):
+        with contextlib.suppress(ValueError):  # a setting is kept as JSON: its text without the quotes
+            value = json.loads(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, str) and len(value) >= 16 and value[4:5] == "-" and value[10:11] == "T":
+        return value[:16].replace("T", " ")  # a moment, as the app shows one
     if value is True:
         return "是"
     if value is False:
