@@ -16,8 +16,8 @@ from hotline_desk.services.accounts import accounts, audit, users
 from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.office.calendar import DayEntry, set_calendar_day
-from hotline_desk.services.office.reference import UnitView
-from hotline_desk.services.office.reference_admin import clean_name
+from hotline_desk.services.office.reference import UnitView, same_name
+from hotline_desk.services.office.reference_admin import alias_map, clean_name
 from hotline_desk.services.office.settings import set_setting
 from hotline_desk.services.reporting.bulletin_compose import check_template
 from hotline_desk.services.reporting.rules import ScoringRules, load_rules
@@ -34,6 +34,12 @@ def save_unit(session: Session, actor: Actor, unit_id: int | None, name: str, gr
     clash = session.scalar(select(Unit.id).where(Unit.name == name, Unit.id != (unit_id or 0)))
     if clash is not None:
         raise ValidationError(f"已有名为“{name}”的单位。", field="name")
+    others = {u.id: u.name for u in session.scalars(select(Unit).where(Unit.id != (unit_id or 0)))}
+    if (alike := same_name(others.values(), name)) is not None:  # 教育体育局（教育） beside 教育体育局(教育)
+        raise ValidationError(f"已有单位“{alike}”，与“{name}”只差全角半角或空格。", field="name")
+    if (target := alias_map(session, "unit").get(name)) is not None and target != unit_id:
+        raise ValidationError(f"“{name}”已是单位“{others.get(target, '')}”的别名：导入文件中写作它的值都归那个单位。"
+                              "要用这个名称，请先删除该别名。", field="name")
     unit = session.get(Unit, unit_id) if unit_id else Unit(group=group, name=name)
     if unit is None:
         raise NotFound("单位不存在。")
