@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from hotline_desk.db import Database
 from tests.test_cli import admin_password, office, run  # noqa: F401 (fixtures)
 
 
@@ -66,3 +67,15 @@ def test_what_was_added_removed_and_by_whom_reads_as_such(office: Path,  # noqa:
     assert code == 0 and len(out.splitlines()) == 3 and "李强（sup1）" in out, err
     code, _, err = run(capsys, office, "audit", "--by", "nobody")
     assert code == 2 and "没有登录名为“nobody”的账户" in err
+
+
+def test_a_finalised_bulletin_is_listed_with_its_issue_and_cut_off(demo_db: Database) -> None:
+    from hotline_desk.services.accounts import audit_reading
+    from hotline_desk.services.accounts.users import get_actor
+    from tests.test_tamper import _finalised
+
+    _finalised(demo_db)
+    with demo_db.reader() as s:
+        [entry] = audit_reading.list_entries(s, get_actor(s, "admin"), what="bulletin")
+    assert (entry.done, entry.subject) == ("定稿", "2022-07 简报")
+    assert entry.change.startswith("第 7 期（总第 262 期）；印发日期 2022-08-02；统计截止 ")

@@ -169,6 +169,10 @@ def _change(record: AuditRecord, now: dict[str, Any], before: dict[str, Any] | N
         return f"连续输错密码，锁定至 {_value('until', now.get('until'), names)}"
     if record.kind == "export":
         return f"{now.get('cases', '')} 件，含来电人姓名和电话"
+    if record.kind == "bulletin_finalize" and isinstance(row := now.get("row"), dict):
+        issue = f"第 {row.get('year_issue')} 期（总第 {row.get('total_issue')} 期）"
+        cutoff = _value("cutoff", row.get("cutoff"), names)
+        return f"{issue}；印发日期 {row.get('issue_date') or '（空）'}；统计截止 {cutoff}"
     if _case_of(record.entity) is not None or record.kind in ("bulletin_finalize", "init"):
         return ""
     if now == REMOVED:
