@@ -54,7 +54,11 @@ def test_what_was_added_removed_and_by_whom_reads_as_such(office: Path,  # noqa:
     assert run(capsys, office, "settings", "set", "office.name", "汝州市热线")[0] == 0
     assert run(capsys, office, "calendar", "set", "2026-12-31", "--holiday", "--note", "元旦调整")[0] == 0
     assert run(capsys, office, "user", "set", "sup1", "--disable")[0] == 0
-    _, out, _ = run(capsys, office, "audit", "--limit", "8")
+    assert run(capsys, office, "unit", "merge", "纸坊镇", "王寨乡")[0] == 0
+    _, out, _ = run(capsys, office, "audit", "--limit", "8", "--what", "unit")
+    merged = next(line for line in out.splitlines() if "合并" in line).split("\t")
+    assert merged[4].startswith("承办单位“纸坊镇”（unit:") and merged[5] == "并入“王寨乡”；在用：是 → 否"
+    _, out, _ = run(capsys, office, "audit", "--limit", "10")
     lines = out.splitlines()
     bonus = [line.split("\t") for line in lines if "附加分加减项" in line]
     assert [b[3] for b in bonus] == ["撤销", "新增"]

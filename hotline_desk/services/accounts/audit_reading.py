@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline_desk.errors import NotFound, PermissionDenied
-from hotline_desk.models import AppealType, AuditRecord, Case, Category, Channel, Unit, User
+from hotline_desk.models import AppealType, AuditRecord, Case, Category, Channel, ReferenceAlias, Unit, User
 from hotline_desk.services.accounts.audit import NOTE_KINDS, REMOVED, entity_label
 from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.vocabulary import Role, UnitGroup
@@ -106,6 +106,13 @@ class _Names:
             "appeal_type": {a.id: a.name for a in session.scalars(select(AppealType))},
             "user": {u.id: u.display_name for u in session.scalars(select(User))},
         }
+        self.aliases = {(a.kind, a.alias): a.target_id for a in session.scalars(select(ReferenceAlias))}
+
+    def merged_into(self, entity: str, name: str) -> str:
+        """Where a merged unit or category went: its old name is now an alias of it ("" when no longer)."""
+        kind = entity.split(":", 1)[0]
+        target = self.aliases.get((kind, name))
+        return self.tables.get(kind, {}).get(target, "") if target is not None else ""
 
     def of(self, key: str, value: Any, record: dict[str, Any]) -> str | None:
         """The name an id stands for: a 附加分's unit, a category's parent, an alias's target (of its kind)."""
@@ -177,7 +184,8 @@ def _change(record: AuditRecord, now: dict[str, Any], before: dict[str, Any] | N
         return ""
     if now == REMOVED:
         return "（已删除）"
-    shown = []
+    shown = [f"并入“{into}”"] if record.kind == "merge" and (into := names.merged_into(record.entity,
+                                                                                  str(now.get("name", "")))) else []
     for key, value in now.items():
         if key in UNSHOWN:
             continue
