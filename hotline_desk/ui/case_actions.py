@@ -78,8 +78,12 @@ def time_field(action: Action, now: datetime, last: datetime | None = None) -> F
     asked = STEP_TIMES.get(action)
     if asked is None:
         return None
-    default = last if last is not None and last > now else now
-    return FieldSpec("at", asked.label, "datetime", default=default, required=True)
+    return FieldSpec("at", asked.label, "datetime", default=opening_time(now, last), required=True)
+
+
+def opening_time(now: datetime, last: datetime | None) -> datetime:
+    """The time a step's time field opens on: now, or the case's last step when that is dated ahead of now."""
+    return last if last is not None and last > now else now
 
 
 # The registration form's names of fields that a step's own form names otherwise.
@@ -232,8 +236,7 @@ def perform(parent: QWidget, ctx: UiContext, case_id: int, key: str, preset: dic
     situation = read(ctx, lambda s: wf.situation(s, case_id, now))
     # A step whose time is asked is checked at the time its form opens on: after a step dated a little ahead of now
     # (a signature typed for 13:22 at 13:20), 登记回复 opens on that time instead of being refused before its form.
-    last = situation.status.last_event_at
-    opens_at = last if at is None and action in STEP_TIMES and last is not None and last > now else now
+    opens_at = opening_time(now, situation.status.last_event_at) if at is None and action in STEP_TIMES else now
     blocked = chosen.check(situation.context, situation.status, ctx.actor, None, opens_at)
     if blocked:
         refuse_before_typing(parent, chosen, blocked)
