@@ -68,8 +68,7 @@ CALLER_COLUMNS: list[Column[QueueRow]] = [
 ]
 # Every row of 被驳回 reads 登记（被驳回）: its 状态 column is wide enough for that, and the others give way.
 REJECTED_COLUMNS: list[Column[QueueRow]] = [
-    Column("工单编号", lambda r: r.number, 118), Column("来电时间", lambda r: r.registered_at, 124),
-    Column("标题", lambda r: r.title, 200), Column("状态", lambda r: r.state_label, 110),
+    *BASE_COLUMNS[:2], Column("标题", BASE_COLUMNS[2].value, 200), Column("状态", BASE_COLUMNS[3].value, 110),
     Column("驳回理由", lambda r: r.rejected_reason, 240), Column("驳回人", lambda r: r.rejected_by, 70),
     Column("驳回时间", lambda r: f"{r.rejected_at:%Y-%m-%d %H:%M}" if r.rejected_at else "", 124),
     Column("拟办人", lambda r: r.proposer, 70),
@@ -640,15 +639,19 @@ class TrackingView(QueueTable):
             self.tell(done_notice(Action(key), _numbers(done)))
 
 
+# What a 未接通 that finishes a case does, as its question says.
+FINISHES_UNREACHED = "工单办结，回访结果记为“未回访”（不计入满意率）"
+
+
 def _attempts(rows: Sequence[QueueRow], limit: int, now: datetime, shown: int = 5) -> str:
     """The cases a 未接通 is about to be recorded on, each with which attempt it is and what the last one does."""
     lines = []
     for r in rows[:shown]:
         attempt, final = unreachable_outcome(r, limit)
         if not r.phone:
-            then = "没有联系电话，无法回访：工单办结，回访结果记为“未回访”（不计入满意率）"
+            then = f"没有联系电话，无法回访：{FINISHES_UNREACHED}"
         elif final:
-            then = f"第 {attempt} 次未接通，已达 {limit} 次：工单办结，回访结果记为“未回访”（不计入满意率）"
+            then = f"第 {attempt} 次未接通，已达 {limit} 次：{FINISHES_UNREACHED}"
         else:
             then = f"第 {attempt} 次未接通（满 {limit} 次记为“未回访”）"
         if r.unreachable and r.last_followup_at is not None:
