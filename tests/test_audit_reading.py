@@ -83,3 +83,14 @@ def test_a_finalised_bulletin_is_listed_with_its_issue_and_cut_off(demo_db: Data
         [entry] = audit_reading.list_entries(s, get_actor(s, "admin"), what="bulletin")
     assert (entry.done, entry.subject) == ("定稿", "2022-07 简报")
     assert entry.change.startswith("第 7 期（总第 262 期）；印发日期 2022-08-02；统计截止 ")
+
+
+def test_a_merged_category_says_where_it_went(office: Path,  # noqa: F811
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """A category's old name leads on as 一级—二级: its merge named no target, where a unit's did."""
+    assert run(capsys, office, "category", "add", "城市管理—广告牌")[0] == 0
+    code, _, err = run(capsys, office, "category", "merge", "城市管理—广告牌", "城市管理—物业管理")
+    assert code == 0, err
+    _, out, _ = run(capsys, office, "audit", "--what", "category", "--limit", "5")
+    merged = next(line for line in out.splitlines() if "合并" in line).split("\t")
+    assert merged[5].startswith("并入“城市管理—物业管理”")

@@ -15,6 +15,7 @@ from hotline_desk.errors import NotFound, PermissionDenied
 from hotline_desk.models import AppealType, AuditRecord, Case, Category, Channel, ReferenceAlias, Unit, User
 from hotline_desk.services.accounts.audit import NOTE_KINDS, REMOVED, entity_label
 from hotline_desk.services.accounts.permissions import Actor
+from hotline_desk.services.office.reference import CATEGORY_SEPARATOR
 from hotline_desk.vocabulary import Role, UnitGroup
 
 # What each kind of record says was done.
@@ -99,20 +100,33 @@ class _Names:
     """Names for the ids a record holds (a unit, a category, a user), as they are now."""
 
     def __init__(self, session: Session) -> None:
+        categories = list(session.scalars(select(Category)))
+        self.category_parents = {c.id: c.parent_id for c in categories}
         self.tables: dict[str, dict[int, str]] = {
             "unit": {u.id: u.name for u in session.scalars(select(Unit))},
-            "category": {c.id: c.name for c in session.scalars(select(Category))},
+            "category": {c.id: c.name for c in categories},
             "channel": {c.id: c.name for c in session.scalars(select(Channel))},
             "appeal_type": {a.id: a.name for a in session.scalars(select(AppealType))},
             "user": {u.id: u.display_name for u in session.scalars(select(User))},
         }
         self.aliases = {(a.kind, a.alias): a.target_id for a in session.scalars(select(ReferenceAlias))}
 
-    def merged_into(self, entity: str, name: str) -> str:
-        """Where a merged unit or category went: its old name is now an alias of it ("" when no longer)."""
+    def merged_into(self, entity: str, record: dict[str, Any]) -> str:
+        """Where a merged unit or category went: its old name (a category's 一级—二级) is now an alias of it ("" when
+        no longer)."""
         kind = entity.split(":", 1)[0]
+        name = str(record.get("name", ""))
+        if kind == "category" and isinstance(parent := record.get("parent"), int):
+            name = self._category_label(parent, name)
         target = self.aliases.get((kind, name))
-        return self.tables.get(kind, {}).get(target, "") if target is not None else ""
+        if target is None or target not in self.tables.get(kind, {}):
+            return ""
+        if kind == "category" and (parent := self.category_parents.get(target)) is not None:
+            return self._category_label(parent, self.tables["category"][target])
+        return self.tables[kind][target]
+
+    def _category_label(self, parent: int, name: str) -> str:
+        return f"{self.tables['category'].get(parent, '')}{CATEGORY_SEPARATOR}{name}"
 
     def of(self, key: str, value: Any, record: dict[str, Any]) -> str | None:
         """The name an id stands for: a 附加分's unit, a category's parent, an alias's target (of its kind)."""
@@ -184,8 +198,7 @@ def _change(record: AuditRecord, now: dict[str, Any], before: dict[str, Any] | N
         return ""
     if now == REMOVED:
         return "（已删除）"
-    shown = [f"并入“{into}”"] if record.kind == "merge" and (into := names.merged_into(record.entity,
-                                                                                  str(now.get("name", "")))) else []
+    shown = [f"并入“{into}”"] if record.kind == "merge" and (into := names.merged_into(record.entity, now)) else []
     for key, value in now.items():
         if key in UNSHOWN:
             continue
