@@ -86,7 +86,7 @@ def test_verify_command_exit_codes(busy: Database, capsys: pytest.CaptureFixture
     assert "未发现问题" in capsys.readouterr().out
     _tamper(busy, "UPDATE settings SET value = '48' WHERE key = 'limits.sign_hours'")
     assert main(["--db", path, "verify"]) == 1
-    assert "设置“limits.sign_hours”（setting:limits.sign_hours） 与最后一次审计记录不符" in capsys.readouterr().out
+    assert "设置“签收时限（小时）”（setting:limits.sign_hours） 与最后一次审计记录不符" in capsys.readouterr().out
 
 
 def test_exports_showing_personal_data_are_recorded(busy: Database, people: People, tmp_path: Path,

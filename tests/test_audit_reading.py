@@ -29,7 +29,7 @@ def test_an_admin_reads_who_changed_what_from_what_to_what(office: Path,  # noqa
     assert all("张丽（op1）" in line for line in steps)
     setting = next(line for line in lines if "limits.sign_hours" in line)
     assert setting.split("\t")[2:] == ["管理员（admin）", "修改",  # its first record: set from the default
-                                       "设置“limits.sign_hours”（setting:limits.sign_hours）", "值：48"]
+                                       "设置“签收时限（小时）”（setting:limits.sign_hours）", "值：48"]
     role = next(line for line in lines if "用户“op1”" in line)
     assert role.endswith("角色：话务员 → 审核员")
     renamed = next(line for line in lines if "承办单位“纸坊镇人民政府”" in line)

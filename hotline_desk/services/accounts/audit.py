@@ -647,6 +647,10 @@ def _audited_rows(session: Session) -> list[Any]:
     return rows
 
 
+# Settings by their Chinese names ("setting:limits.sign_hours" → 签收时限（小时）), filled as each is declared.
+SETTING_NAMES: dict[str, str] = {}
+
+
 def entity_label(entity: str, detail: dict[str, Any] | None) -> str:
     """An audited row as ``verify`` names it: what it is and its name, then its record's key (用户“op1”（张丽），
     user:7); the key alone when nothing is known of it."""
@@ -655,7 +659,7 @@ def entity_label(entity: str, detail: dict[str, Any] | None) -> str:
     named = {"channel": ("渠道", d.get("name")), "appeal_type": ("诉求类型", d.get("name")),
              "alias": ("别名", d.get("alias")), "unit": ("承办单位", d.get("name")),
              "category": ("问题分类", d.get("name")), "import_batch": ("导入批次", d.get("file")),
-             "setting": ("设置", entity.split(":", 1)[-1])}
+             "setting": ("设置", SETTING_NAMES.get(entity, entity.split(":", 1)[-1]))}
     if kind == "user" and d.get("username"):
         shown = f"用户“{d['username']}”" + (f"（{d['name']}）" if d.get("name") else "")
     elif kind == "bonus" and d.get("month"):

@@ -87,6 +87,7 @@ SETTING_DEFS: dict[str, SettingDef[Any]] = {}
 def declare(definition: SettingDef[V]) -> SettingDef[V]:
     """Register a setting (here, or from another service module); returns it, to be used as a typed key."""
     SETTING_DEFS[definition.key] = definition
+    audit.SETTING_NAMES[f"setting:{definition.key}"] = definition.label
     return definition
 
 
