@@ -161,3 +161,23 @@ def test_the_cases_behind_each_rate(db: Database, people: People, clock: FakeClo
     assert [d.costs_points("response") for d in details] == [False, True, False]
     assert [d.costs_points("finish") for d in details] == [False, False, True]
     assert not any(d.costs_points("satisfaction") for d in details)
+
+
+def test_a_month_lists_the_units_of_that_month(db: Database, people: People, clock: FakeClock) -> None:
+    """Merging 自来水公司 in August took it and its July case out of July's table, and a unit added in August came
+    into July's with full marks; each month now lists the units in use at its end and those that had its cases."""
+    from hotline_desk.services.office.admin import save_unit
+    from hotline_desk.services.office.reference_admin import merge_units, set_unit_active
+
+    _case(db, people, clock, "satisfied")  # 自来水公司, July
+    clock.set(datetime(2022, 8, 2, 9))
+    with db.session() as s:
+        merge_units(s, people.admin, "自来水公司", "住房和城乡建设局", clock=clock)
+        save_unit(s, people.admin, None, "城市供热公司", "department", clock=clock)
+        set_unit_active(s, people.admin, "纸坊镇", False, clock=clock)
+    with db.reader() as s:
+        july = {r.unit: r for t in score_tables(s, "2022-07", CUTOFF) for r in t.rows}
+        august = {r.unit for t in score_tables(s, "2022-08", datetime(2022, 9, 1)) for r in t.rows}
+    assert july["自来水公司"].dispatched == 1 and "纸坊镇" in july and "城市供热公司" not in july
+    assert "城市供热公司" in august and not {"自来水公司", "纸坊镇"} & august
+    assert len(july) == 43 and len(august) == 42

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline_desk.errors import NotFound
-from hotline_desk.models import AppealType, Category, Channel, Unit
+from hotline_desk.models import AppealType, AuditRecord, Category, Channel, Unit
 from hotline_desk.services.accounts import audit
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.office import lookups
@@ -145,6 +147,39 @@ def find_unit(session: Session, name: str) -> UnitView:
     if unit is None:
         raise NotFound(f"没有名为“{name}”的承办单位。")
     return UnitView(unit.id, unit.name, unit.group, unit.display_order, unit.active)
+
+
+# Records that found a unit already there (the office's lists, an upgrade's baseline): in use from the start.
+FOUND_THERE = ("init", "baseline")
+
+
+def units_in_use_before(session: Session, moment: datetime) -> set[int]:
+    """The units in use just before ``moment``, as their records in the audit trail tell: added before it (a unit of
+    the office's lists counts from the start) and neither stopped nor merged by then. A unit the trail does not
+    know counts as it is now."""
+    records = session.execute(select(AuditRecord.entity, AuditRecord.kind, AuditRecord.at, AuditRecord.detail)
+                              .where(AuditRecord.entity >= "unit:", AuditRecord.entity < "unit;")
+                              .order_by(AuditRecord.id))
+    then: dict[int, bool] = {}
+    for entity, kind, at, detail in records:
+        unit_id = entity.removeprefix("unit:")
+        if not unit_id.isdigit():
+            continue
+        known = int(unit_id) in then
+        if at < moment or (not known and kind in FOUND_THERE):
+            then[int(unit_id)] = _active_in(detail)
+        elif not known:
+            then[int(unit_id)] = False  # added after the moment
+    now = {unit_id: active for unit_id, active in session.execute(select(Unit.id, Unit.active))}
+    return {unit_id for unit_id, active in now.items() if then.get(unit_id, active)}
+
+
+def _active_in(detail: str) -> bool:
+    try:
+        found = json.loads(detail)
+    except ValueError:
+        return False
+    return isinstance(found, dict) and found.get("active") is True
 
 
 def unit_names(session: Session) -> dict[int, str]:

@@ -19,12 +19,14 @@ from hotline_desk.services.accounts import audit
 from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.cases.history import FOLLOWUP_RESULTS, STATES
 from hotline_desk.services.clock import Clock, office_now
+from hotline_desk.services.office import reference
 from hotline_desk.services.reporting.monthdata import (
     FactGroup,
     MonthCase,
     final_months,
     load_month,
     load_month_groups,
+    month_end,
     parse_month,
 )
 from hotline_desk.services.reporting.percent import ratio, round_half_up
@@ -167,7 +169,10 @@ def score_tables(session: Session, month: str, as_of: datetime, rules: ScoringRu
               else [FactGroup(case.source, case.facts, 1) for case in cases])
     tallies = _tally(groups, rules, as_of)
     adjustments = bonus_totals(session, month)
-    units = session.scalars(select(Unit).where(Unit.active.is_(True)).order_by(Unit.display_order, Unit.id)).all()
+    # The units of that month: those in use at its end, and any that had its cases (merged or stopped since).
+    in_use = reference.units_in_use_before(session, month_end(month))
+    units = [u for u in session.scalars(select(Unit).order_by(Unit.display_order, Unit.id))
+             if u.id in in_use or u.id in tallies]
     tables = []
     for group in ("township", "department"):
         scored = [_score_unit(u, tallies.get(u.id, _Tally()), adjustments.get(u.id, 0.0), rules)
