@@ -353,3 +353,57 @@ def test_a_case_changed_behind_the_app_is_a_problem_of_its_row_and_the_others_go
     assert done == 2
     replied = _replies(db)
     assert replied[CONTENTS[0]] and replied[CONTENTS[2]] and not replied[CONTENTS[1]]
+
+
+def test_a_reply_going_on_in_a_row_without_a_number_holds_back_its_case(
+        db: Database, people: People, sheet: Path, clock: FakeClock) -> None:
+    """A unit inserted a row under a long reply and went on there: its first half was registered as the whole reply
+    and the rest dropped without a word."""
+    def go_on_below(_book: openpyxl.Workbook, ws: Worksheet) -> None:
+        ws.insert_rows(5)
+        ws.cell(5, REPLY).value = "二、资金已于7月30日补发，并向来电人道歉。"
+
+    preview = _preview(db, _filled(sheet, go_on_below), clock)
+    said = {p.row: p.reason for p in preview.problems}
+    assert set(said) == {4, 5}
+    assert "下面第 5 行没有工单编号，却填了〔回复内容〕，像是本行回复的续写" in said[4]
+    assert "本行没有工单编号，却填了〔回复内容〕，像是第 4 行回复的续写" in said[5]
+    assert len(preview.ready) == 2  # the other two cases' rows are whole
+    with db.session() as s:
+        commit_replies(s, people.supervisor, preview, only_valid=True, clock=clock)
+    assert not _replies(db)[CONTENTS[0]]  # no half reply
+
+
+def test_a_contact_without_a_reply_is_not_taken_for_one_registered_before(
+        db: Database, people: People, sheet: Path, clock: FakeClock) -> None:
+    """On a case already signed, a row with only 经办人 and 联系电话 was counted as 已登记过."""
+    with db.session() as s:
+        wf.sign(s, people.operator, 1, clock=clock, at=datetime(2022, 7, 5, 10, 30))
+
+    def contact_only(_book: openpyxl.Workbook, ws: Worksheet) -> None:
+        for column in (SIGN, RESULT, REPLY, FINISHED):
+            ws.cell(4, column).value = None
+        ws.cell(4, 13).value = "吴干事"
+
+    preview = _preview(db, _filled(sheet, contact_only), clock)
+    assert preview.unchanged == 0
+    assert [(p.row, p.column) for p in preview.problems] == [(4, "回复内容")]
+    assert "只填了〔经办人〕、〔联系电话〕，缺少回复内容和办结时间" in preview.problems[0].reason
+
+
+def test_a_sheet_too_long_or_excels_lock_file_is_refused_in_words(
+        db: Database, sheet: Path, clock: FakeClock, tmp_path: Path) -> None:
+    """Rows past 50,000 were not read at all, and a reply there was taken for a deleted row; Excel's ~$ lock file
+    was called a renamed CSV."""
+    def very_long(_book: openpyxl.Workbook, ws: Worksheet) -> None:
+        for row in range(7, 55_013):
+            ws.cell(row, REPLY).value = "答复"
+
+    with pytest.raises(ImportFileError, match="超过 50000 行，不像是一个单位的交办单，未导入"):
+        _preview(db, _filled(sheet, very_long), clock)
+    lock = tmp_path / f"~${sheet.name}"
+    lock.write_bytes(b"\x0bwriter\x00" * 20)
+    with pytest.raises(ImportFileError, match=f"临时生成的锁定文件.*请选择同一文件夹中不带 ~\\$ 的“{sheet.name}”"):
+        _preview(db, lock, clock)
+    with pytest.raises(ImportFileError, match="是一个文件夹，请选择其中的 Excel 文件"):
+        _preview(db, tmp_path, clock)

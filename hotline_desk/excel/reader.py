@@ -219,6 +219,11 @@ def _check_container(path: Path, head: bytes) -> None:
 
 def read_workbook(path: Path) -> WorkbookData:
     """Every sheet's cell values; dates come back as datetimes where Excel stored them as dates."""
+    if path.name.startswith("~$"):
+        raise ImportFileError(f"“{path.name}”是 Excel 或 WPS 打开工作簿时临时生成的锁定文件（名称以 ~$ 开头），"
+                              f"不是工作簿本身：请选择同一文件夹中不带 ~$ 的“{path.name[2:]}”。")
+    if path.is_dir():
+        raise ImportFileError(f"“{path}”是一个文件夹，请选择其中的 Excel 文件。")
     try:
         data = path.read_bytes()
     except FileNotFoundError as exc:
@@ -267,6 +272,12 @@ def filled_rows(sheet: SheetData) -> int:
     return sum(1 for row in sheet.rows if any(str(c).strip() for c in row if c is not None))
 
 
+def refuse_too_long(book: WorkbookData, sheet: SheetData, what: str) -> None:
+    """A sheet longer than an import reads (its rows past the limit are not even read) is refused, not cut off."""
+    if len(sheet.rows) > MAX_ROWS + 20:
+        raise ImportFileError(f"“{book.file_name}”的工作表“{sheet.name}”超过 {MAX_ROWS} 行，{what}")
+
+
 def first_data_sheet(book: WorkbookData, name: str = "") -> SheetData:
     """The sheet called ``name``, or else the first visible sheet that holds anything."""
     found = data_sheets(book)
@@ -279,7 +290,5 @@ def first_data_sheet(book: WorkbookData, name: str = "") -> SheetData:
     if not found:
         raise ImportFileError(f"“{book.file_name}”中没有内容（所有工作表都是空的）。")
     sheet = found[0]
-    if len(sheet.rows) > MAX_ROWS + 20:
-        raise ImportFileError(f"“{book.file_name}”的工作表“{sheet.name}”超过 {MAX_ROWS} 行，"
-                              "请按月份拆分成几个文件分批导入。")
+    refuse_too_long(book, sheet, "请按月份拆分成几个文件分批导入。")
     return sheet

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from hotline_desk.errors import ChangedBehindTheApp, ValidationError
 from hotline_desk.excel import normalize as norm
 from hotline_desk.excel.dispatch_sheet import KEY_MARK, KEY_SHEET, REPLY_COLUMNS
-from hotline_desk.excel.reader import UNSAVED_FORMULA_CELL, ImportFileError, read_workbook
+from hotline_desk.excel.reader import UNSAVED_FORMULA_CELL, ImportFileError, read_workbook, refuse_too_long
 from hotline_desk.models import AppealType, Case, ImportBatch
 from hotline_desk.services.accounts import audit
 from hotline_desk.services.accounts.permissions import Actor, require
@@ -112,6 +112,7 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now, 
     header_index = header_at(sheet.rows) if sheet is not None else None
     if sheet is None or header_index is None:
         raise ImportFileError("交办单中找不到表头（工单编号、签收时间、办理结果等列名），请使用原样导出的交办单填写。")
+    refuse_too_long(book, sheet, "不像是一个单位的交办单，未导入。请使用原样导出的交办单填写。")
     unit = sheet_unit(session, key.rows, sheet.rows[:header_index])
     columns = sheet_columns(sheet.rows[header_index])
     preview = ReplyPreview(book.file_name, book.sha256, unit.id, unit.name)
@@ -133,11 +134,24 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now, 
     rows_of: dict[str, list[int]] = {}
     for i in filled:
         rows_of.setdefault(numbers[i], []).append(i + header_index + 2)
+    held: dict[int, str] = {}  # a row whose reply seems to go on in the number-less row below it
+    for i, above in continued_rows(cells, numbers).items():
+        said = _filled_names(cells[i])
+        of = f"，像是第 {above + header_index + 2} 行回复的续写" if above is not None else ""
+        preview.problems.append(Problem(i + header_index + 2, "工单编号",
+                                        f"本行没有工单编号，却填了{said}{of}；请把它并入所属工单的那一行后重新导入"))
+        if above is not None:
+            held[above] = (f"下面第 {i + header_index + 2} 行没有工单编号，却填了{said}，像是本行回复的续写；"
+                           "请把它并入本行后重新导入，以免只登记半条回复")
+    for i in sorted(set(held) - set(filled)):
+        preview.problems.append(Problem(i + header_index + 2, "回复内容", held[i]))
     checks = _Checks(session, now)
-    preview.blank = sum(1 for i, n in enumerate(numbers) if n and i not in set(filled))
+    preview.blank = sum(1 for i, n in enumerate(numbers) if n and i not in set(filled) and i not in held)
     for i in filled:
         excel_row, number = i + header_index + 2, numbers[i]
         problems = _parse_problems(number, cells[i], rows_of[number], cases, statuses, unit.id)
+        if i in held:
+            problems.append(("回复内容", held[i]))
         if i in merged:
             problems.append(("回复内容", f"第 {merged[i]} 行的回复格被合并成了一格，合并后只有第一行有内容；"
                                      "请取消合并，每行分别填写"))
@@ -160,6 +174,26 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now, 
     preview.notes += _left_out(session, unit.id, set(numbers), key.rows)
     preview.notes += _meant_otherwise(preview.ready)
     return preview
+
+
+def continued_rows(cells: list[dict[str, Any]], numbers: list[str]) -> dict[int, int | None]:
+    """Rows without a case number whose reply cells hold something (a long reply a unit went on with in a row it
+    inserted below, a note under the table) → the case row they seem to continue: the nearest numbered row above,
+    when only such rows stand between; None when none does."""
+    found: dict[int, int | None] = {}
+    above: int | None = None
+    for i, cell in enumerate(cells):
+        if numbers[i]:
+            above = i
+        elif any(norm.text(cell[name]) for name in REPLY_COLUMNS):
+            found[i] = above
+        else:
+            above = None
+    return found
+
+
+def _filled_names(cell: dict[str, Any]) -> str:
+    return "、".join(f"〔{name}〕" for name in REPLY_COLUMNS if norm.text(cell[name]))
 
 
 def _as_exported(cells: dict[str, Any], case: Case | None, statuses: dict[int, Any], unit_id: int) -> bool:
@@ -378,6 +412,14 @@ def _reply_row(excel_row: int, number: str, values: dict[str, Any], cases: dict[
             if signs:
                 _event, status = run_in_memory(ctx, status, actor, Action.SIGN, Sign(unit_id), signed)
     sign_note = _day_only_note(sign_at, moments.get("签收时间"), SIGNED_ON_THE_DAY, SIGNED_DATE_ONLY)
+    contact = [f"〔{name}〕" for name in ("经办人", "联系电话") if norm.text(values[name])]
+    if not replying and contact and mine.replied_at is None:
+        if sign_at is None:  # nothing else on the row to record: not 已登记过, a reply not yet written
+            problems.append(("回复内容", f"只填了{'、'.join(contact)}，缺少回复内容和办结时间；办结后请填全再发回"))
+            return None
+        if notes is not None:
+            notes.append(f"工单{number}第 {excel_row} 行只登记签收：{'、'.join(contact)}随回复登记，"
+                         "请单位办结后填全再发回。")
     if not replying:
         ready = sign_at and signs and not problems
         return ReplyRow(excel_row, case.id, number, sign_at, None, None, sign_note) if ready else None
