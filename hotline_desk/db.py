@@ -13,7 +13,7 @@ import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import closing, contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -282,6 +282,7 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         self.is_postgresql = url.startswith("postgresql")
         self.read_only = False
+        self.copy_before_upgrade: Path | None = None  # where an older file was copied before this opening upgraded it
         if not (self.is_sqlite or self.is_postgresql):
             raise DatabaseError(f"不支持的数据库地址：{self.display_name}。请用 SQLite 文件路径或 postgresql://… 。")
         reader: Engine
@@ -422,6 +423,9 @@ def explain_operational_error(exc: BaseException, where: str) -> str | None:
         return "数据库文件已损坏或不是本软件的数据库。"
     if ("disk" in lowered and "full" in lowered) or "no space left" in lowered:
         return "磁盘空间已满，无法保存。请清理磁盘后重试。"
+    if "disk i/o error" in lowered:  # SQLite cannot write its journal or log: mostly a full disk, or a failing one
+        return (f"读写数据库文件 {where} 时磁盘出错：多半是磁盘空间已满（数据库旁还要写日志文件），也可能是磁盘或网络盘"
+                "出了故障。请清理磁盘或检查磁盘后重试；刚才的操作没有保存。")
     if "password authentication failed" in lowered or "no password supplied" in lowered:
         return f"无法登录数据库服务器 {where}：用户名或密码不对，请向管理员核对连接地址。"
     if "database" in lowered and "does not exist" in lowered:
@@ -536,6 +540,8 @@ def migrate(db: Database, after_upgrade: AfterUpgrade | None = None) -> None:
     if db.read_only:
         raise DatabaseError(f"数据库文件 {db.display_name} 是只读的，而它须先升级到本版本的格式才能使用："
                             "请让管理员给予写入权限后打开一次（升级自动完成，数据不丢失）。")
+    if db.path is not None and current is not None:
+        db.copy_before_upgrade = _copy_before_upgrade(db.path, current)
     with db.engine.connect() as conn:
         raw = conn.connection.dbapi_connection if db.is_sqlite else None
         if raw is not None:
@@ -563,6 +569,27 @@ def migrate(db: Database, after_upgrade: AfterUpgrade | None = None) -> None:
         finally:
             if raw is not None:
                 raw.execute("PRAGMA foreign_keys = ON")
+
+
+def _copy_before_upgrade(path: Path, revision: str) -> Path:
+    """A whole copy of a file about to be upgraded, beside it: the upgrade is one way (the older program refuses the
+    file after it), so this copy is what that program can open again. Refused, changing nothing, when it cannot be
+    made (a full disk)."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.stem}-升级前备份-版本{revision}-{stamp}{path.suffix}")
+    try:
+        with closing(sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True)) as source, \
+                closing(sqlite3.connect(target)) as copy:
+            source.backup(copy)
+            copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file, not one needing a -wal beside it
+        os.chmod(target, 0o600)
+    except (OSError, sqlite3.Error) as exc:
+        with suppress(OSError):
+            target.unlink()
+        reason = os_reason(exc) if isinstance(exc, OSError) else explain_operational_error(exc, str(path)) or str(exc)
+        raise DatabaseError(f"数据库 {path} 须升级到本版本的格式，升级前要在它旁边另存一份完整的副本，但无法保存："
+                            f"{reason}。数据库未被升级，也未作其他改动。") from exc
+    return target
 
 
 class NoDatabase(DatabaseError):

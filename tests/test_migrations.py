@@ -11,6 +11,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
+from hotline_desk.cli import main
 from hotline_desk.db import head_revision, open_database, schema_revision
 from hotline_desk.errors import DatabaseError
 from hotline_desk.models import Base
@@ -114,9 +115,49 @@ def test_a_file_from_the_first_version_is_upgraded_without_losing_data(tmp_path:
             assert reference.find_channel(s, "平观新闻APP").bulletin_noun == "留言"
     finally:
         db.dispose()
+    # The upgrade is one way: the file as it was is kept beside it first, whole, for the older program.
+    [kept] = tmp_path.glob("v1-升级前备份-版本0001-*.sqlite3")
+    assert kept == db.copy_before_upgrade
+    with sqlite3.connect(kept) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0001",)]
+        assert conn.execute("SELECT name FROM units").fetchall() == [("纸坊镇",)]
+    assert open_database(str(path)).copy_before_upgrade is None  # up to date: nothing more is copied
+    assert len(list(tmp_path.glob("*升级前备份*"))) == 1
 
 
-def test_a_file_with_cases_from_an_early_version_upgrades_and_verifies(tmp_path: Path) -> None:
+def test_an_upgrade_that_cannot_keep_a_copy_first_changes_nothing(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full disk refuses the upgrade before it starts, saying so in words."""
+    from alembic import command
+
+    from hotline_desk import db as dbmodule
+    from hotline_desk.db import Database, alembic_config
+
+    path = tmp_path / "old.sqlite3"
+    old = Database(f"sqlite:///{path}")
+    with old.engine.begin() as conn:
+        cfg = alembic_config(old.url)
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+    old.dispose()
+    connect = sqlite3.connect
+
+    def full_disk(target: object, *args: object, **kwargs: object) -> sqlite3.Connection:
+        if "升级前备份" in str(target):
+            raise sqlite3.OperationalError("database or disk is full")
+        return connect(target, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(dbmodule.sqlite3, "connect", full_disk)
+    with pytest.raises(DatabaseError, match=r"另存一份完整的副本，但无法保存：磁盘空间已满.*数据库未被升级"):
+        open_database(str(path))
+    monkeypatch.undo()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0001",)]
+    assert not list(tmp_path.glob("*升级前备份*"))
+
+
+def test_a_file_with_cases_from_an_early_version_upgrades_and_verifies(tmp_path: Path,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
     """Tables are rebuilt by the upgrade while other rows point at them; nothing is lost and the trail restarts."""
     from alembic import command
     from sqlalchemy import text
@@ -145,6 +186,10 @@ def test_a_file_with_cases_from_an_early_version_upgrades_and_verifies(tmp_path:
                              "'{}', '')")
         conn.exec_driver_sql("INSERT INTO case_number_counters (prefix, last_value) VALUES ('RZ2207', 1)")
     old.dispose()
+    code = main(["--db", str(path), "unit", "list"])  # a command that needs no login upgrades it, and says so
+    err = capsys.readouterr().err
+    [kept] = tmp_path.glob("v2-升级前备份-版本0002-*.sqlite3")
+    assert code == 0 and f"注意：数据库已升级到本版本的格式。升级前的文件已另存为 {kept}" in err
     db = open_office_database(str(path))
     try:
         assert schema_revision(db) == head_revision()

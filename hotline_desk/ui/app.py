@@ -19,7 +19,7 @@ from hotline_desk.services.accounts import accounts, users
 from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.maintenance import backup, backups, half_imports
-from hotline_desk.services.maintenance.opening import open_office_database
+from hotline_desk.services.maintenance.opening import open_office_database, upgrade_notice
 from hotline_desk.services.office import reference
 from hotline_desk.ui.connection import ConnectionDialog
 from hotline_desk.ui.context import AppSignals, UiContext
@@ -121,7 +121,7 @@ def _open_until_it_works(target: str | None) -> tuple[Database, str | None] | No
     """Open the database; when it cannot be (a server out of reach, say), offer to retry or change the connection."""
     while True:
         try:
-            return _prepare(target)
+            prepared = _prepare(target)
         except HotlineError as exc:
             box = QMessageBox(QMessageBox.Icon.Critical, "无法打开数据库", exc.message)
             retry = box.addButton("重试", QMessageBox.ButtonRole.AcceptRole)
@@ -135,6 +135,10 @@ def _open_until_it_works(target: str | None) -> tuple[Database, str | None] | No
                     target = dialog.target()
             elif box.clickedButton() is not retry:
                 return None
+            continue
+        if notice := upgrade_notice(prepared[0]):
+            QMessageBox.information(None, "数据库已升级", notice)
+        return prepared
 
 
 def _current_url(target: str | None) -> str:

@@ -29,9 +29,20 @@ def open_office_database(target: str | None = None, *, upgrade: bool = True, cre
     what an import that failed or was killed left half written is cleared first. Without ``create``, a place holding
     no database yet is refused (``NoDatabase``) and nothing is made there."""
     database = open_database(target, upgrade=upgrade, after_upgrade=after_upgrade, create=create)
+    if notice := upgrade_notice(database):
+        log.warning("%s", notice)
     if upgrade and not database.read_only:
         clear_unfinished_imports(database)
     return database
+
+
+def upgrade_notice(database: Database) -> str:
+    """What to tell the person whose opening upgraded an older file, where the file as it was is kept; "" else."""
+    kept = database.copy_before_upgrade
+    if kept is None:
+        return ""
+    return (f"数据库已升级到本版本的格式。升级前的文件已另存为 {kept}：升级后旧版本的本软件不能再打开数据库，"
+            "如需退回旧版本，请关闭程序后用这份副本替换数据库文件（升级后录入的内容不在其中）。")
 
 
 def clear_unfinished_imports(database: Database) -> list[ClearedBatch]:
