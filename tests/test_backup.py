@@ -64,6 +64,9 @@ def test_only_the_newest_backups_are_kept(db: Database, db_path: Path, tmp_path:
     assert [b.made_at.day for b in kept] == [5, 4, 3]
     assert not backup.due(tmp_path / "b", datetime(2022, 7, 6, 9, 0))
     assert backup.due(tmp_path / "b", datetime(2022, 7, 6, 18, 0))
+    # One made while the clock was ten years ahead stopped the daily backups until then.
+    backup.backup(db_path, tmp_path / "b", keep=3, now=datetime(2032, 7, 6, 18, 0))
+    assert backup.due(tmp_path / "b", datetime(2022, 7, 6, 18, 0))
 
 
 def test_backing_up_again_and_again_in_one_day_keeps_the_earlier_days(db: Database, db_path: Path,

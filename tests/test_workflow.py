@@ -487,6 +487,21 @@ def test_a_step_after_one_dated_ahead_of_the_clock_says_so(db: Database, people:
         wf.supervise(s, people.supervisor, case_id, clock=clock)
 
 
+def test_a_step_after_one_dated_days_ahead_names_a_wrong_clock(db: Database, people: People,
+                                                               clock: FakeClock) -> None:
+    """A station set 400 days ahead registered a case; the others were told to wait until a time of day, as if
+    it were today's."""
+    case_id = _to_dispatched(db, people, clock)
+    now = clock()
+    clock.set(now + timedelta(days=400))
+    with db.session() as s:
+        wf.sign(s, people.operator, case_id, clock=clock)
+    clock.set(now + timedelta(minutes=5))
+    _refused(db, case_id, ValidationError,
+             f"比本机现在的时间（{clock():%Y-%m-%d %H:%M}）晚 399 天，本步的时间不能早于它。多半是登记上一步的电脑",
+             lambda s: wf.supervise(s, people.supervisor, case_id, clock=clock))
+
+
 def test_invalid_draft_reports_every_field_and_writes_nothing(db: Database, people: People,
                                                               clock: FakeClock) -> None:
     with db.session() as s:

@@ -324,6 +324,12 @@ def _timing(status: CaseStatus, ctx: StepContext, at: datetime) -> list[Problem]
         return [Problem(f"时间{at:%Y-%m-%d %H:%M}晚于现在，请核对。", Gate.INPUT, "at")]
     if status.last_event_at is not None and at < status.last_event_at:
         if status.last_event_at > ctx.now:  # the last step was dated ahead of this station's clock
+            ahead = status.last_event_at - ctx.now
+            if ahead > timedelta(hours=1):  # no waiting it out: a station's clock was (or this one is) wrong
+                by = f"{ahead.days} 天" if ahead.days else f"{ahead.seconds // 3600} 小时"
+                return [Problem(f"上一步的时间（{status.last_event_at:%Y-%m-%d %H:%M}）比本机现在的时间"
+                                f"（{ctx.now:%Y-%m-%d %H:%M}）晚 {by}，本步的时间不能早于它。多半是登记上一步的电脑"
+                                "（或本机）的日期、时钟设错了：请管理员核对各工作站的日期和时间。", Gate.INPUT, "at")]
             return [Problem(f"上一步的时间（{status.last_event_at:%Y-%m-%d %H:%M}）晚于本机现在的时间"
                             f"（{ctx.now:%H:%M}），本步的时间不能早于它。请核对上一步的时间和本机时钟，"
                             f"或到{status.last_event_at:%H:%M}之后再登记。", Gate.INPUT, "at")]

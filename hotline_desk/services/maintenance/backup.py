@@ -346,8 +346,9 @@ def list_backups(directory: Path, database: Path | None = None,
 
 
 def due(directory: Path, now: datetime, database: Path | None = None) -> bool:
-    """A daily backup is due when the newest one (of ``database``, if given) is a day old or there is none."""
-    newest = list_backups(directory, database)
+    """A daily backup is due when the newest one (of ``database``, if given) is a day old or there is none. One dated
+    after now (made while a clock was set ahead) does not count: it would stop the daily backups until that day."""
+    newest = [b for b in list_backups(directory, database) if b.made_at <= now]
     return not newest or now - newest[0].made_at >= DAILY
 
 
