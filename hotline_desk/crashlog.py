@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import traceback
-from datetime import datetime
 from pathlib import Path
 
 from platformdirs import user_state_dir
+
+from hotline_desk.services.clock import office_now
 
 
 def log_path() -> Path:
@@ -26,7 +27,7 @@ def write_crash(error: BaseException, where: str) -> Path:
     # would reach the file as "\r\r\n".
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_BINARY", 0), 0o600)
     with os.fdopen(descriptor, "a", encoding="utf-8") as handle:
-        handle.write(f"=== {datetime.now():%Y-%m-%d %H:%M:%S} {where}\n")
+        handle.write(f"=== {office_now():%Y-%m-%d %H:%M:%S}（北京时间） {where}\n")  # the times the program shows
         handle.write("".join(traceback.format_exception(error)))
         handle.write("\n")
     return path

@@ -145,3 +145,12 @@ def test_a_mistyped_command_is_answered_with_the_list_of_commands(capsys: pytest
     assert info.value.code == 2
     err = capsys.readouterr().err
     assert "无效的选择" in err and "'unit'" in err and "'bulletin'" in err
+
+
+def test_without_a_display_the_window_is_refused_in_words_before_qt_aborts() -> None:
+    """Over SSH, Qt aborted in English naming a library that was installed; the log said nothing."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    result = subprocess.run([sys.executable, "-m", "hotline_desk", "--db", "unused.sqlite3"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "这里没有图形显示（没有 DISPLAY" in result.stderr
+    assert "xcb" not in result.stderr and not (ROOT / "unused.sqlite3").exists()

@@ -95,6 +95,7 @@ def test_the_crash_log_is_written_in_binary_mode(tmp_path: Path, monkeypatch: py
         written = crashlog.write_crash(exc, "test")
     assert seen and all(flags & FAKE_O_BINARY for flags in seen)
     assert "RuntimeError: 示例" in written.read_text(encoding="utf-8")
+    assert "（北京时间） test" in written.read_text(encoding="utf-8")  # the times the program shows, not UTC
 
 
 def test_the_saved_database_choice_is_written_in_binary_mode_and_read_past_a_bom(

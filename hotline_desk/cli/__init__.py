@@ -6,7 +6,7 @@ import argparse
 import importlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from hotline_desk import __version__
 from hotline_desk.cli.parsing import MAIN_OPTIONS, ChineseArgumentParser, SubcommandParser
@@ -78,11 +78,25 @@ def safe_output() -> None:
             continue
 
 
+def missing_display(environ: Mapping[str, str] = os.environ) -> str:
+    """Why no window can open here (Linux without a graphical display, as over SSH), in words; "" when one can. Qt
+    would otherwise abort in English, naming a library that is installed."""
+    if not sys.platform.startswith("linux") or environ.get("QT_QPA_PLATFORM") or environ.get("DISPLAY") \
+            or environ.get("WAYLAND_DISPLAY"):
+        return ""
+    return ("错误：这里没有图形显示（没有 DISPLAY，例如通过 SSH 登录），无法打开桌面窗口。请在工作站的桌面上启动程序；"
+            "没有显示器的机器上可以用 xvfb-run hotline-desk 在虚拟屏幕上运行，或用子命令在命令行工作"
+            "（hotline-desk --help 列出子命令）。")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     safe_output()
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser(modules_for(argv)).parse_args(argv)
     if args.command is None:
+        if no_display := missing_display():
+            print(no_display, file=sys.stderr)
+            return 2
         from hotline_desk.ui.app import run_app  # Qt is imported only when a window is wanted
 
         return run_app(db=args.db)
