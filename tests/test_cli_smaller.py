@@ -88,3 +88,24 @@ def test_the_lockout_says_beijing_time(office: Database, clock: FakeClock) -> No
     with office.session() as s:
         again = accounts.login(s, "op1", "cuo-de-mima", clock=clock)
     assert "锁定至 09:15（北京时间）" in again.message
+
+
+def test_a_backup_is_restored_on_a_new_computer_where_there_is_no_database(
+        office: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The old disk is gone: restore said there was no database and to run init, and after init refused the backup
+    as another database's."""
+    code, out, err = run(capsys, office, "backup", "--dir", str(tmp_path / "usb"))
+    assert code == 0, err
+    made = Path(out.split("已备份到 ", 1)[1].split("（", 1)[0])
+    new_home = tmp_path / "new-computer" / "data" / "hotline-desk.sqlite3"
+    monkeypatch.delenv("HOTLINE_DESK_PASSWORD", raising=False)  # nobody can log in yet: there is no database
+    code, out, err = run(capsys, str(new_home), "restore", str(made))
+    assert code == 0, err
+    assert f"{new_home} 处原来没有数据库：已从 {made.name} 恢复到这里" in out
+    restored = Database(f"sqlite:///{new_home}")
+    try:
+        assert fingerprint(restored) == fingerprint(office)
+    finally:
+        restored.dispose()
+    code, _, err = run(capsys, str(tmp_path / "elsewhere.sqlite3"), "restore", str(tmp_path / "nothing.sqlite3"))
+    assert code != 0 and not (tmp_path / "elsewhere.sqlite3").exists()

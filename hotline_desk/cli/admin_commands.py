@@ -285,6 +285,10 @@ def cmd_backup(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_restore(ctx: Context, args: argparse.Namespace) -> int:
+    url = resolve_db_url(ctx.db_arg)
+    place = sqlite_path(url) if url.startswith("sqlite:///") else None
+    if place is not None and not place.is_dir() and (not place.exists() or place.stat().st_size == 0):
+        return _restore_where_there_is_none(place, Path(args.file))
     path = _db_file(ctx)
     actor = ctx.actor()
     if not actor.can(Permission.MANAGE_SETTINGS):  # the right restore rests on, named for what was asked
@@ -305,6 +309,21 @@ def cmd_restore(ctx: Context, args: argparse.Namespace) -> int:
     print(f"已从 {source.name} 恢复。恢复前的数据库已备份为 {restored.safety.path}。")
     if restored.safety.not_removed:
         print(f"提示：{backup.not_removed_words(restored.safety)}", file=sys.stderr)
+    for undone in restored.undone:
+        print(half_imports.undone_words(undone))
+    return 0
+
+
+def _restore_where_there_is_none(place: Path, source: Path) -> int:
+    """A new computer (the old one's disk gone): no database here yet, so none is replaced and no login is asked;
+    the backup, checked whole as any restore checks it, becomes the database, its accounts with it."""
+    if source.is_dir():
+        raise ValidationError(_folder_not_backup(source))
+    place.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    place.unlink(missing_ok=True)  # an empty file: nothing in it
+    restored = backup.restore(place, source, keep=settings.BACKUP_KEEP.default, now=office_now(),
+                              other_database=True)
+    print(f"{place} 处原来没有数据库：已从 {source.name} 恢复到这里。请用备份中的账户登录。")
     for undone in restored.undone:
         print(half_imports.undone_words(undone))
     return 0
