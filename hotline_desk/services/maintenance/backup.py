@@ -384,8 +384,8 @@ def _check_file(path: Path) -> str:
         raise DatabaseError(f"“{path.name}”的数据库版本（{revision[0] if revision else '无'}）与本软件"
                             f"（{head_revision()}）不一致（来自更新版本或更旧版本的软件，或不是本软件的备份），"
                             "未恢复。较旧的备份请先另存一份，用本软件打开一次完成升级（如 hotline-desk --db 副本 "
-                            "unit list），再从升级后的副本恢复：升级给它写入了自己的基线记录，它已不算当前数据库的备份，"
-                            "恢复时须加 --other-database。")
+                            "unit list），再从升级后的副本恢复：升级给它写入了自己的基线记录，它已不算当前数据库的"
+                            "备份，恢复时须加 --other-database。")
     return str(revision[0])
 
 
