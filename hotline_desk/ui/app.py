@@ -232,7 +232,7 @@ def _work(app: QApplication, database: Database, actor: Actor, first: bool) -> i
 def _make_backup(database: Database, *, daily_only: bool, clock: Clock = office_now) -> str:
     """A backup (once a day at start, or on close); what to tell the person, or "" when none was due."""
     path = database.path
-    if path is None:
+    if path is None or database.read_only:  # a file nobody here may write: nothing done here changes it
         return ""
     with database.reader() as session:
         folder, _keep = backups.backup_location(session, path)

@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from urllib.request import pathname2url
 
-from hotline_desk.db import Database, head_revision, sqlite_url
+from hotline_desk.db import Database, explain_operational_error, head_revision, sqlite_url
 from hotline_desk.errors import DatabaseError, os_reason
 from hotline_desk.services.accounts import anchors
 from hotline_desk.services.accounts.audit import ANCHOR_HASH_LENGTH, Anchor
@@ -282,7 +282,8 @@ def backup(db_path: Path, directory: Path, *, keep: int, now: datetime,
         Path(tmp).unlink(missing_ok=True)
         if target.exists() and target.stat().st_size == 0:
             target.unlink(missing_ok=True)
-        raise DatabaseError(f"备份失败：{exc}。请检查备份目录是否可写、磁盘空间是否足够。") from exc
+        reason = os_reason(exc) if isinstance(exc, OSError) else explain_operational_error(exc, str(db_path)) or exc
+        raise DatabaseError(f"备份失败：{reason}。请检查备份目录是否可写、磁盘空间是否足够。") from exc
     found = list_backups(directory, db_path, held)
     kept = _kept(found, keep)
     stuck = tuple(old.path for old in found if old.path != target and old.path not in kept and not _remove(old))
