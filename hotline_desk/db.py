@@ -542,6 +542,16 @@ def migrate(db: Database, after_upgrade: AfterUpgrade | None = None) -> None:
                             "请让管理员给予写入权限后打开一次（升级自动完成，数据不丢失）。")
     if db.path is not None and current is not None:
         db.copy_before_upgrade = _copy_before_upgrade(db.path, current)
+    try:
+        _upgrade(db, current, after_upgrade)
+    except BaseException:
+        if db.copy_before_upgrade is not None:  # the file is as it was: no second copy of it is left about
+            db.copy_before_upgrade.unlink(missing_ok=True)
+            db.copy_before_upgrade = None
+        raise
+
+
+def _upgrade(db: Database, current: str | None, after_upgrade: AfterUpgrade | None) -> None:
     with db.engine.connect() as conn:
         raw = conn.connection.dbapi_connection if db.is_sqlite else None
         if raw is not None:
@@ -556,6 +566,12 @@ def migrate(db: Database, after_upgrade: AfterUpgrade | None = None) -> None:
                 cfg = alembic_config(db.url)
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
+                if missing := _missing_structure(conn):
+                    raise DatabaseError(
+                        f"无法打开数据库：{db.display_name} 的结构与它记录的版本（{current}）不符，升级后仍缺少"
+                        f"{'、'.join(missing[:5])}{'等' if len(missing) > 5 else ''}"
+                        "（多半是用未正式发布的中间版本建的库）。升级已撤回，数据库未被升级，仍可用建库时的那个版本"
+                        "打开；请技术人员补齐结构后再升级。")
                 if after_upgrade is not None:
                     from sqlalchemy.orm import Session
 
@@ -569,6 +585,25 @@ def migrate(db: Database, after_upgrade: AfterUpgrade | None = None) -> None:
         finally:
             if raw is not None:
                 raw.execute("PRAGMA foreign_keys = ON")
+
+
+def _missing_structure(conn: Connection) -> list[str]:
+    """The tables and columns the models have that the upgraded schema lacks: a file whose version record skipped a
+    step (made by an unreleased build between two migrations) upgrades without error and then fails on every save."""
+    from sqlalchemy import inspect
+
+    from hotline_desk.models import Base  # only after an upgrade: an up-to-date opening loads no ORM
+
+    found = inspect(conn)
+    tables = set(found.get_table_names())
+    missing = []
+    for table in Base.metadata.sorted_tables:
+        if table.name not in tables:
+            missing.append(f"{table.name} 表")
+            continue
+        columns = {c["name"] for c in found.get_columns(table.name)}
+        missing += [f"{table.name}.{c.name} 列" for c in table.columns if c.name not in columns]
+    return missing
 
 
 def _copy_before_upgrade(path: Path, revision: str) -> Path:

@@ -200,3 +200,25 @@ def test_a_file_with_cases_from_an_early_version_upgrades_and_verifies(tmp_path:
             assert len(search_ids(s, CaseFilter(text="供水"), now=datetime(2022, 8, 1))) == 1
     finally:
         db.dispose()
+
+
+def test_a_file_whose_version_skipped_a_step_is_refused_and_left_as_it_was(tmp_path: Path) -> None:
+    """A file made by a build between two migrations recorded a later version without an earlier step's table: the
+    upgrade went through, and then every save failed with 程序出现意外错误."""
+    from alembic import command
+
+    from hotline_desk.db import Database, alembic_config
+
+    path = tmp_path / "between.sqlite3"
+    old = Database(f"sqlite:///{path}")
+    with old.engine.begin() as conn:
+        cfg = alembic_config(old.url)
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0015")
+        conn.exec_driver_sql("DROP TABLE reference_aliases")
+    old.dispose()
+    with pytest.raises(DatabaseError, match=r"版本（0015）不符，升级后仍缺少reference_aliases 表.*数据库未被升级"):
+        open_database(str(path))
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0015",)]
+    assert not list(tmp_path.glob("*升级前备份*"))
