@@ -92,6 +92,8 @@ def test_a_register_s_phone_that_cannot_be_a_number_is_its_row_s_problem(db: Dat
     ("010 6234 5678", "010-62345678"), ("0375-6012345 转 8001", "0375-6012345转8001"),
     ("6012345分机12", "6012345转12"), ("12345", "12345"), ("95598", "95598"), ("400 123 4567", "400-123-4567"),
     ("13800001111 13900002222", "13800001111、13900002222"), ("", ""),
+    # a number cell that went through text, as units send it: its ".0", or Excel's E notation holding every digit
+    ("15800002222.0", "15800002222"), ("1.3912345678E10", "13912345678"), ("1.3912345678E+10", "13912345678"),
 ])
 def test_one_phone_rule_and_it_changes_nothing_a_second_time(typed: str, kept: str) -> None:
     assert norm.phone(typed) == kept
@@ -102,6 +104,7 @@ def test_one_phone_rule_and_it_changes_nothing_a_second_time(typed: str, kept: s
     ("1390000111", "手机号码应为11位，这里是10位"), ("139000011190", "手机号码应为11位，这里是12位"),
     ("12900001119", "手机号码以13至19开头"), ("13900001119转8", "手机号码没有分机号"),
     ("0375-601234", "座机号码应为区号加7至8位号码"), ("601234", "座机号码为7至8位"), ("138-小王", "含有无效字符"),
+    ("1.39E+10", "科学计数法，后几位已经丢失"),
 ])
 def test_what_cannot_be_a_phone_number_is_refused_saying_why(typed: str, reason: str) -> None:
     with pytest.raises(norm.CellError, match=reason):

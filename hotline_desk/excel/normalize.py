@@ -212,6 +212,10 @@ class PhoneCharacters(CellError):
     """A phone number holding something no phone number holds (letters, words): not a number mistyped."""
 
 
+# How Excel shows a number cell that went through text (a CSV, a copy from a web page): its ".0", or 1.39E+10.
+NUMBER_AS_TEXT = re.compile(r"\d{5,15}\.0+|\d\.(?P<decimals>\d{1,14})[eE]\+?(?P<exponent>\d{1,2})")
+
+
 def phone(value: Any) -> str:
     """Phone numbers as the office stores them, one rule for a register's cell, the registration form and a unit's
     reply: a mobile is its 11 digits (139-0000-1119, +86 139 0000 1119 and 13900001119.0 stored as a number are all
@@ -231,6 +235,11 @@ def phone(value: Any) -> str:
     raw = unicodedata.normalize("NFKC", text(value))
     if not raw:
         return ""
+    if found := NUMBER_AS_TEXT.fullmatch(raw):  # a number cell pasted as text: 15800002222.0, 1.3912345678E10
+        if found.group("exponent") and len(found.group("decimals")) < int(found.group("exponent")):
+            raise CellError(f"电话号码“{raw}”是 Excel 把长数字显示成的科学计数法，后几位已经丢失；"
+                            "请把这一格设为文本格式后重新填写完整号码")
+        return phone(int(float(raw)))
     if len(raw) > 40:
         raise CellError(f"电话号码“{raw[:20]}…”太长（最多40个字符）")
     numbers = [part.strip() for part in PHONE_LIST.split(raw) if part.strip()]
