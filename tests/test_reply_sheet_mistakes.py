@@ -223,8 +223,25 @@ def test_reply_cells_merged_across_rows_are_refused_for_every_row_they_span(
 
     preview = _preview(db, _filled(sheet, merge_the_reply), clock)
     merged = {p.row: p.reason for p in preview.problems if "合并" in p.reason}
-    assert set(merged) == {4, 5, 6} and "第 4–6 行的回复格被合并成了一格" in merged[5]
+    assert set(merged) == {4, 5, 6}
+    assert "第 4–6 行的〔办理结果〕、〔回复内容〕、〔办结时间〕被合并成了一格" in merged[5]
     assert preview.ready == []
+
+
+def test_a_merge_names_the_columns_merged_down_or_across(db: Database, sheet: Path, clock: FakeClock) -> None:
+    """Only 经办人 merged over two rows was named as 〔回复内容〕; 回复内容 merged across into 办结时间 said only
+    缺少办结时间."""
+    def merge_the_handler_and_a_reply_across(_book: openpyxl.Workbook, ws: Worksheet) -> None:
+        ws.cell(4, 13).value = "吴干事"
+        ws.merge_cells(start_row=4, start_column=13, end_row=5, end_column=13)
+        ws.cell(6, FINISHED).value = None
+        ws.merge_cells(start_row=6, start_column=REPLY, end_row=6, end_column=FINISHED)
+
+    preview = _preview(db, _filled(sheet, merge_the_handler_and_a_reply_across), clock)
+    said = {(p.row, p.column): p.reason for p in preview.problems if "合并" in p.reason}
+    assert set(said) == {(4, "经办人"), (5, "经办人"), (6, "回复内容")}
+    assert said[(5, "经办人")].startswith("第 4–5 行的〔经办人〕被合并成了一格")
+    assert said[(6, "回复内容")].startswith("本行的〔回复内容〕、〔办结时间〕被合并成了一格，只读到其中第一格的内容")
 
 
 def test_a_different_signing_time_for_a_case_already_signed_is_said_not_taken(

@@ -153,8 +153,7 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now, 
         if i in held:
             problems.append(("回复内容", held[i]))
         if i in merged:
-            problems.append(("回复内容", f"第 {merged[i]} 行的回复格被合并成了一格，合并后只有第一行有内容；"
-                                     "请取消合并，每行分别填写"))
+            problems.append(merged[i])
         problems += [(name, UNSAVED_FORMULA_CELL) for name in unsaved[i]]
         if not problems and (case := cases.get(number)) is not None:  # refused at 登记: a problem of its row
             try:

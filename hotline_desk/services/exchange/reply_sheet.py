@@ -130,15 +130,32 @@ def case_numbers(cells: list[dict[str, Any]], header_index: int) -> tuple[list[s
 
 
 def merged_replies(merged: list[tuple[tuple[int, int], tuple[int, int]]], header_index: int,
-                   columns: dict[str, int]) -> dict[int, str]:
-    """Data rows whose reply cells were merged across rows (a unit meaning "the same for these"): row index → the
-    sheet rows the merge spans ("4–6")."""
+                   columns: dict[str, int]) -> dict[int, tuple[str, str]]:
+    """Data rows with reply cells merged → the column to name and what to say: merged down across rows (a unit
+    meaning "the same for these"), or across into the next column (two answers in one cell: only the first is read)."""
+    named = {index: name for name, index in columns.items()}
     reply = {columns[name] for name in REPLY_COLUMNS}
-    found: dict[int, str] = {}
+    down: dict[int, tuple[str, list[int]]] = {}
+    across: dict[int, list[int]] = {}
     for (top, left), (bottom, right) in merged:
-        if bottom > top and bottom > header_index and reply & set(range(left, right + 1)):
+        spanned = [c for c in range(left, right + 1) if c in reply]
+        if not spanned or bottom <= header_index:
+            continue
+        if bottom > top:
             for row in range(max(top, header_index + 1), bottom + 1):
-                found[row - header_index - 1] = f"{top + 1}–{bottom + 1}"
+                down.setdefault(row - header_index - 1, (f"{top + 1}–{bottom + 1}", []))[1].extend(spanned)
+        elif right > left and top > header_index:
+            across.setdefault(top - header_index - 1, []).extend(range(left, right + 1))
+
+    def shown(indexes: list[int]) -> str:
+        return "、".join(f"〔{named.get(i, f'第 {i + 1} 列')}〕" for i in sorted(set(indexes)))
+
+    found = {row: (named[min(set(spanned))], f"第 {span} 行的{shown(spanned)}被合并成了一格，合并后只有第一行有内容；"
+                   "请取消合并，每行分别填写") for row, (span, spanned) in down.items()}
+    for row, indexes in across.items():
+        if row not in found:
+            found[row] = (named[min(i for i in indexes if i in reply)],
+                          f"本行的{shown(indexes)}被合并成了一格，只读到其中第一格的内容；请取消合并，分别填写")
     return found
 
 
