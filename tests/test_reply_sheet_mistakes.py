@@ -5,7 +5,7 @@ refused saying why; nothing the unit wrote is dropped without a word."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import openpyxl
@@ -150,6 +150,20 @@ def test_a_filled_copy_of_the_tab_and_a_deleted_row_are_said(db: Database, sheet
     summary = preview.summary()
     assert "另有工作表“交办单 Copy”有内容，未读取" in summary
     assert f"还有 1 件导出时已交办、尚未回复的工单不在表中（{missing}）" in summary
+
+
+def test_a_case_entered_after_the_export_but_dated_before_it_is_not_taken_for_a_deleted_row(
+        db: Database, people: People, sheet: Path, clock: FakeClock) -> None:
+    """A 补录 entered after the sheet was exported, dated before it: the sheet could not list it, and its unit was
+    told a row had been deleted."""
+    exported = clock()
+    clock.advance(hours=2)
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s, registered_at=exported - timedelta(hours=3)),
+                                clock=clock).id
+        wf.approve(s, people.supervisor, case_id, at=exported - timedelta(hours=2), clock=clock)
+    preview = _preview(db, _filled(sheet, lambda _b, _w: None), clock)
+    assert len(preview.ready) == 3 and "不在表中" not in preview.summary()
 
 
 def test_every_problem_of_a_row_is_listed_at_once(db: Database, sheet: Path, clock: FakeClock) -> None:

@@ -16,7 +16,7 @@ from hotline_desk.errors import ChangedBehindTheApp, ValidationError
 from hotline_desk.excel import normalize as norm
 from hotline_desk.excel.dispatch_sheet import KEY_MARK, KEY_SHEET, REPLY_COLUMNS
 from hotline_desk.excel.reader import UNSAVED_FORMULA_CELL, ImportFileError, read_workbook, refuse_too_long
-from hotline_desk.models import AppealType, Case, ImportBatch
+from hotline_desk.models import AppealType, Case, CaseEvent, ImportBatch
 from hotline_desk.services.accounts import audit
 from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.cases import workflow as wf
@@ -233,6 +233,11 @@ def _left_out(session: Session, unit_id: int, numbers: set[str], key: list[list[
         return []
     sheet = dispatch_sheet(session, unit_id, exported)
     missing = [r.number for r in sheet.rows if r.number not in numbers and r.registered_at <= exported]
+    if missing:  # a step entered after the export, dated before it (补录): the sheet could not have listed the case
+        entered_later = set(session.scalars(
+            select(Case.number).join(CaseEvent, CaseEvent.case_id == Case.id)
+            .where(Case.number.in_(missing), CaseEvent.at <= exported, CaseEvent.recorded_at > exported)))
+        missing = [number for number in missing if number not in entered_later]
     if not missing:
         return []
     shown = "、".join(missing[:5]) + ("等" if len(missing) > 5 else "")
