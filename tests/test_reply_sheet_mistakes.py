@@ -438,3 +438,20 @@ def test_a_sheet_too_long_or_excels_lock_file_is_refused_in_words(
         _preview(db, lock, clock)
     with pytest.raises(ImportFileError, match="是一个文件夹，请选择其中的 Excel 文件"):
         _preview(db, tmp_path, clock)
+
+
+def test_an_assisting_units_reply_after_the_main_unit_replied_is_told_as_a_reply(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """The 协办 unit's sheet came back after the 主办 unit had replied: it was refused as "不能签收"."""
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, assist_ids=(unit_id(s, "城市管理局"),), clock=clock)
+        [path] = export_dispatch(s, unit_id(s, "城市管理局"), tmp_path, clock=clock)
+        clock.advance(hours=2)
+        wf.sign(s, people.operator, case_id, clock=clock)
+        wf.reply(s, people.operator, case_id, wf.Reply(text="已处理"), clock=clock)
+    clock.advance(hours=2)
+    preview = _preview(db, _filled(path, lambda _b, _w: None, rows=1), clock)
+    [problem] = preview.problems
+    assert "当前为“待回访”（主办单位已回复），本单位作为协办单位的签收和回复已不能登记" in problem.reason
+    assert "不能签收" not in problem.reason

@@ -39,7 +39,7 @@ from hotline_desk.services.exchange.reply_sheet import (
 )
 from hotline_desk.services.office.calendar import WorkCalendar
 from hotline_desk.services.reporting.monthdata import final_months
-from hotline_desk.vocabulary import Action, Role
+from hotline_desk.vocabulary import OPEN_DISPATCH_STATES, Action, DispatchRole, Role
 
 
 @dataclass(frozen=True)
@@ -364,6 +364,11 @@ def _reply_row(excel_row: int, number: str, values: dict[str, Any], cases: dict[
     mine = status.dispatch_for(unit_id)
     if mine is None:
         problems.append(("工单编号", "该工单当前没有交办给本单位（可能已退单改派）"))
+        return None
+    if mine.role == DispatchRole.ASSIST and status.state not in OPEN_DISPATCH_STATES and mine.replied_at is None:
+        # signing came first and was refused for the case's state: "不能签收" to a unit that sent its reply
+        problems.append(("工单编号", f"工单{number}当前为“{status.state_label}”（主办单位已回复），本单位作为协办单位"
+                                   "的签收和回复已不能登记；协办意见请转告主办单位，或交审核员在工单中处理"))
         return None
     try:
         phone = norm.phone(values["联系电话"]) if values["联系电话"] else ""
