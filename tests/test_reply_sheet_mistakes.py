@@ -11,9 +11,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 from openpyxl.worksheet.worksheet import Worksheet
+from sqlalchemy import select
 
 from hotline_desk.db import Database
 from hotline_desk.excel.reader import ImportFileError
+from hotline_desk.models import ImportBatch
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.records import case_view, register_case
 from hotline_desk.services.exchange.dispatch_export import export_dispatch
@@ -384,6 +386,8 @@ def test_a_case_changed_behind_the_app_is_a_problem_of_its_row_and_the_others_go
     assert done == 2
     replied = _replies(db)
     assert replied[CONTENTS[0]] and replied[CONTENTS[2]] and not replied[CONTENTS[1]]
+    with db.reader() as s:  # the row left out is kept with the batch, where the bulletin's checks look for it
+        assert s.scalar(select(ImportBatch.skipped_rows).where(ImportBatch.kind == "replies")) == 1
 
 
 def test_a_reply_going_on_in_a_row_without_a_number_holds_back_its_case(

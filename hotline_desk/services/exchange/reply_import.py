@@ -461,7 +461,7 @@ def commit_replies(session: Session, actor: Actor, preview: ReplyPreview, *, onl
         return 0, f"没有新内容：{preview.unchanged} 件已登记过，数据库未作改动。{left_out}"
     now = clock()
     batch = ImportBatch(kind="replies", file_name=preview.file_name, sha256=preview.sha256, rows=len(preview.ready),
-                        user_id=actor.id, created_at=now, note=preview.summary())
+                        user_id=actor.id, created_at=now, note=preview.summary(), skipped_rows=len(left))
     session.add(batch)
     audit.record_row(session, batch, user_id=actor.id, at=now, kind="import")
     for row in preview.ready:
