@@ -459,3 +459,21 @@ def test_an_assisting_units_reply_after_the_main_unit_replied_is_told_as_a_reply
     [problem] = preview.problems
     assert "当前为“待回访”（主办单位已回复），本单位作为协办单位的签收和回复已不能登记" in problem.reason
     assert "不能签收" not in problem.reason
+
+
+def test_words_typed_over_a_reference_column_are_said(db: Database, sheet: Path, clock: FakeClock) -> None:
+    """申请延期至… typed into 办理期限, a corrected phone into 来电人电话: the preview said nothing and the rest of the
+    row went in as a finished reply."""
+    def write_over_the_reference_columns(_book: openpyxl.Workbook, ws: Worksheet) -> None:
+        ws.cell(4, 8).value = "申请延期至2022年8月20日"
+        ws.cell(5, 6).value = "来电人电话有误，实际为13912349999"
+        ws.cell(6, 3).value = "此件应属民政局"
+        ws.cell(6, 8).value = ws.cell(6, 8).value  # as exported, written back: not said
+
+    summary = _preview(db, _filled(sheet, write_over_the_reference_columns), clock).summary()
+    assert "第 4 行〔办理期限〕写的“申请延期至2022年8月20日”" in summary
+    assert "第 5 行〔来电人电话〕写的“来电人电话有误，实际为13912349999”" in summary
+    assert "第 6 行〔问题分类〕写的“此件应属民政局”与工单中的不同：这几列只供单位参考，导入时不读取" in summary
+    assert "第 6 行〔办理期限〕" not in summary
+    untouched = _preview(db, _filled(sheet, lambda _b, _w: None), clock).summary()
+    assert "只供单位参考" not in untouched

@@ -32,6 +32,7 @@ from hotline_desk.services.exchange.reply_sheet import (
     case_numbers,
     header_at,
     merged_replies,
+    reference_edits,
     row_cells,
     sheet_columns,
     sheet_unit,
@@ -171,6 +172,8 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now, 
     preview.final_months = sorted(final_months(session, {f"{at:%Y-%m}" for row in preview.ready
                                                          for at in (row.sign_at, row.reply_at) if at is not None}))
     preview.notes += _left_out(session, unit.id, set(numbers), key.rows)
+    preview.notes += reference_edits(cells, numbers, header_index,
+                                     {r.number: r for r in dispatch_sheet(session, unit.id, now).rows})
     preview.notes += _meant_otherwise(preview.ready)
     return preview
 

@@ -4,13 +4,14 @@ was exported for, each row's case number and cells, merged reply cells, and what
 from __future__ import annotations
 
 import re
+from datetime import time
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from hotline_desk.excel import normalize as norm
 from hotline_desk.excel.columns import clean
-from hotline_desk.excel.dispatch_sheet import CASE_COLUMNS, REPLY_COLUMNS
+from hotline_desk.excel.dispatch_sheet import CASE_COLUMNS, REPLY_COLUMNS, DispatchRow
 from hotline_desk.excel.reader import ImportFileError, filled_rows
 from hotline_desk.models import Unit
 from hotline_desk.services.exchange import sheet_signing
@@ -170,3 +171,46 @@ def unread_notes(columns: dict[str, int], rows: list[list[Any]], others: list[An
         if other.visible and filled_rows(other):
             notes.append(f"工作簿中另有工作表“{other.name}”有内容，未读取：只读取交办单这一张表。")
     return notes
+
+
+# The exported columns a unit reads but the import does not: what is typed over them is said, not dropped unseen.
+REFERENCE_COLUMNS = ("问题分类", "来电人", "来电人电话", "办理期限")
+
+
+def reference_edits(cells: list[dict[str, Any]], numbers: list[str], header_index: int,
+                    now: dict[str, DispatchRow]) -> list[str]:
+    """Rows where a unit wrote over a column that is only for its reference (申请延期至… in 办理期限, a corrected phone
+    in 来电人电话): each named with what it says, since the import reads only the reply columns."""
+    found = []
+    for i, cell in enumerate(cells):
+        row = now.get(numbers[i])
+        if row is None:
+            continue
+        shown = {"问题分类": row.category, "来电人": row.caller, "来电人电话": row.caller_phone,
+                 "办理期限": row.deadline}
+        for name in REFERENCE_COLUMNS:
+            if not _same_as_shown(name, cell[name], shown[name]):
+                found.append(f"第 {i + header_index + 2} 行〔{name}〕写的“{norm.text(cell[name])[:30]}”")
+    if not found:
+        return []
+    return [f"{'；'.join(found[:5])}{'等' if len(found) > 5 else ''}与工单中的不同：这几列只供单位参考，导入时不读取。"
+            "单位要说明的请填在回复内容中；要延期或退单的，请在“交办跟踪”中登记申请，由审核员审批。"]
+
+
+def _same_as_shown(name: str, cell: Any, shown: Any) -> bool:
+    """Whether a reference cell still says what the sheet showed (or was cleared): a time to its minute, a phone by
+    its digits, words without their spaces."""
+    written = norm.text(cell)
+    if not written:
+        return True
+    try:
+        if name == "办理期限":
+            moment = norm.when(cell)
+            return shown is None or (moment is not None and (
+                moment.date() == shown.date() if moment.time() == time() else
+                moment.replace(second=0, microsecond=0) == shown.replace(second=0, microsecond=0)))
+        if name == "来电人电话" and written != str(shown):
+            return norm.phone(cell) == norm.phone(shown)
+    except norm.CellError:
+        return False
+    return "".join(written.split()) == "".join(str(shown or "").split())
