@@ -34,7 +34,7 @@ BOTH_BACKENDS = {
     "test_numbering", "test_permissions", "test_reference", "test_scoring", "test_search", "test_stations",
     "test_workflow",
     "test_case_classification", "test_batch_approval", "test_bulletin_drafts", "test_final_month_steps",
-    "test_frozen_scores", "test_cutoff_shown",
+    "test_frozen_scores", "test_cutoff_shown", "test_station_clock",
 }
 
 

@@ -19,7 +19,7 @@ from hotline_desk.services.accounts import accounts, users
 from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.maintenance import backup, backups, half_imports
-from hotline_desk.services.maintenance.opening import open_office_database, upgrade_notice
+from hotline_desk.services.maintenance.opening import clock_notice, open_office_database, upgrade_notice
 from hotline_desk.services.office import reference
 from hotline_desk.ui.connection import ConnectionDialog
 from hotline_desk.ui.context import AppSignals, UiContext
@@ -138,6 +138,8 @@ def _open_until_it_works(target: str | None) -> tuple[Database, str | None] | No
             continue
         if notice := upgrade_notice(prepared[0]):
             QMessageBox.information(None, "数据库已升级", notice)
+        if notice := clock_notice(prepared[0]):
+            QMessageBox.warning(None, "本机时钟不准", notice)
         return prepared
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from hotline_desk.db import Database, open_database
+from hotline_desk.errors import HotlineError
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -43,6 +45,35 @@ def upgrade_notice(database: Database) -> str:
         return ""
     return (f"数据库已升级到本版本的格式。升级前的文件已另存为 {kept}：升级后旧版本的本软件不能再打开数据库，"
             "如需退回旧版本，请关闭程序后用这份副本替换数据库文件（升级后录入的内容不在其中）。")
+
+
+# How far a station's clock may be from the server's before it is said: steps are dated by the station's clock.
+CLOCK_TOLERANCE = timedelta(minutes=5)
+
+
+def clock_notice(database: Database, here: datetime | None = None) -> str:
+    """A station whose clock is far from the PostgreSQL server's, in words ("" when they agree, and for a SQLite
+    file, which has no clock of its own): its steps would be dated wrong, a case registered a year ahead could not be
+    handled by the others until then."""
+    if not database.is_postgresql:
+        return ""
+    try:
+        with database.read_connection() as connection:
+            server = connection.exec_driver_sql("SELECT now()").scalar_one()
+    except HotlineError:  # the server went away just now: the next action says so; this is only advice
+        return ""
+    return clock_words(server, here or datetime.now(UTC))
+
+
+def clock_words(server: datetime, here: datetime) -> str:
+    gap = here - server
+    if abs(gap) <= CLOCK_TOLERANCE:
+        return ""
+    size = abs(gap)
+    amount = (f"{size.days} 天" if size.days else f"{size.seconds // 3600} 小时" if size.seconds >= 3600
+              else f"{size.seconds // 60} 分钟")
+    return (f"本机时钟比数据库服务器{'快' if gap > timedelta(0) else '慢'} {amount}。本机登记的时间会与其他工作站对不上"
+            "（时间在前的工单，别的工作站要等到那个时间才能办理）。请先让管理员校准本机的日期、时间和时区，再登记、办理。")
 
 
 def clear_unfinished_imports(database: Database) -> list[ClearedBatch]:
