@@ -477,3 +477,15 @@ def test_words_typed_over_a_reference_column_are_said(db: Database, sheet: Path,
     assert "第 6 行〔办理期限〕" not in summary
     untouched = _preview(db, _filled(sheet, lambda _b, _w: None), clock).summary()
     assert "只供单位参考" not in untouched
+
+
+def test_a_note_under_the_table_is_said_and_a_total_row_stays_apart(db: Database, sheet: Path,
+                                                                    clock: FakeClock) -> None:
+    """Words in 回复内容 on a row of their own under the table were dropped unseen; a 合计 row is no reply's end."""
+    def notes_under(_book: openpyxl.Workbook, ws: Worksheet) -> None:
+        ws.cell(7, 1).value, ws.cell(7, REPLY).value = "合计", "3 件"
+        ws.cell(8, REPLY).value = "以上各件均已电话回复群众"
+
+    preview = _preview(db, _filled(sheet, notes_under), clock)
+    assert (len(preview.ready), preview.problems) == (3, [])
+    assert "第 8 行没有工单编号，其中填的〔回复内容〕（“以上各件均已电话回复群众”）未读取" in preview.summary()

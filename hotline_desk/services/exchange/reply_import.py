@@ -138,12 +138,15 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now, 
     held: dict[int, str] = {}  # a row whose reply seems to go on in the number-less row below it
     for i, above in continued_rows(cells, numbers).items():
         said = _filled_names(cells[i])
-        of = f"，像是第 {above + header_index + 2} 行回复的续写" if above is not None else ""
-        preview.problems.append(Problem(i + header_index + 2, "工单编号",
-                                        f"本行没有工单编号，却填了{said}{of}；请把它并入所属工单的那一行后重新导入"))
-        if above is not None:
-            held[above] = (f"下面第 {i + header_index + 2} 行没有工单编号，却填了{said}，像是本行回复的续写；"
-                           "请把它并入本行后重新导入，以免只登记半条回复")
+        if above is None:  # no case it could go on from: a note under the table, said and not read
+            words = "；".join(norm.text(cells[i][name])[:30] for name in REPLY_COLUMNS if norm.text(cells[i][name]))
+            preview.notes.append(f"第 {i + header_index + 2} 行没有工单编号，其中填的{said}（“{words}”）未读取。")
+            continue
+        preview.problems.append(Problem(i + header_index + 2, "工单编号", (
+            f"本行没有工单编号，却填了{said}，像是第 {above + header_index + 2} 行回复的续写；"
+            "请把它并入所属工单的那一行后重新导入")))
+        held[above] = (f"下面第 {i + header_index + 2} 行没有工单编号，却填了{said}，像是本行回复的续写；"
+                       "请把它并入本行后重新导入，以免只登记半条回复")
     for i in sorted(set(held) - set(filled)):
         preview.problems.append(Problem(i + header_index + 2, "回复内容", held[i]))
     checks = _Checks(session, now)
@@ -187,9 +190,9 @@ def continued_rows(cells: list[dict[str, Any]], numbers: list[str]) -> dict[int,
     for i, cell in enumerate(cells):
         if numbers[i]:
             above = i
-        elif any(norm.text(cell[name]) for name in REPLY_COLUMNS):
+        elif not norm.text(cell["工单编号"]) and any(norm.text(cell[name]) for name in REPLY_COLUMNS):
             found[i] = above
-        else:
+        else:  # an empty row, or one the unit added under the table (合计, 注：…), said apart
             above = None
     return found
 
