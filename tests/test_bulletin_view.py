@@ -263,3 +263,18 @@ def test_the_keyboard_stays_on_the_button_pressed_while_the_bulletin_is_built(qt
         QTest.keyClick(button, Qt.Key.Key_Space)
     qtbot.waitUntil(button.isEnabled)
     assert QApplication.focusWidget() is button
+
+
+def test_tab_leaves_a_paragraph_for_the_next_field(qtbot: QtBot, view: BulletinView) -> None:
+    """Tab in 段落 typed a tab character each time (13 were finalised into a paragraph) and never moved on."""
+    from PySide6.QtWidgets import QApplication
+
+    from tests.ui_helpers import shown_active
+
+    shown_active(qtbot, view)
+    view.sections.setCurrentRow(0)
+    before = view.section_text.toPlainText()
+    view.section_text.setFocus()
+    QTest.keyClick(view.section_text, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is view.section_typical
+    assert view.section_text.toPlainText() == before and "\t" not in before

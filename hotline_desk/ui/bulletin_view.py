@@ -130,6 +130,7 @@ class BulletinView(QWidget):
         self.section_title = QLineEdit()
         self.section_text = QPlainTextEdit()
         self.section_text.setPlaceholderText("每段一行；以“（一）”开头的段落，首句按楷体小标题排印。")
+        self.section_text.setTabChangesFocus(True)  # Tab goes on to the next field; it is no character of a paragraph
         self.section_typical = QCheckBox("本部分列出典型案例")
         self._section_data: list[dict[str, Any]] = []
         self.typical = QTableWidget(0, 3)

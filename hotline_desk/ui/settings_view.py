@@ -490,6 +490,7 @@ class BulkDaysDialog(GuardedDialog):
         self.text = QPlainTextEdit()
         self.text.setPlaceholderText(self.EXAMPLE)
         self.text.setMinimumSize(480, 220)
+        self.text.setTabChangesFocus(True)
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #B00020;")
