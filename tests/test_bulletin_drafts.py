@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from hotline_desk.db import Database
-from hotline_desk.errors import TransitionError
+from hotline_desk.errors import TransitionError, ValidationError
 from hotline_desk.services.reporting import bulletin
 from hotline_desk.services.reporting.bulletin_changes import DraftConflict, contents, differences
 from hotline_desk.services.reporting.bulletin_compose import NarrativeSection, TypicalCase
@@ -146,3 +146,24 @@ def test_a_finalised_draft_still_refuses_any_save(db: Database, people: People, 
         bulletin.finalize(s, people.supervisor, MONTH, clock=clock, expected=opened, accept_warnings=True)
     with pytest.raises(TransitionError, match="已定稿"), db.session() as s:
         bulletin.update_draft(s, people.supervisor2, MONTH, clock=clock, expected=opened, call_volume="x")
+
+
+def test_an_issue_number_a_finalised_bulletin_has_is_refused(db: Database, people: People, clock: FakeClock,
+                                                             opened: bulletin.BulletinDraft) -> None:
+    """June finalised after July took July's 总第 number: two bulletins went out as 总第262期."""
+    with db.session() as s:
+        bulletin.finalize(s, people.supervisor, MONTH, clock=clock, expected=opened, accept_warnings=True)
+    june = "2022-06"
+    with db.reader() as s:
+        taken = bulletin.get_draft(s, june).issue
+    assert taken.total_issue == opened.issue.total_issue  # numbered from the setting, as July was
+    before = fingerprint(db)
+    with pytest.raises(ValidationError, match=f"总第{taken.total_issue}期已是2022-07简报的期号（已定稿）"), \
+            db.session() as s:
+        bulletin.finalize(s, people.supervisor, june, clock=clock, accept_warnings=True)
+    with pytest.raises(ValidationError, match="2022年第7期已是2022-07简报的期号"), db.session() as s:
+        bulletin.update_draft(s, people.supervisor, june, clock=clock, year_issue=7, total_issue=250)
+    assert fingerprint(db) == before
+    with db.session() as s:
+        bulletin.update_draft(s, people.supervisor, june, clock=clock, year_issue=6, total_issue=250)
+        bulletin.finalize(s, people.supervisor, june, clock=clock, accept_warnings=True)

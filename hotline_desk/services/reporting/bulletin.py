@@ -62,6 +62,20 @@ def _new_numbers(session: Session, month: str) -> tuple[int, int]:
     return (prev.year_issue + 1 if same_year else 1), prev.total_issue + 1
 
 
+def _refuse_taken_numbers(session: Session, row: Bulletin) -> None:
+    """Two bulletins that went out may not share a 总期号, nor a year its 期号: a finalised one already has them."""
+    finals = select(Bulletin).where(Bulletin.status == "final", Bulletin.month != row.month)
+    clash = session.scalar(finals.where(Bulletin.total_issue == row.total_issue))
+    if clash is not None:
+        raise ValidationError(f"总第{row.total_issue}期已是{clash.month}简报的期号（已定稿）。请把总期号改成别的，"
+                              "再保存或定稿。", field="total_issue")
+    clash = session.scalar(finals.where(Bulletin.year_issue == row.year_issue,
+                                        Bulletin.month.like(f"{row.month[:4]}-%")))
+    if clash is not None:
+        raise ValidationError(f"{row.month[:4]}年第{row.year_issue}期已是{clash.month}简报的期号（已定稿）。"
+                              "请把期号改成别的，再保存或定稿。", field="year_issue")
+
+
 def _row(session: Session, month: str, *, persist: bool) -> Bulletin:
     """The month's bulletin row; if there is none yet, a new draft with the next issue numbers.
 
@@ -133,6 +147,8 @@ def update_draft(session: Session, actor: Actor, month: str, *, clock: Clock = o
         elif key == "typical_cases":
             value = json.dumps([_typical_dict(t) for t in value], ensure_ascii=False)
         setattr(row, key, value)
+    if {"year_issue", "total_issue"} & set(changes):
+        _refuse_taken_numbers(session, row)
     session.flush()
     after = _draft(session, row)
     old, new = contents(before), contents(after)
@@ -264,6 +280,7 @@ def finalize(session: Session, actor: Actor, month: str, *, clock: Clock = offic
         raise TransitionError(f"{month}的简报已于{row.finalized_at:%Y-%m-%d %H:%M}定稿。")
     now = clock()
     _check_unchanged(session, row, _draft(session, row), expected, now, doing="定稿")
+    _refuse_taken_numbers(session, row)
     anchor = anchors.current(session)
     built = build(session, month, clock=clock, fonts=fonts, keywords=anchors.tag(anchor), marked=False)
     if built.warning:
