@@ -238,3 +238,40 @@ def test_a_database_is_not_restored_from_itself(office: Database, capsys: pytest
     code, _, err = run(capsys, office, "restore", str(office.path))
     assert code == 2 and "不能用它恢复自己" in err and "未恢复" in err
     assert office.path.read_bytes() == before
+
+
+@pytest.mark.parametrize(("written", "said"), [
+    ('{"sections": "abc"}', "正文的部分应是一组部分"),
+    ('{"sections": ["abc"]}', "正文的每个部分应写成 {paragraphs、title、typical} 这样的一项"),
+    ('{"sections": [{"title": "热点", "paragraph": []}]}', "正文的每个部分中有无法识别的项：paragraph"),
+    ('{"sections": [{"title": "热点", "paragraphs": "一段"}]}', "部分“热点”的段落应是一组文字"),
+    ('{"sectoins": []}', "n.json”中有无法识别的项：sectoins（可用：sections、typical_cases）"),
+    ("[1, 2]", "应是一个 JSON 对象"),
+    ("{}", "是空的"),
+    ('{"typical_cases": [{"number": "RZ2206-99999", "polarity": "negative", "text": "群众反映强烈。"}]}',
+     "典型案例的工单编号RZ2206-99999不存在"),
+])
+def test_a_narrative_file_of_the_wrong_shape_is_refused_in_words(office: Database, tmp_path: Path, written: str,
+                                                                 said: str,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """{"sections": "abc"} was 程序出现意外错误; a misspelt key or a list changed nothing and said 已生成."""
+    narrative = tmp_path / "n.json"
+    narrative.write_text(written, encoding="utf-8")
+    before = fingerprint(office)
+    code, out, err = run(capsys, office, "bulletin", "--month", "2022-07", "--narrative", str(narrative),
+                         "--out", str(tmp_path / "b.pdf"), user="sup1")
+    assert code == 2 and said in err and "意外错误" not in err, err
+    assert out == "" and fingerprint(office) == before
+
+
+def test_typical_cases_no_section_prints_or_of_another_month_are_warned_of(office: Database, people: People,
+                                                                           clock: FakeClock) -> None:
+    with office.session() as s:
+        june = register_case(s, people.operator, draft(s, registered_at=datetime(2022, 6, 20, 9)), clock=clock).number
+        bulletin.update_draft(s, people.supervisor, "2022-07", clock=clock,
+                              sections=[{"title": "热点问题", "paragraphs": ["（一）供水。"]}],
+                              typical_cases=[{"number": june, "polarity": "positive", "text": "及时解决。"}])
+    with office.reader() as s:
+        said = bulletin.warnings(s, "2022-07", clock=clock)
+    assert "有 1 件典型案例，但正文中没有标明“列出典型案例”的部分，它们不会印出。" in said
+    assert f"典型案例中的{june}（2022-06）不是本月的工单，请核对编号。" in said

@@ -81,8 +81,11 @@ def test_bulletin_command_edits_builds_and_finalises(demo_db: Database, capsys: 
     assert "话务量约1.2万人次" in data["document"]["lead"]["text"]
     assert [s["heading"] for s in data["document"]["sections"]] == ["一、办理情况", "二、数据分析", "三、工作动态"]
     assert out_pdf.read_bytes().startswith(b"%PDF")
+    code, out, err = run(capsys, demo_db, "bulletin", "--month", "2022-07", "--out", str(out_pdf), "--finalize",
+                         user="demo_sup1")  # the narrative above left the demo's typical cases no section to print in
+    assert code == 2 and "件典型案例，但正文中没有标明“列出典型案例”的部分，它们不会印出" in err, err
     code, out, _ = run(capsys, demo_db, "bulletin", "--month", "2022-07", "--out", str(out_pdf), "--finalize",
-                       user="demo_sup1")
+                       "--accept-warnings", user="demo_sup1")
     assert code == 0 and "已定稿" in out
     code, _, err = run(capsys, demo_db, "bulletin", "--month", "2022-07", "--call-volume", "x", user="demo_sup1")
     assert code == 2 and "已定稿" in err

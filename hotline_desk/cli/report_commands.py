@@ -308,10 +308,25 @@ def _edits(args: argparse.Namespace) -> dict[str, Any]:
         except json.JSONDecodeError as exc:
             raise ValidationError(f"参数 --narrative：正文文件“{args.narrative}”不是有效的 JSON（第 {exc.lineno} 行"
                                   f"第 {exc.colno} 列附近）。") from exc
-        for key in ("sections", "typical_cases"):
-            if key in narrative:
-                changes[key] = narrative[key]
+        changes.update(_narrative_parts(args.narrative, narrative))
     return changes
+
+
+NARRATIVE_KEYS = ("sections", "typical_cases")
+
+
+def _narrative_parts(path: str, narrative: Any) -> dict[str, Any]:
+    """The parts a narrative file gives: a misspelt key, a list where the object belongs or a file giving neither
+    part is refused (the command had said "已生成" having changed nothing)."""
+    shape = '{"sections": [...], "typical_cases": [...]}'
+    if not isinstance(narrative, dict):
+        raise ValidationError(f"参数 --narrative：正文文件“{path}”应是一个 JSON 对象：{shape}。")
+    if unknown := [key for key in narrative if key not in NARRATIVE_KEYS]:
+        raise ValidationError(f"参数 --narrative：正文文件“{path}”中有无法识别的项："
+                              f"{'、'.join(map(str, unknown))}（可用：sections、typical_cases）。简报未改动。")
+    if not narrative:
+        raise ValidationError(f"参数 --narrative：正文文件“{path}”是空的，应为 {shape}。简报未改动。")
+    return dict(narrative)
 
 
 def cmd_bulletin(ctx: Context, args: argparse.Namespace) -> int:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline_desk.errors import TransitionError, ValidationError
-from hotline_desk.models import AuditRecord, Bulletin, User
+from hotline_desk.models import AuditRecord, Bulletin, Case, User
 from hotline_desk.reports.bulletin_pdf import build_bulletin
 from hotline_desk.reports.document import BulletinDocument
 from hotline_desk.reports.fonts import FontSet, find_fonts
@@ -143,9 +143,15 @@ def update_draft(session: Session, actor: Actor, month: str, *, clock: Clock = o
             raise ValidationError("期号应为正整数。", field=key)
     for key, value in changes.items():
         if key == "sections":
+            if not isinstance(value, list | tuple):
+                raise ValidationError("正文的部分应是一组部分，每个部分有标题和段落。", field=key)
             value = json.dumps([_section_dict(s) for s in value], ensure_ascii=False)
         elif key == "typical_cases":
-            value = json.dumps([_typical_dict(t) for t in value], ensure_ascii=False)
+            if not isinstance(value, list | tuple):
+                raise ValidationError("典型案例应是一组案例。", field=key)
+            cases = [_typical_dict(t) for t in value]
+            _refuse_unknown_numbers(session, cases)
+            value = json.dumps(cases, ensure_ascii=False)
         setattr(row, key, value)
     if {"year_issue", "total_issue"} & set(changes):
         _refuse_taken_numbers(session, row)
@@ -177,21 +183,51 @@ def _check_unchanged(session: Session, row: Bulletin, stored: BulletinDraft, exp
                    saved_at=saved.at if saved is not None else row.updated_at, now=now, doing=doing)
 
 
+SECTION_KEYS = {"title", "paragraphs", "typical"}
+TYPICAL_KEYS = {"number", "polarity", "text"}
+
+
+def _fields(item: Any, keys: set[str], what: str, field: str) -> dict[str, Any]:
+    """An entry of the narrative as a dict of its known keys; anything else (a bare string, a misspelt key, as a
+    hand-written file has them) is refused in words rather than dropped or failing."""
+    if isinstance(item, NarrativeSection | TypicalCase):
+        return asdict(item)
+    if not isinstance(item, dict):
+        raise ValidationError(f"{what}应写成 {{{'、'.join(sorted(keys))}}} 这样的一项，“{str(item)[:20]}”不行。",
+                              field=field)
+    if unknown := set(item) - keys:
+        raise ValidationError(f"{what}中有无法识别的项：{'、'.join(sorted(map(str, unknown)))}（可用："
+                              f"{'、'.join(sorted(keys))}）。", field=field)
+    return item
+
+
 def _section_dict(section: NarrativeSection | dict[str, Any]) -> dict[str, Any]:
-    data = asdict(section) if isinstance(section, NarrativeSection) else dict(section)
-    if not str(data.get("title", "")).strip():
+    data = _fields(section, SECTION_KEYS, "正文的每个部分", "sections")
+    title, paragraphs = data.get("title", ""), data.get("paragraphs", ())
+    if not isinstance(title, str) or not title.strip():
         raise ValidationError("每个部分都要有标题。", field="sections")
-    return {"title": data["title"].strip(), "paragraphs": list(data.get("paragraphs", ())),
-            "typical": bool(data.get("typical"))}
+    if isinstance(paragraphs, str) or not all(isinstance(p, str) for p in paragraphs or ()):
+        raise ValidationError(f"部分“{title.strip()}”的段落应是一组文字，每段一项。", field="sections")
+    return {"title": title.strip(), "paragraphs": list(paragraphs or ()), "typical": bool(data.get("typical"))}
 
 
 def _typical_dict(case: TypicalCase | dict[str, Any]) -> dict[str, Any]:
-    data = asdict(case) if isinstance(case, TypicalCase) else dict(case)
+    data = _fields(case, TYPICAL_KEYS, "每个典型案例", "typical_cases")
     if data.get("polarity", "positive") not in ("positive", "negative"):
         raise ValidationError("典型案例只能是正面或反面。", field="typical_cases")
-    if not str(data.get("text", "")).strip():
+    if not isinstance(data.get("text"), str) or not data["text"].strip():
         raise ValidationError("典型案例需要写明案例简介。", field="typical_cases")
-    return {"number": data.get("number", ""), "polarity": data.get("polarity", "positive"), "text": data["text"]}
+    return {"number": str(data.get("number") or "").strip(), "polarity": data.get("polarity", "positive"),
+            "text": data["text"]}
+
+
+def _refuse_unknown_numbers(session: Session, typical: list[dict[str, Any]]) -> None:
+    """A typical case is one of the office's cases: a number no case has (a typo) is refused."""
+    numbers = {t["number"] for t in typical if t["number"]}
+    known = set(session.scalars(select(Case.number).where(Case.number.in_(numbers)))) if numbers else set()
+    if unknown := sorted(numbers - known):
+        raise ValidationError(f"典型案例的工单编号{'、'.join(unknown)}不存在，请核对编号（不写编号的可以留空）。",
+                              field="typical_cases")
 
 
 def template(settings: Settings) -> Template:

@@ -65,6 +65,13 @@ def month_warnings(session: Session, month: str, stats: MonthStatistics, scores:
     for name, at, skipped in batches:
         found.append(f"{at:%Y-%m-%d %H:%M} 导入的“{name}”有 {skipped} 行因有问题未导入（不一定都属于本月），"
                      "本月数字不含其中属于本月的行；已另行补导入的可不理会此条。")
+    if issue.typical_cases and not any(section.typical for section in issue.sections):
+        found.append(f"有 {len(issue.typical_cases)} 件典型案例，但正文中没有标明“列出典型案例”的部分，它们不会印出。")
+    numbers = {case.number for case in issue.typical_cases if case.number}
+    others = session.execute(select(Case.number, Case.month).where(Case.number.in_(numbers), Case.month != month)
+                             .order_by(Case.number)).all() if numbers else []
+    if others:
+        found.append(f"典型案例中的{'、'.join(f'{n}（{m}）' for n, m in others)}不是本月的工单，请核对编号。")
     for i, case in enumerate(issue.typical_cases, 1):
         if not case.text.strip().endswith(SENTENCE_ENDS):
             found.append(f"第 {i} 个典型案例（{case.number or '未填编号'}）的简介似乎没有写完："
