@@ -181,3 +181,23 @@ def test_a_month_lists_the_units_of_that_month(db: Database, people: People, clo
     assert july["自来水公司"].dispatched == 1 and "纸坊镇" in july and "城市供热公司" not in july
     assert "城市供热公司" in august and not {"自来水公司", "纸坊镇"} & august
     assert len(july) == 43 and len(august) == 42
+
+
+def test_bonus_points_go_to_a_unit_of_that_months_table(db: Database, people: People, clock: FakeClock) -> None:
+    """A 附加分 for July written under a unit merged in August went to the unit it was merged into."""
+    from hotline_desk.services.office.reference_admin import merge_units
+    from hotline_desk.services.reporting.bonus_input import unit_named
+
+    _case(db, people, clock, "satisfied")  # 自来水公司, July
+    clock.set(datetime(2022, 8, 2, 9))
+    with db.session() as s:
+        merge_units(s, people.admin, "自来水公司", "住房和城乡建设局", clock=clock)
+    with db.session() as s:
+        water = unit_named(s, "自来水公司")
+        assert water.name == "自来水公司" and not water.active
+        assert add_bonus(s, people.supervisor, "2022-07", water.id, 2, "七月表扬", clock=clock).unit == "自来水公司"
+    with pytest.raises(ValidationError, match="自来水公司不在2022-08的考核表中"), db.session() as s:
+        add_bonus(s, people.supervisor, "2022-08", water.id, 2, "八月表扬", clock=clock)
+    with db.reader() as s:
+        july = {r.unit: r for t in score_tables(s, "2022-07", CUTOFF) for r in t.rows}
+    assert july["自来水公司"].bonus_adjustment == 2 and july["住房和城乡建设局"].bonus_adjustment == 0

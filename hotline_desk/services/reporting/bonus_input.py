@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline_desk.errors import NotFound, ValidationError
+from hotline_desk.models import Unit
 from hotline_desk.services.exchange.import_values import Lookups, UnknownName
 from hotline_desk.services.office import reference
 from hotline_desk.services.office.lookups import UnitView
@@ -41,10 +43,14 @@ def parse_points(session: Session, typed: str) -> float:
 
 def unit_named(session: Session, name: str) -> UnitView:
     """The unit a name means, written as clerks and bulletins write it (aliases, 纸坊镇人民政府, 汝州市财政局, 纸坊);
-    when none is meant, the closest names or, failing those, the units there are."""
+    when none is meant, the closest names or, failing those, the units there are. A merged or stopped unit's own
+    name means that unit (its earlier months' tables list it), not the one its name now leads to."""
     written = unicodedata.normalize("NFKC", name).strip()
     if not written:
         raise ValidationError("请填写单位名称。", field="unit")
+    retired = session.scalar(select(Unit).where(Unit.name == written, Unit.active.is_(False)))
+    if retired is not None:
+        return UnitView(retired.id, retired.name, retired.group, retired.display_order, retired.active)
     try:
         return reference.find_unit(session, Lookups(session).unit(written))
     except UnknownName as exc:

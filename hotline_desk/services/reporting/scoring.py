@@ -185,6 +185,11 @@ def score_tables(session: Session, month: str, as_of: datetime, rules: ScoringRu
     return tuple(tables)
 
 
+def month_unit_ids(session: Session, month: str) -> set[int]:
+    """The units a month's score tables list (see ``score_tables``)."""
+    return {row.unit_id for table in score_tables(session, month, month_end(month)) for row in table.rows}
+
+
 def _score_unit(unit: Unit, t: _Tally, adjustment: float, rules: ScoringRules) -> UnitScore:
     points = tuple((c.key, _column_points(c, _rate(c, t), rules.decimals)) for c in rules.columns)
     unlimited = rules.bonus_base + adjustment
@@ -218,8 +223,12 @@ def add_bonus(session: Session, actor: Actor, month: str, unit_id: int, points: 
     require(actor, "bonus")
     parse_month(month)
     _refuse_final(session, month)
-    if session.get(Unit, unit_id) is None:
+    unit = session.get(Unit, unit_id)
+    if unit is None:
         raise NotFound("承办单位不存在。")
+    if unit_id not in month_unit_ids(session, month):
+        raise ValidationError(f"{unit.name}不在{month}的考核表中（该月月底前已合并或停用，或那时还没有这个单位），"
+                              "不能给它加减这个月的附加分。", field="unit")
     if not math.isfinite(points) or not points or abs(points) > BONUS_LIMIT:
         raise ValidationError(f"分值应为非零数，且不超过±{BONUS_LIMIT}分。", field="points")
     if not reason.strip():
