@@ -139,3 +139,23 @@ def test_the_score_page_and_its_exports_show_the_frozen_scores_labelled_and_what
     with pdfplumber.open(pdf) as pdf:
         text = "".join("".join((page.extract_text() or "").split()) for page in pdf.pages)  # lines wrap anywhere
     assert "".join(FINAL.split()) in text and "自来水公司：合计100（定稿40）" in text
+
+
+def test_a_changed_table_entry_is_named_with_both_counts(db: Database) -> None:
+    """Only a category's count changed: the warning read "按现在的数据，诉求类型或热点问题表。" naming nothing."""
+    from dataclasses import replace
+
+    from hotline_desk.services.reporting.frozen import statistics_drift
+    from hotline_desk.services.reporting.statistics import ShareRow, ShareTable, month_statistics
+
+    with db.reader() as s:
+        base = month_statistics(s, "2022-07", datetime(2022, 8, 1))
+
+    def topics(*rows: tuple[str, int]) -> ShareTable:
+        return ShareTable(tuple(ShareRow(label, count, "") for label, count in rows), ShareRow("合计", 0, ""))
+
+    frozen = replace(base, hot_topics=topics(("疫情防控", 505), ("物业管理", 66)))
+    live = replace(base, hot_topics=topics(("疫情防控", 504), ("物业管理", 67)))
+    assert statistics_drift(frozen, live) == (
+        "定稿后该月又有改动（补录、更正办理步骤或分类）：按现在的数据，热点问题“疫情防控” 504（定稿 505）、"
+        "热点问题“物业管理” 67（定稿 66）。这里显示的是定稿的数字，与已印发的简报一致。")

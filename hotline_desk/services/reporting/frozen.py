@@ -171,14 +171,24 @@ def statistics_drift(frozen: MonthStatistics, live: MonthStatistics) -> str:
                   (f"{name}满意", old.satisfied, new.satisfied),
                   (f"{name}满意率", old.satisfaction_rate, new.satisfaction_rate)]
     changed = [f"{label} {new}（定稿 {old}）" for label, old, new in pairs if old != new]
-    if frozen.upper_channels != live.upper_channels:
-        changed.append("上级交办各渠道件数")
-    if frozen.hot_topics != live.hot_topics or frozen.appeal_types != live.appeal_types:
-        changed.append("诉求类型或热点问题表")
+    channels_then = {name: count for name, _noun, count in frozen.upper_channels}
+    channels_now = {name: count for name, _noun, count in live.upper_channels}
+    changed += _count_changes("上级渠道", channels_then, channels_now)
+    for name, then, now in (("诉求类型", frozen.appeal_types, live.appeal_types),
+                            ("热点问题", frozen.hot_topics, live.hot_topics)):
+        changed += _count_changes(name, {r.label: r.count for r in then.rows}, {r.label: r.count for r in now.rows})
     if not changed:
         return ""
     return ("定稿后该月又有改动（补录、更正办理步骤或分类）：按现在的数据，" + "、".join(changed)
             + "。这里显示的是定稿的数字，与已印发的简报一致。")
+
+
+def _count_changes(what: str, then: dict[str, int], now: dict[str, int]) -> list[str]:
+    """Each entry of a table whose count differs ("热点问题“疫情防控” 504（定稿 505）"); a few, then how many more."""
+    found = [f"{what}“{label}” {now.get(label, 0)}（定稿 {then.get(label, 0)}）"
+             for label in [*then, *(label for label in now if label not in then)]
+             if then.get(label, 0) != now.get(label, 0)]
+    return found[:4] + ([f"另有 {len(found) - 4} 项{what}"] if len(found) > 4 else [])
 
 
 def _frozen_or_live(session: Session, month: str, clock: Clock, key: str,
