@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
@@ -121,6 +121,10 @@ def test_bonus_refusals(db: Database, people: People, clock: FakeClock) -> None:
         add_bonus(s, people.supervisor, "2022-07", water, 2, " ", clock=clock)
     with pytest.raises(ValidationError, match="月份"), db.session() as s:
         add_bonus(s, people.supervisor, "2022-13", water, 2, "x", clock=clock)
+    with pytest.raises(ValidationError, match="2030-01还没到，不能为它加减附加分"), db.session() as s:
+        add_bonus(s, people.supervisor, "2030-01", water, 2, "x", clock=clock)  # a slip for 2022-01
+    with pytest.raises(ValidationError, match="日期 2023-07-05 还没到"), db.session() as s:
+        add_bonus(s, people.supervisor, "2022-07", water, 2, "x", item_date=date(2023, 7, 5), clock=clock)
     with db.reader() as s:
         assert list_bonus(s, "2022-07", include_removed=True) == []
 

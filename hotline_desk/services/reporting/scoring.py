@@ -18,7 +18,7 @@ from hotline_desk.models.reference import UNIT_GROUP_LABELS
 from hotline_desk.services.accounts import audit
 from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.cases.history import FOLLOWUP_RESULTS, STATES
-from hotline_desk.services.clock import Clock, office_now
+from hotline_desk.services.clock import Clock, month_of, office_now
 from hotline_desk.services.office import reference
 from hotline_desk.services.reporting.monthdata import (
     FactGroup,
@@ -234,6 +234,10 @@ def add_bonus(session: Session, actor: Actor, month: str, unit_id: int, points: 
     if not reason.strip():
         raise ValidationError("请填写加减分理由。", field="reason")
     now = clock()
+    if month > month_of(month_end(month_of(now))):  # beyond next month: a slip (2030-01 for 2022-01)
+        raise ValidationError(f"{month}还没到，不能为它加减附加分；请核对月份。", field="month")
+    if item_date is not None and item_date > now.date():
+        raise ValidationError(f"日期 {item_date:%Y-%m-%d} 还没到，请核对。", field="date")
     item = BonusItem(month=month, unit_id=unit_id, points=float(points), reason=reason.strip(),
                      item_date=item_date or now.date(), entered_by=actor.id, entered_at=now,
                      approved_by=approved_by or actor.id)
