@@ -92,21 +92,10 @@ def test_env_variable_selects_the_file(tmp_path: Path, monkeypatch: pytest.Monke
 
 
 def test_a_file_from_the_first_version_is_upgraded_without_losing_data(tmp_path: Path) -> None:
-    from alembic import command
-
-    from hotline_desk.db import Database, alembic_config
-
     path = tmp_path / "v1.sqlite3"
-    old = Database(f"sqlite:///{path}")
-    with old.engine.begin() as conn:
-        cfg = alembic_config(old.url)
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0001")
-        conn.exec_driver_sql("INSERT INTO channels (name, upper, display_order, active) "
-                             "VALUES ('平观新闻APP', 1, 1, 1)")
-        conn.exec_driver_sql("INSERT INTO units (name, \"group\", display_order, active, pinyin) "
-                             "VALUES ('纸坊镇', 'township', 21, 1, '')")
-    old.dispose()
+    _file_at(path, "0001", "INSERT INTO channels (name, upper, display_order, active) VALUES ('平观新闻APP', 1, 1, 1)",
+             "INSERT INTO units (name, \"group\", display_order, active, pinyin) "
+             "VALUES ('纸坊镇', 'township', 21, 1, '')")
     db = open_database(str(path))
     try:
         assert schema_revision(db) == head_revision()
@@ -128,18 +117,10 @@ def test_a_file_from_the_first_version_is_upgraded_without_losing_data(tmp_path:
 def test_an_upgrade_that_cannot_keep_a_copy_first_changes_nothing(tmp_path: Path,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """A full disk refuses the upgrade before it starts, saying so in words."""
-    from alembic import command
-
     from hotline_desk import db as dbmodule
-    from hotline_desk.db import Database, alembic_config
 
     path = tmp_path / "old.sqlite3"
-    old = Database(f"sqlite:///{path}")
-    with old.engine.begin() as conn:
-        cfg = alembic_config(old.url)
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0001")
-    old.dispose()
+    _file_at(path, "0001")
     connect = sqlite3.connect
 
     def full_disk(target: object, *args: object, **kwargs: object) -> sqlite3.Connection:
@@ -205,20 +186,26 @@ def test_a_file_with_cases_from_an_early_version_upgrades_and_verifies(tmp_path:
 def test_a_file_whose_version_skipped_a_step_is_refused_and_left_as_it_was(tmp_path: Path) -> None:
     """A file made by a build between two migrations recorded a later version without an earlier step's table: the
     upgrade went through, and then every save failed with 程序出现意外错误."""
-    from alembic import command
-
-    from hotline_desk.db import Database, alembic_config
-
     path = tmp_path / "between.sqlite3"
-    old = Database(f"sqlite:///{path}")
-    with old.engine.begin() as conn:
-        cfg = alembic_config(old.url)
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0015")
-        conn.exec_driver_sql("DROP TABLE reference_aliases")
-    old.dispose()
+    _file_at(path, "0015", "DROP TABLE reference_aliases")
     with pytest.raises(DatabaseError, match=r"版本（0015）不符，升级后仍缺少reference_aliases 表.*数据库未被升级"):
         open_database(str(path))
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0015",)]
     assert not list(tmp_path.glob("*升级前备份*"))
+
+
+def _file_at(path: Path, revision: str, *statements: str) -> None:
+    """A file as an older version left it: its schema at ``revision``, with ``statements`` run on it."""
+    from alembic import command
+
+    from hotline_desk.db import Database, alembic_config
+
+    old = Database(f"sqlite:///{path}")
+    with old.engine.begin() as conn:
+        cfg = alembic_config(old.url)
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+        for statement in statements:
+            conn.exec_driver_sql(statement)
+    old.dispose()
