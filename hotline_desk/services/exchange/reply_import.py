@@ -135,18 +135,7 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now, 
     rows_of: dict[str, list[int]] = {}
     for i in filled:
         rows_of.setdefault(numbers[i], []).append(i + header_index + 2)
-    held: dict[int, str] = {}  # a row whose reply seems to go on in the number-less row below it
-    for i, above in continued_rows(cells, numbers).items():
-        said = _filled_names(cells[i])
-        if above is None:  # no case it could go on from: a note under the table, said and not read
-            words = "；".join(norm.text(cells[i][name])[:30] for name in REPLY_COLUMNS if norm.text(cells[i][name]))
-            preview.notes.append(f"第 {i + header_index + 2} 行没有工单编号，其中填的{said}（“{words}”）未读取。")
-            continue
-        preview.problems.append(Problem(i + header_index + 2, "工单编号", (
-            f"本行没有工单编号，却填了{said}，像是第 {above + header_index + 2} 行回复的续写；"
-            "请把它并入所属工单的那一行后重新导入")))
-        held[above] = (f"下面第 {i + header_index + 2} 行没有工单编号，却填了{said}，像是本行回复的续写；"
-                       "请把它并入本行后重新导入，以免只登记半条回复")
+    held = _numberless_rows(preview, cells, numbers, header_index)
     for i in sorted(set(held) - set(filled)):
         preview.problems.append(Problem(i + header_index + 2, "回复内容", held[i]))
     checks = _Checks(session, now)
@@ -179,6 +168,25 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now, 
                                      {r.number: r for r in dispatch_sheet(session, unit.id, now).rows})
     preview.notes += _meant_otherwise(preview.ready)
     return preview
+
+
+def _numberless_rows(preview: ReplyPreview, cells: list[dict[str, Any]], numbers: list[str],
+                     header_index: int) -> dict[int, str]:
+    """Rows without a case number that hold reply text: a problem when they go on a case's reply (that case's row is
+    returned with what to say of it: it is held back too, not registered half), a note when under no case."""
+    held: dict[int, str] = {}
+    for i, above in continued_rows(cells, numbers).items():
+        said = _filled_names(cells[i])
+        if above is None:  # no case it could go on from: a note under the table, said and not read
+            words = "；".join(norm.text(cells[i][name])[:30] for name in REPLY_COLUMNS if norm.text(cells[i][name]))
+            preview.notes.append(f"第 {i + header_index + 2} 行没有工单编号，其中填的{said}（“{words}”）未读取。")
+            continue
+        preview.problems.append(Problem(i + header_index + 2, "工单编号", (
+            f"本行没有工单编号，却填了{said}，像是第 {above + header_index + 2} 行回复的续写；"
+            "请把它并入所属工单的那一行后重新导入")))
+        held[above] = (f"下面第 {i + header_index + 2} 行没有工单编号，却填了{said}，像是本行回复的续写；"
+                       "请把它并入本行后重新导入，以免只登记半条回复")
+    return held
 
 
 def continued_rows(cells: list[dict[str, Any]], numbers: list[str]) -> dict[int, int | None]:
