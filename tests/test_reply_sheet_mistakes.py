@@ -401,8 +401,8 @@ def test_a_reply_going_on_in_a_row_without_a_number_holds_back_its_case(
     preview = _preview(db, _filled(sheet, go_on_below), clock)
     said = {p.row: p.reason for p in preview.problems}
     assert set(said) == {4, 5}
-    assert "下面第 5 行没有工单编号，却填了〔回复内容〕，像是本行回复的续写" in said[4]
-    assert "本行没有工单编号，却填了〔回复内容〕，像是第 4 行回复的续写" in said[5]
+    assert "下面第 5 行没有工单编号，却填了回复，像是本行回复的续写" in said[4]
+    assert "本行没有工单编号，却填了〔回复内容〕，像是第 4 行那件工单的回复" in said[5]
     assert len(preview.ready) == 2  # the other two cases' rows are whole
     with db.session() as s:
         commit_replies(s, people.supervisor, preview, only_valid=True, clock=clock)
@@ -468,7 +468,8 @@ def test_words_typed_over_a_reference_column_are_said(db: Database, sheet: Path,
         ws.cell(4, 8).value = "申请延期至2022年8月20日"
         ws.cell(5, 6).value = "来电人电话有误，实际为13912349999"
         ws.cell(6, 3).value = "此件应属民政局"
-        ws.cell(6, 8).value = ws.cell(6, 8).value  # as exported, written back: not said
+        # a time other than the case's now: the deadline an extension granted after the export moved (not said)
+        ws.cell(6, 8).value = datetime(2022, 8, 11, 12, 5)
 
     summary = _preview(db, _filled(sheet, write_over_the_reference_columns), clock).summary()
     assert "第 4 行〔办理期限〕写的“申请延期至2022年8月20日”" in summary
@@ -489,3 +490,21 @@ def test_a_note_under_the_table_is_said_and_a_total_row_stays_apart(db: Database
     preview = _preview(db, _filled(sheet, notes_under), clock)
     assert (len(preview.ready), preview.problems) == (3, [])
     assert "第 8 行没有工单编号，其中填的〔回复内容〕（“以上各件均已电话回复群众”）未读取" in preview.summary()
+
+
+def test_a_row_going_on_below_does_not_hide_the_case_rows_own_problems(db: Database, sheet: Path,
+                                                                       clock: FakeClock) -> None:
+    """With a number-less row under it, a row's bad phone and early 办结时间 were no longer listed: the unit had to
+    send the sheet back twice. Several such rows are all named, and a remark under 诉求内容 is said, not dropped."""
+    def go_on_below_a_row_with_problems(_book: openpyxl.Workbook, ws: Worksheet) -> None:
+        ws.cell(4, PHONE).value = "1.39E+10"
+        ws.cell(4, FINISHED).value = datetime(2022, 7, 1, 8, 0)  # before the signing
+        ws.insert_rows(5, 2)
+        ws.cell(5, REPLY).value, ws.cell(6, REPLY).value = "续一", "续二"
+        ws.cell(10, 4).value = "补充说明：群众已满意"  # under the table, in 诉求内容
+
+    preview = _preview(db, _filled(sheet, go_on_below_a_row_with_problems), clock)
+    four = [p.reason for p in preview.problems if p.row == 4]
+    assert any("科学计数法" in r for r in four) and any("早于" in r for r in four)
+    assert any("下面第 5、6 行没有工单编号，却填了回复，像是本行回复的续写" in r for r in four)
+    assert "第 10 行没有工单编号，其中填的〔诉求内容〕（“补充说明：群众已满意”）未读取" in preview.summary()

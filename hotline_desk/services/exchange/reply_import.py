@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.errors import ChangedBehindTheApp, ValidationError
 from hotline_desk.excel import normalize as norm
-from hotline_desk.excel.dispatch_sheet import KEY_MARK, KEY_SHEET, REPLY_COLUMNS
+from hotline_desk.excel.dispatch_sheet import CASE_COLUMNS, KEY_MARK, KEY_SHEET, REPLY_COLUMNS
 from hotline_desk.excel.reader import UNSAVED_FORMULA_CELL, ImportFileError, read_workbook, refuse_too_long
 from hotline_desk.models import AppealType, Case, CaseEvent, ImportBatch
 from hotline_desk.services.accounts import audit
@@ -143,8 +143,6 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now, 
     for i in filled:
         excel_row, number = i + header_index + 2, numbers[i]
         problems = _parse_problems(number, cells[i], rows_of[number], cases, statuses, unit.id)
-        if i in held:
-            problems.append(("回复内容", held[i]))
         if i in merged:
             problems.append(merged[i])
         problems += [(name, UNSAVED_FORMULA_CELL) for name in unsaved[i]]
@@ -155,6 +153,8 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now, 
                 problems.append(("工单编号", exc.message))
         parsed = None if problems else _reply_row(excel_row, number, cells[i], cases, statuses, unit.id, now,
                                                   problems, checks, _PREVIEW_CLERK, preview.notes)
+        if i in held:  # after the row's own checks: all its problems are listed at once
+            problems.append(("回复内容", held[i]))
         if problems:
             preview.problems += [Problem(excel_row, column, reason) for column, reason in problems]
         elif parsed is None:
@@ -172,21 +172,34 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now, 
 
 def _numberless_rows(preview: ReplyPreview, cells: list[dict[str, Any]], numbers: list[str],
                      header_index: int) -> dict[int, str]:
-    """Rows without a case number that hold reply text: a problem when they go on a case's reply (that case's row is
-    returned with what to say of it: it is held back too, not registered half), a note when under no case."""
-    held: dict[int, str] = {}
+    """Rows without a case number that hold something: a problem when they go on a case's reply (that case's row is
+    returned with what to say of it: it is held back too, not registered half), a note when under no case or when
+    what they hold is outside the reply columns (a remark under a row's 诉求内容)."""
+    going_on: dict[int, list[int]] = {}
     for i, above in continued_rows(cells, numbers).items():
-        said = _filled_names(cells[i])
         if above is None:  # no case it could go on from: a note under the table, said and not read
-            words = "；".join(norm.text(cells[i][name])[:30] for name in REPLY_COLUMNS if norm.text(cells[i][name]))
-            preview.notes.append(f"第 {i + header_index + 2} 行没有工单编号，其中填的{said}（“{words}”）未读取。")
+            preview.notes.append(_unread(cells[i], i + header_index + 2, REPLY_COLUMNS))
             continue
+        going_on.setdefault(above, []).append(i)
         preview.problems.append(Problem(i + header_index + 2, "工单编号", (
-            f"本行没有工单编号，却填了{said}，像是第 {above + header_index + 2} 行回复的续写；"
-            "请把它并入所属工单的那一行后重新导入")))
-        held[above] = (f"下面第 {i + header_index + 2} 行没有工单编号，却填了{said}，像是本行回复的续写；"
-                       "请把它并入本行后重新导入，以免只登记半条回复")
+            f"本行没有工单编号，却填了{_filled_names(cells[i], REPLY_COLUMNS)}，像是第 {above + header_index + 2} "
+            "行那件工单的回复；请把它并入那一行后重新导入")))
+    others = [name for name in CASE_COLUMNS if name != "工单编号"]
+    preview.notes += [_unread(cell, i + header_index + 2, others) for i, cell in enumerate(cells)
+                      if not norm.text(cell["工单编号"]) and _filled_names(cell, others)
+                      and not _filled_names(cell, REPLY_COLUMNS)]
+    held = {}
+    for above, below in going_on.items():
+        rows = "、".join(str(i + header_index + 2) for i in below)
+        its = "本行回复的续写" if _filled_names(cells[above], REPLY_COLUMNS) else "本行的回复（写到了下面）"
+        held[above] = (f"下面第 {rows} 行没有工单编号，却填了回复，像是{its}；请把它并入本行后重新导入，"
+                       "以免只登记半条回复")
     return held
+
+
+def _unread(cell: dict[str, Any], excel_row: int, names: tuple[str, ...] | list[str]) -> str:
+    words = "；".join(norm.text(cell[name])[:30] for name in names if norm.text(cell[name]))
+    return f"第 {excel_row} 行没有工单编号，其中填的{_filled_names(cell, names)}（“{words}”）未读取。"
 
 
 def continued_rows(cells: list[dict[str, Any]], numbers: list[str]) -> dict[int, int | None]:
@@ -205,8 +218,8 @@ def continued_rows(cells: list[dict[str, Any]], numbers: list[str]) -> dict[int,
     return found
 
 
-def _filled_names(cell: dict[str, Any]) -> str:
-    return "、".join(f"〔{name}〕" for name in REPLY_COLUMNS if norm.text(cell[name]))
+def _filled_names(cell: dict[str, Any], names: tuple[str, ...] | list[str]) -> str:
+    return "、".join(f"〔{name}〕" for name in names if norm.text(cell[name]))
 
 
 def _as_exported(cells: dict[str, Any], case: Case | None, statuses: dict[int, Any], unit_id: int) -> bool:

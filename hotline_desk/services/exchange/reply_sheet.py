@@ -4,7 +4,6 @@ was exported for, each row's case number and cells, merged reply cells, and what
 from __future__ import annotations
 
 import re
-from datetime import time
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -198,17 +197,14 @@ def reference_edits(cells: list[dict[str, Any]], numbers: list[str], header_inde
 
 
 def _same_as_shown(name: str, cell: Any, shown: Any) -> bool:
-    """Whether a reference cell still says what the sheet showed (or was cleared): a time to its minute, a phone by
-    its digits, words without their spaces."""
+    """Whether a reference cell still says what the sheet showed (or was cleared): 办理期限 a time (words there are a
+    unit's request), a phone by its digits, other words without their spaces."""
     written = norm.text(cell)
     if not written:
         return True
     try:
-        if name == "办理期限":
-            moment = norm.when(cell)
-            return shown is None or (moment is not None and (
-                moment.date() == shown.date() if moment.time() == time() else
-                moment.replace(second=0, microsecond=0) == shown.replace(second=0, microsecond=0)))
+        if name == "办理期限":  # any time is as shown: the deadline may have moved since (an extension granted)
+            return norm.when(cell) is not None
         if name == "来电人电话" and written != str(shown):
             return norm.phone(cell) == norm.phone(shown)
     except norm.CellError:
