@@ -57,9 +57,18 @@ def _new_numbers(session: Session, month: str) -> tuple[int, int]:
     _year, mon = parse_month(month)
     prev = session.scalar(select(Bulletin).where(Bulletin.month < month).order_by(Bulletin.month.desc()).limit(1))
     if prev is None:
-        return mon, Settings(session).int("bulletin.last_total_issue") + 1
-    same_year = prev.month[:4] == month[:4]
-    return (prev.year_issue + 1 if same_year else 1), prev.total_issue + 1
+        year_issue, total_issue = mon, Settings(session).int("bulletin.last_total_issue") + 1
+    else:
+        year_issue = prev.year_issue + 1 if prev.month[:4] == month[:4] else 1
+        total_issue = prev.total_issue + 1
+    # A month filled in late (June after July) does not start on numbers a finalised bulletin went out with.
+    finals = session.execute(select(Bulletin.month, Bulletin.year_issue, Bulletin.total_issue)
+                             .where(Bulletin.status == "final")).all()
+    while any(total == total_issue for _m, _y, total in finals):
+        total_issue += 1
+    while any(m[:4] == month[:4] and year == year_issue for m, year, _t in finals):
+        year_issue += 1
+    return year_issue, total_issue
 
 
 def _refuse_taken_numbers(session: Session, row: Bulletin) -> None:
@@ -153,8 +162,7 @@ def update_draft(session: Session, actor: Actor, month: str, *, clock: Clock = o
             _refuse_unknown_numbers(session, cases)
             value = json.dumps(cases, ensure_ascii=False)
         setattr(row, key, value)
-    if {"year_issue", "total_issue"} & set(changes):
-        _refuse_taken_numbers(session, row)
+    _refuse_taken_numbers(session, row)  # also when other fields are saved: a draft's numbers taken meanwhile
     session.flush()
     after = _draft(session, row)
     old, new = contents(before), contents(after)
