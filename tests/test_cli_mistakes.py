@@ -245,6 +245,9 @@ def test_a_database_is_not_restored_from_itself(office: Database, capsys: pytest
     ('{"sections": ["abc"]}', "正文的每个部分应写成 {paragraphs、title、typical} 这样的一项"),
     ('{"sections": [{"title": "热点", "paragraph": []}]}', "正文的每个部分中有无法识别的项：paragraph"),
     ('{"sections": [{"title": "热点", "paragraphs": "一段"}]}', "部分“热点”的段落应是一组文字"),
+    ('{"sections": [{"title": "热点", "paragraphs": {"第一段": "第二段"}}]}', "部分“热点”的段落应是一组文字"),
+    ('{"sections": [{"title": "热点", "typical": "false"}]}', "typical 只能写 true 或 false（不加引号）"),
+    ('{"typical_cases": [{"polarity": "好", "text": "及时。"}]}', "典型案例只能是正面或反面（写 正面、反面"),
     ('{"sectoins": []}', "n.json”中有无法识别的项：sectoins（可用：sections、typical_cases）"),
     ("[1, 2]", "应是一个 JSON 对象"),
     ("{}", "是空的"),
@@ -275,3 +278,20 @@ def test_typical_cases_no_section_prints_or_of_another_month_are_warned_of(offic
         said = bulletin.warnings(s, "2022-07", clock=clock)
     assert "有 1 件典型案例，但正文中没有标明“列出典型案例”的部分，它们不会印出。" in said
     assert f"典型案例中的{june}（2022-06）不是本月的工单，请核对编号。" in said
+
+
+def test_a_narrative_file_may_name_kinds_in_chinese_and_numbers_loosely(office: Database, people: People,
+                                                                        clock: FakeClock, tmp_path: Path,
+                                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """"反面" was refused as "只能是正面或反面", and a number in lower case as not existing."""
+    with office.session() as s:
+        number = register_case(s, people.operator, draft(s), clock=clock).number
+    narrative = tmp_path / "n.json"
+    narrative.write_text('{"typical_cases": [{"number": " %s ", "polarity": "反面", "text": "群众反映强烈。"}]}'
+                         % number.lower(), encoding="utf-8")
+    code, _, err = run(capsys, office, "bulletin", "--month", "2022-07", "--narrative", str(narrative),
+                       "--out", str(tmp_path / "b.pdf"), user="sup1")
+    assert code == 0, err
+    with office.reader() as s:
+        [typical] = bulletin.get_draft(s, "2022-07").issue.typical_cases
+    assert (typical.number, typical.polarity) == (number, "negative")

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline_desk.errors import TransitionError, ValidationError
+from hotline_desk.excel.normalize import case_number
 from hotline_desk.models import AuditRecord, Bulletin, Case, User
 from hotline_desk.reports.bulletin_pdf import build_bulletin
 from hotline_desk.reports.document import BulletinDocument
@@ -211,22 +212,31 @@ def _fields(item: Any, keys: set[str], what: str, field: str) -> dict[str, Any]:
 
 def _section_dict(section: NarrativeSection | dict[str, Any]) -> dict[str, Any]:
     data = _fields(section, SECTION_KEYS, "正文的每个部分", "sections")
-    title, paragraphs = data.get("title", ""), data.get("paragraphs", ())
+    title, paragraphs, typical = data.get("title", ""), data.get("paragraphs") or [], data.get("typical", False)
     if not isinstance(title, str) or not title.strip():
         raise ValidationError("每个部分都要有标题。", field="sections")
-    if isinstance(paragraphs, str) or not all(isinstance(p, str) for p in paragraphs or ()):
-        raise ValidationError(f"部分“{title.strip()}”的段落应是一组文字，每段一项。", field="sections")
-    return {"title": title.strip(), "paragraphs": list(paragraphs or ()), "typical": bool(data.get("typical"))}
+    if not isinstance(paragraphs, list | tuple) or not all(isinstance(p, str) for p in paragraphs):
+        raise ValidationError(f"部分“{title.strip()}”的段落应是一组文字，每段一项：[\"第一段\", \"第二段\"]。",
+                              field="sections")
+    if not isinstance(typical, bool):  # "false" is a word, and a word is true
+        raise ValidationError(f"部分“{title.strip()}”的 typical 只能写 true 或 false（不加引号）。", field="sections")
+    return {"title": title.strip(), "paragraphs": list(paragraphs), "typical": typical}
+
+
+# The kinds of a typical case, as stored and as the page and a person write them.
+POLARITY_WORDS = {"positive": "positive", "negative": "negative", "正面": "positive", "反面": "negative",
+                  "负面": "negative"}
 
 
 def _typical_dict(case: TypicalCase | dict[str, Any]) -> dict[str, Any]:
     data = _fields(case, TYPICAL_KEYS, "每个典型案例", "typical_cases")
-    if data.get("polarity", "positive") not in ("positive", "negative"):
-        raise ValidationError("典型案例只能是正面或反面。", field="typical_cases")
+    polarity = POLARITY_WORDS.get(str(data.get("polarity", "positive")).strip())
+    if polarity is None:
+        raise ValidationError(f"典型案例只能是正面或反面（写 正面、反面，或 positive、negative），"
+                              f"“{data.get('polarity')}”不行。", field="typical_cases")
     if not isinstance(data.get("text"), str) or not data["text"].strip():
         raise ValidationError("典型案例需要写明案例简介。", field="typical_cases")
-    return {"number": str(data.get("number") or "").strip(), "polarity": data.get("polarity", "positive"),
-            "text": data["text"]}
+    return {"number": case_number(data.get("number") or ""), "polarity": polarity, "text": data["text"]}
 
 
 def _refuse_unknown_numbers(session: Session, typical: list[dict[str, Any]]) -> None:
