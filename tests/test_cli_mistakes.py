@@ -3,6 +3,7 @@ line and a non-zero exit, and changes nothing; reading never waits for another s
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -287,8 +288,8 @@ def test_a_narrative_file_may_name_kinds_in_chinese_and_numbers_loosely(office: 
     with office.session() as s:
         number = register_case(s, people.operator, draft(s), clock=clock).number
     narrative = tmp_path / "n.json"
-    narrative.write_text('{"typical_cases": [{"number": " %s ", "polarity": "反面", "text": "群众反映强烈。"}]}'
-                         % number.lower(), encoding="utf-8")
+    narrative.write_text(json.dumps({"typical_cases": [{"number": f" {number.lower()} ", "polarity": "反面",
+                                                        "text": "群众反映强烈。"}]}), encoding="utf-8")
     code, _, err = run(capsys, office, "bulletin", "--month", "2022-07", "--narrative", str(narrative),
                        "--out", str(tmp_path / "b.pdf"), user="sup1")
     assert code == 0, err
