@@ -94,3 +94,15 @@ def test_a_merged_category_says_where_it_went(office: Path,  # noqa: F811
     _, out, _ = run(capsys, office, "audit", "--what", "category", "--limit", "5")
     merged = next(line for line in out.splitlines() if "合并" in line).split("\t")
     assert merged[5].startswith("并入“城市管理—物业管理”")
+
+
+def test_a_saved_bulletin_draft_reads_what_was_changed_in_words(office: Path,  # noqa: F811
+                                                                capsys: pytest.CaptureFixture[str],
+                                                                tmp_path: Path) -> None:
+    """It read "bulletin_draft … changed：[] → ['issue_date']"."""
+    code, _, err = run(capsys, office, "bulletin", "--month", "2022-07", "--call-volume", "约1万人次",
+                       "--date", "2022-08-03", "--out", str(tmp_path / "b.pdf"), user="sup1")
+    assert code == 0, err
+    _, out, _ = run(capsys, office, "audit", "--what", "bulletin")
+    [saved] = [line.split("\t") for line in out.splitlines() if "2022-07 简报" in line]
+    assert saved[3:] == ["保存草稿", "2022-07 简报", "改动了：印发日期、话务量"]

@@ -23,6 +23,7 @@ KIND_LABELS = {
     "change": "修改", "password": "设置密码", "merge": "合并", "import": "导入", "import_cleared": "撤销导入",
     "init": "建库", "case_event": "办理", "case_history": "导入工单", "baseline": "升级基线", "calendar": "工作日历",
     "export": "导出个人信息", "lockout": "锁定账户", "bulletin_finalize": "定稿", "remove": "删除",
+    "bulletin_draft": "保存草稿",
 }
 # The recorded fields of lists, users, settings and 附加分, as a person reads them.
 FIELD_LABELS = {
@@ -188,6 +189,12 @@ def _change(record: AuditRecord, now: dict[str, Any], before: dict[str, Any] | N
     ("名称：纸坊镇 → 纸坊镇政府"); what it holds when it is the first. "" for cases (their history shows them)."""
     if record.kind == "lockout":
         return f"连续输错密码，锁定至 {_value('until', now.get('until'), names)}"
+    if record.kind == "bulletin_draft":
+        from hotline_desk.services.reporting.bulletin_changes import LABELS  # the names the bulletin page gives them
+
+        changed = now.get("changed")
+        fields = [LABELS.get(str(key), str(key)) for key in changed] if isinstance(changed, list) else []
+        return f"改动了：{'、'.join(fields)}" if fields else "未改动内容（首次保存）"
     if record.kind == "export":
         return f"{now.get('cases', '')} 件，含来电人姓名和电话"
     if record.kind == "bulletin_finalize" and isinstance(row := now.get("row"), dict):
