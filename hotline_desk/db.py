@@ -14,9 +14,11 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager, suppress
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from platformdirs import user_config_dir, user_data_dir
 from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url, text
@@ -610,8 +612,8 @@ def _copy_before_upgrade(path: Path, revision: str) -> Path:
     """A whole copy of a file about to be upgraded, beside it: the upgrade is one way (the older program refuses the
     file after it), so this copy is what that program can open again. Refused, changing nothing, when it cannot be
     made (a full disk)."""
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    target = path.with_name(f"{path.stem}-升级前备份-版本{revision}-{stamp}{path.suffix}")
+    stamp = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y%m%d-%H%M%S")  # as backups are named: office time
+    target = path.with_name(f"{path.stem}-升级前备份-版本{revision}-{stamp}-{os.getpid()}{path.suffix}")
     try:
         with closing(sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True)) as source, \
                 closing(sqlite3.connect(target)) as copy:
@@ -619,11 +621,12 @@ def _copy_before_upgrade(path: Path, revision: str) -> Path:
             copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file, not one needing a -wal beside it
         os.chmod(target, 0o600)
     except (OSError, sqlite3.Error) as exc:
-        with suppress(OSError):
-            target.unlink()
+        for leftover in ("", "-journal"):
+            with suppress(OSError):
+                Path(f"{target}{leftover}").unlink()
         reason = os_reason(exc) if isinstance(exc, OSError) else explain_operational_error(exc, str(path)) or str(exc)
         raise DatabaseError(f"数据库 {path} 须升级到本版本的格式，升级前要在它旁边另存一份完整的副本，但无法保存："
-                            f"{reason}。数据库未被升级，也未作其他改动。") from exc
+                            f"{reason.rstrip('。')}。数据库未被升级，也未作其他改动。") from exc
     return target
 
 
@@ -702,6 +705,11 @@ def open_database(db: str | None = None, *, upgrade: bool = True, after_upgrade:
                 detail = str(getattr(exc, "orig", None) or exc)
                 if "locked" in detail or "busy" in detail or not revision:
                     raise
+                if "disk" in detail.lower() or "no space" in detail.lower():  # the file is fine: the disk is not
+                    reason = (explain_operational_error(exc, database.display_name) or detail).rstrip("。")
+                    raise DatabaseError(f"无法打开数据库：把 {database.display_name} 升级到本版本的格式时出错："
+                                        f"{reason}。升级已撤回，数据库未被升级，文件本身完好；腾出磁盘空间后再打开即可。"
+                                        ) from exc
                 raise DatabaseError(f"无法打开数据库：把 {database.display_name} 升级到本版本的格式时出错——它的结构与"
                                     f"它记录的版本（{revision}）不符，版本记录可能被绕过本软件改动过。升级没有完成，"
                                     "数据库未被升级。请用最近的一份备份替换它，或请技术人员处理。") from exc

@@ -138,7 +138,8 @@ def test_an_upgrade_that_cannot_keep_a_copy_first_changes_nothing(tmp_path: Path
 
 
 def test_a_file_with_cases_from_an_early_version_upgrades_and_verifies(tmp_path: Path,
-                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+                                                                       capsys: pytest.CaptureFixture[str],
+                                                                       caplog: pytest.LogCaptureFixture) -> None:
     """Tables are rebuilt by the upgrade while other rows point at them; nothing is lost and the trail restarts."""
     from alembic import command
     from sqlalchemy import text
@@ -168,9 +169,11 @@ def test_a_file_with_cases_from_an_early_version_upgrades_and_verifies(tmp_path:
         conn.exec_driver_sql("INSERT INTO case_number_counters (prefix, last_value) VALUES ('RZ2207', 1)")
     old.dispose()
     code = main(["--db", str(path), "unit", "list"])  # a command that needs no login upgrades it, and says so
-    err = capsys.readouterr().err
-    [kept] = tmp_path.glob("v2-升级前备份-版本0002-*.sqlite3")
-    assert code == 0 and f"注意：数据库已升级到本版本的格式。升级前的文件已另存为 {kept}" in err
+    [kept] = tmp_path.glob("v2-升级前备份-版本0002-*.sqlite3")  # (logged: the command line shows it as 提示)
+    said = [r.getMessage() for r in caplog.records if "数据库已升级到本版本的格式" in r.getMessage()]
+    assert code == 0 and said == [f"数据库已升级到本版本的格式。升级前的文件已另存为 {kept}：升级后旧版本的本软件不能再"
+                                  "打开数据库，如需退回旧版本，请关闭程序后用这份副本替换数据库文件（升级后录入的内容不在其中）。"]
+    assert "数据库已升级" not in capsys.readouterr().err  # not printed a second time
     db = open_office_database(str(path))
     try:
         assert schema_revision(db) == head_revision()
@@ -209,3 +212,22 @@ def _file_at(path: Path, revision: str, *statements: str) -> None:
         for statement in statements:
             conn.exec_driver_sql(statement)
     old.dispose()
+
+
+def test_a_disk_filling_up_during_the_upgrade_is_named_as_such(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """It was reported as a version record changed behind the app, advising to replace the file with a backup."""
+    from hotline_desk import db as dbmodule
+
+    path = tmp_path / "old.sqlite3"
+    _file_at(path, "0001")
+
+    def disk_full(*_args: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(dbmodule, "_upgrade", disk_full)
+    with pytest.raises(DatabaseError) as refused:
+        open_database(str(path))
+    assert "升级到本版本的格式时出错：磁盘空间已满" in refused.value.message
+    assert "文件本身完好；腾出磁盘空间后再打开即可" in refused.value.message and "绕过" not in refused.value.message
+    assert not list(tmp_path.glob("*升级前备份*"))
