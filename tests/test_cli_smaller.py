@@ -109,3 +109,43 @@ def test_a_backup_is_restored_on_a_new_computer_where_there_is_no_database(
         restored.dispose()
     code, _, err = run(capsys, str(tmp_path / "elsewhere.sqlite3"), "restore", str(tmp_path / "nothing.sqlite3"))
     assert code != 0 and not (tmp_path / "elsewhere.sqlite3").exists()
+
+
+def test_a_first_start_left_unfinished_or_a_damaged_file_is_restored_over_without_a_login(
+        office: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        read_only_folder: Path) -> None:
+    """The window opened once on the new computer made an empty database whose admin had no password: restore then
+    asked for init, and after init refused the backup. A file damaged by a power cut could not be restored over."""
+    from hotline_desk.db import open_database
+    from hotline_desk.services.accounts import users
+    from hotline_desk.services.office import reference
+    from tests.test_cli_mistakes import _lock
+
+    code, out, err = run(capsys, office, "backup", "--dir", str(tmp_path / "usb"))
+    made = Path(out.split("已备份到 ", 1)[1].split("（", 1)[0])
+    monkeypatch.delenv("HOTLINE_DESK_PASSWORD", raising=False)
+    started = tmp_path / "new" / "hotline-desk.sqlite3"
+    fresh = open_database(str(started))  # as the window's first start leaves it, closed at 设置管理员密码
+    with fresh.session() as s:
+        reference.load_defaults(s)
+        users.ensure_first_admin(s)
+    fresh.dispose()
+    code, out, err = run(capsys, str(started), "restore", str(made))
+    assert code == 0 and "原来的数据库是首次启动时新建的空库" in out, err
+    damaged = tmp_path / "damaged" / "hotline-desk.sqlite3"
+    damaged.parent.mkdir()
+    damaged.write_bytes(b"\0" * 100 + made.read_bytes()[100:])
+    code, out, err = run(capsys, str(damaged), "restore", str(made))
+    assert code == 0 and "原来的数据库文件已损坏（已改名为 hotline-desk.sqlite3.损坏-" in out, err
+    for restored in (started, damaged):
+        copy = Database(f"sqlite:///{restored}")
+        try:
+            assert fingerprint(copy) == fingerprint(office)
+        finally:
+            copy.dispose()
+    assert len(list(damaged.parent.glob("hotline-desk.sqlite3.损坏-*"))) == 1  # kept, not deleted
+    code, out, err = run(capsys, str(office.path), "restore", str(made))  # an office's data: a login, as before
+    assert code == 2 and "密码" in err
+    _lock(read_only_folder)
+    code, _, err = run(capsys, str(read_only_folder / "fresh.sqlite3"), "restore", str(made))
+    assert code == 2 and f"不能在 {read_only_folder} 中写入" in err and "意外错误" not in err

@@ -282,12 +282,17 @@ def backup(db_path: Path, directory: Path, *, keep: int, now: datetime,
         Path(tmp).unlink(missing_ok=True)
         if target.exists() and target.stat().st_size == 0:
             target.unlink(missing_ok=True)
-        reason = os_reason(exc) if isinstance(exc, OSError) else explain_operational_error(exc, str(db_path)) or exc
-        raise DatabaseError(f"备份失败：{reason}。请检查备份目录是否可写、磁盘空间是否足够。") from exc
+        raise DatabaseError(f"备份失败：{_reason(exc, db_path)}。请检查备份目录是否可写、磁盘空间是否足够。") from exc
     found = list_backups(directory, db_path, held)
     kept = _kept(found, keep)
     stuck = tuple(old.path for old in found if old.path != target and old.path not in kept and not _remove(old))
     return BackupInfo(target, now, anchor, caught, stuck)
+
+
+def _reason(exc: sqlite3.Error | OSError, db_path: Path) -> str:
+    """Why copying failed, in words (a full disk, a folder that may not be written), without a closing 。."""
+    reason = os_reason(exc) if isinstance(exc, OSError) else explain_operational_error(exc, str(db_path)) or str(exc)
+    return reason.rstrip("。")
 
 
 def _remove(old: BackupInfo) -> bool:
@@ -462,8 +467,12 @@ def restore(db_path: Path, source: Path, *, keep: int, now: datetime, other_data
     if source.resolve() == db_path.resolve():
         raise DatabaseError(f"“{source.name}”就是当前数据库本身，不能用它恢复自己。未恢复。")
     _check_file(source)
-    _clear_leftovers(db_path.parent, f".restore-*{SUFFIX}")
-    fd, name = tempfile.mkstemp(dir=db_path.parent, prefix=".restore-", suffix=SUFFIX)
+    try:
+        _clear_leftovers(db_path.parent, f".restore-*{SUFFIX}")
+        fd, name = tempfile.mkstemp(dir=db_path.parent, prefix=".restore-", suffix=SUFFIX)
+    except OSError as exc:  # a folder this user may not write (read-only, another's)
+        raise DatabaseError(f"恢复失败：不能在 {db_path.parent} 中写入（{os_reason(exc)}）。当前数据库未改动。"
+                            ) from exc
     os.close(fd)
     tmp = Path(name)
     try:
@@ -471,7 +480,7 @@ def restore(db_path: Path, source: Path, *, keep: int, now: datetime, other_data
             # First: the backup of the current file below may share the source's folder, and its retention go.
             _copy(source, tmp)
         except (sqlite3.Error, OSError) as exc:
-            raise DatabaseError(f"恢复失败：{exc}。当前数据库未改动。") from exc
+            raise DatabaseError(f"恢复失败：{_reason(exc, db_path)}。当前数据库未改动。") from exc
         undone = _prepare_candidate(tmp, source.name, now)  # what is verified is what replaces the database
         _check_origin(db_path, source, other_database)
         safety = _replace(db_path, tmp, keep=keep, now=now, folder=folder)
@@ -509,5 +518,5 @@ def _replace(db_path: Path, candidate: Path, *, keep: int, now: datetime, folder
             Path(f"{db_path}{suffix}").unlink(missing_ok=True)
         os.replace(candidate, db_path)
     except (sqlite3.Error, OSError) as exc:
-        raise DatabaseError(f"恢复失败：{exc}。当前数据库未改动。") from exc
+        raise DatabaseError(f"恢复失败：{_reason(exc, db_path)}。当前数据库未改动。") from exc
     return safety
