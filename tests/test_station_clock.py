@@ -22,5 +22,10 @@ def test_a_clock_far_from_the_servers_is_named_and_a_near_one_is_not(db: Databas
 def test_how_far_a_clock_is_off_is_worded() -> None:
     server = datetime(2026, 12, 5, 3, 0, tzinfo=UTC)
     assert clock_words(server, server + timedelta(minutes=4)) == ""
-    assert clock_words(server, server - timedelta(hours=8, minutes=1)).startswith("本机时钟比数据库服务器慢 8 小时")
-    assert clock_words(server, server + timedelta(minutes=20)).startswith("本机时钟比数据库服务器快 20 分钟")
+    # measured a moment apart, a clock 8 hours slow (a time zone mixed up) is 8 hours off, not 7
+    slow = clock_words(server, server - timedelta(hours=8) + timedelta(seconds=2))
+    assert slow.startswith("本机时钟比数据库服务器慢 8 小时：其他工作站刚办理过的工单，本机要等这么久才能接着办理")
+    fast = clock_words(server, server + timedelta(minutes=20))
+    assert fast.startswith("本机时钟比数据库服务器快 20 分钟：本机登记的")
+    days = clock_words(server, server + timedelta(days=1, hours=23, minutes=55))
+    assert days.startswith("本机时钟比数据库服务器快 2 天")

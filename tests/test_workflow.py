@@ -498,7 +498,7 @@ def test_a_step_after_one_dated_days_ahead_names_a_wrong_clock(db: Database, peo
         wf.sign(s, people.operator, case_id, clock=clock)
     clock.set(now + timedelta(minutes=5))
     _refused(db, case_id, ValidationError,
-             f"比本机现在的时间（{clock():%Y-%m-%d %H:%M}）晚 399 天，本步的时间不能早于它。多半是登记上一步的电脑",
+             f"比本机现在的时间（{clock():%Y-%m-%d %H:%M}）晚 400 天，本步的时间不能早于它。多半是登记上一步的电脑",
              lambda s: wf.supervise(s, people.supervisor, case_id, clock=clock))
 
 

@@ -1,7 +1,7 @@
 """Time as the office reads it: naive datetimes in Asia/Shanghai, taken from an injected clock."""
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 OFFICE_TZ = ZoneInfo("Asia/Shanghai")
@@ -32,3 +32,14 @@ def short_time(moment: datetime, now: datetime) -> str:
     """A moment as a list's narrow column shows it: "12-04 10:15" within ``now``'s year, "2022-12-04 10:15" in any
     other, so that a December date and a January one are never taken for each other across the new year."""
     return f"{moment:%m-%d %H:%M}" if moment.year == now.year else f"{moment:%Y-%m-%d %H:%M}"
+
+
+def span_words(span: timedelta) -> str:
+    """A length of time to the nearest day, hour or minute, as a person says it: 8 小时 for 7:59:58 (a clock eight
+    hours off, measured a moment apart), 2 天 for 1 day 23:55."""
+    minutes = round(span.total_seconds() / 60)
+    if minutes >= 24 * 60 - 30:
+        return f"{round(minutes / (24 * 60))} 天"
+    if minutes >= 60:
+        return f"{round(minutes / 60)} 小时"
+    return f"{minutes} 分钟"

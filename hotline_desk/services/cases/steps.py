@@ -19,6 +19,7 @@ from hotline_desk.errors import HotlineError, PermissionDenied, TransitionError,
 from hotline_desk.excel import normalize as norm
 from hotline_desk.services.accounts.permissions import Actor, refusal
 from hotline_desk.services.cases.history import CaseStatus, DispatchStatus, EventRecord, apply_event
+from hotline_desk.services.clock import span_words
 from hotline_desk.services.office.calendar import WorkCalendar
 from hotline_desk.vocabulary import (
     OPEN_DISPATCH_STATES,
@@ -326,7 +327,7 @@ def _timing(status: CaseStatus, ctx: StepContext, at: datetime) -> list[Problem]
         if status.last_event_at > ctx.now:  # the last step was dated ahead of this station's clock
             ahead = status.last_event_at - ctx.now
             if ahead > timedelta(hours=1):  # no waiting it out: a station's clock was (or this one is) wrong
-                by = f"{ahead.days} 天" if ahead.days else f"{ahead.seconds // 3600} 小时"
+                by = span_words(ahead)
                 return [Problem(f"上一步的时间（{status.last_event_at:%Y-%m-%d %H:%M}）比本机现在的时间"
                                 f"（{ctx.now:%Y-%m-%d %H:%M}）晚 {by}，本步的时间不能早于它。多半是登记上一步的电脑"
                                 "（或本机）的日期、时钟设错了：请管理员核对各工作站的日期和时间。", Gate.INPUT, "at")]

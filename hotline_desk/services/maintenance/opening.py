@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from hotline_desk.db import Database, open_database
 from hotline_desk.errors import HotlineError
+from hotline_desk.services.clock import span_words
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -69,11 +70,12 @@ def clock_words(server: datetime, here: datetime) -> str:
     gap = here - server
     if abs(gap) <= CLOCK_TOLERANCE:
         return ""
-    size = abs(gap)
-    amount = (f"{size.days} 天" if size.days else f"{size.seconds // 3600} 小时" if size.seconds >= 3600
-              else f"{size.seconds // 60} 分钟")
-    return (f"本机时钟比数据库服务器{'快' if gap > timedelta(0) else '慢'} {amount}。本机登记的时间会与其他工作站对不上"
-            "（时间在前的工单，别的工作站要等到那个时间才能办理）。请先让管理员校准本机的日期、时间和时区，再登记、办理。")
+    if gap > timedelta(0):
+        what = "本机登记的时间在前，其他工作站要等到那个时间才能接着办理这些工单"
+    else:
+        what = "其他工作站刚办理过的工单，本机要等这么久才能接着办理（本步的时间不能早于上一步）"
+    return (f"本机时钟比数据库服务器{'快' if gap > timedelta(0) else '慢'} {span_words(abs(gap))}：{what}。"
+            "请先让管理员校准本机的日期、时间和时区，再登记、办理。")
 
 
 def clear_unfinished_imports(database: Database) -> list[ClearedBatch]:
