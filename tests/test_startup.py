@@ -154,3 +154,13 @@ def test_without_a_display_the_window_is_refused_in_words_before_qt_aborts() -> 
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "这里没有图形显示（没有 DISPLAY" in result.stderr
     assert "xcb" not in result.stderr and not (ROOT / "unused.sqlite3").exists()
+
+
+def test_a_display_that_is_not_there_is_refused_in_words_too() -> None:
+    """DISPLAY set to a display this machine does not have (an SSH forwarding gone): Qt aborted in English."""
+    from hotline_desk.cli import missing_display
+
+    assert "连不上图形显示 :987" in missing_display({"DISPLAY": ":987"})
+    assert "连不上图形显示 unix:986.0" in missing_display({"DISPLAY": "unix:986.0"})
+    assert missing_display({"DISPLAY": "remote-host:10.0"}) == ""  # another machine's: left to Qt
+    assert missing_display({"DISPLAY": ":987", "QT_QPA_PLATFORM": "offscreen"}) == ""

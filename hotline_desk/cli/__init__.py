@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import re
 import sys
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from hotline_desk import __version__
 from hotline_desk.cli.parsing import MAIN_OPTIONS, ChineseArgumentParser, SubcommandParser
@@ -78,15 +80,25 @@ def safe_output() -> None:
             continue
 
 
+# A display on this machine (":0", ":987.0", "unix:1"), whose socket can be looked for; a remote one is left to Qt.
+LOCAL_DISPLAY = re.compile(r"(?:unix)?:(\d+)(?:\.\d+)?")
+
+
 def missing_display(environ: Mapping[str, str] = os.environ) -> str:
     """Why no window can open here (Linux without a graphical display, as over SSH), in words; "" when one can. Qt
     would otherwise abort in English, naming a library that is installed."""
-    if not sys.platform.startswith("linux") or environ.get("QT_QPA_PLATFORM") or environ.get("DISPLAY") \
-            or environ.get("WAYLAND_DISPLAY"):
+    if not sys.platform.startswith("linux") or environ.get("QT_QPA_PLATFORM") or environ.get("WAYLAND_DISPLAY"):
         return ""
-    return ("错误：这里没有图形显示（没有 DISPLAY，例如通过 SSH 登录），无法打开桌面窗口。请在工作站的桌面上启动程序；"
-            "没有显示器的机器上可以用 xvfb-run hotline-desk 在虚拟屏幕上运行，或用子命令在命令行工作"
-            "（hotline-desk --help 列出子命令）。")
+    instead = ("请在工作站的桌面上启动程序；没有显示器的机器上可以用 xvfb-run hotline-desk 在虚拟屏幕上运行，"
+               "或用子命令在命令行工作（hotline-desk --help 列出子命令）。")
+    display = environ.get("DISPLAY", "")
+    if not display:
+        return f"错误：这里没有图形显示（没有 DISPLAY，例如通过 SSH 登录），无法打开桌面窗口。{instead}"
+    local = LOCAL_DISPLAY.fullmatch(display)
+    if local and not Path(f"/tmp/.X11-unix/X{local.group(1)}").exists():
+        return (f"错误：连不上图形显示 {display}（这台机器上没有这个显示，例如 SSH 的 X 转发已断开，或用 sudo "
+                f"切换了用户），无法打开桌面窗口。{instead}")
+    return ""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
