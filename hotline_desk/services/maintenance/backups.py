@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from hotline_desk.errors import PermissionDenied
+from hotline_desk.errors import DatabaseError, PermissionDenied
 from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.maintenance import backup
 from hotline_desk.services.office.settings import Settings
@@ -33,6 +33,11 @@ def make_backup(session: Session, db_path: Path, now: datetime, chosen: str | No
         who = f"{actor.display_name}（{actor.role_label}）" if actor else "未登录的用户"
         raise PermissionDenied(f"{who}只能备份到办公室设置的备份目录，不能用 --dir 另选位置（需管理员）。未备份。")
     folder, keep = backup_location(session, db_path, chosen)
+    setting = Settings(session).str("backup.dir")
+    if not chosen and setting and not Path(setting).parent.is_dir():
+        # Its disk or share is not there: made anew with its parents, it would be on this computer's own disk.
+        raise DatabaseError(f"备份失败：设置的备份目录 {setting} 所在的位置不存在"
+                            "（另一块硬盘、U 盘或网络盘没有接上？）。请接上后再备份，或在设置中改选备份目录。")
     return backup.backup(db_path, folder, keep=keep, now=now)
 
 
