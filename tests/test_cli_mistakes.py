@@ -169,6 +169,11 @@ def test_a_read_only_database_can_be_read(office: Database, people: People, cloc
     assert run(capsys, str(copy), "verify")[0] == 0
     code, _, err = run(capsys, str(copy), "case", "approve", number, user="sup1")
     assert code == 2 and "只读" in err and len(err.splitlines()) == 1
+    # A wrong password was refused as "只读：不能保存" (saving the count of failures failed).
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HOTLINE_DESK_PASSWORD", "Wrong-guess-42")
+        code, _, err = run(capsys, str(copy), "case", "list", user="op1")
+    assert code == 2 and "（数据库文件是只读的，输错次数不记录）" in err and "不能保存" not in err
     # The window's automatic backups are not tried: they failed twice a session, advising a setting kept in the
     # very file nobody may write.
     from hotline_desk.db import open_database

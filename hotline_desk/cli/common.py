@@ -77,7 +77,7 @@ class Context:
             raise PermissionDenied(f"{empty}请在环境变量 {ENV_PASSWORD} 中提供用户 {username} 的密码，"
                                    "或在终端中输入。未尝试登录。")
         with self.db.reader() as session:  # a right password logs in without waiting for another station's write
-            result = accounts.login(session, username, password, record=False)
+            result = accounts.login(session, username, password, record=False, counted=not self.db.read_only)
         if result.unrecorded:
             with self.db.session() as session:  # failed attempts are counted even when refused
                 result = accounts.login(session, username, password)

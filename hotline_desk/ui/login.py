@@ -118,8 +118,12 @@ class LoginDialog(_StartDialog):
         if self.changing:
             self._change_first_password(username)
             return
-        with self.db.session() as session:  # failed attempts are counted even though the login is refused
-            result = accounts.login(session, username, self.password.text(), clock=self.clock)
+        if self.db.read_only:  # nothing can be written: no count is kept, and the refusal says so
+            with self.db.reader() as session:
+                result = accounts.login(session, username, self.password.text(), clock=self.clock, counted=False)
+        else:
+            with self.db.session() as session:  # failed attempts are counted even though the login is refused
+                result = accounts.login(session, username, self.password.text(), clock=self.clock)
         if result.must_change:
             self.message.setText(result.message)
             self._show_new_password(True)

@@ -113,12 +113,14 @@ MUST_CHANGE = "这是一次性密码：请设置自己的新密码（至少6位�
 
 
 def login(session: Session, username: str, password: str, *, clock: Clock = office_now,
-          record: bool = True) -> LoginResult:
+          record: bool = True, counted: bool = True) -> LoginResult:
     """Check a password; the caller commits, so failed attempts count even when the login is refused.
 
     With ``record=False`` nothing is written: a right password of an account with no failures to clear logs in
     without taking the write lock (so reading never waits for another station's write); any other attempt comes
-    back ``unrecorded`` and must be repeated with ``record=True`` in a write session.
+    back ``unrecorded`` and must be repeated with ``record=True`` in a write session. ``counted=False`` is for a
+    file nobody may write (read in a session that is never committed): a wrong password is refused as such, with
+    no count kept, where saving the count failed as "read-only".
     """
     now = clock()
     user = session.scalar(select(User).where(User.username == username.strip(), User.active.is_(True)))
@@ -130,13 +132,15 @@ def login(session: Session, username: str, password: str, *, clock: Clock = offi
     if not user.password_hash:
         return LoginResult(None, NO_PASSWORD)
     right = check_password(user.password_hash, password)
-    if not record and (not right or user.failed_logins or user.locked_until is not None):
+    if not counted and not right:
+        return LoginResult(None, f"{WRONG_PASSWORD}（数据库文件是只读的，输错次数不记录）。")
+    if not record and counted and (not right or user.failed_logins or user.locked_until is not None):
         return LoginResult(None, "", unrecorded=True)
     if right and audit.changed_behind(session, user, recorded=True):  # a role raised in the file, or an
         # account inserted there, is not signed in with
         return LoginResult(None, f"{_account_of(user)}{audit.BEHIND_THE_APP.replace('这一步未办理', '不能登录')}")
     if right:
-        if user.failed_logins or user.locked_until is not None:
+        if counted and (user.failed_logins or user.locked_until is not None):
             user.failed_logins = 0
             user.locked_until = None
         if is_one_time(user.password_hash):
