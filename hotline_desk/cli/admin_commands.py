@@ -343,14 +343,17 @@ def _restore_where_there_is_none(place: Path, source: Path, found: str) -> int:
     kept = ""
     try:
         place.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if "损坏" in found:
-            aside = place.with_name(f"{place.name}.损坏-{office_now():%Y%m%d-%H%M%S}")
-            for suffix in ("-wal", "-shm", ""):
-                if Path(f"{place}{suffix}").exists():
-                    os.replace(f"{place}{suffix}", f"{aside}{suffix}")
-            kept = f"（已改名为 {aside.name} 保留）"
-        elif place.exists() and place.stat().st_size == 0:
+        if place.exists() and place.stat().st_size == 0:
             place.unlink()  # an empty file: nothing in it
+        left = [suffix for suffix in ("-wal", "-shm", "") if Path(f"{place}{suffix}").exists()]
+        if "损坏" in found or (left and not place.exists()):
+            # a damaged file, or the log of one moved away (it may hold its last saves): kept, not deleted
+            why = "损坏" if "损坏" in found else "遗留"
+            aside = place.with_name(f"{place.name}.{why}-{office_now():%Y%m%d-%H%M%S}")
+            for suffix in left:
+                os.replace(f"{place}{suffix}", f"{aside}{suffix}")
+            kept = (f"（已改名为 {aside.name} 保留）" if "" in left
+                    else f"（旁边遗留的日志文件已改名为 {aside.name}{left[0]} 等保留）")
     except OSError as exc:
         raise HotlineError(f"无法在 {place.parent} 中写入（{os_reason(exc)}），未恢复。请换一个可写的位置。") from exc
     restored = backup.restore(place, source, keep=settings.BACKUP_KEEP.default, now=office_now(),
