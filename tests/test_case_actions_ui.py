@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QMessageBox, QPushButton, QWidget
+from PySide6.QtWidgets import QLabel, QLineEdit, QMessageBox, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from hotline_desk.db import Database
@@ -147,7 +147,9 @@ def _escape(dialog: ActionDialog, press: Qt.Key | None) -> dict[str, object]:
     seen: dict[str, object] = {}
     if press is not None:
         answer_question(seen, press)
-    QTest.keyClick(QApplication.focusWidget() or dialog, Qt.Key.Key_Escape)
+    # The dialog's own focus, not the application's: a form opened again may not be the active window yet on a busy
+    # machine, and Esc sent to the window behind it left the form open for good.
+    QTest.keyClick(dialog.focusWidget() or dialog, Qt.Key.Key_Escape)
     return seen
 
 
