@@ -367,7 +367,16 @@ class Database:
         with self._translate_errors(), self._writer() as session:
             try:
                 yield session
-                session.commit()
+                session.flush()  # what fails up to here was not saved
+                try:
+                    session.commit()
+                except Exception as exc:
+                    if _operational(exc) and _connection_lost(exc):  # the server may have committed before it went
+                        raise DatabaseError(
+                            f"与数据库服务器 {self.display_name} 的连接正好在保存时中断了：刚才的操作可能已经保存，"
+                            "也可能没有。请在网络恢复后先刷新查看（打开工单、看列表或附加分）再决定是否重做，以免登记两次。"
+                        ) from exc
+                    raise
             except BaseException:
                 session.rollback()
                 raise
@@ -413,6 +422,15 @@ def _operational(exc: BaseException) -> bool:
         for kind in type(exc).__mro__)
 
 
+# How a server connection that went away reads in the driver's words.
+LOST_CONNECTION = ("server closed the connection", "terminating connection", "connection is closed",
+                   "connection is lost")
+
+
+def _connection_lost(exc: BaseException) -> bool:
+    return any(words in str(getattr(exc, "orig", None) or exc).lower() for words in LOST_CONNECTION)
+
+
 def explain_operational_error(exc: BaseException, where: str) -> str | None:
     """The office's words for a database that cannot be used right now, or None when it is something else."""
     text = str(getattr(exc, "orig", None) or exc)
@@ -432,8 +450,7 @@ def explain_operational_error(exc: BaseException, where: str) -> str | None:
         return f"无法登录数据库服务器 {where}：用户名或密码不对，请向管理员核对连接地址。"
     if "database" in lowered and "does not exist" in lowered:
         return f"数据库服务器上没有这个数据库：{where}。请让管理员按说明先建库。"
-    if ("server closed the connection" in lowered or "terminating connection" in lowered
-            or "connection is closed" in lowered or "connection is lost" in lowered):
+    if any(words in lowered for words in LOST_CONNECTION):
         return f"与数据库服务器 {where} 的连接中断了，刚才的操作没有保存。请检查网络，稍后重试。"
     if ("invalid response to ssl negotiation" in lowered or "received invalid response" in lowered
             or "expected authentication request" in lowered):
