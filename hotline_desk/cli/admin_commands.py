@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import sqlite3
 import sys
-from contextlib import closing
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from hotline_desk.cli.common import (
     ENV_NEW_PASSWORD,
@@ -290,7 +287,7 @@ def cmd_backup(ctx: Context, args: argparse.Namespace) -> int:
 def cmd_restore(ctx: Context, args: argparse.Namespace) -> int:
     url = resolve_db_url(ctx.db_arg)
     place = sqlite_path(url) if url.startswith("sqlite:///") else None
-    if place is not None and not place.is_dir() and (found := _nothing_to_keep(place)):
+    if place is not None and not place.is_dir() and (found := backup.vacant(place)) is not None:
         return _restore_where_there_is_none(place, Path(args.file), found)
     path = _db_file(ctx)
     actor = ctx.actor()
@@ -317,48 +314,14 @@ def cmd_restore(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-def _nothing_to_keep(place: Path) -> str:
-    """What is at ``place`` when it holds nothing a restore must keep or ask a login for, in words: no database, an
-    empty file, a file SQLite cannot read (damaged), or a database made by a first start that went no further (no
-    case, no password set); "" when it holds an office's data."""
-    if not place.exists() or place.stat().st_size == 0:
-        return "原来没有数据库"
-    if not is_sqlite_file(place):
-        return "原来的数据库文件已损坏"
-    try:
-        with closing(sqlite3.connect(f"file:{quote(str(place))}?mode=ro", uri=True)) as conn:
-            cases = conn.execute("SELECT count(*) FROM cases").fetchone()[0]
-            passwords = conn.execute("SELECT count(*) FROM users WHERE password_hash <> ''").fetchone()[0]
-    except sqlite3.DatabaseError as exc:
-        return "原来的数据库文件已损坏" if "not a database" in str(exc) or "malformed" in str(exc) else ""
-    return "原来的数据库是首次启动时新建的空库（没有工单，管理员还没有设置密码）" if not cases and not passwords else ""
-
-
-def _restore_where_there_is_none(place: Path, source: Path, found: str) -> int:
-    """A new computer (the old one's disk gone), or a database file damaged beyond reading: nothing here to replace
-    with care, so no login is asked; the backup, checked whole as any restore checks it, becomes the database, its
-    accounts with it. A damaged file is kept aside under another name, with its log files."""
+def _restore_where_there_is_none(place: Path, source: Path, found: backup.Vacant) -> int:
+    """A new computer, a first start left unfinished, a file damaged beyond reading: see ``backup.vacant``."""
     if source.is_dir():
         raise ValidationError(_folder_not_backup(source))
-    kept = ""
-    try:
-        place.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if place.exists() and place.stat().st_size == 0:
-            place.unlink()  # an empty file: nothing in it
-        left = [suffix for suffix in ("-wal", "-shm", "") if Path(f"{place}{suffix}").exists()]
-        if "损坏" in found or (left and not place.exists()):
-            # a damaged file, or the log of one moved away (it may hold its last saves): kept, not deleted
-            why = "损坏" if "损坏" in found else "遗留"
-            aside = place.with_name(f"{place.name}.{why}-{office_now():%Y%m%d-%H%M%S}")
-            for suffix in left:
-                os.replace(f"{place}{suffix}", f"{aside}{suffix}")
-            kept = (f"（已改名为 {aside.name} 保留）" if "" in left
-                    else f"（旁边遗留的日志文件已改名为 {aside.name}{left[0]} 等保留）")
-    except OSError as exc:
-        raise HotlineError(f"无法在 {place.parent} 中写入（{os_reason(exc)}），未恢复。请换一个可写的位置。") from exc
-    restored = backup.restore(place, source, keep=settings.BACKUP_KEEP.default, now=office_now(),
-                              other_database=True)
-    print(f"{place} 处{found}{kept}：已从 {source.name} 恢复到这里。请用备份中的账户登录。")
+    restored, kept = backup.restore_into_vacant(place, source, found, keep=settings.BACKUP_KEEP.default,
+                                                now=office_now())
+    aside = f"（{kept}）" if kept else ""
+    print(f"{place} 处{found.words}{aside}：已从 {source.name} 恢复到这里。请用备份中的账户登录。")
     for undone in restored.undone:
         print(half_imports.undone_words(undone))
     return 0

@@ -11,13 +11,13 @@ import sqlite3
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from urllib.request import pathname2url
 
-from hotline_desk.db import Database, explain_operational_error, head_revision, sqlite_url
+from hotline_desk.db import Database, explain_operational_error, head_revision, is_sqlite_file, sqlite_url
 from hotline_desk.errors import DatabaseError, os_reason
 from hotline_desk.services.accounts import anchors
 from hotline_desk.services.accounts.audit import ANCHOR_HASH_LENGTH, Anchor
@@ -489,6 +489,56 @@ def restore(db_path: Path, source: Path, *, keep: int, now: datetime, other_data
             Path(f"{tmp}{leftover}").unlink(missing_ok=True)
     anchors.log_restore(db_path, _anchor_of(db_path), f"从 {source.name} 恢复", now)
     return Restored(safety or BackupInfo(db_path, now), undone)
+
+
+@dataclass(frozen=True)
+class Vacant:
+    """A database's place that holds nothing a restore must keep or ask a login for: what it holds, in words."""
+
+    words: str
+    damaged: bool = False
+
+
+def vacant(place: Path) -> Vacant | None:
+    """No database, an empty file, a file SQLite cannot read (damaged), or a database a first start left unfinished
+    (no case, no password set); None when the place holds an office's data."""
+    if not place.exists() or place.stat().st_size == 0:
+        return Vacant("原来没有数据库")
+    if not is_sqlite_file(place):
+        return Vacant("原来的数据库文件已损坏", damaged=True)
+    try:
+        with closing(sqlite3.connect(file_uri(place), uri=True)) as conn:
+            cases = conn.execute("SELECT count(*) FROM cases").fetchone()[0]
+            passwords = conn.execute("SELECT count(*) FROM users WHERE password_hash <> ''").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        damaged = "not a database" in str(exc) or "malformed" in str(exc)
+        return Vacant("原来的数据库文件已损坏", damaged=True) if damaged else None
+    if cases or passwords:
+        return None
+    return Vacant("原来的数据库是首次启动时新建的空库（没有工单，管理员还没有设置密码）")
+
+
+def restore_into_vacant(place: Path, source: Path, found: Vacant, *, keep: int, now: datetime
+                        ) -> tuple[Restored, str]:
+    """Restore where there is nothing to keep (a new computer, a first start left unfinished, a file damaged beyond
+    reading): no login, the backup checked whole as any restore checks it. A damaged file, or the log files of one
+    moved away (they may hold its last saves), are kept aside under another name; what was kept is returned."""
+    kept = ""
+    try:
+        place.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if place.exists() and place.stat().st_size == 0:
+            place.unlink()  # an empty file: nothing in it
+        left = [suffix for suffix in ("-wal", "-shm", "") if Path(f"{place}{suffix}").exists()]
+        if found.damaged or (left and not place.exists()):
+            aside = place.with_name(f"{place.name}.{'损坏' if found.damaged else '遗留'}-{now:%Y%m%d-%H%M%S}")
+            for suffix in left:
+                os.replace(f"{place}{suffix}", f"{aside}{suffix}")
+            kept = (f"已改名为 {aside.name} 保留" if "" in left
+                    else f"旁边遗留的日志文件已改名为 {aside.name}{left[0]} 等保留")
+    except OSError as exc:
+        raise DatabaseError(f"恢复失败：不能在 {place.parent} 中写入（{os_reason(exc)}）。请换一个可写的位置。"
+                            ) from exc
+    return restore(place, source, keep=keep, now=now, other_database=True), kept
 
 
 def _check_origin(db_path: Path, source: Path, other_database: bool) -> None:
