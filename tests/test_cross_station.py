@@ -147,3 +147,39 @@ def test_a_database_that_stops_answering_is_said_in_the_status_bar_and_its_retur
     assert window.statusBar().currentMessage().startswith("数据库已恢复连接（")
     window.close()
     assert Task.wait_all(5000)
+
+
+def test_a_look_that_failed_to_start_does_not_stop_the_later_ones(qtbot: QtBot, db: Database, people: People,
+                                                                 tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A look whose task raised as it started left the watcher "busy" for good: that station heard no other
+    station's saves again until it was restarted."""
+    from hotline_desk.services.cases.records import register_case
+    from hotline_desk.ui.watcher import DatabaseWatcher
+    from tests.helpers import draft
+
+    ctx = context(db, people.operator, office_now, tmp_path)
+    watcher = DatabaseWatcher(ctx, interval_ms=60_000)  # looked at by hand below
+    heard: list[Change] = []
+    ctx.signals.changed.connect(heard.append)
+    elsewhere = Database(db.url)
+    try:
+        with elsewhere.session() as s:
+            register_case(s, people.operator2, draft(s))
+        start = Task.start
+
+        def broken(_task: Task[object]) -> None:
+            raise RuntimeError("Internal C++ object already deleted")
+
+        monkeypatch.setattr(Task, "start", broken)
+        with pytest.raises(RuntimeError):
+            watcher.check()
+        monkeypatch.setattr(Task, "start", start)
+        with elsewhere.session() as s:
+            register_case(s, people.operator2, draft(s, content="另一件：路灯不亮"))
+        watcher.check()
+        qtbot.waitUntil(lambda: heard == [Change.CASES], timeout=3000)
+    finally:
+        elsewhere.dispose()
+    watcher.stop()
+    assert Task.wait_all(5000)

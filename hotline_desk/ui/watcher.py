@@ -139,8 +139,12 @@ class DatabaseWatcher(QObject):
             with self.ctx.db.reader() as session:
                 return changes_since(session, mark, own=own)
 
-        task: Task[Activity] = Task(None, look)
-        task.quietly().success(self._seen).failure(self._failed).always(self._idle).start()
+        try:
+            task: Task[Activity] = Task(None, look)
+            task.quietly().success(self._seen).failure(self._failed).always(self._idle).start()
+        except BaseException:
+            self._busy = False  # a look that never started must not stop every later one
+            raise
 
     def _idle(self) -> None:
         self._busy = False
