@@ -214,7 +214,7 @@ def first_record(session: Session, obj: Audited) -> tuple[str, dict[str, Any]] |
                             .where(AuditRecord.entity == snapshot(obj)[0]).order_by(AuditRecord.id).limit(1)).first()
     if found is None:
         return None
-    detail = _recorded(found.detail)
+    detail = detail_of(found.detail)
     return (found.kind, detail) if detail is not None else None
 
 
@@ -273,7 +273,7 @@ def _latest_detail(session: Session, entities: Sequence[str]) -> tuple[str, str]
 def recorded_detail(session: Session, obj: Audited) -> dict[str, Any] | None:
     """The row as its latest record holds it (snapshot names), or None when the trail has no record of it."""
     latest = _latest_detail(session, [snapshot(obj)[0]])
-    return _recorded(latest[1]) if latest is not None else None
+    return detail_of(latest[1]) if latest is not None else None
 
 
 BEHIND_THE_APP = ("与审计记录不符（数据库文件可能被绕过本程序改动过），这一步未办理。"
@@ -674,7 +674,8 @@ def entity_label(entity: str, detail: dict[str, Any] | None) -> str:
     return f"{shown}（{entity}）"
 
 
-def _recorded(text: str) -> dict[str, Any] | None:
+def detail_of(text: str) -> dict[str, Any] | None:
+    """A record's detail as the dict it holds, or None when it holds none (unreadable, or not an object)."""
     try:
         found = json.loads(text)
     except ValueError:
@@ -692,12 +693,12 @@ def _check_rows(session: Session, latest: dict[str, str], report: VerifyReport) 
             report.problems.append(f"{entity_label(entity, detail)} 没有审计记录（可能是绕过本软件添加的）。")
         elif stored != canonical(detail):
             # named as the trail knows it: a name changed behind the app is not the one to look for
-            shown = entity_label(entity, _recorded(stored) or detail)
+            shown = entity_label(entity, detail_of(stored) or detail)
             report.problems.append(f"{shown} 与最后一次审计记录不符（被绕过本软件改动）。")
     removed = canonical(REMOVED)
     for entity, recorded in latest.items():
         if entity.startswith(PREFIXES) and entity not in present and recorded != removed:
-            report.problems.append(f"{entity_label(entity, _recorded(recorded))} 已不存在（被删除）。")
+            report.problems.append(f"{entity_label(entity, detail_of(recorded))} 已不存在（被删除）。")
 
 
 # The newest revision that changed what the audit trail records (0004 made the trail, 0006 added a unit column,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.errors import NotFound, PermissionDenied
 from hotline_desk.models import AppealType, AuditRecord, Case, Category, Channel, ReferenceAlias, Unit, User
-from hotline_desk.services.accounts.audit import NOTE_KINDS, REMOVED, entity_label
+from hotline_desk.services.accounts.audit import NOTE_KINDS, REMOVED, detail_of, entity_label
 from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.office.reference import CATEGORY_SEPARATOR
 from hotline_desk.vocabulary import Role, UnitGroup
@@ -138,11 +138,7 @@ class _Names:
 
 
 def _detail(text: str) -> dict[str, Any]:
-    try:
-        found = json.loads(text)
-    except ValueError:
-        return {}
-    return found if isinstance(found, dict) else {}
+    return detail_of(text) or {}
 
 
 def _case_of(entity: str) -> int | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -175,11 +174,7 @@ def units_in_use_before(session: Session, moment: datetime) -> set[int]:
 
 
 def _active_in(detail: str) -> bool:
-    try:
-        found = json.loads(detail)
-    except ValueError:
-        return False
-    return isinstance(found, dict) and found.get("active") is True
+    return (audit.detail_of(detail) or {}).get("active") is True
 
 
 def unit_names(session: Session) -> dict[int, str]:
