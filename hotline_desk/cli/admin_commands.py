@@ -22,14 +22,12 @@ from hotline_desk.cli.common import (
 from hotline_desk.cli.parsing import parse_time
 from hotline_desk.cli.terminal import unfiltered
 from hotline_desk.db import (
-    head_revision,
     is_sqlite_file,
     resolve_db_url,
-    schema_revision,
     sqlite_file_whole,
     sqlite_path,
 )
-from hotline_desk.errors import DatabaseError, HotlineError, PermissionDenied, ValidationError, os_reason
+from hotline_desk.errors import HotlineError, PermissionDenied, ValidationError, os_reason
 from hotline_desk.services.accounts import accounts, anchors, audit_reading, users
 from hotline_desk.services.accounts.audit_reading import SUBJECTS
 from hotline_desk.services.accounts.permissions import require
@@ -372,10 +370,7 @@ def _show_progress(table: str, done: int, total: int) -> None:
 def cmd_verify(ctx: Context, args: argparse.Namespace) -> int:
     # The file as it is: verifying a copy kept as evidence neither upgrades it nor undoes an import left in it.
     ctx.changes_nothing = True
-    if schema_revision(ctx.db) != head_revision():
-        raise DatabaseError(f"{ctx.db.display_name} 的数据库格式与本版本的软件不同（较旧，或由更新的版本创建）。"
-                            "verify 不改动数据库：请用与它同版本的软件核验，或先用本软件打开一次（较旧的格式自动升级）"
-                            "再核验。")
+    integrity.refuse_other_format(ctx.db)
     given = [anchor for source in args.anchor for anchor in anchors.read(source)]
     with ctx.db.reader() as session:
         hints = anchors.origin_hints(session, given)

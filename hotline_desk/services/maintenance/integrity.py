@@ -12,6 +12,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline_desk.db import Database, head_revision, schema_revision
+from hotline_desk.errors import DatabaseError
 from hotline_desk.models import Case, CaseEvent, CaseNumberCounter, Dispatch, FollowUp, ImportBatch
 from hotline_desk.models.facts import CaseFact
 from hotline_desk.services.accounts import audit
@@ -142,6 +144,15 @@ def consistency_problems(session: Session) -> list[str]:
             problems.append(f"导入批次 {batch.id}（{batch.file_name}）记为 {batch.rows} 件，"
                             f"办理历史中却有 {written} 件。")
     return problems
+
+
+def refuse_other_format(db: Database) -> None:
+    """``verify`` checks a file as it is (a copy kept as evidence is neither upgraded nor cleared of an import), so a
+    file of another format is refused, saying how to check it, rather than read against this version's tables."""
+    if schema_revision(db) != head_revision():
+        raise DatabaseError(f"{db.display_name} 的数据库格式与本版本的软件不同（较旧，或由更新的版本创建）。"
+                            "verify 不改动数据库：请用与它同版本的软件核验，或先用本软件打开一次（较旧的格式自动升级）"
+                            "再核验。")
 
 
 def verify_all(session: Session, anchors: Sequence[audit.Anchor] = ()) -> audit.VerifyReport:
