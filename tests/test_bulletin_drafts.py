@@ -79,6 +79,29 @@ def test_saving_from_an_up_to_date_page_works_and_the_next_save_compares_with_it
         assert contents(bulletin.get_draft(s, MONTH)) == contents(mine)
 
 
+def test_a_save_that_went_through_unannounced_is_no_conflict_when_saved_again(
+        db: Database, people: People, clock: FakeClock, opened: bulletin.BulletinDraft) -> None:
+    """A connection lost at the commit told 李强's station the save might not have gone through; it had. Her page
+    still holds the first reading: saving the same again, or with another part changed too, is no conflict."""
+    page = dict(call_volume="约1.2万人次", good_units="", bad_units="城市管理局", sections=(HOT, WORK),
+                typical_cases=())
+    clock.set(clock.now.replace(hour=10, minute=0))
+    with db.session() as s:
+        bulletin.update_draft(s, people.supervisor, MONTH, clock=clock, expected=opened, **page)
+    clock.advance(minutes=3)
+    with db.session() as s:
+        bulletin.update_draft(s, people.supervisor, MONTH, clock=clock, expected=opened, **page)
+    with db.session() as s:
+        saved = bulletin.update_draft(s, people.supervisor, MONTH, clock=clock, expected=opened,
+                                      **{**page, "good_units": "纸坊镇"})
+    assert saved.issue.good_units == "纸坊镇" and saved.issue.call_volume == "约1.2万人次"
+    with pytest.raises(DraftConflict, match="已被李强于 10:03 保存"), db.session() as s:  # would undo 纸坊镇
+        bulletin.update_draft(s, people.supervisor2, MONTH, clock=clock, expected=opened,
+                              **{**page, "call_volume": "约1.3万人次"})
+    with db.reader() as s:
+        assert contents(bulletin.get_draft(s, MONTH)) == contents(saved)
+
+
 def test_a_save_of_a_month_nobody_saved_yet_is_no_conflict(db: Database, people: People, clock: FakeClock,
                                                            opened: bulletin.BulletinDraft) -> None:
     with db.reader() as s:

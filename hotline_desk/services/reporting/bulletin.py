@@ -147,7 +147,6 @@ def update_draft(session: Session, actor: Actor, month: str, *, clock: Clock = o
         raise ValidationError(f"简报没有这些可修改项：{'、'.join(sorted(unknown))}")
     now = clock()
     before = _draft(session, row)
-    _check_unchanged(session, row, before, expected, now, doing="保存")
     for key in ("year_issue", "total_issue"):
         if key in changes and (not isinstance(changes[key], int) or changes[key] < 1):
             raise ValidationError("期号应为正整数。", field=key)
@@ -163,10 +162,11 @@ def update_draft(session: Session, actor: Actor, month: str, *, clock: Clock = o
             _refuse_unknown_numbers(session, cases)
             value = json.dumps(cases, ensure_ascii=False)
         setattr(row, key, value)
-    _refuse_taken_numbers(session, row)  # also when other fields are saved: a draft's numbers taken meanwhile
     session.flush()
     after = _draft(session, row)
     old, new = contents(before), contents(after)
+    _check_unchanged(session, row, before, expected, now, doing="保存", wanted=new)  # refused: all rolled back
+    _refuse_taken_numbers(session, row)  # also when other fields are saved: a draft's numbers taken meanwhile
     changed = [key for key in new if new[key] != old[key]]
     if changed or row.updated_at is None:  # a save that changes nothing is not another station's news
         row.updated_at = now
@@ -179,10 +179,18 @@ DRAFT_SAVED = "bulletin_draft"
 
 
 def _check_unchanged(session: Session, row: Bulletin, stored: BulletinDraft, expected: BulletinDraft | None,
-                     now: datetime, *, doing: str) -> None:
+                     now: datetime, *, doing: str, wanted: dict[str, Any] | None = None) -> None:
     """Refuse (changing nothing) when the stored draft is no longer the one the screen started from. A month
-    nobody has saved yet has nothing to lose (only its proposed issue numbers may have moved on meanwhile)."""
-    if expected is None or row.updated_at is None or contents(stored) == contents(expected):
+    nobody has saved yet has nothing to lose (only its proposed issue numbers may have moved on meanwhile).
+
+    A save (``wanted``: the draft as it would be stored) is refused only when it would undo a part saved since:
+    a part that already holds what the screen asks for loses nothing. So the saver's own save that went through
+    although her station was told it might not have (a connection lost at the commit) is no conflict."""
+    if expected is None or row.updated_at is None:
+        return
+    now_stored, started = contents(stored), contents(expected)
+    moved = [key for key in now_stored if now_stored[key] != started[key]]
+    if not moved or (wanted is not None and all(wanted[key] == now_stored[key] for key in moved)):
         return
     saved = session.execute(select(AuditRecord.user_id, AuditRecord.at)
                             .where(AuditRecord.entity == f"bulletin:{row.month}", AuditRecord.kind == DRAFT_SAVED)
