@@ -7,12 +7,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEventLoop, Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QLabel, QLineEdit, QMessageBox, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from hotline_desk.db import Database
+from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.queues import queue
 from hotline_desk.services.cases.records import case_view, register_case
@@ -344,11 +345,16 @@ def test_a_rejection_refused_because_another_station_approved_meanwhile_keeps_it
 
 def _edit_meanwhile(qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path, case_id: int,
                     typed: dict[str, str], elsewhere: Callable[[], None],
-                    second: Callable[[ActionDialog], None]) -> list[ActionDialog]:
-    """修改登记内容 on the operator's screen: ``typed`` goes into the form, ``elsewhere`` happens on another station
-    before 确定, and ``second`` works the form that opens again. Returns the forms as they opened."""
-    detail = CaseDetailDialog(None, context(db, people.operator, clock, tmp_path), case_id)
+                    second: Callable[[ActionDialog], None], *, actor: Actor | None = None,
+                    shown: list[CaseDetailDialog] | None = None) -> list[ActionDialog]:
+    """修改登记内容 on the operator's (or ``actor``'s) screen: ``typed`` goes into the form, ``elsewhere`` happens on
+    another station before 确定, and ``second`` works the form that opens again. Returns the forms as they opened;
+    the case's dialog goes into ``shown``, shown on the screen."""
+    detail = CaseDetailDialog(None, context(db, actor or people.operator, clock, tmp_path), case_id)
     qtbot.addWidget(detail)
+    if shown is not None:
+        detail.show()
+        shown.append(detail)
     openings: list[ActionDialog] = []
 
     def work(dialog: ActionDialog) -> None:
@@ -363,7 +369,14 @@ def _edit_meanwhile(qtbot: QtBot, db: Database, people: People, clock: FakeClock
             second(dialog)
 
     _when_dialog_opens(work)
-    detail._edit()
+    loop = QEventLoop()  # as in the window: 修改登记内容 is clicked while an event loop runs
+
+    def click() -> None:
+        detail._edit()
+        loop.quit()
+
+    QTimer.singleShot(0, click)
+    loop.exec()
     return openings
 
 
@@ -426,6 +439,38 @@ def test_an_edit_made_while_another_station_edited_keeps_their_other_fields_and_
         after = case_view(s, case_id)
     assert (after.phone, after.address, after.title) == ("13912345678", "人民路8号院", "小区停水")
     assert after.content == before.content and after.caller_name == before.caller_name
+
+
+def test_after_a_change_elsewhere_the_cases_dialog_shows_only_the_steps_now_possible(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The supervisor edits a case awaiting approval; another supervisor approves it meanwhile. Behind the form
+    that opens again, 审核交办 and 驳回 are gone at once, not left showing over the steps of a dispatched case."""
+    Messages().install(monkeypatch)
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+    shown: list[CaseDetailDialog] = []
+    seen: dict[str, set[str]] = {}
+
+    def approved_elsewhere() -> None:
+        with db.session() as s:
+            wf.approve(s, people.supervisor2, case_id, clock=clock)
+
+    def look_then_give_up(dialog: ActionDialog) -> None:
+        buttons = shown[0].findChildren(QPushButton)
+        seen["visible"] = {b.text() for b in buttons if b.isVisible() and b.window() is shown[0]}
+        _escape(dialog, Qt.Key.Key_Y)
+
+    with db.reader() as s:
+        before = {a.label for a in wf.offers(s, people.supervisor, case_id, clock=clock)}
+    assert "审核交办" in before
+    _edit_meanwhile(qtbot, db, people, clock, tmp_path, case_id, {"address": "人民路8号院"}, approved_elsewhere,
+                    look_then_give_up, actor=people.supervisor, shown=shown)
+    with db.reader() as s:
+        now = [a.label for a in (*wf.offers(s, people.supervisor, case_id, clock=clock),
+                                 *wf.offers(s, people.supervisor, case_id, clock=clock, routine=False))]
+    assert seen["visible"] == {*now, "修改登记内容", "关闭"}
+    assert not seen["visible"] & (before - set(now))
 
 
 def test_an_edit_reopened_after_a_change_elsewhere_can_still_be_given_up(

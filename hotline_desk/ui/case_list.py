@@ -42,7 +42,7 @@ from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read
 from hotline_desk.ui.models import CaseTableModel
 from hotline_desk.ui.operations import Operation, show_refusal
-from hotline_desk.ui.widgets import ActionDialog, FieldSpec, RowTable, SearchCombo, keep_asking
+from hotline_desk.ui.widgets import ActionDialog, FieldSpec, RowTable, SearchCombo, clear_layout, keep_asking
 from hotline_desk.ui.window_state import remember_columns
 from hotline_desk.vocabulary import EventKind
 
@@ -329,11 +329,7 @@ class CaseDetailDialog(QDialog):
             self._columns_set = True
             _fit_history(self.timeline)  # before remembering, so the fitting is not taken for the person's own
             remember_columns(self.ctx.window_state(), "case_timeline", self.timeline.header())
-        while self.actions_row.count():
-            taken = self.actions_row.takeAt(0)
-            widget = taken.widget() if taken else None
-            if widget is not None:
-                widget.deleteLater()
+        clear_layout(self.actions_row)
         for action in actions:
             button = QPushButton(action.label)
             button.setObjectName(f"action_{action.key}")

@@ -26,6 +26,7 @@ from hotline_desk.services.cases.queues import queue
 from hotline_desk.ui.changes import Change, follow
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read
+from hotline_desk.ui.widgets import clear_layout
 
 OVERDUE_COLOUR = "#B00020"
 NEAR_COLOUR = "#B26A00"
@@ -192,14 +193,8 @@ class HomeView(QWidget):
         self._show_units(numbers)
 
     def _show_units(self, numbers: Overview) -> None:
-        for button in self.unit_buttons:
-            self.units_layout.removeWidget(button)
-            button.deleteLater()
+        clear_layout(self.units_layout)  # the unit buttons with what else it held
         self.unit_buttons = []
-        while self.units_layout.count():
-            item = self.units_layout.takeAt(0)
-            if item is not None and item.widget() is not None:
-                item.widget().deleteLater()  # type: ignore[union-attr]
         if not numbers.worst_units:
             self.units_layout.addWidget(QLabel("目前没有超期工单。"))
         for unit in numbers.worst_units:

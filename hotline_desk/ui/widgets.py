@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QMessageBox,
     QPlainTextEdit,
@@ -70,6 +71,18 @@ def ok_cancel(dialog: QDialog, ok_text: str, accept: Callable[[], object]) -> QD
 
 # Keys that make a plain QComboBox step to the next item of its whole list: in a picker they open the suggestions.
 LIST_KEYS = (Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown)
+
+
+def clear_layout(layout: QLayout) -> None:
+    """Take every item out of ``layout``; its widgets disappear now and are deleted later. A refresh made while a
+    dialog is open (a nested event loop) would otherwise leave them showing where they were until it closed:
+    审核交办 over the buttons of a case approved meanwhile."""
+    while layout.count():
+        taken = layout.takeAt(0)
+        widget = taken.widget() if taken else None
+        if widget is not None:
+            widget.hide()
+            widget.deleteLater()
 
 
 class SearchCombo(QComboBox):
