@@ -343,6 +343,50 @@ def test_a_rejection_refused_because_another_station_approved_meanwhile_keeps_it
         assert case_view(s, case.id).events[-1].kind == "approve"  # the approval stands; nothing was rejected
 
 
+def _voided(db: Database, people: People, clock: FakeClock, case_id: int) -> str:
+    with db.session() as s:
+        wf.void(s, people.supervisor2, case_id, "重复登记", clock=clock)
+    return "作废"
+
+
+def _reviewed(db: Database, people: People, clock: FakeClock, case_id: int) -> str:
+    with db.session() as s:
+        wf.review(s, people.supervisor2, case_id, False, "诉求超出政策范围", clock=clock)
+    return "甄别"
+
+
+@pytest.mark.parametrize(("key", "elsewhere", "reason"), [
+    ("sign", _voided, "已作废"),
+    ("undo_followup", _reviewed, "最近一步不是回访"),
+])
+def test_a_step_gone_because_of_a_change_elsewhere_names_who_did_what_and_when_and_shows_the_case_anew(
+        key: str, elsewhere: Callable[[Database, People, FakeClock, int], str], reason: str, qtbot: QtBot,
+        db: Database, people: People, clock: FakeClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The operator's case dialog still shows 登记签收 (or 撤销回访结果) when 赵敏 voids the case (or reviews the
+    dissatisfied follow-up) at 10:15 on her station. The button says who did what and when, then why the step is
+    gone; the dialog then shows the case as it now stands."""
+    messages = Messages().install(monkeypatch)
+    case_id = _dispatched(db, people, clock)
+    if key == "undo_followup":
+        with db.session() as s:
+            wf.sign(s, people.operator, case_id, clock=clock)
+            wf.reply(s, people.operator, case_id, Reply(text="已加装二次加压泵", result="已解决"), clock=clock)
+            wf.follow_up(s, people.operator, case_id, "dissatisfied", "问题没有解决", clock=clock)
+    detail = CaseDetailDialog(None, context(db, people.operator, clock, tmp_path), case_id)
+    qtbot.addWidget(detail)
+    assert detail.findChild(QPushButton, f"action_{key}") or detail.findChild(QPushButton, f"case_{key}")
+    clock.set(clock.now.replace(hour=10, minute=15))
+    what = elsewhere(db, people, clock, case_id)
+    clock.advance(minutes=5)
+    detail._do(key)
+    said = messages.texts()
+    assert len(said) == 1
+    assert f"工单{detail.view.number}已被赵敏于10:15{what}。" in said[0] and reason in said[0]
+    assert detail.windowTitle().endswith("已作废" if what == "作废" else "已办结")
+    qtbot.waitUntil(lambda: not [b for b in detail.findChildren(QPushButton)
+                                 if b.objectName() in (f"action_{key}", f"case_{key}")])
+
+
 def _edit_meanwhile(qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path, case_id: int,
                     typed: dict[str, str], elsewhere: Callable[[], None],
                     second: Callable[[ActionDialog], None], *, actor: Actor | None = None,

@@ -233,11 +233,16 @@ def perform(parent: QWidget, ctx: UiContext, case_id: int, key: str, preset: dic
     action = Action(key)
     chosen = STEPS[action]
     now: datetime = ctx.clock()
-    situation = read(ctx, lambda s: wf.situation(s, case_id, now))
+    situation, happened = read(ctx, lambda s: (
+        wf.situation(s, case_id, now),
+        wf.changed_since(s, case_id, expected_version, clock=ctx.clock) if expected_version is not None else ""))
     # A step whose time is asked is checked at the time its form opens on: after a step dated a little ahead of now
     # (a signature typed for 13:22 at 13:20), 登记回复 opens on that time instead of being refused before its form.
     opens_at = opening_time(now, situation.status.last_event_at) if at is None and action in STEP_TIMES else now
     blocked = chosen.check(situation.context, situation.status, ctx.actor, None, opens_at)
+    if blocked and happened:  # the screen was stale: who did what, then why the step is gone
+        show_refusal(parent, "无法完成操作", f"{happened}。{chosen.label}已不能进行：{blocked[0].message}")
+        return False
     if blocked:
         refuse_before_typing(parent, chosen, blocked)
         return False

@@ -370,8 +370,8 @@ class CaseDetailDialog(QDialog):
         return box
 
     def _do(self, key: str) -> None:
-        if perform(self, self.ctx, self.case_id, key, expected_version=self.view.version):
-            self.refresh()
+        perform(self, self.ctx, self.case_id, key, expected_version=self.view.version)
+        self.refresh()  # done, or refused because another station changed the case: shown as it now stands
 
     def registration(self) -> dict[str, Any]:
         """The case's registration fields as 修改登记内容 shows them (ids for the pickers)."""

@@ -102,25 +102,39 @@ def take(session: Session, actor: Actor, case_id: int, action: Action, payload: 
     require(actor, action)
     now = clock()
     case, found = _load(session, case_id, now, writing=True)
-    check_version(session, case, expected_version)
+    check_version(session, case, expected_version, now)
     write_step(session, case, found.status, found.context, actor, action, payload, at=at or now, recorded_at=now,
                batch_id=batch_id)
     session.flush()
     return replace(case_view(session, case_id), notice=final_month_notice(session, case_id, at or now))
 
 
-def check_version(session: Session, case: Case, expected_version: int | None) -> None:
+def check_version(session: Session, case: Case, expected_version: int | None, now: datetime) -> None:
     """Refuse a change made from a stale screen: another station changed the case since it was shown."""
     if expected_version is None or case.version == expected_version:
         return
+    happened = _last_step_said(session, case, now)
+    raise ConflictError(f"{happened}，请刷新后再操作。", happened)
+
+
+def changed_since(session: Session, case_id: int, shown_version: int, *, clock: Clock = office_now) -> str:
+    """What another station did to the case since a screen showed it at ``shown_version`` (工单RZ…已被王芳于10:15作废),
+    or "" when nothing: said before a step that can no longer be taken, so its reason is not a riddle."""
+    case = session.get(Case, case_id)
+    if case is None or case.version == shown_version:
+        return ""
+    return _last_step_said(session, case, clock())
+
+
+def _last_step_said(session: Session, case: Case, now: datetime) -> str:
     last = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)
                            .order_by(CaseEvent.seq.desc()).limit(1)).first()
     who = session.get(User, last.actor_id) if last is not None and last.actor_id else None
     name = who.display_name if who else "其他工作站"
-    when = f"于{last.recorded_at:%H:%M}" if last is not None else ""
+    shown = "%H:%M" if last is not None and last.recorded_at.date() == now.date() else "%Y-%m-%d %H:%M"
+    when = f"于{last.recorded_at:{shown}}" if last is not None else ""
     what = _what_was_done(last) if last is not None else "修改"
-    happened = f"工单{case.number}已被{name}{when}{what}"
-    raise ConflictError(f"{happened}，请刷新后再操作。", happened)
+    return f"工单{case.number}已被{name}{when}{what}"
 
 
 def _what_was_done(event: CaseEvent) -> str:
@@ -132,11 +146,11 @@ def _what_was_done(event: CaseEvent) -> str:
     return what
 
 
-def ensure_version(session: Session, case_id: int, expected_version: int) -> None:
+def ensure_version(session: Session, case_id: int, expected_version: int, *, clock: Clock = office_now) -> None:
     case = session.get(Case, case_id)
     if case is None:
         raise NotFound("工单不存在。")
-    check_version(session, case, expected_version)
+    check_version(session, case, expected_version, clock())
 
 
 def coordinate(session: Session, actor: Actor, case_id: int, answer: str, *, clock: Clock = office_now,
@@ -288,7 +302,7 @@ def edit_case(session: Session, actor: Actor, case_id: int, expected_version: in
     require(actor, "edit_case")
     now = clock()
     case, found = _load(session, case_id, now, writing=True)
-    check_version(session, case, expected_version)
+    check_version(session, case, expected_version, now)
     if found.status.erased:
         raise TransitionError(f"工单{case.number}的个人信息已删除，不能再修改登记内容。")
     unknown = set(changes) - set(EDITABLE)
