@@ -315,6 +315,29 @@ def test_the_same_call_saved_again_is_questioned_and_no_keeps_the_form(
     assert len(_cases(db)) == 2
 
 
+def test_the_not_saved_hint_goes_once_the_form_changes(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """未保存：与 RZ… 内容相同 speaks of the form as it stood: once the operator tells the calls apart (or clears the
+    form for the next call), it no longer shows over what she types."""
+    entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
+    _fill_by_keyboard(entry)
+    press(KEYS.Key_S, CTRL)
+    entry.focus_first()
+    _fill_by_keyboard(entry)
+    seen: dict[str, object] = {}
+    answer_question(seen)  # 否, the default
+    press(KEYS.Key_S, CTRL)
+    assert entry.status.text().startswith("未保存：与 ")
+    assert entry.focusWidget() is entry.fields["content"]
+    entry.activateWindow()  # the question box has gone: the form has the keyboard again
+    qtbot.waitUntil(entry.isActiveWindow)
+    entry.fields["content"].setFocus()
+    press(KEYS.Key_End)
+    type_text("，三楼也一样")
+    assert entry.status.text() == ""
+    assert len(_cases(db)) == 1
+
+
 def test_another_call_from_the_same_number_saves_without_a_question(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
@@ -342,9 +365,11 @@ def test_every_error_shows_at_once_beside_its_field_and_goes_when_fixed(
     assert "请选择办理方式" in shown["handling"]
     assert {key: entry.fields[key].geometry() for key in before} == before  # nothing jumps
     assert QApplication.focusWidget() is entry.phone  # the first field at fault, in the form's order
+    assert entry.status.text().startswith("有 5 处需要补充或更正")
     press(KEYS.Key_Backspace)
     assert entry.errors["phone"].text() == ""  # fixed: its message goes at once
     assert entry.errors["content"].text() == "请填写诉求内容。"  # the others stay until fixed
+    assert entry.status.text().startswith("有 4 处需要补充或更正")  # the count as it now stands
     assert _cases(db) == []
 
 

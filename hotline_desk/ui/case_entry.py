@@ -76,6 +76,9 @@ class CaseEntryView(QWidget):
         if app is not None:
             app.aboutToQuit.connect(self.flush_draft)
         self._time_from_reset = False  # 来电时间 as the cleared form set it, not yet by the call or the operator
+        # The status line's words about the form as it stood (未保存：与 RZ… 内容相同; 有 2 处需要补充): they go
+        # with the next change, so they never speak of a call typed since.
+        self._said_of_form = ""
         # Filling the pickers fires change signals; until the saved draft is back, none may touch the draft file.
         self._restoring = True
         self.errors: dict[str, QLabel] = {}
@@ -348,6 +351,12 @@ class CaseEntryView(QWidget):
             self._draft_timer.start()
         if any(label.text() for label in self.errors.values()):
             self._recheck()
+        elif self._said_of_form and self.status.text() == self._said_of_form:
+            self._say_of_form("")
+
+    def _say_of_form(self, text: str) -> None:
+        self.status.setText(text)
+        self._said_of_form = text
 
     def _write_draft(self) -> None:
         """The form to its draft file, or the file gone when nothing is typed. A file system that refuses just now
@@ -399,6 +408,8 @@ class CaseEntryView(QWidget):
             if label.text():
                 label.setText(found.get(key, ""))
                 label.setToolTip(label.text())
+        if self._said_of_form and self.status.text() == self._said_of_form:  # the count as it now stands
+            self._say_of_form(_errors_said(sum(1 for label in self.errors.values() if label.text())))
 
     def problems(self) -> list[tuple[str, str]]:
         """Every problem with the form as (field, message), the way the save would see them."""
@@ -524,7 +535,7 @@ class CaseEntryView(QWidget):
         field = self.fields.get(first)
         if field is not None:
             field.setFocus()
-        self.status.setText(f"有 {len({key for key, _m in errors})} 处需要补充或更正，见右侧红色提示。")
+        self._say_of_form(_errors_said(len({key for key, _m in errors})))
 
     def _time_confirmed(self, draft: CaseDraft) -> bool:
         now, at = self.ctx.clock(), draft.registered_at
@@ -553,7 +564,7 @@ class CaseEntryView(QWidget):
                     f"（{earlier.state_label}），诉求内容与这次相同。\n"
                     "确定再登记一件新工单？选“否”不保存，表单内容保留。"):
             return True
-        self.status.setText(f"未保存：与 {earlier.number} 内容相同。如是同一诉求，请在右侧以往工单中双击打开查看。")
+        self._say_of_form(f"未保存：与 {earlier.number} 内容相同。如是同一诉求，请在右侧以往工单中双击打开查看。")
         self.fields["content"].setFocus()
         return False
 
@@ -590,6 +601,10 @@ class CaseEntryView(QWidget):
         self.status.setText(f"已登记 {view.number}（{how}）。")
         self.ctx.signals.cases_changed.emit()
         self.caller.setFocus()  # the next call: 来电时间 is already now, the caller's name comes first
+
+
+def _errors_said(count: int) -> str:
+    return f"有 {count} 处需要补充或更正，见右侧红色提示。" if count else ""
 
 
 def _confirm(parent: QWidget, title: str, text: str) -> bool:
