@@ -424,3 +424,22 @@ def test_a_reference_row_changed_in_the_file_is_not_vouched_for_by_an_admins_lat
         reference_admin.rename_unit(s, get_actor(s, "admin"), "纸坊镇", "纸坊镇人民政府")
         admin.update_setting(s, get_actor(s, "admin"), SIGN_HOURS.key, 24)
     assert _check(office).ok, _check(office).problems[:3]
+
+
+def test_a_file_damaged_below_the_records_is_reported_first(db: Database,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """Two of the units table's indexes swapped in the file's own catalogue: every record still reads and the
+    audit chain holds, but lookups by name would miss units. SQLite's page check says so, first."""
+    with db.engine.begin() as conn:
+        roots = dict(conn.exec_driver_sql("SELECT name, rootpage FROM sqlite_master WHERE type = 'index' "
+                                          "AND tbl_name = 'units' ORDER BY name").all())
+        assert len(roots) >= 2, roots
+        first, second = list(roots)[:2]
+        conn.exec_driver_sql("PRAGMA writable_schema = ON")
+        conn.exec_driver_sql(f"UPDATE sqlite_master SET rootpage = {roots[second]} WHERE name = '{first}'")
+        conn.exec_driver_sql(f"UPDATE sqlite_master SET rootpage = {roots[first]} WHERE name = '{second}'")
+    db.engine.dispose()
+    assert main(["--db", db.url, "verify"]) == 1
+    out = capsys.readouterr().out
+    problems = out.split("处问题：", 1)[1].strip().splitlines()
+    assert problems[0].startswith("数据库文件完整性检查未通过：") and "missing from index" in problems[0]

@@ -375,10 +375,7 @@ def cmd_verify(ctx: Context, args: argparse.Namespace) -> int:
     with ctx.db.reader() as session:
         hints = anchors.origin_hints(session, given)
         report = integrity.verify_all(session, given)
-        # A server checks its own pages; a SQLite file is checked here.
-        checked = session.connection().exec_driver_sql("PRAGMA integrity_check").scalar() if ctx.db.is_sqlite else "ok"
-    if checked != "ok":
-        report.problems.insert(0, f"数据库文件完整性检查未通过：{checked}")
+        report.problems[:0] = integrity.file_problems(session)
     print(f"已核验审计记录 {report.records} 条、工单办理步骤 {report.events} 条"
           + (f"，并核对了 {report.anchors} 个库外锚点。" if report.anchors else "。"))
     if report.ok:

@@ -171,6 +171,14 @@ def verify_all(session: Session, anchors: Sequence[audit.Anchor] = ()) -> audit.
     return report
 
 
+def file_problems(session: Session) -> list[str]:
+    """SQLite's own check of the file's pages (a server checks its own): what it found, or nothing."""
+    if session.get_bind().dialect.name != "sqlite":
+        return []
+    checked = session.connection().exec_driver_sql("PRAGMA integrity_check").scalar()
+    return [] if checked == "ok" else [f"数据库文件完整性检查未通过：{checked}"]
+
+
 def _unreadable(exc: Exception) -> str:
     return (f"数据库中有无法按其类型读取的值（{exc}）：数据库文件被绕过本程序改动过，核验未能做完。"
             "请从备份恢复。")
