@@ -32,13 +32,14 @@ from tests.helpers import draft, unit_id
 
 # The steps worth trying in each state (a refused step writes nothing, so any step may also be tried anywhere).
 OFFERED = {
-    "registered": ["coordinate", "propose"],
+    "registered": ["coordinate", "propose", "void"],
     "proposed": ["approve", "reject"],
     "dispatched": ["sign", "return_request", "return_accept", "return_refuse", "extend", "extend_accept", "supervise"],
     "in_progress": ["reply", "reply", "return_request", "return_accept", "extend", "extend_accept", "supervise"],
     "pending_followup": ["satisfied", "basic", "dissatisfied", "unreachable", "unreachable"],
     "in_review": ["review_fault", "review_ok"],
-    "finished": ["satisfied"],
+    "finished": ["satisfied", "void"],
+    "voided": ["restore"],  # a void is a correction: a case voided now counts in no month, whenever voided
 }
 STEPS = sorted({step for steps in OFFERED.values() for step in steps})
 # The default rule and one that reads every other fact (deadlines by the cut-off, 本级 only, closed cases).
@@ -84,6 +85,8 @@ def _call(w: World, step: str, case_id: int, unit: int, clock: FakeClock) -> Cal
         "review_ok": lambda s: wf.review(s, admin, case_id, False, "免责", clock=clock),
         "coordinate": lambda s: wf.coordinate(s, op, case_id, "已答复", clock=clock),
         "propose": lambda s: wf.propose(s, op, case_id, unit, clock=clock),
+        "void": lambda s: wf.void(s, admin, case_id, "重复登记", clock=clock),
+        "restore": lambda s: wf.restore(s, admin, case_id, "不是重复", clock=clock),
     }
     for result in ("satisfied", "basic", "dissatisfied", "unreachable"):
         calls[result] = lambda s, r=result: wf.follow_up(s, op, case_id, r, "回访记录", clock=clock)

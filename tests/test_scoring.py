@@ -6,9 +6,11 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
 from hotline_desk.db import Database
 from hotline_desk.errors import PermissionDenied, ValidationError
+from hotline_desk.models import Case
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.records import register_case
 from hotline_desk.services.reporting.rules import RateColumn, ScoringRules
@@ -205,3 +207,48 @@ def test_bonus_points_go_to_a_unit_of_that_months_table(db: Database, people: Pe
     with db.reader() as s:
         july = {r.unit: r for t in score_tables(s, "2022-07", CUTOFF) for r in t.rows}
     assert july["自来水公司"].bonus_adjustment == 2 and july["住房和城乡建设局"].bonus_adjustment == 0
+
+
+def _counted(db: Database) -> tuple[int, int]:
+    """July's 交办处理 count (statistics) and 自来水公司's dispatched cases (score table), at the month's end."""
+    from hotline_desk.services.reporting.statistics import month_statistics
+
+    with db.reader() as s:
+        return month_statistics(s, "2022-07", CUTOFF).dispatch.count, _water(db).dispatched  # type: ignore[attr-defined]
+
+
+def test_a_duplicate_voided_after_the_cut_off_counts_in_no_figure_of_its_month(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """The duplicates are voided when the month is checked, on 2 August: July's figures leave them out (a void
+    corrects the registration; it is no step of July's handling). Restored on 3 August, the case counts again as
+    it stood at the cut-off."""
+    _case(db, people, clock, "satisfied")
+    _case(db, people, clock, None, reply=False)
+    with db.reader() as s:
+        duplicate = s.scalar(select(Case.id).order_by(Case.id.desc()).limit(1))
+    assert _counted(db) == (2, 2)
+    clock.set(datetime(2022, 8, 2, 9, 0))
+    with db.session() as s:
+        wf.void(s, people.supervisor, duplicate, "重复登记", clock=clock)
+    assert _counted(db) == (1, 1)
+    assert _water(db).total == Decimal(100)  # type: ignore[attr-defined]  # the unfinished duplicate is no fault
+    clock.set(datetime(2022, 8, 3, 9, 0))
+    with db.session() as s:
+        wf.restore(s, people.supervisor, duplicate, "不是重复", clock=clock)
+    assert _counted(db) == (2, 2)
+    assert _water(db).finished == 1  # type: ignore[attr-defined]  # as it stood at the cut-off: with the unit
+
+
+def test_a_case_voided_before_the_cut_off_and_restored_after_counts_as_it_was_handled(
+        db: Database, people: People, clock: FakeClock) -> None:
+    _case(db, people, clock, "satisfied")
+    with db.session() as s:
+        case_id = s.scalar(select(Case.id).order_by(Case.id.desc()).limit(1))
+        wf.void(s, people.supervisor, case_id, "误登记", clock=clock)
+    assert _counted(db) == (0, 0)
+    clock.set(datetime(2022, 8, 2, 9, 0))
+    with db.session() as s:
+        wf.restore(s, people.supervisor, case_id, "不是误登记", clock=clock)
+    assert _counted(db) == (1, 1)
+    row = _water(db)
+    assert (row.finished, row.rated, row.total) == (1, 1, Decimal(100))  # type: ignore[attr-defined]

@@ -17,7 +17,7 @@ from hotline_desk.models import BonusItem, Bulletin, CaseEvent
 from hotline_desk.services.cases.case_query import months_with_cases
 from hotline_desk.services.cases.history import CaseStatus, record_from_row, replay
 from hotline_desk.services.reporting.facts import Facts, facts_of
-from hotline_desk.vocabulary import CaseState
+from hotline_desk.vocabulary import CaseState, EventKind
 
 
 @dataclass(frozen=True)
@@ -151,6 +151,7 @@ def load_month(session: Session, month: str, as_of: datetime, *, replay_always: 
         result[r[0]] = MonthCase(r[0], r[1], r[2], r[3], r[4], r[5], Facts(
             state=r[8], handling=r[9], main_unit_id=r[10], main_deadline=_when(r[11]), signed_on_time=bool(r[12]),
             followup_result=r[13], followup_review=r[14]))
+    replayed = [r for r in replayed if r[8] != CaseState.VOIDED]  # voided now: in no month's figures
     statuses = _replay(session, [r[0] for r in replayed], as_of)
     for r in replayed:
         if r[0] in statuses:
@@ -171,7 +172,7 @@ _GROUPS = text(
 _STALE = text(
     "SELECT c.id, c.source FROM cases c LEFT JOIN case_facts f ON f.case_id = c.id "
     "WHERE c.month = :month AND c.registered_at <= :as_of AND (f.last_at IS NULL OR f.last_at > :as_of) "
-    "ORDER BY c.id"
+    "AND (f.state IS NULL OR f.state != :voided) ORDER BY c.id"
 ).bindparams(bindparam("as_of", type_=DateTime()))
 
 
@@ -182,25 +183,32 @@ def load_month_groups(session: Session, month: str, as_of: datetime) -> list[Fac
     row holds at ``as_of``; the cases changed since are replayed as ``load_month`` does, each a group of one.
     """
     parse_month(month)
-    params = {"month": month, "as_of": as_of}
+    params = {"month": month, "as_of": as_of, "voided": str(CaseState.VOIDED)}
     groups = [FactGroup(r[0], Facts(state=r[1], handling=r[2], main_unit_id=r[3], main_deadline=_when(r[4]),
                                     signed_on_time=bool(r[5]), followup_result=r[6], followup_review=r[7]), r[8])
               for r in session.execute(_GROUPS, params)]
-    stale = session.execute(_STALE, params).all()
+    stale = session.execute(_STALE, params).all()  # voided now: in no month's figures, whenever it was voided
     statuses = _replay(session, [r[0] for r in stale], as_of)
     groups += [FactGroup(source, facts_of(statuses[case_id]), 1) for case_id, source in stale if case_id in statuses]
     # A voided case (作废) was registered in error: it counts in no figure.
     return [g for g in groups if g.facts.state != CaseState.VOIDED]
 
 
+# 作废 and 撤销作废 are corrections of the registration, not steps of the case's handling: whether a case counts is
+# decided by whether it is voided now (a duplicate voided at the month's end, after its cut-off, counts in no
+# figure of that month; one restored after the cut-off counts as handled then). A voided case takes no other step.
+CORRECTIONS = (EventKind.VOID, EventKind.RESTORE, EventKind.ERASE)
+
+
 def _replay(session: Session, case_ids: list[int], as_of: datetime) -> dict[int, CaseStatus]:
-    """The statuses of these cases at ``as_of``, replayed from their events up to then."""
+    """The statuses of these cases at ``as_of``, replayed from their handling steps up to then."""
     statuses: dict[int, CaseStatus] = {}
     for start in range(0, len(case_ids), 900):
         rows = session.execute(
             select(CaseEvent.case_id, CaseEvent.seq, CaseEvent.kind, CaseEvent.at, CaseEvent.actor_id,
                    CaseEvent.unit_id, CaseEvent.data, CaseEvent.note)
-            .where(CaseEvent.case_id.in_(case_ids[start:start + 900]), CaseEvent.at <= as_of)
+            .where(CaseEvent.case_id.in_(case_ids[start:start + 900]), CaseEvent.at <= as_of,
+                   CaseEvent.kind.not_in([str(k) for k in CORRECTIONS]))
             .order_by(CaseEvent.case_id, CaseEvent.seq)
         ).all()
         for case_id, group in groupby(rows, key=lambda r: r[0]):
