@@ -34,7 +34,7 @@ from hotline_desk.services.accounts.permissions import require
 from hotline_desk.services.clock import office_now
 from hotline_desk.services.maintenance import backup, backups, half_imports, integrity, transfer
 from hotline_desk.services.maintenance.opening import open_office_database
-from hotline_desk.services.office import admin, reference, settings
+from hotline_desk.services.office import admin, calendar, reference, settings
 from hotline_desk.vocabulary import Permission, Role
 
 ENV_ADMIN_PASSWORD = "HOTLINE_DESK_ADMIN_PASSWORD"
@@ -146,6 +146,14 @@ def register(sub: SubParsers[Any]) -> None:
     kind.add_argument("--clear", action="store_true", help="恢复默认（周一至周五上班）")
     q.add_argument("--note", default="", help="说明，如 国庆节")
     q.set_defaults(run=cmd_calendar_set)
+    q = usub.add_parser("list", help="列出节假日和调休", description="列出某年录入的节假日和调休工作日。")
+    q.add_argument("--year", type=int, help="年份（默认今年；今年年底时也说明明年是否已录入）")
+    q.set_defaults(run=cmd_calendar_list)
+    q = usub.add_parser("import", help="从文本文件录入一年的放假安排",
+                        description="每行一个日期或一段日期，再写“节假日”或“调休”和说明，如“2027-01-01 至 "
+                                    "2027-01-03 节假日 元旦”“2027-02-07 调休 春节”。有一行看不懂就一天也不录入。")
+    q.add_argument("file", help="文本文件（UTF-8 或 GBK 编码）")
+    q.set_defaults(run=cmd_calendar_import)
 
     p = sub.add_parser("settings", help="设置：查看或修改", description="查看或修改设置（时限、编号前缀等）。")
     usub = p.add_subparsers(dest="action", metavar="操作", required=True)
@@ -458,6 +466,47 @@ def cmd_calendar_set(ctx: Context, args: argparse.Namespace) -> int:
         admin.set_day(session, actor, day, workday, args.note)
     state = {True: "调休工作日", False: "节假日", None: "默认"}[workday]
     print(f"{day:%Y-%m-%d} 已设为{state}。")
+    return 0
+
+
+def cmd_calendar_list(ctx: Context, args: argparse.Namespace) -> int:
+    now = office_now()
+    year = args.year or now.year
+    with ctx.db.reader() as session:
+        days = [(day, workday, note) for day, workday, note in admin.calendar_days(session) if day.year == year]
+        missing = calendar.missing_years_notice(session, now) if args.year is None else ""
+    for day, workday, note in days:
+        print(f"{day:%Y-%m-%d}\t{WEEKDAYS[day.weekday()]}\t{'调休上班' if workday else '节假日'}\t{note}")
+    holidays = sum(1 for _d, workday, _n in days if not workday)
+    print(f"{year} 年录入了节假日 {holidays} 天、调休上班 {len(days) - holidays} 天。" if days else
+          f"{year} 年还没有录入节假日和调休：办理期限只按周一至周五计算。")
+    if missing:
+        print(f"注意：{missing}")
+    return 0
+
+
+WEEKDAYS = "一二三四五六日"
+
+
+def cmd_calendar_import(ctx: Context, args: argparse.Namespace) -> int:
+    actor = ctx.actor()
+    try:
+        raw = Path(args.file).read_bytes()
+    except OSError as exc:
+        raise ValidationError(f"无法读取文件 {args.file}：{os_reason(exc)}。") from exc
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = raw.decode("gb18030")  # saved by Notepad as ANSI on a Chinese Windows
+        except UnicodeDecodeError as exc:
+            raise ValidationError(f"文件 {args.file} 不是文本文件（既不是 UTF-8 也不是 GBK 编码）。") from exc
+    entries = calendar.parse_day_list(text)
+    with ctx.db.session() as session:
+        count = admin.set_days(session, actor, entries)
+    years = sorted({entry.day.year for entry in entries})
+    print(f"已录入 {count} 天（{'、'.join(f'{y} 年' for y in years)}）：节假日 "
+          f"{sum(1 for e in entries if not e.workday)} 天、调休上班 {sum(1 for e in entries if e.workday)} 天。")
     return 0
 
 

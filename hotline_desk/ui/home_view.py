@@ -23,10 +23,11 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.services.cases.overview import Overview, overview
 from hotline_desk.services.cases.queues import queue
+from hotline_desk.services.office.calendar import missing_years_notice
 from hotline_desk.ui.changes import Change, follow
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read
-from hotline_desk.ui.widgets import clear_layout
+from hotline_desk.ui.widgets import WARNING_STYLE, clear_layout
 
 OVERDUE_COLOUR = "#B00020"
 NEAR_COLOUR = "#B26A00"
@@ -153,6 +154,13 @@ class HomeView(QWidget):
         layout.addLayout(grid)
         self.rate = QLabel()
         layout.addWidget(self.rate)
+        # Next year's holidays not entered in December: deadlines would count them as working days.
+        self.calendar_notice = QLabel()
+        self.calendar_notice.setObjectName("calendar_notice")
+        self.calendar_notice.setWordWrap(True)
+        self.calendar_notice.setStyleSheet(WARNING_STYLE)
+        self.calendar_notice.hide()
+        layout.addWidget(self.calendar_notice)
         lower = QHBoxLayout()
         chart_box = QGroupBox("近30天每日登记（浅色为周末，点击柱子查看当天工单）")
         chart_layout = QVBoxLayout(chart_box)
@@ -172,12 +180,14 @@ class HomeView(QWidget):
         return int(self.tiles[key].property("count") or 0)
 
     def refresh(self) -> None:
-        def fetch(s: Session) -> tuple[Overview, int]:
+        def fetch(s: Session) -> tuple[Overview, int, str]:
             sent_back = len(queue(s, "rejected", self.ctx.clock(), viewer=self.ctx.actor)) if "rejected" in self.tiles \
                 else 0
-            return overview(s, self.ctx.clock()), sent_back
+            return overview(s, self.ctx.clock()), sent_back, missing_years_notice(s, self.ctx.clock())
 
-        numbers, sent_back = read(self.ctx, fetch)
+        numbers, sent_back, calendar_said = read(self.ctx, fetch)
+        self.calendar_notice.setText(calendar_said)
+        self.calendar_notice.setVisible(bool(calendar_said))
         self.numbers = numbers
         colours = {"overdue": OVERDUE_COLOUR, "near_deadline": NEAR_COLOUR, "rejected": OVERDUE_COLOUR}
         for key, button in self.tiles.items():

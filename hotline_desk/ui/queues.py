@@ -50,7 +50,7 @@ from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read
 from hotline_desk.ui.models import Column, RowsModel
 from hotline_desk.ui.operations import Operation, show_refusal
-from hotline_desk.ui.widgets import FieldSpec, FilterEdit, RowTable, ask
+from hotline_desk.ui.widgets import NOTICE_STYLE, WARNING_STYLE, FieldSpec, FilterEdit, RowTable, ask
 from hotline_desk.ui.window_state import remember_columns
 from hotline_desk.vocabulary import Action
 
@@ -100,9 +100,6 @@ def proposal_columns(ctx: UiContext) -> list[Column[QueueRow]]:
 
 
 REJECTED_HINT = "审核员驳回的交办回到拟办人：双击或点“打开工单”，按驳回理由改为协调办理或重新拟交办。"
-NOTICE_STYLE = "background: #E8F4EA; color: #1B5E20; padding: 4px 8px; border-radius: 3px;"
-# What was not done (a refusal, some cases of a batch left out) reads apart from a success at a glance.
-WARNING_STYLE = "background: #FFF3E0; color: #8A3B00; padding: 4px 8px; border-radius: 3px;"
 T = TypeVar("T")
 
 

@@ -73,6 +73,11 @@ def ok_cancel(dialog: QDialog, ok_text: str, accept: Callable[[], object]) -> QD
 LIST_KEYS = (Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown)
 
 
+NOTICE_STYLE = "background: #E8F4EA; color: #1B5E20; padding: 4px 8px; border-radius: 3px;"
+# What was not done (a refusal, some cases of a batch left out) reads apart from a success at a glance.
+WARNING_STYLE = "background: #FFF3E0; color: #8A3B00; padding: 4px 8px; border-radius: 3px;"
+
+
 def clear_layout(layout: QLayout) -> None:
     """Take every item out of ``layout``; its widgets disappear now and are deleted later. A refresh made while a
     dialog is open (a nested event loop) would otherwise leave them showing where they were until it closed:

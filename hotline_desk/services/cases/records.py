@@ -343,6 +343,8 @@ def _event_details(record: EventRecord, units: dict[int, str]) -> str:
         parts += [f"{label}：{reply[key]}" for key, label in REPLY_PARTS if reply.get(key)]
     if record.kind in ("extension_request", "extension_accept"):
         parts.append(f"延期{d['days']}个工作日")
+    if record.kind == "extension_accept" and d.get("deadline"):
+        parts.append(f"办理期限延至：{str(d['deadline'])[:16].replace('T', ' ')}")
     if record.kind == "followup":
         label = FOLLOWUP_RESULTS.get(d["result"], d["result"])
         parts.append(f"回访结果：{label}" + ("（已达次数上限，按未回访办结）" if d.get("final") else ""))

@@ -45,6 +45,7 @@ from hotline_desk.services.cases.steps import (
     stored_phone,
 )
 from hotline_desk.services.clock import Clock, office_now
+from hotline_desk.services.office.calendar import deadline_notice
 from hotline_desk.vocabulary import Action, EventKind, FollowUpResult
 
 
@@ -103,10 +104,13 @@ def take(session: Session, actor: Actor, case_id: int, action: Action, payload: 
     now = clock()
     case, found = _load(session, case_id, now, writing=True)
     check_version(session, case, expected_version, now)
+    deadline = case.deadline
     write_step(session, case, found.status, found.context, actor, action, payload, at=at or now, recorded_at=now,
                batch_id=batch_id)
     session.flush()
-    return replace(case_view(session, case_id), notice=final_month_notice(session, case_id, at or now))
+    view = case_view(session, case_id)
+    given = deadline_notice(session, view.deadline) if view.deadline != deadline else ""
+    return replace(view, notice="\n".join(n for n in (final_month_notice(session, case_id, at or now), given) if n))
 
 
 def check_version(session: Session, case: Case, expected_version: int | None, now: datetime) -> None:

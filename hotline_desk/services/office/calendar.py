@@ -58,6 +58,35 @@ class WorkCalendar:
         return count
 
 
+# How far ahead a deadline given today may reach: 10 working days for 投诉举报类, then an extension of up to 10 more.
+DEADLINE_REACH_DAYS = 45
+
+
+def years_not_entered(session: Session, years: set[int]) -> list[int]:
+    """Those of ``years`` with no holiday or 调休 day in the calendar: every year has some (元旦 at least), so such a
+    year's announcement has not been entered, and its deadlines count its holidays as working days."""
+    return sorted(year for year in years if session.scalar(
+        select(CalendarDay.day).where(CalendarDay.day.between(date(year, 1, 1), date(year, 12, 31))).limit(1)) is None)
+
+
+def missing_years_notice(session: Session, now: datetime) -> str:
+    """What to tell the office when a deadline given now may fall in a year not entered yet ("" when none)."""
+    years = years_not_entered(session, {now.year, (now + timedelta(days=DEADLINE_REACH_DAYS)).year})
+    if not years:
+        return ""
+    named = "、".join(f"{year} 年" for year in years)
+    return (f"工作日历中还没有 {named}的节假日和调休：落在其中的办理期限只按周一至周五计算，节假日也会算作工作日。"
+            "请管理员按国务院办公厅的放假通知录入（设置 → 工作日历 → 批量录入，或命令行 calendar import）。")
+
+
+def deadline_notice(session: Session, deadline: datetime | None) -> str:
+    """What to say of a deadline just given when its year's holidays are not entered ("" otherwise)."""
+    if deadline is None or not years_not_entered(session, {deadline.year}):
+        return ""
+    return (f"办理期限 {deadline:%Y-%m-%d %H:%M} 所在的 {deadline.year} 年还没有录入节假日和调休，"
+            "期限只按周一至周五计算，可能落在节假日。请管理员录入工作日历。")
+
+
 def set_calendar_day(session: Session, day: date, workday: bool | None, note: str = "") -> None:
     """Mark a holiday (``False``) or make-up workday (``True``); ``None`` removes the exception."""
     row = session.get(CalendarDay, day)

@@ -1,0 +1,129 @@
+"""A year whose holidays are not entered yet: deadlines would count 元旦 and 春节 as working days. The office is told
+where it looks (the home page, `calendar list`) and when a deadline is given in such a year; a year's announcement
+is entered from a text file as from the window's 批量录入."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from hotline_desk.db import Database
+from hotline_desk.services.cases import workflow as wf
+from hotline_desk.services.cases.records import register_case
+from hotline_desk.services.clock import office_now
+from hotline_desk.services.office import admin, reference
+from hotline_desk.services.office.calendar import DayEntry, missing_years_notice, parse_day_list
+from hotline_desk.ui.changes import Change
+from hotline_desk.ui.home_view import HomeView
+from tests.conftest import FakeClock, People
+from tests.helpers import cli_run, draft, log_in_everyone
+from tests.ui_helpers import context
+
+NEW_YEAR_2023 = "2022-12-31 至 2023-01-02 节假日 元旦\n2023-01-21 至 2023-01-27 节假日 春节\n2023-01-28 调休 春节\n"
+
+
+def _enter(db: Database, people: People, text: str) -> None:
+    with db.session() as s:
+        admin.set_days(s, people.admin, parse_day_list(text))
+
+
+def test_the_years_a_deadline_may_reach_are_named_until_their_holidays_are_entered(
+        db: Database, people: People) -> None:
+    december = datetime(2022, 12, 5, 9, 0)
+    with db.reader() as s:
+        said = missing_years_notice(s, december)
+    assert said.startswith("工作日历中还没有 2022 年、2023 年的节假日和调休")
+    assert "calendar import" in said
+    with db.reader() as s:  # in July no deadline reaches next year
+        assert "2023" not in missing_years_notice(s, datetime(2022, 7, 5, 9, 0))
+    _enter(db, people, "2022-10-01 至 2022-10-07 节假日 国庆节\n")
+    with db.reader() as s:
+        assert missing_years_notice(s, december).startswith("工作日历中还没有 2023 年的")
+        assert missing_years_notice(s, datetime(2022, 7, 5, 9, 0)) == ""
+    _enter(db, people, NEW_YEAR_2023)
+    with db.reader() as s:
+        assert missing_years_notice(s, december) == ""
+
+
+def test_a_deadline_given_in_a_year_not_entered_says_so_and_one_after_entering_does_not(
+        db: Database, people: People) -> None:
+    """A 咨询类 case approved on Thursday 29 December 2022: without 2023's calendar its 3 working days end on
+    Monday 2 January, 元旦; the approval says the year is not entered. Entered, the next approval is silent and its
+    deadline passes over the holiday."""
+    _enter(db, people, "2022-10-01 至 2022-10-07 节假日 国庆节\n")
+    clock = FakeClock(datetime(2022, 12, 29, 10, 0))
+    with db.session() as s:
+        question = reference.find_appeal_type(s, "咨询类").id
+        first = register_case(s, people.operator, draft(s, appeal_type_id=question), clock=clock).id
+        second = register_case(s, people.operator, draft(s, appeal_type_id=question), clock=clock).id
+        view = wf.approve(s, people.supervisor, first, clock=clock)
+    assert view.deadline == datetime(2023, 1, 3, 10, 0)
+    assert "所在的 2023 年还没有录入节假日和调休" in view.notice
+    _enter(db, people, NEW_YEAR_2023)
+    with db.session() as s:
+        view = wf.approve(s, people.supervisor, second, clock=clock)
+    assert view.deadline == datetime(2023, 1, 4, 10, 0) and view.notice == ""
+
+
+def test_an_extension_granted_says_its_new_deadline(db: Database, people: People, clock: FakeClock) -> None:
+    _enter(db, people, "2022-10-01 至 2022-10-07 节假日 国庆节\n")
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+        wf.sign(s, people.operator, case_id, clock=clock)
+        wf.request_extension(s, people.operator, case_id, 3, "需要协调", clock=clock)
+        view = wf.rule_extension(s, people.supervisor, case_id, True, clock=clock)
+    assert view.events[-1].details == f"延期3个工作日；办理期限延至：{view.deadline:%Y-%m-%d %H:%M}"
+
+
+def test_a_years_announcement_is_imported_from_a_text_file_and_listed(
+        db: Database, people: People, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    log_in_everyone(db, monkeypatch)
+    now = office_now()
+    years = sorted({now.year, (now + timedelta(days=45)).year})
+    code, out, _err = cli_run(capsys, db, "calendar", "list")
+    assert code == 0 and f"{now.year} 年还没有录入节假日和调休" in out
+    assert "注意：工作日历中还没有 " + "、".join(f"{y} 年" for y in years) in out
+    notice = tmp_path / "放假安排.txt"
+    notice.write_bytes("".join(f"{y}-01-01 节假日 元旦\n{y}-10-01 至 {y}-10-07 节假日 国庆节\n" for y in years)
+                       .encode("gb18030"))  # saved by Notepad as ANSI on a Chinese Windows
+    code, out, _err = cli_run(capsys, db, "calendar", "import", str(notice))
+    assert code == 0, out
+    assert out.strip() == (f"已录入 {8 * len(years)} 天（{'、'.join(f'{y} 年' for y in years)}）：节假日 "
+                           f"{8 * len(years)} 天、调休上班 0 天。")
+    code, out, _err = cli_run(capsys, db, "calendar", "list")
+    assert code == 0 and "注意" not in out and f"{now.year}-10-01\t" in out and "\t节假日\t国庆节" in out
+    assert out.strip().endswith(f"{now.year} 年录入了节假日 8 天、调休上班 0 天。")
+
+
+def test_an_announcement_with_a_line_not_understood_enters_no_day(
+        db: Database, people: People, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    log_in_everyone(db, monkeypatch)
+    notice = tmp_path / "放假安排.txt"
+    notice.write_text("2027-01-01 节假日 元旦\n2027-02-30 节假日 春节\n", encoding="utf-8")
+    code, _out, err = cli_run(capsys, db, "calendar", "import", str(notice))
+    assert code != 0 and "第2行的日期不存在" in err
+    code, out, _err = cli_run(capsys, db, "calendar", "list", "--year", "2027")
+    assert "2027 年还没有录入节假日和调休" in out
+
+
+def test_the_home_page_says_when_next_years_holidays_are_missing(
+        qtbot: QtBot, db: Database, people: People, tmp_path: Path) -> None:
+    clock = FakeClock(datetime(2022, 12, 5, 9, 0))
+    _enter(db, people, "2022-10-01 至 2022-10-07 节假日 国庆节\n")
+    ctx = context(db, people.supervisor, clock, tmp_path)
+    home = HomeView(ctx)
+    qtbot.addWidget(home)
+    home.resize(1366, 700)
+    home.show()
+    assert home.calendar_notice.isVisible()
+    assert home.calendar_notice.text().startswith("工作日历中还没有 2023 年的节假日和调休")
+    with db.session() as s:
+        admin.set_days(s, people.admin, [DayEntry(date(2023, 1, 2), False, "元旦")])
+    ctx.signals.announce(Change.REFERENCE)
+    assert not home.calendar_notice.isVisible()
