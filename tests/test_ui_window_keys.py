@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QPushButton
 from pytestqt.qtbot import QtBot
@@ -153,6 +153,10 @@ def test_home_and_end_go_to_the_first_and_last_case_of_a_queue(
                                (Qt.Key.Key_End, CTRL, 3), (Qt.Key.Key_Home, CTRL, 0)):
         QTest.keyClick(table, key, modifier)
         assert table.currentIndex().row() == row and table.selectionModel().isRowSelected(row), (key, modifier)
+    table.selectionModel().clearSelection()  # as after a step took the chosen case out of the list
+    table.setCurrentIndex(QModelIndex())
+    QTest.keyClick(table, Qt.Key.Key_End)
+    assert table.currentIndex().row() == 3 and table.selectionModel().isRowSelected(3)  # the last, not the first
 
 
 def test_the_key_of_a_page_this_role_has_not_says_why(qtbot: QtBot, db: Database, people: People, clock: FakeClock,

@@ -54,6 +54,12 @@ class RowTable(QTableView):
 
     def moveCursor(self, action: QAbstractItemView.CursorAction,
                    modifiers: Qt.KeyboardModifier) -> Any:
+        model = self.model()
+        if action == QAbstractItemView.CursorAction.MoveEnd and model is not None and model.rowCount() \
+                and not self.currentIndex().isValid():
+            # No case chosen (the last one acted on left the list): Qt would go to the first row, and a hurried
+            # End then Tab, Space acted on the first case instead of the last.
+            return model.index(model.rowCount() - 1, 0)
         if action in (QAbstractItemView.CursorAction.MoveHome, QAbstractItemView.CursorAction.MoveEnd):
             modifiers = modifiers | Qt.KeyboardModifier.ControlModifier  # Qt's rows, not the row's cells
         return super().moveCursor(action, modifiers)
