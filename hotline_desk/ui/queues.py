@@ -202,6 +202,8 @@ class QueueTable(QWidget):
         layout.addLayout(bottom)
         self.follower = follow(self, ctx.signals, Change.CASES, self.refresh)
         self._filled = False
+        self.all_rows: list[QueueRow] = []
+        self.changed_elsewhere: list[str] = []  # what another station did, when the last action was refused for it
         self.refresh()
 
     def add_button(self, text: str, handler: Callable[[list[QueueRow]], None], name: str = "",
@@ -224,6 +226,7 @@ class QueueTable(QWidget):
     def refresh(self) -> None:
         every = read(self.ctx, lambda s: queue(s, self.name, self.ctx.clock(), requests_only=self.requests_only,
                                                viewer=self.ctx.actor))
+        self.all_rows = every  # the whole queue, whatever the filter shows
         rows = self._shown(every)
         chosen = {r.id for r in self.selected()}
         self.model.set_rows(rows)
@@ -383,6 +386,7 @@ class QueueTable(QWidget):
             show_refusal(self, op.title, exc.message)
 
         result = op.failure(refused).busy(self.table).run_here()
+        self.changed_elsewhere = elsewhere
         if elsewhere:
             self.refresh()
             show_refusal(self, op.title, f"{elsewhere[0]}。没有保存任何更改；列表已按现状刷新，请核对后再操作。")
@@ -499,11 +503,29 @@ class ApprovalView(QueueTabs):
             intro=f"改派并审核通过（不选协办单位则保留拟办时的协办单位）：\n{_titles(rows)}{returns}", then=approve)
 
     def reject(self, rows: list[QueueRow]) -> None:
+        """The reason is kept when the rejection is refused. When another station changed a case meanwhile, the
+        form opens again as typed if every case still waits for approval (on the cases as they now stand); if one
+        no longer does (approved elsewhere), typing again would not help: the form closes, having said who did
+        what."""
+        chosen = list(rows)
+
+        def reject_them(values: dict[str, Any]) -> bool:
+            if self.proposals.run(chosen, lambda s, r: wf.reject(s, self.ctx.actor, r.id, values["reason"],
+                                                                 clock=self.ctx.clock, expected_version=r.version),
+                                  f"已驳回 {_numbers(chosen)}，已退回拟办人。"):
+                return True
+            if not self.proposals.changed_elsewhere:
+                return False
+            waiting = {r.id: r for r in self.proposals.all_rows}
+            if any(r.id not in waiting for r in chosen):
+                return True
+            chosen[:] = [waiting[r.id] for r in chosen]
+            return False
+
+        proposers = {r.proposer for r in rows if r.proposer}
         ask(self, f"驳回：{_numbers(rows)}", [FieldSpec("reason", "驳回理由", "text", required=True)],
-            intro=f"驳回后工单回到拟办人，理由会显示给他：\n{_titles(rows)}",
-            then=lambda values: self.proposals.run(
-                rows, lambda s, r: wf.reject(s, self.ctx.actor, r.id, values["reason"], clock=self.ctx.clock),
-                f"已驳回 {_numbers(rows)}，已退回拟办人。"))
+            intro=f"驳回后工单回到拟办人（{'、'.join(sorted(proposers)) or '拟办人'}），理由会显示给拟办人：\n"
+                  f"{_titles(rows)}", then=reject_them)
 
     def rule(self, rows: list[QueueRow], accept: bool) -> None:
         for row in rows:

@@ -181,9 +181,10 @@ def approve(session: Session, actor: Actor, case_id: int, *, unit_id: int | None
 
 
 def reject(session: Session, actor: Actor, case_id: int, reason: str, *, clock: Clock = office_now,
-           at: datetime | None = None) -> CaseView:
+           at: datetime | None = None, expected_version: int | None = None) -> CaseView:
     """审核驳回: back to 登记 with the reason, for the operator to handle again."""
-    return take(session, actor, case_id, Action.REJECT, Reject(reason), clock=clock, at=at)
+    return take(session, actor, case_id, Action.REJECT, Reject(reason), clock=clock, at=at,
+                expected_version=expected_version)
 
 
 def sign(session: Session, actor: Actor, case_id: int, *, unit_id: int | None = None,
