@@ -12,6 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from hotline_desk.db import Database
 from hotline_desk.services.cases import workflow as wf
+from hotline_desk.services.cases.queues import queue
 from hotline_desk.services.cases.records import register_case
 from hotline_desk.services.clock import office_now
 from hotline_desk.services.office import admin, reference
@@ -74,9 +75,13 @@ def test_an_extension_granted_says_its_new_deadline(db: Database, people: People
         case_id = register_case(s, people.operator, draft(s), clock=clock).id
         wf.approve(s, people.supervisor, case_id, clock=clock)
         wf.sign(s, people.operator, case_id, clock=clock)
-        wf.request_extension(s, people.operator, case_id, 3, "需要协调", clock=clock)
+        before = wf.request_extension(s, people.operator, case_id, 3, "需要协调", clock=clock).deadline
+        [asked] = queue(s, "tracking", clock(), requests_only=True)
         view = wf.rule_extension(s, people.supervisor, case_id, True, clock=clock)
     assert view.events[-1].details == f"延期3个工作日；办理期限延至：{view.deadline:%Y-%m-%d %H:%M}"
+    # what the supervisor reads before deciding: the deadline now, and where it would move
+    assert asked.request == (f"延期申请：3个工作日（办理期限 {before:%Y-%m-%d %H:%M}，同意后延至 "
+                             f"{view.deadline:%Y-%m-%d %H:%M}），需要协调")
 
 
 def test_a_years_announcement_is_imported_from_a_text_file_and_listed(

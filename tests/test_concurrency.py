@@ -39,6 +39,27 @@ def test_a_stale_screen_cannot_act_on_a_case_changed_meanwhile(db: Database, peo
         wf.ensure_version(s, shown.id, shown.version)
 
 
+def test_every_step_makes_the_screen_that_showed_the_case_before_it_stale(db: Database, people: People,
+                                                                         clock: FakeClock) -> None:
+    """A second 未接通 or an extension asked leaves the case row's columns as they were; a screen that showed the
+    case before it is still refused, naming the step."""
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+        wf.sign(s, people.operator, case_id, clock=clock)
+        before_request = case_view(s, case_id).version
+        wf.request_extension(s, people.operator, case_id, 3, "需要协调", clock=clock)
+        wf.rule_extension(s, people.supervisor, case_id, True, clock=clock)
+        wf.reply(s, people.operator, case_id, wf.Reply(text="已处理"), clock=clock)
+        wf.follow_up(s, people.operator, case_id, "unreachable", clock=clock)
+        shown = case_view(s, case_id).version
+        wf.follow_up(s, people.operator2, case_id, "unreachable", clock=clock)
+    with pytest.raises(ConflictError, match=r"已被王芳于09:00回访（未接通）"), db.session() as s:
+        wf.ensure_version(s, case_id, shown, clock=clock)
+    with pytest.raises(ConflictError), db.session() as s:
+        wf.ensure_version(s, case_id, before_request)
+
+
 def test_a_locked_database_waits_then_says_so(db: Database, people: People, clock: FakeClock) -> None:
     impatient = Database(db.url, busy_timeout_ms=300)
     other_station = Database(db.url)

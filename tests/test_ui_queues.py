@@ -112,6 +112,39 @@ def test_each_unreachable_call_says_which_attempt_it_is_and_the_last_says_it_fin
         assert case_view(s, silent).followup_result == "unreachable"
 
 
+def test_refusing_an_extension_granted_meanwhile_elsewhere_names_who_granted_it(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """李强 opens 不同意 on an extension; 赵敏 grants it at her station before he presses 确定. He is told who
+    granted it and when (not only "没有待审批的延期申请"), and the notice says nothing was saved."""
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+        wf.sign(s, people.operator, case_id, clock=clock)
+        wf.request_extension(s, people.operator, case_id, 5, "需要协调", clock=clock)
+        number = case_view(s, case_id).number
+    messages = Messages().install(monkeypatch)
+    view = ApprovalView(context(db, people.supervisor, clock, tmp_path))
+    qtbot.addWidget(view)
+    view.setCurrentWidget(view.requests)
+    view.requests.select_number(number)
+
+    def granted_elsewhere_then_refuse(dialog: ActionDialog) -> None:
+        with db.session() as s:
+            wf.rule_extension(s, people.supervisor2, case_id, True, clock=clock)
+        dialog.set_value("note", "理由不充分")
+        dialog._accept()
+
+    when_modal(ActionDialog, granted_elsewhere_then_refuse)
+    qtbot.mouseClick(view.requests.findChild(QPushButton, "decline"), Qt.MouseButton.LeftButton)
+    [said] = messages.texts()
+    assert f"工单{number}已被赵敏于09:00同意延期" in said and "没有待审批的延期申请" in said
+    assert view.requests.notice.text() == f"未完成，没有保存任何更改：{number} 的延期申请未处理。"
+    assert view.requests.model.rowCount() == 0  # the list as it now stands
+    with db.reader() as s:
+        assert case_view(s, case_id).events[-1].kind == "extension_accept"
+
+
 def test_a_return_granted_without_a_new_unit_says_where_the_case_went_and_the_proposals_say_it_is_back(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
@@ -349,6 +382,31 @@ def test_undo_after_the_time_limit_is_refused_and_changes_nothing(
     assert any("超过10分钟" in text for text in messages.texts())
     with db.reader() as s:
         assert case_view(s, case_id).followup_result == "basic"
+
+
+def test_undo_after_another_stations_result_names_it_and_takes_nothing_back(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """张丽 records 未接通; 王芳, at her station, calls too and records a second 未接通. 张丽's 撤销 would take
+    back 王芳's result: it is refused naming her, and the notice no longer offers 撤销."""
+    messages = Messages().install(monkeypatch)
+    with db.session() as s:
+        case_id = _replied(s, people, clock)
+        number = case_view(s, case_id).number
+    view = FollowUpView(context(db, people.operator, clock, tmp_path))
+    qtbot.addWidget(view)
+    view.pending.select_number(number)
+    qtbot.mouseClick(view.pending.findChild(QPushButton, "unreachable"), Qt.MouseButton.LeftButton)
+    clock.advance(minutes=2)
+    with db.session() as s:
+        wf.follow_up(s, people.operator2, case_id, "unreachable", clock=clock)
+    clock.advance(minutes=1)
+    qtbot.mouseClick(view.pending.undo_button, Qt.MouseButton.LeftButton)
+    refusal = [text for _kind, text in messages.shown if "已被" in text]
+    assert refusal and f"工单{number}已被王芳于{clock.now - timedelta(minutes=1):%H:%M}回访（未接通）" in refusal[0]
+    with db.reader() as s:
+        assert [e.kind for e in case_view(s, case_id).events][-2:] == ["followup", "followup"]  # both stand
+    assert view.pending.notice.text() == "撤销未完成，没有保存任何更改。" and view.pending.undo_button.isHidden()
 
 
 def test_an_operator_sees_a_proposal_rejected_on_another_station_with_the_reason_and_can_propose_again(

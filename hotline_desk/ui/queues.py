@@ -327,6 +327,9 @@ class QueueTable(QWidget):
             if said:
                 self.notice.setStyleSheet(NOTICE_STYLE)
                 self.notice.setText(said)
+            else:  # refused (said in its box): the line no longer offers what could not be taken back
+                self.tell("撤销未完成，没有保存任何更改。", warn=True)
+                self.ctx.signals.notice.emit("撤销未完成，没有保存任何更改。")
 
     def _undo_expired(self) -> None:
         self._undo_action = None
@@ -545,12 +548,16 @@ class ApprovalView(QueueTabs):
             if returned:
                 unit = next((name for name, uid in units if uid == values.get("new_unit")), "")
                 said += f"工单回到“待审核交办”，{f'拟交{unit}' if unit else '尚未选定承办单位'}，待审核通过后交办。"
-            if perform(self, self.ctx, row.id, key, {"accept": accept, "new_unit": values.get("new_unit"),
-                                                      "note": values["note"]}, said=said):
-                self.requests.tell(said)
-                if returned:  # the case is among the proposals now: what that tab said before is past
-                    self.proposals.tell(f"{row.number} 退单已同意，回到此处待审核交办"
-                                        f"{f'（拟交{unit}）' if unit else '，请用“改派单位并通过”选定承办单位'}。")
+            if not perform(self, self.ctx, row.id, key, {"accept": accept, "new_unit": values.get("new_unit"),
+                                                          "note": values["note"]}, said=said,
+                           expected_version=row.version):  # one decided meanwhile elsewhere is named, not redone
+                self.requests.refresh()
+                self.requests.tell(f"未完成，没有保存任何更改：{row.number} 的{row.request[:4]}未处理。", warn=True)
+                return
+            self.requests.tell(said)
+            if returned:  # the case is among the proposals now: what that tab said before is past
+                self.proposals.tell(f"{row.number} 退单已同意，回到此处待审核交办"
+                                    f"{f'（拟交{unit}）' if unit else '，请用“改派单位并通过”选定承办单位'}。")
 
 
 class RejectedView(QueueTable):
@@ -746,18 +753,24 @@ class FollowUpView(QueueTabs):
             return
         words = note["note"] if note is not None else ""
         said = f"已记录回访结果“{result}”：{_outcomes(rows, attempts) if unreachable else _numbers(rows)}。"
-        # Each case as the list showed it: a follow-up recorded meanwhile at another station is named, not overridden.
-        self.pending.run(rows, lambda s, r: wf.follow_up(
-            s, self.ctx.actor, r.id, code, words, clock=self.ctx.clock, expected_version=r.version,
-            final=unreachable and unreachable_outcome(r, attempts)[1]),
-                         f"{said}{minutes} 分钟内可撤销。",
-                         undo=lambda: self._undo(rows, result), minutes=minutes,
+        recorded: dict[int, int] = {}  # each case's version as the result left it: what 撤销 takes back
+
+        def record(s: Session, r: QueueRow) -> None:
+            # Each case as the list showed it: a follow-up recorded meanwhile elsewhere is named, not overridden.
+            recorded[r.id] = wf.follow_up(s, self.ctx.actor, r.id, code, words, clock=self.ctx.clock,
+                                          expected_version=r.version,
+                                          final=unreachable and unreachable_outcome(r, attempts)[1]).version
+
+        self.pending.run(rows, record, f"{said}{minutes} 分钟内可撤销。",
+                         undo=lambda: self._undo(rows, result, recorded), minutes=minutes,
                          undo_question=f"撤销以下工单刚记录的回访结果“{result}”？撤销后工单回到待回访。\n\n{_titles(rows)}")
 
-    def _undo(self, rows: list[QueueRow], result: str) -> str | None:
-        """Take back the results just recorded (all or, on a refusal, none); what to say after."""
+    def _undo(self, rows: list[QueueRow], result: str, recorded: dict[int, int]) -> str | None:
+        """Take back the results just recorded (all or, on a refusal, none); what to say after. A step another
+        station took on a case since (a second 未接通) is named with who and when, and nothing is taken back."""
         said = f"已撤销回访结果“{result}”：{_numbers(rows)}，工单回到待回访。"
-        done = Operation(self, self.ctx, lambda s: [wf.undo_followup(s, self.ctx.actor, r.id, clock=self.ctx.clock)
+        done = Operation(self, self.ctx, lambda s: [wf.undo_followup(s, self.ctx.actor, r.id, clock=self.ctx.clock,
+                                                                     expected_version=recorded.get(r.id))
                                                     for r in rows], changes=Change.CASES).notify(said).run_here()
         return said if done is not None else None
 

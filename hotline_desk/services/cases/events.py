@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from hotline_desk.errors import TransitionError
 from hotline_desk.models import Case, CaseEvent, Dispatch, FollowUp, ImportBatch
@@ -96,6 +97,9 @@ def append_event(
                                     audit.registration_digest(audit.case_registration(case))),
                  user_id=actor_id, at=recorded_at)
     project(session, case, new_status, status)
+    # Every step makes a new version of the case, also one that leaves its row's columns as they were (a second
+    # 未接通, an assisting unit's reply, an extension asked): a screen that showed the case before it is stale.
+    flag_modified(case, "state")
     return new_status
 
 

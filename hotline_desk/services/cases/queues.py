@@ -170,7 +170,10 @@ def queue(session: Session, name: str, now: datetime, *, requests_only: bool = F
         if main is not None and main.active and main.return_requested_at:
             request, request_kind = f"退单申请：{main.return_reason}", Action.RETURN_RULE
         elif main is not None and main.active and main.extension_requested_at:
-            request = f"延期申请：{main.extension_requested_days}个工作日，{main.extension_reason}"
+            days = main.extension_requested_days
+            moved = (f"（办理期限 {main.deadline:%Y-%m-%d %H:%M}，同意后延至 "
+                     f"{calendar.add_working_days(main.deadline, days):%Y-%m-%d %H:%M}）" if main.deadline else "")
+            request = f"延期申请：{days}个工作日{moved}，{main.extension_reason}"
             request_kind = Action.EXTENSION_RULE
         if requests_only and not request_kind:
             continue

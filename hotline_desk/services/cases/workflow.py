@@ -248,9 +248,11 @@ def follow_up(session: Session, actor: Actor, case_id: int, result: str, note: s
 
 
 def undo_followup(session: Session, actor: Actor, case_id: int, reason: str = "", *,
-                  clock: Clock = office_now) -> CaseView:
-    """撤销回访结果: a result recorded by mistake is taken back within minutes; the history keeps both steps."""
-    return take(session, actor, case_id, Action.UNDO_FOLLOWUP, UndoFollowUp(reason or "误登记，撤销"), clock=clock)
+                  clock: Clock = office_now, expected_version: int | None = None) -> CaseView:
+    """撤销回访结果: a result recorded by mistake is taken back within minutes; the history keeps both steps.
+    ``expected_version``: the case as the result just recorded left it (another station's step since is named)."""
+    return take(session, actor, case_id, Action.UNDO_FOLLOWUP, UndoFollowUp(reason or "误登记，撤销"), clock=clock,
+                expected_version=expected_version)
 
 
 def review(session: Session, actor: Actor, case_id: int, at_fault: bool, note: str, *,
