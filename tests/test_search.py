@@ -55,6 +55,8 @@ def test_phone_and_case_number_prefixes(three: dict[str, int], db: Database) -> 
     assert _find(db, "rz2207") == set(three.values())
     assert _find(db, "2207-00003") == {three["wages"]}  # as read out on the phone, without the letters
     assert _find(db, "2207-0000") == set(three.values())
+    assert _find(db, "2207-") == _find(db, "2207") == set(three.values())  # a month's cases by number
+    assert _find(db, "2208") == set()
 
 
 def test_the_end_of_a_number_finds_nothing_and_says_how_numbers_are_found(three: dict[str, int],

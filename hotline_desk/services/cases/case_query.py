@@ -87,8 +87,9 @@ def _prefix(col: Any, word: str) -> Any:
     return and_(col >= word, col < word + "\uffff")
 
 
-# A case number without the office's letters (2207-00002 for RZ2207-00002), as it is read out on the phone.
-NUMBER_WITHOUT_LETTERS = re.compile(r"\d{4}-\d{1,5}")
+# A case number without the office's letters (2207-00002 for RZ2207-00002), as it is read out on the phone, or
+# its beginning: 2207- or 2207 (a month's cases by number).
+NUMBER_WITHOUT_LETTERS = re.compile(r"\d{4}(?:-\d{0,5})?")
 
 
 def _code_prefixes(session: Session, word: str) -> list[Any]:
