@@ -46,6 +46,19 @@ def test_the_suggested_best_and_worst_units_had_cases(db: Database, people: Peop
     assert good == "纸坊镇、城市管理局" and bad == ""
 
 
+def test_a_unit_with_cases_but_no_follow_up_result_is_named_for_its_full_satisfaction_marks(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """城市管理局 never signed its case, so none was followed up: 满意率 over nothing gives full marks by rule, as a
+    unit with no case gets; the editor is told which units score so, with how many cases."""
+    _month_with_two_units(db, people, clock)
+    clock.set(datetime(2022, 8, 3, 9, 0))
+    with db.reader() as s:
+        seen = bulletin.warnings(s, MONTH, clock=clock)
+    named = [w for w in seen if "没有一件计入满意率的回访结果" in w]
+    assert named == ["市直单位中有 1 个单位本月有交办工单，但没有一件计入满意率的回访结果（未回访、"
+                     "待回访或甄别为非单位责任），满意率一栏按规则得满分：城市管理局（1 件）。"], seen
+
+
 def test_finalising_before_the_month_is_over_is_questioned(db: Database, people: People, clock: FakeClock) -> None:
     _month_with_two_units(db, people, clock)
     early = "本月尚未结束：数字截至 2022-07-20 09:00，还没到简报的截止时间 2022-08-01 00:00"

@@ -56,6 +56,10 @@ def month_warnings(session: Session, month: str, stats: MonthStatistics, scores:
         if idle:
             found.append(f"{table.group_label}中有 {len(idle)} 个单位本月没有交办工单（按规则得满分）："
                          f"{'、'.join(idle)}。")
+        unrated = [f"{row.unit}（{row.dispatched} 件）" for row in table.rows if row.dispatched and not row.rated]
+        if unrated:
+            found.append(f"{table.group_label}中有 {len(unrated)} 个单位本月有交办工单，但没有一件计入满意率的回访结果"
+                         f"（未回访、待回访或甄别为非单位责任），满意率一栏按规则得满分：{'、'.join(unrated)}。")
     batches = session.execute(
         select(ImportBatch.file_name, ImportBatch.created_at, ImportBatch.skipped_rows)
         .where(ImportBatch.skipped_rows > 0,
