@@ -16,6 +16,7 @@ from hotline_desk.db import Database
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.queues import queue
 from hotline_desk.services.cases.records import case_view, register_case
+from hotline_desk.ui.changes import Change
 from hotline_desk.ui.models import RowsModel
 from hotline_desk.ui.queues import ApprovalView, FollowUpView, QueueTable, TrackingView
 from hotline_desk.ui.widgets import ActionDialog
@@ -110,6 +111,41 @@ def test_each_unreachable_call_says_which_attempt_it_is_and_the_last_says_it_fin
     with db.reader() as s:
         assert case_view(s, called).state == "finished" and case_view(s, silent).state == "finished"
         assert case_view(s, silent).followup_result == "unreachable"
+
+
+def test_returns_and_extensions_asked_are_counted_on_the_home_tile_and_their_tab(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """One proposal and two requests from units: the home page's 待审核 counts all three (its tooltip tells them
+    apart), each tab says how many it holds, and Ctrl+Tab to a tab puts the keyboard in its list."""
+    from hotline_desk.ui.home_view import HomeView
+
+    with db.session() as s:
+        register_case(s, people.operator, draft(s), clock=clock)
+        for ask in ("return", "extension"):
+            case_id = register_case(s, people.operator, draft(s), clock=clock).id
+            wf.approve(s, people.supervisor, case_id, clock=clock)
+            if ask == "return":
+                wf.request_return(s, people.operator, case_id, "不属于本单位职责", clock=clock)
+            else:
+                wf.sign(s, people.operator, case_id, clock=clock)
+                wf.request_extension(s, people.operator, case_id, 3, "需要协调", clock=clock)
+    ctx = context(db, people.supervisor, clock, tmp_path)
+    home = HomeView(ctx)
+    qtbot.addWidget(home)
+    assert home.count("pending_approval") == 3
+    assert home.tiles["pending_approval"].toolTip() == "待审核交办 1 件，退单和延期申请 2 件"
+    view = ApprovalView(ctx)
+    shown_active(qtbot, view)
+    assert [view.tabText(i) for i in range(view.count())] == ["待审核交办（1）", "退单和延期申请（2）", "被驳回"]
+    view.focus_first()
+    assert QApplication.focusWidget() is view.proposals.table
+    QTest.keyClick(view.proposals.table, Qt.Key.Key_Tab, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is view.requests.table)
+    with db.session() as s:  # decided at another station: the tab's count follows
+        [asked] = [r for r in queue(s, "tracking", clock(), requests_only=True) if r.request.startswith("退单")]
+        wf.rule_return(s, people.supervisor2, asked.id, False, note="请继续办理", clock=clock)
+    ctx.signals.announce(Change.CASES)
+    assert view.tabText(1) == "退单和延期申请（1）"
 
 
 def test_refusing_an_extension_granted_meanwhile_elsewhere_names_who_granted_it(

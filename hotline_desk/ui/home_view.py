@@ -194,6 +194,9 @@ class HomeView(QWidget):
             value = sent_back if key == "rejected" else int(getattr(numbers, key))
             button.setProperty("count", value)
             button.setText(f"{value}\n{self._titles[key]}")
+            if key == "pending_approval":
+                button.setToolTip(f"待审核交办 {value - numbers.pending_requests} 件，"
+                                  f"退单和延期申请 {numbers.pending_requests} 件")
             colour = colours.get(key) if value else None
             button.setStyleSheet(f"font-size: 18pt; {'color: ' + colour + ';' if colour else ''}")
         self.rate.setText(f"本月（{numbers.month}）登记 {numbers.month_total} 件，"

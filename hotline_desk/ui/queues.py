@@ -14,6 +14,7 @@ from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -203,6 +204,7 @@ class QueueTable(QWidget):
         self.follower = follow(self, ctx.signals, Change.CASES, self.refresh)
         self._filled = False
         self.all_rows: list[QueueRow] = []
+        self.on_refresh: Callable[[], None] | None = None  # told after each refresh (a tab's count)
         self.changed_elsewhere: list[str] = []  # what another station did, when the last action was refused for it
         self.refresh()
 
@@ -251,6 +253,8 @@ class QueueTable(QWidget):
         flags = (f"，超期 {overdue} 件" if overdue else "") + (f"，临期 {near} 件" if near else "")
         self.count.setText(f"筛选出 {len(rows)} 件{flags}（共 {len(every)} 件）" if filtering else
                            f"共 {len(every)} 件{flags}")
+        if self.on_refresh is not None:
+            self.on_refresh()
 
     def focus_first(self) -> None:
         """The page's shortcut puts the keyboard in the list, on the case chosen (the first, to start with)."""
@@ -414,6 +418,17 @@ def _confirm(parent: QWidget, title: str, text: str) -> bool:
 class QueueTabs(QTabWidget):
     """A page of several queues, one tab each."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.currentChanged.connect(lambda _index: QTimer.singleShot(0, self._keyboard_to_list))
+
+    def _keyboard_to_list(self) -> None:
+        """Another tab chosen (Ctrl+Tab) while the keyboard was on this page: it goes to that tab's list, as on the
+        page's own shortcut, not to the first field Qt finds (the 筛选 box)."""
+        focus = QApplication.focusWidget()
+        if focus is not None and (focus is self or self.isAncestorOf(focus)):
+            self.focus_first()
+
     def focus_first(self) -> None:
         """The page's shortcut puts the keyboard in the list of the tab shown (not on the tabs themselves, where
         Ctrl+F would not reach the list's filter)."""
@@ -448,15 +463,26 @@ class ApprovalView(QueueTabs):
         self.addTab(self.proposals, "待审核交办")
         self.addTab(self.requests, "退单和延期申请")
         self.addTab(self.rejected, "被驳回")
-        # The tab's count is kept even while the tab is hidden (its table refreshes only when shown).
-        self.follower = follow(self, ctx.signals, Change.CASES, self._count_rejected)
-        self._count_rejected()
+        # The tabs' counts are kept even while a tab is hidden (its table refreshes only when shown): a return asked
+        # is seen from 待审核交办 without opening its tab.
+        self.follower = follow(self, ctx.signals, Change.CASES, self._count)
+        self._count()
 
-    def _count_rejected(self) -> None:
-        if not self.rejected.isVisible():
-            self.rejected.refresh()
-        count = self.rejected.model.rowCount()
-        self.setTabText(self.indexOf(self.rejected), f"被驳回（{count}）" if count else "被驳回")
+    TITLES = (("proposals", "待审核交办"), ("requests", "退单和延期申请"), ("rejected", "被驳回"))
+
+    def _count(self) -> None:
+        for name, _title in self.TITLES:
+            table: QueueTable = getattr(self, name)
+            table.on_refresh = self._retitle
+            if not table.isVisible():
+                table.refresh()
+        self._retitle()
+
+    def _retitle(self) -> None:
+        for name, title in self.TITLES:
+            table: QueueTable = getattr(self, name)
+            count = len(table.all_rows)
+            self.setTabText(self.indexOf(table), f"{title}（{count}）" if count else title)
 
     def approve(self, rows: list[QueueRow]) -> None:
         unitless = [r for r in rows if r.unit_id is None]

@@ -6,16 +6,16 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from hotline_desk.models import Case, Unit
+from hotline_desk.models import Case, Dispatch, Unit
 from hotline_desk.services.cases.deadlines import deadline_flag
 from hotline_desk.services.office.calendar import WorkCalendar
 from hotline_desk.services.office.settings import NEAR_DEADLINE_DAYS, Settings
 from hotline_desk.services.reporting.percent import NO_RATE
 from hotline_desk.services.reporting.statistics import StatsOptions, rate_text
-from hotline_desk.vocabulary import OPEN_DISPATCH_STATES, CaseState
+from hotline_desk.vocabulary import OPEN_DISPATCH_STATES, CaseState, DispatchRole, DispatchState
 
 CHART_DAYS = 30
 TOP_UNITS = 5
@@ -31,7 +31,7 @@ class UnitOverdue:
 @dataclass(frozen=True)
 class Overview:
     today: int  # registered today
-    pending_approval: int
+    pending_approval: int  # proposals, and the returns and extensions asked (the 待审核 page holds both)
     near_deadline: int
     overdue: int
     followups_due: int
@@ -42,6 +42,7 @@ class Overview:
     days: tuple[tuple[date, int], ...] = ()  # registered per day, the last CHART_DAYS days, oldest first
     worst_units: tuple[UnitOverdue, ...] = ()  # units holding the most overdue cases, most first
     month_finish_rate: str = NO_RATE  # 已办结/本月登记, rounded half-up with the office's decimals for rates
+    pending_requests: int = 0  # of pending_approval, the returns and extensions units have asked for
 
 
 def _counted() -> object:
@@ -57,7 +58,12 @@ def overview(session: Session, now: datetime) -> Overview:
         return int(session.scalar(select(func.count(Case.id)).where(live, *conditions)) or 0)  # type: ignore[arg-type]
 
     today = count(Case.registered_at >= start, Case.registered_at < start + timedelta(days=1))
-    pending = count(Case.state == CaseState.PROPOSED.value)
+    requests = int(session.scalar(  # as the 退单和延期申请 tab lists them: the 主办 unit's, while it holds the case
+        select(func.count(func.distinct(Dispatch.case_id))).join(Case, Case.id == Dispatch.case_id)
+        .where(Case.state.in_([s.value for s in OPEN_DISPATCH_STATES]), Dispatch.role == DispatchRole.MAIN.value,
+               Dispatch.status.not_in([DispatchState.RETURNED.value, DispatchState.CLOSED.value]),
+               or_(Dispatch.return_requested_at.is_not(None), Dispatch.extension_requested_days > 0))) or 0)
+    pending = count(Case.state == CaseState.PROPOSED.value) + requests
     followups = count(Case.state == CaseState.PENDING_FOLLOWUP.value)
     # The month's column, with its state: the (month, state) index answers these (the state index alone would be
     # walked through every finished case of every month).
@@ -94,4 +100,5 @@ def overview(session: Session, now: datetime) -> Overview:
                  for i in range(CHART_DAYS))
     return Overview(today=today, pending_approval=pending, near_deadline=near, overdue=sum(overdue_by_unit.values()),
                     followups_due=followups, month=month, month_total=month_total, month_finished=month_finished,
-                    month_upper=month_upper, days=days, worst_units=worst, month_finish_rate=finish_rate)
+                    month_upper=month_upper, days=days, worst_units=worst, month_finish_rate=finish_rate,
+                    pending_requests=requests)
