@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QEventLoop, Qt, QTimer
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QLabel, QLineEdit, QMessageBox, QPushButton, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QMessageBox, QPlainTextEdit, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from hotline_desk.db import Database
@@ -24,7 +24,7 @@ from hotline_desk.ui.queues import ApprovalView
 from hotline_desk.ui.widgets import ActionDialog
 from tests.conftest import FakeClock, People
 from tests.helpers import draft
-from tests.ui_helpers import Messages, answer_question, context, when_modal
+from tests.ui_helpers import Messages, answer_question, context, shown_active, when_modal
 
 
 def _dispatched(db: Database, people: People, clock: FakeClock) -> int:
@@ -377,6 +377,42 @@ def test_a_rejection_refused_because_the_case_was_edited_meanwhile_opens_again_a
     with db.reader() as s:
         last = case_view(s, case.id).events[-1]
     assert last.kind == "reject" and "请先电话协调供水公司" in last.details + last.note
+
+
+def test_the_cases_dialog_reads_a_long_reply_whole_by_keyboard_and_f5_shows_another_stations_step(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    long_reply = "经现场核实，该小区二次供水加压设备老化，已协调物业更换加压泵并清洗水箱，" * 3
+    case_id = _dispatched(db, people, clock)
+    with db.session() as s:
+        wf.sign(s, people.operator, case_id, clock=clock)
+        wf.reply(s, people.operator, case_id, Reply(text=long_reply, result="已解决"), clock=clock)
+    detail = CaseDetailDialog(None, context(db, people.operator, clock, tmp_path), case_id)
+    shown_active(qtbot, detail)
+    detail.timeline.setFocus()
+    QTest.keyClick(detail.timeline, Qt.Key.Key_End)  # the last step: the unit's reply
+    words = detail.findChild(QPlainTextEdit, "step_text").toPlainText()
+    assert words.splitlines()[0].endswith("回复  张丽  自来水公司")
+    assert f"回复内容：{long_reply.rstrip('，')}；办结时间" in words
+    with db.session() as s:  # the follow-up, at another station
+        wf.follow_up(s, people.operator2, case_id, "satisfied", clock=clock)
+    QTest.keyClick(detail, Qt.Key.Key_F5)
+    assert detail.view.state_label == "已办结" and detail.windowTitle().endswith("已办结")
+
+
+def test_after_a_step_in_the_cases_dialog_the_keyboard_is_on_the_next_step_offered(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    Messages().install(monkeypatch)
+    case_id = _dispatched(db, people, clock)
+    detail = CaseDetailDialog(None, context(db, people.operator, clock, tmp_path), case_id)
+    shown_active(qtbot, detail)
+    monkeypatch.setattr(StepDialog, "exec", lambda self: StepDialog.DialogCode.Accepted)  # the sign time as given
+    detail.findChild(QPushButton, "action_sign").setFocus()
+    detail._do("sign")
+    qtbot.waitUntil(lambda: isinstance(QApplication.focusWidget(), QPushButton))
+    focused = QApplication.focusWidget()
+    assert isinstance(focused, QPushButton) and focused.isVisible() and focused.window() is detail
+    assert focused.objectName().startswith("action_") and focused.objectName() != "action_sign"
 
 
 def _voided(db: Database, people: People, clock: FakeClock, case_id: int) -> str:

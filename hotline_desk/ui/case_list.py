@@ -279,12 +279,24 @@ class CaseDetailDialog(QDialog):
         self.timeline.setHeaderLabels(["时间", "环节", "经办", "单位", "说明"])
         self.timeline.setRootIsDecorated(False)
         self._columns_set = False
+        # The step the keyboard is on, whole: a unit's long reply is cut off in the history's 说明 column, and its
+        # tooltip is for the mouse only.
+        self.step_text = QPlainTextEdit()
+        self.step_text.setObjectName("step_text")
+        self.step_text.setReadOnly(True)
+        self.step_text.setTabChangesFocus(True)
+        self.step_text.setPlaceholderText("在办理历史中选中一步（↑↓），这里显示它的全部说明")
+        self.step_text.setFixedHeight(3 * self.step_text.fontMetrics().lineSpacing() + 12)
+        self.timeline.currentItemChanged.connect(
+            lambda item, _before: self.step_text.setPlainText(_step_words(item) if item is not None else ""))
         self.actions_row = QHBoxLayout()
         layout = QVBoxLayout(self)
         layout.addLayout(self.fields)
         layout.addWidget(QLabel("办理历史"))
         layout.addWidget(self.timeline, 1)
+        layout.addWidget(self.step_text)
         layout.addLayout(self.actions_row)
+        QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.refresh)  # another station's step, shown now
         self.refresh()
 
     def refresh(self) -> None:
@@ -372,6 +384,12 @@ class CaseDetailDialog(QDialog):
     def _do(self, key: str) -> None:
         perform(self, self.ctx, self.case_id, key, expected_version=self.view.version)
         self.refresh()  # done, or refused because another station changed the case: shown as it now stands
+        # The button pressed is gone with the others: the keyboard goes to the first step now offered, or 关闭.
+        first = self.actions_row.itemAt(0)
+        widget = first.widget() if first is not None else None
+        target = widget if isinstance(widget, QPushButton) else self.findChild(QPushButton, "close")
+        if target is not None:  # once shown: the new buttons appear when the event loop next runs
+            QTimer.singleShot(0, target, target.setFocus)
 
     def registration(self) -> dict[str, Any]:
         """The case's registration fields as 修改登记内容 shows them (ids for the pickers)."""
@@ -450,6 +468,12 @@ class CaseDetailDialog(QDialog):
             lines.append("两边都改了：" + "；".join(f"{labels[k]}，对方改为“{_short(str(shown[k]))}”，下面是您的输入"
                                                 for k in both) + "。")
         return "\n".join(lines)
+
+
+def _step_words(item: QTreeWidgetItem) -> str:
+    """A step of the history as a sentence: when, what, who, where, then everything its 说明 holds."""
+    head = "  ".join(text for text in (item.text(0), item.text(1), item.text(2), item.text(3)) if text)
+    return f"{head}\n{item.text(4)}" if item.text(4) else head
 
 
 # The history's columns but the last (时间, 环节, 经办, 单位) at most this wide: 说明 takes the rest.
