@@ -6,9 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from hotline_desk.db import Database
+from hotline_desk.models import Case
+from hotline_desk.services.clock import office_now
 from tests.helpers import cli_as
 
 
@@ -96,6 +98,11 @@ def test_demo_refuses_a_month_with_cases(demo_db: Database, capsys: pytest.Captu
     assert code == 2 and "不是空库" in err and "--force" in err
     code, _, err = run(capsys, demo_db, "demo", "--month", "2022-07", "--force")
     assert code == 2 and "已有工单" in err
+    this_month = f"{office_now():%Y-%m}"  # its calls would run to the month's last evening, after now
+    code, _, err = run(capsys, demo_db, "demo", "--month", this_month, "--force")
+    assert code == 2 and f"{this_month}还没有结束" in err
+    with demo_db.reader() as s:
+        assert not s.scalar(select(func.count(Case.id)).where(Case.month == this_month))
 
 
 def test_a_template_whose_placeholder_cannot_be_filled_in_is_refused_when_set(
