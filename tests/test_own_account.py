@@ -136,8 +136,14 @@ class Station:
 
     def run(self, *steps: Callable[[], None]) -> int:
         pending = list(steps)
+        waits = iter(range(100))
 
         def next_step() -> None:
+            # The daily backup runs off the UI thread once the first window shows: the first step waits for it (up
+            # to 5 s), so the order the tests read does not depend on how busy the machine is.
+            if len(pending) == len(steps) and "daily backup" not in self.happened and next(waits, None) is not None:
+                QTimer.singleShot(50, next_step)
+                return
             pending.pop(0)()
             if pending:
                 QTimer.singleShot(50, next_step)
