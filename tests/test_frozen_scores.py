@@ -159,3 +159,28 @@ def test_a_changed_table_entry_is_named_with_both_counts(db: Database) -> None:
     assert statistics_drift(frozen, live) == (
         "定稿后该月又有改动（补录、更正办理步骤或分类）：按现在的数据，热点问题“疫情防控” 504（定稿 505）、"
         "热点问题“物业管理” 67（定稿 66）。这里显示的是定稿的数字，与已印发的简报一致。")
+
+
+def test_a_category_that_left_the_ten_largest_is_not_said_to_have_none(db: Database) -> None:
+    """A correction moved one case of 公交服务 elsewhere: it still has 1 case but is no longer among the ten largest.
+    It read "热点问题“交通运输—公交服务” 0（定稿 1）"; it is said to have left the table, and the one that came in
+    is said to have come in. The appeal types (every one listed) still read as counts."""
+    from dataclasses import replace
+
+    from hotline_desk.services.reporting.frozen import statistics_drift
+    from hotline_desk.services.reporting.statistics import ShareRow, ShareTable, month_statistics
+
+    with db.reader() as s:
+        base = month_statistics(s, "2022-07", datetime(2022, 8, 1))
+
+    def table(*rows: tuple[str, int]) -> ShareTable:
+        return ShareTable(tuple(ShareRow(label, count, "") for label, count in rows), ShareRow("合计", 0, ""))
+
+    frozen = replace(base, hot_topics=table(("疫情防控", 5), ("交通运输—公交服务", 1)),
+                     appeal_types=table(("咨询类", 3), ("建议类", 1)))
+    live = replace(base, hot_topics=table(("疫情防控", 5), ("城乡建设—违章建筑", 1)),
+                   appeal_types=table(("咨询类", 4)))
+    said = statistics_drift(frozen, live)
+    assert "热点问题“交通运输—公交服务”已不在表中（定稿 1）" in said
+    assert "热点问题“城乡建设—违章建筑”新列入表中 1" in said
+    assert "诉求类型“咨询类” 4（定稿 3）、诉求类型“建议类” 0（定稿 1）" in said

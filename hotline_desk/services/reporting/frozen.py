@@ -176,17 +176,26 @@ def statistics_drift(frozen: MonthStatistics, live: MonthStatistics) -> str:
     changed += _count_changes("上级渠道", channels_then, channels_now)
     for name, then, now in (("诉求类型", frozen.appeal_types, live.appeal_types),
                             ("热点问题", frozen.hot_topics, live.hot_topics)):
-        changed += _count_changes(name, {r.label: r.count for r in then.rows}, {r.label: r.count for r in now.rows})
+        changed += _count_changes(name, {r.label: r.count for r in then.rows}, {r.label: r.count for r in now.rows},
+                                  ranked=name == "热点问题")
     if not changed:
         return ""
     return ("定稿后该月又有改动（补录、更正办理步骤或分类）：按现在的数据，" + "、".join(changed)
             + "。这里显示的是定稿的数字，与已印发的简报一致。")
 
 
-def _count_changes(what: str, then: dict[str, int], now: dict[str, int]) -> list[str]:
-    """Each entry of a table whose count differs ("热点问题“疫情防控” 504（定稿 505）"); a few, then how many more."""
-    found = [f"{what}“{label}” {now.get(label, 0)}（定稿 {then.get(label, 0)}）"
-             for label in [*then, *(label for label in now if label not in then)]
+def _count_changes(what: str, then: dict[str, int], now: dict[str, int], *, ranked: bool = False) -> list[str]:
+    """Each entry of a table whose count differs ("热点问题“疫情防控” 504（定稿 505）"); a few, then how many more.
+    A ``ranked`` table lists only the largest entries: one missing on a side left the list or came into it (its
+    count is not 0)."""
+    def said(label: str) -> str:
+        if ranked and label not in now:
+            return f"{what}“{label}”已不在表中（定稿 {then[label]}）"
+        if ranked and label not in then:
+            return f"{what}“{label}”新列入表中 {now[label]}"
+        return f"{what}“{label}” {now.get(label, 0)}（定稿 {then.get(label, 0)}）"
+
+    found = [said(label) for label in [*then, *(label for label in now if label not in then)]
              if then.get(label, 0) != now.get(label, 0)]
     return found[:4] + ([f"另有 {len(found) - 4} 项{what}"] if len(found) > 4 else [])
 
