@@ -285,6 +285,19 @@ def test_review_list_shows_the_citizens_words_the_reply_and_the_complaint(
     row = _cells(view.reviews.model, 0)
     assert "用水困难" in row["诉求内容"] and row["回复内容"] == "已更换加压泵，四楼以上水压恢复"
     assert row["群众意见"] == "水压只好了两天" and row["回访结果"] == "不满意"
+    view.setCurrentWidget(view.reviews)
+    view.reviews.table.selectRow(0)
+    intros: list[str] = []
+
+    def read_then_leave(dialog: ActionDialog) -> None:
+        intros.append(dialog.findChildren(QLabel)[0].text())
+        dialog.reject()
+
+    when_modal(ActionDialog, read_then_leave)
+    qtbot.mouseClick(view.reviews.findChild(QPushButton, "not_fault"), Qt.MouseButton.LeftButton)
+    # the 甄别 form itself says what the judgement rests on
+    assert "群众意见：水压只好了两天" in intros[0] and "单位回复：已更换加压泵，四楼以上水压恢复" in intros[0]
+    assert intros[0].startswith("甄别结论：非承办单位责任，不计入单位考核的满意率")
 
 
 def test_a_rejected_proposal_goes_back_to_its_operator_with_the_reason(

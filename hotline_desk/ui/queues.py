@@ -112,6 +112,11 @@ def _titles(rows: Sequence[QueueRow], limit: int = 5) -> str:
     return "\n".join(lines)
 
 
+def _short(text: str, most: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= most else text[:most] + "…"
+
+
 def _numbers(rows: Sequence[QueueRow]) -> str:
     return "、".join(r.number for r in rows[:3]) + (f" 等 {len(rows)} 件" if len(rows) > 3 else "")
 
@@ -801,9 +806,13 @@ class FollowUpView(QueueTabs):
         return said if done is not None else None
 
     def review(self, rows: list[QueueRow], at_fault: bool) -> None:
-        verdict = "承办单位责任，重办" if at_fault else "非承办单位责任，不计入满意率"
+        verdict = "承办单位责任，重办" if at_fault else "非承办单位责任，不计入单位考核的满意率"
+        # What the judgement rests on, for each case: what the caller said at 回访, and what the unit replied.
+        grounds = "\n".join(f"{r.number}  群众意见：{_short(r.followup_note or '未写')}\n"
+                            f"    单位回复：{_short(r.reply or '无')}"
+                            for r in rows[:3]) + (f"\n……共 {len(rows)} 件" if len(rows) > 3 else "")
         ask(self, f"甄别：{_numbers(rows)}", [FieldSpec("note", "甄别意见", "text", required=True)],
-            intro=f"甄别结论：{verdict}\n{_titles(rows)}",
+            intro=f"甄别结论：{verdict}\n{grounds}",
             then=lambda values: self.reviews.run(
                 rows, lambda s, r: wf.review(s, self.ctx.actor, r.id, at_fault, values["note"], clock=self.ctx.clock),
                 f"已甄别（{verdict}）：{_numbers(rows)}。"))

@@ -349,7 +349,7 @@ def _event_details(record: EventRecord, units: dict[int, str]) -> str:
         label = FOLLOWUP_RESULTS.get(d["result"], d["result"])
         parts.append(f"回访结果：{label}" + ("（已达次数上限，按未回访办结）" if d.get("final") else ""))
     if record.kind == "review":
-        parts.append("甄别：承办单位责任，重办" if d["at_fault"] else "甄别：非承办单位责任，不计入满意率")
+        parts.append("甄别：承办单位责任，重办" if d["at_fault"] else "甄别：非承办单位责任，不计入单位考核的满意率")
     return "；".join(part.rstrip("。；，") for part in parts)  # 回复内容：群众满意；… not 群众满意。；
 
 

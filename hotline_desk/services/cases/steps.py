@@ -770,7 +770,7 @@ _TABLE: list[Step[Any]] = [
          _simple(EventKind.FOLLOWUP_UNDONE, lambda p: p.reason), routine=False),
     Step(Action.REVIEW, Review, (EventKind.REVIEW,),
          (FormField("at_fault", "甄别结论", "choice", choices=(("承办单位责任，重办", True),
-                                                              ("非承办单位责任，不计入满意率", False))),
+                                                              ("非承办单位责任，不计入单位考核的满意率", False))),
           FormField("note", "甄别意见", TEXT, required=True)),
          lambda ctx, st, a, p, at: _state(ctx, st, "甄别", CaseState.IN_REVIEW),
          lambda ctx, st, a, p, at: _text(p.note, "请填写甄别意见。", "note"), _review_event),
