@@ -56,7 +56,7 @@ def test_a_batch_approves_what_it_can_and_names_what_another_station_took_meanwh
         (own.number, "不能审核自己提出的交办，请由其他审核员审核。"),
     ]
     assert outcome.summary == (
-        f"已审核通过 3 件：{numbers[0]}、{numbers[2]}、{numbers[4]}，已交承办单位；以下 3 件未通过："
+        f"已审核通过 3 件：{numbers[0]}、{numbers[2]}、{numbers[4]}，已交自来水公司；以下 3 件未通过："
         f"{numbers[1]}：已被赵敏于09:05审核交办；{numbers[3]}：已被赵敏于09:05驳回（理由：应先电话协调物业）；"
         f"{own.number}：不能审核自己提出的交办，请由其他审核员审核。")
     sup, sup2 = people.supervisor.id, people.supervisor2.id
@@ -147,3 +147,11 @@ def test_an_operator_is_refused_the_whole_batch_and_nothing_changes(db: Database
         approve_many(s, people.operator2, [c for c, _ in cases], clock=clock)
     with db.reader() as s:
         assert [s.get(Case, c).state for c, _ in cases] == ["proposed", "proposed"]  # type: ignore[union-attr]
+
+
+def test_the_summary_names_the_unit_when_every_case_went_to_one() -> None:
+    from hotline_desk.services.cases.batch_approval import BatchApproval
+
+    assert BatchApproval(("RZ1", "RZ2"), (), changed_unit=True, unit="城市管理局").summary == (
+        "已改派并审核通过 2 件：RZ1、RZ2，已交城市管理局。")
+    assert BatchApproval(("RZ1", "RZ2"), ()).summary == "已审核通过 2 件：RZ1、RZ2，已交承办单位。"  # several units

@@ -794,7 +794,7 @@ def test_approving_several_approves_each_it_can_and_names_those_another_station_
     approve = pending.findChild(QPushButton, "approve")
     _pick(pending, [n[0]])
     qtbot.mouseClick(approve, Qt.MouseButton.LeftButton)
-    assert pending.notice.text() == f"已审核通过 1 件：{n[0]}，已交承办单位。"  # the green line of a success
+    assert pending.notice.text() == f"已审核通过 1 件：{n[0]}，已交自来水公司。"  # the green line of a success
 
     _pick(pending, n[1:5])
     clock.advance(minutes=5)
@@ -806,7 +806,7 @@ def test_approving_several_approves_each_it_can_and_names_those_another_station_
     messages = Messages().install(monkeypatch)
     qtbot.mouseClick(approve, Qt.MouseButton.LeftButton)
 
-    expected = (f"已审核通过 2 件：{n[1]}、{n[3]}，已交承办单位；以下 2 件未通过：{n[2]}：已被赵敏于09:05审核交办；"
+    expected = (f"已审核通过 2 件：{n[1]}、{n[3]}，已交自来水公司；以下 2 件未通过：{n[2]}：已被赵敏于09:05审核交办；"
                 f"{n[4]}：已被赵敏于09:05驳回（理由：应先电话协调物业）。")
     assert messages.texts() == [f"部分工单未审核通过：{expected}"]  # one message, every case named
     assert pending.notice.text() == expected and said[-1] == expected  # the earlier success is gone
@@ -837,7 +837,7 @@ def test_changing_the_unit_of_cases_all_taken_meanwhile_says_so_in_place_of_the_
     _pick(pending, [first.number, second.number])
     answer_next_dialog({"unit": "城市管理局"})
     qtbot.mouseClick(pending.findChild(QPushButton, "change_unit"), Qt.MouseButton.LeftButton)
-    assert pending.notice.text() == f"已改派并审核通过 2 件：{first.number}、{second.number}，已交承办单位。"
+    assert pending.notice.text() == f"已改派并审核通过 2 件：{first.number}、{second.number}，已交城市管理局。"
 
     other_station = Database(db.url)
     with other_station.session() as s:

@@ -43,6 +43,7 @@ class BatchApproval:
     approved: tuple[str, ...]
     refused: tuple[Refusal, ...]
     changed_unit: bool = False
+    unit: str = ""  # the unit the cases went to, when the supervisor chose it (改派) or all went to one
 
     @property
     def summary(self) -> str:
@@ -52,7 +53,7 @@ class BatchApproval:
         if not self.approved:
             return f"所选 {len(self.refused)} 件均未审核通过：{refused}。"
         named = "、".join(self.approved[:NAMED_APPROVED]) + ("等" if len(self.approved) > NAMED_APPROVED else "")
-        said = f"{done} {len(self.approved)} 件：{named}，已交承办单位"
+        said = f"{done} {len(self.approved)} 件：{named}，已交{self.unit or '承办单位'}"
         if not self.refused:
             return f"{said}。"
         return f"{said}；以下 {len(self.refused)} 件未通过：{refused}。"
@@ -64,6 +65,7 @@ def approve_many(session: Session, actor: Actor, case_ids: list[int], *, unit_id
     require(actor, Action.APPROVE)  # a role that may not approve is refused as a whole, not case by case
     approved: list[str] = []
     refused: list[Refusal] = []
+    units: set[str] = set()
     for case_id in dict.fromkeys(case_ids):
         try:
             with session.begin_nested():
@@ -73,7 +75,9 @@ def approve_many(session: Session, actor: Actor, case_ids: list[int], *, unit_id
             refused.append(_refusal(session, case_id, exc, clock()))
             continue
         approved.append(view.number)
-    return BatchApproval(tuple(approved), tuple(refused), changed_unit=unit_id is not None)
+        units.add(view.unit)
+    return BatchApproval(tuple(approved), tuple(refused), changed_unit=unit_id is not None,
+                         unit=units.pop() if len(units) == 1 else "")
 
 
 def _refusal(session: Session, case_id: int, exc: HotlineError, now: datetime) -> Refusal:
