@@ -59,6 +59,25 @@ def test_a_unit_with_cases_but_no_follow_up_result_is_named_for_its_full_satisfa
                      "待回访或甄别为非单位责任），满意率一栏按规则得满分：城市管理局（1 件）。"], seen
 
 
+def test_finalising_a_month_before_the_one_before_it_is_questioned(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """June has a case and no finalised bulletin: finalising July first gives June the later 总期号."""
+    _month_with_two_units(db, people, clock)
+    june = FakeClock(datetime(2022, 6, 28, 9, 0))
+    with db.session() as s:
+        register_case(s, people.operator, draft(s), clock=june)
+    clock.set(datetime(2022, 8, 3, 9, 0))
+    with db.reader() as s:
+        total = bulletin.get_draft(s, MONTH).issue.total_issue
+        said = [w for w in bulletin.warnings(s, MONTH, clock=clock) if w.startswith("上月")]
+    assert said == [f"上月（2022-06）有工单，它的简报还没有定稿：本期定稿后再定稿上月的，上月简报的总期号会排在本期"
+                    f"（总第{total}期）之后。"]
+    with db.session() as s:
+        bulletin.finalize(s, people.supervisor, "2022-06", clock=clock, accept_warnings=True)
+    with db.reader() as s:
+        assert not [w for w in bulletin.warnings(s, MONTH, clock=clock) if w.startswith("上月")]
+
+
 def test_finalising_before_the_month_is_over_is_questioned(db: Database, people: People, clock: FakeClock) -> None:
     _month_with_two_units(db, people, clock)
     early = "本月尚未结束：数字截至 2022-07-20 09:00，还没到简报的截止时间 2022-08-01 00:00"

@@ -221,7 +221,10 @@ def test_issue_numbers_follow_the_previous_issue(demo_db: Database) -> None:
         assert (august.year_issue, august.total_issue) == (8, 263)
         bulletin.update_draft(s, get_actor(s, "demo_sup1"), "2022-12", year_issue=12, total_issue=270)
         january = bulletin.get_draft(s, "2023-01").issue
+        # A year with no bulletin before counts as a monthly bulletin does: December is its 第12期.
+        december = bulletin.get_draft(s, "2024-12").issue
     assert (january.year_issue, january.total_issue) == (1, 271)
+    assert (december.year_issue, december.total_issue) == (12, 271)
 
 
 def test_a_preview_neither_writes_nor_waits_for_other_stations(demo_db: Database) -> None:

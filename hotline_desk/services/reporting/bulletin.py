@@ -54,13 +54,15 @@ class BuiltBulletin:
 
 
 def _new_numbers(session: Session, month: str) -> tuple[int, int]:
-    """期号 and 总期号: one more than the previous issue; the year's count restarts in January."""
+    """期号 and 总期号: one more than the previous issue. The year's count starts again in a new year, at the
+    month's number as a monthly bulletin counts (第1期 in January; 第12期 for a December whose year had no bulletin
+    before, as the first bulletin ever is numbered)."""
     _year, mon = parse_month(month)
     prev = session.scalar(select(Bulletin).where(Bulletin.month < month).order_by(Bulletin.month.desc()).limit(1))
     if prev is None:
         year_issue, total_issue = mon, Settings(session).int("bulletin.last_total_issue") + 1
     else:
-        year_issue = prev.year_issue + 1 if prev.month[:4] == month[:4] else 1
+        year_issue = prev.year_issue + 1 if prev.month[:4] == month[:4] else mon
         total_issue = prev.total_issue + 1
     # A month filled in late (June after July) does not start on numbers a finalised bulletin went out with.
     finals = session.execute(select(Bulletin.month, Bulletin.year_issue, Bulletin.total_issue)

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline_desk.models import Case, CaseEvent, ImportBatch
+from hotline_desk.models import Bulletin, Case, CaseEvent, ImportBatch
 from hotline_desk.services.reporting.bulletin_compose import Issue
 from hotline_desk.services.reporting.percent import NO_RATE
 from hotline_desk.services.reporting.scoring import ScoreTable
@@ -69,6 +69,13 @@ def month_warnings(session: Session, month: str, stats: MonthStatistics, scores:
     for name, at, skipped in batches:
         found.append(f"{at:%Y-%m-%d %H:%M} 导入的“{name}”有 {skipped} 行因有问题未导入（不一定都属于本月），"
                      "本月数字不含其中属于本月的行；已另行补导入的可不理会此条。")
+    year, mon = int(month[:4]), int(month[5:7])
+    before = f"{year - (mon == 1):04d}-{(mon - 2) % 12 + 1:02d}"
+    earlier_open = session.scalar(select(Case.id).where(Case.month == before).limit(1)) is not None and \
+        session.scalar(select(Bulletin.id).where(Bulletin.month == before, Bulletin.status == "final")) is None
+    if earlier_open:
+        found.append(f"上月（{before}）有工单，它的简报还没有定稿：本期定稿后再定稿上月的，上月简报的总期号会排在"
+                     f"本期（总第{issue.total_issue}期）之后。")
     if issue.typical_cases and not any(section.typical for section in issue.sections):
         found.append(f"有 {len(issue.typical_cases)} 件典型案例，但正文中没有标明“列出典型案例”的部分，它们不会印出。")
     numbers = {case.number for case in issue.typical_cases if case.number}
