@@ -132,3 +132,15 @@ def test_the_home_page_says_when_next_years_holidays_are_missing(
         admin.set_days(s, people.admin, [DayEntry(date(2023, 1, 2), False, "元旦")])
     ctx.signals.announce(Change.REFERENCE)
     assert not home.calendar_notice.isVisible()
+
+
+def test_a_bulletins_issue_date_falls_on_the_first_working_day_after_its_month(
+        db: Database, people: People) -> None:
+    from hotline_desk.services.reporting import bulletin
+
+    with db.reader() as s:
+        assert bulletin.get_draft(s, "2022-12").issue.issue_date == date(2023, 1, 2)  # a Monday, no holiday yet
+    _enter(db, people, NEW_YEAR_2023)
+    with db.reader() as s:
+        assert bulletin.get_draft(s, "2022-12").issue.issue_date == date(2023, 1, 3)  # 元旦's day off passed
+        assert bulletin.get_draft(s, "2022-07").issue.issue_date == date(2022, 8, 2)

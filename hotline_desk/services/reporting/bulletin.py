@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -19,6 +19,7 @@ from hotline_desk.reports.fonts import FontSet, find_fonts
 from hotline_desk.services.accounts import anchors, audit
 from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.clock import Clock, office_now
+from hotline_desk.services.office.calendar import WorkCalendar
 from hotline_desk.services.office.settings import Settings
 from hotline_desk.services.reporting.bulletin_changes import conflict, contents
 from hotline_desk.services.reporting.bulletin_checks import month_warnings
@@ -99,13 +100,22 @@ def _row(session: Session, month: str, *, persist: bool) -> Bulletin:
     if row is None:
         year_issue, total_issue = _new_numbers(session, month)
         row = Bulletin(month=month, year_issue=year_issue, total_issue=total_issue,
-                       issue_date=month_end(month).date() + timedelta(days=1), cutoff=month_end(month),
+                       issue_date=_first_workday(session, month_end(month).date() + timedelta(days=1)),
+                       cutoff=month_end(month),
                        sections=json.dumps(_default_sections(), ensure_ascii=False), typical_cases="[]",
                        status="draft", call_volume="", good_units="", bad_units="", snapshot="")
         if persist:
             session.add(row)
             session.flush()
     return row
+
+
+def _first_workday(session: Session, day: date) -> date:
+    """``day``, or the first working day after it: a December's bulletin is not dated on 2 January's holiday."""
+    calendar = WorkCalendar.load(session)
+    while not calendar.is_workday(day):
+        day += timedelta(days=1)
+    return day
 
 
 def _default_sections() -> list[dict[str, Any]]:
