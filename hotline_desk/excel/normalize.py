@@ -91,9 +91,13 @@ def _when(value: Any) -> datetime | None:
         return _number_date(float(folded))
     parts = _date_parts(" ".join(folded.split()), raw)
     try:
-        return datetime(*parts)
+        date(*parts[:3])
     except ValueError as exc:
         raise CellError(f"不存在的日期“{raw}”") from exc
+    try:
+        return datetime(*parts)
+    except ValueError as exc:  # 24:00, 13:60: the day exists, the time of day does not
+        raise CellError(f"不存在的时间“{raw}”：时在 0 至 23 之间，分在 0 至 59 之间（次日零点写作次日 00:00）") from exc
 
 
 def _written(value: Any) -> tuple[str, str]:
