@@ -338,6 +338,8 @@ def test_buttons_a_role_cannot_use_are_not_shown(qtbot: QtBot, db: Database, peo
     ruling += [followups.reviews.findChild(QPushButton, name) for name in ("at_fault", "not_fault")]
     assert all(button.isHidden() for button in ruling) == (role == "operator")
     assert not followups.pending.findChild(QPushButton, "satisfied").isHidden()
+    said = [label.text() for label in followups.reviews.findChildren(QLabel)]
+    assert any(text.startswith("不满意的回访由审核员甄别") for text in said) == (role == "operator")  # why none
 
 
 def test_an_empty_queue_says_so_under_its_usual_headers(qtbot: QtBot, db: Database, people: People,

@@ -100,6 +100,7 @@ def proposal_columns(ctx: UiContext) -> list[Column[QueueRow]]:
     ]
 
 
+REVIEW_HINT = "不满意的回访由审核员甄别（承办单位责任的重办，非承办单位责任的办结）；此处可查看群众意见和单位回复。"
 REJECTED_HINT = "审核员驳回的交办回到拟办人：双击或点“打开工单”，按驳回理由改为协调办理或重新拟交办。"
 T = TypeVar("T")
 
@@ -752,7 +753,7 @@ class FollowUpView(QueueTabs):
             number, Column("承办单位", lambda r: r.unit, 150), Column("回访结果", lambda r: r.last_result, 70),
             Column("群众意见", lambda r: r.followup_note, 180), result, Column(reply.header, reply.value, 150),
             Column(content.header, content.value, 150), caller, phone,  # the phone too, with no sideways scrolling
-        ], base=False, empty="暂无待甄别的工单")
+        ], base=False, empty="暂无待甄别的工单", hint="" if ctx.actor.can("review") else REVIEW_HINT)
         verdicts = (("承办单位责任（重办）", True, "at_fault"), ("非承办单位责任", False, "not_fault"))
         for text, at_fault, name in verdicts:
             self.reviews.add_button(text, self._reviewer(at_fault), name, action="review")
