@@ -78,6 +78,27 @@ def test_finalising_a_month_before_the_one_before_it_is_questioned(
         assert not [w for w in bulletin.warnings(s, MONTH, clock=clock) if w.startswith("上月")]
 
 
+def test_categories_tied_with_the_last_hot_topic_but_left_out_are_named(
+        db: Database, people: People, clock: FakeClock) -> None:
+    from hotline_desk.services.office import admin, reference
+
+    with db.session() as s:
+        for label in ("水利水电—用水困难", "城市管理—市容市政", "交通运输—公交服务"):
+            register_case(s, people.operator, draft(s, category_id=reference.find_category(s, label).id),
+                          clock=clock)
+        register_case(s, people.operator, draft(s), clock=clock)  # 用水困难 twice: first alone
+        admin.update_setting(s, people.admin, "bulletin.hot_topic_size", 2)
+    clock.set(datetime(2022, 8, 3, 9, 0))
+    with db.reader() as s:
+        content = bulletin.content(s, MONTH, clock=clock)
+        said = [w for w in bulletin.warnings(s, MONTH, clock=clock) if w.startswith("十大热点")]
+    shown = [row.label for row in content.statistics.hot_topics.rows]
+    assert shown[0] == "水利水电—用水困难" and len(shown) == 2
+    [left] = [label for label in ("城市管理—市容市政", "交通运输—公交服务") if label not in shown]
+    assert said == [f"十大热点问题的最后一位并列：与“{shown[1]}”同为 1 件的还有“{left}”，按问题分类的顺序未列入表中。"
+                    "如需说明，请写在正文中。"]
+
+
 def test_finalising_before_the_month_is_over_is_questioned(db: Database, people: People, clock: FakeClock) -> None:
     _month_with_two_units(db, people, clock)
     early = "本月尚未结束：数字截至 2022-07-20 09:00，还没到简报的截止时间 2022-08-01 00:00"

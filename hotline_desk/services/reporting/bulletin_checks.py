@@ -51,6 +51,12 @@ def month_warnings(session: Session, month: str, stats: MonthStatistics, scores:
     for key, label in GROUP_LABELS:
         if key != "upper" or stats.upper_total or stats.local_total:
             found += _group_warnings(label, getattr(stats, key), stats.as_of)
+    if stats.hot_left_tied and stats.hot_topics.rows:
+        last = stats.hot_topics.rows[-1]
+        found.append(f"十大热点问题的最后一位并列：与“{last.label}”同为 {last.count} 件的还有"
+                     f"{'、'.join(f'“{label}”' for label in stats.hot_left_tied[:5])}"
+                     f"{f'等 {len(stats.hot_left_tied)} 类' if len(stats.hot_left_tied) > 5 else ''}，"
+                     "按问题分类的顺序未列入表中。如需说明，请写在正文中。")
     for table in scores:
         idle = [row.unit for row in table.rows if not row.dispatched]
         if idle:

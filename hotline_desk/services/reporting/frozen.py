@@ -122,6 +122,7 @@ def _statistics(data: dict[str, Any]) -> MonthStatistics:
         values[key] = GroupStats(**_known(GroupStats, data[key]))
     values["upper_channels"] = tuple(tuple(c) for c in data["upper_channels"])
     values["appeal_types"], values["hot_topics"] = _share_table(data["appeal_types"]), _share_table(data["hot_topics"])
+    values["hot_left_tied"] = tuple(data.get("hot_left_tied", ()))  # older snapshots have none
     return MonthStatistics(**values)
 
 

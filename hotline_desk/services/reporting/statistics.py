@@ -84,6 +84,8 @@ class MonthStatistics:
     appeal_types: ShareTable
     hot_topics: ShareTable
     table_base: int
+    # Categories with as many cases as the last row of 十大热点 but left out of it (by the categories' order).
+    hot_left_tied: tuple[str, ...] = ()
 
 
 def rate_text(numerator: int, denominator: int, options: StatsOptions) -> str:
@@ -201,4 +203,5 @@ def month_statistics(session: Session, month: str, as_of: datetime, options: Sta
         appeal_types=_share_table(types, base, options, "true"),
         hot_topics=_share_table(hot, base, options, options.hot_total_mode, universe=[n for _l, n in ranked]),
         table_base=base,
+        hot_left_tied=tuple(label for label, n in ranked[options.hot_topic_size:] if hot and n == hot[-1][1]),
     )
