@@ -313,69 +313,72 @@ def test_a_step_no_longer_possible_after_a_change_elsewhere_says_what_happened_a
     assert [r["text"] for r in replies if r] == ["已更换加压泵"]
 
 
+def _reject_meanwhile(qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+                      elsewhere: Callable[[int, int], None], second: Callable[[ActionDialog], None]
+                      ) -> tuple[str, int, ApprovalView, list[str]]:
+    """驳回 from the approval queue: a reason is typed, ``elsewhere`` (given the case's id and version) happens at
+    another station just before 确定, and ``second`` works the form if it opens again. Returns the case's number
+    and id, the page, and the reason each opening of the form started with."""
+    with db.session() as s:
+        case = register_case(s, people.operator, draft(s), clock=clock)
+    view = ApprovalView(context(db, people.supervisor, clock, tmp_path))
+    qtbot.addWidget(view)
+    view.proposals.select_number(case.number)
+    openings: list[str] = []
+
+    def type_and_confirm(dialog: ActionDialog) -> None:
+        openings.append(str(dialog.values()["reason"]))
+        if len(openings) == 1:
+            dialog.set_value("reason", "请先电话协调供水公司")
+            elsewhere(case.id, case.version)
+            dialog._accept()
+            _when_dialog_opens(type_and_confirm)
+        else:
+            second(dialog)
+
+    _when_dialog_opens(type_and_confirm)
+    qtbot.mouseClick(view.proposals.findChild(QPushButton, "reject"), Qt.MouseButton.LeftButton)
+    return case.number, case.id, view, openings
+
+
 def test_a_rejection_refused_because_another_station_approved_meanwhile_says_who_and_closes(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
     """The case was approved elsewhere just before 确定: the refusal names who approved it and when, and the form
     does not open again (every 确定 would be refused again; the case no longer waits for approval)."""
     messages = Messages().install(monkeypatch)
-    with db.session() as s:
-        case = register_case(s, people.operator, draft(s), clock=clock)
-    view = ApprovalView(context(db, people.supervisor, clock, tmp_path))
-    qtbot.addWidget(view)
-    view.proposals.select_number(case.number)
-    openings: list[str] = []
 
-    def type_and_confirm(dialog: ActionDialog) -> None:
-        openings.append(str(dialog.values()["reason"]))
-        if len(openings) == 1:
-            dialog.set_value("reason", "请先电话协调供水公司")
-            with db.session() as s:  # the other supervisor's station approves it just before 确定
-                wf.approve(s, people.admin, case.id, clock=clock)
-            dialog._accept()
-            _when_dialog_opens(type_and_confirm)
-        else:
-            _escape(dialog, Qt.Key.Key_Y)
+    def approved(case_id: int, _version: int) -> None:
+        with db.session() as s:
+            wf.approve(s, people.admin, case_id, clock=clock)
 
-    _when_dialog_opens(type_and_confirm)
-    qtbot.mouseClick(view.proposals.findChild(QPushButton, "reject"), Qt.MouseButton.LeftButton)
+    number, case_id, view, openings = _reject_meanwhile(qtbot, db, people, clock, tmp_path, approved,
+                                                        lambda dialog: _escape(dialog, Qt.Key.Key_Y))
     [said] = messages.texts()
-    assert f"工单{case.number}已被管理员于09:00审核通过" in said and "没有保存任何更改" in said
+    assert f"工单{number}已被管理员于09:00审核通过" in said and "没有保存任何更改" in said
     assert openings == [""]
-    assert view.proposals.notice.text().startswith(f"未完成，没有保存任何更改：工单{case.number}已被管理员")
+    assert view.proposals.notice.text().startswith(f"未完成，没有保存任何更改：工单{number}已被管理员")
     with db.reader() as s:
-        assert case_view(s, case.id).events[-1].kind == "approve"  # the approval stands; nothing was rejected
+        assert case_view(s, case_id).events[-1].kind == "approve"  # the approval stands; nothing was rejected
 
 
 def test_a_rejection_refused_because_the_case_was_edited_meanwhile_opens_again_as_typed_and_then_rejects(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
     messages = Messages().install(monkeypatch)
-    with db.session() as s:
-        case = register_case(s, people.operator, draft(s), clock=clock)
-    view = ApprovalView(context(db, people.supervisor, clock, tmp_path))
-    qtbot.addWidget(view)
-    view.proposals.select_number(case.number)
-    openings: list[str] = []
 
-    def type_and_confirm(dialog: ActionDialog) -> None:
-        openings.append(str(dialog.values()["reason"]))
-        if len(openings) == 1:
-            dialog.set_value("reason", "请先电话协调供水公司")
-            with db.session() as s:  # the operator corrects the address at her station just before 确定
-                wf.edit_case(s, people.operator, case.id, case.version, {"address": "建设路1号"}, clock=clock)
-            dialog._accept()
-            _when_dialog_opens(type_and_confirm)
-        else:
-            dialog._accept()  # the case still waits: rejected now, on the case as it stands
+    def edited(case_id: int, version: int) -> None:  # the operator corrects the address at her station
+        with db.session() as s:
+            wf.edit_case(s, people.operator, case_id, version, {"address": "建设路1号"}, clock=clock)
 
-    _when_dialog_opens(type_and_confirm)
-    qtbot.mouseClick(view.proposals.findChild(QPushButton, "reject"), Qt.MouseButton.LeftButton)
+    number, case_id, _view, openings = _reject_meanwhile(
+        qtbot, db, people, clock, tmp_path, edited,
+        lambda dialog: dialog._accept())  # the case still waits: rejected now, on the case as it stands
     [said] = messages.texts()
-    assert f"工单{case.number}已被张丽于09:00修改" in said
+    assert f"工单{number}已被张丽于09:00修改" in said
     assert openings == ["", "请先电话协调供水公司"]
     with db.reader() as s:
-        last = case_view(s, case.id).events[-1]
+        last = case_view(s, case_id).events[-1]
     assert last.kind == "reject" and "请先电话协调供水公司" in last.details + last.note
 
 

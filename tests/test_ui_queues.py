@@ -417,17 +417,24 @@ def test_undo_comes_after_the_result_buttons_on_tab_and_asks_first_with_no_as_th
     assert view.focusWidget() is view.pending.table  # 撤销 gone, the keyboard is back in the list
 
 
-def test_undo_after_the_time_limit_is_refused_and_changes_nothing(
-        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    messages = Messages().install(monkeypatch)
+def _recorded(qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+              result: str) -> tuple[int, str, FollowUpView]:
+    """A replied case, and 张丽's 回访 page after she recorded ``result`` for it with its button."""
     with db.session() as s:
         case_id = _replied(s, people, clock)
         number = case_view(s, case_id).number
     view = FollowUpView(context(db, people.operator, clock, tmp_path))
     qtbot.addWidget(view)
     view.pending.select_number(number)
-    qtbot.mouseClick(view.pending.findChild(QPushButton, "basic"), Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(view.pending.findChild(QPushButton, result), Qt.MouseButton.LeftButton)
+    return case_id, number, view
+
+
+def test_undo_after_the_time_limit_is_refused_and_changes_nothing(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    messages = Messages().install(monkeypatch)
+    case_id, _number, view = _recorded(qtbot, db, people, clock, tmp_path, "basic")
     clock.advance(minutes=11)  # the button is still there when the window was left open; the rule decides
     qtbot.mouseClick(view.pending.undo_button, Qt.MouseButton.LeftButton)
     assert any("超过10分钟" in text for text in messages.texts())
@@ -441,13 +448,7 @@ def test_undo_after_another_stations_result_names_it_and_takes_nothing_back(
     """张丽 records 未接通; 王芳, at her station, calls too and records a second 未接通. 张丽's 撤销 would take
     back 王芳's result: it is refused naming her, and the notice no longer offers 撤销."""
     messages = Messages().install(monkeypatch)
-    with db.session() as s:
-        case_id = _replied(s, people, clock)
-        number = case_view(s, case_id).number
-    view = FollowUpView(context(db, people.operator, clock, tmp_path))
-    qtbot.addWidget(view)
-    view.pending.select_number(number)
-    qtbot.mouseClick(view.pending.findChild(QPushButton, "unreachable"), Qt.MouseButton.LeftButton)
+    case_id, number, view = _recorded(qtbot, db, people, clock, tmp_path, "unreachable")
     clock.advance(minutes=2)
     with db.session() as s:
         wf.follow_up(s, people.operator2, case_id, "unreachable", clock=clock)
