@@ -151,3 +151,25 @@ def test_the_case_list_shows_a_bounded_count_and_counts_further_when_scrolled(
     assert model.data(model.index(every - 1, 0))
     model.load()
     qtmodeltester.check(model)  # (it fetches more itself)
+
+
+def test_the_case_list_page_says_the_count_is_a_lower_bound_and_follows_the_scrolling(
+        register: Database, qtbot: Any, tmp_path: Path) -> None:
+    """The page read "共 40 件" (the bound) for a word that matches more; it reads "共 40+ 件", and the whole count
+    once the list has been scrolled to its end."""
+    from hotline_desk.services.clock import fixed_clock
+    from hotline_desk.ui.case_list import CaseListView
+    from tests.ui_helpers import context
+
+    with register.reader() as s:
+        actor = users.get_actor(s, "admin")
+        every = count_cases(s, CaseFilter(text="水"), now=NOW)
+    view = CaseListView(context(register, actor, fixed_clock(NOW), tmp_path))
+    qtbot.addWidget(view)
+    view.model.count_bound = BOUND
+    view.search.setText("水")
+    view.refresh()
+    assert view.count.text().startswith(f"共 {BOUND}+ 件")
+    while view.model.canFetchMore():
+        view.model.fetchMore()
+    assert view.count.text().startswith(f"共 {every} 件")

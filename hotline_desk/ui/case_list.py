@@ -66,6 +66,7 @@ class CaseListView(QWidget):
         self.model = CaseTableModel(ctx)
         self.table = RowTable()  # Tab goes on to the buttons, arrows, Home and End move in the list
         self.table.setModel(self.model)
+        self.model.rowsInserted.connect(lambda *_: self._show_count())  # counted further as the list scrolled
         self.table.setSortingEnabled(True)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
@@ -211,10 +212,13 @@ class CaseListView(QWidget):
         )
 
     def refresh(self) -> None:
-        shown = self.current_filter()
-        self.model.load(shown)
-        hint = search_hint(shown.text, self.model.rowCount())
-        self.count.setText(f"共 {self.model.rowCount()} 件" + (f"。{hint}" if hint else ""))
+        self.model.load(self.current_filter())
+        self._show_count()
+
+    def _show_count(self) -> None:
+        """共 N 件, or 共 1000+ 件 while a word search was counted only so far (it counts on as the list scrolls)."""
+        hint = search_hint(self.model.filter.text, self.model.rowCount())
+        self.count.setText(f"共 {self.model.count_label}" + (f"。{hint}" if hint else ""))
 
     def to_results(self) -> None:
         """The list as the search box reads now (a search still waiting is run first), on its first row."""

@@ -176,11 +176,13 @@ class CaseTableModel(QAbstractTableModel):
             return
         with self.ctx.db.reader() as session:
             count = count_cases_bounded(session, self.filter, now=self.ctx.clock(), bound=self.total * 10)
-        if count.count > self.total:
+        grown = count.count > self.total
+        if grown:
             self.beginInsertRows(QModelIndex(), self.total, count.count - 1)
             self.total = count.count
+        self.count = count  # before the rows are announced: whoever shows the count reads the new one
+        if grown:
             self.endInsertRows()
-        self.count = count
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(CASE_COLUMNS)
