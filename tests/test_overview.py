@@ -103,6 +103,22 @@ def test_a_years_holidays_and_make_up_days_entered_at_once(db: Database, people:
     assert calendar.is_workday(date(2024, 10, 12)) and notes[date(2024, 10, 1)] == "国庆节"
 
 
+@pytest.mark.parametrize("line", [
+    "2027-01-01至2027-01-03节假日元旦",  # no spaces, as typed quickly
+    "2027年1月1日至3日 节假日 元旦",  # the end without what it shares with the start
+    "2027-01-01 至 01-03 休息日 元旦",
+    "２０２７－０１－０１～２０２７－０１－０３ 放假 元旦",  # full-width, on a Chinese IME
+])
+def test_a_range_written_as_offices_write_it_is_read(line: str) -> None:
+    entries = parse_day_list(line)
+    assert [(e.day, e.workday, e.note) for e in entries] == [(date(2027, 1, d), False, "元旦") for d in (1, 2, 3)]
+
+
+def test_a_make_up_workday_written_in_full_is_one_word() -> None:
+    [entry] = parse_day_list("2027-02-07 调休上班 春节")
+    assert (entry.workday, entry.note) == (True, "春节")
+
+
 @pytest.mark.parametrize(("text", "words"), [
     ("2024-10-08 调休", "是工作日，不必设为调休上班"),
     ("2024-02-30 节假日", "日期不存在"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -101,10 +102,15 @@ def set_calendar_day(session: Session, day: date, workday: bool | None, note: st
     row.note = note
 
 
-HOLIDAY_WORDS = ("节假日", "假日", "放假", "休息", "休", "假")
+HOLIDAY_WORDS = ("法定节假日", "节假日", "假日", "放假", "休息日", "休息", "休", "假")
 WORKDAY_WORDS = ("调休上班", "调休", "上班", "补班", "班")
 _DAY = r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
-_LINE = re.compile(rf"^{_DAY}(?:\s*(?:~|～|至|到|—|--)\s*(?:{_DAY}))?\s*(\S*)\s*(.*)$")
+# The end of a range may leave out what it shares with the start: 2027年1月1日至3日, 2027-01-01 至 01-03.
+_END = r"(?:(\d{4})\s*[-/.年]\s*)?(?:(\d{1,2})\s*[-/.月]\s*)?(\d{1,2})\s*日?"
+# The kind is one of the words (longest first, so 调休上班 is not read as 调休 and 上班), or whatever else is there
+# (said to be neither); written straight after the date or with a space, and the note after it likewise.
+_KINDS = "|".join(sorted((re.escape(w) for w in (*HOLIDAY_WORDS, *WORKDAY_WORDS)), key=len, reverse=True))
+_LINE = re.compile(rf"^{_DAY}(?:\s*(?:~|～|至|到|—|--|-)\s*{_END})?\s*({_KINDS}|\S*)\s*(.*)$")
 
 
 @dataclass(frozen=True)
@@ -131,7 +137,7 @@ def parse_day_list(text: str) -> list[DayEntry]:
     errors: list[tuple[str, str]] = []
     seen: dict[date, tuple[int, bool]] = {}
     for number, raw in enumerate(text.splitlines(), 1):
-        line = raw.strip()
+        line = unicodedata.normalize("NFKC", raw).strip()  # full-width digits and ～ typed on a Chinese IME
         if not line or line.startswith("#"):
             continue
         match = _LINE.match(line)
@@ -141,7 +147,7 @@ def parse_day_list(text: str) -> list[DayEntry]:
         parts = match.groups()
         try:
             first = date(int(parts[0]), int(parts[1]), int(parts[2]))
-            last = date(int(parts[3]), int(parts[4]), int(parts[5])) if parts[3] else first
+            last = date(int(parts[3] or parts[0]), int(parts[4] or parts[1]), int(parts[5])) if parts[5] else first
         except ValueError:
             errors.append((f"第{number}行", f"第{number}行的日期不存在：“{line}”。"))
             continue
