@@ -203,3 +203,22 @@ def test_signing_from_the_case_detail_asks_the_time_and_checks_it_as_the_trackin
         last = case_view(s, case.id).events[-1]
     assert (last.kind, last.at, last.entered) == ("sign", signed_at, "08-02 09:00 补录")
     assert "办理中" in detail.windowTitle()
+
+
+def test_voiding_and_restoring_a_case_of_a_finalised_month_say_the_bulletin_will_differ_however_late(
+        db: Database, people: People, clock: FakeClock, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A void is a correction: made on 5 August, long after July's cut-off, it still takes the case out of July's
+    live figures. The command says so; 撤销作废 says the case counts again, and nothing about the deadline it had
+    (no new deadline was given)."""
+    log_in_everyone(db, monkeypatch)
+    _case_id, number = _signed(db, people, clock)
+    _finalise_july(db, people, clock)
+    code, out, err = cli_run(capsys, db, "case", "void", number, "--reason", "重复登记", user="sup1")
+    assert code == 0, err
+    assert ("注意：工单所属的 2022-07 简报已定稿，其中的数字和 PDF 已冻结，不随作废改变；"
+            "该月此后的统计和考核不再计入") in out
+    code, out, err = cli_run(capsys, db, "case", "restore", number, "--reason", "不是重复", user="sup1")
+    assert code == 0, err
+    assert "不随撤销作废改变；该月此后的统计和考核重新计入这件工单" in out
+    assert "办理期限" not in out.split("注意：", 1)[1]

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.errors import ConflictError, HotlineError
 from hotline_desk.services.cases import workflow as wf
-from hotline_desk.services.cases.step_runner import final_month_notice
+from hotline_desk.services.cases.step_runner import step_month_notice
 from hotline_desk.services.cases.steps import STEPS, Gate, Problem, Step
 from hotline_desk.services.office import reference
 from hotline_desk.ui.changes import Change
@@ -209,7 +209,7 @@ def confirm_final(parent: QWidget, chosen: Step[Any]) -> bool:
 def despite_final_month(parent: QWidget, ctx: UiContext, case_id: int, chosen: Step[Any], at: datetime) -> bool:
     """A step dated within a month whose bulletin is final is asked once more (否 is the default and Esc's answer):
     it changes that month's live figures, no longer those printed. True when the step may go ahead."""
-    notice = read(ctx, lambda s: final_month_notice(s, case_id, at))
+    notice = read(ctx, lambda s: step_month_notice(s, case_id, chosen.action, at))
     if not notice:
         return True
     box = QMessageBox(QMessageBox.Icon.Warning, "简报已定稿", f"注意：{notice}\n\n仍要{chosen.label}吗？",

@@ -80,6 +80,25 @@ def final_month_notice(session: Session, case_id: int, at: datetime, what: str =
     return month_notice(session, case.month, at, what) if case is not None else ""
 
 
+# Corrections of the registration rather than steps of its handling: they change the month's figures whenever
+# they are made (see reporting.monthdata.CORRECTIONS).
+CORRECTIONS = {Action.VOID: "作废", Action.RESTORE: "撤销作废"}
+
+
+def step_month_notice(session: Session, case_id: int, action: Action, at: datetime) -> str:
+    """``final_month_notice`` for a step; a 作废 or 撤销作废 changes the case's month however late it is made."""
+    case = session.get(Case, case_id)
+    if case is None:
+        return ""
+    if action not in CORRECTIONS:
+        return month_notice(session, case.month, at, "这一步")
+    if final_cutoffs(session, {case.month}).get(case.month) is None:
+        return ""
+    what = CORRECTIONS[action]
+    return (f"工单所属的 {case.month} 简报已定稿，其中的数字和 PDF 已冻结，不随{what}改变；该月此后的统计和考核"
+            f"{'不再计入' if action == Action.VOID else '重新计入'}这件工单，会与已定稿的简报不一致。")
+
+
 def month_notice(session: Session, month: str, at: datetime, what: str) -> str:
     """``final_month_notice`` for a case of ``month`` (one not registered yet: ``what`` is 这次登记)."""
     cutoff = final_cutoffs(session, {month}).get(month)

@@ -19,7 +19,12 @@ from hotline_desk.services.cases.actions import Offer, available_actions
 from hotline_desk.services.cases.events import append_event, current_status
 from hotline_desk.services.cases.history import CaseStatus
 from hotline_desk.services.cases.records import CaseView, case_view, phone_problem, township_problem
-from hotline_desk.services.cases.step_runner import final_month_notice, step_context, write_step
+from hotline_desk.services.cases.step_runner import (
+    CORRECTIONS,
+    step_context,
+    step_month_notice,
+    write_step,
+)
 from hotline_desk.services.cases.steps import (
     ERASED_FIELDS,
     STEPS,
@@ -109,8 +114,11 @@ def take(session: Session, actor: Actor, case_id: int, action: Action, payload: 
                batch_id=batch_id)
     session.flush()
     view = case_view(session, case_id)
-    given = deadline_notice(session, view.deadline) if view.deadline != deadline else ""
-    return replace(view, notice="\n".join(n for n in (final_month_notice(session, case_id, at or now), given) if n))
+    # A deadline this step gave (撤销作废 only shows the one given before again)
+    given = deadline_notice(session, view.deadline) \
+        if view.deadline != deadline and action not in CORRECTIONS else ""
+    month = step_month_notice(session, case_id, action, at or now)
+    return replace(view, notice="\n".join(n for n in (month, given) if n))
 
 
 def check_version(session: Session, case: Case, expected_version: int | None, now: datetime) -> None:
