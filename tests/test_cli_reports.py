@@ -93,7 +93,8 @@ def test_bulletin_command_edits_builds_and_finalises(demo_db: Database, capsys: 
     assert code == 2 and "已定稿" in err
 
 
-def test_demo_refuses_a_month_with_cases(demo_db: Database, capsys: pytest.CaptureFixture[str]) -> None:
+def test_demo_refuses_a_month_with_cases(demo_db: Database, capsys: pytest.CaptureFixture[str],
+                                         tmp_path: Path) -> None:
     code, _, err = run(capsys, demo_db, "demo", "--month", "2022-07")
     assert code == 2 and "不是空库" in err and "--force" in err
     code, _, err = run(capsys, demo_db, "demo", "--month", "2022-07", "--force")
@@ -103,6 +104,10 @@ def test_demo_refuses_a_month_with_cases(demo_db: Database, capsys: pytest.Captu
     assert code == 2 and f"{this_month}还没有结束" in err
     with demo_db.reader() as s:
         assert not s.scalar(select(func.count(Case.id)).where(Case.month == this_month))
+    fresh = tmp_path / "新库.sqlite3"  # refused before a database file is made for it
+    code = cli_as(["--db", str(fresh), "demo", "--month", this_month])
+    err = capsys.readouterr().err
+    assert code == 2 and f"{this_month}还没有结束" in err and not fresh.exists()
 
 
 def test_a_template_whose_placeholder_cannot_be_filled_in_is_refused_when_set(

@@ -24,7 +24,7 @@ from hotline_desk.cli.common import (
 )
 from hotline_desk.cli.parsing import parse_time
 from hotline_desk.demo.guard import check_demo_target, demo_accounts
-from hotline_desk.demo.month import run_demo
+from hotline_desk.demo.month import check_demo_month, run_demo
 from hotline_desk.errors import HotlineError, ValidationError, cannot_write, os_reason
 from hotline_desk.services.accounts import accounts, users
 from hotline_desk.services.office import admin, settings
@@ -377,6 +377,7 @@ def _write(path: Path, data: bytes) -> None:
 
 
 def cmd_demo(ctx: Context, args: argparse.Namespace) -> int:
+    check_demo_month(args.month)  # before a new database file is made for it
     progress = ProgressLine("装入演示工单 {done}/{total}")
     ctx.creates = True  # a demo goes into a new database of its own (or, with --force, one in use)
     with ctx.db.reader() as session:

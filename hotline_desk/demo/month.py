@@ -194,6 +194,15 @@ def _staff(session: Session) -> dict[str, list[Actor]]:
     return staff
 
 
+def check_demo_month(month: str, *, clock: Clock = office_now) -> None:
+    """Refuse a month the demo cannot fill: not a month, or one not over yet (its calls and steps run to the
+    month's last evening, and would be dated after now). Checked before any database is opened or made."""
+    parse_month(month)
+    if month_end(month) > clock():
+        raise ValidationError(f"{month}还没有结束：演示工单的来电和办理一直排到该月最后一天，会晚于现在。"
+                              "请选一个已经结束的月份（如上个月）。")
+
+
 def run_demo(session: Session, month: str = "2022-07", progress: Progress | None = None, *,
              through_services: bool = False, clock: Clock = office_now) -> DemoSummary:
     """Register the demo month's cases and tell each one's story; refuses a month that has cases, and one not over
@@ -202,10 +211,7 @@ def run_demo(session: Session, month: str = "2022-07", progress: Progress | None
     The stories are written through the bulk path (seconds); ``through_services`` drives every step through the
     guarded workflow services instead (minutes), which writes the same histories and checks every rule on the way.
     """
-    parse_month(month)
-    if month_end(month) > clock():
-        raise ValidationError(f"{month}还没有结束：演示工单的来电和办理一直排到该月最后一天，会晚于现在。"
-                              "请选一个已经结束的月份（如上个月）。")
+    check_demo_month(month, clock=clock)
     if session.scalar(select(func.count(Case.id)).where(Case.month == month)):
         raise ValidationError(f"{month}已有工单，演示数据只能装入没有工单的月份。")
     reference.load_defaults(session)
