@@ -172,10 +172,13 @@ def test_empty_groups_print_a_dash_and_are_warned_of(db: Database, people: Peopl
     code = cli_as(["--db", path, "--user", "sup1", "bulletin", "--month", MONTH, "--finalize"])
     err = capsys.readouterr().err
     assert code == 2 and "请核对" in err and "协调办理没有工单" in err and "--accept-warnings" in err
+    assert err.count("协调办理没有工单") == 1  # listed once, in the refusal
     assert fingerprint(db) == before
     code = cli_as(["--db", path, "--user", "sup1", "bulletin", "--month", MONTH, "--finalize",
                    "--accept-warnings", "--out", str(tmp_path / "b.pdf")])
-    assert code == 0, capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert err.startswith("请核对：") and err.count("协调办理没有工单") == 1  # what was accepted, said
     with db.reader() as s:
         assert bulletin.get_draft(s, MONTH).final
 

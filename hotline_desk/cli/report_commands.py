@@ -338,9 +338,9 @@ def cmd_bulletin(ctx: Context, args: argparse.Namespace) -> int:
         with ctx.db.session() as session:
             bulletin.update_draft(session, actor, args.month, **changes)
     if args.finalize:
-        with ctx.db.reader() as session:
-            notices = bulletin.warnings(session, args.month)
-        _show_notices(notices)
+        if args.accept_warnings:  # said as accepted; otherwise the refusal lists them, once
+            with ctx.db.reader() as session:
+                _show_notices(bulletin.warnings(session, args.month))
         with ctx.db.session() as session:
             built = bulletin.finalize(session, actor, args.month, accept_warnings=args.accept_warnings)
     with ctx.db.reader() as session:  # building a draft only reads: other stations keep saving meanwhile
