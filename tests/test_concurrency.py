@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select, text
 
@@ -75,3 +77,15 @@ def test_a_locked_database_waits_then_says_so(db: Database, people: People, cloc
         other_station.dispose()
     with db.session() as s:  # once released, work goes on
         assert register_case(s, people.operator, draft(s), clock=clock).number == "RZ2207-00001"
+
+
+def test_a_step_entered_later_with_its_own_time_is_named_with_both(db: Database, people: People,
+                                                                  clock: FakeClock) -> None:
+    with db.session() as s:
+        shown = register_case(s, people.operator, draft(s), clock=clock)
+    clock.advance(hours=5)
+    with db.session() as s:  # approved at 10:00, entered at 14:00
+        wf.approve(s, people.supervisor, shown.id, clock=clock, at=clock.now - timedelta(hours=4))
+    with pytest.raises(ConflictError, match=r"已被李强于14:00审核通过并交办（办理时间记为 2022-07-05 10:00）"), \
+            db.session() as s:
+        wf.ensure_version(s, shown.id, shown.version, clock=clock)

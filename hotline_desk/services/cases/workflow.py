@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -146,7 +146,10 @@ def _last_step_said(session: Session, case: Case, now: datetime) -> str:
     shown = "%H:%M" if last is not None and last.recorded_at.date() == now.date() else "%Y-%m-%d %H:%M"
     when = f"于{last.recorded_at:{shown}}" if last is not None else ""
     what = _what_was_done(last) if last is not None else "修改"
-    return f"工单{case.number}已被{name}{when}{what}"
+    # A step entered with its own earlier time (补录) says that time too, as the case's history does.
+    dated = f"（办理时间记为 {last.at:%Y-%m-%d %H:%M}）" \
+        if last is not None and abs(last.recorded_at - last.at) >= timedelta(minutes=30) else ""
+    return f"工单{case.number}已被{name}{when}{what}{dated}"
 
 
 def _what_was_done(event: CaseEvent) -> str:
