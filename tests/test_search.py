@@ -154,3 +154,26 @@ def test_fullwidth_digits_are_digits_and_an_emoji_finds_nothing(three: dict[str,
     with db.reader() as s:
         assert count_cases(s, CaseFilter(text="😀"), now=NOW) == 0
         assert count_cases(s, CaseFilter(text="１３９０３７"), now=NOW) == 1
+
+
+def test_a_category_renamed_or_merged_still_finds_the_cases_registered_under_it(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """Cases keep the label they were counted under. Filtering by the category's new name found none of them after
+    a rename; the new name, the old one and a category merged into it all find them now."""
+    from hotline_desk.services.office import reference, reference_admin
+
+    with db.session() as s:
+        village = register_case(s, people.operator, draft(s, category_id=reference.find_category(
+            s, "农村建设—村容村貌").id), clock=clock).id
+        parking = register_case(s, people.operator, draft(s, category_id=reference.find_category(
+            s, "城市管理—停车管理").id), clock=clock).id
+        register_case(s, people.operator, draft(s), clock=clock)  # 水利水电—用水困难: in neither
+        reference_admin.rename_category(s, people.admin, "农村建设—村容村貌", "美丽乡村", clock=clock)
+        reference_admin.merge_categories(s, people.admin, "城市管理—停车管理", "城市管理—市容市政", clock=clock)
+
+    def by_category(label: str) -> set[int]:
+        with db.reader() as s:
+            return set(search_ids(s, CaseFilter(category=label), now=NOW))
+
+    assert by_category("农村建设—美丽乡村") == by_category("农村建设—村容村貌") == {village}
+    assert by_category("城市管理—市容市政") == {parking}

@@ -27,11 +27,13 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by, array
 from sqlalchemy.orm import Session
 
-from hotline_desk.models import Case, Unit
+from hotline_desk.errors import NotFound
+from hotline_desk.models import Case, ReferenceAlias, Unit
 from hotline_desk.services.cases import search_index
 from hotline_desk.services.cases.deadlines import Labelled, deadline_flag
 from hotline_desk.services.cases.events import sent_back_among
 from hotline_desk.services.cases.steps import stored_phone
+from hotline_desk.services.office import reference
 from hotline_desk.services.office.calendar import WorkCalendar
 from hotline_desk.services.office.settings import Settings
 from hotline_desk.vocabulary import OPEN_DISPATCH_STATES, CaseState, Source
@@ -212,6 +214,19 @@ def _index_words(session: Session, f: CaseFilter) -> list[str] | None:
     return None
 
 
+def _category_condition(session: Session, label: str) -> Any:
+    """The cases of a 问题分类 as named now: also those registered under its name before a rename (a case keeps the
+    label it was counted under, and the category's id) and under a category merged into it (its old name is an
+    alias of this one). A name that is no category matches the cases written with it, if any."""
+    try:
+        found = reference.find_category(session, label)
+    except NotFound:
+        return Case.category_label == label
+    merged = session.scalars(select(ReferenceAlias.alias).where(ReferenceAlias.kind == "category",
+                                                               ReferenceAlias.target_id == found.id)).all()
+    return or_(Case.category_id == found.id, Case.category_label.in_(sorted({label, found.label, *merged})))
+
+
 def _filtered(session: Session, f: CaseFilter, now: datetime, *, case_columns: bool = True) -> Select[tuple[int]]:
     """The matching cases' ids; without ``case_columns`` the query may come from the search index alone (its
     ORDER BY must not name the cases' columns then)."""
@@ -229,7 +244,7 @@ def _filtered(session: Session, f: CaseFilter, now: datetime, *, case_columns: b
     if f.unit_id is not None:
         conditions.append(Case.main_unit_id == f.unit_id)
     if f.category:
-        conditions.append(Case.category_label == f.category)
+        conditions.append(_category_condition(session, f.category))
     if f.appeal_type:
         conditions.append(Case.appeal_type_name == f.appeal_type)
     if f.phone:
