@@ -225,6 +225,27 @@ def test_the_end_of_a_phone_number_finds_nothing_and_the_list_says_how_to_search
     assert view.count.text() == "共 1 件"
 
 
+def test_a_stopped_unit_still_filters_the_list_and_a_name_that_is_no_unit_is_said_not_to(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """纸坊镇 was stopped with a case still open there: typing it in 单位 keeps only its case (it was not in the list,
+    and the list quietly showed every case); a name that is no unit says it does not filter."""
+    from hotline_desk.services.office import reference_admin
+
+    with db.session() as s:
+        zhifang = register_case(s, people.operator, draft(s, unit_id=unit_id(s, "纸坊镇")), clock=clock)
+        wf.approve(s, people.supervisor, zhifang.id, clock=clock)
+        register_case(s, people.operator, draft(s), clock=clock)
+        reference_admin.set_unit_active(s, people.admin, "纸坊镇", False, clock=clock)
+    view = CaseListView(context(db, people.operator, clock, tmp_path))
+    qtbot.addWidget(view)
+    view.unit.setEditText("纸坊镇")
+    qtbot.waitUntil(lambda: view.model.rowCount() == 1)
+    assert view.model.data(view.model.index(0, 0)) == zhifang.number and view.count.text() == "共 1 件"
+    view.unit.setEditText("纸坊乡")
+    qtbot.waitUntil(lambda: view.model.rowCount() == 2)
+    assert view.count.text() == "共 2 件。单位“纸坊乡”不在列表中，未按单位筛选"
+
+
 def test_a_case_sent_back_reads_so_in_the_list_and_its_detail_until_it_is_proposed_again(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
     with db.session() as s:

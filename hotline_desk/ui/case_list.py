@@ -128,7 +128,9 @@ class CaseListView(QWidget):
     def _load_choices(self) -> None:
         def fetch(s: Any) -> tuple[Any, ...]:
             months = months_with_cases(s)
-            return (months, [(u.name, u.id) for u in reference.list_units(s)],
+            # Units stopped or merged since are still there to filter by: their cases stay (some still open).
+            return (months, [(u.name if u.active else f"{u.name}（已停用）", u.id)
+                             for u in reference.list_units(s, include_inactive=True)],
                     [(c.label, c.id) for c in reference.list_categories(s, include_inactive=True)],
                     [a.name for a in reference.list_appeal_types(s)])
 
@@ -216,9 +218,13 @@ class CaseListView(QWidget):
         self._show_count()
 
     def _show_count(self) -> None:
-        """共 N 件, or 共 1000+ 件 while a word search was counted only so far (it counts on as the list scrolls)."""
+        """共 N 件, or 共 1000+ 件 while a word search was counted only so far (it counts on as the list scrolls);
+        a unit or category typed that names none is said not to filter, rather than passed over in silence."""
         hint = search_hint(self.model.filter.text, self.model.rowCount())
-        self.count.setText(f"共 {self.model.count_label}" + (f"。{hint}" if hint else ""))
+        unmatched = [f"{what}“{text}”不在列表中，未按{what}筛选" for what, picker in (("单位", self.unit),
+                                                                               ("分类", self.category))
+                     if (text := picker.currentText().strip()) and picker.value() is None]
+        self.count.setText("。".join([f"共 {self.model.count_label}", *unmatched, *([hint] if hint else [])]))
 
     def to_results(self) -> None:
         """The list as the search box reads now (a search still waiting is run first), on its first row."""
