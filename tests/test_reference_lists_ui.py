@@ -104,3 +104,46 @@ def test_import_wizard_step_check_values(qtbot: QtBot, db: Database, people: Peo
     with db.reader() as s:
         assert {(a.kind, a.alias, a.target) for a in ra.list_aliases(s)} == {
             ("channel", "热线", "12345热线电话"), ("unit", "城管局", "城市管理局")}
+
+
+def test_stopping_or_merging_a_unit_with_open_cases_asks_first_naming_them(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """纸坊镇 still has a case to handle: stopping it (or merging it) was done on the first Enter without a word. It
+    is asked first, with 否 as the default, saying how many cases are open and that they stay with it."""
+    from hotline_desk.services.cases import workflow as wf
+    from hotline_desk.services.cases.records import register_case
+    from hotline_desk.ui.settings_view import UnitsTab
+    from tests.helpers import draft, unit_id
+    from tests.ui_helpers import when_modal
+
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s, unit_id=unit_id(s, "纸坊镇")), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+    view = SettingsView(context(db, people.admin, clock, tmp_path))
+    qtbot.addWidget(view)
+    asked: list[str] = []
+
+    def answer(press: QMessageBox.StandardButton) -> None:
+        def click(box: QMessageBox) -> None:
+            asked.append(box.text())
+            box.button(press).click()
+        when_modal(QMessageBox, click)
+
+    units = view.findChild(UnitsTab)
+    row = [u.name for u in units.model.rows].index("纸坊镇")
+    units.table.selectRow(row)
+    answer_next_dialog({"active": False})
+    answer(QMessageBox.StandardButton.No)
+    units.edit()
+    assert asked[0].startswith("“纸坊镇”还有 1 件在办工单。停用后这些工单仍由它办理")
+    assert asked[0].endswith("确定停用？")
+    with db.reader() as s:
+        assert reference.find_unit(s, "纸坊镇").active  # 否: nothing changed
+    merge = view.findChild(MergeTab)
+    answer_next_dialog({"source": "纸坊镇", "target": "煤山街道"})
+    answer(QMessageBox.StandardButton.Yes)
+    merge.merge_units()
+    assert "并入“煤山街道”后这些工单仍由它办理" in asked[1]
+    with db.reader() as s:
+        assert not reference.find_unit(s, "纸坊镇").active
+    assert "已把“纸坊镇”并入“煤山街道”" in merge.result.text()

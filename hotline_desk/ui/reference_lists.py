@@ -28,7 +28,7 @@ from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read
 from hotline_desk.ui.models import Column, RowsModel
 from hotline_desk.ui.operations import Operation
-from hotline_desk.ui.widgets import FieldSpec, ask
+from hotline_desk.ui.widgets import FieldSpec, ask, confirm
 from hotline_desk.ui.window_state import remember_fitted_columns
 
 # How many of the categories an import would add its question lists.
@@ -241,16 +241,20 @@ class MergeTab(QWidget):
 
     def merge_units(self) -> None:
         units = [(u.name, u.name) for u in read(self.ctx, reference.list_units)]
-        v = ask(self, "合并单位", [FieldSpec("source", "被并入的单位", "choice", units),
-                                 FieldSpec("target", "并入到", "choice", units)])
+        v = ask(self, "合并单位", [FieldSpec("source", "被并入的单位", "unit", units, required=True),
+                                 FieldSpec("target", "并入到", "unit", units, required=True)])
         if v:
+            question = read(self.ctx, lambda s: ra.stopping_question(
+                s, reference.find_unit(s, v["source"]).id, self.ctx.clock(), merged_into=v["target"]))
+            if question and not confirm(self, "合并单位", question):
+                return
             self._done(f"已把“{v['source']}”并入“{v['target']}”。",
                        lambda s: ra.merge_units(s, self.ctx.actor, v["source"], v["target"]))
 
     def merge_categories(self) -> None:
         labels = [(c.label, c.label) for c in read(self.ctx, reference.list_categories)]
-        v = ask(self, "合并分类", [FieldSpec("source", "被并入的分类", "choice", labels),
-                                 FieldSpec("target", "并入到", "choice", labels)])
+        v = ask(self, "合并分类", [FieldSpec("source", "被并入的分类", "unit", labels, required=True),
+                                 FieldSpec("target", "并入到", "unit", labels, required=True)])
         if v:
             self._done(f"已把“{v['source']}”并入“{v['target']}”。",
                        lambda s: ra.merge_categories(s, self.ctx.actor, v["source"], v["target"]))

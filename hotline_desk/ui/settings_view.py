@@ -42,6 +42,7 @@ from hotline_desk.models.system import ROLE_LABELS
 from hotline_desk.services.accounts import accounts, users
 from hotline_desk.services.maintenance import backup, backups, half_imports
 from hotline_desk.services.office import admin, reference, settings
+from hotline_desk.services.office import reference_admin as ra
 from hotline_desk.services.office.calendar import parse_day_list
 from hotline_desk.services.office.reference import UnitView
 from hotline_desk.services.reporting.rules import load_rules
@@ -53,7 +54,7 @@ from hotline_desk.ui.feedback import read
 from hotline_desk.ui.models import Column, RowsModel
 from hotline_desk.ui.operations import Operation, show_refusal
 from hotline_desk.ui.reference_lists import ReferenceListsView
-from hotline_desk.ui.widgets import FieldSpec, GuardedDialog, ask, choose, ok_cancel, save_first
+from hotline_desk.ui.widgets import FieldSpec, GuardedDialog, ask, choose, confirm, ok_cancel, save_first
 from hotline_desk.ui.window_state import remember_fitted_columns
 
 
@@ -215,6 +216,10 @@ class UnitsTab(QWidget):
 
     def _save(self, unit: UnitView | None) -> None:
         v = ask(self, "承办单位", self._fields(unit))
+        if v and unit is not None and unit.active and not v["active"]:  # being stopped: its open cases named first
+            question = read(self.ctx, lambda s: ra.stopping_question(s, unit.id, self.ctx.clock()))
+            if question and not confirm(self, "停用单位", question):
+                return
         if v and Operation(self, self.ctx, lambda s: admin.save_unit(
                 s, self.ctx.actor, unit.id if unit else None, v["name"], v["group"], v["order"], v["active"],
                 v["needs_caller"]),

@@ -289,6 +289,17 @@ def may_discard(parent: QWidget, title: str) -> bool:
     return box.clickedButton() is box.button(QMessageBox.StandardButton.Yes)
 
 
+def confirm(parent: QWidget | None, title: str, text: str) -> bool:
+    """A question before something that is not easily undone: 否 is the default and Esc's answer."""
+    box = QMessageBox(QMessageBox.Icon.Question, title, text,
+                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, parent)
+    box.setObjectName("confirm")
+    box.setDefaultButton(QMessageBox.StandardButton.No)
+    box.setEscapeButton(QMessageBox.StandardButton.No)
+    box.exec()
+    return box.clickedButton() is box.button(QMessageBox.StandardButton.Yes)
+
+
 def save_first(parent: QWidget, question: str) -> bool | None:
     """保存 (True), 不保存 (False) or 取消 (None) for unsaved edits; 取消 is the default and Esc's answer, so a
     hurried Enter keeps them."""

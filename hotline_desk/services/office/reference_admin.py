@@ -20,6 +20,7 @@ from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.office.lookups import KIND_LABELS as KIND_LABELS
 from hotline_desk.services.office.lookups import shown_alias
 from hotline_desk.services.office.reference import CATEGORY_SEPARATOR, find_category, same_name
+from hotline_desk.vocabulary import OPEN_DISPATCH_STATES
 
 CATEGORY_SEPARATORS = ("—", "——", "－", "-", "/", "／")
 
@@ -693,3 +694,21 @@ def update_appeal_type(session: Session, actor: Actor, name: str, *, new_name: s
         row.active = active
     audit.record_row(session, row, user_id=actor.id, at=at)
     return AppealTypeView(row.id, row.name, row.finish_days, row.display_order, row.active)
+
+
+def stopping_question(session: Session, unit_id: int, now: datetime, *, merged_into: str = "") -> str:
+    """What to ask before a unit is stopped (or merged into ``merged_into``) while cases are still open with it;
+    "" when none is. Its cases stay with it: it may still sign and reply, or return them, but none is sent to it."""
+    unit = session.get(Unit, unit_id)
+    if unit is None:
+        return ""
+    open_now = (Case.main_unit_id == unit_id, Case.state.in_([s.value for s in OPEN_DISPATCH_STATES]))
+    count = session.scalar(select(func.count(Case.id)).where(*open_now)) or 0
+    if not count:
+        return ""
+    late = session.scalar(select(func.count(Case.id)).where(*open_now, Case.deadline < now)) or 0
+    doing = f"并入“{merged_into}”" if merged_into else "停用"
+    overdue = f"（其中超期 {late} 件）" if late else ""
+    return (f"“{unit.name}”还有 {count} 件在办工单{overdue}。{doing}后这些工单仍由它办理（可签收、回复或退单），"
+            f"不会转给{'并入的单位' if merged_into else '其他单位'}；新工单不能再交给它。"
+            f"如需由别的单位办理，请先让它退单后改派。确定{doing}？")
