@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QMessageBox, QSpinBox
+from PySide6.QtWidgets import QLabel, QMessageBox, QSpinBox
 from pytestqt.qtbot import QtBot
 
 from hotline_desk.db import Database
@@ -38,12 +38,18 @@ def test_saving_the_rules_keeps_what_another_station_saved_in_other_items(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
     Messages().install(monkeypatch)
-    tab = RulesTab(context(db, people.admin, clock, tmp_path))
+    ctx = context(db, people.admin, clock, tmp_path)
+    said: list[str] = []
+    ctx.signals.notice.connect(said.append)
+    tab = RulesTab(ctx)
     qtbot.addWidget(tab)
     _spin(tab, "bonus_max").setValue(26)
     with db.session() as s:  # another administrator, on another station
         admin.update_rules(s, people.admin, {"basic_counts": False}, clock=clock)
     assert tab.save()
+    # the status bar says it was saved, and which months it reaches (also said on the page itself)
+    assert said == ["已保存考核规则：尚未定稿的月份（包括刚结束的月份）按新规则计分，已定稿的月份不变。"]
+    assert "已定稿的月份保持定稿时的得分" in tab.findChild(QLabel, "rules_reach").text()
     with db.reader() as s:
         rules = load_rules(s)
     assert (rules.bonus_max, rules.basic_counts) == (26, False)

@@ -176,6 +176,10 @@ def _table(model: Any) -> QTableView:
     return table
 
 
+# Rules are read by every month not finalised yet: the month just over changes with them.
+RULES_SAVED = "已保存考核规则：尚未定稿的月份（包括刚结束的月份）按新规则计分，已定稿的月份不变。"
+
+
 class UnitsTab(QWidget):
     def __init__(self, ctx: UiContext) -> None:
         super().__init__()
@@ -223,7 +227,7 @@ class UnitsTab(QWidget):
         if v and Operation(self, self.ctx, lambda s: admin.save_unit(
                 s, self.ctx.actor, unit.id if unit else None, v["name"], v["group"], v["order"], v["active"],
                 v["needs_caller"]),
-                changes=Change.REFERENCE).run_here():
+                changes=Change.REFERENCE).notify(f"已保存承办单位“{v['name']}”。").run_here():
             self.refresh()
 
 
@@ -273,7 +277,7 @@ class CategoriesTab(QWidget):
                 intro="已登记工单保留登记时的分类名称，统计按登记时的分类计算。")
         if v and Operation(self, self.ctx, lambda s: admin.save_category(s, self.ctx.actor, cid, v["name"], parent,
                                                                          v["active"]),
-                           changes=Change.REFERENCE).run_here():
+                           changes=Change.REFERENCE).notify(f"已保存问题分类“{v['name']}”。").run_here():
             self.refresh()
 
 
@@ -467,12 +471,13 @@ class CalendarTab(QWidget):
     def set_day(self) -> None:
         day, workday, note = self.selected_day(), bool(self.kind.currentData()), self.note.text().strip()
         Operation(self, self.ctx, lambda s: admin.set_day(s, self.ctx.actor, day, workday, note),
-                   changes=Change.REFERENCE | Change.CASES).run_here()
+                   changes=Change.REFERENCE | Change.CASES).notify(
+            f"已把 {day:%Y-%m-%d} 设为{'调休上班' if workday else '节假日'}。").run_here()
 
     def clear_day(self) -> None:
         day = self.selected_day()
         Operation(self, self.ctx, lambda s: admin.set_day(s, self.ctx.actor, day, None),
-                   changes=Change.REFERENCE | Change.CASES).run_here()
+                   changes=Change.REFERENCE | Change.CASES).notify(f"{day:%Y-%m-%d} 已恢复默认。").run_here()
 
     def bulk(self) -> None:
         dialog = BulkDaysDialog(self, self.ctx)
@@ -517,7 +522,9 @@ class BulkDaysDialog(GuardedDialog):
             self.message.setText(exc.message)
             return
         saved = Operation(self, self.ctx, lambda s: admin.set_days(s, self.ctx.actor, entries),
-                           changes=Change.REFERENCE | Change.CASES).run_here()
+                           changes=Change.REFERENCE | Change.CASES).notify(
+            lambda count: f"已录入 {count} 天：节假日 {sum(not e.workday for e in entries)} 天、"
+                          f"调休上班 {sum(e.workday for e in entries)} 天。").run_here()
         if saved is not None:
             self.saved = saved
             self.accept()
@@ -583,6 +590,10 @@ class RulesTab(QWidget):
         save = QPushButton("保存考核规则")
         save.clicked.connect(self.save)
         self.form.addRow("", save)
+        reach = QLabel("改动对尚未定稿的每个月都生效（包括刚结束、还没定稿的月份），已定稿的月份保持定稿时的得分。")
+        reach.setWordWrap(True)
+        reach.setObjectName("rules_reach")
+        self.form.addRow("", reach)
         self._saved = self.values()
 
     def is_dirty(self) -> bool:
@@ -640,7 +651,7 @@ class RulesTab(QWidget):
             return False
         done = not mine or Operation(
             self, self.ctx, lambda s: admin.update_rules(s, self.ctx.actor, mine, clock=self.ctx.clock),
-            changes=Change.SETTINGS).run_here() is not None
+            changes=Change.SETTINGS).notify(RULES_SAVED).run_here() is not None
         if done:
             self.fill(self.shown(read(self.ctx, load_rules).to_dict()))
             self._saved = self.values()
@@ -700,8 +711,8 @@ class TemplateTab(QWidget):
                 admin.update_setting(s, self.ctx.actor, key, value, clock=self.ctx.clock)
             return len(mine)
 
-        done = not mine or Operation(self, self.ctx, store, changes=Change.SETTINGS,
-                                     title="无法保存设置").run_here() is not None
+        done = not mine or Operation(self, self.ctx, store, changes=Change.SETTINGS, title="无法保存设置") \
+            .notify(lambda n: f"已保存 {n} 项设置。").run_here() is not None
         if done:
             for key, value in self.stored().items():
                 _set_editor_value(self.editors[key], value)
