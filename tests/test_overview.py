@@ -141,3 +141,40 @@ def test_only_whoever_manages_settings_may_enter_days(db: Database, people: Peop
         admin.set_days(s, people.operator, entries)
     with db.reader() as s:
         assert s.scalars(select(CalendarDay)).all() == []
+
+
+NOTICE_2025 = """国务院办公厅关于2025年部分节假日安排的通知
+国办发明电〔2024〕12号
+各省、自治区、直辖市人民政府，国务院各部委、各直属机构：
+根据2024年11月10日修订的《全国年节及纪念日放假办法》，经国务院批准，现将2025年元旦、春节、清明节、劳动节、端午节、中秋节和国庆节放假调休日期的具体安排通知如下。
+一、元旦：1月1日（周三）放假1天，不调休。
+二、春节：1月28日（农历除夕、周二）至2月4日（农历正月初七、周二）放假调休，共8天。1月26日（周日）、2月8日（周六）上班。
+三、清明节：4月4日（周五）至6日（周日）放假，共3天。
+四、劳动节：5月1日（周四）至5日（周一）放假调休，共5天。4月27日（周日）上班。
+五、端午节：5月31日（周六）至6月2日（周一）放假，共3天。
+六、国庆节、中秋节：10月1日（周三）至8日（周三）放假调休，共8天。9月28日（周日）、10月11日（周六）上班。
+节假日期间，各地区、各部门要妥善安排好值班和安全、保卫等工作。
+国务院办公厅
+2024年11月12日"""
+
+
+def test_the_state_councils_notice_pasted_whole_is_read_as_published() -> None:
+    """The notice as the office copies it from the government's site: its year from the title (not the law's date
+    before it), each item's holidays and make-up workdays, a range ending in the next month."""
+    entries = parse_day_list(NOTICE_2025)
+    holidays = {e.day for e in entries if not e.workday}
+    workdays = {e.day: e.note for e in entries if e.workday}
+    assert len(holidays) == 28
+    assert {date(2025, 1, 1), date(2025, 2, 4), date(2025, 6, 2), date(2025, 10, 8)} <= holidays
+    assert workdays == {date(2025, 1, 26): "春节", date(2025, 2, 8): "春节", date(2025, 4, 27): "劳动节",
+                        date(2025, 9, 28): "国庆节、中秋节", date(2025, 10, 11): "国庆节、中秋节"}
+
+
+def test_an_older_notice_with_a_range_across_the_new_year_is_read_and_one_without_its_year_refused() -> None:
+    entries = parse_day_list("国务院办公厅关于2023年部分节假日安排的通知\n"
+                             "一、元旦：2022年12月31日至2023年1月2日放假调休，共3天。\n"
+                             "二、春节：1月21日至27日放假调休，共7天。1月28日（星期六）、1月29日（星期日）上班。")
+    assert [e.day for e in entries if not e.workday][:3] == [date(2022, 12, 31), date(2023, 1, 1), date(2023, 1, 2)]
+    assert [e.day for e in entries if e.workday] == [date(2023, 1, 28), date(2023, 1, 29)]
+    with pytest.raises(ValidationError, match="没有看到年份：请连同标题"):
+        parse_day_list("二、春节：1月21日至27日放假调休，共7天。")

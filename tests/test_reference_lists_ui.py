@@ -147,3 +147,28 @@ def test_stopping_or_merging_a_unit_with_open_cases_asks_first_naming_them(
     with db.reader() as s:
         assert not reference.find_unit(s, "纸坊镇").active
     assert "已把“纸坊镇”并入“煤山街道”" in merge.result.text()
+
+
+def test_the_bulk_days_dialog_takes_the_notice_and_shows_every_problem_in_a_box_that_scrolls(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    from PySide6.QtWidgets import QPlainTextEdit
+    from sqlalchemy import func, select
+
+    from hotline_desk.models import CalendarDay
+    from hotline_desk.ui.settings_view import BulkDaysDialog
+    from tests.test_overview import NOTICE_2025
+
+    dialog = BulkDaysDialog(None, context(db, people.admin, clock, tmp_path))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.text.setPlainText("\n".join(f"放假安排第{i}条" for i in range(1, 15)))
+    dialog.save()
+    message = dialog.findChild(QPlainTextEdit, "message")
+    assert message.isVisible() and message.toPlainText().startswith("第1行看不懂")
+    assert "……共 14 处问题。" in message.toPlainText()
+    assert message.height() < 160 and dialog.height() < 740  # it scrolls; the dialog fits the screen
+    dialog.text.setPlainText(NOTICE_2025)
+    dialog.save()
+    assert dialog.result() == BulkDaysDialog.DialogCode.Accepted and dialog.saved == 33
+    with db.reader() as s:
+        assert s.scalar(select(func.count()).select_from(CalendarDay)) == 33

@@ -495,15 +495,21 @@ class BulkDaysDialog(GuardedDialog):
         self.ctx = ctx
         self.setWindowTitle("批量录入节假日和调休")
         self.saved = 0
-        intro = QLabel("每行一个日期或一段日期，再写“节假日”或“调休”（调休即周末上班），可加说明。例如：")
+        intro = QLabel("可整段粘贴国务院办公厅的放假通知（连同标题，以便知道年份）；或每行一个日期或一段日期，"
+                       "再写“节假日”或“调休”（调休即周末上班），可加说明。例如：")
         intro.setWordWrap(True)
         self.text = QPlainTextEdit()
         self.text.setPlaceholderText(self.EXAMPLE)
         self.text.setMinimumSize(480, 220)
         self.text.setTabChangesFocus(True)
-        self.message = QLabel()
-        self.message.setWordWrap(True)
+        # What is wrong, every line of it: a box that scrolls, not a label that grows past the dialog's foot.
+        self.message = QPlainTextEdit()
+        self.message.setObjectName("message")
+        self.message.setReadOnly(True)
+        self.message.setTabChangesFocus(True)
         self.message.setStyleSheet("color: #B00020;")
+        self.message.setFixedHeight(5 * self.message.fontMetrics().lineSpacing() + 12)
+        self.message.hide()
         buttons = ok_cancel(self, "保存", self.save)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
@@ -519,7 +525,8 @@ class BulkDaysDialog(GuardedDialog):
         try:
             entries = parse_day_list(self.text.toPlainText())
         except HotlineError as exc:
-            self.message.setText(exc.message)
+            self.message.setPlainText(exc.message)
+            self.message.show()
             return
         saved = Operation(self, self.ctx, lambda s: admin.set_days(s, self.ctx.actor, entries),
                            changes=Change.REFERENCE | Change.CASES).notify(

@@ -129,43 +129,47 @@ def _kind(word: str) -> bool | None:
 
 
 def parse_day_list(text: str) -> list[DayEntry]:
-    """A year's holidays and 调休 days as the State Council announces them, one line each:
-    ``2024-10-01 至 2024-10-07 节假日 国庆节`` or ``2024年9月29日 调休 国庆节``.
+    """A year's holidays and 调休 days, one line each (``2024-10-01 至 2024-10-07 节假日 国庆节``,
+    ``2024年9月29日 调休 国庆节``), or the State Council's notice as published (see ``notice_lines``).
 
-    Every problem is reported with its line number; nothing is returned half-read."""
+    Every problem is reported with its line (or the notice's item); nothing is returned half-read."""
+    text = unicodedata.normalize("NFKC", text)  # full-width digits and ～ typed on a Chinese IME
+    lines = notice_lines(text)
+    if lines is None:
+        lines = [(f"第{number}行", raw.strip()) for number, raw in enumerate(text.splitlines(), 1)]
     entries: list[DayEntry] = []
     errors: list[tuple[str, str]] = []
-    seen: dict[date, tuple[int, bool]] = {}
-    for number, raw in enumerate(text.splitlines(), 1):
-        line = unicodedata.normalize("NFKC", raw).strip()  # full-width digits and ～ typed on a Chinese IME
+    seen: dict[date, tuple[str, bool]] = {}
+    for where, line in lines:
         if not line or line.startswith("#"):
             continue
         match = _LINE.match(line)
         if match is None:
-            errors.append((f"第{number}行", f"第{number}行看不懂：“{line}”。应为“日期 [至 日期] 节假日|调休 [说明]”。"))
+            errors.append((where, f"{where}看不懂：“{line}”。应为“日期 [至 日期] 节假日|调休 [说明]”，"
+                                  "或整段粘贴国务院办公厅的放假通知。"))
             continue
         parts = match.groups()
         try:
             first = date(int(parts[0]), int(parts[1]), int(parts[2]))
             last = date(int(parts[3] or parts[0]), int(parts[4] or parts[1]), int(parts[5])) if parts[5] else first
         except ValueError:
-            errors.append((f"第{number}行", f"第{number}行的日期不存在：“{line}”。"))
+            errors.append((where, f"{where}的日期不存在：“{line}”。"))
             continue
         workday = _kind(parts[6])
         if workday is None:
-            errors.append((f"第{number}行", f"第{number}行没有写明是“节假日”还是“调休”（上班）。"))
+            errors.append((where, f"{where}没有写明是“节假日”还是“调休”（上班）。"))
             continue
         if last < first or (last - first).days > 31:
-            errors.append((f"第{number}行", f"第{number}行的日期范围不对（结束早于开始，或超过一个月）。"))
+            errors.append((where, f"{where}的日期范围不对（结束早于开始，或超过一个月）。"))
             continue
         day = first
         while day <= last:
             if day in seen and seen[day][1] != workday:
-                errors.append((f"第{number}行", f"第{number}行的 {day:%Y-%m-%d} 与第{seen[day][0]}行矛盾。"))
+                errors.append((where, f"{where}的 {day:%Y-%m-%d} 与{seen[day][0]}矛盾。"))
             elif workday and day.weekday() < 5:
-                errors.append((f"第{number}行", f"第{number}行：{day:%Y-%m-%d} 是工作日，不必设为调休上班。"))
+                errors.append((where, f"{where}：{day:%Y-%m-%d} 是工作日，不必设为调休上班。"))
             elif day not in seen:
-                seen[day] = (number, workday)
+                seen[day] = (where, workday)
                 entries.append(DayEntry(day, workday, parts[7].strip()[:60]))
             day += timedelta(days=1)
     if errors:
@@ -174,3 +178,48 @@ def parse_day_list(text: str) -> list[DayEntry]:
     if not entries:
         raise ValidationError("没有读到任何日期。每行写一个日期或一段日期，再写“节假日”或“调休”。")
     return entries
+
+
+# The State Council's notice: "一、元旦：1月1日（周三）放假1天，不调休。" "二、春节：1月28日（农历除夕、周二）至2月4日
+# （农历正月初七、周二）放假调休，共8天。1月26日（周日）、2月8日（周六）上班。" under a title naming the year.
+_NOTICE_ITEM = re.compile(r"^\s*[一二三四五六七八九十]+\s*[、.．]\s*([^：:]+)[：:](.*)$")
+# The notice's year: its title's, else "现将2025年…" in its text (a law's date may come before either).
+_NOTICE_YEARS = (re.compile(r"(\d{4})\s*年\s*部分节假日"), re.compile(r"现将\s*(\d{4})\s*年"))
+_ASIDE = r"(?:\s*[（(][^）)]*[）)])?"
+_NOTICE_DAY = r"(?:(\d{4})\s*年)?\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"
+_NOTICE_END = r"(?:(\d{4})\s*年)?\s*(?:(\d{1,2})\s*月)?\s*(\d{1,2})\s*日"
+_NOTICE_RANGE = re.compile(rf"{_NOTICE_DAY}{_ASIDE}(?:\s*至\s*{_NOTICE_END}{_ASIDE})?")
+_NOTICE_WORKDAY = re.compile(rf"{_NOTICE_DAY}{_ASIDE}")
+
+
+def notice_lines(text: str) -> list[tuple[str, str]] | None:
+    """The notice's items as lines of the list (None when the text is no notice): each item's holidays (放假) and
+    make-up workdays (上班), in the year its title names (an item's own year wins: 2023年12月30日至2024年1月1日)."""
+    items = [(m.group(1).strip(), m.group(2)) for line in text.splitlines() if (m := _NOTICE_ITEM.match(line))]
+    items = [(name, body) for name, body in items if "放假" in body]
+    if not items:
+        return None
+    year_named = next((m for pattern in _NOTICE_YEARS if (m := pattern.search(text))), None)
+    if year_named is None:
+        raise ValidationError("这像是放假通知，但没有看到年份：请连同标题"
+                              "（“国务院办公厅关于2027年部分节假日安排的通知”）一起粘贴。")
+    year = int(year_named.group(1))
+    lines: list[tuple[str, str]] = []
+    for name, body in items:
+        where = f"“{name}”一项"
+        for sentence in re.split(r"[。；;]", body):
+            if "放假" in sentence:
+                found = _NOTICE_RANGE.search(sentence.split("放假")[0])
+                if found is None:
+                    lines.append((where, sentence))
+                    continue
+                y1, m1, d1, y2, m2, d2 = found.groups()
+                start_year = int(y1 or year)
+                end_month = int(m2 or m1)
+                end_year = int(y2 or (start_year + 1 if end_month < int(m1) else start_year))
+                end = f" 至 {end_year}-{end_month:02d}-{int(d2):02d}" if d2 else ""
+                lines.append((where, f"{start_year}-{int(m1):02d}-{int(d1):02d}{end} 节假日 {name}"))
+            elif "上班" in sentence:
+                for y, m, d in _NOTICE_WORKDAY.findall(sentence):
+                    lines.append((where, f"{int(y or year)}-{int(m):02d}-{int(d):02d} 调休 {name}"))
+    return lines
