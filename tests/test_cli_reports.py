@@ -122,6 +122,8 @@ def test_a_template_whose_placeholder_cannot_be_filled_in_is_refused_when_set(
         code, _, err = run(capsys, demo_db, "template", "set", key, value)
         assert code == 2 and f"模板中的{message}" in err, (key, err)
         assert "Unknown" not in err
+    code, _, err = run(capsys, demo_db, "template", "set", "lead_template", "{month_cn}份，共{totl}件。")
+    assert code == 2 and "导语模板：模板中有无法识别的字段：{totl}。" in err  # which template, by its name
     code, out, _ = run(capsys, demo_db, "template", "set", "lead_template", "{month_cn}份，共{total:,}件。")
     assert code == 0 and out == "导语模板 已设为 {month_cn}份，共{total:,}件。\n"  # one full stop
     code, _, err = run(capsys, demo_db, "bulletin", "--month", "2022-07", "--out", str(tmp_path / "b.pdf"),

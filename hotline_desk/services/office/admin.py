@@ -18,7 +18,7 @@ from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.office.calendar import DayEntry, set_calendar_day
 from hotline_desk.services.office.reference import UnitView, same_name
 from hotline_desk.services.office.reference_admin import alias_map, clean_name
-from hotline_desk.services.office.settings import set_setting
+from hotline_desk.services.office.settings import SETTING_DEFS, set_setting
 from hotline_desk.services.reporting.bulletin_compose import check_template
 from hotline_desk.services.reporting.rules import ScoringRules, load_rules
 
@@ -191,7 +191,10 @@ def calendar_days(session: Session) -> list[tuple[date, bool, str]]:
 def update_setting(session: Session, actor: Actor, key: str, value: Any, *, clock: Clock = office_now) -> Any:
     require(actor, "manage_settings")
     typed = set_setting(session, key, value, user_id=actor.id, at=clock())
-    check_template(key, typed)  # refused inside the same transaction: nothing is stored
+    try:
+        check_template(key, typed)  # refused inside the same transaction: nothing is stored
+    except ValidationError as exc:  # which of the page's templates, by the name the page gives it
+        raise ValidationError(f"{SETTING_DEFS[key].label}：{exc.message}", field=key) from exc
     return typed
 
 
