@@ -194,6 +194,18 @@ def test_categories_renamed_merged_deleted_and_imported(office: Path, tmp_path: 
     assert code == 0, out
 
 
+def test_a_category_list_with_a_slip_of_one_character_asks_about_it(
+        office: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """城市管里 (a slip for 城市管理) would have been added as a new top level beside it without a word."""
+    path = _sheet(tmp_path / "分类表.xlsx", ("一级分类", "二级分类"), ("城市管里", "共享单车"),
+                  ("城市管理", "物业管里"), ("共享出行", "网约车"))
+    code, out, err = run(capsys, office, "category", "import", str(path))
+    assert code == 0, err
+    assert "注意：“城市管里”与已有的“城市管理”只差一个字，是否写错？" in out
+    assert "注意：“城市管理—物业管里”与已有的“城市管理—物业管理”只差一个字，是否写错？" in out
+    assert "共享出行" not in out.split("注意", 1)[1]  # a new name like no other is not asked about
+
+
 def _sheet(path: Path, *rows: tuple[object, ...]) -> Path:
     book = openpyxl.Workbook()
     sheet = book.active

@@ -385,6 +385,7 @@ def cmd_category_import(ctx: Context, args: argparse.Namespace) -> int:
             preview = ra.preview_categories(session, path)
         for label in preview.new[:SHOWN_NEW_CATEGORIES]:
             print(f"新增\t{label}")
+        print(preview.near_words, end="")
         more = f"（以上列出前 {SHOWN_NEW_CATEGORIES} 个）" if len(preview.new) > SHOWN_NEW_CATEGORIES else ""
         then = "核对无误后加 --commit 添加。" if preview.new else ""
         print(f"{path.name}：将添加 {ra.import_words(preview)}{more}；已有 {preview.existing} 个，不重复添加。"

@@ -285,7 +285,8 @@ class MergeTab(QWidget):
         shown = "\n".join(preview.new[:SHOWN_NEW])
         more = f"\n……共 {len(preview.new)} 个" if len(preview.new) > SHOWN_NEW else ""
         there = f"；已有 {preview.existing} 个，不重复添加" if preview.existing else ""
-        asked = f"将从 {path.name} 添加 {ra.import_words(preview)}{there}：\n\n{shown}{more}\n\n确定添加？"
+        asked = (f"将从 {path.name} 添加 {ra.import_words(preview)}{there}：\n\n{shown}{more}\n\n"
+                 f"{preview.near_words}确定添加？")
         answer = QMessageBox.question(self, "导入分类表", asked,
                                       QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                                       QMessageBox.StandardButton.No)

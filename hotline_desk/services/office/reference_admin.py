@@ -564,6 +564,13 @@ class CategoryImport:
     new: tuple[str, ...]
     existing: int
     new_level1: int = 0
+    # New names one character away from one the office has (城市管里 beside 城市管理): (new, existing)
+    near: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def near_words(self) -> str:
+        """The preview's question about likely slips ("" when none)."""
+        return "".join(f"注意：“{new}”与已有的“{there}”只差一个字，是否写错？\n" for new, there in self.near)
 
     @property
     def nodes(self) -> int:
@@ -593,7 +600,31 @@ def preview_categories(session: Session, path: Path) -> CategoryImport:
     # the level-1 categories a new 一级—二级 brings along, when neither there nor themselves listed
     brought = {level1 for level1, level2 in map(_split, new)
                if level2 and level1 not in new and _level1(session, level1) is None}
-    return CategoryImport(path.name, new, len(first_row) - len(new), len(brought))
+    return CategoryImport(path.name, new, len(first_row) - len(new), len(brought), _near_names(session, new))
+
+
+def _near_names(session: Session, new: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """Each new name (一级, or 二级 under its 一级) with an existing one of its level one character away."""
+    level1s = list(session.scalars(select(Category.name).where(Category.parent_id.is_(None))))
+    found: dict[str, str] = {}
+    for label in new:
+        level1, level2 = _split(label)
+        parent = _level1(session, level1)
+        if parent is None:
+            close = next((there for there in level1s if _one_apart(level1, there)), None)
+            if close is not None:
+                found[level1] = close
+        elif level2:
+            siblings = session.scalars(select(Category.name).where(Category.parent_id == parent.id))
+            close = next((there for there in siblings if _one_apart(level2, there)), None)
+            if close is not None:
+                found[f"{level1}{CATEGORY_SEPARATOR}{level2}"] = f"{level1}{CATEGORY_SEPARATOR}{close}"
+    return tuple(found.items())
+
+
+def _one_apart(a: str, b: str) -> bool:
+    """Two names of the same length differing in one character (a slip of the input method)."""
+    return len(a) == len(b) >= 2 and sum(x != y for x, y in zip(a, b, strict=True)) == 1
 
 
 def _check_label(label: str) -> None:
