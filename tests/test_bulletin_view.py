@@ -278,3 +278,24 @@ def test_tab_leaves_a_paragraph_for_the_next_field(qtbot: QtBot, view: BulletinV
     QTest.keyClick(view.section_text, Qt.Key.Key_Tab)
     assert QApplication.focusWidget() is view.section_typical
     assert view.section_text.toPlainText() == before and "\t" not in before
+
+
+def test_the_typical_cases_table_lets_tab_out_and_deletes_every_row_chosen(qtbot: QtBot, view: BulletinView) -> None:
+    """Tab went round the table's cells for ever, and 删除所选 removed one row of the four chosen."""
+    from PySide6.QtWidgets import QApplication, QPushButton, QTabWidget
+
+    from tests.ui_helpers import shown_active
+
+    shown_active(qtbot, view)
+    tabs = next(t for t in view.findChildren(QTabWidget) if t.indexOf(view.typical.parentWidget()) >= 0)
+    tabs.setCurrentIndex(tabs.indexOf(view.typical.parentWidget()))
+    for i in range(4):
+        view._add_typical(f"RZ2207-0000{i + 1}", "positive", f"第{i + 1}件的简介。")
+    view.typical.setFocus()
+    view.typical.setCurrentCell(3, 2)
+    QTest.keyClick(view.typical, Qt.Key.Key_Tab)
+    focused = QApplication.focusWidget()
+    assert isinstance(focused, QPushButton) and focused.text() == "从本月工单选择…"
+    view.typical.selectAll()
+    next(b for b in view.findChildren(QPushButton) if b.text() == "删除所选").click()
+    assert view.typical.rowCount() == 0

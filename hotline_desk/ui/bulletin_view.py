@@ -136,6 +136,7 @@ class BulletinView(QWidget):
         self.typical = QTableWidget(0, 3)
         self.typical.setHorizontalHeaderLabels(["工单编号", "类型", "案例简介"])
         self.typical.horizontalHeader().setStretchLastSection(True)
+        self.typical.setTabKeyNavigation(False)  # Tab leaves the table for its buttons; the arrows move in it
         remember_columns(ctx.window_state(), "bulletin_typical", self.typical.horizontalHeader())
         self.preview_doc = QPdfDocument(self)
         self.preview = QPdfView()
@@ -221,7 +222,7 @@ class BulletinView(QWidget):
         pick = QPushButton("从本月工单选择…")
         pick.clicked.connect(self.pick_case)
         drop = QPushButton("删除所选")
-        drop.clicked.connect(lambda: self.typical.removeRow(self.typical.currentRow()))
+        drop.clicked.connect(self._drop_typical)
         t_buttons.addWidget(pick)
         t_buttons.addWidget(drop)
         self.edit_buttons += [pick, drop]
@@ -447,11 +448,21 @@ class BulletinView(QWidget):
         self.typical.setCellWidget(row, 1, kind)
         self.typical.setItem(row, 2, QTableWidgetItem(text))
 
+    def _drop_typical(self) -> None:
+        """删除所选: every row chosen (or the one the keyboard is on), not only the current one."""
+        rows = {index.row() for index in self.typical.selectionModel().selectedIndexes()}
+        if not rows and self.typical.currentRow() >= 0:
+            rows = {self.typical.currentRow()}
+        for row in sorted(rows, reverse=True):
+            self.typical.removeRow(row)
+
     def pick_case(self) -> None:
         dialog = CasePicker(self, self.ctx, self.month.currentText())
         if dialog.exec() == QDialog.DialogCode.Accepted and dialog.chosen is not None:
             row = dialog.chosen
-            self._add_typical(row.number, "positive", f"{row.unit}承办的“{row.title}”问题，")
+            # The start of the write-up, for the editor to go on with: who handled what.
+            opening = f"{row.unit}承办的“{row.title}”问题，" if row.unit else f"群众反映的“{row.title}”问题，"
+            self._add_typical(row.number, "positive", opening)
             self.typical.setCurrentCell(self.typical.rowCount() - 1, 2)
 
     def changes(self) -> dict[str, Any]:
