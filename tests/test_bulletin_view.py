@@ -299,3 +299,19 @@ def test_the_typical_cases_table_lets_tab_out_and_deletes_every_row_chosen(qtbot
     view.typical.selectAll()
     next(b for b in view.findChildren(QPushButton) if b.text() == "删除所选").click()
     assert view.typical.rowCount() == 0
+
+
+def test_a_finalised_bulletin_page_names_what_the_live_data_now_gives_otherwise(
+        qtbot: QtBot, view: BulletinView, db: Database, people: People, clock: FakeClock) -> None:
+    """The score page and the command line listed the difference after a late step; the bulletin page said only
+    已定稿."""
+    from hotline_desk.services.reporting import bulletin
+
+    with db.session() as s:
+        bulletin.finalize(s, people.supervisor, "2022-07", clock=clock, accept_warnings=True)
+        late = FakeClock(clock.now.replace(month=7, day=30))  # a July call entered in September
+        register_case(s, people.operator, draft(s, handling="coordinate", answer="已答复", unit_id=None), clock=late)
+    view.load("2022-07")
+    note = view.read_only_note.text()
+    assert note.startswith("2022-07 简报已定稿，内容不能再修改")
+    assert "定稿后该月又有改动" in note and "本级登记 2（定稿 1）" in note

@@ -53,7 +53,7 @@ from hotline_desk.services.reporting.bulletin_changes import (
     unsaved_parts,
 )
 from hotline_desk.services.reporting.bulletin_compose import NarrativeSection, TypicalCase
-from hotline_desk.services.reporting.frozen import cutoff_words
+from hotline_desk.services.reporting.frozen import cutoff_words, month_scores, month_stats
 from hotline_desk.services.reporting.monthdata import report_months
 from hotline_desk.ui.changes import Change, follow
 from hotline_desk.ui.context import UiContext
@@ -365,7 +365,12 @@ class BulletinView(QWidget):
         if not allowed:
             self.read_only_note.setText(f"只有{editors_named()}可以修改简报。您可以查看、生成预览、保存PDF和打印。")
         elif draft.final:
-            self.read_only_note.setText(f"{month} 简报已定稿，内容不能再修改。可以生成预览、保存PDF和打印。")
+            # What the live data now gives otherwise (a step entered late, a void): said here as on the score page.
+            drift = read(self.ctx, lambda s: [d for d in (month_stats(s, month, clock=self.ctx.clock).figures.drift,
+                                                          month_scores(s, month, clock=self.ctx.clock).figures.drift)
+                                              if d])
+            self.read_only_note.setText("\n".join([f"{month} 简报已定稿，内容不能再修改。可以生成预览、保存PDF和打印。",
+                                                   *drift]))
         self.read_only_note.setVisible(not allowed or draft.final)
         self.buttons["finalize"].setEnabled(self.ctx.actor.can("bulletin_finalize") and not draft.final)
         self.status.setText(f"已定稿（{draft.finalized_by} {draft.finalized_at:%Y-%m-%d %H:%M}）"
