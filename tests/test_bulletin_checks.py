@@ -155,3 +155,25 @@ def test_cases_neither_coordinated_nor_dispatched_are_named_before_the_groups_fa
     assert any("本级登记事项 3 件中有 1 件" in w and "两项之和少于本级登记事项" in w for w in seen), seen
     with pytest.raises(ValidationError, match="既未协调办理也未交办"), db.session() as s:
         bulletin.finalize(s, people.supervisor, MONTH, clock=clock)
+
+
+def test_text_pasted_from_word_is_tidied_and_a_paragraph_broken_mid_sentence_is_pointed_out(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """A paste from Word: odd spaces printed as gaps, a zero-width space as a box, and a line break inside a
+    sentence made a new paragraph. The spaces are made plain when saved; the broken paragraph is named."""
+    _month_with_two_units(db, people, clock)
+    pasted = ("（一）环境卫生问题。部分小区垃圾清运\u00a0\u2003不及时，因疫情防控\u200b需要，\t清运时间调整",
+              "不及时等问题仍较突出。")
+    clock.set(datetime(2022, 8, 3, 9, 0))
+    with db.session() as s:
+        saved = bulletin.update_draft(s, people.supervisor, MONTH, clock=clock, call_volume="约1.1万人次",
+                                      good_units="纸坊镇",
+                                      sections=(NarrativeSection(title="热点问题", paragraphs=pasted),))
+    assert saved.issue.sections[0].paragraphs == (
+        "（一）环境卫生问题。部分小区垃圾清运 不及时，因疫情防控需要， 清运时间调整", "不及时等问题仍较突出。")
+    with db.reader() as s:
+        said = bulletin.warnings(s, MONTH, clock=clock)
+    assert [w for w in said if w.startswith("正文")] == [
+        "正文“热点问题”第 1 段似乎没有写完（或被换行断成了两段）：“不及时，因疫情防控需要， 清运时间调整”。"
+        "每段应以句号等结尾；从 Word 粘贴时句中的换行会成为新的一段。"]
+    assert not [w for w in said if w.startswith(("话务量", "办理较好"))]

@@ -121,7 +121,10 @@ def test_second_month_with_its_own_conventions(db: Database, people: People) -> 
     assert "市容市政 13 100.00%" in " ".join(lines)  # the one category holds every 本级 case
     assert "满意率" not in text.split("协调办理7件")[1].split("；")[0]
     assert "率—" not in text  # no rate over nothing this month
-    assert [n for n in built.notices if "没有交办工单" not in n] == []  # only the idle units of a small month
+    # only the idle units of a small month, and the editor's parts not filled in yet
+    assert [n for n in built.notices if "没有交办工单" not in n] == [
+        "话务量没有填写：导语中不会印出话务量。",
+        "办理较好、较差的单位都没有填写（可按得分建议填写）：简报中不会印出这两句。"]
 
 
 def test_largest_remainder_adds_up_exactly() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -240,7 +241,20 @@ def _section_dict(section: NarrativeSection | dict[str, Any]) -> dict[str, Any]:
                               field="sections")
     if not isinstance(typical, bool):  # "false" is a word, and a word is true
         raise ValidationError(f"部分“{title.strip()}”的 typical 只能写 true 或 false（不加引号）。", field="sections")
-    return {"title": title.strip(), "paragraphs": list(paragraphs), "typical": typical}
+    return {"title": title.strip(), "paragraphs": [tidy_paragraph(p) for p in paragraphs], "typical": typical}
+
+
+# Pasted from Word or a web page: spaces of other widths and tabs print as gaps, zero-width marks as boxes.
+ODD_SPACES = dict.fromkeys(map(ord, "\t\v\f\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
+                                    "\u200a\u202f\u205f"), " ")
+INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+
+
+def tidy_paragraph(text: str) -> str:
+    """A paragraph as it should print: odd spaces made plain (one between words), invisible marks dropped, no spaces
+    at its ends. The ideographic space (全角空格) stays: offices indent with it."""
+    plain = text.translate(INVISIBLE).translate(ODD_SPACES)
+    return re.sub(" {2,}", " ", plain).strip(" ")
 
 
 # The kinds of a typical case, as stored and as the page and a person write them.

@@ -89,6 +89,16 @@ def month_warnings(session: Session, month: str, stats: MonthStatistics, scores:
                              .order_by(Case.number)).all() if numbers else []
     if others:
         found.append(f"典型案例中的{'、'.join(f'{n}（{m}）' for n, m in others)}不是本月的工单，请核对编号。")
+    for section in issue.sections:
+        cut = [(n, p) for n, p in enumerate(section.paragraphs, 1) if not p.strip().endswith(SENTENCE_ENDS)]
+        for n, paragraph in cut[:3]:
+            end = paragraph.strip()[-20:].strip()
+            found.append(f"正文“{section.title}”第 {n} 段似乎没有写完（或被换行断成了两段）：“{end}”。"
+                         "每段应以句号等结尾；从 Word 粘贴时句中的换行会成为新的一段。")
+    if stats.local_total and not issue.call_volume.strip():
+        found.append("话务量没有填写：导语中不会印出话务量。")
+    if stats.local_total and not (issue.good_units.strip() or issue.bad_units.strip()):
+        found.append("办理较好、较差的单位都没有填写（可按得分建议填写）：简报中不会印出这两句。")
     for i, case in enumerate(issue.typical_cases, 1):
         if not case.text.strip().endswith(SENTENCE_ENDS):
             found.append(f"第 {i} 个典型案例（{case.number or '未填编号'}）的简介似乎没有写完："
