@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QPainter
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QMessageBox, QSpinBox
 from pytestqt.qtbot import QtBot
@@ -16,7 +17,7 @@ from pytestqt.qtbot import QtBot
 from hotline_desk.db import Database
 from hotline_desk.services.cases.records import register_case
 from hotline_desk.services.reporting import bulletin
-from hotline_desk.ui.bulletin_view import BulletinView
+from hotline_desk.ui.bulletin_view import PRINT_DPI, BulletinView
 from hotline_desk.ui.main_window import MainWindow
 from tests.conftest import FakeClock, People
 from tests.helpers import draft
@@ -150,9 +151,21 @@ def test_saving_the_pdf_and_printing_say_where_it_went(
         return int(QDialog.DialogCode.Accepted)
 
     monkeypatch.setattr(QPrintDialog, "exec", chosen)
+    drawn: list[tuple[QRect, QRect]] = []  # where each page went, and the sheet it went on
+    draw = QPainter.drawImage
+
+    def noting(painter: QPainter, target: Any, image: Any, *rest: Any) -> None:
+        drawn.append((QRect(target), painter.device().pageLayout().fullRectPixels(PRINT_DPI)))
+        draw(painter, target, image, *rest)
+
+    monkeypatch.setattr(QPainter, "drawImage", noting)
     qtbot.mouseClick(view.buttons["print"], Qt.MouseButton.LeftButton)
     pages = view.preview_doc.pageCount()
     assert said[-1] == f"已将 2022-07 简报（{pages} 页）送到打印机 {paper}" and paper.stat().st_size > 0
+    # each page covers the A4 sheet at its own size (the printer's margins shrank it by 3% and moved it)
+    assert len(drawn) == pages
+    for target, sheet in drawn:
+        assert abs(target.width() - sheet.width()) <= 2 and abs(target.left()) <= 2 and abs(target.top()) <= 2
 
 
 def test_the_page_opens_on_the_last_month_over_and_a_long_notice_never_moves_the_preview(
