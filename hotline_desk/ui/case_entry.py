@@ -43,7 +43,7 @@ from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.drafts import entry_draft
 from hotline_desk.ui.entry_widgets import CallTimeEdit, ChoiceCombo, EnterMovesOn, RadioStop, close_popups
 from hotline_desk.ui.feedback import read
-from hotline_desk.ui.widgets import SearchCombo
+from hotline_desk.ui.widgets import SearchCombo, confirm
 
 ERROR_STYLE = "color: #B00020; font-size: 11px;"
 ERROR_WIDTH = 230
@@ -488,7 +488,7 @@ class CaseEntryView(QWidget):
 
     def new_case(self) -> None:
         close_popups()
-        if self.is_dirty() and not _confirm(self, "新建工单", "当前登记内容尚未保存，确定放弃并新建？"):
+        if self.is_dirty() and not confirm(self, "新建工单", "当前登记内容尚未保存，确定放弃并新建？"):
             return
         self._discard_draft()
         self.reset_fields()
@@ -499,7 +499,7 @@ class CaseEntryView(QWidget):
         close_popups()
         if not self.is_dirty():
             return
-        if _confirm(self, "清空表单", "确定清空已填写的内容？清空后不能恢复。"):
+        if confirm(self, "清空表单", "确定清空已填写的内容？清空后不能恢复。"):
             self._discard_draft()
             self.reset_fields()
             self.status.setText("已清空。")
@@ -547,7 +547,7 @@ class CaseEntryView(QWidget):
         hours = abs(now - at).total_seconds() / 3600
         side = "早" if at < now else "晚"
         when = f"{side} {hours:.0f} 小时" if hours < 48 else f"{side} {hours / 24:.0f} 天"
-        if _confirm(self, "来电时间", f"来电时间 {at:%Y-%m-%d %H:%M} 比现在{when}。\n"
+        if confirm(self, "来电时间", f"来电时间 {at:%Y-%m-%d %H:%M} 比现在{when}。\n"
                     + (f"注意：{final}\n" if final else "") + "确定按这个时间登记？选“否”返回修改。"):
             return True
         self.registered_at.setFocus()
@@ -560,7 +560,7 @@ class CaseEntryView(QWidget):
         earlier = read(self.ctx, lambda s: same_call(s, draft, now))
         if earlier is None:
             return True
-        if _confirm(self, "可能重复登记", f"该号码 {earlier.registered_at:%Y-%m-%d %H:%M} 已登记工单 {earlier.number}"
+        if confirm(self, "可能重复登记", f"该号码 {earlier.registered_at:%Y-%m-%d %H:%M} 已登记工单 {earlier.number}"
                     f"（{earlier.state_label}），诉求内容与这次相同。\n"
                     "确定再登记一件新工单？选“否”不保存，表单内容保留。"):
             return True
@@ -606,12 +606,6 @@ class CaseEntryView(QWidget):
 def _errors_said(count: int) -> str:
     return f"有 {count} 处需要补充或更正，见右侧红色提示。" if count else ""
 
-
-def _confirm(parent: QWidget, title: str, text: str) -> bool:
-    """A yes/no question whose default is 否: Enter pressed by habit keeps what is there."""
-    answer = QMessageBox.question(parent, title, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                                  QMessageBox.StandardButton.No)
-    return answer == QMessageBox.StandardButton.Yes
 
 
 def _wrap(layout: QHBoxLayout) -> QWidget:

@@ -51,7 +51,7 @@ from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read
 from hotline_desk.ui.models import Column, RowsModel
 from hotline_desk.ui.operations import Operation, show_refusal
-from hotline_desk.ui.widgets import NOTICE_STYLE, WARNING_STYLE, FieldSpec, FilterEdit, RowTable, ask
+from hotline_desk.ui.widgets import NOTICE_STYLE, WARNING_STYLE, FieldSpec, FilterEdit, RowTable, ask, confirm
 from hotline_desk.ui.window_state import remember_columns
 from hotline_desk.vocabulary import Action
 
@@ -324,7 +324,7 @@ class QueueTable(QWidget):
         """Asked first, 否 being the default: a stray Space or Enter on 撤销 takes nothing back."""
         action = self._undo_action
         had_focus = self.window().focusWidget() is self.undo_button  # read before the question takes the keyboard
-        if action is None or not _confirm(self, "撤销", self._undo_question):
+        if action is None or not confirm(self, "撤销", self._undo_question):
             return
         self._undo_action = None
         self.undo_button.hide()
@@ -413,12 +413,6 @@ class QueueTable(QWidget):
 def _loose(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold()
 
-
-def _confirm(parent: QWidget, title: str, text: str) -> bool:
-    """A question naming what is about to happen; 否 is the default, so a stray Enter changes nothing."""
-    answer = QMessageBox.question(parent, title, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                                  QMessageBox.StandardButton.No)
-    return answer == QMessageBox.StandardButton.Yes
 
 
 class QueueTabs(QTabWidget):
@@ -525,7 +519,7 @@ class ApprovalView(QueueTabs):
             if back:
                 unit, why = back[0].returned_from, back[0].returned_reason or "未写"
                 asked = f"{_numbers(back)} 刚由{unit}退回（理由：{why}），确定仍交给{unit}？"
-                if not _confirm(self, "改派单位", asked):
+                if not confirm(self, "改派单位", asked):
                     return False  # the form again, as typed, to choose another unit
             return self.approve_each(rows, values["unit"], (values["assist"],) if values.get("assist") else None)
 
@@ -779,7 +773,7 @@ class FollowUpView(QueueTabs):
                                                       Settings(s).int("limits.followup_max_attempts")))
         unreachable = code == "unreachable"
         listed = _attempts(rows, attempts, self.ctx.clock()) if unreachable else _titles(rows)
-        if code != "dissatisfied" and not _confirm(
+        if code != "dissatisfied" and not confirm(
                 self, f"回访结果：{result}", f"将以下工单的回访结果记录为“{result}”？\n\n{listed}"):
             self.pending.tell(f"未记录回访结果（选了“否”）：{_numbers(rows)}。")  # a stray Enter is not silent
             return

@@ -290,14 +290,11 @@ def may_discard(parent: QWidget, title: str) -> bool:
 
 
 def confirm(parent: QWidget | None, title: str, text: str) -> bool:
-    """A question before something that is not easily undone: 否 is the default and Esc's answer."""
-    box = QMessageBox(QMessageBox.Icon.Question, title, text,
-                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, parent)
-    box.setObjectName("confirm")
-    box.setDefaultButton(QMessageBox.StandardButton.No)
-    box.setEscapeButton(QMessageBox.StandardButton.No)
-    box.exec()
-    return box.clickedButton() is box.button(QMessageBox.StandardButton.Yes)
+    """A question naming what is about to happen: 否 is the default (and Esc's answer), so Enter pressed by habit
+    changes nothing."""
+    answer = QMessageBox.question(parent, title, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                  QMessageBox.StandardButton.No)
+    return answer == QMessageBox.StandardButton.Yes
 
 
 def save_first(parent: QWidget, question: str) -> bool | None:
