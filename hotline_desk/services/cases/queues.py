@@ -173,7 +173,7 @@ def queue(session: Session, name: str, now: datetime, *, requests_only: bool = F
             days = main.extension_requested_days
             moved = (f"（办理期限 {main.deadline:%Y-%m-%d %H:%M}，同意后延至 "
                      f"{calendar.add_working_days(main.deadline, days):%Y-%m-%d %H:%M}）" if main.deadline else "")
-            request = f"延期申请：{days}个工作日{moved}，{main.extension_reason}"
+            request = f"延期申请：{days}个工作日，{main.extension_reason}{moved}"  # the reason where the list shows
             request_kind = Action.EXTENSION_RULE
         if requests_only and not request_kind:
             continue
