@@ -794,3 +794,16 @@ def test_an_assisting_unit_is_named_in_the_case_its_history_and_its_own_sheet(
     assert view.events[-1].details.startswith("交办：自来水公司（主办），协办：城市管理局")
     sheet = openpyxl.load_workbook(path)["交办单"]
     assert sheet.cell(4, 4).value.startswith("【协办，主办单位：自来水公司】")
+
+
+def test_an_exported_case_list_is_in_call_time_order_whatever_the_order_of_entry(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """A case entered later with an earlier call time (补录) was listed by entry, after the later calls."""
+    with db.session() as s:
+        register_case(s, people.operator, draft(s), clock=clock)
+        register_case(s, people.operator, draft(s, content="小区路灯不亮"), clock=clock)
+        earlier = FakeClock(clock.now.replace(day=1))
+        entered_late = register_case(s, people.operator, draft(s, content="下水道堵塞"), clock=earlier).number
+        sheet = openpyxl.load_workbook(io.BytesIO(export_cases(s, CaseFilter(), now=clock()))).active
+    times = [row[1] for row in sheet.iter_rows(min_row=2, values_only=True) if row[0]]
+    assert times == sorted(times) and sheet["A2"].value == entered_late

@@ -43,7 +43,9 @@ def export_cases(session: Session, case_filter: CaseFilter, *, now: datetime, re
     units = {u.id: u.name for u in session.scalars(select(Unit))}
     rows = []
     for start in range(0, len(ids), 500):
-        cases = session.scalars(select(Case).where(Case.id.in_(ids[start:start + 500])).order_by(Case.id)).all()
+        chunk = ids[start:start + 500]
+        place = {case_id: i for i, case_id in enumerate(chunk)}  # in the list's order: by 来电时间, not by entry
+        cases = sorted(session.scalars(select(Case).where(Case.id.in_(chunk))).all(), key=lambda c: place[c.id])
         back = sent_back_among(session, [c.id for c in cases if c.state == CaseState.REGISTERED])
         for c in cases:
             secret = c.confidential or not reveal
