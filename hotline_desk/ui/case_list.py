@@ -42,7 +42,15 @@ from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read
 from hotline_desk.ui.models import CaseTableModel
 from hotline_desk.ui.operations import Operation, show_refusal
-from hotline_desk.ui.widgets import ActionDialog, FieldSpec, RowTable, SearchCombo, clear_layout, keep_asking
+from hotline_desk.ui.widgets import (
+    ActionDialog,
+    FieldSpec,
+    RowTable,
+    SearchCombo,
+    clear_layout,
+    keep_asking,
+    reading_box,
+)
 from hotline_desk.ui.window_state import remember_columns
 from hotline_desk.vocabulary import EventKind
 
@@ -291,12 +299,8 @@ class CaseDetailDialog(QDialog):
         self._columns_set = False
         # The step the keyboard is on, whole: a unit's long reply is cut off in the history's 说明 column, and its
         # tooltip is for the mouse only.
-        self.step_text = QPlainTextEdit()
-        self.step_text.setObjectName("step_text")
-        self.step_text.setReadOnly(True)
-        self.step_text.setTabChangesFocus(True)
+        self.step_text = reading_box("step_text", 3)
         self.step_text.setPlaceholderText("在办理历史中选中一步（↑↓），这里显示它的全部说明")
-        self.step_text.setFixedHeight(3 * self.step_text.fontMetrics().lineSpacing() + 12)
         self.timeline.currentItemChanged.connect(
             lambda item, _before: self.step_text.setPlainText(_step_words(item) if item is not None else ""))
         self.actions_row = QHBoxLayout()
@@ -380,15 +384,11 @@ class CaseDetailDialog(QDialog):
     def _content_box(self, text: str) -> QPlainTextEdit:
         """诉求内容 in a box of its own that scrolls: a long complaint set as a label pushed the history down to two
         rows and was cut off at the dialog's foot, with no way to read the rest."""
-        box = QPlainTextEdit(text)
-        box.setObjectName("content")
-        box.setReadOnly(True)
-        box.setTabChangesFocus(True)
-        box.setFrameShape(QFrame.Shape.NoFrame)
-        metrics = box.fontMetrics()
+        metrics = self.fontMetrics()
         width = max(self.width() - 160, 300)  # the dialog's width less the labels' column, as laid out
         lines = sum(max(1, -(-metrics.horizontalAdvance(part) // width)) for part in text.split("\n"))
-        box.setFixedHeight(min(max(lines, 2), CONTENT_LINES) * metrics.lineSpacing() + 10)
+        box = reading_box("content", min(max(lines, 2), CONTENT_LINES), text)
+        box.setFrameShape(QFrame.Shape.NoFrame)
         return box
 
     def _do(self, key: str) -> None:

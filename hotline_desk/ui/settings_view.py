@@ -54,7 +54,7 @@ from hotline_desk.ui.feedback import read
 from hotline_desk.ui.models import Column, RowsModel
 from hotline_desk.ui.operations import Operation, show_refusal
 from hotline_desk.ui.reference_lists import ReferenceListsView
-from hotline_desk.ui.widgets import FieldSpec, GuardedDialog, ask, choose, confirm, ok_cancel, save_first
+from hotline_desk.ui.widgets import FieldSpec, GuardedDialog, ask, choose, confirm, ok_cancel, reading_box, save_first
 from hotline_desk.ui.window_state import remember_fitted_columns
 
 
@@ -503,12 +503,8 @@ class BulkDaysDialog(GuardedDialog):
         self.text.setMinimumSize(480, 220)
         self.text.setTabChangesFocus(True)
         # What is wrong, every line of it: a box that scrolls, not a label that grows past the dialog's foot.
-        self.message = QPlainTextEdit()
-        self.message.setObjectName("message")
-        self.message.setReadOnly(True)
-        self.message.setTabChangesFocus(True)
+        self.message = reading_box("message", 5)
         self.message.setStyleSheet("color: #B00020;")
-        self.message.setFixedHeight(5 * self.message.fontMetrics().lineSpacing() + 12)
         self.message.hide()
         buttons = ok_cancel(self, "保存", self.save)
         layout = QVBoxLayout(self)

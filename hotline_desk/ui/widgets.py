@@ -84,6 +84,17 @@ NOTICE_STYLE = "background: #E8F4EA; color: #1B5E20; padding: 4px 8px; border-ra
 WARNING_STYLE = "background: #FFF3E0; color: #8A3B00; padding: 4px 8px; border-radius: 3px;"
 
 
+def reading_box(name: str, lines: int, text: str = "") -> QPlainTextEdit:
+    """Words to read, not to edit, in a box ``lines`` high that scrolls (a label would grow past a dialog's foot);
+    Tab goes on past it."""
+    box = QPlainTextEdit(text)
+    box.setObjectName(name)
+    box.setReadOnly(True)
+    box.setTabChangesFocus(True)
+    box.setFixedHeight(lines * box.fontMetrics().lineSpacing() + 12)
+    return box
+
+
 def clear_layout(layout: QLayout) -> None:
     """Take every item out of ``layout``; its widgets disappear now and are deleted later. A refresh made while a
     dialog is open (a nested event loop) would otherwise leave them showing where they were until it closed:
