@@ -186,3 +186,43 @@ def test_a_unit_is_found_by_its_usual_short_form(qtbot: QtBot, db: Database, peo
     assert entry.unit.value() is None
     entry.unit.setEditText("建住")  # out of order: nothing
     assert entry.unit.value() is None and entry.unit.matching("建住") == []
+
+
+def test_a_unit_or_category_is_found_by_the_office_s_aliases_and_what_begins_as_typed_comes_first(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """The office's 别名 (市公安局, 住建局) are what operators say on the phone: typed whole they name the unit,
+    typed in part or by initials they find it. Letters held by many names list first those that begin with them:
+    zj finds 住建局's unit before 财政局 (czj), so ↓ Enter takes it."""
+    from hotline_desk.services.office.reference_admin import add_alias
+
+    with db.session() as s:
+        add_alias(s, people.admin, "unit", "市公安局", "公安局", clock=clock)
+        add_alias(s, people.admin, "unit", "住建局", "住房和城乡建设局", clock=clock)
+        add_alias(s, people.admin, "category", "物业纠纷", "城市管理—物业管理", clock=clock)
+    entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
+    units = {text: value for text, value in entry.unit._items}
+    entry.unit.setEditText("市公安局")
+    assert entry.unit.value() == units["公安局"]
+    entry.unit.setEditText("住建局")
+    assert entry.unit.value() == units["住房和城乡建设局"]
+    entry.unit.setEditText("zjj")  # the alias's initials
+    assert entry.unit.matching("zjj")[0] == "住房和城乡建设局"
+    found = entry.unit.matching("zj")
+    assert "财政局" in found and found[0] == "住房和城乡建设局", found
+    assert entry.assist.matching("市公安")[0] == "公安局"  # 协办单位 reads them too
+    categories = {text: value for text, value in entry.category._items}
+    entry.category.setEditText("物业纠纷")
+    assert entry.category.value() == categories["城市管理—物业管理"]
+
+    _fill_by_keyboard(entry)  # as a call goes, on to 承办单位 (zlsgs typed there)
+    close_popups()
+    entry.unit.set_value(None)
+    type_text("zj")
+    press(KEYS.Key_Down)
+    press(KEYS.Key_Return)
+    assert entry.unit.currentText() == "住房和城乡建设局"
+    press(KEYS.Key_S, CTRL)
+    cases = _cases(db)
+    assert len(cases) == 1
+    with db.reader() as s:
+        assert case_view(s, cases[0]).unit == "住房和城乡建设局"

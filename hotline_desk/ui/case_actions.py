@@ -42,9 +42,15 @@ def unit_choices(ctx: UiContext) -> list[tuple[str, int]]:
     return read(ctx, lambda s: [(u.name, u.id) for u in reference.list_units(s)])
 
 
+def unit_aliases(ctx: UiContext) -> dict[str, Any]:
+    """A unit picker's extras: the office's aliases of each unit (市公安局, 住建局), found as its name is."""
+    return {"aliases": read(ctx, lambda s: reference.aliases_of(s, "unit"))}
+
+
 def field_specs(ctx: UiContext, chosen: Step[Any], situation: wf.Situation) -> list[FieldSpec]:
     """The dialog's inputs, from the step's form fields (unit lists and day limits filled in from the office)."""
     specs = []
+    extra = unit_aliases(ctx) if any(f.kind == "unit" for f in chosen.form) else {}
     for f in chosen.form:
         choices: Sequence[tuple[str, Any]] = f.choices
         if f.kind == "unit":
@@ -53,7 +59,7 @@ def field_specs(ctx: UiContext, chosen: Step[Any], situation: wf.Situation) -> l
         if chosen.action == Action.EXTENSION_REQUEST and f.key == "days":
             maximum = situation.context.limits.extension_max_days
         specs.append(FieldSpec(f.key, f.label, "check" if f.kind == "bool" else f.kind, choices, f.default,
-                               f.required, f.minimum, maximum))
+                               f.required, f.minimum, maximum, dict(extra) if f.kind == "unit" else {}))
     return specs
 
 

@@ -239,19 +239,20 @@ class CaseEntryView(QWidget):
             return (channels, [(u.name, u.id) for u in reference.list_units(s, "township")],
                     [(a.name, a.id) for a in reference.list_appeal_types(s)],
                     [(c.label, c.id) for c in reference.list_categories(s)],
-                    [(u.name, u.id) for u in reference.list_units(s)])
+                    [(u.name, u.id) for u in reference.list_units(s)],
+                    reference.aliases_of(s, "unit"), reference.aliases_of(s, "category"))
 
-        channels, towns, types, categories, units = read(self.ctx, fetch)
+        channels, towns, types, categories, units, unit_aliases, category_aliases = read(self.ctx, fetch)
         self._upper_channels = {cid for _n, cid, upper in channels if upper}
         for name, cid, _upper in channels:
             self.channel.addItem(name, cid)
-        self.township.set_items(towns)
+        self.township.set_items(towns, unit_aliases)
         for name, tid in types:
             self.appeal_type.addItem(name, tid)
         self.appeal_type.setCurrentIndex(-1)
-        self.category.set_items(categories)
-        self.unit.set_items(units)
-        self.assist.set_items(units)
+        self.category.set_items(categories, category_aliases)
+        self.unit.set_items(units, unit_aliases)
+        self.assist.set_items(units, unit_aliases)
         self.reset_fields()
 
     def _shortcuts(self) -> None:

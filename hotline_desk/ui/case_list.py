@@ -413,18 +413,20 @@ class CaseDetailDialog(QDialog):
         was ``typed`` in it before, and ``note`` above the fields."""
         v = self.view
         shown = {**self.registration(), **(typed or {})}
-        (types, categories), towns, notice = read(self.ctx, lambda s: (
+        (types, categories), towns, notice, unit_aliases, category_aliases = read(self.ctx, lambda s: (
             classification.choices(s, v.id), [(u.name, u.id) for u in reference.list_units(s, "township")],
-            classification.finalised_notice(s, v.id)))
+            classification.finalised_notice(s, v.id), reference.aliases_of(s, "unit"),
+            reference.aliases_of(s, "category")))
         said = [f"更正诉求类型不改变已给出的办理期限（{v.deadline:%Y-%m-%d %H:%M}）。"] if v.deadline else []
         return ActionDialog(self, f"修改工单 {v.number}", [
             *(FieldSpec(key, EDIT_LABELS[key], default=shown[key]) for key in ("caller_name", "phone", "address")),
             FieldSpec("township_id", EDIT_LABELS["township_id"], "unit", towns, default=shown["township_id"],
-                      extra={"placeholder": "输入乡镇街道名称或拼音首字母，如 纸坊 或 zfz"}),
+                      extra={"placeholder": "输入乡镇街道名称或拼音首字母，如 纸坊 或 zfz", "aliases": unit_aliases}),
             FieldSpec("appeal_type_id", EDIT_LABELS["appeal_type_id"], "choice", types, default=shown["appeal_type_id"],
                       required=True),
             FieldSpec("category_id", EDIT_LABELS["category_id"], "unit", categories, default=shown["category_id"],
-                      required=True, extra={"placeholder": "输入分类名称或拼音首字母，如 物业 或 wygl"}),
+                      required=True, extra={"placeholder": "输入分类名称或拼音首字母，如 物业 或 wygl",
+                                            "aliases": category_aliases}),
             FieldSpec("title", EDIT_LABELS["title"], default=shown["title"]),
             FieldSpec("content", EDIT_LABELS["content"], "text", default=shown["content"], required=True),
         ], intro="\n".join([*([note] if note else []), *said, *([f"注意：{notice}"] if notice else [])]))

@@ -43,6 +43,7 @@ from hotline_desk.ui.case_actions import (
     perform,
     refuse_before_typing,
     time_field,
+    unit_aliases,
     unit_choices,
 )
 from hotline_desk.ui.case_list import CaseDetailDialog
@@ -511,7 +512,7 @@ class ApprovalView(QueueTabs):
     # The dialog opens again as typed (see ``ask``) when the whole action was refused or nothing passed for what
     # was typed; cases another station took meanwhile are only named, since typing again would not help.
     def change_unit(self, rows: list[QueueRow]) -> None:
-        units = unit_choices(self.ctx)
+        units, aliases = unit_choices(self.ctx), unit_aliases(self.ctx)
         proposed = {r.unit_id for r in rows}  # one proposed unit (or one case): start from it
 
         def approve(values: dict[str, Any]) -> bool:
@@ -527,8 +528,8 @@ class ApprovalView(QueueTabs):
                           for r in rows[:5] if r.returned_from)
         ask(self, f"改派单位：{_numbers(rows)}",
             [FieldSpec("unit", "承办单位（主办）", "unit", units, required=True,
-                       default=proposed.pop() if len(proposed) == 1 else None),
-             FieldSpec("assist", "协办单位（可不选）", "unit", units)],
+                       default=proposed.pop() if len(proposed) == 1 else None, extra=aliases),
+             FieldSpec("assist", "协办单位（可不选）", "unit", units, extra=aliases)],
             intro=f"改派并审核通过（不选协办单位则保留拟办时的协办单位）：\n{_titles(rows)}{returns}", then=approve)
 
     def reject(self, rows: list[QueueRow]) -> None:
@@ -563,7 +564,8 @@ class ApprovalView(QueueTabs):
             fields = [FieldSpec("note", "意见", "text", required=not accept)]
             units = unit_choices(self.ctx) if returned else []
             if returned:
-                fields.insert(0, FieldSpec("new_unit", "改派单位（可不选）", "unit", units))
+                fields.insert(0, FieldSpec("new_unit", "改派单位（可不选）", "unit", units,
+                                           extra=unit_aliases(self.ctx)))
             then = ("\n同意后工单回到“待审核交办”：选了改派单位的拟交该单位；不选的，由审核员在“待审核交办”中"
                     "用“改派单位并通过”选定单位。") if returned else ""
             values = ask(self, f"{'同意' if accept else '不同意'} {row.number} 的{Action(key).label[2:]}申请", fields,

@@ -3,7 +3,7 @@ dialogs that ask before throwing away what was typed."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -140,8 +140,10 @@ class SearchCombo(QComboBox):
         suggestions.installEventFilter(self)  # before the completer's own: it keeps every Enter for itself
         self.set_items(items)
 
-    def set_items(self, items: Sequence[tuple[str, int]]) -> None:
+    def set_items(self, items: Sequence[tuple[str, int]], aliases: Mapping[int, Sequence[str]] | None = None) -> None:
+        """The list to pick from; ``aliases`` gives an item's other names (by its value), found as its own are."""
         self._items = list(items)
+        self._aliases = {text: list(aliases.get(value, ())) for text, value in self._items} if aliases else {}
         self.clear()
         for text, value in self._items:
             self.addItem(text, value)
@@ -150,7 +152,7 @@ class SearchCombo(QComboBox):
 
     def matching(self, typed: str) -> list[str]:
         """The names the typed text matches (by characters or pinyin initials), in the list's order."""
-        return matching([text for text, _value in self._items], typed)
+        return matching([text for text, _value in self._items], typed, self._aliases)
 
     def _narrow(self, typed: str) -> None:
         self._typed = typed
@@ -239,7 +241,9 @@ class SearchCombo(QComboBox):
     def value(self) -> int | None:
         """The chosen item's id; a typed text that names exactly one item, or narrows to one, counts too."""
         text = self.currentText().strip()
-        exact = [v for t, v in self._items if t == text]
+        # A whole name, or a whole alias (an alias names one entry), names its item however many others it is in.
+        exact = ([v for t, v in self._items if t == text]
+                 or [v for t, v in self._items if text in self._aliases.get(t, ())])
         if exact:
             return exact[0]
         found = set(self.matching(text)) if text else set()
@@ -422,7 +426,8 @@ class ActionDialog(GuardedDialog):
                 moment.setDateTime(spec.default)
             return moment
         if spec.kind == "unit":
-            picker = SearchCombo(list(spec.choices), spec.extra.get("placeholder", "输入名称或拼音首字母"))
+            picker = SearchCombo(placeholder=spec.extra.get("placeholder", "输入名称或拼音首字母"))
+            picker.set_items(list(spec.choices), spec.extra.get("aliases"))
             picker.set_value(spec.default)
             return picker
         if spec.kind == "choice":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
 from pypinyin import Style, lazy_pinyin
@@ -27,6 +27,12 @@ def matches(name: str, typed: str) -> bool:
     return len(typed) >= 2 and not typed.isascii() and in_order(typed, name)
 
 
+def _begins(name: str, typed: str) -> bool:
+    """Whether the name starts with the typed text, or its pinyin initials with the typed letters."""
+    return bool(typed) and (name.lower().startswith(typed)
+                            or (typed.isascii() and typed.isalpha() and initials(name).startswith(typed)))
+
+
 def in_order(short: str, long: str) -> bool:
     """Whether every character of ``short`` is in ``long``, in the same order (an abbreviation: 人社 in
     人力资源和社会保障)."""
@@ -34,13 +40,22 @@ def in_order(short: str, long: str) -> bool:
     return all(char in rest for char in short)
 
 
-def matching(names: Sequence[str], typed: str) -> list[str]:
+def matching(names: Sequence[str], typed: str, aliases: Mapping[str, Sequence[str]] | None = None) -> list[str]:
     """The names ``typed`` finds (see ``matches``), in their order; when none, typed letters are taken as a short
     form of the initials, from the name's first letter on and in order: zfcx finds 住房和城乡建设局 (zfhcxjsj),
-    whose 和 the clerk leaves out. Only then, so that letters that already name one thing (wygl) keep naming it."""
-    found = [name for name in names if matches(name, typed)]
+    whose 和 the clerk leaves out. Only then, so that letters that already name one thing (wygl) keep naming it.
+
+    ``aliases`` gives each name its other ways of writing (the office's 别名: 市公安局, 住建局): a name is found
+    when one of them is, as its own name would be."""
+    def written(name: str) -> Sequence[str]:
+        return (name, *aliases.get(name, ())) if aliases else (name,)
+
+    found = [name for name in names if any(matches(text, typed) for text in written(name))]
     letters = typed.strip().lower()
     if found or len(letters) < 2 or not (letters.isascii() and letters.isalpha()):
-        return found
-    return [name for name in names if (own := initials(name)).startswith(letters[0]) and in_order(letters, own)]
+        # Names that begin as typed come first (zj: 住建局 before 财政局, whose czj only holds it), so ↓ Enter
+        # takes the one the typist most likely means; the rest keep the list's order.
+        return sorted(found, key=lambda name: not any(_begins(text, letters) for text in written(name)))
+    return [name for name in names
+            if any((own := initials(text)).startswith(letters[0]) and in_order(letters, own) for text in written(name))]
 

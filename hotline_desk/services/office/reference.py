@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline_desk.errors import NotFound
-from hotline_desk.models import AppealType, AuditRecord, Category, Channel, Unit
+from hotline_desk.models import AppealType, AuditRecord, Category, Channel, ReferenceAlias, Unit
 from hotline_desk.services.accounts import audit
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.office import lookups
@@ -175,6 +175,16 @@ def units_in_use_before(session: Session, moment: datetime) -> set[int]:
 
 def _active_in(detail: str) -> bool:
     return (audit.detail_of(detail) or {}).get("active") is True
+
+
+def aliases_of(session: Session, kind: str) -> dict[int, list[str]]:
+    """Each entry's aliases (``kind`` unit, category, channel or appeal_type), by its id: the other names an
+    operator may type for it (市公安局, an old name from before a rename or merge)."""
+    found: dict[int, list[str]] = {}
+    for target, alias in session.execute(select(ReferenceAlias.target_id, ReferenceAlias.alias)
+                                         .where(ReferenceAlias.kind == kind).order_by(ReferenceAlias.alias)):
+        found.setdefault(target, []).append(alias)
+    return found
 
 
 def unit_names(session: Session) -> dict[int, str]:
