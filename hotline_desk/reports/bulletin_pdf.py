@@ -8,7 +8,7 @@ from xml.sax.saxutils import escape
 from reportlab.graphics.charts.barcharts import HorizontalBarChart
 from reportlab.graphics.charts.piecharts import Pie
 from reportlab.graphics.shapes import Drawing, String
-from reportlab.lib import colors, textsplit
+from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -25,19 +25,13 @@ from reportlab.platypus import (
     TableStyle,
 )
 from reportlab.platypus import Table as RLTable
-from reportlab.platypus import paragraph as rl_paragraph
 
+from hotline_desk.reports import line_breaking
 from hotline_desk.reports.document import Attachment, BulletinDocument, Chart, Para, Section, Subheading, Table
 from hotline_desk.reports.fonts import FontSet
 from hotline_desk.reports.watermark import draw_draft_mark
 
-# ReportLab's line-breaking table knows Japanese punctuation but not Chinese full-width marks: without these,
-# a line may start with "，" or "；", which no printed Chinese document does.
-# Single-run paragraphs break in textsplit, mixed runs in paragraph: both keep their own copy of the table.
-CHINESE_CANNOT_START = "，；：！？）》」』”’、。％"
-for _module in (textsplit, rl_paragraph):
-    if not set(CHINESE_CANNOT_START) <= set(_module.ALL_CANNOT_START):
-        _module.ALL_CANNOT_START += CHINESE_CANNOT_START
+line_breaking.install()  # no line starts with "，" or "》", or ends with "“"
 
 RED = colors.HexColor("#D7000F")
 MARGINS_MM = {"top": 37, "bottom": 35, "left": 28, "right": 26}
