@@ -41,9 +41,33 @@ def test_the_suggested_best_and_worst_units_had_cases(db: Database, people: Peop
     _month_with_two_units(db, people, clock)
     clock.set(datetime(2022, 8, 3, 9, 0))
     with db.reader() as s:
-        good, bad = bulletin.suggest_remarks(s, MONTH, clock=clock)
+        suggested = bulletin.suggest_remarks(s, MONTH, clock=clock)
     # Units with no case score full marks by rule, so 陵头镇 (first in order) used to be suggested as 较好.
-    assert good == "纸坊镇、城市管理局" and bad == ""
+    assert suggested.good == "纸坊镇、城市管理局" and suggested.bad == "" and suggested.ties == ()
+
+
+def test_a_tie_the_suggestion_settled_by_the_table_s_order_is_said(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """Two townships handled their cases alike and share the top 合计: the suggestion names one (the table's order
+    chose it), and says which units tie with it."""
+    _month_with_two_units(db, people, clock)
+    with db.session() as s:
+        twin = register_case(s, people.operator, draft(s, unit_id=unit_id(s, "陵头镇")), clock=clock)
+        wf.approve(s, people.supervisor, twin.id, clock=clock)
+        wf.sign(s, people.supervisor, twin.id, clock=clock)
+        wf.reply(s, people.supervisor, twin.id, Reply("已处理"), clock=clock)
+        wf.follow_up(s, people.operator, twin.id, "satisfied", clock=clock)
+    clock.set(datetime(2022, 8, 3, 9, 0))
+    with db.reader() as s:
+        suggested = bulletin.suggest_remarks(s, MONTH, clock=clock)
+        towns = next(t for t in bulletin.score_tables(s, MONTH, bulletin.month_cutoff(s, MONTH, clock=clock))
+                     if t.group == "township")
+    first = next(row for row in towns.rows if row.dispatched)
+    assert suggested.good.split("、")[0] == first.unit
+    assert len(suggested.ties) == 1, suggested.ties
+    assert suggested.ties[0].startswith(f"乡镇街道合计最高的有 2 个单位并列（{first.total}分）：")
+    assert "纸坊镇" in suggested.ties[0] and "陵头镇" in suggested.ties[0]
+    assert suggested.ties[0].endswith(f"建议中只填了{first.unit}，请斟酌。")
 
 
 def test_a_unit_with_cases_but_no_follow_up_result_is_named_for_its_full_satisfaction_marks(

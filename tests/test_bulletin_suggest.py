@@ -111,3 +111,22 @@ def test_keeping_one_typed_field_still_fills_the_empty_one(view: BulletinView,
     ((text, _default),) = question.asked
     assert CHOSEN_BAD in text and "办理较好" not in text  # asked only about what would be replaced
     assert (view.good_units.text(), view.bad_units.text()) == (SUGGESTED_GOOD, CHOSEN_BAD)
+
+
+def test_a_tie_at_the_top_is_said_beside_the_filled_units(qtbot: QtBot, db: Database, people: People,
+                                                          clock: FakeClock, tmp_path: Path) -> None:
+    """Two departments whose cases went alike share the top 合计: the page fills in the one the table lists first,
+    and says that the other ties with it (it chose by order, not by score)."""
+    with db.session() as s:
+        for unit in ("自来水公司", "移动公司"):
+            case_id = register_case(s, people.operator, draft(s, unit_id=unit_id(s, unit)), clock=clock).id
+            wf.approve(s, people.supervisor, case_id, clock=clock)
+    clock.set(clock.now.replace(month=8, day=3))
+    page = BulletinView(context(db, people.supervisor, clock, tmp_path))
+    qtbot.addWidget(page)
+    page.show()
+    page.suggest()
+    assert page.good_units.text() in ("自来水公司", "移动公司")
+    said = page.status.text()
+    assert "市直单位合计最高的有 2 个单位并列" in said and "自来水公司" in said and "移动公司" in said, said
+    assert said.endswith(f"建议中只填了{page.good_units.text()}，请斟酌。")

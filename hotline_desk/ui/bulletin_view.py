@@ -545,19 +545,21 @@ class BulletinView(QWidget):
         field, as typing is (the preview saves the draft, so a silent replacement was saved with the next preview)."""
         month = self._shown_month or self.month.currentText()
         suggested = read(self.ctx, lambda s: bulletin.suggest_remarks(s, month, clock=self.ctx.clock))
+        ties = "".join(suggested.ties)  # a tie the table's order settled is said, for the editor to weigh
         fields = [(label, line, new) for label, line, new in
-                  (("办理较好的单位", self.good_units, suggested[0]), ("办理较差的单位", self.bad_units, suggested[1]))
+                  (("办理较好的单位", self.good_units, suggested.good),
+                   ("办理较差的单位", self.bad_units, suggested.bad))
                   if new and line.text().strip() != new]  # no suggestion (no units with cases): nothing to put
         if not fields:
-            self.status.setText("填写的单位与按得分建议的相同。" if any(suggested) else
+            self.status.setText(("填写的单位与按得分建议的相同。" + ties) if suggested.good else
                                 f"{month} 没有交办到单位的工单，无法按得分建议。")
             return
         typed = [(label, line, new) for label, line, new in fields if line.text().strip()]
         if typed and not ask_replace(self, typed):
             fields = [field for field in fields if field not in typed]
-            self.status.setText("已保留您填写的单位。" + ("空着的一栏已按得分建议填写。" if fields else ""))
+            self.status.setText("已保留您填写的单位。" + ("空着的一栏已按得分建议填写。" if fields else "") + ties)
         else:
-            self.status.setText("已按得分建议填写单位（在该栏按 Ctrl+Z 可恢复原来的内容）。")
+            self.status.setText("已按得分建议填写单位（在该栏按 Ctrl+Z 可恢复原来的内容）。" + ties)
         for _label, line, new in fields:
             line.selectAll()
             line.insert(new)  # unlike setText, kept in the field's undo history

@@ -27,7 +27,7 @@ from hotline_desk.services.reporting.bulletin_checks import month_warnings
 from hotline_desk.services.reporting.bulletin_compose import Issue, NarrativeSection, Template, TypicalCase, compose
 from hotline_desk.services.reporting.monthdata import load_month, month_end, parse_month
 from hotline_desk.services.reporting.rules import load_rules
-from hotline_desk.services.reporting.scoring import ScoreTable, score_tables
+from hotline_desk.services.reporting.scoring import ScoreTable, UnitScore, score_tables
 from hotline_desk.services.reporting.statistics import MonthStatistics, StatsOptions, month_statistics
 from hotline_desk.services.serialize import jsonable
 
@@ -390,11 +390,39 @@ def finalize(session: Session, actor: Actor, month: str, *, clock: Clock = offic
     return built
 
 
-def suggest_remarks(session: Session, month: str, *, clock: Clock = office_now) -> tuple[str, str]:
+@dataclass(frozen=True)
+class RemarkSuggestion:
+    """The suggested 办理较好/较差 units, and what the suggestion chose between: units tied with the one it names."""
+
+    good: str
+    bad: str
+    ties: tuple[str, ...] = ()
+
+
+def suggest_remarks(session: Session, month: str, *, clock: Clock = office_now) -> RemarkSuggestion:
     """Suggested 办理较好/较差 units: the best and the worst of each group by 合计 among the units that had cases
-    dispatched to them (full marks for having none says nothing of how a unit works); the editor decides."""
+    dispatched to them (full marks for having none says nothing of how a unit works); the editor decides. Where
+    others share the named unit's 合计, the tie is said (the table's order chose, not the score)."""
     tables = score_tables(session, month, month_cutoff(session, month, clock=clock))
-    worked = [[row for row in t.rows if row.dispatched] for t in tables]
-    good = [rows[0].unit for rows in worked if rows]
-    bad = [rows[-1].unit for rows in worked if len(rows) > 1 and rows[-1].total < rows[0].total]
-    return "、".join(good), "、".join(bad)
+    good: list[str] = []
+    bad: list[str] = []
+    ties: list[str] = []
+    for table in tables:
+        rows = [row for row in table.rows if row.dispatched]
+        if not rows:
+            continue
+        good.append(rows[0].unit)
+        ties += _tie(table.group_label, "最高", rows[0], rows)
+        if len(rows) > 1 and rows[-1].total < rows[0].total:
+            bad.append(rows[-1].unit)
+            ties += _tie(table.group_label, "最低", rows[-1], rows)
+    return RemarkSuggestion("、".join(good), "、".join(bad), tuple(ties))
+
+
+def _tie(group: str, end: str, named: UnitScore, rows: list[UnitScore]) -> list[str]:
+    """The tie at one end of a group's table, in words, or nothing: 乡镇街道合计最高的有 2 个单位并列（98.5分）：…"""
+    tied = [row.unit for row in rows if row.total == named.total]
+    if len(tied) < 2:
+        return []
+    return [f"{group}合计{end}的有 {len(tied)} 个单位并列（{named.total}分）：{'、'.join(tied)}；"
+            f"建议中只填了{named.unit}，请斟酌。"]
