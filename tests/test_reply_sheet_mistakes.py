@@ -108,6 +108,44 @@ def test_a_line_above_the_table_a_deleted_title_and_an_added_column_are_read_by_
     assert view.state == "pending_followup" and view.events[-1].kind == "reply"
 
 
+def test_a_hidden_reply_column_beside_a_new_visible_one_is_not_read_and_the_preview_says_so(
+        db: Database, people: People, sheet: Path, clock: FakeClock) -> None:
+    """The unit hid 回复内容 (an old draft in it) and added a visible 回复内容 with what it means: the visible one is
+    registered, and the preview names the hidden one as not read. The office sees in Excel what goes in."""
+    def hide_and_add(_book: openpyxl.Workbook, ws: Worksheet) -> None:
+        ws.column_dimensions["K"].hidden = True  # column 11: 回复内容 as exported, with the old text
+        ws.cell(3, 17).value = "回复内容"
+        for row in range(4, 7):
+            ws.cell(row, 17).value = f"新版回复：{ws.cell(row, 4).value}，已维修"
+
+    preview = _preview(db, _filled(sheet, hide_and_add), clock)
+    assert (len(preview.ready), preview.problems) == (3, [])
+    assert "K 列“回复内容”是隐藏的列，其中的内容未导入（读取的是同名的 Q 列）" in preview.summary()
+    with db.session() as s:
+        commit_replies(s, people.operator, preview, clock=clock)
+    assert _replies(db) == {content: f"新版回复：{content}，已维修" for content in CONTENTS}
+
+
+def test_two_visible_columns_of_one_reply_name_are_refused_naming_them(db: Database, sheet: Path,
+                                                                       clock: FakeClock) -> None:
+    def add_second(_book: openpyxl.Workbook, ws: Worksheet) -> None:
+        ws.cell(3, 17).value = "回复内容"
+        ws.cell(4, 17).value = "另一种说法"
+
+    with pytest.raises(ImportFileError, match=r"“回复内容”有 2 列（K 列、Q 列），无法确定应读取哪一列，未导入"):
+        _preview(db, _filled(sheet, add_second), clock)
+    assert _replies(db) == dict.fromkeys(CONTENTS, "")
+
+
+def test_a_reply_column_hidden_alone_is_read_and_said(db: Database, sheet: Path, clock: FakeClock) -> None:
+    def hide(_book: openpyxl.Workbook, ws: Worksheet) -> None:
+        ws.column_dimensions["K"].hidden = True
+
+    preview = _preview(db, _filled(sheet, hide), clock)
+    assert (len(preview.ready), preview.problems) == (3, [])
+    assert "K 列“回复内容”是隐藏的列，照常读取。" in preview.summary()
+
+
 def test_a_deleted_reply_column_is_named(db: Database, sheet: Path, clock: FakeClock) -> None:
     def drop_finished(_book: openpyxl.Workbook, ws: Worksheet) -> None:
         ws.delete_cols(FINISHED)

@@ -115,10 +115,11 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now, 
         raise ImportFileError("交办单中找不到表头（工单编号、签收时间、办理结果等列名），请使用原样导出的交办单填写。")
     refuse_too_long(book, sheet, "不像是一个单位的交办单，未导入。请使用原样导出的交办单填写。")
     unit = sheet_unit(session, key.rows, sheet.rows[:header_index])
-    columns = sheet_columns(sheet.rows[header_index])
+    columns = sheet_columns(sheet.rows[header_index], sheet.hidden_columns)
     preview = ReplyPreview(book.file_name, book.sha256, unit.id, unit.name)
     rows = sheet.rows[header_index + 1:]
-    preview.notes += unread_notes(columns, rows, [s for s in sheets if s is not sheet])
+    preview.notes += unread_notes(sheet.rows[header_index], columns, rows, [s for s in sheets if s is not sheet],
+                                  sheet.hidden_columns)
     preview.notes += [book.formula_note()] if book.unsaved_formulas else []
     now = clock()
     cells = [row_cells(row, columns) for row in rows]

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from hotline_desk.excel import normalize as norm
 from hotline_desk.excel.columns import clean
 from hotline_desk.excel.dispatch_sheet import CASE_COLUMNS, REPLY_COLUMNS, DispatchRow
-from hotline_desk.excel.reader import ImportFileError, filled_rows
+from hotline_desk.excel.reader import ImportFileError, column_letter, filled_rows
 from hotline_desk.models import Unit
 from hotline_desk.services.exchange import sheet_signing
 from hotline_desk.services.exchange.import_values import Lookups, UnknownName
@@ -42,11 +42,26 @@ def _column_name(cell: Any) -> str:
     return clean(norm.text(cell))
 
 
-def sheet_columns(header: list[Any]) -> dict[str, int]:
-    """Where each column the import reads stands; refused, naming them, when any reply column is gone."""
-    found: dict[str, int] = {}
-    for index, cell in enumerate(header):
-        found.setdefault(_column_name(cell), index)
+# The columns whose cells the import reads: a second column of one of these names leaves it unsure which to read.
+READ_COLUMNS = ("工单编号", "来电时间", "诉求内容", *REPLY_COLUMNS)
+
+
+def sheet_columns(header: list[Any], hidden: frozenset[int] = frozenset()) -> dict[str, int]:
+    """Where each column the import reads stands, a visible one before one Excel hides (an old reply kept out of
+    sight); refused, naming them, when a reply column is gone, or when two visible columns bear the name of one the
+    import reads (a unit added a second 回复内容: the one it meant cannot be told)."""
+    at: dict[str, list[int]] = {}
+    for index, cell in sorted(enumerate(header), key=lambda item: item[0] in hidden):
+        at.setdefault(_column_name(cell), []).append(index)
+    twice = [(name, [c for c in sorted(columns) if c not in hidden]) for name, columns in at.items()
+             if name in READ_COLUMNS]
+    twice = [(name, shown) for name, shown in twice if len(shown) > 1]
+    if twice:
+        said = "；".join(f"“{name}”有 {len(shown)} 列（{'、'.join(f'{column_letter(c)} 列' for c in shown)}）"
+                        for name, shown in twice)
+        raise ImportFileError(f"交办单中{said}，无法确定应读取哪一列，未导入。请删去多余的列，"
+                              "把回复填在原有的一列中后重新导入。")
+    found = {name: columns[0] for name, columns in at.items()}
     missing = [name for name in ("工单编号", *REPLY_COLUMNS) if name not in found]
     if missing:
         others = [name for name in found if name and name not in {*CASE_COLUMNS, *REPLY_COLUMNS}]
@@ -159,12 +174,27 @@ def merged_replies(merged: list[tuple[tuple[int, int], tuple[int, int]]], header
     return found
 
 
-def unread_notes(columns: dict[str, int], rows: list[list[Any]], others: list[Any]) -> list[str]:
-    """What the unit wrote where the import does not read: an added column, another sheet."""
+def unread_notes(header: list[Any], columns: dict[str, int], rows: list[list[Any]], others: list[Any],
+                 hidden: frozenset[int] = frozenset()) -> list[str]:
+    """What the unit wrote where the import does not read (an added column, a hidden column beside a visible one of
+    its name, another sheet), and the hidden columns it does read."""
     known = {*CASE_COLUMNS, *REPLY_COLUMNS}
+    read = {index: name for name, index in columns.items() if name in known}
     notes = []
-    for name, index in columns.items():
-        if name and name not in known and any(index < len(r) and norm.text(r[index]) for r in rows):
+    for index, cell in enumerate(header):
+        name = _column_name(cell)
+        if index in read:
+            if index in hidden and name in READ_COLUMNS:
+                notes.append(f"{column_letter(index)} 列“{name}”是隐藏的列，照常读取。")
+            continue
+        if not name or not any(index < len(r) and norm.text(r[index]) for r in rows):
+            continue
+        if name in known and index in hidden:
+            notes.append(f"{column_letter(index)} 列“{name}”是隐藏的列，其中的内容未导入（读取的是同名的 "
+                         f"{column_letter(columns[name])} 列）。")
+        elif name in known:
+            notes.append(f"表中另有一列“{name}”（{column_letter(index)} 列），其中的内容未导入。")
+        else:
             notes.append(f"表中另有“{name}”列，其中的内容未导入（需要登记的请填在回复内容中）。")
     for other in others:
         if other.visible and filled_rows(other):
