@@ -64,6 +64,33 @@ def test_exporting_a_month_that_does_not_exist_writes_no_file(office: Database, 
     assert openpyxl.load_workbook(out).active.max_row == 2  # the header and the one case of July
 
 
+def test_a_unit_written_by_its_full_name_is_found_by_every_command(office: Database, people: People,
+                                                                     clock: FakeClock, tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """--unit takes a unit as clerks write it (纸坊镇人民政府, 汝州市公安局), as the commands' help says: it was
+    refused as “没有名为…的承办单位” by export-cases, export-dispatch and search."""
+    from hotline_desk.services.cases import workflow as wf
+
+    with office.session() as s:
+        for unit in ("纸坊镇", "公安局"):
+            case = register_case(s, people.operator, draft(s, unit_id=unit_id(s, unit), content=f"{unit}的诉求"),
+                                 clock=clock)
+            wf.approve(s, people.supervisor, case.id, clock=clock)
+    out = tmp_path / "cases.xlsx"
+    code, _, err = run(capsys, office, "export-cases", "--month", "2022-07", "--unit", "纸坊镇人民政府", "--out",
+                       str(out), user="sup1")
+    assert code == 0, err
+    rows = list(openpyxl.load_workbook(out).active.iter_rows(min_row=2, values_only=True))
+    assert len(rows) == 1 and "纸坊镇的诉求" in rows[0]
+    code, shown, err = run(capsys, office, "search", "--unit", "汝州市公安局", user="sup1")
+    assert code == 0 and "公安局的诉求" in shown and "纸坊镇的诉求" not in shown, err
+    code, shown, err = run(capsys, office, "export-dispatch", "--unit", "纸坊镇人民政府", "--out",
+                           str(tmp_path / "sheets"), user="sup1")
+    assert code == 0 and "纸坊镇" in shown, err
+    code, _, err = run(capsys, office, "search", "--unit", "纸坊县", user="sup1")
+    assert code == 2 and "没有名为“纸坊县”的承办单位" in err
+
+
 def test_a_landline_keeps_most_of_its_digits_hidden(office: Database, people: People, clock: FakeClock,
                                                     tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with office.session() as s:

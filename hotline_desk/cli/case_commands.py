@@ -15,6 +15,7 @@ from hotline_desk.services.cases import classification, workflow
 from hotline_desk.services.cases import records as cases
 from hotline_desk.services.cases.history import FOLLOWUP_RESULTS, STATES
 from hotline_desk.services.clock import office_now
+from hotline_desk.services.exchange.import_values import unit_named
 from hotline_desk.services.office import reference
 from hotline_desk.vocabulary import REPLY_RESULTS, CaseState
 
@@ -139,7 +140,7 @@ def _step(csub: SubParsers[Any], name: str, label: str, handler: Any,
 
 
 def _unit_id(session: Session, name: str | None) -> int | None:
-    return reference.find_unit(session, name).id if name else None
+    return unit_named(session, name).id if name else None
 
 
 def _run_step(ctx: Context, args: argparse.Namespace, call: Any) -> int:
@@ -168,7 +169,7 @@ def cmd_register(ctx: Context, args: argparse.Namespace) -> int:
             confidential=args.confidential, urgent=args.urgent,
             handling="coordinate" if args.coordinate else ("dispatch" if args.dispatch else ""),
             answer=args.coordinate or "", unit_id=_unit_id(session, args.dispatch),
-            assist_unit_ids=[reference.find_unit(session, n).id for n in args.assist],
+            assist_unit_ids=[unit_named(session, n).id for n in args.assist],
         )
         earlier = cases.same_call(session, draft, office_now())
         view = cases.register_case(session, actor, draft)
@@ -247,7 +248,7 @@ def cmd_edit(ctx: Context, args: argparse.Namespace) -> int:
             changes["appeal_type_id"] = reference.find_appeal_type(session, args.appeal_type).id
         if args.township is not None:
             changes["township_id"] = (None if args.township.strip() in ("", "无")
-                                      else reference.find_unit(session, args.township).id)
+                                      else unit_named(session, args.township).id)
         if not changes:
             raise ValidationError("请给出要修改的内容，如 --category 城市管理—市容市政（见 case edit --help）。")
         case = cases.find_case(session, args.number)
@@ -297,8 +298,8 @@ def cmd_coordinate(ctx: Context, args: argparse.Namespace) -> int:
 
 def cmd_propose(ctx: Context, args: argparse.Namespace) -> int:
     def call(s: Session, a: Any, cid: int, at: Any) -> Any:
-        assist = tuple(reference.find_unit(s, n).id for n in args.assist)
-        return workflow.propose(s, a, cid, reference.find_unit(s, args.unit).id, assist, at=at)
+        assist = tuple(unit_named(s, n).id for n in args.assist)
+        return workflow.propose(s, a, cid, unit_named(s, args.unit).id, assist, at=at)
 
     return _run_step(ctx, args, call)
 

@@ -30,6 +30,7 @@ from hotline_desk.services.exchange.import_values import (
     SKIP,
     ValueChoice,
     ValueChoices,
+    unit_named,
     value_field_names,
 )
 from hotline_desk.services.exchange.imports import commit_cases, preview_cases, save_mapping
@@ -114,7 +115,7 @@ def _show_problems(problems: list[Problem]) -> None:
 def cmd_export_dispatch(ctx: Context, args: argparse.Namespace) -> int:
     ctx.actor()  # the sheets carry callers' names and phone numbers where a unit needs them
     with ctx.db.session() as session:  # the first sheet ever signed makes the database's signing secret
-        unit = reference.find_unit(session, args.unit).id if args.unit else None
+        unit = unit_named(session, args.unit).id if args.unit else None
         failures: list[str] = []
         paths = export_dispatch(session, unit, Path(args.out), pdf=args.pdf, failures=failures)
     for path in paths:
@@ -304,7 +305,7 @@ def cmd_export_cases(ctx: Context, args: argparse.Namespace) -> int:
     state = choice_code(CaseState.labels(), args.state, "状态")
     actor = ctx.actor()
     with ctx.db.session() as session:  # a write session: showing personal data is recorded
-        unit = reference.find_unit(session, args.unit).id if args.unit else None
+        unit = unit_named(session, args.unit).id if args.unit else None
         data = export_cases(session, CaseFilter(month=args.month, state=state, unit_id=unit), now=office_now(),
                             reveal=args.reveal, user_id=actor.id)
     try:

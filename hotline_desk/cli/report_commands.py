@@ -27,9 +27,10 @@ from hotline_desk.demo.guard import check_demo_target, demo_accounts
 from hotline_desk.demo.month import check_demo_month, run_demo
 from hotline_desk.errors import HotlineError, ValidationError, cannot_write, os_reason
 from hotline_desk.services.accounts import accounts, users
+from hotline_desk.services.exchange.import_values import unit_named
 from hotline_desk.services.office import admin, settings
 from hotline_desk.services.reporting import bulletin
-from hotline_desk.services.reporting.bonus_input import parse_points, unit_named
+from hotline_desk.services.reporting.bonus_input import parse_points
 from hotline_desk.services.reporting.bulletin_compose import TEMPLATE_FIELDS
 from hotline_desk.services.reporting.frozen import MonthFigures, month_scores, month_stats
 from hotline_desk.services.reporting.rules import RULES_SHOWN, load_rules

@@ -9,7 +9,7 @@ from hotline_desk.cli.common import Context, SubParsers, choice_code, fmt, parse
 from hotline_desk.errors import ValidationError
 from hotline_desk.services.cases.case_query import CaseFilter, count_cases, fetch_rows, search_ids
 from hotline_desk.services.clock import office_now
-from hotline_desk.services.office import reference
+from hotline_desk.services.exchange.import_values import unit_named
 from hotline_desk.services.reporting.monthdata import parse_month
 from hotline_desk.vocabulary import CaseState, Source
 
@@ -42,7 +42,7 @@ def cmd_search(ctx: Context, args: argparse.Namespace) -> int:
     ctx.actor()  # the results show callers' names and phones: only for a logged-in user
     now = office_now()
     with ctx.db.reader() as session:
-        unit_id = reference.find_unit(session, args.unit).id if args.unit else None
+        unit_id = unit_named(session, args.unit).id if args.unit else None
         case_filter = CaseFilter(
             text=" ".join(args.words), month=args.month, state=choice_code(CaseState.labels(), args.state, "状态"),
             source=choice_code(Source.labels(), args.source, "来源"), unit_id=unit_id, category=args.category,

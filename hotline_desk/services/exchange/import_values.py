@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import datetime
@@ -14,10 +15,11 @@ from sqlalchemy.orm import Session
 from hotline_desk.errors import NotFound, ValidationError
 from hotline_desk.excel import normalize as norm
 from hotline_desk.excel.columns import FIELD_LABELS
-from hotline_desk.models import AppealType, Channel
+from hotline_desk.models import AppealType, Channel, Unit
 from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.office import admin, reference
 from hotline_desk.services.office import reference_admin as ra
+from hotline_desk.services.office.lookups import UnitView
 from hotline_desk.services.office.pinyin import in_order
 from hotline_desk.services.office.settings import Settings
 
@@ -361,3 +363,25 @@ def apply_choices(session: Session, actor: Actor, choices: ValueChoices, at: dat
                 target = ra.resolve(session, kind, level2_label(session, choice.target))
             if target is not None:
                 ra.remember_alias(session, actor, kind, value, target, at)
+
+
+def unit_named(session: Session, name: str) -> UnitView:
+    """The unit a name means, written as clerks and bulletins write it (aliases, 纸坊镇人民政府, 汝州市财政局, 纸坊);
+    when none is meant, the closest names or, failing those, the units there are. A merged or stopped unit's own
+    name means that unit (its earlier months' tables list it), not the one its name now leads to."""
+    written = unicodedata.normalize("NFKC", name).strip()
+    if not written:
+        raise ValidationError("请填写单位名称。", field="unit")
+    retired = session.scalar(select(Unit).where(Unit.name == written, Unit.active.is_(False)))
+    if retired is not None:
+        return UnitView(retired.id, retired.name, retired.group, retired.display_order, retired.active)
+    try:
+        return reference.find_unit(session, Lookups(session).unit(written))
+    except UnknownName as exc:
+        if exc.suggestion:
+            raise NotFound(f"没有名为“{written}”的承办单位。最接近的有：{exc.suggestion}。") from None
+    groups: dict[str, list[str]] = {}
+    for unit in reference.list_units(session):
+        groups.setdefault(unit.group_label, []).append(unit.name)
+    listed = "；".join(f"{label}：{'、'.join(names)}" for label, names in groups.items())
+    raise NotFound(f"没有名为“{written}”的承办单位。现有单位——{listed}。")

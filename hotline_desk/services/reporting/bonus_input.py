@@ -1,18 +1,13 @@
-"""What a supervisor types for a 附加分 item: points (full-width too), a unit as named; whether the month is frozen."""
+"""What a supervisor types for a 附加分 item: points (full-width too); whether the month is frozen."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline_desk.errors import NotFound, ValidationError
-from hotline_desk.models import Unit
-from hotline_desk.services.exchange.import_values import Lookups, UnknownName
-from hotline_desk.services.office import reference
-from hotline_desk.services.office.lookups import UnitView
+from hotline_desk.errors import ValidationError
 from hotline_desk.services.reporting.monthdata import final_months
 from hotline_desk.services.reporting.rules import load_rules
 
@@ -39,28 +34,6 @@ def parse_points(session: Session, typed: str) -> float:
         raise ValidationError(f"分值“{typed.strip()}”的小数位太多：附加分{allowed}，例如 2 或 -1.5。",
                               field="points")
     return float(text)
-
-
-def unit_named(session: Session, name: str) -> UnitView:
-    """The unit a name means, written as clerks and bulletins write it (aliases, 纸坊镇人民政府, 汝州市财政局, 纸坊);
-    when none is meant, the closest names or, failing those, the units there are. A merged or stopped unit's own
-    name means that unit (its earlier months' tables list it), not the one its name now leads to."""
-    written = unicodedata.normalize("NFKC", name).strip()
-    if not written:
-        raise ValidationError("请填写单位名称。", field="unit")
-    retired = session.scalar(select(Unit).where(Unit.name == written, Unit.active.is_(False)))
-    if retired is not None:
-        return UnitView(retired.id, retired.name, retired.group, retired.display_order, retired.active)
-    try:
-        return reference.find_unit(session, Lookups(session).unit(written))
-    except UnknownName as exc:
-        if exc.suggestion:
-            raise NotFound(f"没有名为“{written}”的承办单位。最接近的有：{exc.suggestion}。") from None
-    groups: dict[str, list[str]] = {}
-    for unit in reference.list_units(session):
-        groups.setdefault(unit.group_label, []).append(unit.name)
-    listed = "；".join(f"{label}：{'、'.join(names)}" for label, names in groups.items())
-    raise NotFound(f"没有名为“{written}”的承办单位。现有单位——{listed}。")
 
 
 def bonus_frozen(session: Session, month: str) -> str:
