@@ -100,7 +100,7 @@ def test_a_clean_history_passes_every_anchor(office: Database, db_path: Path, tm
         info.path.read_bytes()).hexdigest()
     with office.session() as s:  # the office keeps working after the anchor
         register_case(s, people.operator, draft(s), clock=clock)
-        workbook = export_cases(s, CaseFilter(), now=clock())
+        workbook = export_cases(s, CaseFilter(), now=clock()).data
     xlsx = tmp_path / "清单.xlsx"
     xlsx.write_bytes(workbook)
     assert openpyxl.load_workbook(xlsx).properties.keywords.startswith(anchors.TAG)

@@ -662,7 +662,7 @@ def test_exported_formula_like_content_reads_back_as_text(db: Database, people: 
     with db.session() as s:
         register_case(s, people.operator, draft(s, content=content, caller_name="+刘先生", address="-3号楼",
                                                 handling="", unit_id=None), clock=clock)
-        data = export_cases(s, CaseFilter(), now=clock(), reveal=True)
+        data = export_cases(s, CaseFilter(), now=clock(), reveal=True).data
     sheet = openpyxl.load_workbook(io.BytesIO(data)).active
     row = [c for c in sheet[2]]
     assert row[10].value == content and row[10].data_type == "s"
@@ -720,12 +720,22 @@ def test_a_pasted_dispatch_sheet_is_caught_however_its_numbers_are_typed_or_with
 
 
 def test_exported_case_list_masks_personal_data_unless_asked(db: Database, people: People, clock: FakeClock) -> None:
+    """Names and phones are masked unless asked for; a 保密 caller is not shown even in part (李** with 139****2222
+    points at one person), asked or not, as on the 交办单. The columns are wide enough to read the time of call."""
     with db.session() as s:
         register_case(s, people.operator, draft(s), clock=clock)
-        masked = openpyxl.load_workbook(io.BytesIO(export_cases(s, CaseFilter(), now=clock()))).active
-        shown = openpyxl.load_workbook(io.BytesIO(export_cases(s, CaseFilter(), now=clock(), reveal=True))).active
+        register_case(s, people.operator, draft(s, caller_name="李女士", phone="13900002222", confidential=True),
+                      clock=clock)
+        listed = export_cases(s, CaseFilter(), now=clock())
+        masked = openpyxl.load_workbook(io.BytesIO(listed.data)).active
+        shown = openpyxl.load_workbook(io.BytesIO(export_cases(s, CaseFilter(), now=clock(), reveal=True).data)).active
+    assert listed.count == 2
     assert (masked["E2"].value, masked["F2"].value) == ("刘**", "138****0001")
     assert (shown["E2"].value, shown["F2"].value) == ("刘先生", "13803750001")
+    for sheet in (masked, shown):
+        assert (sheet["E3"].value, sheet["F3"].value) == ("（保密）", "（保密）")
+    assert masked.column_dimensions["B"].width >= 16  # 2022-07-01 09:00, not ########
+    assert masked.column_dimensions["K"].width >= masked.column_dimensions["C"].width  # 诉求内容 wider than 来源
 
 
 def test_dispatch_sheets_for_every_unit_also_on_paper(db: Database, people: People, clock: FakeClock,
@@ -804,6 +814,6 @@ def test_an_exported_case_list_is_in_call_time_order_whatever_the_order_of_entry
         register_case(s, people.operator, draft(s, content="小区路灯不亮"), clock=clock)
         earlier = FakeClock(clock.now.replace(day=1))
         entered_late = register_case(s, people.operator, draft(s, content="下水道堵塞"), clock=earlier).number
-        sheet = openpyxl.load_workbook(io.BytesIO(export_cases(s, CaseFilter(), now=clock()))).active
+        sheet = openpyxl.load_workbook(io.BytesIO(export_cases(s, CaseFilter(), now=clock()).data)).active
     times = [row[1] for row in sheet.iter_rows(min_row=2, values_only=True) if row[0]]
     assert times == sorted(times) and sheet["A2"].value == entered_late

@@ -115,7 +115,7 @@ def test_control_characters_are_kept_and_every_export_still_works(db: Database, 
     with db.session() as s:  # a case an operator pasted control characters into, dispatched to a unit
         case_id = register_case(s, people.operator, draft(s, content=CONTROL, address="\x02三楼"), clock=clock).id
         wf.approve(s, people.supervisor, case_id, clock=clock)
-        listing = export_cases(s, CaseFilter(), now=clock(), reveal=True, user_id=people.supervisor.id)
+        listing = export_cases(s, CaseFilter(), now=clock(), reveal=True, user_id=people.supervisor.id).data
         [sheet_path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path / "out", clock=clock)
     shown = {row[0].value for row in openpyxl.load_workbook(io.BytesIO(listing)).active.iter_rows(min_row=2)}
     assert len(shown) == 3
@@ -135,7 +135,7 @@ def test_a_cell_past_excel_s_limit_is_kept_whole_and_cut_with_a_note_on_export(d
     _import(db, people, path)
     with db.reader() as s:
         assert s.scalars(select(Case.content)).one() == long_text
-        listing = export_cases(s, CaseFilter(), now=clock())
+        listing = export_cases(s, CaseFilter(), now=clock()).data
     cell = openpyxl.load_workbook(io.BytesIO(listing)).active.cell(2, 11).value
     assert len(cell) <= CELL_LIMIT and cell.endswith(CUT_MARK) and long_text.startswith(cell[:-len(CUT_MARK)])
 

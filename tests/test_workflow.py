@@ -312,7 +312,7 @@ def test_a_case_sent_back_reads_so_in_the_sent_back_queue_and_in_an_exported_lis
     with db.session() as s:
         wf.reject(s, people.supervisor, back, "应由所属街道办理", clock=clock)
         assert [(r.id, r.state_label) for r in queue(s, "rejected", clock.now)] == [(back, "登记（被驳回）")]
-        sheet = openpyxl.load_workbook(io.BytesIO(export_cases(s, CaseFilter(), now=clock()))).active
+        sheet = openpyxl.load_workbook(io.BytesIO(export_cases(s, CaseFilter(), now=clock()).data)).active
         numbers = {i: case_view(s, i).number for i in (back, fresh)}
     assert sheet is not None
     rows = list(sheet.iter_rows(values_only=True))

@@ -306,11 +306,14 @@ def cmd_export_cases(ctx: Context, args: argparse.Namespace) -> int:
     actor = ctx.actor()
     with ctx.db.session() as session:  # a write session: showing personal data is recorded
         unit = unit_named(session, args.unit).id if args.unit else None
-        data = export_cases(session, CaseFilter(month=args.month, state=state, unit_id=unit), now=office_now(),
-                            reveal=args.reveal, user_id=actor.id)
+        exported = export_cases(session, CaseFilter(month=args.month, state=state, unit_id=unit), now=office_now(),
+                                reveal=args.reveal, user_id=actor.id)
     try:
-        save_export(out, data, personal=args.reveal)
+        save_export(out, exported.data, personal=args.reveal)
     except OSError as exc:
         raise ValidationError(f"参数 --out：{cannot_write(out, exc)}") from exc
-    print(f"已导出 {out}")
+    if exported.count:
+        print(f"已导出 {exported.count} 件工单：{out}")
+    else:
+        print(f"没有符合条件的工单，{out} 中只有表头。")
     return 0

@@ -260,17 +260,18 @@ class CaseListView(QWidget):
                                       QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                                       QMessageBox.StandardButton.No) == QMessageBox.StandardButton.Yes
         chosen = self.current_filter()
-        data = Operation(self, self.ctx, lambda s: export_cases(s, chosen, now=self.ctx.clock(), reveal=reveal,
-                                                                user_id=self.ctx.actor.id),
-                         title="无法导出清单").run_here()
-        if data is None:
+        exported = Operation(self, self.ctx, lambda s: export_cases(s, chosen, now=self.ctx.clock(), reveal=reveal,
+                                                                    user_id=self.ctx.actor.id),
+                             title="无法导出清单").run_here()
+        if exported is None:
             return
         try:
-            save_export(Path(path), data, personal=reveal)
+            save_export(Path(path), exported.data, personal=reveal)
         except OSError as exc:
             QMessageBox.warning(self, "无法保存", cannot_write(path, exc))
             return
-        self.ctx.signals.notice.emit(f"已导出工单清单 {path}")
+        self.ctx.signals.notice.emit(f"已导出工单清单 {exported.count} 件：{path}" if exported.count
+                                     else f"没有符合条件的工单，导出的 {path} 中只有表头。")
 
     def _open_selected(self) -> None:
         rows = self.table.selectionModel().selectedRows()

@@ -30,7 +30,11 @@ QUEUE_STATES = {
 }
 
 
-# A confidential case's caller as lists and exports show it to whoever may not see them.
+# A confidential case's caller where a file leaves the office's screens (a 交办单, an exported list): not even in part.
+CONFIDENTIAL = "（保密）"
+
+
+# A caller as lists and exports show it to whoever may not see them.
 def mask_name(name: str) -> str:
     return name[:1] + "*" * (len(name) - 1) if len(name) > 1 else name
 

@@ -19,6 +19,7 @@ from hotline_desk.reports.fonts import FontSet, find_fonts
 from hotline_desk.reports.table_pdf import build_tables
 from hotline_desk.services.accounts import anchors
 from hotline_desk.services.cases.events import half_imported, statuses_for
+from hotline_desk.services.cases.queues import CONFIDENTIAL
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.exchange import sheet_signing
 from hotline_desk.services.exchange.case_export import save_export
@@ -26,8 +27,6 @@ from hotline_desk.services.office.settings import Settings
 from hotline_desk.vocabulary import DispatchRole
 
 logger = logging.getLogger(__name__)
-
-CONFIDENTIAL = "（保密）"
 
 
 def dispatch_sheet(session: Session, unit_id: int, now: datetime) -> DispatchSheet:
