@@ -135,7 +135,11 @@ def test_a_first_start_left_unfinished_or_a_damaged_file_is_restored_over_withou
     damaged = tmp_path / "damaged" / "hotline-desk.sqlite3"
     damaged.parent.mkdir()
     damaged.write_bytes(b"\0" * 100 + made.read_bytes()[100:])
-    code, out, err = run(capsys, str(damaged), "restore", str(made))
+    before = damaged.read_bytes()
+    code, out, err = run(capsys, str(damaged), "restore", str(made))  # not known to be this file's: asked for
+    assert code == 2 and "处的数据库文件已损坏，无法从它核对" in err and "请加 --other-database" in err, out + err
+    assert damaged.read_bytes() == before and not list(damaged.parent.glob("*.损坏-*"))
+    code, out, err = run(capsys, str(damaged), "restore", str(made), "--other-database")
     assert code == 0 and "原来的数据库文件已损坏（已改名为 hotline-desk.sqlite3.损坏-" in out, err
     for restored in (started, damaged):
         copy = Database(f"sqlite:///{restored}")
@@ -149,3 +153,34 @@ def test_a_first_start_left_unfinished_or_a_damaged_file_is_restored_over_withou
     _lock(read_only_folder)
     code, _, err = run(capsys, str(read_only_folder / "fresh.sqlite3"), "restore", str(made))
     assert code == 2 and f"不能在 {read_only_folder} 中写入" in err and "意外错误" not in err
+
+
+def test_a_damaged_file_restored_from_its_own_backup_needs_no_flag_and_another_database_s_is_refused(
+        office: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a power cut the office's file cannot be read: its own backup (the manifest names this file, its anchor
+    log recorded it) goes back without a question; the training database's backup is refused, named as possibly
+    another database's, and the damaged file is left as it was."""
+    from hotline_desk.db import open_database
+    from hotline_desk.services.accounts import users
+    from hotline_desk.services.maintenance import backup
+    from hotline_desk.services.office import reference
+
+    code, out, err = run(capsys, office, "backup", "--dir", str(tmp_path / "usb"))
+    own = Path(out.split("已备份到 ", 1)[1].split("（", 1)[0])
+    training = open_database(str(tmp_path / "training.sqlite3"))
+    with training.session() as s:
+        reference.load_defaults(s)
+        users.add_user(s, None, "admin", "管理员", "admin")
+    training.dispose()
+    other = backup.backup(tmp_path / "training.sqlite3", tmp_path / "t", keep=3, now=datetime(2022, 8, 1)).path
+    place = Path(office.path)
+    office.dispose()
+    monkeypatch.delenv("HOTLINE_DESK_PASSWORD", raising=False)
+    place.write_bytes(b"\0" * 100 + place.read_bytes()[100:])
+    damaged = place.read_bytes()
+    code, out, err = run(capsys, str(place), "restore", str(other))
+    assert code == 2 and "它可能是另一个数据库（如培训库）的备份" in err and "备份清单记录它来自" in err, out + err
+    assert place.read_bytes() == damaged
+    code, out, err = run(capsys, str(place), "restore", str(own))
+    assert code == 0 and "原来的数据库文件已损坏（已改名为" in out, err
+

@@ -294,7 +294,7 @@ def cmd_restore(ctx: Context, args: argparse.Namespace) -> int:
     url = resolve_db_url(ctx.db_arg)
     place = sqlite_path(url) if url.startswith("sqlite:///") else None
     if place is not None and not place.is_dir() and (found := backup.vacant(place)) is not None:
-        return _restore_where_there_is_none(place, Path(args.file), found)
+        return _restore_where_there_is_none(place, Path(args.file), found, args.other_database)
     path = _db_file(ctx)
     actor = ctx.actor()
     if not actor.can(Permission.MANAGE_SETTINGS):  # the right restore rests on, named for what was asked
@@ -320,12 +320,16 @@ def cmd_restore(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-def _restore_where_there_is_none(place: Path, source: Path, found: backup.Vacant) -> int:
+def _restore_where_there_is_none(place: Path, source: Path, found: backup.Vacant, other_database: bool) -> int:
     """A new computer, a first start left unfinished, a file damaged beyond reading: see ``backup.vacant``."""
     if source.is_dir():
         raise ValidationError(_folder_not_backup(source))
-    restored, kept = backup.restore_into_vacant(place, source, found, keep=settings.BACKUP_KEEP.default,
-                                                now=office_now())
+    try:
+        restored, kept = backup.restore_into_vacant(place, source, found, keep=settings.BACKUP_KEEP.default,
+                                                    now=office_now(), other_database=other_database)
+    except backup.UnknownForDamaged as exc:
+        raise HotlineError(f"{exc.message}确是这个数据库的备份时，请加 --other-database 再恢复"
+                           "（损坏的文件会改名保留）。") from exc
     aside = f"（{kept}）" if kept else ""
     print(f"{place} 处{found.words}{aside}：已从 {source.name} 恢复到这里。请用备份中的账户登录。")
     for undone in restored.undone:

@@ -518,11 +518,37 @@ def vacant(place: Path) -> Vacant | None:
     return Vacant("原来的数据库是首次启动时新建的空库（没有工单，管理员还没有设置密码）")
 
 
-def restore_into_vacant(place: Path, source: Path, found: Vacant, *, keep: int, now: datetime
-                        ) -> tuple[Restored, str]:
+class UnknownForDamaged(DatabaseError):
+    """A backup whose database cannot be told, restored over a damaged file: its own history cannot be read to
+    compare, and neither the file's anchor log nor the backup's manifest ties the two."""
+
+    def __init__(self, source: Path, recorded: str | None, place: Path) -> None:
+        origin = f"备份清单记录它来自 {recorded}，" if recorded else "它没有备份清单，"
+        super().__init__(f"{place} 处的数据库文件已损坏，无法从它核对“{source.name}”是不是它的备份：{origin}"
+                         "这个数据库的锚点记录文件中也没有它。它可能是另一个数据库（如培训库）的备份。"
+                         "未恢复，损坏的文件未改动。")
+
+
+def known_for_damaged(place: Path, source: Path) -> bool:
+    """Whether a backup is, as far as a damaged file lets one tell, that file's own: the file's anchor log (kept
+    beside it, readable when the file is not) recorded the backup's chain head, or the backup's manifest names this
+    very place."""
+    anchor = _anchor_of(source)
+    if anchor is not None and anchor.code in anchors.logged_codes(place):
+        return True
+    recorded = manifest_database(source)
+    return recorded is not None and same_database(recorded, place)
+
+
+def restore_into_vacant(place: Path, source: Path, found: Vacant, *, keep: int, now: datetime,
+                        other_database: bool = False) -> tuple[Restored, str]:
     """Restore where there is nothing to keep (a new computer, a first start left unfinished, a file damaged beyond
     reading): no login, the backup checked whole as any restore checks it. A damaged file, or the log files of one
-    moved away (they may hold its last saves), are kept aside under another name; what was kept is returned."""
+    moved away (they may hold its last saves), are kept aside under another name; what was kept is returned. Over a
+    damaged file, a backup not known to be its own is refused unless ``other_database`` says the admin means it: a
+    clerk after a power cut must not put the training database in the office's place unwarned."""
+    if found.damaged and not other_database and not known_for_damaged(place, source):
+        raise UnknownForDamaged(source, manifest_database(source), place)
     kept = ""
     try:
         place.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
