@@ -738,6 +738,37 @@ def test_exported_case_list_masks_personal_data_unless_asked(db: Database, peopl
     assert masked.column_dimensions["K"].width >= masked.column_dimensions["C"].width  # 诉求内容 wider than 来源
 
 
+def test_a_sheet_the_disk_could_not_take_leaves_no_file_and_the_next_export_takes_its_name(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full disk (a USB stick) cut the workbook off under its real name: a 0-byte 交办单 stayed, and the next export
+    saved beside it as “-2”, naming the broken one as made earlier. Now a file is whole or not there at all."""
+    import errno
+    import os
+
+    from hotline_desk.services import files
+
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+
+    def full(_descriptor: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(files.os, "fsync", full)
+    failures: list[str] = []
+    out = tmp_path / "交办单"
+    with db.session() as s:
+        assert export_dispatch(s, None, out, clock=clock, failures=failures) == []
+    assert len(failures) == 1 and "自来水公司：交办单未能导出" in failures[0]
+    assert list(out.iterdir()) == []  # neither the sheet nor the file it was being written into
+    monkeypatch.undo()
+    with db.session() as s:
+        [path] = export_dispatch(s, None, out, clock=clock)
+    assert path.name == f"交办单-自来水公司-{clock():%Y%m%d}.xlsx"
+    assert openpyxl.load_workbook(path)["交办单"].cell(4, 1).value.startswith("RZ")
+    assert [p.name for p in out.iterdir()] == [path.name]
+
+
 def test_dispatch_sheets_for_every_unit_also_on_paper(db: Database, people: People, clock: FakeClock,
                                                       tmp_path: Path) -> None:
     import pdfplumber

@@ -13,7 +13,7 @@ from hotline_desk.excel.columns import FIELD_LABELS, NOT_IMPORTED, clean
 from hotline_desk.services.accounts.permissions import refusal, require
 from hotline_desk.services.cases.case_query import CaseFilter
 from hotline_desk.services.clock import office_now
-from hotline_desk.services.exchange.case_export import export_cases, save_export
+from hotline_desk.services.exchange.case_export import export_cases
 from hotline_desk.services.exchange.dispatch_export import earlier_copy, export_dispatch
 from hotline_desk.services.exchange.hints import COMMAND_LINE
 from hotline_desk.services.exchange.import_preview import CasePreview, Problem
@@ -36,6 +36,7 @@ from hotline_desk.services.exchange.import_values import (
 from hotline_desk.services.exchange.imports import commit_cases, preview_cases, save_mapping
 from hotline_desk.services.exchange.imports import field_names as import_fields
 from hotline_desk.services.exchange.reply_import import commit_replies, preview_replies
+from hotline_desk.services.files import write_file
 from hotline_desk.services.office import reference
 from hotline_desk.services.office import reference_admin as ra
 from hotline_desk.services.office.settings import Settings
@@ -235,7 +236,7 @@ def _show_causes(preview: CasePreview, every_row: bool) -> None:
 
 def _save_problem_list(preview: CasePreview, path: Path) -> None:
     try:
-        path.write_bytes(problem_workbook(preview.problems, preview.file_name))
+        write_file(path, problem_workbook(preview.problems, preview.file_name))
     except OSError as exc:
         raise ValidationError(f"参数 --problem-list：{cannot_write(path, exc)}") from exc
     print(f"问题清单（{len(preview.problems)} 处）已存为 {path}。")
@@ -309,7 +310,7 @@ def cmd_export_cases(ctx: Context, args: argparse.Namespace) -> int:
         exported = export_cases(session, CaseFilter(month=args.month, state=state, unit_id=unit), now=office_now(),
                                 reveal=args.reveal, user_id=actor.id)
     try:
-        save_export(out, exported.data, personal=args.reveal)
+        write_file(out, exported.data, personal=args.reveal)
     except OSError as exc:
         raise ValidationError(f"参数 --out：{cannot_write(out, exc)}") from exc
     if exported.count:

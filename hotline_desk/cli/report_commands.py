@@ -28,6 +28,7 @@ from hotline_desk.demo.month import check_demo_month, run_demo
 from hotline_desk.errors import HotlineError, ValidationError, cannot_write, os_reason
 from hotline_desk.services.accounts import accounts, users
 from hotline_desk.services.exchange.import_values import unit_named
+from hotline_desk.services.files import write_file
 from hotline_desk.services.office import admin, settings
 from hotline_desk.services.reporting import bulletin
 from hotline_desk.services.reporting.bonus_input import parse_points
@@ -372,7 +373,7 @@ def _show_notices(notices: list[str]) -> None:
 def _write(path: Path, data: bytes) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        write_file(path, data)
     except OSError as exc:
         raise HotlineError(cannot_write(path, exc)) from exc
 

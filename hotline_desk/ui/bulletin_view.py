@@ -44,6 +44,7 @@ from sqlalchemy.orm import Session
 from hotline_desk.errors import HotlineError, cannot_write
 from hotline_desk.services.accounts.permissions import ROLE_ACTIONS
 from hotline_desk.services.cases.case_query import CaseFilter
+from hotline_desk.services.files import write_file
 from hotline_desk.services.reporting import bulletin
 from hotline_desk.services.reporting.bulletin_changes import (
     DraftConflict,
@@ -655,7 +656,7 @@ class BulletinView(QWidget):
         path, _ = QFileDialog.getSaveFileName(self, "保存简报", default, "PDF (*.pdf)")
         if path:
             try:
-                Path(path).write_bytes(self.pdf_bytes)
+                write_file(Path(path), self.pdf_bytes)
             except OSError as exc:
                 QMessageBox.warning(self, "无法保存", cannot_write(path, exc))
                 return

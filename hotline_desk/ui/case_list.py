@@ -34,7 +34,8 @@ from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.case_query import CaseFilter, months_with_cases, search_hint
 from hotline_desk.services.cases.history import STATES
 from hotline_desk.services.cases.records import case_view, with_assisting
-from hotline_desk.services.exchange.case_export import export_cases, save_export
+from hotline_desk.services.exchange.case_export import export_cases
+from hotline_desk.services.files import write_file
 from hotline_desk.services.office import reference
 from hotline_desk.ui.case_actions import attempt, perform
 from hotline_desk.ui.changes import Change, follow
@@ -266,7 +267,7 @@ class CaseListView(QWidget):
         if exported is None:
             return
         try:
-            save_export(Path(path), exported.data, personal=reveal)
+            write_file(Path(path), exported.data, personal=reveal)
         except OSError as exc:
             QMessageBox.warning(self, "无法保存", cannot_write(path, exc))
             return

@@ -38,6 +38,7 @@ from hotline_desk.services.exchange.import_problems import (
 from hotline_desk.services.exchange.import_values import ValueChoices
 from hotline_desk.services.exchange.imports import commit_cases, preview_cases, save_mapping
 from hotline_desk.services.exchange.reply_import import ReplyPreview, commit_replies, preview_replies
+from hotline_desk.services.files import write_file
 from hotline_desk.services.office import reference
 from hotline_desk.services.office.settings import Settings
 from hotline_desk.ui.changes import Change
@@ -359,7 +360,7 @@ class PreviewPage(QWizardPage):
             QMessageBox.warning(self, "未保存问题清单", refused.message)
             return
         try:
-            path.write_bytes(problem_workbook(preview.problems, preview.file_name))
+            write_file(path, problem_workbook(preview.problems, preview.file_name))
         except OSError as exc:
             QMessageBox.warning(self, "无法保存问题清单", cannot_write(path, exc))
             return

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from hotline_desk.errors import cannot_write
 from hotline_desk.services.accounts.permissions import refusal
 from hotline_desk.services.clock import short_time
+from hotline_desk.services.files import write_file
 from hotline_desk.services.reporting import bulletin
 from hotline_desk.services.reporting.bonus_input import bonus_frozen, parse_points
 from hotline_desk.services.reporting.frozen import MonthFigures, month_scores
@@ -330,7 +331,7 @@ class ScoringView(QWidget):
             if warning:
                 QMessageBox.warning(self, "字体提示", warning)
         try:
-            path.write_bytes(data)
+            write_file(path, data)
         except OSError as exc:
             QMessageBox.warning(self, "无法保存", cannot_write(path, exc))
             return False

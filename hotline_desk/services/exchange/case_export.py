@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import sys
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -63,20 +59,3 @@ def export_cases(session: Session, case_filter: CaseFilter, *, now: datetime, re
             rows.append((c.number, c.registered_at, SOURCE_LABELS[c.source], state, name, phone, c.address,
                          c.appeal_type_name, c.category_label, c.title, c.content, units.get(c.main_unit_id or 0, "")))
     return ExportedCases(write_rows("工单清单", HEADER, rows, anchor=anchors.tag(anchor)), len(rows))
-
-
-def save_export(path: Path, data: bytes, *, personal: bool) -> None:
-    """Write an export to ``path``. One that shows callers' names and phones (a case list so asked, every dispatch
-    sheet) is readable by this user only on POSIX, as the database and its backups are (a workbook left readable by
-    everyone in a home or shared folder handed them to every account of the machine); the mode is set before anything
-    is written, also on a file written over. Where modes cannot be set (a USB stick, another user's file written over)
-    it is written all the same, as any export is; an OSError is the caller's to word."""
-    if not personal:
-        path.write_bytes(data)
-        return
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        if sys.platform != "win32":
-            with contextlib.suppress(OSError):
-                os.fchmod(handle.fileno(), 0o600)  # a file that was there keeps its own mode otherwise
-        handle.write(data)

@@ -22,7 +22,7 @@ from hotline_desk.services.cases.events import half_imported, statuses_for
 from hotline_desk.services.cases.queues import CONFIDENTIAL
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.exchange import sheet_signing
-from hotline_desk.services.exchange.case_export import save_export
+from hotline_desk.services.files import write_file
 from hotline_desk.services.office.settings import Settings
 from hotline_desk.vocabulary import DispatchRole
 
@@ -180,9 +180,9 @@ def _export_one(session: Session, sheet: DispatchSheet, base: Path, fonts: FontS
 
 
 def _write(path: Path, data: bytes) -> Path:
-    """A sheet holds its callers' names and phones: written readable by this user only (see ``save_export``)."""
+    """A sheet holds its callers' names and phones: written readable by this user only (see ``write_file``)."""
     try:
-        save_export(path, data, personal=True)
+        write_file(path, data, personal=True)
     except OSError as exc:
         raise ValidationError(cannot_write(path, exc)) from exc
     return path
