@@ -255,6 +255,11 @@ def _begin_writing(conn: Connection, busy_timeout_ms: int) -> None:
         raw.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
 
 
+# What the server does about a station that stops answering (see ``_install_postgresql_hooks``).
+SERVER_SIDE_LIMITS = ("tcp_keepalives_idle = 30", "tcp_keepalives_interval = 5", "tcp_keepalives_count = 3",
+                      "idle_in_transaction_session_timeout = '120s'")
+
+
 def _install_postgresql_hooks(engine: Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -262,6 +267,14 @@ def _install_postgresql_hooks(engine: Engine, busy_timeout_ms: int) -> None:
             # Waiting for another station's write gives up after the same time as on SQLite, with the same message.
             cur.execute(f"SET lock_timeout = {int(busy_timeout_ms)}")
             cur.execute("SET TIME ZONE 'UTC'")  # stored moments are naive office time; the server must not shift them
+            # A station that dies inside a write (power cut, pulled cable) holds the one write lock: every other
+            # station's saves, and any opening that has to write, wait for it. The server lets it go once the
+            # station's connection is found dead (keepalives, as the client's own), or once a transaction has waited
+            # on its station longer than any of the program's own work between two statements.
+            for setting in SERVER_SIDE_LIMITS:
+                cur.execute(f"SET {setting}")
+            if dbapi_conn.info.server_version >= 140000:
+                cur.execute("SET client_connection_check_interval = '5s'")  # a client gone during a long statement
         dbapi_conn.commit()
 
     @event.listens_for(engine, "begin")
@@ -416,8 +429,9 @@ class Database:
 
 def _operational(exc: BaseException) -> bool:
     """A database that cannot be used right now: SQLAlchemy's OperationalError, or the driver's own where the app
-    talks to the driver directly (PostgreSQL's COPY, SQLite's BEGIN IMMEDIATE retries)."""
-    return isinstance(exc, OperationalError) or any(
+    talks to the driver directly (PostgreSQL's COPY, SQLite's BEGIN IMMEDIATE retries), or a server that ended the
+    connection (a transaction left waiting too long on its station ends as the driver's InternalError)."""
+    return isinstance(exc, OperationalError) or _connection_lost(exc) or any(
         kind.__name__ == "OperationalError" and kind.__module__.split(".")[0] in ("psycopg", "sqlite3")
         for kind in type(exc).__mro__)
 

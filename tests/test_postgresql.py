@@ -4,6 +4,7 @@ office's SQLite file onto the server (and back) with every row and the audit cha
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -241,6 +242,44 @@ def test_a_save_held_up_past_the_lock_timeout_is_said_in_words_even_inside_a_bul
         db.dispose()
     with opened.reader() as s:
         assert s.scalar(select(func.count()).select_from(Case)) == 0
+
+
+def test_a_station_that_dies_inside_a_write_lets_the_office_go_and_opening_never_waits_for_it(
+        office_pg: tuple[str, Database], pg_admin: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A station lost power inside an import's write (its connection left open, the one write lock held): every
+    save elsewhere failed, and so did opening the program, which clears the dead import's batch. Now the server lets
+    a transaction go once it has waited on its station too long, and an opening that cannot clear goes on."""
+    from hotline_desk import db as db_module
+    from hotline_desk.models import ImportBatch
+    from hotline_desk.services.maintenance.opening import clear_unfinished_imports
+
+    _name, opened = office_pg
+    with opened.session() as s:
+        users.add_user(s, None, "admin", "管理员", "admin")
+        s.add(ImportBatch(kind="cases", file_name="台账.xlsx", sha256="0" * 64, created_at=datetime(2022, 7, 5),
+                          state="in_progress"))
+    limits = tuple(setting.replace("'120s'", "'1s'") for setting in db_module.SERVER_SIDE_LIMITS)
+    monkeypatch.setattr(db_module, "SERVER_SIDE_LIMITS", limits)
+    dead = Database(opened.url)  # the station that dies, with the program's own settings
+    other = Database(opened.url, busy_timeout_ms=300)
+    try:
+        with pytest.raises(DatabaseError, match="连接中断了"), dead.session() as held:
+            held.execute(text("SELECT 1"))  # the write lock is taken as its transaction begins
+            assert clear_unfinished_imports(other) == []  # opening goes on instead of failing on the lock
+            with pytest.raises(DatabaseError, match="数据库正被其他工作站占用"), other.session() as s:
+                users.add_user(s, get_actor(s, "admin"), "op1", "张丽", "operator")
+            time.sleep(2.5)  # the dead station says nothing more: the server ends its transaction
+            with other.session() as s:
+                users.add_user(s, get_actor(s, "admin"), "op1", "张丽", "operator")
+            held.execute(text("SELECT 1"))  # had it lived on, it would be told in words, its work not kept
+        with other.reader() as s:
+            assert [u.username for u in users.list_users(s)] == ["admin", "op1"]
+        with opened.engine.connect() as conn:
+            shown = conn.exec_driver_sql("SHOW tcp_keepalives_idle").scalar()
+        assert shown == "30"  # a station whose cable was pulled is found dead by the server in well under a minute
+    finally:
+        dead.dispose()
+        other.dispose()
 
 
 def test_a_server_starting_up_is_said_in_words() -> None:
