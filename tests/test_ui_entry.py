@@ -803,3 +803,33 @@ def test_typing_in_a_picker_opened_on_a_name_replaces_it_and_a_mended_name_clear
     QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
     assert dialog.values()["unit"] == 2 and dialog.error.text() == ""
     dialog.accept()  # closed as 确定 would: nothing to ask about
+
+
+def test_a_save_the_database_refused_does_not_leave_the_last_call_s_已登记_beside_保存(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another station held the database: the warning went, and the line beside 保存 still read “已登记 RZ…” of the
+    call before, as if this one were in. It now says this call is not saved, the form kept as typed."""
+    from hotline_desk.errors import DatabaseError
+
+    entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
+    _fill_by_keyboard(entry)
+    press(KEYS.Key_S, CTRL)
+    assert entry.status.text().startswith("已登记 ")
+    warned: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _parent, _title, text, *_args: warned.append(text))
+
+    def busy(*_args: object, **_kwargs: object) -> None:
+        raise DatabaseError("数据库正被其他工作站占用，请稍后再试。")
+
+    monkeypatch.setattr("hotline_desk.ui.case_entry.register_case", busy)
+    entry.caller.setFocus()
+    _fill_by_keyboard(entry)
+    entry.phone.setText("13803750002")  # another caller: no question about a repeated call
+    press(KEYS.Key_S, CTRL)
+    assert warned == ["数据库正被其他工作站占用，请稍后再试。"]
+    assert entry.status.text() == "未保存：数据库正被其他工作站占用，请稍后再试。"
+    assert entry.caller.text() == "刘先生" and len(_cases(db)) == 1  # the form as typed, nothing more saved
+    entry.caller.setFocus()
+    type_text("女士")  # the line goes with the next change, as other words about the form do
+    assert entry.status.text() == ""

@@ -592,6 +592,8 @@ class CaseEntryView(QWidget):
             self._refuse(exc.errors or [(exc.field or "content", exc.message)])
             return
         except HotlineError as exc:
+            # The line beside 保存 spoke of the call before (已登记 RZ…): it now says that this one is not saved.
+            self._say_of_form(f"未保存：{exc.message}")
             QMessageBox.warning(self, "无法保存", exc.message)
             return
         assisting = self.assist.currentText().strip() if draft.assist_unit_ids else ""
