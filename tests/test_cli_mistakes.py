@@ -328,3 +328,22 @@ def test_a_narrative_file_may_name_kinds_in_chinese_and_numbers_loosely(office: 
     with office.reader() as s:
         [typical] = bulletin.get_draft(s, "2022-07").issue.typical_cases
     assert (typical.number, typical.polarity) == (number, "negative")
+
+
+def test_a_step_refused_because_another_station_moved_the_case_names_who_and_when(
+        office: Database, people: People, clock: FakeClock, capsys: pytest.CaptureFixture[str]) -> None:
+    """Two supervisors at once: the second's 驳回 read only “当前为已交办，不能驳回”, where the window names who
+    approved it. Two people named 李强 are told apart by login name, as at login."""
+    from hotline_desk.services.accounts import users
+    from hotline_desk.services.cases import workflow as wf
+
+    with office.session() as s:
+        number = register_case(s, people.operator, draft(s), clock=clock).number
+        users.add_user(s, people.admin, "liqiang2", "李强", "operator")
+    with office.session() as s:
+        from hotline_desk.services.cases.records import find_case
+
+        wf.approve(s, people.supervisor, find_case(s, number).id, clock=clock)
+    code, _, err = run(capsys, office, "case", "reject", number, "--reason", "单位不对", user="sup2")
+    assert code == 2 and "不能驳回" in err, err
+    assert f"。最近一步：工单{number}已被李强（sup1）于2022-07-05 09:00审核通过并交办。" in err, err

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.cli.common import Context, SubParsers, choice_code, fmt, jsonable, to_json
 from hotline_desk.cli.parsing import parse_time
-from hotline_desk.errors import ValidationError
+from hotline_desk.errors import TransitionError, ValidationError
 from hotline_desk.services.cases import classification, workflow
 from hotline_desk.services.cases import records as cases
 from hotline_desk.services.cases.history import FOLLOWUP_RESULTS, STATES
@@ -145,9 +145,15 @@ def _unit_id(session: Session, name: str | None) -> int | None:
 
 def _run_step(ctx: Context, args: argparse.Namespace, call: Any) -> int:
     actor = ctx.actor()
-    with ctx.db.session() as session:
-        case = cases.find_case(session, args.number)
-        view = call(session, actor, case.id, parse_time(getattr(args, "at", None)))
+    with ctx.db.reader() as session:
+        case_id = cases.find_case(session, args.number).id
+    try:
+        with ctx.db.session() as session:
+            view = call(session, actor, case_id, parse_time(getattr(args, "at", None)))
+    except TransitionError as exc:  # the case moved on: who moved it, and when (another station, a minute ago)
+        with ctx.db.reader() as session:
+            said = workflow.last_step_said(session, case_id)
+        raise TransitionError(f"{exc.message}最近一步：{said}。" if said else exc.message) from exc
     last = view.events[-1]
     print(f"{view.number}：{last.label}，当前状态“{view.state_label}”。{last.details}")
     if view.notice:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline_desk.errors import ConflictError, NotFound, TransitionError, ValidationError
@@ -138,11 +138,21 @@ def changed_since(session: Session, case_id: int, shown_version: int, *, clock: 
     return _last_step_said(session, case, clock())
 
 
+def last_step_said(session: Session, case_id: int, *, clock: Clock = office_now) -> str:
+    """Who did the case's last step and when, in words (工单RZ…已被李强于16:43审核交办): said beside a step refused
+    because the case moved on, where no screen's version tells what changed (the command line)."""
+    case = session.get(Case, case_id)
+    return _last_step_said(session, case, clock()) if case is not None else ""
+
+
 def _last_step_said(session: Session, case: Case, now: datetime) -> str:
     last = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)
                            .order_by(CaseEvent.seq.desc()).limit(1)).first()
     who = session.get(User, last.actor_id) if last is not None and last.actor_id else None
     name = who.display_name if who else "其他工作站"
+    if who is not None and (session.scalar(select(func.count()).select_from(User)
+                                           .where(User.display_name == who.display_name)) or 0) > 1:
+        name = f"{name}（{who.username}）"  # two 李强 in the office: told apart by login name, as at login
     shown = "%H:%M" if last is not None and last.recorded_at.date() == now.date() else "%Y-%m-%d %H:%M"
     when = f"于{last.recorded_at:{shown}}" if last is not None else ""
     what = _what_was_done(last) if last is not None else "修改"
