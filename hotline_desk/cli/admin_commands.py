@@ -267,7 +267,10 @@ def cmd_passwd(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-def _db_file(ctx: Context) -> Path:
+def _db_file(ctx: Context, restoring: bool = False) -> Path:
+    if ctx.db.path is None and restoring:
+        raise HotlineError("restore 只适用于 SQLite 数据库文件；服务器数据库从服务器的备份恢复（pg_restore 到新建的库，"
+                          "见说明书“多个工作站共用一个数据库”第 5 步），再把各工作站的连接改到新库。")
     if ctx.db.path is None:
         raise HotlineError("备份命令只适用于 SQLite 数据库文件；服务器数据库由服务器统一备份（pg_dump，见说明书），"
                           "也可用 migrate-db 复制成一个 SQLite 文件留存。")
@@ -295,7 +298,7 @@ def cmd_restore(ctx: Context, args: argparse.Namespace) -> int:
     place = sqlite_path(url) if url.startswith("sqlite:///") else None
     if place is not None and not place.is_dir() and (found := backup.vacant(place)) is not None:
         return _restore_where_there_is_none(place, Path(args.file), found, args.other_database)
-    path = _db_file(ctx)
+    path = _db_file(ctx, restoring=True)
     actor = ctx.actor()
     if not actor.can(Permission.MANAGE_SETTINGS):  # the right restore rests on, named for what was asked
         raise PermissionDenied(f"{actor.display_name}（{actor.role_label}）无权从备份恢复数据库：恢复会替换全部数据，"
