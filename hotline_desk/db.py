@@ -144,7 +144,7 @@ def sqlite_path(url: str) -> Path:
     return Path(make_url(url).database or "")
 
 
-def _read_only_file(path: Path) -> str | None:
+def read_only_file(path: Path) -> str | None:
     """How to open a SQLite file this user may not write (a read-only share, a copy on a CD), or None if writable.
 
     Beside a WAL file SQLite keeps its shared-memory file: where the folder is writable (or those files are there) the
@@ -303,7 +303,7 @@ class Database:
         reader: Engine
         if self.is_sqlite:
             path = self.path
-            how = _read_only_file(path) if path is not None and url.startswith("sqlite:///") else None
+            how = read_only_file(path) if path is not None and url.startswith("sqlite:///") else None
             self.read_only = how is not None
             # Long work (building a bulletin) runs on a worker thread with its own session; SQLite may be used
             # from the thread that opened the pooled connection or another, one session at a time.

@@ -212,6 +212,13 @@ def test_a_read_only_database_can_be_read(office: Database, people: People, cloc
     finally:
         read_only.dispose()
     assert copy.read_bytes() == before and sorted(p.name for p in read_only_folder.iterdir()) == ["office.sqlite3"]
+    # Rescuing the copy onto another disk: the backup was refused as “unable to open database file” (or waited on
+    # a lock it could not make), and the anchor log beside the file could not be written either.
+    code, out, err = run(capsys, str(copy), "backup", "--dir", str(read_only_folder.parent / "usb"))
+    assert code == 0 and "数据库所在的文件夹不可写，未写入锚点记录文件" in out, err
+    rescued = next((read_only_folder.parent / "usb").glob("*.sqlite3"))
+    assert run(capsys, str(rescued), "case", "show", number, user="op1")[0] == 0
+    assert copy.read_bytes() == before
 
 
 WRITER = """

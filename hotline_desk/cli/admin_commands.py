@@ -285,7 +285,8 @@ def cmd_backup(ctx: Context, args: argparse.Namespace) -> int:
         _folder, keep = backups.backup_location(session, path, args.dir)
     print(f"已备份到 {info.path}（{backups.retention_words(keep)}）。")
     if info.anchor is not None:
-        print(f"审计锚点：{info.anchor.code}（已写入备份清单 {info.manifest.name} 和锚点记录文件）")
+        where = "和锚点记录文件" if info.anchor_logged else "；数据库所在的文件夹不可写，未写入锚点记录文件"
+        print(f"审计锚点：{info.anchor.code}（已写入备份清单 {info.manifest.name}{where}）")
     for caught in info.half_imports:
         print(half_imports.caught_words(caught))
     if info.not_removed:

@@ -17,7 +17,14 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from urllib.request import pathname2url
 
-from hotline_desk.db import Database, explain_operational_error, head_revision, is_sqlite_file, sqlite_url
+from hotline_desk.db import (
+    Database,
+    explain_operational_error,
+    head_revision,
+    is_sqlite_file,
+    read_only_file,
+    sqlite_url,
+)
 from hotline_desk.errors import DatabaseError, os_reason
 from hotline_desk.services.accounts import anchors
 from hotline_desk.services.accounts.audit import ANCHOR_HASH_LENGTH, Anchor
@@ -63,6 +70,8 @@ class BackupInfo:
     half_imports: tuple[HalfImport, ...] = ()
     # Old backups retention meant to delete but could not (open elsewhere, on Windows): deleted by a later backup.
     not_removed: tuple[Path, ...] = ()
+    # Whether the anchor went into the anchor log beside the database too (not where that folder is read-only).
+    anchor_logged: bool = True
 
     @property
     def manifest(self) -> Path:
@@ -164,9 +173,14 @@ def file_uri(path: Path, mode: str = "ro") -> str:
 
 
 def _copy(source: Path | sqlite3.Connection, target: Path) -> None:
-    """SQLite's backup API from a file (opened read-only) or from a connection already holding it."""
+    """SQLite's backup API from a file (opened read-only) or from a connection already holding it. A file in a
+    folder this user may not write (a read-only share, a CD) is opened as the program opens it there: as immutable
+    when no log beside it holds anything, since SQLite cannot make its lock file there (a plain read-only opening
+    waited for ever on a lock file cut short)."""
+    how = None if isinstance(source, sqlite3.Connection) else read_only_file(source)
     src = source if isinstance(source, sqlite3.Connection) else \
-        sqlite3.connect(file_uri(source), uri=True, timeout=30)
+        sqlite3.connect(file_uri(source) if how != "immutable=1" else f"{file_uri(source, 'ro')}&immutable=1",
+                        uri=True, timeout=30)
     try:
         dst = sqlite3.connect(target)
         try:
@@ -276,8 +290,12 @@ def backup(db_path: Path, directory: Path, *, keep: int, now: datetime,
                                               for c in caught]
         manifest_path(target).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         manifest_path(target).chmod(0o600)  # as private as the backup beside it
+        logged = anchor is not None
         if anchor is not None:
-            anchors.append_log(anchors.log_path_for_file(db_path), anchor, f"备份 {target.name}", now)
+            try:
+                anchors.append_log(anchors.log_path_for_file(db_path), anchor, f"备份 {target.name}", now)
+            except OSError:  # beside a database on a read-only share: the backup stands, its manifest has the anchor
+                logged = False
     except (sqlite3.Error, OSError) as exc:
         Path(tmp).unlink(missing_ok=True)
         if target.exists() and target.stat().st_size == 0:
@@ -286,7 +304,7 @@ def backup(db_path: Path, directory: Path, *, keep: int, now: datetime,
     found = list_backups(directory, db_path, held)
     kept = _kept(found, keep)
     stuck = tuple(old.path for old in found if old.path != target and old.path not in kept and not _remove(old))
-    return BackupInfo(target, now, anchor, caught, stuck)
+    return BackupInfo(target, now, anchor, caught, stuck, anchor_logged=logged)
 
 
 def _reason(exc: sqlite3.Error | OSError, db_path: Path) -> str:
