@@ -749,6 +749,12 @@ def open_database(db: str | None = None, *, upgrade: bool = True, after_upgrade:
         detail = str(getattr(exc, "orig", None) or exc)
         if "not a database" in detail or "malformed" in detail:
             raise DatabaseError("无法打开数据库：该文件已损坏或不是本软件的数据库。") from exc
+        if path is not None and ("disk i/o error" in detail.lower() or "disk is full" in detail.lower()):
+            # SQLite makes a small file beside the database to open it at all: a full disk stops even reading.
+            raise DatabaseError(
+                f"无法打开数据库 {database.display_name}：多半是它所在的磁盘已满（打开数据库要在它旁边建一个小文件），"
+                "也可能是磁盘出了故障。数据库文件本身没有改动。请先腾出磁盘空间再打开；急需留一份时，关闭所有打开它的"
+                "程序后，可直接把这个文件复制到别的磁盘。") from exc
         reason = explain_operational_error(exc, database.display_name) or detail
         raise DatabaseError(f"无法打开数据库：{reason}") from exc
     except DatabaseError:

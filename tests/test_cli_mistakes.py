@@ -354,3 +354,20 @@ def test_a_step_refused_because_another_station_moved_the_case_names_who_and_whe
     code, _, err = run(capsys, office, "case", "reject", number, "--reason", "单位不对", user="sup2")
     assert code == 2 and "不能驳回" in err, err
     assert f"。最近一步：工单{number}已被李强（sup1）于2022-07-05 09:00审核通过并交办。" in err, err
+
+
+def test_a_database_on_a_full_disk_says_the_file_is_untouched_and_how_to_keep_a_copy(
+        office: Database, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite makes a small file beside the database to open it at all, so on a full disk even verify failed, with
+    “刚才的操作没有保存” said of nothing done. The message now says what happened and what may still be done."""
+    import sqlite3
+
+    from hotline_desk import db as db_module
+
+    def full(_database: Database) -> None:  # what SQLite says when it cannot make its -shm file on a full disk
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(db_module, "schema_revision", full)
+    code, out, err = run(capsys, office, "verify")
+    assert code == 2 and "多半是它所在的磁盘已满" in err and "数据库文件本身没有改动" in err, out + err
+    assert "可直接把这个文件复制到别的磁盘" in err and "刚才的操作没有保存" not in err
