@@ -371,3 +371,27 @@ def test_a_database_on_a_full_disk_says_the_file_is_untouched_and_how_to_keep_a_
     code, out, err = run(capsys, office, "verify")
     assert code == 2 and "多半是它所在的磁盘已满" in err and "数据库文件本身没有改动" in err, out + err
     assert "可直接把这个文件复制到别的磁盘" in err and "刚才的操作没有保存" not in err
+
+
+def test_restoring_onto_a_read_only_file_says_so_not_that_another_station_has_it(
+        office: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The file could not be written (its permissions, a read-only disk): restore said it was open at another
+    station, and the administrator went looking for one."""
+    code, out, err = run(capsys, office, "backup", "--dir", str(tmp_path / "usb"))
+    made = Path(out.split("已备份到 ", 1)[1].split("（", 1)[0])
+    place = Path(office.path)
+    office.dispose()
+    before = place.read_bytes()
+    if os.geteuid() == 0:
+        if subprocess.run(["chattr", "+i", str(place)], check=False, capture_output=True).returncode:
+            pytest.skip("this file system cannot make a file read-only for root")
+    else:
+        place.chmod(0o444)
+    try:
+        code, out, err = run(capsys, str(place), "restore", str(made))
+    finally:
+        if os.geteuid() == 0:
+            subprocess.run(["chattr", "-i", str(place)], check=False)
+        place.chmod(0o600)
+    assert code == 2 and "是只读的" in err and "其他窗口或工作站" not in err, out + err
+    assert place.read_bytes() == before

@@ -458,6 +458,9 @@ def exclusive(db_path: Path) -> Iterator[sqlite3.Connection | None]:
     if not db_path.exists():
         yield None
         return
+    if read_only_file(db_path) is not None:  # said as it is, not as a station holding the file
+        raise DatabaseError(f"数据库文件 {db_path} 是只读的（没有写入权限，或所在的磁盘、文件夹只读），不能替换。"
+                            "当前数据库未改动。请让管理员检查文件权限后再试。")
     conn = sqlite3.connect(file_uri(db_path, "rw"), uri=True, timeout=IN_USE_TIMEOUT_S, isolation_level=None)
     try:
         try:
