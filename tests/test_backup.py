@@ -275,6 +275,7 @@ def test_what_killed_backups_left_is_cleared_by_the_next(db: Database, db_path: 
     folder = tmp_path / "b"
     real = backup.backup(db_path, folder, keep=5, now=datetime(2022, 7, 1, 18, 0))
     stale = [folder / ".partial-abc.sqlite3", folder / ".partial-abc.sqlite3-journal",
+             folder / ".partial-ghi.sqlite3-journal",  # alone: its copy was removed when the disk ran full
              folder / "hotline-desk-20220702-180000.sqlite3"]
     fresh = folder / ".partial-def.sqlite3"
     for path in [*stale, fresh]:

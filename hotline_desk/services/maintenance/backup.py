@@ -269,7 +269,7 @@ def backup(db_path: Path, directory: Path, *, keep: int, now: datetime,
         raise DatabaseError(f"备份目录 {directory} 是一个文件，不是文件夹。请在设置中（或用 --dir）指定一个文件夹。")
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        _clear_leftovers(directory, f".partial-*{SUFFIX}", f"{PREFIX}*{SUFFIX}")
+        _clear_leftovers(directory, f".partial-*{SUFFIX}", f".partial-*{SUFFIX}-journal", f"{PREFIX}*{SUFFIX}")
         target = _reserve(directory, now)
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=".partial-", suffix=SUFFIX)
         os.close(fd)
@@ -298,6 +298,7 @@ def backup(db_path: Path, directory: Path, *, keep: int, now: datetime,
                 logged = False
     except (sqlite3.Error, OSError) as exc:
         Path(tmp).unlink(missing_ok=True)
+        Path(f"{tmp}-journal").unlink(missing_ok=True)  # what a copy cut short by a full disk leaves beside it
         if target.exists() and target.stat().st_size == 0:
             target.unlink(missing_ok=True)
         raise DatabaseError(f"备份失败：{_reason(exc, db_path)}。请检查备份目录是否可写、磁盘空间是否足够。") from exc
@@ -489,7 +490,7 @@ def restore(db_path: Path, source: Path, *, keep: int, now: datetime, other_data
         raise DatabaseError(f"“{source.name}”就是当前数据库本身，不能用它恢复自己。未恢复。")
     _check_file(source)
     try:
-        _clear_leftovers(db_path.parent, f".restore-*{SUFFIX}")
+        _clear_leftovers(db_path.parent, f".restore-*{SUFFIX}", f".restore-*{SUFFIX}-journal")
         fd, name = tempfile.mkstemp(dir=db_path.parent, prefix=".restore-", suffix=SUFFIX)
     except OSError as exc:  # a folder this user may not write (read-only, another's)
         raise DatabaseError(f"恢复失败：不能在 {db_path.parent} 中写入（{os_reason(exc)}）。当前数据库未改动。"
