@@ -70,6 +70,9 @@ ACCEPTED: list[tuple[Any, datetime]] = [
     ("44750", datetime(2022, 7, 8)),
     ("44750.5", datetime(2022, 7, 8, 12, 0)),
     ("４４７５０", datetime(2022, 7, 8)),
+    # A date cell as the reader gives it: a day count held to 7 decimals reads 09:14:59.994 for 09:15
+    (datetime(2022, 8, 1, 9, 14, 59, 994000), datetime(2022, 8, 1, 9, 15)),
+    (datetime(2022, 8, 1, 9, 14, 59, 400000), datetime(2022, 8, 1, 9, 14, 59)),
 ]
 
 
@@ -186,3 +189,13 @@ def test_a_reply_sheet_with_times_typed_on_the_ime_is_read(db: Database, sheet: 
         (datetime(2022, 7, 5, 15, 0), datetime(2022, 7, 6, 8, 30)),
         (datetime(2022, 7, 5, 9, 1), datetime(2022, 7, 6, 8, 30)),  # a bare day: a minute after the dispatch
     ]
+
+
+def test_a_time_cell_held_a_hair_short_of_the_minute_is_read_as_that_minute() -> None:
+    """A 办结时间 typed as 09:15 and kept by Excel to 7 decimals came back 09:14:59.994 and was registered as 09:14."""
+    from datetime import time
+
+    assert norm.time_of_day(datetime(2022, 8, 1, 9, 14, 59, 994000)) == time(9, 15)
+    assert norm.time_of_day(time(9, 14, 59, 994000)) == time(9, 15)
+    assert norm.time_of_day(time(23, 59, 59, 999000)) == time(23, 59, 59)  # never past midnight
+

@@ -78,8 +78,8 @@ def _when(value: Any) -> datetime | None:
     """The moment a cell means, before any check of its year; None for an empty cell."""
     if value is None or value == "":
         return None
-    if isinstance(value, datetime):  # the reader has already rounded a date cell's day count to the millisecond
-        return value.replace(microsecond=0)
+    if isinstance(value, datetime):  # a date cell's day count read to the millisecond: 09:15 may be 09:14:59.994
+        return _to_second(value)
     if isinstance(value, date):
         return datetime.combine(value, time())
     if isinstance(value, time):
@@ -114,9 +114,10 @@ def time_of_day(value: Any) -> time | None:
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
-        return value.time().replace(microsecond=0)
+        return _to_second(value).time()
     if isinstance(value, time):
-        return value.replace(microsecond=0)
+        return _to_second(datetime.combine(date.min, value)).time() if value < time(23, 59, 59) else \
+            value.replace(microsecond=0)
     if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value < 1:
         return (datetime.min + timedelta(seconds=round(value * 86400))).time()
     raw, folded = _written(value)
