@@ -155,8 +155,11 @@ def test_a_signing_dated_by_its_day_after_a_declined_return_follows_the_ruling(
         assert preview.problems == [] and [row.sign_at for row in preview.ready] == [ruled + timedelta(minutes=1)]
 
 
+@pytest.mark.parametrize(("written", "said"), [(None, True), ("{day} 12:00 AM", False), ("{day} 00:00", False)])
 def test_a_reply_dated_a_later_day_without_a_time_says_it_was_taken_as_midnight(
-        db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+        db: Database, people: People, clock: FakeClock, tmp_path: Path, written: str | None, said: bool) -> None:
+    """A day alone is taken as midnight and the history says so; a midnight written out (00:00, 12:00 AM) is the
+    unit's own time, and the history does not call it a day alone."""
     with db.session() as s:
         case_id = register_case(s, people.operator, draft(s), clock=clock).id
         dispatched = wf.approve(s, people.supervisor, case_id, clock=clock).events[-1].at
@@ -165,7 +168,8 @@ def test_a_reply_dated_a_later_day_without_a_time_says_it_was_taken_as_midnight(
     book = openpyxl.load_workbook(path)
     sheet = book["交办单"]
     sheet.cell(4, 11).value = "已处理"
-    sheet.cell(4, 12).value = (dispatched + timedelta(days=1)).date()
+    day = (dispatched + timedelta(days=1)).date()
+    sheet.cell(4, 12).value = day if written is None else written.format(day=f"{day:%Y-%m-%d}")
     book.save(path)
     clock.set(dispatched + timedelta(days=2))
     with db.session() as s:
@@ -176,7 +180,7 @@ def test_a_reply_dated_a_later_day_without_a_time_says_it_was_taken_as_midnight(
         replied = case_view(s, case_id).events[-1]
     midnight = datetime.combine(dispatched.date() + timedelta(days=1), datetime.min.time())
     assert (replied.kind, replied.at) == ("reply", midnight)
-    assert "办结时间按当日零时记" in replied.note
+    assert ("办结时间按当日零时记" in replied.note) is said, replied.note
 
 
 def test_a_case_whose_return_waits_says_so_on_the_sheet(db: Database, people: People, clock: FakeClock,

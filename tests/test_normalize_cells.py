@@ -199,3 +199,12 @@ def test_a_time_cell_held_a_hair_short_of_the_minute_is_read_as_that_minute() ->
     assert norm.time_of_day(time(9, 14, 59, 994000)) == time(9, 15)
     assert norm.time_of_day(time(23, 59, 59, 999000)) == time(23, 59, 59)  # never past midnight
 
+
+@pytest.mark.parametrize(("cell", "timed"), [
+    ("2022-08-01", False), ("2022年8月1日", False), (20220801, False), ("44774", False), (44774, False),
+    ("2022-08-01 00:00", True), ("2022-08-01 12:00 AM", True), ("2022年8月1日0点", True), ("202208010000", True),
+    (44774.5, True), (datetime(2022, 8, 1), False), (datetime(2022, 8, 1, 9, 30), True), ("2022-08-01 上午9点", True),
+])
+def test_a_date_cell_that_writes_its_time_is_told_from_a_day_alone(cell: Any, timed: bool) -> None:
+    assert norm.writes_time(cell) is timed
+

@@ -107,6 +107,26 @@ def _written(value: Any) -> tuple[str, str]:
     return raw, raw if raw.isascii() else unicodedata.normalize("NFKC", raw)
 
 
+def writes_time(value: Any) -> bool:
+    """Whether a date cell writes a time of day, midnight included (2022-08-01 00:00, 12:00 AM), rather than its
+    day alone (2022年8月1日, 20220801, a day count without a fraction). A date cell's own 0:00 cannot be told from
+    a day alone, and counts as one."""
+    if isinstance(value, datetime):
+        return value.time() != time()
+    if isinstance(value, date) or value is None:
+        return False
+    if isinstance(value, int | float):
+        return not float(value).is_integer()
+    _raw, folded = _written(value)
+    if DAY_COUNT_TEXT.fullmatch(folded):
+        return not float(folded).is_integer()
+    compact = COMPACT_DATE.fullmatch(folded)
+    if compact:
+        return compact.group(4) is not None
+    lowered = folded.lower()
+    return any(mark in lowered for mark in (":", "点", "时", "am", "pm", "a.m", "p.m", "午", "晚上", "早上", "凌晨"))
+
+
 def time_of_day(value: Any) -> time | None:
     """The time of day a cell holds, for a register that keeps the call's date and its time in two columns
     (受理日期 2022-07-05, 受理时间 9:30): an Excel time, a day's fraction (0.3958), or 9:30, 09:30:00, 9时30分,

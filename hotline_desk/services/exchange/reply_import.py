@@ -61,9 +61,11 @@ FINISHED_ON_THE_DAY = "（交办单只填了日期，办结时间按上一步后
 FINISHED_DATE_ONLY = "（交办单只填了日期，办结时间按当日零时记）"
 
 
-def _day_only_note(taken: datetime | None, written: datetime | None, on_the_day: str, date_only: str) -> str:
-    """What the history says of a time the sheet gave by its day alone: set after the step before, or midnight."""
-    if taken is None:
+def _day_only_note(taken: datetime | None, written: datetime | None, on_the_day: str, date_only: str,
+                   timed: bool = False) -> str:
+    """What the history says of a time the sheet gave by its day alone: set after the step before, or midnight.
+    A time written out (00:00, 12:00 AM) is the unit's own, and said of no further."""
+    if taken is None or timed:
         return ""
     return on_the_day if taken != written else date_only if taken.time() == time() else ""
 
@@ -351,10 +353,12 @@ def _signed_at(status: Any, unit_id: int, written: datetime) -> Any:
                  and d.signed_at.replace(second=0, microsecond=0) == minute), None)
 
 
-def _on_the_day(moment: datetime | None, after: datetime | None) -> datetime | None:
+def _on_the_day(moment: datetime | None, after: datetime | None, timed: bool = False) -> datetime | None:
     """A date written without a time (2026年12月4日, read as 0:00) on the day of the step before it: that day, a
-    minute after that step, not midnight before it (a same-day reply was refused as earlier than the signing)."""
-    if moment is None or after is None or moment.time() != time() or moment.date() != after.date() or moment >= after:
+    minute after that step, not midnight before it (a same-day reply was refused as earlier than the signing). A
+    midnight written out (00:00, 12:00 AM) is taken as written, and refused if it is too early."""
+    if moment is None or after is None or timed or moment.time() != time() or moment.date() != after.date() \
+            or moment >= after:
         return moment
     return after + timedelta(minutes=1)
 
@@ -426,8 +430,10 @@ def _reply_row(excel_row: int, number: str, values: dict[str, Any], cases: dict[
         problems.append(("签收时间", f"这是本单位此前一次交办的签收时间（导出交办单后，工单{number}经退单又交办给"
                                    "本单位），请填写这次交办后的签收时间"))
         return None
-    signed = _on_the_day(written, max(mine.dispatched_at, status.last_event_at or mine.dispatched_at))
-    finished = _on_the_day(moments.get("办结时间"), signed or mine.signed_at or mine.dispatched_at)
+    timed = {column: norm.writes_time(values[column]) for column in ("签收时间", "办结时间")}
+    signed = _on_the_day(written, max(mine.dispatched_at, status.last_event_at or mine.dispatched_at),
+                         timed["签收时间"])
+    finished = _on_the_day(moments.get("办结时间"), signed or mine.signed_at or mine.dispatched_at, timed["办结时间"])
     text = norm.text(values["回复内容"])
     result = norm.result_word(values["办理结果"])
     replying = bool(text or result or finished or values["办结时间"])
@@ -448,7 +454,8 @@ def _reply_row(excel_row: int, number: str, values: dict[str, Any], cases: dict[
             signs = not found
             if signs:
                 _event, status = run_in_memory(ctx, status, actor, Action.SIGN, Sign(unit_id), signed)
-    sign_note = _day_only_note(sign_at, moments.get("签收时间"), SIGNED_ON_THE_DAY, SIGNED_DATE_ONLY)
+    sign_note = _day_only_note(sign_at, moments.get("签收时间"), SIGNED_ON_THE_DAY, SIGNED_DATE_ONLY,
+                               timed["签收时间"])
     contact = [f"〔{name}〕" for name in ("经办人", "联系电话") if norm.text(values[name])]
     if not replying and contact and mine.replied_at is None:
         if sign_at is None:  # nothing else on the row to record: not 已登记过, a reply not yet written
@@ -468,7 +475,8 @@ def _reply_row(excel_row: int, number: str, values: dict[str, Any], cases: dict[
         return None
     reply = wf.Reply(text=text, result=result, finished_at=finished, handler=norm.text(values["经办人"]),
                      handler_phone=phone, unit_id=unit_id,
-                     note=_day_only_note(finished, moments.get("办结时间"), FINISHED_ON_THE_DAY, FINISHED_DATE_ONLY))
+                     note=_day_only_note(finished, moments.get("办结时间"), FINISHED_ON_THE_DAY, FINISHED_DATE_ONLY,
+                                         timed["办结时间"]))
     found = STEPS[Action.REPLY].check(ctx, status, actor, reply, finished)
     problems += [(_REPLY_COLUMNS.get(p.field, "工单编号"), p.message) for p in found]
     return None if problems else ReplyRow(excel_row, case.id, number, sign_at, reply, finished, sign_note)
