@@ -269,6 +269,26 @@ def test_an_address_alone_does_not_match_a_reply_to_its_case(db: Database, peopl
     assert fingerprint(db) == before
 
 
+def test_another_unit_s_case_typed_into_the_sheet_is_named_as_that_unit_s(db: Database, people: People,
+                                                                           sheet: Path, clock: FakeClock) -> None:
+    """A clerk typed 纸坊镇's case number on a new row of 自来水公司's sheet: it was refused as a row whose 来电时间 and
+    诉求内容 were deleted, which sent the office looking for columns nobody had touched."""
+    with db.session() as s:
+        other = register_case(s, people.operator, draft(s, unit_id=unit_id(s, "纸坊镇")), clock=clock)
+        wf.approve(s, people.supervisor, other.id, clock=clock)
+
+    def add_a_row(_book: openpyxl.Workbook, ws: Worksheet) -> None:
+        ws.cell(7, 1).value = other.number
+        ws.cell(7, RESULT).value = "已解决"
+        ws.cell(7, REPLY).value = "已处理"
+        ws.cell(7, FINISHED).value = datetime(2022, 7, 6, 8, 30)
+
+    preview = _preview(db, _filled(sheet, add_a_row), clock)
+    assert len(preview.ready) == 3
+    assert [(p.row, p.reason) for p in preview.problems] == [
+        (7, f"工单{other.number}当前交办给纸坊镇，不是交给本单位的（可能已退单改派，或编号写错了）")]
+
+
 def test_reply_cells_merged_across_rows_are_refused_for_every_row_they_span(
         db: Database, sheet: Path, clock: FakeClock) -> None:
     def merge_the_reply(_book: openpyxl.Workbook, ws: Worksheet) -> None:

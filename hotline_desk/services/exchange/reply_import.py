@@ -142,10 +142,11 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now, 
     for i in sorted(set(held) - set(filled)):
         preview.problems.append(Problem(i + header_index + 2, "回复内容", held[i]))
     checks = _Checks(session, now)
+    unit_names = {unit_id: info.name for unit_id, info in checks.units.items()}
     preview.blank = sum(1 for i, n in enumerate(numbers) if n and i not in set(filled) and i not in held)
     for i in filled:
         excel_row, number = i + header_index + 2, numbers[i]
-        problems = _parse_problems(number, cells[i], rows_of[number], cases, statuses, unit.id)
+        problems = _parse_problems(number, cells[i], rows_of[number], cases, statuses, unit.id, unit_names)
         if i in merged:
             problems.append(merged[i])
         problems += [(name, UNSAVED_FORMULA_CELL) for name in unsaved[i]]
@@ -275,7 +276,7 @@ def _left_out(session: Session, unit_id: int, numbers: set[str], key: list[list[
 
 
 def _parse_problems(number: str, cells: dict[str, Any], rows: list[int], cases: dict[str, Case],
-                    statuses: dict[int, Any], unit_id: int) -> list[tuple[str, str]]:
+                    statuses: dict[int, Any], unit_id: int, unit_names: dict[int, str]) -> list[tuple[str, str]]:
     """What is wrong with a row before its cells are read: a case filled in on several rows, a row that is not its
     case's, a case not with this unit now."""
     problems: list[tuple[str, str]] = []
@@ -283,6 +284,13 @@ def _parse_problems(number: str, cells: dict[str, Any], rows: list[int], cases: 
         problems.append(("工单编号", f"工单{number}在第 {'、'.join(map(str, rows))} 行都填写了，一件工单只能填一行；"
                                    "请删去多余的行后重新导入"))
     case = cases.get(number)
+    if case is not None and case.id in statuses:  # first: a case of another unit is that, whatever the row holds
+        status = statuses[case.id]
+        if unit_id not in {d.unit_id for d in status.current_dispatches}:
+            holders = "、".join(dict.fromkeys(unit_names.get(d.unit_id, "") for d in status.current_dispatches))
+            now = f"当前交办给{holders}，" if holders else "当前没有交办给任何单位，"
+            problems.append(("工单编号", f"工单{number}{now}不是交给本单位的（可能已退单改派，或编号写错了）"))
+            return problems
     differs = _differs(case, cells) if case is not None else None
     if differs:
         problems.append(("工单编号", f"本行的{'、'.join(differs)}与工单{number}不符（是否只对部分列排序，或改了"
@@ -294,10 +302,6 @@ def _parse_problems(number: str, cells: dict[str, Any], rows: list[int], cases: 
         problems.append(("工单编号", f"本行的来电时间和诉求内容都是空的（列被删去或清空），无法核对回复是否属于"
                                    f"工单{number}，请使用原样导出的交办单填写"))
         return problems
-    if case is not None and case.id in statuses:
-        current = {d.unit_id for d in statuses[case.id].current_dispatches}
-        if unit_id not in current:
-            problems.append(("工单编号", "该工单当前没有交办给本单位（可能已退单改派或不是本单位的工单）"))
     return problems
 
 
