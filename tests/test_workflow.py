@@ -468,7 +468,7 @@ def test_backdated_or_future_times_refused(db: Database, people: People, clock: 
         supervised = wf.supervise(s, people.supervisor, case_id, clock=clock).events[-1].at
     # within the same minute the seconds say which came first, not 09:30 before 09:30
     _refused(db, case_id, ValidationError,
-             f"时间{supervised:%Y-%m-%d %H:%M}:00早于上一步（{supervised:%Y-%m-%d %H:%M}:40）",
+             f"时间 {supervised:%Y-%m-%d %H:%M}:00 早于上一步（督办，{supervised:%Y-%m-%d %H:%M}:40）",
              lambda s: wf.sign(s, people.operator, case_id, at=supervised.replace(second=0), clock=clock))
 
 

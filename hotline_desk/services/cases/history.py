@@ -126,6 +126,7 @@ class CaseStatus:
     closed_at: datetime | None = None
     last_event_at: datetime | None = None
     last_seq: int = 0
+    last_event_kind: str = ""  # what the last step was, for a time refused as earlier than it (不同意退单)
 
     @property
     def state_label(self) -> str:
@@ -244,7 +245,8 @@ def _on_review(status: CaseStatus, ev: EventRecord) -> CaseStatus:
 
 
 def _register(status: CaseStatus | None, ev: EventRecord) -> CaseStatus:
-    return CaseStatus(state=CaseState.REGISTERED, registered_at=ev.at, last_event_at=ev.at, last_seq=ev.seq)
+    return CaseStatus(state=CaseState.REGISTERED, registered_at=ev.at, last_event_at=ev.at, last_seq=ev.seq,
+                      last_event_kind=ev.kind)
 
 
 def _coordinate(status: CaseStatus, ev: EventRecord) -> CaseStatus:
@@ -344,7 +346,7 @@ def _followup_undone(status: CaseStatus, ev: EventRecord) -> CaseStatus:
     before = status.before_followup
     if before is None:
         raise ValueError("followup_undone without a follow-up to undo")
-    return replace(before, last_event_at=ev.at, last_seq=ev.seq)
+    return replace(before, last_event_at=ev.at, last_seq=ev.seq, last_event_kind=ev.kind)
 
 
 Reducer = Callable[[CaseStatus, EventRecord], CaseStatus]
@@ -383,7 +385,7 @@ def apply_event(status: CaseStatus | None, ev: EventRecord) -> CaseStatus:
     reducer = REDUCERS.get(ev.kind)
     if reducer is None:
         raise ValueError(f"unknown event kind {ev.kind}")
-    return reducer(replace(status, last_event_at=ev.at, last_seq=ev.seq), ev)
+    return reducer(replace(status, last_event_at=ev.at, last_seq=ev.seq, last_event_kind=ev.kind), ev)
 
 
 def replay(events: Iterable[EventRecord], as_of: datetime | None = None) -> CaseStatus | None:

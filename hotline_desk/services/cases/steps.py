@@ -336,7 +336,9 @@ def _timing(status: CaseStatus, ctx: StepContext, at: datetime) -> list[Problem]
                             f"或到{status.last_event_at:%H:%M}之后再登记。", Gate.INPUT, "at")]
         shown = "%Y-%m-%d %H:%M:%S" if at.replace(second=0) == status.last_event_at.replace(second=0, microsecond=0) \
             else "%Y-%m-%d %H:%M"  # within the same minute: the seconds tell which came first
-        return [Problem(f"时间{at:{shown}}早于上一步（{status.last_event_at:{shown}}），请核对。", Gate.INPUT, "at")]
+        step = EventKind.labels().get(status.last_event_kind, "")
+        before = f"{step}，{status.last_event_at:{shown}}" if step else f"{status.last_event_at:{shown}}"
+        return [Problem(f"时间 {at:{shown}} 早于上一步（{before}），请核对。", Gate.INPUT, "at")]
     return []
 
 
@@ -444,7 +446,7 @@ def _sign_gates(ctx: StepContext, status: CaseStatus, actor: Actor, p: Sign | No
     if target.signed_at is not None:
         return [Problem(f"{ctx.unit_name(target.unit_id)}已于{target.signed_at:%Y-%m-%d %H:%M}签收。", Gate.STATE)]
     if at < target.dispatched_at:
-        return [Problem(f"签收时间应在交办时间之后：{at:%Y-%m-%d %H:%M}早于上一步（交办于"
+        return [Problem(f"签收时间应在交办时间之后：{at:%Y-%m-%d %H:%M} 早于上一步（交办于"
                         f"{target.dispatched_at:%Y-%m-%d %H:%M}），请核对。", Gate.INPUT, "at")]
     return []
 
