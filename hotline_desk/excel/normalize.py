@@ -189,6 +189,8 @@ def _date_parts(folded: str, raw: str) -> tuple[int, int, int, int, int, int]:
         return (year, month, day, *_time_parts(folded[9:].strip(), raw))
     if NO_YEAR.match(folded):
         raise CellError(f"日期“{raw}”缺少年份，{FORMAT_HINT}")
+    if TIME_OF_DAY.fullmatch(folded) and writes_time(folded):  # 3:00 PM, 下午3点: a time, its day not written
+        raise CellError(f"“{raw}”只有时间没有日期，请连同日期写成 2022-07-05 14:30 或 2022年7月5日下午3点")
     raise CellError(f"无法识别的日期“{raw}”，{FORMAT_HINT}")
 
 
