@@ -177,6 +177,19 @@ def test_a_sheet_copied_into_a_new_workbook_is_refused_as_such(db: Database, she
     assert "import-cases" not in str(refused.value) and "导入工单" not in str(refused.value)
 
 
+def test_a_filled_sheet_given_to_the_case_import_is_sent_to_the_reply_import(db: Database, sheet: Path,
+                                                                               clock: FakeClock) -> None:
+    """The case import asked for 诉求类型 and 办理方式 columns a 交办单 never has, and only then refused its numbers as
+    cases already here: it now says at once what the file is and where it goes."""
+    from hotline_desk.services.exchange.imports import preview_cases
+
+    before = fingerprint(db)
+    with db.reader() as s, pytest.raises(ImportFileError, match="是本软件导出的交办单，不是工单清单") as refused:
+        preview_cases(s, _filled(sheet, lambda _b, _w: None), clock=clock)
+    assert "导入单位回复" in str(refused.value) and "import-replies" in str(refused.value)
+    assert fingerprint(db) == before
+
+
 def test_a_filled_copy_of_the_tab_and_a_deleted_row_are_said(db: Database, sheet: Path, clock: FakeClock) -> None:
     def copy_tab_and_delete_a_row(book: openpyxl.Workbook, ws: Worksheet) -> None:
         copied = book.copy_worksheet(ws)

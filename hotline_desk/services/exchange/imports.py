@@ -13,7 +13,15 @@ from sqlalchemy.orm import Session
 from hotline_desk.errors import ValidationError
 from hotline_desk.excel import normalize as norm
 from hotline_desk.excel.columns import FIELD_LABELS, NOT_IMPORTED, auto_mapping, clean, find_header
-from hotline_desk.excel.reader import UNSAVED_FORMULA_CELL, data_sheets, filled_rows, first_data_sheet, read_workbook
+from hotline_desk.excel.dispatch_sheet import KEY_MARK, KEY_SHEET
+from hotline_desk.excel.reader import (
+    UNSAVED_FORMULA_CELL,
+    ImportFileError,
+    data_sheets,
+    filled_rows,
+    first_data_sheet,
+    read_workbook,
+)
 from hotline_desk.models import Case, ImportBatch, User
 from hotline_desk.services.accounts import accounts, audit
 from hotline_desk.services.accounts.permissions import Actor, require
@@ -98,6 +106,11 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
     choices = dict(values or {})
     check_choices(session, choices)
     book = read_workbook(path)
+    key = next((s for s in book.sheets if s.name == KEY_SHEET), None)
+    if key is not None and key.rows and key.rows[0] and key.rows[0][0] == KEY_MARK:
+        # A unit's filled 交办单 given to the wrong import: its cases are this database's already.
+        raise ImportFileError(f"“{book.file_name}”是本软件导出的交办单，不是工单清单，未导入。单位填写的回复请用"
+                              "“导入单位回复”（命令行 import-replies）导入。")
     sheet = first_data_sheet(book, sheet_name)
     saved = dict(Settings(session).get("import.mappings").get(mapping_name, {})) if mapping_name else {}
     saved.update({clean(k): v for k, v in (manual or {}).items()})
