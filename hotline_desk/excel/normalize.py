@@ -79,7 +79,7 @@ def _when(value: Any) -> datetime | None:
     if value is None or value == "":
         return None
     if isinstance(value, datetime):  # a date cell's day count read to the millisecond: 09:15 may be 09:14:59.994
-        return _to_second(value)
+        return _whole_second(value)
     if isinstance(value, date):
         return datetime.combine(value, time())
     if isinstance(value, time):
@@ -134,9 +134,9 @@ def time_of_day(value: Any) -> time | None:
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
-        return _to_second(value).time()
+        return _whole_second(value).time()
     if isinstance(value, time):
-        return _to_second(datetime.combine(date.min, value)).time() if value < time(23, 59, 59) else \
+        return _whole_second(datetime.combine(date.min, value)).time() if value < time(23, 59, 59) else \
             value.replace(microsecond=0)
     if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value < 1:
         return (datetime.min + timedelta(seconds=round(value * 86400))).time()
@@ -159,6 +159,18 @@ def _number_date(value: int | float) -> datetime:
     if 20000 <= number <= 80000:
         return _to_second(EXCEL_EPOCH + timedelta(days=number))
     raise CellError(f"无法识别的日期“{text(value)}”")
+
+
+# How far short of a whole second a date cell may fall from Excel keeping its day count to about 7 decimals
+# (0.0000001 day is under 9 ms): within it the cell meant that second.
+EXCEL_SHORTFALL = timedelta(milliseconds=10)
+
+
+def _whole_second(moment: datetime) -> datetime:
+    """A date cell's moment to the second it was written as: up to the next one when it falls short of it only by
+    Excel's rounding (09:14:59.994 is 09:15), else the second it is in (a time kept with its fraction elsewhere)."""
+    up = moment.replace(microsecond=0) + timedelta(seconds=1)
+    return up if moment.microsecond and up - moment <= EXCEL_SHORTFALL else moment.replace(microsecond=0)
 
 
 def _to_second(moment: datetime) -> datetime:
