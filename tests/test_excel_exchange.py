@@ -773,6 +773,22 @@ def test_a_sheet_the_disk_could_not_take_leaves_no_file_and_the_next_export_take
     assert [p.name for p in out.iterdir()] == [path.name]
 
 
+def test_a_dispatch_sheet_prints_from_excel_on_landscape_pages_with_its_column_names_on_each(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """Units print the 交办单 from Excel: it came out portrait, cut across pages, the column names only on the
+    first page, and a long 回复内容 on one line past its cell."""
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+        [path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, clock=clock)
+    sheet = openpyxl.load_workbook(path)["交办单"]
+    assert sheet.page_setup.orientation == "landscape" and int(sheet.page_setup.paperSize) == 9  # A4
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToWidth == 1
+    assert sheet.page_setup.fitToHeight == 0 and sheet.print_title_rows == "$1:$3"
+    assert sheet.cell(3, 11).value == "回复内容" and sheet.cell(4, 11).alignment.wrap_text
+    assert "&P" in sheet.oddFooter.center.text
+
+
 def test_dispatch_sheets_for_every_unit_also_on_paper(db: Database, people: People, clock: FakeClock,
                                                       tmp_path: Path) -> None:
     import pdfplumber

@@ -84,6 +84,7 @@ def write_dispatch_workbook(sheet: DispatchSheet, *, anchor: str = "", signature
             cell = ws.cell(r, col)
             cell.border = BOX
             cell.fill = REPLY_FILL
+            cell.alignment = Alignment(wrap_text=True, vertical="top")  # a long reply shows whole, on paper too
             if REPLY_COLUMNS[col - len(CASE_COLUMNS) - 1] in ("签收时间", "办结时间"):
                 cell.number_format = "yyyy-mm-dd hh:mm"
         if row.signed_at is not None:  # as recorded: read back, it changes nothing
@@ -108,6 +109,7 @@ def write_dispatch_workbook(sheet: DispatchSheet, *, anchor: str = "", signature
     for letter, w in zip("ABCDEFGHIJKLMN", (16, 17, 18, 40, 10, 15, 20, 17, 17, 14, 40, 17, 10, 15), strict=True):
         ws.column_dimensions[letter].width = w
     ws.freeze_panes = ws.cell(HEADER_ROW + 1, 2)
+    _set_up_printing(ws)
     key = book.create_sheet(KEY_SHEET)
     for r, value in enumerate((*key_values(sheet), signature), 1):
         set_text(key.cell(r, 1), value)
@@ -115,6 +117,20 @@ def write_dispatch_workbook(sheet: DispatchSheet, *, anchor: str = "", signature
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _set_up_printing(ws: Any) -> None:
+    """Printed from Excel as units do: A4 landscape, the fourteen columns one page wide, the title, unit line and
+    column names on every page (a second page of cases had no column names)."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages down as the cases need
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = f"1:{HEADER_ROW}"
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.5
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
 
 
 def key_values(sheet: DispatchSheet) -> tuple[str, int, str, str]:
