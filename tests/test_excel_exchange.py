@@ -848,13 +848,16 @@ def test_an_assisting_unit_is_named_in_the_case_its_history_and_its_own_sheet(
         water, city = unit_id(s, "自来水公司"), unit_id(s, "城市管理局")
         case_id = register_case(s, people.operator, draft(s, unit_id=water), clock=clock).id
         wf.approve(s, people.supervisor, case_id, assist_ids=(city,), clock=clock)
-        [path] = export_dispatch(s, city, tmp_path, clock=clock)
+        [path] = export_dispatch(s, city, tmp_path / "city", clock=clock)
+        [main_path] = export_dispatch(s, water, tmp_path / "water", clock=clock)
     with db.reader() as s:
         view = case_view(s, case_id)
     assert (view.unit, view.assisting) == ("自来水公司", "城市管理局")
     assert view.events[-1].details.startswith("交办：自来水公司（主办），协办：城市管理局")
     sheet = openpyxl.load_workbook(path)["交办单"]
     assert sheet.cell(4, 4).value.startswith("【协办，主办单位：自来水公司】")
+    # the leading unit's sheet names whom it works with
+    assert openpyxl.load_workbook(main_path)["交办单"].cell(4, 4).value.startswith("【主办，协办单位：城市管理局】")
 
 
 def test_an_exported_case_list_is_in_call_time_order_whatever_the_order_of_entry(

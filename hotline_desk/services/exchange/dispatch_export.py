@@ -53,6 +53,9 @@ def dispatch_sheet(session: Session, unit_id: int, now: datetime) -> DispatchShe
         if mine.role == DispatchRole.ASSIST:  # the unit helps: it should know so, and who leads
             main = status.main_dispatch
             content = f"【协办，主办单位：{names.get(main.unit_id, '') if main else ''}】{content}"
+        elif helpers := [names.get(d.unit_id, "") for d in status.current_dispatches
+                         if d.role == DispatchRole.ASSIST]:  # the unit leads: whom to work with
+            content = f"【主办，协办单位：{'、'.join(helpers)}】{content}"
         if mine.extension_granted_days:  # the 办理期限 column already has the extension in it: say why it moved
             content = f"【已同意延期{mine.extension_granted_days}个工作日】{content}"
         if status.supervised:
