@@ -190,6 +190,18 @@ def test_a_filled_sheet_given_to_the_case_import_is_sent_to_the_reply_import(db:
     assert fingerprint(db) == before
 
 
+def test_a_sheet_saved_as_csv_is_not_sent_round_to_save_it_as_xlsx(db: Database, sheet: Path, clock: FakeClock,
+                                                                    tmp_path: Path) -> None:
+    """A unit saved its filled sheet as CSV: the refusal advised saving it again as .xlsx, which loses the hidden key,
+    so the next try was refused too. It now says to fill in the sheet as exported."""
+    csv = tmp_path / "交办单-自来水公司.xlsx"
+    csv.write_text("工单编号,签收时间,办理结果\nRZ2207-00001,2022-07-05 15:00,已解决\n", encoding="utf-8")
+    with pytest.raises(ImportFileError, match="不是 Excel 工作簿") as refused:
+        _preview(db, csv, clock)
+    said = str(refused.value)
+    assert "请让单位在原样导出的交办单上填写后发回" in said and "另存为 .xlsx 再导入" not in said
+
+
 def test_a_filled_copy_of_the_tab_and_a_deleted_row_are_said(db: Database, sheet: Path, clock: FakeClock) -> None:
     def copy_tab_and_delete_a_row(book: openpyxl.Workbook, ws: Worksheet) -> None:
         copied = book.copy_worksheet(ws)

@@ -25,6 +25,10 @@ class ImportFileError(HotlineError):
     """The file cannot be imported as it is; the message says why and what to do."""
 
 
+class NotAWorkbook(ImportFileError):
+    """A file that is no Excel workbook (a CSV or text file named .xlsx): what to do next depends on the import."""
+
+
 @dataclass(frozen=True)
 class SheetData:
     name: str
@@ -203,8 +207,8 @@ def _check_container(path: Path, head: bytes) -> None:
                 raise ImportFileError(f"“{path.name}”设有打开密码，请在 Excel 中取消密码后另存，再导入。")
         return
     if not head.startswith(b"PK"):
-        raise ImportFileError(f"“{path.name}”不是 Excel 工作簿（可能是改了扩展名的 CSV 或文本文件）。"
-                              "请在 Excel 中打开后另存为 .xlsx 再导入。")
+        raise NotAWorkbook(f"“{path.name}”不是 Excel 工作簿（可能是改了扩展名的 CSV 或文本文件）。"
+                           "请在 Excel 中打开后另存为 .xlsx 再导入。")
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
@@ -256,8 +260,8 @@ def read_workbook(path: Path) -> WorkbookData:
     except (calamine.ZipError, calamine.XmlError) as exc:
         raise ImportFileError(f"“{path.name}”内容已损坏，无法读取。请在 Excel 中打开确认后另存，再导入。") from exc
     except calamine.CalamineError as exc:
-        raise ImportFileError(f"“{path.name}”不是 Excel 工作簿（可能是改了扩展名的 CSV 或文本文件）。"
-                              "请在 Excel 中打开后另存为 .xlsx 再导入。") from exc
+        raise NotAWorkbook(f"“{path.name}”不是 Excel 工作簿（可能是改了扩展名的 CSV 或文本文件）。"
+                           "请在 Excel 中打开后另存为 .xlsx 再导入。") from exc
     return WorkbookData(file_name=path.name, sha256=hashlib.sha256(data).hexdigest(), sheets=sheets,
                         unsaved_formulas=[ref for refs in formulas.values() for ref in refs])
 

@@ -15,7 +15,13 @@ from sqlalchemy.orm import Session
 from hotline_desk.errors import ChangedBehindTheApp, ValidationError
 from hotline_desk.excel import normalize as norm
 from hotline_desk.excel.dispatch_sheet import CASE_COLUMNS, KEY_MARK, KEY_SHEET, REPLY_COLUMNS
-from hotline_desk.excel.reader import UNSAVED_FORMULA_CELL, ImportFileError, read_workbook, refuse_too_long
+from hotline_desk.excel.reader import (
+    UNSAVED_FORMULA_CELL,
+    ImportFileError,
+    NotAWorkbook,
+    read_workbook,
+    refuse_too_long,
+)
 from hotline_desk.models import AppealType, Case, CaseEvent, ImportBatch
 from hotline_desk.services.accounts import audit
 from hotline_desk.services.accounts.permissions import Actor, require
@@ -103,7 +109,12 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now, 
     Columns are found by their names (a unit may add a column, or a line above the table); a row whose 来电时间 or
     诉求内容 is not its case's (the 工单编号 column sorted on its own) is refused, as is every row of a case filled
     in twice."""
-    book = read_workbook(path)
+    try:
+        book = read_workbook(path)
+    except NotAWorkbook as exc:  # saved as CSV on the way: saving it back as .xlsx would not bring its key back
+        raise NotAWorkbook(f"“{path.name}”不是 Excel 工作簿（可能被另存成了 CSV 或文本文件），未导入。交办单须在原样"
+                           "导出的 .xlsx 文件上填写：另存为 CSV 后再转回 .xlsx 也会丢失交办单的隐藏标识，同样无法导入。"
+                           "请让单位在原样导出的交办单上填写后发回。") from exc
     key = next((s for s in book.sheets if s.name == KEY_SHEET), None)
     sheets = [s for s in book.sheets if s.name != KEY_SHEET]
     if key is None or not key.rows or key.rows[0][0] != KEY_MARK:
