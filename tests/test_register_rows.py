@@ -333,6 +333,22 @@ def test_of_two_columns_with_one_name_the_visible_one_is_read_and_the_hidden_one
             in preview.summary())
 
 
+def test_hidden_rows_of_a_register_are_imported_and_said(db: Database, clock: FakeClock, tmp_path: Path) -> None:
+    """Rows a clerk hid (cases set aside, or a filter left on) go in like the others; the preview says which, since
+    whoever looks at the sheet does not see them."""
+    path = tmp_path / "台账.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["编号", "来电时间", "诉求内容", "诉求类型", "问题分类"])
+    for n in range(1, 4):
+        sheet.append([f"TZ{n}", f"2024-03-04 09:0{n}", f"路灯不亮{n}", "问题处理类", "城市管理—市容市政"])
+    sheet.row_dimensions[3].hidden = True
+    book.save(path)
+    preview = _preview(db, path, clock)
+    assert len(preview.ready) == 3
+    assert "第 3 行是隐藏的行（共 1 行），其中的工单照常读取" in preview.summary()
+
+
 def test_names_written_with_full_width_brackets_or_digits_are_the_lists_own(db: Database, clock: FakeClock,
                                                                             tmp_path: Path) -> None:
     path = tmp_path / "台账.xlsx"

@@ -146,6 +146,18 @@ def test_a_reply_column_hidden_alone_is_read_and_said(db: Database, sheet: Path,
     assert "K 列“回复内容”是隐藏的列，照常读取。" in preview.summary()
 
 
+def test_hidden_rows_are_read_and_said(db: Database, sheet: Path, clock: FakeClock) -> None:
+    """A unit hid two answered rows: their replies went in, and nothing told the office, which sees only one row."""
+    def hide(_book: openpyxl.Workbook, ws: Worksheet) -> None:
+        ws.row_dimensions[5].hidden = True
+        ws.row_dimensions[6].hidden = True
+        ws.row_dimensions[40].hidden = True  # an empty row hidden: nothing to say of it
+
+    preview = _preview(db, _filled(sheet, hide), clock)
+    assert (len(preview.ready), preview.problems) == (3, [])
+    assert "第 5、6 行是隐藏的行（共 2 行），其中的回复照常读取；请在 Excel 中取消隐藏后核对。" in preview.summary()
+
+
 def test_a_deleted_reply_column_is_named(db: Database, sheet: Path, clock: FakeClock) -> None:
     def drop_finished(_book: openpyxl.Workbook, ws: Worksheet) -> None:
         ws.delete_cols(FINISHED)

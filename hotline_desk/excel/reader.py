@@ -37,6 +37,17 @@ class SheetData:
     visible: bool
     unsaved: frozenset[tuple[int, int]] = frozenset()  # (row, column) from 0: a formula with no result saved
     hidden_columns: frozenset[int] = frozenset()  # columns from 0 that Excel hides (an .xlsx's <col hidden="1">)
+    hidden_rows: frozenset[int] = frozenset()  # rows from 0 that Excel hides (<row r="5" hidden="1">)
+
+    def hidden_rows_note(self, first: int, what: str) -> str:
+        """What to say of the filled rows Excel hides from ``first`` (from 0) on: read like the others, though the
+        person looking at the sheet does not see them. ``what``: what the rows hold (工单, 回复)."""
+        shown = [i + 1 for i in sorted(self.hidden_rows) if i >= first and i < len(self.rows)
+                 and any(str(c).strip() for c in self.rows[i] if c is not None)]
+        if not shown:
+            return ""
+        listed = "、".join(map(str, shown[:10])) + ("等" if len(shown) > 10 else "")
+        return f"第 {listed} 行是隐藏的行（共 {len(shown)} 行），其中的{what}照常读取；请在 Excel 中取消隐藏后核对。"
 
 
 @dataclass(frozen=True)
@@ -74,6 +85,7 @@ class _XmlFacts:
 
     unsaved: dict[str, list[str]] = field(default_factory=dict)  # cells whose formula has no saved result ("K5" …)
     hidden: dict[str, frozenset[int]] = field(default_factory=dict)  # hidden columns, from 0
+    hidden_rows: dict[str, frozenset[int]] = field(default_factory=dict)  # hidden rows, from 0
     too_far: dict[str, str] = field(default_factory=dict)  # the cell that makes the sheet too large to read
 
 
@@ -92,6 +104,8 @@ def _sheet_xml_facts(data: bytes) -> _XmlFacts:
                     facts.unsaved.setdefault(sheet, []).extend(cells)
                 if columns := _hidden_columns(xml):
                     facts.hidden[sheet] = columns
+                if rows := _hidden_rows(xml):
+                    facts.hidden_rows[sheet] = rows
                 if far := _too_far(xml):
                     facts.too_far[sheet] = far
     return facts
@@ -143,6 +157,21 @@ def _far_down(xml: bytes, prefix: bytes) -> str:
         return ""
     cell = FIRST_CELL.search(xml, xml.find(b">", last))
     return cell.group(1).decode() if cell else f"A{bottom}"
+
+
+HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*\bhidden="(?:1|true)"[^>]*>')
+ROW_NUMBER = re.compile(rb'\br="([0-9]{1,7})"')
+
+
+def _hidden_rows(xml: bytes) -> frozenset[int]:
+    """The rows (from 0) a sheet's XML hides; a quick look first, so a sheet that hides none costs one search."""
+    if b'hidden="' not in xml:
+        return frozenset()
+    rows = set()
+    for tag in HIDDEN_ROW.findall(xml):
+        if found := ROW_NUMBER.search(tag):
+            rows.add(int(found.group(1)) - 1)
+    return frozenset(rows)
 
 
 def _hidden_columns(xml: bytes) -> frozenset[int]:
@@ -242,7 +271,7 @@ def read_workbook(path: Path) -> WorkbookData:
         # (or the other way round, as units rename files) is read as what it is.
         book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         facts = _sheet_xml_facts(data)
-        formulas, hidden = facts.unsaved, facts.hidden
+        formulas, hidden, hidden_rows = facts.unsaved, facts.hidden, facts.hidden_rows
         sheets = []
         for meta in book.sheets_metadata:
             if far := facts.too_far.get(meta.name) or facts.too_far.get(""):  # "": a part not matched to a name
@@ -254,7 +283,7 @@ def read_workbook(path: Path) -> WorkbookData:
             merged = list(sheet.merged_cell_ranges or [])
             sheets.append(SheetData(meta.name, rows, merged, meta.visible == calamine.SheetVisibleEnum.Visible,
                                     frozenset(cell_index(ref) for ref in formulas.get(meta.name, ())),
-                                    hidden.get(meta.name, frozenset())))
+                                    hidden.get(meta.name, frozenset()), hidden_rows.get(meta.name, frozenset())))
     except calamine.PasswordError as exc:
         raise ImportFileError(f"“{path.name}”设有密码，请在 Excel 中取消密码后另存，再导入。") from exc
     except (calamine.ZipError, calamine.XmlError) as exc:

@@ -123,7 +123,8 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
                           columns=[(h, FIELD_LABELS.get(mapping.get(i, ""), "")) for i, h in enumerate(header)],
                           other_sheets=[(other.name, filled_rows(other)) for other in data_sheets(book)
                                         if other.name != sheet.name],
-                          formulas=book.formula_note() + hidden_note(header, mapping, sheet.hidden_columns))
+                          formulas=book.formula_note() + hidden_note(header, mapping, sheet.hidden_columns)
+                          + sheet.hidden_rows_note(header_index + 1, "工单"))
     merged = fill_merged(sheet.rows, sheet.merged, header_index, mapping)
     data_rows = sheet.rows[header_index + 1:]
     unsaved: dict[int, list[int]] = {}  # data row → its mapped columns holding a formula with no result
