@@ -217,7 +217,7 @@ def test_rows_that_are_not_this_unit_s_or_not_a_phone_are_row_problems(db: Datab
         preview = preview_replies(s, filled, clock=clock)
     reasons = {(p.row, p.column): p.reason for p in preview.problems}
     assert "无效字符" in reasons[(4, "联系电话")]
-    assert "没有交办给本单位" in reasons[(5, "工单编号")]
+    assert "不是交给本单位的" in reasons[(5, "工单编号")]
     assert preview.ready == []
     with pytest.raises(ValidationError, match="未登记任何回复"), db.session() as s:
         commit_replies(s, people.supervisor, preview, clock=clock)
