@@ -103,9 +103,16 @@ def test_restore_refuses_a_bad_file_and_leaves_the_database_alone(db: Database, 
     newer.write_bytes(db_path.read_bytes())
     with sqlite3.connect(newer) as conn:
         conn.execute("UPDATE alembic_version SET version_num = 'zz_future'")
+    older = tmp_path / "older.sqlite3"
+    older.write_bytes(db_path.read_bytes())
+    from hotline_desk.db import known_revisions
+
+    with sqlite3.connect(older) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = ?", (sorted(known_revisions())[-2],))
     empty = tmp_path / "hotline-desk-20220705-180000.sqlite3"  # what a killed backup leaves
     empty.touch()
-    for bad, reason in ((broken, "损坏|不是有效"), (text, "不是有效"), (newer, "更新版本"),
+    for bad, reason in ((broken, "损坏|不是有效"), (text, "不是有效"), (newer, "由更新版本的本软件做成"),
+                        (older, "由较旧版本的本软件做成.*先另存一份，用本软件打开一次完成升级"),
                         (empty, "空文件（0 字节）")):
         with pytest.raises(DatabaseError, match=reason):
             backup.check_backup(bad)

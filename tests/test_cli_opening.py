@@ -113,7 +113,8 @@ def test_verify_does_not_upgrade_an_older_file(tmp_path: Path, capsys: pytest.Ca
     conn.close()
     before = path.read_bytes()
     code, _, err = run(capsys, "--db", str(path), "verify")
-    assert code == 2 and "数据库格式与本版本的软件不同" in err and "verify 不改动数据库" in err
+    assert code == 2 and "由较旧版本的本软件做成，格式与本版本不同" in err and "verify 不改动数据库" in err
+    assert "先用本软件打开一次（自动升级）再核验" in err and "更新" not in err
     assert path.read_bytes() == before
 
 

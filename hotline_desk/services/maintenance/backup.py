@@ -22,6 +22,7 @@ from hotline_desk.db import (
     explain_operational_error,
     head_revision,
     is_sqlite_file,
+    known_revisions,
     read_only_file,
     sqlite_url,
 )
@@ -405,12 +406,15 @@ def _check_file(path: Path) -> str:
     except sqlite3.DatabaseError as exc:
         raise DatabaseError(f"“{path.name}”不是有效的数据库备份：{_why_unreadable(exc)}。未恢复，当前数据库未改动。"
                             ) from exc
+    if revision and revision[0] in known_revisions() and revision[0] != head_revision():
+        raise DatabaseError(f"“{path.name}”由较旧版本的本软件做成（数据库版本 {revision[0]}，本软件为 "
+                            f"{head_revision()}），不能直接恢复，未恢复。请先另存一份，用本软件打开一次完成升级（如 "
+                            "hotline-desk --db 副本 unit list），再从升级后的副本恢复：升级给它写入了自己的基线记录，"
+                            "它已不算当前数据库的备份，恢复时须加 --other-database。")
     if not revision or revision[0] != head_revision():
-        raise DatabaseError(f"“{path.name}”的数据库版本（{revision[0] if revision else '无'}）与本软件"
-                            f"（{head_revision()}）不一致（来自更新版本或更旧版本的软件，或不是本软件的备份），"
-                            "未恢复。较旧的备份请先另存一份，用本软件打开一次完成升级（如 hotline-desk --db 副本 "
-                            "unit list），再从升级后的副本恢复：升级给它写入了自己的基线记录，它已不算当前数据库的"
-                            "备份，恢复时须加 --other-database。")
+        raise DatabaseError(f"“{path.name}”的数据库版本（{revision[0] if revision else '无'}）是本软件不认识的"
+                            f"（本软件为 {head_revision()}）：它由更新版本的本软件做成，或不是本软件的备份，未恢复。"
+                            "请用做成它的版本（或更新的版本）恢复。")
     return str(revision[0])
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline_desk.db import Database, head_revision, schema_revision
+from hotline_desk.db import Database, head_revision, known_revisions, schema_revision
 from hotline_desk.errors import DatabaseError
 from hotline_desk.models import Case, CaseEvent, CaseNumberCounter, Dispatch, FollowUp, ImportBatch
 from hotline_desk.models.facts import CaseFact
@@ -149,10 +149,12 @@ def consistency_problems(session: Session) -> list[str]:
 def refuse_other_format(db: Database) -> None:
     """``verify`` checks a file as it is (a copy kept as evidence is neither upgraded nor cleared of an import), so a
     file of another format is refused, saying how to check it, rather than read against this version's tables."""
-    if schema_revision(db) != head_revision():
-        raise DatabaseError(f"{db.display_name} 的数据库格式与本版本的软件不同（较旧，或由更新的版本创建）。"
-                            "verify 不改动数据库：请用与它同版本的软件核验，或先用本软件打开一次（较旧的格式自动升级）"
-                            "再核验。")
+    revision = schema_revision(db)
+    if revision != head_revision():
+        older = revision in known_revisions()
+        what = "由较旧版本的本软件做成" if older else "由更新版本的本软件做成（或不是本软件的数据库）"
+        how = "先用本软件打开一次（自动升级）再核验，或用与它同版本的软件核验" if older else "请用更新的版本核验"
+        raise DatabaseError(f"{db.display_name} {what}，格式与本版本不同。verify 不改动数据库：{how}。")
 
 
 def verify_all(session: Session, anchors: Sequence[audit.Anchor] = ()) -> audit.VerifyReport:
