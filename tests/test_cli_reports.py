@@ -86,8 +86,13 @@ def test_bulletin_command_edits_builds_and_finalises(demo_db: Database, capsys: 
     code, out, err = run(capsys, demo_db, "bulletin", "--month", "2022-07", "--out", str(out_pdf), "--finalize",
                          user="demo_sup1")  # the narrative above left the demo's typical cases no section to print in
     assert code == 2 and "件典型案例，但正文中没有标明“列出典型案例”的部分，它们不会印出" in err, err
-    code, out, _ = run(capsys, demo_db, "bulletin", "--month", "2022-07", "--out", str(out_pdf), "--finalize",
-                       "--accept-warnings", user="demo_sup1")
+    blocked = tmp_path / "不是文件夹"  # the PDF cannot be written (a full disk, a file where its folder should be)
+    blocked.write_text("x", encoding="utf-8")
+    code, out, err = run(capsys, demo_db, "bulletin", "--month", "2022-07", "--out", str(blocked / "b.pdf"),
+                         "--finalize", "--accept-warnings", user="demo_sup1")
+    assert code == 2 and "2022-07 的简报已定稿（定稿的简报保存在数据库中），但 PDF 未能保存" in err, err
+    assert "不必再加 --finalize" in err
+    code, out, _ = run(capsys, demo_db, "bulletin", "--month", "2022-07", "--out", str(out_pdf), user="demo_sup1")
     assert code == 0 and "已定稿" in out
     code, _, err = run(capsys, demo_db, "bulletin", "--month", "2022-07", "--call-volume", "x", user="demo_sup1")
     assert code == 2 and "已定稿" in err

@@ -353,7 +353,15 @@ def cmd_bulletin(ctx: Context, args: argparse.Namespace) -> int:
     if built.warning:
         print(f"警告：{built.warning}", file=sys.stderr)
     if out is not None:
-        _write(out, built.pdf)
+        try:
+            _write(out, built.pdf)
+        except HotlineError as exc:
+            if not args.finalize:
+                raise
+            # The finalising is saved whatever became of the file: said, with how to print it again.
+            raise HotlineError(f"{args.month} 的简报已定稿（定稿的简报保存在数据库中），但 PDF 未能保存：{exc.message}"
+                               f"处理后用 bulletin --month {args.month} --out 文件.pdf 重新输出（不必再加 --finalize，"
+                               "定稿的简报每次输出都完全相同）。") from exc
         print(f"已生成 {out}（{draft.issue.month[:4]}年第{draft.issue.year_issue}期，"
               f"{'已定稿' if draft.final else '草稿'}）")
     if args.json_out:
