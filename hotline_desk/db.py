@@ -748,7 +748,10 @@ def open_database(db: str | None = None, *, upgrade: bool = True, after_upgrade:
         database.dispose()
         detail = str(getattr(exc, "orig", None) or exc)
         if "not a database" in detail or "malformed" in detail:
-            raise DatabaseError("无法打开数据库：该文件已损坏或不是本软件的数据库。") from exc
+            where = f"--db \"{database.display_name}\" " if path is not None else ""
+            raise DatabaseError("无法打开数据库：该文件已损坏或不是本软件的数据库。如是办公室的数据库损坏（如断电），"
+                                f"可从备份恢复：hotline-desk {where}restore 备份文件（不需登录，损坏的文件改名保留；"
+                                "备份通常在数据库旁的 backups 文件夹中）。") from exc
         if path is not None and ("disk i/o error" in detail.lower() or "disk is full" in detail.lower()):
             # SQLite makes a small file beside the database to open it at all: a full disk stops even reading.
             raise DatabaseError(

@@ -178,6 +178,9 @@ def test_a_damaged_file_restored_from_its_own_backup_needs_no_flag_and_another_d
     monkeypatch.delenv("HOTLINE_DESK_PASSWORD", raising=False)
     place.write_bytes(b"\0" * 100 + place.read_bytes()[100:])
     damaged = place.read_bytes()
+    code, out, err = run(capsys, str(place), "unit", "list")  # what anyone sees first: how to get out of it
+    assert code == 2 and "该文件已损坏或不是本软件的数据库" in err
+    assert f'hotline-desk --db "{place}" restore 备份文件' in err
     code, out, err = run(capsys, str(place), "restore", str(other))
     assert code == 2 and "它可能是另一个数据库（如培训库）的备份" in err and "备份清单记录它来自" in err, out + err
     assert place.read_bytes() == damaged
