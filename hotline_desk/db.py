@@ -460,7 +460,11 @@ def explain_operational_error(exc: BaseException, where: str) -> str | None:
     if "disk i/o error" in lowered:  # SQLite cannot write its journal or log: mostly a full disk, or a failing one
         return (f"读写数据库文件 {where} 时磁盘出错：多半是磁盘空间已满（数据库旁还要写日志文件），也可能是磁盘或网络盘"
                 "出了故障。请清理磁盘或检查磁盘后重试；刚才的操作没有保存。")
-    if "password authentication failed" in lowered or "no password supplied" in lowered:
+    if "no password supplied" in lowered:  # nothing was given: where the password goes, not that it is wrong
+        return (f"无法登录数据库服务器 {where}：没有提供密码。连接地址中没有写密码，本机当前用户的密码文件"
+                "（Linux 为 ~/.pgpass，Windows 为 %APPDATA%\\postgresql\\pgpass.conf）中也没有这台服务器的一行："
+                "请按说明书把密码写进该文件，或在“连接设置”中填写密码。")
+    if "password authentication failed" in lowered:
         return f"无法登录数据库服务器 {where}：用户名或密码不对，请向管理员核对连接地址。"
     if "database" in lowered and "does not exist" in lowered:
         return f"数据库服务器上没有这个数据库：{where}。请让管理员按说明先建库。"

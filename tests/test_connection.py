@@ -154,3 +154,15 @@ def test_the_first_run_dialog_says_which_new_database_it_is_and_how_to_choose_an
     said = dialog.message.text()
     assert f"这是一个新的空数据库：{db.display_name}" in said and "点“连接其他数据库…”" in said
     assert any(b.text() == "连接其他数据库…" for b in dialog.findChildren(QPushButton))
+
+
+def test_a_server_login_without_any_password_says_where_the_password_goes() -> None:
+    """No password in the address and none in ~/.pgpass: it read “用户名或密码不对”, and the IT person checked a
+    password nobody had given."""
+    from hotline_desk.db import explain_operational_error
+
+    said = explain_operational_error(Exception("connection failed: fe_sendauth: no password supplied"),
+                                     "postgresql://hotline@192.168.1.10/hotline")
+    assert said is not None and "没有提供密码" in said and "~/.pgpass" in said and "用户名或密码不对" not in said
+    wrong = explain_operational_error(Exception('password authentication failed for user "hotline"'), "x")
+    assert wrong is not None and "用户名或密码不对" in wrong
