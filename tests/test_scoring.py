@@ -191,8 +191,8 @@ def test_a_month_lists_the_units_of_that_month(db: Database, people: People, clo
 
 def test_bonus_points_go_to_a_unit_of_that_months_table(db: Database, people: People, clock: FakeClock) -> None:
     """A 附加分 for July written under a unit merged in August went to the unit it was merged into."""
+    from hotline_desk.services.exchange.import_values import unit_named
     from hotline_desk.services.office.reference_admin import merge_units
-    from hotline_desk.services.reporting.bonus_input import unit_named
 
     _case(db, people, clock, "satisfied")  # 自来水公司, July
     clock.set(datetime(2022, 8, 2, 9))

@@ -54,7 +54,7 @@ def test_a_database_on_a_share_without_write_permission_opens_read_only(
     capsys.readouterr()
     _deny_writing(path, *([read_only_folder] if folder_too else []))
     monkeypatch.setattr(os, "access", _windows_access)
-    assert db._read_only_file(path) == ("immutable=1" if folder_too else "mode=ro")
+    assert db.read_only_file(path) == ("immutable=1" if folder_too else "mode=ro")
     opened = open_database(str(path), create=False)
     try:
         assert opened.read_only
@@ -67,7 +67,7 @@ def test_a_database_on_a_share_without_write_permission_opens_read_only(
 def test_a_writable_database_is_opened_to_write_and_the_probe_leaves_nothing(
         read_only_folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = _office_in(read_only_folder, monkeypatch)
-    assert db._read_only_file(path) is None
+    assert db.read_only_file(path) is None
     assert sorted(p.name for p in read_only_folder.iterdir()) == ["office.sqlite3"]
 
 
