@@ -191,6 +191,10 @@ def test_a_reply_sheet_with_times_typed_on_the_ime_is_read(db: Database, sheet: 
         (datetime(2022, 7, 5, 15, 0), datetime(2022, 7, 6, 8, 30)),
         (datetime(2022, 7, 5, 9, 1), datetime(2022, 7, 6, 8, 30)),  # a bare day: a minute after the dispatch
     ]
+    # how each was read is shown before anything is registered
+    assert ("以下时间是按单位的写法读取的，请核对：第 4 行签收时间“２０２２年７月５号 下午３点”读作 2022-07-05 15:00；"
+            "第 4 行办结时间“2022/7/6 8:30 AM”读作 2022-07-06 08:30；第 5 行签收时间“20220705”读作 2022-07-05 09:01；"
+            "第 5 行办结时间“２０２２－０７－０６　０８：３０”读作 2022-07-06 08:30。") in preview.notes
 
 
 def test_a_time_cell_held_a_hair_short_of_the_minute_is_read_as_that_minute() -> None:

@@ -183,7 +183,31 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now, 
     preview.notes += reference_edits(cells, numbers, header_index,
                                      {r.number: r for r in dispatch_sheet(session, unit.id, now).rows})
     preview.notes += _meant_otherwise(preview.ready)
+    preview.notes += _readings(preview.ready, cells, header_index)
     return preview
+
+
+# A time written as the sheet itself writes it: nothing to say of how it was read.
+PLAIN_TIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})?")
+READINGS_SHOWN = 8
+
+
+def _readings(ready: list[ReplyRow], cells: list[dict[str, Any]], header_index: int) -> list[str]:
+    """How the times a unit typed in its own way (2022年8月1号下午3点, 8.1 15:00, 20220801) were read, for the clerk
+    to check before they are registered: a date misread would go into the unit's 响应率 and 办结率 unseen."""
+    said = []
+    for row in ready:
+        values = cells[row.row - header_index - 2]
+        for column, taken in (("签收时间", row.sign_at), ("办结时间", row.reply_at)):
+            written = values.get(column)
+            shown = norm.text(written).strip()
+            if taken is None or not shown or isinstance(written, datetime) or PLAIN_TIME.fullmatch(shown):
+                continue  # a date cell shows in Excel as it was read
+            said.append(f"第 {row.row} 行{column}“{shown[:30]}”读作 {taken:%Y-%m-%d %H:%M}")
+    if not said:
+        return []
+    more = f"等，共 {len(said)} 格" if len(said) > READINGS_SHOWN else ""
+    return [f"以下时间是按单位的写法读取的，请核对：{'；'.join(said[:READINGS_SHOWN])}{more}。"]
 
 
 def _numberless_rows(preview: ReplyPreview, cells: list[dict[str, Any]], numbers: list[str],
