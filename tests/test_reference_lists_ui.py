@@ -97,7 +97,7 @@ def test_import_wizard_step_check_values(qtbot: QtBot, db: Database, people: Peo
     page.choose("channel", "微信", "不导入这些行")
     wizard.next()
     qtbot.waitUntil(lambda: wizard.currentPage() is wizard.preview_page, timeout=20_000)
-    summary = wizard.preview_page.summary.text()
+    summary = wizard.preview_page.summary.toPlainText()
     assert "可导入 2 行" in summary and "按选择不导入 1 行" in summary
     wizard.accept()
     qtbot.waitUntil(lambda: "已导入 2 件工单" in wizard.result_message, timeout=20_000)

@@ -480,7 +480,7 @@ def test_import_wizard_goes_file_mapping_preview_commit(qtbot: QtBot, db: Databa
     values.choose("appeal_type", "", "对应到：问题处理类")
     wizard.next()
     qtbot.waitUntil(lambda: wizard.currentPage() is wizard.preview_page, timeout=20_000)
-    assert "可导入 2 行" in wizard.preview_page.summary.text()
+    assert "可导入 2 行" in wizard.preview_page.summary.toPlainText()
     wizard.accept()
     qtbot.waitUntil(lambda: "已导入 2 件工单" in wizard.result_message, timeout=20_000)
     assert status_bar[-1] == wizard.result_message  # still there once the box is closed
@@ -602,7 +602,7 @@ def test_a_long_import_moves_the_progress_bar_as_each_part_is_in(qtbot: QtBot, d
     qtbot.waitUntil(lambda: wizard.currentPage() is wizard.mapping_page, timeout=20_000)
     wizard.next()  # no value to check on 核对取值: straight to the preview
     qtbot.waitUntil(lambda: wizard.currentPage() is wizard.preview_page, timeout=20_000)
-    assert wizard.values_page.isVisible() is False and "可导入 120 行" in wizard.preview_page.summary.text()
+    assert wizard.values_page.isVisible() is False and "可导入 120 行" in wizard.preview_page.summary.toPlainText()
     bar: list[tuple[int, int]] = []
     moved = Task._progressed
     monkeypatch.setattr(Task, "_progressed", lambda task, done, total: (bar.append((done, total)),

@@ -46,6 +46,7 @@ from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read
 from hotline_desk.ui.import_values_page import ValuesPage
 from hotline_desk.ui.operations import Operation
+from hotline_desk.ui.widgets import reading_box
 from hotline_desk.ui.window_state import remember_columns
 
 
@@ -279,8 +280,9 @@ class PreviewPage(QWizardPage):
         super().__init__()
         self.w = wizard
         self.setTitle("预览")
-        self.summary = QLabel()
-        self.summary.setWordWrap(True)
+        # In a box that scrolls: a file with many things to say (notes on columns, hidden rows, how times were read)
+        # pushed the problem list and the buttons below the foot of a 768-pixel screen as a label.
+        self.summary = reading_box("import_summary", 6)
         self.layout_choice = QComboBox()
         self.layout_choice.addItem("按原因归并（列出所在行号）", self.BY_CAUSE)
         self.layout_choice.addItem("按行号逐条列出", self.BY_ROW)
@@ -317,7 +319,7 @@ class PreviewPage(QWizardPage):
         note = "\n有问题时默认不导入任何内容；修改文件后重新导入，或勾选下方选项。" if preview.problems else ""
         if note and isinstance(preview, CasePreview):  # a row's history and number are checked once its cells read
             note += "有问题的行改正后，重新导入时还会核对其办理经过和编号是否重复。"
-        self.summary.setText(preview.summary() + note)
+        self.summary.setPlainText(preview.summary() + note)
         self.tools.setVisible(bool(preview.problems))
         self.show_problems()
         self.only_valid.setVisible(bool(preview.problems))

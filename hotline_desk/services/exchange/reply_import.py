@@ -98,7 +98,7 @@ class ReplyPreview:
         if self.final_months:
             text += (f"注意：{'、'.join(self.final_months)} 的简报已定稿，登记后该月的统计和考核会随之改变，"
                      "与已定稿的简报不一致。")
-        return text + "".join(self.notes)
+        return text + "".join(f"\n· {note}" for note in self.notes)  # each on its own line, to be read one by one
 
 
 def preview_replies(session: Session, path: Path, *, clock: Clock = office_now, hints: ImportHints = WINDOW
