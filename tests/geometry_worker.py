@@ -8,6 +8,7 @@ input that lies outside its window or a window that lies outside the screen.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from datetime import datetime
@@ -67,6 +68,22 @@ def outside(top: QWidget, where: str) -> list[str]:
     return found
 
 
+# Pages that may scroll in the window (HOTLINE_DESK_SCROLLING_PAGES, comma-separated): at 125% display scaling the
+# registration form is taller than the screen; at 100% no page may scroll.
+SCROLLING_PAGES = {key for key in os.environ.get("HOTLINE_DESK_SCROLLING_PAGES", "").split(",") if key}
+
+
+def scrolled_page(window: MainWindow, key: str, where: str) -> list[str]:
+    """A page that needs the window's page area to scroll, where it may not: its buttons are out of sight."""
+    QApplication.processEvents()
+    bars = window.page_area.verticalScrollBar(), window.page_area.horizontalScrollBar()
+    if key in SCROLLING_PAGES or not any(bar.isVisible() for bar in bars):
+        return []
+    size = window.pages.minimumSizeHint()
+    return [f"{where}: the page needs {size.width()}×{size.height()}, more than the window's "
+            f"{window.page_area.viewport().width()}×{window.page_area.viewport().height()}: it scrolls"]
+
+
 def check_tabs(top: QWidget, view: QWidget, where: str) -> list[str]:
     found = outside(top, where)
     for tabs in view.findChildren(QTabWidget):
@@ -117,6 +134,7 @@ def main(db_path: str, state_dir: str, views: tuple[str, ...] = ()) -> None:
             window.nav.setCurrentRow(row)
             QApplication.processEvents()
             problems += check_tabs(window, window.views[key], f"{username}/{key}")
+            problems += scrolled_page(window, key, f"{username}/{key}")
             report["pages"].append(f"{username}/{key}")  # type: ignore[attr-defined]
         if username == "admin":
             for name, make in dialogs(ctx, window).items():

@@ -155,3 +155,15 @@ def test_the_summary_names_the_unit_when_every_case_went_to_one() -> None:
     assert BatchApproval(("RZ1", "RZ2"), (), changed_unit=True, unit="城市管理局").summary == (
         "已改派并审核通过 2 件：RZ1、RZ2，已交城市管理局。")
     assert BatchApproval(("RZ1", "RZ2"), ()).summary == "已审核通过 2 件：RZ1、RZ2，已交承办单位。"  # several units
+
+
+def test_forty_refusals_are_told_in_a_message_that_fits_the_screen() -> None:
+    """A batch approved elsewhere meanwhile: forty reasons made a message box taller than the screen, its 确定
+    below the foot. The first eight are told with their reasons, the rest by number."""
+    from hotline_desk.services.cases.batch_approval import BatchApproval, Refusal
+
+    refused = tuple(Refusal(i, f"RZ{i:02d}", f"已被李强于10:{i:02d}审核交办。") for i in range(40))
+    said = BatchApproval((), refused).summary
+    assert said.startswith("所选 40 件均未审核通过：RZ00：已被李强于10:00审核交办；")
+    assert "RZ07：已被李强于10:07审核交办；另有 32 件也未通过：RZ08、RZ09" in said and "RZ17等" in said
+    assert "RZ18" not in said and "10:08" not in said and len(said) < 400

@@ -62,6 +62,31 @@ def test_every_own_view_and_dialog_fits_a_1366_by_768_screen(db: Database, db_ur
     assert {"login", "import-cases", "file", "case-detail", "score-cases", "step-reply"} <= set(report["dialogs"])
 
 
+def test_a_laptop_at_125_percent_display_scaling_shows_every_page_in_the_window(
+        db: Database, db_url: str, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """1366×768 at Windows' 125% scaling, less a 40-pixel taskbar, leaves 1093×582: the window was held wider
+    (工单查询's filters in one row) and taller (工单登记) than that, so the queues' buttons and the status bar lay
+    below the screen. Now the window fits; only the registration form scrolls, the field being typed in kept in
+    sight."""
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+        wf.sign(s, people.operator, case_id, clock=clock)
+    screen = tmp_path / "screen.json"
+    screen.write_text(json.dumps({"screens": [{"name": "office", "x": 0, "y": 0, "width": 1366, "height": 728,
+                                               "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
+    env = {**os.environ, "QT_QPA_PLATFORM": f"offscreen:configfile={screen}", "QT_SCALE_FACTOR": "1.25",
+           "HOTLINE_DESK_SCROLLING_PAGES": "entry"}
+    views = "home,entry,list,approval,tracking,followup,scoring,bulletin,settings,rejected"
+    done = subprocess.run([sys.executable, "-m", "tests.geometry_worker", db_url, str(tmp_path / "state"), views],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    _left, top, width, height = report["window"]
+    assert top + height <= 582 and width <= 1093, report["window"]  # in logical pixels: the whole window on screen
+    assert report["outside"] == []  # every page and dialog, its buttons on the screen
+
+
 def test_the_first_size_fits_the_free_area_of_the_screen() -> None:
     small = fitting_geometry(QRect(0, 0, 1366, 728))  # 1366×768 less a 40-pixel taskbar
     assert small.width() == 1280 and small.bottom() < 728 and small.top() >= 0

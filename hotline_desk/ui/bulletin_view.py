@@ -62,7 +62,7 @@ from hotline_desk.ui.feedback import read, read_or_warn
 from hotline_desk.ui.models import CaseTableModel
 from hotline_desk.ui.month_box import MonthBox
 from hotline_desk.ui.operations import Operation, Task, show_refusal
-from hotline_desk.ui.widgets import choose, ok_cancel, save_first
+from hotline_desk.ui.widgets import choose, fit_size, ok_cancel, save_first
 from hotline_desk.ui.window_state import remember_columns, remember_splitter
 from hotline_desk.vocabulary import Permission, Role
 
@@ -248,6 +248,10 @@ class BulletinView(QWidget):
         actions.addStretch()
         editor = QWidget()
         e_layout = QVBoxLayout(editor)
+        # Close together: with the note a clerk sees (只有审核员…可以修改简报) the page fits a 1366×768 screen at
+        # 125% display scaling without scrolling.
+        e_layout.setSpacing(4)
+        e_layout.setContentsMargins(2, 2, 2, 2)
         e_layout.addWidget(self.read_only_note)
         e_layout.addLayout(form)
         e_layout.addWidget(tabs, 1)
@@ -759,7 +763,7 @@ class CasePicker(QDialog):
     def __init__(self, parent: QWidget, ctx: UiContext, month: str) -> None:
         super().__init__(parent)
         self.setWindowTitle("选择典型案例")
-        self.resize(900, 520)
+        fit_size(self, 900, 520)
         self.chosen: Any = None
         self.model = CaseTableModel(ctx)
         self.month = month

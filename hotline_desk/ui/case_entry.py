@@ -105,7 +105,7 @@ class CaseEntryView(QWidget):
         self.title.setPlaceholderText("可不填，默认取诉求内容开头")
         self.content = QPlainTextEdit()
         self.content.setTabChangesFocus(True)
-        self.content.setMinimumHeight(110)
+        self.content.setMinimumHeight(88)  # four lines, and more as the window is taller
         self.confidential = QCheckBox("保密（交办单不显示来电人）")
         self.urgent = QComboBox()
         self.urgent.addItems(["一般", "紧急"])
@@ -132,6 +132,9 @@ class CaseEntryView(QWidget):
         self.history_title.setWordWrap(True)
 
         form = QFormLayout()
+        # Rows close together: the form fits a 1366×768 screen at 125% display scaling (a Windows laptop), where
+        # with the style's spacing 诉求内容 was squeezed to one line and 保存 went below the screen's foot.
+        form.setVerticalSpacing(4)
         rows: list[tuple[str, str, QWidget]] = [
             ("registered_at", "来电时间 *", self.registered_at), ("channel_id", "渠道/来源 *", self.channel),
             ("upstream_number", "上级工单编号", self.upstream_number), ("caller_name", "来电人", self.caller),
@@ -166,13 +169,16 @@ class CaseEntryView(QWidget):
         buttons.addWidget(self.clear_button)
         buttons.addWidget(self.status, 1)
         form.addRow("", buttons)
-        form.addRow("", QLabel("带 * 的为必填项；Tab 或 Enter 到下一项（诉求内容中 Enter 换行），←/→ 选择办理方式，"
-                                "Ctrl+S 保存，Ctrl+N 新建。"))
+        keys = QLabel("带 * 的为必填项；Tab 或 Enter 到下一项（诉求内容中 Enter 换行），←/→ 选择办理方式，"
+                      "Ctrl+S 保存，Ctrl+N 新建。")
+        keys.setWordWrap(True)
+        keys.setStyleSheet("color: #555;")
 
         side = QGroupBox("来电人以往工单")
         side_layout = QVBoxLayout(side)
         side_layout.addWidget(self.history_title)
-        side_layout.addWidget(self.history)
+        side_layout.addWidget(self.history, 1)
+        side_layout.addWidget(keys)  # beside the form, not a row of it: the form keeps to the screen's height
         side.setMaximumWidth(320)
         left = QVBoxLayout()
         left.addLayout(form)
@@ -226,6 +232,8 @@ class CaseEntryView(QWidget):
         label.setFixedWidth(ERROR_WIDTH)
         label.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Ignored)
         holder.setMinimumHeight(ERROR_ROW_HEIGHT)
+        # Never below the field's own least height: set lower, the form squeezed 诉求内容 to a line and a half.
+        holder.setMinimumHeight(max(ERROR_ROW_HEIGHT, widget.minimumSizeHint().height(), widget.minimumHeight()))
         label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         row.addWidget(label, 0, Qt.AlignmentFlag.AlignTop if isinstance(widget, QPlainTextEdit)
                       else Qt.AlignmentFlag.AlignVCenter)
@@ -601,7 +609,9 @@ class CaseEntryView(QWidget):
         self.reset_fields()
         how = "协调办理，待回访" if view.state == "pending_followup" else \
             f"拟交{view.unit}{f'，协办{assisting}' if assisting else ''}，待审核"
-        self.status.setText(f"已登记 {view.number}（{how}）。")
+        said = f"已登记 {view.number}（{how}）。"
+        self.status.setText(said)
+        self.ctx.signals.notice.emit(said)  # in the status bar too: seen where the form scrolls (125% scaling)
         self.ctx.signals.cases_changed.emit()
         self.caller.setFocus()  # the next call: 来电时间 is already now, the caller's name comes first
 

@@ -46,7 +46,7 @@ from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read
 from hotline_desk.ui.import_values_page import ValuesPage
 from hotline_desk.ui.operations import Operation
-from hotline_desk.ui.widgets import reading_box
+from hotline_desk.ui.widgets import fit_size, reading_box
 from hotline_desk.ui.window_state import remember_columns
 
 
@@ -61,7 +61,7 @@ class ImportWizard(QWizard):
         self.result_message = ""
         self._checked_for: QWizardPage | None = None
         self.setWindowTitle("导入工单清单或台账" if kind == "cases" else "导入交办单回复")
-        self.resize(900, 620)
+        fit_size(self, 900, 620)
         self.setButtonText(QWizard.WizardButton.NextButton, "下一步")
         self.setButtonText(QWizard.WizardButton.BackButton, "上一步")
         self.setButtonText(QWizard.WizardButton.FinishButton, "导入")

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from typing import Any, Protocol, runtime_checkable
 
 import shiboken6
-from PySide6.QtCore import QRect, QSignalBlocker, Qt, QTimer
+from PySide6.QtCore import QRect, QSignalBlocker, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QColor, QGuiApplication, QKeyEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -21,8 +21,10 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QPushButton,
+    QScrollArea,
     QStackedWidget,
     QToolButton,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -95,7 +97,7 @@ class MainWindow(QMainWindow):
         self.nav = QListWidget()
         self.nav.setFixedWidth(120)
         self.nav.setStyleSheet("QListWidget { font-size: 12pt; } QListWidget::item { padding: 6px; }")
-        self.pages = QStackedWidget()
+        self.pages = PageStack()
         self.page_keys: list[str] = []
         self.views: dict[str, QWidget] = {}
         self._makers = factories or default_factories()
@@ -120,7 +122,22 @@ class MainWindow(QMainWindow):
         self.nav.currentRowChanged.connect(self._open_row)
         self.nav.setCurrentRow(0)
         row.addWidget(self.nav)
-        row.addWidget(self.pages, 1)
+        # The pages scroll when the window is smaller than a page needs (1366×768 at Windows' 125% display scaling
+        # leaves about 1093×582): the window then still fits the screen, with its status bar and every button in
+        # reach, instead of reaching past the screen's foot and right edge. Where the window is large enough, as at
+        # 100%, nothing scrolls and nothing changes.
+        self.page_area = QScrollArea()
+        holder = QWidget()  # asked for its height by its layout, which asks the stack below (see PageStack)
+        holding = QVBoxLayout(holder)
+        holding.setContentsMargins(0, 0, 0, 0)
+        holding.addWidget(self.pages)
+        self.page_area.setWidget(holder)
+        self.page_area.setWidgetResizable(True)
+        self.page_area.setFrameShape(QScrollArea.Shape.NoFrame)
+        row.addWidget(self.page_area, 1)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):  # the field the keyboard goes to is scrolled into sight (Tab, Enter, a click)
+            app.focusChanged.connect(self._focus_moved)
         self.setCentralWidget(central)
         self.home = self.views["home"]
         ctx.signals.navigate.connect(self.show_page)
@@ -147,6 +164,10 @@ class MainWindow(QMainWindow):
             self.show_page("entry")  # a call was being typed when the program last closed: back to it, restored
 
     # --- the window itself ----------------------------------------------------------------------------
+    def _focus_moved(self, _old: QWidget | None, new: QWidget | None) -> None:
+        if new is not None and self.pages.isAncestorOf(new) and new.isVisible():
+            self.page_area.ensureWidgetVisible(new, 8, 8)
+
     def _status_bar(self) -> None:
         """The database line is a permanent widget, so a passing message (the first-start backup) never hides it."""
         bar = self.statusBar()
@@ -405,6 +426,28 @@ class MainWindow(QMainWindow):
         apply = getattr(view, "apply", None)
         if values and apply is not None:
             apply(**values)
+
+
+class PageStack(QStackedWidget):
+    """The pages, as large as the page shown needs (not the largest page ever opened): in the scrolling page area a
+    short page then never scrolls because a tall one (工单登记) was opened before it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.currentChanged.connect(lambda _index: self.updateGeometry())
+
+    def sizeHint(self) -> QSize:
+        # Where the page must scroll, the scroll area gives it this height: its least (a form's rows close
+        # together), not the height its text boxes would like (诉求内容 grew to the screen's height, the rest below).
+        return self.minimumSizeHint()
+
+    def hasHeightForWidth(self) -> bool:
+        return False  # a wrapped label's height-for-width asked the page's preferred height, as above
+
+    def minimumSizeHint(self) -> QSize:
+        shown = self.currentWidget()
+        return shown.minimumSizeHint().expandedTo(shown.minimumSize()) if shown is not None \
+            else super().minimumSizeHint()
 
 
 def _placeholder(label: str) -> QWidget:

@@ -49,7 +49,7 @@ from hotline_desk.ui.feedback import read
 from hotline_desk.ui.models import Column, RowsModel
 from hotline_desk.ui.month_box import MonthBox
 from hotline_desk.ui.operations import Operation
-from hotline_desk.ui.widgets import FieldSpec, ask
+from hotline_desk.ui.widgets import FieldSpec, ask, fit_size
 from hotline_desk.ui.window_state import remember_columns, remember_fitted_columns
 
 RATE_COLUMNS = {3: "finish", 4: "response", 5: "satisfaction"}
@@ -350,7 +350,7 @@ class CasesBehindDialog(QDialog):
         self.ctx = ctx
         titles = {"finish": "办结率", "response": "响应率", "satisfaction": "满意率"}
         self.setWindowTitle(f"{unit.unit} {titles.get(key, '')}计分工单（{len(details)}件）")
-        self.resize(760, 480)
+        fit_size(self, 760, 480)
         details = sorted(details, key=lambda d: (not d.costs_points(key), d.number))
         model: RowsModel[UnitCaseDetail] = RowsModel([
             Column("工单编号", lambda d: d.number), Column("来源", lambda d: d.source),

@@ -84,6 +84,22 @@ NOTICE_STYLE = "background: #E8F4EA; color: #1B5E20; padding: 4px 8px; border-ra
 WARNING_STYLE = "background: #FFF3E0; color: #8A3B00; padding: 4px 8px; border-radius: 3px;"
 
 
+# What a window's frame takes beyond its inside: the title bar above, the borders around.
+FRAME_ALLOWANCE = (16, 48)
+
+
+def fit_size(window: QWidget, width: int, height: int) -> None:
+    """Size a dialog ``width``×``height``, or less where the screen's free area is smaller (1366×768 at Windows'
+    125% scaling leaves 1093×582 once the taskbar is off): its buttons stay on the screen."""
+    owner = window.parentWidget()
+    screen = (owner.window() if owner is not None else window).screen()
+    if screen is None:
+        window.resize(width, height)
+        return
+    free = screen.availableGeometry()
+    window.resize(min(width, free.width() - FRAME_ALLOWANCE[0]), min(height, free.height() - FRAME_ALLOWANCE[1]))
+
+
 def reading_box(name: str, lines: int, text: str = "") -> QPlainTextEdit:
     """Words to read, not to edit, in a box ``lines`` high that scrolls (a label would grow past a dialog's foot);
     Tab goes on past it."""

@@ -22,7 +22,9 @@ from hotline_desk.services.cases.history import CaseStatus, EventRecord, apply_e
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.vocabulary import Action, CaseState, EventKind
 
-# How many approved numbers the summary spells out; past that it gives the count (every refusal is always named).
+# How many approved numbers the summary spells out; past that it gives the count. Refusals are told with their
+# reasons up to NAMED_REFUSED, the rest by number.
+NAMED_REFUSED = 8
 NAMED_APPROVED = 10
 
 
@@ -49,7 +51,11 @@ class BatchApproval:
     def summary(self) -> str:
         """One message naming what passed and, with each reason, what did not."""
         done = "已改派并审核通过" if self.changed_unit else "已审核通过"
-        refused = "；".join(f"{r.number}：{r.reason.rstrip('。')}" for r in self.refused)
+        refused = "；".join(f"{r.number}：{r.reason.rstrip('。')}" for r in self.refused[:NAMED_REFUSED])
+        if len(self.refused) > NAMED_REFUSED:  # a message box of forty reasons reached past the screen's foot
+            rest = [r.number for r in self.refused[NAMED_REFUSED:]]
+            refused += f"；另有 {len(rest)} 件也未通过：{'、'.join(rest[:NAMED_APPROVED])}" + (
+                "等（刷新列表后逐件打开可见原因）" if len(rest) > NAMED_APPROVED else "（逐件打开可见原因）")
         if not self.approved:
             return f"所选 {len(self.refused)} 件均未审核通过：{refused}。"
         named = "、".join(self.approved[:NAMED_APPROVED]) + ("等" if len(self.approved) > NAMED_APPROVED else "")
