@@ -455,6 +455,10 @@ def explain_operational_error(exc: BaseException, where: str) -> str | None:
         return "数据库正被其他工作站占用，请稍后再试。"
     if "not a database" in lowered or "malformed" in lowered:
         return "数据库文件已损坏或不是本软件的数据库。"
+    if "unable to open database file" in lowered:  # SQLite's own words for a file or folder it may not use
+        return (f"无法打开数据库文件 {where}：没有读写它或它所在文件夹的权限，或文件夹是只读的而旁边还有未并入的日志"
+                "文件（-wal）。请检查权限；从只读的光盘、共享文件夹拷来的，请把数据库文件连同旁边的 -wal 文件一起"
+                "复制到可写的文件夹后再打开。")
     if ("disk" in lowered and "full" in lowered) or "no space left" in lowered:
         return "磁盘空间已满，无法保存。请清理磁盘后重试。"
     if "disk i/o error" in lowered:  # SQLite cannot write its journal or log: mostly a full disk, or a failing one

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from datetime import datetime
@@ -395,3 +396,38 @@ def test_restoring_onto_a_read_only_file_says_so_not_that_another_station_has_it
         place.chmod(0o600)
     assert code == 2 and "是只读的" in err and "其他窗口或工作站" not in err, out + err
     assert place.read_bytes() == before
+    place.write_bytes(b"\0" * 100 + before[100:])  # damaged too: restored without a login, if it could be written
+    damaged = place.read_bytes()
+    if os.geteuid() == 0:
+        subprocess.run(["chattr", "+i", str(place)], check=True)
+    else:
+        place.chmod(0o444)
+    try:
+        code, out, err = run(capsys, str(place), "restore", str(made))
+    finally:
+        if os.geteuid() == 0:
+            subprocess.run(["chattr", "-i", str(place)], check=False)
+        place.chmod(0o600)
+    assert code == 2 and f"数据库文件 {place} 是只读的" in err and "不能在" not in err, out + err
+    assert place.read_bytes() == damaged and not list(place.parent.glob("*.损坏-*"))
+
+
+def test_an_out_that_names_a_folder_is_refused_not_written_beside_it(
+        office: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--out 报表/ (a folder) wrote 报表.xlsx beside the folder."""
+    folder = tmp_path / "报表"
+    folder.mkdir()
+    for given in (f"{folder}/", str(folder)):
+        code, _, err = run(capsys, office, "export-cases", "--month", "2022-07", "--out", given, user="sup1")
+        assert code == 2 and "是一个文件夹，请写出工单清单的文件名" in err, err
+        code, _, err = run(capsys, office, "bulletin", "--month", "2022-07", "--out", given, user="sup1")
+        assert code == 2 and "是一个文件夹，请写出简报的文件名" in err, err
+    assert list(tmp_path.glob("报表.*")) == [] and list(folder.iterdir()) == []
+
+
+def test_sqlite_s_unable_to_open_is_said_in_chinese_with_what_to_do() -> None:
+    from hotline_desk.db import explain_operational_error
+
+    said = explain_operational_error(sqlite3.OperationalError("unable to open database file"), "/mnt/cd/office.db")
+    assert said is not None and said.startswith("无法打开数据库文件 /mnt/cd/office.db：") and "-wal" in said
+

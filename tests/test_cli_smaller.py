@@ -184,6 +184,10 @@ def test_a_damaged_file_restored_from_its_own_backup_needs_no_flag_and_another_d
     code, out, err = run(capsys, str(place), "restore", str(other))
     assert code == 2 and "它可能是另一个数据库（如培训库）的备份" in err and "备份清单记录它来自" in err, out + err
     assert place.read_bytes() == damaged
+    place.write_bytes(b"")  # emptied to 0 bytes: its anchor log beside it says a database lived here
+    code, out, err = run(capsys, str(place), "restore", str(other))
+    assert code == 2 and "它可能是另一个数据库（如培训库）的备份" in err, out + err
+    place.write_bytes(damaged)
     code, out, err = run(capsys, str(place), "restore", str(own))
     assert code == 0 and "原来的数据库文件已损坏（已改名为" in out, err
 

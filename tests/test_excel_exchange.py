@@ -773,6 +773,54 @@ def test_a_sheet_the_disk_could_not_take_leaves_no_file_and_the_next_export_take
     assert [p.name for p in out.iterdir()] == [path.name]
 
 
+def test_an_export_the_disk_stopped_is_neither_left_half_nor_recorded_as_made(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With --pdf, the workbook was written and the PDF not: the workbook stayed, the next export went beside it as
+    “-2”, and the anchor log (and, for a case list with names, the audit trail) recorded exports never made."""
+    import errno
+    import os
+
+    from hotline_desk.models import AuditRecord
+    from hotline_desk.services import files
+    from hotline_desk.services.accounts import anchors
+
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+        log = anchors.log_path(s)
+        audited = s.scalar(select(func.count()).select_from(AuditRecord))
+    logged = log.read_text(encoding="utf-8") if log.exists() else ""
+    calls: list[int] = []
+
+    def full_at_the_second(descriptor: int) -> None:  # the workbook fits, the PDF after it does not
+        calls.append(descriptor)
+        if len(calls) > 1:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(files.os, "fsync", full_at_the_second)
+    out = tmp_path / "交办单"
+    with pytest.raises(ValidationError, match="无法写入"), db.session() as s:
+        export_dispatch(s, unit_id(s, "自来水公司"), out, pdf=True, clock=clock)
+    assert list(out.iterdir()) == []
+    calls.append(0)  # from now on every write fails: the case list
+    with pytest.raises(ValidationError), db.session() as s:
+        def save(data: bytes) -> None:
+            try:
+                files.write_file(tmp_path / "清单.xlsx", data, personal=True)
+            except OSError as exc:
+                raise ValidationError(str(exc)) from exc
+        export_cases(s, CaseFilter(), now=clock(), reveal=True, user_id=people.supervisor.id, save=save)
+    assert not (tmp_path / "清单.xlsx").exists()
+    with db.reader() as s:
+        assert s.scalar(select(func.count()).select_from(AuditRecord)) == audited  # no 导出个人信息 recorded
+    assert (log.read_text(encoding="utf-8") if log.exists() else "") == logged
+    monkeypatch.undo()
+    with db.session() as s:
+        made = export_dispatch(s, unit_id(s, "自来水公司"), out, pdf=True, clock=clock)
+    assert sorted(p.name for p in made) == [f"交办单-自来水公司-{clock():%Y%m%d}{ext}" for ext in (".pdf", ".xlsx")]
+    assert "导出交办单 自来水公司" in log.read_text(encoding="utf-8")
+
+
 def test_a_dispatch_sheet_prints_from_excel_on_landscape_pages_with_its_column_names_on_each(
         db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
     """Units print the 交办单 from Excel: it came out portrait, cut across pages, the column names only on the

@@ -201,6 +201,10 @@ def output_path(text: str, suffix: str, what: str, option: str = "--out") -> Pat
     """Where a command is to write ``what`` (an Excel workbook, a PDF): the suffix added when none is given, a
     different one refused before anything is done (x.txt holding a workbook opens in nothing)."""
     path = Path(text)
+    if text.endswith(("/", "\\")) or path.is_dir():  # a folder named: the file would have gone beside it
+        example = path / f"文件名{suffix}"
+        raise ValidationError(f"参数 {option}：“{text}”是一个文件夹，请写出{what.split('是')[0]}的文件名，"
+                              f"如 {example}。")
     if not path.suffix:
         return path.with_suffix(suffix)
     if path.suffix.lower() != suffix:

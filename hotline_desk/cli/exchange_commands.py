@@ -301,6 +301,13 @@ def _choice_text(choice: ValueChoice) -> str:
     return choice.target
 
 
+def _save(out: Path, data: bytes, personal: bool) -> None:
+    try:
+        write_file(out, data, personal=personal)
+    except OSError as exc:
+        raise ValidationError(f"参数 --out：{cannot_write(out, exc)}") from exc
+
+
 def cmd_export_cases(ctx: Context, args: argparse.Namespace) -> int:
     out = output_path(args.out, ".xlsx", "工单清单是 Excel 工作簿")
     state = choice_code(CaseState.labels(), args.state, "状态")
@@ -308,11 +315,7 @@ def cmd_export_cases(ctx: Context, args: argparse.Namespace) -> int:
     with ctx.db.session() as session:  # a write session: showing personal data is recorded
         unit = unit_named(session, args.unit).id if args.unit else None
         exported = export_cases(session, CaseFilter(month=args.month, state=state, unit_id=unit), now=office_now(),
-                                reveal=args.reveal, user_id=actor.id)
-    try:
-        write_file(out, exported.data, personal=args.reveal)
-    except OSError as exc:
-        raise ValidationError(f"参数 --out：{cannot_write(out, exc)}") from exc
+                                reveal=args.reveal, user_id=actor.id, save=lambda data: _save(out, data, args.reveal))
     if exported.count:
         print(f"已导出 {exported.count} 件工单：{out}")
     else:

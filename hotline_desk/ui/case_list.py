@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hotline_desk.errors import cannot_write
+from hotline_desk.errors import HotlineError, cannot_write
 from hotline_desk.services.cases import classification
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.case_query import CaseFilter, months_with_cases, search_hint
@@ -269,15 +269,16 @@ class CaseListView(QWidget):
                                       QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                                       QMessageBox.StandardButton.No) == QMessageBox.StandardButton.Yes
         chosen = self.current_filter()
+        def save(data: bytes) -> None:
+            try:
+                write_file(Path(path), data, personal=reveal)
+            except OSError as exc:
+                raise HotlineError(cannot_write(path, exc)) from exc
+
         exported = Operation(self, self.ctx, lambda s: export_cases(s, chosen, now=self.ctx.clock(), reveal=reveal,
-                                                                    user_id=self.ctx.actor.id),
-                             title="无法导出清单").run_here()
+                                                                    user_id=self.ctx.actor.id, save=save),
+                             title="无法保存清单").run_here()
         if exported is None:
-            return
-        try:
-            write_file(Path(path), exported.data, personal=reveal)
-        except OSError as exc:
-            QMessageBox.warning(self, "无法保存", cannot_write(path, exc))
             return
         self.ctx.signals.notice.emit(f"已导出工单清单 {exported.count} 件：{path}" if exported.count
                                      else f"没有符合条件的工单，导出的 {path} 中只有表头。")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 
@@ -32,18 +34,18 @@ class ExportedCases:
 
 
 def export_cases(session: Session, case_filter: CaseFilter, *, now: datetime, reveal: bool = False,
-                 user_id: int | None = None) -> ExportedCases:
-    """The cases as a workbook; an export that shows callers' names and phones is recorded in the audit trail."""
+                 user_id: int | None = None, save: Callable[[bytes], None] | None = None) -> ExportedCases:
+    """The cases as a workbook; an export that shows callers' names and phones is recorded in the audit trail.
+
+    ``save`` writes the workbook where it goes: the export is logged (anchor log, audit trail) only once it is
+    saved, so one a full disk stopped is not recorded as made; its error passes on, the session's records with it."""
     if case_filter.month:
         year, month = parse_month(case_filter.month)  # a mistyped month is refused, not exported as an empty list
         case_filter = replace(case_filter, month=f"{year:04d}-{month:02d}")
     if case_filter.state and case_filter.state not in STATES:
         raise ValidationError(f"没有状态“{case_filter.state}”，可选：{'、'.join(STATES)}。", field="state")
     ids = search_ids(session, case_filter, now=now, descending=False)
-    anchor = anchors.note(session, f"导出工单清单 {len(ids)} 件", now)
-    if reveal:
-        audit.record(session, "export", "export:cases", {"filter": asdict(case_filter), "cases": len(ids),
-                                                         "personal_data": True}, user_id=user_id, at=now)
+    anchor = anchors.current(session)
     units = {u.id: u.name for u in session.scalars(select(Unit))}
     rows = []
     for start in range(0, len(ids), 500):
@@ -58,4 +60,12 @@ def export_cases(session: Session, case_filter: CaseFilter, *, now: datetime, re
                            else (c.caller_name, c.phone) if reveal else (mask_name(c.caller_name), mask_phone(c.phone)))
             rows.append((c.number, c.registered_at, SOURCE_LABELS[c.source], state, name, phone, c.address,
                          c.appeal_type_name, c.category_label, c.title, c.content, units.get(c.main_unit_id or 0, "")))
-    return ExportedCases(write_rows("工单清单", HEADER, rows, anchor=anchors.tag(anchor)), len(rows))
+    exported = ExportedCases(write_rows("工单清单", HEADER, rows, anchor=anchors.tag(anchor)), len(rows))
+    if save is not None:
+        save(exported.data)
+    with contextlib.suppress(OSError):  # beside a database on a read-only share: the workbook carries the anchor
+        anchors.append_log(anchors.log_path(session), anchor, f"导出工单清单 {len(ids)} 件", now)
+    if reveal:
+        audit.record(session, "export", "export:cases", {"filter": asdict(case_filter), "cases": len(ids),
+                                                         "personal_data": True}, user_id=user_id, at=now)
+    return exported

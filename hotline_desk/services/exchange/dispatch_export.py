@@ -3,6 +3,7 @@ an earlier export of the same day rather than over it."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from datetime import datetime
@@ -163,10 +164,26 @@ def _there(path: Path) -> bool:
 
 def _export_one(session: Session, sheet: DispatchSheet, base: Path, fonts: FontSet | None,
                 now: datetime) -> list[Path]:
-    anchor = anchors.note(session, f"导出交办单 {sheet.unit_name}", now)
+    # The anchor goes into the files, and into the anchor log once they are written: an export a full disk stopped
+    # is not logged as made.
+    anchor = anchors.current(session)
     written = [_write(base.with_name(base.name + ".xlsx"),
                       write_dispatch_workbook(sheet, anchor=anchors.tag(anchor), signature=sheet_signing.sign(
                           session, sheet.unit_id, sheet.unit_name, sheet.exported_at.isoformat(), now)))]
+    try:
+        written += _paper(sheet, base, fonts, now)
+    except BaseException:  # the unit's sheet goes whole (workbook and PDF) or not at all: no “-2” beside a half
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+    with contextlib.suppress(OSError):  # beside a database on a read-only share: the files carry the anchor
+        anchors.append_log(anchors.log_path(session), anchor, f"导出交办单 {sheet.unit_name}", now)
+    return written
+
+
+def _paper(sheet: DispatchSheet, base: Path, fonts: FontSet | None, now: datetime) -> list[Path]:
+    """The printable PDF of the sheet, when asked for (``fonts``)."""
+    written: list[Path] = []
     if fonts is not None:
         # The address goes with the request (where the unit is to go), as the Excel sheet has it in its own column.
         # Dates with their year: a sheet printed in January for December's cases must not read as the new year's.

@@ -529,11 +529,15 @@ def vacant(place: Path) -> Vacant | None:
     """No database, an empty file, a file SQLite cannot read (damaged), or a database a first start left unfinished
     (no case, no password set); None when the place holds an office's data."""
     if not place.exists() or place.stat().st_size == 0:
+        if anchors.logged_codes(place):  # its anchor log says a database lived here: emptied, not new
+            return Vacant("原来的数据库文件是空的（0 字节，旁边的锚点记录文件表明这里原有数据库）", damaged=True)
         return Vacant("原来没有数据库")
     if not is_sqlite_file(place):
         return Vacant("原来的数据库文件已损坏", damaged=True)
+    # As the program opens it: in a folder that may not be written, as immutable (no lock file can be made there).
+    uri = file_uri(place) + ("&immutable=1" if read_only_file(place) == "immutable=1" else "")
     try:
-        with closing(sqlite3.connect(file_uri(place), uri=True)) as conn:
+        with closing(sqlite3.connect(uri, uri=True)) as conn:
             cases = conn.execute("SELECT count(*) FROM cases").fetchone()[0]
             passwords = conn.execute("SELECT count(*) FROM users WHERE password_hash <> ''").fetchone()[0]
     except sqlite3.DatabaseError as exc:
@@ -576,6 +580,10 @@ def restore_into_vacant(place: Path, source: Path, found: Vacant, *, keep: int, 
     if found.damaged and not other_database and not known_for_damaged(place, source):
         raise UnknownForDamaged(source, manifest_database(source), place)
     kept = ""
+    if place.exists() and place.stat().st_size and read_only_file(place) is not None and _writable_folder(place):
+        # The file alone is locked (its permissions, 不可更改): said as such, and nothing beside it renamed.
+        raise DatabaseError(f"数据库文件 {place} 是只读的（没有写入权限），不能替换。未恢复，文件未改动。"
+                            "请让管理员检查文件权限后再恢复。")
     try:
         place.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         if place.exists() and place.stat().st_size == 0:
@@ -591,6 +599,17 @@ def restore_into_vacant(place: Path, source: Path, found: Vacant, *, keep: int, 
         raise DatabaseError(f"恢复失败：不能在 {place.parent} 中写入（{os_reason(exc)}）。请换一个可写的位置。"
                             ) from exc
     return restore(place, source, keep=keep, now=now, other_database=True), kept
+
+
+def _writable_folder(place: Path) -> bool:
+    """Whether a file can be made beside ``place`` (a probe made and removed)."""
+    try:
+        fd, probe = tempfile.mkstemp(dir=place.parent, prefix=".write-test-")
+    except OSError:
+        return False
+    os.close(fd)
+    Path(probe).unlink(missing_ok=True)
+    return True
 
 
 def _check_origin(db_path: Path, source: Path, other_database: bool) -> None:
