@@ -136,6 +136,13 @@ def test_two_visible_columns_of_one_reply_name_are_refused_naming_them(db: Datab
         _preview(db, _filled(sheet, add_second), clock)
     assert _replies(db) == dict.fromkeys(CONTENTS, "")
 
+    def add_second_with_a_note(_book: openpyxl.Workbook, ws: Worksheet) -> None:
+        ws.cell(3, 17).value = "回复内容（必填）"
+        ws.cell(4, 17).value = "另一种说法"
+
+    with pytest.raises(ImportFileError, match=r"“回复内容”有 2 列（K 列、Q 列“回复内容（必填）”）"):
+        _preview(db, _filled(sheet, add_second_with_a_note), clock)
+
 
 def test_a_reply_column_hidden_alone_is_read_and_said(db: Database, sheet: Path, clock: FakeClock) -> None:
     def hide(_book: openpyxl.Workbook, ws: Worksheet) -> None:
@@ -152,6 +159,9 @@ def test_hidden_rows_are_read_and_said(db: Database, sheet: Path, clock: FakeClo
         ws.row_dimensions[5].hidden = True
         ws.row_dimensions[6].hidden = True
         ws.row_dimensions[40].hidden = True  # an empty row hidden: nothing to say of it
+        ws.cell(8, 1).value = "合计"  # a total row under the table, hidden: not read, so not said to be read
+        ws.cell(8, REPLY).value = "3 件"
+        ws.row_dimensions[8].hidden = True
 
     preview = _preview(db, _filled(sheet, hide), clock)
     assert (len(preview.ready), preview.problems) == (3, [])

@@ -6,6 +6,7 @@ import hashlib
 import io
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,11 +40,12 @@ class SheetData:
     hidden_columns: frozenset[int] = frozenset()  # columns from 0 that Excel hides (an .xlsx's <col hidden="1">)
     hidden_rows: frozenset[int] = frozenset()  # rows from 0 that Excel hides (<row r="5" hidden="1">)
 
-    def hidden_rows_note(self, first: int, what: str) -> str:
+    def hidden_rows_note(self, first: int, what: str, read: Callable[[int], bool] | None = None) -> str:
         """What to say of the filled rows Excel hides from ``first`` (from 0) on: read like the others, though the
-        person looking at the sheet does not see them. ``what``: what the rows hold (工单, 回复)."""
+        person looking at the sheet does not see them. ``what``: what the rows hold (工单, 回复); ``read``: whether
+        a row (from 0) is read at all (a hidden 合计 row under a 交办单 is not, and is said apart)."""
         shown = [i + 1 for i in sorted(self.hidden_rows) if i >= first and i < len(self.rows)
-                 and any(str(c).strip() for c in self.rows[i] if c is not None)]
+                 and any(str(c).strip() for c in self.rows[i] if c is not None) and (read is None or read(i))]
         if not shown:
             return ""
         listed = "、".join(map(str, shown[:10])) + ("等" if len(shown) > 10 else "")

@@ -134,10 +134,12 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now, 
     preview.notes += unread_notes(sheet.rows[header_index], columns, rows, [s for s in sheets if s is not sheet],
                                   sheet.hidden_columns)
     preview.notes += [book.formula_note()] if book.unsaved_formulas else []
-    preview.notes += [note] if (note := sheet.hidden_rows_note(header_index + 1, "回复")) else []
     now = clock()
     cells = [row_cells(row, columns) for row in rows]
     numbers, aside = case_numbers(cells, header_index)
+    numbered = {i + header_index + 1 for i, number in enumerate(numbers) if number}  # rows read as a case's
+    if note := sheet.hidden_rows_note(header_index + 1, "回复", numbered.__contains__):
+        preview.notes.append(note)
     preview.notes += aside
     cases = {c.number: c for c in session.scalars(select(Case).where(Case.number.in_({n for n in numbers if n})))}
     statuses = statuses_for(session, [c.id for c in cases.values()])

@@ -57,8 +57,10 @@ def sheet_columns(header: list[Any], hidden: frozenset[int] = frozenset()) -> di
              if name in READ_COLUMNS]
     twice = [(name, shown) for name, shown in twice if len(shown) > 1]
     if twice:
-        said = "；".join(f"“{name}”有 {len(shown)} 列（{'、'.join(f'{column_letter(c)} 列' for c in shown)}）"
-                        for name, shown in twice)
+        said = "；".join(f"“{name}”有 {len(shown)} 列（"
+                        + "、".join(f"{column_letter(c)} 列" + (f"“{written}”" if (written := norm.text(header[c]))
+                                                              != name else "") for c in shown) + "）"
+                        for name, shown in twice)  # a header written otherwise (回复内容（必填）) quoted as written
         raise ImportFileError(f"交办单中{said}，无法确定应读取哪一列，未导入。请删去多余的列，"
                               "把回复填在原有的一列中后重新导入。")
     found = {name: columns[0] for name, columns in at.items()}
