@@ -53,7 +53,8 @@ from hotline_desk.ui.widgets import FieldSpec, ask, fit_size
 from hotline_desk.ui.window_state import remember_columns, remember_fitted_columns
 
 RATE_COLUMNS = {3: "finish", 4: "response", 5: "satisfaction"}
-SCORE_WIDTHS = (48, 150, 70, 130, 120, 230, 210)  # 附加分 room for 超出上限的2分不计; 合计 the rest
+# 附加分 room for 超出上限的2分不计, 合计 the rest: together they fit a 1366×768 screen at 125% display scaling too.
+SCORE_WIDTHS = (44, 130, 64, 110, 110, 190, 190)
 
 
 def _score_columns() -> list[Column[UnitScore]]:
