@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QPainter
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QMessageBox, QSpinBox
+from PySide6.QtWidgets import QApplication, QDialog, QLabel, QLineEdit, QMessageBox, QSpinBox
 from pytestqt.qtbot import QtBot
 
 from hotline_desk.db import Database
@@ -328,3 +328,13 @@ def test_a_finalised_bulletin_page_names_what_the_live_data_now_gives_otherwise(
     note = view.read_only_note.text()
     assert note.startswith("2022-07 简报已定稿，内容不能再修改")
     assert "定稿后该月又有改动" in note and "本级登记 2（定稿 1）" in note
+
+
+def test_the_issue_date_is_one_tab_stop(qtbot: QtBot, view: BulletinView) -> None:
+    """印发日期 took three presses of Tab (year, month, day) before the next field."""
+    view.activateWindow()
+    qtbot.waitUntil(view.isActiveWindow)
+    view.issue_date.setFocus()
+    qtbot.waitUntil(view.issue_date.hasFocus)
+    QTest.keyClick(view.issue_date, Qt.Key.Key_Tab)
+    assert not view.issue_date.hasFocus() and QApplication.focusWidget() is not None

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QDialog,
     QFileDialog,
     QFormLayout,
@@ -62,7 +61,7 @@ from hotline_desk.ui.feedback import read, read_or_warn
 from hotline_desk.ui.models import CaseTableModel
 from hotline_desk.ui.month_box import MonthBox
 from hotline_desk.ui.operations import Operation, Task, show_refusal
-from hotline_desk.ui.widgets import choose, fit_size, ok_cancel, save_first
+from hotline_desk.ui.widgets import DateBox, choose, fit_size, ok_cancel, save_first
 from hotline_desk.ui.window_state import remember_columns, remember_splitter
 from hotline_desk.vocabulary import Permission, Role
 
@@ -117,7 +116,7 @@ class BulletinView(QWidget):
         self.year_issue.setRange(1, 99)
         self.total_issue = QSpinBox()
         self.total_issue.setRange(1, 99999)
-        self.issue_date = QDateEdit()
+        self.issue_date = DateBox()
         self.issue_date.setDisplayFormat("yyyy-MM-dd")
         self.issue_date.setCalendarPopup(True)
         self.call_volume = QLineEdit()

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QCompleter,
+    QDateEdit,
     QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
@@ -82,6 +83,14 @@ LIST_KEYS = (Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_PageUp, Qt.Key.Key_PageD
 NOTICE_STYLE = "background: #E8F4EA; color: #1B5E20; padding: 4px 8px; border-radius: 3px;"
 # What was not done (a refusal, some cases of a batch left out) reads apart from a success at a glance.
 WARNING_STYLE = "background: #FFF3E0; color: #8A3B00; padding: 4px 8px; border-radius: 3px;"
+
+
+class DateBox(QDateEdit):
+    """A date input that is one Tab stop: QDateEdit walks its year, month and day on Tab (three stops), so the next
+    field was reached only on the third press. The arrows still move between the parts."""
+
+    def focusNextPrevChild(self, next: bool) -> bool:
+        return QWidget.focusNextPrevChild(self, next)
 
 
 # What a window's frame takes beyond its inside: the title bar above, the borders around.
