@@ -64,7 +64,7 @@ TAMPERING = {
     "导入的工单": (f"UPDATE cases SET content = '改过' WHERE id = {IMPORTED}", "登记内容"),
     "状态": ("UPDATE cases SET state = 'in_progress' WHERE id = 1", "当前状态与办理历史不符"),
     "回访结果列": (f"UPDATE cases SET followup_result = 'satisfied' WHERE id = {FIRST_DISSATISFIED}",
-              "当前状态与办理历史不符"),
+              "当前状态与办理历史不符：回访结果为“满意（satisfied）”，按办理历史应为“不满意（dissatisfied）”"),
     "办理步骤": ("UPDATE case_events SET note = '改过' WHERE id = 10", "与审计记录不符"),
     "删除步骤": ("DELETE FROM case_events WHERE id = (SELECT max(id) FROM case_events)", "已不存在"),
     # An imported case's steps are vouched for by one record of its whole history.

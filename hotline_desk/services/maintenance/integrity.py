@@ -14,12 +14,13 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.db import Database, head_revision, known_revisions, schema_revision
 from hotline_desk.errors import DatabaseError
-from hotline_desk.models import Case, CaseEvent, CaseNumberCounter, Dispatch, FollowUp, ImportBatch
+from hotline_desk.models import Case, CaseEvent, CaseNumberCounter, Dispatch, FollowUp, ImportBatch, Unit
 from hotline_desk.models.facts import CaseFact
 from hotline_desk.services.accounts import audit
 from hotline_desk.services.cases.events import case_projection, dispatch_columns, followup_columns
 from hotline_desk.services.cases.history import CaseStatus, record_from_row, replay
 from hotline_desk.services.reporting import facts
+from hotline_desk.vocabulary import CaseState, FollowUpResult, Handling
 
 # The stored columns verify compares with a replay of the history, as it names them.
 COLUMN_LABELS = {
@@ -38,6 +39,21 @@ COLUMN_LABELS = {
 
 def _named(columns: Sequence[str]) -> str:
     return "、".join(COLUMN_LABELS.get(c, c) for c in columns)
+
+
+def _shown(value: Any, key: str = "", units: dict[int, str] | None = None) -> str:
+    """A stored value as verify names it: a state code with its label, a unit by name, a moment to the minute,
+    nothing as 空."""
+    if value is None or value == "":
+        return "空"
+    if key.endswith("unit_id") and units is not None and value in units:
+        return f"{units[value]}（{value}）"
+    if isinstance(value, datetime):
+        return f"{value:%Y-%m-%d %H:%M}"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    labels = {**CaseState.labels(), **Handling.labels(), **FollowUpResult.labels()}
+    return f"{labels[value]}（{value}）" if isinstance(value, str) and value in labels else str(value)
 
 
 def _rows_by_case(session: Session, model: type[Dispatch] | type[FollowUp]) -> dict[int, dict[int, Any]]:
@@ -100,6 +116,7 @@ def _counter_problems(session: Session, numbers: Sequence[str]) -> list[str]:
 def consistency_problems(session: Session) -> list[str]:
     problems: list[str] = []
     stored = {c.id: c for c in session.scalars(select(Case))}
+    units: dict[int, str] = {row[0]: row[1] for row in session.execute(select(Unit.id, Unit.name))}
     rows = session.execute(select(CaseEvent.case_id, CaseEvent.seq, CaseEvent.kind, CaseEvent.at, CaseEvent.actor_id,
                                   CaseEvent.unit_id, CaseEvent.data, CaseEvent.note)
                            .order_by(CaseEvent.case_id, CaseEvent.seq)).all()
@@ -118,8 +135,11 @@ def consistency_problems(session: Session) -> list[str]:
             continue
         expected = case_projection(status)
         actual = {k: getattr(case, k) for k in expected}
-        if actual != expected:
-            problems.append(f"工单{case.number}的当前状态与办理历史不符。")
+        if actual != expected:  # which columns, and what each holds against what the history gives
+            differ = [key for key in expected if actual[key] != expected[key]]
+            shown = "；".join(f"{_named([key])}为“{_shown(actual[key], key, units)}”，按办理历史应为"
+                             f"“{_shown(expected[key], key, units)}”" for key in differ)
+            problems.append(f"工单{case.number}的当前状态与办理历史不符：{shown}。")
         problems += _projected_rows_problems(case.number, status, dispatches.get(case_id, {}),
                                              followups.get(case_id, {}))
         problems += _facts_problems(case.number, status, stored_facts.get(case_id), max(e[3] for e in events))
