@@ -383,33 +383,29 @@ def test_restoring_onto_a_read_only_file_says_so_not_that_another_station_has_it
     place = Path(office.path)
     office.dispose()
     before = place.read_bytes()
+    code, out, err = _restore_locked(capsys, place, made)
+    assert code == 2 and "是只读的" in err and "其他窗口或工作站" not in err, out + err
+    assert place.read_bytes() == before
+    place.write_bytes(b"\0" * 100 + before[100:])  # damaged too: restored without a login, if it could be written
+    damaged = place.read_bytes()
+    code, out, err = _restore_locked(capsys, place, made)
+    assert code == 2 and f"数据库文件 {place} 是只读的" in err and "不能在" not in err, out + err
+    assert place.read_bytes() == damaged and not list(place.parent.glob("*.损坏-*"))
+
+
+def _restore_locked(capsys: pytest.CaptureFixture[str], place: Path, backup: Path) -> tuple[int, str, str]:
+    """``restore`` onto ``place`` made read-only (for root too: chattr +i), unlocked again afterwards."""
     if os.geteuid() == 0:
         if subprocess.run(["chattr", "+i", str(place)], check=False, capture_output=True).returncode:
             pytest.skip("this file system cannot make a file read-only for root")
     else:
         place.chmod(0o444)
     try:
-        code, out, err = run(capsys, str(place), "restore", str(made))
+        return run(capsys, str(place), "restore", str(backup))
     finally:
         if os.geteuid() == 0:
             subprocess.run(["chattr", "-i", str(place)], check=False)
         place.chmod(0o600)
-    assert code == 2 and "是只读的" in err and "其他窗口或工作站" not in err, out + err
-    assert place.read_bytes() == before
-    place.write_bytes(b"\0" * 100 + before[100:])  # damaged too: restored without a login, if it could be written
-    damaged = place.read_bytes()
-    if os.geteuid() == 0:
-        subprocess.run(["chattr", "+i", str(place)], check=True)
-    else:
-        place.chmod(0o444)
-    try:
-        code, out, err = run(capsys, str(place), "restore", str(made))
-    finally:
-        if os.geteuid() == 0:
-            subprocess.run(["chattr", "-i", str(place)], check=False)
-        place.chmod(0o600)
-    assert code == 2 and f"数据库文件 {place} 是只读的" in err and "不能在" not in err, out + err
-    assert place.read_bytes() == damaged and not list(place.parent.glob("*.损坏-*"))
 
 
 def test_an_out_that_names_a_folder_is_refused_not_written_beside_it(
