@@ -161,10 +161,20 @@ def read_only_file(path: Path) -> str | None:
     return "immutable=1"
 
 
-# Whether this user may write is found by trying: os.access(W_OK) on Windows only reads a file's read-only
-# attribute and calls every folder writable, so a file on a share without write permission looked writable and
-# failed at PRAGMA journal_mode=WAL instead of opening read-only.
+# POSIX locks belong to the process: closing any descriptor of a file drops all of them (see _file_writable).
+LOCKS_PER_PROCESS = os.name != "nt"
+
+
 def _file_writable(path: Path) -> bool:
+    """Whether this user may write the file, found without opening it on POSIX: closing any descriptor of a file
+    drops every lock this process holds on it, SQLite's own for a connection already open included. Another
+    process then took itself for the file's last user and deleted its write-ahead log, with the saves in it (a
+    backup made in the window, then a command run beside it). os.access heeds permissions, read-only mounts and
+    chattr +i, for root too. On Windows, where a handle's locks are its own, it is found by trying: os.access there
+    only reads the read-only attribute, and a file on a share without write permission looked writable and failed
+    at PRAGMA journal_mode=WAL instead of opening read-only."""
+    if LOCKS_PER_PROCESS:
+        return os.access(path, os.W_OK)
     try:
         os.close(os.open(path, os.O_RDWR | getattr(os, "O_BINARY", 0)))  # opened to write, nothing written
     except OSError:

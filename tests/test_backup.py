@@ -306,3 +306,27 @@ def test_a_backup_folder_that_is_a_file_or_cannot_be_written_is_said_so(db: Data
     with pytest.raises(DatabaseError, match=r"不能在备份目录 .* 中写入（路径中有一段不是文件夹"):
         backup.backup(db_path, a_file / "子文件夹", keep=3, now=datetime(2022, 8, 1, 9, 0))
     assert a_file.read_bytes() == b"not a folder"
+
+
+def test_a_backup_in_the_window_leaves_its_log_to_it_while_a_command_runs_beside(
+        db: Database, db_path: Path, people: People, tmp_path: Path) -> None:
+    """The window made its daily backup, then a clerk ran a command on the same file. The backup had opened and
+    closed the database file to ask whether it was writable, which on Linux drops every lock the window's own
+    connection held: the command took itself for the file's last user and deleted the write-ahead log, and what
+    the window saved next went into a deleted file, unseen by any other station and lost."""
+    from hotline_desk.services.cases.records import register_case
+    from tests.helpers import draft
+
+    with db.session() as s:
+        register_case(s, people.operator, draft(s), clock=lambda: datetime(2022, 7, 5, 9, 0))
+    backup.backup(db_path, tmp_path / "b", keep=3, now=datetime(2022, 7, 5, 9, 1))  # as the window makes it
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    beside = [sys.executable, "-m", "hotline_desk", "--db", str(db_path), "unit", "list"]
+    assert subprocess.run(beside, cwd=ROOT, env=env, capture_output=True, timeout=120).returncode == 0
+    assert Path(f"{db_path}-wal").exists()  # still the window's: the command was not the last user
+    with db.session() as s:  # the window saves on
+        number = register_case(s, people.operator, draft(s, content="后来登记的一件"),
+                               clock=lambda: datetime(2022, 7, 5, 9, 2)).number
+    with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as other:  # another station sees it
+        assert other.execute("SELECT count(*) FROM cases WHERE number = ?", (number,)).fetchone()[0] == 1
+    other.close()
