@@ -355,11 +355,14 @@ def test_another_call_from_the_same_number_saves_without_a_question(
 def test_every_error_shows_at_once_beside_its_field_and_goes_when_fixed(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
     entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
+    noticed: list[str] = []
+    entry.ctx.signals.notice.connect(noticed.append)
     type_text("abc")
     press(KEYS.Key_Tab)
     type_text("13803750001x")
     before = {key: entry.fields[key].geometry() for key in ("content", "unit_id", "phone")}
     press(KEYS.Key_S, CTRL)
+    assert noticed == ["未保存：有 5 处需要补充或更正，见右侧红色提示。"]  # in the status bar too
     shown = {key: label.text() for key, label in entry.errors.items() if label.text()}
     assert set(shown) == {"phone", "appeal_type_id", "category_id", "content", "handling"}  # one round, not two
     assert "请选择办理方式" in shown["handling"]

@@ -58,7 +58,7 @@ from hotline_desk.services.reporting.monthdata import report_months
 from hotline_desk.ui.changes import Change, follow
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read, read_or_warn
-from hotline_desk.ui.models import CaseTableModel
+from hotline_desk.ui.models import CASE_COLUMN_WIDTHS, CaseTableModel
 from hotline_desk.ui.month_box import MonthBox
 from hotline_desk.ui.operations import Operation, Task, show_refusal
 from hotline_desk.ui.widgets import DateBox, choose, fit_size, ok_cancel, save_first
@@ -773,7 +773,9 @@ class CasePicker(QDialog):
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.horizontalHeader().setStretchLastSection(True)
-        remember_columns(ctx.window_state(), "case_picker", self.table.horizontalHeader())
+        if not remember_columns(ctx.window_state(), "case_picker", self.table.horizontalHeader()):
+            for column, width in enumerate(CASE_COLUMN_WIDTHS):  # as 工单查询 shows them: 标题 readable
+                self.table.setColumnWidth(column, width)
         self.table.doubleClicked.connect(self._accept)
         buttons = ok_cancel(self, "选用", self._accept)
         layout = QVBoxLayout(self)

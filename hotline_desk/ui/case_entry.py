@@ -125,6 +125,9 @@ class CaseEntryView(QWidget):
         self.clear_button = QPushButton("清空…")
         self.status = QLabel()
         self.status.setWordWrap(True)
+        # Two lines kept for it: a result that wraps (拟交住房和城乡建设局…) no longer squeezes the form's rows into
+        # one another where the page scrolls (125% display scaling).
+        self.status.setFixedHeight(2 * self.status.fontMetrics().lineSpacing() + 4)
         self.history = QListWidget()
         self.history.setWordWrap(True)
         self.history.setToolTip("双击或按 Enter 打开该工单")
@@ -544,7 +547,9 @@ class CaseEntryView(QWidget):
         field = self.fields.get(first)
         if field is not None:
             field.setFocus()
-        self._say_of_form(_errors_said(len({key for key, _m in errors})))
+        said = _errors_said(len({key for key, _m in errors}))
+        self._say_of_form(said)
+        self.ctx.signals.notice.emit(f"未保存：{said}")  # where the line beside 保存 is scrolled out of sight
 
     def _time_confirmed(self, draft: CaseDraft) -> bool:
         now, at = self.ctx.clock(), draft.registered_at

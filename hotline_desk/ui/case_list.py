@@ -41,7 +41,7 @@ from hotline_desk.ui.case_actions import attempt, perform
 from hotline_desk.ui.changes import Change, follow
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read
-from hotline_desk.ui.models import CaseTableModel
+from hotline_desk.ui.models import CASE_COLUMN_WIDTHS, CaseTableModel
 from hotline_desk.ui.operations import Operation, show_refusal
 from hotline_desk.ui.widgets import (
     ActionDialog,
@@ -81,8 +81,7 @@ class CaseListView(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.verticalHeader().setDefaultSectionSize(24)
-        # 状态 wide enough for 登记（被驳回）, taken from 标题.
-        for column, width in enumerate((120, 130, 64, 96, 268, 72, 110, 130, 170, 84)):
+        for column, width in enumerate(CASE_COLUMN_WIDTHS):
             self.table.setColumnWidth(column, width)
         remember_columns(ctx.window_state(), "case_list", self.table.horizontalHeader())
         # A double-click, or Enter (Return or the keypad's) on the row the keyboard is on, as 查看详情 does.

@@ -100,6 +100,10 @@ CASE_COLUMNS: list[tuple[str, str, Callable[[CaseRow], Any]]] = [
 ]
 
 
+# CaseTableModel's columns as lists show them: 来电时间 on one line, 状态 wide enough for 登记（被驳回）, from 标题.
+CASE_COLUMN_WIDTHS = (120, 130, 64, 96, 268, 72, 110, 130, 170, 84)
+
+
 class CaseTableModel(QAbstractTableModel):
     """The case list: the count up front, then ids and rows a page at a time, only for the pages shown."""
 
