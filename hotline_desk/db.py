@@ -25,6 +25,7 @@ from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url, 
 from sqlalchemy.exc import DatabaseError as SQLAlchemyDatabaseError
 from sqlalchemy.exc import OperationalError
 
+from hotline_desk import live_files
 from hotline_desk.errors import DatabaseError, os_reason
 
 if TYPE_CHECKING:
@@ -85,6 +86,8 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 def is_sqlite_file(path: Path) -> bool:
+    if live_files.is_open(path):  # open here as a database: it is one, and a plain read would drop our locks
+        return True
     try:
         with path.open("rb") as handle:
             return handle.read(len(SQLITE_HEADER)) == SQLITE_HEADER
@@ -95,6 +98,8 @@ def is_sqlite_file(path: Path) -> bool:
 def sqlite_file_whole(path: Path) -> bool:
     """Whether a SQLite file is as long as its header says (page size × page count): a copy cut short, such as a
     backup whose copying stopped, is not. A header that does not vouch for its page count is taken as whole."""
+    if live_files.is_open(path):  # the live database: whole, and not to be read plainly (see live_files)
+        return True
     try:
         with path.open("rb") as handle:
             header = handle.read(100)
@@ -161,6 +166,7 @@ def read_only_file(path: Path) -> str | None:
     return "immutable=1"
 
 
+SQLITE_READONLY_DBMOVED = 1032  # SQLite's extended code for a write to a database file moved or replaced since opened
 # POSIX locks belong to the process: closing any descriptor of a file drops all of them (see _file_writable).
 LOCKS_PER_PROCESS = os.name != "nt"
 
@@ -315,6 +321,9 @@ class Database:
             path = self.path
             how = read_only_file(path) if path is not None and url.startswith("sqlite:///") else None
             self.read_only = how is not None
+            self._held: Path | None = path if path is not None and url.startswith("sqlite:///") else None
+            if self._held is not None:
+                live_files.hold(self._held)  # from now on nothing in this process opens it as a plain file
             # Long work (building a bulletin) runs on a worker thread with its own session; SQLite may be used
             # from the thread that opened the pooled connection or another, one session at a time.
             self.engine = create_engine(f"sqlite:///file:{quote(str(path))}?{how}&uri=true" if how else url,
@@ -435,6 +444,10 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        held: Path | None = getattr(self, "_held", None)
+        if held is not None:
+            live_files.release(held)
+            self._held = None
 
 
 def _operational(exc: BaseException) -> bool:
@@ -459,6 +472,10 @@ def explain_operational_error(exc: BaseException, where: str) -> str | None:
     """The office's words for a database that cannot be used right now, or None when it is something else."""
     text = str(getattr(exc, "orig", None) or exc)
     lowered = text.lower()
+    if getattr(getattr(exc, "orig", None) or exc, "sqlite_errorcode", None) == SQLITE_READONLY_DBMOVED:
+        # Opened just before another program put a backup in its place (restore): this copy reads the old file.
+        return (f"数据库文件 {where} 刚被替换（例如从备份恢复），本程序读到的还是替换前的文件：刚才的操作没有保存。"
+                "请关闭本程序（或命令）后重新打开，再做一次。")
     if "readonly database" in lowered:  # SQLite: a file this user may not write
         return f"数据库文件 {where} 是只读的（没有写入权限）：只能查询，不能保存。如需保存，请让管理员检查文件权限。"
     if "locked" in lowered or "busy" in lowered or "lock timeout" in lowered:

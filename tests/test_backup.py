@@ -330,3 +330,81 @@ def test_a_backup_in_the_window_leaves_its_log_to_it_while_a_command_runs_beside
     with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as other:  # another station sees it
         assert other.execute("SELECT count(*) FROM cases WHERE number = ?", (number,)).fetchone()[0] == 1
     other.close()
+
+
+def test_asking_whether_a_file_is_a_database_leaves_the_open_one_s_locks_alone(
+        db_url: str, people: People, tmp_path: Path) -> None:
+    """设置 → 更改连接 → 测试连接 on the database the window has open, named without .sqlite3 (office.dat): telling
+    whether it is a SQLite file read its header plainly, which dropped the window's locks as a backup's probe did;
+    a command beside it then deleted the write-ahead log, and two cases got one number."""
+    from hotline_desk.db import resolve_db_url
+    from hotline_desk.excel.reader import ImportFileError, read_workbook
+    from hotline_desk.services.cases.records import register_case
+    from tests.helpers import draft
+
+    source = Path(db_url.removeprefix("sqlite:///")) if db_url.startswith("sqlite:///") else Path(db_url)
+    office = tmp_path / "office.dat"
+    with sqlite3.connect(source) as src, sqlite3.connect(office) as dst:
+        src.backup(dst)
+    src.close()
+    dst.close()
+    db = open_database(str(office))
+    try:
+        with db.session() as s:
+            register_case(s, people.operator, draft(s), clock=lambda: datetime(2022, 7, 5, 9, 0))
+        assert resolve_db_url(str(office)) == f"sqlite:///{office}"  # as 测试连接 asks, in the window's process
+        with pytest.raises(ImportFileError, match="是本程序正在使用的数据库文件"):
+            read_workbook(office)  # chosen by mistake in the import wizard: refused before it is read
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        beside = [sys.executable, "-m", "hotline_desk", "--db", str(office), "unit", "list"]
+        assert subprocess.run(beside, cwd=ROOT, env=env, capture_output=True, timeout=120).returncode == 0
+        assert Path(f"{office}-wal").exists()
+        with db.session() as s:
+            number = register_case(s, people.operator, draft(s, content="后来登记的一件"),
+                                   clock=lambda: datetime(2022, 7, 5, 9, 2)).number
+        with sqlite3.connect(f"file:{office}?mode=ro", uri=True) as other:
+            assert other.execute("SELECT count(*) FROM cases WHERE number = ?", (number,)).fetchone()[0] == 1
+        other.close()
+    finally:
+        db.dispose()
+
+
+def test_a_write_to_a_database_replaced_since_it_was_opened_says_so() -> None:
+    """A station that opened the file just before a restore put a backup in its place writes to the old file: SQLite
+    refuses it as read-only, and it was told the file had no write permission."""
+    from hotline_desk.db import explain_operational_error
+
+    moved = sqlite3.OperationalError("attempt to write a readonly database")
+    moved.sqlite_errorcode = 1032  # type: ignore[attr-defined]  # SQLITE_READONLY_DBMOVED
+    said = explain_operational_error(moved, "office.sqlite3")
+    assert said is not None and "刚被替换" in said and "没有写入权限" not in said
+
+
+def test_a_restore_puts_the_backup_in_place_while_no_one_else_can_write(
+        db: Database, db_path: Path, people: People, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hold on the database ended before the backup took its place: a program opening the old file in that gap
+    could write its log beside the restored file, which then read as damaged. On Linux the file is now replaced
+    while the hold lasts."""
+    made = backup.backup(db_path, tmp_path / "b", keep=3, now=datetime(2022, 7, 5)).path
+    db.dispose()
+    put = backup._put_in_place
+    writable_meanwhile: list[bool] = []
+
+    def watched(target: Path, candidate: Path) -> None:
+        other = sqlite3.connect(target, timeout=0)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            writable_meanwhile.append(True)
+            other.execute("ROLLBACK")
+        except sqlite3.OperationalError:
+            writable_meanwhile.append(False)
+        finally:
+            other.close()
+        put(target, candidate)
+
+    monkeypatch.setattr(backup, "_put_in_place", watched)
+    backup.restore(db_path, made, keep=3, now=datetime(2022, 7, 6), folder=tmp_path / "b")
+    assert writable_meanwhile == [False]
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    conn.close()

@@ -13,6 +13,7 @@ from typing import Any
 
 import python_calamine as calamine
 
+from hotline_desk import live_files
 from hotline_desk.errors import HotlineError, os_reason
 
 MAX_ROWS = 50_000
@@ -259,6 +260,8 @@ def read_workbook(path: Path) -> WorkbookData:
                               f"不是工作簿本身：请选择同一文件夹中不带 ~$ 的“{path.name[2:]}”。")
     if path.is_dir():
         raise ImportFileError(f"“{path}”是一个文件夹，请选择其中的 Excel 文件。")
+    if live_files.is_open(path):  # read as a plain file, it would drop this program's locks on it (see live_files)
+        raise ImportFileError(f"“{path.name}”是本程序正在使用的数据库文件，不是 Excel 工作簿，请选择要导入的工作簿。")
     try:
         data = path.read_bytes()
     except FileNotFoundError as exc:

@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.request import pathname2url
 
 from hotline_desk.db import (
+    LOCKS_PER_PROCESS,
     Database,
     explain_operational_error,
     head_revision,
@@ -625,6 +626,12 @@ def _check_origin(db_path: Path, source: Path, other_database: bool) -> None:
         raise OtherDatabaseBackup(source, manifest_database(source), db_path, head[0] if head else 0)
 
 
+def _put_in_place(db_path: Path, candidate: Path) -> None:
+    for suffix in ("-wal", "-shm"):
+        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    os.replace(candidate, db_path)
+
+
 def _replace(db_path: Path, candidate: Path, *, keep: int, now: datetime, folder: Path | None) -> BackupInfo | None:
     """Back the current database up, then put ``candidate`` in its place (the backup made, if there was a file)."""
     try:
@@ -634,10 +641,13 @@ def _replace(db_path: Path, candidate: Path, *, keep: int, now: datetime, folder
                 safety = backup(db_path, folder or default_backup_dir(db_path), keep=keep + 1, now=now, held=held)
             if db_path.exists():
                 shutil.copymode(db_path, candidate)
-        # The hold ends first: Windows cannot replace a file that is open.
-        for suffix in ("-wal", "-shm"):
-            Path(f"{db_path}{suffix}").unlink(missing_ok=True)
-        os.replace(candidate, db_path)
+            if LOCKS_PER_PROCESS:
+                # While the hold lasts: a program started meanwhile waits on the old file, and is told it was
+                # replaced when it writes. Let go first, one could open the old file in the gap and write a log
+                # beside the restored one, which then read as damaged.
+                _put_in_place(db_path, candidate)
+        if not LOCKS_PER_PROCESS:  # Windows cannot replace a file that is open: the hold ends first
+            _put_in_place(db_path, candidate)
     except (sqlite3.Error, OSError) as exc:
         raise DatabaseError(f"恢复失败：{_reason(exc, db_path)}。当前数据库未改动。") from exc
     return safety
