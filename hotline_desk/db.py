@@ -157,21 +157,21 @@ def read_only_file(path: Path) -> str | None:
     """
     if not path.is_file():
         return None
-    folder_writable = _folder_writable(path.parent)
-    if _file_writable(path) and folder_writable:
+    folder = folder_writable(path.parent)
+    if file_writable(path) and folder:
         return None
     wal = Path(f"{path}-wal")
-    if folder_writable or (wal.exists() and wal.stat().st_size):
+    if folder or (wal.exists() and wal.stat().st_size):
         return "mode=ro"
     return "immutable=1"
 
 
 SQLITE_READONLY_DBMOVED = 1032  # SQLite's extended code for a write to a database file moved or replaced since opened
-# POSIX locks belong to the process: closing any descriptor of a file drops all of them (see _file_writable).
+# POSIX locks belong to the process: closing any descriptor of a file drops all of them (see file_writable).
 LOCKS_PER_PROCESS = os.name != "nt"
 
 
-def _file_writable(path: Path) -> bool:
+def file_writable(path: Path) -> bool:
     """Whether this user may write the file, found without opening it on POSIX: closing any descriptor of a file
     drops every lock this process holds on it, SQLite's own for a connection already open included. Another
     process then took itself for the file's last user and deleted its write-ahead log, with the saves in it (a
@@ -188,7 +188,7 @@ def _file_writable(path: Path) -> bool:
     return True
 
 
-def _folder_writable(folder: Path) -> bool:
+def folder_writable(folder: Path) -> bool:
     """Whether a file can be made in ``folder`` (SQLite makes its -wal, -shm and journal files there)."""
     probe = folder / f".hotline-desk-write-test-{os.getpid()}-{time.monotonic_ns()}"
     try:
@@ -319,9 +319,9 @@ class Database:
         reader: Engine
         if self.is_sqlite:
             path = self.path
-            how = read_only_file(path) if path is not None and url.startswith("sqlite:///") else None
+            self._held: Path | None = path if path is not None and url.startswith("sqlite:///") else None  # a file
+            how = read_only_file(self._held) if self._held is not None else None
             self.read_only = how is not None
-            self._held: Path | None = path if path is not None and url.startswith("sqlite:///") else None
             if self._held is not None:
                 live_files.hold(self._held)  # from now on nothing in this process opens it as a plain file
             # Long work (building a bulletin) runs on a worker thread with its own session; SQLite may be used

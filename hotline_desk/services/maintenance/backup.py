@@ -21,6 +21,8 @@ from hotline_desk.db import (
     LOCKS_PER_PROCESS,
     Database,
     explain_operational_error,
+    file_writable,
+    folder_writable,
     head_revision,
     is_sqlite_file,
     known_revisions,
@@ -174,15 +176,17 @@ def file_uri(path: Path, mode: str = "ro") -> str:
     return f"file:{pathname2url(str(path.resolve()))}?mode={mode}"
 
 
+def reading_uri(path: Path) -> str:
+    """A read-only SQLite URI for ``path`` as the program opens it: in a folder that may not be written, with no
+    log beside it holding anything, as immutable (SQLite cannot make its lock file there)."""
+    return file_uri(path) + ("&immutable=1" if read_only_file(path) == "immutable=1" else "")
+
+
 def _copy(source: Path | sqlite3.Connection, target: Path) -> None:
-    """SQLite's backup API from a file (opened read-only) or from a connection already holding it. A file in a
-    folder this user may not write (a read-only share, a CD) is opened as the program opens it there: as immutable
-    when no log beside it holds anything, since SQLite cannot make its lock file there (a plain read-only opening
-    waited for ever on a lock file cut short)."""
-    how = None if isinstance(source, sqlite3.Connection) else read_only_file(source)
-    src = source if isinstance(source, sqlite3.Connection) else \
-        sqlite3.connect(file_uri(source) if how != "immutable=1" else f"{file_uri(source, 'ro')}&immutable=1",
-                        uri=True, timeout=30)
+    """SQLite's backup API from a file (opened read-only, see ``reading_uri``: a plain read-only opening of a file on
+    a read-only share waited for ever on a lock file cut short) or from a connection already holding it."""
+    src = source if isinstance(source, sqlite3.Connection) else sqlite3.connect(reading_uri(source), uri=True,
+                                                                                  timeout=30)
     try:
         dst = sqlite3.connect(target)
         try:
@@ -535,10 +539,8 @@ def vacant(place: Path) -> Vacant | None:
         return Vacant("原来没有数据库")
     if not is_sqlite_file(place):
         return Vacant("原来的数据库文件已损坏", damaged=True)
-    # As the program opens it: in a folder that may not be written, as immutable (no lock file can be made there).
-    uri = file_uri(place) + ("&immutable=1" if read_only_file(place) == "immutable=1" else "")
     try:
-        with closing(sqlite3.connect(uri, uri=True)) as conn:
+        with closing(sqlite3.connect(reading_uri(place), uri=True)) as conn:
             cases = conn.execute("SELECT count(*) FROM cases").fetchone()[0]
             passwords = conn.execute("SELECT count(*) FROM users WHERE password_hash <> ''").fetchone()[0]
     except sqlite3.DatabaseError as exc:
@@ -581,7 +583,7 @@ def restore_into_vacant(place: Path, source: Path, found: Vacant, *, keep: int, 
     if found.damaged and not other_database and not known_for_damaged(place, source):
         raise UnknownForDamaged(source, manifest_database(source), place)
     kept = ""
-    if place.exists() and place.stat().st_size and read_only_file(place) is not None and _writable_folder(place):
+    if place.exists() and place.stat().st_size and not file_writable(place) and folder_writable(place.parent):
         # The file alone is locked (its permissions, 不可更改): said as such, and nothing beside it renamed.
         raise DatabaseError(f"数据库文件 {place} 是只读的（没有写入权限），不能替换。未恢复，文件未改动。"
                             "请让管理员检查文件权限后再恢复。")
@@ -600,17 +602,6 @@ def restore_into_vacant(place: Path, source: Path, found: Vacant, *, keep: int, 
         raise DatabaseError(f"恢复失败：不能在 {place.parent} 中写入（{os_reason(exc)}）。请换一个可写的位置。"
                             ) from exc
     return restore(place, source, keep=keep, now=now, other_database=True), kept
-
-
-def _writable_folder(place: Path) -> bool:
-    """Whether a file can be made beside ``place`` (a probe made and removed)."""
-    try:
-        fd, probe = tempfile.mkstemp(dir=place.parent, prefix=".write-test-")
-    except OSError:
-        return False
-    os.close(fd)
-    Path(probe).unlink(missing_ok=True)
-    return True
 
 
 def _check_origin(db_path: Path, source: Path, other_database: bool) -> None:
