@@ -120,7 +120,7 @@ def test_a_hidden_reply_column_beside_a_new_visible_one_is_not_read_and_the_prev
 
     preview = _preview(db, _filled(sheet, hide_and_add), clock)
     assert (len(preview.ready), preview.problems) == (3, [])
-    assert "K 列“回复内容”是隐藏的列，其中的内容未导入（读取的是同名的 Q 列）" in preview.summary()
+    assert "K 列“回复内容”是隐藏的列，未导入（导入的是同名的 Q 列）" in preview.summary()
     with db.session() as s:
         commit_replies(s, people.operator, preview, clock=clock)
     assert _replies(db) == {content: f"新版回复：{content}，已维修" for content in CONTENTS}
@@ -150,7 +150,7 @@ def test_a_reply_column_hidden_alone_is_read_and_said(db: Database, sheet: Path,
 
     preview = _preview(db, _filled(sheet, hide), clock)
     assert (len(preview.ready), preview.problems) == (3, [])
-    assert "K 列“回复内容”是隐藏的列，照常读取。" in preview.summary()
+    assert "K 列“回复内容”是隐藏的列，照常导入。" in preview.summary()
 
 
 def test_hidden_rows_are_read_and_said(db: Database, sheet: Path, clock: FakeClock) -> None:

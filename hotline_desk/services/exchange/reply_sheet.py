@@ -15,6 +15,7 @@ from hotline_desk.excel.reader import ImportFileError, column_letter, filled_row
 from hotline_desk.models import Unit
 from hotline_desk.services.exchange import sheet_signing
 from hotline_desk.services.exchange.import_values import Lookups, UnknownName
+from hotline_desk.services.exchange.register_sheet import hidden_note
 
 # How far down a unit may have pushed the table (lines added above it).
 HEADER_SEARCH_ROWS = 10
@@ -53,14 +54,10 @@ def sheet_columns(header: list[Any], hidden: frozenset[int] = frozenset()) -> di
     at: dict[str, list[int]] = {}
     for index, cell in sorted(enumerate(header), key=lambda item: item[0] in hidden):
         at.setdefault(_column_name(cell), []).append(index)
-    twice = [(name, [c for c in sorted(columns) if c not in hidden]) for name, columns in at.items()
-             if name in READ_COLUMNS]
-    twice = [(name, shown) for name, shown in twice if len(shown) > 1]
+    twice = {name: shown for name in READ_COLUMNS if len(shown := [c for c in at.get(name, []) if c not in hidden]) > 1}
     if twice:
-        said = "；".join(f"“{name}”有 {len(shown)} 列（"
-                        + "、".join(f"{column_letter(c)} 列" + (f"“{written}”" if (written := norm.text(header[c]))
-                                                              != name else "") for c in shown) + "）"
-                        for name, shown in twice)  # a header written otherwise (回复内容（必填）) quoted as written
+        said = "；".join(f"“{name}”有 {len(shown)} 列（{'、'.join(_column_said(header, c, name) for c in shown)}）"
+                        for name, shown in twice.items())
         raise ImportFileError(f"交办单中{said}，无法确定应读取哪一列，未导入。请删去多余的列，"
                               "把回复填在原有的一列中后重新导入。")
     found = {name: columns[0] for name, columns in at.items()}
@@ -71,6 +68,12 @@ def sheet_columns(header: list[Any], hidden: frozenset[int] = frozenset()) -> di
         raise ImportFileError(f"交办单缺少{'、'.join(f'“{m}”' for m in missing)}列（被删除或改了列名），未导入。"
                               f"{instead}请使用原样导出的交办单填写。")
     return found
+
+
+def _column_said(header: list[Any], index: int, name: str) -> str:
+    """A column by its letter, and its header as written where that is not the name it is read by (回复内容（必填）)."""
+    written = norm.text(header[index])
+    return f"{column_letter(index)} 列" + (f"“{written}”" if written != name else "")
 
 
 def row_cells(row: list[Any], columns: dict[str, int]) -> dict[str, Any]:
@@ -181,20 +184,15 @@ def unread_notes(header: list[Any], columns: dict[str, int], rows: list[list[Any
     """What the unit wrote where the import does not read (an added column, a hidden column beside a visible one of
     its name, another sheet), and the hidden columns it does read."""
     known = {*CASE_COLUMNS, *REPLY_COLUMNS}
-    read = {index: name for name, index in columns.items() if name in known}
-    notes = []
-    for index, cell in enumerate(header):
-        name = _column_name(cell)
-        if index in read:
-            if index in hidden and name in READ_COLUMNS:
-                notes.append(f"{column_letter(index)} 列“{name}”是隐藏的列，照常读取。")
+    names = [_column_name(cell) for cell in header]
+    read = {index: name for name, index in columns.items() if name in READ_COLUMNS}
+    notes = [said] if (said := hidden_note(names, read, hidden)) else []  # as a register's hidden columns are said
+    taken = {index for name, index in columns.items() if name in known}
+    for index, name in enumerate(names):
+        if index in taken or (index in hidden and name in known) or not name \
+                or not any(index < len(r) and norm.text(r[index]) for r in rows):
             continue
-        if not name or not any(index < len(r) and norm.text(r[index]) for r in rows):
-            continue
-        if name in known and index in hidden:
-            notes.append(f"{column_letter(index)} 列“{name}”是隐藏的列，其中的内容未导入（读取的是同名的 "
-                         f"{column_letter(columns[name])} 列）。")
-        elif name in known:
+        if name in known:
             notes.append(f"表中另有一列“{name}”（{column_letter(index)} 列），其中的内容未导入。")
         else:
             notes.append(f"表中另有“{name}”列，其中的内容未导入（需要登记的请填在回复内容中）。")
