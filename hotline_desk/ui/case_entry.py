@@ -234,7 +234,6 @@ class CaseEntryView(QWidget):
         label.setWordWrap(True)
         label.setFixedWidth(ERROR_WIDTH)
         label.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Ignored)
-        holder.setMinimumHeight(ERROR_ROW_HEIGHT)
         # Never below the field's own least height: set lower, the form squeezed 诉求内容 to a line and a half.
         holder.setMinimumHeight(max(ERROR_ROW_HEIGHT, widget.minimumSizeHint().height(), widget.minimumHeight()))
         label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
