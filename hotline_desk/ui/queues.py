@@ -466,6 +466,8 @@ class ApprovalView(QueueTabs):
         self.addTab(self.rejected, "被驳回")
         # The tabs' counts are kept even while a tab is hidden (its table refreshes only when shown): a return asked
         # is seen from 待审核交办 without opening its tab.
+        for name, _title in self.TITLES:
+            getattr(self, name).on_refresh = self._retitle
         self.follower = follow(self, ctx.signals, Change.CASES, self._count)
         self._count()
 
@@ -474,7 +476,6 @@ class ApprovalView(QueueTabs):
     def _count(self) -> None:
         for name, _title in self.TITLES:
             table: QueueTable = getattr(self, name)
-            table.on_refresh = self._retitle
             if not table.isVisible():
                 table.refresh()
         self._retitle()
