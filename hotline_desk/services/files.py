@@ -8,6 +8,8 @@ import secrets
 import sys
 from pathlib import Path
 
+from hotline_desk.errors import ValidationError, cannot_write
+
 # A file being written carries this in its name until it is whole (a full disk leaves no broken file behind).
 PARTIAL_MARK = ".写入中-"
 
@@ -37,3 +39,13 @@ def write_file(path: Path, data: bytes, *, personal: bool = False) -> None:
         with contextlib.suppress(OSError):
             partial.unlink()
         raise
+
+
+def save_file(path: Path, data: bytes, *, personal: bool = False) -> Path:
+    """``write_file``, its OSError said in the office's words (无法写入 …: a full disk, a file open in Excel)."""
+    try:
+        write_file(path, data, personal=personal)
+    except OSError as exc:
+        raise ValidationError(cannot_write(path, exc)) from exc
+    return path
+

@@ -28,14 +28,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hotline_desk.errors import HotlineError, cannot_write
 from hotline_desk.services.cases import classification
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.case_query import CaseFilter, months_with_cases, search_hint
 from hotline_desk.services.cases.history import STATES
 from hotline_desk.services.cases.records import case_view, with_assisting
 from hotline_desk.services.exchange.case_export import export_cases
-from hotline_desk.services.files import write_file
+from hotline_desk.services.files import save_file
 from hotline_desk.services.office import reference
 from hotline_desk.ui.case_actions import attempt, perform
 from hotline_desk.ui.changes import Change, follow
@@ -268,14 +267,9 @@ class CaseListView(QWidget):
                                       QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                                       QMessageBox.StandardButton.No) == QMessageBox.StandardButton.Yes
         chosen = self.current_filter()
-        def save(data: bytes) -> None:
-            try:
-                write_file(Path(path), data, personal=reveal)
-            except OSError as exc:
-                raise HotlineError(cannot_write(path, exc)) from exc
-
-        exported = Operation(self, self.ctx, lambda s: export_cases(s, chosen, now=self.ctx.clock(), reveal=reveal,
-                                                                    user_id=self.ctx.actor.id, save=save),
+        exported = Operation(self, self.ctx, lambda s: export_cases(
+            s, chosen, now=self.ctx.clock(), reveal=reveal, user_id=self.ctx.actor.id,
+            save=lambda data: save_file(Path(path), data, personal=reveal)),
                              title="无法保存清单").run_here()
         if exported is None:
             return

@@ -34,7 +34,7 @@ class ExportedCases:
 
 
 def export_cases(session: Session, case_filter: CaseFilter, *, now: datetime, reveal: bool = False,
-                 user_id: int | None = None, save: Callable[[bytes], None] | None = None) -> ExportedCases:
+                 user_id: int | None = None, save: Callable[[bytes], object] | None = None) -> ExportedCases:
     """The cases as a workbook; an export that shows callers' names and phones is recorded in the audit trail.
 
     ``save`` writes the workbook where it goes: the export is logged (anchor log, audit trail) only once it is

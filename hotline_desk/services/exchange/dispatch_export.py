@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline_desk.errors import HotlineError, NotFound, ValidationError, cannot_write, os_reason
+from hotline_desk.errors import HotlineError, NotFound, ValidationError, os_reason
 from hotline_desk.excel.dispatch_sheet import DispatchRow, DispatchSheet, write_dispatch_workbook
 from hotline_desk.models import Case, Unit
 from hotline_desk.reports.document import Table
@@ -23,7 +23,7 @@ from hotline_desk.services.cases.events import half_imported, statuses_for
 from hotline_desk.services.cases.queues import CONFIDENTIAL
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.exchange import sheet_signing
-from hotline_desk.services.files import write_file
+from hotline_desk.services.files import save_file
 from hotline_desk.services.office.settings import Settings
 from hotline_desk.vocabulary import DispatchRole
 
@@ -167,7 +167,7 @@ def _export_one(session: Session, sheet: DispatchSheet, base: Path, fonts: FontS
     # The anchor goes into the files, and into the anchor log once they are written: an export a full disk stopped
     # is not logged as made.
     anchor = anchors.current(session)
-    written = [_write(base.with_name(base.name + ".xlsx"),
+    written = [_sheet_file(base.with_name(base.name + ".xlsx"),
                       write_dispatch_workbook(sheet, anchor=anchors.tag(anchor), signature=sheet_signing.sign(
                           session, sheet.unit_id, sheet.unit_name, sheet.exported_at.isoformat(), now)))]
     try:
@@ -194,15 +194,12 @@ def _paper(sheet: DispatchSheet, base: Path, fonts: FontSet | None, now: datetim
         # The time columns hold "2022-12-03 05:57" on one line at 小四 (about 38 mm with the cell padding).
         table = Table(sheet.title, header, rows, col_widths_mm=(32, 40, 66, 48, 40, 41))  # a phone on one line
         subtitle = f"承办单位：{sheet.unit_name}　导出时间：{now:%Y-%m-%d %H:%M}　共 {len(rows)} 件"
-        written.append(_write(base.with_name(base.name + ".pdf"),
+        written.append(_sheet_file(base.with_name(base.name + ".pdf"),
                               build_tables([table], fonts, sheet.title, wide=True, subtitle=subtitle)))
     return written
 
 
-def _write(path: Path, data: bytes) -> Path:
+def _sheet_file(path: Path, data: bytes) -> Path:
     """A sheet holds its callers' names and phones: written readable by this user only (see ``write_file``)."""
-    try:
-        write_file(path, data, personal=True)
-    except OSError as exc:
-        raise ValidationError(cannot_write(path, exc)) from exc
-    return path
+    return save_file(path, data, personal=True)
+
