@@ -723,6 +723,43 @@ def test_a_pasted_dispatch_sheet_is_caught_however_its_numbers_are_typed_or_with
     assert number in preview.problems[0].reason and "不能再作为新工单导入" in preview.problems[0].reason
 
 
+def test_an_exported_case_list_reads_back_by_channel_and_a_masked_one_says_why_not(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """The export names each case's 渠道 (the import reads a 来源 column as the channel: 本级 was refused on every
+    row), so a list exported with names and phones imports into another office's database as it was; one whose
+    phones were masked is refused row by row saying the digits were starred out, not that they hold bad characters."""
+    from hotline_desk.db import open_database
+    from hotline_desk.services.accounts import users
+    from hotline_desk.services.office import reference
+
+    with db.session() as s:
+        platform = reference.find_channel(s, "平顶山市“民呼必应”平台")
+        register_case(s, people.operator, draft(s, channel_id=reference.find_channel(s, "12345热线电话").id),
+                      clock=clock)
+        register_case(s, people.operator, draft(s, source="upper", channel_id=platform.id, phone="13900002222"),
+                      clock=clock)
+        revealed, masked = tmp_path / "清单.xlsx", tmp_path / "隐去电话的清单.xlsx"
+        revealed.write_bytes(export_cases(s, CaseFilter(), now=clock(), reveal=True).data)
+        masked.write_bytes(export_cases(s, CaseFilter(), now=clock()).data)
+    assert [c.value for c in openpyxl.load_workbook(revealed).active["C"]][1:] == [
+        "12345热线电话", "平顶山市“民呼必应”平台"]
+    other = open_database(str(tmp_path / "another.sqlite3"))
+    try:
+        with other.session() as s:
+            reference.load_defaults(s)
+            admin = users.add_user(s, None, "admin", "管理员", "admin")
+            refused = preview_cases(s, masked, clock=clock)
+            assert refused.ready == [] and [p.column for p in refused.problems] == ["联系电话", "联系电话"]
+            assert "“138****0001”有几位被 * 隐去，不是完整的号码" in refused.problems[0].reason
+            preview = preview_cases(s, revealed, clock=clock)
+            assert (len(preview.ready), preview.problems) == (2, [])
+            commit_cases(s, admin, preview, clock=clock)
+            read = {c.phone: c.source for c in s.scalars(select(Case))}
+        assert read == {"13803750001": "local", "13900002222": "upper"}
+    finally:
+        other.dispose()
+
+
 def test_exported_case_list_masks_personal_data_unless_asked(db: Database, people: People, clock: FakeClock) -> None:
     """Names and phones are masked unless asked for; a 保密 caller is not shown even in part (李** with 139****2222
     points at one person), asked or not, as on the 交办单. The columns are wide enough to read the time of call."""

@@ -121,3 +121,26 @@ def test_the_wizard_shows_each_problem_with_its_row_and_saves_the_list(
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *_args, **_kwargs: (str(listed), ""))
     page.save_list.click()
     assert [row for row, _column, _reason in _problem_list(listed)[1:]] == [*BAD_ROWS, TWO_PROBLEMS, TWO_PROBLEMS]
+
+
+def test_a_reason_said_of_many_values_is_one_cause_with_examples() -> None:
+    """A list whose every phone is starred out is one cause, not four thousand of one row each; a reason said of a
+    few values (two unknown channels) keeps a cause per value, each with its own rows."""
+    from dataclasses import dataclass
+
+    from hotline_desk.services.exchange.import_problems import problem_groups
+
+    @dataclass(frozen=True)
+    class Found:
+        row: int
+        column: str
+        reason: str
+
+    phones = [Found(row, "联系电话", f"电话号码“150****{row:04d}”有几位被 * 隐去") for row in range(2, 402)]
+    channels = [Found(row, "渠道", f"渠道“{'本级' if row % 2 else '上级交办'}”不在列表中") for row in range(2, 12)]
+    groups = problem_groups([*channels, *phones])
+    assert [(g.column, len(g.rows)) for g in groups] == [("联系电话", 400), ("渠道", 5), ("渠道", 5)]
+    assert groups[0].reason == ("电话号码有几位被 * 隐去（共 400 个不同的值，"
+                                "如“150****0002”、“150****0003”、“150****0004”）")
+    assert groups[0].rows[:3] == (2, 3, 4)
+    assert {g.reason for g in groups[1:]} == {"渠道“本级”不在列表中", "渠道“上级交办”不在列表中"}

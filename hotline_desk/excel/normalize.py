@@ -255,6 +255,10 @@ class PhoneCharacters(CellError):
 NUMBER_AS_TEXT = re.compile(r"\d{5,15}\.0+|\d\.(?P<decimals>\d{1,14})[eE]\+?(?P<exponent>\d{1,2})")
 
 
+# A number with digits starred out (150****2337), as exports and upper platforms show one to whoever may not see it.
+MASKED_PHONE = re.compile(r"\d\*{2,}\d|^\*{2,}\d|\d\*{2,}$")
+
+
 def phone(value: Any) -> str:
     """Phone numbers as the office stores them, one rule for a register's cell, the registration form and a unit's
     reply: a mobile is its 11 digits (139-0000-1119, +86 139 0000 1119 and 13900001119.0 stored as a number are all
@@ -281,6 +285,11 @@ def phone(value: Any) -> str:
         return phone(int(float(raw)))
     if len(raw) > 40:
         raise CellError(f"电话号码“{raw[:20]}…”太长（最多40个字符）")
+    if MASKED_PHONE.search(raw):
+        raise PhoneCharacters(f"电话号码“{raw}”有几位被 * 隐去，不是完整的号码；请改用写着完整号码的清单，"
+                              "如本程序导出时选择包含来电人姓名和电话的清单")
+    if "保密" in raw:
+        raise PhoneCharacters(f"电话号码写作“{raw}”：保密工单的电话不随清单导出，请查到原号码后填入")
     numbers = [part.strip() for part in PHONE_LIST.split(raw) if part.strip()]
     if not numbers:
         raise PhoneCharacters(f"电话号码“{raw}”含有无效字符")

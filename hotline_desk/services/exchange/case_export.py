@@ -12,16 +12,18 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.errors import ValidationError
 from hotline_desk.excel.case_export import write_rows
-from hotline_desk.models import Case, Unit
+from hotline_desk.models import Case, Channel, Unit
 from hotline_desk.services.accounts import anchors, audit
-from hotline_desk.services.cases.case_query import SOURCE_LABELS, CaseFilter, search_ids
+from hotline_desk.services.cases.case_query import CaseFilter, search_ids
 from hotline_desk.services.cases.events import sent_back_among
 from hotline_desk.services.cases.history import STATES, state_label
 from hotline_desk.services.cases.queues import CONFIDENTIAL, mask_name, mask_phone
 from hotline_desk.services.reporting.monthdata import parse_month
 from hotline_desk.vocabulary import CaseState
 
-HEADER = ("工单编号", "来电时间", "来源", "状态", "来电人", "联系电话", "地址", "诉求类型", "问题分类", "标题",
+# 渠道 (the line or platform by name) rather than 来源 (本级, 上级交办), which it implies: a register's 来源 column is
+# its 渠道, and an export read back by the import reads as the channel it names.
+HEADER = ("工单编号", "来电时间", "渠道", "状态", "来电人", "联系电话", "地址", "诉求类型", "问题分类", "标题",
           "诉求内容", "承办单位")
 
 
@@ -47,6 +49,7 @@ def export_cases(session: Session, case_filter: CaseFilter, *, now: datetime, re
     ids = search_ids(session, case_filter, now=now, descending=False)
     anchor = anchors.current(session)
     units = {u.id: u.name for u in session.scalars(select(Unit))}
+    channels = {c.id: c.name for c in session.scalars(select(Channel))}
     rows = []
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
@@ -58,7 +61,7 @@ def export_cases(session: Session, case_filter: CaseFilter, *, now: datetime, re
             # A 保密 caller is not named even in part (李** with 139****2222 points at one person), as on the 交办单.
             name, phone = ((CONFIDENTIAL, CONFIDENTIAL) if c.confidential
                            else (c.caller_name, c.phone) if reveal else (mask_name(c.caller_name), mask_phone(c.phone)))
-            rows.append((c.number, c.registered_at, SOURCE_LABELS[c.source], state, name, phone, c.address,
+            rows.append((c.number, c.registered_at, channels.get(c.channel_id or 0, ""), state, name, phone, c.address,
                          c.appeal_type_name, c.category_label, c.title, c.content, units.get(c.main_unit_id or 0, "")))
     exported = ExportedCases(write_rows("工单清单", HEADER, rows, anchor=anchors.tag(anchor)), len(rows))
     if save is not None:

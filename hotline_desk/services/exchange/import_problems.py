@@ -3,6 +3,7 @@ by row, and as a workbook listing every one."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,12 +52,32 @@ def row_numbers(rows: Sequence[int], named: int = ROWS_NAMED) -> str:
 
 
 def problem_groups(problems: Iterable[RowProblem]) -> list[ProblemGroup]:
-    """The problems grouped by cause, the cause found on most rows first (then the one met first in the file)."""
+    """The problems grouped by cause, the cause found on most rows first (then the one met first in the file).
+
+    A reason said of many different values (电话号码“150****2337”…, one per caller) is one cause, with a few of its
+    values for examples: a list of four thousand causes of one row each would hide the one that matters."""
     rows: dict[tuple[str, str], set[int]] = {}
     for p in problems:
         rows.setdefault((p.column, p.reason), set()).add(p.row)
-    groups = [ProblemGroup(column, reason, tuple(sorted(found))) for (column, reason), found in rows.items()]
+    alike: dict[tuple[str, str, bool], list[str]] = {}  # by the reason without its values, and whether it had any
+    for column, reason in rows:
+        alike.setdefault((column, _QUOTED.sub("", reason), "“" in reason), []).append(reason)
+    groups = []
+    for (column, reason_alone, quoted), reasons in alike.items():
+        if not quoted or len(reasons) <= MERGED_VALUES:
+            groups += [ProblemGroup(column, r, tuple(sorted(rows[(column, r)]))) for r in reasons]
+            continue
+        found = sorted(set().union(*(rows[(column, r)] for r in reasons)))
+        first = sorted(reasons, key=lambda r: min(rows[(column, r)]))
+        examples = "、".join(_QUOTED.search(r).group(0) for r in first[:EXAMPLES])  # type: ignore[union-attr]
+        groups.append(ProblemGroup(column, f"{reason_alone}（共 {len(reasons)} 个不同的值，如{examples}）",
+                                   tuple(found)))
     return sorted(groups, key=lambda g: (-len(g.rows), g.rows[0]))
+
+
+MERGED_VALUES = 5  # a reason said of more different values than this is grouped as one cause
+EXAMPLES = 3
+_QUOTED = re.compile(r"“[^”]*”")
 
 
 def problems_by_row(problems: Iterable[RowProblem]) -> list[RowProblem]:
