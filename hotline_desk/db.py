@@ -234,15 +234,30 @@ SQLITE_AUTOCHECKPOINT = 1000
 DEFER_CHECKPOINT = "hotline_defer_checkpoint"
 
 
-def checkpoint(engine: Engine) -> None:
-    """SQLite: copy the write-ahead log back into the database file now, as far as readers allow (no-op elsewhere)."""
+def checkpoint(engine: Engine, *, emptied: bool = False) -> None:
+    """SQLite: copy the write-ahead log back into the database file now, as far as readers allow (no-op elsewhere).
+
+    ``emptied``: also wait a moment (EMPTYING_WAIT_MS) for stations reading, then empty the log file, so that no
+    page version it held stays in it (after an erasure: the log kept the rows as they were before)."""
     if engine.dialect.name != "sqlite":
         return
     raw = engine.raw_connection()
     try:
-        raw.cursor().execute("PRAGMA wal_checkpoint(PASSIVE)")
+        cursor = raw.cursor()
+        if not emptied:
+            cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            return
+        waited = cursor.execute("PRAGMA busy_timeout").fetchone()[0]
+        cursor.execute(f"PRAGMA busy_timeout = {EMPTYING_WAIT_MS}")
+        try:
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            cursor.execute(f"PRAGMA busy_timeout = {int(waited)}")
     finally:
         raw.close()
+
+
+EMPTYING_WAIT_MS = 2000
 
 
 # How often a station waiting to write asks for SQLite's write lock again (seconds). SQLite's own wait backs off to

@@ -25,7 +25,7 @@ def test_an_admin_reads_who_changed_what_from_what_to_what(office: Path,  # noqa
     lines = out.splitlines()
     assert lines[-1] == "共列出 6 条（最新的在前；用 --limit 可列出更多）。"
     steps = [line for line in lines if f"工单 {number} 第" in line]
-    assert [line.split("\t")[3] for line in steps] == ["办理", "办理"]  # 拟交办, then 登记 (newest first)
+    assert [line.split("\t")[3] for line in steps] == ["拟交办", "登记"]  # the step by name, newest first
     assert all("张丽（op1）" in line for line in steps)
     setting = next(line for line in lines if "limits.sign_hours" in line)
     assert setting.split("\t")[2:] == ["管理员（admin）", "修改",  # its first record: set from the default

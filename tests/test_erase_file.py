@@ -3,13 +3,21 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
-from hotline_desk.db import Database
+import pytest
+from sqlalchemy import select
+
+from hotline_desk.db import Database, open_database
+from hotline_desk.models import Case
+from hotline_desk.services.accounts import audit
 from hotline_desk.services.cases import workflow as wf
-from hotline_desk.services.cases.records import register_case
+from hotline_desk.services.cases.case_query import CaseFilter, search_ids
+from hotline_desk.services.cases.records import case_view, register_case
+from hotline_desk.services.maintenance import backup
 from tests.conftest import FakeClock, People
-from tests.helpers import draft
+from tests.helpers import cli_as, draft, give_passwords
 
 PHONE = "13912345678"
 
@@ -36,3 +44,89 @@ def test_nothing_of_the_erased_text_stays_in_the_sqlite_file(db: Database, db_ur
     for personal in ("zhangsanfeng", "wudangshan", "mingzititle", PHONE, "噪音扰民"):
         assert personal.encode() not in data, personal
     assert "路灯".encode() in data  # the rest is still there
+
+
+def _erased_case(db: Database, people: People, clock: FakeClock, name: str, *, void: bool = True) -> str:
+    """A case with ``name`` as its caller, and in its title and content, voided and erased; returns its number."""
+    with db.session() as s:
+        view = register_case(s, people.operator, draft(s, caller_name=name, phone=PHONE, title=f"{name}反映",
+                                                       content=f"{name}住在Wudangshan路"), clock=clock)
+    with db.session() as s:
+        wf.void(s, people.supervisor, view.id, "重复登记", clock=clock)
+    with db.session() as s:
+        wf.erase_personal_data(s, people.admin, view.id, "来电人申请删除", clock=clock)
+    return view.number
+
+
+def test_the_erased_text_leaves_the_log_too_while_another_station_keeps_the_file_open(
+        db: Database, db_url: str, people: People, clock: FakeClock) -> None:
+    """A window open all day keeps the write-ahead log from being folded back and removed when the others close:
+    the erasure empties it at once, so the rows as they were before are in neither file."""
+    held = sqlite3.connect(db_url)  # another station's connection, idle between its saves
+    try:
+        held.execute("SELECT count(*) FROM cases").fetchone()
+        _erased_case(db, people, clock, "Zhangsanfeng")
+        for name in (db_url, f"{db_url}-wal"):
+            data = Path(name).read_bytes().lower() if Path(name).exists() else b""
+            for personal in ("zhangsanfeng", "wudangshan", PHONE):
+                assert personal.encode() not in data, (name, personal)
+        assert held.execute("SELECT count(*) FROM cases").fetchone()[0] == 1  # the station reads on
+    finally:
+        held.close()
+
+
+def test_restoring_a_backup_made_before_an_erasure_erases_again(
+        db: Database, db_url: str, people: People, clock: FakeClock, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The caller was promised deletion: a restore of a backup made before it erases the case again, audited, in
+    what replaces the database; a case the backup does not hold yet needs nothing."""
+    with db.session() as s:
+        give_passwords(s)
+        earlier = register_case(s, people.operator, draft(s, caller_name="Lisiguang", phone="13700001111",
+                                                          content="Lisiguang反映噪音"), clock=clock).number
+    made = backup.backup(Path(db_url), tmp_path / "backups", keep=3, now=clock())
+    clock.advance(hours=1)
+    with db.session() as s:
+        case_id = s.scalar(select(Case.id).where(Case.number == earlier))
+        wf.void(s, people.supervisor, case_id, "重复登记", clock=clock)
+    with db.session() as s:
+        wf.erase_personal_data(s, people.admin, case_id, "来电人申请删除", clock=clock)
+    later = _erased_case(db, people, clock, "Wangwu")
+    db.dispose()
+    assert cli_as(["--db", db_url, "restore", str(made.path)]) == 0
+    out = capsys.readouterr().out
+    assert f"备份做成之后，有 1 件工单删除了个人信息（{earlier}）：恢复后已在其中重新作废并删除" in out
+    restored = open_database(db_url)
+    try:
+        with restored.reader() as s:
+            case = s.scalar(select(Case).where(Case.number == earlier))
+            assert (case.caller_name, case.phone, case.state) == ("", "", "voided")
+            assert s.scalar(select(Case).where(Case.number == later)) is None  # registered after the backup
+            history = case_view(s, case.id).events
+            assert [e.label for e in history[-2:]] == ["作废", "删除个人信息"]
+            assert history[-1].actor == "管理员" and "理由：来电人申请删除" in history[-1].note
+            assert audit.verify(s).ok
+            assert search_ids(s, CaseFilter(text="Lisiguang"), now=clock()) == []
+    finally:
+        restored.dispose()
+    data = Path(db_url).read_bytes().lower()
+    assert b"lisiguang" not in data
+
+
+def test_an_erasure_names_the_bulletin_that_chose_the_case_and_the_bulletin_check_names_it_too(
+        db: Database, people: People, clock: FakeClock) -> None:
+    from hotline_desk.services.reporting import bulletin
+
+    month = f"{clock():%Y-%m}"
+
+    with db.session() as s:
+        view = register_case(s, people.operator, draft(s, title="Zhaoliu反映路灯"), clock=clock)
+        bulletin.update_draft(s, people.supervisor, month, clock=clock, typical_cases=(
+            {"number": view.number, "polarity": "positive", "text": "Zhaoliu反映路灯不亮，当天修好。"},))
+        wf.void(s, people.supervisor, view.id, "重复登记", clock=clock)
+    with db.session() as s:
+        erased = wf.erase_personal_data(s, people.admin, view.id, "来电人申请删除", clock=clock)
+    assert f"这件工单是 {month} 简报（草稿）的典型案例：案例简介可能写有它的内容" in erased.notice
+    with db.reader() as s:
+        warnings = bulletin.warnings(s, month, clock=clock)
+    assert any(f"典型案例中的{view.number}已作废" in w for w in warnings)

@@ -32,7 +32,7 @@ from hotline_desk.services.accounts import accounts, anchors, audit_reading, use
 from hotline_desk.services.accounts.audit_reading import SUBJECTS
 from hotline_desk.services.accounts.permissions import require
 from hotline_desk.services.clock import office_now
-from hotline_desk.services.maintenance import backup, backups, half_imports, integrity, transfer
+from hotline_desk.services.maintenance import backup, backups, erasures, half_imports, integrity, transfer
 from hotline_desk.services.maintenance.opening import open_office_database
 from hotline_desk.services.office import admin, calendar, reference, settings
 from hotline_desk.vocabulary import Permission, Role
@@ -309,10 +309,11 @@ def cmd_restore(ctx: Context, args: argparse.Namespace) -> int:
         raise ValidationError(_folder_not_backup(source))
     with ctx.db.reader() as session:
         folder, keep = backups.backup_location(session, path)
+        erased = backup.Erasures(erasures.recorded(session), actor.username)  # kept erased in what replaces it
     ctx.close()  # restore checks the file fully before anything is replaced
     try:
         restored = backup.restore(path, source, keep=keep, now=office_now(), other_database=args.other_database,
-                                  folder=folder)
+                                  folder=folder, erased=erased)
     except backup.OtherDatabaseBackup as exc:
         raise HotlineError(f"{exc.message}确要用它替换当前数据库时，请加 --other-database"
                            "（恢复前仍会先备份当前数据库）。") from exc
@@ -321,6 +322,8 @@ def cmd_restore(ctx: Context, args: argparse.Namespace) -> int:
         print(f"提示：{backup.not_removed_words(restored.safety)}", file=sys.stderr)
     for undone in restored.undone:
         print(half_imports.undone_words(undone))
+    if restored.erased_again:
+        print(erasures.again_words(list(restored.erased_again)))
     return 0
 
 

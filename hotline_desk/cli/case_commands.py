@@ -14,6 +14,7 @@ from hotline_desk.errors import TransitionError, ValidationError
 from hotline_desk.services.cases import classification, workflow
 from hotline_desk.services.cases import records as cases
 from hotline_desk.services.cases.history import FOLLOWUP_RESULTS, STATES
+from hotline_desk.services.cases.steps import ERASURE_LEAVES
 from hotline_desk.services.clock import office_now
 from hotline_desk.services.exchange.import_values import unit_named
 from hotline_desk.services.office import reference
@@ -276,7 +277,9 @@ def cmd_restore(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_erase(ctx: Context, args: argparse.Namespace) -> int:
-    return _run_step(ctx, args, lambda s, a, cid, at: workflow.erase_personal_data(s, a, cid, args.reason))
+    code = _run_step(ctx, args, lambda s, a, cid, at: workflow.erase_personal_data(s, a, cid, args.reason))
+    print(f"注意：{ERASURE_LEAVES}")
+    return code
 
 
 def cmd_undo_follow_up(ctx: Context, args: argparse.Namespace) -> int:

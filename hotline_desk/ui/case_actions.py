@@ -269,8 +269,11 @@ def perform(parent: QWidget, ctx: UiContext, case_id: int, key: str, preset: dic
             if dialog is None:
                 return False
             continue  # its form opens again as typed: to give up there, or to take it after all
-        done, elsewhere = attempt(parent, ctx, _taking(ctx, case_id, action, payload, version, when), notice)
+        taken: list[Any] = []
+        done, elsewhere = attempt(parent, ctx, _taking(ctx, case_id, action, payload, version, when, taken), notice)
         if done:
+            if action == Action.ERASE and taken and taken[0].notice:  # a bulletin chose it as a 典型案例
+                QMessageBox.information(parent, chosen.label, taken[0].notice)
             return True
         if elsewhere:
             again, version = _after_a_change_elsewhere(parent, ctx, chosen, case_id, elsewhere,
@@ -326,10 +329,14 @@ def _after_a_change_elsewhere(parent: QWidget, ctx: UiContext, chosen: Step[Any]
     return again, situation.version
 
 
-def _taking(ctx: UiContext, case_id: int, action: Action, payload: Any,
-            expected_version: int | None, at: datetime | None) -> Callable[[Session], object]:
+def _taking(ctx: UiContext, case_id: int, action: Action, payload: Any, expected_version: int | None,
+            at: datetime | None, taken: list[Any] | None = None) -> Callable[[Session], object]:
+    """The step as a save; ``taken`` gets the case as it left it."""
     def work(s: Session) -> object:
-        return wf.take(s, ctx.actor, case_id, action, payload, clock=ctx.clock, at=at,
+        view = wf.take(s, ctx.actor, case_id, action, payload, clock=ctx.clock, at=at,
                        expected_version=expected_version)
+        if taken is not None:
+            taken.append(view)
+        return view
 
     return work

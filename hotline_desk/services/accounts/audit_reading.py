@@ -16,7 +16,7 @@ from hotline_desk.models import AppealType, AuditRecord, Case, Category, Channel
 from hotline_desk.services.accounts.audit import NOTE_KINDS, REMOVED, detail_of, entity_label
 from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.office.reference import CATEGORY_SEPARATOR
-from hotline_desk.vocabulary import Role, UnitGroup
+from hotline_desk.vocabulary import EventKind, Role, UnitGroup
 
 # What each kind of record says was done.
 KIND_LABELS = {
@@ -79,6 +79,8 @@ def list_entries(session: Session, actor: Actor, *, what: str = "", user_id: int
         now, before = _detail(r.detail), _before(session, r)
         shown = before if now == REMOVED and before else now  # a row removed is named as it was
         done = KIND_LABELS.get(r.kind, r.kind)
+        if r.kind == "case_event":  # which step (删除个人信息, 作废), not only that the case was handled
+            done = _step_label(r.detail) or done
         if r.kind == "change" and before is None and now != REMOVED and not r.entity.startswith("setting:"):
             done = "新增"  # (a setting's first record sets it from its default: a change)
         elif r.kind == "change" and now.get("removed") and before is not None and not before.get("removed"):
@@ -135,6 +137,19 @@ class _Names:
             return None
         table = {"unit": "unit", "parent": "category", "target": record.get("kind")}.get(key)
         return self.tables.get(str(table), {}).get(value)
+
+
+def _step_label(text: str) -> str:
+    """The step a case_event record holds, by its name ("" when it cannot be read)."""
+    try:
+        found = json.loads(text)
+    except ValueError:
+        return ""
+    kind = found[2] if isinstance(found, list) and len(found) > 2 else None
+    return STEP_LABELS.get(kind, "") if isinstance(kind, str) else ""
+
+
+STEP_LABELS = EventKind.labels()
 
 
 def _detail(text: str) -> dict[str, Any]:

@@ -251,6 +251,9 @@ class Erase:
 
 # What erasing a voided case's personal data rewrites: who called, how to reach them, and their own words.
 ERASED_TEXT = "（个人信息已删除）"
+# What an erasure does not reach, said before it is made (the office decides what to do with them).
+ERASURE_LEAVES = ("办理历史中的回复内容、回访意见和备注不在删除之列；删除之前做的备份、导出的表格和打印件中仍有"
+                  "原来的内容（从这样的备份恢复时，本软件会重新删除这件工单的个人信息）。")
 ERASED_FIELDS: dict[str, str] = {
     "caller_name": "", "phone": "", "address": "", "title": ERASED_TEXT, "content": ERASED_TEXT,
 }
@@ -787,7 +790,8 @@ _TABLE: list[Step[Any]] = [
          _erase_gates, lambda ctx, st, a, p, at: _text(p.reason, "请填写删除理由。", "reason"),
          lambda ctx, st, a, p, at: NewEvent(EventKind.ERASE, data={"fields": list(ERASED_FIELDS)},
                                             note=p.reason.strip(), registration=dict(ERASED_FIELDS)),
-         routine=False, warning="将清除来电人、联系电话、地址、标题和诉求内容，不能恢复；删除后该工单不能撤销作废。"),
+         routine=False, warning=f"将清除来电人、联系电话、地址、标题和诉求内容，不能恢复；删除后该工单不能撤销作废。"
+                                f"{ERASURE_LEAVES}"),
 ]
 STEPS: dict[Action, Step[Any]] = {s.action: s for s in _TABLE}
 

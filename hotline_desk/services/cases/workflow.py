@@ -7,11 +7,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
+from hotline_desk.db import checkpoint
 from hotline_desk.errors import ConflictError, NotFound, TransitionError, ValidationError
-from hotline_desk.models import Case, CaseEvent, Unit, User
+from hotline_desk.models import Bulletin, Case, CaseEvent, Unit, User
 from hotline_desk.services.accounts import audit
 from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.cases import classification, search_index
@@ -118,7 +119,8 @@ def take(session: Session, actor: Actor, case_id: int, action: Action, payload: 
     given = deadline_notice(session, view.deadline) \
         if view.deadline != deadline and action not in CORRECTIONS else ""
     month = step_month_notice(session, case_id, action, at or now)
-    return replace(view, notice="\n".join(n for n in (month, given) if n))
+    view = replace(view, notice="\n".join(n for n in (month, given) if n))
+    return _erased(session, view) if action == Action.ERASE else view
 
 
 def check_version(session: Session, case: Case, expected_version: int | None, now: datetime) -> None:
@@ -296,8 +298,35 @@ def restore(session: Session, actor: Actor, case_id: int, reason: str, *, clock:
 def erase_personal_data(session: Session, actor: Actor, case_id: int, reason: str, *,
                         clock: Clock = office_now) -> CaseView:
     """删除个人信息 of a voided case (admin, on request): caller, phone, address, title and content are blanked;
-    the case row, its history and the erasure itself stay."""
+    the case row, its history and the erasure itself stay. Once committed, the SQLite write-ahead log, which still
+    holds the rows as they were, is copied back and emptied (as far as other stations' reading allows); the notice
+    names the bulletins that chose the case as a 典型案例 (what an erasure does not reach is said before:
+    ``ERASURE_LEAVES``)."""
     return take(session, actor, case_id, Action.ERASE, Erase(reason), clock=clock)
+
+
+def _erased(session: Session, view: CaseView) -> CaseView:
+    """After an erasure (see ``erase_personal_data``): the log emptied once committed, the 典型案例 it was said."""
+    engine = session.get_bind().engine
+    event.listen(session, "after_commit", lambda _session: checkpoint(engine, emptied=True), once=True)
+    said = [view.notice, *typical_in(session, view.number)]
+    return replace(view, notice="\n".join(n for n in said if n))
+
+
+def typical_in(session: Session, number: str) -> list[str]:
+    """The bulletins that name the case as a 典型案例, whose 简介 (the office's words) may tell of it."""
+    said = []
+    for month, status, typical in session.execute(select(Bulletin.month, Bulletin.status, Bulletin.typical_cases)
+                                                  .where(Bulletin.typical_cases.contains(number))
+                                                  .order_by(Bulletin.month)):
+        if not any(t.get("number") == number for t in json.loads(typical or "[]")):
+            continue
+        if status == "final":
+            said.append(f"这件工单是 {month} 简报的典型案例；该简报已定稿，其 PDF 已冻结，其中的案例简介不会改变。")
+        else:
+            said.append(f"这件工单是 {month} 简报（草稿）的典型案例：案例简介可能写有它的内容，"
+                        "请在“月度简报”页核对修改。")
+    return said
 
 
 # The caller's personal data: an edit records that it was corrected, not the values, so an erasure leaves no copy.

@@ -33,7 +33,7 @@ from hotline_desk.errors import DatabaseError, os_reason
 from hotline_desk.services.accounts import anchors
 from hotline_desk.services.accounts.audit import ANCHOR_HASH_LENGTH, Anchor
 from hotline_desk.services.clock import Clock, office_now
-from hotline_desk.services.maintenance import half_imports
+from hotline_desk.services.maintenance import erasures, half_imports
 from hotline_desk.services.maintenance.half_imports import HalfImport
 from hotline_desk.services.maintenance.integrity import verify_all
 
@@ -88,6 +88,7 @@ class Restored:
 
     safety: BackupInfo
     undone: tuple[HalfImport, ...] = ()
+    erased_again: tuple[str, ...] = ()  # cases erased after the backup was made, erased again (see ``erasures``)
 
 
 def manifest_path(backup_file: Path) -> Path:
@@ -435,15 +436,22 @@ def _why_unreadable(exc: sqlite3.DatabaseError) -> str:
     return "无法作为数据库读取"
 
 
-def _prepare_candidate(copy: Path, name: str, now: datetime) -> tuple[HalfImport, ...]:
+def _prepare_candidate(copy: Path, name: str, now: datetime, erased: Erasures | None = None
+                       ) -> tuple[tuple[HalfImport, ...], list[str]]:
     """Make ``copy`` of the backup ``name`` what the restored database is to be, and verify it whole: an import the
     backup caught half written (another station was importing) is undone first, audited, as the next opening of the
-    database would undo it, so the restore gives the state before that import. Returns the imports undone."""
+    database would undo it, so the restore gives the state before that import; then the current database's
+    ``erased`` cases (with who restores) are erased again. Returns the imports undone and the cases erased again."""
     candidate = Database(sqlite_url(copy))
+    again: list[str] = []
     try:
         undone = half_imports.undo_in(candidate, now)
+        if erased is not None:
+            again = erasures.take_again(candidate, erased.cases, erased.username, now)
         with candidate.reader() as session:
             report = verify_all(session)
+    except DatabaseError:
+        raise
     except Exception as exc:  # a file with our version row but not our tables
         raise DatabaseError(f"“{name}”不是本软件的完整数据库（{type(exc).__name__}），未恢复。") from exc
     finally:
@@ -454,7 +462,15 @@ def _prepare_candidate(copy: Path, name: str, now: datetime) -> tuple[HalfImport
     with sqlite3.connect(copy) as conn:  # one self-contained file again, as a copy is
         conn.execute("PRAGMA journal_mode = DELETE")
     conn.close()
-    return undone
+    return undone, again
+
+
+@dataclass(frozen=True)
+class Erasures:
+    """What a restore must keep erased: the current database's erasures, and the admin who restores."""
+
+    cases: list[erasures.Erasure]
+    username: str
 
 
 @contextmanager
@@ -489,12 +505,13 @@ def exclusive(db_path: Path) -> Iterator[sqlite3.Connection | None]:
 
 
 def restore(db_path: Path, source: Path, *, keep: int, now: datetime, other_database: bool = False,
-            folder: Path | None = None) -> Restored:
+            folder: Path | None = None, erased: Erasures | None = None) -> Restored:
     """Check ``source`` fully, refuse while the database is in use, keep a backup of the current database, then copy
     ``source`` over it with the current file's permissions. A backup altered since its manifest was written is
     refused; so is one that is not this database's (``belongs_to``) unless ``other_database`` says the admin means
     it. The current database is first backed up into ``folder`` (the office's backup folder). An import the backup
-    caught half written is undone in the copy that replaces the database (see ``_prepare_candidate``)."""
+    caught half written is undone in the copy that replaces the database, and the personal data the current one
+    had ``erased`` is erased again in it (see ``_prepare_candidate``)."""
     if source.resolve() == db_path.resolve():
         raise DatabaseError(f"“{source.name}”就是当前数据库本身，不能用它恢复自己。未恢复。")
     _check_file(source)
@@ -512,14 +529,17 @@ def restore(db_path: Path, source: Path, *, keep: int, now: datetime, other_data
             _copy(source, tmp)
         except (sqlite3.Error, OSError) as exc:
             raise DatabaseError(f"恢复失败：{_reason(exc, db_path)}。当前数据库未改动。") from exc
-        undone = _prepare_candidate(tmp, source.name, now)  # what is verified is what replaces the database
+        # What is verified is what replaces the database; another database's cases are not these, whatever their
+        # numbers.
+        ours = erased if erased is not None and belongs_to(source, db_path) else None
+        undone, again = _prepare_candidate(tmp, source.name, now, ours)
         _check_origin(db_path, source, other_database)
         safety = _replace(db_path, tmp, keep=keep, now=now, folder=folder)
     finally:
         for leftover in ("", "-journal", "-wal", "-shm"):
             Path(f"{tmp}{leftover}").unlink(missing_ok=True)
     anchors.log_restore(db_path, _anchor_of(db_path), f"从 {source.name} 恢复", now)
-    return Restored(safety or BackupInfo(db_path, now), undone)
+    return Restored(safety or BackupInfo(db_path, now), undone, tuple(again))
 
 
 @dataclass(frozen=True)

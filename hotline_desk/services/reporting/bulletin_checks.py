@@ -13,6 +13,7 @@ from hotline_desk.services.reporting.bulletin_compose import Issue
 from hotline_desk.services.reporting.percent import NO_RATE
 from hotline_desk.services.reporting.scoring import ScoreTable
 from hotline_desk.services.reporting.statistics import GroupStats, MonthStatistics
+from hotline_desk.vocabulary import CaseState
 
 GROUP_LABELS = (("coordinate", "协调办理"), ("dispatch", "交办处理"), ("upper", "上级交办"))
 
@@ -89,6 +90,11 @@ def month_warnings(session: Session, month: str, stats: MonthStatistics, scores:
                              .order_by(Case.number)).all() if numbers else []
     if others:
         found.append(f"典型案例中的{'、'.join(f'{n}（{m}）' for n, m in others)}不是本月的工单，请核对编号。")
+    voided = list(session.scalars(select(Case.number).where(Case.number.in_(numbers), Case.state == CaseState.VOIDED)
+                                  .order_by(Case.number))) if numbers else []
+    if voided:
+        found.append(f"典型案例中的{'、'.join(voided)}已作废（或已删除个人信息）：请核对是否仍列为典型案例，"
+                     "案例简介中不应写有来电人的信息。")
     for section in issue.sections:
         cut = [(n, p) for n, p in enumerate(section.paragraphs, 1) if not p.strip().endswith(SENTENCE_ENDS)]
         for n, paragraph in cut[:3]:
