@@ -140,6 +140,16 @@ def test_a_cell_past_excel_s_limit_is_kept_whole_and_cut_with_a_note_on_export(d
     assert len(cell) <= CELL_LIMIT and cell.endswith(CUT_MARK) and long_text.startswith(cell[:-len(CUT_MARK)])
 
 
+def test_excel_s_cell_limit_counts_a_rare_character_twice() -> None:
+    """Excel counts UTF-16 units: 20,000 characters of 扩展B (𠮷) are 40,000 to it, past its 32,767."""
+    from hotline_desk.excel.safe import clean_text
+
+    cut, was_cut = clean_text("𠮷" * 20_000)
+    assert was_cut and cut.endswith(CUT_MARK) and len(cut.encode("utf-16-le")) // 2 == CELL_LIMIT
+    whole, was_cut = clean_text("𠮷" * 16_000)
+    assert not was_cut and whole == "𠮷" * 16_000
+
+
 def test_a_case_list_with_a_bad_row_is_refused_whole(db: Database, people: People, tmp_path: Path,
                                                       capsys: pytest.CaptureFixture[str]) -> None:
     path = _xlsx(tmp_path / "清单.xlsx", [_row("B1", "路灯不亮"), _row("B2", "噪音扰民", phone="请打办公室电话")])

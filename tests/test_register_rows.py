@@ -156,10 +156,11 @@ def test_phone_numbers_as_clerks_write_them(db: Database, people: People, clock:
     """Grouped or full-width, a mobile number is stored as its 11 digits (so the repeat-caller check finds it);
     a landline keeps its area code and dash."""
     path = _register(tmp_path / "台账.xlsx", [_row(f"TZ{i}", "当场答复", reply="已解释", finished="2024-03-04 09:30")
-                                             for i in range(1, 5)])
+                                             for i in range(1, 6)])
     book = openpyxl.load_workbook(path)
     book.active.cell(1, len(HEADER) + 1, "联系电话")
-    for row, written in enumerate(("139-0000-0003", "１３９０００００００４", "139 0000 0002", "0375-6012345"), 2):
+    for row, written in enumerate(("139-0000-0003", "１３９０００００００４", "139 0000 0002", "0375-6012345",
+                                   "13９００００７００７"), 2):  # an input method switched to full width midway
         book.active.cell(row, len(HEADER) + 1, written)
     book.save(path)
     preview = _preview(db, path, clock)
@@ -169,7 +170,7 @@ def test_phone_numbers_as_clerks_write_them(db: Database, people: People, clock:
     with db.reader() as s:
         phones = s.execute(select(Case.import_key, Case.phone).order_by(Case.import_key)).all()
     assert [tuple(p) for p in phones] == [("TZ1", "13900000003"), ("TZ2", "13900000004"), ("TZ3", "13900000002"),
-                                          ("TZ4", "0375-6012345")]
+                                          ("TZ4", "0375-6012345"), ("TZ5", "13900007007")]
 
 
 def test_the_registers_own_number_is_shown_and_found(db: Database, people: People, clock: FakeClock,

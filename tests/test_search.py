@@ -145,6 +145,17 @@ def test_the_count_agrees_with_the_list(three: dict[str, int], db: Database, tex
             assert count_cases(s, f, now=NOW) == len(search_ids(s, f, now=NOW))
 
 
+def test_a_zero_width_space_pasted_inside_a_word_does_not_hide_it(db: Database, people: People,
+                                                                   clock: FakeClock) -> None:
+    """Text copied from a chat or a web page can carry invisible marks (物\u200b业): the case is still found."""
+    with db.session() as s:
+        pasted = register_case(s, people.operator, draft(s, content="小区物\u200b业不管\ufeff事",
+                                                         caller_name="热\u200b合曼"), clock=clock).id
+    assert _find(db, "物业") == {pasted}
+    assert _find(db, "热合曼") == {pasted}
+    assert _find(db, "物\u200b业不管") == {pasted}
+
+
 def test_fullwidth_digits_are_digits_and_an_emoji_finds_nothing(three: dict[str, int], db: Database) -> None:
     assert _find(db, "１３９０３７") == {three["estate"]}  # typed with a Chinese input method's fullwidth digits
     assert _find(db, "１３８０３７５０００１") == {three["water"]}

@@ -269,8 +269,9 @@ def phone(value: Any) -> str:
         value = int(value)  # 13900001119.0: a number cell as calamine reads it
     if type(value) is int and 13_000_000_000 <= value < 20_000_000_000:
         return str(value)  # most rows of a register: a mobile stored as a number, already as kept
-    if type(value) is str and len(value) == 11 and value.isdigit() and value[0] == "1" and value[1] in "3456789":
-        return value  # …or typed as its 11 digits
+    if type(value) is str and len(value) == 11 and value.isascii() and value.isdigit() and value[0] == "1" \
+            and value[1] in "3456789":
+        return value  # …or typed as its 11 digits (ASCII ones: ９ is a digit too, kept only once made plain)
     if isinstance(value, int | float) and not isinstance(value, bool):
         digits = text(value)  # a landline stored as a number has lost its leading 0: 3756012345
         if digits.isdigit() and 9 <= len(digits) <= 11 and not digits.startswith(("1", "400", "800")):

@@ -17,9 +17,20 @@ REPLACEMENT = "\ufffd"  # shown where a control character (invalid in a workbook
 def clean_text(value: str) -> tuple[str, bool]:
     """``value`` as a workbook can hold it, and whether it had to be cut to the cell limit."""
     text = ILLEGAL_CHARACTERS_RE.sub(REPLACEMENT, value)
-    if len(text) <= CELL_LIMIT:
+    if len(text) <= CELL_LIMIT // 2 or _units(text) <= CELL_LIMIT:
         return text, False
-    return text[:CELL_LIMIT - len(CUT_MARK)] + CUT_MARK, True
+    # Excel counts UTF-16 units: a character beyond the first 65,536 (𠮷, an emoji) counts twice.
+    room, used = CELL_LIMIT - _units(CUT_MARK), 0
+    for end, c in enumerate(text):
+        used += 2 if ord(c) > 0xFFFF else 1
+        if used > room:
+            return text[:end] + CUT_MARK, True
+    return text, False  # (not reached: the text is longer than the room)
+
+
+def _units(text: str) -> int:
+    """The length of ``text`` as Excel counts it (UTF-16 code units)."""
+    return len(text) + sum(1 for c in text if ord(c) > 0xFFFF)
 
 
 def set_text(cell: Cell, value: Any) -> bool:

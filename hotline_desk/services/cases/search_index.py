@@ -20,13 +20,16 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.models import Case
 from hotline_desk.services.fastinsert import copy_rows
+from hotline_desk.typed_text import INVISIBLE
 
 WORD = re.compile(r"[0-9A-Za-z]+|[^\W\d_A-Za-z]+", re.UNICODE)
 
 
 def normalise(value: str) -> str:
-    """NFKC, as the index stores text: fullwidth digits and letters (１２３, ＡＢ) are the ASCII ones."""
-    return unicodedata.normalize("NFKC", value)
+    """NFKC, as the index stores text: fullwidth digits and letters (１２３, ＡＢ) are the ASCII ones; marks that
+    show nothing (a zero-width space pasted from a web page or a chat inside 物业) do not split a word."""
+    return unicodedata.normalize("NFKC", value).translate(INVISIBLE)
+
 
 
 def _runs(value: str) -> list[str]:
