@@ -160,6 +160,28 @@ def test_a_half_written_typical_case_is_pointed_out_and_an_empty_section_not_pri
     assert "四、典型案例" in pages
 
 
+def test_a_character_no_font_has_is_said_and_waits_finalising(db: Database, people: People,
+                                                             clock: FakeClock) -> None:
+    """A caller's name with a character of 扩展B (王𠮷) printed as 王□ in a published bulletin, unsaid."""
+    _month_with_two_units(db, people, clock)
+    clock.set(datetime(2022, 8, 3, 9, 0))
+    with db.session() as s:
+        number = s.scalars(select(Case.number).order_by(Case.id)).first()
+        assert number is not None
+        bulletin.update_draft(s, people.supervisor, MONTH, clock=clock, sections=(
+            NarrativeSection("典型案例", (), typical=True),), typical_cases=(
+            TypicalCase(number, "positive", "群众王𠮷反映路灯不亮，纸坊镇当天修好。"),))
+    with db.reader() as s:
+        built = bulletin.build(s, MONTH, clock=clock)
+    assert "简报中有 1 个字现有字体都没有，会印成空框：“𠮷”" in built.warning
+    with pytest.raises(ValidationError, match="会印成空框"), db.session() as s:
+        bulletin.finalize(s, people.supervisor, MONTH, clock=clock, accept_warnings=True)
+    with db.session() as s:  # written another way, it goes out
+        bulletin.update_draft(s, people.supervisor, MONTH, clock=clock, typical_cases=(
+            TypicalCase(number, "positive", "群众王先生反映路灯不亮，纸坊镇当天修好。"),))
+        assert bulletin.finalize(s, people.supervisor, MONTH, clock=clock, accept_warnings=True).warning == ""
+
+
 def _text(pdf: bytes, folder: Path) -> str:
     path = folder / "bulletin.pdf"
     path.write_bytes(pdf)

@@ -73,3 +73,43 @@ def test_a_long_complaint_on_the_paper_sheet_reads_from_the_left(db: Database, p
     starts = [float(x) for x, body in lines if any(piece in "".join(re.findall(r">([^<]*)</word>", body))
                                                      for piece in (words[:6], words[30:36], words[-4:]))]
     assert len(starts) >= 2 and max(starts) - min(starts) < 1, starts
+
+
+def _rendered(pdf: bytes, folder: Path, name: str) -> bytes:
+    (folder / f"{name}.pdf").write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-png", "-r", "40", "-singlefile", str(folder / f"{name}.pdf"), str(folder / name)],
+                   check=True)
+    return (folder / f"{name}.png").read_bytes()
+
+
+def test_a_character_the_body_font_lacks_is_printed_in_a_font_that_has_it(tmp_path: Path) -> None:
+    """A village's or a caller's character outside the body font (扩展A 区, as in many names) printed as an empty box:
+    it is now set in the first font that has it. Told apart by the page: the box every missing character shares."""
+    from hotline_desk.reports.document import Table
+    from hotline_desk.reports.fonts import find_fonts, undrawable
+    from hotline_desk.reports.table_pdf import build_tables
+
+    fonts = find_fonts()
+    rare = "㐂"  # in WenQuanYi Zen Hei (the headings' font), not in AR PL UMing (the body's)
+    nowhere = "\U0010fffd"  # a character no font draws
+    assert undrawable(rare + nowhere, fonts) == [nowhere]
+
+    def page(text: str) -> bytes:
+        return _rendered(build_tables([Table("", ("内容",), ((text,),))], fonts, "t"), tmp_path, f"p{ord(text)}")
+
+    assert page(rare) != page(nowhere)
+
+
+def test_the_dispatch_export_says_which_cases_print_a_character_as_a_box(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    clock.set(datetime(2022, 7, 5, 9, 0))
+    with db.session() as s:
+        named = register_case(s, people.operator, draft(s, caller_name="王𠮷"), clock=clock)
+        plain = register_case(s, people.operator, draft(s), clock=clock)
+        for case_id in (named.id, plain.id):
+            wf.approve(s, people.supervisor, case_id, clock=clock)
+        notes: list[str] = []
+        export_dispatch(s, None, tmp_path, pdf=True, clock=clock, notes=notes)
+    assert len(notes) == 1
+    assert notes[0].startswith(f"自来水公司的交办单 PDF（{named.number}）中有 1 个字现有字体都没有，会印成空框：“𠮷”")
+    assert notes[0].endswith("Excel 交办单中的文字完整。")

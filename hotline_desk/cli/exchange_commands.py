@@ -118,12 +118,15 @@ def cmd_export_dispatch(ctx: Context, args: argparse.Namespace) -> int:
     with ctx.db.session() as session:  # the first sheet ever signed makes the database's signing secret
         unit = unit_named(session, args.unit).id if args.unit else None
         failures: list[str] = []
-        paths = export_dispatch(session, unit, Path(args.out), pdf=args.pdf, failures=failures)
+        notes: list[str] = []
+        paths = export_dispatch(session, unit, Path(args.out), pdf=args.pdf, failures=failures, notes=notes)
     for path in paths:
         earlier = earlier_copy(path, paths)
         print(f"已导出 {path}" + (f"（今天已导出过 {earlier.name}，这一份另存，没有覆盖它）" if earlier else ""))
     if not paths and not failures:
         print("没有单位有在办工单，未导出。")
+    for note in notes:
+        print(f"注意：{note}")
     for failure in failures:
         print(f"错误：{failure}", file=sys.stderr)
     if failures and paths:

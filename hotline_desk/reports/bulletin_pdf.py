@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from xml.sax.saxutils import escape
 
 from reportlab.graphics.charts.barcharts import HorizontalBarChart
 from reportlab.graphics.charts.piecharts import Pie
@@ -28,7 +27,7 @@ from reportlab.platypus import Table as RLTable
 
 from hotline_desk.reports import line_breaking
 from hotline_desk.reports.document import Attachment, BulletinDocument, Chart, Para, Section, Subheading, Table
-from hotline_desk.reports.fonts import FontSet
+from hotline_desk.reports.fonts import FontSet, drawable
 from hotline_desk.reports.watermark import draw_draft_mark
 
 line_breaking.install()  # no line starts with "，" or "》", or ends with "“"
@@ -80,13 +79,13 @@ class Styles:
                                          alignment=TA_LEFT, wordWrap="CJK")
 
 
-def plain(text: str, style: ParagraphStyle) -> Paragraph:
-    return Paragraph(escape(text), style)
+def plain(text: str, style: ParagraphStyle, fonts: FontSet) -> Paragraph:
+    return Paragraph(drawable(text, style.fontName, fonts), style)
 
 
 def _para(block: Para, st: Styles) -> Paragraph:
-    lead = f'<font name="{st.fonts.kai}">{escape(block.lead)}</font>' if block.lead else ""
-    return Paragraph(lead + escape(block.text), st.body)
+    lead = f'<font name="{st.fonts.kai}">{drawable(block.lead, st.fonts.kai, st.fonts)}</font>' if block.lead else ""
+    return Paragraph(lead + drawable(block.text, st.body.fontName, st.fonts), st.body)
 
 
 # A cell longer than this is running text, set from the left: the bulletin's cells (units, figures, categories)
@@ -99,8 +98,9 @@ def grid_table(block: Table, st: Styles, *, compact: bool = False, split_rows: b
     widths = [w * mm for w in block.col_widths_mm] if block.col_widths_mm else None
     head, cell, text = (st.small_head, st.small_cell, st.small_text) if compact else (st.head_cell, st.cell,
                                                                                        st.text_cell)
-    data = [[Paragraph(escape(h), head) for h in block.header]]
-    data += [[Paragraph(escape(c), text if len(c) > RUNNING_TEXT else cell) for c in row] for row in block.rows]
+    data = [[Paragraph(drawable(h, head.fontName, st.fonts), head) for h in block.header]]
+    data += [[Paragraph(drawable(c, (style := text if len(c) > RUNNING_TEXT else cell).fontName, st.fonts), style)
+              for c in row] for row in block.rows]
     table = RLTable(data, colWidths=widths, repeatRows=1, hAlign="CENTER", splitInRow=1 if split_rows else 0)
     table.setStyle(TableStyle([
         # The cells hold paragraphs in their own fonts; without this the table still selects ReportLab's default
@@ -113,7 +113,7 @@ def grid_table(block: Table, st: Styles, *, compact: bool = False, split_rows: b
     ]))
     if split_rows:  # kept together, it could not be longer than a page
         return table
-    title = plain(block.title, st.table_title) if block.title else Spacer(1, 2 * mm)
+    title = plain(block.title, st.table_title, st.fonts) if block.title else Spacer(1, 2 * mm)
     return KeepTogether([title, table, Spacer(1, 4 * mm)])
 
 
@@ -167,12 +167,12 @@ def _keep_headings(story: list[Flowable]) -> list[Flowable]:
 
 
 def _section(section: Section, st: Styles) -> list[Flowable]:
-    story: list[Flowable] = [plain(section.heading, st.heading)]
+    story: list[Flowable] = [plain(section.heading, st.heading, st.fonts)]
     for block in section.blocks:
         if isinstance(block, Para):
             story.append(_para(block, st))
         elif isinstance(block, Subheading):
-            story.append(plain(block.text, st.sub))
+            story.append(plain(block.text, st.sub, st.fonts))
         elif isinstance(block, Table):
             story.append(grid_table(block, st))
         else:
@@ -181,32 +181,32 @@ def _section(section: Section, st: Styles) -> list[Flowable]:
 
 
 def _front(doc: BulletinDocument, st: Styles) -> list[Flowable]:
-    issuer_row = RLTable([[plain(doc.issuer, st.left), plain(doc.date_text, st.right)]],
+    issuer_row = RLTable([[plain(doc.issuer, st.left, st.fonts), plain(doc.date_text, st.right, st.fonts)]],
                          colWidths=[TEXT_WIDTH / 2, TEXT_WIDTH / 2])
     issuer_row.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), st.fonts.body),
                                     ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
     story: list[Flowable] = [
-        plain(doc.masthead, st.masthead),
-        plain(doc.issue_line, st.center),
-        plain(doc.total_line, st.center),
+        plain(doc.masthead, st.masthead, st.fonts),
+        plain(doc.issue_line, st.center, st.fonts),
+        plain(doc.total_line, st.center, st.fonts),
         Spacer(1, 2 * mm),
         issuer_row,
         HRFlowable(width="100%", thickness=2, color=RED, spaceBefore=1 * mm, spaceAfter=8 * mm),
     ]
-    story += [plain(line, st.title) for line in doc.title_lines]
+    story += [plain(line, st.title, st.fonts) for line in doc.title_lines]
     story.append(Spacer(1, 6 * mm))
     return story
 
 
 def _attachment(att: Attachment, st: Styles) -> list[Flowable]:
-    return [PageBreak(), plain(att.label, st.attachment_label), plain(att.title, st.title), Spacer(1, 2 * mm),
-            grid_table(att.table, st, compact=True)]
+    return [PageBreak(), plain(att.label, st.attachment_label, st.fonts), plain(att.title, st.title, st.fonts),
+            Spacer(1, 2 * mm), grid_table(att.table, st, compact=True)]
 
 
 def _closing(doc: BulletinDocument, st: Styles) -> list[Flowable]:
     return [KeepTogether([
         Spacer(1, 6 * mm), HRFlowable(width="100%", thickness=1, color=colors.black, spaceAfter=1 * mm),
-        plain(doc.print_line, st.print_line),
+        plain(doc.print_line, st.print_line, st.fonts),
         HRFlowable(width="100%", thickness=1, color=colors.black, spaceBefore=1 * mm),
     ])]
 
@@ -243,11 +243,12 @@ def build_bulletin(doc: BulletinDocument, fonts: FontSet, *, keywords: str = "",
     closing: list[Flowable] = []
     if doc.attachment_list:
         first, *rest = doc.attachment_list
-        closing.append(Paragraph(escape(first), st.left))
-        closing += [Paragraph(escape(item), ParagraphStyle("att", parent=st.left, leftIndent=3 * BODY_PT))
+        closing.append(Paragraph(drawable(first, st.left.fontName, st.fonts), st.left))
+        listed = ParagraphStyle("att", parent=st.left, leftIndent=3 * BODY_PT)
+        closing += [Paragraph(drawable(item, listed.fontName, st.fonts), listed)
                     for item in rest]
     if doc.publication_note:
-        closing.append(plain(doc.publication_note, st.body))
+        closing.append(plain(doc.publication_note, st.body, st.fonts))
     if closing:
         story.append(KeepTogether([story.pop(), *closing]))
     for att in doc.attachments:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field, fields, is_dataclass
 
 
 @dataclass(frozen=True)
@@ -68,3 +69,15 @@ class BulletinDocument:
     print_line: str
     pdf_title: str = ""
     keywords: tuple[str, ...] = field(default_factory=tuple)
+
+
+def texts_of(part: object) -> Iterator[str]:
+    """Every text a document (or any part of it) holds, to ask whether its fonts can draw them."""
+    if isinstance(part, str):
+        yield part
+    elif isinstance(part, tuple):
+        for item in part:
+            yield from texts_of(item)
+    elif is_dataclass(part):
+        for f in fields(part):
+            yield from texts_of(getattr(part, f.name))

@@ -6,10 +6,13 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
+
+from hotline_desk.typed_text import visible
 
 # role → file names of the office's usual Windows fonts, most wanted first
 OFFICE_FONTS = {
@@ -29,6 +32,10 @@ FONT_DIRS = (
     Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".local/share/fonts",
     Path.home() / ".fonts", Path("/Library/Fonts"), Path("/System/Library/Fonts"),
 )
+# Fonts for the characters the fonts above lack (扩展B 区的生僻字 in a caller's name or a village's): used for those
+# characters alone, the first that has one (SimSun-ExtB comes with Windows; 花园明朝 with Linux's fonts-hanazono).
+EXTENSION_FONTS = ("simsunb.ttf", "HanaMinA.ttf", "HanaMinB.ttf", "mingliub.ttc", "wqy-zenhei.ttc",
+                   "wqy-microhei.ttc", "uming.ttc", "ukai.ttc")
 BUNDLED_FONTS_FOLDER = "fonts"  # beside the executable of the installed kit: a free font, used last
 FALLBACK = "STSong-Light"
 FALLBACK_WARNING = ("未找到可嵌入的中文 TrueType 字体，简报使用了未嵌入的 STSong-Light 字体："
@@ -45,6 +52,7 @@ class FontSet:
     title: str
     files: tuple[tuple[str, str], ...]
     embedded: bool
+    extension: tuple[str, ...] = ()  # the EXTENSION_FONTS found, as paths: registered when a character needs one
 
     @property
     def warning(self) -> str:
@@ -120,8 +128,55 @@ def find_fonts(font_dir: str = "") -> FontSet:
             pdfmetrics.registerFont(UnicodeCIDFont(FALLBACK))
         for role in ("body", "heading", "kai", "title"):
             chosen.setdefault(role, FALLBACK)
+    extension = tuple(str(index[n.lower()]) for index in (preferred, system, bundled) for n in EXTENSION_FONTS
+                      if n.lower() in index)
     return FontSet(body=chosen["body"], heading=chosen["heading"], kai=chosen["kai"], title=chosen["title"],
-                   files=tuple(files), embedded=embedded)
+                   files=tuple(files), embedded=embedded, extension=tuple(dict.fromkeys(extension)))
+
+
+def _characters(font_name: str) -> dict[int, int] | None:
+    """The characters a registered TrueType font has (None for a CID font, which cannot be asked)."""
+    face = getattr(pdfmetrics.getFont(font_name), "face", None)
+    return getattr(face, "charToGlyph", None)
+
+
+# Characters that need no glyph: line breaks and the like (a Paragraph reads them as spaces).
+_NO_GLYPH = frozenset(range(0x20))
+
+
+def _drawn_by(code: int, fonts: FontSet, besides: str) -> str | None:
+    """The first font of the set, then of its EXTENSION_FONTS, other than ``besides``, that has the character."""
+    for name in dict.fromkeys((fonts.body, fonts.heading, fonts.kai, fonts.title)):
+        if name != besides and code in (_characters(name) or ()):
+            return name
+    for path in fonts.extension:
+        extra = _register(Path(path))
+        if extra is not None and extra != besides and code in (_characters(extra) or ()):
+            return extra
+    return None
+
+
+def drawable(text: str, font_name: str, fonts: FontSet) -> str:
+    """``text`` escaped for a Paragraph set in ``font_name``, each character that font lacks set in another font
+    that has it (see ``_drawn_by``); one no font has stays as it is, drawn as an empty box (see ``undrawable``)."""
+    text = visible(text)
+    own = _characters(font_name)
+    if own is None or all(ord(c) in own or ord(c) in _NO_GLYPH for c in text):
+        return escape(text)
+    parts = []
+    for c in text:
+        other = None if ord(c) in own or ord(c) in _NO_GLYPH else _drawn_by(ord(c), fonts, font_name)
+        parts.append(f'<font name="{other}">{escape(c)}</font>' if other else escape(c))
+    return "".join(parts)
+
+
+def undrawable(text: str, fonts: FontSet) -> list[str]:
+    """The characters of ``text`` no font of the set (nor any of its EXTENSION_FONTS) can draw, each once."""
+    own = _characters(fonts.body)
+    if own is None:
+        return []
+    missing = [c for c in dict.fromkeys(visible(text)) if ord(c) not in own and ord(c) not in _NO_GLYPH]
+    return [c for c in missing if _drawn_by(ord(c), fonts, fonts.body) is None]
 
 
 def fallback_fonts() -> FontSet:
@@ -129,3 +184,11 @@ def fallback_fonts() -> FontSet:
     if FALLBACK not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(FALLBACK))
     return FontSet(body=FALLBACK, heading=FALLBACK, kai=FALLBACK, title=FALLBACK, files=(), embedded=False)
+
+
+def undrawable_words(missing: list[str], where: str) -> str:
+    """What to say of characters no font can draw (see ``undrawable``), in ``where`` (简报, 交办单 PDF)."""
+    shown = "".join(f"“{c}”" for c in missing[:10]) + ("等" if len(missing) > 10 else "")
+    return (f"{where}中有 {len(missing)} 个字现有字体都没有，会印成空框：{shown}。请安装有这些字的字体（如 "
+            "Windows 自带的 SimSun-ExtB，文件 simsunb.ttf；Linux 的 fonts-hanazono）或在设置中指定字体目录；"
+            "表情符号等印不出来的，请改写。")

@@ -23,10 +23,10 @@ def build_tables(tables: Sequence[Table], fonts: FontSet, title: str = "", *, wi
     for i, table in enumerate(tables):
         if i:
             story.append(PageBreak())
-        story.append(plain(table.title, st.title))
+        story.append(plain(table.title, st.title, fonts))
         if subtitle:
-            story.append(plain(subtitle, st.left))
-        story += [plain(note, st.print_line) for note in notes]
+            story.append(plain(subtitle, st.left, fonts))
+        story += [plain(note, st.print_line, fonts) for note in notes]
         story += [Spacer(1, 4 * mm),
                   grid_table(Table("", table.header, table.rows, table.col_widths_mm), st, compact=True,
                              split_rows=True)]

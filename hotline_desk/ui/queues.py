@@ -626,8 +626,10 @@ class TrackingView(QueueTable):
         if not folder:
             return
         failures: list[str] = []  # one unit's file that cannot be written does not stop the others
+        notes: list[str] = []  # what a PDF prints as empty boxes
         paths = Operation(self, self.ctx, lambda s: [p for u in units for p in export_dispatch(
-            s, u, Path(folder), pdf=True, clock=self.ctx.clock, failures=failures)], title="无法导出交办单") \
+            s, u, Path(folder), pdf=True, clock=self.ctx.clock, failures=failures, notes=notes)],
+            title="无法导出交办单") \
             .notify(lambda made: f"已导出 {len(made)} 个交办单文件到 {folder}").run_here()
         if paths is None:
             return
@@ -635,9 +637,10 @@ class TrackingView(QueueTable):
         text = (f"已导出 {len(paths)} 个文件到 {folder}。"
                 + ("（按所选工单的单位）" if units != [None] else "（所有有在办工单的单位）")
                 + (f"\n\n今天已导出过的单位另存为新文件，没有覆盖先前的：{'、'.join(again)}" if again else "")
-                + ("\n\n以下单位未能导出：\n" + "\n".join(failures) if failures else ""))
-        if failures:
-            QMessageBox.warning(self, "部分交办单未能导出", text)
+                + ("\n\n以下单位未能导出：\n" + "\n".join(failures) if failures else "")
+                + ("\n\n注意：" + "\n".join(notes) if notes else ""))
+        if failures or notes:
+            QMessageBox.warning(self, "部分交办单未能导出" if failures else "已导出（请注意）", text)
         else:
             QMessageBox.information(self, "已导出", text)
 

@@ -16,7 +16,7 @@ from hotline_desk.errors import HotlineError, NotFound, ValidationError, os_reas
 from hotline_desk.excel.dispatch_sheet import DispatchRow, DispatchSheet, write_dispatch_workbook
 from hotline_desk.models import Case, Unit
 from hotline_desk.reports.document import Table
-from hotline_desk.reports.fonts import FontSet, find_fonts
+from hotline_desk.reports.fonts import FontSet, find_fonts, undrawable, undrawable_words
 from hotline_desk.reports.table_pdf import build_tables
 from hotline_desk.services.accounts import anchors
 from hotline_desk.services.cases.events import half_imported, statuses_for
@@ -84,10 +84,12 @@ def units_with_open_cases(session: Session) -> list[int]:
 
 
 def export_dispatch(session: Session, unit_id: int | None, directory: Path, *, pdf: bool = False,
-                    clock: Clock = office_now, failures: list[str] | None = None) -> list[Path]:
+                    clock: Clock = office_now, failures: list[str] | None = None,
+                    notes: list[str] | None = None) -> list[Path]:
     """Write the dispatch workbook (and, if asked, a printable PDF) for one unit or every unit with open cases.
 
     With ``failures`` given, a unit whose files cannot be written is listed there and the others still go out.
+    ``notes`` gets what a PDF cannot show (a character no font has, printed as an empty box).
     """
     now = clock()
     targets = [unit_id] if unit_id is not None else units_with_open_cases(session)
@@ -102,6 +104,8 @@ def export_dispatch(session: Session, unit_id: int | None, directory: Path, *, p
         name = _beside(directory, unique_file_name(f"交办单-{sheet.unit_name}-{now:%Y%m%d}", target, taken))
         try:
             written += _export_one(session, sheet, directory / name, fonts, now)
+            if fonts is not None and notes is not None and (said := _undrawable(sheet, fonts)):
+                notes.append(said)
         except Exception as exc:
             if failures is None:
                 raise
@@ -179,6 +183,17 @@ def _export_one(session: Session, sheet: DispatchSheet, base: Path, fonts: FontS
     with contextlib.suppress(OSError):  # beside a database on a read-only share: the files carry the anchor
         anchors.append_log(anchors.log_path(session), anchor, f"导出交办单 {sheet.unit_name}", now)
     return written
+
+
+def _undrawable(sheet: DispatchSheet, fonts: FontSet) -> str:
+    """What the sheet's PDF prints as empty boxes, and in which cases ("" when nothing)."""
+    found = {r.number: undrawable(f"{r.content}{r.address}{r.caller}{r.caller_phone}", fonts) for r in sheet.rows}
+    missing = list(dict.fromkeys(c for chars in found.values() for c in chars))
+    if not missing:
+        return ""
+    numbers = [number for number, chars in found.items() if chars]
+    shown = "、".join(numbers[:5]) + (f"等 {len(numbers)} 件" if len(numbers) > 5 else "")
+    return undrawable_words(missing, f"{sheet.unit_name}的交办单 PDF（{shown}）") + "Excel 交办单中的文字完整。"
 
 
 def _paper(sheet: DispatchSheet, base: Path, fonts: FontSet | None, now: datetime) -> list[Path]:

@@ -15,8 +15,8 @@ from hotline_desk.errors import TransitionError, ValidationError
 from hotline_desk.excel.normalize import case_number
 from hotline_desk.models import AuditRecord, Bulletin, Case, User
 from hotline_desk.reports.bulletin_pdf import build_bulletin
-from hotline_desk.reports.document import BulletinDocument
-from hotline_desk.reports.fonts import FontSet, find_fonts
+from hotline_desk.reports.document import BulletinDocument, texts_of
+from hotline_desk.reports.fonts import FontSet, find_fonts, undrawable, undrawable_words
 from hotline_desk.services.accounts import anchors, audit
 from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.clock import Clock, office_now
@@ -30,6 +30,7 @@ from hotline_desk.services.reporting.rules import load_rules
 from hotline_desk.services.reporting.scoring import ScoreTable, UnitScore, score_tables
 from hotline_desk.services.reporting.statistics import MonthStatistics, StatsOptions, month_statistics
 from hotline_desk.services.serialize import jsonable
+from hotline_desk.typed_text import visible
 
 
 @dataclass(frozen=True)
@@ -247,13 +248,12 @@ def _section_dict(section: NarrativeSection | dict[str, Any]) -> dict[str, Any]:
 # Pasted from Word or a web page: spaces of other widths and tabs print as gaps, zero-width marks as boxes.
 ODD_SPACES = dict.fromkeys(map(ord, "\t\v\f\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
                                     "\u200a\u202f\u205f"), " ")
-INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 
 
 def tidy_paragraph(text: str) -> str:
     """A paragraph as it should print: odd spaces made plain (one between words), invisible marks dropped, no spaces
     at its ends. The ideographic space (全角空格) stays: offices indent with it."""
-    plain = text.translate(INVISIBLE).translate(ODD_SPACES)
+    plain = visible(text).translate(ODD_SPACES)
     return re.sub(" {2,}", " ", plain).strip(" ")
 
 
@@ -338,8 +338,11 @@ def build(session: Session, month: str, *, clock: Clock = office_now, fonts: Fon
     data = content_json(c)
     data["fonts"] = [list(f) for f in fonts.files]
     notices = tuple(_notices(session, month, c))
+    # A character no font has prints as an empty box (王□): said, and 定稿 waits until it can be printed.
+    missing = undrawable("".join(texts_of(c.document)), fonts)
+    warning = "\n".join(w for w in (fonts.warning, undrawable_words(missing, "简报") if missing else "") if w)
     return BuiltBulletin(pdf=build_bulletin(c.document, fonts, keywords=keywords, draft=marked), data=data,
-                         fonts=fonts.files, warning=fonts.warning, notices=notices)
+                         fonts=fonts.files, warning=warning, notices=notices)
 
 
 def warnings(session: Session, month: str, *, clock: Clock = office_now) -> list[str]:
@@ -372,7 +375,7 @@ def finalize(session: Session, actor: Actor, month: str, *, clock: Clock = offic
     anchor = anchors.current(session)
     built = build(session, month, clock=clock, fonts=fonts, keywords=anchors.tag(anchor), marked=False)
     if built.warning:
-        raise ValidationError(built.warning + "定稿前请先安装字体。")
+        raise ValidationError(built.warning + "\n定稿前请先安装字体（或改写印不出的字）。")
     if built.notices and not accept_warnings:
         raise ValidationError("定稿前请核对：\n" + "\n".join(f"· {n}" for n in built.notices)
                               + "\n确认无误后再定稿（命令行加 --accept-warnings）。")
