@@ -113,3 +113,15 @@ def test_the_dispatch_export_says_which_cases_print_a_character_as_a_box(
     assert len(notes) == 1
     assert notes[0].startswith(f"自来水公司的交办单 PDF（{named.number}）中有 1 个字现有字体都没有，会印成空框：“𠮷”")
     assert notes[0].endswith("Excel 交办单中的文字完整。")
+
+
+def test_a_character_beyond_the_first_65536_copies_out_of_the_pdf_as_itself(tmp_path: Path) -> None:
+    """Copying or searching a PDF gave Ⅱ (U+2161) for 𡘙 (U+21619): ReportLab wrote its code in four digits."""
+    from hotline_desk.reports.document import Table
+    from hotline_desk.reports.fonts import find_fonts
+    from hotline_desk.reports.table_pdf import build_tables
+
+    path = tmp_path / "t.pdf"
+    path.write_bytes(build_tables([Table("", ("内容",), (("生僻字：𡘙字",),))], find_fonts(), "t"))
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert "生僻字：𡘙字" in text and "Ⅱ" not in text

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
@@ -40,6 +40,24 @@ BUNDLED_FONTS_FOLDER = "fonts"  # beside the executable of the installed kit: a 
 FALLBACK = "STSong-Light"
 FALLBACK_WARNING = ("未找到可嵌入的中文 TrueType 字体，简报使用了未嵌入的 STSong-Light 字体："
                     "在没有中文字体的电脑或打印机上可能显示为方框。请安装仿宋、黑体等字体，或在设置中指定字体目录。")
+
+
+_REPORTLAB_TO_UNICODE = ttfonts.makeToUnicodeCMap
+
+
+def _to_unicode_cmap(fontname: str, subset: list[int]) -> str:
+    """ReportLab's map from a subset's codes to the characters they draw (what copying text from the PDF and
+    searching it read), with a character beyond U+FFFF written as its UTF-16 pair: ReportLab writes 𡘙 as <21619>,
+    which readers take as U+2161 (Ⅱ)."""
+    cmap = _REPORTLAB_TO_UNICODE(fontname, subset)
+    for code, character in enumerate(subset):
+        if character > 0xFFFF:
+            pair = chr(character).encode("utf-16-be").hex().upper()
+            cmap = cmap.replace(f"<{code:02X}> <{character:04X}>", f"<{code:02X}> <{pair}>")
+    return cmap
+
+
+ttfonts.makeToUnicodeCMap = _to_unicode_cmap  # (ReportLab calls it through the module)
 
 
 @dataclass(frozen=True)
