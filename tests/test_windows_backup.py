@@ -78,7 +78,10 @@ def test_backing_up_from_the_settings_page_names_an_old_backup_it_could_not_dele
     messages = Messages().install(monkeypatch)
     with monkeypatch.context() as patch:
         _held_open(patch, older.path)
-        tab.backup_now()
+        tab.backup_now()  # on a worker: the window keeps painting while a large file is copied
+        assert not tab.backup_button.isEnabled()
+        qtbot.waitUntil(lambda: bool(messages.texts("information")), timeout=30_000)
+    assert tab.backup_button.isEnabled()
     [said] = messages.texts("information")
     assert older.path.name in said and "无法删除" in said
     assert older.path.exists() and len(list(folder.glob("*.sqlite3"))) == 2

@@ -759,8 +759,13 @@ class BackupTab(QWidget):
         layout.addWidget(self.where)
         layout.addLayout(_buttons(("更改连接…", self.change_connection)))
         layout.addWidget(self.info)
+        self.backup_button = QPushButton("立即备份")
+        self.backup_button.clicked.connect(self.backup_now)
         if ctx.db.path is not None:  # a server is backed up on the server
-            layout.addLayout(_buttons(("立即备份", self.backup_now)))
+            row = QHBoxLayout()
+            row.addWidget(self.backup_button)
+            row.addStretch()
+            layout.addLayout(row)
         layout.addStretch()
         self.refresh()
 
@@ -785,12 +790,16 @@ class BackupTab(QWidget):
         path = self.ctx.db.path
         if path is None:
             return
-        made = Operation(self, self.ctx, lambda s: backups.make_backup(s, path, self.ctx.clock()),
-                          changes=Change.NONE).run_here()
-        if made is not None:
+
+        def made(info: backup.BackupInfo) -> None:
             self.refresh()
             # Another station was importing: what a restore of this backup will do; an old backup open elsewhere
             # (on Windows it cannot be deleted): which were kept.
-            said = [*map(half_imports.caught_words, made.half_imports), backup.not_removed_words(made)]
+            said = [*map(half_imports.caught_words, info.half_imports), backup.not_removed_words(info)]
             if any(said):
                 QMessageBox.information(self, "已备份", "\n\n".join(text for text in said if text))
+
+        # A large file takes a while to copy (20 s for ten years of cases): the window keeps painting meanwhile.
+        Operation(self, self.ctx, lambda s: backups.make_backup(s, path, self.ctx.clock()), changes=Change.NONE) \
+            .notify(lambda info: f"已备份到 {info.path}").busy(self.backup_button) \
+            .with_progress("正在备份数据库……").success(made).start()
