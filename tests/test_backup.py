@@ -408,3 +408,21 @@ def test_a_restore_puts_the_backup_in_place_while_no_one_else_can_write(
     with sqlite3.connect(db_path) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     conn.close()
+
+
+def test_closing_after_only_reading_copies_nothing_again(db: Database, db_path: Path, people: People) -> None:
+    """Every close copied the whole file (four gigabytes for ten years of cases, kept up to 28 times) even when
+    nothing had been saved since the last backup."""
+    from hotline_desk.services.cases.records import register_case
+    from hotline_desk.services.clock import fixed_clock
+    from hotline_desk.ui.app import _make_backup
+    from tests.helpers import draft
+
+    folder = db_path.parent / "backups" / db_path.stem
+    assert _make_backup(db, daily_only=False, clock=fixed_clock(datetime(2022, 7, 5, 17, 0))).startswith("已自动备份到")
+    assert _make_backup(db, daily_only=False, clock=fixed_clock(datetime(2022, 7, 5, 18, 0))) == ""
+    assert len(list(folder.glob("hotline-desk-*.sqlite3"))) == 1
+    with db.session() as s:
+        register_case(s, people.operator, draft(s))
+    assert _make_backup(db, daily_only=False, clock=fixed_clock(datetime(2022, 7, 5, 19, 0))).startswith("已自动备份到")
+    assert len(list(folder.glob("hotline-desk-*.sqlite3"))) == 2

@@ -240,6 +240,8 @@ def _make_backup(database: Database, *, daily_only: bool, clock: Clock = office_
         folder, _keep = backups.backup_location(session, path)
         if daily_only and not backup.due(folder, clock(), path):
             return ""
+        if not daily_only and backups.unchanged_since(session, path) is not None:  # on close, after only reading
+            return ""
         info = backups.make_backup(session, path, clock())
     return " ".join([f"已自动备份到 {info.path}。", *map(half_imports.caught_words, info.half_imports),
                      backup.not_removed_words(info)]).strip()

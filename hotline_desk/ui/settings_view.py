@@ -784,7 +784,8 @@ class BackupTab(QWidget):
                                                           backups.backup_location(s, path)))
         when = f"{last.made_at:%Y-%m-%d %H:%M}（{last.path.name}）" if last else "还没有备份"
         self.info.setText(f"上次备份：{when}\n备份目录：{folder}\n"
-                          f"{backups.retention_words(keep)}；每天首次启动和每次关闭程序时自动备份。")
+                          f"{backups.retention_words(keep)}；每天首次启动和每次关闭程序时自动备份"
+                          "（关闭时若自上次备份以来没有保存过任何内容，就不再备份）。")
 
     def backup_now(self) -> None:
         path = self.ctx.db.path

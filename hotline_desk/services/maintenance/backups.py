@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from hotline_desk.errors import DatabaseError, PermissionDenied
+from hotline_desk.services.accounts import anchors
 from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.maintenance import backup
 from hotline_desk.services.office.settings import Settings
@@ -44,6 +45,16 @@ def make_backup(session: Session, db_path: Path, now: datetime, chosen: str | No
 def retention_words(keep: int) -> str:
     """What retention keeps, as the settings page and the backup command say it (see ``backup._kept``)."""
     return f"保留最近 {keep} 份，另外最近 {keep} 个有备份的日子各留当天最新的一份"
+
+
+def unchanged_since(session: Session, db_path: Path) -> backup.BackupInfo | None:
+    """The newest backup, when nothing has been recorded since it was made (its manifest's anchor is the audit
+    chain's head now): another would copy the same data again (four gigabytes for ten years of cases)."""
+    last = last_backup(session, db_path)
+    if last is None:
+        return None
+    recorded = backup.manifest_anchor(last.path)
+    return last if recorded is not None and recorded == anchors.tag(anchors.current(session)) else None
 
 
 def last_backup(session: Session, db_path: Path) -> backup.BackupInfo | None:
