@@ -760,6 +760,27 @@ def test_an_exported_case_list_reads_back_by_channel_and_a_masked_one_says_why_n
         other.dispose()
 
 
+def test_a_case_list_export_tells_its_progress_and_refuses_more_than_a_sheet_holds(
+        db: Database, people: People, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A year of cases is read and written a part at a time, its progress told (the window shows it); a list
+    longer than a worksheet's rows is refused, saying how to split it, rather than cut short."""
+    from hotline_desk.services.exchange import case_export
+
+    with db.session() as s:
+        for _ in range(3):
+            register_case(s, people.operator, draft(s), clock=clock)
+    monkeypatch.setattr(case_export, "_CHUNK", 2)
+    told: list[tuple[int, int]] = []
+    with db.reader() as s:
+        listed = export_cases(s, CaseFilter(), now=clock(), progress=lambda done, total: told.append((done, total)))
+    assert listed.count == 3 and told == [(2, 3), (3, 3)]
+    assert [row[0] for row in openpyxl.load_workbook(io.BytesIO(listed.data)).active.iter_rows(
+        min_row=2, values_only=True)] == ["RZ2207-00001", "RZ2207-00002", "RZ2207-00003"]
+    monkeypatch.setattr(case_export, "SHEET_ROWS", 2)
+    with db.reader() as s, pytest.raises(ValidationError, match="超过 Excel 一个工作表能容纳的 2 行，未导出"):
+        export_cases(s, CaseFilter(), now=clock())
+
+
 def test_exported_case_list_masks_personal_data_unless_asked(db: Database, people: People, clock: FakeClock) -> None:
     """Names and phones are masked unless asked for; a 保密 caller is not shown even in part (李** with 139****2222
     points at one person), asked or not, as on the 交办单. The columns are wide enough to read the time of call."""

@@ -33,7 +33,7 @@ from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.case_query import CaseFilter, months_with_cases, search_hint
 from hotline_desk.services.cases.history import STATES
 from hotline_desk.services.cases.records import case_view, with_assisting
-from hotline_desk.services.exchange.case_export import export_cases
+from hotline_desk.services.exchange.case_export import ExportedCases, export_cases
 from hotline_desk.services.files import save_file
 from hotline_desk.services.office import reference
 from hotline_desk.ui.case_actions import attempt, perform
@@ -267,10 +267,12 @@ class CaseListView(QWidget):
                                       QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                                       QMessageBox.StandardButton.No) == QMessageBox.StandardButton.Yes
         chosen = self.current_filter()
-        exported = Operation(self, self.ctx, lambda s: export_cases(
+        # A year's cases take a while to read and write: on a worker, its progress shown, the window painting.
+        op: Operation[ExportedCases] = Operation(self, self.ctx, lambda s: export_cases(
             s, chosen, now=self.ctx.clock(), reveal=reveal, user_id=self.ctx.actor.id,
-            save=lambda data: save_file(Path(path), data, personal=reveal)),
-                             title="无法保存清单").run_here()
+            save=lambda data: save_file(Path(path), data, personal=reveal), progress=op.report),
+            title="无法保存清单")
+        exported = op.busy(self).with_progress("正在导出工单清单……").run_waiting()
         if exported is None:
             return
         self.ctx.signals.notice.emit(f"已导出工单清单 {exported.count} 件：{path}" if exported.count
