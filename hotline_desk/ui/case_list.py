@@ -77,6 +77,7 @@ class CaseListView(QWidget):
         self.table.setModel(self.model)
         self.model.rowsInserted.connect(lambda *_: self._show_count())  # counted further as the list scrolled
         self.table.setSortingEnabled(True)
+        self.model.sort_refused.connect(self._sort_refused)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.verticalHeader().setDefaultSectionSize(24)
@@ -251,6 +252,16 @@ class CaseListView(QWidget):
         self.table.setFocus(Qt.FocusReason.OtherFocusReason)
         if not self.table.selectionModel().hasSelection():
             self.table.selectRow(0)
+
+    def _sort_refused(self, why: str) -> None:
+        """The header shows the order the list still has, and the status bar why it was not sorted."""
+        header = self.table.horizontalHeader()
+        header.blockSignals(True)  # only the indicator: the list is in that order already
+        header.setSortIndicator(self.model.sort_column,
+                                Qt.SortOrder.DescendingOrder if self.model.descending else Qt.SortOrder.AscendingOrder)
+        header.blockSignals(False)
+        header.viewport().update()
+        self.ctx.signals.notice.emit(why)
 
     def import_cases(self) -> None:
         from hotline_desk.ui.import_wizard import ImportWizard

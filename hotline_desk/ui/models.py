@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 
 from hotline_desk.services.cases.case_query import (
@@ -17,6 +17,7 @@ from hotline_desk.services.cases.case_query import (
     count_cases_bounded,
     fetch_rows,
     search_ids,
+    sort_refused,
 )
 from hotline_desk.ui.context import UiContext
 
@@ -108,6 +109,7 @@ class CaseTableModel(QAbstractTableModel):
     """The case list: the count up front, then ids and rows a page at a time, only for the pages shown."""
 
     PAGE = 100
+    sort_refused = Signal(str)  # a sort that cannot be given (see case_query.sort_refused), in words
 
     def __init__(self, ctx: UiContext) -> None:
         super().__init__()
@@ -119,6 +121,7 @@ class CaseTableModel(QAbstractTableModel):
         self.cache: dict[int, CaseRow] = {}
         self.filter = CaseFilter()
         self.sort_key = ""  # the natural order: newest first (see case_query.search_ids)
+        self.sort_column = -1  # (shown as no column sorted)
         self.descending = True
         self.fetches = 0
 
@@ -211,6 +214,11 @@ class CaseTableModel(QAbstractTableModel):
         return None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        self.sort_key = CASE_COLUMNS[column][0]
+        key, label, _value = CASE_COLUMNS[column]
+        if refused := sort_refused(key, label, self.total):
+            self.sort_refused.emit(refused)  # the list stays in its order; the view says why
+            return
+        self.sort_key = key
+        self.sort_column = column
         self.descending = order == Qt.SortOrder.DescendingOrder
         self.load()
