@@ -393,6 +393,9 @@ def cmd_verify(ctx: Context, args: argparse.Namespace) -> int:
     given = [anchor for source in args.anchor for anchor in anchors.read(source)]
     with ctx.db.reader() as session:
         hints = anchors.origin_hints(session, given)
+        # Ten years of records take minutes: said first, so that the wait is not taken for a hang.
+        print(f"正在核验审计记录（{anchors.current(session).record_id:,} 条）和每件工单的办理历史"
+              "（每 10 万件工单约需半分钟）……", file=sys.stderr, flush=True)
         report = integrity.verify_all(session, given)
         report.problems[:0] = integrity.file_problems(session)
     print(f"已核验审计记录 {report.records} 条、工单办理步骤 {report.events} 条"
