@@ -260,6 +260,17 @@ def checkpoint(engine: Engine, *, emptied: bool = False) -> None:
 EMPTYING_WAIT_MS = 2000
 
 
+def log_holds_writes(engine: Engine) -> bool:
+    """SQLite: whether the write-ahead log beside the file still holds pages (after ``checkpoint(emptied=True)``:
+    another station was reading, and the log could not be emptied)."""
+    if engine.dialect.name != "sqlite" or not engine.url.database:
+        return False
+    try:
+        return os.path.getsize(f"{engine.url.database}-wal") > 0
+    except OSError:
+        return False
+
+
 # How often a station waiting to write asks for SQLite's write lock again (seconds). SQLite's own wait backs off to
 # 100 ms between tries and keeps no queue: a station could lose the lock to busier ones time after time and wait for
 # seconds, and a long import had to pause 100 ms after each part to let anyone in.

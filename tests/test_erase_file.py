@@ -130,3 +130,84 @@ def test_an_erasure_names_the_bulletin_that_chose_the_case_and_the_bulletin_chec
     with db.reader() as s:
         warnings = bulletin.warnings(s, month, clock=clock)
     assert any(f"典型案例中的{view.number}已作废" in w for w in warnings)
+
+
+def test_a_later_case_given_an_erased_case_s_number_is_not_erased_by_a_restore(
+        db: Database, db_url: str, people: People, clock: FakeClock, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """After a restore of an older backup, the next case takes a number a case of the replaced file had. Erasing
+    that one, then going back to the backup that holds the first: the first is another caller's case, left alone."""
+    with db.session() as s:
+        give_passwords(s)
+    older = backup.backup(Path(db_url), tmp_path / "b", keep=9, now=clock())
+    with db.session() as s:
+        first = register_case(s, people.operator, draft(s, caller_name="Wangwu", content="Wangwu反映路灯"),
+                              clock=clock)
+    clock.advance(minutes=5)
+    holding_first = backup.backup(Path(db_url), tmp_path / "b", keep=9, now=clock())
+    db.dispose()
+    assert cli_as(["--db", db_url, "restore", str(older.path)]) == 0
+    clock.advance(minutes=5)
+    later = _erased_case(db, people, clock, "Zhaoliu")
+    assert later == first.number  # the number given again
+    db.dispose()
+    capsys.readouterr()
+    assert cli_as(["--db", db_url, "restore", str(holding_first.path)]) == 0
+    assert "删除了个人信息" not in capsys.readouterr().out
+    restored = open_database(db_url)
+    try:
+        with restored.reader() as s:
+            case = s.scalar(select(Case).where(Case.number == first.number))
+            assert (case.caller_name, case.state) == ("Wangwu", "proposed")  # as it was: neither voided nor erased
+    finally:
+        restored.dispose()
+
+
+def test_a_restore_over_a_damaged_file_still_erases_again_from_the_log_beside_it(
+        db: Database, db_url: str, people: People, clock: FakeClock, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The database that recorded the erasure cannot be read: the anchor log beside it noted the erasure."""
+    with db.session() as s:
+        give_passwords(s)
+        kept = register_case(s, people.operator, draft(s, caller_name="Lisiguang", content="Lisiguang反映"),
+                             clock=clock).number
+    made = backup.backup(Path(db_url), tmp_path / "b", keep=9, now=clock())
+    clock.advance(hours=1)
+    with db.session() as s:
+        case_id = s.scalar(select(Case.id).where(Case.number == kept))
+        wf.void(s, people.supervisor, case_id, "重复登记", clock=clock)
+    with db.session() as s:
+        wf.erase_personal_data(s, people.admin, case_id, "来电人申请删除", clock=clock)
+    db.dispose()
+    with open(db_url, "r+b") as damaged:
+        damaged.write(b"\0" * 100)
+    assert cli_as(["--db", db_url, "restore", str(made.path)], password="") == 0
+    assert f"有 1 件工单删除了个人信息（{kept}）：恢复后已在其中重新作废并删除" in capsys.readouterr().out
+    restored = open_database(db_url)
+    try:
+        with restored.reader() as s:
+            case = s.scalar(select(Case).where(Case.number == kept))
+            assert (case.caller_name, case.state) == ("", "voided")
+            assert "据数据库旁的锚点记录" in case_view(s, case.id).events[-1].note
+            assert audit.verify(s).ok
+    finally:
+        restored.dispose()
+
+
+def test_an_erasure_while_another_station_reads_says_the_log_keeps_the_text_until_all_close(
+        db: Database, db_url: str, people: People, clock: FakeClock, capsys: pytest.CaptureFixture[str]) -> None:
+    with db.session() as s:
+        give_passwords(s)
+        view = register_case(s, people.operator, draft(s, caller_name="Zhangsanfeng"), clock=clock)
+        wf.void(s, people.supervisor, view.id, "重复登记", clock=clock)
+    reading = sqlite3.connect(db_url, isolation_level=None)
+    try:
+        reading.execute("BEGIN")
+        reading.execute("SELECT count(*) FROM cases").fetchone()  # a long read under way on another station
+        assert cli_as(["--db", db_url, "case", "erase", view.number, "--reason", "来电人申请删除"]) == 0
+        assert "另一工作站正在读取数据库，被删除的内容暂时还留在数据库旁的预写日志文件" in capsys.readouterr().out
+    finally:
+        reading.close()
+    db.dispose()  # the last station to close folds the log back: the text is gone from both files then
+    for name in (db_url, f"{db_url}-wal"):
+        assert b"zhangsanfeng" not in (Path(name).read_bytes().lower() if Path(name).exists() else b""), name

@@ -323,7 +323,7 @@ def cmd_restore(ctx: Context, args: argparse.Namespace) -> int:
     for undone in restored.undone:
         print(half_imports.undone_words(undone))
     if restored.erased_again:
-        print(erasures.again_words(list(restored.erased_again)))
+        print(erasures.again_words(restored.erased_again, restored.erased_said))
     return 0
 
 
@@ -341,6 +341,8 @@ def _restore_where_there_is_none(place: Path, source: Path, found: backup.Vacant
     print(f"{place} 处{found.words}{aside}：已从 {source.name} 恢复到这里。请用备份中的账户登录。")
     for undone in restored.undone:
         print(half_imports.undone_words(undone))
+    if restored.erased_again:
+        print(erasures.again_words(restored.erased_again, restored.erased_said))
     return 0
 
 

@@ -25,10 +25,11 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
+from hotline_desk.db import log_holds_writes
 from hotline_desk.errors import ConflictError, HotlineError
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.step_runner import step_month_notice
-from hotline_desk.services.cases.steps import STEPS, Gate, Problem, Step
+from hotline_desk.services.cases.steps import ERASURE_WAITS, STEPS, Gate, Problem, Step
 from hotline_desk.services.office import reference
 from hotline_desk.ui.changes import Change
 from hotline_desk.ui.context import UiContext
@@ -272,8 +273,10 @@ def perform(parent: QWidget, ctx: UiContext, case_id: int, key: str, preset: dic
         taken: list[Any] = []
         done, elsewhere = attempt(parent, ctx, _taking(ctx, case_id, action, payload, version, when, taken), notice)
         if done:
-            if action == Action.ERASE and taken and taken[0].notice:  # a bulletin chose it as a 典型案例
-                QMessageBox.information(parent, chosen.label, taken[0].notice)
+            if action == Action.ERASE:  # a bulletin chose it as a 典型案例; another station was reading
+                told = [taken[0].notice if taken else "", ERASURE_WAITS if log_holds_writes(ctx.db.engine) else ""]
+                if any(told):
+                    QMessageBox.information(parent, chosen.label, "\n".join(text for text in told if text))
             return True
         if elsewhere:
             again, version = _after_a_change_elsewhere(parent, ctx, chosen, case_id, elsewhere,

@@ -8,6 +8,7 @@ import json
 import re
 import zipfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -76,6 +77,46 @@ def log_restore(db_path: Path, anchor: Anchor | None, what: str, at: datetime) -
         handle.write(f"{at:%Y-%m-%d %H:%M:%S}\t{RESTORE_MARK}\t{' '.join(what.split())}\n")
     if anchor is not None:
         append_log(path, anchor, what, at)
+
+
+ERASED_MARK = "hotline-desk-erased"
+
+
+@dataclass(frozen=True)
+class LoggedErasure:
+    """An erasure as the anchor log keeps it, beside the file (no personal data, not even the reason)."""
+
+    number: str
+    register: str  # the hash of the case's first audit record (see audit.first_record_hash)
+    username: str
+    at: datetime
+
+
+def log_erasure(path: Path, erased: LoggedErasure) -> None:
+    """Note an erasure beside the database, so that a restore still knows of it when the file it replaces cannot
+    be read (damaged, emptied) or no longer holds it (another database put in its place meanwhile)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(f"{erased.at:%Y-%m-%d %H:%M:%S}\t{ERASED_MARK}\t{erased.number}\t{erased.register}\t"
+                     f"{erased.username}\n")
+
+
+def logged_erasures(db_path: Path) -> list[LoggedErasure]:
+    """Every erasure this database file's log has noted."""
+    try:
+        lines = log_path_for_file(db_path).read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return []
+    found = []
+    for line in lines:
+        parts = line.split("\t")
+        if len(parts) == 5 and parts[1] == ERASED_MARK:
+            try:
+                at = datetime.strptime(parts[0], "%Y-%m-%d %H:%M:%S")
+            except ValueError:
+                continue
+            found.append(LoggedErasure(parts[2], parts[3], parts[4], at))
+    return found
 
 
 def logged_codes(db_path: Path) -> set[str]:

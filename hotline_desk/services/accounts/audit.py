@@ -107,6 +107,14 @@ def event_detail(case_id: int, seq: int, kind: str, at: datetime, actor_id: int 
 EVENT_FIELDS = 9  # the event's own part of a case_event record; a tenth element is the registration digest
 
 
+def first_record_hash(session: Session, case_id: int) -> str:
+    """The hash of the record that registered the case (its first step's, or its imported history's): the same
+    case in an earlier copy of the database has it too; another case given the same number (after a restore of an
+    older backup) does not."""
+    return session.scalar(select(AuditRecord.hash).where(AuditRecord.entity.in_((
+        event_entity(case_id, 1), history_entity(case_id)))).order_by(AuditRecord.id).limit(1)) or ""
+
+
 def history_entity(case_id: int) -> str:
     """An imported case's whole history in one record: its events (each as a case_event record's own part) and its
     registration digest. The trail reads it as one case_event record per event, written at once."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 from hotline_desk.db import checkpoint
 from hotline_desk.errors import ConflictError, NotFound, TransitionError, ValidationError
 from hotline_desk.models import Bulletin, Case, CaseEvent, Unit, User
-from hotline_desk.services.accounts import audit
+from hotline_desk.services.accounts import anchors, audit
 from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.cases import classification, search_index
 from hotline_desk.services.cases.actions import Offer, available_actions
@@ -120,7 +121,7 @@ def take(session: Session, actor: Actor, case_id: int, action: Action, payload: 
         if view.deadline != deadline and action not in CORRECTIONS else ""
     month = step_month_notice(session, case_id, action, at or now)
     view = replace(view, notice="\n".join(n for n in (month, given) if n))
-    return _erased(session, view) if action == Action.ERASE else view
+    return _erased(session, view, actor, now) if action == Action.ERASE else view
 
 
 def check_version(session: Session, case: Case, expected_version: int | None, now: datetime) -> None:
@@ -305,10 +306,21 @@ def erase_personal_data(session: Session, actor: Actor, case_id: int, reason: st
     return take(session, actor, case_id, Action.ERASE, Erase(reason), clock=clock)
 
 
-def _erased(session: Session, view: CaseView) -> CaseView:
-    """After an erasure (see ``erase_personal_data``): the log emptied once committed, the 典型案例 it was said."""
+def _erased(session: Session, view: CaseView, actor: Actor, clock_now: datetime) -> CaseView:
+    """After an erasure (see ``erase_personal_data``), once committed: the write-ahead log emptied, the erasure
+    noted in the anchor log beside the file (a restore of an earlier backup takes it again); the 典型案例 it was
+    said."""
     engine = session.get_bind().engine
-    event.listen(session, "after_commit", lambda _session: checkpoint(engine, emptied=True), once=True)
+    noted = anchors.LoggedErasure(view.number, audit.first_record_hash(session, view.id), actor.username,
+                                  clock_now)
+    log = anchors.log_path(session)
+
+    def committed(_session: Session) -> None:
+        checkpoint(engine, emptied=True)
+        with contextlib.suppress(OSError):  # beside a database on a read-only share: nothing to note it in
+            anchors.log_erasure(log, noted)
+
+    event.listen(session, "after_commit", committed, once=True)
     said = [view.notice, *typical_in(session, view.number)]
     return replace(view, notice="\n".join(n for n in said if n))
 

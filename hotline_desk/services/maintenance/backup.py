@@ -89,6 +89,7 @@ class Restored:
     safety: BackupInfo
     undone: tuple[HalfImport, ...] = ()
     erased_again: tuple[str, ...] = ()  # cases erased after the backup was made, erased again (see ``erasures``)
+    erased_said: tuple[str, ...] = ()  # what erasing them again said (a bulletin that chose one as a 典型案例)
 
 
 def manifest_path(backup_file: Path) -> Path:
@@ -437,13 +438,13 @@ def _why_unreadable(exc: sqlite3.DatabaseError) -> str:
 
 
 def _prepare_candidate(copy: Path, name: str, now: datetime, erased: Erasures | None = None
-                       ) -> tuple[tuple[HalfImport, ...], list[str]]:
+                       ) -> tuple[tuple[HalfImport, ...], tuple[list[str], list[str]]]:
     """Make ``copy`` of the backup ``name`` what the restored database is to be, and verify it whole: an import the
     backup caught half written (another station was importing) is undone first, audited, as the next opening of the
     database would undo it, so the restore gives the state before that import; then the current database's
     ``erased`` cases (with who restores) are erased again. Returns the imports undone and the cases erased again."""
     candidate = Database(sqlite_url(copy))
-    again: list[str] = []
+    again: tuple[list[str], list[str]] = ([], [])
     try:
         undone = half_imports.undo_in(candidate, now)
         if erased is not None:
@@ -467,10 +468,11 @@ def _prepare_candidate(copy: Path, name: str, now: datetime, erased: Erasures | 
 
 @dataclass(frozen=True)
 class Erasures:
-    """What a restore must keep erased: the current database's erasures, and the admin who restores."""
+    """What a restore must keep erased: the current database's erasures (the anchor log's are added), and the admin
+    who restores (None: nobody signed in, over a damaged file)."""
 
     cases: list[erasures.Erasure]
-    username: str
+    username: str | None
 
 
 @contextmanager
@@ -531,15 +533,18 @@ def restore(db_path: Path, source: Path, *, keep: int, now: datetime, other_data
             raise DatabaseError(f"恢复失败：{_reason(exc, db_path)}。当前数据库未改动。") from exc
         # What is verified is what replaces the database; another database's cases are not these, whatever their
         # numbers.
-        ours = erased if erased is not None and belongs_to(source, db_path) else None
-        undone, again = _prepare_candidate(tmp, source.name, now, ours)
+        ours = None
+        if belongs_to(source, db_path):
+            given = erased or Erasures([], None)
+            ours = Erasures(erasures.merged(given.cases, erasures.logged(db_path)), given.username)
+        undone, (again, said) = _prepare_candidate(tmp, source.name, now, ours)
         _check_origin(db_path, source, other_database)
         safety = _replace(db_path, tmp, keep=keep, now=now, folder=folder)
     finally:
         for leftover in ("", "-journal", "-wal", "-shm"):
             Path(f"{tmp}{leftover}").unlink(missing_ok=True)
     anchors.log_restore(db_path, _anchor_of(db_path), f"从 {source.name} 恢复", now)
-    return Restored(safety or BackupInfo(db_path, now), undone, tuple(again))
+    return Restored(safety or BackupInfo(db_path, now), undone, tuple(again), tuple(said))
 
 
 @dataclass(frozen=True)
