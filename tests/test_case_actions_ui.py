@@ -117,6 +117,9 @@ def test_erasing_personal_data_asks_once_more_with_no_as_the_default(
     preset = {"reason": "来电人申请删除"}
     assert not perform(parent, ctx, case_id, "erase_personal", preset=preset)
     assert "不能恢复" in str(asked[0][0]) and asked[0][1] == QMessageBox.StandardButton.No
+    with db.reader() as s:  # the case is named, and what an erasure does not reach is said before
+        assert f"工单 {case_view(s, case_id).number}：将清除来电人" in str(asked[0][0])
+    assert "办理历史中的回复内容、回访意见和备注不在删除之列" in str(asked[0][0])
     with db.reader() as s:
         assert case_view(s, case_id).phone == "13803750001"  # 否 changed nothing
     answer[0] = QMessageBox.StandardButton.Yes

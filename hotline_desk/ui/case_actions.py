@@ -205,9 +205,10 @@ def refuse_before_typing(parent: QWidget, chosen: Step[Any], reasons: list[Probl
     QMessageBox.information(parent, f"不能{chosen.label}", "\n".join(p.message for p in reasons))
 
 
-def confirm_final(parent: QWidget, chosen: Step[Any]) -> bool:
-    """A step that cannot be undone is asked once more, with 否 as the default."""
-    answer = QMessageBox.question(parent, f"确定{chosen.label}？", chosen.warning,
+def confirm_final(parent: QWidget, chosen: Step[Any], number: str = "") -> bool:
+    """A step that cannot be undone is asked once more, naming the case, with 否 as the default."""
+    answer = QMessageBox.question(parent, f"确定{chosen.label}？",
+                                  f"工单 {number}：{chosen.warning}" if number else chosen.warning,
                                   QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                                   QMessageBox.StandardButton.No)
     return answer == QMessageBox.StandardButton.Yes
@@ -264,7 +265,7 @@ def perform(parent: QWidget, ctx: UiContext, case_id: int, key: str, preset: dic
         # a step that needs nothing (审核交办) is done on the button press
         payload = chosen.payload_from(dialog.values() if dialog is not None else preset or {})
         when = (dialog.when() if dialog is not None else None) or at
-        if chosen.warning and not confirm_final(parent, chosen):
+        if chosen.warning and not confirm_final(parent, chosen, situation.number):
             return False
         if not despite_final_month(parent, ctx, case_id, chosen, when or ctx.clock()):
             if dialog is None:
