@@ -241,6 +241,33 @@ def test_a_sort_every_page_would_redo_over_a_long_list_is_refused_saying_how_to_
     assert said[-1] == "工单列表不能按“承办单位”排序。"
 
 
+def test_a_sort_given_on_a_short_list_is_let_go_when_the_list_grows_past_the_limit(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A month sorted by 标题, then 全部 chosen: every jump down the list froze the window for 6–16 s."""
+    from hotline_desk.services.cases import case_query
+
+    monkeypatch.setattr(case_query, "SORT_LIMIT", 2)
+    with db.session() as s:
+        for title in ("乙", "甲"):
+            register_case(s, people.operator, draft(s, title=title), clock=clock)
+            clock.advance(minutes=5)
+    ctx = context(db, people.operator, clock, tmp_path)
+    said: list[str] = []
+    ctx.signals.notice.connect(said.append)
+    view = CaseListView(ctx)
+    qtbot.addWidget(view)
+    view.table.sortByColumn(4, Qt.SortOrder.AscendingOrder)
+    assert [view.model.data(view.model.index(r, 4)) for r in range(2)] == ["乙", "甲"] and said == []  # by 标题
+    with db.session() as s:
+        register_case(s, people.operator, draft(s, title="丙"), clock=clock)
+    view.model.load()  # the list widened (another month, 全部, F5)
+    assert [view.model.data(view.model.index(r, 4)) for r in range(3)] == ["丙", "甲", "乙"]  # newest first
+    assert said == ["列表已改回按来电时间排列（新的在前）：按“标题”排序须先把列表筛选到 2 件以内（现有 3 件），"
+                    "例如选一个月份或状态；按工单编号、来电时间、状态或联系电话排序不受此限。"]
+    assert view.table.horizontalHeader().sortIndicatorSection() != 4
+
+
 def test_the_end_of_a_phone_number_finds_nothing_and_the_list_says_how_to_search(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
     with db.session() as s:

@@ -130,8 +130,13 @@ class CaseTableModel(QAbstractTableModel):
         database): the list shows that page at once."""
         if case_filter is not None:
             self.filter = case_filter
+        refused = ""
         with self.ctx.db.reader() as session:
             count = count_cases_bounded(session, self.filter, now=self.ctx.clock(), bound=self.count_bound)
+            if self.sort_key and (refused := sort_refused(self.sort_key, CASE_COLUMNS[self.sort_column][1],
+                                                          count.count)):
+                # A month sorted by 标题, then widened to every case: back to the natural order, said.
+                self.sort_key, self.sort_column, self.descending = "", -1, True
             first = self._read(session, 0, count) if count.count else None
         self.beginResetModel()
         self.total = count.count
@@ -141,6 +146,8 @@ class CaseTableModel(QAbstractTableModel):
         if first is not None:
             self._keep(0, *first)
         self.endResetModel()
+        if refused:
+            self.sort_refused.emit(f"列表已改回按来电时间排列（新的在前）：{refused}")
 
     def _read(self, session: Session, page: int, count: CaseCount) -> tuple[list[int], dict[int, CaseRow]]:
         ids = search_ids(session, self.filter, now=self.ctx.clock(), sort=self.sort_key, descending=self.descending,

@@ -625,16 +625,14 @@ def cleared_batches(latest: dict[str, str]) -> set[int]:
 
 def _check_events(session: Session, walk: _Walk, report: VerifyReport) -> None:
     numbers = {row[0]: row[1] for row in session.execute(select(Case.id, Case.number))}
-    seen: set[tuple[int, int]] = set()
+    unmatched = walk.events  # each step's record is taken out as its step is met: what is left has no step
     columns = (CaseEvent.case_id, CaseEvent.seq, CaseEvent.kind, CaseEvent.at, CaseEvent.actor_id, CaseEvent.unit_id,
                CaseEvent.data, CaseEvent.note, CaseEvent.batch_id)
     for ev in session.execute(select(*columns).order_by(CaseEvent.case_id, CaseEvent.seq)
                               .execution_options(yield_per=STREAMED)):
         report.events += 1
-        key = (ev.case_id, ev.seq)
-        seen.add(key)
         label = f"工单{numbers.get(ev.case_id, ev.case_id)}第 {ev.seq} 步"
-        stored = walk.events.get(key)
+        stored = unmatched.pop((ev.case_id, ev.seq), None)
         if stored is None:
             report.problems.append(f"{label}没有审计记录（可能是绕过本软件插入的）。")
         elif stored.digest != _step_digest(canonical(event_detail(ev.case_id, ev.seq, ev.kind, ev.at, ev.actor_id,
@@ -643,8 +641,8 @@ def _check_events(session: Session, walk: _Walk, report: VerifyReport) -> None:
             report.problems.append(f"{label}（{kind}）与审计记录不符（被改动）。")
     deleted = {entity.split(":")[1] for entity in walk.latest if entity.startswith("case:")}
     cleared = cleared_batches(walk.latest)
-    for (case_id, seq), stored in walk.events.items():
-        if (case_id, seq) not in seen and str(case_id) not in deleted:
+    for (case_id, seq), stored in unmatched.items():
+        if str(case_id) not in deleted:
             if stored.batch in cleared:  # its batch was cleared: the event went with it, on purpose
                 continue
             report.problems.append(f"工单{numbers.get(case_id, case_id)}第 {seq} 步已不存在（被删除）。")
