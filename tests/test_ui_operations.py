@@ -144,6 +144,49 @@ def test_progress_reported_from_the_worker_moves_the_dialog(qtbot: QtBot, db: Da
     assert op._dialog is None and Task.wait_all(1000)
 
 
+def test_work_that_reports_no_progress_shows_its_dialog_within_a_moment(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """立即备份 reports nothing while it copies: its dialog came only after Qt's own 4 s, the clerk meanwhile seeing
+    a greyed button alone."""
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    parent.show()
+    gate = threading.Event()
+    op = Operation(parent, context(db, people.admin, clock, tmp_path), lambda s: gate.wait(10),
+                   read_only=True).with_progress("正在备份数据库……")
+    op.start()
+    try:
+        dialog = op._dialog
+        assert dialog is not None
+        qtbot.waitUntil(dialog.isVisible, timeout=2000)
+    finally:
+        gate.set()
+    qtbot.waitUntil(lambda: op.done, timeout=10_000)
+
+
+def test_closing_waits_for_running_work_and_shows_it_is_waiting(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """Closing during a backup of a large file froze the window for a quarter of a minute, unsaid."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QProgressDialog
+
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    parent.show()
+    gate = threading.Event()
+    seen: list[str] = []
+
+    def look() -> None:
+        seen.extend(w.labelText() for w in QApplication.topLevelWidgets()
+                    if isinstance(w, QProgressDialog) and w.isVisible())
+        gate.set()
+
+    Operation(parent, context(db, people.admin, clock, tmp_path), lambda s: gate.wait(10), read_only=True).start()
+    QTimer.singleShot(1000, look)
+    assert Task.wait_all(20_000, parent=parent)
+    assert seen == ["正在完成后台的工作（如备份数据库），完成后关闭，请稍候……"]
+
+
 def test_a_hidden_view_is_marked_stale_and_refreshes_when_shown(qtbot: QtBot, db: Database, people: People,
                                                                 clock: FakeClock, tmp_path: Path) -> None:
     ctx = context(db, people.supervisor, clock, tmp_path)

@@ -254,7 +254,9 @@ class MainWindow(QMainWindow):
         self.state.save_window(STATE_NAME, self)
         if self.watcher is not None:
             self.watcher.stop()
-        Task.wait_all(30_000)  # a save still running finishes before the database is closed
+        # A save or a backup still running finishes before the database is closed (a backup of ten years of cases
+        # takes a minute on a slow disk): shown, the window painting meanwhile.
+        Task.wait_all(600_000, parent=self)
         super().closeEvent(event)
 
     def change_password(self) -> None:

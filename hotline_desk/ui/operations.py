@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 import traceback
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar, Generic, TypeVar
 
 import shiboken6
-from PySide6.QtCore import QEventLoop, QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import QEventLoop, QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, Slot
 from PySide6.QtWidgets import QApplication, QProgressDialog, QWidget
 from sqlalchemy.orm import Session
 
@@ -52,6 +53,9 @@ def show_bug(parent: QWidget | None, exc: BaseException, *, saved: bool = False)
     said = said if len(said) <= 300 else said[:300] + "…"
     QMessageBox.critical(parent, "程序错误", f"发生了意外错误，{what}请把以下内容告诉维护人员：\n\n"
                                          f"{type(exc).__name__}：{said}\n\n{where}")
+
+
+SHOWN_AFTER_MS = 400  # work that lasts longer than this shows a progress dialog
 
 
 class _Relay(QObject):
@@ -201,10 +205,17 @@ class Task(Generic[T]):
             dialog.setCancelButton(None)
             dialog.setWindowTitle("请稍候")
             dialog.setWindowModality(Qt.WindowModality.WindowModal)
-            dialog.setMinimumDuration(400)
+            dialog.setMinimumDuration(SHOWN_AFTER_MS)
             dialog.setAutoClose(False)
             dialog.setAutoReset(False)
             self._dialog = dialog
+            # Qt shows it by itself only 4 s on, or once a value is set: work that reports none is shown sooner.
+            QTimer.singleShot(SHOWN_AFTER_MS, lambda: self._show(dialog))
+
+    def _show(self, dialog: QProgressDialog) -> None:
+        if self._dialog is dialog and not self.done:
+            with contextlib.suppress(RuntimeError):  # closed with the window that owned it
+                dialog.show()
 
     def _end(self) -> None:
         Task._running.discard(self)
@@ -272,15 +283,29 @@ class Task(Generic[T]):
 
     @classmethod
     def pool(cls) -> QThreadPool:
-        if cls._pool is None:
-            cls._pool = QThreadPool()
-            cls._pool.setMaxThreadCount(2)
-        return cls._pool
+        """The one pool every kind of task runs on (so that waiting for it waits for all of them)."""
+        if Task._pool is None:
+            Task._pool = QThreadPool()
+            Task._pool.setMaxThreadCount(2)
+        return Task._pool
 
     @classmethod
-    def wait_all(cls, timeout_ms: int = 60_000) -> bool:
-        """Let running work finish and its outcome be handled (for closing the window, scripts and tests)."""
-        done = cls.pool().waitForDone(timeout_ms)
+    def wait_all(cls, timeout_ms: int = 60_000, *, parent: QWidget | None = None) -> bool:
+        """Let running work finish and its outcome be handled (for closing the window, scripts and tests). With
+        ``parent``, work still running after a moment is shown to be waited for, and the window keeps painting."""
+        pool = cls.pool()
+        if parent is None or pool.waitForDone(SHOWN_AFTER_MS):
+            done = pool.waitForDone(timeout_ms)
+        else:  # a backup of a large file takes a while: said, not a window that hangs
+            dialog = QProgressDialog("正在完成后台的工作（如备份数据库），完成后关闭，请稍候……", "", 0, 0, parent)
+            dialog.setCancelButton(None)
+            dialog.setWindowTitle("请稍候")
+            dialog.setWindowModality(Qt.WindowModality.WindowModal)
+            dialog.show()
+            deadline = time.monotonic() + timeout_ms / 1000
+            while not (done := pool.waitForDone(100)) and time.monotonic() < deadline:
+                QApplication.processEvents()
+            dialog.close()
         for _ in range(5):
             QApplication.processEvents()
         return done and not cls._running
