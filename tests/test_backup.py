@@ -426,3 +426,18 @@ def test_closing_after_only_reading_copies_nothing_again(db: Database, db_path: 
         register_case(s, people.operator, draft(s))
     assert _make_backup(db, daily_only=False, clock=fixed_clock(datetime(2022, 7, 5, 19, 0))).startswith("已自动备份到")
     assert len(list(folder.glob("hotline-desk-*.sqlite3"))) == 2
+
+
+def test_the_closing_backup_is_copied_on_a_worker_and_says_where_it_went(qtbot: object, db: Database,
+                                                                         db_path: Path, people: People) -> None:
+    """The window is gone when it runs: a large file is copied off the UI thread, a progress dialog shown."""
+    from hotline_desk.services.cases.records import register_case
+    from hotline_desk.ui.app import _backup
+    from tests.helpers import draft
+
+    with db.session() as s:
+        register_case(s, people.operator, draft(s))
+    said = _backup(db, daily_only=False)
+    assert said.startswith("已自动备份到 ") and len(list((db_path.parent / "backups" / db_path.stem).glob(
+        "hotline-desk-*.sqlite3"))) == 1
+    assert _backup(db, daily_only=False) == ""  # nothing saved since

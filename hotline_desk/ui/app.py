@@ -248,9 +248,12 @@ def _make_backup(database: Database, *, daily_only: bool, clock: Clock = office_
 
 
 def _backup(database: Database, *, daily_only: bool) -> str:
-    """The backup on close; a failure is shown, never fatal."""
-    try:
-        return _make_backup(database, daily_only=daily_only)
-    except HotlineError as exc:
-        QMessageBox.warning(None, "自动备份失败", exc.message)
-        return ""
+    """The backup on close, copied on a worker with a progress dialog (ten years of cases take a while, the window
+    already gone); a failure is shown, never fatal."""
+    failed: list[str] = []
+    made = Task(None, lambda: _make_backup(database, daily_only=daily_only), title="自动备份失败") \
+        .with_progress("正在做关闭程序时的自动备份，请稍候……").failure(lambda exc: failed.append(exc.message)) \
+        .run_waiting()
+    if failed:
+        QMessageBox.warning(None, "自动备份失败", failed[0])
+    return made or ""
