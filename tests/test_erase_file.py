@@ -111,6 +111,7 @@ def test_restoring_a_backup_made_before_an_erasure_erases_again(
         restored.dispose()
     data = Path(db_url).read_bytes().lower()
     assert b"lisiguang" not in data
+    assert [p.name for p in Path(db_url).parent.iterdir() if p.name.startswith(".restore-")] == []  # nothing left
 
 
 def test_an_erasure_names_the_bulletin_that_chose_the_case_and_the_bulletin_check_names_it_too(

@@ -543,6 +543,7 @@ def restore(db_path: Path, source: Path, *, keep: int, now: datetime, other_data
     finally:
         for leftover in ("", "-journal", "-wal", "-shm"):
             Path(f"{tmp}{leftover}").unlink(missing_ok=True)
+        anchors.log_path_for_file(tmp).unlink(missing_ok=True)  # what erasing again in the copy noted beside it
     anchors.log_restore(db_path, _anchor_of(db_path), f"从 {source.name} 恢复", now)
     return Restored(safety or BackupInfo(db_path, now), undone, tuple(again), tuple(said))
 
