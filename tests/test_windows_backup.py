@@ -82,6 +82,7 @@ def test_backing_up_from_the_settings_page_names_an_old_backup_it_could_not_dele
         assert not tab.backup_button.isEnabled()
         qtbot.waitUntil(lambda: bool(messages.texts("information")), timeout=30_000)
     assert tab.backup_button.isEnabled()
+    assert "现有 2 份备份，共占 " in tab.info.text()  # the room they take, as the folder grows
     [said] = messages.texts("information")
     assert older.path.name in said and "无法删除" in said
     assert older.path.exists() and len(list(folder.glob("*.sqlite3"))) == 2

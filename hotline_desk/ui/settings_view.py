@@ -780,10 +780,11 @@ class BackupTab(QWidget):
             self.info.setText("服务器数据库由服务器统一备份（pg_dump，见说明书）；"
                               "也可用 migrate-db 命令复制成一个 SQLite 文件留存。")
             return
-        last, (folder, keep) = read(self.ctx, lambda s: (backups.last_backup(s, path),
-                                                          backups.backup_location(s, path)))
+        last, (folder, keep), room = read(self.ctx, lambda s: (backups.last_backup(s, path),
+                                                                backups.backup_location(s, path),
+                                                                backups.room_words(s, path)))
         when = f"{last.made_at:%Y-%m-%d %H:%M}（{last.path.name}）" if last else "还没有备份"
-        self.info.setText(f"上次备份：{when}\n备份目录：{folder}\n"
+        self.info.setText(f"上次备份：{when}\n备份目录：{folder}" + (f"（{room}）" if room else "") + "\n"
                           f"{backups.retention_words(keep)}；每天首次启动和每次关闭程序时自动备份"
                           "（关闭时若自上次备份以来没有保存过任何内容，就不再备份）。")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 from pathlib import Path
 
@@ -55,6 +56,19 @@ def unchanged_since(session: Session, db_path: Path) -> backup.BackupInfo | None
         return None
     recorded = backup.manifest_anchor(last.path)
     return last if recorded is not None and recorded == anchors.tag(anchors.current(session)) else None
+
+
+def room_words(session: Session, db_path: Path) -> str:
+    """How many backups of this database the office's folder keeps and the disk room they take (a database of ten
+    years is four gigabytes: kept 14 + 14 days, its backups can take sixty)."""
+    folder, _keep = backup_location(session, db_path)
+    sizes = []
+    for info in backup.list_backups(folder, db_path):
+        with contextlib.suppress(OSError):  # removed meanwhile
+            sizes.append(info.path.stat().st_size)
+    total = sum(sizes)
+    room = f"{total / 2**30:.1f} GB" if total >= 2**30 else f"{max(1, round(total / 2**20))} MB"
+    return f"现有 {len(sizes)} 份备份，共占 {room}" if sizes else ""
 
 
 def last_backup(session: Session, db_path: Path) -> backup.BackupInfo | None:
