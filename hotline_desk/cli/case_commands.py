@@ -10,12 +10,11 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.cli.common import Context, SubParsers, choice_code, fmt, jsonable, to_json
 from hotline_desk.cli.parsing import parse_time
-from hotline_desk.db import log_holds_writes
 from hotline_desk.errors import TransitionError, ValidationError
 from hotline_desk.services.cases import classification, workflow
 from hotline_desk.services.cases import records as cases
 from hotline_desk.services.cases.history import FOLLOWUP_RESULTS, STATES
-from hotline_desk.services.cases.steps import ERASURE_LEAVES, ERASURE_WAITS
+from hotline_desk.services.cases.steps import ERASURE_LEAVES
 from hotline_desk.services.clock import office_now
 from hotline_desk.services.exchange.import_values import unit_named
 from hotline_desk.services.office import reference
@@ -279,8 +278,8 @@ def cmd_restore(ctx: Context, args: argparse.Namespace) -> int:
 
 def cmd_erase(ctx: Context, args: argparse.Namespace) -> int:
     code = _run_step(ctx, args, lambda s, a, cid, at: workflow.erase_personal_data(s, a, cid, args.reason))
-    if log_holds_writes(ctx.db.engine):
-        print(f"注意：{ERASURE_WAITS}")
+    if kept := workflow.erasure_kept_words(ctx.db.engine):
+        print(f"注意：{kept}")
     print(f"注意：{ERASURE_LEAVES}")
     return code
 

@@ -25,11 +25,10 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from hotline_desk.db import log_holds_writes
 from hotline_desk.errors import ConflictError, HotlineError
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.step_runner import step_month_notice
-from hotline_desk.services.cases.steps import ERASURE_WAITS, STEPS, Gate, Problem, Step
+from hotline_desk.services.cases.steps import STEPS, Gate, Problem, Step
 from hotline_desk.services.office import reference
 from hotline_desk.ui.changes import Change
 from hotline_desk.ui.context import UiContext
@@ -275,7 +274,7 @@ def perform(parent: QWidget, ctx: UiContext, case_id: int, key: str, preset: dic
         done, elsewhere = attempt(parent, ctx, _taking(ctx, case_id, action, payload, version, when, taken), notice)
         if done:
             if action == Action.ERASE:  # a bulletin chose it as a 典型案例; another station was reading
-                told = [taken[0].notice if taken else "", ERASURE_WAITS if log_holds_writes(ctx.db.engine) else ""]
+                told = [taken[0].notice if taken else "", wf.erasure_kept_words(ctx.db.engine)]
                 if any(told):
                     QMessageBox.information(parent, chosen.label, "\n".join(text for text in told if text))
             return True

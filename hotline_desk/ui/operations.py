@@ -58,6 +58,15 @@ def show_bug(parent: QWidget | None, exc: BaseException, *, saved: bool = False)
 SHOWN_AFTER_MS = 400  # work that lasts longer than this shows a progress dialog
 
 
+def _waiting(label: str, parent: QWidget | None) -> QProgressDialog:
+    """A progress dialog for work that cannot be cancelled (its bar moving to and fro until it is told a total)."""
+    dialog = QProgressDialog(label, "", 0, 0, parent)
+    dialog.setCancelButton(None)
+    dialog.setWindowTitle("请稍候")
+    dialog.setWindowModality(Qt.WindowModality.WindowModal)
+    return dialog
+
+
 class _Relay(QObject):
     """Lives on the UI thread; the worker's signals reach it queued, so the outcome is handled there."""
 
@@ -201,10 +210,7 @@ class Task(Generic[T]):
         for widget in self._busy:
             widget.setEnabled(False)
         if self._progress_label:
-            dialog = QProgressDialog(self._progress_label, "", 0, 0, self.parent)
-            dialog.setCancelButton(None)
-            dialog.setWindowTitle("请稍候")
-            dialog.setWindowModality(Qt.WindowModality.WindowModal)
+            dialog = _waiting(self._progress_label, self.parent)
             dialog.setMinimumDuration(SHOWN_AFTER_MS)
             dialog.setAutoClose(False)
             dialog.setAutoReset(False)
@@ -297,10 +303,7 @@ class Task(Generic[T]):
         if parent is None or pool.waitForDone(SHOWN_AFTER_MS):
             done = pool.waitForDone(timeout_ms)
         else:  # a backup of a large file takes a while: said, not a window that hangs
-            dialog = QProgressDialog("正在完成后台的工作（如备份数据库），完成后关闭，请稍候……", "", 0, 0, parent)
-            dialog.setCancelButton(None)
-            dialog.setWindowTitle("请稍候")
-            dialog.setWindowModality(Qt.WindowModality.WindowModal)
+            dialog = _waiting("正在完成后台的工作（如备份数据库），完成后关闭，请稍候……", parent)
             dialog.show()
             deadline = time.monotonic() + timeout_ms / 1000
             while not (done := pool.waitForDone(100)) and time.monotonic() < deadline:

@@ -8,10 +8,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event, func, select
+from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session
 
-from hotline_desk.db import checkpoint
+from hotline_desk.db import checkpoint, log_holds_writes
 from hotline_desk.errors import ConflictError, NotFound, TransitionError, ValidationError
 from hotline_desk.models import Bulletin, Case, CaseEvent, Unit, User
 from hotline_desk.services.accounts import anchors, audit
@@ -29,6 +29,7 @@ from hotline_desk.services.cases.step_runner import (
 )
 from hotline_desk.services.cases.steps import (
     ERASED_FIELDS,
+    ERASURE_WAITS,
     STEPS,
     Approve,
     Coordinate,
@@ -323,6 +324,12 @@ def _erased(session: Session, view: CaseView, actor: Actor, clock_now: datetime)
     event.listen(session, "after_commit", committed, once=True)
     said = [view.notice, *typical_in(session, view.number)]
     return replace(view, notice="\n".join(n for n in said if n))
+
+
+def erasure_kept_words(engine: Engine) -> str:
+    """What to say once an erasure is committed when another station's read kept the log from being emptied (""
+    when it was emptied)."""
+    return ERASURE_WAITS if log_holds_writes(engine) else ""
 
 
 def typical_in(session: Session, number: str) -> list[str]:
