@@ -210,6 +210,26 @@ def test_case_list_finds_a_case_by_a_word_of_its_content(qtbot: QtBot, db: Datab
     assert view.model.data(view.model.index(0, 0)) == wanted.number
 
 
+def _titled_list(qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+                 titles: tuple[str, ...]) -> tuple[CaseListView, list[str]]:
+    """The case list over cases of these titles, registered five minutes apart (their order by 来电时间), and what
+    its status bar is told."""
+    with db.session() as s:
+        for title in titles:
+            register_case(s, people.operator, draft(s, title=title), clock=clock)
+            clock.advance(minutes=5)
+    ctx = context(db, people.operator, clock, tmp_path)
+    said: list[str] = []
+    ctx.signals.notice.connect(said.append)
+    view = CaseListView(ctx)
+    qtbot.addWidget(view)
+    return view, said
+
+
+def _titles(view: CaseListView) -> list[str]:
+    return [view.model.data(view.model.index(r, 4)) for r in range(view.model.rowCount())]
+
+
 def test_a_sort_every_page_would_redo_over_a_long_list_is_refused_saying_how_to_narrow_it(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
@@ -218,25 +238,17 @@ def test_a_sort_every_page_would_redo_over_a_long_list_is_refused_saying_how_to_
     from hotline_desk.services.cases import case_query
 
     monkeypatch.setattr(case_query, "SORT_LIMIT", 2)
-    with db.session() as s:
-        for title in ("乙", "甲", "丙"):
-            register_case(s, people.operator, draft(s, title=title), clock=clock)
-            clock.advance(minutes=5)
-    ctx = context(db, people.operator, clock, tmp_path)
-    said: list[str] = []
-    ctx.signals.notice.connect(said.append)
-    view = CaseListView(ctx)
-    qtbot.addWidget(view)
+    view, said = _titled_list(qtbot, db, people, clock, tmp_path, ("乙", "甲", "丙"))
     header = view.table.horizontalHeader()
-    titles = [view.model.data(view.model.index(r, 4)) for r in range(3)]
+    titles = _titles(view)
     qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton,
                      pos=QPoint(header.sectionViewportPosition(4) + 10, header.height() // 2))
     assert said == ["按“标题”排序须先把列表筛选到 2 件以内（现有 3 件），例如选一个月份或状态；"
                     "按工单编号、来电时间、状态或联系电话排序不受此限。"]
-    assert [view.model.data(view.model.index(r, 4)) for r in range(3)] == titles
+    assert _titles(view) == titles
     assert header.sortIndicatorSection() != 4
     view.table.sortByColumn(1, Qt.SortOrder.AscendingOrder)  # 来电时间: the database keeps that order
-    assert [view.model.data(view.model.index(r, 4)) for r in range(3)] == ["乙", "甲", "丙"]
+    assert _titles(view) == ["乙", "甲", "丙"]
     view.table.sortByColumn(7, Qt.SortOrder.AscendingOrder)
     assert said[-1] == "工单列表不能按“承办单位”排序。"
 
@@ -248,21 +260,13 @@ def test_a_sort_given_on_a_short_list_is_let_go_when_the_list_grows_past_the_lim
     from hotline_desk.services.cases import case_query
 
     monkeypatch.setattr(case_query, "SORT_LIMIT", 2)
-    with db.session() as s:
-        for title in ("乙", "甲"):
-            register_case(s, people.operator, draft(s, title=title), clock=clock)
-            clock.advance(minutes=5)
-    ctx = context(db, people.operator, clock, tmp_path)
-    said: list[str] = []
-    ctx.signals.notice.connect(said.append)
-    view = CaseListView(ctx)
-    qtbot.addWidget(view)
+    view, said = _titled_list(qtbot, db, people, clock, tmp_path, ("乙", "甲"))
     view.table.sortByColumn(4, Qt.SortOrder.AscendingOrder)
-    assert [view.model.data(view.model.index(r, 4)) for r in range(2)] == ["乙", "甲"] and said == []  # by 标题
+    assert _titles(view) == ["乙", "甲"] and said == []  # by 标题
     with db.session() as s:
         register_case(s, people.operator, draft(s, title="丙"), clock=clock)
     view.model.load()  # the list widened (another month, 全部, F5)
-    assert [view.model.data(view.model.index(r, 4)) for r in range(3)] == ["丙", "甲", "乙"]  # newest first
+    assert _titles(view) == ["丙", "甲", "乙"]  # newest first
     assert said == ["列表已改回按来电时间排列（新的在前）：按“标题”排序须先把列表筛选到 2 件以内（现有 3 件），"
                     "例如选一个月份或状态；按工单编号、来电时间、状态或联系电话排序不受此限。"]
     assert view.table.horizontalHeader().sortIndicatorSection() != 4
