@@ -315,3 +315,100 @@ def test_a_reply_longer_than_excel_allows_is_refused_not_cut(db: Database, sheet
     with db.reader() as s:
         assert set(s.scalars(select(Dispatch.reply_text))) == {"", "已处理完毕"}  # nothing cut short was saved
         assert verify_all(s).ok
+
+
+# --- workbooks that would take far more memory to read than they take room --------------------------------------
+
+_PARTS = {
+    "[Content_Types].xml": '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+    'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="'
+    'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/'
+    'sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override '
+    'PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.'
+    'sharedStrings+xml"/></Types>',
+    "_rels/.rels": '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+    'relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+    'officeDocument" Target="xl/workbook.xml"/></Relationships>',
+    "xl/workbook.xml": '<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/'
+    'main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="清单" '
+    'sheetId="1" r:id="rId1"/></sheets></workbook>',
+    "xl/_rels/workbook.xml.rels": '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/'
+    'package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+    'relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.'
+    'openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>',
+}
+
+
+def _crafted(path: Path, rows: list[str], strings: list[str]) -> Path:
+    """A workbook as Excel writes one (its texts in the shared strings), its sheet's rows given as XML."""
+    shared = "".join(f"<si><t>{text}</t></si>" for text in strings)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, xml in _PARTS.items():
+            archive.writestr(name, xml)
+        archive.writestr("xl/sharedStrings.xml", '<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/'
+                         f'spreadsheetml/2006/main" count="{len(strings)}">{shared}</sst>')
+        archive.writestr("xl/worksheets/sheet1.xml", '<?xml version="1.0"?><worksheet xmlns="http://schemas.'
+                         f'openxmlformats.org/spreadsheetml/2006/main"><sheetData>{"".join(rows)}</sheetData></worksheet>')
+    return path
+
+
+def _shared_row(row: int, indexes: list[int]) -> str:
+    return f'<row r="{row}">' + "".join(f'<c r="{chr(65 + c)}{row}" t="s"><v>{i}</v></c>'
+                                        for c, i in enumerate(indexes)) + "</row>"
+
+
+def test_a_small_workbook_whose_cells_all_name_one_long_text_is_refused(
+        db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hotline_desk.excel import reader
+
+    # 2,000 rows × 26 cells naming one text of 32,767 characters: 99 KB that took 8.5 GB to read. Here the limit
+    # is lowered so that the refused file stays small; the count is the same.
+    monkeypatch.setattr(reader, "MAX_EXPANDED_TEXT", 4 * 2**20)
+    rows = [_shared_row(1, [0, 1])] + [_shared_row(r, [2] * 26) for r in range(2, 5)]  # 78 copies of 96 KB
+    bomb = _crafted(tmp_path / "清单.xlsx", rows, ["来电时间", "诉求内容", "水" * 32_767])
+    assert bomb.stat().st_size < 20_000
+    before = _file_digest(db)
+    with pytest.raises(ImportFileError, match=r"许多格引用同样的长文字.*约 7 MB.*已拒绝导入"), db.reader() as s:
+        preview_cases(s, bomb)
+    assert _file_digest(db) == before
+
+
+def test_a_register_with_one_long_text_and_many_short_ones_is_read(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from hotline_desk.excel import reader
+
+    monkeypatch.setattr(reader, "MAX_EXPANDED_TEXT", 4 * 2**20)
+    # Each row's own words, one very long, and a unit named on every row: far below the limit once counted.
+    rows = [_shared_row(r, [0, r]) for r in range(1, 2_000)]
+    strings = ["城市管理局", "水" * 32_767, *(f"反映路灯不亮第{r}件" for r in range(2, 2_000))]
+    [sheet] = reader.read_workbook(_crafted(tmp_path / "清单.xlsx", rows, strings)).sheets
+    assert (len(sheet.rows), sheet.rows[0], sheet.rows[1998][1]) == (1999, ["城市管理局", "水" * 32_767],
+                                                                     "反映路灯不亮第1999件")
+
+
+def test_a_row_of_cells_that_do_not_say_where_they_are_is_measured(tmp_path: Path) -> None:
+    from hotline_desk.excel import reader
+
+    # No r="A1": each cell follows the one before. 16,384 in the first row and 400 rows below are read as a
+    # rectangle of 6.5 million cells (a file of 3 KB; at 3,000 rows it took 1.9 GB).
+    wide = "<row>" + '<c t="n"><v>1</v></c>' * 16_384 + "</row>"
+    path = _crafted(tmp_path / "宽表.xlsx", [wide, *['<row><c t="n"><v>2</v></c></row>'] * 400], [])
+    with pytest.raises(ImportFileError, match="在 XFD401 格有内容"):
+        reader.read_workbook(path)
+    narrow = _crafted(tmp_path / "窄表.xlsx", ['<row><c t="s"><v>0</v></c><c t="n"><v>7</v></c></row>'] * 3, ["路灯"])
+    assert reader.read_workbook(narrow).sheets[0].rows == [["路灯", 7.0]] * 3
+
+
+def test_a_workbook_whose_zip_understates_a_part_s_size_is_called_damaged(tmp_path: Path) -> None:
+    from hotline_desk.excel import reader
+
+    path = _crafted(tmp_path / "清单.xlsx", [_shared_row(r, [0, 1]) for r in range(1, 20_000)], ["来电时间", "路灯"])
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("xl/worksheets/sheet1.xml")
+    said = info.file_size.to_bytes(4, "little")
+    assert data.count(said) == 2  # the part's local header and its entry in the central directory
+    path.write_bytes(bytes(data).replace(said, (100_000).to_bytes(4, "little")))
+    with pytest.raises(ImportFileError, match="内容已损坏"):
+        reader.read_workbook(path)

@@ -6,6 +6,7 @@ import hashlib
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,6 +91,7 @@ class _XmlFacts:
     hidden: dict[str, frozenset[int]] = field(default_factory=dict)  # hidden columns, from 0
     hidden_rows: dict[str, frozenset[int]] = field(default_factory=dict)  # hidden rows, from 0
     too_far: dict[str, str] = field(default_factory=dict)  # the cell that makes the sheet too large to read
+    too_much_text: dict[str, int] = field(default_factory=dict)  # bytes of text a sheet's cells would come to
 
 
 def _sheet_xml_facts(data: bytes) -> _XmlFacts:
@@ -99,6 +101,7 @@ def _sheet_xml_facts(data: bytes) -> _XmlFacts:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         names = set(archive.namelist())
         sheets = _sheet_files(archive, names)
+        shared = _SharedStrings(archive, names)
         for name in names:
             if name.startswith("xl/worksheets/") and name.endswith(".xml"):
                 xml = archive.read(name)
@@ -111,27 +114,74 @@ def _sheet_xml_facts(data: bytes) -> _XmlFacts:
                     facts.hidden_rows[sheet] = rows
                 if far := _too_far(xml):
                     facts.too_far[sheet] = far
+                if (text := shared.expanded(xml)) > MAX_EXPANDED_TEXT:
+                    facts.too_much_text[sheet] = text
     return facts
+
+
+# The text a sheet's cells hold once read: a cell that refers to a shared string gets a copy of it, so a small file
+# whose thousands of cells all name one string of 32,767 characters asks for gigabytes (a file of 99 KB took 8.5 GB
+# and killed the reader). A real register of 50,000 rows unpacks to far less than this.
+MAX_EXPANDED_TEXT = MAX_UNCOMPRESSED
+SHARED_CELL = re.compile(rb't="s"[^>]*>\s*<(?:\w+:)?v>([0-9]{1,9})<')
+STRING_START = re.compile(rb"<(?:\w+:)?si[ >]")
+
+
+class _SharedStrings:
+    """The workbook's shared strings, measured only as far as a sheet needs: most sheets are cleared by a count."""
+
+    def __init__(self, archive: zipfile.ZipFile, names: set[str]) -> None:
+        part = _shared_part(archive, names)
+        self._xml = archive.read(part) if part else b""
+        self._sizes: list[int] | None = None
+
+    def expanded(self, sheet_xml: bytes) -> int:
+        """About how many bytes of text the sheet's shared-string cells come to (0 where that cannot be much)."""
+        refs = sheet_xml.count(b't="s"') if self._xml else 0
+        if refs * len(self._xml) <= MAX_EXPANDED_TEXT:
+            return 0
+        if self._sizes is None:
+            starts = [m.start() for m in STRING_START.finditer(self._xml)]
+            self._sizes = [end - start for start, end in zip(starts, [*starts[1:], len(self._xml)], strict=True)]
+        if not self._sizes or refs * max(self._sizes) <= MAX_EXPANDED_TEXT:
+            return 0
+        sizes = self._sizes
+        return sum(sizes[i] for i in map(int, SHARED_CELL.findall(sheet_xml)) if i < len(sizes))
+
+
+def _shared_part(archive: zipfile.ZipFile, names: set[str]) -> str:
+    """The part holding the shared strings (xl/sharedStrings.xml, wherever the workbook's relationships put it)."""
+    if "xl/_rels/workbook.xml.rels" in names:
+        for tag in re.findall(rb"<Relationship\b[^>]*>", archive.read("xl/_rels/workbook.xml.rels")):
+            found = dict(ATTRIBUTES.findall(tag))
+            if found.get(b"Type", b"").endswith(b"/sharedStrings"):
+                part = _part(found.get(b"Target", b"").decode())
+                return part if part in names else ""
+    return "xl/sharedStrings.xml" if "xl/sharedStrings.xml" in names else ""
 
 
 # A sheet is read as the rectangle from its first filled cell to its last, every cell of it held in memory: one
 # stray cell far out (XFD20000) asks for billions of cells, and the reader dies for want of memory. A real register
 # of 50,000 rows by 40 columns is 2,000,000 cells.
 MAX_CELLS = 5_000_000
-CELL_START = re.compile(rb'<(\w+:)?c r="')
 
 
 def _too_far(xml: bytes) -> str:
     """The farthest cell of a sheet too large to read ("XFD20000"), or "" for a sheet of a readable size.
 
     Only a sheet with a cell beyond column Z needs counting its rows (a register's columns stay within A–Z or a
-    little beyond): the scan costs a normal sheet one quick search."""
-    first = CELL_START.search(xml)
+    little beyond), and only one with cells that do not say where they are needs measuring its rows: the scan costs a
+    normal sheet a few quick counts."""
+    first = CELL_TAG.search(xml)
     if first is None:
         return ""
-    if far_down := _far_down(xml, first.group(1) or b""):
+    prefix = first.group(1) or b""
+    if far_down := _far_down(xml, prefix):
         return far_down
-    tag = re.escape(first.group(0))  # <c r=" as this file writes it (some programs write <x:c r=")
+    cell = b"<" + prefix + b"c"
+    if xml.count(cell + b" ") + xml.count(cell + b">") + xml.count(cell + b"/>") > xml.count(cell + b' r="'):
+        return _unnumbered_too_far(xml, prefix)
+    tag = re.escape(cell + b' r="')  # <c r=" as this file writes it (some programs write <x:c r=")
     wide = re.findall(tag + rb"([A-Z]{2,3})([0-9]{1,7})\"", xml)
     if not wide:
         return ""
@@ -141,6 +191,22 @@ def _too_far(xml: bytes) -> str:
         return ""
     letters, row = max(wide, key=lambda cell: (len(cell[0]), cell[0], int(cell[1])))
     return f"{letters.decode()}{int(row)}"
+
+
+CELL_TAG = re.compile(rb"<(\w+:)?c[ >/]")
+
+
+def _unnumbered_too_far(xml: bytes, prefix: bytes) -> str:
+    """The far corner of a sheet with cells that do not say where they are (no r="A1": each follows the one before,
+    as some programs write them), when its widest row times its rows is too many cells to read; else "". A row's
+    width is counted in cells, which a numbered cell far out in the same row can only make wider."""
+    cell = b"<" + prefix + b"c"
+    rows = xml.split(b"<" + prefix + b"row")[1:]
+    width = max((row.count(cell + b" ") + row.count(cell + b">") + row.count(cell + b"/>") for row in rows),
+                default=0)
+    if width * len(rows) <= MAX_CELLS:
+        return ""
+    return f"{column_letter(min(width, 16384) - 1)}{len(rows)}"
 
 
 LAST_ROW = re.compile(rb' r="([0-9]{1,7})"')
@@ -202,8 +268,7 @@ def _sheet_files(archive: zipfile.ZipFile, names: set[str]) -> dict[str, str]:
     targets = {}
     for tag in re.findall(rb"<Relationship\b[^>]*>", archive.read("xl/_rels/workbook.xml.rels")):
         found = dict(ATTRIBUTES.findall(tag))
-        target = found.get(b"Target", b"").decode()
-        targets[found.get(b"Id", b"").decode()] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        targets[found.get(b"Id", b"").decode()] = _part(found.get(b"Target", b"").decode())
     files = {}
     for tag in re.findall(rb"<(?:\w+:)?sheet\b[^>]*>", archive.read("xl/workbook.xml")):
         found = dict(ATTRIBUTES.findall(tag))
@@ -211,6 +276,11 @@ def _sheet_files(archive: zipfile.ZipFile, names: set[str]) -> dict[str, str]:
         if rid in targets:
             files[targets[rid]] = found.get(b"name", b"").decode()
     return files
+
+
+def _part(target: str) -> str:
+    """The zip part a workbook relationship points at: /xl/worksheets/sheet1.xml or worksheets/sheet1.xml."""
+    return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
 
 
 def cell_index(ref: str) -> tuple[int, int]:
@@ -283,6 +353,11 @@ def read_workbook(path: Path) -> WorkbookData:
                 raise ImportFileError(
                     f"“{path.name}”的工作表“{meta.name}”在 {far} 格有内容，离表格的其他内容很远：整张表要按一个极大的"
                     f"区域读取，已拒绝导入。请在 Excel 中选中 {far} 格所在的多余行和列，删除后保存，再导入。")
+            if text := facts.too_much_text.get(meta.name) or facts.too_much_text.get(""):
+                raise ImportFileError(
+                    f"“{path.name}”的工作表“{meta.name}”中许多格引用同样的长文字，读取时要展开成约 "
+                    f"{text // 2**20:,} MB 的文字，可能是恶意构造的文件，已拒绝导入。"
+                    "真实的台账不会这样；如确是本单位的文件，请在 Excel 中核对后另存，再导入。")
             sheet = book.get_sheet_by_name(meta.name)
             rows = sheet.to_python(skip_empty_area=False, nrows=MAX_ROWS + 30)
             merged = list(sheet.merged_cell_ranges or [])
@@ -291,7 +366,7 @@ def read_workbook(path: Path) -> WorkbookData:
                                     hidden.get(meta.name, frozenset()), hidden_rows.get(meta.name, frozenset())))
     except calamine.PasswordError as exc:
         raise ImportFileError(f"“{path.name}”设有密码，请在 Excel 中取消密码后另存，再导入。") from exc
-    except (calamine.ZipError, calamine.XmlError) as exc:
+    except (calamine.ZipError, calamine.XmlError, zipfile.BadZipFile, zlib.error, EOFError) as exc:
         raise ImportFileError(f"“{path.name}”内容已损坏，无法读取。请在 Excel 中打开确认后另存，再导入。") from exc
     except calamine.CalamineError as exc:
         raise NotAWorkbook(f"“{path.name}”不是 Excel 工作簿（可能是改了扩展名的 CSV 或文本文件）。"
