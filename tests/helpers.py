@@ -109,3 +109,26 @@ def cases_in(path: Path) -> int:
             return s.scalar(select(func.count()).select_from(Case)) or 0
     finally:
         db.dispose()
+
+
+GUARD = "case_events_append_only"  # the trigger that keeps the history append-only
+
+
+def behind_the_app(db: Database, *statements: str) -> None:
+    """Someone with the database's own tools, working behind the app: past the append-only trigger, which they put
+    back after (unless an edit is to the trigger itself), so that only what they meant to change is changed."""
+    with db.engine.begin() as conn:
+        kept = None
+        if db.is_sqlite:
+            kept = conn.exec_driver_sql(f"SELECT sql FROM sqlite_master WHERE name = '{GUARD}'").scalar()
+            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {GUARD}")
+        else:
+            conn.exec_driver_sql(f"ALTER TABLE case_events DISABLE TRIGGER {GUARD}")
+        for sql in statements:
+            conn.exec_driver_sql(sql)
+        if any(GUARD in sql for sql in statements):
+            return
+        if not db.is_sqlite:
+            conn.exec_driver_sql(f"ALTER TABLE case_events ENABLE TRIGGER {GUARD}")
+        elif kept:
+            conn.exec_driver_sql(kept)

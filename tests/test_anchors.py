@@ -22,7 +22,7 @@ from hotline_desk.services.exchange.case_export import export_cases
 from hotline_desk.services.maintenance import backup
 from hotline_desk.services.maintenance.opening import open_office_database
 from tests.conftest import FakeClock, People
-from tests.helpers import draft
+from tests.helpers import behind_the_app, draft
 
 
 @pytest.fixture
@@ -45,13 +45,6 @@ BACK_TO_0012 = ("UPDATE alembic_version SET version_num = '0012'", "ALTER TABLE 
                 "CREATE INDEX ix_case_events_case_id ON case_events (case_id)",
                 "CREATE INDEX ix_dispatches_case_id ON dispatches (case_id)",
                 "CREATE INDEX ix_followups_case_id ON followups (case_id)")
-
-
-def _sql(db: Database, *statements: str) -> None:
-    with db.engine.begin() as conn:
-        conn.exec_driver_sql("DROP TRIGGER IF EXISTS case_events_append_only")
-        for sql in statements:
-            conn.exec_driver_sql(sql)
 
 
 def _rehash_after_editing_content(db: Database, case_id: int, content: str) -> None:
@@ -136,9 +129,10 @@ def test_deleting_the_newest_records_fails_the_anchor(office: Database, db_path:
         newest = max(s.scalars(select(Case.id)))
         first = min(r.id for r in s.scalars(select(AuditRecord))
                     if r.entity.startswith(f"case_event:{newest}:"))
-    _sql(office, f"DELETE FROM case_search WHERE rowid = {newest}", f"DELETE FROM dispatches WHERE case_id = {newest}",
-         f"DELETE FROM followups WHERE case_id = {newest}", f"DELETE FROM case_events WHERE case_id = {newest}",
-         f"DELETE FROM cases WHERE id = {newest}", f"DELETE FROM audit_log WHERE id >= {first}")
+    behind_the_app(office, f"DELETE FROM case_search WHERE rowid = {newest}",
+                   *(f"DELETE FROM {table} WHERE case_id = {newest}" for table in ("dispatches", "followups",
+                                                                                   "case_events")),
+                   f"DELETE FROM cases WHERE id = {newest}", f"DELETE FROM audit_log WHERE id >= {first}")
     assert main(["--db", office.url, "verify"]) == 0
     capsys.readouterr()
     assert main(["--db", office.url, "verify", "--anchor", str(info.manifest)]) == 1
@@ -150,14 +144,14 @@ def test_setting_the_schema_back_to_get_a_baseline_does_not_pass(office: Databas
     info = _backup(db_path, tmp_path)
     assert info.anchor is not None
     office.dispose()
-    _sql(office, "UPDATE cases SET content = '改过' WHERE id = 1", *BACK_TO_0012)
+    behind_the_app(office, "UPDATE cases SET content = '改过' WHERE id = 1", *BACK_TO_0012)
     office.dispose()
     # With the anchor log beside the database, the upgrade refuses to paper over the change.
     open_office_database(str(db_path)).dispose()
     assert main(["--db", office.url, "verify"]) == 1
     assert "登记内容" in capsys.readouterr().out
     # Without it, the upgrade writes its baseline; the anchor in the backup's manifest still tells.
-    _sql(office, *BACK_TO_0012)
+    behind_the_app(office, *BACK_TO_0012)
     office.dispose()
     anchors.log_path_for_file(db_path).unlink()
     open_office_database(str(db_path)).dispose()
@@ -173,7 +167,7 @@ def test_a_legitimate_upgrade_of_an_old_file_raises_no_alarm(office: Database, d
     _as_written_before_0013(office)
     with office.reader() as s:
         assert any("登记内容没有审计记录" in p for p in audit.verify(s).problems)  # what the upgrade must settle
-    _sql(office, *BACK_TO_0012)
+    behind_the_app(office, *BACK_TO_0012)
     office.dispose()
     reopened = open_office_database(str(db_path))
     try:
@@ -181,7 +175,7 @@ def test_a_legitimate_upgrade_of_an_old_file_raises_no_alarm(office: Database, d
             report = audit.verify(s)
             assert report.ok, report.problems[:3]
             assert s.scalar(select(AuditRecord).where(AuditRecord.entity == "case_registration:1")) is not None
-        _sql(reopened, "UPDATE cases SET phone = '13900000000' WHERE id = 2")
+        behind_the_app(reopened, "UPDATE cases SET phone = '13900000000' WHERE id = 2")
         with reopened.reader() as s:
             assert any("登记内容" in p for p in audit.verify(s).problems)
     finally:

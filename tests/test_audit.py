@@ -16,7 +16,7 @@ from hotline_desk.services.cases.records import register_case
 from hotline_desk.services.office import admin
 from hotline_desk.services.reporting.scoring import add_bonus
 from tests.conftest import FakeClock, People
-from tests.helpers import draft, log_in_everyone, unit_id
+from tests.helpers import behind_the_app, draft, log_in_everyone, unit_id
 
 
 @pytest.fixture
@@ -33,16 +33,6 @@ def busy(db: Database, people: People, clock: FakeClock) -> Database:
 def _verify(db: Database) -> audit.VerifyReport:
     with db.reader() as s:
         return audit.verify(s)
-
-
-def _tamper(db: Database, sql: str) -> None:
-    """Someone with the database's own tools, working behind the app (and past the append-only trigger)."""
-    with db.engine.begin() as conn:
-        if db.is_sqlite:
-            conn.exec_driver_sql("DROP TRIGGER IF EXISTS case_events_append_only")
-        else:
-            conn.exec_driver_sql("ALTER TABLE case_events DISABLE TRIGGER case_events_append_only")
-        conn.exec_driver_sql(sql)
 
 
 def test_a_clean_database_verifies(busy: Database) -> None:
@@ -74,7 +64,7 @@ def test_every_change_names_who_and_when(busy: Database, people: People) -> None
     ("DELETE FROM audit_log WHERE id = 7", "第 7 至 7 条缺失"),
 ])
 def test_verify_finds_what_was_done_behind_the_apps_back(busy: Database, sql: str, found: str) -> None:
-    _tamper(busy, sql)
+    behind_the_app(busy, sql)
     report = _verify(busy)
     assert not report.ok
     assert any(found in problem for problem in report.problems), report.problems
@@ -84,7 +74,7 @@ def test_verify_command_exit_codes(busy: Database, capsys: pytest.CaptureFixture
     path = busy.url
     assert main(["--db", path, "verify"]) == 0
     assert "未发现问题" in capsys.readouterr().out
-    _tamper(busy, "UPDATE settings SET value = '48' WHERE key = 'limits.sign_hours'")
+    behind_the_app(busy, "UPDATE settings SET value = '48' WHERE key = 'limits.sign_hours'")
     assert main(["--db", path, "verify"]) == 1
     assert "设置“签收时限（小时）”（setting:limits.sign_hours） 与最后一次审计记录不符" in capsys.readouterr().out
 

@@ -7,9 +7,10 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from hotline_desk.db import Database, open_database
+from hotline_desk.errors import DatabaseError
 from hotline_desk.models import Case
 from hotline_desk.services.accounts import audit
 from hotline_desk.services.cases import workflow as wf
@@ -212,3 +213,44 @@ def test_an_erasure_while_another_station_reads_says_the_log_keeps_the_text_unti
     db.dispose()  # the last station to close folds the log back: the text is gone from both files then
     for name in (db_url, f"{db_url}-wal"):
         assert b"zhangsanfeng" not in (Path(name).read_bytes().lower() if Path(name).exists() else b""), name
+
+
+PLANT = ("CREATE TABLE zz_keep (number TEXT, caller TEXT, content TEXT); "
+         "CREATE TRIGGER zz_keep_personal BEFORE UPDATE OF content ON cases BEGIN "
+         "INSERT INTO zz_keep VALUES (OLD.number, OLD.caller_name, OLD.content); END;")
+
+
+def test_an_erasure_in_a_file_with_a_planted_trigger_is_refused_and_changes_nothing(
+        db: Database, db_url: str, people: People, clock: FakeClock) -> None:
+    """A trigger added behind the program would copy the words aside as they are blanked."""
+    with db.session() as s:
+        view = register_case(s, people.operator, draft(s, caller_name="Zhaoliu", content="Zhaoliu反映噪音"),
+                             clock=clock)
+        wf.void(s, people.supervisor, view.id, "重复登记", clock=clock)
+    with sqlite3.connect(db_url) as conn:
+        conn.executescript(PLANT)
+    conn.close()
+    with pytest.raises(DatabaseError, match=r"触发器（zz_keep_personal）.*未删除"), db.session() as s:
+        wf.erase_personal_data(s, people.admin, view.id, "来电人申请删除", clock=clock)
+    with db.reader() as s:
+        assert case_view(s, view.id).caller_name == "Zhaoliu"
+        assert s.execute(text("SELECT count(*) FROM zz_keep")).scalar() == 0
+
+
+def test_a_backup_with_a_planted_trigger_is_not_restored(db: Database, db_url: str, people: People,
+                                                        clock: FakeClock, tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """Restoring it would run the trigger as the restore erases again, and keep it in the database after."""
+    with db.session() as s:
+        give_passwords(s)
+        register_case(s, people.operator, draft(s, caller_name="Sunqi", content="Sunqi反映路灯"), clock=clock)
+    made = backup.backup(Path(db_url), tmp_path / "backups", keep=3, now=clock())
+    with sqlite3.connect(made.path) as conn:
+        conn.executescript(PLANT)
+    conn.close()
+    db.dispose()
+    before = Path(db_url).read_bytes()
+    assert cli_as(["--db", db_url, "restore", str(made.path)]) == 2
+    err = capsys.readouterr().err
+    assert "数据库结构被绕过本程序改动过" in err and "zz_keep" in err and "未恢复，当前数据库未改动" in err
+    assert Path(db_url).read_bytes() == before

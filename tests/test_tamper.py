@@ -16,7 +16,7 @@ from hotline_desk.services.accounts import users
 from hotline_desk.services.accounts.audit import VerifyReport
 from hotline_desk.services.exchange.imports import commit_cases, preview_cases
 from hotline_desk.services.maintenance.integrity import verify_all
-from tests.helpers import cli_as
+from tests.helpers import GUARD, behind_the_app, cli_as
 from tests.test_anchors import _rehash_after_editing_content
 from tests.test_excel_exchange import _messy
 
@@ -36,13 +36,6 @@ def office(demo_db: Database, tmp_path: Path) -> Iterator[Database]:
 def _check(db: Database) -> VerifyReport:
     with db.reader() as s:
         return verify_all(s)
-
-
-def _tamper(db: Database, sql: str) -> None:
-    """Someone with the database's own tools, working behind the app (and past the append-only trigger)."""
-    with db.engine.begin() as conn:
-        conn.exec_driver_sql("DROP TRIGGER IF EXISTS case_events_append_only")
-        conn.exec_driver_sql(sql)
 
 
 FIRST_DISSATISFIED = "(SELECT min(case_id) FROM followups WHERE result = 'dissatisfied')"
@@ -100,6 +93,13 @@ TAMPERING = {
     "设置": ("UPDATE settings SET value = '\"all\"' WHERE key = (SELECT min(key) FROM settings)",
            "与最后一次审计记录不符"),
     "审计记录": ("UPDATE audit_log SET detail = '[]' WHERE id = 50", "第 50 条被改动"),
+    # The file's structure: what runs on a save is not in the audit chain (the trail covers rows).
+    "添加的触发器": ("CREATE TRIGGER zz_keep AFTER UPDATE OF content ON cases BEGIN SELECT 1; END",
+               "数据库中有本软件没有建立的触发器“zz_keep”"),
+    "添加的表": ("CREATE TABLE zz_keep (number TEXT, caller TEXT)", "数据库中有本软件没有建立的表“zz_keep”"),
+    "删除的触发器": (f"DROP TRIGGER IF EXISTS {GUARD}", "数据库缺少本软件建立的触发器“case_events_append_only”"),
+    "改写的触发器": ("CREATE TRIGGER case_events_append_only BEFORE UPDATE ON case_events BEGIN SELECT 1; END",
+               "触发器“case_events_append_only”与本软件建立的不同"),
     # A holiday stretches every deadline given after it.
     "工作日历": ("INSERT INTO calendar_days (day, workday, note) VALUES ('2022-08-08', 0, '假')",
              "工作日历 2022-08-08 没有审计记录"),
@@ -119,7 +119,7 @@ def test_the_demo_month_and_an_import_verify(office: Database, capsys: pytest.Ca
 def test_verify_reports_every_edit_behind_the_app(office: Database, what: str,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
     sql, found = TAMPERING[what]
-    _tamper(office, sql)
+    behind_the_app(office, sql)
     report = _check(office)
     assert any(found in problem for problem in report.problems), (what, report.problems[:5])
     assert main(["--db", office.url, "verify"]) == 1
@@ -162,7 +162,7 @@ def test_a_step_after_an_edit_behind_the_app_is_refused_so_verify_still_finds_it
         case = s.get(Case, 3)
         assert case is not None
         number, version = case.number, case.version
-    _tamper(office, "UPDATE cases SET phone = '13000000000', month = '2022-06' WHERE id = 3")
+    behind_the_app(office, "UPDATE cases SET phone = '13000000000', month = '2022-06' WHERE id = 3")
     with office.session() as s:
         admin = get_actor(s, "admin")
         with pytest.raises(ChangedBehindTheApp, match=f"工单{number}的登记内容与审计记录不符"):
@@ -194,7 +194,7 @@ def test_an_account_changed_behind_the_app_neither_signs_in_nor_is_vouched_for(o
     _own_password(office, "demo_op1", "ziji-mima-2")
     with office.reader() as s:
         operator = get_actor(s, "demo_op1")
-    _tamper(office, "UPDATE users SET role = 'admin' WHERE username = 'demo_op1'")
+    behind_the_app(office, "UPDATE users SET role = 'admin' WHERE username = 'demo_op1'")
     with office.session() as s:
         said = accounts.login(s, "demo_op1", "ziji-mima-2")
     assert said.actor is None and "账户资料与审计记录不符" in said.message and "不能登录" in said.message
@@ -240,7 +240,7 @@ def test_a_finalised_bulletin_changed_in_the_file_is_found_and_not_handed_out(
 
     _finalised(office)
     assert _check(office).ok
-    _tamper(office, sql)
+    behind_the_app(office, sql)
     assert any(found in problem for problem in _check(office).problems), _check(office).problems[:5]
     with office.reader() as s:
         for reading in (lambda: bulletin.build(s, "2022-07"), lambda: month_scores(s, "2022-07"),
@@ -254,7 +254,7 @@ def test_a_finalised_bulletin_changed_in_the_file_is_found_and_not_handed_out(
 
 def test_a_bulletin_set_back_to_draft_in_the_file_and_finalised_again_is_found(office: Database) -> None:
     _finalised(office)
-    _tamper(office, "UPDATE bulletins SET status = 'draft', finalized_at = NULL, finalized_by = NULL")
+    behind_the_app(office, "UPDATE bulletins SET status = 'draft', finalized_at = NULL, finalized_by = NULL")
     assert "2022-07的简报已定稿，数据库中却是草稿。" in _check(office).problems
     _finalised(office)
     assert "2022-07的简报定稿了 2 次：定稿后被绕过本程序改回草稿，又定稿了一次。" in _check(office).problems
@@ -268,7 +268,7 @@ def test_a_step_deleted_in_the_file_is_not_replaced_by_the_next_step(office: Dat
     from hotline_desk.services.accounts.users import get_actor
     from hotline_desk.services.cases import workflow
 
-    _tamper(office, f"DELETE FROM case_events WHERE case_id = {FIRST_DISSATISFIED} AND seq = (SELECT max(seq) "
+    behind_the_app(office, f"DELETE FROM case_events WHERE case_id = {FIRST_DISSATISFIED} AND seq = (SELECT max(seq) "
                     f"FROM case_events WHERE case_id = {FIRST_DISSATISFIED})")
     with office.reader() as s:
         case_id = s.scalar(select(Case.id).join(FollowUp, FollowUp.case_id == Case.id)
@@ -287,7 +287,7 @@ def test_an_account_inserted_in_the_file_does_not_sign_in(office: Database) -> N
     from hotline_desk.services.office import admin
 
     _own_password(office, "demo_op1", "ziji-mima-2")
-    _tamper(office, "INSERT INTO users (username, display_name, role, active, password_hash, failed_logins) "
+    behind_the_app(office, "INSERT INTO users (username, display_name, role, active, password_hash, failed_logins) "
                     "SELECT 'mallory', '马某', 'admin', 1, password_hash, 0 FROM users WHERE username = 'demo_op1'")
     with office.session() as s:
         said = accounts.login(s, "mallory", "ziji-mima-2")
@@ -313,7 +313,7 @@ def test_a_number_counter_set_back_in_the_file_is_reported_and_no_number_is_give
     from hotline_desk.services.clock import fixed_clock
     from tests.helpers import draft
 
-    _tamper(office, "UPDATE case_number_counters SET last_value = last_value - 100 WHERE prefix = 'RZ2207'")
+    behind_the_app(office, "UPDATE case_number_counters SET last_value = last_value - 100 WHERE prefix = 'RZ2207'")
     problems = _check(office).problems
     assert any(p.startswith("工单编号计数器“RZ2207”记到 ") and "新登记的工单会与已有的重号" in p for p in problems)
     with office.session() as s:
@@ -333,7 +333,7 @@ def test_an_admin_without_a_password_inserted_in_the_file_is_not_handed_to_init(
         office: Database, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     """init set the first-run password of any active admin with none, without a login: an account planted in the
     file became a working admin, and its password record made verify clean again."""
-    _tamper(office, "INSERT INTO users (username, display_name, role, active, password_hash, failed_logins) "
+    behind_the_app(office, "INSERT INTO users (username, display_name, role, active, password_hash, failed_logins) "
                     "VALUES ('x9', '临时', 'admin', 1, '', 0)")
     monkeypatch.setenv("HOTLINE_DESK_ADMIN_PASSWORD", "Evil-pw-123")
     monkeypatch.setenv("HOTLINE_DESK_PASSWORD", "Evil-pw-123")
@@ -354,8 +354,8 @@ def test_a_password_changed_in_the_file_is_set_right_by_an_admins_reset(office: 
     from hotline_desk.services.office import admin
 
     _own_password(office, "demo_op1", "ziji-mima-2")
-    _tamper(office, "UPDATE users SET password_hash = (SELECT password_hash FROM users WHERE username = 'demo_op1') "
-                    "WHERE username = 'demo_op3'")
+    behind_the_app(office, "UPDATE users SET password_hash = (SELECT password_hash FROM users "
+                           "WHERE username = 'demo_op1') WHERE username = 'demo_op3'")
     with office.session() as s:
         assert accounts.login(s, "demo_op3", "ziji-mima-2").actor is None
     # 停用 first would vouch for the password in the file, to be taken up by whoever enables the account later
@@ -374,18 +374,18 @@ def test_a_finalised_bulletins_own_fields_and_its_record_are_checked(office: Dat
     from hotline_desk.services.reporting.frozen import month_scores
 
     _finalised(office)
-    _tamper(office, "UPDATE bulletins SET cutoff = '2022-07-15 00:00:00.000000', year_issue = 9")
+    behind_the_app(office, "UPDATE bulletins SET cutoff = '2022-07-15 00:00:00.000000', year_issue = 9")
     assert "2022-07的定稿简报的截止时间、定稿时间或期号与审计记录不符。" in _check(office).problems
     with office.reader() as s, pytest.raises(ChangedBehindTheApp, match="不能使用"):
         month_scores(s, "2022-07")
-    _tamper(office, "DELETE FROM audit_log WHERE kind = 'bulletin_finalize'")
+    behind_the_app(office, "DELETE FROM audit_log WHERE kind = 'bulletin_finalize'")
     with office.reader() as s, pytest.raises(ChangedBehindTheApp, match="没有定稿的审计记录"):
         month_scores(s, "2022-07")
 
 
 def test_verify_reports_a_value_it_cannot_read_instead_of_stopping(office: Database,
                                                                    capsys: pytest.CaptureFixture[str]) -> None:
-    _tamper(office, "UPDATE cases SET registered_at = 'garbage' WHERE id = 7")
+    behind_the_app(office, "UPDATE cases SET registered_at = 'garbage' WHERE id = 7")
     assert any("无法按其类型读取的值" in problem for problem in _check(office).problems)
     assert main(["--db", office.url, "verify"]) == 1
     assert "无法按其类型读取" in capsys.readouterr().out
@@ -404,7 +404,7 @@ def test_the_calendar_as_the_office_set_it_verifies(office: Database) -> None:
         admin.set_days(s, actor, [DayEntry(date(2022, 10, 4), False, "国庆节"), DayEntry(date(2022, 10, 8), True)])
         admin.set_day(s, actor, date(2022, 10, 4), None)
     assert _check(office).ok, _check(office).problems[:3]
-    _tamper(office, "DELETE FROM calendar_days WHERE day = '2022-10-08'")
+    behind_the_app(office, "DELETE FROM calendar_days WHERE day = '2022-10-08'")
     assert "工作日历 2022-10-08 已不存在（被绕过本软件删除）。" in _check(office).problems
 
 
@@ -416,12 +416,12 @@ def test_a_reference_row_changed_in_the_file_is_not_vouched_for_by_an_admins_lat
     from hotline_desk.services.office import admin, reference_admin
     from hotline_desk.services.office.settings import SIGN_HOURS
 
-    _tamper(office, "UPDATE units SET \"group\" = 'department' WHERE name = '纸坊镇'")
+    behind_the_app(office, "UPDATE units SET \"group\" = 'department' WHERE name = '纸坊镇'")
     with pytest.raises(ChangedBehindTheApp, match="单位“纸坊镇”与审计记录不符"), office.session() as s:
         reference_admin.rename_unit(s, get_actor(s, "admin"), "纸坊镇", "纸坊镇人民政府")
     assert any("与最后一次审计记录不符" in problem for problem in _check(office).problems)
-    _tamper(office, "UPDATE units SET \"group\" = 'township' WHERE name = '纸坊镇'")
-    _tamper(office, f"UPDATE settings SET value = '99' WHERE key = '{SIGN_HOURS.key}'")
+    behind_the_app(office, "UPDATE units SET \"group\" = 'township' WHERE name = '纸坊镇'")
+    behind_the_app(office, f"UPDATE settings SET value = '99' WHERE key = '{SIGN_HOURS.key}'")
     with office.session() as s:
         reference_admin.rename_unit(s, get_actor(s, "admin"), "纸坊镇", "纸坊镇人民政府")
         admin.update_setting(s, get_actor(s, "admin"), SIGN_HOURS.key, 24)

@@ -12,9 +12,9 @@ from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session
 
 from hotline_desk.db import checkpoint, log_holds_writes
-from hotline_desk.errors import ConflictError, NotFound, TransitionError, ValidationError
+from hotline_desk.errors import ConflictError, DatabaseError, NotFound, TransitionError, ValidationError
 from hotline_desk.models import Bulletin, Case, CaseEvent, Unit, User
-from hotline_desk.services.accounts import anchors, audit
+from hotline_desk.services.accounts import anchors, audit, structure
 from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.cases import classification, search_index
 from hotline_desk.services.cases.actions import Offer, available_actions
@@ -109,6 +109,8 @@ def take(session: Session, actor: Actor, case_id: int, action: Action, payload: 
          at: datetime | None = None, batch_id: int | None = None, expected_version: int | None = None) -> CaseView:
     """Carry out one step of the table on a case: every check first, then exactly one event, or nothing."""
     require(actor, action)
+    if action == Action.ERASE:
+        refuse_foreign_triggers(session)
     now = clock()
     case, found = _load(session, case_id, now, writing=True)
     check_version(session, case, expected_version, now)
@@ -305,6 +307,14 @@ def erase_personal_data(session: Session, actor: Actor, case_id: int, reason: st
     names the bulletins that chose the case as a 典型案例 (what an erasure does not reach is said before:
     ``ERASURE_LEAVES``)."""
     return take(session, actor, case_id, Action.ERASE, Erase(reason), clock=clock)
+
+
+def refuse_foreign_triggers(session: Session) -> None:
+    """An erasure is refused in a file with a trigger this program did not build: one could copy the words aside as
+    they are blanked (nothing is changed; ``verify`` names it)."""
+    if planted := structure.foreign_triggers(session):
+        raise DatabaseError(f"数据库中有不是本软件建立的触发器（{'、'.join(planted)}），它可能在删除时把个人信息"
+                            "另存到别处：未删除。请让技术人员运行 hotline-desk verify 检查数据库，从备份恢复后再删除。")
 
 
 def _erased(session: Session, view: CaseView, actor: Actor, clock_now: datetime) -> CaseView:

@@ -32,6 +32,7 @@ from hotline_desk.db import (
 from hotline_desk.errors import DatabaseError, os_reason
 from hotline_desk.services.accounts import anchors
 from hotline_desk.services.accounts.audit import ANCHOR_HASH_LENGTH, Anchor
+from hotline_desk.services.accounts.structure import differences
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.maintenance import erasures, half_imports
 from hotline_desk.services.maintenance.half_imports import HalfImport
@@ -446,6 +447,13 @@ def _prepare_candidate(copy: Path, name: str, now: datetime, erased: Erasures | 
     candidate = Database(sqlite_url(copy))
     again: tuple[list[str], list[str]] = ([], [])
     try:
+        with candidate.reader() as session:  # before anything is written in it: a planted trigger would run
+            found = differences(session)
+            if missing := found.missing_tables:  # a file with our version row but not our tables
+                raise DatabaseError(f"“{name}”不是本软件的完整数据库（缺少 {'、'.join(missing[:3])} 等表），未恢复。")
+            if changed := found.problems():
+                raise DatabaseError(f"“{name}”的数据库结构被绕过本程序改动过（{len(changed)} 处，如：{changed[0]}），"
+                                    "未恢复，当前数据库未改动。")
         undone = half_imports.undo_in(candidate, now)
         if erased is not None:
             again = erasures.take_again(candidate, erased.cases, erased.username, now)

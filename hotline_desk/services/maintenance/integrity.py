@@ -17,6 +17,7 @@ from hotline_desk.errors import DatabaseError
 from hotline_desk.models import Case, CaseEvent, CaseNumberCounter, Dispatch, FollowUp, ImportBatch, Unit
 from hotline_desk.models.facts import CaseFact
 from hotline_desk.services.accounts import audit
+from hotline_desk.services.accounts.structure import structure_problems
 from hotline_desk.services.cases.events import case_projection, dispatch_columns, followup_columns
 from hotline_desk.services.cases.history import CaseStatus, record_from_row, replay
 from hotline_desk.services.reporting import facts
@@ -216,6 +217,7 @@ def verify_all(session: Session, anchors: Sequence[audit.Anchor] = ()) -> audit.
         report = audit.verify(session, anchors)
     except (ValueError, TypeError) as exc:
         report = audit.VerifyReport(problems=[_unreadable(exc)])
+    report.problems += structure_problems(session)
     try:
         report.problems += consistency_problems(session)
     except (ValueError, TypeError) as exc:
