@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager, suppress
 from datetime import datetime
+from glob import escape as glob_escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -635,7 +636,7 @@ def migrate(db: Database, after_upgrade: AfterUpgrade | None = None) -> None:
         raise DatabaseError(f"数据库文件 {db.display_name} 是只读的，而它须先升级到本版本的格式才能使用："
                             "请让管理员给予写入权限后打开一次（升级自动完成，数据不丢失）。")
     if db.path is not None and current is not None:
-        db.copy_before_upgrade = _copy_before_upgrade(db.path, current)
+        db.engine.dispose()  # this process's own pooled connections would count as other stations (_hold_alone)
     try:
         _upgrade(db, current, after_upgrade)
     except BaseException:
@@ -646,39 +647,70 @@ def migrate(db: Database, after_upgrade: AfterUpgrade | None = None) -> None:
 
 
 def _upgrade(db: Database, current: str | None, after_upgrade: AfterUpgrade | None) -> None:
-    with db.engine.connect() as conn:
-        raw = conn.connection.dbapi_connection if db.is_sqlite else None
-        if raw is not None:
-            # SQLite alters a table by copying it into a new one and dropping the old; with foreign keys on, that
-            # drop fails (or cascades) as soon as other rows point at the table. The switch only works outside a
-            # transaction, so it is set on the driver connection before SQLAlchemy begins one.
-            raw.execute("PRAGMA foreign_keys = OFF")
-        try:
-            from alembic import command  # only now: an up-to-date database never loads Alembic
-
-            with conn.begin():
-                cfg = alembic_config(db.url)
-                cfg.attributes["connection"] = conn
-                command.upgrade(cfg, "head")
-                if missing := _missing_structure(conn):
-                    raise DatabaseError(
-                        f"无法打开数据库：{db.display_name} 的结构与它记录的版本（{current}）不符，升级后仍缺少"
-                        f"{'、'.join(missing[:5])}{'等' if len(missing) > 5 else ''}"
-                        "（多半是用未正式发布的中间版本建的库）。升级已撤回，数据库未被升级，仍可用建库时的那个版本"
-                        "打开；请技术人员补齐结构后再升级。")
-                if after_upgrade is not None:
-                    from sqlalchemy.orm import Session
-
-                    with Session(bind=conn) as session:
-                        after_upgrade(session, current)
-                        session.flush()
+    """Upgrade on one connection; a SQLite file in use by an older program is upgraded only with it held alone, after
+    a whole copy of it is made beside it (``db.copy_before_upgrade``)."""
+    held = db.is_sqlite and db.path is not None and current is not None
+    try:
+        with db.engine.connect() as conn:
+            raw = conn.connection.dbapi_connection if db.is_sqlite else None
             if raw is not None:
-                broken = raw.execute("PRAGMA foreign_key_check").fetchall()
-                if broken:
+                # SQLite alters a table by copying it into a new one and dropping the old; with foreign keys on, that
+                # drop fails (or cascades) as soon as other rows point at the table. The switch only works outside a
+                # transaction, so it is set on the driver connection before SQLAlchemy begins one.
+                raw.execute("PRAGMA foreign_keys = OFF")
+            try:
+                if held:
+                    assert db.path is not None and current is not None
+                    _hold_alone(raw, db.display_name)
+                    db.copy_before_upgrade = _copy_before_upgrade(db.path, current, raw)
+                _apply_migrations(conn, db, current, after_upgrade)
+                if raw is not None and (broken := raw.execute("PRAGMA foreign_key_check").fetchall()):
                     raise DatabaseError(f"升级后发现 {len(broken)} 处关联数据不一致，请用备份恢复后联系维护人员。")
-        finally:
-            if raw is not None:
-                raw.execute("PRAGMA foreign_keys = ON")
+            finally:
+                if raw is not None:
+                    raw.execute("PRAGMA foreign_keys = ON")
+    finally:
+        if held:  # the connection that held the file closes, letting it go; the next ones share it
+            db.engine.dispose()
+
+
+def _apply_migrations(conn: Connection, db: Database, current: str | None, after_upgrade: AfterUpgrade | None) -> None:
+    """Every migration from ``current`` on, and what follows an upgrade, in one transaction."""
+    from alembic import command  # only now: an up-to-date database never loads Alembic
+
+    with conn.begin():
+        cfg = alembic_config(db.url)
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+        if missing := _missing_structure(conn):
+            raise DatabaseError(
+                f"无法打开数据库：{db.display_name} 的结构与它记录的版本（{current}）不符，升级后仍缺少"
+                f"{'、'.join(missing[:5])}{'等' if len(missing) > 5 else ''}"
+                "（多半是用未正式发布的中间版本建的库）。升级已撤回，数据库未被升级，仍可用建库时的那个版本"
+                "打开；请技术人员补齐结构后再升级。")
+        if after_upgrade is not None:
+            from sqlalchemy.orm import Session
+
+            with Session(bind=conn) as session:
+                after_upgrade(session, current)
+                session.flush()
+
+
+def _hold_alone(raw: Any, name: str) -> None:
+    """Hold the file so that no other program opens it until the connection closes; refused while one has it open now
+    (an older version's window, which would go on writing rows of the old format into the upgraded file).
+
+    In WAL mode every open connection keeps a shared lock on the file; in exclusive locking mode a transaction takes
+    the file's exclusive lock, which it cannot while another connection is open, and keeps it after, so everyone stays
+    out meanwhile. Nothing is written to the file to find out."""
+    raw.execute("PRAGMA locking_mode = EXCLUSIVE")
+    try:
+        raw.execute("BEGIN EXCLUSIVE")
+        raw.execute("COMMIT")
+    except sqlite3.OperationalError as exc:
+        raise DatabaseError(f"数据库 {name} 须升级到本版本的格式，但它正被其他窗口或工作站打开（多半是还没有更新的"
+                            "旧版本程序）：升级时不能有其他程序在用它，否则它们此后写入的内容与新格式不符。请先关闭所有"
+                            "工作站上的本程序，再打开。数据库未被升级，也未作其他改动。") from exc
 
 
 def _missing_structure(conn: Connection) -> list[str]:
@@ -700,22 +732,28 @@ def _missing_structure(conn: Connection) -> list[str]:
     return missing
 
 
-def _copy_before_upgrade(path: Path, revision: str) -> Path:
-    """A whole copy of a file about to be upgraded, beside it: the upgrade is one way (the older program refuses the
-    file after it), so this copy is what that program can open again. Refused, changing nothing, when it cannot be
-    made (a full disk)."""
+def _copy_before_upgrade(path: Path, revision: str, source: Any) -> Path:
+    """A whole copy of a file about to be upgraded, beside it, made through ``source`` (which holds the file): the
+    upgrade is one way (the older program refuses the file after it), so this copy is what that program can open
+    again. Written under a hidden name readable by this user only and named when whole, so that an upgrade killed
+    while copying leaves no half copy under the name one would restore (the next upgrade removes it). Refused,
+    changing nothing, when it cannot be made (a full disk)."""
     stamp = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y%m%d-%H%M%S")  # as backups are named: office time
     target = path.with_name(f"{path.stem}-升级前备份-版本{revision}-{stamp}-{os.getpid()}{path.suffix}")
+    partial = path.with_name(f".{target.name}.partial")
+    for leftover in path.parent.glob(f".{glob_escape(path.stem)}-升级前备份-*{glob_escape(path.suffix)}.partial*"):
+        with suppress(OSError):  # a copy an earlier upgrade of this file was killed making: the file is held now
+            leftover.unlink()
     try:
-        with closing(sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True)) as source, \
-                closing(sqlite3.connect(target)) as copy:
+        os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        with closing(sqlite3.connect(partial)) as copy:
             source.backup(copy)
             copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file, not one needing a -wal beside it
-        os.chmod(target, 0o600)
+        os.replace(partial, target)
     except (OSError, sqlite3.Error) as exc:
-        for leftover in ("", "-journal"):
+        for leftover_name in ("", "-journal"):
             with suppress(OSError):
-                Path(f"{target}{leftover}").unlink()
+                Path(f"{partial}{leftover_name}").unlink()
         reason = os_reason(exc) if isinstance(exc, OSError) else explain_operational_error(exc, str(path)) or str(exc)
         raise DatabaseError(f"数据库 {path} 须升级到本版本的格式，升级前要在它旁边另存一份完整的副本，但无法保存："
                             f"{reason.rstrip('。')}。数据库未被升级，也未作其他改动。") from exc

@@ -137,6 +137,49 @@ def test_an_upgrade_that_cannot_keep_a_copy_first_changes_nothing(tmp_path: Path
     assert not list(tmp_path.glob("*升级前备份*"))
 
 
+def test_an_upgrade_while_an_older_program_has_the_file_open_is_refused(tmp_path: Path) -> None:
+    """An older version's window would go on writing rows of the old format into the upgraded file."""
+    path = tmp_path / "old.sqlite3"
+    _file_at(path, "0001")
+    older = sqlite3.connect(path)  # an older program's window, open on the file (as SQLite opens it: WAL)
+    try:
+        older.execute("PRAGMA journal_mode = WAL")
+        older.execute("SELECT count(*) FROM units").fetchone()
+        with pytest.raises(DatabaseError, match=r"正被其他窗口或工作站打开（多半是还没有更新的旧版本程序）.*未被升级"):
+            open_database(str(path))
+        assert older.execute("SELECT version_num FROM alembic_version").fetchall() == [("0001",)]
+        older.execute("INSERT INTO channels (name, upper, display_order, active) VALUES ('来信', 0, 9, 1)")
+        older.commit()  # it still works on the file as it was
+    finally:
+        older.close()
+    assert not list(tmp_path.glob("*升级前备份*")) and not list(tmp_path.glob(".*"))
+    db = open_database(str(path))  # once it is closed, the upgrade goes ahead
+    try:
+        assert schema_revision(db) == head_revision()
+        with db.reader() as s:
+            assert reference.find_channel(s, "来信") is not None
+        [kept] = tmp_path.glob("old-升级前备份-版本0001-*.sqlite3")
+        assert kept.stat().st_mode & 0o777 == 0o600
+        with sqlite3.connect(path) as conn:  # shared again, as every station opens it
+            assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    finally:
+        db.dispose()
+
+
+def test_a_copy_an_upgrade_was_killed_making_is_left_under_no_name_to_restore_and_goes_next_time(
+        tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    _file_at(path, "0001")
+    half = tmp_path / ".old-升级前备份-版本0001-20261205-101010-4242.sqlite3.partial"
+    half.write_bytes(b"SQLite format 3\x00" + bytes(100))  # what a kill while copying leaves: a hidden half
+    Path(f"{half}-journal").write_bytes(bytes(512))
+    other = tmp_path / ".other-升级前备份-版本0001-20261205-101010-4242.sqlite3.partial"  # another file's
+    other.write_bytes(b"x")
+    open_database(str(path)).dispose()
+    assert sorted(p.name for p in tmp_path.iterdir() if "升级前备份" in p.name) == [
+        other.name, *(p.name for p in tmp_path.glob("old-升级前备份-版本0001-*.sqlite3"))]
+
+
 def test_a_file_with_cases_from_an_early_version_upgrades_and_verifies(tmp_path: Path,
                                                                        capsys: pytest.CaptureFixture[str],
                                                                        caplog: pytest.LogCaptureFixture) -> None:
