@@ -161,6 +161,27 @@ def test_a_changed_table_entry_is_named_with_both_counts(db: Database) -> None:
         "热点问题“物业管理” 67（定稿 66）。这里显示的是定稿的数字，与已印发的简报一致。")
 
 
+def test_a_rate_written_otherwise_over_the_same_counts_is_no_change(db: Database) -> None:
+    """A month finalised by an earlier version printed a group of no cases as 100% (now "—"): after the upgrade
+    the month was said to have changed since it was finalised, with nothing changed."""
+    from dataclasses import replace
+
+    from hotline_desk.services.reporting.frozen import statistics_drift
+    from hotline_desk.services.reporting.statistics import GroupStats, month_statistics
+
+    with db.reader() as s:
+        base = month_statistics(s, "2022-07", datetime(2022, 8, 1))
+    none = GroupStats(count=0, finished=0, finish_rate="—", rated=0, satisfied=0, satisfaction_rate="—")
+    then = replace(none, finish_rate="100%", satisfaction_rate="100%")  # as it was printed, with no base kept
+    assert statistics_drift(replace(base, upper=then), replace(base, upper=none)) == ""
+    two_decimals = replace(base.dispatch, finish_rate=base.dispatch.finish_rate.replace("%", ".00%"))
+    assert statistics_drift(replace(base, dispatch=two_decimals), base) == ""
+    one_more = replace(base.dispatch, finished=base.dispatch.finished + 1, finish_rate="99.99%")
+    said = statistics_drift(base, replace(base, dispatch=one_more))
+    assert f"交办处理已办结 {base.dispatch.finished + 1}（定稿 {base.dispatch.finished}）" in said
+    assert f"交办处理办结率 99.99%（定稿 {base.dispatch.finish_rate}）" in said
+
+
 def test_a_category_that_left_the_ten_largest_is_not_said_to_have_none(db: Database) -> None:
     """A correction moved one case of 公交服务 elsewhere: it still has 1 case but is no longer among the ten largest.
     It read "热点问题“交通运输—公交服务” 0（定稿 1）"; it is said to have left the table, and the one that came in

@@ -167,10 +167,15 @@ def statistics_drift(frozen: MonthStatistics, live: MonthStatistics) -> str:
     pairs = [("本级登记", frozen.local_total, live.local_total), ("上级交办", frozen.upper_total, live.upper_total)]
     for key, name in GROUP_NAMES:
         old, new = getattr(frozen, key), getattr(live, key)
+        # A rate is a change only where what it is worked out from changed: the same counts written otherwise (a
+        # group of no cases was printed as 100% before it was "—"; two decimals set since) are no change to the month.
+        # Older snapshots keep no 办结率 base.
+        finish = (old.count, old.finished) != (new.count, new.finished) or old.finish_base not in (0, new.finish_base)
+        rate = (old.rated, old.satisfied) != (new.rated, new.satisfied)
         pairs += [(f"{name}件数", old.count, new.count), (f"{name}已办结", old.finished, new.finished),
-                  (f"{name}办结率", old.finish_rate, new.finish_rate), (f"{name}回访", old.rated, new.rated),
-                  (f"{name}满意", old.satisfied, new.satisfied),
-                  (f"{name}满意率", old.satisfaction_rate, new.satisfaction_rate)]
+                  *([(f"{name}办结率", old.finish_rate, new.finish_rate)] if finish else []),
+                  (f"{name}回访", old.rated, new.rated), (f"{name}满意", old.satisfied, new.satisfied),
+                  *([(f"{name}满意率", old.satisfaction_rate, new.satisfaction_rate)] if rate else [])]
     changed = [f"{label} {new}（定稿 {old}）" for label, old, new in pairs if old != new]
     channels_then = {name: count for name, _noun, count in frozen.upper_channels}
     channels_now = {name: count for name, _noun, count in live.upper_channels}
