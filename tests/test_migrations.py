@@ -180,6 +180,37 @@ def test_a_copy_an_upgrade_was_killed_making_is_left_under_no_name_to_restore_an
         other.name, *(p.name for p in tmp_path.glob("old-升级前备份-版本0001-*.sqlite3"))]
 
 
+def test_the_upgrade_names_the_accounts_that_cannot_sign_in_for_want_of_a_password(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An earlier version let a command run under an account with no password; this one does not. It was said only
+    when the clerk tried (“用户 wangfang 还没有密码，不能操作”), and the user list did not show it."""
+    from hotline_desk.services.accounts import accounts
+    from hotline_desk.services.maintenance.opening import upgrade_notice
+    from tests.helpers import TEST_PASSWORD, cli_as
+
+    path = tmp_path / "office.sqlite3"
+    user = "INSERT INTO users (username, display_name, role, active, password_hash) VALUES ('{}', '{}', '{}', {}, '{}')"
+    _file_at(path, "0004", user.format("admin", "管理员", "admin", 1, ""),
+             user.format("wangfang", "王芳", "operator", 1, ""), user.format("lisi", "李四", "operator", 0, ""))
+    db = open_office_database(str(path))
+    try:
+        notice = upgrade_notice(db)
+        assert "以下账户还没有密码，本版本不能再用它们登录或运行命令：admin（管理员）、wangfang（王芳）。" in notice
+        assert "lisi" not in notice  # deactivated: nobody works under it
+        assert "hotline-desk passwd" in notice and "先运行 hotline-desk init" in notice
+        with db.session() as s:
+            accounts.set_password(s, None, "admin", TEST_PASSWORD)  # the first run's admin password (init)
+    finally:
+        db.dispose()
+    capsys.readouterr()
+    assert cli_as(["--db", str(path), "--user", "admin", "user", "list"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["admin\t管理员\t管理员",
+                                                   "wangfang\t王芳\t话务员\t未设密码（不能登录）"]
+    assert cli_as(["--db", str(path), "--user", "admin", "user", "list", "--all"]) == 0
+    assert capsys.readouterr().out.splitlines()[1:] == ["wangfang\t王芳\t话务员\t未设密码（不能登录）",
+                                                       "lisi\t李四\t话务员\t已停用"]
+
+
 def test_a_file_with_cases_from_an_early_version_upgrades_and_verifies(tmp_path: Path,
                                                                        capsys: pytest.CaptureFixture[str],
                                                                        caplog: pytest.LogCaptureFixture) -> None:

@@ -434,14 +434,14 @@ def cmd_audit(ctx: Context, args: argparse.Namespace) -> int:
 def cmd_user_list(ctx: Context, args: argparse.Namespace) -> int:
     ctx.actor()
     with ctx.db.reader() as session:
-        if not args.all:
-            for u in users.list_users(session):
-                print(f"{u.username}\t{u.display_name}\t{u.role_label}")
-            return 0
         rows = users.user_rows(session)
     now = office_now()
     for row in rows:
-        print(f"{row.username}\t{row.display_name}\t{row.role_label}\t{row.state_label(now)}")
+        if args.all:
+            print(f"{row.username}\t{row.display_name}\t{row.role_label}\t{row.state_label(now)}")
+        elif row.active:  # who can work, and who cannot yet (no password: the admin sets one)
+            print(f"{row.username}\t{row.display_name}\t{row.role_label}"
+                  + ("" if row.has_password else f"\t{row.state_label(now)}"))
     return 0
 
 

@@ -62,10 +62,13 @@ class UserRow:
     role_label: str
     active: bool
     locked_until: datetime | None
+    has_password: bool = True
 
     def state_label(self, now: datetime) -> str:
         if not self.active:
             return "已停用"
+        if not self.has_password:
+            return "未设密码（不能登录）"
         if self.locked_until is not None and self.locked_until > now:
             return f"锁定至 {self.locked_until:%Y-%m-%d %H:%M}"
         return "在用"
@@ -73,8 +76,8 @@ class UserRow:
 
 def user_rows(session: Session) -> list[UserRow]:
     """Everyone, those deactivated too (an admin may enable them again), in the order they were added."""
-    return [UserRow(u.username, u.display_name, u.role, _actor(u).role_label, u.active, u.locked_until)
-            for u in session.scalars(select(User).order_by(User.id))]
+    return [UserRow(u.username, u.display_name, u.role, _actor(u).role_label, u.active, u.locked_until,
+                    bool(u.password_hash)) for u in session.scalars(select(User).order_by(User.id))]
 
 
 def has_users(session: Session) -> bool:

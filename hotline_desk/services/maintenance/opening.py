@@ -45,7 +45,21 @@ def upgrade_notice(database: Database) -> str:
     if kept is None:
         return ""
     return (f"数据库已升级到本版本的格式。升级前的文件已另存为 {kept}：升级后旧版本的本软件不能再打开数据库，"
-            "如需退回旧版本，请关闭程序后用这份副本替换数据库文件（升级后录入的内容不在其中）。")
+            "如需退回旧版本，请关闭程序后用这份副本替换数据库文件（升级后录入的内容不在其中）。"
+            + _without_password(database))
+
+
+def _without_password(database: Database) -> str:
+    """The active accounts that cannot sign in for want of a password, said at the upgrade: an earlier version let a
+    command run under such an account, this one does not."""
+    with database.read_connection() as connection:  # Core: the notice comes before anything else is loaded
+        rows = connection.exec_driver_sql("SELECT username, display_name FROM users "
+                                          "WHERE active AND password_hash = '' ORDER BY id").all()
+    if not rows:
+        return ""
+    names = "、".join(f"{username}（{name}）" for username, name in rows)
+    return (f"\n以下账户还没有密码，本版本不能再用它们登录或运行命令：{names}。请管理员用 hotline-desk passwd 登录名"
+            "（或设置页的“用户”）为其设置一次性密码；还没有哪个管理员有密码时，先运行 hotline-desk init。")
 
 
 # How far a station's clock may be from the server's before it is said: steps are dated by the station's clock.
