@@ -8,6 +8,7 @@ advisory lock, so numbering, the audit chain and check-then-write rules hold acr
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import re
 import sqlite3
@@ -28,6 +29,8 @@ from sqlalchemy.exc import OperationalError
 
 from hotline_desk import live_files
 from hotline_desk.errors import DatabaseError, os_reason
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -637,6 +640,10 @@ def migrate(db: Database, after_upgrade: AfterUpgrade | None = None) -> None:
                             "请让管理员给予写入权限后打开一次（升级自动完成，数据不丢失）。")
     if db.path is not None and current is not None:
         db.engine.dispose()  # this process's own pooled connections would count as other stations (_hold_alone)
+        # Said first: a large file takes minutes, which would otherwise pass in silence and be taken for a hang.
+        size = db.path.stat().st_size / 2**20
+        log.warning("正在把数据库 %s 从版本 %s 升级到本版本的格式：先在它旁边另存一份完整的副本，再转换（文件 %s MB，"
+                    "大的文件需要几分钟）。请不要中断……", db.display_name, current, f"{size:,.0f}")
     try:
         _upgrade(db, current, after_upgrade)
     except BaseException:
@@ -696,6 +703,9 @@ def _apply_migrations(conn: Connection, db: Database, current: str | None, after
                 session.flush()
 
 
+HOLD_WAIT_MS = 2_000  # another program's write in progress ends within this; one that keeps the file open does not
+
+
 def _hold_alone(raw: Any, name: str) -> None:
     """Hold the file so that no other program opens it until the connection closes; refused while one has it open now
     (an older version's window, which would go on writing rows of the old format into the upgraded file).
@@ -704,6 +714,7 @@ def _hold_alone(raw: Any, name: str) -> None:
     the file's exclusive lock, which it cannot while another connection is open, and keeps it after, so everyone stays
     out meanwhile. Nothing is written to the file to find out."""
     raw.execute("PRAGMA locking_mode = EXCLUSIVE")
+    raw.execute(f"PRAGMA busy_timeout = {HOLD_WAIT_MS}")
     try:
         raw.execute("BEGIN EXCLUSIVE")
         raw.execute("COMMIT")

@@ -117,11 +117,28 @@ def _prepare(target: str | None) -> tuple[Database, str | None]:
     return database, first_admin
 
 
+OPENING = ("正在打开数据库……\n（较旧版本的数据库要先另存一份完整的副本、再升级格式，工单多时需要几分钟，"
+           "请不要关闭程序）")
+
+
+def _prepare_waiting(target: str | None) -> tuple[Database, str | None] | None:
+    """``_prepare`` on a worker, shown as waited for when it takes long (an older file's upgrade takes minutes, a
+    server out of reach up to its timeout); a refusal is raised here, a bug shown and None returned."""
+    refused: list[HotlineError] = []
+    prepared = Task(None, lambda: _prepare(target), title="无法打开数据库").failure(refused.append) \
+        .with_progress(OPENING).run_waiting()
+    if refused:
+        raise refused[0]
+    return prepared
+
+
 def _open_until_it_works(target: str | None) -> tuple[Database, str | None] | None:
     """Open the database; when it cannot be (a server out of reach, say), offer to retry or change the connection."""
     while True:
         try:
-            prepared = _prepare(target)
+            prepared = _prepare_waiting(target)
+            if prepared is None:  # a bug, shown as one
+                return None
         except HotlineError as exc:
             box = QMessageBox(QMessageBox.Icon.Critical, "无法打开数据库", exc.message)
             retry = box.addButton("重试", QMessageBox.ButtonRole.AcceptRole)
