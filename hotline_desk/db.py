@@ -623,8 +623,9 @@ AfterUpgrade = Callable[["Session", str | None], None]
 """Work the services do in the upgrade's transaction, given the revision the file had (None: a new file)."""
 
 
-def migrate(db: Database, after_upgrade: AfterUpgrade | None = None) -> None:
-    """Bring the schema up to the newest revision; an older file keeps all its data."""
+def migrate(db: Database, after_upgrade: AfterUpgrade | None = None, *, keep_copy: bool = True) -> None:
+    """Bring the schema up to the newest revision; an older file keeps all its data. Without ``keep_copy`` no copy
+    of it is made beside it first, and nothing said (a restore's scratch copy of an older backup)."""
     if db.is_postgresql:
         with db.reader_engine.connect() as conn:
             check_collation(conn.execute(text("SELECT array_agg(x ORDER BY x) FROM unnest(CAST(:xs AS text[])) AS x"),
@@ -638,14 +639,14 @@ def migrate(db: Database, after_upgrade: AfterUpgrade | None = None) -> None:
     if db.read_only:
         raise DatabaseError(f"数据库文件 {db.display_name} 是只读的，而它须先升级到本版本的格式才能使用："
                             "请让管理员给予写入权限后打开一次（升级自动完成，数据不丢失）。")
-    if db.path is not None and current is not None:
+    if db.path is not None and current is not None and keep_copy:
         db.engine.dispose()  # this process's own pooled connections would count as other stations (_hold_alone)
         # Said first: a large file takes minutes, which would otherwise pass in silence and be taken for a hang.
         size = db.path.stat().st_size / 2**20
         log.warning("正在把数据库 %s 从版本 %s 升级到本版本的格式：先在它旁边另存一份完整的副本，再转换（文件 %s MB，"
                     "大的文件需要几分钟）。请不要中断……", db.display_name, current, f"{size:,.0f}")
     try:
-        _upgrade(db, current, after_upgrade)
+        _upgrade(db, current, after_upgrade, keep_copy=keep_copy)
     except BaseException:
         if db.copy_before_upgrade is not None:  # the file is as it was: no second copy of it is left about
             db.copy_before_upgrade.unlink(missing_ok=True)
@@ -653,10 +654,10 @@ def migrate(db: Database, after_upgrade: AfterUpgrade | None = None) -> None:
         raise
 
 
-def _upgrade(db: Database, current: str | None, after_upgrade: AfterUpgrade | None) -> None:
-    """Upgrade on one connection; a SQLite file in use by an older program is upgraded only with it held alone, after
-    a whole copy of it is made beside it (``db.copy_before_upgrade``)."""
-    held = db.is_sqlite and db.path is not None and current is not None
+def _upgrade(db: Database, current: str | None, after_upgrade: AfterUpgrade | None, *, keep_copy: bool) -> None:
+    """Upgrade on one connection; an older SQLite file is upgraded with it held alone, after a whole copy of it is
+    made beside it (``db.copy_before_upgrade``) unless ``keep_copy`` is off."""
+    held = db.is_sqlite and db.path is not None and current is not None and keep_copy
     try:
         with db.engine.connect() as conn:
             raw = conn.connection.dbapi_connection if db.is_sqlite else None

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from hotline_desk.db import Database, head_revision, open_database
+from hotline_desk.db import Database, head_revision, open_database, schema_revision
 from hotline_desk.errors import DatabaseError
 from hotline_desk.services.accounts import audit
 from hotline_desk.services.maintenance import backup
@@ -103,22 +103,92 @@ def test_restore_refuses_a_bad_file_and_leaves_the_database_alone(db: Database, 
     newer.write_bytes(db_path.read_bytes())
     with sqlite3.connect(newer) as conn:
         conn.execute("UPDATE alembic_version SET version_num = 'zz_future'")
-    older = tmp_path / "older.sqlite3"
-    older.write_bytes(db_path.read_bytes())
-    from hotline_desk.db import known_revisions
-
-    with sqlite3.connect(older) as conn:
-        conn.execute("UPDATE alembic_version SET version_num = ?", (sorted(known_revisions())[-2],))
     empty = tmp_path / "hotline-desk-20220705-180000.sqlite3"  # what a killed backup leaves
     empty.touch()
     for bad, reason in ((broken, "损坏|不是有效"), (text, "不是有效"), (newer, "由更新版本的本软件做成"),
-                        (older, "由较旧版本的本软件做成.*先另存一份，用本软件打开一次完成升级"),
                         (empty, "空文件（0 字节）")):
         with pytest.raises(DatabaseError, match=reason):
             backup.check_backup(bad)
         assert cli_as(["--db", str(db_path), "restore", str(bad)]) == 2
         assert "未恢复" in capsys.readouterr().err
         assert _digest(db_path) == before
+
+
+def test_a_backup_an_earlier_version_made_is_restored_upgraded(db: Database, db_path: Path, people: People,
+                                                                tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """After the office upgraded, every backup it had was refused (须先另存一份、打开一次、加 --other-database, which
+    also turned off the check that the backup is this database's)."""
+    from sqlalchemy import select
+
+    from hotline_desk.models import Case
+    from hotline_desk.services.cases.records import register_case
+    from hotline_desk.services.maintenance.integrity import verify_all
+    from tests.helpers import draft
+
+    with db.session() as s:
+        give_passwords(s)
+        register_case(s, people.operator, draft(s, content="备份之前登记的"), clock=lambda: datetime(2022, 7, 5, 9))
+    made = backup.backup(db_path, tmp_path / "b", keep=3, now=datetime(2022, 7, 5, 10))
+    _as_version_0012_made_it(db_path, made.path)
+    with db.session() as s:
+        register_case(s, people.operator, draft(s, content="备份之后登记的"), clock=lambda: datetime(2022, 7, 5, 11))
+    db.dispose()
+    assert cli_as(["--db", str(db_path), "restore", str(made.path)]) == 0
+    said = capsys.readouterr()
+    assert ("备份由较旧版本的本软件做成（数据库版本 0012），恢复的数据库已升级到本版本的格式；备份文件本身未改动。"
+            in said.out)
+    restored = open_database(str(db_path))
+    try:
+        assert restored.copy_before_upgrade is None and schema_revision(restored) == head_revision()
+        with restored.reader() as s:
+            assert list(s.scalars(select(Case.content))) == ["备份之前登记的"]
+            assert verify_all(s).ok
+    finally:
+        restored.dispose()
+    with sqlite3.connect(made.path) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0012",)]
+    conn.close()
+    assert not [p.name for p in db_path.parent.iterdir() if "升级前备份" in p.name or p.name.startswith(".restore")]
+
+
+def _as_version_0012_made_it(db_path: Path, made: Path, *, anchored: bool = True) -> None:
+    """The backup as version 0012 of the program would have made it: its file in that format, its manifest and the
+    anchor log's line for it naming that version (``anchored``: else the log keeps what this version wrote)."""
+    from hotline_desk.services.accounts import anchors
+    from tests.test_anchors import BACK_TO_0012
+
+    backup.manifest_path(made).unlink()
+    with sqlite3.connect(made) as conn:
+        for statement in BACK_TO_0012:
+            conn.execute(statement)
+    conn.close()
+    if anchored:
+        log = anchors.log_path_for_file(db_path)
+        log.write_text(log.read_text(encoding="utf-8").replace(f"-{head_revision()}", "-0012"), encoding="utf-8")
+
+
+def test_a_backup_whose_version_record_was_set_back_is_not_restored(db: Database, db_path: Path, people: People,
+                                                                   tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """Set back, the upgrade in the restore would write baseline records over what was changed in the file."""
+    from hotline_desk.services.cases.records import register_case
+    from tests.helpers import draft
+
+    with db.session() as s:
+        give_passwords(s)
+        register_case(s, people.operator, draft(s, content="路灯不亮"), clock=lambda: datetime(2022, 7, 5, 9))
+    made = backup.backup(db_path, tmp_path / "b", keep=3, now=datetime(2022, 7, 5, 10))
+    with sqlite3.connect(made.path) as conn:
+        conn.execute("UPDATE cases SET content = '改过的内容'")
+    conn.close()
+    _as_version_0012_made_it(db_path, made.path, anchored=False)  # the log still says this version anchored it
+    db.dispose()
+    before = _digest(db_path)
+    assert cli_as(["--db", str(db_path), "restore", str(made.path)]) == 2
+    err = capsys.readouterr().err
+    assert f"记录的数据库版本（0012）早于它的审计记录被锚定时的版本（{head_revision()}" in err and "未恢复" in err
+    assert _digest(db_path) == before
 
 
 def test_restore_needs_an_admin(db: Database, db_path: Path, people: People, tmp_path: Path,

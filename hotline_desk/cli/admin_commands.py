@@ -320,11 +320,18 @@ def cmd_restore(ctx: Context, args: argparse.Namespace) -> int:
     print(f"已从 {source.name} 恢复。恢复前的数据库已备份为 {restored.safety.path}。")
     if restored.safety.not_removed:
         print(f"提示：{backup.not_removed_words(restored.safety)}", file=sys.stderr)
+    _print_what_the_restore_did(restored)
+    return 0
+
+
+def _print_what_the_restore_did(restored: backup.Restored) -> None:
+    if restored.upgraded_from:
+        print(f"备份由较旧版本的本软件做成（数据库版本 {restored.upgraded_from}），恢复的数据库已升级到本版本的格式；"
+              "备份文件本身未改动。")
     for undone in restored.undone:
         print(half_imports.undone_words(undone))
     if restored.erased_again:
         print(erasures.again_words(restored.erased_again, restored.erased_said))
-    return 0
 
 
 def _restore_where_there_is_none(place: Path, source: Path, found: backup.Vacant, other_database: bool) -> int:
@@ -339,10 +346,7 @@ def _restore_where_there_is_none(place: Path, source: Path, found: backup.Vacant
                            "（损坏的文件会改名保留）。") from exc
     aside = f"（{kept}）" if kept else ""
     print(f"{place} 处{found.words}{aside}：已从 {source.name} 恢复到这里。请用备份中的账户登录。")
-    for undone in restored.undone:
-        print(half_imports.undone_words(undone))
-    if restored.erased_again:
-        print(erasures.again_words(restored.erased_again, restored.erased_said))
+    _print_what_the_restore_did(restored)
     return 0
 
 

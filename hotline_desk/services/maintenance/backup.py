@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import sqlite3
@@ -17,6 +18,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from urllib.request import pathname2url
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from hotline_desk.db import (
     LOCKS_PER_PROCESS,
     Database,
@@ -26,6 +29,7 @@ from hotline_desk.db import (
     head_revision,
     is_sqlite_file,
     known_revisions,
+    migrate,
     read_only_file,
     sqlite_url,
 )
@@ -37,6 +41,8 @@ from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.maintenance import erasures, half_imports
 from hotline_desk.services.maintenance.half_imports import HalfImport
 from hotline_desk.services.maintenance.integrity import verify_all
+
+log = logging.getLogger(__name__)
 
 PREFIX = "hotline-desk-"
 SUFFIX = ".sqlite3"
@@ -91,6 +97,7 @@ class Restored:
     undone: tuple[HalfImport, ...] = ()
     erased_again: tuple[str, ...] = ()  # cases erased after the backup was made, erased again (see ``erasures``)
     erased_said: tuple[str, ...] = ()  # what erasing them again said (a bulletin that chose one as a 典型案例)
+    upgraded_from: str = ""  # the revision of a backup an earlier version made, upgraded in what replaced the database
 
 
 def manifest_path(backup_file: Path) -> Path:
@@ -387,14 +394,59 @@ def due(directory: Path, now: datetime, database: Path | None = None) -> bool:
 
 
 def check_backup(path: Path, *, clock: Clock = office_now) -> str:
-    """The backup's schema revision, after checking it is a sound database of exactly this version whose audit trail
-    and histories verify once what an import left half written in it is undone (as a restore would undo it)."""
+    """The backup's schema revision, after checking it is a sound database of this version or an earlier one whose
+    audit trail and histories verify once upgraded, and what an import left half written in it is undone (as a
+    restore would upgrade it and undo it)."""
     revision = _check_file(path)
     with tempfile.TemporaryDirectory() as scratch:  # a copy, so that not even a WAL file is left beside the backup
         copy = Path(scratch) / "candidate.sqlite3"
         _copy(path, copy)
+        _upgrade_copy(copy, path.name, revision)
         _prepare_candidate(copy, path.name, clock())
     return revision
+
+
+def _refuse_set_back(db_path: Path, source: Path, revision: str) -> None:
+    """Refuse a backup whose version record names an earlier version than the one it had when this database's log
+    anchored a record of its chain: the record was set back, so that the upgrade's baseline would cover what was
+    changed in the file meanwhile (as ``anchors.rebaseline_refused`` refuses for a database opened)."""
+    logged = [found for code in anchors.logged_codes(db_path) if (found := anchors.CODE_RE.fullmatch(code))]
+    if not logged:
+        return
+    ids = sorted({int(found[1]) for found in logged})
+    try:
+        with closing(sqlite3.connect(file_uri(source), uri=True)) as conn:
+            hashes = {row[0]: row[1] for start in range(0, len(ids), 500) for row in conn.execute(
+                f"SELECT id, hash FROM audit_log WHERE id IN ({','.join('?' * len(ids[start:start + 500]))})",
+                ids[start:start + 500])}
+    except sqlite3.Error:  # no trail in it (a version before the trail): nothing anchored it
+        return
+    bound = max((found[3] for found in logged if hashes.get(int(found[1]), "").startswith(found[2])), default="")
+    if bound > revision:
+        raise DatabaseError(f"“{source.name}”记录的数据库版本（{revision}）早于它的审计记录被锚定时的版本（{bound}，"
+                            "据数据库旁的锚点记录文件）：版本记录被改回过旧版，恢复时的升级会用基线记录掩盖其中的改动。"
+                            "未恢复，当前数据库未改动。")
+
+
+def _upgrade_copy(copy: Path, name: str, revision: str) -> None:
+    """A backup an earlier version made, upgraded in the scratch copy that is checked and put in place, as opening
+    it would (the backup itself is left as it was); nothing for one of this version."""
+    if revision == head_revision():
+        return
+    from hotline_desk.services.maintenance.opening import after_upgrade
+
+    log.warning("“%s”由较旧版本的本软件做成（数据库版本 %s），先在它的副本中升级到本版本的格式，备份文件本身不改动……",
+                name, revision)
+    candidate = Database(sqlite_url(copy))
+    try:
+        migrate(candidate, after_upgrade, keep_copy=False)
+    except (DatabaseError, SQLAlchemyError, sqlite3.DatabaseError) as exc:
+        why = exc.message if isinstance(exc, DatabaseError) else (
+            explain_operational_error(exc, name) or "它的结构与它记录的版本不符，版本记录可能被绕过本软件改动过。")
+        raise DatabaseError(f"“{name}”由较旧版本的本软件做成（数据库版本 {revision}），在副本中升级它未成功："
+                            f"{why}未恢复，当前数据库未改动。") from exc
+    finally:
+        candidate.dispose()
 
 
 def _check_file(path: Path) -> str:
@@ -414,12 +466,7 @@ def _check_file(path: Path) -> str:
     except sqlite3.DatabaseError as exc:
         raise DatabaseError(f"“{path.name}”不是有效的数据库备份：{_why_unreadable(exc)}。未恢复，当前数据库未改动。"
                             ) from exc
-    if revision and revision[0] in known_revisions() and revision[0] != head_revision():
-        raise DatabaseError(f"“{path.name}”由较旧版本的本软件做成（数据库版本 {revision[0]}，本软件为 "
-                            f"{head_revision()}），不能直接恢复，未恢复。请先另存一份，用本软件打开一次完成升级（如 "
-                            "hotline-desk --db 副本 unit list），再从升级后的副本恢复：升级给它写入了自己的基线记录，"
-                            "它已不算当前数据库的备份，恢复时须加 --other-database。")
-    if not revision or revision[0] != head_revision():
+    if not revision or revision[0] not in known_revisions():
         raise DatabaseError(f"“{path.name}”的数据库版本（{revision[0] if revision else '无'}）是本软件不认识的"
                             f"（本软件为 {head_revision()}）：它由更新版本的本软件做成，或不是本软件的备份，未恢复。"
                             "请用做成它的版本（或更新的版本）恢复。")
@@ -524,7 +571,7 @@ def restore(db_path: Path, source: Path, *, keep: int, now: datetime, other_data
     had ``erased`` is erased again in it (see ``_prepare_candidate``)."""
     if source.resolve() == db_path.resolve():
         raise DatabaseError(f"“{source.name}”就是当前数据库本身，不能用它恢复自己。未恢复。")
-    _check_file(source)
+    revision = _check_file(source)
     try:
         _clear_leftovers(db_path.parent, f".restore-*{SUFFIX}", f".restore-*{SUFFIX}-journal")
         fd, name = tempfile.mkstemp(dir=db_path.parent, prefix=".restore-", suffix=SUFFIX)
@@ -539,6 +586,9 @@ def restore(db_path: Path, source: Path, *, keep: int, now: datetime, other_data
             _copy(source, tmp)
         except (sqlite3.Error, OSError) as exc:
             raise DatabaseError(f"恢复失败：{_reason(exc, db_path)}。当前数据库未改动。") from exc
+        if revision != head_revision():
+            _refuse_set_back(db_path, source, revision)
+            _upgrade_copy(tmp, source.name, revision)
         # What is verified is what replaces the database; another database's cases are not these, whatever their
         # numbers.
         ours = None
@@ -553,7 +603,8 @@ def restore(db_path: Path, source: Path, *, keep: int, now: datetime, other_data
             Path(f"{tmp}{leftover}").unlink(missing_ok=True)
         anchors.log_path_for_file(tmp).unlink(missing_ok=True)  # what erasing again in the copy noted beside it
     anchors.log_restore(db_path, _anchor_of(db_path), f"从 {source.name} 恢复", now)
-    return Restored(safety or BackupInfo(db_path, now), undone, tuple(again), tuple(said))
+    return Restored(safety or BackupInfo(db_path, now), undone, tuple(again), tuple(said),
+                    revision if revision != head_revision() else "")
 
 
 @dataclass(frozen=True)
