@@ -191,6 +191,34 @@ def test_a_backup_whose_version_record_was_set_back_is_not_restored(db: Database
     assert _digest(db_path) == before
 
 
+def test_the_backups_an_earlier_version_kept_beside_the_file_are_gathered_into_its_folder(
+        db: Database, db_path: Path, people: People, tmp_path: Path) -> None:
+    """They stayed in backups/ when each file got a folder of its own in it: not listed, counted or ever removed."""
+    from hotline_desk.services.accounts import users
+    from hotline_desk.services.maintenance import backups
+    from hotline_desk.services.office import reference
+
+    earlier = db_path.parent / "backups"
+    old = backup.backup(db_path, earlier, keep=5, now=datetime(2022, 7, 3, 18))  # as the earlier version kept them
+    other_path = tmp_path / "elsewhere" / "training.sqlite3"
+    other_path.parent.mkdir()
+    other = open_database(str(other_path))
+    with other.session() as s:
+        reference.load_defaults(s)
+        users.add_user(s, None, "admin", "培训管理员", "admin")  # a trail of its own
+    other.dispose()
+    theirs = backup.backup(other_path, earlier, keep=5, now=datetime(2022, 7, 3, 19))  # another database's
+    with db.session() as s:
+        made = backups.make_backup(s, db_path, datetime(2022, 7, 5, 18))
+    folder = backup.default_backup_dir(db_path)
+    assert made.path.parent == folder
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [old.path.name, backup.manifest_path(old.path).name, made.path.name, backup.manifest_path(made.path).name])
+    assert theirs.path.exists() and not old.path.exists()
+    with db.reader() as s:
+        assert backups.room_words(s, db_path).startswith("现有 2 份备份")
+
+
 def test_restore_needs_an_admin(db: Database, db_path: Path, people: People, tmp_path: Path,
                                 capsys: pytest.CaptureFixture[str]) -> None:
     with db.session() as s:

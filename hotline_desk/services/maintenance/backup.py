@@ -386,6 +386,30 @@ def list_backups(directory: Path, database: Path | None = None,
     return sorted(found, key=lambda b: b.made_at, reverse=True)
 
 
+def gather_earlier_layout(db_path: Path) -> list[Path]:
+    """The backups an earlier version kept in the folder beside the file itself (backups/, before each database file
+    had a folder of its own in it), moved into this file's folder so that they are listed, counted and kept by the
+    same rule as the rest; another database's stay where they are. One that cannot be moved now (open elsewhere, on
+    Windows) is moved another time. Returns where the moved ones are now."""
+    earlier, folder = db_path.parent / "backups", default_backup_dir(db_path)
+    moved: list[Path] = []
+    if not earlier.is_dir():
+        return moved
+    for info in list_backups(earlier, db_path):
+        target = folder / info.path.name
+        if target.exists():
+            continue
+        try:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if manifest_path(info.path).exists():
+                os.replace(manifest_path(info.path), manifest_path(target))
+            os.replace(info.path, target)
+        except OSError:
+            continue
+        moved.append(target)
+    return moved
+
+
 def due(directory: Path, now: datetime, database: Path | None = None) -> bool:
     """A daily backup is due when the newest one (of ``database``, if given) is a day old or there is none. One dated
     after now (made while a clock was set ahead) does not count: it would stop the daily backups until that day."""

@@ -40,6 +40,8 @@ def make_backup(session: Session, db_path: Path, now: datetime, chosen: str | No
         # Its disk or share is not there: made anew with its parents, it would be on this computer's own disk.
         raise DatabaseError(f"备份失败：设置的备份目录 {setting} 所在的位置不存在"
                             "（另一块硬盘、U 盘或网络盘没有接上？）。请接上后再备份，或在设置中改选备份目录。")
+    if not chosen and not setting:  # an earlier version's backups, beside the file: kept by the same rule
+        backup.gather_earlier_layout(db_path)
     return backup.backup(db_path, folder, keep=keep, now=now)
 
 
