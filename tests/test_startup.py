@@ -40,6 +40,14 @@ def test_version_loads_no_database_code() -> None:
     assert not heavy & modules, heavy & modules
 
 
+def test_the_version_shown_is_the_one_the_package_is_built_with() -> None:
+    """The kit's name and what pip records come from pyproject.toml; --version from the package: one number."""
+    import tomllib
+
+    with (ROOT / "pyproject.toml").open("rb") as handle:
+        assert tomllib.load(handle)["project"]["version"] == cli.__version__
+
+
 def test_a_read_command_on_an_up_to_date_database_loads_only_what_it_uses(db_url: str) -> None:
     modules, out = _imported("--db", db_url, "unit", "list")
     assert "纸坊镇" in out
