@@ -3,6 +3,7 @@ dispatch-sheet keys, repeated rows. Imports keep the text or refuse with one Chi
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import zipfile
@@ -412,3 +413,48 @@ def test_a_workbook_whose_zip_understates_a_part_s_size_is_called_damaged(tmp_pa
     path.write_bytes(bytes(data).replace(said, (100_000).to_bytes(4, "little")))
     with pytest.raises(ImportFileError, match="内容已损坏"):
         reader.read_workbook(path)
+
+
+def test_an_xls_whose_cells_all_name_one_long_text_is_refused(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """An .xls keeps each text once as well (its SST, split over CONTINUE records when long): the same bomb."""
+    from hotline_desk.excel import biff, reader
+
+    monkeypatch.setattr(reader, "MAX_EXPANDED_TEXT", 4 * 2**20)
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("清单")
+    sheet.write(0, 0, "来电时间")
+    sheet.write(0, 1, "诉求内容")
+    for row in range(1, 101):  # 100 cells naming one text of 32,767 characters (half of them 水, half ASCII)
+        sheet.write(row, 1, "水" * 16_000 + "x" * 16_767)
+    book.save(str(tmp_path / "清单.xls"))
+    data = (tmp_path / "清单.xls").read_bytes()
+    assert biff.expanded_text(data) == 3 * (4 + 4 + 100 * 32_767)  # every length read across the CONTINUE records
+    with pytest.raises(ImportFileError, match=r"“清单.xls”中许多格引用同样的长文字.*约 9 MB"):
+        reader.read_workbook(tmp_path / "清单.xls")
+    monkeypatch.setattr(reader, "MAX_EXPANDED_TEXT", 20 * 2**20)
+    [read] = reader.read_workbook(tmp_path / "清单.xls").sheets
+    assert len(read.rows) == 101 and read.rows[100][1] == "水" * 16_000 + "x" * 16_767
+
+
+def test_a_damaged_xls_is_left_to_the_reader_to_name(tmp_path: Path) -> None:
+    """Cut short or scribbled over anywhere, the measuring says it cannot read the file (the reader then says what
+    is wrong with it); it never fails in a way of its own."""
+    import random
+
+    from hotline_desk.excel import biff
+
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("清单")
+    for row in range(300):
+        sheet.write(row, 0, f"第{row}件" + "水" * (row * 37 % 9000))
+    book.save(str(tmp_path / "清单.xls"))
+    data = (tmp_path / "清单.xls").read_bytes()
+    assert biff.expanded_text(data) > 0
+    chance = random.Random(7)
+    for _ in range(300):
+        damaged = bytearray(data[:chance.randrange(len(data))] if chance.random() < 0.3 else data)
+        for _ in range(chance.randrange(1, 20)):
+            damaged[chance.randrange(len(damaged))] = chance.randrange(256)
+        with contextlib.suppress(biff.NotReadable):
+            assert biff.expanded_text(bytes(damaged)) >= 0

@@ -16,11 +16,12 @@ import python_calamine as calamine
 
 from hotline_desk import live_files
 from hotline_desk.errors import HotlineError, os_reason
+from hotline_desk.excel import biff
 
 MAX_ROWS = 50_000
 MAX_UNCOMPRESSED = 300 * 1024 * 1024  # a real 50,000-row workbook unpacks to far less
 MAX_RATIO = 200  # an XML or zip bomb compresses far better than any real sheet
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+OLE_MAGIC = biff.OLE_MAGIC
 ENCRYPTED_MARK = "EncryptionInfo".encode("utf-16-le")
 
 
@@ -323,6 +324,25 @@ def _check_container(path: Path, head: bytes) -> None:
         raise ImportFileError(f"“{path.name}”解压后异常巨大，可能是恶意构造的文件，已拒绝导入。")
 
 
+def _too_much_text(name: str, where: str, size: int) -> ImportFileError:
+    return ImportFileError(f"“{name}”{where}中许多格引用同样的长文字，读取时要展开成约 {size // 2**20:,} MB 的文字，"
+                           "可能是恶意构造的文件，已拒绝导入。真实的台账不会这样；如确是本单位的文件，"
+                           "请在 Excel 中核对后另存，再导入。")
+
+
+def _refuse_expanding_xls(path: Path, data: bytes) -> None:
+    """An .xls whose cells name long shared texts over and over (see ``biff``); one whose records cannot be walked
+    is left to the reader, which says what is wrong with it."""
+    if not data.startswith(OLE_MAGIC):
+        return
+    try:
+        size = biff.expanded_text(data)
+    except biff.NotReadable:
+        return
+    if size > MAX_EXPANDED_TEXT:
+        raise _too_much_text(path.name, "", size)
+
+
 def read_workbook(path: Path) -> WorkbookData:
     """Every sheet's cell values; dates come back as datetimes where Excel stored them as dates."""
     if path.name.startswith("~$"):
@@ -341,6 +361,7 @@ def read_workbook(path: Path) -> WorkbookData:
     if not data:
         raise ImportFileError(f"“{path.name}”是空文件。")
     _check_container(path, data[:8])
+    _refuse_expanding_xls(path, data)
     try:
         # From the bytes, not the path: the format is told by the content, so an .xlsx saved with an .xls name
         # (or the other way round, as units rename files) is read as what it is.
@@ -354,10 +375,7 @@ def read_workbook(path: Path) -> WorkbookData:
                     f"“{path.name}”的工作表“{meta.name}”在 {far} 格有内容，离表格的其他内容很远：整张表要按一个极大的"
                     f"区域读取，已拒绝导入。请在 Excel 中选中 {far} 格所在的多余行和列，删除后保存，再导入。")
             if text := facts.too_much_text.get(meta.name) or facts.too_much_text.get(""):
-                raise ImportFileError(
-                    f"“{path.name}”的工作表“{meta.name}”中许多格引用同样的长文字，读取时要展开成约 "
-                    f"{text // 2**20:,} MB 的文字，可能是恶意构造的文件，已拒绝导入。"
-                    "真实的台账不会这样；如确是本单位的文件，请在 Excel 中核对后另存，再导入。")
+                raise _too_much_text(path.name, f"的工作表“{meta.name}”", text)
             sheet = book.get_sheet_by_name(meta.name)
             rows = sheet.to_python(skip_empty_area=False, nrows=MAX_ROWS + 30)
             merged = list(sheet.merged_cell_ranges or [])
