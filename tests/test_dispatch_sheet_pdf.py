@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import re
 import subprocess
 from datetime import datetime
 from pathlib import Path
+
+import pytest
 
 from hotline_desk.db import Database
 from hotline_desk.services.cases import workflow as wf
@@ -73,6 +76,60 @@ def test_a_long_complaint_on_the_paper_sheet_reads_from_the_left(db: Database, p
     starts = [float(x) for x, body in lines if any(piece in "".join(re.findall(r">([^<]*)</word>", body))
                                                      for piece in (words[:6], words[30:36], words[-4:]))]
     assert len(starts) >= 2 and max(starts) - min(starts) < 1, starts
+
+
+def test_every_page_a_long_complaint_runs_over_names_its_case(db: Database, people: People, clock: FakeClock,
+                                                               tmp_path: Path) -> None:
+    """A 5,500-character complaint ran over 14 pages, its number on the first only: a unit's clerk holding page 9
+    could not tell whose it was. Each page now names the case, and the words are all there, once, in order."""
+    import pdfplumber
+
+    sentences = [f"第{i}句：小区北门外排水管道破裂，污水漫溢到人行道上，居民出行困难。" for i in range(1, 181)]
+    clock.set(datetime(2022, 7, 5, 9, 0))
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s, content="".join(sentences)), clock=clock).id
+        short = register_case(s, people.operator, draft(s, content="路灯不亮"), clock=clock).id
+        for each in (case_id, short):
+            wf.approve(s, people.supervisor, each, clock=clock)
+        paths = export_dispatch(s, None, tmp_path, pdf=True, clock=clock)
+        number = case_view(s, case_id).number
+    pdf = next(p for p in paths if p.suffix == ".pdf")
+    request = []
+    with pdfplumber.open(pdf) as document:
+        assert len(document.pages) > 5
+        for page in document.pages:
+            edges = sorted({round(e["x0"]) for e in page.edges if e["orientation"] == "v"})
+            first = "".join((page.crop((edges[0], 0, edges[1], page.height)).extract_text() or "").split())
+            words = "".join((page.crop((edges[2], 0, edges[3], page.height)).extract_text() or "").split())
+            request.append(words.replace("诉求内容", ""))  # its header, printed again on each page
+            if "第" in words:  # a page holding some of it
+                assert number in first, (page.page_number, first)
+    text = "".join(request)
+    assert [int(n) for n in re.findall(r"第(\d+)句", text)] == list(range(1, 181))
+    assert text.count("污水漫溢到人行道上") == 180 and "路灯不亮" in text
+
+
+def test_a_part_taller_than_a_page_after_all_is_split_in_it_not_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lines may wrap more than counted: the table is then built again letting such a part split where the page ends,
+    rather than the export failing."""
+    import pdfplumber
+
+    from hotline_desk.reports import bulletin_pdf
+    from hotline_desk.reports.document import Table
+    from hotline_desk.reports.fonts import find_fonts
+    from hotline_desk.reports.table_pdf import build_tables
+
+    monkeypatch.setattr(bulletin_pdf, "PART_LINES", 90)  # parts far taller than any page
+    text = "".join(f"第{i}句，污水漫溢。" for i in range(1, 401))
+    table = Table("交办单", ("工单编号", "诉求内容"), [("RZ2207-00001", text)], col_widths_mm=(32, 66))
+    pdf = build_tables([table], find_fonts(), "交办单", wide=True)
+    parts = []
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        for page in document.pages:  # the request's column alone, without its header printed on each page
+            edges = sorted({round(e["x0"]) for e in page.edges if e["orientation"] == "v"})
+            parts.append(page.crop((edges[1], 0, edges[2], page.height)).extract_text() or "")
+    read = "".join("".join(parts).split()).replace("诉求内容", "")
+    assert [int(n) for n in re.findall(r"第(\d+)句", read)] == list(range(1, 401))
 
 
 def _rendered(pdf: bytes, folder: Path, name: str) -> bytes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 
 from reportlab.graphics.charts.barcharts import HorizontalBarChart
 from reportlab.graphics.charts.piecharts import Pie
@@ -93,15 +94,19 @@ def _para(block: Para, st: Styles) -> Paragraph:
 RUNNING_TEXT = 24
 
 
-def grid_table(block: Table, st: Styles, *, compact: bool = False, split_rows: bool = False) -> Flowable:
-    """A ruled table; ``split_rows`` lets a row taller than a page (a long complaint) run on to the next page."""
+def grid_table(block: Table, st: Styles, *, compact: bool = False, split_rows: bool = False,
+               split_in_row: bool = False) -> Flowable:
+    """A ruled table; ``split_rows`` lets a row taller than a page (a long complaint) run on to the next page, in
+    parts that each name the row again (see ``in_parts``), each part kept whole on a page; ``split_in_row`` lets a
+    part still too tall for what is left of a page be split there (no part is then too tall for any page)."""
     widths = [w * mm for w in block.col_widths_mm] if block.col_widths_mm else None
     head, cell, text = (st.small_head, st.small_cell, st.small_text) if compact else (st.head_cell, st.cell,
                                                                                        st.text_cell)
+    rows = in_parts(block.rows, widths, text.fontSize) if split_rows and widths else block.rows
     data = [[Paragraph(drawable(h, head.fontName, st.fonts), head) for h in block.header]]
     data += [[Paragraph(drawable(c, (style := text if len(c) > RUNNING_TEXT else cell).fontName, st.fonts), style)
-              for c in row] for row in block.rows]
-    table = RLTable(data, colWidths=widths, repeatRows=1, hAlign="CENTER", splitInRow=1 if split_rows else 0)
+              for c in row] for row in rows]
+    table = RLTable(data, colWidths=widths, repeatRows=1, hAlign="CENTER", splitInRow=1 if split_in_row else 0)
     table.setStyle(TableStyle([
         # The cells hold paragraphs in their own fonts; without this the table still selects ReportLab's default
         # Helvetica for each cell, and the PDF declares a font that is neither used nor embedded.
@@ -115,6 +120,51 @@ def grid_table(block: Table, st: Styles, *, compact: bool = False, split_rows: b
         return table
     title = plain(block.title, st.table_title, st.fonts) if block.title else Spacer(1, 2 * mm)
     return KeepTogether([title, table, Spacer(1, 4 * mm)])
+
+
+# A part of a row that runs on over pages holds at most this many lines of its longest cell, so that each part fits
+# a page under the repeated header (A4 either way, in the compact type): the first under the title of the first page,
+# the others on a page of their own. The parts after the first name the row again.
+FIRST_PART_LINES, PART_LINES = 22, 27
+CONTINUED = "（续）"
+_BREAKS = "。！？；，、\n "
+
+
+def in_parts(rows: Sequence[Sequence[str]], widths: Sequence[float], font_size: float) -> list[list[str]]:
+    """The rows, each one whose text would run over a page cut into parts of a page's lines (at a punctuation mark
+    where one is near): a page holding only a part of a 5,000-character complaint said nothing of
+    whose it was. A later part repeats the first cell (the case's number) with ``CONTINUED``; the other short cells
+    are left empty there."""
+    per_line = [max(4, int((width - 12) / font_size)) for width in widths]  # 6 pt padding either side
+    parted: list[list[str]] = []
+    for row in rows:
+        pieces = [_pieces(text, per_line[i]) if i < len(per_line) else [text] for i, text in enumerate(row)]
+        parted.append([cell[0] for cell in pieces])
+        for k in range(1, max(len(cell) for cell in pieces)):
+            parted.append([f"{row[0]}{CONTINUED}", *(cell[k] if k < len(cell) else "" for cell in pieces[1:])])
+    return parted
+
+
+def _pieces(text: str, per_line: int) -> list[str]:
+    """``text`` in pieces of at most ``FIRST_PART_LINES``, then ``PART_LINES``, lines of ``per_line`` characters (a
+    line break ends a line)."""
+    pieces: list[str] = []
+    while (room := _fitting(text, per_line, PART_LINES if pieces else FIRST_PART_LINES)) < len(text):
+        cut = max(text.rfind(mark, room // 2, room) for mark in _BREAKS) + 1 or room
+        pieces.append(text[:cut])
+        text = text[cut:]
+    return [*pieces, text]
+
+
+def _fitting(text: str, per_line: int, most: int) -> int:
+    """How many of ``text``'s characters fill ``most`` lines (all of them when they fit)."""
+    lines = taken = 0
+    for line in text.split("\n"):
+        rows = max(1, -(-len(line) // per_line))
+        if lines + rows > most:
+            return max(1, taken + (most - lines) * per_line)
+        lines, taken = lines + rows, taken + len(line) + 1
+    return len(text)
 
 
 def _chart(block: Chart, st: Styles) -> Flowable:
