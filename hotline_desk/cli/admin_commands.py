@@ -330,8 +330,8 @@ def _print_what_the_restore_did(restored: backup.Restored) -> None:
               "备份文件本身未改动。")
     for undone in restored.undone:
         print(half_imports.undone_words(undone))
-    if restored.erased_again:
-        print(erasures.again_words(restored.erased_again, restored.erased_said))
+    if restored.erased_again.numbers:
+        print(erasures.again_words(restored.erased_again))
 
 
 def _restore_where_there_is_none(place: Path, source: Path, found: backup.Vacant, other_database: bool) -> int:

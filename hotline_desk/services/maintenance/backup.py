@@ -13,7 +13,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from urllib.request import pathname2url
@@ -95,8 +95,7 @@ class Restored:
 
     safety: BackupInfo
     undone: tuple[HalfImport, ...] = ()
-    erased_again: tuple[str, ...] = ()  # cases erased after the backup was made, erased again (see ``erasures``)
-    erased_said: tuple[str, ...] = ()  # what erasing them again said (a bulletin that chose one as a 典型案例)
+    erased_again: erasures.ErasedAgain = field(default_factory=erasures.ErasedAgain)  # erased after it was made
     upgraded_from: str = ""  # the revision of a backup an earlier version made, upgraded in what replaced the database
 
 
@@ -510,13 +509,13 @@ def _why_unreadable(exc: sqlite3.DatabaseError) -> str:
 
 
 def _prepare_candidate(copy: Path, name: str, now: datetime, erased: Erasures | None = None
-                       ) -> tuple[tuple[HalfImport, ...], tuple[list[str], list[str]]]:
+                       ) -> tuple[tuple[HalfImport, ...], erasures.ErasedAgain]:
     """Make ``copy`` of the backup ``name`` what the restored database is to be, and verify it whole: an import the
     backup caught half written (another station was importing) is undone first, audited, as the next opening of the
     database would undo it, so the restore gives the state before that import; then the current database's
     ``erased`` cases (with who restores) are erased again. Returns the imports undone and the cases erased again."""
     candidate = Database(sqlite_url(copy))
-    again: tuple[list[str], list[str]] = ([], [])
+    again = erasures.ErasedAgain()
     try:
         with candidate.reader() as session:  # before anything is written in it: a planted trigger would run
             found = differences(session)
@@ -619,7 +618,7 @@ def restore(db_path: Path, source: Path, *, keep: int, now: datetime, other_data
         if belongs_to(source, db_path):
             given = erased or Erasures([], None)
             ours = Erasures(erasures.merged(given.cases, erasures.logged(db_path)), given.username)
-        undone, (again, said) = _prepare_candidate(tmp, source.name, now, ours)
+        undone, again = _prepare_candidate(tmp, source.name, now, ours)
         _check_origin(db_path, source, other_database)
         safety = _replace(db_path, tmp, keep=keep, now=now, folder=folder)
     finally:
@@ -627,8 +626,7 @@ def restore(db_path: Path, source: Path, *, keep: int, now: datetime, other_data
             Path(f"{tmp}{leftover}").unlink(missing_ok=True)
         anchors.log_path_for_file(tmp).unlink(missing_ok=True)  # what erasing again in the copy noted beside it
     anchors.log_restore(db_path, _anchor_of(db_path), f"从 {source.name} 恢复", now)
-    return Restored(safety or BackupInfo(db_path, now), undone, tuple(again), tuple(said),
-                    revision if revision != head_revision() else "")
+    return Restored(safety or BackupInfo(db_path, now), undone, again, revision if revision != head_revision() else "")
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,6 @@ backup, a later case may be given a number an erased one had."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -61,17 +60,23 @@ def merged(*sources: list[Erasure]) -> list[Erasure]:
     return list(seen.values())
 
 
-def take_again(candidate: Database, erased: list[Erasure], username: str | None, now: datetime
-               ) -> tuple[list[str], list[str]]:
+@dataclass(frozen=True)
+class ErasedAgain:
+    """What a restore erased again: the cases' numbers, and what the erasures said (a 典型案例's bulletin)."""
+
+    numbers: tuple[str, ...] = ()
+    said: tuple[str, ...] = ()
+
+
+def take_again(candidate: Database, erased: list[Erasure], username: str | None, now: datetime) -> ErasedAgain:
     """Erase again, in the database about to replace the current one (a backup's copy), the cases that were erased;
     one the copy holds not yet voided is voided first, as it was. Taken as ``username`` (who restores), or where
     nobody signed in (a damaged file) as the admin who erased it. A case the copy does not hold (registered after it
     was made), or holds under the number but registered otherwise (another case), is left alone.
 
-    Returns the numbers erased again, and what the erasures said (the bulletins that chose a case as a 典型案例).
     Raises DatabaseError when the copy has no active admin to take them (nothing is changed)."""
     if not erased:
-        return [], []
+        return ErasedAgain()
     again: list[str] = []
     said: list[str] = []
     with candidate.session() as session:
@@ -94,7 +99,7 @@ def take_again(candidate: Database, erased: list[Erasure], username: str | None,
             view = workflow.erase_personal_data(session, actor, case_id, reason, clock=lambda: now)
             again.append(erasure.number)
             said += [line for line in view.notice.splitlines() if line]
-    return again, said
+    return ErasedAgain(tuple(again), tuple(said))
 
 
 def _taker(session: Session, username: str | None, erasure: Erasure, count: int) -> Actor:
@@ -113,7 +118,8 @@ def _taker(session: Session, username: str | None, erasure: Erasure, count: int)
                         "请以备份中已有的管理员账户登录后再恢复。")
 
 
-def again_words(numbers: Sequence[str], said: Sequence[str] = ()) -> str:
+def again_words(again: ErasedAgain) -> str:
+    numbers = again.numbers
     shown = "、".join(numbers[:10]) + (f"等 {len(numbers)} 件" if len(numbers) > 10 else "")
     return "\n".join([f"备份做成之后，有 {len(numbers)} 件工单删除了个人信息（{shown}）：恢复后已在其中重新作废并删除，"
-                      "记入办理历史和审计。", *dict.fromkeys(said)])
+                      "记入办理历史和审计。", *dict.fromkeys(again.said)])
