@@ -641,10 +641,6 @@ def migrate(db: Database, after_upgrade: AfterUpgrade | None = None, *, keep_cop
                             "请让管理员给予写入权限后打开一次（升级自动完成，数据不丢失）。")
     if db.path is not None and current is not None and keep_copy:
         db.engine.dispose()  # this process's own pooled connections would count as other stations (_hold_alone)
-        # Said first: a large file takes minutes, which would otherwise pass in silence and be taken for a hang.
-        size = db.path.stat().st_size / 2**20
-        log.warning("正在把数据库 %s 从版本 %s 升级到本版本的格式：先在它旁边另存一份完整的副本，再转换（文件 %s MB，"
-                    "大的文件需要几分钟）。请不要中断……", db.display_name, current, f"{size:,.0f}")
     try:
         _upgrade(db, current, after_upgrade, keep_copy=keep_copy)
     except BaseException:
@@ -670,6 +666,10 @@ def _upgrade(db: Database, current: str | None, after_upgrade: AfterUpgrade | No
                 if held:
                     assert db.path is not None and current is not None
                     _hold_alone(raw, db.display_name)
+                    # Said once it can go ahead: a large file takes minutes, which would pass in silence.
+                    log.warning("正在把数据库 %s 从版本 %s 升级到本版本的格式：先在它旁边另存一份完整的副本，再转换"
+                                "（文件 %s MB，大的文件需要几分钟）。请不要中断……", db.display_name, current,
+                                f"{db.path.stat().st_size / 2**20:,.0f}")
                     db.copy_before_upgrade = _copy_before_upgrade(db.path, current, raw)
                 _apply_migrations(conn, db, current, after_upgrade)
                 if raw is not None and (broken := raw.execute("PRAGMA foreign_key_check").fetchall()):

@@ -114,11 +114,14 @@ def test_restore_refuses_a_bad_file_and_leaves_the_database_alone(db: Database, 
         assert _digest(db_path) == before
 
 
+@pytest.mark.parametrize("revision", ["0015", "0012"])
 def test_a_backup_an_earlier_version_made_is_restored_upgraded(db: Database, db_path: Path, people: People,
-                                                                tmp_path: Path,
-                                                                capsys: pytest.CaptureFixture[str]) -> None:
+                                                                tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                                revision: str) -> None:
     """After the office upgraded, every backup it had was refused (须先另存一份、打开一次、加 --other-database, which
-    also turned off the check that the backup is this database's)."""
+    also turned off the check that the backup is this database's). One made since the trail records everything is
+    restored as it is; one made before needs baseline records that would vouch for whatever was changed in the file
+    (a clerk's role made admin, a reply rewritten), and is restored only when the admin says so."""
     from sqlalchemy import select
 
     from hotline_desk.models import Case
@@ -130,14 +133,21 @@ def test_a_backup_an_earlier_version_made_is_restored_upgraded(db: Database, db_
         give_passwords(s)
         register_case(s, people.operator, draft(s, content="备份之前登记的"), clock=lambda: datetime(2022, 7, 5, 9))
     made = backup.backup(db_path, tmp_path / "b", keep=3, now=datetime(2022, 7, 5, 10))
-    _as_version_0012_made_it(db_path, made.path)
+    _as_made_by(db_path, made.path, revision)
     with db.session() as s:
         register_case(s, people.operator, draft(s, content="备份之后登记的"), clock=lambda: datetime(2022, 7, 5, 11))
     db.dispose()
-    assert cli_as(["--db", str(db_path), "restore", str(made.path)]) == 0
+    if revision < audit.LAST_TRAIL_CHANGE:
+        before = _digest(db_path)
+        assert cli_as(["--db", str(db_path), "restore", str(made.path)]) == 2
+        err = capsys.readouterr().err
+        assert f"由较早的版本做成（数据库版本 {revision}）" in err and "请加 --other-database" in err
+        assert _digest(db_path) == before
+    assert cli_as(["--db", str(db_path), "restore", str(made.path),
+                   *(["--other-database"] if revision < audit.LAST_TRAIL_CHANGE else [])]) == 0
     said = capsys.readouterr()
-    assert ("备份由较旧版本的本软件做成（数据库版本 0012），恢复的数据库已升级到本版本的格式；备份文件本身未改动。"
-            in said.out)
+    assert (f"备份由较旧版本的本软件做成（数据库版本 {revision}），恢复的数据库已升级到本版本的格式；"
+            "备份文件本身未改动。") in said.out
     restored = open_database(str(db_path))
     try:
         assert restored.copy_before_upgrade is None and schema_revision(restored) == head_revision()
@@ -147,25 +157,27 @@ def test_a_backup_an_earlier_version_made_is_restored_upgraded(db: Database, db_
     finally:
         restored.dispose()
     with sqlite3.connect(made.path) as conn:
-        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0012",)]
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [(revision,)]
     conn.close()
     assert not [p.name for p in db_path.parent.iterdir() if "升级前备份" in p.name or p.name.startswith(".restore")]
 
 
-def _as_version_0012_made_it(db_path: Path, made: Path, *, anchored: bool = True) -> None:
-    """The backup as version 0012 of the program would have made it: its file in that format, its manifest and the
-    anchor log's line for it naming that version (``anchored``: else the log keeps what this version wrote)."""
+def _as_made_by(db_path: Path, made: Path, revision: str, *, anchored: bool = True) -> None:
+    """The backup as an earlier version of the program would have made it: its file in that format (0012: as version
+    0012 left it; 0015: the last format but one, which the last migration only adds to), no manifest, and the anchor
+    log's line for it naming that version (``anchored``; else the log keeps what this version wrote)."""
     from hotline_desk.services.accounts import anchors
     from tests.test_anchors import BACK_TO_0012
 
     backup.manifest_path(made).unlink()
     with sqlite3.connect(made) as conn:
-        for statement in BACK_TO_0012:
+        for statement in BACK_TO_0012 if revision == "0012" else ():
             conn.execute(statement)
+        conn.execute("UPDATE alembic_version SET version_num = ?", (revision,))
     conn.close()
     if anchored:
         log = anchors.log_path_for_file(db_path)
-        log.write_text(log.read_text(encoding="utf-8").replace(f"-{head_revision()}", "-0012"), encoding="utf-8")
+        log.write_text(log.read_text(encoding="utf-8").replace(f"-{head_revision()}", f"-{revision}"), encoding="utf-8")
 
 
 def test_a_backup_whose_version_record_was_set_back_is_not_restored(db: Database, db_path: Path, people: People,
@@ -182,7 +194,7 @@ def test_a_backup_whose_version_record_was_set_back_is_not_restored(db: Database
     with sqlite3.connect(made.path) as conn:
         conn.execute("UPDATE cases SET content = '改过的内容'")
     conn.close()
-    _as_version_0012_made_it(db_path, made.path, anchored=False)  # the log still says this version anchored it
+    _as_made_by(db_path, made.path, "0012", anchored=False)  # the log still says this version anchored it
     db.dispose()
     before = _digest(db_path)
     assert cli_as(["--db", str(db_path), "restore", str(made.path)]) == 2

@@ -111,6 +111,25 @@ def test_a_backup_is_restored_on_a_new_computer_where_there_is_no_database(
     assert code != 0 and not (tmp_path / "elsewhere.sqlite3").exists()
 
 
+def test_a_database_file_removed_with_its_anchor_log_left_beside_it_is_restored_into_its_place(
+        office: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The file (and its logs) gone, the anchor log still there: the restore failed as an unexpected error."""
+    from hotline_desk.services.accounts import anchors
+
+    code, out, err = run(capsys, office, "backup")
+    assert code == 0, err
+    made = Path(out.split("已备份到 ", 1)[1].split("（", 1)[0])
+    assert office.path is not None and anchors.log_path_for_file(office.path).exists()
+    office.dispose()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{office.path}{suffix}").unlink(missing_ok=True)
+    monkeypatch.delenv("HOTLINE_DESK_PASSWORD", raising=False)
+    code, out, err = run(capsys, str(office.path), "restore", str(made))
+    assert code == 0, err
+    assert "旁边的锚点记录文件表明这里原有数据库" in out and f"已从 {made.name} 恢复到这里" in out
+    assert "Traceback" not in err and office.path.exists()
+
+
 def test_a_first_start_left_unfinished_or_a_damaged_file_is_restored_over_without_a_login(
         office: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
         read_only_folder: Path) -> None:

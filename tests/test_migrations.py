@@ -137,8 +137,10 @@ def test_an_upgrade_that_cannot_keep_a_copy_first_changes_nothing(tmp_path: Path
     assert not list(tmp_path.glob("*升级前备份*"))
 
 
-def test_an_upgrade_while_an_older_program_has_the_file_open_is_refused(tmp_path: Path) -> None:
-    """An older version's window would go on writing rows of the old format into the upgraded file."""
+def test_an_upgrade_while_an_older_program_has_the_file_open_is_refused(tmp_path: Path,
+                                                                        caplog: pytest.LogCaptureFixture) -> None:
+    """An older version's window would go on writing rows of the old format into the upgraded file. The upgrade is
+    not said to be starting (it does not)."""
     path = tmp_path / "old.sqlite3"
     _file_at(path, "0001")
     older = sqlite3.connect(path)  # an older program's window, open on the file (as SQLite opens it: WAL)
@@ -148,6 +150,7 @@ def test_an_upgrade_while_an_older_program_has_the_file_open_is_refused(tmp_path
         with pytest.raises(DatabaseError, match=r"正被其他窗口或工作站打开（多半是还没有更新的旧版本程序）.*未被升级"):
             open_database(str(path))
         assert older.execute("SELECT version_num FROM alembic_version").fetchall() == [("0001",)]
+        assert not [r for r in caplog.records if "正在把数据库" in r.getMessage()]
         older.execute("INSERT INTO channels (name, upper, display_order, active) VALUES ('来信', 0, 9, 1)")
         older.commit()  # it still works on the file as it was
     finally:
@@ -296,7 +299,7 @@ def test_a_disk_filling_up_during_the_upgrade_is_named_as_such(tmp_path: Path,
     path = tmp_path / "old.sqlite3"
     _file_at(path, "0001")
 
-    def disk_full(*_args: object) -> None:
+    def disk_full(*_args: object, **_kwargs: object) -> None:
         raise sqlite3.OperationalError("database or disk is full")
 
     monkeypatch.setattr(dbmodule, "_upgrade", disk_full)

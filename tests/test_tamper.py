@@ -97,6 +97,13 @@ TAMPERING = {
     "添加的触发器": ("CREATE TRIGGER zz_keep AFTER UPDATE OF content ON cases BEGIN SELECT 1; END",
                "数据库中有本软件没有建立的触发器“zz_keep”"),
     "添加的表": ("CREATE TABLE zz_keep (number TEXT, caller TEXT)", "数据库中有本软件没有建立的表“zz_keep”"),
+    "改写的索引": (("DROP INDEX ix_cases_phone", "CREATE INDEX ix_cases_phone ON cases (phone, json(phone))"),
+              "索引“ix_cases_phone”与本软件建立的不同"),
+    "多出的列": ("ALTER TABLE cases ADD COLUMN kept TEXT DEFAULT ''", "表“cases”与本软件建立的不同"),
+    # writable_schema lets a trigger take a name of SQLite's own: it is compared all the same.
+    "以 sqlite_ 起名的触发器": (("PRAGMA writable_schema = ON",
+                          "CREATE TRIGGER sqlite_keep BEFORE UPDATE ON cases BEGIN SELECT 1; END"),
+                         "数据库中有本软件没有建立的触发器“sqlite_keep”"),
     "删除的触发器": (f"DROP TRIGGER IF EXISTS {GUARD}", "数据库缺少本软件建立的触发器“case_events_append_only”"),
     "改写的触发器": ("CREATE TRIGGER case_events_append_only BEFORE UPDATE ON case_events BEGIN SELECT 1; END",
                "触发器“case_events_append_only”与本软件建立的不同"),
@@ -119,7 +126,7 @@ def test_the_demo_month_and_an_import_verify(office: Database, capsys: pytest.Ca
 def test_verify_reports_every_edit_behind_the_app(office: Database, what: str,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
     sql, found = TAMPERING[what]
-    behind_the_app(office, sql)
+    behind_the_app(office, *((sql,) if isinstance(sql, str) else sql))
     report = _check(office)
     assert any(found in problem for problem in report.problems), (what, report.problems[:5])
     assert main(["--db", office.url, "verify"]) == 1

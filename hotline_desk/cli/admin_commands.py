@@ -313,7 +313,10 @@ def cmd_restore(ctx: Context, args: argparse.Namespace) -> int:
     ctx.close()  # restore checks the file fully before anything is replaced
     try:
         restored = backup.restore(path, source, keep=keep, now=office_now(), other_database=args.other_database,
-                                  folder=folder, erased=erased)
+                                  folder=folder, erased=erased, trust_older=args.other_database)
+    except backup.OlderTrail as exc:
+        raise HotlineError(f"{exc.message}确要用它恢复时，请加 --other-database（恢复前仍会先备份当前数据库；"
+                           "恢复后请核对重要的工单和分数）。") from exc
     except backup.OtherDatabaseBackup as exc:
         raise HotlineError(f"{exc.message}确要用它替换当前数据库时，请加 --other-database"
                            "（恢复前仍会先备份当前数据库）。") from exc
@@ -344,6 +347,9 @@ def _restore_where_there_is_none(place: Path, source: Path, found: backup.Vacant
     except backup.UnknownForDamaged as exc:
         raise HotlineError(f"{exc.message}确是这个数据库的备份时，请加 --other-database 再恢复"
                            "（损坏的文件会改名保留）。") from exc
+    except backup.OlderTrail as exc:
+        raise HotlineError(f"{exc.message}确要用它恢复时，请加 --other-database（恢复后请核对重要的工单和分数）。"
+                           ) from exc
     aside = f"（{kept}）" if kept else ""
     print(f"{place} 处{found.words}{aside}：已从 {source.name} 恢复到这里。请用备份中的账户登录。")
     _print_what_the_restore_did(restored)

@@ -16,14 +16,27 @@ from sqlalchemy.orm import Session
 from hotline_desk.db import alembic_config
 
 _KINDS = {"table": "表", "index": "索引", "trigger": "触发器", "view": "视图"}
-_DEFINED = ("trigger", "view")  # what runs or answers in the file's name: its whole definition must be as built
+# SQLite's own: the indexes behind UNIQUE and PRIMARY KEY, AUTOINCREMENT's counters, ANALYZE's statistics. Any other
+# name beginning sqlite_ is compared like the rest (a trigger can be given one with writable_schema).
+_SQLITES_OWN = "name LIKE 'sqlite\\_autoindex\\_%' ESCAPE '\\' OR name IN ('sqlite_sequence', 'sqlite_stat1', " \
+               "'sqlite_stat2', 'sqlite_stat3', 'sqlite_stat4')"
 
 
 def _objects(conn: Connection) -> dict[tuple[str, str], str]:
-    """(kind, name) → its definition with blanks folded, for everything but SQLite's own objects."""
-    rows = conn.exec_driver_sql("SELECT type, name, sql FROM sqlite_master "
-                                "WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")
-    return {(kind, name): " ".join((sql or "").split()) for kind, name, sql in rows}
+    """(kind, name) → its definition: a table's columns and foreign keys (their text's order of constraints depends
+    on how the table was last rebuilt), anything else's SQL with blanks folded."""
+    rows = conn.exec_driver_sql(f"SELECT type, name, sql FROM sqlite_master WHERE NOT ({_SQLITES_OWN})").all()
+    return {(kind, name): _table(conn, name, sql or "") if kind == "table" else " ".join((sql or "").split())
+            for kind, name, sql in rows}
+
+
+def _table(conn: Connection, name: str, sql: str) -> str:
+    quoted = '"' + name.replace('"', '""') + '"'
+    if sql.upper().startswith("CREATE VIRTUAL TABLE"):
+        return " ".join(sql.split())
+    columns = sorted(tuple(map(str, row[1:])) for row in conn.exec_driver_sql(f"PRAGMA table_info({quoted})"))
+    keys = sorted(tuple(map(str, row[2:5])) for row in conn.exec_driver_sql(f"PRAGMA foreign_key_list({quoted})"))
+    return repr((columns, keys))
 
 
 @cache
@@ -71,7 +84,7 @@ def differences(session: Session) -> Differences:
     found, built = _objects(session.connection()), expected()
     return Differences(sorted(found.keys() - built.keys()), sorted(built.keys() - found.keys()),
                        [(kind, name) for kind, name in sorted(found.keys() & built.keys())
-                        if kind in _DEFINED and found[kind, name] != built[kind, name]])
+                        if found[kind, name] != built[kind, name]])
 
 
 def structure_problems(session: Session) -> list[str]:

@@ -35,7 +35,7 @@ from hotline_desk.db import (
 )
 from hotline_desk.errors import DatabaseError, os_reason
 from hotline_desk.services.accounts import anchors
-from hotline_desk.services.accounts.audit import ANCHOR_HASH_LENGTH, Anchor
+from hotline_desk.services.accounts.audit import ANCHOR_HASH_LENGTH, LAST_TRAIL_CHANGE, Anchor
 from hotline_desk.services.accounts.structure import differences
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.maintenance import erasures, half_imports
@@ -584,14 +584,24 @@ def exclusive(db_path: Path) -> Iterator[sqlite3.Connection | None]:
         conn.close()
 
 
+class OlderTrail(DatabaseError):
+    """A backup made before the audit trail recorded everything it records now: restored only when asked for."""
+
+    def __init__(self, source: Path, revision: str) -> None:
+        super().__init__(f"“{source.name}”由较早的版本做成（数据库版本 {revision}），那时的审计记录还不包括工单的"
+                         "登记内容、导入批次等：升级它要为这些写入“基线”记录，备份文件里被绕过本软件改过的内容因此"
+                         "无从核对。未恢复，当前数据库未改动。")
+
+
 def restore(db_path: Path, source: Path, *, keep: int, now: datetime, other_database: bool = False,
-            folder: Path | None = None, erased: Erasures | None = None) -> Restored:
+            folder: Path | None = None, erased: Erasures | None = None, trust_older: bool = False) -> Restored:
     """Check ``source`` fully, refuse while the database is in use, keep a backup of the current database, then copy
     ``source`` over it with the current file's permissions. A backup altered since its manifest was written is
     refused; so is one that is not this database's (``belongs_to``) unless ``other_database`` says the admin means
     it. The current database is first backed up into ``folder`` (the office's backup folder). An import the backup
     caught half written is undone in the copy that replaces the database, and the personal data the current one
-    had ``erased`` is erased again in it (see ``_prepare_candidate``)."""
+    had ``erased`` is erased again in it (see ``_prepare_candidate``). A backup an earlier version made is upgraded
+    in that copy; one made before the trail recorded everything (``OlderTrail``) only with ``trust_older``."""
     if source.resolve() == db_path.resolve():
         raise DatabaseError(f"“{source.name}”就是当前数据库本身，不能用它恢复自己。未恢复。")
     revision = _check_file(source)
@@ -611,6 +621,8 @@ def restore(db_path: Path, source: Path, *, keep: int, now: datetime, other_data
             raise DatabaseError(f"恢复失败：{_reason(exc, db_path)}。当前数据库未改动。") from exc
         if revision != head_revision():
             _refuse_set_back(db_path, source, revision)
+            if revision < LAST_TRAIL_CHANGE and not trust_older:
+                raise OlderTrail(source, revision)
             _upgrade_copy(tmp, source.name, revision)
         # What is verified is what replaces the database; another database's cases are not these, whatever their
         # numbers.
@@ -699,7 +711,7 @@ def restore_into_vacant(place: Path, source: Path, found: Vacant, *, keep: int, 
         if place.exists() and place.stat().st_size == 0:
             place.unlink()  # an empty file: nothing in it
         left = [suffix for suffix in ("-wal", "-shm", "") if Path(f"{place}{suffix}").exists()]
-        if found.damaged or (left and not place.exists()):
+        if left and (found.damaged or not place.exists()):  # nothing left at all (a file removed): nothing kept
             aside = place.with_name(f"{place.name}.{'损坏' if found.damaged else '遗留'}-{now:%Y%m%d-%H%M%S}")
             for suffix in left:
                 os.replace(f"{place}{suffix}", f"{aside}{suffix}")
@@ -708,7 +720,7 @@ def restore_into_vacant(place: Path, source: Path, found: Vacant, *, keep: int, 
     except OSError as exc:
         raise DatabaseError(f"恢复失败：不能在 {place.parent} 中写入（{os_reason(exc)}）。请换一个可写的位置。"
                             ) from exc
-    return restore(place, source, keep=keep, now=now, other_database=True), kept
+    return restore(place, source, keep=keep, now=now, other_database=True, trust_older=other_database), kept
 
 
 def _check_origin(db_path: Path, source: Path, other_database: bool) -> None:
