@@ -8,7 +8,7 @@ import re
 import zipfile
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -92,7 +92,7 @@ class _XmlFacts:
     hidden: dict[str, frozenset[int]] = field(default_factory=dict)  # hidden columns, from 0
     hidden_rows: dict[str, frozenset[int]] = field(default_factory=dict)  # hidden rows, from 0
     too_far: dict[str, str] = field(default_factory=dict)  # the cell that makes the sheet too large to read
-    too_much_text: dict[str, int] = field(default_factory=dict)  # bytes of text a sheet's cells would come to
+    expanded_text: int = 0  # bytes of text the sheets' shared-string cells come to, where that could be too much
 
 
 def _sheet_xml_facts(data: bytes) -> _XmlFacts:
@@ -103,20 +103,26 @@ def _sheet_xml_facts(data: bytes) -> _XmlFacts:
         names = set(archive.namelist())
         sheets = _sheet_files(archive, names)
         shared = _SharedStrings(archive, names)
-        for name in names:
-            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
-                xml = archive.read(name)
-                sheet = sheets.get(name, "")
-                if b"<f" in xml and (cells := [m.decode() for m in UNSAVED_FORMULA.findall(xml)]):
-                    facts.unsaved.setdefault(sheet, []).extend(cells)
-                if columns := _hidden_columns(xml):
-                    facts.hidden[sheet] = columns
-                if rows := _hidden_rows(xml):
-                    facts.hidden_rows[sheet] = rows
-                if far := _too_far(xml):
-                    facts.too_far[sheet] = far
-                if (text := shared.expanded(xml)) > MAX_EXPANDED_TEXT:
-                    facts.too_much_text[sheet] = text
+        # The parts the workbook names as its sheets, wherever they are, and any under xl/worksheets/.
+        parts = sorted({name for name in names if name.startswith("xl/worksheets/") and name.endswith(".xml")}
+                       | (set(sheets) & names))
+        values: dict[str, int] = {}
+        for name in parts:
+            xml = archive.read(name)
+            sheet = sheets.get(name, "")
+            if b"<f" in xml and (cells := [m.decode() for m in UNSAVED_FORMULA.findall(xml)]):
+                facts.unsaved.setdefault(sheet, []).extend(cells)
+            if columns := _hidden_columns(xml):
+                facts.hidden[sheet] = columns
+            if rows := _hidden_rows(xml):
+                facts.hidden_rows[sheet] = rows
+            if far := _too_far(xml):
+                facts.too_far[sheet] = far
+            values[name] = _values_at_most(xml)
+        # Every sheet is read: what they come to together counts, measured closely only when it could be too much.
+        if shared.longest() * sum(values.values()) > MAX_EXPANDED_TEXT:
+            text = sum(shared.expanded(archive.read(name)) for name, count in values.items() if count)
+            return replace(facts, expanded_text=text)
     return facts
 
 
@@ -124,41 +130,51 @@ def _sheet_xml_facts(data: bytes) -> _XmlFacts:
 # whose thousands of cells all name one string of 32,767 characters asks for gigabytes (a file of 99 KB took 8.5 GB
 # and killed the reader). A real register of 50,000 rows unpacks to far less than this.
 MAX_EXPANDED_TEXT = MAX_UNCOMPRESSED
-SHARED_CELL = re.compile(rb't="s"[^>]*>\s*<(?:\w+:)?v>([0-9]{1,9})<')
-STRING_START = re.compile(rb"<(?:\w+:)?si[ >]")
+STRING_START = re.compile(rb"<(?:[\w.-]+:)?si[\s>]")
+# A cell's value, whatever its tag's prefix and attributes: the number of a shared string, or else anything.
+VALUE = re.compile(rb"<(?:[\w.-]+:)?v\b[^>]*>([^<]*)(<!\[CDATA\[)?")
+
+
+def _values_at_most(xml: bytes) -> int:
+    """At least as many as the sheet's cell values (each <v> ends in v>; a few other words may too)."""
+    return xml.count(b"v>") + xml.count(b"v ")
 
 
 class _SharedStrings:
-    """The workbook's shared strings, measured only as far as a sheet needs: most sheets are cleared by a count."""
+    """The workbook's shared strings (where the reader takes them: xl/sharedStrings.xml), each one's size in the
+    file's bytes, which its text once read cannot exceed; measured only when a workbook could come to too much."""
 
     def __init__(self, archive: zipfile.ZipFile, names: set[str]) -> None:
-        part = _shared_part(archive, names)
-        self._xml = archive.read(part) if part else b""
+        self._xml = archive.read(SHARED_STRINGS) if SHARED_STRINGS in names else b""
         self._sizes: list[int] | None = None
 
-    def expanded(self, sheet_xml: bytes) -> int:
-        """About how many bytes of text the sheet's shared-string cells come to (0 where that cannot be much)."""
-        refs = sheet_xml.count(b't="s"') if self._xml else 0
-        if refs * len(self._xml) <= MAX_EXPANDED_TEXT:
-            return 0
+    def sizes(self) -> list[int]:
         if self._sizes is None:
             starts = [m.start() for m in STRING_START.finditer(self._xml)]
-            self._sizes = [end - start for start, end in zip(starts, [*starts[1:], len(self._xml)], strict=True)]
-        if not self._sizes or refs * max(self._sizes) <= MAX_EXPANDED_TEXT:
-            return 0
-        sizes = self._sizes
-        return sum(sizes[i] for i in map(int, SHARED_CELL.findall(sheet_xml)) if i < len(sizes))
+            self._sizes = [end - start for start, end in zip(starts, [*starts[1:], len(self._xml)][:len(starts)],
+                                                              strict=True)]
+        return self._sizes
+
+    def longest(self) -> int:
+        return len(self._xml) and max(self.sizes(), default=0)
+
+    def expanded(self, sheet_xml: bytes) -> int:
+        """About how many bytes of text a sheet's values come to as shared strings. Each value is taken as the
+        number of one (a number cell's value too, which can only make it more); one written otherwise than in plain
+        digits (a character reference, CDATA) as the longest."""
+        sizes, longest = self.sizes(), self.longest()
+        total = 0
+        for value, cdata in VALUE.findall(sheet_xml):
+            number = value.strip()
+            if number.isdigit():
+                index = int(number)
+                total += sizes[index] if index < len(sizes) else 0
+            elif cdata or b"&" in number:
+                total += longest
+        return total
 
 
-def _shared_part(archive: zipfile.ZipFile, names: set[str]) -> str:
-    """The part holding the shared strings (xl/sharedStrings.xml, wherever the workbook's relationships put it)."""
-    if "xl/_rels/workbook.xml.rels" in names:
-        for tag in re.findall(rb"<Relationship\b[^>]*>", archive.read("xl/_rels/workbook.xml.rels")):
-            found = dict(ATTRIBUTES.findall(tag))
-            if found.get(b"Type", b"").endswith(b"/sharedStrings"):
-                part = _part(found.get(b"Target", b"").decode())
-                return part if part in names else ""
-    return "xl/sharedStrings.xml" if "xl/sharedStrings.xml" in names else ""
+SHARED_STRINGS = "xl/sharedStrings.xml"  # where python-calamine reads them, whatever the relationships say
 
 
 # A sheet is read as the rectangle from its first filled cell to its last, every cell of it held in memory: one
@@ -317,6 +333,7 @@ def _check_container(path: Path, head: bytes) -> None:
             infos = archive.infolist()
     except zipfile.BadZipFile as exc:
         raise ImportFileError(f"“{path.name}”已损坏或不完整（可能未下载完），请重新获取文件。") from exc
+    _refuse_other_zips(path, {i.filename for i in infos})
     total = sum(i.file_size for i in infos)
     packed = sum(i.compress_size for i in infos) or 1
     if total > MAX_UNCOMPRESSED or any(i.compress_size and i.file_size / i.compress_size > MAX_RATIO * 5
@@ -324,8 +341,21 @@ def _check_container(path: Path, head: bytes) -> None:
         raise ImportFileError(f"“{path.name}”解压后异常巨大，可能是恶意构造的文件，已拒绝导入。")
 
 
-def _too_much_text(name: str, where: str, size: int) -> ImportFileError:
-    return ImportFileError(f"“{name}”{where}中许多格引用同样的长文字，读取时要展开成约 {size // 2**20:,} MB 的文字，"
+def _refuse_other_zips(path: Path, names: set[str]) -> None:
+    """Only an .xlsx is read from a zip: the reader would take an OpenDocument (.ods) or binary (.xlsb) workbook too,
+    whose sheets the checks above do not measure (an .ods of 969 bytes asked for 9.7 GB)."""
+    if "xl/workbook.xml" in names:
+        return
+    save_as = "请在 Excel 或 WPS 中打开后另存为 .xlsx（Excel 工作簿）再导入。"
+    if "xl/workbook.bin" in names:
+        raise ImportFileError(f"“{path.name}”是 Excel 二进制工作簿（.xlsb），本软件只读 .xlsx 和 .xls：{save_as}")
+    if "content.xml" in names and "mimetype" in names:
+        raise ImportFileError(f"“{path.name}”是 OpenDocument 表格（.ods），本软件只读 .xlsx 和 .xls：{save_as}")
+    raise NotAWorkbook(f"“{path.name}”不是 Excel 工作簿（可能是改了扩展名的其他文件，如 Word 文档）。{save_as}")
+
+
+def _too_much_text(name: str, size: int) -> ImportFileError:
+    return ImportFileError(f"“{name}”中许多格引用同样的长文字，读取时要展开成约 {size // 2**20:,} MB 的文字，"
                            "可能是恶意构造的文件，已拒绝导入。真实的台账不会这样；如确是本单位的文件，"
                            "请在 Excel 中核对后另存，再导入。")
 
@@ -340,7 +370,7 @@ def _refuse_expanding_xls(path: Path, data: bytes) -> None:
     except biff.NotReadable:
         return
     if size > MAX_EXPANDED_TEXT:
-        raise _too_much_text(path.name, "", size)
+        raise _too_much_text(path.name, size)
 
 
 def read_workbook(path: Path) -> WorkbookData:
@@ -368,14 +398,14 @@ def read_workbook(path: Path) -> WorkbookData:
         book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         facts = _sheet_xml_facts(data)
         formulas, hidden, hidden_rows = facts.unsaved, facts.hidden, facts.hidden_rows
+        if facts.expanded_text > MAX_EXPANDED_TEXT:
+            raise _too_much_text(path.name, facts.expanded_text)
         sheets = []
         for meta in book.sheets_metadata:
             if far := facts.too_far.get(meta.name) or facts.too_far.get(""):  # "": a part not matched to a name
                 raise ImportFileError(
                     f"“{path.name}”的工作表“{meta.name}”在 {far} 格有内容，离表格的其他内容很远：整张表要按一个极大的"
                     f"区域读取，已拒绝导入。请在 Excel 中选中 {far} 格所在的多余行和列，删除后保存，再导入。")
-            if text := facts.too_much_text.get(meta.name) or facts.too_much_text.get(""):
-                raise _too_much_text(path.name, f"的工作表“{meta.name}”", text)
             sheet = book.get_sheet_by_name(meta.name)
             rows = sheet.to_python(skip_empty_area=False, nrows=MAX_ROWS + 30)
             merged = list(sheet.merged_cell_ranges or [])
