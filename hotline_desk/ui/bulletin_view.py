@@ -61,7 +61,7 @@ from hotline_desk.ui.feedback import read, read_or_warn
 from hotline_desk.ui.models import CASE_COLUMN_WIDTHS, CaseTableModel
 from hotline_desk.ui.month_box import MonthBox
 from hotline_desk.ui.operations import Operation, Task, show_refusal
-from hotline_desk.ui.widgets import DateBox, choose, fit_size, ok_cancel, save_first
+from hotline_desk.ui.widgets import DateBox, choose, fit_size, ok_cancel, run_modal, save_first
 from hotline_desk.ui.window_state import remember_columns, remember_splitter
 from hotline_desk.vocabulary import Permission, Role
 
@@ -467,7 +467,7 @@ class BulletinView(QWidget):
 
     def pick_case(self) -> None:
         dialog = CasePicker(self, self.ctx, self.month.currentText())
-        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.chosen is not None:
+        if run_modal(dialog) == QDialog.DialogCode.Accepted and dialog.chosen is not None:
             row = dialog.chosen
             # The start of the write-up, for the editor to go on with: who handled what.
             opening = f"{row.unit}承办的“{row.title}”问题，" if row.unit else f"群众反映的“{row.title}”问题，"
@@ -673,8 +673,7 @@ class BulletinView(QWidget):
             return
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         printer.setResolution(PRINT_DPI)
-        dialog = QPrintDialog(printer, self)
-        if dialog.exec() == QDialog.DialogCode.Accepted:
+        if run_modal(QPrintDialog(printer, self)) == QDialog.DialogCode.Accepted:
             self.print_to(printer)
 
     def print_to(self, printer: QPrinter) -> int:

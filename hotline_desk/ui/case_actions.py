@@ -258,33 +258,37 @@ def perform(parent: QWidget, ctx: UiContext, case_id: int, key: str, preset: dic
     notice = said or done_notice(action, situation.number)
     # The case as this screen saw it: a step taken meanwhile on another station is not overridden unseen.
     version = expected_version if expected_version is not None else situation.version
-    while True:
-        if dialog is not None and dialog.exec() != StepDialog.DialogCode.Accepted:
-            return False
-        # a step that needs nothing (审核交办) is done on the button press
-        payload = chosen.payload_from(dialog.values() if dialog is not None else preset or {})
-        when = (dialog.when() if dialog is not None else None) or at
-        if chosen.warning and not confirm_final(parent, chosen, situation.number):
-            return False
-        if not despite_final_month(parent, ctx, case_id, chosen, when or ctx.clock()):
+    try:
+        while True:
+            if dialog is not None and dialog.exec() != StepDialog.DialogCode.Accepted:
+                return False
+            # a step that needs nothing (审核交办) is done on the button press
+            payload = chosen.payload_from(dialog.values() if dialog is not None else preset or {})
+            when = (dialog.when() if dialog is not None else None) or at
+            if chosen.warning and not confirm_final(parent, chosen, situation.number):
+                return False
+            if not despite_final_month(parent, ctx, case_id, chosen, when or ctx.clock()):
+                if dialog is None:
+                    return False
+                continue  # its form opens again as typed: to give up there, or to take it after all
+            taken: list[Any] = []
+            done, elsewhere = attempt(parent, ctx, _taking(ctx, case_id, action, payload, version, when, taken), notice)
+            if done:
+                if action == Action.ERASE:  # a bulletin chose it as a 典型案例; another station was reading
+                    told = [taken[0].notice if taken else "", wf.erasure_kept_words(ctx.db.engine)]
+                    if any(told):
+                        QMessageBox.information(parent, chosen.label, "\n".join(text for text in told if text))
+                return True
+            if elsewhere:
+                again, version = _after_a_change_elsewhere(parent, ctx, chosen, case_id, elsewhere,
+                                                           again=dialog is not None)
+                if not again:
+                    return False
             if dialog is None:
                 return False
-            continue  # its form opens again as typed: to give up there, or to take it after all
-        taken: list[Any] = []
-        done, elsewhere = attempt(parent, ctx, _taking(ctx, case_id, action, payload, version, when, taken), notice)
-        if done:
-            if action == Action.ERASE:  # a bulletin chose it as a 典型案例; another station was reading
-                told = [taken[0].notice if taken else "", wf.erasure_kept_words(ctx.db.engine)]
-                if any(told):
-                    QMessageBox.information(parent, chosen.label, "\n".join(text for text in told if text))
-            return True
-        if elsewhere:
-            again, version = _after_a_change_elsewhere(parent, ctx, chosen, case_id, elsewhere,
-                                                       again=dialog is not None)
-            if not again:
-                return False
-        if dialog is None:
-            return False
+    finally:
+        if dialog is not None:  # the form is let go with the action (see ``run_modal``)
+            dialog.deleteLater()
 
 
 def step_dialog(parent: QWidget | None, ctx: UiContext, action: Action, situation: wf.Situation, now: datetime, *,

@@ -43,7 +43,7 @@ from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.drafts import entry_draft
 from hotline_desk.ui.entry_widgets import CallTimeEdit, ChoiceCombo, EnterMovesOn, RadioStop, close_popups
 from hotline_desk.ui.feedback import read
-from hotline_desk.ui.widgets import SearchCombo, confirm
+from hotline_desk.ui.widgets import SearchCombo, confirm, run_modal
 
 ERROR_STYLE = "color: #B00020; font-size: 11px;"
 ERROR_WIDTH = 230
@@ -325,7 +325,7 @@ class CaseEntryView(QWidget):
     def _open_earlier(self, item: QListWidgetItem) -> None:
         from hotline_desk.ui.case_list import CaseDetailDialog
 
-        CaseDetailDialog(self, self.ctx, int(item.data(Qt.ItemDataRole.UserRole))).exec()
+        run_modal(CaseDetailDialog(self, self.ctx, int(item.data(Qt.ItemDataRole.UserRole))))
 
     def values(self) -> dict[str, Any]:
         """The form as plain values (what the draft file keeps)."""

@@ -51,6 +51,7 @@ from hotline_desk.ui.widgets import (
     fit_size,
     keep_asking,
     reading_box,
+    run_modal,
 )
 from hotline_desk.ui.window_state import remember_columns
 from hotline_desk.vocabulary import EventKind
@@ -266,7 +267,7 @@ class CaseListView(QWidget):
     def import_cases(self) -> None:
         from hotline_desk.ui.import_wizard import ImportWizard
 
-        ImportWizard(self, self.ctx, "cases").exec()
+        run_modal(ImportWizard(self, self.ctx, "cases"))
 
     def export_cases(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "导出工单清单", str(Path.home() / "工单清单.xlsx"),
@@ -295,7 +296,7 @@ class CaseListView(QWidget):
             self.open_case(self.model.case_id(rows[0].row()))
 
     def open_case(self, case_id: int) -> None:
-        CaseDetailDialog(self, self.ctx, case_id).exec()
+        run_modal(CaseDetailDialog(self, self.ctx, case_id))
 
 
 CONTENT_LINES = 8  # lines of 诉求内容 the case's dialog shows before it scrolls

@@ -37,6 +37,7 @@ from hotline_desk.ui.home_view import OVERDUE_COLOUR, HomeView
 from hotline_desk.ui.login import ChangePasswordDialog
 from hotline_desk.ui.operations import Task, show_refusal
 from hotline_desk.ui.watcher import DatabaseWatcher
+from hotline_desk.ui.widgets import run_modal
 
 __all__ = ["NAV_ITEMS", "PAGES", "HomeView", "MainWindow", "default_factories", "fitting_geometry"]
 
@@ -261,7 +262,7 @@ class MainWindow(QMainWindow):
 
     def change_password(self) -> None:
         dialog = ChangePasswordDialog(self, self.ctx.db, self.ctx.actor, self.ctx.clock)
-        if dialog.exec() == QDialog.DialogCode.Accepted:
+        if run_modal(dialog) == QDialog.DialogCode.Accepted:
             self.ctx.actor = dialog.actor
             self.show_notice("密码已修改，下次登录请用新密码。")
 

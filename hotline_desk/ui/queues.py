@@ -52,7 +52,16 @@ from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read
 from hotline_desk.ui.models import Column, RowsModel
 from hotline_desk.ui.operations import Operation, show_refusal
-from hotline_desk.ui.widgets import NOTICE_STYLE, WARNING_STYLE, FieldSpec, FilterEdit, RowTable, ask, confirm
+from hotline_desk.ui.widgets import (
+    NOTICE_STYLE,
+    WARNING_STYLE,
+    FieldSpec,
+    FilterEdit,
+    RowTable,
+    ask,
+    confirm,
+    run_modal,
+)
 from hotline_desk.ui.window_state import remember_columns
 from hotline_desk.vocabulary import Action
 
@@ -368,7 +377,7 @@ class QueueTable(QWidget):
     def _open(self) -> None:
         rows = self.selected()
         if rows:
-            CaseDetailDialog(self, self.ctx, rows[0].id).exec()
+            run_modal(CaseDetailDialog(self, self.ctx, rows[0].id))
 
     def run(self, rows: list[QueueRow], call: Callable[[Session, QueueRow], object], said: str = "",
             undo: Callable[[], str | None] | None = None, minutes: int = 0, undo_question: str = "") -> bool:
@@ -665,7 +674,7 @@ class TrackingView(QueueTable):
     def import_replies(self) -> None:
         from hotline_desk.ui.import_wizard import ImportWizard
 
-        ImportWizard(self, self.ctx, "replies").exec()
+        run_modal(ImportWizard(self, self.ctx, "replies"))
 
     def _handler(self, key: str) -> Callable[[list[QueueRow]], None]:
         return lambda rows: self._one(rows, key)

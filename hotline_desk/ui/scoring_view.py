@@ -49,7 +49,7 @@ from hotline_desk.ui.feedback import read
 from hotline_desk.ui.models import Column, RowsModel
 from hotline_desk.ui.month_box import MonthBox
 from hotline_desk.ui.operations import Operation
-from hotline_desk.ui.widgets import FieldSpec, ask, fit_size
+from hotline_desk.ui.widgets import FieldSpec, ask, fit_size, run_modal
 from hotline_desk.ui.window_state import remember_columns, remember_fitted_columns
 
 RATE_COLUMNS = {3: "finish", 4: "response", 5: "satisfaction"}
@@ -309,7 +309,7 @@ class ScoringView(QWidget):
         heading = f"按统计截止 {as_of:%Y-%m-%d %H:%M} 时的办理情况计分；截止后的步骤不计入本月。"
         if self.shown is not None and self.shown.drift:
             heading += "\n本月简报已定稿：下列工单按现在的数据列出，与定稿的得分不同（见评分表上方的说明）。"
-        CasesBehindDialog(self, self.ctx, unit, details, key, heading).exec()
+        run_modal(CasesBehindDialog(self, self.ctx, unit, details, key, heading))
 
     def export(self, kind: str) -> None:
         month = self.month.currentText()
@@ -395,5 +395,5 @@ class CasesBehindDialog(QDialog):
     def open_case(self, case_id: int) -> None:
         from hotline_desk.ui.case_list import CaseDetailDialog
 
-        CaseDetailDialog(self, self.ctx, case_id).exec()
+        run_modal(CaseDetailDialog(self, self.ctx, case_id))
 

@@ -54,7 +54,17 @@ from hotline_desk.ui.feedback import read
 from hotline_desk.ui.models import Column, RowsModel
 from hotline_desk.ui.operations import Operation, show_refusal
 from hotline_desk.ui.reference_lists import ReferenceListsView
-from hotline_desk.ui.widgets import FieldSpec, GuardedDialog, ask, choose, confirm, ok_cancel, reading_box, save_first
+from hotline_desk.ui.widgets import (
+    FieldSpec,
+    GuardedDialog,
+    ask,
+    choose,
+    confirm,
+    ok_cancel,
+    reading_box,
+    run_modal,
+    save_first,
+)
 from hotline_desk.ui.window_state import remember_fitted_columns
 
 
@@ -480,8 +490,7 @@ class CalendarTab(QWidget):
                    changes=Change.REFERENCE | Change.CASES).notify(f"{day:%Y-%m-%d} 已恢复默认。").run_here()
 
     def bulk(self) -> None:
-        dialog = BulkDaysDialog(self, self.ctx)
-        dialog.exec()
+        run_modal(BulkDaysDialog(self, self.ctx))
 
 
 class BulkDaysDialog(GuardedDialog):
@@ -770,8 +779,7 @@ class BackupTab(QWidget):
         self.refresh()
 
     def change_connection(self) -> None:
-        dialog = ConnectionDialog(self, self.ctx.db.url)
-        if dialog.exec() == QDialog.DialogCode.Accepted:
+        if run_modal(ConnectionDialog(self, self.ctx.db.url)) == QDialog.DialogCode.Accepted:
             QMessageBox.information(self, "已保存", "新的数据库连接已保存，重新启动本程序后生效。")
 
     def refresh(self) -> None:
