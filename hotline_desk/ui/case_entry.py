@@ -39,11 +39,12 @@ from hotline_desk.services.cases.records import (
 from hotline_desk.services.cases.step_runner import month_notice
 from hotline_desk.services.clock import month_of
 from hotline_desk.services.office import reference
+from hotline_desk.ui.changes import Change, follow
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.drafts import entry_draft
 from hotline_desk.ui.entry_widgets import CallTimeEdit, ChoiceCombo, EnterMovesOn, RadioStop, close_popups
 from hotline_desk.ui.feedback import read
-from hotline_desk.ui.widgets import SearchCombo, confirm, run_modal
+from hotline_desk.ui.widgets import SearchCombo, confirm, refill, run_modal
 
 ERROR_STYLE = "color: #B00020; font-size: 11px;"
 ERROR_WIDTH = 230
@@ -84,6 +85,7 @@ class CaseEntryView(QWidget):
         self.errors: dict[str, QLabel] = {}
         self._build()
         self._load_choices()
+        self.reference_follower = follow(self, ctx.signals, Change.REFERENCE, self._reload_choices)
         self._shortcuts()
         self._restoring = False
         self.restore_draft()
@@ -242,17 +244,19 @@ class CaseEntryView(QWidget):
         self.errors[key] = label
         return holder
 
-    def _load_choices(self) -> None:
-        def fetch(s: Any) -> tuple[Any, ...]:
-            channels = [(c.name, c.id, False) for c in reference.list_channels(s, upper=False)]
-            channels += [(c.name + "（上级交办）", c.id, True) for c in reference.list_channels(s, upper=True)]
-            return (channels, [(u.name, u.id) for u in reference.list_units(s, "township")],
-                    [(a.name, a.id) for a in reference.list_appeal_types(s)],
-                    [(c.label, c.id) for c in reference.list_categories(s)],
-                    [(u.name, u.id) for u in reference.list_units(s)],
-                    reference.aliases_of(s, "unit"), reference.aliases_of(s, "category"))
+    @staticmethod
+    def _choices_fetch(s: Any) -> tuple[Any, ...]:
+        channels = [(c.name, c.id, False) for c in reference.list_channels(s, upper=False)]
+        channels += [(c.name + "（上级交办）", c.id, True) for c in reference.list_channels(s, upper=True)]
+        return (channels, [(u.name, u.id) for u in reference.list_units(s, "township")],
+                [(a.name, a.id) for a in reference.list_appeal_types(s)],
+                [(c.label, c.id) for c in reference.list_categories(s)],
+                [(u.name, u.id) for u in reference.list_units(s)],
+                reference.aliases_of(s, "unit"), reference.aliases_of(s, "category"))
 
-        channels, towns, types, categories, units, unit_aliases, category_aliases = read(self.ctx, fetch)
+    def _load_choices(self) -> None:
+        channels, towns, types, categories, units, unit_aliases, category_aliases = read(self.ctx,
+                                                                                         self._choices_fetch)
         self._upper_channels = {cid for _n, cid, upper in channels if upper}
         for name, cid, _upper in channels:
             self.channel.addItem(name, cid)
@@ -264,6 +268,19 @@ class CaseEntryView(QWidget):
         self.unit.set_items(units, unit_aliases)
         self.assist.set_items(units, unit_aliases)
         self.reset_fields()
+
+    def _reload_choices(self) -> None:
+        """The lists again after a unit, category, channel or type was added, renamed or stopped (here or on another
+        station, the window open all day): what the form holds is kept as it is."""
+        fetch = self._choices_fetch
+        channels, towns, types, categories, units, unit_aliases, category_aliases = read(self.ctx, fetch)
+        self._upper_channels = {cid for _n, cid, upper in channels if upper}
+        refill(self.channel, [(name, cid) for name, cid, _upper in channels])
+        refill(self.appeal_type, types)
+        self.township.replace_items(towns, unit_aliases)
+        self.category.replace_items(categories, category_aliases)
+        self.unit.replace_items(units, unit_aliases)
+        self.assist.replace_items(units, unit_aliases)
 
     def _shortcuts(self) -> None:
         # The keys work wherever the focus is while this view shows (the earlier-cases list, a button, an open
@@ -630,3 +647,4 @@ def _wrap(layout: QHBoxLayout) -> QWidget:
     holder.setLayout(layout)
     layout.setContentsMargins(0, 0, 0, 0)
     return holder
+

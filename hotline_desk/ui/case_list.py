@@ -51,6 +51,7 @@ from hotline_desk.ui.widgets import (
     fit_size,
     keep_asking,
     reading_box,
+    refill,
     run_modal,
 )
 from hotline_desk.ui.window_state import remember_columns
@@ -138,20 +139,31 @@ class CaseListView(QWidget):
         for picker in (self.unit, self.category):
             picker.currentTextChanged.connect(self._debounce.start)
         self.overdue.toggled.connect(self.refresh)
-        self.follower = follow(self, ctx.signals, Change.CASES, self.refresh)
+        # A save (here or elsewhere) may bring a new month to filter by; a unit or category added, renamed or
+        # stopped on another station comes into the filters, the choices made there kept.
+        self.follower = follow(self, ctx.signals, Change.CASES | Change.REFERENCE, self._changed)
         self._load_choices()
         self.refresh()
 
-    def _load_choices(self) -> None:
-        def fetch(s: Any) -> tuple[Any, ...]:
-            months = months_with_cases(s)
-            # Units stopped or merged since are still there to filter by: their cases stay (some still open).
-            return (months, [(u.name if u.active else f"{u.name}（已停用）", u.id)
-                             for u in reference.list_units(s, include_inactive=True)],
-                    [(c.label, c.id) for c in reference.list_categories(s, include_inactive=True)],
-                    [a.name for a in reference.list_appeal_types(s)])
+    @staticmethod
+    def _choices_fetch(s: Any) -> tuple[Any, ...]:
+        months = months_with_cases(s)
+        # Units stopped or merged since are still there to filter by: their cases stay (some still open).
+        return (months, [(u.name if u.active else f"{u.name}（已停用）", u.id)
+                         for u in reference.list_units(s, include_inactive=True)],
+                [(c.label, c.id) for c in reference.list_categories(s, include_inactive=True)],
+                [a.name for a in reference.list_appeal_types(s)])
 
-        months, units, categories, types = read(self.ctx, fetch)
+    def _changed(self) -> None:
+        months, units, categories, types = read(self.ctx, self._choices_fetch)
+        refill(self.month, [("全部月份", ""), *((month, month) for month in months)])
+        refill(self.appeal_type, [("全部类型", ""), *((name, name) for name in types)])
+        self.unit.replace_items(units)
+        self.category.replace_items(categories)
+        self.refresh()
+
+    def _load_choices(self) -> None:
+        months, units, categories, types = read(self.ctx, self._choices_fetch)
         self._blocking(True)
         self.month.addItem("全部月份", "")
         for month in months:

@@ -175,6 +175,26 @@ class SearchCombo(QComboBox):
         self.setCurrentIndex(-1)
         self.editor.clear()
 
+    def replace_items(self, items: Sequence[tuple[str, int]], aliases: Mapping[int, Sequence[str]] | None = None
+                      ) -> None:
+        """A new list (a unit added or renamed on another station), with what is chosen or typed kept as it was, and
+        no change signalled: a form being filled in is not touched."""
+        chosen, typed = self.currentData(), self.editor.text()
+        if self._items == list(items) and (not aliases or self._aliases == {
+                text: list(aliases.get(value, ())) for text, value in items}):
+            return
+        blocked, editor_blocked = self.blockSignals(True), self.editor.blockSignals(True)
+        try:
+            self.set_items(items, aliases)
+            at = self.findData(chosen) if chosen is not None else -1
+            if at >= 0:
+                self.setCurrentIndex(at)
+            if self.editor.text() != typed:  # what the person sees stays as they left it
+                self.editor.setText(typed)
+        finally:
+            self.blockSignals(blocked)
+            self.editor.blockSignals(editor_blocked)
+
     def matching(self, typed: str) -> list[str]:
         """The names the typed text matches (by characters or pinyin initials), in the list's order."""
         return matching([text for text, _value in self._items], typed, self._aliases)
@@ -599,6 +619,20 @@ def keep_asking(dialog: ActionDialog, then: Callable[[dict[str, Any]], bool] | N
         return None
     finally:
         dialog.deleteLater()
+
+
+def refill(combo: QComboBox, items: Sequence[tuple[str, Any]]) -> None:
+    """A plain list again (a type added on another station), its choice kept by value and no change signalled."""
+    if [(combo.itemText(i), combo.itemData(i)) for i in range(combo.count())] == list(items):
+        return
+    chosen, blocked = combo.currentData(), combo.blockSignals(True)
+    try:
+        combo.clear()
+        for name, value in items:
+            combo.addItem(name, value)
+        combo.setCurrentIndex(combo.findData(chosen) if chosen is not None else -1)
+    finally:
+        combo.blockSignals(blocked)
 
 
 def run_modal(dialog: QDialog) -> int:

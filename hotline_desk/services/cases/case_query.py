@@ -483,5 +483,9 @@ def fetch_rows(session: Session, ids: list[int], *, now: datetime) -> dict[int, 
 
 
 def months_with_cases(session: Session) -> list[str]:
-    """Months that have cases, newest first (for month pickers)."""
-    return list(session.scalars(select(Case.month).distinct().order_by(Case.month.desc())))
+    """Months that have cases, newest first (for month pickers): one step down the month index per month, rather than
+    reading the whole index (40 ms at a million cases, on every save while the case list shows)."""
+    return list(session.scalars(sql_text(
+        "WITH RECURSIVE found(month) AS (SELECT max(month) FROM cases UNION ALL "
+        "SELECT (SELECT max(month) FROM cases WHERE month < found.month) FROM found WHERE found.month IS NOT NULL) "
+        "SELECT month FROM found WHERE month IS NOT NULL")))
