@@ -338,3 +338,14 @@ def test_the_issue_date_is_one_tab_stop(qtbot: QtBot, view: BulletinView) -> Non
     qtbot.waitUntil(view.issue_date.hasFocus)
     QTest.keyClick(view.issue_date, Qt.Key.Key_Tab)
     assert not view.issue_date.hasFocus() and QApplication.focusWidget() is not None
+
+
+def test_previews_made_one_after_another_keep_only_the_one_shown(qtbot: QtBot, view: BulletinView) -> None:
+    """Each preview kept every earlier PDF in memory for as long as the window was open (0.4 MB each)."""
+    from PySide6.QtCore import QBuffer, QCoreApplication, QEvent
+
+    for _ in range(3):
+        with qtbot.waitSignal(view.built, timeout=60_000):
+            view.start_preview()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    assert len(view.findChildren(QBuffer)) == 1 and view.preview_doc.pageCount() >= 3

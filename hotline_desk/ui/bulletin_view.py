@@ -139,6 +139,7 @@ class BulletinView(QWidget):
         self.typical.setTabKeyNavigation(False)  # Tab leaves the table for its buttons; the arrows move in it
         remember_columns(ctx.window_state(), "bulletin_typical", self.typical.horizontalHeader())
         self.preview_doc = QPdfDocument(self)
+        self._buffer: QBuffer | None = None  # what the preview reads the PDF from
         self.preview = QPdfView()
         self.preview.setDocument(self.preview_doc)
         self.preview.setPageMode(QPdfView.PageMode.MultiPage)
@@ -630,10 +631,14 @@ class BulletinView(QWidget):
 
     def _show_pdf(self, month: str, pdf: bytes) -> None:
         self.pdf_bytes, self.pdf_month = pdf, month
+        earlier = self._buffer
         self._buffer = QBuffer(self)
         self._buffer.setData(QByteArray(pdf))
         self._buffer.open(QIODevice.OpenModeFlag.ReadOnly)
         self.preview_doc.load(self._buffer)
+        if earlier is not None:  # the document reads the new one now: each preview kept every earlier PDF
+            earlier.close()
+            earlier.deleteLater()
 
     def finalize(self) -> None:
         month = self._shown_month
