@@ -40,6 +40,9 @@ BOTH_BACKENDS = {
 
 def pytest_configure(config: pytest.Config) -> None:
     shared.start_run()  # before the workers start, so they inherit the run's key
+    from hotline_desk.ui import refcount_guard
+
+    refcount_guard.top_up()  # a worker signals as often as a window does in days (see refcount_guard)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

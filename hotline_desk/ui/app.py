@@ -9,7 +9,7 @@ from types import TracebackType
 from typing import ClassVar
 
 from platformdirs import user_state_dir
-from PySide6.QtCore import QLibraryInfo, QLocale, Qt, QTranslator
+from PySide6.QtCore import QLibraryInfo, QLocale, Qt, QTimer, QTranslator
 from PySide6.QtGui import QFontDatabase, QIcon
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
@@ -21,6 +21,7 @@ from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.maintenance import backup, backups, half_imports
 from hotline_desk.services.maintenance.opening import clock_notice, open_office_database, upgrade_notice
 from hotline_desk.services.office import reference
+from hotline_desk.ui import refcount_guard
 from hotline_desk.ui.connection import ConnectionDialog
 from hotline_desk.ui.context import AppSignals, UiContext
 from hotline_desk.ui.login import SWITCH_DATABASE, FirstPasswordDialog, LoginDialog
@@ -190,6 +191,10 @@ def run_app(db: str | None = None) -> int:
     set_taskbar_identity()
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
+    refcount_guard.top_up()  # see there: PySide6 6.12.0 takes a reference from None or True with many calls
+    topping = QTimer(app)
+    topping.timeout.connect(refcount_guard.top_up)
+    topping.start(10 * 60 * 1000)
     app.setApplicationName("12345热线工作台")
     app.setWindowIcon(QIcon(str(ICON)))
     use_kit_font_if_needed()
