@@ -77,3 +77,12 @@ def test_the_case_list_filters_take_in_a_new_unit_and_a_new_month_keeping_what_i
     assert months[0] == "全部月份" and len(months) == 3 and months[2] == july
     assert view.month.currentText() == july and view.model.rowCount() == 1
     assert view.unit.findText("城市更新办公室") >= 0
+
+
+def test_a_new_case_list_reads_its_cases_once_and_not_again_a_moment_later(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """Filling the unit and category pickers started the search's delay: the list was read again 250 ms after the
+    page was made (after a test's end, on a database already gone)."""
+    view = CaseListView(context(db, people.supervisor, clock, tmp_path))
+    qtbot.addWidget(view)
+    assert not view._debounce.isActive()

@@ -182,8 +182,12 @@ class CaseListView(QWidget):
         self._blocking(False)
 
     def _blocking(self, block: bool) -> None:
-        for combo in (self.month, self.state, self.source, self.appeal_type):
+        """Filling the filters is no change of them: the pickers too, whose emptying started the search's delay and
+        read the list again a quarter of a second after the page was made."""
+        for combo in (self.month, self.state, self.source, self.appeal_type, self.unit, self.category):
             combo.blockSignals(block)
+        for picker in (self.unit, self.category):
+            picker.editor.blockSignals(block)
 
     def showEvent(self, event: QShowEvent) -> None:
         """Opening the page puts the cursor in the search box: what the person types next is a search."""
