@@ -551,3 +551,21 @@ def test_the_closing_backup_is_copied_on_a_worker_and_says_where_it_went(qtbot: 
     assert said.startswith("已自动备份到 ") and len(list((db_path.parent / "backups" / db_path.stem).glob(
         "hotline-desk-*.sqlite3"))) == 1
     assert _backup(db, daily_only=False) == ""  # nothing saved since
+
+
+def test_looking_at_a_backup_marked_for_wal_leaves_nothing_beside_it(db: Database, db_path: Path, people: People,
+                                                                     tmp_path: Path) -> None:
+    """An earlier version's backups kept the live file's WAL mark: every look at one (the list, a check, a restore)
+    left a -wal and a -shm beside it."""
+    with db.session() as s:
+        give_passwords(s)
+    made = backup.backup(db_path, tmp_path / "b", keep=3, now=datetime(2022, 7, 5))
+    with sqlite3.connect(made.path) as conn:
+        conn.execute("PRAGMA journal_mode = WAL")
+    conn.close()
+    before = sorted(p.name for p in made.path.parent.iterdir())
+    assert [b.path for b in backup.list_backups(made.path.parent, db_path)] == [made.path]
+    backup.check_backup(made.path)
+    db.dispose()
+    assert cli_as(["--db", str(db_path), "restore", str(made.path)]) == 0
+    assert sorted(p.name for p in made.path.parent.iterdir()) == before

@@ -124,9 +124,9 @@ def manifest_anchor(backup_file: Path) -> str | None:
 
 
 def _head(path: Path) -> tuple[int, str] | None:
-    """The id and full hash of the last audit record in a database file (None if it cannot be read as one)."""
+    """The id and full hash of the last audit record in a backup file (None if it cannot be read as one)."""
     try:
-        with sqlite3.connect(file_uri(path), uri=True) as conn:
+        with sqlite3.connect(backup_uri(path), uri=True) as conn:
             row = conn.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
         conn.close()
     except sqlite3.Error:
@@ -191,11 +191,21 @@ def reading_uri(path: Path) -> str:
     return file_uri(path) + ("&immutable=1" if read_only_file(path) == "immutable=1" else "")
 
 
-def _copy(source: Path | sqlite3.Connection, target: Path) -> None:
+def backup_uri(path: Path) -> str:
+    """A read-only SQLite URI for a backup file, which no station writes: immutable unless a log lies beside it
+    holding something. Opened otherwise, a backup an earlier version left marked for WAL got a -wal and a -shm
+    beside it at each look (list, check, restore), left there."""
+    uri = reading_uri(path)
+    wal = Path(f"{path}-wal")
+    return uri if "immutable=1" in uri or (wal.exists() and wal.stat().st_size) else uri + "&immutable=1"
+
+
+def _copy(source: Path | sqlite3.Connection, target: Path, *, frozen: bool = False) -> None:
     """SQLite's backup API from a file (opened read-only, see ``reading_uri``: a plain read-only opening of a file on
-    a read-only share waited for ever on a lock file cut short) or from a connection already holding it."""
-    src = source if isinstance(source, sqlite3.Connection) else sqlite3.connect(reading_uri(source), uri=True,
-                                                                                  timeout=30)
+    a read-only share waited for ever on a lock file cut short; a backup file as ``backup_uri``, when ``frozen``) or
+    from a connection already holding it."""
+    src = source if isinstance(source, sqlite3.Connection) else sqlite3.connect(
+        backup_uri(source) if frozen else reading_uri(source), uri=True, timeout=30)
     try:
         dst = sqlite3.connect(target)
         try:
@@ -209,10 +219,11 @@ def _copy(source: Path | sqlite3.Connection, target: Path) -> None:
             src.close()
 
 
-def _anchor_of(path: Path) -> Anchor | None:
-    """The chain's head inside a database file (None for a file without an audit trail)."""
+def _anchor_of(path: Path, *, frozen: bool = True) -> Anchor | None:
+    """The chain's head inside a backup file, or the database file itself when not ``frozen`` (None for a file
+    without an audit trail)."""
     try:
-        with sqlite3.connect(file_uri(path), uri=True) as conn:
+        with sqlite3.connect(backup_uri(path) if frozen else file_uri(path), uri=True) as conn:
             row = conn.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
             revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()
         conn.close()
@@ -423,7 +434,7 @@ def check_backup(path: Path, *, clock: Clock = office_now) -> str:
     revision = _check_file(path)
     with tempfile.TemporaryDirectory() as scratch:  # a copy, so that not even a WAL file is left beside the backup
         copy = Path(scratch) / "candidate.sqlite3"
-        _copy(path, copy)
+        _copy(path, copy, frozen=True)
         _upgrade_copy(copy, path.name, revision)
         _prepare_candidate(copy, path.name, clock())
     return revision
@@ -438,7 +449,7 @@ def _refuse_set_back(db_path: Path, source: Path, revision: str) -> None:
         return
     ids = sorted({int(found[1]) for found in logged})
     try:
-        with closing(sqlite3.connect(file_uri(source), uri=True)) as conn:
+        with closing(sqlite3.connect(backup_uri(source), uri=True)) as conn:
             hashes = {row[0]: row[1] for start in range(0, len(ids), 500) for row in conn.execute(
                 f"SELECT id, hash FROM audit_log WHERE id IN ({','.join('?' * len(ids[start:start + 500]))})",
                 ids[start:start + 500])}
@@ -480,7 +491,7 @@ def _check_file(path: Path) -> str:
         raise DatabaseError(f"“{path.name}”是空文件（0 字节），不是有效的数据库备份（可能是一次被中断的备份留下的）。"
                             "未恢复，当前数据库未改动。")
     try:
-        with sqlite3.connect(file_uri(path), uri=True) as conn:
+        with sqlite3.connect(backup_uri(path), uri=True) as conn:
             result = conn.execute("PRAGMA integrity_check").fetchone()
             if not result or result[0] != "ok":
                 raise DatabaseError(f"备份文件“{path.name}”已损坏（完整性检查未通过），未恢复。")
@@ -616,7 +627,7 @@ def restore(db_path: Path, source: Path, *, keep: int, now: datetime, other_data
     try:
         try:
             # First: the backup of the current file below may share the source's folder, and its retention go.
-            _copy(source, tmp)
+            _copy(source, tmp, frozen=True)
         except (sqlite3.Error, OSError) as exc:
             raise DatabaseError(f"恢复失败：{_reason(exc, db_path)}。当前数据库未改动。") from exc
         if revision != head_revision():
@@ -637,7 +648,7 @@ def restore(db_path: Path, source: Path, *, keep: int, now: datetime, other_data
         for leftover in ("", "-journal", "-wal", "-shm"):
             Path(f"{tmp}{leftover}").unlink(missing_ok=True)
         anchors.log_path_for_file(tmp).unlink(missing_ok=True)  # what erasing again in the copy noted beside it
-    anchors.log_restore(db_path, _anchor_of(db_path), f"从 {source.name} 恢复", now)
+    anchors.log_restore(db_path, _anchor_of(db_path, frozen=False), f"从 {source.name} 恢复", now)
     return Restored(safety or BackupInfo(db_path, now), undone, again, revision if revision != head_revision() else "")
 
 
