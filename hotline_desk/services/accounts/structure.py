@@ -7,6 +7,7 @@ history append-only lets it be rewritten. A server database is its administrator
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -16,15 +17,18 @@ from sqlalchemy.orm import Session
 from hotline_desk.db import alembic_config
 
 _KINDS = {"table": "表", "index": "索引", "trigger": "触发器", "view": "视图"}
-# SQLite's own: the indexes behind UNIQUE and PRIMARY KEY, AUTOINCREMENT's counters, ANALYZE's statistics. Any other
-# name beginning sqlite_ is compared like the rest (a trigger can be given one with writable_schema).
-_SQLITES_OWN = "name LIKE 'sqlite\\_autoindex\\_%' ESCAPE '\\' OR name IN ('sqlite_sequence', 'sqlite_stat1', " \
-               "'sqlite_stat2', 'sqlite_stat3', 'sqlite_stat4')"
+# SQLite's own, by kind and name: the indexes behind UNIQUE and PRIMARY KEY, AUTOINCREMENT's counters, ANALYZE's
+# statistics. Anything else is compared like the rest, whatever its name (writable_schema lets a trigger be called
+# sqlite_autoindex_cases_3, or sqlite_keep).
+_SQLITES_OWN = ("(type = 'index' AND name LIKE 'sqlite\\_autoindex\\_%' ESCAPE '\\' AND sql IS NULL) OR "
+                "(type = 'table' AND name IN ('sqlite_sequence', 'sqlite_stat1', 'sqlite_stat2', 'sqlite_stat3', "
+                "'sqlite_stat4'))")
+_CHECK = re.compile(r"\bCHECK\s*\(", re.IGNORECASE)
 
 
 def _objects(conn: Connection) -> dict[tuple[str, str], str]:
-    """(kind, name) → its definition: a table's columns and foreign keys (their text's order of constraints depends
-    on how the table was last rebuilt), anything else's SQL with blanks folded."""
+    """(kind, name) → its definition: a table's columns, keys and checks (the text's order of constraints depends on
+    how the table was last rebuilt), anything else's SQL with blanks folded."""
     rows = conn.exec_driver_sql(f"SELECT type, name, sql FROM sqlite_master WHERE NOT ({_SQLITES_OWN})").all()
     return {(kind, name): _table(conn, name, sql or "") if kind == "table" else " ".join((sql or "").split())
             for kind, name, sql in rows}
@@ -35,8 +39,24 @@ def _table(conn: Connection, name: str, sql: str) -> str:
     if sql.upper().startswith("CREATE VIRTUAL TABLE"):
         return " ".join(sql.split())
     columns = sorted(tuple(map(str, row[1:])) for row in conn.exec_driver_sql(f"PRAGMA table_info({quoted})"))
-    keys = sorted(tuple(map(str, row[2:5])) for row in conn.exec_driver_sql(f"PRAGMA foreign_key_list({quoted})"))
-    return repr((columns, keys))
+    # What a key refers to and does on a change (ON DELETE CASCADE could take a case's history with it).
+    keys = sorted(tuple(map(str, row[2:7])) for row in conn.exec_driver_sql(f"PRAGMA foreign_key_list({quoted})"))
+    unique = sorted((str(row[2]), str(row[3]), tuple(str(c[2]) for c in conn.exec_driver_sql(
+        f"PRAGMA index_info(\"{str(row[1]).replace(chr(34), chr(34) * 2)}\")")))
+        for row in conn.exec_driver_sql(f"PRAGMA index_list({quoted})") if row[3] in ("u", "pk"))
+    return repr((columns, keys, unique, _checks(sql)))
+
+
+def _checks(sql: str) -> list[str]:
+    """The CHECK constraints written in a table's definition, blanks folded (a check can refuse an erasure)."""
+    found = []
+    for match in _CHECK.finditer(sql):
+        depth, at = 1, match.end()
+        while at < len(sql) and depth:
+            depth += {"(": 1, ")": -1}.get(sql[at], 0)
+            at += 1
+        found.append(" ".join(sql[match.end():at - 1].split()))
+    return sorted(found)
 
 
 @cache
