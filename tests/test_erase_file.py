@@ -196,6 +196,51 @@ def test_a_restore_over_a_damaged_file_still_erases_again_from_the_log_beside_it
         restored.dispose()
 
 
+def test_a_copy_with_a_forged_manifest_is_not_taken_for_the_damaged_files_own_and_brings_no_caller_back(
+        db: Database, db_url: str, people: People, clock: FakeClock, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A copy of the file taken before an erasure, given a manifest naming the database, was restored over the
+    damaged file without a login or --other-database, and the erased caller was back."""
+    import json
+
+    with db.session() as s:
+        give_passwords(s)
+        kept = register_case(s, people.operator, draft(s, caller_name="Lisiguang", content="Lisiguang反映"),
+                             clock=clock).number
+    backup.backup(Path(db_url), tmp_path / "b", keep=9, now=clock())  # the log beside the file knows its backups
+    with db.session() as s:  # a later state, which no backup took
+        register_case(s, people.operator, draft(s, content="备份之后登记的"), clock=clock)
+    db.dispose()
+    share = tmp_path / "share"
+    share.mkdir()
+    copy = share / "hotline-desk-20220705-120000.sqlite3"
+    with sqlite3.connect(db_url) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    source.close()
+    target.close()
+    backup.manifest_path(copy).write_text(json.dumps({"database": db_url}), encoding="utf-8")
+    clock.advance(hours=1)
+    with db.session() as s:
+        case_id = s.scalar(select(Case.id).where(Case.number == kept))
+        wf.void(s, people.supervisor, case_id, "重复登记", clock=clock)
+    with db.session() as s:
+        wf.erase_personal_data(s, people.admin, case_id, "来电人申请删除", clock=clock)
+    db.dispose()
+    with open(db_url, "r+b") as damaged:
+        damaged.write(b"\0" * 100)
+    assert cli_as(["--db", db_url, "restore", str(copy)], password="") == 2
+    err = capsys.readouterr().err
+    assert "备份清单虽写着它来自这里" in err and "锚点记录文件中却没有它" in err and "未恢复" in err
+    assert cli_as(["--db", db_url, "restore", str(copy), "--other-database"], password="") == 0
+    assert f"有 1 件工单删除了个人信息（{kept}）：恢复后已在其中重新作废并删除" in capsys.readouterr().out
+    restored = open_database(db_url)
+    try:
+        with restored.reader() as s:
+            assert s.scalar(select(Case.caller_name).where(Case.number == kept)) == ""
+    finally:
+        restored.dispose()
+
+
 def test_an_erasure_while_another_station_reads_says_the_log_keeps_the_text_until_all_close(
         db: Database, db_url: str, people: People, clock: FakeClock, capsys: pytest.CaptureFixture[str]) -> None:
     with db.session() as s:

@@ -635,12 +635,11 @@ def restore(db_path: Path, source: Path, *, keep: int, now: datetime, other_data
             if revision < LAST_TRAIL_CHANGE and not trust_older:
                 raise OlderTrail(source, revision)
             _upgrade_copy(tmp, source.name, revision)
-        # What is verified is what replaces the database; another database's cases are not these, whatever their
-        # numbers.
-        ours = None
-        if belongs_to(source, db_path):
-            given = erased or Erasures([], None)
-            ours = Erasures(erasures.merged(given.cases, erasures.logged(db_path)), given.username)
+        # What is verified is what replaces the database. Whatever the backup, the cases erased here (and those the
+        # anchor log beside the file names) are erased again in it: a case is matched by the record that registered
+        # it, which another database's cases never share, so a backup let in on a forged manifest gets no caller back.
+        given = erased or Erasures([], None)
+        ours = Erasures(erasures.merged(given.cases, erasures.logged(db_path)), given.username)
         undone, again = _prepare_candidate(tmp, source.name, now, ours)
         _check_origin(db_path, source, other_database)
         safety = _replace(db_path, tmp, keep=keep, now=now, folder=folder)
@@ -687,20 +686,24 @@ class UnknownForDamaged(DatabaseError):
 
     def __init__(self, source: Path, recorded: str | None, place: Path) -> None:
         origin = f"备份清单记录它来自 {recorded}，" if recorded else "它没有备份清单，"
+        if recorded and same_database(recorded, place):  # a manifest is a line anyone can write; the log is kept
+            origin = "备份清单虽写着它来自这里，但本库做的每份备份都记在锚点记录文件中，"
         super().__init__(f"{place} 处的数据库文件已损坏，无法从它核对“{source.name}”是不是它的备份：{origin}"
-                         "这个数据库的锚点记录文件中也没有它。它可能是另一个数据库（如培训库）的备份。"
+                         "这个数据库的锚点记录文件中却没有它。它可能是另一个数据库（如培训库）的备份或别处拷来的副本。"
                          "未恢复，损坏的文件未改动。")
 
 
 def known_for_damaged(place: Path, source: Path) -> bool:
     """Whether a backup is, as far as a damaged file lets one tell, that file's own: the file's anchor log (kept
-    beside it, readable when the file is not) recorded the backup's chain head, or the backup's manifest names this
-    very place."""
+    beside it, readable when the file is not) recorded the backup's chain head; or, where there is no such log, the
+    backup's manifest names this very place. A manifest is a line anyone can write: with a log there, it vouches for
+    nothing the log does not."""
     anchor = _anchor_of(source)
-    if anchor is not None and anchor.code in anchors.logged_codes(place):
+    logged = anchors.logged_codes(place)
+    if anchor is not None and anchor.code in logged:
         return True
     recorded = manifest_database(source)
-    return recorded is not None and same_database(recorded, place)
+    return not logged and recorded is not None and same_database(recorded, place)
 
 
 def restore_into_vacant(place: Path, source: Path, found: Vacant, *, keep: int, now: datetime,
