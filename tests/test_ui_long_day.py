@@ -86,3 +86,23 @@ def test_a_new_case_list_reads_its_cases_once_and_not_again_a_moment_later(
     view = CaseListView(context(db, people.supervisor, clock, tmp_path))
     qtbot.addWidget(view)
     assert not view._debounce.isActive()
+
+
+def test_finished_background_work_is_let_go(qtbot: QtBot) -> None:
+    """Every finished task stayed in memory, held by its runnable (the watcher starts one every two seconds)."""
+    import gc
+
+    from hotline_desk.ui.operations import Task
+
+    def alive() -> int:
+        gc.collect()
+        return sum(isinstance(o, Task) for o in gc.get_objects())
+
+    before = alive()
+    for _ in range(20):
+        task = Task(None, lambda: 1).quietly()
+        task.start()
+        qtbot.waitUntil(lambda task=task: task.done)  # type: ignore[misc]
+    del task
+    qtbot.wait(50)
+    assert alive() - before <= 1

@@ -82,12 +82,16 @@ class _Runnable(QRunnable):
         self.setAutoDelete(True)
 
     def run(self) -> None:
+        job, relay = self.job, self.relay
+        # Let go of the work once it is done: the runnable's wrapper can outlive the run, and with it every finished
+        # task (the watcher's look every two seconds) stayed in memory all day.
+        self.job = self.relay = None  # type: ignore[assignment]
         try:
-            result = self.job()
+            result = job()
         except BaseException as exc:  # handed to the UI thread, which tells refusals from bugs
-            self.relay.failed.emit(exc)
+            relay.failed.emit(exc)
             return
-        self.relay.finished.emit(result)
+        relay.finished.emit(result)
 
 
 class Task(Generic[T]):
