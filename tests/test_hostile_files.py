@@ -508,3 +508,63 @@ def test_a_zip_that_is_not_an_xlsx_is_named_and_not_read(tmp_path: Path, kind: s
             archive.writestr(name, text)
     with pytest.raises(ImportFileError, match=rf"“清单.xlsx”.*{re.escape(said)}.*另存为 .xlsx"):
         reader.read_workbook(path)
+
+
+@pytest.mark.parametrize("how", ["capital", "elsewhere"])
+def test_shared_texts_and_sheets_under_other_names_are_measured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                how: str) -> None:
+    """A third try: xl/SharedStrings.xml (the reader takes any case) and a sheet part outside xl/worksheets, named by a
+    relationship in single quotes, were read without being measured."""
+    from hotline_desk.excel import reader
+
+    monkeypatch.setattr(reader, "MAX_EXPANDED_TEXT", 4 * 2**20)
+    rows = [_shared_row(1, [0, 1])] + [_shared_row(r, [2] * 26) for r in range(2, 5)]
+    path = _crafted(tmp_path / "清单.xlsx", rows, ["来电时间", "诉求内容", "水" * 32_767])
+    moved = tmp_path / "moved.xlsx"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(moved, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data, name = source.read(item.filename), item.filename
+            if how == "capital" and name == "xl/sharedStrings.xml":
+                name = "xl/SharedStrings.xml"
+            if how == "elsewhere" and name == "xl/worksheets/sheet1.xml":
+                name = "xl/data/s1.xml"
+            if how == "elsewhere" and name == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b'Target="worksheets/sheet1.xml"', b"Target='data/s1.xml'")
+            target.writestr(name, data)
+    with pytest.raises(ImportFileError, match=r"许多格引用同样的长文字"):
+        reader.read_workbook(moved)
+
+
+def test_a_far_cell_written_in_single_quotes_and_many_sheets_each_within_the_limit_are_refused(
+        tmp_path: Path) -> None:
+    """r='XFD3000' was not read as a place (1.6 KB, 1.9 GB); 200 sheets each within 5 million cells took 9 GB."""
+    from hotline_desk.excel import reader
+
+    quoted = _crafted(tmp_path / "远.xlsx", ['<row r="1"><c r="A1" t="s"><v>0</v></c></row>',
+                                             "<row r='3000'><c r='XFD3000' t='s'><v>0</v></c></row>"], ["来电时间"])
+    with pytest.raises(ImportFileError, match="在 XFD3000 格有内容"):
+        reader.read_workbook(quoted)
+    many = _crafted(tmp_path / "多.xlsx", ['<row r="1"><c r="A1" t="s"><v>0</v></c></row>',
+                                           '<row r="40000"><c r="CV40000" t="s"><v>0</v></c></row>'], ["来电时间"],
+                    sheets=6)  # each sheet 100 × 40,000 = 4 million cells: 24 million in all
+    with pytest.raises(ImportFileError, match="各工作表加起来要按约 24,000,000 格读取"):
+        reader.read_workbook(many)
+
+
+def test_a_second_string_table_in_an_xls_does_not_hide_the_first() -> None:
+    """A decoy table put after the first's end was measured in its place (2.9 GB read from 521 KB)."""
+    import struct
+
+    from hotline_desk.excel import biff
+
+    def record(kind: int, body: bytes) -> bytes:
+        return struct.pack("<HH", kind, len(body)) + body
+
+    def table(*texts: str) -> bytes:
+        strings = b"".join(struct.pack("<HB", len(t), 0) + t.encode("latin-1") for t in texts)
+        return record(0x00FC, struct.pack("<II", len(texts), len(texts)) + strings)
+
+    cell = record(0x00FD, struct.pack("<HHHI", 1, 0, 15, 0))
+    stream = table("x" * 8000) + record(0x000A, b"") + cell * 10 + table("y") + record(0x000A, b"")
+    lengths, refs = biff._sst_and_cells(stream)
+    assert lengths == [8000] and refs == [0] * 10

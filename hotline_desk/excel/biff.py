@@ -84,8 +84,10 @@ def _workbook_stream(data: bytes) -> bytes | None:
 
 
 def _sst_and_cells(stream: bytes) -> tuple[list[int], list[int]]:
-    """The shared strings' lengths in characters, and the string each LABELSST cell names."""
-    blocks: list[bytes] = []  # the SST record and its CONTINUE records
+    """The shared strings' lengths in characters, and the string each LABELSST cell names. A stream with more than one
+    string table (one is all a workbook has; a second was put after the first's end to be measured instead) counts
+    each string as the longest of those at its number."""
+    tables: list[list[bytes]] = []  # each SST record with its CONTINUE records
     refs: list[int] = []
     position, end = 0, len(stream)
     in_sst = False
@@ -96,13 +98,19 @@ def _sst_and_cells(stream: bytes) -> tuple[list[int], list[int]]:
         if kind == _LABELSST and length >= 10:
             refs.append(unpack("<I", stream, body + 6)[0])
         elif kind == _SST:
-            blocks, in_sst = [stream[body:body + length]], True
+            tables.append([stream[body:body + length]])
+            in_sst = True
         elif kind == _CONTINUE and in_sst:
-            blocks.append(stream[body:body + length])
+            tables[-1].append(stream[body:body + length])
         else:
             in_sst = False
         position = body + length
-    return (_string_lengths(blocks) if blocks else []), refs
+    lengths: list[int] = []
+    for table in tables:
+        found = _string_lengths(table)
+        lengths = [max(a, b) for a, b in zip(lengths, found, strict=False)] + (
+            found[len(lengths):] if len(found) > len(lengths) else lengths[len(found):])
+    return lengths, refs
 
 
 def _string_lengths(blocks: list[bytes]) -> list[int]:

@@ -93,6 +93,7 @@ class _XmlFacts:
     hidden_rows: dict[str, frozenset[int]] = field(default_factory=dict)  # hidden rows, from 0
     too_far: dict[str, str] = field(default_factory=dict)  # the cell that makes the sheet too large to read
     expanded_text: int = 0  # bytes of text the sheets' shared-string cells come to, where that could be too much
+    cells: int = 0  # the cells every sheet's rectangle holds together, where that is too many
 
 
 def _sheet_xml_facts(data: bytes) -> _XmlFacts:
@@ -103,10 +104,11 @@ def _sheet_xml_facts(data: bytes) -> _XmlFacts:
         names = set(archive.namelist())
         sheets = _sheet_files(archive, names)
         shared = _SharedStrings(archive, names)
-        # The parts the workbook names as its sheets, wherever they are, and any under xl/worksheets/.
-        parts = sorted({name for name in names if name.startswith("xl/worksheets/") and name.endswith(".xml")}
-                       | (set(sheets) & names))
+        # Every part that holds a sheet's data, whatever it is called or wherever the relationships point (the
+        # reader follows them, and takes names in any case).
+        parts = sorted(name for name in names if name.lower().endswith(".xml") and _holds_sheet_data(archive, name))
         values: dict[str, int] = {}
+        held_cells = 0
         for name in parts:
             xml = archive.read(name)
             sheet = sheets.get(name, "")
@@ -116,10 +118,14 @@ def _sheet_xml_facts(data: bytes) -> _XmlFacts:
                 facts.hidden[sheet] = columns
             if rows := _hidden_rows(xml):
                 facts.hidden_rows[sheet] = rows
-            if far := _too_far(xml):
+            far, held = _too_far(xml)
+            if far:
                 facts.too_far[sheet] = far
+            held_cells += held
             values[name] = _values_at_most(xml)
         # Every sheet is read: what they come to together counts, measured closely only when it could be too much.
+        if held_cells > MAX_WORKBOOK_CELLS and not facts.too_far:  # a cell far out is said as such, sheet by sheet
+            facts = replace(facts, cells=held_cells)
         if shared.longest() * sum(values.values()) > MAX_EXPANDED_TEXT:
             text = sum(shared.expanded(archive.read(name)) for name, count in values.items() if count)
             return replace(facts, expanded_text=text)
@@ -135,6 +141,12 @@ STRING_START = re.compile(rb"<(?:[\w.-]+:)?si[\s>]")
 VALUE = re.compile(rb"<(?:[\w.-]+:)?v\b[^>]*>([^<]*)(<!\[CDATA\[)?")
 
 
+def _holds_sheet_data(archive: zipfile.ZipFile, name: str) -> bool:
+    with archive.open(name) as part:
+        head = part.read(1 << 16)
+    return b"sheetData" in head or (b"sheetData" in archive.read(name) if len(head) == 1 << 16 else False)
+
+
 def _values_at_most(xml: bytes) -> int:
     """At least as many as the sheet's cell values (each <v> ends in v>; a few other words may too)."""
     return xml.count(b"v>") + xml.count(b"v ")
@@ -145,7 +157,9 @@ class _SharedStrings:
     file's bytes, which its text once read cannot exceed; measured only when a workbook could come to too much."""
 
     def __init__(self, archive: zipfile.ZipFile, names: set[str]) -> None:
-        self._xml = archive.read(SHARED_STRINGS) if SHARED_STRINGS in names else b""
+        # The reader takes the part whatever the case of its name (xl/SharedStrings.xml): the largest such is measured.
+        found = [name for name in names if name.lower() == SHARED_STRINGS.lower()]
+        self._xml = max((archive.read(name) for name in found), key=len, default=b"")
         self._sizes: list[int] | None = None
 
     def sizes(self) -> list[int]:
@@ -181,53 +195,49 @@ SHARED_STRINGS = "xl/sharedStrings.xml"  # where python-calamine reads them, wha
 # stray cell far out (XFD20000) asks for billions of cells, and the reader dies for want of memory. A real register
 # of 50,000 rows by 40 columns is 2,000,000 cells.
 MAX_CELLS = 5_000_000
+MAX_WORKBOOK_CELLS = 4 * MAX_CELLS  # every sheet is read: 200 sheets each just within the limit took 9 GB
 
 
-def _too_far(xml: bytes) -> str:
-    """The farthest cell of a sheet too large to read ("XFD20000"), or "" for a sheet of a readable size.
+def _too_far(xml: bytes) -> tuple[str, int]:
+    """The farthest cell of a sheet too large to read ("XFD20000", or "" for a sheet of a readable size), and about
+    how many cells the reader's rectangle from its first cell to its last holds (an upper bound).
 
-    Only a sheet with a cell beyond column Z needs counting its rows (a register's columns stay within A–Z or a
-    little beyond), and only one with cells that do not say where they are needs measuring its rows: the scan costs a
-    normal sheet a few quick counts."""
+    Quick for a sheet whose cells all say where they are and stay within A–Z (a register's columns): its rows are its
+    height. Otherwise every cell's place is read, however its attribute is written (r='XFD3000'), and a row of cells
+    that do not say where they are counts as wide as it has cells."""
     first = CELL_TAG.search(xml)
     if first is None:
-        return ""
+        return "", 0
     prefix = first.group(1) or b""
     if far_down := _far_down(xml, prefix):
-        return far_down
+        return far_down, MAX_CELLS + 1
     cell = b"<" + prefix + b"c"
-    if xml.count(cell + b" ") + xml.count(cell + b">") + xml.count(cell + b"/>") > xml.count(cell + b' r="'):
-        return _unnumbered_too_far(xml, prefix)
-    tag = re.escape(cell + b' r="')  # <c r=" as this file writes it (some programs write <x:c r=")
-    wide = re.findall(tag + rb"([A-Z]{2,3})([0-9]{1,7})\"", xml)
-    if not wide:
-        return ""
-    width = max(cell_index(f"{letters.decode()}1")[1] for letters, _row in wide) + 1
-    height = max(int(row) for row in re.findall(tag + rb"[A-Z]{1,3}([0-9]{1,7})\"", xml))
+    cells = xml.count(cell + b" ") + xml.count(cell + b">") + xml.count(cell + b"/>")
+    height = max((int(n) for n in ROW_REF.findall(xml, xml.rfind(b"<" + prefix + b"row"))), default=0)
+    plain = b"r='" not in xml and b"r =" not in xml and b"r= " not in xml  # places written as r="A1" only
+    if plain and cells == xml.count(cell + b' r="') and not WIDE_PLAIN_REF.search(xml):
+        return "", 26 * max(height, xml.count(b"<" + prefix + b"row"))
+    refs = REF.findall(xml)
+    width = max((cell_index(f"{letters.decode()}1")[1] + 1 for letters, _row in refs), default=0)
+    height = max(height, max((int(row) for _letters, row in refs), default=0))
+    rows = xml.split(b"<" + prefix + b"row")[1:]
+    if cells > len(refs):  # some cells do not say where they are: each follows the one before
+        width = max(width, max((r.count(cell + b" ") + r.count(cell + b">") + r.count(cell + b"/>") for r in rows),
+                               default=0))
+    height = max(height, len(rows))
+    width = min(width, 16384)
     if width * height <= MAX_CELLS:
-        return ""
-    letters, row = max(wide, key=lambda cell: (len(cell[0]), cell[0], int(cell[1])))
-    return f"{letters.decode()}{int(row)}"
+        return "", width * height
+    return f"{column_letter(width - 1)}{height}", width * height
 
 
 CELL_TAG = re.compile(rb"<(\w+:)?c[ >/]")
-
-
-def _unnumbered_too_far(xml: bytes, prefix: bytes) -> str:
-    """The far corner of a sheet with cells that do not say where they are (no r="A1": each follows the one before,
-    as some programs write them), when its widest row times its rows is too many cells to read; else "". A row's
-    width is counted in cells, which a numbered cell far out in the same row can only make wider."""
-    cell = b"<" + prefix + b"c"
-    rows = xml.split(b"<" + prefix + b"row")[1:]
-    width = max((row.count(cell + b" ") + row.count(cell + b">") + row.count(cell + b"/>") for row in rows),
-                default=0)
-    if width * len(rows) <= MAX_CELLS:
-        return ""
-    return f"{column_letter(min(width, 16384) - 1)}{len(rows)}"
-
-
-LAST_ROW = re.compile(rb' r="([0-9]{1,7})"')
-FIRST_CELL = re.compile(rb'r="([A-Z]{1,3}[0-9]{1,7})"')
+# A cell's place however the attribute is written (r="A1", r='A1', r = "A1"), and a row's number.
+REF = re.compile(rb"""\br\s*=\s*["']([A-Z]{1,3})([0-9]{1,7})["']""")
+WIDE_PLAIN_REF = re.compile(rb'r="[A-Z]{2,3}[0-9]')  # found fast: its literal start is searched for first
+ROW_REF = re.compile(rb"""\br\s*=\s*["']([0-9]{1,7})["']""")
+LAST_ROW = re.compile(rb"""\sr\s*=\s*["']([0-9]{1,7})["']""")
+FIRST_CELL = re.compile(rb"""r\s*=\s*["']([A-Z]{1,3}[0-9]{1,7})["']""")
 
 
 def _far_down(xml: bytes, prefix: bytes) -> str:
@@ -266,7 +276,7 @@ def _hidden_columns(xml: bytes) -> frozenset[int]:
         return frozenset()
     columns: set[int] = set()
     for tag in COLUMN_TAG.findall(xml, start, end):
-        found = dict(ATTRIBUTES.findall(tag))
+        found = _attributes(tag)
         if found.get(b"hidden") in (b"1", b"true"):
             try:
                 columns.update(range(int(found[b"min"]) - 1, min(int(found[b"max"]), 16384)))
@@ -275,7 +285,12 @@ def _hidden_columns(xml: bytes) -> frozenset[int]:
     return frozenset(columns)
 
 
-ATTRIBUTES = re.compile(rb'([\w:]+)="([^"]*)"')
+ATTRIBUTES = re.compile(rb"""([\w:]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+
+
+def _attributes(tag: bytes) -> dict[bytes, bytes]:
+    """A tag's attributes, their values in double or single quotes."""
+    return {name: double or single for name, double, single in ATTRIBUTES.findall(tag)}
 
 
 def _sheet_files(archive: zipfile.ZipFile, names: set[str]) -> dict[str, str]:
@@ -284,11 +299,11 @@ def _sheet_files(archive: zipfile.ZipFile, names: set[str]) -> dict[str, str]:
         return {}
     targets = {}
     for tag in re.findall(rb"<Relationship\b[^>]*>", archive.read("xl/_rels/workbook.xml.rels")):
-        found = dict(ATTRIBUTES.findall(tag))
+        found = _attributes(tag)
         targets[found.get(b"Id", b"").decode()] = _part(found.get(b"Target", b"").decode())
     files = {}
     for tag in re.findall(rb"<(?:\w+:)?sheet\b[^>]*>", archive.read("xl/workbook.xml")):
-        found = dict(ATTRIBUTES.findall(tag))
+        found = _attributes(tag)
         rid = next((v for k, v in found.items() if k.endswith(b":id")), b"").decode()
         if rid in targets:
             files[targets[rid]] = found.get(b"name", b"").decode()
@@ -400,6 +415,10 @@ def read_workbook(path: Path) -> WorkbookData:
         formulas, hidden, hidden_rows = facts.unsaved, facts.hidden, facts.hidden_rows
         if facts.expanded_text > MAX_EXPANDED_TEXT:
             raise _too_much_text(path.name, facts.expanded_text)
+        if facts.cells:
+            raise ImportFileError(f"“{path.name}”的各工作表加起来要按约 {facts.cells:,} 格读取（工作表很多，或有的表"
+                                  "在远处有内容），超出了能读取的范围，已拒绝导入。请只留下要导入的工作表，删去多余的行和列"
+                                  "后另存，再导入。")
         sheets = []
         for meta in book.sheets_metadata:
             if far := facts.too_far.get(meta.name) or facts.too_far.get(""):  # "": a part not matched to a name
