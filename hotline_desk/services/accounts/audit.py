@@ -739,6 +739,9 @@ def after_upgrade(session: Session, previous: str | None) -> None:
         rebaseline(session, office_now())
 
 
+BASELINE_PART = 10_000  # steps read, and baseline records written, at a time
+
+
 def rebaseline(session: Session, at: datetime) -> int:
     """After an upgrade that changed what the trail records, record every event and row as it now stands.
 
@@ -752,20 +755,33 @@ def rebaseline(session: Session, at: datetime) -> int:
         _take(walk, recorded_entity, recorded)
     latest = walk.latest
     items: list[tuple[str, str, Detail, int | None, datetime]] = []
-    for ev in session.scalars(select(CaseEvent).order_by(CaseEvent.id)):
-        step: Detail = event_detail(ev.case_id, ev.seq, ev.kind, ev.at, ev.actor_id, ev.unit_id, ev.data, ev.note,
-                                    ev.batch_id)
-        stored = walk.events.get((ev.case_id, ev.seq))
+    written = 0
+
+    def written_out(at_least: int) -> None:  # the records so far into the chain: a large file's steps not all held
+        nonlocal items, written
+        if len(items) >= at_least:
+            record_many(session, items)
+            written, items = written + len(items), []
+
+    steps = select(CaseEvent.case_id, CaseEvent.seq, CaseEvent.kind, CaseEvent.at, CaseEvent.actor_id,
+                   CaseEvent.unit_id, CaseEvent.data, CaseEvent.note, CaseEvent.batch_id).order_by(CaseEvent.id)
+    for case_id, seq, kind, step_at, actor_id, unit_id, data, note, batch_id in session.execute(
+            steps.execution_options(yield_per=BASELINE_PART)):
+        step: Detail = event_detail(case_id, seq, kind, step_at, actor_id, unit_id, data, note, batch_id)
+        stored = walk.events.pop((case_id, seq), None)
         if stored is None or stored.digest != _step_digest(canonical(step)):
-            items.append(("baseline", event_entity(ev.case_id, ev.seq), step, None, at))
+            items.append(("baseline", event_entity(case_id, seq), step, None, at))
+            written_out(BASELINE_PART)
     columns = [getattr(Case, name) for name in REGISTRATION_COLUMNS]
-    for row in session.execute(select(Case.id, *columns).order_by(Case.id)):
+    for row in session.execute(select(Case.id, *columns).order_by(Case.id).execution_options(
+            yield_per=BASELINE_PART)):
         digest = registration_digest(dict(zip(REGISTRATION_COLUMNS, row[1:], strict=True)))
         if walk.registrations.get(row[0]) != digest:
             items.append(("baseline", registration_entity(row[0]), {"registration": digest}, None, at))
+            written_out(BASELINE_PART)
     for obj in _audited_rows(session):
         entity, snap = snapshot(obj)
         if latest.get(entity) != canonical(snap):
             items.append(("baseline", entity, snap, None, at))
-    record_many(session, items)
-    return len(items)
+    written_out(0)
+    return written
