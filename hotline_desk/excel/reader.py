@@ -122,7 +122,7 @@ def _sheet_xml_facts(data: bytes) -> _XmlFacts:
             if far:
                 facts.too_far[sheet] = far
             held_cells += held
-            values[name] = _values_at_most(xml)
+            values[name] = _values_at_most(xml) if shared.held() else 0
         # Every sheet is read: what they come to together counts, measured closely only when it could be too much.
         if held_cells > MAX_WORKBOOK_CELLS and not facts.too_far:  # a cell far out is said as such, sheet by sheet
             facts = replace(facts, cells=held_cells)
@@ -168,6 +168,10 @@ class _SharedStrings:
             self._sizes = [end - start for start, end in zip(starts, [*starts[1:], len(self._xml)][:len(starts)],
                                                               strict=True)]
         return self._sizes
+
+    def held(self) -> bool:
+        """Whether the workbook keeps any shared strings (one written by a program often has none)."""
+        return bool(self._xml)
 
     def longest(self) -> int:
         return len(self._xml) and max(self.sizes(), default=0)
