@@ -165,6 +165,19 @@ def test_a_later_case_given_an_erased_case_s_number_is_not_erased_by_a_restore(
         restored.dispose()
 
 
+def _erase_then_damage(db: Database, db_url: str, people: People, clock: FakeClock, number: str) -> None:
+    """An hour on, the case is voided and its caller erased; then the file is damaged (a power cut)."""
+    clock.advance(hours=1)
+    with db.session() as s:
+        case_id = s.scalar(select(Case.id).where(Case.number == number))
+        wf.void(s, people.supervisor, case_id, "重复登记", clock=clock)
+    with db.session() as s:
+        wf.erase_personal_data(s, people.admin, case_id, "来电人申请删除", clock=clock)
+    db.dispose()
+    with open(db_url, "r+b") as damaged:
+        damaged.write(b"\0" * 100)
+
+
 def test_a_restore_over_a_damaged_file_still_erases_again_from_the_log_beside_it(
         db: Database, db_url: str, people: People, clock: FakeClock, tmp_path: Path,
         capsys: pytest.CaptureFixture[str]) -> None:
@@ -174,15 +187,7 @@ def test_a_restore_over_a_damaged_file_still_erases_again_from_the_log_beside_it
         kept = register_case(s, people.operator, draft(s, caller_name="Lisiguang", content="Lisiguang反映"),
                              clock=clock).number
     made = backup.backup(Path(db_url), tmp_path / "b", keep=9, now=clock())
-    clock.advance(hours=1)
-    with db.session() as s:
-        case_id = s.scalar(select(Case.id).where(Case.number == kept))
-        wf.void(s, people.supervisor, case_id, "重复登记", clock=clock)
-    with db.session() as s:
-        wf.erase_personal_data(s, people.admin, case_id, "来电人申请删除", clock=clock)
-    db.dispose()
-    with open(db_url, "r+b") as damaged:
-        damaged.write(b"\0" * 100)
+    _erase_then_damage(db, db_url, people, clock, kept)
     assert cli_as(["--db", db_url, "restore", str(made.path)], password="") == 0
     assert f"有 1 件工单删除了个人信息（{kept}）：恢复后已在其中重新作废并删除" in capsys.readouterr().out
     restored = open_database(db_url)
@@ -219,15 +224,7 @@ def test_a_copy_with_a_forged_manifest_is_not_taken_for_the_damaged_files_own_an
     source.close()
     target.close()
     backup.manifest_path(copy).write_text(json.dumps({"database": db_url}), encoding="utf-8")
-    clock.advance(hours=1)
-    with db.session() as s:
-        case_id = s.scalar(select(Case.id).where(Case.number == kept))
-        wf.void(s, people.supervisor, case_id, "重复登记", clock=clock)
-    with db.session() as s:
-        wf.erase_personal_data(s, people.admin, case_id, "来电人申请删除", clock=clock)
-    db.dispose()
-    with open(db_url, "r+b") as damaged:
-        damaged.write(b"\0" * 100)
+    _erase_then_damage(db, db_url, people, clock, kept)
     assert cli_as(["--db", db_url, "restore", str(copy)], password="") == 2
     err = capsys.readouterr().err
     assert "备份清单虽写着它来自这里" in err and "锚点记录文件中却没有它" in err and "未恢复" in err
