@@ -137,13 +137,20 @@ def test_finalising_before_the_month_is_over_is_questioned(db: Database, people:
         assert not any("本月尚未结束" in w for w in bulletin.warnings(s, MONTH, clock=clock))
 
 
-def test_a_half_written_typical_case_is_pointed_out_and_an_empty_section_not_printed(
-        db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+def _month_and_its_first_case(db: Database, people: People, clock: FakeClock) -> str:
+    """The month's cases (``_month_with_two_units``), the clock after its end, and the number of its first case."""
     _month_with_two_units(db, people, clock)
     clock.set(datetime(2022, 8, 3, 9, 0))
-    with db.session() as s:
+    with db.reader() as s:
         number = s.scalars(select(Case.number).order_by(Case.id)).first()
-        assert number is not None
+    assert number is not None
+    return number
+
+
+def test_a_half_written_typical_case_is_pointed_out_and_an_empty_section_not_printed(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    number = _month_and_its_first_case(db, people, clock)
+    with db.session() as s:
         bulletin.update_draft(s, people.supervisor, MONTH, clock=clock, sections=(
             NarrativeSection("热点问题", ("本月热点集中在城市管理。",)),
             NarrativeSection("典型案例", (), typical=True)))
@@ -163,11 +170,8 @@ def test_a_half_written_typical_case_is_pointed_out_and_an_empty_section_not_pri
 def test_a_character_no_font_has_is_said_and_waits_finalising(db: Database, people: People,
                                                              clock: FakeClock) -> None:
     """A caller's name with a character of 扩展B (王𠮷) printed as 王□ in a published bulletin, unsaid."""
-    _month_with_two_units(db, people, clock)
-    clock.set(datetime(2022, 8, 3, 9, 0))
+    number = _month_and_its_first_case(db, people, clock)
     with db.session() as s:
-        number = s.scalars(select(Case.number).order_by(Case.id)).first()
-        assert number is not None
         bulletin.update_draft(s, people.supervisor, MONTH, clock=clock, sections=(
             NarrativeSection("典型案例", (), typical=True),), typical_cases=(
             TypicalCase(number, "positive", "群众王𠮷反映路灯不亮，纸坊镇当天修好。"),))

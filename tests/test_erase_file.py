@@ -86,12 +86,7 @@ def test_restoring_a_backup_made_before_an_erasure_erases_again(
         earlier = register_case(s, people.operator, draft(s, caller_name="Lisiguang", phone="13700001111",
                                                           content="Lisiguang反映噪音"), clock=clock).number
     made = backup.backup(Path(db_url), tmp_path / "backups", keep=3, now=clock())
-    clock.advance(hours=1)
-    with db.session() as s:
-        case_id = s.scalar(select(Case.id).where(Case.number == earlier))
-        wf.void(s, people.supervisor, case_id, "重复登记", clock=clock)
-    with db.session() as s:
-        wf.erase_personal_data(s, people.admin, case_id, "来电人申请删除", clock=clock)
+    _void_and_erase(db, people, clock, earlier)
     later = _erased_case(db, people, clock, "Wangwu")
     db.dispose()
     assert cli_as(["--db", db_url, "restore", str(made.path)]) == 0
@@ -165,14 +160,19 @@ def test_a_later_case_given_an_erased_case_s_number_is_not_erased_by_a_restore(
         restored.dispose()
 
 
-def _erase_then_damage(db: Database, db_url: str, people: People, clock: FakeClock, number: str) -> None:
-    """An hour on, the case is voided and its caller erased; then the file is damaged (a power cut)."""
+def _void_and_erase(db: Database, people: People, clock: FakeClock, number: str) -> None:
+    """An hour on, the case is voided and its caller erased (on request)."""
     clock.advance(hours=1)
     with db.session() as s:
         case_id = s.scalar(select(Case.id).where(Case.number == number))
         wf.void(s, people.supervisor, case_id, "重复登记", clock=clock)
     with db.session() as s:
         wf.erase_personal_data(s, people.admin, case_id, "来电人申请删除", clock=clock)
+
+
+def _erase_then_damage(db: Database, db_url: str, people: People, clock: FakeClock, number: str) -> None:
+    """The case voided and erased (``_void_and_erase``); then the file is damaged (a power cut)."""
+    _void_and_erase(db, people, clock, number)
     db.dispose()
     with open(db_url, "r+b") as damaged:
         damaged.write(b"\0" * 100)
