@@ -255,25 +255,14 @@ class CaseEntryView(QWidget):
                 reference.aliases_of(s, "unit"), reference.aliases_of(s, "category"))
 
     def _load_choices(self) -> None:
-        channels, towns, types, categories, units, unit_aliases, category_aliases = read(self.ctx,
-                                                                                         self._choices_fetch)
-        self._upper_channels = {cid for _n, cid, upper in channels if upper}
-        for name, cid, _upper in channels:
-            self.channel.addItem(name, cid)
-        self.township.set_items(towns, unit_aliases)
-        for name, tid in types:
-            self.appeal_type.addItem(name, tid)
-        self.appeal_type.setCurrentIndex(-1)
-        self.category.set_items(categories, category_aliases)
-        self.unit.set_items(units, unit_aliases)
-        self.assist.set_items(units, unit_aliases)
+        self._reload_choices()
         self.reset_fields()
 
     def _reload_choices(self) -> None:
-        """The lists again after a unit, category, channel or type was added, renamed or stopped (here or on another
-        station, the window open all day): what the form holds is kept as it is."""
-        fetch = self._choices_fetch
-        channels, towns, types, categories, units, unit_aliases, category_aliases = read(self.ctx, fetch)
+        """The lists, filled again after a unit, category, channel or type was added, renamed or stopped (here or on
+        another station, the window open all day): what the form holds is kept as it is."""
+        channels, towns, types, categories, units, unit_aliases, category_aliases = read(self.ctx,
+                                                                                         self._choices_fetch)
         self._upper_channels = {cid for _n, cid, upper in channels if upper}
         refill(self.channel, [(name, cid) for name, cid, _upper in channels])
         refill(self.appeal_type, types)

@@ -155,31 +155,29 @@ class CaseListView(QWidget):
                 [a.name for a in reference.list_appeal_types(s)])
 
     def _changed(self) -> None:
+        self._fill_choices()
+        self.refresh()
+
+    def _fill_choices(self) -> None:
+        """The filters read from the database, what is chosen in them kept (nothing signalled as changed)."""
         months, units, categories, types = read(self.ctx, self._choices_fetch)
         refill(self.month, [("全部月份", ""), *((month, month) for month in months)])
         refill(self.appeal_type, [("全部类型", ""), *((name, name) for name in types)])
         self.unit.replace_items(units)
         self.category.replace_items(categories)
-        self.refresh()
 
     def _load_choices(self) -> None:
-        months, units, categories, types = read(self.ctx, self._choices_fetch)
         self._blocking(True)
         self.month.addItem("全部月份", "")
-        for month in months:
-            self.month.addItem(month, month)
+        self.appeal_type.addItem("全部类型", "")
         self.state.addItem("全部状态", "")
         for code, label in STATES.items():
             self.state.addItem(label, code)
         self.source.addItem("全部来源", "")
         self.source.addItem("本级", "local")
         self.source.addItem("上级交办", "upper")
-        self.unit.set_items(units)
-        self.category.set_items(categories)
-        self.appeal_type.addItem("全部类型", "")
-        for name in types:
-            self.appeal_type.addItem(name, name)
         self._blocking(False)
+        self._fill_choices()  # 全部月份 and 全部类型 chosen: the rest is added after them
 
     def _blocking(self, block: bool) -> None:
         """Filling the filters is no change of them: the pickers too, whose emptying started the search's delay and

@@ -168,7 +168,7 @@ class SearchCombo(QComboBox):
     def set_items(self, items: Sequence[tuple[str, int]], aliases: Mapping[int, Sequence[str]] | None = None) -> None:
         """The list to pick from; ``aliases`` gives an item's other names (by its value), found as its own are."""
         self._items = list(items)
-        self._aliases = {text: list(aliases.get(value, ())) for text, value in self._items} if aliases else {}
+        self._aliases = _aliases_by_text(self._items, aliases)
         self.clear()
         for text, value in self._items:
             self.addItem(text, value)
@@ -180,8 +180,7 @@ class SearchCombo(QComboBox):
         """A new list (a unit added or renamed on another station), with what is chosen or typed kept as it was, and
         no change signalled: a form being filled in is not touched."""
         chosen, typed = self.currentData(), self.editor.text()
-        if self._items == list(items) and (not aliases or self._aliases == {
-                text: list(aliases.get(value, ())) for text, value in items}):
+        if (self._items, self._aliases) == (list(items), _aliases_by_text(items, aliases)):
             return
         blocked, editor_blocked = self.blockSignals(True), self.editor.blockSignals(True)
         try:
@@ -619,6 +618,11 @@ def keep_asking(dialog: ActionDialog, then: Callable[[dict[str, Any]], bool] | N
         return None
     finally:
         dialog.deleteLater()
+
+
+def _aliases_by_text(items: Sequence[tuple[str, int]], aliases: Mapping[int, Sequence[str]] | None
+                     ) -> dict[str, list[str]]:
+    return {text: list(aliases.get(value, ())) for text, value in items} if aliases else {}
 
 
 def refill(combo: QComboBox, items: Sequence[tuple[str, Any]]) -> None:
