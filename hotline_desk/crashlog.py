@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import traceback
 from pathlib import Path
@@ -31,3 +33,33 @@ def write_crash(error: BaseException, where: str) -> Path:
         handle.write("".join(traceback.format_exception(error)))
         handle.write("\n")
     return path
+
+
+class _TracebackToFile(logging.Handler):
+    """A warning or error logged with its exception (``log.exception``) keeps the traceback in the log file."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.exc_info is None or record.exc_info[1] is None:
+            return
+        with contextlib.suppress(OSError):  # the message itself still reaches the person
+            write_crash(record.exc_info[1], record.getMessage())
+
+
+class _MessageOnly(logging.Formatter):
+    """提示：… or 错误：…, never a traceback: the person reads what happened, whoever maintains the app the log."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"{record.levelname}：{record.getMessage()}"
+
+
+def install_logging() -> None:
+    """What the services log reaches the person as 提示/错误 lines in Chinese, on standard error (the command line's
+    output; in the window nobody reads it), and a logged exception's traceback goes to the log file only."""
+    for level, word in ((logging.WARNING, "提示"), (logging.ERROR, "错误"), (logging.CRITICAL, "错误")):
+        logging.addLevelName(level, word)
+    console = logging.StreamHandler()
+    console.setFormatter(_MessageOnly())
+    logging.basicConfig(level=logging.WARNING, handlers=[console, _TracebackToFile()])

@@ -120,21 +120,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    import logging
-
     from hotline_desk.cli.common import Context
     from hotline_desk.cli.terminal import PlainStream
-    from hotline_desk.crashlog import write_crash
+    from hotline_desk.crashlog import install_logging, write_crash
     from hotline_desk.errors import HotlineError
 
     # Stored text (a case's contents, a name, a cell of an imported file) is printed, never obeyed as a terminal's
     # control sequence: every command's output and messages pass through PlainStream.
     sys.stdout, sys.stderr = PlainStream(sys.stdout), PlainStream(sys.stderr)
 
-    # What the services log reaches the user of the command line as 提示/错误, in Chinese like everything else.
-    for level, word in ((logging.WARNING, "提示"), (logging.ERROR, "错误"), (logging.CRITICAL, "错误")):
-        logging.addLevelName(level, word)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s：%(message)s")
+    install_logging()  # what the services log reaches the user of the command line as 提示/错误
     if args.user is not None and not args.user.strip():  # not "no --user": nobody may stand in for a blank name
         print("错误：--user 给出的用户名是空的。请写出登录名（如 --user op1），或不写 --user 以 admin 身份操作。"
               "未尝试登录。", file=sys.stderr)
