@@ -344,6 +344,7 @@ class Database:
         self.is_postgresql = url.startswith("postgresql")
         self.read_only = False
         self.copy_before_upgrade: Path | None = None  # where an older file was copied before this opening upgraded it
+        self.opening_notes: list[str] = []  # what opening found for its user to know (an import it could not undo)
         if not (self.is_sqlite or self.is_postgresql):
             raise DatabaseError(f"不支持的数据库地址：{self.display_name}。请用 SQLite 文件路径或 postgresql://… 。")
         reader: Engine

@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import select
 
 from hotline_desk.db import Database
-from hotline_desk.errors import ValidationError
+from hotline_desk.errors import DatabaseError, ValidationError
 from hotline_desk.models import Case
+from hotline_desk.services.accounts import anchors
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.records import register_case
 from hotline_desk.services.cases.steps import Reply
@@ -135,6 +136,23 @@ def test_finalising_before_the_month_is_over_is_questioned(db: Database, people:
     clock.set(datetime(2022, 8, 3, 9, 0))
     with db.reader() as s:
         assert not any("本月尚未结束" in w for w in bulletin.warnings(s, MONTH, clock=clock))
+
+
+def test_a_finalising_that_is_not_saved_leaves_no_line_in_the_anchor_log(db: Database, db_path: Path,
+                                                                         people: People, clock: FakeClock) -> None:
+    """The disk filled as the finalised bulletin was saved: the anchor log beside the file said 定稿 all the same."""
+    _month_with_two_units(db, people, clock)
+    clock.set(datetime(2022, 8, 3, 9, 0))
+    log = anchors.log_path_for_file(db_path)
+    with pytest.raises(DatabaseError, match="磁盘空间已满"), db.session() as s:
+        bulletin.finalize(s, people.supervisor, MONTH, clock=clock, accept_warnings=True)
+        raise DatabaseError("磁盘空间已满，未保存。")  # what the commit would raise
+    assert not log.exists() or "定稿简报" not in log.read_text(encoding="utf-8")
+    with db.reader() as s:
+        assert not bulletin.get_draft(s, MONTH).final
+    with db.session() as s:
+        bulletin.finalize(s, people.supervisor, MONTH, clock=clock, accept_warnings=True)
+    assert [line.split("\t")[2] for line in log.read_text(encoding="utf-8").splitlines()] == ["定稿简报 2022-07"]
 
 
 def _month_and_its_first_case(db: Database, people: People, clock: FakeClock) -> str:

@@ -3,6 +3,7 @@ database is opened again (and ``verify`` stays clean), and a normal import is st
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -18,17 +19,20 @@ from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+import hotline_desk.db
 from bench.import_bench import make_workbook
 from hotline_desk.db import Database
-from hotline_desk.errors import ValidationError
+from hotline_desk.errors import DatabaseError, TransitionError, ValidationError
 from hotline_desk.models import AuditRecord, Case, CaseEvent, Dispatch, ImportBatch
 from hotline_desk.models.facts import CaseFact
 from hotline_desk.services.cases.records import register_case
 from hotline_desk.services.clock import fixed_clock
+from hotline_desk.services.exchange import import_batches
 from hotline_desk.services.exchange.imports import commit_cases, preview_cases
 from hotline_desk.services.maintenance import integrity
 from hotline_desk.services.maintenance.opening import open_office_database
 from hotline_desk.services.office.settings import set_setting
+from hotline_desk.services.reporting import bulletin
 from tests.conftest import FakeClock, People
 from tests.helpers import TEST_PASSWORD, draft, log_in_everyone
 
@@ -335,6 +339,61 @@ def test_an_import_that_fails_while_writing_is_undone_at_once(db: Database, peop
     with db.session() as s:
         assert commit_cases(s, people.supervisor, preview, clock=IMPORTED_AT, batch_rows=BATCH).imported == 350
     assert _verify(db) == []
+
+
+def test_an_import_whose_undo_fails_too_says_its_cases_are_counted_until_an_opening_undoes_them(
+        db: Database, people: People, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """The disk fills in the fourth batch, and the undo cannot be written either: the importer is told how many cases
+    stay and till when; every opening that cannot undo them says so (no English, no traceback); one that can, does."""
+    path = tmp_path / "清单.xlsx"
+    make_workbook(path, 350)
+    before = _counts(db)
+    with db.reader() as s:
+        preview = preview_cases(s, path, clock=IMPORTED_AT)
+    clash = preview.ready[320]
+    preview.ready[320] = type(clash)(clash.row, preview.ready[10].key, clash.values)
+
+    def disk_full(*_args: object, **_kwargs: object) -> None:
+        raise DatabaseError("磁盘空间已满，未保存。")
+
+    monkeypatch.setattr(import_batches, "clear_batch", disk_full)
+    with pytest.raises((IntegrityError, psycopg.IntegrityError)), db.session() as s:
+        commit_cases(s, people.supervisor, preview, clock=IMPORTED_AT, batch_rows=BATCH)
+    said = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert any("已写入的 300 件工单（批次 1）未能立即撤销" in m and "统计和导出都包含它们" in m for m in said), said
+    assert not any("整理数据库文件未成功" in r.getMessage() for r in caplog.records)  # not "the import went in"
+
+    monkeypatch.setattr(import_batches, "clear_unfinished", disk_full)  # the next opening cannot undo it either
+    opened = open_office_database(db.url)
+    try:
+        assert opened.opening_notes == [
+            "有尚未完成的导入：导入批次 1（清单.xlsx）已写入 300 件工单。如果另一工作站正在导入，请等它完成；"
+            "如果那次导入已经中断，这些工单要等数据库能够写入时（重新打开本程序或运行任一命令）才会自动撤销，这次未能"
+            "撤销：磁盘空间已满，未保存。在撤销之前，工单清单、统计、考核和导出都包含这些工单，请不要据此上报或定稿简报。"]
+    finally:
+        opened.dispose()
+    with pytest.raises(TransitionError, match=r"导入批次 1（清单.xlsx）已写入本月工单 300 件。.*以前不能定稿"), \
+            db.session() as s:  # the month's numbers would count them, frozen
+        bulletin.finalize(s, people.supervisor, "2022-07", clock=fixed_clock(datetime(2022, 8, 3)),
+                          accept_warnings=True)
+    monkeypatch.undo()
+    if db.is_sqlite:  # a file nobody may write: the same said, with why
+        monkeypatch.setattr(hotline_desk.db, "read_only_file", lambda _path: "mode=ro")
+        opened = open_office_database(db.url)
+        try:
+            assert opened.read_only and len(opened.opening_notes) == 1
+            assert "已写入 300 件工单" in opened.opening_notes[0]
+            assert "这次未能撤销：数据库现在只能读取，不能写入。" in opened.opening_notes[0]
+        finally:
+            opened.dispose()
+        monkeypatch.undo()
+    opened = open_office_database(db.url)  # space again: undone, and nothing said
+    try:
+        assert opened.opening_notes == []
+        _assert_cleared(opened, before)
+    finally:
+        opened.dispose()
 
 
 def test_an_importer_demoted_meanwhile_stops_the_import_and_nothing_stays(db: Database, people: People,

@@ -13,6 +13,7 @@ from PySide6.QtCore import QLibraryInfo, QLocale, Qt, QTimer, QTranslator
 from PySide6.QtGui import QFontDatabase, QIcon
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
+from hotline_desk.crashlog import install_logging
 from hotline_desk.db import Database, default_db_path, resolve_db_url
 from hotline_desk.errors import HotlineError
 from hotline_desk.services.accounts import accounts, users
@@ -158,6 +159,8 @@ def _open_until_it_works(target: str | None) -> tuple[Database, str | None] | No
             QMessageBox.information(None, "数据库已升级", notice)
         if notice := clock_notice(prepared[0]):
             QMessageBox.warning(None, "本机时钟不准", notice)
+        for note in prepared[0].opening_notes:
+            QMessageBox.warning(None, "请注意", note)
         return prepared
 
 
@@ -200,6 +203,7 @@ def run_app(db: str | None = None) -> int:
     use_kit_font_if_needed()
     install_chinese(app)
     sys.excepthook = _show_bug
+    install_logging()
     target = db
     remembered = WindowState(default_config_dir())
     first_window = True

@@ -3,6 +3,7 @@ anchor log beside the database), and read back from those files to prove the his
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import re
@@ -13,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from platformdirs import user_data_dir
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
 
 from hotline_desk.errors import ValidationError
@@ -60,6 +61,18 @@ def note(session: Session, what: str, at: datetime) -> Anchor:
     anchor = current(session)
     append_log(log_path(session), anchor, what, at)
     return anchor
+
+
+def note_when_committed(session: Session, anchor: Anchor, what: str, at: datetime) -> None:
+    """Append the anchor to the log once the session's transaction is committed: a change that fails to save (a
+    full disk) is not logged as made. Beside a database on a read-only share there is nowhere to note it."""
+    path = log_path(session)
+
+    def committed(_session: Session) -> None:
+        with contextlib.suppress(OSError):
+            append_log(path, anchor, what, at)
+
+    event.listen(session, "after_commit", committed, once=True)
 
 
 def append_log(path: Path, anchor: Anchor, what: str, at: datetime) -> None:

@@ -8,7 +8,7 @@ from datetime import datetime
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -113,6 +113,16 @@ def half_imported(session: Session) -> set[int]:
     """The cases an import still in progress has written (see ``refuse_half_imported``): no step can be taken on
     them, so they are on no list a unit answers."""
     return set(session.scalars(_unfinished_registrations(CaseEvent.case_id)))
+
+
+def half_imported_in(session: Session, month: str) -> list[tuple[int, str, int]]:
+    """The imports still in progress that have written cases of ``month``: batch, file name, how many cases."""
+    if session.scalar(select(ImportBatch.id).where(ImportBatch.state == BATCH_IN_PROGRESS).limit(1)) is None:
+        return []  # the usual answer, without reading the steps
+    found = session.execute(_unfinished_registrations(ImportBatch.id, ImportBatch.file_name, func.count())
+                            .join(Case, Case.id == CaseEvent.case_id).where(Case.month == month)
+                            .group_by(ImportBatch.id, ImportBatch.file_name).order_by(ImportBatch.id))
+    return [(row[0], row[1], row[2]) for row in found]
 
 
 def refuse_half_imported(session: Session, case: Case, batch_id: int | None = None) -> None:

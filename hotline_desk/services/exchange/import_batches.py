@@ -167,6 +167,7 @@ def write_in_batches(session: Session, batch: ImportBatch, build: Callable[[], S
     without holding every other station up for its whole length.
     """
     written: list[str] = []
+    failed, saved = False, 0
     pause = SQLITE_PAUSE if session.get_bind().dialect.name == "sqlite" else 0.0
     with running(session, batch.id):
         session.commit()
@@ -187,23 +188,28 @@ def write_in_batches(session: Session, batch: ImportBatch, build: Callable[[], S
                     batch.state = DONE
                     audit.record_row(session, batch, user_id=user_id, at=clock())
                 session.commit()
+                saved = len(written)
                 part = _next_part(len(chunk), time.perf_counter() - began, size)
                 if progress is not None:
                     progress(start, len(items))
         except BaseException:
+            failed = True
             session.rollback()
             try:
                 clear_batch(session, batch.id, at=clock(), user_id=user_id)
                 session.commit()
             except Exception:  # the next opening of the database clears it
-                log.exception("导入批次 %s 未能立即撤销，下次打开数据库时再撤销。", batch.id)
+                log.exception("导入没有完成，已写入的 %s 件工单（批次 %s）未能立即撤销，要等下次打开数据库（重新打开本"
+                              "程序或运行任一命令）时自动撤销；在此之前，工单清单、统计和导出都包含它们。",
+                              saved, batch.id)
                 session.rollback()
             raise
         finally:
             try:
                 checkpoint(session.get_bind().engine)
             except Exception:  # not to hide why the import failed; the next commits checkpoint as usual
-                log.exception("导入批次 %s 写完后整理数据库文件未成功（不影响已导入的内容）。", batch.id)
+                if not failed:
+                    log.exception("导入批次 %s 写完后整理数据库文件未成功（不影响已导入的内容）。", batch.id)
     return written
 
 

@@ -30,6 +30,22 @@ def found_in(connection: sqlite3.Connection) -> tuple[HalfImport, ...]:
     return tuple(HalfImport(int(row[0]), str(row[1]), int(row[2])) for row in connection.execute(_IN_PROGRESS))
 
 
+def left_in(database: Database) -> tuple[HalfImport, ...]:
+    """The import batches still in progress in an office's database (read with Core: opening loads no ORM)."""
+    with database.read_connection() as connection:
+        rows = connection.exec_driver_sql(_IN_PROGRESS).all()
+    return tuple(HalfImport(int(row[0]), str(row[1]), int(row[2])) for row in rows)
+
+
+def left_words(left: tuple[HalfImport, ...], why: str) -> str:
+    """What everyone opening the database is told while batches stay in progress that this opening could not undo
+    (``why``: the database is read-only, the disk is full …): until they are undone, their cases are counted."""
+    batches = "；".join(f"导入批次 {h.batch_id}（{h.file_name}）已写入 {h.cases} 件工单" for h in left)
+    return (f"有尚未完成的导入：{batches}。如果另一工作站正在导入，请等它完成；如果那次导入已经中断，这些工单要等"
+            f"数据库能够写入时（重新打开本程序或运行任一命令）才会自动撤销，这次未能撤销：{why}。在撤销之前，工单"
+            "清单、统计、考核和导出都包含这些工单，请不要据此上报或定稿简报。")
+
+
 def caught_words(found: HalfImport) -> str:
     """What the person making a backup is told when it caught an import half written."""
     return (f"注意：备份时另一工作站正在导入“{found.file_name}”（批次 {found.batch_id}），这份备份中只有它"

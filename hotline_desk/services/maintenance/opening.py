@@ -36,7 +36,18 @@ def open_office_database(target: str | None = None, *, upgrade: bool = True, cre
         log.warning("%s", notice)
     if upgrade and not database.read_only:
         clear_unfinished_imports(database)
+    elif upgrade:
+        _tell_half_imports(database, "数据库现在只能读取，不能写入")
     return database
+
+
+def _tell_half_imports(database: Database, why: str) -> None:
+    """Say the import batches an opening could not undo, so that nobody counts their cases unawares."""
+    from hotline_desk.services.maintenance import half_imports
+
+    if left := half_imports.left_in(database):
+        database.opening_notes.append(half_imports.left_words(left, why))
+        log.warning("%s", database.opening_notes[-1])
 
 
 def upgrade_notice(database: Database) -> str:
@@ -108,7 +119,7 @@ def clear_unfinished_imports(database: Database) -> list[ClearedBatch]:
         # Another station holds the write lock (an import still running, a station that died inside a write and
         # that the server has not let go yet): opening goes on, as it would during that import; the next opening
         # clears the batch. An office must not be shut out of even its lists by one station.
-        log.warning("unfinished imports not cleared at opening: %s", exc.message)
+        _tell_half_imports(database, exc.message.rstrip("。"))
         return []
     for batch in cleared:
         log.warning("%s", batch.message)

@@ -19,6 +19,7 @@ from hotline_desk.reports.document import BulletinDocument, texts_of
 from hotline_desk.reports.fonts import FontSet, find_fonts, undrawable, undrawable_words
 from hotline_desk.services.accounts import anchors, audit
 from hotline_desk.services.accounts.permissions import Actor, require
+from hotline_desk.services.cases import events
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.office.calendar import WorkCalendar
 from hotline_desk.services.office.settings import Settings
@@ -75,6 +76,14 @@ def _new_numbers(session: Session, month: str) -> tuple[int, int]:
     while any(m[:4] == month[:4] and year == year_issue for m, year, _t in finals):
         year_issue += 1
     return year_issue, total_issue
+
+
+def _refuse_half_imported(session: Session, month: str) -> None:
+    """Frozen numbers must not count cases an unfinished import wrote: it may yet be undone (or go on writing)."""
+    if half := events.half_imported_in(session, month):
+        batches = "；".join(f"导入批次 {batch}（{name}）已写入本月工单 {count} 件" for batch, name, count in half)
+        raise TransitionError(f"有尚未完成的导入：{batches}。这次导入完成（或中断的导入在下次打开数据库时撤销）"
+                              "以前不能定稿：定稿的数字不能包含可能被撤销的工单。")
 
 
 def _refuse_taken_numbers(session: Session, row: Bulletin) -> None:
@@ -372,6 +381,7 @@ def finalize(session: Session, actor: Actor, month: str, *, clock: Clock = offic
     now = clock()
     _check_unchanged(session, row, _draft(session, row), expected, now, doing="定稿")
     _refuse_taken_numbers(session, row)
+    _refuse_half_imported(session, month)
     anchor = anchors.current(session)
     built = build(session, month, clock=clock, fonts=fonts, keywords=anchors.tag(anchor), marked=False)
     if built.warning:
@@ -379,7 +389,7 @@ def finalize(session: Session, actor: Actor, month: str, *, clock: Clock = offic
     if built.notices and not accept_warnings:
         raise ValidationError("定稿前请核对：\n" + "\n".join(f"· {n}" for n in built.notices)
                               + "\n确认无误后再定稿（命令行加 --accept-warnings）。")
-    anchors.append_log(anchors.log_path(session), anchor, f"定稿简报 {month}", now)
+    anchors.note_when_committed(session, anchor, f"定稿简报 {month}", now)
     built.data["status"] = "final"
     row.snapshot = json.dumps(built.data, ensure_ascii=False)
     row.pdf = built.pdf
