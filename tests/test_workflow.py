@@ -250,6 +250,22 @@ def test_extension_refusals(db: Database, people: People, clock: FakeClock) -> N
              lambda s: wf.request_extension(s, people.operator, case_id, 1, "再延", clock=clock))
 
 
+def test_an_extension_pending_when_the_unit_replies_is_no_longer_ruled_on(db: Database, people: People,
+                                                                      clock: FakeClock) -> None:
+    """An extension granted after the reply moved the deadline of a case already answered."""
+    case_id = _to_in_progress(db, people, clock)
+    with db.session() as s:
+        wf.request_extension(s, people.operator, case_id, 5, "需协调施工队", clock=clock)
+        wf.reply(s, people.operator, case_id, wf.Reply("已修复"), clock=clock)
+    lapsed = "自来水公司已于2022-07-05 11:30回复工单RZ2207-00001，它此前的延期申请不再审批。"
+    for accept in (True, False):
+        _refused(db, case_id, TransitionError, lapsed, lambda s, accept=accept: wf.rule_extension(
+            s, people.supervisor, case_id, accept, note="不同意", clock=clock))
+    with db.reader() as s:
+        main = current_status(s, case_id).main_dispatch
+        assert main is not None and main.deadline == datetime(2022, 7, 12, 9, 30)
+
+
 def test_supervise_flags_without_changing_state(db: Database, people: People, clock: FakeClock) -> None:
     case_id = _to_in_progress(db, people, clock)
     with db.session() as s:

@@ -625,6 +625,9 @@ def _extension_rule_gates(ctx: StepContext, status: CaseStatus, actor: Actor, p:
         return _no_dispatch(ctx, _unit_of(p))
     if target.extension_requested_at is None:
         return [Problem(f"工单{ctx.case_number}没有待审批的延期申请。", Gate.STATE)]
+    if target.replied_at is not None:  # the request lapsed with the reply: granting it would move a deadline met
+        return [Problem(f"{ctx.unit_name(target.unit_id)}已于{target.replied_at:%Y-%m-%d %H:%M}回复工单"
+                        f"{ctx.case_number}，它此前的延期申请不再审批。", Gate.STATE)]
     return []
 
 
