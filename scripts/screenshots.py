@@ -25,7 +25,7 @@ from hotline_desk.errors import HotlineError
 from hotline_desk.models import Case
 from hotline_desk.services.accounts.users import get_actor
 from hotline_desk.services.clock import fixed_clock
-from hotline_desk.ui.app import install_chinese
+from hotline_desk.ui.app import install_chinese, install_look
 from hotline_desk.ui.context import AppSignals, UiContext
 from hotline_desk.ui.main_window import MainWindow
 from hotline_desk.ui.operations import Task
@@ -191,6 +191,7 @@ def main() -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
     install_chinese(app)
+    install_look(app)
     db = open_database(args.db)
     with db.reader() as s:
         actor = get_actor(s, args.user)

@@ -88,6 +88,54 @@ def test_ctrl_and_the_digit_of_the_page_shown_goes_back_to_its_first_field(
     window.close()
 
 
+def test_back_at_the_form_from_another_page_the_cursor_is_where_it_was_and_selects_nothing(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """Ctrl+1 then Ctrl+2 put the cursor in 来电人 with the name selected: the caller's next words replaced it."""
+    window = _window(qtbot, db, people, clock, tmp_path)
+    _key(Qt.Key.Key_2, CTRL)
+    entry = window.views["entry"]
+    assert isinstance(entry, CaseEntryView)
+    entry.caller.insert("钱先生")
+    entry.category.setFocus()
+    QTest.keyClicks(entry.category.editor, "wygl")
+    entry.content.setFocus()
+    entry.content.insertPlainText("办理居住证")
+    _key(Qt.Key.Key_1, CTRL)
+    assert window.pages.currentWidget() is not entry
+    _key(Qt.Key.Key_2, CTRL)
+    assert QApplication.focusWidget() is entry.content
+    QTest.keyClicks(entry.content, "ABC")  # as an input method's words would
+    assert entry.content.toPlainText() == "办理居住证ABC" and entry.caller.text() == "钱先生"
+    entry.category.setFocus()  # a picker holding a chosen name, and a click on the navigation to come back
+    _key(Qt.Key.Key_3, CTRL)
+    window.nav.setCurrentRow(window.page_keys.index("entry"))
+    assert window.pages.currentWidget() is entry and QApplication.focusWidget() in (entry.category,
+                                                                                 entry.category.editor)
+    assert not entry.category.editor.hasSelectedText()
+    _key(Qt.Key.Key_2, CTRL)  # already on the form: to 来电人, its name not selected either
+    assert QApplication.focusWidget() is entry.caller and not entry.caller.hasSelectedText()
+    window.close()
+
+
+def test_a_phone_number_that_cannot_be_one_is_said_as_the_field_is_left(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    window = _window(qtbot, db, people, clock, tmp_path)
+    _key(Qt.Key.Key_2, CTRL)
+    entry = window.views["entry"]
+    assert isinstance(entry, CaseEntryView)
+    entry.phone.setFocus()
+    QTest.keyClicks(entry.phone, "1390375123")  # ten digits
+    assert entry.errors["phone"].text() == ""  # not while typing
+    _key(Qt.Key.Key_Tab)
+    assert "位数不对" in entry.errors["phone"].text() and "10位" in entry.errors["phone"].text()
+    assert [key for key, label in entry.errors.items() if label.text()] == ["phone"]  # no field not yet filled
+    entry.phone.setFocus()
+    QTest.keyClicks(entry.phone, "4")
+    _key(Qt.Key.Key_Tab)
+    assert entry.errors["phone"].text() == ""
+    window.close()
+
+
 def test_after_a_case_is_closed_ctrl_6_then_ctrl_f_reaches_the_follow_up_filter(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
     with db.session() as s:

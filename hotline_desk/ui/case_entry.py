@@ -6,6 +6,7 @@ import itertools
 from datetime import datetime, timedelta
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QCoreApplication, QDateTime, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QHideEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
@@ -83,6 +84,7 @@ class CaseEntryView(QWidget):
         # Filling the pickers fires change signals; until the saved draft is back, none may touch the draft file.
         self._restoring = True
         self.errors: dict[str, QLabel] = {}
+        self._left_in: QWidget | None = None  # the field the cursor was in when another page was shown
         self._build()
         self._load_choices()
         self.reference_follower = follow(self, ctx.signals, Change.REFERENCE, self._reload_choices)
@@ -204,6 +206,7 @@ class CaseEntryView(QWidget):
         self.clear_button.clicked.connect(self.ask_clear)
         self.history.itemActivated.connect(self._open_earlier)  # a double-click, or Enter on the case chosen
         self.phone.editingFinished.connect(self.show_history)
+        self.phone.editingFinished.connect(self._phone_said)
         self.phone.textChanged.connect(self._phone_typed)
         self.channel.currentIndexChanged.connect(self._channel_changed)
         self.coordinate.toggled.connect(lambda on: self._handling_chosen(self.coordinate, on))
@@ -281,17 +284,37 @@ class CaseEntryView(QWidget):
             shortcut.activated.connect(slot)
 
     def showEvent(self, event: QShowEvent) -> None:
-        """Arriving at the form by the navigation, the cursor waits in 来电人; a cursor already in the form stays."""
+        """Arriving at the form by the navigation, the cursor goes back to the field it left (来电人 the first time);
+        a cursor already in the form stays."""
         super().showEvent(event)
         focused = QApplication.focusWidget()
         if focused is None or not self.isAncestorOf(focused):
-            self.focus_first()
+            self.resume_focus()
 
     def focus_first(self) -> None:
-        """The form's shortcut (Ctrl+2), also from within the form: the cursor goes to 来电人, the first field to
-        type in (来电时间 is already now). Nothing typed is touched."""
+        """The form's shortcut (Ctrl+2) from within the form: the cursor goes to 来电人, the first field to type in
+        (来电时间 is already now). Nothing typed is touched."""
+        self._put_cursor(self.caller)
+
+    def resume_focus(self) -> None:
+        """Back at the form from another page (Ctrl+2, a click on the navigation): the cursor returns to the field it
+        was in, so the operator on a call goes on where they were; 来电人 when it was in none."""
+        left = self._left_in
+        if left is not None and shiboken6.isValid(left) and self.isAncestorOf(left) and left.isVisible() \
+                and left.isEnabled():
+            self._put_cursor(left)
+        else:
+            self.focus_first()
+
+    @staticmethod
+    def _put_cursor(field: QWidget) -> None:
+        """The cursor into a field with nothing in it selected: the next key adds to what is there. (Focus given
+        by a shortcut selected a field's whole text, and the caller's words replaced the name typed before.)"""
         close_popups()
-        self.caller.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        field.setFocus(Qt.FocusReason.OtherFocusReason)
+        editor = field if isinstance(field, QLineEdit) else field.lineEdit() if isinstance(field, QComboBox) else None
+        if editor is not None:
+            editor.deselect()
 
     # --- behaviour ----------------------------------------------------------------------------------
     def _channel_changed(self) -> None:
@@ -327,6 +350,19 @@ class CaseEntryView(QWidget):
             self.history.addItem(item)
         self.history_title.setText(f"重复来电：该号码以往有 {len(earlier)} 件工单（双击打开）" if earlier
                                    else "该号码没有以往工单" if phone else HISTORY_HINT)
+
+    def _phone_said(self) -> None:
+        """A number that cannot be a phone number is said as the field is left, while the caller can still repeat
+        it, not only at 保存; a corrected one loses the message."""
+        if self._restoring:
+            return
+        said = ""
+        if self.phone.text().strip():
+            draft = self.draft()
+            found = read(self.ctx, lambda s: validate_draft(s, draft, self.ctx.clock()))
+            said = next((message for key, message in found if key == "phone"), "")
+        self.errors["phone"].setText(said)
+        self.errors["phone"].setToolTip(said)
 
     def _open_earlier(self, item: QListWidgetItem) -> None:
         from hotline_desk.ui.case_list import CaseDetailDialog
@@ -395,6 +431,9 @@ class CaseEntryView(QWidget):
 
     def hideEvent(self, event: QHideEvent) -> None:
         self.flush_draft()  # the window closed, or another page shown
+        focused = QApplication.focusWidget()
+        if focused is not None and self.isAncestorOf(focused):  # where to come back to (Qt moves it once hidden)
+            self._left_in = focused
         super().hideEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -363,9 +363,14 @@ class MainWindow(QMainWindow):
     def go_to(self, key: str) -> None:
         """A page by its shortcut: shown, with the cursor in its first field (the page's own choice, if it has one),
         also when the page was already shown and the cursor elsewhere on it (or nowhere, after a dialog closed)."""
+        arriving = self.pages.currentWidget() is not self.views.get(key)
         self.show_page(key)
         view = self.views.get(key)
         if view is None or self.pages.currentWidget() is not view:  # it could not be opened
+            return
+        resume_focus = getattr(view, "resume_focus", None)
+        if arriving and resume_focus is not None:  # a form goes on where the cursor left it
+            resume_focus()
             return
         focus_first = getattr(view, "focus_first", None)
         if focus_first is not None:
