@@ -4,20 +4,48 @@ ahead could not be handled by the other stations until then."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
 
 from hotline_desk.db import Database
 from hotline_desk.services.maintenance.opening import clock_notice, clock_words
+from hotline_desk.services.office.settings import set_setting
+from tests.conftest import People
 
 
 def test_a_clock_far_from_the_servers_is_named_and_a_near_one_is_not(db: Database) -> None:
+    if not db.is_postgresql:
+        pytest.skip("a file has no clock of its own: see the tests below")
     now = datetime.now(UTC)
     said = clock_notice(db, now + timedelta(days=400, minutes=1))
+    assert said.startswith("本机时钟比数据库服务器快 400 天：本机登记的时间在前")
+    assert "请先让管理员校准本机的日期、时间和时区" in said
+    assert clock_notice(db, now + timedelta(minutes=1)) == ""
+
+
+def test_a_clock_set_back_before_the_files_last_save_is_named(db: Database, people: People) -> None:
+    """A flat battery on the main board: the clock went back to 2019, and steps would be recorded then."""
     if db.is_postgresql:
-        assert said.startswith("本机时钟比数据库服务器快 400 天：本机登记的时间在前")
-        assert "请先让管理员校准本机的日期、时间和时区" in said
-        assert clock_notice(db, now + timedelta(minutes=1)) == ""
-    else:  # a file has no clock of its own to compare with
-        assert said == ""
+        pytest.skip("a server's clock is compared instead")
+    with db.session() as s:  # the last save, at 2026-12-05 10:00 office time
+        set_setting(s, "limits.near_deadline_days", 2, user_id=people.admin.id, at=datetime(2026, 12, 5, 10, 0))
+    assert clock_notice(db, datetime(2026, 12, 5, 2, 3, tzinfo=UTC)) == ""  # 10:03 in the office
+    said = clock_notice(db, datetime(2019, 1, 1, 2, 0, tzinfo=UTC))
+    assert said.startswith("本机时间（2019-01-01 10:00）比这个数据库最近一次保存的时间（2026-12-05 10:00）还早 "
+                           "2895 天，本机时钟可能被调回了")
+    assert "请先让管理员改正本机的日期和时间，再登记、办理" in said
+
+
+def test_a_clock_long_after_the_files_last_write_is_named(db: Database, db_path: Path) -> None:
+    """A clock set to 2031 by mistake: a case signed then could not be replied to until 2031."""
+    if db.is_postgresql:
+        pytest.skip("a server's clock is compared instead")
+    written = datetime.fromtimestamp(max(p.stat().st_mtime for p in db_path.parent.glob(f"{db_path.name}*")), UTC)
+    assert clock_notice(db, written + timedelta(days=59)) == ""
+    said = clock_notice(db, written + timedelta(days=1488))
+    assert "比这个数据库文件最后一次写入的时间" in said and "晚 1488 天。如果本机的日期和时间不对" in said
+    assert said.endswith("如果日期和时间是对的（这个数据库很久没有用过），可以不理会。")
 
 
 def test_how_far_a_clock_is_off_is_worded() -> None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import os
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hotline_desk.db import Database, open_database
 from hotline_desk.errors import DatabaseError, HotlineError
-from hotline_desk.services.clock import span_words
+from hotline_desk.services.clock import OFFICE_TZ, span_words
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -77,18 +79,50 @@ def _without_password(database: Database) -> str:
 CLOCK_TOLERANCE = timedelta(minutes=5)
 
 
+# A SQLite file has no clock of its own: the station's is compared with what the file recorded. This long after the
+# file was last written, the clock may have run ahead (or the file was not used for that long).
+IDLE_LONG = timedelta(days=60)
+
+
 def clock_notice(database: Database, here: datetime | None = None) -> str:
-    """A station whose clock is far from the PostgreSQL server's, in words ("" when they agree, and for a SQLite
-    file, which has no clock of its own): its steps would be dated wrong, a case registered a year ahead could not be
-    handled by the others until then."""
+    """A station whose clock is far from the PostgreSQL server's, or for a SQLite file earlier than its last save or
+    long after its last write, in words ("" when nothing is amiss): its steps would be dated wrong, a case
+    registered a year ahead could not be handled until then."""
     if not database.is_postgresql:
-        return ""
+        return _file_clock_words(database, here or datetime.now(UTC))
     try:
         with database.read_connection() as connection:
             server = connection.exec_driver_sql("SELECT now()").scalar_one()
     except HotlineError:  # the server went away just now: the next action says so; this is only advice
         return ""
     return clock_words(server, here or datetime.now(UTC))
+
+
+def _file_clock_words(database: Database, here: datetime) -> str:
+    """A clock set back (a flat battery on the main board) is earlier than the file's last save; one run ahead is
+    long after the file was last written."""
+    now = here.astimezone(OFFICE_TZ).replace(tzinfo=None)
+    try:
+        with database.read_connection() as connection:
+            last = connection.exec_driver_sql("SELECT at FROM audit_log ORDER BY id DESC LIMIT 1").scalar()
+    except HotlineError:  # only advice: the next action says what is wrong with the file
+        return ""
+    saved = datetime.fromisoformat(str(last)) if last is not None else None
+    if saved is not None and now < saved - CLOCK_TOLERANCE:
+        return (f"本机时间（{now:%Y-%m-%d %H:%M}）比这个数据库最近一次保存的时间（{saved:%Y-%m-%d %H:%M}）还早 "
+                f"{span_words(saved - now)}，本机时钟可能被调回了（电脑主板电池没电时常见）。请先让管理员改正本机的日期"
+                "和时间，再登记、办理，否则这台电脑上办理的步骤会记在错误的时间上。")
+    files = [database.path, Path(f"{database.path}-wal")] if database.path is not None else []
+    times = [os.stat(path).st_mtime for path in files if path.exists()]
+    if not times:
+        return ""
+    written = datetime.fromtimestamp(max(times), UTC)
+    if here - written <= IDLE_LONG:
+        return ""
+    return (f"本机时间（{now:%Y-%m-%d %H:%M}）比这个数据库文件最后一次写入的时间"
+            f"（{written.astimezone(OFFICE_TZ):%Y-%m-%d %H:%M}）晚 {span_words(here - written)}。"
+            "如果本机的日期和时间不对，请先让管理员改正，再登记、办理：记在将来的办理步骤，要等到那个时间才能接着办理；如果日期和时间是对的"
+            "（这个数据库很久没有用过），可以不理会。")
 
 
 def clock_words(server: datetime, here: datetime) -> str:
