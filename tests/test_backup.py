@@ -82,6 +82,22 @@ def test_backing_up_again_and_again_in_one_day_keeps_the_earlier_days(db: Databa
     assert [b.made_at.day for b in backup.list_backups(tmp_path / "b")] == [5, 4, 4, 3]
 
 
+@pytest.mark.parametrize("wrong", [datetime(2031, 1, 1, 18, 0), datetime(2019, 1, 1, 18, 0)])
+def test_a_backup_a_wrong_clock_named_is_kept_and_listed_by_when_it_was_made(
+        db: Database, db_path: Path, people: People, tmp_path: Path, wrong: datetime) -> None:
+    """A backup named 2031 by a clock run ahead held older data than every later one, yet stayed as the newest for
+    good while the real ones went; one named 2019 by a clock set back pushed out the real one before it."""
+    folder = tmp_path / "b"
+    backup.backup(db_path, folder, keep=2, now=datetime(2026, 12, 1, 18, 0))
+    odd = backup.backup(db_path, folder, keep=2, now=wrong).path
+    made = []
+    for day in (2, 3):
+        _fill(db, people, 1)
+        made.append(backup.backup(db_path, folder, keep=2, now=datetime(2026, 12, day, 18, 0)).path)
+    listed = [b.path for b in backup.list_backups(folder, db_path)]
+    assert listed == [made[1], made[0]] and not odd.exists()  # the newest two as made, the misnamed one gone
+
+
 def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 

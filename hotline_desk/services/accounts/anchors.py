@@ -82,6 +82,24 @@ def append_log(path: Path, anchor: Anchor, what: str, at: datetime) -> None:
         handle.write(line)
 
 
+BACKUP_NOTE = "备份 "  # what the log says of a backup, before the backup file's name
+
+
+def logged_backups(db_path: Path) -> dict[str, int]:
+    """The backups the database's anchor log names, by file name, with the place of their line: the order they were
+    made in, whatever the clock said (a backup named 2031 by a clock run ahead was made before the next real one)."""
+    try:
+        lines = log_path_for_file(db_path).read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return {}
+    order: dict[str, int] = {}
+    for place, line in enumerate(lines):
+        parts = line.split("\t")
+        if len(parts) == 3 and parts[2].startswith(BACKUP_NOTE):
+            order[parts[2].removeprefix(BACKUP_NOTE)] = place
+    return order
+
+
 def log_restore(db_path: Path, anchor: Anchor | None, what: str, at: datetime) -> None:
     """Mark a restore in the database's anchor log; the restored file's head starts the log afresh."""
     path = log_path_for_file(db_path)

@@ -319,7 +319,8 @@ def backup(db_path: Path, directory: Path, *, keep: int, now: datetime,
         logged = anchor is not None
         if anchor is not None:
             try:
-                anchors.append_log(anchors.log_path_for_file(db_path), anchor, f"备份 {target.name}", now)
+                anchors.append_log(anchors.log_path_for_file(db_path), anchor, f"{anchors.BACKUP_NOTE}{target.name}",
+                                   now)
             except OSError:  # beside a database on a read-only share: the backup stands, its manifest has the anchor
                 logged = False
     except (sqlite3.Error, OSError) as exc:
@@ -393,7 +394,10 @@ def list_backups(directory: Path, database: Path | None = None,
         if database is not None and not belongs_to(path, database, held):
             continue
         found.append(BackupInfo(path, made))
-    return sorted(found, key=lambda b: b.made_at, reverse=True)
+    # Newest first by the order the database's anchor log saw them made, where it did: a clock run ahead or set
+    # back named some wrongly, and retention kept a stale copy for good while removing newer ones.
+    made_in = anchors.logged_backups(database) if database is not None else {}
+    return sorted(found, key=lambda b: (made_in.get(b.path.name, -1), b.made_at), reverse=True)
 
 
 def gather_earlier_layout(db_path: Path) -> list[Path]:
