@@ -366,6 +366,21 @@ def test_restore_keeps_the_files_permissions(db: Database, db_path: Path, people
     assert db_path.stat().st_mode & 0o777 == 0o600
 
 
+def test_a_restore_whose_copy_of_the_current_file_fails_says_nothing_was_restored(
+        db: Database, db_path: Path, people: People, tmp_path: Path) -> None:
+    """It said only “备份失败：…”, and the clerk could not tell whether the database had been replaced."""
+    info = backup.backup(db_path, tmp_path / "b", keep=3, now=datetime(2022, 7, 5))
+    _fill(db, people, 1)
+    db.dispose()
+    blocked = tmp_path / "满的盘"
+    blocked.write_text("")  # a file where the folder should be: the copy before restoring cannot be made
+    with pytest.raises(DatabaseError) as refused:
+        backup.restore(db_path, info.path, keep=3, now=datetime(2022, 7, 6), folder=blocked)
+    assert refused.value.message.startswith("未恢复，当前数据库没有改动：恢复前要先把当前数据库备份一份，这份备份没能"
+                                            "做成。备份目录")
+    assert cases_in(db_path) == 1  # the case added after the backup is still there
+
+
 def test_retention_never_removes_the_newest_backup(db: Database, db_path: Path, people: People, tmp_path: Path,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
     with db.session() as s:

@@ -4,6 +4,7 @@ two databases sharing a hand-chosen backup folder keep each other's backups."""
 from __future__ import annotations
 
 import hashlib
+import shutil
 import sqlite3
 from datetime import datetime
 from pathlib import Path
@@ -111,6 +112,7 @@ def test_two_databases_given_the_same_backup_folder_keep_each_others_backups(
         db: Database, db_path: Path, people: People, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     other = _two_offices(db, db_path, people, tmp_path)
     shared_folder = tmp_path / "共用备份"
+    shared_folder.mkdir()
     for path in (db_path, other):
         assert cli_as(["--db", str(path), "settings", "set", "backup.dir", str(shared_folder)]) == 0
         assert cli_as(["--db", str(path), "settings", "set", "backup.keep", "1"]) == 0
@@ -231,6 +233,7 @@ def test_backups_made_in_the_same_second_keep_one_name_each(db: Database, db_pat
 def test_the_backup_before_a_restore_goes_to_the_offices_backup_folder(
         db: Database, db_path: Path, people: People, tmp_path: Path) -> None:
     chosen = tmp_path / "办公室备份"
+    chosen.mkdir()
     with db.session() as s:
         give_passwords(s)
     assert cli_as(["--db", str(db_path), "settings", "set", "backup.dir", str(chosen)]) == 0
@@ -250,3 +253,27 @@ def test_an_operator_backs_up_only_into_the_offices_folder(db: Database, db_path
     assert "不能用 --dir 另选位置" in capsys.readouterr().err and not stick.exists()
     assert cli_as(["--db", str(db_path), "--user", "op1", "backup"]) == 0
     assert "已备份到" in capsys.readouterr().out
+
+
+def test_a_backup_folder_whose_drive_is_not_connected_is_not_made_anew_on_this_disk(
+        db: Database, db_path: Path, people: People, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The empty folder a drive is mounted on stays when the drive is taken away: the backups went on, silently,
+    into a folder made anew on this computer's own disk."""
+    with db.session() as s:
+        give_passwords(s)
+    drive = tmp_path / "media" / "移动硬盘"
+    drive.mkdir(parents=True)
+    chosen = drive / "热线备份"
+    assert cli_as(["--db", str(db_path), "settings", "set", "backup.dir", str(chosen)]) == 2
+    assert f"备份目录“{chosen}”不存在，或不是文件夹。请先建好这个文件夹" in capsys.readouterr().err
+    chosen.mkdir()
+    assert cli_as(["--db", str(db_path), "settings", "set", "backup.dir", str(chosen)]) == 0
+    assert cli_as(["--db", str(db_path), "backup"]) == 0
+    assert len(list(chosen.rglob("hotline-desk-*.sqlite3"))) == 1
+    capsys.readouterr()
+    shutil.rmtree(chosen)  # the drive taken away: its mount point, an empty folder, is left
+    assert cli_as(["--db", str(db_path), "settings", "set", "backup.keep", "3"]) == 0  # something new to back up
+    code = cli_as(["--db", str(db_path), "backup"])
+    assert code == 2, capsys.readouterr()
+    assert f"设置的备份目录 {chosen} 不存在（另一块硬盘、U 盘或网络盘没有接上？）" in capsys.readouterr().err
+    assert list(drive.iterdir()) == []

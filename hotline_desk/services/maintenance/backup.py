@@ -292,7 +292,7 @@ def backup(db_path: Path, directory: Path, *, keep: int, now: datetime,
     (see ``_kept``; never the one just made). ``held``: a connection holding the database, to copy through."""
     keep = max(1, keep)
     if directory.exists() and not directory.is_dir():
-        raise DatabaseError(f"备份目录 {directory} 是一个文件，不是文件夹。请在设置中（或用 --dir）指定一个文件夹。")
+        raise DatabaseError(f"备份目录 {directory} 是一个文件，不是文件夹。请在设置页的“备份目录”中另选一个文件夹。")
     try:
         directory.mkdir(parents=True, exist_ok=True)
         _clear_leftovers(directory, f".partial-*{SUFFIX}", f".partial-*{SUFFIX}-journal", f"{PREFIX}*{SUFFIX}")
@@ -301,7 +301,7 @@ def backup(db_path: Path, directory: Path, *, keep: int, now: datetime,
         os.close(fd)
     except OSError as exc:  # a folder that cannot be made or written in (another's, read-only, /proc …)
         raise DatabaseError(f"备份失败：不能在备份目录 {directory} 中写入（{os_reason(exc)}）。"
-                            "请在设置中（或用 --dir）换一个可写的文件夹。") from exc
+                            "请在设置页的“备份目录”中换一个可写的文件夹。") from exc
     now = datetime.strptime(target.name[len(PREFIX):-len(SUFFIX)], "%Y%m%d-%H%M%S")
     try:
         _copy(held or db_path, Path(tmp))
@@ -766,7 +766,11 @@ def _replace(db_path: Path, candidate: Path, *, keep: int, now: datetime, folder
         with exclusive(db_path) as held:
             safety = None
             if held is not None:
-                safety = backup(db_path, folder or default_backup_dir(db_path), keep=keep + 1, now=now, held=held)
+                try:
+                    safety = backup(db_path, folder or default_backup_dir(db_path), keep=keep + 1, now=now, held=held)
+                except DatabaseError as exc:  # nothing is replaced without its copy
+                    raise DatabaseError(f"未恢复，当前数据库没有改动：恢复前要先把当前数据库备份一份，这份备份没能"
+                                        f"做成。{exc.message}") from exc
             if db_path.exists():
                 shutil.copymode(db_path, candidate)
             if LOCKS_PER_PROCESS:

@@ -36,9 +36,10 @@ def make_backup(session: Session, db_path: Path, now: datetime, chosen: str | No
         raise PermissionDenied(f"{who}只能备份到办公室设置的备份目录，不能用 --dir 另选位置（需管理员）。未备份。")
     folder, keep = backup_location(session, db_path, chosen)
     setting = Settings(session).str("backup.dir")
-    if not chosen and setting and not Path(setting).parent.is_dir():
-        # Its disk or share is not there: made anew with its parents, it would be on this computer's own disk.
-        raise DatabaseError(f"备份失败：设置的备份目录 {setting} 所在的位置不存在"
+    if not chosen and setting and not Path(setting).is_dir():
+        # It was there when it was chosen: its disk or share is not connected now (the empty folder a drive is
+        # mounted on is still there). Made anew, it would be on this computer's own disk.
+        raise DatabaseError(f"备份失败：设置的备份目录 {setting} 不存在"
                             "（另一块硬盘、U 盘或网络盘没有接上？）。请接上后再备份，或在设置中改选备份目录。")
     if not chosen and not setting:  # an earlier version's backups, beside the file: kept by the same rule
         backup.gather_earlier_layout(db_path)

@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Generic, TypeVar, overload
 
 from sqlalchemy import select
@@ -46,6 +47,9 @@ class SettingDef(Generic[V]):
     group: str = ""  # the settings page it is shown on ("" = not shown as a field)
     note: str = ""
     refine: Callable[[Any], Any] | None = None  # a rule of its own: the typed value as stored, or a ValidationError
+    # A check made only as the setting is changed, of what is outside the database (a folder there now): a value
+    # stored stays valid when read, whatever the computer reading it has.
+    when_set: Callable[[Any], None] | None = None
 
     def choice_label(self, value: Any) -> str:
         return next((label for code, label in self.choices if code == value), str(value))
@@ -193,8 +197,17 @@ IMPORT_BATCH_ROWS = _int("import.batch_rows", 5000, "大批导入每次提交的
                               "其他工作站在导入期间仍可保存")
 BACKUP_KEEP = _int("backup.keep", 14, "保留最近几份自动备份", 1, 365, group="backup",
                    note="另外最近这么多个有备份的日子各保留当天最新的一份：一天里反复备份挤不掉前些天的")
-BACKUP_DIR = _str("backup.dir", "", "备份目录", group="backup",
-                  note="留空则在数据库旁的 backups 文件夹；每个数据库文件的备份各在其中以文件名命名的文件夹里")
+def _existing_folder(value: str) -> None:
+    """The backup folder must be there when it is chosen: missing later, its disk (a USB drive, another hard disk, a
+    share) is not connected, and a backup made there anew would be on this computer's own disk."""
+    if value and not Path(value).is_dir():
+        raise ValidationError(f"备份目录“{value}”不存在，或不是文件夹。请先建好这个文件夹（或接上它所在的硬盘、"
+                              "U 盘、网络盘），再设置。", field="backup.dir")
+
+
+BACKUP_DIR = _str("backup.dir", "", "备份目录", group="backup", when_set=_existing_folder,
+                  note="留空则在数据库旁的 backups 文件夹；每个数据库文件的备份各在其中以文件名命名的文件夹里；"
+                       "须是已有的文件夹")
 MAX_FAILURES = _int("accounts.max_failures", 5, "连续输错密码几次后锁定", 1, 100, group="accounts")
 LOCK_MINUTES = _int("accounts.lock_minutes", 15, "账户锁定时长（分钟）", 1, 1440, group="accounts")
 
@@ -294,6 +307,8 @@ def set_setting(session: Session, key: str | SettingDef[Any], value: Any, *, use
     """Validate (type, choices, range) and store one setting; returns the stored typed value."""
     definition = definition_of(key)
     typed = definition.check(value)
+    if definition.when_set is not None:
+        definition.when_set(typed)
     row = session.get(Setting, definition.key)
     if row is None:
         row = Setting(key=definition.key)
