@@ -508,7 +508,8 @@ def explain_operational_error(exc: BaseException, where: str) -> str | None:
         return (f"数据库文件 {where} 刚被替换（例如从备份恢复），本程序读到的还是替换前的文件：刚才的操作没有保存。"
                 "请关闭本程序（或命令）后重新打开，再做一次。")
     if "readonly database" in lowered:  # SQLite: a file this user may not write
-        return f"数据库文件 {where} 是只读的（没有写入权限）：只能查询，不能保存。如需保存，请让管理员检查文件权限。"
+        return (f"数据库文件 {where} 是只读的（没有写入权限，或它所在的磁盘、共享文件夹是只读的）：只能查询，不能保存。"
+                "如需保存，请让管理员检查文件权限和磁盘。")
     if "locked" in lowered or "busy" in lowered or "lock timeout" in lowered:
         return "数据库正被其他工作站占用，请稍后再试。"
     if "not a database" in lowered or "malformed" in lowered:
@@ -518,7 +519,7 @@ def explain_operational_error(exc: BaseException, where: str) -> str | None:
                 "文件（-wal）。请检查权限；从只读的光盘、共享文件夹拷来的，请把数据库文件连同旁边的 -wal 文件一起"
                 "复制到可写的文件夹后再打开。")
     if ("disk" in lowered and "full" in lowered) or "no space left" in lowered:
-        return "磁盘空间已满，无法保存。请清理磁盘后重试。"
+        return f"数据库文件 {where} 所在的磁盘空间已满，无法保存。请清理这个磁盘后重试。"
     if "disk i/o error" in lowered:  # SQLite cannot write its journal or log: mostly a full disk, or a failing one
         return (f"读写数据库文件 {where} 时磁盘出错：多半是磁盘空间已满（数据库旁还要写日志文件），也可能是磁盘或网络盘"
                 "出了故障。请清理磁盘或检查磁盘后重试；刚才的操作没有保存。")

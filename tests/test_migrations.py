@@ -129,7 +129,8 @@ def test_an_upgrade_that_cannot_keep_a_copy_first_changes_nothing(tmp_path: Path
         return connect(target, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(dbmodule.sqlite3, "connect", full_disk)
-    with pytest.raises(DatabaseError, match=r"另存一份完整的副本，但无法保存：磁盘空间已满.*数据库未被升级"):
+    with pytest.raises(DatabaseError, match=r"另存一份完整的副本，但无法保存：数据库文件 .* 所在的磁盘空间已满.*"
+                                            r"数据库未被升级"):
         open_database(str(path))
     monkeypatch.undo()
     with sqlite3.connect(path) as conn:
@@ -305,6 +306,6 @@ def test_a_disk_filling_up_during_the_upgrade_is_named_as_such(tmp_path: Path,
     monkeypatch.setattr(dbmodule, "_upgrade", disk_full)
     with pytest.raises(DatabaseError) as refused:
         open_database(str(path))
-    assert "升级到本版本的格式时出错：磁盘空间已满" in refused.value.message
+    assert f"升级到本版本的格式时出错：数据库文件 {path} 所在的磁盘空间已满" in refused.value.message
     assert "文件本身完好；腾出磁盘空间后再打开即可" in refused.value.message and "绕过" not in refused.value.message
     assert not list(tmp_path.glob("*升级前备份*"))
