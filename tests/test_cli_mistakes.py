@@ -355,6 +355,11 @@ def test_a_step_refused_because_another_station_moved_the_case_names_who_and_whe
     code, _, err = run(capsys, office, "case", "reject", number, "--reason", "单位不对", user="sup2")
     assert code == 2 and "不能驳回" in err, err
     assert f"。最近一步：工单{number}已被李强（sup1）于2022-07-05 09:00审核通过并交办。" in err, err
+    # A refusal after one's own step says only its reason: “最近一步：…已被李强于…” read as someone else's news.
+    code, _, err = run(capsys, office, "case", "supervise", number, user="sup1")
+    assert code == 0, err
+    code, _, err = run(capsys, office, "case", "supervise", number, user="sup1")
+    assert code == 2 and "已在督办中" in err and "最近一步" not in err, err
 
 
 def test_a_database_on_a_full_disk_says_the_file_is_untouched_and_how_to_keep_a_copy(

@@ -94,6 +94,17 @@ def test_channels_added_renamed_and_aliased(office: Path, capsys: pytest.Capture
     assert code == 0, out
 
 
+def test_a_channel_typed_with_keyboard_quotes_is_found_and_a_wrong_one_lists_the_channels(
+        office: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """平顶山市"民呼必应"平台, as typed at a keyboard, was refused as no channel, with nothing to choose from."""
+    number = register_case(capsys, office, "--channel", '平顶山市"民呼必应"平台', "--upper")
+    _, out, _ = run(capsys, office, "case", "show", number)
+    assert "上级交办（平顶山市“民呼必应”平台）" in out
+    code, _, err = run(capsys, office, "case", "register", "--content", "路灯不亮", "--appeal-type", "问题处理类",
+                       "--category", "城市管理—市容市政", "--channel", "民呼必应", user="op1")
+    assert code == 2 and "没有渠道“民呼必应”。可选：12345热线电话、" in err and "平顶山市“民呼必应”平台" in err, err
+
+
 def test_refusals_leave_the_database_unchanged(office: Path, capsys: pytest.CaptureFixture[str]) -> None:
     register_case(capsys, office, "--dispatch", "城市管理局")
     run(capsys, office, "unit", "alias", "公安局", "市公安局")

@@ -153,7 +153,7 @@ def _run_step(ctx: Context, args: argparse.Namespace, call: Any) -> int:
             view = call(session, actor, case_id, parse_time(getattr(args, "at", None)))
     except TransitionError as exc:  # the case moved on: who moved it, and when (another station, a minute ago)
         with ctx.db.reader() as session:
-            said = workflow.last_step_said(session, case_id)
+            said = workflow.last_step_said(session, case_id, asking=actor)
         raise TransitionError(f"{exc.message}最近一步：{said}。" if said else exc.message) from exc
     last = view.events[-1]
     print(f"{view.number}：{last.label}，当前状态“{view.state_label}”。{last.details}")

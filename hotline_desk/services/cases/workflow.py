@@ -144,11 +144,17 @@ def changed_since(session: Session, case_id: int, shown_version: int, *, clock: 
     return _last_step_said(session, case, clock())
 
 
-def last_step_said(session: Session, case_id: int, *, clock: Clock = office_now) -> str:
+def last_step_said(session: Session, case_id: int, *, clock: Clock = office_now, asking: Actor | None = None) -> str:
     """Who did the case's last step and when, in words (工单RZ…已被李强于16:43审核交办): said beside a step refused
-    because the case moved on, where no screen's version tells what changed (the command line)."""
+    because the case moved on, where no screen's version tells what changed (the command line). Nothing when the
+    last step is ``asking``'s own: they know it, and beside a refusal for another reason it read as news."""
     case = session.get(Case, case_id)
-    return _last_step_said(session, case, clock()) if case is not None else ""
+    if case is None:
+        return ""
+    if asking is not None and session.scalar(select(CaseEvent.actor_id).where(CaseEvent.case_id == case_id)
+                                             .order_by(CaseEvent.seq.desc()).limit(1)) == asking.id:
+        return ""
+    return _last_step_said(session, case, clock())
 
 
 def _last_step_said(session: Session, case: Case, now: datetime) -> str:

@@ -23,10 +23,14 @@ CATEGORY_SEPARATOR = "—"
 Named = TypeVar("Named", Unit, AppealType, Channel)
 
 
+# Quotation marks of any kind: 平顶山市"民呼必应"平台 typed at a keyboard names 平顶山市“民呼必应”平台.
+_QUOTES = str.maketrans("", "", "\"'“”‘’「」『』")
+
+
 def name_key(name: str) -> str:
-    """A name as compared when it is looked up: full-width brackets, digits and letters are plain ones (NFKC) and
-    spaces do not count, so 教育体育局（教育） and 教育体育局 (教育) find 教育体育局(教育)."""
-    return "".join(unicodedata.normalize("NFKC", name).split())
+    """A name as compared when it is looked up: full-width brackets, digits and letters are plain ones (NFKC), and
+    spaces and quotation marks do not count, so 教育体育局（教育） and 教育体育局 (教育) find 教育体育局(教育)."""
+    return "".join(unicodedata.normalize("NFKC", name).translate(_QUOTES).split())
 
 
 def same_name(names: Iterable[str], typed: str) -> str | None:
@@ -242,7 +246,8 @@ def list_channels(session: Session, *, upper: bool | None = None) -> list[NamedV
 def find_channel(session: Session, name: str) -> Channel:
     found = _named(session, Channel, name)
     if found is None:
-        raise NotFound(f"没有渠道“{name}”。")
+        names = "、".join(c.name for c in list_channels(session))
+        raise NotFound(f"没有渠道“{name}”。可选：{names}")
     return found
 
 
