@@ -26,7 +26,7 @@ HEADER = ("序号", "工单编号", "上级工单号", "来电时间", "渠道",
           "问题分类", "诉求内容", "办理方式", "承办单位", "交办时间", "签收时间", "办理期限", "回复时间", "办结时间",
           "回复内容", "回访结果", "回访时间", "甄别结果", "备注")
 LOCAL_NAMES = ("热线", "12345热线", "12345")
-UPPER_NAMES = {"平顶山市“民呼必应”平台": "平顶山市民呼必应平台"}
+UPPER_NAMES = {"平顶山市“民呼必应”平台": "平顶山民呼必应平台"}
 RESULTS = {"satisfied": "满意", "basic": "基本满意", "dissatisfied": "不满意", "unreachable": "未回访"}
 # Categories this office files under its own names: one it will create, one it will map to the app's entry.
 OWN_CATEGORIES = {"城市管理—停车管理": "城市管理—停车难", "交通运输—出租车": "出租车管理"}

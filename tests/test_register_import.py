@@ -32,7 +32,7 @@ MONTH = "2022-07"
 IMPORTED_AT = fixed_clock(datetime(2022, 8, 1, 8, 0))
 ONE_PASS = {
     **{("channel", name): ValueChoice(MAP, "12345热线电话") for name in ("热线", "12345热线", "12345")},
-    ("channel", "平顶山市民呼必应平台"): ValueChoice(MAP, "平顶山市“民呼必应”平台"),
+    ("channel", "平顶山民呼必应平台"): ValueChoice(MAP, "平顶山市“民呼必应”平台"),
     ("category", "城市管理—停车难"): ValueChoice(CREATE),  # the office's own category, added to the list
     ("category", "出租车管理"): ValueChoice(MAP, "交通运输—出租车"),
     ("appeal_type", ""): ValueChoice(MAP, "其它"),  # the clerks leave 诉求类型 blank for 其它
@@ -88,7 +88,7 @@ def test_the_register_reproduces_the_seed_bulletin_and_next_month_needs_no_mappi
         assert unknown[("appeal_type", "")] == info.blank_types
         causes = dict(untouched.causes())
         assert causes["〔诉求类型〕缺少诉求类型"] == info.blank_types
-        assert any(c.startswith("〔渠道〕渠道“平顶山市民呼必应平台”不在列表中，最接近的有：平顶山市“民呼必应”平台")
+        assert any(c.startswith("〔渠道〕渠道“平顶山民呼必应平台”不在列表中，最接近的有：平顶山市“民呼必应”平台")
                    for c in causes)
         assert len(causes) == len(ONE_PASS)  # ten thousand problems, six causes
         with office.session() as s:
