@@ -17,7 +17,8 @@ from typing import IO, TypeVar
 from sqlalchemy import Connection, delete, select, text
 from sqlalchemy.orm import Session
 
-from hotline_desk.db import DEFER_CHECKPOINT, checkpoint
+from hotline_desk.db import DEFER_CHECKPOINT, checkpoint, explain_operational_error
+from hotline_desk.errors import DatabaseError, HotlineError
 from hotline_desk.models import Case, CaseEvent, Dispatch, FollowUp, ImportBatch
 from hotline_desk.models.system import BATCH_IN_PROGRESS
 from hotline_desk.services.accounts import audit
@@ -192,17 +193,21 @@ def write_in_batches(session: Session, batch: ImportBatch, build: Callable[[], S
                 part = _next_part(len(chunk), time.perf_counter() - began, size)
                 if progress is not None:
                     progress(start, len(items))
-        except BaseException:
+        except BaseException as stopped:
             failed = True
             session.rollback()
             try:
                 clear_batch(session, batch.id, at=clock(), user_id=user_id)
                 session.commit()
-            except Exception:  # the next opening of the database clears it
-                log.exception("导入没有完成，已写入的 %s 件工单（批次 %s）未能立即撤销，要等下次打开数据库（重新打开本"
-                              "程序或运行任一命令）时自动撤销；在此之前，工单清单、统计和导出都包含它们。",
-                              saved, batch.id)
+            except Exception as exc:  # the next opening of the database clears it
                 session.rollback()
+                if not isinstance(stopped, Exception):
+                    raise
+                where = session.get_bind().engine.url.database or ""
+                raise DatabaseError(
+                    f"导入没有完成：{_why(stopped, where)}。已写入的 {saved} 件工单（批次 {batch.id}）也未能立即撤销"
+                    f"（{_why(exc, where)}），要等下次打开数据库（重新打开本程序或运行任一命令）时自动撤销；在此之前，"
+                    "工单清单、统计和导出都包含它们。") from stopped
             raise
         finally:
             try:
@@ -211,6 +216,12 @@ def write_in_batches(session: Session, batch: ImportBatch, build: Callable[[], S
                 if not failed:
                     log.exception("导入批次 %s 写完后整理数据库文件未成功（不影响已导入的内容）。", batch.id)
     return written
+
+
+def _why(exc: Exception, where: str) -> str:
+    """Why writing stopped, in the office's words, without a closing 。."""
+    said = exc.message if isinstance(exc, HotlineError) else explain_operational_error(exc, where) or "写入时出错"
+    return said.rstrip("。")
 
 
 # --- clearing an unfinished batch ---------------------------------------------------------------------------
