@@ -539,7 +539,7 @@ def test_verify_reads_an_import_left_half_written_as_it_is_and_clears_nothing(
         raise RuntimeError("停电")
 
     monkeypatch.setattr(import_batches, "clear_batch", lambda *a, **k: (_ for _ in ()).throw(OSError("磁盘")))
-    with pytest.raises(RuntimeError), db.session() as s:
+    with pytest.raises(DatabaseError, match="也未能立即撤销"), db.session() as s:
         commit_cases(s, people.supervisor, preview, clock=IMPORTED_AT, batch_rows=BATCH, progress=power_cut)
     monkeypatch.undo()
     with db.reader() as s:

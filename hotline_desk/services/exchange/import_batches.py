@@ -18,7 +18,7 @@ from sqlalchemy import Connection, delete, select, text
 from sqlalchemy.orm import Session
 
 from hotline_desk.db import DEFER_CHECKPOINT, checkpoint, explain_operational_error
-from hotline_desk.errors import DatabaseError, HotlineError
+from hotline_desk.errors import DatabaseError, HotlineError, os_reason
 from hotline_desk.models import Case, CaseEvent, Dispatch, FollowUp, ImportBatch
 from hotline_desk.models.system import BATCH_IN_PROGRESS
 from hotline_desk.services.accounts import audit
@@ -220,6 +220,8 @@ def write_in_batches(session: Session, batch: ImportBatch, build: Callable[[], S
 
 def _why(exc: Exception, where: str) -> str:
     """Why writing stopped, in the office's words, without a closing 。."""
+    if isinstance(exc, OSError):
+        return os_reason(exc)
     said = exc.message if isinstance(exc, HotlineError) else explain_operational_error(exc, where) or "写入时出错"
     return said.rstrip("。")
 
