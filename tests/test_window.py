@@ -27,7 +27,7 @@ from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.records import register_case
 from hotline_desk.ui.changes import Change
 from hotline_desk.ui.login import LoginDialog
-from hotline_desk.ui.main_window import MainWindow, fitting_geometry
+from hotline_desk.ui.main_window import DATABASE_LABEL_WIDTH, MainWindow, fitting_geometry
 from hotline_desk.ui.window_state import FILE_NAME, WindowState
 from tests.conftest import FakeClock, People
 from tests.helpers import draft, unit_id
@@ -123,7 +123,12 @@ def test_the_database_line_stays_after_a_passing_message(qtbot: QtBot, db: Datab
     qtbot.addWidget(window)
     window.show()
     window.statusBar().showMessage("已自动备份到 某处", 8000)
-    assert window.database_label.isVisible() and db.display_name in window.database_label.text()
+    assert window.database_label.isVisible() and window.database_label.toolTip() == f"数据库：{db.display_name}"
+    # A long path is shortened in its middle, leaving the passing messages their room.
+    assert window.database_label.sizeHint().width() <= DATABASE_LABEL_WIDTH + 20
+    assert window.database_label.text().startswith("数据库：/tmp") and "…" in window.database_label.text()
+    window.show_notice("已自动备份到 /home/热线/数据/备份/hotline-desk-20261205-080001.sqlite3。")
+    assert window.statusBar().toolTip() == "已自动备份到 /home/热线/数据/备份/hotline-desk-20261205-080001.sqlite3。"
     assert window.database_label.mapTo(window, window.database_label.rect().topLeft()).y() < window.height()
 
 

@@ -59,6 +59,7 @@ PAGE_SHORTCUTS = {
 PREFERRED = (1280, 800)
 STATE_NAME = "main_window"
 NOTICE_MS = 10_000
+DATABASE_LABEL_WIDTH = 360  # pixels: the rest of the status bar is for passing messages
 
 
 @runtime_checkable
@@ -191,7 +192,13 @@ class MainWindow(QMainWindow):
         self.connection_label.setStyleSheet("color: #B00020;")
         self.connection_label.hide()
         bar.addPermanentWidget(self.connection_label)
-        self.database_label = QLabel(f"数据库：{self.ctx.db.display_name}")
+        # A long path is shortened in its middle, the whole on its tooltip: it took the room of the passing messages,
+        # and the first-start backup's note was cut off mid-path at 1366×768.
+        said = f"数据库：{self.ctx.db.display_name}"
+        self.database_label = QLabel()
+        self.database_label.setText(self.database_label.fontMetrics().elidedText(
+            said, Qt.TextElideMode.ElideMiddle, DATABASE_LABEL_WIDTH))
+        self.database_label.setToolTip(said)
         self.database_label.setObjectName("status_database")
         self.refresh_button = QToolButton()
         self.refresh_button.setObjectName("refresh")
@@ -322,6 +329,8 @@ class MainWindow(QMainWindow):
             show_refusal(self, "无法读取数据", message)
 
     def show_notice(self, text: str) -> None:
+        """A passing message; the whole of it also on the bar's tooltip, for one longer than the room left."""
+        self.statusBar().setToolTip(text)
         self.statusBar().showMessage(text, NOTICE_MS)
 
     def _cases_changed(self, what: Change) -> None:
