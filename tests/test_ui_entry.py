@@ -836,3 +836,19 @@ def test_a_save_the_database_refused_does_not_leave_the_last_call_s_已登记_be
     entry.caller.setFocus()
     type_text("女士")  # the line goes with the next change, as other words about the form do
     assert entry.status.text() == ""
+
+
+def test_typing_on_the_handling_choice_says_the_words_went_nowhere(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """The answer typed three Tabs too early landed on 办理方式 and vanished, unsaid."""
+    from PySide6.QtWidgets import QToolTip
+
+    from hotline_desk.ui.entry_widgets import TYPED_ON_CHOICE
+
+    entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
+    entry.coordinate.setFocus()
+    QTest.keyClick(entry.coordinate, Qt.Key.Key_Y)
+    assert QToolTip.isVisible() and QToolTip.text() == TYPED_ON_CHOICE
+    assert not entry.coordinate.isChecked() and not entry.dispatch.isChecked()
+    QTest.keyClick(entry.coordinate, Qt.Key.Key_Right)  # the arrows still choose
+    assert entry.dispatch.isChecked()

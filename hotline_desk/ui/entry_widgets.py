@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QSpinBox,
     QStyle,
     QStyleOptionComboBox,
+    QToolTip,
     QWidget,
 )
 
@@ -154,6 +155,9 @@ def close_popups(limit: int = 10) -> int:
     return closed
 
 
+TYPED_ON_CHOICE = "光标在选项上，输入的字没有写入：用 ←/→ 选择，再按 Tab 到下一项。"
+
+
 class RadioStop(QObject):
     """A row of radio buttons as one Tab stop, as a radio group behaves: Tab arrives on the one chosen (the first
     while none is), ←/↑ and →/↓ choose the one before or after and move there; Space still chooses the one focused.
@@ -190,6 +194,12 @@ class RadioStop(QObject):
         if not (isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress):
             return False
         key = event.key()
+        typed = event.text()
+        if typed.strip() and typed.isprintable() and not event.modifiers() & ~(
+                Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier):
+            # Typing meant for the next text box went nowhere, unsaid: the operator is told where the cursor is.
+            QToolTip.showText(watched.mapToGlobal(watched.rect().bottomLeft()), TYPED_ON_CHOICE, watched)
+            return True
         if key not in self.PREVIOUS + self.NEXT or event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
             return False
         index = self.buttons.index(watched)
