@@ -244,6 +244,32 @@ def test_headings_keep_with_what_follows() -> None:
                 assert body[-1] not in ("二、数据分析", "十大热点问题统计表", "三、典型案例", "正面典型案例"), n
 
 
+def test_a_heading_before_a_long_paragraph_starts_it_where_there_is_room() -> None:
+    """Kept with the whole of a long paragraph, a heading went to the next page and left most of a page blank."""
+    fonts = find_fonts("")
+    filler = tuple(Para(text="本月群众反映的热点问题主要有老旧小区供水问题。" * 3) for _ in range(2))
+    long = Para(text="各承办单位认真落实首问负责制，逐件核实群众诉求，及时反馈办理结果。" * 30)
+    doc = _issue((Section("一、办理情况", filler), Section("三、热点问题", (long,))))
+    with pdfplumber.open(BytesIO(build_bulletin(doc, fonts))) as pdf:
+        first = pdf.pages[0].extract_text() or ""
+    assert "三、热点问题" in first and "各承办单位认真落实首问负责制" in first
+
+
+def test_a_short_last_table_and_the_list_of_attachments_stay_on_the_page_with_room() -> None:
+    """A month of three cases: its three-row table and the list of attachments were pushed alone onto page 3."""
+    fonts = find_fonts("")
+    table = Table("十大热点问题统计表", ("类别", "数量（件）", "占比"),
+                  (("城市管理—市容市政", "2", "66.7%"), ("水利水电—用水困难", "1", "33.3%"), ("合计", "3", "100%")),
+                  (78, 38, 38))
+    lead = Section("一、办理情况", (Para(text="本月办理本级登记事项3件。"),))
+    doc = _issue((lead, Section("二、数据分析", (table,))),
+                 attachment_list=("附件：1.八月份乡镇街道考核评分表", "2.八月份市直单位考核评分表"),
+                 publication_note="（本简报在某市人民政府网站予以公开）")
+    with pdfplumber.open(BytesIO(build_bulletin(doc, fonts))) as pdf:
+        text = pdf.pages[0].extract_text() or ""
+    assert "十大热点问题统计表" in text and "（本简报在某市人民政府网站予以公开）" in text
+
+
 def test_rows_left_out_of_an_import_are_warned_of(db: Database, people: People, tmp_path: Path) -> None:
     import openpyxl
 

@@ -15,6 +15,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
+    CondPageBreak,
     Flowable,
     HRFlowable,
     KeepTogether,
@@ -34,6 +35,7 @@ from hotline_desk.reports.watermark import draw_draft_mark
 line_breaking.install()  # no line starts with "，" or "》", or ends with "“"
 
 RED = colors.HexColor("#D7000F")
+LINES_AFTER_HEADING = 3  # a heading before a paragraph needs room for this many of its lines, or starts a page
 MARGINS_MM = {"top": 37, "bottom": 35, "left": 28, "right": 26}
 BODY_PT = 16  # 3号
 LINE_PT = 28
@@ -200,20 +202,37 @@ def _chart(block: Chart, st: Styles) -> Flowable:
 
 
 def _keep_headings(story: list[Flowable]) -> list[Flowable]:
-    """Headings join the kept-together table or chart after them, so none is left at the foot of a page.
+    """Headings join the kept-together table or chart after them, so none is left at the foot of a page; before a
+    paragraph they start a new page only when too little room is left for them and its first lines.
 
-    ReportLab's keepWithNext does not reach into a KeepTogether that follows, so the heading goes inside it.
+    ReportLab's keepWithNext does not reach into a KeepTogether that follows, so the heading goes inside it. Before a
+    paragraph it kept the heading with the whole of it: a long one went to the next page, leaving most of a page
+    blank where it would have begun.
     """
     kept: list[Flowable] = []
     for flowable in story:
+        if isinstance(flowable, Paragraph) and flowable.getKeepWithNext():  # a heading: kept with what follows it
+            kept.append(flowable)
+            continue
         waiting: list[Flowable] = []
-        while kept and isinstance(kept[-1], Paragraph) and getattr(kept[-1].style, "keepWithNext", False):
+        while kept and isinstance(kept[-1], Paragraph) and kept[-1].getKeepWithNext():
             waiting.insert(0, kept.pop())
         if waiting and isinstance(flowable, KeepTogether):
             kept.append(KeepTogether([*waiting, *flowable._content]))
+        elif waiting:
+            for heading in waiting:
+                heading.keepWithNext = 0
+            kept += [CondPageBreak((len(waiting) + LINES_AFTER_HEADING) * LINE_PT), *waiting, flowable]
         else:
-            kept += [*waiting, flowable]
+            kept.append(flowable)
     return kept
+
+
+def _together(*flowables: Flowable) -> KeepTogether:
+    """Flowables kept on one page, those of a KeepTogether among them taken out of it: ReportLab measures a
+    KeepTogether inside another as endless, and always began it on a new page (a three-row table and the list of
+    attachments alone on page 3, two thirds of page 2 blank)."""
+    return KeepTogether([part for f in flowables for part in (f._content if isinstance(f, KeepTogether) else [f])])
 
 
 def _section(section: Section, st: Styles) -> list[Flowable]:
@@ -300,7 +319,7 @@ def build_bulletin(doc: BulletinDocument, fonts: FontSet, *, keywords: str = "",
     if doc.publication_note:
         closing.append(plain(doc.publication_note, st.body, st.fonts))
     if closing:
-        story.append(KeepTogether([story.pop(), *closing]))
+        story.append(_together(story.pop(), *closing))
     for att in doc.attachments:
         story += _attachment(att, st)
     story += _closing(doc, st)
