@@ -92,12 +92,14 @@ def test_every_page_a_long_complaint_runs_over_names_its_case(db: Database, peop
         for each in (case_id, short):
             wf.approve(s, people.supervisor, each, clock=clock)
         paths = export_dispatch(s, None, tmp_path, pdf=True, clock=clock)
-        number = case_view(s, case_id).number
+        number, unit = case_view(s, case_id).number, case_view(s, case_id).unit
     pdf = next(p for p in paths if p.suffix == ".pdf")
     request = []
     with pdfplumber.open(pdf) as document:
         assert len(document.pages) > 5
-        for page in document.pages:
+        for page in document.pages:  # a page that came loose says whose it is, and which of how many
+            foot = "".join((page.extract_text() or "").split())
+            assert f"承办单位：{unit}" in foot and f"第{page.page_number}页共{len(document.pages)}页" in foot
             edges = sorted({round(e["x0"]) for e in page.edges if e["orientation"] == "v"})
             first = "".join((page.crop((edges[0], 0, edges[1], page.height)).extract_text() or "").split())
             words = "".join((page.crop((edges[2], 0, edges[3], page.height)).extract_text() or "").split())

@@ -141,6 +141,37 @@ def test_the_score_page_and_its_exports_show_the_frozen_scores_labelled_and_what
     assert "".join(FINAL.split()) in text and "自来水公司：合计100（定稿40）" in text
 
 
+def test_the_score_pdf_of_a_month_not_finalised_is_marked_草稿_and_each_page_numbered(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """Printed before 定稿, it looked like the final scores and could be handed up as them."""
+    from io import BytesIO
+
+    from hotline_desk.services.reporting.score_export import score_pdf
+
+    def pages(pdf: bytes) -> list[tuple[str, int]]:
+        """Each page's text, and how much of it is the light grey of the 草稿 mark."""
+        with pdfplumber.open(BytesIO(pdf)) as document:
+            return [("".join((page.extract_text() or "").split()),
+                     sum(1 for v in page.to_image(resolution=30).original.convert("L").tobytes() if 215 <= v <= 230))
+                    for page in document.pages]
+
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+    clock.set(datetime(2022, 8, 2, 9, 0))
+    with db.reader() as s:
+        drafted = pages(score_pdf(s, "2022-07", clock=clock)[0])
+    with db.session() as s:
+        bulletin.finalize(s, people.supervisor, "2022-07", clock=clock, accept_warnings=True)
+    with db.reader() as s:
+        final = pages(score_pdf(s, "2022-07", clock=clock)[0])
+    assert len(drafted) == len(final) == 2
+    for number, ((text, grey), (final_text, final_grey)) in enumerate(zip(drafted, final, strict=True), start=1):
+        assert grey > 20 * final_grey + 200, number  # the mark under the table, on every page
+        assert "草稿" not in text  # it is no text: copying the figures is as before
+        assert f"2022-07考核评分表第{number}页共2页" in text and f"第{number}页共2页" in final_text
+
+
 def test_a_changed_table_entry_is_named_with_both_counts(db: Database) -> None:
     """Only a category's count changed: the warning read "按现在的数据，诉求类型或热点问题表。" naming nothing."""
     from dataclasses import replace

@@ -3,31 +3,69 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
+from typing import Any
 
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, PageBreak, SimpleDocTemplate, Spacer
 from reportlab.platypus.doctemplate import LayoutError
 
 from hotline_desk.reports.bulletin_pdf import MARGINS_MM, Styles, grid_table, plain
 from hotline_desk.reports.document import Table
 from hotline_desk.reports.fonts import FontSet
+from hotline_desk.reports.watermark import draw_draft_mark
 
 
 def build_tables(tables: Sequence[Table], fonts: FontSet, title: str = "", *, wide: bool = False,
-                 subtitle: str = "", notes: Sequence[str] = ()) -> bytes:
+                 subtitle: str = "", notes: Sequence[str] = (), running: str = "", draft: bool = False) -> bytes:
     """Each table on its own page under its title; ``wide`` turns the pages to landscape. ``notes`` (what the
-    figures are taken as) go under the title in the table's smaller type, one paragraph each."""
+    figures are taken as) go under the title in the table's smaller type, one paragraph each. Every page's foot
+    says ``running`` (whose sheet it is) and 第 n 页 共 N 页, so a page that comes loose still tells where it
+    belongs; ``draft`` lays 草稿 across every page, as on a draft bulletin."""
     st = Styles(fonts)
+    foot = partial(_FootedCanvas, running=running or title, font=st.fonts.body)
     try:
-        return _built(tables, st, title, wide=wide, subtitle=subtitle, notes=notes, split_in_row=False)
+        return _built(tables, st, title, wide=wide, subtitle=subtitle, notes=notes, split_in_row=False, foot=foot,
+                      draft=draft)
     except LayoutError:  # a part taller than a page after all (lines that wrap more than counted): split in it
-        return _built(tables, st, title, wide=wide, subtitle=subtitle, notes=notes, split_in_row=True)
+        return _built(tables, st, title, wide=wide, subtitle=subtitle, notes=notes, split_in_row=True, foot=foot,
+                      draft=draft)
+
+
+FOOT_PT = 9
+
+
+class _FootedCanvas(Canvas):
+    """A canvas that holds each page back until the last, then gives every page its foot: whose sheet it is, and
+    第 n 页 共 N 页 (the number of pages known only then)."""
+
+    def __init__(self, *args: Any, running: str, font: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._running, self._font = running, font
+        self._held: list[dict[str, Any]] = []
+
+    def showPage(self) -> None:
+        self._held.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._held)
+        for state in self._held:
+            self.__dict__.update(state)
+            self.saveState()
+            self.setFont(self._font, FOOT_PT)
+            self.drawString(15 * mm, 10 * mm, self._running)
+            self.drawRightString(self._pagesize[0] - 15 * mm, 10 * mm, f"第 {self.getPageNumber()} 页 共 {total} 页")
+            self.restoreState()
+            super().showPage()
+        super().save()
 
 
 def _built(tables: Sequence[Table], st: Styles, title: str, *, wide: bool, subtitle: str, notes: Sequence[str],
-           split_in_row: bool) -> bytes:
+           split_in_row: bool, foot: Callable[..., Canvas], draft: bool) -> bytes:
     story: list[Flowable] = []
     for i, table in enumerate(tables):
         if i:
@@ -46,5 +84,9 @@ def _built(tables: Sequence[Table], st: Styles, title: str, *, wide: bool, subti
         bottomMargin=margins["bottom"] * mm, leftMargin=margins["left"] * mm, rightMargin=margins["right"] * mm,
         title=title, invariant=1, initialFontName=st.fonts.body,
     )
-    document.build(story)
+    def marked(canvas: Canvas, _document: SimpleDocTemplate) -> None:  # first, so the page's text lies over it
+        if draft:
+            draw_draft_mark(canvas, st.fonts.heading)
+
+    document.build(story, onFirstPage=marked, onLaterPages=marked, canvasmaker=foot)
     return buffer.getvalue()

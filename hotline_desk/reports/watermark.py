@@ -5,7 +5,6 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterator
 
-from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFontFace
 from reportlab.pdfgen.canvas import FILL_NON_ZERO, Canvas
@@ -24,7 +23,8 @@ def draw_draft_mark(canvas: Canvas, font_name: str) -> None:
     fonts are TrueType, so they can be embedded); the built-in CID font has none, so there it is plain text."""
     canvas.saveState()
     canvas.setFillGray(MARK_GREY)
-    canvas.translate(A4[0] / 2, A4[1] / 2)
+    width, height = canvas._pagesize  # A4, upright or turned
+    canvas.translate(width / 2, height / 2)
     canvas.rotate(45)
     face = pdfmetrics.getFont(font_name).face
     if isinstance(face, TTFontFace):

@@ -210,7 +210,9 @@ def _paper(sheet: DispatchSheet, base: Path, fonts: FontSet | None, now: datetim
         table = Table(sheet.title, header, rows, col_widths_mm=(32, 40, 66, 48, 40, 41))  # a phone on one line
         subtitle = f"承办单位：{sheet.unit_name}　导出时间：{now:%Y-%m-%d %H:%M}　共 {len(rows)} 件"
         written.append(_sheet_file(base.with_name(base.name + ".pdf"),
-                              build_tables([table], fonts, sheet.title, wide=True, subtitle=subtitle)))
+                              build_tables([table], fonts, sheet.title, wide=True, subtitle=subtitle,
+                                           running=f"{sheet.title}　承办单位：{sheet.unit_name}　"
+                                                   f"导出时间：{now:%Y-%m-%d %H:%M}")))
     return written
 
 

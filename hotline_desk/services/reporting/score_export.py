@@ -39,5 +39,6 @@ def score_pdf(session: Session, month: str, *, clock: Clock = office_now) -> tup
     """The PDF and a warning when the fonts are not embedded."""
     scores = month_scores(session, month, clock=clock)
     fonts = find_fonts(Settings(session).str("bulletin.font_dir"))
+    # A month not finalised yet: 草稿 across every page, so a printout is never handed up as the final scores.
     return (build_tables(export_tables(session, scores), fonts, f"{month}考核评分表",
-                         notes=scores.figures.lines()), fonts.warning)
+                         notes=scores.figures.lines(), draft=scores.figures.final is None), fonts.warning)
