@@ -27,6 +27,7 @@ from hotline_desk.models.facts import CaseFact
 from hotline_desk.services.cases.records import register_case
 from hotline_desk.services.clock import fixed_clock
 from hotline_desk.services.exchange import import_batches
+from hotline_desk.services.exchange.import_preview import CasePreview
 from hotline_desk.services.exchange.imports import commit_cases, preview_cases
 from hotline_desk.services.maintenance import integrity
 from hotline_desk.services.maintenance.opening import open_office_database
@@ -319,16 +320,21 @@ def test_a_case_an_unfinished_import_wrote_takes_no_step_until_the_import_is_don
     assert _verify(db) == []
 
 
-def test_an_import_that_fails_while_writing_is_undone_at_once(db: Database, people: People, tmp_path: Path) -> None:
+def _clashing_in_the_fourth_batch(db: Database, tmp_path: Path) -> tuple[Path, CasePreview]:
+    """A 350-row list and its preview, with a row whose key another station's import took between the check and
+    the write, unseen by the re-check: the database refuses it in the fourth batch, after three were committed."""
     path = tmp_path / "清单.xlsx"
     make_workbook(path, 350)
-    before = _counts(db)
     with db.reader() as s:
         preview = preview_cases(s, path, clock=IMPORTED_AT)
-    # A row whose key another station's import took between this check and the write, unseen by the re-check:
-    # the database refuses it in the fourth batch, after three were committed.
     clash = preview.ready[320]
     preview.ready[320] = type(clash)(clash.row, preview.ready[10].key, clash.values)
+    return path, preview
+
+
+def test_an_import_that_fails_while_writing_is_undone_at_once(db: Database, people: People, tmp_path: Path) -> None:
+    path, preview = _clashing_in_the_fourth_batch(db, tmp_path)
+    before = _counts(db)
     with pytest.raises((IntegrityError, psycopg.IntegrityError)), db.session() as s:
         commit_cases(s, people.supervisor, preview, clock=IMPORTED_AT, batch_rows=BATCH)
     _assert_cleared(db, before)
@@ -345,13 +351,8 @@ def test_an_import_whose_undo_fails_too_says_its_cases_are_counted_until_an_open
         caplog: pytest.LogCaptureFixture) -> None:
     """The disk fills in the fourth batch, and the undo cannot be written either: the importer is told how many cases
     stay and till when; every opening that cannot undo them says so (no English, no traceback); one that can, does."""
-    path = tmp_path / "清单.xlsx"
-    make_workbook(path, 350)
+    _path, preview = _clashing_in_the_fourth_batch(db, tmp_path)
     before = _counts(db)
-    with db.reader() as s:
-        preview = preview_cases(s, path, clock=IMPORTED_AT)
-    clash = preview.ready[320]
-    preview.ready[320] = type(clash)(clash.row, preview.ready[10].key, clash.values)
 
     def disk_full(*_args: object, **_kwargs: object) -> None:
         raise DatabaseError("磁盘空间已满，未保存。")

@@ -32,6 +32,16 @@ def _window(qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_pa
     return window
 
 
+def _at_the_form(qtbot: QtBot, db: Database, people: People, clock: FakeClock,
+                 tmp_path: Path) -> tuple[MainWindow, CaseEntryView]:
+    """The operator's window, gone to 工单登记 by its key."""
+    window = _window(qtbot, db, people, clock, tmp_path)
+    _key(Qt.Key.Key_2, CTRL)
+    entry = window.views["entry"]
+    assert isinstance(entry, CaseEntryView)
+    return window, entry
+
+
 def _key(key: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
     focused = QApplication.focusWidget()
     assert focused is not None
@@ -73,10 +83,8 @@ def test_enter_on_a_case_list_row_opens_it_and_enter_on_a_button_presses_it(
 
 def test_ctrl_and_the_digit_of_the_page_shown_goes_back_to_its_first_field(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
-    window = _window(qtbot, db, people, clock, tmp_path)
-    _key(Qt.Key.Key_2, CTRL)
-    entry = window.views["entry"]
-    assert isinstance(entry, CaseEntryView) and QApplication.focusWidget() is entry.caller
+    window, entry = _at_the_form(qtbot, db, people, clock, tmp_path)
+    assert QApplication.focusWidget() is entry.caller
     entry.caller.insert("刘先生")  # as an input method commits it
     entry.category.setFocus()
     QTest.keyClicks(entry.category.editor, "wygl")
@@ -91,10 +99,7 @@ def test_ctrl_and_the_digit_of_the_page_shown_goes_back_to_its_first_field(
 def test_back_at_the_form_from_another_page_the_cursor_is_where_it_was_and_selects_nothing(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
     """Ctrl+1 then Ctrl+2 put the cursor in 来电人 with the name selected: the caller's next words replaced it."""
-    window = _window(qtbot, db, people, clock, tmp_path)
-    _key(Qt.Key.Key_2, CTRL)
-    entry = window.views["entry"]
-    assert isinstance(entry, CaseEntryView)
+    window, entry = _at_the_form(qtbot, db, people, clock, tmp_path)
     entry.caller.insert("钱先生")
     entry.category.setFocus()
     QTest.keyClicks(entry.category.editor, "wygl")
@@ -119,10 +124,7 @@ def test_back_at_the_form_from_another_page_the_cursor_is_where_it_was_and_selec
 
 def test_a_phone_number_that_cannot_be_one_is_said_as_the_field_is_left(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
-    window = _window(qtbot, db, people, clock, tmp_path)
-    _key(Qt.Key.Key_2, CTRL)
-    entry = window.views["entry"]
-    assert isinstance(entry, CaseEntryView)
+    window, entry = _at_the_form(qtbot, db, people, clock, tmp_path)
     entry.phone.setFocus()
     QTest.keyClicks(entry.phone, "1390375123")  # ten digits
     assert entry.errors["phone"].text() == ""  # not while typing
