@@ -270,6 +270,18 @@ def test_a_short_last_table_and_the_list_of_attachments_stay_on_the_page_with_ro
     assert "十大热点问题统计表" in text and "（本简报在某市人民政府网站予以公开）" in text
 
 
+def test_a_long_masthead_and_title_line_print_on_one_line_each() -> None:
+    """Another county's masthead, 宝丰县12345热线工作简报, printed “…工作简” with “报” alone on the next line."""
+    fonts = find_fonts("")
+    doc = _issue((Section("一、办理情况", (Para(text="本月办理本级登记事项3件。"),)),))
+    doc = BulletinDocument(**{**doc.__dict__, "masthead": "宝丰县12345热线工作简报",
+                              "title_lines": ("宝丰县12345政务服务便民热线（民呼必应）", "一月份工作简报")})
+    with pdfplumber.open(BytesIO(build_bulletin(doc, fonts))) as pdf:
+        lines = (pdf.pages[0].extract_text() or "").splitlines()
+    assert lines[0] == "宝丰县12345热线工作简报"
+    assert "宝丰县12345政务服务便民热线（民呼必应）" in lines and "一月份工作简报" in lines
+
+
 def test_rows_left_out_of_an_import_are_warned_of(db: Database, people: People, tmp_path: Path) -> None:
     import openpyxl
 

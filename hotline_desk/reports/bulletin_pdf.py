@@ -13,6 +13,7 @@ from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     CondPageBreak,
@@ -44,6 +45,7 @@ TITLE_PT = 22  # 2号
 SMALL_PT = 12  # 小四
 PAGE_NUMBER_PT = 14
 TEXT_WIDTH = A4[0] - (MARGINS_MM["left"] + MARGINS_MM["right"]) * mm
+LINE_ROOM = TEXT_WIDTH - 2 * 6  # what a line of the page's frame holds: ReportLab pads it 6 points on either side
 CHART_COLORS = ("#C0392B", "#2E86C1", "#28B463", "#F39C12", "#8E44AD", "#17A589", "#D35400", "#5D6D7E",
                 "#A93226", "#1F618D")
 
@@ -84,6 +86,17 @@ class Styles:
 
 def plain(text: str, style: ParagraphStyle, fonts: FontSet) -> Paragraph:
     return Paragraph(drawable(text, style.fontName, fonts), style)
+
+
+def _one_line(text: str, style: ParagraphStyle, fonts: FontSet, width: float = LINE_ROOM) -> Paragraph:
+    """A line that must not break (the masthead, a title line), set smaller when at its size it is wider than
+    ``width``: 宝丰县12345热线工作简报 printed as “…工作简” with “报” alone under it."""
+    wide = pdfmetrics.stringWidth(text, style.fontName, style.fontSize)
+    if wide > width:
+        scale = width / wide * 0.98
+        style = ParagraphStyle(f"{style.name}_fitted", parent=style, fontSize=style.fontSize * scale,
+                               leading=style.leading * scale)
+    return plain(text, style, fonts)
 
 
 def _para(block: Para, st: Styles) -> Paragraph:
@@ -255,14 +268,14 @@ def _front(doc: BulletinDocument, st: Styles) -> list[Flowable]:
     issuer_row.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), st.fonts.body),
                                     ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
     story: list[Flowable] = [
-        plain(doc.masthead, st.masthead, st.fonts),
+        _one_line(doc.masthead, st.masthead, st.fonts),
         plain(doc.issue_line, st.center, st.fonts),
         plain(doc.total_line, st.center, st.fonts),
         Spacer(1, 2 * mm),
         issuer_row,
         HRFlowable(width="100%", thickness=2, color=RED, spaceBefore=1 * mm, spaceAfter=8 * mm),
     ]
-    story += [plain(line, st.title, st.fonts) for line in doc.title_lines]
+    story += [_one_line(line, st.title, st.fonts) for line in doc.title_lines]
     story.append(Spacer(1, 6 * mm))
     return story
 
