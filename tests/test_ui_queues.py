@@ -73,6 +73,42 @@ def test_follow_up_list_shows_whom_to_call_what_they_asked_and_what_the_unit_sai
     assert "13912345678" in shown
 
 
+def test_a_confidential_caller_is_masked_for_operators_in_the_case_list_window_and_command_line_too(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """The queues hid a 保密 caller from operators; the case list and the case window showed another operator the
+    phone in full, with no mark on the row."""
+    from hotline_desk.cli import main
+    from hotline_desk.ui.case_list import CaseDetailDialog, CaseListView
+    from tests.helpers import log_in_everyone
+
+    with db.session() as s:
+        secret = register_case(s, people.operator, draft(s, caller_name="陈淑芬", phone="13912345678",
+                                                          confidential=True, content="举报化工厂夜间排污"), clock=clock)
+    for actor, caller, phone in ((people.operator, "陈**（保密）", "139****5678"),
+                                 (people.supervisor, "陈淑芬（保密）", "13912345678")):
+        listed = CaseListView(context(db, actor, clock, tmp_path / actor.username))
+        qtbot.addWidget(listed)
+        listed.search.setText("化工厂")
+        listed.refresh()
+        qtbot.waitUntil(lambda v=listed: v.model.rowCount() == 1)
+        row = {listed.model.headerData(c, Qt.Orientation.Horizontal): listed.model.index(0, c).data()
+               for c in range(listed.model.columnCount())}
+        assert (row["来电人"], row["联系电话"]) == (caller, phone)
+        window = CaseDetailDialog(None, context(db, actor, clock, tmp_path / actor.username), secret.id)
+        qtbot.addWidget(window)
+        shown = " ".join(label.text() for label in window.findChildren(QLabel))
+        assert phone in shown and ("13912345678" in shown) == (actor is people.supervisor)
+    log_in_everyone(db, monkeypatch)
+    for user, expected in (("op1", "139****5678"), ("sup1", "13912345678")):
+        assert main(["--db", db.url, "--user", user, "case", "show", secret.number]) == 0
+        out = capsys.readouterr().out
+        assert expected in out and ("13912345678" in out) == (user == "sup1")
+        assert main(["--db", db.url, "--user", user, "search", "化工厂", "--json"]) == 0
+        out = capsys.readouterr().out
+        assert expected in out and ("13912345678" in out) == (user == "sup1")
+
+
 def test_each_unreachable_call_says_which_attempt_it_is_and_the_last_says_it_finishes_the_case(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:

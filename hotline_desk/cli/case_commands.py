@@ -14,6 +14,7 @@ from hotline_desk.errors import TransitionError, ValidationError
 from hotline_desk.services.cases import classification, workflow
 from hotline_desk.services.cases import records as cases
 from hotline_desk.services.cases.history import FOLLOWUP_RESULTS, STATES
+from hotline_desk.services.cases.queues import view_shown_to
 from hotline_desk.services.cases.steps import ERASURE_LEAVES
 from hotline_desk.services.clock import office_now
 from hotline_desk.services.exchange.import_values import unit_named
@@ -190,10 +191,10 @@ def cmd_register(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
-    ctx.actor()  # callers' names and phone numbers: for logged-in staff only
+    actor = ctx.actor()  # callers' names and phone numbers: for logged-in staff only (a 保密 one's for reviewers)
     with ctx.db.reader() as session:
         case = cases.find_case(session, args.number)
-        view = cases.case_view(session, case.id)
+        view = view_shown_to(cases.case_view(session, case.id), actor)
         as_of = parse_time(args.as_of)
         state_then = cases.case_status_as_of(session, case.id, as_of) if as_of else None
     if as_of is not None and state_then is None:  # nothing of the case existed then: show nothing of it

@@ -39,7 +39,7 @@ def cmd_search(ctx: Context, args: argparse.Namespace) -> int:
         raise ValidationError("--limit 应为正整数。")
     if args.month:
         parse_month(args.month)
-    ctx.actor()  # the results show callers' names and phones: only for a logged-in user
+    viewer = ctx.actor()  # the results show callers' names and phones: only for a logged-in user
     now = office_now()
     with ctx.db.reader() as session:
         unit_id = unit_named(session, args.unit).id if args.unit else None
@@ -50,7 +50,7 @@ def cmd_search(ctx: Context, args: argparse.Namespace) -> int:
             day=parse_day(args.day) if args.day else None)
         total = count_cases(session, case_filter, now=now)
         ids = search_ids(session, case_filter, now=now, limit=args.limit)
-        rows = fetch_rows(session, ids, now=now)
+        rows = fetch_rows(session, ids, now=now, viewer=viewer)
     found = [rows[i] for i in ids]
     if args.json:
         print(to_json({"total": total, "cases": found}))

@@ -32,6 +32,7 @@ from hotline_desk.services.cases import classification
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.case_query import CaseFilter, months_with_cases, search_hint
 from hotline_desk.services.cases.history import STATES
+from hotline_desk.services.cases.queues import view_shown_to
 from hotline_desk.services.cases.records import case_view, with_assisting
 from hotline_desk.services.exchange.case_export import ExportedCases, export_cases
 from hotline_desk.services.files import save_file
@@ -347,7 +348,8 @@ class CaseDetailDialog(QDialog):
 
     def refresh(self) -> None:
         def fetch(s: Any) -> tuple[Any, Any, Any]:
-            return (case_view(s, self.case_id), wf.offers(s, self.ctx.actor, self.case_id, clock=self.ctx.clock),
+            return (view_shown_to(case_view(s, self.case_id), self.ctx.actor),
+                    wf.offers(s, self.ctx.actor, self.case_id, clock=self.ctx.clock),
                     wf.offers(s, self.ctx.actor, self.case_id, clock=self.ctx.clock, routine=False))
 
         view, actions, apart = read(self.ctx, fetch)

@@ -92,7 +92,7 @@ CASE_COLUMNS: list[tuple[str, str, Callable[[CaseRow], Any]]] = [
     ("source", "来源", lambda r: "上级交办" if r.source == "upper" else "本级"),
     ("state", "状态", lambda r: r.state_label),
     ("title", "标题", lambda r: r.title),
-    ("caller", "来电人", lambda r: r.caller),
+    ("caller", "来电人", lambda r: r.caller + ("（保密）" if r.confidential else "")),
     ("phone", "联系电话", lambda r: r.phone),
     ("unit", "承办单位", lambda r: r.unit),
     ("category", "问题分类", lambda r: r.category),
@@ -152,7 +152,7 @@ class CaseTableModel(QAbstractTableModel):
     def _read(self, session: Session, page: int, count: CaseCount) -> tuple[list[int], dict[int, CaseRow]]:
         ids = search_ids(session, self.filter, now=self.ctx.clock(), sort=self.sort_key, descending=self.descending,
                          limit=self.PAGE, offset=page * self.PAGE, counted=count)
-        return ids, fetch_rows(session, ids, now=self.ctx.clock())
+        return ids, fetch_rows(session, ids, now=self.ctx.clock(), viewer=self.ctx.actor)
 
     def _keep(self, page: int, ids: list[int], rows: dict[int, CaseRow]) -> None:
         self.page_ids[page] = ids

@@ -29,9 +29,11 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.errors import NotFound
 from hotline_desk.models import Case, ReferenceAlias, Unit
+from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.cases import search_index
 from hotline_desk.services.cases.deadlines import Labelled, deadline_flag
 from hotline_desk.services.cases.events import sent_back_among
+from hotline_desk.services.cases.queues import caller_shown
 from hotline_desk.services.cases.steps import stored_phone
 from hotline_desk.services.office import reference
 from hotline_desk.services.office.calendar import WorkCalendar
@@ -95,6 +97,7 @@ class CaseRow(Labelled):
     deadline: datetime | None
     flag: str
     sent_back: bool = False  # registered again after a supervisor rejected its proposed dispatch
+    confidential: bool = False  # 保密: never read out on a call
 
 
 SEARCH_TABLE = table("case_search", column("rowid", Integer))
@@ -457,26 +460,28 @@ def _text_order_key(session: Session, words: list[str]) -> Any:
     return SEARCH_TABLE.c.rowid if search_index.flavour(session) == "fts5" else GRAMS_TABLE.c.case_id
 
 
-def fetch_rows(session: Session, ids: list[int], *, now: datetime) -> dict[int, CaseRow]:
+def fetch_rows(session: Session, ids: list[int], *, now: datetime, viewer: Actor | None = None) -> dict[int, CaseRow]:
     """The rows for these ids (the page the list is showing): the list's columns with the unit's name, in one read;
-    the calendar only when an open dispatch on the page needs its 超期/临期 flag."""
+    the calendar only when an open dispatch on the page needs its 超期/临期 flag. A 保密 case's caller is masked for
+    a ``viewer`` who may not see it, as in the queues."""
     if not ids:
         return {}
     found = session.execute(
         select(Case.id, Case.number, Case.registered_at, Case.source, Case.state, Case.title, Case.caller_name,
-               Case.phone, Unit.name, Case.category_label, Case.appeal_type_name, Case.deadline)
+               Case.phone, Case.confidential, Unit.name, Case.category_label, Case.appeal_type_name, Case.deadline)
         .outerjoin(Unit, Unit.id == Case.main_unit_id).where(Case.id.in_(ids))).all()
     flagged = {row.id for row in found if row.state in OPEN_DISPATCH_STATES}
     back = sent_back_among(session, [row.id for row in found if row.state == CaseState.REGISTERED])
     calendar = WorkCalendar.load(session) if flagged else None
     near = Settings(session).int("limits.near_deadline_days") if flagged else 0
+    shown = {row.id: caller_shown(row.caller_name, row.phone, row.confidential, viewer) for row in found}
     return {
         row.id: CaseRow(
             id=row.id, number=row.number, registered_at=row.registered_at, source=row.source, state=row.state,
-            title=row.title, caller=row.caller_name, phone=row.phone, unit=row.name or "",
+            title=row.title, caller=shown[row.id][0], phone=shown[row.id][1], unit=row.name or "",
             category=row.category_label, appeal_type=row.appeal_type_name, deadline=row.deadline,
             flag=deadline_flag(row.deadline, now, calendar, near) if calendar is not None and row.id in flagged else "",
-            sent_back=row.id in back,
+            sent_back=row.id in back, confidential=row.confidential,
         )
         for row in found
     }

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,6 +20,9 @@ from hotline_desk.services.cases.history import FOLLOWUP_RESULTS, CaseStatus
 from hotline_desk.services.office.calendar import WorkCalendar
 from hotline_desk.services.office.settings import Settings
 from hotline_desk.vocabulary import Action, CaseState, DispatchRole, DispatchState
+
+if TYPE_CHECKING:
+    from hotline_desk.services.cases.records import CaseView
 
 QUEUE_STATES = {
     "approval": (CaseState.PROPOSED,),
@@ -110,8 +113,23 @@ def unreachable_outcome(row: QueueRow, limit: int) -> tuple[int, bool]:
 
 
 def may_see_confidential(actor: Actor | None) -> bool:
-    """Who sees the caller of a 保密 case in full in the queues: those who may rule on 甄别 (supervisors, admins)."""
+    """Who sees the caller of a 保密 case in full, in the queues, the case list and the case window: those who may
+    rule on 甄别 (supervisors, admins)."""
     return actor is not None and actor.can("review")
+
+
+def caller_shown(name: str, phone: str, confidential: bool, viewer: Actor | None) -> tuple[str, str]:
+    """A case's caller and phone as ``viewer`` is shown them: a 保密 case's masked for whoever may not see it."""
+    if not confidential or may_see_confidential(viewer):
+        return name, phone
+    return mask_name(name), mask_phone(phone)
+
+
+def view_shown_to(view: CaseView, viewer: Actor | None) -> CaseView:
+    """The case as ``viewer`` is shown it (the case window, ``case show``): a 保密 case's caller masked for whoever
+    may not see it, as the queues show it. A correction leaves what was not retyped as it was."""
+    name, phone = caller_shown(view.caller_name, view.phone, view.confidential, viewer)
+    return view if (name, phone) == (view.caller_name, view.phone) else replace(view, caller_name=name, phone=phone)
 
 
 @dataclass(frozen=True)
@@ -161,7 +179,6 @@ def queue(session: Session, name: str, now: datetime, *, requests_only: bool = F
     texts = _texts(session, [c.id for c in cases])
     # 被驳回 holds the cases that stand as sent back, as the case list marks them (登记（被驳回）).
     back = sent_back_among(session, [c.id for c in cases]) if name == "rejected" else set()
-    reveal = may_see_confidential(viewer)
     settings, calendar = Settings(session), WorkCalendar.load(session)
     near = settings.int("limits.near_deadline_days")
     units = {u.id: u.name for u in session.scalars(select(Unit))}
@@ -182,6 +199,7 @@ def queue(session: Session, name: str, now: datetime, *, requests_only: bool = F
         if requests_only and not request_kind:
             continue
         said = texts.get(case.id, _Texts())
+        shown = caller_shown(case.caller_name, case.phone, case.confidential, viewer)
         if name == "rejected" and not (case.id in back and (
                 viewer is None or viewer.can("approve") or said.proposer_id == viewer.id)):
             continue
@@ -199,8 +217,7 @@ def queue(session: Session, name: str, now: datetime, *, requests_only: bool = F
             signed=bool(main and main.signed_at), supervised=status.supervised, request=request,
             request_kind=request_kind,
             last_result=FOLLOWUP_RESULTS.get(last.result, "") if last else "",
-            caller=case.caller_name if reveal or not case.confidential else mask_name(case.caller_name),
-            phone=case.phone if reveal or not case.confidential else mask_phone(case.phone),
+            caller=shown[0], phone=shown[1],
             confidential=case.confidential, content=case.content,
             reply=main.reply_text if main and main.reply_text else said.answer,
             reply_result=main.result if main else "", followup_note=said.followup_note,
