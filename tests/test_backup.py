@@ -381,6 +381,19 @@ def test_a_restore_whose_copy_of_the_current_file_fails_says_nothing_was_restore
     assert cases_in(db_path) == 1  # the case added after the backup is still there
 
 
+def test_a_full_backup_disk_is_named_as_the_backup_folders(db: Database, db_path: Path, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the backups on a full USB drive, the message sent the clerk to clean the database's disk."""
+    def full(*_args: object, **_kwargs: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(backup, "_copy", full)
+    with pytest.raises(DatabaseError) as refused:
+        backup.backup(db_path, tmp_path / "U盘", keep=3, now=datetime(2022, 7, 5))
+    assert refused.value.message.startswith(f"备份失败：{tmp_path / 'U盘'} 所在的磁盘空间已满。")
+    assert str(db_path) not in refused.value.message
+
+
 def test_retention_never_removes_the_newest_backup(db: Database, db_path: Path, people: People, tmp_path: Path,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
     with db.session() as s:

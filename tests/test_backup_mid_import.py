@@ -114,7 +114,8 @@ def test_a_backup_made_during_a_long_import_restores_to_before_it(
             "AND e.kind = 'register' WHERE b.state = 'in_progress' GROUP BY b.id").fetchone()
     conn.close()
     assert BATCH <= in_backup < ROWS
-    assert (f"备份时另一工作站正在导入“{workbook.name}”（批次 {batch_id}），这份备份中只有它已写入的 {in_backup} 件"
+    assert (f"备份时对“{workbook.name}”的导入（批次 {batch_id}）尚未完成（另一工作站正在导入，或导入已中断而还没有"
+            f"撤销），这份备份中只有它已写入的 {in_backup} 件"
             in out)
     assert "恢复时会撤销这批未完成的导入" in out
     # The window's automatic backup says the same in its status bar message (made on closing when something was

@@ -268,12 +268,22 @@ def test_a_backup_folder_whose_drive_is_not_connected_is_not_made_anew_on_this_d
     assert f"备份目录“{chosen}”不存在，或不是文件夹。请先建好这个文件夹" in capsys.readouterr().err
     chosen.mkdir()
     assert cli_as(["--db", str(db_path), "settings", "set", "backup.dir", str(chosen)]) == 0
+    capsys.readouterr()
     assert cli_as(["--db", str(db_path), "backup"]) == 0
     assert len(list(chosen.rglob("hotline-desk-*.sqlite3"))) == 1
-    capsys.readouterr()
+    # The drive here is a folder on the database's own disk, as an unmounted drive's mount point would be.
+    assert "注意：设置的备份目录与数据库在同一块磁盘上" in capsys.readouterr().err
+    backup_file = next(chosen.rglob("hotline-desk-*.sqlite3"))
+    kept = tmp_path / "留存.sqlite3"
+    shutil.copy(backup_file, kept)
+    shutil.copy(backup.manifest_path(backup_file), backup.manifest_path(kept))
     shutil.rmtree(chosen)  # the drive taken away: its mount point, an empty folder, is left
     assert cli_as(["--db", str(db_path), "settings", "set", "backup.keep", "3"]) == 0  # something new to back up
     code = cli_as(["--db", str(db_path), "backup"])
     assert code == 2, capsys.readouterr()
     assert f"设置的备份目录 {chosen} 不存在（另一块硬盘、U 盘或网络盘没有接上？）" in capsys.readouterr().err
+    assert list(drive.iterdir()) == []
+    db.dispose()
+    assert cli_as(["--db", str(db_path), "restore", str(kept)]) == 2  # its copy of the database would go there
+    assert ("未恢复，当前数据库没有改动：恢复前要先备份当前数据库，但设置的备份目录" in capsys.readouterr().err)
     assert list(drive.iterdir()) == []

@@ -291,6 +291,8 @@ def cmd_backup(ctx: Context, args: argparse.Namespace) -> int:
         print(half_imports.caught_words(caught))
     if info.not_removed:
         print(f"提示：{backup.not_removed_words(info)}", file=sys.stderr)
+    if info.same_disk:
+        print(backup.same_disk_words(info), file=sys.stderr)
     return 0
 
 
@@ -308,7 +310,9 @@ def cmd_restore(ctx: Context, args: argparse.Namespace) -> int:
     if source.is_dir():
         raise ValidationError(_folder_not_backup(source))
     with ctx.db.reader() as session:
-        folder, keep = backups.backup_location(session, path)
+        # the current database is backed up there first: not into a folder made anew where its drive is missing
+        folder, keep = backups.ready_location(session, path,
+                                              refused="未恢复，当前数据库没有改动：恢复前要先备份当前数据库，但")
         erased = backup.Erasures(erasures.recorded(session), actor.username)  # kept erased in what replaces it
     ctx.close()  # restore checks the file fully before anything is replaced
     try:

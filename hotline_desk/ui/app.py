@@ -280,7 +280,7 @@ def _make_backup(database: Database, *, daily_only: bool, clock: Clock = office_
             return ""
         info = backups.make_backup(session, path, clock())
     return " ".join([f"已自动备份到 {info.path}。", *map(half_imports.caught_words, info.half_imports),
-                     backup.not_removed_words(info)]).strip()
+                     backup.not_removed_words(info), backup.same_disk_words(info)]).strip()
 
 
 def _backup(database: Database, *, daily_only: bool) -> str:

@@ -805,7 +805,8 @@ class BackupTab(QWidget):
             self.refresh()
             # Another station was importing: what a restore of this backup will do; an old backup open elsewhere
             # (on Windows it cannot be deleted): which were kept.
-            said = [*map(half_imports.caught_words, info.half_imports), backup.not_removed_words(info)]
+            said = [*map(half_imports.caught_words, info.half_imports), backup.not_removed_words(info),
+                    backup.same_disk_words(info)]
             if any(said):
                 QMessageBox.information(self, "已备份", "\n\n".join(text for text in said if text))
 

@@ -3,6 +3,7 @@ anchors the audit chain, and restores that check the candidate fully before anyt
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
@@ -83,6 +84,9 @@ class BackupInfo:
     not_removed: tuple[Path, ...] = ()
     # Whether the anchor went into the anchor log beside the database too (not where that folder is read-only).
     anchor_logged: bool = True
+    # The office's backup folder is on the database's own disk: a failing disk takes both (or the drive meant for
+    # it is not connected, and its mount point, an empty folder, took the backup).
+    same_disk: bool = False
 
     @property
     def manifest(self) -> Path:
@@ -328,15 +332,21 @@ def backup(db_path: Path, directory: Path, *, keep: int, now: datetime,
         Path(f"{tmp}-journal").unlink(missing_ok=True)  # what a copy cut short by a full disk leaves beside it
         if target.exists() and target.stat().st_size == 0:
             target.unlink(missing_ok=True)
-        raise DatabaseError(f"备份失败：{_reason(exc, db_path)}。请检查备份目录是否可写、磁盘空间是否足够。") from exc
+        raise DatabaseError(f"备份失败：{_reason(exc, db_path, directory)}。请检查备份目录是否可写、磁盘空间是否足够。"
+                            ) from exc
     found = list_backups(directory, db_path, held)
     kept = _kept(found, keep)
     stuck = tuple(old.path for old in found if old.path != target and old.path not in kept and not _remove(old))
     return BackupInfo(target, now, anchor, caught, stuck, anchor_logged=logged)
 
 
-def _reason(exc: sqlite3.Error | OSError, db_path: Path) -> str:
-    """Why copying failed, in words (a full disk, a folder that may not be written), without a closing 。."""
+def _reason(exc: sqlite3.Error | OSError, db_path: Path, written: Path | None = None) -> str:
+    """Why copying failed, in words (a full disk, a folder that may not be written), without a closing 。. A full
+    disk is named by the folder being ``written`` when there is one: the database's disk may have room to spare."""
+    lowered = str(exc).lower()
+    if written is not None and (getattr(exc, "errno", None) == errno.ENOSPC or "full" in lowered
+                                or "no space" in lowered):
+        return f"{written} 所在的磁盘空间已满"
     reason = os_reason(exc) if isinstance(exc, OSError) else explain_operational_error(exc, str(db_path)) or str(exc)
     return reason.rstrip("。")
 
@@ -355,6 +365,14 @@ def _remove(old: BackupInfo) -> bool:
         except OSError:  # the backup itself is gone; what is left beside it restores nothing
             continue
     return True
+
+
+def same_disk_words(info: BackupInfo) -> str:
+    """What to tell the person when the backup went onto the database's own disk ("" when not)."""
+    if not info.same_disk:
+        return ""
+    return ("注意：设置的备份目录与数据库在同一块磁盘上，这块磁盘坏了，备份会和数据库一起丢失。如果备份目录本应在另一块"
+            "硬盘、U 盘或网络盘上，请检查它是否已接好。")
 
 
 def not_removed_words(info: BackupInfo) -> str:

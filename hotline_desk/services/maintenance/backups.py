@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import os
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -34,16 +36,33 @@ def make_backup(session: Session, db_path: Path, now: datetime, chosen: str | No
     if chosen and (actor is None or not actor.can(Permission.MANAGE_SETTINGS)):
         who = f"{actor.display_name}（{actor.role_label}）" if actor else "未登录的用户"
         raise PermissionDenied(f"{who}只能备份到办公室设置的备份目录，不能用 --dir 另选位置（需管理员）。未备份。")
-    folder, keep = backup_location(session, db_path, chosen)
+    folder, keep = ready_location(session, db_path, chosen)
     setting = Settings(session).str("backup.dir")
-    if not chosen and setting and not Path(setting).is_dir():
-        # It was there when it was chosen: its disk or share is not connected now (the empty folder a drive is
-        # mounted on is still there). Made anew, it would be on this computer's own disk.
-        raise DatabaseError(f"备份失败：设置的备份目录 {setting} 不存在"
-                            "（另一块硬盘、U 盘或网络盘没有接上？）。请接上后再备份，或在设置中改选备份目录。")
     if not chosen and not setting:  # an earlier version's backups, beside the file: kept by the same rule
         backup.gather_earlier_layout(db_path)
-    return backup.backup(db_path, folder, keep=keep, now=now)
+    info = backup.backup(db_path, folder, keep=keep, now=now)
+    if not chosen and setting and _same_disk(info.path, db_path):
+        info = replace(info, same_disk=True)
+    return info
+
+
+def _same_disk(one: Path, other: Path) -> bool:
+    try:
+        return os.stat(one).st_dev == os.stat(other).st_dev
+    except OSError:
+        return False
+
+
+def ready_location(session: Session, db_path: Path, chosen: str | None = None,
+                   refused: str = "备份失败：") -> tuple[Path, int]:
+    """``backup_location``, refused when the folder set in the settings is not there: it was when it was chosen, so
+    its disk or share is not connected now (the empty folder a drive is mounted on stays). Made anew, it would be on
+    this computer's own disk, hidden under the drive once it is back."""
+    setting = Settings(session).str("backup.dir")
+    if not chosen and setting and not Path(setting).is_dir():
+        raise DatabaseError(f"{refused}设置的备份目录 {setting} 不存在"
+                            "（另一块硬盘、U 盘或网络盘没有接上？）。请接上后再试，或在设置中改选备份目录。")
+    return backup_location(session, db_path, chosen)
 
 
 def retention_words(keep: int) -> str:

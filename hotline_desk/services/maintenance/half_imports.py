@@ -48,9 +48,9 @@ def left_words(left: tuple[HalfImport, ...], why: str) -> str:
 
 def caught_words(found: HalfImport) -> str:
     """What the person making a backup is told when it caught an import half written."""
-    return (f"注意：备份时另一工作站正在导入“{found.file_name}”（批次 {found.batch_id}），这份备份中只有它"
-            f"已写入的 {found.cases} 件。从这份备份恢复时会撤销这批未完成的导入，恢复为它开始之前的状态，"
-            "备份中的其余内容照常恢复。")
+    return (f"注意：备份时对“{found.file_name}”的导入（批次 {found.batch_id}）尚未完成（另一工作站正在导入，或导入已"
+            f"中断而还没有撤销），这份备份中只有它已写入的 {found.cases} 件。从这份备份恢复时会撤销这批未完成的导入，"
+            "恢复为它开始之前的状态，备份中的其余内容照常恢复。")
 
 
 def undo_in(candidate: Database, at: datetime) -> tuple[HalfImport, ...]:
