@@ -27,7 +27,7 @@ from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.records import register_case
 from hotline_desk.ui.changes import Change
 from hotline_desk.ui.login import LoginDialog
-from hotline_desk.ui.main_window import DATABASE_LABEL_WIDTH, MainWindow, fitting_geometry
+from hotline_desk.ui.main_window import DATABASE_LABEL_WIDTH, OPENING_NOTED, MainWindow, fitting_geometry
 from hotline_desk.ui.window_state import FILE_NAME, WindowState
 from tests.conftest import FakeClock, People
 from tests.helpers import draft, unit_id
@@ -115,6 +115,23 @@ def test_the_window_is_remembered_per_person_apart_from_the_database(
     third = MainWindow(ctx, watch=False)
     qtbot.addWidget(third)
     assert third.windowState() & Qt.WindowState.WindowMaximized
+
+
+def test_what_the_opening_could_not_undo_stays_in_the_status_bar(qtbot: QtBot, db: Database, people: People,
+                                                                  clock: FakeClock, tmp_path: Path) -> None:
+    """Said once in a box before the login, it was gone while the score page showed and exported the cases of an
+    import that could not be undone."""
+    plain = MainWindow(context(db, people.supervisor, clock, tmp_path / "plain"), watch=False)
+    qtbot.addWidget(plain)
+    plain.show()
+    assert plain.opening_label.isHidden()
+    db.opening_notes.append("有尚未完成的导入：导入批次 1（清单.xlsx）已写入 600 件工单。……")
+    window = MainWindow(context(db, people.supervisor, clock, tmp_path), watch=False)
+    qtbot.addWidget(window)
+    window.show()
+    window.statusBar().showMessage("已自动备份到 某处", 8000)
+    assert window.opening_label.isVisible() and window.opening_label.text() == OPENING_NOTED
+    assert window.opening_label.toolTip().startswith("有尚未完成的导入：导入批次 1（清单.xlsx）已写入 600 件工单。")
 
 
 def test_the_database_line_stays_after_a_passing_message(qtbot: QtBot, db: Database, people: People,

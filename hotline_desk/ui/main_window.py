@@ -59,6 +59,7 @@ PAGE_SHORTCUTS = {
 PREFERRED = (1280, 800)
 STATE_NAME = "main_window"
 NOTICE_MS = 10_000
+OPENING_NOTED = "注意：有尚未完成的导入，统计和导出含可能撤销的工单"
 DATABASE_LABEL_WIDTH = 360  # pixels: the rest of the status bar is for passing messages
 
 
@@ -192,6 +193,14 @@ class MainWindow(QMainWindow):
         self.connection_label.setStyleSheet("color: #B00020;")
         self.connection_label.hide()
         bar.addPermanentWidget(self.connection_label)
+        # What the opening could not set right (an import it could not undo): said once in a box before the login,
+        # and kept here while the window is open, for the figures and exports count what may yet be undone.
+        self.opening_label = QLabel(OPENING_NOTED if self.ctx.db.opening_notes else "")
+        self.opening_label.setObjectName("status_opening")
+        self.opening_label.setStyleSheet("color: #B00020;")
+        self.opening_label.setToolTip("\n\n".join(self.ctx.db.opening_notes))
+        self.opening_label.setVisible(bool(self.ctx.db.opening_notes))
+        bar.addPermanentWidget(self.opening_label)
         # A long path is shortened in its middle, the whole on its tooltip: it took the room of the passing messages,
         # and the first-start backup's note was cut off mid-path at 1366×768.
         said = f"数据库：{self.ctx.db.display_name}"
