@@ -11,6 +11,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -115,6 +116,19 @@ def test_the_window_is_remembered_per_person_apart_from_the_database(
     third = MainWindow(ctx, watch=False)
     qtbot.addWidget(third)
     assert third.windowState() & Qt.WindowState.WindowMaximized
+
+
+def test_a_home_folder_that_may_not_be_written_opens_the_window_remembering_nothing(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """A locked-down profile: the window refused to open with “OSError: Read-only file system: …/.config”."""
+    locked = tmp_path / "profile"
+    locked.write_text("")  # a file where the folder would go: nothing can be made under it, not even by root
+    ctx = replace(context(db, people.operator, clock, tmp_path), config_dir=locked / "config")
+    window = MainWindow(ctx, watch=False)
+    qtbot.addWidget(window)
+    window.show()
+    window.close()
+    assert locked.read_text() == ""
 
 
 def test_what_the_opening_could_not_undo_stays_in_the_status_bar(qtbot: QtBot, db: Database, people: People,

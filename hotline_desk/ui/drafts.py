@@ -52,7 +52,7 @@ class DraftStore:
                 os.fsync(handle.fileno())
             os.replace(tmp, self.path)
         except OSError as exc:
-            log.warning("the draft %s was not written this time: %s", self.path, exc)
+            log.warning("登记草稿 %s 这次未能写入（%s），下次输入时再写。", self.path, exc)
             if tmp is not None:
                 _remove(Path(tmp))
             return False

@@ -3,6 +3,7 @@ at login): an INI file in their own configuration folder, apart from the office 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,7 +24,9 @@ class WindowState:
     name), the list columns are that person's own: clerks sharing one Windows login each keep theirs."""
 
     def __init__(self, folder: Path, person: str = "") -> None:
-        folder.mkdir(parents=True, exist_ok=True)
+        # A home folder that may not be written (a locked-down profile): the window works, and remembers nothing.
+        with contextlib.suppress(OSError):
+            folder.mkdir(parents=True, exist_ok=True)
         self.path = folder / FILE_NAME
         self._store = QSettings(str(self.path), QSettings.Format.IniFormat)
         self._person = person.replace("/", "_").replace("\\", "_")
