@@ -11,6 +11,7 @@ from pathlib import Path
 import openpyxl
 import pdfplumber
 import pytest
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from hotline_desk.db import Database
@@ -139,6 +140,26 @@ def test_the_score_page_and_its_exports_show_the_frozen_scores_labelled_and_what
     with pdfplumber.open(pdf) as pdf:
         text = "".join("".join((page.extract_text() or "").split()) for page in pdf.pages)  # lines wrap anywhere
     assert "".join(FINAL.split()) in text and "自来水公司：合计100（定稿40）" in text
+
+
+def test_the_score_page_heads_its_columns_as_the_offices_rules_name_them(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """The rules called the response column 签收率, the bonus 加减分: the exports said so, the page 响应率, 附加分."""
+    from hotline_desk.services.office.settings import set_setting
+
+    rules = {"columns": [{"key": "finish", "label": "办结率", "weight": 40},
+                         {"key": "response", "label": "签收率", "weight": 20},
+                         {"key": "satisfaction", "label": "满意率", "weight": 20}], "bonus_label": "加减分"}
+    with db.session() as s:
+        set_setting(s, "scoring.rules", rules, user_id=people.admin.id, at=clock())
+        register_case(s, people.operator, draft(s), clock=clock)
+    view = ScoringView(context(db, people.supervisor, clock, tmp_path))
+    qtbot.addWidget(view)
+    view.month.setCurrentText("2022-07")
+    view.refresh()
+    for model in view.models:
+        headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+        assert headers[3:7] == ["办结率", "签收率", "满意率", "加减分"]
 
 
 def test_the_score_pdf_of_a_month_not_finalised_is_marked_草稿_and_each_page_numbered(

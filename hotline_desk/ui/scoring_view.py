@@ -33,9 +33,11 @@ from hotline_desk.services.reporting import bulletin
 from hotline_desk.services.reporting.bonus_input import bonus_frozen, parse_points
 from hotline_desk.services.reporting.frozen import MonthFigures, month_scores
 from hotline_desk.services.reporting.monthdata import report_months
+from hotline_desk.services.reporting.rules import ScoringRules, load_rules
 from hotline_desk.services.reporting.score_export import score_pdf, score_workbook
 from hotline_desk.services.reporting.scoring import (
     BonusItemView,
+    ScoreTable,
     UnitCaseDetail,
     UnitScore,
     add_bonus,
@@ -53,6 +55,7 @@ from hotline_desk.ui.widgets import FieldSpec, ask, fit_size, run_modal
 from hotline_desk.ui.window_state import remember_columns, remember_fitted_columns
 
 RATE_COLUMNS = {3: "finish", 4: "response", 5: "satisfaction"}
+BONUS_COLUMN = 6
 # 附加分 room for 超出上限的2分不计, 合计 the rest: together they fit a 1366×768 screen at 125% display scaling too.
 SCORE_WIDTHS = (44, 130, 64, 110, 110, 190, 190)
 
@@ -65,6 +68,18 @@ def _score_columns() -> list[Column[UnitScore]]:
         Column("满意率", lambda r: f"{r.point('satisfaction')}（{r.satisfied}/{r.rated}，甄别免计{r.exempt}）"),
         Column("附加分", bonus_text), Column("合计", lambda r: r.total),
     ]
+
+
+def _name_columns(model: RowsModel[UnitScore], table: ScoreTable, rules: ScoringRules) -> None:
+    """The rate and 附加分 columns headed as the office's rules name them (签收率 for 响应率), as the table was taken:
+    a finalised month's with the names it was frozen with."""
+    keys = [c.key for c in rules.columns]
+    named = dict(zip(keys, table.columns, strict=True)) if len(keys) == len(table.columns) else \
+        {c.key: c.label for c in rules.columns}
+    for index, key in RATE_COLUMNS.items():
+        model.columns[index].header = named.get(key, model.columns[index].header)
+    model.columns[BONUS_COLUMN].header = table.bonus_label
+    model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(model.columns) - 1)
 
 
 def bonus_text(row: UnitScore) -> str:
@@ -218,12 +233,13 @@ class ScoringView(QWidget):
         if not month:
             return
         chosen = self.selected_unit()
-        scores = read(self.ctx, lambda s: month_scores(s, month, clock=self.ctx.clock))
+        scores, rules = read(self.ctx, lambda s: (month_scores(s, month, clock=self.ctx.clock), load_rules(s)))
         self.shown = scores.figures
         self.figures.setText(scores.figures.heading)
         self.drift.setText(scores.figures.drift)
         self.drift.setVisible(bool(scores.figures.drift))
         for model, table in zip(self.models, scores.tables, strict=True):
+            _name_columns(model, table, rules)
             model.set_rows(table.rows)
         if chosen is not None:  # a refresh keeps the unit the supervisor is working on
             index = self.tabs.currentIndex()
