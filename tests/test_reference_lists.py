@@ -96,13 +96,26 @@ def test_channels_added_renamed_and_aliased(office: Path, capsys: pytest.Capture
 
 def test_a_channel_typed_with_keyboard_quotes_is_found_and_a_wrong_one_lists_the_channels(
         office: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """平顶山市"民呼必应"平台, as typed at a keyboard, was refused as no channel, with nothing to choose from."""
-    number = register_case(capsys, office, "--channel", '平顶山市"民呼必应"平台', "--upper")
+    """平顶山市"民呼必应"平台, as typed at a keyboard, was refused as no channel, with nothing to choose from; an
+    upper platform's channel without --upper was refused as 本级工单不能选择上级渠道 (the source goes with it)."""
+    number = register_case(capsys, office, "--channel", '平顶山市"民呼必应"平台')
     _, out, _ = run(capsys, office, "case", "show", number)
     assert "上级交办（平顶山市“民呼必应”平台）" in out
     code, _, err = run(capsys, office, "case", "register", "--content", "路灯不亮", "--appeal-type", "问题处理类",
                        "--category", "城市管理—市容市政", "--channel", "民呼必应", user="op1")
     assert code == 2 and "没有渠道“民呼必应”。可选：12345热线电话、" in err and "平顶山市“民呼必应”平台" in err, err
+
+
+def test_a_renamed_unit_says_its_old_name_stays_an_alias_and_how_to_drop_it(
+        office: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Another county renamed 煤山街道 to its own 铁路街道: 煤山街道 in an imported list went to 铁路街道 unsaid."""
+    code, out, err = run(capsys, office, "unit", "rename", "煤山街道", "铁路街道")
+    assert code == 0, err
+    assert "旧名称保留为别名：导入和查找时“煤山街道”仍指这个单位" in out
+    assert "请用 hotline-desk unit unalias 煤山街道 删除这个别名" in out
+    assert run(capsys, office, "unit", "unalias", "煤山街道")[0] == 0
+    _, out, _ = run(capsys, office, "alias", "list", "--kind", "unit")
+    assert "煤山街道" not in out
 
 
 def test_refusals_leave_the_database_unchanged(office: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -36,7 +36,7 @@ def register(sub: SubParsers[Any]) -> None:
     q.add_argument("--address", default="", help="地址")
     q.add_argument("--township", help="所属乡镇街道")
     q.add_argument("--channel", help="渠道；上级交办工单写上级平台名称")
-    q.add_argument("--upper", action="store_true", help="上级交办工单")
+    q.add_argument("--upper", action="store_true", help="上级交办工单（--channel 给出上级渠道时可不写）")
     q.add_argument("--upstream-number", default="", help="上级工单编号")
     q.add_argument("--urgent", action="store_true", help="紧急")
     q.add_argument("--confidential", action="store_true", help="保密")
@@ -167,8 +167,9 @@ def cmd_register(ctx: Context, args: argparse.Namespace) -> int:
     actor = ctx.actor()
     with ctx.db.session() as session:
         channel = reference.find_channel(session, args.channel) if args.channel else None
+        upper = args.upper or (channel is not None and channel.upper)  # the source goes with the channel
         draft = cases.CaseDraft(
-            content=args.content, registered_at=parse_time(args.at), source="upper" if args.upper else "local",
+            content=args.content, registered_at=parse_time(args.at), source="upper" if upper else "local",
             channel_id=channel.id if channel else None, upstream_number=args.upstream_number,
             caller_name=args.caller, phone=args.phone, address=args.address,
             township_id=_unit_id(session, args.township),

@@ -290,7 +290,9 @@ def cmd_unit_rename(ctx: Context, args: argparse.Namespace) -> int:
 
     def run(session: Session, actor: Actor) -> str:
         ra.rename_unit(session, actor, args.name, args.new_name)
-        return f"单位“{args.name}”已改名为“{args.new_name}”，旧名称保留为别名。"
+        return (f"单位“{args.name}”已改名为“{args.new_name}”，旧名称保留为别名：导入和查找时“{args.name}”仍指这个"
+                f"单位。若旧名称并不是它（例如把默认列表中别处的单位改成本地的单位），请用 hotline-desk unit unalias "
+                f"{args.name} 删除这个别名。")
     return _write(ctx, run)
 
 
