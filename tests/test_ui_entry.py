@@ -852,3 +852,21 @@ def test_typing_on_the_handling_choice_says_the_words_went_nowhere(
     assert not entry.coordinate.isChecked() and not entry.dispatch.isChecked()
     QTest.keyClick(entry.coordinate, Qt.Key.Key_Right)  # the arrows still choose
     assert entry.dispatch.isChecked()
+
+
+def test_typing_on_the_confidential_box_is_said_and_the_urgency_list_takes_initials(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """需要保密 typed on the 保密 tick box vanished unsaid; jj on 紧急程度 did nothing, where 诉求类型 takes zx."""
+    from PySide6.QtWidgets import QToolTip
+
+    from hotline_desk.ui.entry_widgets import TYPED_ON_CHOICE
+
+    entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
+    entry.confidential.setFocus()
+    QTest.keyClick(entry.confidential, Qt.Key.Key_X)
+    assert QToolTip.isVisible() and QToolTip.text() == TYPED_ON_CHOICE and not entry.confidential.isChecked()
+    QTest.keyClick(entry.confidential, Qt.Key.Key_Space)  # Space still ticks it
+    assert entry.confidential.isChecked()
+    entry.urgent.setFocus()
+    QTest.keyClicks(entry.urgent, "jj")
+    assert entry.urgent.currentText() == "紧急"

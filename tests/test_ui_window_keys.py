@@ -122,6 +122,34 @@ def test_back_at_the_form_from_another_page_the_cursor_is_where_it_was_and_selec
     window.close()
 
 
+def test_back_at_the_form_from_the_save_button_the_cursor_is_in_a_field(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """Tabbed out of 答复内容 onto 保存, Ctrl+1 then Ctrl+2 went back to 保存, and the words typed went nowhere."""
+    window, entry = _at_the_form(qtbot, db, people, clock, tmp_path)
+    entry.save_button.setFocus()
+    _key(Qt.Key.Key_1, CTRL)
+    _key(Qt.Key.Key_2, CTRL)
+    assert QApplication.focusWidget() is entry.caller
+    window.close()
+
+
+def test_another_page_s_key_while_moving_in_suggestions_keeps_what_was_typed(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """wy names two categories; ↓ then Ctrl+3 and back left the first of them chosen, never confirmed."""
+    window, entry = _at_the_form(qtbot, db, people, clock, tmp_path)
+    entry.category.setFocus()
+    QTest.keyClicks(entry.category.editor, "wy")
+    _key(Qt.Key.Key_Down)
+    popup = entry.category.popup.popup()
+    assert popup is not None
+    QTest.keyClick(popup, Qt.Key.Key_Down)  # the open list has the keys
+    assert entry.category.currentText() == "城市管理—物业管理"  # the one the cursor is on, not chosen
+    _key(Qt.Key.Key_3, CTRL)
+    _key(Qt.Key.Key_2, CTRL)
+    assert entry.category.currentText() == "wy" and entry.category.value() is None
+    window.close()
+
+
 def test_a_phone_number_that_cannot_be_one_is_said_as_the_field_is_left(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
     window, entry = _at_the_form(qtbot, db, people, clock, tmp_path)

@@ -43,7 +43,14 @@ from hotline_desk.services.office import reference
 from hotline_desk.ui.changes import Change, follow
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.drafts import entry_draft
-from hotline_desk.ui.entry_widgets import CallTimeEdit, ChoiceCombo, EnterMovesOn, RadioStop, close_popups
+from hotline_desk.ui.entry_widgets import (
+    CallTimeEdit,
+    ChoiceCombo,
+    EnterMovesOn,
+    RadioStop,
+    TypedNowhere,
+    close_popups,
+)
 from hotline_desk.ui.feedback import read
 from hotline_desk.ui.widgets import SearchCombo, confirm, refill, run_modal
 
@@ -111,7 +118,8 @@ class CaseEntryView(QWidget):
         self.content.setTabChangesFocus(True)
         self.content.setMinimumHeight(88)  # four lines, and more as the window is taller
         self.confidential = QCheckBox("保密（交办单不显示来电人）")
-        self.urgent = QComboBox()
+        TypedNowhere(self.confidential)
+        self.urgent = ChoiceCombo()  # yb 一般, jj 紧急, as the other lists take initials
         self.urgent.addItems(["一般", "紧急"])
         self.coordinate = QRadioButton("协调办理（当场答复或协调）")
         self.dispatch = QRadioButton("交办处理（拟交承办单位）")
@@ -301,7 +309,7 @@ class CaseEntryView(QWidget):
         was in, so the operator on a call goes on where they were; 来电人 when it was in none."""
         left = self._left_in
         if left is not None and shiboken6.isValid(left) and self.isAncestorOf(left) and left.isVisible() \
-                and left.isEnabled():
+                and left.isEnabled() and not isinstance(left, QPushButton):  # 保存 takes no typing
             self._put_cursor(left)
         else:
             self.focus_first()

@@ -158,6 +158,29 @@ def close_popups(limit: int = 10) -> int:
 TYPED_ON_CHOICE = "光标在选项上，输入的字没有写入：用 ←/→ 选择，再按 Tab 到下一项。"
 
 
+def said_typed_nowhere(widget: QWidget, event: QKeyEvent) -> bool:
+    """Words typed on a tick box or a radio button (meant for the next text box, a Tab too early) went nowhere,
+    unsaid: the operator is told where the cursor is. True when the key was such a character."""
+    typed = event.text()
+    if not (typed.strip() and typed.isprintable()) or event.modifiers() & ~(
+            Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier):
+        return False
+    QToolTip.showText(widget.mapToGlobal(widget.rect().bottomLeft()), TYPED_ON_CHOICE, widget)
+    return True
+
+
+class TypedNowhere(QObject):
+    """``said_typed_nowhere`` for a tick box: Space still ticks it."""
+
+    def __init__(self, box: QCheckBox) -> None:
+        super().__init__(box)
+        box.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        return (isinstance(watched, QWidget) and isinstance(event, QKeyEvent)
+                and event.type() == QEvent.Type.KeyPress and said_typed_nowhere(watched, event))
+
+
 class RadioStop(QObject):
     """A row of radio buttons as one Tab stop, as a radio group behaves: Tab arrives on the one chosen (the first
     while none is), ←/↑ and →/↓ choose the one before or after and move there; Space still chooses the one focused.
@@ -194,11 +217,7 @@ class RadioStop(QObject):
         if not (isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress):
             return False
         key = event.key()
-        typed = event.text()
-        if typed.strip() and typed.isprintable() and not event.modifiers() & ~(
-                Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier):
-            # Typing meant for the next text box went nowhere, unsaid: the operator is told where the cursor is.
-            QToolTip.showText(watched.mapToGlobal(watched.rect().bottomLeft()), TYPED_ON_CHOICE, watched)
+        if said_typed_nowhere(watched, event):
             return True
         if key not in self.PREVIOUS + self.NEXT or event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
             return False

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt
-from PySide6.QtGui import QFocusEvent, QKeyEvent, QKeySequence, QShortcut, QShowEvent, QWheelEvent
+from PySide6.QtGui import QFocusEvent, QHideEvent, QKeyEvent, QKeySequence, QShortcut, QShowEvent, QWheelEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -158,6 +158,9 @@ class SearchCombo(QComboBox):
         self.popup.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.setCompleter(self.popup)
         self._typed = ""  # the text as typed, before moving in the suggestions changed it
+        self._moved = False  # moved onto a suggestion, not yet chosen (Enter, a click, Tab) nor typed over
+        self.popup.highlighted.connect(self._moved_onto)
+        self.popup.activated.connect(self._chose)
         self.editor.textEdited.connect(self._narrow)
         self.editor.editingFinished.connect(self._settle)
         suggestions = self.popup.popup()
@@ -198,8 +201,15 @@ class SearchCombo(QComboBox):
         """The names the typed text matches (by characters or pinyin initials), in the list's order."""
         return matching([text for text, _value in self._items], typed, self._aliases)
 
+    def _moved_onto(self, _name: str) -> None:
+        self._moved = True
+
+    def _chose(self, _name: str) -> None:
+        self._moved = False
+
     def _narrow(self, typed: str) -> None:
         self._typed = typed
+        self._moved = False
         found = self.matching(typed)
         self._matches.setStringList(found)
         if found and typed:
@@ -234,6 +244,7 @@ class SearchCombo(QComboBox):
     def keyPressEvent(self, event: QKeyEvent) -> None:
         # With the suggestions open the completer moves in them itself and hands on only the keys it leaves alone.
         if event.key() == Qt.Key.Key_Escape and self.suggestions_open():
+            self._moved = False
             self.editor.setText(self._typed)
             event.ignore()  # the completer closes the suggestions
             return
@@ -271,10 +282,29 @@ class SearchCombo(QComboBox):
 
     def focusOutEvent(self, event: QFocusEvent) -> None:
         # Leaving the field (Tab, a click elsewhere) closes its suggestions: a list left open takes the next click.
+        # Left otherwise while moving in them (another page's key, another window), nothing was chosen: what was
+        # typed comes back, as with Esc, instead of the suggestion the cursor happened to be on.
         suggestions = self.popup.popup()
-        if event.reason() != Qt.FocusReason.PopupFocusReason and suggestions is not None:
+        reason = event.reason()
+        if reason != Qt.FocusReason.PopupFocusReason and suggestions is not None:
+            if reason in (Qt.FocusReason.TabFocusReason, Qt.FocusReason.BacktabFocusReason) and self.isVisible():
+                self._moved = False  # Tab takes the suggestion the cursor is on, as it always did
+            else:
+                self._give_back_typed()
             suggestions.hide()
         super().focusOutEvent(event)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        self._give_back_typed()  # the page it is on was left (another page's key): nothing was chosen
+        super().hideEvent(event)
+
+    def _give_back_typed(self) -> None:
+        """The text as typed, when the cursor was moved onto a suggestion that was never chosen (as Esc does)."""
+        if self._moved:
+            self._moved = False
+            self.editor.setText(self._typed)
+            if (suggestions := self.popup.popup()) is not None:
+                suggestions.hide()
 
     def _settle(self) -> None:
         """Leaving the field with initials that name one item shows that item's full name."""
