@@ -286,7 +286,7 @@ def test_a_call_time_far_from_now_is_questioned_before_saving(
     seen: dict[str, object] = {}
     answer_question(seen)
     press(KEYS.Key_S, CTRL)
-    assert "比现在早 24 小时" in str(seen["text"]) and seen["default"] == QMessageBox.StandardButton.No
+    assert "比现在早 1 天" in str(seen["text"]) and seen["default"] == QMessageBox.StandardButton.No
     assert _cases(db) == [] and entry.focusWidget() is entry.registered_at
 
 
@@ -870,3 +870,23 @@ def test_typing_on_the_confidential_box_is_said_and_the_urgency_list_takes_initi
     entry.urgent.setFocus()
     QTest.keyClicks(entry.urgent, "jj")
     assert entry.urgent.currentText() == "紧急"
+
+
+def test_a_call_just_before_a_finalised_month_ended_is_questioned_without_a_meaningless_difference(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """The question read “来电时间 … 比现在早 0 小时” when only the frozen bulletin was the matter."""
+    from hotline_desk.services.reporting import bulletin
+
+    with db.session() as s:
+        register_case(s, people.operator, draft(s), clock=clock)
+    clock.set(datetime(2022, 8, 1, 0, 30))
+    with db.session() as s:
+        bulletin.finalize(s, people.supervisor, "2022-07", clock=clock, accept_warnings=True)
+    entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
+    _fill_by_keyboard(entry)
+    entry.registered_at.setDateTime(QDateTime(datetime(2022, 7, 31, 23, 50)))
+    seen: dict[str, object] = {}
+    answer_question(seen)
+    press(KEYS.Key_S, CTRL)
+    assert str(seen["text"]).startswith("来电时间 2022-07-31 23:50。\n注意：工单所属的 2022-07 简报已定稿")
+    assert "比现在" not in str(seen["text"])

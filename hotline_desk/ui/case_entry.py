@@ -38,7 +38,7 @@ from hotline_desk.services.cases.records import (
     validate_draft,
 )
 from hotline_desk.services.cases.step_runner import month_notice
-from hotline_desk.services.clock import month_of
+from hotline_desk.services.clock import month_of, span_words
 from hotline_desk.services.office import reference
 from hotline_desk.ui.changes import Change, follow
 from hotline_desk.ui.context import UiContext
@@ -608,13 +608,13 @@ class CaseEntryView(QWidget):
         if at is None:
             return True
         final = read(self.ctx, lambda s: month_notice(s, month_of(at), at, "这次登记"))
-        if abs(now - at) < TIME_WARNING and not final:
+        far = abs(now - at) >= TIME_WARNING
+        if not far and not final:
             return True
-        hours = abs(now - at).total_seconds() / 3600
-        side = "早" if at < now else "晚"
-        when = f"{side} {hours:.0f} 小时" if hours < 48 else f"{side} {hours / 24:.0f} 天"
-        if confirm(self, "来电时间", f"来电时间 {at:%Y-%m-%d %H:%M} 比现在{when}。\n"
-                    + (f"注意：{final}\n" if final else "") + "确定按这个时间登记？选“否”返回修改。"):
+        # How far off only when it is (a call a minute ago in a finalised month read “比现在早 0 小时”).
+        said = [f"来电时间 {at:%Y-%m-%d %H:%M} 比现在{'早' if at < now else '晚'} {span_words(abs(now - at))}。"
+                if far else f"来电时间 {at:%Y-%m-%d %H:%M}。", *([f"注意：{final}"] if final else [])]
+        if confirm(self, "来电时间", "\n".join(said) + "\n确定按这个时间登记？选“否”返回修改。"):
             return True
         self.registered_at.setFocus()
         return False
