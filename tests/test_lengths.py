@@ -23,6 +23,15 @@ LONG_ADDRESS = "汝州市煤山街道" + "烟厂家属院东区第三排" * 30  
 LONG_RESULT = "经现场核实，" + "已协调供水公司更换加压泵并调整供水时段，" * 20
 
 
+def test_a_title_taken_from_the_content_does_not_end_on_a_comma(db: Database, people: People,
+                                                                 clock: FakeClock) -> None:
+    """The automatic title read “…一直持续到凌晨两点半，”."""
+    content = "楼上住户每天深夜装修电钻声很大噪音扰民一直持续到凌晨两点半，邻居多次劝说无果，请相关部门处理。"
+    with db.session() as s:
+        case = register_case(s, people.operator, draft(s, title="", content=content), clock=clock)
+        assert case_view(s, case.id).title == "楼上住户每天深夜装修电钻声很大噪音扰民一直持续到凌晨两点半"
+
+
 def test_long_addresses_and_titles_are_kept_whole(db: Database, people: People, clock: FakeClock) -> None:
     with db.session() as s:
         shown = register_case(s, people.operator, draft(s, address=LONG_ADDRESS, title="标题" * 150), clock=clock)

@@ -42,6 +42,12 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def title_from(content: str) -> str:
+    """The title a case gets when none is typed: the start of its 诉求内容 on one line, without a comma or other
+    pause left dangling at its end (“…凌晨两点，”)."""
+    return one_line(content)[:TITLE_LENGTH].rstrip(" ，、；：,;:")
+
+
 @dataclass
 class CaseDraft:
     """What an operator fills in, in the order of a phone call. Ids come from the pickers."""
@@ -232,7 +238,7 @@ def register_case(session: Session, actor: Actor, draft: CaseDraft, *, clock: Cl
         phone=stored_phone(draft.phone), address=draft.address.strip(), township_id=draft.township_id,
         appeal_type_id=appeal.id, appeal_type_name=appeal.name, category_id=draft.category_id,
         category_label=_category_label(session, draft.category_id),
-        title=one_line(draft.title) or one_line(content)[:TITLE_LENGTH], content=content,
+        title=one_line(draft.title) or title_from(content), content=content,
         confidential=draft.confidential, urgent=draft.urgent, created_by=actor.id,
     )
     session.add(case)
