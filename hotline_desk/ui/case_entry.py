@@ -473,7 +473,10 @@ class CaseEntryView(QWidget):
                 label.setText(found.get(key, ""))
                 label.setToolTip(label.text())
         if self._said_of_form and self.status.text() == self._said_of_form:  # the count as it now stands
+            before = self._said_of_form
             self._say_of_form(_errors_said(sum(1 for label in self.errors.values() if label.text())))
+            if self._said_of_form != before:  # the window's status bar said the old count too
+                self.ctx.signals.notice.emit(f"未保存：{self._said_of_form}" if self._said_of_form else "")
 
     def problems(self) -> list[tuple[str, str]]:
         """Every problem with the form as (field, message), the way the save would see them."""
