@@ -471,6 +471,9 @@ def test_ctrl_s_again_on_the_freshly_cleared_form_keeps_the_confirmation_and_sho
     assert entry.status.text() == said
     assert [label.text() for label in entry.errors.values() if label.text()] == []
     assert len(_cases(db)) == 1 and QApplication.focusWidget() is entry.caller
+    # The next call's first key: the line still gives the number just told, as the call before's, not this one's.
+    type_text("王")
+    assert entry.status.text() == f"上一件{said}"
 
     entry.close()  # one form on screen, as in the window: Ctrl+S is the form's shown
     fresh = _shown(qtbot, CaseEntryView(context(db, people.operator2, clock, tmp_path / "2")))

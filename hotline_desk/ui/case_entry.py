@@ -88,6 +88,7 @@ class CaseEntryView(QWidget):
         # The status line's words about the form as it stood (未保存：与 RZ… 内容相同; 有 2 处需要补充): they go
         # with the next change, so they never speak of a call typed since.
         self._said_of_form = ""
+        self._saved_said = ""  # 已登记 RZ… beside 保存, until the next call is typed (then 上一件已登记 RZ…)
         # Filling the pickers fires change signals; until the saved draft is back, none may touch the draft file.
         self._restoring = True
         self.errors: dict[str, QLabel] = {}
@@ -414,6 +415,9 @@ class CaseEntryView(QWidget):
             self._recheck()
         elif self._said_of_form and self.status.text() == self._said_of_form:
             self._say_of_form("")
+        if self._saved_said and self.status.text() == self._saved_said:  # the next call: the number stays, told
+            self.status.setText(f"上一件{self._saved_said}")  # apart from the call now typed, which is not saved
+        self._saved_said = ""
 
     def _say_of_form(self, text: str) -> None:
         self.status.setText(text)
@@ -671,6 +675,7 @@ class CaseEntryView(QWidget):
             f"拟交{view.unit}{f'，协办{assisting}' if assisting else ''}，待审核"
         said = f"已登记 {view.number}（{how}）。"
         self.status.setText(said)
+        self._saved_said = said
         self.ctx.signals.notice.emit(said)  # in the status bar too: seen where the form scrolls (125% scaling)
         self.ctx.signals.cases_changed.emit()
         self.caller.setFocus()  # the next call: 来电时间 is already now, the caller's name comes first
