@@ -107,6 +107,49 @@ def test_a_confidential_caller_is_masked_for_operators_in_the_case_list_window_a
         assert main(["--db", db.url, "--user", user, "search", "化工厂", "--json"]) == 0
         out = capsys.readouterr().out
         assert expected in out and ("13912345678" in out) == (user == "sup1")
+        # A phone, or its beginning, finds a 保密 case only for whoever may see it: else 40 searches of 139… spelled
+        # the number out, a digit at a time.
+        for searched in (["search", "1391"], ["search", "--phone", "13912345678"]):
+            assert main(["--db", db.url, "--user", user, *searched]) == 0
+            assert (secret.number in capsys.readouterr().out) == (user == "sup1"), searched
+    # Written blind over the masked name, the caller's real one was lost; and “没有修改任何内容” confirmed a guess.
+    for guess in (["--caller", "陈**"], ["--phone", "13912345678"]):
+        assert main(["--db", db.url, "--user", "op2", "case", "edit", secret.number, *guess]) == 2
+        assert "是保密工单，来电人和联系电话只有审核员、管理员可以更正" in capsys.readouterr().err
+    assert main(["--db", db.url, "--user", "op2", "case", "edit", secret.number, "--address", "化工厂北门"]) == 0
+    with db.reader() as s:
+        kept = case_view(s, secret.id)
+        assert (kept.caller_name, kept.phone, kept.address) == ("陈淑芬", "13912345678", "化工厂北门")
+        # the earlier-cases panel beside the form: a typed guess lists nothing of it for an operator
+        from hotline_desk.services.cases.records import cases_by_phone
+
+        assert cases_by_phone(s, "13912345678", private=True) == []
+        assert [c.number for c in cases_by_phone(s, "13912345678")] == [secret.number]
+
+
+def test_sorting_the_case_list_by_phone_or_caller_puts_a_confidential_one_last_for_operators(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """Sorted by 联系电话, 139****5678 sat between 13912345600 and 13912345700: the number, narrowed to 139123456xx."""
+    from hotline_desk.ui.case_list import CaseListView
+
+    with db.session() as s:
+        for phone in ("13912345600", "13912345700", "13800000000"):
+            register_case(s, people.operator, draft(s, phone=phone, content="路灯不亮"), clock=clock)
+        register_case(s, people.operator, draft(s, caller_name="陈淑芬", phone="13912345678", confidential=True,
+                                                content="举报化工厂"), clock=clock)
+    for actor, last in ((people.operator, "139****5678"), (people.supervisor, "13912345700")):
+        listed = CaseListView(context(db, actor, clock, tmp_path / actor.username))
+        qtbot.addWidget(listed)
+        listed.refresh()
+        qtbot.waitUntil(lambda v=listed: v.model.rowCount() == 4)
+        column = next(c for c in range(listed.model.columnCount())
+                      if listed.model.headerData(c, Qt.Orientation.Horizontal) == "联系电话")
+        listed.model.sort(column, Qt.SortOrder.AscendingOrder)
+        qtbot.waitUntil(lambda v=listed: v.model.rowCount() == 4)
+        phones = [listed.model.index(r, column).data() for r in range(4)]
+        assert phones[-1] == last, phones
+        if actor is people.supervisor:
+            assert phones == ["13800000000", "13912345600", "13912345678", "13912345700"]
 
 
 def test_each_unreachable_call_says_which_attempt_it_is_and_the_last_says_it_finishes_the_case(

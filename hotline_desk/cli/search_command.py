@@ -8,6 +8,7 @@ from typing import Any
 from hotline_desk.cli.common import Context, SubParsers, choice_code, fmt, parse_day, to_json
 from hotline_desk.errors import ValidationError
 from hotline_desk.services.cases.case_query import CaseFilter, count_cases, fetch_rows, search_ids
+from hotline_desk.services.cases.queues import may_see_confidential
 from hotline_desk.services.clock import office_now
 from hotline_desk.services.exchange.import_values import unit_named
 from hotline_desk.services.reporting.monthdata import parse_month
@@ -47,7 +48,7 @@ def cmd_search(ctx: Context, args: argparse.Namespace) -> int:
             text=" ".join(args.words), month=args.month, state=choice_code(CaseState.labels(), args.state, "状态"),
             source=choice_code(Source.labels(), args.source, "来源"), unit_id=unit_id, category=args.category,
             appeal_type=args.appeal_type, overdue=args.overdue, phone=args.phone,
-            day=parse_day(args.day) if args.day else None)
+            day=parse_day(args.day) if args.day else None, private=not may_see_confidential(viewer))
         total = count_cases(session, case_filter, now=now)
         ids = search_ids(session, case_filter, now=now, limit=args.limit)
         rows = fetch_rows(session, ids, now=now, viewer=viewer)

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from hotline_desk.errors import HotlineError, ValidationError
+from hotline_desk.services.cases.queues import may_see_confidential
 from hotline_desk.services.cases.records import (
     CaseDraft,
     cases_by_phone,
@@ -350,7 +351,8 @@ class CaseEntryView(QWidget):
 
     def show_history(self) -> None:
         phone = self.phone.text().strip()
-        earlier = read(self.ctx, lambda s: cases_by_phone(s, phone)) if len(phone) >= 5 else []
+        private = not may_see_confidential(self.ctx.actor)
+        earlier = read(self.ctx, lambda s: cases_by_phone(s, phone, private=private)) if len(phone) >= 5 else []
         self.history.clear()
         for c in earlier:
             item = QListWidgetItem(f"{c.number}  {c.registered_at:%Y-%m-%d}  {c.state_label}\n{c.title}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -19,6 +20,7 @@ from hotline_desk.services.cases.case_query import (
     search_ids,
     sort_refused,
 )
+from hotline_desk.services.cases.queues import may_see_confidential
 from hotline_desk.ui.context import UiContext
 
 if TYPE_CHECKING:
@@ -129,7 +131,7 @@ class CaseTableModel(QAbstractTableModel):
         """Count the filter's cases and read the first page in the same read (one snapshot, one trip to the
         database): the list shows that page at once."""
         if case_filter is not None:
-            self.filter = case_filter
+            self.filter = replace(case_filter, private=not may_see_confidential(self.ctx.actor))
         refused = ""
         with self.ctx.db.reader() as session:
             count = count_cases_bounded(session, self.filter, now=self.ctx.clock(), bound=self.count_bound)

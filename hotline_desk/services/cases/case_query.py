@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -23,6 +23,7 @@ from sqlalchemy import (
     table,
     union,
 )
+from sqlalchemy import case as sql_case
 from sqlalchemy import text as sql_text
 from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by, array
 from sqlalchemy.orm import Session
@@ -79,6 +80,9 @@ class CaseFilter:
     overdue: bool = False
     phone: str = ""
     day: date | None = None  # registered on this day
+    # The searcher may not see a 保密 caller (see queues.may_see_confidential): a phone finds no 保密 case, and
+    # sorting by 来电人 or 联系电话 puts them last, by number; else a number could be guessed digit by digit.
+    private: bool = False
 
 
 @dataclass(frozen=True)
@@ -114,14 +118,17 @@ def _prefix(col: Any, word: str) -> Any:
 NUMBER_WITHOUT_LETTERS = re.compile(r"\d{4}(?:-\d{0,5})?")
 
 
-def _code_prefixes(session: Session, word: str) -> list[Any]:
+def _code_prefixes(session: Session, word: str, private: bool = False) -> list[Any]:
     """A phone number, a case number (with or without the office's letters), an upper-level number or an imported
-    register's own number that starts with ``word``."""
+    register's own number that starts with ``word`` (a 保密 case's phone not, for a ``private`` search)."""
     phones = {word, *_phone_spellings(word)}
     numbers = {word.upper()}
     if NUMBER_WITHOUT_LETTERS.fullmatch(word):
         numbers.add(Settings(session).str("case_number.prefix") + word)
-    return [*(_prefix(Case.phone, p) for p in sorted(phones)), *(_prefix(Case.number, n) for n in sorted(numbers)),
+    by_phone = [_prefix(Case.phone, p) for p in sorted(phones)]
+    if private:
+        by_phone = [and_(match, Case.confidential.is_(False)) for match in by_phone]
+    return [*by_phone, *(_prefix(Case.number, n) for n in sorted(numbers)),
             _prefix(Case.upstream_number, word), _prefix(Case.import_key, word)]
 
 
@@ -161,7 +168,7 @@ def search_words(text: str) -> list[str]:
     return words
 
 
-def _words(session: Session, query: Select[tuple[int]], text: str) -> Select[tuple[int]]:
+def _words(session: Session, query: Select[tuple[int]], text: str, private: bool = False) -> Select[tuple[int]]:
     """Every word must match. Chinese words search the character index (joined, so SQLite starts from the few
     matches); codes such as phone and case numbers match as prefixes, or as words in the text. A word with nothing
     searchable in it (punctuation only) matches no case."""
@@ -171,7 +178,7 @@ def _words(session: Session, query: Select[tuple[int]], text: str) -> Select[tup
     if any(not search_index.searchable(w) for w in words):
         return query.where(false())
     if search_index.flavour(session) == "grams":
-        return _words_by_grams(session, query, words)
+        return _words_by_grams(session, query, words, private)
     chinese = [w for w in words if not w.isascii()]
     codes = [w for w in words if w.isascii()]
     matches = [search_index.match_query(w) for w in chinese]
@@ -184,7 +191,7 @@ def _words(session: Session, query: Select[tuple[int]], text: str) -> Select[tup
         match = search_index.match_query(word)
         in_text = sql_text(f"SELECT rowid FROM case_search WHERE case_search MATCH :c{n}").bindparams(
             **{f"c{n}": match}).columns(column("rowid", Integer)) if match else None
-        options = _code_prefixes(session, word)
+        options = _code_prefixes(session, word, private)
         if in_text is not None:
             options.append(Case.id.in_(in_text))
         query = query.where(or_(*options))
@@ -208,14 +215,15 @@ def _gram_conditions(chinese: list[str]) -> list[Any]:
     return ([GRAMS_TABLE.c.grams.contains(needed)] if needed else []) + _exact_words(chinese)
 
 
-def _words_by_grams(session: Session, query: Select[tuple[int]], words: list[str]) -> Select[tuple[int]]:
+def _words_by_grams(session: Session, query: Select[tuple[int]], words: list[str],
+                    private: bool = False) -> Select[tuple[int]]:
     chinese = [w for w in words if not w.isascii()]
     if chinese:
         query = query.join(GRAMS_TABLE, GRAMS_TABLE.c.case_id == Case.id).where(*_gram_conditions(chinese))
     for word in (w for w in words if w.isascii()):
         # One list of ids from each index, not an OR across them, which PostgreSQL can only answer by reading
         # every case.
-        found = union(*(select(Case.id).where(prefix) for prefix in _code_prefixes(session, word)),
+        found = union(*(select(Case.id).where(prefix) for prefix in _code_prefixes(session, word, private)),
                       select(GRAMS_TABLE.c.case_id).where(GRAMS_TABLE.c.doc.like(search_index.like_pattern(word))))
         query = query.where(Case.id.in_(found))
     return query
@@ -228,7 +236,9 @@ def _index_words(session: Session, f: CaseFilter) -> list[str] | None:
     it lets the planner read every case to find a common word's first thousand matches.
     """
     words = search_words(f.text)
-    if (words and f == CaseFilter(text=f.text) and all(not w.isascii() and search_index.searchable(w) for w in words)
+    # Chinese words never match a phone: a private search of them alone is answered the same way.
+    if (words and replace(f, private=False) == CaseFilter(text=f.text)
+            and all(not w.isascii() and search_index.searchable(w) for w in words)
             and search_index.flavour(session) == "grams"):
         return words
     return None
@@ -253,7 +263,7 @@ def _filtered(session: Session, f: CaseFilter, now: datetime, *, case_columns: b
     words = None if case_columns else _index_words(session, f)
     if words is not None:
         return select(GRAMS_TABLE.c.case_id).where(*_gram_conditions(words))
-    query = _words(session, select(Case.id), f.text)
+    query = _words(session, select(Case.id), f.text, f.private)
     conditions = []
     if f.month:
         conditions.append(Case.month == f.month)
@@ -269,6 +279,8 @@ def _filtered(session: Session, f: CaseFilter, now: datetime, *, case_columns: b
         conditions.append(Case.appeal_type_name == f.appeal_type)
     if f.phone:
         conditions.append(Case.phone.in_(sorted({f.phone, stored_phone(f.phone)})))
+        if f.private:
+            conditions.append(Case.confidential.is_(False))
     if f.day is not None:
         start = datetime.combine(f.day, datetime.min.time())
         conditions.append(and_(Case.registered_at >= start, Case.registered_at < start + timedelta(days=1)))
@@ -350,7 +362,11 @@ def search_ids(session: Session, f: CaseFilter, *, now: datetime, sort: str = "r
             rows = session.execute(query.add_columns(Case.registered_at))
             found = sorted(((when, case_id) for case_id, when in rows), reverse=descending)
             return [case_id for _when, case_id in found[offset:offset + limit]]
-        order = column.desc() if descending else column.asc()
+        ordered: Any = column
+        if f.private and column in (Case.caller_name, Case.phone):  # 保密 cases last, by number, whichever way
+            ordered = sql_case((Case.confidential.is_(True), Case.number), else_=column)
+            query = query.order_by(Case.confidential.asc())
+        order = ordered.desc() if descending else ordered.asc()
         query = query.order_by(order, Case.id.desc() if descending else Case.id.asc())
     if limit:
         query = query.limit(limit).offset(offset)

@@ -380,13 +380,16 @@ def case_status_as_of(session: Session, case_id: int, as_of: datetime) -> str | 
     return status.state if status else None
 
 
-def cases_by_phone(session: Session, phone: str, *, exclude_id: int | None = None, limit: int = 20
-                   ) -> list[CaseSummary]:
-    """A caller's earlier cases (重复来电), newest first; the number as typed (139 0000 1119) finds it as kept."""
+def cases_by_phone(session: Session, phone: str, *, exclude_id: int | None = None, limit: int = 20,
+                   private: bool = False) -> list[CaseSummary]:
+    """A caller's earlier cases (重复来电), newest first; the number as typed (139 0000 1119) finds it as kept.
+    ``private``: for whoever may not see a 保密 caller, whose cases a typed guess would otherwise confirm."""
     phone = stored_phone(phone)
     if len(phone) < 5:
         return []
     query = select(Case).where(Case.phone == phone).order_by(Case.registered_at.desc()).limit(limit)
+    if private:
+        query = query.where(Case.confidential.is_(False))
     if exclude_id is not None:
         query = query.where(Case.id != exclude_id)
     cases = session.scalars(query).all()

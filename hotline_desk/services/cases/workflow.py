@@ -12,7 +12,14 @@ from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session
 
 from hotline_desk.db import checkpoint, log_holds_writes
-from hotline_desk.errors import ConflictError, DatabaseError, NotFound, TransitionError, ValidationError
+from hotline_desk.errors import (
+    ConflictError,
+    DatabaseError,
+    NotFound,
+    PermissionDenied,
+    TransitionError,
+    ValidationError,
+)
 from hotline_desk.models import Bulletin, Case, CaseEvent, Unit, User
 from hotline_desk.services.accounts import anchors, audit, structure
 from hotline_desk.services.accounts.permissions import Actor, require
@@ -20,6 +27,7 @@ from hotline_desk.services.cases import classification, search_index
 from hotline_desk.services.cases.actions import Offer, available_actions
 from hotline_desk.services.cases.events import append_event, current_status
 from hotline_desk.services.cases.history import CaseStatus
+from hotline_desk.services.cases.queues import may_see_confidential
 from hotline_desk.services.cases.records import CaseView, case_view, phone_problem, township_problem
 from hotline_desk.services.cases.step_runner import (
     CORRECTIONS,
@@ -400,6 +408,10 @@ def edit_case(session: Session, actor: Actor, case_id: int, expected_version: in
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise ValidationError(f"这些内容不能在此修改：{'、'.join(sorted(unknown))}")
+    if case.confidential and not may_see_confidential(actor) and {"caller_name", "phone"} & set(changes):
+        # Written blind over what one is not shown, the caller's real name was lost; and “没有修改任何内容” told
+        # whether a guess was right.
+        raise PermissionDenied(f"工单{case.number}是保密工单，来电人和联系电话只有审核员、管理员可以更正。")
     if "content" in changes and not str(changes["content"]).strip():
         raise ValidationError("请填写诉求内容。", field="content")
     if "phone" in changes:
