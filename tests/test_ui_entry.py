@@ -437,18 +437,26 @@ def test_the_appeal_type_is_picked_by_typing_its_pinyin_initials(
     assert QApplication.focusWidget() in (entry.category, entry.category.lineEdit())
 
 
-def test_a_call_dated_in_a_month_whose_bulletin_is_final_is_questioned_naming_the_frozen_bulletin(
-        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+def _july_finalised_then_a_call(qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path, *,
+                                finalised: datetime, called: datetime) -> CaseEntryView:
+    """July with a case, its bulletin finalised at ``finalised``; the form filled for a call at ``called``."""
     from hotline_desk.services.reporting import bulletin
 
     with db.session() as s:
         register_case(s, people.operator, draft(s), clock=clock)
-    clock.set(datetime(2022, 8, 2, 9, 0))
+    clock.set(finalised)
     with db.session() as s:
         bulletin.finalize(s, people.supervisor, "2022-07", clock=clock, accept_warnings=True)
     entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
     _fill_by_keyboard(entry)
-    entry.registered_at.setDateTime(QDateTime(datetime(2022, 7, 29, 15, 0)))  # a call not registered then
+    entry.registered_at.setDateTime(QDateTime(called))
+    return entry
+
+
+def test_a_call_dated_in_a_month_whose_bulletin_is_final_is_questioned_naming_the_frozen_bulletin(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    entry = _july_finalised_then_a_call(qtbot, db, people, clock, tmp_path, finalised=datetime(2022, 8, 2, 9, 0),
+                                        called=datetime(2022, 7, 29, 15, 0))  # a call not registered then
     seen: dict[str, object] = {}
     answer_question(seen)  # Enter: 否, the default
     press(KEYS.Key_S, CTRL)
@@ -879,16 +887,8 @@ def test_typing_on_the_confidential_box_is_said_and_the_urgency_list_takes_initi
 def test_a_call_just_before_a_finalised_month_ended_is_questioned_without_a_meaningless_difference(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
     """The question read “来电时间 … 比现在早 0 小时” when only the frozen bulletin was the matter."""
-    from hotline_desk.services.reporting import bulletin
-
-    with db.session() as s:
-        register_case(s, people.operator, draft(s), clock=clock)
-    clock.set(datetime(2022, 8, 1, 0, 30))
-    with db.session() as s:
-        bulletin.finalize(s, people.supervisor, "2022-07", clock=clock, accept_warnings=True)
-    entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
-    _fill_by_keyboard(entry)
-    entry.registered_at.setDateTime(QDateTime(datetime(2022, 7, 31, 23, 50)))
+    _july_finalised_then_a_call(qtbot, db, people, clock, tmp_path, finalised=datetime(2022, 8, 1, 0, 30),
+                                called=datetime(2022, 7, 31, 23, 50))
     seen: dict[str, object] = {}
     answer_question(seen)
     press(KEYS.Key_S, CTRL)
