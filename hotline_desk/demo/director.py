@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from hotline_desk.demo import plan, story
 from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.cases import workflow as wf
-from hotline_desk.services.cases.records import TITLE_LENGTH, CaseDraft, register_case
+from hotline_desk.services.cases.records import CaseDraft, one_line, register_case, title_from
 from hotline_desk.services.cases.step_runner import load_limits, load_units
 from hotline_desk.services.clock import fixed_clock
 from hotline_desk.services.exchange.bulk import NewCase, insert_cases
@@ -175,7 +175,7 @@ class BulkDirector(Director):
             "caller_name": draft.caller_name.strip(), "phone": draft.phone.strip(), "address": draft.address.strip(),
             "township_id": draft.township_id, "appeal_type_id": draft.appeal_type_id, "appeal_type_name": appeal,
             "category_id": draft.category_id, "category_label": self.categories[draft.category_id],
-            "title": draft.title.strip() or content[:TITLE_LENGTH], "content": content,
+            "title": one_line(draft.title) or title_from(content), "content": content,
             "confidential": draft.confidential, "urgent": draft.urgent, "created_by": actor.id, "import_key": None,
         }
         self.story = story.Story(self.office, finish_days)

@@ -27,7 +27,7 @@ from hotline_desk.services.accounts import accounts, audit
 from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.cases import search_index
 from hotline_desk.services.cases.history import CaseStatus, replace
-from hotline_desk.services.cases.records import TITLE_LENGTH, one_line
+from hotline_desk.services.cases.records import TITLE_LENGTH, one_line, title_from
 from hotline_desk.services.clock import Clock, month_of, office_now
 from hotline_desk.services.exchange import import_batches
 from hotline_desk.services.exchange.bulk import NewCase, PreparedCases, Step, prepare_cases, write_prepared
@@ -314,7 +314,7 @@ def _new_case(row: PreparedRow, actor: Actor, proposer: Actor, look: Lookups, se
         "caller_name": v["caller_name"], "phone": v["phone"], "address": v["address"],
         "township_id": v.get("township"), "appeal_type_id": look.types[v["appeal_type"]][0],
         "appeal_type_name": v["appeal_type"], "category_id": look.categories[category],
-        "category_label": category, "title": (one_line(v["title"]) or one_line(v["content"]))[:TITLE_LENGTH],
+        "category_label": category, "title": one_line(v["title"])[:TITLE_LENGTH] or title_from(v["content"]),
         "content": v["content"],
         "confidential": v["confidential"], "urgent": False, "created_by": actor.id, "import_key": row.key,
     }
