@@ -147,6 +147,13 @@ def test_another_page_s_key_while_moving_in_suggestions_keeps_what_was_typed(
     _key(Qt.Key.Key_3, CTRL)
     _key(Qt.Key.Key_2, CTRL)
     assert entry.category.currentText() == "wy" and entry.category.value() is None
+    # The list open again, and the form cleared meanwhile (a save): leaving the page puts nothing back.
+    entry.category.setFocus()
+    _key(Qt.Key.Key_Down)
+    QTest.keyClick(popup, Qt.Key.Key_Down)
+    entry.reset_fields()
+    _key(Qt.Key.Key_3, CTRL)
+    assert entry.category.currentText() == ""
     window.close()
 
 

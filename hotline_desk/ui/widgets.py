@@ -158,7 +158,9 @@ class SearchCombo(QComboBox):
         self.popup.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.setCompleter(self.popup)
         self._typed = ""  # the text as typed, before moving in the suggestions changed it
-        self._moved = False  # moved onto a suggestion, not yet chosen (Enter, a click, Tab) nor typed over
+        # The suggestion the cursor was moved onto, not yet chosen (Enter, a click, Tab) nor typed over: the field
+        # shows it until then. ("" when none.)
+        self._moved_to = ""
         self.popup.highlighted.connect(self._moved_onto)
         self.popup.activated.connect(self._chose)
         self.editor.textEdited.connect(self._narrow)
@@ -201,15 +203,15 @@ class SearchCombo(QComboBox):
         """The names the typed text matches (by characters or pinyin initials), in the list's order."""
         return matching([text for text, _value in self._items], typed, self._aliases)
 
-    def _moved_onto(self, _name: str) -> None:
-        self._moved = True
+    def _moved_onto(self, name: str) -> None:
+        self._moved_to = name
 
     def _chose(self, _name: str) -> None:
-        self._moved = False
+        self._moved_to = ""
 
     def _narrow(self, typed: str) -> None:
         self._typed = typed
-        self._moved = False
+        self._moved_to = ""
         found = self.matching(typed)
         self._matches.setStringList(found)
         if found and typed:
@@ -244,7 +246,7 @@ class SearchCombo(QComboBox):
     def keyPressEvent(self, event: QKeyEvent) -> None:
         # With the suggestions open the completer moves in them itself and hands on only the keys it leaves alone.
         if event.key() == Qt.Key.Key_Escape and self.suggestions_open():
-            self._moved = False
+            self._moved_to = ""
             self.editor.setText(self._typed)
             event.ignore()  # the completer closes the suggestions
             return
@@ -288,7 +290,7 @@ class SearchCombo(QComboBox):
         reason = event.reason()
         if reason != Qt.FocusReason.PopupFocusReason and suggestions is not None:
             if reason in (Qt.FocusReason.TabFocusReason, Qt.FocusReason.BacktabFocusReason) and self.isVisible():
-                self._moved = False  # Tab takes the suggestion the cursor is on, as it always did
+                self._moved_to = ""  # Tab takes the suggestion the cursor is on, as it always did
             else:
                 self._give_back_typed()
             suggestions.hide()
@@ -299,9 +301,10 @@ class SearchCombo(QComboBox):
         super().hideEvent(event)
 
     def _give_back_typed(self) -> None:
-        """The text as typed, when the cursor was moved onto a suggestion that was never chosen (as Esc does)."""
-        if self._moved:
-            self._moved = False
+        """The text as typed, when the cursor was moved onto a suggestion that was never chosen (as Esc does); not
+        over a text put in since (the form cleared after a save made with the list open)."""
+        moved_to, self._moved_to = self._moved_to, ""
+        if moved_to and self.editor.text() == moved_to:
             self.editor.setText(self._typed)
             if (suggestions := self.popup.popup()) is not None:
                 suggestions.hide()
