@@ -131,6 +131,7 @@ def test_sorting_the_case_list_by_phone_or_caller_puts_a_confidential_one_last_f
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
     """Sorted by 联系电话, 139****5678 sat between 13912345600 and 13912345700: the number, narrowed to 139123456xx."""
     from hotline_desk.ui.case_list import CaseListView
+    from hotline_desk.ui.models import CaseTableModel
 
     with db.session() as s:
         for phone in ("13912345600", "13912345700", "13800000000"):
@@ -150,6 +151,9 @@ def test_sorting_the_case_list_by_phone_or_caller_puts_a_confidential_one_last_f
         assert phones[-1] == last, phones
         if actor is people.supervisor:
             assert phones == ["13800000000", "13912345600", "13912345678", "13912345700"]
+    bare = CaseTableModel(context(db, people.operator, clock, tmp_path / "bare"))  # sorted before any search
+    bare.sort(column, Qt.SortOrder.AscendingOrder)
+    assert bare.index(3, column).data() == "139****5678"
 
 
 def test_each_unreachable_call_says_which_attempt_it_is_and_the_last_says_it_finishes_the_case(

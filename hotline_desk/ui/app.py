@@ -167,7 +167,7 @@ def _open_until_it_works(target: str | None) -> tuple[Database, str | None] | No
         if notice := upgrade_notice(prepared[0]):
             QMessageBox.information(None, "数据库已升级", notice)
         if notice := clock_notice(prepared[0]):
-            QMessageBox.warning(None, "本机时钟不准", notice)
+            QMessageBox.warning(None, "请核对本机时钟", notice)
         for note in prepared[0].opening_notes:
             QMessageBox.warning(None, "请注意", note)
         return prepared

@@ -121,7 +121,7 @@ class CaseTableModel(QAbstractTableModel):
         self.count_bound = COUNT_BOUND  # a word search is counted up to here, then further as the list scrolls
         self.page_ids: dict[int, list[int]] = {}
         self.cache: dict[int, CaseRow] = {}
-        self.filter = CaseFilter()
+        self.filter = CaseFilter(private=not may_see_confidential(ctx.actor))  # also before a filter is given
         self.sort_key = ""  # the natural order: newest first (see case_query.search_ids)
         self.sort_column = -1  # (shown as no column sorted)
         self.descending = True
