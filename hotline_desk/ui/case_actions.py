@@ -35,7 +35,7 @@ from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read
 from hotline_desk.ui.operations import Operation, show_refusal
 from hotline_desk.ui.widgets import ActionDialog, FieldSpec
-from hotline_desk.vocabulary import Action, CaseState
+from hotline_desk.vocabulary import Action
 
 
 def unit_choices(ctx: UiContext) -> list[tuple[str, int]]:
@@ -301,9 +301,8 @@ def step_dialog(parent: QWidget | None, ctx: UiContext, action: Action, situatio
         return None
     fields = [*([asked] if asked is not None else []), *field_specs(ctx, chosen, situation)]
     why = STEP_TIMES[action].why if asked is not None else ""
-    status = situation.status
-    if not intro and status.state == CaseState.REGISTERED and status.rejection_reason:  # sent back: proposed anew
-        intro = f"审核员驳回的理由：{status.rejection_reason}"  # or answered here, in the light of why
+    if not intro and (reason := situation.status.sent_back_reason):  # proposed anew, or answered, knowing why
+        intro = f"审核员驳回的理由：{reason}"
     return StepDialog(parent, ctx, chosen, situation, fields,
                       intro or (f"{why}：\n工单 {situation.number}：{situation.title}" if why else ""))
 

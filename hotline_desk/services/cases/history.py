@@ -133,6 +133,12 @@ class CaseStatus:
         return STATES[self.state]
 
     @property
+    def sent_back_reason(self) -> str:
+        """Why a supervisor rejected the proposed dispatch, while the case stands so (registered again, neither
+        proposed anew nor handled since); "" else."""
+        return self.rejection_reason if self.state == CaseState.REGISTERED else ""
+
+    @property
     def handled(self) -> bool:
         return self.state in HANDLED_STATES
 
