@@ -198,7 +198,8 @@ def main() -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     wanted = {name for name in args.only.split(",") if name}
-    scratch = Path(tempfile.mkdtemp(prefix="hotline-shots-"))
+    scratch_dir = tempfile.TemporaryDirectory(prefix="hotline-shots-")  # the operator's copy and window state go
+    scratch = Path(scratch_dir.name)
     ctx = UiContext(db=db, actor=actor, clock=fixed_clock(datetime.fromisoformat(args.now)), signals=AppSignals(),
                     state_dir=scratch, config_dir=scratch)
     window = MainWindow(ctx, watch=False)  # placed as on a first start: fitted to this screen
@@ -230,6 +231,7 @@ def main() -> int:
     window.close()
     operator_views(app, ctx, args.operator, out, wanted, scratch)
     db.dispose()
+    scratch_dir.cleanup()
     return 0
 
 

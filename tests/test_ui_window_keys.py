@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 from hotline_desk.db import Database
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.records import register_case
+from hotline_desk.ui.app import install_look
 from hotline_desk.ui.case_entry import CaseEntryView
 from hotline_desk.ui.case_list import CaseDetailDialog, CaseListView
 from hotline_desk.ui.main_window import MainWindow
@@ -253,3 +254,24 @@ def test_the_key_of_a_page_this_role_has_not_says_why(qtbot: QtBot, db: Database
     assert window.pages.currentWidget() is shown
     assert window.statusBar().currentMessage() == "“设置”页需要“修改设置”的权限，审核员不能打开。"
     window.close()
+
+
+def test_the_tick_box_and_option_button_the_cursor_is_on_are_shaded_and_nothing_beside_them_moves(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    install_look(app)
+    try:
+        _, entry = _at_the_form(qtbot, db, people, clock, tmp_path)
+        for choice in (entry.confidential, entry.coordinate):
+            entry.content.setFocus()
+            qtbot.waitUntil(entry.content.hasFocus)
+            unmarked, place = choice.grab().toImage(), entry.urgent.geometry()
+            choice.setFocus()
+            qtbot.waitUntil(choice.hasFocus)
+            marked = choice.grab().toImage()
+            assert marked.size() == unmarked.size() and entry.urgent.geometry() == place
+            corner = (marked.width() - 3, marked.height() // 2)  # right of the label: the box's background
+            assert marked.pixelColor(*corner) != unmarked.pixelColor(*corner)
+    finally:
+        app.setStyleSheet("")

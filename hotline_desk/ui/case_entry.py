@@ -166,6 +166,7 @@ class CaseEntryView(QWidget):
             form.addRow(label, self._with_error(key, widget))
         flags = QHBoxLayout()
         flags.addWidget(self.confidential)
+        flags.addSpacing(16)
         flags.addWidget(QLabel("紧急程度"))
         flags.addWidget(self.urgent)
         flags.addStretch()
