@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -132,3 +133,13 @@ def behind_the_app(db: Database, *statements: str) -> None:
             conn.exec_driver_sql(f"ALTER TABLE case_events ENABLE TRIGGER {GUARD}")
         elif kept:
             conn.exec_driver_sql(kept)
+
+
+def disk_left(monkeypatch: pytest.MonkeyPatch, folder: Path, free_mb: int) -> None:
+    """The disk holding ``folder`` with ``free_mb`` MB left, as the operating system would say."""
+    real = shutil.disk_usage
+
+    def usage(path: str | Path) -> Any:
+        return shutil._ntuple_diskusage(10**12, 0, free_mb * 1024 * 1024) if Path(path) == folder else real(path)
+
+    monkeypatch.setattr(shutil, "disk_usage", usage)

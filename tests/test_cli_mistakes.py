@@ -14,6 +14,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from bench.import_bench import make_workbook
 from hotline_desk.db import Database, open_database
 from hotline_desk.services.cases.records import register_case
 from hotline_desk.services.exchange.imports import commit_cases, preview_cases
@@ -21,7 +22,7 @@ from hotline_desk.services.reporting import bulletin
 from hotline_desk.services.reporting.scoring import add_bonus, list_bonus
 from tests.conftest import FakeClock, People
 from tests.helpers import cli_run as run
-from tests.helpers import draft, fingerprint, log_in_everyone, unit_id
+from tests.helpers import disk_left, draft, fingerprint, log_in_everyone, unit_id
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -432,3 +433,18 @@ def test_sqlite_s_unable_to_open_is_said_in_chinese_with_what_to_do() -> None:
     said = explain_operational_error(sqlite3.OperationalError("unable to open database file"), "/mnt/cd/office.db")
     assert said is not None and said.startswith("无法打开数据库文件 /mnt/cd/office.db：") and "-wal" in said
 
+
+
+def test_a_database_on_an_almost_full_disk_is_said_before_a_save_fails_on_it(
+        office: Database, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """An office's PC whose disk filled was told only when a save failed; an import could take the last of it."""
+    code, _, err = run(capsys, office, "unit", "list")
+    assert code == 0 and "磁盘" not in err, err
+    disk_left(monkeypatch, db_path.parent, 120)
+    code, _, err = run(capsys, office, "unit", "list")
+    assert code == 0 and f"注意：数据库所在的磁盘（{db_path.parent}）只剩 120 MB 可用空间" in err, err
+    workbook = tmp_path / "登记表.xlsx"
+    make_workbook(workbook, 3)
+    code, out, err = run(capsys, office, "import-cases", str(workbook), "--commit", user="sup1")
+    assert code == 0 and "已导入 3 件工单。\n注意：数据库所在的磁盘" in out, out + err

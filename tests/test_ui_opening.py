@@ -13,6 +13,7 @@ from pytestqt.qtbot import QtBot
 from hotline_desk.db import Database, head_revision, schema_revision
 from hotline_desk.errors import DatabaseError
 from hotline_desk.ui import app
+from tests.helpers import disk_left
 from tests.test_migrations import _file_at
 
 ADMIN = ("INSERT INTO users (username, display_name, role, active, password_hash) "
@@ -61,3 +62,16 @@ def test_a_refusal_while_opening_reaches_the_box_that_offers_a_retry(qtbot: QtBo
             app._prepare_waiting(str(path))
     finally:
         older.close()
+
+
+def test_opening_a_file_on_an_almost_full_disk_says_so_in_a_box(qtbot: QtBot, db: Database, db_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    said: list[tuple[str, str]] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _parent, title, text, *_a: said.append((title, text)))
+    monkeypatch.setattr(app, "_prepare_waiting", lambda _target: (db, None))
+    assert app._open_until_it_works(str(db_path)) == (db, None) and said == []
+    disk_left(monkeypatch, db_path.parent, 80)
+    assert app._open_until_it_works(str(db_path)) == (db, None)
+    assert said == [("磁盘空间不足", said[0][1])] and f"（{db_path.parent}）只剩 80 MB 可用空间" in said[0][1]

@@ -16,7 +16,7 @@ from hotline_desk.cli.terminal import json_safe, unfiltered
 from hotline_desk.db import Database, NoDatabase
 from hotline_desk.errors import PermissionDenied, ValidationError
 from hotline_desk.services.accounts.permissions import Actor
-from hotline_desk.services.maintenance.opening import clock_notice, open_office_database
+from hotline_desk.services.maintenance.opening import clock_notice, disk_notice, open_office_database
 from hotline_desk.services.serialize import jsonable
 
 ENV_PASSWORD = "HOTLINE_DESK_PASSWORD"
@@ -42,8 +42,9 @@ class Context:
         if self._db is None:
             try:
                 self._db = open_office_database(self.db_arg, create=self.creates, upgrade=not self.changes_nothing)
-                if notice := clock_notice(self._db):  # (the upgrade's notice is logged, and so shown as 提示)
-                    print(f"注意：{notice}", file=sys.stderr)
+                for notice in (clock_notice(self._db), disk_notice(self._db)):  # (the upgrade's is logged: 提示)
+                    if notice:
+                        print(f"注意：{notice}", file=sys.stderr)
             except NoDatabase as exc:
                 named = f"--db {shell_quote(exc.where)} " if self.db_arg else ""
                 raise NoDatabase(f"{exc.message}未作任何改动。要在这里新建数据库，请运行 hotline-desk {named}init。"

@@ -20,7 +20,12 @@ from hotline_desk.services.accounts import accounts, users
 from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.maintenance import backup, backups, half_imports
-from hotline_desk.services.maintenance.opening import clock_notice, open_office_database, upgrade_notice
+from hotline_desk.services.maintenance.opening import (
+    clock_notice,
+    disk_notice,
+    open_office_database,
+    upgrade_notice,
+)
 from hotline_desk.services.office import reference
 from hotline_desk.ui import refcount_guard
 from hotline_desk.ui.connection import ConnectionDialog
@@ -174,6 +179,8 @@ def _open_until_it_works(target: str | None) -> tuple[Database, str | None] | No
             QMessageBox.information(None, "数据库已升级", notice)
         if notice := clock_notice(prepared[0]):
             QMessageBox.warning(None, "请核对本机时钟", notice)
+        if notice := disk_notice(prepared[0]):
+            QMessageBox.warning(None, "磁盘空间不足", notice)
         for note in prepared[0].opening_notes:
             QMessageBox.warning(None, "请注意", note)
         return prepared

@@ -58,6 +58,7 @@ from hotline_desk.services.exchange.register_history import (
 from hotline_desk.services.exchange.register_rows import handling_reading, parse_row, row_digest, row_key, row_values
 from hotline_desk.services.exchange.register_sheet import Aside, fill_merged, hidden_note
 from hotline_desk.services.fastinsert import many_objects
+from hotline_desk.services.maintenance.opening import low_disk_words
 from hotline_desk.services.office.settings import IMPORT_BATCH_ROWS, Settings, set_setting
 from hotline_desk.services.reporting.monthdata import final_months
 from hotline_desk.vocabulary import Role
@@ -72,6 +73,7 @@ class ImportResult:
     duplicates: int
     skipped_invalid: int
     numbers: tuple[str, ...]
+    low_disk: str = ""  # the database's disk all but full after the import, in words
 
     @property
     def message(self) -> str:
@@ -82,7 +84,7 @@ class ImportResult:
             text += f"，跳过已导入过的 {self.duplicates} 行"
         if self.skipped_invalid:
             text += f"，跳过有问题的 {self.skipped_invalid} 行"
-        return text + "。"
+        return text + "。" + (f"\n注意：{self.low_disk}" if self.low_disk else "")
 
 
 def preview_cases(session: Session, path: Path, *, mapping_name: str = "", manual: dict[str, str] | None = None,
@@ -283,7 +285,15 @@ def _commit_cases(session: Session, actor: Actor, preview: CasePreview, *, only_
         # although other stations save between the parts.
         numbers = import_batches.write_in_batches(session, batch, build, size, lambda part: prepare(part, clock()),
                                                   write, user_id=actor.id, clock=clock, progress=progress)
-    return ImportResult(batch.id, len(numbers), duplicates, preview.invalid_rows, tuple(numbers))
+    return ImportResult(batch.id, len(numbers), duplicates, preview.invalid_rows, tuple(numbers), _low_disk(session))
+
+
+def _low_disk(session: Session) -> str:
+    """An import can take most of what was left on the disk of a SQLite file: the next save would fail there."""
+    engine = session.get_bind().engine
+    if engine.dialect.name != "sqlite" or not engine.url.database:
+        return ""
+    return low_disk_words(engine.url.database)
 
 
 def _still_new(session: Session, preview: CasePreview) -> tuple[list[PreparedRow], int]:

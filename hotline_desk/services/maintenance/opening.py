@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -123,6 +124,30 @@ def _file_clock_words(database: Database, here: datetime) -> str:
             f"（{written.astimezone(OFFICE_TZ):%Y-%m-%d %H:%M}）晚 {span_words(here - written)}。"
             "如果本机的日期和时间不对，请先让管理员改正，再登记、办理：记在将来的办理步骤，要等到那个时间才能接着办理；如果日期和时间是对的"
             "（这个数据库很久没有用过），可以不理会。")
+
+
+# Below this much free space on a SQLite file's disk, opening and an import say so: a month's work needs a few MB,
+# but the write-ahead log of a long import, an upgrade's copy of the file or a restore's copy need room for the file.
+LOW_DISK = 200 * 1024 * 1024
+
+
+def disk_notice(database: Database) -> str:
+    """A SQLite file whose disk has almost no room left, in words ("" when it has, and on PostgreSQL)."""
+    return low_disk_words(database.path) if database.path is not None else ""
+
+
+def low_disk_words(path: Path | str) -> str:
+    """The disk holding ``path`` short of LOW_DISK, said before a save fails on it ("" when there is room or the
+    disk cannot be asked: only advice)."""
+    folder = Path(path).parent
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return ""
+    if free >= LOW_DISK:
+        return ""
+    return (f"数据库所在的磁盘（{folder}）只剩 {free / 1024 / 1024:.0f} MB 可用空间。用完时登记、办理和导入都不能保存；"
+            "请让管理员清理这个磁盘（或把数据库移到空间更大的磁盘），并先做一次备份到别的磁盘。")
 
 
 def clock_words(server: datetime, here: datetime) -> str:
