@@ -119,7 +119,7 @@ def grid_table(block: Table, st: Styles, *, compact: bool = False, split_rows: b
                                                                                        st.text_cell)
     rows = in_parts(block.rows, widths, text.fontSize) if split_rows and widths else block.rows
     data = [[Paragraph(drawable(h, head.fontName, st.fonts), head) for h in block.header]]
-    data += [[Paragraph(drawable(c, (style := text if len(c) > RUNNING_TEXT else cell).fontName, st.fonts), style)
+    data += [[Paragraph(_lines(c, (style := text if len(c) > RUNNING_TEXT else cell).fontName, st.fonts), style)
               for c in row] for row in rows]
     table = RLTable(data, colWidths=widths, repeatRows=1, hAlign="CENTER", splitInRow=1 if split_in_row else 0)
     table.setStyle(TableStyle([
@@ -135,6 +135,12 @@ def grid_table(block: Table, st: Styles, *, compact: bool = False, split_rows: b
         return table
     title = plain(block.title, st.table_title, st.fonts) if block.title else Spacer(1, 2 * mm)
     return KeepTogether([title, table, Spacer(1, 4 * mm)])
+
+
+def _lines(text: str, font_name: str, fonts: FontSet) -> str:
+    """A cell's text with its line breaks kept: a date over its hour, a name over its phone, a complaint's paragraphs
+    (a Paragraph takes a line break for a space, and breaks Chinese text anywhere, a phone number inside too)."""
+    return "<br/>".join(drawable(line, font_name, fonts) for line in text.split("\n"))
 
 
 # A part of a row that runs on over pages holds at most this many lines of its longest cell, so that each part fits
