@@ -260,13 +260,15 @@ def test_a_total_row_and_a_note_under_the_table_are_left_out_and_said_so(
     sheet.cell(4, 12).value = clock() + timedelta(hours=2, minutes=50)
     sheet.cell(5, 1).value, sheet.cell(5, 11).value = "合计", "1 件"
     sheet.cell(6, 1).value = "注：本表由供水科填写"
+    sheet.cell(7, 1).value = "注：第3件因来电人电话关机，回访未接通。"  # a digit in it: no case number all the same
     book.save(path)
     clock.advance(hours=3)
     with db.session() as s:
         preview = preview_replies(s, path, clock=clock)
         assert (len(preview.ready), preview.blank, preview.problems) == (1, 0, [])
         [aside] = [n for n in preview.notes if "不是工单行" in n]
-        assert "第 5 行（合计）" in aside and "第 6 行（注：本表由供水科填写）" in aside
+        assert "第 5 行（“合计”）" in aside and "第 6 行（“注：本表由供水科填写”）" in aside
+        assert "第 7 行（“注：第3件因来电人电话关机，回访未接通。”）" in aside
         commit_replies(s, people.supervisor, preview, clock=clock)
     with db.reader() as s:
         view = case_view(s, case_id)

@@ -585,6 +585,19 @@ def test_words_typed_over_a_reference_column_are_said(db: Database, sheet: Path,
     assert "只供单位参考" not in untouched
 
 
+def test_words_a_unit_adds_to_a_cases_request_are_said(db: Database, sheet: Path, clock: FakeClock) -> None:
+    """（经核实为刘庄村三组） written at the end of 诉求内容 went unsaid: only a changed beginning was caught (as
+    another case's row)."""
+    def add_to_the_request(_book: openpyxl.Workbook, ws: Worksheet) -> None:
+        ws.cell(4, 4).value = f"{ws.cell(4, 4).value}（经核实为刘庄村三组）"
+
+    preview = _preview(db, _filled(sheet, add_to_the_request), clock)
+    assert len(preview.ready) == 3 and preview.problems == []
+    summary = preview.summary()
+    assert "第 4 行〔诉求内容〕后加写的“（经核实为刘庄村三组）”与工单中的不同" in summary
+    assert "第 5 行" not in summary
+
+
 def test_a_note_under_the_table_is_said_and_a_total_row_stays_apart(db: Database, sheet: Path,
                                                                     clock: FakeClock) -> None:
     """Words in 回复内容 on a row of their own under the table were dropped unseen; a 合计 row is no reply's end."""
