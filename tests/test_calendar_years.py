@@ -128,6 +128,12 @@ def test_the_home_page_says_when_next_years_holidays_are_missing(
     home.show()
     assert home.calendar_notice.isVisible()
     assert home.calendar_notice.text().startswith("工作日历中还没有 2023 年的节假日和调休")
+    # A supervisor cannot enter them, nor would type a command: told whom to ask. An administrator, where to go.
+    assert home.calendar_notice.text().endswith("请告知管理员按国务院办公厅的放假通知录入。")
+    at_admins = HomeView(context(db, people.admin, clock, tmp_path))
+    qtbot.addWidget(at_admins)
+    at_admins.refresh()
+    assert at_admins.calendar_notice.text().endswith("（设置 → 工作日历 → 批量录入）。")
     with db.session() as s:
         admin.set_days(s, people.admin, [DayEntry(date(2023, 1, 2), False, "元旦")])
     ctx.signals.announce(Change.REFERENCE)

@@ -23,11 +23,12 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.services.cases.overview import Overview, overview
 from hotline_desk.services.cases.queues import queue
-from hotline_desk.services.office.calendar import missing_years_notice
+from hotline_desk.services.office.calendar import ASK_FOR_HOLIDAYS, ENTER_HOLIDAYS_ADMIN, missing_years_notice
 from hotline_desk.ui.changes import Change, follow
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read
 from hotline_desk.ui.widgets import WARNING_STYLE, clear_layout
+from hotline_desk.vocabulary import Permission
 
 OVERDUE_COLOUR = "#B00020"
 NEAR_COLOUR = "#B26A00"
@@ -183,7 +184,8 @@ class HomeView(QWidget):
         def fetch(s: Session) -> tuple[Overview, int, str]:
             sent_back = len(queue(s, "rejected", self.ctx.clock(), viewer=self.ctx.actor)) if "rejected" in self.tiles \
                 else 0
-            return overview(s, self.ctx.clock()), sent_back, missing_years_notice(s, self.ctx.clock())
+            how = ENTER_HOLIDAYS_ADMIN if self.ctx.actor.can(Permission.MANAGE_SETTINGS) else ASK_FOR_HOLIDAYS
+            return overview(s, self.ctx.clock()), sent_back, missing_years_notice(s, self.ctx.clock(), how)
 
         numbers, sent_back, calendar_said = read(self.ctx, fetch)
         self.calendar_notice.setText(calendar_said)

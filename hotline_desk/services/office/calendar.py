@@ -70,14 +70,20 @@ def years_not_entered(session: Session, years: set[int]) -> list[int]:
         select(CalendarDay.day).where(CalendarDay.day.between(date(year, 1, 1), date(year, 12, 31))).limit(1)) is None)
 
 
-def missing_years_notice(session: Session, now: datetime) -> str:
-    """What to tell the office when a deadline given now may fall in a year not entered yet ("" when none)."""
+# Who enters the holidays, and where: as said on the command line, in the window to an administrator, to others.
+ENTER_HOLIDAYS = "请管理员按国务院办公厅的放假通知录入（设置 → 工作日历 → 批量录入，或命令行 calendar import）。"
+ENTER_HOLIDAYS_ADMIN = "请按国务院办公厅的放假通知录入（设置 → 工作日历 → 批量录入）。"
+ASK_FOR_HOLIDAYS = "请告知管理员按国务院办公厅的放假通知录入。"
+
+
+def missing_years_notice(session: Session, now: datetime, how: str = ENTER_HOLIDAYS) -> str:
+    """What to tell the office when a deadline given now may fall in a year not entered yet ("" when none); ``how``
+    says who enters them and where, to the person reading."""
     years = years_not_entered(session, {now.year, (now + timedelta(days=DEADLINE_REACH_DAYS)).year})
     if not years:
         return ""
     named = "、".join(f"{year} 年" for year in years)
-    return (f"工作日历中还没有 {named}的节假日和调休：落在其中的办理期限只按周一至周五计算，节假日也会算作工作日。"
-            "请管理员按国务院办公厅的放假通知录入（设置 → 工作日历 → 批量录入，或命令行 calendar import）。")
+    return f"工作日历中还没有 {named}的节假日和调休：落在其中的办理期限只按周一至周五计算，节假日也会算作工作日。{how}"
 
 
 def deadline_notice(session: Session, deadline: datetime | None) -> str:
