@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 
 from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent
@@ -96,6 +96,11 @@ class DayBars(QWidget):
                 painter.drawText(QRect(rect.left() - 6, rect.top() - 16, rect.width() + 12, 14),
                                  Qt.AlignmentFlag.AlignCenter, str(n))
         painter.setPen(palette.text().color())
+        if not any(n for _day, n in self.days):  # a blank box read as a chart that failed to draw
+            painter.setFont(self.font())
+            painter.drawText(self.rect().adjusted(0, 0, 0, -24), Qt.AlignmentFlag.AlignCenter,
+                             f"近{len(self.days)}天没有登记工单" if self.days else "")
+            painter.setFont(small)
         for left, text in self.date_labels(metrics.horizontalAdvance):
             painter.drawText(QRect(left, self.height() - 20, 40, 18), Qt.AlignmentFlag.AlignLeft, text)
         painter.end()
@@ -128,6 +133,13 @@ class HomeView(QWidget):
              ("month_finished", "本月已办结", "list"),
              ("pending_approval", "待审核", "approval"), ("near_deadline", "临期", "tracking"),
              ("overdue", "超期", "list"), ("followups_due", "待回访", "followup"))
+    # What each figure counts, on its tooltip (the words themselves are explained in 帮助, F1).
+    TILE_TIPS: ClassVar[dict[str, str]] = {
+        "today": "今天登记的工单", "month_total": "本月登记的工单（不含作废的）",
+        "month_finished": "本月登记、已经办结的工单", "pending_approval": "话务员拟交办、等待审核员审核的工单",
+        "rejected": "审核员驳回、退给您修改后重新提交的工单", "near_deadline": "快到办理期限、单位还没有回复的工单",
+        "overdue": "过了办理期限、单位还没有回复的工单", "followups_due": "已回复或已协调办理、等待回访的工单",
+    }
 
     def __init__(self, ctx: UiContext) -> None:
         super().__init__()
@@ -146,6 +158,7 @@ class HomeView(QWidget):
         for i, (key, _title, page) in enumerate(tiles):
             button = QPushButton()
             button.setObjectName(f"tile_{key}")
+            button.setToolTip(f"{self.TILE_TIPS[key]}，点击查看")
             button.setMinimumSize(110, 84)
             button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
             button.setCursor(Qt.CursorShape.PointingHandCursor)

@@ -33,6 +33,7 @@ from hotline_desk.services.accounts.permissions import right_label
 from hotline_desk.ui.changes import Change
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.drafts import entry_draft
+from hotline_desk.ui.help_dialog import HelpDialog
 from hotline_desk.ui.home_view import OVERDUE_COLOUR, HomeView
 from hotline_desk.ui.login import ChangePasswordDialog
 from hotline_desk.ui.operations import Task, show_refusal
@@ -158,6 +159,13 @@ class MainWindow(QMainWindow):
         self.addAction(self.refresh_action)
         self.refresh_button.setDefaultAction(self.refresh_action)
         self.refresh_button.setToolTip("重新读取数据（F5）")
+        self.help_action = QAction("帮助", self)
+        self.help_action.setShortcut(QKeySequence(QKeySequence.StandardKey.HelpContents))
+        self.help_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.help_action.triggered.connect(self.show_help)
+        self.addAction(self.help_action)
+        self.help_button.setDefaultAction(self.help_action)
+        self.help_button.setToolTip("快捷键、办理流程与名词、考核评分的算法（F1）")
         self.watcher = DatabaseWatcher(ctx, self) if watch else None
         if self.watcher is not None:
             self.watcher.reach.connect(self.show_reach)
@@ -211,8 +219,11 @@ class MainWindow(QMainWindow):
         self.database_label.setObjectName("status_database")
         self.refresh_button = QToolButton()
         self.refresh_button.setObjectName("refresh")
+        self.help_button = QToolButton()
+        self.help_button.setObjectName("help")
         bar.addPermanentWidget(self.database_label)
         bar.addPermanentWidget(self.refresh_button)
+        bar.addPermanentWidget(self.help_button)
 
     def _place(self) -> None:
         """Where it was last time on this computer (and maximised if it was), else a size that fits this screen."""
@@ -361,6 +372,10 @@ class MainWindow(QMainWindow):
             item.setText(f"被驳回（{count}）" if count else "被驳回")
             item.setForeground(QColor(OVERDUE_COLOUR) if count else self.nav.palette().text().color())
         return count
+
+    def show_help(self) -> None:
+        labels = {key: label for key, label, _need in PAGES}
+        run_modal(HelpDialog(self.ctx, [(PAGE_SHORTCUTS[key], labels[key]) for key in self.page_keys], self))
 
     # --- pages --------------------------------------------------------------------------------------
     def _page_shortcut(self, key: str) -> None:

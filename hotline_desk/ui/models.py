@@ -42,10 +42,11 @@ def text_of(value: Any) -> str:
 
 
 class Column(Generic[R]):
-    def __init__(self, header: str, value: Callable[[R], Any], width: int = 0) -> None:
+    def __init__(self, header: str, value: Callable[[R], Any], width: int = 0, tip: str = "") -> None:
         self.header = header
         self.value = value
         self.width = width
+        self.tip = tip  # what the column means, on its header's tooltip
 
 
 class RowsModel(QAbstractTableModel, Generic[R]):
@@ -83,8 +84,12 @@ class RowsModel(QAbstractTableModel, Generic[R]):
 
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
             return self.columns[section].header
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.columns[section].tip or None
         return None
 
 

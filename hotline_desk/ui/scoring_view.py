@@ -29,6 +29,7 @@ from hotline_desk.errors import cannot_write
 from hotline_desk.services.accounts.permissions import refusal
 from hotline_desk.services.clock import short_time
 from hotline_desk.services.files import write_file
+from hotline_desk.services.office.guide import Term, score_terms
 from hotline_desk.services.reporting import bulletin
 from hotline_desk.services.reporting.bonus_input import bonus_frozen, parse_points
 from hotline_desk.services.reporting.frozen import MonthFigures, month_scores
@@ -70,15 +71,22 @@ def _score_columns() -> list[Column[UnitScore]]:
     ]
 
 
-def _name_columns(model: RowsModel[UnitScore], table: ScoreTable, rules: ScoringRules) -> None:
+def _name_columns(model: RowsModel[UnitScore], table: ScoreTable, rules: ScoringRules, terms: list[Term]) -> None:
     """The rate and 附加分 columns headed as the office's rules name them (签收率 for 响应率), as the table was taken:
-    a finalised month's with the names it was frozen with."""
+    a finalised month's with the names it was frozen with; each header's tooltip says how the column is worked out
+    (``terms``: the rules' own words, see ``guide.rule_terms``)."""
     keys = [c.key for c in rules.columns]
     named = dict(zip(keys, table.columns, strict=True)) if len(keys) == len(table.columns) else \
         {c.key: c.label for c in rules.columns}
+    meant = dict(zip(keys, (t.meaning for t in terms), strict=False))
     for index, key in RATE_COLUMNS.items():
         model.columns[index].header = named.get(key, model.columns[index].header)
+        model.columns[index].tip = f"按现行考核规则：{meant[key]}" if key in meant else ""
     model.columns[BONUS_COLUMN].header = table.bonus_label
+    others = {t.word: t.meaning for t in terms[len(keys):]}
+    model.columns[BONUS_COLUMN].tip = f"按现行考核规则：{others.get(rules.bonus_label, '')}"
+    model.columns[BONUS_COLUMN + 1].tip = f"按现行考核规则：{others.get('合计', '')}"
+    model.columns[2].tip = others.get("计入考核的工单", "")
     model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(model.columns) - 1)
 
 
@@ -233,13 +241,14 @@ class ScoringView(QWidget):
         if not month:
             return
         chosen = self.selected_unit()
-        scores, rules = read(self.ctx, lambda s: (month_scores(s, month, clock=self.ctx.clock), load_rules(s)))
+        scores, rules, terms = read(self.ctx, lambda s: (month_scores(s, month, clock=self.ctx.clock),
+                                                          load_rules(s), score_terms(s)))
         self.shown = scores.figures
         self.figures.setText(scores.figures.heading)
         self.drift.setText(scores.figures.drift)
         self.drift.setVisible(bool(scores.figures.drift))
         for model, table in zip(self.models, scores.tables, strict=True):
-            _name_columns(model, table, rules)
+            _name_columns(model, table, rules, terms)
             model.set_rows(table.rows)
         if chosen is not None:  # a refresh keeps the unit the supervisor is working on
             index = self.tabs.currentIndex()

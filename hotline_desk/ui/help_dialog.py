@@ -1,0 +1,78 @@
+"""帮助 (F1): the keys of this person's pages, the workflow's words and how the score table is worked out, with this
+office's own limits and rules, for a clerk new to the office or to the program."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTabWidget, QTextBrowser, QVBoxLayout, QWidget
+
+from hotline_desk.services.office.guide import Term, score_terms, workflow_terms
+from hotline_desk.ui.context import UiContext
+from hotline_desk.ui.feedback import read
+
+# The keys every page shares, then the registration form's and the lists' own (the pages' Ctrl+digit come first).
+COMMON_KEYS: tuple[tuple[str, str], ...] = (
+    ("F1", "打开本帮助"),
+    ("F5", "重新读取数据（其他工作站刚办理的也显示出来）"),
+    ("Tab / Shift+Tab", "到下一项 / 上一项"),
+    ("Enter", "登记表中到下一项（诉求内容中换行）；列表中打开选中的工单；按钮上按下该按钮"),
+    ("Esc", "收起候选列表并恢复刚才输入的文字；关闭对话框"),
+)
+ENTRY_KEYS: tuple[tuple[str, str], ...] = (
+    ("Ctrl+S", "保存登记的工单"),
+    ("Ctrl+N", "新建：清空登记表，登记下一个来电"),
+    ("← / →", "在“办理方式”中选择协调办理或交办处理"),
+    ("空格", "勾选或取消“保密”"),
+    ("拼音首字母", "在单位、分类、乡镇等选择框中输入，如 csgl 找“城市管理”"),
+)
+LIST_KEYS: tuple[tuple[str, str], ...] = (
+    ("Ctrl+F", "回访、交办跟踪等列表中，到筛选框"),
+    ("↓", "从搜索框或筛选框到下面的列表"),
+    ("Home / End", "列表的第一件 / 最后一件"),
+    ("Shift+F10", "列表中选择显示哪些列（也可右键单击表头）"),
+    ("Ctrl+Tab", "考核评分中在乡镇街道和市直单位两张表之间切换"),
+)
+WORKFLOW_LEAD = "工单从登记到办结的各步和各种标记；其中的时限是本办在设置中定的。"
+SCORES_LEAD = "每月考核各承办单位，各项得分按本办的考核规则计算："
+SIZE = (760, 560)  # fits a 1366×768 screen beside the main window's own frame
+
+
+class HelpDialog(QDialog):
+    def __init__(self, ctx: UiContext, pages: Sequence[tuple[str, str]], parent: QWidget | None = None) -> None:
+        """``pages``: (key, page name) of the pages this person has, in the navigation's order."""
+        super().__init__(parent)
+        self.setWindowTitle("帮助")
+        self.resize(*SIZE)
+        workflow, scores = read(ctx, lambda s: (workflow_terms(s), score_terms(s)))
+        self.tabs = QTabWidget()
+        entry = any(name == "工单登记" for _key, name in pages)
+        for html, title in ((keys_html(pages, has_entry=entry), "快捷键"),
+                            (terms_html(workflow, WORKFLOW_LEAD), "办理流程与名词"),
+                            (terms_html(scores, SCORES_LEAD), "考核评分")):
+            self.tabs.addTab(_page(html), title)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs)
+        layout.addWidget(buttons)
+
+
+def _page(html: str) -> QTextBrowser:
+    page = QTextBrowser()
+    page.setHtml(html)
+    return page
+
+
+def keys_html(pages: Sequence[tuple[str, str]], *, has_entry: bool) -> str:
+    rows = [(key, f"打开“{name}”页，光标在它的第一项") for key, name in pages]
+    rows += list(COMMON_KEYS) + (list(ENTRY_KEYS) if has_entry else []) + list(LIST_KEYS)
+    cells = "".join(f"<tr><td style='padding: 3px 16px 3px 0'><b>{escape(key)}</b></td><td>{escape(what)}</td></tr>"
+                    for key, what in rows)
+    return f"<table>{cells}</table>"
+
+
+def terms_html(terms: Sequence[Term], lead: str) -> str:
+    items = "".join(f"<p><b>{escape(t.word)}</b>：{escape(t.meaning)}</p>" for t in terms)
+    return f"<p>{escape(lead)}</p>{items}"

@@ -1,0 +1,83 @@
+"""帮助 (F1) and the tooltips that explain the office's words: a new clerk learns from the window, and what it says is
+what this office's limits and rules do."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from pytestqt.qtbot import QtBot
+
+from hotline_desk.db import Database
+from hotline_desk.services.office.guide import score_terms, workflow_terms
+from hotline_desk.services.office.settings import set_setting
+from hotline_desk.ui.help_dialog import HelpDialog
+from hotline_desk.ui.home_view import HomeView
+from hotline_desk.ui.main_window import MainWindow
+from tests.conftest import FakeClock, People
+from tests.ui_helpers import context, scoring_page, shown_active, when_modal
+
+THRESHOLD_RULES = {"columns": [{"key": "finish", "label": "办结率", "weight": 40},
+                               {"key": "response", "label": "签收率", "weight": 30, "mode": "threshold",
+                                "threshold": 0.9}],
+                   "bonus_label": "加减分", "bonus_base": 30, "bonus_max": 35, "bonus_min": 10, "basic_counts": False,
+                   "finish_denominator": "due", "unit_finished": "closed", "sources": "local"}
+
+
+def test_f1_shows_this_persons_page_keys_and_the_offices_words(qtbot: QtBot, db: Database, people: People,
+                                                                clock: FakeClock, tmp_path: Path) -> None:
+    window = MainWindow(context(db, people.operator, clock, tmp_path), watch=False)
+    shown_active(qtbot, window)
+    seen: list[list[str]] = []
+    when_modal(HelpDialog, lambda d: (seen.append([d.tabs.widget(i).toPlainText()  # type: ignore[attr-defined]
+                                                   for i in range(d.tabs.count())]), d.reject()))
+    QTest.keyClick(window, Qt.Key.Key_F1)
+    [[keys, workflow, scores]] = seen
+    assert "Ctrl+2\n打开“工单登记”页" in keys and "Ctrl+S\n保存登记的工单" in keys
+    assert "设置" not in keys and "被驳回" in keys  # an operator's pages, not a supervisor's or an admin's
+    assert "签收：承办单位确认收到交办，应在交办后 24 小时内" in workflow
+    assert "办理期限：交办后按诉求类型给的工作日数：咨询类 3 个、问题处理类 5 个、投诉举报类 10 个" in workflow
+    assert "响应率：按时签收件数 ÷ 交办件数；第一次交办后 24 小时内签收算按时。得分 = 20 × 比率。" in scores
+    assert window.help_button.toolTip().endswith("（F1）")
+
+
+def test_the_words_follow_the_offices_own_limits_and_rules(db: Database, people: People, clock: FakeClock) -> None:
+    """Another county's rules: a threshold column, a bonus of its own name, 基本满意 not counted, only 本级 cases."""
+    with db.session() as s:
+        set_setting(s, "limits.sign_hours", 48, user_id=people.admin.id, at=clock())
+        set_setting(s, "limits.followup_max_attempts", 2, user_id=people.admin.id, at=clock())
+        set_setting(s, "scoring.rules", THRESHOLD_RULES, user_id=people.admin.id, at=clock())
+    with db.reader() as s:
+        workflow = {t.word: t.meaning for t in workflow_terms(s)}
+        scores = {t.word: t.meaning for t in score_terms(s)}
+    assert "应在交办后 48 小时内" in workflow["签收"] and "2 次未接通" in workflow["回访"]
+    assert list(scores)[:2] == ["办结率", "签收率"] and "满意率" not in scores
+    assert scores["办结率"] == ("办结件数 ÷ 截至统计截止时间应办结的件数（期限已到或已办结）；回访后才算办结。"
+                              "得分 = 40 × 比率。")
+    assert scores["签收率"].endswith("第一次交办后 48 小时内签收算按时。达到 90% 得 30 分，否则 0 分。")
+    assert scores["加减分"] == "基础分 30 分，审核员按月加减并写明原因，合计后不超过 35 分，不低于 10 分。"
+    assert "本级工单（上级交办的不计）" in scores["计入考核的工单"]
+
+
+def test_the_score_tables_headers_say_how_each_column_is_worked_out(qtbot: QtBot, db: Database, people: People,
+                                                                     clock: FakeClock, tmp_path: Path) -> None:
+    view = scoring_page(qtbot, db, people, clock, tmp_path)
+    view.month.setCurrentText(f"{clock():%Y-%m}")
+    view.refresh()
+    model = view.models[0]
+    tips = {model.headerData(i, Qt.Orientation.Horizontal): model.headerData(i, Qt.Orientation.Horizontal,
+                                                                               Qt.ItemDataRole.ToolTipRole)
+            for i in range(model.columnCount())}
+    assert tips["响应率"] == ("按现行考核规则：按时签收件数 ÷ 交办件数；第一次交办后 24 小时内签收算按时。"
+                            "得分 = 20 × 比率。")
+    assert "未回访、甄别为非单位责任的不计" in tips["满意率"] and "基础分 20 分" in tips["附加分"]
+    assert "本月没有交办工单的单位，各项按规则得满分" in tips["交办件数"]
+
+
+def test_each_figure_on_the_home_page_says_what_it_counts(qtbot: QtBot, db: Database, people: People,
+                                                         clock: FakeClock, tmp_path: Path) -> None:
+    home = HomeView(context(db, people.operator, clock, tmp_path))
+    qtbot.addWidget(home)
+    assert home.tiles["overdue"].toolTip() == "过了办理期限、单位还没有回复的工单，点击查看"
+    assert home.tiles["rejected"].toolTip().startswith("审核员驳回、退给您修改")
