@@ -51,6 +51,29 @@ def test_a_new_proposal_is_not_flagged_near_its_deadline_at_once(db: Database, p
     assert flags == ["", "", "near", "overdue"]  # 24 h to approve: 临期 in the last six hours
 
 
+def test_an_urgent_case_is_marked_in_the_lists_and_first_in_its_queue_among_cases_as_pressing(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """A gas smell saved as 紧急 looked like any other call: only its shorter 审核时限 told it apart."""
+    from hotline_desk.ui.case_list import CaseListView
+
+    with db.session() as s:
+        register_case(s, people.operator, draft(s, content="路灯不亮"), clock=clock)  # due tomorrow at this time
+    clock.advance(hours=23)
+    with db.session() as s:  # due in two hours, after the first (临期 by then)
+        register_case(s, people.operator, draft(s, content="小区闻到煤气味", urgent=True), clock=clock)
+    view = ApprovalView(context(db, people.supervisor, clock, tmp_path))
+    qtbot.addWidget(view)
+    view.proposals.refresh()
+    model = view.proposals.model
+    assert [_cells(model, row)["标题"] for row in range(model.rowCount())] == ["【紧急】小区闻到煤气味", "路灯不亮"]
+    listed = CaseListView(context(db, people.operator, clock, tmp_path / "list"))
+    qtbot.addWidget(listed)
+    listed.search.setText("煤气")
+    listed.refresh()
+    qtbot.waitUntil(lambda: listed.model.rowCount() == 1)
+    assert _cells(listed.model, 0)["标题"] == "【紧急】小区闻到煤气味"
+
+
 def test_follow_up_list_shows_whom_to_call_what_they_asked_and_what_the_unit_said(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
     with db.session() as s:

@@ -41,6 +41,15 @@ def text_of(value: Any) -> str:
     return str(value)
 
 
+URGENT_MARK = "【紧急】"
+
+
+def titled(row: Any) -> str:
+    """A case's title as lists show it: an urgent one marked in front, where the eye starts (a case list or a queue
+    row, by its ``urgent`` and ``title``)."""
+    return f"{URGENT_MARK}{row.title}" if row.urgent else row.title
+
+
 class Column(Generic[R]):
     def __init__(self, header: str, value: Callable[[R], Any], width: int = 0, tip: str = "") -> None:
         self.header = header
@@ -98,7 +107,7 @@ CASE_COLUMNS: list[tuple[str, str, Callable[[CaseRow], Any]]] = [
     ("registered_at", "来电时间", lambda r: r.registered_at),
     ("source", "来源", lambda r: "上级交办" if r.source == "upper" else "本级"),
     ("state", "状态", lambda r: r.state_label),
-    ("title", "标题", lambda r: r.title),
+    ("title", "标题", lambda r: titled(r)),
     ("caller", "来电人", lambda r: r.caller + ("（保密）" if r.confidential else "")),
     ("phone", "联系电话", lambda r: r.phone),
     ("unit", "承办单位", lambda r: r.unit),

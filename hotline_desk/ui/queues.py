@@ -50,7 +50,7 @@ from hotline_desk.ui.case_list import CaseDetailDialog
 from hotline_desk.ui.changes import Change, follow
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read
-from hotline_desk.ui.models import Column, RowsModel
+from hotline_desk.ui.models import Column, RowsModel, titled
 from hotline_desk.ui.operations import Operation, show_refusal
 from hotline_desk.ui.widgets import (
     NOTICE_STYLE,
@@ -67,7 +67,7 @@ from hotline_desk.vocabulary import Action
 
 BASE_COLUMNS: list[Column[QueueRow]] = [
     Column("工单编号", lambda r: r.number, 118), Column("来电时间", lambda r: r.registered_at, 124),
-    Column("标题", lambda r: r.title, 220), Column("状态", lambda r: r.state_label, 70),
+    Column("标题", titled, 220), Column("状态", lambda r: r.state_label, 70),
 ]
 # What the caller-back needs on the phone: who to call, what they asked, what the unit said.
 CALLER_COLUMNS: list[Column[QueueRow]] = [
@@ -102,7 +102,7 @@ def proposal_columns(ctx: UiContext) -> list[Column[QueueRow]]:
         Column("工单编号", lambda r: r.number, 118), Column("来电时间", lambda r: r.registered_at, 124),
         # 拟交单位 wide enough for 城市管理局（主办），协办：自来水公司 at 1366×768;
         # 审核时限 (the last) takes what is left.
-        Column("标题", lambda r: r.title, 180), Column("诉求类型", lambda r: r.appeal_type, 80),
+        Column("标题", titled, 180), Column("诉求类型", lambda r: r.appeal_type, 80),
         Column("问题分类", lambda r: r.category, 140),
         Column("拟交单位", lambda r: with_assisting(r.unit, r.assisting) if r.unit or not r.returned_from
                else f"（{r.returned_from}已退回，待选定）", 230),

@@ -102,6 +102,7 @@ class CaseRow(Labelled):
     flag: str
     sent_back: bool = False  # registered again after a supervisor rejected its proposed dispatch
     confidential: bool = False  # 保密: never read out on a call
+    urgent: bool = False  # 紧急: dispatched within hours, not a day
 
 
 SEARCH_TABLE = table("case_search", column("rowid", Integer))
@@ -484,7 +485,8 @@ def fetch_rows(session: Session, ids: list[int], *, now: datetime, viewer: Actor
         return {}
     found = session.execute(
         select(Case.id, Case.number, Case.registered_at, Case.source, Case.state, Case.title, Case.caller_name,
-               Case.phone, Case.confidential, Unit.name, Case.category_label, Case.appeal_type_name, Case.deadline)
+               Case.phone, Case.confidential, Case.urgent, Unit.name, Case.category_label, Case.appeal_type_name,
+               Case.deadline)
         .outerjoin(Unit, Unit.id == Case.main_unit_id).where(Case.id.in_(ids))).all()
     flagged = {row.id for row in found if row.state in OPEN_DISPATCH_STATES}
     back = sent_back_among(session, [row.id for row in found if row.state == CaseState.REGISTERED])
@@ -497,7 +499,7 @@ def fetch_rows(session: Session, ids: list[int], *, now: datetime, viewer: Actor
             title=row.title, caller=shown[row.id][0], phone=shown[row.id][1], unit=row.name or "",
             category=row.category_label, appeal_type=row.appeal_type_name, deadline=row.deadline,
             flag=deadline_flag(row.deadline, now, calendar, near) if calendar is not None and row.id in flagged else "",
-            sent_back=row.id in back, confidential=row.confidential,
+            sent_back=row.id in back, confidential=row.confidential, urgent=row.urgent,
         )
         for row in found
     }

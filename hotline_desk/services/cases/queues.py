@@ -88,6 +88,7 @@ class QueueRow(Labelled):
     sent_back: bool = False  # in the 被驳回 queue: registered again after a supervisor rejected its proposal
     unreachable: int = 0  # 未接通 calls since the reply (the follow-up limit finishes the case as 未回访)
     last_followup_at: datetime | None = None
+    urgent: bool = False  # 紧急: to be dispatched within hours, so first among the cases as due as it
     returned_from_id: int | None = None  # 待审核交办 after a 退单 was granted: the unit that returned it, and why
     returned_from: str = ""
     returned_reason: str = ""
@@ -168,7 +169,8 @@ def _texts(session: Session, case_ids: Sequence[int]) -> dict[int, _Texts]:
 
 def queue(session: Session, name: str, now: datetime, *, requests_only: bool = False,
           viewer: Actor | None = None) -> list[QueueRow]:
-    """The cases of one queue, most urgent first. ``requests_only`` keeps cases with a return or extension asked.
+    """The cases of one queue, most pressing first (an urgent proposal before any other). ``requests_only`` keeps
+    cases with a return or extension asked.
 
     ``viewer`` is who looks: a 保密 case's caller is masked unless they may see it, and the 被驳回 queue of someone
     who cannot approve holds only the proposals they made themselves.
@@ -226,9 +228,12 @@ def queue(session: Session, name: str, now: datetime, *, requests_only: bool = F
             rejected_at=said.reject_at if case.id in back else None,
             appeal_type=case.appeal_type_name, category=case.category_label, version=case.version,
             sent_back=case.id in back, unreachable=status.unreachable_attempts,
-            last_followup_at=last.at if last else None,
+            last_followup_at=last.at if last else None, urgent=case.urgent,
             **_returned(status, units),
         ))
     order = {"overdue": 0, "near": 1, "": 2}
-    rows.sort(key=lambda r: (order[r.flag], r.due or datetime.max))
+    # An urgent proposal (a gas smell) is dispatched before a 临期 streetlight; elsewhere urgency orders cases as
+    # pressing by their limits.
+    first = name == "approval"
+    rows.sort(key=lambda r: (not (first and r.urgent), order[r.flag], not r.urgent, r.due or datetime.max))
     return rows
