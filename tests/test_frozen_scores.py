@@ -13,8 +13,10 @@ import pdfplumber
 import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
+from sqlalchemy import select
 
 from hotline_desk.db import Database
+from hotline_desk.models import Case
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.records import register_case
 from hotline_desk.services.reporting import bulletin
@@ -257,3 +259,35 @@ def test_a_category_that_left_the_ten_largest_is_not_said_to_have_none(db: Datab
     assert "热点问题“交通运输—公交服务”已不在表中（定稿 1）" in said
     assert "热点问题“城乡建设—违章建筑”新列入表中 1" in said
     assert "诉求类型“咨询类” 4（定稿 3）、诉求类型“建议类” 0（定稿 1）" in said
+
+
+def test_a_month_no_unit_was_given_a_case_says_its_full_marks_are_no_scores(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """August opened on 1 August: every unit 100, ranked 1, 2, 3… with nothing said, ready to be exported as real."""
+    from io import BytesIO
+
+    from hotline_desk.services.reporting.score_export import score_pdf, score_workbook
+
+    said = "本月还没有交办给单位的工单：各单位按规则得满分，名次只是单位的排列顺序，不是考核结果。"
+    with db.session() as s:
+        register_case(s, people.operator, draft(s), clock=clock)  # proposed, not dispatched: no unit's case yet
+    view = ScoringView(context(db, people.supervisor, clock, tmp_path))
+    qtbot.addWidget(view)
+    view.month.setCurrentText("2022-07")
+    view.refresh()
+    assert view.drift.text() == said and not view.drift.isHidden()
+    with db.reader() as s:
+        sheet = openpyxl.load_workbook(BytesIO(score_workbook(s, "2022-07", clock=clock))).worksheets[0]
+        with pdfplumber.open(BytesIO(score_pdf(s, "2022-07", clock=clock)[0])) as document:
+            printed = "".join((document.pages[0].extract_text() or "").split())
+    assert any(said in str(cell.value) for row in sheet.iter_rows() for cell in row if cell.value)
+    assert said in printed
+    log_in_everyone(db, monkeypatch)
+    for asked in ((), ("--as-of", "2022-07-20 12:00")):
+        code, out, _ = cli_run(capsys, db, "scores", "--month", "2022-07", *asked)
+        assert code == 0 and said in out.splitlines()[:3], out
+    with db.session() as s:  # one case dispatched: the tables are scores again
+        wf.approve(s, people.supervisor, s.scalars(select(Case.id)).one(), clock=clock)
+    view.refresh()
+    assert view.drift.isHidden()

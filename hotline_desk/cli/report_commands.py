@@ -33,7 +33,7 @@ from hotline_desk.services.office import admin, settings
 from hotline_desk.services.reporting import bulletin
 from hotline_desk.services.reporting.bonus_input import parse_points
 from hotline_desk.services.reporting.bulletin_compose import TEMPLATE_FIELDS
-from hotline_desk.services.reporting.frozen import MonthFigures, month_scores, month_stats
+from hotline_desk.services.reporting.frozen import month_scores, month_stats, unscored_words
 from hotline_desk.services.reporting.rules import RULES_SHOWN, load_rules
 from hotline_desk.services.reporting.scoring import add_bonus, list_bonus, remove_bonus, score_tables
 from hotline_desk.services.reporting.statistics import month_statistics
@@ -131,10 +131,10 @@ def _as_of(session: Session, args: argparse.Namespace) -> datetime:
     return parse_time(args.as_of) or bulletin.month_cutoff(session, args.month)
 
 
-def _figures(figures: MonthFigures | None, *, json_out: bool) -> None:
+def _figures(lines: list[str], *, json_out: bool) -> None:
     """The cut-off and, for a finalised month, that the figures are the frozen ones (and any live difference):
     above the tables, or on stderr beside JSON."""
-    for line in figures.lines() if figures is not None else ():
+    for line in lines:
         print(line, file=sys.stderr if json_out else sys.stdout)
 
 
@@ -146,7 +146,7 @@ def cmd_stats(ctx: Context, args: argparse.Namespace) -> int:
         else:
             frozen = month_stats(session, args.month)
             st, figures = frozen.statistics, frozen.figures
-    _figures(figures, json_out=args.json)
+    _figures(figures.lines() if figures is not None else [], json_out=args.json)
     if args.json:
         print(to_json(st))
         return 0
@@ -164,17 +164,16 @@ def cmd_stats(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_scores(ctx: Context, args: argparse.Namespace) -> int:
-    figures, as_of = None, None
+    lines: list[str] = []
     with ctx.db.reader() as session:
-        if args.as_of:  # a moment of one's own choosing: the live figures then
+        if args.as_of:  # a moment of one's own choosing: the live figures then (said as stats says it)
             as_of = _as_of(session, args)
             tables = score_tables(session, args.month, as_of)
+            lines = [f"统计截止：{fmt(as_of)}（按指定时刻的数据计算）"]
         else:
             frozen = month_scores(session, args.month)
-            tables, figures = frozen.tables, frozen.figures
-    _figures(figures, json_out=args.json)
-    if as_of is not None:  # as stats says it: the moment the figures are taken at
-        print(f"统计截止：{fmt(as_of)}（按指定时刻的数据计算）", file=sys.stderr if args.json else sys.stdout)
+            tables, lines = frozen.tables, frozen.figures.lines()
+    _figures(lines + list(filter(None, [unscored_words(tables)])), json_out=args.json)
     if args.json:
         print(to_json([asdict(t) for t in tables]))
         return 0

@@ -167,7 +167,7 @@ class ScoringView(QWidget):
         top.addWidget(self.notice)
         top.addWidget(excel)
         top.addWidget(pdf)
-        self.drift = QLabel()  # a finalised month whose live data now differs: which units, by how much
+        self.drift = QLabel()  # a finalised month whose live data now differs (which units, by how much); no case
         self.drift.setObjectName("drift")
         self.drift.setWordWrap(True)
         self.drift.setStyleSheet("color: #B71C1C;")
@@ -245,8 +245,9 @@ class ScoringView(QWidget):
                                                           load_rules(s), score_terms(s)))
         self.shown = scores.figures
         self.figures.setText(scores.figures.heading)
-        self.drift.setText(scores.figures.drift)
-        self.drift.setVisible(bool(scores.figures.drift))
+        said = "\n".join(line for line in (scores.figures.drift, scores.unscored) if line)
+        self.drift.setText(said)
+        self.drift.setVisible(bool(said))
         for model, table in zip(self.models, scores.tables, strict=True):
             _name_columns(model, table, rules, terms)
             model.set_rows(table.rows)

@@ -71,10 +71,26 @@ class MonthFigures:
         return [self.heading, *([self.drift] if self.drift else [])]
 
 
+def unscored_words(tables: tuple[ScoreTable, ...] | list[ScoreTable]) -> str:
+    """A month no unit was given a case in (a month just begun, a month ahead): every unit has full marks by the
+    rules and the ranks are only the units' order, said so that nobody reports them ("" otherwise)."""
+    if any(row.dispatched for table in tables for row in table.rows):
+        return ""
+    return "本月还没有交办给单位的工单：各单位按规则得满分，名次只是单位的排列顺序，不是考核结果。"
+
+
 @dataclass(frozen=True)
 class MonthScores:
     figures: MonthFigures
     tables: tuple[ScoreTable, ...]
+
+    @property
+    def unscored(self) -> str:
+        return unscored_words(self.tables)
+
+    def lines(self) -> list[str]:
+        """What a printout of the tables puts above them: the figures' cut-off and differences, and the above."""
+        return [*self.figures.lines(), *([self.unscored] if self.unscored else [])]
 
 
 @dataclass(frozen=True)

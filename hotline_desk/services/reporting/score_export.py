@@ -32,7 +32,7 @@ def score_workbook(session: Session, month: str, *, clock: Clock = office_now) -
     scores = month_scores(session, month, clock=clock)
     anchor = anchors.note(session, f"导出{month}考核评分表", clock())
     return write_score_workbook([(t.title, t.header, t.rows) for t in export_tables(session, scores)],
-                                anchor=anchors.tag(anchor), notes=scores.figures.lines())
+                                anchor=anchors.tag(anchor), notes=scores.lines())
 
 
 def score_pdf(session: Session, month: str, *, clock: Clock = office_now) -> tuple[bytes, str]:
@@ -41,4 +41,4 @@ def score_pdf(session: Session, month: str, *, clock: Clock = office_now) -> tup
     fonts = find_fonts(Settings(session).str("bulletin.font_dir"))
     # A month not finalised yet: 草稿 across every page, so a printout is never handed up as the final scores.
     return (build_tables(export_tables(session, scores), fonts, f"{month}考核评分表",
-                         notes=scores.figures.lines(), draft=scores.figures.final is None), fonts.warning)
+                         notes=scores.lines(), draft=scores.figures.final is None), fonts.warning)
