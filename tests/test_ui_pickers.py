@@ -186,6 +186,13 @@ def test_a_unit_is_found_by_its_usual_short_form(qtbot: QtBot, db: Database, peo
     assert entry.unit.value() is None
     entry.unit.setEditText("建住")  # out of order: nothing
     assert entry.unit.value() is None and entry.unit.matching("建住") == []
+    # zj begins no unit's initials: the units whose initials it shortens from their first letter (住房和城乡建设局
+    # zfhcxjsj, 钟楼街道 zljd) are listed before those holding it inside (财政局 czj); 住房和城乡建设局 was not listed
+    # at all without an alias. Letters that begin a part of a name keep naming only those: ylbx is
+    # 社会保险—养老保险 and —医疗保险, not 医疗卫生—医保报销 (ylwsybbx).
+    found = entry.unit.matching("zj")
+    assert found.index("住房和城乡建设局") < found.index("财政局"), found
+    assert entry.category.matching("ylbx") == ["社会保险—养老保险", "社会保险—医疗保险"]
 
 
 def test_a_unit_or_category_is_found_by_the_office_s_aliases_and_what_begins_as_typed_comes_first(

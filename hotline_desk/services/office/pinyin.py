@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
@@ -41,9 +42,10 @@ def in_order(short: str, long: str) -> bool:
 
 
 def matching(names: Sequence[str], typed: str, aliases: Mapping[str, Sequence[str]] | None = None) -> list[str]:
-    """The names ``typed`` finds (see ``matches``), in their order; when none, typed letters are taken as a short
+    """The names ``typed`` finds (see ``matches``), in their order; typed letters are also taken as a short
     form of the initials, from the name's first letter on and in order: zfcx finds 住房和城乡建设局 (zfhcxjsj),
-    whose 和 the clerk leaves out. Only then, so that letters that already name one thing (wygl) keep naming it.
+    whose 和 the clerk leaves out. Only when no name, nor part of one, begins as typed: letters that already name
+    one thing (wygl) keep naming it.
 
     ``aliases`` gives each name its other ways of writing (the office's 别名: 市公安局, 住建局): a name is found
     when one of them is, as its own name would be."""
@@ -52,10 +54,21 @@ def matching(names: Sequence[str], typed: str, aliases: Mapping[str, Sequence[st
 
     found = [name for name in names if any(matches(text, typed) for text in written(name))]
     letters = typed.strip().lower()
-    if found or len(letters) < 2 or not (letters.isascii() and letters.isalpha()):
-        # Names that begin as typed come first (zj: 住建局 before 财政局, whose czj only holds it), so ↓ Enter
-        # takes the one the typist most likely means; the rest keep the list's order.
-        return sorted(found, key=lambda name: not any(_begins(text, letters) for text in written(name)))
-    return [name for name in names
-            if any((own := initials(text)).startswith(letters[0]) and in_order(letters, own) for text in written(name))]
+    # Names that begin as typed come first (zj: 住建局 before 财政局, whose czj only holds it), so ↓ Enter takes the
+    # one the typist most likely means; the rest keep the list's order.
+    found.sort(key=lambda name: not any(_begins(text, letters) for text in written(name)))
+    if len(letters) < 2 or not (letters.isascii() and letters.isalpha()) \
+            or any(_begins_part(text, letters) for name in found for text in written(name)):
+        return found
+    # The letters begin no name nor any part of one (城市管理—物业管理 for wygl): a short form of a name's initials,
+    # from its first letter on, is more likely meant than letters inside another's initials (zj: 住房和城乡建设局
+    # before 财政局's czj), and comes first.
+    short = [name for name in names if name not in found and any(
+        (own := initials(text)).startswith(letters[0]) and in_order(letters, own) for text in written(name))]
+    return short + found
+
+
+def _begins_part(name: str, letters: str) -> bool:
+    """Whether the name, or a part of it after a dash (物业管理 in 城市管理—物业管理), begins with these initials."""
+    return any(initials(part).startswith(letters) for part in re.split(r"[—－-]", name))
 
