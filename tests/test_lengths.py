@@ -32,6 +32,18 @@ def test_a_title_taken_from_the_content_does_not_end_on_a_comma(db: Database, pe
         assert case_view(s, case.id).title == "楼上住户每天深夜装修电钻声很大噪音扰民一直持续到凌晨两点半"
 
 
+def test_a_title_cut_from_a_long_request_ends_at_a_pause_or_says_it_was_cut(db: Database, people: People,
+                                                                              clock: FakeClock) -> None:
+    """Lists read “…居民出行很不方便希望尽快维”: the title stopped at 30 characters, in the middle of 维修."""
+    with db.session() as s:
+        paused = register_case(s, people.operator, draft(s, title="", content=(
+            "来电人称纸坊镇安洼村，反映村里路灯损坏多时未修，希望有关部门尽快处理。")), clock=clock).id
+        unbroken = register_case(s, people.operator, draft(s, title="", content=(
+            "小区门口下水道堵塞已经两个星期了污水横流臭气熏天居民出行很不方便希望尽快维修")), clock=clock).id
+        assert case_view(s, paused).title == "来电人称纸坊镇安洼村，反映村里路灯损坏多时未修"
+        assert case_view(s, unbroken).title == "小区门口下水道堵塞已经两个星期了污水横流臭气熏天居民出行很…"
+
+
 def test_long_addresses_and_titles_are_kept_whole(db: Database, people: People, clock: FakeClock) -> None:
     with db.session() as s:
         shown = register_case(s, people.operator, draft(s, address=LONG_ADDRESS, title="标题" * 150), clock=clock)

@@ -42,10 +42,22 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+# A title cut from a longer 诉求内容 ends at the last pause within it, when that keeps at least this much of it.
+TITLE_KEPT_AT_A_PAUSE = 18
+PAUSES = "，。；！？、,;!? "
+
+
 def title_from(content: str) -> str:
     """The title a case gets when none is typed: the start of its 诉求内容 on one line, without a comma or other
-    pause left dangling at its end (“…凌晨两点，”)."""
-    return one_line(content)[:TITLE_LENGTH].rstrip(" ，、；：,;:")
+    pause left dangling at its end (“…凌晨两点，”). Cut from a longer text, it ends at the last pause within
+    TITLE_LENGTH (a list read “…希望尽快维”, the word cut in half), or, when there is none far enough on, with “…”."""
+    line = one_line(content)
+    if len(line) <= TITLE_LENGTH:
+        return line.rstrip(" ，、；：,;:")
+    pause = max(line.rfind(mark, 0, TITLE_LENGTH + 1) for mark in PAUSES)
+    if pause >= TITLE_KEPT_AT_A_PAUSE:
+        return line[:pause].rstrip(" ，、；：,;:")
+    return line[:TITLE_LENGTH - 1].rstrip(" ，、；：,;:") + "…"
 
 
 @dataclass
