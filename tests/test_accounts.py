@@ -41,7 +41,8 @@ def test_only_a_scrypt_hash_is_stored(secured: Database) -> None:
 def test_five_wrong_passwords_lock_the_account_for_a_while(secured: Database, clock: FakeClock) -> None:
     assert _login(secured, "op1", "haoma-123", clock).actor is not None
     messages = [_login(secured, "op1", "wrong", clock).message for _ in range(5)]
-    assert "还可再试 4 次" in messages[0] and "已锁定" in messages[-1]
+    assert messages[0] == "登录名或密码不正确，还可再试 4 次。忘记密码的，请管理员重设一次性密码。"
+    assert "已锁定" in messages[-1]
     locked = _login(secured, "op1", "haoma-123", clock)
     assert locked.actor is None and "已锁定至" in locked.message
     clock.advance(minutes=16)

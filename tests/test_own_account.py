@@ -60,7 +60,7 @@ def test_a_wrong_current_password_counts_as_a_failed_login(secured: Database, pe
                                                            clock: FakeClock) -> None:
     """Someone at a station left signed in cannot guess the password, nor set one the owner does not know."""
     said = [_change(secured, people.operator, "guess-000", "takeover-1", clock) for _ in range(5)]
-    assert said[0] == "当前密码不正确，还可再试 4 次。" and "已锁定" in said[-1]
+    assert said[0] == "当前密码不正确，还可再试 4 次。忘记密码的，请管理员重设一次性密码。" and "已锁定" in said[-1]
     assert _login(secured, "op1", "takeover-1", clock).actor is None
     assert "已锁定" in _login(secured, "op1", "haoma-123", clock).message
 
@@ -90,7 +90,7 @@ def test_the_change_password_dialog(qtbot: QtBot, secured: Database, people: Peo
     qtbot.keyClicks(dialog.new_password, "xin-mima-9")
     qtbot.keyClicks(dialog.new_again, "xin-mima-9")
     dialog.save()
-    assert dialog.message.text() == "当前密码不正确，还可再试 4 次。"
+    assert dialog.message.text() == "当前密码不正确，还可再试 4 次。忘记密码的，请管理员重设一次性密码。"
     assert dialog.current.text() == "" and dialog.new_password.text() == "xin-mima-9"
     qtbot.keyClicks(dialog.current, "haoma-123")
     dialog.save()

@@ -106,7 +106,8 @@ def signed_in_anew(session: Session, actor: Actor) -> Actor:
     return _signed_in(user) if user is not None else actor
 
 
-WRONG_PASSWORD = "用户名或密码不正确"
+WRONG_PASSWORD = "登录名或密码不正确"  # as the README and the commands name it (passwd 登录名)
+FORGOTTEN = "忘记密码的，请管理员重设一次性密码。"
 OWN_PASSWORD = "自己的密码请用状态栏右下角姓名下的“修改密码”修改（须输入当前密码）。"
 NO_PASSWORD = "该用户还没有密码，不能登录。请管理员为其设置一次性密码。"
 MUST_CHANGE = "这是一次性密码：请设置自己的新密码（至少6位）后再开始工作。"
@@ -155,7 +156,7 @@ def login(session: Session, username: str, password: str, *, clock: Clock = offi
         audit.record(session, "lockout", f"user:{user.id}", {"until": user.locked_until.isoformat()},
                      user_id=user.id, at=now)
         return LoginResult(None, f"密码连续输错 {limit} 次，账户已锁定至 {_lock_time(user.locked_until, now)}。")
-    return LoginResult(None, f"{WRONG_PASSWORD}，还可再试 {limit - user.failed_logins} 次。")
+    return LoginResult(None, f"{WRONG_PASSWORD}，还可再试 {limit - user.failed_logins} 次。{FORGOTTEN}")
 
 
 def _lock_time(until: datetime, now: datetime) -> str:
