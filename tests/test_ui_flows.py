@@ -287,6 +287,28 @@ def test_the_end_of_a_phone_number_finds_nothing_and_the_list_says_how_to_search
     assert view.count.text() == "共 1 件"
 
 
+def test_a_search_that_finds_nothing_says_what_to_try_and_an_operator_is_told_who_imports(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """共 0 件 alone, and a greyed 导入清单或台账… with no word why: a new clerk was left guessing."""
+    from PySide6.QtWidgets import QPushButton
+
+    with db.session() as s:
+        register_case(s, people.operator, draft(s, content="村里路灯坏了"), clock=clock)
+    view = CaseListView(context(db, people.operator, clock, tmp_path))
+    qtbot.addWidget(view)
+    view.search.insert("路灯坏了好几天")
+    qtbot.waitUntil(lambda: view.model.rowCount() == 0)
+    assert view.count.text() == ("共 0 件。没有符合条件的工单：可以少输几个字或换个说法（如“路灯坏了”只输“路灯”），"
+                                 "或放宽上面的筛选条件")
+    view.search.clear()
+    view.search.insert("路灯")
+    qtbot.waitUntil(lambda: view.model.rowCount() == 1)
+    assert view.count.text() == "共 1 件"
+    [importing] = [b for b in view.findChildren(QPushButton) if b.text() == "导入清单或台账…"]
+    assert not importing.isEnabled()
+    assert importing.toolTip() == "张丽（话务员）无权导入数据。导入清单或台账请找审核员或管理员。"
+
+
 def test_a_stopped_unit_still_filters_the_list_and_a_name_that_is_no_unit_is_said_not_to(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
     """纸坊镇 was stopped with a case still open there: typing it in 单位 keeps only its case (it was not in the list,

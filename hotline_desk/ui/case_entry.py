@@ -136,7 +136,9 @@ class CaseEntryView(QWidget):
         self.save_button = QPushButton("保存（Ctrl+S）")
         self.save_button.setDefault(True)
         self.new_button = QPushButton("新建（Ctrl+N）")
+        self.new_button.setToolTip("登记下一个来电：清空表单（有未保存的内容时先询问），光标回到来电人")
         self.clear_button = QPushButton("清空…")
+        self.clear_button.setToolTip("清空已填写的内容，在本表单重新填写（先询问，清空后不能恢复）")
         self.status = QLabel()
         self.status.setWordWrap(True)
         # Two lines kept for it: a result that wraps (拟交住房和城乡建设局…) no longer squeezes the form's rows into

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hotline_desk.services.accounts.permissions import refusal
 from hotline_desk.services.cases import classification
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.case_query import CaseFilter, months_with_cases, search_hint
@@ -93,6 +94,8 @@ class CaseListView(QWidget):
         open_button.clicked.connect(self._open_selected)
         import_button = QPushButton("导入清单或台账…")
         import_button.setEnabled(ctx.actor.can("import"))
+        if not ctx.actor.can("import"):  # a greyed button said nothing of why
+            import_button.setToolTip(f"{refusal(ctx.actor, 'import')}导入清单或台账请找审核员或管理员。")
         import_button.clicked.connect(self.import_cases)
         export_button = QPushButton("导出清单…")
         export_button.clicked.connect(self.export_cases)
@@ -256,6 +259,8 @@ class CaseListView(QWidget):
         unmatched = [f"{what}“{text}”不在列表中，未按{what}筛选" for what, picker in (("单位", self.unit),
                                                                                ("分类", self.category))
                      if (text := picker.currentText().strip()) and picker.value() is None]
+        if not hint and not self.model.rowCount() and self.current_filter() != CaseFilter():
+            hint = "没有符合条件的工单：可以少输几个字或换个说法（如“路灯坏了”只输“路灯”），或放宽上面的筛选条件"
         self.count.setText("。".join([f"共 {self.model.count_label}", *unmatched, *([hint] if hint else [])]))
 
     def to_results(self) -> None:
@@ -471,8 +476,8 @@ class CaseDetailDialog(QDialog):
         station changed (and where both changed the same field, what it wrote), to be confirmed once more."""
         typed: dict[str, Any] = {}
         note = ""
-        while (refusal := self._edit_once(typed, note)) is not None:
-            before, happened, seen = refusal
+        while (refused := self._edit_once(typed, note)) is not None:
+            before, happened, seen = refused
             if any(ev.kind == EventKind.ERASE for ev in self.view.events):
                 show_refusal(self, "无法保存修改", f"{happened}：个人信息已删除，不能再修改登记内容。")
                 return
