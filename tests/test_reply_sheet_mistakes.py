@@ -626,3 +626,14 @@ def test_a_row_going_on_below_does_not_hide_the_case_rows_own_problems(db: Datab
     assert any("科学计数法" in r for r in four) and any("早于" in r for r in four)
     assert any("下面第 5、6 行没有工单编号，却填了回复，像是本行回复的续写" in r for r in four)
     assert "第 10 行没有工单编号，其中填的〔诉求内容〕（“补充说明：群众已满意”）未读取" in preview.summary()
+
+
+def test_a_sheet_exported_weeks_ago_is_said_to_be_old(db: Database, sheet: Path, clock: FakeClock) -> None:
+    """Last month's file, filled in again and sent back, was read as any other: nothing said its age."""
+    filled = _filled(sheet, lambda _b, _w: None)
+    assert not any("天前" in note for note in _preview(db, filled, clock).notes)
+    exported = clock()
+    clock.advance(days=20)
+    [said] = [note for note in _preview(db, filled, clock).notes if "天前" in note]
+    assert said == (f"这份交办单导出于 {exported:%Y-%m-%d %H:%M}（20 天前）。如果单位之后收到过新的交办单，"
+                    "请核对发回的是不是最新的一份。")

@@ -182,6 +182,7 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now, 
     preview.final_months = sorted(final_months(session, {f"{at:%Y-%m}" for row in preview.ready
                                                          for at in (row.sign_at, row.reply_at) if at is not None}))
     preview.notes += _left_out(session, unit.id, set(numbers), key.rows)
+    preview.notes += _old_sheet(key.rows, now)
     preview.notes += reference_edits(cells, numbers, header_index,
                                      {r.number: r for r in dispatch_sheet(session, unit.id, now).rows})
     preview.notes += _meant_otherwise(preview.ready)
@@ -291,6 +292,23 @@ def _meant_otherwise(ready: list[ReplyRow]) -> list[str]:
     return [f"请注意：工单{'、'.join(numbers)}的回复写的是“不属于本单位职责”或申请退单、延期。按回复导入后，工单即转入"
             "待回访并计为办结；如单位要退单或延期，请不要导入这些行（在表中清空其回复后重新导入），改在“交办跟踪”中"
             "登记退单申请或延期申请，由审核员审批。"]
+
+
+# A sheet exported this long before it comes back is said: a unit replies within days, and an old file found in a
+# folder (last month's, filled in again) may say what no longer holds.
+OLD_SHEET = timedelta(days=14)
+
+
+def _old_sheet(key: list[list[Any]], now: datetime) -> list[str]:
+    try:
+        exported = datetime.fromisoformat(norm.text(key[3][0]))
+    except (IndexError, ValueError):
+        return []
+    if now - exported < OLD_SHEET:
+        return []
+    days = (now - exported).days
+    return [f"这份交办单导出于 {exported:%Y-%m-%d %H:%M}（{days} 天前）。如果单位之后收到过新的交办单，"
+            "请核对发回的是不是最新的一份。"]
 
 
 def _left_out(session: Session, unit_id: int, numbers: set[str], key: list[list[Any]]) -> list[str]:
