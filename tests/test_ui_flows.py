@@ -696,6 +696,23 @@ def test_a_long_import_moves_the_progress_bar_as_each_part_is_in(qtbot: QtBot, d
     assert bar == [(50, 120), (100, 120), (120, 120)]
 
 
+def test_a_preview_with_no_problem_gives_its_notes_the_page_and_hides_the_empty_list(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """Six lines of notes beside an empty problem list: the notes that matter were below the fold."""
+    from bench.import_bench import make_workbook
+    from tests.ui_helpers import wizard_past_columns
+
+    path = tmp_path / "上级清单.xlsx"
+    make_workbook(path, 12)
+    clock.set(datetime(2022, 9, 1, 8, 0))
+    wizard = wizard_past_columns(qtbot, context(db, people.supervisor, clock, tmp_path), path)
+    wizard.resize(900, 640)
+    qtbot.waitUntil(lambda: wizard.currentPage() is wizard.preview_page)
+    page = wizard.preview_page
+    assert not page.problems.isVisible() and not page.tools.isVisible()
+    qtbot.waitUntil(lambda: page.summary.height() > 2 * page.summary_lines)
+
+
 @pytest.mark.parametrize(("who", "offered"), [("supervisor", False), ("admin", True)])
 def test_only_those_who_keep_the_lists_are_offered_to_create_an_entry(qtbot: QtBot, db: Database, people: People,
                                                                       clock: FakeClock, tmp_path: Path, who: str,

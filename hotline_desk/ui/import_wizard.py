@@ -283,6 +283,7 @@ class PreviewPage(QWizardPage):
         # In a box that scrolls: a file with many things to say (notes on columns, hidden rows, how times were read)
         # pushed the problem list and the buttons below the foot of a 768-pixel screen as a label.
         self.summary = reading_box("import_summary", 6)
+        self.summary_lines = self.summary.height()  # its height beside a list of problems
         self.layout_choice = QComboBox()
         self.layout_choice.addItem("按原因归并（列出所在行号）", self.BY_CAUSE)
         self.layout_choice.addItem("按行号逐条列出", self.BY_ROW)
@@ -308,7 +309,7 @@ class PreviewPage(QWizardPage):
         tools.addWidget(self.save_list)
         self.tools = QWidget()
         self.tools.setLayout(tools)
-        layout = QVBoxLayout(self)
+        self.page_layout = layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(self.tools)
         layout.addWidget(self.problems, 1)
@@ -320,7 +321,17 @@ class PreviewPage(QWizardPage):
         if note and isinstance(preview, CasePreview):  # a row's history and number are checked once its cells read
             note += "有问题的行改正后，重新导入时还会核对其办理经过和编号是否重复。"
         self.summary.setPlainText(preview.summary() + note)
-        self.tools.setVisible(bool(preview.problems))
+        # With no problem to list, the notes (how times were read, what was not taken) have the page: in six lines
+        # beside an empty list, the ones that matter were below the fold.
+        problems = bool(preview.problems)
+        if problems:
+            self.summary.setFixedHeight(self.summary_lines)
+        else:
+            self.summary.setMinimumHeight(self.summary_lines)
+            self.summary.setMaximumHeight(16_777_215)  # QWIDGETSIZE_MAX
+        self.page_layout.setStretchFactor(self.summary, 0 if problems else 1)
+        self.problems.setVisible(problems)
+        self.tools.setVisible(problems)
         self.show_problems()
         self.only_valid.setVisible(bool(preview.problems))
         self.only_valid.setChecked(False)
