@@ -154,3 +154,22 @@ def test_the_township_is_corrected_by_typing_its_initials(
     view = _view(db, case_id)
     assert view.township == "纸坊镇" and view.events[-1].note.startswith("所属乡镇街道：")
     assert view.events[-1].note.endswith("→ 纸坊镇")
+
+
+def test_a_long_title_opens_from_its_start_in_the_form(qtbot: QtBot, db: Database, people: People,
+                                                       clock: FakeClock, tmp_path: Path) -> None:
+    """修改登记内容 opened the 标题 field scrolled to its end, its first characters out of sight."""
+    from PySide6.QtWidgets import QLineEdit
+
+    title = "关于城区东关大街与中心路交叉口以南约二百米处路灯长期不亮的反映"
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s, title=title), clock=clock).id
+    seen: list[int] = []
+
+    def look(form: ActionDialog) -> None:
+        line = form.editors["title"]
+        assert isinstance(line, QLineEdit) and line.text() == title
+        seen.append(line.cursorPosition())
+
+    _edit_with(qtbot, db, people, clock, tmp_path, case_id, look)
+    assert seen == [0]

@@ -518,7 +518,9 @@ class ActionDialog(GuardedDialog):
             return NumberBox(spec.minimum, spec.maximum, int(spec.default or spec.minimum))
         if spec.kind == "check":
             return QCheckBox()
-        return QLineEdit(str(spec.default or ""))
+        line = QLineEdit(str(spec.default or ""))
+        line.setCursorPosition(0)  # a long title shown from its start, not scrolled to its end
+        return line
 
     def values(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
