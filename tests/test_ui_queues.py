@@ -96,6 +96,22 @@ def test_follow_up_list_shows_whom_to_call_what_they_asked_and_what_the_unit_sai
     assert "13912345678" in shown
 
 
+def test_a_confidential_case_is_called_back_by_a_supervisor_not_by_an_operator_shown_it_masked(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """An operator shown 陈** and 139****5678 could record 满意 on the case, as if a call had been made."""
+    from hotline_desk.errors import PermissionDenied
+
+    with db.session() as s:
+        secret = _replied(s, people, clock, caller_name="陈淑芬", phone="13912345678", confidential=True)
+    said = "是保密工单：来电人和联系电话只有审核员、管理员可见，回访请由审核员进行"
+    with pytest.raises(PermissionDenied, match=said), db.session() as s:
+        wf.follow_up(s, people.operator, secret, "satisfied", clock=clock)
+    with db.session() as s:
+        assert case_view(s, secret).state == "pending_followup"
+        wf.follow_up(s, people.supervisor, secret, "satisfied", clock=clock)
+        assert case_view(s, secret).state == "finished"
+
+
 def test_a_confidential_caller_is_masked_for_operators_in_the_case_list_window_and_command_line_too(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:

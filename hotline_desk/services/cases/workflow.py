@@ -283,7 +283,12 @@ def follow_up(session: Session, actor: Actor, case_id: int, result: str, note: s
               clock: Clock = office_now, at: datetime | None = None, batch_id: int | None = None,
               expected_version: int | None = None, final: bool = False) -> CaseView:
     """回访: record the citizen's satisfaction; unreachable too often (or ``final``: a case with no number to call)
-    finishes the case as 未回访."""
+    finishes the case as 未回访. A 保密 case is called back by whoever may see its caller: a result recorded by
+    someone shown only 陈** and 139****5678 could not have come from a call."""
+    case = session.get(Case, case_id)
+    if case is not None and case.confidential and not may_see_confidential(actor):
+        raise PermissionDenied(f"工单{case.number}是保密工单：来电人和联系电话只有审核员、管理员可见，"
+                               "回访请由审核员进行。")
     return take(session, actor, case_id, Action.FOLLOWUP, FollowUp(result, note, final_unreachable=final),
                 clock=clock, at=at, batch_id=batch_id, expected_version=expected_version)
 
