@@ -20,6 +20,7 @@ from hotline_desk.ui.changes import Change
 from hotline_desk.ui.models import RowsModel
 from hotline_desk.ui.queues import ApprovalView, FollowUpView, QueueTable, TrackingView
 from hotline_desk.ui.widgets import ActionDialog
+from hotline_desk.vocabulary import Action
 from tests.conftest import FakeClock, People
 from tests.helpers import draft, unit_id
 from tests.ui_helpers import Messages, answer_next_dialog, answer_question, context, shown_active, when_modal
@@ -108,6 +109,9 @@ def test_a_confidential_case_is_called_back_by_a_supervisor_not_by_an_operator_s
         wf.follow_up(s, people.operator, secret, "satisfied", clock=clock)
     with db.session() as s:
         assert case_view(s, secret).state == "pending_followup"
+        # the case window offers the operator no 回访 button to be refused on
+        assert Action.FOLLOWUP not in {o.key for o in wf.offers(s, people.operator, secret, clock=clock)}
+        assert Action.FOLLOWUP in {o.key for o in wf.offers(s, people.supervisor, secret, clock=clock)}
         wf.follow_up(s, people.supervisor, secret, "satisfied", clock=clock)
         assert case_view(s, secret).state == "finished"
 

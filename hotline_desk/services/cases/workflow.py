@@ -110,7 +110,15 @@ def offers(session: Session, actor: Actor, case_id: int, *, clock: Clock = offic
     """The steps this user may take on the case now (``routine=False``: 作废, 撤销作废, 撤销回访结果)."""
     now = clock()
     found = situation(session, case_id, now)
-    return available_actions(found.status, actor, found.context, now, routine=routine)
+    offered = available_actions(found.status, actor, found.context, now, routine=routine)
+    if _calls_back_hidden(session, actor, case_id):  # see follow_up
+        offered = [offer for offer in offered if offer.key != Action.FOLLOWUP]
+    return offered
+
+
+def _calls_back_hidden(session: Session, actor: Actor, case_id: int) -> bool:
+    case = session.get(Case, case_id)
+    return case is not None and case.confidential and not may_see_confidential(actor)
 
 
 def take(session: Session, actor: Actor, case_id: int, action: Action, payload: Any, *, clock: Clock = office_now,
@@ -285,8 +293,9 @@ def follow_up(session: Session, actor: Actor, case_id: int, result: str, note: s
     """回访: record the citizen's satisfaction; unreachable too often (or ``final``: a case with no number to call)
     finishes the case as 未回访. A 保密 case is called back by whoever may see its caller: a result recorded by
     someone shown only 陈** and 139****5678 could not have come from a call."""
-    case = session.get(Case, case_id)
-    if case is not None and case.confidential and not may_see_confidential(actor):
+    if _calls_back_hidden(session, actor, case_id):
+        case = session.get(Case, case_id)
+        assert case is not None
         raise PermissionDenied(f"工单{case.number}是保密工单：来电人和联系电话只有审核员、管理员可见，"
                                "回访请由审核员进行。")
     return take(session, actor, case_id, Action.FOLLOWUP, FollowUp(result, note, final_unreachable=final),
