@@ -188,3 +188,21 @@ def test_a_category_renamed_or_merged_still_finds_the_cases_registered_under_it(
 
     assert by_category("农村建设—美丽乡村") == by_category("农村建设—村容村貌") == {village}
     assert by_category("城市管理—市容市政") == {parking}
+
+
+def test_a_confidential_case_is_not_found_by_its_callers_name_by_one_who_may_not_see_it(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """An operator searching 陈, then 陈淑, found the 保密 case each time: its caller's name spelt out letter by
+    letter, though the list showed 陈**. Its own words still find it; a supervisor finds it by the name too."""
+    with db.session() as s:
+        secret = register_case(s, people.operator, draft(s, caller_name="陈淑芬", confidential=True,
+                                                          content="举报化工厂夜间排污", address="东关街"), clock=clock)
+        open_case = register_case(s, people.operator, draft(s, caller_name="陈淑华", content="路灯不亮"), clock=clock)
+    with db.reader() as s:
+        for word, others in (("陈", [open_case.id]), ("陈淑", [open_case.id]), ("陈淑芬", []), ("淑芬 排污", []),
+                             ("陈 化工", [])):
+            assert search_ids(s, CaseFilter(text=word, private=True), now=clock()) == others, word
+            assert secret.id in search_ids(s, CaseFilter(text=word), now=clock()), word
+        for word in ("化工厂", "排污", "东关", secret.number):
+            assert search_ids(s, CaseFilter(text=word, private=True), now=clock()) == [secret.id], word
+            assert count_cases(s, CaseFilter(text=word, private=True), now=clock()) == 1, word
