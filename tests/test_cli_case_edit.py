@@ -64,7 +64,10 @@ def test_case_edit_refuses_what_it_cannot_do_and_changes_nothing(
     number = _register(capsys, db, WRONG)
     before = fingerprint(db)
     for args, said in ((["--category", "市容市政"], "应写成“一级—二级”"),
-                       (["--category", "城市管理—市容"], "没有问题分类“城市管理—市容”"),
+                       # what may have been meant is named: a category holding the word, those under 城市管理
+                       (["--category", "城市管理—市容"], "没有问题分类“城市管理—市容”。相近的有：城市管理—市容市政；"
+                                                   "“城市管理”下有：市容市政、物业管理、占道经营"),
+                       (["--category", "城管—供水"], "没有问题分类“城管—供水”。相近的有：水利水电—供水质量。"),
                        (["--appeal-type", "求助类"], "没有诉求类型“求助类”"),
                        ([], "请给出要修改的内容"),
                        (["--phone", "138-小王"], "联系电话只能包含数字"),  # as registration refuses it

@@ -221,7 +221,18 @@ def find_category(session: Session, label: str) -> CategoryView:
     for cat in list_categories(session, include_inactive=True):
         if (name_key(cat.level1), name_key(cat.level2)) == keys:
             return cat
-    raise NotFound(f"没有问题分类“{level1}{CATEGORY_SEPARATOR}{level2}”。")
+    raise NotFound(f"没有问题分类“{level1}{CATEGORY_SEPARATOR}{level2}”。{_categories_near(session, *keys)}")
+
+
+def _categories_near(session: Session, level1: str, level2: str) -> str:
+    """What the person may have meant, in words ("" when nothing is near): a category whose second level holds
+    the one typed or is held by it (供水 → 水利水电—供水质量), and the second levels under the first level typed."""
+    cats = list_categories(session)
+    close = [c.label for c in cats if level2 and (level2 in name_key(c.level2) or name_key(c.level2) in level2)]
+    under = [c for c in cats if name_key(c.level1) == level1]
+    said = [f"相近的有：{'、'.join(close[:5])}"] if close else []
+    said += [f"“{under[0].level1}”下有：{'、'.join(c.level2 for c in under)}"] if under else []
+    return "；".join(said) + ("。" if said else "")
 
 
 def list_appeal_types(session: Session) -> list[AppealType]:
