@@ -11,12 +11,13 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from hotline_desk.db import Database
+from hotline_desk.models import Case
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.queues import queue
 from hotline_desk.services.cases.records import register_case
 from hotline_desk.services.clock import office_now
 from hotline_desk.services.office import admin, reference
-from hotline_desk.services.office.calendar import DayEntry, missing_years_notice, parse_day_list
+from hotline_desk.services.office.calendar import missing_years_notice, parse_day_list
 from hotline_desk.ui.changes import Change
 from hotline_desk.ui.home_view import HomeView
 from tests.conftest import FakeClock, People
@@ -47,6 +48,40 @@ def test_the_years_a_deadline_may_reach_are_named_until_their_holidays_are_enter
     _enter(db, people, NEW_YEAR_2023)
     with db.reader() as s:
         assert missing_years_notice(s, december) == ""
+
+
+def test_the_days_of_another_years_notice_do_not_count_as_this_years(
+        db: Database, people: People, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """2023's notice begins 元旦 on 2022-12-31: that one day made 2022 count as entered, and a deadline fell on
+    2022's 国庆 unsaid."""
+    _enter(db, people, NEW_YEAR_2023)
+    with db.reader() as s:
+        assert missing_years_notice(s, datetime(2022, 9, 30, 9, 0)).startswith("工作日历中还没有 2022 年的节假日和调休")
+    log_in_everyone(db, monkeypatch)
+    code, out, _err = cli_run(capsys, db, "calendar", "list", "--year", "2022")
+    assert code == 0 and "2022 年录入了节假日 1 天" in out
+    assert "注意：这几天不是 2022 年的全部放假安排（多是跨年的元旦），2022 年的放假通知还没有录入" in out
+
+
+def test_a_holiday_entered_after_dispatch_names_the_cases_whose_deadline_falls_on_it(
+        db: Database, people: People, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """2022's 国庆 entered late: a case dispatched on 30 September kept its deadline on 5 October, a day the office
+    is closed, and nothing said so."""
+    _enter(db, people, NEW_YEAR_2023)
+    clock = FakeClock(datetime(2022, 9, 30, 10, 0))
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+        number = s.get(Case, case_id).number
+    log_in_everyone(db, monkeypatch)
+    notice = tmp_path / "2022.txt"
+    notice.write_text("2022-10-01 至 2022-10-07 节假日 国庆节\n2022-10-08 调休 国庆节\n", encoding="utf-8")
+    code, out, _err = cli_run(capsys, db, "calendar", "import", str(notice))
+    assert code == 0 and f"注意：已交办、尚未回复的工单中，{number}的办理期限落在新设的节假日。" in out, out
+    assert "不随日历改变；如需顺延，请承办单位在期限前申请延期" in out
+    code, out, _err = cli_run(capsys, db, "calendar", "set", "2022-10-09", "--holiday")
+    assert code == 0 and "注意" not in out  # no deadline on that day
 
 
 def test_a_deadline_given_in_a_year_not_entered_says_so_and_one_after_entering_does_not(
@@ -134,8 +169,7 @@ def test_the_home_page_says_when_next_years_holidays_are_missing(
     qtbot.addWidget(at_admins)
     at_admins.refresh()
     assert at_admins.calendar_notice.text().endswith("（设置 → 工作日历 → 批量录入）。")
-    with db.session() as s:
-        admin.set_days(s, people.admin, [DayEntry(date(2023, 1, 2), False, "元旦")])
+    _enter(db, people, NEW_YEAR_2023)
     ctx.signals.announce(Change.REFERENCE)
     assert not home.calendar_notice.isVisible()
 

@@ -494,8 +494,11 @@ def cmd_calendar_set(ctx: Context, args: argparse.Namespace) -> int:
     workday = True if args.workday else (False if args.holiday else None)
     with ctx.db.session() as session:
         admin.set_day(session, actor, day, workday, args.note)
+        moved = calendar.deadlines_on_holidays(session, [day] if workday is False else [])
     state = {True: "调休工作日", False: "节假日", None: "默认"}[workday]
     print(f"{day:%Y-%m-%d} 已设为{state}。")
+    if moved:
+        print(f"注意：{moved}")
     return 0
 
 
@@ -510,6 +513,9 @@ def cmd_calendar_list(ctx: Context, args: argparse.Namespace) -> int:
     holidays = sum(1 for _d, workday, _n in days if not workday)
     print(f"{year} 年录入了节假日 {holidays} 天、调休上班 {len(days) - holidays} 天。" if days else
           f"{year} 年还没有录入节假日和调休：办理期限只按周一至周五计算。")
+    if days and len(days) < calendar.YEAR_ENTERED_DAYS:  # another year's notice reaching into this one
+        print(f"注意：这几天不是 {year} 年的全部放假安排（多是跨年的元旦），{year} 年的放假通知还没有录入：办理期限"
+              "只按周一至周五计算。")
     if missing:
         print(f"注意：{missing}")
     return 0
@@ -534,9 +540,12 @@ def cmd_calendar_import(ctx: Context, args: argparse.Namespace) -> int:
     entries = calendar.parse_day_list(text)
     with ctx.db.session() as session:
         count = admin.set_days(session, actor, entries)
+        moved = calendar.deadlines_on_holidays(session, [e.day for e in entries if not e.workday])
     years = sorted({entry.day.year for entry in entries})
     print(f"已录入 {count} 天（{'、'.join(f'{y} 年' for y in years)}）：节假日 "
           f"{sum(1 for e in entries if not e.workday)} 天、调休上班 {sum(1 for e in entries if e.workday)} 天。")
+    if moved:
+        print(f"注意：{moved}")
     return 0
 
 

@@ -43,7 +43,7 @@ from hotline_desk.services.accounts import accounts, users
 from hotline_desk.services.maintenance import backup, backups, half_imports
 from hotline_desk.services.office import admin, reference, settings
 from hotline_desk.services.office import reference_admin as ra
-from hotline_desk.services.office.calendar import parse_day_list
+from hotline_desk.services.office.calendar import deadlines_on_holidays, parse_day_list
 from hotline_desk.services.office.reference import UnitView
 from hotline_desk.services.reporting.rules import load_rules
 from hotline_desk.ui.changes import Change, follow
@@ -480,9 +480,12 @@ class CalendarTab(QWidget):
 
     def set_day(self) -> None:
         day, workday, note = self.selected_day(), bool(self.kind.currentData()), self.note.text().strip()
-        Operation(self, self.ctx, lambda s: admin.set_day(s, self.ctx.actor, day, workday, note),
-                   changes=Change.REFERENCE | Change.CASES).notify(
-            f"已把 {day:%Y-%m-%d} 设为{'调休上班' if workday else '节假日'}。").run_here()
+        def set_it(s: Session) -> str:
+            admin.set_day(s, self.ctx.actor, day, workday, note)
+            return deadlines_on_holidays(s, [] if workday else [day])
+
+        Operation(self, self.ctx, set_it, changes=Change.REFERENCE | Change.CASES).notify(
+            lambda moved: f"已把 {day:%Y-%m-%d} 设为{'调休上班' if workday else '节假日'}。{moved}").run_here()
 
     def clear_day(self) -> None:
         day = self.selected_day()
@@ -533,12 +536,17 @@ class BulkDaysDialog(GuardedDialog):
             self.message.setPlainText(exc.message)
             self.message.show()
             return
-        saved = Operation(self, self.ctx, lambda s: admin.set_days(s, self.ctx.actor, entries),
-                           changes=Change.REFERENCE | Change.CASES).notify(
-            lambda count: f"已录入 {count} 天：节假日 {sum(not e.workday for e in entries)} 天、"
-                          f"调休上班 {sum(e.workday for e in entries)} 天。").run_here()
+        def set_them(s: Session) -> tuple[int, str]:
+            count = admin.set_days(s, self.ctx.actor, entries)
+            return count, deadlines_on_holidays(s, [e.day for e in entries if not e.workday])
+
+        saved = Operation(self, self.ctx, set_them, changes=Change.REFERENCE | Change.CASES).notify(
+            lambda done: f"已录入 {done[0]} 天：节假日 {sum(not e.workday for e in entries)} 天、"
+                         f"调休上班 {sum(e.workday for e in entries)} 天。{done[1]}").run_here()
         if saved is not None:
-            self.saved = saved
+            self.saved, moved = saved
+            if moved:  # a passing note in the status bar would be missed: the deadlines to look after are named
+                QMessageBox.information(self, "已录入", moved)
             self.accept()
 
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from hotline_desk.errors import ValidationError
-from hotline_desk.models import CalendarDay
+from hotline_desk.models import CalendarDay, Case
+from hotline_desk.vocabulary import OPEN_DISPATCH_STATES
 
 
 class WorkCalendar:
@@ -63,11 +65,34 @@ class WorkCalendar:
 DEADLINE_REACH_DAYS = 45
 
 
+# Every year's announcement holds more days than this (11 statutory holidays and their 调休): a year with fewer has
+# only the days of another year's notice that fall in it (2023's 元旦 began on 2022-12-31).
+YEAR_ENTERED_DAYS = 7
+
+
 def years_not_entered(session: Session, years: set[int]) -> list[int]:
-    """Those of ``years`` with no holiday or 调休 day in the calendar: every year has some (元旦 at least), so such a
-    year's announcement has not been entered, and its deadlines count its holidays as working days."""
-    return sorted(year for year in years if session.scalar(
-        select(CalendarDay.day).where(CalendarDay.day.between(date(year, 1, 1), date(year, 12, 31))).limit(1)) is None)
+    """Those of ``years`` whose announcement has not been entered (fewer than YEAR_ENTERED_DAYS holiday or 调休 days
+    in the calendar): their deadlines count their holidays as working days."""
+    return sorted(year for year in years if (session.scalar(
+        select(func.count()).select_from(CalendarDay)
+        .where(CalendarDay.day.between(date(year, 1, 1), date(year, 12, 31)))) or 0) < YEAR_ENTERED_DAYS)
+
+
+def deadlines_on_holidays(session: Session, days: Iterable[date]) -> str:
+    """The cases with a unit whose 办理期限 falls on one of these days just made holidays, in words ("" when none):
+    a deadline is set at dispatch by the calendar of that day and does not move with it."""
+    wanted = sorted(set(days))
+    if not wanted:
+        return ""
+    numbers = list(session.scalars(select(Case.number).where(
+        Case.state.in_([s.value for s in OPEN_DISPATCH_STATES]),
+        or_(*(and_(Case.deadline >= datetime.combine(d, time.min), Case.deadline < datetime.combine(d, time.min)
+                   + timedelta(days=1)) for d in wanted))).order_by(Case.deadline)))
+    if not numbers:
+        return ""
+    shown = "、".join(numbers[:5]) + (f"等 {len(numbers)} 件" if len(numbers) > 5 else "")
+    return (f"已交办、尚未回复的工单中，{shown}的办理期限落在新设的节假日。期限在交办时按当时的日历定下，不随日历改变；"
+            "如需顺延，请承办单位在期限前申请延期，由审核员审批。")
 
 
 # Who enters the holidays, and where: as said on the command line, in the window to an administrator, to others.
