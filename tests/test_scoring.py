@@ -73,6 +73,18 @@ def test_units_without_cases_get_full_marks(db: Database, people: People, clock:
         township, _department = score_tables(s, "2022-07", CUTOFF)
     assert all(r.total == Decimal(100) and r.dispatched == 0 for r in township.rows)
     assert [r.unit for r in township.rows][:2] == ["煤山街道", "陵头镇"]  # ties keep the configured order
+    assert {r.rank for r in township.rows} == {1}  # and share their 名次
+
+
+def test_equal_totals_share_a_rank_and_the_next_one_counts_those_above(db: Database, people: People,
+                                                                       clock: FakeClock) -> None:
+    """Sixteen units of 100 ranked 3rd to 16th read as an order there is not."""
+    _case(db, people, clock, "dissatisfied")  # 自来水公司 below the units with no case
+    with db.reader() as s:
+        _township, departments = score_tables(s, "2022-07", CUTOFF)
+    full = [r for r in departments.rows if r.total == Decimal(100)]
+    water = next(r for r in departments.rows if r.unit == "自来水公司")
+    assert full and {r.rank for r in full} == {1} and water.rank == len(full) + 1
 
 
 def test_due_denominator_ignores_cases_not_yet_due(db: Database, people: People, clock: FakeClock) -> None:

@@ -178,7 +178,9 @@ def score_tables(session: Session, month: str, as_of: datetime, rules: ScoringRu
         scored = [_score_unit(u, tallies.get(u.id, _Tally()), adjustments.get(u.id, 0.0), rules)
                   for u in units if u.group == group]
         scored.sort(key=lambda s: (-s.total, s.display_order))
-        ranked = tuple(_with_rank(s, i + 1) for i, s in enumerate(scored))
+        # Equal totals share a 名次 (1, 2, 2, 4): ranks 3 to 16 for sixteen units of 100 read as an order there is
+        # not. The rows stay in the units' own order among equals, as the bulletin's table lists them.
+        ranked = tuple(_with_rank(s, 1 + sum(other.total > s.total for other in scored)) for s in scored)
         tables.append(ScoreTable(group=group, group_label=UNIT_GROUP_LABELS[group],
                                  columns=tuple(c.label for c in rules.columns), bonus_label=rules.bonus_label,
                                  rows=ranked))
