@@ -754,3 +754,32 @@ def test_the_reply_form_opens_after_a_signature_dated_a_little_ahead(
     qtbot.addWidget(parent)
     assert not perform(parent, context(db, people.operator, clock, tmp_path), case_id, "reply")  # left: 取消
     assert opened == [ahead] and messages.texts("information") == []
+
+
+def test_ruling_on_a_return_shows_what_the_unit_asked_and_says_where_the_case_went(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """The case window's 审批退单 opened on 同意 without the unit's reason, and after it the status bar said only
+    已审批退单：RZ…, though the case stood 拟交办 with no unit."""
+    case_id = _dispatched(db, people, clock)
+    with db.session() as s:
+        wf.request_return(s, people.operator, case_id, "该路段属公路管理局养护", clock=clock)
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    ctx = context(db, people.supervisor, clock, tmp_path)
+    said: list[str] = []
+    ctx.signals.notice.connect(said.append)
+    seen: list[str] = []
+
+    def agree(dialog: ActionDialog) -> None:
+        try:
+            seen.append(" ".join(label.text() for label in dialog.findChildren(QLabel)))
+            dialog.set_value("accept", "同意")  # no unit chosen: the case goes back to be proposed anew
+        finally:
+            dialog._accept()
+            if dialog.isVisible():  # a failed step in the form does not leave the test waiting on it
+                dialog.reject()
+
+    _when_dialog_opens(agree)
+    assert perform(parent, ctx, case_id, "return_rule")
+    assert "自来水公司的退单申请：该路段属公路管理局养护" in seen[0]
+    assert said[-1].endswith("工单现为“拟交办”，尚未选定承办单位：请在“待审核”页用“改派单位并通过”选定。"), said

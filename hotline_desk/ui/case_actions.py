@@ -27,6 +27,8 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.errors import ConflictError, HotlineError
 from hotline_desk.services.cases import workflow as wf
+from hotline_desk.services.cases.queues import asked_of
+from hotline_desk.services.cases.records import CaseView
 from hotline_desk.services.cases.step_runner import step_month_notice
 from hotline_desk.services.cases.steps import STEPS, Gate, Problem, Step
 from hotline_desk.services.office import reference
@@ -35,7 +37,7 @@ from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read
 from hotline_desk.ui.operations import Operation, show_refusal
 from hotline_desk.ui.widgets import ActionDialog, FieldSpec
-from hotline_desk.vocabulary import Action
+from hotline_desk.vocabulary import Action, CaseState
 
 
 def unit_choices(ctx: UiContext) -> list[tuple[str, int]]:
@@ -185,6 +187,24 @@ def done_notice(action: Action, numbers: str) -> str:
     return f"已{STEPS[action].label}：{numbers}{WAITS_FOR.get(action, '')}。"
 
 
+# Rulings whose outcome is not in their name: the status bar says where the case went.
+RULINGS = frozenset({Action.RETURN_RULE, Action.EXTENSION_RULE, Action.REVIEW})
+
+
+def ruling_notice(action: Action, number: str) -> Callable[[object], str]:
+    """done_notice, and for a ruling the case as it left it: 已审批退单：RZ…。工单现为“拟交办”，尚未选定承办单位…"""
+    def said(view: object) -> str:
+        text = done_notice(action, number)
+        if action not in RULINGS or not isinstance(view, CaseView):
+            return text
+        text += f"工单现为“{view.state_label}”"
+        if view.state == CaseState.PROPOSED and not view.unit:
+            return text + "，尚未选定承办单位：请在“待审核”页用“改派单位并通过”选定。"
+        return text + (f"，承办单位：{view.unit}。" if view.unit else "。")
+
+    return said
+
+
 def blocked_now(ctx: UiContext, case_ids: Sequence[int], action: Action) -> list[Problem]:
     """Why some of these cases cannot take the step now, whatever is typed (已签收, not with this unit…): said before
     a time or a form is asked for."""
@@ -255,7 +275,7 @@ def perform(parent: QWidget, ctx: UiContext, case_id: int, key: str, preset: dic
         return False
     dialog = step_dialog(parent, ctx, action, situation, now, ask_time=at is None, intro=intro) \
         if preset is None else None
-    notice = said or done_notice(action, situation.number)
+    notice = said or ruling_notice(action, situation.number)
     # The case as this screen saw it: a step taken meanwhile on another station is not overridden unseen.
     version = expected_version if expected_version is not None else situation.version
     try:
@@ -303,11 +323,17 @@ def step_dialog(parent: QWidget | None, ctx: UiContext, action: Action, situatio
     why = STEP_TIMES[action].why if asked is not None else ""
     if not intro and (reason := situation.status.sent_back_reason):  # proposed anew, or answered, knowing why
         intro = f"审核员驳回的理由：{reason}"
+    request, ruled_by = asked_of(situation.status, situation.context.calendar)
+    if not intro and request and ruled_by == action:  # ruled on knowing what the unit asked, and why
+        unit = situation.context.unit_name(situation.status.main_dispatch.unit_id
+                                           if situation.status.main_dispatch else None)
+        intro = f"工单 {situation.number}：{situation.title}\n{unit}的{request}"
     return StepDialog(parent, ctx, chosen, situation, fields,
                       intro or (f"{why}：\n工单 {situation.number}：{situation.title}" if why else ""))
 
 
-def attempt(parent: QWidget, ctx: UiContext, work: Callable[[Session], object], notice: str, *,
+def attempt(parent: QWidget, ctx: UiContext, work: Callable[[Session], object],
+            notice: str | Callable[[object], str], *,
             title: str = "无法完成操作") -> tuple[bool, str]:
     """Carry a change to a case out; whether it was done, and what another station did to the case meanwhile when
     that refused it (other refusals are shown at once, under ``title``)."""

@@ -167,6 +167,20 @@ def _texts(session: Session, case_ids: Sequence[int]) -> dict[int, _Texts]:
 
 
 
+def asked_of(status: CaseStatus, calendar: WorkCalendar) -> tuple[str, str]:
+    """What the 主办 unit asks and waits on a ruling for, for reading ("退单申请：理由", "延期申请：N个工作日，理由
+    （办理期限…，同意后延至…）"), and the step that rules on it; ("", "") when nothing is asked."""
+    main = status.main_dispatch
+    if main is not None and main.active and main.return_requested_at:
+        return f"退单申请：{main.return_reason}", Action.RETURN_RULE
+    if main is not None and main.active and main.extension_requested_at:
+        days = main.extension_requested_days
+        moved = (f"（办理期限 {main.deadline:%Y-%m-%d %H:%M}，同意后延至 "
+                 f"{calendar.add_working_days(main.deadline, days):%Y-%m-%d %H:%M}）" if main.deadline else "")
+        return f"延期申请：{days}个工作日，{main.extension_reason}{moved}", Action.EXTENSION_RULE  # the reason first
+    return "", ""
+
+
 def queue(session: Session, name: str, now: datetime, *, requests_only: bool = False,
           viewer: Actor | None = None) -> list[QueueRow]:
     """The cases of one queue, most pressing first (an urgent proposal before any other). ``requests_only`` keeps
@@ -189,15 +203,7 @@ def queue(session: Session, name: str, now: datetime, *, requests_only: bool = F
     for case in cases:
         status = statuses[case.id]
         main = status.main_dispatch
-        request, request_kind = "", ""
-        if main is not None and main.active and main.return_requested_at:
-            request, request_kind = f"退单申请：{main.return_reason}", Action.RETURN_RULE
-        elif main is not None and main.active and main.extension_requested_at:
-            days = main.extension_requested_days
-            moved = (f"（办理期限 {main.deadline:%Y-%m-%d %H:%M}，同意后延至 "
-                     f"{calendar.add_working_days(main.deadline, days):%Y-%m-%d %H:%M}）" if main.deadline else "")
-            request = f"延期申请：{days}个工作日，{main.extension_reason}{moved}"  # the reason where the list shows
-            request_kind = Action.EXTENSION_RULE
+        request, request_kind = asked_of(status, calendar)
         if requests_only and not request_kind:
             continue
         said = texts.get(case.id, _Texts())
