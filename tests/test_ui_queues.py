@@ -459,13 +459,37 @@ def test_buttons_a_role_cannot_use_are_not_shown(qtbot: QtBot, db: Database, peo
     followups = FollowUpView(context(db, actor, clock, tmp_path))
     qtbot.addWidget(approvals)
     qtbot.addWidget(followups)
-    ruling = [approvals.proposals.findChild(QPushButton, name) for name in ("approve", "change_unit", "reject")]
+    ruling = [approvals.proposals.findChild(QPushButton, name) for name in ("approve", "change_unit", "reject",
+                                                                             "void")]
+    ruling.append(approvals.rejected.findChild(QPushButton, "void"))
     ruling += [approvals.requests.findChild(QPushButton, name) for name in ("accept", "decline")]
     ruling += [followups.reviews.findChild(QPushButton, name) for name in ("at_fault", "not_fault")]
     assert all(button.isHidden() for button in ruling) == (role == "operator")
     assert not followups.pending.findChild(QPushButton, "satisfied").isHidden()
     said = [label.text() for label in followups.reviews.findChildren(QLabel)]
     assert any(text.startswith("不满意的回访由审核员甄别") for text in said) == (role == "operator")  # why none
+
+
+def test_a_duplicate_proposal_is_voided_from_the_approval_list(qtbot: QtBot, db: Database, people: People,
+                                                                 clock: FakeClock, tmp_path: Path) -> None:
+    """A duplicate could only be rejected from 待审核: back with an operator who may not void it, it stayed in their
+    被驳回 for good."""
+    with db.session() as s:
+        first = register_case(s, people.operator, draft(s, content="路灯不亮"), clock=clock)
+        again = register_case(s, people.operator, draft(s, content="路灯不亮"), clock=clock)
+    view = ApprovalView(context(db, people.supervisor, clock, tmp_path))
+    shown_active(qtbot, view)
+    view.proposals.select_number(again.number)
+
+    def give_reason(dialog: ActionDialog) -> None:
+        dialog.set_value("reason", f"与{first.number}重复")
+        dialog._accept()
+
+    when_modal(ActionDialog, give_reason)
+    view.proposals.findChild(QPushButton, "void").click()
+    with db.reader() as s:
+        assert case_view(s, again.id).state_label == "已作废" and case_view(s, first.id).state_label == "拟交办"
+    assert [r.number for r in view.proposals.all_rows] == [first.number]
 
 
 def test_an_empty_queue_says_so_under_its_usual_headers(qtbot: QtBot, db: Database, people: People,

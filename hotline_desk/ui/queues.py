@@ -111,7 +111,8 @@ def proposal_columns(ctx: UiContext) -> list[Column[QueueRow]]:
 
 
 REVIEW_HINT = "不满意的回访由审核员甄别（承办单位责任的重办，非承办单位责任的办结）；此处可查看群众意见和单位回复。"
-REJECTED_HINT = "审核员驳回的交办回到拟办人：双击或点“打开工单”，按驳回理由改为协调办理或重新拟交办。"
+REJECTED_HINT = ("审核员驳回的交办回到拟办人：双击或点“打开工单”，按驳回理由改为协调办理或重新拟交办；"
+                 "重复登记的由审核员作废。")
 T = TypeVar("T")
 
 
@@ -464,6 +465,9 @@ class ApprovalView(QueueTabs):
         self.proposals.add_button("审核通过", self.approve, "approve", action="approve")
         self.proposals.add_button("改派单位并通过", self.change_unit, "change_unit", action="approve")
         self.proposals.add_button("驳回", self.reject, "reject", action="reject")
+        # A proposal that repeats a case already registered is voided here, not sent back to an operator who may not
+        # void it (it stayed in their 被驳回 for good).
+        self.proposals.add_button("作废…", lambda rows: void_each(self.proposals, rows), "void", action="void")
         self.requests = QueueTable(ctx, "tracking", [Column("承办单位", lambda r: r.unit, 110),
                                                      Column("申请", lambda r: r.request, 260)], requests_only=True,
                                    empty="暂无退单或延期申请", remembered_as="requests")
@@ -598,13 +602,22 @@ class ApprovalView(QueueTabs):
                                     f"{f'（拟交{unit}）' if unit else '，请用“改派单位并通过”选定承办单位'}。")
 
 
+def void_each(table: QueueTable, rows: list[QueueRow]) -> None:
+    """作废 each chosen case, its reason asked case by case (重复登记 of which case); the list is read again after."""
+    for row in rows:
+        if not perform(table, table.ctx, row.id, Action.VOID, expected_version=row.version):
+            break
+    table.refresh()
+
+
 class RejectedView(QueueTable):
     """被驳回: the proposals a supervisor sent back, with the reason; an operator's own, all of them for a supervisor.
-    Opening one offers what may be done now (协调办理, 重新拟交办)."""
+    Opening one offers what may be done now (协调办理, 重新拟交办); a supervisor may void one (a duplicate)."""
 
     def __init__(self, ctx: UiContext) -> None:
         super().__init__(ctx, "rejected", REJECTED_COLUMNS, base=False, hint=REJECTED_HINT, empty="暂无被驳回的交办")
         self.add_button("打开工单", lambda rows: self._open(), "open_case")
+        self.add_button("作废…", lambda rows: void_each(self, rows), "void", action="void")
 
 
 class TrackingView(QueueTable):
