@@ -201,8 +201,10 @@ class QueueTable(QWidget):
         down = QShortcut(QKeySequence(Qt.Key.Key_Down), self.filter, context=Qt.ShortcutContext.WidgetShortcut)
         down.activated.connect(self._to_list)
         top = QHBoxLayout()
-        if hint:
-            top.addWidget(QLabel(hint), 1)
+        if hint:  # wrapped where the window is narrow (125% display scaling), not widening the page
+            said_first = QLabel(hint)
+            said_first.setWordWrap(True)
+            top.addWidget(said_first, 1)
         else:
             top.addStretch(1)
         top.addWidget(self.filter)
