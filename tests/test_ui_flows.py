@@ -419,6 +419,29 @@ def test_home_tiles_open_their_lists_and_roles_shape_the_navigation(
     assert "待审核" not in labels and "设置" not in labels and "工单登记" in labels
 
 
+def test_the_near_deadline_tile_opens_tracking_narrowed_to_the_cases_near_their_deadline(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """临期 opened 交办跟踪 on every case with a unit, overdue ones too, and nothing said which were near."""
+    from hotline_desk.services.cases import workflow as wf
+
+    with db.session() as s:
+        near = register_case(s, people.operator, draft(s), clock=clock)
+        wf.approve(s, people.supervisor, near.id, clock=clock)
+    clock.advance(days=6, hours=1)  # Monday: of 问题处理类's five working days (to Tuesday) less than one left
+    with db.session() as s:
+        later = register_case(s, people.operator, draft(s), clock=clock)
+        wf.approve(s, people.supervisor, later.id, clock=clock)
+    window = MainWindow(context(db, people.supervisor, clock, tmp_path), watch=False)
+    qtbot.addWidget(window)
+    home = window.views["home"]
+    assert home.count("near_deadline") == 1  # type: ignore[attr-defined]
+    qtbot.mouseClick(home.tiles["near_deadline"], Qt.MouseButton.LeftButton)  # type: ignore[attr-defined]
+    tracking = window.views["tracking"]
+    assert window.pages.currentWidget() is tracking
+    assert tracking.filter.text() == "临期"  # type: ignore[attr-defined]
+    assert [r.number for r in tracking.model.rows] == [near.number]  # type: ignore[attr-defined]
+
+
 def test_item_models_pass_the_model_tester(qtbot: QtBot, db: Database, people: People, clock: FakeClock,
                                            tmp_path: Path) -> None:
     with db.session() as s:

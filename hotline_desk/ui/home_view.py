@@ -246,4 +246,6 @@ class HomeView(QWidget):
             values = {"month": numbers.month, "state": "finished"}
         elif key == "overdue":
             values = {"overdue": True}
+        elif key == "near_deadline":  # 交办跟踪 narrowed to them: its 办理期限 column says 临期
+            values = {"filter": "临期"}
         self.ctx.signals.navigate.emit(page, values)

@@ -290,6 +290,12 @@ class QueueTable(QWidget):
         self.filter.setFocus()
         self.filter.selectAll()
 
+    def apply(self, **values: Any) -> None:
+        """Show the list behind a figure elsewhere (the home page's 临期): ``filter`` typed into the filter box, where
+        the person sees what narrows the list and clears it."""
+        if "filter" in values:
+            self.filter.setText(str(values["filter"]))
+
     def _shown(self, rows: list[QueueRow]) -> list[QueueRow]:
         """The rows holding every word typed in the filter (every row when it is empty), as shown in their columns,
         capitals or full-width letters and digits alike (rz2207 finds RZ2207); a word that is a unit's whole name
