@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.models import Bulletin, Case, CaseEvent, ImportBatch
 from hotline_desk.services.reporting.bulletin_compose import Issue
-from hotline_desk.services.reporting.percent import NO_RATE
+from hotline_desk.services.reporting.percent import NO_RATE_IN_TEXT
 from hotline_desk.services.reporting.scoring import ScoreTable
 from hotline_desk.services.reporting.statistics import GroupStats, MonthStatistics
 from hotline_desk.vocabulary import CaseState
@@ -20,13 +20,13 @@ GROUP_LABELS = (("coordinate", "协调办理"), ("dispatch", "交办处理"), ("
 
 def _group_warnings(label: str, g: GroupStats, as_of: datetime) -> list[str]:
     if not g.count:
-        return [f"{label}没有工单：办结率、满意率印作“{NO_RATE}”，请确认本月工单已全部登记或导入。"]
+        return [f"{label}没有工单：办结率、满意率印作“{NO_RATE_IN_TEXT}”，请确认本月工单已全部登记或导入。"]
     found = []
     if not g.finish_base:
         found.append(f"{label}的办结率没有可计的工单（截至 {as_of:%Y-%m-%d %H:%M} 尚无应办结的工单），"
-                     f"印作“{NO_RATE}”。")
+                     f"印作“{NO_RATE_IN_TEXT}”。")
     if not g.rated:
-        found.append(f"{label}没有一件有回访结果，满意率印作“{NO_RATE}”。")
+        found.append(f"{label}没有一件有回访结果，满意率印作“{NO_RATE_IN_TEXT}”。")
     return found
 
 

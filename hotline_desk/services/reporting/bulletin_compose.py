@@ -19,6 +19,7 @@ from hotline_desk.reports.document import (
     Subheading,
     Table,
 )
+from hotline_desk.services.reporting.percent import NO_RATE, NO_RATE_IN_TEXT
 from hotline_desk.services.reporting.scoring import ScoreTable
 from hotline_desk.services.reporting.statistics import MonthStatistics, ShareTable
 
@@ -188,9 +189,12 @@ def _fill_template(text: str, values: dict[str, Any]) -> str:
 
 
 def _group_values(g: Any) -> dict[str, Any]:
-    return {"count": g.count, "finished": g.finished, "unfinished": g.count - g.finished, "finish_rate": g.finish_rate,
-            "finish_base": g.finish_base, "rated": g.rated, "satisfied": g.satisfied,
-            "satisfaction_rate": g.satisfaction_rate}
+    def said(rate: str) -> str:
+        return NO_RATE_IN_TEXT if rate == NO_RATE else rate
+
+    return {"count": g.count, "finished": g.finished, "unfinished": g.count - g.finished,
+            "finish_rate": said(g.finish_rate), "finish_base": g.finish_base, "rated": g.rated,
+            "satisfied": g.satisfied, "satisfaction_rate": said(g.satisfaction_rate)}
 
 
 def template_values(issue: Issue, tmpl: Template, st: MonthStatistics) -> dict[str, Any]:

@@ -29,7 +29,9 @@ def format_percent(value: Decimal, *, trim_whole: bool = False) -> str:
     return f"{value}%"
 
 
-NO_RATE = "—"  # a rate over no cases: printed as a dash, never as 100%
+NO_RATE = "—"  # a rate over no cases: printed as a dash in a table, never as 100%
+# In running text the dash reads as 一 (办结率—，满意率— as 办结率一): the bulletin's sentences say 无.
+NO_RATE_IN_TEXT = "无"
 
 
 def largest_remainder(counts: list[int], base: int, decimals: int) -> list[Decimal]:
