@@ -552,7 +552,7 @@ class ApprovalView(QueueTabs):
             [FieldSpec("unit", "承办单位（主办）", "unit", units, required=True,
                        default=proposed.pop() if len(proposed) == 1 else None, extra=aliases),
              FieldSpec("assist", "协办单位（可不选）", "unit", units, extra=aliases)],
-            intro=f"改派并审核通过（不选协办单位则保留拟办时的协办单位）：\n{_titles(rows)}{returns}", then=approve)
+            intro=f"改派单位并通过（不选协办单位则保留拟办时的协办单位）：\n{_titles(rows)}{returns}", then=approve)
 
     def reject(self, rows: list[QueueRow]) -> None:
         """The reason is kept when the rejection is refused. When another station changed a case meanwhile, the
