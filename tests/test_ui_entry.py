@@ -374,6 +374,11 @@ def test_every_error_shows_at_once_beside_its_field_and_goes_when_fixed(
     assert entry.errors["content"].text() == "请填写诉求内容。"  # the others stay until fixed
     assert entry.status.text().startswith("有 4 处需要补充或更正")  # the count as it now stands
     assert noticed[-1] == "未保存：有 4 处需要补充或更正，见右侧红色提示。"  # and the status bar with it
+    entry.category.setFocus()  # a category put right by its initials, as a clerk types them
+    type_text("wygl")
+    press(KEYS.Key_Tab)
+    assert entry.errors["category_id"].text() == ""
+    assert noticed[-1] == "未保存：有 3 处需要补充或更正，见右侧红色提示。", noticed
     assert _cases(db) == []
 
 
