@@ -899,3 +899,14 @@ def test_a_call_just_before_a_finalised_month_ended_is_questioned_without_a_mean
     press(KEYS.Key_S, CTRL)
     assert str(seen["text"]).startswith("来电时间 2022-07-31 23:50。\n注意：工单所属的 2022-07 简报已定稿")
     assert "比现在" not in str(seen["text"])
+
+
+def test_a_greyed_field_says_why_it_is_greyed(qtbot: QtBot, db: Database, people: People, clock: FakeClock,
+                                              tmp_path: Path) -> None:
+    """承办单位, 协办单位 and 上级工单编号 were greyed with no word why, as a greyed button now has."""
+    entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
+    assert not entry.unit.isEnabled() and entry.unit.toolTip().startswith("办理方式选“交办处理”后选择承办单位")
+    assert not entry.upstream_number.isEnabled() and "上级平台" in entry.upstream_number.toolTip()
+    entry.dispatch.setChecked(True)
+    assert entry.unit.isEnabled() and entry.unit.toolTip() == "" and entry.assist.toolTip() == ""
+    assert not entry.answer.isEnabled() and "由承办单位答复" in entry.answer.toolTip()

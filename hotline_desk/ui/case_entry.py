@@ -333,6 +333,7 @@ class CaseEntryView(QWidget):
     def _channel_changed(self) -> None:
         upper = self.channel.currentData() in self._upper_channels
         self.upstream_number.setEnabled(upper)
+        self.upstream_number.setToolTip("" if upper else "渠道选上级平台（如平顶山市“民呼必应”平台）时填写")
 
     def _handling_chosen(self, radio: QRadioButton, on: bool) -> None:
         other = self.dispatch if radio is self.coordinate else self.coordinate
@@ -345,6 +346,10 @@ class CaseEntryView(QWidget):
         self.answer.setEnabled(not dispatch)
         self.unit.setEnabled(dispatch)
         self.assist.setEnabled(dispatch)
+        why = "" if dispatch else "办理方式选“交办处理”后选择承办单位（←/→ 在办理方式中选择）"
+        for picker in (self.unit, self.assist):  # greyed, it says why, as a greyed button does
+            picker.setToolTip(why)
+        self.answer.setToolTip("办理方式选“交办处理”时由承办单位答复，这里不填" if dispatch else "")
         self.answer_label.setText("答复内容 *" if self.coordinate.isChecked() else "答复内容")
         self.unit_label.setText("承办单位 *" if dispatch else "承办单位")
 
