@@ -910,3 +910,24 @@ def test_a_greyed_field_says_why_it_is_greyed(qtbot: QtBot, db: Database, people
     entry.dispatch.setChecked(True)
     assert entry.unit.isEnabled() and entry.unit.toolTip() == "" and entry.assist.toolTip() == ""
     assert not entry.answer.isEnabled() and "由承办单位答复" in entry.answer.toolTip()
+
+
+def test_a_category_typed_that_names_none_says_where_such_cases_were_filed(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """A new clerk typed 路灯 in 问题分类 and was told only that it is not on the list."""
+    from hotline_desk.services.office import reference
+
+    with db.session() as s:
+        for label, n in (("城市管理—市容市政", 2), ("农村建设—村容村貌", 1)):
+            for _ in range(n):
+                register_case(s, people.operator, draft(s, content="村里路灯不亮",
+                                                        category_id=reference.find_category(s, label).id), clock=clock)
+    entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
+    entry.category.setFocus()
+    type_text("路灯")
+    press(KEYS.Key_Tab)
+    assert entry.errors["category_id"].text() == (
+        "“路灯”不在问题分类列表中，请从列表中选择（可输入名称或拼音首字母）。"
+        "以往含“路灯”的工单多归入：城市管理—市容市政（2件）、农村建设—村容村貌（1件）。")
+    press(KEYS.Key_S, CTRL)  # saving checks the form again: the hint stays
+    assert entry.errors["category_id"].text().endswith("农村建设—村容村貌（1件）。")

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from hotline_desk.errors import HotlineError, ValidationError
+from hotline_desk.services.cases.case_query import categories_used_for
 from hotline_desk.services.cases.queues import may_see_confidential
 from hotline_desk.services.cases.records import (
     CaseDraft,
@@ -93,6 +94,7 @@ class CaseEntryView(QWidget):
         # Filling the pickers fires change signals; until the saved draft is back, none may touch the draft file.
         self._restoring = True
         self.errors: dict[str, QLabel] = {}
+        self._hints: dict[str, str] = {}  # a 问题分类 typed that names none → where such cases were filed
         self._left_in: QWidget | None = None  # the field the cursor was in when another page was shown
         self._build()
         self._load_choices()
@@ -472,10 +474,23 @@ class CaseEntryView(QWidget):
         if self._restoring:
             return
         message = combo.unresolved(label, settled=settled) if combo.isEnabled() else ""
+        if settled and key == "category_id":
+            message += self._categories_hint(message)
         shown = self.errors[key]
         if message or shown.text().startswith("“"):  # only the picker's own message is taken back here
             shown.setText(message)
             shown.setToolTip(message)
+
+    def _categories_hint(self, message: str) -> str:
+        """For a 问题分类 typed that names none (路灯): where the office filed its latest cases holding those words."""
+        typed = self.category.currentText().strip()
+        if not typed or not message or self.category.matching(typed):
+            return ""
+        if typed not in self._hints:  # read once per text: the form is checked again at each keystroke elsewhere
+            used = read(self.ctx, lambda s: categories_used_for(s, typed, self.ctx.clock()))
+            filed = "、".join(f"{label}（{n}件）" for label, n in used)
+            self._hints[typed] = f"以往含“{typed}”的工单多归入：{filed}。" if used else ""
+        return self._hints[typed]
 
     def _recheck(self) -> None:
         """While errors show, a fixed field loses its message at once; no new message appears before saving."""
@@ -496,8 +511,8 @@ class CaseEntryView(QWidget):
         """Every problem with the form as (field, message), the way the save would see them."""
         draft = self.draft()
         # A picker's typed text that names nothing in its list is never dropped in silence (an optional town would be)
-        found = [(key, message) for key, label, combo in self._pickers()
-                 if combo.isEnabled() and (message := combo.unresolved(label))]
+        found = [(key, message + (self._categories_hint(message) if key == "category_id" else ""))
+                 for key, label, combo in self._pickers() if combo.isEnabled() and (message := combo.unresolved(label))]
         if unfinished := self.registered_at.unfinished("来电时间"):  # the time it would save is not the one shown
             found.append(("registered_at", unfinished))
         found += read(self.ctx, lambda s: validate_draft(s, draft, self.ctx.clock()))

@@ -522,3 +522,21 @@ def months_with_cases(session: Session) -> list[str]:
         "WITH RECURSIVE found(month) AS (SELECT max(month) FROM cases UNION ALL "
         "SELECT (SELECT max(month) FROM cases WHERE month < found.month) FROM found WHERE found.month IS NOT NULL) "
         "SELECT month FROM found WHERE month IS NOT NULL")))
+
+
+# How many of the latest cases holding the words a category hint looks at, and how many categories it names.
+HINT_CASES, HINT_CATEGORIES = 500, 3
+
+
+def categories_used_for(session: Session, words: str, now: datetime) -> list[tuple[str, int]]:
+    """The 问题分类 the office put its latest cases holding these words under, most used first, with how many:
+    a clerk new to the list types 路灯 and learns where streetlights go. Empty when no case holds them."""
+    if not search_words(words):
+        return []
+    ids = search_ids(session, CaseFilter(text=words), now=now, sort="", limit=HINT_CASES)
+    if not ids:
+        return []
+    counted = session.execute(select(Case.category_label, func.count()).where(Case.id.in_(ids))
+                              .group_by(Case.category_label).order_by(func.count().desc(), Case.category_label)
+                              .limit(HINT_CATEGORIES)).all()
+    return [(label, int(n)) for label, n in counted]
