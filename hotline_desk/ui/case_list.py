@@ -249,6 +249,7 @@ class CaseListView(QWidget):
         )
 
     def refresh(self) -> None:
+        self._debounce.stop()  # the list read now: a search still waiting to run would only read it again
         self.model.load(self.current_filter())
         self._show_count()
 
