@@ -330,3 +330,17 @@ def test_a_second_export_of_the_day_says_in_words_that_the_first_was_kept(office
     assert code == 0 and f"-2.xlsx（今天已导出过 {earlier.name}，这一份另存，没有覆盖它）" in second
     if sys.platform != "win32":  # a sheet holds its callers' phones: readable by its user only, as the database is
         assert {oct(path.stat().st_mode & 0o777) for path in sheets.iterdir()} == {oct(0o600)}
+
+
+def test_a_case_given_back_to_the_unit_that_returned_it_says_so(office: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """The window asks before it; the command line gave the case back to the unit that had just returned it unsaid."""
+    _, out, _ = run(capsys, office, "case", "register", "--content", "路面塌陷", "--appeal-type", "问题处理类",
+                    "--category", "交通运输—道路修护", "--dispatch", "交通运输局", user="op1")
+    number = re.findall(r"RZ\d{4}-\d{5}", out)[0]
+    assert run(capsys, office, "case", "approve", number, user="sup1")[0] == 0
+    assert run(capsys, office, "case", "return-request", number, "--reason", "属公路管理局养护路段", user="op1")[0] == 0
+    assert run(capsys, office, "case", "return-rule", number, "--decision", "同意", user="sup1")[0] == 0
+    code, out, err = run(capsys, office, "case", "approve", number, "--unit", "交通运输局", user="sup1")
+    assert code == 0, err
+    assert out.strip().endswith("注意：交通运输局已退回过本件（理由：属公路管理局养护路段），现在又交给它办理。")

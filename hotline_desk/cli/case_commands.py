@@ -13,8 +13,9 @@ from hotline_desk.cli.parsing import parse_time
 from hotline_desk.errors import TransitionError, ValidationError
 from hotline_desk.services.cases import classification, workflow
 from hotline_desk.services.cases import records as cases
+from hotline_desk.services.cases.events import current_status
 from hotline_desk.services.cases.history import FOLLOWUP_RESULTS, STATES
-from hotline_desk.services.cases.queues import view_shown_to
+from hotline_desk.services.cases.queues import returned_by, view_shown_to
 from hotline_desk.services.cases.steps import ERASURE_LEAVES
 from hotline_desk.services.clock import office_now
 from hotline_desk.services.exchange.import_values import unit_named
@@ -318,8 +319,14 @@ def cmd_propose(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_approve(ctx: Context, args: argparse.Namespace) -> int:
-    return _run_step(ctx, args, lambda s, a, cid, at: workflow.approve(
+    with ctx.db.reader() as session:  # a case a unit returned, given back to that unit: said, as the window asks it
+        back = returned_by(current_status(session, cases.find_case(session, args.number).id))
+        again = back is not None and args.unit and _unit_id(session, args.unit) == back.unit_id
+    code = _run_step(ctx, args, lambda s, a, cid, at: workflow.approve(
         s, a, cid, unit_id=_unit_id(s, args.unit), note=args.note, at=at))
+    if again and back is not None:
+        print(f"注意：{args.unit}已退回过本件（理由：{back.return_reason or '未写'}），现在又交给它办理。")
+    return code
 
 
 def cmd_reject(ctx: Context, args: argparse.Namespace) -> int:

@@ -16,7 +16,7 @@ from hotline_desk.models import Case, CaseEvent, Unit, User
 from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.cases.deadlines import Labelled, step_due, step_flag
 from hotline_desk.services.cases.events import sent_back_among, statuses_for
-from hotline_desk.services.cases.history import FOLLOWUP_RESULTS, CaseStatus
+from hotline_desk.services.cases.history import FOLLOWUP_RESULTS, CaseStatus, DispatchStatus
 from hotline_desk.services.office.calendar import WorkCalendar
 from hotline_desk.services.office.settings import Settings
 from hotline_desk.vocabulary import Action, CaseState, DispatchRole, DispatchState
@@ -94,12 +94,17 @@ class QueueRow(Labelled):
     returned_reason: str = ""
 
 
+def returned_by(status: CaseStatus) -> DispatchStatus | None:
+    """The dispatch a granted 退单 sent back, while the case waits to be dispatched anew (None otherwise)."""
+    if status.state != CaseState.PROPOSED:
+        return None
+    return next((d for d in reversed(status.dispatches)
+                 if d.status == DispatchState.RETURNED and d.round == status.round), None)
+
+
 def _returned(status: CaseStatus, units: dict[int, str]) -> dict[str, Any]:
     """A proposal back from a granted 退单: the unit that returned it, and its reason (empty otherwise)."""
-    if status.state != CaseState.PROPOSED:
-        return {}
-    back = next((d for d in reversed(status.dispatches)
-                 if d.status == DispatchState.RETURNED and d.round == status.round), None)
+    back = returned_by(status)
     if back is None:
         return {}
     return {"returned_from_id": back.unit_id, "returned_from": units.get(back.unit_id, ""),
