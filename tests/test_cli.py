@@ -116,6 +116,20 @@ def test_the_same_call_registered_again_is_registered_with_a_warning(office: Pat
     assert f"已登记工单 {first}" in out and f"可能重复登记；如属重复，请审核员用 case void {second} 作废本件" in out
 
 
+def test_the_same_words_from_a_confidential_callers_number_name_no_case_to_an_operator(
+        office: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An operator, shown 139****4321 and the case's words, typed a number with those words: the duplicate warning
+    named the 保密 case, so 10,000 tries spelt the four hidden digits out. A supervisor is still told."""
+    call = ("case", "register", "--content", "反映单位拖欠工资三个月", "--phone", "13987654321",
+            "--appeal-type", "投诉举报类", "--category", "社会保障—工资薪金", "--coordinate", "已转劳动监察")
+    _, out, _ = run(capsys, office, *call, "--confidential", user="sup1")
+    secret = re.findall(r"RZ\d{4}-\d{5}", out)[0]
+    code, out, _ = run(capsys, office, *call, user="op1")
+    assert code == 0 and secret not in out and "可能重复登记" not in out
+    code, out, _ = run(capsys, office, *call, user="sup1")
+    assert code == 0 and f"已登记工单 {secret}" in out
+
+
 def test_unknown_category_is_explained(office: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, office, "case", "register", "--content", "x", "--appeal-type", "咨询类",
                        "--category", "不存在—分类", user="op1")

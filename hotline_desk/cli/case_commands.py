@@ -15,7 +15,7 @@ from hotline_desk.services.cases import classification, workflow
 from hotline_desk.services.cases import records as cases
 from hotline_desk.services.cases.events import current_status
 from hotline_desk.services.cases.history import FOLLOWUP_RESULTS, STATES
-from hotline_desk.services.cases.queues import returned_by, view_shown_to
+from hotline_desk.services.cases.queues import may_see_confidential, returned_by, view_shown_to
 from hotline_desk.services.cases.steps import ERASURE_LEAVES
 from hotline_desk.services.clock import office_now
 from hotline_desk.services.exchange.import_values import unit_named
@@ -181,7 +181,7 @@ def cmd_register(ctx: Context, args: argparse.Namespace) -> int:
             answer=args.coordinate or "", unit_id=_unit_id(session, args.dispatch),
             assist_unit_ids=[unit_named(session, n).id for n in args.assist],
         )
-        earlier = cases.same_call(session, draft, office_now())
+        earlier = cases.same_call(session, draft, office_now(), private=not may_see_confidential(actor))
         view = cases.register_case(session, actor, draft)
     print(f"已登记工单 {view.number}，当前状态“{view.state_label}”。")
     if earlier is not None:

@@ -655,7 +655,8 @@ class CaseEntryView(QWidget):
         """Whether to go on when this number's call with the same words is registered already this week (saved
         twice by habit, or a draft restored after it was saved); 否, the default, keeps the form as it is."""
         now = self.ctx.clock()
-        earlier = read(self.ctx, lambda s: same_call(s, draft, now))
+        private = not may_see_confidential(self.ctx.actor)
+        earlier = read(self.ctx, lambda s: same_call(s, draft, now, private=private))
         if earlier is None:
             return True
         if confirm(self, "可能重复登记", f"该号码 {earlier.registered_at:%Y-%m-%d %H:%M} 已登记工单 {earlier.number}"

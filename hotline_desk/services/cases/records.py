@@ -412,10 +412,13 @@ def cases_by_phone(session: Session, phone: str, *, exclude_id: int | None = Non
 SAME_CALL_WINDOW = timedelta(days=7)
 
 
-def same_call(session: Session, draft: CaseDraft, now: datetime) -> CaseSummary | None:
+def same_call(session: Session, draft: CaseDraft, now: datetime, *, private: bool = False) -> CaseSummary | None:
     """The case, not voided, registered in the week before this call from the same number with the same 诉求内容
     (spacing and punctuation aside): a call registered twice, saved again by habit or restored from a draft after
-    it was saved. None when there is none, or when the call has no number."""
+    it was saved. None when there is none, or when the call has no number.
+
+    ``private``: for one who may not see a 保密 caller, no 保密 case is named: else a number typed with a 保密 case's
+    words would say whether it is that caller's, and 10,000 tries spell out the four digits the mask hides."""
     phone = stored_phone(draft.phone)
     words = _gist(draft.content)
     if len(phone) < 5 or not words:
@@ -423,7 +426,8 @@ def same_call(session: Session, draft: CaseDraft, now: datetime) -> CaseSummary 
     at = draft.registered_at or now
     candidates = session.scalars(
         select(Case).where(Case.phone == phone, Case.state != CaseState.VOIDED,
-                           Case.registered_at >= at - SAME_CALL_WINDOW)
+                           Case.registered_at >= at - SAME_CALL_WINDOW,
+                           *([Case.confidential.is_(False)] if private else []))
         .order_by(Case.registered_at.desc()).limit(50)).all()
     same = [c for c in candidates if _gist(c.content) == words]
     return _summaries(session, same[:1])[0] if same else None
