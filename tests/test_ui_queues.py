@@ -88,7 +88,7 @@ def test_follow_up_list_shows_whom_to_call_what_they_asked_and_what_the_unit_sai
     assert plain["联系电话"] == "13803750001" and plain["办理结果"] == "已解决"
     assert plain["回复内容"] == "已更换加压泵，四楼以上水压恢复" and "用水困难" in plain["诉求内容"]
     secret = next(r for r in rows if "保密" in r["来电人"])
-    assert secret["来电人"] == "陈**（保密）" and secret["联系电话"] == "139****5678"
+    assert secret["来电人"] == "（保密）" and secret["联系电话"] == "（保密）"  # not even in part, as on a 交办单
     assert secret["诉求内容"] == "举报小区物业私接水管"
 
     supervisor = FollowUpView(context(db, people.supervisor, clock, tmp_path))
@@ -128,7 +128,7 @@ def test_a_confidential_caller_is_masked_for_operators_in_the_case_list_window_a
     with db.session() as s:
         secret = register_case(s, people.operator, draft(s, caller_name="陈淑芬", phone="13912345678",
                                                           confidential=True, content="举报化工厂夜间排污"), clock=clock)
-    for actor, caller, phone in ((people.operator, "陈**（保密）", "139****5678"),
+    for actor, caller, phone in ((people.operator, "（保密）", "（保密）"),
                                  (people.supervisor, "陈淑芬（保密）", "13912345678")):
         listed = CaseListView(context(db, actor, clock, tmp_path / actor.username))
         qtbot.addWidget(listed)
@@ -143,7 +143,7 @@ def test_a_confidential_caller_is_masked_for_operators_in_the_case_list_window_a
         shown = " ".join(label.text() for label in window.findChildren(QLabel))
         assert phone in shown and ("13912345678" in shown) == (actor is people.supervisor)
     log_in_everyone(db, monkeypatch)
-    for user, expected in (("op1", "139****5678"), ("sup1", "13912345678")):
+    for user, expected in (("op1", "（保密）"), ("sup1", "13912345678")):
         assert main(["--db", db.url, "--user", user, "case", "show", secret.number]) == 0
         out = capsys.readouterr().out
         assert expected in out and ("13912345678" in out) == (user == "sup1")
@@ -181,7 +181,7 @@ def test_sorting_the_case_list_by_phone_or_caller_puts_a_confidential_one_last_f
             register_case(s, people.operator, draft(s, phone=phone, content="路灯不亮"), clock=clock)
         register_case(s, people.operator, draft(s, caller_name="陈淑芬", phone="13912345678", confidential=True,
                                                 content="举报化工厂"), clock=clock)
-    for actor, last in ((people.operator, "139****5678"), (people.supervisor, "13912345700")):
+    for actor, last in ((people.operator, "（保密）"), (people.supervisor, "13912345700")):
         listed = CaseListView(context(db, actor, clock, tmp_path / actor.username))
         qtbot.addWidget(listed)
         listed.refresh()
@@ -196,7 +196,7 @@ def test_sorting_the_case_list_by_phone_or_caller_puts_a_confidential_one_last_f
             assert phones == ["13800000000", "13912345600", "13912345678", "13912345700"]
     bare = CaseTableModel(context(db, people.operator, clock, tmp_path / "bare"))  # sorted before any search
     bare.sort(column, Qt.SortOrder.AscendingOrder)
-    assert bare.index(3, column).data() == "139****5678"
+    assert bare.index(3, column).data() == "（保密）"
 
 
 def test_each_unreachable_call_says_which_attempt_it_is_and_the_last_says_it_finishes_the_case(

@@ -33,7 +33,7 @@ from hotline_desk.services.cases import classification
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.case_query import CaseFilter, months_with_cases, search_hint
 from hotline_desk.services.cases.history import STATES
-from hotline_desk.services.cases.queues import view_shown_to
+from hotline_desk.services.cases.queues import confidential_caller, view_shown_to
 from hotline_desk.services.cases.records import case_view, with_assisting
 from hotline_desk.services.exchange.case_export import ExportedCases, export_cases
 from hotline_desk.services.files import save_file
@@ -363,14 +363,14 @@ class CaseDetailDialog(QDialog):
         self.setWindowTitle(f"工单 {view.number} — {view.state_label}")
         while self.fields.rowCount():
             self.fields.removeRow(0)
-        caller = "（保密）" if view.confidential else ""
+        caller = confidential_caller(view.caller_name, view.confidential)
         rows = [
             ("工单编号", f"{view.number}    来源：{view.source_label}"
                       + (f"    上级工单号：{view.upstream_number}" if view.upstream_number else "")
                       + (f"    原台账编号：{view.register_number}" if view.register_number else "")),
             ("来电时间", f"{view.registered_at:%Y-%m-%d %H:%M}    状态：{view.state_label}"
                       + ("    【督办】" if view.supervised else "") + ("    【紧急】" if view.urgent else "")),
-            ("来电人", f"{view.caller_name}{caller}    电话：{view.phone}    地址：{view.address}"),
+            ("来电人", f"{caller}    电话：{view.phone}    地址：{view.address}"),
             ("分类", f"{view.appeal_type}    {view.category}    所属：{view.township}"),
             ("承办单位", with_assisting(view.unit, view.assisting)
              + (f"    办理期限：{view.deadline:%Y-%m-%d %H:%M}" if view.deadline else "")),

@@ -20,7 +20,7 @@ from hotline_desk.services.cases.case_query import (
     search_ids,
     sort_refused,
 )
-from hotline_desk.services.cases.queues import may_see_confidential
+from hotline_desk.services.cases.queues import confidential_caller, may_see_confidential
 from hotline_desk.ui.context import UiContext
 
 if TYPE_CHECKING:
@@ -108,7 +108,7 @@ CASE_COLUMNS: list[tuple[str, str, Callable[[CaseRow], Any]]] = [
     ("source", "来源", lambda r: "上级交办" if r.source == "upper" else "本级"),
     ("state", "状态", lambda r: r.state_label),
     ("title", "标题", lambda r: titled(r)),
-    ("caller", "来电人", lambda r: r.caller + ("（保密）" if r.confidential else "")),
+    ("caller", "来电人", lambda r: confidential_caller(r.caller, r.confidential)),
     ("phone", "联系电话", lambda r: r.phone),
     ("unit", "承办单位", lambda r: r.unit),
     ("category", "问题分类", lambda r: r.category),

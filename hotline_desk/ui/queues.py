@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from hotline_desk.errors import ConflictError, HotlineError
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.batch_approval import BatchApproval, approve_many
-from hotline_desk.services.cases.queues import QueueRow, queue, unreachable_outcome
+from hotline_desk.services.cases.queues import QueueRow, confidential_caller, queue, unreachable_outcome
 from hotline_desk.services.cases.records import with_assisting
 from hotline_desk.services.cases.steps import STEPS
 from hotline_desk.services.clock import short_time
@@ -72,7 +72,7 @@ BASE_COLUMNS: list[Column[QueueRow]] = [
 # What the caller-back needs on the phone: who to call, what they asked, what the unit said.
 CALLER_COLUMNS: list[Column[QueueRow]] = [
     Column("工单编号", lambda r: r.number, 118),
-    Column("来电人", lambda r: r.caller + ("（保密）" if r.confidential else ""), 84),
+    Column("来电人", lambda r: confidential_caller(r.caller, r.confidential), 84),
     Column("联系电话", lambda r: r.phone, 100), Column("承办单位", lambda r: r.unit, 140),  # 人力资源和社会保障局 whole
     Column("办理结果", lambda r: r.reply_result, 70), Column("回复内容", lambda r: r.reply, 170),
     Column("诉求内容", lambda r: r.content, 170),  # with 回访时限 and 上次回访, no sideways scrolling at 1366×768

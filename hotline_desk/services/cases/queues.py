@@ -125,10 +125,19 @@ def may_see_confidential(actor: Actor | None) -> bool:
 
 
 def caller_shown(name: str, phone: str, confidential: bool, viewer: Actor | None) -> tuple[str, str]:
-    """A case's caller and phone as ``viewer`` is shown them: a 保密 case's masked for whoever may not see it."""
+    """A case's caller and phone as ``viewer`` is shown them: a 保密 case's not even in part for whoever may not see
+    it, as a 交办单 and an exported list show them (陈** and 139****5678 gave the surname, the name's length and
+    seven digits: enough to tie the case to the same caller's other calls)."""
     if not confidential or may_see_confidential(viewer):
         return name, phone
-    return mask_name(name), mask_phone(phone)
+    return CONFIDENTIAL if name else "", CONFIDENTIAL if phone else ""
+
+
+def confidential_caller(caller: str, confidential: bool) -> str:
+    """The 来电人 cell of a list: a 保密 case's marked （保密）, once (hidden, the name is that mark already)."""
+    if not confidential or caller == CONFIDENTIAL:
+        return caller
+    return caller + CONFIDENTIAL
 
 
 def view_shown_to(view: CaseView, viewer: Actor | None) -> CaseView:
