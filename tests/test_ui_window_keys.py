@@ -275,3 +275,16 @@ def test_the_tick_box_and_option_button_the_cursor_is_on_are_shaded_and_nothing_
             assert marked.pixelColor(*corner) != unmarked.pixelColor(*corner)
     finally:
         app.setStyleSheet("")
+
+
+def test_tab_leaves_every_list_of_every_page_rather_than_walk_its_cells(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """The 附加分 items' list kept Tab among its cells: a keyboard user could not reach 撤销所选 from a chosen item."""
+    from PySide6.QtWidgets import QAbstractItemView
+
+    window = MainWindow(context(db, people.admin, clock, tmp_path), watch=False)
+    qtbot.addWidget(window)
+    trapping = [f"{key}: {type(table).__name__} {table.objectName()}" for key, view in window.views.items()
+                for table in view.findChildren(QAbstractItemView)
+                if table.tabKeyNavigation() and type(table).__name__ in ("QTableView", "QTableWidget")]
+    assert trapping == []

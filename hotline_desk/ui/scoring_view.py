@@ -131,6 +131,7 @@ class ScoringView(QWidget):
                    if b.removed_at else ""),
         ])
         self.bonus_table = QTableView()
+        self.bonus_table.setTabKeyNavigation(False)  # Tab leaves for 撤销所选; the arrows move in it
         self.bonus_table.setModel(self.bonus_model)
         self.bonus_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.bonus_table.setWordWrap(False)
