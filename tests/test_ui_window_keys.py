@@ -284,6 +284,9 @@ def test_tab_leaves_every_list_of_every_page_rather_than_walk_its_cells(
 
     window = MainWindow(context(db, people.admin, clock, tmp_path), watch=False)
     qtbot.addWidget(window)
+    for key in window.page_keys:  # each page is made when first shown
+        window.show_page(key)
+    assert set(window.views) == set(window.page_keys)
     trapping = [f"{key}: {type(table).__name__} {table.objectName()}" for key, view in window.views.items()
                 for table in view.findChildren(QAbstractItemView)
                 if table.tabKeyNavigation() and type(table).__name__ in ("QTableView", "QTableWidget")]
