@@ -273,6 +273,15 @@ def test_the_tick_box_and_option_button_the_cursor_is_on_are_shaded_and_nothing_
             assert marked.size() == unmarked.size() and entry.urgent.geometry() == place
             corner = (marked.width() - 3, marked.height() // 2)  # right of the label: the box's background
             assert marked.pixelColor(*corner) != unmarked.pixelColor(*corner)
+        # A button with the cursor is framed in the same blue (its own thin line was left out after a dialog closed).
+        entry.content.setFocus()
+        qtbot.waitUntil(entry.content.hasFocus)
+        plain = entry.new_button.grab().toImage()
+        entry.new_button.setFocus()
+        qtbot.waitUntil(entry.new_button.hasFocus)
+        framed = entry.new_button.grab().toImage()
+        edge = (framed.width() // 2, 1)
+        assert framed.pixelColor(*edge).name().upper() == "#2F6FD0" != plain.pixelColor(*edge).name().upper()
     finally:
         app.setStyleSheet("")
 
