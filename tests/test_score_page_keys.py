@@ -99,3 +99,11 @@ def test_ctrl_tab_and_ctrl_page_down_switch_groups_from_inside_the_table(
     assert view.tabs.currentIndex() == 0 and view.tables[0].hasFocus()
     assert view.tables[0].currentIndex().row() == 3  # where the person was
     assert view.bonus_title.text().startswith(f"{view.models[0].rows[3].unit} 附加分")
+
+
+def test_ctrl_tab_switches_groups_from_the_month_box_too(view: ScoringView) -> None:
+    """Ctrl+7 leaves the cursor in the month box, where Ctrl+Tab did nothing though the page names the key."""
+    view.tabs.setCurrentIndex(0)
+    view.month.setFocus()
+    QTest.keyClick(view.month, Qt.Key.Key_Tab, Qt.KeyboardModifier.ControlModifier)
+    assert view.tabs.currentIndex() == 1 and view.tables[1].hasFocus()

@@ -197,6 +197,7 @@ class ScoringView(QWidget):
         offered = read(ctx, lambda s: report_months(s, ctx.clock()))
         self.month.offer(offered.months, offered.newest_with_cases)
         self.month.currentIndexChanged.connect(self.refresh)
+        self._switch_keys()
         self.follower = follow(self, ctx.signals, Change.CASES | Change.BONUS | Change.SETTINGS | Change.BULLETIN,
                                self._changed)  # a bulletin finalised freezes the month's 附加分
         self.refresh()
@@ -207,16 +208,19 @@ class ScoringView(QWidget):
         self.refresh()
 
     def _keys(self, table: QTableView) -> None:
-        """Enter on a row opens its counted cases, as a double-click does; Ctrl+Tab and Ctrl+PgDn (back: Ctrl+Shift+Tab,
-        Ctrl+PgUp) go to the other table from inside this one, where the tab bar would not hear them."""
+        """Enter on a row opens its counted cases, as a double-click does."""
         for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             enter = QShortcut(QKeySequence(key), table)
             enter.setContext(Qt.ShortcutContext.WidgetShortcut)
             enter.activated.connect(lambda t=table: self._enter(t))
+
+    def _switch_keys(self) -> None:
+        """Ctrl+Tab and Ctrl+PgDn (back: Ctrl+Shift+Tab, Ctrl+PgUp) go to the other table from anywhere on the page,
+        as the page says: from the tables only, Ctrl+7 left the cursor in the month box where they did nothing."""
         for keys, step in (("Ctrl+Tab", 1), ("Ctrl+PgDown", 1), ("Ctrl+Shift+Tab", -1), ("Ctrl+Backtab", -1),
                            ("Ctrl+PgUp", -1)):
-            switch = QShortcut(QKeySequence(keys), table)
-            switch.setContext(Qt.ShortcutContext.WidgetShortcut)
+            switch = QShortcut(QKeySequence(keys), self)
+            switch.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             switch.activated.connect(lambda step=step: self._switch_table(step))
 
     def _enter(self, table: QTableView) -> None:
