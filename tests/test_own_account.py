@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
@@ -502,3 +502,20 @@ def test_the_users_page_sends_only_what_was_changed_and_refuses_ones_own_account
     qtbot.addWidget(login)
     shown = [login.user.itemText(i) for i in range(login.user.count())]
     assert "赵 敏（话务员，op1）" in shown and "赵 敏（话务员，sup1）" in shown
+
+
+def test_enter_in_the_new_password_goes_on_to_the_second_box_and_keeps_the_first(
+        qtbot: QtBot, secured: Database, people: People, clock: FakeClock) -> None:
+    """Enter after 新密码 was taken as a mismatch with the empty 再输入一次, and wiped what was typed."""
+    dialog = ChangePasswordDialog(None, secured, people.operator, clock)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.current, "haoma-123")
+    qtbot.keyClicks(dialog.new_password, "xin-mima-9")
+    dialog.new_password.setFocus()
+    qtbot.keyClick(dialog.new_password, Qt.Key.Key_Return)
+    assert dialog.message.text() == "请在“再输入一次”中再输入一遍新密码。" and dialog.isVisible()
+    assert dialog.new_password.text() == "xin-mima-9" and dialog.focusWidget() is dialog.new_again
+    qtbot.keyClicks(dialog.new_again, "xin-mima-9")
+    qtbot.keyClick(dialog.new_again, Qt.Key.Key_Return)
+    assert dialog.result() == QDialog.DialogCode.Accepted

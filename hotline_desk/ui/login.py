@@ -132,6 +132,10 @@ class LoginDialog(_StartDialog):
         self._finish(result)
 
     def _change_first_password(self, username: str) -> None:
+        if self.new_password.text() and not self.new_again.text():  # Enter after the first: on to the second
+            self.message.setText(AGAIN)
+            self.new_again.setFocus()
+            return
         if self.new_password.text() != self.new_again.text():
             self.message.setText("两次输入的新密码不一致。")
             self.new_password.clear()
@@ -164,6 +168,11 @@ class LoginDialog(_StartDialog):
         if self.remembered is not None:
             self.remembered.last_user = result.actor.username
         self.accept()
+
+
+# Enter pressed in 新密码, 再输入一次 still empty: the second box is next, and the first is kept (it was wiped as a
+# mismatch before).
+AGAIN = "请在“再输入一次”中再输入一遍新密码。"
 
 
 class FirstPasswordDialog(_StartDialog):
@@ -201,6 +210,10 @@ class FirstPasswordDialog(_StartDialog):
         self.first.setFocus()
 
     def save(self) -> None:
+        if self.first.text() and not self.second.text():  # Enter after the first: on to the second
+            self.message.setText(AGAIN.replace("新密码", "密码"))
+            self.second.setFocus()
+            return
         if self.first.text() != self.second.text():
             self._refuse("两次输入的密码不一致。")
             return
@@ -258,6 +271,9 @@ class ChangePasswordDialog(QDialog):
         field.setFocus()
 
     def save(self) -> None:
+        if self.new_password.text() and not self.new_again.text():  # Enter after the first: on to the second
+            self._refuse(AGAIN, self.new_again, clear=False)
+            return
         if self.new_password.text() != self.new_again.text():
             self._refuse("两次输入的新密码不一致。", self.new_password)
             return
