@@ -122,6 +122,7 @@ def test_finalising_asks_with_no_as_default_then_freezes_the_page_at_once(
     assert not view.buttons["save"].isEnabled() and not view.buttons["finalize"].isEnabled()
     assert all(not button.isEnabled() for button in view.edit_buttons)
     assert view.buttons["preview"].isEnabled() and view.buttons["print"].isEnabled()  # it can still be printed
+    assert view.focusWidget() is view.buttons["pdf"]  # the keyboard on what a finalised month is for, not lost
     with db.reader() as s:
         assert bulletin.get_draft(s, "2022-07").final
 

@@ -617,6 +617,9 @@ class BulletinView(QWidget):
         if self._preview_note:
             self.status.setText(f"{self.status.text()}　{self._preview_note}")
             self._preview_note = ""
+        if finalize and self.final and self.isVisible():
+            # 定稿 is greyed now: the keyboard goes on to what a finalised month is for, not to the preview
+            self.buttons["pdf"].setFocus(Qt.FocusReason.OtherFocusReason)
         self.built.emit()
 
     def _built(self, result: tuple[str, bytes, str]) -> None:
