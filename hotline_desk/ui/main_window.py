@@ -152,20 +152,10 @@ class MainWindow(QMainWindow):
         if "rejected" in self.page_keys:  # the count shows on the navigation, whichever page is open
             ctx.signals.changed.connect(self._cases_changed)
             self.count_rejected()
-        self.refresh_action = QAction("刷新", self)
-        self.refresh_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Refresh))
-        self.refresh_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        self.refresh_action.triggered.connect(self.refresh_all)
-        self.addAction(self.refresh_action)
-        self.refresh_button.setDefaultAction(self.refresh_action)
-        self.refresh_button.setToolTip("重新读取数据（F5）")
-        self.help_action = QAction("帮助", self)
-        self.help_action.setShortcut(QKeySequence(QKeySequence.StandardKey.HelpContents))
-        self.help_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        self.help_action.triggered.connect(self.show_help)
-        self.addAction(self.help_action)
-        self.help_button.setDefaultAction(self.help_action)
-        self.help_button.setToolTip("快捷键、办理流程与名词、考核评分的算法（F1）")
+        self.refresh_action = self._bar_action(self.refresh_button, "刷新", QKeySequence.StandardKey.Refresh,
+                                               self.refresh_all, "重新读取数据（F5）")
+        self.help_action = self._bar_action(self.help_button, "帮助", QKeySequence.StandardKey.HelpContents,
+                                            self.show_help, "快捷键、办理流程与名词、考核评分的算法（F1）")
         self.watcher = DatabaseWatcher(ctx, self) if watch else None
         if self.watcher is not None:
             self.watcher.reach.connect(self.show_reach)
@@ -372,6 +362,18 @@ class MainWindow(QMainWindow):
             item.setText(f"被驳回（{count}）" if count else "被驳回")
             item.setForeground(QColor(OVERDUE_COLOUR) if count else self.nav.palette().text().color())
         return count
+
+    def _bar_action(self, button: QToolButton, text: str, key: QKeySequence.StandardKey, slot: Callable[[], Any],
+                    tip: str) -> QAction:
+        """A status bar button's action, its key heard anywhere in the window."""
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(key))
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        button.setDefaultAction(action)
+        button.setToolTip(tip)
+        return action
 
     def show_help(self) -> None:
         labels = {key: label for key, label, _need in PAGES}
