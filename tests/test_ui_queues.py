@@ -490,6 +490,7 @@ def test_a_duplicate_proposal_is_voided_from_the_approval_list(qtbot: QtBot, db:
     with db.reader() as s:
         assert case_view(s, again.id).state_label == "已作废" and case_view(s, first.id).state_label == "拟交办"
     assert [r.number for r in view.proposals.all_rows] == [first.number]
+    assert view.proposals.notice.text().startswith(f"已作废：{again.number}")
 
 
 def test_an_empty_queue_says_so_under_its_usual_headers(qtbot: QtBot, db: Database, people: People,

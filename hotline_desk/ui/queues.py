@@ -612,10 +612,14 @@ class ApprovalView(QueueTabs):
 
 def void_each(table: QueueTable, rows: list[QueueRow]) -> None:
     """作废 each chosen case, its reason asked case by case (重复登记 of which case); the list is read again after."""
+    done = []
     for row in rows:
         if not perform(table, table.ctx, row.id, Action.VOID, expected_version=row.version):
             break
+        done.append(row.number)
     table.refresh()
+    if done:  # the list's own line says it, in place of what the last action there said
+        table.tell(f"已作废：{'、'.join(done)}（不计入统计和考核，可在工单详情中撤销作废）。")
 
 
 class RejectedView(QueueTable):
