@@ -454,6 +454,9 @@ def typed_moment(editor: QDateTimeEdit, default: object) -> datetime:
     return moment.replace(second=0, microsecond=0)
 
 
+MISSING = "请填写："  # an ActionDialog's message naming the required fields left empty
+
+
 class ActionDialog(GuardedDialog):
     """A small form for one action (reason, reply text, days …); returns the values typed. Closing it with
     something typed asks first."""
@@ -477,6 +480,8 @@ class ActionDialog(GuardedDialog):
             form.addRow(spec.label + ("*" if spec.required else ""), editor)
             if isinstance(editor, SearchCombo):  # a name put right takes its red message away
                 editor.currentTextChanged.connect(self._fault_mended)  # a method: no closure keeps the dialog
+            elif spec.required and isinstance(editor, QPlainTextEdit | QLineEdit):
+                editor.textChanged.connect(self._missing_filled)  # 请填写：意见 went on showing over the reason typed
         layout.addLayout(form)
         self.error = QLabel()
         self.error.setWordWrap(True)
@@ -572,6 +577,15 @@ class ActionDialog(GuardedDialog):
         if self.error.text() and self.editors.get(key) is self.sender() and not self._field_fault(key):
             self.error.clear()
 
+    def _missing_filled(self) -> None:
+        """A 请填写 message follows what is still missing as the fields are filled (gone when nothing is)."""
+        if not self.error.text().startswith(MISSING):
+            return
+        fault = self._fault()
+        still = fault[1] if fault is not None and fault[1].startswith(MISSING) else ""
+        if still != self.error.text():
+            self.error.setText(still)
+
     def _say_fault(self, key: str, message: str) -> None:
         self.error.setText(message)
         self.error.setProperty("field", key)
@@ -614,7 +628,7 @@ class ActionDialog(GuardedDialog):
         values = self.values()
         missing = [s for s in self.fields if s.required and values.get(s.key) in (None, "")]
         if missing:
-            return missing[0].key, f"请填写：{'、'.join(s.label for s in missing)}"
+            return missing[0].key, f"{MISSING}{'、'.join(s.label for s in missing)}"
         return None
 
     def set_value(self, key: str, value: Any) -> None:
