@@ -292,7 +292,7 @@ def follow_up(session: Session, actor: Actor, case_id: int, result: str, note: s
               expected_version: int | None = None, final: bool = False) -> CaseView:
     """回访: record the citizen's satisfaction; unreachable too often (or ``final``: a case with no number to call)
     finishes the case as 未回访. A 保密 case is called back by whoever may see its caller: a result recorded by
-    someone shown only 陈** and 139****5678 could not have come from a call."""
+    someone shown only （保密） could not have come from a call."""
     if _calls_back_hidden(session, actor, case_id):
         case = session.get(Case, case_id)
         assert case is not None
