@@ -76,7 +76,7 @@ FOCUS_STYLE = (
     " QCheckBox:focus, QRadioButton:focus { background: #D6E4F8; border-color: #2F6FD0; }"
 )
 # A button with the cursor: the style's own mark is a thin line that a closing dialog's repaint often leaves out.
-BUTTON_FOCUS_STYLE = " QPushButton:focus { border: 2px solid #2F6FD0; border-radius: 3px; padding: 3px 9px; }"
+BUTTON_FOCUS_STYLE = " QPushButton:focus { border: 2px solid #2F6FD0; border-radius: 3px; padding: 2px 4px; }"
 
 
 def install_look(app: QApplication) -> None:
