@@ -116,6 +116,31 @@ def test_a_confidential_case_is_called_back_by_a_supervisor_not_by_an_operator_s
         assert case_view(s, secret).state == "finished"
 
 
+def test_a_satisfaction_is_recorded_case_by_case_and_a_confidential_one_refused_before_it_is_asked(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three rows chosen, one 是 gave them all 满意, calls or not; an operator was asked to confirm 满意 on a 保密 case
+    and refused only after."""
+    with db.session() as s:
+        first, second = _replied(s, people, clock), _replied(s, people, clock)
+        secret = _replied(s, people, clock, caller_name="陈淑芬", phone="13912345678", confidential=True)
+        numbers = {i: case_view(s, i).number for i in (first, second, secret)}
+    messages = Messages().install(monkeypatch)
+    view = FollowUpView(context(db, people.operator, clock, tmp_path))
+    shown_active(qtbot, view)
+    view.pending.table.selectAll()
+    view.pending.findChild(QPushButton, "satisfied").click()
+    assert messages.texts("question") == []
+    assert view.pending.notice.text().startswith("“满意”请逐件登记：每件工单打一次回访电话，记一次结果（选了 3 件）")
+    view.pending.select_number(numbers[secret])
+    view.pending.findChild(QPushButton, "satisfied").click()
+    assert messages.texts("question") == []
+    assert view.pending.notice.text() == (f"{numbers[secret]}是保密工单：来电人和联系电话只有审核员、管理员可见，"
+                                          "回访请由审核员进行。")
+    with db.reader() as s:
+        assert {case_view(s, i).state for i in (first, second, secret)} == {"pending_followup"}
+
+
 def test_a_confidential_caller_is_masked_for_operators_in_the_case_list_window_and_command_line_too(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from hotline_desk.errors import ConflictError, HotlineError
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.batch_approval import BatchApproval, approve_many
-from hotline_desk.services.cases.queues import QueueRow, confidential_caller, queue, unreachable_outcome
+from hotline_desk.services.cases.queues import CONFIDENTIAL, QueueRow, confidential_caller, queue, unreachable_outcome
 from hotline_desk.services.cases.records import with_assisting
 from hotline_desk.services.cases.steps import STEPS
 from hotline_desk.services.clock import short_time
@@ -802,6 +802,15 @@ class FollowUpView(QueueTabs):
 
     def record(self, rows: list[QueueRow], code: str) -> None:
         result = dict((c, label) for label, c in self.RESULTS)[code]
+        if len(rows) > 1 and code != "unreachable":  # one 是 gave three cases 满意: each is a call of its own
+            self.pending.tell(f"“{result}”请逐件登记：每件工单打一次回访电话，记一次结果（选了 {len(rows)} 件）。"
+                              "未接通可以一并登记。", warn=True)
+            return
+        hidden = [r.number for r in rows if r.confidential and r.caller == CONFIDENTIAL]
+        if hidden:  # said before anything is asked: the refusal came only after 是
+            self.pending.tell(f"{'、'.join(hidden)}是保密工单：来电人和联系电话只有审核员、管理员可见，回访请由审核员进行。",
+                              warn=True)
+            return
         note: dict[str, Any] | None = {"note": ""}
         if code == "dissatisfied":  # the note is asked for, and the dialog names the case: that is the confirmation
             note = ask(self, f"回访结果“不满意”：{_numbers(rows)}", [FieldSpec("note", "群众意见", "text",
