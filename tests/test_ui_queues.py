@@ -1246,3 +1246,16 @@ def test_proposing_again_after_a_rejection_names_an_assisting_unit_checked_as_at
         proposal = queue(s, "approval", clock.now)[0]
     assert again.state == "proposed" and again.events[-1].details == "拟交：城市管理局（主办），协办：自来水公司"
     assert (proposal.unit, proposal.assisting) == ("城市管理局", "自来水公司")  # what the supervisor will approve
+
+
+def test_a_case_just_called_without_an_answer_goes_after_those_not_yet_called(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """After 未接通 the case stayed on top of 待回访 and was called again at once: three in a minute finished it."""
+    with db.session() as s:
+        tried, fresh = _replied(s, people, clock), _replied(s, people, clock)
+    with db.reader() as s:
+        assert [r.id for r in queue(s, "followup", clock())] == [tried, fresh]  # by their limits
+    with db.session() as s:
+        wf.follow_up(s, people.operator, tried, "unreachable", clock=clock)
+    with db.reader() as s:
+        assert [r.id for r in queue(s, "followup", clock())] == [fresh, tried]

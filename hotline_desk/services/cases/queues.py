@@ -255,5 +255,8 @@ def queue(session: Session, name: str, now: datetime, *, requests_only: bool = F
     # An urgent proposal (a gas smell) is dispatched before a 临期 streetlight; elsewhere urgency orders cases as
     # pressing by their limits.
     first = name == "approval"
-    rows.sort(key=lambda r: (not (first and r.urgent), order[r.flag], not r.urgent, r.due or datetime.max))
+    # 回访: a case just called without an answer goes after those not yet called (it stayed on top, and was called
+    # again at once: three 未接通 in a minute finished it as 未回访); the longest unanswered comes first among them.
+    tried = (lambda r: r.last_followup_at or datetime.min) if name == "followup" else (lambda _r: datetime.min)
+    rows.sort(key=lambda r: (not (first and r.urgent), order[r.flag], tried(r), not r.urgent, r.due or datetime.max))
     return rows
