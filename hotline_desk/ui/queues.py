@@ -855,8 +855,10 @@ class FollowUpView(QueueTabs):
         grounds = "\n".join(f"{r.number}  群众意见：{_short(r.followup_note or '未写')}\n"
                             f"    单位回复：{_short(r.reply or '无')}"
                             for r in rows[:3]) + (f"\n……共 {len(rows)} 件" if len(rows) > 3 else "")
+        then = ("工单回到该单位重新办理，单位再次回复前不算办结（本月考核的办结率随之计算），回复后再回访。" if at_fault
+                else "工单办结；这一件不计入该单位本月考核的满意率（考核表中的“甄别免计”）。")
         ask(self, f"甄别：{_numbers(rows)}", [FieldSpec("note", "甄别意见", "text", required=True)],
-            intro=f"甄别结论：{verdict}\n{grounds}",
+            intro=f"甄别结论：{verdict}\n{then}\n{grounds}",
             then=lambda values: self.reviews.run(
                 rows, lambda s, r: wf.review(s, self.ctx.actor, r.id, at_fault, values["note"], clock=self.ctx.clock),
                 f"已甄别（{verdict}）：{_numbers(rows)}。"))
