@@ -74,19 +74,17 @@ def _score_columns() -> list[Column[UnitScore]]:
 def _name_columns(model: RowsModel[UnitScore], table: ScoreTable, rules: ScoringRules, terms: list[Term]) -> None:
     """The rate and 附加分 columns headed as the office's rules name them (签收率 for 响应率), as the table was taken:
     a finalised month's with the names it was frozen with; each header's tooltip says how the column is worked out
-    (``terms``: the rules' own words, see ``guide.rule_terms``)."""
+    under the rules now (``terms``: the rules' own words, by their keys; see ``guide.rule_terms``)."""
     keys = [c.key for c in rules.columns]
     named = dict(zip(keys, table.columns, strict=True)) if len(keys) == len(table.columns) else \
         {c.key: c.label for c in rules.columns}
-    meant = dict(zip(keys, (t.meaning for t in terms), strict=False))
+    meant = {t.key: f"按现行考核规则：{t.meaning}" for t in terms}
     for index, key in RATE_COLUMNS.items():
         model.columns[index].header = named.get(key, model.columns[index].header)
-        model.columns[index].tip = f"按现行考核规则：{meant[key]}" if key in meant else ""
+        model.columns[index].tip = meant.get(key, "")
     model.columns[BONUS_COLUMN].header = table.bonus_label
-    others = {t.word: t.meaning for t in terms[len(keys):]}
-    model.columns[BONUS_COLUMN].tip = f"按现行考核规则：{others.get(rules.bonus_label, '')}"
-    model.columns[BONUS_COLUMN + 1].tip = f"按现行考核规则：{others.get('合计', '')}"
-    model.columns[2].tip = others.get("计入考核的工单", "")
+    for index, key in ((BONUS_COLUMN, "bonus"), (BONUS_COLUMN + 1, "total"), (2, "counted")):
+        model.columns[index].tip = meant[key]
     model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(model.columns) - 1)
 
 

@@ -18,6 +18,7 @@ from hotline_desk.services.reporting.rules import RateColumn, ScoringRules, load
 class Term:
     word: str
     meaning: str
+    key: str = ""  # a score column's: a rate's key (finish, response, satisfaction), bonus, total or counted
 
 
 def workflow_terms(session: Session) -> list[Term]:
@@ -63,15 +64,15 @@ def score_terms(session: Session) -> list[Term]:
 
 def rule_terms(rules: ScoringRules, sign_hours: int) -> list[Term]:
     counted = "本级和上级交办的工单" if rules.sources == "all" else "本级工单（上级交办的不计）"
-    terms = [Term(column.label, _rate_words(column, rules, sign_hours)) for column in rules.columns]
+    terms = [Term(column.label, _rate_words(column, rules, sign_hours), column.key) for column in rules.columns]
     floor = f"，不低于 {rules.bonus_min} 分" if rules.bonus_min else ""
     terms += [
         Term(rules.bonus_label, f"基础分 {rules.bonus_base} 分，审核员按月加减并写明原因，合计后不超过 "
-                                f"{rules.bonus_max} 分{floor}。"),
-        Term("合计", f"以上各项得分（各自四舍五入到{_places(rules.decimals)}）相加，按合计排名。"),
+                                f"{rules.bonus_max} 分{floor}。", "bonus"),
+        Term("合计", f"以上各项得分（各自四舍五入到{_places(rules.decimals)}）相加，按合计排名。", "total"),
         Term("计入考核的工单", f"当月登记、截至统计截止时间交办给该单位（作为主办单位）的{counted}；协办单位不计。"
                          "本月没有交办工单的单位，各项按规则得满分；某项的分母为 0 时（例如没有一件有回访结果），"
-                         "该项也得满分。"),
+                         "该项也得满分。", "counted"),
     ]
     return terms
 
