@@ -107,7 +107,7 @@ CASE_COLUMNS: list[tuple[str, str, Callable[[CaseRow], Any]]] = [
     ("registered_at", "来电时间", lambda r: r.registered_at),
     ("source", "来源", lambda r: "上级交办" if r.source == "upper" else "本级"),
     ("state", "状态", lambda r: r.state_label),
-    ("title", "标题", lambda r: titled(r)),
+    ("title", "标题", titled),
     ("caller", "来电人", lambda r: confidential_caller(r.caller, r.confidential)),
     ("phone", "联系电话", lambda r: r.phone),
     ("unit", "承办单位", lambda r: r.unit),

@@ -30,7 +30,14 @@ from sqlalchemy.orm import Session
 from hotline_desk.errors import ConflictError, HotlineError
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.batch_approval import BatchApproval, approve_many
-from hotline_desk.services.cases.queues import CONFIDENTIAL, QueueRow, confidential_caller, queue, unreachable_outcome
+from hotline_desk.services.cases.queues import (
+    CALLBACK_BY_SUPERVISOR,
+    QueueRow,
+    confidential_caller,
+    may_call_back,
+    queue,
+    unreachable_outcome,
+)
 from hotline_desk.services.cases.records import with_assisting
 from hotline_desk.services.cases.steps import STEPS
 from hotline_desk.services.clock import short_time
@@ -806,10 +813,9 @@ class FollowUpView(QueueTabs):
             self.pending.tell(f"“{result}”请逐件登记：每件工单打一次回访电话，记一次结果（选了 {len(rows)} 件）。"
                               "未接通可以一并登记。", warn=True)
             return
-        hidden = [r.number for r in rows if r.confidential and r.caller == CONFIDENTIAL]
+        hidden = [r.number for r in rows if not may_call_back(self.ctx.actor, r.confidential)]
         if hidden:  # said before anything is asked: the refusal came only after 是
-            self.pending.tell(f"{'、'.join(hidden)}是保密工单：来电人和联系电话只有审核员、管理员可见，回访请由审核员进行。",
-                              warn=True)
+            self.pending.tell(f"{'、'.join(hidden)}{CALLBACK_BY_SUPERVISOR}", warn=True)
             return
         note: dict[str, Any] | None = {"note": ""}
         if code == "dissatisfied":  # the note is asked for, and the dialog names the case: that is the confirmation

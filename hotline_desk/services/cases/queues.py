@@ -124,6 +124,15 @@ def may_see_confidential(actor: Actor | None) -> bool:
     return actor is not None and actor.can("review")
 
 
+# Why a 保密 case's callback is not for one who may not see its caller: shown only （保密）, they could not call.
+CALLBACK_BY_SUPERVISOR = "是保密工单：来电人和联系电话只有审核员、管理员可见，回访请由审核员进行。"
+
+
+def may_call_back(actor: Actor | None, confidential: bool) -> bool:
+    """Whether ``actor`` may record a case's 回访: a 保密 one only who may see its caller."""
+    return not confidential or may_see_confidential(actor)
+
+
 def caller_shown(name: str, phone: str, confidential: bool, viewer: Actor | None) -> tuple[str, str]:
     """A case's caller and phone as ``viewer`` is shown them: a 保密 case's not even in part for whoever may not see
     it, as a 交办单 and an exported list show them (陈** and 139****5678 gave the surname, the name's length and

@@ -27,7 +27,7 @@ from hotline_desk.services.cases import classification, search_index
 from hotline_desk.services.cases.actions import Offer, available_actions
 from hotline_desk.services.cases.events import append_event, current_status
 from hotline_desk.services.cases.history import CaseStatus
-from hotline_desk.services.cases.queues import may_see_confidential
+from hotline_desk.services.cases.queues import CALLBACK_BY_SUPERVISOR, may_call_back, may_see_confidential
 from hotline_desk.services.cases.records import CaseView, case_view, phone_problem, township_problem
 from hotline_desk.services.cases.step_runner import (
     CORRECTIONS,
@@ -118,7 +118,7 @@ def offers(session: Session, actor: Actor, case_id: int, *, clock: Clock = offic
 
 def _calls_back_hidden(session: Session, actor: Actor, case_id: int) -> bool:
     case = session.get(Case, case_id)
-    return case is not None and case.confidential and not may_see_confidential(actor)
+    return case is not None and not may_call_back(actor, case.confidential)
 
 
 def take(session: Session, actor: Actor, case_id: int, action: Action, payload: Any, *, clock: Clock = office_now,
@@ -296,8 +296,7 @@ def follow_up(session: Session, actor: Actor, case_id: int, result: str, note: s
     if _calls_back_hidden(session, actor, case_id):
         case = session.get(Case, case_id)
         assert case is not None
-        raise PermissionDenied(f"工单{case.number}是保密工单：来电人和联系电话只有审核员、管理员可见，"
-                               "回访请由审核员进行。")
+        raise PermissionDenied(f"工单{case.number}{CALLBACK_BY_SUPERVISOR}")
     return take(session, actor, case_id, Action.FOLLOWUP, FollowUp(result, note, final_unreachable=final),
                 clock=clock, at=at, batch_id=batch_id, expected_version=expected_version)
 
