@@ -784,7 +784,7 @@ class FollowUpView(QueueTabs):
             Column("上次回访", lambda r: f"{r.last_result}×{r.unreachable}" if r.unreachable > 1 else r.last_result,
                    70),
         ], base=False, empty="暂无待回访的工单",
-            hint="选中工单，按群众的回答点结果；保密工单的来电人只有审核员和管理员可见。")
+            hint="选中一件工单，按群众的回答点结果（逐件登记，未接通可多选）；保密工单由审核员回访。")
         for label, code in self.RESULTS:
             self.pending.add_button(label, self._recorder(code), code, action="followup")
         # What the ruling rests on comes first, so that it is on screen at 1366×768: the citizen's words, then the
