@@ -241,6 +241,7 @@ def test_each_unreachable_call_says_which_attempt_it_is_and_the_last_says_it_fin
     unreachable = view.pending.findChild(QPushButton, "unreachable")
     for attempt in (1, 2, 3):
         view.pending.select_number(number)
+        called_at = clock()
         qtbot.mouseClick(unreachable, Qt.MouseButton.LeftButton)
         asked, told = messages.texts("question")[-1], view.pending.notice.text()
         assert f"第 {attempt} 次未接通" in asked
@@ -253,7 +254,8 @@ def test_each_unreachable_call_says_which_attempt_it_is_and_the_last_says_it_fin
             assert told.startswith(f"已记录回访结果“未接通”：{number}（第 3 次，已办结，记为“未回访”）")
         if attempt == 2:
             rows = [_cells(view.pending.model, i) for i in range(view.pending.model.rowCount())]
-            assert {r["工单编号"]: r["上次回访"] for r in rows}[number] == "未接通×2"
+            # how many times, and when last: the next call is not made a minute after the last
+            assert {r["工单编号"]: r["上次回访"] for r in rows}[number] == f"未接通×2 {called_at:%m-%d %H:%M}"
         clock.advance(hours=2)
     view.pending.select_number(nameless)
     qtbot.mouseClick(unreachable, Qt.MouseButton.LeftButton)
@@ -1095,7 +1097,8 @@ def test_a_result_recorded_meanwhile_at_another_station_is_named_with_who_when_a
                                 "没有保存任何更改；列表已按现状刷新，请核对后再操作。"]
     assert view.pending.notice.text() == f"未完成，没有保存任何更改：工单{numbers[0]}已被王芳于09:00回访（满意）。"
     rows = [_cells(view.pending.model, i) for i in range(view.pending.model.rowCount())]
-    assert [(r["工单编号"], r["上次回访"]) for r in rows] == [(numbers[1], "未接通")]  # the list as it now stands
+    called = clock() - timedelta(minutes=10)
+    assert [(r["工单编号"], r["上次回访"]) for r in rows] == [(numbers[1], f"未接通 {called:%m-%d %H:%M}")]
 
     basic = view.pending.findChild(QPushButton, "basic")
     view.pending.select_number(numbers[1])

@@ -771,6 +771,14 @@ def _outcomes(rows: Sequence[QueueRow], limit: int) -> str:
     return "、".join(said) + (f" 等 {len(rows)} 件" if len(rows) > 3 else "")
 
 
+def _last_call(row: QueueRow) -> str:
+    """The last callback: 未接通 with how many times and when, so the next call is not made a minute after it."""
+    if not row.unreachable or row.last_followup_at is None:
+        return row.last_result
+    times = f"×{row.unreachable}" if row.unreachable > 1 else ""
+    return f"{row.last_result}{times} {row.last_followup_at:%m-%d %H:%M}"
+
+
 class FollowUpView(QueueTabs):
     """回访: who to call and what they were told, one button per result; 甄别 with the citizen's words and the reply."""
 
@@ -781,8 +789,7 @@ class FollowUpView(QueueTabs):
         self.ctx = ctx
         self.pending = QueueTable(ctx, "followup", [
             *CALLER_COLUMNS, due_column("回访时限", ctx),
-            Column("上次回访", lambda r: f"{r.last_result}×{r.unreachable}" if r.unreachable > 1 else r.last_result,
-                   70),
+            Column("上次回访", _last_call, 130),
         ], base=False, empty="暂无待回访的工单",
             hint="选中一件工单，按群众的回答点结果（逐件登记，未接通可多选）；保密工单由审核员回访。")
         for label, code in self.RESULTS:
