@@ -787,16 +787,18 @@ class FollowUpView(QueueTabs):
     def __init__(self, ctx: UiContext) -> None:
         super().__init__()
         self.ctx = ctx
+        number, caller, phone, unit, result, reply, content = CALLER_COLUMNS
+        # Whom to call and when they were last tried, side by side; the words give way to the time of the last call.
         self.pending = QueueTable(ctx, "followup", [
-            *CALLER_COLUMNS, due_column("回访时限", ctx),
-            Column("上次回访", _last_call, 130),
+            number, caller, phone, Column("上次回访", _last_call, 124), unit, result,
+            Column(reply.header, reply.value, 140), Column(content.header, content.value, 140),
+            due_column("回访时限", ctx),
         ], base=False, empty="暂无待回访的工单",
             hint="选中一件工单，按群众的回答点结果（逐件登记，未接通可多选）；保密工单由审核员回访。")
         for label, code in self.RESULTS:
             self.pending.add_button(label, self._recorder(code), code, action="followup")
         # What the ruling rests on comes first, so that it is on screen at 1366×768: the citizen's words, then the
         # unit's reply and the request; the caller's name and phone last.
-        number, caller, phone, _unit, result, reply, content = CALLER_COLUMNS
         self.reviews = QueueTable(ctx, "review", [
             number, Column("承办单位", lambda r: r.unit, 150), Column("回访结果", lambda r: r.last_result, 70),
             Column("群众意见", lambda r: r.followup_note, 180), result, Column(reply.header, reply.value, 150),
