@@ -3,7 +3,7 @@ the steps that stand apart (作废, 撤销回访结果) keep the history whole a
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import openpyxl
@@ -151,6 +151,25 @@ def test_a_follow_up_result_can_be_taken_back_within_minutes(db: Database, peopl
         assert consistency_problems(s) == [] and audit.verify(s).ok
     with db.session() as s:
         wf.follow_up(s, people.operator, case_id, "basic", clock=clock)
+    clock.advance(minutes=11)
+    with pytest.raises(TransitionError, match="超过10分钟"), db.session() as s:
+        wf.undo_followup(s, people.operator, case_id, clock=clock)
+
+
+def test_a_result_entered_with_an_earlier_time_can_be_taken_back_for_minutes_after_it_was_entered(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """A call at 09:00 noted at 15:00 was refused 已超过10分钟 the moment it was entered: the wrong 不满意 stayed."""
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s, handling="coordinate", answer="已答复"), clock=clock).id
+    called = clock()
+    clock.advance(hours=6)
+    with db.session() as s:
+        wf.follow_up(s, people.operator, case_id, "dissatisfied", "错登", clock=clock, at=called + timedelta(minutes=5))
+    clock.advance(minutes=9)
+    with db.session() as s:
+        assert wf.undo_followup(s, people.operator, case_id, "登记错了", clock=clock).state_label == "待回访"
+    with db.session() as s:
+        wf.follow_up(s, people.operator, case_id, "satisfied", clock=clock)
     clock.advance(minutes=11)
     with pytest.raises(TransitionError, match="超过10分钟"), db.session() as s:
         wf.undo_followup(s, people.operator, case_id, clock=clock)

@@ -34,7 +34,7 @@ from hotline_desk.vocabulary import OPEN_DISPATCH_STATES, CaseState
 def load_records(session: Session, case_id: int) -> list[EventRecord]:
     rows = session.execute(
         select(CaseEvent.seq, CaseEvent.kind, CaseEvent.at, CaseEvent.actor_id, CaseEvent.unit_id,
-               CaseEvent.data, CaseEvent.note)
+               CaseEvent.data, CaseEvent.note, CaseEvent.recorded_at)
         .where(CaseEvent.case_id == case_id)
         .order_by(CaseEvent.seq)
     ).all()
@@ -85,7 +85,8 @@ def append_event(
         refuse_half_imported(session, case, batch_id)
     seq = (status.last_seq if status else 0) + 1
     payload = data or {}
-    record = EventRecord(seq=seq, kind=kind, at=at, actor_id=actor_id, unit_id=unit_id, data=payload, note=note)
+    record = EventRecord(seq=seq, kind=kind, at=at, actor_id=actor_id, unit_id=unit_id, data=payload, note=note,
+                         recorded_at=recorded_at)
     new_status = apply_event(status, record)
     data_text = json.dumps(payload, ensure_ascii=False, default=str)
     session.add(CaseEvent(

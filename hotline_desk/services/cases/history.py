@@ -56,6 +56,7 @@ class EventRecord:
     unit_id: int | None = None
     data: dict[str, Any] = field(default_factory=dict)
     note: str = ""
+    recorded_at: datetime | None = None  # when it was entered, where that matters (a step dated earlier is 补录)
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,7 @@ class FollowUpStatus:
     reviewed_at: datetime | None = None
     reviewed_by: int | None = None
     note: str = ""
+    recorded_at: datetime | None = None  # when the result was entered: the minutes to undo it count from then
 
 
 @dataclass(frozen=True)
@@ -225,7 +227,7 @@ def _on_followup(status: CaseStatus, ev: EventRecord) -> CaseStatus:
     main = status.main_dispatch if status.handling == Handling.DISPATCH else None
     entry = FollowUpStatus(
         position=len(status.followups) + 1, at=ev.at, by_id=ev.actor_id, result=result,
-        unit_id=main.unit_id if main else None, final=final, note=ev.note,
+        unit_id=main.unit_id if main else None, final=final, note=ev.note, recorded_at=ev.recorded_at,
     )
     before = replace(status, before_followup=None)
     status = replace(status, followups=(*status.followups, entry), before_followup=before)
@@ -405,6 +407,6 @@ def replay(events: Iterable[EventRecord], as_of: datetime | None = None) -> Case
 
 
 def record_from_row(seq: int, kind: str, at: datetime, actor_id: int | None, unit_id: int | None,
-                    data: str, note: str) -> EventRecord:
+                    data: str, note: str, recorded_at: datetime | None = None) -> EventRecord:
     return EventRecord(seq=seq, kind=kind, at=at, actor_id=actor_id, unit_id=unit_id,
-                       data=json.loads(data) if data else {}, note=note)
+                       data=json.loads(data) if data else {}, note=note, recorded_at=recorded_at)

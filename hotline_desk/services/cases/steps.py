@@ -688,7 +688,8 @@ def _undo_gates(ctx: StepContext, status: CaseStatus, actor: Actor, p: UndoFollo
     if last.by_id != actor.id and not actor.can(Action.REVIEW):
         return [Problem("只能撤销自己登记的回访结果。", Gate.STATE)]
     minutes = ctx.limits.undo_minutes
-    if ctx.now - last.at > timedelta(minutes=minutes):
+    # From when it was entered: a result dated earlier (a call noted afterwards, ``--at``) is as fresh a mistake.
+    if ctx.now - (last.recorded_at or last.at) > timedelta(minutes=minutes):
         return [Problem(f"回访结果登记已超过{minutes}分钟，不能撤销。", Gate.STATE)]
     return []
 
