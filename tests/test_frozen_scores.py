@@ -75,7 +75,8 @@ def test_scores_and_stats_of_a_finalised_month_are_the_frozen_ones_and_name_what
     assert code == 0, err
     assert out.splitlines()[0] == f"统计截止：2022-08-01 00:00 · {FINAL}"
     assert "交办处理 1 件，已办结 0 件" in out  # frozen: the case was still with the unit
-    assert ("定稿后该月又有改动（补录、更正办理步骤或分类、作废）：按现在的数据，交办处理已办结 1（定稿 0）、"
+    assert ("定稿后该月又有改动（补录、更正办理步骤或分类、作废或修改考核规则）："
+            "按现在的数据，交办处理已办结 1（定稿 0）、"
             "交办处理办结率 100%（定稿 0%）、交办处理回访 1（定稿 0）、交办处理满意 1（定稿 0）、"
             "交办处理满意率 100%（定稿 —）。") in out
     code, out, err = cli_run(capsys, db, "stats", "--month", "2022-07", "--as-of", "2022-08-01 00:00", user="sup1")
@@ -211,7 +212,8 @@ def test_a_changed_table_entry_is_named_with_both_counts(db: Database) -> None:
     frozen = replace(base, hot_topics=topics(("疫情防控", 505), ("物业管理", 66)))
     live = replace(base, hot_topics=topics(("疫情防控", 504), ("物业管理", 67)))
     assert statistics_drift(frozen, live) == (
-        "定稿后该月又有改动（补录、更正办理步骤或分类、作废）：按现在的数据，热点问题“疫情防控” 504（定稿 505）、"
+        "定稿后该月又有改动（补录、更正办理步骤或分类、作废或修改考核规则）："
+        "按现在的数据，热点问题“疫情防控” 504（定稿 505）、"
         "热点问题“物业管理” 67（定稿 66）。这里显示的是定稿的数字，与已印发的简报一致。")
 
 

@@ -202,7 +202,7 @@ def statistics_drift(frozen: MonthStatistics, live: MonthStatistics) -> str:
                                   ranked=name == "热点问题")
     if not changed:
         return ""
-    return ("定稿后该月又有改动（补录、更正办理步骤或分类、作废）：按现在的数据，" + "、".join(changed)
+    return ("定稿后该月又有改动（补录、更正办理步骤或分类、作废或修改考核规则）：按现在的数据，" + "、".join(changed)
             + "。这里显示的是定稿的数字，与已印发的简报一致。")
 
 
