@@ -109,4 +109,4 @@ def test_an_export_showing_names_and_phones_is_readable_by_its_user_only(
     os.umask(umask)
     assert stat.S_IMODE(masked.stat().st_mode) == 0o666 & ~umask  # a masked list is made as any file is
     sheet = openpyxl.load_workbook(over).active
-    assert "刘先生" in [row[4] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert "刘先生" in [row[5] for row in sheet.iter_rows(min_row=2, values_only=True)]

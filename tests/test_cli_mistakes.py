@@ -101,7 +101,7 @@ def test_a_landline_keeps_most_of_its_digits_hidden(office: Database, people: Pe
         register_case(s, people.operator, draft(s, phone="0375-6234567"), clock=clock)
     out = tmp_path / "cases.xlsx"
     assert run(capsys, office, "export-cases", "--month", "2022-07", "--out", str(out), user="sup1")[0] == 0
-    phones = [row[5] for row in openpyxl.load_workbook(out).active.iter_rows(min_row=2, values_only=True)]
+    phones = [row[6] for row in openpyxl.load_workbook(out).active.iter_rows(min_row=2, values_only=True)]
     assert phones == ["******78", "138****0001", "037*****4567"]
 
 

@@ -671,10 +671,10 @@ def test_exported_formula_like_content_reads_back_as_text(db: Database, people: 
         data = export_cases(s, CaseFilter(), now=clock(), reveal=True).data
     sheet = openpyxl.load_workbook(io.BytesIO(data)).active
     row = [c for c in sheet[2]]
-    assert row[10].value == content and row[10].data_type == "s"
-    assert row[4].value == "+刘先生" and row[6].value == "-3号楼"
+    assert row[12].value == content and row[12].data_type == "s"
+    assert row[5].value == "+刘先生" and row[7].value == "-3号楼"
     read_back = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).to_python()
-    assert read_back[1][10] == content
+    assert read_back[1][12] == content
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         assert "<f>" not in archive.read("xl/worksheets/sheet1.xml").decode()
 
@@ -794,12 +794,12 @@ def test_exported_case_list_masks_personal_data_unless_asked(db: Database, peopl
         masked = openpyxl.load_workbook(io.BytesIO(listed.data)).active
         shown = openpyxl.load_workbook(io.BytesIO(export_cases(s, CaseFilter(), now=clock(), reveal=True).data)).active
     assert listed.count == 2
-    assert (masked["E2"].value, masked["F2"].value) == ("刘**", "138****0001")
-    assert (shown["E2"].value, shown["F2"].value) == ("刘先生", "13803750001")
+    assert (masked["F2"].value, masked["G2"].value) == ("刘**", "138****0001")
+    assert (shown["F2"].value, shown["G2"].value) == ("刘先生", "13803750001")
     for sheet in (masked, shown):
-        assert (sheet["E3"].value, sheet["F3"].value) == ("（保密）", "（保密）")
+        assert (sheet["F3"].value, sheet["G3"].value) == ("（保密）", "（保密）")
     assert masked.column_dimensions["B"].width >= 16  # 2022-07-01 09:00, not ########
-    assert masked.column_dimensions["K"].width >= masked.column_dimensions["C"].width  # 诉求内容 wider than 来源
+    assert masked.column_dimensions["M"].width >= masked.column_dimensions["C"].width  # 诉求内容 wider than 来源
 
 
 def test_a_sheet_the_disk_could_not_take_leaves_no_file_and_the_next_export_takes_its_name(
@@ -979,3 +979,72 @@ def test_an_exported_case_list_is_in_call_time_order_whatever_the_order_of_entry
         sheet = openpyxl.load_workbook(io.BytesIO(export_cases(s, CaseFilter(), now=clock()).data)).active
     times = [row[1] for row in sheet.iter_rows(min_row=2, values_only=True) if row[0]]
     assert times == sorted(times) and sheet["A2"].value == entered_late
+
+
+def test_an_exported_case_list_says_how_each_case_was_handled_and_reads_back_with_it(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """A director or auditor worked from `case show` one case at a time: the list had no dispatch, reply, 回访,
+    overdue, 退单 or 延期, nor 本级/上级 (the bulletin's hot topics count 本级 cases only). Read back by the import, a
+    list with names and phones keeps each case's dispatch, reply and 回访."""
+    from hotline_desk.db import open_database
+    from hotline_desk.services.accounts import users
+    from hotline_desk.services.office import reference
+
+    with db.session() as s:
+        street = unit_id(s, "煤山街道")
+        done = register_case(s, people.operator, draft(s, content="四楼以上用水困难"), clock=clock).id
+        returned = register_case(s, people.operator, draft(s, content="小区门口路灯不亮"), clock=clock).id
+        extended = register_case(s, people.operator, draft(s, content="管网改造进度慢", source="upper",
+                                                           channel_id=reference.find_channel(
+                                                               s, "平顶山市“民呼必应”平台").id), clock=clock)
+        for case_id in (done, returned, extended.id):
+            wf.approve(s, people.supervisor, case_id, clock=clock)
+        dispatched_at = clock()
+        clock.advance(hours=2)
+        wf.sign(s, people.operator, done, clock=clock)
+        wf.sign(s, people.operator, extended.id, clock=clock)
+        wf.request_return(s, people.operator, returned, "路灯归街道管理", clock=clock)
+        wf.rule_return(s, people.supervisor, returned, True, new_unit_id=street, clock=clock)
+        wf.approve(s, people.supervisor, returned, clock=clock)
+        wf.request_extension(s, people.operator, extended.id, 3, "需协调施工队", clock=clock)
+        wf.rule_extension(s, people.supervisor, extended.id, True, clock=clock)
+        clock.advance(hours=1)
+        wf.reply(s, people.operator, done, wf.Reply(text="已加装加压泵，供水恢复", result="已解决"), clock=clock)
+        replied_at = clock()
+        clock.advance(minutes=30)
+        wf.follow_up(s, people.operator2, done, "satisfied", clock=clock)
+        followed_at = clock()
+        clock.advance(days=8)  # the re-dispatched streetlight is now past its limit, unsigned
+        listed = tmp_path / "清单.xlsx"
+        listed.write_bytes(export_cases(s, CaseFilter(), now=clock(), reveal=True).data)
+        numbers = [case_view(s, c).number for c in (done, returned, extended.id)]
+        [extended_deadline] = s.scalars(select(Case.deadline).where(Case.id == extended.id)).all()
+    rows = list(openpyxl.load_workbook(listed).active.iter_rows(values_only=True))
+    header = rows[0]
+    by_number = {row[0]: {h: "" if v is None else v for h, v in zip(header, row, strict=True)} for row in rows[1:]}
+    water = by_number[numbers[0]]
+    assert [water[k] for k in ("本级/上级", "所属乡镇街道", "办理方式", "承办单位", "交办时间", "办理结果", "回复内容",
+                               "回访结果", "回访时间", "时限情况", "退单", "延期")] == [
+        "本级", "煤山街道", "交办处理", "自来水公司", dispatched_at, "已解决", "已加装加压泵，供水恢复",
+        "满意", followed_at, "", "", ""]
+    assert water["签收时间"] == dispatched_at + timedelta(hours=2) and water["回复时间"] == replied_at
+    light = by_number[numbers[1]]
+    assert (light["承办单位"], light["签收时间"], light["退单"]) == ("煤山街道", "", "自来水公司：路灯归街道管理")
+    assert light["时限情况"].startswith("超时未签收；超期 ") and light["时限情况"].endswith(" 天")
+    pipes = by_number[numbers[2]]
+    assert (pipes["本级/上级"], pipes["办理期限"], pipes["延期"]) == ("上级交办", extended_deadline,
+                                                                 "自来水公司 3个工作日：需协调施工队")
+
+    other = open_database(str(tmp_path / "another.sqlite3"))
+    try:
+        with other.session() as s:
+            reference.load_defaults(s)
+            admin = users.add_user(s, None, "admin", "管理员", "admin")
+            preview = preview_cases(s, listed, clock=clock)
+            assert (len(preview.ready), preview.problems) == (3, [])
+            commit_cases(s, admin, preview, clock=clock)
+            read = {c.content: (c.state, c.deadline) for c in s.scalars(select(Case))}
+        assert read["四楼以上用水困难"][0] == "finished"  # dispatched, replied and called back, as it was
+        assert read["管网改造进度慢"] == ("in_progress", extended_deadline)
+    finally:
+        other.dispose()

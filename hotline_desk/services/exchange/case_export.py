@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
+from itertools import groupby
 from typing import Any
 
 from sqlalchemy import select
@@ -13,19 +15,34 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.errors import ValidationError
 from hotline_desk.excel.case_export import write_rows
-from hotline_desk.models import Case, Channel, Unit
+from hotline_desk.models import Case, CaseEvent, Channel, Unit
 from hotline_desk.services.accounts import anchors, audit
 from hotline_desk.services.cases.case_query import CaseFilter, search_ids
 from hotline_desk.services.cases.events import sent_back_among
-from hotline_desk.services.cases.history import STATES, state_label
+from hotline_desk.services.cases.history import STATES, CaseStatus, record_from_row, replay, state_label
 from hotline_desk.services.cases.queues import CONFIDENTIAL, mask_name, mask_phone
 from hotline_desk.services.reporting.monthdata import parse_month
-from hotline_desk.vocabulary import CaseState
+from hotline_desk.vocabulary import (
+    FINAL_UNREACHABLE_LABEL,
+    HANDLED_STATES,
+    OPEN_DISPATCH_STATES,
+    CaseState,
+    DispatchState,
+    EventKind,
+    FollowUpResult,
+    Handling,
+    ReviewResult,
+    Source,
+)
 
 # 渠道 (the line or platform by name) rather than 来源 (本级, 上级交办), which it implies: a register's 来源 column is
-# its 渠道, and an export read back by the import reads as the channel it names.
-HEADER = ("工单编号", "来电时间", "渠道", "状态", "来电人", "联系电话", "地址", "诉求类型", "问题分类", "标题",
-          "诉求内容", "承办单位")
+# its 渠道, and an export read back by the import reads as the channel it names. 本级/上级 beside it, which no
+# import reads, is what the bulletin's tables count by (their hot topics are the 本级 cases').
+# Then how each case was handled, under the names a register's columns have: an export read back by the import
+# keeps its dispatch, reply and follow-up (in one step each). 时限情况, 退单 and 延期 are for reading only.
+HEADER = ("工单编号", "来电时间", "渠道", "本级/上级", "状态", "来电人", "联系电话", "地址", "所属乡镇街道", "诉求类型",
+          "问题分类", "标题", "诉求内容", "办理方式", "承办单位", "交办时间", "办理期限", "签收时间", "回复时间",
+          "办结时间", "办理结果", "回复内容", "回访结果", "回访时间", "甄别结果", "时限情况", "退单", "延期")
 
 
 @dataclass(frozen=True)
@@ -54,7 +71,7 @@ def export_cases(session: Session, case_filter: CaseFilter, *, now: datetime, re
         raise ValidationError(f"符合条件的工单有 {len(ids):,} 件，超过 Excel 一个工作表能容纳的 {SHEET_ROWS:,} 行，"
                               "未导出。请按月份、状态或单位分几次导出。")
     anchor = anchors.current(session)
-    exported = ExportedCases(write_rows("工单清单", HEADER, _rows(session, ids, reveal, progress),
+    exported = ExportedCases(write_rows("工单清单", HEADER, _rows(session, ids, reveal, now, progress),
                                         anchor=anchors.tag(anchor)), len(ids))
     if save is not None:
         save(exported.data)
@@ -68,12 +85,12 @@ def export_cases(session: Session, case_filter: CaseFilter, *, now: datetime, re
 
 SHEET_ROWS = 1_048_575  # an Excel worksheet's rows, the header's aside
 _CHUNK = 500
-_LISTED = (Case.id, Case.number, Case.registered_at, Case.channel_id, Case.state, Case.confidential, Case.caller_name,
-           Case.phone, Case.address, Case.appeal_type_name, Case.category_label, Case.title, Case.content,
-           Case.main_unit_id)
+_LISTED = (Case.id, Case.number, Case.registered_at, Case.channel_id, Case.source, Case.state, Case.confidential,
+           Case.caller_name, Case.phone, Case.address, Case.township_id, Case.appeal_type_name, Case.category_label,
+           Case.title, Case.content, Case.main_unit_id)
 
 
-def _rows(session: Session, ids: list[int], reveal: bool,
+def _rows(session: Session, ids: list[int], reveal: bool, now: datetime,
           progress: Callable[[int, int], None] | None) -> Iterator[tuple[Any, ...]]:
     """The export's rows in the list's order (by 来电时间, not by entry), read a part at a time as they are written."""
     units = {u.id: u.name for u in session.scalars(select(Unit))}
@@ -83,12 +100,95 @@ def _rows(session: Session, ids: list[int], reveal: bool,
         place = {case_id: i for i, case_id in enumerate(chunk)}
         cases = sorted(session.execute(select(*_LISTED).where(Case.id.in_(chunk))).all(), key=lambda c: place[c.id])
         back = sent_back_among(session, [c.id for c in cases if c.state == CaseState.REGISTERED])
+        handled = _handling(session, chunk)
         for c in cases:
             state = state_label(c.state, sent_back=c.id in back)
             # A 保密 caller is not named even in part (李** with 139****2222 points at one person), as on the 交办单.
             name, phone = ((CONFIDENTIAL, CONFIDENTIAL) if c.confidential
                            else (c.caller_name, c.phone) if reveal else (mask_name(c.caller_name), mask_phone(c.phone)))
-            yield (c.number, c.registered_at, channels.get(c.channel_id or 0, ""), state, name, phone, c.address,
-                   c.appeal_type_name, c.category_label, c.title, c.content, units.get(c.main_unit_id or 0, ""))
+            status, answer = handled.get(c.id, (None, ""))
+            yield (c.number, c.registered_at, channels.get(c.channel_id or 0, ""), Source(c.source).label, state,
+                   name, phone, c.address, units.get(c.township_id or 0, ""), c.appeal_type_name, c.category_label,
+                   c.title, c.content, *_handled_columns(status, answer, units, now))
         if progress is not None:
             progress(start + len(chunk), len(ids))
+
+
+def _handling(session: Session, case_ids: list[int]) -> dict[int, tuple[CaseStatus, str]]:
+    """Each case's status replayed from its steps, and the office's answer if it coordinated the case."""
+    rows = session.execute(
+        select(CaseEvent.case_id, CaseEvent.seq, CaseEvent.kind, CaseEvent.at, CaseEvent.actor_id, CaseEvent.unit_id,
+               CaseEvent.data, CaseEvent.note)
+        .where(CaseEvent.case_id.in_(case_ids)).order_by(CaseEvent.case_id, CaseEvent.seq)
+    ).all()
+    found: dict[int, tuple[CaseStatus, str]] = {}
+    for case_id, group in groupby(rows, key=lambda r: r[0]):
+        records = [record_from_row(*r[1:]) for r in group]
+        status = replay(records)
+        answers = [r.note or str(r.data.get("answer", "")) for r in records if r.kind == EventKind.COORDINATE]
+        if status is not None:
+            found[case_id] = (status, answers[-1] if answers else "")
+    return found
+
+
+def _handled_columns(status: CaseStatus | None, answer: str, units: dict[int, str], now: datetime) -> tuple[Any, ...]:
+    """办理方式 … 延期: how the case was handled so far. A dispatch and its reply once the case is with a unit or
+    done; a follow-up once it is handled (a case the 甄别 sent back to the unit waits for a new reply)."""
+    if status is None:
+        return ("",) * 15
+    main = status.main_dispatch
+    handling = how = unit = ""
+    dispatch: tuple[Any, ...] = (None,) * 7
+    shown = status.state in OPEN_DISPATCH_STATES or status.state in HANDLED_STATES
+    if shown and status.handling == Handling.COORDINATE:
+        how, handling = Handling.COORDINATE.label, "coordinate"
+        dispatch = (None, None, None, status.handled_at, status.handled_at, "", answer)
+    elif shown and status.handling == Handling.DISPATCH and main is not None:
+        how, handling, unit = Handling.DISPATCH.label, "dispatch", units.get(main.unit_id, "")
+        dispatch = (main.dispatched_at, main.deadline, main.signed_at, main.replied_at, main.finished_at, main.result,
+                    main.reply_text)
+    followup = status.last_followup if status.state in HANDLED_STATES else None
+    result = ("" if followup is None else FINAL_UNREACHABLE_LABEL if followup.result == FollowUpResult.UNREACHABLE
+              else FollowUpResult(followup.result).label)
+    review = ReviewResult(followup.review).label if followup is not None and followup.review else ""
+    return (how, unit, *dispatch, result, followup.at if followup else None, review,
+            _limits(status, now) if handling == "dispatch" else "", _returns(status, units), _extensions(status, units))
+
+
+def _limits(status: CaseStatus, now: datetime) -> str:
+    """签收超时, 超期 N 天 (still open) or 超期办结 of the unit now holding the case; "" when all in time."""
+    main = status.main_dispatch
+    if main is None:
+        return ""
+    said = []
+    if (main.signed_at or now) > main.sign_deadline:
+        said.append("签收超时" if main.signed_at else "超时未签收")
+    done = main.replied_at or main.finished_at
+    if done is not None and done > main.deadline:
+        said.append("超期办结")
+    elif done is None and now > main.deadline:
+        said.append(f"超期 {math.ceil((now - main.deadline) / timedelta(days=1))} 天")
+    return "；".join(said)
+
+
+def _returns(status: CaseStatus, units: dict[int, str]) -> str:
+    """Each 退单: the unit and its reason, granted or still asked."""
+    said = [f"{units.get(d.unit_id, '')}：{d.return_reason}" for d in status.dispatches
+            if d.status == DispatchState.RETURNED]
+    asked = [f"{units.get(d.unit_id, '')}：{d.return_reason}（待审批）" for d in status.current_dispatches
+             if d.return_requested_at is not None and d.status != DispatchState.RETURNED]
+    return "；".join(said + asked)
+
+
+def _extensions(status: CaseStatus, units: dict[int, str]) -> str:
+    """Each 延期 granted (the unit, how many working days, its reason), and one still asked."""
+    said = []
+    for d in status.dispatches:
+        unit = units.get(d.unit_id, "")
+        if d.extension_requested_at is not None and d.active:
+            said.append(f"{unit} {d.extension_requested_days}个工作日：{d.extension_reason}（待审批）")
+            if d.extension_granted_days:
+                said.insert(-1, f"{unit} 已延期{d.extension_granted_days}个工作日")
+        elif d.extension_granted_days:
+            said.append(f"{unit} {d.extension_granted_days}个工作日：{d.extension_reason}")
+    return "；".join(said)
