@@ -479,7 +479,7 @@ def test_ctrl_s_again_on_the_freshly_cleared_form_keeps_the_confirmation_and_sho
     press(KEYS.Key_S, CTRL)
     assert len(_cases(db)) == 1
     said = entry.status.text()
-    assert said.startswith("已登记 ")
+    assert said.startswith("已登记 ") and said.endswith("待审核）。")  # an ordinary proposal's 24 hours go unsaid
     press(KEYS.Key_S, CTRL)  # by habit, on the empty form
     assert entry.status.text() == said
     assert [label.text() for label in entry.errors.values() if label.text()] == []
@@ -931,3 +931,18 @@ def test_a_category_typed_that_names_none_says_where_such_cases_were_filed(
         "以往含“路灯”的工单多归入：城市管理—市容市政（2件）、农村建设—村容村貌（1件）。")
     press(KEYS.Key_S, CTRL)  # saving checks the form again: the hint stays
     assert entry.errors["category_id"].text().endswith("农村建设—村容村貌（1件）。")
+
+
+def test_an_urgent_proposal_says_by_when_a_supervisor_must_dispatch_it(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """At 23:40 a gas smell saved as 紧急 said only “待审核”: nothing told the operator alone on the night shift that
+    a supervisor had two hours to dispatch it, and that she was to call one."""
+    entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
+    _fill_by_keyboard(entry)
+    entry.urgent.setCurrentIndex(1)
+    press(KEYS.Key_S, CTRL)
+    with db.reader() as s:
+        [(registered, urgent)] = s.execute(select(Case.registered_at, Case.urgent)).all()
+    due = registered + timedelta(hours=2)
+    assert urgent and entry.status.text().endswith(
+        f"待审核）。紧急工单须在 {due:%m-%d %H:%M} 前审核交办，请立即告知审核员。")

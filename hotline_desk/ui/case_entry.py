@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from hotline_desk.errors import HotlineError, ValidationError
 from hotline_desk.services.cases.case_query import categories_used_for
-from hotline_desk.services.cases.queues import may_see_confidential
+from hotline_desk.services.cases.queues import dispatch_due, may_see_confidential
 from hotline_desk.services.cases.records import (
     CaseDraft,
     cases_by_phone,
@@ -686,6 +686,7 @@ class CaseEntryView(QWidget):
         try:
             with self.ctx.writing() as session:
                 view = register_case(session, self.ctx.actor, draft, clock=self.ctx.clock)
+                due = dispatch_due(session, view.id) if draft.urgent else None
         except ValidationError as exc:
             self._refuse(exc.errors or [(exc.field or "content", exc.message)])
             return
@@ -700,6 +701,8 @@ class CaseEntryView(QWidget):
         how = "协调办理，待回访" if view.state == "pending_followup" else \
             f"拟交{view.unit}{f'，协办{assisting}' if assisting else ''}，待审核"
         said = f"已登记 {view.number}（{how}）。"
+        if due is not None:  # at night no supervisor may be in the room: the operator is to call one
+            said += f"紧急工单须在 {due:%m-%d %H:%M} 前审核交办，请立即告知审核员。"
         self.status.setText(said)
         self._saved_said = said
         self.ctx.signals.notice.emit(said)  # in the status bar too: seen where the form scrolls (125% scaling)

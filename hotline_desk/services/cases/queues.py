@@ -111,6 +111,16 @@ def _returned(status: CaseStatus, units: dict[int, str]) -> dict[str, Any]:
             "returned_reason": back.return_reason}
 
 
+def dispatch_due(session: Session, case_id: int) -> datetime | None:
+    """By when a proposal is to be dispatched (within 24 hours of the call, 2 when urgent); None when the case is not
+    waiting for a supervisor's approval."""
+    case = session.get(Case, case_id)
+    status = statuses_for(session, [case_id]).get(case_id)
+    if case is None or status is None or status.state != CaseState.PROPOSED:
+        return None
+    return step_due(status, case.urgent, Settings(session), WorkCalendar.load(session))
+
+
 def unreachable_outcome(row: QueueRow, limit: int) -> tuple[int, bool]:
     """What one more 未接通 on this case would be: which attempt, and whether it finishes the case as 未回访 (the
     limit of attempts reached, or a case with no number to call back, which no attempt could reach)."""
