@@ -302,6 +302,30 @@ def test_returns_and_extensions_asked_are_counted_on_the_home_tile_and_their_tab
     assert view.tabText(1) == "退单和延期申请（1）"
 
 
+def test_the_home_page_tells_a_supervisor_coming_in_of_urgent_proposals_past_their_time(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """At 07:55 the day supervisor saw 待审核 3 in plain black: two urgent night calls, hours past their two-hour
+    limit, were counted neither in 超期 nor anywhere else on the home page."""
+    from hotline_desk.ui.home_view import HomeView
+
+    with db.session() as s:
+        gas = register_case(s, people.operator, draft(s, content="楼道有燃气味", urgent=True), clock=clock).number
+        register_case(s, people.operator, draft(s), clock=clock)
+    quiet = HomeView(context(db, people.supervisor, clock, tmp_path))
+    qtbot.addWidget(quiet)
+    assert quiet.approval_notice.text() == f"紧急工单 1 件待审核（{gas}）。请先审核（点“待审核”）。"
+    clock.advance(hours=3)
+    home = HomeView(context(db, people.supervisor, clock, tmp_path))
+    qtbot.addWidget(home)
+    due = clock() - timedelta(hours=1)
+    assert home.approval_notice.text() == (f"紧急工单 1 件待审核（{gas}）；1 件已过交办时限（最早的时限是 "
+                                           f"{due:%m-%d %H:%M}）。请先审核（点“待审核”）。")
+    assert "#B00020" in home.tiles["pending_approval"].styleSheet()
+    operator = HomeView(context(db, people.operator, clock, tmp_path))  # hers wait on others: no such line
+    qtbot.addWidget(operator)
+    assert operator.approval_notice.text() == ""
+
+
 def test_refusing_an_extension_granted_meanwhile_elsewhere_names_who_granted_it(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:

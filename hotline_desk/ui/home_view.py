@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from hotline_desk.services.cases.overview import Overview, overview
-from hotline_desk.services.cases.queues import queue
+from hotline_desk.services.cases.queues import approval_alert, queue
 from hotline_desk.services.office.calendar import ASK_FOR_HOLIDAYS, ENTER_HOLIDAYS_ADMIN, missing_years_notice
 from hotline_desk.ui.changes import Change, follow
 from hotline_desk.ui.context import UiContext
@@ -175,6 +175,13 @@ class HomeView(QWidget):
         self.calendar_notice.setStyleSheet(WARNING_STYLE)
         self.calendar_notice.hide()
         layout.addWidget(self.calendar_notice)
+        # A supervisor coming in after the night: urgent proposals and those past their time to be dispatched.
+        self.approval_notice = QLabel()
+        self.approval_notice.setObjectName("approval_notice")
+        self.approval_notice.setWordWrap(True)
+        self.approval_notice.setStyleSheet(f"color: {OVERDUE_COLOUR}; font-weight: bold;")
+        self.approval_notice.hide()
+        layout.addWidget(self.approval_notice)
         lower = QHBoxLayout()
         chart_box = QGroupBox("近30天每日登记（浅色为周末，点击柱子查看当天工单）")
         chart_layout = QVBoxLayout(chart_box)
@@ -194,15 +201,19 @@ class HomeView(QWidget):
         return int(self.tiles[key].property("count") or 0)
 
     def refresh(self) -> None:
-        def fetch(s: Session) -> tuple[Overview, int, str]:
+        def fetch(s: Session) -> tuple[Overview, int, str, str]:
             sent_back = len(queue(s, "rejected", self.ctx.clock(), viewer=self.ctx.actor)) if "rejected" in self.tiles \
                 else 0
+            alert = approval_alert(queue(s, "approval", self.ctx.clock(), viewer=self.ctx.actor)) \
+                if "pending_approval" in self.tiles else ""
             how = ENTER_HOLIDAYS_ADMIN if self.ctx.actor.can(Permission.MANAGE_SETTINGS) else ASK_FOR_HOLIDAYS
-            return overview(s, self.ctx.clock()), sent_back, missing_years_notice(s, self.ctx.clock(), how)
+            return overview(s, self.ctx.clock()), sent_back, missing_years_notice(s, self.ctx.clock(), how), alert
 
-        numbers, sent_back, calendar_said = read(self.ctx, fetch)
+        numbers, sent_back, calendar_said, alert = read(self.ctx, fetch)
         self.calendar_notice.setText(calendar_said)
         self.calendar_notice.setVisible(bool(calendar_said))
+        self.approval_notice.setText(alert)
+        self.approval_notice.setVisible(bool(alert))
         self.numbers = numbers
         colours = {"overdue": OVERDUE_COLOUR, "near_deadline": NEAR_COLOUR, "rejected": OVERDUE_COLOUR}
         for key, button in self.tiles.items():
@@ -213,6 +224,8 @@ class HomeView(QWidget):
                 button.setToolTip(f"待审核交办 {value - numbers.pending_requests} 件，"
                                   f"退单和延期申请 {numbers.pending_requests} 件")
             colour = colours.get(key) if value else None
+            if key == "pending_approval" and alert:
+                colour = OVERDUE_COLOUR
             button.setStyleSheet(f"font-size: 18pt; {'color: ' + colour + ';' if colour else ''}")
         self.rate.setText(f"本月（{numbers.month}）登记 {numbers.month_total} 件，"
                           f"其中上级交办 {numbers.month_upper} 件；"

@@ -121,6 +121,23 @@ def dispatch_due(session: Session, case_id: int) -> datetime | None:
     return step_due(status, case.urgent, Settings(session), WorkCalendar.load(session))
 
 
+def approval_alert(rows: Sequence[QueueRow]) -> str:
+    """What a supervisor coming in is to see first of the proposals waiting (the 待审核 queue's rows): the urgent
+    ones, and those past their time to be dispatched; "" when none is either."""
+    urgent = [r for r in rows if r.urgent]
+    late = [r for r in rows if r.flag == "overdue" and r.due is not None]
+    if not urgent and not late:
+        return ""
+    said = []
+    if urgent:
+        named = "、".join(r.number for r in urgent[:3]) + ("等" if len(urgent) > 3 else "")
+        said.append(f"紧急工单 {len(urgent)} 件待审核（{named}）")
+    if late:
+        first = min(r.due for r in late if r.due is not None)
+        said.append(f"{len(late)} 件已过交办时限（最早的时限是 {first:%m-%d %H:%M}）")
+    return "；".join(said) + "。请先审核（点“待审核”）。"
+
+
 def unreachable_outcome(row: QueueRow, limit: int) -> tuple[int, bool]:
     """What one more 未接通 on this case would be: which attempt, and whether it finishes the case as 未回访 (the
     limit of attempts reached, or a case with no number to call back, which no attempt could reach)."""
