@@ -54,6 +54,22 @@ def test_today_month_queues_chart_and_the_units_most_overdue(db: Database, peopl
         assert overview(s, start).days[-1] == (date(2022, 7, 5), 2)  # today is the last bar
 
 
+def test_units_as_overdue_as_the_fifth_are_listed_beside_it_and_the_rest_are_counted(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """人社局 and 国网 showed as fourth and fifth with 7 each; 教育体育局, also 7, was left out without a word."""
+    names = ["自来水公司", "城市管理局", "公安局", "煤山街道", "纸坊镇", "米庙镇", "骑岭乡", "小屯镇", "焦村镇",
+             "庙下镇", "陵头镇", "大峪镇"]
+    with db.session() as s:
+        for i, name in enumerate(names):
+            for _ in range(2 if i == 0 else 1):  # 自来水公司 first with 2; eleven units with 1 each
+                case = register_case(s, people.operator, draft(s, unit_id=unit_id(s, name)), clock=clock)
+                wf.approve(s, people.supervisor, case.id, clock=clock)
+    with db.reader() as s:
+        seen = overview(s, clock.now + timedelta(days=16))
+    assert [u.overdue for u in seen.worst_units] == [2, 1, 1, 1, 1, 1, 1, 1]  # the fifth's equals, up to three more
+    assert seen.other_units == 4
+
+
 def test_overdue_and_near_counts_equal_each_open_cases_own_flag(db: Database, people: People,
                                                                  clock: FakeClock) -> None:
     """The database counts what is past its deadline and the calendar judges only what is ahead: the same figures as

@@ -246,6 +246,10 @@ class HomeView(QWidget):
                 "list", {"overdue": True, "unit_id": u}))
             self.units_layout.addWidget(button)
             self.unit_buttons.append(button)
+        if numbers.other_units:
+            more = QLabel(f"另有 {numbers.other_units} 个单位有超期工单，点“超期”查看全部。")
+            more.setObjectName("other_units")
+            self.units_layout.addWidget(more)
         self.units_layout.addStretch()
 
     def _open(self, key: str, page: str) -> None:

@@ -19,6 +19,7 @@ from hotline_desk.vocabulary import OPEN_DISPATCH_STATES, CaseState, DispatchRol
 
 CHART_DAYS = 30
 TOP_UNITS = 5
+TIED_MORE = 3  # units as overdue as the fifth listed beside it, at most
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,8 @@ class Overview:
     month_finished: int = 0  # of those, 已办结
     month_upper: int = 0  # of those, 上级交办
     days: tuple[tuple[date, int], ...] = ()  # registered per day, the last CHART_DAYS days, oldest first
-    worst_units: tuple[UnitOverdue, ...] = ()  # units holding the most overdue cases, most first
+    worst_units: tuple[UnitOverdue, ...] = ()  # units holding the most overdue cases, most first (ties kept)
+    other_units: int = 0  # units with overdue cases not among worst_units
     month_finish_rate: str = NO_RATE  # 已办结/本月登记, rounded half-up with the office's decimals for rates
     pending_requests: int = 0  # of pending_approval, the returns and extensions units have asked for
 
@@ -87,9 +89,11 @@ def overview(session: Session, now: datetime) -> Overview:
     by_unit = {unit: n for unit, n in overdue_by_unit.items() if unit is not None}
     names = dict(session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(by_unit))).all()) \
         if by_unit else {}
-    worst = tuple(UnitOverdue(unit, names.get(unit, ""), n)
-                  for unit, n in sorted(by_unit.items(), key=lambda item: (-item[1], names.get(item[0], "")))
-                  [:TOP_UNITS])
+    ranked = sorted(by_unit.items(), key=lambda item: (-item[1], names.get(item[0], "")))
+    shown = TOP_UNITS
+    while shown < min(len(ranked), TOP_UNITS + TIED_MORE) and ranked[shown][1] == ranked[TOP_UNITS - 1][1]:
+        shown += 1  # a unit as overdue as the fifth is not left out for its name's sake
+    worst = tuple(UnitOverdue(unit, names.get(unit, ""), n) for unit, n in ranked[:shown])
 
     first_day = now.date() - timedelta(days=CHART_DAYS - 1)
     since = datetime.combine(first_day, datetime.min.time())
@@ -100,5 +104,6 @@ def overview(session: Session, now: datetime) -> Overview:
                  for i in range(CHART_DAYS))
     return Overview(today=today, pending_approval=pending, near_deadline=near, overdue=sum(overdue_by_unit.values()),
                     followups_due=followups, month=month, month_total=month_total, month_finished=month_finished,
-                    month_upper=month_upper, days=days, worst_units=worst, month_finish_rate=finish_rate,
+                    month_upper=month_upper, days=days, worst_units=worst, other_units=len(ranked) - len(worst),
+                    month_finish_rate=finish_rate,
                     pending_requests=requests)
