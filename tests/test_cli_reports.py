@@ -10,8 +10,11 @@ from sqlalchemy import func, select, text
 
 from hotline_desk.db import Database
 from hotline_desk.models import Case
+from hotline_desk.services.cases import workflow as wf
+from hotline_desk.services.cases.records import register_case
 from hotline_desk.services.clock import office_now
-from tests.helpers import cli_as
+from tests.conftest import FakeClock, People
+from tests.helpers import cli_as, draft, log_in_everyone
 
 
 def run(capsys: pytest.CaptureFixture[str], db: Database, *args: str, user: str = "admin") -> tuple[int, str, str]:
@@ -56,6 +59,8 @@ def test_template_and_rules_commands(demo_db: Database, capsys: pytest.CaptureFi
     assert "share_decimals\t统计表占比小数位数\t两位小数，如 95.27%（2）" in out
     _, out, _ = run(capsys, demo_db, "stats", "--month", "2022-07")
     assert "咨询类\t1318\t29.42%" in out
+    # the tables say what they count: the 本级 cases alone (an export's 问题分类 counted with 上级 gave 506, not 505)
+    assert "热点问题（仅计本级登记，共 4480 件）" in out and "另有本级" not in out  # 3267 + 1213: every case handled
     for key, value in (("bonus_max", "NaN"), ("decimals", "100"), ("columns", "[]")):
         code, _, err = run(capsys, demo_db, "rules", "set", key, value)  # refused, the rules left as they were
         assert code == 2 and "考核规则" in err, err
@@ -141,3 +146,20 @@ def test_a_template_whose_placeholder_cannot_be_filled_in_is_refused_when_set(
     code, _, err = run(capsys, demo_db, "bulletin", "--month", "2022-07", "--out", str(tmp_path / "c.pdf"),
                        user="demo_sup1")
     assert code == 2 and "简报模板“{month_cn:d}份”中的“{month_cn:d}”无法填写" in err and "Unknown" not in err, err
+
+
+def test_stats_say_how_many_local_cases_are_in_neither_group(db: Database, people: People, clock: FakeClock,
+                                                             capsys: pytest.CaptureFixture[str],
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """本级登记 933 against 协调办理 638 + 交办处理 293: two cases without a handling at the cut-off, said nowhere."""
+    log_in_everyone(db, monkeypatch)
+    with db.session() as s:
+        register_case(s, people.operator, draft(s, handling="coordinate", answer="已答复", unit_id=None), clock=clock)
+        wf.approve(s, people.supervisor, register_case(s, people.operator, draft(s), clock=clock).id, clock=clock)
+        register_case(s, people.operator, draft(s), clock=clock)  # 待审核: counted as 交办处理
+        sent_back = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.reject(s, people.supervisor, sent_back, "请核实地址", clock=clock)  # 被驳回 at the month's end
+    code, out, err = run(capsys, db, "stats", "--month", "2022-07", user="sup1")
+    assert code == 0, err
+    assert "本级登记 4 件" in out and "协调办理 1 件" in out and "交办处理 2 件" in out
+    assert "另有本级 1 件截至统计截止尚无办理方式（登记后未拟办，或拟交办被驳回），不在以上两组中" in out

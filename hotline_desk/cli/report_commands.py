@@ -154,10 +154,15 @@ def cmd_stats(ctx: Context, args: argparse.Namespace) -> int:
     print(f"本级登记 {st.local_total} 件，上级交办 {st.upper_total} 件")
     for name, g in (("协调办理", st.coordinate), ("交办处理", st.dispatch), ("上级交办", st.upper)):
         print(f"  {name} {g.count} 件，已办结 {g.finished} 件，办结率 {g.finish_rate}，满意率 {g.satisfaction_rate}")
+    if st.not_handled:  # 本级登记 is more than its two groups: say by how much, and why
+        print(f"  另有本级 {st.not_handled} 件截至统计截止尚无办理方式（登记后未拟办，或拟交办被驳回），不在以上两组中")
     for name, noun, n in st.upper_channels:
         print(f"  {name}{noun} {n} 件")
+    with ctx.db.reader() as session:
+        scope = settings.Settings(session).str("bulletin.table_scope")
+    counted = "仅计本级登记" if scope == "local" else "计本级登记和上级交办"
     for title, table in (("诉求类型", st.appeal_types), ("热点问题", st.hot_topics)):
-        print(title)
+        print(f"{title}（{counted}，共 {st.table_base} 件）")
         for r in (*table.rows, table.total):
             print(f"  {r.label}\t{r.count}\t{r.share}")
     return 0

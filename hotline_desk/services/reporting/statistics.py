@@ -87,6 +87,12 @@ class MonthStatistics:
     # Categories with as many cases as the last row of 十大热点 but left out of it (by the categories' order).
     hot_left_tied: tuple[str, ...] = ()
 
+    @property
+    def not_handled(self) -> int:
+        """本级 cases with no handling at the cut-off (registered and not yet proposed, or their proposal rejected):
+        in 本级登记 but in neither group (a proposal waiting for approval counts as 交办处理)."""
+        return self.local_total - self.coordinate.count - self.dispatch.count
+
 
 def rate_text(numerator: int, denominator: int, options: StatsOptions) -> str:
     """A rate as the bulletin prints it; over no cases at all it is "—", never 100%."""
