@@ -13,9 +13,17 @@ step "确认没有网络"
 [ -z "$(awk 'NR > 2 && $1 != "lo:"' /proc/net/dev)" ] || fail "除 lo 外还有网络接口"
 if timeout 5 bash -c 'exec 3<>/dev/tcp/151.101.2.132/80' 2>/dev/null; then fail "能连到外网"; fi
 
-step "解压并安装（不联网）"
-tar -xzf hotline-desk-*-linux-x86_64.tar.gz
-sh hotline-desk-*-linux-x86_64/install.sh
+step "解压并安装（不联网；安装包在带空格的中文路径中，且只读，如写保护的 U 盘）"
+STICK="/media/U盘 KINGSTON/新建 文件夹"
+mkdir -p "$STICK"
+tar -xzf hotline-desk-*-linux-x86_64.tar.gz -C "$STICK"
+mount --bind "$STICK" "$STICK"
+mount -o remount,ro,bind "$STICK"
+if touch "$STICK/写得进" 2>/dev/null; then fail "安装包所在的文件夹不是只读的"; fi
+sh "$STICK"/hotline-desk-*-linux-x86_64/install.sh
+again=$(sh "$STICK"/hotline-desk-*-linux-x86_64/install.sh)
+case "$again" in *系统软件包齐全*) ;; *) fail "再次安装时又装了一遍系统软件包：$again" ;; esac
+umount "$STICK"
 command -v hotline-desk >/dev/null || fail "hotline-desk 不在 PATH 上"
 grep -q '^Exec=/opt/hotline-desk/app/hotline-desk$' /usr/share/applications/hotline-desk.desktop || fail "没有菜单项"
 [ -s /usr/share/icons/hicolor/256x256/apps/hotline-desk.png ] || fail "没有菜单图标"
@@ -65,4 +73,13 @@ step "卸载"
 sh /opt/hotline-desk/uninstall.sh
 [ ! -e /opt/hotline-desk ] && [ ! -e /usr/local/bin/hotline-desk ] || fail "卸载后程序仍在"
 [ -n "$(find /home/clerk -name '*.sqlite3')" ] || fail "卸载删除了用户的数据库"
+step "较旧的安装包不覆盖较新的程序"
+mkdir -p /opt/hotline-desk/app
+printf '#!/bin/sh\necho "hotline-desk 99.0"\n' > /opt/hotline-desk/app/hotline-desk
+chmod 755 /opt/hotline-desk/app/hotline-desk
+if sh "$STICK"/hotline-desk-*-linux-x86_64/install.sh 2>"$OUT/downgrade.txt"; then fail "较旧的安装包覆盖了 99.0"; fi
+grep -q "已装有较新的 99.0" "$OUT/downgrade.txt" || fail "没有说明已装有较新的版本：$(cat "$OUT/downgrade.txt")"
+sh "$STICK"/hotline-desk-*-linux-x86_64/install.sh --downgrade
+case "$(/opt/hotline-desk/app/hotline-desk --version)" in *99.0*) fail "--downgrade 没有装上安装包的版本" ;; esac
+sh /opt/hotline-desk/uninstall.sh
 echo "离线安装与使用：全部通过"
