@@ -12,7 +12,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 CACHE=${HOTLINE_DESK_KIT_CACHE:-/var/cache/hotline-desk-kit}
 PYTHON=${PYTHON:-python3}
-VERSION=$("$PYTHON" -c 'import tomllib; print(tomllib.load(open("pyproject.toml", "rb"))["project"]["version"])')
+# the one place the version is written (pyproject.toml reads it from there too)
+VERSION=$("$PYTHON" scripts/version.py)
 LINUX=hotline-desk-$VERSION-linux-x86_64
 WINDOWS=hotline-desk-$VERSION-windows-x64-wheels
 INDEX=https://pypi.org/simple
@@ -136,8 +137,8 @@ cp packaging/linux/hotline-desk.desktop hotline_desk/resources/hotline-desk.png 
 cat > "$KIT/README.txt" <<TEXT
 12345热线工作台 $VERSION 离线安装包（Linux x86_64，Debian 12 及以上或同等的国产桌面系统）
 
-安装（不需要联网）：sudo sh install.sh
-卸载：sudo sh /opt/hotline-desk/uninstall.sh
+安装（不需要联网）：sudo sh install.sh      重复运行即升级；安装包可以放在只读的 U 盘上，路径可以有空格
+卸载：sudo sh /opt/hotline-desk/uninstall.sh  各用户的数据库（~/.local/share/hotline-desk）不删除
 
 app/    程序本体（自带 Python 和 Qt）
 debs/   Qt 需要的系统库（Debian 12 软件包），安装时只装系统中没有的
@@ -160,8 +161,14 @@ from PIL import Image
 Image.open(sys.argv[1]).save(sys.argv[2], sizes=[(16, 16), (24, 24), (32, 32), (48, 48), (64, 64), (256, 256)])
 ' hotline_desk/resources/hotline-desk.png "$WIN/hotline-desk.ico"
 printf '%s\r\n' "12345热线工作台 $VERSION Windows 离线安装包（64 位 Windows 10/11）" "" \
-  "先安装 64 位的 Python 3.11（安装时勾选 py 启动器），再双击 install.bat。不需要联网。" \
-  "安装到 %LOCALAPPDATA%\\HotlineDesk，桌面上出现“12345热线工作台”快捷方式。" > "$WIN/README.txt"
+  "1. 先安装 64 位的 Python 3.11：python.org 的 python-3.11.x-amd64.exe（在能联网的电脑上下载后拷来），安装时勾选 py 启动器。" \
+  "2. 双击 install.bat（不需要联网）。程序装到 %LOCALAPPDATA%\\HotlineDesk，桌面上出现“12345热线工作台”快捷方式。" \
+  "   只为当前登录的 Windows 用户安装：每个用户登录后各运行一次。重复运行即升级（先关闭程序）。" \
+  "数据库在 %LOCALAPPDATA%\\hotline-desk\\hotline-desk.sqlite3（每个用户一份；重装前可先备份这个文件夹）。卸载不删除它。" \
+  "卸载：powershell -ExecutionPolicy Bypass -File \"%LOCALAPPDATA%\\HotlineDesk\\install.ps1\" -Uninstall" \
+  "install.bat 被组策略禁止时，手工安装：py -3.11 -m venv %LOCALAPPDATA%\\HotlineDesk\\venv，再运行" \
+  "   %LOCALAPPDATA%\\HotlineDesk\\venv\\Scripts\\python -m pip install --no-index --find-links wheels hotline-desk，" \
+  "   窗口：%LOCALAPPDATA%\\HotlineDesk\\venv\\Scripts\\pythonw.exe -m hotline_desk（可为它建快捷方式）；命令行：同一文件夹的 hotline-desk.exe。" > "$WIN/README.txt"
 (cd "$WORK" && "$PYTHON" -m zipfile -c "$WINDOWS.zip" "$WINDOWS")
 
 # 4. Keep the finished kits for the next run with the same inputs; drop older ones.

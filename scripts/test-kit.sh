@@ -31,7 +31,7 @@ fi
 
 echo "-- 构建安装包"
 bash scripts/build-kit.sh
-VERSION=$(python3 -c 'import tomllib; print(tomllib.load(open("pyproject.toml", "rb"))["project"]["version"])')
+VERSION=$(python3 scripts/version.py)
 LINUX=hotline-desk-$VERSION-linux-x86_64
 WINDOWS=hotline-desk-$VERSION-windows-x64-wheels
 
