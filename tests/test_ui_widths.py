@@ -106,7 +106,11 @@ def test_a_deadline_in_another_year_shows_its_year_whole_and_this_years_without(
     assert model.data(model.index(0, due)).strip() == f"{deadline:%Y-%m-%d %H:%M}"  # not 01-05, read as this January
     clock.set(deadline + timedelta(hours=1))  # the new year, past the deadline: flagged, the year left out again
     view.refresh()
-    assert model.data(model.index(0, due)) == f"{deadline:%m-%d %H:%M} 超期"
+    assert model.data(model.index(0, due)) == f"{deadline:%m-%d %H:%M} 超期1小时"  # by how much, not worked out
+    clock.set(deadline + timedelta(days=400, hours=2))  # a case left over from the year before last
+    view.refresh()
+    assert model.data(model.index(0, due)) == f"{deadline:%Y-%m-%d} 超期400天"  # the hour matters no more
+    assert _fits(table, due)
     clock.set(datetime(2022, 12, 30, 9, 0))
     view.refresh()
     assert model.data(model.index(0, due)).startswith("2023-")

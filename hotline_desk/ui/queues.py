@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -97,8 +97,17 @@ DUE_WIDTH = 150
 
 def due_column(header: str, ctx: UiContext) -> Column[QueueRow]:
     """The time a queue's step is due, with its flag; the year shows when the time is not in the clock's year (a
-    December deadline read in January), so the column is wide enough for it."""
-    return Column(header, lambda r: f"{short_time(r.due, ctx.clock())} {r.flag_label}" if r.due else "", DUE_WIDTH)
+    December deadline read in January), so the column is wide enough for it. Overdue by days, the day alone: its
+    hour no longer matters, and 2023-01-05 超期400天 fits where the time would not."""
+    def due(row: QueueRow) -> str:
+        if row.due is None:
+            return ""
+        now = ctx.clock()
+        if row.flag == "overdue" and now - row.due >= timedelta(days=1):
+            return f"{row.due:%Y-%m-%d}" if row.due.year != now.year else f"{row.due:%m-%d}"
+        return short_time(row.due, now)
+
+    return Column(header, lambda r: f"{due(r)} {r.flag_label}" if r.due else "", DUE_WIDTH)
 
 
 def proposal_columns(ctx: UiContext) -> list[Column[QueueRow]]:

@@ -32,7 +32,7 @@ from hotline_desk.errors import NotFound
 from hotline_desk.models import Case, ReferenceAlias, Unit
 from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.cases import search_index
-from hotline_desk.services.cases.deadlines import Labelled, deadline_flag
+from hotline_desk.services.cases.deadlines import Labelled, deadline_flag, flag_words
 from hotline_desk.services.cases.events import sent_back_among
 from hotline_desk.services.cases.queues import caller_shown
 from hotline_desk.services.cases.steps import stored_phone
@@ -103,6 +103,7 @@ class CaseRow(Labelled):
     sent_back: bool = False  # registered again after a supervisor rejected its proposed dispatch
     confidential: bool = False  # 保密: never read out on a call
     urgent: bool = False  # 紧急: dispatched within hours, not a day
+    flag_said: str = ""
 
 
 SEARCH_TABLE = table("case_search", column("rowid", Integer))
@@ -503,13 +504,15 @@ def fetch_rows(session: Session, ids: list[int], *, now: datetime, viewer: Actor
     calendar = WorkCalendar.load(session) if flagged else None
     near = Settings(session).int("limits.near_deadline_days") if flagged else 0
     shown = {row.id: caller_shown(row.caller_name, row.phone, row.confidential, viewer) for row in found}
+    flags = {row.id: deadline_flag(row.deadline, now, calendar, near)
+             if calendar is not None and row.id in flagged else "" for row in found}
     return {
         row.id: CaseRow(
             id=row.id, number=row.number, registered_at=row.registered_at, source=row.source, state=row.state,
             title=row.title, caller=shown[row.id][0], phone=shown[row.id][1], unit=row.name or "",
             category=row.category_label, appeal_type=row.appeal_type_name, deadline=row.deadline,
-            flag=deadline_flag(row.deadline, now, calendar, near) if calendar is not None and row.id in flagged else "",
-            sent_back=row.id in back, confidential=row.confidential, urgent=row.urgent,
+            flag=flags[row.id], sent_back=row.id in back, confidential=row.confidential, urgent=row.urgent,
+            flag_said=flag_words(flags[row.id], row.deadline, now),
         )
         for row in found
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 
 from hotline_desk.services.cases.history import CaseStatus, state_label
@@ -19,6 +20,7 @@ class Labelled:
     state: str
     flag: str
     sent_back: bool
+    flag_said: str  # the flag as the list shows it: 超期 with by how much (see ``flag_words``)
 
     @property
     def state_label(self) -> str:
@@ -26,7 +28,18 @@ class Labelled:
 
     @property
     def flag_label(self) -> str:
-        return FLAG_LABELS[self.flag]
+        return self.flag_said or FLAG_LABELS[self.flag]
+
+
+def flag_words(flag: str, due: datetime | None, now: datetime) -> str:
+    """临期, or 超期 with by how much: 超期3天, or in hours under a day (a dispatch's limit is hours). How long
+    overdue was found only by working it out from the deadline."""
+    if flag != "overdue" or due is None:
+        return FLAG_LABELS[flag]
+    late = now - due
+    if late < timedelta(days=1):
+        return f"超期{max(1, math.ceil(late / timedelta(hours=1)))}小时"
+    return f"超期{late // timedelta(days=1)}天"
 
 
 def deadline_flag(deadline: datetime | None, now: datetime, calendar: WorkCalendar, near_days: int = 1) -> str:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.models import Case, CaseEvent, Unit, User
 from hotline_desk.services.accounts.permissions import Actor
-from hotline_desk.services.cases.deadlines import Labelled, step_due, step_flag
+from hotline_desk.services.cases.deadlines import Labelled, flag_words, step_due, step_flag
 from hotline_desk.services.cases.events import sent_back_among, statuses_for
 from hotline_desk.services.cases.history import FOLLOWUP_RESULTS, CaseStatus, DispatchStatus
 from hotline_desk.services.office.calendar import WorkCalendar
@@ -92,6 +92,7 @@ class QueueRow(Labelled):
     returned_from_id: int | None = None  # 待审核交办 after a 退单 was granted: the unit that returned it, and why
     returned_from: str = ""
     returned_reason: str = ""
+    flag_said: str = ""
 
 
 def returned_by(status: CaseStatus) -> DispatchStatus | None:
@@ -262,6 +263,7 @@ def queue(session: Session, name: str, now: datetime, *, requests_only: bool = F
                 viewer is None or viewer.can("approve") or said.proposer_id == viewer.id)):
             continue
         due = step_due(status, case.urgent, settings, calendar) if name != "rejected" else None
+        flag = step_flag(status, case.urgent, due, now, settings, calendar, near)
         unit_id = main.unit_id if main and name != "approval" else status.proposed_unit_id
         last = status.followups[-1] if status.followups else None
         rows.append(QueueRow(
@@ -271,7 +273,7 @@ def queue(session: Session, name: str, now: datetime, *, requests_only: bool = F
                 status.proposed_assist_ids if name == "approval" else
                 [d.unit_id for d in status.current_dispatches if d.role == DispatchRole.ASSIST])),
             proposer=users.get(status.proposer_id or said.proposer_id or 0, ""),
-            due=due, flag=step_flag(status, case.urgent, due, now, settings, calendar, near),
+            due=due, flag=flag, flag_said=flag_words(flag, due, now),
             signed=bool(main and main.signed_at), supervised=status.supervised, request=request,
             request_kind=request_kind,
             last_result=FOLLOWUP_RESULTS.get(last.result, "") if last else "",
