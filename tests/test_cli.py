@@ -7,12 +7,14 @@ import json
 import re
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from hotline_desk.cli import build_parser, main
 from hotline_desk.db import open_database
+from hotline_desk.services.clock import office_now
 from tests.helpers import TEST_PASSWORD, log_in_everyone
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,10 +69,16 @@ def test_case_lifecycle_from_the_command_line(office: Path, capsys: pytest.Captu
     steps = [
         ("sup1", ["approve", number, "--at", "2022-07-19 10:00"]),
         ("op1", ["sign", number, "--at", "2022-07-19 11:00"]),
+        ("show", [number]),  # years past its deadline, still with the unit: the deadline says so, as the lists do
         ("op1", ["reply", number, "--text", "已疏通", "--result", "已解决", "--at", "2022-07-20 16:00"]),
         ("op1", ["follow-up", number, "满意", "--at", "2022-07-21 09:00"]),
     ]
     for user, step in steps:
+        if user == "show":
+            _, out, _ = run(capsys, office, "case", "show", *step)
+            deadline = datetime.fromisoformat(re.findall(r"办理期限：(\S+ \d\d:\d\d)", out)[0])
+            assert f"【超期{(office_now() - deadline).days}天】" in out
+            continue
         code, out, err = run(capsys, office, "case", *step, user=user)
         assert code == 0, err
     code, out, _ = run(capsys, office, "case", "show", number, "--as-of", "2022-07-20 12:00")
@@ -84,7 +92,7 @@ def test_case_lifecycle_from_the_command_line(office: Path, capsys: pytest.Captu
     then = json.loads(out)
     assert (then["state_as_of"], then["later_steps"], len(then["events"])) == ("in_progress", 2, 4)
     code, out, _ = run(capsys, office, "case", "show", number)
-    assert "此后还有" not in out
+    assert "此后还有" not in out and "【超期" not in out  # replied: nothing more is due of the unit
     for label in ("登记", "拟交办", "审核通过并交办", "签收", "回复", "回访结果：满意"):
         assert label in out.split("办理历史：")[1]
 

@@ -13,6 +13,7 @@ from hotline_desk.cli.parsing import parse_time
 from hotline_desk.errors import TransitionError, ValidationError
 from hotline_desk.services.cases import classification, workflow
 from hotline_desk.services.cases import records as cases
+from hotline_desk.services.cases.deadlines import flag_words
 from hotline_desk.services.cases.events import current_status
 from hotline_desk.services.cases.history import FOLLOWUP_RESULTS, STATES
 from hotline_desk.services.cases.queues import may_see_confidential, returned_by, view_shown_to
@@ -20,7 +21,7 @@ from hotline_desk.services.cases.steps import ERASURE_LEAVES
 from hotline_desk.services.clock import office_now
 from hotline_desk.services.exchange.import_values import unit_named
 from hotline_desk.services.office import reference
-from hotline_desk.vocabulary import REPLY_RESULTS, CaseState
+from hotline_desk.vocabulary import OPEN_DISPATCH_STATES, REPLY_RESULTS, CaseState
 
 
 def register(sub: SubParsers[Any]) -> None:
@@ -192,6 +193,14 @@ def cmd_register(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
+def _overdue(view: cases.CaseView) -> str:
+    """【超期3天】 beside the deadline of a case still with its unit past it (as the lists flag it); "" otherwise."""
+    now = office_now()
+    if view.deadline is None or view.state not in OPEN_DISPATCH_STATES or now <= view.deadline:
+        return ""
+    return f"【{flag_words('overdue', view.deadline, now)}】"
+
+
 def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
     actor = ctx.actor()  # callers' names and phone numbers: for logged-in staff only (a 保密 one's for reviewers)
     with ctx.db.reader() as session:
@@ -228,7 +237,7 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
     print(f"诉求内容：{view.content}")
     print(f"当前状态：{view.state_label}" + (f"    承办单位：{cases.with_assisting(view.unit, view.assisting)}"
                                            if view.unit else "")
-          + (f"    办理期限：{fmt(view.deadline)}" if view.deadline else "")
+          + (f"    办理期限：{fmt(view.deadline)}" if view.deadline else "") + _overdue(view)
           + ("    【督办】" if view.supervised else ""))
     if as_of is not None and state_then is not None:
         print(f"{fmt(as_of)} 时的状态：{STATES[state_then]}")
