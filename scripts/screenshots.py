@@ -27,6 +27,7 @@ from hotline_desk.services.accounts.users import get_actor
 from hotline_desk.services.clock import fixed_clock
 from hotline_desk.ui.app import install_chinese, install_look
 from hotline_desk.ui.context import AppSignals, UiContext
+from hotline_desk.ui.idle_lock import LockDialog
 from hotline_desk.ui.main_window import MainWindow
 from hotline_desk.ui.operations import Task
 from hotline_desk.vocabulary import Action
@@ -62,6 +63,7 @@ def dialogs(ctx: UiContext, window: MainWindow) -> dict[str, Callable[[], QDialo
         "login": lambda: LoginDialog(None, ctx.db),
         "first-password": lambda: FirstPasswordDialog(None, ctx.db, "admin"),
         "change-password": lambda: ChangePasswordDialog(window, ctx.db, ctx.actor, ctx.clock),
+        "lock": lambda: LockDialog(window, ctx, 15),
         "connection": lambda: ConnectionDialog(window, ctx.db.url),
         "import-cases": lambda: ImportWizard(window, ctx, "cases"),
         "import-replies": lambda: ImportWizard(window, ctx, "replies"),

@@ -35,6 +35,7 @@ from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.drafts import entry_draft
 from hotline_desk.ui.help_dialog import HelpDialog
 from hotline_desk.ui.home_view import OVERDUE_COLOUR, HomeView
+from hotline_desk.ui.idle_lock import IdleWatch, LockDialog
 from hotline_desk.ui.login import ChangePasswordDialog
 from hotline_desk.ui.operations import Task, show_refusal
 from hotline_desk.ui.watcher import DatabaseWatcher
@@ -159,6 +160,7 @@ class MainWindow(QMainWindow):
         self.watcher = DatabaseWatcher(ctx, self) if watch else None
         if self.watcher is not None:
             self.watcher.reach.connect(self.show_reach)
+        self.idle = IdleWatch(self, ctx, self.lock_screen)
         self._place()
         if "entry" in self.page_keys and \
                 entry_draft(ctx.state_dir, ctx.actor.username, ctx.db.identity).load() is not None:
@@ -270,6 +272,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.state.save_window(STATE_NAME, self)
+        self.idle.stop()
         if self.watcher is not None:
             self.watcher.stop()
         # A save or a backup still running finishes before the database is closed (a backup of ten years of cases
@@ -290,6 +293,24 @@ class MainWindow(QMainWindow):
         self.switching_user = True
         if not self.close():  # 取消 at a page's unsaved edits: nobody switches
             self.switching_user = False
+
+    def lock_screen(self) -> None:
+        """Minutes without a key or a click (see ``IdleWatch``): the window's pages and any other window of the
+        program are hidden until the person's password is typed; 切换用户 from there hands over as usual."""
+        hidden = [w for w in QApplication.topLevelWidgets() if w.isVisible() and w is not self]
+        for window in hidden:
+            window.hide()
+        page = self.centralWidget()
+        assert page is not None
+        page.hide()
+        try:
+            result = run_modal(LockDialog(self, self.ctx, self.idle.minutes))
+        finally:
+            page.show()
+            for window in hidden:
+                window.show()
+        if result == LockDialog.SWITCH:
+            self.switch_user()
 
     def may_close(self, going: str = "关闭程序") -> bool:
         """A page holding unsaved edits is shown and asks 保存/不保存/取消 (取消, the default, keeps the window)."""

@@ -210,6 +210,8 @@ BACKUP_DIR = _str("backup.dir", "", "备份目录", group="backup", when_set=_ex
                        "须是已有的文件夹")
 MAX_FAILURES = _int("accounts.max_failures", 5, "连续输错密码几次后锁定", 1, 100, group="accounts")
 LOCK_MINUTES = _int("accounts.lock_minutes", 15, "账户锁定时长（分钟）", 1, 1440, group="accounts")
+IDLE_LOCK_MINUTES = _int("accounts.idle_lock_minutes", 15, "无操作多久后锁定屏幕（分钟）", 0, 480, group="accounts",
+                         note="0 为不锁定；解锁须输入本人密码")
 
 GROUP_LABELS = {"office": "热线与编号", "limits": "办理时限", "bulletin": "简报模板", "backup": "备份",
                 "accounts": "账户安全"}

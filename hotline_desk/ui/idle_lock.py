@@ -1,0 +1,139 @@
+"""Locking the screen after minutes without a key or a click: callers' names and phones are not left on a desk
+whose operator stepped away. The person unlocks with their own password, or hands over with 切换用户."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hotline_desk.errors import HotlineError
+from hotline_desk.services.accounts import accounts
+from hotline_desk.services.office.settings import IDLE_LOCK_MINUTES, Settings
+from hotline_desk.ui.changes import Change, follow
+from hotline_desk.ui.context import UiContext
+from hotline_desk.ui.feedback import read
+
+# What counts as someone at the keyboard: a key or a click, the wheel (reading a long list). A mouse merely moved
+# over the window does not (a cable knocked, a cat).
+INPUT_EVENTS = frozenset({QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel})
+CHECK_MS = 20_000
+
+
+class IdleWatch(QObject):
+    """Notes each key and click anywhere in the program; ``lock`` is called once the setting's minutes pass without
+    one (0 minutes: never)."""
+
+    def __init__(self, parent: QWidget, ctx: UiContext, lock: Callable[[], None],
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.lock = lock
+        self.clock = clock
+        self.last = clock()
+        self.minutes = 0
+        self.locked = False
+        self._load()
+        self.follower = follow(parent, ctx.signals, Change.SETTINGS, self._load)
+        self.timer = QTimer(self)
+        self.timer.setInterval(CHECK_MS)
+        self.timer.timeout.connect(self.check)
+        self.timer.start()
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
+
+    def _load(self) -> None:
+        with contextlib.suppress(HotlineError):  # the database unreachable for now: the minutes last read stand
+            self.minutes = read(self.ctx, lambda s: Settings(s).get(IDLE_LOCK_MINUTES))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in INPUT_EVENTS:
+            self.last = self.clock()
+        return False
+
+    def check(self) -> None:
+        if self.locked or not self.minutes or self.clock() - self.last < self.minutes * 60:
+            return
+        self.locked = True
+        try:
+            self.lock()
+        finally:
+            self.locked = False
+            self.last = self.clock()
+
+    def stop(self) -> None:
+        self.timer.stop()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
+
+
+class LockDialog(QDialog):
+    """The screen locked: the person's own password opens it again; 切换用户 hands over to the next shift. Esc and
+    the window's close button do nothing (a locked screen is not dismissed)."""
+
+    SWITCH = 2  # exec()'s result when 切换用户 was chosen
+
+    def __init__(self, parent: QWidget | None, ctx: UiContext, minutes: int) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setWindowTitle("12345热线工作台 — 已锁定")
+        self.setMinimumWidth(400)
+        actor = ctx.actor
+        intro = QLabel(f"已 {minutes} 分钟没有操作，屏幕已锁定，来电人信息已隐藏。\n"
+                       f"{actor.display_name}（{actor.role_label}）：请输入密码继续工作；"
+                       "换班时点“切换用户”，未保存的登记内容留作您的草稿。")
+        intro.setWordWrap(True)
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setPlaceholderText("密码")
+        self.message = QLabel()
+        self.message.setStyleSheet("color: #B00020;")
+        self.message.setWordWrap(True)
+        buttons = QDialogButtonBox()
+        unlock = buttons.addButton("解锁", QDialogButtonBox.ButtonRole.AcceptRole)
+        unlock.setDefault(True)
+        switch: QPushButton = buttons.addButton("切换用户", QDialogButtonBox.ButtonRole.ActionRole)
+        unlock.clicked.connect(self.try_unlock)
+        switch.clicked.connect(lambda: self.done(self.SWITCH))
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.password)
+        layout.addWidget(self.message)
+        layout.addWidget(buttons)
+        self.password.setFocus()
+
+    def try_unlock(self) -> None:
+        """The password of the person locked out, checked as at login: wrong ones count towards the account's lock."""
+        try:
+            with self.ctx.db.session() as session:
+                result = accounts.login(session, self.ctx.actor.username, self.password.text(), clock=self.ctx.clock)
+        except HotlineError as exc:
+            self.message.setText(exc.message)
+            return
+        self.password.clear()
+        if result.must_change:  # reset by an administrator meanwhile: a new login sets the new password
+            self.message.setText("您的密码已由管理员重置，请点“切换用户”重新登录并设置新密码。")
+            return
+        if result.actor is None:
+            self.message.setText(result.message)
+            return
+        self.accept()
+
+    def reject(self) -> None:
+        """Esc, or the close button: the screen stays locked."""
+        self.message.setText("请输入密码解锁，或点“切换用户”。")
+        self.password.setFocus()
