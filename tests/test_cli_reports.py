@@ -163,3 +163,32 @@ def test_stats_say_how_many_local_cases_are_in_neither_group(db: Database, peopl
     assert code == 0, err
     assert "本级登记 4 件" in out and "协调办理 1 件" in out and "交办处理 2 件" in out
     assert "另有本级 1 件截至统计截止尚无办理方式（登记后未拟办，或拟交办被驳回），不在以上两组中" in out
+
+
+def test_stats_over_several_months_list_each_and_add_them_up(db: Database, people: People, clock: FakeClock,
+                                                            capsys: pytest.CaptureFixture[str],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The leadership asked for the second quarter and the whole year: thirty-six `stats --json` runs added by hand."""
+    log_in_everyone(db, monkeypatch)
+    with db.session() as s:
+        register_case(s, people.operator, draft(s, handling="coordinate", answer="已答复", unit_id=None), clock=clock)
+        wf.approve(s, people.supervisor, register_case(s, people.operator, draft(s), clock=clock).id, clock=clock)
+        clock.advance(days=30)  # into August
+        august = register_case(s, people.operator, draft(s, handling="coordinate", answer="已答复", unit_id=None),
+                               clock=clock)
+        clock.advance(hours=1)
+        wf.follow_up(s, people.operator2, august.id, "satisfied", clock=clock)
+    code, out, err = run(capsys, db, "stats", "--month", "2022-06", "--to", "2022年8月", user="sup1")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0] == "月份\t本级登记\t上级交办\t合计\t协调办理\t交办处理\t已办结\t办结率\t满意率"
+    assert lines[1:5] == ["2022-06\t0\t0\t0\t0\t0\t0\t—\t—", "2022-07\t2\t0\t2\t1\t1\t0\t0%\t—",
+                          "2022-08\t1\t0\t1\t1\t0\t1\t100%\t100%", "合计\t3\t0\t3\t2\t1\t1\t33%\t100%"]
+    code, out, _ = run(capsys, db, "stats", "--month", "2022-07", "--to", "2022-08", "--json", user="sup1")
+    assert json.loads(out)[-1] == {"month": "合计", "local": 3, "upper": 0, "coordinate": 2, "dispatch": 1,
+                                   "finished": 1, "finish_rate": "33%", "satisfaction_rate": "100%", "final": False,
+                                   "total": 3}
+    code, _, err = run(capsys, db, "stats", "--month", "2022-08", "--to", "2022-07", user="sup1")
+    assert code == 2 and "结束月份 2022-07 早于开始月份 2022-08" in err
+    code, _, err = run(capsys, db, "stats", "--month", "2017-01", "--to", "2022-07", user="sup1")
+    assert code == 2 and "一次最多列出 60 个月" in err

@@ -34,14 +34,18 @@ from hotline_desk.services.reporting import bulletin
 from hotline_desk.services.reporting.bonus_input import parse_points
 from hotline_desk.services.reporting.bulletin_compose import TEMPLATE_FIELDS
 from hotline_desk.services.reporting.frozen import month_scores, month_stats, unscored_words
+from hotline_desk.services.reporting.monthdata import read_month
+from hotline_desk.services.reporting.period import period_rows
 from hotline_desk.services.reporting.rules import RULES_SHOWN, load_rules
 from hotline_desk.services.reporting.scoring import add_bonus, list_bonus, remove_bonus, score_tables
 from hotline_desk.services.reporting.statistics import month_statistics
 
 
 def register(sub: SubParsers[Any]) -> None:
-    p = sub.add_parser("stats", help="月度统计（简报的数字）", description="按工单历史计算某月简报中的全部数字。")
+    p = sub.add_parser("stats", help="月度统计（简报的数字）", description="按工单历史计算某月简报中的全部数字；"
+                       "加 --to 时逐月列出从 --month 到 --to 的件数、办结率、满意率及合计（一季度、一年）。")
     p.add_argument("--month", required=True, help="月份，如 2022-07")
+    p.add_argument("--to", help="结束月份（含），如 2022-12：逐月列出并合计，各月取简报的数字（已定稿的取定稿的）")
     p.add_argument("--as-of", help="截止时间（默认与该月简报相同：简报的统计截止时间，通常为月末；简报已定稿时显示"
                                    "定稿的数字，并说明现在的数据是否与之不同）")
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
@@ -139,6 +143,8 @@ def _figures(lines: list[str], *, json_out: bool) -> None:
 
 
 def cmd_stats(ctx: Context, args: argparse.Namespace) -> int:
+    if args.to:
+        return _period(ctx, args)
     figures = None
     with ctx.db.reader() as session:
         if args.as_of:  # a moment of one's own choosing: the live figures then
@@ -165,6 +171,23 @@ def cmd_stats(ctx: Context, args: argparse.Namespace) -> int:
         print(f"{title}（{counted}，共 {st.table_base} 件）")
         for r in (*table.rows, table.total):
             print(f"  {r.label}\t{r.count}\t{r.share}")
+    return 0
+
+
+def _period(ctx: Context, args: argparse.Namespace) -> int:
+    """stats --month A --to B: a line per month and the 合计, rates from the added counts."""
+    if args.as_of:
+        raise ValidationError("--to 与 --as-of 不能同时使用：逐月列出时各月取各自简报的统计截止。", field="as_of")
+    with ctx.db.reader() as session:
+        rows = period_rows(session, read_month(args.month), read_month(args.to))
+    if args.json:
+        print(to_json([{**asdict(r), "total": r.total} for r in rows]))
+        return 0
+    print("\t".join(("月份", "本级登记", "上级交办", "合计", "协调办理", "交办处理", "已办结", "办结率", "满意率")))
+    for r in rows:
+        print("\t".join((r.month + ("（定稿）" if r.final else ""), *(str(n) for n in (
+            r.local, r.upper, r.total, r.coordinate, r.dispatch, r.finished)), r.finish_rate, r.satisfaction_rate)))
+    print("办结率、满意率按协调办理、交办处理、上级交办三组合并计算；合计的比率由各月件数相加后计算，不是各月比率的平均。")
     return 0
 
 
