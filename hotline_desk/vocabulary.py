@@ -73,6 +73,7 @@ class EventKind(Labelled):
     RESTORE = "restore", "撤销作废"
     FOLLOWUP_UNDONE = "followup_undone", "撤销回访结果"
     ERASE = "erase_personal", "删除个人信息"
+    RECALL = "recall", "再次来电"
 
 
 class Handling(Labelled):
@@ -147,6 +148,7 @@ class Action(Labelled):
     VOID = "void", "作废"
     RESTORE = "restore", "撤销作废"
     ERASE = "erase_personal", "删除个人信息"
+    RECALL = "recall", "登记再次来电"
 
 
 class Permission(Labelled):

@@ -366,3 +366,15 @@ def test_a_case_given_back_to_the_unit_that_returned_it_says_so(office: Path,
     code, out, err = run(capsys, office, "case", "approve", number, "--unit", "交通运输局", user="sup1")
     assert code == 0, err
     assert out.strip().endswith("注意：交通运输局已退回过本件（理由：属公路管理局养护路段），现在又交给它办理。")
+
+
+def test_a_repeat_call_is_noted_on_the_case_from_the_command_line(office: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, office, "case", "register", "--content", "向阳路自来水管爆裂", "--appeal-type",
+                         "问题处理类", "--category", "城市管理—市容市政", "--dispatch", "自来水公司", user="op1")
+    assert code == 0, err
+    number = re.findall(r"RZ\d{4}-\d{5}", out)[0]
+    code, out, err = run(capsys, office, "case", "recall", number, "--note", "群众再次来电，称仍在漏水", user="op1")
+    assert code == 0, err
+    _, out, _ = run(capsys, office, "case", "show", number)
+    assert "再次来电" in out.split("办理历史：")[1] and "群众再次来电，称仍在漏水" in out

@@ -179,12 +179,12 @@ def test_the_detail_offers_what_the_checks_allow(db: Database, people: People, c
     case_id = _dispatched(db, people, clock)
     with db.reader() as s:
         assert [o.key for o in wf.offers(s, people.operator, case_id, clock=clock)] == [
-            Action.SIGN, Action.RETURN_REQUEST, Action.EXTENSION_REQUEST]
+            Action.SIGN, Action.RETURN_REQUEST, Action.EXTENSION_REQUEST, Action.RECALL]
         assert wf.problems(s, people.operator, case_id, Action.REPLY, clock=clock)[0].message.endswith(
             "尚未签收，不能回复。请先登记签收。")
     clock.advance(days=7)  # past the return limit and the deadline
     with db.reader() as s:
-        assert [o.key for o in wf.offers(s, people.operator, case_id, clock=clock)] == [Action.SIGN]
+        assert [o.key for o in wf.offers(s, people.operator, case_id, clock=clock)] == [Action.SIGN, Action.RECALL]
 
 
 def test_imported_history_matches_what_the_steps_would_write(db: Database, people: People, clock: FakeClock,

@@ -1291,3 +1291,18 @@ def test_a_case_just_called_without_an_answer_goes_after_those_not_yet_called(
         wf.follow_up(s, people.operator, tried, "unreachable", clock=clock)
     with db.reader() as s:
         assert [r.id for r in queue(s, "followup", clock())] == [fresh, tried]
+
+
+def test_a_case_the_citizen_called_again_about_is_marked_in_the_lists(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """The supervisor coming in learns from the list itself which cases the citizen has pressed for."""
+    with db.session() as s:
+        pipe = register_case(s, people.operator, draft(s, content="向阳路自来水管爆裂", urgent=True), clock=clock)
+        quiet = register_case(s, people.operator, draft(s), clock=clock)
+        for _ in range(2):
+            wf.recall(s, people.operator, pipe.id, "群众再次来电催问", clock=clock)
+    view = ApprovalView(context(db, people.supervisor, clock, tmp_path))
+    shown_active(qtbot, view)
+    titles = {_cells(view.proposals.model, i)["工单编号"]: _cells(view.proposals.model, i)["标题"]
+              for i in range(view.proposals.model.rowCount())}
+    assert titles[pipe.number].startswith("【紧急】【再次来电×2】") and not titles[quiet.number].startswith("【")

@@ -568,3 +568,35 @@ def test_each_waiting_step_has_its_due_time(db: Database, people: People, clock:
         # a reply on Tuesday 10:00 is to be followed up within two working days
         assert step_due(current_status(s, normal), False, Settings(s), WorkCalendar.load(s)) == \
             datetime(2022, 7, 7, 10, 0)
+
+
+def test_a_citizen_calling_again_is_noted_on_the_case_not_registered_anew(db: Database, people: People,
+                                                                          clock: FakeClock) -> None:
+    """At 03:00 the caller of the burst pipe rang again, angry: the operator could only register a second case (a
+    false second call in the figures) or leave no trace, and the supervisor at 07:55 never knew."""
+    from hotline_desk.services.reporting.statistics import month_statistics
+
+    case_id = _to_in_progress(db, people, clock)
+    with db.reader() as s:
+        before = month_statistics(s, "2022-07", datetime(2022, 8, 1))
+        version = s.get(Case, case_id).version  # type: ignore[union-attr]
+    clock.advance(hours=5)
+    with db.session() as s:
+        view = wf.recall(s, people.operator, case_id, "群众再次来电，称水管仍在漏水，情绪激动", clock=clock,
+                         expected_version=version)
+    assert view.state_label == "办理中"  # nothing is due of anyone anew
+    assert (view.events[-1].label, view.events[-1].note) == ("再次来电", "群众再次来电，称水管仍在漏水，情绪激动")
+    with db.session() as s:
+        wf.recall(s, people.operator2, case_id, "又来电催问", clock=clock)
+        [row] = [r for r in queue(s, "tracking", clock()) if r.id == case_id]
+    assert row.recalls == 2
+    with db.reader() as s:
+        after = month_statistics(s, "2022-07", datetime(2022, 8, 1))
+    assert (after.local_total, after.dispatch) == (before.local_total, before.dispatch)  # no new case counted
+    with pytest.raises(ValidationError, match="请填写这次来电说了什么"), db.session() as s:
+        wf.recall(s, people.operator, case_id, "  ", clock=clock)
+    finished = _to_pending_followup(db, people, clock)
+    with db.session() as s:
+        wf.follow_up(s, people.operator2, finished, "satisfied", clock=clock)
+    with pytest.raises(TransitionError, match="已办结；群众就同一事项再次反映的，请登记新工单"), db.session() as s:
+        wf.recall(s, people.operator, finished, "又坏了", clock=clock)

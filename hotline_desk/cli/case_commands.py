@@ -122,6 +122,8 @@ def register(sub: SubParsers[Any]) -> None:
         ("--unit", {"help": "申请单位（默认主办单位）"}),
     ])
     _step(csub, "supervise", "督办（审核员）", cmd_supervise, [("--note", {"default": "", "help": "督办说明"})])
+    _step(csub, "recall", "登记再次来电（群众就未办结的工单再次来电：催办或补充，不另登记新工单）", cmd_recall,
+          [("--note", {"required": True, "help": "这次来电说了什么"})])
     _step(csub, "follow-up", "登记回访结果", cmd_follow_up, [
         ("result", {"choices": list(FOLLOWUP_RESULTS.values()), "metavar": "回访结果",
                     "help": "满意、基本满意、不满意或未接通"}),
@@ -376,6 +378,10 @@ def cmd_extension_rule(ctx: Context, args: argparse.Namespace) -> int:
 
 def cmd_supervise(ctx: Context, args: argparse.Namespace) -> int:
     return _run_step(ctx, args, lambda s, a, cid, at: workflow.supervise(s, a, cid, args.note, at=at))
+
+
+def cmd_recall(ctx: Context, args: argparse.Namespace) -> int:
+    return _run_step(ctx, args, lambda s, a, cid, at: workflow.recall(s, a, cid, args.note, at=at))
 
 
 def cmd_follow_up(ctx: Context, args: argparse.Namespace) -> int:

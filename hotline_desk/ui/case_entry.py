@@ -369,7 +369,8 @@ class CaseEntryView(QWidget):
             item.setToolTip(f"{c.number}  {c.state_label}  {c.unit}\n{c.category}\n{c.title}\n（双击打开）")
             item.setData(Qt.ItemDataRole.UserRole, c.id)
             self.history.addItem(item)
-        self.history_title.setText(f"重复来电：该号码以往有 {len(earlier)} 件工单（双击打开）" if earlier
+        self.history_title.setText(f"重复来电：该号码以往有 {len(earlier)} 件工单（双击打开；同一诉求再次来电的，"
+                                   "在原工单中点“登记再次来电”，不另登记）" if earlier
                                    else "该号码没有以往工单" if phone else HISTORY_HINT)
 
     def _phone_said(self) -> None:
@@ -663,7 +664,8 @@ class CaseEntryView(QWidget):
                     f"（{earlier.state_label}），诉求内容与这次相同。\n"
                     "确定再登记一件新工单？选“否”不保存，表单内容保留。"):
             return True
-        self._say_of_form(f"未保存：与 {earlier.number} 内容相同。如是同一诉求，请在右侧以往工单中双击打开查看。")
+        self._say_of_form(f"未保存：与 {earlier.number} 内容相同。如是同一诉求再次来电，请在右侧以往工单中双击打开，"
+                          "点“登记再次来电”。")
         self.fields["content"].setFocus()
         return False
 

@@ -46,8 +46,10 @@ URGENT_MARK = "【紧急】"
 
 def titled(row: Any) -> str:
     """A case's title as lists show it: an urgent one marked in front, where the eye starts (a case list or a queue
-    row, by its ``urgent`` and ``title``)."""
-    return f"{URGENT_MARK}{row.title}" if row.urgent else row.title
+    row, by its ``urgent`` and ``title``), and one the citizen called again about (a queue row's ``recalls``)."""
+    recalls = getattr(row, "recalls", 0)
+    again = f"【再次来电{f'×{recalls}' if recalls > 1 else ''}】" if recalls else ""
+    return f"{URGENT_MARK if row.urgent else ''}{again}{row.title}"
 
 
 class Column(Generic[R]):

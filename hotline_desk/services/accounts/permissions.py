@@ -11,7 +11,7 @@ Right = Action | Permission
 
 _OPERATOR: frozenset[Right] = frozenset({
     Permission.REGISTER, Permission.EDIT_CASE, Action.COORDINATE, Action.PROPOSE, Action.SIGN, Action.REPLY,
-    Action.RETURN_REQUEST, Action.EXTENSION_REQUEST, Action.FOLLOWUP, Action.UNDO_FOLLOWUP,
+    Action.RETURN_REQUEST, Action.EXTENSION_REQUEST, Action.FOLLOWUP, Action.UNDO_FOLLOWUP, Action.RECALL,
 })
 _SUPERVISOR: frozenset[Right] = _OPERATOR | {
     Action.APPROVE, Action.REJECT, Action.RETURN_RULE, Action.EXTENSION_RULE, Action.REVIEW, Action.SUPERVISE,

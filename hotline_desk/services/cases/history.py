@@ -119,6 +119,7 @@ class CaseStatus:
     dispatches: tuple[DispatchStatus, ...] = ()
     followups: tuple[FollowUpStatus, ...] = ()
     supervised: bool = False
+    recalls: int = 0  # 再次来电: the citizen called again about it
     rejected_at: datetime | None = None
     rejection_reason: str = ""
     voided_from: str = ""
@@ -334,6 +335,10 @@ def _supervise(status: CaseStatus, ev: EventRecord) -> CaseStatus:
     return replace(status, supervised=True)
 
 
+def _recall(status: CaseStatus, ev: EventRecord) -> CaseStatus:
+    return replace(status, recalls=status.recalls + 1)
+
+
 def _unchanged(status: CaseStatus, ev: EventRecord) -> CaseStatus:
     return status
 
@@ -374,6 +379,7 @@ REDUCERS: dict[str, Reducer] = {
     EventKind.EXTENSION_ACCEPT: _extension_accept,
     EventKind.EXTENSION_DECLINE: _extension_decline,
     EventKind.SUPERVISE: _supervise,
+    EventKind.RECALL: _recall,
     EventKind.FOLLOWUP: lambda status, ev: _on_followup(status, ev),
     EventKind.REVIEW: lambda status, ev: _on_review(status, ev),
     EventKind.EDIT: _unchanged,

@@ -93,6 +93,7 @@ class QueueRow(Labelled):
     returned_from: str = ""
     returned_reason: str = ""
     flag_said: str = ""
+    recalls: int = 0  # 再次来电: the citizen called again about it
 
 
 def returned_by(status: CaseStatus) -> DispatchStatus | None:
@@ -286,7 +287,7 @@ def queue(session: Session, name: str, now: datetime, *, requests_only: bool = F
             rejected_at=said.reject_at if case.id in back else None,
             appeal_type=case.appeal_type_name, category=case.category_label, version=case.version,
             sent_back=case.id in back, unreachable=status.unreachable_attempts,
-            last_followup_at=last.at if last else None, urgent=case.urgent,
+            last_followup_at=last.at if last else None, urgent=case.urgent, recalls=status.recalls,
             **_returned(status, units),
         ))
     order = {"overdue": 0, "near": 1, "": 2}

@@ -217,6 +217,13 @@ class Supervise:
 
 
 @dataclass(frozen=True)
+class Recall:
+    """再次来电: the citizen called again about this case (to press, or to add); nothing is due of anyone anew."""
+
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class FollowUp:
     result: str = FollowUpResult.SATISFIED
     note: str = ""
@@ -661,6 +668,15 @@ def _supervise_gates(ctx: StepContext, status: CaseStatus, actor: Actor, p: Supe
     return problems
 
 
+def _recall_gates(ctx: StepContext, status: CaseStatus, actor: Actor, p: Recall | None,
+                  at: datetime) -> list[Problem]:
+    if status.state == CaseState.FINISHED:
+        return [Problem(f"工单{ctx.case_number}已办结；群众就同一事项再次反映的，请登记新工单"
+                        "（可在诉求内容中写明原工单编号）。", Gate.STATE)]
+    return _state(ctx, status, "登记再次来电", *(s for s in CaseState if s not in (CaseState.FINISHED,
+                                                                            CaseState.VOIDED)))
+
+
 def _followup_inputs(ctx: StepContext, status: CaseStatus, actor: Actor, p: FollowUp, at: datetime) -> list[Problem]:
     if p.result not in FollowUpResult.labels():
         return [Problem(f"回访结果只能是：{'、'.join(FollowUpResult.labels().values())}", Gate.INPUT, "result")]
@@ -774,6 +790,9 @@ _TABLE: list[Step[Any]] = [
          _extension_rule_gates, _extension_rule_inputs, _extension_rule_event),
     Step(Action.SUPERVISE, Supervise, (EventKind.SUPERVISE,), (FormField("note", "督办说明", TEXT),),
          _supervise_gates, _none, _simple(EventKind.SUPERVISE, lambda p: p.note)),
+    Step(Action.RECALL, Recall, (EventKind.RECALL,), (FormField("note", "来电内容", TEXT, required=True),),
+         _recall_gates, lambda ctx, st, a, p, at: _text(p.note, "请填写这次来电说了什么。", "note"),
+         _simple(EventKind.RECALL, lambda p: p.note)),
     Step(Action.FOLLOWUP, FollowUp, (EventKind.FOLLOWUP,),
          (FormField("result", "回访结果", "choice", choices=tuple((r.label, r.value) for r in FollowUpResult)),
           FormField("note", "回访记录", TEXT)),

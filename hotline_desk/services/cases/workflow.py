@@ -47,6 +47,7 @@ from hotline_desk.services.cases.steps import (
     FollowUp,
     Problem,
     Propose,
+    Recall,
     Reject,
     Reply,
     Restore,
@@ -285,6 +286,14 @@ def supervise(session: Session, actor: Actor, case_id: int, note: str = "", *, c
               at: datetime | None = None) -> CaseView:
     """督办: flag a case that is with a unit; its state does not change."""
     return take(session, actor, case_id, Action.SUPERVISE, Supervise(note), clock=clock, at=at)
+
+
+def recall(session: Session, actor: Actor, case_id: int, note: str, *, clock: Clock = office_now,
+           at: datetime | None = None, expected_version: int | None = None) -> CaseView:
+    """再次来电: the citizen called again about a case not yet finished (to press, or to add); noted in its history
+    for the supervisor and whoever handles it. It is no new case: the statistics do not count it."""
+    return take(session, actor, case_id, Action.RECALL, Recall(note), clock=clock, at=at,
+                expected_version=expected_version)
 
 
 def follow_up(session: Session, actor: Actor, case_id: int, result: str, note: str = "", *,
