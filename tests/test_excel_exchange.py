@@ -1048,3 +1048,54 @@ def test_an_exported_case_list_says_how_each_case_was_handled_and_reads_back_wit
         assert read["管网改造进度慢"] == ("in_progress", extended_deadline)
     finally:
         other.dispose()
+
+
+def test_an_exported_list_read_back_keeps_upstream_numbers_urgency_and_confidentiality_and_leaves_voided_cases_out(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """Read back in another database, every 上级 case's number became the platform's, 紧急 and 保密 were dropped (a
+    保密 caller readable by any operator), a voided case came back live, and a reply finished at 15:00 but entered
+    at 16:00 was refused as 办结时间早于回复时间, in a file the program had just written."""
+    from hotline_desk.db import open_database
+    from hotline_desk.services.accounts import users
+    from hotline_desk.services.office import reference
+
+    with db.session() as s:
+        platform = reference.find_channel(s, "平顶山市“民呼必应”平台").id
+        upper = register_case(s, people.operator, draft(s, content="上级转来的供水问题", source="upper",
+                                                        channel_id=platform, upstream_number="PDS20220720-0099",
+                                                        urgent=True), clock=clock)
+        secret = register_case(s, people.operator, draft(s, content="举报噪音扰民", confidential=True), clock=clock)
+        void = register_case(s, people.operator, draft(s, content="误登记"), clock=clock)
+        wf.void(s, people.supervisor, void.id, "重复登记", clock=clock)
+        wf.approve(s, people.supervisor, upper.id, clock=clock)
+        wf.sign(s, people.operator, upper.id, clock=clock)
+        finished = clock()
+        clock.advance(hours=1)
+        wf.reply(s, people.operator, upper.id, wf.Reply(text="已修复", result="已解决", finished_at=finished),
+                 clock=clock)
+        listed = tmp_path / "清单.xlsx"
+        listed.write_bytes(export_cases(s, CaseFilter(), now=clock(), reveal=True).data)
+    book = openpyxl.load_workbook(listed)
+    sheet = book.active
+    header = [c.value for c in sheet[1]]
+    rows = {r[0].value: r for r in sheet.iter_rows(min_row=2)}
+    row = rows[secret.number]
+    assert (row[header.index("来电人")].value, row[header.index("是否保密")].value) == ("（保密）", "是")
+    row[header.index("来电人")].value, row[header.index("联系电话")].value = "陈女士", "13912345678"  # filled in
+    book.save(listed)
+    other = open_database(str(tmp_path / "another.sqlite3"))
+    try:
+        with other.session() as s:
+            reference.load_defaults(s)
+            admin = users.add_user(s, None, "admin", "管理员", "admin")
+            preview = preview_cases(s, listed, clock=clock)
+            assert [(p.column, p.reason) for p in preview.problems] == [
+                ("状态", "已作废的工单不导入（作废的工单不计入统计和考核，原库中仍可查看）")]
+            assert len(preview.ready) == 2
+            commit_cases(s, admin, preview, only_valid=True, clock=clock)
+            read = {c.content: c for c in s.scalars(select(Case))}
+            assert (read["上级转来的供水问题"].upstream_number, read["上级转来的供水问题"].urgent,
+                    read["上级转来的供水问题"].state) == ("PDS20220720-0099", True, "pending_followup")
+            assert read["举报噪音扰民"].confidential and "误登记" not in read
+    finally:
+        other.dispose()

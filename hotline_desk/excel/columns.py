@@ -13,7 +13,8 @@ FIELD_LABELS = {
     "dispatched_at": "交办时间", "signed_at": "签收时间", "replied_at": "回复时间", "finished_at": "办结时间",
     "reply_text": "回复内容", "result": "办理结果", "followup": "回访结果", "followup_at": "回访时间",
     "review": "甄别结果", "upstream_number": "上级工单号", "deadline": "办理期限", "remark": "备注",
-    "extension_days": "延期天数", "extended_deadline": "延期后期限",
+    "extension_days": "延期天数", "extended_deadline": "延期后期限", "urgent": "紧急程度",
+    "state": "状态",
     # a step's time of day where a register keeps it apart from its date (受理日期 beside 受理时间)
     "registered_clock": "来电时刻", "dispatched_clock": "交办时刻", "signed_clock": "签收时刻",
     "replied_clock": "回复时刻", "finished_clock": "办结时刻", "followup_clock": "回访时刻",
@@ -58,6 +59,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "remark": ("备注", "说明", "备忘"),
     "extension_days": ("延期天数", "延期（工作日）", "延期工作日"),
     "extended_deadline": ("延期后期限", "延期至", "延期后办理期限"),
+    "urgent": ("紧急程度", "是否紧急", "紧急"),
+    # read only to leave out a case voided where it came from (an export of this program lists them)
+    "state": ("状态", "工单状态", "当前状态"),
 }
 
 HEADER_SCAN_ROWS = 20

@@ -326,7 +326,8 @@ def _new_case(row: PreparedRow, actor: Actor, proposer: Actor, look: Lookups, se
         "appeal_type_name": v["appeal_type"], "category_id": look.categories[category],
         "category_label": category, "title": one_line(v["title"])[:TITLE_LENGTH] or title_from(v["content"]),
         "content": v["content"],
-        "confidential": v["confidential"], "urgent": False, "created_by": actor.id, "import_key": row.key,
+        "confidential": v["confidential"], "urgent": bool(v.get("urgent")), "created_by": actor.id,
+        "import_key": row.key,
     }
     if row.steps is None or row.status is None:
         return NewCase(columns, *build_history(v, actor, proposer, look, setting, v["number"] or f"第{row.row}行"))

@@ -66,8 +66,10 @@ def mark_duplicates(session: Session, preview: CasePreview, prepared: list[Prepa
                 repeated.append(Problem(row.row, "诉求内容", f"编号和来电时间与已导入的工单{case_number}相同，诉求内容"
                                                              "却不同：已导入的工单如需更正，请在本软件中修改登记内容"))
         elif folded[row.key] in ours:
-            repeated.append(Problem(row.row, "工单编号", f"“{folded[row.key]}”是本库已有工单的编号：这一行来自本库"
-                                                         "导出的表（如交办单或工单清单），不能再作为新工单导入"))
+            repeated.append(Problem(row.row, "工单编号", f"“{folded[row.key]}”是本库已有工单的编号：这一行多半来自"
+                                                         "本库导出的表（如交办单或工单清单），不能再作为新工单导入；"
+                                                         "如确是另一个数据库的工单（编号碰巧相同），把“工单编号”列选为"
+                                                         "“不导入”再导入，编号由本库另行分配"))
         elif row.row in same:
             repeated.append(Problem(row.row, "诉求内容", f"与本库工单{same[row.row]}的来电时间和诉求内容相同"
                                                          "（重复导入，或本库导出的表），不能再作为新工单导入"))

@@ -56,6 +56,10 @@ def parse_row(raw: dict[str, Any], look: Lookups, default_channel: str, unknown:
                  "followup", "review"):
         out[name] = norm.text(raw.get(name))
     out["confidential"] = norm.yes(raw.get("confidential"))
+    urgency = norm.text(raw.get("urgent"))
+    out["urgent"] = urgency in ("紧急", "特急", "加急") or (urgency not in ("一般", "") and norm.yes(urgency))
+    if "作废" in norm.text(raw.get("state")):
+        problems.append(("state", "已作废的工单不导入（作废的工单不计入统计和考核，原库中仍可查看）"))
     if out.get("registered_at") is None and "registered_at" not in dict(problems):
         problems.append(("registered_at", "缺少来电时间"))
     if not out["content"] and not out["title"]:
@@ -224,12 +228,23 @@ def _check_history(v: dict[str, Any], problems: list[tuple[str, str]]) -> None:
     if v["followup"] and v["followup"] not in FOLLOWUP_WORDS:
         problems.append(("followup", f"回访结果“{v['followup']}”无法识别，应为满意、基本满意、不满意或未回访"))
     last_name, last = "", None
+    before_reply: tuple[str, datetime] | None = None
     for name, label in MOMENT_ORDER:
         moment = v.get(name)
         if moment is None:
             continue
+        if name == "finished_at" and v.get("replied_at") is not None:
+            # A unit finishes, then replies: 办结时间 before 回复时间 is as a register (or this program's own export)
+            # has it. Each is after the steps before both; what follows is after the later of the two.
+            if before_reply is not None and moment < before_reply[1]:
+                problems.append((name, f"{label}早于{before_reply[0]}"))
+            if last is None or moment > last:
+                last_name, last = label, moment
+            continue
         if last is not None and moment < last:
             problems.append((name, f"{label}早于{last_name}"))
+        if name == "replied_at":
+            before_reply = (last_name, last) if last is not None else None
         last_name, last = label, moment
     if v["handling"] == "dispatch" and not v.get("unit") and "unit" not in dict(problems):
         problems.append(("unit", "交办处理的工单缺少承办单位"))
