@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
 from hotline_desk.db import Database
 from hotline_desk.models import Case
@@ -148,14 +149,19 @@ def test_a_template_whose_placeholder_cannot_be_filled_in_is_refused_when_set(
     assert code == 2 and "简报模板“{month_cn:d}份”中的“{month_cn:d}”无法填写" in err and "Unknown" not in err, err
 
 
+def _answered_and_dispatched(s: Session, people: People, clock: FakeClock) -> None:
+    """Two of the month's cases: one the office answered itself (协调办理), one dispatched (交办处理)."""
+    register_case(s, people.operator, draft(s, handling="coordinate", answer="已答复", unit_id=None), clock=clock)
+    wf.approve(s, people.supervisor, register_case(s, people.operator, draft(s), clock=clock).id, clock=clock)
+
+
 def test_stats_say_how_many_local_cases_are_in_neither_group(db: Database, people: People, clock: FakeClock,
                                                              capsys: pytest.CaptureFixture[str],
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     """本级登记 933 against 协调办理 638 + 交办处理 293: two cases without a handling at the cut-off, said nowhere."""
     log_in_everyone(db, monkeypatch)
     with db.session() as s:
-        register_case(s, people.operator, draft(s, handling="coordinate", answer="已答复", unit_id=None), clock=clock)
-        wf.approve(s, people.supervisor, register_case(s, people.operator, draft(s), clock=clock).id, clock=clock)
+        _answered_and_dispatched(s, people, clock)
         register_case(s, people.operator, draft(s), clock=clock)  # 待审核: counted as 交办处理
         sent_back = register_case(s, people.operator, draft(s), clock=clock).id
         wf.reject(s, people.supervisor, sent_back, "请核实地址", clock=clock)  # 被驳回 at the month's end
@@ -171,8 +177,7 @@ def test_stats_over_several_months_list_each_and_add_them_up(db: Database, peopl
     """The leadership asked for the second quarter and the whole year: thirty-six `stats --json` runs added by hand."""
     log_in_everyone(db, monkeypatch)
     with db.session() as s:
-        register_case(s, people.operator, draft(s, handling="coordinate", answer="已答复", unit_id=None), clock=clock)
-        wf.approve(s, people.supervisor, register_case(s, people.operator, draft(s), clock=clock).id, clock=clock)
+        _answered_and_dispatched(s, people, clock)
         clock.advance(days=30)  # into August
         august = register_case(s, people.operator, draft(s, handling="coordinate", answer="已答复", unit_id=None),
                                clock=clock)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -13,11 +14,13 @@ import pytest
 import python_calamine
 import xlwt
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from hotline_desk.db import Database
 from hotline_desk.errors import ValidationError
 from hotline_desk.excel.reader import ImportFileError
 from hotline_desk.models import Case, CaseEvent, ImportBatch
+from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.case_query import CaseFilter
 from hotline_desk.services.cases.records import case_view, register_case
@@ -661,6 +664,22 @@ def test_a_sheet_a_little_wider_than_a_register_is_read_whole(tmp_path: Path) ->
     assert (len(sheet.rows), len(sheet.rows[0]), sheet.rows[2999][51]) == (3000, 52, "备注")
 
 
+@contextmanager
+def _another_office(tmp_path: Path) -> Iterator[tuple[Session, Actor]]:
+    """Another office's empty database, its lists loaded, and its administrator to import as."""
+    from hotline_desk.db import open_database
+    from hotline_desk.services.accounts import users
+    from hotline_desk.services.office import reference
+
+    other = open_database(str(tmp_path / "another.sqlite3"))
+    try:
+        with other.session() as s:
+            reference.load_defaults(s)
+            yield s, users.add_user(s, None, "admin", "管理员", "admin")
+    finally:
+        other.dispose()
+
+
 # --- exports are text ---------------------------------------------------------------------------------------
 
 def test_exported_formula_like_content_reads_back_as_text(db: Database, people: People, clock: FakeClock) -> None:
@@ -730,8 +749,6 @@ def test_an_exported_case_list_reads_back_by_channel_and_a_masked_one_says_why_n
     """The export names each case's 渠道 (the import reads a 来源 column as the channel: 本级 was refused on every
     row), so a list exported with names and phones imports into another office's database as it was; one whose
     phones were masked is refused row by row saying the digits were starred out, not that they hold bad characters."""
-    from hotline_desk.db import open_database
-    from hotline_desk.services.accounts import users
     from hotline_desk.services.office import reference
 
     with db.session() as s:
@@ -745,21 +762,15 @@ def test_an_exported_case_list_reads_back_by_channel_and_a_masked_one_says_why_n
         masked.write_bytes(export_cases(s, CaseFilter(), now=clock()).data)
     assert [c.value for c in openpyxl.load_workbook(revealed).active["C"]][1:] == [
         "12345热线电话", "平顶山市“民呼必应”平台"]
-    other = open_database(str(tmp_path / "another.sqlite3"))
-    try:
-        with other.session() as s:
-            reference.load_defaults(s)
-            admin = users.add_user(s, None, "admin", "管理员", "admin")
-            refused = preview_cases(s, masked, clock=clock)
-            assert refused.ready == [] and [p.column for p in refused.problems] == ["联系电话", "联系电话"]
-            assert "“138****0001”有几位被 * 隐去，不是完整的号码" in refused.problems[0].reason
-            preview = preview_cases(s, revealed, clock=clock)
-            assert (len(preview.ready), preview.problems) == (2, [])
-            commit_cases(s, admin, preview, clock=clock)
-            read = {c.phone: c.source for c in s.scalars(select(Case))}
-        assert read == {"13803750001": "local", "13900002222": "upper"}
-    finally:
-        other.dispose()
+    with _another_office(tmp_path) as (s, admin):
+        refused = preview_cases(s, masked, clock=clock)
+        assert refused.ready == [] and [p.column for p in refused.problems] == ["联系电话", "联系电话"]
+        assert "“138****0001”有几位被 * 隐去，不是完整的号码" in refused.problems[0].reason
+        preview = preview_cases(s, revealed, clock=clock)
+        assert (len(preview.ready), preview.problems) == (2, [])
+        commit_cases(s, admin, preview, clock=clock)
+        read = {c.phone: c.source for c in s.scalars(select(Case))}
+    assert read == {"13803750001": "local", "13900002222": "upper"}
 
 
 def test_a_case_list_export_tells_its_progress_and_refuses_more_than_a_sheet_holds(
@@ -986,8 +997,6 @@ def test_an_exported_case_list_says_how_each_case_was_handled_and_reads_back_wit
     """A director or auditor worked from `case show` one case at a time: the list had no dispatch, reply, 回访,
     overdue, 退单 or 延期, nor 本级/上级 (the bulletin's hot topics count 本级 cases only). Read back by the import, a
     list with names and phones keeps each case's dispatch, reply and 回访."""
-    from hotline_desk.db import open_database
-    from hotline_desk.services.accounts import users
     from hotline_desk.services.office import reference
 
     with db.session() as s:
@@ -1035,19 +1044,13 @@ def test_an_exported_case_list_says_how_each_case_was_handled_and_reads_back_wit
     assert (pipes["本级/上级"], pipes["办理期限"], pipes["延期"]) == ("上级交办", extended_deadline,
                                                                  "自来水公司 3个工作日：需协调施工队")
 
-    other = open_database(str(tmp_path / "another.sqlite3"))
-    try:
-        with other.session() as s:
-            reference.load_defaults(s)
-            admin = users.add_user(s, None, "admin", "管理员", "admin")
-            preview = preview_cases(s, listed, clock=clock)
-            assert (len(preview.ready), preview.problems) == (3, [])
-            commit_cases(s, admin, preview, clock=clock)
-            read = {c.content: (c.state, c.deadline) for c in s.scalars(select(Case))}
-        assert read["四楼以上用水困难"][0] == "finished"  # dispatched, replied and called back, as it was
-        assert read["管网改造进度慢"] == ("in_progress", extended_deadline)
-    finally:
-        other.dispose()
+    with _another_office(tmp_path) as (s, admin):
+        preview = preview_cases(s, listed, clock=clock)
+        assert (len(preview.ready), preview.problems) == (3, [])
+        commit_cases(s, admin, preview, clock=clock)
+        read = {c.content: (c.state, c.deadline) for c in s.scalars(select(Case))}
+    assert read["四楼以上用水困难"][0] == "finished"  # dispatched, replied and called back, as it was
+    assert read["管网改造进度慢"] == ("in_progress", extended_deadline)
 
 
 def test_an_exported_list_read_back_keeps_upstream_numbers_urgency_and_confidentiality_and_leaves_voided_cases_out(
@@ -1055,8 +1058,6 @@ def test_an_exported_list_read_back_keeps_upstream_numbers_urgency_and_confident
     """Read back in another database, every 上级 case's number became the platform's, 紧急 and 保密 were dropped (a
     保密 caller readable by any operator), a voided case came back live, and a reply finished at 15:00 but entered
     at 16:00 was refused as 办结时间早于回复时间, in a file the program had just written."""
-    from hotline_desk.db import open_database
-    from hotline_desk.services.accounts import users
     from hotline_desk.services.office import reference
 
     with db.session() as s:
@@ -1083,19 +1084,13 @@ def test_an_exported_list_read_back_keeps_upstream_numbers_urgency_and_confident
     assert (row[header.index("来电人")].value, row[header.index("是否保密")].value) == ("（保密）", "是")
     row[header.index("来电人")].value, row[header.index("联系电话")].value = "陈女士", "13912345678"  # filled in
     book.save(listed)
-    other = open_database(str(tmp_path / "another.sqlite3"))
-    try:
-        with other.session() as s:
-            reference.load_defaults(s)
-            admin = users.add_user(s, None, "admin", "管理员", "admin")
-            preview = preview_cases(s, listed, clock=clock)
-            assert [(p.column, p.reason) for p in preview.problems] == [
-                ("状态", "已作废的工单不导入（作废的工单不计入统计和考核，原库中仍可查看）")]
-            assert len(preview.ready) == 2
-            commit_cases(s, admin, preview, only_valid=True, clock=clock)
-            read = {c.content: c for c in s.scalars(select(Case))}
-            assert (read["上级转来的供水问题"].upstream_number, read["上级转来的供水问题"].urgent,
-                    read["上级转来的供水问题"].state) == ("PDS20220720-0099", True, "pending_followup")
-            assert read["举报噪音扰民"].confidential and "误登记" not in read
-    finally:
-        other.dispose()
+    with _another_office(tmp_path) as (s, admin):
+        preview = preview_cases(s, listed, clock=clock)
+        assert [(p.column, p.reason) for p in preview.problems] == [
+            ("状态", "已作废的工单不导入（作废的工单不计入统计和考核，原库中仍可查看）")]
+        assert len(preview.ready) == 2
+        commit_cases(s, admin, preview, only_valid=True, clock=clock)
+        read = {c.content: c for c in s.scalars(select(Case))}
+        assert (read["上级转来的供水问题"].upstream_number, read["上级转来的供水问题"].urgent,
+                read["上级转来的供水问题"].state) == ("PDS20220720-0099", True, "pending_followup")
+        assert read["举报噪音扰民"].confidential and "误登记" not in read
