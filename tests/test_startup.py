@@ -41,11 +41,19 @@ def test_version_loads_no_database_code() -> None:
 
 
 def test_the_version_shown_is_the_one_the_package_is_built_with() -> None:
-    """The kit's name and what pip records come from pyproject.toml; --version from the package: one number."""
+    """One number, written once: what pip records (pyproject.toml reads it from the package), the kit's name (the
+    kit scripts read it with scripts/version.py) and --version. A kit named 0.2.1 had installed as 0.2.0."""
     import tomllib
+    from importlib.metadata import version
 
     with (ROOT / "pyproject.toml").open("rb") as handle:
-        assert tomllib.load(handle)["project"]["version"] == cli.__version__
+        project = tomllib.load(handle)
+    assert "version" in project["project"]["dynamic"] and "version" not in project["project"]
+    assert project["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "hotline_desk.__version__"}
+    assert version("hotline-desk") == cli.__version__
+    kit = subprocess.run([sys.executable, str(ROOT / "scripts" / "version.py")], capture_output=True, text=True,
+                         check=True)
+    assert kit.stdout.strip() == cli.__version__
 
 
 def test_a_read_command_on_an_up_to_date_database_loads_only_what_it_uses(db_url: str) -> None:
