@@ -178,6 +178,7 @@ def test_stats_over_several_months_list_each_and_add_them_up(db: Database, peopl
     log_in_everyone(db, monkeypatch)
     with db.session() as s:
         _answered_and_dispatched(s, people, clock)
+        register_case(s, people.operator, draft(s, handling="", unit_id=None), clock=clock)  # not yet handled
         clock.advance(days=30)  # into August
         august = register_case(s, people.operator, draft(s, handling="coordinate", answer="已答复", unit_id=None),
                                clock=clock)
@@ -186,13 +187,14 @@ def test_stats_over_several_months_list_each_and_add_them_up(db: Database, peopl
     code, out, err = run(capsys, db, "stats", "--month", "2022-06", "--to", "2022年8月", user="sup1")
     assert code == 0, err
     lines = out.splitlines()
-    assert lines[0] == "月份\t本级登记\t上级交办\t合计\t协调办理\t交办处理\t已办结\t办结率\t满意率"
-    assert lines[1:5] == ["2022-06\t0\t0\t0\t0\t0\t0\t—\t—", "2022-07\t2\t0\t2\t1\t1\t0\t0%\t—",
-                          "2022-08\t1\t0\t1\t1\t0\t1\t100%\t100%", "合计\t3\t0\t3\t2\t1\t1\t33%\t100%"]
+    assert lines[0] == "月份\t本级登记\t上级交办\t合计\t协调办理\t交办处理\t尚无办理方式\t已办结\t办结率\t满意率"
+    assert lines[1:5] == ["2022-06\t0\t0\t0\t0\t0\t0\t0\t—\t—", "2022-07\t3\t0\t3\t1\t1\t1\t0\t0%\t—",
+                          "2022-08\t1\t0\t1\t1\t0\t0\t1\t100%\t100%",
+                          "合计\t4\t0\t4\t2\t1\t1\t1\t33%\t100%"]  # 1 of the 3 in the groups: 33%
     code, out, _ = run(capsys, db, "stats", "--month", "2022-07", "--to", "2022-08", "--json", user="sup1")
-    assert json.loads(out)[-1] == {"month": "合计", "local": 3, "upper": 0, "coordinate": 2, "dispatch": 1,
-                                   "finished": 1, "finish_rate": "33%", "satisfaction_rate": "100%", "final": False,
-                                   "total": 3}
+    assert json.loads(out)[-1] == {"month": "合计", "local": 4, "upper": 0, "coordinate": 2, "dispatch": 1,
+                                   "finished": 1, "finish_rate": "33%", "satisfaction_rate": "100%", "not_handled": 1,
+                                   "final": False, "changed": False, "total": 4}
     code, _, err = run(capsys, db, "stats", "--month", "2022-08", "--to", "2022-07", user="sup1")
     assert code == 2 and "结束月份 2022-07 早于开始月份 2022-08" in err
     code, _, err = run(capsys, db, "stats", "--month", "2017-01", "--to", "2022-07", user="sup1")

@@ -83,6 +83,9 @@ def test_scores_and_stats_of_a_finalised_month_are_the_frozen_ones_and_name_what
     assert "交办处理 1 件，已办结 1 件" in out and "定稿" not in out
     code, out, err = cli_run(capsys, db, "stats", "--month", "2022-07", "--json", user="sup1")
     assert json.loads(out)["dispatch"]["count"] == 1 and FINAL in err
+    code, out, err = cli_run(capsys, db, "stats", "--month", "2022-07", "--to", "2022-07", user="sup1")
+    july = out.splitlines()[1].split("\t")  # the frozen figures, and that they have been changed since
+    assert (july[0], july[7]) == ("2022-07（定稿，其后有改动）", "0"), out
 
 
 def test_a_unit_whose_counts_changed_is_named_even_when_its_total_came_out_the_same(

@@ -183,11 +183,14 @@ def _period(ctx: Context, args: argparse.Namespace) -> int:
     if args.json:
         print(to_json([{**asdict(r), "total": r.total} for r in rows]))
         return 0
-    print("\t".join(("月份", "本级登记", "上级交办", "合计", "协调办理", "交办处理", "已办结", "办结率", "满意率")))
+    print("\t".join(("月份", "本级登记", "上级交办", "合计", "协调办理", "交办处理", "尚无办理方式", "已办结", "办结率",
+                     "满意率")))
     for r in rows:
-        print("\t".join((r.month + ("（定稿）" if r.final else ""), *(str(n) for n in (
-            r.local, r.upper, r.total, r.coordinate, r.dispatch, r.finished)), r.finish_rate, r.satisfaction_rate)))
-    print("办结率、满意率按协调办理、交办处理、上级交办三组合并计算；合计的比率由各月件数相加后计算，不是各月比率的平均。")
+        month = r.month + ("（定稿，其后有改动）" if r.changed else "（定稿）" if r.final else "")
+        print("\t".join((month, *(str(n) for n in (r.local, r.upper, r.total, r.coordinate, r.dispatch, r.not_handled,
+                                                     r.finished)), r.finish_rate, r.satisfaction_rate)))
+    print("办结率、满意率按协调办理、交办处理、上级交办三组合并计算（尚无办理方式的本级工单不在其中）；合计的比率由各月"
+          "件数相加后计算，不是各月比率的平均。定稿的月份是定稿的数字，其后有改动的，stats --month 该月 列出改动。")
     return 0
 
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-import math
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from itertools import groupby
 from typing import Any
 
@@ -18,6 +17,7 @@ from hotline_desk.excel.case_export import write_rows
 from hotline_desk.models import Case, CaseEvent, Channel, Unit
 from hotline_desk.services.accounts import anchors, audit
 from hotline_desk.services.cases.case_query import CaseFilter, search_ids
+from hotline_desk.services.cases.deadlines import flag_words
 from hotline_desk.services.cases.events import sent_back_among
 from hotline_desk.services.cases.history import STATES, CaseStatus, record_from_row, replay, state_label
 from hotline_desk.services.cases.queues import CONFIDENTIAL, mask_name, mask_phone
@@ -42,9 +42,10 @@ from hotline_desk.vocabulary import (
 # Then how each case was handled, under the names a register's columns have: an export read back by the import
 # keeps its dispatch, reply and follow-up (in one step each), its 上级工单号, 是否保密 and 紧急程度, and leaves a
 # voided case out (状态). 时限情况, 退单, 延期 and 协办单位 are for reading only.
+LIMITS_HEADER = "时限情况（截至导出时）"  # worked out at the export, not at a month's cut-off
 HEADER = ("工单编号", "来电时间", "渠道", "本级/上级", "状态", "来电人", "联系电话", "地址", "所属乡镇街道", "诉求类型",
           "问题分类", "标题", "诉求内容", "办理方式", "承办单位", "交办时间", "办理期限", "签收时间", "回复时间",
-          "办结时间", "办理结果", "回复内容", "回访结果", "回访时间", "甄别结果", "时限情况", "退单", "延期",
+          "办结时间", "办理结果", "回复内容", "回访结果", "回访时间", "甄别结果", LIMITS_HEADER, "退单", "延期",
           "上级工单号", "是否保密", "紧急程度", "协办单位")
 
 
@@ -181,7 +182,7 @@ def _limits(status: CaseStatus, now: datetime) -> str:
     if done is not None and done > main.deadline:
         said.append("超期办结")
     elif done is None and now > main.deadline:
-        said.append(f"超期 {math.ceil((now - main.deadline) / timedelta(days=1))} 天")
+        said.append(flag_words("overdue", main.deadline, now))  # as the lists and case show say it
     return "；".join(said)
 
 

@@ -29,7 +29,9 @@ class PeriodRow:
     finished: int
     finish_rate: str
     satisfaction_rate: str
+    not_handled: int = 0  # 本级 cases with no handling at the cut-off: in 本级登记, in none of the three groups
     final: bool = False  # the month's bulletin is finalised: its frozen figures
+    changed: bool = False  # finalised, and the live data now gives other figures (stats --month says which)
 
     @property
     def total(self) -> int:
@@ -54,14 +56,15 @@ def period_rows(session: Session, first: str, last: str, *, clock: Clock = offic
     for month in months_between(first, last):
         taken = month_stats(session, month, clock=clock)
         st = taken.statistics
-        rows.append(_row(month, st, options, final=taken.figures.final is not None))
+        rows.append(_row(month, st, options, final=taken.figures.final is not None,
+                         changed=bool(taken.figures.drift)))
         groups.append(st)
     total = _row("合计", None, options, added=groups)
     return [*rows, total]
 
 
 def _row(month: str, st: MonthStatistics | None, options: StatsOptions, *, final: bool = False,
-         added: list[MonthStatistics] | None = None) -> PeriodRow:
+         changed: bool = False, added: list[MonthStatistics] | None = None) -> PeriodRow:
     months = [st] if st is not None else added or []
     each: list[GroupStats] = [g for m in months for g in (m.coordinate, m.dispatch, m.upper)]
     finished = sum(g.finished for g in each)
@@ -71,5 +74,5 @@ def _row(month: str, st: MonthStatistics | None, options: StatsOptions, *, final
         coordinate=sum(m.coordinate.count for m in months), dispatch=sum(m.dispatch.count for m in months),
         finished=finished, finish_rate=rate_text(finished, base, options),
         satisfaction_rate=rate_text(sum(g.satisfied for g in each), sum(g.rated for g in each), options),
-        final=final,
+        not_handled=sum(m.not_handled for m in months), final=final, changed=changed,
     )
