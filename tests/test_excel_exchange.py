@@ -1017,6 +1017,8 @@ def test_an_exported_case_list_says_how_each_case_was_handled_and_reads_back_wit
         wf.approve(s, people.supervisor, returned, clock=clock)
         wf.request_extension(s, people.operator, extended.id, 3, "需协调施工队", clock=clock)
         wf.rule_extension(s, people.supervisor, extended.id, True, clock=clock)
+        wf.supervise(s, people.supervisor, extended.id, "抓紧办理", clock=clock)
+        waiting = register_case(s, people.operator, draft(s, content="楼顶渗水"), clock=clock).number
         clock.advance(hours=1)
         wf.reply(s, people.operator, done, wf.Reply(text="已加装加压泵，供水恢复", result="已解决"), clock=clock)
         replied_at = clock()
@@ -1044,10 +1046,12 @@ def test_an_exported_case_list_says_how_each_case_was_handled_and_reads_back_wit
     pipes = by_number[numbers[2]]
     assert (pipes["本级/上级"], pipes["办理期限"], pipes["延期"]) == ("上级交办", extended_deadline,
                                                                  "自来水公司 3个工作日：需协调施工队")
+    assert (light["拟交单位"], light["督办"], pipes["督办"]) == ("", "", "是")
+    assert (by_number[waiting]["拟交单位"], by_number[waiting]["承办单位"]) == ("自来水公司", "")
 
     with _another_office(tmp_path) as (s, admin):
         preview = preview_cases(s, listed, clock=clock)
-        assert (len(preview.ready), preview.problems) == (3, [])
+        assert (len(preview.ready), preview.problems) == (4, [])
         commit_cases(s, admin, preview, clock=clock)
         read = {c.content: (c.state, c.deadline) for c in s.scalars(select(Case))}
     assert read["四楼以上用水困难"][0] == "finished"  # dispatched, replied and called back, as it was

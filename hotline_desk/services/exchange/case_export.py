@@ -41,12 +41,12 @@ from hotline_desk.vocabulary import (
 # import reads, is what the bulletin's tables count by (their hot topics are the 本级 cases').
 # Then how each case was handled, under the names a register's columns have: an export read back by the import
 # keeps its dispatch, reply and follow-up (in one step each), its 上级工单号, 是否保密 and 紧急程度, and leaves a
-# voided case out (状态). 时限情况, 退单, 延期 and 协办单位 are for reading only.
+# voided case out (状态). 时限情况, 退单, 延期, 协办单位, 拟交单位 and 督办 are for reading only.
 LIMITS_HEADER = "时限情况（截至导出时）"  # worked out at the export, not at a month's cut-off
 HEADER = ("工单编号", "来电时间", "渠道", "本级/上级", "状态", "来电人", "联系电话", "地址", "所属乡镇街道", "诉求类型",
           "问题分类", "标题", "诉求内容", "办理方式", "承办单位", "交办时间", "办理期限", "签收时间", "回复时间",
           "办结时间", "办理结果", "回复内容", "回访结果", "回访时间", "甄别结果", LIMITS_HEADER, "退单", "延期",
-          "上级工单号", "是否保密", "紧急程度", "协办单位")
+          "上级工单号", "是否保密", "紧急程度", "协办单位", "拟交单位", "督办")
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,8 @@ def _rows(session: Session, ids: list[int], reveal: bool, now: datetime,
                    name, phone, c.address, units.get(c.township_id or 0, ""), c.appeal_type_name, c.category_label,
                    c.title, c.content, *_handled_columns(status, answer, units, now),
                    c.upstream_number, "是" if c.confidential else "", "紧急" if c.urgent else "一般",
-                   _assisting(status, units))
+                   _assisting(status, units), _proposed(status, units),
+                   "是" if status is not None and status.supervised else "")
         if progress is not None:
             progress(start + len(chunk), len(ids))
 
@@ -168,6 +169,13 @@ def _assisting(status: CaseStatus | None, units: dict[int, str]) -> str:
     ids = (status.proposed_assist_ids if status.state == CaseState.PROPOSED else
            [d.unit_id for d in status.current_dispatches if d.role == DispatchRole.ASSIST])
     return "、".join(units.get(i, "") for i in ids)
+
+
+def _proposed(status: CaseStatus | None, units: dict[int, str]) -> str:
+    """The unit a case waiting for approval is proposed to (承办单位 stays empty until it is dispatched)."""
+    if status is None or status.state != CaseState.PROPOSED or status.proposed_unit_id is None:
+        return ""
+    return units.get(status.proposed_unit_id, "")
 
 
 def _limits(status: CaseStatus, now: datetime) -> str:
