@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QInputMethodEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QDialog, QLineEdit, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from hotline_desk.db import Database
@@ -95,8 +96,124 @@ def test_switching_user_from_the_lock_hands_over_and_the_office_may_set_the_minu
         set_setting(s, "accounts.idle_lock_minutes", 5, user_id=people.admin.id, at=clock())
     window.idle._load()
     switched: list[bool] = []
-    monkeypatch.setattr(window, "switch_user", lambda: switched.append(True))
-    when_modal(LockDialog, lambda d: d.done(LockDialog.SWITCH))
+
+    def closing() -> None:  # as the window closes for the next person
+        switched.append(True)
+        window.switching_user = True
+
+    monkeypatch.setattr(window, "switch_user", closing)
+    when_modal(LockDialog, lambda d: QTest.mouseClick(d.switch, Qt.MouseButton.LeftButton))
     ticks.now += 5 * 60
     window.idle.check()
     assert switched == [True]
+
+
+def test_the_lock_stays_when_the_window_does_not_close_for_the_next_person(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """切换用户 at the lock, and the window stayed (a question about unsaved edits answered 取消): it was unlocked."""
+    window, ticks = _window(qtbot, db, people, clock, tmp_path)
+    monkeypatch.setattr(window, "switch_user", lambda: None)  # the close refused: switching_user stays False
+    locks: list[LockDialog] = []
+
+    def at_the_lock(dialog: LockDialog) -> None:
+        locks.append(dialog)
+        if len(locks) == 1:
+            QTest.mouseClick(dialog.switch, Qt.MouseButton.LeftButton)
+            when_modal(LockDialog, at_the_lock)  # locked again: this time the password
+        else:
+            _unlock(dialog)
+
+    when_modal(LockDialog, at_the_lock)
+    ticks.now += 16 * 60
+    window.idle.check()
+    assert len(locks) == 2 and window.centralWidget().isVisible()  # type: ignore[union-attr]
+
+
+def _unlock(dialog: LockDialog) -> None:
+    QTest.keyClicks(dialog.password, TEST_PASSWORD)
+    QTest.keyClick(dialog.password, Qt.Key.Key_Return)
+
+
+def test_a_window_open_when_the_screen_locks_is_covered_not_closed_and_keeps_what_was_typed(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """A 再次来电 half written in its dialog: the lock hid the dialog, which ended it as cancelled, and the words
+    were gone after unlocking."""
+    window, ticks = _window(qtbot, db, people, clock, tmp_path)
+    note = QDialog(window)
+    words = QLineEdit(note)
+    words.setText("群众第三次来电，称")
+    seen: list[bool] = []
+
+    def step_away() -> None:
+        def at_the_lock(dialog: LockDialog) -> None:
+            curtain = note.findChild(QWidget, "lock_curtain")
+            seen.append(curtain is not None and curtain.isVisible() and curtain.geometry() == note.rect())
+            _unlock(dialog)
+
+        when_modal(LockDialog, at_the_lock)
+        ticks.now += 16 * 60
+        window.idle.check()
+        seen.append(note.isVisible() and not any(c.isVisible() for c in note.findChildren(QWidget, "lock_curtain")))
+        note.accept()
+
+    QTimer.singleShot(50, step_away)
+    assert note.exec() == QDialog.DialogCode.Accepted and words.text() == "群众第三次来电，称"
+    assert seen == [True, True]
+
+
+def test_enter_in_the_password_unlocks_even_after_tab_passed_over_switch_user(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    window, ticks = _window(qtbot, db, people, clock, tmp_path)
+    results: list[int] = []
+
+    def at_the_lock(dialog: LockDialog) -> None:
+        QTest.keyClick(dialog.password, Qt.Key.Key_Tab)
+        QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)  # onto 切换用户, then back by a click
+        dialog.password.setFocus()
+        _unlock(dialog)
+        results.append(dialog.result())
+        if dialog.isVisible():
+            dialog.done(0)
+
+    when_modal(LockDialog, at_the_lock)
+    ticks.now += 16 * 60
+    window.idle.check()
+    assert results == [QDialog.DialogCode.Accepted] and not window.switching_user
+
+
+def test_switching_user_from_the_lock_is_refused_while_a_page_holds_the_persons_unsaved_edits(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """切换用户 at the lock asked 保存？ of the absent supervisor's bulletin edits with the page shown behind: 取消 let
+    the person at the desk into the unlocked window, 保存 saved the edits without the password."""
+    window, ticks = _window(qtbot, db, people, clock, tmp_path)
+    monkeypatch.setattr(window, "unsaved_pages", lambda: ["月度简报"])
+    switched: list[bool] = []
+    monkeypatch.setattr(window, "switch_user", lambda: switched.append(True))
+    told: list[str] = []
+
+    def at_the_lock(dialog: LockDialog) -> None:
+        switch = next(b for b in dialog.findChildren(QPushButton) if b.text() == "切换用户")
+        QTest.mouseClick(switch, Qt.MouseButton.LeftButton)
+        told.append(dialog.message.text() if dialog.isVisible() else "")
+        _unlock(dialog)
+
+    when_modal(LockDialog, at_the_lock)
+    ticks.now += 16 * 60
+    window.idle.check()
+    assert told == ["月度简报有未保存的修改，须由张丽本人解锁后保存或放弃，才能切换用户。"] and switched == []
+
+
+def test_words_an_input_method_commits_count_as_someone_typing(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """Pinyin typed through an input method reaches the program as committed words, not keys: the lock came down
+    in the middle of a long complaint."""
+    window, ticks = _window(qtbot, db, people, clock, tmp_path)
+    ticks.now += 14 * 60
+    event = QInputMethodEvent()
+    event.setCommitString("漏水")
+    QApplication.sendEvent(window, event)
+    ticks.now += 14 * 60
+    window.idle.check()  # 28 minutes since the window opened, 14 since the last word: not locked
+    assert QApplication.activeModalWidget() is None and window.centralWidget().isVisible()  # type: ignore[union-attr]

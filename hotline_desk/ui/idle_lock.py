@@ -7,7 +7,8 @@ import contextlib
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -26,9 +27,11 @@ from hotline_desk.ui.changes import Change, follow
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read
 
-# What counts as someone at the keyboard: a key or a click, the wheel (reading a long list). A mouse merely moved
-# over the window does not (a cable knocked, a cat).
-INPUT_EVENTS = frozenset({QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel})
+# What counts as someone at the keyboard: a key or a click, the wheel (reading a long list), a word an input method
+# commits (pinyin typed through ibus, fcitx or Microsoft Pinyin reaches the program as that, not as keys). A mouse
+# merely moved over the window does not (a cable knocked, a cat).
+INPUT_EVENTS = frozenset({QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel,
+                          QEvent.Type.InputMethod})
 CHECK_MS = 20_000
 
 
@@ -81,15 +84,48 @@ class IdleWatch(QObject):
             app.removeEventFilter(self)
 
 
+class Curtain(QWidget):
+    """An opaque cover over one of the program's windows while the screen is locked. The window stays open: a dialog
+    hidden ends as if cancelled, and what was typed in it (a 再次来电 half written) would be lost."""
+
+    def __init__(self, window: QWidget) -> None:
+        super().__init__(window)
+        self.setObjectName("lock_curtain")
+        self.setAutoFillBackground(True)
+        words = QLabel("已锁定", self)
+        words.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout = QVBoxLayout(self)
+        layout.addWidget(words)
+        self.setGeometry(window.rect())
+        window.installEventFilter(self)
+        self.raise_()
+        self.show()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in (QEvent.Type.Resize, QEvent.Type.ChildAdded) and isinstance(watched, QWidget):
+            self.setGeometry(watched.rect())  # resized by the window manager: still covered whole
+            self.raise_()
+        return False
+
+    def lift(self) -> None:
+        parent = self.parentWidget()
+        if parent is not None:
+            parent.removeEventFilter(self)
+        self.hide()
+        self.deleteLater()
+
+
 class LockDialog(QDialog):
     """The screen locked: the person's own password opens it again; 切换用户 hands over to the next shift. Esc and
     the window's close button do nothing (a locked screen is not dismissed)."""
 
     SWITCH = 2  # exec()'s result when 切换用户 was chosen
 
-    def __init__(self, parent: QWidget | None, ctx: UiContext, minutes: int) -> None:
+    def __init__(self, parent: QWidget | None, ctx: UiContext, minutes: int,
+                 unsaved: Callable[[], list[str]] = list) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        self.unsaved = unsaved
         self.setWindowTitle("12345热线工作台 — 已锁定")
         self.setMinimumWidth(400)
         actor = ctx.actor
@@ -105,16 +141,25 @@ class LockDialog(QDialog):
         self.message.setWordWrap(True)
         buttons = QDialogButtonBox()
         unlock = buttons.addButton("解锁", QDialogButtonBox.ButtonRole.AcceptRole)
-        unlock.setDefault(True)
-        switch: QPushButton = buttons.addButton("切换用户", QDialogButtonBox.ButtonRole.ActionRole)
+        self.switch: QPushButton = buttons.addButton("切换用户", QDialogButtonBox.ButtonRole.ActionRole)
+        # Enter is 解锁 wherever it is pressed but on 切换用户 itself (see keyPressEvent): a default button moved with
+        # the focus, and Enter in the password after Tab had passed over 切换用户 logged the person out.
+        for button in (unlock, self.switch):
+            button.setAutoDefault(False)
         unlock.clicked.connect(self.try_unlock)
-        switch.clicked.connect(lambda: self.done(self.SWITCH))
+        self.switch.clicked.connect(self.try_switch)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addWidget(self.password)
         layout.addWidget(self.message)
         layout.addWidget(buttons)
         self.password.setFocus()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            (self.try_switch if self.focusWidget() is self.switch else self.try_unlock)()
+            return
+        super().keyPressEvent(event)
 
     def try_unlock(self) -> None:
         """The password of the person locked out, checked as at login: wrong ones count towards the account's lock."""
@@ -132,6 +177,17 @@ class LockDialog(QDialog):
             self.message.setText(result.message)
             return
         self.accept()
+
+    def try_switch(self) -> None:
+        """切换用户, unless a page holds edits not saved: those are the locked person's to save or drop, not for
+        whoever stands at the desk (asked 保存？ on the way out, they could save them, or 取消 and be let in)."""
+        pages = self.unsaved()
+        if pages:
+            self.message.setText(f"{'、'.join(pages)}有未保存的修改，须由{self.ctx.actor.display_name}本人解锁后"
+                                 "保存或放弃，才能切换用户。")
+            self.password.setFocus()
+            return
+        self.done(self.SWITCH)
 
     def reject(self) -> None:
         """Esc, or the close button: the screen stays locked."""

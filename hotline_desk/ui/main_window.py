@@ -35,7 +35,7 @@ from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.drafts import entry_draft
 from hotline_desk.ui.help_dialog import HelpDialog
 from hotline_desk.ui.home_view import OVERDUE_COLOUR, HomeView
-from hotline_desk.ui.idle_lock import IdleWatch, LockDialog
+from hotline_desk.ui.idle_lock import Curtain, IdleWatch, LockDialog
 from hotline_desk.ui.login import ChangePasswordDialog
 from hotline_desk.ui.operations import Task, show_refusal
 from hotline_desk.ui.watcher import DatabaseWatcher
@@ -295,22 +295,27 @@ class MainWindow(QMainWindow):
             self.switching_user = False
 
     def lock_screen(self) -> None:
-        """Minutes without a key or a click (see ``IdleWatch``): the window's pages and any other window of the
-        program are hidden until the person's password is typed; 切换用户 from there hands over as usual."""
-        hidden = [w for w in QApplication.topLevelWidgets() if w.isVisible() and w is not self]
-        for window in hidden:
-            window.hide()
+        """Minutes without a key or a click (see ``IdleWatch``): the window's pages are hidden, and any other window
+        of the program covered (kept open, with what was typed in it), until the person's password is typed.
+        切换用户 from there hands over as usual; should the window not close, the lock stays."""
+        curtains = [Curtain(w) for w in QApplication.topLevelWidgets() if w.isVisible() and w is not self]
         page = self.centralWidget()
         assert page is not None
         page.hide()
         try:
-            result = run_modal(LockDialog(self, self.ctx, self.idle.minutes))
+            while run_modal(LockDialog(self, self.ctx, self.idle.minutes, self.unsaved_pages)) == LockDialog.SWITCH:
+                self.switch_user()
+                if self.switching_user:  # the window is closing: the next person logs in
+                    return
         finally:
             page.show()
-            for window in hidden:
-                window.show()
-        if result == LockDialog.SWITCH:
-            self.switch_user()
+            for curtain in curtains:
+                curtain.lift()
+
+    def unsaved_pages(self) -> list[str]:
+        """The pages holding edits not yet saved (the bulletin, settings), by their names."""
+        return [label for key, label, _need in PAGES
+                if isinstance(view := self.views.get(key), HoldsEdits) and view.is_dirty()]
 
     def may_close(self, going: str = "关闭程序") -> bool:
         """A page holding unsaved edits is shown and asks 保存/不保存/取消 (取消, the default, keeps the window)."""
