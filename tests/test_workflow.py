@@ -589,7 +589,8 @@ def test_a_citizen_calling_again_is_noted_on_the_case_not_registered_anew(db: Da
     with db.session() as s:
         wf.recall(s, people.operator2, case_id, "又来电催问", clock=clock)
         [row] = [r for r in queue(s, "tracking", clock()) if r.id == case_id]
-    assert row.recalls == 2
+        listed = fetch_rows(s, [case_id], now=clock())[case_id]  # 工单查询 marked it too
+    assert row.recalls == 2 and listed.recalls == 2
     with db.reader() as s:
         after = month_statistics(s, "2022-07", datetime(2022, 8, 1))
     assert (after.local_total, after.dispatch) == (before.local_total, before.dispatch)  # no new case counted

@@ -29,7 +29,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by, array
 from sqlalchemy.orm import Session
 
 from hotline_desk.errors import NotFound
-from hotline_desk.models import Case, ReferenceAlias, Unit
+from hotline_desk.models import Case, CaseEvent, ReferenceAlias, Unit
 from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.cases import search_index
 from hotline_desk.services.cases.deadlines import Labelled, deadline_flag, flag_words
@@ -39,7 +39,7 @@ from hotline_desk.services.cases.steps import stored_phone
 from hotline_desk.services.office import reference
 from hotline_desk.services.office.calendar import WorkCalendar
 from hotline_desk.services.office.settings import Settings
-from hotline_desk.vocabulary import OPEN_DISPATCH_STATES, CaseState, Source
+from hotline_desk.vocabulary import OPEN_DISPATCH_STATES, CaseState, EventKind, Source
 
 SOURCE_LABELS = Source.labels()
 SORTABLE = {
@@ -104,6 +104,7 @@ class CaseRow(Labelled):
     confidential: bool = False  # 保密: never read out on a call
     urgent: bool = False  # 紧急: dispatched within hours, not a day
     flag_said: str = ""
+    recalls: int = 0  # 再次来电: the citizen called again about it
 
 
 SEARCH_TABLE = table("case_search", column("rowid", Integer))
@@ -504,6 +505,9 @@ def fetch_rows(session: Session, ids: list[int], *, now: datetime, viewer: Actor
     calendar = WorkCalendar.load(session) if flagged else None
     near = Settings(session).int("limits.near_deadline_days") if flagged else 0
     shown = {row.id: caller_shown(row.caller_name, row.phone, row.confidential, viewer) for row in found}
+    recalls: dict[int, int] = {case_id: n for case_id, n in session.execute(  # a page at a time, by (case, seq)
+        select(CaseEvent.case_id, func.count()).where(CaseEvent.case_id.in_(ids), CaseEvent.kind == EventKind.RECALL)
+        .group_by(CaseEvent.case_id))}
     flags = {row.id: deadline_flag(row.deadline, now, calendar, near)
              if calendar is not None and row.id in flagged else "" for row in found}
     return {
@@ -512,7 +516,7 @@ def fetch_rows(session: Session, ids: list[int], *, now: datetime, viewer: Actor
             title=row.title, caller=shown[row.id][0], phone=shown[row.id][1], unit=row.name or "",
             category=row.category_label, appeal_type=row.appeal_type_name, deadline=row.deadline,
             flag=flags[row.id], sent_back=row.id in back, confidential=row.confidential, urgent=row.urgent,
-            flag_said=flag_words(flags[row.id], row.deadline, now),
+            flag_said=flag_words(flags[row.id], row.deadline, now), recalls=recalls.get(row.id, 0),
         )
         for row in found
     }
