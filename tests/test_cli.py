@@ -132,10 +132,11 @@ def test_the_same_words_from_a_confidential_callers_number_name_no_case_to_an_op
             "--appeal-type", "投诉举报类", "--category", "社会保障—工资薪金", "--coordinate", "已转劳动监察")
     _, out, _ = run(capsys, office, *call, "--confidential", user="sup1")
     secret = re.findall(r"RZ\d{4}-\d{5}", out)[0]
+    # the supervisor first (a later case with the same words would be the one named, were the operator's first)
+    code, out, _ = run(capsys, office, *call, "--confidential", user="sup1")
+    assert code == 0 and f"已登记工单 {secret}" in out
     code, out, _ = run(capsys, office, *call, user="op1")
     assert code == 0 and secret not in out and "可能重复登记" not in out
-    code, out, _ = run(capsys, office, *call, user="sup1")
-    assert code == 0 and f"已登记工单 {secret}" in out
 
 
 def test_unknown_category_is_explained(office: Path, capsys: pytest.CaptureFixture[str]) -> None:
