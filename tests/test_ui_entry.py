@@ -946,3 +946,23 @@ def test_an_urgent_proposal_says_by_when_a_supervisor_must_dispatch_it(
     due = registered + timedelta(hours=2)
     assert urgent and entry.status.text().endswith(
         f"待审核）。紧急工单须在 {due:%m-%d %H:%M} 前审核交办，请立即告知审核员。")
+
+
+def test_ctrl_l_goes_to_the_callers_earlier_cases_and_enter_opens_the_latest(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A repeat call at night: from 联系电话 the earlier cases were fourteen Tabs away, past every field."""
+    with db.session() as s:
+        earlier = register_case(s, people.operator, draft(s), clock=clock)
+    opened: list[int] = []
+    monkeypatch.setattr("hotline_desk.ui.case_list.CaseDetailDialog.exec",
+                        lambda dialog: opened.append(dialog.case_id) or 0)
+    entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
+    press(KEYS.Key_L, CTRL)  # no number typed yet: said, and the cursor stays
+    assert QApplication.focusWidget() is entry.caller and "请先输入联系电话" in entry.status.text()
+    _fill_by_keyboard(entry)
+    press(KEYS.Key_Escape)  # the unit's suggestions
+    press(KEYS.Key_L, CTRL)
+    assert QApplication.focusWidget() is entry.history and entry.history.currentRow() == 0
+    press(KEYS.Key_Return)
+    assert opened == [earlier.id]
