@@ -412,6 +412,11 @@ def replay(events: Iterable[EventRecord], as_of: datetime | None = None) -> Case
     return status
 
 
+def coordinate_answer(note: str, data: dict[str, Any]) -> str:
+    """The office's answer on a 协调办理 step: the step's note, or the answer its data keeps."""
+    return note or str(data.get("answer", ""))
+
+
 def record_from_row(seq: int, kind: str, at: datetime, actor_id: int | None, unit_id: int | None,
                     data: str, note: str, recorded_at: datetime | None = None) -> EventRecord:
     return EventRecord(seq=seq, kind=kind, at=at, actor_id=actor_id, unit_id=unit_id,

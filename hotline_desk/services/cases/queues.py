@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from hotline_desk.models import Case, CaseEvent, Unit, User
 from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.cases.deadlines import Labelled, flag_words, step_due, step_flag
-from hotline_desk.services.cases.events import sent_back_among, statuses_for
-from hotline_desk.services.cases.history import FOLLOWUP_RESULTS, CaseStatus, DispatchStatus
+from hotline_desk.services.cases.events import current_status, sent_back_among, statuses_for
+from hotline_desk.services.cases.history import FOLLOWUP_RESULTS, CaseStatus, DispatchStatus, coordinate_answer
 from hotline_desk.services.office.calendar import WorkCalendar
 from hotline_desk.services.office.settings import Settings
 from hotline_desk.vocabulary import Action, CaseState, DispatchRole, DispatchState
@@ -117,9 +117,9 @@ def dispatch_due(session: Session, case_id: int) -> datetime | None:
     """By when a proposal is to be dispatched (within 24 hours of the call, 2 when urgent); None when the case is not
     waiting for a supervisor's approval."""
     case = session.get(Case, case_id)
-    status = statuses_for(session, [case_id]).get(case_id)
-    if case is None or status is None or status.state != CaseState.PROPOSED:
+    if case is None or case.state != CaseState.PROPOSED:
         return None
+    status = current_status(session, case_id)
     return step_due(status, case.urgent, Settings(session), WorkCalendar.load(session))
 
 
@@ -212,7 +212,7 @@ def _texts(session: Session, case_ids: Sequence[int]) -> dict[int, _Texts]:
             elif kind == "reject":
                 texts.update(reject_note=note, reject_by=actor_id, reject_at=at)
             elif kind == "coordinate":
-                texts["answer"] = note or str(json.loads(data or "{}").get("answer", ""))
+                texts["answer"] = coordinate_answer(note, json.loads(data or "{}"))
             else:
                 texts["followup_note"] = note
     return {case_id: _Texts(**values) for case_id, values in found.items()}  # type: ignore[arg-type]

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
-from itertools import groupby
 from typing import Any
 
 from sqlalchemy import select
@@ -18,8 +18,8 @@ from hotline_desk.models import Case, CaseEvent, Channel, Unit
 from hotline_desk.services.accounts import anchors, audit
 from hotline_desk.services.cases.case_query import CaseFilter, search_ids
 from hotline_desk.services.cases.deadlines import flag_words
-from hotline_desk.services.cases.events import sent_back_among
-from hotline_desk.services.cases.history import STATES, CaseStatus, record_from_row, replay, state_label
+from hotline_desk.services.cases.events import sent_back_among, statuses_for
+from hotline_desk.services.cases.history import STATES, CaseStatus, coordinate_answer, state_label
 from hotline_desk.services.cases.queues import CONFIDENTIAL, mask_name, mask_phone
 from hotline_desk.services.reporting.monthdata import parse_month
 from hotline_desk.vocabulary import (
@@ -122,20 +122,13 @@ def _rows(session: Session, ids: list[int], reveal: bool, now: datetime,
 
 
 def _handling(session: Session, case_ids: list[int]) -> dict[int, tuple[CaseStatus, str]]:
-    """Each case's status replayed from its steps, and the office's answer if it coordinated the case."""
-    rows = session.execute(
-        select(CaseEvent.case_id, CaseEvent.seq, CaseEvent.kind, CaseEvent.at, CaseEvent.actor_id, CaseEvent.unit_id,
-               CaseEvent.data, CaseEvent.note)
-        .where(CaseEvent.case_id.in_(case_ids)).order_by(CaseEvent.case_id, CaseEvent.seq)
-    ).all()
-    found: dict[int, tuple[CaseStatus, str]] = {}
-    for case_id, group in groupby(rows, key=lambda r: r[0]):
-        records = [record_from_row(*r[1:]) for r in group]
-        status = replay(records)
-        answers = [r.note or str(r.data.get("answer", "")) for r in records if r.kind == EventKind.COORDINATE]
-        if status is not None:
-            found[case_id] = (status, answers[-1] if answers else "")
-    return found
+    """Each case's status replayed from its steps, and the office's answer if it coordinated the case (the last,
+    answered again after a 甄别)."""
+    answers = {case_id: coordinate_answer(note, json.loads(data or "{}")) for case_id, note, data in session.execute(
+        select(CaseEvent.case_id, CaseEvent.note, CaseEvent.data)
+        .where(CaseEvent.case_id.in_(case_ids), CaseEvent.kind == EventKind.COORDINATE)
+        .order_by(CaseEvent.case_id, CaseEvent.seq))}
+    return {case_id: (status, answers.get(case_id, "")) for case_id, status in statuses_for(session, case_ids).items()}
 
 
 def _handled_columns(status: CaseStatus | None, answer: str, units: dict[int, str], now: datetime) -> tuple[Any, ...]:
