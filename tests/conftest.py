@@ -50,6 +50,15 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         pg.drop_run_databases(shared.run_key())
 
 
+@pytest.fixture(scope="session")
+def qapp(qapp: Any) -> Any:
+    """pytest-qt's application, with the window's own rule that labels show plain text (see ``ui.plain_text``)."""
+    from hotline_desk.ui import plain_text
+
+    plain_text.install(qapp)
+    return qapp
+
+
 @pytest.fixture(autouse=True)
 def _dialog_watches_end_with_their_test() -> Iterator[None]:
     """A test that watched for a dialog which never opened must not leave the watch to answer a later test's."""

@@ -9,22 +9,11 @@ stored is not changed. Line breaks and tabs stay, as the layout of every listing
 
 from __future__ import annotations
 
-import re
 from typing import Any, TextIO
 
-# C0 controls but tab and line feed, a carriage return not ending a line (\r\n does no harm), DEL, the C1 controls,
-# and the bidirectional overrides and isolates that reorder the rest of a line.
-CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]|\r(?!\n)")
+from hotline_desk.typed_text import CONTROL, plain
 
-
-def _escape(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
-def plain(text: str) -> str:
-    """``text`` with every control character written as an escape a person reads (ESC as ``\\x1b``)."""
-    return CONTROL.sub(_escape, text)
+__all__ = ["PlainStream", "json_safe", "plain", "unfiltered"]
 
 
 def json_safe(text: str) -> str:

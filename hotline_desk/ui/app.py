@@ -27,7 +27,7 @@ from hotline_desk.services.maintenance.opening import (
     upgrade_notice,
 )
 from hotline_desk.services.office import reference
-from hotline_desk.ui import refcount_guard
+from hotline_desk.ui import plain_text, refcount_guard
 from hotline_desk.ui.connection import ConnectionDialog
 from hotline_desk.ui.context import AppSignals, UiContext
 from hotline_desk.ui.login import SWITCH_DATABASE, FirstPasswordDialog, LoginDialog
@@ -227,6 +227,7 @@ def run_app(db: str | None = None) -> int:
     use_kit_font_if_needed()
     install_chinese(app)
     install_look(app)
+    plain_text.install(app)
     sys.excepthook = _show_bug
     install_logging()
     target = db

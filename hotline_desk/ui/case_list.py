@@ -44,6 +44,7 @@ from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read
 from hotline_desk.ui.models import CASE_COLUMN_WIDTHS, CaseTableModel
 from hotline_desk.ui.operations import Operation, show_refusal
+from hotline_desk.ui.plain_text import shown
 from hotline_desk.ui.widgets import (
     ActionDialog,
     FieldSpec,
@@ -377,17 +378,18 @@ class CaseDetailDialog(QDialog):
             ("标题", view.title),
         ]
         for label, text in rows:
-            value = QLabel(text)
+            value = QLabel(shown(text))
             value.setWordWrap(True)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.fields.addRow(label, value)
-        self.fields.addRow("诉求内容", self._content_box(view.content))
+        self.fields.addRow("诉求内容", self._content_box(shown(view.content)))
         self.timeline.clear()
         for ev in view.events:
             # A step entered well after its time says so first in 说明, the column that takes the width left (a
             # narrow 经办 column, as a person may have left it, would cut it off).
             detail = "；".join(x for x in (ev.entered, ev.details, ev.note) if x)
-            item = QTreeWidgetItem([f"{ev.at:%Y-%m-%d %H:%M}", ev.label, ev.actor, ev.unit, detail])
+            item = QTreeWidgetItem([shown(text) for text in (f"{ev.at:%Y-%m-%d %H:%M}", ev.label, ev.actor, ev.unit,
+                                                             detail)])
             for column in range(5):
                 item.setToolTip(column, item.text(column))
             self.timeline.addTopLevelItem(item)

@@ -22,6 +22,7 @@ from hotline_desk.services.cases.case_query import (
 )
 from hotline_desk.services.cases.queues import confidential_caller, may_see_confidential
 from hotline_desk.ui.context import UiContext
+from hotline_desk.ui.plain_text import shown
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -38,7 +39,7 @@ def text_of(value: Any) -> str:
         return f"{value:%Y-%m-%d %H:%M}"
     if isinstance(value, bool):
         return "是" if value else ""
-    return str(value)
+    return shown(str(value))  # typed text: a right-to-left override in it is shown, not obeyed
 
 
 URGENT_MARK = "【紧急】"

@@ -53,6 +53,7 @@ from hotline_desk.ui.entry_widgets import NumberBox
 from hotline_desk.ui.feedback import read
 from hotline_desk.ui.models import Column, RowsModel
 from hotline_desk.ui.operations import Operation, show_refusal
+from hotline_desk.ui.plain_text import rich_label
 from hotline_desk.ui.reference_lists import ReferenceListsView
 from hotline_desk.ui.widgets import (
     FieldSpec,
@@ -430,7 +431,7 @@ class CalendarTab(QWidget):
         self.kind.addItem("调休上班", True)
         self.note = QLineEdit()
         self.note.setPlaceholderText("说明，如：国庆节")
-        self.legend = QLabel("<span style='background:#F8D7DA'>　红底　</span> 节假日　"
+        self.legend = rich_label("<span style='background:#F8D7DA'>　红底　</span> 节假日　"
                              "<span style='background:#D6E4FF'>　蓝底　</span> 调休上班　周末默认休息。")
         form = QFormLayout()
         form.addRow("所选日期", self.day_label)
@@ -521,7 +522,7 @@ class BulkDaysDialog(GuardedDialog):
         buttons = ok_cancel(self, "保存", self.save)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
-        layout.addWidget(QLabel(self.EXAMPLE.replace("\n", "<br>")))
+        layout.addWidget(rich_label(self.EXAMPLE.replace("\n", "<br>")))
         layout.addWidget(self.text, 1)
         layout.addWidget(self.message)
         layout.addWidget(buttons)
