@@ -37,6 +37,7 @@ class DispatchRow:
     address: str
     deadline: datetime | None
     signed_at: datetime | None = None  # already signed: shown, so the unit does not sign again
+    dispatched_at: datetime | None = None  # when the case came to the unit (not a column of the sheet)
 
 
 @dataclass(frozen=True)

@@ -66,7 +66,7 @@ def dispatch_sheet(session: Session, unit_id: int, now: datetime) -> DispatchShe
         rows.append(DispatchRow(
             number=case.number, registered_at=case.registered_at, category=case.category_label, content=content,
             caller=CONFIDENTIAL if secret else case.caller_name, caller_phone=CONFIDENTIAL if secret else case.phone,
-            address=case.address, deadline=mine.deadline, signed_at=mine.signed_at,
+            address=case.address, deadline=mine.deadline, signed_at=mine.signed_at, dispatched_at=mine.dispatched_at,
         ))
     title = f"{Settings(session).str('office.name')}交办单"
     return DispatchSheet(title=title, unit_id=unit.id, unit_name=unit.name, exported_at=now, rows=tuple(rows))

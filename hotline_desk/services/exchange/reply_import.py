@@ -312,14 +312,16 @@ def _old_sheet(key: list[list[Any]], now: datetime) -> list[str]:
 
 
 def _left_out(session: Session, unit_id: int, numbers: set[str], key: list[list[Any]]) -> list[str]:
-    """The unit's cases, dispatched before the sheet was exported and still waiting for its reply, that the sheet
-    no longer lists (a row deleted): said, so that the office asks the unit."""
+    """The unit's cases, dispatched to it before the sheet was exported and still waiting for its reply, that the
+    sheet no longer lists (a row deleted): said, so that the office asks the unit. A case registered before the
+    export but dispatched after it (approved a minute later) was never on the sheet."""
     try:
         exported = datetime.fromisoformat(norm.text(key[3][0]))
     except (IndexError, ValueError):
         return []
     sheet = dispatch_sheet(session, unit_id, exported)
-    missing = [r.number for r in sheet.rows if r.number not in numbers and r.registered_at <= exported]
+    missing = [r.number for r in sheet.rows if r.number not in numbers and r.registered_at <= exported
+               and (r.dispatched_at is None or r.dispatched_at <= exported)]
     if missing:  # a step entered after the export, dated before it (补录): the sheet could not have listed the case
         entered_later = set(session.scalars(
             select(Case.number).join(CaseEvent, CaseEvent.case_id == Case.id)
