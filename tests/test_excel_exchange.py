@@ -1017,6 +1017,9 @@ def test_an_exported_case_list_says_how_each_case_was_handled_and_reads_back_wit
         wf.approve(s, people.supervisor, returned, clock=clock)
         wf.request_extension(s, people.operator, extended.id, 3, "需协调施工队", clock=clock)
         wf.rule_extension(s, people.supervisor, extended.id, True, clock=clock)
+        # A second request, refused: the column keeps the granted one's reason, not this one's
+        wf.request_extension(s, people.operator, extended.id, 1, "再缓一天", clock=clock)
+        wf.rule_extension(s, people.supervisor, extended.id, False, note="期限已够", clock=clock)
         wf.supervise(s, people.supervisor, extended.id, "抓紧办理", clock=clock)
         waiting = register_case(s, people.operator, draft(s, content="楼顶渗水"), clock=clock).number
         clock.advance(hours=1)

@@ -81,8 +81,11 @@ class DispatchStatus:
     return_reason: str = ""
     extension_requested_at: datetime | None = None
     extension_requested_days: int = 0
-    extension_reason: str = ""
+    extension_reason: str = ""  # the last request's, granted or not (a stored column)
     extension_granted_days: int = 0
+    # Each extension granted, as (working days, the request's reason): a later request refused keeps no hold on
+    # the reason of one granted before it. From the replay only, not a stored column.
+    extensions_granted: tuple[tuple[int, str], ...] = ()
 
     @property
     def active(self) -> bool:
@@ -323,8 +326,11 @@ def _extension_request(status: CaseStatus, ev: EventRecord) -> CaseStatus:
 def _extension_accept(status: CaseStatus, ev: EventRecord) -> CaseStatus:
     target = status.dispatch_for(ev.unit_id) if ev.unit_id is not None else None
     granted = (target.extension_granted_days if target else 0) + int(ev.data["days"])
+    earlier = target.extensions_granted if target else ()
     return _replace_dispatch(status, ev.unit_id, deadline=_dt(ev.data["deadline"]), extension_requested_at=None,
-                             extension_requested_days=0, extension_granted_days=granted)
+                             extension_requested_days=0, extension_granted_days=granted,
+                             extensions_granted=(*earlier, (int(ev.data["days"]), target.extension_reason
+                                                            if target else "")))
 
 
 def _extension_decline(status: CaseStatus, ev: EventRecord) -> CaseStatus:

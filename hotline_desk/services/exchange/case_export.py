@@ -201,10 +201,7 @@ def _extensions(status: CaseStatus, units: dict[int, str]) -> str:
     said = []
     for d in status.dispatches:
         unit = units.get(d.unit_id, "")
+        said += [f"{unit} {days}个工作日：{reason}" for days, reason in d.extensions_granted]
         if d.extension_requested_at is not None and d.active:
             said.append(f"{unit} {d.extension_requested_days}个工作日：{d.extension_reason}（待审批）")
-            if d.extension_granted_days:
-                said.insert(-1, f"{unit} 已延期{d.extension_granted_days}个工作日")
-        elif d.extension_granted_days:
-            said.append(f"{unit} {d.extension_granted_days}个工作日：{d.extension_reason}")
     return "；".join(said)
