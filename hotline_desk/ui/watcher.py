@@ -81,6 +81,8 @@ class OwnWrites:
                     self._ranges.append((start, end))
 
     def _rolled_back(self, conn: Connection, *_args: Any) -> None:
+        if conn.invalidated:  # the server went away: the note went with its connection, and reading the
+            return  # connection's info now would raise over the reason the save failed
         conn.info.pop(self.START, None)
 
 
