@@ -307,6 +307,11 @@ SERVER_SIDE_LIMITS = ("tcp_keepalives_idle = 30", "tcp_keepalives_interval = 5",
 
 
 def _install_postgresql_hooks(engine: Engine, busy_timeout_ms: int) -> None:
+    @event.listens_for(engine, "connect", insert=True)
+    def _on_first_words(dbapi_conn: Any, _record: Any) -> None:
+        # Before SQLAlchemy reads the server's version: on a SQL_ASCII database that read fails on bytes.
+        check_encoding(dbapi_conn.info.parameter_status("server_encoding") or "")
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         with dbapi_conn.cursor() as cur:
@@ -619,6 +624,14 @@ def check_collation(ordered: list[str]) -> None:
         raise DatabaseError("该 PostgreSQL 数据库的文本排序规则不是按字符编码排序"
                             "（按编号前缀查找依赖它，并与单机版一致）。"
                             "请按说明以 LOCALE 'C.UTF-8'（不用 ICU）重新建库后再连接。")
+
+
+def check_encoding(encoding: str) -> None:
+    """Refuse a PostgreSQL database whose text is not UTF-8: SQL_ASCII hands back bytes, LATIN1 cannot hold 汉字."""
+    if encoding.upper() != "UTF8":
+        raise DatabaseError(f"该 PostgreSQL 数据库的编码是 {encoding}，不是 UTF8，存不下中文。请按说明以 "
+                            "ENCODING 'UTF8'、LOCALE 'C.UTF-8'（createdb --encoding UTF8 --locale C.UTF-8 "
+                            "--template template0）重新建库后再连接。")
 
 
 AfterUpgrade = Callable[["Session", str | None], None]

@@ -183,6 +183,21 @@ def test_a_database_that_sorts_by_language_is_refused(pg_admin: Engine) -> None:
         pg.drop_database(pg_admin, name)
 
 
+@pytest.mark.parametrize("encoding", ["SQL_ASCII", "LATIN1"])
+def test_a_database_not_in_utf8_is_refused_in_words(pg_admin: Engine, encoding: str) -> None:
+    """An IT person made the database with the wrong encoding: the program said only 程序出现意外错误."""
+    name = f"hd_{encoding.lower()}_{id(pg_admin)}"
+    with pg_admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f"CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING '{encoding}' LOCALE 'C'"))
+    try:
+        with pytest.raises(DatabaseError, match=f"编码是 {encoding}，不是 UTF8") as refused:
+            open_database(pg.database_url(name))
+        assert "createdb --encoding UTF8 --locale C.UTF-8" in refused.value.message
+    finally:
+        pg.drop_database(pg_admin, name)
+
+
 @pytest.fixture
 def office_pg(pg_admin: Engine, pg_template: str) -> Iterator[tuple[str, Database]]:
     """A migrated database with the reference data on the server, opened as a station opens it."""
