@@ -89,8 +89,14 @@ class MonthScores:
         return unscored_words(self.tables)
 
     def lines(self) -> list[str]:
-        """What a printout of the tables puts above them: the figures' cut-off and differences, and the above."""
+        """What the office's page and commands put above the tables: the figures' cut-off and differences, and the
+        above."""
         return [*self.figures.lines(), *([self.unscored] if self.unscored else [])]
+
+    def sent_lines(self) -> list[str]:
+        """What a file sent to the units puts above the tables: the cut-off, and the frozen scores labelled as such.
+        Not the office's note of what changed since 定稿: a unit would read it as its \"real\" score."""
+        return [self.figures.heading, *([self.unscored] if self.unscored else [])]
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """The month's score tables exported as a workbook or a PDF, titled as in the bulletin, with the cut-off they are
-taken at and, for a finalised month, its frozen scores labelled as such."""
+taken at and, for a finalised month, its frozen scores labelled as such (these files go to the units: what changed
+since 定稿 is the office's own note, on its page and in its commands)."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ def score_workbook(session: Session, month: str, *, clock: Clock = office_now) -
     scores = month_scores(session, month, clock=clock)
     anchor = anchors.note(session, f"导出{month}考核评分表", clock())
     return write_score_workbook([(t.title, t.header, t.rows) for t in export_tables(session, scores)],
-                                anchor=anchors.tag(anchor), notes=scores.lines())
+                                anchor=anchors.tag(anchor), notes=scores.sent_lines())
 
 
 def score_pdf(session: Session, month: str, *, clock: Clock = office_now) -> tuple[bytes, str]:
@@ -41,4 +42,4 @@ def score_pdf(session: Session, month: str, *, clock: Clock = office_now) -> tup
     fonts = find_fonts(Settings(session).str("bulletin.font_dir"))
     # A month not finalised yet: 草稿 across every page, so a printout is never handed up as the final scores.
     return (build_tables(export_tables(session, scores), fonts, f"{month}考核评分表",
-                         notes=scores.lines(), draft=scores.figures.final is None), fonts.warning)
+                         notes=scores.sent_lines(), draft=scores.figures.final is None), fonts.warning)
