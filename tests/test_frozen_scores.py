@@ -65,8 +65,10 @@ def test_scores_and_stats_of_a_finalised_month_are_the_frozen_ones_and_name_what
     assert _water(out).endswith("\t0\t0\t20\t20\t40")  # as printed in the bulletin
     # Asked for a moment of one's own, the live figures then, as before.
     code, out, err = cli_run(capsys, db, "scores", "--month", "2022-07", "--as-of", "2022-08-01 00:00", user="sup1")
-    assert _water(out).endswith("\t40\t20\t20\t20\t100") and "已定稿" not in out
-    assert out.splitlines()[0] == "统计截止：2022-08-01 00:00（按指定时刻的数据计算）"
+    assert _water(out).endswith("\t40\t20\t20\t20\t100") and FINAL not in out
+    assert out.splitlines()[:2] == ["统计截止：2022-08-01 00:00（按指定时刻的数据计算）",
+                                    "该月简报已于 2022-08-02 09:00 定稿：这里是按现在的数据重算的，"
+                                    "可能与印发的简报不同；不加 --as-of 显示定稿的数字。"]
     code, out, err = cli_run(capsys, db, "scores", "--month", "2022-07", "--json", user="sup1")
     water = next(r for r in json.loads(out)[1]["rows"] if r["unit"] == "自来水公司")
     assert water["total"] == "40" and FINAL in err and DRIFT in err
@@ -80,7 +82,8 @@ def test_scores_and_stats_of_a_finalised_month_are_the_frozen_ones_and_name_what
             "交办处理办结率 100%（定稿 0%）、交办处理回访 1（定稿 0）、交办处理满意 1（定稿 0）、"
             "交办处理满意率 100%（定稿 —）。") in out
     code, out, err = cli_run(capsys, db, "stats", "--month", "2022-07", "--as-of", "2022-08-01 00:00", user="sup1")
-    assert "交办处理 1 件，已办结 1 件" in out and "定稿" not in out
+    assert "交办处理 1 件，已办结 1 件" in out and FINAL not in out  # the live figure, said not to be the bulletin's
+    assert out.splitlines()[1].startswith("该月简报已于 2022-08-02 09:00 定稿：这里是按现在的数据重算的")
     code, out, err = cli_run(capsys, db, "stats", "--month", "2022-07", "--json", user="sup1")
     assert json.loads(out)["dispatch"]["count"] == 1 and FINAL in err
     code, out, err = cli_run(capsys, db, "stats", "--month", "2022-07", "--to", "2022-07", user="sup1")

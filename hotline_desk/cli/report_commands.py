@@ -135,6 +135,16 @@ def _as_of(session: Session, args: argparse.Namespace) -> datetime:
     return parse_time(args.as_of) or bulletin.month_cutoff(session, args.month)
 
 
+def _chosen_moment(session: Session, month: str, as_of: datetime) -> list[str]:
+    """Heads figures taken at a moment of one's own choosing: said, and that they are not a finalised bulletin's."""
+    lines = [f"统计截止：{fmt(as_of)}（按指定时刻的数据计算）"]
+    draft = bulletin.get_draft(session, month)
+    if draft.final and draft.finalized_at is not None:
+        lines.append(f"该月简报已于 {fmt(draft.finalized_at)} 定稿：这里是按现在的数据重算的，可能与印发的简报不同；"
+                     "不加 --as-of 显示定稿的数字。")
+    return lines
+
+
 def _figures(lines: list[str], *, json_out: bool) -> None:
     """The cut-off and, for a finalised month, that the figures are the frozen ones (and any live difference):
     above the tables, or on stderr beside JSON."""
@@ -145,14 +155,14 @@ def _figures(lines: list[str], *, json_out: bool) -> None:
 def cmd_stats(ctx: Context, args: argparse.Namespace) -> int:
     if args.to:
         return _period(ctx, args)
-    figures = None
     with ctx.db.reader() as session:
         if args.as_of:  # a moment of one's own choosing: the live figures then
             st = month_statistics(session, args.month, _as_of(session, args))
+            lines = _chosen_moment(session, args.month, st.as_of)
         else:
             frozen = month_stats(session, args.month)
-            st, figures = frozen.statistics, frozen.figures
-    _figures(figures.lines() if figures is not None else [], json_out=args.json)
+            st, lines = frozen.statistics, frozen.figures.lines()
+    _figures(lines, json_out=args.json)
     if args.json:
         print(to_json(st))
         return 0
@@ -200,7 +210,7 @@ def cmd_scores(ctx: Context, args: argparse.Namespace) -> int:
         if args.as_of:  # a moment of one's own choosing: the live figures then (said as stats says it)
             as_of = _as_of(session, args)
             tables = score_tables(session, args.month, as_of)
-            lines = [f"统计截止：{fmt(as_of)}（按指定时刻的数据计算）"]
+            lines = _chosen_moment(session, args.month, as_of)
         else:
             frozen = month_scores(session, args.month)
             tables, lines = frozen.tables, frozen.figures.lines()
