@@ -37,7 +37,7 @@ from hotline_desk.services.reporting.frozen import month_scores, month_stats, un
 from hotline_desk.services.reporting.monthdata import read_month
 from hotline_desk.services.reporting.period import period_rows
 from hotline_desk.services.reporting.rules import RULES_SHOWN, load_rules
-from hotline_desk.services.reporting.scoring import add_bonus, list_bonus, remove_bonus, score_tables
+from hotline_desk.services.reporting.scoring import add_bonus, list_bonus, remove_bonus, score_tables, unit_bonus
 from hotline_desk.services.reporting.statistics import month_statistics
 
 
@@ -242,7 +242,9 @@ def cmd_bonus_add(ctx: Context, args: argparse.Namespace) -> int:
         unit = unit_named(session, args.unit)
         item = add_bonus(session, actor, args.month, unit.id, parse_points(session, args.points), args.reason,
                          item_date=parse_day(args.date) if args.date else None)
+        standing = unit_bonus(session, item.month, item.unit_id)
     print(f"已添加第 {item.id} 项：{item.unit} {item.points:+g} 分，{item.reason}")
+    print(standing)
     return 0
 
 
@@ -250,7 +252,9 @@ def cmd_bonus_remove(ctx: Context, args: argparse.Namespace) -> int:
     actor = ctx.actor()
     with ctx.db.session() as session:
         item = remove_bonus(session, actor, args.id, args.reason)
+        standing = unit_bonus(session, item.month, item.unit_id)
     print(f"已撤销第 {item.id} 项：{item.unit} {item.points:+g} 分。")
+    print(standing)
     return 0
 
 

@@ -67,7 +67,7 @@ def _score_columns() -> list[Column[UnitScore]]:
         Column("办结率", lambda r: f"{r.point('finish')}（{r.finished}/{r.finish_base}）"),
         Column("响应率", lambda r: f"{r.point('response')}（{r.signed_on_time}/{r.dispatched}）"),
         Column("满意率", lambda r: f"{r.point('satisfaction')}（{r.satisfied}/{r.rated}，甄别免计{r.exempt}）"),
-        Column("附加分", bonus_text), Column("合计", lambda r: r.total),
+        Column("附加分", lambda r: r.bonus_said), Column("合计", lambda r: r.total),
     ]
 
 
@@ -86,11 +86,6 @@ def _name_columns(model: RowsModel[UnitScore], table: ScoreTable, rules: Scoring
     for index, key in ((BONUS_COLUMN, "bonus"), (BONUS_COLUMN + 1, "total"), (2, "counted")):
         model.columns[index].tip = meant[key]
     model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(model.columns) - 1)
-
-
-def bonus_text(row: UnitScore) -> str:
-    """The 附加分, the adjustments summed, and what the cap or floor left out: 25（+7，超出上限的2分不计）."""
-    return f"{row.bonus}（{row.bonus_adjustment:+g}{'，' + row.bonus_note if row.bonus_note else ''}）"
 
 
 class ScoringView(QWidget):

@@ -93,6 +93,11 @@ class UnitScore:
         side = "超出上限" if self.bonus_left_out > 0 else "低于下限"
         return f"{side}的{abs(self.bonus_left_out):g}分不计"
 
+    @property
+    def bonus_said(self) -> str:
+        """The 附加分, the adjustments summed, and what the cap or floor left out: 25（+7，超出上限的2分不计）."""
+        return f"{self.bonus}（{self.bonus_adjustment:+g}{'，' + self.bonus_note if self.bonus_note else ''}）"
+
 
 @dataclass(frozen=True)
 class ScoreTable:
@@ -185,6 +190,14 @@ def score_tables(session: Session, month: str, as_of: datetime, rules: ScoringRu
                                  columns=tuple(c.label for c in rules.columns), bonus_label=rules.bonus_label,
                                  rows=ranked))
     return tuple(tables)
+
+
+def unit_bonus(session: Session, month: str, unit_id: int) -> str:
+    """A unit's 附加分 for the month as the score table has it, in words, after an item is added or removed:
+    煤山街道 2022-07 的附加分现为 25（+8，超出上限的3分不计）. An item past the cap changes nothing, and is said so."""
+    row = next((row for table in score_tables(session, month, month_end(month)) for row in table.rows
+                if row.unit_id == unit_id), None)
+    return f"{row.unit} {month} 的附加分现为 {row.bonus_said}。" if row is not None else ""
 
 
 def month_unit_ids(session: Session, month: str) -> set[int]:
