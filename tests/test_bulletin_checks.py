@@ -103,6 +103,56 @@ def test_finalising_a_month_before_the_one_before_it_is_questioned(
         assert not [w for w in bulletin.warnings(s, MONTH, clock=clock) if w.startswith("上月")]
 
 
+def test_issue_numbers_and_a_date_that_do_not_follow_on_are_questioned_before_they_are_frozen(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """Under pressure on the last day, 总第26期 for 262, 第17期 and 2021-01-01 were finalised without a word, and a
+    finalised bulletin cannot be changed."""
+    june = FakeClock(datetime(2022, 6, 28, 9, 0))
+    with db.session() as s:
+        register_case(s, people.operator, draft(s), clock=june)
+    _month_with_two_units(db, people, clock)
+    clock.set(datetime(2022, 8, 3, 9, 0))
+    with db.session() as s:
+        bulletin.finalize(s, people.supervisor, "2022-06", clock=clock, accept_warnings=True)
+        june_issue = bulletin.get_draft(s, "2022-06").issue
+        bulletin.update_draft(s, people.supervisor, MONTH, clock=clock, total_issue=26, year_issue=17,
+                              issue_date=datetime(2021, 1, 1).date())
+    with db.reader() as s:
+        said = bulletin.warnings(s, MONTH, clock=clock)
+    assert (f"总期号是第26期，而上一期已定稿的简报（2022-06）是总第{june_issue.total_issue}期，接下去应是总第"
+            f"{june_issue.total_issue + 1}期。请核对。") in said
+    assert (f"期号是2022年第17期，而同年上一期已定稿的简报（2022-06）是第{june_issue.year_issue}期，接下去应是第"
+            f"{june_issue.year_issue + 1}期。请核对。") in said
+    assert "印发日期 2021-01-01 在本月结束之前。请核对。" in said
+    with pytest.raises(ValidationError, match="总期号是第26期"), db.session() as s:
+        bulletin.finalize(s, people.supervisor, MONTH, clock=clock)
+    with db.session() as s:  # as the draft proposes them: nothing to say
+        bulletin.update_draft(s, people.supervisor, MONTH, clock=clock, total_issue=june_issue.total_issue + 1,
+                              year_issue=june_issue.year_issue + 1, issue_date=datetime(2022, 8, 3).date())
+    with db.reader() as s:
+        assert not [w for w in bulletin.warnings(s, MONTH, clock=clock) if "期号" in w or "印发日期" in w]
+
+
+def test_remarks_naming_units_that_are_not_the_tables_best_or_worst_are_questioned(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """The remarks are the editor's, but a finalised bulletin that praises a unit its own table ranks lower is
+    printed for good: 纸坊镇 (100) is the best township, 城市管理局 (40) the only department with a case."""
+    _month_with_two_units(db, people, clock)
+    with db.session() as s:
+        late = register_case(s, people.operator, draft(s, unit_id=unit_id(s, "陵头镇")), clock=clock)
+        wf.approve(s, people.supervisor, late.id, clock=clock)
+    clock.set(datetime(2022, 8, 3, 9, 0))
+    with db.session() as s:
+        bulletin.update_draft(s, people.supervisor, MONTH, clock=clock, good_units="陵头镇、城市管理局",
+                              bad_units="纸坊镇人民政府、城管局")
+    with db.reader() as s:
+        said = [w for w in bulletin.warnings(s, MONTH, clock=clock) if w.startswith("办理较")]
+    assert said == [
+        "办理较好的单位“陵头镇”合计 40 分，不是乡镇街道考核表中最高的（纸坊镇 100 分）。请核对。",
+        "办理较差的单位“纸坊镇人民政府”合计 100 分，不是乡镇街道考核表中最低的（陵头镇 40 分）。请核对。",
+        "办理较差的单位“城管局”不是考核表中的单位名称（简称或笔误？）。"]
+
+
 def test_categories_tied_with_the_last_hot_topic_but_left_out_are_named(
         db: Database, people: People, clock: FakeClock) -> None:
     from hotline_desk.services.office import admin, reference

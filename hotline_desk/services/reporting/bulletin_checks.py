@@ -1,15 +1,20 @@
 """What to look at before a bulletin is built or finalised: a month not over yet, empty groups, rates over nothing,
-skipped import rows, a typical case left half written."""
+skipped import rows, a typical case left half written, issue numbers or a date that do not follow on, no 附加分 at
+all, and 办理较好/较差 units that are not the table's best or worst. A finalised bulletin cannot be changed: a digit
+mistyped under pressure on the last day stays printed."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline_desk.models import Bulletin, Case, CaseEvent, ImportBatch
+from hotline_desk.services.office.settings import Settings
 from hotline_desk.services.reporting.bulletin_compose import Issue
+from hotline_desk.services.reporting.monthdata import month_end
 from hotline_desk.services.reporting.percent import NO_RATE_IN_TEXT
 from hotline_desk.services.reporting.scoring import ScoreTable
 from hotline_desk.services.reporting.statistics import GroupStats, MonthStatistics
@@ -101,6 +106,12 @@ def month_warnings(session: Session, month: str, stats: MonthStatistics, scores:
             end = paragraph.strip()[-20:].strip()
             found.append(f"正文“{section.title}”第 {n} 段似乎没有写完（或被换行断成了两段）：“{end}”。"
                          "每段应以句号等结尾；从 Word 粘贴时句中的换行会成为新的一段。")
+    found += _numbering(session, month, issue)
+    found += _remarks(issue, scores)
+    if any(row.dispatched for table in scores for row in table.rows) and \
+            not any(row.bonus_adjustment for table in scores for row in table.rows):
+        found.append("本月没有一个单位有附加分加减项（附加分一栏都是基础分）：请确认本月的附加分已录入；确实没有的，"
+                     "可不理会此条。")
     if stats.local_total and not issue.call_volume.strip():
         found.append("话务量没有填写：导语中不会印出话务量。")
     if stats.local_total and not (issue.good_units.strip() or issue.bad_units.strip()):
@@ -109,4 +120,63 @@ def month_warnings(session: Session, month: str, stats: MonthStatistics, scores:
         if not case.text.strip().endswith(SENTENCE_ENDS):
             found.append(f"第 {i} 个典型案例（{case.number or '未填编号'}）的简介似乎没有写完："
                          f"“{case.text.strip()[-20:]}”。")
+    return found
+
+
+def _numbering(session: Session, month: str, issue: Issue) -> list[str]:
+    """期号 and 总期号 that do not follow the last finalised issue before this month, and a 印发 date before the month
+    is over or long after it (总第26期 after 总第261期, 第17期 of a monthly bulletin, 2021年1月1日 for July 2022)."""
+    found = []
+    prev = session.execute(select(Bulletin.month, Bulletin.year_issue, Bulletin.total_issue)
+                           .where(Bulletin.status == "final", Bulletin.month < month)
+                           .order_by(Bulletin.month.desc()).limit(1)).first()
+    if prev is not None:
+        expected_total = prev.total_issue + 1
+        where = f"上一期已定稿的简报（{prev.month}）是总第{prev.total_issue}期"
+    elif session.scalar(select(Bulletin.id).where(Bulletin.status == "final").limit(1)) is None:
+        expected_total = Settings(session).int("bulletin.last_total_issue") + 1
+        where = f"设置中此前最后一期的总期号是第{expected_total - 1}期"
+    else:
+        expected_total = None
+        where = ""
+    if expected_total is not None and issue.total_issue != expected_total:
+        found.append(f"总期号是第{issue.total_issue}期，而{where}，接下去应是总第{expected_total}期。请核对。")
+    if prev is not None and prev.month[:4] == month[:4] and issue.year_issue != prev.year_issue + 1:
+        found.append(f"期号是{month[:4]}年第{issue.year_issue}期，而同年上一期已定稿的简报（{prev.month}）是第"
+                     f"{prev.year_issue}期，接下去应是第{prev.year_issue + 1}期。请核对。")
+    elif issue.year_issue > 12:
+        found.append(f"期号是{month[:4]}年第{issue.year_issue}期：月度简报一年不超过 12 期。请核对。")
+    ends = month_end(month).date()
+    if issue.issue_date < ends - timedelta(days=1):
+        found.append(f"印发日期 {issue.issue_date:%Y-%m-%d} 在本月结束之前。请核对。")
+    elif issue.issue_date > ends + timedelta(days=62):
+        found.append(f"印发日期 {issue.issue_date:%Y-%m-%d} 比本月结束晚了两个多月。请核对年份和月份。")
+    return found
+
+
+# How the 办理较好/较差 units are written one after another: 市场监督管理局、煤矿安全监察局.
+NAMES_APART = re.compile(r"[、，,；;\s]+")
+
+
+def _remarks(issue: Issue, scores: tuple[ScoreTable, ...]) -> list[str]:
+    """办理较好/较差 units that are not the best or the worst of their table by 合计 (among units with cases), or
+    that the tables do not list by that name. The editor decides; finalising says what the tables show."""
+    found = []
+    rows = {row.unit: (table, row) for table in scores for row in table.rows}
+    for said, best in ((issue.good_units, True), (issue.bad_units, False)):
+        label = "办理较好" if best else "办理较差"
+        for name in filter(None, NAMES_APART.split(said.strip())):
+            # 纸坊镇人民政府 is the table's 纸坊镇, written out in full as the real bulletin does
+            unit = name if name in rows else max((u for u in rows if name.startswith(u)), key=len, default="")
+            if not unit:
+                found.append(f"{label}的单位“{name}”不是考核表中的单位名称（简称或笔误？）。")
+                continue
+            table, row = rows[unit]
+            scored = [r for r in table.rows if r.dispatched]
+            if not scored:
+                continue
+            end = max(scored, key=lambda r: r.total) if best else min(scored, key=lambda r: r.total)
+            if row.total != end.total:
+                found.append(f"{label}的单位“{name}”合计 {row.total} 分，不是{table.group_label}考核表中"
+                             f"{'最高' if best else '最低'}的（{end.unit} {end.total} 分）。请核对。")
     return found
