@@ -209,16 +209,21 @@ def test_a_workbooks_other_sheets_are_named_and_can_be_chosen(tmp_path: Path,
     upper.append(["PDS1", "2022-07-08 09:00", "平顶山市“民呼必应”平台", "路面塌陷", "问题处理类", "城市管理—市容市政",
                   "交办", "城市管理局"])
     book.create_sheet("空白")
+    kept = book.create_sheet("旧台账")  # hidden in Excel: its rows were left unread without a word
+    kept.append(["工单编号", "诉求内容"])
+    kept.append(["OLD1", "去年的工单"])
+    kept.sheet_state = "hidden"
     book.save(register)
     code, out, _ = cli_new_office(capsys, path, "import-cases", str(register), "--accept-suggestions")
     assert code == 0 and "工作表“台账”，表头在第 2 行。" in out
     assert "文件中另有工作表“上级交办”（2 行有内容，含表头）未读取，要导入它，请加 --sheet 工作表名 再导入一次。" in out
+    assert "文件中另有隐藏的工作表“旧台账”（2 行有内容，含表头）未读取" in out
     assert "“空白”" not in out  # an empty sheet is not worth a word
     code, out, _ = cli_new_office(capsys, path, "import-cases", str(register), "--sheet", "上级交办", "--commit")
     assert code == 0 and "工作表“上级交办”" in out and "已导入 1 件工单" in out
     assert "另有工作表“台账”（5 行有内容，含表头）" in out
     code, _, err = cli_new_office(capsys, path, "import-cases", str(register), "--sheet", "上级")
-    assert code == 2 and "没有名为“上级”的工作表；其中的工作表：“台账”、“上级交办”、“空白”。" in err
+    assert code == 2 and "没有名为“上级”的工作表；其中的工作表：“台账”、“上级交办”、“空白”、“旧台账”。" in err
 
 
 def test_a_merged_units_old_name_in_a_register_is_said_to_go_to_the_unit_it_was_merged_into(

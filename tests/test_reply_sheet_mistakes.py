@@ -229,6 +229,9 @@ def test_a_filled_copy_of_the_tab_and_a_deleted_row_are_said(db: Database, sheet
         copied = book.copy_worksheet(ws)
         copied.cell(6, REPLY).value = "在副本上填的回复"
         ws.delete_rows(6)
+        drafted = book.create_sheet("草稿")  # hidden in Excel: said as well
+        drafted.append(["工单编号", "回复内容"])
+        drafted.sheet_state = "hidden"
 
     preview = _preview(db, _filled(sheet, copy_tab_and_delete_a_row, rows=2), clock)
     assert len(preview.ready) == 2
@@ -236,6 +239,7 @@ def test_a_filled_copy_of_the_tab_and_a_deleted_row_are_said(db: Database, sheet
         missing = case_view(s, 3).number
     summary = preview.summary()
     assert "另有工作表“交办单 Copy”有内容，未读取" in summary
+    assert "另有隐藏的工作表“草稿”有内容，未读取" in summary
     assert f"还有 1 件导出时已交办、尚未回复的工单不在表中（{missing}）" in summary
 
 

@@ -54,7 +54,8 @@ class CasePreview:
     unknown: list[UnknownValue] = field(default_factory=list)  # distinct values on no list, most rows first
     choices: ValueChoices = field(default_factory=dict)  # what to do with such values (given, or suggestions taken)
     left_out: int = 0  # rows left out by choice
-    other_sheets: list[tuple[str, int]] = field(default_factory=list)  # the workbook's other sheets with content, rows
+    # The workbook's other sheets with content: name, rows, whether Excel shows it
+    other_sheets: list[tuple[str, int, bool]] = field(default_factory=list)
     formulas: str = ""  # formulas without results (their rows are problems), hidden columns: what the file hides
     aside: list[tuple[int, str]] = field(default_factory=list)  # 合计, 注：… rows under the table: row, first words
     renumbered: list[int] = field(default_factory=list)  # rows whose number another call at another time has
@@ -100,8 +101,8 @@ class CasePreview:
                 + (f"导入后，{'，'.join(after)}。" if after else ""))
 
     def summary(self, hints: ImportHints = WINDOW) -> str:
-        others = "".join(f"文件中另有工作表“{name}”（{rows} 行有内容，含表头）未读取，{hints.other_sheet}"
-                         for name, rows in self.other_sheets) + self.formulas
+        others = "".join(f"文件中另有{'' if shown else '隐藏的'}工作表“{name}”（{rows} 行有内容，含表头）未读取，"
+                         f"{hints.other_sheet}" for name, rows, shown in self.other_sheets) + self.formulas
         if self.aside:
             more = f"等 {len(self.aside)} 行" if len(self.aside) > ASIDE_SHOWN else ""
             others += ("、".join(f"第 {row} 行（{words}）" for row, words in self.aside[:ASIDE_SHOWN]) + more

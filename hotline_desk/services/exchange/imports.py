@@ -17,7 +17,6 @@ from hotline_desk.excel.dispatch_sheet import KEY_MARK, KEY_SHEET
 from hotline_desk.excel.reader import (
     UNSAVED_FORMULA_CELL,
     ImportFileError,
-    data_sheets,
     filled_rows,
     first_data_sheet,
     read_workbook,
@@ -123,8 +122,9 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
     mapping = auto_mapping(header, saved, sheet.hidden_columns)
     preview = CasePreview(file_name=book.file_name, sha256=book.sha256, sheet=sheet.name, header_row=header_index + 1,
                           columns=[(h, FIELD_LABELS.get(mapping.get(i, ""), "")) for i, h in enumerate(header)],
-                          other_sheets=[(other.name, filled_rows(other)) for other in data_sheets(book)
-                                        if other.name != sheet.name],
+                          # Hidden ones too: cases kept on a sheet Excel hides would otherwise be left unseen
+                          other_sheets=[(other.name, filled_rows(other), other.visible) for other in book.sheets
+                                        if other.name != sheet.name and filled_rows(other)],
                           formulas=book.formula_note() + hidden_note(header, mapping, sheet.hidden_columns)
                           + sheet.hidden_rows_note(header_index + 1, "工单"))
     merged = fill_merged(sheet.rows, sheet.merged, header_index, mapping)

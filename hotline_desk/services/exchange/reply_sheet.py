@@ -202,8 +202,9 @@ def unread_notes(header: list[Any], columns: dict[str, int], rows: list[list[Any
         else:
             notes.append(f"表中另有“{name}”列，其中的内容未导入（需要登记的请填在回复内容中）。")
     for other in others:
-        if other.visible and filled_rows(other):
-            notes.append(f"工作簿中另有工作表“{other.name}”有内容，未读取：只读取交办单这一张表。")
+        if filled_rows(other):
+            notes.append(f"工作簿中另有{'' if other.visible else '隐藏的'}工作表“{other.name}”有内容，未读取："
+                         "只读取交办单这一张表。")
     return notes
 
 
