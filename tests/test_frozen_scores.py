@@ -301,3 +301,23 @@ def test_a_month_no_unit_was_given_a_case_says_its_full_marks_are_no_scores(
         wf.approve(s, people.supervisor, s.scalars(select(Case.id)).one(), clock=clock)
     view.refresh()
     assert view.drift.isHidden()
+
+
+def test_a_table_title_with_characters_a_sheet_name_cannot_hold_still_exports(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """An office titled its attachment 乡镇/街道考核[评分]表: the workbook stopped with openpyxl's English error
+    (Invalid character / found in sheet title). The tab shows the full-width forms; the sheet's first line the title."""
+    from io import BytesIO
+
+    from hotline_desk.services.office import admin
+    from hotline_desk.services.reporting.score_export import score_workbook
+
+    title = "{month_cn}份乡镇/街道考核[评分]表:?*"
+    with db.session() as s:
+        admin.update_setting(s, people.admin, "bulletin.attachment_township", title, clock=clock)
+        register_case(s, people.operator, draft(s), clock=clock)
+    with db.reader() as s:
+        book = openpyxl.load_workbook(BytesIO(score_workbook(s, "2022-07", clock=clock)))
+    township = book.worksheets[0]
+    assert township.title == "七月份乡镇／街道考核［评分］表：？＊"
+    assert township.cell(1, 1).value == "七月份乡镇/街道考核[评分]表:?*"

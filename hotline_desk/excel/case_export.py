@@ -13,7 +13,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from hotline_desk.excel.safe import set_text, stamp
+from hotline_desk.excel.safe import set_text, sheet_name, stamp
 
 # Column widths in Excel's units (about one Latin character): a time as yyyy-mm-dd hh:mm, the widest a column
 # grows for long text (诉求内容), and how many rows are looked at to size a column.
@@ -32,7 +32,7 @@ def write_rows(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]],
     columns sized from the first rows, the header kept in view."""
     book = Workbook(write_only=True)
     stamp(book, anchor)
-    sheet = book.create_sheet(title[:31])
+    sheet = book.create_sheet(sheet_name(title))
     rows = iter(rows)
     first = list(itertools.islice(rows, WIDTH_ROWS))
     widths = [_shown_width(name) for name in header]

@@ -14,6 +14,18 @@ CUT_MARK = "……【超出 Excel 单元格上限 32767 字，以下已截断，
 REPLACEMENT = "\ufffd"  # shown where a control character (invalid in a workbook) was
 
 
+# Characters a sheet's name may not hold, and what is shown instead (their full-width forms read the same).
+SHEET_NAME_ODD = str.maketrans("[]:*?/\\", "［］：＊？／＼")
+
+
+def sheet_name(title: str) -> str:
+    """``title`` as a sheet's tab can be named: Excel refuses [ ] : * ? / \\, more than 31 characters, and an
+    apostrophe at either end (an office's 乡镇/街道考核表 stopped the export with an English error). The full title is
+    the sheet's first line; the tab shows what fits."""
+    name = ILLEGAL_CHARACTERS_RE.sub("", title).translate(SHEET_NAME_ODD)[:31].strip("'") or "Sheet"
+    return name
+
+
 def clean_text(value: str) -> tuple[str, bool]:
     """``value`` as a workbook can hold it, and whether it had to be cut to the cell limit."""
     text = ILLEGAL_CHARACTERS_RE.sub(REPLACEMENT, value)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 
-from hotline_desk.excel.safe import set_text, stamp
+from hotline_desk.excel.safe import set_text, sheet_name, stamp
 
 THIN = Side(style="thin", color="000000")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -22,7 +22,7 @@ def write_score_workbook(sheets: Sequence[tuple[str, Sequence[str], Sequence[Seq
     stamp(book, anchor)
     book.remove(book.active)
     for title, header, rows in sheets:
-        sheet = book.create_sheet(title[:31])
+        sheet = book.create_sheet(sheet_name(title))
         sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
         set_text(sheet.cell(1, 1), title)
         sheet.cell(1, 1).font = Font(bold=True, size=14)
