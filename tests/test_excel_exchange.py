@@ -680,6 +680,24 @@ def _another_office(tmp_path: Path) -> Iterator[tuple[Session, Actor]]:
         other.dispose()
 
 
+def test_a_complaint_the_export_cut_at_excels_limit_is_not_imported_cut(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """A 40,000-character complaint is cut at Excel's 32,767 in the export, with a mark pointing to the full text in
+    the program. Imported elsewhere, the rest was gone for good and the mark pointed to a text the new database did
+    not have; the preview listed no problem."""
+    long_words = "小区外墙脱落，" * 6000
+    with db.session() as s:
+        register_case(s, people.operator, draft(s, content=long_words), clock=clock)
+        register_case(s, people.operator, draft(s, content="路灯不亮"), clock=clock)
+        listed = tmp_path / "清单.xlsx"
+        listed.write_bytes(export_cases(s, CaseFilter(), now=clock(), reveal=True).data)
+    with _another_office(tmp_path) as (s, _admin):
+        preview = preview_cases(s, listed, clock=clock)
+    assert len(preview.ready) == 1
+    [problem] = preview.problems
+    assert problem.column == "诉求内容" and "后半部分已截断" in problem.reason and "migrate-db" in problem.reason
+
+
 # --- exports are text ---------------------------------------------------------------------------------------
 
 def test_exported_formula_like_content_reads_back_as_text(db: Database, people: People, clock: FakeClock) -> None:

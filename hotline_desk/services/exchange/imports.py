@@ -21,6 +21,7 @@ from hotline_desk.excel.reader import (
     first_data_sheet,
     read_workbook,
 )
+from hotline_desk.excel.safe import CUT_MARK
 from hotline_desk.models import Case, ImportBatch, User
 from hotline_desk.services.accounts import accounts, audit
 from hotline_desk.services.accounts.permissions import Actor, require
@@ -84,6 +85,12 @@ class ImportResult:
         if self.skipped_invalid:
             text += f"，跳过有问题的 {self.skipped_invalid} 行"
         return text + "。" + (f"\n注意：{self.low_disk}" if self.low_disk else "")
+
+
+# A cell this program cut at Excel's limit when it exported the list: imported, the rest of the citizen's words would
+# be gone for good, with the mark pointing to a full text the new database does not have.
+CUT_CELL = ("这一格在导出时超出 Excel 单元格的字数上限，后半部分已截断（结尾写着“以下已截断”），导入会丢失原文。"
+            "请在原数据库中查看全文后填入；整个数据库请用 backup/restore 或 migrate-db 迁移")
 
 
 def preview_cases(session: Session, path: Path, *, mapping_name: str = "", manual: dict[str, str] | None = None,
@@ -181,6 +188,7 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
         if formulas := [mapping[c] for c in sorted(unsaved.get(offset, ()))]:
             # A formula's cell reads as empty: its own reason, not also “缺少来电时间” for the same cell.
             problems = [p for p in problems if p[0] not in formulas] + [(f, UNSAVED_FORMULA_CELL) for f in formulas]
+        problems += [(f, CUT_CELL) for f, value in raw.items() if isinstance(value, str) and value.endswith(CUT_MARK)]
         if problems:
             preview.problems += [Problem(excel_row, FIELD_LABELS.get(f, f), r) for f, r in problems]
             refused.append((excel_row, row_key(parsed), parsed.get("registered_at")))
