@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -371,6 +372,42 @@ def test_formulas_without_their_results_are_named_not_taken_silently_for_blanks(
     assert "B2 格是公式" in cases.summary() and cases.ready == []
     # the formula's own reason only: not also 缺少诉求内容 for the same cell
     assert [(p.row, p.reason[:8]) for p in cases.problems if p.column == "诉求内容"] == [(2, "这一格是公式，但")]
+
+
+def _with_saved_results(path: Path, results: dict[str, str]) -> None:
+    """The workbook as Excel saves it: each formula cell named keeps its result beside the formula."""
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    for name, xml in parts.items():
+        if name.startswith("xl/worksheets/sheet"):
+            text = xml.decode()
+            for ref, result in results.items():
+                text = re.sub(rf'<c r="{ref}"([^>]*)><f>(.*?)</f><v\s*/?>(?:</v>)?</c>',
+                              rf'<c r="{ref}" t="str"><f>\2</f><v>{result}</v></c>', text)
+            parts[name] = text.encode()
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+
+
+def test_formulas_whose_saved_result_is_read_are_named_for_checking(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """A reply cell held a formula whose saved result said one thing while Excel, recalculating, showed another (a
+    link to another file): the preview said nothing, and the saved text was recorded as the unit's reply."""
+    _case_id, path, book = _one_case_sheet(db, people, clock, tmp_path)
+    sheet = book["交办单"]
+    sheet.cell(4, 9).value = clock() + timedelta(hours=1)
+    sheet.cell(4, 10).value = "已解决"
+    sheet.cell(4, 11).value = '="真实回复："&[1]Sheet1!A1'
+    sheet.cell(4, 12).value = clock() + timedelta(days=1)
+    book.save(path)
+    _with_saved_results(path, {"K4": "缓存里写的是已处理完毕"})
+    clock.advance(days=2)
+    with db.reader() as s:
+        preview = preview_replies(s, path, clock=clock)
+    assert len(preview.ready) == 1 and preview.ready[0].reply.text == "缓存里写的是已处理完毕"
+    assert any("工作表“交办单”的 K4 格（共 1 格）是公式，导入的是文件中保存的计算结果" in n for n in preview.notes)
+    assert "没有它的计算结果" not in preview.summary()
 
 
 def test_a_registers_total_and_notes_under_the_table_are_left_out_and_named(

@@ -42,6 +42,16 @@ class SheetData:
     unsaved: frozenset[tuple[int, int]] = frozenset()  # (row, column) from 0: a formula with no result saved
     hidden_columns: frozenset[int] = frozenset()  # columns from 0 that Excel hides (an .xlsx's <col hidden="1">)
     hidden_rows: frozenset[int] = frozenset()  # rows from 0 that Excel hides (<row r="5" hidden="1">)
+    computed: tuple[str, ...] = ()  # cells ("K5") holding a formula whose saved result is what is read
+
+    def computed_note(self) -> str:
+        """What to say of formulas whose saved result is read: what Excel shows once it recalculates (a link to
+        another file, a date of TODAY()) may differ from what is imported, and nothing else would tell."""
+        if not self.computed:
+            return ""
+        cells = "、".join(self.computed[:10]) + ("等" if len(self.computed) > 10 else "")
+        return (f"注意：工作表“{self.name}”的 {cells} 格（共 {len(self.computed)} 格）是公式，导入的是文件中保存的计算"
+                "结果；Excel 重新计算后显示的可能不同（如公式引用了别的文件），请在 Excel 中核对这些格。")
 
     def hidden_rows_note(self, first: int, what: str, read: Callable[[int], bool] | None = None) -> str:
         """What to say of the filled rows Excel hides from ``first`` (from 0) on: read like the others, though the
@@ -80,6 +90,10 @@ UNSAVED_FORMULA_CELL = ("这一格是公式，但文件里没有它的计算结�
 UNSAVED_FORMULA = re.compile(rb'<c r="([A-Z]{1,3}[0-9]+)"[^>]*>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)(?:<v\s*/>|<v></v>)?</c>')
 
 
+# Any cell holding a formula (its saved result, if any, is what python-calamine reads).
+FORMULA_CELL = re.compile(rb'<c r="([A-Z]{1,3}[0-9]+)"[^>]*>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)')
+
+
 # A column Excel hides: <col min="3" max="3" width="0" hidden="1"/> in the sheet's <cols>.
 COLUMN_TAG = re.compile(rb"<(?:\w+:)?col\b[^>]*>")
 
@@ -89,6 +103,7 @@ class _XmlFacts:
     """By sheet name, what python-calamine does not say of an .xlsx (or says too late)."""
 
     unsaved: dict[str, list[str]] = field(default_factory=dict)  # cells whose formula has no saved result ("K5" …)
+    computed: dict[str, list[str]] = field(default_factory=dict)  # cells whose formula's saved result is read
     hidden: dict[str, frozenset[int]] = field(default_factory=dict)  # hidden columns, from 0
     hidden_rows: dict[str, frozenset[int]] = field(default_factory=dict)  # hidden rows, from 0
     too_far: dict[str, str] = field(default_factory=dict)  # the cell that makes the sheet too large to read
@@ -114,6 +129,10 @@ def _sheet_xml_facts(data: bytes) -> _XmlFacts:
             sheet = sheets.get(name, "")
             if b"<f" in xml and (cells := [m.decode() for m in UNSAVED_FORMULA.findall(xml)]):
                 facts.unsaved.setdefault(sheet, []).extend(cells)
+            if b"<f" in xml:
+                unsaved = set(facts.unsaved.get(sheet, ()))
+                if computed := [m.decode() for m in FORMULA_CELL.findall(xml) if m.decode() not in unsaved]:
+                    facts.computed.setdefault(sheet, []).extend(computed)
             if columns := _hidden_columns(xml):
                 facts.hidden[sheet] = columns
             if rows := _hidden_rows(xml):
@@ -434,7 +453,8 @@ def read_workbook(path: Path) -> WorkbookData:
             merged = list(sheet.merged_cell_ranges or [])
             sheets.append(SheetData(meta.name, rows, merged, meta.visible == calamine.SheetVisibleEnum.Visible,
                                     frozenset(cell_index(ref) for ref in formulas.get(meta.name, ())),
-                                    hidden.get(meta.name, frozenset()), hidden_rows.get(meta.name, frozenset())))
+                                    hidden.get(meta.name, frozenset()), hidden_rows.get(meta.name, frozenset()),
+                                    tuple(facts.computed.get(meta.name, ()))))
     except calamine.PasswordError as exc:
         raise ImportFileError(f"“{path.name}”设有密码，请在 Excel 中取消密码后另存，再导入。") from exc
     except (calamine.ZipError, calamine.XmlError, zipfile.BadZipFile, zlib.error, EOFError) as exc:

@@ -132,7 +132,8 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
                           # Hidden ones too: cases kept on a sheet Excel hides would otherwise be left unseen
                           other_sheets=[(other.name, filled_rows(other), other.visible) for other in book.sheets
                                         if other.name != sheet.name and filled_rows(other)],
-                          formulas=book.formula_note() + hidden_note(header, mapping, sheet.hidden_columns)
+                          formulas=book.formula_note() + sheet.computed_note()
+                          + hidden_note(header, mapping, sheet.hidden_columns)
                           + sheet.hidden_rows_note(header_index + 1, "工单"))
     merged = fill_merged(sheet.rows, sheet.merged, header_index, mapping)
     data_rows = sheet.rows[header_index + 1:]
