@@ -108,6 +108,31 @@ def test_a_workbook_saved_under_the_other_excel_extension_is_read_as_what_it_is(
         assert [c.content for c in s.scalars(select(Case))] == ["路灯不亮"]
 
 
+def test_a_platforms_web_page_saved_as_xls_is_named_for_what_it_is(tmp_path: Path) -> None:
+    """Some platforms' 导出Excel gives an HTML table named .xls: it was called a CSV or text file."""
+    from hotline_desk.excel import reader
+
+    page = tmp_path / "上级平台工单.xls"
+    page.write_text("\ufeff\n  <html><body><table><tr><td>工单编号</td></tr></table></body></html>", encoding="utf-8")
+    with pytest.raises(ImportFileError, match="其实是网页（HTML）格式的表格") as refused:
+        reader.read_workbook(page)
+    assert "另存为 .xlsx 再导入" in str(refused.value) and "CSV" not in str(refused.value)
+
+
+def test_a_huge_file_is_refused_before_it_is_read_into_memory(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stored (uncompressed) 3 GB workbook was refused only after the program had taken 3.2 GB of memory."""
+    from hotline_desk.excel import reader
+
+    huge = tmp_path / "巨大.xlsx"
+    with huge.open("wb") as handle:  # sparse: no disk taken
+        handle.write(b"PK\x03\x04")
+        handle.truncate(reader.MAX_UNCOMPRESSED + 1)
+    monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail("read into memory"))
+    with pytest.raises(ImportFileError, match="远大于任何真实的台账或交办单，已拒绝导入"):
+        reader.read_workbook(huge)
+
+
 def test_control_characters_are_kept_and_every_export_still_works(db: Database, people: People, clock: FakeClock,
                                                                   tmp_path: Path) -> None:
     _import(db, people, _xls(tmp_path / "清单.xls", [_row("C1", CONTROL), _row("C2", "空\x00字符")]))

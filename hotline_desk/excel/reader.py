@@ -364,6 +364,9 @@ def _check_container(path: Path, head: bytes) -> None:
                 raise ImportFileError(f"“{path.name}”设有打开密码，请在 Excel 中取消密码后另存，再导入。")
         return
     if not head.startswith(b"PK"):
+        if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):  # a platform's "Excel" download as a web page
+            raise NotAWorkbook(f"“{path.name}”其实是网页（HTML）格式的表格，不是 Excel 工作簿（有的平台导出的 .xls "
+                               "就是这样）。请在 Excel 或 WPS 中打开后另存为 .xlsx 再导入。")
         raise NotAWorkbook(f"“{path.name}”不是 Excel 工作簿（可能是改了扩展名的 CSV 或文本文件）。"
                            "请在 Excel 中打开后另存为 .xlsx 再导入。")
     try:
@@ -421,6 +424,10 @@ def read_workbook(path: Path) -> WorkbookData:
     if live_files.is_open(path):  # read as a plain file, it would drop this program's locks on it (see live_files)
         raise ImportFileError(f"“{path.name}”是本程序正在使用的数据库文件，不是 Excel 工作簿，请选择要导入的工作簿。")
     try:
+        # Refused before it is read into memory: a stored (uncompressed) 3 GB workbook took 3.2 GB to refuse.
+        if (size := path.stat().st_size) > MAX_UNCOMPRESSED:
+            raise ImportFileError(f"“{path.name}”有 {size // 2**20:,} MB，远大于任何真实的台账或交办单，已拒绝导入。"
+                                  "请只留下要导入的工作表和行后另存，或按月份拆分成几个文件再导入。")
         data = path.read_bytes()
     except FileNotFoundError as exc:
         raise ImportFileError(f"找不到文件“{path}”。") from exc
@@ -428,7 +435,7 @@ def read_workbook(path: Path) -> WorkbookData:
         raise ImportFileError(f"无法读取“{path.name}”：{os_reason(exc)}。文件是否正被其他程序占用？") from exc
     if not data:
         raise ImportFileError(f"“{path.name}”是空文件。")
-    _check_container(path, data[:8])
+    _check_container(path, data[:64])
     _refuse_expanding_xls(path, data)
     try:
         # From the bytes, not the path: the format is told by the content, so an .xlsx saved with an .xls name
