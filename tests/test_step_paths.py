@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from hotline_desk.db import Database
-from hotline_desk.errors import HotlineError, TransitionError
+from hotline_desk.errors import HotlineError, TransitionError, ValidationError
 from hotline_desk.models import FollowUp
 from hotline_desk.services.accounts import audit
 from hotline_desk.services.cases import workflow as wf
@@ -152,8 +152,28 @@ def test_a_follow_up_result_can_be_taken_back_within_minutes(db: Database, peopl
     with db.session() as s:
         wf.follow_up(s, people.operator, case_id, "basic", clock=clock)
     clock.advance(minutes=11)
-    with pytest.raises(TransitionError, match="超过10分钟"), db.session() as s:
+    with pytest.raises(TransitionError, match=r"超过10分钟，不能自行撤销。如确属登记错误.*请审核员撤销"), \
+            db.session() as s:
         wf.undo_followup(s, people.operator, case_id, clock=clock)
+
+
+def test_a_supervisor_takes_back_a_result_entered_on_the_wrong_case_after_the_minutes_saying_why(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """A 满意 entered on the wrong case stood for good once ten minutes had passed, even for an administrator: the
+    case's satisfaction was wrong unless the whole case was voided."""
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s, handling="coordinate", answer="已答复"), clock=clock).id
+        wf.follow_up(s, people.operator, case_id, "satisfied", clock=clock)
+    clock.advance(days=2)
+    with pytest.raises(ValidationError, match="由审核员撤销时须写明原因"), db.session() as s:
+        wf.undo_followup(s, people.supervisor, case_id, clock=clock)
+    with db.session() as s:
+        view = wf.undo_followup(s, people.supervisor, case_id, "记错了工单，应为RZ2207-00002", clock=clock)
+    assert view.state_label == "待回访" and view.followup_result == ""
+    undone = view.events[-1]
+    assert (undone.label, undone.actor) == ("撤销回访结果", people.supervisor.display_name)
+    assert undone.note == "记错了工单，应为RZ2207-00002"
+    assert [ev.label for ev in view.events].count("回访") == 1  # the mistaken result stays in the history
 
 
 def test_a_result_entered_with_an_earlier_time_can_be_taken_back_for_minutes_after_it_was_entered(

@@ -253,7 +253,7 @@ def test_undo_is_only_for_the_latest_result_within_the_time_allowed() -> None:
     walk = replied().then(Action.FOLLOWUP, FollowUp("satisfied"), OPERATOR)
     late = walk.at + timedelta(minutes=Limits().undo_minutes + 1)
     problems = STEPS[Action.UNDO_FOLLOWUP].check(context(late), walk.status, OPERATOR, UndoFollowUp(), late)
-    assert problems and "不能撤销" in problems[0].message
+    assert problems and "不能自行撤销" in problems[0].message and "请审核员撤销" in problems[0].message
     other = _check(Action.UNDO_FOLLOWUP, walk, OPERATOR2, UndoFollowUp())
     assert other and "自己登记" in other[0].message
     walk.then(Action.UNDO_FOLLOWUP, UndoFollowUp(), OPERATOR)

@@ -84,7 +84,8 @@ def register(sub: SubParsers[Any]) -> None:
          "应来电人的申请删除已作废工单的个人信息：来电人、联系电话、地址、标题和诉求内容被清除，也不再能搜索到；"
          "工单编号、办理历史和这次删除本身都保留并记入审计。删除后不能撤销作废。"),
         ("undo-follow-up", "撤销刚登记的回访结果", cmd_undo_follow_up,
-         "撤销登记错的回访结果（须在登记后若干分钟内，见设置“回访结果可撤销的时间”）；历史保留两步记录。"),
+         "撤销登记错的回访结果：登记人在登记后若干分钟内可自行撤销（见设置“回访结果可撤销的时间”），此后须由"
+         "审核员撤销并写明原因（--reason）；历史保留两步记录。"),
     ):
         q = csub.add_parser(name, help=label, description=description)
         q.add_argument("number", help="工单编号")

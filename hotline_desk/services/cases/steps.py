@@ -705,8 +705,15 @@ def _undo_gates(ctx: StepContext, status: CaseStatus, actor: Actor, p: UndoFollo
         return [Problem("只能撤销自己登记的回访结果。", Gate.STATE)]
     minutes = ctx.limits.undo_minutes
     # From when it was entered: a result dated earlier (a call noted afterwards, ``--at``) is as fresh a mistake.
-    if ctx.now - (last.recorded_at or last.at) > timedelta(minutes=minutes):
-        return [Problem(f"回访结果登记已超过{minutes}分钟，不能撤销。", Gate.STATE)]
+    if ctx.now - (last.recorded_at or last.at) <= timedelta(minutes=minutes):
+        return []
+    # Later, a result entered on the wrong case would stand for good: a supervisor may take it back, saying why.
+    if not actor.can(Action.REVIEW):
+        return [Problem(f"回访结果登记已超过{minutes}分钟，不能自行撤销。如确属登记错误（如记到了别的工单上），"
+                        "请审核员撤销，并写明原因。", Gate.STATE)]
+    if p is not None and not p.reason.strip():
+        return [Problem(f"回访结果登记已超过{minutes}分钟，由审核员撤销时须写明原因（如：记错了工单，应为……）。",
+                        Gate.INPUT, "reason")]
     return []
 
 
@@ -798,8 +805,9 @@ _TABLE: list[Step[Any]] = [
           FormField("note", "回访记录", TEXT)),
          lambda ctx, st, a, p, at: _state(ctx, st, "回访", CaseState.PENDING_FOLLOWUP), _followup_inputs,
          _followup_event),
-    Step(Action.UNDO_FOLLOWUP, UndoFollowUp, (EventKind.FOLLOWUP_UNDONE,), (), _undo_gates, _none,
-         _simple(EventKind.FOLLOWUP_UNDONE, lambda p: p.reason), routine=False),
+    Step(Action.UNDO_FOLLOWUP, UndoFollowUp, (EventKind.FOLLOWUP_UNDONE,),
+         (FormField("reason", "撤销原因（登记超过时限后由审核员撤销时必填）", TEXT),), _undo_gates, _none,
+         _simple(EventKind.FOLLOWUP_UNDONE, lambda p: p.reason.strip() or "误登记，撤销"), routine=False),
     Step(Action.REVIEW, Review, (EventKind.REVIEW,),
          (FormField("at_fault", "甄别结论", "choice", choices=(("承办单位责任，重办", True),
                                                               ("非承办单位责任，不计入单位考核的满意率", False))),

@@ -312,9 +312,10 @@ def follow_up(session: Session, actor: Actor, case_id: int, result: str, note: s
 
 def undo_followup(session: Session, actor: Actor, case_id: int, reason: str = "", *,
                   clock: Clock = office_now, expected_version: int | None = None) -> CaseView:
-    """撤销回访结果: a result recorded by mistake is taken back within minutes; the history keeps both steps.
-    ``expected_version``: the case as the result just recorded left it (another station's step since is named)."""
-    return take(session, actor, case_id, Action.UNDO_FOLLOWUP, UndoFollowUp(reason or "误登记，撤销"), clock=clock,
+    """撤销回访结果: a result recorded by mistake is taken back within minutes by whoever entered it, later by a
+    supervisor giving a reason; the history keeps both steps. ``expected_version``: the case as the result just
+    recorded left it (another station's step since is named)."""
+    return take(session, actor, case_id, Action.UNDO_FOLLOWUP, UndoFollowUp(reason), clock=clock,
                 expected_version=expected_version)
 
 
