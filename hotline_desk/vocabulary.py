@@ -74,6 +74,7 @@ class EventKind(Labelled):
     FOLLOWUP_UNDONE = "followup_undone", "撤销回访结果"
     ERASE = "erase_personal", "删除个人信息"
     RECALL = "recall", "再次来电"
+    REPLY_UNDONE = "reply_undone", "撤销回复"
 
 
 class Handling(Labelled):
@@ -149,6 +150,7 @@ class Action(Labelled):
     RESTORE = "restore", "撤销作废"
     ERASE = "erase_personal", "删除个人信息"
     RECALL = "recall", "登记再次来电"
+    UNDO_REPLY = "undo_reply", "撤销回复"
 
 
 class Permission(Labelled):

@@ -601,3 +601,51 @@ def test_a_citizen_calling_again_is_noted_on_the_case_not_registered_anew(db: Da
         wf.follow_up(s, people.operator2, finished, "satisfied", clock=clock)
     with pytest.raises(TransitionError, match="已办结；群众就同一事项再次反映的，请登记新工单"), db.session() as s:
         wf.recall(s, people.operator, finished, "又坏了", clock=clock)
+
+
+def test_a_supervisor_takes_back_a_reply_entered_wrong_and_the_right_one_is_entered(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """A unit's draft reply was imported, then its final one was refused as 已回复: no step could correct it, and the
+    wrong 办理结果 stayed in the 办结率 and the export for good."""
+    from hotline_desk.services.accounts import audit
+    from hotline_desk.services.maintenance.integrity import consistency_problems
+    from hotline_desk.services.reporting.statistics import month_statistics
+
+    case_id = _to_in_progress(db, people, clock)
+    with db.reader() as s:
+        open_figures = month_statistics(s, "2022-07", datetime(2022, 8, 1)).dispatch
+    clock.advance(hours=3)
+    with db.session() as s:
+        wf.reply(s, people.operator, case_id, wf.Reply(text="（草稿）已维修", result="已解决"), clock=clock)
+    with pytest.raises(TransitionError, match=r"请审核员先撤销回复.*case undo-reply"), db.session() as s:
+        wf.reply(s, people.operator, case_id, wf.Reply(text="已临时止水", result="部分解决"), clock=clock)
+    with pytest.raises(PermissionDenied, match="无权撤销回复"), db.session() as s:
+        wf.undo_reply(s, people.operator, case_id, "导入了草稿")
+    with pytest.raises(ValidationError, match="请写明撤销这次回复的原因"), db.session() as s:
+        wf.undo_reply(s, people.supervisor, case_id, " ", clock=clock)
+    clock.advance(hours=1)
+    with db.session() as s:
+        view = wf.undo_reply(s, people.supervisor, case_id, "导入了单位的草稿，应以定稿为准", clock=clock)
+    assert view.state_label == "办理中"
+    with db.reader() as s:
+        main = current_status(s, case_id).main_dispatch
+    assert main is not None and main.signed_at is not None  # still signed: the unit replies again
+    assert (main.replied_at, main.reply_text, main.result) == (None, "", "")
+    assert (view.events[-1].label, view.events[-1].unit, view.events[-1].note) == (
+        "撤销回复", "自来水公司", "导入了单位的草稿，应以定稿为准")
+    with db.reader() as s:
+        assert month_statistics(s, "2022-07", datetime(2022, 8, 1)).dispatch == open_figures  # as before the reply
+    with db.session() as s:
+        view = wf.reply(s, people.operator, case_id, wf.Reply(text="已临时止水", result="部分解决"), clock=clock)
+    assert [e.label for e in view.events].count("回复") == 2  # both kept
+    with db.reader() as s:
+        assert current_status(s, case_id).main_dispatch.reply_text == "已临时止水"  # type: ignore[union-attr]
+    with db.session() as s:  # a follow-up since: that is taken back first
+        wf.follow_up(s, people.operator2, case_id, "satisfied", clock=clock)
+    with pytest.raises(TransitionError, match="请先撤销回访结果，再撤销回复"), db.session() as s:
+        wf.undo_reply(s, people.supervisor, case_id, "结果填错", clock=clock)
+    with db.session() as s:
+        wf.undo_followup(s, people.supervisor, case_id, "回复有误，先撤回访", clock=clock)
+        assert wf.undo_reply(s, people.supervisor, case_id, "结果填错", clock=clock).state_label == "办理中"
+    with db.reader() as s:
+        assert consistency_problems(s) == [] and audit.verify(s).ok

@@ -86,6 +86,9 @@ def register(sub: SubParsers[Any]) -> None:
         ("undo-follow-up", "撤销刚登记的回访结果", cmd_undo_follow_up,
          "撤销登记错的回访结果：登记人在登记后若干分钟内可自行撤销（见设置“回访结果可撤销的时间”），此后须由"
          "审核员撤销并写明原因（--reason）；历史保留两步记录。"),
+        ("undo-reply", "撤销登记错的单位回复（审核员、管理员）", cmd_undo_reply,
+         "撤销登记错的单位回复（记到了别的工单上、从错的文件导入、办理结果填错）：工单回到单位已签收、办理中，"
+         "等单位的正确回复；历史保留两步记录。回复后已登记回访结果的，先撤销回访结果（undo-follow-up）。"),
     ):
         q = csub.add_parser(name, help=label, description=description)
         q.add_argument("number", help="工单编号")
@@ -297,6 +300,10 @@ def cmd_erase(ctx: Context, args: argparse.Namespace) -> int:
         print(f"注意：{kept}")
     print(f"注意：{ERASURE_LEAVES}")
     return code
+
+
+def cmd_undo_reply(ctx: Context, args: argparse.Namespace) -> int:
+    return _run_step(ctx, args, lambda s, a, cid, at: workflow.undo_reply(s, a, cid, args.reason))
 
 
 def cmd_undo_follow_up(ctx: Context, args: argparse.Namespace) -> int:

@@ -128,6 +128,9 @@ class CaseStatus:
     voided_from: str = ""
     erased: bool = False  # the caller's personal data was erased (a voided case only; it stays voided)
     before_followup: CaseStatus | None = None  # the status a follow-up result replaced, while it may be undone
+    # The status a unit's reply replaced, while a supervisor may take the reply back (until another step of the
+    # handling; a follow-up result taken back brings it back with the status it replaced).
+    before_reply: CaseStatus | None = None
     handled_at: datetime | None = None
     closed_at: datetime | None = None
     last_event_at: datetime | None = None
@@ -290,6 +293,7 @@ def _sign(status: CaseStatus, ev: EventRecord) -> CaseStatus:
 
 def _reply(status: CaseStatus, ev: EventRecord) -> CaseStatus:
     data = ev.data
+    before = replace(status, before_reply=None, before_followup=None)
     finished_at = _dt(data.get("finished_at")) or ev.at
     status = _replace_dispatch(
         status, ev.unit_id, replied_at=ev.at, finished_at=finished_at, status=DispatchState.REPLIED,
@@ -299,7 +303,14 @@ def _reply(status: CaseStatus, ev: EventRecord) -> CaseStatus:
     main = status.main_dispatch
     if main is not None and main.unit_id == ev.unit_id and main.replied_at is not None:
         status = replace(status, state=CaseState.PENDING_FOLLOWUP, handled_at=finished_at)
-    return status
+    return replace(status, before_reply=before)
+
+
+def _reply_undone(status: CaseStatus, ev: EventRecord) -> CaseStatus:
+    before = status.before_reply
+    if before is None:
+        raise ValueError("reply_undone without a reply to undo")
+    return replace(before, last_event_at=ev.at, last_seq=ev.seq, last_event_kind=ev.kind)
 
 
 def _return_request(status: CaseStatus, ev: EventRecord) -> CaseStatus:
@@ -386,6 +397,7 @@ REDUCERS: dict[str, Reducer] = {
     EventKind.EXTENSION_DECLINE: _extension_decline,
     EventKind.SUPERVISE: _supervise,
     EventKind.RECALL: _recall,
+    EventKind.REPLY_UNDONE: _reply_undone,
     EventKind.FOLLOWUP: lambda status, ev: _on_followup(status, ev),
     EventKind.REVIEW: lambda status, ev: _on_review(status, ev),
     EventKind.EDIT: _unchanged,
@@ -405,7 +417,16 @@ def apply_event(status: CaseStatus | None, ev: EventRecord) -> CaseStatus:
     reducer = REDUCERS.get(ev.kind)
     if reducer is None:
         raise ValueError(f"unknown event kind {ev.kind}")
-    return reducer(replace(status, last_event_at=ev.at, last_seq=ev.seq, last_event_kind=ev.kind), ev)
+    after = reducer(replace(status, last_event_at=ev.at, last_seq=ev.seq, last_event_kind=ev.kind), ev)
+    if after.before_reply is not None and ev.kind not in KEEP_REPLY_UNDOABLE:
+        after = replace(after, before_reply=None)
+    return after
+
+
+# Steps after a unit's reply that leave it to be taken back: they do not build on it. (A follow-up result does;
+# taking that back first brings the reply's undo back with the status it restores.)
+KEEP_REPLY_UNDOABLE = frozenset({EventKind.REPLY, EventKind.REPLY_UNDONE, EventKind.FOLLOWUP_UNDONE, EventKind.EDIT,
+                                 EventKind.RECALL, EventKind.SUPERVISE})
 
 
 def replay(events: Iterable[EventRecord], as_of: datetime | None = None) -> CaseStatus | None:

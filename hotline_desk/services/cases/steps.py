@@ -236,6 +236,14 @@ class UndoFollowUp:
 
 
 @dataclass(frozen=True)
+class UndoReply:
+    """撤销回复: a unit's reply entered wrong (typed on the wrong case, imported from the wrong file) is taken back
+    by a supervisor, saying why; the case is with the unit again, as signed, for the right reply."""
+
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class Review:
     at_fault: bool = False
     note: str = ""
@@ -477,7 +485,8 @@ def _reply_gates(ctx: StepContext, status: CaseStatus, actor: Actor, p: Reply | 
     answered = status.dispatch_for(unit_id) if unit_id is not None else status.main_dispatch
     if answered is not None and answered.round == status.round and answered.replied_at is not None:
         return [Problem(f"{ctx.unit_name(answered.unit_id)}已于{answered.replied_at:%Y-%m-%d %H:%M}回复，不能再次回复"
-                        f"（工单{ctx.case_number}当前为“{status.state_label}”）。", Gate.STATE)]
+                        f"（工单{ctx.case_number}当前为“{status.state_label}”）。如已登记的回复有误，请审核员先撤销"
+                        "回复（工单详情中的“撤销回复”，命令行 case undo-reply），再重新登记。", Gate.STATE)]
     target, problems = _with_dispatch(ctx, status, p, "回复")
     if target is None:
         return problems
@@ -717,6 +726,25 @@ def _undo_gates(ctx: StepContext, status: CaseStatus, actor: Actor, p: UndoFollo
     return []
 
 
+def _undo_reply_gates(ctx: StepContext, status: CaseStatus, actor: Actor, p: UndoReply | None,
+                      at: datetime) -> list[Problem]:
+    if status.before_reply is not None:
+        return []
+    if status.followups and status.before_followup is not None and status.followups[-1].at == status.last_event_at:
+        return [Problem(f"工单{ctx.case_number}回复之后已登记回访结果：请先撤销回访结果，再撤销回复。", Gate.STATE)]
+    return [Problem(f"工单{ctx.case_number}最近的办理步骤不是单位的回复，没有可撤销的回复。", Gate.STATE)]
+
+
+def _undo_reply_event(ctx: StepContext, status: CaseStatus, actor: Actor, p: UndoReply, at: datetime) -> NewEvent:
+    before = status.before_reply
+    taken = None  # the unit whose reply it was: the one replied now and not before it
+    for d in status.dispatches:
+        earlier = before.dispatch_for(d.unit_id) if before is not None else None
+        if d.replied_at is not None and (earlier is None or earlier.replied_at is None):
+            taken = d.unit_id
+    return NewEvent(EventKind.REPLY_UNDONE, unit_id=taken, note=p.reason.strip())
+
+
 def _review_event(ctx: StepContext, status: CaseStatus, actor: Actor, p: Review, at: datetime) -> NewEvent:
     data: dict[str, Any] = {"at_fault": p.at_fault}
     main = status.main_dispatch
@@ -814,6 +842,10 @@ _TABLE: list[Step[Any]] = [
           FormField("note", "甄别意见", TEXT, required=True)),
          lambda ctx, st, a, p, at: _state(ctx, st, "甄别", CaseState.IN_REVIEW),
          lambda ctx, st, a, p, at: _text(p.note, "请填写甄别意见。", "note"), _review_event),
+    Step(Action.UNDO_REPLY, UndoReply, (EventKind.REPLY_UNDONE,),
+         (FormField("reason", "撤销原因（如：记错了工单、导入了错的文件）", TEXT, required=True),),
+         _undo_reply_gates, lambda ctx, st, a, p, at: _text(p.reason, "请写明撤销这次回复的原因。", "reason"),
+         _undo_reply_event, routine=False),
     Step(Action.VOID, Void, (EventKind.VOID,), (FormField("reason", "作废理由", TEXT, required=True),),
          _void_gates, lambda ctx, st, a, p, at: _text(p.reason, "请填写作废理由。", "reason"),
          _simple(EventKind.VOID, lambda p: p.reason), routine=False),

@@ -58,6 +58,7 @@ from hotline_desk.services.cases.steps import (
     StepContext,
     Supervise,
     UndoFollowUp,
+    UndoReply,
     Void,
     stored_phone,
 )
@@ -308,6 +309,14 @@ def follow_up(session: Session, actor: Actor, case_id: int, result: str, note: s
         raise PermissionDenied(f"工单{case.number}{CALLBACK_BY_SUPERVISOR}")
     return take(session, actor, case_id, Action.FOLLOWUP, FollowUp(result, note, final_unreachable=final),
                 clock=clock, at=at, batch_id=batch_id, expected_version=expected_version)
+
+
+def undo_reply(session: Session, actor: Actor, case_id: int, reason: str, *, clock: Clock = office_now,
+               expected_version: int | None = None) -> CaseView:
+    """撤销回复: a supervisor takes back a unit's reply entered wrong; the case is with the unit again, as signed,
+    and the history keeps both steps. A follow-up result recorded since is to be taken back first."""
+    return take(session, actor, case_id, Action.UNDO_REPLY, UndoReply(reason), clock=clock,
+                expected_version=expected_version)
 
 
 def undo_followup(session: Session, actor: Actor, case_id: int, reason: str = "", *,
