@@ -75,6 +75,7 @@ class EventKind(Labelled):
     ERASE = "erase_personal", "删除个人信息"
     RECALL = "recall", "再次来电"
     REPLY_UNDONE = "reply_undone", "撤销回复"
+    WITHDRAW = "withdraw", "收回改派"
 
 
 class Handling(Labelled):
@@ -151,6 +152,7 @@ class Action(Labelled):
     ERASE = "erase_personal", "删除个人信息"
     RECALL = "recall", "登记再次来电"
     UNDO_REPLY = "undo_reply", "撤销回复"
+    WITHDRAW = "withdraw", "收回改派"
 
 
 class Permission(Labelled):

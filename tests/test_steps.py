@@ -41,6 +41,7 @@ from hotline_desk.services.cases.steps import (
     UndoReply,
     UnitInfo,
     Void,
+    Withdraw,
     run_in_memory,
 )
 from hotline_desk.services.office.calendar import WorkCalendar
@@ -141,6 +142,8 @@ SCENARIOS: dict[Action, Scenario] = {
                               FollowUp("happy")),
     Action.UNDO_FOLLOWUP: Scenario(lambda: replied().then(Action.FOLLOWUP, FollowUp("satisfied"), OPERATOR),
                                    UndoFollowUp("点错了"), OPERATOR, CaseState.PENDING_FOLLOWUP, replied),
+    Action.WITHDRAW: Scenario(signed, Withdraw("派错单位", POWER), SUPERVISOR, CaseState.PROPOSED, replied,
+                              Withdraw(" "), OPERATOR2),
     Action.UNDO_REPLY: Scenario(replied, UndoReply("导入了错的文件"), SUPERVISOR, CaseState.IN_PROGRESS, signed,
                                 UndoReply(" "), OPERATOR2),
     Action.REVIEW: Scenario(dissatisfied, Review(True, "单位未实际处理"), SUPERVISOR, CaseState.DISPATCHED, replied,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -649,3 +650,51 @@ def test_a_supervisor_takes_back_a_reply_entered_wrong_and_the_right_one_is_ente
         assert wf.undo_reply(s, people.supervisor, case_id, "结果填错", clock=clock).state_label == "办理中"
     with db.reader() as s:
         assert consistency_problems(s) == [] and audit.verify(s).ok
+
+
+def test_a_case_sent_to_the_wrong_unit_is_taken_back_without_a_return_in_the_units_name(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """The only way out was a 退单 entered on the unit's behalf (the history said the unit returned it, the export's
+    退单 column kept it for good) and only within two working days; a case that should have been answered by the
+    office had no way back at all."""
+    from hotline_desk.services.reporting.scoring import score_tables
+    from hotline_desk.services.reporting.statistics import month_statistics
+
+    wrong = _to_in_progress(db, people, clock)  # 自来水公司 signed it
+    clock.advance(days=5)  # past the two working days a unit has to return it
+    with pytest.raises(PermissionDenied, match="无权收回改派"), db.session() as s:
+        wf.withdraw(s, people.operator, wrong, "派错单位")
+    with pytest.raises(ValidationError, match="请写明收回的原因"), db.session() as s:
+        wf.withdraw(s, people.supervisor, wrong, "  ", clock=clock)
+    with db.session() as s:
+        view = wf.withdraw(s, people.supervisor, wrong, "派错单位，应由纸坊镇办理",
+                           new_unit_id=unit_id(s, "纸坊镇"), clock=clock)
+        assert view.state_label == "拟交办"
+        view = wf.approve(s, people.supervisor, wrong, clock=clock)
+    assert view.unit == "纸坊镇" and view.state_label == "已交办"
+    taken = next(e for e in view.events if e.label == "收回改派")
+    assert (taken.actor, taken.unit, taken.note) == (people.supervisor.display_name, "自来水公司",
+                                                     "派错单位，应由纸坊镇办理")
+    assert "申请退单" not in [e.label for e in view.events]
+    with db.reader() as s:
+        tables = score_tables(s, "2022-07", datetime(2022, 8, 1))
+        listed = tmp_path / "清单.xlsx"
+        listed.write_bytes(export_cases(s, CaseFilter(), now=clock()).data)
+    dispatched = {row.unit: row.dispatched for table in tables for row in table.rows}
+    assert (dispatched["自来水公司"], dispatched["纸坊镇"]) == (0, 1)
+    rows = list(openpyxl.load_workbook(listed).active.iter_rows(values_only=True))
+    returns = rows[0].index("退单")
+    assert rows[1][returns] == "自来水公司：审核员收回改派：派错单位，应由纸坊镇办理"
+
+    answer = _to_dispatched(db, people, clock)  # should have been answered by the office itself
+    with db.session() as s:
+        view = wf.withdraw(s, people.supervisor, answer, "政策咨询，话务员可直接答复", clock=clock)
+        assert view.state_label == "拟交办"
+        wf.reject(s, people.supervisor, answer, "请直接答复来电人", clock=clock)
+        wf.coordinate(s, people.operator, answer, "已电话答复政策", clock=clock)
+    with db.reader() as s:
+        stats = month_statistics(s, "2022-07", datetime(2022, 8, 1))
+    assert (stats.coordinate.count, stats.dispatch.count) == (1, 1)
+    replied = _to_pending_followup(db, people, clock)  # once the unit has replied, the reply is taken back first
+    with pytest.raises(TransitionError, match="已回复：如回复也登记错了，请先撤销回复"), db.session() as s:
+        wf.withdraw(s, people.supervisor, replied, "派错", clock=clock)

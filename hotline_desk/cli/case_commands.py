@@ -116,6 +116,10 @@ def register(sub: SubParsers[Any]) -> None:
         ("--new-unit", {"help": "同意时改派的单位"}), ("--note", {"default": "", "help": "意见"}),
         ("--unit", {"help": "申请单位（默认主办单位）"}),
     ])
+    _step(csub, "withdraw", "收回派错单位的工单（审核员）", cmd_withdraw, [
+        ("--reason", {"required": True, "help": "收回原因，如：派错单位，应由纸坊镇办理"}),
+        ("--new-unit", {"help": "改派的单位（不填则回到待审核；可再驳回，由话务员协调办理）"}),
+    ])
     _step(csub, "extension-request", "登记延期申请", cmd_extension_request, [
         ("--days", {"type": int, "required": True, "help": "延期工作日数"}),
         ("--reason", {"required": True, "help": "延期理由"}), ("--unit", {"help": "申请单位（默认主办单位）"}),
@@ -372,6 +376,11 @@ def cmd_return_rule(ctx: Context, args: argparse.Namespace) -> int:
     return _run_step(ctx, args, lambda s, a, cid, at: workflow.rule_return(
         s, a, cid, args.decision == "同意", unit_id=_unit_id(s, args.unit), new_unit_id=_unit_id(s, args.new_unit),
         note=args.note, at=at))
+
+
+def cmd_withdraw(ctx: Context, args: argparse.Namespace) -> int:
+    return _run_step(ctx, args, lambda s, a, cid, at: workflow.withdraw(
+        s, a, cid, args.reason, new_unit_id=_unit_id(s, args.new_unit), at=at))
 
 
 def cmd_extension_request(ctx: Context, args: argparse.Namespace) -> int:

@@ -15,8 +15,8 @@ _OPERATOR: frozenset[Right] = frozenset({
 })
 _SUPERVISOR: frozenset[Right] = _OPERATOR | {
     Action.APPROVE, Action.REJECT, Action.RETURN_RULE, Action.EXTENSION_RULE, Action.REVIEW, Action.SUPERVISE,
-    Action.VOID, Action.RESTORE, Action.UNDO_REPLY, Permission.BONUS, Permission.BULLETIN_EDIT,
-    Permission.BULLETIN_FINALIZE, Permission.IMPORT,
+    Action.VOID, Action.RESTORE, Action.UNDO_REPLY, Action.WITHDRAW, Permission.BONUS,
+    Permission.BULLETIN_EDIT, Permission.BULLETIN_FINALIZE, Permission.IMPORT,
 }
 _ADMIN: frozenset[Right] = _SUPERVISOR | {
     Action.ERASE, Permission.MANAGE_REFERENCE, Permission.MANAGE_USERS, Permission.MANAGE_SETTINGS,

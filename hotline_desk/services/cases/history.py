@@ -325,6 +325,16 @@ def _return_accept(status: CaseStatus, ev: EventRecord) -> CaseStatus:
                    proposed_assist_ids=(), proposed_at=ev.at)
 
 
+def _withdraw(status: CaseStatus, ev: EventRecord) -> CaseStatus:
+    """收回改派: the office's own mistake of unit, taken back. The units of this round count it as returned (not in
+    their scores), with the supervisor's reason; the case waits for approval again, with the new unit if named."""
+    said = f"审核员收回改派：{ev.note}"
+    dispatches = tuple(replace(d, status=DispatchState.RETURNED, return_requested_at=None, return_reason=said)
+                       if d.round == status.round and d.active else d for d in status.dispatches)
+    return replace(status, dispatches=dispatches, state=CaseState.PROPOSED,
+                   proposed_unit_id=ev.data.get("new_unit_id"), proposed_assist_ids=(), proposed_at=ev.at)
+
+
 def _return_decline(status: CaseStatus, ev: EventRecord) -> CaseStatus:
     return _replace_dispatch(status, ev.unit_id, return_requested_at=None, return_reason="")
 
@@ -398,6 +408,7 @@ REDUCERS: dict[str, Reducer] = {
     EventKind.SUPERVISE: _supervise,
     EventKind.RECALL: _recall,
     EventKind.REPLY_UNDONE: _reply_undone,
+    EventKind.WITHDRAW: _withdraw,
     EventKind.FOLLOWUP: lambda status, ev: _on_followup(status, ev),
     EventKind.REVIEW: lambda status, ev: _on_review(status, ev),
     EventKind.EDIT: _unchanged,

@@ -236,6 +236,16 @@ class UndoFollowUp:
 
 
 @dataclass(frozen=True)
+class Withdraw:
+    """收回改派: a case the office sent to the wrong unit (or should have answered itself) is taken back by a
+    supervisor, saying why, before the unit replies; it waits for approval again, with the new unit if named (驳回 it
+    then for the operator to answer it as 协调办理). The unit is not counted for it, and no 退单 is put in its name."""
+
+    reason: str = ""
+    new_unit: int | None = None
+
+
+@dataclass(frozen=True)
 class UndoReply:
     """撤销回复: a unit's reply entered wrong (typed on the wrong case, imported from the wrong file) is taken back
     by a supervisor, saying why; the case is with the unit again, as signed, for the right reply."""
@@ -726,6 +736,36 @@ def _undo_gates(ctx: StepContext, status: CaseStatus, actor: Actor, p: UndoFollo
     return []
 
 
+def _withdraw_gates(ctx: StepContext, status: CaseStatus, actor: Actor, p: Withdraw | None,
+                    at: datetime) -> list[Problem]:
+    replied = [d for d in status.current_dispatches if d.replied_at is not None]
+    if replied and status.state in (CaseState.DISPATCHED, CaseState.IN_PROGRESS, CaseState.PENDING_FOLLOWUP):
+        return [Problem(f"{ctx.unit_name(replied[0].unit_id)}已回复：如回复也登记错了，请先撤销回复，再收回改派。",
+                        Gate.STATE)]
+    if problems := _state(ctx, status, "收回改派", CaseState.DISPATCHED, CaseState.IN_PROGRESS):
+        return problems
+    if asked := [d for d in status.current_dispatches if d.return_requested_at is not None]:
+        return [Problem(f"{ctx.unit_name(asked[0].unit_id)}已申请退单：请审批退单（同意时可以改派）。", Gate.STATE)]
+    return []
+
+
+def _withdraw_inputs(ctx: StepContext, status: CaseStatus, actor: Actor, p: Withdraw, at: datetime) -> list[Problem]:
+    if problems := _text(p.reason, "请写明收回的原因（如：派错单位，应由××办理）。", "reason"):
+        return problems
+    if p.new_unit is None:
+        return []
+    main = status.main_dispatch
+    if main is not None and p.new_unit == main.unit_id:
+        return [Problem("改派单位不能是现在的承办单位。", Gate.INPUT, "new_unit_id")]
+    return _active_unit(ctx, p.new_unit, "new_unit_id")
+
+
+def _withdraw_event(ctx: StepContext, status: CaseStatus, actor: Actor, p: Withdraw, at: datetime) -> NewEvent:
+    main = status.main_dispatch
+    data = {"new_unit_id": p.new_unit} if p.new_unit is not None else {}
+    return NewEvent(EventKind.WITHDRAW, main.unit_id if main else None, data, p.reason.strip())
+
+
 def _undo_reply_gates(ctx: StepContext, status: CaseStatus, actor: Actor, p: UndoReply | None,
                       at: datetime) -> list[Problem]:
     if status.before_reply is not None:
@@ -842,6 +882,10 @@ _TABLE: list[Step[Any]] = [
           FormField("note", "甄别意见", TEXT, required=True)),
          lambda ctx, st, a, p, at: _state(ctx, st, "甄别", CaseState.IN_REVIEW),
          lambda ctx, st, a, p, at: _text(p.note, "请填写甄别意见。", "note"), _review_event),
+    Step(Action.WITHDRAW, Withdraw, (EventKind.WITHDRAW,),
+         (FormField("reason", "收回原因（如：派错单位）", TEXT, required=True),
+          FormField("new_unit", "改派单位（不填则回到待审核，可再驳回由话务员协调办理）", "unit")),
+         _withdraw_gates, _withdraw_inputs, _withdraw_event, routine=False),
     Step(Action.UNDO_REPLY, UndoReply, (EventKind.REPLY_UNDONE,),
          (FormField("reason", "撤销原因（如：记错了工单、导入了错的文件）", TEXT, required=True),),
          _undo_reply_gates, lambda ctx, st, a, p, at: _text(p.reason, "请写明撤销这次回复的原因。", "reason"),

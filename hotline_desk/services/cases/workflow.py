@@ -60,6 +60,7 @@ from hotline_desk.services.cases.steps import (
     UndoFollowUp,
     UndoReply,
     Void,
+    Withdraw,
     stored_phone,
 )
 from hotline_desk.services.clock import Clock, office_now
@@ -309,6 +310,13 @@ def follow_up(session: Session, actor: Actor, case_id: int, result: str, note: s
         raise PermissionDenied(f"工单{case.number}{CALLBACK_BY_SUPERVISOR}")
     return take(session, actor, case_id, Action.FOLLOWUP, FollowUp(result, note, final_unreachable=final),
                 clock=clock, at=at, batch_id=batch_id, expected_version=expected_version)
+
+
+def withdraw(session: Session, actor: Actor, case_id: int, reason: str, *, new_unit_id: int | None = None,
+             clock: Clock = office_now, at: datetime | None = None) -> CaseView:
+    """收回改派: a supervisor takes back a case sent to the wrong unit, before it replies; it waits for approval
+    again (with the new unit if named). The unit is not counted for it."""
+    return take(session, actor, case_id, Action.WITHDRAW, Withdraw(reason, new_unit_id), clock=clock, at=at)
 
 
 def undo_reply(session: Session, actor: Actor, case_id: int, reason: str, *, clock: Clock = office_now,
