@@ -650,6 +650,16 @@ def test_a_supervisor_takes_back_a_reply_entered_wrong_and_the_right_one_is_ente
         assert wf.undo_reply(s, people.supervisor, case_id, "结果填错", clock=clock).state_label == "办理中"
     with db.reader() as s:
         assert consistency_problems(s) == [] and audit.verify(s).ok
+        deadline = current_status(s, case_id).main_dispatch.deadline  # type: ignore[union-attr]
+    # The right reply, entered after the deadline as the office's correction, with the unit's own 办结时间: the
+    # export called the unit 超期办结 for the office's delay.
+    clock.set(deadline + timedelta(days=30))
+    with db.session() as s:
+        wf.reply(s, people.operator, case_id, wf.Reply(text="已更换管道", result="已解决",
+                                                       finished_at=deadline - timedelta(days=1)), clock=clock)
+        book = openpyxl.load_workbook(io.BytesIO(export_cases(s, CaseFilter(), now=clock()).data))
+    rows = list(book.active.iter_rows(values_only=True))
+    assert rows[1][rows[0].index("时限情况（截至导出时）")] is None
 
 
 def test_a_case_sent_to_the_wrong_unit_is_taken_back_without_a_return_in_the_units_name(
@@ -698,3 +708,31 @@ def test_a_case_sent_to_the_wrong_unit_is_taken_back_without_a_return_in_the_uni
     replied = _to_pending_followup(db, people, clock)  # once the unit has replied, the reply is taken back first
     with pytest.raises(TransitionError, match="已回复：如回复也登记错了，请先撤销回复"), db.session() as s:
         wf.withdraw(s, people.supervisor, replied, "派错", clock=clock)
+
+
+def test_taking_back_keeps_the_assisting_units_and_refuses_the_same_unit_a_fresh_deadline(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """A 协办 unit's reply entered on the wrong case left the case stuck (撤销回复 refused once the 主办 had signed,
+    收回改派 refused while a unit had replied); the 协办 units were dropped; and taking an overdue case back and
+    approving it to the same unit gave it a fresh deadline with no extension."""
+    with db.session() as s:
+        city, street = unit_id(s, "城市管理局"), unit_id(s, "煤山街道")
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, assist_ids=(city,), clock=clock)
+        wf.sign(s, people.operator, case_id, unit_id=city, clock=clock)
+        wf.reply(s, people.operator, case_id, wf.Reply(text="协办回复（记错了工单）"), unit_id=city, clock=clock)
+        wf.sign(s, people.operator, case_id, clock=clock)  # the 主办 signs after it
+    with pytest.raises(TransitionError, match=r"只能撤销最近一步的回复.*可由审核员收回改派"), db.session() as s:
+        wf.undo_reply(s, people.supervisor, case_id, "协办回复记错工单", clock=clock)
+    clock.advance(days=20)  # long overdue with 自来水公司
+    with db.session() as s:
+        view = wf.withdraw(s, people.supervisor, case_id, "派错单位", new_unit_id=street, clock=clock)
+    assert view.events[-1].details == "改派：煤山街道"
+    with pytest.raises(ValidationError, match="已从自来水公司收回改派，不能再交给它"), db.session() as s:
+        wf.approve(s, people.supervisor, case_id, unit_id=unit_id(s, "自来水公司"), clock=clock)
+    with db.session() as s:
+        view = wf.approve(s, people.supervisor, case_id, clock=clock)
+    assert view.unit == "煤山街道" and view.assisting == "城市管理局"  # the 协办 unit is dispatched again
+    with db.reader() as s:
+        status = current_status(s, case_id)
+    assert [(d.unit_id, d.status) for d in status.current_dispatches] == [(street, "dispatched"), (city, "dispatched")]

@@ -325,14 +325,23 @@ def _return_accept(status: CaseStatus, ev: EventRecord) -> CaseStatus:
                    proposed_assist_ids=(), proposed_at=ev.at)
 
 
+WITHDRAWN = "审核员收回改派："  # how a dispatch taken back by the office gives its reason (not the unit's 退单)
+
+
 def _withdraw(status: CaseStatus, ev: EventRecord) -> CaseStatus:
-    """收回改派: the office's own mistake of unit, taken back. The units of this round count it as returned (not in
-    their scores), with the supervisor's reason; the case waits for approval again, with the new unit if named."""
-    said = f"审核员收回改派：{ev.note}"
-    dispatches = tuple(replace(d, status=DispatchState.RETURNED, return_requested_at=None, return_reason=said)
-                       if d.round == status.round and d.active else d for d in status.dispatches)
-    return replace(status, dispatches=dispatches, state=CaseState.PROPOSED,
-                   proposed_unit_id=ev.data.get("new_unit_id"), proposed_assist_ids=(), proposed_at=ev.at)
+    """收回改派: the office's own mistake of unit, taken back. The 主办 unit counts it as returned (not in its
+    scores), with the supervisor's reason; the case waits for approval again, with the new unit if named, and the
+    协办 units it had (closed in this round, proposed again beside the new 主办)."""
+    said = f"{WITHDRAWN}{ev.note}"
+    current = [d for d in status.dispatches if d.round == status.round and d.active]
+    new_unit = ev.data.get("new_unit_id")
+    assists = tuple(d.unit_id for d in current if d.role == DispatchRole.ASSIST and d.unit_id != new_unit)
+    dispatches = tuple(
+        (replace(d, status=DispatchState.RETURNED, return_requested_at=None, return_reason=said)
+         if d.role == DispatchRole.MAIN else replace(d, status=DispatchState.CLOSED)) if d in current else d
+        for d in status.dispatches)
+    return replace(status, dispatches=dispatches, state=CaseState.PROPOSED, proposed_unit_id=new_unit,
+                   proposed_assist_ids=assists, proposed_at=ev.at)
 
 
 def _return_decline(status: CaseStatus, ev: EventRecord) -> CaseStatus:

@@ -354,7 +354,7 @@ def _event_details(record: EventRecord, units: dict[int, str]) -> str:
     if record.kind == "approve":
         parts.append(f"交办：{with_assisting(units.get(int(d['unit_id']), ''), assists)}")
         parts.append(f"办理期限：{d['deadline'][:16].replace('T', ' ')}")
-    if record.kind == "return_accept" and d.get("new_unit_id"):
+    if record.kind in ("return_accept", "withdraw") and d.get("new_unit_id"):
         parts.append(f"改派：{units.get(int(d['new_unit_id']), '')}")
     if record.kind == "reply":
         reply = _reply_of(record) or {}

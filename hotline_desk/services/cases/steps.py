@@ -18,7 +18,7 @@ from typing import Any, Generic, TypeVar
 from hotline_desk.errors import HotlineError, PermissionDenied, TransitionError, ValidationError
 from hotline_desk.excel import normalize as norm
 from hotline_desk.services.accounts.permissions import Actor, refusal
-from hotline_desk.services.cases.history import CaseStatus, DispatchStatus, EventRecord, apply_event
+from hotline_desk.services.cases.history import WITHDRAWN, CaseStatus, DispatchStatus, EventRecord, apply_event
 from hotline_desk.services.clock import span_words
 from hotline_desk.services.office.calendar import WorkCalendar
 from hotline_desk.vocabulary import (
@@ -26,6 +26,8 @@ from hotline_desk.vocabulary import (
     REPLY_RESULTS,
     Action,
     CaseState,
+    DispatchRole,
+    DispatchState,
     EventKind,
     FollowUpResult,
     Handling,
@@ -455,6 +457,11 @@ def _approve_inputs(ctx: StepContext, status: CaseStatus, actor: Actor, p: Appro
     if target is None:
         return [Problem("请选择承办单位。", Gate.INPUT, "unit_id")]
     problems = _active_unit(ctx, target, "unit_id")
+    taken = next((d for d in status.dispatches if d.round == status.round and d.role == DispatchRole.MAIN
+                  and d.status == DispatchState.RETURNED and d.return_reason.startswith(WITHDRAWN)), None)
+    if taken is not None and taken.unit_id == target:  # a fresh deadline for an overdue case, with no extension
+        problems.append(Problem(f"本件已从{ctx.unit_name(target)}收回改派，不能再交给它：重新交办会重新计算它的办理期限"
+                                "（需要延长期限的，由单位申请延期）。请选择其他承办单位。", Gate.INPUT, "unit_id"))
     if p.deadline is not None and p.deadline <= at:
         problems.append(Problem("办理期限应晚于交办时间。", Gate.INPUT, "deadline"))
     return problems
@@ -738,9 +745,11 @@ def _undo_gates(ctx: StepContext, status: CaseStatus, actor: Actor, p: UndoFollo
 
 def _withdraw_gates(ctx: StepContext, status: CaseStatus, actor: Actor, p: Withdraw | None,
                     at: datetime) -> list[Problem]:
-    replied = [d for d in status.current_dispatches if d.replied_at is not None]
-    if replied and status.state in (CaseState.DISPATCHED, CaseState.IN_PROGRESS, CaseState.PENDING_FOLLOWUP):
-        return [Problem(f"{ctx.unit_name(replied[0].unit_id)}已回复：如回复也登记错了，请先撤销回复，再收回改派。",
+    main = status.main_dispatch
+    # Only the 主办 unit's reply holds the case; a 协办 unit's (wrong) reply goes with the round taken back.
+    if main is not None and main.round == status.round and main.replied_at is not None and status.state in (
+            CaseState.DISPATCHED, CaseState.IN_PROGRESS, CaseState.PENDING_FOLLOWUP):
+        return [Problem(f"{ctx.unit_name(main.unit_id)}已回复：如回复也登记错了，请先撤销回复，再收回改派。",
                         Gate.STATE)]
     if problems := _state(ctx, status, "收回改派", CaseState.DISPATCHED, CaseState.IN_PROGRESS):
         return problems
@@ -772,7 +781,8 @@ def _undo_reply_gates(ctx: StepContext, status: CaseStatus, actor: Actor, p: Und
         return []
     if status.followups and status.before_followup is not None and status.followups[-1].at == status.last_event_at:
         return [Problem(f"工单{ctx.case_number}回复之后已登记回访结果：请先撤销回访结果，再撤销回复。", Gate.STATE)]
-    return [Problem(f"工单{ctx.case_number}最近的办理步骤不是单位的回复，没有可撤销的回复。", Gate.STATE)]
+    return [Problem(f"工单{ctx.case_number}最近的办理步骤不是单位的回复：只能撤销最近一步的回复（协办单位的回复"
+                    "之后主办单位又有签收等步骤的，可由审核员收回改派，协办单位随之重新交办）。", Gate.STATE)]
 
 
 def _undo_reply_event(ctx: StepContext, status: CaseStatus, actor: Actor, p: UndoReply, at: datetime) -> NewEvent:

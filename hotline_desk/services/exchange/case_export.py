@@ -179,7 +179,7 @@ def _limits(status: CaseStatus, now: datetime) -> str:
     said = []
     if (main.signed_at or now) > main.sign_deadline:
         said.append("签收超时" if main.signed_at else "超时未签收")
-    done = main.replied_at or main.finished_at
+    done = main.finished_at or main.replied_at  # the unit's 办结时间: a reply corrected later keeps it
     if done is not None and done > main.deadline:
         said.append("超期办结")
     elif done is None and now > main.deadline:
