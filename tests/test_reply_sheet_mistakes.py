@@ -616,6 +616,17 @@ def test_words_a_unit_adds_to_a_cases_request_are_said(db: Database, sheet: Path
     assert "第 5 行" not in summary
 
 
+
+def test_a_mark_the_office_put_before_a_request_since_the_export_is_not_taken_for_the_units_words(
+        db: Database, people: People, sheet: Path, clock: FakeClock) -> None:
+    """督办 entered after the sheet went out puts 【督办】 before the case's words on today's sheet: the unchanged
+    words on the unit's sheet were said to be 改写成 by the unit."""
+    with db.session() as s:
+        wf.supervise(s, people.supervisor, 1, "抓紧办理", clock=clock)
+    summary = _preview(db, _filled(sheet, lambda _b, _w: None), clock).summary()
+    assert "诉求内容" not in summary and "与工单中的不同" not in summary
+
+
 def test_a_note_under_the_table_is_said_and_a_total_row_stays_apart(db: Database, sheet: Path,
                                                                     clock: FakeClock) -> None:
     """Words in 回复内容 on a row of their own under the table were dropped unseen; a 合计 row is no reply's end."""

@@ -234,10 +234,15 @@ def reference_edits(cells: list[dict[str, Any]], numbers: list[str], header_inde
             "单位要说明的请填在回复内容中；要延期或退单的，请在“交办跟踪”中登记申请，由审核员审批。"]
 
 
+# What the office puts before a case's words on the sheet (【督办】, 【07-06已申请退单，待审批，暂不能回复】, 【协办，
+# 主办单位：…】): they come and go between the export and the reply, and are no words of the unit's.
+OFFICE_MARKS = re.compile(r"^(?:【[^】]*】)+")
+
+
 def _content_edit(cell: Any, exported: str) -> str:
     """What a unit wrote into its case's 诉求内容 (经核实为刘庄村三组 added at the end), in words; "" when it is as
     exported, cleared, or another case's (the row is refused for that: see ``reply_import._differs``)."""
-    written, shown = ("".join(text.split()) for text in (norm.text(cell), exported))
+    written, shown = (OFFICE_MARKS.sub("", "".join(text.split())) for text in (norm.text(cell), exported))
     if not written or written == shown or (shown[:20] not in written and written[:20] not in shown):
         return ""
     if written.startswith(shown):
