@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QRect, Qt
+from PySide6.QtCore import QDate, QRect, Qt
 from PySide6.QtGui import QPainter
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QLineEdit, QMessageBox, QSpinBox
@@ -99,6 +99,24 @@ def test_the_preview_is_always_of_the_month_shown(qtbot: QtBot, view: BulletinVi
         assert not view.month.isEnabled()  # a person cannot switch while it is being built
         view.month.setCurrentText("2022-08")  # and if the month changes anyway, July's PDF is not shown under it
     assert view.month.currentText() == "2022-08" and view.pdf_month == "" and view.preview_doc.pageCount() == 0
+
+
+def test_finalising_asks_about_what_is_typed_on_the_page_not_the_draft_last_saved(
+        view: BulletinView, monkeypatch: pytest.MonkeyPatch) -> None:
+    """期号 11 and a date inside the month, typed just before 定稿 and not saved: the question listed only the saved
+    draft's points, and 是 froze the typed ones."""
+    asked: list[str] = []
+
+    def question(parent: Any, title: str, text: str, buttons: Any = None, default: Any = None) -> Any:
+        asked.append(text)
+        return QMessageBox.StandardButton.No
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    view.year_issue.setValue(11)
+    view.issue_date.setDate(QDate(2022, 7, 10))
+    view.finalize()
+    [text] = asked
+    assert "印发日期 2022-07-10 在本月结束之前" in text and not view.final
 
 
 def test_finalising_asks_with_no_as_default_then_freezes_the_page_at_once(

@@ -647,6 +647,10 @@ class BulletinView(QWidget):
         month = self._shown_month
         if self._finalised_meanwhile(month, self.changes() if self.is_dirty() else None):
             return  # finalised elsewhere since the page was loaded: nothing to ask
+        # What is on the page is what would be frozen: saved first, so that the points to check are of it (they
+        # were of the draft as last saved, and a 期号 typed wrong just before 定稿 went unquestioned).
+        if self.is_dirty() and not self.save():
+            return
         notices = read(self.ctx, lambda s: bulletin.warnings(s, month, clock=self.ctx.clock))
         check = "".join(f"\n· {n}" for n in notices)
         answer = QMessageBox.question(
