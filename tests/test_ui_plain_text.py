@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QMessageBox
 from pytestqt.qtbot import QtBot
@@ -83,3 +84,30 @@ def test_the_programs_own_coloured_legend_stays_coloured(
     legend = calendar.legend
     assert legend.textFormat() == Qt.TextFormat.RichText
     assert legend.sizeHint().width() < legend.fontMetrics().horizontalAdvance(legend.text()) * 0.7  # tags not shown
+
+
+def test_a_reason_with_an_override_reads_in_order_in_the_step_dialog_and_a_refusal(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 驳回理由 with a right-to-left override showed the operator's next form a phone number backwards; a refusal
+    quoting a name did the same. Marks that reorder too (U+200F) are shown as well."""
+    from hotline_desk.services.cases import workflow as wf
+    from hotline_desk.ui.case_actions import step_dialog
+    from hotline_desk.ui.operations import show_refusal
+    from hotline_desk.vocabulary import Action
+
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.reject(s, people.supervisor, case_id, "请联系\u202e13900001114\u200f核实", clock=clock)
+    ctx = context(db, people.operator, clock, tmp_path)
+    with db.reader() as s:
+        situation = wf.situation(s, case_id, clock())
+    dialog = step_dialog(None, ctx, Action.COORDINATE, situation, clock())
+    assert dialog is not None
+    qtbot.addWidget(dialog)
+    intro = next(label.text() for label in dialog.findChildren(QLabel) if "驳回的理由" in label.text())
+    assert "请联系\\u202e13900001114\\u200f核实" in intro and "\u202e" not in intro
+    said: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _parent, _title, text: said.append(text))
+    show_refusal(None, "无法保存", "单位“水务\u202e局”已存在。")
+    assert said == ["单位“水务\\u202e局”已存在。"]

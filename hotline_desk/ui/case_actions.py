@@ -36,6 +36,7 @@ from hotline_desk.ui.changes import Change
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read
 from hotline_desk.ui.operations import Operation, show_refusal
+from hotline_desk.ui.plain_text import shown as plain_shown
 from hotline_desk.ui.widgets import ActionDialog, FieldSpec
 from hotline_desk.vocabulary import Action, CaseState
 
@@ -157,7 +158,7 @@ class StepDialog(ActionDialog):
         # A field not yet touched is not blamed: 拟交办 from 被驳回 opened already red with “请选择在用的承办单位”.
         shown = [p.message for p in found if p.gate is not Gate.INPUT or not p.field
                  or (field := self.field_of(p)) in self.touched or field not in self.editors]
-        self.error.setText("\n".join(dict.fromkeys(shown)))
+        self.error.setText(plain_shown("\n".join(dict.fromkeys(shown))))
         self.ok.setEnabled(not found)
         return found
 
@@ -175,7 +176,7 @@ class StepDialog(ActionDialog):
         if at_fault is not None:  # the field to fix gets the cursor, so what is typed next goes there
             self.editors[at_fault].setFocus(Qt.FocusReason.OtherFocusReason)
         if message:  # said once the cursor has moved: the field it left checks the form again as it goes
-            self.error.setText(message)
+            self.error.setText(plain_shown(message))
 
 
 # After a request the case waits for someone else: the notice says for whom.

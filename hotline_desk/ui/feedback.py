@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.errors import HotlineError
 from hotline_desk.ui.context import UiContext
+from hotline_desk.ui.plain_text import shown
 
 T = TypeVar("T")
 
@@ -21,7 +22,7 @@ def read_or_warn(parent: QWidget, ctx: UiContext, work: Callable[[Session], T], 
         with ctx.db.reader() as session:
             return work(session)
     except HotlineError as exc:
-        QMessageBox.warning(parent, title, exc.message)
+        QMessageBox.warning(parent, title, shown(exc.message))
         return None
 
 

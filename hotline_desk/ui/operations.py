@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from hotline_desk.errors import HotlineError
 from hotline_desk.ui.changes import Change
 from hotline_desk.ui.context import UiContext
+from hotline_desk.ui.plain_text import shown
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ log = logging.getLogger(__name__)
 def show_refusal(parent: QWidget | None, title: str, message: str) -> None:
     from PySide6.QtWidgets import QMessageBox
 
-    QMessageBox.warning(parent, title, message)
+    QMessageBox.warning(parent, title, shown(message))  # a refusal may quote a name or a reason someone typed
 
 
 def show_bug(parent: QWidget | None, exc: BaseException, *, saved: bool = False) -> None:

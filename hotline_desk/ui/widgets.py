@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from hotline_desk.services.office.pinyin import matching
 from hotline_desk.ui.entry_widgets import CallTimeEdit, NumberBox
+from hotline_desk.ui.plain_text import shown as plain_shown
 
 
 class RowTable(QTableView):
@@ -463,13 +464,13 @@ class ActionDialog(GuardedDialog):
 
     def __init__(self, parent: QWidget | None, title: str, fields: Sequence[FieldSpec], intro: str = "") -> None:
         super().__init__(parent)
-        self.setWindowTitle(title)
+        self.setWindowTitle(plain_shown(title))
         self.setMinimumWidth(460)
         self.fields = list(fields)
         self.editors: dict[str, QWidget] = {}
         layout = QVBoxLayout(self)
         if intro:
-            note = QLabel(intro)
+            note = QLabel(plain_shown(intro))  # a reason or a title typed by someone: an override in it is shown
             note.setWordWrap(True)
             layout.addWidget(note)
         form = QFormLayout()
@@ -584,10 +585,10 @@ class ActionDialog(GuardedDialog):
         fault = self._fault()
         still = fault[1] if fault is not None and fault[1].startswith(MISSING) else ""
         if still != self.error.text():
-            self.error.setText(still)
+            self.error.setText(plain_shown(still))
 
     def _say_fault(self, key: str, message: str) -> None:
-        self.error.setText(message)
+        self.error.setText(plain_shown(message))
         self.error.setProperty("field", key)
 
     def _accept(self) -> None:
