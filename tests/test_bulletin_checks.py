@@ -148,9 +148,20 @@ def test_remarks_naming_units_that_are_not_the_tables_best_or_worst_are_question
     with db.reader() as s:
         said = [w for w in bulletin.warnings(s, MONTH, clock=clock) if w.startswith("办理较")]
     assert said == [
-        "办理较好的单位“陵头镇”合计 40 分，不是乡镇街道考核表中最高的（纸坊镇 100 分）。请核对。",
-        "办理较差的单位“纸坊镇人民政府”合计 100 分，不是乡镇街道考核表中最低的（陵头镇 40 分）。请核对。",
-        "办理较差的单位“城管局”不是考核表中的单位名称（简称或笔误？）。"]
+        "办理较好的单位“陵头镇”（40 分）不是乡镇街道考核表中合计最高的（纸坊镇 100 分）。请核对。",
+        "办理较差的单位“城管局”不是考核表中的单位名称（简称或笔误？）。",
+        "办理较差的单位“纸坊镇”（100 分）不是乡镇街道考核表中合计最低的（陵头镇 40 分）。请核对。"]
+    # Two units joined by 和 or 及 are both checked (住房和城乡建设局 stays one); a unit on both sides is said
+    with db.session() as s:
+        bulletin.update_draft(s, people.supervisor, MONTH, clock=clock, good_units="纸坊镇和陵头镇",
+                              bad_units="住房和城乡建设局及纸坊镇")
+    with db.reader() as s:
+        said = [w for w in bulletin.warnings(s, MONTH, clock=clock) if "办理较" in w]
+    assert said == [
+        "办理较好的单位“陵头镇”（40 分）不是乡镇街道考核表中合计最高的（纸坊镇 100 分）。请核对。",
+        "办理较差的单位“住房和城乡建设局”（100 分）不是市直单位考核表中合计最低的（城市管理局 40 分）。请核对。",
+        "办理较差的单位“纸坊镇”（100 分）不是乡镇街道考核表中合计最低的（陵头镇 40 分）。请核对。",
+        "纸坊镇同时写在办理较好和办理较差的单位中。请核对。"]
 
 
 def test_categories_tied_with_the_last_hot_topic_but_left_out_are_named(

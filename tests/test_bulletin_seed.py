@@ -179,8 +179,8 @@ def test_finalised_issue_reprints_byte_identical_after_cases_change(demo_db: Dat
         # The real bulletin praises two units on 103 while its own table puts 公安局 first on 105; its 纸坊镇人民政府
         # is the table's 纸坊镇, the lowest. Finalising asks about the first only.
         assert [line for line in questioned.value.message.splitlines() if line.startswith("·")] == [
-            "· 办理较好的单位“市场监督管理局”合计 103 分，不是市直单位考核表中最高的（公安局 105 分）。请核对。",
-            "· 办理较好的单位“煤矿安全监察局”合计 103 分，不是市直单位考核表中最高的（公安局 105 分）。请核对。"]
+            "· 办理较好的单位“市场监督管理局”（103 分）、“煤矿安全监察局”（103 分）不是市直单位考核表中合计最高的"
+            "（公安局 105 分）。请核对。"]
         first = bulletin.finalize(s, supervisor, "2022-07", clock=LATER, accept_warnings=True)
     with demo_db.session() as s:  # an old case is followed up and a unit gets another deduction
         operator = get_actor(s, "demo_op1")

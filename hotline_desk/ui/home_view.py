@@ -27,6 +27,7 @@ from hotline_desk.services.office.calendar import ASK_FOR_HOLIDAYS, ENTER_HOLIDA
 from hotline_desk.ui.changes import Change, follow
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read
+from hotline_desk.ui.plain_text import shown as plain_shown
 from hotline_desk.ui.widgets import WARNING_STYLE, clear_layout
 from hotline_desk.vocabulary import Permission
 
@@ -239,7 +240,8 @@ class HomeView(QWidget):
         if not numbers.worst_units:
             self.units_layout.addWidget(QLabel("目前没有超期工单。"))
         for unit in numbers.worst_units:
-            button = QPushButton(f"{unit.name}　超期 {unit.overdue} 件")
+            # & in a name would be taken for a keyboard shortcut's mark (水&电 showed as 水电): doubled, it shows
+            button = QPushButton(f"{plain_shown(unit.name).replace('&', '&&')}　超期 {unit.overdue} 件")
             button.setObjectName(f"unit_overdue_{unit.unit_id}")
             button.setStyleSheet(f"text-align: left; color: {OVERDUE_COLOUR};")
             button.clicked.connect(lambda _=False, u=unit.unit_id: self.ctx.signals.navigate.emit(

@@ -6,6 +6,7 @@ mistyped under pressure on the last day stays printed."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -147,7 +148,7 @@ def _numbering(session: Session, month: str, issue: Issue) -> list[str]:
     elif issue.year_issue > 12:
         found.append(f"期号是{month[:4]}年第{issue.year_issue}期：月度简报一年不超过 12 期。请核对。")
     ends = month_end(month).date()
-    if issue.issue_date < ends - timedelta(days=1):
+    if issue.issue_date < ends:  # on the month's last day its numbers are not all in yet
         found.append(f"印发日期 {issue.issue_date:%Y-%m-%d} 在本月结束之前。请核对。")
     elif issue.issue_date > ends + timedelta(days=62):
         found.append(f"印发日期 {issue.issue_date:%Y-%m-%d} 比本月结束晚了两个多月。请核对年份和月份。")
@@ -155,28 +156,52 @@ def _numbering(session: Session, month: str, issue: Issue) -> list[str]:
 
 
 # How the 办理较好/较差 units are written one after another: 市场监督管理局、煤矿安全监察局.
-NAMES_APART = re.compile(r"[、，,；;\s]+")
+NAMES_APART = re.compile(r"[、，,；;/\s]+")
+
+
+def _units_in(words: str, names: Iterable[str]) -> list[str]:
+    """The table's units ``words`` names, longest name first where they overlap: 公安局和纸坊镇 is two units,
+    住房和城乡建设局 one, 纸坊镇人民政府 the table's 纸坊镇 written out in full as the real bulletin does."""
+    ordered = sorted(names, key=len, reverse=True)
+    found, at = [], 0
+    while at < len(words):
+        unit = next((name for name in ordered if words.startswith(name, at)), None)
+        if unit is None:
+            at += 1
+            continue
+        found.append(unit)
+        at += len(unit)
+    return found
 
 
 def _remarks(issue: Issue, scores: tuple[ScoreTable, ...]) -> list[str]:
-    """办理较好/较差 units that are not the best or the worst of their table by 合计 (among units with cases), or
-    that the tables do not list by that name. The editor decides; finalising says what the tables show."""
-    found = []
+    """办理较好/较差 units that are not the best or the worst of their table by 合计 (among units with cases), that
+    the tables do not list by that name, or that are named on both sides. The editor decides; finalising says what
+    the tables show, one line for each side and table."""
+    found: list[str] = []
     rows = {row.unit: (table, row) for table in scores for row in table.rows}
+    named: dict[bool, set[str]] = {True: set(), False: set()}
     for said, best in ((issue.good_units, True), (issue.bad_units, False)):
         label = "办理较好" if best else "办理较差"
-        for name in filter(None, NAMES_APART.split(said.strip())):
-            # 纸坊镇人民政府 is the table's 纸坊镇, written out in full as the real bulletin does
-            unit = name if name in rows else max((u for u in rows if name.startswith(u)), key=len, default="")
-            if not unit:
-                found.append(f"{label}的单位“{name}”不是考核表中的单位名称（简称或笔误？）。")
-                continue
-            table, row = rows[unit]
-            scored = [r for r in table.rows if r.dispatched]
-            if not scored:
-                continue
-            end = max(scored, key=lambda r: r.total) if best else min(scored, key=lambda r: r.total)
-            if row.total != end.total:
-                found.append(f"{label}的单位“{name}”合计 {row.total} 分，不是{table.group_label}考核表中"
-                             f"{'最高' if best else '最低'}的（{end.unit} {end.total} 分）。请核对。")
+        off: dict[str, list[str]] = {}  # table → the names not at its end, in words
+        ends: dict[str, str] = {}
+        for words in filter(None, NAMES_APART.split(said.strip())):
+            units = _units_in(words, rows)
+            if not units:
+                found.append(f"{label}的单位“{words}”不是考核表中的单位名称（简称或笔误？）。")
+            for unit in units:
+                named[best].add(unit)
+                table, row = rows[unit]
+                scored = [r for r in table.rows if r.dispatched]
+                if not scored:
+                    continue
+                end = max(scored, key=lambda r: r.total) if best else min(scored, key=lambda r: r.total)
+                if row.total != end.total:
+                    off.setdefault(table.group_label, []).append(f"“{unit}”（{row.total} 分）")
+                    ends[table.group_label] = f"{end.unit} {end.total} 分"
+        for group, names in off.items():
+            found.append(f"{label}的单位{'、'.join(names)}不是{group}考核表中合计{'最高' if best else '最低'}的"
+                         f"（{ends[group]}）。请核对。")
+    if both := sorted(named[True] & named[False]):
+        found.append(f"{'、'.join(both)}同时写在办理较好和办理较差的单位中。请核对。")
     return found
