@@ -306,10 +306,10 @@ def _reply(status: CaseStatus, ev: EventRecord) -> CaseStatus:
     return replace(status, before_reply=before)
 
 
-def _reply_undone(status: CaseStatus, ev: EventRecord) -> CaseStatus:
-    before = status.before_reply
+def _back_to(before: CaseStatus | None, ev: EventRecord) -> CaseStatus:
+    """The status a step taken back (a reply, a follow-up result) had replaced, with the undo as its last step."""
     if before is None:
-        raise ValueError("reply_undone without a reply to undo")
+        raise ValueError(f"{ev.kind} without a step to take back")
     return replace(before, last_event_at=ev.at, last_seq=ev.seq, last_event_kind=ev.kind)
 
 
@@ -391,13 +391,6 @@ def _erase(status: CaseStatus, ev: EventRecord) -> CaseStatus:
     return replace(status, erased=True)
 
 
-def _followup_undone(status: CaseStatus, ev: EventRecord) -> CaseStatus:
-    before = status.before_followup
-    if before is None:
-        raise ValueError("followup_undone without a follow-up to undo")
-    return replace(before, last_event_at=ev.at, last_seq=ev.seq, last_event_kind=ev.kind)
-
-
 Reducer = Callable[[CaseStatus, EventRecord], CaseStatus]
 
 # What each kind of event does to a case: the one definition replayed by every reader of the history.
@@ -416,14 +409,14 @@ REDUCERS: dict[str, Reducer] = {
     EventKind.EXTENSION_DECLINE: _extension_decline,
     EventKind.SUPERVISE: _supervise,
     EventKind.RECALL: _recall,
-    EventKind.REPLY_UNDONE: _reply_undone,
+    EventKind.REPLY_UNDONE: lambda status, ev: _back_to(status.before_reply, ev),
     EventKind.WITHDRAW: _withdraw,
     EventKind.FOLLOWUP: lambda status, ev: _on_followup(status, ev),
     EventKind.REVIEW: lambda status, ev: _on_review(status, ev),
     EventKind.EDIT: _unchanged,
     EventKind.VOID: _void,
     EventKind.RESTORE: _restore,
-    EventKind.FOLLOWUP_UNDONE: _followup_undone,
+    EventKind.FOLLOWUP_UNDONE: lambda status, ev: _back_to(status.before_followup, ev),
     EventKind.ERASE: _erase,
 }
 
