@@ -127,12 +127,12 @@ def _sheet_xml_facts(data: bytes) -> _XmlFacts:
         for name in parts:
             xml = archive.read(name)
             sheet = sheets.get(name, "")
-            if b"<f" in xml and (cells := [m.decode() for m in UNSAVED_FORMULA.findall(xml)]):
-                facts.unsaved.setdefault(sheet, []).extend(cells)
             if b"<f" in xml:
-                unsaved = set(facts.unsaved.get(sheet, ()))
-                if computed := [m.decode() for m in FORMULA_CELL.findall(xml) if m.decode() not in unsaved]:
-                    facts.computed.setdefault(sheet, []).extend(computed)
+                unsaved = [m.decode() for m in UNSAVED_FORMULA.findall(xml)]
+                computed = [ref for m in FORMULA_CELL.findall(xml) if (ref := m.decode()) not in unsaved]
+                for found, cells in ((facts.unsaved, unsaved), (facts.computed, computed)):
+                    if cells:
+                        found.setdefault(sheet, []).extend(cells)
             if columns := _hidden_columns(xml):
                 facts.hidden[sheet] = columns
             if rows := _hidden_rows(xml):

@@ -22,8 +22,7 @@ def sheet_name(title: str) -> str:
     """``title`` as a sheet's tab can be named: Excel refuses [ ] : * ? / \\, more than 31 characters, and an
     apostrophe at either end (an office's 乡镇/街道考核表 stopped the export with an English error). The full title is
     the sheet's first line; the tab shows what fits."""
-    name = ILLEGAL_CHARACTERS_RE.sub("", title).translate(SHEET_NAME_ODD)[:31].strip("'") or "Sheet"
-    return name
+    return ILLEGAL_CHARACTERS_RE.sub("", title).translate(SHEET_NAME_ODD)[:31].strip("'") or "Sheet"
 
 
 def clean_text(value: str) -> tuple[str, bool]:

@@ -131,7 +131,8 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now, 
     columns = sheet_columns(sheet.rows[header_index], sheet.hidden_columns)
     preview = ReplyPreview(book.file_name, book.sha256, unit.id, unit.name)
     rows = sheet.rows[header_index + 1:]
-    preview.notes += [note for note in (sheet.computed_note(),) if note]
+    if formulas := sheet.computed_note():
+        preview.notes.append(formulas)
     preview.notes += unread_notes(sheet.rows[header_index], columns, rows, [s for s in sheets if s is not sheet],
                                   sheet.hidden_columns)
     preview.notes += [book.formula_note()] if book.unsaved_formulas else []
