@@ -118,7 +118,7 @@ def register(sub: SubParsers[Any]) -> None:
     ])
     _step(csub, "withdraw", "收回派错单位的工单（审核员）", cmd_withdraw, [
         ("--reason", {"required": True, "help": "收回原因，如：派错单位，应由纸坊镇办理"}),
-        ("--new-unit", {"help": "改派的单位（不填则回到待审核；可再驳回，由话务员协调办理）"}),
+        ("--new-unit", {"help": "改派的单位（不填则回到拟交办，在待审核页等审核；可再驳回，由话务员协调办理）"}),
     ])
     _step(csub, "extension-request", "登记延期申请", cmd_extension_request, [
         ("--days", {"type": int, "required": True, "help": "延期工作日数"}),

@@ -894,7 +894,7 @@ _TABLE: list[Step[Any]] = [
          lambda ctx, st, a, p, at: _text(p.note, "请填写甄别意见。", "note"), _review_event),
     Step(Action.WITHDRAW, Withdraw, (EventKind.WITHDRAW,),
          (FormField("reason", "收回原因（如：派错单位）", TEXT, required=True),
-          FormField("new_unit", "改派单位（不填则回到待审核，可再驳回由话务员协调办理）", "unit")),
+          FormField("new_unit", "改派单位（不填则回到拟交办等审核，可再驳回由话务员协调办理）", "unit")),
          _withdraw_gates, _withdraw_inputs, _withdraw_event, routine=False),
     Step(Action.UNDO_REPLY, UndoReply, (EventKind.REPLY_UNDONE,),
          (FormField("reason", "撤销原因（如：记错了工单、导入了错的文件）", TEXT, required=True),),
