@@ -783,3 +783,29 @@ def test_ruling_on_a_return_shows_what_the_unit_asked_and_says_where_the_case_we
     assert perform(parent, ctx, case_id, "return_rule")
     assert "自来水公司的退单申请：该路段属公路管理局养护" in seen[0]
     assert said[-1].endswith("工单现为“拟交办”，尚未选定承办单位：请在“待审核”页用“改派单位并通过”选定。"), said
+
+
+def test_taking_back_a_reply_or_a_dispatch_shows_first_what_is_taken_back(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """撤销回复 and 收回改派 asked only for a reason: the supervisor could not see whose reply, or which unit, the step
+    would take back."""
+    from hotline_desk.ui.case_actions import step_dialog
+    from hotline_desk.vocabulary import Action
+
+    case_id = _dispatched(db, people, clock)
+    ctx = context(db, people.supervisor, clock, tmp_path)
+
+    def intro(action: Action) -> str:
+        with db.reader() as s:
+            situation = wf.situation(s, case_id, clock())
+        dialog = step_dialog(None, ctx, action, situation, clock())
+        assert dialog is not None
+        qtbot.addWidget(dialog)
+        return "\n".join(label.text() for label in dialog.findChildren(QLabel))
+
+    assert "现在的承办单位：自来水公司" in intro(Action.WITHDRAW) and "尚未签收" in intro(Action.WITHDRAW)
+    with db.session() as s:
+        wf.sign(s, people.operator, case_id, clock=clock)
+        wf.reply(s, people.operator, case_id, Reply(text="已更换加压泵", result="已解决"), clock=clock)
+    said = intro(Action.UNDO_REPLY)
+    assert "要撤销的回复：自来水公司" in said and "（已解决）：已更换加压泵" in said

@@ -312,6 +312,24 @@ def perform(parent: QWidget, ctx: UiContext, case_id: int, key: str, preset: dic
             dialog.deleteLater()
 
 
+def taken_back(action: Action, situation: wf.Situation) -> str:
+    """What 撤销回复 or 收回改派 would take back, in words, for the supervisor to see first ("" otherwise)."""
+    status, name = situation.status, situation.context.unit_name
+    if action == Action.UNDO_REPLY and status.before_reply is not None:
+        before = status.before_reply
+        replied = [d for d in status.dispatches if d.replied_at is not None
+                   and ((was := before.dispatch_for(d.unit_id)) is None or was.replied_at is None)]
+        if replied:
+            d = replied[-1]
+            return (f"要撤销的回复：{name(d.unit_id)} {d.replied_at:%Y-%m-%d %H:%M}"
+                    f"{'（' + d.result + '）' if d.result else ''}：{d.reply_text[:80]}")
+    if action == Action.WITHDRAW and (main := status.main_dispatch) is not None:
+        signed = f"，{main.signed_at:%m-%d %H:%M} 已签收" if main.signed_at else "，尚未签收"
+        return (f"现在的承办单位：{name(main.unit_id)}（{main.dispatched_at:%m-%d %H:%M} 交办{signed}），"
+                "收回后不计这件工单")
+    return ""
+
+
 def step_dialog(parent: QWidget | None, ctx: UiContext, action: Action, situation: wf.Situation, now: datetime, *,
                 ask_time: bool = True, intro: str = "") -> StepDialog | None:
     """The form a step asks for, its time first where the step is often phoned in later (签收, 回复); None for a
@@ -324,6 +342,8 @@ def step_dialog(parent: QWidget | None, ctx: UiContext, action: Action, situatio
     why = STEP_TIMES[action].why if asked is not None else ""
     if not intro and (reason := situation.status.sent_back_reason):  # proposed anew, or answered, knowing why
         intro = f"审核员驳回的理由：{reason}"
+    if not intro and (taken := taken_back(action, situation)):  # what is taken back, before it is
+        intro = f"工单 {situation.number}：{situation.title}\n{taken}"
     request, ruled_by = asked_of(situation.status, situation.context.calendar)
     if not intro and request and ruled_by == action:  # ruled on knowing what the unit asked, and why
         unit = situation.context.unit_name(situation.status.main_dispatch.unit_id
