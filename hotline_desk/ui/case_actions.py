@@ -30,7 +30,7 @@ from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.queues import asked_of
 from hotline_desk.services.cases.records import CaseView
 from hotline_desk.services.cases.step_runner import step_month_notice
-from hotline_desk.services.cases.steps import STEPS, Gate, Problem, Step
+from hotline_desk.services.cases.steps import STEPS, Gate, Problem, Step, reply_to_take_back
 from hotline_desk.services.office import reference
 from hotline_desk.ui.changes import Change
 from hotline_desk.ui.context import UiContext
@@ -315,14 +315,9 @@ def perform(parent: QWidget, ctx: UiContext, case_id: int, key: str, preset: dic
 def taken_back(action: Action, situation: wf.Situation) -> str:
     """What 撤销回复 or 收回改派 would take back, in words, for the supervisor to see first ("" otherwise)."""
     status, name = situation.status, situation.context.unit_name
-    if action == Action.UNDO_REPLY and status.before_reply is not None:
-        before = status.before_reply
-        replied = [d for d in status.dispatches if d.replied_at is not None
-                   and ((was := before.dispatch_for(d.unit_id)) is None or was.replied_at is None)]
-        if replied:
-            d = replied[-1]
-            return (f"要撤销的回复：{name(d.unit_id)} {d.replied_at:%Y-%m-%d %H:%M}"
-                    f"{'（' + d.result + '）' if d.result else ''}：{d.reply_text[:80]}")
+    if action == Action.UNDO_REPLY and (d := reply_to_take_back(status)) is not None and d.replied_at is not None:
+        return (f"要撤销的回复：{name(d.unit_id)} {d.replied_at:%Y-%m-%d %H:%M}"
+                f"{'（' + d.result + '）' if d.result else ''}：{d.reply_text[:80]}")
     if action == Action.WITHDRAW and (main := status.main_dispatch) is not None:
         signed = f"，{main.signed_at:%m-%d %H:%M} 已签收" if main.signed_at else "，尚未签收"
         return (f"现在的承办单位：{name(main.unit_id)}（{main.dispatched_at:%m-%d %H:%M} 交办{signed}），"

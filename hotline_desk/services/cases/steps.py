@@ -785,14 +785,19 @@ def _undo_reply_gates(ctx: StepContext, status: CaseStatus, actor: Actor, p: Und
                     "之后主办单位又有签收等步骤的，可由审核员收回改派，协办单位随之重新交办）。", Gate.STATE)]
 
 
-def _undo_reply_event(ctx: StepContext, status: CaseStatus, actor: Actor, p: UndoReply, at: datetime) -> NewEvent:
+def reply_to_take_back(status: CaseStatus) -> DispatchStatus | None:
+    """The reply 撤销回复 would take back: the dispatch replied now and not before it (None: none can be)."""
     before = status.before_reply
-    taken = None  # the unit whose reply it was: the one replied now and not before it
-    for d in status.dispatches:
-        earlier = before.dispatch_for(d.unit_id) if before is not None else None
-        if d.replied_at is not None and (earlier is None or earlier.replied_at is None):
-            taken = d.unit_id
-    return NewEvent(EventKind.REPLY_UNDONE, unit_id=taken, note=p.reason.strip())
+    if before is None:
+        return None
+    replied = [d for d in status.dispatches if d.replied_at is not None
+               and ((earlier := before.dispatch_for(d.unit_id)) is None or earlier.replied_at is None)]
+    return replied[-1] if replied else None
+
+
+def _undo_reply_event(ctx: StepContext, status: CaseStatus, actor: Actor, p: UndoReply, at: datetime) -> NewEvent:
+    taken = reply_to_take_back(status)
+    return NewEvent(EventKind.REPLY_UNDONE, unit_id=taken.unit_id if taken else None, note=p.reason.strip())
 
 
 def _review_event(ctx: StepContext, status: CaseStatus, actor: Actor, p: Review, at: datetime) -> NewEvent:
