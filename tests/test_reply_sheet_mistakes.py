@@ -271,6 +271,23 @@ def test_a_case_registered_before_the_export_but_dispatched_after_it_is_not_take
     assert len(preview.ready) == 3 and "不在表中" not in preview.summary()
 
 
+def test_a_row_of_a_case_given_to_the_unit_anew_since_the_export_is_refused(
+        db: Database, people: People, sheet: Path, clock: FakeClock) -> None:
+    """A unit's old sheet (the case there as 协办, or before a 退单) was imported as its reply to the case given to it
+    anew since, and closed the case."""
+    clock.advance(minutes=5)
+    with db.session() as s:
+        wf.sign(s, people.operator, 1, clock=clock)
+        wf.request_return(s, people.operator, 1, "不属于本单位", clock=clock)
+        wf.rule_return(s, people.supervisor, 1, True, new_unit_id=unit_id(s, "城市管理局"), clock=clock)
+        wf.approve(s, people.supervisor, 1, unit_id=unit_id(s, "自来水公司"), clock=clock)
+    preview = _preview(db, _filled(sheet, lambda _b, _w: None), clock)
+    assert [(p.row, p.column) for p in preview.problems] == [(4, "工单编号")]
+    said = preview.problems[0].reason
+    assert "在这份交办单导出之后" in said and "请用新导出的交办单填写" in said
+    assert len(preview.ready) == 2
+
+
 def test_every_problem_of_a_row_is_listed_at_once(db: Database, sheet: Path, clock: FakeClock) -> None:
     def badly(_book: openpyxl.Workbook, ws: Worksheet) -> None:
         ws.cell(4, SIGN).value = "昨天下午"

@@ -724,11 +724,10 @@ def test_taking_back_keeps_the_assisting_units_and_refuses_the_same_unit_a_fresh
         wf.sign(s, people.operator, case_id, clock=clock)  # the 主办 signs after it
     with pytest.raises(TransitionError, match=r"只能撤销最近一步的回复.*可由审核员收回改派"), db.session() as s:
         wf.undo_reply(s, people.supervisor, case_id, "协办回复记错工单", clock=clock)
-    clock.advance(days=20)  # long overdue with 自来水公司
     with db.session() as s:
         view = wf.withdraw(s, people.supervisor, case_id, "派错单位", new_unit_id=street, clock=clock)
     assert view.events[-1].details == "改派：煤山街道"
-    with pytest.raises(ValidationError, match="已从自来水公司收回改派，不能再交给它"), db.session() as s:
+    with pytest.raises(ValidationError, match="曾从自来水公司收回改派，不能再交给它"), db.session() as s:
         wf.approve(s, people.supervisor, case_id, unit_id=unit_id(s, "自来水公司"), clock=clock)
     with db.session() as s:
         view = wf.approve(s, people.supervisor, case_id, clock=clock)
@@ -736,3 +735,22 @@ def test_taking_back_keeps_the_assisting_units_and_refuses_the_same_unit_a_fresh
     with db.reader() as s:
         status = current_status(s, case_id)
     assert [(d.unit_id, d.status) for d in status.current_dispatches] == [(street, "dispatched"), (city, "dispatched")]
+    # Nor by a road through another unit, nor through a 退单: an overdue case's fresh deadline with no extension
+    with pytest.raises(ValidationError, match="曾从自来水公司收回改派"), db.session() as s:
+        wf.withdraw(s, people.supervisor, case_id, "派错", new_unit_id=unit_id(s, "自来水公司"), clock=clock)
+    with db.session() as s:
+        wf.request_return(s, people.operator, case_id, "不属于本街道", clock=clock)
+    with pytest.raises(ValidationError, match="曾从自来水公司收回改派"), db.session() as s:
+        wf.rule_return(s, people.supervisor, case_id, True, new_unit_id=unit_id(s, "自来水公司"), clock=clock)
+
+
+def test_a_case_past_its_deadline_is_not_taken_back_from_its_unit(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """Taken back (even dated back) once overdue, the case vanished from the unit's score with its overdue days."""
+    case_id = _to_in_progress(db, people, clock)
+    with db.reader() as s:
+        deadline = current_status(s, case_id).main_dispatch.deadline  # type: ignore[union-attr]
+    clock.set(deadline + timedelta(days=3))
+    with pytest.raises(TransitionError, match=r"办理期限（.*）已过：收回改派会把这件超期工单从它的考核中去掉"), \
+            db.session() as s:
+        wf.withdraw(s, people.supervisor, case_id, "派错单位", clock=clock)

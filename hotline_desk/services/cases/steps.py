@@ -457,11 +457,7 @@ def _approve_inputs(ctx: StepContext, status: CaseStatus, actor: Actor, p: Appro
     if target is None:
         return [Problem("请选择承办单位。", Gate.INPUT, "unit_id")]
     problems = _active_unit(ctx, target, "unit_id")
-    taken = next((d for d in status.dispatches if d.round == status.round and d.role == DispatchRole.MAIN
-                  and d.status == DispatchState.RETURNED and d.return_reason.startswith(WITHDRAWN)), None)
-    if taken is not None and taken.unit_id == target:  # a fresh deadline for an overdue case, with no extension
-        problems.append(Problem(f"本件已从{ctx.unit_name(target)}收回改派，不能再交给它：重新交办会重新计算它的办理期限"
-                                "（需要延长期限的，由单位申请延期）。请选择其他承办单位。", Gate.INPUT, "unit_id"))
+    problems += _taken_from(ctx, status, target, "unit_id")
     if p.deadline is not None and p.deadline <= at:
         problems.append(Problem("办理期限应晚于交办时间。", Gate.INPUT, "deadline"))
     return problems
@@ -610,7 +606,7 @@ def _return_rule_inputs(ctx: StepContext, status: CaseStatus, actor: Actor, p: R
         return []
     if p.new_unit == _target(status, p).unit_id:
         return [Problem("改派单位不能是申请退单的单位。", Gate.INPUT, "new_unit_id")]
-    return _active_unit(ctx, p.new_unit, "new_unit_id")
+    return _active_unit(ctx, p.new_unit, "new_unit_id") + _taken_from(ctx, status, p.new_unit, "new_unit_id")
 
 
 def _return_rule_event(ctx: StepContext, status: CaseStatus, actor: Actor, p: ReturnRule, at: datetime) -> NewEvent:
@@ -743,6 +739,17 @@ def _undo_gates(ctx: StepContext, status: CaseStatus, actor: Actor, p: UndoFollo
     return []
 
 
+def _taken_from(ctx: StepContext, status: CaseStatus, unit_id: int | None, field_name: str) -> list[Problem]:
+    """A unit a case was once taken back from (收回改派) does not get it again, by any road (through a second unit,
+    through a 退单): that would give an overdue case a fresh deadline with no extension."""
+    if unit_id is None or not any(d.unit_id == unit_id and d.role == DispatchRole.MAIN
+                                  and d.status == DispatchState.RETURNED and d.return_reason.startswith(WITHDRAWN)
+                                  for d in status.dispatches):
+        return []
+    return [Problem(f"本件曾从{ctx.unit_name(unit_id)}收回改派，不能再交给它：重新交办会重新计算它的办理期限"
+                    "（需要延长期限的，由单位申请延期）。请选择其他承办单位。", Gate.INPUT, field_name)]
+
+
 def _withdraw_gates(ctx: StepContext, status: CaseStatus, actor: Actor, p: Withdraw | None,
                     at: datetime) -> list[Problem]:
     main = status.main_dispatch
@@ -755,6 +762,10 @@ def _withdraw_gates(ctx: StepContext, status: CaseStatus, actor: Actor, p: Withd
         return problems
     if asked := [d for d in status.current_dispatches if d.return_requested_at is not None]:
         return [Problem(f"{ctx.unit_name(asked[0].unit_id)}已申请退单：请审批退单（同意时可以改派）。", Gate.STATE)]
+    if main is not None and at > main.deadline:  # not a road out of an overdue case
+        return [Problem(f"{ctx.unit_name(main.unit_id)}的办理期限（{main.deadline:%Y-%m-%d %H:%M}）已过：收回改派"
+                        "会把这件超期工单从它的考核中去掉，不能收回。确属派错单位的，请在该单位的附加分中说明并调整。",
+                        Gate.STATE)]
     return []
 
 
@@ -766,7 +777,7 @@ def _withdraw_inputs(ctx: StepContext, status: CaseStatus, actor: Actor, p: With
     main = status.main_dispatch
     if main is not None and p.new_unit == main.unit_id:
         return [Problem("改派单位不能是现在的承办单位。", Gate.INPUT, "new_unit_id")]
-    return _active_unit(ctx, p.new_unit, "new_unit_id")
+    return _active_unit(ctx, p.new_unit, "new_unit_id") + _taken_from(ctx, status, p.new_unit, "new_unit_id")
 
 
 def _withdraw_event(ctx: StepContext, status: CaseStatus, actor: Actor, p: Withdraw, at: datetime) -> NewEvent:

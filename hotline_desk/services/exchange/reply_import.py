@@ -162,7 +162,8 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now, 
     preview.blank = sum(1 for i, n in enumerate(numbers) if n and i not in set(filled) and i not in held)
     for i in filled:
         excel_row, number = i + header_index + 2, numbers[i]
-        problems = _parse_problems(number, cells[i], rows_of[number], cases, statuses, unit.id, unit_names)
+        problems = _parse_problems(number, cells[i], rows_of[number], cases, statuses, unit.id, unit_names,
+                                   _exported_at(key.rows))
         if i in merged:
             problems.append(merged[i])
         problems += [(name, UNSAVED_FORMULA_CELL) for name in unsaved[i]]
@@ -301,12 +302,17 @@ def _meant_otherwise(ready: list[ReplyRow]) -> list[str]:
 OLD_SHEET = timedelta(days=14)
 
 
-def _old_sheet(key: list[list[Any]], now: datetime) -> list[str]:
+def _exported_at(key: list[list[Any]]) -> datetime | None:
+    """When the sheet was exported, as its hidden key says (None for a key that does not say)."""
     try:
-        exported = datetime.fromisoformat(norm.text(key[3][0]))
+        return datetime.fromisoformat(norm.text(key[3][0]))
     except (IndexError, ValueError):
-        return []
-    if now - exported < OLD_SHEET:
+        return None
+
+
+def _old_sheet(key: list[list[Any]], now: datetime) -> list[str]:
+    exported = _exported_at(key)
+    if exported is None or now - exported < OLD_SHEET:
         return []
     days = (now - exported).days
     return [f"这份交办单导出于 {exported:%Y-%m-%d %H:%M}（{days} 天前）。如果单位之后收到过新的交办单，"
@@ -317,9 +323,8 @@ def _left_out(session: Session, unit_id: int, numbers: set[str], key: list[list[
     """The unit's cases, dispatched to it before the sheet was exported and still waiting for its reply, that the
     sheet no longer lists (a row deleted): said, so that the office asks the unit. A case registered before the
     export but dispatched after it (approved a minute later) was never on the sheet."""
-    try:
-        exported = datetime.fromisoformat(norm.text(key[3][0]))
-    except (IndexError, ValueError):
+    exported = _exported_at(key)
+    if exported is None:
         return []
     sheet = dispatch_sheet(session, unit_id, exported)
     missing = [r.number for r in sheet.rows if r.number not in numbers and r.registered_at <= exported
@@ -336,9 +341,10 @@ def _left_out(session: Session, unit_id: int, numbers: set[str], key: list[list[
 
 
 def _parse_problems(number: str, cells: dict[str, Any], rows: list[int], cases: dict[str, Case],
-                    statuses: dict[int, Any], unit_id: int, unit_names: dict[int, str]) -> list[tuple[str, str]]:
+                    statuses: dict[int, Any], unit_id: int, unit_names: dict[int, str],
+                    exported: datetime | None) -> list[tuple[str, str]]:
     """What is wrong with a row before its cells are read: a case filled in on several rows, a row that is not its
-    case's, a case not with this unit now."""
+    case's, a case not with this unit now, or given to it anew since the sheet was exported."""
     problems: list[tuple[str, str]] = []
     if len(rows) > 1:
         problems.append(("工单编号", f"工单{number}在第 {'、'.join(map(str, rows))} 行都填写了，一件工单只能填一行；"
@@ -350,6 +356,12 @@ def _parse_problems(number: str, cells: dict[str, Any], rows: list[int], cases: 
             holders = "、".join(dict.fromkeys(unit_names.get(d.unit_id, "") for d in status.current_dispatches))
             now = f"当前交办给{holders}，" if holders else "当前没有交办给任何单位，"
             problems.append(("工单编号", f"工单{number}{now}不是交给本单位的（可能已退单改派，或编号写错了）"))
+            return problems
+        anew = [d for d in status.current_dispatches if d.unit_id == unit_id
+                and exported is not None and d.dispatched_at > exported]
+        if anew:  # the sheet's row is of an earlier dispatch (as 协办, say): its reply would close the case now
+            problems.append(("工单编号", f"工单{number}在这份交办单导出之后（{anew[0].dispatched_at:%Y-%m-%d %H:%M}）"
+                                       "重新交办给本单位，表中这一行是此前那次交办的；请用新导出的交办单填写"))
             return problems
     differs = _differs(case, cells) if case is not None else None
     if differs:
