@@ -59,6 +59,9 @@ class EventRecord:
     recorded_at: datetime | None = None  # when it was entered, where that matters (a step dated earlier is 补录)
 
 
+WITHDRAWN = "审核员收回改派："  # how a dispatch taken back by the office gives its reason (not the unit's 退单)
+
+
 @dataclass(frozen=True)
 class DispatchStatus:
     position: int
@@ -90,6 +93,11 @@ class DispatchStatus:
     @property
     def active(self) -> bool:
         return self.status not in (DispatchState.RETURNED, DispatchState.CLOSED)
+
+    @property
+    def withdrawn(self) -> bool:
+        """Taken back by the office (收回改派), not returned by the unit (退单)."""
+        return self.status == DispatchState.RETURNED and self.return_reason.startswith(WITHDRAWN)
 
 
 @dataclass(frozen=True)
@@ -323,9 +331,6 @@ def _return_accept(status: CaseStatus, ev: EventRecord) -> CaseStatus:
         return status  # only a 协办 unit left; the case stays with the 主办
     return replace(status, state=CaseState.PROPOSED, proposed_unit_id=ev.data.get("new_unit_id"),
                    proposed_assist_ids=(), proposed_at=ev.at)
-
-
-WITHDRAWN = "审核员收回改派："  # how a dispatch taken back by the office gives its reason (not the unit's 退单)
 
 
 def _withdraw(status: CaseStatus, ev: EventRecord) -> CaseStatus:

@@ -18,7 +18,7 @@ from typing import Any, Generic, TypeVar
 from hotline_desk.errors import HotlineError, PermissionDenied, TransitionError, ValidationError
 from hotline_desk.excel import normalize as norm
 from hotline_desk.services.accounts.permissions import Actor, refusal
-from hotline_desk.services.cases.history import WITHDRAWN, CaseStatus, DispatchStatus, EventRecord, apply_event
+from hotline_desk.services.cases.history import CaseStatus, DispatchStatus, EventRecord, apply_event
 from hotline_desk.services.clock import span_words
 from hotline_desk.services.office.calendar import WorkCalendar
 from hotline_desk.vocabulary import (
@@ -27,7 +27,6 @@ from hotline_desk.vocabulary import (
     Action,
     CaseState,
     DispatchRole,
-    DispatchState,
     EventKind,
     FollowUpResult,
     Handling,
@@ -742,8 +741,7 @@ def _undo_gates(ctx: StepContext, status: CaseStatus, actor: Actor, p: UndoFollo
 def _taken_from(ctx: StepContext, status: CaseStatus, unit_id: int | None, field_name: str) -> list[Problem]:
     """A unit a case was once taken back from (收回改派) does not get it again, by any road (through a second unit,
     through a 退单): that would give an overdue case a fresh deadline with no extension."""
-    if unit_id is None or not any(d.unit_id == unit_id and d.role == DispatchRole.MAIN
-                                  and d.status == DispatchState.RETURNED and d.return_reason.startswith(WITHDRAWN)
+    if unit_id is None or not any(d.unit_id == unit_id and d.role == DispatchRole.MAIN and d.withdrawn
                                   for d in status.dispatches):
         return []
     return [Problem(f"本件曾从{ctx.unit_name(unit_id)}收回改派，不能再交给它：重新交办会重新计算它的办理期限"
