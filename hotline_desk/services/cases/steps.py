@@ -752,8 +752,7 @@ def _withdraw_gates(ctx: StepContext, status: CaseStatus, actor: Actor, p: Withd
                     at: datetime) -> list[Problem]:
     main = status.main_dispatch
     # Only the 主办 unit's reply holds the case; a 协办 unit's (wrong) reply goes with the round taken back.
-    if main is not None and main.round == status.round and main.replied_at is not None and status.state in (
-            CaseState.DISPATCHED, CaseState.IN_PROGRESS, CaseState.PENDING_FOLLOWUP):
+    if status.state == CaseState.PENDING_FOLLOWUP and main is not None and main.replied_at is not None:
         return [Problem(f"{ctx.unit_name(main.unit_id)}已回复：如回复也登记错了，请先撤销回复，再收回改派。",
                         Gate.STATE)]
     if problems := _state(ctx, status, "收回改派", CaseState.DISPATCHED, CaseState.IN_PROGRESS):
