@@ -265,6 +265,20 @@ def test_a_character_no_font_has_is_said_and_waits_finalising(db: Database, peop
         assert bulletin.finalize(s, people.supervisor, MONTH, clock=clock, accept_warnings=True).warning == ""
 
 
+def test_an_invisible_control_character_is_named_so_it_can_be_found(db: Database, people: People,
+                                                                     clock: FakeClock) -> None:
+    """A right-to-left override pasted into a typical case blocked 定稿 with empty quotes in the message."""
+    number = _month_and_its_first_case(db, people, clock)
+    with db.session() as s:
+        bulletin.update_draft(s, people.supervisor, MONTH, clock=clock, sections=(
+            NarrativeSection("典型案例", (), typical=True),), typical_cases=(
+            TypicalCase(number, "positive", "群众王先生\u202e反映路灯不亮，纸坊镇当天修好。"),))
+    with db.reader() as s:
+        warning = bulletin.build(s, MONTH, clock=clock).warning
+    assert "会印成空框：“\\u202e”。其中以 \\ 开头的是看不见的控制字符" in warning
+    assert "\u202e" not in warning
+
+
 def _text(pdf: bytes, folder: Path) -> str:
     path = folder / "bulletin.pdf"
     path.write_bytes(pdf)

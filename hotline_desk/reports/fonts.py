@@ -12,7 +12,7 @@ from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
-from hotline_desk.typed_text import visible
+from hotline_desk.typed_text import plain, visible
 
 # role → file names of the office's usual Windows fonts, most wanted first
 OFFICE_FONTS = {
@@ -206,7 +206,9 @@ def fallback_fonts() -> FontSet:
 
 def undrawable_words(missing: list[str], where: str) -> str:
     """What to say of characters no font can draw (see ``undrawable``), in ``where`` (简报, 交办单 PDF)."""
-    shown = "".join(f"“{c}”" for c in missing[:10]) + ("等" if len(missing) > 10 else "")
-    return (f"{where}中有 {len(missing)} 个字现有字体都没有，会印成空框：{shown}。请安装有这些字的字体（如 "
+    shown = "".join(f"“{plain(c)}”" for c in missing[:10]) + ("等" if len(missing) > 10 else "")
+    hidden = ("其中以 \\ 开头的是看不见的控制字符（多随文字从网页或聊天软件复制而来，会打乱一行字的顺序），请删去；"
+              if any(plain(c) != c for c in missing) else "")
+    return (f"{where}中有 {len(missing)} 个字现有字体都没有，会印成空框：{shown}。{hidden}请安装有这些字的字体（如 "
             "Windows 自带的 SimSun-ExtB，文件 simsunb.ttf；Linux 的 fonts-hanazono）或在设置中指定字体目录；"
             "表情符号等印不出来的，请改写。")
