@@ -507,3 +507,17 @@ def test_a_unit_not_on_the_lists_beside_an_empty_handling_is_one_problem_not_two
     problems = [(p.column, p.reason) for p in _preview(db, path, clock).problems]
     assert [column for column, _reason in problems] == ["承办单位"], problems
     assert problems[0][1].startswith("承办单位“纸坊镇派出所”不在列表中")
+
+
+def test_a_true_or_false_cell_is_imported_as_excel_shows_it(db: Database, people: People, clock: FakeClock,
+                                                             tmp_path: Path) -> None:
+    """Excel turns a typed TRUE into a Boolean cell and shows it as TRUE: imported, it read "True"."""
+    row = _row("TZ1", "当场答复", reply="已解释", finished="2024-03-04 09:30")
+    row[2], row[9] = True, False
+    path = _register(tmp_path / "台账.xlsx", [row])
+    with db.session() as s:
+        assert commit_cases(s, people.supervisor, _preview(db, path, clock), clock=clock).imported == 1
+    with db.reader() as s:
+        content, case_id = s.execute(select(Case.content, Case.id).where(Case.import_key == "TZ1")).one()
+        assert content == "TRUE"
+        assert "FALSE" in str(case_view(s, case_id))

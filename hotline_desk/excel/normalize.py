@@ -53,6 +53,8 @@ def text(value: Any) -> str:
         return ""
     if type(value) is str:  # most cells: only the NUL check and the strip
         return (value.replace("\x00", "") if "\x00" in value else value).strip()
+    if isinstance(value, bool):  # a typed TRUE Excel made a Boolean cell: as Excel shows it, not Python's True
+        return "TRUE" if value else "FALSE"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).replace("\x00", "").strip()
