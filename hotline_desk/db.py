@@ -204,7 +204,14 @@ def folder_writable(folder: Path) -> bool:
     return True
 
 
-def _install_sqlite_pragmas(engine: Engine, busy_timeout_ms: int, *, read_only: bool = False) -> None:
+# Told, between tries, how many seconds an action has waited for another station's write to end; then once more
+# with None when the wait is over (the lock got or given up). The window keeps painting meanwhile and says why it
+# waits (``ui/write_wait.py``); without one (the command line, tests) the wait is silent.
+WriteWaiting = Callable[[float | None], None]
+
+
+def _install_sqlite_pragmas(engine: Engine, busy_timeout_ms: int, waiting: Callable[[], WriteWaiting | None], *,
+                            read_only: bool = False) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
         # Let SQLAlchemy's "begin" hook below issue BEGIN itself, so writers can take the lock up front.
@@ -223,7 +230,7 @@ def _install_sqlite_pragmas(engine: Engine, busy_timeout_ms: int, *, read_only: 
         # committed in between (SQLITE_BUSY_SNAPSHOT); BEGIN IMMEDIATE waits politely instead.
         mode = "DEFERRED" if read_only else conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
         if mode == "IMMEDIATE":
-            _begin_writing(conn, busy_timeout_ms)
+            _begin_writing(conn, busy_timeout_ms, waiting())
             defer = conn.get_execution_options().get(DEFER_CHECKPOINT, False)
             conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint = {0 if defer else SQLITE_AUTOCHECKPOINT}")
         else:
@@ -281,24 +288,44 @@ def log_holds_writes(engine: Engine) -> bool:
 WRITE_RETRY = 0.003
 
 
-def _begin_writing(conn: Connection, busy_timeout_ms: int) -> None:
+def _begin_writing(conn: Connection, busy_timeout_ms: int, waiting: WriteWaiting | None) -> None:
     """BEGIN IMMEDIATE, asking again every WRITE_RETRY seconds while another connection writes, up to the timeout."""
     raw = conn.connection.driver_connection
     assert raw is not None
-    deadline = time.monotonic() + busy_timeout_ms / 1000
+    started = time.monotonic()
     raw.execute("PRAGMA busy_timeout = 0")
+    told = False
     try:
         while True:
             try:
                 raw.execute("BEGIN IMMEDIATE")
                 return
             except sqlite3.OperationalError as exc:
-                if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY or time.monotonic() >= deadline:
+                if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY \
+                        or time.monotonic() - started >= busy_timeout_ms / 1000:
                     break
             time.sleep(WRITE_RETRY)
+            told = _tell(waiting, started) or told
         conn.exec_driver_sql("BEGIN IMMEDIATE")  # the last try through SQLAlchemy: its error, as for any statement
     finally:
         raw.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
+        if told and waiting is not None:
+            waiting(None)
+
+
+# How long a wait for another station's write lasts before the window is told of it (seconds).
+WAIT_TOLD_AFTER = 0.05
+
+
+def _tell(waiting: WriteWaiting | None, started: float) -> bool:
+    """Whether ``waiting`` was told how long the wait has lasted (once it has lasted WAIT_TOLD_AFTER seconds)."""
+    if waiting is None:
+        return False
+    waited = time.monotonic() - started
+    if waited < WAIT_TOLD_AFTER:
+        return False
+    waiting(waited)
+    return True
 
 
 # What the server does about a station that stops answering (see ``_install_postgresql_hooks``).
@@ -306,7 +333,8 @@ SERVER_SIDE_LIMITS = ("tcp_keepalives_idle = 30", "tcp_keepalives_interval = 5",
                       "idle_in_transaction_session_timeout = '120s'")
 
 
-def _install_postgresql_hooks(engine: Engine, busy_timeout_ms: int) -> None:
+def _install_postgresql_hooks(engine: Engine, busy_timeout_ms: int,
+                              waiting: Callable[[], WriteWaiting | None]) -> None:
     @event.listens_for(engine, "connect", insert=True)
     def _on_first_words(dbapi_conn: Any, _record: Any) -> None:
         # Before SQLAlchemy reads the server's version: on a SQL_ASCII database that read fails on bytes.
@@ -333,7 +361,33 @@ def _install_postgresql_hooks(engine: Engine, busy_timeout_ms: int) -> None:
         if conn.get_execution_options().get("hotline_reader"):
             return
         # One writer at a time across all stations, as on SQLite; released at commit or rollback.
-        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
+        told = waiting()
+        if told is None:  # waits on the server, up to lock_timeout
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
+            return
+        _take_write_lock_telling(conn, busy_timeout_ms, told)
+
+
+def _take_write_lock_telling(conn: Any, busy_timeout_ms: int, waiting: WriteWaiting) -> None:
+    """The server's write lock, asked for again and again while another station holds it, with ``waiting`` told how
+    long the wait has lasted in between; given up after the same time as the server's own wait."""
+    started = time.monotonic()
+    asked = f"SELECT pg_try_advisory_xact_lock({WRITE_LOCK_KEY})"
+    told = False
+    try:
+        while not conn.exec_driver_sql(asked).scalar():
+            if time.monotonic() - started >= busy_timeout_ms / 1000:
+                raise DatabaseError(BUSY_WORDS)
+            time.sleep(PG_WRITE_RETRY)
+            told = _tell(waiting, started) or told
+    finally:
+        if told:
+            waiting(None)
+
+
+# How often a station waiting for the server's write lock asks for it again (seconds): a question over the network.
+PG_WRITE_RETRY = 0.02
+BUSY_WORDS = "数据库正被其他工作站占用，请稍后再试。"
 
 
 READER = "reader_engine"  # a write session's ``info`` key for the engine that reads without the write lock
@@ -348,6 +402,7 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         self.is_postgresql = url.startswith("postgresql")
         self.read_only = False
+        self.write_waiting: WriteWaiting | None = None  # told of a wait for another station's write (see there)
         self.copy_before_upgrade: Path | None = None  # where an older file was copied before this opening upgraded it
         self.opening_notes: list[str] = []  # what opening found for its user to know (an import it could not undo)
         if not (self.is_sqlite or self.is_postgresql):
@@ -364,7 +419,8 @@ class Database:
             # from the thread that opened the pooled connection or another, one session at a time.
             self.engine = create_engine(f"sqlite:///file:{quote(str(path))}?{how}&uri=true" if how else url,
                                         connect_args={"check_same_thread": False})
-            _install_sqlite_pragmas(self.engine, busy_timeout_ms, read_only=self.read_only)
+            _install_sqlite_pragmas(self.engine, busy_timeout_ms, lambda: self.write_waiting,
+                                    read_only=self.read_only)
             reader = self.engine.execution_options(sqlite_begin="DEFERRED")
         else:
             # A server on the office LAN may restart; a pooled connection is checked before it is handed out.
@@ -373,7 +429,7 @@ class Database:
             self.engine = create_engine(url, pool_pre_ping=True, connect_args={
                 "connect_timeout": 10, "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 5,
                 "keepalives_count": 3, "tcp_user_timeout": 15_000})
-            _install_postgresql_hooks(self.engine, busy_timeout_ms)
+            _install_postgresql_hooks(self.engine, busy_timeout_ms, lambda: self.write_waiting)
             # A reader sees one snapshot for its whole action, as on SQLite: a case and its history read by two
             # statements agree even when another station commits in between.
             reader = self.engine.execution_options(hotline_reader=True, isolation_level="REPEATABLE READ",
@@ -516,7 +572,7 @@ def explain_operational_error(exc: BaseException, where: str) -> str | None:
         return (f"数据库文件 {where} 是只读的（没有写入权限，或它所在的磁盘、共享文件夹是只读的）：只能查询，不能保存。"
                 "如需保存，请让管理员检查文件权限和磁盘。")
     if "locked" in lowered or "busy" in lowered or "lock timeout" in lowered:
-        return "数据库正被其他工作站占用，请稍后再试。"
+        return BUSY_WORDS
     if "not a database" in lowered or "malformed" in lowered:
         return "数据库文件已损坏或不是本软件的数据库。"
     if "unable to open database file" in lowered:  # SQLite's own words for a file or folder it may not use

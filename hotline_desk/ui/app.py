@@ -27,7 +27,7 @@ from hotline_desk.services.maintenance.opening import (
     upgrade_notice,
 )
 from hotline_desk.services.office import reference
-from hotline_desk.ui import plain_text, refcount_guard
+from hotline_desk.ui import plain_text, refcount_guard, write_wait
 from hotline_desk.ui.connection import ConnectionDialog
 from hotline_desk.ui.context import AppSignals, UiContext
 from hotline_desk.ui.login import SWITCH_DATABASE, FirstPasswordDialog, LoginDialog
@@ -238,6 +238,7 @@ def run_app(db: str | None = None) -> int:
         if opened is None:
             return 2
         database, first_admin = opened
+        write_wait.install(database)
         try:
             actor, switch_to = _sign_in(database, first_admin, remembered)
             while actor is not None:
