@@ -754,3 +754,7 @@ def test_a_case_past_its_deadline_is_not_taken_back_from_its_unit(
     with pytest.raises(TransitionError, match=r"办理期限（.*）已过：收回改派会把这件超期工单从它的考核中去掉"), \
             db.session() as s:
         wf.withdraw(s, people.supervisor, case_id, "派错单位", clock=clock)
+    with pytest.raises(TransitionError, match=r"已过（本步记为 .*，但现在才登记）：收回改派"), db.session() as s:
+        wf.withdraw(s, people.supervisor, case_id, "派错单位", clock=clock, at=deadline - timedelta(hours=1))
+    with db.reader() as s:
+        assert current_status(s, case_id).state == "in_progress"

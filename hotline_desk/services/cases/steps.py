@@ -759,9 +759,12 @@ def _withdraw_gates(ctx: StepContext, status: CaseStatus, actor: Actor, p: Withd
         return problems
     if asked := [d for d in status.current_dispatches if d.return_requested_at is not None]:
         return [Problem(f"{ctx.unit_name(asked[0].unit_id)}已申请退单：请审批退单（同意时可以改派）。", Gate.STATE)]
-    if main is not None and at > main.deadline:  # not a road out of an overdue case
-        return [Problem(f"{ctx.unit_name(main.unit_id)}的办理期限（{main.deadline:%Y-%m-%d %H:%M}）已过：收回改派"
-                        "会把这件超期工单从它的考核中去掉，不能收回。确属派错单位的，请在该单位的附加分中说明并调整。",
+    # Not a road out of an overdue case, dated back before its deadline or not: the deadline passed before it was
+    # entered.
+    if main is not None and max(at, ctx.now) > main.deadline:
+        dated_back = f"（本步记为 {at:%Y-%m-%d %H:%M}，但现在才登记）" if at <= main.deadline else ""
+        return [Problem(f"{ctx.unit_name(main.unit_id)}的办理期限（{main.deadline:%Y-%m-%d %H:%M}）已过{dated_back}："
+                        "收回改派会把这件超期工单从它的考核中去掉，不能收回。确属派错单位的，请在该单位的附加分中说明并调整。",
                         Gate.STATE)]
     return []
 
