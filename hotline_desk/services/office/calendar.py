@@ -34,7 +34,14 @@ class WorkCalendar:
         return day.weekday() < 5
 
     def add_working_days(self, start: datetime, days: int) -> datetime:
-        """The same time of day ``days`` working days after (or, if negative, before) ``start``."""
+        """The same time of day ``days`` working days after (or, if negative, before) ``start``.
+
+        Time on a rest day does not count: ``days`` after a start on a Sunday or a holiday are counted from the start
+        of the next working day, and end as that day's count ends (at 00:00 of the working day after the last one).
+        Counted from the moment itself, a case given on a Sunday at 09:33 was due on Friday at 09:33: 4 working days
+        and a half where a Monday's got 5."""
+        if days > 0 and not self.is_workday(start.date()):
+            return datetime.combine(self._shift(self._shift(start.date(), 1), days), time.min)
         return datetime.combine(self._shift(start.date(), days), start.time())
 
     def _shift(self, day: date, days: int) -> date:
