@@ -14,10 +14,11 @@ from pytestqt.qtbot import QtBot
 from hotline_desk.db import Database
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.records import case_view, register_case
+from hotline_desk.services.reporting.scoring import unit_case_details
 from hotline_desk.ui.bulletin_view import BulletinView
 from hotline_desk.ui.scoring_view import CasesBehindDialog, ScoringView
 from tests.conftest import FakeClock, People
-from tests.helpers import draft
+from tests.helpers import draft, unit_id
 from tests.ui_helpers import context, when_modal
 
 CUTOFF = "统计截止：2022-08-01 00:00"
@@ -83,3 +84,20 @@ def test_the_bulletin_page_and_the_finalise_question_name_the_cut_off(
     view.finalize()
     assert CUTOFF in asked[0] and "确定定稿？" in asked[0]
     assert not view.final  # 否 finalised nothing
+
+
+def test_a_signing_after_the_cut_off_is_marked_where_it_costs_the_response_rate(db: Database, people: People,
+                                                                                 clock: FakeClock) -> None:
+    """Dispatched on 31 July at 16:35 and signed at 08:00 on 1 August, within its 24 hours: counted as not signed in
+    time for July (the figures are taken at the cut-off), and the list behind the score said nothing of why."""
+    with db.session() as s:
+        clock.set(datetime(2022, 7, 31, 16, 30))
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        clock.set(datetime(2022, 7, 31, 16, 35))
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+        clock.set(datetime(2022, 8, 1, 8, 0))
+        wf.sign(s, people.operator, case_id, clock=clock)
+    with db.reader() as s:
+        [detail] = unit_case_details(s, "2022-07", datetime(2022, 8, 1), unit_id(s, "自来水公司"))
+    assert detail.costs_points("response")
+    assert detail.state_shown == "已交办（08-01 已签收，截止后，不计入本月）"

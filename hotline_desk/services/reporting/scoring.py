@@ -360,8 +360,10 @@ def unit_case_details(session: Session, month: str, as_of: datetime, unit_id: in
     return details
 
 
-# The steps after which a case counts otherwise in a unit's rates: its reply, its follow-up, a 甄别.
-RATE_STEPS = (EventKind.REPLY, EventKind.FOLLOWUP, EventKind.REVIEW)
+# The steps after which a case counts otherwise in a unit's rates: its signing (within its 24 hours, but after the
+# cut-off, it counts as not signed in time), its reply, its follow-up, a 甄别, and the corrections of these.
+RATE_STEPS = (EventKind.SIGN, EventKind.REPLY, EventKind.FOLLOWUP, EventKind.REVIEW, EventKind.REPLY_UNDONE,
+              EventKind.FOLLOWUP_UNDONE, EventKind.WITHDRAW)
 
 
 def _steps_after(session: Session, case_ids: list[int], as_of: datetime) -> dict[int, str]:
