@@ -104,7 +104,7 @@ def test_names_typed_with_full_width_brackets_digits_or_spaces_are_found(office:
                                "--channel", "１２３４５热线电话", "--category", "城市管理－市容市政")
     assert code == 0, err
     shown = _shown(capsys, office, out)
-    assert "承办单位：教育体育局(教育)" in shown and "（12345热线电话）" in shown
+    assert "拟交单位：教育体育局(教育)" in shown and "（12345热线电话）" in shown
     with office.reader() as s:
         case = s.scalars(select(Case)).one()
         assert case.category_label == "城市管理—市容市政"

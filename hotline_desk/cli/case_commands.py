@@ -245,8 +245,8 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
     print(f"诉求类型：{view.appeal_type}    问题分类：{view.category}" + ("    【紧急】" if view.urgent else ""))
     print(f"标题：{view.title}")
     print(f"诉求内容：{view.content}")
-    print(f"当前状态：{view.state_label}" + (f"    承办单位：{cases.with_assisting(view.unit, view.assisting)}"
-                                           if view.unit else "")
+    unit = f"    {view.unit_heading}：{cases.with_assisting(view.unit, view.assisting)}" if view.unit else ""
+    print(f"当前状态：{view.state_label}" + unit
           + (f"    办理期限：{fmt(view.deadline)}" if view.deadline else "") + _overdue(view)
           + ("    【督办】" if view.supervised else ""))
     if as_of is not None and state_then is not None:

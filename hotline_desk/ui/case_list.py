@@ -373,7 +373,7 @@ class CaseDetailDialog(QDialog):
                       + ("    【督办】" if view.supervised else "") + ("    【紧急】" if view.urgent else "")),
             ("来电人", f"{caller}    电话：{view.phone}    地址：{view.address}"),
             ("分类", f"{view.appeal_type}    {view.category}    所属：{view.township}"),
-            ("承办单位", with_assisting(view.unit, view.assisting)
+            (view.unit_heading, with_assisting(view.unit, view.assisting)
              + (f"    办理期限：{view.deadline:%Y-%m-%d %H:%M}" if view.deadline else "")),
             ("标题", view.title),
         ]

@@ -165,6 +165,12 @@ class CaseView:
         """来源 as shown: 本级 or 上级交办, then the channel in brackets when the case has one."""
         return Source(self.source).label + (f"（{self.channel}）" if self.channel else "")
 
+    @property
+    def unit_heading(self) -> str:
+        """What ``unit`` is: the unit proposed while the case waits for approval (it has none yet), else the unit
+        holding it."""
+        return "拟交单位" if self.state == CaseState.PROPOSED else "承办单位"
+
 
 def validate_draft(session: Session, draft: CaseDraft, now: datetime) -> list[tuple[str, str]]:
     """Every problem with the draft as (field, message); empty when it can be saved."""
