@@ -41,9 +41,9 @@ def test_case_show_says_when_a_back_dated_step_was_entered(
     assert code == 0, err
     history = out.split("办理历史：")[1].splitlines()
     reply = next(line for line in history if "  回复  " in line)
-    assert "2022-07-30 16:00  回复  张丽（自来水公司，08-03 10:15 补录）  办理结果：已解决" in reply
+    assert "2022-07-30 16:00  回复  张丽（08-03 10:15 补录）  单位：自来水公司  办理结果：已解决" in reply
     sign = next(line for line in history if "  签收  " in line)
-    assert sign.rstrip().endswith("2022-07-05 09:40  签收  张丽（自来水公司）")  # typed ten minutes after: no mark
+    assert sign.rstrip().endswith("2022-07-05 09:40  签收  张丽  单位：自来水公司")  # typed ten minutes after: no mark
     assert sum("补录" in line for line in history) == 1
 
 

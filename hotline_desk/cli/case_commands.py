@@ -253,8 +253,9 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
         print(f"{fmt(as_of)} 时的状态：{STATES[state_then]}")
     print("办理历史：")
     for ev in shown:
-        aside = "，".join(x for x in (ev.unit, ev.entered) if x)  # the unit; a step entered well after its time
-        who = ev.actor + (f"（{aside}）" if aside else "")
+        # Who entered the step (and when, if well after its time), then the unit it was for: written as 李强（小屯镇）,
+        # a supervisor's 撤销回复 read as the unit's own doing.
+        who = ev.actor + (f"（{ev.entered}）" if ev.entered else "") + (f"  单位：{ev.unit}" if ev.unit else "")
         extra = "；".join(x for x in (ev.details, ev.note) if x)
         print(f"  {ev.seq:>2}. {fmt(ev.at)}  {ev.label}  {who}" + (f"  {extra}" if extra else ""))
     if later:
