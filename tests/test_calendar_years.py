@@ -184,3 +184,16 @@ def test_a_bulletins_issue_date_falls_on_the_first_working_day_after_its_month(
     with db.reader() as s:
         assert bulletin.get_draft(s, "2022-12").issue.issue_date == date(2023, 1, 3)  # 元旦's day off passed
         assert bulletin.get_draft(s, "2022-07").issue.issue_date == date(2022, 8, 2)
+
+
+def test_undoing_a_reply_gives_no_deadline_and_says_nothing_of_its_year(db: Database, people: People) -> None:
+    """撤销回复 gives back the deadline given at dispatch; it printed the warning meant for a deadline just given."""
+    clock = FakeClock(datetime(2022, 12, 29, 10, 0))
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        given = wf.approve(s, people.supervisor, case_id, clock=clock)
+        wf.sign(s, people.operator, case_id, clock=clock)
+        wf.reply(s, people.operator, case_id, wf.Reply("已处理"), clock=clock)
+        view = wf.undo_reply(s, people.supervisor, case_id, "记到了别的工单上", clock=clock)
+    assert "还没有录入节假日" in given.notice
+    assert view.deadline == given.deadline and "节假日" not in view.notice

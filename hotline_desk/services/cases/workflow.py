@@ -124,6 +124,10 @@ def _calls_back_hidden(session: Session, actor: Actor, case_id: int) -> bool:
     return case is not None and not may_call_back(actor, case.confidential)
 
 
+# Steps that give back a deadline given before, rather than give one.
+GIVE_NO_DEADLINE = (Action.UNDO_REPLY, Action.UNDO_FOLLOWUP)
+
+
 def take(session: Session, actor: Actor, case_id: int, action: Action, payload: Any, *, clock: Clock = office_now,
          at: datetime | None = None, batch_id: int | None = None, expected_version: int | None = None) -> CaseView:
     """Carry out one step of the table on a case: every check first, then exactly one event, or nothing."""
@@ -138,9 +142,9 @@ def take(session: Session, actor: Actor, case_id: int, action: Action, payload: 
                batch_id=batch_id)
     session.flush()
     view = case_view(session, case_id)
-    # A deadline this step gave (撤销作废 only shows the one given before again)
+    # A deadline this step gave (撤销作废 and the undoing of a step only show the one given before again)
     given = deadline_notice(session, view.deadline) \
-        if view.deadline != deadline and action not in CORRECTIONS else ""
+        if view.deadline != deadline and action not in (*CORRECTIONS, *GIVE_NO_DEADLINE) else ""
     month = step_month_notice(session, case_id, action, at or now)
     view = replace(view, notice="\n".join(n for n in (month, given) if n))
     return _erased(session, view, actor, now) if action == Action.ERASE else view
