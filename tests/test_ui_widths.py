@@ -1,13 +1,17 @@
 """Text fits at 1366×768 without being cut: the case history's short columns, 待审核's proposed unit, 交办跟踪's
-deadline with its year, and the bulletin's paragraph editor beside its list of sections."""
+deadline with its year, and the bulletin's paragraph editor beside its list of sections; and case numbers, times and
+scores whole in a larger font than the usual 9 pt."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QTableView, QWidget
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QApplication, QTableView, QWidget
 from pytestqt.qtbot import QtBot
 
 from hotline_desk.db import Database
@@ -18,7 +22,7 @@ from hotline_desk.ui.case_list import CaseDetailDialog
 from hotline_desk.ui.queues import ApprovalView, TrackingView
 from tests.conftest import FakeClock, People
 from tests.helpers import draft, unit_id
-from tests.ui_helpers import context
+from tests.ui_helpers import context, scoring_page
 
 # A page's room beside the navigation when the window opens on a 1366×768 screen (1280×738, see fitting_geometry).
 PAGE = (1136, 680)
@@ -39,8 +43,28 @@ def _fits(table: QTableView, column: int) -> bool:
     return all(metrics.horizontalAdvance(text) + 8 <= table.columnWidth(column) for text in texts)
 
 
+@pytest.fixture
+def large_font(qapp: QApplication) -> Iterator[QFont]:
+    """The application's text at 14 pt, as a person who set Windows' text larger sees it; 9 pt again after."""
+    usual = qapp.font()
+    larger = QFont(usual)
+    larger.setPointSize(14)
+    qapp.setFont(larger)
+    yield larger
+    qapp.setFont(usual)
+
+
+def _column(table: QTableView, header: str) -> int:
+    model = table.model()
+    return next(c for c in range(model.columnCount()) if model.headerData(c, Qt.Orientation.Horizontal) == header)
+
+
+@pytest.mark.parametrize("points", [9, 14])
 def test_the_case_history_shows_each_step_and_unit_whole(qtbot: QtBot, db: Database, people: People,
-                                                          clock: FakeClock, tmp_path: Path) -> None:
+                                                          clock: FakeClock, tmp_path: Path, qapp: QApplication,
+                                                          request: pytest.FixtureRequest, points: int) -> None:
+    if points != 9:
+        request.getfixturevalue("large_font")
     with db.session() as s:
         case = register_case(s, people.operator, draft(s, unit_id=unit_id(s, "人力资源和社会保障局")), clock=clock)
         clock.advance(hours=1)
@@ -142,3 +166,35 @@ def test_the_rejected_list_shows_its_state_whole_and_the_review_list_its_phones(
     table, model = followups.reviews.table, followups.reviews.model
     assert model.rowCount() == 1 and model.headerData(model.columnCount() - 1, Qt.Orientation.Horizontal) == "联系电话"
     assert sum(table.columnWidth(c) for c in range(model.columnCount() - 1)) + 100 <= table.viewport().width()
+
+
+def test_in_a_larger_font_case_numbers_times_and_phones_show_whole(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path, large_font: QFont) -> None:
+    """At 14 pt the columns laid out for 9 pt cut RZ2207-00001 to RZ2207-0… and the time to 2022-07-3…."""
+    from hotline_desk.ui.case_list import CaseListView
+
+    with db.session() as s:
+        case = register_case(s, people.operator, draft(s, unit_id=unit_id(s, "城市管理局")), clock=clock)
+        wf.approve(s, people.supervisor, case.id, clock=clock)
+    cases = CaseListView(context(db, people.supervisor, clock, tmp_path))
+    _as_a_page(qtbot, cases)
+    cases.refresh()
+    assert cases.table.fontMetrics().height() > 20  # the larger font is the one the list shows
+    assert cases.model.rowCount() == 1
+    for header in ("工单编号", "来电时间", "联系电话"):
+        assert _fits(cases.table, _column(cases.table, header)), header
+    tracking = TrackingView(context(db, people.operator, clock, tmp_path))
+    _as_a_page(qtbot, tracking)
+    assert tracking.model.rowCount() == 1
+    for header in ("工单编号", "来电时间", "办理期限"):
+        assert _fits(tracking.table, _column(tracking.table, header)), header
+
+
+def test_in_a_larger_font_the_scores_show_whole(qtbot: QtBot, db: Database, people: People, clock: FakeClock,
+                                                tmp_path: Path, large_font: QFont) -> None:
+    view = scoring_page(qtbot, db, people, clock, tmp_path)
+    view.refresh()
+    table = view.tables[1]  # 市直单位, where the case went
+    assert table.model().rowCount() > 0
+    for column in range(table.model().columnCount() - 1):  # all but 合计, which takes the width left
+        assert _fits(table, column), table.model().headerData(column, Qt.Orientation.Horizontal)

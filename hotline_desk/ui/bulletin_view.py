@@ -58,9 +58,10 @@ from hotline_desk.services.reporting.monthdata import report_months
 from hotline_desk.ui.changes import Change, follow
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read, read_or_warn
-from hotline_desk.ui.models import CASE_COLUMN_WIDTHS, CaseTableModel
+from hotline_desk.ui.models import CASE_COLUMN_HOLDS, CASE_COLUMN_WIDTHS, CaseTableModel
 from hotline_desk.ui.month_box import MonthBox
 from hotline_desk.ui.operations import Operation, Task, show_refusal
+from hotline_desk.ui.text_widths import set_column_widths
 from hotline_desk.ui.widgets import DateBox, choose, fit_size, ok_cancel, run_modal, save_first
 from hotline_desk.ui.window_state import remember_columns, remember_splitter
 from hotline_desk.vocabulary import Permission, Role
@@ -785,8 +786,7 @@ class CasePicker(QDialog):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.horizontalHeader().setStretchLastSection(True)
         if not remember_columns(ctx.window_state(), "case_picker", self.table.horizontalHeader()):
-            for column, width in enumerate(CASE_COLUMN_WIDTHS):  # as 工单查询 shows them: 标题 readable
-                self.table.setColumnWidth(column, width)
+            set_column_widths(self.table, CASE_COLUMN_WIDTHS, CASE_COLUMN_HOLDS)  # as 工单查询 shows them
         self.table.doubleClicked.connect(self._accept)
         buttons = ok_cancel(self, "选用", self._accept)
         layout = QVBoxLayout(self)

@@ -42,9 +42,10 @@ from hotline_desk.ui.case_actions import attempt, perform
 from hotline_desk.ui.changes import Change, follow
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read
-from hotline_desk.ui.models import CASE_COLUMN_WIDTHS, CaseTableModel
+from hotline_desk.ui.models import CASE_COLUMN_HOLDS, CASE_COLUMN_WIDTHS, CaseTableModel
 from hotline_desk.ui.operations import Operation, show_refusal
 from hotline_desk.ui.plain_text import shown
+from hotline_desk.ui.text_widths import scaled, set_column_widths
 from hotline_desk.ui.widgets import (
     ActionDialog,
     FieldSpec,
@@ -86,8 +87,7 @@ class CaseListView(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.verticalHeader().setDefaultSectionSize(24)
-        for column, width in enumerate(CASE_COLUMN_WIDTHS):
-            self.table.setColumnWidth(column, width)
+        set_column_widths(self.table, CASE_COLUMN_WIDTHS, CASE_COLUMN_HOLDS)
         remember_columns(ctx.window_state(), "case_list", self.table.horizontalHeader())
         # A double-click, or Enter (Return or the keypad's) on the row the keyboard is on, as 查看详情 does.
         self.table.activated.connect(lambda index: self.open_case(self.model.case_id(index.row())))
@@ -530,7 +530,8 @@ def _step_words(item: QTreeWidgetItem) -> str:
     return f"{head}\n{item.text(4)}" if item.text(4) else head
 
 
-# The history's columns but the last (时间, 环节, 经办, 单位) at most this wide: 说明 takes the rest.
+# The history's columns but the last (时间, 环节, 经办, 单位) at most this wide at 9 pt text (wider in proportion for
+# a larger font): 说明 takes the rest.
 HISTORY_WIDTHS = (140, 170, 90, 200)
 
 
@@ -541,7 +542,8 @@ def _fit_history(timeline: QTreeWidget) -> None:
     items = [timeline.topLevelItem(i) for i in range(timeline.topLevelItemCount())]
     for column, cap in enumerate(HISTORY_WIDTHS):
         texts = [header.text(column), *(item.text(column) for item in items if item is not None)]
-        timeline.setColumnWidth(column, min(max(metrics.horizontalAdvance(t) for t in texts) + 20, cap))
+        timeline.setColumnWidth(column, min(max(metrics.horizontalAdvance(t) for t in texts) + 20,
+                                            scaled(timeline, cap)))
 
 
 # 修改登记内容's fields, in the form's order.

@@ -23,6 +23,7 @@ from hotline_desk.services.cases.case_query import (
 from hotline_desk.services.cases.queues import confidential_caller, may_see_confidential
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.plain_text import shown
+from hotline_desk.ui.text_widths import CASE_NUMBER, PHONE, TIME
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -54,11 +55,12 @@ def titled(row: Any) -> str:
 
 
 class Column(Generic[R]):
-    def __init__(self, header: str, value: Callable[[R], Any], width: int = 0, tip: str = "") -> None:
+    def __init__(self, header: str, value: Callable[[R], Any], width: int = 0, tip: str = "", holds: str = "") -> None:
         self.header = header
         self.value = value
-        self.width = width
+        self.width = width  # in pixels at 9 pt text (see text_widths)
         self.tip = tip  # what the column means, on its header's tooltip
+        self.holds = holds  # a text the column shows whole at any font size (a case number, a time)
 
 
 class RowsModel(QAbstractTableModel, Generic[R]):
@@ -122,6 +124,8 @@ CASE_COLUMNS: list[tuple[str, str, Callable[[CaseRow], Any]]] = [
 
 # CaseTableModel's columns as lists show them: 来电时间 on one line, 状态 wide enough for 登记（被驳回）, from 标题.
 CASE_COLUMN_WIDTHS = (120, 130, 64, 96, 268, 72, 110, 130, 170, 84)
+# What the number, time and phone columns show whole whatever the font (see text_widths.set_column_widths).
+CASE_COLUMN_HOLDS = (CASE_NUMBER, TIME, "", "", "", "", PHONE)
 
 
 class CaseTableModel(QAbstractTableModel):

@@ -59,6 +59,7 @@ from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read
 from hotline_desk.ui.models import Column, RowsModel, titled
 from hotline_desk.ui.operations import Operation, show_refusal
+from hotline_desk.ui.text_widths import CASE_NUMBER, PHONE, TIME, column_width, scaled
 from hotline_desk.ui.widgets import (
     NOTICE_STYLE,
     WARNING_STYLE,
@@ -73,14 +74,16 @@ from hotline_desk.ui.window_state import remember_columns
 from hotline_desk.vocabulary import Action
 
 BASE_COLUMNS: list[Column[QueueRow]] = [
-    Column("工单编号", lambda r: r.number, 118), Column("来电时间", lambda r: r.registered_at, 124),
+    Column("工单编号", lambda r: r.number, 118, holds=CASE_NUMBER),
+    Column("来电时间", lambda r: r.registered_at, 124, holds=TIME),
     Column("标题", titled, 220), Column("状态", lambda r: r.state_label, 70),
 ]
 # What the caller-back needs on the phone: who to call, what they asked, what the unit said.
 CALLER_COLUMNS: list[Column[QueueRow]] = [
-    Column("工单编号", lambda r: r.number, 118),
+    Column("工单编号", lambda r: r.number, 118, holds=CASE_NUMBER),
     Column("来电人", lambda r: confidential_caller(r.caller, r.confidential), 84),
-    Column("联系电话", lambda r: r.phone, 100), Column("承办单位", lambda r: r.unit, 140),  # 人力资源和社会保障局 whole
+    Column("联系电话", lambda r: r.phone, 100, holds=PHONE),
+    Column("承办单位", lambda r: r.unit, 140),  # 人力资源和社会保障局 whole
     Column("办理结果", lambda r: r.reply_result, 70), Column("回复内容", lambda r: r.reply, 170),
     Column("诉求内容", lambda r: r.content, 170),  # with 回访时限 and 上次回访, no sideways scrolling at 1366×768
 ]
@@ -88,7 +91,7 @@ CALLER_COLUMNS: list[Column[QueueRow]] = [
 REJECTED_COLUMNS: list[Column[QueueRow]] = [
     *BASE_COLUMNS[:2], Column("标题", BASE_COLUMNS[2].value, 200), Column("状态", BASE_COLUMNS[3].value, 110),
     Column("驳回理由", lambda r: r.rejected_reason, 240), Column("驳回人", lambda r: r.rejected_by, 70),
-    Column("驳回时间", lambda r: f"{r.rejected_at:%Y-%m-%d %H:%M}" if r.rejected_at else "", 124),
+    Column("驳回时间", lambda r: f"{r.rejected_at:%Y-%m-%d %H:%M}" if r.rejected_at else "", 124, holds=TIME),
     Column("拟办人", lambda r: r.proposer, 70),
 ]
 # A due time with its 临期/超期 flag, the year included when it is not this year's: 2023-01-03 17:30 超期 whole.
@@ -107,7 +110,7 @@ def due_column(header: str, ctx: UiContext) -> Column[QueueRow]:
             return f"{row.due:%Y-%m-%d}" if row.due.year != now.year else f"{row.due:%m-%d}"
         return short_time(row.due, now)
 
-    return Column(header, lambda r: f"{due(r)} {r.flag_label}" if r.due else "", DUE_WIDTH)
+    return Column(header, lambda r: f"{due(r)} {r.flag_label}" if r.due else "", DUE_WIDTH, holds=f"{TIME} 超期")
 
 
 def proposal_columns(ctx: UiContext) -> list[Column[QueueRow]]:
@@ -115,7 +118,8 @@ def proposal_columns(ctx: UiContext) -> list[Column[QueueRow]]:
     deadline) and category (the bulletin's 十大热点 counts it) the case will be counted under. Every row is 拟交办:
     no 状态 column."""
     return [
-        Column("工单编号", lambda r: r.number, 118), Column("来电时间", lambda r: r.registered_at, 124),
+        Column("工单编号", lambda r: r.number, 118, holds=CASE_NUMBER),
+        Column("来电时间", lambda r: r.registered_at, 124, holds=TIME),
         # 拟交单位 wide enough for 城市管理局（主办），协办：自来水公司 at 1366×768;
         # 审核时限 (the last) takes what is left.
         Column("标题", titled, 180), Column("诉求类型", lambda r: r.appeal_type, 80),
@@ -176,7 +180,7 @@ class QueueTable(QWidget):
         header.setStretchLastSection(True)
         header.setMinimumSectionSize(48)
         for i, column in enumerate(self.model.columns):
-            self.table.setColumnWidth(i, column.width or 100)
+            self.table.setColumnWidth(i, column_width(self.table, column.width or 100, column.holds))
         remember_columns(ctx.window_state(), f"queue_{remembered_as or name}", header)
         self.table.activated.connect(self._open)  # a double-click, or Enter on the row the keyboard is on
         self.empty_text = empty
@@ -208,7 +212,7 @@ class QueueTable(QWidget):
         self.filter.setObjectName("filter")
         self.filter.setPlaceholderText("筛选：单位、编号、标题等（Ctrl+F）")
         self.filter.setClearButtonEnabled(True)
-        self.filter.setFixedWidth(290)  # its hint readable whole
+        self.filter.setFixedWidth(scaled(self.filter, 290))  # its hint readable whole, in any font
         self.filter.textChanged.connect(self.refresh)
         find = QShortcut(QKeySequence.StandardKey.Find, self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         find.activated.connect(self._to_filter)

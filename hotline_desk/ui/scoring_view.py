@@ -52,6 +52,7 @@ from hotline_desk.ui.feedback import read
 from hotline_desk.ui.models import Column, RowsModel
 from hotline_desk.ui.month_box import MonthBox
 from hotline_desk.ui.operations import Operation
+from hotline_desk.ui.text_widths import set_column_widths
 from hotline_desk.ui.widgets import FieldSpec, ask, fit_size, run_modal
 from hotline_desk.ui.window_state import remember_columns, remember_fitted_columns
 
@@ -106,8 +107,7 @@ class ScoringView(QWidget):
             header = table.horizontalHeader()  # 名次 and 交办件数 narrow, the rates wide enough for their counts
             header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
             header.setStretchLastSection(True)
-            for column, width in enumerate(SCORE_WIDTHS):
-                table.setColumnWidth(column, width)
+            set_column_widths(table, SCORE_WIDTHS)
             remember_columns(ctx.window_state(), name, header)
             table.doubleClicked.connect(self._show_cases)
             self._keys(table)
@@ -132,8 +132,7 @@ class ScoringView(QWidget):
         bonus_header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         bonus_header.setStretchLastSection(True)
         bonus_header.setMinimumSectionSize(60)
-        for column, width in enumerate((70, 420, 170)):  # 录入: a name and a time with its year
-            self.bonus_table.setColumnWidth(column, width)
+        set_column_widths(self.bonus_table, (70, 420, 170))  # 录入: a name and a time with its year
         remember_columns(ctx.window_state(), "bonus_items", bonus_header)
         self.bonus_title = QLabel("附加分：请先在上方选择单位")
         self.add_button = QPushButton("添加加减分")

@@ -1,0 +1,39 @@
+"""Column widths that follow the font: laid out for the usual 9 pt text, wider in proportion for a larger one."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtWidgets import QTableView, QTreeView, QWidget
+
+# A Chinese character's width, in pixels, in the 9 pt text the widths in pixels across the views were laid out for.
+BASE_CHARACTER = 12
+# What a cell takes beside its text: its margins, and a header's sort arrow.
+CELL_ROOM = 20
+# Texts a column must show whole at any font size: a case number with its office prefix, a time with its year.
+CASE_NUMBER = "RZ2207-00000"
+TIME = "2022-07-31 23:59"
+PHONE = "13800000000"
+
+
+def font_scale(widget: QWidget) -> float:
+    """How much wider the widget's text is than the 9 pt it was laid out for (never less than 1: a smaller font keeps
+    the widths, it does not crowd the columns)."""
+    return max(1.0, widget.fontMetrics().horizontalAdvance("中") / BASE_CHARACTER)
+
+
+def scaled(widget: QWidget, width: int) -> int:
+    """``width`` pixels laid out for 9 pt text, for the widget's own font."""
+    return round(width * font_scale(widget))
+
+
+def column_width(widget: QWidget, width: int, holds: str = "") -> int:
+    """A column ``width`` wide at 9 pt, wider in proportion for a larger font, and never narrower than ``holds``."""
+    fitted = scaled(widget, width)
+    return max(fitted, widget.fontMetrics().horizontalAdvance(holds) + CELL_ROOM) if holds else fitted
+
+
+def set_column_widths(view: QTableView | QTreeView, widths: Sequence[int], holds: Sequence[str] = ()) -> None:
+    """Each column's width, as ``column_width`` gives it; ``holds`` names, column by column, a text it must hold."""
+    for column, width in enumerate(widths):
+        view.setColumnWidth(column, column_width(view, width, holds[column] if column < len(holds) else ""))
