@@ -69,17 +69,21 @@ class GapTranslator(QTranslator):
 # A text box the cursor is in is framed in blue, as a line field is: without it the operator could not tell whether
 # 诉求内容 or 答复内容 had the cursor, and typed to find out. A tick box or an option button the cursor is on is shaded
 # in the same blue (its frame is kept, unseen, when it has not the cursor, so nothing beside it moves): the style's own
-# dotted line round its label was too faint to find on a 1366×768 screen.
+# dotted line round its label was too faint to find on a 1366×768 screen. Its label is dark on the blue, whatever the
+# palette: a dark desktop's white text did not read on it.
 FOCUS_STYLE = (
     "QPlainTextEdit:focus, QTextEdit:focus { border: 2px solid #2F6FD0; border-radius: 2px; }"
     " QCheckBox, QRadioButton { border: 1px solid transparent; border-radius: 2px; padding-right: 2px; }"
-    " QCheckBox:focus, QRadioButton:focus { background: #D6E4F8; border-color: #2F6FD0; }"
+    " QCheckBox:focus, QRadioButton:focus { background: #D6E4F8; color: #1A1A1A; border-color: #2F6FD0; }"
 )
 # A button with the cursor: the style's own mark is a thin line that a closing dialog's repaint often leaves out.
 BUTTON_FOCUS_STYLE = " QPushButton:focus { border: 2px solid #2F6FD0; border-radius: 3px; padding: 2px 4px; }"
 
 
 def install_look(app: QApplication) -> None:
+    """The light colours the window was designed in, on a dark desktop too (Windows 11's dark mode gives Qt a dark
+    palette: red warnings and grey hints on it hardly read), and the focus marks."""
+    app.styleHints().setColorScheme(Qt.ColorScheme.Light)
     app.setStyleSheet(FOCUS_STYLE + BUTTON_FOCUS_STYLE)
 
 

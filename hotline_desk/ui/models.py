@@ -31,6 +31,16 @@ if TYPE_CHECKING:
 R = TypeVar("R")
 Index = QModelIndex | QPersistentModelIndex
 FLAG_COLOURS = {"overdue": QColor("#F8D7DA"), "near": QColor("#FFF3CD")}
+# A coloured row's text: dark whatever the palette, or a dark desktop's white text sat unreadable on the pale colour.
+FLAG_TEXT = QColor("#1A1A1A")
+
+
+def flag_brush(flag: str, role: int) -> QBrush | None:
+    """A row near (临期) or past (超期) its due time: its background, and the dark text that reads on it."""
+    colour = FLAG_COLOURS.get(flag)
+    if colour is None:
+        return None
+    return QBrush(colour if role == Qt.ItemDataRole.BackgroundRole else FLAG_TEXT)
 
 
 def text_of(value: Any) -> str:
@@ -91,9 +101,8 @@ class RowsModel(QAbstractTableModel, Generic[R]):
         row = self.rows[index.row()]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):  # a cut-off text reads in full
             return text_of(self.columns[index.column()].value(row))
-        if role == Qt.ItemDataRole.BackgroundRole:
-            colour = FLAG_COLOURS.get(getattr(row, "flag", ""))
-            return QBrush(colour) if colour else None
+        if role in (Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole):
+            return flag_brush(getattr(row, "flag", ""), role)
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation,
@@ -227,14 +236,14 @@ class CaseTableModel(QAbstractTableModel):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or index.row() >= self.total:
             return None
-        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ToolTipRole):
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole,
+                        Qt.ItemDataRole.ToolTipRole):
             return None
         row = self.row(index.row())
         if row is None:
             return None
-        if role == Qt.ItemDataRole.BackgroundRole:
-            colour = FLAG_COLOURS.get(row.flag)
-            return QBrush(colour) if colour else None
+        if role in (Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole):
+            return flag_brush(row.flag, role)
         return text_of(CASE_COLUMNS[index.column()][2](row))
 
     def headerData(self, section: int, orientation: Qt.Orientation,

@@ -410,6 +410,12 @@ class UsersTab(QWidget):
         return bool(done)
 
 
+# A day's background in the calendar and its digits, dark on the pastel whatever the palette: a 调休 Saturday in the
+# dark of a workday, not the weekend's red; a holiday in a dark red.
+HOLIDAY = ("#F8D7DA", "#8B0000")
+WORKDAY = ("#D6E4FF", "#1A1A1A")
+
+
 class CalendarTab(QWidget):
     """The working-day calendar as months: holidays in red, 调休 workdays in blue; a day is set by clicking it, a
     year's announcement is pasted in at once (批量录入)."""
@@ -431,8 +437,9 @@ class CalendarTab(QWidget):
         self.kind.addItem("调休上班", True)
         self.note = QLineEdit()
         self.note.setPlaceholderText("说明，如：国庆节")
-        self.legend = rich_label("<span style='background:#F8D7DA'>　红底　</span> 节假日　"
-                             "<span style='background:#D6E4FF'>　蓝底　</span> 调休上班　周末默认休息。")
+        self.legend = rich_label(f"<span style='background:{HOLIDAY[0]}; color:{HOLIDAY[1]}'>　红底　</span> 节假日　"
+                                 f"<span style='background:{WORKDAY[0]}; color:{WORKDAY[1]}'>　蓝底　</span> 调休上班"
+                                 "　周末默认休息。")
         form = QFormLayout()
         form.addRow("所选日期", self.day_label)
         form.addRow("类型", self.kind)
@@ -455,7 +462,9 @@ class CalendarTab(QWidget):
         self.days = {day: (workday, note) for day, workday, note in read(self.ctx, admin.calendar_days)}
         for day, (workday, note) in self.days.items():
             shown = QTextCharFormat()
-            shown.setBackground(QColor("#D6E4FF" if workday else "#F8D7DA"))
+            background, digits = WORKDAY if workday else HOLIDAY
+            shown.setBackground(QColor(background))
+            shown.setForeground(QColor(digits))
             shown.setFontWeight(QFont.Weight.Bold)
             shown.setToolTip(f"{'调休上班' if workday else '节假日'}{'：' + note if note else ''}")
             self.calendar.setDateTextFormat(QDate(day.year, day.month, day.day), shown)
