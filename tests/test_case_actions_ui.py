@@ -809,3 +809,28 @@ def test_taking_back_a_reply_or_a_dispatch_shows_first_what_is_taken_back(
         wf.reply(s, people.operator, case_id, Reply(text="已更换加压泵", result="已解决"), clock=clock)
     said = intro(Action.UNDO_REPLY)
     assert "要撤销的回复：自来水公司" in said and "（已解决）：已更换加压泵" in said
+
+
+def test_a_step_dialog_gives_the_reason_box_the_width_and_says_under_a_field_what_leaving_it_empty_does(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """收回改派's label 改派单位（不填则回到拟交办等审核…） was so long it squeezed 收回原因 into a strip beside it."""
+    from hotline_desk.services.cases.steps import STEPS
+    from hotline_desk.ui.case_actions import step_dialog
+    from hotline_desk.vocabulary import Action
+
+    case_id = _dispatched(db, people, clock)
+    with db.reader() as s:
+        situation = wf.situation(s, case_id, clock())
+    dialog = step_dialog(None, context(db, people.supervisor, clock, tmp_path), Action.WITHDRAW, situation, clock())
+    assert dialog is not None
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    reason = dialog.findChild(QPlainTextEdit, "field_reason")
+    assert reason is not None
+    assert reason.width() >= 0.6 * dialog.width(), (reason.width(), dialog.width())
+    said = "\n".join(label.text() for label in dialog.findChildren(QLabel) if label.isVisible())
+    assert "不填则回到拟交办" in said and "如：派错单位" in said  # the explanation and the example, under the fields
+    # every step's labels are a few words: explanations and examples go under the field
+    long_labels = [(step.action, f.label) for step in STEPS.values() for f in step.form if len(f.label) > 9]
+    assert not long_labels

@@ -62,7 +62,7 @@ def field_specs(ctx: UiContext, chosen: Step[Any], situation: wf.Situation) -> l
         if chosen.action == Action.EXTENSION_REQUEST and f.key == "days":
             maximum = situation.context.limits.extension_max_days
         specs.append(FieldSpec(f.key, f.label, "check" if f.kind == "bool" else f.kind, choices, f.default,
-                               f.required, f.minimum, maximum, dict(extra) if f.kind == "unit" else {}))
+                               f.required, f.minimum, maximum, dict(extra) if f.kind == "unit" else {}, f.hint))
     return specs
 
 

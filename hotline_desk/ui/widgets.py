@@ -355,7 +355,7 @@ class SearchCombo(QComboBox):
 @dataclass
 class FieldSpec:
     """One input of an ActionDialog: ``kind`` is line, text, choice, int, check, unit (a picker typed into, for
-    units or any other list; ``extra["placeholder"]`` is its hint) or datetime."""
+    units or any other list; ``extra["placeholder"]`` is its hint) or datetime; ``hint``, a line under it."""
 
     key: str
     label: str
@@ -366,6 +366,7 @@ class FieldSpec:
     minimum: int = 0
     maximum: int = 99
     extra: dict[str, Any] = field(default_factory=dict)
+    hint: str = ""
 
 
 def may_discard(parent: QWidget, title: str) -> bool:
@@ -479,6 +480,11 @@ class ActionDialog(GuardedDialog):
             editor.setObjectName(f"field_{spec.key}")
             self.editors[spec.key] = editor
             form.addRow(spec.label + ("*" if spec.required else ""), editor)
+            if spec.hint:  # under the input, so the labels' column stays narrow and the input gets the width
+                hint = QLabel(spec.hint)
+                hint.setObjectName(f"hint_{spec.key}")
+                hint.setWordWrap(True)
+                form.addRow("", hint)
             if isinstance(editor, SearchCombo):  # a name put right takes its red message away
                 editor.currentTextChanged.connect(self._fault_mended)  # a method: no closure keeps the dialog
             elif spec.required and isinstance(editor, QPlainTextEdit | QLineEdit):

@@ -124,7 +124,9 @@ class NewEvent:
 
 @dataclass(frozen=True)
 class FormField:
-    """One input a dialog asks for; ``key`` is the payload's field. ``kind``: line, text, int, choice, unit."""
+    """One input a dialog asks for; ``key`` is the payload's field. ``kind``: line, text, int, choice, unit. The
+    ``label`` is a few words; an example or what leaving it empty does goes in ``hint``, shown under the input (in
+    the label it squeezed the input into a strip beside it)."""
 
     key: str
     label: str
@@ -134,6 +136,7 @@ class FormField:
     default: Any = None
     minimum: int = 0
     maximum: int = 99
+    hint: str = ""
 
 
 # --- payloads: what a person gives for each step ----------------------------------------------------------------
@@ -900,7 +903,7 @@ _TABLE: list[Step[Any]] = [
          lambda ctx, st, a, p, at: _state(ctx, st, "回访", CaseState.PENDING_FOLLOWUP), _followup_inputs,
          _followup_event),
     Step(Action.UNDO_FOLLOWUP, UndoFollowUp, (EventKind.FOLLOWUP_UNDONE,),
-         (FormField("reason", "撤销原因（登记超过时限后由审核员撤销时必填）", TEXT),), _undo_gates, _none,
+         (FormField("reason", "撤销原因", TEXT, hint="登记超过时限后由审核员撤销时必填。"),), _undo_gates, _none,
          _simple(EventKind.FOLLOWUP_UNDONE, lambda p: p.reason.strip() or "误登记，撤销"), routine=False),
     Step(Action.REVIEW, Review, (EventKind.REVIEW,),
          (FormField("at_fault", "甄别结论", "choice", choices=(("承办单位责任，重办", True),
@@ -909,11 +912,12 @@ _TABLE: list[Step[Any]] = [
          lambda ctx, st, a, p, at: _state(ctx, st, "甄别", CaseState.IN_REVIEW),
          lambda ctx, st, a, p, at: _text(p.note, "请填写甄别意见。", "note"), _review_event),
     Step(Action.WITHDRAW, Withdraw, (EventKind.WITHDRAW,),
-         (FormField("reason", "收回原因（如：派错单位）", TEXT, required=True),
-          FormField("new_unit", "改派单位（不填则回到拟交办等审核，可再驳回由话务员协调办理）", "unit")),
+         (FormField("reason", "收回原因", TEXT, required=True, hint="如：派错单位。"),
+          FormField("new_unit", "改派单位", "unit",
+                    hint="不填则回到拟交办，在待审核页等审核；可再驳回，由话务员协调办理。")),
          _withdraw_gates, _withdraw_inputs, _withdraw_event, routine=False),
     Step(Action.UNDO_REPLY, UndoReply, (EventKind.REPLY_UNDONE,),
-         (FormField("reason", "撤销原因（如：记错了工单、导入了错的文件）", TEXT, required=True),),
+         (FormField("reason", "撤销原因", TEXT, required=True, hint="如：记错了工单、导入了错的文件。"),),
          _undo_reply_gates, lambda ctx, st, a, p, at: _text(p.reason, "请写明撤销这次回复的原因。", "reason"),
          _undo_reply_event, routine=False),
     Step(Action.VOID, Void, (EventKind.VOID,), (FormField("reason", "作废理由", TEXT, required=True),),
@@ -923,7 +927,7 @@ _TABLE: list[Step[Any]] = [
          _restore_gates, lambda ctx, st, a, p, at: _text(p.reason, "请填写撤销作废的理由。", "reason"),
          _simple(EventKind.RESTORE, lambda p: p.reason), routine=False),
     Step(Action.ERASE, Erase, (EventKind.ERASE,),
-         (FormField("reason", "删除理由（如来电人的申请）", TEXT, required=True),),
+         (FormField("reason", "删除理由", TEXT, required=True, hint="如：来电人的申请。"),),
          _erase_gates, lambda ctx, st, a, p, at: _text(p.reason, "请填写删除理由。", "reason"),
          lambda ctx, st, a, p, at: NewEvent(EventKind.ERASE, data={"fields": list(ERASED_FIELDS)},
                                             note=p.reason.strip(), registration=dict(ERASED_FIELDS)),
