@@ -69,3 +69,26 @@ def test_the_months_finish_rate_is_rounded_with_the_offices_decimals_not_cut_dow
         admin.update_setting(s, people.admin, "bulletin.rate_trim_whole", True)
     ctx.signals.announce(Change.CASES)
     assert home.rate.text().endswith("已办结 12 件，办结率 100%。")  # whole, as the office chose
+
+
+def test_at_150_percent_scaling_the_figures_wrap_whole_without_sideways_scrolling(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """1366×768 at 150% leaves 911×512: in one row 本月已办结 was cut and 待回访 went behind a sideways scroll bar."""
+    from hotline_desk.ui.main_window import MainWindow
+    from tests.ui_helpers import shown_active
+
+    window = MainWindow(context(db, people.supervisor, clock, tmp_path), watch=False)
+    shown_active(qtbot, window, 911, 512)
+    home = window.home
+    assert isinstance(home, HomeView) and window.pages.currentWidget() is home
+    qtbot.wait(50)  # the page laid out in its scrolling area
+    assert not window.page_area.horizontalScrollBar().isVisible()
+    viewport = window.page_area.viewport()
+    for key, tile in home.tiles.items():
+        assert tile.width() >= tile.sizeHint().width(), key  # its figure and its name whole
+        right = tile.mapTo(viewport, tile.rect().topRight()).x()
+        assert right < viewport.width(), key  # on the page, not past its right edge
+    rows = {tile.y() for tile in home.tiles.values()}
+    assert len(rows) == 2
+    window.resize(1366, 738)  # the same window at 100%: one row again
+    qtbot.waitUntil(lambda: len({tile.y() for tile in home.tiles.values()}) == 1)

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any, ClassVar
 
-from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent
+from PySide6.QtCore import QMargins, QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
@@ -150,7 +150,8 @@ class HomeView(QWidget):
         greeting = QLabel(f"{ctx.actor.display_name}（{ctx.actor.role_label}），您好。")
         greeting.setStyleSheet("font-size: 14pt;")
         layout.addWidget(greeting)
-        grid = QGridLayout()
+        self.tile_grid = QGridLayout()
+        self._tile_columns = 0
         self.tiles: dict[str, QPushButton] = {}
         tiles = self.TILES if ctx.actor.can("approve") else tuple(
             ("rejected", "被驳回", "rejected") if key == "pending_approval" else (key, title, page)
@@ -164,9 +165,9 @@ class HomeView(QWidget):
             button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
             button.setCursor(Qt.CursorShape.PointingHandCursor)
             button.clicked.connect(lambda _=False, k=key, p=page: self._open(k, p))
-            grid.addWidget(button, 0, i)
+            self.tile_grid.addWidget(button, 0, i)
             self.tiles[key] = button
-        layout.addLayout(grid)
+        layout.addLayout(self.tile_grid)
         self.rate = QLabel()
         layout.addWidget(self.rate)
         # Next year's holidays not entered in December: deadlines would count them as working days.
@@ -233,6 +234,27 @@ class HomeView(QWidget):
                           f"已办结 {numbers.month_finished} 件，办结率 {numbers.month_finish_rate}。")
         self.chart.set_days(numbers.days)
         self._show_units(numbers)
+        self._wrap_tiles(self.width())  # a figure grown by a digit may no longer fit its row
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._wrap_tiles(event.size().width())
+
+    def _wrap_tiles(self, width: int) -> None:
+        """The figures in one row where they fit whole, else in rows as even as can be (at 150% display scaling on
+        1366×768, four and three): in one row they were cut (本月已办结), 待回访 went behind a sideways scroll bar."""
+        tiles = list(self.tiles.values())
+        outer = self.layout()
+        margins = outer.contentsMargins() if outer is not None else QMargins()
+        need = max(tile.sizeHint().width() for tile in tiles) + max(self.tile_grid.horizontalSpacing(), 0)
+        fit = max(1, (width - margins.left() - margins.right()) // need)
+        rows = -(-len(tiles) // fit)
+        columns = -(-len(tiles) // rows)
+        if columns == self._tile_columns:
+            return
+        self._tile_columns = columns
+        for i, tile in enumerate(tiles):
+            self.tile_grid.addWidget(tile, i // columns, i % columns)
 
     def _show_units(self, numbers: Overview) -> None:
         clear_layout(self.units_layout)  # the unit buttons with what else it held
