@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 from hotline_desk.db import Database
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.records import case_view, register_case
-from hotline_desk.services.reporting.scoring import unit_case_details
+from hotline_desk.services.reporting.scoring import UnitCaseDetail, unit_case_details
 from hotline_desk.ui.bulletin_view import BulletinView
 from hotline_desk.ui.scoring_view import CasesBehindDialog, ScoringView
 from tests.conftest import FakeClock, People
@@ -101,3 +101,41 @@ def test_a_signing_after_the_cut_off_is_marked_where_it_costs_the_response_rate(
         [detail] = unit_case_details(s, "2022-07", datetime(2022, 8, 1), unit_id(s, "自来水公司"))
     assert detail.costs_points("response")
     assert detail.state_shown == "已交办（08-01 已签收，截止后，不计入本月）"
+
+
+def test_a_wrong_reply_taken_back_after_the_cut_off_says_the_month_keeps_it_and_dated_back_corrects_it(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """A reply typed on the wrong July case, taken back in August: July's 办结率 kept the case as finished, unsaid,
+    and the right reply could not be dated before the taking back."""
+    replied = {}
+    with db.session() as s:
+        for name in ("now", "dated back"):
+            clock.set(datetime(2022, 7, 20, 9, 0))
+            case_id = register_case(s, people.operator, draft(s), clock=clock).id
+            wf.approve(s, people.supervisor, case_id, clock=clock)
+            wf.sign(s, people.operator, case_id, clock=clock)
+            clock.set(datetime(2022, 7, 30, 10, 0))
+            wf.reply(s, people.operator, case_id, wf.Reply("记错工单", result="已解决"), clock=clock)
+            replied[name] = case_id
+    clock.set(datetime(2022, 8, 5, 9, 0))
+    with db.session() as s:
+        now = wf.undo_reply(s, people.supervisor, replied["now"], "记到了别的工单上", clock=clock)
+        back = wf.undo_reply(s, people.supervisor, replied["dated back"], "记到了别的工单上", clock=clock,
+                             at=datetime(2022, 7, 30, 10, 5))
+    assert not _july(db)[replied["dated back"]].finished  # July no longer counts the wrong reply
+    with db.session() as s:
+        wf.reply(s, people.operator, replied["dated back"], wf.Reply("已修复"), clock=clock,
+                 at=datetime(2022, 7, 31, 16, 0))
+    assert now.notice.startswith("撤销的回复记在 2022-07-30 10:00，在 2022-07 的统计截止（2022-08-01 00:00）之前，"
+                                 "已计入该月的统计和考核；撤销记在截止之后，该月的数字仍按撤销前的回复计算。")
+    assert f"case undo-reply {now.number} --reason 理由 --at \"2022-07-30 10:00\"" in now.notice
+    assert back.notice == ""
+    details = _july(db)
+    assert details[replied["now"]].finished and "已撤销回复，截止后" in details[replied["now"]].state_shown
+    assert details[replied["dated back"]].finished and details[replied["dated back"]].after_cutoff == ""
+
+
+def _july(db: Database) -> dict[int, UnitCaseDetail]:
+    """The cases behind 自来水公司's July score, by id."""
+    with db.reader() as s:
+        return {d.id: d for d in unit_case_details(s, "2022-07", datetime(2022, 8, 1), unit_id(s, "自来水公司"))}

@@ -93,6 +93,8 @@ def register(sub: SubParsers[Any]) -> None:
         q = csub.add_parser(name, help=label, description=description)
         q.add_argument("number", help="工单编号")
         q.add_argument("--reason", required=name != "undo-follow-up", default="", help="理由")
+        if name.startswith("undo-"):  # dated back, it corrects a month whose cut-off has passed
+            q.add_argument("--at", help="撤销记在的时间（默认现在；不早于被撤销的一步），如 2022-07-31 10:00")
         q.set_defaults(run=handler)
 
     _step(csub, "coordinate", "协调办理", cmd_coordinate,
@@ -308,11 +310,11 @@ def cmd_erase(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_undo_reply(ctx: Context, args: argparse.Namespace) -> int:
-    return _run_step(ctx, args, lambda s, a, cid, at: workflow.undo_reply(s, a, cid, args.reason))
+    return _run_step(ctx, args, lambda s, a, cid, at: workflow.undo_reply(s, a, cid, args.reason, at=at))
 
 
 def cmd_undo_follow_up(ctx: Context, args: argparse.Namespace) -> int:
-    return _run_step(ctx, args, lambda s, a, cid, at: workflow.undo_followup(s, a, cid, args.reason))
+    return _run_step(ctx, args, lambda s, a, cid, at: workflow.undo_followup(s, a, cid, args.reason, at=at))
 
 
 def cmd_list(ctx: Context, args: argparse.Namespace) -> int:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline_desk.models import AppealType, Case, ReferenceAlias, Unit
+from hotline_desk.models import AppealType, Case, CaseEvent, ReferenceAlias, Unit
 from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.cases import search_index
 from hotline_desk.services.cases.events import append_event
@@ -16,8 +16,8 @@ from hotline_desk.services.cases.history import CaseStatus
 from hotline_desk.services.cases.steps import STEPS, Limits, StepContext, UnitInfo, first_problem
 from hotline_desk.services.office.calendar import WorkCalendar
 from hotline_desk.services.office.settings import Settings
-from hotline_desk.services.reporting.monthdata import final_cutoffs
-from hotline_desk.vocabulary import Action
+from hotline_desk.services.reporting.monthdata import cutoff_of, final_cutoffs
+from hotline_desk.vocabulary import Action, EventKind
 
 
 def load_limits(session: Session) -> Limits:
@@ -97,6 +97,30 @@ def step_month_notice(session: Session, case_id: int, action: Action, at: dateti
     what = CORRECTIONS[action]
     return (f"工单所属的 {case.month} 简报已定稿，其中的数字和 PDF 已冻结，不随{what}改变；该月此后的统计和考核"
             f"{'不再计入' if action == Action.VOID else '重新计入'}这件工单，会与已定稿的简报不一致。")
+
+
+# The steps that take back an earlier one, with the kind of step each takes back, its name and its command.
+UNDOING = {Action.UNDO_REPLY: (EventKind.REPLY, "回复", "undo-reply"),
+           Action.UNDO_FOLLOWUP: (EventKind.FOLLOWUP, "回访结果", "undo-follow-up")}
+
+
+def undone_notice(session: Session, case_id: int, action: Action, at: datetime) -> str:
+    """For a step just taken back that counted in its month's figures (dated before the cut-off) while the taking
+    back falls after the cut-off: that month's figures keep the wrong step, and how to correct them. ("" otherwise.)"""
+    case = session.get(Case, case_id)
+    if case is None or action not in UNDOING:
+        return ""
+    kind, what, command = UNDOING[action]
+    undone = session.scalar(select(CaseEvent.at).where(CaseEvent.case_id == case_id, CaseEvent.kind == str(kind))
+                            .order_by(CaseEvent.seq.desc()).limit(1))
+    cutoff = cutoff_of(session, case.month)
+    if undone is None or undone > cutoff or at <= cutoff:
+        return ""
+    frozen = "（该月简报已定稿，定稿的数字和 PDF 都不会改变）" if final_cutoffs(session, {case.month}) else ""
+    return (f"撤销的{what}记在 {undone:%Y-%m-%d %H:%M}，在 {case.month} 的统计截止（{cutoff:%Y-%m-%d %H:%M}）之前，"
+            f"已计入该月的统计和考核；撤销记在截止之后，该月的数字仍按撤销前的{what}计算{frozen}。要改正该月，"
+            f"请用命令行把撤销记在截止之前：hotline-desk case {command} {case.number} --reason 理由 --at "
+            f"\"{undone:%Y-%m-%d %H:%M}\"（不早于被撤销的一步），再把正确的{what}也记在截止之前。")
 
 
 def month_notice(session: Session, month: str, at: datetime, what: str) -> str:

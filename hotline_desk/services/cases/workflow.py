@@ -33,6 +33,7 @@ from hotline_desk.services.cases.step_runner import (
     CORRECTIONS,
     step_context,
     step_month_notice,
+    undone_notice,
     write_step,
 )
 from hotline_desk.services.cases.steps import (
@@ -146,7 +147,8 @@ def take(session: Session, actor: Actor, case_id: int, action: Action, payload: 
     given = deadline_notice(session, view.deadline) \
         if view.deadline != deadline and action not in (*CORRECTIONS, *GIVE_NO_DEADLINE) else ""
     month = step_month_notice(session, case_id, action, at or now)
-    view = replace(view, notice="\n".join(n for n in (month, given) if n))
+    undone = undone_notice(session, case_id, action, at or now)
+    view = replace(view, notice="\n".join(n for n in (month, undone, given) if n))
     return _erased(session, view, actor, now) if action == Action.ERASE else view
 
 
@@ -324,19 +326,20 @@ def withdraw(session: Session, actor: Actor, case_id: int, reason: str, *, new_u
 
 
 def undo_reply(session: Session, actor: Actor, case_id: int, reason: str, *, clock: Clock = office_now,
-               expected_version: int | None = None) -> CaseView:
+               at: datetime | None = None, expected_version: int | None = None) -> CaseView:
     """撤销回复: a supervisor takes back a unit's reply entered wrong; the case is with the unit again, as signed,
     and the history keeps both steps. A follow-up result recorded since is to be taken back first."""
-    return take(session, actor, case_id, Action.UNDO_REPLY, UndoReply(reason), clock=clock,
+    return take(session, actor, case_id, Action.UNDO_REPLY, UndoReply(reason), clock=clock, at=at,
                 expected_version=expected_version)
 
 
 def undo_followup(session: Session, actor: Actor, case_id: int, reason: str = "", *,
-                  clock: Clock = office_now, expected_version: int | None = None) -> CaseView:
+                  clock: Clock = office_now, at: datetime | None = None,
+                  expected_version: int | None = None) -> CaseView:
     """撤销回访结果: a result recorded by mistake is taken back within minutes by whoever entered it, later by a
     supervisor giving a reason; the history keeps both steps. ``expected_version``: the case as the result just
     recorded left it (another station's step since is named)."""
-    return take(session, actor, case_id, Action.UNDO_FOLLOWUP, UndoFollowUp(reason), clock=clock,
+    return take(session, actor, case_id, Action.UNDO_FOLLOWUP, UndoFollowUp(reason), clock=clock, at=at,
                 expected_version=expected_version)
 
 

@@ -121,6 +121,11 @@ def final_cutoffs(session: Session, months: set[str]) -> dict[str, datetime]:
     return {month: cutoff or month_end(month) for month, cutoff in rows}
 
 
+def cutoff_of(session: Session, month: str) -> datetime:
+    """The cut-off the month's figures are taken at: its bulletin's (finalised or draft), or the month's end."""
+    return session.scalar(select(Bulletin.cutoff).where(Bulletin.month == month)) or month_end(month)
+
+
 def month_end(month: str) -> datetime:
     """The first moment after the month: the natural cut-off for its statistics."""
     year, mon = parse_month(month)
