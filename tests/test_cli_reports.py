@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import openpyxl
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
@@ -203,3 +204,31 @@ def test_stats_over_several_months_list_each_and_add_them_up(db: Database, peopl
     assert code == 2 and "结束月份 2022-07 早于开始月份 2022-08" in err
     code, _, err = run(capsys, db, "stats", "--month", "2017-01", "--to", "2022-07", user="sup1")
     assert code == 2 and "一次最多列出 60 个月" in err
+
+
+def test_the_cases_behind_a_units_score_go_to_a_workbook_it_can_recount(
+        demo_db: Database, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A township disputing its 83 could be shown only yes/no per case in a window, with nothing to send it; the
+    workbook lists every case with what it counts in, and the points follow from the rows."""
+    code, out, err = run(capsys, demo_db, "scores", "--month", "2022-07", "--unit", "纸坊镇", "--out",
+                         str(tmp_path / "纸坊镇.xlsx"), user="demo_sup1")
+    assert code == 0, err
+    assert "交办 40 件。办结率：已办结 32 / 40 件，得 32 分；" in out and "合计 83，第 21 名。" in out
+    sheet = openpyxl.load_workbook(tmp_path / "纸坊镇.xlsx").active
+    assert sheet["A1"].value == "纸坊镇2022年七月考核计分工单"
+    table = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=1)]
+    top = next(i for i, row in enumerate(table) if row[0] == "工单编号")
+    header, rows = table[top], table[top + 1:]
+    column = {name: [row[header.index(name)] for row in rows] for name in header}
+    assert len(rows) == 40 and all(str(n).startswith("RZ2207-") for n in column["工单编号"])
+    finished = column["已办结（办结率分子）"].count("是")
+    base = column["计入办结率分母"].count("是")
+    signed = column["按时签收（响应率）"].count("是")
+    rated = [r for r, counted in zip(column["回访结果"], column["计入满意率"], strict=True) if counted == "是"]
+    satisfied = sum(r in ("满意", "基本满意") for r in rated)
+    assert (round(40 * finished / base), round(20 * signed / 40), round(20 * satisfied / len(rated))) == (32, 20, 20)
+    lines = [row[0] for row in table[1:top] if row[0]]
+    bonus = [line for line in lines if line.startswith("附加分：")]
+    assert bonus and all("分，" in line for line in bonus)  # each item with its reason
+    code, _, err = run(capsys, demo_db, "scores", "--month", "2022-07", "--unit", "不存在的单位", user="demo_sup1")
+    assert code == 2 and "不存在的单位" in err

@@ -7,8 +7,9 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+import openpyxl
 import pytest
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
 from hotline_desk.db import Database
@@ -139,3 +140,30 @@ def _july(db: Database) -> dict[int, UnitCaseDetail]:
     """The cases behind 自来水公司's July score, by id."""
     with db.reader() as s:
         return {d.id: d for d in unit_case_details(s, "2022-07", datetime(2022, 8, 1), unit_id(s, "自来水公司"))}
+
+
+def test_the_cases_behind_a_score_are_exported_from_their_list_for_the_unit(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    case_id = _ruled_after_the_cutoff(db, people, clock)
+    view = ScoringView(context(db, people.supervisor, clock, tmp_path))
+    qtbot.addWidget(view)
+    view.month.setCurrentText("2022-07")
+    view.tabs.setCurrentIndex(1)
+    row = next(i for i, r in enumerate(view.models[1].rows) if r.unit == "自来水公司")
+    written: list[bool] = []
+
+    def export(dialog: CasesBehindDialog) -> None:
+        buttons = [b.text() for b in dialog.findChildren(QPushButton)]
+        assert "导出Excel（发给单位核对）…" in buttons
+        written.append(dialog.export_to(tmp_path / "自来水公司.xlsx"))
+        dialog.reject()
+
+    when_modal(CasesBehindDialog, export)
+    view._show_cases(view.models[1].index(row, 5))
+    assert written == [True]
+    sheet = openpyxl.load_workbook(tmp_path / "自来水公司.xlsx").active
+    values = [[c.value for c in r] for r in sheet.iter_rows()]
+    [case] = [r for r in values if r[0] and str(r[0]).startswith("RZ")]
+    with db.reader() as s:
+        assert case[0] == case_view(s, case_id).number
+    assert case[3] == "待甄别（08-03 已甄别，截止后，不计入本月）" and case[7] == "不满意" and case[8] == "是"

@@ -39,6 +39,8 @@ from hotline_desk.services.reporting.period import period_rows
 from hotline_desk.services.reporting.rules import RULES_SHOWN, load_rules
 from hotline_desk.services.reporting.scoring import add_bonus, list_bonus, remove_bonus, score_tables, unit_bonus
 from hotline_desk.services.reporting.statistics import month_statistics
+from hotline_desk.services.reporting.unit_cases import HEADER as UNIT_CASES_HEADER
+from hotline_desk.services.reporting.unit_cases import unit_cases, unit_cases_workbook
 
 
 def register(sub: SubParsers[Any]) -> None:
@@ -56,6 +58,9 @@ def register(sub: SubParsers[Any]) -> None:
     p.add_argument("--as-of", help="截止时间（默认与该月简报相同：简报的统计截止时间，通常为月末；简报已定稿时显示"
                                    "定稿的得分，并说明现在的数据是否与之不同）")
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
+    p.add_argument("--unit", help="只列出该单位的计分工单：每件工单是否计入办结率、响应率、满意率的分子和分母，"
+                                  "该单位各项的件数和得分、附加分的每一项（按简报的统计截止，用现在的数据）")
+    p.add_argument("--out", help="与 --unit 同用：把计分工单写成 Excel 文件，可发给该单位核对")
     p.set_defaults(run=cmd_scores)
 
     p = sub.add_parser("bonus", help="附加分加减分项", description="列出、添加或撤销附加分加减分项（审核员）。")
@@ -205,6 +210,11 @@ def _period(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_scores(ctx: Context, args: argparse.Namespace) -> int:
+    if args.unit:
+        return _unit_cases(ctx, args)
+    if args.out:
+        raise ValidationError("--out 与 --unit 同用（导出一个单位的计分工单）；两张评分表请在窗口的考核评分页导出。",
+                              field="out")
     lines: list[str] = []
     with ctx.db.reader() as session:
         if args.as_of:  # a moment of one's own choosing: the live figures then (said as stats says it)
@@ -223,6 +233,31 @@ def cmd_scores(ctx: Context, args: argparse.Namespace) -> int:
         print("\t".join(("名次", "单位", *table.columns, table.bonus_label, "合计")))
         for r in table.rows:
             print("\t".join((str(r.rank), r.unit, *(str(p) for _k, p in r.points), str(r.bonus), str(r.total))))
+    return 0
+
+
+def _unit_cases(ctx: Context, args: argparse.Namespace) -> int:
+    """scores --unit: the cases behind one unit's score, printed, or written to a workbook for the unit."""
+    if args.as_of:
+        raise ValidationError("--unit 按该月简报的统计截止列出，不能与 --as-of 同用。", field="as_of")
+    with ctx.db.reader() as session:
+        unit_id = unit_named(session, args.unit).id
+        month = read_month(args.month)
+        if args.out:
+            _write(Path(args.out), unit_cases_workbook(session, month, unit_id))
+        listed = unit_cases(session, month, unit_id)
+    if args.json:
+        print(to_json({"score": listed.score, "summary": listed.summary(),
+                       "cases": [dict(zip(UNIT_CASES_HEADER, row, strict=True)) for row in listed.rows()]}))
+        return 0
+    print(f"{listed.score.unit} {month} 计分工单")
+    for line in listed.summary():
+        print(line)
+    print("\t".join(UNIT_CASES_HEADER))
+    for row in listed.rows():
+        print("\t".join(row))
+    if args.out:
+        print(f"已写入 {args.out}。")
     return 0
 
 

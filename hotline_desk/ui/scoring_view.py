@@ -46,6 +46,7 @@ from hotline_desk.services.reporting.scoring import (
     remove_bonus,
     unit_case_details,
 )
+from hotline_desk.services.reporting.unit_cases import unit_cases_workbook
 from hotline_desk.ui.changes import Change, follow
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read
@@ -332,7 +333,7 @@ class ScoringView(QWidget):
         heading = f"按统计截止 {as_of:%Y-%m-%d %H:%M} 时的办理情况计分；截止后的步骤不计入本月。"
         if self.shown is not None and self.shown.drift:
             heading += "\n本月简报已定稿：下列工单按现在的数据列出，与定稿的得分不同（见评分表上方的说明）。"
-        run_modal(CasesBehindDialog(self, self.ctx, unit, details, key, heading))
+        run_modal(CasesBehindDialog(self, self.ctx, unit, details, key, heading, month=month))
 
     def export(self, kind: str) -> None:
         month = self.month.currentText()
@@ -369,9 +370,10 @@ class CasesBehindDialog(QDialog):
     """The cases a unit was scored on; the ones that cost it points come first."""
 
     def __init__(self, parent: QWidget, ctx: UiContext, unit: UnitScore, details: list[UnitCaseDetail],
-                 key: str, heading: str = "") -> None:
+                 key: str, heading: str = "", *, month: str = "") -> None:
         super().__init__(parent)
         self.ctx = ctx
+        self.unit, self.month = unit, month
         titles = {"finish": "办结率", "response": "响应率", "satisfaction": "满意率"}
         self.setWindowTitle(f"{unit.unit} {titles.get(key, '')}计分工单（{len(details)}件）")
         fit_size(self, 760, 480)
@@ -403,6 +405,10 @@ class CasesBehindDialog(QDialog):
         close.button(QDialogButtonBox.StandardButton.Close).setText("关闭")
         close.button(QDialogButtonBox.StandardButton.Close).setAutoDefault(False)  # Enter stays with the list
         close.rejected.connect(self.reject)
+        if month:  # the whole list, with what each case counts in, for the unit to check against its records
+            export = close.addButton("导出Excel（发给单位核对）…", QDialogButtonBox.ButtonRole.ActionRole)
+            export.setAutoDefault(False)
+            export.clicked.connect(self.export)
         layout = QVBoxLayout(self)
         hint = "扣分的工单排在前面；双击或按回车打开工单查看办理过程。"
         self.heading = QLabel("\n".join(filter(None, (heading, hint))))
@@ -410,6 +416,24 @@ class CasesBehindDialog(QDialog):
         layout.addWidget(self.heading)
         layout.addWidget(table)
         layout.addWidget(close)
+
+    def export(self) -> None:
+        default = str(Path.home() / f"{self.unit.unit}{self.month}计分工单.xlsx")
+        path, _ = QFileDialog.getSaveFileName(self, "导出计分工单", default, "Excel 工作簿 (*.xlsx)")
+        if path:
+            self.export_to(Path(path))
+
+    def export_to(self, path: Path) -> bool:
+        """Every case of the unit's month with what it counts in, its counts and points, its 附加分 items."""
+        month, unit_id = self.month, self.unit.unit_id
+        data = read(self.ctx, lambda s: unit_cases_workbook(s, month, unit_id, clock=self.ctx.clock))
+        try:
+            write_file(path, data)
+        except OSError as exc:
+            QMessageBox.warning(self, "无法保存", cannot_write(path, exc))
+            return False
+        self.ctx.signals.notice.emit(f"已导出 {self.unit.unit} 的计分工单到 {path}")
+        return True
 
     def _open_current(self) -> None:
         if self.table.currentIndex().isValid():

@@ -318,6 +318,9 @@ class UnitCaseDetail:
     outcome: str
     exempt: bool
     after_cutoff: str = ""  # a step that changes how it counts, taken after the cut-off: "12-04 已甄别"
+    deadline: datetime | None = None  # the 主办 unit's 办理期限 at the cut-off
+    in_finish_base: bool = True  # counted in the 办结率's denominator (under the 应办结 rule: due by the cut-off)
+    rated: bool = False  # counted in the 满意率's denominator (a follow-up result, not exempted by 甄别)
 
     @property
     def state_shown(self) -> str:
@@ -349,13 +352,17 @@ def unit_case_details(session: Session, month: str, as_of: datetime, unit_id: in
     for case in scored:
         facts = case.facts
         outcome = followup_outcome(facts)
+        finished = rules.is_finished(facts, for_unit=True)
         details.append(UnitCaseDetail(
             id=case.id, number=case.number, source="上级交办" if case.source == "upper" else "本级",
-            state_label=STATES[facts.state], finished=rules.is_finished(facts, for_unit=True),
+            state_label=STATES[facts.state], finished=finished,
             signed_on_time=facts.signed_on_time,
             outcome=FOLLOWUP_RESULTS.get(outcome, "未回访" if outcome == "unreachable" else ""),
             exempt=exempt_by_review(facts),
             after_cutoff=later.get(case.id, ""),
+            deadline=facts.main_deadline,
+            in_finish_base=rules.finish_denominator == "all" or finished or is_due(case, as_of),
+            rated=outcome in RATED and not exempt_by_review(facts),
         ))
     return details
 

@@ -1,0 +1,90 @@
+"""The cases behind one unit's month score, as a list the office answers a dispute with and a workbook the unit checks
+against its own records: each case with whether it counts in each rate's numerator and denominator, the unit's counts
+and points as the score table has them, and its 附加分 items with their reasons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from hotline_desk.errors import NotFound
+from hotline_desk.excel.listing import write_listing
+from hotline_desk.services.accounts import anchors
+from hotline_desk.services.clock import Clock, office_now
+from hotline_desk.services.reporting.bulletin import month_cutoff
+from hotline_desk.services.reporting.bulletin_compose import month_cn
+from hotline_desk.services.reporting.frozen import month_scores
+from hotline_desk.services.reporting.scoring import (
+    BonusItemView,
+    UnitCaseDetail,
+    UnitScore,
+    list_bonus,
+    score_tables,
+    unit_case_details,
+)
+
+HEADER = ("工单编号", "来源", "办理期限", "截止时的状态", "计入办结率分母", "已办结（办结率分子）",
+          "按时签收（响应率）", "回访结果", "计入满意率", "甄别免计")
+WIDTHS = (16, 9, 17, 30, 10, 12, 12, 10, 10, 9)
+
+
+@dataclass(frozen=True)
+class UnitCases:
+    month: str
+    as_of: datetime
+    score: UnitScore
+    details: list[UnitCaseDetail]
+    bonus: list[BonusItemView]
+    frozen: UnitScore | None  # the unit's row in the finalised bulletin, when it differs from the data now
+
+    def summary(self) -> list[str]:
+        """The unit's counts and points, column by column, and what was added or taken off."""
+        s = self.score
+        finish, response, satisfaction = (s.point(key) for key in ("finish", "response", "satisfaction"))
+        lines = [
+            f"统计截止：{self.as_of:%Y-%m-%d %H:%M}（按截止时的办理情况计分，截止后的步骤不计入本月）",
+            f"交办 {s.dispatched} 件。办结率：已办结 {s.finished} / {s.finish_base} 件，得 {finish} 分；"
+            f"响应率：按时签收 {s.signed_on_time} / {s.dispatched} 件，得 {response} 分；"
+            f"满意率：满意 {s.satisfied} / {s.rated} 件（甄别为非单位责任不计 {s.exempt} 件），得 {satisfaction} 分；"
+            f"附加分 {s.bonus}；合计 {s.total}，第 {s.rank} 名。",
+        ]
+        lines += [f"附加分：{b.points:+g} 分，{b.reason}（{b.item_date or b.entered_at:%Y-%m-%d}）" for b in self.bonus]
+        if self.frozen is not None:
+            lines.append(f"本月简报已定稿，定稿合计 {self.frozen.total}；此后的改动使现在的数据合计 {s.total}，"
+                         "本表按现在的数据列出。")
+        return lines
+
+    def rows(self) -> list[tuple[str, ...]]:
+        """The cases, those that cost points first."""
+        def yes(flag: bool) -> str:
+            return "是" if flag else "否"
+
+        ordered = sorted(self.details, key=lambda d: (not any(d.costs_points(k) for k in
+                                                              ("finish", "response", "satisfaction")), d.number))
+        return [(d.number, d.source, f"{d.deadline:%Y-%m-%d %H:%M}" if d.deadline else "", d.state_shown,
+                 yes(d.in_finish_base), yes(d.finished), yes(d.signed_on_time), d.outcome or "（无）", yes(d.rated),
+                 "是" if d.exempt else "") for d in ordered]
+
+
+def unit_cases(session: Session, month: str, unit_id: int, *, clock: Clock = office_now) -> UnitCases:
+    """The unit's cases and score as of the month's cut-off, as the score tables count them."""
+    as_of = month_cutoff(session, month, clock=clock)
+    row = next((r for table in score_tables(session, month, as_of) for r in table.rows if r.unit_id == unit_id),
+               None)
+    if row is None:
+        raise NotFound("该单位不在本月的考核评分表中（已停用或并入其他单位，或不参加考核）。")
+    frozen = month_scores(session, month, clock=clock)
+    printed = next((r for table in frozen.tables for r in table.rows if r.unit_id == unit_id), None) \
+        if frozen.figures.final is not None else None
+    return UnitCases(month=month, as_of=as_of, score=row, details=unit_case_details(session, month, as_of, unit_id),
+                     bonus=list_bonus(session, month, unit_id=unit_id),
+                     frozen=printed if printed is not None and printed.total != row.total else None)
+
+
+def unit_cases_workbook(session: Session, month: str, unit_id: int, *, clock: Clock = office_now) -> bytes:
+    listed = unit_cases(session, month, unit_id, clock=clock)
+    anchor = anchors.note(session, f"导出{listed.score.unit}{month}计分工单", clock())
+    return write_listing(f"{listed.score.unit}{month[:4]}年{month_cn(month)}考核计分工单", listed.summary(), HEADER,
+                         listed.rows(), WIDTHS, anchor=anchors.tag(anchor))
