@@ -159,3 +159,17 @@ def test_the_month_figures_take_their_cut_off_as_an_import_takes_a_time(office: 
     assert "2022-07 统计（截至 2022-08-01 08:00）" in out
     code, _out, err = cli_run(capsys, office, "stats", "--month", "2022-07", "--as-of", "8月1日")
     assert code == 2 and "缺少年份" in err
+
+
+def test_a_case_number_is_found_as_people_type_it(office: Database, capsys: pytest.CaptureFixture[str]) -> None:
+    """The list's search takes rz2612-1; case show said there was no such case."""
+    code, out, err = _register(capsys, office)
+    assert code == 0, err
+    [number] = re.findall(r"RZ\d{4}-\d{5}", out)
+    prefix, serial = number.split("-")
+    for typed in (f"{prefix.lower()}-{int(serial)}", f"{prefix} {serial}", f"{prefix}－{int(serial)}",
+                  f"ＲＺ{prefix[2:]}-{serial}"):
+        code, shown, err = cli_run(capsys, office, "case", "show", typed)
+        assert code == 0 and shown.startswith(f"工单编号：{number}"), (typed, err)
+    code, _, err = cli_run(capsys, office, "case", "show", f"{prefix}-{int(serial) + 1}")
+    assert code == 2 and "没有编号为" in err

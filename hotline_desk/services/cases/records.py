@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -279,8 +280,16 @@ def register_case(session: Session, actor: Actor, draft: CaseDraft, *, clock: Cl
                                                                            "这次登记"))
 
 
+# A number as people type it: any case, full-width, the serial without its leading zeros (rz2207-3814).
+TYPED_NUMBER = re.compile(r"([A-Z]+\d{4})\s*[-－—]?\s*0*(\d{1,5})")
+
+
 def find_case(session: Session, number: str) -> Case:
-    case = session.scalar(select(Case).where(Case.number == number.strip().upper()))
+    written = unicodedata.normalize("NFKC", number).strip().upper()
+    case = session.scalar(select(Case).where(Case.number == written))
+    typed = TYPED_NUMBER.fullmatch(written)
+    if case is None and typed is not None:
+        case = session.scalar(select(Case).where(Case.number == f"{typed.group(1)}-{int(typed.group(2)):05d}"))
     if case is None:
         raise NotFound(f"没有编号为“{number}”的工单。")
     return case
