@@ -83,7 +83,7 @@ def test_case_lifecycle_from_the_command_line(office: Path, capsys: pytest.Captu
         assert code == 0, err
     code, out, _ = run(capsys, office, "case", "show", number, "--as-of", "2022-07-20 12:00")
     assert "当前状态：已办结" in out
-    assert "2022-07-20 12:00 时的状态：办理中" in out
+    assert re.search(r"\n2022-07-20 12:00 时的状态：办理中    承办单位：\S+    办理期限：2022-07-\d\d \d\d:\d\d\n", out)
     # the history as it stood then: the reply (07-20 16:00) and the follow-up came later, and are only counted
     history = out.split("办理历史：\n")[1].splitlines()
     assert [line.split()[3] for line in history[:-1]] == ["登记", "拟交办", "审核通过并交办", "签收"]

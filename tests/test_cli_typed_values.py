@@ -173,3 +173,25 @@ def test_a_case_number_is_found_as_people_type_it(office: Database, capsys: pyte
         assert code == 0 and shown.startswith(f"工单编号：{number}"), (typed, err)
     code, _, err = cli_run(capsys, office, "case", "show", f"{prefix}-{int(serial) + 1}")
     assert code == 2 and "没有编号为" in err
+
+
+def test_case_show_as_of_names_the_unit_and_deadline_of_then(office: Database, people: People, clock: FakeClock,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """Taken back from 自来水公司 and given to 纸坊镇: --as-of before that showed only the state then, under a
+    heading naming 纸坊镇 and its deadline, which a unit disputing its score read as the case's then."""
+    with office.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        first = wf.approve(s, people.supervisor, case_id, clock=clock)
+        clock.advance(hours=3)
+        wf.withdraw(s, people.supervisor, case_id, "派错单位", new_unit_id=reference.find_unit(s, "纸坊镇").id,
+                    clock=clock)
+        clock.advance(hours=1)
+        wf.approve(s, people.supervisor2, case_id, clock=clock)
+    then = first.events[-1].at + (clock() - first.events[-1].at) / 8
+    code, out, err = cli_run(capsys, office, "case", "show", first.number, "--as-of", f"{then:%Y-%m-%d %H:%M}")
+    assert code == 0, err
+    assert "当前状态：已交办    承办单位：纸坊镇" in out
+    assert f"时的状态：已交办    承办单位：自来水公司    办理期限：{first.deadline:%Y-%m-%d %H:%M}\n" in out
+    code, out, err = cli_run(capsys, office, "case", "show", first.number, "--as-of",
+                             f"{clock() - (clock() - first.events[-1].at) / 8:%Y-%m-%d %H:%M}")
+    assert "时的状态：拟交办    拟交单位：纸坊镇\n" in out, out

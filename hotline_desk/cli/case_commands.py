@@ -15,7 +15,7 @@ from hotline_desk.services.cases import classification, workflow
 from hotline_desk.services.cases import records as cases
 from hotline_desk.services.cases.deadlines import flag_words
 from hotline_desk.services.cases.events import current_status
-from hotline_desk.services.cases.history import FOLLOWUP_RESULTS, STATES
+from hotline_desk.services.cases.history import FOLLOWUP_RESULTS
 from hotline_desk.services.cases.queues import may_see_confidential, returned_by, view_shown_to
 from hotline_desk.services.cases.steps import ERASURE_LEAVES
 from hotline_desk.services.clock import office_now
@@ -220,6 +220,7 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
         view = view_shown_to(cases.case_view(session, case.id), actor)
         as_of = parse_time(args.as_of)
         state_then = cases.case_status_as_of(session, case.id, as_of) if as_of else None
+        then_words = cases.case_then_words(session, case.id, as_of) if as_of else None
     if as_of is not None and state_then is None:  # nothing of the case existed then: show nothing of it
         if args.json:
             print(to_json({"number": view.number, "as_of": as_of, "registered": False}))
@@ -251,8 +252,8 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
     print(f"当前状态：{view.state_label}" + unit
           + (f"    办理期限：{fmt(view.deadline)}" if view.deadline else "") + _overdue(view)
           + ("    【督办】" if view.supervised else ""))
-    if as_of is not None and state_then is not None:
-        print(f"{fmt(as_of)} 时的状态：{STATES[state_then]}")
+    if then_words is not None:  # the unit and deadline then, not today's above
+        print(then_words)
     print("办理历史：")
     for ev in shown:
         # Who entered the step (and when, if well after its time), then the unit it was for: written as 李强（小屯镇）,

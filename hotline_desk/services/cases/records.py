@@ -21,6 +21,7 @@ from hotline_desk.services.cases.events import append_event, load_records, sent_
 from hotline_desk.services.cases.history import (
     EVENT_LABELS,
     FOLLOWUP_RESULTS,
+    STATES,
     EventRecord,
     replay,
     sent_back,
@@ -405,6 +406,22 @@ def case_status_as_of(session: Session, case_id: int, as_of: datetime) -> str | 
     """The case's state label at ``as_of``, or None if it was not yet registered then."""
     status = replay(load_records(session, case_id), as_of)
     return status.state if status else None
+
+
+def case_then_words(session: Session, case_id: int, as_of: datetime) -> str | None:
+    """The case at ``as_of`` as ``case show`` heads it: its state, the unit holding it (or proposed) and its deadline
+    then, in words; None if it was not yet registered then."""
+    status = replay(load_records(session, case_id), as_of)
+    if status is None:
+        return None
+    words = [f"{as_of:%Y-%m-%d %H:%M} 时的状态：{STATES[status.state]}"]
+    main = status.main_dispatch
+    if status.state == CaseState.PROPOSED and status.proposed_unit_id is not None:
+        words.append(f"拟交单位：{_names(session, Unit, {status.proposed_unit_id}).get(status.proposed_unit_id, '')}")
+    elif main is not None and status.state != CaseState.PROPOSED:
+        words.append(f"承办单位：{_names(session, Unit, {main.unit_id}).get(main.unit_id, '')}")
+        words.append(f"办理期限：{main.deadline:%Y-%m-%d %H:%M}")
+    return "    ".join(words)
 
 
 def cases_by_phone(session: Session, phone: str, *, exclude_id: int | None = None, limit: int = 20,
