@@ -300,6 +300,25 @@ def test_cases_neither_coordinated_nor_dispatched_are_named_before_the_groups_fa
         bulletin.finalize(s, people.supervisor, MONTH, clock=clock)
 
 
+def test_a_case_taken_back_and_not_given_again_by_the_cut_off_is_named_as_counted_by_no_unit(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """Taken back from 城市管理局 on 11 July and still waiting for approval at the cut-off: 交办处理 counted it, no
+    unit's 交办 did, and nothing said why the tables added up to one less."""
+    _month_with_two_units(db, people, clock)
+    with db.session() as s:
+        taken = s.scalar(select(Case).where(Case.main_unit_id == unit_id(s, "城市管理局")))
+        assert taken is not None
+        clock.set(datetime(2022, 7, 11, 17, 0))
+        wf.withdraw(s, people.supervisor, taken.id, "派错单位", clock=clock)
+    clock.set(datetime(2022, 8, 3, 9, 0))
+    with db.reader() as s:
+        content = bulletin.content(s, MONTH, clock=clock)
+        seen = bulletin.warnings(s, MONTH, clock=clock)
+    assert content.statistics.dispatch.count == 2
+    assert sum(row.dispatched for table in content.scores for row in table.rows) == 1
+    assert any(w.startswith(f"{taken.number}截至 2022-08-01 00:00 在待审核（拟交办），没有承办单位") for w in seen)
+
+
 def test_text_pasted_from_word_is_tidied_and_a_paragraph_broken_mid_sentence_is_pointed_out(
         db: Database, people: People, clock: FakeClock) -> None:
     """A paste from Word: odd spaces printed as gaps, a zero-width space as a box, and a line break inside a

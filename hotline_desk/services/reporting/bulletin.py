@@ -302,6 +302,9 @@ class BulletinContent:
     statistics: MonthStatistics
     scores: tuple[ScoreTable, ...]
     document: BulletinDocument
+    # Cases to be dispatched that no unit held at the cut-off (taken back, returned, not yet approved): in 交办处理
+    # and 上级交办, in no unit's score.
+    unheld: tuple[str, ...] = ()
 
 
 def month_cutoff(session: Session, month: str, *, clock: Clock = office_now) -> datetime:
@@ -320,7 +323,9 @@ def content(session: Session, month: str, *, clock: Clock = office_now) -> Bulle
     stats = month_statistics(session, month, as_of, StatsOptions.from_settings(settings), rules, cases)
     scores = score_tables(session, month, as_of, rules, cases)
     document = compose(draft.issue, template(settings), stats, scores)
-    return BulletinContent(draft=draft, as_of=as_of, statistics=stats, scores=scores, document=document)
+    unheld = tuple(c.number for c in cases if c.facts.handling == "dispatch" and c.facts.main_unit_id is None)
+    return BulletinContent(draft=draft, as_of=as_of, statistics=stats, scores=scores, document=document,
+                           unheld=unheld)
 
 
 def content_json(c: BulletinContent) -> dict[str, Any]:
@@ -362,7 +367,8 @@ def warnings(session: Session, month: str, *, clock: Clock = office_now) -> list
 
 
 def _notices(session: Session, month: str, c: BulletinContent) -> list[str]:
-    return month_warnings(session, month, c.statistics, c.scores, issue=c.draft.issue, cutoff=c.draft.cutoff)
+    return month_warnings(session, month, c.statistics, c.scores, issue=c.draft.issue, cutoff=c.draft.cutoff,
+                          unheld=c.unheld)
 
 
 def finalize(session: Session, actor: Actor, month: str, *, clock: Clock = office_now,

@@ -6,7 +6,7 @@ mistyped under pressure on the last day stays printed."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -41,9 +41,10 @@ SENTENCE_ENDS = ("。", "！", "？", "”", "」", "）", ")", ".", "!", "?")
 
 
 def month_warnings(session: Session, month: str, stats: MonthStatistics, scores: tuple[ScoreTable, ...], *,
-                   issue: Issue, cutoff: datetime) -> list[str]:
+                   issue: Issue, cutoff: datetime, unheld: Sequence[str] = ()) -> list[str]:
     """Every point a supervisor should check before the numbers go out; an empty list when all is ordinary.
-    ``cutoff`` is the moment the month's numbers are to be taken at; ``stats.as_of`` the moment they were."""
+    ``cutoff`` is the moment the month's numbers are to be taken at; ``stats.as_of`` the moment they were;
+    ``unheld`` the cases to be dispatched that no unit held then."""
     found: list[str] = []
     if stats.as_of < cutoff:
         found.append(f"本月尚未结束：数字截至 {stats.as_of:%Y-%m-%d %H:%M}，还没到简报的截止时间 "
@@ -55,6 +56,11 @@ def month_warnings(session: Session, month: str, stats: MonthStatistics, scores:
         found.append(f"本级登记事项 {stats.local_total} 件中有 {pending} 件截至 {stats.as_of:%Y-%m-%d %H:%M} "
                      "既未协调办理也未交办（登记后待审核、或被驳回待重新处理）：简报中“其中”的协调办理与交办处理"
                      "两项之和少于本级登记事项。请先处理这些工单，或确认照此印出。")
+    if unheld:
+        listed = "、".join(unheld[:10]) + (f"等 {len(unheld)} 件" if len(unheld) > 10 else "")
+        found.append(f"{listed}截至 {stats.as_of:%Y-%m-%d %H:%M} 在待审核（拟交办），没有承办单位（收回改派或同意退单后"
+                     "尚未改派，或尚未审核）：计入交办处理（或上级交办）的件数，但不计入任何单位的考核，两张考核表的"
+                     "交办件数之和因此少于它们。请先审核交办，或确认照此印出。")
     for key, label in GROUP_LABELS:
         if key != "upper" or stats.upper_total or stats.local_total:
             found += _group_warnings(label, getattr(stats, key), stats.as_of)
