@@ -17,10 +17,11 @@ from hotline_desk.services.cases.records import register_case
 from hotline_desk.ui.app import install_look
 from hotline_desk.ui.case_entry import CaseEntryView
 from hotline_desk.ui.case_list import CaseDetailDialog, CaseListView
+from hotline_desk.ui.changes import Change
 from hotline_desk.ui.main_window import MainWindow
-from hotline_desk.ui.queues import FollowUpView
+from hotline_desk.ui.queues import ApprovalView, FollowUpView, RejectedView
 from tests.conftest import FakeClock, People
-from tests.helpers import draft
+from tests.helpers import draft, unit_id
 from tests.ui_helpers import context, shown_active, when_modal
 
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -300,3 +301,86 @@ def test_tab_leaves_every_list_of_every_page_rather_than_walk_its_cells(
                 for table in view.findChildren(QAbstractItemView)
                 if table.tabKeyNavigation() and type(table).__name__ in ("QTableView", "QTableWidget")]
     assert trapping == []
+
+
+def test_a_case_rejected_while_another_page_shows_is_opened_by_ctrl_4_then_enter(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """被驳回 was empty when last seen; a supervisor rejects a proposal meanwhile and the list refreshes by itself:
+    the operator's Ctrl+4, Enter opens it, as right after the login, without ↓ first."""
+    with db.session() as s:
+        mine = register_case(s, people.operator, draft(s, title="烟厂家属院用水困难"), clock=clock)
+    opened: list[int] = []
+    monkeypatch.setattr(CaseDetailDialog, "exec", lambda self: opened.append(self.case_id) or 0)
+    window = _window(qtbot, db, people, clock, tmp_path)
+    _key(Qt.Key.Key_4, CTRL)  # seen empty
+    _key(Qt.Key.Key_1, CTRL)
+    with db.session() as s:
+        wf.reject(s, people.supervisor, mine.id, "属供水管网问题，先电话协调自来水公司", clock=clock)
+    window.ctx.signals.announce(Change.CASES)  # as the watcher says another station's change
+    _key(Qt.Key.Key_4, CTRL)
+    rejected = window.views["rejected"]
+    assert isinstance(rejected, RejectedView) and QApplication.focusWidget() is rejected.table
+    assert rejected.table.selectionModel().isRowSelected(0)  # the row is chosen, not only outlined
+    _key(Qt.Key.Key_Return)
+    assert opened == [mine.id]
+    with db.session() as s:  # proposed again: the list empties, the keyboard stays in it
+        wf.propose(s, people.operator, mine.id, unit_id(s, "自来水公司"), clock=clock)
+        other = register_case(s, people.operator, draft(s, title="路灯不亮"), clock=clock)
+    window.ctx.signals.announce(Change.CASES)
+    assert rejected.model.rowCount() == 0 and QApplication.focusWidget() is rejected.table
+    with db.session() as s:
+        wf.reject(s, people.supervisor, other.id, "可当场答复", clock=clock)
+    window.ctx.signals.announce(Change.CASES)  # read again while shown: Enter opens the case that came in
+    _key(Qt.Key.Key_Return)
+    assert opened == [mine.id, other.id]
+    window.close()
+
+
+def test_after_the_case_acted_on_left_a_queue_its_page_key_then_enter_opens_a_case(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    with db.session() as s:
+        first, second = (register_case(s, people.operator, draft(s), clock=clock) for _ in range(2))
+    opened: list[int] = []
+    monkeypatch.setattr(CaseDetailDialog, "exec", lambda self: opened.append(self.case_id) or 0)
+    window = MainWindow(context(db, people.supervisor, clock, tmp_path), watch=False)
+    shown_active(qtbot, window)
+    _key(Qt.Key.Key_4, CTRL)
+    approval = window.views["approval"]
+    assert isinstance(approval, ApprovalView)
+    approval.proposals.select_number(first.number)
+    approval.proposals.findChild(QPushButton, "approve").click()
+    assert approval.proposals.selected() == []  # the next click on 审核通过 cannot land on a case nobody chose
+    _key(Qt.Key.Key_4, CTRL)
+    _key(Qt.Key.Key_Return)
+    assert opened == [second.id]
+    window.close()
+
+
+def test_the_case_list_read_again_keeps_the_case_chosen_for_enter(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    with db.session() as s:
+        ids = [register_case(s, people.operator, draft(s, title=f"第{i}件"), clock=clock).id for i in range(3)]
+    opened: list[int] = []
+    monkeypatch.setattr(CaseDetailDialog, "exec", lambda self: opened.append(self.case_id) or 0)
+    window = _window(qtbot, db, people, clock, tmp_path)
+    _key(Qt.Key.Key_3, CTRL)
+    _key(Qt.Key.Key_Down)  # from the search box to the list, on its first case
+    _key(Qt.Key.Key_Down)
+    cases = window.views["list"]
+    assert isinstance(cases, CaseListView)
+    chosen = cases.model.case_id(1)
+    with db.session() as s:  # another station registers a call: the list is read again
+        ids.append(register_case(s, people.operator, draft(s, title="第4件"), clock=clock).id)
+    window.ctx.signals.announce(Change.CASES)
+    assert cases.model.rowCount() == 4
+    _key(Qt.Key.Key_Return)
+    assert opened == [chosen]
+    cases.search.setText("第4件")
+    cases.refresh()  # the chosen case filtered out: the first found is chosen instead
+    cases.table.setFocus()
+    _key(Qt.Key.Key_Return)
+    assert opened == [chosen, ids[-1]]
+    window.close()

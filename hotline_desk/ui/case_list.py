@@ -82,6 +82,11 @@ class CaseListView(QWidget):
         self.table = RowTable()  # Tab goes on to the buttons, arrows, Home and End move in the list
         self.table.setModel(self.model)
         self.model.rowsInserted.connect(lambda *_: self._show_count())  # counted further as the list scrolled
+        # Read again (F5, a search, a sort, another station's change), the list keeps the case chosen or, when it is
+        # gone or none was, chooses the first: Enter and 查看详情 always have a case to open.
+        self._chosen: int | None = None
+        self.model.modelAboutToBeReset.connect(self._note_chosen)
+        self.model.modelReset.connect(self._choose_again)
         self.table.setSortingEnabled(True)
         self.model.sort_refused.connect(self._sort_refused)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -275,6 +280,18 @@ class CaseListView(QWidget):
         self.table.setFocus(Qt.FocusReason.OtherFocusReason)
         if not self.table.selectionModel().hasSelection():
             self.table.selectRow(0)
+
+    def _note_chosen(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        at = rows[0].row() if rows else -1
+        ids = self.model.page_ids.get(at // self.model.PAGE, []) if at >= 0 else []
+        self._chosen = ids[at % self.model.PAGE] if at % self.model.PAGE < len(ids) else None
+
+    def _choose_again(self) -> None:
+        if not self.model.rowCount():
+            return
+        ids = self.model.page_ids.get(0, [])
+        self.table.selectRow(ids.index(self._chosen) if self._chosen in ids else 0)
 
     def _sort_refused(self, why: str) -> None:
         """The header shows the order the list still has, and the status bar why it was not sorted."""

@@ -277,9 +277,11 @@ class QueueTable(QWidget):
             selection.setCurrentIndex(self.model.index(again[0], 0), QItemSelectionModel.SelectionFlag.NoUpdate)
             for i in again:
                 selection.select(self.model.index(i, 0), SELECT_ROW)
-        elif rows and not self._filled:
-            self.table.selectRow(0)  # the keyboard starts on the first case
-        else:  # the chosen cases left the queue: nothing chosen, so the next click cannot land on an unrelated one
+        elif rows and (not self._filled or not chosen):
+            # The keyboard starts on the first case, also when the list was empty or nobody had chosen one before
+            # it was read again (a proposal rejected on another station meanwhile): Enter opens it, without ↓ first.
+            self.table.selectRow(0)
+        elif rows:  # the chosen cases left the queue: nothing chosen, so the next click cannot land on an unrelated one
             selection.clearSelection()
             self.table.setCurrentIndex(QModelIndex())
         self._filled = True
@@ -296,8 +298,11 @@ class QueueTable(QWidget):
             self.on_refresh()
 
     def focus_first(self) -> None:
-        """The page's shortcut puts the keyboard in the list, on the case chosen (the first, to start with)."""
+        """The page's shortcut puts the keyboard in the list, on the case chosen; on the first when none is (the
+        case acted on left the list), so that Enter opens a case rather than nothing."""
         self.table.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        if self.model.rowCount() and not self.table.selectionModel().hasSelection():
+            self.table.selectRow(0)
 
     def _to_list(self) -> None:
         if not self.model.rowCount():
