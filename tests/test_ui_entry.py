@@ -966,3 +966,46 @@ def test_ctrl_l_goes_to_the_callers_earlier_cases_and_enter_opens_the_latest(
     assert QApplication.focusWidget() is entry.history and entry.history.currentRow() == 0
     press(KEYS.Key_Return)
     assert opened == [earlier.id]
+
+
+def test_choosing_the_handling_by_the_arrow_keys_after_a_refused_save_takes_its_message_away(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    from tests.test_ui_flows import _fill_entry
+
+    entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
+    _fill_entry(qtbot, entry, "四楼以上住户长期水压不足")
+    entry.dispatch.setChecked(False)  # 办理方式 not chosen yet
+    press(KEYS.Key_S, CTRL)
+    assert entry.errors["handling"].text() == "请选择办理方式：协调办理或交办处理。"
+    assert entry.status.text().startswith("有 1 处需要补充或更正")
+    assert QApplication.focusWidget() is entry.coordinate  # the field at fault
+    press(KEYS.Key_Right)  # 交办处理
+    assert entry.dispatch.isChecked()
+    assert entry.errors["handling"].text() == "" and entry.status.text() == ""  # fixed: nothing red stays
+    entry.flush_draft()
+    kept = entry.store.load()
+    assert kept is not None and kept["handling"] == "dispatch"  # kept in the draft too
+
+
+def test_the_line_about_the_call_last_saved_follows_what_happens_to_it(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    from hotline_desk.ui.changes import Change
+    from tests.helpers import unit_id
+
+    entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
+    _fill_by_keyboard(entry)
+    press(KEYS.Key_S, CTRL)
+    [case_id] = _cases(db)
+    with db.reader() as s:
+        number = case_view(s, case_id).number
+    type_text("王")  # the next call
+    assert entry.status.text() == f"上一件已登记 {number}（拟交自来水公司，待审核）。"
+    with db.session() as s:  # at the supervisor's station
+        wf.reject(s, people.supervisor, case_id, "可当场答复", clock=clock)
+    entry.ctx.signals.announce(Change.CASES)
+    assert entry.status.text() == f"上一件已登记 {number}，现为登记（被驳回）。"
+    with db.session() as s:
+        wf.propose(s, people.operator, case_id, unit_id(s, "城市管理局"), clock=clock)
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+    entry.ctx.signals.announce(Change.CASES)
+    assert entry.status.text() == f"上一件已登记 {number}，现为已交办：城市管理局。"

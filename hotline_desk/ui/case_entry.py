@@ -34,6 +34,7 @@ from hotline_desk.services.cases.case_query import categories_used_for
 from hotline_desk.services.cases.queues import dispatch_due, may_see_confidential
 from hotline_desk.services.cases.records import (
     CaseDraft,
+    case_view,
     cases_by_phone,
     register_case,
     same_call,
@@ -91,6 +92,10 @@ class CaseEntryView(QWidget):
         # with the next change, so they never speak of a call typed since.
         self._said_of_form = ""
         self._saved_said = ""  # 已登记 RZ… beside 保存, until the next call is typed (then 上一件已登记 RZ…)
+        # The call last saved, and its state as the line beside 保存 gives it: a rejection, an approval or a proposal
+        # made since (here or on another station) is said there, rather than the state it had when saved.
+        self._saved_case: tuple[int, tuple[str, str]] | None = None
+        self._told_of_saved = ""
         # Filling the pickers fires change signals; until the saved draft is back, none may touch the draft file.
         self._restoring = True
         self.errors: dict[str, QLabel] = {}
@@ -99,6 +104,7 @@ class CaseEntryView(QWidget):
         self._build()
         self._load_choices()
         self.reference_follower = follow(self, ctx.signals, Change.REFERENCE, self._reload_choices)
+        self.cases_follower = follow(self, ctx.signals, Change.CASES, self._saved_case_moved)
         self._shortcuts()
         self._restoring = False
         self.restore_draft()
@@ -343,6 +349,8 @@ class CaseEntryView(QWidget):
         if on and other.isChecked():
             other.setChecked(False)
         self._handling_changed()
+        if on:  # a change of the form like any other: kept in the draft, and a fixed 办理方式 loses its message
+            self._changed()
 
     def _handling_changed(self) -> None:
         dispatch = self.dispatch.isChecked()
@@ -441,6 +449,22 @@ class CaseEntryView(QWidget):
         if self._saved_said and self.status.text() == self._saved_said:  # the next call: the number stays, told
             self.status.setText(f"上一件{self._saved_said}")  # apart from the call now typed, which is not saved
         self._saved_said = ""
+
+    def _saved_case_moved(self) -> None:
+        """Cases changed: the line about the call last saved, while it still shows, says the state it has now."""
+        saved, text = self._saved_case, self.status.text()
+        if saved is None or not text.endswith(self._told_of_saved):
+            return
+        case_id, told = saved
+        view = read(self.ctx, lambda s: case_view(s, case_id))
+        if (view.state_label, view.unit) == told:
+            return
+        self._saved_case = (case_id, (view.state_label, view.unit))
+        said = f"已登记 {view.number}，现为{_state_words(view.state_label, view.unit, view.assisting)}。"
+        self.status.setText(f"上一件{said}" if text.startswith("上一件") else said)
+        if self._saved_said:
+            self._saved_said = said
+        self._told_of_saved = said
 
     def _say_of_form(self, text: str) -> None:
         self.status.setText(text)
@@ -717,9 +741,17 @@ class CaseEntryView(QWidget):
             said += f"紧急工单须在 {due:%m-%d %H:%M} 前审核交办，请立即告知审核员。"
         self.status.setText(said)
         self._saved_said = said
+        self._saved_case, self._told_of_saved = (view.id, (view.state_label, view.unit)), said
         self.ctx.signals.notice.emit(said)  # in the status bar too: seen where the form scrolls (125% scaling)
         self.ctx.signals.cases_changed.emit()
         self.caller.setFocus()  # the next call: 来电时间 is already now, the caller's name comes first
+
+
+def _state_words(label: str, unit: str, assisting: str) -> str:
+    """A case's state as the lists name it, with the unit it is with or proposed to (已交办：自来水公司)."""
+    if not unit:
+        return label
+    return f"{label}：{unit}" + (f"，协办{assisting}" if assisting else "")
 
 
 def _errors_said(count: int) -> str:
