@@ -479,7 +479,8 @@ def test_ctrl_s_again_on_the_freshly_cleared_form_keeps_the_confirmation_and_sho
     press(KEYS.Key_S, CTRL)
     assert len(_cases(db)) == 1
     said = entry.status.text()
-    assert said.startswith("已登记 ") and said.endswith("待审核）。")  # an ordinary proposal's 24 hours go unsaid
+    # An ordinary proposal's 24 hours go unsaid.
+    assert said.startswith("已登记 ") and said.endswith("（拟交办：自来水公司）。")
     press(KEYS.Key_S, CTRL)  # by habit, on the empty form
     assert entry.status.text() == said
     assert [label.text() for label in entry.errors.values() if label.text()] == []
@@ -679,7 +680,7 @@ def test_the_form_says_what_it_saved_and_where_a_title_comes_from(qtbot: QtBot, 
     _fill_entry(qtbot, entry, "咨询医保报销比例。\n第二行：门诊慢特病。")
     entry.assist.setCurrentText("城市管理局")
     entry.save()
-    assert entry.status.text().endswith("（拟交自来水公司，协办城市管理局，待审核）。"), entry.status.text()
+    assert entry.status.text().endswith("（拟交办：自来水公司，协办城市管理局）。"), entry.status.text()
     with db.reader() as s:
         title = s.scalar(select(Case.title))
     assert title == "咨询医保报销比例。 第二行：门诊慢特病。"
@@ -945,7 +946,7 @@ def test_an_urgent_proposal_says_by_when_a_supervisor_must_dispatch_it(
         [(registered, urgent)] = s.execute(select(Case.registered_at, Case.urgent)).all()
     due = registered + timedelta(hours=2)
     assert urgent and entry.status.text().endswith(
-        f"待审核）。紧急工单须在 {due:%m-%d %H:%M} 前审核交办，请立即告知审核员。")
+        f"（拟交办：自来水公司）。紧急工单须在 {due:%m-%d %H:%M} 前审核交办，请立即告知审核员。")
 
 
 def test_ctrl_l_goes_to_the_callers_earlier_cases_and_enter_opens_the_latest(
@@ -999,7 +1000,7 @@ def test_the_line_about_the_call_last_saved_follows_what_happens_to_it(
     with db.reader() as s:
         number = case_view(s, case_id).number
     type_text("王")  # the next call
-    assert entry.status.text() == f"上一件已登记 {number}（拟交自来水公司，待审核）。"
+    assert entry.status.text() == f"上一件已登记 {number}（拟交办：自来水公司）。"
     with db.session() as s:  # at the supervisor's station
         wf.reject(s, people.supervisor, case_id, "可当场答复", clock=clock)
     entry.ctx.signals.announce(Change.CASES)

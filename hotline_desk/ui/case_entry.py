@@ -139,7 +139,7 @@ class CaseEntryView(QWidget):
         self.answer.setTabChangesFocus(True)
         self.answer.setPlaceholderText("协调办理：写明答复或协调情况")
         self.answer.setMaximumHeight(80)
-        self.unit = SearchCombo(placeholder="主办单位：输入名称或拼音首字母，如 城管 或 csgl")
+        self.unit = SearchCombo(placeholder="承办单位：输入名称或拼音首字母，如 城管 或 csgl")
         self.assist = SearchCombo(placeholder="协办单位（可不选）")
         self.save_button = QPushButton("保存（Ctrl+S）")
         self.save_button.setDefault(True)
@@ -734,9 +734,9 @@ class CaseEntryView(QWidget):
         assisting = self.assist.currentText().strip() if draft.assist_unit_ids else ""
         self._discard_draft()
         self.reset_fields()
-        how = "协调办理，待回访" if view.state == "pending_followup" else \
-            f"拟交{view.unit}{f'，协办{assisting}' if assisting else ''}，待审核"
-        said = f"已登记 {view.number}（{how}）。"
+        # The state as the lists name it (拟交办, not 待审核), with the unit proposed.
+        how = "协调办理，" if view.state == "pending_followup" else ""
+        said = f"已登记 {view.number}（{how}{_state_words(view.state_label, view.unit, assisting)}）。"
         if due is not None:  # at night no supervisor may be in the room: the operator is to call one
             said += f"紧急工单须在 {due:%m-%d %H:%M} 前审核交办，请立即告知审核员。"
         self.status.setText(said)

@@ -121,12 +121,12 @@ def proposal_columns(ctx: UiContext) -> list[Column[QueueRow]]:
         Column("工单编号", lambda r: r.number, 118, holds=CASE_NUMBER),
         Column("来电时间", lambda r: r.registered_at, 124, holds=TIME),
         # 拟交单位 wide enough for 城市管理局（主办），协办：自来水公司 at 1366×768;
-        # 审核时限 (the last) takes what is left.
+        # 交办时限 (the last) takes what is left.
         Column("标题", titled, 180), Column("诉求类型", lambda r: r.appeal_type, 80),
         Column("问题分类", lambda r: r.category, 140),
         Column("拟交单位", lambda r: with_assisting(r.unit, r.assisting) if r.unit or not r.returned_from
                else f"（{r.returned_from}已退回，待选定）", 230),
-        Column("拟办人", lambda r: r.proposer, 64), due_column("审核时限", ctx),
+        Column("拟办人", lambda r: r.proposer, 64), due_column("交办时限", ctx),
     ]
 
 
@@ -668,8 +668,9 @@ class TrackingView(QueueTable):
             due_column("办理期限", ctx), Column("督办", lambda r: r.supervised, 48),
             Column("待审批申请", lambda r: r.request, 160),
         ], empty="暂无在办的交办工单")
-        self.labels = {"sign": "登记签收", "reply": "登记回复", "supervise": "督办", "return_request": "退单申请",
-                       "extension_request": "延期申请"}
+        # The steps' own names, as the case's window and the notices after them give them (登记退单申请).
+        self.labels = {key: Action(key).label for key in ("sign", "reply", "supervise", "return_request",
+                                                            "extension_request")}
         for key, text in self.labels.items():
             self.add_button(text, self._handler(key), key, action=key)
         for text, slot in (("导出交办单…", self.export_sheets), ("导入单位回复…", self.import_replies)):

@@ -225,7 +225,7 @@ def _validate_handling(session: Session, draft: CaseDraft) -> list[tuple[str, st
         elif problem := unit.problem():  # typed by an old name: say it is retired, and where a merge sent it
             errors.append(("unit_id", problem))
         if draft.unit_id in draft.assist_unit_ids:
-            errors.append(("assist_unit_ids", "协办单位不能与主办单位相同。"))
+            errors.append(("assist_unit_ids", "协办单位不能与承办单位相同。"))
     return errors
 
 

@@ -440,7 +440,7 @@ def _with_unit(doing: str) -> Check[Any]:
 def _propose_inputs(ctx: StepContext, status: CaseStatus, actor: Actor, p: Propose, at: datetime) -> list[Problem]:
     problems = _active_unit(ctx, p.unit, "unit_id")
     if p.unit is not None and p.unit in p.assists:
-        problems.append(Problem("协办单位不能与主办单位相同。", Gate.INPUT, "assist_unit_ids"))
+        problems.append(Problem("协办单位不能与承办单位相同。", Gate.INPUT, "assist_unit_ids"))
     for assist in p.assists:
         problems += _active_unit(ctx, assist, "assist_unit_ids")
     return problems
@@ -859,7 +859,7 @@ _TABLE: list[Step[Any]] = [
          _simple(EventKind.COORDINATE, lambda p: p.answer)),
     Step(Action.PROPOSE, Propose, (EventKind.PROPOSE,),
          # 重新拟交办 names 协办单位 as 工单登记 does: one, or none.
-         (FormField("unit", "主办单位", "unit", required=True), FormField("assists", "协办单位（可不选）", "unit")),
+         (FormField("unit", "承办单位", "unit", required=True), FormField("assists", "协办单位（可不选）", "unit")),
          _registered("拟交办"), _propose_inputs,
          lambda ctx, st, a, p, at: NewEvent(EventKind.PROPOSE, data={"unit_id": p.unit, "assist_ids": list(p.assists)},
                                             note=p.note)),

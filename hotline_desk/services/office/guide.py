@@ -32,7 +32,7 @@ def workflow_terms(session: Session) -> list[Term]:
                                        .order_by(Channel.display_order, Channel.id)))
     return [
         Term("协调办理", "话务员当场答复或打电话协调解决，不交给承办单位；登记后直接等待回访。"),
-        Term("交办处理（拟交办）", f"话务员提出承办单位（拟交办），审核员审核通过后交办。审核时限：登记后 {dispatch} "
+        Term("交办处理（拟交办）", f"话务员提出承办单位（拟交办），审核员审核通过后交办。交办时限：登记后 {dispatch} "
                            f"小时内，紧急工单 {urgent} 小时内。"),
         Term("驳回", "审核员不同意拟交办，写明原因退回登记的话务员（见“被驳回”页），改正后重新提交。"),
         Term("签收", f"承办单位确认收到交办，应在交办后 {s.int(limits.SIGN_HOURS)} 小时内；按时签收计入单位的响应率。"),
