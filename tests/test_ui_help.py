@@ -36,6 +36,8 @@ def test_f1_shows_this_persons_page_keys_and_the_offices_words(qtbot: QtBot, db:
     [[keys, workflow, scores]] = seen
     assert "Ctrl+2\n打开“工单登记”页" in keys and "Ctrl+S\n保存登记的工单" in keys
     assert "设置" not in keys and "被驳回" in keys  # an operator's pages, not a supervisor's or an admin's
+    assert "待审核" not in keys and "审核通过" not in keys  # nor what only a supervisor does there
+    assert "列表中多选（如回访中选几件未接通的一并登记）" in keys  # what an operator chooses several for
     assert "签收：承办单位确认收到交办，应在交办后 24 小时内" in workflow
     assert "办理期限：交办后按诉求类型给的工作日数：咨询类 3 个、问题处理类 5 个、投诉举报类 10 个" in workflow
     assert "响应率：按时签收件数 ÷ 交办件数；第一次交办后 24 小时内签收算按时。得分 = 20 × 比率。" in scores
@@ -81,3 +83,13 @@ def test_each_figure_on_the_home_page_says_what_it_counts(qtbot: QtBot, db: Data
     qtbot.addWidget(home)
     assert home.tiles["overdue"].toolTip() == "过了办理期限、单位还没有回复的工单，点击查看"
     assert home.tiles["rejected"].toolTip().startswith("审核员驳回、退给您修改")
+
+
+def test_a_supervisors_f1_names_approving_several_at_once(qtbot: QtBot, db: Database, people: People,
+                                                           clock: FakeClock, tmp_path: Path) -> None:
+    window = MainWindow(context(db, people.supervisor, clock, tmp_path), watch=False)
+    shown_active(qtbot, window)
+    seen: list[str] = []
+    when_modal(HelpDialog, lambda d: (seen.append(d.tabs.widget(0).toPlainText()), d.reject()))  # type: ignore
+    QTest.keyClick(window, Qt.Key.Key_F1)
+    assert "列表中多选（如待审核中选几件一并审核通过）" in seen[0] and "被驳回" not in seen[0]

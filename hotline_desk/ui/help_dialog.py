@@ -33,9 +33,15 @@ LIST_KEYS: tuple[tuple[str, str], ...] = (
     ("Ctrl+F", "回访、交办跟踪等列表中，到筛选框"),
     ("↓", "从搜索框或筛选框到下面的列表"),
     ("Home / End", "列表的第一件 / 最后一件"),
-    ("Shift+↑/↓、Ctrl+空格", "列表中多选（如待审核中选几件一并审核通过）"),
+    ("Shift+↑/↓、Ctrl+空格", "列表中多选"),
     ("Shift+F10", "列表中选择显示哪些列（也可右键单击表头）"),
     ("Ctrl+Tab", "考核评分中在乡镇街道和市直单位两张表之间切换"),
+)
+# Where choosing several cases at once does something, by the page it is done on: the first of this person's pages
+# named here gives the example (an operator has no 待审核, so approving several is no example of theirs).
+SEVERAL_AT_ONCE: tuple[tuple[str, str], ...] = (
+    ("待审核", "如待审核中选几件一并审核通过"),
+    ("回访", "如回访中选几件未接通的一并登记"),
 )
 WORKFLOW_LEAD = "工单从登记到办结的各步和各种标记；其中的时限是本办在设置中定的。"
 SCORES_LEAD = "每月考核各承办单位，各项得分按本办的考核规则计算："
@@ -69,11 +75,19 @@ def _page(html: str) -> QTextBrowser:
 
 
 def keys_html(pages: Sequence[tuple[str, str]], *, has_entry: bool) -> str:
+    """The keys of this person's pages: a page, and what is done only on it, that the role has not is not named."""
+    names = {name for _key, name in pages}
     rows = [(key, f"打开“{name}”页，光标在它的第一项") for key, name in pages]
-    rows += list(COMMON_KEYS) + (list(ENTRY_KEYS) if has_entry else []) + list(LIST_KEYS)
+    rows += list(COMMON_KEYS) + (list(ENTRY_KEYS) if has_entry else []) + list_keys(names)
     cells = "".join(f"<tr><td style='padding: 3px 16px 3px 0'><b>{escape(key)}</b></td><td>{escape(what)}</td></tr>"
                     for key, what in rows)
     return f"<table>{cells}</table>"
+
+
+def list_keys(names: set[str]) -> list[tuple[str, str]]:
+    example = next((words for page, words in SEVERAL_AT_ONCE if page in names), "")
+    return [(key, f"{what}（{example}）" if what == "列表中多选" and example else what) for key, what in LIST_KEYS
+            if not (key == "Ctrl+Tab" and "考核评分" not in names)]
 
 
 def terms_html(terms: Sequence[Term], lead: str) -> str:
