@@ -1,6 +1,6 @@
 """Start the app on a demo database and save a screenshot of every main view, every settings page and the dialogs,
-then the pages only an operator has (被驳回) as an operator sees them (run under Xvfb at the office's smallest
-screen, 1366×768, or offscreen).
+then the pages only an operator has (被驳回) and the help as an operator sees them (run under Xvfb at the office's
+smallest screen, 1366×768, or offscreen).
 
     xvfb-run -a -s "-screen 0 1366x768x24" .venv/bin/python scripts/screenshots.py --db demo.sqlite3 --out docs/images
 """
@@ -73,6 +73,7 @@ def dialogs(ctx: UiContext, window: MainWindow) -> dict[str, Callable[[], QDialo
                                                         FieldSpec("reason", "理由", "text", required=True)]),
         "case-picker": lambda: CasePicker(window, ctx, f"{ctx.clock():%Y-%m}"),
         "file": file_dialog,
+        "help": window.help_dialog,
         **case_dialogs(ctx, window),
     }
 
@@ -178,6 +179,13 @@ def operator_views(app: QApplication, ctx: UiContext, username: str, out: Path, 
         if key in window.page_keys and (not wanted or f"operator-{key}" in wanted):
             window.show_page(key)
             shoot(app, window, out / f"view-operator-{key}.png")
+    if not wanted or "operator-help" in wanted:  # F1 as an operator reads it: their steps, their keys
+        help_dialog = window.help_dialog()
+        help_dialog.show()
+        for tab in range(help_dialog.tabs.count()):
+            help_dialog.tabs.setCurrentIndex(tab)
+            shoot(app, help_dialog, out / f"dialog-operator-help-{tab}.png")
+        help_dialog.close()
     window.close()
     if db is not ctx.db:
         db.dispose()

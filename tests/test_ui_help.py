@@ -3,19 +3,31 @@ what this office's limits and rules do."""
 
 from __future__ import annotations
 
+import re
+from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QShortcut
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QAbstractButton, QGroupBox, QLabel, QTableView, QTabWidget
 from pytestqt.qtbot import QtBot
 
 from hotline_desk.db import Database
+from hotline_desk.services.cases import workflow as wf
+from hotline_desk.services.cases.deadlines import flag_words
+from hotline_desk.services.cases.records import register_case
 from hotline_desk.services.office.guide import score_terms, workflow_terms
+from hotline_desk.services.office.howto import how_tos
 from hotline_desk.services.office.settings import set_setting
+from hotline_desk.ui.case_list import CaseDetailDialog
 from hotline_desk.ui.help_dialog import HelpDialog
 from hotline_desk.ui.home_view import HomeView
 from hotline_desk.ui.main_window import MainWindow
+from hotline_desk.vocabulary import FINAL_UNREACHABLE_LABEL, Action, CaseState, DispatchState
 from tests.conftest import FakeClock, People
+from tests.helpers import draft
 from tests.ui_helpers import context, scoring_page, shown_active, when_modal
 
 THRESHOLD_RULES = {"columns": [{"key": "finish", "label": "办结率", "weight": 40},
@@ -33,7 +45,8 @@ def test_f1_shows_this_persons_page_keys_and_the_offices_words(qtbot: QtBot, db:
     when_modal(HelpDialog, lambda d: (seen.append([d.tabs.widget(i).toPlainText()  # type: ignore[attr-defined]
                                                    for i in range(d.tabs.count())]), d.reject()))
     QTest.keyClick(window, Qt.Key.Key_F1)
-    [[keys, workflow, scores]] = seen
+    [[tasks, keys, workflow, scores]] = seen
+    assert "改正被驳回的工单" in tasks and "审核拟交办" not in tasks  # the day's tasks of an operator, first
     assert "Ctrl+2\n打开“工单登记”页" in keys and "Ctrl+S\n保存登记的工单" in keys
     assert "设置" not in keys and "被驳回" in keys  # an operator's pages, not a supervisor's or an admin's
     assert "待审核" not in keys and "审核通过" not in keys  # nor what only a supervisor does there
@@ -90,6 +103,67 @@ def test_a_supervisors_f1_names_approving_several_at_once(qtbot: QtBot, db: Data
     window = MainWindow(context(db, people.supervisor, clock, tmp_path), watch=False)
     shown_active(qtbot, window)
     seen: list[str] = []
-    when_modal(HelpDialog, lambda d: (seen.append(d.tabs.widget(0).toPlainText()), d.reject()))  # type: ignore
+    when_modal(HelpDialog, lambda d: (seen.append(d.tabs.widget(1).toPlainText()), d.reject()))  # type: ignore
     QTest.keyClick(window, Qt.Key.Key_F1)
     assert "列表中多选（如待审核中选几件一并审核通过）" in seen[0] and "被驳回" not in seen[0]
+
+
+def _names_in(window: MainWindow) -> tuple[set[str], set[str]]:
+    """Every page of the window opened: the key sequences it answers, and the names it shows (pages, tabs, buttons,
+    field labels, column headers), as a person reads them: without * , … or a bracketed count or key."""
+    for key in window.page_keys:
+        window.go_to(key)
+    keys = {a.shortcut().toString() for a in window.findChildren(QAction)} | \
+        {s.key().toString() for s in window.findChildren(QShortcut)}
+    texts = [window.nav.item(i).text() for i in range(window.nav.count())]
+    texts += [b.text() for b in window.findChildren(QAbstractButton)]
+    texts += [label.text() for label in window.findChildren(QLabel)]
+    texts += [box.title() for box in window.findChildren(QGroupBox)]
+    texts += [tabs.tabText(i) for tabs in window.findChildren(QTabWidget) for i in range(tabs.count())]
+    for view in window.findChildren(QTableView):
+        model = view.model()
+        texts += [str(model.headerData(i, Qt.Orientation.Horizontal)) for i in range(model.columnCount())]
+    return keys, {re.sub(r"（[^）]*）$", "", t.strip().removesuffix(" *").removesuffix("…")) for t in texts}
+
+
+@pytest.mark.parametrize("role", ["operator", "supervisor"])
+def test_the_everyday_steps_name_keys_and_names_the_window_really_has(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path, role: str) -> None:
+    actor = getattr(people, role)
+    with db.session() as s:  # a proposal sent back, as the how-to's case
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.reject(s, people.supervisor, case_id, "可当场答复", clock=clock)
+    ctx = context(db, actor, clock, tmp_path)
+    window = MainWindow(ctx, watch=False)
+    shown_active(qtbot, window)
+    keys, names = _names_in(window)
+    detail = CaseDetailDialog(window, ctx, case_id)
+    names |= {b.text() for b in detail.findChildren(QAbstractButton)}
+    detail.reject()
+    # What a case's window shows in other states: the steps this role may take, the states, a unit's dispatch.
+    names |= {a.label for a in Action if actor.can(a)} | set(CaseState.labels().values()) | \
+        set(DispatchState.labels().values()) | {FINAL_UNREACHABLE_LABEL}
+    with db.reader() as s:
+        tasks = how_tos(s, actor.can)
+    text = "\n".join(step for task in tasks for step in task.steps)
+    named_keys = set(re.findall(r"(?:Ctrl|Shift|Alt)\+\w+|\bF\d+\b", text))
+    assert {"Ctrl+2", "Ctrl+3", "Ctrl+4"} <= named_keys and named_keys <= keys, named_keys - keys
+    quoted = set(re.findall(r"“([^”]+)”", text))
+    late = {flag_words("overdue", clock(), clock() + timedelta(days=3, hours=5)),
+            flag_words("overdue", clock(), clock() + timedelta(hours=5))}
+    shown_as = {q for q in quoted if "N" in q and any(re.fullmatch(q.replace("N", r"\d+"), w) for w in late)}
+    missing = {q.removesuffix("…") for q in quoted - shown_as} - names
+    assert not missing, missing
+    titles = [task.title for task in tasks]
+    assert ("改正被驳回的工单" in titles) == (role == "operator") and ("审核拟交办" in titles) == (role != "operator")
+    window.close()
+
+
+def test_the_deadlines_are_told_as_the_program_counts_them(db: Database, people: People) -> None:
+    with db.reader() as s:
+        [deadlines] = [t for t in how_tos(s, people.operator.can) if t.title == "时限怎样计算"]
+    said = "".join(deadlines.steps)
+    assert "咨询类 3 个、问题处理类 5 个、投诉举报类 10 个" in said and "24 小时的即最后 6 小时" in said
+    due = datetime(2022, 7, 1, 17, 0)  # a Friday's deadline, read on Monday morning
+    assert flag_words("overdue", due, datetime(2022, 7, 4, 9, 0)) == "超期2天"  # weekend days count, part days not
+    assert "周末和节假日照算，不满的不算" in said

@@ -1,5 +1,5 @@
-"""帮助 (F1): the keys of this person's pages, the workflow's words and how the score table is worked out, with this
-office's own limits and rules, for a clerk new to the office or to the program."""
+"""帮助 (F1): the everyday tasks step by step, the keys of this person's pages, the workflow's words and how the score
+table is worked out, with this office's own limits and rules, for a clerk new to the office or to the program."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from html import escape
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTabWidget, QTextBrowser, QVBoxLayout, QWidget
 
 from hotline_desk.services.office.guide import Term, score_terms, workflow_terms
+from hotline_desk.services.office.howto import HowTo, how_tos
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read
+from hotline_desk.ui.widgets import fit_size
 
 # The keys every page shares, then the registration form's and the lists' own (the pages' Ctrl+digit come first).
 COMMON_KEYS: tuple[tuple[str, str], ...] = (
@@ -53,11 +55,11 @@ class HelpDialog(QDialog):
         """``pages``: (key, page name) of the pages this person has, in the navigation's order."""
         super().__init__(parent)
         self.setWindowTitle("帮助")
-        self.resize(*SIZE)
-        workflow, scores = read(ctx, lambda s: (workflow_terms(s), score_terms(s)))
+        fit_size(self, *SIZE)  # smaller where the screen is (1366×768 at 125% display scaling)
+        tasks, workflow, scores = read(ctx, lambda s: (how_tos(s, ctx.actor.can), workflow_terms(s), score_terms(s)))
         self.tabs = QTabWidget()
         entry = any(name == "工单登记" for _key, name in pages)
-        for html, title in ((keys_html(pages, has_entry=entry), "快捷键"),
+        for html, title in ((how_to_html(tasks), "常用操作"), (keys_html(pages, has_entry=entry), "快捷键"),
                             (terms_html(workflow, WORKFLOW_LEAD), "办理流程与名词"),
                             (terms_html(scores, SCORES_LEAD), "考核评分")):
             self.tabs.addTab(_page(html), title)
@@ -88,6 +90,13 @@ def list_keys(names: set[str]) -> list[tuple[str, str]]:
     example = next((words for page, words in SEVERAL_AT_ONCE if page in names), "")
     return [(key, f"{what}（{example}）" if what == "列表中多选" and example else what) for key, what in LIST_KEYS
             if not (key == "Ctrl+Tab" and "考核评分" not in names)]
+
+
+def how_to_html(tasks: Sequence[HowTo]) -> str:
+    """Each task under its title, in numbered steps."""
+    parts = [f"<h3>{escape(task.title)}</h3><ol>{''.join(f'<li>{escape(step)}</li>' for step in task.steps)}</ol>"
+             for task in tasks]
+    return "".join(parts)
 
 
 def terms_html(terms: Sequence[Term], lead: str) -> str:

@@ -156,7 +156,7 @@ class MainWindow(QMainWindow):
         self.refresh_action = self._bar_action(self.refresh_button, "刷新", QKeySequence.StandardKey.Refresh,
                                                self.refresh_all, "重新读取数据（F5）")
         self.help_action = self._bar_action(self.help_button, "帮助", QKeySequence.StandardKey.HelpContents,
-                                            self.show_help, "快捷键、办理流程与名词、考核评分的算法（F1）")
+                                            self.show_help, "常用操作、快捷键、办理流程与名词、考核评分的算法（F1）")
         self.watcher = DatabaseWatcher(ctx, self) if watch else None
         if self.watcher is not None:
             self.watcher.reach.connect(self.show_reach)
@@ -402,8 +402,12 @@ class MainWindow(QMainWindow):
         return action
 
     def show_help(self) -> None:
+        run_modal(self.help_dialog())
+
+    def help_dialog(self) -> HelpDialog:
+        """帮助 for this person: their pages' keys, their role's everyday steps."""
         labels = {key: label for key, label, _need in PAGES}
-        run_modal(HelpDialog(self.ctx, [(PAGE_SHORTCUTS[key], labels[key]) for key in self.page_keys], self))
+        return HelpDialog(self.ctx, [(PAGE_SHORTCUTS[key], labels[key]) for key in self.page_keys], self)
 
     # --- pages --------------------------------------------------------------------------------------
     def _page_shortcut(self, key: str) -> None:

@@ -1,0 +1,119 @@
+"""常用操作: the everyday tasks of a clerk's first days as short numbered steps, for the person's own role and with
+this office's own limits, so that what the help tells is what the program does."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline_desk.models import AppealType
+from hotline_desk.services.cases.deadlines import HOUR_LIMIT_NEAR_SHARE
+from hotline_desk.services.office import settings as limits
+from hotline_desk.services.office.settings import Settings
+
+
+@dataclass(frozen=True)
+class HowTo:
+    title: str
+    steps: tuple[str, ...]
+
+
+def how_tos(session: Session, can: Callable[[str], bool]) -> list[HowTo]:
+    """The tasks this person does, in the order a day brings them; ``can`` tells a right of theirs (``Actor.can``)."""
+    s = Settings(session)
+    tasks: list[HowTo] = []
+    if can("register"):
+        tasks.append(_register())
+    tasks.append(_earlier_cases(can("review")))
+    if can("approve"):
+        tasks.append(_approve())
+    else:
+        tasks.append(_rejected())
+    tasks += [_states(s), _deadlines(session, s)]
+    return tasks
+
+
+def _register() -> HowTo:
+    return HowTo("登记来电，选择协调办理或交办处理", (
+        "按 Ctrl+2 到“工单登记”，光标在“来电人”；来电时间已填好，是现在。",
+        "边听边填：联系电话（填完整号码后右侧列出该号码以往的工单）、地址、所属乡镇街道、诉求类型、问题分类"
+        "（可输入拼音首字母，如 wygl）、诉求内容。Tab 或 Enter 到下一项（诉求内容中 Enter 换行），带 * 的必须填写。",
+        "到“办理方式”，用 ←/→ 选择协调办理或交办处理：",
+        "协调办理：当场答复或打电话协调解决的，在“答复内容”写明答复或协调情况；保存后工单为“待回访”。",
+        "交办处理：要由单位办理的，在“承办单位”选择单位（需要时再选一个协办单位）；保存后工单为“拟交办”，"
+        "审核员审核通过后交给单位。",
+        "按 Ctrl+S 保存，“保存”旁写出工单编号和状态；有漏填或填错的，红字写在该项右侧，改正后再按 Ctrl+S。",
+        "下一个来电直接填写；要放弃已填写的内容重新开始，按 Ctrl+N（先询问）。",
+    ))
+
+
+def _earlier_cases(sees_confidential: bool) -> HowTo:
+    steps = [
+        "登记时：在“联系电话”输入完整号码，右侧“来电人以往工单”列出该号码的工单；按 Ctrl+L 到这个列表，↑↓ 选择，"
+        "Enter 打开。",
+        "其他时候：按 Ctrl+3 到“工单查询”，在搜索框输入电话号码：完整号码或开头几位（如 1390375）。电话和工单编号"
+        "都按开头查找，只输入末尾几位（如 1234）找不到。按 Enter 或 ↓ 到结果列表，再按 Enter 打开工单。",
+        "同一诉求再次来电、原工单还没有办结的：打开原工单，点“登记再次来电”记下来电人说了什么，不另登记新工单。",
+    ]
+    if not sees_confidential:
+        steps.append("保密工单按电话查不到，来电人和电话也不显示，只有审核员和管理员能看到。")
+    return HowTo("按电话查找来电人以往的工单", tuple(steps))
+
+
+def _rejected() -> HowTo:
+    return HowTo("改正被驳回的工单", (
+        "审核员不同意您的拟交办时，工单退回给您：左侧“被驳回”和首页显示件数（其他工作站驳回的几秒内出现）。",
+        "按 Ctrl+4 到“被驳回”，列表写明驳回理由、驳回人和时间。",
+        "选中一件按 Enter（或点“打开工单”）。",
+        "按驳回理由办理：能当场答复或协调的，点“协调办理”写明情况；应交其他单位的，点“拟交办”重新选择承办单位；"
+        "登记内容有误的，先点“修改登记内容”更正。",
+        "办理后工单离开“被驳回”列表。重复登记的工单由审核员作废。",
+    ))
+
+
+def _approve() -> HowTo:
+    return HowTo("审核拟交办", (
+        "按 Ctrl+4 到“待审核”，“待审核交办”页签列出话务员拟交办的工单，紧急的排在最前面。",
+        "核对拟交单位、诉求类型和问题分类；有误的选中后按 Enter 打开工单，点“修改登记内容”更正。",
+        "选中一件（或按住 Ctrl、Shift 选几件）点“审核通过”；换单位的点“改派单位并通过”。",
+        "不同意的点“驳回”，写明理由：工单回到拟办人的“被驳回”页。重复登记的点“作废…”。",
+        "单位的退单和延期申请在“退单和延期申请”页签中，点“同意”或“不同意”。",
+    ))
+
+
+def _states(s: Settings) -> HowTo:
+    dispatch, urgent = s.int(limits.DISPATCH_HOURS), s.int(limits.DISPATCH_HOURS_URGENT)
+    attempts = s.int(limits.FOLLOWUP_MAX_ATTEMPTS)
+    return HowTo("工单状态是什么意思", (
+        "登记：已登记，还没有协调办理或拟交办。登记（被驳回）：拟交办被审核员驳回，等拟办人改正。",
+        f"拟交办：已提出承办单位，等审核员审核（登记后 {dispatch} 小时内，紧急工单 {urgent} 小时内）。",
+        "已交办：审核通过，已交给承办单位，等单位签收，即“待签收”。",
+        "办理中：单位已签收，即“已签收”，正在办理。",
+        "待回访：协调办理的，或单位已回复的，等打电话问来电人是否满意。",
+        "待甄别：回访不满意，等审核员判断是否单位的责任；是单位责任的重新交该单位办理（重办）。",
+        f"已办结：回访满意或基本满意；或回访 {attempts} 次未接通（记为“未回访”）；或甄别为非单位责任。",
+        "已作废：误登记、重复登记的，由审核员作废，不计入统计，可以撤销作废。",
+    ))
+
+
+def _deadlines(session: Session, s: Settings) -> HowTo:
+    dispatch, urgent = s.int(limits.DISPATCH_HOURS), s.int(limits.DISPATCH_HOURS_URGENT)
+    types = session.execute(select(AppealType.name, AppealType.finish_days).where(AppealType.active)
+                            .order_by(AppealType.display_order, AppealType.id)).all()
+    per_type = "、".join(f"{name} {days} 个" for name, days in types)
+    near_hours = dispatch * HOUR_LIMIT_NEAR_SHARE
+    return HowTo("时限怎样计算", (
+        f"交办时限按钟点计算：登记后 {dispatch} 小时内（紧急工单 {urgent} 小时内），周末和节假日也算；"
+        "单位退单、审核员同意后，从同意时重新计算。",
+        f"签收时限也按钟点：交办后 {s.int(limits.SIGN_HOURS)} 小时内。",
+        f"办理期限按工作日：从交办的时刻起加上诉求类型的工作日数（{per_type}），到那一天的同一时刻为止。"
+        "周末和节假日不算，调休上班的日子算（见设置中的工作日历）；同意延期的，从原期限再往后加工作日。",
+        f"回访时限：单位回复后 {s.int(limits.FOLLOWUP_DAYS)} 个工作日内。",
+        f"临期：离期限不到 {s.int(limits.NEAR_DEADLINE_DAYS)} 个工作日（交办时限为最后四分之一，"
+        f"{dispatch} 小时的即最后 {near_hours:g} 小时），列表中浅黄色。",
+        "超期：过了期限还没有办完，列表中浅红色，写“超期N天”。N 按自然日计算：从期限起每满 24 小时算 1 天，"
+        "周末和节假日照算，不满的不算；过期不到 24 小时的写“超期N小时”。",
+    ))
