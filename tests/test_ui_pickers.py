@@ -3,6 +3,7 @@ matches show a list to move in, Esc gives back what was typed, and a text naming
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from PySide6.QtCore import QPoint, QPointF, Qt
@@ -233,3 +234,29 @@ def test_a_unit_or_category_is_found_by_the_office_s_aliases_and_what_begins_as_
     assert len(cases) == 1
     with db.reader() as s:
         assert case_view(s, cases[0]).unit == "住房和城乡建设局"
+
+
+def test_the_readme_s_pinyin_examples_list_what_the_unit_picker_lists(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """README told that zj lists 住房和城乡建设局 first; the form listed 紫云路街道, 钟楼街道 and 自然资源和规划局
+    before it. What README says a few letters list is what the form lists, in its order."""
+    from hotline_desk.services.office.reference_admin import add_alias
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    plain = re.search(r"`zj` 先列([^（，]+)（[^）]*），再列首字母中间含 zj 的([^；]+)；", readme)
+    aliased = re.search(r"如把“住建局”登记为住房和城乡建设局的别名后，`zj` 先列([^，]+)，再列([^）]+)）", readme)
+    by_alias = re.search(r"如把“(\w+)”登记为(\w+)的别名后，输入 `\1` 或 `(\w+)` 即找到它（登记前找不到）", readme)
+    assert plain and aliased and by_alias, "README's pinyin examples are not where this test reads them"
+    entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
+    first, then = plain.group(1).split("、"), plain.group(2).split("、")
+    assert entry.unit.matching("zj")[:len(first) + len(then)] == first + then
+    alias, unit, letters = by_alias.groups()
+    assert entry.unit.matching(alias) == [] and entry.unit.matching(letters) == []
+    entry.close()
+    with db.session() as s:
+        add_alias(s, people.admin, "unit", "住建局", "住房和城乡建设局", clock=clock)
+        add_alias(s, people.admin, "unit", alias, unit, clock=clock)
+    entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
+    assert entry.unit.matching(alias) == [unit] and entry.unit.matching(letters) == [unit]
+    first, then = [aliased.group(1)], aliased.group(2).split("、")
+    assert entry.unit.matching("zj")[:len(first) + len(then)] == first + then
