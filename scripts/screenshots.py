@@ -100,7 +100,8 @@ def case_dialogs(ctx: UiContext, window: MainWindow) -> dict[str, Callable[[], Q
         unit = scoring.models[0].rows[-1]
         with ctx.db.reader() as s:
             details = unit_case_details(s, scoring.month.currentText(), scoring.as_of(), unit.unit_id)
-        made["score-cases"] = lambda: CasesBehindDialog(scoring, ctx, unit, details, "finish")
+        made["score-cases"] = lambda: CasesBehindDialog(scoring, ctx, unit, details, "finish",
+                                                        month=scoring.month.currentText())
     return made
 
 

@@ -370,7 +370,7 @@ class CasesBehindDialog(QDialog):
     """The cases a unit was scored on; the ones that cost it points come first."""
 
     def __init__(self, parent: QWidget, ctx: UiContext, unit: UnitScore, details: list[UnitCaseDetail],
-                 key: str, heading: str = "", *, month: str = "") -> None:
+                 key: str, heading: str = "", *, month: str) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.unit, self.month = unit, month
@@ -405,10 +405,10 @@ class CasesBehindDialog(QDialog):
         close.button(QDialogButtonBox.StandardButton.Close).setText("关闭")
         close.button(QDialogButtonBox.StandardButton.Close).setAutoDefault(False)  # Enter stays with the list
         close.rejected.connect(self.reject)
-        if month:  # the whole list, with what each case counts in, for the unit to check against its records
-            export = close.addButton("导出Excel（发给单位核对）…", QDialogButtonBox.ButtonRole.ActionRole)
-            export.setAutoDefault(False)
-            export.clicked.connect(self.export)
+        # The whole list, with what each case counts in, for the unit to check against its own records.
+        export = close.addButton("导出Excel（发给单位核对）…", QDialogButtonBox.ButtonRole.ActionRole)
+        export.setAutoDefault(False)
+        export.clicked.connect(self.export)
         layout = QVBoxLayout(self)
         hint = "扣分的工单排在前面；双击或按回车打开工单查看办理过程。"
         self.heading = QLabel("\n".join(filter(None, (heading, hint))))
