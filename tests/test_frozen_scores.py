@@ -18,7 +18,7 @@ from sqlalchemy import select
 from hotline_desk.db import Database
 from hotline_desk.models import Case
 from hotline_desk.services.cases import workflow as wf
-from hotline_desk.services.cases.records import register_case
+from hotline_desk.services.cases.records import case_view, register_case
 from hotline_desk.services.reporting import bulletin
 from hotline_desk.ui.scoring_view import ScoringView
 from tests.conftest import FakeClock, People
@@ -56,12 +56,16 @@ def test_scores_and_stats_of_a_finalised_month_are_the_frozen_ones_and_name_what
         db: Database, people: People, clock: FakeClock, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:
     log_in_everyone(db, monkeypatch)
-    _finalised_then_changed(db, people, clock)
+    case_id = _finalised_then_changed(db, people, clock)
+    with db.reader() as s:
+        number = case_view(s, case_id).number
 
     code, out, err = cli_run(capsys, db, "scores", "--month", "2022-07", user="sup1")
     assert code == 0, err
     assert out.splitlines()[0] == f"统计截止：2022-08-01 00:00 · {FINAL}"
     assert DRIFT in out
+    # and the case behind the difference, with what was entered after 定稿 (a unit disputing it asks first)
+    assert f"定稿后登记的、计入该月的步骤：{number}（签收、回复、回访）。" in out, out
     assert _water(out).endswith("\t0\t0\t20\t20\t40")  # as printed in the bulletin
     # Asked for a moment of one's own, the live figures then, as before.
     code, out, err = cli_run(capsys, db, "scores", "--month", "2022-07", "--as-of", "2022-08-01 00:00", user="sup1")
