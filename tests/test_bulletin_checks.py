@@ -319,6 +319,25 @@ def test_a_case_taken_back_and_not_given_again_by_the_cut_off_is_named_as_counte
     assert any(w.startswith(f"{taken.number}截至 2022-08-01 00:00 在待审核（拟交办），没有承办单位") for w in seen)
 
 
+def test_a_dissatisfied_follow_up_still_waiting_for_review_at_the_cut_off_is_named(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """Followed up 不满意 on 30 July and not yet ruled on by the cut-off: it counts against 纸坊镇's 满意率, and a
+    ruling in August does not change July; finalising said nothing of it."""
+    _month_with_two_units(db, people, clock)
+    with db.session() as s:
+        case = register_case(s, people.operator, draft(s, unit_id=unit_id(s, "纸坊镇")), clock=clock)
+        wf.approve(s, people.supervisor, case.id, clock=clock)
+        wf.sign(s, people.operator, case.id, clock=clock)
+        wf.reply(s, people.operator, case.id, Reply("已处理"), clock=clock)
+        clock.set(datetime(2022, 7, 30, 10, 0))
+        wf.follow_up(s, people.operator, case.id, "dissatisfied", "问题没有解决", clock=clock)
+    clock.set(datetime(2022, 8, 3, 9, 0))
+    with db.reader() as s:
+        seen = bulletin.warnings(s, MONTH, clock=clock)
+    assert f"{case.number}的回访结果为不满意，截至 2022-08-01 00:00 还没有甄别：按不满意计入承办单位的满意率" \
+        "（截止后的甄别不改变本月的数字）。请核对是否照此印出。" in seen, seen
+
+
 def test_text_pasted_from_word_is_tidied_and_a_paragraph_broken_mid_sentence_is_pointed_out(
         db: Database, people: People, clock: FakeClock) -> None:
     """A paste from Word: odd spaces printed as gaps, a zero-width space as a box, and a line break inside a

@@ -32,6 +32,7 @@ from hotline_desk.services.reporting.scoring import ScoreTable, UnitScore, score
 from hotline_desk.services.reporting.statistics import MonthStatistics, StatsOptions, month_statistics
 from hotline_desk.services.serialize import jsonable
 from hotline_desk.typed_text import visible
+from hotline_desk.vocabulary import CaseState
 
 
 @dataclass(frozen=True)
@@ -305,6 +306,8 @@ class BulletinContent:
     # Cases to be dispatched that no unit held at the cut-off (taken back, returned, not yet approved): in 交办处理
     # and 上级交办, in no unit's score.
     unheld: tuple[str, ...] = ()
+    # Cases of a unit followed up 不满意 and waiting for 甄别 at the cut-off: counted against the unit's 满意率.
+    unreviewed: tuple[str, ...] = ()
 
 
 def month_cutoff(session: Session, month: str, *, clock: Clock = office_now) -> datetime:
@@ -324,8 +327,9 @@ def content(session: Session, month: str, *, clock: Clock = office_now) -> Bulle
     scores = score_tables(session, month, as_of, rules, cases)
     document = compose(draft.issue, template(settings), stats, scores)
     unheld = tuple(c.number for c in cases if c.facts.handling == "dispatch" and c.facts.main_unit_id is None)
+    unreviewed = tuple(c.number for c in cases if c.facts.state == CaseState.IN_REVIEW and c.facts.main_unit_id)
     return BulletinContent(draft=draft, as_of=as_of, statistics=stats, scores=scores, document=document,
-                           unheld=unheld)
+                           unheld=unheld, unreviewed=unreviewed)
 
 
 def content_json(c: BulletinContent) -> dict[str, Any]:
@@ -368,7 +372,7 @@ def warnings(session: Session, month: str, *, clock: Clock = office_now) -> list
 
 def _notices(session: Session, month: str, c: BulletinContent) -> list[str]:
     return month_warnings(session, month, c.statistics, c.scores, issue=c.draft.issue, cutoff=c.draft.cutoff,
-                          unheld=c.unheld)
+                          unheld=c.unheld, unreviewed=c.unreviewed)
 
 
 def finalize(session: Session, actor: Actor, month: str, *, clock: Clock = office_now,

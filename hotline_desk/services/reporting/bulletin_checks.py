@@ -41,10 +41,11 @@ SENTENCE_ENDS = ("。", "！", "？", "”", "」", "）", ")", ".", "!", "?")
 
 
 def month_warnings(session: Session, month: str, stats: MonthStatistics, scores: tuple[ScoreTable, ...], *,
-                   issue: Issue, cutoff: datetime, unheld: Sequence[str] = ()) -> list[str]:
+                   issue: Issue, cutoff: datetime, unheld: Sequence[str] = (),
+                   unreviewed: Sequence[str] = ()) -> list[str]:
     """Every point a supervisor should check before the numbers go out; an empty list when all is ordinary.
     ``cutoff`` is the moment the month's numbers are to be taken at; ``stats.as_of`` the moment they were;
-    ``unheld`` the cases to be dispatched that no unit held then."""
+    ``unheld`` the cases to be dispatched that no unit held then; ``unreviewed`` a unit's cases waiting for 甄别."""
     found: list[str] = []
     if stats.as_of < cutoff:
         found.append(f"本月尚未结束：数字截至 {stats.as_of:%Y-%m-%d %H:%M}，还没到简报的截止时间 "
@@ -61,6 +62,10 @@ def month_warnings(session: Session, month: str, stats: MonthStatistics, scores:
         found.append(f"{listed}截至 {stats.as_of:%Y-%m-%d %H:%M} 在待审核（拟交办），没有承办单位（收回改派或同意退单后"
                      "尚未改派，或尚未审核）：计入交办处理（或上级交办）的件数，但不计入任何单位的考核，两张考核表的"
                      "交办件数之和因此少于它们。请先审核交办，或确认照此印出。")
+    if unreviewed:
+        listed = "、".join(unreviewed[:10]) + (f"等 {len(unreviewed)} 件" if len(unreviewed) > 10 else "")
+        found.append(f"{listed}的回访结果为不满意，截至 {stats.as_of:%Y-%m-%d %H:%M} 还没有甄别：按不满意计入承办单位的"
+                     "满意率（截止后的甄别不改变本月的数字）。请核对是否照此印出。")
     for key, label in GROUP_LABELS:
         if key != "upper" or stats.upper_total or stats.local_total:
             found += _group_warnings(label, getattr(stats, key), stats.as_of)
