@@ -834,3 +834,28 @@ def test_a_step_dialog_gives_the_reason_box_the_width_and_says_under_a_field_wha
     # every step's labels are a few words: explanations and examples go under the field
     long_labels = [(step.action, f.label) for step in STEPS.values() for f in step.form if len(f.label) > 9]
     assert not long_labels
+
+
+def test_taking_back_a_reply_that_counted_in_a_past_month_says_the_month_keeps_it(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command line said it; the window said only 已撤销回复."""
+    from datetime import datetime
+
+    messages = Messages().install(monkeypatch)
+    case_id = _dispatched(db, people, clock)
+    with db.session() as s:
+        wf.sign(s, people.operator, case_id, clock=clock)
+        wf.reply(s, people.operator, case_id, Reply("记错工单"), clock=clock)
+    clock.set(datetime(2022, 8, 5, 9, 0))
+    parent = QWidget()
+    qtbot.addWidget(parent)
+
+    def give_reason(dialog: ActionDialog) -> None:
+        dialog.set_value("reason", "记到了别的工单上")
+        dialog._accept()
+
+    _when_dialog_opens(give_reason)
+    assert perform(parent, context(db, people.supervisor, clock, tmp_path), case_id, "undo_reply")
+    [said] = messages.texts("information")
+    assert said.startswith("撤销回复：撤销的回复记在 2022-07-05") and "该月的数字仍按撤销前的回复计算" in said

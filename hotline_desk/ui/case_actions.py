@@ -299,6 +299,9 @@ def perform(parent: QWidget, ctx: UiContext, case_id: int, key: str, preset: dic
                     told = [taken[0].notice if taken else "", wf.erasure_kept_words(ctx.db.engine)]
                     if any(told):
                         QMessageBox.information(parent, chosen.label, "\n".join(text for text in told if text))
+                elif action in (Action.UNDO_REPLY, Action.UNDO_FOLLOWUP) and taken and taken[0].notice:
+                    # the step taken back counted in a month whose cut-off has passed: said, as on the command line
+                    QMessageBox.information(parent, chosen.label, plain_shown(taken[0].notice))
                 return True
             if elsewhere:
                 again, version = _after_a_change_elsewhere(parent, ctx, chosen, case_id, elsewhere,
