@@ -17,6 +17,7 @@ import pytest
 from bench.import_bench import make_workbook
 from hotline_desk.db import Database, open_database
 from hotline_desk.services.cases.records import register_case
+from hotline_desk.services.clock import office_now
 from hotline_desk.services.exchange.imports import commit_cases, preview_cases
 from hotline_desk.services.reporting import bulletin
 from hotline_desk.services.reporting.scoring import add_bonus, list_bonus
@@ -352,10 +353,16 @@ def test_a_step_refused_because_another_station_moved_the_case_names_who_and_whe
     with office.session() as s:
         from hotline_desk.services.cases.records import find_case
 
-        wf.approve(s, people.supervisor, find_case(s, number).id, clock=clock)
+        approved = wf.approve(s, people.supervisor, find_case(s, number).id, clock=office_now)
     code, _, err = run(capsys, office, "case", "reject", number, "--reason", "单位不对", user="sup2")
     assert code == 2 and "不能驳回" in err, err
-    assert f"。最近一步：工单{number}已被李强（sup1）于2022-07-05 09:00审核通过并交办。" in err, err
+    assert f"。最近一步：工单{number}已被李强（sup1）于{approved.events[-1].at:%H:%M}审核通过并交办。" in err, err
+    # A step of long ago is no news beside a refusal: 督办 of last week read as the reason a deadline passed.
+    with office.session() as s:
+        older = register_case(s, people.operator, draft(s), clock=clock).number
+        wf.approve(s, people.supervisor, find_case(s, older).id, clock=clock)
+    code, _, err = run(capsys, office, "case", "reject", older, "--reason", "单位不对", user="sup2")
+    assert code == 2 and "不能驳回" in err and "最近一步" not in err, err
     # A refusal after one's own step says only its reason: “最近一步：…已被李强于…” read as someone else's news.
     code, _, err = run(capsys, office, "case", "supervise", number, user="sup1")
     assert code == 0, err

@@ -179,7 +179,16 @@ def last_step_said(session: Session, case_id: int, *, clock: Clock = office_now,
     if asking is not None and session.scalar(select(CaseEvent.actor_id).where(CaseEvent.case_id == case_id)
                                              .order_by(CaseEvent.seq.desc()).limit(1)) == asking.id:
         return ""
-    return _last_step_said(session, case, clock())
+    now = clock()
+    entered = session.scalar(select(CaseEvent.recorded_at).where(CaseEvent.case_id == case_id)
+                             .order_by(CaseEvent.seq.desc()).limit(1))
+    if entered is not None and now - entered > MOVED_ON_LATELY:
+        return ""  # a 督办 of last week is no news beside a refusal for being past the deadline
+    return _last_step_said(session, case, now)
+
+
+# How recent the case's last step is to be told beside a refusal, as what may have moved the case on.
+MOVED_ON_LATELY = timedelta(hours=1)
 
 
 def _last_step_said(session: Session, case: Case, now: datetime) -> str:
