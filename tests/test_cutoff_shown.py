@@ -9,6 +9,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
@@ -167,3 +169,40 @@ def test_the_cases_behind_a_score_are_exported_from_their_list_for_the_unit(
     with db.reader() as s:
         assert case[0] == case_view(s, case_id).number
     assert case[3] == "待甄别（08-03 已甄别，截止后，不计入本月）" and case[7] == "不满意" and case[8] == "是"
+
+
+def test_the_list_opened_from_a_units_name_puts_the_cases_that_cost_points_first_and_enter_presses_its_buttons(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Opened from the unit's name, not a rate, the list was in number order, under a note saying the cases that cost
+    points come first; and Enter on its focused 导出 button did nothing."""
+    with db.session() as s:
+        numbers = []
+        for finished in (True, False):
+            case_id = register_case(s, people.operator, draft(s), clock=clock).id
+            numbers.append(case_view(s, case_id).number)
+            wf.approve(s, people.supervisor, case_id, clock=clock)
+            wf.sign(s, people.operator, case_id, clock=clock)
+            if finished:
+                wf.reply(s, people.operator, case_id, wf.Reply("已处理"), clock=clock)
+    clock.set(datetime(2022, 8, 3, 9, 0))
+    view = ScoringView(context(db, people.supervisor, clock, tmp_path))
+    qtbot.addWidget(view)
+    view.month.setCurrentText("2022-07")
+    view.tabs.setCurrentIndex(1)
+    row = next(i for i, r in enumerate(view.models[1].rows) if r.unit == "自来水公司")
+    exported: list[bool] = []
+    monkeypatch.setattr(CasesBehindDialog, "export", lambda self: exported.append(True))
+    seen: dict[str, object] = {}
+
+    def look(dialog: CasesBehindDialog) -> None:
+        seen["order"] = [dialog.model.row(i).number for i in range(dialog.model.rowCount())]
+        button = next(b for b in dialog.findChildren(QPushButton) if b.text().startswith("导出Excel"))
+        button.setFocus()
+        QTest.keyClick(dialog, Qt.Key.Key_Return)
+        dialog.reject()
+
+    when_modal(CasesBehindDialog, look)
+    view._show_cases(view.models[1].index(row, 1))  # the unit's name
+    assert seen["order"] == [numbers[1], numbers[0]]  # not finished first
+    assert exported == [True]

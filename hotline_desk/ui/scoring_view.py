@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -434,6 +434,17 @@ class CasesBehindDialog(QDialog):
             return False
         self.ctx.signals.notice.emit(f"已导出 {self.unit.unit} 的计分工单到 {path}")
         return True
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Enter on a focused button presses it, as Space does (the buttons leave Enter to the list, which opens
+        the case with it)."""
+        focused = self.focusWidget()
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and isinstance(focused, QPushButton) \
+                and focused.isEnabled():
+            focused.click()
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def _open_current(self) -> None:
         if self.table.currentIndex().isValid():

@@ -330,8 +330,11 @@ class UnitCaseDetail:
             return self.state_label
         return f"{self.state_label}（{self.after_cutoff}，截止后，不计入本月）"
 
-    def costs_points(self, column: str) -> bool:
-        """Whether this case lowers the unit's score in the column (finish, response or satisfaction)."""
+    def costs_points(self, column: str = "") -> bool:
+        """Whether this case lowers the unit's score in the column (finish, response or satisfaction), or with no
+        column in any of them."""
+        if not column:
+            return any(self.costs_points(key) for key in ("finish", "response", "satisfaction"))
         if column == "finish":
             return not self.finished
         if column == "response":

@@ -61,8 +61,7 @@ class UnitCases:
         def yes(flag: bool) -> str:
             return "是" if flag else "否"
 
-        ordered = sorted(self.details, key=lambda d: (not any(d.costs_points(k) for k in
-                                                              ("finish", "response", "satisfaction")), d.number))
+        ordered = sorted(self.details, key=lambda d: (not d.costs_points(), d.number))
         return [(d.number, d.source, f"{d.deadline:%Y-%m-%d %H:%M}" if d.deadline else "", d.state_shown,
                  yes(d.in_finish_base), yes(d.finished), yes(d.signed_on_time), d.outcome or "（无）", yes(d.rated),
                  "是" if d.exempt else "") for d in ordered]
