@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -476,10 +476,15 @@ def test_review_list_shows_the_citizens_words_the_reply_and_the_complaint(
     # the 甄别 form itself says what the judgement rests on
     assert "群众意见：水压只好了两天" in intros[0] and "单位回复：已更换加压泵，四楼以上水压恢复" in intros[0]
     assert intros[0].startswith("甄别结论：非承办单位责任，不计入单位考核的满意率")
-    assert "工单办结；这一件不计入该单位本月考核的满意率" in intros[0]  # what the ruling does, before it is made
+    assert "工单办结；这一件不计入该单位所属月份考核的满意率" in intros[0]  # what the ruling does, before it is made
+    assert "统计截止已过" not in intros[0]  # July is not over
     when_modal(ActionDialog, read_then_leave)
     qtbot.mouseClick(view.reviews.findChild(QPushButton, "at_fault"), Qt.MouseButton.LeftButton)
     assert "工单回到该单位重新办理，单位再次回复前不算办结" in intros[1]
+    clock.set(datetime(2022, 8, 3, 9, 0))  # ruled on after July's cut-off: July keeps the dissatisfied result
+    when_modal(ActionDialog, read_then_leave)
+    qtbot.mouseClick(view.reviews.findChild(QPushButton, "not_fault"), Qt.MouseButton.LeftButton)
+    assert "\n2022-07 的统计截止已过：该月的统计和考核按截止时的回访结果计算，不随这次甄别改变" in intros[2]
 
 
 def test_a_rejected_proposal_goes_back_to_its_operator_with_the_reason(

@@ -43,6 +43,7 @@ from hotline_desk.services.cases.steps import STEPS
 from hotline_desk.services.clock import short_time
 from hotline_desk.services.exchange.dispatch_export import earlier_copy, export_dispatch
 from hotline_desk.services.office.settings import Settings
+from hotline_desk.services.reporting.monthdata import cutoff_of
 from hotline_desk.ui.case_actions import (
     STEP_TIMES,
     blocked_now,
@@ -889,8 +890,14 @@ class FollowUpView(QueueTabs):
         grounds = "\n".join(f"{r.number}  群众意见：{_short(r.followup_note or '未写')}\n"
                             f"    单位回复：{_short(r.reply or '无')}"
                             for r in rows[:3]) + (f"\n……共 {len(rows)} 件" if len(rows) > 3 else "")
-        then = ("工单回到该单位重新办理，单位再次回复前不算办结（本月考核的办结率随之计算），回复后再回访。" if at_fault
-                else "工单办结；这一件不计入该单位本月考核的满意率（考核表中的“甄别免计”）。")
+        then = ("工单回到该单位重新办理，单位再次回复前不算办结（所属月份考核的办结率随之计算），回复后再回访。"
+                if at_fault else "工单办结；这一件不计入该单位所属月份考核的满意率（考核表中的“甄别免计”）。")
+        now = self.ctx.clock()
+        months = sorted({f"{r.registered_at:%Y-%m}" for r in rows})
+        passed = read(self.ctx, lambda s: [m for m in months if cutoff_of(s, m) <= now])
+        if passed:  # a ruling after the cut-off is no longer that month's
+            then += (f"\n{'、'.join(passed)} 的统计截止已过：该月的统计和考核按截止时的回访结果计算，不随这次甄别改变"
+                     "（计分工单中注明）。")
         ask(self, f"甄别：{_numbers(rows)}", [FieldSpec("note", "甄别意见", "text", required=True)],
             intro=f"甄别结论：{verdict}\n{then}\n{grounds}",
             then=lambda values: self.reviews.run(
