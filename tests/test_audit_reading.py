@@ -106,3 +106,22 @@ def test_a_saved_bulletin_draft_reads_what_was_changed_in_words(office: Path,  #
     _, out, _ = run(capsys, office, "audit", "--what", "bulletin")
     [saved] = [line.split("\t") for line in out.splitlines() if "2022-07 简报" in line]
     assert saved[3:] == ["保存草稿", "2022-07 简报", "改动了：印发日期、话务量"]
+
+
+def test_a_step_dated_back_and_a_correction_say_when_they_count_and_why(office: Path,  # noqa: F811
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """An auditor looking for steps entered years late into a past month saw only “回复 工单 … 第 5 步”, and a 作废
+    without its reason."""
+    _, out, _ = run(capsys, office, "case", "register", "--content", "小区停水三天", "--appeal-type", "问题处理类",
+                    "--category", "水利水电—用水困难", "--at", "2022-07-05 09:00", user="op1")
+    number = re.findall(r"RZ\d{4}-\d{5}", out)[0]
+    assert run(capsys, office, "case", "coordinate", number, "--answer", "已电话协调", "--at", "2022-07-05 09:30",
+               user="op1")[0] == 0
+    assert run(capsys, office, "case", "void", number, "--reason", "重复登记", user="sup1")[0] == 0
+    code, out, err = run(capsys, office, "audit", "--limit", "3")
+    assert code == 0, err
+    lines = out.splitlines()
+    void = next(line for line in lines if f"工单 {number} 第 3 步" in line)
+    coordinated = next(line for line in lines if f"工单 {number} 第 2 步" in line)
+    assert void.split("\t")[3] == "作废" and void.endswith("理由：重复登记")
+    assert coordinated.endswith("记为 2022-07-05 09:30（补录）")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -79,15 +79,17 @@ def list_entries(session: Session, actor: Actor, *, what: str = "", user_id: int
         now, before = _detail(r.detail), _before(session, r)
         shown = before if now == REMOVED and before else now  # a row removed is named as it was
         done = KIND_LABELS.get(r.kind, r.kind)
+        said = ""
         if r.kind == "case_event":  # which step (删除个人信息, 作废), not only that the case was handled
             done = _step_label(r.detail) or done
+            said = _step_said(r.detail, r.at)
         if r.kind == "change" and before is None and now != REMOVED and not r.entity.startswith("setting:"):
             done = "新增"  # (a setting's first record sets it from its default: a change)
         elif r.kind == "change" and now.get("removed") and before is not None and not before.get("removed"):
             done = "撤销"
         entries.append(AuditEntry(r.id, r.at, people.get(r.user_id or 0, "（程序）" if r.user_id is None
                                                           else f"用户{r.user_id}"),
-                                  done, _subject(r.entity, shown, numbers), _change(r, now, before, names)))
+                                  done, _subject(r.entity, shown, numbers), said or _change(r, now, before, names)))
     return entries
 
 
@@ -150,6 +152,25 @@ def _step_label(text: str) -> str:
 
 
 STEP_LABELS = EventKind.labels()
+# Steps whose reason an auditor reads beside them: corrections of the office's own.
+REASONED = frozenset(str(k) for k in (EventKind.VOID, EventKind.RESTORE, EventKind.ERASE, EventKind.REPLY_UNDONE,
+                                      EventKind.FOLLOWUP_UNDONE, EventKind.WITHDRAW))
+# A step dated this long before it was entered is said to be dated back (as a case's history marks 补录).
+DATED_BACK = timedelta(minutes=30)
+
+
+def _step_said(text: str, entered: datetime) -> str:
+    """What a case_event record says beyond its step: the time it is dated at when that is well before it was
+    entered (a backdated step changes an earlier month), and a correction's reason."""
+    try:
+        found = json.loads(text)
+        kind, at, note = found[2], datetime.fromisoformat(found[3]), found[7]
+    except (ValueError, TypeError, IndexError, KeyError):
+        return ""
+    said = [f"记为 {at:%Y-%m-%d %H:%M}（补录）"] if entered - at >= DATED_BACK else []
+    if kind in REASONED and isinstance(note, str) and note:
+        said.append(f"理由：{note}")
+    return "；".join(said)
 
 
 def _detail(text: str) -> dict[str, Any]:
