@@ -338,6 +338,24 @@ def test_a_dissatisfied_follow_up_still_waiting_for_review_at_the_cut_off_is_nam
         "（截止后的甄别不改变本月的数字）。请核对是否照此印出。" in seen, seen
 
 
+def test_steps_entered_after_the_cut_off_that_count_in_the_month_are_named_before_finalising(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """A supervisor's password, four years later: a signing and a reply dated 31 July, and a case registered as of
+    July, changed July's figures, and the bulletin's checks were the same before and after."""
+    _month_with_two_units(db, people, clock)
+    with db.session() as s:
+        late = s.scalar(select(Case).where(Case.main_unit_id == unit_id(s, "城市管理局")))
+        assert late is not None
+        clock.set(datetime(2026, 12, 6, 10, 0))
+        wf.sign(s, people.operator, late.id, clock=clock, at=datetime(2022, 7, 31, 9, 0))
+        wf.reply(s, people.operator, late.id, Reply("已处理"), clock=clock, at=datetime(2022, 7, 31, 10, 0))
+        voided = register_case(s, people.operator, draft(s, registered_at=datetime(2022, 7, 20, 9, 0)), clock=clock)
+    with db.reader() as s:
+        seen = bulletin.warnings(s, MONTH, clock=clock)
+    [said] = [w for w in seen if w.startswith("统计截止后才登记、却计入本月的步骤")]
+    assert f"{late.number}（签收、回复）" in said and f"{voided.number}（登记、拟交办）" in said
+
+
 def test_text_pasted_from_word_is_tidied_and_a_paragraph_broken_mid_sentence_is_pointed_out(
         db: Database, people: People, clock: FakeClock) -> None:
     """A paste from Word: odd spaces printed as gaps, a zero-width space as a box, and a line break inside a

@@ -26,7 +26,7 @@ from hotline_desk.services.office.settings import Settings
 from hotline_desk.services.reporting.bulletin_changes import conflict, contents
 from hotline_desk.services.reporting.bulletin_checks import month_warnings
 from hotline_desk.services.reporting.bulletin_compose import Issue, NarrativeSection, Template, TypicalCase, compose
-from hotline_desk.services.reporting.monthdata import load_month, month_end, parse_month
+from hotline_desk.services.reporting.monthdata import entered_after, load_month, month_end, parse_month
 from hotline_desk.services.reporting.rules import load_rules
 from hotline_desk.services.reporting.scoring import ScoreTable, UnitScore, score_tables
 from hotline_desk.services.reporting.statistics import MonthStatistics, StatsOptions, month_statistics
@@ -371,8 +371,9 @@ def warnings(session: Session, month: str, *, clock: Clock = office_now) -> list
 
 
 def _notices(session: Session, month: str, c: BulletinContent) -> list[str]:
+    late = entered_after(session, month, c.draft.cutoff, c.as_of) if c.as_of >= c.draft.cutoff else {}
     return month_warnings(session, month, c.statistics, c.scores, issue=c.draft.issue, cutoff=c.draft.cutoff,
-                          unheld=c.unheld, unreviewed=c.unreviewed)
+                          unheld=c.unheld, unreviewed=c.unreviewed, late=late)
 
 
 def finalize(session: Session, actor: Actor, month: str, *, clock: Clock = office_now,

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from hotline_desk.models import Bulletin, Case, CaseEvent, ImportBatch
 from hotline_desk.services.office.settings import Settings
 from hotline_desk.services.reporting.bulletin_compose import Issue
-from hotline_desk.services.reporting.monthdata import month_end
+from hotline_desk.services.reporting.monthdata import month_end, named_steps
 from hotline_desk.services.reporting.percent import NO_RATE_IN_TEXT
 from hotline_desk.services.reporting.scoring import ScoreTable
 from hotline_desk.services.reporting.statistics import GroupStats, MonthStatistics
@@ -42,10 +42,11 @@ SENTENCE_ENDS = ("。", "！", "？", "”", "」", "）", ")", ".", "!", "?")
 
 def month_warnings(session: Session, month: str, stats: MonthStatistics, scores: tuple[ScoreTable, ...], *,
                    issue: Issue, cutoff: datetime, unheld: Sequence[str] = (),
-                   unreviewed: Sequence[str] = ()) -> list[str]:
+                   unreviewed: Sequence[str] = (), late: dict[str, list[str]] | None = None) -> list[str]:
     """Every point a supervisor should check before the numbers go out; an empty list when all is ordinary.
     ``cutoff`` is the moment the month's numbers are to be taken at; ``stats.as_of`` the moment they were;
-    ``unheld`` the cases to be dispatched that no unit held then; ``unreviewed`` a unit's cases waiting for 甄别."""
+    ``unheld`` the cases to be dispatched that no unit held then; ``unreviewed`` a unit's cases waiting for 甄别;
+    ``late`` the cases with steps entered after the cut-off that count in the month (``monthdata.entered_after``)."""
     found: list[str] = []
     if stats.as_of < cutoff:
         found.append(f"本月尚未结束：数字截至 {stats.as_of:%Y-%m-%d %H:%M}，还没到简报的截止时间 "
@@ -62,6 +63,10 @@ def month_warnings(session: Session, month: str, stats: MonthStatistics, scores:
         found.append(f"{listed}截至 {stats.as_of:%Y-%m-%d %H:%M} 在待审核（拟交办），没有承办单位（收回改派或同意退单后"
                      "尚未改派，或尚未审核）：计入交办处理（或上级交办）的件数，但不计入任何单位的考核，两张考核表的"
                      "交办件数之和因此少于它们。请先审核交办，或确认照此印出。")
+    if late:
+        found.append(f"统计截止后才登记、却计入本月的步骤（记在截止之前的补录，或作废、改分类等）：{named_steps(late)}。"
+                     "这些工单本月的数字由截止后的登记决定：单位按时办理、晚些录入的属正常；登记得很晚的，请在工单的办理"
+                     "历史和审计记录中核对是谁、何时登记的。")
     if unreviewed:
         listed = "、".join(unreviewed[:10]) + (f"等 {len(unreviewed)} 件" if len(unreviewed) > 10 else "")
         found.append(f"{listed}的回访结果为不满意，截至 {stats.as_of:%Y-%m-%d %H:%M} 还没有甄别：按不满意计入承办单位的"

@@ -10,14 +10,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline_desk.models import Bulletin, Case, CaseEvent
+from hotline_desk.models import Bulletin
 from hotline_desk.services.accounts import audit
-from hotline_desk.services.cases.history import EVENT_LABELS
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.reporting.bulletin import get_draft, month_cutoff
+from hotline_desk.services.reporting.monthdata import entered_after, named_steps
 from hotline_desk.services.reporting.scoring import ScoreTable, UnitScore, score_tables
 from hotline_desk.services.reporting.statistics import (
     GroupStats,
@@ -26,7 +26,6 @@ from hotline_desk.services.reporting.statistics import (
     ShareTable,
     month_statistics,
 )
-from hotline_desk.vocabulary import EventKind
 
 T = TypeVar("T")
 
@@ -248,28 +247,11 @@ def _frozen_or_live(session: Session, month: str, clock: Clock, key: str,
     return MonthFigures(month, cutoff, final.as_of, final, said), figures
 
 
-# Steps that change a month's figures whenever they are entered: the others, only when dated by its cut-off.
-ANY_TIME = (EventKind.VOID, EventKind.RESTORE, EventKind.ERASE, EventKind.EDIT)
-
-
 def _changed_cases(session: Session, month: str, final: Finalised) -> str:
     """The month's cases with a step entered after 定稿 that counts in its figures, in words ("" when none): what a
     unit disputing the difference asks first."""
-    rows = session.execute(
-        select(Case.number, CaseEvent.kind).join(Case, Case.id == CaseEvent.case_id)
-        .where(Case.month == month, CaseEvent.recorded_at > final.finalized_at,
-               or_(CaseEvent.at <= final.as_of, CaseEvent.kind.in_([str(k) for k in ANY_TIME])))
-        .order_by(Case.number, CaseEvent.seq)).all()
-    steps: dict[str, list[str]] = {}
-    for number, kind in rows:
-        label = EVENT_LABELS.get(kind, kind)
-        if label not in steps.setdefault(number, []):
-            steps[number].append(label)
-    if not steps:
-        return ""
-    named = [f"{number}（{'、'.join(labels)}）" for number, labels in list(steps.items())[:10]]
-    more = f"等 {len(steps)} 件" if len(steps) > 10 else ""
-    return f"定稿后登记的、计入该月的步骤：{'、'.join(named)}{more}。"
+    steps = entered_after(session, month, final.finalized_at, final.as_of)
+    return f"定稿后登记的、计入该月的步骤：{named_steps(steps)}。" if steps else ""
 
 
 def month_scores(session: Session, month: str, *, clock: Clock = office_now) -> MonthScores:

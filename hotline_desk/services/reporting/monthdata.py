@@ -9,13 +9,13 @@ from datetime import datetime
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import DateTime, bindparam, select, text
+from sqlalchemy import DateTime, bindparam, or_, select, text
 from sqlalchemy.orm import Session
 
 from hotline_desk.errors import ValidationError
-from hotline_desk.models import BonusItem, Bulletin, CaseEvent
+from hotline_desk.models import BonusItem, Bulletin, Case, CaseEvent
 from hotline_desk.services.cases.case_query import months_with_cases
-from hotline_desk.services.cases.history import CaseStatus, record_from_row, replay
+from hotline_desk.services.cases.history import EVENT_LABELS, CaseStatus, record_from_row, replay
 from hotline_desk.services.reporting.facts import Facts, facts_of
 from hotline_desk.vocabulary import CaseState, EventKind
 
@@ -119,6 +119,32 @@ def final_cutoffs(session: Session, months: set[str]) -> dict[str, datetime]:
     rows = session.execute(select(Bulletin.month, Bulletin.cutoff)
                            .where(Bulletin.status == "final", Bulletin.month.in_(sorted(months))))
     return {month: cutoff or month_end(month) for month, cutoff in rows}
+
+
+# Steps that change a month's figures whenever they are entered: the others, only when dated by its cut-off.
+ANY_TIME = (EventKind.VOID, EventKind.RESTORE, EventKind.ERASE, EventKind.EDIT)
+
+
+def entered_after(session: Session, month: str, after: datetime, as_of: datetime) -> dict[str, list[str]]:
+    """The month's cases with steps entered after ``after`` that count in its figures taken at ``as_of`` (dated by
+    then, or corrections that count whenever made): each case's number with the names of those steps."""
+    rows = session.execute(
+        select(Case.number, CaseEvent.kind).join(Case, Case.id == CaseEvent.case_id)
+        .where(Case.month == month, CaseEvent.recorded_at > after,
+               or_(CaseEvent.at <= as_of, CaseEvent.kind.in_([str(k) for k in ANY_TIME])))
+        .order_by(Case.number, CaseEvent.seq)).all()
+    steps: dict[str, list[str]] = {}
+    for number, kind in rows:
+        label = EVENT_LABELS.get(kind, kind)
+        if label not in steps.setdefault(number, []):
+            steps[number].append(label)
+    return steps
+
+
+def named_steps(steps: dict[str, list[str]]) -> str:
+    """``entered_after``'s cases in words: RZ2207-00001（回复、回访）、… 等 N 件."""
+    named = [f"{number}（{'、'.join(labels)}）" for number, labels in list(steps.items())[:10]]
+    return "、".join(named) + (f"等 {len(steps)} 件" if len(steps) > 10 else "")
 
 
 def cutoff_of(session: Session, month: str) -> datetime:
