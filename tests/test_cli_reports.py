@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import openpyxl
@@ -232,3 +233,22 @@ def test_the_cases_behind_a_units_score_go_to_a_workbook_it_can_recount(
     assert bonus and all("分，" in line for line in bonus)  # each item with its reason
     code, _, err = run(capsys, demo_db, "scores", "--month", "2022-07", "--unit", "不存在的单位", user="demo_sup1")
     assert code == 2 and "不存在的单位" in err
+
+
+def test_a_units_list_shows_its_cases_voided_and_its_steps_entered_after_the_cut_off(
+        demo_db: Database, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """Voided four years late, an open case vanished from the township's list; a reply dated back into July was a
+    finished case like any other."""
+    code, out, _ = run(capsys, demo_db, "scores", "--month", "2022-07", "--unit", "纸坊镇", user="demo_sup1")
+    open_cases = [line.split("\t")[0] for line in out.splitlines() if "\t办理中\t" in line]
+    voided, replied = open_cases[:2]
+    assert run(capsys, demo_db, "case", "void", voided, "--reason", "重复登记", user="demo_sup1")[0] == 0
+    assert run(capsys, demo_db, "case", "reply", replied, "--text", "已处理", "--result", "已解决",
+               "--at", "2022-07-31 10:00", user="demo_op1")[0] == 0
+    code, out, err = run(capsys, demo_db, "scores", "--month", "2022-07", "--unit", "纸坊镇", "--out",
+                         str(tmp_path / "z.xlsx"), user="demo_sup1")
+    assert code == 0, err
+    assert re.search(rf"已作废、不计入的本单位工单：{voided}（\d{{4}}-\d\d-\d\d 作废）", out), out
+    assert "截止后才登记、却计入本月的步骤（补录）：1 件，见最后一列。" in out
+    rows = {line.split("\t")[0]: line.split("\t") for line in out.splitlines() if line.startswith("RZ")}
+    assert voided not in rows and rows[replied][-1] == "回复" and rows[replied][5] == "是"

@@ -7,15 +7,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline_desk.errors import NotFound
 from hotline_desk.excel.listing import write_listing
+from hotline_desk.models import Case, CaseEvent
 from hotline_desk.services.accounts import anchors
 from hotline_desk.services.clock import Clock, office_now
-from hotline_desk.services.reporting.bulletin import month_cutoff
+from hotline_desk.services.reporting.bulletin import get_draft, month_cutoff
 from hotline_desk.services.reporting.bulletin_compose import month_cn
 from hotline_desk.services.reporting.frozen import month_scores
+from hotline_desk.services.reporting.monthdata import entered_after
 from hotline_desk.services.reporting.scoring import (
     BonusItemView,
     UnitCaseDetail,
@@ -24,10 +27,11 @@ from hotline_desk.services.reporting.scoring import (
     score_tables,
     unit_case_details,
 )
+from hotline_desk.vocabulary import CaseState, EventKind
 
 HEADER = ("工单编号", "来源", "办理期限", "截止时的状态", "计入办结率分母", "已办结（办结率分子）",
-          "按时签收（响应率）", "回访结果", "计入满意率", "甄别免计")
-WIDTHS = (16, 9, 17, 30, 10, 12, 12, 10, 10, 9)
+          "按时签收（响应率）", "回访结果", "计入满意率", "甄别免计", "截止后补录的步骤")
+WIDTHS = (16, 9, 17, 30, 10, 12, 12, 10, 10, 9, 16)
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,8 @@ class UnitCases:
     details: list[UnitCaseDetail]
     bonus: list[BonusItemView]
     frozen: UnitScore | None  # the unit's row in the finalised bulletin, when it differs from the data now
+    late: dict[str, list[str]]  # the cases with steps entered after the cut-off that count in the month
+    voided: list[tuple[str, datetime]]  # the unit's cases of the month voided (not counted), and when
 
     def summary(self) -> list[str]:
         """The unit's counts and points, column by column, and what was added or taken off."""
@@ -51,6 +57,11 @@ class UnitCases:
             f"附加分 {s.bonus}；合计 {s.total}，第 {s.rank} 名。",
         ]
         lines += [f"附加分：{b.points:+g} 分，{b.reason}（{b.item_date or b.entered_at:%Y-%m-%d}）" for b in self.bonus]
+        if self.voided:
+            lines.append("已作废、不计入的本单位工单：" + "、".join(f"{number}（{at:%Y-%m-%d} 作废）"
+                                                     for number, at in self.voided))
+        if self.late:
+            lines.append(f"截止后才登记、却计入本月的步骤（补录）：{len(self.late)} 件，见最后一列。")
         if self.frozen is not None:
             lines.append(f"本月简报已定稿，定稿合计 {self.frozen.total}；此后的改动使现在的数据合计 {s.total}，"
                          "本表按现在的数据列出。")
@@ -64,7 +75,7 @@ class UnitCases:
         ordered = sorted(self.details, key=lambda d: (not d.costs_points(), d.number))
         return [(d.number, d.source, f"{d.deadline:%Y-%m-%d %H:%M}" if d.deadline else "", d.state_shown,
                  yes(d.in_finish_base), yes(d.finished), yes(d.signed_on_time), d.outcome or "（无）", yes(d.rated),
-                 "是" if d.exempt else "") for d in ordered]
+                 "是" if d.exempt else "", "、".join(self.late.get(d.number, ()))) for d in ordered]
 
 
 def unit_cases(session: Session, month: str, unit_id: int, *, clock: Clock = office_now) -> UnitCases:
@@ -77,9 +88,20 @@ def unit_cases(session: Session, month: str, unit_id: int, *, clock: Clock = off
     frozen = month_scores(session, month, clock=clock)
     printed = next((r for table in frozen.tables for r in table.rows if r.unit_id == unit_id), None) \
         if frozen.figures.final is not None else None
-    return UnitCases(month=month, as_of=as_of, score=row, details=unit_case_details(session, month, as_of, unit_id),
+    details = unit_case_details(session, month, as_of, unit_id)
+    cutoff = get_draft(session, month).cutoff
+    theirs = {d.number for d in details}
+    late = {number: steps for number, steps in entered_after(session, month, cutoff, as_of).items()
+            if number in theirs} if as_of >= cutoff else {}
+    voided = [(number, at) for number, at in session.execute(
+        select(Case.number, func.max(CaseEvent.recorded_at)).join(CaseEvent, CaseEvent.case_id == Case.id)
+        .where(Case.month == month, Case.main_unit_id == unit_id, Case.state == CaseState.VOIDED,
+               CaseEvent.kind == str(EventKind.VOID))
+        .group_by(Case.number).order_by(Case.number))]
+    return UnitCases(month=month, as_of=as_of, score=row, details=details,
                      bonus=list_bonus(session, month, unit_id=unit_id),
-                     frozen=printed if printed is not None and printed.total != row.total else None)
+                     frozen=printed if printed is not None and printed.total != row.total else None,
+                     late=late, voided=voided)
 
 
 def unit_cases_workbook(session: Session, month: str, unit_id: int, *, clock: Clock = office_now) -> bytes:
