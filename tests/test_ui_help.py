@@ -25,6 +25,7 @@ from hotline_desk.ui.case_list import CaseDetailDialog
 from hotline_desk.ui.help_dialog import HelpDialog
 from hotline_desk.ui.home_view import HomeView
 from hotline_desk.ui.main_window import MainWindow
+from hotline_desk.ui.scoring_view import CasesBehindDialog, ScoringView
 from hotline_desk.vocabulary import FINAL_UNREACHABLE_LABEL, Action, CaseState, DispatchState
 from tests.conftest import FakeClock, People
 from tests.helpers import draft
@@ -123,7 +124,12 @@ def _names_in(window: MainWindow) -> tuple[set[str], set[str]]:
     for view in window.findChildren(QTableView):
         model = view.model()
         texts += [str(model.headerData(i, Qt.Orientation.Horizontal)) for i in range(model.columnCount())]
-    return keys, {re.sub(r"（[^）]*）$", "", t.strip().removesuffix(" *").removesuffix("…")) for t in texts}
+    return keys, {_plain_name(t) for t in texts}
+
+
+def _plain_name(text: str) -> str:
+    """A name as a person reads it: without * , … or a bracketed count, key or aside at its end."""
+    return re.sub(r"（[^）]*）$", "", text.strip().removesuffix(" *").removesuffix("…"))
 
 
 @pytest.mark.parametrize("role", ["operator", "supervisor"])
@@ -140,6 +146,11 @@ def test_the_everyday_steps_name_keys_and_names_the_window_really_has(
     detail = CaseDetailDialog(window, ctx, case_id)
     names |= {b.text() for b in detail.findChildren(QAbstractButton)}
     detail.reject()
+    scoring = window.views.get("scoring")
+    if isinstance(scoring, ScoringView) and scoring.models[0].rows:  # the list behind a unit's score
+        behind = CasesBehindDialog(scoring, ctx, scoring.models[0].rows[0], [], "", month="2022-07")
+        names |= {_plain_name(b.text()) for b in behind.findChildren(QAbstractButton)}
+        behind.reject()
     # What a case's window shows in other states: the steps this role may take, the states, a unit's dispatch.
     names |= {a.label for a in Action if actor.can(a)} | set(CaseState.labels().values()) | \
         set(DispatchState.labels().values()) | {FINAL_UNREACHABLE_LABEL}
@@ -152,10 +163,12 @@ def test_the_everyday_steps_name_keys_and_names_the_window_really_has(
     late = {flag_words("overdue", clock(), clock() + timedelta(days=3, hours=5)),
             flag_words("overdue", clock(), clock() + timedelta(hours=5))}
     shown_as = {q for q in quoted if "N" in q and any(re.fullmatch(q.replace("N", r"\d+"), w) for w in late)}
-    missing = {q.removesuffix("…") for q in quoted - shown_as} - names
+    missing = {_plain_name(q) for q in quoted - shown_as} - names
     assert not missing, missing
     titles = [task.title for task in tasks]
     assert ("改正被驳回的工单" in titles) == (role == "operator") and ("审核拟交办" in titles) == (role != "operator")
+    supervising = {"改正办理中的错误", "甄别不满意的回访", "考核评分和附加分", "月度简报定稿"}
+    assert set(titles) & supervising == (supervising if role != "operator" else set())
     window.close()
 
 

@@ -13,6 +13,7 @@ from hotline_desk.models import AppealType
 from hotline_desk.services.cases.deadlines import HOUR_LIMIT_NEAR_SHARE
 from hotline_desk.services.office import settings as limits
 from hotline_desk.services.office.settings import Settings
+from hotline_desk.vocabulary import Action, Permission
 
 
 @dataclass(frozen=True)
@@ -32,8 +33,55 @@ def how_tos(session: Session, can: Callable[[str], bool]) -> list[HowTo]:
         tasks.append(_approve())
     else:
         tasks.append(_rejected())
+    if can(Action.WITHDRAW):
+        tasks.append(_corrections())
+    if can(Action.REVIEW):
+        tasks.append(_review())
+    if can(Permission.BONUS):
+        tasks.append(_scores())
+    if can(Permission.BULLETIN_FINALIZE):
+        tasks.append(_bulletin())
     tasks += [_states(s), _deadlines(session, s)]
     return tasks
+
+
+def _corrections() -> HowTo:
+    return HowTo("改正办理中的错误", (
+        "打开工单：在列表中选中按 Enter（或在“工单查询”中查到后按 Enter）。工单窗口下方列出现在能做的办理步骤。",
+        "派错单位、单位还没有回复的：点“收回改派”，写明原因，可同时填改派单位；工单回到“待审核”等审核，原单位不计"
+        "这件工单。已过办理期限的不能收回改派，也不能再交回原单位。",
+        "单位的回复登记错了（记到了别的工单上、导入了草稿）：点“撤销回复”，写明原因；工单回到单位办理中，再登记正确的"
+        "回复。已有回访结果的，先点“撤销回访结果”。",
+        "被撤销的一步在所属月份的统计截止之前、撤销在截止之后的，该月的数字不随之改变，撤销后会说明；要改正该月，"
+        "请管理员按说明书用命令行把撤销记在截止之前。",
+    ))
+
+
+def _review() -> HowTo:
+    return HowTo("甄别不满意的回访", (
+        "按 Ctrl+6 到“回访”，“待甄别”页签列出回访不满意的工单，写有群众意见和单位回复。",
+        "选中一件，点“承办单位责任（重办）”：工单回到该单位重新办理；点“非承办单位责任”：工单办结，不计入该单位的"
+        "满意率。写明甄别意见后确定。",
+        "所属月份的统计截止已过的，该月的数字按截止时的回访结果计算，不随甄别改变；月底前请把不满意的回访甄别完。",
+    ))
+
+
+def _scores() -> HowTo:
+    return HowTo("考核评分和附加分", (
+        "按 Ctrl+7 到“考核评分”，选择月份；两个页签是乡镇街道和市直单位的考核表。",
+        "选中单位按 Enter（或双击某一项得分），列出计分工单，扣分的排在前面；点“导出Excel（发给单位核对）…”可把该单位"
+        "的计分工单、各项件数和附加分理由发给单位。",
+        "加减分：选中单位，点“添加加减分”，写明分数和理由；录错的选中后点“撤销所选”并写明理由。简报定稿后不能再改。",
+    ))
+
+
+def _bulletin() -> HowTo:
+    return HowTo("月度简报定稿", (
+        "按 Ctrl+8 到“月度简报”，选择月份，填写期号、印发日期、话务量、办理较好和较差的单位、正文和典型案例。",
+        "点“生成预览”查看PDF；数字由工单算出，不必填写。",
+        "点“定稿”：先列出需要核对的情况（如尚未甄别的不满意回访、截止后补录的步骤、期号不接续），确认后该月的数字和"
+        "PDF冻结，以后重印完全相同。",
+    ))
 
 
 def _register() -> HowTo:
