@@ -119,6 +119,18 @@ def test_finalising_asks_about_what_is_typed_on_the_page_not_the_draft_last_save
     assert "印发日期 2022-07-10 在本月结束之前" in text and not view.final
 
 
+def test_the_points_to_check_are_listed_before_finalising_from_their_own_button(
+        view: BulletinView, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new supervisor asked to check the warnings before 定稿 found them only inside 定稿's own question."""
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "information", lambda _parent, title, text, *a, **k: shown.append(text))
+    view.issue_date.setDate(QDate(2022, 7, 10))  # typed, not saved: checked as on the page, as 定稿 does
+    view.buttons["check"].click()
+    [text] = shown
+    assert text.startswith("2022-07 简报定稿前请核对以下") and "印发日期 2022-07-10 在本月结束之前" in text
+    assert not view.final and not view.is_dirty()
+
+
 def test_finalising_asks_with_no_as_default_then_freezes_the_page_at_once(
         qtbot: QtBot, view: BulletinView, db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
     asked: list[Any] = []

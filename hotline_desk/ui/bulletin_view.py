@@ -61,6 +61,7 @@ from hotline_desk.ui.feedback import read, read_or_warn
 from hotline_desk.ui.models import CASE_COLUMN_HOLDS, CASE_COLUMN_WIDTHS, CaseTableModel
 from hotline_desk.ui.month_box import MonthBox
 from hotline_desk.ui.operations import Operation, Task, show_refusal
+from hotline_desk.ui.plain_text import shown
 from hotline_desk.ui.text_widths import set_column_widths
 from hotline_desk.ui.widgets import DateBox, choose, fit_size, ok_cancel, run_modal, save_first
 from hotline_desk.ui.window_state import remember_columns, remember_splitter
@@ -237,12 +238,15 @@ class BulletinView(QWidget):
         actions = QHBoxLayout()
         for key, text, slot in (("save", "保存草稿", self.save_clicked),
                                 ("preview", "生成预览", lambda: self.start_preview()),
+                                ("check", "核对…", self.show_checks),
                                 ("pdf", "保存PDF…", self.save_pdf), ("print", "打印…", self.print_pdf),
                                 ("finalize", "定稿", self.finalize)):
             button = QPushButton(text)
             button.setObjectName(f"bulletin_{key}")
             if key == "preview":
                 button.setToolTip("先保存草稿，再按保存的内容生成PDF")
+            if key == "check":
+                button.setToolTip("列出定稿前需要核对的情况（定稿时也会列出）")
             button.clicked.connect(slot)
             self.buttons[key] = button
             actions.addWidget(button)
@@ -644,6 +648,20 @@ class BulletinView(QWidget):
             earlier.close()
             earlier.deleteLater()
 
+    def show_checks(self) -> None:
+        """What 定稿 would ask about, before it is pressed: the page saved first, as for 定稿."""
+        month = self._shown_month
+        if self.is_dirty() and not self.final and not self.save():
+            return
+        notices = read(self.ctx, lambda s: bulletin.warnings(s, month, clock=self.ctx.clock))
+        if self.final:
+            said = f"{month} 简报已定稿，不再核对。"
+        elif notices:
+            said = f"{month} 简报定稿前请核对以下 {len(notices)} 项：\n" + "".join(f"\n· {n}" for n in notices)
+        else:
+            said = f"{month} 简报没有需要核对的情况。"
+        QMessageBox.information(self, "核对", shown(said))
+
     def finalize(self) -> None:
         month = self._shown_month
         if self._finalised_meanwhile(month, self.changes() if self.is_dirty() else None):
@@ -653,7 +671,7 @@ class BulletinView(QWidget):
         if self.is_dirty() and not self.save():
             return
         notices = read(self.ctx, lambda s: bulletin.warnings(s, month, clock=self.ctx.clock))
-        check = "".join(f"\n· {n}" for n in notices)
+        check = shown("".join(f"\n· {n}" for n in notices))  # a typical case's words, a unit's name
         answer = QMessageBox.question(
             self, "定稿", (f"请先核对：{check}\n\n" if notices else "")
             + (f"{cutoff_words(self._base.cutoff)}。\n" if self._base is not None else "")
