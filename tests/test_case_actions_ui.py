@@ -809,6 +809,10 @@ def test_taking_back_a_reply_or_a_dispatch_shows_first_what_is_taken_back(
         wf.reply(s, people.operator, case_id, Reply(text="已更换加压泵", result="已解决"), clock=clock)
     said = intro(Action.UNDO_REPLY)
     assert "要撤销的回复：自来水公司" in said and "（已解决）：已更换加压泵" in said
+    with db.session() as s:
+        wf.follow_up(s, people.operator, case_id, "dissatisfied", "水压还是不够", clock=clock)
+    said = intro(Action.UNDO_FOLLOWUP)  # and which result 撤销回访结果 takes back
+    assert f"要撤销的回访结果：不满意（{clock():%Y-%m-%d %H:%M}）：水压还是不够" in said
 
 
 def test_a_step_dialog_gives_the_reason_box_the_width_and_says_under_a_field_what_leaving_it_empty_does(

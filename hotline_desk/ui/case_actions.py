@@ -38,7 +38,7 @@ from hotline_desk.ui.feedback import read
 from hotline_desk.ui.operations import Operation, show_refusal
 from hotline_desk.ui.plain_text import shown as plain_shown
 from hotline_desk.ui.widgets import ActionDialog, FieldSpec
-from hotline_desk.vocabulary import Action, CaseState
+from hotline_desk.vocabulary import Action, CaseState, FollowUpResult
 
 
 def unit_choices(ctx: UiContext) -> list[tuple[str, int]]:
@@ -316,11 +316,15 @@ def perform(parent: QWidget, ctx: UiContext, case_id: int, key: str, preset: dic
 
 
 def taken_back(action: Action, situation: wf.Situation) -> str:
-    """What 撤销回复 or 收回改派 would take back, in words, for the supervisor to see first ("" otherwise)."""
+    """What 撤销回复, 撤销回访结果 or 收回改派 would take back, in words, to be seen first ("" otherwise)."""
     status, name = situation.status, situation.context.unit_name
     if action == Action.UNDO_REPLY and (d := reply_to_take_back(status)) is not None and d.replied_at is not None:
         return (f"要撤销的回复：{name(d.unit_id)} {d.replied_at:%Y-%m-%d %H:%M}"
                 f"{'（' + d.result + '）' if d.result else ''}：{d.reply_text[:80]}")
+    if action == Action.UNDO_FOLLOWUP and status.followups:
+        last = status.followups[-1]
+        note = f"：{last.note[:80]}" if last.note else ""
+        return f"要撤销的回访结果：{FollowUpResult(last.result).label}（{last.at:%Y-%m-%d %H:%M}）{note}"
     if action == Action.WITHDRAW and (main := status.main_dispatch) is not None:
         signed = f"，{main.signed_at:%m-%d %H:%M} 已签收" if main.signed_at else "，尚未签收"
         return (f"现在的承办单位：{name(main.unit_id)}（{main.dispatched_at:%m-%d %H:%M} 交办{signed}），"
