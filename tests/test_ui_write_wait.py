@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QProgressDialog
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QProgressDialog, QPushButton
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
@@ -29,6 +30,12 @@ def test_a_save_waiting_for_another_station_says_so_and_goes_through_when_it_is_
     other_session.execute(select(func.count(Case.id))).scalar()  # its transaction holds the write lock now
     write_wait.install(db)
     seen: list[str] = []
+    clicked: list[bool] = []
+    button = QPushButton("审核交办")  # what a second click during the wait would land on
+    qtbot.addWidget(button)
+    button.show()
+    button.clicked.connect(lambda: clicked.append(True))
+    QTimer.singleShot(1000, lambda: QTest.mouseClick(button, Qt.MouseButton.LeftButton))
 
     def the_other_station_finishes() -> None:
         seen.extend(w.labelText() for w in QApplication.topLevelWidgets()
@@ -45,6 +52,9 @@ def test_a_save_waiting_for_another_station_says_so_and_goes_through_when_it_is_
             holding.__exit__(None, None, None)
         other.dispose()
     assert len(seen) == 1 and seen[0].startswith("其他工作站正在保存，等它保存完就保存这里的操作……\n已等 1 秒")
+    assert "等待时的点击和按键不起作用" in seen[0]
+    QApplication.processEvents()
+    assert clicked == []  # dropped, not carried out after the save
     assert not any(isinstance(w, QProgressDialog) and w.isVisible() for w in QApplication.topLevelWidgets())
     with db.reader() as s:
         assert s.scalar(select(Case.id).where(Case.number == number)) is not None
