@@ -59,18 +59,16 @@ def month_warnings(session: Session, month: str, stats: MonthStatistics, scores:
                      "既未协调办理也未交办（登记后待审核、或被驳回待重新处理）：简报中“其中”的协调办理与交办处理"
                      "两项之和少于本级登记事项。请先处理这些工单，或确认照此印出。")
     if unheld:
-        listed = "、".join(unheld[:10]) + (f"等 {len(unheld)} 件" if len(unheld) > 10 else "")
-        found.append(f"{listed}截至 {stats.as_of:%Y-%m-%d %H:%M} 在待审核（拟交办），没有承办单位（收回改派或同意退单后"
-                     "尚未改派，或尚未审核）：计入交办处理（或上级交办）的件数，但不计入任何单位的考核，两张考核表的"
+        found.append(f"{_listed(unheld)}截至 {stats.as_of:%Y-%m-%d %H:%M} 在待审核（拟交办），没有承办单位"
+                     "（收回改派或同意退单后尚未改派，或尚未审核）：计入交办处理（或上级交办）的件数，但不计入任何单位的考核，两张考核表的"
                      "交办件数之和因此少于它们。请先审核交办，或确认照此印出。")
     if late:
         found.append(f"统计截止后才登记、却计入本月的步骤（记在截止之前的补录，或作废、改分类等）：{named_steps(late)}。"
                      "这些工单本月的数字由截止后的登记决定：单位按时办理、晚些录入的属正常；登记得很晚的，请在工单的办理"
                      "历史和审计记录中核对是谁、何时登记的。")
     if unreviewed:
-        listed = "、".join(unreviewed[:10]) + (f"等 {len(unreviewed)} 件" if len(unreviewed) > 10 else "")
-        found.append(f"{listed}的回访结果为不满意，截至 {stats.as_of:%Y-%m-%d %H:%M} 还没有甄别：按不满意计入承办单位的"
-                     "满意率（截止后的甄别不改变本月的数字）。请核对是否照此印出。")
+        found.append(f"{_listed(unreviewed)}的回访结果为不满意，截至 {stats.as_of:%Y-%m-%d %H:%M} 还没有甄别："
+                     "按不满意计入承办单位的满意率（截止后的甄别不改变本月的数字）。请核对是否照此印出。")
     for key, label in GROUP_LABELS:
         if key != "upper" or stats.upper_total or stats.local_total:
             found += _group_warnings(label, getattr(stats, key), stats.as_of)
@@ -138,6 +136,11 @@ def month_warnings(session: Session, month: str, stats: MonthStatistics, scores:
             found.append(f"第 {i} 个典型案例（{case.number or '未填编号'}）的简介似乎没有写完："
                          f"“{case.text.strip()[-20:]}”。")
     return found
+
+
+def _listed(numbers: Sequence[str]) -> str:
+    """Case numbers in words, the first ten of them: RZ2207-00001、… 等 12 件."""
+    return "、".join(numbers[:10]) + (f"等 {len(numbers)} 件" if len(numbers) > 10 else "")
 
 
 def _numbering(session: Session, month: str, issue: Issue) -> list[str]:
