@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QLabel, QLineEdit, QMessage
 from pytestqt.qtbot import QtBot
 
 from hotline_desk.db import Database
+from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.records import register_case
 from hotline_desk.services.reporting import bulletin
 from hotline_desk.ui.bulletin_view import PRINT_DPI, BulletinView
@@ -353,12 +354,17 @@ def test_a_finalised_bulletin_page_names_what_the_live_data_now_gives_otherwise(
 
     with db.session() as s:
         bulletin.finalize(s, people.supervisor, "2022-07", clock=clock, accept_warnings=True)
-        late = FakeClock(clock.now.replace(month=7, day=30))  # a July call entered in September
-        register_case(s, people.operator, draft(s, handling="coordinate", answer="已答复", unit_id=None), clock=late)
+        clock.advance(minutes=5)  # a July call entered in September
+        case = register_case(s, people.operator, draft(s, registered_at=clock.now.replace(month=7, day=30)),
+                             clock=clock)
+        wf.approve(s, people.supervisor, case.id, clock=clock, at=clock.now.replace(month=7, day=30, hour=12))
     view.load("2022-07")
     note = view.read_only_note.text()
     assert note.startswith("2022-07 简报已定稿，内容不能再修改")
     assert "定稿后该月又有改动" in note and "本级登记 2（定稿 1）" in note
+    # and the case behind it, once, though both the statistics and the scores differ
+    assert "自来水公司：合计" in note  # the scores differ too
+    assert note.count(f"定稿后登记的、计入该月的步骤：{case.number}（登记、拟交办、审核通过并交办）。") == 1, note
 
 
 def test_the_issue_date_is_one_tab_stop(qtbot: QtBot, view: BulletinView) -> None:

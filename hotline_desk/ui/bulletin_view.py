@@ -376,11 +376,12 @@ class BulletinView(QWidget):
             self.read_only_note.setText(f"只有{editors_named()}可以修改简报。您可以查看、生成预览、保存PDF和打印。")
         elif draft.final:
             # What the live data now gives otherwise (a step entered late, a void): said here as on the score page.
-            drift = read(self.ctx, lambda s: [d for d in (month_stats(s, month, clock=self.ctx.clock).figures.drift,
-                                                          month_scores(s, month, clock=self.ctx.clock).figures.drift)
-                                              if d])
+            figures = read(self.ctx, lambda s: (month_stats(s, month, clock=self.ctx.clock).figures,
+                                                month_scores(s, month, clock=self.ctx.clock).figures))
+            # the cases changed since are the same for both: said once
+            drift = [f.drift for f in figures if f.drift] + [next((f.changed for f in figures if f.changed), "")]
             self.read_only_note.setText("\n".join([f"{month} 简报已定稿，内容不能再修改。可以生成预览、保存PDF和打印。",
-                                                   *drift]))
+                                                   *filter(None, drift)]))
         self.read_only_note.setVisible(not allowed or draft.final)
         self.buttons["finalize"].setEnabled(self.ctx.actor.can("bulletin_finalize") and not draft.final)
         self.status.setText(f"已定稿（{draft.finalized_by} {draft.finalized_at:%Y-%m-%d %H:%M}）"

@@ -243,7 +243,7 @@ class ScoringView(QWidget):
                                                           load_rules(s), score_terms(s)))
         self.shown = scores.figures
         self.figures.setText(scores.figures.heading)
-        said = "\n".join(line for line in (scores.figures.drift, scores.unscored) if line)
+        said = "\n".join(line for line in (scores.figures.drift, scores.figures.changed, scores.unscored) if line)
         self.drift.setText(said)
         self.drift.setVisible(bool(said))
         for model, table in zip(self.models, scores.tables, strict=True):

@@ -56,6 +56,7 @@ class MonthFigures:
     as_of: datetime  # the moment the figures shown were taken at (before the cut-off while it is still ahead)
     final: Finalised | None
     drift: str  # a finalised month whose live data now gives other figures: which, in words ("" when none)
+    changed: str = ""  # with a drift, the cases with steps entered since 定稿 that count in the month, in words
 
     @property
     def heading(self) -> str:
@@ -69,7 +70,7 @@ class MonthFigures:
 
     def lines(self) -> list[str]:
         """The heading and, when there is one, the difference: what a printout puts above or below its table."""
-        return [self.heading, *([self.drift] if self.drift else [])]
+        return [self.heading, *(line for line in (self.drift, self.changed) if line)]
 
 
 def unscored_words(tables: tuple[ScoreTable, ...] | list[ScoreTable]) -> str:
@@ -242,9 +243,8 @@ def _frozen_or_live(session: Session, month: str, clock: Clock, key: str,
     final, data = frozen
     figures = kept(data[key])
     said = drift(figures, live)
-    if said:
-        said += _changed_cases(session, month, final)
-    return MonthFigures(month, cutoff, final.as_of, final, said), figures
+    return MonthFigures(month, cutoff, final.as_of, final, said,
+                        _changed_cases(session, month, final) if said else ""), figures
 
 
 def _changed_cases(session: Session, month: str, final: Finalised) -> str:
