@@ -840,13 +840,12 @@ def test_a_step_dialog_gives_the_reason_box_the_width_and_says_under_a_field_wha
     assert not long_labels
 
 
-def test_taking_back_a_reply_that_counted_in_a_past_month_says_the_month_keeps_it(
-        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    """The command line said it; the window said only 已撤销回复."""
+def test_taking_back_a_reply_that_counted_in_a_past_month_asks_first_with_no_as_the_default(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """Said only once the reply was taken back, with a command to date the taking back before the cut-off that could
+    no longer work: the month kept the wrong reply for good."""
     from datetime import datetime
 
-    messages = Messages().install(monkeypatch)
     case_id = _dispatched(db, people, clock)
     with db.session() as s:
         wf.sign(s, people.operator, case_id, clock=clock)
@@ -854,12 +853,27 @@ def test_taking_back_a_reply_that_counted_in_a_past_month_says_the_month_keeps_i
     clock.set(datetime(2022, 8, 5, 9, 0))
     parent = QWidget()
     qtbot.addWidget(parent)
+    openings: list[str] = []
+    seen: dict[str, object] = {}
 
     def give_reason(dialog: ActionDialog) -> None:
-        dialog.set_value("reason", "记到了别的工单上")
-        dialog._accept()
+        openings.append(str(dialog.values()["reason"]))
+        if len(openings) == 1:
+            dialog.set_value("reason", "记到了别的工单上")
+            answer_question(seen)  # Enter: 否, the default
+            dialog._accept()
+            _when_dialog_opens(give_reason)
+        else:  # thought better of it: to the command line, to date it back
+            answer_question({}, Qt.Key.Key_Y)  # 放弃 what was typed
+            dialog.reject()
 
     _when_dialog_opens(give_reason)
-    assert perform(parent, context(db, people.supervisor, clock, tmp_path), case_id, "undo_reply")
-    [said] = messages.texts("information")
-    assert said.startswith("撤销回复：撤销的回复记在 2022-07-05") and "该月的数字仍按撤销前的回复计算" in said
+    assert not perform(parent, context(db, people.supervisor, clock, tmp_path), case_id, "undo_reply")
+    assert seen["default"] == QMessageBox.StandardButton.No
+    text = str(seen["text"])
+    assert text.startswith("要撤销的回复记在 2022-07-05")
+    assert "撤销如记在现在（截止之后），该月的数字仍按撤销前的回复计算" in text
+    assert "--at \"2022-07-05" in text and text.endswith("仍要现在撤销回复吗？")
+    assert openings == ["", "记到了别的工单上"]  # the form opened again as typed
+    with db.reader() as s:
+        assert case_view(s, case_id).state == "pending_followup"  # nothing taken back

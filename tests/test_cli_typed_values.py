@@ -195,3 +195,24 @@ def test_case_show_as_of_names_the_unit_and_deadline_of_then(office: Database, p
     code, out, err = cli_run(capsys, office, "case", "show", first.number, "--as-of",
                              f"{clock() - (clock() - first.events[-1].at) / 8:%Y-%m-%d %H:%M}")
     assert "时的状态：拟交办    拟交单位：纸坊镇\n" in out, out
+
+
+def test_an_undo_that_would_leave_a_past_month_wrong_is_refused_until_it_is_dated(
+        office: Database, people: People, clock: FakeClock, capsys: pytest.CaptureFixture[str]) -> None:
+    """Taken back now, a reply dated in July stayed in July for good: the command printed how to date the undo back,
+    once it could no longer be done. It now says so first, and changes nothing."""
+    from datetime import datetime
+
+    with office.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+        wf.sign(s, people.operator, case_id, clock=clock)
+        clock.set(datetime(2022, 7, 30, 10, 0))
+        number = wf.reply(s, people.operator, case_id, wf.Reply("记错工单"), clock=clock).number
+    code, out, err = cli_run(capsys, office, "case", "undo-reply", number, "--reason", "记到了别的工单上", user="sup1")
+    assert code == 2 and out == ""
+    assert err.startswith("错误：要撤销的回复记在 2022-07-30 10:00，在 2022-07 的统计截止（2022-08-01 00:00）之前")
+    assert f"case undo-reply {number} --reason 理由 --at \"2022-07-30 10:00\"" in err and "确要现在撤销" in err
+    code, out, err = cli_run(capsys, office, "case", "undo-reply", number, "--reason", "记到了别的工单上",
+                             "--at", "2022-07-30 10:05", user="sup1")
+    assert code == 0 and "撤销回复" in out, err

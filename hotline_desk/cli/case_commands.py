@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from hotline_desk.cli.common import Context, SubParsers, choice_code, fmt, jsonable, to_json
 from hotline_desk.cli.parsing import parse_time
 from hotline_desk.errors import TransitionError, ValidationError
-from hotline_desk.services.cases import classification, workflow
+from hotline_desk.services.cases import classification, step_runner, workflow
 from hotline_desk.services.cases import records as cases
 from hotline_desk.services.cases.deadlines import flag_words
 from hotline_desk.services.cases.events import current_status
@@ -21,7 +21,7 @@ from hotline_desk.services.cases.steps import ERASURE_LEAVES
 from hotline_desk.services.clock import office_now
 from hotline_desk.services.exchange.import_values import unit_named
 from hotline_desk.services.office import reference
-from hotline_desk.vocabulary import OPEN_DISPATCH_STATES, REPLY_RESULTS, CaseState
+from hotline_desk.vocabulary import OPEN_DISPATCH_STATES, REPLY_RESULTS, Action, CaseState
 
 
 def register(sub: SubParsers[Any]) -> None:
@@ -311,11 +311,26 @@ def cmd_erase(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_undo_reply(ctx: Context, args: argparse.Namespace) -> int:
+    _month_kept(ctx, args, Action.UNDO_REPLY)
     return _run_step(ctx, args, lambda s, a, cid, at: workflow.undo_reply(s, a, cid, args.reason, at=at))
 
 
 def cmd_undo_follow_up(ctx: Context, args: argparse.Namespace) -> int:
+    _month_kept(ctx, args, Action.UNDO_FOLLOWUP)
     return _run_step(ctx, args, lambda s, a, cid, at: workflow.undo_followup(s, a, cid, args.reason, at=at))
+
+
+def _month_kept(ctx: Context, args: argparse.Namespace, action: Action) -> None:
+    """An undo without --at that would leave a past month counting the step taken back is refused, saying how to
+    date it before the cut-off, or to give the time of now to keep the month as it stands: once taken back now, the
+    month could not be corrected any more."""
+    if args.at:
+        return
+    now = office_now()
+    with ctx.db.reader() as session:
+        question = step_runner.undo_question(session, cases.find_case(session, args.number).id, action, now)
+    if question:
+        raise ValidationError(f"{question}\n确要现在撤销、该月的数字不变的，请加 --at \"{now:%Y-%m-%d %H:%M}\"。")
 
 
 def cmd_list(ctx: Context, args: argparse.Namespace) -> int:

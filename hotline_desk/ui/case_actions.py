@@ -29,7 +29,7 @@ from hotline_desk.errors import ConflictError, HotlineError
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.queues import asked_of
 from hotline_desk.services.cases.records import CaseView
-from hotline_desk.services.cases.step_runner import step_month_notice
+from hotline_desk.services.cases.step_runner import step_month_notice, undo_question
 from hotline_desk.services.cases.steps import STEPS, Gate, Problem, Step, reply_to_take_back
 from hotline_desk.services.office import reference
 from hotline_desk.ui.changes import Change
@@ -249,6 +249,22 @@ def despite_final_month(parent: QWidget, ctx: UiContext, case_id: int, chosen: S
     return box.clickedButton() is box.button(QMessageBox.StandardButton.Yes)
 
 
+def despite_month_kept(parent: QWidget, ctx: UiContext, case_id: int, chosen: Step[Any], at: datetime) -> bool:
+    """Taking back a step that counted in a month whose cut-off has passed is asked once more (否 is the default):
+    taken back now, the month keeps it, and the command line can date the taking back instead. True to go ahead."""
+    question = read(ctx, lambda s: undo_question(s, case_id, chosen.action, at))
+    if not question:
+        return True
+    box = QMessageBox(QMessageBox.Icon.Warning, f"{chosen.label}：该月的数字不变",
+                      f"{plain_shown(question)}\n\n仍要现在{chosen.label}吗？",
+                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, parent)
+    box.setObjectName("month_kept_question")
+    box.setDefaultButton(QMessageBox.StandardButton.No)
+    box.setEscapeButton(QMessageBox.StandardButton.No)
+    box.exec()
+    return box.clickedButton() is box.button(QMessageBox.StandardButton.Yes)
+
+
 def perform(parent: QWidget, ctx: UiContext, case_id: int, key: str, preset: dict[str, Any] | None = None,
             expected_version: int | None = None, intro: str = "", said: str = "", at: datetime | None = None) -> bool:
     """Ask for what the step needs (unless ``preset`` gives it) and carry it out; True if done.
@@ -288,7 +304,8 @@ def perform(parent: QWidget, ctx: UiContext, case_id: int, key: str, preset: dic
             when = (dialog.when() if dialog is not None else None) or at
             if chosen.warning and not confirm_final(parent, chosen, situation.number):
                 return False
-            if not despite_final_month(parent, ctx, case_id, chosen, when or ctx.clock()):
+            if not despite_final_month(parent, ctx, case_id, chosen, when or ctx.clock()) \
+                    or not despite_month_kept(parent, ctx, case_id, chosen, when or ctx.clock()):
                 if dialog is None:
                     return False
                 continue  # its form opens again as typed: to give up there, or to take it after all
@@ -299,9 +316,6 @@ def perform(parent: QWidget, ctx: UiContext, case_id: int, key: str, preset: dic
                     told = [taken[0].notice if taken else "", wf.erasure_kept_words(ctx.db.engine)]
                     if any(told):
                         QMessageBox.information(parent, chosen.label, "\n".join(text for text in told if text))
-                elif action in (Action.UNDO_REPLY, Action.UNDO_FOLLOWUP) and taken and taken[0].notice:
-                    # the step taken back counted in a month whose cut-off has passed: said, as on the command line
-                    QMessageBox.information(parent, chosen.label, plain_shown(taken[0].notice))
                 return True
             if elsewhere:
                 again, version = _after_a_change_elsewhere(parent, ctx, chosen, case_id, elsewhere,

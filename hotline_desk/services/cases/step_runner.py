@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -104,23 +105,56 @@ UNDOING = {Action.UNDO_REPLY: (EventKind.REPLY, "回复", "undo-reply"),
            Action.UNDO_FOLLOWUP: (EventKind.FOLLOWUP, "回访结果", "undo-follow-up")}
 
 
-def undone_notice(session: Session, case_id: int, action: Action, at: datetime) -> str:
-    """For a step just taken back that counted in its month's figures (dated before the cut-off) while the taking
-    back falls after the cut-off: that month's figures keep the wrong step, and how to correct them. ("" otherwise.)"""
+@dataclass(frozen=True)
+class UndoneStep:
+    """A step about to be taken back (or just taken back) that counted in its month, the taking back after the
+    month's cut-off."""
+
+    number: str
+    month: str
+    what: str  # 回复, 回访结果
+    command: str  # undo-reply, undo-follow-up
+    undone_at: datetime
+    cutoff: datetime
+    final: bool
+
+
+def _undone_step(session: Session, case_id: int, action: Action, at: datetime) -> UndoneStep | None:
     case = session.get(Case, case_id)
     if case is None or action not in UNDOING:
-        return ""
+        return None
     kind, what, command = UNDOING[action]
     undone = session.scalar(select(CaseEvent.at).where(CaseEvent.case_id == case_id, CaseEvent.kind == str(kind))
                             .order_by(CaseEvent.seq.desc()).limit(1))
     cutoff = cutoff_of(session, case.month)
     if undone is None or undone > cutoff or at <= cutoff:
+        return None
+    final = bool(final_cutoffs(session, {case.month}))
+    return UndoneStep(case.number, case.month, what, command, undone, cutoff, final)
+
+
+def undo_question(session: Session, case_id: int, action: Action, at: datetime) -> str:
+    """Before taking back, at ``at``, a step that counted in its month's figures while ``at`` is after the month's
+    cut-off: that the month would keep the wrong step, and how to correct it instead ("" otherwise)."""
+    step = _undone_step(session, case_id, action, at)
+    if step is None:
         return ""
-    frozen = "（该月简报已定稿，定稿的数字和 PDF 都不会改变）" if final_cutoffs(session, {case.month}) else ""
-    return (f"撤销的{what}记在 {undone:%Y-%m-%d %H:%M}，在 {case.month} 的统计截止（{cutoff:%Y-%m-%d %H:%M}）之前，"
-            f"已计入该月的统计和考核；撤销记在截止之后，该月的数字仍按撤销前的{what}计算{frozen}。要改正该月，"
-            f"请用命令行把撤销记在截止之前：hotline-desk case {command} {case.number} --reason 理由 --at "
-            f"\"{undone:%Y-%m-%d %H:%M}\"（不早于被撤销的一步），再把正确的{what}也记在截止之前。")
+    frozen = "（该月简报已定稿，定稿的数字和 PDF 都不会改变）" if step.final else ""
+    return (f"要撤销的{step.what}记在 {step.undone_at:%Y-%m-%d %H:%M}，在 {step.month} 的统计截止"
+            f"（{step.cutoff:%Y-%m-%d %H:%M}）之前，已计入该月的统计和考核；撤销如记在现在（截止之后），该月的数字"
+            f"仍按撤销前的{step.what}计算{frozen}。要改正该月，请用命令行把撤销记在截止之前：hotline-desk case "
+            f"{step.command} {step.number} --reason 理由 --at \"{step.undone_at:%Y-%m-%d %H:%M}\"（不早于被撤销的"
+            f"一步），再把正确的{step.what}也记在截止之前。")
+
+
+def undone_notice(session: Session, case_id: int, action: Action, at: datetime) -> str:
+    """After taking back, at ``at``, a step that counted in its month while ``at`` is after the month's cut-off: that
+    the month keeps it ("" otherwise)."""
+    step = _undone_step(session, case_id, action, at)
+    if step is None:
+        return ""
+    return (f"撤销记在 {step.month} 的统计截止之后：该月的统计和考核仍按撤销前的{step.what}"
+            f"（{step.undone_at:%Y-%m-%d %H:%M}）计算。")
 
 
 def month_notice(session: Session, month: str, at: datetime, what: str) -> str:
