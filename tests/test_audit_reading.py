@@ -125,3 +125,16 @@ def test_a_step_dated_back_and_a_correction_say_when_they_count_and_why(office: 
     coordinated = next(line for line in lines if f"工单 {number} 第 2 步" in line)
     assert void.split("\t")[3] == "作废" and void.endswith("理由：重复登记")
     assert coordinated.endswith("记为 2022-07-05 09:30（补录）")
+
+
+def test_a_review_shows_its_grounds(office: Path, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: F811
+    _, out, _ = run(capsys, office, "case", "register", "--content", "小区停水三天", "--appeal-type", "问题处理类",
+                    "--category", "水利水电—用水困难", "--dispatch", "自来水公司", user="op1")
+    number = re.findall(r"RZ\d{4}-\d{5}", out)[0]
+    for user, *step in (("sup1", "approve"), ("op1", "sign"), ("op1", "reply", "--text", "已修复"),
+                        ("op1", "follow-up", "不满意", "--note", "还是停水"),
+                        ("sup1", "review", "--decision", "非单位责任", "--note", "属市政管网检修，已公告")):
+        code, _, err = run(capsys, office, "case", step[0], number, *step[1:], user=user)
+        assert code == 0, (step, err)
+    _, out, _ = run(capsys, office, "audit", "--limit", "1")
+    assert out.splitlines()[0].endswith("理由：属市政管网检修，已公告")

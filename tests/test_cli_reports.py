@@ -45,14 +45,14 @@ def test_bonus_commands_change_the_total(demo_db: Database, capsys: pytest.Captu
     assert code == 2 and "无权调整附加分" in err
     code, out, _ = run(capsys, demo_db, "bonus", "add", "--month", "2022-07", "--unit", "纸坊镇", "--points", "2",
                        "--reason", "整改到位", user="demo_sup1")
-    assert code == 0 and "纸坊镇 2022-07 的附加分现为 13（-7）。" in out
+    assert code == 0 and "纸坊镇 2022-07 的附加分现为 13（加减分合计 -7）。" in out
     item_id = out.split("第 ")[1].split(" ")[0]
     _, out, _ = run(capsys, demo_db, "scores", "--month", "2022-07")
     assert "纸坊镇\t32\t20\t20\t13\t85" in out
     # A unit at the cap: the item changes nothing, and the command says so (only the window did)
     code, out, _ = run(capsys, demo_db, "bonus", "add", "--month", "2022-07", "--unit", "煤山街道", "--points", "3",
                        "--reason", "获省级表彰", user="demo_sup1")
-    assert code == 0 and "煤山街道 2022-07 的附加分现为 25（+8，超出上限的3分不计）。" in out
+    assert code == 0 and "煤山街道 2022-07 的附加分现为 25（加减分合计 +8，超出上限的3分不计）。" in out
     run(capsys, demo_db, "bonus", "remove", item_id, "--reason", "误加", user="demo_sup1")
     _, out, _ = run(capsys, demo_db, "bonus", "list", "--month", "2022-07", "--all")
     assert "已撤销：赵敏" in out or "已撤销：李强" in out

@@ -152,9 +152,9 @@ def _step_label(text: str) -> str:
 
 
 STEP_LABELS = EventKind.labels()
-# Steps whose reason an auditor reads beside them: corrections of the office's own.
+# Steps whose reason an auditor reads beside them: corrections of the office's own, and 甄别 (its 甄别意见).
 REASONED = frozenset(str(k) for k in (EventKind.VOID, EventKind.RESTORE, EventKind.ERASE, EventKind.REPLY_UNDONE,
-                                      EventKind.FOLLOWUP_UNDONE, EventKind.WITHDRAW))
+                                      EventKind.FOLLOWUP_UNDONE, EventKind.WITHDRAW, EventKind.REVIEW))
 # A step dated this long before it was entered is said to be dated back (as a case's history marks 补录).
 DATED_BACK = timedelta(minutes=30)
 

@@ -194,10 +194,14 @@ def score_tables(session: Session, month: str, as_of: datetime, rules: ScoringRu
 
 def unit_bonus(session: Session, month: str, unit_id: int) -> str:
     """A unit's 附加分 for the month as the score table has it, in words, after an item is added or removed:
-    煤山街道 2022-07 的附加分现为 25（+8，超出上限的3分不计）. An item past the cap changes nothing, and is said so."""
+    煤山街道 2022-07 的附加分现为 25（加减分合计 +8，超出上限的3分不计）. An item past the cap changes nothing, and is
+    said so."""
     row = next((row for table in score_tables(session, month, month_end(month)) for row in table.rows
                 if row.unit_id == unit_id), None)
-    return f"{row.unit} {month} 的附加分现为 {row.bonus_said}。" if row is not None else ""
+    if row is None:
+        return ""
+    note = f"，{row.bonus_note}" if row.bonus_note else ""
+    return f"{row.unit} {month} 的附加分现为 {row.bonus}（加减分合计 {row.bonus_adjustment:+g}{note}）。"
 
 
 def month_unit_ids(session: Session, month: str) -> set[int]:

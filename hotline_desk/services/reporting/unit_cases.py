@@ -56,7 +56,8 @@ class UnitCases:
             f"满意率：满意 {s.satisfied} / {s.rated} 件（甄别为非单位责任不计 {s.exempt} 件），得 {satisfaction} 分；"
             f"附加分 {s.bonus}；合计 {s.total}，第 {s.rank} 名。",
         ]
-        lines += [f"附加分：{b.points:+g} 分，{b.reason}（{b.item_date or b.entered_at:%Y-%m-%d}）" for b in self.bonus]
+        lines += [f"附加分：{b.points:+g} 分，{b.reason}（事项日期 {b.item_date or b.entered_at:%Y-%m-%d}，"
+                  f"{b.entered_by} {b.entered_at:%Y-%m-%d} 录入）" for b in self.bonus]
         if self.voided:
             lines.append("已作废、不计入的本单位工单：" + "、".join(f"{number}（{at:%Y-%m-%d} 作废）"
                                                      for number, at in self.voided))
