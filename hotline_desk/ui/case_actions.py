@@ -238,27 +238,23 @@ def despite_final_month(parent: QWidget, ctx: UiContext, case_id: int, chosen: S
     """A step dated within a month whose bulletin is final is asked once more (否 is the default and Esc's answer):
     it changes that month's live figures, no longer those printed. True when the step may go ahead."""
     notice = read(ctx, lambda s: step_month_notice(s, case_id, chosen.action, at))
-    if not notice:
-        return True
-    box = QMessageBox(QMessageBox.Icon.Warning, "简报已定稿", f"注意：{notice}\n\n仍要{chosen.label}吗？",
-                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, parent)
-    box.setObjectName("final_month_question")
-    box.setDefaultButton(QMessageBox.StandardButton.No)
-    box.setEscapeButton(QMessageBox.StandardButton.No)
-    box.exec()
-    return box.clickedButton() is box.button(QMessageBox.StandardButton.Yes)
+    return not notice or _asked_yes(parent, "final_month_question", "简报已定稿",
+                                    f"注意：{notice}\n\n仍要{chosen.label}吗？")
 
 
 def despite_month_kept(parent: QWidget, ctx: UiContext, case_id: int, chosen: Step[Any], at: datetime) -> bool:
     """Taking back a step that counted in a month whose cut-off has passed is asked once more (否 is the default):
     taken back now, the month keeps it, and the command line can date the taking back instead. True to go ahead."""
     question = read(ctx, lambda s: undo_question(s, case_id, chosen.action, at))
-    if not question:
-        return True
-    box = QMessageBox(QMessageBox.Icon.Warning, f"{chosen.label}：该月的数字不变",
-                      f"{plain_shown(question)}\n\n仍要现在{chosen.label}吗？",
+    return not question or _asked_yes(parent, "month_kept_question", f"{chosen.label}：该月的数字不变",
+                                      f"{plain_shown(question)}\n\n仍要现在{chosen.label}吗？")
+
+
+def _asked_yes(parent: QWidget, name: str, title: str, text: str) -> bool:
+    """A warning asked as a question with 否 as the default and Esc's answer: whether 是 was chosen."""
+    box = QMessageBox(QMessageBox.Icon.Warning, title, text,
                       QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, parent)
-    box.setObjectName("month_kept_question")
+    box.setObjectName(name)
     box.setDefaultButton(QMessageBox.StandardButton.No)
     box.setEscapeButton(QMessageBox.StandardButton.No)
     box.exec()
