@@ -80,9 +80,8 @@ def dialogs(ctx: UiContext, window: MainWindow) -> dict[str, Callable[[], QDialo
 
 def case_dialogs(ctx: UiContext, window: MainWindow) -> dict[str, Callable[[], QDialog]]:
     """The dialogs of the case views: a case's detail, the cases behind a unit's score."""
-    from hotline_desk.services.reporting.scoring import unit_case_details
     from hotline_desk.ui.case_list import CaseDetailDialog
-    from hotline_desk.ui.scoring_view import CasesBehindDialog, ScoringView
+    from hotline_desk.ui.scoring_view import ScoringView
 
     with ctx.db.reader() as s:
         first = s.scalars(select(Case.id).order_by(Case.id)).first()
@@ -96,12 +95,9 @@ def case_dialogs(ctx: UiContext, window: MainWindow) -> dict[str, Callable[[], Q
         made["case-detail"] = lambda: CaseDetailDialog(window, ctx, first)
         made["case-edit"] = lambda: CaseDetailDialog(window, ctx, first).edit_form()
     scoring = window.views.get("scoring")
-    if isinstance(scoring, ScoringView) and scoring.models[0].rows:
-        unit = scoring.models[0].rows[-1]
-        with ctx.db.reader() as s:
-            details = unit_case_details(s, scoring.month.currentText(), scoring.as_of(), unit.unit_id)
-        made["score-cases"] = lambda: CasesBehindDialog(scoring, ctx, unit, details, "finish",
-                                                        month=scoring.month.currentText())
+    if isinstance(scoring, ScoringView) and scoring.models[0].rows:  # the last township's 办结率
+        made["score-cases"] = lambda: scoring.cases_dialog(scoring.models[0].index(len(scoring.models[0].rows) - 1,
+                                                                                   3))
     return made
 
 

@@ -63,10 +63,13 @@ def test_the_cases_behind_a_score_show_a_follow_up_ruled_after_the_cut_off_as_it
 
     when_modal(CasesBehindDialog, look)
     view._show_cases(view.models[1].index(row, 5))
-    assert "按统计截止 2022-08-01 00:00 时的办理情况计分" in str(seen["heading"])
+    heading = str(seen["heading"])
+    assert heading.startswith("统计截止：2022-08-01 00:00（按截止时的办理情况计分，截止后的步骤不计入本月）\n")
+    assert "满意率：满意 0 / 1 件（甄别为非单位责任不计 0 件），得 0 分" in heading  # the unit's counts, as exported
     cells = seen["cells"]
     assert isinstance(cells, list)
-    assert cells[2] == "待甄别（08-03 已甄别，截止后，不计入本月）" and cells[5] == "不满意" and cells[6] == ""
+    assert cells[2] == "待甄别（08-03 已甄别，截止后，不计入本月）" and cells[5] == "不满意"
+    assert cells[6:] == ["是", "", ""]  # counted in the 满意率, not exempted, nothing entered late
 
 
 def test_the_bulletin_page_and_the_finalise_question_name_the_cut_off(
@@ -204,3 +207,32 @@ def test_the_list_opened_from_a_units_name_puts_the_cases_that_cost_points_first
     view._show_cases(view.models[1].index(row, 1))  # the unit's name
     assert seen["order"] == [numbers[1], numbers[0]]  # not finished first
     assert exported == [True]
+
+
+def test_the_list_in_the_window_names_the_steps_entered_after_the_cut_off(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """The export named a reply dated back into July; the window's list showed a finished case like any other."""
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+        wf.sign(s, people.operator, case_id, clock=clock)
+        clock.set(datetime(2022, 8, 5, 9, 0))
+        wf.reply(s, people.operator, case_id, wf.Reply("已处理"), clock=clock, at=datetime(2022, 7, 31, 10, 0))
+    view = ScoringView(context(db, people.supervisor, clock, tmp_path))
+    qtbot.addWidget(view)
+    view.month.setCurrentText("2022-07")
+    view.tabs.setCurrentIndex(1)
+    row = next(i for i, r in enumerate(view.models[1].rows) if r.unit == "自来水公司")
+    seen: dict[str, object] = {}
+
+    def look(dialog: CasesBehindDialog) -> None:
+        model = dialog.model
+        seen["cells"] = [model.data(model.index(0, c)) for c in range(model.columnCount())]
+        seen["header"] = model.headerData(model.columnCount() - 1, Qt.Orientation.Horizontal)
+        dialog.reject()
+
+    when_modal(CasesBehindDialog, look)
+    view._show_cases(view.models[1].index(row, 3))
+    cells = seen["cells"]
+    assert isinstance(cells, list) and cells[3] == "是"  # finished, by the reply dated back
+    assert (seen["header"], cells[-1]) == ("截止后补录", "回复")

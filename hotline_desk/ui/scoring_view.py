@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -44,9 +45,8 @@ from hotline_desk.services.reporting.scoring import (
     add_bonus,
     list_bonus,
     remove_bonus,
-    unit_case_details,
 )
-from hotline_desk.services.reporting.unit_cases import unit_cases_workbook
+from hotline_desk.services.reporting.unit_cases import unit_cases, unit_cases_workbook
 from hotline_desk.ui.changes import Change, follow
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read
@@ -325,15 +325,19 @@ class ScoringView(QWidget):
             self.refresh()
 
     def _show_cases(self, index: Any) -> None:
+        run_modal(self.cases_dialog(index))
+
+    def cases_dialog(self, index: Any) -> CasesBehindDialog:
+        """The list of the cases behind the score at ``index`` of the table shown."""
         unit = self.models[self.tabs.currentIndex()].row(index.row())
         month = self.month.currentText()
-        as_of = self.as_of()
-        details = read(self.ctx, lambda s: unit_case_details(s, month, as_of, unit.unit_id))
+        listed = read(self.ctx, lambda s: unit_cases(s, month, unit.unit_id, clock=self.ctx.clock))
         key = RATE_COLUMNS.get(index.column(), "")
-        heading = f"按统计截止 {as_of:%Y-%m-%d %H:%M} 时的办理情况计分；截止后的步骤不计入本月。"
+        # the cut-off, then the unit's counts and points (as the export has them)
+        heading = "\n".join(listed.summary()[:2])
         if self.shown is not None and self.shown.drift:
             heading += "\n本月简报已定稿：下列工单按现在的数据列出，与定稿的得分不同（见评分表上方的说明）。"
-        run_modal(CasesBehindDialog(self, self.ctx, unit, details, key, heading, month=month))
+        return CasesBehindDialog(self, self.ctx, unit, listed.details, key, heading, month=month, late=listed.late)
 
     def export(self, kind: str) -> None:
         month = self.month.currentText()
@@ -370,7 +374,7 @@ class CasesBehindDialog(QDialog):
     """The cases a unit was scored on; the ones that cost it points come first."""
 
     def __init__(self, parent: QWidget, ctx: UiContext, unit: UnitScore, details: list[UnitCaseDetail],
-                 key: str, heading: str = "", *, month: str) -> None:
+                 key: str, heading: str = "", *, month: str, late: Mapping[str, list[str]] | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.unit, self.month = unit, month
@@ -382,7 +386,9 @@ class CasesBehindDialog(QDialog):
             Column("工单编号", lambda d: d.number), Column("来源", lambda d: d.source),
             Column("状态", lambda d: d.state_shown), Column("已办结", lambda d: "是" if d.finished else "否"),
             Column("按时签收", lambda d: "是" if d.signed_on_time else "否"), Column("回访结果", lambda d: d.outcome),
+            Column("计入满意率", lambda d: "是" if d.rated else "否"),
             Column("甄别免计", lambda d: "是" if d.exempt else ""),
+            Column("截止后补录", lambda d: "、".join((late or {}).get(d.number, ()))),
         ])
         model.set_rows(details)
         self.model = model
