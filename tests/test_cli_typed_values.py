@@ -216,3 +216,28 @@ def test_an_undo_that_would_leave_a_past_month_wrong_is_refused_until_it_is_date
     code, out, err = cli_run(capsys, office, "case", "undo-reply", number, "--reason", "记到了别的工单上",
                              "--at", "2022-07-30 10:05", user="sup1")
     assert code == 0 and "撤销回复" in out, err
+
+
+def test_a_review_after_the_months_cut_off_says_the_month_keeps_the_case_as_it_stood(
+        office: Database, people: People, clock: FakeClock, capsys: pytest.CaptureFixture[str]) -> None:
+    """The window's 甄别 form said it; the command line said only that the case was done."""
+    from datetime import datetime
+
+    with office.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+        wf.sign(s, people.operator, case_id, clock=clock)
+        wf.reply(s, people.operator, case_id, wf.Reply("已处理"), clock=clock)
+        number = wf.follow_up(s, people.operator, case_id, "dissatisfied", "没修好", clock=clock).number
+    code, out, err = cli_run(capsys, office, "case", "review", number, "--decision", "非单位责任",
+                             "--note", "属管网检修", user="sup1")
+    assert code == 0, err
+    assert "注意：这次甄别在工单所属的 2022-07 统计截止（2022-08-01 00:00）之后：" \
+        "该月的统计和考核按截止时的情况计算" in out
+    with office.session() as s:  # within the month: nothing to say
+        earlier = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, earlier, clock=clock)
+        wf.sign(s, people.operator, earlier, clock=clock)
+        wf.reply(s, people.operator, earlier, wf.Reply("已处理"), clock=clock)
+        clock.set(datetime(2022, 7, 20, 9, 0))
+        assert wf.follow_up(s, people.operator, earlier, "satisfied", clock=clock).notice == ""

@@ -157,6 +157,24 @@ def undone_notice(session: Session, case_id: int, action: Action, at: datetime) 
             f"（{step.undone_at:%Y-%m-%d %H:%M}）计算。")
 
 
+# Steps that, taken after their month's cut-off, leave that month counting the case as it stood: said, as the
+# window's 甄别 form says it (a unit's late reply is every day's work, and is not said).
+KEPT_BY_MONTH = {Action.REVIEW: "甄别", Action.FOLLOWUP: "回访结果"}
+
+
+def after_cutoff_notice(session: Session, case_id: int, action: Action, at: datetime) -> str:
+    """A 甄别 or a follow-up result dated after its case's month's cut-off: that month keeps the case as it stood then
+    ("" otherwise, and for a month not over)."""
+    case = session.get(Case, case_id)
+    if case is None or action not in KEPT_BY_MONTH:
+        return ""
+    cutoff = cutoff_of(session, case.month)
+    if at <= cutoff:
+        return ""
+    return (f"这次{KEPT_BY_MONTH[action]}在工单所属的 {case.month} 统计截止（{cutoff:%Y-%m-%d %H:%M}）之后："
+            "该月的统计和考核按截止时的情况计算，不随之改变。")
+
+
 def month_notice(session: Session, month: str, at: datetime, what: str) -> str:
     """``final_month_notice`` for a case of ``month`` (one not registered yet: ``what`` is 这次登记)."""
     cutoff = final_cutoffs(session, {month}).get(month)

@@ -31,6 +31,7 @@ from hotline_desk.services.cases.queues import CALLBACK_BY_SUPERVISOR, may_call_
 from hotline_desk.services.cases.records import CaseView, case_view, phone_problem, township_problem
 from hotline_desk.services.cases.step_runner import (
     CORRECTIONS,
+    after_cutoff_notice,
     step_context,
     step_month_notice,
     undone_notice,
@@ -148,7 +149,8 @@ def take(session: Session, actor: Actor, case_id: int, action: Action, payload: 
         if view.deadline != deadline and action not in (*CORRECTIONS, *GIVE_NO_DEADLINE) else ""
     month = step_month_notice(session, case_id, action, at or now)
     undone = undone_notice(session, case_id, action, at or now)
-    view = replace(view, notice="\n".join(n for n in (month, undone, given) if n))
+    kept = after_cutoff_notice(session, case_id, action, at or now)
+    view = replace(view, notice="\n".join(n for n in (month, undone, kept, given) if n))
     return _erased(session, view, actor, now) if action == Action.ERASE else view
 
 
