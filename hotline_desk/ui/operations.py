@@ -232,8 +232,10 @@ class Task(Generic[T]):
         Task._running.discard(self)
         if not self._quiet:
             QApplication.restoreOverrideCursor()
+        shown = False
         if self._dialog is not None:
             with contextlib.suppress(RuntimeError):  # closed with the window that owned it
+                shown = self._dialog.isVisible()
                 self._dialog.close()
                 self._dialog.deleteLater()
             self._dialog = None
@@ -243,6 +245,8 @@ class Task(Generic[T]):
         if self._refocus is not None:
             with contextlib.suppress(RuntimeError):
                 if self._refocus.isVisible() and self._refocus.isEnabled():
+                    if shown:  # the progress dialog had the window's activation: given back, not left to chance
+                        self._refocus.window().activateWindow()
                     self._refocus.setFocus(Qt.FocusReason.OtherFocusReason)
         self.done = True
 
