@@ -244,9 +244,9 @@ def _unit_cases(ctx: Context, args: argparse.Namespace) -> int:
     with ctx.db.reader() as session:
         unit_id = unit_named(session, args.unit).id
         month = read_month(args.month)
-        if args.out:
-            _write(Path(args.out), unit_cases_workbook(session, month, unit_id))
         listed = unit_cases(session, month, unit_id)
+        if args.out:
+            _write(Path(args.out), unit_cases_workbook(session, listed))
     if args.json:
         print(to_json({"score": listed.score, "summary": listed.summary(),
                        "cases": [dict(zip(UNIT_CASES_HEADER, row, strict=True)) for row in listed.rows()]}))

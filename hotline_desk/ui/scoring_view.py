@@ -432,7 +432,8 @@ class CasesBehindDialog(QDialog):
     def export_to(self, path: Path) -> bool:
         """Every case of the unit's month with what it counts in, its counts and points, its 附加分 items."""
         month, unit_id = self.month, self.unit.unit_id
-        data = read(self.ctx, lambda s: unit_cases_workbook(s, month, unit_id, clock=self.ctx.clock))
+        data = read(self.ctx, lambda s: unit_cases_workbook(s, unit_cases(s, month, unit_id, clock=self.ctx.clock),
+                                                            clock=self.ctx.clock))
         try:
             write_file(path, data)
         except OSError as exc:

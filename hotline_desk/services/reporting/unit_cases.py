@@ -105,8 +105,9 @@ def unit_cases(session: Session, month: str, unit_id: int, *, clock: Clock = off
                      late=late, voided=voided)
 
 
-def unit_cases_workbook(session: Session, month: str, unit_id: int, *, clock: Clock = office_now) -> bytes:
-    listed = unit_cases(session, month, unit_id, clock=clock)
+def unit_cases_workbook(session: Session, listed: UnitCases, *, clock: Clock = office_now) -> bytes:
+    """``unit_cases``' list as the workbook sent to the unit."""
+    month = listed.month
     anchor = anchors.note(session, f"导出{listed.score.unit}{month}计分工单", clock())
     return write_listing(f"{listed.score.unit}{month[:4]}年{month_cn(month)}考核计分工单", listed.summary(), HEADER,
                          listed.rows(), WIDTHS, anchor=anchors.tag(anchor))
