@@ -148,11 +148,7 @@ def _july(db: Database) -> dict[int, UnitCaseDetail]:
 def test_the_cases_behind_a_score_are_exported_from_their_list_for_the_unit(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
     case_id = _ruled_after_the_cutoff(db, people, clock)
-    view = ScoringView(context(db, people.supervisor, clock, tmp_path))
-    qtbot.addWidget(view)
-    view.month.setCurrentText("2022-07")
-    view.tabs.setCurrentIndex(1)
-    row = next(i for i, r in enumerate(view.models[1].rows) if r.unit == "自来水公司")
+    view, row = _water_on_the_score_page(qtbot, db, people, clock, tmp_path)
     written: list[bool] = []
 
     def export(dialog: CasesBehindDialog) -> None:
@@ -187,11 +183,7 @@ def test_the_list_opened_from_a_units_name_puts_the_cases_that_cost_points_first
             if finished:
                 wf.reply(s, people.operator, case_id, wf.Reply("已处理"), clock=clock)
     clock.set(datetime(2022, 8, 3, 9, 0))
-    view = ScoringView(context(db, people.supervisor, clock, tmp_path))
-    qtbot.addWidget(view)
-    view.month.setCurrentText("2022-07")
-    view.tabs.setCurrentIndex(1)
-    row = next(i for i, r in enumerate(view.models[1].rows) if r.unit == "自来水公司")
+    view, row = _water_on_the_score_page(qtbot, db, people, clock, tmp_path)
     exported: list[bool] = []
     monkeypatch.setattr(CasesBehindDialog, "export", lambda self: exported.append(True))
     seen: dict[str, object] = {}
@@ -218,11 +210,7 @@ def test_the_list_in_the_window_names_the_steps_entered_after_the_cut_off(
         wf.sign(s, people.operator, case_id, clock=clock)
         clock.set(datetime(2022, 8, 5, 9, 0))
         wf.reply(s, people.operator, case_id, wf.Reply("已处理"), clock=clock, at=datetime(2022, 7, 31, 10, 0))
-    view = ScoringView(context(db, people.supervisor, clock, tmp_path))
-    qtbot.addWidget(view)
-    view.month.setCurrentText("2022-07")
-    view.tabs.setCurrentIndex(1)
-    row = next(i for i, r in enumerate(view.models[1].rows) if r.unit == "自来水公司")
+    view, row = _water_on_the_score_page(qtbot, db, people, clock, tmp_path)
     seen: dict[str, object] = {}
 
     def look(dialog: CasesBehindDialog) -> None:
@@ -236,3 +224,13 @@ def test_the_list_in_the_window_names_the_steps_entered_after_the_cut_off(
     cells = seen["cells"]
     assert isinstance(cells, list) and cells[3] == "是"  # finished, by the reply dated back
     assert (seen["header"], cells[-1]) == ("截止后补录", "回复")
+
+
+def _water_on_the_score_page(qtbot: QtBot, db: Database, people: People, clock: FakeClock,
+                             tmp_path: Path) -> tuple[ScoringView, int]:
+    """The score page on July's 市直单位 table, and 自来水公司's row in it."""
+    view = ScoringView(context(db, people.supervisor, clock, tmp_path))
+    qtbot.addWidget(view)
+    view.month.setCurrentText("2022-07")
+    view.tabs.setCurrentIndex(1)
+    return view, next(i for i, r in enumerate(view.models[1].rows) if r.unit == "自来水公司")
