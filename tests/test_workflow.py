@@ -156,7 +156,10 @@ def test_assist_unit_sign_does_not_move_state_but_main_does(db: Database, people
         water, city = unit_id(s, "自来水公司"), unit_id(s, "城市管理局")
         wf.approve(s, people.supervisor, case_id, assist_ids=(city,), clock=clock)
         assert wf.sign(s, people.operator, case_id, unit_id=city, clock=clock).state == "dispatched"
-        assert wf.sign(s, people.operator, case_id, unit_id=water, clock=clock).state == "in_progress"
+        view = wf.sign(s, people.operator, case_id, unit_id=water, clock=clock)
+    assert view.state == "in_progress"
+    # The history says which signing was the 协办 unit's: both read 单位：… alike and the helper's looked like the main's.
+    assert [ev.unit for ev in view.events if ev.kind == "sign"] == ["城市管理局（协办）", "自来水公司"]
 
 
 def test_return_accepted_goes_back_to_proposed_with_new_unit(db: Database, people: People, clock: FakeClock) -> None:

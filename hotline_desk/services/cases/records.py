@@ -22,7 +22,9 @@ from hotline_desk.services.cases.history import (
     EVENT_LABELS,
     FOLLOWUP_RESULTS,
     STATES,
+    CaseStatus,
     EventRecord,
+    apply_event,
     replay,
     sent_back,
     state_label,
@@ -326,9 +328,10 @@ def case_view(session: Session, case_id: int) -> CaseView:
     views = tuple(
         EventView(seq=e.seq, kind=e.kind, label=EVENT_LABELS.get(e.kind, e.kind), at=e.at,
                   actor=users.get(e.actor_id or 0, "导入" if e.batch_id else ""),
-                  unit=units.get(e.unit_id or 0, ""), note=e.note, details=_event_details(r, units),
-                  reply=_reply_of(r), entered=entered_words(e.at, e.recorded_at, imported=e.batch_id is not None))
-        for e, r in zip(events, records, strict=True)
+                  unit=units.get(e.unit_id or 0, "") + ("（协办）" if e.unit_id in helping else ""), note=e.note,
+                  details=_event_details(r, units), reply=_reply_of(r),
+                  entered=entered_words(e.at, e.recorded_at, imported=e.batch_id is not None))
+        for e, r, helping in zip(events, records, _assisting_before(records), strict=True)
     )
     return CaseView(
         id=case.id, number=case.number, registered_at=case.registered_at, source=case.source,
@@ -359,6 +362,18 @@ def register_number(import_key: str | None, upstream_number: str) -> str:
     # A number the register gave two calls is kept with the minute of the call (6-005@202205031000): shown without.
     number, dated, minute = import_key.rpartition("@")
     return number if dated and len(minute) == 12 and minute.isdigit() else import_key
+
+
+def _assisting_before(records: Sequence[EventRecord]) -> list[set[int]]:
+    """For each step, the units helping (协办) on the case just before it: a 协办 unit's signing or reply is marked
+    as such in the history, not read as the main unit's."""
+    status: CaseStatus | None = None
+    helping: list[set[int]] = []
+    for record in records:
+        helping.append({d.unit_id for d in status.current_dispatches if d.role == DispatchRole.ASSIST}
+                       if status else set())
+        status = apply_event(status, record)
+    return helping
 
 
 def _event_details(record: EventRecord, units: dict[int, str]) -> str:
