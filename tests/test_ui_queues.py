@@ -359,6 +359,49 @@ def test_refusing_an_extension_granted_meanwhile_elsewhere_names_who_granted_it(
         assert case_view(s, case_id).events[-1].kind == "extension_accept"
 
 
+def test_an_extension_may_be_granted_for_fewer_days_than_asked_from_the_queue_and_the_case_form(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A unit asks 5 working days; the supervisor grants 2. The window's 同意 asked only for 意见 and granted all 5
+    (only the command line's --days could grant fewer); now both forms ask 批准天数, opening on the days asked."""
+    from hotline_desk.services.cases.steps import STEPS
+    from hotline_desk.ui.case_actions import field_specs
+
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+        wf.sign(s, people.operator, case_id, clock=clock)
+        wf.request_extension(s, people.operator, case_id, 5, "需要协调", clock=clock)
+        number = case_view(s, case_id).number
+        situation = wf.situation(s, case_id, clock())
+        was_due = situation.status.main_dispatch.deadline
+    ctx = context(db, people.supervisor, clock, tmp_path)
+    [days] = [f for f in field_specs(ctx, STEPS[Action.EXTENSION_RULE], situation) if f.key == "days"]
+    assert (days.label, days.default, days.minimum, days.maximum) == ("批准天数", 5, 1, 5)
+
+    view = ApprovalView(ctx)
+    qtbot.addWidget(view)
+    view.setCurrentWidget(view.requests)
+    view.requests.select_number(number)
+    opened: list[object] = []
+
+    def grant_two(dialog: ActionDialog) -> None:
+        opened.append(dialog.values().get("days"))
+        if opened[-1] is not None:  # without the field, the form is still answered, not left open
+            dialog.set_value("days", 2)
+        dialog._accept()
+
+    when_modal(ActionDialog, grant_two)
+    qtbot.mouseClick(view.requests.findChild(QPushButton, "accept"), Qt.MouseButton.LeftButton)
+    assert opened == [5]
+    assert view.requests.notice.text() == f"已同意 {number} 的延期申请，批准 2 个工作日（申请 5 个）。"
+    with db.reader() as s:
+        now = wf.situation(s, case_id, clock())
+        ruled = case_view(s, case_id).events[-1]
+    assert ruled.kind == "extension_accept" and "延期2个工作日" in ruled.details
+    assert now.status.main_dispatch.deadline == now.context.calendar.add_working_days(was_due, 2)
+
+
 def test_a_return_granted_without_a_new_unit_says_where_the_case_went_and_the_proposals_say_it_is_back(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:

@@ -158,7 +158,7 @@ def test_assist_unit_sign_does_not_move_state_but_main_does(db: Database, people
         assert wf.sign(s, people.operator, case_id, unit_id=city, clock=clock).state == "dispatched"
         view = wf.sign(s, people.operator, case_id, unit_id=water, clock=clock)
     assert view.state == "in_progress"
-    # The history says which signing was the 协办 unit's: both read 单位：… alike and the helper's looked like the main's.
+    # The history says which signing was the 协办 unit's: both read 单位：… alike, the helper's like the main's.
     assert [ev.unit for ev in view.events if ev.kind == "sign"] == ["城市管理局（协办）", "自来水公司"]
 
 

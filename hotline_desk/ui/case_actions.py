@@ -58,10 +58,13 @@ def field_specs(ctx: UiContext, chosen: Step[Any], situation: wf.Situation) -> l
         choices: Sequence[tuple[str, Any]] = f.choices
         if f.kind == "unit":
             choices = [(info.name, uid) for uid, info in situation.context.units.items() if info.active]
-        maximum = f.maximum
+        maximum, default = f.maximum, f.default
         if chosen.action == Action.EXTENSION_REQUEST and f.key == "days":
             maximum = situation.context.limits.extension_max_days
-        specs.append(FieldSpec(f.key, f.label, "check" if f.kind == "bool" else f.kind, choices, f.default,
+        main = situation.status.main_dispatch
+        if chosen.action == Action.EXTENSION_RULE and f.key == "days" and main and main.extension_requested_days:
+            maximum = default = main.extension_requested_days  # the days asked, or fewer
+        specs.append(FieldSpec(f.key, f.label, "check" if f.kind == "bool" else f.kind, choices, default,
                                f.required, f.minimum, maximum, dict(extra) if f.kind == "unit" else {}, f.hint))
     return specs
 

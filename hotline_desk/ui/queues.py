@@ -614,6 +614,10 @@ class ApprovalView(QueueTabs):
             if returned:
                 fields.insert(0, FieldSpec("new_unit", "改派单位（可不选）", "unit", units,
                                            extra=unit_aliases(self.ctx)))
+            asked_days = row.requested_days
+            if accept and asked_days:  # fewer days than asked may be granted
+                fields.insert(0, FieldSpec("days", "批准天数", "int", default=asked_days, minimum=1,
+                                           maximum=asked_days, hint=f"单位申请 {asked_days} 个工作日，可少批。"))
             then = ("\n同意后工单回到“待审核交办”：选了改派单位的拟交该单位；不选的，由审核员在“待审核交办”中"
                     "用“改派单位并通过”选定单位。") if returned else ""
             values = ask(self, f"{'同意' if accept else '不同意'} {row.number} 的{Action(key).label[2:]}申请", fields,
@@ -621,11 +625,14 @@ class ApprovalView(QueueTabs):
             if values is None:
                 return
             said = f"已{'同意' if accept else '不同意'} {row.number} 的{row.request[:4]}。"
+            if values.get("days") and values["days"] != asked_days:
+                said = f"已同意 {row.number} 的延期申请，批准 {values['days']} 个工作日（申请 {asked_days} 个）。"
             if returned:
                 unit = next((name for name, uid in units if uid == values.get("new_unit")), "")
                 said += f"工单回到“待审核交办”，{f'拟交{unit}' if unit else '尚未选定承办单位'}，待审核通过后交办。"
-            if not perform(self, self.ctx, row.id, key, {"accept": accept, "new_unit": values.get("new_unit"),
-                                                          "note": values["note"]}, said=said,
+            ruling = {"accept": accept, "new_unit": values.get("new_unit"), "days": values.get("days"),
+                      "note": values["note"]}
+            if not perform(self, self.ctx, row.id, key, ruling, said=said,
                            expected_version=row.version):  # one decided meanwhile elsewhere is named, not redone
                 self.requests.refresh()
                 self.requests.tell(f"未完成，没有保存任何更改：{row.number} 的{row.request[:4]}未处理。", warn=True)

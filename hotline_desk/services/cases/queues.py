@@ -78,6 +78,7 @@ class QueueRow(Labelled):
     reply: str = ""  # the unit's reply, or the operator's answer on a 协调办理 case
     reply_result: str = ""  # 办理结果 as the unit gave it
     followup_note: str = ""  # what the citizen said at the last follow-up
+    requested_days: int = 0  # the working days an extension request asks, 0 if none (a ruling may grant fewer)
     rejected_reason: str = ""  # 被驳回: the supervisor's reason, who and when
     rejected_by: str = ""
     rejected_at: datetime | None = None
@@ -277,6 +278,7 @@ def queue(session: Session, name: str, now: datetime, *, requests_only: bool = F
             due=due, flag=flag, flag_said=flag_words(flag, due, now),
             signed=bool(main and main.signed_at), supervised=status.supervised, request=request,
             request_kind=request_kind,
+            requested_days=main.extension_requested_days if main and request_kind == Action.EXTENSION_RULE else 0,
             last_result=FOLLOWUP_RESULTS.get(last.result, "") if last else "",
             caller=shown[0], phone=shown[1],
             confidential=case.confidential, content=case.content,
