@@ -115,6 +115,32 @@ def test_a_unit_whose_counts_changed_is_named_even_when_its_total_came_out_the_s
     assert score_drift(tables, tables) == ""
 
 
+def test_a_unit_of_no_case_listed_on_one_side_only_is_no_change_to_the_month(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """July finalised under 0.1.0, which listed 数据局 (added in August) in July's table; 0.2.0 leaves units added
+    after a month out of it. The upgraded month read 定稿后该月又有改动…数据局：现在不在评分表中, as if someone had
+    changed it. A row of no case and no 附加分 is a listing, not the month's data; one with cases still counts."""
+    from dataclasses import replace
+
+    from hotline_desk.services.reporting.frozen import score_drift
+    from hotline_desk.services.reporting.scoring import score_tables
+
+    _finalised_then_changed(db, people, clock)
+    with db.reader() as s:
+        tables = score_tables(s, "2022-07", datetime(2022, 8, 1))
+    first = tables[0]
+    idle = next(row for row in first.rows if row.dispatched == 0 and not row.bonus_adjustment)
+    busy = next(row for table in tables for row in table.rows if row.unit == "自来水公司")
+    without_idle = tuple(replace(t, rows=tuple(r for r in t.rows if r is not idle)) for t in tables)
+    assert score_drift(tables, without_idle) == ""  # frozen lists it, the live table does not
+    assert score_drift(without_idle, tables) == ""  # and the other way round
+    without_busy = tuple(replace(t, rows=tuple(r for r in t.rows if r is not busy)) for t in tables)
+    assert "自来水公司：现在不在评分表中" in score_drift(tables, without_busy)
+    given = replace(idle, bonus_adjustment=2.0)
+    with_bonus = tuple(replace(t, rows=tuple(given if r is idle else r for r in t.rows)) for t in tables)
+    assert f"{idle.unit}：现在不在评分表中" in score_drift(with_bonus, without_idle)
+
+
 def test_a_draft_month_shows_its_live_scores_with_the_cut_off_and_no_final_label(
         db: Database, people: People, clock: FakeClock, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:

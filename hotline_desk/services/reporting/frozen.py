@@ -164,6 +164,13 @@ def _unit_drift(old: UnitScore, new: UnitScore) -> list[str]:
     return parts
 
 
+def _empty(row: UnitScore) -> bool:
+    """A row of a unit with no case and no 附加分 that month: which units such rows list is the tables' listing rule
+    (0.1.0 listed a unit added after the month; units added since are left out of earlier months), not the month's
+    data, so one present on one side only is no change to the month."""
+    return row.dispatched == 0 and not row.bonus_adjustment
+
+
 def score_drift(frozen: tuple[ScoreTable, ...], live: tuple[ScoreTable, ...]) -> str:
     """Every unit whose row the live data now gives otherwise than the finalised bulletin (its 合计 or any count
     behind it, even when the 合计 comes out the same), in words."""
@@ -172,11 +179,14 @@ def score_drift(frozen: tuple[ScoreTable, ...], live: tuple[ScoreTable, ...]) ->
     changed = []
     for table in frozen:
         for row in table.rows:
-            parts = _unit_drift(row, now[row.unit_id]) if row.unit_id in now else ["现在不在评分表中"]
+            if row.unit_id in now:
+                parts = _unit_drift(row, now[row.unit_id])
+            else:
+                parts = [] if _empty(row) else ["现在不在评分表中"]
             if parts:
                 changed.append(f"{row.unit}：{'、'.join(parts)}")
     changed += [f"{row.unit}：合计 {row.total}（定稿时不在评分表中）" for table in live for row in table.rows
-                if row.unit_id not in then]
+                if row.unit_id not in then and not _empty(row)]
     if not changed:
         return ""
     return ("定稿后该月又有改动（补录、更正办理步骤、作废或修改考核规则）：按现在的数据，" + "；".join(changed)
