@@ -138,3 +138,25 @@ def test_a_review_shows_its_grounds(office: Path, capsys: pytest.CaptureFixture[
         assert code == 0, (step, err)
     _, out, _ = run(capsys, office, "audit", "--limit", "1")
     assert out.splitlines()[0].endswith("理由：属市政管网检修，已公告")
+
+
+def test_an_account_made_without_a_password_reads_as_such_not_as_password_set(
+        office: Path, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: F811
+    """0.1.0 made its demo accounts with no password; upgraded, the trail said 密码已设置 for each, while the user
+    list said 未设密码（不能登录）. The trail keeps a digest of the stored hash: the digest of none is said so."""
+    from hotline_desk.db import open_database
+    from hotline_desk.models import User
+    from hotline_desk.services.accounts import audit
+    from hotline_desk.services.clock import office_now
+
+    db = open_database(str(office))
+    with db.session() as s:
+        user = User(username="demo_op1", display_name="演示话务员", role="operator", active=True, password_hash="")
+        s.add(user)
+        audit.record_row(s, user, user_id=None, at=office_now())
+    db.dispose()
+    _, out, _ = run(capsys, office, "audit", "--what", "user", "--limit", "3")
+    made = next(line for line in out.splitlines() if "demo_op1" in line)
+    assert "未设密码（不能登录）" in made and "密码已设置" not in made
+    _, out, _ = run(capsys, office, "audit", "--what", "user", "--limit", "20")
+    assert any("“op1”" in line and "密码已设置" in line for line in out.splitlines())  # one given a password still

@@ -185,7 +185,7 @@ def snapshot(obj: Audited) -> tuple[str, dict[str, Any]]:
     if isinstance(obj, User):
         return f"user:{obj.id}", {"username": obj.username, "name": obj.display_name, "role": obj.role,
                                   "active": obj.active,
-                                  "password": hashlib.sha256(obj.password_hash.encode()).hexdigest()[:16]}
+                                  "password": password_digest(obj.password_hash)}
     if isinstance(obj, Setting):
         if obj.key in SECRET_SETTINGS:  # the trail vouches for the secret without holding it
             return f"setting:{obj.key}", {"value": hashlib.sha256(obj.value.encode()).hexdigest()[:16]}
@@ -699,6 +699,15 @@ def entity_label(entity: str, detail: dict[str, Any] | None) -> str:
     else:
         return entity
     return f"{shown}（{entity}）"
+
+
+def password_digest(password_hash: str) -> str:
+    """What the trail keeps of a user's password: a digest of its hash, so a change shows without the hash."""
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+
+
+# The digest of no password at all: a user who cannot log in until one is set (0.1.0's demo accounts).
+NO_PASSWORD = password_digest("")
 
 
 def detail_of(text: str) -> dict[str, Any] | None:

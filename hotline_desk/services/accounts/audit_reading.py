@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.errors import NotFound, PermissionDenied
 from hotline_desk.models import AppealType, AuditRecord, Case, Category, Channel, ReferenceAlias, Unit, User
-from hotline_desk.services.accounts.audit import NOTE_KINDS, REMOVED, detail_of, entity_label
+from hotline_desk.services.accounts.audit import NO_PASSWORD, NOTE_KINDS, REMOVED, detail_of, entity_label
 from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.office.reference import CATEGORY_SEPARATOR
 from hotline_desk.vocabulary import EventKind, Role, UnitGroup
@@ -243,7 +243,9 @@ def _change(record: AuditRecord, now: dict[str, Any], before: dict[str, Any] | N
             continue
         label = FIELD_LABELS.get(key, key)
         if key == "password":
-            if before is None or before.get(key) != value:
+            if value == NO_PASSWORD and (before is None or before.get(key) != value):
+                shown.append("未设密码（不能登录）" if before is None else "密码已清除（不能登录）")
+            elif before is None or before.get(key) != value:
                 shown.append("密码已设置" if before is None else "密码已更改")
             continue
         if before is None:
