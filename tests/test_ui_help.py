@@ -161,8 +161,10 @@ def test_the_everyday_steps_name_keys_and_names_the_window_really_has(
     assert {"Ctrl+2", "Ctrl+3", "Ctrl+4"} <= named_keys and named_keys <= keys, named_keys - keys
     quoted = set(re.findall(r"“([^”]+)”", text))
     late = {flag_words("overdue", clock(), clock() + timedelta(days=3, hours=5)),
-            flag_words("overdue", clock(), clock() + timedelta(hours=5))}
-    shown_as = {q for q in quoted if "N" in q and any(re.fullmatch(q.replace("N", r"\d+"), w) for w in late)}
+            flag_words("overdue", clock(), clock() + timedelta(hours=5)),
+            flag_words("overdue", clock(), clock() + timedelta(minutes=5))}
+    shown_as = {q for q in quoted if q in late
+                or ("N" in q and any(re.fullmatch(q.replace("N", r"\d+"), w) for w in late))}
     missing = {_plain_name(q) for q in quoted - shown_as} - names
     assert not missing, missing
     titles = [task.title for task in tasks]
@@ -180,3 +182,7 @@ def test_the_deadlines_are_told_as_the_program_counts_them(db: Database, people:
     due = datetime(2022, 7, 1, 17, 0)  # a Friday's deadline, read on Monday morning
     assert flag_words("overdue", due, datetime(2022, 7, 4, 9, 0)) == "超期2天"  # weekend days count, part days not
     assert "周末和节假日照算，不满的不算" in said
+    assert flag_words("overdue", due, due + timedelta(hours=23, minutes=19)) == "超期23小时"  # not 超期24小时
+    assert flag_words("overdue", due, due + timedelta(minutes=10)) == "超期不足1小时"
+    # A deadline given on a rest day ends as its last working day ends, shown as the next working day's 00:00.
+    assert "显示为其后一个工作日的 00:00" in said and "最后一个工作日之后那一天" not in said

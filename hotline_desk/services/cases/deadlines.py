@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from datetime import datetime, timedelta
 
 from hotline_desk.services.cases.history import CaseStatus, state_label
@@ -37,8 +36,10 @@ def flag_words(flag: str, due: datetime | None, now: datetime) -> str:
     if flag != "overdue" or due is None:
         return FLAG_LABELS[flag]
     late = now - due
-    if late < timedelta(days=1):
-        return f"超期{max(1, math.ceil(late / timedelta(hours=1)))}小时"
+    if late < timedelta(hours=1):
+        return "超期不足1小时"
+    if late < timedelta(days=1):  # whole hours, as whole days below: 23 h 19 min late is not 超期24小时
+        return f"超期{late // timedelta(hours=1)}小时"
     return f"超期{late // timedelta(days=1)}天"
 
 
