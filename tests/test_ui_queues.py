@@ -1354,3 +1354,30 @@ def test_a_case_the_citizen_called_again_about_is_marked_in_the_lists(
     titles = {_cells(view.proposals.model, i)["工单编号"]: _cells(view.proposals.model, i)["标题"]
               for i in range(view.proposals.model.rowCount())}
     assert titles[pipe.number].startswith("【紧急】【再次来电×2】") and not titles[quiet.number].startswith("【")
+
+
+def test_tracking_marks_a_unit_that_has_not_signed_within_its_limit_and_one_that_signed_late(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """交办跟踪 showed 已签收 否 alike for a case dispatched an hour ago and one a unit had left unsigned for days:
+    the supervisor could not see whom to chase, though signing late costs the unit 响应率."""
+    with db.session() as s:
+        ids = [register_case(s, people.operator, draft(s), clock=clock).id for _ in range(3)]
+        for case_id in ids:
+            wf.approve(s, people.supervisor, case_id, clock=clock)
+        numbers = [case_view(s, case_id).number for case_id in ids]
+        clock.advance(hours=2)
+        wf.sign(s, people.operator, ids[0], clock=clock)
+    view = TrackingView(context(db, people.operator, clock, tmp_path))
+    qtbot.addWidget(view)
+
+    def signed() -> dict[str, str]:
+        view.refresh()
+        return {_cells(view.model, row)["工单编号"]: _cells(view.model, row)["已签收"]
+                for row in range(view.model.rowCount())}
+
+    assert signed() == {numbers[0]: "是", numbers[1]: "否", numbers[2]: "否"}
+    clock.advance(hours=23)  # 25 hours after the dispatch: past the 24-hour limit
+    with db.session() as s:
+        wf.sign(s, people.operator, ids[1], clock=clock)
+    assert signed() == {numbers[0]: "是", numbers[1]: "是（超时）", numbers[2]: "否（超时）"}
+    assert view.count.text().endswith("，签收超时 1 件")  # the one still to chase

@@ -292,7 +292,9 @@ class QueueTable(QWidget):
         self.empty.setText(none_match if filtering and every else self.empty_text)
         overdue = sum(r.flag == "overdue" for r in rows)  # of the cases listed
         near = sum(r.flag == "near" for r in rows)
-        flags = (f"，超期 {overdue} 件" if overdue else "") + (f"，临期 {near} 件" if near else "")
+        unsigned = sum(r.signed_said == "否（超时）" for r in rows)  # whom to chase for a signature
+        flags = (f"，超期 {overdue} 件" if overdue else "") + (f"，临期 {near} 件" if near else "") \
+            + (f"，签收超时 {unsigned} 件" if unsigned else "")
         self.count.setText(f"筛选出 {len(rows)} 件{flags}（共 {len(every)} 件）" if filtering else
                            f"共 {len(every)} 件{flags}")
         if self.on_refresh is not None:
@@ -672,9 +674,10 @@ class TrackingView(QueueTable):
         super().__init__(ctx, "tracking", [
             # Wide enough for 国网汝州市供电公司 or 人力资源和社会保障局 at 1366×768.
             Column("承办单位", lambda r: with_assisting(r.unit, r.assisting), 150),
-            Column("已签收", lambda r: "是" if r.signed else "否", 56),
+            Column("已签收", lambda r: r.signed_said, 72,
+                   tip="主办单位是否已签收；过了签收时限的注明（超时），计入响应率"),
             due_column("办理期限", ctx), Column("督办", lambda r: r.supervised, 48),
-            Column("待审批申请", lambda r: r.request, 160),
+            Column("待审批申请", lambda r: r.request, 140),
         ], empty="暂无在办的交办工单")
         # The steps' own names, as the case's window and the notices after them give them (登记退单申请).
         self.labels = {key: Action(key).label for key in ("sign", "reply", "supervise", "return_request",

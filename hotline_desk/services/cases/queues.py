@@ -79,6 +79,7 @@ class QueueRow(Labelled):
     reply_result: str = ""  # 办理结果 as the unit gave it
     followup_note: str = ""  # what the citizen said at the last follow-up
     requested_days: int = 0  # the working days an extension request asks, 0 if none (a ruling may grant fewer)
+    signed_said: str = ""  # 是, 否, or either with （超时） past the 主办 unit's signing limit: it costs 响应率
     rejected_reason: str = ""  # 被驳回: the supervisor's reason, who and when
     rejected_by: str = ""
     rejected_at: datetime | None = None
@@ -220,6 +221,16 @@ def _texts(session: Session, case_ids: Sequence[int]) -> dict[int, _Texts]:
 
 
 
+def signed_words(main: DispatchStatus | None, now: datetime) -> str:
+    """Whether the 主办 unit has signed, marked （超时） once past its limit: a unit that has not signed a day on
+    looked like one dispatched an hour ago, and signing late costs it 响应率."""
+    if main is None:
+        return ""
+    if main.signed_at is not None:
+        return "是" if main.signed_at <= main.sign_deadline else "是（超时）"
+    return "否" if now <= main.sign_deadline else "否（超时）"
+
+
 def asked_of(status: CaseStatus, calendar: WorkCalendar) -> tuple[str, str]:
     """What the 主办 unit asks and waits on a ruling for, for reading ("退单申请：理由", "延期申请：N个工作日，理由
     （办理期限…，同意后延至…）"), and the step that rules on it; ("", "") when nothing is asked."""
@@ -276,7 +287,8 @@ def queue(session: Session, name: str, now: datetime, *, requests_only: bool = F
                 [d.unit_id for d in status.current_dispatches if d.role == DispatchRole.ASSIST])),
             proposer=users.get(status.proposer_id or said.proposer_id or 0, ""),
             due=due, flag=flag, flag_said=flag_words(flag, due, now),
-            signed=bool(main and main.signed_at), supervised=status.supervised, request=request,
+            signed=bool(main and main.signed_at), signed_said=signed_words(main, now), supervised=status.supervised,
+            request=request,
             request_kind=request_kind,
             requested_days=main.extension_requested_days if main and request_kind == Action.EXTENSION_RULE else 0,
             last_result=FOLLOWUP_RESULTS.get(last.result, "") if last else "",
