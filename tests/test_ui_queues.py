@@ -1381,3 +1381,21 @@ def test_tracking_marks_a_unit_that_has_not_signed_within_its_limit_and_one_that
         wf.sign(s, people.operator, ids[1], clock=clock)
     assert signed() == {numbers[0]: "是", numbers[1]: "是（超时）", numbers[2]: "否（超时）"}
     assert view.count.text().endswith("，签收超时 1 件")  # the one still to chase
+
+
+def test_a_return_granted_with_a_new_unit_still_names_the_unit_that_returned_it(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """同意退单 choosing 城市管理局 showed 拟交单位 城市管理局 alone: who had returned it was said only when no unit
+    was chosen."""
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+        wf.request_return(s, people.operator, case_id, "不属于本单位职责", clock=clock)
+        wf.rule_return(s, people.supervisor, case_id, True, new_unit_id=unit_id(s, "城市管理局"), clock=clock)
+        fresh = register_case(s, people.operator, draft(s), clock=clock).id
+        numbers = case_view(s, case_id).number, case_view(s, fresh).number
+    view = ApprovalView(context(db, people.supervisor, clock, tmp_path))
+    qtbot.addWidget(view)
+    shown = {_cells(view.proposals.model, row)["工单编号"]: _cells(view.proposals.model, row)["拟交单位"]
+             for row in range(view.proposals.model.rowCount())}
+    assert shown == {numbers[0]: "城市管理局（自来水公司已退回）", numbers[1]: "自来水公司"}

@@ -125,10 +125,19 @@ def proposal_columns(ctx: UiContext) -> list[Column[QueueRow]]:
         # 交办时限 (the last) takes what is left.
         Column("标题", titled, 180), Column("诉求类型", lambda r: r.appeal_type, 80),
         Column("问题分类", lambda r: r.category, 140),
-        Column("拟交单位", lambda r: with_assisting(r.unit, r.assisting) if r.unit or not r.returned_from
-               else f"（{r.returned_from}已退回，待选定）", 230),
+        Column("拟交单位", proposed_unit_words, 230),
         Column("拟办人", lambda r: r.proposer, 64), due_column("交办时限", ctx),
     ]
+
+
+def proposed_unit_words(row: QueueRow) -> str:
+    """The unit proposed, and the one that returned the case if it came back from a granted 退单: 城市管理局
+    （公安局已退回）, or （公安局已退回，待选定） when no unit was chosen with the ruling."""
+    if not row.returned_from:
+        return with_assisting(row.unit, row.assisting)
+    if not row.unit:
+        return f"（{row.returned_from}已退回，待选定）"
+    return f"{with_assisting(row.unit, row.assisting)}（{row.returned_from}已退回）"
 
 
 REVIEW_HINT = "不满意的回访由审核员甄别（承办单位责任的重办，非承办单位责任的办结）；此处可查看群众意见和单位回复。"
