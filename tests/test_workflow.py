@@ -522,6 +522,33 @@ def test_a_step_after_one_dated_days_ahead_names_a_wrong_clock(db: Database, peo
              lambda s: wf.supervise(s, people.supervisor, case_id, clock=clock))
 
 
+def test_a_case_registered_on_a_clock_a_year_fast_can_be_voided_once_the_clock_is_right(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """A station a year fast registered RZ2712-…; with the clock right, no step could follow it, 作废 included, so
+    it waited a year in 待审核 and then counted in that month. 作废 is now offered and dated with its last step."""
+    from hotline_desk.services.reporting.statistics import month_statistics
+
+    now = clock()
+    clock.set(now + timedelta(days=365))
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        registered = case_view(s, case_id).registered_at
+        month = f"{registered:%Y-%m}"
+        end = datetime(registered.year + (registered.month == 12), registered.month % 12 + 1, 1)
+        assert month_statistics(s, month, end).local_total == 1
+    clock.set(now)
+    with db.reader() as s:
+        assert "void" in [o.key for o in wf.offers(s, people.supervisor, case_id, clock=clock, routine=False)]
+        assert "approve" not in [o.key for o in wf.offers(s, people.supervisor, case_id, clock=clock)]
+    with db.session() as s:
+        view = wf.void(s, people.supervisor, case_id, "本机日期设错，重复登记", clock=clock)
+        assert view.state == "voided" and view.events[-1].at == registered
+        assert f"作废记在本件最后一步的时间 {registered:%Y-%m-%d %H:%M}" in view.notice
+        assert month_statistics(s, month, end).local_total == 0  # it no longer counts in the month it was dated
+    _refused(db, case_id, ValidationError, "比本机现在的时间",  # any other step still waits for the right clock
+             lambda s: wf.restore(s, people.supervisor, case_id, "误作废", clock=clock))
+
+
 def test_invalid_draft_reports_every_field_and_writes_nothing(db: Database, people: People,
                                                               clock: FakeClock) -> None:
     with db.session() as s:

@@ -30,7 +30,7 @@ from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.queues import asked_of
 from hotline_desk.services.cases.records import CaseView
 from hotline_desk.services.cases.step_runner import step_month_notice, undo_question
-from hotline_desk.services.cases.steps import STEPS, Gate, Problem, Step, reply_to_take_back
+from hotline_desk.services.cases.steps import STEPS, Gate, Problem, Step, reply_to_take_back, taken_at
 from hotline_desk.services.office import reference
 from hotline_desk.ui.changes import Change
 from hotline_desk.ui.context import UiContext
@@ -281,7 +281,8 @@ def perform(parent: QWidget, ctx: UiContext, case_id: int, key: str, preset: dic
         wf.changed_since(s, case_id, expected_version, clock=ctx.clock) if expected_version is not None else ""))
     # A step whose time is asked is checked at the time its form opens on: after a step dated a little ahead of now
     # (a signature typed for 13:22 at 13:20), 登记回复 opens on that time instead of being refused before its form.
-    opens_at = opening_time(now, situation.status.last_event_at) if at is None and action in STEP_TIMES else now
+    opens_at = opening_time(now, situation.status.last_event_at) if at is None and action in STEP_TIMES \
+        else taken_at(action, situation.status, now)
     blocked = chosen.check(situation.context, situation.status, ctx.actor, None, opens_at)
     if blocked and happened:  # the screen was stale: who did what, then why the step is gone
         show_refusal(parent, "无法完成操作", f"{happened}。{chosen.label}已不能进行：{blocked[0].message}")

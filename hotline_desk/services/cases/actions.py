@@ -7,7 +7,7 @@ from datetime import datetime
 
 from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.cases.history import CaseStatus
-from hotline_desk.services.cases.steps import STEPS, StepContext
+from hotline_desk.services.cases.steps import STEPS, StepContext, taken_at
 from hotline_desk.vocabulary import Action
 
 
@@ -26,4 +26,5 @@ def available_actions(status: CaseStatus, actor: Actor, context: StepContext, no
     ``routine`` picks the case's next steps; ``routine=False`` the ones that stand apart (作废, 撤销回访结果).
     """
     return [Offer(step.action, step.label) for step in STEPS.values()
-            if step.routine == routine and not step.check(context, status, actor, None, now)]
+            if step.routine == routine
+            and not step.check(context, status, actor, None, taken_at(step.action, status, now))]

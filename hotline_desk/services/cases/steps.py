@@ -325,7 +325,7 @@ class Step(Generic[P]):
         """Every problem that stops this step now; with no payload, only those that no input could cure."""
         if not actor.can(self.action):
             return [Problem(refusal(actor, self.action), Gate.PERMISSION)]
-        problems = self.gates(ctx, status, actor, payload, at) or _timing(status, ctx, at)
+        problems = self.gates(ctx, status, actor, payload, at) or _timing(status, ctx, at, self.action)
         if problems or payload is None:
             return problems
         return self.inputs(ctx, status, actor, payload, at)
@@ -356,7 +356,19 @@ class Step(Generic[P]):
 
 # --- shared checks -----------------------------------------------------------------------------------------------
 
-def _timing(status: CaseStatus, ctx: StepContext, at: datetime) -> list[Problem]:
+def taken_at(action: Action, status: CaseStatus, now: datetime) -> datetime:
+    """When a step taken now is dated: now, except a 作废 of a case whose last step is dated ahead of the clock (a
+    case registered on a station whose date was a year fast): no step could follow it until then, so it could not
+    even be voided. The void is dated with that last step, and is entered now."""
+    last = status.last_event_at
+    if action == Action.VOID and last is not None and last > now + FUTURE_TOLERANCE:
+        return last
+    return now
+
+
+def _timing(status: CaseStatus, ctx: StepContext, at: datetime, action: Action | None = None) -> list[Problem]:
+    if action is not None and at != ctx.now and at == taken_at(action, status, ctx.now):
+        return []  # a 作废 dated with a last step ahead of the clock
     if at > ctx.now + FUTURE_TOLERANCE:
         return [Problem(f"时间{at:%Y-%m-%d %H:%M}晚于现在，请核对。", Gate.INPUT, "at")]
     if status.last_event_at is not None and at < status.last_event_at:

@@ -64,6 +64,7 @@ from hotline_desk.services.cases.steps import (
     Void,
     Withdraw,
     stored_phone,
+    taken_at,
 )
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.office.calendar import deadline_notice
@@ -107,7 +108,8 @@ def problems(session: Session, actor: Actor, case_id: int, action: Action, paylo
     """
     now = clock()
     found = situation(session, case_id, now)
-    return STEPS[action].check(found.context, found.status, actor, payload, at or now)
+    return STEPS[action].check(found.context, found.status, actor, payload,
+                               at or taken_at(action, found.status, now))
 
 
 def offers(session: Session, actor: Actor, case_id: int, *, clock: Clock = office_now,
@@ -140,17 +142,20 @@ def take(session: Session, actor: Actor, case_id: int, action: Action, payload: 
     case, found = _load(session, case_id, now, writing=True)
     check_version(session, case, expected_version, now)
     deadline = case.deadline
-    write_step(session, case, found.status, found.context, actor, action, payload, at=at or now, recorded_at=now,
+    at = at or taken_at(action, found.status, now)
+    write_step(session, case, found.status, found.context, actor, action, payload, at=at, recorded_at=now,
                batch_id=batch_id)
     session.flush()
     view = case_view(session, case_id)
     # A deadline this step gave (撤销作废 and the undoing of a step only show the one given before again)
     given = deadline_notice(session, view.deadline) \
         if view.deadline != deadline and action not in (*CORRECTIONS, *GIVE_NO_DEADLINE) else ""
-    month = step_month_notice(session, case_id, action, at or now)
-    undone = undone_notice(session, case_id, action, at or now)
-    kept = after_cutoff_notice(session, case_id, action, at or now)
-    view = replace(view, notice="\n".join(n for n in (month, undone, kept, given) if n))
+    month = step_month_notice(session, case_id, action, at)
+    undone = undone_notice(session, case_id, action, at)
+    kept = after_cutoff_notice(session, case_id, action, at)
+    ahead = (f"作废记在本件最后一步的时间 {at:%Y-%m-%d %H:%M}：它比本机现在的时间晚，"
+             "多半是登记它的电脑日期、时钟设错了。" if action == Action.VOID and at > now else "")
+    view = replace(view, notice="\n".join(n for n in (month, undone, kept, given, ahead) if n))
     return _erased(session, view, actor, now) if action == Action.ERASE else view
 
 
