@@ -67,19 +67,30 @@ def test_a_holiday_entered_after_dispatch_names_the_cases_whose_deadline_falls_o
         db: Database, people: People, tmp_path: Path, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:
     """2022's 国庆 entered late: a case dispatched on 30 September kept its deadline on 5 October, a day the office
-    is closed, and nothing said so."""
+    is closed, and nothing said so. A 投诉举报类 case dispatched with it, due on 14 October, was counted over the
+    holiday too, a week short, and was not named."""
     _enter(db, people, NEW_YEAR_2023)
     clock = FakeClock(datetime(2022, 9, 30, 10, 0))
     with db.session() as s:
         case_id = register_case(s, people.operator, draft(s), clock=clock).id
         wf.approve(s, people.supervisor, case_id, clock=clock)
         number = s.get(Case, case_id).number
+        complaint = register_case(s, people.operator, draft(
+            s, appeal_type_id=reference.find_appeal_type(s, "投诉举报类").id), clock=clock).id
+        wf.approve(s, people.supervisor, complaint, clock=clock)
+        later = s.get(Case, complaint).number
+        assert s.get(Case, complaint).deadline == datetime(2022, 10, 14, 10, 0)
+        before = register_case(s, people.operator, draft(s), clock=FakeClock(datetime(2022, 9, 20, 9, 0))).id
+        wf.approve(s, people.supervisor, before, clock=FakeClock(datetime(2022, 9, 20, 9, 5)))  # due 9-27: untouched
+        untouched = s.get(Case, before).number
     log_in_everyone(db, monkeypatch)
     notice = tmp_path / "2022.txt"
     notice.write_text("2022-10-01 至 2022-10-07 节假日 国庆节\n2022-10-08 调休 国庆节\n", encoding="utf-8")
     code, out, _err = cli_run(capsys, db, "calendar", "import", str(notice))
-    assert code == 0 and f"注意：已交办、尚未回复的工单中，{number}的办理期限落在新设的节假日。" in out, out
-    assert "不随日历改变；如需顺延，请承办单位在期限前申请延期" in out
+    assert code == 0 and (f"注意：已交办、尚未回复的工单中，{number}、{later}的办理期限是把新设的节假日算作工作日"
+                          f"定下的，少算了工作日（其中{number}的期限就落在节假日）。") in out, out
+    assert untouched not in out
+    assert "不随日历改变；需要顺延的，请承办单位申请延期（期限落在节假日的，在节前申请）" in out
     code, out, _err = cli_run(capsys, db, "calendar", "set", "2022-10-09", "--holiday")
     assert code == 0 and "注意" not in out  # no deadline on that day
 

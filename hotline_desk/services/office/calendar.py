@@ -8,12 +8,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline_desk.errors import ValidationError
-from hotline_desk.models import CalendarDay, Case
-from hotline_desk.vocabulary import OPEN_DISPATCH_STATES
+from hotline_desk.models import CalendarDay, Case, Dispatch
+from hotline_desk.vocabulary import OPEN_DISPATCH_STATES, DispatchRole, DispatchState
 
 
 class WorkCalendar:
@@ -86,20 +86,37 @@ def years_not_entered(session: Session, years: set[int]) -> list[int]:
 
 
 def deadlines_on_holidays(session: Session, days: Iterable[date]) -> str:
-    """The cases with a unit whose 办理期限 falls on one of these days just made holidays, in words ("" when none):
-    a deadline is set at dispatch by the calendar of that day and does not move with it."""
-    wanted = sorted(set(days))
+    """The cases with a unit whose 办理期限 was counted over one of these days just made holidays, in words ("" when
+    none): a deadline is set at dispatch by the calendar of that day and does not move with it, so it is a working
+    day short for each new holiday between the dispatch and it, or falls on one."""
+    wanted = sorted(d for d in set(days) if d.weekday() < 5)  # a Sunday made a holiday shortens nothing
     if not wanted:
         return ""
-    numbers = list(session.scalars(select(Case.number).where(
-        Case.state.in_([s.value for s in OPEN_DISPATCH_STATES]),
-        or_(*(and_(Case.deadline >= datetime.combine(d, time.min), Case.deadline < datetime.combine(d, time.min)
-                   + timedelta(days=1)) for d in wanted))).order_by(Case.deadline)))
-    if not numbers:
+    first, last = datetime.combine(wanted[0], time.min), datetime.combine(wanted[-1], time.min) + timedelta(days=1)
+    rows = session.execute(
+        select(Case.number, Dispatch.dispatched_at, Case.deadline).join(Dispatch, Dispatch.case_id == Case.id)
+        .where(Case.state.in_([s.value for s in OPEN_DISPATCH_STATES]), Case.deadline >= first,
+               Dispatch.role == DispatchRole.MAIN, Dispatch.deadline == Case.deadline,
+               Dispatch.status.in_([DispatchState.DISPATCHED.value, DispatchState.SIGNED.value]),
+               Dispatch.dispatched_at < last)
+        .order_by(Case.deadline, Case.number)).all()
+    short: dict[str, bool] = {}  # case number → whether its deadline falls on a new holiday
+    for number, dispatched_at, deadline in rows:
+        if deadline is None:
+            continue
+        over = [d for d in wanted if dispatched_at.date() <= d <= deadline.date()]
+        if over:
+            short[number] = short.get(number, False) or deadline.date() in over
+    if not short:
         return ""
+    numbers = list(short)
     shown = "、".join(numbers[:5]) + (f"等 {len(numbers)} 件" if len(numbers) > 5 else "")
-    return (f"已交办、尚未回复的工单中，{shown}的办理期限落在新设的节假日。期限在交办时按当时的日历定下，不随日历改变；"
-            "如需顺延，请承办单位在期限前申请延期，由审核员审批。")
+    on_day = [n for n in numbers if short[n]]
+    falls = (f"（其中{'、'.join(on_day[:5])}{'等' if len(on_day) > 5 else ''}的期限就落在节假日）"
+             if on_day else "")
+    return (f"已交办、尚未回复的工单中，{shown}的办理期限是把新设的节假日算作工作日定下的，少算了工作日{falls}。"
+            "期限在交办时按当时的日历定下，不随日历改变；需要顺延的，请承办单位申请延期（期限落在节假日的，"
+            "在节前申请），审核员可按少算的天数批准。")
 
 
 # Who enters the holidays, and where: as said on the command line, in the window to an administrator, to others.
