@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 from pathlib import Path
 
 import openpyxl
@@ -205,6 +206,33 @@ def test_stats_over_several_months_list_each_and_add_them_up(db: Database, peopl
     assert code == 2 and "结束月份 2022-07 早于开始月份 2022-08" in err
     code, _, err = run(capsys, db, "stats", "--month", "2017-01", "--to", "2022-07", user="sup1")
     assert code == 2 and "一次最多列出 60 个月" in err
+
+
+def test_a_years_summary_as_of_a_moment_counts_a_case_finished_after_its_month_ended(
+        db: Database, people: People, clock: FakeClock, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A case registered on 31 December and finished in January was finished in no month of the year's table: each
+    month's figures stop at its cut-off, and --to refused --as-of. Now --as-of takes every month at that moment."""
+    log_in_everyone(db, monkeypatch)
+    clock.set(datetime(2022, 12, 31, 16, 0))
+    with db.session() as s:
+        late = register_case(s, people.operator, draft(s, handling="coordinate", answer="已答复", unit_id=None),
+                             clock=clock).id
+    clock.set(datetime(2023, 1, 3, 9, 0))
+    with db.session() as s:
+        wf.follow_up(s, people.operator2, late, "satisfied", clock=clock)
+    code, out, _ = run(capsys, db, "stats", "--month", "2022-12", "--to", "2022-12", user="sup1")
+    assert code == 0 and out.splitlines()[1] == "2022-12\t1\t0\t1\t1\t0\t0\t0\t0%\t—"  # at December's cut-off
+    assert "加 --as-of 时刻 则各月都按那一时刻的数据计算" in out
+    code, out, err = run(capsys, db, "stats", "--month", "2022-12", "--to", "2022-12", "--as-of", "2023-03-01 00:00",
+                         user="sup1")
+    assert code == 0, err
+    assert out.splitlines()[:2] == ["各月统计截止：2023-03-01 00:00（按指定时刻的数据计算，不是各月简报定稿的数字）",
+                                    "月份\t本级登记\t上级交办\t合计\t协调办理\t交办处理\t尚无办理方式\t已办结\t办结率\t满意率"]
+    assert out.splitlines()[2] == "2022-12\t1\t0\t1\t1\t0\t0\t1\t100%\t100%"
+    code, out, err = run(capsys, db, "stats", "--month", "2022-12", "--to", "2022-12", "--as-of", "2023-03-01 00:00",
+                         "--json", user="sup1")
+    assert code == 0 and json.loads(out)[0]["finished"] == 1 and "各月统计截止：2023-03-01 00:00" in err
 
 
 def test_the_cases_behind_a_units_score_go_to_a_workbook_it_can_recount(

@@ -192,10 +192,11 @@ def cmd_stats(ctx: Context, args: argparse.Namespace) -> int:
 
 def _period(ctx: Context, args: argparse.Namespace) -> int:
     """stats --month A --to B: a line per month and the 合计, rates from the added counts."""
-    if args.as_of:
-        raise ValidationError("--to 与 --as-of 不能同时使用：逐月列出时各月取各自简报的统计截止。", field="as_of")
+    as_of = parse_time(args.as_of) if args.as_of else None
     with ctx.db.reader() as session:
-        rows = period_rows(session, read_month(args.month), read_month(args.to))
+        rows = period_rows(session, read_month(args.month), read_month(args.to), as_of=as_of)
+    if as_of is not None:  # said apart from the figures, as for one month
+        _figures([f"各月统计截止：{fmt(as_of)}（按指定时刻的数据计算，不是各月简报定稿的数字）"], json_out=args.json)
     if args.json:
         print(to_json([{**asdict(r), "total": r.total} for r in rows]))
         return 0
@@ -205,8 +206,11 @@ def _period(ctx: Context, args: argparse.Namespace) -> int:
         month = r.month + ("（定稿，其后有改动）" if r.changed else "（定稿）" if r.final else "")
         print("\t".join((month, *(str(n) for n in (r.local, r.upper, r.total, r.coordinate, r.dispatch, r.not_handled,
                                                      r.finished)), r.finish_rate, r.satisfaction_rate)))
+    months_are = ("各月都按同一时刻的数据计算（如全年统计：年底登记、次年办结的也算已办结）。" if as_of is not None
+                  else "定稿的月份是定稿的数字，其后有改动的，stats --month 该月 列出改动；"
+                  "加 --as-of 时刻 则各月都按那一时刻的数据计算。")
     print("办结率、满意率按协调办理、交办处理、上级交办三组合并计算（尚无办理方式的本级工单不在其中）；合计的比率由各月"
-          "件数相加后计算，不是各月比率的平均。定稿的月份是定稿的数字，其后有改动的，stats --month 该月 列出改动。")
+          "件数相加后计算，不是各月比率的平均。" + months_are)
     return 0
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -12,7 +13,13 @@ from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.office.settings import Settings
 from hotline_desk.services.reporting.frozen import month_stats
 from hotline_desk.services.reporting.monthdata import parse_month
-from hotline_desk.services.reporting.statistics import GroupStats, MonthStatistics, StatsOptions, rate_text
+from hotline_desk.services.reporting.statistics import (
+    GroupStats,
+    MonthStatistics,
+    StatsOptions,
+    month_statistics,
+    rate_text,
+)
 
 MOST_MONTHS = 60  # five years side by side; more is a request typed wrong
 
@@ -49,15 +56,24 @@ def months_between(first: str, last: str) -> list[str]:
     return [f"{y1 + (m1 - 1 + i) // 12:04d}-{(m1 - 1 + i) % 12 + 1:02d}" for i in range(count)]
 
 
-def period_rows(session: Session, first: str, last: str, *, clock: Clock = office_now) -> list[PeriodRow]:
-    """A row per month, then the 合计 row: counts added, rates from the added counts (not an average of rates)."""
+def period_rows(session: Session, first: str, last: str, *, clock: Clock = office_now,
+                as_of: datetime | None = None) -> list[PeriodRow]:
+    """A row per month, then the 合计 row: counts added, rates from the added counts (not an average of rates).
+
+    Each month is as its bulletin gives it (the frozen figures once finalised); with ``as_of``, as the data stands
+    at that moment instead: a case registered on 31 December and finished in January counts as finished in a year's
+    summary taken after, where the printed December left it open."""
     options = StatsOptions.from_settings(Settings(session))
     rows, groups = [], []
     for month in months_between(first, last):
-        taken = month_stats(session, month, clock=clock)
-        st = taken.statistics
-        rows.append(_row(month, st, options, final=taken.figures.final is not None,
-                         changed=bool(taken.figures.drift)))
+        if as_of is not None:
+            st = month_statistics(session, month, as_of)
+            rows.append(_row(month, st, options))
+        else:
+            taken = month_stats(session, month, clock=clock)
+            st = taken.statistics
+            rows.append(_row(month, st, options, final=taken.figures.final is not None,
+                             changed=bool(taken.figures.drift)))
         groups.append(st)
     total = _row("合计", None, options, added=groups)
     return [*rows, total]
