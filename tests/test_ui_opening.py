@@ -75,3 +75,4 @@ def test_opening_a_file_on_an_almost_full_disk_says_so_in_a_box(qtbot: QtBot, db
     disk_left(monkeypatch, db_path.parent, 80)
     assert app._open_until_it_works(str(db_path)) == (db, None)
     assert said == [("磁盘空间不足", said[0][1])] and f"（{db_path.parent}）只剩 80 MB 可用空间" in said[0][1]
+    assert "请尽快告诉电脑维护人员（IT）清理这个磁盘" in said[0][1]  # whom a clerk tells, and what they do

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from hotline_desk.errors import HotlineError
 from hotline_desk.services.accounts.permissions import right_label
+from hotline_desk.services.maintenance.opening import disk_room, room_words
 from hotline_desk.ui.changes import Change
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.drafts import entry_draft
@@ -62,6 +63,7 @@ PREFERRED = (1280, 800)
 STATE_NAME = "main_window"
 NOTICE_MS = 10_000
 OPENING_NOTED = "注意：有尚未完成的导入，统计和导出含可能撤销的工单"
+DISK_CHECK_MS = 60_000  # the disk can fill while the window is open (another program, an import elsewhere)
 DATABASE_LABEL_WIDTH = 360  # pixels: the rest of the status bar is for passing messages
 
 
@@ -147,6 +149,12 @@ class MainWindow(QMainWindow):
         self.home = self.views["home"]
         ctx.signals.navigate.connect(self.show_page)
         self._status_bar()
+        self.check_disk(announce=False)  # the opening's box has just said it
+        self.disk_timer = QTimer(self)
+        self.disk_timer.setInterval(DISK_CHECK_MS)
+        self.disk_timer.timeout.connect(self.check_disk)
+        self.disk_timer.start()
+        ctx.signals.changed.connect(self._saved_something)
         # Methods, not lambdas: a connection to a method goes with this window, while a lambda would keep calling
         # into it after it is gone (a window opened again on the same signals).
         ctx.signals.notice.connect(self.show_notice)
@@ -201,6 +209,13 @@ class MainWindow(QMainWindow):
         self.opening_label.setToolTip("\n\n".join(self.ctx.db.opening_notes))
         self.opening_label.setVisible(bool(self.ctx.db.opening_notes))
         bar.addPermanentWidget(self.opening_label)
+        # The disk short of room is said at opening in a box, then kept here while it lasts: a box is gone after
+        # one click, and the disk may fill up only later, while the window is open.
+        self.disk_label = QLabel()
+        self.disk_label.setObjectName("status_disk")
+        self.disk_label.setStyleSheet("color: #B00020; font-weight: bold;")
+        self.disk_label.hide()
+        bar.addPermanentWidget(self.disk_label)
         # A long path is shortened in its middle, the whole on its tooltip: it took the room of the passing messages,
         # and the first-start backup's note was cut off mid-path at 1366×768.
         said = f"数据库：{self.ctx.db.display_name}"
@@ -273,6 +288,7 @@ class MainWindow(QMainWindow):
             return
         self.state.save_window(STATE_NAME, self)
         self.idle.stop()
+        self.disk_timer.stop()
         if self.watcher is not None:
             self.watcher.stop()
         # A save or a backup still running finishes before the database is closed (a backup of ten years of cases
@@ -368,6 +384,20 @@ class MainWindow(QMainWindow):
         """A passing message; the whole of it also on the bar's tooltip, for one longer than the room left."""
         self.statusBar().setToolTip(text)
         self.statusBar().showMessage(text, NOTICE_MS)
+
+    def check_disk(self, *, announce: bool = True) -> None:
+        """The room left on the database's disk, said in the status bar while it is short (the same rule as the
+        opening's box and the command line's note); when it has just become short, said as it happens too."""
+        room = disk_room(self.ctx.db.path)
+        short = room.short_words if room is not None else ""
+        if short and announce and self.disk_label.isHidden():
+            self.show_notice(room_words(room) if room is not None else short)
+        self.disk_label.setText(short)
+        self.disk_label.setToolTip(room_words(room) if room is not None else "")
+        self.disk_label.setVisible(bool(short))
+
+    def _saved_something(self, _what: Change) -> None:  # a save (here or on another station) took room
+        self.check_disk()
 
     def _cases_changed(self, what: Change) -> None:
         if what & Change.CASES:

@@ -41,6 +41,7 @@ from hotline_desk.models.reference import UNIT_GROUP_LABELS
 from hotline_desk.models.system import ROLE_LABELS
 from hotline_desk.services.accounts import accounts, users
 from hotline_desk.services.maintenance import backup, backups, half_imports
+from hotline_desk.services.maintenance.opening import disk_room, room_words
 from hotline_desk.services.office import admin, reference, settings
 from hotline_desk.services.office import reference_admin as ra
 from hotline_desk.services.office.calendar import deadlines_on_holidays, parse_day_list
@@ -810,9 +811,12 @@ class BackupTab(QWidget):
                                                                 backups.backup_location(s, path),
                                                                 backups.room_words(s, path)))
         when = f"{last.made_at:%Y-%m-%d %H:%M}（{last.path.name}）" if last else "还没有备份"
+        disk = disk_room(path)
+        free = f"\n数据库所在磁盘的可用空间：{disk.free_words}" + (f"\n{room_words(disk)}" if disk.low else "") \
+            if disk is not None else ""
         self.info.setText(f"上次备份：{when}\n备份目录：{folder}" + (f"（{room}）" if room else "") + "\n"
                           f"{backups.retention_words(keep)}；每天首次启动和每次关闭程序时自动备份"
-                          "（关闭时若自上次备份以来没有保存过任何内容，就不再备份）。")
+                          "（关闭时若自上次备份以来没有保存过任何内容，就不再备份）。" + free)
 
     def backup_now(self) -> None:
         path = self.ctx.db.path

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -136,18 +137,52 @@ def disk_notice(database: Database) -> str:
     return low_disk_words(database.path) if database.path is not None else ""
 
 
+@dataclass(frozen=True)
+class DiskRoom:
+    """The free space on the disk holding a database file, as the operating system says it."""
+
+    folder: Path
+    free: int  # bytes
+
+    @property
+    def low(self) -> bool:
+        return self.free < LOW_DISK
+
+    @property
+    def free_words(self) -> str:
+        return f"{self.free / 1024 / 1024:.0f} MB" if self.free < 2**30 else f"{self.free / 2**30:.1f} GB"
+
+    @property
+    def short_words(self) -> str:
+        """The status bar's few words ("" with room enough): what is wrong and whom to tell."""
+        return f"磁盘空间不足：只剩 {self.free_words}，请告诉电脑维护人员" if self.low else ""
+
+
+def disk_room(path: Path | str | None) -> DiskRoom | None:
+    """The room left beside ``path`` (None on PostgreSQL, or when the disk cannot be asked: only advice)."""
+    if path is None:
+        return None
+    folder = Path(path).parent
+    try:
+        return DiskRoom(folder, shutil.disk_usage(folder).free)
+    except OSError:
+        return None
+
+
 def low_disk_words(path: Path | str) -> str:
     """The disk holding ``path`` short of LOW_DISK, said before a save fails on it ("" when there is room or the
     disk cannot be asked: only advice)."""
-    folder = Path(path).parent
-    try:
-        free = shutil.disk_usage(folder).free
-    except OSError:
+    room = disk_room(path)
+    return room_words(room) if room is not None else ""
+
+
+def room_words(room: DiskRoom) -> str:
+    """What a disk short of LOW_DISK means and what to do, for a clerk as for whoever looks after the computer."""
+    if not room.low:
         return ""
-    if free >= LOW_DISK:
-        return ""
-    return (f"数据库所在的磁盘（{folder}）只剩 {free / 1024 / 1024:.0f} MB 可用空间。用完时登记、办理和导入都不能保存；"
-            "请让管理员清理这个磁盘（或把数据库移到空间更大的磁盘），并先做一次备份到别的磁盘。")
+    return (f"数据库所在的磁盘（{room.folder}）只剩 {room.free_words} 可用空间。用完时登记、办理和导入都不能保存；"
+            "请尽快告诉电脑维护人员（IT）清理这个磁盘、腾出空间（或把数据库移到空间更大的磁盘），"
+            "清理前先做一次备份到别的磁盘。")
 
 
 def clock_words(server: datetime, here: datetime) -> str:
