@@ -36,6 +36,7 @@ from hotline_desk.services.cases.records import (
     CaseDraft,
     case_view,
     cases_by_phone,
+    clock_set_back_words,
     register_case,
     same_call,
     validate_draft,
@@ -721,6 +722,7 @@ class CaseEntryView(QWidget):
             return
         try:
             with self.ctx.writing() as session:
+                set_back = clock_set_back_words(session, self.ctx.clock())
                 view = register_case(session, self.ctx.actor, draft, clock=self.ctx.clock)
                 due = dispatch_due(session, view.id) if draft.urgent else None
         except ValidationError as exc:
@@ -739,11 +741,16 @@ class CaseEntryView(QWidget):
         said = f"已登记 {view.number}（{how}{_state_words(view.state_label, view.unit, assisting)}）。"
         if due is not None:  # at night no supervisor may be in the room: the operator is to call one
             said += f"紧急工单须在 {due:%m-%d %H:%M} 前审核交办，请立即告知审核员。"
+        saved = said
+        if set_back:
+            said += "注意：本机时钟可能被调回了，请告诉电脑维护人员。"
         self.status.setText(said)
         self._saved_said = said
         self._saved_case, self._told_of_saved = (view.id, (view.state_label, view.unit)), said
         self.ctx.signals.notice.emit(said)  # in the status bar too: seen where the form scrolls (125% scaling)
         self.ctx.signals.cases_changed.emit()
+        if set_back:  # saved all the same: the call is taken, and the clock is for someone else to put right
+            QMessageBox.warning(self, "请核对本机时钟", f"{saved}\n\n{set_back}")
         self.caller.setFocus()  # the next call: 来电时间 is already now, the caller's name comes first
 
 

@@ -32,7 +32,8 @@ from hotline_desk.services.cases.history import (
 from hotline_desk.services.cases.numbering import next_case_number
 from hotline_desk.services.cases.step_runner import final_month_notice, load_units, step_context, write_step
 from hotline_desk.services.cases.steps import FUTURE_TOLERANCE, Coordinate, Propose, phone_problem, stored_phone
-from hotline_desk.services.clock import Clock, month_of, office_now, short_time
+from hotline_desk.services.clock import Clock, month_of, office_now, short_time, span_words
+from hotline_desk.services.maintenance.opening import set_back
 from hotline_desk.services.office.reference import CATEGORY_SEPARATOR
 from hotline_desk.services.office.settings import Settings
 from hotline_desk.vocabulary import Action, CaseState, DispatchRole, EventKind, Handling, Source
@@ -281,6 +282,20 @@ def register_case(session: Session, actor: Actor, draft: CaseDraft, *, clock: Cl
     session.flush()
     return replace(case_view(session, case.id), notice=final_month_notice(session, case.id, registered_at,
                                                                            "这次登记"))
+
+
+def clock_set_back_words(session: Session, now: datetime) -> str:
+    """The station's clock behind the latest call registered, in words ("" when it is not): set back while the
+    window was open, the next case would be saved under a later number with an earlier time. Asked before a
+    registration is written, by the same rule as the opening's check of the clock (``opening.set_back``)."""
+    latest = session.execute(select(Case.number, Case.registered_at)
+                             .order_by(Case.registered_at.desc(), Case.id.desc()).limit(1)).first()
+    if latest is None or not set_back(now, latest.registered_at):
+        return ""
+    return (f"本机时间（{now:%Y-%m-%d %H:%M}）比最近登记的工单 {latest.number} 的来电时间"
+            f"（{latest.registered_at:%Y-%m-%d %H:%M}）还早 {span_words(latest.registered_at - now)}，"
+            "本机时钟可能被调回了（电脑主板电池没电时常见）。这样登记的工单编号在后、时间在前，办理步骤也会记在错误的时间上；"
+            "请尽快告诉电脑维护人员（IT）改正本机的日期和时间。")
 
 
 # A number as people type it: any case, full-width, the serial without its leading zeros (rz2207-3814).

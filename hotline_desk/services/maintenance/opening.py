@@ -81,6 +81,12 @@ def _without_password(database: Database) -> str:
 CLOCK_TOLERANCE = timedelta(minutes=5)
 
 
+def set_back(now: datetime, saved: datetime) -> bool:
+    """Whether a station's clock reads earlier than a moment the database already holds, by more than the tolerance:
+    nothing is saved in the future, so the clock was set back (a flat battery on the main board, a hand slipping)."""
+    return now < saved - CLOCK_TOLERANCE
+
+
 # A SQLite file has no clock of its own: the station's is compared with what the file recorded. This long after the
 # file was last written, the clock may have run ahead (or the file was not used for that long).
 IDLE_LONG = timedelta(days=60)
@@ -110,7 +116,7 @@ def _file_clock_words(database: Database, here: datetime) -> str:
     except HotlineError:  # only advice: the next action says what is wrong with the file
         return ""
     saved = datetime.fromisoformat(str(last)) if last is not None else None
-    if saved is not None and now < saved - CLOCK_TOLERANCE:
+    if saved is not None and set_back(now, saved):
         return (f"本机时间（{now:%Y-%m-%d %H:%M}）比这个数据库最近一次保存的时间（{saved:%Y-%m-%d %H:%M}）还早 "
                 f"{span_words(saved - now)}，本机时钟可能被调回了（电脑主板电池没电时常见）。请先让管理员改正本机的日期"
                 "和时间，再登记、办理，否则这台电脑上办理的步骤会记在错误的时间上。")
