@@ -217,3 +217,31 @@ def test_words_an_input_method_commits_count_as_someone_typing(
     ticks.now += 14 * 60
     window.idle.check()  # 28 minutes since the window opened, 14 since the last word: not locked
     assert QApplication.activeModalWidget() is None and window.centralWidget().isVisible()  # type: ignore[union-attr]
+
+
+def test_the_wall_clock_moved_either_way_neither_locks_early_nor_keeps_the_lock_away(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The system clock set an hour ahead, a minute after the last key: the minutes are counted on a clock the
+    setting of the date does not move."""
+    import time
+
+    with db.session() as s:
+        give_passwords(s)
+    window = MainWindow(context(db, people.operator, clock, tmp_path), watch=False)
+    shown_active(qtbot, window)
+    locks: list[LockDialog] = []
+    when_modal(LockDialog, lambda dialog: (locks.append(dialog), dialog.done(0)))
+    wall = time.time()
+    clock.advance(hours=1)  # the office's clock, and the system's, an hour on
+    monkeypatch.setattr(time, "time", lambda: wall + 3600)
+    window.idle.check()
+    assert locks == [] and window.centralWidget().isVisible()  # type: ignore[union-attr]
+    ticks = Ticks()  # the monotonic source, driven by the test from here on
+    window.idle.clock = ticks
+    window.idle.last = ticks.now
+    clock.advance(hours=-3)  # set back: 15 minutes later it locks all the same
+    monkeypatch.setattr(time, "time", lambda: wall - 2 * 3600)
+    ticks.now += 15 * 60
+    window.idle.check()
+    assert len(locks) == 1
