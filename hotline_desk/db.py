@@ -528,7 +528,11 @@ class Database:
     def _translate_errors(self) -> Iterator[None]:
         try:
             yield
+        except DamagedDatabase:
+            raise
         except Exception as exc:
+            if self.is_sqlite and is_damage(exc):  # anywhere in the file: said as what it is, with the way out
+                raise DamagedDatabase(self.display_name) from exc
             message = explain_operational_error(exc, self.display_name) if _operational(exc) else None
             if message:
                 raise DatabaseError(message) from exc
@@ -843,6 +847,43 @@ def _copy_before_upgrade(path: Path, revision: str, source: Any) -> Path:
     return target
 
 
+# SQLite's primary result codes for a file whose pages it cannot make sense of: damaged inside (SQLITE_CORRUPT), or
+# damaged where it says what it is (SQLITE_NOTADB).
+SQLITE_CORRUPT, SQLITE_NOTADB = 11, 26
+
+
+def is_damage(exc: BaseException | None) -> bool:
+    """Whether SQLite reported the database file damaged: what it says of it ("database disk image is malformed",
+    "file is not a database") or its result code, on the driver's error or on SQLAlchemy's wrapping of it."""
+    while exc is not None:
+        found = getattr(exc, "orig", None) or exc
+        if isinstance(found, sqlite3.DatabaseError):
+            code = getattr(found, "sqlite_errorcode", None)
+            text = str(found).lower()
+            if (code is not None and code & 0xFF in (SQLITE_CORRUPT, SQLITE_NOTADB)) or "malformed" in text \
+                    or "file is not a database" in text:
+                return True
+        exc = exc.__cause__ if exc.__cause__ is not exc else None
+    return False
+
+
+def recovery_words(where: str | None) -> str:
+    """How to get an office's work back from a damaged file: the restore command, which needs no login over one."""
+    named = f'--db "{where}" ' if where else ""
+    return (f"请关闭所有工作站上的本程序，从备份恢复：hotline-desk {named}restore 备份文件（不需登录，"
+            "损坏的文件改名保留；备份通常在数据库旁的 backups 文件夹中，详见说明书“账户、审计、备份”）。")
+
+
+class DamagedDatabase(DatabaseError):
+    """SQLite found the database file damaged (a power cut, a failing disk): nothing more can be trusted to it."""
+
+    def __init__(self, where: str, doing: str = "刚才的操作没有完成") -> None:
+        named = f" {where} " if where else ""
+        super().__init__(f"数据库文件{named}已损坏（SQLite 读到了损坏的内容，多半是断电或磁盘故障所致），{doing}。"
+                         + recovery_words(where or None))
+        self.where = where
+
+
 class NoDatabase(DatabaseError):
     """The place named holds no database yet: no file, an empty file, or an empty server database."""
 
@@ -929,11 +970,9 @@ def open_database(db: str | None = None, *, upgrade: bool = True, after_upgrade:
     except (SQLAlchemyDatabaseError, sqlite3.DatabaseError) as exc:
         database.dispose()
         detail = str(getattr(exc, "orig", None) or exc)
-        if "not a database" in detail or "malformed" in detail:
-            where = f"--db \"{database.display_name}\" " if path is not None else ""
+        if is_damage(exc):
             raise DatabaseError("无法打开数据库：该文件已损坏或不是本软件的数据库。如是办公室的数据库损坏（如断电），"
-                                f"可从备份恢复：hotline-desk {where}restore 备份文件（不需登录，损坏的文件改名保留；"
-                                "备份通常在数据库旁的 backups 文件夹中）。") from exc
+                                + recovery_words(database.display_name if path is not None else None)) from exc
         if path is not None and ("disk i/o error" in detail.lower() or "disk is full" in detail.lower()):
             # SQLite makes a small file beside the database to open it at all: a full disk stops even reading.
             raise DatabaseError(

@@ -152,6 +152,12 @@ def _run(args: argparse.Namespace) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
     except Exception as exc:  # a bug: one line for the user, the traceback in the log for whoever maintains the app
+        from hotline_desk.db import DamagedDatabase, is_damage
+
+        if is_damage(exc):  # reached past the database's own sessions (a file read directly): not a bug either
+            where = ctx.opened_name() or ctx.db_arg or "（默认的数据库文件）"
+            print(f"错误：{DamagedDatabase(where).message}", file=sys.stderr)
+            return 2
         return _report_bug(exc, args)
     finally:
         try:

@@ -22,7 +22,9 @@ from hotline_desk.cli.common import (
 from hotline_desk.cli.parsing import parse_time
 from hotline_desk.cli.terminal import unfiltered
 from hotline_desk.db import (
+    DamagedDatabase,
     is_sqlite_file,
+    recovery_words,
     resolve_db_url,
     sqlite_file_whole,
     sqlite_path,
@@ -407,13 +409,16 @@ def cmd_verify(ctx: Context, args: argparse.Namespace) -> int:
     ctx.changes_nothing = True
     integrity.refuse_other_format(ctx.db)
     given = [anchor for source in args.anchor for anchor in anchors.read(source)]
+    if damage := _file_damage(ctx):  # first: the records can only be checked in a file SQLite can read whole
+        print(f"发现问题：{damage}审计记录和办理历史须在完好的文件上核验，未核验。")
+        print(recovery_words(ctx.db.display_name))
+        return 1
     with ctx.db.reader() as session:
         hints = anchors.origin_hints(session, given)
         # Ten years of records take minutes: said first, so that the wait is not taken for a hang.
         print(f"正在核验审计记录（{anchors.current(session).record_id:,} 条）和每件工单的办理历史"
               "（每 10 万件工单约需半分钟）……", file=sys.stderr, flush=True)
         report = integrity.verify_all(session, given)
-        report.problems[:0] = integrity.file_problems(session)
     print(f"已核验审计记录 {report.records} 条、工单办理步骤 {report.events} 条"
           + (f"，并核对了 {report.anchors} 个库外锚点。" if report.anchors else "。"))
     if report.ok:
@@ -427,6 +432,16 @@ def cmd_verify(ctx: Context, args: argparse.Namespace) -> int:
         for line in hints:
             print(f"  {line}")
     return 0 if report.ok else 1
+
+
+def _file_damage(ctx: Context) -> str:
+    """What SQLite's check of the file's pages found, in words ("" when the file is sound, and on a server)."""
+    try:
+        with ctx.db.reader() as session:
+            found = integrity.file_problems(session)
+    except DamagedDatabase:  # too damaged even to be checked
+        return "数据库文件已损坏，SQLite 无法读完它。"
+    return f"数据库文件已损坏——{found[0]}。" if found else ""
 
 
 def cmd_audit(ctx: Context, args: argparse.Namespace) -> int:

@@ -51,6 +51,10 @@ class Context:
                                  "如果数据库在别处，请用 --db 给出它的路径。", exc.where) from exc
         return self._db
 
+    def opened_name(self) -> str | None:
+        """Where the database opened is (None before it is)."""
+        return self._db.display_name if self._db is not None else None
+
     def actor(self) -> Actor:
         """The logged-in user: every account has a password, given in HOTLINE_DESK_PASSWORD or at a prompt; a
         one-time password is replaced by the user's own first (HOTLINE_DESK_NEW_PASSWORD or a prompt)."""

@@ -43,7 +43,12 @@ def show_bug(parent: QWidget | None, exc: BaseException, *, saved: bool = False)
     from PySide6.QtWidgets import QMessageBox
 
     from hotline_desk.crashlog import write_crash
+    from hotline_desk.db import DamagedDatabase, is_damage
 
+    if is_damage(exc):  # not a bug: SQLite found the file damaged where it was read past the database's sessions
+        log.warning("database file damaged", exc_info=(type(exc), exc, exc.__traceback__))
+        QMessageBox.critical(parent, "数据库文件已损坏", DamagedDatabase("").message)
+        return
     log.error("unexpected error", exc_info=(type(exc), exc, exc.__traceback__))
     try:
         where = f"详细信息已记入日志文件：{write_crash(exc, '窗口')}"

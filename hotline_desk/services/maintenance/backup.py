@@ -28,10 +28,12 @@ from hotline_desk.db import (
     file_writable,
     folder_writable,
     head_revision,
+    is_damage,
     is_sqlite_file,
     known_revisions,
     migrate,
     read_only_file,
+    recovery_words,
     sqlite_url,
 )
 from hotline_desk.errors import DatabaseError, os_reason
@@ -309,6 +311,7 @@ def backup(db_path: Path, directory: Path, *, keep: int, now: datetime,
     now = datetime.strptime(target.name[len(PREFIX):-len(SUFFIX)], "%Y%m%d-%H%M%S")
     try:
         _copy(held or db_path, Path(tmp))
+        _check_copy(Path(tmp))
         os.replace(tmp, target)
         anchor = _anchor_of(target)
         caught = _half_imports_in(target)
@@ -327,17 +330,44 @@ def backup(db_path: Path, directory: Path, *, keep: int, now: datetime,
                                    now)
             except OSError:  # beside a database on a read-only share: the backup stands, its manifest has the anchor
                 logged = False
-    except (sqlite3.Error, OSError) as exc:
+    except (sqlite3.Error, OSError, DamagedCopy) as exc:
         Path(tmp).unlink(missing_ok=True)
         Path(f"{tmp}-journal").unlink(missing_ok=True)  # what a copy cut short by a full disk leaves beside it
         if target.exists() and target.stat().st_size == 0:
             target.unlink(missing_ok=True)
+        if isinstance(exc, DamagedCopy) or is_damage(exc):
+            log.warning("数据库 %s 的备份副本没有通过完整性检查：%s", db_path, exc)
+            raise DatabaseError(f"备份失败：数据库文件 {db_path} 已损坏，复制出的备份没有通过完整性检查。这份备份"
+                                "没有保存，原有的备份都保留未动（损坏的副本不会挤掉完好的旧备份）。"
+                                + recovery_words(str(db_path))) from exc
         raise DatabaseError(f"备份失败：{_reason(exc, db_path, directory)}。请检查备份目录是否可写、磁盘空间是否足够。"
                             ) from exc
     found = list_backups(directory, db_path, held)
     kept = _kept(found, keep)
     stuck = tuple(old.path for old in found if old.path != target and old.path not in kept and not _remove(old))
     return BackupInfo(target, now, anchor, caught, stuck, anchor_logged=logged)
+
+
+class DamagedCopy(Exception):
+    """A backup's copy that SQLite's check of its pages did not pass: the database it was copied from is damaged."""
+
+    def __init__(self, found: str) -> None:
+        super().__init__(found)
+        self.found = found
+
+
+def _check_copy(copy: Path) -> None:
+    """SQLite's quick check of a copy's pages, before it is published as a backup: a damaged database copies
+    page by page without complaint, and its copy would become the newest backup, pushing good ones out."""
+    try:
+        with closing(sqlite3.connect(copy)) as conn:
+            found = [str(row[0]) for row in conn.execute("PRAGMA quick_check(3)")]
+    except sqlite3.DatabaseError as exc:
+        if not is_damage(exc):
+            raise
+        found = [str(exc)]
+    if found != ["ok"]:
+        raise DamagedCopy("；".join(line.replace("\n", " ") for line in found)[:200])
 
 
 def _reason(exc: sqlite3.Error | OSError, db_path: Path, written: Path | None = None) -> str:
@@ -692,11 +722,14 @@ def vacant(place: Path) -> Vacant | None:
         return Vacant("原来的数据库文件已损坏", damaged=True)
     try:
         with closing(sqlite3.connect(reading_uri(place), uri=True)) as conn:
+            # Damage inside the file, past its header: its pages checked (what a backup of it would find).
+            checked = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
             cases = conn.execute("SELECT count(*) FROM cases").fetchone()[0]
             passwords = conn.execute("SELECT count(*) FROM users WHERE password_hash <> ''").fetchone()[0]
     except sqlite3.DatabaseError as exc:
-        damaged = "not a database" in str(exc) or "malformed" in str(exc)
-        return Vacant("原来的数据库文件已损坏", damaged=True) if damaged else None
+        return Vacant("原来的数据库文件已损坏", damaged=True) if is_damage(exc) else None
+    if checked != "ok":
+        return Vacant("原来的数据库文件已损坏", damaged=True)
     if cases or passwords:
         return None
     return Vacant("原来的数据库是首次启动时新建的空库（没有工单，管理员还没有设置密码）")

@@ -1,0 +1,129 @@
+"""A database file damaged inside (its header whole: SQLite opens it, then finds broken pages when it reads them) is
+named as damaged, with the way back, by the command line, the window and every backup; its copies never become
+backups that push good ones out."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from hotline_desk.db import Database, open_database
+from hotline_desk.errors import DatabaseError
+from hotline_desk.services.maintenance import backup
+from tests.helpers import TEST_PASSWORD, cases_in
+from tests.helpers import cli_run as run
+
+PAGE = 4096
+
+
+def damage(path: Path) -> None:
+    """What a failing disk or a power cut mid-write does: pages in the middle overwritten, one zeroed; the header
+    (the first page) left whole."""
+    with path.open("r+b") as handle:
+        handle.seek(PAGE * 1500)
+        handle.write(b"\xde\xad\xbe\xef" * 2048)
+        handle.seek(PAGE * 3)
+        handle.write(bytes(PAGE))
+
+
+@pytest.fixture
+def office(demo_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the demo month whose staff have the tests' password, in a folder of its own."""
+    place = tmp_path / "office" / "hotline-desk.sqlite3"
+    place.parent.mkdir()
+    shutil.copyfile(demo_template, place)
+    monkeypatch.setenv("HOTLINE_DESK_PASSWORD", TEST_PASSWORD)
+    return place
+
+
+def test_verify_says_the_file_is_damaged_and_how_to_restore_it(office: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    damage(office)
+    code, out, err = run(capsys, str(office), "verify")
+    assert code == 1, out + err
+    assert "发现问题：数据库文件已损坏" in out and "未核验" in out
+    assert f'hotline-desk --db "{office}" restore 备份文件' in out
+    assert "意外错误" not in err
+
+
+def test_a_command_reading_damaged_pages_says_the_file_is_damaged(office: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    damage(office)
+    code, out, err = run(capsys, str(office), "stats", "--month", "2022-07")
+    assert code == 2, out + err
+    assert f"数据库文件 {office} 已损坏" in err and "restore 备份文件" in err
+    assert "意外错误" not in err and "malformed" not in err
+
+
+def test_a_session_reading_damaged_pages_is_refused_in_words(office: Path) -> None:
+    """What every window page reads through: a refusal in Chinese, not an English error quoting SQL."""
+    damage(office)
+    db = open_database(str(office))
+    try:
+        with db.reader() as session:
+            tables = session.connection().exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").scalars().all()
+        said = rf"{re.escape(str(office))} 已损坏.*从备份恢复"
+        with pytest.raises(DatabaseError, match=said), db.reader() as session:
+            for table in tables:  # each page read, as the pages of the window read them
+                session.connection().exec_driver_sql(f'SELECT * FROM "{table}"').all()
+    finally:
+        db.dispose()
+
+
+def test_a_damaged_file_makes_no_backup_and_the_good_ones_stay(office: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "backups"
+    good = [backup.backup(office, folder, keep=2, now=datetime(2022, 8, day, 18, 0)).path for day in (1, 2)]
+    damage(office)
+    for day in (3, 4, 5):  # the next days' backups: each refused, none pushing the good ones out
+        with pytest.raises(DatabaseError, match=r"已损坏.*没有通过完整性检查.*原有的备份都保留未动"):
+            backup.backup(office, folder, keep=2, now=datetime(2022, 8, day, 18, 0))
+    assert [b.path for b in backup.list_backups(folder, office)] == good[::-1]
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [p.name for p in good] + [backup.manifest_path(p).name for p in good])  # no half copy, no empty name
+    backup.check_backup(good[-1])  # still whole, to restore from
+
+
+def test_the_backup_command_on_a_damaged_file_refuses_in_words(office: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    damage(office)
+    code, out, err = run(capsys, str(office), "backup")
+    assert code == 2, out + err
+    assert "备份失败" in err and "已损坏" in err and "restore 备份文件" in err
+    assert not list((office.parent / "backups" / office.stem).glob("hotline-desk-*"))
+
+
+def test_the_window_s_backup_on_closing_a_damaged_file_says_it_is_damaged(office: Path) -> None:
+    from hotline_desk.ui.app import _make_backup
+
+    db = open_database(str(office))
+    try:
+        damage(office)
+        with pytest.raises(DatabaseError, match=r"已损坏") as refused:
+            _make_backup(db, daily_only=False, clock=lambda: datetime(2022, 8, 1, 18, 0))
+        assert "restore 备份文件" in refused.value.message
+    finally:
+        db.dispose()
+
+
+def test_a_file_damaged_inside_is_restored_over_without_a_login_and_kept(
+        office: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    code, out, err = run(capsys, str(office), "backup")
+    assert code == 0, err
+    made = Path(out.split("已备份到 ", 1)[1].split("（", 1)[0])
+    damage(office)
+    monkeypatch.delenv("HOTLINE_DESK_PASSWORD")  # the login may well not be readable any more: none is asked for
+    code, out, err = run(capsys, str(office), "restore", str(made))
+    assert code == 0 and "原来的数据库文件已损坏（已改名为 hotline-desk.sqlite3.损坏-" in out, out + err
+    assert len(list(office.parent.glob("hotline-desk.sqlite3.损坏-*[0-9]"))) == 1
+    assert cases_in(office) == cases_in(made)
+    restored = Database(f"sqlite:///{office}")
+    try:
+        with restored.reader() as session:
+            assert session.connection().exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+    finally:
+        restored.dispose()
