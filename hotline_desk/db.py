@@ -415,12 +415,15 @@ class Database:
             self.read_only = how is not None
             if self._held is not None:
                 live_files.hold(self._held)  # from now on nothing in this process opens it as a plain file
+            # Which file was opened (device and inode), so that a save notices when the path no longer leads to it.
+            self._file_id = file_identity(self._held) if self._held is not None else None
             # Long work (building a bulletin) runs on a worker thread with its own session; SQLite may be used
             # from the thread that opened the pooled connection or another, one session at a time.
             self.engine = create_engine(f"sqlite:///file:{quote(str(path))}?{how}&uri=true" if how else url,
                                         connect_args={"check_same_thread": False})
             _install_sqlite_pragmas(self.engine, busy_timeout_ms, lambda: self.write_waiting,
                                     read_only=self.read_only)
+            event.listen(self.engine, "commit", lambda _conn: self.check_in_place())
             reader = self.engine.execution_options(sqlite_begin="DEFERRED")
         else:
             # A server on the office LAN may restart; a pooled connection is checked before it is handed out.
@@ -435,6 +438,23 @@ class Database:
             reader = self.engine.execution_options(hotline_reader=True, isolation_level="REPEATABLE READ",
                                                    postgresql_readonly=True)
         self.reader_engine = reader  # statements that only read: never the write lock, never waiting for a writer
+
+    def check_in_place(self) -> None:
+        """Refuse (before a commit) when the SQLite file opened is no longer at its path: the drive it is on was
+        pulled out or the folder deleted (SQLite would go on writing to a file nobody can open again, and the save
+        be lost at exit), or another file was put there. One stat; nothing for a server."""
+        held = getattr(self, "_held", None)
+        if held is None:
+            return
+        now = file_identity(held)
+        if self._file_id is None:  # made by SQLite on first use, after this was opened
+            self._file_id = now
+            return
+        if now == self._file_id:
+            return
+        if now is None:
+            raise DatabaseGone(self.display_name)
+        raise DatabaseError(replaced_words(self.display_name))
 
     # The ORM is loaded with the first session: a short command that reads through ``read_connection`` never needs it.
     @functools.cached_property
@@ -546,6 +566,23 @@ class Database:
             self._held = None
 
 
+def file_identity(path: Path) -> tuple[int, int] | None:
+    """The device and inode of the file at ``path`` (None when there is none)."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
+
+
+class DatabaseGone(DatabaseError):
+    """The SQLite file is no longer where it was opened: its drive pulled out, its folder deleted or renamed."""
+
+    def __init__(self, where: str, doing: str = "刚才的操作没有保存") -> None:
+        super().__init__(f"数据库文件 {where} 已不在原处（它所在的 U 盘、移动硬盘或网络盘被拔出、断开，或它的文件夹被"
+                         f"删除、改名），{doing}。请重新接好磁盘（或把文件夹放回原处），关闭本程序后重新打开，再做一次。")
+
+
 def _operational(exc: BaseException) -> bool:
     """A database that cannot be used right now: SQLAlchemy's OperationalError, or the driver's own where the app
     talks to the driver directly (PostgreSQL's COPY, SQLite's BEGIN IMMEDIATE retries), or a server that ended the
@@ -564,14 +601,19 @@ def _connection_lost(exc: BaseException) -> bool:
     return any(words in str(getattr(exc, "orig", None) or exc).lower() for words in LOST_CONNECTION)
 
 
+def replaced_words(where: str) -> str:
+    """What to say when another file was put where the database file opened was (a restore from another program)."""
+    return (f"数据库文件 {where} 刚被替换（例如从备份恢复），本程序读到的还是替换前的文件：刚才的操作没有保存。"
+            "请关闭本程序（或命令）后重新打开，再做一次。")
+
+
 def explain_operational_error(exc: BaseException, where: str) -> str | None:
     """The office's words for a database that cannot be used right now, or None when it is something else."""
     text = str(getattr(exc, "orig", None) or exc)
     lowered = text.lower()
     if getattr(getattr(exc, "orig", None) or exc, "sqlite_errorcode", None) == SQLITE_READONLY_DBMOVED:
         # Opened just before another program put a backup in its place (restore): this copy reads the old file.
-        return (f"数据库文件 {where} 刚被替换（例如从备份恢复），本程序读到的还是替换前的文件：刚才的操作没有保存。"
-                "请关闭本程序（或命令）后重新打开，再做一次。")
+        return replaced_words(where)
     if "readonly database" in lowered:  # SQLite: a file this user may not write
         return (f"数据库文件 {where} 是只读的（没有写入权限，或它所在的磁盘、共享文件夹是只读的）：只能查询，不能保存。"
                 "如需保存，请让管理员检查文件权限和磁盘。")

@@ -24,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from hotline_desk.db import (
     LOCKS_PER_PROCESS,
     Database,
+    DatabaseGone,
     explain_operational_error,
     file_writable,
     folder_writable,
@@ -297,6 +298,8 @@ def backup(db_path: Path, directory: Path, *, keep: int, now: datetime,
     """Copy the live database page by page into ``directory`` with its manifest; older backups beyond ``keep`` go
     (see ``_kept``; never the one just made). ``held``: a connection holding the database, to copy through."""
     keep = max(1, keep)
+    if held is None and not db_path.is_file():  # said as it is, and no folder made for it where its drive was
+        raise DatabaseGone(str(db_path), "没有备份，也没有新建任何文件夹")
     if directory.exists() and not directory.is_dir():
         raise DatabaseError(f"备份目录 {directory} 是一个文件，不是文件夹。请在设置页的“备份目录”中另选一个文件夹。")
     try:
