@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
+from glob import escape as glob_escape
 from pathlib import Path
 from typing import IO, TypeVar
 
@@ -110,14 +111,65 @@ def running(session: Session, batch_id: int) -> Iterator[None]:
     if path is None:
         yield
         return
-    with _opened(path) as handle:
-        if not _try_lock(handle):
-            raise RuntimeError(f"import batch {batch_id} is locked by another process")
+    with _locked(path, batch_id) as handle:
         try:
             yield
         finally:
             _unlock(handle)
     _remove(path)
+
+
+LOCK_WAIT = 1.0  # seconds: another process looking whether a leftover lock is in use holds it for a moment
+
+
+@contextmanager
+def _locked(path: Path, batch_id: int) -> Iterator[IO[bytes]]:
+    """The batch's lock file, opened and locked; a file removed as a leftover between the two (see
+    ``clear_stale_locks``) is let go, and the one now at the path taken instead."""
+    deadline = time.monotonic() + LOCK_WAIT
+    while True:
+        handle = _opened(path)
+        try:
+            while not _try_lock(handle):
+                if time.monotonic() >= deadline:
+                    raise RuntimeError(f"import batch {batch_id} is locked by another process")
+                time.sleep(0.01)
+            if _still_at(handle, path):
+                break
+            _unlock(handle)
+        except BaseException:
+            handle.close()
+            raise
+        handle.close()
+    with handle:
+        yield handle
+
+
+def _still_at(handle: IO[bytes], path: Path) -> bool:
+    """Whether the open file is the one at ``path`` (not one removed meanwhile)."""
+    try:
+        here, there = os.fstat(handle.fileno()), os.stat(path)
+    except OSError:
+        return False
+    return (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino)
+
+
+def clear_stale_locks(db_path: Path) -> None:
+    """Remove the lock files beside a SQLite database that no process holds: an import killed before its batch was
+    committed, or after it was done, left one that nothing else would remove. One in use is left alone."""
+    for path in db_path.parent.glob(f"{glob_escape(db_path.name)}.import-*.lock"):
+        try:
+            handle = open(path, "rb")  # noqa: SIM115  # read only: a lock file is never written
+        except OSError:
+            continue
+        with handle:
+            if not _try_lock(handle):
+                continue  # its import runs
+            if sys.platform != "win32":  # removed while held: an import opening it meanwhile sees it went
+                _remove(path)
+            _unlock(handle)
+        if sys.platform == "win32":  # a file open cannot be removed there
+            _remove(path)
 
 
 def _alive(session: Session, batch_id: int) -> bool:
@@ -133,6 +185,8 @@ def _alive(session: Session, batch_id: int) -> bool:
     with _opened(path) as handle:
         if not _try_lock(handle):
             return True
+        if sys.platform != "win32":  # removed while held (see ``_locked``)
+            _remove(path)
         _unlock(handle)
     _remove(path)
     return False

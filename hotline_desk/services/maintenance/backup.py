@@ -42,7 +42,7 @@ from hotline_desk.services.accounts import anchors
 from hotline_desk.services.accounts.audit import ANCHOR_HASH_LENGTH, LAST_TRAIL_CHANGE, Anchor
 from hotline_desk.services.accounts.structure import differences
 from hotline_desk.services.clock import Clock, office_now
-from hotline_desk.services.maintenance import erasures, half_imports
+from hotline_desk.services.maintenance import erasures, half_imports, leftovers
 from hotline_desk.services.maintenance.half_imports import HalfImport
 from hotline_desk.services.maintenance.integrity import verify_all
 
@@ -259,21 +259,25 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-# A copy no process has written to for this long was left by a backup or restore that was killed or failed.
-STALE = timedelta(minutes=10)
+# An empty file under a backup's name, with no manifest, that nothing has touched for this long: the name an earlier
+# version reserved for a backup that never came (a backup made now shows its name only once the copy is whole).
+STALE = leftovers.STALE
 
 
 def _clear_leftovers(directory: Path, *patterns: str) -> None:
-    """Remove what interrupted backups or restores left in ``directory``: half-written copies (and their journals),
-    and names reserved for a backup that never came (empty, with no manifest), once nothing has touched them for
-    STALE. Someone killing backups again and again must not fill the disk."""
+    """Remove what interrupted backups or restores left in ``directory``: half-written copies (and their journals)
+    whose process is certainly gone (see ``leftovers.stale``), and names reserved for a backup that never came
+    (empty, with no manifest) once nothing has touched them for STALE. Someone killing backups again and again must
+    not fill the disk."""
     cutoff = time.time() - STALE.total_seconds()
     for pattern in patterns:
         for path in directory.glob(pattern):
             try:
                 info = path.stat()
-                reserved = path.name.startswith(PREFIX) and path.name.endswith(SUFFIX)
-                if info.st_mtime >= cutoff or (reserved and (info.st_size or manifest_path(path).exists())):
+                if path.name.startswith(PREFIX) and path.name.endswith(SUFFIX):
+                    if info.st_mtime >= cutoff or info.st_size or manifest_path(path).exists():
+                        continue
+                elif not leftovers.stale(path):
                     continue
                 path.unlink()
                 Path(f"{path}-journal").unlink(missing_ok=True)
@@ -281,16 +285,44 @@ def _clear_leftovers(directory: Path, *patterns: str) -> None:
                 continue
 
 
-def _reserve(directory: Path, now: datetime) -> Path:
-    """A backup name of its own: created empty and exclusively, so two backups made in the same second (by two
-    stations, or a restore's own) never take one name and overwrite each other."""
+def _publish(copy: Path, directory: Path, now: datetime) -> Path:
+    """Give a whole copy a backup name of its own: the name appears only once the copy is whole (a backup killed
+    while copying leaves no empty or half file under it), and never replaces another backup's (two made in the same
+    second by two stations, or a restore's own, each get their own name)."""
+    while True:
+        target = directory / f"{PREFIX}{now:%Y%m%d-%H%M%S}{SUFFIX}"
+        try:
+            if os.name == "nt":
+                os.rename(copy, target)  # Windows refuses to rename onto a file that exists
+                return target
+            os.link(copy, target)  # refuses a name that exists, where a rename would replace that file
+        except FileExistsError:
+            now += timedelta(seconds=1)
+            continue
+        except OSError:  # no hard links there (a FAT-formatted USB stick, some shares)
+            if os.name == "nt":
+                raise
+            return _publish_reserving(copy, directory, now)
+        copy.unlink()
+        return target
+
+
+def _publish_reserving(copy: Path, directory: Path, now: datetime) -> Path:
+    """``_publish`` where hard links cannot be made: the name is reserved (created empty and exclusively) and the
+    copy put in its place at once."""
     while True:
         target = directory / f"{PREFIX}{now:%Y%m%d-%H%M%S}{SUFFIX}"
         try:
             os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-            return target
         except FileExistsError:
             now += timedelta(seconds=1)
+            continue
+        try:
+            os.replace(copy, target)
+        except OSError:
+            target.unlink(missing_ok=True)
+            raise
+        return target
 
 
 def backup(db_path: Path, directory: Path, *, keep: int, now: datetime,
@@ -302,24 +334,26 @@ def backup(db_path: Path, directory: Path, *, keep: int, now: datetime,
         raise DatabaseGone(str(db_path), "没有备份，也没有新建任何文件夹")
     if directory.exists() and not directory.is_dir():
         raise DatabaseError(f"备份目录 {directory} 是一个文件，不是文件夹。请在设置页的“备份目录”中另选一个文件夹。")
+    if held is None:  # what a restore or an import killed left beside the database
+        leftovers.clear_beside(db_path)
     try:
         directory.mkdir(parents=True, exist_ok=True)
         _clear_leftovers(directory, f".partial-*{SUFFIX}", f".partial-*{SUFFIX}-journal", f"{PREFIX}*{SUFFIX}")
-        target = _reserve(directory, now)
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".partial-", suffix=SUFFIX)
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=leftovers.owned_prefix(".partial-"), suffix=SUFFIX)
         os.close(fd)
     except OSError as exc:  # a folder that cannot be made or written in (another's, read-only, /proc …)
         raise DatabaseError(f"备份失败：不能在备份目录 {directory} 中写入（{os_reason(exc)}）。"
                             "请在设置页的“备份目录”中换一个可写的文件夹。") from exc
-    now = datetime.strptime(target.name[len(PREFIX):-len(SUFFIX)], "%Y%m%d-%H%M%S")
     try:
         _copy(held or db_path, Path(tmp))
         _check_copy(Path(tmp))
-        os.replace(tmp, target)
-        anchor = _anchor_of(target)
-        caught = _half_imports_in(target)
+        anchor = _anchor_of(Path(tmp))
+        caught = _half_imports_in(Path(tmp))
+        digest = _sha256(Path(tmp))
+        target = _publish(Path(tmp), directory, now)
+        now = datetime.strptime(target.name[len(PREFIX):-len(SUFFIX)], "%Y%m%d-%H%M%S")
         manifest: dict[str, object] = {
-            "file": target.name, "made_at": now.isoformat(), "sha256": _sha256(target),
+            "file": target.name, "made_at": now.isoformat(), "sha256": digest,
             "database": str(db_path.resolve()), "anchor": anchors.tag(anchor) if anchor else None}
         if caught:  # for whoever reads the manifest: a restore finds them in the file itself
             manifest["unfinished_imports"] = [{"batch": c.batch_id, "file": c.file_name, "cases": c.cases}
@@ -336,8 +370,6 @@ def backup(db_path: Path, directory: Path, *, keep: int, now: datetime,
     except (sqlite3.Error, OSError, DamagedCopy) as exc:
         Path(tmp).unlink(missing_ok=True)
         Path(f"{tmp}-journal").unlink(missing_ok=True)  # what a copy cut short by a full disk leaves beside it
-        if target.exists() and target.stat().st_size == 0:
-            target.unlink(missing_ok=True)
         if isinstance(exc, DamagedCopy) or is_damage(exc):
             log.warning("数据库 %s 的备份副本没有通过完整性检查：%s", db_path, exc)
             raise DatabaseError(f"备份失败：数据库文件 {db_path} 已损坏，复制出的备份没有通过完整性检查。这份备份"
@@ -672,8 +704,8 @@ def restore(db_path: Path, source: Path, *, keep: int, now: datetime, other_data
         raise DatabaseError(f"“{source.name}”就是当前数据库本身，不能用它恢复自己。未恢复。")
     revision = _check_file(source)
     try:
-        _clear_leftovers(db_path.parent, f".restore-*{SUFFIX}", f".restore-*{SUFFIX}-journal")
-        fd, name = tempfile.mkstemp(dir=db_path.parent, prefix=".restore-", suffix=SUFFIX)
+        leftovers.remove_stale(db_path.parent, *leftovers.RESTORE_COPIES)
+        fd, name = tempfile.mkstemp(dir=db_path.parent, prefix=leftovers.owned_prefix(".restore-"), suffix=SUFFIX)
     except OSError as exc:  # a folder this user may not write (read-only, another's)
         raise DatabaseError(f"恢复失败：不能在 {db_path.parent} 中写入（{os_reason(exc)}）。当前数据库未改动。"
                             ) from exc

@@ -40,6 +40,10 @@ def open_office_database(target: str | None = None, *, upgrade: bool = True, cre
         log.warning("%s", notice)
     if upgrade and not database.read_only:
         clear_unfinished_imports(database)
+        if database.path is not None:  # what a killed restore or import left beside the file
+            from hotline_desk.services.maintenance import leftovers
+
+            leftovers.clear_beside(database.path)
     elif upgrade:
         _tell_half_imports(database, "数据库现在只能读取，不能写入")
     return database
