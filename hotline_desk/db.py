@@ -454,6 +454,10 @@ class Database:
             return
         if now is None:
             raise DatabaseGone(self.display_name)
+        if os.name == "nt" or 0 in (now[1], self._file_id[1]):
+            # Windows: a file SQLite has open cannot be removed or replaced, and a network share may number its files
+            # anew at each look; there, and wherever a file system gives no file numbers, only a file gone counts.
+            return
         raise DatabaseError(replaced_words(self.display_name))
 
     # The ORM is loaded with the first session: a short command that reads through ``read_connection`` never needs it.
