@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from pytestqt.qtbot import QtBot
 
 from hotline_desk.db import Database, open_database
 from hotline_desk.errors import DatabaseError
@@ -127,3 +128,34 @@ def test_a_file_damaged_inside_is_restored_over_without_a_login_and_kept(
             assert session.connection().exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
     finally:
         restored.dispose()
+
+
+def test_the_window_s_pages_say_the_file_is_damaged_not_a_program_error(
+        office: Path, qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtCore import Qt
+
+    from hotline_desk.services.accounts import accounts
+    from hotline_desk.services.clock import office_now
+    from hotline_desk.ui.main_window import MainWindow
+    from tests.ui_helpers import Messages, context
+
+    messages = Messages().install(monkeypatch)
+    db = open_database(str(office))
+    try:
+        with db.session() as session:
+            actor = accounts.login(session, "demo_sup1", TEST_PASSWORD).actor
+        assert actor is not None
+        damage(office)
+        window = MainWindow(context(db, actor, office_now, tmp_path / "state"), watch=False)
+        qtbot.addWidget(window)
+        window.show()
+        for row in range(window.nav.count()):  # every page opened, as someone looking for their work would
+            item = window.nav.item(row)
+            qtbot.mouseClick(window.nav.viewport(), Qt.MouseButton.LeftButton,
+                             pos=window.nav.visualItemRect(item).center())
+        said = messages.texts()
+        assert messages.texts("critical") == [] and said, messages.shown
+        assert all("已损坏" in text and "restore 备份文件" in text for text in said), said
+        window.close()
+    finally:
+        db.dispose()

@@ -508,8 +508,12 @@ class MainWindow(QMainWindow):
             view = self._makers[key](self.ctx) if key in self._makers else _placeholder(label)
         except HotlineError:
             # What the view had built before its first read failed would linger, still hooked to the signals.
+            # Only what the program made without a parent (the view itself): its children go with it, and so do the
+            # popups Qt makes for its pickers (a completer's list has no parent widget, and its completer deletes it:
+            # deleted here first, it was deleted twice and the program crashed).
             for widget in set(QApplication.topLevelWidgets()) - before:
-                shiboken6.delete(widget)
+                if shiboken6.isValid(widget) and shiboken6.createdByPython(widget) and widget.parentWidget() is None:
+                    shiboken6.delete(widget)
             raise
         old = self.pages.widget(row)
         self.pages.insertWidget(row, view)
