@@ -82,6 +82,21 @@ def test_backing_up_again_and_again_in_one_day_keeps_the_earlier_days(db: Databa
     assert [b.made_at.day for b in backup.list_backups(tmp_path / "b")] == [5, 4, 4, 3]
 
 
+def test_the_newest_backup_of_each_month_is_kept_for_more_than_a_year(db: Database, db_path: Path,
+                                                                      tmp_path: Path) -> None:
+    """Kept 14 copies and 14 days, no month-end backup lived past four weeks: the data as it stood when July's
+    bulletin was printed was gone by September. The newest of each of the last 14 months is kept too."""
+    for month in range(1, 13):
+        for day in (10, 28):
+            backup.backup(db_path, tmp_path / "b", keep=3, now=datetime(2022, month, day, 18, 0))
+    kept = [(b.made_at.month, b.made_at.day) for b in backup.list_backups(tmp_path / "b")]
+    assert kept == [(12, 28), (12, 10), (11, 28), *((m, 28) for m in range(10, 0, -1))]
+    for month in range(1, 4):  # into the next year: the oldest months go once fourteen newer ones have backups
+        backup.backup(db_path, tmp_path / "b", keep=3, now=datetime(2023, month, 28, 18, 0))
+    months = [(b.made_at.year, b.made_at.month) for b in backup.list_backups(tmp_path / "b")]
+    assert len(set(months)) == 14 and min(months) == (2022, 2)
+
+
 @pytest.mark.parametrize("wrong", [datetime(2031, 1, 1, 18, 0), datetime(2019, 1, 1, 18, 0)])
 def test_a_backup_a_wrong_clock_named_is_kept_and_listed_by_when_it_was_made(
         db: Database, db_path: Path, people: People, tmp_path: Path, wrong: datetime) -> None:

@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.request import pathname2url
 
@@ -449,18 +449,31 @@ def not_removed_words(info: BackupInfo) -> str:
             "下次备份时会再删除。")
 
 
+# The newest backup of each of this many latest months that have one is kept too: the state of the data at each
+# month's end (the month a bulletin was printed from) stays at hand for a year and more, not four weeks.
+KEEP_MONTHS = 14
+MONTHS_SPAN = timedelta(days=31 * KEEP_MONTHS)
+
+
 def _kept(found: list[BackupInfo], keep: int) -> set[Path]:
-    """What retention keeps of ``found`` (newest first): the newest ``keep`` backups, and the newest backup of each
-    of the ``keep`` latest days that have one. Anyone may back up into the office's folder: backing up again and
-    again on one day cannot push the earlier days' backups out."""
+    """What retention keeps of ``found`` (newest first): the newest ``keep`` backups, the newest backup of each of
+    the ``keep`` latest days that have one, and the newest of each of the KEEP_MONTHS latest months that have one.
+    Anyone may back up into the office's folder: backing up again and again on one day cannot push the earlier days'
+    backups out, nor daily backups the earlier months'."""
     kept = {b.path for b in found[:keep]}
-    days: set[date] = set()
-    for b in found:
-        if b.made_at.date() not in days:
-            if len(days) == keep:
-                break
-            days.add(b.made_at.date())
-            kept.add(b.path)
+    newest = found[0].made_at if found else None
+    # A month is kept by a backup named within the months before the newest: one a clock run years ahead or set
+    # years back named says nothing true of its month, and would be kept for good as its month's only backup.
+    dated = [b for b in found if newest is not None and newest - MONTHS_SPAN <= b.made_at <= newest]
+    for period, most, among in ((lambda d: d.date(), keep, found), (lambda d: (d.year, d.month), KEEP_MONTHS, dated)):
+        seen: set[object] = set()
+        for b in among:
+            key = period(b.made_at)
+            if key not in seen:
+                if len(seen) == most:
+                    break
+                seen.add(key)
+                kept.add(b.path)
     return kept
 
 

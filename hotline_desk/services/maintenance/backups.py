@@ -67,7 +67,8 @@ def ready_location(session: Session, db_path: Path, chosen: str | None = None,
 
 def retention_words(keep: int) -> str:
     """What retention keeps, as the settings page and the backup command say it (see ``backup._kept``)."""
-    return f"保留最近 {keep} 份，另外最近 {keep} 个有备份的日子各留当天最新的一份"
+    return (f"保留最近 {keep} 份，另外最近 {keep} 个有备份的日子各留当天最新的一份，"
+            f"最近 {backup.KEEP_MONTHS} 个有备份的月份各留该月最新的一份")
 
 
 def unchanged_since(session: Session, db_path: Path) -> backup.BackupInfo | None:
