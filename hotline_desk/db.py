@@ -420,7 +420,7 @@ class Database:
             # Long work (building a bulletin) runs on a worker thread with its own session; SQLite may be used
             # from the thread that opened the pooled connection or another, one session at a time.
             self.engine = create_engine(f"sqlite:///file:{quote(str(path))}?{how}&uri=true" if how else url,
-                                        connect_args={"check_same_thread": False})
+                                        connect_args={"check_same_thread": False}, hide_parameters=True)
             _install_sqlite_pragmas(self.engine, busy_timeout_ms, lambda: self.write_waiting,
                                     read_only=self.read_only)
             event.listen(self.engine, "commit", lambda _conn: self.check_in_place())
@@ -429,7 +429,7 @@ class Database:
             # A server on the office LAN may restart; a pooled connection is checked before it is handed out.
             # A server that stops answering mid-action (a network cable pulled) is given up on after 15 seconds of
             # unacknowledged sending, and idle connections are checked, instead of the station hanging for minutes.
-            self.engine = create_engine(url, pool_pre_ping=True, connect_args={
+            self.engine = create_engine(url, pool_pre_ping=True, hide_parameters=True, connect_args={
                 "connect_timeout": 10, "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 5,
                 "keepalives_count": 3, "tcp_user_timeout": 15_000})
             _install_postgresql_hooks(self.engine, busy_timeout_ms, lambda: self.write_waiting)
