@@ -321,7 +321,7 @@ class CaseListView(QWidget):
         # A year's cases take a while to read and write: on a worker, its progress shown, the window painting.
         op: Operation[ExportedCases] = Operation(self, self.ctx, lambda s: export_cases(
             s, chosen, now=self.ctx.clock(), reveal=reveal, user_id=self.ctx.actor.id,
-            save=lambda data: save_file(Path(path), data, personal=reveal), progress=op.report),
+            save=lambda data: save_file(Path(path), data, personal=True), progress=op.report),
             title="无法保存清单")
         exported = op.busy(self).with_progress("正在导出工单清单……").run_waiting()
         if exported is None:

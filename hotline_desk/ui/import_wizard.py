@@ -373,7 +373,7 @@ class PreviewPage(QWizardPage):
             QMessageBox.warning(self, "未保存问题清单", refused.message)
             return
         try:
-            write_file(path, problem_workbook(preview.problems, preview.file_name))
+            write_file(path, problem_workbook(preview.problems, preview.file_name), personal=True)
         except OSError as exc:
             QMessageBox.warning(self, "无法保存问题清单", cannot_write(path, exc))
             return
