@@ -296,3 +296,41 @@ def test_a_backup_with_a_planted_trigger_is_not_restored(db: Database, db_url: s
     err = capsys.readouterr().err
     assert "数据库结构被绕过本程序改动过" in err and "zz_keep" in err and "未恢复，当前数据库未改动" in err
     assert Path(db_url).read_bytes() == before
+
+
+def test_an_older_copy_put_back_by_hand_is_erased_again_when_the_database_is_next_opened(
+        db: Database, db_url: str, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """To go back to the older version the README says to put the upgrade's copy in place of the file; a copy made
+    before an erasure put the caller's name and phone back, and `verify` said nothing. Only `restore` erased again.
+    The anchor log beside the file remembers the erasure: the next opening erases again, audited, and says so."""
+    from hotline_desk.services.maintenance.opening import open_office_database
+
+    with db.session() as s:
+        give_passwords(s)
+        number = register_case(s, people.operator, draft(s, caller_name="Lisiguang", phone="13700001111",
+                                                         content="Lisiguang反映噪音"), clock=clock).number
+    db.dispose()
+    copy = tmp_path / "older.sqlite3"
+    copy.write_bytes(Path(db_url).read_bytes())  # as the upgrade's copy was made, before the erasure
+    again = open_database(db_url)
+    try:
+        _void_and_erase(again, people, clock, number)
+    finally:
+        again.dispose()
+    Path(db_url).write_bytes(copy.read_bytes())  # put back by hand, as the README says
+    opened = open_office_database(db_url)
+    try:
+        [said] = opened.opening_notes
+        assert f"有 1 件已删除个人信息的工单（{number}）又有了个人信息：已重新作废并删除" in said
+        with opened.reader() as s:
+            case = s.scalar(select(Case).where(Case.number == number))
+            assert (case.caller_name, case.phone, case.state) == ("", "", "voided")
+            assert audit.verify(s).ok
+    finally:
+        opened.dispose()
+    assert b"lisiguang" not in Path(db_url).read_bytes().lower()
+    opened = open_office_database(db_url)  # erased now: nothing more to say
+    try:
+        assert opened.opening_notes == []
+    finally:
+        opened.dispose()

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.errors import ValidationError
 from hotline_desk.models import AuditRecord
+from hotline_desk.services.accounts.anchor_log import ERASED_MARK, log_path_for_file
 from hotline_desk.services.accounts.audit import ANCHOR_HASH_LENGTH, Anchor
 
 TAG = "hotline-desk-anchor:"
@@ -50,10 +51,6 @@ def log_path(session: Session) -> Path:
         return log_path_for_file(Path(url.database))
     name = re.sub(r"[^0-9A-Za-z_.-]+", "_", f"{url.host or 'localhost'}_{url.port or 5432}_{url.database}")
     return Path(user_data_dir("hotline-desk", appauthor=False)) / f"anchors-{name}.txt"
-
-
-def log_path_for_file(db_path: Path) -> Path:
-    return db_path.with_name(db_path.name + ".anchors.txt")
 
 
 def note(session: Session, what: str, at: datetime) -> Anchor:
@@ -108,9 +105,6 @@ def log_restore(db_path: Path, anchor: Anchor | None, what: str, at: datetime) -
         handle.write(f"{at:%Y-%m-%d %H:%M:%S}\t{RESTORE_MARK}\t{' '.join(what.split())}\n")
     if anchor is not None:
         append_log(path, anchor, what, at)
-
-
-ERASED_MARK = "hotline-desk-erased"
 
 
 @dataclass(frozen=True)

@@ -118,8 +118,12 @@ def _taker(session: Session, username: str | None, erasure: Erasure, count: int)
                         "请以备份中已有的管理员账户登录后再恢复。")
 
 
-def again_words(again: ErasedAgain) -> str:
+def again_words(again: ErasedAgain, how: str = "") -> str:
+    """What was erased again: after a restore (``how`` empty), or as ``how`` says (a copy put back by hand)."""
     numbers = again.numbers
     shown = "、".join(numbers[:10]) + (f"等 {len(numbers)} 件" if len(numbers) > 10 else "")
-    return "\n".join([f"备份做成之后，有 {len(numbers)} 件工单删除了个人信息（{shown}）：恢复后已在其中重新作废并删除，"
-                      "记入办理历史和审计。", *dict.fromkeys(again.said)])
+    first = (f"{how}有 {len(numbers)} 件已删除个人信息的工单（{shown}）又有了个人信息：已重新作废并删除，"
+             "记入办理历史和审计。" if how else
+             f"备份做成之后，有 {len(numbers)} 件工单删除了个人信息（{shown}）：恢复后已在其中重新作废并删除，"
+             "记入办理历史和审计。")
+    return "\n".join([first, *dict.fromkeys(again.said)])

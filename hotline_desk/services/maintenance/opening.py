@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 
 from hotline_desk.db import Database, open_database
 from hotline_desk.errors import DatabaseError, HotlineError
-from hotline_desk.services.clock import OFFICE_TZ, span_words
+from hotline_desk.services.accounts.anchor_log import notes_erasures
+from hotline_desk.services.clock import OFFICE_TZ, office_now, span_words
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -44,9 +45,33 @@ def open_office_database(target: str | None = None, *, upgrade: bool = True, cre
             from hotline_desk.services.maintenance import leftovers
 
             leftovers.clear_beside(database.path)
+            _erase_logged_again(database)
     elif upgrade:
         _tell_half_imports(database, "数据库现在只能读取，不能写入")
     return database
+
+
+def _erase_logged_again(database: Database) -> None:
+    """Personal data the anchor log beside the file says was erased, found in the file again: an older copy was put
+    in its place by hand (the upgrade's copy, to go back to the older version, as the README says). ``restore``
+    erases again what the backup still holds; a copy put back by hand went unnoticed, the caller's name back in it.
+    It is erased again now, audited, and said; where it cannot be, that is said."""
+    assert database.path is not None
+    if not notes_erasures(database.path):  # the usual case: nothing ever erased, nothing more loaded
+        return
+    from hotline_desk.services.maintenance import erasures
+
+    try:
+        again = erasures.take_again(database, erasures.logged(database.path), None, office_now())
+    except HotlineError as exc:
+        said = ("数据库旁的锚点记录表明有工单删除过个人信息，但数据库中又有了这些信息（多半是用较早的副本替换了数据库"
+                f"文件），未能重新删除：{exc.message}")
+    else:
+        if not again.numbers:
+            return
+        said = erasures.again_words(again, "数据库文件被换成了较早的副本（例如升级前的副本）：其中")
+    database.opening_notes.append(said)
+    log.warning("%s", said)
 
 
 def _tell_half_imports(database: Database, why: str) -> None:
@@ -213,7 +238,6 @@ def clear_unfinished_imports(database: Database) -> list[ClearedBatch]:
         if connection.exec_driver_sql("SELECT id FROM import_batches WHERE state = 'in_progress' LIMIT 1").first() \
                 is None:
             return []
-    from hotline_desk.services.clock import office_now
     from hotline_desk.services.exchange import import_batches  # only when there is something to clear
 
     try:
