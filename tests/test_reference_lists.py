@@ -287,8 +287,8 @@ def test_a_list_changed_behind_the_apps_back_is_reported(office: Path, capsys: p
     with sqlite3.connect(office) as conn:
         conn.execute("UPDATE channels SET upper = 1 WHERE name = '12345热线电话'")
         conn.execute("UPDATE reference_aliases SET alias = '热线号码'")
-    code, out, _ = run(capsys, office, "verify")
-    assert code == 1
+    code, out, err = run(capsys, office, "verify")
+    assert code == 1, err
     assert "channel:1） 与最后一次审计记录不符" in out and "alias:1） 与最后一次审计记录不符" in out
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import asdict, replace
 from typing import Any
 
 from hotline_desk.cli.common import Context, SubParsers, choice_code, fmt, parse_day, to_json
 from hotline_desk.errors import ValidationError
+from hotline_desk.services.accounts import audit
 from hotline_desk.services.cases.case_query import CaseFilter, count_cases, fetch_rows, search_ids
-from hotline_desk.services.cases.queues import may_see_confidential
+from hotline_desk.services.cases.queues import mask_name, mask_phone, may_see_confidential
 from hotline_desk.services.clock import office_now
 from hotline_desk.services.exchange.import_values import unit_named
 from hotline_desk.services.reporting.monthdata import parse_month
@@ -31,7 +33,9 @@ def register(sub: SubParsers[Any]) -> None:
     p.add_argument("--day", help="登记日期，如 2022-07-05")
     p.add_argument("--overdue", action="store_true", help="只列超期未办结的")
     p.add_argument("--limit", type=int, default=50, help="最多列出多少件（默认 50）")
-    p.add_argument("--json", action="store_true", help="以 JSON 输出")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出（来电人姓名和电话隐去大部分）")
+    p.add_argument("--reveal", action="store_true",
+                   help="JSON 中写出来电人完整的姓名和电话（记入审计：导出个人信息）")
     p.set_defaults(run=cmd_search)
 
 
@@ -54,6 +58,13 @@ def cmd_search(ctx: Context, args: argparse.Namespace) -> int:
         rows = fetch_rows(session, ids, now=now, viewer=viewer)
     found = [rows[i] for i in ids]
     if args.json:
+        if args.reveal:  # every caller of a search, as a file would hold them: recorded as an export is
+            with ctx.db.session() as session:
+                audit.record(session, "export", "export:search", {"filter": asdict(case_filter), "cases": len(found),
+                                                                  "personal_data": True}, user_id=viewer.id, at=now)
+        else:  # a list for scripts, as the default export is: not a copy of every caller's name and phone
+            found = [replace(r, caller=mask_name(r.caller), phone=mask_phone(r.phone)) if not r.confidential else r
+                     for r in found]
         print(to_json({"total": total, "cases": found}))
         return 0
     for r in found:

@@ -190,7 +190,7 @@ def _subject(entity: str, detail: dict[str, Any], numbers: dict[int, str]) -> st
     if entity.startswith("bulletin:"):
         return f"{entity.removeprefix('bulletin:')} 简报"
     if entity.startswith("export:"):
-        return "工单清单"
+        return "查找结果（search --reveal）" if entity == "export:search" else "工单清单"
     if entity.startswith("calendar:"):
         return f"工作日历 {entity.removeprefix('calendar:')}"
     if case_id is None:
