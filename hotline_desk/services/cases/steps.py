@@ -282,8 +282,8 @@ class Erase:
 ERASED_TEXT = "（个人信息已删除）"
 # Said after an erasure when another station was reading meanwhile, so that the log beside the file could not be
 # emptied at once.
-ERASURE_WAITS = ("另一工作站正在读取数据库，被删除的内容暂时还留在数据库旁的预写日志文件（文件名以 -wal 结尾）中；"
-                 "各工作站都关闭本程序后即被清除。")
+ERASURE_WAITS = ("另一工作站正在读取数据库，被删除的内容暂时还留在数据库文件或旁边以 -wal 结尾的预写日志文件中"
+                 "（视删除前它写到了哪里）；各工作站都关闭本程序后即被覆盖清除。")
 # What an erasure does not reach, said before it is made (the office decides what to do with them).
 ERASURE_LEAVES = ("办理历史中的回复内容、回访意见和备注不在删除之列；删除之前做的备份、导出的表格和打印件中仍有"
                   "原来的内容（从这样的备份恢复时，本软件会重新删除这件工单的个人信息）。")
