@@ -441,7 +441,7 @@ def _file_damage(ctx: Context) -> str:
             found = integrity.file_problems(session)
     except DamagedDatabase:  # too damaged even to be checked
         return "数据库文件已损坏，SQLite 无法读完它。"
-    return f"数据库文件已损坏——{found[0]}。" if found else ""
+    return f"数据库文件已损坏（{found[0]}）。" if found else ""
 
 
 def cmd_audit(ctx: Context, args: argparse.Namespace) -> int:
