@@ -24,15 +24,22 @@ def _registered(db: Database) -> list[tuple[str, datetime]]:
                                                                      .order_by(Case.id))]
 
 
-def test_a_call_saved_after_the_clock_went_back_is_kept_and_said_to_be_out_of_time_order(
-        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    """RZ2207-00002 was saved silently at 09:23 after RZ2207-00001 at 12:23: the numbers out of time order."""
+def _first_call_at_12_23(qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+                         monkeypatch: pytest.MonkeyPatch) -> tuple[Messages, CaseEntryView]:
+    """The message boxes watched, and the registration form with RZ2207-00001 saved by keyboard at 12:23."""
     said = Messages().install(monkeypatch)
     clock.set(datetime(2022, 7, 5, 12, 23))
     entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
     _fill_by_keyboard(entry)
     press(Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    return said, entry
+
+
+def test_a_call_saved_after_the_clock_went_back_is_kept_and_said_to_be_out_of_time_order(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """RZ2207-00002 was saved silently at 09:23 after RZ2207-00001 at 12:23: the numbers out of time order."""
+    said, entry = _first_call_at_12_23(qtbot, db, people, clock, tmp_path, monkeypatch)
     assert _registered(db) == [("RZ2207-00001", datetime(2022, 7, 5, 12, 23))] and said.shown == []
 
     clock.set(datetime(2022, 7, 5, 9, 23))  # the system clock set back three hours, the window open
@@ -51,11 +58,7 @@ def test_a_call_taken_down_earlier_and_entered_now_is_not_taken_for_a_clock_set_
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
     """The rule reads the clock, not the 来电时间 typed: a call on paper from the morning is entered at noon."""
-    said = Messages().install(monkeypatch)
-    clock.set(datetime(2022, 7, 5, 12, 23))
-    entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
-    _fill_by_keyboard(entry)
-    press(Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    said, entry = _first_call_at_12_23(qtbot, db, people, clock, tmp_path, monkeypatch)
     clock.set(datetime(2022, 7, 5, 12, 40))
     entry.caller.setFocus()
     _fill_by_keyboard(entry)

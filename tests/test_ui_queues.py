@@ -326,17 +326,22 @@ def test_the_home_page_tells_a_supervisor_coming_in_of_urgent_proposals_past_the
     assert operator.approval_notice.text() == ""
 
 
-def test_refusing_an_extension_granted_meanwhile_elsewhere_names_who_granted_it(
-        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    """李强 opens 不同意 on an extension; 赵敏 grants it at her station before he presses 确定. He is told who
-    granted it and when (not only "没有待审批的延期申请"), and the notice says nothing was saved."""
+def _extension_asked(db: Database, people: People, clock: FakeClock) -> tuple[int, str]:
+    """A case dispatched and signed whose unit asks 5 more working days: its id and number."""
     with db.session() as s:
         case_id = register_case(s, people.operator, draft(s), clock=clock).id
         wf.approve(s, people.supervisor, case_id, clock=clock)
         wf.sign(s, people.operator, case_id, clock=clock)
         wf.request_extension(s, people.operator, case_id, 5, "需要协调", clock=clock)
-        number = case_view(s, case_id).number
+        return case_id, case_view(s, case_id).number
+
+
+def test_refusing_an_extension_granted_meanwhile_elsewhere_names_who_granted_it(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """李强 opens 不同意 on an extension; 赵敏 grants it at her station before he presses 确定. He is told who
+    granted it and when (not only "没有待审批的延期申请"), and the notice says nothing was saved."""
+    case_id, number = _extension_asked(db, people, clock)
     messages = Messages().install(monkeypatch)
     view = ApprovalView(context(db, people.supervisor, clock, tmp_path))
     qtbot.addWidget(view)
@@ -367,12 +372,8 @@ def test_an_extension_may_be_granted_for_fewer_days_than_asked_from_the_queue_an
     from hotline_desk.services.cases.steps import STEPS
     from hotline_desk.ui.case_actions import field_specs
 
-    with db.session() as s:
-        case_id = register_case(s, people.operator, draft(s), clock=clock).id
-        wf.approve(s, people.supervisor, case_id, clock=clock)
-        wf.sign(s, people.operator, case_id, clock=clock)
-        wf.request_extension(s, people.operator, case_id, 5, "需要协调", clock=clock)
-        number = case_view(s, case_id).number
+    case_id, number = _extension_asked(db, people, clock)
+    with db.reader() as s:
         situation = wf.situation(s, case_id, clock())
         was_due = situation.status.main_dispatch.deadline
     ctx = context(db, people.supervisor, clock, tmp_path)
