@@ -336,3 +336,16 @@ def test_an_older_copy_put_back_by_hand_is_erased_again_when_the_database_is_nex
         assert opened.opening_notes == []
     finally:
         opened.dispose()
+    # Put back a second time: the log now notes the erasure twice (the first, and its taking again), and the case
+    # was erased once, not voided twice ("未能重新删除：工单…已作废", the caller back for good).
+    Path(db_url).write_bytes(copy.read_bytes())
+    Path(f"{db_url}-wal").unlink(missing_ok=True)
+    Path(f"{db_url}-shm").unlink(missing_ok=True)
+    opened = open_office_database(db_url)
+    try:
+        [said] = opened.opening_notes
+        assert "已重新作废并删除" in said and "未能" not in said
+        with opened.reader() as s:
+            assert s.scalar(select(Case.caller_name).where(Case.number == number)) == ""
+    finally:
+        opened.dispose()

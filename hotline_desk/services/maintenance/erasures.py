@@ -80,13 +80,13 @@ def take_again(candidate: Database, erased: list[Erasure], username: str | None,
     again: list[str] = []
     said: list[str] = []
     with candidate.session() as session:
-        pending = []
+        pending: list[tuple[int, str, Erasure]] = []
         for erasure in erased:
             case = session.scalar(select(Case).where(Case.number == erasure.number))
             if case is None or audit.first_record_hash(session, case.id) != erasure.register:
                 continue
             status = current_status(session, case.id)
-            if not status.erased:
+            if not status.erased and case.id not in {taken for taken, _state, _e in pending}:  # noted twice
                 pending.append((case.id, status.state, erasure))
         for case_id, state, erasure in pending:
             actor = _taker(session, username, erasure, len(pending))

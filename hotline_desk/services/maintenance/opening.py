@@ -62,7 +62,7 @@ def _erase_logged_again(database: Database) -> None:
     from hotline_desk.services.maintenance import erasures
 
     try:
-        again = erasures.take_again(database, erasures.logged(database.path), None, office_now())
+        again = erasures.take_again(database, erasures.merged(erasures.logged(database.path)), None, office_now())
     except HotlineError as exc:
         said = ("数据库旁的锚点记录表明有工单删除过个人信息，但数据库中又有了这些信息（多半是用较早的副本替换了数据库"
                 f"文件），未能重新删除：{exc.message}")
