@@ -126,7 +126,7 @@ def test_an_extension_granted_says_its_new_deadline(db: Database, people: People
         view = wf.rule_extension(s, people.supervisor, case_id, True, clock=clock)
     assert view.events[-1].details == f"延期3个工作日；办理期限延至：{view.deadline:%Y-%m-%d %H:%M}"
     # what the supervisor reads before deciding: the deadline now, and where it would move
-    assert asked.request == (f"延期申请：3个工作日，需要协调（办理期限 {before:%Y-%m-%d %H:%M}，同意后延至 "
+    assert asked.request == (f"延期申请：3个工作日，需要协调（办理期限 {before:%Y-%m-%d %H:%M}，全数同意延至 "
                              f"{view.deadline:%Y-%m-%d %H:%M}）")
 
 

@@ -395,7 +395,11 @@ def test_an_extension_may_be_granted_for_fewer_days_than_asked_from_the_queue_an
     when_modal(ActionDialog, grant_two)
     qtbot.mouseClick(view.requests.findChild(QPushButton, "accept"), Qt.MouseButton.LeftButton)
     assert opened == [5]
-    assert view.requests.notice.text() == f"已同意 {number} 的延期申请，批准 2 个工作日（申请 5 个）。"
+    with db.reader() as s:
+        due = case_view(s, case_id).deadline
+    assert due is not None
+    assert view.requests.notice.text() == (f"已同意 {number} 的延期申请，批准 2 个工作日（申请 5 个）。"
+                                           f"办理期限延至 {due:%Y-%m-%d %H:%M}。")
     with db.reader() as s:
         now = wf.situation(s, case_id, clock())
         ruled = case_view(s, case_id).events[-1]

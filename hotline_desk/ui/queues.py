@@ -7,6 +7,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -38,7 +39,7 @@ from hotline_desk.services.cases.queues import (
     queue,
     unreachable_outcome,
 )
-from hotline_desk.services.cases.records import with_assisting
+from hotline_desk.services.cases.records import case_view, with_assisting
 from hotline_desk.services.cases.steps import STEPS
 from hotline_desk.services.clock import short_time
 from hotline_desk.services.exchange.dispatch_export import earlier_copy, export_dispatch
@@ -648,10 +649,17 @@ class ApprovalView(QueueTabs):
                 self.requests.refresh()
                 self.requests.tell(f"未完成，没有保存任何更改：{row.number} 的{row.request[:4]}未处理。", warn=True)
                 return
+            if asked_days and accept:  # the limit it has now, as many days as were granted
+                due = read(self.ctx, partial(_deadline_of, case_id=row.id))
+                said += f"办理期限延至 {due:%Y-%m-%d %H:%M}。" if due else ""
             self.requests.tell(said)
             if returned:  # the case is among the proposals now: what that tab said before is past
                 self.proposals.tell(f"{row.number} 退单已同意，回到此处待审核交办"
                                     f"{f'（拟交{unit}）' if unit else '，请用“改派单位并通过”选定承办单位'}。")
+
+
+def _deadline_of(session: Session, *, case_id: int) -> datetime | None:
+    return case_view(session, case_id).deadline
 
 
 def void_each(table: QueueTable, rows: list[QueueRow]) -> None:

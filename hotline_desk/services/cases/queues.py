@@ -233,13 +233,13 @@ def signed_words(main: DispatchStatus | None, now: datetime) -> str:
 
 def asked_of(status: CaseStatus, calendar: WorkCalendar) -> tuple[str, str]:
     """What the 主办 unit asks and waits on a ruling for, for reading ("退单申请：理由", "延期申请：N个工作日，理由
-    （办理期限…，同意后延至…）"), and the step that rules on it; ("", "") when nothing is asked."""
+    （办理期限…，全数同意延至…）"), and the step that rules on it; ("", "") when nothing is asked."""
     main = status.main_dispatch
     if main is not None and main.active and main.return_requested_at:
         return f"退单申请：{main.return_reason}", Action.RETURN_RULE
     if main is not None and main.active and main.extension_requested_at:
         days = main.extension_requested_days
-        moved = (f"（办理期限 {main.deadline:%Y-%m-%d %H:%M}，同意后延至 "
+        moved = (f"（办理期限 {main.deadline:%Y-%m-%d %H:%M}，全数同意延至 "
                  f"{calendar.add_working_days(main.deadline, days):%Y-%m-%d %H:%M}）" if main.deadline else "")
         return f"延期申请：{days}个工作日，{main.extension_reason}{moved}", Action.EXTENSION_RULE  # the reason first
     return "", ""
