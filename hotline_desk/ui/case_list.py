@@ -389,7 +389,7 @@ class CaseDetailDialog(QDialog):
             ("来电时间", f"{view.registered_at:%Y-%m-%d %H:%M}    状态：{view.state_label}"
                       + ("    【督办】" if view.supervised else "") + ("    【紧急】" if view.urgent else "")),
             ("来电人", f"{caller}    电话：{view.phone}    地址：{view.address}"),
-            ("分类", f"{view.appeal_type}    {view.category}    所属：{view.township}"),
+            ("分类", f"{view.appeal_type}    {view.category}    所属乡镇街道：{view.township}"),
             (view.unit_heading, with_assisting(view.unit, view.assisting)
              + (f"    办理期限：{view.deadline:%Y-%m-%d %H:%M}" if view.deadline else "")),
             ("标题", view.title),
