@@ -356,6 +356,28 @@ def test_steps_entered_after_the_cut_off_that_count_in_the_month_are_named_befor
     assert f"{late.number}（签收、回复）" in said and f"{voided.number}（登记、拟交办）" in said
 
 
+def test_a_void_entered_with_the_clock_set_back_into_the_month_is_named_before_finalising(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """The station's clock set back to 31 July, a supervisor voided a July case in December: the step and its
+    entry both read 31 July, nothing was marked 补录, and the bulletin's checks did not name it. It was written
+    after steps entered in August, which gives it away."""
+    _month_with_two_units(db, people, clock)
+    with db.session() as s:
+        cases = s.scalars(select(Case).order_by(Case.id)).all()
+        clock.set(datetime(2022, 8, 2, 9, 0))  # August's work goes on: a call registered after the cut-off
+        register_case(s, people.operator, draft(s), clock=clock)
+    with db.reader() as s:
+        before = [w for w in bulletin.warnings(s, MONTH, clock=clock) if w.startswith("统计截止后才登记")]
+    clock.set(datetime(2022, 7, 31, 22, 0))  # the clock set back
+    with db.session() as s:
+        wf.void(s, people.supervisor, cases[-1].id, "重复登记", clock=clock)
+    clock.set(datetime(2022, 8, 2, 10, 0))
+    with db.reader() as s:
+        seen = bulletin.warnings(s, MONTH, clock=clock)
+    [said] = [w for w in seen if w.startswith("统计截止后才登记、却计入本月的步骤")]
+    assert f"{cases[-1].number}（作废）" in said and before == []
+
+
 def test_text_pasted_from_word_is_tidied_and_a_paragraph_broken_mid_sentence_is_pointed_out(
         db: Database, people: People, clock: FakeClock) -> None:
     """A paste from Word: odd spaces printed as gaps, a zero-width space as a box, and a line break inside a

@@ -9,7 +9,7 @@ from datetime import datetime
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import DateTime, bindparam, or_, select, text
+from sqlalchemy import DateTime, bindparam, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from hotline_desk.errors import ValidationError
@@ -127,10 +127,17 @@ ANY_TIME = (EventKind.VOID, EventKind.RESTORE, EventKind.ERASE, EventKind.EDIT)
 
 def entered_after(session: Session, month: str, after: datetime, as_of: datetime) -> dict[str, list[str]]:
     """The month's cases with steps entered after ``after`` that count in its figures taken at ``as_of`` (dated by
-    then, or corrections that count whenever made): each case's number with the names of those steps."""
+    then, or corrections that count whenever made): each case's number with the names of those steps.
+
+    A step is entered after ``after`` when the station said so, or when it was written after a step the stations
+    said was: a station whose clock was set back to the month (by a slip, or to date a void back) gives its steps
+    that time as when they were entered, too, but cannot put them before what was already written."""
+    first_late = session.scalar(select(func.min(CaseEvent.id)).where(CaseEvent.recorded_at > after))
+    entered = CaseEvent.recorded_at > after if first_late is None else \
+        or_(CaseEvent.recorded_at > after, CaseEvent.id > first_late)
     rows = session.execute(
         select(Case.number, CaseEvent.kind).join(Case, Case.id == CaseEvent.case_id)
-        .where(Case.month == month, CaseEvent.recorded_at > after,
+        .where(Case.month == month, entered,
                or_(CaseEvent.at <= as_of, CaseEvent.kind.in_([str(k) for k in ANY_TIME])))
         .order_by(Case.number, CaseEvent.seq)).all()
     steps: dict[str, list[str]] = {}
