@@ -233,6 +233,9 @@ def test_a_years_summary_as_of_a_moment_counts_a_case_finished_after_its_month_e
     code, out, err = run(capsys, db, "stats", "--month", "2022-12", "--to", "2022-12", "--as-of", "2023-03-01 00:00",
                          "--json", user="sup1")
     assert code == 0 and json.loads(out)[0]["finished"] == 1 and "各月统计截止：2023-03-01 00:00" in err
+    code, out, _ = run(capsys, db, "stats", "--month", "2022-12", "--to", "2022-12", "--as-of", "2022-06-01 00:00",
+                       user="sup1")  # a moment typed wrong: all zeros, said why
+    assert code == 0 and "注意：这一时刻在 2022-12 开始之前，那时还没有所列月份的工单。" in out
 
 
 def test_the_cases_behind_a_units_score_go_to_a_workbook_it_can_recount(

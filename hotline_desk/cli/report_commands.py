@@ -196,7 +196,11 @@ def _period(ctx: Context, args: argparse.Namespace) -> int:
     with ctx.db.reader() as session:
         rows = period_rows(session, read_month(args.month), read_month(args.to), as_of=as_of)
     if as_of is not None:  # said apart from the figures, as for one month
-        _figures([f"各月统计截止：{fmt(as_of)}（按指定时刻的数据计算，不是各月简报定稿的数字）"], json_out=args.json)
+        first = read_month(args.month)
+        early = (f"注意：这一时刻在 {first} 开始之前，那时还没有所列月份的工单。"
+                 if as_of < datetime.strptime(first, "%Y-%m") else "")
+        said = f"各月统计截止：{fmt(as_of)}（按指定时刻的数据计算，不是各月简报定稿的数字）"
+        _figures([said, early] if early else [said], json_out=args.json)
     if args.json:
         print(to_json([{**asdict(r), "total": r.total} for r in rows]))
         return 0
