@@ -296,6 +296,26 @@ def test_a_search_as_json_masks_callers_unless_revealed_and_a_revealed_one_is_au
                                     "1 件，含来电人姓名和电话"]
 
 
+def test_refusing_an_extension_with_days_given_is_asked_which_was_meant(
+        office: Database, people: People, clock: FakeClock, capsys: pytest.CaptureFixture[str]) -> None:
+    """`extension-rule --decision 不同意 --days 3` was taken, the days dropped unsaid."""
+    from hotline_desk.services.cases import workflow as wf
+
+    with office.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+        wf.sign(s, people.operator, case_id, clock=clock)
+        number = wf.request_extension(s, people.operator, case_id, 5, "需要协调", clock=clock).number
+    code, _, err = run(capsys, office, "case", "extension-rule", number, "--decision", "不同意", "--days", "3",
+                       "--note", "理由不足", user="sup1")
+    assert code == 2 and "不同意延期时不要写 --days" in err
+    code, out, err = run(capsys, office, "case", "extension-rule", number, "--decision", "同意", "--days", "3",
+                         user="sup1")
+    assert code == 0, err
+    code, out, _ = run(capsys, office, "case", "show", number, user="sup1")
+    assert "延期3个工作日" in out
+
+
 def test_a_database_is_not_restored_from_itself(office: Database, capsys: pytest.CaptureFixture[str]) -> None:
     assert office.path is not None
     office.dispose()

@@ -408,6 +408,8 @@ def cmd_extension_request(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_extension_rule(ctx: Context, args: argparse.Namespace) -> int:
+    if args.decision != "同意" and args.days is not None:  # it would be dropped unsaid: which was meant?
+        raise ValidationError("--days 是同意时批准的天数；不同意延期时不要写 --days。", field="days")
     return _run_step(ctx, args, lambda s, a, cid, at: workflow.rule_extension(
         s, a, cid, args.decision == "同意", unit_id=_unit_id(s, args.unit), days=args.days, note=args.note, at=at))
 
