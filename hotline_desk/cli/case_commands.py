@@ -171,7 +171,8 @@ def _run_step(ctx: Context, args: argparse.Namespace, call: Any) -> int:
             said = workflow.last_step_said(session, case_id, asking=actor)
         raise TransitionError(f"{exc.message}最近一步：{said}。" if said else exc.message) from exc
     last = view.events[-1]
-    print(f"{view.number}：{last.label}，当前状态“{view.state_label}”。{last.details}")
+    unit = f"，单位：{last.unit}" if last.unit else ""  # whose step: a 协办 unit's signing is not the case's own
+    print(f"{view.number}：{last.label}{unit}，当前状态“{view.state_label}”。{last.details}")
     if view.notice:
         print(f"注意：{view.notice}")
     return 0
