@@ -66,6 +66,8 @@ def test_case_lifecycle_from_the_command_line(office: Path, capsys: pytest.Captu
     assert code == 0, err
     number = re.findall(r"RZ\d{4}-\d{5}", out)[0]
     assert number == "RZ2207-00001"
+    _, out, _ = run(capsys, office, "case", "show", number)  # no --channel: the first, as the form opens on it
+    assert "来源：本级（12345热线电话）" in out  # an export's 渠道 column was left empty
     steps = [
         ("sup1", ["approve", number, "--at", "2022-07-19 10:00"]),
         ("op1", ["sign", number, "--at", "2022-07-19 11:00"]),

@@ -37,7 +37,8 @@ def register(sub: SubParsers[Any]) -> None:
     q.add_argument("--phone", default="", help="联系电话")
     q.add_argument("--address", default="", help="地址")
     q.add_argument("--township", help="所属乡镇街道")
-    q.add_argument("--channel", help="渠道；上级交办工单写上级平台名称")
+    q.add_argument("--channel", help="渠道（默认为渠道清单中的第一个本级渠道，加 --upper 时为第一个上级渠道）；"
+                                     "上级交办工单写上级平台名称")
     q.add_argument("--upper", action="store_true", help="上级交办工单（--channel 给出上级渠道时可不写）")
     q.add_argument("--upstream-number", default="", help="上级工单编号")
     q.add_argument("--urgent", action="store_true", help="紧急")
@@ -183,9 +184,12 @@ def cmd_register(ctx: Context, args: argparse.Namespace) -> int:
     with ctx.db.session() as session:
         channel = reference.find_channel(session, args.channel) if args.channel else None
         upper = args.upper or (channel is not None and channel.upper)  # the source goes with the channel
+        # None given: the first of its kind, as the registration form opens on it (an export's 渠道 was empty)
+        first = reference.list_channels(session, upper=bool(upper))[:1] if channel is None else []
+        channel_id = channel.id if channel else (first[0].id if first else None)
         draft = cases.CaseDraft(
             content=args.content, registered_at=parse_time(args.at), source="upper" if upper else "local",
-            channel_id=channel.id if channel else None, upstream_number=args.upstream_number,
+            channel_id=channel_id, upstream_number=args.upstream_number,
             caller_name=args.caller, phone=args.phone, address=args.address,
             township_id=_unit_id(session, args.township),
             appeal_type_id=reference.find_appeal_type(session, args.appeal_type).id,
