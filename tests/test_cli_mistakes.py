@@ -294,6 +294,13 @@ def test_a_search_as_json_masks_callers_unless_revealed_and_a_revealed_one_is_au
     [line] = [line for line in out.splitlines() if "导出个人信息" in line]
     assert line.split("\t")[2:] == ["张丽（op1）", "导出个人信息", "查找结果（search --reveal）",
                                     "1 件，含来电人姓名和电话"]
+    with office.session() as s:  # a 保密 caller is （保密） in such a list whoever asks, as in an exported one
+        register_case(s, people.operator, draft(s, caller_name="举报人", phone="13800000000", content="举报供水偷漏",
+                                                confidential=True), clock=clock)
+    code, out, err = run(capsys, office, "search", "供水", "--json", "--reveal", user="sup1")
+    assert code == 0, err
+    shown = {(case["caller"], case["phone"]) for case in json.loads(out)["cases"]}
+    assert shown == {("刘先生", "13912345678"), ("（保密）", "（保密）")}
 
 
 def test_refusing_an_extension_with_days_given_is_asked_which_was_meant(

@@ -10,7 +10,7 @@ from hotline_desk.cli.common import Context, SubParsers, choice_code, fmt, parse
 from hotline_desk.errors import ValidationError
 from hotline_desk.services.accounts import audit
 from hotline_desk.services.cases.case_query import CaseFilter, count_cases, fetch_rows, search_ids
-from hotline_desk.services.cases.queues import mask_name, mask_phone, may_see_confidential
+from hotline_desk.services.cases.queues import CONFIDENTIAL, mask_name, mask_phone, may_see_confidential
 from hotline_desk.services.clock import office_now
 from hotline_desk.services.exchange.import_values import unit_named
 from hotline_desk.services.reporting.monthdata import parse_month
@@ -62,9 +62,11 @@ def cmd_search(ctx: Context, args: argparse.Namespace) -> int:
             with ctx.db.session() as session:
                 audit.record(session, "export", "export:search", {"filter": asdict(case_filter), "cases": len(found),
                                                                   "personal_data": True}, user_id=viewer.id, at=now)
-        else:  # a list for scripts, as the default export is: not a copy of every caller's name and phone
-            found = [replace(r, caller=mask_name(r.caller), phone=mask_phone(r.phone)) if not r.confidential else r
-                     for r in found]
+        # A list for scripts is a file: a 保密 caller is （保密） in it whoever asks, as in an exported list (with
+        # --reveal too); the others are masked as the default export masks them, unless revealed.
+        found = [replace(r, caller=CONFIDENTIAL, phone=CONFIDENTIAL) if r.confidential else
+                 r if args.reveal else replace(r, caller=mask_name(r.caller), phone=mask_phone(r.phone))
+                 for r in found]
         print(to_json({"total": total, "cases": found}))
         return 0
     for r in found:
