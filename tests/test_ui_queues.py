@@ -173,9 +173,10 @@ def test_a_confidential_caller_is_masked_for_operators_in_the_case_list_window_a
         assert main(["--db", db.url, "--user", user, "case", "show", secret.number]) == 0
         out = capsys.readouterr().out
         assert expected in out and ("13912345678" in out) == (user == "sup1")
+        # A list for scripts is a file: （保密） there whoever asks, as in an exported list.
         assert main(["--db", db.url, "--user", user, "search", "化工厂", "--json"]) == 0
         out = capsys.readouterr().out
-        assert expected in out and ("13912345678" in out) == (user == "sup1")
+        assert "（保密）" in out and "13912345678" not in out and "陈淑芬" not in out
         # A phone, or its beginning, finds a 保密 case only for whoever may see it: else 40 searches of 139… spelled
         # the number out, a digit at a time.
         for searched in (["search", "1391"], ["search", "--phone", "13912345678"]):
