@@ -8,6 +8,15 @@ OFFICE_TZ = ZoneInfo("Asia/Shanghai")
 
 Clock = Callable[[], datetime]
 
+# How far a station's clock may be from the server's before it is said: steps are dated by the station's clock.
+CLOCK_TOLERANCE = timedelta(minutes=5)
+
+
+def set_back(now: datetime, saved: datetime) -> bool:
+    """Whether a station's clock reads earlier than a moment the database already holds, by more than the tolerance:
+    nothing is saved in the future, so the clock was set back (a flat battery on the main board, a hand slipping)."""
+    return now < saved - CLOCK_TOLERANCE
+
 
 def office_now() -> datetime:
     """Now, on the office's wall clock, to the second."""

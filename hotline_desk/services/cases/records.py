@@ -32,8 +32,7 @@ from hotline_desk.services.cases.history import (
 from hotline_desk.services.cases.numbering import next_case_number
 from hotline_desk.services.cases.step_runner import final_month_notice, load_units, step_context, write_step
 from hotline_desk.services.cases.steps import FUTURE_TOLERANCE, Coordinate, Propose, phone_problem, stored_phone
-from hotline_desk.services.clock import Clock, month_of, office_now, short_time, span_words
-from hotline_desk.services.maintenance.opening import set_back
+from hotline_desk.services.clock import Clock, month_of, office_now, set_back, short_time, span_words
 from hotline_desk.services.office.reference import CATEGORY_SEPARATOR
 from hotline_desk.services.office.settings import Settings
 from hotline_desk.vocabulary import Action, CaseState, DispatchRole, EventKind, Handling, Source
@@ -287,7 +286,7 @@ def register_case(session: Session, actor: Actor, draft: CaseDraft, *, clock: Cl
 def clock_set_back_words(session: Session, now: datetime) -> str:
     """The station's clock behind the latest call registered, in words ("" when it is not): set back while the
     window was open, the next case would be saved under a later number with an earlier time. Asked before a
-    registration is written, by the same rule as the opening's check of the clock (``opening.set_back``)."""
+    registration is written, by the same rule as the opening's check of the clock (``clock.set_back``)."""
     latest = session.execute(select(Case.number, Case.registered_at)
                              .order_by(Case.registered_at.desc(), Case.id.desc()).limit(1)).first()
     if latest is None or not set_back(now, latest.registered_at):

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from hotline_desk.db import Database, open_database
 from hotline_desk.errors import DatabaseError, HotlineError
 from hotline_desk.services.accounts.anchor_log import notes_erasures
-from hotline_desk.services.clock import OFFICE_TZ, office_now, span_words
+from hotline_desk.services.clock import CLOCK_TOLERANCE, OFFICE_TZ, office_now, set_back, span_words
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -104,16 +104,6 @@ def _without_password(database: Database) -> str:
     names = "、".join(f"{username}（{name}）" for username, name in rows)
     return (f"\n以下账户还没有密码，本版本不能再用它们登录或运行命令：{names}。请管理员用 hotline-desk passwd 登录名"
             "（或设置页的“用户”）为其设置一次性密码；还没有哪个管理员有密码时，先运行 hotline-desk init。")
-
-
-# How far a station's clock may be from the server's before it is said: steps are dated by the station's clock.
-CLOCK_TOLERANCE = timedelta(minutes=5)
-
-
-def set_back(now: datetime, saved: datetime) -> bool:
-    """Whether a station's clock reads earlier than a moment the database already holds, by more than the tolerance:
-    nothing is saved in the future, so the clock was set back (a flat battery on the main board, a hand slipping)."""
-    return now < saved - CLOCK_TOLERANCE
 
 
 # A SQLite file has no clock of its own: the station's is compared with what the file recorded. This long after the
