@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from typing import Any
 
 from hotline_desk.cli.common import Context, SubParsers, choice_code, fmt, parse_day, to_json
 from hotline_desk.errors import ValidationError
 from hotline_desk.services.accounts import audit
-from hotline_desk.services.cases.case_query import CaseFilter, count_cases, fetch_rows, search_ids
-from hotline_desk.services.cases.queues import CONFIDENTIAL, mask_name, mask_phone, may_see_confidential
+from hotline_desk.services.cases.case_query import CaseFilter, count_cases, fetch_rows, rows_for_file, search_ids
+from hotline_desk.services.cases.queues import may_see_confidential
 from hotline_desk.services.clock import office_now
 from hotline_desk.services.exchange.import_values import unit_named
 from hotline_desk.services.reporting.monthdata import parse_month
@@ -58,15 +58,11 @@ def cmd_search(ctx: Context, args: argparse.Namespace) -> int:
         rows = fetch_rows(session, ids, now=now, viewer=viewer)
     found = [rows[i] for i in ids]
     if args.json:
-        if args.reveal:  # every caller of a search, as a file would hold them: recorded as an export is
+        if args.reveal:  # callers written out whole: recorded, as an export's are
             with ctx.db.session() as session:
-                audit.record(session, "export", "export:search", {"filter": asdict(case_filter), "cases": len(found),
-                                                                  "personal_data": True}, user_id=viewer.id, at=now)
-        # A list for scripts is a file: a 保密 caller is （保密） in it whoever asks, as in an exported list (with
-        # --reveal too); the others are masked as the default export masks them, unless revealed.
-        found = [replace(r, caller=CONFIDENTIAL, phone=CONFIDENTIAL) if r.confidential else
-                 r if args.reveal else replace(r, caller=mask_name(r.caller), phone=mask_phone(r.phone))
-                 for r in found]
+                audit.record_personal_export(session, "export:search", asdict(case_filter), len(found),
+                                             user_id=viewer.id, at=now)
+        found = rows_for_file(found, reveal=args.reveal)
         print(to_json({"total": total, "cases": found}))
         return 0
     for r in found:

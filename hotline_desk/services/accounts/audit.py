@@ -701,6 +701,13 @@ def entity_label(entity: str, detail: dict[str, Any] | None) -> str:
     return f"{shown}（{entity}）"
 
 
+def record_personal_export(session: Session, what: str, case_filter: dict[str, Any], count: int, *,
+                           user_id: int | None, at: datetime) -> None:
+    """Callers' names and phones written out whole (an exported list, a search's JSON): recorded as 导出个人信息."""
+    record(session, "export", what, {"filter": case_filter, "cases": count, "personal_data": True},
+           user_id=user_id, at=at)
+
+
 def password_digest(password_hash: str) -> str:
     """What the trail keeps of a user's password: a digest of its hash, so a change shows without the hash."""
     return hashlib.sha256(password_hash.encode()).hexdigest()[:16]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -34,7 +34,7 @@ from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.cases import search_index
 from hotline_desk.services.cases.deadlines import Labelled, deadline_flag, flag_words
 from hotline_desk.services.cases.events import sent_back_among
-from hotline_desk.services.cases.queues import caller_shown
+from hotline_desk.services.cases.queues import caller_in_file, caller_shown
 from hotline_desk.services.cases.steps import stored_phone
 from hotline_desk.services.office import reference
 from hotline_desk.services.office.calendar import WorkCalendar
@@ -547,3 +547,14 @@ def categories_used_for(session: Session, words: str, now: datetime) -> list[tup
                               .group_by(Case.category_label).order_by(func.count().desc(), Case.category_label)
                               .limit(HINT_CATEGORIES)).all()
     return [(label, int(n)) for label, n in counted]
+
+
+def rows_for_file(rows: list[CaseRow], *, reveal: bool) -> list[CaseRow]:
+    """A search's rows as a file for scripts holds them (its JSON): callers as an exported list holds them
+    (``caller_in_file``: masked unless revealed, a 保密 one never). Revealed ones are the caller's to record
+    (``audit.record_personal_export``), as an export's are."""
+    shown = []
+    for row in rows:
+        caller, phone = caller_in_file(row.caller, row.phone, row.confidential, reveal)
+        shown.append(replace(row, caller=caller, phone=phone))
+    return shown

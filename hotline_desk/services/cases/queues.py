@@ -173,6 +173,15 @@ def caller_shown(name: str, phone: str, confidential: bool, viewer: Actor | None
     return CONFIDENTIAL if name else "", CONFIDENTIAL if phone else ""
 
 
+def caller_in_file(name: str, phone: str, confidential: bool, reveal: bool) -> tuple[str, str]:
+    """A case's caller and phone as a file leaving the office's screens holds them (an exported list, a search's
+    JSON): masked unless revealed, and a 保密 caller's not even in part, whoever asks (李** with 139****2222 points at
+    one person), as on the 交办单."""
+    if confidential:
+        return CONFIDENTIAL, CONFIDENTIAL
+    return (name, phone) if reveal else (mask_name(name), mask_phone(phone))
+
+
 def confidential_caller(caller: str, confidential: bool) -> str:
     """The 来电人 cell of a list: a 保密 case's marked （保密）, once (hidden, the name is that mark already)."""
     if not confidential or caller == CONFIDENTIAL:

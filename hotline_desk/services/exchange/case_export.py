@@ -20,7 +20,7 @@ from hotline_desk.services.cases.case_query import CaseFilter, search_ids
 from hotline_desk.services.cases.deadlines import flag_words
 from hotline_desk.services.cases.events import sent_back_among, statuses_for
 from hotline_desk.services.cases.history import STATES, CaseStatus, coordinate_answer, state_label
-from hotline_desk.services.cases.queues import CONFIDENTIAL, mask_name, mask_phone
+from hotline_desk.services.cases.queues import caller_in_file
 from hotline_desk.services.reporting.monthdata import parse_month
 from hotline_desk.vocabulary import (
     FINAL_UNREACHABLE_LABEL,
@@ -82,8 +82,7 @@ def export_cases(session: Session, case_filter: CaseFilter, *, now: datetime, re
     with contextlib.suppress(OSError):  # beside a database on a read-only share: the workbook carries the anchor
         anchors.append_log(anchors.log_path(session), anchor, f"导出工单清单 {len(ids)} 件", now)
     if reveal:
-        audit.record(session, "export", "export:cases", {"filter": asdict(case_filter), "cases": len(ids),
-                                                         "personal_data": True}, user_id=user_id, at=now)
+        audit.record_personal_export(session, "export:cases", asdict(case_filter), len(ids), user_id=user_id, at=now)
     return exported
 
 
@@ -107,9 +106,7 @@ def _rows(session: Session, ids: list[int], reveal: bool, now: datetime,
         handled = _handling(session, chunk)
         for c in cases:
             state = state_label(c.state, sent_back=c.id in back)
-            # A 保密 caller is not named even in part (李** with 139****2222 points at one person), as on the 交办单.
-            name, phone = ((CONFIDENTIAL, CONFIDENTIAL) if c.confidential
-                           else (c.caller_name, c.phone) if reveal else (mask_name(c.caller_name), mask_phone(c.phone)))
+            name, phone = caller_in_file(c.caller_name, c.phone, c.confidential, reveal)
             status, answer = handled.get(c.id, (None, ""))
             yield (c.number, c.registered_at, channels.get(c.channel_id or 0, ""), Source(c.source).label, state,
                    name, phone, c.address, units.get(c.township_id or 0, ""), c.appeal_type_name, c.category_label,
