@@ -90,13 +90,9 @@ def _account_of(user: User) -> str:
     return f"{user.display_name}（{user.username}）的账户资料"
 
 
-def _password_stamp(password_hash: str) -> str:
-    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
-
-
 def _signed_in(user: User) -> Actor:
     """The actor of a person who has just given their password: it remembers which password that was."""
-    return dataclasses.replace(_actor(user), password_stamp=_password_stamp(user.password_hash))
+    return dataclasses.replace(_actor(user), password_stamp=audit.secret_digest(user.password_hash))
 
 
 def signed_in_anew(session: Session, actor: Actor) -> Actor:
@@ -219,7 +215,7 @@ def confirm_signed_in(session: Session, actor: Actor) -> None:
     if row is None or not row.active:
         raise PermissionDenied(f"{actor.display_name}的账户已被管理员停用，不能再办理。"
                                "请点状态栏右下角的姓名，选“切换用户”，由在用的工作人员登录。")
-    if actor.password_stamp is not None and actor.password_stamp != _password_stamp(row.password_hash):
+    if actor.password_stamp is not None and actor.password_stamp != audit.secret_digest(row.password_hash):
         raise PermissionDenied(f"{actor.display_name}的密码已由管理员重置或在别处修改，这一步未办理。"
                                "请点状态栏右下角的姓名，选“切换用户”，用新密码重新登录。")
     if row.role != actor.role:

@@ -167,6 +167,16 @@ AUDITED_MODELS: tuple[type[Any], ...] = (Unit, Category, User, Setting, BonusIte
 REMOVED: dict[str, Any] = {"removed": True}
 
 
+def secret_digest(secret: str) -> str:
+    """What the trail keeps of a secret (a password's hash, a secret setting): a short digest, so that a change shows
+    without the secret."""
+    return hashlib.sha256(secret.encode()).hexdigest()[:16]
+
+
+# The digest of no password at all: a user who cannot log in until one is set (0.1.0's demo accounts).
+NO_PASSWORD = secret_digest("")
+
+
 def snapshot(obj: Audited) -> tuple[str, dict[str, Any]]:
     """The audited entity name and contents of a reference row, as the trail records them."""
     if isinstance(obj, Channel):
@@ -185,10 +195,10 @@ def snapshot(obj: Audited) -> tuple[str, dict[str, Any]]:
     if isinstance(obj, User):
         return f"user:{obj.id}", {"username": obj.username, "name": obj.display_name, "role": obj.role,
                                   "active": obj.active,
-                                  "password": password_digest(obj.password_hash)}
+                                  "password": secret_digest(obj.password_hash)}
     if isinstance(obj, Setting):
         if obj.key in SECRET_SETTINGS:  # the trail vouches for the secret without holding it
-            return f"setting:{obj.key}", {"value": hashlib.sha256(obj.value.encode()).hexdigest()[:16]}
+            return f"setting:{obj.key}", {"value": secret_digest(obj.value)}
         return f"setting:{obj.key}", {"value": obj.value}
     if isinstance(obj, ImportBatch):
         batch = {"kind": obj.kind, "file": obj.file_name, "sha256": obj.sha256, "rows": obj.rows,
@@ -706,15 +716,6 @@ def record_personal_export(session: Session, what: str, case_filter: dict[str, A
     """Callers' names and phones written out whole (an exported list, a search's JSON): recorded as 导出个人信息."""
     record(session, "export", what, {"filter": case_filter, "cases": count, "personal_data": True},
            user_id=user_id, at=at)
-
-
-def password_digest(password_hash: str) -> str:
-    """What the trail keeps of a user's password: a digest of its hash, so a change shows without the hash."""
-    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
-
-
-# The digest of no password at all: a user who cannot log in until one is set (0.1.0's demo accounts).
-NO_PASSWORD = password_digest("")
 
 
 def detail_of(text: str) -> dict[str, Any] | None:
