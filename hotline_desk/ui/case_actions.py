@@ -58,15 +58,22 @@ def field_specs(ctx: UiContext, chosen: Step[Any], situation: wf.Situation) -> l
         choices: Sequence[tuple[str, Any]] = f.choices
         if f.kind == "unit":
             choices = [(info.name, uid) for uid, info in situation.context.units.items() if info.active]
-        maximum, default = f.maximum, f.default
+        maximum = f.maximum
         if chosen.action == Action.EXTENSION_REQUEST and f.key == "days":
             maximum = situation.context.limits.extension_max_days
         main = situation.status.main_dispatch
         if chosen.action == Action.EXTENSION_RULE and f.key == "days" and main and main.extension_requested_days:
-            maximum = default = main.extension_requested_days  # the days asked, or fewer
-        specs.append(FieldSpec(f.key, f.label, "check" if f.kind == "bool" else f.kind, choices, default,
+            specs.append(granted_days_field(main.extension_requested_days))
+            continue
+        specs.append(FieldSpec(f.key, f.label, "check" if f.kind == "bool" else f.kind, choices, f.default,
                                f.required, f.minimum, maximum, dict(extra) if f.kind == "unit" else {}, f.hint))
     return specs
+
+
+def granted_days_field(asked: int) -> FieldSpec:
+    """批准天数 of an extension: the days the unit asked, or fewer (the case's 审批延期 and the queue's 同意)."""
+    return FieldSpec("days", "批准天数", "int", default=asked, minimum=1, maximum=asked,
+                     hint=f"单位申请 {asked} 个工作日，可少批。")
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.batch_approval import BatchApproval, approve_many
 from hotline_desk.services.cases.queues import (
     CALLBACK_BY_SUPERVISOR,
+    UNSIGNED_LATE,
     QueueRow,
     confidential_caller,
     may_call_back,
@@ -49,6 +50,7 @@ from hotline_desk.ui.case_actions import (
     STEP_TIMES,
     blocked_now,
     done_notice,
+    granted_days_field,
     perform,
     refuse_before_typing,
     time_field,
@@ -302,7 +304,7 @@ class QueueTable(QWidget):
         self.empty.setText(none_match if filtering and every else self.empty_text)
         overdue = sum(r.flag == "overdue" for r in rows)  # of the cases listed
         near = sum(r.flag == "near" for r in rows)
-        unsigned = sum(r.signed_said == "否（超时）" for r in rows)  # whom to chase for a signature
+        unsigned = sum(r.signed_said == UNSIGNED_LATE for r in rows)  # whom to chase for a signature
         flags = (f"，超期 {overdue} 件" if overdue else "") + (f"，临期 {near} 件" if near else "") \
             + (f"，签收超时 {unsigned} 件" if unsigned else "")
         self.count.setText(f"筛选出 {len(rows)} 件{flags}（共 {len(every)} 件）" if filtering else
@@ -628,8 +630,7 @@ class ApprovalView(QueueTabs):
                                            extra=unit_aliases(self.ctx)))
             asked_days = row.requested_days
             if accept and asked_days:  # fewer days than asked may be granted
-                fields.insert(0, FieldSpec("days", "批准天数", "int", default=asked_days, minimum=1,
-                                           maximum=asked_days, hint=f"单位申请 {asked_days} 个工作日，可少批。"))
+                fields.insert(0, granted_days_field(asked_days))
             then = ("\n同意后工单回到“待审核交办”：选了改派单位的拟交该单位；不选的，由审核员在“待审核交办”中"
                     "用“改派单位并通过”选定单位。") if returned else ""
             values = ask(self, f"{'同意' if accept else '不同意'} {row.number} 的{Action(key).label[2:]}申请", fields,

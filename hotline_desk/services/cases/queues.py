@@ -230,6 +230,10 @@ def _texts(session: Session, case_ids: Sequence[int]) -> dict[int, _Texts]:
 
 
 
+# Not signed, and past the signing limit: the unit to chase.
+UNSIGNED_LATE = "否（超时）"
+
+
 def signed_words(main: DispatchStatus | None, now: datetime) -> str:
     """Whether the 主办 unit has signed, marked （超时） once past its limit: a unit that has not signed a day on
     looked like one dispatched an hour ago, and signing late costs it 响应率."""
@@ -237,7 +241,7 @@ def signed_words(main: DispatchStatus | None, now: datetime) -> str:
         return ""
     if main.signed_at is not None:
         return "是" if main.signed_at <= main.sign_deadline else "是（超时）"
-    return "否" if now <= main.sign_deadline else "否（超时）"
+    return "否" if now <= main.sign_deadline else UNSIGNED_LATE
 
 
 def asked_of(status: CaseStatus, calendar: WorkCalendar) -> tuple[str, str]:
