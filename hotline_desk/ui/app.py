@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from platformdirs import user_state_dir
 from PySide6.QtCore import QLibraryInfo, QLocale, Qt, QTimer, QTranslator
@@ -34,9 +35,13 @@ from hotline_desk.ui.login import SWITCH_DATABASE, FirstPasswordDialog, LoginDia
 from hotline_desk.ui.operations import Task, show_bug, show_refusal
 from hotline_desk.ui.window_state import WindowState, default_config_dir
 
+if TYPE_CHECKING:
+    from hotline_desk.ui.main_window import MainWindow
+
 log = logging.getLogger(__name__)
 ICON = Path(__file__).resolve().parent.parent / "resources" / "hotline-desk.png"
 APP_USER_MODEL_ID = "HotlineDesk.HotlineDesk"  # the taskbar's name for this program (Windows)
+BACKUP_CHECK_MS = 3_600_000  # a station left open: whether the next day's backup is due, once an hour
 
 
 def _show_bug(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
@@ -269,12 +274,7 @@ def _work(app: QApplication, database: Database, actor: Actor, first: bool) -> i
                     config_dir=default_config_dir())
     window = MainWindow(ctx)
     window.show()
-    if first:
-        # The day's first backup is made off the UI thread: a big file takes a while, and the window is usable
-        # meanwhile.
-        Task(window, lambda: _make_backup(database, daily_only=True), title="自动备份失败").quietly() \
-            .success(lambda made: window.statusBar().showMessage(made, 8000) if made else None) \
-            .failure(lambda exc: QMessageBox.warning(window, "自动备份失败", exc.message)).start()
+    _keep_backing_up(window, database, box=first)
 
     def closing() -> None:  # the backup on close; not when only the person at the desk changes
         if not window.switching_user:
@@ -286,6 +286,61 @@ def _work(app: QApplication, database: Database, actor: Actor, first: bool) -> i
     finally:
         app.aboutToQuit.disconnect(closing)
     return None if window.switching_user else code
+
+
+@dataclass(frozen=True)
+class DailyBackup:
+    made: str  # what to tell the person of the backup made, "" when none was due
+    failed: str  # why the one due could not be made
+    age: backups.BackupAge | None  # of the newest backup after it (None: not a file this station backs up)
+
+
+def _daily_backup(database: Database, *, make: bool = True, clock: Clock = office_now) -> DailyBackup:
+    """The day's backup when it is due (``make``), and the age of the newest backup after it."""
+    made = failed = ""
+    if make:
+        try:
+            made = _make_backup(database, daily_only=True, clock=clock)
+        except HotlineError as exc:
+            failed = exc.message
+    path = database.path
+    if path is None or database.read_only:
+        return DailyBackup(made, failed, None)
+    with database.reader() as session:
+        return DailyBackup(made, failed, backups.backup_age(session, path, clock()))
+
+
+def _keep_backing_up(window: MainWindow, database: Database, *, box: bool) -> None:
+    """The day's first backup, then, each hour the window stays open, the next day's when it is due (a station left
+    on for a week made none). Off the UI thread: a big file takes a while, and the window is usable meanwhile. A
+    failure is said in a box at the first try (``box``), and kept in the status bar, as is a newest backup days old."""
+    running: list[bool] = []
+
+    def run(*, make: bool = True, first: bool = False) -> None:
+        if running:  # the last try still copying, or waiting for a drive that does not answer
+            return
+        running.append(True)
+
+        def done(result: DailyBackup) -> None:
+            if result.made:
+                window.show_notice(result.made)
+            if result.failed and first and box:
+                QMessageBox.warning(window, "自动备份失败", result.failed)
+            window.show_backups(result.failed, result.age)
+
+        def job() -> DailyBackup:
+            return _daily_backup(database, make=make, clock=window.ctx.clock)
+
+        Task(window, job, title="自动备份失败").quietly().success(done) \
+            .failure(lambda exc: window.show_backups(exc.message, None)).always(running.clear).start()
+
+    run(first=True)
+    timer = QTimer(window)
+    timer.setObjectName("daily_backup")
+    timer.setInterval(BACKUP_CHECK_MS)
+    timer.timeout.connect(lambda: run())
+    timer.start()
+    window.ctx.signals.backed_up.connect(lambda: run(make=False))
 
 
 def _make_backup(database: Database, *, daily_only: bool, clock: Clock = office_now) -> str:

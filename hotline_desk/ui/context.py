@@ -29,6 +29,7 @@ class AppSignals(QObject):
     settings_changed = Signal()
     navigate = Signal(str, dict)  # page key, filter values
     notice = Signal(str)  # what was just done, for the status bar ("已保存 …", "已送打印机 …")
+    backed_up = Signal()  # a backup was made from the settings page
     refresh_failed = Signal(str)  # a view could not read the database again: why, in the database's own words
 
     def __init__(self) -> None:

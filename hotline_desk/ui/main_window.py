@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from hotline_desk.errors import HotlineError
 from hotline_desk.services.accounts.permissions import right_label
+from hotline_desk.services.maintenance.backups import BackupAge
 from hotline_desk.services.maintenance.opening import disk_room, room_words
 from hotline_desk.ui.changes import Change
 from hotline_desk.ui.context import UiContext
@@ -216,6 +217,13 @@ class MainWindow(QMainWindow):
         self.disk_label.setStyleSheet("color: #B00020; font-weight: bold;")
         self.disk_label.hide()
         bar.addPermanentWidget(self.disk_label)
+        # Automatic backups failing, or none for days: a box at the day's first start is gone after one click, and
+        # a station left open for days tries again each hour without a box each time.
+        self.backup_label = QLabel()
+        self.backup_label.setObjectName("status_backup")
+        self.backup_label.setStyleSheet("color: #B00020; font-weight: bold;")
+        self.backup_label.hide()
+        bar.addPermanentWidget(self.backup_label)
         # A long path is shortened in its middle, the whole on its tooltip: it took the room of the passing messages,
         # and the first-start backup's note was cut off mid-path at 1366×768.
         said = f"数据库：{self.ctx.db.display_name}"
@@ -395,6 +403,15 @@ class MainWindow(QMainWindow):
         self.disk_label.setText(short)
         self.disk_label.setToolTip(room_words(room) if room is not None else "")
         self.disk_label.setVisible(bool(short))
+
+    def show_backups(self, failed: str, age: BackupAge | None) -> None:
+        """The automatic backup just tried (``failed``: why it was not made) and the age of the newest backup, kept in
+        the status bar while either is wrong; hidden once a backup is made."""
+        stale = age.short_words if age is not None else ""
+        short = f"自动备份失败（{stale}）" if failed and stale else "自动备份失败" if failed else stale
+        self.backup_label.setText(short)
+        self.backup_label.setToolTip("\n\n".join(text for text in (failed, age.words if age else "") if text))
+        self.backup_label.setVisible(bool(short))
 
     def _saved_something(self, _what: Change) -> None:  # a save (here or on another station) took room
         self.check_disk()

@@ -815,8 +815,8 @@ class BackupTab(QWidget):
         free = f"\n数据库所在磁盘的可用空间：{disk.free_words}" + (f"\n{room_words(disk)}" if disk.low else "") \
             if disk is not None else ""
         self.info.setText(f"上次备份：{when}\n备份目录：{folder}" + (f"（{room}）" if room else "") + "\n"
-                          f"{backups.retention_words(keep)}；每天首次启动和每次关闭程序时自动备份"
-                          "（关闭时若自上次备份以来没有保存过任何内容，就不再备份）。" + free)
+                          f"{backups.retention_words(keep)}；每天首次启动、程序一直开着时每满一天、以及每次关闭程序时"
+                          "自动备份（关闭时若自上次备份以来没有保存过任何内容，就不再备份）。" + free)
 
     def backup_now(self) -> None:
         path = self.ctx.db.path
@@ -825,6 +825,7 @@ class BackupTab(QWidget):
 
         def made(info: backup.BackupInfo) -> None:
             self.refresh()
+            self.ctx.signals.backed_up.emit()
             # Another station was importing: what a restore of this backup will do; an old backup open elsewhere
             # (on Windows it cannot be deleted): which were kept.
             said = [*map(half_imports.caught_words, info.half_imports), backup.not_removed_words(info),

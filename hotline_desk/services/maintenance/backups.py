@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-from dataclasses import replace
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -16,6 +16,10 @@ from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.maintenance import backup
 from hotline_desk.services.office.settings import Settings
 from hotline_desk.vocabulary import Permission
+
+# A station makes a backup every day it is used (at the day's first start, each day it stays open, and on closing):
+# none for this long means the automatic ones have been failing (a backup drive not plugged in, a full disk).
+STALE_AFTER = timedelta(days=2)
 
 
 def backup_location(session: Session, db_path: Path, chosen: str | None = None) -> tuple[Path, int]:
@@ -98,3 +102,39 @@ def last_backup(session: Session, db_path: Path) -> backup.BackupInfo | None:
     folder, _keep = backup_location(session, db_path)
     found = backup.list_backups(folder, db_path)
     return found[0] if found else None
+
+
+@dataclass(frozen=True)
+class BackupAge:
+    """How old the newest backup of a database is, at ``now``, in the words of the window's status bar."""
+
+    last: datetime | None
+    folder: Path
+    now: datetime
+
+    @property
+    def stale(self) -> bool:
+        return self.last is None or self.now - self.last >= STALE_AFTER
+
+    @property
+    def short_words(self) -> str:
+        """For the status bar while it lasts; "" when a backup is recent (or dated after now: a clock set back)."""
+        if not self.stale:
+            return ""
+        return "还没有备份" if self.last is None else f"已 {(self.now - self.last).days} 天没有备份"
+
+    @property
+    def words(self) -> str:
+        if not self.stale:
+            return ""
+        since = f"备份目录 {self.folder} 中还没有这个数据库的备份" if self.last is None else \
+            f"最近一份备份是 {self.last:%Y-%m-%d %H:%M} 做的（备份目录 {self.folder}）"
+        return (f"{since}。程序开着时每天自动备份一次，所以自动备份多半一直没有做成（备份目录所在的硬盘、U 盘或网络盘"
+                "没有接上，或磁盘已满）。请到“设置 → 数据库与备份”点“立即备份”，按提示的原因处理；电脑坏了时，"
+                "没有备份就找不回这些天的工单。")
+
+
+def backup_age(session: Session, db_path: Path, now: datetime) -> BackupAge:
+    folder, _keep = backup_location(session, db_path)
+    dated = [b for b in backup.list_backups(folder, db_path) if b.made_at <= now]
+    return BackupAge(dated[0].made_at if dated else None, folder, now)

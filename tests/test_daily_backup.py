@@ -1,0 +1,129 @@
+"""A station left open for days still backs up every day, and the status bar keeps saying when the automatic backups
+fail or none has been made for days, instead of a box at the day's first start that one click takes away."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QMessageBox
+from pytestqt.qtbot import QtBot
+
+from hotline_desk.db import Database
+from hotline_desk.services.maintenance import backups
+from hotline_desk.services.office.settings import set_setting
+from hotline_desk.ui.app import BACKUP_CHECK_MS, _keep_backing_up
+from hotline_desk.ui.main_window import MainWindow
+from hotline_desk.ui.settings_view import BackupTab
+from tests.conftest import FakeClock, People
+from tests.ui_helpers import context, shown_active
+
+
+def _backups(db_path: Path) -> list[str]:
+    return sorted(p.name for p in (db_path.parent / "backups" / db_path.stem).glob("hotline-desk-*.sqlite3"))
+
+
+def _window(qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> MainWindow:
+    window = MainWindow(context(db, people.operator, clock, tmp_path), watch=False)
+    shown_active(qtbot, window)
+    return window
+
+
+def _pending(window: MainWindow) -> list[object]:
+    from hotline_desk.ui.operations import Task
+
+    return [task for task in Task._running if task.parent is window]
+
+
+def test_the_age_of_the_newest_backup_in_words(db: Database, db_path: Path) -> None:
+    with db.reader() as s:
+        none = backups.backup_age(s, db_path, datetime(2022, 7, 5, 9, 0))
+    assert none.stale and none.short_words == "还没有备份" and "还没有这个数据库的备份" in none.words
+    with db.reader() as s:
+        backups.make_backup(s, db_path, datetime(2022, 7, 1, 8, 30))
+        fresh = backups.backup_age(s, db_path, datetime(2022, 7, 2, 17, 0))
+        old = backups.backup_age(s, db_path, datetime(2022, 7, 3, 9, 0))
+        set_back = backups.backup_age(s, db_path, datetime(2022, 6, 30, 9, 0))  # the only one is dated after now
+    assert not fresh.stale and fresh.short_words == fresh.words == ""
+    assert old.short_words == "已 2 天没有备份"
+    assert "最近一份备份是 2022-07-01 08:30 做的" in old.words and "立即备份" in old.words
+    assert set_back.short_words == "还没有备份"
+
+
+def test_a_window_left_open_makes_the_next_days_backup_when_it_is_due(
+        qtbot: QtBot, db: Database, db_path: Path, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """The automatic backup was made at a day's first start and on closing only: a station never closed made none."""
+    window = _window(qtbot, db, people, clock, tmp_path)
+    _keep_backing_up(window, db, box=True)
+    qtbot.waitUntil(lambda: len(_backups(db_path)) == 1, timeout=10_000)
+    qtbot.waitUntil(lambda: not _pending(window), timeout=10_000)
+    assert not window.backup_label.isVisible()
+    [timer] = window.findChildren(QTimer, "daily_backup")
+    assert timer.interval() == BACKUP_CHECK_MS and timer.isActive()
+    clock.advance(hours=5)  # an hour's look within the day makes none
+    timer.timeout.emit()
+    qtbot.waitUntil(lambda: not _pending(window), timeout=10_000)
+    assert len(_backups(db_path)) == 1
+    clock.advance(hours=20)  # a day after the first
+    timer.timeout.emit()
+    qtbot.waitUntil(lambda: len(_backups(db_path)) == 2, timeout=10_000)
+    qtbot.waitUntil(lambda: not _pending(window), timeout=10_000)
+    assert _backups(db_path)[-1] == "hotline-desk-20220706-100000.sqlite3"
+    assert "已自动备份到" in window.statusBar().currentMessage()
+
+
+def test_failing_backups_are_kept_in_the_status_bar_without_a_box_each_hour(
+        qtbot: QtBot, db: Database, db_path: Path, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    boxes: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _parent, title, text, *a: boxes.append(f"{title}：{text}"))
+    with db.session() as s:
+        backups.make_backup(s, db_path, datetime(2022, 7, 1, 8, 0))
+    drive = tmp_path / "U盘"
+    drive.mkdir()
+    with db.session() as s:
+        set_setting(s, "backup.dir", str(drive), user_id=people.admin.id, at=clock())
+    drive.rmdir()  # the backup drive not plugged in
+    window = _window(qtbot, db, people, clock, tmp_path)
+    _keep_backing_up(window, db, box=True)
+    qtbot.waitUntil(lambda: bool(boxes), timeout=10_000)
+    qtbot.waitUntil(lambda: not _pending(window), timeout=10_000)
+    assert len(boxes) == 1 and "自动备份失败" in boxes[0] and "不存在" in boxes[0]
+    label = window.backup_label
+    assert label.isVisible() and label.text() == "自动备份失败（还没有备份）"
+    assert "U盘" in label.toolTip() and "立即备份" in label.toolTip()
+    [timer] = window.findChildren(QTimer, "daily_backup")
+    clock.advance(days=1)
+    timer.timeout.emit()  # the next hour's try fails again: said in the bar, not in another box
+    qtbot.waitUntil(lambda: not _pending(window), timeout=10_000)
+    assert len(boxes) == 1 and label.isVisible()
+    drive.mkdir()  # plugged in again: the next try makes one, and the bar says nothing any more
+    clock.advance(hours=1)
+    timer.timeout.emit()
+    qtbot.waitUntil(lambda: not label.isVisible(), timeout=10_000)
+    assert len(list((drive / db_path.stem).glob("hotline-desk-*.sqlite3"))) == 1
+
+
+def test_a_backup_made_on_the_settings_page_clears_the_warning(
+        qtbot: QtBot, db: Database, db_path: Path, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a: None)
+    monkeypatch.setattr(QMessageBox, "information", lambda *a: None)  # the "same disk" note of a test's folder
+    drive = tmp_path / "U盘"
+    drive.mkdir()
+    with db.session() as s:
+        set_setting(s, "backup.dir", str(drive), user_id=people.admin.id, at=clock())
+    drive.rmdir()
+    window = MainWindow(context(db, people.admin, clock, tmp_path), watch=False)
+    shown_active(qtbot, window)
+    _keep_backing_up(window, db, box=True)
+    qtbot.waitUntil(window.backup_label.isVisible, timeout=10_000)
+    qtbot.waitUntil(lambda: not _pending(window), timeout=10_000)
+    drive.mkdir()
+    tab = BackupTab(window.ctx)
+    qtbot.addWidget(tab)
+    tab.backup_now()
+    qtbot.waitUntil(lambda: not window.backup_label.isVisible(), timeout=10_000)
+    assert len(list((drive / db_path.stem).glob("hotline-desk-*.sqlite3"))) == 1
