@@ -690,6 +690,38 @@ def _holds_cases(db: Database) -> bool:
         return conn.execute(text("SELECT to_regclass('cases')")).scalar() is not None
 
 
+def _other_tables(db: Database) -> list[str]:
+    """The tables of a server database that has no version row of this program: another program's, if any."""
+    with db.reader_engine.connect() as conn:
+        rows = conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+                                 "ORDER BY tablename"))
+        return [str(row[0]) for row in rows]
+
+
+def _other_programs_file(path: Path) -> list[str]:
+    """The tables of a SQLite file that are not this program's (none of its own, no version row), read before the
+    file is opened as the program opens it: that alone would switch another program's file to WAL."""
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            names = [str(row[0]) for row in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+        finally:
+            conn.close()
+    except sqlite3.Error:  # damaged, not a database, not readable: the opening says which
+        return []
+    return [] if {"alembic_version", "cases"} & set(names) else names
+
+
+def _refuse_other_program(where: str, tables: list[str]) -> None:
+    if not tables:
+        return
+    shown = "、".join(f"“{name}”" for name in tables[:5]) + (f"等 {len(tables)} 张" if len(tables) > 5 else "")
+    raise DatabaseError(f"无法打开数据库：{where} 是另一个程序的数据库（其中有表 {shown}），不是本软件的，本软件不在"
+                        "其中建表。未作任何改动。请另选本软件的数据库（命令行用 --db 给出）；要新建数据库，请另起一个"
+                        "文件名（或新建一个空的服务器数据库）。")
+
+
 _REVISION = re.compile(r"^(down_revision|revision)\b[^=\n]*=\s*['\"]([^'\"]+)['\"]", re.MULTILINE)
 
 
@@ -986,6 +1018,8 @@ def open_database(db: str | None = None, *, upgrade: bool = True, after_upgrade:
             create_private_file(path)
         else:
             _check_existing(path)
+        if path.stat().st_size:
+            _refuse_other_program(str(path), _other_programs_file(path))
     database = Database(url)
     try:
         revision = schema_revision(database)
@@ -994,6 +1028,8 @@ def open_database(db: str | None = None, *, upgrade: bool = True, after_upgrade:
                                 "alembic_version 表（被删除或清空），无法判断该怎样升级。请关闭所有工作站上的程序，"
                                 "用最近的一份备份（数据库旁 backups 文件夹中）替换这个文件，或请技术人员处理。"
                                 "未作任何改动。")
+        if revision is None and path is None:
+            _refuse_other_program(database.display_name, _other_tables(database))
         if not create and revision is None:
             where = database.display_name
             raise NoDatabase(f"{where} 处没有本软件的数据库（" + ("服务器数据库是空的" if path is None

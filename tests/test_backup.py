@@ -298,6 +298,7 @@ def test_a_hash_in_the_path_still_backs_up_and_restores(tmp_path: Path, capsys: 
         people.operator = users.get_actor(s, "op1")
     _fill(db, people, 3)
     db.dispose()
+    (folder / "备份#").mkdir()
     assert cli_as(["--db", str(path), "backup", "--dir", str(folder / "备份#"), ]) == 0
     assert "审计锚点" in capsys.readouterr().out
     [info] = backup.list_backups(folder / "备份#")
@@ -450,10 +451,11 @@ def test_what_killed_backups_left_is_cleared_by_the_next(db: Database, db_path: 
     (a backup still being written elsewhere is newer than that); real backups stay."""
     folder = tmp_path / "b"
     real = backup.backup(db_path, folder, keep=5, now=datetime(2022, 7, 1, 18, 0))
-    stale = [folder / ".partial-abc.sqlite3", folder / ".partial-abc.sqlite3-journal",
-             folder / ".partial-ghi.sqlite3-journal",  # alone: its copy was removed when the disk ran full
+    elsewhere = ".partial-h0badc0de-p12-"  # made on another computer sharing the folder
+    stale = [folder / f"{elsewhere}abcd1234.sqlite3", folder / f"{elsewhere}abcd1234.sqlite3-journal",
+             folder / f"{elsewhere}ghi_5678.sqlite3-journal",  # alone: its copy was removed when the disk ran full
              folder / "hotline-desk-20220702-180000.sqlite3"]
-    fresh = folder / ".partial-def.sqlite3"
+    fresh = folder / f"{elsewhere}def90123.sqlite3"
     for path in [*stale, fresh]:
         path.write_bytes(b"x" * 100 if "partial" in path.name else b"")
     hour_ago = time.time() - 3600

@@ -43,6 +43,7 @@ def test_a_backup_of_another_database_is_refused_unless_asked_for(db: Database, 
                                                                   tmp_path: Path,
                                                                   capsys: pytest.CaptureFixture[str]) -> None:
     other = _two_offices(db, db_path, people, tmp_path)
+    (tmp_path / "备份").mkdir()
     assert cli_as(["--db", str(other), "backup", "--dir", str(tmp_path / "备份")]) == 0
     [foreign_file] = (tmp_path / "备份").rglob("hotline-desk-*.sqlite3")
     capsys.readouterr()

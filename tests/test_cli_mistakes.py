@@ -217,6 +217,7 @@ def test_a_read_only_database_can_be_read(office: Database, people: People, cloc
     assert copy.read_bytes() == before and sorted(p.name for p in read_only_folder.iterdir()) == ["office.sqlite3"]
     # Rescuing the copy onto another disk: the backup was refused as “unable to open database file” (or waited on
     # a lock it could not make), and the anchor log beside the file could not be written either.
+    (read_only_folder.parent / "usb").mkdir()
     code, out, err = run(capsys, str(copy), "backup", "--dir", str(read_only_folder.parent / "usb"))
     assert code == 0 and "数据库所在的文件夹不可写，未写入锚点记录文件" in out, err
     rescued = next((read_only_folder.parent / "usb").glob("*.sqlite3"))
@@ -445,6 +446,7 @@ def test_restoring_onto_a_read_only_file_says_so_not_that_another_station_has_it
         office: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """The file could not be written (its permissions, a read-only disk): restore said it was open at another
     station, and the administrator went looking for one."""
+    (tmp_path / "usb").mkdir()
     code, out, err = run(capsys, office, "backup", "--dir", str(tmp_path / "usb"))
     made = Path(out.split("已备份到 ", 1)[1].split("（", 1)[0])
     place = Path(office.path)

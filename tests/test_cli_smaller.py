@@ -34,6 +34,7 @@ def test_restore_by_a_supervisor_names_the_restore(office: Database, tmp_path: P
 def test_restore_of_a_folder_says_it_is_a_folder_and_what_is_in_it(office: Database, tmp_path: Path,
                                                                    capsys: pytest.CaptureFixture[str]) -> None:
     folder = tmp_path / "copies"
+    folder.mkdir()
     code, out, err = run(capsys, office, "backup", "--dir", str(folder))
     assert code == 0, err
     made = Path(out.split("已备份到 ", 1)[1].split("（", 1)[0])
@@ -94,6 +95,7 @@ def test_a_backup_is_restored_on_a_new_computer_where_there_is_no_database(
         office: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     """The old disk is gone: restore said there was no database and to run init, and after init refused the backup
     as another database's."""
+    (tmp_path / "usb").mkdir()
     code, out, err = run(capsys, office, "backup", "--dir", str(tmp_path / "usb"))
     assert code == 0, err
     made = Path(out.split("已备份到 ", 1)[1].split("（", 1)[0])
@@ -140,6 +142,7 @@ def test_a_first_start_left_unfinished_or_a_damaged_file_is_restored_over_withou
     from hotline_desk.services.office import reference
     from tests.test_cli_mistakes import _lock
 
+    (tmp_path / "usb").mkdir()
     code, out, err = run(capsys, office, "backup", "--dir", str(tmp_path / "usb"))
     made = Path(out.split("已备份到 ", 1)[1].split("（", 1)[0])
     monkeypatch.delenv("HOTLINE_DESK_PASSWORD", raising=False)
@@ -184,6 +187,7 @@ def test_a_damaged_file_restored_from_its_own_backup_needs_no_flag_and_another_d
     from hotline_desk.services.maintenance import backup
     from hotline_desk.services.office import reference
 
+    (tmp_path / "usb").mkdir()
     code, out, err = run(capsys, office, "backup", "--dir", str(tmp_path / "usb"))
     own = Path(out.split("已备份到 ", 1)[1].split("（", 1)[0])
     training = open_database(str(tmp_path / "training.sqlite3"))

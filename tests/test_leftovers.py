@@ -65,7 +65,7 @@ def test_a_restore_killed_while_checking_leaves_copies_the_next_opening_removes(
         """, ready)
     left = sorted(path.name for path in db_path.parent.glob(".restore-*"))
     assert left and any(name.endswith(".sqlite3") for name in left), left  # each the size of the database
-    in_use = db_path.parent / f"{leftovers.owned_prefix('.restore-')}x.sqlite3"  # a restore running here now
+    in_use = db_path.parent / f"{leftovers.owned_prefix('.restore-')}x1y2z3w4.sqlite3"  # a restore running here now
     in_use.write_bytes(b"")
     _reopened(db_path)
     assert [path.name for path in db_path.parent.glob(".restore-*")] == [in_use.name]
@@ -139,6 +139,6 @@ def test_an_import_killed_leaves_a_lock_the_next_opening_removes_and_a_running_o
 def test_a_copy_is_stale_only_once_its_process_is_gone() -> None:
     ended = subprocess.Popen([sys.executable, "-c", "pass"])
     ended.wait()
-    mine = Path(f"{leftovers.owned_prefix('.restore-')}abc.sqlite3")
+    mine = Path(f"{leftovers.owned_prefix('.restore-')}abc_1234.sqlite3")
     gone = Path(mine.name.replace(f"-p{os.getpid()}-", f"-p{ended.pid}-"))
     assert not leftovers.stale(mine) and leftovers.stale(gone)

@@ -286,6 +286,8 @@ def cmd_backup(ctx: Context, args: argparse.Namespace) -> int:
         info = backups.make_backup(session, path, office_now(), args.dir, actor=actor)
         _folder, keep = backups.backup_location(session, path, args.dir)
     print(f"已备份到 {info.path}（{backups.retention_words(keep)}）。")
+    if info.removed:
+        print(backups.removed_words(info))
     if info.anchor is not None:
         where = "和锚点记录文件" if info.anchor_logged else "；数据库所在的文件夹不可写，未写入锚点记录文件"
         print(f"审计锚点：{info.anchor.code}（已写入备份清单 {info.manifest.name}{where}）")
@@ -327,6 +329,8 @@ def cmd_restore(ctx: Context, args: argparse.Namespace) -> int:
         raise HotlineError(f"{exc.message}确要用它替换当前数据库时，请加 --other-database"
                            "（恢复前仍会先备份当前数据库）。") from exc
     print(f"已从 {source.name} 恢复。恢复前的数据库已备份为 {restored.safety.path}。")
+    if restored.safety.removed:
+        print(backups.removed_words(restored.safety))
     if restored.safety.not_removed:
         print(f"提示：{backup.not_removed_words(restored.safety)}", file=sys.stderr)
     _print_what_the_restore_did(restored)

@@ -249,12 +249,13 @@ def _unit_cases(ctx: Context, args: argparse.Namespace) -> int:
     """scores --unit: the cases behind one unit's score, printed, or written to a workbook for the unit."""
     if args.as_of:
         raise ValidationError("--unit 按该月简报的统计截止列出，不能与 --as-of 同用。", field="as_of")
+    out = output_path(args.out, ".xlsx", "计分工单是 Excel 工作簿") if args.out else None
     with ctx.db.reader() as session:
         unit_id = unit_named(session, args.unit).id
         month = read_month(args.month)
         listed = unit_cases(session, month, unit_id)
-        if args.out:
-            _write(Path(args.out), unit_cases_workbook(session, listed))
+        if out is not None:
+            _write(out, unit_cases_workbook(session, listed))
     if args.json:
         print(to_json({"score": listed.score, "summary": listed.summary(),
                        "cases": [dict(zip(UNIT_CASES_HEADER, row, strict=True)) for row in listed.rows()]}))
@@ -265,8 +266,8 @@ def _unit_cases(ctx: Context, args: argparse.Namespace) -> int:
     print("\t".join(UNIT_CASES_HEADER))
     for row in listed.rows():
         print("\t".join(row))
-    if args.out:
-        print(f"已写入 {args.out}。")
+    if out is not None:
+        print(f"已写入 {out}。")
     return 0
 
 
@@ -421,6 +422,7 @@ def _narrative_parts(path: str, narrative: Any) -> dict[str, Any]:
 
 def cmd_bulletin(ctx: Context, args: argparse.Namespace) -> int:
     out = output_path(args.out, ".pdf", "简报是 PDF") if args.out else None
+    json_out = output_path(args.json_out, ".json", "简报数据是 JSON 文件", "--json") if args.json_out else None
     actor = ctx.actor()
     changes = _edits(args)
     built = None
@@ -452,8 +454,8 @@ def cmd_bulletin(ctx: Context, args: argparse.Namespace) -> int:
                                "定稿的简报每次输出都完全相同）。") from exc
         print(f"已生成 {out}（{draft.issue.month[:4]}年第{draft.issue.year_issue}期，"
               f"{'已定稿' if draft.final else '草稿'}）")
-    if args.json_out:
-        _write(Path(args.json_out), json.dumps(built.data, ensure_ascii=False, indent=2).encode("utf-8"))
+    if json_out is not None:
+        _write(json_out, json.dumps(built.data, ensure_ascii=False, indent=2).encode("utf-8"))
     for role, path in built.fonts:
         print(f"字体（{role}）：{path}")
     return 0

@@ -23,6 +23,7 @@ def write_file(path: Path, data: bytes, *, personal: bool = False) -> None:
     readable by this user only on POSIX, as the database and its backups are; the mode is set before anything is
     written. Where modes cannot be set (a USB stick) it is written all the same, as any export is. An OSError is the
     caller's to word; nothing is left behind by it."""
+    refuse_database(path)
     partial = path.with_name(f"{PARTIAL_MARK}{secrets.token_hex(4)}-{path.name}")
     descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
                          0o600 if personal else 0o666)
@@ -39,6 +40,22 @@ def write_file(path: Path, data: bytes, *, personal: bool = False) -> None:
         with contextlib.suppress(OSError):
             partial.unlink()
         raise
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def refuse_database(path: Path) -> None:
+    """Refuse to write over a database file (the one in use, a backup, any SQLite file): an export given its name by
+    a slip (``--json hotline.sqlite3``) replaced the office's data with a few kilobytes of JSON."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(len(SQLITE_HEADER))
+    except OSError:  # not there (the usual case), or not readable: nothing of ours to protect
+        return
+    if head == SQLITE_HEADER:
+        raise ValidationError(f"“{path}”是一个数据库文件，不能把导出的内容写在它上面（会把其中的数据覆盖掉）。"
+                              "请另起一个文件名。没有写入任何文件。")
 
 
 def save_file(path: Path, data: bytes, *, personal: bool = False) -> Path:

@@ -90,6 +90,8 @@ class BackupInfo:
     # The office's backup folder is on the database's own disk: a failing disk takes both (or the drive meant for
     # it is not connected, and its mount point, an empty folder, took the backup).
     same_disk: bool = False
+    # Older backups of this database that retention deleted as this one was made.
+    removed: tuple[Path, ...] = ()
 
     @property
     def manifest(self) -> Path:
@@ -333,7 +335,8 @@ def backup(db_path: Path, directory: Path, *, keep: int, now: datetime,
     if held is None and not db_path.is_file():  # said as it is, and no folder made for it where its drive was
         raise DatabaseGone(str(db_path), "没有备份，也没有新建任何文件夹")
     if directory.exists() and not directory.is_dir():
-        raise DatabaseError(f"备份目录 {directory} 是一个文件，不是文件夹。请在设置页的“备份目录”中另选一个文件夹。")
+        raise DatabaseError(f"备份目录 {directory} 是一个文件，不是文件夹。请另选一个文件夹（设置页的“备份目录”，"
+                            "或命令的 --dir）。")
     if held is None:  # what a restore or an import killed left beside the database
         leftovers.clear_beside(db_path)
     try:
@@ -343,7 +346,7 @@ def backup(db_path: Path, directory: Path, *, keep: int, now: datetime,
         os.close(fd)
     except OSError as exc:  # a folder that cannot be made or written in (another's, read-only, /proc …)
         raise DatabaseError(f"备份失败：不能在备份目录 {directory} 中写入（{os_reason(exc)}）。"
-                            "请在设置页的“备份目录”中换一个可写的文件夹。") from exc
+                            "请换一个可写的文件夹（设置页的“备份目录”，或命令的 --dir）。") from exc
     try:
         _copy(held or db_path, Path(tmp))
         _check_copy(Path(tmp))
@@ -377,10 +380,29 @@ def backup(db_path: Path, directory: Path, *, keep: int, now: datetime,
                                 + recovery_words(str(db_path))) from exc
         raise DatabaseError(f"备份失败：{_reason(exc, db_path, directory)}。请检查备份目录是否可写、磁盘空间是否足够。"
                             ) from exc
-    found = list_backups(directory, db_path, held)
-    kept = _kept(found, keep)
-    stuck = tuple(old.path for old in found if old.path != target and old.path not in kept and not _remove(old))
-    return BackupInfo(target, now, anchor, caught, stuck, anchor_logged=logged)
+    # Retention deletes only the backups made of this file: another file's (a training copy restored from the office's
+    # backup, sharing its folder) are earlier states of this one too, but they are that file's to keep.
+    made_here = anchors.logged_backups(db_path)
+    own = [b for b in list_backups(directory, db_path, held) if b.path == target or _made_of(b, db_path, made_here)]
+    kept = _kept(own, keep)
+    going = [old for old in own if old.path != target and old.path not in kept]
+    stuck = tuple(old.path for old in going if not _remove(old))
+    removed = tuple(old.path for old in going if old.path not in stuck)
+    return BackupInfo(target, now, anchor, caught, stuck, anchor_logged=logged, removed=removed)
+
+
+def _made_of(found: BackupInfo, db_path: Path, made_here: dict[str, int]) -> bool:
+    """Whether a backup (one of ``belongs_to``'s) was made of this very file: its anchor log names it, or its manifest
+    does, or it has none (an earlier version's, kept beside the file), or the file it names is gone (moved here)."""
+    if found.path.name in made_here:
+        return True
+    recorded = manifest_database(found.path)
+    if recorded is None or same_database(recorded, db_path):
+        return True
+    try:
+        return not Path(recorded).exists()
+    except OSError:
+        return False
 
 
 class DamagedCopy(Exception):
@@ -487,6 +509,8 @@ def list_backups(directory: Path, database: Path | None = None,
             made = datetime.strptime(path.name[len(PREFIX):-len(SUFFIX)], "%Y%m%d-%H%M%S")
         except ValueError:
             continue
+        if database is not None and _same_file(path, database):  # a backup opened as the database: not an old copy
+            continue
         if database is not None and not belongs_to(path, database, held):
             continue
         found.append(BackupInfo(path, made))
@@ -494,6 +518,13 @@ def list_backups(directory: Path, database: Path | None = None,
     # back named some wrongly, and retention kept a stale copy for good while removing newer ones.
     made_in = anchors.logged_backups(database) if database is not None else {}
     return sorted(found, key=lambda b: (made_in.get(b.path.name, -1), b.made_at), reverse=True)
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    try:
+        return os.path.samefile(one, other)
+    except OSError:
+        return False
 
 
 def gather_earlier_layout(db_path: Path) -> list[Path]:

@@ -63,10 +63,21 @@ def ready_location(session: Session, db_path: Path, chosen: str | None = None,
     its disk or share is not connected now (the empty folder a drive is mounted on stays). Made anew, it would be on
     this computer's own disk, hidden under the drive once it is back."""
     setting = Settings(session).str("backup.dir")
+    if chosen and not Path(chosen).is_dir():  # a drive not plugged in: the folder is not made on this computer's disk
+        raise DatabaseError(f"{refused}目录 {chosen} 不存在（另一块硬盘、U 盘或网络盘没有接上？）。"
+                            "请接上后再试；要备份到新的文件夹，请先建好它。")
     if not chosen and setting and not Path(setting).is_dir():
         raise DatabaseError(f"{refused}设置的备份目录 {setting} 不存在"
                             "（另一块硬盘、U 盘或网络盘没有接上？）。请接上后再试，或在设置中改选备份目录。")
     return backup_location(session, db_path, chosen)
+
+
+def removed_words(info: backup.BackupInfo) -> str:
+    """The older backups retention deleted as this one was made, by name ("" when none)."""
+    if not info.removed:
+        return ""
+    names = "、".join(path.name for path in info.removed)
+    return f"按保留规则删除了 {len(info.removed)} 份较早的备份：{names}。"
 
 
 def retention_words(keep: int) -> str:

@@ -14,10 +14,13 @@ from glob import escape as glob_escape
 from pathlib import Path
 
 # A copy made on another computer (a shared folder) cannot be asked about its process: it is stale once nothing
-# has written to it for this long. So is one whose name does not say who made it (an earlier version's).
+# has written to it for this long.
 STALE = timedelta(minutes=10)
 
-_OWNER = re.compile(r"-h([0-9a-f]{8})-p(\d+)-")
+# The whole name of such a copy (``owned_prefix`` and tempfile's eight characters), or of the log SQLite keeps beside
+# it. Only a file named so is ever taken for a leftover: a folder shared with other programs (Documents, the one the
+# database is in) may hold their ".partial-report.sqlite3".
+_OWNED = re.compile(r"\.(?:restore|partial)-h([0-9a-f]{8})-p(\d+)-[a-z0-9_]{8}\.sqlite3(?:-journal|-wal|-shm)?")
 
 
 def _host() -> str:
@@ -66,10 +69,12 @@ def _windows_process_alive(pid: int) -> bool:
 
 
 def stale(path: Path, now: float | None = None) -> bool:
-    """Whether a leftover is certainly no live process's: made by a process of this computer that has ended, or
-    (made elsewhere, or by an earlier version) untouched for STALE."""
-    found = _OWNER.search(path.name)
-    if found is not None and found[1] == _host():
+    """Whether a leftover is certainly no live process's: made by a process of this computer that has ended, or made
+    elsewhere and untouched for STALE. A file not named as this program names its copies is never one."""
+    found = _OWNED.fullmatch(path.name)
+    if found is None:
+        return False
+    if found[1] == _host():
         return not process_alive(int(found[2]))
     try:
         written = path.stat().st_mtime
