@@ -107,3 +107,25 @@ def test_ctrl_tab_switches_groups_from_the_month_box_too(view: ScoringView) -> N
     view.month.setFocus()
     QTest.keyClick(view.month, Qt.Key.Key_Tab, Qt.KeyboardModifier.ControlModifier)
     assert view.tabs.currentIndex() == 1 and view.tables[1].hasFocus()
+
+
+def test_early_in_a_month_the_page_opens_on_the_last_month_as_the_bulletin_does(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """On 3 August the page opened on August, where no case was due yet and every unit scored 100 and ranked first,
+    while 月度简报 opened on July."""
+    from hotline_desk.ui.bulletin_view import BulletinView
+
+    with db.session() as s:
+        july = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, july, clock=clock)
+    clock.set(clock().replace(month=8, day=3))
+    with db.session() as s:
+        august = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, august, clock=clock)
+    ctx = context(db, people.supervisor, clock, tmp_path)
+    page = ScoringView(ctx)
+    shown_active(qtbot, page)
+    bulletin = BulletinView(ctx)
+    qtbot.addWidget(bulletin)
+    assert page.month.currentText() == bulletin.month.currentText() == "2022-07"
+    assert "2022-08" in [page.month.itemText(i) for i in range(page.month.count())]

@@ -148,11 +148,8 @@ class BulletinView(QWidget):
         self.preview.setZoomMode(QPdfView.ZoomMode.FitToWidth)
         self.buttons: dict[str, QPushButton] = {}
         self._build(suggest)
-        months = read(ctx, lambda s: report_months(s, ctx.clock())).months
-        # Early in a month the office writes the last one's bulletin: open on the newest month already over.
-        current = f"{ctx.clock():%Y-%m}"
-        over = [m for m in months if m < current]
-        self.month.offer(months, over[0] if over else "")
+        offered = read(ctx, lambda s: report_months(s, ctx.clock()))
+        self.month.offer(offered.months, offered.opening)
         self.month.currentIndexChanged.connect(self._month_chosen)
         self.load()
         self.follower = follow(self, ctx.signals, Change.BULLETIN | Change.SETTINGS, self._changed_elsewhere)

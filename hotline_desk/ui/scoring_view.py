@@ -188,7 +188,7 @@ class ScoringView(QWidget):
         layout.addLayout(taken)
         layout.addWidget(splitter, 1)
         offered = read(ctx, lambda s: report_months(s, ctx.clock()))
-        self.month.offer(offered.months, offered.newest_with_cases)
+        self.month.offer(offered.months, offered.opening)
         self.month.currentIndexChanged.connect(self.refresh)
         self._switch_keys()
         self.follower = follow(self, ctx.signals, Change.CASES | Change.BONUS | Change.SETTINGS | Change.BULLETIN,

@@ -99,7 +99,9 @@ def final_months(session: Session, months: set[str] | None = None) -> set[str]:
 @dataclass(frozen=True)
 class ReportMonths:
     months: list[str]  # newest first
-    newest_with_cases: str  # where a page opens: the newest month with cases, or the current month
+    # Where a report page opens: the office scores and writes up the last month in this one's first days, so the
+    # month before the current one when it is offered; else the newest month with cases, or the current month.
+    opening: str
 
 
 def report_months(session: Session, now: datetime) -> ReportMonths:
@@ -109,8 +111,9 @@ def report_months(session: Session, now: datetime) -> ReportMonths:
     current = f"{now.year:04d}-{now.month:02d}"
     others = set(session.scalars(select(BonusItem.month).where(BonusItem.removed_at.is_(None)).distinct()))
     others |= set(session.scalars(select(Bulletin.month)))
-    return ReportMonths(sorted({*with_cases, *others, current}, reverse=True),
-                        with_cases[0] if with_cases else current)
+    months = sorted({*with_cases, *others, current}, reverse=True)
+    last = f"{now.year - 1:04d}-12" if now.month == 1 else f"{now.year:04d}-{now.month - 1:02d}"
+    return ReportMonths(months, last if last in months else with_cases[0] if with_cases else current)
 
 
 def final_cutoffs(session: Session, months: set[str]) -> dict[str, datetime]:
