@@ -559,8 +559,9 @@ def stored_phone(phone: str) -> str:
         return phone.strip()
 
 
-def _reply_inputs(ctx: StepContext, status: CaseStatus, actor: Actor, p: Reply, at: datetime) -> list[Problem]:
-    target = _target(status, p)
+def reply_content_problems(p: Reply) -> list[Problem]:
+    """What is wrong with a reply's own words, whenever and whoever it is for: a sheet's row missing its 办结时间 or
+    signing has these said with the rest, not one after another on each import."""
     problems = _text(p.text, "请填写回复内容。", "text")
     if problem := phone_problem(p.handler_phone):
         problems.append(Problem(problem, Gate.INPUT, "handler_phone"))
@@ -571,6 +572,12 @@ def _reply_inputs(ctx: StepContext, status: CaseStatus, actor: Actor, p: Reply, 
         if length > REPLY_TEXT_LIMIT:
             problems.append(Problem(f"回复内容太长：最多 {REPLY_TEXT_LIMIT} 个字，现在是 {length} 个字。", Gate.INPUT,
                                     "text"))
+    return problems
+
+
+def _reply_inputs(ctx: StepContext, status: CaseStatus, actor: Actor, p: Reply, at: datetime) -> list[Problem]:
+    target = _target(status, p)
+    problems = reply_content_problems(p)
     finished_at = p.finished_at or at
     assert target.signed_at is not None
     if finished_at < target.signed_at or finished_at > at:

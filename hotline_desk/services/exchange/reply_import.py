@@ -29,7 +29,7 @@ from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.events import statuses_for
 from hotline_desk.services.cases.history import CaseStatus
 from hotline_desk.services.cases.step_runner import load_limits, load_units
-from hotline_desk.services.cases.steps import STEPS, Sign, StepContext, result_problem, run_in_memory
+from hotline_desk.services.cases.steps import STEPS, Sign, StepContext, reply_content_problems, run_in_memory
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.exchange.dispatch_export import dispatch_sheet
 from hotline_desk.services.exchange.hints import WINDOW, ImportHints
@@ -545,16 +545,19 @@ def _reply_row(excel_row: int, number: str, values: dict[str, Any], cases: dict[
         return ReplyRow(excel_row, case.id, number, sign_at, None, None, sign_note) if ready else None
     if finished is None and "办结时间" in moments:
         problems.append(("办结时间", "缺少办结时间"))
-    if finished is None or not signs:
-        if off_the_list := result_problem(result):  # what the reply's own check would also have said
-            problems.append(("办理结果", off_the_list.message))
-        return None
     reply = wf.Reply(text=text, result=result, finished_at=finished, handler=norm.text(values["经办人"]),
                      handler_phone=phone, unit_id=unit_id,
                      note=_day_only_note(finished, moments.get("办结时间"), FINISHED_ON_THE_DAY, FINISHED_DATE_ONLY,
                                          timed["办结时间"]))
+    # The reply's own words are checked whatever else is wrong: a row missing its 办结时间 and its 回复内容 is told
+    # both at once, not one on each import.
+    worded = [(_REPLY_COLUMNS.get(p.field, "工单编号"), p.message) for p in reply_content_problems(reply)]
+    if finished is None or not signs:
+        problems += worded
+        return None
     found = STEPS[Action.REPLY].check(ctx, status, actor, reply, finished)
     problems += [(_REPLY_COLUMNS.get(p.field, "工单编号"), p.message) for p in found]
+    problems += [said for said in worded if said not in problems]  # a gate's refusal stops the step's own checks
     return None if problems else ReplyRow(excel_row, case.id, number, sign_at, reply, finished, sign_note)
 
 

@@ -1,0 +1,51 @@
+"""The whole Excel round trip as an outside tester ran it: the office exports a unit's 交办单, the unit fills it in
+(half a row, a 备注 column, a 说明 sheet), the office imports it, another file comes back meanwhile, and the old file is
+imported again. Each row is told all it lacks at once and in row order; what is not read is quoted; what is recorded
+already is said to be so."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import openpyxl
+
+from hotline_desk.db import Database
+from tests.conftest import FakeClock
+from tests.test_reply_sheet_mistakes import (  # noqa: F401  (sheet: a fixture)
+    FINISHED,
+    REPLY,
+    RESULT,
+    SIGN,
+    _filled,
+    _preview,
+    sheet,
+)
+
+HANDLER = 13
+
+
+def _as_unit(path: Path, name: str, **rows: dict[int, object]) -> Path:
+    """The exported sheet with only the given cells filled (``row4={RESULT: "已解决"}``), saved as ``name``."""
+    book = openpyxl.load_workbook(path)
+    ws = book["交办单"]
+    for key, cells in rows.items():
+        for column, value in cells.items():
+            ws.cell(int(key.removeprefix("row")), column).value = value
+    out = path.with_name(name)
+    book.save(out)
+    return out
+
+
+def test_a_half_filled_row_is_told_everything_it_lacks_in_one_preview(
+        db: Database, sheet: Path, clock: FakeClock) -> None:  # noqa: F811
+    """Only 办理结果 and 经办人 filled: the preview said 缺少办结时间 alone, and 请填写回复内容 only after the unit had
+    added the date and sent the sheet again."""
+    half = _as_unit(sheet, "半填.xlsx", row4={RESULT: "已答复解释", HANDLER: "赵六"})
+    said = {(p.column, p.reason) for p in _preview(db, half, clock).problems if p.row == 4}
+    assert ("办结时间", "缺少办结时间") in said and ("签收时间", "缺少签收时间") in said
+    assert ("回复内容", "请填写回复内容。") in said
+
+    times = {SIGN: datetime(2022, 7, 5, 15, 0), FINISHED: datetime(2022, 7, 6, 8, 30)}
+    dated = _as_unit(sheet, "补日期.xlsx", row4={RESULT: "已答复解释", HANDLER: "赵六", **times})
+    assert [(p.column, p.reason) for p in _preview(db, dated, clock).problems] == [("回复内容", "请填写回复内容。")]
