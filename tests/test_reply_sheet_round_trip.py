@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 import openpyxl
+from openpyxl.worksheet.worksheet import Worksheet
 
 from hotline_desk.db import Database
 from tests.conftest import FakeClock
@@ -49,3 +50,14 @@ def test_a_half_filled_row_is_told_everything_it_lacks_in_one_preview(
     times = {SIGN: datetime(2022, 7, 5, 15, 0), FINISHED: datetime(2022, 7, 6, 8, 30)}
     dated = _as_unit(sheet, "补日期.xlsx", row4={RESULT: "已答复解释", HANDLER: "赵六", **times})
     assert [(p.column, p.reason) for p in _preview(db, dated, clock).problems] == [("回复内容", "请填写回复内容。")]
+
+
+def test_problems_are_listed_in_row_order(db: Database, sheet: Path, clock: FakeClock) -> None:  # noqa: F811
+    """A reply gone on in a numberless row under the last case was listed before the rows above it."""
+    def mistakes(_book: openpyxl.Workbook, ws: Worksheet) -> None:
+        ws.cell(4, FINISHED).value = "下周"
+        ws.cell(5, FINISHED).value = "月底"
+        ws.cell(7, REPLY).value = "二、已于次日电话回访来电人。"  # under row 6: its reply going on
+
+    rows = [p.row for p in _preview(db, _filled(sheet, mistakes), clock).problems]
+    assert set(rows) == {4, 5, 6, 7} and rows == sorted(rows)

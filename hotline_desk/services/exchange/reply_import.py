@@ -190,6 +190,7 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now, 
                                      {r.number: r for r in dispatch_sheet(session, unit.id, now).rows})
     preview.notes += _meant_otherwise(preview.ready)
     preview.notes += _readings(preview.ready, cells, header_index)
+    preview.problems.sort(key=lambda p: p.row)  # by row, as the unit reads its sheet (each row's own order kept)
     return preview
 
 
