@@ -12,7 +12,9 @@ import openpyxl
 from openpyxl.worksheet.worksheet import Worksheet
 
 from hotline_desk.db import Database
-from tests.conftest import FakeClock
+from hotline_desk.services.cases.records import case_view
+from hotline_desk.services.exchange.reply_import import commit_replies
+from tests.conftest import FakeClock, People
 from tests.test_reply_sheet_mistakes import (  # noqa: F401  (sheet: a fixture)
     FINISHED,
     REPLY,
@@ -61,3 +63,29 @@ def test_problems_are_listed_in_row_order(db: Database, sheet: Path, clock: Fake
 
     rows = [p.row for p in _preview(db, _filled(sheet, mistakes), clock).problems]
     assert set(rows) == {4, 5, 6, 7} and rows == sorted(rows)
+
+
+def test_an_old_sheet_imported_again_says_what_is_recorded_not_what_is_missing(
+        db: Database, people: People, sheet: Path, clock: FakeClock) -> None:  # noqa: F811
+    """A row with only its 签收 went in, then read as 未填写 when the file came again; a half reply sent again after
+    the case was replied through another file was told 缺少办结时间."""
+    old = _as_unit(sheet, "旧.xlsx", row4={SIGN: datetime(2022, 7, 5, 15, 0)},
+                   row5={SIGN: datetime(2022, 7, 5, 15, 0), RESULT: "已解决", REPLY: "已安排维修。"})
+    first = _preview(db, old, clock)
+    assert (len(first.ready), first.unchanged, first.blank) == (1, 0, 1)
+    assert [(p.row, p.column) for p in first.problems] == [(5, "办结时间")]
+    clock.advance(hours=1)
+    with db.session() as s:
+        commit_replies(s, people.operator, first, only_valid=True, clock=clock)
+    meanwhile = _as_unit(sheet, "新.xlsx", row5={SIGN: datetime(2022, 7, 5, 15, 0), RESULT: "已解决",
+                                                REPLY: "已更换水管，水压恢复。", FINISHED: datetime(2022, 7, 6, 8, 30)})
+    clock.advance(hours=1)
+    with db.session() as s:
+        assert commit_replies(s, people.operator, _preview(db, meanwhile, clock), clock=clock)[0] == 1
+        number = case_view(s, 2).number
+
+    again = _preview(db, old, clock)
+    assert (again.ready, again.problems, again.unchanged, again.blank) == ([], [], 2, 1)
+    said = again.summary()
+    assert "已登记过 2 件，未填写 1 件" in said and "缺少" not in said
+    assert f"工单{number}的回复已于07-06 08:30登记，表中写的回复内容“已安排维修。”未采用" in said

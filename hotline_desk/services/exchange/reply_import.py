@@ -46,7 +46,7 @@ from hotline_desk.services.exchange.reply_sheet import (
 )
 from hotline_desk.services.office.calendar import WorkCalendar
 from hotline_desk.services.reporting.monthdata import final_months
-from hotline_desk.vocabulary import OPEN_DISPATCH_STATES, Action, DispatchRole, Role
+from hotline_desk.vocabulary import OPEN_DISPATCH_STATES, Action, DispatchRole, EventKind, Role
 
 
 @dataclass(frozen=True)
@@ -159,7 +159,11 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now, 
         preview.problems.append(Problem(i + header_index + 2, "回复内容", held[i]))
     checks = _Checks(session, now)
     unit_names = {unit_id: info.name for unit_id, info in checks.units.items()}
-    preview.blank = sum(1 for i, n in enumerate(numbers) if n and i not in set(filled) and i not in held)
+    as_exported = [i for i, n in enumerate(numbers) if n and i not in set(filled) and i not in held]
+    signed_since = _signed_since_export(session, unit.id, {numbers[i] for i in as_exported
+                                                           if norm.text(cells[i]["签收时间"])}, _exported_at(key.rows))
+    preview.unchanged = sum(1 for i in as_exported if numbers[i] in signed_since)
+    preview.blank = len(as_exported) - preview.unchanged
     for i in filled:
         excel_row, number = i + header_index + 2, numbers[i]
         problems = _parse_problems(number, cells[i], rows_of[number], cases, statuses, unit.id, unit_names,
@@ -267,6 +271,18 @@ def continued_rows(cells: list[dict[str, Any]], numbers: list[str]) -> dict[int,
 
 def _filled_names(cell: dict[str, Any], names: tuple[str, ...] | list[str]) -> str:
     return "、".join(f"〔{name}〕" for name in names if norm.text(cell[name]))
+
+
+def _signed_since_export(session: Session, unit_id: int, numbers: set[str], exported: datetime | None) -> set[str]:
+    """The cases among ``numbers`` whose signing by this unit was entered after the sheet was exported: their 签收时间
+    is the unit's own (from this file imported before, or told otherwise), not the grey one the sheet showed, and the
+    row is 已登记过, not 未填写."""
+    if not numbers or exported is None:
+        return set()
+    return set(session.scalars(
+        select(Case.number).join(CaseEvent, CaseEvent.case_id == Case.id)
+        .where(Case.number.in_(numbers), CaseEvent.kind == EventKind.SIGN, CaseEvent.unit_id == unit_id,
+               CaseEvent.recorded_at > exported)))
 
 
 def _as_exported(cells: dict[str, Any], case: Case | None, statuses: dict[int, Any], unit_id: int) -> bool:
@@ -440,23 +456,57 @@ def _on_the_day(moment: datetime | None, after: datetime | None, timed: bool = F
     return after + timedelta(minutes=1)
 
 
-def _reply_differs(number: str, mine: Any, finished: datetime | None, written: datetime | None,
-                   result: str) -> list[str]:
-    """A reply registered before, sent again with another 办结时间 or 办理结果: said, as the sheet's new words are
-    not taken: importing a sheet again never changes a reply registered before."""
+def _signing_kept(number: str, mine: Any, values: dict[str, Any]) -> list[str]:
+    """A signing recorded before, and the row giving another time for it (or words that are no time): said, as the
+    sheet's time is not taken."""
+    if mine.signed_at is None:
+        return []
+    kept = f"工单{number}已于{mine.signed_at:%m-%d %H:%M}签收，表中"
+    try:
+        written = norm.when(values["签收时间"])
+    except norm.CellError:
+        return [f"{kept}签收时间一格写的“{norm.text(values['签收时间'])[:20]}”未采用{SIGNING_KEPT}"]
+    if written is None or (written.date() == mine.signed_at.date() if written.time() == time()  # a day alone
+                           else written.replace(second=0) == mine.signed_at.replace(second=0, microsecond=0)):
+        return []
+    shown = f"{written:%m-%d}" if written.time() == time() else f"{written:%m-%d %H:%M}"
+    return [f"{kept}写的签收时间{shown}未采用{SIGNING_KEPT}"]
+
+
+SIGNING_KEPT = "（已登记的签收不随导入更改）。"
+
+
+def _already_replied(number: str, mine: Any, values: dict[str, Any]) -> list[str]:
+    """A row of a case this unit's reply is recorded for (through another sheet, the window, or this file before):
+    nothing on it is taken, and what it says otherwise of that reply is said; importing a sheet again never changes a
+    reply registered before. A row missing its 办结时间 is no problem then: the reply it would complete is in."""
     said = []
+    text = norm.text(values["回复内容"])
+    if text and text != mine.reply_text:
+        more = f"等 {len(text)} 字" if len(text) > SHOWN_CHARS else ""
+        said.append(f"回复内容“{text[:SHOWN_CHARS]}”{more}")
     recorded = mine.finished_at or mine.replied_at
-    if finished is not None and written is not None and (
-            written.date() != recorded.date() if written.time() == time()
-            else written.replace(second=0) != recorded.replace(second=0, microsecond=0)):
-        shown = f"{written:%Y-%m-%d}" if written.time() == time() else f"{written:%Y-%m-%d %H:%M}"
-        said.append(f"办结时间{shown}（已登记的为{recorded:%Y-%m-%d %H:%M}）")
-    if result and mine.result and result != mine.result:
-        said.append(f"办理结果“{result}”（已登记的为“{mine.result}”）")
+    try:
+        written = norm.when(values["办结时间"])
+    except norm.CellError:
+        said.append(f"办结时间“{norm.text(values['办结时间'])[:20]}”")
+    else:
+        if written is not None and (written.date() != recorded.date() if written.time() == time()
+                                    else written.replace(second=0) != recorded.replace(second=0, microsecond=0)):
+            shown = f"{written:%Y-%m-%d}" if written.time() == time() else f"{written:%Y-%m-%d %H:%M}"
+            said.append(f"办结时间{shown}（已登记的为{recorded:%Y-%m-%d %H:%M}）")
+    result = norm.result_word(values["办理结果"])
+    if result and result != mine.result:
+        said.append(f"办理结果“{result}”" + (f"（已登记的为“{mine.result}”）" if mine.result else ""))
     if not said:
         return []
-    return [f"工单{number}的回复已于{mine.replied_at:%m-%d %H:%M}登记，表中同一回复写的{'、'.join(said)}未采用"
-            "（已登记的回复不随再次导入更改）。"]
+    same = "" if text and text != mine.reply_text else "同一回复"
+    return [f"工单{number}的回复已于{mine.replied_at:%m-%d %H:%M}登记，表中{same}写的{'、'.join(said)}未采用"
+            "（已登记的回复不随再次导入更改；确需更正的，请审核员先撤销回复再登记）。"]
+
+
+# How much of a unit's words a note quotes before saying how many more there are.
+SHOWN_CHARS = 30
 
 
 def _reply_row(excel_row: int, number: str, values: dict[str, Any], cases: dict[str, Case],
@@ -479,29 +529,26 @@ def _reply_row(excel_row: int, number: str, values: dict[str, Any], cases: dict[
         problems.append(("工单编号", f"工单{number}当前为“{status.state_label}”（主办单位已回复），本单位作为协办单位"
                                    "的签收和回复已不能登记；协办意见请转告主办单位，或交审核员在工单中处理"))
         return None
+    if mine.replied_at is not None:  # in already: the row has nothing new, what it says otherwise is said, not taken
+        if notes is not None:
+            notes += _signing_kept(number, mine, values) + _already_replied(number, mine, values)
+        return None
     try:
         phone = norm.phone(values["联系电话"]) if values["联系电话"] else ""
     except norm.CellError as exc:
         problems.append(("联系电话", str(exc)))
         phone = ""
     moments: dict[str, datetime | None] = {}
-    kept = "（已登记的签收不随导入更改）。"
     for column in ("签收时间", "办结时间"):
         try:
             moments[column] = norm.when(values[column])
         except norm.CellError as exc:
             if column == "签收时间" and mine.signed_at is not None:  # not taken anyway: said, not refused
-                if notes is not None:
-                    notes.append(f"工单{number}已于{mine.signed_at:%m-%d %H:%M}签收，表中签收时间一格写的"
-                                 f"“{norm.text(values[column])[:20]}”未采用{kept}")
                 continue
             problems.append((column, str(exc)))
     written = moments.get("签收时间")
-    if notes is not None and mine.signed_at is not None and written is not None and (
-            written.date() != mine.signed_at.date() if written.time() == time()  # a day alone: its day
-            else written.replace(second=0) != mine.signed_at.replace(second=0, microsecond=0)):
-        shown = f"{written:%m-%d}" if written.time() == time() else f"{written:%m-%d %H:%M}"
-        notes.append(f"工单{number}已于{mine.signed_at:%m-%d %H:%M}签收，表中写的签收时间{shown}未采用{kept}")
+    if notes is not None:
+        notes += _signing_kept(number, mine, values)
     earlier = _signed_at(status, unit_id, written) if mine.signed_at is None and written is not None else None
     if earlier is not None and earlier.round != status.round:  # the grey time of a sheet exported before it came back
         problems.append(("签收时间", f"这是本单位此前一次交办的签收时间（导出交办单后，工单{number}经退单又交办给"
@@ -514,10 +561,6 @@ def _reply_row(excel_row: int, number: str, values: dict[str, Any], cases: dict[
     text = norm.text(values["回复内容"])
     result = norm.result_word(values["办理结果"])
     replying = bool(text or result or finished or values["办结时间"])
-    if mine.replied_at is not None and replying and text == mine.reply_text:
-        if notes is not None:  # this reply is in already: what the row says otherwise of it is said, not taken
-            notes += _reply_differs(number, mine, finished, moments.get("办结时间"), result)
-        return None
     ctx = setting.context(case)
     sign_at, signs = None, "签收时间" in moments
     if mine.signed_at is None and signs:
