@@ -54,6 +54,29 @@ def test_a_half_filled_row_is_told_everything_it_lacks_in_one_preview(
     assert [(p.column, p.reason) for p in _preview(db, dated, clock).problems] == [("回复内容", "请填写回复内容。")]
 
 
+def test_what_an_added_column_and_another_sheet_hold_is_quoted_with_its_rows(
+        db: Database, sheet: Path, clock: FakeClock) -> None:  # noqa: F811
+    long_remark = "群众要求书面答复，已于七月三十一日上门送达书面答复材料并由本人签字确认"
+
+    def remarks_and_notes(book: openpyxl.Workbook, ws: Worksheet) -> None:
+        ws.cell(3, 15).value = "备注"
+        ws.cell(5, 15).value = "正在核实"
+        ws.cell(6, 15).value = long_remark
+        notes = book.create_sheet("说明")
+        notes["A1"] = "RZ2207-04251 正在协调中，下周回复"
+        for row in range(2, 6):
+            notes.cell(row, 2).value = f"联系人{row}"
+
+    path = _filled(sheet, remarks_and_notes)
+    with db.reader() as s:
+        second, third = case_view(s, 2).number, case_view(s, 3).number
+    said = _preview(db, path, clock).summary()
+    assert (f"表中另有“备注”列，其中的内容未导入（需要登记的请填在回复内容中）：第 5 行（{second}）“正在核实”；"
+            f"第 6 行（{third}）“{long_remark[:30]}…”（另有 {len(long_remark) - 30} 字）。") in said
+    assert ("另有工作表“说明”有内容，未读取（只读取交办单这一张表）：共 5 格：A1“RZ2207-04251 正在协调中，下周回复”；"
+            "B2“联系人2”；B3“联系人3”等 5 格。") in said
+
+
 def test_problems_are_listed_in_row_order(db: Database, sheet: Path, clock: FakeClock) -> None:  # noqa: F811
     """A reply gone on in a numberless row under the last case was listed before the rows above it."""
     def mistakes(_book: openpyxl.Workbook, ws: Worksheet) -> None:

@@ -134,7 +134,7 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now, 
     if formulas := sheet.computed_note():
         preview.notes.append(formulas)
     preview.notes += unread_notes(sheet.rows[header_index], columns, rows, [s for s in sheets if s is not sheet],
-                                  sheet.hidden_columns)
+                                  sheet.hidden_columns, header_index + 2)
     preview.notes += [book.formula_note()] if book.unsaved_formulas else []
     now = clock()
     cells = [row_cells(row, columns) for row in rows]

@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session
 from hotline_desk.excel import normalize as norm
 from hotline_desk.excel.columns import clean
 from hotline_desk.excel.dispatch_sheet import CASE_COLUMNS, REPLY_COLUMNS, DispatchRow
-from hotline_desk.excel.reader import ImportFileError, column_letter, filled_rows
+from hotline_desk.excel.reader import ImportFileError, SheetData, column_letter, filled_rows
 from hotline_desk.models import Unit
 from hotline_desk.services.exchange import sheet_signing
 from hotline_desk.services.exchange.import_values import Lookups, UnknownName
+from hotline_desk.services.exchange.quoting import places_said, sheet_said
 from hotline_desk.services.exchange.register_sheet import hidden_note
 
 # How far down a unit may have pushed the table (lines added above it).
@@ -184,28 +185,39 @@ def merged_replies(merged: list[tuple[tuple[int, int], tuple[int, int]]], header
     return found
 
 
-def unread_notes(header: list[Any], columns: dict[str, int], rows: list[list[Any]], others: list[Any],
-                 hidden: frozenset[int] = frozenset()) -> list[str]:
+def unread_notes(header: list[Any], columns: dict[str, int], rows: list[list[Any]], others: list[SheetData],
+                 hidden: frozenset[int] = frozenset(), first_row: int = 0) -> list[str]:
     """What the unit wrote where the import does not read (an added column, a hidden column beside a visible one of
-    its name, another sheet), and the hidden columns it does read."""
+    its name, another sheet), with its rows (and their case numbers) and words, and the hidden columns it does read.
+    ``rows`` are the data rows, the first of them Excel's row ``first_row``."""
     known = {*CASE_COLUMNS, *REPLY_COLUMNS}
     names = [_column_name(cell) for cell in header]
     read = {index: name for name, index in columns.items() if name in READ_COLUMNS}
     notes = [said] if (said := hidden_note(names, read, hidden)) else []  # as a register's hidden columns are said
     taken = {index for name, index in columns.items() if name in known}
     for index, name in enumerate(names):
-        if index in taken or (index in hidden and name in known) or not name \
-                or not any(index < len(r) and norm.text(r[index]) for r in rows):
+        if index in taken or (index in hidden and name in known) or not name:
+            continue
+        found = [(_row_said(first_row + i, row, columns), row[index]) for i, row in enumerate(rows)
+                 if index < len(row) and norm.text(row[index])]
+        if not found:
             continue
         if name in known:
-            notes.append(f"表中另有一列“{name}”（{column_letter(index)} 列），其中的内容未导入。")
+            notes.append(f"表中另有一列“{name}”（{column_letter(index)} 列），其中的内容未导入：{places_said(found)}。")
         else:
-            notes.append(f"表中另有“{name}”列，其中的内容未导入（需要登记的请填在回复内容中）。")
+            notes.append(f"表中另有“{name}”列，其中的内容未导入（需要登记的请填在回复内容中）：{places_said(found)}。")
     for other in others:
         if filled_rows(other):
-            notes.append(f"工作簿中另有{'' if other.visible else '隐藏的'}工作表“{other.name}”有内容，未读取："
-                         "只读取交办单这一张表。")
+            notes.append(f"工作簿中另有{'' if other.visible else '隐藏的'}工作表“{other.name}”有内容，未读取（只读取"
+                         f"交办单这一张表）：{sheet_said(other)}。")
     return notes
+
+
+def _row_said(excel_row: int, row: list[Any], columns: dict[str, int]) -> str:
+    """第 5 行（RZ2208-00002）: a row by its number on the sheet, and its case's where it has one."""
+    index = columns.get("工单编号")
+    number = norm.case_number(row[index]) if index is not None and index < len(row) else ""
+    return f"第 {excel_row} 行" + (f"（{number}）" if number and NUMBER_LIKE.fullmatch(number) else "")
 
 
 # The exported columns a unit reads but the import does not: what is typed over them is said, not dropped unseen.
