@@ -12,9 +12,12 @@ import openpyxl
 from openpyxl.worksheet.worksheet import Worksheet
 
 from hotline_desk.db import Database
-from hotline_desk.services.cases.records import case_view
+from hotline_desk.services.cases import workflow as wf
+from hotline_desk.services.cases.records import case_view, register_case
+from hotline_desk.services.exchange.dispatch_export import export_dispatch
 from hotline_desk.services.exchange.reply_import import commit_replies
 from tests.conftest import FakeClock, People
+from tests.helpers import draft, unit_id
 from tests.test_reply_sheet_mistakes import (  # noqa: F401  (sheet: a fixture)
     FINISHED,
     REPLY,
@@ -112,3 +115,27 @@ def test_an_old_sheet_imported_again_says_what_is_recorded_not_what_is_missing(
     said = again.summary()
     assert "已登记过 2 件，未填写 1 件" in said and "缺少" not in said
     assert f"工单{number}的回复已于07-06 08:30登记，表中写的回复内容“已安排维修。”未采用" in said
+
+
+def test_the_sheets_deadline_is_to_the_minute_and_reads_back(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """A case approved at 09:11:34 had its 办理期限 written as …09:11:34 on the sheet."""
+    clock.set(datetime(2022, 7, 5, 9, 5, 1))
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s, content="村口路灯不亮"), clock=clock).id
+        clock.set(datetime(2022, 7, 5, 9, 11, 34))
+        deadline = wf.approve(s, people.supervisor, case_id, clock=clock)
+    with db.reader() as s:
+        recorded = case_view(s, case_id).deadline
+    assert recorded is not None and recorded.second == 34, deadline  # the case keeps its own time
+    clock.set(datetime(2022, 7, 6, 10, 0))
+    with db.session() as s:
+        [path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, clock=clock)
+    cell = openpyxl.load_workbook(path)["交办单"].cell(4, 8).value
+    assert cell == recorded.replace(second=0)
+
+    filled = _as_unit(path, "回复.xlsx", row4={SIGN: datetime(2022, 7, 5, 15, 0), RESULT: "已解决",
+                                              REPLY: "已修复。", FINISHED: datetime(2022, 7, 6, 8, 30)})
+    preview = _preview(db, filled, clock)
+    assert (len(preview.ready), preview.problems) == (1, [])
+    assert "办理期限" not in preview.summary()

@@ -72,8 +72,10 @@ def write_dispatch_workbook(sheet: DispatchSheet, *, anchor: str = "", signature
         if col > len(CASE_COLUMNS):
             cell.fill = REPLY_FILL
     for r, row in enumerate(sheet.rows, HEADER_ROW + 1):
+        # The deadline to the minute, as everywhere it is shown (a stray :34 showed in the cell's edit bar).
+        deadline = row.deadline.replace(second=0, microsecond=0) if row.deadline else None
         values: tuple[Any, ...] = (row.number, row.registered_at, row.category, row.content, row.caller,
-                                   row.caller_phone, row.address, row.deadline)
+                                   row.caller_phone, row.address, deadline)
         for col, value in enumerate(values, 1):
             cell = ws.cell(r, col)
             set_text(cell, value)
