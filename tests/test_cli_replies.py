@@ -98,3 +98,17 @@ def test_case_show_tells_the_reply_its_handler_and_phone(db: Database, signed: s
     assert reply["text"] == "已更换加压泵，四楼以上水压恢复" and reply["result"] == "已解决"
     assert (reply["handler"], reply["handler_phone"]) == ("王工", "0375-6661234")
     assert all(e["reply"] is None for e in json.loads(out)["events"] if e["kind"] != "reply")
+
+
+def test_case_show_keeps_a_replys_words_whole_and_its_lines_under_the_first(
+        db: Database, signed: str, capsys: pytest.CaptureFixture[str]) -> None:
+    text = "已告知两项补贴申请流程。\n材料清单已发给来电人。"
+    code, _, err = run(capsys, db, "case", "reply", signed, "--text", text, "--result", "已答复解释",
+                       "--handler", "孙七")
+    assert code == 0, err
+    code, out, _ = run(capsys, db, "case", "show", signed)
+    lines = out.splitlines()
+    at = next(i for i, line in enumerate(lines) if "  回复  " in line)
+    assert lines[at].endswith("回复内容：已告知两项补贴申请流程。")
+    assert "办理结果：已答复解释" in lines[at] and "经办人：孙七" in lines[at]
+    assert lines[at + 1] == " " * 6 + "材料清单已发给来电人。"

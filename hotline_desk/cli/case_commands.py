@@ -252,7 +252,7 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
     print(f"地址：{view.address}    所属乡镇街道：{view.township}")
     print(f"诉求类型：{view.appeal_type}    问题分类：{view.category}" + ("    【紧急】" if view.urgent else ""))
     print(f"标题：{view.title}")
-    print(f"诉求内容：{view.content}")
+    print(_hanging(f"诉求内容：{view.content}", len("诉求内容：") * 2))  # a Chinese character is two columns wide
     unit = f"    {view.unit_heading}：{cases.with_assisting(view.unit, view.assisting)}" if view.unit else ""
     print(f"当前状态：{view.state_label}" + unit
           + (f"    办理期限：{fmt(view.deadline)}" if view.deadline else "") + _overdue(view)
@@ -261,14 +261,35 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
         print(then_words)
     print("办理历史：")
     for ev in shown:
-        # Who entered the step (and when, if well after its time), then the unit it was for: written as 李强（小屯镇）,
-        # a supervisor's 撤销回复 read as the unit's own doing.
-        who = ev.actor + (f"（{ev.entered}）" if ev.entered else "") + (f"  单位：{ev.unit}" if ev.unit else "")
-        extra = "；".join(x for x in (ev.details, ev.note) if x)
-        print(f"  {ev.seq:>2}. {fmt(ev.at)}  {ev.label}  {who}" + (f"  {extra}" if extra else ""))
+        print(_history_line(ev))
     if later:
         print(f"  （此后还有 {later} 步）")
     return 0
+
+
+# Where a step's later lines start: under its time, past the step's number (“  12. ”).
+HISTORY_INDENT = 6
+
+
+def _history_line(ev: cases.EventView) -> str:
+    """A step of the history: who entered it (and when, if well after its time), then the unit it was for (李强  单位：
+    小屯镇, a supervisor's 撤销回复 not read as the unit's own doing), then what it says. A reply's words come last and
+    whole, as the unit wrote them (its closing 。 kept), a reply of several lines each under the step's time."""
+    who = ev.actor + (f"（{ev.entered}）" if ev.entered else "") + (f"  单位：{ev.unit}" if ev.unit else "")
+    if ev.reply is not None:
+        said = [f"{label}：{ev.reply[key]}" for key, label in cases.REPLY_PARTS if key != "text" and ev.reply.get(key)]
+        said += [ev.note] if ev.note else []
+        said += [f"回复内容：{ev.reply['text']}"] if ev.reply.get("text") else []
+    else:
+        said = [x for x in (ev.details, ev.note) if x]
+    extra = "；".join(said)
+    return _hanging(f"  {ev.seq:>2}. {fmt(ev.at)}  {ev.label}  {who}" + (f"  {extra}" if extra else ""), HISTORY_INDENT)
+
+
+def _hanging(text: str, indent: int) -> str:
+    """Text of several lines with every line after the first indented by ``indent`` columns, under the first's."""
+    first, *rest = text.splitlines() or [""]
+    return "\n".join([first, *(" " * indent + line for line in rest)])
 
 
 EDIT_OPTIONS = {"caller": "caller_name", "phone": "phone", "address": "address", "title": "title",
