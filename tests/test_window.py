@@ -656,3 +656,15 @@ def test_closing_with_unsaved_settings_asks_save_dont_save_or_cancel(
     if not closes:
         limit.setValue(24)  # back as it was: nothing to ask any more
         assert window.close()
+
+
+def test_the_window_title_names_the_office(qtbot: QtBot, db: Database, people: People, clock: FakeClock,
+                                           tmp_path: Path) -> None:
+    """Another county's office saw its name only on paper; the title bar said nothing of whose data it was."""
+    from hotline_desk.services.office.settings import set_setting
+
+    with db.session() as s:
+        set_setting(s, "office.name", "郏县12345政务服务便民热线", user_id=people.admin.id, at=clock())
+    window = MainWindow(context(db, people.operator, clock, tmp_path), watch=False)
+    qtbot.addWidget(window)
+    assert window.windowTitle() == "12345热线工作台 — 郏县12345政务服务便民热线 — 张丽（话务员）"

@@ -306,7 +306,7 @@ def cmd_bonus_remove(ctx: Context, args: argparse.Namespace) -> int:
 def cmd_rules_show(ctx: Context, args: argparse.Namespace) -> int:
     with ctx.db.reader() as session:
         rules = load_rules(session)
-    print(to_json(rules.to_dict()))
+    print(to_json(rules.to_dict()), flush=True)  # before the notes on the other stream, read together on a screen
     print("其中决定数字口径的规则：", file=sys.stderr)
     for name, label, meanings in RULES_SHOWN:
         value = getattr(rules, name)

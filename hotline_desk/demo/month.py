@@ -20,7 +20,8 @@ from hotline_desk.services.accounts import users
 from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.cases.records import CaseDraft
 from hotline_desk.services.clock import Clock, fixed_clock, office_now
-from hotline_desk.services.office import reference
+from hotline_desk.services.office import admin, reference
+from hotline_desk.services.office.calendar import parse_day_list, years_not_entered
 from hotline_desk.services.office.settings import set_setting
 from hotline_desk.services.reporting.monthdata import month_end, parse_month
 from hotline_desk.services.reporting.scoring import add_bonus, remove_bonus
@@ -180,6 +181,24 @@ def _assign_times(rng: random.Random, specs: list[CaseSpec], month: str) -> None
         spec.registered_at = datetime(year, mon, day, minute // 60, minute % 60)
 
 
+# The State Council's notice for the year of the seed bulletin, entered with the demo month as an office would have
+# it: without it every dispatch said the year's holidays were not entered.
+HOLIDAYS = {2022: """国务院办公厅关于2022年部分节假日安排的通知
+一、元旦：2022年1月1日至3日放假，共3天。
+二、春节：1月31日至2月6日放假调休，共7天。1月29日（星期六）、1月30日（星期日）上班。
+三、清明节：4月3日至5日放假调休，共3天。4月2日（星期六）上班。
+四、劳动节：4月30日至5月4日放假调休，共5天。4月24日（星期日）、5月7日（星期六）上班。
+五、端午节：6月3日至5日放假，共3天。
+六、中秋节：9月10日至12日放假，共3天。
+七、国庆节：10月1日至7日放假调休，共7天。10月8日（星期六）、10月9日（星期日）上班。
+"""}
+
+
+def _enter_holidays(session: Session, by: Actor, year: int, clock: Clock) -> None:
+    if year in HOLIDAYS and years_not_entered(session, {year}):
+        admin.set_days(session, by, parse_day_list(HOLIDAYS[year]), clock=clock)
+
+
 def _staff(session: Session) -> dict[str, list[Actor]]:
     admin = next((u for u in users.list_users(session) if u.role == "admin"), None)
     if admin is None:
@@ -216,6 +235,7 @@ def run_demo(session: Session, month: str = "2022-07", progress: Progress | None
         raise ValidationError(f"{month}已有工单，演示数据只能装入没有工单的月份。")
     reference.load_defaults(session)
     staff = _staff(session)
+    _enter_holidays(session, staff["admin"][0], int(month[:4]), clock)
     rng = random.Random(SEED)
     labels = [c.label for c in reference.list_categories(session)]
     specs = build_specs(rng, labels)

@@ -32,9 +32,11 @@ from hotline_desk.errors import HotlineError
 from hotline_desk.services.accounts.permissions import right_label
 from hotline_desk.services.maintenance.backups import BackupAge
 from hotline_desk.services.maintenance.opening import disk_room, room_words
+from hotline_desk.services.office.settings import OFFICE_NAME, Settings
 from hotline_desk.ui.changes import Change
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.drafts import entry_draft
+from hotline_desk.ui.feedback import read
 from hotline_desk.ui.help_dialog import HelpDialog
 from hotline_desk.ui.home_view import OVERDUE_COLOUR, HomeView
 from hotline_desk.ui.idle_lock import Curtain, IdleWatch, LockDialog
@@ -99,7 +101,10 @@ class MainWindow(QMainWindow):
         self.ctx = ctx
         self.state = ctx.window_state()
         self.switching_user = False  # closed by 切换用户: the program asks who works next instead of ending
-        self.setWindowTitle(f"12345热线工作台 — {ctx.actor.display_name}（{ctx.actor.role_label}）")
+        # The office's own name too: the taskbar tells a county's window from a training copy's, and another
+        # county's office sees its own name, not the one it was first made for.
+        office = read(ctx, lambda s: Settings(s).str(OFFICE_NAME))
+        self.setWindowTitle(f"12345热线工作台 — {office} — {ctx.actor.display_name}（{ctx.actor.role_label}）")
         central = QWidget()
         row = QHBoxLayout(central)
         self.nav = QListWidget()
