@@ -146,7 +146,7 @@ def test_template_fields_are_checked_before_they_are_saved(db: Database, people:
     assert fingerprint(db) == before
 
 
-def test_empty_groups_print_a_dash_and_are_warned_of(db: Database, people: People, tmp_path: Path,
+def test_empty_groups_are_left_out_and_warned_of(db: Database, people: People, tmp_path: Path,
                                                      capsys: pytest.CaptureFixture[str]) -> None:
     with db.session() as s:  # one dispatched case, not yet replied, no upper-level case
         unit = reference.find_unit(s, "城市管理局").id
@@ -162,7 +162,9 @@ def test_empty_groups_print_a_dash_and_are_warned_of(db: Database, people: Peopl
     assert "交办处理的办结率没有可计的工单" in joined and "交办处理没有一件有回访结果" in joined
     assert "乡镇街道中有 21 个单位本月没有交办工单" in joined
     text = _text(built.pdf)
-    assert "协调办理0件，办结率无，满意率无；交办处理1件，已办结0件，办结率无，满意率无。" in text
+    # A group without cases is left out of its line, rather than 协调办理0件，办结率无，满意率无.
+    assert "本级登记事项1件。其中，交办处理1件，已办结0件，办结率无，满意率无。" in text
+    assert "（二）上级交办事项0件。— 1 —" in text.replace("\n", "") and "协调办理0件" not in text
     assert "100%" not in text.split("二、")[0]
     before = fingerprint(db)
     with pytest.raises(ValidationError, match="定稿前请核对"), db.session() as s:

@@ -209,11 +209,28 @@ def template_values(issue: Issue, tmpl: Template, st: MonthStatistics) -> dict[s
         values.update({f"{name}_{key}": value for key, value in _group_values(group).items()})
     for name, key in (("coordinate", "coordinate_template"), ("dispatch", "dispatch_template"),
                       ("upper", "upper_template")):
-        values[name] = _fill_template(getattr(tmpl, key), {**values, **_group_values(groups[name])})
+        # A group without cases says nothing of rates (办结率无，满意率无 printed for a month with no 上级交办).
+        values[name] = _fill_template(getattr(tmpl, key), {**values, **_group_values(groups[name])}) \
+            if groups[name].count else ""
     channels = "；".join(_fill_template(tmpl.channel_template, {"name": name, "noun": noun, "count": n})
                         for name, noun, n in st.upper_channels)
     values["channels"] = f"其中，{channels}；" if channels else ""
     return values
+
+
+# The punctuation an empty sentence leaves behind in a filled template, and what it becomes.
+_LEFT_OVER = (("，；", "，"), ("；；", "；"), ("；。", "。"), ("，。", "。"), ("其中。", ""), ("。。", "。"))
+
+
+def _tidy(text: str) -> str:
+    """A filled line without what its empty sentences left (本级登记事项0件。其中，；。 → 本级登记事项0件。)."""
+    while True:
+        tidied = text
+        for left, put in _LEFT_OVER:
+            tidied = tidied.replace(left, put)
+        if tidied == text:
+            return text
+        text = tidied
 
 
 def _numbered(number: int, text: str, *, lead_sentence: bool = True) -> Para:
@@ -230,7 +247,7 @@ def _handling(issue: Issue, tmpl: Template, st: MonthStatistics) -> list[Block]:
     items: list[tuple[str, bool]] = []
     for line in (tmpl.local_line_template, tmpl.upper_line_template):
         if line.strip():
-            items.append((_fill_template(line, values), True))
+            items.append((_tidy(_fill_template(line, values)), True))
     remarks = []
     if issue.good_units.strip():
         remarks.append(f"办理较好的单位有：{issue.good_units.strip()}。")
