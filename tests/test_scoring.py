@@ -264,3 +264,26 @@ def test_a_case_voided_before_the_cut_off_and_restored_after_counts_as_it_was_ha
     assert _counted(db) == (1, 1)
     row = _water(db)
     assert (row.finished, row.rated, row.total) == (1, 1, Decimal(100))  # type: ignore[attr-defined]
+
+
+def test_an_office_setting_up_its_own_lists_sees_them_in_the_months_of_its_old_register(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """Another county stopped the default units it does not have and added its own, then entered its register of
+    earlier months: those months' tables listed every stopped default unit at 100 and none of its own."""
+    from hotline_desk.services.office.admin import save_unit
+    from hotline_desk.services.office.reference_admin import set_unit_active
+
+    clock.set(datetime(2022, 8, 1, 9))  # setting up, before any case is entered
+    with db.session() as s:
+        set_unit_active(s, people.admin, "纸坊镇", False, clock=clock)
+        save_unit(s, people.admin, None, "龙山街道", "township", clock=clock)
+    clock.set(datetime(2022, 8, 2, 9))
+    _case(db, people, clock, "satisfied")  # the first case entered: dated in July, entered in August
+    clock.set(datetime(2022, 8, 20, 9))  # at work: what changes now counts from its day
+    with db.session() as s:
+        set_unit_active(s, people.admin, "骑岭乡", False, clock=clock)
+    with db.reader() as s:
+        july = {r.unit for t in score_tables(s, "2022-07", CUTOFF) for r in t.rows}
+        august = {r.unit for t in score_tables(s, "2022-08", datetime(2022, 9, 1)) for r in t.rows}
+    assert "龙山街道" in july and "纸坊镇" not in july and "骑岭乡" in july
+    assert "龙山街道" in august and not {"纸坊镇", "骑岭乡"} & august

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline_desk.errors import NotFound
-from hotline_desk.models import AppealType, AuditRecord, Category, Channel, ReferenceAlias, Unit
+from hotline_desk.models import AppealType, AuditRecord, CaseEvent, Category, Channel, ReferenceAlias, Unit
 from hotline_desk.services.accounts import audit
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.office import lookups
@@ -159,7 +159,13 @@ FOUND_THERE = ("init", "baseline")
 def units_in_use_before(session: Session, moment: datetime) -> set[int]:
     """The units in use just before ``moment``, as their records in the audit trail tell: added before it (a unit of
     the office's lists counts from the start) and neither stopped nor merged by then. A unit the trail does not
-    know counts as it is now."""
+    know counts as it is now.
+
+    What was done to the lists before the first case was entered is the office setting itself up, and counts from
+    the start too: another county stops the default units it does not have and adds its own, then enters its
+    register of earlier months, whose tables list its own units, not the defaults it stopped."""
+    began = session.scalar(select(func.min(CaseEvent.recorded_at)))
+    until = max(moment, began) if began is not None else datetime.max
     records = session.execute(select(AuditRecord.entity, AuditRecord.kind, AuditRecord.at, AuditRecord.detail)
                               .where(AuditRecord.entity >= "unit:", AuditRecord.entity < "unit;")
                               .order_by(AuditRecord.id))
@@ -169,7 +175,7 @@ def units_in_use_before(session: Session, moment: datetime) -> set[int]:
         if not unit_id.isdigit():
             continue
         known = int(unit_id) in then
-        if at < moment or (not known and kind in FOUND_THERE):
+        if at < until or (not known and kind in FOUND_THERE):
             then[int(unit_id)] = _active_in(detail)
         elif not known:
             then[int(unit_id)] = False  # added after the moment
