@@ -56,7 +56,7 @@ def test_a_window_left_open_makes_the_next_days_backup_when_it_is_due(
         qtbot: QtBot, db: Database, db_path: Path, people: People, clock: FakeClock, tmp_path: Path) -> None:
     """The automatic backup was made at a day's first start and on closing only: a station never closed made none."""
     window = _window(qtbot, db, people, clock, tmp_path)
-    _keep_backing_up(window, db, box=True)
+    _keep_backing_up(window, db, first=True)
     qtbot.waitUntil(lambda: len(_backups(db_path)) == 1, timeout=10_000)
     qtbot.waitUntil(lambda: not _pending(window), timeout=10_000)
     assert not window.backup_label.isVisible()
@@ -87,7 +87,7 @@ def test_failing_backups_are_kept_in_the_status_bar_without_a_box_each_hour(
         set_setting(s, "backup.dir", str(drive), user_id=people.admin.id, at=clock())
     drive.rmdir()  # the backup drive not plugged in
     window = _window(qtbot, db, people, clock, tmp_path)
-    _keep_backing_up(window, db, box=True)
+    _keep_backing_up(window, db, first=True)
     qtbot.waitUntil(lambda: bool(boxes), timeout=10_000)
     qtbot.waitUntil(lambda: not _pending(window), timeout=10_000)
     assert len(boxes) == 1 and "自动备份失败" in boxes[0] and "不存在" in boxes[0]
@@ -118,7 +118,7 @@ def test_a_backup_made_on_the_settings_page_clears_the_warning(
     drive.rmdir()
     window = MainWindow(context(db, people.admin, clock, tmp_path), watch=False)
     shown_active(qtbot, window)
-    _keep_backing_up(window, db, box=True)
+    _keep_backing_up(window, db, first=True)
     qtbot.waitUntil(window.backup_label.isVisible, timeout=10_000)
     qtbot.waitUntil(lambda: not _pending(window), timeout=10_000)
     drive.mkdir()

@@ -123,7 +123,7 @@ class Station:
             return next(answers), ""
 
         monkeypatch.setattr(app, "_sign_in", sign_in)
-        monkeypatch.setattr(app, "_make_backup", lambda database, daily_only: self.happened.append(
+        monkeypatch.setattr(app, "_make_backup", lambda database, daily_only, **_clock: self.happened.append(
             "daily backup" if daily_only else "closing backup") or "")
 
     def window(self) -> Any:

@@ -274,7 +274,7 @@ def _work(app: QApplication, database: Database, actor: Actor, first: bool) -> i
                     config_dir=default_config_dir())
     window = MainWindow(ctx)
     window.show()
-    _keep_backing_up(window, database, box=first)
+    _keep_backing_up(window, database, first=first)
 
     def closing() -> None:  # the backup on close; not when only the person at the desk changes
         if not window.switching_user:
@@ -310,13 +310,14 @@ def _daily_backup(database: Database, *, make: bool = True, clock: Clock = offic
         return DailyBackup(made, failed, backups.backup_age(session, path, clock()))
 
 
-def _keep_backing_up(window: MainWindow, database: Database, *, box: bool) -> None:
-    """The day's first backup, then, each hour the window stays open, the next day's when it is due (a station left
-    on for a week made none). Off the UI thread: a big file takes a while, and the window is usable meanwhile. A
-    failure is said in a box at the first try (``box``), and kept in the status bar, as is a newest backup days old."""
+def _keep_backing_up(window: MainWindow, database: Database, *, first: bool) -> None:
+    """The day's first backup (``first``: the program's first window; after 切换用户 only how old the newest backup is
+    is looked at), then, each hour the window stays open, the next day's when it is due (a station left on for a
+    week made none). Off the UI thread: a big file takes a while, and the window is usable meanwhile. A failure is
+    said in a box at the first try, and kept in the status bar, as is a newest backup days old."""
     running: list[bool] = []
 
-    def run(*, make: bool = True, first: bool = False) -> None:
+    def run(*, make: bool = True, opening: bool = False) -> None:
         if running:  # the last try still copying, or waiting for a drive that does not answer
             return
         running.append(True)
@@ -324,7 +325,7 @@ def _keep_backing_up(window: MainWindow, database: Database, *, box: bool) -> No
         def done(result: DailyBackup) -> None:
             if result.made:
                 window.show_notice(result.made)
-            if result.failed and first and box:
+            if result.failed and opening:
                 QMessageBox.warning(window, "自动备份失败", result.failed)
             window.show_backups(result.failed, result.age)
 
@@ -334,7 +335,7 @@ def _keep_backing_up(window: MainWindow, database: Database, *, box: bool) -> No
         Task(window, job, title="自动备份失败").quietly().success(done) \
             .failure(lambda exc: window.show_backups(exc.message, None)).always(running.clear).start()
 
-    run(first=True)
+    run(make=first, opening=first)
     timer = QTimer(window)
     timer.setObjectName("daily_backup")
     timer.setInterval(BACKUP_CHECK_MS)
