@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from hotline_desk.cli.common import Context, SubParsers
 from hotline_desk.services.accounts.permissions import Actor
-from hotline_desk.services.office import lookups
+from hotline_desk.services.clock import office_now
+from hotline_desk.services.office import lookups, reference
 from hotline_desk.services.office.lookups import KIND_LABELS
 from hotline_desk.vocabulary import UnitGroup
 
@@ -301,7 +302,9 @@ def cmd_unit_merge(ctx: Context, args: argparse.Namespace) -> int:
 
     def run(session: Session, actor: Actor) -> str:
         ra.merge_units(session, actor, args.source, args.target)
-        return f"已把“{args.source}”并入“{args.target}”；已有工单仍记在原单位。"
+        source = reference.find_unit(session, args.source)
+        still = ra.open_cases_words(session, source.id, office_now(), merged_into=args.target)
+        return f"已把“{source.name}”并入“{args.target}”；已有工单仍记在原单位。" + (f"\n注意：{still}" if still else "")
     return _write(ctx, run)
 
 
@@ -310,7 +313,8 @@ def _unit_active(ctx: Context, name: str, active: bool) -> int:
 
     def run(session: Session, actor: Actor) -> str:
         ra.set_unit_active(session, actor, name, active)
-        return f"已{'启用' if active else '停用'}单位：{name}"
+        still = "" if active else ra.open_cases_words(session, reference.find_unit(session, name).id, office_now())
+        return f"已{'启用' if active else '停用'}单位：{name}" + (f"\n注意：{still}" if still else "")
     return _write(ctx, run)
 
 

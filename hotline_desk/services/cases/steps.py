@@ -782,8 +782,10 @@ def _withdraw_gates(ctx: StepContext, status: CaseStatus, actor: Actor, p: Withd
     if asked := [d for d in status.current_dispatches if d.return_requested_at is not None]:
         return [Problem(f"{ctx.unit_name(asked[0].unit_id)}已申请退单：请审批退单（同意时可以改派）。", Gate.STATE)]
     # Not a road out of an overdue case, dated back before its deadline or not: the deadline passed before it was
-    # entered.
-    if main is not None and max(at, ctx.now) > main.deadline:
+    # entered. Unless its unit is no longer in use (stopped, merged): nobody is left to reply, and the case would
+    # stay with it for good.
+    gone = main is not None and (info := ctx.units.get(main.unit_id)) is not None and not info.active
+    if main is not None and max(at, ctx.now) > main.deadline and not gone:
         dated_back = f"（本步记为 {at:%Y-%m-%d %H:%M}，但现在才登记）" if at <= main.deadline else ""
         return [Problem(f"{ctx.unit_name(main.unit_id)}的办理期限（{main.deadline:%Y-%m-%d %H:%M}）已过{dated_back}："
                         "收回改派会把这件超期工单从它的考核中去掉，不能收回。确属派错单位的，请在该单位的附加分中说明并调整。",

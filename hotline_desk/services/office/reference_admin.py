@@ -727,9 +727,9 @@ def update_appeal_type(session: Session, actor: Actor, name: str, *, new_name: s
     return AppealTypeView(row.id, row.name, row.finish_days, row.display_order, row.active)
 
 
-def stopping_question(session: Session, unit_id: int, now: datetime, *, merged_into: str = "") -> str:
-    """What to ask before a unit is stopped (or merged into ``merged_into``) while cases are still open with it;
-    "" when none is. Its cases stay with it: it may still sign and reply, or return them, but none is sent to it."""
+def open_cases_words(session: Session, unit_id: int, now: datetime, *, merged_into: str = "") -> str:
+    """What becomes of the cases still open with a unit stopped (or merged into ``merged_into``); "" when none is.
+    Its cases stay with it: it may still sign and reply, or return them, but none is sent to it."""
     unit = session.get(Unit, unit_id)
     if unit is None:
         return ""
@@ -741,5 +741,13 @@ def stopping_question(session: Session, unit_id: int, now: datetime, *, merged_i
     doing = f"并入“{merged_into}”" if merged_into else "停用"
     overdue = f"（其中超期 {late} 件）" if late else ""
     return (f"“{unit.name}”还有 {count} 件在办工单{overdue}。{doing}后这些工单仍由它办理（可签收、回复或退单），"
-            f"不会转给{'并入的单位' if merged_into else '其他单位'}；新工单不能再交给它。"
-            f"如需由别的单位办理，请先让它退单后改派。确定{doing}？")
+            f"不会转给{'并入的单位' if merged_into else '其他单位'}；新工单不能再交给它。如需由别的单位办理，"
+            f"请审核员在工单中“收回改派”（单位停用或并入后，已超期的也可收回），或让它退单后改派；"
+            f"用 search --unit {unit.name} --state 办理中 可列出这些工单。")
+
+
+def stopping_question(session: Session, unit_id: int, now: datetime, *, merged_into: str = "") -> str:
+    """What to ask before a unit is stopped (or merged into ``merged_into``) while cases are still open with it;
+    "" when none is."""
+    said = open_cases_words(session, unit_id, now, merged_into=merged_into)
+    return f"{said}确定{f'并入“{merged_into}”' if merged_into else '停用'}？" if said else ""

@@ -1,0 +1,58 @@
+"""A unit stopped or merged while cases are still open with it: the command says how many and what to do, and an
+overdue one can be taken back and sent on, since nobody is left to reply to it."""
+
+from __future__ import annotations
+
+import pytest
+
+from hotline_desk.db import Database
+from hotline_desk.errors import TransitionError
+from hotline_desk.services.cases import workflow as wf
+from hotline_desk.services.cases.records import register_case
+from hotline_desk.services.office.reference_admin import merge_units, set_unit_active
+from tests.conftest import FakeClock, People
+from tests.helpers import cli_run, draft, log_in_everyone, unit_id
+
+
+def _overdue(db: Database, people: People, clock: FakeClock, unit: str) -> int:
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s, unit_id=unit_id(s, unit)), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+        wf.sign(s, people.operator, case_id, clock=clock)
+    clock.advance(days=20)
+    return case_id
+
+
+def test_stopping_or_merging_a_unit_says_what_is_still_open_with_it(
+        db: Database, people: People, clock: FakeClock, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """unit merge said only 已有工单仍记在原单位, and unit deactivate nothing, of the cases still open there."""
+    _overdue(db, people, clock, "纸坊镇")
+    _overdue(db, people, clock, "煤山街道")
+    log_in_everyone(db, monkeypatch)
+    code, out, err = cli_run(capsys, db, "unit", "merge", "纸坊镇", "王寨乡")
+    assert code == 0, err
+    assert "注意：“纸坊镇”还有 1 件在办工单（其中超期 1 件）" in out and "收回改派" in out
+    code, out, err = cli_run(capsys, db, "unit", "deactivate", "煤山街道")
+    assert code == 0, err
+    assert "注意：“煤山街道”还有 1 件在办工单（其中超期 1 件）" in out
+
+
+def test_an_overdue_case_of_a_unit_no_longer_in_use_can_be_taken_back(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """An overdue case could not be taken back, nor returned after its two days: at a unit merged away it stayed
+    overdue for good, and the only way out was to reply in the old unit's name."""
+    stuck = _overdue(db, people, clock, "纸坊镇")
+    still_there = _overdue(db, people, clock, "煤山街道")
+    with db.session() as s:
+        merge_units(s, people.admin, "纸坊镇", "王寨乡", clock=clock)
+    with db.session() as s:
+        view = wf.withdraw(s, people.supervisor, stuck, "纸坊镇已并入王寨乡", new_unit_id=unit_id(s, "王寨乡"),
+                           clock=clock)
+    assert view.state_label == "拟交办"
+    with pytest.raises(TransitionError, match="不能收回"), db.session() as s:  # its unit still works: the rule stands
+        wf.withdraw(s, people.supervisor, still_there, "派错了", clock=clock)
+    with db.session() as s:
+        set_unit_active(s, people.admin, "煤山街道", False, clock=clock)
+    with db.session() as s:
+        assert wf.withdraw(s, people.supervisor, still_there, "煤山街道已撤销", clock=clock).state_label == "拟交办"
