@@ -56,3 +56,17 @@ def test_an_overdue_case_of_a_unit_no_longer_in_use_can_be_taken_back(
         set_unit_active(s, people.admin, "煤山街道", False, clock=clock)
     with db.session() as s:
         assert wf.withdraw(s, people.supervisor, still_there, "煤山街道已撤销", clock=clock).state_label == "拟交办"
+
+
+def test_taking_a_case_back_says_the_units_pending_extension_went_with_it(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """The history said only 收回改派: the unit's request for more days, pending, was gone without a word."""
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+        wf.sign(s, people.operator, case_id, clock=clock)
+        wf.request_extension(s, people.operator, case_id, 3, "需协调施工队", clock=clock)
+        view = wf.withdraw(s, people.supervisor, case_id, "派错单位", new_unit_id=unit_id(s, "城市管理局"),
+                           clock=clock)
+    taken = view.events[-1]
+    assert taken.label == "收回改派" and "单位待审批的延期申请（3个工作日）随之作废" in taken.details

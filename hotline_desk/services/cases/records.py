@@ -401,6 +401,8 @@ def _event_details(record: EventRecord, units: dict[int, str]) -> str:
         parts.append(f"办理期限：{d['deadline'][:16].replace('T', ' ')}")
     if record.kind in ("return_accept", "withdraw") and d.get("new_unit_id"):
         parts.append(f"改派：{units.get(int(d['new_unit_id']), '')}")
+    if record.kind == "withdraw" and d.get("dropped_extension_days"):
+        parts.append(f"单位待审批的延期申请（{d['dropped_extension_days']}个工作日）随之作废")
     if record.kind == "reply":
         reply = _reply_of(record) or {}
         parts += [f"{label}：{reply[key]}" for key, label in REPLY_PARTS if reply.get(key)]

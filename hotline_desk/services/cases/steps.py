@@ -806,7 +806,9 @@ def _withdraw_inputs(ctx: StepContext, status: CaseStatus, actor: Actor, p: With
 
 def _withdraw_event(ctx: StepContext, status: CaseStatus, actor: Actor, p: Withdraw, at: datetime) -> NewEvent:
     main = status.main_dispatch
-    data = {"new_unit_id": p.new_unit} if p.new_unit is not None else {}
+    data: dict[str, Any] = {"new_unit_id": p.new_unit} if p.new_unit is not None else {}
+    if main is not None and main.extension_requested_at is not None:  # goes with the round taken back: said so
+        data["dropped_extension_days"] = main.extension_requested_days
     return NewEvent(EventKind.WITHDRAW, main.unit_id if main else None, data, p.reason.strip())
 
 
