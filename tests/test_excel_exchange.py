@@ -1157,3 +1157,22 @@ def test_an_exported_list_read_back_keeps_upstream_numbers_urgency_and_confident
         assert (read["上级转来的供水问题"].upstream_number, read["上级转来的供水问题"].urgent,
                 read["上级转来的供水问题"].state) == ("PDS20220720-0099", True, "pending_followup")
         assert read["举报噪音扰民"].confidential and "误登记" not in read
+
+
+def test_a_case_sent_back_for_redoing_says_so_on_the_units_sheet(db: Database, people: People, clock: FakeClock,
+                                                                 tmp_path: Path) -> None:
+    """A case the caller was not satisfied with, judged the unit's doing, came back on its sheet looking like any new
+    case: no 重办, nothing of what the caller said."""
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        number = wf.approve(s, people.supervisor, case_id, clock=clock).number
+        wf.sign(s, people.operator, case_id, clock=clock)
+        wf.reply(s, people.operator, case_id, wf.Reply(text="已修复"), clock=clock)
+        clock.advance(hours=3)
+        wf.follow_up(s, people.operator, case_id, "dissatisfied", "水压还是不够，希望尽快修", clock=clock)
+        wf.review(s, people.supervisor, case_id, True, "单位未实际处理", clock=clock)
+        [path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, clock=clock)
+    sheet = openpyxl.load_workbook(path).active
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    content = next(row for row in rows if row[0] == number)[3]
+    assert content.startswith("【重办（07-05回访不满意，甄别为承办单位责任）：群众意见“水压还是不够，希望尽快修”】")

@@ -25,7 +25,7 @@ from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.exchange import sheet_signing
 from hotline_desk.services.files import save_file
 from hotline_desk.services.office.settings import Settings
-from hotline_desk.vocabulary import DispatchRole
+from hotline_desk.vocabulary import DispatchRole, ReviewResult
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +59,11 @@ def dispatch_sheet(session: Session, unit_id: int, now: datetime) -> DispatchShe
             content = f"【主办，协办单位：{'、'.join(helpers)}】{content}"
         if mine.extension_granted_days:  # the 办理期限 column already has the extension in it: say why it moved
             content = f"【已同意延期{mine.extension_granted_days}个工作日】{content}"
+        if (last := status.followups[-1] if status.followups else None) is not None \
+                and last.review == ReviewResult.UNIT_FAULT and mine.role == DispatchRole.MAIN:
+            # Back from a 不满意 follow-up judged the unit's doing: the unit should know it is a 重办, and why.
+            said = f"：群众意见“{last.note.strip()}”" if last.note.strip() else ""
+            content = f"【重办（{last.at:%m-%d}回访不满意，甄别为承办单位责任）{said}】{content}"
         if status.supervised:
             content = f"【督办】{content}"
         if mine.return_requested_at is not None:  # it cannot be replied to until the return is ruled on
