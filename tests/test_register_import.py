@@ -241,3 +241,14 @@ def test_a_merged_units_old_name_in_a_register_is_said_to_go_to_the_unit_it_was_
     said = preview.summary()
     assert "“城市管理局”已并入“住房和城乡建设局”：写着“城市管理局”的 5 处按“住房和城乡建设局”导入。" in said
     assert {row.values["unit"] for row in preview.ready} == {"住房和城乡建设局"}
+
+
+def test_a_county_registers_plain_date_column_is_read_as_the_call_time() -> None:
+    """序号, 日期, 来电人, 电话, 内容 …: the import stopped with 没有找到必需的列：来电时间 until 日期 was mapped
+    by hand."""
+    from hotline_desk.excel.columns import auto_mapping
+
+    header = ["序号", "日期", "来电人", "电话", "内容", "承办单位", "办理结果", "回访情况"]
+    assert auto_mapping(header)[1] == "registered_at"
+    with_time = auto_mapping(["日期", "来电时间", "来电人"])  # both: the day, and the time of day
+    assert with_time[0] == "registered_at" and with_time[1] == "registered_clock"

@@ -26,8 +26,9 @@ STEP_CLOCKS = {"registered_at": "registered_clock", "dispatched_at": "dispatched
 
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "number": ("工单编号", "工单号", "编号", "受理编号", "事项编号", "工单编码"),
+    # A county's register heads its first column of times plainly 日期: the day the call came.
     "registered_at": ("来电时间", "登记时间", "受理时间", "来件时间", "创建时间", "诉求时间", "来电日期", "登记日期",
-                      "受理日期"),
+                      "受理日期", "日期"),
     "channel": ("渠道", "来源", "来源渠道", "交办渠道", "受理渠道", "来电渠道", "诉求渠道"),
     "caller_name": ("来电人", "诉求人", "来电人姓名", "姓名", "反映人"),
     "phone": ("联系电话", "来电号码", "电话", "手机号", "联系方式", "来电人电话"),
