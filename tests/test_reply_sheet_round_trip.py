@@ -139,3 +139,27 @@ def test_the_sheets_deadline_is_to_the_minute_and_reads_back(
     preview = _preview(db, filled, clock)
     assert (len(preview.ready), preview.problems) == (1, [])
     assert "办理期限" not in preview.summary()
+
+
+def test_a_day_without_its_hour_on_the_day_a_limit_ends_is_asked_for_its_hour(
+        db: Database, sheet: Path, clock: FakeClock) -> None:  # noqa: F811
+    """办结时间 2022-08-03 with the deadline at 15:57 that day was taken as 00:00, on time whatever the hour the unit
+    finished; so was a signing dated by the day its 24 hours ended. On any other day a day alone still does."""
+    clock.set(datetime(2022, 7, 13, 9, 0))
+    filled = _as_unit(sheet, "只写日期.xlsx",
+                      row4={SIGN: "2022.7.6", RESULT: "已解决", REPLY: "已处理", FINISHED: "2022.7.8"},
+                      row5={SIGN: "2022.7.5", RESULT: "已解决", REPLY: "已处理", FINISHED: "2022.7.12"},
+                      row6={SIGN: "2022.7.5", RESULT: "已解决", REPLY: "已处理", FINISHED: "2022.7.11"})
+    preview = _preview(db, filled, clock)
+    said = [(p.row, p.column, p.reason) for p in preview.problems]
+    assert said == [
+        (4, "签收时间", "签收时间只写了日期（2022-07-06），而签收时限是当天 09:00：是否按时要看几点，请补上时刻"
+                       "（如 2022-07-06 10:20）"),
+        (5, "办结时间", "办结时间只写了日期（2022-07-12），而办理期限是当天 09:07：是否按时要看几点，请补上时刻"
+                       "（如 2022-07-12 10:20）")]
+    assert [row.number for row in preview.ready] == [_number(db, 3)]
+
+
+def _number(db: Database, case_id: int) -> str:
+    with db.reader() as s:
+        return case_view(s, case_id).number

@@ -67,6 +67,15 @@ FINISHED_ON_THE_DAY = "（交办单只填了日期，办结时间按上一步后
 FINISHED_DATE_ONLY = "（交办单只填了日期，办结时间按当日零时记）"
 
 
+def _undecided_day(written: datetime | None, timed: bool, limit: datetime | None, what: str) -> str:
+    """Why a time the sheet gave by its day alone cannot be taken: it falls on the day its time limit ends within
+    (a limit of 15:57), so whether the step was in time depends on the hour not written; "" when it can be."""
+    if written is None or timed or written.time() != time() or limit is None or limit.date() != written.date():
+        return ""
+    return (f"{what}只写了日期（{written:%Y-%m-%d}），而{'签收时限' if what == '签收时间' else '办理期限'}是当天 "
+            f"{limit:%H:%M}：是否按时要看几点，请补上时刻（如 {written:%Y-%m-%d} 10:20）")
+
+
 def _day_only_note(taken: datetime | None, written: datetime | None, on_the_day: str, date_only: str,
                    timed: bool = False) -> str:
     """What the history says of a time the sheet gave by its day alone: set after the step before, or midnight.
@@ -571,7 +580,9 @@ def _reply_row(excel_row: int, number: str, values: dict[str, Any], cases: dict[
         else:
             found = STEPS[Action.SIGN].check(ctx, status, actor, Sign(unit_id), signed)
             problems += [(_SIGN_COLUMNS.get(p.field, "工单编号"), p.message) for p in found]
-            signs = not found
+            if undecided := _undecided_day(moments.get("签收时间"), timed["签收时间"], mine.sign_deadline, "签收时间"):
+                problems.append(("签收时间", undecided))
+            signs = not found and not undecided
             if signs:
                 _event, status = run_in_memory(ctx, status, actor, Action.SIGN, Sign(unit_id), signed)
     sign_note = _day_only_note(sign_at, moments.get("签收时间"), SIGNED_ON_THE_DAY, SIGNED_DATE_ONLY,
@@ -589,6 +600,8 @@ def _reply_row(excel_row: int, number: str, values: dict[str, Any], cases: dict[
         return ReplyRow(excel_row, case.id, number, sign_at, None, None, sign_note) if ready else None
     if finished is None and "办结时间" in moments:
         problems.append(("办结时间", "缺少办结时间"))
+    if undecided := _undecided_day(moments.get("办结时间"), timed["办结时间"], mine.deadline, "办结时间"):
+        problems.append(("办结时间", undecided))
     reply = wf.Reply(text=text, result=result, finished_at=finished, handler=norm.text(values["经办人"]),
                      handler_phone=phone, unit_id=unit_id,
                      note=_day_only_note(finished, moments.get("办结时间"), FINISHED_ON_THE_DAY, FINISHED_DATE_ONLY,
