@@ -70,3 +70,16 @@ def test_taking_a_case_back_says_the_units_pending_extension_went_with_it(
                            clock=clock)
     taken = view.events[-1]
     assert taken.label == "收回改派" and "单位待审批的延期申请（3个工作日）随之作废" in taken.details
+
+
+def test_the_bulletins_checks_name_units_of_the_tables_no_longer_in_use(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """纸坊镇, merged mid-month, was ranked on its own with a case still open there, and nothing said so."""
+    from hotline_desk.services.reporting import bulletin
+
+    _overdue(db, people, clock, "纸坊镇")
+    with db.session() as s:
+        merge_units(s, people.admin, "纸坊镇", "王寨乡", clock=clock)
+    with db.reader() as s:
+        said = "\n".join(bulletin.warnings(s, "2022-07", clock=clock))
+    assert "评分表中的纸坊镇现已停用或并入其他单位" in said and "纸坊镇（1 件）" in said and "收回改派" in said

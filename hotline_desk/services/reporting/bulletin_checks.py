@@ -9,17 +9,17 @@ import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hotline_desk.models import Bulletin, Case, CaseEvent, ImportBatch
+from hotline_desk.models import Bulletin, Case, CaseEvent, ImportBatch, Unit
 from hotline_desk.services.office.settings import Settings
 from hotline_desk.services.reporting.bulletin_compose import Issue
 from hotline_desk.services.reporting.monthdata import month_end, named_steps
 from hotline_desk.services.reporting.percent import NO_RATE_IN_TEXT
 from hotline_desk.services.reporting.scoring import ScoreTable
 from hotline_desk.services.reporting.statistics import GroupStats, MonthStatistics
-from hotline_desk.vocabulary import CaseState
+from hotline_desk.vocabulary import OPEN_DISPATCH_STATES, CaseState
 
 GROUP_LABELS = (("coordinate", "协调办理"), ("dispatch", "交办处理"), ("upper", "上级交办"))
 
@@ -34,6 +34,24 @@ def _group_warnings(label: str, g: GroupStats, as_of: datetime) -> list[str]:
     if not g.rated:
         found.append(f"{label}没有一件有回访结果，满意率印作“{NO_RATE_IN_TEXT}”。")
     return found
+
+
+def _units_gone(session: Session, scores: tuple[ScoreTable, ...]) -> list[str]:
+    """Units of the month's tables stopped or merged since: ranked on their own for the month's cases all the same,
+    and, when cases are still open with them, nobody left to reply to those."""
+    stopped = dict(session.execute(select(Unit.name, Unit.id).where(Unit.active.is_(False))).all())
+    listed = [row.unit for table in scores for row in table.rows if row.unit in stopped]
+    if not listed:
+        return []
+    open_counts = dict(session.execute(
+        select(Case.main_unit_id, func.count(Case.id))
+        .where(Case.main_unit_id.in_([stopped[name] for name in listed]),
+               Case.state.in_([state.value for state in OPEN_DISPATCH_STATES]))
+        .group_by(Case.main_unit_id)).all())
+    still = [f"{name}（{open_counts[stopped[name]]} 件）" for name in listed if open_counts.get(stopped[name])]
+    return [f"评分表中的{'、'.join(listed)}现已停用或并入其他单位：本月交给它们的工单仍按它们计分，各自单列。"
+            + (f"其中还有在办工单的：{'、'.join(still)}，没有人再回复，请审核员收回改派给现在承办的单位。"
+               if still else "")]
 
 
 # How a sentence may end; a typical case's write-up ending otherwise was left half written.
@@ -87,6 +105,7 @@ def month_warnings(session: Session, month: str, stats: MonthStatistics, scores:
         if unrated:
             found.append(f"{table.group_label}中有 {len(unrated)} 个单位本月有交办工单，但没有一件计入满意率的回访结果"
                          f"（未回访、待回访或甄别为非单位责任），满意率一栏按规则得满分：{'、'.join(unrated)}。")
+    found += _units_gone(session, scores)
     batches = session.execute(
         select(ImportBatch.file_name, ImportBatch.created_at, ImportBatch.skipped_rows)
         .where(ImportBatch.skipped_rows > 0,
