@@ -412,20 +412,22 @@ def test_a_different_signing_time_for_a_case_already_signed_is_said_not_taken(
 
 def test_a_signing_dated_by_a_later_day_alone_says_so(db: Database, people: People, sheet: Path,
                                                      clock: FakeClock) -> None:
+    # A day after the one its 24 hours end on (the day they end on is asked for its hour: see the round-trip tests).
     def date_only(_book: openpyxl.Workbook, ws: Worksheet) -> None:
-        ws.cell(4, SIGN).value = "2022年7月6日"
+        ws.cell(4, SIGN).value = "2022年7月7日"
+        ws.cell(4, FINISHED).value = datetime(2022, 7, 7, 15, 0)
         for row in (5, 6):
             ws.cell(row, SIGN).value = None
             ws.cell(row, RESULT).value = ws.cell(row, REPLY).value = ws.cell(row, FINISHED).value = None
 
-    clock.set(datetime(2022, 7, 7, 9, 0))
+    clock.set(datetime(2022, 7, 8, 9, 0))
     preview = _preview(db, _filled(sheet, date_only, rows=1), clock)
     assert preview.problems == []
     with db.session() as s:
         commit_replies(s, people.operator, preview, clock=clock)
     with db.reader() as s:
         signed = next(e for e in case_view(s, 1).events if e.kind == "sign")
-    assert signed.at == datetime(2022, 7, 6) and "按当日零时记" in signed.note
+    assert signed.at == datetime(2022, 7, 7) and "按当日零时记" in signed.note
 
 
 @pytest.mark.parametrize("line", ["承办单位：自来水公司（盖章）    共 3 件", "承办单位：汝州市自来水公司", "承办单位：",
