@@ -33,3 +33,11 @@ def _escape(match: re.Match[str]) -> str:
 def plain(text: str) -> str:
     """``text`` with every control character written as an escape a person reads (ESC as ``\\x1b``)."""
     return CONTROL.sub(_escape, text)
+
+
+def one_line(text: str, limit: int) -> str:
+    """A name from a file (a sheet's, a column's) as a message names it: on one line, without invisible characters,
+    at most ``limit`` characters and an ellipsis. A sheet name forged in a workbook's XML with line breaks wrote a
+    line of its own into the import preview (已登记 … 件), and thousands of them thousands of lines."""
+    flat = " ".join(visible(text).split())
+    return flat if len(flat) <= limit else f"{flat[:limit]}…"

@@ -5,6 +5,7 @@ already is said to be so."""
 
 from __future__ import annotations
 
+import zipfile
 from datetime import datetime
 from pathlib import Path
 
@@ -163,3 +164,49 @@ def test_a_day_without_its_hour_on_the_day_a_limit_ends_is_asked_for_its_hour(
 def _number(db: Database, case_id: int) -> str:
     with db.reader() as s:
         return case_view(s, case_id).number
+
+
+def test_a_hidden_copy_of_the_sheet_is_refused_not_read_instead_of_the_one_excel_shows(
+        db: Database, sheet: Path, clock: FakeClock) -> None:  # noqa: F811
+    """A very hidden copy named 交办单 + a zero-width space, put first, said 已解决 for every case while the sheet the
+    clerk saw said 未解决: the preview offered the hidden replies, and they were recorded."""
+    import pytest
+
+    from hotline_desk.excel.reader import ImportFileError
+
+    book = openpyxl.load_workbook(sheet)
+    decoy = book.copy_worksheet(book["交办单"])
+    decoy.title = "交办单\u200b"
+    decoy.sheet_state = "veryHidden"
+    book.move_sheet(decoy, offset=-book.index(decoy))
+    for row in range(4, 7):
+        decoy.cell(row, SIGN).value = datetime(2022, 7, 5, 15, 0)
+        decoy.cell(row, RESULT).value = "已解决"
+        decoy.cell(row, REPLY).value = "已全部处理完毕，来电人表示满意。"
+        decoy.cell(row, FINISHED).value = datetime(2022, 7, 6, 8, 30)
+    forged = sheet.with_name("回复.xlsx")
+    book.save(forged)
+    with pytest.raises(ImportFileError, match="隐藏的工作表“交办单”也像交办单"):
+        _preview(db, forged, clock)
+
+
+def test_a_sheet_name_forged_with_line_breaks_is_named_on_one_short_line(
+        db: Database, sheet: Path, clock: FakeClock) -> None:  # noqa: F811
+    """A name written into the file's XML with line breaks put a line of its own into the preview, 已登记 纸坊镇 的 8 件
+    签收或回复。, the words of a commit, in a preview that wrote nothing; two thousand of them, two thousand lines."""
+    book = openpyxl.load_workbook(sheet)
+    notes = book.create_sheet("说明")
+    notes["A1"] = "见附件"
+    book.save(sheet)
+    with zipfile.ZipFile(sheet) as packed:
+        parts = {name: packed.read(name) for name in packed.namelist()}
+    forged_name = "说明&#10;已登记 自来水公司 的 3 件签收或回复。" * 50
+    parts["xl/workbook.xml"] = parts["xl/workbook.xml"].replace(b'name="\xe8\xaf\xb4\xe6\x98\x8e"',
+                                                                f'name="{forged_name}"'.encode())
+    forged = sheet.with_name("改名.xlsx")
+    with zipfile.ZipFile(forged, "w") as packed:
+        for name, data in parts.items():
+            packed.writestr(name, data)
+    said = [note for note in _preview(db, forged, clock).notes if "另有工作表" in note]
+    assert len(said) == 1 and "\n" not in said[0] and len(said[0]) < 200, said
+    assert "工作表“说明 已登记 自来水公司 的 3 件签收或回复。说明 已登记 …”有内容" in said[0]

@@ -17,6 +17,7 @@ import python_calamine as calamine
 from hotline_desk import live_files
 from hotline_desk.errors import HotlineError, os_reason
 from hotline_desk.excel import biff
+from hotline_desk.typed_text import one_line
 
 MAX_ROWS = 50_000
 MAX_UNCOMPRESSED = 300 * 1024 * 1024  # a real 50,000-row workbook unpacks to far less
@@ -32,6 +33,9 @@ class ImportFileError(HotlineError):
 class NotAWorkbook(ImportFileError):
     """A file that is no Excel workbook (a CSV or text file named .xlsx): what to do next depends on the import."""
 
+
+# The longest sheet name Excel lets anyone type; a longer one was written into the file by other means.
+SHEET_NAME_MAX = 31
 
 @dataclass(frozen=True)
 class SheetData:
@@ -458,7 +462,8 @@ def read_workbook(path: Path) -> WorkbookData:
             sheet = book.get_sheet_by_name(meta.name)
             rows = sheet.to_python(skip_empty_area=False, nrows=MAX_ROWS + 30)
             merged = list(sheet.merged_cell_ranges or [])
-            sheets.append(SheetData(meta.name, rows, merged, meta.visible == calamine.SheetVisibleEnum.Visible,
+            sheets.append(SheetData(one_line(meta.name, SHEET_NAME_MAX), rows, merged,
+                                    meta.visible == calamine.SheetVisibleEnum.Visible,
                                     frozenset(cell_index(ref) for ref in formulas.get(meta.name, ())),
                                     hidden.get(meta.name, frozenset()), hidden_rows.get(meta.name, frozenset()),
                                     tuple(facts.computed.get(meta.name, ()))))

@@ -10,6 +10,7 @@ from typing import Any
 from hotline_desk.excel.columns import FIELD_LABELS, NOT_IMPORTED, clean, field_for
 from hotline_desk.excel.reader import column_letter
 from hotline_desk.services.exchange.hints import ImportHints
+from hotline_desk.typed_text import one_line
 
 # A running number says nothing of the case (the preview speaks of a 序号 apart when the file has no 工单编号).
 SERIAL_HEADERS = frozenset({"序号", "行号"})
@@ -77,6 +78,10 @@ def unread_columns(header: list[str], case_rows: Iterable[list[Any]], mapping: d
     return found
 
 
+# How much of a column's name a note gives (a header cell may hold a paragraph).
+NAME_SHOWN = 30
+
+
 def unread_note(columns: list[UnreadColumn], hints: ImportHints) -> str:
     """What the preview says of the columns with content that are not imported: each named, with its rows; those
     the user chose not to import only listed as such."""
@@ -85,13 +90,13 @@ def unread_note(columns: list[UnreadColumn], hints: ImportHints) -> str:
     chosen = list(dict.fromkeys(c.header for c in columns if c.rows and c.chosen))  # one name may head two
     text = ""
     if named:
-        listed = "、".join(f"{c.letter} 列“{c.header}”（{c.rows} 行" + (f"；{c.why}" if c.why else "") + "）"
-                           for c in named)
+        listed = "、".join(f"{c.letter} 列“{one_line(c.header, NAME_SHOWN)}”（{c.rows} 行"
+                           + (f"；{c.why}" if c.why else "") + "）" for c in named)
         text += f"注意：表中 {listed}有内容，未对应到任何字段，其内容不会导入；{hints.map_unread}"
     if unnamed:
         letters = "、".join(f"{c.letter} 列（{c.rows} 行）" for c in unnamed[:UNNAMED_SHOWN])
         more = f"等 {len(unnamed)} 列" if len(unnamed) > UNNAMED_SHOWN else ""
         text += f"表中 {letters}{more}没有列名却有内容，其内容不会导入；如需导入，请在文件中给这些列加上列名。"
     if chosen:
-        text += f"按选择不导入的列：{'、'.join(f'“{name}”' for name in chosen)}。"
+        text += f"按选择不导入的列：{'、'.join(f'“{one_line(name, NAME_SHOWN)}”' for name in chosen)}。"
     return text

@@ -131,7 +131,13 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now, 
             raise ImportFileError(f"“{book.file_name}”像是交办单，但缺少导出时附带的隐藏标识（可能把表格复制到了新的"
                                   "工作簿），无法确认是哪个单位的回复，未导入。请让单位在原样导出的交办单上填写后发回。")
         raise ImportFileError(f"“{book.file_name}”不是本软件导出的交办单，无法按回复导入。{hints.import_cases}")
-    sheet = next((s for s in sheets if header_at(s.rows) is not None), None)
+    # The sheet the unit filled in is one Excel shows: a hidden copy put before it said other replies than the clerk
+    # saw on opening the file, and those were recorded.
+    if hidden := [s for s in sheets if not s.visible and header_at(s.rows) is not None]:
+        raise ImportFileError(f"“{book.file_name}”中有隐藏的工作表“{hidden[0].name}”也像交办单：打开文件看到的与导入的"
+                              "可能不是同一张表，未导入。请让单位删去多余的工作表（在 Excel 中右击工作表标签，取消隐藏"
+                              "后核对、删除），只留原样导出的交办单，再发回。")
+    sheet = next((s for s in sheets if s.visible and header_at(s.rows) is not None), None)
     header_index = header_at(sheet.rows) if sheet is not None else None
     if sheet is None or header_index is None:
         raise ImportFileError("交办单中找不到表头（工单编号、签收时间、办理结果等列名），请使用原样导出的交办单填写。")

@@ -15,8 +15,9 @@ from hotline_desk.excel.reader import ImportFileError, SheetData, column_letter,
 from hotline_desk.models import Unit
 from hotline_desk.services.exchange import sheet_signing
 from hotline_desk.services.exchange.import_values import Lookups, UnknownName
-from hotline_desk.services.exchange.quoting import places_said, sheet_said
+from hotline_desk.services.exchange.quoting import QUOTED_CHARS, places_said, sheet_said
 from hotline_desk.services.exchange.register_sheet import hidden_note
+from hotline_desk.typed_text import one_line
 
 # How far down a unit may have pushed the table (lines added above it).
 HEADER_SEARCH_ROWS = 10
@@ -202,10 +203,11 @@ def unread_notes(header: list[Any], columns: dict[str, int], rows: list[list[Any
                  if index < len(row) and norm.text(row[index])]
         if not found:
             continue
+        shown, said = one_line(name, QUOTED_CHARS), places_said(found)
         if name in known:
-            notes.append(f"表中另有一列“{name}”（{column_letter(index)} 列），其中的内容未导入：{places_said(found)}。")
+            notes.append(f"表中另有一列“{shown}”（{column_letter(index)} 列），其中的内容未导入：{said}。")
         else:
-            notes.append(f"表中另有“{name}”列，其中的内容未导入（需要登记的请填在回复内容中）：{places_said(found)}。")
+            notes.append(f"表中另有“{shown}”列，其中的内容未导入（需要登记的请填在回复内容中）：{said}。")
     for other in others:
         if filled_rows(other):
             notes.append(f"工作簿中另有{'' if other.visible else '隐藏的'}工作表“{other.name}”有内容，未读取（只读取"
