@@ -4,6 +4,7 @@ refused saying why; nothing the unit wrote is dropped without a word."""
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -151,6 +152,26 @@ def test_a_reply_column_hidden_alone_is_read_and_said(db: Database, sheet: Path,
     preview = _preview(db, _filled(sheet, hide), clock)
     assert (len(preview.ready), preview.problems) == (3, [])
     assert "K 列“回复内容”是隐藏的列，照常导入。" in preview.summary()
+
+
+def test_a_column_or_row_made_too_narrow_to_see_is_said_as_a_hidden_one(db: Database, sheet: Path,
+                                                                         clock: FakeClock) -> None:
+    """Column K at width 0 and row 5 at height 0 are as unseen as hidden ones, and their replies went in unsaid."""
+    def marked(_book: openpyxl.Workbook, ws: Worksheet) -> None:  # openpyxl leaves out a width or height of 0
+        ws.column_dimensions["K"].width = 7.77
+        ws.row_dimensions[5].height = 12.34
+
+    path = _filled(sheet, marked)
+    with zipfile.ZipFile(path) as packed:
+        parts = {name: packed.read(name) for name in packed.namelist()}
+    sheet_xml = next(name for name, data in parts.items() if b"<sheetData" in data and b'width="7.77"' in data)
+    parts[sheet_xml] = parts[sheet_xml].replace(b'width="7.77"', b'width="0"').replace(b'ht="12.34"', b'ht="0"')
+    with zipfile.ZipFile(path, "w") as packed:
+        for name, data in parts.items():
+            packed.writestr(name, data)
+    summary = _preview(db, path, clock).summary()
+    assert "K 列“回复内容”是隐藏的列，照常导入。" in summary
+    assert "第 5 行是隐藏的行（共 1 行），其中的回复照常读取" in summary
 
 
 def test_hidden_rows_are_read_and_said(db: Database, sheet: Path, clock: FakeClock) -> None:

@@ -282,13 +282,14 @@ def _far_down(xml: bytes, prefix: bytes) -> str:
     return cell.group(1).decode() if cell else f"A{bottom}"
 
 
-HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*\bhidden="(?:1|true)"[^>]*>')
+# A row Excel hides, or shows at no height (ht="0": as unseen as a hidden one, and not marked so).
+HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*\b(?:hidden="(?:1|true)"|ht="0(?:\.0*)?")[^>]*>')
 ROW_NUMBER = re.compile(rb'\br="([0-9]{1,7})"')
 
 
 def _hidden_rows(xml: bytes) -> frozenset[int]:
     """The rows (from 0) a sheet's XML hides; a quick look first, so a sheet that hides none costs one search."""
-    if b'hidden="' not in xml:
+    if b'hidden="' not in xml and b'ht="0' not in xml:
         return frozenset()
     rows = set()
     for tag in HIDDEN_ROW.findall(xml):
@@ -304,7 +305,7 @@ def _hidden_columns(xml: bytes) -> frozenset[int]:
     columns: set[int] = set()
     for tag in COLUMN_TAG.findall(xml, start, end):
         found = _attributes(tag)
-        if found.get(b"hidden") in (b"1", b"true"):
+        if found.get(b"hidden") in (b"1", b"true") or _no_width(found.get(b"width")):
             try:
                 columns.update(range(int(found[b"min"]) - 1, min(int(found[b"max"]), 16384)))
             except (KeyError, ValueError):
@@ -312,6 +313,15 @@ def _hidden_columns(xml: bytes) -> frozenset[int]:
     return frozenset(columns)
 
 
+def _no_width(width: bytes | None) -> bool:
+    """A column width too narrow to show anything (0: as unseen as a hidden column, and not marked so)."""
+    try:
+        return width is not None and float(width) < NARROWEST_SEEN
+    except ValueError:
+        return False
+
+
+NARROWEST_SEEN = 0.5  # characters of width
 ATTRIBUTES = re.compile(rb"""([\w:]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 
 
