@@ -33,7 +33,8 @@ def test_case_text_with_terminal_controls_is_printed_as_escapes_and_stored_as_ty
 
     code, out, err = cli_new_office(capsys, path, "case", "show", number)
     assert code == 0 and not OBEYED.search(out + err), out
-    assert "诉求内容：清屏\\x1b[2J响铃\\x07回车\\x0d覆盖\n第二行\t制表\\x9b31m反向\\u202e结束" in out
+    # (a line after the first is laid under the first's text)
+    assert "诉求内容：清屏\\x1b[2J响铃\\x07回车\\x0d覆盖\n          第二行\t制表\\x9b31m反向\\u202e结束" in out
     assert "标题：标题\\x1b]0;标题栏\\x07" in out
     for command in (("case", "list"), ("search", "清屏")):
         code, out, err = cli_new_office(capsys, path, *command)

@@ -108,10 +108,10 @@ def test_a_column_read_as_no_field_is_named_in_the_preview_when_it_holds_somethi
 def test_a_register_lacking_a_required_column_names_the_columns_it_did_not_recognise(
         db: Database, clock: FakeClock, tmp_path: Path) -> None:
     """“没有找到必需的列：来电时间” alone left the clerk to guess which column holds it."""
-    path = _workbook(tmp_path / "台账.xlsx", ["编号", "日期", "诉求内容"], [["TZ1", "2024-03-04", "小区路灯不亮"]])
+    path = _workbook(tmp_path / "台账.xlsx", ["编号", "反映日", "诉求内容"], [["TZ1", "2024-03-04", "小区路灯不亮"]])
     preview = _preview(db, path, clock)
     assert preview.missing == ["来电时间"]
-    assert "表中 B 列“日期”（1 行）有内容，未对应到任何字段" in preview.summary()
+    assert "表中 B 列“反映日”（1 行）有内容，未对应到任何字段" in preview.summary()
 
 
 def test_the_command_line_names_unread_columns_and_takes_a_column_as_not_wanted(

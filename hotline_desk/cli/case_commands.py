@@ -287,8 +287,10 @@ def _history_line(ev: cases.EventView) -> str:
 
 
 def _hanging(text: str, indent: int) -> str:
-    """Text of several lines with every line after the first indented by ``indent`` columns, under the first's."""
-    first, *rest = text.splitlines() or [""]
+    """Text of several lines with every line after the first indented by ``indent`` columns, under the first's. Only
+    a line feed starts a line: a lone carriage return, a separator or a form feed stays in the text, to be shown as
+    the escape it is (splitting on it hid it)."""
+    first, *rest = text.replace("\r\n", "\n").split("\n")
     return "\n".join([first, *(" " * indent + line for line in rest)])
 
 

@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from hotline_desk.cli.common import Context, SubParsers
 from hotline_desk.services.accounts.permissions import Actor
-from hotline_desk.services.clock import office_now
-from hotline_desk.services.office import lookups, reference
+from hotline_desk.services.office import lookups
 from hotline_desk.services.office.lookups import KIND_LABELS
 from hotline_desk.vocabulary import UnitGroup
 
@@ -298,6 +297,8 @@ def cmd_unit_rename(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_unit_merge(ctx: Context, args: argparse.Namespace) -> int:
+    from hotline_desk.services.clock import office_now
+    from hotline_desk.services.office import reference
     from hotline_desk.services.office import reference_admin as ra
 
     def run(session: Session, actor: Actor) -> str:
@@ -309,6 +310,8 @@ def cmd_unit_merge(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _unit_active(ctx: Context, name: str, active: bool) -> int:
+    from hotline_desk.services.clock import office_now
+    from hotline_desk.services.office import reference
     from hotline_desk.services.office import reference_admin as ra
 
     def run(session: Session, actor: Actor) -> str:
