@@ -27,8 +27,8 @@ class ValuesPage(QWizardPage):
         super().__init__()
         self.w = wizard
         self.setTitle("核对取值")
-        self.setSubTitle("文件中这些取值不在列表中。逐个选择：对应到现有一项（保存为别名，下个月的文件不必再选）、"
-                         "新建该项，或不导入这些行。")
+        self.setSubTitle("文件中这些取值不在列表中，或是这些行的时间已停用、并入他处的单位。逐个选择：对应到现有一项"
+                         "（保存为别名，下个月的文件不必再选）、新建该项，或不导入这些行。")
         self.note = QLabel()
         self.note.setWordWrap(True)
         self.table = QTableWidget(0, 4)
@@ -59,8 +59,10 @@ class ValuesPage(QWizardPage):
         for row, value in enumerate(self.values):
             for col, text in enumerate((value.label, value.shown, str(value.count))):
                 item = QTableWidgetItem(text)
-                if col == 1 and value.suggestion:
-                    item.setToolTip(f"最接近：{value.suggestion}")
+                if col == 1 and (value.not_in_use or value.suggestion):
+                    item.setToolTip("；".join(words for words in (
+                        value.not_in_use and f"{value.not_in_use}，此后的行须对应到在用的单位（此前的行照常导入）",
+                        value.suggestion and f"最接近：{value.suggestion}") if words))
                 self.table.setItem(row, col, item)
             self.table.setCellWidget(row, 3, self._choices(value, names))
         # The file's values whole (社会保障—医疗保险, not 社会保障—医…), as far as leaves the choice room to read.
@@ -73,7 +75,7 @@ class ValuesPage(QWizardPage):
         combo.addItem(*UNDECIDED)
         # Only those who keep the lists may add to them: a choice the import would refuse at the end is not offered.
         creates = self.w.ctx.actor.can(Permission.MANAGE_REFERENCE)
-        if creates and value.value and (value.name != "category" or "—" in value.value):
+        if creates and value.value and not value.not_in_use and (value.name != "category" or "—" in value.value):
             combo.addItem(CREATE_TEXT[value.name], ValueChoice(CREATE))
             if value.name == "channel":
                 combo.addItem("新建为上级渠道", ValueChoice(CREATE, "上级"))

@@ -142,7 +142,14 @@ class CasePreview:
         if alone := sum(1 for row in self.ready if row.values.get("days_alone")):
             text += f"其中 {alone} 行的时间只写了日期且与上一步同日，按当日上一步后一分钟记（据台账）。"
         if self.unknown:
-            text += f"有 {len(self.unknown)} 个取值不在列表中，{hints.choose_values}"
+            said = []
+            if missing := [u for u in self.unknown if not u.not_in_use]:
+                said.append(f"有 {len(missing)} 个取值不在列表中")
+            if stopped := [u for u in self.unknown if u.not_in_use]:
+                more = f"等 {len(stopped)} 个单位" if len(stopped) > TIES_SHOWN else ""
+                said.append("、".join(f"{u.label}“{u.shown}”{u.not_in_use}" for u in stopped[:TIES_SHOWN]) + more
+                            + f"，此后写着它的 {sum(u.count for u in stopped)} 行不能导入（此前的行照常导入）")
+            text += "；".join(said) + f"，{hints.choose_values}"
         if self.ties:
             listed = "、".join(f"{u.label}“{u.shown}”（{u.not_taken}）" for u in self.ties[:TIES_SHOWN])
             more = f"等 {len(self.ties)} 个取值" if len(self.ties) > TIES_SHOWN else ""

@@ -22,6 +22,7 @@ from hotline_desk.services.office import reference_admin as ra
 from hotline_desk.services.office.lookups import UnitView
 from hotline_desk.services.office.pinyin import in_order
 from hotline_desk.services.office.settings import Settings
+from hotline_desk.services.office.unit_times import Stopped, UnitTimes
 
 # The fields whose values must be on one of the office's lists, and which list.
 VALUE_FIELDS = {"channel": "channel", "unit": "unit", "township": "unit", "category": "category",
@@ -49,6 +50,7 @@ class UnknownValue:
     value: str
     rows: list[int] = dataclass_field(default_factory=list)
     suggestion: str = ""
+    not_in_use: str = ""  # a unit on the lists, out of use at these rows' moments: 自…起已停用, 已于…并入“…”
 
     @property
     def label(self) -> str:
@@ -100,6 +102,7 @@ class UnknownName(norm.CellError):
         text = f"缺少{label}" if not value else f"{label}“{value}”不在列表中"
         super().__init__(text + (f"，最接近的有：{suggestion}" if suggestion else ""))
         self.field, self.value, self.suggestion = field, value, suggestion
+        self.not_in_use = ""  # for a unit on the lists but out of use at the row's moment: since when, in words
 
 
 def city_prefix(office_name: str) -> str:
@@ -172,8 +175,12 @@ class Lookups:
         self.choices = choices or {}
         self.used: set[tuple[str, str]] = set()
         # A retired unit's own name (纸坊镇, merged into 煤山街道) read as the unit it leads to: said in the preview
-        retired = set(ra.entry_names(session, "unit")) - set(ra.entry_names(session, "unit", include_inactive=False))
+        self.unit_ids = {name: uid for uid, name in self.unit_names.items()}
+        self.active_units = ra.entry_names(session, "unit", include_inactive=False)
+        retired = set(self.unit_ids) - set(self.active_units)
         self.retired = {name for name in retired if self.unit_names.get(self.units[name]) != name}
+        self.unit_aliases = ra.alias_map(session, "unit")
+        self.times = UnitTimes.load(session)
         self.read_as_merged: dict[tuple[str, str], int] = {}
 
     @staticmethod
@@ -247,14 +254,36 @@ class Lookups:
             raise SkippedRow()
         return value if choice.action == CREATE else choice.target
 
-    def unit(self, name: str, towns_only: bool = False) -> str:
-        """The unit's own name for a name as written."""
+    def unit(self, name: str, towns_only: bool = False, at: datetime | None = None) -> str:
+        """The unit's own name for a name as written. Given the row's moment ``at``, the name is read as it was then
+        (纸坊镇 on a July row is 纸坊镇, though an August merge has since led the name to 王寨乡), and a unit no
+        longer in use then is refused (``UnitNotInUse``) unless the user chose what its rows become."""
         known = self.towns if towns_only else self.units
-        if name in known:  # most rows write the name as the list has it
-            own = self.unit_names[known[name]]
-            if name in self.retired:
-                self.read_as_merged[(name, own)] = self.read_as_merged.get((name, own), 0) + 1
+        field = "township" if towns_only else "unit"
+        key = self._unit_key(name, known)
+        if key is None:
+            chosen = self._chosen(field, name, self.suggest_unit(name, known))
+            return self.unit_names.get(known.get(chosen, -1), chosen)
+        uid = self._then(key, known[key], at)
+        own = self.unit_names[uid]
+        if key in self.retired and uid == known[key]:  # the row follows the merge: said in the preview
+            self.read_as_merged[(key, own)] = self.read_as_merged.get((key, own), 0) + 1
+        stopped = self.times.stopped(uid, at) if at is not None else None
+        if stopped is None:
             return own
+        choice = self.choices.get((field, name))
+        if choice is None or choice.action == CREATE:
+            merged_into = self.unit_names.get(self.unit_aliases.get(own, -1), "") if stopped.merged else ""
+            raise UnitNotInUse(field, name, own, stopped, merged_into)
+        self.used.add((field, name))
+        if choice.action == SKIP:
+            raise SkippedRow()
+        return self.unit_names.get(self.units.get(choice.target, -1), choice.target)
+
+    def _unit_key(self, name: str, known: dict[str, int]) -> str | None:
+        """The name or alias of ``known`` that ``name`` writes (纸坊镇人民政府, 汝州市纸坊镇, 纸坊), or None."""
+        if name in known:  # most rows write the name as the list has it
+            return name
         trimmed = name.removeprefix(self.prefix) if self.prefix else name
         candidates = [name, trimmed, trimmed.removeprefix("市")]
         for base in list(candidates):
@@ -263,17 +292,25 @@ class Lookups:
                     candidates.append(base.removesuffix(suffix) + replacement)
         for candidate in candidates:
             if candidate in known:
-                return self.unit_names[known[candidate]]
+                return candidate
         for candidate in candidates:  # full-width brackets or digits, spaces: 教育体育局（教育） is 教育体育局(教育)
             if (same := reference.same_name(known, candidate)) is not None:
-                return self.unit_names[known[same]]
+                return same
         # 纸坊 for 纸坊镇, 煤山 for 煤山街道: the name without its kind word, when exactly one unit is meant.
-        meant = {known[c + kind] for c in candidates for kind in TOWN_KIND_WORDS if c + kind in known}
-        if len(meant) == 1:
-            return self.unit_names[meant.pop()]
-        field = "township" if towns_only else "unit"
-        chosen = self._chosen(field, name, self.suggest_unit(name, known))
-        return self.unit_names.get(known.get(chosen, -1), chosen)
+        meant = {c + kind: known[c + kind] for c in candidates for kind in TOWN_KIND_WORDS if c + kind in known}
+        if len(set(meant.values())) == 1:
+            return next(iter(meant))
+        return None
+
+    def _then(self, key: str, now: int, at: datetime | None) -> int:
+        """The unit ``key`` named at ``at``: an alias as it led then (a merge moves a unit's aliases, and makes its
+        name one), else the unit whose own name it is; ``now`` when the moment is not known or nothing has moved."""
+        if at is None or key in self.active_units:
+            return now
+        if key in self.unit_aliases and (then := self.times.alias_then(key, at)) is not None \
+                and then in self.unit_names:
+            return then
+        return self.unit_ids.get(key, now)
 
     def category(self, label: str, level1: str = "", level2: str = "") -> str:
         if not label and level1 and level2:
@@ -301,6 +338,22 @@ class Lookups:
             return names[same]
         chosen = self._chosen(field, value, self.suggest(value, names) if value else "")
         return names.get(chosen, chosen)
+
+
+class UnitNotInUse(UnknownName):
+    """A unit named on a row dated after it was stopped or merged: the rows it had before stay importable (an old
+    register's history); these go nowhere until the user maps the value to a unit in use or leaves the rows out."""
+
+    def __init__(self, field: str, value: str, unit: str, stopped: Stopped, merged_into: str = "") -> None:
+        super().__init__(field, value, merged_into)
+        label = FIELD_LABELS[field]
+        called = f"“{value}”" + (f"（即“{unit}”）" if value != unit else "")
+        since = f"{stopped.since:%Y-%m-%d %H:%M}"
+        gone = f"已于{since}并入“{merged_into}”" if merged_into else f"自{since}起已停用"
+        whose = "交办给它" if field == "unit" else "记在它名下"
+        self.args = (f"{label}{called}{gone}，此后{whose}的行不能导入：请把这一取值对应到在用的单位"
+                     f"（只用于{since}以后的行，此前的行仍记在“{unit}”）或不导入这些行",)
+        self.not_in_use = gone
 
 
 class SkippedRow(Exception):

@@ -183,8 +183,8 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
             preview.left_out += 1
             continue
         for exc in found:
-            entry = unknown.setdefault((exc.field, exc.value), UnknownValue(exc.field, exc.value,
-                                                                              suggestion=exc.suggestion))
+            entry = unknown.setdefault((exc.field, exc.value), UnknownValue(
+                exc.field, exc.value, suggestion=exc.suggestion, not_in_use=exc.not_in_use))
             entry.rows.append(excel_row)
         if formulas := [mapping[c] for c in sorted(unsaved.get(offset, ()))]:
             # A formula's cell reads as empty: its own reason, not also “缺少来电时间” for the same cell.

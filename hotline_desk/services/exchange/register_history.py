@@ -190,10 +190,10 @@ def with_ids(v: dict[str, Any], look: Lookups) -> dict[str, Any] | None:
     """The row with its units as ids, for the history; None while a unit or appeal type is still to be created."""
     out = dict(v)
     for name in ("unit", "township", "returned_from"):
-        if out.get(name):
-            if out[name] not in look.units:
+        if out.get(name):  # each the unit's own name (纸坊镇 on a row from before its merge is 纸坊镇's)
+            if out[name] not in look.unit_ids:
                 return None
-            out[name] = look.units[out[name]]
+            out[name] = look.unit_ids[out[name]]
     return out if out["appeal_type"] in look.types else None
 
 

@@ -73,12 +73,15 @@ def parse_row(raw: dict[str, Any], look: Lookups, default_channel: str, unknown:
     take("appeal_type", lambda _v: look.named("appeal_type", norm.text(raw.get("appeal_type")), look.type_names))
     take("category", lambda _v: look.category(norm.text(raw.get("category")), norm.text(raw.get("category1")),
                                               norm.text(raw.get("category2"))))
+    # Each unit as it was when the row had it: the township at the call, the unit at its dispatch (a unit merged or
+    # stopped since keeps the rows it had; after that, its name follows the merge or is refused).
+    called = out.get("registered_at")
     town = norm.text(raw.get("township"))
     if town:
-        take("township", lambda _v: look.unit(town, towns_only=True))
+        take("township", lambda _v: look.unit(town, towns_only=True, at=called))
     unit = out["unit_written"] = norm.text(raw.get("unit"))  # as written, known to the lists or not
     if unit:
-        take("unit", lambda _v: look.unit(unit))
+        take("unit", lambda _v: look.unit(unit, at=out.get("dispatched_at") or called))
     channel = norm.text(raw.get("channel")) or default_channel
     if channel:
         take("channel", lambda _v: look.named("channel", channel, look.channel_names))
@@ -114,7 +117,7 @@ def _register_facts(v: dict[str, Any], look: Lookups, problems: list[tuple[str, 
     v["returned_from"] = ""
     if (match := RETURNED_BY.search(remark)) and v["handling"] == "dispatch":
         try:
-            v["returned_from"] = look.unit(match.group(1))
+            v["returned_from"] = look.unit(match.group(1), at=v.get("registered_at"))
         except UnknownName as exc:
             problems.append(("remark", f"备注中退单的{exc}"))
             unknown.append(exc)

@@ -1,0 +1,105 @@
+"""Imports read a row's unit as it was at the row's moment: a row from before a merge stays with the merged unit, and
+a row dispatched to a unit after it was stopped is a problem of the preview."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+from sqlalchemy import select
+
+from hotline_desk.db import Database
+from hotline_desk.models import Case, CaseEvent
+from hotline_desk.services.clock import fixed_clock
+from hotline_desk.services.exchange.imports import commit_cases, preview_cases
+from hotline_desk.services.office import reference
+from hotline_desk.services.office import reference_admin as ra
+from hotline_desk.services.reporting.scoring import score_tables
+from hotline_desk.vocabulary import EventKind
+from tests.conftest import People
+from tests.helpers import cli_run, log_in_everyone
+
+HEADER = ["工单编号", "来电时间", "诉求内容", "诉求类型", "问题分类", "办理方式", "承办单位", "所属乡镇街道",
+          "交办时间", "签收时间", "办结时间", "回复内容", "回访结果"]
+IMPORTED = fixed_clock(datetime(2022, 9, 1, 10, 0))
+
+
+def _register(path: Path, rows: list[tuple[str, str, str, str]]) -> Path:
+    """An office's register: (编号, 来电日, 承办单位, 所属乡镇街道) per row, each dispatched, signed, finished and
+    followed up on its day."""
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(HEADER)
+    for number, day, unit, town in rows:
+        ws.append([number, f"{day} 09:00", f"{number}反映道路积水", "问题处理类", "城市管理—市容市政", "交办处理",
+                   unit, town, f"{day} 10:00", f"{day} 11:00", f"{day} 16:00", "已处理", "满意"])
+    book.save(path)
+    return path
+
+
+def _dispatched(db: Database, month: str) -> dict[str, int]:
+    """Each unit's 交办 in the month's score tables, as the 考核评分表 shows it."""
+    with db.reader() as s:
+        tables = score_tables(s, month, datetime(2022, 9, 1))
+    return {row.unit: row.dispatched for table in tables for row in table.rows}
+
+
+def _case(db: Database, key: str) -> tuple[str, str]:
+    """The imported case's township and the unit its dispatch went to, by name."""
+    with db.reader() as s:
+        names = reference.unit_names(s)
+        case = s.scalar(select(Case).where(Case.import_key == key))
+        assert case is not None
+        dispatched = s.scalar(select(CaseEvent.unit_id).where(CaseEvent.case_id == case.id,
+                                                              CaseEvent.kind == EventKind.APPROVE))
+        return names.get(case.township_id or 0, ""), names.get(dispatched or 0, "")
+
+
+def test_a_row_from_before_a_merge_stays_with_the_merged_unit_and_a_later_row_follows_the_merge(
+        db: Database, people: People, tmp_path: Path) -> None:
+    """纸坊镇 merged into 王寨乡 on 10 August: the July row naming 纸坊镇 is 纸坊镇's (July's 王寨乡 row of the score
+    table does not change), only the August row goes to 王寨乡, and only its cells are said to."""
+    with db.session() as s:
+        ra.merge_units(s, people.admin, "纸坊镇", "王寨乡", clock=fixed_clock(datetime(2022, 8, 10, 10, 0)))
+    path = _register(tmp_path / "台账.xlsx", [("T1", "2022-07-20", "纸坊镇", "纸坊镇"),
+                                             ("T2", "2022-08-20", "纸坊镇人民政府", "纸坊")])
+    july = _dispatched(db, "2022-07")
+    with db.reader() as s:
+        preview = preview_cases(s, path, clock=IMPORTED)
+    assert not preview.problems
+    assert [(row.values["unit"], row.values["township"]) for row in preview.ready] == [
+        ("纸坊镇", "纸坊镇"), ("王寨乡", "王寨乡")]
+    said = preview.summary()
+    assert "“纸坊镇”已并入“王寨乡”：写着“纸坊镇”的 2 处按“王寨乡”导入。" in said
+    with db.session() as s:
+        assert commit_cases(s, people.supervisor, preview, clock=IMPORTED).imported == 2
+    assert _case(db, "T1") == ("纸坊镇", "纸坊镇") and _case(db, "T2") == ("王寨乡", "王寨乡")
+    after = _dispatched(db, "2022-07")
+    assert after["王寨乡"] == july["王寨乡"] and after["纸坊镇"] == july.get("纸坊镇", 0) + 1
+
+
+def test_a_row_dispatched_to_a_unit_after_it_was_stopped_is_a_problem_and_an_earlier_row_is_imported(
+        db: Database, people: People, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    with db.session() as s:
+        ra.set_unit_active(s, people.admin, "煤矿安全监察局", False, clock=fixed_clock(datetime(2022, 8, 6, 10, 0)))
+    path = _register(tmp_path / "台账.xlsx", [("M1", "2022-07-20", "煤矿安全监察局", ""),
+                                             ("M2", "2022-08-20", "煤矿安全监察局", "")])
+    with db.reader() as s:
+        preview = preview_cases(s, path, clock=IMPORTED)
+    assert [row.values["unit"] for row in preview.ready] == ["煤矿安全监察局"]
+    [problem] = preview.problems
+    assert problem.row == 3 and problem.column == "承办单位"
+    assert problem.reason.startswith("承办单位“煤矿安全监察局”自2022-08-06 10:00起已停用，此后交办给它的行不能导入")
+    log_in_everyone(db, monkeypatch)
+    code, out, _ = cli_run(capsys, db, "import-cases", str(path))
+    assert code == 0 and "承办单位“煤矿安全监察局”自2022-08-06 10:00起已停用" in out and "--map-value" in out
+    code, out, err = cli_run(capsys, db, "import-cases", str(path), "--commit")
+    assert code == 2 and "有 1 行存在问题，未导入任何内容" in err
+    # Mapped to a unit in use: the rows after the stop go there, the row from before stays with its unit.
+    code, out, _ = cli_run(capsys, db, "import-cases", str(path), "--map-value", "承办单位:煤矿安全监察局=公安局",
+                           "--commit")
+    assert code == 0 and "已导入 2 件工单" in out
+    assert _case(db, "M1")[1] == "煤矿安全监察局" and _case(db, "M2")[1] == "公安局"
