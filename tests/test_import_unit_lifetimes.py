@@ -1,5 +1,6 @@
-"""Imports read a row's unit as it was at the row's moment: a row from before a merge stays with the merged unit, and
-a row dispatched to a unit after it was stopped is a problem of the preview."""
+"""Imports read a row's unit as it was at the row's moment: a row from before a merge stays with the merged unit, a
+row dispatched to a unit after it was stopped is a problem of the preview, and no suggestion or saved alias leads to
+a unit no longer in use."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ import pytest
 from sqlalchemy import select
 
 from hotline_desk.db import Database
+from hotline_desk.errors import ValidationError
 from hotline_desk.models import Case, CaseEvent
 from hotline_desk.services.clock import fixed_clock
+from hotline_desk.services.exchange.import_values import MAP, ValueChoice
 from hotline_desk.services.exchange.imports import commit_cases, preview_cases
 from hotline_desk.services.office import reference
 from hotline_desk.services.office import reference_admin as ra
@@ -103,3 +106,26 @@ def test_a_row_dispatched_to_a_unit_after_it_was_stopped_is_a_problem_and_an_ear
                            "--commit")
     assert code == 0 and "已导入 2 件工单" in out
     assert _case(db, "M1")[1] == "煤矿安全监察局" and _case(db, "M2")[1] == "公安局"
+
+
+def test_a_new_county_is_never_offered_a_stopped_default_unit_nor_given_an_alias_to_one(
+        db: Database, people: People, tmp_path: Path) -> None:
+    """The Ruzhou units stopped at setup: 县交通运输局 gets no suggestion of the stopped 交通运输局, so
+    --accept-suggestions maps nothing there, and mapping it there by hand is refused."""
+    setup = fixed_clock(datetime(2022, 8, 1, 9, 0))
+    with db.session() as s:
+        for unit in reference.list_units(s):
+            ra.set_unit_active(s, people.admin, unit.name, False, clock=setup)
+        ra.add_alias(s, people.admin, "unit", "交通局", "交通运输局", clock=setup)
+    path = _register(tmp_path / "台账.xlsx", [("C1", "2022-08-20", "县交通运输局", "")])
+    with db.reader() as s:
+        preview = preview_cases(s, path, clock=IMPORTED, accept_suggestions=True)
+    [unknown] = preview.unknown
+    assert (unknown.value, unknown.suggestion) == ("县交通运输局", "") and not preview.ready
+    assert "最接近" not in preview.problems[0].reason
+    with db.reader() as s, pytest.raises(ValidationError, match="承办单位“交通运输局”已停用"):
+        preview_cases(s, path, clock=IMPORTED, values={("unit", "县交通运输局"): ValueChoice(MAP, "交通运输局")})
+    with db.reader() as s, pytest.raises(ValidationError, match="承办单位“交通局”已停用"):
+        preview_cases(s, path, clock=IMPORTED, values={("unit", "县交通运输局"): ValueChoice(MAP, "交通局")})
+    with db.reader() as s:
+        assert not any(a.alias == "县交通运输局" for a in ra.list_aliases(s, "unit"))

@@ -216,7 +216,8 @@ def _check_manual_columns(preview: CasePreview, manual: dict[str, str]) -> None:
 def _show_unknown(preview: CasePreview) -> None:
     print(f"不在列表中的取值（{len(preview.unknown)} 个）：")
     for u in preview.unknown:
-        hint = f"最接近：{u.suggestion}" if u.suggestion else "没有相近的项"
+        hint = f"最接近：{u.suggestion}" if u.suggestion else "没有相近的在用单位" if u.name in ("unit", "township") \
+            else "没有相近的项"
         if u.not_in_use:
             hint = f"{u.not_in_use}（此前的行照常导入）" + (f"，{hint}" if u.suggestion else "")
         print(f"  {u.label}\t{u.shown}\t{u.count} 行\t{hint}")

@@ -180,6 +180,10 @@ class Lookups:
         retired = set(self.unit_ids) - set(self.active_units)
         self.retired = {name for name in retired if self.unit_names.get(self.units[name]) != name}
         self.unit_aliases = ra.alias_map(session, "unit")
+        # Suggested only among units in use: a stopped one offered (and taken by --accept-suggestions) would give
+        # cases to a unit that is no more, and keep the value as its alias.
+        in_use = set(self.active_units.values())
+        self.units_in_use = {name: uid for name, uid in self.units.items() if uid in in_use}
         self.times = UnitTimes.load(session)
         self.read_as_merged: dict[tuple[str, str], int] = {}
 
@@ -262,7 +266,8 @@ class Lookups:
         field = "township" if towns_only else "unit"
         key = self._unit_key(name, known)
         if key is None:
-            chosen = self._chosen(field, name, self.suggest_unit(name, known))
+            in_use = {written: uid for written, uid in known.items() if written in self.units_in_use}
+            chosen = self._chosen(field, name, self.suggest_unit(name, in_use))
             return self.unit_names.get(known.get(chosen, -1), chosen)
         uid = self._then(key, known[key], at)
         own = self.unit_names[uid]
@@ -371,6 +376,10 @@ def check_choices(session: Session, choices: ValueChoices) -> None:
             kind = ra.KIND_LABELS[VALUE_FIELDS[name]]
             shown = f"“{value}”" if value else "（空）"
             raise NotFound(f"没有{kind}“{choice.target}”，不能把{label}{shown}对应过去。")
+        if choice.action == MAP and VALUE_FIELDS[name] == "unit" and not unit_in_use(session, choice.target):
+            shown = f"“{value}”" if value else "（空）"
+            raise ValidationError(f"承办单位“{choice.target}”已停用，不能把{label}{shown}对应过去（对应关系会保存为"
+                                  "别名，以后的文件都会交给它）：请对应到在用的单位。")
         if choice.action == CREATE:
             if not value:
                 raise ValidationError(f"{label}为空的行不能新建，请对应到一项或不导入。")
@@ -378,6 +387,12 @@ def check_choices(session: Session, choices: ValueChoices) -> None:
                 raise ValidationError(f"新建问题分类须写成“一级—二级”，“{value}”请对应到现有分类。")
         elif choice.action not in (MAP, SKIP):
             raise ValidationError(f"无法识别的处理方式“{choice.action}”。")
+
+
+def unit_in_use(session: Session, name: str) -> bool:
+    """Whether the unit a name (or alias) leads to is in use now."""
+    target = ra.resolve(session, "unit", name)
+    return target is not None and target in ra.entry_names(session, "unit", include_inactive=False).values()
 
 
 def level2_label(session: Session, name: str) -> str:
@@ -414,7 +429,7 @@ def apply_choices(session: Session, actor: Actor, choices: ValueChoices, at: dat
             target = ra.resolve(session, kind, choice.target)
             if target is None and kind == "category":
                 target = ra.resolve(session, kind, level2_label(session, choice.target))
-            if target is not None:
+            if target is not None and (kind != "unit" or unit_in_use(session, choice.target)):
                 ra.remember_alias(session, actor, kind, value, target, at)
 
 
