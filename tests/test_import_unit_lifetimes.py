@@ -1,6 +1,6 @@
 """Imports read a row's unit as it was at the row's moment: a row from before a merge stays with the merged unit, a
 row dispatched to a unit after it was stopped is a problem of the preview, and no suggestion or saved alias leads to
-a unit no longer in use."""
+a unit no longer in use. The same for a unit's reply sheet exported before its merge."""
 
 from __future__ import annotations
 
@@ -14,15 +14,19 @@ from sqlalchemy import select
 from hotline_desk.db import Database
 from hotline_desk.errors import ValidationError
 from hotline_desk.models import Case, CaseEvent
+from hotline_desk.services.cases import workflow as wf
+from hotline_desk.services.cases.records import register_case
 from hotline_desk.services.clock import fixed_clock
+from hotline_desk.services.exchange.dispatch_export import export_dispatch
 from hotline_desk.services.exchange.import_values import MAP, ValueChoice
 from hotline_desk.services.exchange.imports import commit_cases, preview_cases
+from hotline_desk.services.exchange.reply_import import preview_replies
 from hotline_desk.services.office import reference
 from hotline_desk.services.office import reference_admin as ra
 from hotline_desk.services.reporting.scoring import score_tables
 from hotline_desk.vocabulary import EventKind
-from tests.conftest import People
-from tests.helpers import cli_run, log_in_everyone
+from tests.conftest import FakeClock, People
+from tests.helpers import cli_run, draft, log_in_everyone, unit_id
 
 HEADER = ["工单编号", "来电时间", "诉求内容", "诉求类型", "问题分类", "办理方式", "承办单位", "所属乡镇街道",
           "交办时间", "签收时间", "办结时间", "回复内容", "回访结果"]
@@ -129,3 +133,29 @@ def test_a_new_county_is_never_offered_a_stopped_default_unit_nor_given_an_alias
         preview_cases(s, path, clock=IMPORTED, values={("unit", "县交通运输局"): ValueChoice(MAP, "交通局")})
     with db.reader() as s:
         assert not any(a.alias == "县交通运输局" for a in ra.list_aliases(s, "unit"))
+
+
+def test_a_reply_sheet_exported_before_its_units_merge_is_read_as_that_units(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """纸坊镇's sheet, exported before it was merged into 王寨乡, comes back with its clerk's 承办单位：纸坊: it is
+    纸坊镇's reply, not refused as naming 王寨乡."""
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s, unit_id=unit_id(s, "纸坊镇")), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+    clock.advance(days=1)
+    with db.session() as s:
+        [path] = export_dispatch(s, unit_id(s, "纸坊镇"), tmp_path, clock=clock)
+    clock.advance(days=1)
+    with db.session() as s:
+        ra.merge_units(s, people.admin, "纸坊镇", "王寨乡", clock=clock)
+    book = openpyxl.load_workbook(path)
+    ws = book["交办单"]
+    ws.cell(2, 1).value = str(ws.cell(2, 1).value).replace("承办单位：纸坊镇", "承办单位：纸坊")
+    ws.cell(4, 9).value = clock.now.replace(hour=7)
+    ws.cell(4, 10).value, ws.cell(4, 11).value = "已解决", "已疏通"
+    ws.cell(4, 12).value = clock.now.replace(hour=8)
+    book.save(path)
+    clock.advance(hours=1)
+    with db.reader() as s:
+        preview = preview_replies(s, path, clock=clock)
+    assert preview.unit_name == "纸坊镇" and len(preview.ready) == 1 and not preview.problems

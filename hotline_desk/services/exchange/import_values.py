@@ -285,6 +285,11 @@ class Lookups:
             raise SkippedRow()
         return self.unit_names.get(self.units.get(choice.target, -1), choice.target)
 
+    def unit_then(self, name: str, at: datetime) -> str:
+        """The unit's own name that ``name`` wrote at ``at``, in use or not; "" when it names none."""
+        key = self._unit_key(name, self.units)
+        return self.unit_names[self._then(key, self.units[key], at)] if key is not None else ""
+
     def _unit_key(self, name: str, known: dict[str, int]) -> str | None:
         """The name or alias of ``known`` that ``name`` writes (纸坊镇人民政府, 汝州市纸坊镇, 纸坊), or None."""
         if name in known:  # most rows write the name as the list has it

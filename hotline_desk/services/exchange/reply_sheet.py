@@ -4,6 +4,7 @@ was exported for, each row's case number and cells, merged reply cells, and what
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -109,7 +110,7 @@ def sheet_unit(session: Session, key: list[list[Any]], above: list[list[Any]]) -
     line = next(((number, norm.text(c)) for number, row in enumerate(above, 1) for c in row
                  if norm.text(c).startswith(UNIT_LINE)), None)
     if line is not None and (written := _unit_written(line[1])) and not _names_unit(session, written, unit,
-                                                                                  key_name):
+                                                                                  key_name, exported_at):
         raise ImportFileError(f"交办单第 {line[0]} 行写的承办单位是“{written}”，而这份交办单是为{unit.name}导出的，"
                               "未导入。一个单位只能回复发给本单位的交办单；如果这正是"
                               f"{unit.name}的回复，请把该行改回“{UNIT_LINE}{unit.name}”后重新导入。")
@@ -128,13 +129,21 @@ def _unit_written(line: str) -> str:
     return rest[:end.start()] if end else rest
 
 
-def _names_unit(session: Session, written: str, unit: Unit, exported_as: str) -> bool:
+def _names_unit(session: Session, written: str, unit: Unit, exported_as: str, exported_at: str) -> bool:
     """Whether the name a clerk wrote means this unit: its name now or at export, with the words registers add
-    (纸坊镇人民政府, 汝州市纸坊镇), or one of its aliases."""
+    (纸坊镇人民政府, 汝州市纸坊镇), or one of its aliases, as the name was read when the sheet was exported (纸坊 on a
+    sheet of 纸坊镇's from before its merge is 纸坊镇, though the name now leads to the unit it was merged into)."""
     if written.startswith((unit.name, exported_as)) or written.endswith((unit.name, exported_as)):
         return True
     try:
-        return Lookups(session).unit(written) == unit.name
+        at = datetime.fromisoformat(exported_at)
+    except ValueError:
+        at = None
+    look = Lookups(session)
+    if at is not None:
+        return look.unit_then(written, at) == unit.name
+    try:
+        return look.unit(written) == unit.name
     except UnknownName:
         return False
 
