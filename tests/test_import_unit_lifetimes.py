@@ -9,6 +9,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from PySide6.QtWidgets import QComboBox
+from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from hotline_desk.db import Database
@@ -27,6 +29,7 @@ from hotline_desk.services.reporting.scoring import score_tables
 from hotline_desk.vocabulary import EventKind
 from tests.conftest import FakeClock, People
 from tests.helpers import cli_run, draft, log_in_everyone, unit_id
+from tests.ui_helpers import Messages, context, wizard_past_columns
 
 HEADER = ["工单编号", "来电时间", "诉求内容", "诉求类型", "问题分类", "办理方式", "承办单位", "所属乡镇街道",
           "交办时间", "签收时间", "办结时间", "回复内容", "回访结果"]
@@ -159,3 +162,33 @@ def test_a_reply_sheet_exported_before_its_units_merge_is_read_as_that_units(
     with db.reader() as s:
         preview = preview_replies(s, path, clock=clock)
     assert preview.unit_name == "纸坊镇" and len(preview.ready) == 1 and not preview.problems
+
+
+def test_the_wizard_asks_where_a_stopped_units_later_rows_go_and_keeps_its_earlier_row(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The window's 核对取值 lists the stopped unit with why (it cannot be 新建), its later row mapped to a unit in
+    use; the row from before the stop is imported with the unit it had."""
+    with db.session() as s:
+        ra.set_unit_active(s, people.admin, "煤矿安全监察局", False, clock=fixed_clock(datetime(2022, 8, 6, 10, 0)))
+    path = _register(tmp_path / "台账.xlsx", [("M1", "2022-07-20", "煤矿安全监察局", ""),
+                                             ("M2", "2022-08-20", "煤矿安全监察局", "")])
+    clock.set(datetime(2022, 9, 1, 10, 0))
+    shown = Messages().install(monkeypatch)
+    wizard = wizard_past_columns(qtbot, context(db, people.admin, clock, tmp_path), path)
+    values = wizard.values_page
+    assert wizard.currentPage() is values and values.table.rowCount() == 1
+    item = values.table.item(0, 1)
+    assert item is not None and item.text() == "煤矿安全监察局" and "自2022-08-06 10:00起已停用" in item.toolTip()
+    combo = values.table.cellWidget(0, 3)
+    assert isinstance(combo, QComboBox)
+    offered = [combo.itemText(i) for i in range(combo.count())]
+    assert "新建单位" not in offered and "对应到：煤矿安全监察局" not in offered and "对应到：公安局" in offered
+    values.choose("unit", "煤矿安全监察局", "对应到：公安局")
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.currentPage() is wizard.preview_page, timeout=20_000)
+    assert "可导入 2 行" in wizard.preview_page.summary.toPlainText()
+    wizard.accept()
+    qtbot.waitUntil(lambda: "已导入 2 件工单" in wizard.result_message, timeout=20_000)
+    assert shown.texts("information") == [f"导入完成：{wizard.result_message}"]
+    assert _case(db, "M1")[1] == "煤矿安全监察局" and _case(db, "M2")[1] == "公安局"
