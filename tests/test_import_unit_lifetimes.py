@@ -49,6 +49,13 @@ def _register(path: Path, rows: list[tuple[str, str, str, str]]) -> Path:
     return path
 
 
+def _at_work(db: Database, people: People) -> None:
+    """The office at work since 1 July (a case entered then): what is done to the lists from now on counts from its
+    day; before any case, it is the office setting up, and counts from the start."""
+    with db.session() as s:
+        register_case(s, people.operator, draft(s), clock=fixed_clock(datetime(2022, 7, 1, 9, 0)))
+
+
 def _dispatched(db: Database, month: str) -> dict[str, int]:
     """Each unit's 交办 in the month's score tables, as the 考核评分表 shows it."""
     with db.reader() as s:
@@ -71,6 +78,7 @@ def test_a_row_from_before_a_merge_stays_with_the_merged_unit_and_a_later_row_fo
         db: Database, people: People, tmp_path: Path) -> None:
     """纸坊镇 merged into 王寨乡 on 10 August: the July row naming 纸坊镇 is 纸坊镇's (July's 王寨乡 row of the score
     table does not change), only the August row goes to 王寨乡, and only its cells are said to."""
+    _at_work(db, people)
     with db.session() as s:
         ra.merge_units(s, people.admin, "纸坊镇", "王寨乡", clock=fixed_clock(datetime(2022, 8, 10, 10, 0)))
     path = _register(tmp_path / "台账.xlsx", [("T1", "2022-07-20", "纸坊镇", "纸坊镇"),
@@ -93,6 +101,7 @@ def test_a_row_from_before_a_merge_stays_with_the_merged_unit_and_a_later_row_fo
 def test_a_row_dispatched_to_a_unit_after_it_was_stopped_is_a_problem_and_an_earlier_row_is_imported(
         db: Database, people: People, tmp_path: Path, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:
+    _at_work(db, people)
     with db.session() as s:
         ra.set_unit_active(s, people.admin, "煤矿安全监察局", False, clock=fixed_clock(datetime(2022, 8, 6, 10, 0)))
     path = _register(tmp_path / "台账.xlsx", [("M1", "2022-07-20", "煤矿安全监察局", ""),
@@ -169,6 +178,7 @@ def test_the_wizard_asks_where_a_stopped_units_later_rows_go_and_keeps_its_earli
         monkeypatch: pytest.MonkeyPatch) -> None:
     """The window's 核对取值 lists the stopped unit with why (it cannot be 新建), its later row mapped to a unit in
     use; the row from before the stop is imported with the unit it had."""
+    _at_work(db, people)
     with db.session() as s:
         ra.set_unit_active(s, people.admin, "煤矿安全监察局", False, clock=fixed_clock(datetime(2022, 8, 6, 10, 0)))
     path = _register(tmp_path / "台账.xlsx", [("M1", "2022-07-20", "煤矿安全监察局", ""),
@@ -192,3 +202,15 @@ def test_the_wizard_asks_where_a_stopped_units_later_rows_go_and_keeps_its_earli
     qtbot.waitUntil(lambda: "已导入 2 件工单" in wizard.result_message, timeout=20_000)
     assert shown.texts("information") == [f"导入完成：{wizard.result_message}"]
     assert _case(db, "M1")[1] == "煤矿安全监察局" and _case(db, "M2")[1] == "公安局"
+
+
+def test_a_default_unit_stopped_while_setting_up_takes_no_row_of_the_old_register(
+        db: Database, people: People, tmp_path: Path) -> None:
+    """Stopped before the first case was entered, 交通运输局 was still in use for rows dated before that day, so the
+    county's register of earlier months went to a unit it never had."""
+    with db.session() as s:
+        ra.set_unit_active(s, people.admin, "交通运输局", False, clock=fixed_clock(datetime(2022, 8, 1, 9, 0)))
+    path = _register(tmp_path / "台账.xlsx", [("C1", "2022-07-20", "交通运输局", "")])
+    with db.reader() as s:
+        preview = preview_cases(s, path, clock=IMPORTED)
+    assert not preview.ready and "交通运输局" in preview.problems[0].reason

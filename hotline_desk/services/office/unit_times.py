@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hotline_desk.models import AuditRecord
+from hotline_desk.models import AuditRecord, CaseEvent
 from hotline_desk.services.accounts import audit
 
 
@@ -31,6 +31,14 @@ class UnitTimes:
 
     @classmethod
     def load(cls, session: Session) -> UnitTimes:
+        # What was done to the lists before the first case was entered is the office setting itself up, and counts
+        # from the start (as for the score tables: ``reference.units_in_use_before``): another county's register of
+        # earlier months, imported after it stopped the default units, does not go to them.
+        began = session.scalar(select(func.min(CaseEvent.recorded_at)))
+
+        def since(at: datetime) -> datetime:
+            return datetime.min if began is None or at < began else at
+
         states: dict[int, list[tuple[datetime, bool, str]]] = {}
         for entity, kind, at, detail in session.execute(
                 select(AuditRecord.entity, AuditRecord.kind, AuditRecord.at, AuditRecord.detail)
@@ -38,7 +46,7 @@ class UnitTimes:
             unit_id = entity.removeprefix("unit:")
             if unit_id.isdigit():
                 states.setdefault(int(unit_id), []).append(
-                    (at, (audit.detail_of(detail) or {}).get("active") is True, kind))
+                    (since(at), (audit.detail_of(detail) or {}).get("active") is True, kind))
         aliases: dict[str, list[tuple[datetime, int | None]]] = {}
         named: dict[str, str] = {}  # an alias row's record → the alias it holds (a removal's record names none)
         for entity, at, detail in session.execute(
@@ -48,9 +56,9 @@ class UnitTimes:
             if held.get("kind") == "unit" and isinstance(held.get("alias"), str):
                 named[entity] = held["alias"]
                 target = held.get("target")
-                aliases.setdefault(held["alias"], []).append((at, target if isinstance(target, int) else None))
+                aliases.setdefault(held["alias"], []).append((since(at), target if isinstance(target, int) else None))
             elif entity in named and held.get("kind") is None:  # removed
-                aliases.setdefault(named.pop(entity), []).append((at, None))
+                aliases.setdefault(named.pop(entity), []).append((since(at), None))
         return cls(states, aliases)
 
     def stopped(self, unit_id: int, at: datetime) -> Stopped | None:
