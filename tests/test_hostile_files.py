@@ -590,6 +590,9 @@ def test_a_second_string_table_in_an_xls_does_not_hide_the_first() -> None:
         return record(0x00FC, struct.pack("<II", len(texts), len(texts)) + strings)
 
     cell = record(0x00FD, struct.pack("<HHHI", 1, 0, 15, 0))
-    stream = table("x" * 8000) + record(0x000A, b"") + cell * 10 + table("y") + record(0x000A, b"")
-    lengths, refs = biff._sst_and_cells(stream)
-    assert lengths == [8000] and refs == [0] * 10
+    bof, eof = record(0x0809, struct.pack("<HH", 0x0600, 0x0005) + bytes(12)), record(0x000A, b"")
+    name = b"\x02\x00ab"
+    globals_size = len(bof) + len(table("x" * 8000)) + len(table("y")) + 4 + 6 + len(name) + len(eof)
+    sheet_at = record(0x0085, struct.pack("<IBB", globals_size, 0, 0) + name)
+    stream = bof + table("x" * 8000) + table("y") + sheet_at + eof + bof + cell * 10 + eof
+    assert biff._measure_stream(stream).text == 3 * 8000 * 10

@@ -1,116 +1,232 @@
-"""How much text an .xls workbook's cells come to once read, from its BIFF records, without reading it.
+"""What reading an .xls will cost, from its BIFF records, before the reader (python-calamine) is let at it.
 
-An .xls keeps each text once, in its shared string table (SST), and a cell (LABELSST) names it by number; the reader
-gives every cell a copy. A file of a few megabytes whose cells all name one text of 32,767 characters asks for
-gigabytes. The workbook stream is found in the file's compound-document (OLE) container, then walked record by record.
+The reader takes every sheet at once, each as the rectangle from its first cell to its farthest: a file of 5.6 KB
+holding A1 and IV65536 on eight sheets took 6.1 GB, on twenty the reader died for want of 512 MB. And it gives every
+cell that names a shared text (LABELSST) a copy of it: a few megabytes whose cells all name one text of 32,767
+characters ask for gigabytes. Both are read here from the records, walked as the reader walks them: the workbook's
+global records up to their EOF (the shared string table, each sheet's BOUNDSHEET), then each sheet from where its
+BOUNDSHEET says it starts, up to its own EOF, past the substreams (charts) nested in it.
 """
 
 from __future__ import annotations
 
 import struct
+from dataclasses import dataclass
 
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_FREE, _END_OF_CHAIN = 0xFFFFFFFF, 0xFFFFFFFE
-_SST, _CONTINUE, _LABELSST = 0x00FC, 0x003C, 0x00FD
+from hotline_desk.excel.ole import OLE_MAGIC, NotReadable, workbook_stream
+
+__all__ = ["OLE_MAGIC", "Measures", "NotReadable", "SheetExtent", "Tangled", "expanded_text", "measure"]
+
+_BOF, _EOF, _CONTINUE, _SST, _BOUNDSHEET, _CODEPAGE = 0x0809, 0x000A, 0x003C, 0x00FC, 0x0085, 0x0042
+_LABELSST, _FORMULA, _MULRK, _MULBLANK, _DIMENSIONS = 0x00FD, 0x0006, 0x00BD, 0x00BE, 0x0200
+# Records that are one cell, its row and column first: BLANK, NUMBER, LABEL, BOOLERR, RK, RSTRING, LABELSST, FORMULA
+# (a blank cell the reader leaves out, but Excel counts it in the sheet's used range, as the .xlsx check does).
+_CELLS = frozenset({0x0201, 0x0203, 0x0204, 0x0205, 0x027E, 0x00D6, _LABELSST, _FORMULA})
 
 
-class NotReadable(ValueError):
-    """The container or its records are not as an .xls's are (the reader itself says what is wrong)."""
+class Tangled(ValueError):
+    """Sheets that start inside one another: the reader would read the same records again for each."""
+
+
+@dataclass(frozen=True)
+class SheetExtent:
+    """How much of a sheet the reader holds, measured as the .xlsx check does: from A1 to its farthest cell."""
+
+    name: str
+    rows: int  # up to the farthest filled row (0: no cells)
+    columns: int  # up to the farthest filled column
+    formulas: bool  # the reader keeps a second rectangle of the same size for a sheet's formulas
+    reserved: int  # the cells its DIMENSIONS record has the reader set room aside for, before any is read
+
+    @property
+    def cells(self) -> int:
+        return self.rows * self.columns
+
+    @property
+    def held(self) -> int:
+        return self.cells * (2 if self.formulas else 1)
+
+    def far_cell(self) -> str:
+        """The sheet's farthest corner ("IV65536"), as Excel names it."""
+        letters, column = "", max(self.columns, 1)
+        while column:
+            column, rest = divmod(column - 1, 26)
+            letters = chr(ord("A") + rest) + letters
+        return f"{letters}{max(self.rows, 1)}"
+
+
+@dataclass(frozen=True)
+class Measures:
+    sheets: list[SheetExtent]
+    text: int | None  # bytes of text the shared-string cells come to (None: the string table cannot be read)
 
 
 def expanded_text(data: bytes) -> int:
     """About how many bytes of text the workbook's shared-string cells come to (three per character, as a Chinese
     character takes in UTF-8); 0 for a workbook that keeps no shared strings. Raises ``NotReadable``."""
+    text = measure(data).text
+    if text is None:
+        raise NotReadable("string table")
+    return text
+
+
+def measure(data: bytes) -> Measures:
+    """Each sheet's extent and the text its cells come to. Raises ``NotReadable`` where the reader would find no
+    workbook stream, ``Tangled`` for sheets said to start inside one another."""
+    return _measure_stream(workbook_stream(data))
+
+
+@dataclass
+class _Walked:
+    """What one walk of a sheet's records found."""
+
+    rows: int = 0
+    columns: int = 0
+    formulas: bool = False
+    reserved: int = 0
+    length: int = 0  # bytes walked
+    refs: list[int] | None = None  # the shared string each LABELSST cell names
+
+
+def _measure_stream(stream: bytes) -> Measures:
+    tables, places = _globals(stream)
+    walked: dict[int, _Walked] = {}
+    padded = stream + bytes(_HEAD.size)
+    budget = 2 * len(stream) + 4096  # sheets apart from one another are walked once in all
+    sheets = []
+    for place, name in places:
+        if place not in walked:  # two sheets at one place are one walk, however many times the reader takes it
+            walked[place] = _sheet(padded, place, len(stream))
+            budget -= walked[place].length
+            if budget < 0:
+                raise Tangled("sheets start inside one another")
+        found = walked[place]
+        sheets.append(SheetExtent(name, found.rows, found.columns, found.formulas, found.reserved))
+    lengths = _table_lengths(tables)
+    if lengths is None:
+        return Measures(sheets, None)
+    refs = [i for found in walked.values() for i in found.refs or ()]
+    return Measures(sheets, 3 * sum(lengths[i] for i in refs if i < len(lengths)))
+
+
+def _table_lengths(tables: list[list[bytes]]) -> list[int] | None:
+    """The shared strings' lengths in characters (None: a table that cannot be read). One table is all a workbook
+    has; where a second follows (put there to be measured instead), each string counts as the longest at its number."""
+    lengths: list[int] = []
     try:
-        stream = _workbook_stream(data)
-        if stream is None:
-            return 0
-        lengths, refs = _sst_and_cells(stream)
-    except (struct.error, IndexError) as exc:  # a record or table cut short
-        raise NotReadable(str(exc)) from exc
-    return 3 * sum(lengths[i] for i in refs if i < len(lengths))
+        for table in tables:
+            found = _string_lengths(table)
+            lengths = [max(a, b) for a, b in zip(lengths, found, strict=False)] + (
+                found[len(lengths):] if len(found) > len(lengths) else lengths[len(found):])
+    except (NotReadable, struct.error, IndexError):
+        return None
+    return lengths
 
 
-def _workbook_stream(data: bytes) -> bytes | None:
-    """The "Workbook" (or BIFF5 "Book") stream, or None when it is small enough to live in the mini stream (a
-    workbook that small cannot ask for much)."""
-    if len(data) < 512 or not data.startswith(OLE_MAGIC):
-        raise NotReadable("not a compound document")
-    shift, fat_count, directory_start = struct.unpack_from("<H", data, 0x1E)[0], *struct.unpack_from("<II", data, 0x2C)
-    mini_cutoff = struct.unpack_from("<I", data, 0x38)[0]
-    difat_start, difat_count = struct.unpack_from("<II", data, 0x44)
-    if not 7 <= shift <= 16:
-        raise NotReadable("sector size")
-    size = 1 << shift
-    sectors = (len(data) - 512) // size
-
-    def sector(number: int) -> bytes:
-        if number >= sectors:
-            raise NotReadable("sector out of range")
-        start = 512 + number * size
-        return data[start:start + size]
-
-    fat_sectors = [s for s in struct.unpack_from("<109I", data, 0x4C) if s != _FREE]
-    for _ in range(min(difat_count, sectors)):  # a large file lists more FAT sectors than the header's 109 here
-        if difat_start in (_FREE, _END_OF_CHAIN):
-            break
-        entries = struct.unpack(f"<{size // 4}I", sector(difat_start))
-        fat_sectors += [s for s in entries[:-1] if s != _FREE]
-        difat_start = entries[-1]
-    fat: list[int] = []
-    for number in fat_sectors[:fat_count]:
-        fat.extend(struct.unpack(f"<{size // 4}I", sector(number)))
-
-    def chain(start: int) -> bytes:
-        parts, seen = [], 0
-        while start not in (_END_OF_CHAIN, _FREE):
-            if start >= len(fat) or seen > sectors:  # a loop or a number past the table
-                raise NotReadable("sector chain")
-            parts.append(sector(start))
-            start, seen = fat[start], seen + 1
-        return b"".join(parts)
-
-    directory = chain(directory_start)
-    for offset in range(0, len(directory) - 127, 128):
-        entry = directory[offset:offset + 128]
-        length = struct.unpack_from("<H", entry, 64)[0]
-        name = entry[:max(0, length - 2)].decode("utf-16-le", "replace")
-        if entry[66] == 2 and name in ("Workbook", "Book"):  # a stream
-            start, stream_size = struct.unpack_from("<IQ", entry, 116)
-            if stream_size < mini_cutoff:
-                return None
-            return chain(start)[:stream_size]
-    raise NotReadable("no workbook stream")
-
-
-def _sst_and_cells(stream: bytes) -> tuple[list[int], list[int]]:
-    """The shared strings' lengths in characters, and the string each LABELSST cell names. A stream with more than one
-    string table (one is all a workbook has; a second was put after the first's end to be measured instead) counts
-    each string as the longest of those at its number."""
-    tables: list[list[bytes]] = []  # each SST record with its CONTINUE records
-    refs: list[int] = []
-    position, end = 0, len(stream)
-    in_sst = False
+def _globals(stream: bytes) -> tuple[list[list[bytes]], list[tuple[int, str]]]:
+    """The workbook's global records, up to their EOF as the reader reads them: its string tables (each record with
+    the CONTINUE records after it), and each sheet's place in the stream and name."""
+    tables: list[list[bytes]] = []
+    sheets: list[tuple[int, bytes]] = []
+    wide, codepage = True, 1252
+    position, end, in_sst = 0, len(stream), False
     unpack = struct.unpack_from
     while position + 4 <= end:
         kind, length = unpack("<HH", stream, position)
-        body = position + 4
-        if kind == _LABELSST and length >= 10:
-            refs.append(unpack("<I", stream, body + 6)[0])
-        elif kind == _SST:
-            tables.append([stream[body:body + length]])
-            in_sst = True
-        elif kind == _CONTINUE and in_sst:
-            tables[-1].append(stream[body:body + length])
-        else:
-            in_sst = False
-        position = body + length
-    lengths: list[int] = []
-    for table in tables:
-        found = _string_lengths(table)
-        lengths = [max(a, b) for a, b in zip(lengths, found, strict=False)] + (
-            found[len(lengths):] if len(found) > len(lengths) else lengths[len(found):])
-    return lengths, refs
+        body, position = position + 4, position + 4 + length
+        if position > end or kind == _EOF:
+            break
+        if kind == _CONTINUE:
+            if in_sst:
+                tables[-1].append(stream[body:position])
+            continue
+        in_sst = kind == _SST
+        if in_sst:
+            tables.append([stream[body:position]])
+        elif kind == _BOUNDSHEET and length >= 6:
+            sheets.append((unpack("<I", stream, body)[0], stream[body + 6:position]))
+        elif kind == _BOF and length >= 2:
+            wide = unpack("<H", stream, body)[0] >= 0x0600  # BIFF8 names sheets in Unicode, BIFF5 in the codepage
+        elif kind == _CODEPAGE and length >= 2:
+            codepage = unpack("<H", stream, body)[0]
+    return tables, [(place, _sheet_name(raw, wide, codepage, n)) for n, (place, raw) in enumerate(sheets, 1)]
+
+
+def _sheet_name(raw: bytes, wide: bool, codepage: int, number: int) -> str:
+    """A sheet's name as its BOUNDSHEET record holds it (used only to say which sheet)."""
+    count = raw[0] if raw else 0
+    if wide and len(raw) >= 2:
+        text = raw[2:2 + 2 * count].decode("utf-16-le", "replace") if raw[1] & 1 else raw[2:2 + count].decode("latin-1")
+    else:
+        try:
+            text = raw[1:1 + count].decode("gbk" if codepage == 936 else f"cp{codepage}", "replace")
+        except LookupError:
+            text = raw[1:1 + count].decode("latin-1")
+    return text or f"第 {number} 张工作表"
+
+
+# A record's kind and length, and what a cell record starts with: its row, column, format and (LABELSST) string.
+_HEAD = struct.Struct("<HHHHHI")
+
+
+def _sheet(padded: bytes, position: int, end: int) -> _Walked:
+    """A sheet's records as the reader walks them: from ``position`` to the EOF that closes the sheet's own BOF,
+    the records of substreams nested in it (an embedded chart) passed over; CONTINUE records carry no cell.
+    ``padded``: the stream, ``end`` bytes long, and a few more, so that a record's head and a cell's place are read
+    in one step, even from the last record."""
+    found = _Walked(refs=[])
+    refs = found.refs
+    assert refs is not None
+    start, stream = position, padded
+    head, unpack, cells = _HEAD.unpack_from, struct.unpack_from, _CELLS
+    rows = columns = depth = 0
+    seen_bof = False
+    while position + 4 <= end:
+        kind, length, row, column, _format, string = head(padded, position)
+        body, position = position + 4, position + 4 + length
+        if position > end:  # cut short: the reader stops there with an error
+            break
+        if depth:
+            depth += (kind == _BOF) - (kind == _EOF)
+        elif kind in cells:
+            if length >= 4:  # a cell's place is counted from A1, as the .xlsx check counts it
+                if row >= rows:
+                    rows = row + 1
+                if column >= columns:
+                    columns = column + 1
+            if kind == _LABELSST and length >= 10:
+                refs.append(string)
+            elif kind == _FORMULA:
+                found.formulas = True
+        elif kind in (_MULRK, _MULBLANK):
+            if length >= 6:  # a row, its first column, a value for each column in turn, its last column
+                each = 6 if kind == _MULRK else 2
+                last = max(unpack("<H", stream, position - 2)[0], column + (length - 6) // each - 1)
+                rows, columns = max(rows, row + 1), max(columns, last + 1)
+        elif kind == _DIMENSIONS:
+            found.reserved = max(found.reserved, _reserved(stream[body:position]))
+        elif kind == _BOF:
+            depth, seen_bof = (1 if seen_bof else 0), True
+        elif kind == _EOF:
+            break
+    found.rows, found.columns, found.length = rows, columns, position - start
+    return found
+
+
+def _reserved(record: bytes) -> int:
+    """The cells a DIMENSIONS record has the reader set room aside for, counted as it counts them (unsigned 32-bit
+    arithmetic that wraps: a last row before the first asks for four billion rows)."""
+    if len(record) == 14:
+        first_row, last_row, first_column, last_column = struct.unpack_from("<IIHH", record)
+    elif len(record) == 10:
+        first_row, last_row, first_column, last_column = struct.unpack_from("<HHHH", record)
+    else:
+        return 0
+    if first_column > 0xFF or last_column < first_column:
+        first_column = 0
+    if last_row < 1 or last_column < 1:
+        return 1
+    return ((last_row - first_row) % 2**32) * ((last_column - first_column) % 2**32)
 
 
 def _string_lengths(blocks: list[bytes]) -> list[int]:

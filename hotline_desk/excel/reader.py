@@ -415,17 +415,40 @@ def _too_much_text(name: str, size: int) -> ImportFileError:
                            "请在 Excel 中核对后另存，再导入。")
 
 
-def _refuse_expanding_xls(path: Path, data: bytes) -> None:
-    """An .xls whose cells name long shared texts over and over (see ``biff``); one whose records cannot be walked
-    is left to the reader, which says what is wrong with it."""
+def _far_cell(name: str, sheet: str, far: str) -> ImportFileError:
+    return ImportFileError(f"“{name}”的工作表“{sheet}”在 {far} 格有内容，离表格的其他内容很远：整张表要按一个极大的"
+                           f"区域读取，已拒绝导入。请在 Excel 中选中 {far} 格所在的多余行和列，删除后保存，再导入。")
+
+
+def _too_many_cells(name: str, cells: int) -> ImportFileError:
+    return ImportFileError(f"“{name}”的各工作表加起来要按约 {cells:,} 格读取（工作表很多，或有的表在远处有内容），"
+                           "超出了能读取的范围，已拒绝导入。请只留下要导入的工作表，删去多余的行和列后另存，再导入。")
+
+
+def _refuse_costly_xls(path: Path, data: bytes) -> None:
+    """An .xls whose sheets reach far out, or whose cells name long shared texts over and over (see ``biff``): the
+    reader takes every sheet as soon as it opens the file, so this is measured before. One whose container holds no
+    workbook stream the reader can find is left to the reader, which says what is wrong with it."""
     if not data.startswith(OLE_MAGIC):
         return
     try:
-        size = biff.expanded_text(data)
+        found = biff.measure(data)
     except biff.NotReadable:
         return
-    if size > MAX_EXPANDED_TEXT:
-        raise _too_much_text(path.name, size)
+    except biff.Tangled as exc:
+        raise ImportFileError(f"“{path.name}”的内部结构异常（几张工作表指向同一处内容），可能是恶意构造的文件，"
+                              "已拒绝导入。请在 Excel 中打开确认后另存，再导入。") from exc
+    if found.text is not None and found.text > MAX_EXPANDED_TEXT:
+        raise _too_much_text(path.name, found.text)
+    for sheet in found.sheets:
+        if sheet.cells > MAX_CELLS:
+            raise _far_cell(path.name, sheet.name, sheet.far_cell())
+        if sheet.reserved > MAX_CELLS:  # a size the sheet says it has, far beyond its cells: the reader trusts it
+            raise ImportFileError(f"“{path.name}”的工作表“{sheet.name}”自称有约 {sheet.reserved:,} 格，远超实际内容，"
+                                  "读取时要预留极大的内存，可能是恶意构造的文件，已拒绝导入。请在 Excel 中打开确认后"
+                                  "另存，再导入。")
+    if (held := sum(sheet.held for sheet in found.sheets)) > MAX_WORKBOOK_CELLS:
+        raise _too_many_cells(path.name, held)
 
 
 def read_workbook(path: Path) -> WorkbookData:
@@ -450,7 +473,7 @@ def read_workbook(path: Path) -> WorkbookData:
     if not data:
         raise ImportFileError(f"“{path.name}”是空文件。")
     _check_container(path, data[:64])
-    _refuse_expanding_xls(path, data)
+    _refuse_costly_xls(path, data)
     try:
         # From the bytes, not the path: the format is told by the content, so an .xlsx saved with an .xls name
         # (or the other way round, as units rename files) is read as what it is.
@@ -460,15 +483,11 @@ def read_workbook(path: Path) -> WorkbookData:
         if facts.expanded_text > MAX_EXPANDED_TEXT:
             raise _too_much_text(path.name, facts.expanded_text)
         if facts.cells:
-            raise ImportFileError(f"“{path.name}”的各工作表加起来要按约 {facts.cells:,} 格读取（工作表很多，或有的表"
-                                  "在远处有内容），超出了能读取的范围，已拒绝导入。请只留下要导入的工作表，删去多余的行和列"
-                                  "后另存，再导入。")
+            raise _too_many_cells(path.name, facts.cells)
         sheets = []
         for meta in book.sheets_metadata:
             if far := facts.too_far.get(meta.name) or facts.too_far.get(""):  # "": a part not matched to a name
-                raise ImportFileError(
-                    f"“{path.name}”的工作表“{meta.name}”在 {far} 格有内容，离表格的其他内容很远：整张表要按一个极大的"
-                    f"区域读取，已拒绝导入。请在 Excel 中选中 {far} 格所在的多余行和列，删除后保存，再导入。")
+                raise _far_cell(path.name, meta.name, far)
             sheet = book.get_sheet_by_name(meta.name)
             rows = sheet.to_python(skip_empty_area=False, nrows=MAX_ROWS + 30)
             merged = list(sheet.merged_cell_ranges or [])
