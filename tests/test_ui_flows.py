@@ -597,6 +597,34 @@ def test_import_wizard_goes_file_mapping_preview_commit(qtbot: QtBot, db: Databa
         assert {c.appeal_type_name for c in s.scalars(select(Case))} == {"问题处理类"}
 
 
+@pytest.mark.parametrize("kind", ["cases", "replies"])
+def test_the_import_wizard_refuses_an_xls_with_a_cell_far_out_before_reading_it(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
+    """The window's 导入 reads through the same reader: the refusal is a message, and the wizard stays where it was
+    (a register or reply sheet of 5.6 KB with cells at IV65536 took the whole program down)."""
+    import xlwt
+
+    from hotline_desk.ui.import_wizard import ImportWizard
+
+    messages = Messages().install(monkeypatch)
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("回复")
+    sheet.write(0, 0, "工单编号")
+    sheet.write(29_999, 255, "x")
+    book.save(str(tmp_path / "回复.xls"))
+    wizard = ImportWizard(None, context(db, people.supervisor, clock, tmp_path), kind)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    wizard.file_page.path.setText(str(tmp_path / "回复.xls"))
+    wizard.next()
+    qtbot.waitUntil(lambda: bool(messages.shown), timeout=20_000)
+    assert messages.texts() == ["无法导入：“回复.xls”的工作表“回复”在 IV30000 格有内容，离表格的其他内容很远："
+                                "整张表要按一个极大的区域读取，已拒绝导入。请在 Excel 中选中 IV30000 格所在的"
+                                "多余行和列，删除后保存，再导入。"]
+    assert wizard.currentPage() is wizard.file_page and wizard.preview is None
+
+
 def test_settings_view_saves_template_rules_and_units(qtbot: QtBot, db: Database, people: People, clock: FakeClock,
                                                       tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from PySide6.QtWidgets import QSpinBox
