@@ -239,3 +239,29 @@ def test_sheets_said_to_start_inside_one_another_are_refused(tmp_path: Path) -> 
     path.write_bytes(_compound(_stream(sheets, places=[first - 20] + [first + 18 * n for n in range(1, 3_000)])))
     with pytest.raises(ImportFileError, match="内部结构异常（几张工作表指向同一处内容），可能是恶意构造的文件"):
         read_workbook(path)
+
+
+def test_a_damaged_small_xls_is_left_to_the_reader_to_name(tmp_path: Path) -> None:
+    """Cut short or scribbled over anywhere, a workbook in the mini stream is measured or said to be unreadable
+    (the reader then says what is wrong with it); the measuring never fails in a way of its own."""
+    import contextlib
+    import random
+
+    from hotline_desk.excel import biff
+    from hotline_desk.excel.reader import read_workbook
+
+    records = [_number(row, column) for row in range(20) for column in range(5)]
+    data = _compound(_stream([("Sheet1", records), ("Sheet2", records[:10])]))
+    assert [(s.rows, s.columns) for s in biff.measure(data).sheets] == [(20, 5), (2, 5)]
+    chance = random.Random(11)
+    for _ in range(300):
+        damaged = bytearray(data[:chance.randrange(len(data))] if chance.random() < 0.3 else data)
+        for _ in range(chance.randrange(1, 20)):
+            damaged[chance.randrange(len(damaged))] = chance.randrange(256)
+        with contextlib.suppress(biff.NotReadable, biff.Tangled):
+            assert all(sheet.rows >= 0 for sheet in biff.measure(bytes(damaged)).sheets)
+    path = tmp_path / "清单.xls"
+    path.write_bytes(data[:len(data) // 2])
+    with pytest.raises(ImportFileError, match=r"“清单\.xls”不是 Excel 工作簿"):
+        read_workbook(path)
+
