@@ -265,3 +265,14 @@ def test_a_damaged_small_xls_is_left_to_the_reader_to_name(tmp_path: Path) -> No
     with pytest.raises(ImportFileError, match=r"“清单\.xls”不是 Excel 工作簿"):
         read_workbook(path)
 
+
+@pytest.mark.parametrize("version", [0x0009, 0x0209, 0x0409])
+def test_an_excel_4_or_older_workbook_is_named_for_what_it_is(tmp_path: Path, version: int) -> None:
+    """Excel 2.x–4.0 kept a sheet as bare records, with no container: it was called a CSV or text file."""
+    from hotline_desk.excel.reader import read_workbook
+
+    path = tmp_path / "旧台账.xls"
+    path.write_bytes(_record(version, struct.pack("<HHH", 0x0000, 0x0010, 0)) + _number(0, 0) + _record(EOF, b""))
+    with pytest.raises(ImportFileError, match=r"“旧台账\.xls”是早期版本的 Excel 工作簿.*另存为 \.xlsx") as refused:
+        read_workbook(path)
+    assert "CSV" not in str(refused.value)

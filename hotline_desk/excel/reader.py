@@ -24,6 +24,7 @@ MAX_UNCOMPRESSED = 300 * 1024 * 1024  # a real 50,000-row workbook unpacks to fa
 MAX_RATIO = 200  # an XML or zip bomb compresses far better than any real sheet
 OLE_MAGIC = biff.OLE_MAGIC
 ENCRYPTED_MARK = "EncryptionInfo".encode("utf-16-le")
+OLD_BIFF_BOF = (b"\x09\x00", b"\x09\x02", b"\x09\x04")  # the first record of an Excel 2.x, 3.0 or 4.0 file
 
 
 class ImportFileError(HotlineError):
@@ -378,6 +379,9 @@ def _check_container(path: Path, head: bytes) -> None:
                 raise ImportFileError(f"“{path.name}”设有打开密码，请在 Excel 中取消密码后另存，再导入。")
         return
     if not head.startswith(b"PK"):
+        if head[:2] in OLD_BIFF_BOF and head[2] in (4, 6, 8) and head[3] == 0:  # a bare BIFF2–4 stream, no container
+            raise ImportFileError(f"“{path.name}”是早期版本的 Excel 工作簿（Excel 4.0 或更早的格式），本软件读不了。"
+                                  "请在 Excel 或 WPS 中打开后另存为 .xlsx（Excel 工作簿）再导入。")
         if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):  # a platform's "Excel" download as a web page
             raise NotAWorkbook(f"“{path.name}”其实是网页（HTML）格式的表格，不是 Excel 工作簿（有的平台导出的 .xls "
                                "就是这样）。请在 Excel 或 WPS 中打开后另存为 .xlsx 再导入。")
