@@ -13,9 +13,9 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-from hotline_desk.excel.ole import OLE_MAGIC, NotReadable, workbook_stream
+from hotline_desk.excel.ole import OLE_MAGIC, NotReadable, Unsound, workbook_stream
 
-__all__ = ["OLE_MAGIC", "Measures", "NotReadable", "SheetExtent", "Tangled", "expanded_text", "measure"]
+__all__ = ["OLE_MAGIC", "Measures", "NotReadable", "SheetExtent", "Tangled", "Unsound", "expanded_text", "measure"]
 
 _BOF, _EOF, _CONTINUE, _SST, _BOUNDSHEET, _CODEPAGE = 0x0809, 0x000A, 0x003C, 0x00FC, 0x0085, 0x0042
 _LABELSST, _FORMULA, _MULRK, _MULBLANK, _DIMENSIONS = 0x00FD, 0x0006, 0x00BD, 0x00BE, 0x0200
@@ -24,7 +24,7 @@ _LABELSST, _FORMULA, _MULRK, _MULBLANK, _DIMENSIONS = 0x00FD, 0x0006, 0x00BD, 0x
 _CELLS = frozenset({0x0201, 0x0203, 0x0204, 0x0205, 0x027E, 0x00D6, _LABELSST, _FORMULA})
 
 
-class Tangled(ValueError):
+class Tangled(Unsound):
     """Sheets that start inside one another: the reader would read the same records again for each."""
 
 
@@ -72,7 +72,8 @@ def expanded_text(data: bytes) -> int:
 
 def measure(data: bytes) -> Measures:
     """Each sheet's extent and the text its cells come to. Raises ``NotReadable`` where the reader would find no
-    workbook stream, ``Tangled`` for sheets said to start inside one another."""
+    workbook stream, ``Unsound`` where it would go round and round (``Tangled``: sheets said to start inside one
+    another)."""
     return _measure_stream(workbook_stream(data))
 
 

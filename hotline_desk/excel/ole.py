@@ -21,6 +21,10 @@ class NotReadable(ValueError):
     """The container or its records are not as an .xls's are (the reader itself says what is wrong)."""
 
 
+class Unsound(ValueError):
+    """A container the reader would go round and round in (see ``_Container._chain``)."""
+
+
 def workbook_stream(data: bytes) -> bytes:
     """The workbook stream the reader takes. Raises ``NotReadable`` where the reader could not take one either."""
     try:
@@ -82,23 +86,23 @@ class _Container:
 
     @staticmethod
     def _chain(start: int, fat: list[int], read: Callable[[int], bytes], size: int | None) -> bytes:
-        """A stream's sectors in order, up to ``size`` bytes (None: to the chain's end)."""
+        """A stream's sectors in order, up to ``size`` bytes (None: to the chain's end). A chain longer than its
+        table goes round a ring, which no real file has: the reader would follow it for ever, or until it holds the
+        size the stream claims, however far beyond the file that is."""
         parts: list[bytes] = []
         held, number = 0, start
-        for _ in range(len(fat) + 1):  # a chain longer than the table has a loop in it
+        for _ in range(len(fat) + 1):
             if number == _END_OF_CHAIN:
-                break
-            part = read(number)
+                return b"".join(parts)
+            part = read(number)  # empty past the end of a file cut short, as the reader reads it
             if size is not None:
                 part = part[:size - held]
             parts.append(part)
             held += len(part)
             if size is not None and held >= size:
-                break
+                return b"".join(parts)
             number = fat[number]
-        else:
-            raise NotReadable("sector chain")
-        return b"".join(parts)
+        raise Unsound("a sector chain goes round a ring")
 
     def _directory(self, directory: bytes) -> list[tuple[str, int, int]]:
         """Each entry's name (up to its first NUL, as the reader reads it), first sector and size."""

@@ -439,9 +439,10 @@ def _refuse_costly_xls(path: Path, data: bytes) -> None:
         found = biff.measure(data)
     except biff.NotReadable:
         return
-    except biff.Tangled as exc:
-        raise ImportFileError(f"“{path.name}”的内部结构异常（几张工作表指向同一处内容），可能是恶意构造的文件，"
-                              "已拒绝导入。请在 Excel 中打开确认后另存，再导入。") from exc
+    except biff.Unsound as exc:
+        why = "几张工作表指向同一处内容" if isinstance(exc, biff.Tangled) else "文件的分区首尾相连成环"
+        raise ImportFileError(f"“{path.name}”的内部结构异常（{why}），可能是恶意构造的文件，已拒绝导入。"
+                              "请在 Excel 中打开确认后另存，再导入。") from exc
     if found.text is not None and found.text > MAX_EXPANDED_TEXT:
         raise _too_much_text(path.name, found.text)
     for sheet in found.sheets:
