@@ -45,9 +45,10 @@ def _number(row: int, column: int) -> bytes:
     return _record(NUMBER, struct.pack("<HHHd", row, column, 0, 1.0))
 
 
-def _stream(sheets: list[tuple[str, list[bytes]]], biff5: bool = False, places: list[int] | None = None) -> bytes:
-    """A workbook stream: its global records (BOF, a BOUNDSHEET for each sheet, EOF), then each sheet's records
-    between a BOF and an EOF. ``places``: where each BOUNDSHEET says its sheet starts, in place of the truth."""
+def _stream(sheets: list[tuple[str, list[bytes]]], biff5: bool = False, places: list[int] | None = None,
+            extra: bytes = b"") -> bytes:
+    """A workbook stream: its global records (BOF, ``extra``, a BOUNDSHEET for each sheet, EOF), then each sheet's
+    records between a BOF and an EOF. ``places``: where each BOUNDSHEET says its sheet starts, in place of the truth."""
     version = 0x0500 if biff5 else 0x0600
 
     def bof(kind: int) -> bytes:
@@ -57,7 +58,7 @@ def _stream(sheets: list[tuple[str, list[bytes]]], biff5: bool = False, places: 
         return bytes([len(name)]) + name.encode("latin-1") if biff5 else \
             bytes([len(name), 1]) + name.encode("utf-16-le")
 
-    head = bof(0x0005)
+    head = bof(0x0005) + extra
     bodies = [bof(0x0010) + b"".join(records) + _record(EOF, b"") for _name, records in sheets]
     listing_size = sum(4 + 6 + len(named(name)) for name, _records in sheets)
     at = len(head) + listing_size + 4
@@ -295,3 +296,17 @@ def test_a_container_whose_sectors_go_round_in_a_ring_is_refused(tmp_path: Path,
     path.write_bytes(bytes(data))
     found = _read_apart(path)
     assert "“清单.xls”的内部结构异常（文件的分区首尾相连成环），可能是恶意构造的文件，已拒绝导入" in str(found["said"])
+
+
+def test_sheets_said_to_start_at_one_place_each_count_their_shared_texts() -> None:
+    """The reader reads a sheet once for each name that points at it, each cell with its own copy of the text."""
+    from hotline_desk.excel import biff
+
+    text = "x" * 8_000
+    table = _record(0x00FC, struct.pack("<II", 1, 1) + struct.pack("<HB", len(text), 0) + text.encode())
+    sheets = [(f"s{n}", [_record(0x00FD, struct.pack("<HHHI", row, 0, 15, 0)) for row in range(10)] if n == 0 else [])
+              for n in range(50)]
+    first = _stream(sheets, extra=table)
+    place = struct.unpack_from("<I", first, 20 + len(table) + 4)[0]  # where the first BOUNDSHEET says s0 starts
+    assert biff._measure_stream(first).text == 10 * 3 * 8_000
+    assert biff._measure_stream(_stream(sheets, places=[place] * 50, extra=table)).text == 50 * 10 * 3 * 8_000

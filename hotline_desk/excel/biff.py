@@ -106,8 +106,8 @@ def _measure_stream(stream: bytes) -> Measures:
     lengths = _table_lengths(tables)
     if lengths is None:
         return Measures(sheets, None)
-    refs = [i for found in walked.values() for i in found.refs or ()]
-    return Measures(sheets, 3 * sum(lengths[i] for i in refs if i < len(lengths)))
+    text = {place: 3 * sum(lengths[i] for i in found.refs or () if i < len(lengths)) for place, found in walked.items()}
+    return Measures(sheets, sum(text[place] for place, _name in places))  # each sheet read gets its own copies
 
 
 def _table_lengths(tables: list[list[bytes]]) -> list[int] | None:
