@@ -310,3 +310,14 @@ def test_sheets_said_to_start_at_one_place_each_count_their_shared_texts() -> No
     place = struct.unpack_from("<I", first, 20 + len(table) + 4)[0]  # where the first BOUNDSHEET says s0 starts
     assert biff._measure_stream(first).text == 10 * 3 * 8_000
     assert biff._measure_stream(_stream(sheets, places=[place] * 50, extra=table)).text == 50 * 10 * 3 * 8_000
+
+
+def test_a_damaged_xls_the_reader_itself_trips_over_is_named_as_damaged(tmp_path: Path) -> None:
+    """One randomly damaged .xls in a few hundred makes python-calamine panic (a sector index past its table): the
+    command printed a traceback and the window showed a program error."""
+    from hotline_desk.excel.reader import ImportFileError, read_workbook
+
+    damaged = tmp_path / "单位回复.xls"
+    damaged.write_bytes((Path(__file__).parent / "data" / "damaged-reader-panics.xls").read_bytes())
+    with pytest.raises(ImportFileError, match="内容已损坏"):
+        read_workbook(damaged)

@@ -508,6 +508,12 @@ def read_workbook(path: Path) -> WorkbookData:
     except calamine.CalamineError as exc:
         raise NotAWorkbook(f"“{path.name}”不是 Excel 工作簿（可能是改了扩展名的 CSV 或文本文件）。"
                            "请在 Excel 中打开后另存为 .xlsx 再导入。") from exc
+    except BaseException as exc:
+        # The reader's own fault on a damaged file (a Rust panic, which Python sees as a BaseException): said as a
+        # damaged file, not shown as the program's error with a traceback. Anything else goes on as it was.
+        if type(exc).__name__ != "PanicException":
+            raise
+        raise ImportFileError(f"“{path.name}”内容已损坏，无法读取。请在 Excel 中打开确认后另存，再导入。") from exc
     return WorkbookData(file_name=path.name, sha256=hashlib.sha256(data).hexdigest(), sheets=sheets,
                         unsaved_formulas=[ref for refs in formulas.values() for ref in refs])
 
