@@ -15,7 +15,7 @@ import xlwt
 from hotline_desk.db import Database
 from hotline_desk.excel.reader import ImportFileError
 from tests.conftest import People
-from tests.helpers import cli_as, fingerprint, give_passwords
+from tests.test_hostile_files import _refused
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -107,19 +107,6 @@ def _read(path: Path) -> list[list[list[object]]]:
     from hotline_desk.excel.reader import read_workbook
 
     return [sheet.rows for sheet in read_workbook(path).sheets]
-
-
-def _refused(db: Database, args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
-    """Run a command that must be refused; the database is unchanged and the refusal is one Chinese line."""
-    with db.session() as s:
-        give_passwords(s)
-    db.dispose()
-    before = fingerprint(db)
-    assert cli_as(["--db", db.url, "--user", "sup1", *args]) == 2
-    err = [line for line in capsys.readouterr().err.splitlines() if line.strip() and "检查第" not in line]
-    assert len(err) == 1 and "Traceback" not in err[0], err
-    assert fingerprint(db) == before
-    return err[0]
 
 
 # Reads a workbook in a process of its own and says what it was told and how much memory the reading took: a

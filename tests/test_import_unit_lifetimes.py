@@ -29,7 +29,7 @@ from hotline_desk.services.reporting.scoring import score_tables
 from hotline_desk.vocabulary import EventKind
 from tests.conftest import FakeClock, People
 from tests.helpers import cli_run, draft, log_in_everyone, unit_id
-from tests.ui_helpers import Messages, context, wizard_past_columns
+from tests.ui_helpers import Messages, context, import_after_choosing, wizard_past_columns
 
 HEADER = ["工单编号", "来电时间", "诉求内容", "诉求类型", "问题分类", "办理方式", "承办单位", "所属乡镇街道",
           "交办时间", "签收时间", "办结时间", "回复内容", "回访结果"]
@@ -194,12 +194,7 @@ def test_the_wizard_asks_where_a_stopped_units_later_rows_go_and_keeps_its_earli
     assert isinstance(combo, QComboBox)
     offered = [combo.itemText(i) for i in range(combo.count())]
     assert "新建单位" not in offered and "对应到：煤矿安全监察局" not in offered and "对应到：公安局" in offered
-    values.choose("unit", "煤矿安全监察局", "对应到：公安局")
-    wizard.next()
-    qtbot.waitUntil(lambda: wizard.currentPage() is wizard.preview_page, timeout=20_000)
-    assert "可导入 2 行" in wizard.preview_page.summary.toPlainText()
-    wizard.accept()
-    qtbot.waitUntil(lambda: "已导入 2 件工单" in wizard.result_message, timeout=20_000)
+    import_after_choosing(qtbot, wizard, "unit", "煤矿安全监察局", "对应到：公安局", 2)
     assert shown.texts("information") == [f"导入完成：{wizard.result_message}"]
     assert _case(db, "M1")[1] == "煤矿安全监察局" and _case(db, "M2")[1] == "公安局"
 

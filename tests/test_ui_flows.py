@@ -27,7 +27,7 @@ from hotline_desk.ui.queues import ApprovalView, FollowUpView, TrackingView
 from hotline_desk.ui.scoring_view import ScoringView
 from tests.conftest import FakeClock, People
 from tests.helpers import draft, unit_id
-from tests.ui_helpers import Messages, answer_next_dialog, context, wizard_past_columns
+from tests.ui_helpers import Messages, answer_next_dialog, context, import_after_choosing, wizard_past_columns
 
 
 def _fill_entry(qtbot: QtBot, view: CaseEntryView, content: str, *, dispatch_to: str = "zlsgs") -> None:
@@ -585,12 +585,7 @@ def test_import_wizard_goes_file_mapping_preview_commit(qtbot: QtBot, db: Databa
     qtbot.waitUntil(lambda: wizard.currentPage() is values, timeout=20_000)
     assert values.table.rowCount() == 1
     assert values.table.item(0, 1).text() == "（空）" and values.table.item(0, 2).text() == "2"  # type: ignore[union-attr]
-    values.choose("appeal_type", "", "对应到：问题处理类")
-    wizard.next()
-    qtbot.waitUntil(lambda: wizard.currentPage() is wizard.preview_page, timeout=20_000)
-    assert "可导入 2 行" in wizard.preview_page.summary.toPlainText()
-    wizard.accept()
-    qtbot.waitUntil(lambda: "已导入 2 件工单" in wizard.result_message, timeout=20_000)
+    import_after_choosing(qtbot, wizard, "appeal_type", "", "对应到：问题处理类", 2)
     assert status_bar[-1] == wizard.result_message  # still there once the box is closed
     with db.reader() as s:
         assert {c.source for c in s.scalars(select(Case))} == {"upper"}

@@ -134,3 +134,14 @@ def wizard_past_columns(qtbot: Any, ctx: UiContext, path: Path) -> Any:
     wizard.next()
     qtbot.waitUntil(lambda: wizard.currentPage() in (wizard.values_page, wizard.preview_page), timeout=20_000)
     return wizard
+
+
+def import_after_choosing(qtbot: Any, wizard: Any, kind: str, value: str, choice: str, rows: int) -> None:
+    """On the import wizard's 核对取值: ``value`` of ``kind`` mapped to ``choice``, then on to the preview (which
+    offers ``rows`` rows) and the import of them."""
+    wizard.values_page.choose(kind, value, choice)
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.currentPage() is wizard.preview_page, timeout=20_000)
+    assert f"可导入 {rows} 行" in wizard.preview_page.summary.toPlainText()
+    wizard.accept()
+    qtbot.waitUntil(lambda: f"已导入 {rows} 件工单" in wizard.result_message, timeout=20_000)
