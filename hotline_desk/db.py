@@ -698,19 +698,27 @@ def _other_tables(db: Database) -> list[str]:
         return [str(row[0]) for row in rows]
 
 
-def _other_programs_file(path: Path) -> list[str]:
-    """The tables of a SQLite file that are not this program's (none of its own, no version row), read before the
-    file is opened as the program opens it: that alone would switch another program's file to WAL."""
+def sqlite_tables(path: Path) -> list[str] | None:
+    """The tables of a SQLite file, read without writing to it; None when it cannot be read as one."""
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
         try:
-            names = [str(row[0]) for row in conn.execute(
+            return [str(row[0]) for row in conn.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
         finally:
             conn.close()
-    except sqlite3.Error:  # damaged, not a database, not readable: the opening says which
+    except sqlite3.Error:
+        return None
+
+
+def _other_programs_file(path: Path) -> list[str]:
+    """The tables of a SQLite file that are not this program's (none of its own, no version row), read before the
+    file is opened as the program opens it: that alone would switch another program's file to WAL."""
+    names = sqlite_tables(path)
+    if names is None:  # damaged, not a database, not readable: the opening says which
         return []
-    return [] if {"alembic_version", "cases"} & set(names) else names
+    # This program's file of any version has its case table (Alembic's version table alone is any program's).
+    return [] if "cases" in names else names
 
 
 def _refuse_other_program(where: str, tables: list[str]) -> None:

@@ -158,7 +158,7 @@ def test_empty_groups_are_left_out_and_warned_of(db: Database, people: People, t
         built = bulletin.build(s, MONTH, clock=LATER)
     assert built.notices == tuple(notices)
     joined = "\n".join(notices)
-    assert "协调办理没有工单" in joined and "上级交办没有工单" in joined
+    assert "协调办理没有工单：简报中只写件数（0件），不写它的办结率和满意率" in joined and "上级交办没有工单" in joined
     assert "交办处理的办结率没有可计的工单" in joined and "交办处理没有一件有回访结果" in joined
     assert "乡镇街道中有 21 个单位本月没有交办工单" in joined
     text = _text(built.pdf)

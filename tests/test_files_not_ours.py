@@ -4,6 +4,7 @@ program's files that only look like its leftovers."""
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import sqlite3
@@ -177,3 +178,47 @@ def test_init_leaves_another_programs_database_alone(capsys: pytest.CaptureFixtu
     code, _out, err = cli_new_office(capsys, other, "init")
     assert code != 0 and "另一个程序的数据库" in err
     assert other.read_bytes() == before
+
+
+def test_an_export_refused_writes_none_of_the_others(
+        capsys: pytest.CaptureFixture[str], db: Database, db_path: Path, people: People, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """--json naming a link to the database was refused after the PDF beside it had been written and announced."""
+    log_in_everyone(db, monkeypatch)
+    link = tmp_path / "数据.json"
+    link.symlink_to(db_path)
+    pdf = tmp_path / "七月.pdf"
+    code, out, err = cli_run(capsys, db, "bulletin", "--month", "2022-07", "--out", str(pdf), "--json", str(link))
+    assert code != 0 and "是一个数据库文件" in err and not pdf.exists() and "已生成" not in out
+    assert _cases_in(db_path) == 5
+
+
+def test_init_leaves_a_file_with_another_programs_alembic_table_alone(capsys: pytest.CaptureFixture[str],
+                                                                      tmp_path: Path) -> None:
+    """Another program that also uses Alembic: init said the file was made by a newer version of this program, and
+    switched it to WAL."""
+    other = tmp_path / "app.sqlite3"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY)")
+        conn.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+        conn.execute("INSERT INTO alembic_version VALUES ('1a2b3c4d5e6f')")
+    conn.close()
+    before = other.read_bytes()
+    code, _out, err = cli_new_office(capsys, other, "init")
+    assert code != 0 and "另一个程序的数据库" in err and "更新版本" not in err
+    assert other.read_bytes() == before
+
+
+def test_init_without_a_password_leaves_a_tableless_sqlite_file_as_it_was(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A SQLite file with no table (a version mark alone) got every table of this program before init asked for the
+    password, and then said 数据库未作改动."""
+    marked = tmp_path / "空.db"
+    with sqlite3.connect(marked) as conn:
+        conn.execute("PRAGMA user_version = 5")
+    conn.close()
+    before = marked.read_bytes()
+    monkeypatch.delenv("HOTLINE_DESK_ADMIN_PASSWORD", raising=False)
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    code, _out, _err = cli_run(capsys, str(marked), "init")
+    assert code != 0 and marked.read_bytes() == before

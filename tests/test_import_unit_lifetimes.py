@@ -208,4 +208,6 @@ def test_a_default_unit_stopped_while_setting_up_takes_no_row_of_the_old_registe
     path = _register(tmp_path / "台账.xlsx", [("C1", "2022-07-20", "交通运输局", "")])
     with db.reader() as s:
         preview = preview_cases(s, path, clock=IMPORTED)
-    assert not preview.ready and "交通运输局" in preview.problems[0].reason
+    reason = preview.problems[0].reason
+    assert not preview.ready and "1-01-01" not in reason
+    assert "交通运输局”在启用本软件时已停用（不是本地的单位）" in reason

@@ -28,6 +28,7 @@ from hotline_desk.db import (
     resolve_db_url,
     sqlite_file_whole,
     sqlite_path,
+    sqlite_tables,
 )
 from hotline_desk.errors import HotlineError, PermissionDenied, ValidationError, os_reason
 from hotline_desk.services.accounts import accounts, anchors, audit_reading, users
@@ -199,7 +200,9 @@ def _no_file_yet(db_arg: str | None) -> bool:
     if not url.startswith("sqlite:///"):
         return False
     path = sqlite_path(url)
-    return not path.exists() or (path.is_file() and path.stat().st_size == 0)
+    # An empty file, or a SQLite file with no table at all (made by another tool, or a version mark alone): the
+    # password is asked before anything is written into it, as for a new one.
+    return not path.exists() or (path.is_file() and (path.stat().st_size == 0 or sqlite_tables(path) == []))
 
 
 def _first_admin_password(args: argparse.Namespace) -> str:

@@ -28,7 +28,7 @@ from hotline_desk.demo.month import check_demo_month, run_demo
 from hotline_desk.errors import HotlineError, ValidationError, cannot_write, os_reason
 from hotline_desk.services.accounts import accounts, users
 from hotline_desk.services.exchange.import_values import unit_named
-from hotline_desk.services.files import write_file
+from hotline_desk.services.files import refuse_database, write_file
 from hotline_desk.services.office import admin, settings
 from hotline_desk.services.reporting import bulletin
 from hotline_desk.services.reporting.bonus_input import parse_points
@@ -250,6 +250,8 @@ def _unit_cases(ctx: Context, args: argparse.Namespace) -> int:
     if args.as_of:
         raise ValidationError("--unit 按该月简报的统计截止列出，不能与 --as-of 同用。", field="as_of")
     out = output_path(args.out, ".xlsx", "计分工单是 Excel 工作簿") if args.out else None
+    if out is not None:
+        refuse_database(out)
     with ctx.db.reader() as session:
         unit_id = unit_named(session, args.unit).id
         month = read_month(args.month)
@@ -423,6 +425,9 @@ def _narrative_parts(path: str, narrative: Any) -> dict[str, Any]:
 def cmd_bulletin(ctx: Context, args: argparse.Namespace) -> int:
     out = output_path(args.out, ".pdf", "简报是 PDF") if args.out else None
     json_out = output_path(args.json_out, ".json", "简报数据是 JSON 文件", "--json") if args.json_out else None
+    for target in (out, json_out):  # before anything is written: a refused JSON left the PDF written all the same
+        if target is not None:
+            refuse_database(target)
     actor = ctx.actor()
     changes = _edits(args)
     built = None

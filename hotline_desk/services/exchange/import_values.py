@@ -358,11 +358,15 @@ class UnitNotInUse(UnknownName):
         super().__init__(field, value, merged_into)
         label = FIELD_LABELS[field]
         called = f"“{value}”" + (f"（即“{unit}”）" if value != unit else "")
-        since = f"{stopped.since:%Y-%m-%d %H:%M}"
-        gone = f"已于{since}并入“{merged_into}”" if merged_into else f"自{since}起已停用"
         whose = "交办给它" if field == "unit" else "记在它名下"
-        self.args = (f"{label}{called}{gone}，此后{whose}的行不能导入：请把这一取值对应到在用的单位"
-                     f"（只用于{since}以后的行，此前的行仍记在“{unit}”）或不导入这些行",)
+        if stopped.since == datetime.min:  # stopped while the office set itself up: never one of its units
+            gone = f"在启用本软件时已{'并入“' + merged_into + '”' if merged_into else '停用'}（不是本地的单位）"
+            self.args = (f"{label}{called}{gone}，{whose}的行不能导入：请把这一取值对应到在用的单位，或不导入这些行",)
+        else:
+            since = f"{stopped.since:%Y-%m-%d %H:%M}"
+            gone = f"已于{since}并入“{merged_into}”" if merged_into else f"自{since}起已停用"
+            self.args = (f"{label}{called}{gone}，此后{whose}的行不能导入：请把这一取值对应到在用的单位"
+                         f"（只用于{since}以后的行，此前的行仍记在“{unit}”）或不导入这些行",)
         self.not_in_use = gone
 
 

@@ -26,7 +26,7 @@ GROUP_LABELS = (("coordinate", "协调办理"), ("dispatch", "交办处理"), ("
 
 def _group_warnings(label: str, g: GroupStats, as_of: datetime) -> list[str]:
     if not g.count:
-        return [f"{label}没有工单：办结率、满意率印作“{NO_RATE_IN_TEXT}”，请确认本月工单已全部登记或导入。"]
+        return [f"{label}没有工单：简报中只写件数（0件），不写它的办结率和满意率。请确认本月工单已全部登记或导入。"]
     found = []
     if not g.finish_base:
         found.append(f"{label}的办结率没有可计的工单（截至 {as_of:%Y-%m-%d %H:%M} 尚无应办结的工单），"
