@@ -499,15 +499,23 @@ def _kept(found: list[BackupInfo], keep: int) -> set[Path]:
     return kept
 
 
+def made_at_of(name: str) -> datetime | None:
+    """When a backup was made, by its name (hotline-desk-20220802-090000.sqlite3); None for another name."""
+    if not (name.startswith(PREFIX) and name.endswith(SUFFIX)):
+        return None
+    try:
+        return datetime.strptime(name[len(PREFIX):-len(SUFFIX)], "%Y%m%d-%H%M%S")
+    except ValueError:
+        return None
+
+
 def list_backups(directory: Path, database: Path | None = None,
                  held: sqlite3.Connection | None = None) -> list[BackupInfo]:
     """Backups in ``directory``, newest first; with ``database``, only that database's own (see ``belongs_to``): a
     folder two databases were both given, so that one file's retention never removes the other's backups."""
     found = []
     for path in directory.glob(f"{PREFIX}*{SUFFIX}"):
-        try:
-            made = datetime.strptime(path.name[len(PREFIX):-len(SUFFIX)], "%Y%m%d-%H%M%S")
-        except ValueError:
+        if (made := made_at_of(path.name)) is None:
             continue
         if database is not None and _same_file(path, database):  # a backup opened as the database: not an old copy
             continue

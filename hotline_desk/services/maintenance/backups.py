@@ -122,6 +122,7 @@ class BackupAge:
     last: datetime | None
     folder: Path
     now: datetime
+    missing: bool = False  # the folder is not there (its drive not plugged in): ``last`` is from the anchor log
 
     @property
     def stale(self) -> bool:
@@ -130,7 +131,7 @@ class BackupAge:
     @property
     def short_words(self) -> str:
         """For the status bar while it lasts; "" when a backup is recent (or dated after now: a clock set back)."""
-        if not self.stale:
+        if not self.stale or (self.last is None and self.missing):  # no folder and no record: nothing to say
             return ""
         return "还没有备份" if self.last is None else f"已 {(self.now - self.last).days} 天没有备份"
 
@@ -138,14 +139,25 @@ class BackupAge:
     def words(self) -> str:
         if not self.stale:
             return ""
-        since = f"备份目录 {self.folder} 中还没有这个数据库的备份" if self.last is None else \
-            f"最近一份备份是 {self.last:%Y-%m-%d %H:%M} 做的（备份目录 {self.folder}）"
+        if self.missing:
+            since = f"现在找不到设置的备份目录 {self.folder.parent}" + (
+                f"；据数据库旁的锚点记录，最近一份备份是 {self.last:%Y-%m-%d %H:%M} 做的" if self.last else "")
+        elif self.last is None:
+            since = f"备份目录 {self.folder} 中还没有这个数据库的备份"
+        else:
+            since = f"最近一份备份是 {self.last:%Y-%m-%d %H:%M} 做的（备份目录 {self.folder}）"
         return (f"{since}。程序开着时每天自动备份一次，所以自动备份多半一直没有做成（备份目录所在的硬盘、U 盘或网络盘"
                 "没有接上，或磁盘已满）。请到“设置 → 数据库与备份”点“立即备份”，按提示的原因处理；电脑坏了时，"
                 "没有备份就找不回这些天的工单。")
 
 
 def backup_age(session: Session, db_path: Path, now: datetime) -> BackupAge:
+    """How old the newest backup is. With the folder not there (a drive not plugged in: the backups are on it), the
+    newest one the database's anchor log names: there were backups, and how long ago matters all the more."""
     folder, _keep = backup_location(session, db_path)
+    setting = Settings(session).str("backup.dir")
+    if setting and not Path(setting).is_dir():  # (the folder beside the file, or the set one's own: none made yet)
+        logged = [made for name in anchors.logged_backups(db_path) if (made := backup.made_at_of(name)) is not None]
+        return BackupAge(max((m for m in logged if m <= now), default=None), folder, now, missing=True)
     dated = [b for b in backup.list_backups(folder, db_path) if b.made_at <= now]
     return BackupAge(dated[0].made_at if dated else None, folder, now)
