@@ -115,6 +115,8 @@ def test_a_row_dispatched_to_a_unit_after_it_was_stopped_is_a_problem_and_an_ear
     log_in_everyone(db, monkeypatch)
     code, out, _ = cli_run(capsys, db, "import-cases", str(path))
     assert code == 0 and "承办单位“煤矿安全监察局”自2022-08-06 10:00起已停用" in out and "--map-value" in out
+    code, out, _ = cli_run(capsys, db, "import-cases", str(path), "--unknown-values")
+    assert code == 0 and "不在列表中或已不在用的取值（1 个）" in out  # the summary says the same apart
     code, out, err = cli_run(capsys, db, "import-cases", str(path), "--commit")
     assert code == 2 and "有 1 行存在问题，未导入任何内容" in err
     # Mapped to a unit in use: the rows after the stop go there, the row from before stays with its unit.

@@ -214,7 +214,9 @@ def _check_manual_columns(preview: CasePreview, manual: dict[str, str]) -> None:
 
 
 def _show_unknown(preview: CasePreview) -> None:
-    print(f"不在列表中的取值（{len(preview.unknown)} 个）：")
+    # The summary counts those not on the lists apart from units no longer in use: so does this heading.
+    stopped = "或已不在用" if any(u.not_in_use for u in preview.unknown) else ""
+    print(f"不在列表中{stopped}的取值（{len(preview.unknown)} 个）：")
     for u in preview.unknown:
         hint = f"最接近：{u.suggestion}" if u.suggestion else "没有相近的在用单位" if u.name in ("unit", "township") \
             else "没有相近的项"
