@@ -148,6 +148,10 @@ def test_backup_to_a_folder_that_is_not_there_makes_no_folder(
     code, out, err = cli_run(capsys, db, "backup", "--dir", str(stick))
     assert code != 0 and "不存在" in err and "U 盘" in err and "已备份" not in out
     assert not stick.exists() and not stick.parent.exists()
+    a_file = tmp_path / "备份.txt"
+    a_file.write_text("清单", encoding="utf-8")
+    code, _out, err = cli_run(capsys, db, "backup", "--dir", str(a_file))
+    assert code != 0 and "是一个文件，不是文件夹" in err and a_file.read_text(encoding="utf-8") == "清单"
 
 
 def test_backup_names_the_older_backups_it_deleted(

@@ -63,6 +63,8 @@ def ready_location(session: Session, db_path: Path, chosen: str | None = None,
     its disk or share is not connected now (the empty folder a drive is mounted on stays). Made anew, it would be on
     this computer's own disk, hidden under the drive once it is back."""
     setting = Settings(session).str("backup.dir")
+    if chosen and Path(chosen).exists() and not Path(chosen).is_dir():
+        raise DatabaseError(f"{refused}{chosen} 是一个文件，不是文件夹。请给出备份要放进的文件夹。")
     if chosen and not Path(chosen).is_dir():  # a drive not plugged in: the folder is not made on this computer's disk
         raise DatabaseError(f"{refused}目录 {chosen} 不存在（另一块硬盘、U 盘或网络盘没有接上？）。"
                             "请接上后再试；要备份到新的文件夹，请先建好它。")
