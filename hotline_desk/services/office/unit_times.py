@@ -6,11 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline_desk.models import AuditRecord, CaseEvent
+from hotline_desk.models import AuditRecord
 from hotline_desk.services.accounts import audit
+from hotline_desk.services.office import reference
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ class UnitTimes:
         # What was done to the lists before the first case was entered is the office setting itself up, and counts
         # from the start (as for the score tables: ``reference.units_in_use_before``): another county's register of
         # earlier months, imported after it stopped the default units, does not go to them.
-        began = session.scalar(select(func.min(CaseEvent.recorded_at)))
+        began = reference.office_began(session)
 
         def since(at: datetime) -> datetime:
             return datetime.min if began is None or at < began else at
