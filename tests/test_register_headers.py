@@ -96,7 +96,8 @@ def test_a_column_read_as_no_field_is_named_in_the_preview_when_it_holds_somethi
     preview = _preview(db, _plain_register(tmp_path / "台账.xlsx"), clock)
     assert len(preview.ready) == 3
     summary = preview.summary()
-    assert ("注意：表中 H 列“督办情况”（2 行）、K 列“备注”（1 行；与 J 列同名，只导入了 J 列）有内容，"
+    assert ("注意：表中 H 列“督办情况”（2 行，如“已督办两次”）、"
+            "K 列“备注”（1 行，如“回访时再问”；与 J 列同名，只导入了 J 列）有内容，"
             "未对应到任何字段，其内容不会导入；如需导入，请在“核对列对应”中指定；不需要的列选“不导入”，"
             "就不再提示。") in summary
     assert "附件" not in summary and "“序号”" not in summary  # empty, and a running number: nothing to lose
@@ -111,7 +112,7 @@ def test_a_register_lacking_a_required_column_names_the_columns_it_did_not_recog
     path = _workbook(tmp_path / "台账.xlsx", ["编号", "反映日", "诉求内容"], [["TZ1", "2024-03-04", "小区路灯不亮"]])
     preview = _preview(db, path, clock)
     assert preview.missing == ["来电时间"]
-    assert "表中 B 列“反映日”（1 行）有内容，未对应到任何字段" in preview.summary()
+    assert "表中 B 列“反映日”（1 行，如“2024-03-04”）有内容，未对应到任何字段" in preview.summary()
 
 
 def test_the_command_line_names_unread_columns_and_takes_a_column_as_not_wanted(
@@ -122,7 +123,8 @@ def test_the_command_line_names_unread_columns_and_takes_a_column_as_not_wanted(
     assert code == 0
     assert ("督办情况→（未识别，不导入）；附件→（未识别，不导入）；备注→备注；"
             "备注→（不导入：与 J 列同名，只导入了 J 列）") in out
-    assert ("表中 H 列“督办情况”（2 行）、K 列“备注”（1 行；与 J 列同名，只导入了 J 列）有内容，未对应到任何字段，"
+    assert ("表中 H 列“督办情况”（2 行，如“已督办两次”）、"
+            "K 列“备注”（1 行，如“回访时再问”；与 J 列同名，只导入了 J 列）有内容，未对应到任何字段，"
             "其内容不会导入；如需导入，请用 --map “列名=字段”指定；不需要的列用 --map “列名=不导入”，"
             "就不再提示。") in out
     code, out, _ = cli_new_office(capsys, path, "import-cases", str(register), "--map", "督办情况=不导入",

@@ -10,6 +10,7 @@ from typing import Any
 from hotline_desk.excel.columns import FIELD_LABELS, NOT_IMPORTED, clean, field_for
 from hotline_desk.excel.reader import column_letter
 from hotline_desk.services.exchange.hints import ImportHints
+from hotline_desk.services.exchange.quoting import quoted
 from hotline_desk.typed_text import one_line
 
 # A running number says nothing of the case (the preview speaks of a 序号 apart when the file has no 工单编号).
@@ -27,6 +28,7 @@ class UnreadColumn:
     rows: int
     chosen: bool = False
     why: str = ""
+    sample: Any = None  # the first thing it holds in a case row: what is not imported, in the clerk's own words
 
     @property
     def letter(self) -> str:
@@ -48,6 +50,7 @@ def unread_columns(header: list[str], case_rows: Iterable[list[Any]], mapping: d
     ``saved`` is the mapping asked for (cleaned header → field), NOT_IMPORTED where the user chose not to import.
     """
     filled: dict[int, int] = {}
+    first: dict[int, Any] = {}
     unmapped: list[int] = []
     width = 0
     for row in case_rows:
@@ -57,6 +60,7 @@ def unread_columns(header: list[str], case_rows: Iterable[list[Any]], mapping: d
         for col in unmapped:
             if col < len(row) and (value := row[col]) is not None and str(value).strip():
                 filled[col] = filled.get(col, 0) + 1
+                first.setdefault(col, value)
     taken = {field: col for col, field in mapping.items()}
     found = []
     for col in sorted(set(range(len(header))) - set(mapping) | set(filled)):
@@ -74,7 +78,7 @@ def unread_columns(header: list[str], case_rows: Iterable[list[Any]], mapping: d
             letter = column_letter(other)
             why = (f"与 {letter} 列同名，只导入了 {letter} 列" if clean(header[other]) == key
                    else f"“{FIELD_LABELS[field]}”已由 {letter} 列“{header[other]}”导入")
-        found.append(UnreadColumn(col, name, filled.get(col, 0), chosen, why))
+        found.append(UnreadColumn(col, name, filled.get(col, 0), chosen, why, first.get(col)))
     return found
 
 
@@ -91,6 +95,7 @@ def unread_note(columns: list[UnreadColumn], hints: ImportHints) -> str:
     text = ""
     if named:
         listed = "、".join(f"{c.letter} 列“{one_line(c.header, NAME_SHOWN)}”（{c.rows} 行"
+                           + (f"，如{quoted(c.sample)}" if c.sample is not None else "")
                            + (f"；{c.why}" if c.why else "") + "）" for c in named)
         text += f"注意：表中 {listed}有内容，未对应到任何字段，其内容不会导入；{hints.map_unread}"
     if unnamed:
