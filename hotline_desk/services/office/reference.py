@@ -12,10 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline_desk.errors import NotFound
-from hotline_desk.models import AppealType, AuditRecord, CaseEvent, Category, Channel, ReferenceAlias, Unit
+from hotline_desk.models import AppealType, Category, Channel, ReferenceAlias, Unit
 from hotline_desk.services.accounts import audit
 from hotline_desk.services.clock import Clock, office_now
-from hotline_desk.services.office import lookups
+from hotline_desk.services.office import lookups, unit_times
 from hotline_desk.services.office import reference_data as ref
 from hotline_desk.services.office.lookups import UnitView as UnitView
 
@@ -156,13 +156,6 @@ def find_unit(session: Session, name: str) -> UnitView:
 FOUND_THERE = ("init", "baseline")
 
 
-def office_began(session: Session) -> datetime | None:
-    """When the first case was entered (None before any): what was done to the lists before then is the office
-    setting itself up. The first step written, found by its id at once (a scan of every step's time would cost a
-    second at a million cases, on every score table)."""
-    return session.scalar(select(CaseEvent.recorded_at).order_by(CaseEvent.id).limit(1))
-
-
 def units_in_use_before(session: Session, moment: datetime) -> set[int]:
     """The units in use just before ``moment``, as their records in the audit trail tell: added before it (a unit of
     the office's lists counts from the start) and neither stopped nor merged by then. A unit the trail does not
@@ -171,27 +164,16 @@ def units_in_use_before(session: Session, moment: datetime) -> set[int]:
     What was done to the lists before the first case was entered is the office setting itself up, and counts from
     the start too: another county stops the default units it does not have and adds its own, then enters its
     register of earlier months, whose tables list its own units, not the defaults it stopped."""
-    began = office_began(session)
-    until = max(moment, began) if began is not None else datetime.max
-    records = session.execute(select(AuditRecord.entity, AuditRecord.kind, AuditRecord.at, AuditRecord.detail)
-                              .where(AuditRecord.entity >= "unit:", AuditRecord.entity < "unit;")
-                              .order_by(AuditRecord.id))
     then: dict[int, bool] = {}
-    for entity, kind, at, detail in records:
-        unit_id = entity.removeprefix("unit:")
-        if not unit_id.isdigit():
-            continue
-        known = int(unit_id) in then
-        if at < until or (not known and kind in FOUND_THERE):
-            then[int(unit_id)] = _active_in(detail)
-        elif not known:
-            then[int(unit_id)] = False  # added after the moment
+    for unit_id, records in unit_times.unit_states(session, unit_times.setup_reading(session)).items():
+        for at, active, kind in records:
+            known = unit_id in then
+            if at < moment or (not known and kind in FOUND_THERE):
+                then[unit_id] = active
+            elif not known:
+                then[unit_id] = False  # added after the moment
     now = {unit_id: active for unit_id, active in session.execute(select(Unit.id, Unit.active))}
     return {unit_id for unit_id, active in now.items() if then.get(unit_id, active)}
-
-
-def _active_in(detail: str) -> bool:
-    return (audit.detail_of(detail) or {}).get("active") is True
 
 
 def aliases_of(session: Session, kind: str) -> dict[int, list[str]]:

@@ -3,15 +3,44 @@ reads a row's unit by, at the row's own moment (a July row naming 纸坊镇 is �
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline_desk.models import AuditRecord
+from hotline_desk.models import AuditRecord, CaseEvent
 from hotline_desk.services.accounts import audit
-from hotline_desk.services.office import reference
+
+
+def office_began(session: Session) -> datetime | None:
+    """When the first case was entered (None before any). The first step written, found by its id at once (a scan
+    of every step's time would cost a second at a million cases, on every score table)."""
+    return session.scalar(select(CaseEvent.recorded_at).order_by(CaseEvent.id).limit(1))
+
+
+def setup_reading(session: Session) -> Callable[[datetime], datetime]:
+    """When a change to the lists counts from: what was done before the first case was entered is the office setting
+    itself up, and counts from the start (``datetime.min``). Another county stops the default units it does not have
+    and adds its own, then enters its register of earlier months: those months' tables list its own units, and their
+    rows do not go to the defaults it stopped."""
+    began = office_began(session)
+    return lambda at: datetime.min if began is None or at < began else at
+
+
+def unit_states(session: Session, since: Callable[[datetime], datetime]) -> dict[int, list[tuple[datetime, bool, str]]]:
+    """Each unit's records in the audit trail, in their order: from when (``since``), in use or not, and their kind
+    (init, baseline, merge …)."""
+    states: dict[int, list[tuple[datetime, bool, str]]] = {}
+    for entity, kind, at, detail in session.execute(
+            select(AuditRecord.entity, AuditRecord.kind, AuditRecord.at, AuditRecord.detail)
+            .where(AuditRecord.entity >= "unit:", AuditRecord.entity < "unit;").order_by(AuditRecord.id)):
+        unit_id = entity.removeprefix("unit:")
+        if unit_id.isdigit():
+            states.setdefault(int(unit_id), []).append(
+                (since(at), (audit.detail_of(detail) or {}).get("active") is True, kind))
+    return states
 
 
 @dataclass(frozen=True)
@@ -32,22 +61,8 @@ class UnitTimes:
 
     @classmethod
     def load(cls, session: Session) -> UnitTimes:
-        # What was done to the lists before the first case was entered is the office setting itself up, and counts
-        # from the start (as for the score tables: ``reference.units_in_use_before``): another county's register of
-        # earlier months, imported after it stopped the default units, does not go to them.
-        began = reference.office_began(session)
-
-        def since(at: datetime) -> datetime:
-            return datetime.min if began is None or at < began else at
-
-        states: dict[int, list[tuple[datetime, bool, str]]] = {}
-        for entity, kind, at, detail in session.execute(
-                select(AuditRecord.entity, AuditRecord.kind, AuditRecord.at, AuditRecord.detail)
-                .where(AuditRecord.entity >= "unit:", AuditRecord.entity < "unit;").order_by(AuditRecord.id)):
-            unit_id = entity.removeprefix("unit:")
-            if unit_id.isdigit():
-                states.setdefault(int(unit_id), []).append(
-                    (since(at), (audit.detail_of(detail) or {}).get("active") is True, kind))
+        since = setup_reading(session)
+        states = unit_states(session, since)
         aliases: dict[str, list[tuple[datetime, int | None]]] = {}
         named: dict[str, str] = {}  # an alias row's record → the alias it holds (a removal's record names none)
         for entity, at, detail in session.execute(
