@@ -485,11 +485,12 @@ def test_backdated_or_future_times_refused(db: Database, people: People, clock: 
              lambda s: wf.sign(s, people.operator, case_id, at=datetime(2022, 7, 9), clock=clock))
     clock.advance(seconds=40)
     with db.session() as s:
-        supervised = wf.supervise(s, people.supervisor, case_id, clock=clock).events[-1].at
+        signed = wf.sign(s, people.operator, case_id, clock=clock).events[-1].at
     # within the same minute the seconds say which came first, not 09:30 before 09:30
     _refused(db, case_id, ValidationError,
-             f"时间 {supervised:%Y-%m-%d %H:%M}:00 早于上一步（督办，{supervised:%Y-%m-%d %H:%M}:40）",
-             lambda s: wf.sign(s, people.operator, case_id, at=supervised.replace(second=0), clock=clock))
+             f"时间 {signed:%Y-%m-%d %H:%M}:00 早于上一步（签收，{signed:%Y-%m-%d %H:%M}:40）",
+             lambda s: wf.reply(s, people.operator, case_id, wf.Reply(text="已维修", result="已解决"),
+                                at=signed.replace(second=0), clock=clock))
 
 
 def test_a_step_after_one_dated_ahead_of_the_clock_says_so(db: Database, people: People, clock: FakeClock) -> None:
@@ -810,3 +811,34 @@ def test_a_case_past_its_deadline_is_not_taken_back_from_its_unit(
         wf.withdraw(s, people.supervisor, case_id, "派错单位", clock=clock, at=deadline - timedelta(hours=1))
     with db.reader() as s:
         assert current_status(s, case_id).state == "in_progress"
+
+
+def test_a_unit_step_dated_before_a_later_correction_reminder_or_call_is_recorded_on_time(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """The unit signed on the 5th and replied on the 6th, as its sheet says; the office corrected the address, urged
+    the unit and took the caller's second call on the 8th, before the sheet came back. The unit's steps are dated as
+    the sheet says: none of the office's remarks is a step of the handling they must follow (the sign was refused as
+    earlier than 修改, and could only be dated after it, 24 hours late, the unit's 响应率 lost)."""
+    case_id = _to_dispatched(db, people, clock)
+    with db.reader() as s:
+        dispatched = case_view(s, case_id)
+    signed_at = clock() + timedelta(hours=1)
+    clock.advance(days=3)
+    with db.session() as s:
+        wf.edit_case(s, people.operator, case_id, dispatched.version, {"address": "建设路1号"}, clock=clock)
+        wf.supervise(s, people.supervisor, case_id, "请尽快签收", clock=clock)
+        wf.recall(s, people.operator, case_id, "来电人催问进度", clock=clock)
+    clock.advance(hours=1)
+    with db.session() as s:
+        wf.sign(s, people.operator, case_id, clock=clock, at=signed_at)
+        view = wf.reply(s, people.operator, case_id, wf.Reply(text="已维修", result="已解决"), clock=clock,
+                        at=signed_at + timedelta(days=1))
+    assert view.state_label == "待回访"
+    with db.reader() as s:
+        row = s.scalars(select(Dispatch).where(Dispatch.case_id == case_id)).one()
+        assert row.signed_at == signed_at
+        status = current_status(s, case_id)
+        assert status.last_event_at == signed_at + timedelta(days=1)
+    # A step of the handling still may not be dated before the last one.
+    _refused(db, case_id, ValidationError, "早于上一步（回复",
+             lambda s: wf.follow_up(s, people.operator2, case_id, "satisfied", clock=clock, at=signed_at))

@@ -141,7 +141,7 @@ class CaseStatus:
     before_reply: CaseStatus | None = None
     handled_at: datetime | None = None
     closed_at: datetime | None = None
-    last_event_at: datetime | None = None
+    last_event_at: datetime | None = None  # of the last step of the handling: no remark (REMARKS) moves it
     last_seq: int = 0
     last_event_kind: str = ""  # what the last step was, for a time refused as earlier than it (不同意退单)
 
@@ -435,11 +435,19 @@ def apply_event(status: CaseStatus | None, ev: EventRecord) -> CaseStatus:
     reducer = REDUCERS.get(ev.kind)
     if reducer is None:
         raise ValueError(f"unknown event kind {ev.kind}")
-    after = reducer(replace(status, last_event_at=ev.at, last_seq=ev.seq, last_event_kind=ev.kind), ev)
+    moved = replace(status, last_seq=ev.seq) if ev.kind in REMARKS else \
+        replace(status, last_event_at=ev.at, last_seq=ev.seq, last_event_kind=ev.kind)
+    after = reducer(moved, ev)
     if after.before_reply is not None and ev.kind not in KEEP_REPLY_UNDOABLE:
         after = replace(after, before_reply=None)
     return after
 
+
+# Remarks on a case, not steps of its handling: the office correcting what was registered, reminding the unit, the
+# caller calling again, personal data erased. A step of the handling recorded after one may be dated before it: a
+# unit's sheet says it signed on the 2nd, and is imported on the 6th after the office corrected the case's address
+# on the 6th (refused, the sign would have been dated after the correction, 24 hours late, and 响应率 lost).
+REMARKS = frozenset({EventKind.EDIT, EventKind.SUPERVISE, EventKind.RECALL, EventKind.ERASE})
 
 # Steps after a unit's reply that leave it to be taken back: they do not build on it. (A follow-up result does;
 # taking that back first brings the reply's undo back with the status it restores.)
