@@ -181,6 +181,27 @@ def test_the_cases_behind_each_rate(db: Database, people: People, clock: FakeClo
     assert not any(d.costs_points("satisfaction") for d in details)
 
 
+def test_a_case_closed_after_its_last_unreachable_call_is_listed_as_not_called_back(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """计分工单 says 未回访 of a case closed after the last unreachable call, as the case list, the help and the
+    README call it (it said 未接通); one still to be called again has no result yet."""
+    from hotline_desk.services.reporting.scoring import unit_case_details
+
+    _case(db, people, clock, "unreachable")
+    _case(db, people, clock, "unreachable")
+    with db.session() as s:
+        with db.reader() as r:
+            last = max(d.id for d in unit_case_details(r, "2022-07", CUTOFF, unit_id(r, "自来水公司")))
+        for _ in range(2):
+            clock.advance(hours=3)
+            wf.follow_up(s, people.operator, last, "unreachable", clock=clock)
+    with db.reader() as s:
+        details = unit_case_details(s, "2022-07", CUTOFF, unit_id(s, "自来水公司"))
+    assert sorted((d.id == last, d.state_label, d.outcome) for d in details) == [
+        (False, "待回访", ""), (True, "已办结", "未回访")]
+    assert not any(d.rated for d in details)
+
+
 def test_a_month_lists_the_units_of_that_month(db: Database, people: People, clock: FakeClock) -> None:
     """Merging 自来水公司 in August took it and its July case out of July's table, and a unit added in August came
     into July's with full marks; each month now lists the units in use at its end and those that had its cases."""

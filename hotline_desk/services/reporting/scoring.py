@@ -38,7 +38,7 @@ from hotline_desk.services.reporting.rules import (
     load_rules,
 )
 from hotline_desk.services.reporting.statistics import RATED, is_due
-from hotline_desk.vocabulary import EventKind
+from hotline_desk.vocabulary import FINAL_UNREACHABLE_LABEL, CaseState, EventKind, FollowUpResult
 
 BONUS_LIMIT = 100
 
@@ -364,7 +364,10 @@ def unit_case_details(session: Session, month: str, as_of: datetime, unit_id: in
             id=case.id, number=case.number, source="上级交办" if case.source == "upper" else "本级",
             state_label=STATES[facts.state], finished=finished,
             signed_on_time=facts.signed_on_time,
-            outcome=FOLLOWUP_RESULTS.get(outcome, "未回访" if outcome == "unreachable" else ""),
+            # closed after the last unreachable call: 未回访, as the case list and the help say; still to call: 未接通
+            outcome=FINAL_UNREACHABLE_LABEL
+            if outcome == FollowUpResult.UNREACHABLE and facts.state == CaseState.FINISHED
+            else FOLLOWUP_RESULTS.get(outcome, ""),
             exempt=exempt_by_review(facts),
             after_cutoff=later.get(case.id, ""),
             deadline=facts.main_deadline,
