@@ -502,6 +502,40 @@ def test_a_result_button_asks_once_naming_the_case_and_the_result_and_defaults_t
     assert view.pending.model.rowCount() == 0 and view.pending.empty.isVisibleTo(view.pending)
 
 
+def test_a_result_after_its_months_cut_off_says_before_it_is_recorded_that_the_month_keeps_its_figures(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """A July case called back on August 3rd counts in no month's 满意率: the clerk is told in the question, as the
+    command line and the 甄别 form tell it, so late-July call-backs are made before the cut-off."""
+    with db.session() as s:
+        first, second = _replied(s, people, clock), _replied(s, people, clock)
+        numbers = case_view(s, first).number, case_view(s, second).number
+    view = FollowUpView(context(db, people.operator, clock, tmp_path))
+    qtbot.addWidget(view)
+    seen: dict[str, object] = {}
+    view.pending.select_number(numbers[0])
+    answer_question(seen)
+    qtbot.mouseClick(view.pending.findChild(QPushButton, "satisfied"), Qt.MouseButton.LeftButton)
+    assert "统计截止已过" not in str(seen["text"])  # July is not over
+    clock.set(datetime(2022, 8, 3, 10, 0))
+    view.pending.refresh()
+    view.pending.select_number(numbers[0])
+    answer_question(seen, Qt.Key.Key_Y)
+    qtbot.mouseClick(view.pending.findChild(QPushButton, "satisfied"), Qt.MouseButton.LeftButton)
+    assert "2022-07 的统计截止已过：该月的统计和考核按截止时的回访结果计算，不随这次回访结果改变" in str(seen["text"])
+    with db.reader() as s:
+        assert case_view(s, first).followup_result == "satisfied"  # recorded all the same: it is the caller's word
+    intros: list[str] = []
+
+    def read_then_leave(dialog: ActionDialog) -> None:
+        intros.append(dialog.findChildren(QLabel)[0].text())
+        dialog.reject()
+
+    view.pending.select_number(numbers[1])
+    when_modal(ActionDialog, read_then_leave)
+    qtbot.mouseClick(view.pending.findChild(QPushButton, "dissatisfied"), Qt.MouseButton.LeftButton)
+    assert "2022-07 的统计截止已过" in intros[0]
+
+
 def test_review_list_shows_the_citizens_words_the_reply_and_the_complaint(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
     with db.session() as s:

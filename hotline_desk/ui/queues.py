@@ -41,11 +41,11 @@ from hotline_desk.services.cases.queues import (
     unreachable_outcome,
 )
 from hotline_desk.services.cases.records import case_view, with_assisting
+from hotline_desk.services.cases.step_runner import cutoff_passed_words
 from hotline_desk.services.cases.steps import STEPS
 from hotline_desk.services.clock import short_time
 from hotline_desk.services.exchange.dispatch_export import earlier_copy, export_dispatch
 from hotline_desk.services.office.settings import Settings
-from hotline_desk.services.reporting.monthdata import cutoff_of
 from hotline_desk.ui.case_actions import (
     STEP_TIMES,
     blocked_now,
@@ -875,10 +875,13 @@ class FollowUpView(QueueTabs):
             self.pending.tell(f"{'、'.join(hidden)}{CALLBACK_BY_SUPERVISOR}", warn=True)
             return
         note: dict[str, Any] | None = {"note": ""}
+        # A result after its month's cut-off counts in no month's figures: said before it is recorded, as 甄别 says it
+        passed = self._cutoff_passed(rows, Action.FOLLOWUP)
+        passed = f"\n\n{passed}" if passed else ""
         if code == "dissatisfied":  # the note is asked for, and the dialog names the case: that is the confirmation
             note = ask(self, f"回访结果“不满意”：{_numbers(rows)}", [FieldSpec("note", "群众意见", "text",
                                                                           required=True)],
-                       intro=f"记录为“不满意”并转甄别：\n{_titles(rows)}")
+                       intro=f"记录为“不满意”并转甄别：\n{_titles(rows)}{passed}")
             if note is None:
                 return
         minutes, attempts = read(self.ctx, lambda s: (Settings(s).int("limits.undo_minutes"),
@@ -886,7 +889,7 @@ class FollowUpView(QueueTabs):
         unreachable = code == "unreachable"
         listed = _attempts(rows, attempts, self.ctx.clock()) if unreachable else _titles(rows)
         if code != "dissatisfied" and not confirm(
-                self, f"回访结果：{result}", f"将以下工单的回访结果记录为“{result}”？\n\n{listed}"):
+                self, f"回访结果：{result}", f"将以下工单的回访结果记录为“{result}”？\n\n{listed}{passed}"):
             self.pending.tell(f"未记录回访结果（选了“否”）：{_numbers(rows)}。")  # a stray Enter is not silent
             return
         words = note["note"] if note is not None else ""
@@ -902,6 +905,11 @@ class FollowUpView(QueueTabs):
         self.pending.run(rows, record, f"{said}{minutes} 分钟内可撤销。",
                          undo=lambda: self._undo(rows, result, recorded), minutes=minutes,
                          undo_question=f"撤销以下工单刚记录的回访结果“{result}”？撤销后工单回到待回访。\n\n{_titles(rows)}")
+
+    def _cutoff_passed(self, rows: list[QueueRow], action: Action) -> str:
+        months = {f"{r.registered_at:%Y-%m}" for r in rows}
+        now = self.ctx.clock()
+        return read(self.ctx, lambda s: cutoff_passed_words(s, months, now, action))
 
     def _undo(self, rows: list[QueueRow], result: str, recorded: dict[int, int]) -> str | None:
         """Take back the results just recorded (all or, on a refusal, none); what to say after. A step another
@@ -920,12 +928,9 @@ class FollowUpView(QueueTabs):
                             for r in rows[:3]) + (f"\n……共 {len(rows)} 件" if len(rows) > 3 else "")
         then = ("工单回到该单位重新办理，单位再次回复前不算办结（所属月份考核的办结率随之计算），回复后再回访。"
                 if at_fault else "工单办结；这一件不计入该单位所属月份考核的满意率（考核表中的“甄别免计”）。")
-        now = self.ctx.clock()
-        months = sorted({f"{r.registered_at:%Y-%m}" for r in rows})
-        passed = read(self.ctx, lambda s: [m for m in months if cutoff_of(s, m) <= now])
+        passed = self._cutoff_passed(rows, Action.REVIEW)
         if passed:  # a ruling after the cut-off is no longer that month's
-            then += (f"\n{'、'.join(passed)} 的统计截止已过：该月的统计和考核按截止时的回访结果计算，不随这次甄别改变"
-                     "（计分工单中注明）。")
+            then += f"\n{passed}"
         ask(self, f"甄别：{_numbers(rows)}", [FieldSpec("note", "甄别意见", "text", required=True)],
             intro=f"甄别结论：{verdict}\n{then}\n{grounds}",
             then=lambda values: self.reviews.run(

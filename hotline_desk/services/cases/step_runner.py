@@ -175,6 +175,16 @@ def after_cutoff_notice(session: Session, case_id: int, action: Action, at: date
             "该月的统计和考核按截止时的情况计算，不随之改变。")
 
 
+def cutoff_passed_words(session: Session, months: set[str], now: datetime, action: Action) -> str:
+    """Said before a 甄别 or a follow-up result is recorded now on cases of ``months``: the months among them whose
+    cut-off has passed keep their cases as they stood then ("" when none has)."""
+    passed = [month for month in sorted(months) if cutoff_of(session, month) <= now]
+    if not passed:
+        return ""
+    return (f"{'、'.join(passed)} 的统计截止已过：该月的统计和考核按截止时的回访结果计算，"
+            f"不随这次{KEPT_BY_MONTH[action]}改变（计分工单中注明）。")
+
+
 def month_notice(session: Session, month: str, at: datetime, what: str) -> str:
     """``final_month_notice`` for a case of ``month`` (one not registered yet: ``what`` is 这次登记)."""
     cutoff = final_cutoffs(session, {month}).get(month)
