@@ -291,26 +291,32 @@ def test_a_step_refused_when_done_opens_its_form_again_as_typed(
 def test_a_step_no_longer_possible_after_a_change_elsewhere_says_what_happened_and_closes(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    """Two clerks record the unit's reply to the same case; the second is told who did it, not just the state."""
-    messages = Messages().install(monkeypatch)
+    """Two clerks record the unit's reply to the same case; the second is told who did it, not just the state, and
+    keeps what she typed: the long reply is on the clipboard and in the message, not gone with the form."""
     case_id = _dispatched(db, people, clock)
     with db.session() as s:
         wf.sign(s, people.operator, case_id, clock=clock)
     parent = QWidget()
     qtbot.addWidget(parent)
     openings: list[ActionDialog] = []
+    told: list[tuple[str, str]] = []
 
     def type_then_other_station_replies(dialog: ActionDialog) -> None:
         openings.append(dialog)
-        dialog.set_value("text", "已更换水表")
+        dialog.set_value("text", "已更换水表，并检修了三楼以上的管道")
         with db.session() as s:
             wf.reply(s, people.operator2, case_id, Reply("已更换加压泵"), clock=clock)
+        when_modal(QMessageBox, lambda box: (told.append((box.text(), box.detailedText())), box.accept()))
         dialog._accept()
 
+    QApplication.clipboard().clear()
     _when_dialog_opens(type_then_other_station_replies)
     assert not perform(parent, context(db, people.operator, clock, tmp_path), case_id, "reply")
-    (said,) = messages.texts()
+    ((said, detail),) = told
     assert "已被王芳于09:00回复。登记回复已不能进行" in said and len(openings) == 1
+    assert "您填写的内容没有保存，已复制到剪贴板" in said
+    assert "回复内容：已更换水表，并检修了三楼以上的管道" in detail
+    assert "已更换水表，并检修了三楼以上的管道" in QApplication.clipboard().text()
     with db.reader() as s:
         replies = [e.reply for e in case_view(s, case_id).events if e.kind == "reply"]
     assert [r["text"] for r in replies if r] == ["已更换加压泵"]

@@ -14,6 +14,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
+    QApplication,
     QComboBox,
     QDateTimeEdit,
     QDialogButtonBox,
@@ -326,7 +327,8 @@ def perform(parent: QWidget, ctx: UiContext, case_id: int, key: str, preset: dic
                 return True
             if elsewhere:
                 again, version = _after_a_change_elsewhere(parent, ctx, chosen, case_id, elsewhere,
-                                                           again=dialog is not None)
+                                                           again=dialog is not None,
+                                                           typed=dialog.typed_words() if dialog is not None else "")
                 if not again:
                     return False
             if dialog is None:
@@ -394,14 +396,26 @@ def attempt(parent: QWidget, ctx: UiContext, work: Callable[[Session], object],
 
 
 def _after_a_change_elsewhere(parent: QWidget, ctx: UiContext, chosen: Step[Any], case_id: int, happened: str, *,
-                              again: bool) -> tuple[bool, int]:
+                              again: bool, typed: str = "") -> tuple[bool, int]:
     """After a refusal because the case changed elsewhere: say what happened and whether the step can still be
-    taken; returns whether its form opens again as typed, and the case's version as it now stands."""
+    taken; returns whether its form opens again as typed, and the case's version as it now stands.
+
+    A step that can no longer be taken (another station replied first) loses its form: what was typed into it (a
+    long reply) is put on the clipboard and shown in the message, not lost with the form."""
     now = ctx.clock()
     situation = read(ctx, lambda s: wf.situation(s, case_id, now))
     blocked = chosen.check(situation.context, situation.status, ctx.actor, None, now)
     if blocked:
-        show_refusal(parent, "无法完成操作", f"{happened}。{chosen.label}已不能进行：{blocked[0].message}")
+        said = f"{happened}。{chosen.label}已不能进行：{blocked[0].message}"
+        if not typed:
+            show_refusal(parent, "无法完成操作", said)
+        else:
+            QApplication.clipboard().setText(typed)
+            box = QMessageBox(QMessageBox.Icon.Warning, "无法完成操作",
+                              plain_shown(f"{said}\n\n您填写的内容没有保存，已复制到剪贴板（也可在“显示详细信息”中"
+                                          "复制），需要时可粘贴。"), QMessageBox.StandardButton.Ok, parent)
+            box.setDetailedText(typed)
+            box.exec()
         return False, situation.version
     then = "您填写的内容已保留，请核对后再按确定。" if again else f"如仍需{chosen.label}，请再操作一次。"
     show_refusal(parent, "无法完成操作", f"{happened}。{then}")

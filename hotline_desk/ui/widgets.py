@@ -554,6 +554,18 @@ class ActionDialog(GuardedDialog):
                 out[spec.key] = editor.text().strip()
         return out
 
+    def typed_words(self) -> str:
+        """What was typed into the form's text boxes, a line per box with its label ("" when nothing was): kept for
+        the person when the form's step can no longer be taken."""
+        lines = []
+        for spec in self.fields:
+            editor = self.editors[spec.key]
+            text = editor.toPlainText().strip() if isinstance(editor, QPlainTextEdit) \
+                else editor.text().strip() if isinstance(editor, QLineEdit) else ""
+            if text and text != str(spec.default or ""):
+                lines.append(f"{spec.label}：{text}")
+        return "\n".join(lines)
+
     def typed(self) -> object:
         """The inputs' values, with the text in each picker's box even when it names no item yet."""
         boxes = [editor.currentText().strip() for editor in self.editors.values() if isinstance(editor, QComboBox)]
