@@ -526,7 +526,7 @@ class Database:
                         ) from exc
                     raise
             except BaseException:
-                session.rollback()
+                rollback_quietly(session)
                 raise
 
     @contextmanager
@@ -585,6 +585,16 @@ class DatabaseGone(DatabaseError):
     def __init__(self, where: str, doing: str = "刚才的操作没有保存") -> None:
         super().__init__(f"数据库文件 {where} 已不在原处（它所在的 U 盘、移动硬盘或网络盘被拔出、断开，或它的文件夹被"
                          f"删除、改名），{doing}。请重新接好磁盘（或把文件夹放回原处），关闭本程序后重新打开，再做一次。")
+
+
+def rollback_quietly(session: Session) -> None:
+    """Roll back after an error without hiding it: on a connection to a server that went away the rollback fails
+    too, and its "connection lost" took the place of what the error said (an import that had written parts, and
+    could not clear them, was said as "刚才的操作没有保存")."""
+    try:
+        session.rollback()
+    except Exception:
+        log.warning("rollback after an error failed", exc_info=True)
 
 
 def _operational(exc: BaseException) -> bool:

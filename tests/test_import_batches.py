@@ -522,6 +522,45 @@ def test_a_long_import_carries_on_after_its_importer_changes_their_own_password_
         assert s.scalar(select(func.count()).select_from(Case)) == (250 if where == "this window" else 0)
 
 
+def test_an_import_cut_off_by_the_server_going_away_says_how_many_cases_stay_till_the_next_opening(
+        db: Database, people: People, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server stops after the first part went in: the undo cannot be written, and even the rollback fails. The
+    importer was told "连接中断了，刚才的操作没有保存" (the failed rollback's words) while 250 cases stayed on the
+    server for every station to see; now she is told how many stay and till when."""
+    from sqlalchemy.exc import OperationalError
+
+    path = tmp_path / "清单.xlsx"
+    make_workbook(path, 350)
+    with db.reader() as s:
+        preview = preview_cases(s, path, clock=IMPORTED_AT)
+    gone = OperationalError("COMMIT", {}, Exception("server closed the connection unexpectedly"))
+    server_down = {"down": False}
+    rollback = Session.rollback
+
+    def failing_rollback(self: Session) -> None:
+        if server_down["down"]:
+            raise gone
+        rollback(self)
+
+    def server_stops(done: int, total: int) -> None:
+        server_down["down"] = True
+        raise gone
+
+    monkeypatch.setattr(Session, "rollback", failing_rollback)
+    with pytest.raises(DatabaseError) as refused, db.session() as s:
+        commit_cases(s, people.supervisor, preview, clock=IMPORTED_AT, batch_rows=BATCH, progress=server_stops)
+    monkeypatch.undo()
+    said = refused.value.message
+    assert said.startswith(f"导入没有完成：与数据库服务器 {db.display_name} 的连接中断了。"
+                           f"已写入的 {BATCH} 件工单（批次 1）也未能立即撤销"), said
+    assert "刚才的操作没有保存" not in said
+    with db.reader() as s:
+        assert s.scalar(select(func.count()).select_from(Case)) == BATCH
+    assert open_office_database(db.url, create=False) is not None  # the next opening undoes it
+    with db.reader() as s:
+        assert s.scalar(select(func.count()).select_from(Case)) == 0
+
+
 def test_verify_reads_an_import_left_half_written_as_it_is_and_clears_nothing(
         db: Database, people: People, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:

@@ -18,7 +18,7 @@ from typing import IO, TypeVar
 from sqlalchemy import Connection, delete, select, text
 from sqlalchemy.orm import Session
 
-from hotline_desk.db import DEFER_CHECKPOINT, checkpoint, explain_operational_error
+from hotline_desk.db import DEFER_CHECKPOINT, checkpoint, explain_operational_error, rollback_quietly
 from hotline_desk.errors import DatabaseError, HotlineError, os_reason
 from hotline_desk.models import Case, CaseEvent, Dispatch, FollowUp, ImportBatch
 from hotline_desk.models.system import BATCH_IN_PROGRESS
@@ -249,12 +249,12 @@ def write_in_batches(session: Session, batch: ImportBatch, build: Callable[[], S
                     progress(start, len(items))
         except BaseException as stopped:
             failed = True
-            session.rollback()
             try:
+                session.rollback()
                 clear_batch(session, batch.id, at=clock(), user_id=user_id)
                 session.commit()
             except Exception as exc:  # the next opening of the database clears it
-                session.rollback()
+                rollback_quietly(session)
                 if not isinstance(stopped, Exception):
                     raise
                 where = session.get_bind().engine.url.database or ""
@@ -277,6 +277,8 @@ def _why(exc: Exception, where: str) -> str:
     if isinstance(exc, OSError):
         return os_reason(exc)
     said = exc.message if isinstance(exc, HotlineError) else explain_operational_error(exc, where) or "写入时出错"
+    for unsaid in ("，刚才的操作没有保存", "；刚才的操作没有保存"):  # what was saved is said beside it, by count
+        said = said.split(unsaid)[0]
     return said.rstrip("。")
 
 
