@@ -38,6 +38,26 @@ def test_stopping_or_merging_a_unit_says_what_is_still_open_with_it(
     assert "注意：“煤山街道”还有 1 件在办工单（其中超期 1 件）" in out
 
 
+def test_stopping_a_unit_names_the_cases_proposed_to_it_and_not_yet_approved(
+        db: Database, people: People, clock: FakeClock, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A case proposed to the unit and waiting for approval was not said: approving it afterwards was refused."""
+    _overdue(db, people, clock, "纸坊镇")
+    with db.session() as s:
+        for town in ("纸坊镇", "煤山街道"):
+            register_case(s, people.operator, draft(s, unit_id=unit_id(s, town)), clock=clock)
+    log_in_everyone(db, monkeypatch)
+    code, out, err = cli_run(capsys, db, "unit", "merge", "纸坊镇", "王寨乡")
+    assert code == 0, err
+    assert "“纸坊镇”还有 1 件在办工单（其中超期 1 件）" in out
+    assert "另有 1 件拟交给它、待审核的工单：并入“王寨乡”后审核时须改选承办单位" in out
+    code, out, err = cli_run(capsys, db, "unit", "deactivate", "煤山街道")
+    assert code == 0, err
+    assert "注意：“煤山街道”有 1 件拟交给它、待审核的工单：停用后审核时须改选承办单位" in out
+    code, out, err = cli_run(capsys, db, "search", "--unit", "煤山街道", "--state", "拟交办")
+    assert code == 0 and "共找到 1 件" in out, (out, err)
+
+
 def test_an_overdue_case_of_a_unit_no_longer_in_use_can_be_taken_back(
         db: Database, people: People, clock: FakeClock) -> None:
     """An overdue case could not be taken back, nor returned after its two days: at a unit merged away it stayed

@@ -20,7 +20,7 @@ from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.office.lookups import KIND_LABELS as KIND_LABELS
 from hotline_desk.services.office.lookups import shown_alias
 from hotline_desk.services.office.reference import CATEGORY_SEPARATOR, find_category, same_name
-from hotline_desk.vocabulary import OPEN_DISPATCH_STATES
+from hotline_desk.vocabulary import OPEN_DISPATCH_STATES, CaseState
 
 CATEGORY_SEPARATORS = ("—", "——", "－", "-", "/", "／")
 
@@ -735,15 +735,20 @@ def open_cases_words(session: Session, unit_id: int, now: datetime, *, merged_in
         return ""
     open_now = (Case.main_unit_id == unit_id, Case.state.in_([s.value for s in OPEN_DISPATCH_STATES]))
     count = session.scalar(select(func.count(Case.id)).where(*open_now)) or 0
-    if not count:
-        return ""
-    late = session.scalar(select(func.count(Case.id)).where(*open_now, Case.deadline < now)) or 0
+    # Proposed to it and not yet approved: approving them is refused once it is stopped, until another is chosen.
+    proposed = session.scalar(select(func.count(Case.id)).where(
+        Case.main_unit_id == unit_id, Case.state == CaseState.PROPOSED)) or 0
     doing = f"并入“{merged_into}”" if merged_into else "停用"
+    waiting = (f"另有 {proposed} 件拟交给它、待审核的工单：{doing}后审核时须改选承办单位"
+               f"（search --unit {unit.name} --state 拟交办 可列出）。") if proposed else ""
+    if not count:
+        return f"“{unit.name}”{waiting.removeprefix('另')}" if waiting else ""
+    late = session.scalar(select(func.count(Case.id)).where(*open_now, Case.deadline < now)) or 0
     overdue = f"（其中超期 {late} 件）" if late else ""
     return (f"“{unit.name}”还有 {count} 件在办工单{overdue}。{doing}后这些工单仍由它办理（可签收、回复或退单），"
             f"不会转给{'并入的单位' if merged_into else '其他单位'}；新工单不能再交给它。如需由别的单位办理，"
             f"请审核员在工单中“收回改派”（单位停用或并入后，已超期的也可收回），或让它退单后改派；"
-            f"用 search --unit {unit.name} --state 办理中 可列出这些工单。")
+            f"用 search --unit {unit.name} --state 办理中 可列出这些工单。{waiting}")
 
 
 def stopping_question(session: Session, unit_id: int, now: datetime, *, merged_into: str = "") -> str:
