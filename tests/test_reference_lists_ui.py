@@ -147,6 +147,12 @@ def test_stopping_or_merging_a_unit_with_open_cases_asks_first_naming_them(
     with db.reader() as s:
         assert not reference.find_unit(s, "纸坊镇").active
     assert "已把“纸坊镇”并入“煤山街道”" in merge.result.text()
+    # the list of units says where it went, not only that it is stopped; one stopped alone says 停用
+    with db.session() as s:
+        ra.set_unit_active(s, people.admin, "自来水公司", False, clock=clock)
+    units.refresh()
+    shown = {units.model.index(r, 2).data(): units.model.index(r, 3).data() for r in range(units.model.rowCount())}
+    assert (shown["纸坊镇"], shown["自来水公司"], shown["煤山街道"]) == ("已并入煤山街道", "停用", "是")
 
 
 def test_the_bulk_days_dialog_takes_the_notice_and_shows_every_problem_in_a_box_that_scrolls(

@@ -42,7 +42,7 @@ from hotline_desk.models.system import ROLE_LABELS
 from hotline_desk.services.accounts import accounts, users
 from hotline_desk.services.maintenance import backup, backups, half_imports
 from hotline_desk.services.maintenance.opening import disk_room, room_words
-from hotline_desk.services.office import admin, reference, settings
+from hotline_desk.services.office import admin, lookups, reference, settings
 from hotline_desk.services.office import reference_admin as ra
 from hotline_desk.services.office.calendar import deadlines_on_holidays, parse_day_list
 from hotline_desk.services.office.reference import UnitView
@@ -198,7 +198,10 @@ class UnitsTab(QWidget):
         self.ctx = ctx
         self.model: RowsModel[UnitView] = RowsModel([
             Column("分组", lambda u: u.group_label), Column("考核表顺序", lambda u: u.display_order),
-            Column("单位名称", lambda u: u.name), Column("在用", lambda u: "是" if u.active else "停用")])
+            Column("单位名称", lambda u: u.name),
+            Column("在用", lambda u: "是" if u.active else f"已并入{self.merged[u.id]}" if u.id in self.merged
+                   else "停用")])
+        self.merged: dict[int, str] = {}
         self.table = _table(self.model)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
@@ -208,8 +211,9 @@ class UnitsTab(QWidget):
         self.follower = follow(self, ctx.signals, Change.REFERENCE, self.refresh)
 
     def refresh(self) -> None:
-        _reload(self.table, self.model, read(self.ctx, lambda s: reference.list_units(s, include_inactive=True)),
-                lambda unit: unit.id)
+        units, self.merged = read(self.ctx, lambda s: (reference.list_units(s, include_inactive=True),
+                                                       lookups.merged_into(s)))
+        _reload(self.table, self.model, units, lambda unit: unit.id)
 
     def _fields(self, unit: UnitView | None) -> list[FieldSpec]:
         groups = [(label, code) for code, label in UNIT_GROUP_LABELS.items()]

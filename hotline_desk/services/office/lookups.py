@@ -55,6 +55,18 @@ def list_units(reader: Connection | Session, group: str | None = None, *, includ
     return [UnitView(*row) for row in rows]
 
 
+def merged_into(reader: Connection | Session) -> dict[int, str]:
+    """The units merged into another, by id, with the name of the one each went into: a merge stops the unit and
+    makes its name an alias of the other."""
+    a, source, target = ALIASES.c, UNITS.alias("source"), UNITS.alias("target")
+    rows = reader.execute(
+        select(source.c.id, target.c.name)
+        .join(ALIASES, (a.kind == "unit") & (a.alias == source.c.name) & (a.target_id != source.c.id))
+        .join(target, target.c.id == a.target_id)
+        .where(source.c.active.is_(False)))
+    return dict(rows.tuples().all())
+
+
 def shown_alias(alias: str) -> str:
     """An alias as lists print it: an empty one (blank cells in an import) is named, not left blank."""
     return alias or "（空）"
