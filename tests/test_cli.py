@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from hotline_desk.cli import build_parser, main
-from hotline_desk.db import open_database
+from hotline_desk.db import Database, open_database
 from hotline_desk.services.clock import office_now
 from tests.helpers import TEST_PASSWORD, log_in_everyone
 
@@ -381,3 +381,24 @@ def test_a_repeat_call_is_noted_on_the_case_from_the_command_line(office: Path,
     assert code == 0, err
     _, out, _ = run(capsys, office, "case", "show", number)
     assert "再次来电" in out.split("办理历史：")[1] and "群众再次来电，称仍在漏水" in out
+
+
+def test_init_run_on_two_stations_at_once_says_the_others_admin_password_stands(
+        db: Database, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both stations saw a database with no user and asked for the admin's password; the second one's was silently
+    not set (rc 0, 数据库已就绪), and its first login counted as a failed attempt."""
+    from hotline_desk.cli import admin_commands, main
+    from hotline_desk.services.accounts import accounts, users
+
+    def other_station_first(_args: object) -> str:
+        with db.session() as s:  # the other station's init, between this one's look and its save
+            users.ensure_first_admin(s, "管理员", "qita-gongzuozhan-1")
+        return "zheli-de-mima-2"
+
+    monkeypatch.setattr(admin_commands, "_first_admin_password", other_station_first)
+    code = main(["--db", db.url, "init"])
+    out, err = capsys.readouterr()
+    assert code == 1 and "数据库已就绪" in out
+    assert "另一工作站刚刚初始化了这个数据库并创建了管理员：这里给出的管理员密码没有设置" in err
+    with db.session() as s:
+        assert accounts.login(s, "admin", "qita-gongzuozhan-1").actor is not None

@@ -191,6 +191,10 @@ def cmd_init(ctx: Context, args: argparse.Namespace) -> int:
         print(f"已创建管理员：{created.username}（{created.display_name}），密码已设置。")
     elif first_admin:
         print(f"已设置管理员 {first_admin} 的密码。")
+    elif password is not None:  # two stations ran init at once: the other made the admin between our look and save
+        print("注意：另一工作站刚刚初始化了这个数据库并创建了管理员：这里给出的管理员密码没有设置。请用另一工作站"
+              "设置的密码登录，或请那里的管理员为您添加账户、重设密码。", file=sys.stderr)
+        return 1
     return 0
 
 
