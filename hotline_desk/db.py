@@ -153,6 +153,18 @@ def sqlite_path(url: str) -> Path:
     return Path(make_url(url).database or "")
 
 
+def place_of(url: str | URL) -> str:
+    """Where a database's data is, as messages name it: the file, or the server without its password."""
+    text_url = url if isinstance(url, str) else url.render_as_string(hide_password=False)
+    if text_url.startswith("sqlite"):
+        return str(sqlite_path(text_url))
+    try:
+        shown = make_url(text_url)
+    except Exception:  # an unparsable address is shown without anything after the scheme
+        return text_url.split("://", 1)[0] + "://…"
+    return shown.set(drivername=shown.get_backend_name()).render_as_string(hide_password=True)
+
+
 def read_only_file(path: Path) -> str | None:
     """How to open a SQLite file this user may not write (a read-only share, a copy on a CD), or None if writable.
 
@@ -404,6 +416,7 @@ class Database:
         self.read_only = False
         self.write_waiting: WriteWaiting | None = None  # told of a wait for another station's write (see there)
         self.copy_before_upgrade: Path | None = None  # where an older file was copied before this opening upgraded it
+        self.upgraded_from: str | None = None  # the schema's revision before this opening upgraded it
         self.opening_notes: list[str] = []  # what opening found for its user to know (an import it could not undo)
         if not (self.is_sqlite or self.is_postgresql):
             raise DatabaseError(f"不支持的数据库地址：{self.display_name}。请用 SQLite 文件路径或 postgresql://… 。")
@@ -501,13 +514,7 @@ class Database:
     @property
     def display_name(self) -> str:
         """Where the data is, for the status bar and messages: the file, or the server without its password."""
-        if self.url.startswith("sqlite"):
-            return str(sqlite_path(self.url))
-        try:
-            shown = make_url(self.url)
-        except Exception:  # an unparsable address is shown without anything after the scheme
-            return self.url.split("://", 1)[0] + "://…"
-        return shown.set(drivername=shown.get_backend_name()).render_as_string(hide_password=True)
+        return place_of(self.url)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -814,6 +821,7 @@ def migrate(db: Database, after_upgrade: AfterUpgrade | None = None, *, keep_cop
         db.engine.dispose()  # this process's own pooled connections would count as other stations (_hold_alone)
     try:
         _upgrade(db, current, after_upgrade, keep_copy=keep_copy)
+        db.upgraded_from = current
     except BaseException:
         if db.copy_before_upgrade is not None:  # the file is as it was: no second copy of it is left about
             db.copy_before_upgrade.unlink(missing_ok=True)

@@ -84,6 +84,30 @@ def _month(db: Database, capsys: pytest.CaptureFixture[str]) -> tuple[str, str, 
     return outputs[0], outputs[1], found
 
 
+def test_an_opening_that_upgrades_the_servers_database_says_so(new_pg: str, caplog: pytest.LogCaptureFixture) -> None:
+    """A clerk's first command after installing the new version upgraded the office's database in silence: the
+    stations still on the old version were not told to close, and nobody was told that no copy was kept."""
+    from hotline_desk.services.maintenance.opening import open_office_database
+
+    old = Database(new_pg)
+    with old.engine.begin() as conn:
+        cfg = alembic_config(old.url)
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0014")
+    old.dispose()
+    db = open_office_database(new_pg)
+    try:
+        assert schema_revision(db) == head_revision()
+    finally:
+        db.dispose()
+    said = [r.getMessage() for r in caplog.records if "升级到本版本的格式" in r.getMessage()]
+    assert len(said) == 1 and said[0].startswith("数据库服务器上的数据库已从版本 0014 升级到本版本的格式。")
+    assert "其他工作站请关闭旧版本程序" in said[0] and "pg_dump" in said[0]
+    caplog.clear()
+    open_office_database(new_pg).dispose()  # up to date: nothing more is said
+    assert not [r for r in caplog.records if "升级到本版本的格式" in r.getMessage()]
+
+
 def test_an_office_moves_its_file_to_the_server_and_back(demo_template: Path, tmp_path: Path, new_pg: str,
                                                          capsys: pytest.CaptureFixture[str]) -> None:
     office = _copy(demo_template, tmp_path, "office.sqlite3")

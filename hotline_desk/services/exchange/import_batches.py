@@ -18,7 +18,7 @@ from typing import IO, TypeVar
 from sqlalchemy import Connection, delete, select, text
 from sqlalchemy.orm import Session
 
-from hotline_desk.db import DEFER_CHECKPOINT, checkpoint, explain_operational_error, rollback_quietly
+from hotline_desk.db import DEFER_CHECKPOINT, checkpoint, explain_operational_error, place_of, rollback_quietly
 from hotline_desk.errors import DatabaseError, HotlineError, os_reason
 from hotline_desk.models import Case, CaseEvent, Dispatch, FollowUp, ImportBatch
 from hotline_desk.models.system import BATCH_IN_PROGRESS
@@ -257,7 +257,7 @@ def write_in_batches(session: Session, batch: ImportBatch, build: Callable[[], S
                 rollback_quietly(session)
                 if not isinstance(stopped, Exception):
                     raise
-                where = session.get_bind().engine.url.database or ""
+                where = place_of(session.get_bind().engine.url)
                 raise DatabaseError(
                     f"导入没有完成：{_why(stopped, where)}。已写入的 {saved} 件工单（批次 {batch.id}）也未能立即撤销"
                     f"（{_why(exc, where)}），要等下次打开数据库（重新打开本程序或运行任一命令）时自动撤销；在此之前，"
