@@ -309,7 +309,15 @@ def test_review_at_fault_on_coordinated_case_goes_back_to_operator(db: Database,
     case_id = _register(db, people, clock, handling="coordinate", answer="已答复", unit_id=None)
     with db.session() as s:
         wf.follow_up(s, people.operator, case_id, "dissatisfied", "问题没有解决", clock=clock)
-        assert wf.review(s, people.supervisor, case_id, True, "答复不准确", clock=clock).state_label == "登记"
+        view = wf.review(s, people.supervisor, case_id, True, "答复不准确", clock=clock)
+    assert view.state_label == "登记"
+    # the office's own answer was judged: no 承办单位 to blame (its history said 承办单位责任，重办)
+    assert view.events[-1].details == "甄别：答复不当，重新办理"
+    dispatched = _to_pending_followup(db, people, clock)
+    with db.session() as s:
+        wf.follow_up(s, people.operator, dispatched, "dissatisfied", "水压还是不够", clock=clock)
+        view = wf.review(s, people.supervisor, dispatched, False, "已按规定答复", clock=clock)
+    assert view.events[-1].details == "甄别：非承办单位责任，不计入单位考核的满意率"
 
 
 def test_a_case_sent_back_then_answered_is_no_longer_marked_sent_back_when_it_comes_back(

@@ -40,7 +40,7 @@ from hotline_desk.services.cases.queues import (
     queue,
     unreachable_outcome,
 )
-from hotline_desk.services.cases.records import case_view, with_assisting
+from hotline_desk.services.cases.records import case_view, review_words, with_assisting
 from hotline_desk.services.cases.step_runner import cutoff_passed_words
 from hotline_desk.services.cases.steps import STEPS
 from hotline_desk.services.clock import short_time
@@ -921,13 +921,18 @@ class FollowUpView(QueueTabs):
         return said if done is not None else None
 
     def review(self, rows: list[QueueRow], at_fault: bool) -> None:
-        verdict = "承办单位责任，重办" if at_fault else "非承办单位责任，不计入单位考核的满意率"
+        by_office = all(r.unit_id is None for r in rows)  # 协调办理: the answer judged was the office's own
+        verdict = review_words(at_fault, by_office=by_office)
         # What the judgement rests on, for each case: what the caller said at 回访, and what the unit replied.
         grounds = "\n".join(f"{r.number}  群众意见：{_short(r.followup_note or '未写')}\n"
-                            f"    单位回复：{_short(r.reply or '无')}"
+                            f"    {'答复' if r.unit_id is None else '单位回复'}：{_short(r.reply or '无')}"
                             for r in rows[:3]) + (f"\n……共 {len(rows)} 件" if len(rows) > 3 else "")
-        then = ("工单回到该单位重新办理，单位再次回复前不算办结（所属月份考核的办结率随之计算），回复后再回访。"
-                if at_fault else "工单办结；这一件不计入该单位所属月份考核的满意率（考核表中的“甄别免计”）。")
+        if by_office:
+            then = ("工单回到“登记”，由话务员重新答复（协调办理）或拟交承办单位，办理后再回访。" if at_fault
+                    else "工单办结。")
+        else:
+            then = ("工单回到该单位重新办理，单位再次回复前不算办结（所属月份考核的办结率随之计算），回复后再回访。"
+                    if at_fault else "工单办结；这一件不计入该单位所属月份考核的满意率（考核表中的“甄别免计”）。")
         passed = self._cutoff_passed(rows, Action.REVIEW)
         if passed:  # a ruling after the cut-off is no longer that month's
             then += f"\n{passed}"

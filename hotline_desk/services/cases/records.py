@@ -343,9 +343,10 @@ def case_view(session: Session, case_id: int) -> CaseView:
         EventView(seq=e.seq, kind=e.kind, label=EVENT_LABELS.get(e.kind, e.kind), at=e.at,
                   actor=users.get(e.actor_id or 0, "导入" if e.batch_id else ""),
                   unit=units.get(e.unit_id or 0, "") + ("（协办）" if e.unit_id in helping else ""), note=e.note,
-                  details=_event_details(r, units), reply=_reply_of(r),
+                  details=_event_details(r, units, office), reply=_reply_of(r),
                   entered=entered_words(e.at, e.recorded_at, imported=e.batch_id is not None))
-        for e, r, helping in zip(events, records, _assisting_before(records), strict=True)
+        for e, r, helping, office in zip(events, records, _assisting_before(records), _by_office_before(records),
+                                         strict=True)
     )
     return CaseView(
         id=case.id, number=case.number, registered_at=case.registered_at, source=case.source,
@@ -390,7 +391,24 @@ def _assisting_before(records: Sequence[EventRecord]) -> list[set[int]]:
     return helping
 
 
-def _event_details(record: EventRecord, units: dict[int, str]) -> str:
+def _by_office_before(records: Sequence[EventRecord]) -> list[bool]:
+    """For each step, whether the case was then one the office answered itself (协调办理), with no unit."""
+    status: CaseStatus | None = None
+    office: list[bool] = []
+    for record in records:
+        office.append(status is not None and status.handling == Handling.COORDINATE)
+        status = apply_event(status, record)
+    return office
+
+
+def review_words(at_fault: bool, *, by_office: bool) -> str:
+    """甄别's conclusion in words. A 协调办理 case has no unit: the answer judged was the office's own."""
+    if by_office:
+        return "答复不当，重新办理" if at_fault else "答复无不当，办结"
+    return "承办单位责任，重办" if at_fault else "非承办单位责任，不计入单位考核的满意率"
+
+
+def _event_details(record: EventRecord, units: dict[int, str], by_office: bool = False) -> str:
     d = record.data
     parts: list[str] = []
     assists = "、".join(units.get(int(a), "") for a in d.get("assist_ids") or ())
@@ -414,7 +432,7 @@ def _event_details(record: EventRecord, units: dict[int, str]) -> str:
         label = FOLLOWUP_RESULTS.get(d["result"], d["result"])
         parts.append(f"回访结果：{label}" + ("（已达次数上限，按未回访办结）" if d.get("final") else ""))
     if record.kind == "review":
-        parts.append("甄别：承办单位责任，重办" if d["at_fault"] else "甄别：非承办单位责任，不计入单位考核的满意率")
+        parts.append(f"甄别：{review_words(bool(d['at_fault']), by_office=by_office)}")
     return "；".join(part.rstrip("。；，") for part in parts)  # 回复内容：群众满意；… not 群众满意。；
 
 
