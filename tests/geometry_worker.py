@@ -1,6 +1,7 @@
 """Run in a child process on a virtual 1366×768 screen: open the main window as an administrator and as an
 operator, every view each of them has (every tab) and the window's dialogs, and print, as JSON, every button or
-input that lies outside its window or a window that lies outside the screen.
+input that lies outside its window or a window that lies outside the screen, and every field a screen reader
+would read without a name.
 
     QT_QPA_PLATFORM=offscreen:configfile=screen.json python -m tests.geometry_worker DB STATE_DIR [VIEW,VIEW…]
 """
@@ -14,24 +15,30 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, QRect
+from PySide6.QtCore import QPoint, QRect, Qt
+from PySide6.QtGui import QAccessible
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractScrollArea,
     QAbstractSpinBox,
     QApplication,
+    QCalendarWidget,
     QComboBox,
     QDialog,
     QLineEdit,
     QPlainTextEdit,
+    QStackedWidget,
     QTabWidget,
     QTextEdit,
     QWidget,
+    QWizard,
 )
 
 from hotline_desk.db import open_database
 from hotline_desk.services.accounts.users import get_actor
 from hotline_desk.services.clock import fixed_clock
+from hotline_desk.ui import accessible_names, plain_text
+from hotline_desk.ui.app import install_look
 from hotline_desk.ui.context import AppSignals, UiContext
 from hotline_desk.ui.main_window import MainWindow
 
@@ -68,6 +75,32 @@ def outside(top: QWidget, where: str) -> list[str]:
     return found
 
 
+def _inside_a_field(widget: QWidget, top: QWidget) -> bool:
+    """A part of a combo box, a spin box or a calendar (its line edit, its day table): read as the whole."""
+    parent = widget.parentWidget()
+    while parent is not None and parent is not top:
+        if isinstance(parent, (QComboBox, QAbstractSpinBox, QCalendarWidget)):
+            return True
+        parent = parent.parentWidget()
+    return False
+
+
+def unnamed(top: QWidget, where: str) -> list[str]:
+    """Fields and buttons the keyboard reaches that a screen reader would read without a name, or with a bare “*”.
+    On Linux Qt reads a drop-down list's chosen entry as its name, so a combo box needs a name of its own."""
+    found = []
+    for widget in top.findChildren(QWidget):
+        if not isinstance(widget, (*accessible_names.FIELDS, QAbstractButton)) or not widget.isVisibleTo(top) \
+                or not widget.focusPolicy() & Qt.FocusPolicy.TabFocus or _inside_a_field(widget, top):
+            continue
+        face = QAccessible.queryAccessibleInterface(widget)
+        name = widget.accessibleName() if isinstance(widget, QComboBox) else \
+            face.text(QAccessible.Text.Name) if face is not None else ""
+        if not name.strip() or "*" in name:
+            found.append(f"{where}: {type(widget).__name__} {widget.objectName()!r} named {name!r}")
+    return found
+
+
 # Pages that may scroll in the window (HOTLINE_DESK_SCROLLING_PAGES, comma-separated): at 125% display scaling the
 # registration form is taller than the screen; at 100% no page may scroll.
 SCROLLING_PAGES = {key for key in os.environ.get("HOTLINE_DESK_SCROLLING_PAGES", "").split(",") if key}
@@ -84,12 +117,30 @@ def scrolled_page(window: MainWindow, key: str, where: str) -> list[str]:
             f"{window.page_area.viewport().width()}×{window.page_area.viewport().height()}: it scrolls"]
 
 
-def check_tabs(top: QWidget, view: QWidget, where: str) -> list[str]:
+def _bring_forward(tabs: QTabWidget) -> None:
+    """Show the tabs of the tab widgets ``tabs`` lies in (设置's 渠道、诉求类型与别名 holds tabs of its own)."""
+    page: QWidget | None = tabs
+    while page is not None:
+        stack = page.parentWidget()
+        outer = stack.parentWidget() if isinstance(stack, QStackedWidget) else None
+        if isinstance(outer, QTabWidget):
+            outer.setCurrentWidget(page)
+        page = stack
+
+
+def check_tabs(top: QWidget, view: QWidget, where: str, nameless: list[str]) -> list[str]:
+    """What lies outside the window on each tab of the view (the view's own tabs too, and tabs within tabs); its
+    fields without a name go to ``nameless``."""
     found = outside(top, where)
-    for tabs in view.findChildren(QTabWidget):
+    nameless += unnamed(view, where)
+    for tabs in [*([view] if isinstance(view, QTabWidget) else []), *view.findChildren(QTabWidget)]:
+        _bring_forward(tabs)
         for index in range(tabs.count()):
             tabs.setCurrentIndex(index)
             found += outside(top, f"{where}/{tabs.tabText(index)}")
+            nameless += unnamed(view, f"{where}/{tabs.tabText(index)}")
+        tabs.setCurrentIndex(0)
+    for tabs in [*([view] if isinstance(view, QTabWidget) else []), *view.findChildren(QTabWidget)]:
         tabs.setCurrentIndex(0)
     return found
 
@@ -117,8 +168,12 @@ def _step_dialog(ctx: UiContext, window: MainWindow, key: str) -> QDialog:
 def main(db_path: str, state_dir: str, views: tuple[str, ...] = ()) -> None:
     app = QApplication(sys.argv[:1])
     db = open_database(db_path)
-    report: dict[str, object] = {"outside": [], "pages": [], "dialogs": []}
+    install_look(app)  # as the program starts: its stylesheet, plain labels and named fields
+    plain_text.install(app)
+    accessible_names.install(app)
+    report: dict[str, object] = {"outside": [], "pages": [], "dialogs": [], "unnamed": []}
     problems: list[str] = []
+    unnamed_fields: list[str] = []
     for username in PEOPLE:
         with db.reader() as s:
             actor = get_actor(s, username)
@@ -133,7 +188,8 @@ def main(db_path: str, state_dir: str, views: tuple[str, ...] = ()) -> None:
                 continue
             window.nav.setCurrentRow(row)
             QApplication.processEvents()
-            problems += check_tabs(window, window.views[key], f"{username}/{key}")
+            unnamed_fields += unnamed(window, f"{username}/{key}")
+            problems += check_tabs(window, window.views[key], f"{username}/{key}", unnamed_fields)
             problems += scrolled_page(window, key, f"{username}/{key}")
             report["pages"].append(f"{username}/{key}")  # type: ignore[attr-defined]
         if username == "admin":
@@ -141,10 +197,15 @@ def main(db_path: str, state_dir: str, views: tuple[str, ...] = ()) -> None:
                 dialog = make()
                 dialog.show()
                 problems += outside(dialog, name)
+                unnamed_fields += unnamed(dialog, name)
+                if isinstance(dialog, QWizard):  # its later pages too (the preview's summary and problem list)
+                    for page in dialog.pageIds():
+                        unnamed_fields += unnamed(dialog.page(page), f"{name}/{dialog.page(page).title()}")
                 report["dialogs"].append(name)  # type: ignore[attr-defined]
                 dialog.close()
         window.close()
     report["outside"] = problems
+    report["unnamed"] = sorted(set(unnamed_fields))
     db.dispose()
     print(json.dumps(report, ensure_ascii=False))
     app.quit()

@@ -59,6 +59,8 @@ def test_every_own_view_and_dialog_fits_a_1366_by_768_screen(db: Database, db_ur
     _left, top, width, height = report["window"]
     assert top + height <= 768 and width <= 1366  # the status bar is on the screen
     assert report["outside"] == []
+    # A screen reader says every field by its label's words (or a name of its own where none is shown beside it).
+    assert report["unnamed"] == [], "\n".join(report["unnamed"])
     pages = set(report["pages"])
     assert {"admin/home", "admin/entry", "admin/list", "admin/approval", "admin/tracking", "admin/followup",
             "admin/scoring", "admin/bulletin", "admin/settings", "op1/home", "op1/rejected"} <= pages, pages

@@ -129,6 +129,7 @@ class BulletinView(QWidget):
         suggest.clicked.connect(self.suggest)
         self.edit_buttons: list[QPushButton] = [suggest]
         self.sections = QListWidget()
+        self.sections.setAccessibleName("简报正文的各部分")
         self.section_title = QLineEdit()
         self.section_text = QPlainTextEdit()
         self.section_text.setPlaceholderText("每段一行；以“（一）”开头的段落，首句按楷体小标题排印。")
@@ -136,6 +137,7 @@ class BulletinView(QWidget):
         self.section_typical = QCheckBox("本部分列出典型案例")
         self._section_data: list[dict[str, Any]] = []
         self.typical = QTableWidget(0, 3)
+        self.typical.setAccessibleName("典型案例")
         self.typical.setHorizontalHeaderLabels(["工单编号", "类型", "案例简介"])
         self.typical.horizontalHeader().setStretchLastSection(True)
         self.typical.setTabKeyNavigation(False)  # Tab leaves the table for its buttons; the arrows move in it
@@ -796,7 +798,9 @@ class CasePicker(QDialog):
         self.month = month
         self.search = QLineEdit()
         self.search.setPlaceholderText("输入诉求内容中的词语筛选")
+        self.search.setAccessibleName("筛选工单")
         self.table = QTableView()
+        self.table.setAccessibleName("本月工单")
         self.table.setTabKeyNavigation(False)  # Tab goes on to the buttons, arrows move in the list
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

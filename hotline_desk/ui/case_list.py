@@ -68,6 +68,7 @@ class CaseListView(QWidget):
         self.ctx = ctx
         self._day: date | None = None
         self.search = QLineEdit()
+        self.search.setAccessibleName("搜索工单")
         self.search.setPlaceholderText("搜索：诉求内容、标题、地址、来电人、电话或工单编号（多个词用空格分开）")
         self.month = QComboBox()
         self.state = QComboBox()
@@ -80,6 +81,7 @@ class CaseListView(QWidget):
         self.count.setWordWrap(True)  # a hint after 共 0 件 wraps rather than widening the window
         self.model = CaseTableModel(ctx)
         self.table = RowTable()  # Tab goes on to the buttons, arrows, Home and End move in the list
+        self.table.setAccessibleName("工单列表")
         self.table.setModel(self.model)
         self.model.rowsInserted.connect(lambda *_: self._show_count())  # counted further as the list scrolled
         # Read again (F5, a search, a sort, another station's change), the list keeps the case chosen or, when it is
@@ -358,6 +360,7 @@ class CaseDetailDialog(QDialog):
         # tooltip is for the mouse only.
         self.step_text = reading_box("step_text", 3)
         self.step_text.setPlaceholderText("在办理历史中选中一步（↑↓），这里显示它的全部说明")
+        self.step_text.setAccessibleName("所选步骤的全部说明")
         self.timeline.currentItemChanged.connect(
             lambda item, _before: self.step_text.setPlainText(_step_words(item) if item is not None else ""))
         self.actions_row = QHBoxLayout()

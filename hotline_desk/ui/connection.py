@@ -36,6 +36,7 @@ class ConnectionDialog(QDialog):
         self.single = QRadioButton("单机：数据保存在本机的数据库文件中")
         self.server = QRadioButton("多工作站：连接办公室的 PostgreSQL 服务器")
         self.file = QLineEdit()
+        self.file.setAccessibleName("数据库文件")
         browse = QPushButton("选择…")
         browse.clicked.connect(self._browse)
         file_row = QHBoxLayout()

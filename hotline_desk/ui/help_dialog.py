@@ -62,7 +62,9 @@ class HelpDialog(QDialog):
         for html, title in ((how_to_html(tasks), "常用操作"), (keys_html(pages, has_entry=entry), "快捷键"),
                             (terms_html(workflow, WORKFLOW_LEAD), "办理流程与名词"),
                             (terms_html(scores, SCORES_LEAD), "考核评分")):
-            self.tabs.addTab(_page(html), title)
+            page = _page(html)
+            page.setAccessibleName(f"帮助：{title}")
+            self.tabs.addTab(page, title)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)

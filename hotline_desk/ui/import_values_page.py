@@ -32,6 +32,7 @@ class ValuesPage(QWizardPage):
         self.note = QLabel()
         self.note.setWordWrap(True)
         self.table = QTableWidget(0, 4)
+        self.table.setAccessibleName("不在列表中的取值")
         self.table.setHorizontalHeaderLabels(["项目", "文件中的值", "行数", "处理"])
         self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         remember_columns(wizard.ctx.window_state(), "import_values", self.table.horizontalHeader())

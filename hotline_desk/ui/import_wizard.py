@@ -197,6 +197,7 @@ class MappingPage(QWizardPage):
         self.setSubTitle("每一列对应到哪一项。“未识别”的列不会导入：有内容的请选择对应项，不需要的选“不导入”。"
                          "可以保存下来供同类文件使用。")
         self.table = QTableWidget(0, 3)
+        self.table.setAccessibleName("列对应")
         self.table.setHorizontalHeaderLabels(["文件中的列名", "对应到", "说明"])
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
@@ -206,6 +207,7 @@ class MappingPage(QWizardPage):
             self.table.setColumnWidth(1, 200)
         self.save_as = QLineEdit()
         self.save_as.setPlaceholderText("保存为（可不填），如 平顶山平台清单")
+        self.save_as.setAccessibleName("列对应保存为（可不填）")
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
         layout.addWidget(self.save_as)
@@ -283,8 +285,10 @@ class PreviewPage(QWizardPage):
         # In a box that scrolls: a file with many things to say (notes on columns, hidden rows, how times were read)
         # pushed the problem list and the buttons below the foot of a 768-pixel screen as a label.
         self.summary = reading_box("import_summary", 6)
+        self.summary.setAccessibleName("预览摘要")
         self.summary_lines = self.summary.height()  # its height beside a list of problems
         self.layout_choice = QComboBox()
+        self.layout_choice.setAccessibleName("问题列表的排列")
         self.layout_choice.addItem("按原因归并（列出所在行号）", self.BY_CAUSE)
         self.layout_choice.addItem("按行号逐条列出", self.BY_ROW)
         self.layout_choice.currentIndexChanged.connect(self.show_problems)
@@ -292,6 +296,7 @@ class PreviewPage(QWizardPage):
         self.save_list.setToolTip("把每个问题（行号、列、原因）存为 Excel 工作簿，便于对照修改原文件")
         self.save_list.clicked.connect(self.save_problem_list)
         self.problems = QTableWidget(0, 3)
+        self.problems.setAccessibleName("问题列表")
         self.problems.setTabKeyNavigation(False)  # Tab goes on to the buttons, arrows move in the list
         self.problems.setHorizontalHeaderLabels(["行", "列", "问题"])
         self.problems.horizontalHeader().setStretchLastSection(True)

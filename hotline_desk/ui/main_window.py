@@ -109,6 +109,7 @@ class MainWindow(QMainWindow):
         row = QHBoxLayout(central)
         self.nav = QListWidget()
         self.nav.setFixedWidth(120)
+        self.nav.setAccessibleName("页面导航")
         self.nav.setStyleSheet("QListWidget { font-size: 12pt; } QListWidget::item { padding: 6px; }")
         self.pages = PageStack()
         self.page_keys: list[str] = []

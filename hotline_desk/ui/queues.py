@@ -185,6 +185,7 @@ class QueueTable(QWidget):
         self.requests_only = requests_only
         self.model: RowsModel[QueueRow] = RowsModel([*(BASE_COLUMNS if base else []), *columns])
         self.table = RowTable()  # Tab goes on to the action buttons, arrows, Home and End move in the list
+        self.table.setAccessibleName("工单列表")
         self.table.setModel(self.model)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setWordWrap(False)
@@ -223,6 +224,7 @@ class QueueTable(QWidget):
         # Typed into, the list keeps the cases whose columns hold the text: a unit's name while it is on the phone.
         self.filter = FilterEdit()
         self.filter.setObjectName("filter")
+        self.filter.setAccessibleName("筛选列表")
         self.filter.setPlaceholderText("筛选：单位、编号、标题等（Ctrl+F）")
         self.filter.setClearButtonEnabled(True)
         self.filter.setFixedWidth(scaled(self.filter, 290))  # its hint readable whole, in any font

@@ -101,6 +101,7 @@ class ScoringView(QWidget):
         for label, name in (("乡镇街道", "scores_townships"), ("市直单位", "scores_departments")):
             model: RowsModel[UnitScore] = RowsModel(_score_columns())
             table = QTableView()
+            table.setAccessibleName(f"{label}得分")
             table.setTabKeyNavigation(False)  # Tab goes on to the next control, arrows move in the list
             table.setModel(model)
             table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -125,6 +126,7 @@ class ScoringView(QWidget):
                    if b.removed_at else ""),
         ])
         self.bonus_table = QTableView()
+        self.bonus_table.setAccessibleName("所选单位的附加分")
         self.bonus_table.setTabKeyNavigation(False)  # Tab leaves for 撤销所选; the arrows move in it
         self.bonus_table.setModel(self.bonus_model)
         self.bonus_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -393,6 +395,7 @@ class CasesBehindDialog(QDialog):
         model.set_rows(details)
         self.model = model
         table = QTableView()
+        table.setAccessibleName("计分的工单")
         table.setTabKeyNavigation(False)  # Tab goes on to the buttons, arrows move in the list
         table.setModel(model)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

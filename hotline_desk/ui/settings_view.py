@@ -430,6 +430,7 @@ class CalendarTab(QWidget):
         self.ctx = ctx
         self.days: dict[date, tuple[bool, str]] = {}
         self.calendar = QCalendarWidget()
+        self.calendar.setAccessibleName("工作日历")
         self.calendar.setGridVisible(True)
         self.calendar.setVerticalHeaderFormat(QCalendarWidget.VerticalHeaderFormat.NoVerticalHeader)
         self.calendar.setMinimumHeight(260)
@@ -526,6 +527,7 @@ class BulkDaysDialog(GuardedDialog):
                        "再写“节假日”或“调休”（调休即周末上班），可加说明。例如：")
         intro.setWordWrap(True)
         self.text = QPlainTextEdit()
+        self.text.setAccessibleName("节假日和调休，每行一个日期或一段日期")
         self.text.setPlaceholderText(self.EXAMPLE)
         self.text.setMinimumSize(480, 220)
         self.text.setTabChangesFocus(True)
@@ -596,7 +598,9 @@ class RulesTab(QWidget):
             mode.setCurrentIndex(mode.findData(column["mode"]))
             threshold = QLineEdit(str(column["threshold"]))
             row = QHBoxLayout()
-            for widget in (QLineEdit(column["label"]), weight, mode, threshold):
+            name = QLineEdit(column["label"])
+            for widget, said in ((name, "名称"), (weight, "满分"), (mode, "计分方式"), (threshold, "达标线")):
+                widget.setAccessibleName(f"{column['label']}的{said}")  # four fields behind one label
                 row.addWidget(widget)
             holder = QWidget()
             holder.setLayout(row)
