@@ -670,3 +670,25 @@ def test_the_window_title_names_the_office(qtbot: QtBot, db: Database, people: P
     window = MainWindow(context(db, people.operator, clock, tmp_path), watch=False)
     qtbot.addWidget(window)
     assert window.windowTitle() == "12345热线工作台 — 郏县12345政务服务便民热线 — 张丽（话务员）"
+
+
+def test_tab_goes_from_field_to_field_with_no_invisible_stop_on_a_page(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """The page's scroll area (and each settings tab's) took the keyboard between two fields, showing nothing."""
+    from PySide6.QtWidgets import QAbstractItemView, QAbstractScrollArea, QPlainTextEdit, QTextEdit
+
+    window = MainWindow(context(db, people.admin, clock, tmp_path), watch=False)
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    for key in ("list", "settings"):
+        window.show_page(key)
+        window.nav.setFocus()
+        stops = []
+        for _ in range(25):
+            qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+            stops.append(QApplication.focusWidget())
+        bare = [type(w).__name__ for w in stops if isinstance(w, QAbstractScrollArea)
+                and not isinstance(w, (QAbstractItemView, QPlainTextEdit, QTextEdit))]
+        assert bare == [], key

@@ -148,6 +148,7 @@ class MainWindow(QMainWindow):
         self.page_area.setWidget(holder)
         self.page_area.setWidgetResizable(True)
         self.page_area.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.page_area.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # no Tab stop of its own: Tab goes field to field
         row.addWidget(self.page_area, 1)
         app = QApplication.instance()
         if isinstance(app, QApplication):  # the field the keyboard goes to is scrolled into sight (Tab, Enter, a click)
