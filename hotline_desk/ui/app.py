@@ -9,10 +9,22 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, ClassVar
 
+import shiboken6
 from platformdirs import user_state_dir
-from PySide6.QtCore import QLibraryInfo, QLocale, Qt, QTimer, QTranslator
+from PySide6.QtCore import QLibraryInfo, QLocale, QObject, Qt, QTimer, QTranslator
 from PySide6.QtGui import QFontDatabase, QIcon
-from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QDialog,
+    QFocusFrame,
+    QMessageBox,
+    QPlainTextEdit,
+    QTextEdit,
+    QWidget,
+)
 
 from hotline_desk.crashlog import install_logging
 from hotline_desk.db import Database, default_db_path, resolve_db_url
@@ -71,25 +83,63 @@ class GapTranslator(QTranslator):
         return False
 
 
-# A text box the cursor is in is framed in blue, as a line field is: without it the operator could not tell whether
-# 诉求内容 or 答复内容 had the cursor, and typed to find out. A tick box or an option button the cursor is on is shaded
-# in the same blue (its frame is kept, unseen, when it has not the cursor, so nothing beside it moves): the style's own
-# dotted line round its label was too faint to find on a 1366×768 screen. Its label is dark on the blue, whatever the
-# palette: a dark desktop's white text did not read on it.
+# A text box the cursor is in is framed in blue, as a line field is (by the focus frame below): without it the
+# operator could not tell whether 诉求内容 or 答复内容 had the cursor, and typed to find out. A tick box or an option
+# button the cursor is on is shaded in the same blue (its frame is kept, unseen, when it has not the cursor, so
+# nothing beside it moves): the style's own dotted line round its label was too faint to find on a 1366×768 screen.
+# Its label is dark on the blue, whatever the palette: a dark desktop's white text did not read on it.
 FOCUS_STYLE = (
-    "QPlainTextEdit:focus, QTextEdit:focus { border: 2px solid #2F6FD0; border-radius: 2px; }"
-    " QCheckBox, QRadioButton { border: 1px solid transparent; border-radius: 2px; padding-right: 2px; }"
+    "QCheckBox, QRadioButton { border: 1px solid transparent; border-radius: 2px; padding-right: 2px; }"
     " QCheckBox:focus, QRadioButton:focus { background: #D6E4F8; color: #1A1A1A; border-color: #2F6FD0; }"
 )
 # A button with the cursor: the style's own mark is a thin line that a closing dialog's repaint often leaves out.
 BUTTON_FOCUS_STYLE = " QPushButton:focus { border: 2px solid #2F6FD0; border-radius: 3px; padding: 2px 4px; }"
+# A line field with the cursor, framed in the same 2px blue: the style's own mark was a line one pixel wide, and a
+# tester with poor eyesight could not find the cursor. The line edit inside an editable drop-down list draws no
+# frame of its own (the list is framed as a whole, below), so it is never framed twice.
+FIELD_FOCUS_STYLE = (
+    " QLineEdit:focus { border: 2px solid #2F6FD0; border-radius: 2px; }"
+    " QComboBox QLineEdit, QComboBox QLineEdit:focus { border: none; }"
+    " QFocusFrame { border: 2px solid #2F6FD0; border-radius: 3px; }"
+)
+# Kinds a style sheet cannot frame whole: a drop-down list or a spin box given a border loses its arrows (a date's
+# buttons turned into bars), and a list's, a table's or a text box's border is half hidden under its viewport. A
+# focus frame is drawn round them instead, just outside the field, so nothing in it moves.
+FRAMED = (QComboBox, QAbstractSpinBox, QAbstractItemView, QPlainTextEdit, QTextEdit)
+
+
+class FocusFrames(QObject):
+    """Puts the one focus frame round the drop-down list, spin box, date, list, table or text box the cursor is in."""
+
+    def __init__(self, app: QApplication) -> None:
+        super().__init__(app)
+        self.frame: QFocusFrame | None = None
+        app.focusChanged.connect(self.moved)
+
+    def moved(self, _old: QWidget | None, new: QWidget | None) -> None:
+        field = new if isinstance(new, FRAMED) else new.parentWidget() if new is not None \
+            and isinstance(new.parentWidget(), FRAMED) else None  # an editable list's own line edit
+        if self.frame is not None and not shiboken6.isValid(self.frame):
+            self.frame = None
+        if field is None:
+            if self.frame is not None:
+                self.frame.setWidget(None)  # type: ignore[arg-type]  # Qt takes no widget: the frame goes
+            return
+        if self.frame is None or self.frame.window() is not field.window():
+            if self.frame is not None:
+                self.frame.deleteLater()
+            self.frame = QFocusFrame(field)  # made in the field's window, which owns it from then on
+            self.frame.setObjectName("field_focus")
+        self.frame.setWidget(field)
 
 
 def install_look(app: QApplication) -> None:
     """The light colours the window was designed in, on a dark desktop too (Windows 11's dark mode gives Qt a dark
     palette: red warnings and grey hints on it hardly read), and the focus marks."""
     app.styleHints().setColorScheme(Qt.ColorScheme.Light)
-    app.setStyleSheet(FOCUS_STYLE + BUTTON_FOCUS_STYLE)
+    app.setStyleSheet(FOCUS_STYLE + BUTTON_FOCUS_STYLE + FIELD_FOCUS_STYLE)
+    if app.findChild(FocusFrames) is None:
+        FocusFrames(app)
 
 
 def install_chinese(app: QApplication) -> bool:
