@@ -32,6 +32,7 @@ from hotline_desk.services.accounts.permissions import refusal
 from hotline_desk.services.cases import classification
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.case_query import CaseFilter, months_with_cases, search_hint
+from hotline_desk.services.cases.deadlines import overdue_words
 from hotline_desk.services.cases.history import STATES
 from hotline_desk.services.cases.queues import confidential_caller, view_shown_to
 from hotline_desk.services.cases.records import case_view, with_assisting
@@ -394,7 +395,8 @@ class CaseDetailDialog(QDialog):
             ("来电人", f"{caller}    电话：{view.phone}    地址：{view.address}"),
             ("分类", f"{view.appeal_type}    {view.category}    所属乡镇街道：{view.township}"),
             (view.unit_heading, with_assisting(view.unit, view.assisting)
-             + (f"    办理期限：{view.deadline:%Y-%m-%d %H:%M}" if view.deadline else "")),
+             + (f"    办理期限：{view.deadline:%Y-%m-%d %H:%M}" if view.deadline else "")
+             + (f"    【{late}】" if (late := overdue_words(view.state, view.deadline, self.ctx.clock())) else "")),
             ("标题", view.title),
         ]
         for label, text in rows:
@@ -413,6 +415,9 @@ class CaseDetailDialog(QDialog):
             for column in range(5):
                 item.setToolTip(column, item.text(column))
             self.timeline.addTopLevelItem(item)
+        latest = self.timeline.topLevelItem(self.timeline.topLevelItemCount() - 1)
+        if latest is not None:  # chosen: the history has the cursor at the opening, and now shows where it is
+            self.timeline.setCurrentItem(latest)
         if not self._columns_set:  # fitted to the history once, unless this person's widths are remembered
             self._columns_set = True
             _fit_history(self.timeline)  # before remembering, so the fitting is not taken for the person's own

@@ -43,6 +43,14 @@ def flag_words(flag: str, due: datetime | None, now: datetime) -> str:
     return f"超期{late // timedelta(days=1)}天"
 
 
+def overdue_words(state: str, deadline: datetime | None, now: datetime) -> str:
+    """超期3天 (as the lists say it) for a case still with its unit past its deadline, else "": said in words where
+    the lists show it only by colour, a case's own dialog too."""
+    if state not in OPEN_DISPATCH_STATES or deadline is None or now <= deadline:
+        return ""
+    return flag_words("overdue", deadline, now)
+
+
 def deadline_flag(deadline: datetime | None, now: datetime, calendar: WorkCalendar, near_days: int = 1) -> str:
     """"overdue" (超期) past the deadline, "near" (临期) within ``near_days`` working days of it, else ""."""
     if deadline is None:

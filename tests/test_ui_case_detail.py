@@ -1,0 +1,57 @@
+"""A case's dialog says it is overdue in words, and opens on its latest step, the cursor showing there."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import QApplication, QLabel
+from pytestqt.qtbot import QtBot
+
+from hotline_desk.db import Database
+from hotline_desk.services.cases import workflow as wf
+from hotline_desk.services.cases.records import case_view, register_case
+from hotline_desk.ui.case_list import CaseDetailDialog
+from tests.conftest import FakeClock, People
+from tests.helpers import draft
+from tests.ui_helpers import context
+
+
+def _texts(dialog: CaseDetailDialog) -> str:
+    return "\n".join(label.text() for label in dialog.findChildren(QLabel))
+
+
+def test_an_overdue_case_says_so_beside_its_deadline(qtbot: QtBot, db: Database, people: People,
+                                                     clock: FakeClock, tmp_path: Path) -> None:
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+        wf.sign(s, people.operator, case_id, clock=clock)
+        deadline = case_view(s, case_id).deadline
+    assert deadline is not None
+    ctx = context(db, people.supervisor, clock, tmp_path)
+    in_time = CaseDetailDialog(None, ctx, case_id)
+    qtbot.addWidget(in_time)
+    assert "超期" not in _texts(in_time)
+    clock.set(deadline + timedelta(days=1, hours=1))  # still 办理中 with the unit
+    late = CaseDetailDialog(None, ctx, case_id)
+    qtbot.addWidget(late)
+    assert f"办理期限：{deadline:%Y-%m-%d %H:%M}    【超期1天】" in _texts(late)
+
+
+def test_the_history_opens_on_its_latest_step(qtbot: QtBot, qapp: Any, db: Database, people: People,
+                                             clock: FakeClock, tmp_path: Path) -> None:
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+    dialog = CaseDetailDialog(None, context(db, people.supervisor, clock, tmp_path), case_id)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    timeline = dialog.timeline
+    assert timeline.topLevelItemCount() >= 2
+    assert timeline.currentItem() is timeline.topLevelItem(timeline.topLevelItemCount() - 1)
+    assert dialog.step_text.toPlainText()  # its words shown whole below
+    if QApplication.focusWidget() is timeline:
+        assert timeline.currentIndex().isValid()
