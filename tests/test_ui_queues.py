@@ -694,7 +694,7 @@ def test_undo_comes_after_the_result_buttons_on_tab_and_asks_first_with_no_as_th
     for _ in range(5):
         QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
         stops.append(QApplication.focusWidget().text())
-    assert stops == ["满意", "基本满意", "不满意", "未接通", "撤销"]
+    assert stops == ["满意(&1)", "基本满意(&2)", "不满意(&3)", "未接通(&4)", "撤销"]
     seen: dict[str, object] = {}
     answer_question(seen)  # Enter: the default
     QTest.keyClick(view.pending.undo_button, Qt.Key.Key_Space)
@@ -1439,3 +1439,26 @@ def test_a_return_granted_with_a_new_unit_still_names_the_unit_that_returned_it(
     shown = {_cells(view.proposals.model, row)["工单编号"]: _cells(view.proposals.model, row)["拟交单位"]
              for row in range(view.proposals.model.rowCount())}
     assert shown == {numbers[0]: "城市管理局（自来水公司已退回）", numbers[1]: "自来水公司"}
+
+
+def test_alt_and_a_digit_record_a_follow_up_result(qtbot: QtBot, db: Database, people: People, clock: FakeClock,
+                                                   tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The result buttons had no key: a tester on the phone had to reach for the mouse for each call."""
+    from PySide6.QtGui import QKeySequence
+
+    with db.session() as s:
+        called = _replied(s, people, clock)
+        number = case_view(s, called).number
+    messages = Messages().install(monkeypatch)
+    view = FollowUpView(context(db, people.operator, clock, tmp_path))
+    shown_active(qtbot, view)
+    keys = {code: QKeySequence.mnemonic(view.pending.findChild(QPushButton, code).text()).toString()
+            for _label, code in FollowUpView.RESULTS}
+    assert keys == {"satisfied": "Alt+1", "basic": "Alt+2", "dissatisfied": "Alt+3", "unreachable": "Alt+4"}
+    view.pending.select_number(number)
+    view.pending.table.setFocus()
+    qtbot.waitUntil(view.pending.table.hasFocus)
+    QTest.keyClick(view.pending.table, Qt.Key.Key_1, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: bool(messages.texts("question")))  # a button's key presses it a moment later
+    (asked,) = messages.texts("question")  # as a click on 满意 asks
+    assert asked.startswith("回访结果：满意：将以下工单的回访结果记录为“满意”？")
