@@ -75,6 +75,17 @@ def outside(top: QWidget, where: str) -> list[str]:
     return found
 
 
+def overlapping(top: QWidget, where: str) -> list[str]:
+    """Fields and buttons laid over one another: a window smaller than its layout's least size squeezes them so."""
+    QApplication.processEvents()
+    shown = [(widget, QRect(widget.mapTo(top, QPoint(0, 0)), widget.size())) for widget in top.findChildren(QWidget)
+             if isinstance(widget, INPUTS) and widget.isVisibleTo(top) and not _scrolled(widget, top)
+             and not _inside_a_field(widget, top)]
+    return [f"{where}: {type(a).__name__} {a.objectName()!r} overlaps {type(b).__name__} {b.objectName()!r}"
+            for i, (a, rect_a) in enumerate(shown) for b, rect_b in shown[i + 1:]
+            if rect_a.intersects(rect_b) and not a.isAncestorOf(b) and not b.isAncestorOf(a)]
+
+
 def _inside_a_field(widget: QWidget, top: QWidget) -> bool:
     """A part of a combo box, a spin box or a calendar (its line edit, its day table): read as the whole."""
     parent = widget.parentWidget()
@@ -102,7 +113,8 @@ def unnamed(top: QWidget, where: str) -> list[str]:
 
 
 # Pages that may scroll in the window (HOTLINE_DESK_SCROLLING_PAGES, comma-separated): at 125% display scaling the
-# registration form is taller than the screen; at 100% no page may scroll.
+# registration form is taller than the screen; at 100% no page may scroll. Those named (or every page, "*") may
+# scroll up and down, but none sideways.
 SCROLLING_PAGES = {key for key in os.environ.get("HOTLINE_DESK_SCROLLING_PAGES", "").split(",") if key}
 
 
@@ -110,7 +122,9 @@ def scrolled_page(window: MainWindow, key: str, where: str) -> list[str]:
     """A page that needs the window's page area to scroll, where it may not: its buttons are out of sight."""
     QApplication.processEvents()
     bars = window.page_area.verticalScrollBar(), window.page_area.horizontalScrollBar()
-    if key in SCROLLING_PAGES or not any(bar.isVisible() for bar in bars):
+    if key in SCROLLING_PAGES or "*" in SCROLLING_PAGES:  # may scroll up and down, never sideways
+        bars = (window.page_area.horizontalScrollBar(),)
+    if not any(bar.isVisible() for bar in bars):
         return []
     size = window.pages.minimumSizeHint()
     return [f"{where}: the page needs {size.width()}×{size.height()}, more than the window's "
@@ -196,7 +210,7 @@ def main(db_path: str, state_dir: str, views: tuple[str, ...] = ()) -> None:
             for name, make in dialogs(ctx, window).items():
                 dialog = make()
                 dialog.show()
-                problems += outside(dialog, name)
+                problems += outside(dialog, name) + overlapping(dialog, name)
                 unnamed_fields += unnamed(dialog, name)
                 if isinstance(dialog, QWizard):  # its later pages too (the preview's summary and problem list)
                     for page in dialog.pageIds():

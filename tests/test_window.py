@@ -92,6 +92,28 @@ def test_a_laptop_at_125_percent_display_scaling_shows_every_page_in_the_window(
     assert report["outside"] == []  # every page and dialog, its buttons on the screen
 
 
+def test_at_150_percent_display_scaling_pages_scroll_up_and_down_but_never_sideways(
+        db: Database, db_url: str, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """1366×768 at 150%, less the taskbar: 工单登记 needed 806 pixels wide where the window gave 751, so it scrolled
+    sideways and its labels went out of sight as a field was scrolled into view; 交办跟踪 missed by 2 pixels. The
+    批量录入节假日和调休 dialog laid its buttons over its text box."""
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+        wf.sign(s, people.operator, case_id, clock=clock)
+    screen = tmp_path / "screen.json"
+    screen.write_text(json.dumps({"screens": [{"name": "office", "x": 0, "y": 0, "width": 1366, "height": 728,
+                                               "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
+    env = {**os.environ, "QT_QPA_PLATFORM": f"offscreen:configfile={screen}", "QT_SCALE_FACTOR": "1.5",
+           "HOTLINE_DESK_SCROLLING_PAGES": "*"}
+    views = "home,entry,list,approval,tracking,followup,scoring,bulletin,settings,rejected"
+    done = subprocess.run([sys.executable, "-m", "tests.geometry_worker", db_url, str(tmp_path / "state"), views],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["outside"] == [], "\n".join(report["outside"])
+
+
 def test_the_first_size_fits_the_free_area_of_the_screen() -> None:
     small = fitting_geometry(QRect(0, 0, 1366, 728))  # 1366×768 less a 40-pixel taskbar
     assert small.width() == 1280 and small.bottom() < 728 and small.top() >= 0

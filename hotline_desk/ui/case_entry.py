@@ -61,6 +61,10 @@ from hotline_desk.ui.widgets import SearchCombo, confirm, refill, run_modal
 
 ERROR_STYLE = "color: #B00020; font-size: 11px;"
 ERROR_WIDTH = 230
+# On a screen under 1100 logical pixels wide (1366×768 at 150% display scaling gives 910) the errors' column is
+# narrower, its words on more lines: at 230 the form needed 806 pixels where the window gave 751 and scrolled sideways.
+NARROW_ERROR_WIDTH = 160
+NARROW_SCREEN = 1100
 ERROR_ROW_HEIGHT = 28  # two lines of an error beside a one-line field, kept free so nothing moves when one shows
 HANDLING_MISSING = "请选择办理方式：协调办理或交办处理。"
 # A call time this far from now is probably a slip of the keyboard (or a draft from yesterday): ask before saving.
@@ -260,7 +264,9 @@ class CaseEntryView(QWidget):
         label.setObjectName(f"error_{key}")
         label.setStyleSheet(ERROR_STYLE)
         label.setWordWrap(True)
-        label.setFixedWidth(ERROR_WIDTH)
+        screen = QApplication.primaryScreen()
+        narrow = screen is not None and screen.availableGeometry().width() < NARROW_SCREEN
+        label.setFixedWidth(NARROW_ERROR_WIDTH if narrow else ERROR_WIDTH)
         label.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Ignored)
         # Never below the field's own least height: set lower, the form squeezed 诉求内容 to a line and a half.
         holder.setMinimumHeight(max(ERROR_ROW_HEIGHT, widget.minimumSizeHint().height(), widget.minimumHeight()))

@@ -207,6 +207,7 @@ class QueueTable(QWidget):
         over.addWidget(self.empty)
         self.buttons = QHBoxLayout()
         self.count = QLabel()
+        self.count.setWordWrap(True)  # on two lines where the row of buttons leaves it little room (150% scaling)
         self.notice = QLabel()
         self.notice.setObjectName("notice")
         self.notice.setStyleSheet(NOTICE_STYLE)

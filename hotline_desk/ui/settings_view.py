@@ -62,6 +62,7 @@ from hotline_desk.ui.widgets import (
     ask,
     choose,
     confirm,
+    fit_size,
     ok_cancel,
     reading_box,
     run_modal,
@@ -530,7 +531,9 @@ class BulkDaysDialog(GuardedDialog):
         self.text = QPlainTextEdit()
         self.text.setAccessibleName("节假日和调休，每行一个日期或一段日期")
         self.text.setPlaceholderText(self.EXAMPLE)
-        self.text.setMinimumSize(480, 220)
+        # Six lines at the least, more where the screen has room: at 150% display scaling a least height of 220 was
+        # more than the screen left it, and the dialog laid 保存 and 取消 over the text box.
+        self.text.setMinimumSize(480, 6 * self.text.fontMetrics().lineSpacing() + 12)
         self.text.setTabChangesFocus(True)
         # What is wrong, every line of it: a box that scrolls, not a label that grows past the dialog's foot.
         self.message = reading_box("message", 5)
@@ -543,6 +546,7 @@ class BulkDaysDialog(GuardedDialog):
         layout.addWidget(self.text, 1)
         layout.addWidget(self.message)
         layout.addWidget(buttons)
+        fit_size(self, 640, 560)
 
     def typed(self) -> object:
         return self.text.toPlainText().strip()
