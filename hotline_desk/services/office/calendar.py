@@ -85,38 +85,71 @@ def years_not_entered(session: Session, years: set[int]) -> list[int]:
         .where(CalendarDay.day.between(date(year, 1, 1), date(year, 12, 31)))) or 0) < YEAR_ENTERED_DAYS)
 
 
-def deadlines_on_holidays(session: Session, days: Iterable[date]) -> str:
-    """The cases with a unit whose 办理期限 was counted over one of these days just made holidays, in words ("" when
-    none): a deadline is set at dispatch by the calendar of that day and does not move with it, so it is a working
-    day short for each new holiday between the dispatch and it, or falls on one."""
+@dataclass(frozen=True)
+class ShortDeadlines:
+    """The open cases whose 办理期限 counted one of the days just made holidays as a working day (case numbers, by
+    deadline), and those of them whose limit ends on such a day."""
+
+    numbers: tuple[str, ...] = ()
+    on_holiday: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.numbers)
+
+    def message(self, see_all: str = "") -> str:
+        """In words ("" when none); ``see_all`` says where the reader finds every number when the list is cut."""
+        if not self.numbers:
+            return ""
+        numbers = self.numbers
+        cut = len(numbers) > SHORT_NAMED
+        shown = "、".join(numbers[:SHORT_NAMED]) + (f"等 {len(numbers)} 件" if cut else "")
+        where = f"（{see_all}）" if cut and see_all else ""
+        on_day = self.on_holiday
+        falls = (f"（其中{'、'.join(on_day[:SHORT_NAMED])}{'等' if len(on_day) > SHORT_NAMED else ''}的期限就落在"
+                 "节假日）" if on_day else "")
+        return (f"已交办、尚未回复的工单中，{shown}{where}的办理期限是把新设的节假日算作工作日定下的，"
+                f"少算了工作日{falls}。期限在交办时按当时的日历定下，不随日历改变；需要顺延的，请承办单位申请延期（期限落在节假日的，"
+                "在节前申请），审核员可按少算的天数批准。")
+
+
+SHORT_NAMED = 5  # how many numbers the message spells out; the rest are counted, and said where to find
+
+
+def short_deadlines(session: Session, days: Iterable[date]) -> ShortDeadlines:
+    """The open cases with a unit whose 办理期限 counted working time on one of these days just made holidays: a
+    deadline is set at dispatch by the calendar of that day and does not move with it, so it is a working day short
+    for each new holiday between the dispatch and it, or ends on one.
+
+    A day's time is counted when the dispatch came before the day's end and the limit runs past its start: a limit
+    shown as 00:00 of a day ended with the day before (5 working days from a Saturday end as Friday ends, shown
+    as the next Monday 00:00), and counted nothing of that Monday."""
     wanted = sorted(d for d in set(days) if d.weekday() < 5)  # a Sunday made a holiday shortens nothing
     if not wanted:
-        return ""
+        return ShortDeadlines()
     first, last = datetime.combine(wanted[0], time.min), datetime.combine(wanted[-1], time.min) + timedelta(days=1)
     rows = session.execute(
         select(Case.number, Dispatch.dispatched_at, Case.deadline).join(Dispatch, Dispatch.case_id == Case.id)
-        .where(Case.state.in_([s.value for s in OPEN_DISPATCH_STATES]), Case.deadline >= first,
+        .where(Case.state.in_([s.value for s in OPEN_DISPATCH_STATES]), Case.deadline > first,
                Dispatch.role == DispatchRole.MAIN, Dispatch.deadline == Case.deadline,
                Dispatch.status.in_([DispatchState.DISPATCHED.value, DispatchState.SIGNED.value]),
                Dispatch.dispatched_at < last)
         .order_by(Case.deadline, Case.number)).all()
-    short: dict[str, bool] = {}  # case number → whether its deadline falls on a new holiday
+    short: dict[str, bool] = {}  # case number → whether its limit ends on a new holiday
     for number, dispatched_at, deadline in rows:
         if deadline is None:
             continue
-        over = [d for d in wanted if dispatched_at.date() <= d <= deadline.date()]
-        if over:
-            short[number] = short.get(number, False) or deadline.date() in over
-    if not short:
-        return ""
-    numbers = list(short)
-    shown = "、".join(numbers[:5]) + (f"等 {len(numbers)} 件" if len(numbers) > 5 else "")
-    on_day = [n for n in numbers if short[n]]
-    falls = (f"（其中{'、'.join(on_day[:5])}{'等' if len(on_day) > 5 else ''}的期限就落在节假日）"
-             if on_day else "")
-    return (f"已交办、尚未回复的工单中，{shown}的办理期限是把新设的节假日算作工作日定下的，少算了工作日{falls}。"
-            "期限在交办时按当时的日历定下，不随日历改变；需要顺延的，请承办单位申请延期（期限落在节假日的，"
-            "在节前申请），审核员可按少算的天数批准。")
+        counted = [d for d in wanted
+                   if dispatched_at < datetime.combine(d + timedelta(days=1), time.min)
+                   and deadline > datetime.combine(d, time.min)]
+        if counted:
+            ends_on = (deadline - timedelta(microseconds=1)).date()  # the day its last counted moment is in
+            short[number] = short.get(number, False) or ends_on in counted
+    return ShortDeadlines(tuple(short), tuple(n for n, on_day in short.items() if on_day))
+
+
+def deadlines_on_holidays(session: Session, days: Iterable[date], see_all: str = "") -> str:
+    """``short_deadlines`` in words ("" when none)."""
+    return short_deadlines(session, days).message(see_all)
 
 
 # Who enters the holidays, and where: as said on the command line, in the window to an administrator, to others.

@@ -1,0 +1,55 @@
+"""The turn of the year with the holidays entered late: which cases the office is told were counted short, how a
+day is set and checked, and where a year not (fully) entered is said."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from hotline_desk.db import Database
+from hotline_desk.models import Case
+from hotline_desk.services.cases import workflow as wf
+from hotline_desk.services.cases.records import register_case
+from tests.conftest import FakeClock, People
+from tests.helpers import cli_run, draft, log_in_everyone
+
+NOTICE_2023 = """国务院办公厅关于2023年部分节假日安排的通知
+一、元旦：2022年12月31日至2023年1月2日放假调休，共3天。
+二、春节：1月21日至27日放假调休，共7天。1月28日（星期六）、1月29日（星期日）上班。
+三、清明节：4月5日放假，共1天。
+四、劳动节：4月29日至5月3日放假调休，共5天。4月23日（星期日）、5月6日（星期六）上班。
+五、端午节：6月22日至24日放假调休，共3天。6月25日（星期日）上班。
+六、中秋节、国庆节：9月29日至10月6日放假调休，共8天。10月7日（星期六）、10月8日（星期日）上班。
+"""
+
+
+def _dispatched(db: Database, people: People, at: datetime) -> tuple[str, datetime]:
+    clock = FakeClock(at)
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+        case = s.get(Case, case_id)
+        assert case.deadline is not None
+        return case.number, case.deadline
+
+
+def test_a_limit_shown_as_midnight_of_a_new_holiday_counted_nothing_of_it(
+        db: Database, people: People, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Dispatched on Saturday 24 or Sunday 25 December, a case's 5 working days are 26–30 December, shown as due
+    2023-01-02 00:00: entering 元旦 (2 January) shortened nothing, yet they were named as short and as ending on
+    the holiday. Cases dispatched on the Monday and Tuesday did count 2 January."""
+    saturday, sunday_ = (_dispatched(db, people, datetime(2022, 12, d, 10, 0)) for d in (24, 25))
+    monday, tuesday = (_dispatched(db, people, datetime(2022, 12, d, 10, 0)) for d in (26, 27))
+    assert saturday[1] == sunday_[1] == datetime(2023, 1, 2, 0, 0)
+    assert monday[1] == datetime(2023, 1, 2, 10, 0) and tuesday[1] == datetime(2023, 1, 3, 10, 0)
+    log_in_everyone(db, monkeypatch)
+    notice = tmp_path / "2023.txt"
+    notice.write_text(NOTICE_2023, encoding="utf-8")
+    code, out, _err = cli_run(capsys, db, "calendar", "import", str(notice))
+    assert code == 0, out
+    assert (f"注意：已交办、尚未回复的工单中，{monday[0]}、{tuesday[0]}的办理期限是把新设的节假日算作工作日定下的，"
+            f"少算了工作日（其中{monday[0]}的期限就落在节假日）。") in out, out
+    assert saturday[0] not in out and sunday_[0] not in out
