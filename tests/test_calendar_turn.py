@@ -53,3 +53,23 @@ def test_a_limit_shown_as_midnight_of_a_new_holiday_counted_nothing_of_it(
     assert (f"注意：已交办、尚未回复的工单中，{monday[0]}、{tuesday[0]}的办理期限是把新设的节假日算作工作日定下的，"
             f"少算了工作日（其中{monday[0]}的期限就落在节假日）。") in out, out
     assert saturday[0] not in out and sunday_[0] not in out
+
+
+def test_holidays_entered_again_name_no_case(
+        db: Database, people: People, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pasting the same notice twice (or setting again a day already a holiday) changes no deadline: the cases named
+    the first time were named again, as counted over "新设的节假日"."""
+    monday, _due = _dispatched(db, people, datetime(2022, 12, 26, 10, 0))
+    log_in_everyone(db, monkeypatch)
+    notice = tmp_path / "2023.txt"
+    notice.write_text(NOTICE_2023, encoding="utf-8")
+    code, out, _err = cli_run(capsys, db, "calendar", "import", str(notice))
+    assert code == 0 and monday in out
+    code, out, _err = cli_run(capsys, db, "calendar", "import", str(notice))
+    assert code == 0 and "注意" not in out and monday not in out, out
+    code, out, _err = cli_run(capsys, db, "calendar", "set", "2023-01-02", "--holiday", "--note", "元旦")
+    assert code == 0 and "注意" not in out and monday not in out, out
+    code, out, _err = cli_run(capsys, db, "calendar", "set", "2023-01-02", "--clear")
+    code, out, _err = cli_run(capsys, db, "calendar", "set", "2023-01-02", "--holiday", "--note", "元旦")
+    assert code == 0 and monday in out, out  # worked for a moment, made a holiday again

@@ -111,7 +111,7 @@ def test_a_years_holidays_and_make_up_days_entered_at_once(db: Database, people:
     """
     entries = parse_day_list(text)
     with db.session() as s:
-        assert admin.set_days(s, people.admin, entries) == 9
+        assert admin.set_days(s, people.admin, entries).count == 9
     with db.reader() as s:
         calendar = WorkCalendar.load(s)
         notes = {d.day: d.note for d in s.scalars(select(CalendarDay))}

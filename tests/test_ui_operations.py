@@ -107,7 +107,7 @@ def test_a_success_announces_what_changed_once(qtbot: QtBot, db: Database, peopl
         on_ui_thread.append(threading.current_thread() is threading.main_thread())
         seen.append(count)
 
-    op = Operation(None, ctx, lambda s: admin.set_days(s, people.admin, entries),
+    op = Operation(None, ctx, lambda s: admin.set_days(s, people.admin, entries).count,
                    changes=Change.REFERENCE | Change.CASES).success(done)
     legacy: list[str] = []
     ctx.signals.cases_changed.connect(lambda: legacy.append("cases"))

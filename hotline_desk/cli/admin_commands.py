@@ -519,8 +519,8 @@ def cmd_calendar_set(ctx: Context, args: argparse.Namespace) -> int:
     day = parse_day(args.day)
     workday = True if args.workday else (False if args.holiday else None)
     with ctx.db.session() as session:
-        admin.set_day(session, actor, day, workday, args.note)
-        moved = calendar.deadlines_on_holidays(session, [day] if workday is False else [])
+        made_holiday = admin.set_day(session, actor, day, workday, args.note)
+        moved = calendar.deadlines_on_holidays(session, [day] if made_holiday else [])
     state = {True: "调休工作日", False: "节假日", None: "默认"}[workday]
     print(f"{day:%Y-%m-%d} 已设为{state}。")
     if moved:
@@ -565,10 +565,10 @@ def cmd_calendar_import(ctx: Context, args: argparse.Namespace) -> int:
             raise ValidationError(f"文件 {args.file} 不是文本文件（既不是 UTF-8 也不是 GBK 编码）。") from exc
     entries = calendar.parse_day_list(text)
     with ctx.db.session() as session:
-        count = admin.set_days(session, actor, entries)
-        moved = calendar.deadlines_on_holidays(session, [e.day for e in entries if not e.workday])
+        entered = admin.set_days(session, actor, entries)
+        moved = calendar.deadlines_on_holidays(session, entered.new_holidays)
     years = sorted({entry.day.year for entry in entries})
-    print(f"已录入 {count} 天（{'、'.join(f'{y} 年' for y in years)}）：节假日 "
+    print(f"已录入 {entered.count} 天（{'、'.join(f'{y} 年' for y in years)}）：节假日 "
           f"{sum(1 for e in entries if not e.workday)} 天、调休上班 {sum(1 for e in entries if e.workday)} 天。")
     if moved:
         print(f"注意：{moved}")

@@ -499,8 +499,8 @@ class CalendarTab(QWidget):
     def set_day(self) -> None:
         day, workday, note = self.selected_day(), bool(self.kind.currentData()), self.note.text().strip()
         def set_it(s: Session) -> str:
-            admin.set_day(s, self.ctx.actor, day, workday, note)
-            return deadlines_on_holidays(s, [] if workday else [day])
+            made_holiday = admin.set_day(s, self.ctx.actor, day, workday, note)
+            return deadlines_on_holidays(s, [day] if made_holiday else [])
 
         Operation(self, self.ctx, set_it, changes=Change.REFERENCE | Change.CASES).notify(
             lambda moved: f"已把 {day:%Y-%m-%d} 设为{'调休上班' if workday else '节假日'}。{moved}").run_here()
@@ -559,8 +559,8 @@ class BulkDaysDialog(GuardedDialog):
             self.message.show()
             return
         def set_them(s: Session) -> tuple[int, str]:
-            count = admin.set_days(s, self.ctx.actor, entries)
-            return count, deadlines_on_holidays(s, [e.day for e in entries if not e.workday])
+            entered = admin.set_days(s, self.ctx.actor, entries)
+            return entered.count, deadlines_on_holidays(s, entered.new_holidays)
 
         saved = Operation(self, self.ctx, set_them, changes=Change.REFERENCE | Change.CASES).notify(
             lambda done: f"已录入 {done[0]} 天：节假日 {sum(not e.workday for e in entries)} 天、"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -166,22 +167,31 @@ def _recorded_value(field: str, value: Any) -> str:
 
 
 def set_day(session: Session, actor: Actor, day: date, workday: bool | None, note: str = "", *,
-            clock: Clock = office_now) -> None:
+            clock: Clock = office_now) -> bool:
+    """Set one day; returns whether a day that was worked is now a holiday."""
     require(actor, "manage_settings")
-    set_calendar_day(session, day, workday, note)
+    made_holiday = set_calendar_day(session, day, workday, note)
     audit.record(session, "calendar", f"calendar:{day.isoformat()}", {"workday": workday, "note": note},
                  user_id=actor.id, at=clock())
+    return made_holiday
 
 
-def set_days(session: Session, actor: Actor, entries: list[DayEntry], *, clock: Clock = office_now) -> int:
-    """Enter many holidays and 调休 days at once (a year's announcement); returns how many days were set."""
+@dataclass(frozen=True)
+class DaysEntered:
+    count: int
+    # Working days the entry made holidays: only they can have been counted by deadlines already given (a holiday
+    # entered again, or its note corrected, changes no deadline).
+    new_holidays: tuple[date, ...] = ()
+
+
+def set_days(session: Session, actor: Actor, entries: list[DayEntry], *, clock: Clock = office_now) -> DaysEntered:
+    """Enter many holidays and 调休 days at once (a year's announcement)."""
     require(actor, "manage_settings")
     now = clock()
-    for entry in entries:
-        set_calendar_day(session, entry.day, entry.workday, entry.note)
+    new_holidays = tuple(e.day for e in entries if set_calendar_day(session, e.day, e.workday, e.note))
     audit.record_many(session, [("calendar", f"calendar:{e.day.isoformat()}", {"workday": e.workday, "note": e.note},
                                  actor.id, now) for e in entries])
-    return len(entries)
+    return DaysEntered(len(entries), new_holidays)
 
 
 def calendar_days(session: Session) -> list[tuple[date, bool, str]]:

@@ -176,18 +176,21 @@ def deadline_notice(session: Session, deadline: datetime | None) -> str:
             "期限只按周一至周五计算，可能落在节假日。请管理员录入工作日历。")
 
 
-def set_calendar_day(session: Session, day: date, workday: bool | None, note: str = "") -> None:
-    """Mark a holiday (``False``) or make-up workday (``True``); ``None`` removes the exception."""
+def set_calendar_day(session: Session, day: date, workday: bool | None, note: str = "") -> bool:
+    """Mark a holiday (``False``) or make-up workday (``True``); ``None`` removes the exception. Returns whether a
+    day that was worked is now a holiday (deadlines given before may have counted it)."""
     row = session.get(CalendarDay, day)
+    was_worked = row.workday if row is not None else day.weekday() < 5
     if workday is None:
         if row is not None:
             session.delete(row)
-        return
+        return False
     if row is None:
         row = CalendarDay(day=day, workday=workday, note=note)
         session.add(row)
     row.workday = workday
     row.note = note
+    return was_worked and not workday
 
 
 HOLIDAY_WORDS = ("法定节假日", "节假日", "假日", "放假", "休息日", "休息", "休", "假")
