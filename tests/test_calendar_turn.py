@@ -7,13 +7,17 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QMessageBox
+from pytestqt.qtbot import QtBot
 
 from hotline_desk.db import Database
 from hotline_desk.models import Case
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.records import register_case
+from hotline_desk.ui.settings_view import BulkDaysDialog
 from tests.conftest import FakeClock, People
 from tests.helpers import cli_run, draft, log_in_everyone
+from tests.ui_helpers import context, when_modal
 
 NOTICE_2023 = """国务院办公厅关于2023年部分节假日安排的通知
 一、元旦：2022年12月31日至2023年1月2日放假调休，共3天。
@@ -73,3 +77,40 @@ def test_holidays_entered_again_name_no_case(
     code, out, _err = cli_run(capsys, db, "calendar", "set", "2023-01-02", "--clear")
     code, out, _err = cli_run(capsys, db, "calendar", "set", "2023-01-02", "--holiday", "--note", "元旦")
     assert code == 0 and monday in out, out  # worked for a moment, made a holiday again
+
+
+def _many_short(db: Database, people: People) -> list[str]:
+    """Seven cases dispatched on Thursday 29 December: each counted 元旦 (2 January) as a working day."""
+    return [_dispatched(db, people, datetime(2022, 12, 29, 9, minute))[0] for minute in range(7)]
+
+
+def test_a_list_of_cases_cut_short_says_where_every_number_is(
+        db: Database, people: People, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    numbers = _many_short(db, people)
+    log_in_everyone(db, monkeypatch)
+    notice = tmp_path / "2023.txt"
+    notice.write_text(NOTICE_2023, encoding="utf-8")
+    code, out, _err = cli_run(capsys, db, "calendar", "import", str(notice))
+    assert code == 0
+    assert f"{'、'.join(numbers[:5])}等 7 件（全部编号列在下面）的办理期限" in out, out
+    assert f"\n全部 7 件：{'、'.join(numbers)}\n" in out
+
+
+def test_the_window_names_every_case_counted_short_in_the_box_it_shows(
+        qtbot: QtBot, db: Database, people: People, tmp_path: Path) -> None:
+    numbers = _many_short(db, people)
+    dialog = BulkDaysDialog(None, context(db, people.admin, FakeClock(datetime(2023, 1, 6, 9, 0)), tmp_path))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.text.setPlainText(NOTICE_2023)
+    seen: dict[str, str] = {}
+
+    def read(box: QMessageBox) -> None:
+        seen["text"], seen["details"] = box.text(), box.detailedText()
+        box.accept()
+
+    when_modal(QMessageBox, read)
+    dialog.save()
+    assert f"{'、'.join(numbers[:5])}等 7 件（全部编号：点下方的“显示详情”）的办理期限" in seen["text"]
+    assert seen["details"].split("\n") == numbers

@@ -520,12 +520,20 @@ def cmd_calendar_set(ctx: Context, args: argparse.Namespace) -> int:
     workday = True if args.workday else (False if args.holiday else None)
     with ctx.db.session() as session:
         made_holiday = admin.set_day(session, actor, day, workday, args.note)
-        moved = calendar.deadlines_on_holidays(session, [day] if made_holiday else [])
+        moved = calendar.short_deadlines(session, [day] if made_holiday else [])
     state = {True: "调休工作日", False: "节假日", None: "默认"}[workday]
     print(f"{day:%Y-%m-%d} 已设为{state}。")
-    if moved:
-        print(f"注意：{moved}")
+    _print_short(moved)
     return 0
+
+
+def _print_short(short: calendar.ShortDeadlines) -> None:
+    """The cases counted short; when the message names only some, every number on the next line."""
+    if not short:
+        return
+    print(f"注意：{short.message('全部编号列在下面')}")
+    if len(short.numbers) > calendar.SHORT_NAMED:
+        print(f"全部 {len(short.numbers)} 件：{'、'.join(short.numbers)}")
 
 
 def cmd_calendar_list(ctx: Context, args: argparse.Namespace) -> int:
@@ -566,12 +574,11 @@ def cmd_calendar_import(ctx: Context, args: argparse.Namespace) -> int:
     entries = calendar.parse_day_list(text)
     with ctx.db.session() as session:
         entered = admin.set_days(session, actor, entries)
-        moved = calendar.deadlines_on_holidays(session, entered.new_holidays)
+        moved = calendar.short_deadlines(session, entered.new_holidays)
     years = sorted({entry.day.year for entry in entries})
     print(f"已录入 {entered.count} 天（{'、'.join(f'{y} 年' for y in years)}）：节假日 "
           f"{sum(1 for e in entries if not e.workday)} 天、调休上班 {sum(1 for e in entries if e.workday)} 天。")
-    if moved:
-        print(f"注意：{moved}")
+    _print_short(moved)
     return 0
 
 

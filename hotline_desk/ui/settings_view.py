@@ -44,7 +44,7 @@ from hotline_desk.services.maintenance import backup, backups, half_imports
 from hotline_desk.services.maintenance.opening import disk_room, room_words
 from hotline_desk.services.office import admin, lookups, reference, settings
 from hotline_desk.services.office import reference_admin as ra
-from hotline_desk.services.office.calendar import deadlines_on_holidays, parse_day_list
+from hotline_desk.services.office.calendar import ShortDeadlines, parse_day_list, short_deadlines
 from hotline_desk.services.office.reference import UnitView
 from hotline_desk.services.reporting.rules import load_rules
 from hotline_desk.ui.changes import Change, follow
@@ -498,12 +498,15 @@ class CalendarTab(QWidget):
 
     def set_day(self) -> None:
         day, workday, note = self.selected_day(), bool(self.kind.currentData()), self.note.text().strip()
-        def set_it(s: Session) -> str:
+        def set_it(s: Session) -> ShortDeadlines:
             made_holiday = admin.set_day(s, self.ctx.actor, day, workday, note)
-            return deadlines_on_holidays(s, [day] if made_holiday else [])
+            return short_deadlines(s, [day] if made_holiday else [])
 
-        Operation(self, self.ctx, set_it, changes=Change.REFERENCE | Change.CASES).notify(
-            lambda moved: f"已把 {day:%Y-%m-%d} 设为{'调休上班' if workday else '节假日'}。{moved}").run_here()
+        moved = Operation(self, self.ctx, set_it, changes=Change.REFERENCE | Change.CASES).notify(
+            lambda short: f"已把 {day:%Y-%m-%d} 设为{'调休上班' if workday else '节假日'}。{short.message()}"
+        ).run_here()
+        if moved:
+            tell_short_deadlines(self, "已设置", moved)
 
     def clear_day(self) -> None:
         day = self.selected_day()
@@ -558,18 +561,28 @@ class BulkDaysDialog(GuardedDialog):
             self.message.setPlainText(exc.message)
             self.message.show()
             return
-        def set_them(s: Session) -> tuple[int, str]:
+        def set_them(s: Session) -> tuple[int, ShortDeadlines]:
             entered = admin.set_days(s, self.ctx.actor, entries)
-            return entered.count, deadlines_on_holidays(s, entered.new_holidays)
+            return entered.count, short_deadlines(s, entered.new_holidays)
 
         saved = Operation(self, self.ctx, set_them, changes=Change.REFERENCE | Change.CASES).notify(
             lambda done: f"已录入 {done[0]} 天：节假日 {sum(not e.workday for e in entries)} 天、"
-                         f"调休上班 {sum(e.workday for e in entries)} 天。{done[1]}").run_here()
+                         f"调休上班 {sum(e.workday for e in entries)} 天。{done[1].message()}").run_here()
         if saved is not None:
             self.saved, moved = saved
             if moved:  # a passing note in the status bar would be missed: the deadlines to look after are named
-                QMessageBox.information(self, "已录入", moved)
+                tell_short_deadlines(self, "已录入", moved)
             self.accept()
+
+
+SEE_ALL_IN_BOX = "全部编号：点下方的“显示详情”"
+
+
+def tell_short_deadlines(parent: QWidget, title: str, short: ShortDeadlines) -> None:
+    """The cases counted short, in a box that holds every number below its message (it scrolls, however many)."""
+    box = QMessageBox(QMessageBox.Icon.Information, title, short.message(SEE_ALL_IN_BOX), parent=parent)
+    box.setDetailedText("\n".join(short.numbers))
+    box.exec()
 
 
 class RulesTab(QWidget):

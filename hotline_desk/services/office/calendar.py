@@ -147,11 +147,6 @@ def short_deadlines(session: Session, days: Iterable[date]) -> ShortDeadlines:
     return ShortDeadlines(tuple(short), tuple(n for n, on_day in short.items() if on_day))
 
 
-def deadlines_on_holidays(session: Session, days: Iterable[date], see_all: str = "") -> str:
-    """``short_deadlines`` in words ("" when none)."""
-    return short_deadlines(session, days).message(see_all)
-
-
 # Who enters the holidays, and where: as said on the command line, in the window to an administrator, to others.
 ENTER_HOLIDAYS = "请管理员按国务院办公厅的放假通知录入（设置 → 工作日历 → 批量录入，或命令行 calendar import）。"
 ENTER_HOLIDAYS_ADMIN = "请按国务院办公厅的放假通知录入（设置 → 工作日历 → 批量录入）。"
