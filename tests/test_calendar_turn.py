@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QDate
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
@@ -14,10 +15,11 @@ from hotline_desk.db import Database
 from hotline_desk.models import Case
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.records import register_case
-from hotline_desk.ui.settings_view import BulkDaysDialog
+from hotline_desk.services.office import admin
+from hotline_desk.ui.settings_view import BulkDaysDialog, CalendarTab
 from tests.conftest import FakeClock, People
 from tests.helpers import cli_run, draft, log_in_everyone
-from tests.ui_helpers import context, when_modal
+from tests.ui_helpers import Messages, context, when_modal
 
 NOTICE_2023 = """国务院办公厅关于2023年部分节假日安排的通知
 一、元旦：2022年12月31日至2023年1月2日放假调休，共3天。
@@ -114,3 +116,31 @@ def test_the_window_names_every_case_counted_short_in_the_box_it_shows(
     dialog.save()
     assert f"{'、'.join(numbers[:5])}等 7 件（全部编号：点下方的“显示详情”）的办理期限" in seen["text"]
     assert seen["details"].split("\n") == numbers
+
+
+def test_setting_a_day_refuses_what_the_import_refuses(
+        db: Database, people: People, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """`calendar import` refused "2023-01-30 调休" (a Monday); `calendar set 2023-02-01 --workday` (a Wednesday)
+    was stored, as was a holiday on a Sunday."""
+    log_in_everyone(db, monkeypatch)
+    code, _out, err = cli_run(capsys, db, "calendar", "set", "2023-02-01", "--workday")
+    assert code != 0 and "2023-02-01 是工作日，不必设为调休上班。" in err
+    code, _out, err = cli_run(capsys, db, "calendar", "set", "2023-01-01", "--holiday")
+    assert code != 0 and "2023-01-01 是周日，本来就休息，不必设为节假日。" in err
+    code, out, _err = cli_run(capsys, db, "calendar", "list", "--year", "2023")
+    assert "2023 年还没有录入节假日和调休" in out
+    code, out, _err = cli_run(capsys, db, "calendar", "set", "2023-01-28", "--workday", "--note", "春节调休")
+    assert code == 0 and "2023-01-28 已设为调休工作日。" in out
+
+
+def test_the_windows_single_day_is_refused_the_same_way(
+        qtbot: QtBot, db: Database, people: People, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    messages = Messages().install(monkeypatch)
+    tab = CalendarTab(context(db, people.admin, FakeClock(datetime(2023, 1, 6, 9, 0)), tmp_path))
+    qtbot.addWidget(tab)
+    tab.calendar.setSelectedDate(QDate(2023, 2, 1))  # a Wednesday
+    tab.kind.setCurrentIndex(tab.kind.findData(True))
+    tab.set_day()
+    assert any("2023-02-01 是工作日，不必设为调休上班。" in text for text in messages.texts()), messages.shown
+    with db.reader() as s:
+        assert admin.calendar_days(s) == []

@@ -36,7 +36,7 @@ GUARDED: dict[str, tuple[Call, set[str]]] = {
     "edit_category": (lambda s, a, c: admin.save_category(s, a, None, "新分类", None), {"operator", "supervisor"}),
     "edit_rules": (lambda s, a, c: admin.update_rules(s, a, {"bonus_max": 30}), {"operator", "supervisor"}),
     "edit_setting": (lambda s, a, c: admin.update_setting(s, a, "limits.sign_hours", 12), {"operator", "supervisor"}),
-    "calendar": (lambda s, a, c: admin.set_day(s, a, date(2022, 10, 1), False), {"operator", "supervisor"}),
+    "calendar": (lambda s, a, c: admin.set_day(s, a, date(2022, 10, 3), False), {"operator", "supervisor"}),
     "users": (lambda s, a, c: admin.set_user(s, a, "op2", role="supervisor"), {"operator", "supervisor"}),
     "reset_password": (lambda s, a, c: accounts.set_password(s, a, "op1", "xinmima-1"), {"operator", "supervisor"}),
 }

@@ -16,7 +16,7 @@ from hotline_desk.models.system import ROLE_LABELS, ROLES
 from hotline_desk.services.accounts import accounts, audit, users
 from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.clock import Clock, office_now
-from hotline_desk.services.office.calendar import DayEntry, set_calendar_day
+from hotline_desk.services.office.calendar import DayEntry, needless_day, set_calendar_day
 from hotline_desk.services.office.reference import UnitView, same_name
 from hotline_desk.services.office.reference_admin import alias_map, clean_name
 from hotline_desk.services.office.settings import SETTING_DEFS, set_setting
@@ -168,8 +168,13 @@ def _recorded_value(field: str, value: Any) -> str:
 
 def set_day(session: Session, actor: Actor, day: date, workday: bool | None, note: str = "", *,
             clock: Clock = office_now) -> bool:
-    """Set one day; returns whether a day that was worked is now a holiday."""
+    """Set one day; returns whether a day that was worked is now a holiday. A day set as it would be anyway is
+    refused as the import refuses it (a holiday already entered on a weekend may have its note corrected)."""
     require(actor, "manage_settings")
+    if workday is not None and (needless := needless_day(day, workday)):
+        row = session.get(CalendarDay, day)
+        if row is None or row.workday != workday:
+            raise ValidationError(needless, field="day")
     made_holiday = set_calendar_day(session, day, workday, note)
     audit.record(session, "calendar", f"calendar:{day.isoformat()}", {"workday": workday, "note": note},
                  user_id=actor.id, at=clock())

@@ -171,6 +171,16 @@ def deadline_notice(session: Session, deadline: datetime | None) -> str:
             "期限只按周一至周五计算，可能落在节假日。请管理员录入工作日历。")
 
 
+def needless_day(day: date, workday: bool) -> str:
+    """Why setting ``day`` so would change nothing ("" when it would): a 调休 working day is a weekend day worked,
+    and a weekday worked anyway; a holiday on a weekend day was a day off anyway."""
+    if workday and day.weekday() < 5:
+        return f"{day:%Y-%m-%d} 是工作日，不必设为调休上班。"
+    if not workday and day.weekday() >= 5:
+        return f"{day:%Y-%m-%d} 是周{'六日'[day.weekday() - 5]}，本来就休息，不必设为节假日。"
+    return ""
+
+
 def set_calendar_day(session: Session, day: date, workday: bool | None, note: str = "") -> bool:
     """Mark a holiday (``False``) or make-up workday (``True``); ``None`` removes the exception. Returns whether a
     day that was worked is now a holiday (deadlines given before may have counted it)."""
@@ -252,8 +262,8 @@ def parse_day_list(text: str) -> list[DayEntry]:
         while day <= last:
             if day in seen and seen[day][1] != workday:
                 errors.append((where, f"{where}的 {day:%Y-%m-%d} 与{seen[day][0]}矛盾。"))
-            elif workday and day.weekday() < 5:
-                errors.append((where, f"{where}：{day:%Y-%m-%d} 是工作日，不必设为调休上班。"))
+            elif workday and (needless := needless_day(day, workday)):
+                errors.append((where, f"{where}：{needless}"))
             elif day not in seen:
                 seen[day] = (where, workday)
                 entries.append(DayEntry(day, workday, parts[7].strip()[:60]))
