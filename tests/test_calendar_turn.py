@@ -7,8 +7,8 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QDate
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
 from hotline_desk.db import Database
@@ -16,6 +16,7 @@ from hotline_desk.models import Case
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.records import register_case
 from hotline_desk.services.office import admin
+from hotline_desk.ui.queues import ApprovalView
 from hotline_desk.ui.settings_view import BulkDaysDialog, CalendarTab
 from tests.conftest import FakeClock, People
 from tests.helpers import cli_run, draft, log_in_everyone
@@ -144,3 +145,21 @@ def test_the_windows_single_day_is_refused_the_same_way(
     assert any("2023-02-01 是工作日，不必设为调休上班。" in text for text in messages.texts()), messages.shown
     with db.reader() as s:
         assert admin.calendar_days(s) == []
+
+
+def test_approving_in_the_window_warns_of_a_limit_in_a_year_not_entered(
+        qtbot: QtBot, db: Database, people: People, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`case approve` printed "注意：办理期限 … 所在的 2023 年还没有录入节假日和调休"; 审核通过 in the window said
+    nothing of it."""
+    clock = FakeClock(datetime(2022, 12, 29, 10, 0))
+    with db.session() as s:
+        number = register_case(s, people.operator, draft(s), clock=clock).number
+    view = ApprovalView(context(db, people.supervisor, clock, tmp_path))
+    qtbot.addWidget(view)
+    view.show()
+    pending = view.proposals
+    pending.table.selectRow(0)
+    qtbot.mouseClick(pending.findChild(QPushButton, "approve"), Qt.MouseButton.LeftButton)
+    assert pending.notice.text() == (
+        f"已审核通过 1 件：{number}，已交自来水公司。\n注意：办理期限 2023-01-05 10:00 所在的 2023 年还没有录入"
+        "节假日和调休，期限只按周一至周五计算，可能落在节假日。请管理员录入工作日历。")

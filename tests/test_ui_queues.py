@@ -13,9 +13,12 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy.orm import Session
 
 from hotline_desk.db import Database
+from hotline_desk.demo.month import HOLIDAYS
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.queues import queue
 from hotline_desk.services.cases.records import case_view, register_case
+from hotline_desk.services.office import admin
+from hotline_desk.services.office.calendar import parse_day_list
 from hotline_desk.ui.changes import Change
 from hotline_desk.ui.models import RowsModel
 from hotline_desk.ui.queues import ApprovalView, FollowUpView, QueueTable, TrackingView
@@ -1065,6 +1068,11 @@ def test_the_queues_name_the_assisting_unit_beside_the_main_one(db: Database, pe
     assert (dispatched.unit, dispatched.assisting) == ("自来水公司", "城市管理局")
 
 
+def _year_entered(db: Database, people: People) -> None:
+    with db.session() as s:
+        admin.set_days(s, people.admin, parse_day_list(HOLIDAYS[2022]))
+
+
 def _pick(table: QueueTable, numbers: list[str]) -> None:
     """Ctrl-click each of these cases, as a supervisor choosing several."""
     table.table.clearSelection()
@@ -1078,6 +1086,7 @@ def _pick(table: QueueTable, numbers: list[str]) -> None:
 def test_approving_several_approves_each_it_can_and_names_those_another_station_took_meanwhile(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
+    _year_entered(db, people)  # no note of a year without holidays under the success
     with db.session() as s:
         cases = [register_case(s, people.operator, draft(s), clock=clock) for _ in range(6)]
     n = [c.number for c in cases]
@@ -1126,6 +1135,7 @@ def test_approving_several_approves_each_it_can_and_names_those_another_station_
 def test_changing_the_unit_of_cases_all_taken_meanwhile_says_so_in_place_of_the_last_success(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
+    _year_entered(db, people)  # no note of a year without holidays under the success
     with db.session() as s:
         first, second, third = (register_case(s, people.operator, draft(s), clock=clock) for _ in range(3))
     view = ApprovalView(context(db, people.supervisor, clock, tmp_path))

@@ -472,6 +472,14 @@ class QueueTable(QWidget):
         return result
 
 
+def _approval_said(outcome: BatchApproval) -> str:
+    """The summary, and under it what `case approve` says after 注意 (a deadline in a year not entered)."""
+    return "\n".join((outcome.summary, *(f"注意：{line}" for line in outcome.notices[:NAMED_NOTICES])))
+
+
+NAMED_NOTICES = 5  # a batch of forty cases due in January would say the same forty times
+
+
 def _loose(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold()
 
@@ -566,10 +574,10 @@ class ApprovalView(QueueTabs):
         op = Operation(self, self.ctx, lambda s: approve_many(s, self.ctx.actor, ids, unit_id=unit,
                                                                assist_ids=assists, clock=self.ctx.clock),
                        changes=Change.CASES, title="无法审核通过")
-        outcome: BatchApproval | None = self.proposals.carry_out(op.notify(lambda done: done.summary))
+        outcome: BatchApproval | None = self.proposals.carry_out(op.notify(_approval_said))
         if outcome is None:
             return False
-        self.proposals.tell(outcome.summary, warn=bool(outcome.refused))
+        self.proposals.tell(_approval_said(outcome), warn=bool(outcome.refused or outcome.notices))
         if outcome.refused:
             QMessageBox.warning(self, "部分工单未审核通过" if outcome.approved else "未审核通过", outcome.summary)
         return bool(outcome.approved) or not all(r.typed for r in outcome.refused)

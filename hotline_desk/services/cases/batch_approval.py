@@ -46,6 +46,9 @@ class BatchApproval:
     refused: tuple[Refusal, ...]
     changed_unit: bool = False
     unit: str = ""  # the unit the cases went to, when the supervisor chose it (改派) or all went to one
+    # What approving said beyond it, as `case approve` prints it after 注意 (a deadline in a year whose holidays
+    # are not entered): each text once, with the case's number when several cases passed.
+    notices: tuple[str, ...] = ()
 
     @property
     def summary(self) -> str:
@@ -72,6 +75,7 @@ def approve_many(session: Session, actor: Actor, case_ids: list[int], *, unit_id
     approved: list[str] = []
     refused: list[Refusal] = []
     units: set[str] = set()
+    notices: dict[tuple[str, str], None] = {}
     for case_id in dict.fromkeys(case_ids):
         try:
             with session.begin_nested():
@@ -82,8 +86,11 @@ def approve_many(session: Session, actor: Actor, case_ids: list[int], *, unit_id
             continue
         approved.append(view.number)
         units.add(view.unit)
+        for line in filter(None, view.notice.split("\n")):
+            notices[(view.number, line)] = None
+    said = tuple(line if len(approved) == 1 else f"{number}：{line}" for number, line in notices)
     return BatchApproval(tuple(approved), tuple(refused), changed_unit=unit_id is not None,
-                         unit=units.pop() if len(units) == 1 else "")
+                         unit=units.pop() if len(units) == 1 else "", notices=said)
 
 
 def _refusal(session: Session, case_id: int, exc: HotlineError, now: datetime) -> Refusal:
