@@ -12,10 +12,13 @@ from PySide6.QtWidgets import QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
 from hotline_desk.db import Database
+from hotline_desk.demo.month import HOLIDAYS
 from hotline_desk.models import Case
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.records import register_case
 from hotline_desk.services.office import admin
+from hotline_desk.services.office.calendar import parse_day_list
+from hotline_desk.ui.changes import Change
 from hotline_desk.ui.queues import ApprovalView
 from hotline_desk.ui.settings_view import BulkDaysDialog, CalendarTab
 from tests.conftest import FakeClock, People
@@ -163,3 +166,25 @@ def test_approving_in_the_window_warns_of_a_limit_in_a_year_not_entered(
     assert pending.notice.text() == (
         f"已审核通过 1 件：{number}，已交自来水公司。\n注意：办理期限 2023-01-05 10:00 所在的 2023 年还没有录入"
         "节假日和调休，期限只按周一至周五计算，可能落在节假日。请管理员录入工作日历。")
+
+
+def test_the_calendar_page_says_when_this_or_next_years_holidays_are_missing(
+        qtbot: QtBot, db: Database, people: People, tmp_path: Path) -> None:
+    clock = FakeClock(datetime(2022, 12, 20, 9, 0))
+    with db.session() as s:
+        admin.set_days(s, people.admin, parse_day_list(HOLIDAYS[2022]))
+    ctx = context(db, people.admin, clock, tmp_path)
+    tab = CalendarTab(ctx)
+    qtbot.addWidget(tab)
+    tab.show()
+    assert tab.year_notice.isVisible()
+    assert tab.year_notice.text().startswith("工作日历中还没有 2023 年的节假日和调休")
+    assert tab.year_notice.text().endswith("（右侧“批量录入节假日和调休…”）。")
+    clock.set(datetime(2022, 9, 20, 9, 0))  # before October next year's notice is not due
+    tab.refresh()
+    assert not tab.year_notice.isVisible()
+    clock.set(datetime(2022, 12, 20, 9, 0))
+    with db.session() as s:
+        admin.set_days(s, people.admin, parse_day_list(NOTICE_2023))
+    ctx.signals.announce(Change.REFERENCE)
+    assert not tab.year_notice.isVisible()

@@ -44,7 +44,12 @@ from hotline_desk.services.maintenance import backup, backups, half_imports
 from hotline_desk.services.maintenance.opening import disk_room, room_words
 from hotline_desk.services.office import admin, lookups, reference, settings
 from hotline_desk.services.office import reference_admin as ra
-from hotline_desk.services.office.calendar import ShortDeadlines, parse_day_list, short_deadlines
+from hotline_desk.services.office.calendar import (
+    ShortDeadlines,
+    calendar_page_notice,
+    parse_day_list,
+    short_deadlines,
+)
 from hotline_desk.services.office.reference import UnitView
 from hotline_desk.services.reporting.rules import load_rules
 from hotline_desk.ui.changes import Change, follow
@@ -57,6 +62,7 @@ from hotline_desk.ui.operations import Operation, show_refusal
 from hotline_desk.ui.plain_text import rich_label
 from hotline_desk.ui.reference_lists import ReferenceListsView
 from hotline_desk.ui.widgets import (
+    WARNING_STYLE,
     FieldSpec,
     GuardedDialog,
     ask,
@@ -452,7 +458,13 @@ class CalendarTab(QWidget):
         form.addRow("所选日期", self.day_label)
         form.addRow("类型", self.kind)
         form.addRow("说明", self.note)
+        self.year_notice = QLabel()  # this year's or next year's holidays not entered: said where they are entered
+        self.year_notice.setObjectName("calendar_notice")
+        self.year_notice.setWordWrap(True)
+        self.year_notice.setStyleSheet(WARNING_STYLE)
+        self.year_notice.hide()
         side = QVBoxLayout()
+        side.addWidget(self.year_notice)
         side.addLayout(form)
         side.addLayout(_buttons(("设置所选日期", self.set_day), ("恢复为平常日", self.clear_day)))
         side.addLayout(_buttons(("批量录入节假日和调休…", self.bulk)))
@@ -467,7 +479,10 @@ class CalendarTab(QWidget):
     def refresh(self) -> None:
         for day in self.days:
             self.calendar.setDateTextFormat(QDate(day.year, day.month, day.day), QTextCharFormat())
-        self.days = {day: (workday, note) for day, workday, note in read(self.ctx, admin.calendar_days)}
+        listed, said = read(self.ctx, lambda s: (admin.calendar_days(s), calendar_page_notice(s, self.ctx.clock())))
+        self.days = {day: (workday, note) for day, workday, note in listed}
+        self.year_notice.setText(said)
+        self.year_notice.setVisible(bool(said))
         for day, (workday, note) in self.days.items():
             shown = QTextCharFormat()
             background, digits = WORKDAY if workday else HOLIDAY

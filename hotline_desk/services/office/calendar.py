@@ -156,10 +156,26 @@ ASK_FOR_HOLIDAYS = "请告知管理员按国务院办公厅的放假通知录入
 def missing_years_notice(session: Session, now: datetime, how: str = ENTER_HOLIDAYS) -> str:
     """What to tell the office when a deadline given now may fall in a year not entered yet ("" when none); ``how``
     says who enters them and where, to the person reading."""
-    years = years_not_entered(session, {now.year, (now + timedelta(days=DEADLINE_REACH_DAYS)).year})
+    return years_notice(session, {now.year, (now + timedelta(days=DEADLINE_REACH_DAYS)).year}, how)
+
+
+# Said on the calendar page itself, where the notice is entered.
+ENTER_HOLIDAYS_HERE = "请按国务院办公厅的放假通知录入（右侧“批量录入节假日和调休…”）。"
+
+
+def calendar_page_notice(session: Session, now: datetime) -> str:
+    """What the calendar page says of this year and, from October on (when the State Council's notice for it is
+    due), of next year, when their holidays are not entered ("" otherwise)."""
+    years = {now.year} | ({now.year + 1} if now.month >= 10 else set())
+    return years_notice(session, years, ENTER_HOLIDAYS_HERE)
+
+
+def years_notice(session: Session, years: set[int], how: str) -> str:
+    """Those of ``years`` not entered, and what follows for their deadlines, in words ("" when all are)."""
+    years = set(years_not_entered(session, years))
     if not years:
         return ""
-    named = "、".join(f"{year} 年" for year in years)
+    named = "、".join(f"{year} 年" for year in sorted(years))
     return f"工作日历中还没有 {named}的节假日和调休：落在其中的办理期限只按周一至周五计算，节假日也会算作工作日。{how}"
 
 
