@@ -188,3 +188,16 @@ def test_the_calendar_page_says_when_this_or_next_years_holidays_are_missing(
         admin.set_days(s, people.admin, parse_day_list(NOTICE_2023))
     ctx.signals.announce(Change.REFERENCE)
     assert not tab.year_notice.isVisible()
+
+
+def test_a_day_given_twice_is_entered_once_and_said(
+        db: Database, people: People, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same date twice, or a date inside an earlier range, was taken silently."""
+    log_in_everyone(db, monkeypatch)
+    notice = tmp_path / "2023.txt"
+    notice.write_text("2023-01-21 至 2023-01-27 节假日 春节\n2023-01-23 节假日 春节\n2023-01-28 调休 春节\n"
+                      "2023-01-28 调休 春节\n", encoding="utf-8")
+    code, out, _err = cli_run(capsys, db, "calendar", "import", str(notice))
+    assert code == 0, out
+    assert out.startswith("已录入 8 天（2023 年）：节假日 7 天、调休上班 1 天。其中 2 天重复，只录入一次。"), out

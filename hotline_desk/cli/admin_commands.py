@@ -571,13 +571,15 @@ def cmd_calendar_import(ctx: Context, args: argparse.Namespace) -> int:
             text = raw.decode("gb18030")  # saved by Notepad as ANSI on a Chinese Windows
         except UnicodeDecodeError as exc:
             raise ValidationError(f"文件 {args.file} 不是文本文件（既不是 UTF-8 也不是 GBK 编码）。") from exc
-    entries = calendar.parse_day_list(text)
+    read = calendar.read_day_list(text)
+    entries = read.entries
     with ctx.db.session() as session:
         entered = admin.set_days(session, actor, entries)
         moved = calendar.short_deadlines(session, entered.new_holidays)
     years = sorted({entry.day.year for entry in entries})
     print(f"已录入 {entered.count} 天（{'、'.join(f'{y} 年' for y in years)}）：节假日 "
-          f"{sum(1 for e in entries if not e.workday)} 天、调休上班 {sum(1 for e in entries if e.workday)} 天。")
+          f"{sum(1 for e in entries if not e.workday)} 天、调休上班 {sum(1 for e in entries if e.workday)} 天。"
+          f"{read.repeated_words()}")
     _print_short(moved)
     return 0
 

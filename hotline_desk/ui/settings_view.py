@@ -47,7 +47,7 @@ from hotline_desk.services.office import reference_admin as ra
 from hotline_desk.services.office.calendar import (
     ShortDeadlines,
     calendar_page_notice,
-    parse_day_list,
+    read_day_list,
     short_deadlines,
 )
 from hotline_desk.services.office.reference import UnitView
@@ -571,18 +571,21 @@ class BulkDaysDialog(GuardedDialog):
 
     def save(self) -> None:
         try:
-            entries = parse_day_list(self.text.toPlainText())
+            read = read_day_list(self.text.toPlainText())
         except HotlineError as exc:
             self.message.setPlainText(exc.message)
             self.message.show()
             return
+        entries = read.entries
+
         def set_them(s: Session) -> tuple[int, ShortDeadlines]:
             entered = admin.set_days(s, self.ctx.actor, entries)
             return entered.count, short_deadlines(s, entered.new_holidays)
 
         saved = Operation(self, self.ctx, set_them, changes=Change.REFERENCE | Change.CASES).notify(
             lambda done: f"已录入 {done[0]} 天：节假日 {sum(not e.workday for e in entries)} 天、"
-                         f"调休上班 {sum(e.workday for e in entries)} 天。{done[1].message()}").run_here()
+                         f"调休上班 {sum(e.workday for e in entries)} 天。{read.repeated_words()}"
+                         f"{done[1].message()}").run_here()
         if saved is not None:
             self.saved, moved = saved
             if moved:  # a passing note in the status bar would be missed: the deadlines to look after are named

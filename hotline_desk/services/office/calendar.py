@@ -240,7 +240,21 @@ def _kind(word: str) -> bool | None:
     return None
 
 
+@dataclass(frozen=True)
+class DayList:
+    entries: list[DayEntry]
+    repeated: int = 0  # days given more than once (the same date twice, a date inside an earlier range)
+
+    def repeated_words(self) -> str:
+        return f"其中 {self.repeated} 天重复，只录入一次。" if self.repeated else ""
+
+
 def parse_day_list(text: str) -> list[DayEntry]:
+    """``read_day_list``'s days."""
+    return read_day_list(text).entries
+
+
+def read_day_list(text: str) -> DayList:
     """A year's holidays and 调休 days, one line each (``2024-10-01 至 2024-10-07 节假日 国庆节``,
     ``2024年9月29日 调休 国庆节``), or the State Council's notice as published (see ``notice_lines``).
 
@@ -252,6 +266,7 @@ def parse_day_list(text: str) -> list[DayEntry]:
     entries: list[DayEntry] = []
     errors: list[tuple[str, str]] = []
     seen: dict[date, tuple[str, bool]] = {}
+    repeated = 0
     for where, line in lines:
         if not line or line.startswith("#"):
             continue
@@ -283,13 +298,15 @@ def parse_day_list(text: str) -> list[DayEntry]:
             elif day not in seen:
                 seen[day] = (where, workday)
                 entries.append(DayEntry(day, workday, parts[7].strip()[:60]))
+            else:
+                repeated += 1
             day += timedelta(days=1)
     if errors:
         raise ValidationError("\n".join(message for _where, message in errors[:12])
                               + (f"\n……共 {len(errors)} 处问题。" if len(errors) > 12 else ""), errors=errors)
     if not entries:
         raise ValidationError("没有读到任何日期。每行写一个日期或一段日期，再写“节假日”或“调休”。")
-    return entries
+    return DayList(entries, repeated)
 
 
 # The State Council's notice: "一、元旦：1月1日（周三）放假1天，不调休。" "二、春节：1月28日（农历除夕、周二）至2月4日
