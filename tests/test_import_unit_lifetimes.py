@@ -213,3 +213,41 @@ def test_a_default_unit_stopped_while_setting_up_takes_no_row_of_the_old_registe
     reason = preview.problems[0].reason
     assert not preview.ready and "1-01-01" not in reason
     assert "交通运输局”在启用本软件时已停用（不是本地的单位）" in reason
+
+
+def test_a_reform_entered_with_the_day_it_took_effect_splits_an_old_register_at_that_day(
+        db: Database, people: People, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A county moving its register of 2021 into the program: 纸坊镇 was merged into 王寨乡 on 1 July 2021 and
+    煤矿安全监察局 abolished on 1 June. Entered while setting up, each counted from the start (纸坊镇's May rows went
+    to 王寨乡); entered after the first case, from the day it was entered. Given the day it took effect, the
+    register is read as the units were on each row's day, and each month's table lists the units it had."""
+    log_in_everyone(db, monkeypatch)
+    code, out, err = cli_run(capsys, db, "unit", "merge", "纸坊镇", "王寨乡", "--from", "2021-07-01")
+    assert code == 0, err
+    assert "已把“纸坊镇”并入“王寨乡”，自 2021-07-01 起生效：导入的旧台账和各月考核表从这天起按改动后的单位计" in out
+    code, out, err = cli_run(capsys, db, "unit", "deactivate", "煤矿安全监察局", "--from", "2021-06-01")
+    assert code == 0 and "自 2021-06-01 起生效" in out, err
+    code, _out, err = cli_run(capsys, db, "unit", "deactivate", "交通运输局", "--from", "2031-01-01")
+    assert code == 2 and "生效日期 2031-01-01 还没到" in err
+    path = _register(tmp_path / "台账.xlsx", [("Z1", "2021-05-20", "纸坊镇", "纸坊镇"),
+                                             ("Z2", "2021-08-20", "纸坊镇", "纸坊镇"),
+                                             ("K1", "2021-05-21", "煤矿安全监察局", ""),
+                                             ("K2", "2021-06-21", "煤矿安全监察局", "")])
+    with db.reader() as s:
+        preview = preview_cases(s, path, clock=IMPORTED)
+    assert [(row.values["unit"], row.values.get("township", "")) for row in preview.ready] == [
+        ("纸坊镇", "纸坊镇"), ("王寨乡", "王寨乡"), ("煤矿安全监察局", "")]
+    [problem] = preview.problems
+    assert problem.row == 5 and "煤矿安全监察局”自2021-06-01 00:00起已停用" in problem.reason
+    with db.session() as s:
+        assert commit_cases(s, people.supervisor, preview, clock=IMPORTED, only_valid=True).imported == 3
+    with db.reader() as s:
+        may = {r.unit: r.dispatched for t in score_tables(s, "2021-05", datetime(2021, 6, 1)) for r in t.rows}
+        august = {r.unit: r.dispatched for t in score_tables(s, "2021-08", datetime(2021, 9, 1)) for r in t.rows}
+    assert (may["纸坊镇"], may["王寨乡"], may["煤矿安全监察局"]) == (1, 0, 1)
+    assert "纸坊镇" not in august and "煤矿安全监察局" not in august and august["王寨乡"] == 1
+    code, out, _ = cli_run(capsys, db, "verify")
+    assert code == 0, out
+    code, out, _ = cli_run(capsys, db, "audit", "--what", "unit")
+    assert code == 0 and "生效日期\t承办单位“纸坊镇”（unit:21）\t上一项改动自 2021-07-01 起生效" in out, out

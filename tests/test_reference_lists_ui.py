@@ -178,3 +178,30 @@ def test_the_bulk_days_dialog_takes_the_notice_and_shows_every_problem_in_a_box_
     assert dialog.result() == BulkDaysDialog.DialogCode.Accepted and dialog.saved == 33
     with db.reader() as s:
         assert s.scalar(select(func.count()).select_from(CalendarDay)) == 33
+
+
+def test_a_merge_entered_later_takes_the_day_it_took_effect_from_the_window(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The 合并单位 form takes the day a merge took effect (an old register spans it); a day that cannot be read is
+    refused in words and nothing is merged."""
+    from datetime import datetime
+
+    from hotline_desk.services.office.unit_times import UnitTimes
+
+    messages = Messages().install(monkeypatch)
+    view = SettingsView(context(db, people.admin, clock, tmp_path))
+    qtbot.addWidget(view)
+    merge = view.findChild(MergeTab)
+    answer_next_dialog({"source": "纸坊镇", "target": "王寨乡", "since": "2021年7月"})
+    merge.merge_units()
+    assert messages.texts() == ["合并单位：无法识别的生效日期“2021年7月”，请写成 2021-07-01。"]
+    with db.reader() as s:
+        assert reference.find_unit(s, "纸坊镇").active
+    answer_next_dialog({"source": "纸坊镇", "target": "王寨乡", "since": "2021/7/1"})
+    merge.merge_units()
+    assert merge.result.text().startswith("已把“纸坊镇”并入“王寨乡”，自 2021-07-01 起生效。")
+    with db.reader() as s:
+        times, town = UnitTimes.load(s), reference.find_unit(s, "纸坊镇").id
+    assert times.stopped(town, datetime(2021, 6, 30, 23, 0)) is None
+    assert times.stopped(town, datetime(2021, 7, 1, 8, 0)) is not None

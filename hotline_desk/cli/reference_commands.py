@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hotline_desk.cli.common import Context, SubParsers
+from hotline_desk.cli.common import Context, SubParsers, parse_day
 from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.office import lookups
 from hotline_desk.services.office.lookups import KIND_LABELS
@@ -49,11 +50,18 @@ def _alias_commands(sub: SubParsers[Any], kind: str, example: str) -> None:
     q.set_defaults(run=cmd_alias_remove, kind=kind)
 
 
+# A change to the units entered after it took effect: the day it did, for an office entering its old register.
+SINCE_HELP = ("生效日期，如 2021-07-01（可不写，默认现在）：补记以前的机构改革，导入的旧台账和各月考核表从这天起按"
+              "改动后的单位计；这天之前的仍按原单位")
+
+
 def _toggle_commands(sub: SubParsers[Any], label: str, run_off: Callable[..., int], run_on: Callable[..., int],
-                     what: str) -> None:
+                     what: str, *, since: bool = False) -> None:
     q = sub.add_parser("deactivate", help=f"停用{label}（需管理员）",
                        description=f"停用后登记和导入时不再提供该{label}；已有工单不受影响。")
     q.add_argument("name", help=what)
+    if since:
+        q.add_argument("--from", dest="since", metavar="日期", help=SINCE_HELP)
     q.set_defaults(run=run_off)
     q = sub.add_parser("activate", help=f"重新启用{label}（需管理员）", description=f"重新启用已停用的{label}。")
     q.add_argument("name", help=what)
@@ -109,8 +117,9 @@ def _units(sub: SubParsers[Any]) -> None:
                         description="把一个单位并入另一个：前者停用，其名称和别名此后指向后者；已有工单仍记在原单位。")
     q.add_argument("source", help="被并入的单位")
     q.add_argument("target", help="并入到的单位")
+    q.add_argument("--from", dest="since", metavar="日期", help=SINCE_HELP)
     q.set_defaults(run=cmd_unit_merge)
-    _toggle_commands(usub, "单位", cmd_unit_off, cmd_unit_on, "单位名称")
+    _toggle_commands(usub, "单位", cmd_unit_off, cmd_unit_on, "单位名称", since=True)
     _alias_commands(usub, "unit", "hotline-desk unit alias 公安局 市公安局 汝州市公安局")
 
 
@@ -301,28 +310,46 @@ def cmd_unit_merge(ctx: Context, args: argparse.Namespace) -> int:
     from hotline_desk.services.office import reference
     from hotline_desk.services.office import reference_admin as ra
 
+    since = parse_day(args.since) if args.since else None
+
     def run(session: Session, actor: Actor) -> str:
-        ra.merge_units(session, actor, args.source, args.target)
+        ra.merge_units(session, actor, args.source, args.target, since=since)
         source = reference.find_unit(session, args.source)
         still = ra.open_cases_words(session, source.id, office_now(), merged_into=args.target)
-        return f"已把“{source.name}”并入“{args.target}”；已有工单仍记在原单位。" + (f"\n注意：{still}" if still else "")
+        return (f"已把“{source.name}”并入“{args.target}”{_since_words(session, since)}；已有工单仍记在原单位。"
+                + (f"\n注意：{still}" if still else ""))
     return _write(ctx, run)
 
 
-def _unit_active(ctx: Context, name: str, active: bool) -> int:
+def _since_words(session: Session, since: date | None) -> str:
+    """How a change given its day of effect reads, with the finalised months it reaches (they keep their tables)."""
+    from hotline_desk.services.reporting.monthdata import final_months
+
+    if since is None:
+        return ""
+    reached = sorted(m for m in final_months(session) if m >= f"{since:%Y-%m}")
+    kept = (f"（{'、'.join(reached[:6])}{'等' if len(reached) > 6 else ''}的简报已定稿，定稿的数字不变，"
+            "这些月份此后的统计和考核会与之不同）") if reached else ""
+    return f"，自 {since:%Y-%m-%d} 起生效：导入的旧台账和各月考核表从这天起按改动后的单位计{kept}"
+
+
+def _unit_active(ctx: Context, name: str, active: bool, day: str | None = None) -> int:
     from hotline_desk.services.clock import office_now
     from hotline_desk.services.office import reference
     from hotline_desk.services.office import reference_admin as ra
 
+    since = parse_day(day) if day else None
+
     def run(session: Session, actor: Actor) -> str:
-        ra.set_unit_active(session, actor, name, active)
+        ra.set_unit_active(session, actor, name, active, since=since)
         still = "" if active else ra.open_cases_words(session, reference.find_unit(session, name).id, office_now())
-        return f"已{'启用' if active else '停用'}单位：{name}" + (f"\n注意：{still}" if still else "")
+        return (f"已{'启用' if active else '停用'}单位：{name}{_since_words(session, since)}"
+                + (f"\n注意：{still}" if still else ""))
     return _write(ctx, run)
 
 
 def cmd_unit_off(ctx: Context, args: argparse.Namespace) -> int:
-    return _unit_active(ctx, args.name, False)
+    return _unit_active(ctx, args.name, False, args.since)
 
 
 def cmd_unit_on(ctx: Context, args: argparse.Namespace) -> int:

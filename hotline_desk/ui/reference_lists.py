@@ -21,13 +21,14 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
+from hotline_desk.errors import HotlineError
 from hotline_desk.services.office import reference
 from hotline_desk.services.office import reference_admin as ra
 from hotline_desk.ui.changes import Change, follow
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read
 from hotline_desk.ui.models import Column, RowsModel
-from hotline_desk.ui.operations import Operation
+from hotline_desk.ui.operations import Operation, show_refusal
 from hotline_desk.ui.widgets import FieldSpec, ask, confirm
 from hotline_desk.ui.window_state import remember_fitted_columns
 
@@ -35,6 +36,9 @@ from hotline_desk.ui.window_state import remember_fitted_columns
 SHOWN_NEW = 15
 
 IN_USE = [("在用", True), ("停用", False)]
+# The day a merge took effect, entered later (an old register to import spans it).
+SINCE_HINT = "可不填（现在起生效）。补记以前的合并时填那天，如 2021-07-01：导入的旧台账和各月考核表从那天起按合并后计"
+
 SOURCES = [("本级", False), ("上级交办", True)]
 
 
@@ -242,14 +246,21 @@ class MergeTab(QWidget):
     def merge_units(self) -> None:
         units = [(u.name, u.name) for u in read(self.ctx, reference.list_units)]
         v = ask(self, "合并单位", [FieldSpec("source", "被并入的单位", "unit", units, required=True),
-                                 FieldSpec("target", "并入到", "unit", units, required=True)])
+                                 FieldSpec("target", "并入到", "unit", units, required=True),
+                                 FieldSpec("since", "生效日期", hint=SINCE_HINT)])
         if v:
+            try:
+                since = ra.effective_day(v["since"])
+            except HotlineError as exc:
+                show_refusal(self, "合并单位", exc.message)
+                return
             question = read(self.ctx, lambda s: ra.stopping_question(
                 s, reference.find_unit(s, v["source"]).id, self.ctx.clock(), merged_into=v["target"]))
             if question and not confirm(self, "合并单位", question):
                 return
-            self._done(f"已把“{v['source']}”并入“{v['target']}”。",
-                       lambda s: ra.merge_units(s, self.ctx.actor, v["source"], v["target"]))
+            took = f"，自 {since:%Y-%m-%d} 起生效" if since else ""
+            self._done(f"已把“{v['source']}”并入“{v['target']}”{took}。",
+                       lambda s: ra.merge_units(s, self.ctx.actor, v["source"], v["target"], since=since))
 
     def merge_categories(self) -> None:
         labels = [(c.label, c.label) for c in read(self.ctx, reference.list_categories)]

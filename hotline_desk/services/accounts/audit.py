@@ -38,7 +38,10 @@ from hotline_desk.vocabulary import EventKind
 GENESIS = "0" * 64
 # Kinds that note something about an entity without recording its contents: a lockout says when a user was locked
 # out (login bookkeeping, not a change of the account), so it is never what the account's row is compared with.
-NOTE_KINDS = frozenset({"lockout"})
+NOTE_KINDS = frozenset({"lockout", "effective"})
+# A note that the change just recorded for an entity (a unit merged or stopped) took effect on an earlier day:
+# {"from": "2021-07-01T00:00:00"}. The change stays dated when it was made; readers of units over time take the day.
+EFFECTIVE = "effective"
 # Settings rows that hold a secret (the key that signs dispatch sheets): recorded by a digest of their value.
 SECRET_SETTINGS = ("exchange.sheet_secret",)
 

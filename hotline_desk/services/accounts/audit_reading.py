@@ -23,7 +23,7 @@ KIND_LABELS = {
     "change": "修改", "password": "设置密码", "merge": "合并", "import": "导入", "import_cleared": "撤销导入",
     "init": "建库", "case_event": "办理", "case_history": "导入工单", "baseline": "升级基线", "calendar": "工作日历",
     "export": "导出个人信息", "lockout": "锁定账户", "bulletin_finalize": "定稿", "remove": "删除",
-    "bulletin_draft": "保存草稿",
+    "bulletin_draft": "保存草稿", "effective": "生效日期",
 }
 # The recorded fields of lists, users, settings and 附加分, as a person reads them.
 FIELD_LABELS = {
@@ -77,7 +77,8 @@ def list_entries(session: Session, actor: Actor, *, what: str = "", user_id: int
     entries = []
     for r in records:
         now, before = _detail(r.detail), _before(session, r)
-        shown = before if now == REMOVED and before else now  # a row removed is named as it was
+        # a row removed is named as it was; a note (生效日期, 锁定账户) by the record it speaks of
+        shown = before if (now == REMOVED or r.kind in NOTE_KINDS) and before else now
         done = KIND_LABELS.get(r.kind, r.kind)
         said = ""
         if r.kind == "case_event":  # which step (删除个人信息, 作废), not only that the case was handled
@@ -202,8 +203,8 @@ def _subject(entity: str, detail: dict[str, Any], numbers: dict[int, str]) -> st
 
 
 def _before(session: Session, record: AuditRecord) -> dict[str, Any] | None:
-    """The entity's record before this one (notes aside), or None when this is its first."""
-    if _case_of(record.entity) is not None or record.kind in NOTE_KINDS:
+    """The entity's record before this one (notes aside: a note is named by it), or None when this is its first."""
+    if _case_of(record.entity) is not None:
         return None
     text = session.scalar(select(AuditRecord.detail).where(AuditRecord.entity == record.entity,
                                                           AuditRecord.id < record.id,
@@ -221,6 +222,8 @@ def _change(record: AuditRecord, now: dict[str, Any], before: dict[str, Any] | N
     ("名称：纸坊镇 → 纸坊镇政府"); what it holds when it is the first. "" for cases (their history shows them)."""
     if record.kind == "lockout":
         return f"连续输错密码，锁定至 {_value('until', now.get('until'), names)}"
+    if record.kind == "effective":
+        return f"上一项改动自 {str(now.get('from', ''))[:10]} 起生效"
     if record.kind == "bulletin_draft":
         from hotline_desk.services.reporting.bulletin_changes import LABELS  # the names the bulletin page gives them
 

@@ -148,8 +148,10 @@ def list_aliases(session: Session, kind: str | None = None) -> list[AliasView]:
     return views
 
 
-def _put_alias(session: Session, actor: Actor, kind: str, alias: str, target_id: int, at: datetime) -> ReferenceAlias:
-    """Point ``alias`` at ``target_id`` (new, or moved from an entry being merged or renamed)."""
+def _put_alias(session: Session, actor: Actor, kind: str, alias: str, target_id: int, at: datetime,
+               recorded: list[ReferenceAlias] | None = None) -> ReferenceAlias:
+    """Point ``alias`` at ``target_id`` (new, or moved from an entry being merged or renamed); ``recorded`` gets it
+    when it changed."""
     row = session.scalar(select(ReferenceAlias).where(ReferenceAlias.kind == kind, ReferenceAlias.alias == alias))
     if row is None:
         row = ReferenceAlias(kind=kind, alias=alias, target_id=target_id, created_at=at, created_by=actor.id)
@@ -158,6 +160,8 @@ def _put_alias(session: Session, actor: Actor, kind: str, alias: str, target_id:
         return row
     row.target_id = target_id
     audit.record_row(session, row, user_id=actor.id, at=at)
+    if recorded is not None:
+        recorded.append(row)
     return row
 
 
@@ -202,11 +206,14 @@ def remove_alias(session: Session, actor: Actor, kind: str, alias: str, *, clock
     session.flush()
 
 
-def _move_aliases(session: Session, actor: Actor, kind: str, source_id: int, target_id: int, at: datetime) -> None:
-    for row in session.scalars(select(ReferenceAlias).where(ReferenceAlias.kind == kind,
-                                                            ReferenceAlias.target_id == source_id)):
+def _move_aliases(session: Session, actor: Actor, kind: str, source_id: int, target_id: int, at: datetime
+                  ) -> list[ReferenceAlias]:
+    moved = list(session.scalars(select(ReferenceAlias).where(ReferenceAlias.kind == kind,
+                                                              ReferenceAlias.target_id == source_id)))
+    for row in moved:
         row.target_id = target_id
         audit.record_row(session, row, user_id=actor.id, at=at)
+    return moved
 
 
 def _drop_alias_named(session: Session, actor: Actor, kind: str, name: str, at: datetime) -> None:
@@ -315,11 +322,13 @@ def rename_unit(session: Session, actor: Actor, name: str, new_name: str, *, clo
     _put_alias(session, actor, "unit", old, unit.id, at)
 
 
-def merge_units(session: Session, actor: Actor, source: str, target: str, *, clock: Clock = office_now) -> None:
+def merge_units(session: Session, actor: Actor, source: str, target: str, *, clock: Clock = office_now,
+                since: date | None = None) -> None:
     """Fold a unit into another: the source stops being offered and its name and aliases lead to the target.
 
     Cases already handled by the source keep it: their history and that month's scores still name the unit the
-    case had.
+    case had. ``since``: the day the merge took effect, when it is entered later (an old register spans it): the
+    score tables and imports read the units as merged from that day on.
     """
     require(actor, "manage_reference")
     src, dst = _unit(session, source), _unit(session, target)
@@ -328,17 +337,52 @@ def merge_units(session: Session, actor: Actor, source: str, target: str, *, clo
     if not dst.active:
         raise ValidationError(f"“{dst.name}”已停用，不能作为合并目标。", field="target")
     at = clock()
-    _move_aliases(session, actor, "unit", src.id, dst.id, at)
-    _put_alias(session, actor, "unit", src.name, dst.id, at)
+    began = _took_effect(since, at)
+    moved = _move_aliases(session, actor, "unit", src.id, dst.id, at)
+    _put_alias(session, actor, "unit", src.name, dst.id, at, moved)
     src.active = False
     audit.record_row(session, src, user_id=actor.id, at=at, kind="merge")
+    if began is not None:
+        noted: list[Unit | ReferenceAlias] = [src, *moved]
+        for row in noted:
+            audit.record(session, audit.EFFECTIVE, audit.snapshot(row)[0], {"from": began.isoformat()},
+                         user_id=actor.id, at=at)
 
 
-def set_unit_active(session: Session, actor: Actor, name: str, active: bool, *, clock: Clock = office_now) -> None:
+def set_unit_active(session: Session, actor: Actor, name: str, active: bool, *, clock: Clock = office_now,
+                    since: date | None = None) -> None:
+    """Take a unit out of use (or back into use); ``since``: the day it took effect, when entered later."""
     require(actor, "manage_reference")
     unit = _unit(session, name)
+    at = clock()
+    began = _took_effect(since, at)
     unit.active = active
-    audit.record_row(session, unit, user_id=actor.id, at=clock())
+    audit.record_row(session, unit, user_id=actor.id, at=at)
+    if began is not None:
+        audit.record(session, audit.EFFECTIVE, audit.snapshot(unit)[0], {"from": began.isoformat()},
+                     user_id=actor.id, at=at)
+
+
+def effective_day(text: str) -> date | None:
+    """The day a change took effect as typed (2021-07-01, 2021/7/1); None when nothing is typed."""
+    typed = text.strip().replace("/", "-")
+    if not typed:
+        return None
+    try:
+        year, month, day = (int(part) for part in typed.split("-"))
+        return date(year, month, day)
+    except ValueError as exc:
+        raise ValidationError(f"无法识别的生效日期“{text.strip()}”，请写成 2021-07-01。", field="since") from exc
+
+
+def _took_effect(since: date | None, at: datetime) -> datetime | None:
+    """The start of the day a change to the units took effect, entered after it; refused if it is to come."""
+    if since is None:
+        return None
+    began = datetime.combine(since, datetime.min.time())
+    if began > at:
+        raise ValidationError(f"生效日期 {since:%Y-%m-%d} 还没到：以后生效的改动请到那天再做。", field="since")
+    return began
 
 
 # --- categories -------------------------------------------------------------------------------------------

@@ -37,10 +37,24 @@ def unit_states(session: Session, since: Callable[[datetime], datetime]) -> dict
             select(AuditRecord.entity, AuditRecord.kind, AuditRecord.at, AuditRecord.detail)
             .where(AuditRecord.entity >= "unit:", AuditRecord.entity < "unit;").order_by(AuditRecord.id)):
         unit_id = entity.removeprefix("unit:")
-        if unit_id.isdigit():
-            states.setdefault(int(unit_id), []).append(
-                (since(at), (audit.detail_of(detail) or {}).get("active") is True, kind))
+        if not unit_id.isdigit():
+            continue
+        held = audit.detail_of(detail) or {}
+        records = states.setdefault(int(unit_id), [])
+        if kind == audit.EFFECTIVE:  # the change just recorded took effect on an earlier day
+            if records and (began := effective_from(held)) is not None:
+                records[-1] = (began, *records[-1][1:])
+        elif kind not in audit.NOTE_KINDS:
+            records.append((since(at), held.get("active") is True, kind))
     return states
+
+
+def effective_from(note: dict[str, object]) -> datetime | None:
+    """The day an ``effective`` note says its change took effect (None when it says none readable)."""
+    try:
+        return datetime.fromisoformat(str(note["from"]))
+    except (KeyError, ValueError):
+        return None
 
 
 @dataclass(frozen=True)
@@ -65,11 +79,15 @@ class UnitTimes:
         states = unit_states(session, since)
         aliases: dict[str, list[tuple[datetime, int | None]]] = {}
         named: dict[str, str] = {}  # an alias row's record → the alias it holds (a removal's record names none)
-        for entity, at, detail in session.execute(
-                select(AuditRecord.entity, AuditRecord.at, AuditRecord.detail)
+        for entity, kind, at, detail in session.execute(
+                select(AuditRecord.entity, AuditRecord.kind, AuditRecord.at, AuditRecord.detail)
                 .where(AuditRecord.entity >= "alias:", AuditRecord.entity < "alias;").order_by(AuditRecord.id)):
             held = audit.detail_of(detail) or {}
-            if held.get("kind") == "unit" and isinstance(held.get("alias"), str):
+            if kind in audit.NOTE_KINDS:
+                taken = aliases.get(named.get(entity, ""))
+                if kind == audit.EFFECTIVE and taken and (began := effective_from(held)) is not None:
+                    taken[-1] = (began, taken[-1][1])
+            elif held.get("kind") == "unit" and isinstance(held.get("alias"), str):
                 named[entity] = held["alias"]
                 target = held.get("target")
                 aliases.setdefault(held["alias"], []).append((since(at), target if isinstance(target, int) else None))
