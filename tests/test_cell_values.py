@@ -105,6 +105,8 @@ def test_one_phone_rule_and_it_changes_nothing_a_second_time(typed: str, kept: s
     ("12900001119", "手机号码以13至19开头"), ("13900001119转8", "手机号码没有分机号"),
     ("0375-601234", "座机号码应为区号加7至8位号码"), ("601234", "座机号码为7至8位"), ("138-小王", "含有无效字符"),
     ("1.39E+10", "科学计数法，后几位已经丢失"),
+    ("0375-1131270", "区号后的号码不以0或1开头，这里是“1131270”"),  # seven digits: not a count gone wrong
+    ("03750131270", "区号后的号码不以0或1开头"),
 ])
 def test_what_cannot_be_a_phone_number_is_refused_saying_why(typed: str, reason: str) -> None:
     with pytest.raises(norm.CellError, match=reason):

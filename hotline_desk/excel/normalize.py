@@ -366,6 +366,10 @@ def _landline(groups: list[str], extension: str, raw: str) -> str:
         area = digits[:3] if digits[:3] == "010" or digits[:2] == "02" else digits[:4]
         local_groups = [digits[len(area):]]
     local, extension = _local_and_extension(local_groups, extension)
+    written = "".join(local_groups)
+    if local is None and len(written) in (7, 8) and written[0] in "01" and area[1] != "0":
+        # the count is right: 0375-1131270 was said to have the wrong number of digits
+        raise CellError(f"电话号码“{raw}”不对：区号后的号码不以0或1开头，这里是“{written}”")
     if local is None or area[1] == "0":
         raise CellError(f"电话号码“{raw}”位数不对：座机号码应为区号加7至8位号码，如 0375-6012345")
     return f"{area}-{local}" + (f"转{extension}" if extension else "")
