@@ -144,3 +144,23 @@ def test_a_reason_said_of_many_values_is_one_cause_with_examples() -> None:
                                 "如“150****0002”、“150****0003”、“150****0004”）")
     assert groups[0].rows[:3] == (2, 3, 4)
     assert {g.reason for g in groups[1:]} == {"渠道“本级”不在列表中", "渠道“上级交办”不在列表中"}
+
+
+def test_duplicates_of_many_earlier_rows_are_one_cause() -> None:
+    """A register with a hundred rows entered twice listed a hundred causes of one row each (与第 5161 行重复：1 行)."""
+    from dataclasses import dataclass
+
+    from hotline_desk.services.exchange.import_problems import problem_groups
+
+    @dataclass(frozen=True)
+    class Found:
+        row: int
+        column: str
+        reason: str
+
+    twice = [Found(row, "工单编号", f"与第 {row - 1000} 行重复（编号和来电时间相同）") for row in range(1100, 1200)]
+    few = [Found(row, "诉求内容", f"与第 {row - 1} 行重复（来电时间和诉求内容相同）") for row in (30, 40)]
+    groups = problem_groups([*twice, *few])
+    assert [(g.column, len(g.rows)) for g in groups] == [("工单编号", 100), ("诉求内容", 1), ("诉求内容", 1)]
+    assert groups[0].reason == "与前面某行重复（编号和来电时间相同）（如与第 100、101、102 行）"
+    assert groups[1].reason == "与第 29 行重复（来电时间和诉求内容相同）"  # a few are each said as they are

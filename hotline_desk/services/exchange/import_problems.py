@@ -61,7 +61,8 @@ def problem_groups(problems: Iterable[RowProblem]) -> list[ProblemGroup]:
         rows.setdefault((p.column, p.reason), set()).add(p.row)
     alike: dict[tuple[str, str, bool], list[str]] = {}  # by the reason without its values, and whether it had any
     for column, reason in rows:
-        alike.setdefault((column, _QUOTED.sub("", reason), "“" in reason), []).append(reason)
+        alone = _EARLIER_ROW.sub("前面某行", _QUOTED.sub("", reason))
+        alike.setdefault((column, alone, "“" in reason or _EARLIER_ROW.search(reason) is not None), []).append(reason)
     groups = []
     for (column, reason_alone, quoted), reasons in alike.items():
         if not quoted or len(reasons) <= MERGED_VALUES:
@@ -69,15 +70,20 @@ def problem_groups(problems: Iterable[RowProblem]) -> list[ProblemGroup]:
             continue
         found = sorted(set().union(*(rows[(column, r)] for r in reasons)))
         first = sorted(reasons, key=lambda r: min(rows[(column, r)]))
-        examples = "、".join(_QUOTED.search(r).group(0) for r in first[:EXAMPLES])  # type: ignore[union-attr]
-        groups.append(ProblemGroup(column, f"{reason_alone}（共 {len(reasons)} 个不同的值，如{examples}）",
-                                   tuple(found)))
+        if "“" in first[0]:
+            examples = "、".join(_QUOTED.search(r).group(0) for r in first[:EXAMPLES])  # type: ignore[union-attr]
+            said = f"共 {len(reasons)} 个不同的值，如{examples}"
+        else:  # the same row again, each time another: 与第 5161 行重复, 与第 5200 行重复 …
+            earlier = "、".join(_EARLIER_ROW.search(r).group(1) for r in first[:EXAMPLES])  # type: ignore[union-attr]
+            said = f"如与第 {earlier} 行"
+        groups.append(ProblemGroup(column, f"{reason_alone}（{said}）", tuple(found)))
     return sorted(groups, key=lambda g: (-len(g.rows), g.rows[0]))
 
 
 MERGED_VALUES = 5  # a reason said of more different values than this is grouped as one cause
 EXAMPLES = 3
 _QUOTED = re.compile(r"“[^”]*”")
+_EARLIER_ROW = re.compile(r"第 (\d+) 行")  # the row a duplicate repeats: a value of the reason, one per row
 
 
 def problems_by_row(problems: Iterable[RowProblem]) -> list[RowProblem]:
