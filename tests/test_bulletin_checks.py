@@ -398,3 +398,34 @@ def test_text_pasted_from_word_is_tidied_and_a_paragraph_broken_mid_sentence_is_
         "正文“热点问题”第 1 段似乎没有写完（或被换行断成了两段）：“不及时，因疫情防控需要， 清运时间调整”。"
         "每段应以句号等结尾；从 Word 粘贴时句中的换行会成为新的一段。"]
     assert not [w for w in said if w.startswith(("话务量", "办理较好"))]
+
+
+def test_a_register_imported_after_the_cut_off_is_said_once_not_as_late_entries(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """An office taking in its register of earlier months: every imported case was listed as 截止后才登记 (1,368 of
+    them in a month), drowning a real late entry. Imported cases are said once, by count; a step entered by hand
+    after the cut-off is still named."""
+    from bench.import_bench import make_workbook
+    from hotline_desk.services.clock import fixed_clock
+    from hotline_desk.services.exchange.imports import commit_cases, preview_cases
+
+    _month_with_two_units(db, people, clock)
+    path = tmp_path / "台账.xlsx"
+    make_workbook(path, 12)
+    imported_at = fixed_clock(datetime(2022, 9, 1, 10, 0))
+    with db.reader() as s:
+        preview = preview_cases(s, path, clock=imported_at)
+    with db.session() as s:
+        assert commit_cases(s, people.supervisor, preview, clock=imported_at).imported == 12
+        late = s.scalar(select(Case).where(Case.main_unit_id == unit_id(s, "城市管理局"), Case.import_key.is_(None)))
+        assert late is not None
+        clock.set(datetime(2022, 9, 2, 10, 0))
+        wf.sign(s, people.operator, late.id, clock=clock, at=datetime(2022, 7, 31, 9, 0))
+    with db.reader() as s:
+        seen = bulletin.warnings(s, MONTH, clock=clock)
+    [said] = [w for w in seen if w.startswith("统计截止后才登记、却计入本月的步骤")]
+    assert said.startswith("统计截止后才登记、却计入本月的步骤（记在截止之前的补录，或作废、改分类等）："
+                           f"{late.number}（签收）。")
+    [imported] = [w for w in seen if "统计截止后导入的" in w]
+    assert imported.startswith("本月有 12 件工单是统计截止后导入的（如旧台账，")
+    assert "请确认导入的是本月的工单" in imported

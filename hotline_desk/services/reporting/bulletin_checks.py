@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from hotline_desk.models import Bulletin, Case, CaseEvent, ImportBatch, Unit
 from hotline_desk.services.office.settings import Settings
 from hotline_desk.services.reporting.bulletin_compose import Issue
-from hotline_desk.services.reporting.monthdata import month_end, named_steps
+from hotline_desk.services.reporting.monthdata import imported_only, month_end, named_steps
 from hotline_desk.services.reporting.percent import NO_RATE_IN_TEXT
 from hotline_desk.services.reporting.scoring import ScoreTable
 from hotline_desk.services.reporting.statistics import GroupStats, MonthStatistics
@@ -80,10 +80,14 @@ def month_warnings(session: Session, month: str, stats: MonthStatistics, scores:
         found.append(f"{_listed(unheld)}截至 {stats.as_of:%Y-%m-%d %H:%M} 在待审核（拟交办），没有承办单位"
                      "（收回改派或同意退单后尚未改派，或尚未审核）：计入交办处理（或上级交办）的件数，但不计入任何单位的考核，两张考核表的"
                      "交办件数之和因此少于它们。请先审核交办，或确认照此印出。")
-    if late:
-        found.append(f"统计截止后才登记、却计入本月的步骤（记在截止之前的补录，或作废、改分类等）：{named_steps(late)}。"
+    imported, by_hand = imported_only(late or {})
+    if by_hand:
+        found.append(f"统计截止后才登记、却计入本月的步骤（记在截止之前的补录，或作废、改分类等）：{named_steps(by_hand)}。"
                      "这些工单本月的数字由截止后的登记决定：单位按时办理、晚些录入的属正常；登记得很晚的，请在工单的办理"
                      "历史和审计记录中核对是谁、何时登记的。")
+    if imported:  # a register of earlier months taken in: said once, not as 1,368 late entries
+        found.append(f"本月有 {len(imported)} 件工单是统计截止后导入的（如旧台账，{'、'.join(imported[:3])}"
+                     f"{'等' if len(imported) > 3 else ''}），计入本月：请确认导入的是本月的工单。")
     if unreviewed:
         found.append(f"{_listed(unreviewed)}的回访结果为不满意，截至 {stats.as_of:%Y-%m-%d %H:%M} 还没有甄别："
                      "按不满意计入承办单位的满意率（截止后的甄别不改变本月的数字）。请核对是否照此印出。")

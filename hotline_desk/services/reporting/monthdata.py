@@ -139,16 +139,26 @@ def entered_after(session: Session, month: str, after: datetime, as_of: datetime
     entered = CaseEvent.recorded_at > after if first_late is None else \
         or_(CaseEvent.recorded_at > after, CaseEvent.id > first_late)
     rows = session.execute(
-        select(Case.number, CaseEvent.kind).join(Case, Case.id == CaseEvent.case_id)
+        select(Case.number, CaseEvent.kind, CaseEvent.batch_id).join(Case, Case.id == CaseEvent.case_id)
         .where(Case.month == month, entered,
                or_(CaseEvent.at <= as_of, CaseEvent.kind.in_([str(k) for k in ANY_TIME])))
         .order_by(Case.number, CaseEvent.seq)).all()
     steps: dict[str, list[str]] = {}
-    for number, kind in rows:
-        label = EVENT_LABELS.get(kind, kind)
+    for number, kind, batch in rows:
+        label = IMPORTED if batch is not None else EVENT_LABELS.get(kind, kind)
         if label not in steps.setdefault(number, []):
             steps[number].append(label)
     return steps
+
+
+# What ``entered_after`` says of a step an import wrote (a register of earlier months taken in): not 补录 by hand.
+IMPORTED = "导入"
+
+
+def imported_only(steps: dict[str, list[str]]) -> tuple[list[str], dict[str, list[str]]]:
+    """``entered_after``'s cases split: those only imported after the cut-off, and the others with their steps."""
+    imported = [number for number, labels in steps.items() if labels == [IMPORTED]]
+    return imported, {number: labels for number, labels in steps.items() if labels != [IMPORTED]}
 
 
 def named_steps(steps: dict[str, list[str]]) -> str:
