@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QDate, Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
@@ -201,3 +202,47 @@ def test_a_day_given_twice_is_entered_once_and_said(
     code, out, _err = cli_run(capsys, db, "calendar", "import", str(notice))
     assert code == 0, out
     assert out.startswith("已录入 8 天（2023 年）：节假日 7 天、调休上班 1 天。其中 2 天重复，只录入一次。"), out
+
+
+def test_a_year_far_ahead_is_asked_about_before_anything_is_entered(
+        qtbot: QtBot, db: Database, people: People, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A notice typed with 2032 for 2023 was entered without a word ("已录入 7 天（2032 年）"), and 2023 still had no
+    holidays. A year two or more ahead is refused on the command line unless --far-year says it is meant, and asked
+    about in the window (否 the default)."""
+    from hotline_desk.services.clock import office_now
+
+    log_in_everyone(db, monkeypatch)
+    far = office_now().year + 6
+    notice = tmp_path / "通知.txt"
+    notice.write_text(f"{far}-01-21 至 {far}-01-27 节假日 春节\n", encoding="utf-8")
+    code, _out, err = cli_run(capsys, db, "calendar", "import", str(notice))
+    assert code == 2 and f"{far} 年离今年（{far - 6} 年）还有 6 年，是否写错了年份？没有录入任何一天。" in err
+    assert "--far-year" in err
+    code, _out, err = cli_run(capsys, db, "calendar", "set", f"{far}-05-04", "--holiday")
+    assert code == 2 and "是否写错了年份" in err
+    with db.reader() as s:
+        assert admin.calendar_days(s) == []
+    code, out, _err = cli_run(capsys, db, "calendar", "import", str(notice), "--far-year")
+    assert code == 0 and f"已录入 7 天（{far} 年）" in out
+    code, out, _err = cli_run(capsys, db, "calendar", "set", f"{far + 1 - 6}-05-04", "--holiday")
+    assert code == 0  # next year is no typo: entered in December for the year to come
+
+    dialog = BulkDaysDialog(None, context(db, people.admin, FakeClock(datetime(2023, 1, 6, 9, 0)), tmp_path))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.text.setPlainText("2035-04-05 节假日 清明节")
+    asked: list[str] = []
+
+    def no(box: QMessageBox) -> None:
+        asked.append(box.text())
+        QTest.keyClick(box, Qt.Key.Key_Return)  # Enter takes the default: 否
+
+    when_modal(QMessageBox, no)
+    dialog.save()
+    still = dialog.isVisible() and dialog.text.toPlainText()  # the text is still there to correct
+    dialog.text.clear()  # (closing a dialog with text typed asks first)
+    assert asked and asked[0].startswith("2035 年离今年（2023 年）还有 12 年，是否写错了年份？"), asked
+    with db.reader() as s:
+        assert not [day for day, _w, _n in admin.calendar_days(s) if day.year == 2035]
+    assert still == "2035-04-05 节假日 清明节"

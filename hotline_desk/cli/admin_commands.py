@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -148,6 +149,7 @@ def register(sub: SubParsers[Any]) -> None:
     kind.add_argument("--workday", action="store_true", help="调休工作日")
     kind.add_argument("--clear", action="store_true", help="恢复默认（周一至周五上班）")
     q.add_argument("--note", default="", help="说明，如 国庆节")
+    q.add_argument("--far-year", action="store_true", help=FAR_YEAR_HELP)
     q.set_defaults(run=cmd_calendar_set)
     q = usub.add_parser("list", help="列出节假日和调休", description="列出某年录入的节假日和调休工作日。")
     q.add_argument("--year", type=int, help="年份（默认今年；今年年底时也说明明年是否已录入）")
@@ -156,6 +158,7 @@ def register(sub: SubParsers[Any]) -> None:
                         description="每行一个日期或一段日期，再写“节假日”或“调休”和说明，如“2027-01-01 至 "
                                     "2027-01-03 节假日 元旦”“2027-02-07 调休 春节”。有一行看不懂就一天也不录入。")
     q.add_argument("file", help="文本文件（UTF-8 或 GBK 编码）")
+    q.add_argument("--far-year", action="store_true", help=FAR_YEAR_HELP)
     q.set_defaults(run=cmd_calendar_import)
 
     p = sub.add_parser("settings", help="设置：查看或修改", description="查看或修改设置（时限、编号前缀等）。")
@@ -514,10 +517,21 @@ def cmd_user_add(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
+FAR_YEAR_HELP = "确实要录入两年以后的年份（不加时，这样的年份多半是写错了，会拒绝并说明）"
+
+
+def _refuse_far_years(days: list[date], given: bool) -> None:
+    """A year far ahead is refused unless ``--far-year`` says it is meant."""
+    if not given and (said := calendar.far_year_words(days, office_now().date())):
+        raise ValidationError(f"{said}没有录入任何一天。确实要录入，请加 --far-year 再运行一次。")
+
+
 def cmd_calendar_set(ctx: Context, args: argparse.Namespace) -> int:
     actor = ctx.actor()
     day = parse_day(args.day)
     workday = True if args.workday else (False if args.holiday else None)
+    if workday is not None:
+        _refuse_far_years([day], args.far_year)
     with ctx.db.session() as session:
         made_holiday = admin.set_day(session, actor, day, workday, args.note)
         moved = calendar.short_deadlines(session, [day] if made_holiday else [])
@@ -573,6 +587,7 @@ def cmd_calendar_import(ctx: Context, args: argparse.Namespace) -> int:
             raise ValidationError(f"文件 {args.file} 不是文本文件（既不是 UTF-8 也不是 GBK 编码）。") from exc
     read = calendar.read_day_list(text)
     entries = read.entries
+    _refuse_far_years([entry.day for entry in entries], args.far_year)
     with ctx.db.session() as session:
         entered = admin.set_days(session, actor, entries)
         moved = calendar.short_deadlines(session, entered.new_holidays)

@@ -47,6 +47,7 @@ from hotline_desk.services.office import reference_admin as ra
 from hotline_desk.services.office.calendar import (
     ShortDeadlines,
     calendar_page_notice,
+    far_year_words,
     read_day_list,
     short_deadlines,
 )
@@ -513,6 +514,9 @@ class CalendarTab(QWidget):
 
     def set_day(self) -> None:
         day, workday, note = self.selected_day(), bool(self.kind.currentData()), self.note.text().strip()
+        if not far_year_meant(self, [day], self.ctx.clock().date()):
+            return
+
         def set_it(s: Session) -> ShortDeadlines:
             made_holiday = admin.set_day(s, self.ctx.actor, day, workday, note)
             return short_deadlines(s, [day] if made_holiday else [])
@@ -577,6 +581,8 @@ class BulkDaysDialog(GuardedDialog):
             self.message.show()
             return
         entries = read.entries
+        if not far_year_meant(self, [entry.day for entry in entries], self.ctx.clock().date()):
+            return
 
         def set_them(s: Session) -> tuple[int, ShortDeadlines]:
             entered = admin.set_days(s, self.ctx.actor, entries)
@@ -591,6 +597,12 @@ class BulkDaysDialog(GuardedDialog):
             if moved:  # a passing note in the status bar would be missed: the deadlines to look after are named
                 tell_short_deadlines(self, "已录入", moved)
             self.accept()
+
+
+def far_year_meant(parent: QWidget, days: list[date], today: date) -> bool:
+    """Whether days of a year far ahead are meant (asked, 否 the default); True when there are none."""
+    said = far_year_words(days, today)
+    return not said or confirm(parent, "年份是否写错了", f"{said}\n\n确实要录入吗？")
 
 
 SEE_ALL_IN_BOX = "全部编号：点下方的“显示详情”"

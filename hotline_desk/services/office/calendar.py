@@ -187,6 +187,20 @@ def deadline_notice(session: Session, deadline: datetime | None) -> str:
             "期限只按周一至周五计算，可能落在节假日。请管理员录入工作日历。")
 
 
+# A year this far ahead, or further, in a holiday list is most likely a slip of the keyboard (2032 for 2023).
+FAR_AHEAD_YEARS = 2
+
+
+def far_year_words(days: Iterable[date], today: date) -> str:
+    """Asked before days of a year far ahead are entered ("" when none is): a typo of the year would otherwise be
+    entered without a word, and the year meant would still have no holidays."""
+    far = sorted({day.year for day in days if day.year >= today.year + FAR_AHEAD_YEARS})
+    if not far:
+        return ""
+    years = "、".join(f"{year} 年" for year in far)
+    return f"{years}离今年（{today.year} 年）还有 {far[0] - today.year} 年，是否写错了年份？"
+
+
 def needless_day(day: date, workday: bool) -> str:
     """Why setting ``day`` so would change nothing ("" when it would): a 调休 working day is a weekend day worked,
     and a weekday worked anyway; a holiday on a weekend day was a day off anyway."""
