@@ -115,7 +115,9 @@ def prepare_cases(cases: list[NewCase], *, search_kind: str, recorded_at: dateti
                               "batch_id": batch_id} for seq, s in enumerate(new.steps, 1)])
         ready.dispatches.append([{"case_id": None, **dispatch_columns(d)} for d in status.dispatches])
         ready.followups.append([{"case_id": None, **followup_columns(f)} for f in status.followups])
-        ready.facts.append(facts.prepared_row(status, max(s.at for s in new.steps)))
+        # as a step taken one by one records it: the last step of the handling (a remark, 督办 or 再次来电, moves
+        # none), or the latest of all where a history's steps are not in order
+        ready.facts.append(facts.prepared_row(status, status.last_event_at or max(s.at for s in new.steps)))
     ready.search = search_index.prepare_rows(search_kind, (
         " ".join((row["title"], row["content"], row["address"], row["caller_name"])) for row in ready.rows))
     return ready
