@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt
 from PySide6.QtGui import QFocusEvent, QHideEvent, QKeyEvent, QKeySequence, QShortcut, QShowEvent, QWheelEvent
 from PySide6.QtWidgets import (
@@ -280,6 +281,8 @@ class SearchCombo(QComboBox):
         # the cursor, so what is typed replaces it: “zfhcx” was added to 自来水公司 and matched nothing. A click
         # still places the cursor where it lands.
         super().focusInEvent(event)
+        if not shiboken6.isValid(self.editor):  # its dialog is being taken down, the field inside it first
+            return
         if event.reason() != Qt.FocusReason.MouseFocusReason and self.editor.text() and self.value() is not None:
             self.editor.selectAll()
 
