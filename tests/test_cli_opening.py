@@ -141,7 +141,7 @@ def test_init_makes_the_database_readable_by_its_owner_only(tmp_path: Path, monk
         path = default_db_path()
         assert path.exists() and mode(path) == 0o600 and mode(path.parent) == 0o700
         # a write leaves the write-ahead log and its index beside the file: they hold the same data
-        assert run(capsys, "calendar", "set", "2022-10-01", "--holiday")[0] == 0
+        assert run(capsys, "calendar", "set", "2022-10-03", "--holiday")[0] == 0
         extras = [Path(f"{path}{suffix}") for suffix in ("-wal", "-shm")]
         assert [mode(extra) for extra in extras if extra.exists()] == [0o600] * sum(e.exists() for e in extras)
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import openpyxl
@@ -164,6 +165,7 @@ def test_the_bulk_days_dialog_takes_the_notice_and_shows_every_problem_in_a_box_
     from hotline_desk.ui.settings_view import BulkDaysDialog
     from tests.test_overview import NOTICE_2025
 
+    clock.set(datetime(2024, 12, 2, 9, 0))  # the notice for 2025 comes out in November 2024
     dialog = BulkDaysDialog(None, context(db, people.admin, clock, tmp_path))
     qtbot.addWidget(dialog)
     dialog.show()
@@ -185,8 +187,6 @@ def test_a_merge_entered_later_takes_the_day_it_took_effect_from_the_window(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """The 合并单位 form takes the day a merge took effect (an old register spans it); a day that cannot be read is
     refused in words and nothing is merged."""
-    from datetime import datetime
-
     from hotline_desk.services.office.unit_times import UnitTimes
 
     messages = Messages().install(monkeypatch)
