@@ -102,4 +102,5 @@ def test_the_bulletins_checks_name_units_of_the_tables_no_longer_in_use(
         merge_units(s, people.admin, "纸坊镇", "王寨乡", clock=clock)
     with db.reader() as s:
         said = "\n".join(bulletin.warnings(s, "2022-07", clock=clock))
-    assert "评分表中的纸坊镇现已停用或并入其他单位" in said and "纸坊镇（1 件）" in said and "收回改派" in said
+    assert "评分表中的纸坊镇现已停用或并入其他单位" in said and "纸坊镇（1 件，本月的工单）" in said
+    assert "收回改派" in said

@@ -36,22 +36,42 @@ def _group_warnings(label: str, g: GroupStats, as_of: datetime) -> list[str]:
     return found
 
 
-def _units_gone(session: Session, scores: tuple[ScoreTable, ...]) -> list[str]:
+def _units_gone(session: Session, month: str, scores: tuple[ScoreTable, ...]) -> list[str]:
     """Units of the month's tables stopped or merged since: ranked on their own for the month's cases all the same,
-    and, when cases are still open with them, nobody left to reply to those."""
+    and, when cases are still open with them, nobody left to reply to those. The open cases are counted by the month
+    they count in: July's cases still open with a township merged in August are not August's, whose scored cases it
+    may all have finished."""
     stopped = dict(session.execute(select(Unit.name, Unit.id).where(Unit.active.is_(False))).all())
     listed = [row.unit for table in scores for row in table.rows if row.unit in stopped]
     if not listed:
         return []
-    open_counts = dict(session.execute(
-        select(Case.main_unit_id, func.count(Case.id))
-        .where(Case.main_unit_id.in_([stopped[name] for name in listed]),
-               Case.state.in_([state.value for state in OPEN_DISPATCH_STATES]))
-        .group_by(Case.main_unit_id)).all())
-    still = [f"{name}（{open_counts[stopped[name]]} 件）" for name in listed if open_counts.get(stopped[name])]
+    open_counts: dict[int | None, dict[str, int]] = {}
+    for unit_id, case_month, count in session.execute(
+            select(Case.main_unit_id, Case.month, func.count(Case.id))
+            .where(Case.main_unit_id.in_([stopped[name] for name in listed]),
+                   Case.state.in_([state.value for state in OPEN_DISPATCH_STATES]))
+            .group_by(Case.main_unit_id, Case.month).order_by(Case.main_unit_id, Case.month)):
+        open_counts.setdefault(unit_id, {})[case_month] = count
+    still = [f"{name}（{_open_by_month(open_counts[stopped[name]], month)}）" for name in listed
+             if stopped[name] in open_counts]
     return [f"评分表中的{'、'.join(listed)}现已停用或并入其他单位：本月交给它们的工单仍按它们计分，各自单列。"
             + (f"其中还有在办工单的：{'、'.join(still)}，没有人再回复，请审核员收回改派给现在承办的单位。"
                if still else "")]
+
+
+def _open_by_month(counts: dict[str, int], month: str) -> str:
+    """A unit's open cases by the month they count in, newest first: 8 件，均为7月的工单; 1 件，本月的工单;
+    5 件：本月 2 件、7月 3 件."""
+    def named(other: str) -> str:
+        if other == month:
+            return "本月"
+        return f"{int(other[5:7])}月" if other[:4] == month[:4] else f"{int(other[:4])}年{int(other[5:7])}月"
+
+    total = sum(counts.values())
+    if len(counts) == 1:
+        (only,) = counts
+        return f"{total} 件，{'均为' if total > 1 else ''}{named(only)}的工单"
+    return f"{total} 件：" + "、".join(f"{named(m)} {n} 件" for m, n in sorted(counts.items(), reverse=True))
 
 
 # How a sentence may end; a typical case's write-up ending otherwise was left half written.
@@ -109,7 +129,7 @@ def month_warnings(session: Session, month: str, stats: MonthStatistics, scores:
         if unrated:
             found.append(f"{table.group_label}中有 {len(unrated)} 个单位本月有交办工单，但没有一件计入满意率的回访结果"
                          f"（未回访、待回访或甄别为非单位责任），满意率一栏按规则得满分：{'、'.join(unrated)}。")
-    found += _units_gone(session, scores)
+    found += _units_gone(session, month, scores)
     batches = session.execute(
         select(ImportBatch.file_name, ImportBatch.created_at, ImportBatch.skipped_rows)
         .where(ImportBatch.skipped_rows > 0,

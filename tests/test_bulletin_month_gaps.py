@@ -1,0 +1,56 @@
+"""What a later month's bulletin checks say of cases that are not that month's: cases still open with a unit merged
+away that belong to the month before, and cases registered this month that count only in a month already finalised,
+so that no printed table holds them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from hotline_desk.db import Database
+from hotline_desk.services.cases import workflow as wf
+from hotline_desk.services.cases.records import register_case
+from hotline_desk.services.cases.steps import Reply
+from hotline_desk.services.office.reference_admin import merge_units, set_unit_active
+from hotline_desk.services.reporting import bulletin
+from tests.conftest import FakeClock, People
+from tests.helpers import draft, unit_id
+
+AUGUST = "2022-08"
+
+
+def _case(db: Database, people: People, clock: FakeClock, unit: str, *, replied: bool = False,
+          called: datetime | None = None) -> str:
+    with db.session() as s:
+        case = register_case(s, people.operator, draft(s, unit_id=unit_id(s, unit), registered_at=called),
+                             clock=clock)
+        wf.approve(s, people.supervisor, case.id, clock=clock)
+        wf.sign(s, people.operator, case.id, clock=clock)
+        if replied:
+            wf.reply(s, people.supervisor, case.id, Reply("已处理"), clock=clock)
+    return case.number
+
+
+def _checks(db: Database, clock: FakeClock, month: str = AUGUST) -> str:
+    with db.reader() as s:
+        return "\n".join(bulletin.warnings(s, month, clock=clock))
+
+
+def test_open_cases_of_a_unit_merged_away_are_counted_by_the_month_they_belong_to(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """纸坊镇 finished every case it was given in August, then merged into 王寨乡; its eight cases still open were
+    July's. August's check said 纸坊镇（8 件） as though August's table were still waiting on them."""
+    for _ in range(2):
+        _case(db, people, clock, "纸坊镇")
+    _case(db, people, clock, "煤山街道")
+    clock.set(datetime(2022, 8, 10, 9, 0))
+    _case(db, people, clock, "纸坊镇", replied=True)
+    _case(db, people, clock, "煤山街道")
+    clock.set(datetime(2022, 8, 15, 9, 0))
+    with db.session() as s:
+        merge_units(s, people.admin, "纸坊镇", "王寨乡", clock=clock)
+        set_unit_active(s, people.admin, "煤山街道", False, clock=clock)
+    clock.set(datetime(2022, 9, 2, 9, 0))
+    said = _checks(db, clock)
+    assert "评分表中的纸坊镇、煤山街道现已停用或并入其他单位" in said
+    assert "纸坊镇（2 件，均为7月的工单）" in said
+    assert "煤山街道（2 件：本月 1 件、7月 1 件）" in said
