@@ -54,3 +54,22 @@ def test_open_cases_of_a_unit_merged_away_are_counted_by_the_month_they_belong_t
     assert "评分表中的纸坊镇、煤山街道现已停用或并入其他单位" in said
     assert "纸坊镇（2 件，均为7月的工单）" in said
     assert "煤山街道（2 件：本月 1 件、7月 1 件）" in said
+
+
+def test_a_case_registered_after_its_month_was_finalised_is_named_in_the_next_months_checks(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """A call of 20 July registered on 11 August, after July's bulletin was finalised, counts in July alone: July's
+    printed tables were frozen without it and August's do not hold it. August's checks said nothing of it."""
+    _case(db, people, clock, "纸坊镇")
+    clock.set(datetime(2022, 8, 2, 9, 0))
+    with db.session() as s:
+        bulletin.finalize(s, people.supervisor, "2022-07", clock=clock, accept_warnings=True)
+    clock.set(datetime(2022, 8, 11, 10, 0))
+    late = _case(db, people, clock, "王寨乡", called=datetime(2022, 7, 20, 9, 0))
+    _case(db, people, clock, "王寨乡")  # August's own: in August's tables
+    clock.set(datetime(2022, 9, 2, 9, 0))
+    said = _checks(db, clock)
+    assert (f"本月登记的工单中有 1 件（{late}）的来电时间在 2022-07，按来电时间计入 2022-07 的统计和考核；2022-07 的"
+            "简报在它们登记之前已定稿") in said
+    assert "不在任何一期印发的简报和评分表中" in said
+    assert late not in _checks(db, clock, "2022-09")  # named once, in the month it was registered in

@@ -1,6 +1,7 @@
 """What to look at before a bulletin is built or finalised: a month not over yet, empty groups, rates over nothing,
 skipped import rows, a typical case left half written, issue numbers or a date that do not follow on, no 附加分 at
-all, and 办理较好/较差 units that are not the table's best or worst. A finalised bulletin cannot be changed: a digit
+all, 办理较好/较差 units that are not the table's best or worst, and cases registered this month that no printed
+table holds. A finalised bulletin cannot be changed: a digit
 mistyped under pressure on the last day stays printed."""
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from itertools import groupby
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -15,11 +17,11 @@ from sqlalchemy.orm import Session
 from hotline_desk.models import Bulletin, Case, CaseEvent, ImportBatch, Unit
 from hotline_desk.services.office.settings import Settings
 from hotline_desk.services.reporting.bulletin_compose import Issue
-from hotline_desk.services.reporting.monthdata import imported_only, month_end, named_steps
+from hotline_desk.services.reporting.monthdata import imported_only, month_end, named_steps, parse_month
 from hotline_desk.services.reporting.percent import NO_RATE_IN_TEXT
 from hotline_desk.services.reporting.scoring import ScoreTable
 from hotline_desk.services.reporting.statistics import GroupStats, MonthStatistics
-from hotline_desk.vocabulary import OPEN_DISPATCH_STATES, CaseState
+from hotline_desk.vocabulary import OPEN_DISPATCH_STATES, CaseState, EventKind
 
 GROUP_LABELS = (("coordinate", "协调办理"), ("dispatch", "交办处理"), ("upper", "上级交办"))
 
@@ -72,6 +74,28 @@ def _open_by_month(counts: dict[str, int], month: str) -> str:
         (only,) = counts
         return f"{total} 件，{'均为' if total > 1 else ''}{named(only)}的工单"
     return f"{total} 件：" + "、".join(f"{named(m)} {n} 件" for m, n in sorted(counts.items(), reverse=True))
+
+
+def _in_no_printed_table(session: Session, month: str) -> list[str]:
+    """Cases registered this month whose call time (来电时间, which gives a case its month) lies in an earlier month
+    already finalised after it: they count in that month alone, whose bulletin and tables were frozen without them,
+    so no issue prints them. One line for each such month, with how many and the first case numbers."""
+    start = datetime(*parse_month(month), 1)
+    rows = session.execute(
+        select(Case.month, Case.number).join(CaseEvent, CaseEvent.case_id == Case.id)
+        .join(Bulletin, Bulletin.month == Case.month)
+        .where(CaseEvent.kind == str(EventKind.REGISTER), CaseEvent.recorded_at >= start,
+               CaseEvent.recorded_at < month_end(month), Case.month != month, Bulletin.status == "final",
+               CaseEvent.recorded_at > Bulletin.finalized_at, Case.state != CaseState.VOIDED)
+        .order_by(Case.month, Case.number)).all()
+    found = []
+    for earlier, numbers in groupby(rows, key=lambda row: row.month):
+        listed = [row.number for row in numbers]
+        shown = "、".join(listed[:5]) + ("等" if len(listed) > 5 else "")
+        found.append(f"本月登记的工单中有 {len(listed)} 件（{shown}）的来电时间在 {earlier}，按来电时间计入 {earlier} "
+                     f"的统计和考核；{earlier} 的简报在它们登记之前已定稿，数字已冻结，所以它们不在本期，也不在任何一期"
+                     "印发的简报和评分表中。如需说明，请写在正文中。")
+    return found
 
 
 # How a sentence may end; a typical case's write-up ending otherwise was left half written.
@@ -130,6 +154,7 @@ def month_warnings(session: Session, month: str, stats: MonthStatistics, scores:
             found.append(f"{table.group_label}中有 {len(unrated)} 个单位本月有交办工单，但没有一件计入满意率的回访结果"
                          f"（未回访、待回访或甄别为非单位责任），满意率一栏按规则得满分：{'、'.join(unrated)}。")
     found += _units_gone(session, month, scores)
+    found += _in_no_printed_table(session, month)
     batches = session.execute(
         select(ImportBatch.file_name, ImportBatch.created_at, ImportBatch.skipped_rows)
         .where(ImportBatch.skipped_rows > 0,
