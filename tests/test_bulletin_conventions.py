@@ -123,6 +123,8 @@ def test_second_month_with_its_own_conventions(db: Database, people: People) -> 
     assert "率—" not in text and "率无" not in text  # no rate over nothing this month
     # only the idle units of a small month, and the editor's parts not filled in yet
     assert [n for n in built.notices if "没有交办工单" not in n] == [
+        "正文“热点问题”没有内容（没有段落），不会印出。",
+        "正文“典型案例”没有内容（没有段落，也没有可列出的典型案例），不会印出。",
         "本月没有一个单位有附加分加减项（附加分一栏都是基础分）：请确认本月的附加分已录入；确实没有的，可不理会此条。",
         "话务量没有填写：导语中不会印出话务量。",
         "办理较好、较差的单位都没有填写（可按得分建议填写）：简报中不会印出这两句。"]

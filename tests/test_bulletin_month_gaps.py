@@ -12,6 +12,7 @@ from hotline_desk.services.cases.records import register_case
 from hotline_desk.services.cases.steps import Reply
 from hotline_desk.services.office.reference_admin import merge_units, set_unit_active
 from hotline_desk.services.reporting import bulletin
+from hotline_desk.services.reporting.bulletin_compose import NarrativeSection
 from tests.conftest import FakeClock, People
 from tests.helpers import draft, unit_id
 
@@ -73,3 +74,22 @@ def test_a_case_registered_after_its_month_was_finalised_is_named_in_the_next_mo
             "简报在它们登记之前已定稿") in said
     assert "不在任何一期印发的简报和评分表中" in said
     assert late not in _checks(db, clock, "2022-09")  # named once, in the month it was registered in
+
+
+def test_each_empty_narrative_section_is_named_as_not_printed(db: Database, people: People, clock: FakeClock) -> None:
+    """三、热点问题 with no text and 四、典型案例 with no case were left out of the PDF without a word: the editor
+    learnt it from the printout, its later sections numbered one or two less than planned."""
+    _case(db, people, clock, "纸坊镇")
+    with db.session() as s:
+        bulletin.update_draft(s, people.supervisor, "2022-07", clock=clock, sections=(
+            NarrativeSection("热点问题", ("  ",)), NarrativeSection("典型案例", (), typical=True),
+            NarrativeSection("业务工作", ("本月召开两次协调会。",)), NarrativeSection("其他", ())))
+    clock.set(datetime(2022, 8, 2, 9, 0))
+    said = _checks(db, clock, "2022-07").splitlines()
+    assert "正文“热点问题”没有内容（没有段落），不会印出；其后各部分的序号依次提前。" in said
+    assert "正文“典型案例”没有内容（没有段落，也没有可列出的典型案例），不会印出；其后各部分的序号依次提前。" in said
+    assert "正文“其他”没有内容（没有段落），不会印出。" in said
+    assert not any("业务工作”没有内容" in line for line in said)
+    with db.reader() as s:
+        headings = [section.heading for section in bulletin.content(s, "2022-07", clock=clock).document.sections]
+    assert headings[2:] == ["三、业务工作"]  # what the checks said: the empty ones are left out

@@ -1,7 +1,7 @@
 """What to look at before a bulletin is built or finalised: a month not over yet, empty groups, rates over nothing,
 skipped import rows, a typical case left half written, issue numbers or a date that do not follow on, no 附加分 at
-all, 办理较好/较差 units that are not the table's best or worst, and cases registered this month that no printed
-table holds. A finalised bulletin cannot be changed: a digit
+all, 办理较好/较差 units that are not the table's best or worst, narrative sections left out for being empty, and
+cases registered this month that no printed table holds. A finalised bulletin cannot be changed: a digit
 mistyped under pressure on the last day stays printed."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.models import Bulletin, Case, CaseEvent, ImportBatch, Unit
 from hotline_desk.services.office.settings import Settings
-from hotline_desk.services.reporting.bulletin_compose import Issue
+from hotline_desk.services.reporting.bulletin_compose import Issue, unprinted_sections
 from hotline_desk.services.reporting.monthdata import imported_only, month_end, named_steps, parse_month
 from hotline_desk.services.reporting.percent import NO_RATE_IN_TEXT
 from hotline_desk.services.reporting.scoring import ScoreTable
@@ -183,6 +183,7 @@ def month_warnings(session: Session, month: str, stats: MonthStatistics, scores:
     if voided:
         found.append(f"典型案例中的{'、'.join(voided)}已作废（或已删除个人信息）：请核对是否仍列为典型案例，"
                      "案例简介中不应写有来电人的信息。")
+    found += _sections_left_out(issue)
     for section in issue.sections:
         cut = [(n, p) for n, p in enumerate(section.paragraphs, 1) if not p.strip().endswith(SENTENCE_ENDS)]
         for n, paragraph in cut[:3]:
@@ -203,6 +204,20 @@ def month_warnings(session: Session, month: str, stats: MonthStatistics, scores:
         if not case.text.strip().endswith(SENTENCE_ENDS):
             found.append(f"第 {i} 个典型案例（{case.number or '未填编号'}）的简介似乎没有写完："
                          f"“{case.text.strip()[-20:]}”。")
+    return found
+
+
+def _sections_left_out(issue: Issue) -> list[str]:
+    """Each narrative section with nothing in it, which the bulletin leaves out (a bare heading is not printed), and
+    that the sections after it then move up a number."""
+    left_out = unprinted_sections(issue)
+    found = []
+    for at, section in enumerate(issue.sections):
+        if section not in left_out:
+            continue
+        what = "没有段落，也没有可列出的典型案例" if section.typical else "没有段落"
+        moved = "；其后各部分的序号依次提前" if any(s not in left_out for s in issue.sections[at + 1:]) else ""
+        found.append(f"正文“{section.title}”没有内容（{what}），不会印出{moved}。")
     return found
 
 

@@ -291,6 +291,12 @@ def _narrative(section: NarrativeSection, typical: tuple[TypicalCase, ...]) -> l
     return blocks
 
 
+def unprinted_sections(issue: Issue) -> tuple[NarrativeSection, ...]:
+    """The narrative sections ``compose`` leaves out: nothing written in them (no paragraph, and no typical case
+    for a section that lists them)."""
+    return tuple(s for s in issue.sections if not _narrative(s, issue.typical_cases))
+
+
 def score_rows(table: ScoreTable) -> tuple[tuple[str, ...], ...]:
     return tuple((r.unit, *(str(p) for _k, p in r.points), str(r.bonus), str(r.total)) for r in table.rows)
 
