@@ -259,10 +259,11 @@ def _unit_cases(ctx: Context, args: argparse.Namespace) -> int:
         if out is not None:
             _write(out, unit_cases_workbook(session, listed))
     if args.json:
-        print(to_json({"score": listed.score, "summary": listed.summary(),
+        print(to_json({"score": listed.score, "unit_in_month": listed.name_then or listed.score.unit,
+                       "summary": listed.summary(),
                        "cases": [dict(zip(UNIT_CASES_HEADER, row, strict=True)) for row in listed.rows()]}))
         return 0
-    print(f"{listed.score.unit} {month} 计分工单")
+    print(listed.heading)
     for line in listed.summary():
         print(line)
     print("\t".join(UNIT_CASES_HEADER))

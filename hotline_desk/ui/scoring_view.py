@@ -339,7 +339,8 @@ class ScoringView(QWidget):
         heading = "\n".join(listed.summary()[:2])
         if self.shown is not None and self.shown.drift:
             heading += "\n本月简报已定稿：下列工单按现在的数据列出，与定稿的得分不同（见评分表上方的说明）。"
-        return CasesBehindDialog(self, self.ctx, unit, listed.details, key, heading, month=month, late=listed.late)
+        return CasesBehindDialog(self, self.ctx, unit, listed.details, key, heading, month=month, late=listed.late,
+                                 named=listed.unit_said)
 
     def export(self, kind: str) -> None:
         month = self.month.currentText()
@@ -376,12 +377,14 @@ class CasesBehindDialog(QDialog):
     """The cases a unit was scored on; the ones that cost it points come first."""
 
     def __init__(self, parent: QWidget, ctx: UiContext, unit: UnitScore, details: list[UnitCaseDetail],
-                 key: str, heading: str = "", *, month: str, late: Mapping[str, list[str]] | None = None) -> None:
+                 key: str, heading: str = "", *, month: str, late: Mapping[str, list[str]] | None = None,
+                 named: str = "") -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.unit, self.month = unit, month
         titles = {"finish": "办结率", "response": "响应率", "satisfaction": "满意率"}
-        self.setWindowTitle(f"{unit.unit} {titles.get(key, '')}计分工单（{len(details)}件）")
+        # the unit as the lists name it today, with its name in the month when renamed since (see unit_cases)
+        self.setWindowTitle(f"{named or unit.unit} {titles.get(key, '')}计分工单（{len(details)}件）")
         fit_size(self, 760, 480)
         details = sorted(details, key=lambda d: (not d.costs_points(key), d.number))
         model: RowsModel[UnitCaseDetail] = RowsModel([

@@ -44,6 +44,21 @@ class UnitCases:
     frozen: UnitScore | None  # the unit's row in the finalised bulletin, when it differs from the data now
     late: dict[str, list[str]]  # the cases with steps entered after the cut-off that count in the month
     voided: list[tuple[str, datetime]]  # the unit's cases of the month voided (not counted), and when
+    # The unit's name in the month's finalised tables when it has been renamed since ("" otherwise): the printed
+    # bulletin and the frozen table say 王寨乡, today's lists 王寨街道.
+    name_then: str = ""
+
+    @property
+    def unit_said(self) -> str:
+        """The unit's name today, and its name in the month when the finalised tables call it otherwise:
+        王寨街道（2022-08 时名为 王寨乡）."""
+        unit = self.score.unit
+        return f"{unit}（{self.month} 时名为 {self.name_then}）" if self.name_then else unit
+
+    @property
+    def heading(self) -> str:
+        """What the list is headed with: 纸坊镇 2022-07 计分工单, 王寨街道（2022-08 时名为 王寨乡）计分工单."""
+        return f"{self.unit_said}计分工单" if self.name_then else f"{self.score.unit} {self.month} 计分工单"
 
     def summary(self) -> list[str]:
         """The unit's counts and points, column by column, and what was added or taken off."""
@@ -102,12 +117,13 @@ def unit_cases(session: Session, month: str, unit_id: int, *, clock: Clock = off
     return UnitCases(month=month, as_of=as_of, score=row, details=details,
                      bonus=list_bonus(session, month, unit_id=unit_id),
                      frozen=printed if printed is not None and printed.total != row.total else None,
-                     late=late, voided=voided)
+                     late=late, voided=voided,
+                     name_then=printed.unit if printed is not None and printed.unit != row.unit else "")
 
 
 def unit_cases_workbook(session: Session, listed: UnitCases, *, clock: Clock = office_now) -> bytes:
     """``unit_cases``' list as the workbook sent to the unit."""
     month = listed.month
     anchor = anchors.note(session, f"导出{listed.score.unit}{month}计分工单", clock())
-    return write_listing(f"{listed.score.unit}{month[:4]}年{month_cn(month)}考核计分工单", listed.summary(), HEADER,
+    return write_listing(f"{listed.unit_said}{month[:4]}年{month_cn(month)}考核计分工单", listed.summary(), HEADER,
                          listed.rows(), WIDTHS, anchor=anchors.tag(anchor))
