@@ -166,7 +166,8 @@ def test_empty_groups_are_left_out_and_warned_of(db: Database, people: People, t
     text = _text(built.pdf)
     # A group without cases is left out of its line, rather than 协调办理0件，办结率无，满意率无.
     assert "本级登记事项1件。其中，交办处理1件，已办结0件，办结率无，满意率无。" in text
-    assert "（二）上级交办事项0件。— 1 —" in text.replace("\n", "") and "协调办理0件" not in text
+    # nothing after 0件 (no channels, no rates): the next section's heading follows, on page 1 with its table
+    assert "（二）上级交办事项0件。二、数据分析" in text.replace("\n", "") and "协调办理0件" not in text
     assert "100%" not in text.split("二、")[0]
     before = fingerprint(db)
     with pytest.raises(ValidationError, match="定稿前请核对"), db.session() as s:
@@ -247,6 +248,34 @@ def test_headings_keep_with_what_follows() -> None:
             for page in pdf.pages[:-1]:
                 body = [line for line in (page.extract_text() or "").splitlines() if not line.startswith("—")]
                 assert body[-1] not in ("二、数据分析", "十大热点问题统计表", "三、典型案例", "正面典型案例"), n
+
+
+def test_a_table_runs_on_to_the_next_page_rather_than_leave_this_one_half_blank() -> None:
+    """二、数据分析 and its first table went to page 2 whole, leaving page 1 some 40% blank: the heading, the title
+    and the first rows now stay where there is room for them and the table goes on over the page under its header
+    again, never leaving fewer than two rows on either side (the 合计 row is not alone)."""
+    fonts = find_fonts("")
+    header = ("类型", "数量（件）", "占比")
+    table = Table("诉求类型统计表", header, (("咨询类", "13", "29.4%"), ("问题处理类", "9", "21.3%"),
+                                             ("投诉举报类", "8", "18.8%"), ("建议类", "2", "0.5%"),
+                                             ("其它", "13", "30.0%"), ("合计", "45", "100%")), (78, 38, 38))
+    runs = 0
+    for n in range(4, 16):
+        filler = tuple(Para(text="本月办理本级登记事项四千余件。") for _ in range(n))
+        doc = _issue((Section("一、办理情况", filler), Section("二、数据分析", (table,))))
+        with pdfplumber.open(BytesIO(build_bulletin(doc, fonts))) as pdf:
+            pages = [[line for line in (page.extract_text() or "").splitlines() if not line.startswith("—")]
+                     for page in pdf.pages]
+        at = next(i for i, page in enumerate(pages) if "诉求类型统计表" in page)
+        if "合计 45 100%" in pages[at]:
+            continue
+        runs += 1
+        here, there = pages[at], pages[at + 1]
+        assert "二、数据分析" in here and here.index("二、数据分析") == here.index("诉求类型统计表") - 1, n
+        assert len(here) - here.index("类型 数量（件） 占比") - 1 >= 2, n  # rows left under the title
+        assert there[0] == "类型 数量（件） 占比" and there.index("合计 45 100%") >= 2, n  # 合计 not alone
+        assert at == 0 or pages[at - 1][-1] != "二、数据分析", n
+    assert runs  # some length of text leaves room for the first rows but not the whole table
 
 
 def test_a_heading_before_a_long_paragraph_starts_it_where_there_is_room() -> None:

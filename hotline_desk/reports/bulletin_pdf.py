@@ -18,6 +18,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     CondPageBreak,
     Flowable,
+    FrameBreak,
     HRFlowable,
     KeepTogether,
     PageBreak,
@@ -109,11 +110,47 @@ def _para(block: Para, st: Styles) -> Paragraph:
 RUNNING_TEXT = 24
 
 
+# A table of the text that runs on to the next page leaves its header and at least this many rows under its title,
+# and takes at least this many with it (its 合计 row never alone under the repeated header).
+ROWS_LEFT, ROWS_TAKEN = 2, 2
+
+
+class RunningTable(KeepTogether):
+    """A titled table, with the heading above it, that runs on to the next page (its header row repeated there) when
+    it does not fit what is left of this one: moved whole, it left page 1 some 40% blank under 一、办理情况 while
+    二、数据分析 and its first table went to page 2. Only when too little is left for the heading, the title, the
+    header and its first ``ROWS_LEFT`` rows does it start the next page."""
+
+    def split(self, aW: float, aH: float) -> list[Flowable]:
+        parts = list(self._content)
+        first = 0.0
+        for part in parts:
+            if isinstance(part, RLTable):
+                part.wrap(aW, aH)
+                rows = part._rowHeights  # the heights wrap has just worked out
+                first += sum(rows if len(rows) < 1 + ROWS_LEFT + ROWS_TAKEN else rows[:1 + ROWS_LEFT])
+                break
+            first += part.wrap(aW, aH)[1] + part.getSpaceBefore() + part.getSpaceAfter()
+        for part in parts:  # laid out one by one now: ReportLab would otherwise keep a heading with the whole table
+            if isinstance(part, Paragraph):
+                part.keepWithNext = 0
+        return [FrameBreak(), *parts] if aH < first else parts
+
+
+def _rows_kept(rows: int) -> list[tuple[str, tuple[int, int], tuple[int, int]]]:
+    """The rows of a ``RunningTable`` of ``rows`` rows (its header included) that are not to be parted: its header
+    with the first ``ROWS_LEFT``, its last ``ROWS_TAKEN``; all of a shorter one."""
+    if rows < 1 + ROWS_LEFT + ROWS_TAKEN:
+        return [("NOSPLIT", (0, 0), (-1, -1))]
+    return [("NOSPLIT", (0, 0), (-1, ROWS_LEFT)), ("NOSPLIT", (0, -ROWS_TAKEN), (-1, -1))]
+
+
 def grid_table(block: Table, st: Styles, *, compact: bool = False, split_rows: bool = False,
-               split_in_row: bool = False) -> Flowable:
+               split_in_row: bool = False, running: bool = False) -> Flowable:
     """A ruled table; ``split_rows`` lets a row taller than a page (a long complaint) run on to the next page, in
     parts that each name the row again (see ``in_parts``), each part kept whole on a page; ``split_in_row`` lets a
-    part still too tall for what is left of a page be split there (no part is then too tall for any page)."""
+    part still too tall for what is left of a page be split there (no part is then too tall for any page);
+    ``running`` lets the table, title kept above it, run on to the next page between its rows (``RunningTable``)."""
     widths = [w * mm for w in block.col_widths_mm] if block.col_widths_mm else None
     head, cell, text = (st.small_head, st.small_cell, st.small_text) if compact else (st.head_cell, st.cell,
                                                                                        st.text_cell)
@@ -134,6 +171,9 @@ def grid_table(block: Table, st: Styles, *, compact: bool = False, split_rows: b
     if split_rows:  # kept together, it could not be longer than a page
         return table
     title = plain(block.title, st.table_title, st.fonts) if block.title else Spacer(1, 2 * mm)
+    if running:
+        table.setStyle(TableStyle(_rows_kept(len(data))))
+        return RunningTable([title, table, Spacer(1, 4 * mm)])
     return KeepTogether([title, table, Spacer(1, 4 * mm)])
 
 
@@ -236,8 +276,8 @@ def _keep_headings(story: list[Flowable]) -> list[Flowable]:
         waiting: list[Flowable] = []
         while kept and isinstance(kept[-1], Paragraph) and kept[-1].getKeepWithNext():
             waiting.insert(0, kept.pop())
-        if waiting and isinstance(flowable, KeepTogether):
-            kept.append(KeepTogether([*waiting, *flowable._content]))
+        if waiting and isinstance(flowable, KeepTogether):  # a RunningTable stays one, heading and all
+            kept.append(type(flowable)([*waiting, *flowable._content]))
         elif waiting:
             for heading in waiting:
                 heading.keepWithNext = 0
@@ -262,7 +302,7 @@ def _section(section: Section, st: Styles) -> list[Flowable]:
         elif isinstance(block, Subheading):
             story.append(plain(block.text, st.sub, st.fonts))
         elif isinstance(block, Table):
-            story.append(grid_table(block, st))
+            story.append(grid_table(block, st, running=True))
         else:
             story.append(_chart(block, st))
     return _keep_headings(story)
