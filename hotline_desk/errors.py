@@ -21,6 +21,18 @@ class ValidationError(HotlineError):
         self.errors = errors or ([(field, message)] if field else [])
 
 
+class Cancelled(KeyboardInterrupt):
+    """Work stopped because the person asked: 取消 in a progress dialog, or Ctrl-C on the command line.
+
+    Not an error, and like Ctrl-C it passes every ``except Exception`` on its way out (nothing takes it for a failure
+    to retry or log), undoing what the work wrote as it goes (see ``import_batches.write_in_batches``). ``message``
+    says what became of the work."""
+
+    def __init__(self, message: str = "已取消。") -> None:
+        super().__init__(message)
+        self.message = message
+
+
 class TransitionError(HotlineError):
     """A workflow step that is not allowed in the case's current state."""
 

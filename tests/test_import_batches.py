@@ -4,6 +4,7 @@ database is opened again (and ``verify`` stays clean), and a normal import is st
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Session
 import hotline_desk.db
 from bench.import_bench import make_workbook
 from hotline_desk.db import Database
-from hotline_desk.errors import DatabaseError, TransitionError, ValidationError
+from hotline_desk.errors import Cancelled, DatabaseError, TransitionError, ValidationError
 from hotline_desk.models import AuditRecord, Case, CaseEvent, Dispatch, ImportBatch
 from hotline_desk.models.facts import CaseFact
 from hotline_desk.services.cases.records import register_case
@@ -138,6 +139,59 @@ def test_a_killed_import_leaves_nothing_once_the_database_is_opened(db: Database
         assert any("已不存在（被删除）" in p for p in _verify(opened))
     finally:
         opened.dispose()
+
+
+def test_an_import_stopped_with_ctrl_c_says_how_many_written_cases_it_undid(
+        db: Database, people: People, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command line's Ctrl-C clears what the import wrote, and says so by count, not only 已取消。."""
+    log_in_everyone(db, monkeypatch)
+    _batch_size(db, people, BATCH)
+    workbook = tmp_path / "上级清单.xlsx"
+    make_workbook(workbook, ROWS)
+    before = _counts(db)
+    worker = _start_import(db, workbook)
+    _wait_for(db, worker, _running_with_cases)
+    worker.send_signal(signal.SIGINT)
+    _out, err = worker.communicate(timeout=120)
+    assert worker.returncode == 130, err
+    said = re.search(r"已取消导入：已写入的 (\d+) 件工单已全部撤销，本次没有导入任何工单。", err)
+    assert said is not None, err
+    with db.reader() as s:
+        assert s.scalar(select(func.count()).select_from(AuditRecord)
+                        .where(AuditRecord.kind == "import_cleared")) == 1
+    assert BATCH <= int(said.group(1)) < ROWS
+    _assert_cleared(db, before)
+
+
+def test_an_import_asked_to_stop_stops_at_the_next_part_and_clears_what_it_wrote(
+        db: Database, people: People, tmp_path: Path) -> None:
+    """取消 in the window: asked between parts, the import stops there and nothing of it stays but the choices made
+    on 核对取值 (saved with its marker), which the message names."""
+    from hotline_desk.services.exchange.import_values import MAP, ValueChoice
+
+    path = tmp_path / "清单.xlsx"
+    make_workbook(path, 450)
+    before = _counts(db)
+    with db.reader() as s:
+        preview = preview_cases(s, path, clock=IMPORTED_AT)
+    preview.choices = {("unit", "城管局"): ValueChoice(MAP, "城市管理局")}
+    parts: list[int] = []
+    with pytest.raises(import_batches.ImportCancelled) as stopped, db.session() as s:
+        commit_cases(s, people.supervisor, preview, clock=IMPORTED_AT, batch_rows=BATCH,
+                     progress=lambda done, _total: parts.append(done), cancelled=lambda: len(parts) >= 2)
+    assert parts == [BATCH, 2 * BATCH]  # no part was written after the ask
+    assert stopped.value.cleared == 2 * BATCH
+    assert stopped.value.message == ("已取消导入：已写入的 200 件工单已全部撤销，本次没有导入任何工单。"
+                                     "核对取值时选定的对应（别名）已保存。")
+    _assert_cleared(db, before)
+    with db.reader() as s:
+        short = preview_cases(s, path, clock=IMPORTED_AT)
+    # asked before the only part of a short import: nothing written, nothing kept
+    with pytest.raises(Cancelled, match="没有写入任何内容"), db.session() as s:
+        commit_cases(s, people.supervisor, short, clock=IMPORTED_AT, cancelled=lambda: True)
+    with db.reader() as s:
+        assert s.scalar(select(func.count()).select_from(Case)) == before["cases"]
+        assert s.scalars(select(ImportBatch.state)).all() == ["cleared"]
 
 
 def test_other_stations_save_between_the_batches_of_a_running_import(db: Database, people: People, tmp_path: Path,

@@ -123,7 +123,7 @@ def _run(args: argparse.Namespace) -> int:
     from hotline_desk.cli.common import Context
     from hotline_desk.cli.terminal import PlainStream
     from hotline_desk.crashlog import install_logging, write_crash
-    from hotline_desk.errors import HotlineError
+    from hotline_desk.errors import Cancelled, HotlineError
 
     # Stored text (a case's contents, a name, a cell of an imported file) is printed, never obeyed as a terminal's
     # control sequence: every command's output and messages pass through PlainStream.
@@ -145,8 +145,8 @@ def _run(args: argparse.Namespace) -> int:
     except HotlineError as exc:
         print(f"错误：{exc.message}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("已取消。", file=sys.stderr)
+    except KeyboardInterrupt as exc:  # a long import says what of it was undone (see import_batches)
+        print(exc.message if isinstance(exc, Cancelled) else "已取消。", file=sys.stderr)
         return 130
     except BrokenPipeError:  # the output went to a pager or `head` that has stopped reading: nothing to report
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, delete, select, text
 from sqlalchemy.orm import Session
 
 from hotline_desk.db import DEFER_CHECKPOINT, checkpoint, explain_operational_error, place_of, rollback_quietly
-from hotline_desk.errors import DatabaseError, HotlineError, os_reason
+from hotline_desk.errors import Cancelled, DatabaseError, HotlineError, os_reason
 from hotline_desk.models import Case, CaseEvent, Dispatch, FollowUp, ImportBatch
 from hotline_desk.models.system import BATCH_IN_PROGRESS
 from hotline_desk.services.accounts import audit
@@ -200,6 +200,20 @@ def _remove(path: Path) -> None:
 
 # --- writing in batches -------------------------------------------------------------------------------------
 
+class ImportCancelled(Cancelled):
+    """A long import stopped at the person's request (取消, or Ctrl-C), once the cases its parts had written were
+    cleared: ``cleared`` of them. ``kept`` names what the import saved beside its cases and stays (the value choices
+    made in its preview), if anything."""
+
+    def __init__(self, batch_id: int, cleared: int, kept: str = "") -> None:
+        self.batch_id, self.cleared, self.kept = batch_id, cleared, kept
+        undone = f"已写入的 {cleared} 件工单已全部撤销" if cleared else "还没有写入工单"
+        super().__init__(f"已取消导入：{undone}，本次没有导入任何工单。" + (f"{kept}已保存。" if kept else ""))
+
+    def keeping(self, kept: str) -> ImportCancelled:
+        return ImportCancelled(self.batch_id, self.cleared, kept)
+
+
 def _next_part(done: int, seconds: float, most: int) -> int:
     """As many items as write in about BATCH_SECONDS at the pace just measured, at most ``most``."""
     pace = done / max(seconds, 0.001)
@@ -209,15 +223,18 @@ def _next_part(done: int, seconds: float, most: int) -> int:
 def write_in_batches(session: Session, batch: ImportBatch, build: Callable[[], Sequence[T]], size: int,
                      prepare: Callable[[Sequence[T]], P], write: Callable[[P], list[str]], *,
                      user_id: int | None, clock: Callable[[], datetime],
-                     progress: Callable[[int, int], None] | None = None) -> list[str]:
+                     progress: Callable[[int, int], None] | None = None,
+                     cancelled: Callable[[], bool] | None = None) -> list[str]:
     """Write the items ``build`` gives, at most ``size`` at a time and each part sized to hold the write lock for
     about BATCH_SECONDS, committing each so other stations' saves get through in between.
 
     ``batch`` (flushed, state in progress, with its audit record) is committed first as the marker, before the items
     are built (checked, converted), which holds no lock. Each part is made ready by ``prepare`` outside the lock,
     which is also the pause that lets waiting stations in, then written by ``write``; the last part marks the batch
-    done, audited at that moment by ``clock``; ``progress(written, total)`` is told after each. If writing fails,
-    what was written is cleared at once; if the process dies, the next opening of the database clears it (see
+    done, audited at that moment by ``clock``; ``progress(written, total)`` is told after each. Before each part
+    ``cancelled()`` is asked whether the person wants to stop. If writing fails or is stopped (asked so, or Ctrl-C),
+    what was written is cleared at once, and a stop raises ``ImportCancelled`` saying how many cases went; if the
+    process dies, the next opening of the database clears it (see
     ``clear_unfinished``). This is the one service that commits on its own: a long import cannot be one transaction
     without holding every other station up for its whole length.
     """
@@ -230,6 +247,8 @@ def write_in_batches(session: Session, batch: ImportBatch, build: Callable[[], S
             items = build()
             start, part = 0, min(size, FIRST_PART)
             while start < len(items):
+                if cancelled is not None and cancelled():
+                    raise Cancelled
                 unlocked = time.perf_counter()
                 chunk = items[start:start + part]
                 ready = prepare(chunk)
@@ -251,7 +270,7 @@ def write_in_batches(session: Session, batch: ImportBatch, build: Callable[[], S
             failed = True
             try:
                 session.rollback()
-                clear_batch(session, batch.id, at=clock(), user_id=user_id)
+                cleared = clear_batch(session, batch.id, at=clock(), user_id=user_id)
                 session.commit()
             except Exception as exc:  # the next opening of the database clears it
                 rollback_quietly(session)
@@ -262,6 +281,8 @@ def write_in_batches(session: Session, batch: ImportBatch, build: Callable[[], S
                     f"导入没有完成：{_why(stopped, where)}。已写入的 {saved} 件工单（批次 {batch.id}）也未能立即撤销"
                     f"（{_why(exc, where)}），要等下次打开数据库（重新打开本程序或运行任一命令）时自动撤销；在此之前，"
                     "工单清单、统计和导出都包含它们。") from stopped
+            if isinstance(stopped, KeyboardInterrupt):  # 取消 or Ctrl-C: said with what was undone
+                raise ImportCancelled(batch.id, cleared) from stopped
             raise
         finally:
             try:

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline_desk.errors import ValidationError
+from hotline_desk.errors import Cancelled, ValidationError
 from hotline_desk.excel import normalize as norm
 from hotline_desk.excel.columns import FIELD_LABELS, NOT_IMPORTED, auto_mapping, clean, find_header
 from hotline_desk.excel.dispatch_sheet import KEY_MARK, KEY_SHEET
@@ -35,6 +35,7 @@ from hotline_desk.services.exchange.hints import WINDOW, ImportHints
 from hotline_desk.services.exchange.import_columns import unread_columns
 from hotline_desk.services.exchange.import_preview import CasePreview, PreparedRow, Problem
 from hotline_desk.services.exchange.import_values import (
+    CREATE,
     MAP,
     Lookups,
     SkippedRow,
@@ -95,22 +96,25 @@ CUT_CELL = ("这一格在导出时超出 Excel 单元格的字数上限，后半
 
 def preview_cases(session: Session, path: Path, *, mapping_name: str = "", manual: dict[str, str] | None = None,
                   channel: str = "", progress: Progress | None = None, values: ValueChoices | None = None,
-                  accept_suggestions: bool = False, clock: Clock = office_now, sheet: str = "") -> CasePreview:
+                  accept_suggestions: bool = False, clock: Clock = office_now, sheet: str = "",
+                  cancelled: Callable[[], bool] | None = None) -> CasePreview:
     """Read the workbook and check every row; nothing is written. Moments more than a day ahead are refused.
 
     ``values`` says what to do with values on no list (see ValueChoice); with ``accept_suggestions`` every such value
     with a sure suggestion (``UnknownValue.sole_suggestion``) is mapped to it; the others are left for the user and
-    listed in ``ties``. Both are kept in the preview, and saved as aliases when it is committed.
+    listed in ``ties``. Both are kept in the preview, and saved as aliases when it is committed. ``cancelled()`` is
+    asked every thousand rows whether the person wants to stop (``Cancelled`` is raised then).
     """
     with many_objects():
         return _preview_cases(session, path, mapping_name=mapping_name, manual=manual, channel=channel,
                               progress=progress, values=values, accept_suggestions=accept_suggestions, clock=clock,
-                              sheet_name=sheet)
+                              sheet_name=sheet, cancelled=cancelled or (lambda: False))
 
 
 def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: dict[str, str] | None,
                    channel: str, progress: Progress | None, values: ValueChoices | None,
-                   accept_suggestions: bool, clock: Clock, sheet_name: str) -> CasePreview:
+                   accept_suggestions: bool, clock: Clock, sheet_name: str,
+                   cancelled: Callable[[], bool]) -> CasePreview:
     choices = dict(values or {})
     check_choices(session, choices)
     book = read_workbook(path)
@@ -166,8 +170,11 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
     # copy of one is named too
     unknown: dict[tuple[str, str], UnknownValue] = {}
     for offset, (row, kind) in enumerate(zip(data_rows, kinds, strict=True)):
-        if progress and offset % 1000 == 0:
-            progress(offset, len(data_rows))
+        if offset % 1000 == 0:
+            if cancelled():
+                raise Cancelled("已取消检查文件，没有写入任何内容。")
+            if progress:
+                progress(offset, len(data_rows))
         if kind is None:
             continue
         excel_row = header_index + offset + 2
@@ -214,7 +221,8 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
     if accept_suggestions and (taken := {(u.name, u.value): ValueChoice(MAP, u.sole_suggestion)
                                          for u in unknown.values() if u.sole_suggestion}):
         again = preview_cases(session, path, mapping_name=mapping_name, manual=manual, channel=channel,
-                              progress=progress, values={**taken, **choices}, clock=clock, sheet=sheet_name)
+                              progress=progress, values={**taken, **choices}, clock=clock, sheet=sheet_name,
+                              cancelled=cancelled)
         again.ties = [u for u in again.unknown if u.not_taken]
         return again
     preview.unknown = sorted(unknown.values(), key=lambda u: (-u.count, u.name, u.value))
@@ -231,7 +239,8 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
 def commit_cases(session: Session, actor: Actor, preview: CasePreview, *, only_valid: bool = False,
                  clock: Clock = office_now, batch_rows: int | None = None,
                  hints: ImportHints = WINDOW, progress: Progress | None = None,
-                 signed_in: Callable[[], Actor] | None = None) -> ImportResult:
+                 signed_in: Callable[[], Actor] | None = None,
+                 cancelled: Callable[[], bool] | None = None) -> ImportResult:
     """Write the previewed rows as cases with their histories: all of them, or only the valid ones if asked.
 
     Every row is checked before the first is written. Up to ``batch_rows`` rows (the setting 大批导入每次提交的行数
@@ -240,16 +249,33 @@ def commit_cases(session: Session, actor: Actor, preview: CasePreview, *, only_v
     (see ``import_batches``). ``progress(written, total)`` is told as each part is in. Each part first checks that
     its importer may still import: ``signed_in`` says who is signed in at that moment (a window whose person changed
     their own password meanwhile, in that window, carries on), by default ``actor`` as the import began.
+    ``cancelled()`` is asked before each part whether the person wants to stop: a long import stopped so raises
+    ``import_batches.ImportCancelled`` once its parts are cleared; a short one (one part) raises ``Cancelled`` before
+    writing, and its caller's transaction is rolled back.
     """
     require(actor, "import")
     with many_objects():
-        return _commit_cases(session, actor, preview, only_valid=only_valid, clock=clock, batch_rows=batch_rows,
-                             hints=hints, progress=progress, signed_in=signed_in or (lambda: actor))
+        try:
+            return _commit_cases(session, actor, preview, only_valid=only_valid, clock=clock, batch_rows=batch_rows,
+                                 hints=hints, progress=progress, signed_in=signed_in or (lambda: actor),
+                                 cancelled=cancelled or (lambda: False))
+        except import_batches.ImportCancelled as stopped:
+            # The value choices were saved with the batch's marker, before the first part: they stay.
+            if kept := _kept_choices(preview.choices):
+                raise stopped.keeping(kept) from stopped.__cause__
+            raise
+
+
+def _kept_choices(choices: ValueChoices) -> str:
+    """What the choices made on 核对取值 keep in the lists, in words ("" for none)."""
+    actions = {choice.action for choice in choices.values()}
+    return "和".join(words for action, words in ((MAP, "核对取值时选定的对应（别名）"), (CREATE, "新建的项目"))
+                    if action in actions)
 
 
 def _commit_cases(session: Session, actor: Actor, preview: CasePreview, *, only_valid: bool, clock: Clock,
                   batch_rows: int | None, hints: ImportHints, progress: Progress | None,
-                  signed_in: Callable[[], Actor]) -> ImportResult:
+                  signed_in: Callable[[], Actor], cancelled: Callable[[], bool]) -> ImportResult:
     if preview.missing:
         raise ValidationError(preview.summary(hints))
     if preview.problems and not only_valid:
@@ -288,12 +314,15 @@ def _commit_cases(session: Session, actor: Actor, preview: CasePreview, *, only_
         return write_prepared(session, ready, prefix=prefix, by=actor.id)
 
     if batch.state == import_batches.DONE:
+        if cancelled():  # one part, in the caller's transaction: nothing is kept of it
+            raise Cancelled("已取消导入，没有写入任何内容。")
         numbers = write(prepare(build(), now))
     else:
         # A long import's parts are entered, and audited, when each is written: the audit trail's times go forward
         # although other stations save between the parts.
         numbers = import_batches.write_in_batches(session, batch, build, size, lambda part: prepare(part, clock()),
-                                                  write, user_id=actor.id, clock=clock, progress=progress)
+                                                  write, user_id=actor.id, clock=clock, progress=progress,
+                                                  cancelled=cancelled)
     return ImportResult(batch.id, len(numbers), duplicates, preview.invalid_rows, tuple(numbers), _low_disk(session))
 
 
