@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from hotline_desk.errors import ValidationError, cannot_write
+from hotline_desk.errors import Cancelled, ValidationError, cannot_write
 from hotline_desk.excel.columns import FIELD_LABELS, NOT_IMPORTED
 from hotline_desk.services.exchange.import_columns import UnreadColumn
 from hotline_desk.services.exchange.import_preview import CasePreview
@@ -45,7 +45,7 @@ from hotline_desk.ui.changes import Change
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read
 from hotline_desk.ui.import_values_page import ValuesPage
-from hotline_desk.ui.operations import Operation
+from hotline_desk.ui.operations import Operation, Task
 from hotline_desk.ui.widgets import fit_size, reading_box
 from hotline_desk.ui.window_state import remember_columns
 
@@ -60,6 +60,9 @@ class ImportWizard(QWizard):
         self.preview: CasePreview | ReplyPreview | None = None
         self.result_message = ""
         self._checked_for: QWizardPage | None = None
+        self._checking: Task[Any] | None = None  # the file being checked, or the import being written
+        self._writing: Task[Any] | None = None
+        self._close_when_stopped = False
         self.setWindowTitle("导入工单清单或台账" if kind == "cases" else "导入交办单回复")
         fit_size(self, 900, 620)
         self.setButtonText(QWizard.WizardButton.NextButton, "下一步")
@@ -92,7 +95,7 @@ class ImportWizard(QWizard):
         def check(session: Session) -> CasePreview | ReplyPreview:
             if kind == "cases":
                 return preview_cases(session, path, mapping_name=mapping, manual=manual, channel=channel,
-                                     progress=op.report, values=values)
+                                     progress=op.report, values=values, cancelled=op.cancelled)
             return preview_replies(session, path, clock=self.ctx.clock)
 
         def ready(preview: CasePreview | ReplyPreview) -> None:
@@ -100,8 +103,15 @@ class ImportWizard(QWizard):
             self._checked_for = page
             self.next()
 
+        def stopped(_exc: Cancelled) -> None:  # the wizard stays where it was, the file unread
+            self.ctx.signals.notice.emit("已取消检查文件。")
+
         op = Operation(self, self.ctx, check, read_only=True, title="无法导入")
-        op.busy(self._wizard_buttons()).with_progress("正在检查文件……").success(ready).start()
+        op.busy(self._wizard_buttons()).with_progress("正在检查文件……").success(ready)
+        if kind == "cases":  # a register of tens of thousands of rows takes a while: it may be stopped
+            op.cancellable(stopped)
+        self._checking = op
+        op.start()
         return False
 
     def _wizard_buttons(self) -> list[QWidget]:
@@ -132,7 +142,8 @@ class ImportWizard(QWizard):
             if isinstance(preview, CasePreview):
                 # the window's person as signed in at each part: their own 修改密码 meanwhile does not stop it
                 return commit_cases(session, self.ctx.actor, preview, only_valid=only_valid,
-                                    clock=self.ctx.clock, progress=op.report, signed_in=lambda: self.ctx.actor).message
+                                    clock=self.ctx.clock, progress=op.report, signed_in=lambda: self.ctx.actor,
+                                    cancelled=op.cancelled).message
             return commit_replies(session, self.ctx.actor, preview, only_valid=only_valid, clock=self.ctx.clock)[1]
 
         def done(message: str) -> None:
@@ -141,8 +152,36 @@ class ImportWizard(QWizard):
             QMessageBox.information(self, "导入完成", message)
             super(ImportWizard, self).accept()
 
+        def stopped(exc: Cancelled) -> None:  # what it wrote is cleared: the preview can be imported again
+            self.result_message = exc.message
+            self.ctx.signals.notice.emit(exc.message)
+            QMessageBox.information(self, "已取消导入", exc.message)
+            if self._close_when_stopped:
+                super(ImportWizard, self).reject()
+
         op = Operation(self, self.ctx, commit, changes=Change.CASES, title="无法导入")
-        op.busy(self._wizard_buttons()).with_progress("正在导入……").success(done).start()
+        op.busy(self._wizard_buttons()).with_progress("正在导入……").success(done).cancellable(stopped)
+        self._writing = op
+        op.start()
+
+    def reject(self) -> None:
+        """取消, Esc or ✕ while the file is checked stops the check; while the import writes, it asks first: stopping
+        clears what was written, and the wizard closes once that is done (never leaving the import running alone)."""
+        writing = self._writing
+        if writing is not None and not writing.done:
+            if writing.cancelled():
+                return  # already stopping: it closes when done
+            asked = QMessageBox.question(
+                self, "正在导入", "导入还没有完成。要取消导入吗？\n\n已写入的工单会全部撤销，本次不导入任何工单。",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+            if asked == QMessageBox.StandardButton.Yes and not writing.done:
+                self._close_when_stopped = True
+                writing.cancel()
+            return
+        checking = self._checking
+        if checking is not None and not checking.done:
+            checking.cancel()  # it only reads: nothing to wait for
+        super().reject()
 
 
 class FilePage(QWizardPage):

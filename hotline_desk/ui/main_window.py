@@ -298,7 +298,13 @@ class MainWindow(QMainWindow):
         super().keyPressEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if not self.may_close("切换用户" if self.switching_user else "关闭程序"):
+        going = "切换用户" if self.switching_user else "关闭程序"
+        if Task.stoppable():  # an import: closed under it, it would go on writing with no window to say how it ended
+            show_refusal(self, "正在导入", f"正在导入工单，不能{going}。请在导入窗口中点“取消”"
+                                          f"（已写入的工单会全部撤销），或等导入完成后再{going}。")
+            event.ignore()
+            return
+        if not self.may_close(going):
             event.ignore()
             return
         self.state.save_window(STATE_NAME, self)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable
@@ -19,10 +20,11 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 import shiboken6
 from PySide6.QtCore import QEventLoop, QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, Slot
-from PySide6.QtWidgets import QApplication, QProgressDialog, QWidget
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QApplication, QProgressDialog, QPushButton, QWidget
 from sqlalchemy.orm import Session
 
-from hotline_desk.errors import HotlineError
+from hotline_desk.errors import Cancelled, HotlineError
 from hotline_desk.ui.changes import Change
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.plain_text import shown
@@ -35,6 +37,12 @@ def show_refusal(parent: QWidget | None, title: str, message: str) -> None:
     from PySide6.QtWidgets import QMessageBox
 
     QMessageBox.warning(parent, title, shown(message))  # a refusal may quote a name or a reason someone typed
+
+
+def show_notice(parent: QWidget | None, title: str, message: str) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    QMessageBox.information(parent, title, shown(message))
 
 
 def show_bug(parent: QWidget | None, exc: BaseException, *, saved: bool = False) -> None:
@@ -71,6 +79,36 @@ def _waiting(label: str, parent: QWidget | None) -> QProgressDialog:
     dialog.setWindowTitle("请稍候")
     dialog.setWindowModality(Qt.WindowModality.WindowModal)
     return dialog
+
+
+class _Progress(QProgressDialog):
+    """A task's progress dialog. Closing it (its ✕, Esc) does not hide work still running: with 取消 it asks the work
+    to stop, as the button does; without, nothing happens. It closes when the work is done (``finish``)."""
+
+    def __init__(self, label: str, parent: QWidget | None, cancel: QPushButton | None) -> None:
+        super().__init__(label, "", 0, 0, parent)
+        self.setCancelButton(cancel)
+        self.canceled.disconnect(self.cancel)  # Qt's own cancel hides the dialog: it stays, saying 正在取消
+        self.setWindowTitle("请稍候")
+        self.setWindowModality(Qt.WindowModality.WindowModal)
+        self._finished = False
+
+    def finish(self) -> None:
+        self._finished = True
+        self.close()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._finished:
+            super().closeEvent(event)
+            return
+        event.ignore()
+        self.canceled.emit()
+
+    def reject(self) -> None:  # Esc
+        if self._finished:
+            super().reject()
+            return
+        self.canceled.emit()
 
 
 class _Relay(QObject):
@@ -119,7 +157,10 @@ class Task(Generic[T]):
         self._busy: list[QWidget] = []
         self._refocus: QWidget | None = None  # where the keyboard was, among the widgets disabled meanwhile
         self._progress_label = ""
-        self._dialog: QProgressDialog | None = None
+        self._dialog: _Progress | None = None
+        self._stop = threading.Event()
+        self._cancellable = False
+        self._on_cancel: Callable[[Cancelled], Any] | None = None
         self._relay: _Relay | None = None
         self._quiet = False
         self.done = False
@@ -153,6 +194,38 @@ class Task(Generic[T]):
         """A progress dialog for long work; ``report(done, total)`` from the work moves its bar."""
         self._progress_label = label
         return self
+
+    def cancellable(self, stopped: Callable[[Cancelled], Any] | None = None) -> Task[T]:
+        """The progress dialog gets 取消: pressing it (or closing the dialog) asks the work to stop, which it does
+        where it next asks ``cancelled()``; the dialog says 正在取消 until then. ``stopped`` is told what became
+        of the work (the ``Cancelled`` it raised), shown in a box otherwise. Work that ends before it asks again
+        ends as usual."""
+        self._cancellable = True
+        self._on_cancel = stopped
+        return self
+
+    def cancelled(self) -> bool:
+        """Asked by the work (on any thread) whether the person pressed 取消."""
+        return self._stop.is_set()
+
+    def cancel(self) -> None:
+        """Ask the work to stop (取消, or the window it belongs to closing)."""
+        if self.done or self._stop.is_set():
+            return
+        self._stop.set()
+        dialog = self._dialog
+        if dialog is not None:
+            with contextlib.suppress(RuntimeError):  # closed with the window that owned it
+                dialog.setLabelText("正在取消，请稍候……")
+                button = dialog.findChild(QPushButton)
+                if button is not None:
+                    button.setEnabled(False)
+                dialog.show()
+
+    @classmethod
+    def stoppable(cls) -> list[Task[Any]]:
+        """Running work that 取消 can stop (an import): a window closing meanwhile asks about it first."""
+        return [task for task in cls._running if task._cancellable and not task.done]
 
     def report(self, done: int, total: int) -> None:
         """Called by the work (on any thread) to say how far it is."""
@@ -220,7 +293,9 @@ class Task(Generic[T]):
         for widget in self._busy:
             widget.setEnabled(False)
         if self._progress_label:
-            dialog = _waiting(self._progress_label, self.parent)
+            dialog = _Progress(self._progress_label, self.parent, QPushButton("取消") if self._cancellable else None)
+            if self._cancellable:
+                dialog.canceled.connect(self.cancel)
             dialog.setMinimumDuration(SHOWN_AFTER_MS)
             dialog.setAutoClose(False)
             dialog.setAutoReset(False)
@@ -228,7 +303,7 @@ class Task(Generic[T]):
             # Qt shows it by itself only 4 s on, or once a value is set: work that reports none is shown sooner.
             QTimer.singleShot(SHOWN_AFTER_MS, lambda: self._show(dialog))
 
-    def _show(self, dialog: QProgressDialog) -> None:
+    def _show(self, dialog: _Progress) -> None:
         if self._dialog is dialog and not self.done:
             with contextlib.suppress(RuntimeError):  # closed with the window that owned it
                 dialog.show()
@@ -241,7 +316,7 @@ class Task(Generic[T]):
         if self._dialog is not None:
             with contextlib.suppress(RuntimeError):  # closed with the window that owned it
                 shown = self._dialog.isVisible()
-                self._dialog.close()
+                self._dialog.finish()
                 self._dialog.deleteLater()
             self._dialog = None
         for widget in self._busy:
@@ -280,9 +355,14 @@ class Task(Generic[T]):
 
     def _failed(self, exc: BaseException) -> None:
         self._end()
-        self._parent_gone()
+        gone = self._parent_gone()
         try:
-            if isinstance(exc, HotlineError):
+            if isinstance(exc, Cancelled):
+                if self._on_cancel is not None and not gone:
+                    self._on_cancel(exc)
+                elif not self._quiet:
+                    show_notice(self.parent, "已取消", exc.message)
+            elif isinstance(exc, HotlineError):
                 if self._failure is not None:
                     self._failure(exc)
                 else:
