@@ -110,6 +110,5 @@ class ValuesPage(QWizardPage):
     def validatePage(self) -> bool:
         if not self.values:
             return True
-        if self.w._checked_for is self:  # the preview with these choices is ready: move on
-            return bool(self.w.run_preview(self))
-        return bool(self.w.run_preview(self, self.w.mapping_page.manual(), values=self.choices()))
+        # Checked again only if a choice was made here (the preview in hand was made without it).
+        return bool(self.w.run_preview(self, self.w.mapping_page.chosen(), values=self.choices()))

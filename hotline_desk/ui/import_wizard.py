@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +60,7 @@ class ImportWizard(QWizard):
         self.kind = kind
         self.preview: CasePreview | ReplyPreview | None = None
         self.result_message = ""
-        self._checked_for: QWizardPage | None = None
+        self.checked: Inputs | None = None  # what the preview was made from
         self._checking: Task[Any] | None = None  # the file being checked, or the import being written
         self._writing: Task[Any] | None = None
         self._close_when_stopped = False
@@ -82,13 +83,16 @@ class ImportWizard(QWizard):
     def run_preview(self, page: QWizardPage, manual: dict[str, str] | None = None,
                     values: ValueChoices | None = None) -> bool:
         """Read and check the file off the UI thread (a big register takes a while); the wizard moves on from
-        ``page`` when the preview is ready. Returns whether the preview is ready already."""
-        if self._checked_for is page:
-            self._checked_for = None
-            return True
+        ``page`` when the preview is ready. Returns whether the preview is ready already: it is when it was made
+        from these very inputs (the same file as it stands, options, column and value mappings), as when 下一步
+        leaves a page unchanged. Checking fifty thousand rows takes a quarter of a minute: once is enough."""
         path = Path(self.file_page.path.text())
         mapping = self.file_page.mapping.currentData() or ""
         channel = self.file_page.channel.currentData() or ""
+        inputs = Inputs(path, _file_state(path), mapping, channel, dict(manual) if manual is not None else None,
+                        dict(values or {}))
+        if self.preview is not None and inputs == self.checked:
+            return True
         kind = self.kind
         op: Operation[CasePreview | ReplyPreview]
 
@@ -100,7 +104,7 @@ class ImportWizard(QWizard):
 
         def ready(preview: CasePreview | ReplyPreview) -> None:
             self.preview = preview
-            self._checked_for = page
+            self.checked = inputs
             self.next()
 
         def stopped(_exc: Cancelled) -> None:  # the wizard stays where it was, the file unread
@@ -184,6 +188,26 @@ class ImportWizard(QWizard):
         super().reject()
 
 
+@dataclass(frozen=True)
+class Inputs:
+    """What a preview is made from: a check with the same inputs would give the same preview."""
+
+    path: Path
+    file_state: tuple[int, int] | None  # size and time of change: the file saved again in Excel is read again
+    mapping: str
+    channel: str
+    manual: dict[str, str] | None
+    values: ValueChoices
+
+
+def _file_state(path: Path) -> tuple[int, int] | None:
+    try:
+        found = path.stat()
+    except OSError:  # said by the check itself
+        return None
+    return found.st_size, found.st_mtime_ns
+
+
 class FilePage(QWizardPage):
     def __init__(self, wizard: ImportWizard) -> None:
         super().__init__()
@@ -247,6 +271,9 @@ class MappingPage(QWizardPage):
         self.save_as = QLineEdit()
         self.save_as.setPlaceholderText("保存为（可不填），如 平顶山平台清单")
         self.save_as.setAccessibleName("列对应保存为（可不填）")
+        self.shown: dict[str, str] = {}  # the mapping as the page showed it, and what the preview was read with
+        self.read_with: dict[str, str] | None = None
+        self.stored: tuple[str, dict[str, str]] | None = None
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
         layout.addWidget(self.save_as)
@@ -275,6 +302,8 @@ class MappingPage(QWizardPage):
             note = QTableWidgetItem(_column_note(column) if not label and column is not None else "")
             note.setToolTip(note.text())
             self.table.setItem(row, 2, note)
+        self.shown = self.manual()
+        self.read_with = self.w.checked.manual if self.w.checked is not None else None
 
     def manual(self) -> dict[str, str]:
         """Column → field as chosen here; NOT_IMPORTED for a column chosen not to be imported (one left
@@ -286,18 +315,24 @@ class MappingPage(QWizardPage):
                 chosen[item.text()] = combo.currentData()
         return chosen
 
+    def chosen(self) -> dict[str, str] | None:
+        """The column mapping to check the file with: as the preview read it when nothing was changed here."""
+        manual = self.manual()
+        return self.read_with if manual == self.shown else manual
+
     def validatePage(self) -> bool:
-        if self.w._checked_for is self:  # the preview the mapping asked for is ready: move on
-            return self.w.run_preview(self)
         manual = self.manual()
         name = self.save_as.text().strip()
+
         def store(s: Any) -> bool:
             save_mapping(s, self.w.ctx.actor, name, manual, clock=self.w.ctx.clock)
             return True
 
-        if name and Operation(self, self.w.ctx, store).run_here() is None:
-            return False
-        return self.w.run_preview(self, manual)
+        if name and (name, manual) != self.stored:  # once, not again as the wizard moves on when the check is done
+            if Operation(self, self.w.ctx, store).run_here() is None:
+                return False
+            self.stored = (name, manual)
+        return self.w.run_preview(self, self.chosen())
 
 
 UNRECOGNISED = "未识别（不导入）"
