@@ -11,20 +11,37 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from hotline_desk.db import Database
+from hotline_desk.demo.month import HOLIDAYS
 from hotline_desk.models import Case
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.queues import queue
 from hotline_desk.services.cases.records import register_case
 from hotline_desk.services.clock import office_now
 from hotline_desk.services.office import admin, reference
-from hotline_desk.services.office.calendar import missing_years_notice, parse_day_list
+from hotline_desk.services.office.calendar import missing_years_notice, parse_day_list, statutory_days
 from hotline_desk.ui.changes import Change
 from hotline_desk.ui.home_view import HomeView
 from tests.conftest import FakeClock, People
 from tests.helpers import cli_run, draft, log_in_everyone
+from tests.test_calendar_turn import NOTICE_2023
 from tests.ui_helpers import context
 
 NEW_YEAR_2023 = "2022-12-31 至 2023-01-02 节假日 元旦\n2023-01-21 至 2023-01-27 节假日 春节\n2023-01-28 调休 春节\n"
+
+
+def _weekdays_off(year: int) -> list[str]:
+    """A year's statutory days off, each on a weekday of its usual month (the test needs their number, not the
+    State Council's dates)."""
+    months = ["01", "02", "02", "02", "02", "04", "05", "05", "06", "09", "10", "10", "10"][:statutory_days(year)]
+    days: list[str] = []
+    for month in months:
+        day = next(d for d in range(1, 29) if date(year, int(month), d).weekday() < 5
+                   and f"{month}-{d:02d}" not in days)
+        days.append(f"{month}-{day:02d}")
+    return days
+
+
+WEEKDAYS_OFF = {year: _weekdays_off(year) for year in range(2022, 2032)}
 
 
 def _enter(db: Database, people: People, text: str) -> None:
@@ -42,10 +59,17 @@ def test_the_years_a_deadline_may_reach_are_named_until_their_holidays_are_enter
     with db.reader() as s:  # in July no deadline reaches next year
         assert "2023" not in missing_years_notice(s, datetime(2022, 7, 5, 9, 0))
     _enter(db, people, "2022-10-01 至 2022-10-07 节假日 国庆节\n")
+    with db.reader() as s:  # 国庆 alone: entered, but not whole
+        assert missing_years_notice(s, datetime(2022, 7, 5, 9, 0)).startswith(
+            "2022 年的放假安排可能没有录全：录入的节假日比调休上班只多 5 个工作日，全年应为 11 个")
+    _enter(db, people, HOLIDAYS[2022])
     with db.reader() as s:
         assert missing_years_notice(s, december).startswith("工作日历中还没有 2023 年的")
         assert missing_years_notice(s, datetime(2022, 7, 5, 9, 0)) == ""
-    _enter(db, people, NEW_YEAR_2023)
+    _enter(db, people, NEW_YEAR_2023)  # 元旦 and 春节 only
+    with db.reader() as s:
+        assert missing_years_notice(s, december).startswith("2023 年的放假安排可能没有录全")
+    _enter(db, people, NOTICE_2023)
     with db.reader() as s:
         assert missing_years_notice(s, december) == ""
 
@@ -140,15 +164,18 @@ def test_a_years_announcement_is_imported_from_a_text_file_and_listed(
     assert code == 0 and f"{now.year} 年还没有录入节假日和调休" in out
     assert "注意：工作日历中还没有 " + "、".join(f"{y} 年" for y in years) in out
     notice = tmp_path / "放假安排.txt"
-    notice.write_bytes("".join(f"{y}-01-01 节假日 元旦\n{y}-10-01 至 {y}-10-07 节假日 国庆节\n" for y in years)
-                       .encode("gb18030"))  # saved by Notepad as ANSI on a Chinese Windows
+    # a whole year's days off as an office may type them, without the weekends worked: the year's statutory days
+    # on weekdays (13 from 2025: 元旦, four of 春节, 清明, two of 劳动节, 端午, 中秋, three of 国庆)
+    whole = "".join(f"{y}-{md} 节假日 放假\n" for y in years for md in WEEKDAYS_OFF[y])
+    notice.write_bytes(whole.encode("gb18030"))  # saved by Notepad as ANSI on a Chinese Windows
+    count = sum(len(WEEKDAYS_OFF[y]) for y in years)
     code, out, _err = cli_run(capsys, db, "calendar", "import", str(notice))
     assert code == 0, out
-    assert out.strip() == (f"已录入 {8 * len(years)} 天（{'、'.join(f'{y} 年' for y in years)}）：节假日 "
-                           f"{8 * len(years)} 天、调休上班 0 天。")
+    assert out.strip() == (f"已录入 {count} 天（{'、'.join(f'{y} 年' for y in years)}）：节假日 "
+                           f"{count} 天、调休上班 0 天。")
     code, out, _err = cli_run(capsys, db, "calendar", "list")
-    assert code == 0 and "注意" not in out and f"{now.year}-10-01\t" in out and "\t节假日\t国庆节" in out
-    assert out.strip().endswith(f"{now.year} 年录入了节假日 8 天、调休上班 0 天。")
+    assert code == 0 and "注意" not in out and f"{now.year}-10-01\t" in out and "\t节假日\t放假" in out
+    assert out.strip().endswith(f"{now.year} 年录入了节假日 {len(WEEKDAYS_OFF[now.year])} 天、调休上班 0 天。")
 
 
 def test_an_announcement_with_a_line_not_understood_enters_no_day(
@@ -180,7 +207,8 @@ def test_the_home_page_says_when_next_years_holidays_are_missing(
     qtbot.addWidget(at_admins)
     at_admins.refresh()
     assert at_admins.calendar_notice.text().endswith("（设置 → 工作日历 → 批量录入）。")
-    _enter(db, people, NEW_YEAR_2023)
+    _enter(db, people, HOLIDAYS[2022])
+    _enter(db, people, NOTICE_2023)
     ctx.signals.announce(Change.REFERENCE)
     assert not home.calendar_notice.isVisible()
 

@@ -85,6 +85,26 @@ def years_not_entered(session: Session, years: set[int]) -> list[int]:
         .where(CalendarDay.day.between(date(year, 1, 1), date(year, 12, 31)))) or 0) < YEAR_ENTERED_DAYS)
 
 
+def statutory_days(year: int) -> int:
+    """The paid public holidays a year has by law: 11, and 13 from 2025 (two more days of 春节 and 劳动节)."""
+    return 13 if year >= 2025 else 11
+
+
+def years_partly_entered(session: Session, years: set[int]) -> dict[int, int]:
+    """Those of ``years`` entered in part, with their days off net of the weekends worked: a whole announcement
+    gives exactly the year's statutory days (each holiday on a weekend is given back on a weekday, each weekday off
+    beyond them is worked on a weekend), one with only 春节 entered gives 3. Years not entered at all are not here."""
+    partly: dict[int, int] = {}
+    for year in sorted(set(years) - set(years_not_entered(session, years))):
+        days = session.execute(select(CalendarDay.day, CalendarDay.workday)
+                               .where(CalendarDay.day.between(date(year, 1, 1), date(year, 12, 31)))).all()
+        net = sum(1 for day, workday in days if not workday and day.weekday() < 5) \
+            - sum(1 for day, workday in days if workday and day.weekday() >= 5)
+        if net < statutory_days(year):
+            partly[year] = net
+    return partly
+
+
 @dataclass(frozen=True)
 class ShortDeadlines:
     """The open cases whose 办理期限 counted one of the days just made holidays as a working day (case numbers, by
@@ -172,11 +192,17 @@ def calendar_page_notice(session: Session, now: datetime) -> str:
 
 def years_notice(session: Session, years: set[int], how: str) -> str:
     """Those of ``years`` not entered, and what follows for their deadlines, in words ("" when all are)."""
-    years = set(years_not_entered(session, years))
-    if not years:
-        return ""
-    named = "、".join(f"{year} 年" for year in sorted(years))
-    return f"工作日历中还没有 {named}的节假日和调休：落在其中的办理期限只按周一至周五计算，节假日也会算作工作日。{how}"
+    missing = set(years_not_entered(session, years))
+    partly = years_partly_entered(session, years)
+    said = []
+    if missing:
+        named = "、".join(f"{year} 年" for year in sorted(missing))
+        said.append(f"工作日历中还没有 {named}的节假日和调休：落在其中的办理期限只按周一至周五计算，"
+                    "节假日也会算作工作日。")
+    for year, net in partly.items():
+        said.append(f"{year} 年的放假安排可能没有录全：录入的节假日比调休上班只多 {net} 个工作日，全年应为 "
+                    f"{statutory_days(year)} 个（请对照放假通知补全，漏录的节假日会被算作工作日）。")
+    return "".join(said) + how if said else ""
 
 
 def deadline_notice(session: Session, deadline: datetime | None) -> str:
