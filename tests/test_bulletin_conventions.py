@@ -121,8 +121,10 @@ def test_second_month_with_its_own_conventions(db: Database, people: People) -> 
     assert "市容市政 13 100.00%" in " ".join(lines)  # the one category holds every 本级 case
     assert "满意率" not in text.split("协调办理7件")[1].split("；")[0]
     assert "率—" not in text and "率无" not in text  # no rate over nothing this month
-    # only the idle units of a small month, and the editor's parts not filled in yet
+    # only the idle units of a small month, a case still to call back, and the editor's parts not filled in yet
     assert [n for n in built.notices if "没有交办工单" not in n] == [
+        "截至 2022-09-01 00:00 还有 1 件待回访（RZ2208-00007）：不计入本月的满意率，截止后的回访也不改变本月的数字。"
+        "请核对是否照此印出。",
         "正文“热点问题”没有内容（没有段落），不会印出。",
         "正文“典型案例”没有内容（没有段落，也没有可列出的典型案例），不会印出。",
         "本月没有一个单位有附加分加减项（附加分一栏都是基础分）：请确认本月的附加分已录入；确实没有的，可不理会此条。",

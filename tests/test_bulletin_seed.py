@@ -179,8 +179,10 @@ def test_finalised_issue_reprints_byte_identical_after_cases_change(demo_db: Dat
         # The real bulletin praises two units on 103 while its own table puts 公安局 first on 105; its 纸坊镇人民政府
         # is the table's 纸坊镇, the lowest. Finalising asks about the first only, and about the month's seven
         # dissatisfied follow-ups still waiting for 甄别 at the cut-off, which count against their units.
+        # And about the 40 cases still waiting for their call-back, in no 满意率 of the month.
         asked = [line for line in questioned.value.message.splitlines() if line.startswith("·")]
-        assert asked[1:] == [
+        assert asked[1].startswith("· 截至 2022-08-01 00:00 还有 40 件待回访（RZ2207-")
+        assert asked[2:] == [
             "· 办理较好的单位“市场监督管理局”（103 分）、“煤矿安全监察局”（103 分）不是市直单位考核表中合计最高的"
             "（公安局 105 分）。请核对。"]
         assert asked[0].count("RZ2207-") == 7 and "的回访结果为不满意，截至 2022-08-01 00:00 还没有甄别" in asked[0]

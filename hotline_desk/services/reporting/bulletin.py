@@ -308,6 +308,8 @@ class BulletinContent:
     unheld: tuple[str, ...] = ()
     # Cases of a unit followed up 不满意 and waiting for 甄别 at the cut-off: counted against the unit's 满意率.
     unreviewed: tuple[str, ...] = ()
+    # Cases waiting for their call-back at the cut-off: in no 满意率 of the month.
+    unfollowed: tuple[str, ...] = ()
 
 
 def month_cutoff(session: Session, month: str, *, clock: Clock = office_now) -> datetime:
@@ -328,8 +330,9 @@ def content(session: Session, month: str, *, clock: Clock = office_now) -> Bulle
     document = compose(draft.issue, template(settings), stats, scores)
     unheld = tuple(c.number for c in cases if c.facts.handling == "dispatch" and c.facts.main_unit_id is None)
     unreviewed = tuple(c.number for c in cases if c.facts.state == CaseState.IN_REVIEW and c.facts.main_unit_id)
+    unfollowed = tuple(c.number for c in cases if c.facts.state == CaseState.PENDING_FOLLOWUP)
     return BulletinContent(draft=draft, as_of=as_of, statistics=stats, scores=scores, document=document,
-                           unheld=unheld, unreviewed=unreviewed)
+                           unheld=unheld, unreviewed=unreviewed, unfollowed=unfollowed)
 
 
 def content_json(c: BulletinContent) -> dict[str, Any]:
@@ -373,7 +376,7 @@ def warnings(session: Session, month: str, *, clock: Clock = office_now) -> list
 def _notices(session: Session, month: str, c: BulletinContent) -> list[str]:
     late = entered_after(session, month, c.draft.cutoff, c.as_of) if c.as_of >= c.draft.cutoff else {}
     return month_warnings(session, month, c.statistics, c.scores, issue=c.draft.issue, cutoff=c.draft.cutoff,
-                          unheld=c.unheld, unreviewed=c.unreviewed, late=late)
+                          unheld=c.unheld, unreviewed=c.unreviewed, unfollowed=c.unfollowed, late=late)
 
 
 def finalize(session: Session, actor: Actor, month: str, *, clock: Clock = office_now,

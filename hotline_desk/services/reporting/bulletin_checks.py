@@ -104,10 +104,12 @@ SENTENCE_ENDS = ("。", "！", "？", "”", "」", "）", ")", ".", "!", "?")
 
 def month_warnings(session: Session, month: str, stats: MonthStatistics, scores: tuple[ScoreTable, ...], *,
                    issue: Issue, cutoff: datetime, unheld: Sequence[str] = (),
-                   unreviewed: Sequence[str] = (), late: dict[str, list[str]] | None = None) -> list[str]:
+                   unreviewed: Sequence[str] = (), unfollowed: Sequence[str] = (),
+                   late: dict[str, list[str]] | None = None) -> list[str]:
     """Every point a supervisor should check before the numbers go out; an empty list when all is ordinary.
     ``cutoff`` is the moment the month's numbers are to be taken at; ``stats.as_of`` the moment they were;
     ``unheld`` the cases to be dispatched that no unit held then; ``unreviewed`` a unit's cases waiting for 甄别;
+    ``unfollowed`` the cases waiting for their call-back;
     ``late`` the cases with steps entered after the cut-off that count in the month (``monthdata.entered_after``)."""
     found: list[str] = []
     if stats.as_of < cutoff:
@@ -135,6 +137,9 @@ def month_warnings(session: Session, month: str, stats: MonthStatistics, scores:
     if unreviewed:
         found.append(f"{_listed(unreviewed)}的回访结果为不满意，截至 {stats.as_of:%Y-%m-%d %H:%M} 还没有甄别："
                      "按不满意计入承办单位的满意率（截止后的甄别不改变本月的数字）。请核对是否照此印出。")
+    if unfollowed:  # their results would come after the cut-off, and count in no month
+        found.append(f"截至 {stats.as_of:%Y-%m-%d %H:%M} 还有 {len(unfollowed)} 件待回访（{_listed(unfollowed)}）："
+                     "不计入本月的满意率，截止后的回访也不改变本月的数字。请核对是否照此印出。")
     for key, label in GROUP_LABELS:
         if key != "upper" or stats.upper_total or stats.local_total:
             found += _group_warnings(label, getattr(stats, key), stats.as_of)
