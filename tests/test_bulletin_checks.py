@@ -17,6 +17,7 @@ from hotline_desk.services.accounts import anchors
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.records import register_case
 from hotline_desk.services.cases.steps import Reply
+from hotline_desk.services.office import reference_admin as ra
 from hotline_desk.services.reporting import bulletin
 from hotline_desk.services.reporting.bulletin_compose import NarrativeSection, TypicalCase
 from tests.conftest import FakeClock, People
@@ -162,6 +163,14 @@ def test_remarks_naming_units_that_are_not_the_tables_best_or_worst_are_question
         "办理较差的单位“住房和城乡建设局”（100 分）不是市直单位考核表中合计最低的（城市管理局 40 分）。请核对。",
         "办理较差的单位“纸坊镇”（100 分）不是乡镇街道考核表中合计最低的（陵头镇 40 分）。请核对。",
         "纸坊镇同时写在办理较好和办理较差的单位中。请核对。"]
+    # A unit's old name, or a short name the office gave it, is said as such, not as a typo
+    with db.session() as s:
+        ra.rename_unit(s, people.admin, "城市管理局", "城市管理执法局", clock=clock)
+        ra.add_alias(s, people.admin, "unit", "城管局", "城市管理执法局", clock=clock)
+        bulletin.update_draft(s, people.supervisor, MONTH, clock=clock, good_units="纸坊镇", bad_units="城管局")
+    with db.reader() as s:
+        said = [w for w in bulletin.warnings(s, MONTH, clock=clock) if w.startswith("办理较")]
+    assert said == ["办理较差的单位“城管局”是“城市管理执法局”的旧名称或别名，考核表中印作“城市管理执法局”。请核对。"]
 
 
 def test_categories_tied_with_the_last_hot_topic_but_left_out_are_named(

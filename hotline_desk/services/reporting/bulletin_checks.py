@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline_desk.models import Bulletin, Case, CaseEvent, ImportBatch, Unit
+from hotline_desk.services.office import lookups
 from hotline_desk.services.office.settings import Settings
 from hotline_desk.services.reporting.bulletin_compose import Issue, unprinted_sections
 from hotline_desk.services.reporting.monthdata import imported_only, month_end, named_steps, parse_month
@@ -196,7 +197,7 @@ def month_warnings(session: Session, month: str, stats: MonthStatistics, scores:
             found.append(f"正文“{section.title}”第 {n} 段似乎没有写完（或被换行断成了两段）：“{end}”。"
                          "每段应以句号等结尾；从 Word 粘贴时句中的换行会成为新的一段。")
     found += _numbering(session, month, issue)
-    found += _remarks(issue, scores)
+    found += _remarks(issue, scores, _unit_aliases(session))
     if any(row.dispatched for table in scores for row in table.rows) and \
             not any(row.bonus_adjustment for table in scores for row in table.rows):
         found.append("本月没有一个单位有附加分加减项（附加分一栏都是基础分）：请确认本月的附加分已录入；确实没有的，"
@@ -281,7 +282,14 @@ def _units_in(words: str, names: Iterable[str]) -> list[str]:
     return found
 
 
-def _remarks(issue: Issue, scores: tuple[ScoreTable, ...]) -> list[str]:
+def _unit_aliases(session: Session) -> dict[str, str]:
+    """Each unit alias (an old name, a short name) with the name of the unit it leads to now."""
+    names = {unit.id: unit.name for unit in lookups.list_units(session, include_inactive=True)}
+    return {alias: names[target] for target, aliases in lookups.alias_names(session, "unit").items()
+            if target in names for alias in aliases}
+
+
+def _remarks(issue: Issue, scores: tuple[ScoreTable, ...], aliases: dict[str, str] | None = None) -> list[str]:
     """办理较好/较差 units that are not the best or the worst of their table by 合计 (among units with cases), that
     the tables do not list by that name, or that are named on both sides. The editor decides; finalising says what
     the tables show, one line for each side and table."""
@@ -294,7 +302,10 @@ def _remarks(issue: Issue, scores: tuple[ScoreTable, ...]) -> list[str]:
         ends: dict[str, str] = {}
         for words in filter(None, NAMES_APART.split(said.strip())):
             units = _units_in(words, rows)
-            if not units:
+            known = (aliases or {}).get(words)
+            if not units and known in rows:  # an old name of a unit renamed, or a short name the office gave it
+                found.append(f"{label}的单位“{words}”是“{known}”的旧名称或别名，考核表中印作“{known}”。请核对。")
+            elif not units:
                 found.append(f"{label}的单位“{words}”不是考核表中的单位名称（简称或笔误？）。")
             for unit in units:
                 named[best].add(unit)
