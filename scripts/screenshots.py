@@ -25,7 +25,7 @@ from hotline_desk.errors import HotlineError
 from hotline_desk.models import Case
 from hotline_desk.services.accounts.users import get_actor
 from hotline_desk.services.clock import fixed_clock
-from hotline_desk.ui import accessible_names, plain_text
+from hotline_desk.ui import plain_text
 from hotline_desk.ui.app import install_chinese, install_look
 from hotline_desk.ui.context import AppSignals, UiContext
 from hotline_desk.ui.idle_lock import LockDialog
@@ -202,7 +202,6 @@ def main() -> int:
     install_chinese(app)
     install_look(app)
     plain_text.install(app)  # as the program does: labels show plain text
-    accessible_names.install(app)
     db = open_database(args.db)
     with db.reader() as s:
         actor = get_actor(s, args.user)

@@ -184,7 +184,6 @@ def main(db_path: str, state_dir: str, views: tuple[str, ...] = ()) -> None:
     db = open_database(db_path)
     install_look(app)  # as the program starts: its stylesheet, plain labels and named fields
     plain_text.install(app)
-    accessible_names.install(app)
     report: dict[str, object] = {"outside": [], "pages": [], "dialogs": [], "unnamed": []}
     problems: list[str] = []
     unnamed_fields: list[str] = []

@@ -40,7 +40,7 @@ from hotline_desk.services.maintenance.opening import (
     upgrade_notice,
 )
 from hotline_desk.services.office import reference
-from hotline_desk.ui import accessible_names, plain_text, refcount_guard, write_wait
+from hotline_desk.ui import plain_text, refcount_guard, write_wait
 from hotline_desk.ui.connection import ConnectionDialog
 from hotline_desk.ui.context import AppSignals, UiContext
 from hotline_desk.ui.login import SWITCH_DATABASE, FirstPasswordDialog, LoginDialog
@@ -287,7 +287,6 @@ def run_app(db: str | None = None) -> int:
     install_chinese(app)
     install_look(app)
     plain_text.install(app)
-    accessible_names.install(app)
     sys.excepthook = _show_bug
     install_logging()
     target = db

@@ -44,7 +44,7 @@ from hotline_desk.services.cases.records import (
 from hotline_desk.services.cases.step_runner import month_notice
 from hotline_desk.services.clock import month_of, span_words
 from hotline_desk.services.office import reference
-from hotline_desk.ui.accessible_names import name_field
+from hotline_desk.ui.accessible_names import spoken
 from hotline_desk.ui.changes import Change, follow
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.drafts import entry_draft
@@ -180,6 +180,9 @@ class CaseEntryView(QWidget):
         self.fields.update(answer=self.answer, unit_id=self.unit, assist_unit_ids=self.assist, handling=self.coordinate)
         for key, label, widget in rows:
             form.addRow(label, self._with_error(key, widget))
+            widget.setAccessibleName(spoken(label))  # the label names the holder, not the field a reader is in
+        for chooser, name in ((self.urgent, "紧急程度"), (self.unit, "承办单位"), (self.assist, "协办单位")):
+            chooser.setAccessibleName(name)
         flags = QHBoxLayout()
         flags.addWidget(self.confidential)
         flags.addSpacing(16)
@@ -371,8 +374,8 @@ class CaseEntryView(QWidget):
         self.answer.setToolTip("办理方式选“交办处理”时由承办单位答复，这里不填" if dispatch else "")
         self.answer_label.setText("答复内容 *" if self.coordinate.isChecked() else "答复内容")
         self.unit_label.setText("承办单位 *" if dispatch else "承办单位")
-        for label in (self.answer_label, self.unit_label):  # a screen reader says whether it is required now
-            name_field(label)
+        for label, field in ((self.answer_label, self.answer), (self.unit_label, self.unit)):
+            field.setAccessibleName(spoken(label.text()))  # a screen reader says whether it is required now
 
     def _phone_typed(self, text: str) -> None:
         if len(text.strip()) >= 7:

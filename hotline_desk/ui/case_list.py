@@ -77,6 +77,9 @@ class CaseListView(QWidget):
         self.unit = SearchCombo(placeholder="承办单位")
         self.category = SearchCombo(placeholder="问题分类")
         self.appeal_type = QComboBox()
+        for box, name in ((self.month, "月份"), (self.state, "状态"), (self.source, "来源"), (self.unit, "承办单位"),
+                          (self.category, "问题分类"), (self.appeal_type, "诉求类型")):
+            box.setAccessibleName(name)  # a screen reader's name: the label beside it names no field of its own
         self.overdue = QCheckBox("仅超期")
         self.count = QLabel()
         self.count.setWordWrap(True)  # a hint after 共 0 件 wraps rather than widening the window

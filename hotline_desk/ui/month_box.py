@@ -22,6 +22,7 @@ class MonthBox(QComboBox):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setAccessibleName("月份")  # what a screen reader says of it, wherever it stands
         self.setEditable(True)
         self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.setCompleter(None)  # type: ignore[arg-type]  # no guess completes 2022-0 to a month not meant

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from hotline_desk.services.office.pinyin import matching
+from hotline_desk.ui.accessible_names import spoken
 from hotline_desk.ui.entry_widgets import CallTimeEdit, NumberBox
 from hotline_desk.ui.plain_text import shown as plain_shown
 
@@ -483,6 +484,7 @@ class ActionDialog(GuardedDialog):
             editor.setObjectName(f"field_{spec.key}")
             self.editors[spec.key] = editor
             form.addRow(spec.label + ("*" if spec.required else ""), editor)
+            editor.setAccessibleName(spoken(spec.label + ("*" if spec.required else "")))  # “*” said as （必填）
             if spec.hint:  # under the input, so the labels' column stays narrow and the input gets the width
                 hint = QLabel(spec.hint)
                 hint.setObjectName(f"hint_{spec.key}")
