@@ -269,7 +269,7 @@ def write_in_batches(session: Session, batch: ImportBatch, build: Callable[[], S
         except BaseException as stopped:
             failed = True
             try:
-                session.rollback()
+                _start_over(session)
                 cleared = clear_batch(session, batch.id, at=clock(), user_id=user_id)
                 session.commit()
             except Exception as exc:  # the next opening of the database clears it
@@ -291,6 +291,16 @@ def write_in_batches(session: Session, batch: ImportBatch, build: Callable[[], S
                 if not failed:
                     log.exception("导入批次 %s 写完后整理数据库文件未成功（不影响已导入的内容）。", batch.id)
     return written
+
+
+def _start_over(session: Session) -> None:
+    """Roll back what was under way, on a new connection where the one in use was broken by the stop (Ctrl-C in the
+    middle of a PostgreSQL statement leaves its connection unusable, and the rollback failed with it)."""
+    try:
+        session.rollback()
+    except Exception:
+        log.warning("rollback after a stopped import failed; clearing it on a new connection", exc_info=True)
+        session.close()  # the broken connection is let go; the next statement takes another
 
 
 def _why(exc: Exception, where: str) -> str:
