@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QLocale, QRect, Qt
@@ -79,12 +80,10 @@ def _view_of(place: str) -> str:
     return parts[1] if parts[0] in ("admin", "op1") and len(parts) > 1 else parts[0]
 
 
-def test_a_laptop_at_125_percent_display_scaling_shows_every_page_in_the_window(
-        db: Database, db_url: str, people: People, clock: FakeClock, tmp_path: Path) -> None:
-    """1366×768 at Windows' 125% scaling, less a 40-pixel taskbar, leaves 1093×582: the window was held wider
-    (工单查询's filters in one row) and taller (工单登记) than that, so the queues' buttons and the status bar lay
-    below the screen. Now the window fits; only the registration form scrolls, the field being typed in kept in
-    sight."""
+def _on_a_scaled_laptop(db: Database, db_url: str, people: People, clock: FakeClock, tmp_path: Path, scale: str,
+                        *, scrolling: str) -> dict[str, Any]:
+    """The geometry worker's report of every page and dialog on 1366×768 less a 40-pixel taskbar at Windows' display
+    scaling ``scale``, a case signed so that the step dialogs open on it; ``scrolling``: the pages that may scroll."""
     with db.session() as s:
         case_id = register_case(s, people.operator, draft(s), clock=clock).id
         wf.approve(s, people.supervisor, case_id, clock=clock)
@@ -92,13 +91,23 @@ def test_a_laptop_at_125_percent_display_scaling_shows_every_page_in_the_window(
     screen = tmp_path / "screen.json"
     screen.write_text(json.dumps({"screens": [{"name": "office", "x": 0, "y": 0, "width": 1366, "height": 728,
                                                "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
-    env = {**os.environ, "QT_QPA_PLATFORM": f"offscreen:configfile={screen}", "QT_SCALE_FACTOR": "1.25",
-           "HOTLINE_DESK_SCROLLING_PAGES": "entry"}
+    env = {**os.environ, "QT_QPA_PLATFORM": f"offscreen:configfile={screen}", "QT_SCALE_FACTOR": scale,
+           "HOTLINE_DESK_SCROLLING_PAGES": scrolling}
     views = "home,entry,list,approval,tracking,followup,scoring,bulletin,settings,rejected"
     done = subprocess.run([sys.executable, "-m", "tests.geometry_worker", db_url, str(tmp_path / "state"), views],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
     assert done.returncode == 0, done.stderr
-    report = json.loads(done.stdout.strip().splitlines()[-1])
+    report: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return report
+
+
+def test_a_laptop_at_125_percent_display_scaling_shows_every_page_in_the_window(
+        db: Database, db_url: str, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """1366×768 at Windows' 125% scaling, less a 40-pixel taskbar, leaves 1093×582: the window was held wider
+    (工单查询's filters in one row) and taller (工单登记) than that, so the queues' buttons and the status bar lay
+    below the screen. Now the window fits; only the registration form scrolls, the field being typed in kept in
+    sight."""
+    report = _on_a_scaled_laptop(db, db_url, people, clock, tmp_path, "1.25", scrolling="entry")
     _left, top, width, height = report["window"]
     assert top + height <= 582 and width <= 1093, report["window"]  # in logical pixels: the whole window on screen
     assert report["outside"] == []  # every page and dialog, its buttons on the screen
@@ -109,20 +118,7 @@ def test_at_150_percent_display_scaling_pages_scroll_up_and_down_but_never_sidew
     """1366×768 at 150%, less the taskbar: 工单登记 needed 806 pixels wide where the window gave 751, so it scrolled
     sideways and its labels went out of sight as a field was scrolled into view; 交办跟踪 missed by 2 pixels. The
     批量录入节假日和调休 dialog laid its buttons over its text box."""
-    with db.session() as s:
-        case_id = register_case(s, people.operator, draft(s), clock=clock).id
-        wf.approve(s, people.supervisor, case_id, clock=clock)
-        wf.sign(s, people.operator, case_id, clock=clock)
-    screen = tmp_path / "screen.json"
-    screen.write_text(json.dumps({"screens": [{"name": "office", "x": 0, "y": 0, "width": 1366, "height": 728,
-                                               "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
-    env = {**os.environ, "QT_QPA_PLATFORM": f"offscreen:configfile={screen}", "QT_SCALE_FACTOR": "1.5",
-           "HOTLINE_DESK_SCROLLING_PAGES": "*"}
-    views = "home,entry,list,approval,tracking,followup,scoring,bulletin,settings,rejected"
-    done = subprocess.run([sys.executable, "-m", "tests.geometry_worker", db_url, str(tmp_path / "state"), views],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
-    assert done.returncode == 0, done.stderr
-    report = json.loads(done.stdout.strip().splitlines()[-1])
+    report = _on_a_scaled_laptop(db, db_url, people, clock, tmp_path, "1.5", scrolling="*")
     assert report["outside"] == [], "\n".join(report["outside"])
 
 
@@ -531,7 +527,6 @@ def test_a_unit_on_the_dashboard_opens_only_its_overdue_cases_and_clearing_shows
 
 def test_column_widths_of_the_lists_survive_closing_and_reopening_the_window(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
-    from typing import Any
 
     from PySide6.QtWidgets import QTableView
 
@@ -565,7 +560,6 @@ def test_column_widths_of_the_lists_survive_closing_and_reopening_the_window(
 
 def test_the_case_history_and_the_import_wizard_keep_their_column_widths(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
-    from typing import Any
 
     from hotline_desk.ui.case_list import CaseDetailDialog
     from hotline_desk.ui.import_wizard import ImportWizard
