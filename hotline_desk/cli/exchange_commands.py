@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -295,11 +298,36 @@ def cmd_import_cases(ctx: Context, args: argparse.Namespace) -> int:
             print("这是预览，未写入。确认无误后加 --commit 写入。")
             return 0
         writing = ProgressLine("已写入 {done}/{total} 行")
-        result = commit_cases(session, actor, preview, only_valid=args.only_valid, hints=COMMAND_LINE,
-                              progress=writing)
+        with stop_asked() as asked:
+            result = commit_cases(session, actor, preview, only_valid=args.only_valid, hints=COMMAND_LINE,
+                                  progress=writing, cancelled=asked)
         writing.finish()
     print(result.message)
     return 0
+
+
+@contextmanager
+def stop_asked() -> Iterator[Callable[[], bool]]:
+    """While an import writes, the first Ctrl-C asks it to stop after the part being written (and to undo what it
+    wrote), rather than breaking into a database statement: on PostgreSQL that left the connection unusable and the
+    command ended in an unexpected error. A second Ctrl-C stops at once, as before."""
+    asked = {"stop": False}
+
+    def ask(_signum: int, _frame: object) -> None:
+        if asked["stop"]:
+            raise KeyboardInterrupt
+        asked["stop"] = True
+        print("\n正在取消：写完这一批后撤销已写入的工单……（再按一次 Ctrl-C 立即中止）", file=sys.stderr, flush=True)
+
+    try:
+        before = signal.signal(signal.SIGINT, ask)
+    except ValueError:  # not the main thread (a test calling the command): Ctrl-C is not ours to take
+        yield lambda: False
+        return
+    try:
+        yield lambda: asked["stop"]
+    finally:
+        signal.signal(signal.SIGINT, before)
 
 
 def _choice_text(choice: ValueChoice) -> str:
