@@ -600,7 +600,15 @@ def test_an_import_cut_off_by_the_server_going_away_says_how_many_cases_stay_til
         server_down["down"] = True
         raise gone
 
+    clear = import_batches.clear_batch
+
+    def failing_clear(*args: object, **kwargs: object) -> int:  # no new connection reaches the server either
+        if server_down["down"]:
+            raise gone
+        return clear(*args, **kwargs)  # type: ignore[arg-type]
+
     monkeypatch.setattr(Session, "rollback", failing_rollback)
+    monkeypatch.setattr(import_batches, "clear_batch", failing_clear)
     with pytest.raises(DatabaseError) as refused, db.session() as s:
         commit_cases(s, people.supervisor, preview, clock=IMPORTED_AT, batch_rows=BATCH, progress=server_stops)
     monkeypatch.undo()
