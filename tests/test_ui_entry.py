@@ -1010,3 +1010,17 @@ def test_the_line_about_the_call_last_saved_follows_what_happens_to_it(
         wf.approve(s, people.supervisor, case_id, clock=clock)
     entry.ctx.signals.announce(Change.CASES)
     assert entry.status.text() == f"上一件已登记 {number}，现为已交办：城市管理局。"
+
+
+def test_the_form_saves_again_with_the_windows_focus_marks_following_the_cursor(
+        qtbot: QtBot, qapp: QApplication, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """With the focus frame the window puts round the field the cursor is in, a unit picker's line field was
+    deleted under it, and saving a second call failed (RuntimeError: already deleted)."""
+    from hotline_desk.ui.app import FocusFrames
+
+    frames = FocusFrames(qapp)
+    try:
+        test_the_same_call_saved_again_is_questioned_and_no_keeps_the_form(qtbot, db, people, clock, tmp_path)
+    finally:
+        qapp.focusChanged.disconnect(frames.moved)
+        frames.deleteLater()

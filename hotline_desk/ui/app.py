@@ -95,11 +95,11 @@ FOCUS_STYLE = (
 # A button with the cursor: the style's own mark is a thin line that a closing dialog's repaint often leaves out.
 BUTTON_FOCUS_STYLE = " QPushButton:focus { border: 2px solid #2F6FD0; border-radius: 3px; padding: 2px 4px; }"
 # A line field with the cursor, framed in the same 2px blue: the style's own mark was a line one pixel wide, and a
-# tester with poor eyesight could not find the cursor. The line edit inside an editable drop-down list draws no
-# frame of its own (the list is framed as a whole, below), so it is never framed twice.
+# tester with poor eyesight could not find the cursor. An editable drop-down list (a unit picker) keeps the style's
+# own thin mark: a focus frame round one had its line field deleted under it, and its line field never has the
+# focus itself (the list keeps it), so the rule above does not reach it.
 FIELD_FOCUS_STYLE = (
     " QLineEdit:focus { border: 2px solid #2F6FD0; border-radius: 2px; }"
-    " QComboBox QLineEdit, QComboBox QLineEdit:focus { border: none; }"
     " QFocusFrame { border: 2px solid #2F6FD0; border-radius: 3px; }"
 )
 # Kinds a style sheet cannot frame whole: a drop-down list or a spin box given a border loses its arrows (a date's
@@ -109,7 +109,9 @@ FRAMED = (QComboBox, QAbstractSpinBox, QAbstractItemView, QPlainTextEdit, QTextE
 
 
 class FocusFrames(QObject):
-    """Puts the one focus frame round the drop-down list, spin box, date, list, table or text box the cursor is in."""
+    """Puts the one focus frame round the drop-down list, spin box, date, list, table or text box the cursor is in;
+    not round an editable drop-down list (its line field is framed by the style sheet): under PySide6 6.12 a frame
+    following the cursor into one deleted the list's line field while the list lived on."""
 
     def __init__(self, app: QApplication) -> None:
         super().__init__(app)
@@ -117,8 +119,9 @@ class FocusFrames(QObject):
         app.focusChanged.connect(self.moved)
 
     def moved(self, _old: QWidget | None, new: QWidget | None) -> None:
-        field = new if isinstance(new, FRAMED) else new.parentWidget() if new is not None \
-            and isinstance(new.parentWidget(), FRAMED) else None  # an editable list's own line edit
+        field = new if isinstance(new, FRAMED) else None
+        if isinstance(field, QComboBox) and field.isEditable():  # its line field is framed by the style sheet
+            field = None
         if self.frame is not None and not shiboken6.isValid(self.frame):
             self.frame = None
         if field is None:
@@ -128,7 +131,7 @@ class FocusFrames(QObject):
         if self.frame is None or self.frame.window() is not field.window():
             if self.frame is not None:
                 self.frame.deleteLater()
-            self.frame = QFocusFrame(field)  # made in the field's window, which owns it from then on
+            self.frame = QFocusFrame(field.window())  # in the field's window, which owns it from then on
             self.frame.setObjectName("field_focus")
         self.frame.setWidget(field)
 
