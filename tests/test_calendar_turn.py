@@ -246,3 +246,31 @@ def test_a_year_far_ahead_is_asked_about_before_anything_is_entered(
     with db.reader() as s:
         assert not [day for day, _w, _n in admin.calendar_days(s) if day.year == 2035]
     assert still == "2035-04-05 节假日 清明节"
+
+
+def test_a_holiday_entered_set_as_a_workday_is_told_how_to_take_it_back(
+        db: Database, people: People, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """2023-01-24 entered as 春节, then set --workday: it was said to be 是工作日，不必设为调休上班, of a holiday."""
+    log_in_everyone(db, monkeypatch)
+    assert cli_run(capsys, db, "calendar", "set", "2023-01-24", "--holiday", "--note", "春节")[0] == 0
+    code, _out, err = cli_run(capsys, db, "calendar", "set", "2023-01-24", "--workday")
+    assert code == 2 and "2023-01-24 已录入为节假日（春节）：要改回平常的安排，请恢复默认" in err and "--clear" in err
+    assert cli_run(capsys, db, "calendar", "set", "2023-01-24", "--clear")[0] == 0
+
+
+def test_a_notice_imported_in_part_is_said_to_be_on_the_command_line(
+        db: Database, people: People, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only 春节 imported: the window's calendar page said 可能没有录全, the command line nothing."""
+    log_in_everyone(db, monkeypatch)
+    notice = tmp_path / "春节.txt"
+    notice.write_text("2023-01-21 至 2023-01-27 节假日 春节\n2023-01-28 调休 春节\n", encoding="utf-8")
+    code, out, _err = cli_run(capsys, db, "calendar", "import", str(notice))
+    assert code == 0
+    assert "注意：2023 年的放假安排可能没有录全：录入的节假日比调休上班只多 4 个工作日，全年应为 11 个" in out
+    code, out, _err = cli_run(capsys, db, "calendar", "list", "--year", "2023")
+    assert code == 0 and "2023 年的放假安排可能没有录全" in out
+    whole = tmp_path / "通知.txt"
+    whole.write_text(NOTICE_2023, encoding="utf-8")
+    code, out, _err = cli_run(capsys, db, "calendar", "import", str(whole))
+    assert code == 0 and "可能没有录全" not in out

@@ -555,7 +555,8 @@ def cmd_calendar_list(ctx: Context, args: argparse.Namespace) -> int:
     year = args.year or now.year
     with ctx.db.reader() as session:
         days = [(day, workday, note) for day, workday, note in admin.calendar_days(session) if day.year == year]
-        missing = calendar.missing_years_notice(session, now) if args.year is None else ""
+        missing = calendar.missing_years_notice(session, now) if args.year is None \
+            else calendar.years_notice(session, {year}, "") if len(days) >= calendar.YEAR_ENTERED_DAYS else ""
     for day, workday, note in days:
         print(f"{day:%Y-%m-%d}\t{WEEKDAYS[day.weekday()]}\t{'调休上班' if workday else '节假日'}\t{note}")
     holidays = sum(1 for _d, workday, _n in days if not workday)
@@ -595,6 +596,10 @@ def cmd_calendar_import(ctx: Context, args: argparse.Namespace) -> int:
     print(f"已录入 {entered.count} 天（{'、'.join(f'{y} 年' for y in years)}）：节假日 "
           f"{sum(1 for e in entries if not e.workday)} 天、调休上班 {sum(1 for e in entries if e.workday)} 天。"
           f"{read.repeated_words()}")
+    with ctx.db.reader() as session:  # a notice pasted in part (only 春节): said now, not found out at a deadline
+        partly = calendar.years_partly_entered(session, set(years))
+    for year, net in partly.items():
+        print(f"注意：{calendar.partly_words(year, net)}")
     _print_short(moved)
     return 0
 

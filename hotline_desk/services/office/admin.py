@@ -173,7 +173,11 @@ def set_day(session: Session, actor: Actor, day: date, workday: bool | None, not
     require(actor, "manage_settings")
     if workday is not None and (needless := needless_day(day, workday)):
         row = session.get(CalendarDay, day)
-        if row is None or row.workday != workday:
+        if row is not None and row.workday != workday:  # entered the other way: taken back, not set so
+            entered = ("节假日" if not row.workday else "调休上班日") + (f"（{row.note}）" if row.note else "")
+            raise ValidationError(f"{day:%Y-%m-%d} 已录入为{entered}：要改回平常的安排，请恢复默认"
+                                  "（窗口中“恢复为平常日”，命令行 calendar set 日期 --clear）。", field="day")
+        if row is None:
             raise ValidationError(needless, field="day")
     made_holiday = set_calendar_day(session, day, workday, note)
     audit.record(session, "calendar", f"calendar:{day.isoformat()}", {"workday": workday, "note": note},

@@ -105,6 +105,12 @@ def years_partly_entered(session: Session, years: set[int]) -> dict[int, int]:
     return partly
 
 
+def partly_words(year: int, net: int) -> str:
+    """A year entered in part (``years_partly_entered``), in words."""
+    return (f"{year} 年的放假安排可能没有录全：录入的节假日比调休上班只多 {net} 个工作日，全年应为 "
+            f"{statutory_days(year)} 个（请对照放假通知补全，漏录的节假日会被算作工作日）。")
+
+
 @dataclass(frozen=True)
 class ShortDeadlines:
     """The open cases whose 办理期限 counted one of the days just made holidays as a working day (case numbers, by
@@ -199,9 +205,7 @@ def years_notice(session: Session, years: set[int], how: str) -> str:
         named = "、".join(f"{year} 年" for year in sorted(missing))
         said.append(f"工作日历中还没有 {named}的节假日和调休：落在其中的办理期限只按周一至周五计算，"
                     "节假日也会算作工作日。")
-    for year, net in partly.items():
-        said.append(f"{year} 年的放假安排可能没有录全：录入的节假日比调休上班只多 {net} 个工作日，全年应为 "
-                    f"{statutory_days(year)} 个（请对照放假通知补全，漏录的节假日会被算作工作日）。")
+    said += [partly_words(year, net) for year, net in partly.items()]
     return "".join(said) + how if said else ""
 
 
