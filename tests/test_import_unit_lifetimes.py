@@ -251,3 +251,20 @@ def test_a_reform_entered_with_the_day_it_took_effect_splits_an_old_register_at_
     assert code == 0, out
     code, out, _ = cli_run(capsys, db, "audit", "--what", "unit")
     assert code == 0 and "生效日期\t承办单位“纸坊镇”（unit:21）\t上一项改动自 2021-07-01 起生效" in out, out
+
+
+def test_a_merge_given_an_earlier_day_than_one_into_its_unit_leaves_that_ones_earlier_rows_alone(
+        db: Database, people: People, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """纸坊镇 into 王寨乡 from 1 July 2021, then 王寨乡 into 小屯镇 from 1 March: a May row naming 纸坊镇 went to
+    小屯镇, as if 纸坊镇 had been merged since March. Its rows follow 王寨乡's merge only from their own merge's day."""
+    log_in_everyone(db, monkeypatch)
+    assert cli_run(capsys, db, "unit", "merge", "纸坊镇", "王寨乡", "--from", "2021-07-01")[0] == 0
+    assert cli_run(capsys, db, "unit", "merge", "王寨乡", "小屯镇", "--from", "2021-03-01")[0] == 0
+    path = _register(tmp_path / "台账.xlsx", [("Z1", "2021-05-11", "纸坊镇", "纸坊镇"),
+                                             ("Z2", "2021-08-20", "纸坊镇", "纸坊镇"),
+                                             ("W1", "2021-02-20", "王寨乡", "王寨乡"),
+                                             ("W2", "2021-04-20", "王寨乡", "王寨乡")])
+    with db.reader() as s:
+        preview = preview_cases(s, path, clock=IMPORTED)
+    assert [row.values["unit"] for row in preview.ready] == ["纸坊镇", "小屯镇", "王寨乡", "小屯镇"]

@@ -20,6 +20,7 @@ from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.office.lookups import KIND_LABELS as KIND_LABELS
 from hotline_desk.services.office.lookups import shown_alias
 from hotline_desk.services.office.reference import CATEGORY_SEPARATOR, find_category, same_name
+from hotline_desk.services.office.unit_times import UnitTimes
 from hotline_desk.vocabulary import OPEN_DISPATCH_STATES, CaseState
 
 CATEGORY_SEPARATORS = ("—", "——", "－", "-", "/", "／")
@@ -338,6 +339,10 @@ def merge_units(session: Session, actor: Actor, source: str, target: str, *, clo
         raise ValidationError(f"“{dst.name}”已停用，不能作为合并目标。", field="target")
     at = clock()
     began = _took_effect(since, at)
+    # Where each of the source's other names led from: one that came to it later than the merge's day (纸坊镇,
+    # merged into it on 1 July, the source merged on from 1 March) follows it on only from that later day.
+    started = {alias: times[-1][0] for alias, times in UnitTimes.load(session).aliases.items() if times} \
+        if began is not None else {}
     moved = _move_aliases(session, actor, "unit", src.id, dst.id, at)
     _put_alias(session, actor, "unit", src.name, dst.id, at, moved)
     src.active = False
@@ -345,7 +350,8 @@ def merge_units(session: Session, actor: Actor, source: str, target: str, *, clo
     if began is not None:
         noted: list[Unit | ReferenceAlias] = [src, *moved]
         for row in noted:
-            audit.record(session, audit.EFFECTIVE, audit.snapshot(row)[0], {"from": began.isoformat()},
+            day = max(began, started.get(row.alias, began)) if isinstance(row, ReferenceAlias) else began
+            audit.record(session, audit.EFFECTIVE, audit.snapshot(row)[0], {"from": day.isoformat()},
                          user_id=actor.id, at=at)
 
 
