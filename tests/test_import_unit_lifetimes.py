@@ -268,3 +268,13 @@ def test_a_merge_given_an_earlier_day_than_one_into_its_unit_leaves_that_ones_ea
     with db.reader() as s:
         preview = preview_cases(s, path, clock=IMPORTED)
     assert [row.values["unit"] for row in preview.ready] == ["纸坊镇", "小屯镇", "王寨乡", "小屯镇"]
+
+
+def test_the_day_of_effect_is_read_alike_on_the_command_line_and_in_the_window(
+        db: Database, people: People, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The window took 2021/7/1 and the command line refused it."""
+    log_in_everyone(db, monkeypatch)
+    code, out, err = cli_run(capsys, db, "unit", "deactivate", "交通运输局", "--from", "2021/7/1")
+    assert code == 0 and "自 2021-07-01 起生效" in out, err
+    code, _out, err = cli_run(capsys, db, "unit", "deactivate", "公路管理局", "--from", "2021年7月")
+    assert code == 2 and "无法识别的生效日期“2021年7月”，请写成 2021-07-01。" in err

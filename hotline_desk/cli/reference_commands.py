@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hotline_desk.cli.common import Context, SubParsers, parse_day
+from hotline_desk.cli.common import Context, SubParsers
 from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.office import lookups
 from hotline_desk.services.office.lookups import KIND_LABELS
@@ -310,7 +310,7 @@ def cmd_unit_merge(ctx: Context, args: argparse.Namespace) -> int:
     from hotline_desk.services.office import reference
     from hotline_desk.services.office import reference_admin as ra
 
-    since = parse_day(args.since) if args.since else None
+    since = ra.effective_day(args.since or "")
 
     def run(session: Session, actor: Actor) -> str:
         ra.merge_units(session, actor, args.source, args.target, since=since)
@@ -338,7 +338,7 @@ def _unit_active(ctx: Context, name: str, active: bool, day: str | None = None) 
     from hotline_desk.services.office import reference
     from hotline_desk.services.office import reference_admin as ra
 
-    since = parse_day(day) if day else None
+    since = ra.effective_day(day or "")
 
     def run(session: Session, actor: Actor) -> str:
         ra.set_unit_active(session, actor, name, active, since=since)

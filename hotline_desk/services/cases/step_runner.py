@@ -182,7 +182,7 @@ def cutoff_passed_words(session: Session, months: set[str], now: datetime, actio
     if not passed:
         return ""
     return (f"{'、'.join(passed)} 的统计截止已过：该月的统计和考核按截止时的回访结果计算，"
-            f"不随这次{KEPT_BY_MONTH[action]}改变（计分工单中注明）。")
+            f"不随这次{KEPT_BY_MONTH[action]}改变，也不计入其他月份（计分工单中注明）。")
 
 
 def month_notice(session: Session, month: str, at: datetime, what: str) -> str:
