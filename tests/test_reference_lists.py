@@ -168,7 +168,7 @@ def test_merged_unit_keeps_its_cases_and_leads_new_names_to_the_target(office: P
     assert "教育体育局(体育)" not in names  # no longer offered
     assert "别名：市体育局、教育体育局(体育)" in out
     _, out, _ = run(capsys, office, "unit", "list", "--all")
-    assert "教育体育局(体育)（停用）" in out
+    assert "教育体育局(体育)（已并入教育体育局(教育)）" in out
     with open_database(str(office)).session() as s:
         assert ra.resolve(s, "unit", "市体育局") == ra.resolve(s, "unit", "教育体育局(教育)")
         assert ra.resolve(s, "unit", "教育体育局(体育)") == ra.resolve(s, "unit", "教育体育局(教育)")

@@ -56,6 +56,8 @@ def test_stopping_a_unit_names_the_cases_proposed_to_it_and_not_yet_approved(
     assert "注意：“煤山街道”有 1 件拟交给它、待审核的工单：停用后审核时须改选承办单位" in out
     code, out, err = cli_run(capsys, db, "search", "--unit", "煤山街道", "--state", "拟交办")
     assert code == 0 and "共找到 1 件" in out, (out, err)
+    code, out, _err = cli_run(capsys, db, "unit", "list", "--all")  # where a merged unit went, as the window says
+    assert "纸坊镇（已并入王寨乡）" in out and "煤山街道（停用）" in out
 
 
 def test_an_overdue_case_of_a_unit_no_longer_in_use_can_be_taken_back(

@@ -279,8 +279,9 @@ def cmd_unit_list(ctx: Context, args: argparse.Namespace) -> int:
     with ctx.db.read_connection() as connection:
         units = lookups.list_units(connection, args.group, include_inactive=args.all)
         aliases = lookups.alias_names(connection, "unit")
+        merged = lookups.merged_into(connection) if args.all else {}
     for u in units:
-        state = "" if u.active else "（停用）"
+        state = "" if u.active else f"（已并入{merged[u.id]}）" if u.id in merged else "（停用）"
         print(f"{u.group_label}\t{u.display_order}\t{u.name}{state}{_alias_text(aliases, u.id)}")
     return 0
 

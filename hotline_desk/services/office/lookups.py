@@ -64,7 +64,7 @@ def merged_into(reader: Connection | Session) -> dict[int, str]:
         .join(ALIASES, (a.kind == "unit") & (a.alias == source.c.name) & (a.target_id != source.c.id))
         .join(target, target.c.id == a.target_id)
         .where(source.c.active.is_(False)))
-    return dict(rows.tuples().all())
+    return {unit_id: name for unit_id, name in rows}
 
 
 def shown_alias(alias: str) -> str:
