@@ -110,8 +110,8 @@ FRAMED = (QComboBox, QAbstractSpinBox, QAbstractItemView, QPlainTextEdit, QTextE
 
 class FocusFrames(QObject):
     """Puts the one focus frame round the drop-down list, spin box, date, list, table or text box the cursor is in;
-    not round an editable drop-down list (its line field is framed by the style sheet): under PySide6 6.12 a frame
-    following the cursor into one deleted the list's line field while the list lived on."""
+    not round an editable drop-down list (a unit picker, a month box), which keeps the style's own mark: under
+    PySide6 6.12 a frame following the cursor into one deleted the list's line field while the list lived on."""
 
     def __init__(self, app: QApplication) -> None:
         super().__init__(app)
@@ -120,7 +120,7 @@ class FocusFrames(QObject):
 
     def moved(self, _old: QWidget | None, new: QWidget | None) -> None:
         field = new if isinstance(new, FRAMED) else None
-        if isinstance(field, QComboBox) and field.isEditable():  # its line field is framed by the style sheet
+        if isinstance(field, QComboBox) and field.isEditable():  # the style's own mark (see the class)
             field = None
         if self.frame is not None and not shiboken6.isValid(self.frame):
             self.frame = None

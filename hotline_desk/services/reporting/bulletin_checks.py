@@ -289,7 +289,7 @@ def _unit_aliases(session: Session) -> dict[str, str]:
             if target in names for alias in aliases}
 
 
-def _remarks(issue: Issue, scores: tuple[ScoreTable, ...], aliases: dict[str, str] | None = None) -> list[str]:
+def _remarks(issue: Issue, scores: tuple[ScoreTable, ...], aliases: dict[str, str]) -> list[str]:
     """办理较好/较差 units that are not the best or the worst of their table by 合计 (among units with cases), that
     the tables do not list by that name, or that are named on both sides. The editor decides; finalising says what
     the tables show, one line for each side and table."""
@@ -302,7 +302,7 @@ def _remarks(issue: Issue, scores: tuple[ScoreTable, ...], aliases: dict[str, st
         ends: dict[str, str] = {}
         for words in filter(None, NAMES_APART.split(said.strip())):
             units = _units_in(words, rows)
-            known = (aliases or {}).get(words)
+            known = aliases.get(words)
             if not units and known in rows:  # an old name of a unit renamed, or a short name the office gave it
                 found.append(f"{label}的单位“{words}”是“{known}”的旧名称或别名，考核表中印作“{known}”。请核对。")
             elif not units:
