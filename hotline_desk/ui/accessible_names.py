@@ -18,12 +18,14 @@ from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QCalendarWidget,
     QComboBox,
+    QFormLayout,
+    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QTextEdit,
 )
 
-__all__ = ["FIELDS", "spoken"]
+__all__ = ["FIELDS", "name_form_rows", "spoken"]
 
 # The kinds of field a label names (a button, a tick box or an option button says its own text).
 FIELDS = (QLineEdit, QComboBox, QAbstractSpinBox, QPlainTextEdit, QTextEdit, QAbstractItemView, QCalendarWidget)
@@ -36,3 +38,16 @@ def spoken(text: str) -> str:
     required = "*" in words
     words = words.replace("*", "").strip().rstrip("：:").strip()
     return f"{words}{REQUIRED}" if required and words else words
+
+
+def name_form_rows(form: QFormLayout) -> None:
+    """Give each field of a form that has no name yet its row's label as its name. Qt reads a form label to a screen
+    reader for a text box, but on Linux it reads a drop-down list's chosen entry instead of its label."""
+    for row in range(form.rowCount()):
+        label = form.itemAt(row, QFormLayout.ItemRole.LabelRole)
+        field = form.itemAt(row, QFormLayout.ItemRole.FieldRole)
+        words = label.widget() if label is not None else None
+        widget = field.widget() if field is not None else None
+        if isinstance(words, QLabel) and isinstance(widget, FIELDS) and not widget.accessibleName() \
+                and spoken(words.text()):
+            widget.setAccessibleName(spoken(words.text()))

@@ -170,12 +170,14 @@ class BulletinView(QWidget):
         for label, widget in pairs:
             numbers.addWidget(QLabel(label))
             numbers.addWidget(widget)
+            widget.setAccessibleName(label)  # the label stands before it in a row, not as its form label
         numbers.addStretch()
         form.addRow("月份", self.month)
         form.addRow("期号", _wrap(numbers))
         form.addRow(self.cutoff)
         form.addRow("话务量", self.call_volume)
         remarks = QHBoxLayout()
+        self.good_units.setAccessibleName("办理较好的单位")  # wrapped with its button, the form label is not its own
         remarks.addWidget(self.good_units)
         remarks.addWidget(suggest)
         form.addRow("办理较好的单位", _wrap(remarks))

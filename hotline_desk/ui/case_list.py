@@ -357,6 +357,7 @@ class CaseDetailDialog(QDialog):
         fit_size(self, 860, 640)
         self.fields = QFormLayout()
         self.timeline = QTreeWidget()
+        self.timeline.setAccessibleName("办理过程")
         self.timeline.setHeaderLabels(["时间", "环节", "经办", "单位", "说明"])
         self.timeline.setRootIsDecorated(False)
         self._columns_set = False

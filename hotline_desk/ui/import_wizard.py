@@ -42,6 +42,7 @@ from hotline_desk.services.exchange.reply_import import ReplyPreview, commit_rep
 from hotline_desk.services.files import write_file
 from hotline_desk.services.office import reference
 from hotline_desk.services.office.settings import Settings
+from hotline_desk.ui.accessible_names import name_form_rows
 from hotline_desk.ui.changes import Change
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read
@@ -215,6 +216,7 @@ class FilePage(QWizardPage):
         self.setTitle("选择文件")
         self.setSubTitle("支持 .xlsx 和 .xls。导入前会先列出每一行的问题，确认后才写入。")
         self.path = QLineEdit()
+        self.path.setAccessibleName("文件")  # beside its button, the form label is not its own
         browse = QPushButton("浏览…")
         browse.clicked.connect(self.browse)
         self.channel = QComboBox()
@@ -235,6 +237,7 @@ class FilePage(QWizardPage):
                 self.mapping.addItem(name, name)
             form.addRow("整份文件来自", self.channel)
             form.addRow("列对应关系", self.mapping)
+            name_form_rows(form)
         self.path.textChanged.connect(self.completeChanged)
 
     def browse(self) -> None:

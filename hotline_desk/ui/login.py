@@ -21,6 +21,7 @@ from hotline_desk.errors import HotlineError, ValidationError
 from hotline_desk.services.accounts import accounts, users
 from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.clock import Clock, office_now
+from hotline_desk.ui.accessible_names import name_form_rows
 from hotline_desk.ui.connection import ConnectionDialog
 from hotline_desk.ui.window_state import WindowState
 
@@ -95,6 +96,7 @@ class LoginDialog(_StartDialog):
         self.form.addRow("密码", self.password)
         self.form.addRow("新密码", self.new_password)
         self.form.addRow("再输入一次", self.new_again)
+        name_form_rows(self.form)
         self._show_new_password(False)
         self.user.currentIndexChanged.connect(lambda _index: self._show_new_password(False))
         layout = QVBoxLayout(self)
@@ -197,6 +199,7 @@ class FirstPasswordDialog(_StartDialog):
         form = QFormLayout()
         form.addRow("密码", self.first)
         form.addRow("再输入一次", self.second)
+        name_form_rows(form)
         layout = QVBoxLayout(self)
         layout.addWidget(self.message)
         layout.addLayout(form)
@@ -255,6 +258,7 @@ class ChangePasswordDialog(QDialog):
         form.addRow("当前密码", self.current)
         form.addRow("新密码", self.new_password)
         form.addRow("再输入一次", self.new_again)
+        name_form_rows(form)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.message)

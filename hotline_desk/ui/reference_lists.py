@@ -63,8 +63,9 @@ def _row_of_buttons(*pairs: tuple[str, Callable[[], None]]) -> QHBoxLayout:
     return row
 
 
-def _table(model: Any) -> QTableView:
+def _table(model: Any, name: str) -> QTableView:
     table = QTableView()
+    table.setAccessibleName(name)
     table.setTabKeyNavigation(False)  # Tab goes on to the next control, arrows move in the list
     table.setModel(model)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -75,14 +76,16 @@ def _table(model: Any) -> QTableView:
 
 
 class _ListTab(QWidget):
-    """A table of one list with its buttons; subclasses say what the rows are."""
+    """A table of one list with its buttons; subclasses say what the rows are and what the list is called."""
+
+    LIST_NAME = ""
 
     def __init__(self, ctx: UiContext, model: RowsModel[Any], intro: str,
                  buttons: list[tuple[str, Callable[[], None]]]) -> None:
         super().__init__()
         self.ctx = ctx
         self.model = model
-        self.table = _table(model)
+        self.table = _table(model, self.LIST_NAME)
         layout = QVBoxLayout(self)
         note = QLabel(intro)
         note.setWordWrap(True)
@@ -112,6 +115,8 @@ def _alias_column(aliases: Callable[[], dict[int, list[str]]]) -> Column[Any]:
 
 
 class ChannelsTab(_ListTab):
+    LIST_NAME = "渠道"
+
     def __init__(self, ctx: UiContext) -> None:
         self.aliases: dict[int, list[str]] = {}
         model: RowsModel[ra.ChannelView] = RowsModel([
@@ -153,6 +158,8 @@ class ChannelsTab(_ListTab):
 
 
 class AppealTypesTab(_ListTab):
+    LIST_NAME = "诉求类型"
+
     def __init__(self, ctx: UiContext) -> None:
         self.aliases: dict[int, list[str]] = {}
         model: RowsModel[ra.AppealTypeView] = RowsModel([
@@ -190,6 +197,8 @@ class AppealTypesTab(_ListTab):
 
 
 class AliasesTab(_ListTab):
+    LIST_NAME = "别名"
+
     def __init__(self, ctx: UiContext) -> None:
         model: RowsModel[ra.AliasView] = RowsModel([
             Column("清单", lambda a: a.kind_label), Column("别名（文件中的写法）", lambda a: a.shown),

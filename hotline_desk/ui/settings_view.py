@@ -53,6 +53,7 @@ from hotline_desk.services.office.calendar import (
 )
 from hotline_desk.services.office.reference import UnitView
 from hotline_desk.services.reporting.rules import load_rules
+from hotline_desk.ui.accessible_names import name_form_rows
 from hotline_desk.ui.changes import Change, follow
 from hotline_desk.ui.connection import ConnectionDialog
 from hotline_desk.ui.context import UiContext
@@ -185,8 +186,9 @@ def _reload(table: QTableView, model: RowsModel[Any], rows: list[Any], key: Call
             table.selectRow(number)
 
 
-def _table(model: Any) -> QTableView:
+def _table(model: Any, name: str) -> QTableView:
     table = QTableView()
+    table.setAccessibleName(name)
     table.setTabKeyNavigation(False)  # Tab goes on to the next control, arrows move in the list
     table.setModel(model)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -211,7 +213,7 @@ class UnitsTab(QWidget):
             Column("在用", lambda u: "是" if u.active else f"已并入{self.merged[u.id]}" if u.id in self.merged
                    else "停用")])
         self.merged: dict[int, str] = {}
-        self.table = _table(self.model)
+        self.table = _table(self.model, "承办单位")
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
         layout.addLayout(_buttons(("添加单位", self.add), ("修改所选", self.edit)))
@@ -262,6 +264,7 @@ class CategoriesTab(QWidget):
         self.ctx = ctx
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(["问题分类", "在用"])
+        self.tree.setAccessibleName("问题分类")
         layout = QVBoxLayout(self)
         layout.addWidget(self.tree)
         layout.addLayout(_buttons(("添加一级分类", lambda: self._save(None, None)), ("添加二级分类", self.add_child),
@@ -319,7 +322,7 @@ class UsersTab(QWidget):
         self.model: RowsModel[users.UserRow] = RowsModel([
             Column("登录名", lambda u: u.username), Column("姓名", lambda u: u.display_name),
             Column("角色", lambda u: u.role_label), Column("状态", lambda u: u.state_label(ctx.clock()))])
-        self.table = _table(self.model)
+        self.table = _table(self.model, "用户")
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
         layout.addLayout(_buttons(("添加用户", self.add), ("修改姓名或角色", self.change_role),
@@ -459,6 +462,7 @@ class CalendarTab(QWidget):
         form.addRow("所选日期", self.day_label)
         form.addRow("类型", self.kind)
         form.addRow("说明", self.note)
+        name_form_rows(form)
         self.year_notice = QLabel()  # this year's or next year's holidays not entered: said where they are entered
         self.year_notice.setObjectName("calendar_notice")
         self.year_notice.setWordWrap(True)
@@ -681,6 +685,7 @@ class RulesTab(QWidget):
         reach.setWordWrap(True)
         reach.setObjectName("rules_reach")
         self.form.addRow("", reach)
+        name_form_rows(self.form)
         self._saved = self.values()
 
     def is_dirty(self) -> bool:
@@ -769,6 +774,7 @@ class TemplateTab(QWidget):
                     label.setToolTip(definition.note)
                     editor.setToolTip(definition.note)
                 form.addRow(label, editor)
+            name_form_rows(form)
             layout.addWidget(box)
         layout.addLayout(_buttons(("保存", self.save)))
         layout.addStretch()
