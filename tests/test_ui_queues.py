@@ -573,6 +573,36 @@ def test_review_list_shows_the_citizens_words_the_reply_and_the_complaint(
     assert "\n2022-07 的统计截止已过：该月的统计和考核按截止时的回访结果计算，不随这次甄别改变" in intros[2]
 
 
+def test_the_ruling_buttons_speak_of_the_offices_own_answer_for_a_coordinated_case(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """A case the office answered itself (协调办理) has no unit to blame: its buttons read 答复不当/答复无不当, and it
+    is not ruled on together with a dispatched case, whose ruling speaks of the unit."""
+    with db.session() as s:
+        by_unit = _replied(s, people, clock)
+        wf.follow_up(s, people.operator, by_unit, "dissatisfied", "水压只好了两天", clock=clock)
+        by_office = register_case(s, people.operator, draft(s, title="咨询医保报销比例", handling="", unit_id=None),
+                                  clock=clock).id
+        wf.coordinate(s, people.operator, by_office, "已电话答复报销政策", clock=clock)
+        wf.follow_up(s, people.operator, by_office, "dissatisfied", "答复不清楚", clock=clock)
+    view = FollowUpView(context(db, people.supervisor, clock, tmp_path))
+    qtbot.addWidget(view)
+    view.setCurrentWidget(view.reviews)
+    rows = {r.id: i for i, r in enumerate(view.reviews.model.rows)}
+    buttons = [view.reviews.findChild(QPushButton, name) for name in ("at_fault", "not_fault")]
+    view.reviews.table.selectRow(rows[by_office])
+    assert [b.text() for b in buttons] == ["答复不当（重新办理）", "答复无不当（办结）"]
+    view.reviews.table.selectRow(rows[by_unit])
+    assert [b.text() for b in buttons] == ["承办单位责任（重办）", "非承办单位责任"]
+    intros: list[str] = []  # the 甄别 form's first words, each time one opens
+    when_modal(ActionDialog, lambda dialog: (intros.append(dialog.findChildren(QLabel)[0].text()), dialog.reject()))
+    view.reviews.table.selectAll()
+    qtbot.mouseClick(buttons[1], Qt.MouseButton.LeftButton)
+    assert "与交办单位的工单分开甄别" in view.reviews.notice.text()
+    view.reviews.table.selectRow(rows[by_office])
+    qtbot.mouseClick(buttons[0], Qt.MouseButton.LeftButton)
+    assert len(intros) == 1 and intros[0].startswith("甄别结论：答复不当，重新办理")  # no form for the two together
+
+
 def test_a_rejected_proposal_goes_back_to_its_operator_with_the_reason(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
     with db.session() as s:

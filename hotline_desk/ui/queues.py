@@ -842,6 +842,8 @@ class FollowUpView(QueueTabs):
     """回访: who to call and what they were told, one button per result; 甄别 with the citizen's words and the reply."""
 
     RESULTS = (("满意", "satisfied"), ("基本满意", "basic"), ("不满意", "dissatisfied"), ("未接通", "unreachable"))
+    UNIT_VERDICTS = ("承办单位责任（重办）", "非承办单位责任")
+    OFFICE_VERDICTS = ("答复不当（重新办理）", "答复无不当（办结）")
 
     def __init__(self, ctx: UiContext) -> None:
         super().__init__()
@@ -864,11 +866,21 @@ class FollowUpView(QueueTabs):
             Column("群众意见", lambda r: r.followup_note, 180), result, Column(reply.header, reply.value, 150),
             Column(content.header, content.value, 150), caller, phone,  # the phone too, with no sideways scrolling
         ], base=False, empty="暂无待甄别的工单", hint="" if ctx.actor.can("review") else REVIEW_HINT)
-        verdicts = (("承办单位责任（重办）", True, "at_fault"), ("非承办单位责任", False, "not_fault"))
-        for text, at_fault, name in verdicts:
-            self.reviews.add_button(text, self._reviewer(at_fault), name, action="review")
+        self.verdicts = [self.reviews.add_button(text, self._reviewer(at_fault), name, action="review")
+                         for text, at_fault, name in zip(self.UNIT_VERDICTS, (True, False), ("at_fault", "not_fault"),
+                                                         strict=True)]
+        self.reviews.table.selectionModel().selectionChanged.connect(self._name_verdicts)
+        self._name_verdicts()
         self.addTab(self.pending, "待回访")
         self.addTab(self.reviews, "待甄别")
+
+    def _name_verdicts(self) -> None:
+        """The ruling's buttons in the words of the case chosen: a case the office answered itself (协调办理) has no
+        unit to blame, its answer was the office's own."""
+        rows = self.reviews.selected()
+        words = self.OFFICE_VERDICTS if rows and all(r.unit_id is None for r in rows) else self.UNIT_VERDICTS
+        for button, text in zip(self.verdicts, words, strict=True):
+            button.setText(text)
 
     def _reviewer(self, at_fault: bool) -> Callable[[list[QueueRow]], None]:
         return lambda rows: self.review(rows, at_fault)
@@ -934,6 +946,11 @@ class FollowUpView(QueueTabs):
 
     def review(self, rows: list[QueueRow], at_fault: bool) -> None:
         by_office = all(r.unit_id is None for r in rows)  # 协调办理: the answer judged was the office's own
+        if not by_office and any(r.unit_id is None for r in rows):  # one ruling cannot be said of both kinds
+            office = [r.number for r in rows if r.unit_id is None]
+            self.reviews.tell(f"协调办理的工单（{'、'.join(office)}）由本中心答复，结论是“答复不当/答复无不当”，"
+                              "与交办单位的工单分开甄别。", warn=True)
+            return
         verdict = review_words(at_fault, by_office=by_office)
         # What the judgement rests on, for each case: what the caller said at 回访, and what the unit replied.
         grounds = "\n".join(f"{r.number}  群众意见：{_short(r.followup_note or '未写')}\n"
