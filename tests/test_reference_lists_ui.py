@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 from hotline_desk.db import Database
 from hotline_desk.services.office import reference
 from hotline_desk.services.office import reference_admin as ra
+from hotline_desk.services.reporting import bulletin
 from hotline_desk.ui.reference_lists import AliasesTab, ChannelsTab, MergeTab, ReferenceListsView
 from hotline_desk.ui.settings_view import SettingsView
 from tests.conftest import FakeClock, People
@@ -198,9 +199,14 @@ def test_a_merge_entered_later_takes_the_day_it_took_effect_from_the_window(
     assert messages.texts() == ["合并单位：无法识别的生效日期“2021年7月”，请写成 2021-07-01。"]
     with db.reader() as s:
         assert reference.find_unit(s, "纸坊镇").active
+    clock.set(datetime(2022, 8, 3, 9, 0))  # July is over, and its bulletin finalised: its tables stay as printed
+    with db.session() as s:
+        bulletin.finalize(s, people.supervisor, "2022-07", clock=clock, accept_warnings=True)
     answer_next_dialog({"source": "纸坊镇", "target": "王寨乡", "since": "2021/7/1"})
     merge.merge_units()
-    assert merge.result.text().startswith("已把“纸坊镇”并入“王寨乡”，自 2021-07-01 起生效。")
+    said = merge.result.text()
+    assert said.startswith("已把“纸坊镇”并入“王寨乡”，自 2021-07-01 起生效：导入的旧台账和各月考核表从这天起按改动后的"
+                           "单位计（2022-07的简报已定稿，定稿的数字不变，"), said
     with db.reader() as s:
         times, town = UnitTimes.load(s), reference.find_unit(s, "纸坊镇").id
     assert times.stopped(town, datetime(2021, 6, 30, 23, 0)) is None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -317,21 +316,9 @@ def cmd_unit_merge(ctx: Context, args: argparse.Namespace) -> int:
         ra.merge_units(session, actor, args.source, args.target, since=since)
         source = reference.find_unit(session, args.source)
         still = ra.open_cases_words(session, source.id, office_now(), merged_into=args.target)
-        return (f"已把“{source.name}”并入“{args.target}”{_since_words(session, since)}；已有工单仍记在原单位。"
+        return (f"已把“{source.name}”并入“{args.target}”{ra.effect_words(session, since)}；已有工单仍记在原单位。"
                 + (f"\n注意：{still}" if still else ""))
     return _write(ctx, run)
-
-
-def _since_words(session: Session, since: date | None) -> str:
-    """How a change given its day of effect reads, with the finalised months it reaches (they keep their tables)."""
-    from hotline_desk.services.reporting.monthdata import final_months
-
-    if since is None:
-        return ""
-    reached = sorted(m for m in final_months(session) if m >= f"{since:%Y-%m}")
-    kept = (f"（{'、'.join(reached[:6])}{'等' if len(reached) > 6 else ''}的简报已定稿，定稿的数字不变，"
-            "这些月份此后的统计和考核会与之不同）") if reached else ""
-    return f"，自 {since:%Y-%m-%d} 起生效：导入的旧台账和各月考核表从这天起按改动后的单位计{kept}"
 
 
 def _unit_active(ctx: Context, name: str, active: bool, day: str | None = None) -> int:
@@ -344,7 +331,7 @@ def _unit_active(ctx: Context, name: str, active: bool, day: str | None = None) 
     def run(session: Session, actor: Actor) -> str:
         ra.set_unit_active(session, actor, name, active, since=since)
         still = "" if active else ra.open_cases_words(session, reference.find_unit(session, name).id, office_now())
-        return (f"已{'启用' if active else '停用'}单位：{name}{_since_words(session, since)}"
+        return (f"已{'启用' if active else '停用'}单位：{name}{ra.effect_words(session, since)}"
                 + (f"\n注意：{still}" if still else ""))
     return _write(ctx, run)
 

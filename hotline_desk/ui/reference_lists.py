@@ -244,13 +244,14 @@ class MergeTab(QWidget):
         layout.addWidget(self.result)
         layout.addStretch()
 
-    def _done(self, message: str, work: Callable[[Session], None]) -> None:
-        def run(session: Session) -> bool:
-            work(session)
-            return True
+    def _done(self, message: str, work: Callable[[Session], str | None]) -> None:
+        """Do ``work``; say ``message``, or what the work says of itself when it says something."""
+        def run(session: Session) -> str:
+            return work(session) or message
 
-        if Operation(self, self.ctx, run, changes=Change.REFERENCE).run_here():
-            self.result.setText(message)
+        said = Operation(self, self.ctx, run, changes=Change.REFERENCE).run_here()
+        if said:
+            self.result.setText(said)
 
     def merge_units(self) -> None:
         units = [(u.name, u.name) for u in read(self.ctx, reference.list_units)]
@@ -267,9 +268,11 @@ class MergeTab(QWidget):
                 s, reference.find_unit(s, v["source"]).id, self.ctx.clock(), merged_into=v["target"]))
             if question and not confirm(self, "合并单位", question):
                 return
-            took = f"，自 {since:%Y-%m-%d} 起生效" if since else ""
-            self._done(f"已把“{v['source']}”并入“{v['target']}”{took}。",
-                       lambda s: ra.merge_units(s, self.ctx.actor, v["source"], v["target"], since=since))
+            def merge(s: Session) -> str:  # with the finalised months the day reaches, which keep their tables
+                ra.merge_units(s, self.ctx.actor, v["source"], v["target"], since=since)
+                return f"已把“{v['source']}”并入“{v['target']}”{ra.effect_words(s, since)}。"
+
+            self._done("", merge)
 
     def merge_categories(self) -> None:
         labels = [(c.label, c.label) for c in read(self.ctx, reference.list_categories)]

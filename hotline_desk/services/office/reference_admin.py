@@ -381,6 +381,18 @@ def effective_day(text: str) -> date | None:
         raise ValidationError(f"无法识别的生效日期“{text.strip()}”，请写成 2021-07-01。", field="since") from exc
 
 
+def effect_words(session: Session, since: date | None) -> str:
+    """How a change given its day of effect reads, with the finalised months it reaches (they keep their tables)."""
+    from hotline_desk.services.reporting.monthdata import final_months
+
+    if since is None:
+        return ""
+    reached = sorted(m for m in final_months(session) if m >= f"{since:%Y-%m}")
+    kept = (f"（{'、'.join(reached[:6])}{'等' if len(reached) > 6 else ''}的简报已定稿，定稿的数字不变，"
+            "这些月份此后的统计和考核会与之不同）") if reached else ""
+    return f"，自 {since:%Y-%m-%d} 起生效：导入的旧台账和各月考核表从这天起按改动后的单位计{kept}"
+
+
 def _took_effect(since: date | None, at: datetime) -> datetime | None:
     """The start of the day a change to the units took effect, entered after it; refused if it is to come."""
     if since is None:
