@@ -87,6 +87,11 @@ def _remark(status: CaseStatus, units: dict[int, tuple[str, str]]) -> tuple[str,
     return "；".join(notes), extended, returned
 
 
+def _upstream(number: str, shift: timedelta) -> str:
+    """An upper case's number in "next month's" register: the platform sends new cases under new numbers."""
+    return f"{number}-{shift.days}" if number and shift else number
+
+
 def write_register(session: Session, month: str, path: Path, *, shift: timedelta = timedelta(0),
                    number_base: int = 2207000000) -> RegisterInfo:
     """Write every case of ``month`` (as of the month's end) to ``path``; ``shift`` moves every date (to make
@@ -138,7 +143,7 @@ def write_register(session: Session, month: str, path: Path, *, shift: timedelta
         done = (last.finished_at or last.replied_at) if last else (st.handled_at if st.handled else None)
         town = units.get(case.township_id or 0)
         sheet.append([
-            n, number_base + n, case.upstream_number or (f"PDS{number_base + n}" if upper else ""),
+            n, number_base + n, _upstream(case.upstream_number or (f"PDS{number_base + n}" if upper else ""), shift),
             at(case.registered_at, n), written_channel, case.caller_name,
             int(case.phone) if case.phone.isdigit() else case.phone, case.address,
             full_unit_name(town[0], town[1], n) if town else "", appeal, category, case.content,

@@ -810,8 +810,8 @@ def test_an_exported_case_list_reads_back_by_channel_and_a_masked_one_says_why_n
         platform = reference.find_channel(s, "平顶山市“民呼必应”平台")
         register_case(s, people.operator, draft(s, channel_id=reference.find_channel(s, "12345热线电话").id),
                       clock=clock)
-        register_case(s, people.operator, draft(s, source="upper", channel_id=platform.id, phone="13900002222"),
-                      clock=clock)
+        register_case(s, people.operator, draft(s, source="upper", channel_id=platform.id, phone="13900002222",
+                                                upstream_number="PDS20220719-0001"), clock=clock)
         revealed, masked = tmp_path / "清单.xlsx", tmp_path / "隐去电话的清单.xlsx"
         revealed.write_bytes(export_cases(s, CaseFilter(), now=clock(), reveal=True).data)
         masked.write_bytes(export_cases(s, CaseFilter(), now=clock()).data)
@@ -1060,7 +1060,8 @@ def test_an_exported_case_list_says_how_each_case_was_handled_and_reads_back_wit
         returned = register_case(s, people.operator, draft(s, content="小区门口路灯不亮"), clock=clock).id
         extended = register_case(s, people.operator, draft(s, content="管网改造进度慢", source="upper",
                                                            channel_id=reference.find_channel(
-                                                               s, "平顶山市“民呼必应”平台").id), clock=clock)
+                                                               s, "平顶山市“民呼必应”平台").id,
+                                                           upstream_number="PDS20220719-0002"), clock=clock)
         for case_id in (done, returned, extended.id):
             wf.approve(s, people.supervisor, case_id, clock=clock)
         dispatched_at = clock()

@@ -98,7 +98,7 @@ def test_a_channel_typed_with_keyboard_quotes_is_found_and_a_wrong_one_lists_the
         office: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """平顶山市"民呼必应"平台, as typed at a keyboard, was refused as no channel, with nothing to choose from; an
     upper platform's channel without --upper was refused as 本级工单不能选择上级渠道 (the source goes with it)."""
-    number = register_case(capsys, office, "--channel", '平顶山市"民呼必应"平台')
+    number = register_case(capsys, office, "--channel", '平顶山市"民呼必应"平台', "--upstream-number", "PDS2207190001")
     _, out, _ = run(capsys, office, "case", "show", number)
     assert "上级交办（平顶山市“民呼必应”平台）" in out
     code, _, err = run(capsys, office, "case", "register", "--content", "路灯不亮", "--appeal-type", "问题处理类",

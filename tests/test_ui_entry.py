@@ -913,6 +913,21 @@ def test_a_greyed_field_says_why_it_is_greyed(qtbot: QtBot, db: Database, people
     assert not entry.answer.isEnabled() and "由承办单位答复" in entry.answer.toolTip()
 
 
+def test_a_greyed_upper_number_is_not_saved_with_a_call_on_the_citys_own_line(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """The 上级工单编号 typed for a platform's case, the channel then changed back to 12345热线电话: the greyed field
+    kept its text, and the city's own case was saved carrying an upper number a search then found."""
+    entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
+    local = entry.channel.currentIndex()
+    upper = next(i for i in range(entry.channel.count()) if entry.channel.itemData(i) in entry._upper_channels)
+    entry.channel.setCurrentIndex(upper)
+    entry.upstream_number.setText("PDS20220705001")
+    assert entry.draft().upstream_number == "PDS20220705001"
+    entry.channel.setCurrentIndex(local)
+    assert not entry.upstream_number.isEnabled() and entry.draft().upstream_number == ""
+    entry.upstream_number.clear()
+
+
 def test_a_category_typed_that_names_none_says_where_such_cases_were_filed(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
     """A new clerk typed 路灯 in 问题分类 and was told only that it is not on the list."""

@@ -392,6 +392,15 @@ def case_number(value: Any) -> str:
     return unicodedata.normalize("NFKC", text(value)).strip().upper()
 
 
+UPSTREAM_LENGTH = 60  # the longest upper platform's number kept; longer is a cell that holds something else
+
+
+def upstream_number(value: Any) -> str:
+    """An upper platform's case number in one spelling: full-width letters and digits plain, no spaces, letters as
+    capitals ('ｐｄｓ２０２６ 0001' and 'PDS20260001' are one number, found and matched as one)."""
+    return "".join(unicodedata.normalize("NFKC", text(value)).split()).upper()
+
+
 def result_word(value: Any) -> str:
     """A word chosen from a list (办理结果) with the full stop or comma typed after it dropped: '已解决。' is 已解决.
     Only the ends are touched: what is inside is the unit's own text, refused or kept as written."""

@@ -654,10 +654,13 @@ class CaseEntryView(QWidget):
         moment = self.registered_at.dateTime().toPython()
         assert isinstance(moment, datetime)
         assist = self.assist.value()
+        upper = v["channel"] in self._upper_channels
         return CaseDraft(
             content=v["content"], registered_at=moment.replace(second=0, microsecond=0),
-            source="upper" if v["channel"] in self._upper_channels else "local", channel_id=v["channel"],
-            upstream_number=v["upstream_number"], caller_name=v["caller"], phone=v["phone"], address=v["address"],
+            source="upper" if upper else "local", channel_id=v["channel"],
+            # the greyed field of a call on the city's own line keeps its text for a channel changed back, unsaved
+            upstream_number=v["upstream_number"] if upper else "", caller_name=v["caller"], phone=v["phone"],
+            address=v["address"],
             township_id=self.township.value(), appeal_type_id=v["appeal_type"], category_id=self.category.value(),
             title=v["title"], confidential=v["confidential"], urgent=v["urgent"], handling=v["handling"],
             answer=v["answer"], unit_id=self.unit.value() if v["handling"] == "dispatch" else None,

@@ -29,6 +29,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by, array
 from sqlalchemy.orm import Session
 
 from hotline_desk.errors import NotFound
+from hotline_desk.excel import normalize as norm
 from hotline_desk.models import Case, CaseEvent, ReferenceAlias, Unit
 from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.cases import search_index
@@ -131,8 +132,10 @@ def _code_prefixes(session: Session, word: str, private: bool = False) -> list[A
     by_phone = [_prefix(Case.phone, p) for p in sorted(phones)]
     if private:
         by_phone = [and_(match, Case.confidential.is_(False)) for match in by_phone]
+    # An upper platform's number is kept in one spelling (capitals, plain digits); one kept as typed before then too
+    upstream = sorted({word, norm.upstream_number(word)})
     return [*by_phone, *(_prefix(Case.number, n) for n in sorted(numbers)),
-            _prefix(Case.upstream_number, word), _prefix(Case.import_key, word)]
+            *(_prefix(Case.upstream_number, u) for u in upstream), _prefix(Case.import_key, word)]
 
 
 def search_hint(text: str, found: int) -> str:
@@ -147,7 +150,7 @@ def search_hint(text: str, found: int) -> str:
     if not any(w.replace("-", "").isdigit() for w in words):
         return ""
     return ("电话和工单编号按开头查找：请输入电话的前几位或完整号码，工单编号输入完整编号（如 RZ2207-00002）"
-            "或去掉字母的部分（如 2207-00002）。")
+            "或去掉字母的部分（如 2207-00002），上级工单号输入开头几位或完整号码。")
 
 
 def _phone_spellings(typed: str) -> set[str]:

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline_desk.errors import NotFound, ValidationError
+from hotline_desk.excel import normalize as norm
 from hotline_desk.models import AppealType, Case, CaseEvent, Category, Channel, Unit, User
 from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.cases import search_index
@@ -188,6 +189,7 @@ def validate_draft(session: Session, draft: CaseDraft, now: datetime) -> list[tu
         errors.append(("channel_id", "上级交办工单请选择上级渠道。"))
     if draft.source == Source.LOCAL and channel is not None and channel.upper:
         errors.append(("channel_id", "本级工单不能选择上级渠道。"))
+    errors.extend(upstream_problems(session, draft))
     if problem := phone_problem(draft.phone):
         errors.append(("phone", problem))
     if problem := township_problem(session, draft.township_id):
@@ -197,6 +199,38 @@ def validate_draft(session: Session, draft: CaseDraft, now: datetime) -> list[tu
         errors.append(("content", "请填写诉求内容。"))
     errors.extend(_validate_handling(session, draft))
     return errors
+
+
+def upstream_problems(session: Session, draft: CaseDraft) -> list[tuple[str, str]]:
+    """An upper-level case is registered under the upper platform's number, once: the same case sent down is
+    counted once in 上级交办. A case of the city's own line has none."""
+    number = norm.upstream_number(draft.upstream_number)
+    if draft.source != Source.UPPER:
+        return [("upstream_number", "本级工单没有上级工单号：请清空上级工单号，或改选上级渠道。")] if number else []
+    if not number:
+        return [("upstream_number", "上级交办工单请填写上级工单号（上级平台的工单编号）。")]
+    if len(number) > norm.UPSTREAM_LENGTH:
+        return [("upstream_number", f"上级工单号有 {len(number)} 个字符，超过 {norm.UPSTREAM_LENGTH} 个：请核对是否"
+                                    "粘贴了别的内容。")]
+    if taken := upstream_taken(session, [number]).get(number):
+        return [("upstream_number", f"上级工单号“{number}”已登记为工单{taken}：同一件上级交办事项只登记一次。上级"
+                                    "再次交办的，请在原工单上登记“再次来电”或办理。")]
+    return []
+
+
+def upstream_taken(session: Session, numbers: Sequence[str]) -> dict[str, str]:
+    """Which of these upper platform's numbers (in ``norm.upstream_number``'s spelling) are cases here already, not
+    voided: number → that case's number. Cases registered before the spelling was one are found as typed then."""
+    taken: dict[str, str] = {}
+    wanted = sorted(set(numbers))
+    for start in range(0, len(wanted), 500):
+        part = wanted[start:start + 500]
+        spellings = sorted({*part, *(n.lower() for n in part)})
+        for upstream, number in session.execute(
+                select(Case.upstream_number, Case.number)
+                .where(Case.upstream_number.in_(spellings), Case.state != CaseState.VOIDED).order_by(Case.id)):
+            taken.setdefault(norm.upstream_number(upstream), number)
+    return taken
 
 
 def township_problem(session: Session, township_id: int | None) -> str:
@@ -255,7 +289,7 @@ def register_case(session: Session, actor: Actor, draft: CaseDraft, *, clock: Cl
     case = Case(
         number=next_case_number(session, settings.str("case_number.prefix"), registered_at),
         registered_at=registered_at, month=month_of(registered_at), source=draft.source,
-        channel_id=draft.channel_id, upstream_number=draft.upstream_number.strip(),
+        channel_id=draft.channel_id, upstream_number=norm.upstream_number(draft.upstream_number),
         upstream_deadline=draft.upstream_deadline, caller_name=draft.caller_name.strip(),
         phone=stored_phone(draft.phone), address=draft.address.strip(), township_id=draft.township_id,
         appeal_type_id=appeal.id, appeal_type_name=appeal.name, category_id=draft.category_id,

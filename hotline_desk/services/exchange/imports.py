@@ -46,7 +46,7 @@ from hotline_desk.services.exchange.import_values import (
     apply_choices,
     check_choices,
 )
-from hotline_desk.services.exchange.register_duplicates import mark_duplicates
+from hotline_desk.services.exchange.register_duplicates import mark_duplicates, upstream_of
 from hotline_desk.services.exchange.register_history import (
     PREVIEW_IMPORTER,
     PREVIEW_PROPOSER,
@@ -354,7 +354,7 @@ def _new_case(row: PreparedRow, actor: Actor, proposer: Actor, look: Lookups, se
         raise ValidationError(f"第 {row.row} 行的取值不在列表中，请重新预览。")
     v = resolved
     category = look.category(v["category"])
-    upstream = v["upstream_number"] or (v["number"] if upper else "")
+    upstream = upstream_of(v, upper=upper)
     columns = {
         "registered_at": v["registered_at"], "source": v["source"], "channel_id": channel_id,
         "upstream_number": upstream,

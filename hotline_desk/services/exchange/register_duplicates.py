@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline_desk.excel import normalize as norm
 from hotline_desk.models import Case, CaseEvent
+from hotline_desk.services.cases.records import upstream_taken
 from hotline_desk.services.exchange.import_preview import CasePreview, PreparedRow, Problem
 from hotline_desk.services.exchange.register_rows import changed_parts
-from hotline_desk.vocabulary import EventKind
+from hotline_desk.vocabulary import EventKind, Source
 
 
 def mark_duplicates(session: Session, preview: CasePreview, prepared: list[PreparedRow],
@@ -81,6 +83,9 @@ def mark_duplicates(session: Session, preview: CasePreview, prepared: list[Prepa
             repeated.append(_repeat(row.row, first[row.key], bool(row.values["number"])))
         else:
             preview.ready.append(row)
+    repeated += _upstream_repeats(session, [row for row in preview.ready if row.key not in existing])
+    upstream_again = {problem.row for problem in repeated}
+    preview.ready = [row for row in preview.ready if row.row not in upstream_again]
     for row_number, _key, _when in refused:
         key = keys[row_number]
         if first[key] != row_number and key not in existing:
@@ -89,6 +94,32 @@ def mark_duplicates(session: Session, preview: CasePreview, prepared: list[Prepa
     preview.changed = _changed_since_import(session, imported_again)
     ready = {row.row for row in preview.ready}  # the notice speaks of the rows that go in as new cases only
     preview.renumbered = [line for line in preview.renumbered if line in ready]
+
+
+def upstream_of(values: dict[str, Any], *, upper: bool) -> str:
+    """A row's upper platform's number, in its one spelling: its own column, else an upper case's 工单编号."""
+    return norm.upstream_number(values["upstream_number"] or (values["number"] if upper else ""))
+
+
+def _upstream_repeats(session: Session, rows: list[PreparedRow]) -> list[Problem]:
+    """New upper-level rows whose upper platform's number is a case here already, or an earlier row's of the file
+    (sent down again, or registered by hand before the platform's list came): one case counted once in 上级交办."""
+    numbers = {row.row: upstream_of(row.values, upper=True) for row in rows
+               if row.values.get("source") == Source.UPPER}
+    taken = upstream_taken(session, [n for n in numbers.values() if n])
+    first: dict[str, int] = {}
+    found: list[Problem] = []
+    for line, number in sorted(numbers.items()):
+        if not number:
+            continue
+        if number in taken:
+            found.append(Problem(line, "上级工单号", f"上级工单号“{number}”已登记为本库工单{taken[number]}：同一件上级"
+                                                      "交办事项只登记一次，不再作为新工单导入（上级再次交办的，请在原"
+                                                      "工单上办理）"))
+        elif (earlier := first.setdefault(number, line)) != line:
+            found.append(Problem(line, "上级工单号", f"与第 {earlier} 行的上级工单号相同：同一件上级交办事项只登记"
+                                                      "一次"))
+    return found
 
 
 def _repeat(row: int, earlier: int, numbered: bool) -> Problem:

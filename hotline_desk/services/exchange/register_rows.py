@@ -42,8 +42,7 @@ def parse_row(raw: dict[str, Any], look: Lookups, default_channel: str, unknown:
         except norm.CellError as exc:
             problems.append((name, str(exc)))
 
-    for name in ("registered_at", "upstream_deadline", "dispatched_at", "signed_at", "replied_at", "finished_at",
-                 "followup_at"):
+    for name in ("registered_at", "dispatched_at", "signed_at", "replied_at", "finished_at", "followup_at"):
         if raw.get(name) is None:  # an empty cell or a column the file does not have
             out[name] = None
         else:
@@ -67,7 +66,7 @@ def parse_row(raw: dict[str, Any], look: Lookups, default_channel: str, unknown:
     out["content"] = out["content"] or out["title"]
     for name in ("upstream_number", "remark"):
         out[name] = norm.text(raw.get(name))
-    for name in ("deadline", "extended_deadline"):
+    for name in ("deadline", "extended_deadline", "upstream_deadline"):  # limits: days to come, by nature
         take(name, norm.when)
     take("extension_days", _days)
     take("appeal_type", lambda _v: look.named("appeal_type", norm.text(raw.get("appeal_type")), look.type_names))

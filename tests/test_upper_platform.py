@@ -1,0 +1,112 @@
+"""Cases sent down by an upper platform (上级交办): one case per upper platform's number, found by it however typed,
+and the platform's own list of the month, its 办理时限 days to come, imported without counting a case twice."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+from sqlalchemy import func, select
+
+from hotline_desk.db import Database
+from hotline_desk.errors import ValidationError
+from hotline_desk.models import Case
+from hotline_desk.services.cases import workflow as wf
+from hotline_desk.services.cases.case_query import CaseFilter, count_cases
+from hotline_desk.services.cases.records import register_case
+from hotline_desk.services.clock import fixed_clock
+from hotline_desk.services.exchange.imports import commit_cases, preview_cases
+from hotline_desk.services.office import reference
+from tests.conftest import FakeClock, People
+from tests.helpers import draft
+
+PLATFORM = "平顶山市“民呼必应”平台"
+
+
+def _upper(db: Database, people: People, clock: FakeClock, number: str, **overrides: object) -> str:
+    with db.session() as s:
+        channel = reference.find_channel(s, PLATFORM).id
+        return register_case(s, people.operator, draft(s, source="upper", channel_id=channel, upstream_number=number,
+                                                       **overrides), clock=clock).number
+
+
+def _refusal(db: Database, people: People, clock: FakeClock, number: str, **overrides: object) -> str:
+    with pytest.raises(ValidationError) as refused:
+        _upper(db, people, clock, number, **overrides)
+    assert refused.value.field == "upstream_number"
+    return refused.value.message
+
+
+def test_an_upper_case_is_registered_once_under_its_platforms_number_however_it_is_typed(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """The same number typed again (small letters, full width, a space) was a second case, counted twice in 上级交办;
+    an upper case without a number, or with a whole paragraph pasted in, went in too."""
+    first = _upper(db, people, clock, " pds2022 0705001 ")
+    with db.reader() as s:
+        assert s.scalar(select(Case.upstream_number).where(Case.number == first)) == "PDS20220705001"
+    for typed in ("PDS20220705001", "ｐｄｓ２０２２０７０５００１"):
+        said = _refusal(db, people, clock, typed)
+        assert said.startswith(f"上级工单号“PDS20220705001”已登记为工单{first}：同一件上级交办事项只登记一次"), said
+    assert _refusal(db, people, clock, "  ") == "上级交办工单请填写上级工单号（上级平台的工单编号）。"
+    assert "超过 60 个" in _refusal(db, people, clock, "PDS" + "0" * 70)
+    with db.session() as s, pytest.raises(ValidationError, match="本级工单没有上级工单号"):  # a call on the city's line
+        register_case(s, people.operator, draft(s, upstream_number="PDS20220705009"), clock=clock)
+    with db.session() as s:  # a case voided (registered in error) no longer holds its number
+        case_id = s.scalar(select(Case.id).where(Case.number == first))
+        assert case_id is not None
+        wf.void(s, people.supervisor, case_id, "重复登记", clock=clock)
+    assert _upper(db, people, clock, "PDS20220705001") != first
+    with db.reader() as s:
+        assert s.scalar(select(func.count()).select_from(Case).where(Case.source == "upper")) == 2
+
+
+def test_a_search_finds_an_upper_platforms_number_in_small_letters_or_full_width(
+        db: Database, people: People, clock: FakeClock) -> None:
+    number = _upper(db, people, clock, "GJ2022070500017")
+    with db.reader() as s:
+        for typed in ("GJ20220705", "gj20220705", "ｇｊ２０２２０７０５", "GJ2022070500017"):
+            assert count_cases(s, CaseFilter(text=typed), now=clock()) == 1, typed
+        assert count_cases(s, CaseFilter(text="GJ2023"), now=clock()) == 0
+    assert number
+
+
+def _platform_list(path: Path, rows: list[list[object]]) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["工单编号", "受理时间", "渠道", "诉求内容", "诉求类型", "问题分类", "办理时限"])
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+
+
+def test_the_platforms_list_of_this_month_imports_with_its_limits_to_come_and_each_case_once(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """A list sent down on 5 July gives each case a 办理时限 days ahead: refused as 在未来. A case the office had
+    registered by hand from the platform's phone call, in the list again, went in a second time; so did one the
+    platform sent down again under the same number with a new 受理时间."""
+    by_hand = _upper(db, people, clock, "PDS20220704001")
+    path = tmp_path / "平顶山平台导出.xlsx"
+    kind = "城市管理—市容市政"
+    _platform_list(path, [
+        ["pds20220704001", "2022-07-04 10:00", PLATFORM, "小区路灯不亮", "问题处理类", kind, "2022-07-11"],
+        ["PDS20220704002", "2022-07-04 11:00", PLATFORM, "楼道堆放杂物", "问题处理类", kind, "2022-07-11"],
+        ["PDS20220704003", "2022-07-04 15:00", PLATFORM, "噪音扰民", "投诉举报类", kind, "2022-07-18"],
+        ["PDS20220704002", "2022-07-05 08:30", PLATFORM, "楼道堆放杂物（退回重办）", "问题处理类", kind, "2022-07-12"],
+    ])
+    with db.reader() as s:
+        preview = preview_cases(s, path, clock=clock)
+    problems = {(p.row, p.column): p.reason for p in preview.problems}
+    assert "办理时限" not in {column for _row, column in problems}  # a limit to come is what a limit is
+    assert problems[(2, "上级工单号")].startswith(f"上级工单号“PDS20220704001”已登记为本库工单{by_hand}")
+    assert problems[(5, "上级工单号")].startswith("与第 3 行的上级工单号相同")
+    assert [row.row for row in preview.ready] == [3, 4], preview.problems
+    with db.session() as s:
+        commit_cases(s, people.supervisor, preview, only_valid=True, clock=fixed_clock(datetime(2022, 7, 5, 9, 30)))
+    with db.reader() as s:
+        kept = {n: d for n, d in s.execute(select(Case.upstream_number, Case.upstream_deadline)
+                                           .where(Case.source == "upper"))}
+    assert kept == {"PDS20220704001": None, "PDS20220704002": datetime(2022, 7, 11),
+                    "PDS20220704003": datetime(2022, 7, 18)}
