@@ -383,6 +383,22 @@ def test_column_widths_and_splitters_are_remembered(qtbot: QtBot, tmp_path: Path
     assert again.sizes() == splitter.sizes() and splitter.sizes()[0] < splitter.sizes()[1]
 
 
+def test_a_list_closed_as_its_column_pause_runs_out_saves_nothing_and_says_nothing(tmp_path: Path) -> None:
+    """A day of page switching and resizing: the pause after a column was resized ran out as its list went away, and
+    the operator got 程序错误 (“QHeaderView already deleted”) with 操作未保存 though nothing was being saved."""
+    import shiboken6
+    from PySide6.QtWidgets import QTableWidget
+
+    from hotline_desk.ui.window_state import window_state
+
+    gone = QTableWidget(3, 4)
+    header = gone.horizontalHeader()
+    shiboken6.delete(gone)
+    assert not shiboken6.isValid(header)
+    window_state(tmp_path).save_columns("cases", header)  # raised RuntimeError
+    assert "columns" not in WindowState(tmp_path)._store.childGroups()
+
+
 def test_columns_hidden_from_the_header_menu_stay_hidden(qtbot: QtBot, tmp_path: Path) -> None:
     """At 1366×768 the case list's eleven columns need a sideways scroll: a clerk hides those not needed, and they
     stay hidden the next time; the last column shown cannot be hidden, and 显示全部列 brings them all back."""

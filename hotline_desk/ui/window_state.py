@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import Callable
 from pathlib import Path
 
+import shiboken6
 from platformdirs import user_config_dir
 from PySide6.QtCore import QByteArray, QPoint, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
@@ -78,6 +79,8 @@ class WindowState:
         return f"columns/{self._person}/{name}" if self._person else f"columns/{name}"
 
     def save_columns(self, name: str, header: QHeaderView) -> None:
+        if not shiboken6.isValid(header):  # its list was closed as the pause after a drag or resize ran out
+            return
         self._store.setValue(self._columns_key(name), header.saveState())
         self._store.sync()
 
