@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import time
 from pathlib import Path
@@ -76,3 +77,24 @@ def test_opening_a_file_on_an_almost_full_disk_says_so_in_a_box(qtbot: QtBot, db
     assert app._open_until_it_works(str(db_path)) == (db, None)
     assert said == [("磁盘空间不足", said[0][1])] and f"（{db_path.parent}）只剩 80 MB 可用空间" in said[0][1]
     assert "请尽快告诉电脑维护人员（IT）清理这个磁盘" in said[0][1]  # whom a clerk tells, and what they do
+
+
+def test_opening_a_file_that_may_only_be_read_says_so_before_a_call_is_typed(
+        qtbot: QtBot, db: Database, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a read-only share the window opened as usual; the operator typed a whole call and learnt only at 保存 that
+    nothing could be saved. (The tests run as root, whom file permissions do not stop: the operating system's answer
+    for this file is what a clerk's account would get.)"""
+    from PySide6.QtWidgets import QMessageBox
+
+    from hotline_desk.services.maintenance import opening
+
+    said: list[tuple[str, str]] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _parent, title, text, *_a: said.append((title, text)))
+    monkeypatch.setattr(app, "_prepare_waiting", lambda _target: (db, None))
+    assert app._open_until_it_works(str(db_path)) == (db, None) and said == []
+    real = os.access
+    monkeypatch.setattr(opening.os, "access", lambda path, mode: real(path, mode) and Path(path) != db_path)
+    assert app._open_until_it_works(str(db_path)) == (db, None)
+    assert said == [("数据库只读", f"数据库文件 {db_path} 是只读的（没有写入权限，或它所在的磁盘、共享文件夹是"
+                                   "只读的）：只能查询，不能登记和办理工单。如需保存，请让管理员检查文件权限和磁盘。")]
+

@@ -108,7 +108,7 @@ class DatabaseWatcher(QObject):
                 self._probe = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
                 self._version = self._data_version()
             except sqlite3.Error:
-                log.warning("cannot watch %s for other stations' changes", path, exc_info=True)
+                log.warning("无法监视数据库文件 %s：其他工作站的改动要按 F5 刷新才能看到", path, exc_info=True)
                 self._probe = None
         self.timer = QTimer(self)
         self.timer.setInterval(interval_ms)

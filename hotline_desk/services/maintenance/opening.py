@@ -162,6 +162,17 @@ def _file_clock_words(database: Database, here: datetime) -> str:
 LOW_DISK = 200 * 1024 * 1024
 
 
+def read_only_notice(database: Database) -> str:
+    """A SQLite file this person may only read (the file's permissions, or a read-only disk or shared folder: SQLite
+    also writes beside the file), in words ("" when it can be written, and on PostgreSQL): said as the window opens,
+    not at the first 保存 after a whole call was typed in."""
+    path = database.path
+    if path is None or (os.access(path, os.W_OK) and os.access(Path(path).parent, os.W_OK)):
+        return ""
+    return (f"数据库文件 {path} 是只读的（没有写入权限，或它所在的磁盘、共享文件夹是只读的）：只能查询，不能登记和办理"
+            "工单。如需保存，请让管理员检查文件权限和磁盘。")
+
+
 def disk_notice(database: Database) -> str:
     """A SQLite file whose disk has almost no room left, in words ("" when it has, and on PostgreSQL)."""
     return low_disk_words(database.path) if database.path is not None else ""
