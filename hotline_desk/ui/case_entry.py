@@ -52,6 +52,7 @@ from hotline_desk.ui.entry_widgets import (
     CallTimeEdit,
     ChoiceCombo,
     EnterMovesOn,
+    ErrorLabel,
     RadioStop,
     TypedNowhere,
     close_popups,
@@ -104,7 +105,7 @@ class CaseEntryView(QWidget):
         self._told_of_saved = ""
         # Filling the pickers fires change signals; until the saved draft is back, none may touch the draft file.
         self._restoring = True
-        self.errors: dict[str, QLabel] = {}
+        self.errors: dict[str, ErrorLabel] = {}
         self._hints: dict[str, str] = {}  # a 问题分类 typed that names none → where such cases were filed
         self._left_in: QWidget | None = None  # the field the cursor was in when another page was shown
         self._build()
@@ -263,7 +264,7 @@ class CaseEntryView(QWidget):
         row = QHBoxLayout(holder)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(widget, 1)
-        label = QLabel()
+        label = ErrorLabel()
         label.setObjectName(f"error_{key}")
         label.setStyleSheet(ERROR_STYLE)
         label.setWordWrap(True)
@@ -414,8 +415,7 @@ class CaseEntryView(QWidget):
             draft = self.draft()
             found = read(self.ctx, lambda s: validate_draft(s, draft, self.ctx.clock()))
             said = next((message for key, message in found if key == "phone"), "")
-        self.errors["phone"].setText(said)
-        self.errors["phone"].setToolTip(said)
+        self.errors["phone"].say(said)
 
     def _open_earlier(self, item: QListWidgetItem) -> None:
         from hotline_desk.ui.case_list import CaseDetailDialog
@@ -455,7 +455,7 @@ class CaseEntryView(QWidget):
             self._set_call_time(self.ctx.clock())
         if not self._draft_timer.isActive():  # the keystrokes of the next half second go with this one
             self._draft_timer.start()
-        if any(label.text() for label in self.errors.values()):
+        if any(label.full for label in self.errors.values()):
             self._recheck()
         elif self._said_of_form and self.status.text() == self._said_of_form:
             self._say_of_form("")
@@ -523,11 +523,16 @@ class CaseEntryView(QWidget):
             return
         message = combo.unresolved(label, settled=settled) if combo.isEnabled() else ""
         if settled and key == "category_id":
-            message += self._categories_hint(message)
+            message = self._with_filed(message)
         shown = self.errors[key]
-        if message or shown.text().startswith("“"):  # only the picker's own message is taken back here
-            shown.setText(message)
-            shown.setToolTip(message)
+        if message or shown.full.startswith("“"):  # only the picker's own message is taken back here
+            shown.say(message)
+
+    def _with_filed(self, message: str) -> str:
+        """A 问题分类 message with where such cases were filed, that first: the two lines beside the field (the
+        whole in its tooltip) show the office's usual choice rather than how to use the list."""
+        filed = self._categories_hint(message)
+        return f"“{self.category.currentText().strip()}”不在列表中，{filed}" if filed else message
 
     def _categories_hint(self, message: str) -> str:
         """For a 问题分类 typed that names none (路灯): where the office filed its latest cases holding those words."""
@@ -537,7 +542,7 @@ class CaseEntryView(QWidget):
         if typed not in self._hints:  # read once per text: the form is checked again at each keystroke elsewhere
             used = read(self.ctx, lambda s: categories_used_for(s, typed, self.ctx.clock()))
             filed = "、".join(f"{label}（{n}件）" for label, n in used)
-            self._hints[typed] = f"以往含“{typed}”的工单多归入：{filed}。" if used else ""
+            self._hints[typed] = f"以往多归入：{filed}。" if used else ""
         return self._hints[typed]
 
     def _recheck(self) -> None:
@@ -546,12 +551,11 @@ class CaseEntryView(QWidget):
         for key, message in self.problems():
             found.setdefault(key, message)  # the first of a field's messages, as saving shows it
         for key, label in self.errors.items():
-            if label.text():
-                label.setText(found.get(key, ""))
-                label.setToolTip(label.text())
+            if label.full:
+                label.say(found.get(key, ""))
         if self._said_of_form and self.status.text() == self._said_of_form:  # the count as it now stands
             before = self._said_of_form
-            self._say_of_form(_errors_said(sum(1 for label in self.errors.values() if label.text())))
+            self._say_of_form(_errors_said(sum(1 for label in self.errors.values() if label.full)))
             if self._said_of_form != before:  # the window's status bar said the old count too
                 self.ctx.signals.notice.emit(f"未保存：{self._said_of_form}" if self._said_of_form else "")
 
@@ -559,7 +563,7 @@ class CaseEntryView(QWidget):
         """Every problem with the form as (field, message), the way the save would see them."""
         draft = self.draft()
         # A picker's typed text that names nothing in its list is never dropped in silence (an optional town would be)
-        found = [(key, message + (self._categories_hint(message) if key == "category_id" else ""))
+        found = [(key, self._with_filed(message) if key == "category_id" else message)
                  for key, label, combo in self._pickers() if combo.isEnabled() and (message := combo.unresolved(label))]
         if unfinished := self.registered_at.unfinished("来电时间"):  # the time it would save is not the one shown
             found.append(("registered_at", unfinished))
@@ -672,8 +676,7 @@ class CaseEntryView(QWidget):
         for key, message in errors:
             found.setdefault(key if key in self.errors else "content", message)
         for key, label in self.errors.items():
-            label.setText(found.get(key, ""))
-            label.setToolTip(label.text())
+            label.say(found.get(key, ""))
 
     def _refuse(self, errors: list[tuple[str, str]]) -> None:
         self._show_errors(errors)
