@@ -109,6 +109,31 @@ def test_a_signing_after_the_cut_off_is_marked_where_it_costs_the_response_rate(
     assert detail.state_shown == "已交办（08-01 已签收，截止后，不计入本月）"
 
 
+def test_a_reply_at_the_cut_off_itself_is_of_the_next_month_as_a_call_registered_then_is(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """A unit's sheet gave only the day of its reply, 2022年8月1日, kept as 00:00 of that day: July's figures, taken
+    at 08-01 00:00, counted it as replied in July (办结率 100, rank among the best) while a call at that moment is
+    August's. The detail behind the score says why it does not count; figures taken later count it."""
+    from hotline_desk.services.cases.step_runner import after_cutoff_notice
+    from hotline_desk.vocabulary import Action
+
+    with db.session() as s:
+        clock.set(datetime(2022, 7, 25, 10, 0))
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+        wf.sign(s, people.operator, case_id, clock=clock)
+        clock.set(datetime(2022, 8, 2, 9, 0))
+        wf.reply(s, people.operator, case_id, wf.Reply("已更换加压泵"), at=datetime(2022, 8, 1), clock=clock)
+        assert after_cutoff_notice(s, case_id, Action.FOLLOWUP, datetime(2022, 8, 1)).startswith(
+            "这次回访结果在工单所属的 2022-07 统计截止（2022-08-01 00:00）之后")
+    with db.reader() as s:
+        [detail] = unit_case_details(s, "2022-07", datetime(2022, 8, 1), unit_id(s, "自来水公司"))
+        assert detail.costs_points("finish") and "08-01 已回复，截止后，不计入本月" in detail.state_shown
+        # the month as it stood a moment later (scores --as-of): the reply is in
+        [later] = unit_case_details(s, "2022-07", datetime(2022, 8, 1, 0, 1), unit_id(s, "自来水公司"))
+        assert not later.costs_points("finish")
+
+
 def test_a_wrong_reply_taken_back_after_the_cut_off_says_the_month_keeps_it_and_dated_back_corrects_it(
         db: Database, people: People, clock: FakeClock) -> None:
     """A reply typed on the wrong July case, taken back in August: July's 办结率 kept the case as finished, unsaid,

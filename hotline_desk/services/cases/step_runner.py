@@ -127,7 +127,7 @@ def _undone_step(session: Session, case_id: int, action: Action, at: datetime) -
     undone = session.scalar(select(CaseEvent.at).where(CaseEvent.case_id == case_id, CaseEvent.kind == str(kind))
                             .order_by(CaseEvent.seq.desc()).limit(1))
     cutoff = cutoff_of(session, case.month)
-    if undone is None or undone > cutoff or at <= cutoff:
+    if undone is None or undone >= cutoff or at < cutoff:
         return None
     final = bool(final_cutoffs(session, {case.month}))
     return UndoneStep(case.number, case.month, what, command, undone, cutoff, final)
@@ -169,7 +169,7 @@ def after_cutoff_notice(session: Session, case_id: int, action: Action, at: date
     if case is None or action not in KEPT_BY_MONTH:
         return ""
     cutoff = cutoff_of(session, case.month)
-    if at <= cutoff:
+    if at < cutoff:
         return ""
     return (f"这次{KEPT_BY_MONTH[action]}在工单所属的 {case.month} 统计截止（{cutoff:%Y-%m-%d %H:%M}）之后："
             "该月的统计和考核按截止时的情况计算，不随之改变。")
@@ -188,7 +188,7 @@ def cutoff_passed_words(session: Session, months: set[str], now: datetime, actio
 def month_notice(session: Session, month: str, at: datetime, what: str) -> str:
     """``final_month_notice`` for a case of ``month`` (one not registered yet: ``what`` is 这次登记)."""
     cutoff = final_cutoffs(session, {month}).get(month)
-    if cutoff is None or at > cutoff:
+    if cutoff is None or at >= cutoff:
         return ""
     return (f"工单所属的 {month} 简报已定稿，其中的数字和 PDF 已冻结，不随{what}改变；{what}的时间"
             f"（{at:%Y-%m-%d %H:%M}）在该月统计截止（{cutoff:%Y-%m-%d %H:%M}）之前，该月此后的统计和考核会计入它，"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import groupby
 from typing import Any
 
@@ -135,13 +135,14 @@ def entered_after(session: Session, month: str, after: datetime, as_of: datetime
     A step is entered after ``after`` when the station said so, or when it was written after a step the stations
     said was: a station whose clock was set back to the month (by a slip, or to date a void back) gives its steps
     that time as when they were entered, too, but cannot put them before what was already written."""
+    until = counted_until(session, month, as_of)
     first_late = session.scalar(select(func.min(CaseEvent.id)).where(CaseEvent.recorded_at > after))
     entered = CaseEvent.recorded_at > after if first_late is None else \
         or_(CaseEvent.recorded_at > after, CaseEvent.id > first_late)
     rows = session.execute(
         select(Case.number, CaseEvent.kind, CaseEvent.batch_id).join(Case, Case.id == CaseEvent.case_id)
         .where(Case.month == month, entered,
-               or_(CaseEvent.at <= as_of, CaseEvent.kind.in_([str(k) for k in ANY_TIME])))
+               or_(CaseEvent.at <= until, CaseEvent.kind.in_([str(k) for k in ANY_TIME])))
         .order_by(Case.number, CaseEvent.seq)).all()
     steps: dict[str, list[str]] = {}
     for number, kind, batch in rows:
@@ -172,6 +173,15 @@ def cutoff_of(session: Session, month: str) -> datetime:
     return session.scalar(select(Bulletin.cutoff).where(Bulletin.month == month)) or month_end(month)
 
 
+def counted_until(session: Session, month: str, as_of: datetime) -> datetime:
+    """The last moment whose steps count in the month's figures taken at ``as_of``: for the figures of its cut-off,
+    the moment before it (a step at the cut-off itself, 00:00 of the 1st where a reply dated only by its day is
+    kept, is of the next month, as a call registered then is); at any other moment (now, or a moment asked for),
+    ``as_of`` itself."""
+    cutoff = cutoff_of(session, month)
+    return cutoff - timedelta(microseconds=1) if as_of == cutoff else as_of
+
+
 def month_end(month: str) -> datetime:
     """The first moment after the month: the natural cut-off for its statistics."""
     year, mon = parse_month(month)
@@ -185,6 +195,7 @@ def load_month(session: Session, month: str, as_of: datetime, *, replay_always: 
     month); only the cases changed since are replayed up to ``as_of``. ``replay_always`` replays every case.
     """
     parse_month(month)
+    until = counted_until(session, month, as_of)
     rows = session.execute(text(
         "SELECT c.id, c.number, c.source, c.channel_id, c.appeal_type_name, c.category_label, c.registered_at, "
         "f.last_at, f.state, f.handling, f.main_unit_id, f.main_deadline, f.signed_on_time, f.followup_result, "
@@ -193,17 +204,17 @@ def load_month(session: Session, month: str, as_of: datetime, *, replay_always: 
     result: dict[int, MonthCase] = {}
     replayed: list[Any] = []
     for r in rows:
-        if _when(r[6]) > as_of:  # type: ignore[operator]
+        if _when(r[6]) > until:  # type: ignore[operator]
             continue
         last_at = _when(r[7])
-        if replay_always or r[8] is None or last_at is None or last_at > as_of:
+        if replay_always or r[8] is None or last_at is None or last_at > until:
             replayed.append(r)
             continue
         result[r[0]] = MonthCase(r[0], r[1], r[2], r[3], r[4], r[5], Facts(
             state=r[8], handling=r[9], main_unit_id=r[10], main_deadline=_when(r[11]), signed_on_time=bool(r[12]),
             followup_result=r[13], followup_review=r[14]))
     replayed = [r for r in replayed if r[8] != CaseState.VOIDED]  # voided now: in no month's figures
-    statuses = _replay(session, [r[0] for r in replayed], as_of)
+    statuses = _replay(session, [r[0] for r in replayed], until)
     for r in replayed:
         if r[0] in statuses:
             result[r[0]] = MonthCase(r[0], r[1], r[2], r[3], r[4], r[5], facts_of(statuses[r[0]]))
@@ -215,16 +226,16 @@ def load_month(session: Session, month: str, as_of: datetime, *, replay_always: 
 _GROUPS = text(
     "SELECT c.source, f.state, f.handling, f.main_unit_id, MIN(f.main_deadline), f.signed_on_time, "
     "f.followup_result, f.followup_review, COUNT(*) FROM cases c JOIN case_facts f ON f.case_id = c.id "
-    "WHERE c.month = :month AND c.registered_at <= :as_of AND f.last_at <= :as_of "
+    "WHERE c.month = :month AND c.registered_at <= :until AND f.last_at <= :until "
     "GROUP BY c.source, f.state, f.handling, f.main_unit_id, f.main_deadline IS NULL, f.main_deadline <= :as_of, "
     "f.signed_on_time, f.followup_result, f.followup_review"
-).bindparams(bindparam("as_of", type_=DateTime()))
+).bindparams(bindparam("as_of", type_=DateTime()), bindparam("until", type_=DateTime()))
 # The cases of the month whose facts row does not hold at the cut-off: they are replayed.
 _STALE = text(
     "SELECT c.id, c.source FROM cases c LEFT JOIN case_facts f ON f.case_id = c.id "
-    "WHERE c.month = :month AND c.registered_at <= :as_of AND (f.last_at IS NULL OR f.last_at > :as_of) "
+    "WHERE c.month = :month AND c.registered_at <= :until AND (f.last_at IS NULL OR f.last_at > :until) "
     "AND (f.state IS NULL OR f.state != :voided) ORDER BY c.id"
-).bindparams(bindparam("as_of", type_=DateTime()))
+).bindparams(bindparam("until", type_=DateTime()))
 
 
 def load_month_groups(session: Session, month: str, as_of: datetime) -> list[FactGroup]:
@@ -234,12 +245,14 @@ def load_month_groups(session: Session, month: str, as_of: datetime) -> list[Fac
     row holds at ``as_of``; the cases changed since are replayed as ``load_month`` does, each a group of one.
     """
     parse_month(month)
-    params = {"month": month, "as_of": as_of, "voided": str(CaseState.VOIDED)}
+    until = counted_until(session, month, as_of)
+    params = {"month": month, "as_of": as_of, "until": until, "voided": str(CaseState.VOIDED)}
     groups = [FactGroup(r[0], Facts(state=r[1], handling=r[2], main_unit_id=r[3], main_deadline=_when(r[4]),
                                     signed_on_time=bool(r[5]), followup_result=r[6], followup_review=r[7]), r[8])
               for r in session.execute(_GROUPS, params)]
-    stale = session.execute(_STALE, params).all()  # voided now: in no month's figures, whenever it was voided
-    statuses = _replay(session, [r[0] for r in stale], as_of)
+    stale = session.execute(_STALE, {key: params[key] for key in ("month", "until", "voided")}).all()  # voided
+    # now: in no month's figures, whenever it was voided
+    statuses = _replay(session, [r[0] for r in stale], until)
     groups += [FactGroup(source, facts_of(statuses[case_id]), 1) for case_id, source in stale if case_id in statuses]
     # A voided case (作废) was registered in error: it counts in no figure.
     return [g for g in groups if g.facts.state != CaseState.VOIDED]
@@ -251,14 +264,14 @@ def load_month_groups(session: Session, month: str, as_of: datetime) -> list[Fac
 CORRECTIONS = (EventKind.VOID, EventKind.RESTORE, EventKind.ERASE)
 
 
-def _replay(session: Session, case_ids: list[int], as_of: datetime) -> dict[int, CaseStatus]:
-    """The statuses of these cases at ``as_of``, replayed from their handling steps up to then."""
+def _replay(session: Session, case_ids: list[int], until: datetime) -> dict[int, CaseStatus]:
+    """The statuses of these cases at ``until``, replayed from their handling steps up to then."""
     statuses: dict[int, CaseStatus] = {}
     for start in range(0, len(case_ids), 900):
         rows = session.execute(
             select(CaseEvent.case_id, CaseEvent.seq, CaseEvent.kind, CaseEvent.at, CaseEvent.actor_id,
                    CaseEvent.unit_id, CaseEvent.data, CaseEvent.note)
-            .where(CaseEvent.case_id.in_(case_ids[start:start + 900]), CaseEvent.at <= as_of,
+            .where(CaseEvent.case_id.in_(case_ids[start:start + 900]), CaseEvent.at <= until,
                    CaseEvent.kind.not_in([str(k) for k in CORRECTIONS]))
             .order_by(CaseEvent.case_id, CaseEvent.seq)
         ).all()

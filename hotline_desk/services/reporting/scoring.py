@@ -23,6 +23,7 @@ from hotline_desk.services.office import reference
 from hotline_desk.services.reporting.monthdata import (
     FactGroup,
     MonthCase,
+    counted_until,
     final_months,
     load_month,
     load_month_groups,
@@ -355,7 +356,7 @@ def unit_case_details(session: Session, month: str, as_of: datetime, unit_id: in
     details = []
     scored = [case for case in load_month(session, month, as_of) if case.facts.main_unit_id == unit_id
               and (rules.sources != "local" or case.source == "local")]
-    later = _steps_after(session, [case.id for case in scored], as_of)
+    later = _steps_after(session, [case.id for case in scored], counted_until(session, month, as_of))
     for case in scored:
         facts = case.facts
         outcome = followup_outcome(facts)
@@ -383,13 +384,13 @@ RATE_STEPS = (EventKind.SIGN, EventKind.REPLY, EventKind.FOLLOWUP, EventKind.REV
               EventKind.FOLLOWUP_UNDONE, EventKind.WITHDRAW)
 
 
-def _steps_after(session: Session, case_ids: list[int], as_of: datetime) -> dict[int, str]:
+def _steps_after(session: Session, case_ids: list[int], until: datetime) -> dict[int, str]:
     """For each case, the latest rate-changing step taken (dated) after the cut-off: "12-04 已甄别"."""
     found: dict[int, str] = {}
     for start in range(0, len(case_ids), 900):
         rows = session.execute(
             select(CaseEvent.case_id, CaseEvent.kind, CaseEvent.at)
-            .where(CaseEvent.case_id.in_(case_ids[start:start + 900]), CaseEvent.at > as_of,
+            .where(CaseEvent.case_id.in_(case_ids[start:start + 900]), CaseEvent.at > until,
                    CaseEvent.kind.in_([str(k) for k in RATE_STEPS]))
             .order_by(CaseEvent.case_id, CaseEvent.seq))
         for case_id, kind, at in rows:
