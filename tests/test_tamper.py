@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from hotline_desk.cli import main
 from hotline_desk.db import Database
-from hotline_desk.models import FollowUp, User
+from hotline_desk.models import Case, CaseEvent, FollowUp, User
 from hotline_desk.services.accounts import users
 from hotline_desk.services.accounts.audit import VerifyReport
 from hotline_desk.services.exchange.imports import commit_cases, preview_cases
@@ -286,6 +286,26 @@ def test_a_step_deleted_in_the_file_is_not_replaced_by_the_next_step(office: Dat
     with office.session() as s, pytest.raises(ChangedBehindTheApp, match=r"办理步骤（第 \d+ 步已不存在）"):
         workflow.edit_case(s, get_actor(s, "admin"), case_id, version, {"title": "改个标题"})
     assert any("已不存在" in problem for problem in _check(office).problems)
+
+
+def test_a_step_deleted_from_the_middle_of_a_history_is_reported_not_a_crash(
+        office: Database, capsys: pytest.CaptureFixture[str]) -> None:
+    """The follow-up under a 甄别 deleted in the file: verify stopped with 程序出现意外错误 (the ruling had no result to
+    rule on), and so did showing the case. Both now say what is wrong with which case."""
+    behind_the_app(office, "DELETE FROM case_events WHERE kind = 'followup' AND case_id = (SELECT min(case_id) FROM "
+                   "case_events WHERE kind = 'review') AND seq = (SELECT max(seq) FROM case_events e WHERE e.case_id "
+                   "= case_events.case_id AND e.kind = 'followup')")
+    with office.reader() as s:
+        number = s.scalar(select(Case.number).join(CaseEvent, CaseEvent.case_id == Case.id)
+                          .where(CaseEvent.kind == "review").order_by(Case.id).limit(1))
+    problems = _check(office).problems
+    assert f"工单{number}的办理步骤编号不连续。" in problems
+    assert any(p.startswith(f"工单{number}的办理历史第 ") and "（甄别）与前面的步骤接不上，无法重放" in p
+               for p in problems), problems
+    code = cli_as(["--db", office.url, "--user", "admin", "case", "show", str(number)])
+    err = capsys.readouterr().err
+    assert code != 0 and "与前面的步骤接不上，无法重放：数据库文件可能在本软件之外被改动过" in err, err
+    assert "意外错误" not in err
 
 
 def test_an_account_inserted_in_the_file_does_not_sign_in(office: Database) -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
+from hotline_desk.errors import ChangedBehindTheApp
 from hotline_desk.vocabulary import (
     HANDLED_STATES,
     CaseState,
@@ -461,7 +462,12 @@ def replay(events: Iterable[EventRecord], as_of: datetime | None = None) -> Case
     for ev in events:
         if as_of is not None and ev.at > as_of:
             continue
-        status = apply_event(status, ev)
+        try:
+            status = apply_event(status, ev)
+        except (LookupError, TypeError, ValueError, AttributeError) as exc:  # a step gone, or one put in, outside
+            raise ChangedBehindTheApp(
+                f"办理历史第 {ev.seq} 步（{EVENT_LABELS.get(ev.kind, ev.kind)}）与前面的步骤接不上，无法重放：数据库"
+                "文件可能在本软件之外被改动过。请管理员运行“核验数据”（hotline-desk verify）并从备份恢复。") from exc
     return status
 
 

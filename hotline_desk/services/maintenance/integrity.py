@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline_desk.db import Database, head_revision, known_revisions, schema_revision
-from hotline_desk.errors import DatabaseError
+from hotline_desk.errors import ChangedBehindTheApp, DatabaseError
 from hotline_desk.models import Case, CaseEvent, CaseNumberCounter, Dispatch, FollowUp, ImportBatch, Unit
 from hotline_desk.models.facts import CaseFact
 from hotline_desk.services.accounts import audit
@@ -174,10 +174,14 @@ def _part_problems(session: Session, part: range, units: dict[int, str], numbers
     for case_id, group in groupby(rows, key=lambda r: r[0]):
         seen.add(case_id)
         events = list(group)
-        if [e[1] for e in events] != list(range(1, len(events) + 1)):
-            problems.append(f"工单 {case_id} 的办理步骤编号不连续。")
-        status = replay(record_from_row(*e[1:]) for e in events)
         case = stored.get(case_id)
+        if [e[1] for e in events] != list(range(1, len(events) + 1)):
+            problems.append(f"工单{case.number if case else case_id}的办理步骤编号不连续。")
+        try:
+            status = replay(record_from_row(*e[1:]) for e in events)
+        except ChangedBehindTheApp as broken:  # said of this case, and the other cases are checked on
+            problems.append(f"工单{case.number if case else case_id}的{broken.message.split('：')[0]}。")
+            continue
         if case is None or status is None:
             problems.append(f"办理步骤指向不存在的工单 {case_id}。")
             continue
