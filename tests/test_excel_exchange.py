@@ -334,7 +334,7 @@ def test_a_signing_already_recorded_is_on_the_sheet_and_read_back_changes_nothin
     with db.reader() as s:  # the case has moved on since: its row, as exported, is still no problem
         assert preview_replies(s, path, clock=clock).problems == []
     with db.session() as s:  # and it comes back to the unit: the grey time is an earlier dispatch's signing
-        wf.approve(s, people.supervisor, cases[0], unit_id=unit_id(s, "自来水公司"), clock=clock)
+        wf.approve(s, people.supervisor2, cases[0], unit_id=unit_id(s, "自来水公司"), clock=clock)
     book = openpyxl.load_workbook(path)
     book["交办单"].cell(rows[numbers[0]], 11).value = "已修复"
     book.save(path)
@@ -1070,7 +1070,7 @@ def test_an_exported_case_list_says_how_each_case_was_handled_and_reads_back_wit
         wf.sign(s, people.operator, extended.id, clock=clock)
         wf.request_return(s, people.operator, returned, "路灯归街道管理", clock=clock)
         wf.rule_return(s, people.supervisor, returned, True, new_unit_id=street, clock=clock)
-        wf.approve(s, people.supervisor, returned, clock=clock)
+        wf.approve(s, people.supervisor2, returned, clock=clock)
         wf.request_extension(s, people.operator, extended.id, 3, "需协调施工队", clock=clock)
         wf.rule_extension(s, people.supervisor, extended.id, True, clock=clock)
         # A second request, refused: the column keeps the granted one's reason, not this one's

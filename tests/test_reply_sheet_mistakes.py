@@ -301,7 +301,7 @@ def test_a_row_of_a_case_given_to_the_unit_anew_since_the_export_is_refused(
         wf.sign(s, people.operator, 1, clock=clock)
         wf.request_return(s, people.operator, 1, "不属于本单位", clock=clock)
         wf.rule_return(s, people.supervisor, 1, True, new_unit_id=unit_id(s, "城市管理局"), clock=clock)
-        wf.approve(s, people.supervisor, 1, unit_id=unit_id(s, "自来水公司"), clock=clock)
+        wf.approve(s, people.supervisor2, 1, unit_id=unit_id(s, "自来水公司"), clock=clock)
     preview = _preview(db, _filled(sheet, lambda _b, _w: None), clock)
     assert [(p.row, p.column) for p in preview.problems] == [(4, "工单编号")]
     said = preview.problems[0].reason

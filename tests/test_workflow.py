@@ -171,7 +171,7 @@ def test_return_accepted_goes_back_to_proposed_with_new_unit(db: Database, peopl
         street = unit_id(s, "煤山街道")
         view = wf.rule_return(s, people.supervisor, case_id, True, new_unit_id=street, clock=clock)
         assert view.state_label == "拟交办"
-        view = wf.approve(s, people.supervisor, case_id, clock=clock)
+        view = wf.approve(s, people.supervisor2, case_id, clock=clock)
         returned = s.scalars(select(Dispatch).where(Dispatch.case_id == case_id).order_by(Dispatch.position)).all()
     assert view.unit == "煤山街道"
     assert [r.status for r in returned] == ["returned", "dispatched"]
@@ -741,7 +741,9 @@ def test_a_case_sent_to_the_wrong_unit_is_taken_back_without_a_return_in_the_uni
         view = wf.withdraw(s, people.supervisor, wrong, "派错单位，应由纸坊镇办理",
                            new_unit_id=unit_id(s, "纸坊镇"), clock=clock)
         assert view.state_label == "拟交办"
-        view = wf.approve(s, people.supervisor, wrong, clock=clock)
+        with pytest.raises(TransitionError, match="改派的承办单位是你在同意退单或收回改派时选定的，不能由你审核"):
+            wf.approve(s, people.supervisor, wrong, clock=clock)  # naming the unit is proposing it: another approves
+        view = wf.approve(s, people.supervisor2, wrong, clock=clock)
     assert view.unit == "纸坊镇" and view.state_label == "已交办"
     taken = next(e for e in view.events if e.label == "收回改派")
     assert (taken.actor, taken.unit, taken.note) == (people.supervisor.display_name, "自来水公司",
@@ -789,9 +791,9 @@ def test_taking_back_keeps_the_assisting_units_and_refuses_the_same_unit_a_fresh
         view = wf.withdraw(s, people.supervisor, case_id, "派错单位", new_unit_id=street, clock=clock)
     assert view.events[-1].details == "改派：煤山街道"
     with pytest.raises(ValidationError, match="曾从自来水公司收回改派，不能再交给它"), db.session() as s:
-        wf.approve(s, people.supervisor, case_id, unit_id=unit_id(s, "自来水公司"), clock=clock)
+        wf.approve(s, people.supervisor2, case_id, unit_id=unit_id(s, "自来水公司"), clock=clock)
     with db.session() as s:
-        view = wf.approve(s, people.supervisor, case_id, clock=clock)
+        view = wf.approve(s, people.supervisor2, case_id, clock=clock)
     assert view.unit == "煤山街道" and view.assisting == "城市管理局"  # the 协办 unit is dispatched again
     with db.reader() as s:
         status = current_status(s, case_id)

@@ -55,6 +55,12 @@ class Director:
     def sup(self) -> Actor:
         return self.rng.choice(self.staff["supervisor"])
 
+    def other_sup(self, than: Actor) -> Actor:
+        """A supervisor drawn as ``sup`` does (the same draws, so the month is the same), other than ``than``: the
+        one who named a unit on a 退单 does not approve it."""
+        drawn = self.sup()
+        return drawn if drawn.id != than.id else next(s for s in self.staff["supervisor"] if s.id != than.id)
+
     def later(self, low_h: float, high_h: float) -> datetime:
         step = timedelta(minutes=self.rng.randint(int(low_h * 60), int(high_h * 60)))
         room = self.cutoff - timedelta(minutes=1) - self.t
@@ -102,9 +108,10 @@ class Director:
             self.later(2, 20)
             self.do(wf.request_return, self.op(), self.case_id, "该事项不属于本单位职责范围")
             self.later(0.5, 3)
-            self.do(wf.rule_return, self.sup(), self.case_id, True, new_unit_id=unit_id, note="同意退单，改派")
+            ruled_by = self.sup()
+            self.do(wf.rule_return, ruled_by, self.case_id, True, new_unit_id=unit_id, note="同意退单，改派")
             self.later(0.2, 1)
-            self.do(wf.approve, self.sup(), self.case_id)
+            self.do(wf.approve, self.other_sup(ruled_by), self.case_id)
         self.later(24.5, 40) if spec.late_sign else self.later(0.5, 20)
         self.do(wf.sign, self.op(), self.case_id)
         if spec.script == "unreplied":

@@ -330,8 +330,10 @@ def _return_accept(status: CaseStatus, ev: EventRecord) -> CaseStatus:
     status = _replace_dispatch(status, ev.unit_id, status=DispatchState.RETURNED, return_requested_at=None)
     if status.main_dispatch is not None and status.main_dispatch.round == status.round:
         return status  # only a 协办 unit left; the case stays with the 主办
-    return replace(status, state=CaseState.PROPOSED, proposed_unit_id=ev.data.get("new_unit_id"),
-                   proposed_assist_ids=(), proposed_at=ev.at)
+    new_unit = ev.data.get("new_unit_id")
+    # the supervisor who names the next unit proposes it: another approves it, as for any proposal
+    return replace(status, state=CaseState.PROPOSED, proposed_unit_id=new_unit, proposed_assist_ids=(),
+                   proposed_at=ev.at, proposer_id=ev.actor_id if new_unit else status.proposer_id)
 
 
 def _withdraw(status: CaseStatus, ev: EventRecord) -> CaseStatus:
@@ -347,7 +349,8 @@ def _withdraw(status: CaseStatus, ev: EventRecord) -> CaseStatus:
          if d.role == DispatchRole.MAIN else replace(d, status=DispatchState.CLOSED)) if d in current else d
         for d in status.dispatches)
     return replace(status, dispatches=dispatches, state=CaseState.PROPOSED, proposed_unit_id=new_unit,
-                   proposed_assist_ids=assists, proposed_at=ev.at)
+                   proposed_assist_ids=assists, proposed_at=ev.at,
+                   proposer_id=ev.actor_id if new_unit else status.proposer_id)  # as for 退单 accepted
 
 
 def _return_decline(status: CaseStatus, ev: EventRecord) -> CaseStatus:

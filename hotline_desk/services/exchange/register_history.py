@@ -113,9 +113,11 @@ def build_history(v: dict[str, Any], actor: Actor, proposer: Actor, look: Lookup
             gap = (last - at) / 4
             take(Action.APPROVE, Approve(note=FROM_REGISTER), at + gap)
             take(Action.RETURN_REQUEST, ReturnRequest(f"退单{FROM_REGISTER}"), at + gap * 2)
-            take(Action.RETURN_RULE, ReturnRule(True, v["unit"], FROM_REGISTER), at + gap * 3)
+            # the return accepted without naming a unit: the approval names the one that handled the case (a unit
+            # named on the 退单 is the ruler's proposal, which another person approves)
+            take(Action.RETURN_RULE, ReturnRule(True, None, FROM_REGISTER), at + gap * 3)
         # A given 办理期限 is the deadline; without 交办时间 the dispatch is dated with the call, and says so.
-        take(Action.APPROVE, Approve(deadline=v.get("deadline"),
+        take(Action.APPROVE, Approve(unit=v["unit"] if first != v["unit"] else None, deadline=v.get("deadline"),
                                      note=day_alone_note(v, "dispatched_at") if v.get("dispatched_at")
                                      else DISPATCH_INFERRED), last)
         done = v.get("replied_at") or v.get("finished_at")
