@@ -8,7 +8,7 @@ from typing import Any
 
 from hotline_desk.cli.common import Context, SubParsers, choice_code, fmt, parse_day, to_json
 from hotline_desk.errors import ValidationError
-from hotline_desk.services.accounts import audit
+from hotline_desk.services.accounts import anchors
 from hotline_desk.services.cases.case_query import CaseFilter, count_cases, fetch_rows, rows_for_file, search_ids
 from hotline_desk.services.cases.queues import may_see_confidential
 from hotline_desk.services.clock import office_now
@@ -60,8 +60,8 @@ def cmd_search(ctx: Context, args: argparse.Namespace) -> int:
     if args.json:
         if args.reveal:  # callers written out whole: recorded, as an export's are
             with ctx.db.session() as session:
-                audit.record_personal_export(session, "export:search", asdict(case_filter), len(found),
-                                             user_id=viewer.id, at=now)
+                anchors.record_personal_export(session, "export:search", asdict(case_filter), len(found),
+                                               user_id=viewer.id, at=now)
         found = rows_for_file(found, reveal=args.reveal)
         print(to_json({"total": total, "cases": found}))
         return 0

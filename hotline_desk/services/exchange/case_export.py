@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from hotline_desk.errors import ValidationError
 from hotline_desk.excel.case_export import write_rows
 from hotline_desk.models import Case, CaseEvent, Channel, Unit
-from hotline_desk.services.accounts import anchors, audit
+from hotline_desk.services.accounts import anchors
 from hotline_desk.services.cases.case_query import CaseFilter, search_ids
 from hotline_desk.services.cases.deadlines import flag_words
 from hotline_desk.services.cases.events import sent_back_among, statuses_for
@@ -82,7 +82,8 @@ def export_cases(session: Session, case_filter: CaseFilter, *, now: datetime, re
     with contextlib.suppress(OSError):  # beside a database on a read-only share: the workbook carries the anchor
         anchors.append_log(anchors.log_path(session), anchor, f"导出工单清单 {len(ids)} 件", now)
     if reveal:
-        audit.record_personal_export(session, "export:cases", asdict(case_filter), len(ids), user_id=user_id, at=now)
+        anchors.record_personal_export(session, "export:cases", asdict(case_filter), len(ids), user_id=user_id,
+                                       at=now)
     return exported
 
 

@@ -403,7 +403,6 @@ def finalize(session: Session, actor: Actor, month: str, *, clock: Clock = offic
     if built.notices and not accept_warnings:
         raise ValidationError("定稿前请核对：\n" + "\n".join(f"· {n}" for n in built.notices)
                               + "\n确认无误后再定稿（命令行加 --accept-warnings）。")
-    anchors.note_when_committed(session, anchor, f"定稿简报 {month}", now)
     built.data["status"] = "final"
     row.snapshot = json.dumps(built.data, ensure_ascii=False)
     row.pdf = built.pdf
@@ -414,6 +413,9 @@ def finalize(session: Session, actor: Actor, month: str, *, clock: Clock = offic
     session.flush()
     audit.record(session, audit.FINALISED, f"bulletin:{month}", audit.finalised_detail(row), user_id=actor.id,
                  at=now)
+    # The log's anchor holds the finalising's own record (the PDF's, made before it, cannot): one deleted in the file
+    # to set the month back to a draft no longer verifies against the log.
+    anchors.note_when_committed(session, anchors.current(session), f"定稿简报 {month}", now)
     return built
 
 
