@@ -76,9 +76,10 @@ def _platform_list(path: Path, rows: list[list[object]]) -> None:
     book = openpyxl.Workbook()
     sheet = book.active
     assert sheet is not None
-    sheet.append(["工单编号", "受理时间", "渠道", "诉求内容", "诉求类型", "问题分类", "办理时限"])
+    # as the platform heads them: 工单来源 and 工单标题, not 渠道 and 标题
+    sheet.append(["工单编号", "受理时间", "工单来源", "工单标题", "诉求内容", "诉求类型", "问题分类", "办理时限"])
     for row in rows:
-        sheet.append(row)
+        sheet.append([*row[:3], f"{row[3]}（上级交办）", *row[3:]])
     book.save(path)
 
 
@@ -110,3 +111,6 @@ def test_the_platforms_list_of_this_month_imports_with_its_limits_to_come_and_ea
                                            .where(Case.source == "upper"))}
     assert kept == {"PDS20220704001": None, "PDS20220704002": datetime(2022, 7, 11),
                     "PDS20220704003": datetime(2022, 7, 18)}
+    with db.reader() as s:
+        titles = set(s.scalars(select(Case.title).where(Case.upstream_number == "PDS20220704003")))
+    assert titles == {"噪音扰民（上级交办）"}
