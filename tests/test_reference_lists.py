@@ -106,6 +106,16 @@ def test_a_channel_typed_with_keyboard_quotes_is_found_and_a_wrong_one_lists_the
     assert code == 2 and "没有渠道“民呼必应”。可选：12345热线电话、" in err and "平顶山市“民呼必应”平台" in err, err
 
 
+def test_a_renamed_channel_is_still_found_by_its_old_name(office: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """平观新闻APP renamed 平观APP: its old name was listed as its alias, yet `case register --channel 平观新闻APP`
+    said 没有渠道."""
+    code, _, err = run(capsys, office, "channel", "set", "平观新闻APP", "--rename", "平观APP")
+    assert code == 0, err
+    number = register_case(capsys, office, "--channel", "平观新闻APP", "--upstream-number", "PGXW2207190001")
+    _, out, _ = run(capsys, office, "case", "show", number)
+    assert "上级交办（平观APP）" in out
+
+
 def test_a_renamed_unit_says_its_old_name_stays_an_alias_and_how_to_drop_it(
         office: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Another county renamed 煤山街道 to its own 铁路街道: 煤山街道 in an imported list went to 铁路街道 unsaid."""

@@ -250,7 +250,12 @@ def list_channels(session: Session, *, upper: bool | None = None) -> list[NamedV
 
 
 def find_channel(session: Session, name: str) -> Channel:
+    """A channel by its name, or by an old name kept as its alias (a channel renamed: 平观新闻APP → 平观APP)."""
     found = _named(session, Channel, name)
+    if found is None:
+        target = session.scalar(select(ReferenceAlias.target_id).where(ReferenceAlias.kind == "channel",
+                                                                       ReferenceAlias.alias == name.strip()))
+        found = session.get(Channel, target) if target is not None else None
     if found is None:
         names = "、".join(c.name for c in list_channels(session))
         raise NotFound(f"没有渠道“{name}”。可选：{names}")
