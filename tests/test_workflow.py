@@ -304,6 +304,26 @@ def test_review_at_fault_redispatches_to_same_unit(db: Database, people: People,
         assert wf.follow_up(s, people.operator, case_id, "satisfied", clock=clock).state_label == "已办结"
 
 
+def test_a_redo_names_its_unit_and_limit_and_says_when_that_unit_was_merged_away(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """自来水公司 merged into 城市管理局 while its case waited for 甄别: 单位责任 sent the case back to the retired unit
+    without a word, and the history's line gave neither the unit nor the new limit (only the header did)."""
+    from hotline_desk.services.office import reference_admin as ra
+
+    case_id = _to_pending_followup(db, people, clock)
+    with db.session() as s:
+        wf.follow_up(s, people.operator, case_id, "dissatisfied", "问题没有解决", clock=clock)
+        ra.merge_units(s, people.admin, "自来水公司", "城市管理局")
+        view = wf.review(s, people.supervisor, case_id, True, "未实际解决", clock=clock)
+    assert "重办回到的承办单位“自来水公司”已并入“城市管理局”：工单仍在它名下，请审核员收回改派给在用的单位。" \
+        in view.notice
+    assert view.events[-1].details == ("甄别：承办单位责任，重办；重办：自来水公司；"
+                                       f"办理期限：{view.deadline:%Y-%m-%d %H:%M}")
+    with db.session() as s:  # as the notice says: taken back, for the unit it was merged into
+        wf.withdraw(s, people.supervisor, case_id, "原单位已并入", new_unit_id=unit_id(s, "城市管理局"), clock=clock)
+        assert wf.approve(s, people.supervisor2, case_id, clock=clock).unit == "城市管理局"
+
+
 def test_review_at_fault_on_coordinated_case_goes_back_to_operator(db: Database, people: People,
                                                                    clock: FakeClock) -> None:
     case_id = _register(db, people, clock, handling="coordinate", answer="已答复", unit_id=None)

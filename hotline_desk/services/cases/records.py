@@ -467,6 +467,9 @@ def _event_details(record: EventRecord, units: dict[int, str], by_office: bool =
         parts.append(f"回访结果：{label}" + ("（已达次数上限，按未回访办结）" if d.get("final") else ""))
     if record.kind == "review":
         parts.append(f"甄别：{review_words(bool(d['at_fault']), by_office=by_office)}")
+        if d.get("deadline"):  # the unit the case went back to, and its new limit, as an approval's line says
+            parts.append(f"重办：{units.get(int(d['unit_id']), '')}")
+            parts.append(f"办理期限：{str(d['deadline'])[:16].replace('T', ' ')}")
     return "；".join(part.rstrip("。；，") for part in parts)  # 回复内容：群众满意；… not 群众满意。；
 
 

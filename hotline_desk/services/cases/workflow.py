@@ -68,7 +68,7 @@ from hotline_desk.services.cases.steps import (
 )
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.office.calendar import deadline_notice
-from hotline_desk.vocabulary import Action, EventKind, FollowUpResult
+from hotline_desk.vocabulary import Action, EventKind, FollowUpResult, Handling
 
 
 @dataclass(frozen=True)
@@ -132,6 +132,20 @@ def _calls_back_hidden(session: Session, actor: Actor, case_id: int) -> bool:
 GIVE_NO_DEADLINE = (Action.UNDO_REPLY, Action.UNDO_FOLLOWUP)
 
 
+def _redone_by_a_retired_unit(found: Situation, payload: Any) -> str:
+    """A 重办 goes back to the unit that handled the case; one merged away or stopped since is said ("" otherwise):
+    the case stays in its name until a supervisor takes it back (收回改派) for a unit in use."""
+    status, units = found.status, found.context.units
+    main = status.main_dispatch
+    if not getattr(payload, "at_fault", False) or status.handling != Handling.DISPATCH or main is None:
+        return ""
+    info = units.get(main.unit_id)
+    if info is None or info.active:
+        return ""
+    where = f"已并入“{info.merged_into}”" if info.merged_into else "已停用"
+    return f"重办回到的承办单位“{info.name}”{where}：工单仍在它名下，请审核员收回改派给在用的单位。"
+
+
 def take(session: Session, actor: Actor, case_id: int, action: Action, payload: Any, *, clock: Clock = office_now,
          at: datetime | None = None, batch_id: int | None = None, expected_version: int | None = None) -> CaseView:
     """Carry out one step of the table on a case: every check first, then exactly one event, or nothing."""
@@ -155,7 +169,8 @@ def take(session: Session, actor: Actor, case_id: int, action: Action, payload: 
     kept = after_cutoff_notice(session, case_id, action, at)
     ahead = (f"作废记在本件最后一步的时间 {at:%Y-%m-%d %H:%M}：它比本机现在的时间晚，"
              "多半是登记它的电脑日期、时钟设错了。" if action == Action.VOID and at > now else "")
-    view = replace(view, notice="\n".join(n for n in (month, undone, kept, given, ahead) if n))
+    retired = _redone_by_a_retired_unit(found, payload) if action == Action.REVIEW else ""
+    view = replace(view, notice="\n".join(n for n in (month, undone, kept, given, ahead, retired) if n))
     return _erased(session, view, actor, now) if action == Action.ERASE else view
 
 
