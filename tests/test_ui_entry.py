@@ -939,7 +939,7 @@ def test_a_category_typed_that_names_none_says_where_such_cases_were_filed(
                 register_case(s, people.operator, draft(s, content="村里路灯不亮",
                                                         category_id=reference.find_category(s, label).id), clock=clock)
     entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
-    entry.resize(1366, 700)
+    entry.resize(1280, 600)  # the page of a window on a 1366×700 screen, less the window's own bars
     entry.category.setFocus()
     type_text("路灯")
     press(KEYS.Key_Tab)
@@ -948,7 +948,7 @@ def test_a_category_typed_that_names_none_says_where_such_cases_were_filed(
     assert error.full == said and error.toolTip() == said
     press(KEYS.Key_S, CTRL)  # saving checks the form again: the hint stays
     assert error.full == said
-    # Beside the field in three lines at most (whole in the tooltip): wrapped to five lines, it made the row
+    # Beside the field in two lines (whole in the tooltip): wrapped to five lines, it made the row
     # taller than the form had room for, and the 保密 row was drawn over 诉求内容.
     qtbot.wait(50)
     assert error.text().startswith("“路灯”不在列表中，以往多归入：城市管理") and error.text().endswith("…")

@@ -264,7 +264,7 @@ class CaseEntryView(QWidget):
         row = QHBoxLayout(holder)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(widget, 1)
-        label = ErrorLabel()
+        label = ErrorLabel(widget)
         label.setObjectName(f"error_{key}")
         label.setStyleSheet(ERROR_STYLE)
         label.setWordWrap(True)

@@ -25,14 +25,16 @@ from hotline_desk.services.office.pinyin import matches
 
 
 class ErrorLabel(QLabel):
-    """A field's error beside it, in three lines at most: a longer one ends in “…”, whole in its tooltip. Let wrap to
-    five lines, the error of 问题分类 (with where such cases were filed) made its row taller than the form had room
-    for, its first and last lines cut and the 保密 row drawn over 诉求内容."""
+    """A field's error beside it, in the lines the field's own height gives (two beside a one-line field): a longer
+    one ends in “…”, whole in its tooltip. Let wrap to five lines, the error of 问题分类 (with where such cases were
+    filed) made its row taller than the form had room for, its first and last lines cut and the 保密 row drawn over
+    诉求内容; three lines still did at 1366×700."""
 
-    LINES = 3
+    LEAST_LINES = 2
 
-    def __init__(self) -> None:
+    def __init__(self, beside: QWidget) -> None:
         super().__init__()
+        self.beside = beside
         self.full = ""  # the whole message, "" when the field has none
 
     def say(self, message: str) -> None:
@@ -58,7 +60,8 @@ class ErrorLabel(QLabel):
         metrics = self.fontMetrics()
         room = QRect(0, 0, max(self.width(), 1), 100000)
         wrap = int(Qt.TextFlag.TextWordWrap)
-        lines = metrics.boundingRect(room, wrap, "\n".join("国" * self.LINES)).height()  # as high as it may be
+        count = max(self.LEAST_LINES, self.beside.height() // max(metrics.lineSpacing(), 1))
+        lines = metrics.boundingRect(room, wrap, "\n".join("国" * count)).height()  # as high as it may be
         return metrics.boundingRect(room, wrap, text).height() <= lines
 
 
