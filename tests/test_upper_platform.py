@@ -20,7 +20,7 @@ from hotline_desk.services.clock import fixed_clock
 from hotline_desk.services.exchange.imports import commit_cases, preview_cases
 from hotline_desk.services.office import reference
 from tests.conftest import FakeClock, People
-from tests.helpers import draft
+from tests.helpers import cli_run, draft, log_in_everyone
 
 PLATFORM = "平顶山市“民呼必应”平台"
 
@@ -84,7 +84,8 @@ def _platform_list(path: Path, rows: list[list[object]]) -> None:
 
 
 def test_the_platforms_list_of_this_month_imports_with_its_limits_to_come_and_each_case_once(
-        db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+        db: Database, people: People, clock: FakeClock, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """A list sent down on 5 July gives each case a 办理时限 days ahead: refused as 在未来. A case the office had
     registered by hand from the platform's phone call, in the list again, went in a second time; so did one the
     platform sent down again under the same number with a new 受理时间."""
@@ -94,8 +95,10 @@ def test_the_platforms_list_of_this_month_imports_with_its_limits_to_come_and_ea
     _platform_list(path, [
         ["pds20220704001", "2022-07-04 10:00", PLATFORM, "小区路灯不亮", "问题处理类", kind, "2022-07-11"],
         ["PDS20220704002", "2022-07-04 11:00", PLATFORM, "楼道堆放杂物", "问题处理类", kind, "2022-07-11"],
-        ["PDS20220704003", "2022-07-04 15:00", PLATFORM, "噪音扰民", "投诉举报类", kind, "2022-07-18"],
+        ["PDS20220704-003", "2022-07-04 15:00", PLATFORM, "噪音扰民", "投诉举报类", kind, "2022-07-18"],
         ["PDS20220704002", "2022-07-05 08:30", PLATFORM, "楼道堆放杂物（退回重办）", "问题处理类", kind, "2022-07-12"],
+        ["", "2022-07-05 08:40", PLATFORM, "没有编号的一件", "问题处理类", kind, "2022-07-12"],
+        ["PDS20220704‐003", "2022-07-05 08:50", PLATFORM, "编号中是 Word 的连字符", "问题处理类", kind, "2022-07-12"],
     ])
     with db.reader() as s:
         preview = preview_cases(s, path, clock=clock)
@@ -103,14 +106,22 @@ def test_the_platforms_list_of_this_month_imports_with_its_limits_to_come_and_ea
     assert "办理时限" not in {column for _row, column in problems}  # a limit to come is what a limit is
     assert problems[(2, "上级工单号")].startswith(f"上级工单号“PDS20220704001”已登记为本库工单{by_hand}")
     assert problems[(5, "上级工单号")].startswith("与第 3 行的上级工单号相同")
+    assert problems[(6, "上级工单号")].startswith("上级交办的工单缺少上级工单号（上级平台的工单编号）")
+    assert problems[(7, "上级工单号")].startswith("与第 4 行的上级工单号相同")
     assert [row.row for row in preview.ready] == [3, 4], preview.problems
     with db.session() as s:
         commit_cases(s, people.supervisor, preview, only_valid=True, clock=fixed_clock(datetime(2022, 7, 5, 9, 30)))
     with db.reader() as s:
         kept = {n: d for n, d in s.execute(select(Case.upstream_number, Case.upstream_deadline)
                                            .where(Case.source == "upper"))}
-    assert kept == {"PDS20220704001": None, "PDS20220704002": datetime(2022, 7, 11),
-                    "PDS20220704003": datetime(2022, 7, 18)}
+    # a limit given as a day alone is that whole day
+    assert kept == {"PDS20220704001": None, "PDS20220704002": datetime(2022, 7, 11, 23, 59),
+                    "PDS20220704-003": datetime(2022, 7, 18, 23, 59)}
     with db.reader() as s:
-        titles = set(s.scalars(select(Case.title).where(Case.upstream_number == "PDS20220704003")))
+        titles = set(s.scalars(select(Case.title).where(Case.upstream_number == "PDS20220704-003")))
     assert titles == {"噪音扰民（上级交办）"}
+    log_in_everyone(db, monkeypatch)  # the platform's limit is shown with the case, not only kept
+    with db.reader() as s:
+        number = s.scalar(select(Case.number).where(Case.upstream_number == "PDS20220704002"))
+    code, out, _err = cli_run(capsys, db, "case", "show", str(number))
+    assert code == 0 and "上级工单号：PDS20220704002\n上级办理时限：2022-07-11 23:59\n" in out

@@ -324,6 +324,15 @@ def test_a_redo_names_its_unit_and_limit_and_says_when_that_unit_was_merged_away
         assert wf.approve(s, people.supervisor2, case_id, clock=clock).unit == "城市管理局"
 
 
+def test_a_case_voided_before_it_was_dispatched_names_the_unit_it_was_proposed_to(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """Only proposed, then voided: the case read 承办单位：自来水公司, as if the unit had had it."""
+    case_id = _register(db, people, clock)
+    with db.session() as s:
+        view = wf.void(s, people.supervisor, case_id, "重复登记", clock=clock)
+    assert (view.unit_heading, view.unit) == ("拟交单位", "自来水公司")
+
+
 def test_review_at_fault_on_coordinated_case_goes_back_to_operator(db: Database, people: People,
                                                                    clock: FakeClock) -> None:
     case_id = _register(db, people, clock, handling="coordinate", answer="已答复", unit_id=None)

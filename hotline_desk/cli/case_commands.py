@@ -246,6 +246,8 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
     print(f"来电时间：{fmt(view.registered_at)}    来源：{view.source_label}")
     if view.upstream_number:
         print(f"上级工单号：{view.upstream_number}")
+    if view.upstream_deadline:
+        print(f"上级办理时限：{fmt(view.upstream_deadline)}")
     if view.register_number:
         print(f"原台账编号：{view.register_number}")
     print(f"来电人：{view.caller_name}    联系电话：{view.phone}" + ("    【保密】" if view.confidential else ""))

@@ -393,12 +393,14 @@ def case_number(value: Any) -> str:
 
 
 UPSTREAM_LENGTH = 60  # the longest upper platform's number kept; longer is a cell that holds something else
+DASHES = str.maketrans(dict.fromkeys("‐‑‒–—―−", "-"))  # the dashes Word and input methods put in a number
 
 
 def upstream_number(value: Any) -> str:
-    """An upper platform's case number in one spelling: full-width letters and digits plain, no spaces, letters as
-    capitals ('ｐｄｓ２０２６ 0001' and 'PDS20260001' are one number, found and matched as one)."""
-    return "".join(unicodedata.normalize("NFKC", text(value)).split()).upper()
+    """An upper platform's case number in one spelling: full-width letters and digits plain, no spaces, any dash as
+    '-' (Word's ‐ pasted in), letters as capitals ('ｐｄｓ２０２６ 0001' and 'PDS20260001' are one number)."""
+    return "".join(unicodedata.normalize("NFKC", text(value)).translate(DASHES).split()).upper()
+
 
 
 def result_word(value: Any) -> str:

@@ -393,6 +393,7 @@ class CaseDetailDialog(QDialog):
         rows = [
             ("工单编号", f"{view.number}    来源：{view.source_label}"
                       + (f"    上级工单号：{view.upstream_number}" if view.upstream_number else "")
+                      + (f"    上级办理时限：{view.upstream_deadline:%Y-%m-%d %H:%M}" if view.upstream_deadline else "")
                       + (f"    原台账编号：{view.register_number}" if view.register_number else "")),
             ("来电时间", f"{view.registered_at:%Y-%m-%d %H:%M}    状态：{view.state_label}"
                       + ("    【督办】" if view.supervised else "") + ("    【紧急】" if view.urgent else "")),

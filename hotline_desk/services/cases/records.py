@@ -164,6 +164,7 @@ class CaseView:
     category_id: int | None = None
     township_id: int | None = None
     notice: str = ""  # after a step: what it means for a finalised bulletin ("" when nothing)
+    upstream_deadline: datetime | None = None  # the upper platform's own limit for an upper-level case
 
     @property
     def source_label(self) -> str:
@@ -173,8 +174,9 @@ class CaseView:
     @property
     def unit_heading(self) -> str:
         """What ``unit`` is: the unit proposed while the case waits for approval (it has none yet), else the unit
-        holding it."""
-        return "拟交单位" if self.state == CaseState.PROPOSED else "承办单位"
+        holding it. A case voided before it was ever dispatched names the unit it had been proposed to."""
+        proposed = self.state == CaseState.PROPOSED or (self.state == CaseState.VOIDED and self.deadline is None)
+        return "拟交单位" if proposed else "承办单位"
 
 
 def validate_draft(session: Session, draft: CaseDraft, now: datetime) -> list[tuple[str, str]]:
@@ -385,6 +387,7 @@ def case_view(session: Session, case_id: int) -> CaseView:
     return CaseView(
         id=case.id, number=case.number, registered_at=case.registered_at, source=case.source,
         channel=channel.get(case.channel_id or 0, ""), upstream_number=case.upstream_number,
+        upstream_deadline=case.upstream_deadline,
         caller_name=case.caller_name, phone=case.phone, address=case.address,
         township=units.get(case.township_id or 0, ""), appeal_type=case.appeal_type_name,
         category=case.category_label, title=case.title, content=case.content, confidential=case.confidential,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
@@ -344,6 +344,11 @@ def _still_new(session: Session, preview: CasePreview) -> tuple[list[PreparedRow
     return ready, preview.duplicates + len(preview.ready) - len(ready)
 
 
+def _end_of_a_day(limit: datetime | None) -> datetime | None:
+    """An upper platform's 办理时限 given as a day alone (2022-08-25) is that whole day: 23:59, as a 延期至 date."""
+    return limit.replace(hour=23, minute=59) if limit is not None and limit.time() == time() else limit
+
+
 def _new_case(row: PreparedRow, actor: Actor, proposer: Actor, look: Lookups, setting: HistorySetting) -> NewCase:
     """A previewed row as the case to insert, its history checked step by step."""
     v = dict(row.values)
@@ -358,7 +363,7 @@ def _new_case(row: PreparedRow, actor: Actor, proposer: Actor, look: Lookups, se
     columns = {
         "registered_at": v["registered_at"], "source": v["source"], "channel_id": channel_id,
         "upstream_number": upstream,
-        "upstream_deadline": v.get("upstream_deadline") or (v.get("deadline") if upper else None),
+        "upstream_deadline": _end_of_a_day(v.get("upstream_deadline") or (v.get("deadline") if upper else None)),
         "caller_name": v["caller_name"], "phone": v["phone"], "address": v["address"],
         "township_id": v.get("township"), "appeal_type_id": look.types[v["appeal_type"]][0],
         "appeal_type_name": v["appeal_type"], "category_id": look.categories[category],

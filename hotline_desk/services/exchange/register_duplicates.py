@@ -110,9 +110,10 @@ def _upstream_repeats(session: Session, rows: list[PreparedRow]) -> list[Problem
     first: dict[str, int] = {}
     found: list[Problem] = []
     for line, number in sorted(numbers.items()):
-        if not number:
-            continue
-        if number in taken:
+        if not number:  # as the registration form refuses it
+            found.append(Problem(line, "上级工单号", "上级交办的工单缺少上级工单号（上级平台的工单编号）：请在文件中"
+                                                      "补上“上级工单号”或“工单编号”列"))
+        elif number in taken:
             found.append(Problem(line, "上级工单号", f"上级工单号“{number}”已登记为本库工单{taken[number]}：同一件上级"
                                                       "交办事项只登记一次，不再作为新工单导入（上级再次交办的，请在原"
                                                       "工单上办理）"))
