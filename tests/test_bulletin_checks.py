@@ -325,7 +325,15 @@ def test_a_case_taken_back_and_not_given_again_by_the_cut_off_is_named_as_counte
         seen = bulletin.warnings(s, MONTH, clock=clock)
     assert content.statistics.dispatch.count == 2
     assert sum(row.dispatched for table in content.scores for row in table.rows) == 1
-    assert any(w.startswith(f"{taken.number}截至 2022-08-01 00:00 在待审核（拟交办），没有承办单位") for w in seen)
+    assert any(w.startswith(f"{taken.number}截至 2022-08-01 00:00 在待审核（拟交办），没有承办单位")
+               and w.endswith("请先审核交办，或确认照此印出。") for w in seen)
+    with db.session() as s:  # approved since the cut-off: approving was the advice, and it cannot help July
+        wf.approve(s, people.supervisor, taken.id, unit_id=unit_id(s, "自来水公司"), clock=clock)
+    with db.reader() as s:
+        seen = bulletin.warnings(s, MONTH, clock=clock)
+    said = next(w for w in seen if w.startswith(f"{taken.number}截至 2022-08-01 00:00 在待审核（拟交办）"))
+    assert said.endswith(f"其中{taken.number}已在截止后交办，仍不计入本月任何单位；如需计入，请把简报的统计截止改到"
+                         "交办之后，或确认照此印出。"), said
 
 
 def test_a_dissatisfied_follow_up_still_waiting_for_review_at_the_cut_off_is_named(

@@ -124,9 +124,16 @@ def month_warnings(session: Session, month: str, stats: MonthStatistics, scores:
                      "既未协调办理也未交办（登记后待审核、或被驳回待重新处理）：简报中“其中”的协调办理与交办处理"
                      "两项之和少于本级登记事项。请先处理这些工单，或确认照此印出。")
     if unheld:
+        # Approved since the cut-off, a case still counts for no unit this month: approving cannot help those.
+        waiting = set(session.scalars(select(Case.number).where(Case.number.in_(list(unheld)),
+                                                                Case.state == CaseState.PROPOSED)))
+        since = [number for number in unheld if number not in waiting]
+        remedy = ("请先审核交办，或确认照此印出。" if not since else
+                  f"其中{_listed(since)}已在截止后交办，仍不计入本月任何单位；如需计入，请把简报的统计截止改到交办之后，"
+                  "或确认照此印出。" + ("其余的请先审核交办。" if waiting else ""))
         found.append(f"{_listed(unheld)}截至 {stats.as_of:%Y-%m-%d %H:%M} 在待审核（拟交办），没有承办单位"
                      "（收回改派或同意退单后尚未改派，或尚未审核）：计入交办处理（或上级交办）的件数，但不计入任何单位的考核，两张考核表的"
-                     "交办件数之和因此少于它们。请先审核交办，或确认照此印出。")
+                     f"交办件数之和因此少于它们。{remedy}")
     imported, by_hand = imported_only(late or {})
     if by_hand:
         found.append(f"统计截止后才登记、却计入本月的步骤（记在截止之前的补录，或作废、改分类等）：{named_steps(by_hand)}。"
