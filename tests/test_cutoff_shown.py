@@ -134,6 +134,22 @@ def test_a_reply_at_the_cut_off_itself_is_of_the_next_month_as_a_call_registered
         assert not later.costs_points("finish")
 
 
+def test_a_units_cases_before_the_month_is_over_name_the_cut_off_and_the_moment_they_are_taken_at(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """On 20 July the list behind a unit's score said 统计截止：2022-07-20 10:00, while the score table itself said
+    the cut-off was 08-01 00:00, not yet reached."""
+    from hotline_desk.services.reporting.unit_cases import unit_cases
+
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+    clock.set(datetime(2022, 7, 20, 10, 0))
+    with db.reader() as s:
+        summary = unit_cases(s, "2022-07", unit_id(s, "自来水公司"), clock=clock).summary()
+    assert summary[0] == ("统计截止：2022-08-01 00:00（尚未到截止时间，数字截至 2022-07-20 10:00；按截止时的办理情况"
+                          "计分，截止后的步骤不计入本月）")
+
+
 def test_a_wrong_reply_taken_back_after_the_cut_off_says_the_month_keeps_it_and_dated_back_corrects_it(
         db: Database, people: People, clock: FakeClock) -> None:
     """A reply typed on the wrong July case, taken back in August: July's 办结率 kept the case as finished, unsaid,

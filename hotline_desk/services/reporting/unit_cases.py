@@ -47,6 +47,7 @@ class UnitCases:
     # The unit's name in the month's finalised tables when it has been renamed since ("" otherwise): the printed
     # bulletin and the frozen table say 王寨乡, today's lists 王寨街道.
     name_then: str = ""
+    cutoff: datetime | None = None  # the month's cut-off, when the figures were taken before it (the month not over)
 
     @property
     def unit_said(self) -> str:
@@ -65,6 +66,8 @@ class UnitCases:
         s = self.score
         finish, response, satisfaction = (s.point(key) for key in ("finish", "response", "satisfaction"))
         lines = [
+            f"统计截止：{self.cutoff:%Y-%m-%d %H:%M}（尚未到截止时间，数字截至 {self.as_of:%Y-%m-%d %H:%M}；按截止时的"
+            "办理情况计分，截止后的步骤不计入本月）" if self.cutoff is not None else
             f"统计截止：{self.as_of:%Y-%m-%d %H:%M}（按截止时的办理情况计分，截止后的步骤不计入本月）",
             f"交办 {s.dispatched} 件。办结率：已办结 {s.finished} / {s.finish_base} 件，得 {finish} 分；"
             f"响应率：按时签收 {s.signed_on_time} / {s.dispatched} 件，得 {response} 分；"
@@ -118,7 +121,8 @@ def unit_cases(session: Session, month: str, unit_id: int, *, clock: Clock = off
                      bonus=list_bonus(session, month, unit_id=unit_id),
                      frozen=printed if printed is not None and printed.total != row.total else None,
                      late=late, voided=voided,
-                     name_then=printed.unit if printed is not None and printed.unit != row.unit else "")
+                     name_then=printed.unit if printed is not None and printed.unit != row.unit else "",
+                     cutoff=cutoff if as_of < cutoff else None)
 
 
 def unit_cases_workbook(session: Session, listed: UnitCases, *, clock: Clock = office_now) -> bytes:
