@@ -333,6 +333,21 @@ def test_a_case_voided_before_it_was_dispatched_names_the_unit_it_was_proposed_t
     assert (view.unit_heading, view.unit) == ("拟交单位", "自来水公司")
 
 
+def test_an_approval_dated_back_past_its_signing_time_says_the_unit_will_count_as_late(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """Approved at 15:00 on the 9th but dated 10:00 on the 8th: the unit's 24 hours to sign had passed before the
+    approval was entered, and it counted as late with nothing said to the supervisor."""
+    case_id = _register(db, people, clock)  # registered 5 July 09:00
+    clock.set(datetime(2022, 7, 6, 15, 0))
+    with db.session() as s:
+        view = wf.approve(s, people.supervisor, case_id, at=datetime(2022, 7, 5, 10, 0), clock=clock)
+    assert "交办记在 2022-07-05 10:00，签收时限（2022-07-06 10:00）在现在登记之前就已过去：承办单位此后签收都算超时" \
+        in view.notice
+    other = _register(db, people, clock)
+    with db.session() as s:  # entered at once: nothing to say
+        assert "签收时限" not in wf.approve(s, people.supervisor, other, clock=clock).notice
+
+
 def test_review_at_fault_on_coordinated_case_goes_back_to_operator(db: Database, people: People,
                                                                    clock: FakeClock) -> None:
     case_id = _register(db, people, clock, handling="coordinate", answer="已答复", unit_id=None)

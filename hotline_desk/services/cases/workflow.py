@@ -146,6 +146,17 @@ def _redone_by_a_retired_unit(found: Situation, payload: Any) -> str:
     return f"重办回到的承办单位“{info.name}”{where}：工单仍在它名下，请审核员收回改派给在用的单位。"
 
 
+def _signing_time_gone(found: Situation, at: datetime, now: datetime) -> str:
+    """An approval dated so far back that its unit's hours to sign were over before it was entered, in words (""
+    otherwise): the unit counts as late however soon it signs now."""
+    signing = at + timedelta(hours=found.context.limits.sign_hours)
+    if signing >= now:
+        return ""
+    return (f"交办记在 {at:%Y-%m-%d %H:%M}，签收时限（{signing:%Y-%m-%d %H:%M}）在现在登记之前就已过去：承办单位"
+            "此后签收都算超时，不计入响应率。请确认单位当时确已收到交办（如电话通知）；单位当时已签收的，签收也请按"
+            "实际时间登记。")
+
+
 def take(session: Session, actor: Actor, case_id: int, action: Action, payload: Any, *, clock: Clock = office_now,
          at: datetime | None = None, batch_id: int | None = None, expected_version: int | None = None) -> CaseView:
     """Carry out one step of the table on a case: every check first, then exactly one event, or nothing."""
@@ -170,7 +181,8 @@ def take(session: Session, actor: Actor, case_id: int, action: Action, payload: 
     ahead = (f"作废记在本件最后一步的时间 {at:%Y-%m-%d %H:%M}：它比本机现在的时间晚，"
              "多半是登记它的电脑日期、时钟设错了。" if action == Action.VOID and at > now else "")
     retired = _redone_by_a_retired_unit(found, payload) if action == Action.REVIEW else ""
-    view = replace(view, notice="\n".join(n for n in (month, undone, kept, given, ahead, retired) if n))
+    late = _signing_time_gone(found, at, now) if action == Action.APPROVE else ""
+    view = replace(view, notice="\n".join(n for n in (month, undone, kept, given, ahead, retired, late) if n))
     return _erased(session, view, actor, now) if action == Action.ERASE else view
 
 
