@@ -588,6 +588,7 @@ def test_the_ruling_buttons_speak_of_the_offices_own_answer_for_a_coordinated_ca
     qtbot.addWidget(view)
     view.setCurrentWidget(view.reviews)
     rows = {r.id: i for i, r in enumerate(view.reviews.model.rows)}
+    assert _cells(view.reviews.model, rows[by_office])["承办单位"] == "（协调办理）"  # not a blank to guess at
     buttons = [view.reviews.findChild(QPushButton, name) for name in ("at_fault", "not_fault")]
     view.reviews.table.selectRow(rows[by_office])
     assert [b.text() for b in buttons] == ["答复不当（重新办理）", "答复无不当（办结）"]

@@ -143,6 +143,7 @@ def proposed_unit_words(row: QueueRow) -> str:
     return f"{with_assisting(row.unit, row.assisting)}（{row.returned_from}已退回）"
 
 
+COORDINATED = "（协调办理）"  # the 承办单位 of a case the office answered itself, in the 待甄别 list
 REVIEW_HINT = "不满意的回访由审核员甄别（承办单位责任的重办，非承办单位责任的办结）；此处可查看群众意见和单位回复。"
 REJECTED_HINT = ("审核员驳回的交办回到拟办人：双击或点“打开工单”，按驳回理由改为协调办理或重新拟交办；"
                  "重复登记的由审核员作废。")
@@ -862,7 +863,8 @@ class FollowUpView(QueueTabs):
         # What the ruling rests on comes first, so that it is on screen at 1366×768: the citizen's words, then the
         # unit's reply and the request; the caller's name and phone last.
         self.reviews = QueueTable(ctx, "review", [
-            number, Column("承办单位", lambda r: r.unit, 150), Column("回访结果", lambda r: r.last_result, 70),
+            number, Column("承办单位", lambda r: r.unit or COORDINATED, 150),
+            Column("回访结果", lambda r: r.last_result, 70),
             Column("群众意见", lambda r: r.followup_note, 180), result, Column(reply.header, reply.value, 150),
             Column(content.header, content.value, 150), caller, phone,  # the phone too, with no sideways scrolling
         ], base=False, empty="暂无待甄别的工单", hint="" if ctx.actor.can("review") else REVIEW_HINT)
