@@ -241,3 +241,17 @@ def test_a_review_after_the_months_cut_off_says_the_month_keeps_the_case_as_it_s
         wf.reply(s, people.operator, earlier, wf.Reply("已处理"), clock=clock)
         clock.set(datetime(2022, 7, 20, 9, 0))
         assert wf.follow_up(s, people.operator, earlier, "satisfied", clock=clock).notice == ""
+
+
+def test_a_coordinated_case_is_ruled_on_in_the_offices_own_words(
+        office: Database, people: People, clock: FakeClock, capsys: pytest.CaptureFixture[str]) -> None:
+    """`case review` offered only 单位责任/非单位责任 for a case the office answered itself, though it records
+    答复不当，重新办理 / 答复无不当，办结."""
+    with office.session() as s:
+        case_id = register_case(s, people.operator, draft(s, handling="", unit_id=None), clock=clock).id
+        wf.coordinate(s, people.operator, case_id, "已电话答复政策", clock=clock)
+        number = wf.follow_up(s, people.operator, case_id, "dissatisfied", "答复不清楚", clock=clock).number
+    code, out, err = cli_run(capsys, office, "case", "review", number, "--decision", "答复无不当",
+                             "--note", "政策已答复清楚", user="sup1")
+    assert code == 0, err
+    assert "当前状态“已办结”" in out and "甄别：答复无不当，办结" in out

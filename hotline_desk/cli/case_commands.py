@@ -141,7 +141,8 @@ def register(sub: SubParsers[Any]) -> None:
         ("--note", {"default": "", "help": "回访记录（不满意时必填：群众意见）"}),
     ])
     _step(csub, "review", "甄别不满意回访（审核员）", cmd_review, [
-        ("--decision", {"required": True, "choices": ["单位责任", "非单位责任"], "help": "单位责任则重办"}),
+        ("--decision", {"required": True, "choices": ["单位责任", "非单位责任", "答复不当", "答复无不当"],
+                        "help": "单位责任则重办；本中心协调办理的工单写作 答复不当（重新办理）或 答复无不当（办结）"}),
         ("--note", {"required": True, "help": "甄别意见"}),
     ])
 
@@ -462,4 +463,4 @@ def cmd_follow_up(ctx: Context, args: argparse.Namespace) -> int:
 
 def cmd_review(ctx: Context, args: argparse.Namespace) -> int:
     return _run_step(ctx, args, lambda s, a, cid, at: workflow.review(
-        s, a, cid, args.decision == "单位责任", args.note, at=at))
+        s, a, cid, args.decision in ("单位责任", "答复不当"), args.note, at=at))
