@@ -255,6 +255,27 @@ def test_a_changed_table_entry_is_named_with_both_counts(db: Database) -> None:
         "热点问题“物业管理” 67（定稿 66）。这里显示的是定稿的数字，与已印发的简报一致。")
 
 
+def test_a_channel_renamed_after_its_month_was_finalised_is_no_change_to_the_month(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """平观新闻APP renamed 平观APP after July was finalised: `stats` and the bulletin page said 定稿后该月又有改动…
+    上级渠道“平观新闻APP” 0（定稿 1）、上级渠道“平观APP” 1（定稿 0）, though no case had changed."""
+    from hotline_desk.services.office import reference
+    from hotline_desk.services.office import reference_admin as ra
+    from hotline_desk.services.reporting.frozen import month_stats
+
+    with db.session() as s:
+        channel = reference.find_channel(s, "平观新闻APP").id
+        register_case(s, people.operator, draft(s, source="upper", channel_id=channel, upstream_number="PG0001"),
+                      clock=clock)
+    clock.set(datetime(2022, 8, 2, 9, 0))
+    with db.session() as s:
+        bulletin.finalize(s, people.supervisor, "2022-07", clock=clock, accept_warnings=True)
+        ra.update_channel(s, people.admin, "平观新闻APP", new_name="平观APP")
+    with db.reader() as s:
+        figures = month_stats(s, "2022-07", clock=clock).figures
+    assert figures.final is not None and figures.drift == ""
+
+
 def test_a_rate_written_otherwise_over_the_same_counts_is_no_change(db: Database) -> None:
     """A month finalised by an earlier version printed a group of no cases as 100% (now "—"): after the upgrade
     the month was said to have changed since it was finalised, with nothing changed."""

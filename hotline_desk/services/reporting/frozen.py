@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline_desk.models import Bulletin
+from hotline_desk.models import Bulletin, Channel, ReferenceAlias
 from hotline_desk.services.accounts import audit
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.reporting.bulletin import get_draft, month_cutoff
@@ -196,8 +196,9 @@ def score_drift(frozen: tuple[ScoreTable, ...], live: tuple[ScoreTable, ...]) ->
 GROUP_NAMES = (("coordinate", "协调办理"), ("dispatch", "交办处理"), ("upper", "上级交办"))
 
 
-def statistics_drift(frozen: MonthStatistics, live: MonthStatistics) -> str:
-    """Every figure of the bulletin the live data now gives otherwise than the finalised bulletin, in words."""
+def statistics_drift(frozen: MonthStatistics, live: MonthStatistics, renamed: dict[str, str] | None = None) -> str:
+    """Every figure of the bulletin the live data now gives otherwise than the finalised bulletin, in words.
+    ``renamed``: a channel's earlier names (its aliases) → its name now; a channel renamed since is no change."""
     pairs = [("本级登记", frozen.local_total, live.local_total), ("上级交办", frozen.upper_total, live.upper_total)]
     for key, name in GROUP_NAMES:
         old, new = getattr(frozen, key), getattr(live, key)
@@ -211,7 +212,10 @@ def statistics_drift(frozen: MonthStatistics, live: MonthStatistics) -> str:
                   (f"{name}回访", old.rated, new.rated), (f"{name}满意", old.satisfied, new.satisfied),
                   *([(f"{name}满意率", old.satisfaction_rate, new.satisfaction_rate)] if rate else [])]
     changed = [f"{label} {new}（定稿 {old}）" for label, old, new in pairs if old != new]
-    channels_then = {name: count for name, _noun, count in frozen.upper_channels}
+    channels_then: dict[str, int] = {}
+    for name, _noun, count in frozen.upper_channels:
+        now_called = (renamed or {}).get(name, name)
+        channels_then[now_called] = channels_then.get(now_called, 0) + count
     channels_now = {name: count for name, _noun, count in live.upper_channels}
     changed += _count_changes("上级渠道", channels_then, channels_now)
     for name, then, now in (("诉求类型", frozen.appeal_types, live.appeal_types),
@@ -272,5 +276,8 @@ def month_scores(session: Session, month: str, *, clock: Clock = office_now) -> 
 
 def month_stats(session: Session, month: str, *, clock: Clock = office_now) -> MonthStats:
     """The month's statistics: frozen if its bulletin is final (with any live difference named), else live."""
+    renamed = {alias: name for alias, name in session.execute(
+        select(ReferenceAlias.alias, Channel.name).join(Channel, Channel.id == ReferenceAlias.target_id)
+        .where(ReferenceAlias.kind == "channel"))}
     return MonthStats(*_frozen_or_live(session, month, clock, "statistics", month_statistics, _statistics,
-                                       statistics_drift))
+                                       lambda frozen, live: statistics_drift(frozen, live, renamed)))
