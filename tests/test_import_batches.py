@@ -81,6 +81,20 @@ def _running_with_cases(s: Session) -> bool:
     return running is not None and (s.scalar(select(func.count()).select_from(Case)) or 0) >= BATCH
 
 
+def _import_under_way(db: Database, people: People, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                      ) -> tuple[subprocess.Popen[str], Path, dict[str, int]]:
+    """A command-line import of ROWS rows in parts of BATCH, running, with a part of it written: the worker, its
+    workbook, and the table counts from before it began."""
+    log_in_everyone(db, monkeypatch)
+    _batch_size(db, people, BATCH)
+    workbook = tmp_path / "上级清单.xlsx"
+    make_workbook(workbook, ROWS)
+    before = _counts(db)
+    worker = _start_import(db, workbook)
+    _wait_for(db, worker, _running_with_cases)
+    return worker, workbook, before
+
+
 def _assert_cleared(db: Database, before: dict[str, int]) -> None:
     """Nothing of the import is left but its batch, marked cleared, and the database verifies."""
     after = _counts(db)
@@ -98,13 +112,7 @@ def _verify(database: Database) -> list[str]:
 
 def test_a_killed_import_leaves_nothing_once_the_database_is_opened(db: Database, people: People, tmp_path: Path,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    log_in_everyone(db, monkeypatch)
-    _batch_size(db, people, BATCH)
-    workbook = tmp_path / "上级清单.xlsx"
-    make_workbook(workbook, ROWS)
-    before = _counts(db)
-    worker = _start_import(db, workbook)
-    _wait_for(db, worker, _running_with_cases)
+    worker, workbook, before = _import_under_way(db, people, tmp_path, monkeypatch)
     worker.send_signal(signal.SIGKILL)
     worker.wait(timeout=60)
     # What the killed import left: committed batches, marked unfinished, which verify reports.
@@ -144,13 +152,7 @@ def test_a_killed_import_leaves_nothing_once_the_database_is_opened(db: Database
 def test_an_import_stopped_with_ctrl_c_says_how_many_written_cases_it_undid(
         db: Database, people: People, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The command line's Ctrl-C clears what the import wrote, and says so by count, not only 已取消。."""
-    log_in_everyone(db, monkeypatch)
-    _batch_size(db, people, BATCH)
-    workbook = tmp_path / "上级清单.xlsx"
-    make_workbook(workbook, ROWS)
-    before = _counts(db)
-    worker = _start_import(db, workbook)
-    _wait_for(db, worker, _running_with_cases)
+    worker, _workbook, before = _import_under_way(db, people, tmp_path, monkeypatch)
     worker.send_signal(signal.SIGINT)
     _out, err = worker.communicate(timeout=120)
     assert worker.returncode == 130, err
@@ -196,12 +198,7 @@ def test_an_import_asked_to_stop_stops_at_the_next_part_and_clears_what_it_wrote
 
 def test_other_stations_save_between_the_batches_of_a_running_import(db: Database, people: People, tmp_path: Path,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    log_in_everyone(db, monkeypatch)
-    _batch_size(db, people, BATCH)
-    workbook = tmp_path / "上级清单.xlsx"
-    make_workbook(workbook, ROWS)
-    worker = _start_import(db, workbook)
-    _wait_for(db, worker, _running_with_cases)
+    worker, _workbook, _before = _import_under_way(db, people, tmp_path, monkeypatch)
     with db.session() as s:
         saved = register_case(s, people.operator, draft(s, content="导入期间登记的工单"))
     with db.reader() as s:  # the import was still under way when the case was saved
@@ -478,12 +475,7 @@ def test_an_importer_demoted_meanwhile_stops_the_import_and_nothing_stays(db: Da
 
 def test_cleanup_leaves_a_running_import_alone(db: Database, people: People, tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    log_in_everyone(db, monkeypatch)
-    _batch_size(db, people, BATCH)
-    workbook = tmp_path / "上级清单.xlsx"
-    make_workbook(workbook, ROWS)
-    worker = _start_import(db, workbook)
-    _wait_for(db, worker, _running_with_cases)
+    worker, _workbook, _before = _import_under_way(db, people, tmp_path, monkeypatch)
     other = open_office_database(db.url)  # another station starts meanwhile: the import is alive, not cleared
     other.dispose()
     _out, err = worker.communicate(timeout=600)
