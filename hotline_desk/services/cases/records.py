@@ -222,7 +222,8 @@ def upstream_problems(session: Session, draft: CaseDraft) -> list[tuple[str, str
 
 def upstream_taken(session: Session, numbers: Sequence[str]) -> dict[str, str]:
     """Which of these upper platform's numbers (in ``norm.upstream_number``'s spelling) are cases here already, not
-    voided: number → that case's number. Cases registered before the spelling was one are found as typed then."""
+    voided: number → that case's number. A number kept before it had one spelling is found when it was kept in
+    capitals or in small letters (full width or with spaces it is not)."""
     taken: dict[str, str] = {}
     wanted = sorted(set(numbers))
     for start in range(0, len(wanted), 500):

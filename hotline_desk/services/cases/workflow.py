@@ -137,7 +137,7 @@ def _redone_by_a_retired_unit(found: Situation, payload: Any) -> str:
     the case stays in its name until a supervisor takes it back (收回改派) for a unit in use."""
     status, units = found.status, found.context.units
     main = status.main_dispatch
-    if not getattr(payload, "at_fault", False) or status.handling != Handling.DISPATCH or main is None:
+    if not (isinstance(payload, Review) and payload.at_fault) or status.handling != Handling.DISPATCH or main is None:
         return ""
     info = units.get(main.unit_id)
     if info is None or info.active:
