@@ -64,11 +64,14 @@ def test_an_upper_case_is_registered_once_under_its_platforms_number_however_it_
 
 def test_a_search_finds_an_upper_platforms_number_in_small_letters_or_full_width(
         db: Database, people: People, clock: FakeClock) -> None:
+    """Typed in groups as it is read out (GJ2022 0705 00017), the number was three words and found nothing."""
     number = _upper(db, people, clock, "GJ2022070500017")
     with db.reader() as s:
-        for typed in ("GJ20220705", "gj20220705", "ｇｊ２０２２０７０５", "GJ2022070500017"):
+        for typed in ("GJ20220705", "gj20220705", "ｇｊ２０２２０７０５", "GJ2022070500017", "GJ2022 0705 00017",
+                      "gj 20220705"):
             assert count_cases(s, CaseFilter(text=typed), now=clock()) == 1, typed
         assert count_cases(s, CaseFilter(text="GJ2023"), now=clock()) == 0
+        assert count_cases(s, CaseFilter(text=f"{number[:2]} {number[2:6]} {number[6:]}"), now=clock()) == 1
     assert number
 
 

@@ -120,6 +120,7 @@ def _prefix(col: Any, word: str) -> Any:
 # A case number without the office's letters (2207-00002 for RZ2207-00002), as it is read out on the phone, or
 # its beginning: 2207- or 2207 (a month's cases by number).
 NUMBER_WITHOUT_LETTERS = re.compile(r"\d{4}(?:-\d{0,5})?")
+NUMBER_WITHOUT_DASH = re.compile(r"(\d{4})(\d{1,5})")
 
 
 def _code_prefixes(session: Session, word: str, private: bool = False) -> list[Any]:
@@ -127,8 +128,11 @@ def _code_prefixes(session: Session, word: str, private: bool = False) -> list[A
     register's own number that starts with ``word`` (a 保密 case's phone not, for a ``private`` search)."""
     phones = {word, *_phone_spellings(word)}
     numbers = {word.upper()}
+    prefix = Settings(session).str("case_number.prefix")
     if NUMBER_WITHOUT_LETTERS.fullmatch(word):
-        numbers.add(Settings(session).str("case_number.prefix") + word)
+        numbers.add(prefix + word)
+    elif word.upper().startswith(prefix) and (grouped := NUMBER_WITHOUT_DASH.fullmatch(word.upper()[len(prefix):])):
+        numbers.add(f"{prefix}{grouped[1]}-{grouped[2]}")  # RZ2207 00002, read out in two groups
     by_phone = [_prefix(Case.phone, p) for p in sorted(phones)]
     if private:
         by_phone = [and_(match, Case.confidential.is_(False)) for match in by_phone]
@@ -161,15 +165,18 @@ def _phone_spellings(typed: str) -> set[str]:
     return {kept} | ({digits} if digits.startswith("1") and digits != typed else set())
 
 
-# A phone number typed in groups (139 0000 1119, +86 139 0000 1119, 0375 6012345) is one word, not three.
+# A phone number typed in groups (139 0000 1119, +86 139 0000 1119, 0375 6012345) is one word, not three; so is a
+# number that begins with letters, read out or copied in groups (PDS2207 0001, RZ 2207-00002).
 PHONE_IN_GROUPS = re.compile(r"\+?\d[\d\s\-()]*\d")
+CODE_IN_GROUPS = re.compile(r"[A-Za-z]{1,10}[\d\-]*\d[\d\-]*")
 
 
 def search_words(text: str) -> list[str]:
     """The words of a search, normalised as the index is (NFKC: fullwidth digits and letters become ASCII)."""
     words = search_index.normalise(text).split()
     joined = "".join(words)
-    if len(words) > 1 and PHONE_IN_GROUPS.fullmatch(joined) and sum(c.isdigit() for c in joined) >= 7:
+    if len(words) > 1 and ((PHONE_IN_GROUPS.fullmatch(joined) and sum(c.isdigit() for c in joined) >= 7)
+                           or CODE_IN_GROUPS.fullmatch(joined)):
         return [joined]
     return words
 
