@@ -304,6 +304,25 @@ def test_a_search_as_json_masks_callers_unless_revealed_and_a_revealed_one_is_au
     assert shown == {("刘先生", "13912345678"), ("（保密）", "（保密）")}
 
 
+def test_dispatch_sheets_carry_callers_names_and_are_recorded_as_a_personal_export(
+        office: Database, people: People, clock: FakeClock, capsys: pytest.CaptureFixture[str],
+        tmp_path: Path) -> None:
+    """`export-dispatch` wrote every open case's caller and phone into one sheet per unit, and the audit trail said
+    nothing of it, where `export-cases --reveal` is recorded as 导出个人信息. A 保密 caller is not written."""
+    from hotline_desk.services.cases import workflow as wf
+
+    with office.session() as s:
+        for secret in (False, False, True):
+            case_id = register_case(s, people.operator, draft(s, confidential=secret), clock=clock).id
+            wf.approve(s, people.supervisor, case_id, clock=clock)
+    code, out, err = run(capsys, office, "export-dispatch", "--all", "--out", str(tmp_path / "交办单"),
+                         user="sup1")
+    assert code == 0 and "已导出" in out, err
+    code, out, _ = run(capsys, office, "audit", "--limit", "3")
+    [line] = [line for line in out.splitlines() if "导出个人信息" in line]
+    assert line.split("\t")[2:] == ["李强（sup1）", "导出个人信息", "交办单（自来水公司）", "2 件，含来电人姓名和电话"]
+
+
 def test_refusing_an_extension_with_days_given_is_asked_which_was_meant(
         office: Database, people: People, clock: FakeClock, capsys: pytest.CaptureFixture[str]) -> None:
     """`extension-rule --decision 不同意 --days 3` was taken, the days dropped unsaid."""

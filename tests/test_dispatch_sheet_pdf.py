@@ -24,7 +24,7 @@ def test_dispatch_sheet_pdf_prints_call_time_and_deadline_unbroken(db: Database,
     with db.session() as s:
         case_id = register_case(s, people.operator, draft(s), clock=clock).id
         wf.approve(s, people.supervisor, case_id, clock=clock)
-        paths = export_dispatch(s, None, tmp_path, pdf=True, clock=clock)
+        paths = export_dispatch(s, None, tmp_path, user_id=None, pdf=True, clock=clock)
     pdf = next(p for p in paths if p.suffix == ".pdf")
     lines = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
                            check=True).stdout.splitlines()
@@ -49,7 +49,7 @@ def test_a_sheet_printed_in_january_dates_decembers_cases_with_their_year(
         wf.approve(s, people.supervisor, case_id, clock=clock)
     clock.set(datetime(2023, 1, 3, 8, 30))
     with db.session() as s:
-        paths = export_dispatch(s, None, tmp_path, pdf=True, clock=clock)
+        paths = export_dispatch(s, None, tmp_path, user_id=None, pdf=True, clock=clock)
     with db.reader() as s:
         deadline = case_view(s, case_id).deadline
     assert deadline is not None and deadline.year == 2023
@@ -71,7 +71,7 @@ def test_a_long_complaint_on_the_paper_sheet_reads_from_the_left(db: Database, p
     with db.session() as s:
         case_id = register_case(s, people.operator, draft(s, content=words), clock=clock).id
         wf.approve(s, people.supervisor, case_id, clock=clock)
-        paths = export_dispatch(s, None, tmp_path, pdf=True, clock=clock)
+        paths = export_dispatch(s, None, tmp_path, user_id=None, pdf=True, clock=clock)
     pdf = next(p for p in paths if p.suffix == ".pdf")
     html = subprocess.run(["pdftotext", "-bbox-layout", str(pdf), "-"], capture_output=True, text=True,
                           check=True).stdout
@@ -91,7 +91,7 @@ def test_the_request_takes_the_room_of_a_paper_sheet(db: Database, people: Peopl
         content = ("小区北门外排水管道破裂，污水漫溢到人行道上，居民出行困难。" * 90)[:2500]
         wf.approve(s, people.supervisor, register_case(s, people.operator, draft(s, content=content),
                                                        clock=clock).id, clock=clock)
-        paths = export_dispatch(s, None, tmp_path, pdf=True, clock=clock)
+        paths = export_dispatch(s, None, tmp_path, user_id=None, pdf=True, clock=clock)
     with pdfplumber.open(next(p for p in paths if p.suffix == ".pdf")) as document:
         assert len(document.pages) <= 5
         text = ""
@@ -114,7 +114,7 @@ def test_every_page_a_long_complaint_runs_over_names_its_case(db: Database, peop
         short = register_case(s, people.operator, draft(s, content="路灯不亮"), clock=clock).id
         for each in (case_id, short):
             wf.approve(s, people.supervisor, each, clock=clock)
-        paths = export_dispatch(s, None, tmp_path, pdf=True, clock=clock)
+        paths = export_dispatch(s, None, tmp_path, user_id=None, pdf=True, clock=clock)
         number, unit = case_view(s, case_id).number, case_view(s, case_id).unit
     pdf = next(p for p in paths if p.suffix == ".pdf")
     request = []
@@ -191,7 +191,7 @@ def test_the_dispatch_export_says_which_cases_print_a_character_as_a_box(
         for case_id in (named.id, plain.id):
             wf.approve(s, people.supervisor, case_id, clock=clock)
         notes: list[str] = []
-        export_dispatch(s, None, tmp_path, pdf=True, clock=clock, notes=notes)
+        export_dispatch(s, None, tmp_path, user_id=None, pdf=True, clock=clock, notes=notes)
     assert len(notes) == 1
     assert notes[0].startswith(f"自来水公司的交办单 PDF（{named.number}）中有 1 个字现有字体都没有，会印成空框：“𠮷”")
     assert notes[0].endswith("Excel 交办单中的文字完整。")

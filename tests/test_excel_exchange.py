@@ -53,7 +53,7 @@ def test_dispatch_sheet_round_trip_and_reimport_changes_nothing(db: Database, pe
             wf.approve(s, people.supervisor, case_id, clock=clock)
     clock.advance(days=1)
     with db.session() as s:  # the first export makes the signing secret
-        [path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, clock=clock)
+        [path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, user_id=None, clock=clock)
     book = openpyxl.load_workbook(path)
     sheet = book["交办单"]
     assert "自来水公司" in sheet["A2"].value
@@ -98,7 +98,7 @@ def test_reply_rows_are_validated(db: Database, people: People, clock: FakeClock
     with db.session() as s:
         case_id = register_case(s, people.operator, draft(s), clock=clock).id
         wf.approve(s, people.supervisor, case_id, clock=clock)
-        [path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, clock=clock)
+        [path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, user_id=None, clock=clock)
     book = openpyxl.load_workbook(path)
     sheet = book["交办单"]
     sheet.cell(4, 9).value = datetime(2022, 7, 1, 8, 0)  # before it was dispatched
@@ -122,7 +122,7 @@ def test_a_same_day_reply_dated_without_a_time_is_that_day_after_the_step_before
     with db.session() as s:
         case_id = register_case(s, people.operator, draft(s), clock=clock).id
         dispatched = wf.approve(s, people.supervisor, case_id, clock=clock).events[-1].at
-        [path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, clock=clock)
+        [path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, user_id=None, clock=clock)
     book = openpyxl.load_workbook(path)
     sheet = book["交办单"]
     sheet.cell(4, 9).value = dispatched.date()
@@ -168,7 +168,7 @@ def test_a_reply_dated_a_later_day_without_a_time_says_it_was_taken_as_midnight(
         case_id = register_case(s, people.operator, draft(s), clock=clock).id
         dispatched = wf.approve(s, people.supervisor, case_id, clock=clock).events[-1].at
         wf.sign(s, people.operator, case_id, clock=clock)
-        [path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, clock=clock)
+        [path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, user_id=None, clock=clock)
     book = openpyxl.load_workbook(path)
     sheet = book["交办单"]
     sheet.cell(4, 11).value = "已处理"
@@ -192,7 +192,7 @@ def test_a_case_whose_return_waits_says_so_on_the_sheet(db: Database, people: Pe
     case_id, _path, _book = _one_case_sheet(db, people, clock, tmp_path / "before")
     with db.session() as s:
         asked = wf.request_return(s, people.operator, case_id, "不属于我单位", clock=clock).events[-1].at
-        [path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, clock=clock)
+        [path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, user_id=None, clock=clock)
     content = openpyxl.load_workbook(path)["交办单"].cell(4, 4).value
     assert content.startswith(f"【{asked:%m-%d}已申请退单，待审批，暂不能回复】")
     with db.reader() as s:  # sent back as it is, the row still matches its case
@@ -208,7 +208,7 @@ def test_a_granted_extension_and_a_supervision_are_marked_on_the_sheet(db: Datab
         wf.request_extension(s, people.operator, case_id, 3, "需协调施工", clock=clock)
         wf.rule_extension(s, people.supervisor, case_id, True, clock=clock)
         wf.supervise(s, people.supervisor, case_id, "群众多次来电", clock=clock)
-        [path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, clock=clock)
+        [path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, user_id=None, clock=clock)
     sheet = openpyxl.load_workbook(path)["交办单"]
     assert sheet.cell(4, 4).value.startswith("【督办】【已同意延期3个工作日】")
     assert sheet.cell(4, 8).value > before
@@ -224,7 +224,7 @@ def test_a_reply_that_asks_to_return_the_case_is_pointed_out_before_it_counts_as
         for case_id in cases:
             wf.approve(s, people.supervisor, case_id, clock=clock)
         numbers = {case_view(s, c).number: c for c in cases}
-        [path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, clock=clock)
+        [path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, user_id=None, clock=clock)
     book = openpyxl.load_workbook(path)
     sheet = book["交办单"]
     rows = {sheet.cell(r, 1).value: r for r in range(4, sheet.max_row + 1)}
@@ -251,7 +251,7 @@ def _one_case_sheet(db: Database, people: People, clock: FakeClock, tmp_path: Pa
     with db.session() as s:
         case_id = register_case(s, people.operator, draft(s), clock=clock).id
         wf.approve(s, people.supervisor, case_id, clock=clock)
-        [path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, clock=clock)
+        [path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, user_id=None, clock=clock)
     return case_id, path, openpyxl.load_workbook(path)
 
 
@@ -287,18 +287,18 @@ def test_a_second_export_on_the_same_day_keeps_the_first_and_a_file_is_no_folder
         case_id = register_case(s, people.operator, draft(s), clock=clock).id
         wf.approve(s, people.supervisor, case_id, clock=clock)
         water = unit_id(s, "自来水公司")
-        [first] = export_dispatch(s, water, tmp_path, clock=clock)
+        [first] = export_dispatch(s, water, tmp_path, user_id=None, clock=clock)
         sent = first.read_bytes()  # out with the unit, being filled in
         clock.advance(hours=2)
-        [second] = export_dispatch(s, water, tmp_path, clock=clock)
+        [second] = export_dispatch(s, water, tmp_path, user_id=None, clock=clock)
     assert second.name == first.name.replace(".xlsx", "-2.xlsx") and first.read_bytes() == sent
     with pytest.raises(ValidationError, match="城市管理局当前没有在办工单"), db.session() as s:
-        export_dispatch(s, unit_id(s, "城市管理局"), tmp_path / "空", clock=clock)
+        export_dispatch(s, unit_id(s, "城市管理局"), tmp_path / "空", user_id=None, clock=clock)
     assert not (tmp_path / "空").exists() or not any((tmp_path / "空").iterdir())  # no empty sheet sent out
     with pytest.raises(ValidationError, match="是一个文件，不是文件夹"), db.session() as s:
-        export_dispatch(s, water, first, clock=clock)
+        export_dispatch(s, water, first, user_id=None, clock=clock)
     with pytest.raises(ValidationError, match="路径中有一段不是文件夹") as refused, db.session() as s:
-        export_dispatch(s, water, first / "交办单", clock=clock)
+        export_dispatch(s, water, first / "交办单", user_id=None, clock=clock)
     assert "Not a directory" not in str(refused.value)  # the system's English stays out of the message
 
 
@@ -311,7 +311,7 @@ def test_a_signing_already_recorded_is_on_the_sheet_and_read_back_changes_nothin
         clock.advance(hours=1)
         signed_at = wf.sign(s, people.operator, cases[0], clock=clock).events[-1].at
         numbers = [case_view(s, c).number for c in cases]
-        [path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, clock=clock)
+        [path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, user_id=None, clock=clock)
     sheet = openpyxl.load_workbook(path)["交办单"]
     rows = {sheet.cell(r, 1).value: r for r in range(4, sheet.max_row + 1)}
     assert sheet.cell(rows[numbers[0]], 9).value == signed_at.replace(second=0, microsecond=0)  # not to sign again
@@ -758,7 +758,7 @@ def test_a_list_exported_from_this_database_is_not_imported_again_as_new_cases(
     with db.session() as s:
         case_id = register_case(s, people.operator, draft(s), clock=clock).id
         wf.approve(s, people.supervisor, case_id, clock=clock)
-        [sheet] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, clock=clock)
+        [sheet] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, user_id=None, clock=clock)
         number = case_view(s, case_id).number
     copy = openpyxl.Workbook()  # the unit pasted its dispatch sheet into a new workbook, sent back as a list
     for row in openpyxl.load_workbook(sheet)["交办单"].iter_rows(min_row=3, values_only=True):
@@ -779,7 +779,7 @@ def test_a_pasted_dispatch_sheet_is_caught_however_its_numbers_are_typed_or_with
     with db.session() as s:
         case_id = register_case(s, people.operator, draft(s), clock=clock).id
         wf.approve(s, people.supervisor, case_id, clock=clock)
-        [sheet] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, clock=clock)
+        [sheet] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, user_id=None, clock=clock)
         number = case_view(s, case_id).number
     rows = list(openpyxl.load_workbook(sheet)["交办单"].iter_rows(min_row=3, values_only=True))
     copy = openpyxl.Workbook()
@@ -888,12 +888,12 @@ def test_a_sheet_the_disk_could_not_take_leaves_no_file_and_the_next_export_take
     failures: list[str] = []
     out = tmp_path / "交办单"
     with db.session() as s:
-        assert export_dispatch(s, None, out, clock=clock, failures=failures) == []
+        assert export_dispatch(s, None, out, user_id=None, clock=clock, failures=failures) == []
     assert len(failures) == 1 and "自来水公司：交办单未能导出" in failures[0]
     assert list(out.iterdir()) == []  # neither the sheet nor the file it was being written into
     monkeypatch.undo()
     with db.session() as s:
-        [path] = export_dispatch(s, None, out, clock=clock)
+        [path] = export_dispatch(s, None, out, user_id=None, clock=clock)
     assert path.name == f"交办单-自来水公司-{clock():%Y%m%d}.xlsx"
     assert openpyxl.load_workbook(path)["交办单"].cell(4, 1).value.startswith("RZ")
     assert [p.name for p in out.iterdir()] == [path.name]
@@ -926,7 +926,7 @@ def test_an_export_the_disk_stopped_is_neither_left_half_nor_recorded_as_made(
     monkeypatch.setattr(files.os, "fsync", full_at_the_second)
     out = tmp_path / "交办单"
     with pytest.raises(ValidationError, match="无法写入"), db.session() as s:
-        export_dispatch(s, unit_id(s, "自来水公司"), out, pdf=True, clock=clock)
+        export_dispatch(s, unit_id(s, "自来水公司"), out, user_id=None, pdf=True, clock=clock)
     assert list(out.iterdir()) == []
     calls.append(0)  # from now on every write fails: the case list
     with pytest.raises(ValidationError), db.session() as s:
@@ -942,7 +942,7 @@ def test_an_export_the_disk_stopped_is_neither_left_half_nor_recorded_as_made(
     assert (log.read_text(encoding="utf-8") if log.exists() else "") == logged
     monkeypatch.undo()
     with db.session() as s:
-        made = export_dispatch(s, unit_id(s, "自来水公司"), out, pdf=True, clock=clock)
+        made = export_dispatch(s, unit_id(s, "自来水公司"), out, user_id=None, pdf=True, clock=clock)
     assert sorted(p.name for p in made) == [f"交办单-自来水公司-{clock():%Y%m%d}{ext}" for ext in (".pdf", ".xlsx")]
     assert "导出交办单 自来水公司" in log.read_text(encoding="utf-8")
 
@@ -954,7 +954,7 @@ def test_a_dispatch_sheet_prints_from_excel_on_landscape_pages_with_its_column_n
     with db.session() as s:
         case_id = register_case(s, people.operator, draft(s), clock=clock).id
         wf.approve(s, people.supervisor, case_id, clock=clock)
-        [path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, clock=clock)
+        [path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, user_id=None, clock=clock)
     sheet = openpyxl.load_workbook(path)["交办单"]
     assert sheet.page_setup.orientation == "landscape" and int(sheet.page_setup.paperSize) == 9  # A4
     assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToWidth == 1
@@ -971,7 +971,7 @@ def test_dispatch_sheets_for_every_unit_also_on_paper(db: Database, people: Peop
         for name in ("自来水公司", "城市管理局"):
             case_id = register_case(s, people.operator, draft(s, unit_id=unit_id(s, name)), clock=clock).id
             wf.approve(s, people.supervisor, case_id, clock=clock)
-        paths = export_dispatch(s, None, tmp_path, pdf=True, clock=clock)
+        paths = export_dispatch(s, None, tmp_path, user_id=None, pdf=True, clock=clock)
     assert sorted(p.suffix for p in paths) == [".pdf", ".pdf", ".xlsx", ".xlsx"]
     pdf = next(p for p in paths if p.suffix == ".pdf" and "城市管理局" in p.name)
     with pdfplumber.open(pdf) as doc:
@@ -1010,7 +1010,7 @@ def test_units_that_do_not_need_the_caller_never_see_it(db: Database, people: Pe
         admin.save_unit(s, people.admin, water, "自来水公司", "department", 4, True, needs_caller=False)
         case_id = register_case(s, people.operator, draft(s), clock=clock).id
         wf.approve(s, people.supervisor, case_id, clock=clock)
-        [path] = export_dispatch(s, water, tmp_path, clock=clock)
+        [path] = export_dispatch(s, water, tmp_path, user_id=None, clock=clock)
     sheet = openpyxl.load_workbook(path)["交办单"]
     assert (sheet["E4"].value, sheet["F4"].value) == ("（保密）", "（保密）")
     assert "13803750001" not in str([[c.value for c in row] for row in sheet.iter_rows()])
@@ -1022,8 +1022,8 @@ def test_an_assisting_unit_is_named_in_the_case_its_history_and_its_own_sheet(
         water, city = unit_id(s, "自来水公司"), unit_id(s, "城市管理局")
         case_id = register_case(s, people.operator, draft(s, unit_id=water), clock=clock).id
         wf.approve(s, people.supervisor, case_id, assist_ids=(city,), clock=clock)
-        [path] = export_dispatch(s, city, tmp_path / "city", clock=clock)
-        [main_path] = export_dispatch(s, water, tmp_path / "water", clock=clock)
+        [path] = export_dispatch(s, city, tmp_path / "city", user_id=None, clock=clock)
+        [main_path] = export_dispatch(s, water, tmp_path / "water", user_id=None, clock=clock)
     with db.reader() as s:
         view = case_view(s, case_id)
     assert (view.unit, view.assisting) == ("自来水公司", "城市管理局")
@@ -1172,7 +1172,7 @@ def test_a_case_sent_back_for_redoing_says_so_on_the_units_sheet(db: Database, p
         clock.advance(hours=3)
         wf.follow_up(s, people.operator, case_id, "dissatisfied", "水压还是不够，希望尽快修", clock=clock)
         wf.review(s, people.supervisor, case_id, True, "单位未实际处理", clock=clock)
-        [path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, clock=clock)
+        [path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, user_id=None, clock=clock)
     sheet = openpyxl.load_workbook(path).active
     rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
     content = next(row for row in rows if row[0] == number)[3]

@@ -143,7 +143,7 @@ def test_control_characters_are_kept_and_every_export_still_works(db: Database, 
         case_id = register_case(s, people.operator, draft(s, content=CONTROL, address="\x02三楼"), clock=clock).id
         wf.approve(s, people.supervisor, case_id, clock=clock)
         listing = export_cases(s, CaseFilter(), now=clock(), reveal=True, user_id=people.supervisor.id).data
-        [sheet_path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path / "out", clock=clock)
+        [sheet_path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path / "out", user_id=None, clock=clock)
     shown = {row[0].value for row in openpyxl.load_workbook(io.BytesIO(listing)).active.iter_rows(min_row=2)}
     assert len(shown) == 3
     texts = [c.value for row in openpyxl.load_workbook(io.BytesIO(listing)).active.iter_rows(min_row=2) for c in row]
@@ -195,7 +195,7 @@ def sheet(db: Database, people: People, clock: FakeClock, tmp_path: Path) -> Pat
             wf.approve(s, people.supervisor, case_id, clock=clock)
     clock.advance(days=1)
     with db.session() as s:  # the first export makes the signing secret
-        [path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, clock=clock)
+        [path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, user_id=None, clock=clock)
     return path
 
 

@@ -158,7 +158,7 @@ def test_a_reply_sheet_exported_before_its_units_merge_is_read_as_that_units(
         wf.approve(s, people.supervisor, case_id, clock=clock)
     clock.advance(days=1)
     with db.session() as s:
-        [path] = export_dispatch(s, unit_id(s, "纸坊镇"), tmp_path, clock=clock)
+        [path] = export_dispatch(s, unit_id(s, "纸坊镇"), tmp_path, user_id=None, clock=clock)
     clock.advance(days=1)
     with db.session() as s:
         ra.merge_units(s, people.admin, "纸坊镇", "王寨乡", clock=clock)

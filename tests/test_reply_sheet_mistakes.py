@@ -39,7 +39,7 @@ def sheet(db: Database, people: People, clock: FakeClock, tmp_path: Path) -> Pat
             clock.advance(minutes=7)
     clock.advance(days=1)
     with db.session() as s:
-        [path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, clock=clock)
+        [path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, user_id=None, clock=clock)
     return path
 
 
@@ -613,7 +613,7 @@ def test_an_assisting_units_reply_after_the_main_unit_replied_is_told_as_a_reply
     with db.session() as s:
         case_id = register_case(s, people.operator, draft(s), clock=clock).id
         wf.approve(s, people.supervisor, case_id, assist_ids=(unit_id(s, "城市管理局"),), clock=clock)
-        [path] = export_dispatch(s, unit_id(s, "城市管理局"), tmp_path, clock=clock)
+        [path] = export_dispatch(s, unit_id(s, "城市管理局"), tmp_path, user_id=None, clock=clock)
         clock.advance(hours=2)
         wf.sign(s, people.operator, case_id, clock=clock)
         wf.reply(s, people.operator, case_id, wf.Reply(text="已处理"), clock=clock)

@@ -131,7 +131,7 @@ def test_the_sheets_deadline_is_to_the_minute_and_reads_back(
     assert recorded is not None and recorded.second == 34, deadline  # the case keeps its own time
     clock.set(datetime(2022, 7, 6, 10, 0))
     with db.session() as s:
-        [path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, clock=clock)
+        [path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, user_id=None, clock=clock)
     cell = openpyxl.load_workbook(path)["交办单"].cell(4, 8).value
     assert cell == recorded.replace(second=0)
 

@@ -66,7 +66,8 @@ def test_a_sheet_of_another_database_is_refused(db: Database, sheet: Path, clock
     conn.close()
     twin = open_database(str(twin_path))
     with twin.session() as s:
-        [theirs] = export_dispatch(s, reference.find_unit(s, "自来水公司").id, tmp_path / "副本", clock=clock)
+        [theirs] = export_dispatch(s, reference.find_unit(s, "自来水公司").id, tmp_path / "副本", user_id=None,
+                                   clock=clock)
     twin.dispose()
     line = _refused(db, ["import-replies", str(_fill(theirs)), "--commit"], capsys)
     assert "签名不符" in line and "不是从当前数据库导出的" in line

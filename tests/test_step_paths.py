@@ -42,7 +42,7 @@ def _action_refusal(db: Database, call: object) -> str:
 def _sheet(db: Database, people: People, clock: FakeClock, tmp_path: Path, signed: datetime | None,
            finished: datetime | None, text: str) -> Path:
     with db.session() as s:  # the first export makes the signing secret
-        [path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, clock=clock)
+        [path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, user_id=None, clock=clock)
     book = openpyxl.load_workbook(path)
     sheet = book["交办单"]
     sheet.cell(4, 9).value = signed

@@ -117,12 +117,13 @@ def _show_problems(problems: list[Problem]) -> None:
 
 
 def cmd_export_dispatch(ctx: Context, args: argparse.Namespace) -> int:
-    ctx.actor()  # the sheets carry callers' names and phone numbers where a unit needs them
+    actor = ctx.actor()  # the sheets carry callers' names and phone numbers where a unit needs them
     with ctx.db.session() as session:  # the first sheet ever signed makes the database's signing secret
         unit = unit_named(session, args.unit).id if args.unit else None
         failures: list[str] = []
         notes: list[str] = []
-        paths = export_dispatch(session, unit, Path(args.out), pdf=args.pdf, failures=failures, notes=notes)
+        paths = export_dispatch(session, unit, Path(args.out), user_id=actor.id, pdf=args.pdf,
+                                failures=failures, notes=notes)
     for path in paths:
         earlier = earlier_copy(path, paths)
         print(f"已导出 {path}" + (f"（今天已导出过 {earlier.name}，这一份另存，没有覆盖它）" if earlier else ""))

@@ -729,7 +729,8 @@ class TrackingView(QueueTable):
         failures: list[str] = []  # one unit's file that cannot be written does not stop the others
         notes: list[str] = []  # what a PDF prints as empty boxes
         paths = Operation(self, self.ctx, lambda s: [p for u in units for p in export_dispatch(
-            s, u, Path(folder), pdf=True, clock=self.ctx.clock, failures=failures, notes=notes)],
+            s, u, Path(folder), user_id=self.ctx.actor.id, pdf=True, clock=self.ctx.clock, failures=failures,
+            notes=notes)],
             title="无法导出交办单") \
             .notify(lambda made: f"已导出 {len(made)} 个交办单文件到 {folder}").run_here()
         if paths is None:

@@ -191,6 +191,9 @@ def _subject(entity: str, detail: dict[str, Any], numbers: dict[int, str]) -> st
     if entity.startswith("bulletin:"):
         return f"{entity.removeprefix('bulletin:')} 简报"
     if entity.startswith("export:"):
+        if entity == "export:dispatch":
+            unit = detail.get("filter", {}).get("unit", "") if isinstance(detail.get("filter"), dict) else ""
+            return f"交办单（{unit}）"
         return "查找结果（search --reveal）" if entity == "export:search" else "工单清单"
     if entity.startswith("calendar:"):
         return f"工作日历 {entity.removeprefix('calendar:')}"

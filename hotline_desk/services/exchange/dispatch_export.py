@@ -88,10 +88,12 @@ def units_with_open_cases(session: Session) -> list[int]:
     return sorted(units, key=lambda u: order.get(u, (True, 999)))
 
 
-def export_dispatch(session: Session, unit_id: int | None, directory: Path, *, pdf: bool = False,
-                    clock: Clock = office_now, failures: list[str] | None = None,
+def export_dispatch(session: Session, unit_id: int | None, directory: Path, *, user_id: int | None,
+                    pdf: bool = False, clock: Clock = office_now, failures: list[str] | None = None,
                     notes: list[str] | None = None) -> list[Path]:
-    """Write the dispatch workbook (and, if asked, a printable PDF) for one unit or every unit with open cases.
+    """Write the dispatch workbook (and, if asked, a printable PDF) for one unit or every unit with open cases. Each
+    sheet carries its callers' names and phones (a 保密 case's aside), so each is recorded as 导出个人信息 by
+    ``user_id``.
 
     With ``failures`` given, a unit whose files cannot be written is listed there and the others still go out.
     ``notes`` gets what a PDF cannot show (a character no font has, printed as an empty box).
@@ -109,6 +111,9 @@ def export_dispatch(session: Session, unit_id: int | None, directory: Path, *, p
         name = _beside(directory, unique_file_name(f"交办单-{sheet.unit_name}-{now:%Y%m%d}", target, taken))
         try:
             written += _export_one(session, sheet, directory / name, fonts, now)
+            if revealed := sum(row.caller_phone != CONFIDENTIAL for row in sheet.rows):
+                anchors.record_personal_export(session, DISPATCH_EXPORT, {"unit": sheet.unit_name}, revealed,
+                                               user_id=user_id, at=now)
             if fonts is not None and notes is not None and (said := _undrawable(sheet, fonts)):
                 notes.append(said)
         except Exception as exc:
@@ -122,6 +127,8 @@ def export_dispatch(session: Session, unit_id: int | None, directory: Path, *, p
             failures.append(f"{sheet.unit_name}：交办单未能导出（{reason}）")
     return written
 
+
+DISPATCH_EXPORT = "export:dispatch"  # the audit trail's entity of a unit's sheet written out
 
 UNSAFE_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 
