@@ -287,7 +287,7 @@ def test_init_on_a_live_database_needs_the_admin_and_brings_nothing_back(office:
         unit = reference.find_unit(s, "纸坊镇")
         admin.save_unit(s, users.get_actor(s, "admin"), unit.id, "纸坊镇人民政府", unit.group, unit.display_order)
     code, _, err = run(capsys, office, "init", user="op1")
-    assert code == 2 and "无权修改设置" in err
+    assert code == 2 and "无权对在用的数据库运行 init：须由管理员办理" in err
     monkeypatch.setenv("HOTLINE_DESK_PASSWORD", "wrong-guess")
     code, _, err = run(capsys, office, "init")
     assert code == 2 and "不正确" in err

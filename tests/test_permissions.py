@@ -82,3 +82,5 @@ def test_cli_refuses_roles_without_the_right(args: list[str], user: str, db: Dat
     err = capsys.readouterr().err
     assert code == 2
     assert "无权" in err
+    said = {"calendar": "无权录入节假日和调休上班日：须由管理员办理", "demo": "无权装入演示数据：须由管理员办理"}
+    assert said.get(args[0], "无权") in err  # not 无权修改设置 for a holiday or the demo month

@@ -180,7 +180,7 @@ def cmd_init(ctx: Context, args: argparse.Namespace) -> int:
         live = users.has_users(session)
         first_admin = accounts.admin_without_password(session)
     if live and first_admin is None:  # an office at work: only its admin may run init, and it adds only what is missing
-        require(ctx.actor(), "manage_settings")
+        require(ctx.actor(), "manage_settings", "对在用的数据库运行 init")
     password = (early or _first_admin_password(args)) if not live or first_admin else None
     with ctx.db.session() as session:
         summary = reference.load_defaults(session)

@@ -30,7 +30,7 @@ def check_demo_target(session: Session, actor: Actor | None, *, force: bool) -> 
         return
     if actor is None:
         raise PermissionDenied("该数据库已有用户：请以管理员身份登录后再装入演示数据。")
-    require(actor, "manage_settings")
+    require(actor, "manage_settings", "装入演示数据")
     if force:
         return
     cases = session.scalar(select(func.count(Case.id))) or 0

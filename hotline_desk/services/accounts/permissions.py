@@ -54,12 +54,16 @@ class Actor:
         return right in ROLE_ACTIONS.get(self.role, frozenset())
 
 
-def refusal(actor: Actor, right: str) -> str:
-    """The message for an actor whose role lacks ``right``."""
-    return f"{actor.display_name}（{actor.role_label}）无权{right_label(right)}。"
+def refusal(actor: Actor, right: str, doing: str = "") -> str:
+    """The message for an actor whose role lacks ``right``, with who may when ``doing`` is named."""
+    if not doing:
+        return f"{actor.display_name}（{actor.role_label}）无权{right_label(right)}。"
+    allowed = "或".join(Role(role).label for role, rights in ROLE_ACTIONS.items() if right in rights)
+    return f"{actor.display_name}（{actor.role_label}）无权{doing}：须由{allowed}办理。"
 
 
-def require(actor: Actor, right: str) -> None:
-    """Refuse ``right`` unless the actor's role allows it."""
+def require(actor: Actor, right: str, doing: str = "") -> None:
+    """Refuse ``right`` unless the actor's role allows it; ``doing`` names what was asked where the right's own name
+    (修改设置) would not say it (录入节假日)."""
     if not actor.can(right):
-        raise PermissionDenied(refusal(actor, right))
+        raise PermissionDenied(refusal(actor, right, doing))

@@ -170,7 +170,7 @@ def set_day(session: Session, actor: Actor, day: date, workday: bool | None, not
             clock: Clock = office_now) -> bool:
     """Set one day; returns whether a day that was worked is now a holiday. A day set as it would be anyway is
     refused as the import refuses it (a holiday already entered on a weekend may have its note corrected)."""
-    require(actor, "manage_settings")
+    require(actor, "manage_settings", "录入节假日和调休上班日")
     if workday is not None and (needless := needless_day(day, workday)):
         row = session.get(CalendarDay, day)
         if row is not None and row.workday != workday:  # entered the other way: taken back, not set so
@@ -195,7 +195,7 @@ class DaysEntered:
 
 def set_days(session: Session, actor: Actor, entries: list[DayEntry], *, clock: Clock = office_now) -> DaysEntered:
     """Enter many holidays and 调休 days at once (a year's announcement)."""
-    require(actor, "manage_settings")
+    require(actor, "manage_settings", "录入节假日和调休上班日")
     now = clock()
     new_holidays = tuple(e.day for e in entries if set_calendar_day(session, e.day, e.workday, e.note))
     audit.record_many(session, [("calendar", f"calendar:{e.day.isoformat()}", {"workday": e.workday, "note": e.note},
