@@ -415,6 +415,23 @@ def test_earlier_cases_of_the_caller_show_full_titles_open_and_clear_after_savin
     assert entry.history.count() == 0 and "输入联系电话后显示" in entry.history_title.text()
 
 
+def test_a_phone_number_corrected_does_not_keep_the_last_callers_cases(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """The list refreshed from seven characters on: with the number selected and typed anew, the first six left the
+    last caller's cases listed, and Ctrl+L went to them."""
+    with db.session() as s:
+        register_case(s, people.operator, draft(s, phone="13903751234"), clock=clock)
+    entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
+    entry.phone.setFocus()
+    QTest.keyClicks(entry.phone, "13903751234")
+    assert entry.history.count() == 1
+    entry.phone.selectAll()
+    QTest.keyClicks(entry.phone, "1580")
+    assert entry.history.count() == 0 and entry.history_title.text() == "重复来电：输入联系电话后显示"
+    QTest.keyClicks(entry.phone, "3759999")
+    assert entry.history.count() == 0 and entry.history_title.text() == "该号码没有以往工单"
+
+
 def test_a_town_typed_that_names_no_town_is_refused_not_dropped(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
     entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))

@@ -381,6 +381,9 @@ class CaseEntryView(QWidget):
     def _phone_typed(self, text: str) -> None:
         if len(text.strip()) >= 7:
             self.show_history()
+        elif self.history.count():  # a number being corrected or typed anew: the last caller's cases go at once
+            self.history.clear()
+            self.history_title.setText(HISTORY_HINT)
 
     def go_to_earlier(self) -> None:
         """Ctrl+L: to the caller's earlier cases, the latest chosen, for Enter to open (it was 14 Tabs away)."""
