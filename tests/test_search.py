@@ -59,6 +59,7 @@ def test_phone_and_case_number_prefixes(three: dict[str, int], db: Database) -> 
     assert _find(db, "2208") == set()
     assert _find(db, "RZ2207 00003") == _find(db, "rz 2207 00003") == {three["wages"]}  # read out in groups
     assert _find(db, "RZ220700003") == {three["wages"]}
+    assert _find(db, "2207 00003") == _find(db, "220700003") == {three["wages"]}
 
 
 def test_the_end_of_a_number_finds_nothing_and_says_how_numbers_are_found(three: dict[str, int],

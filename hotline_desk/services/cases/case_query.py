@@ -120,7 +120,7 @@ def _prefix(col: Any, word: str) -> Any:
 # A case number without the office's letters (2207-00002 for RZ2207-00002), as it is read out on the phone, or
 # its beginning: 2207- or 2207 (a month's cases by number).
 NUMBER_WITHOUT_LETTERS = re.compile(r"\d{4}(?:-\d{0,5})?")
-NUMBER_WITHOUT_DASH = re.compile(r"(\d{4})(\d{1,5})")
+NUMBER_WITHOUT_DASH = re.compile(r"(\d\d(?:0[1-9]|1[0-2]))(\d{1,5})")
 
 
 def _code_prefixes(session: Session, word: str, private: bool = False) -> list[Any]:
@@ -131,8 +131,9 @@ def _code_prefixes(session: Session, word: str, private: bool = False) -> list[A
     prefix = Settings(session).str("case_number.prefix")
     if NUMBER_WITHOUT_LETTERS.fullmatch(word):
         numbers.add(prefix + word)
-    elif word.upper().startswith(prefix) and (grouped := NUMBER_WITHOUT_DASH.fullmatch(word.upper()[len(prefix):])):
-        numbers.add(f"{prefix}{grouped[1]}-{grouped[2]}")  # RZ2207 00002, read out in two groups
+    elif (grouped := NUMBER_WITHOUT_DASH.fullmatch(word.upper().removeprefix(prefix))) \
+            and (word[0] not in "01" or not word.isdigit()):  # no phone begins so (mobiles with 1, others with 0)
+        numbers.add(f"{prefix}{grouped[1]}-{grouped[2]}")  # RZ2207 00002 or 2207 00002, read out in groups
     by_phone = [_prefix(Case.phone, p) for p in sorted(phones)]
     if private:
         by_phone = [and_(match, Case.confidential.is_(False)) for match in by_phone]
