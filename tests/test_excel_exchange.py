@@ -199,6 +199,22 @@ def test_a_case_whose_return_waits_says_so_on_the_sheet(db: Database, people: Pe
         assert preview_replies(s, path, clock=clock).problems == []
 
 
+def test_the_citizens_calls_since_the_unit_had_the_case_are_on_its_sheet(db: Database, people: People,
+                                                                         clock: FakeClock, tmp_path: Path) -> None:
+    """A caller chasing the case (再次来电) was told nothing reached the unit: its sheet had the case's words alone."""
+    case_id, first, _book = _one_case_sheet(db, people, clock, tmp_path / "before")
+    assert not openpyxl.load_workbook(first)["交办单"].cell(4, 4).value.startswith("【")
+    with db.session() as s:
+        wf.recall(s, people.operator, case_id, "问何时来修", clock=clock)
+        clock.advance(hours=20)
+        at = wf.recall(s, people.operator, case_id, "称水管仍在漏水，\n【很着急】", clock=clock).events[-1].at
+        [path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, user_id=None, clock=clock)
+    content = openpyxl.load_workbook(path)["交办单"].cell(4, 4).value
+    assert content.startswith(f"【群众再次来电2次，最近一次{at:%m-%d %H:%M}：称水管仍在漏水， [很着急]】"), content
+    with db.reader() as s:  # sent back as it is, the row still matches its case
+        assert preview_replies(s, path, clock=clock).problems == []
+
+
 def test_a_granted_extension_and_a_supervision_are_marked_on_the_sheet(db: Database, people: People,
                                                                         clock: FakeClock, tmp_path: Path) -> None:
     """The 办理期限 column has moved by the extension; the unit reads why, and that the office presses the case."""

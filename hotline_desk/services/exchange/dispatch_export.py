@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.errors import HotlineError, NotFound, ValidationError, os_reason
 from hotline_desk.excel.dispatch_sheet import DispatchRow, DispatchSheet, write_dispatch_workbook
-from hotline_desk.models import Case, Unit
+from hotline_desk.models import Case, CaseEvent, Unit
 from hotline_desk.reports.document import Table
 from hotline_desk.reports.fonts import FontSet, find_fonts, undrawable, undrawable_words
 from hotline_desk.reports.table_pdf import build_tables
@@ -25,7 +25,7 @@ from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.exchange import sheet_signing
 from hotline_desk.services.files import save_file
 from hotline_desk.services.office.settings import Settings
-from hotline_desk.vocabulary import DispatchRole, ReviewResult
+from hotline_desk.vocabulary import DispatchRole, EventKind, ReviewResult
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +43,7 @@ def dispatch_sheet(session: Session, unit_id: int, now: datetime) -> DispatchShe
                                         .order_by(Case.registered_at)) if c.id not in unfinished]
     statuses = statuses_for(session, [c.id for c in cases])
     names = dict(session.execute(select(Unit.id, Unit.name)).all())
+    recalls = _recalls(session, [c.id for c in cases])
     rows = []
     for case in cases:
         status = statuses[case.id]
@@ -64,6 +65,8 @@ def dispatch_sheet(session: Session, unit_id: int, now: datetime) -> DispatchShe
             # Back from a 不满意 follow-up judged the unit's doing: the unit should know it is a 重办, and why.
             said = f"：群众意见“{last.note.strip()}”" if last.note.strip() else ""
             content = f"【重办（{last.at:%m-%d}回访不满意，甄别为承办单位责任）{said}】{content}"
+        if said := _called_again(recalls.get(case.id, []), mine.dispatched_at):
+            content = f"{said}{content}"
         if status.supervised:
             content = f"【督办】{content}"
         if mine.return_requested_at is not None:  # it cannot be replied to until the return is ruled on
@@ -75,6 +78,30 @@ def dispatch_sheet(session: Session, unit_id: int, now: datetime) -> DispatchShe
         ))
     title = f"{Settings(session).str('office.name')}交办单"
     return DispatchSheet(title=title, unit_id=unit.id, unit_name=unit.name, exported_at=now, rows=tuple(rows))
+
+
+def _recalls(session: Session, case_ids: list[int]) -> dict[int, list[tuple[datetime, str]]]:
+    """Each case's 再次来电, in order: when, and what the citizen said."""
+    found: dict[int, list[tuple[datetime, str]]] = {}
+    for start in range(0, len(case_ids), 500):
+        for case_id, at, note in session.execute(
+                select(CaseEvent.case_id, CaseEvent.at, CaseEvent.note)
+                .where(CaseEvent.kind == EventKind.RECALL, CaseEvent.case_id.in_(case_ids[start:start + 500]))
+                .order_by(CaseEvent.case_id, CaseEvent.seq)):
+            found.setdefault(case_id, []).append((at, note))
+    return found
+
+
+def _called_again(recalls: list[tuple[datetime, str]], since: datetime | None) -> str:
+    """The citizen's calls since the unit had the case, for it to know it is chased and what was said: "" if none."""
+    after = [(at, note) for at, note in recalls if since is None or at >= since]
+    if not after:
+        return ""
+    at, note = after[-1]
+    times = f"{len(after)}次，最近一次" if len(after) > 1 else ""
+    words = " ".join(note.split()).replace("【", "[").replace("】", "]")  # the mark ends at its own 】 only
+    said = f"：{words}" if words else ""
+    return f"【群众再次来电{times}{at:%m-%d %H:%M}{said}】"
 
 
 def units_with_open_cases(session: Session) -> list[int]:
