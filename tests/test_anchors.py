@@ -40,7 +40,12 @@ def _backup(db_path: Path, tmp_path: Path) -> backup.BackupInfo:
 
 # A file as version 0012 left it: the version row, the import batches without the state 0014 added, and the indexes
 # 0015 dropped.
-BACK_TO_0012 = ("UPDATE alembic_version SET version_num = '0012'", "ALTER TABLE import_batches DROP COLUMN state",
+# A file as the last version but one left it (before the upper platform's number had its key).
+BACK_TO_0016 = ("UPDATE alembic_version SET version_num = '0016'", "DROP INDEX ix_cases_upstream_key",
+                "ALTER TABLE cases DROP COLUMN upstream_key",
+                "CREATE INDEX ix_cases_upstream_number ON cases (upstream_number)")
+BACK_TO_0012 = (*BACK_TO_0016, "UPDATE alembic_version SET version_num = '0012'",
+                "ALTER TABLE import_batches DROP COLUMN state",
                 "CREATE INDEX ix_case_events_at ON case_events (at)",
                 "CREATE INDEX ix_case_events_case_id ON case_events (case_id)",
                 "CREATE INDEX ix_dispatches_case_id ON dispatches (case_id)",

@@ -145,7 +145,7 @@ def test_restore_refuses_a_bad_file_and_leaves_the_database_alone(db: Database, 
         assert _digest(db_path) == before
 
 
-@pytest.mark.parametrize("revision", ["0015", "0012"])
+@pytest.mark.parametrize("revision", ["0016", "0012"])
 def test_a_backup_an_earlier_version_made_is_restored_upgraded(db: Database, db_path: Path, people: People,
                                                                 tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                                 revision: str) -> None:
@@ -195,14 +195,14 @@ def test_a_backup_an_earlier_version_made_is_restored_upgraded(db: Database, db_
 
 def _as_made_by(db_path: Path, made: Path, revision: str, *, anchored: bool = True) -> None:
     """The backup as an earlier version of the program would have made it: its file in that format (0012: as version
-    0012 left it; 0015: the last format but one, which the last migration only adds to), no manifest, and the anchor
+    0012 left it; 0016: the last format but one), no manifest, and the anchor
     log's line for it naming that version (``anchored``; else the log keeps what this version wrote)."""
     from hotline_desk.services.accounts import anchors
-    from tests.test_anchors import BACK_TO_0012
+    from tests.test_anchors import BACK_TO_0012, BACK_TO_0016
 
     backup.manifest_path(made).unlink()
     with sqlite3.connect(made) as conn:
-        for statement in BACK_TO_0012 if revision == "0012" else ():
+        for statement in BACK_TO_0012 if revision == "0012" else BACK_TO_0016:
             conn.execute(statement)
         conn.execute("UPDATE alembic_version SET version_num = ?", (revision,))
     conn.close()

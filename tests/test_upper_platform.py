@@ -10,17 +10,21 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from hotline_desk.db import Database
+from hotline_desk.db import Database, open_database
 from hotline_desk.errors import ValidationError
+from hotline_desk.excel import normalize as norm
 from hotline_desk.models import Case
 from hotline_desk.services.cases import workflow as wf
-from hotline_desk.services.cases.case_query import CaseFilter, count_cases
+from hotline_desk.services.cases.case_query import CaseFilter, count_cases, search_ids
 from hotline_desk.services.cases.records import register_case
 from hotline_desk.services.clock import fixed_clock
 from hotline_desk.services.exchange.imports import commit_cases, preview_cases
+from hotline_desk.services.maintenance.integrity import verify_all
 from hotline_desk.services.office import reference
+from hotline_desk.services.reporting import bulletin
 from tests.conftest import FakeClock, People
-from tests.helpers import cli_run, draft, log_in_everyone
+from tests.helpers import behind_the_app, cli_run, draft, log_in_everyone
+from tests.test_anchors import BACK_TO_0016
 
 PLATFORM = "平顶山市“民呼必应”平台"
 
@@ -75,6 +79,59 @@ def test_a_search_finds_an_upper_platforms_number_in_small_letters_or_full_width
     assert number
 
 
+def test_numbers_an_older_build_kept_as_typed_are_keyed_on_upgrade_found_and_not_registered_again(
+        db: Database, people: People, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An older build kept the number as typed: full width, with spaces or Word's dash, it stopped no second case
+    typed plainly and no search found it. A dash more or less made a second case too."""
+    monkeypatch.setattr(norm, "upstream_number", norm.text)  # as the older build kept it
+    kept = {plain: _upper(db, people, clock, typed) for typed, plain in (
+        ("ｐｄｓ２０２２０８０１－０００２", "PDS20220801-0002"), ("PDS 20220801 0003", "PDS202208010003"),
+        ("PDS20220801–0004", "PDS20220801-0004"))}
+    twice = [_upper(db, people, clock, typed) for typed in ("PDS20220801-0006", "pds20220801 0006")]
+    monkeypatch.undo()
+    db.dispose()
+    behind_the_app(db, *BACK_TO_0016)
+    db.dispose()
+    upgraded = open_database(db.url)
+    try:
+        for plain, number in kept.items():
+            assert f"已登记为工单{number}：同一件上级交办事项只登记一次" in _refusal(upgraded, people, clock, plain)
+            with upgraded.reader() as s:
+                assert search_ids(s, CaseFilter(text=plain.lower()), now=clock()) == [
+                    s.scalar(select(Case.id).where(Case.number == number))]
+        assert "RZ" in _upper(upgraded, people, clock, "PDS20220801-0005")
+        assert "已登记为工单" in _refusal(upgraded, people, clock, "PDS202208010005")  # a dash less: the same number
+        with upgraded.reader() as s:  # the month's check names the number registered twice before
+            said = [w for w in bulletin.warnings(s, f"{clock():%Y-%m}", clock=clock) if w.startswith("以下上级工单号")]
+            assert said == [f"以下上级工单号各登记了不止一件工单（“PDS20220801-0006”：{twice[0]}、{twice[1]}），"
+                            "上级交办的件数因此多计：同一件上级交办事项只应登记一次。请核对后作废重复登记的（作废原因写"
+                            "“重复登记”），或确认照此印出。"]
+            assert verify_all(s).ok  # the numbers as written are what the trail vouches for: not rewritten
+            assert s.scalar(select(Case.upstream_number).where(Case.number == kept["PDS202208010003"])) == \
+                "PDS 20220801 0003"
+    finally:
+        upgraded.dispose()
+
+
+def test_an_upper_row_blank_in_the_files_own_upper_number_column_does_not_take_the_files_case_number(
+        db: Database, clock: FakeClock, tmp_path: Path) -> None:
+    """A list exported here (工单编号 RZ2208-00005 beside a blank 上级工单号) gave the case the office's own number as
+    the platform's, without a word; a platform's list, with no such column, numbers its cases in 工单编号."""
+    path = tmp_path / "导出的清单.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["工单编号", "来电时间", "渠道", "诉求内容", "诉求类型", "问题分类", "上级工单号"])
+    sheet.append(["RZ2208-00005", "2022-07-04 10:00", PLATFORM, "路灯不亮", "问题处理类", "城市管理—市容市政", ""])
+    sheet.append(["RZ2208-00006", "2022-07-04 11:00", PLATFORM, "楼道杂物", "问题处理类", "城市管理—市容市政", "SJ9"])
+    book.save(path)
+    with db.reader() as s:
+        preview = preview_cases(s, path, clock=clock)
+    assert [(p.row, p.column, p.reason) for p in preview.problems] == [
+        (2, "上级工单号", "上级交办的工单缺少上级工单号（上级平台的工单编号）：请在文件的“上级工单号”列补上")]
+    assert [row.row for row in preview.ready] == [3]
+
+
 def _platform_list(path: Path, rows: list[list[object]]) -> None:
     book = openpyxl.Workbook()
     sheet = book.active
@@ -102,6 +159,7 @@ def test_the_platforms_list_of_this_month_imports_with_its_limits_to_come_and_ea
         ["PDS20220704002", "2022-07-05 08:30", PLATFORM, "楼道堆放杂物（退回重办）", "问题处理类", kind, "2022-07-12"],
         ["", "2022-07-05 08:40", PLATFORM, "没有编号的一件", "问题处理类", kind, "2022-07-12"],
         ["PDS20220704‐003", "2022-07-05 08:50", PLATFORM, "编号中是 Word 的连字符", "问题处理类", kind, "2022-07-12"],
+        ["PDS20220704003", "2022-07-05 08:55", PLATFORM, "编号中少了连字符", "问题处理类", kind, "2022-07-12"],
     ])
     with db.reader() as s:
         preview = preview_cases(s, path, clock=clock)
@@ -111,6 +169,7 @@ def test_the_platforms_list_of_this_month_imports_with_its_limits_to_come_and_ea
     assert problems[(5, "上级工单号")].startswith("与第 3 行的上级工单号相同")
     assert problems[(6, "上级工单号")].startswith("上级交办的工单缺少上级工单号（上级平台的工单编号）")
     assert problems[(7, "上级工单号")].startswith("与第 4 行的上级工单号相同")
+    assert problems[(8, "上级工单号")].startswith("与第 4 行的上级工单号相同")
     assert [row.row for row in preview.ready] == [3, 4], preview.problems
     with db.session() as s:
         commit_cases(s, people.supervisor, preview, only_valid=True, clock=fixed_clock(datetime(2022, 7, 5, 9, 30)))

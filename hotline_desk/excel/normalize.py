@@ -402,6 +402,14 @@ def upstream_number(value: Any) -> str:
     return "".join(unicodedata.normalize("NFKC", text(value)).translate(DASHES).split()).upper()
 
 
+UNKEYED = str.maketrans(dict.fromkeys("-\u200b\u200c\u200d\ufeff"))  # dashes and the invisible spaces of a paste
+
+
+def upstream_key(value: Any) -> str:
+    """An upper platform's number as it is compared and searched: its one spelling without dashes, so that
+    PDS20220801-0003 and PDS202208010003 are one number (a clerk drops or adds the dash as often as not)."""
+    return upstream_number(value).translate(UNKEYED)
+
 
 def result_word(value: Any) -> str:
     """A word chosen from a list (办理结果) with the full stop or comma typed after it dropped: '已解决。' is 已解决.

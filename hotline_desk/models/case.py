@@ -24,7 +24,9 @@ class Case(Base):
     month: Mapped[str] = mapped_column(String(7))
     source: Mapped[str] = mapped_column(String(10), default="local")
     channel_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id"))
-    upstream_number: Mapped[str] = mapped_column(Text, default="", index=True)
+    upstream_number: Mapped[str] = mapped_column(Text, default="")
+    # The number as it is compared and searched (normalize.upstream_key): not audited, made from upstream_number.
+    upstream_key: Mapped[str] = mapped_column(Text, default="", server_default="", index=True)
     upstream_deadline: Mapped[datetime | None] = mapped_column()
     caller_name: Mapped[str] = mapped_column(Text, default="")
     phone: Mapped[str] = mapped_column(Text, default="", index=True)

@@ -137,10 +137,9 @@ def _code_prefixes(session: Session, word: str, private: bool = False) -> list[A
     by_phone = [_prefix(Case.phone, p) for p in sorted(phones)]
     if private:
         by_phone = [and_(match, Case.confidential.is_(False)) for match in by_phone]
-    # An upper platform's number is kept in one spelling (capitals, plain digits); one kept as typed before then too
-    upstream = sorted({word, norm.upstream_number(word)})
-    return [*by_phone, *(_prefix(Case.number, n) for n in sorted(numbers)),
-            *(_prefix(Case.upstream_number, u) for u in upstream), _prefix(Case.import_key, word)]
+    # An upper platform's number by its key: however it was typed, then and now (capitals, full width, dashes)
+    upstream = [_prefix(Case.upstream_key, key)] if (key := norm.upstream_key(word)) else []
+    return [*by_phone, *(_prefix(Case.number, n) for n in sorted(numbers)), *upstream, _prefix(Case.import_key, word)]
 
 
 def search_hint(text: str, found: int) -> str:

@@ -214,25 +214,24 @@ def upstream_problems(session: Session, draft: CaseDraft) -> list[tuple[str, str
     if len(number) > norm.UPSTREAM_LENGTH:
         return [("upstream_number", f"上级工单号有 {len(number)} 个字符，超过 {norm.UPSTREAM_LENGTH} 个：请核对是否"
                                     "粘贴了别的内容。")]
-    if taken := upstream_taken(session, [number]).get(number):
-        return [("upstream_number", f"上级工单号“{number}”已登记为工单{taken}：同一件上级交办事项只登记一次。上级"
-                                    "再次交办的，请在原工单上登记“再次来电”或办理。")]
+    if taken := upstream_taken(session, [number]).get(norm.upstream_key(number)):
+        return [("upstream_number", f"上级工单号“{number}”已登记为工单{'、'.join(taken)}：同一件上级交办事项只登记"
+                                    "一次。上级再次交办的，请在原工单上登记“再次来电”或办理。")]
     return []
 
 
-def upstream_taken(session: Session, numbers: Sequence[str]) -> dict[str, str]:
-    """Which of these upper platform's numbers (in ``norm.upstream_number``'s spelling) are cases here already, not
-    voided: number → that case's number. A number kept before it had one spelling is found when it was kept in
-    capitals or in small letters (full width or with spaces it is not)."""
-    taken: dict[str, str] = {}
-    wanted = sorted(set(numbers))
+def upstream_taken(session: Session, numbers: Sequence[str]) -> dict[str, list[str]]:
+    """Which of these upper platform's numbers are cases here already, not voided: the number's key
+    (``norm.upstream_key``) → those cases' numbers. However either was typed (full width, spaces, a dash or none),
+    and however it was kept before the program kept one spelling."""
+    taken: dict[str, list[str]] = {}
+    wanted = sorted({norm.upstream_key(n) for n in numbers} - {""})
     for start in range(0, len(wanted), 500):
-        part = wanted[start:start + 500]
-        spellings = sorted({*part, *(n.lower() for n in part)})
-        for upstream, number in session.execute(
-                select(Case.upstream_number, Case.number)
-                .where(Case.upstream_number.in_(spellings), Case.state != CaseState.VOIDED).order_by(Case.id)):
-            taken.setdefault(norm.upstream_number(upstream), number)
+        for key, number in session.execute(
+                select(Case.upstream_key, Case.number)
+                .where(Case.upstream_key.in_(wanted[start:start + 500]), Case.state != CaseState.VOIDED)
+                .order_by(Case.id)):
+            taken.setdefault(key, []).append(number)
     return taken
 
 
@@ -293,6 +292,7 @@ def register_case(session: Session, actor: Actor, draft: CaseDraft, *, clock: Cl
         number=next_case_number(session, settings.str("case_number.prefix"), registered_at),
         registered_at=registered_at, month=month_of(registered_at), source=draft.source,
         channel_id=draft.channel_id, upstream_number=norm.upstream_number(draft.upstream_number),
+        upstream_key=norm.upstream_key(draft.upstream_number),
         upstream_deadline=draft.upstream_deadline, caller_name=draft.caller_name.strip(),
         phone=stored_phone(draft.phone), address=draft.address.strip(), township_id=draft.township_id,
         appeal_type_id=appeal.id, appeal_type_name=appeal.name, category_id=draft.category_id,

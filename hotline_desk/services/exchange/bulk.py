@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
+from hotline_desk.excel.normalize import upstream_key
 from hotline_desk.models import Case, CaseEvent, CaseNumberCounter, Dispatch, FollowUp
 from hotline_desk.services.accounts import audit
 from hotline_desk.services.cases import search_index
@@ -107,7 +108,8 @@ def prepare_cases(cases: list[NewCase], *, search_kind: str, recorded_at: dateti
                                                          unit_id=step.unit_id, data=step.data, note=step.note))
         assert status is not None
         registered: datetime = new.columns["registered_at"]
-        row = {**new.columns, "number": "", "month": month_of(registered), "version": 1, **case_projection(status)}
+        row = {**new.columns, "number": "", "month": month_of(registered), "version": 1,
+               "upstream_key": upstream_key(new.columns["upstream_number"]), **case_projection(status)}
         ready.rows.append(row)
         ready.events.append([{"case_id": None, "seq": seq, "kind": s.kind, "at": s.at,
                               "recorded_at": s.recorded_at or recorded_at, "actor_id": s.actor_id,

@@ -97,8 +97,11 @@ def mark_duplicates(session: Session, preview: CasePreview, prepared: list[Prepa
 
 
 def upstream_of(values: dict[str, Any], *, upper: bool) -> str:
-    """A row's upper platform's number, in its one spelling: its own column, else an upper case's 工单编号."""
-    return norm.upstream_number(values["upstream_number"] or (values["number"] if upper else ""))
+    """A row's upper platform's number, in its one spelling: its own column, else an upper case's 工单编号 (a
+    platform's list numbers its cases so). In a file with a 上级工单号 column, 工单编号 is the file's own number (an
+    exported list's RZ2208-00005): an upper row blank there has no platform's number."""
+    fallback = values["number"] if upper and not values.get("upstream_column") else ""
+    return norm.upstream_number(values["upstream_number"] or fallback)
 
 
 def _upstream_repeats(session: Session, rows: list[PreparedRow]) -> list[Problem]:
@@ -106,18 +109,23 @@ def _upstream_repeats(session: Session, rows: list[PreparedRow]) -> list[Problem
     (sent down again, or registered by hand before the platform's list came): one case counted once in 上级交办."""
     numbers = {row.row: upstream_of(row.values, upper=True) for row in rows
                if row.values.get("source") == Source.UPPER}
+    rows_by_line = {row.row: row for row in rows}
     taken = upstream_taken(session, [n for n in numbers.values() if n])
     first: dict[str, int] = {}
     found: list[Problem] = []
     for line, number in sorted(numbers.items()):
+        key = norm.upstream_key(number)
         if not number:  # as the registration form refuses it
-            found.append(Problem(line, "上级工单号", "上级交办的工单缺少上级工单号（上级平台的工单编号）：请在文件中"
-                                                      "补上“上级工单号”或“工单编号”列"))
-        elif number in taken:
-            found.append(Problem(line, "上级工单号", f"上级工单号“{number}”已登记为本库工单{taken[number]}：同一件上级"
-                                                      "交办事项只登记一次，不再作为新工单导入（上级再次交办的，请在原"
-                                                      "工单上办理）"))
-        elif (earlier := first.setdefault(number, line)) != line:
+            found.append(Problem(line, "上级工单号", "上级交办的工单缺少上级工单号（上级平台的工单编号）：请在文件的"
+                                                      "“上级工单号”列补上" if rows_by_line[line].values.get(
+                                                          "upstream_column") else
+                                 "上级交办的工单缺少上级工单号（上级平台的工单编号）：请在文件中补上“上级工单号”或"
+                                 "“工单编号”列"))
+        elif key in taken:
+            found.append(Problem(line, "上级工单号", f"上级工单号“{number}”已登记为本库工单{'、'.join(taken[key])}："
+                                                      "同一件上级交办事项只登记一次，不再作为新工单导入（上级再次交办"
+                                                      "的，请在原工单上办理）"))
+        elif (earlier := first.setdefault(key, line)) != line:
             found.append(Problem(line, "上级工单号", f"与第 {earlier} 行的上级工单号相同：同一件上级交办事项只登记"
                                                       "一次"))
     return found

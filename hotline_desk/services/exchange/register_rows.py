@@ -66,6 +66,7 @@ def parse_row(raw: dict[str, Any], look: Lookups, default_channel: str, unknown:
     out["content"] = out["content"] or out["title"]
     for name in ("upstream_number", "remark"):
         out[name] = norm.text(raw.get(name))
+    out["upstream_column"] = "upstream_number" in raw  # a 工单编号 is the platform's only where no such column is
     for name in ("deadline", "extended_deadline", "upstream_deadline"):  # limits: days to come, by nature
         take(name, norm.when)
     take("extension_days", _days)

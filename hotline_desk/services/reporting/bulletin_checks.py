@@ -22,7 +22,7 @@ from hotline_desk.services.reporting.monthdata import imported_only, month_end, 
 from hotline_desk.services.reporting.percent import NO_RATE_IN_TEXT
 from hotline_desk.services.reporting.scoring import ScoreTable
 from hotline_desk.services.reporting.statistics import GroupStats, MonthStatistics
-from hotline_desk.vocabulary import OPEN_DISPATCH_STATES, CaseState, EventKind
+from hotline_desk.vocabulary import OPEN_DISPATCH_STATES, CaseState, EventKind, Source
 
 GROUP_LABELS = (("coordinate", "协调办理"), ("dispatch", "交办处理"), ("upper", "上级交办"))
 
@@ -168,6 +168,7 @@ def month_warnings(session: Session, month: str, stats: MonthStatistics, scores:
                          f"（未回访、待回访或甄别为非单位责任），满意率一栏按规则得满分：{'、'.join(unrated)}。")
     found += _units_gone(session, month, scores)
     found += _in_no_printed_table(session, month)
+    found += _upper_twice(session, month)
     batches = session.execute(
         select(ImportBatch.file_name, ImportBatch.created_at, ImportBatch.skipped_rows)
         .where(ImportBatch.skipped_rows > 0,
@@ -232,6 +233,25 @@ def _sections_left_out(issue: Issue) -> list[str]:
         moved = "；其后各部分的序号依次提前" if any(s not in left_out for s in issue.sections[at + 1:]) else ""
         found.append(f"正文“{section.title}”没有内容（{what}），不会印出{moved}。")
     return found
+
+
+def _upper_twice(session: Session, month: str) -> list[str]:
+    """This month's upper platform's numbers registered as more than one case not voided: kept so before the program
+    refused a second, or typed otherwise (ＰＤＳ…, with a space or without its dash) by an older build."""
+    keys = select(Case.upstream_key).where(Case.month == month, Case.source == Source.UPPER, Case.upstream_key != "",
+                                           Case.state != CaseState.VOIDED)
+    cases: dict[str, list[tuple[str, str]]] = {}
+    for key, upstream, number in session.execute(
+            select(Case.upstream_key, Case.upstream_number, Case.number)
+            .where(Case.upstream_key.in_(keys), Case.state != CaseState.VOIDED).order_by(Case.id)):
+        cases.setdefault(key, []).append((upstream, number))
+    twice = [found for found in cases.values() if len(found) > 1]
+    if not twice:
+        return []
+    shown = "；".join(f"“{found[0][0]}”：{'、'.join(number for _upstream, number in found)}" for found in twice[:10])
+    more = f"等 {len(twice)} 个" if len(twice) > 10 else ""
+    return [f"以下上级工单号各登记了不止一件工单（{shown}{more}），上级交办的件数因此多计：同一件上级交办事项只应"
+            "登记一次。请核对后作废重复登记的（作废原因写“重复登记”），或确认照此印出。"]
 
 
 def _listed(numbers: Sequence[str]) -> str:
