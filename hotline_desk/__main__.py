@@ -32,7 +32,7 @@ def _report(exc: Exception) -> None:
 
         where = f"详细信息记录在 {write_crash(exc, 'starting')}，请交给维护人员。"
     except Exception:  # a log that cannot be written must not hide the error itself
-        where = "且无法写入日志文件。"
+        where = "日志文件也无法写入，详细信息没有保存下来；请把这条消息告诉维护人员。"
     text = f"程序出现意外错误，未能启动（{type(exc).__name__}）。{where}"
     if sys.stderr is not None:
         import traceback

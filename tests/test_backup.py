@@ -281,11 +281,18 @@ def _fill(db: Database, people: People, count: int) -> None:
             register_case(s, people.operator, draft(s, content=f"第{i}件"))
 
 
-def test_a_hash_in_the_path_still_backs_up_and_restores(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+# A folder named on a station set up for GBK (热线库), as a station set up for UTF-8 reads it: bytes it cannot decode.
+GBK_NAMED = os.fsdecode("热线库 #1".encode("gbk"))
+
+
+@pytest.mark.parametrize("name", ["热线#1 ?数据%20", GBK_NAMED], ids=["hash", "gbk"])
+def test_a_hash_in_the_path_still_backs_up_and_restores(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                        name: str) -> None:
+    """A name in another character set than the station's stopped every backup, said as a folder without rights."""
     from hotline_desk.services.accounts import users
     from hotline_desk.services.office import reference
 
-    folder = tmp_path / "热线#1 ?数据%20"
+    folder = tmp_path / name
     folder.mkdir()
     path = folder / "office#main.sqlite3"
     db = open_database(str(path))

@@ -323,6 +323,14 @@ def test_dispatch_sheets_carry_callers_names_and_are_recorded_as_a_personal_expo
     assert line.split("\t")[2:] == ["李强（sup1）", "导出个人信息", "交办单（自来水公司）", "2 件，含来电人姓名和电话"]
 
 
+def test_a_name_the_stations_character_set_cannot_hold_is_said_as_such_not_as_a_program_error(
+        office: Database, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A unit's name typed in a GBK terminal on a station set up for UTF-8 ended in 程序出现意外错误 (exit 3)."""
+    typed = os.fsdecode("纸坊镇".encode("gbk"))
+    code, _, err = run(capsys, office, "export-dispatch", "--unit", typed, "--out", str(tmp_path), user="sup1")
+    assert code == 2 and "本机的字符编码（UTF-8）表示不了的字符" in err and "意外错误" not in err, err
+
+
 def test_refusing_an_extension_with_days_given_is_asked_which_was_meant(
         office: Database, people: People, clock: FakeClock, capsys: pytest.CaptureFixture[str]) -> None:
     """`extension-rule --decision 不同意 --days 3` was taken, the days dropped unsaid."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -17,6 +18,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
 from hotline_desk.errors import HotlineError
+from hotline_desk.services.maintenance.backup import file_uri
 from hotline_desk.services.office.activity import Activity, changes_since, current_mark
 from hotline_desk.ui.changes import Change
 from hotline_desk.ui.context import UiContext
@@ -105,7 +107,7 @@ class DatabaseWatcher(QObject):
         path = ctx.db.path
         if path is not None:
             try:
-                self._probe = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+                self._probe = sqlite3.connect(file_uri(Path(path)), uri=True, check_same_thread=False)
                 self._version = self._data_version()
             except sqlite3.Error:
                 log.warning("无法监视数据库文件 %s：其他工作站的改动要按 F5 刷新才能看到", path, exc_info=True)

@@ -17,6 +17,7 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from urllib.parse import quote
 from urllib.request import pathname2url
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -184,14 +185,29 @@ def same_database(recorded: str, db_path: Path) -> bool:
         return False
 
 
+def _readable_json(value: dict[str, object]) -> str:
+    """JSON with Chinese as it reads; a name the station could not decode (held as surrogates) written as escapes."""
+    text = json.dumps(value, ensure_ascii=False, indent=1)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(value, indent=1)
+    return text
+
+
 def default_backup_dir(db_path: Path) -> Path:
     """Each database file its own folder beside it, so one file's retention never removes another's backups."""
     return db_path.parent / "backups" / db_path.stem
 
 
 def file_uri(path: Path, mode: str = "ro") -> str:
-    """A SQLite URI for ``path`` with every character a URI gives meaning to (``#``, ``?``, ``%``) escaped."""
-    return f"file:{pathname2url(str(path.resolve()))}?mode={mode}"
+    """A SQLite URI for ``path`` with every character a URI gives meaning to (``#``, ``?``, ``%``) escaped. Outside
+    Windows, the name's bytes on the disk are escaped, not its UTF-8: on a station set up for GBK they differ, and
+    SQLite opens the bytes the URI gives."""
+    resolved = path.resolve()
+    if os.name == "nt":
+        return f"file:{pathname2url(str(resolved))}?mode={mode}"
+    return f"file:{quote(os.fsencode(resolved))}?mode={mode}"
 
 
 def reading_uri(path: Path) -> str:
@@ -361,7 +377,7 @@ def backup(db_path: Path, directory: Path, *, keep: int, now: datetime,
         if caught:  # for whoever reads the manifest: a restore finds them in the file itself
             manifest["unfinished_imports"] = [{"batch": c.batch_id, "file": c.file_name, "cases": c.cases}
                                               for c in caught]
-        manifest_path(target).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+        manifest_path(target).write_text(_readable_json(manifest), encoding="utf-8")
         manifest_path(target).chmod(0o600)  # as private as the backup beside it
         logged = anchor is not None
         if anchor is not None:
