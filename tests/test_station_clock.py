@@ -34,7 +34,7 @@ def test_a_clock_set_back_before_the_files_last_save_is_named(db: Database, peop
     said = clock_notice(db, datetime(2019, 1, 1, 2, 0, tzinfo=UTC))
     assert said.startswith("本机时间（2019-01-01 10:00）比这个数据库最近一次保存的时间（2026-12-05 10:00）还早 "
                            "2895 天，本机时钟可能被调回了")
-    assert "请先让管理员改正本机的日期和时间，再登记、办理" in said
+    assert "也可能是最近保存的那台电脑的时钟快了。请先让管理员核对本机和其他工作站的日期和时间" in said
 
 
 def test_a_clock_long_after_the_files_last_write_is_named(db: Database, db_path: Path) -> None:

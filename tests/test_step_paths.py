@@ -98,7 +98,8 @@ def test_a_register_row_the_workflow_would_refuse_is_a_preview_problem(db: Datab
     assert len(preview.ready) == 1
     [problem] = preview.problems
     assert (problem.row, problem.column) == (2, "签收时间")
-    assert problem.reason == "时间2022-07-05 10:02晚于现在，请核对。"
+    assert problem.reason == (f"时间2022-07-05 10:02晚于现在（{clock():%Y-%m-%d %H:%M}），请核对"
+                              "（也可能是本机时钟慢了）。")
 
 
 def test_void_keeps_the_history_leaves_the_figures_and_restore_brings_it_back(

@@ -330,8 +330,8 @@ def clock_set_back_words(session: Session, now: datetime) -> str:
         return ""
     return (f"本机时间（{now:%Y-%m-%d %H:%M}）比最近登记的工单 {latest.number} 的来电时间"
             f"（{latest.registered_at:%Y-%m-%d %H:%M}）还早 {span_words(latest.registered_at - now)}，"
-            "本机时钟可能被调回了（电脑主板电池没电时常见）。这样登记的工单编号在后、时间在前，办理步骤也会记在错误的时间上；"
-            "请尽快告诉电脑维护人员（IT）改正本机的日期和时间。")
+            "本机时钟可能被调回了（电脑主板电池没电时常见），也可能是登记那件工单的电脑时钟快了。这样登记的工单编号在后、"
+            "时间在前，办理步骤也会记在错误的时间上；请尽快告诉电脑维护人员（IT）核对并改正时钟。")
 
 
 # A number as people type it: any case, full-width, the serial without its leading zeros (rz2207-3814).

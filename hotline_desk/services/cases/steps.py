@@ -370,7 +370,8 @@ def _timing(status: CaseStatus, ctx: StepContext, at: datetime, action: Action |
     if action is not None and at != ctx.now and at == taken_at(action, status, ctx.now):
         return []  # a 作废 dated with a last step ahead of the clock
     if at > ctx.now + FUTURE_TOLERANCE:
-        return [Problem(f"时间{at:%Y-%m-%d %H:%M}晚于现在，请核对。", Gate.INPUT, "at")]
+        return [Problem(f"时间{at:%Y-%m-%d %H:%M}晚于现在（{ctx.now:%Y-%m-%d %H:%M}），请核对（也可能是本机时钟"
+                        "慢了）。", Gate.INPUT, "at")]
     if status.last_event_at is not None and at < status.last_event_at:
         if status.last_event_at > ctx.now:  # the last step was dated ahead of this station's clock
             ahead = status.last_event_at - ctx.now

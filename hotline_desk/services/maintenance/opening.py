@@ -142,8 +142,9 @@ def _file_clock_words(database: Database, here: datetime) -> str:
     saved = datetime.fromisoformat(str(last)) if last is not None else None
     if saved is not None and set_back(now, saved):
         return (f"本机时间（{now:%Y-%m-%d %H:%M}）比这个数据库最近一次保存的时间（{saved:%Y-%m-%d %H:%M}）还早 "
-                f"{span_words(saved - now)}，本机时钟可能被调回了（电脑主板电池没电时常见）。请先让管理员改正本机的日期"
-                "和时间，再登记、办理，否则这台电脑上办理的步骤会记在错误的时间上。")
+                f"{span_words(saved - now)}，本机时钟可能被调回了（电脑主板电池没电时常见），也可能是最近保存的那台电脑"
+                "的时钟快了。请先让管理员核对本机和其他工作站的日期和时间，改正了再登记、办理，否则办理的步骤会记在错误的"
+                "时间上。")
     files = [database.path, Path(f"{database.path}-wal")] if database.path is not None else []
     times = [os.stat(path).st_mtime for path in files if path.exists()]
     if not times:
