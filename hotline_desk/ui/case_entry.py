@@ -74,6 +74,8 @@ HISTORY_HINT = "重复来电：输入联系电话后显示"
 # The draft is written (and synced to disk) at most this often while the operator types, not on every keystroke; at
 # once when the form is closed or hidden, or the program quits.
 DRAFT_DELAY_MS = 500
+# Draft writes refused in a row before the operator is told: one is a scanner holding the file for a moment.
+DRAFT_REFUSALS_SAID = 2
 
 
 class CaseEntryView(QWidget):
@@ -98,6 +100,7 @@ class CaseEntryView(QWidget):
         # The status line's words about the form as it stood (未保存：与 RZ… 内容相同; 有 2 处需要补充): they go
         # with the next change, so they never speak of a call typed since.
         self._said_of_form = ""
+        self._drafts_refused = 0  # draft writes refused in a row (see _write_draft)
         self._saved_said = ""  # 已登记 RZ… beside 保存, until the next call is typed (then 上一件已登记 RZ…)
         # The call last saved, and its state as the line beside 保存 gives it: a rejection, an approval or a proposal
         # made since (here or on another station) is said there, rather than the state it had when saved.
@@ -488,11 +491,24 @@ class CaseEntryView(QWidget):
 
     def _write_draft(self) -> None:
         """The form to its draft file, or the file gone when nothing is typed. A file system that refuses just now
-        (a scanner holding the file on Windows) is logged by the store; the next change tries again."""
-        if self.is_dirty():
-            self.store.save(self.values())
-        else:
+        (a scanner holding the file on Windows) is logged by the store; the next change tries again. Refused again
+        (a read-only or full disk), the operator is told that a crash would lose the call, until a draft is kept."""
+        if not self.is_dirty():
             self.store.clear()
+            return
+        if self.store.save(self.values()):
+            if self._drafts_refused >= DRAFT_REFUSALS_SAID and self.status.text() == self._draft_unsaved():
+                self._say_of_form("草稿又能保存了。")
+            self._drafts_refused = 0
+            return
+        self._drafts_refused += 1
+        if self._drafts_refused == DRAFT_REFUSALS_SAID:  # kept while typing on, unlike what is said of the form
+            self.status.setText(self._draft_unsaved())
+            self.ctx.signals.notice.emit(self._draft_unsaved())
+
+    def _draft_unsaved(self) -> str:
+        return (f"注意：正在输入的内容无法存为草稿（{self.store.path.parent} 不能写入，详见日志），程序意外关闭时"
+                "会丢失：请尽快保存工单，并告诉电脑维护人员。")
 
     def flush_draft(self) -> None:
         """Write what is still waiting for the timer: the last keystrokes are kept when the form goes away."""
