@@ -253,3 +253,22 @@ def test_a_county_registers_plain_date_column_is_read_as_the_call_time() -> None
     assert auto_mapping(header)[1] == "registered_at"
     with_time = auto_mapping(["日期", "来电时间", "来电人"])  # both: the day, and the time of day
     assert with_time[0] == "registered_at" and with_time[1] == "registered_clock"
+
+
+def test_a_category_whose_own_name_holds_a_slash_imports_under_that_name(db: Database, people: People,
+                                                                          tmp_path: Path) -> None:
+    """教育—一年级/二年级 was read as 教育—一年级—二年级 (a / between levels) and refused as 不在列表中, with itself
+    as the suggestion."""
+    with db.session() as s:
+        ra.add_category(s, people.admin, "教育—一年级/二年级")
+    path = tmp_path / "台账.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["来电时间", "诉求内容", "诉求类型", "问题分类", "渠道"])
+    sheet.append([datetime(2022, 7, 5, 9), "一年级和二年级合班上课", "问题处理类", "教育—一年级/二年级",
+                  "12345热线电话"])
+    book.save(path)
+    with db.reader() as s:
+        preview = preview_cases(s, path, clock=fixed_clock(datetime(2022, 7, 6)))
+    assert preview.problems == [] and [row.values["category"] for row in preview.ready] == ["教育—一年级/二年级"]

@@ -326,6 +326,8 @@ class Lookups:
         if not label and level1 and level2:
             label = f"{level1}—{level2}"
         written = label
+        if written in self.categories:  # a name that holds a / or - of its own (一年级/二年级) as the lists have it
+            return written
         label = dashed(label)
         if label in self.categories:
             return label
