@@ -171,6 +171,15 @@ def test_remarks_naming_units_that_are_not_the_tables_best_or_worst_are_question
     with db.reader() as s:
         said = [w for w in bulletin.warnings(s, MONTH, clock=clock) if w.startswith("办理较")]
     assert said == ["办理较差的单位“城管局”是“城市管理执法局”的旧名称或别名，考核表中印作“城市管理执法局”。请核对。"]
+    # A unit whose name holds a / of its own was cut in two there, both halves said to be no unit of the tables
+    with db.session() as s:
+        ra.rename_unit(s, people.admin, "城市管理执法局", "城市管理局/执法局", clock=clock)
+        bulletin.update_draft(s, people.supervisor, MONTH, clock=clock, good_units="纸坊镇",
+                              bad_units="城市管理局/执法局、住房和城乡建设局")
+    with db.reader() as s:
+        said = [w for w in bulletin.warnings(s, MONTH, clock=clock) if w.startswith("办理较")]
+    assert said == ["办理较差的单位“住房和城乡建设局”（100 分）不是市直单位考核表中合计最低的（城市管理局/执法局 "
+                    "40 分）。请核对。"]
 
 
 def test_categories_tied_with_the_last_hot_topic_but_left_out_are_named(

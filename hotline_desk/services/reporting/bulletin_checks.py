@@ -327,8 +327,12 @@ def _remarks(issue: Issue, scores: tuple[ScoreTable, ...], aliases: dict[str, st
         label = "办理较好" if best else "办理较差"
         off: dict[str, list[str]] = {}  # table → the names not at its end, in words
         ends: dict[str, str] = {}
-        for words in filter(None, NAMES_APART.split(said.strip())):
-            units = _units_in(words, rows)
+        # A unit whose own name holds a separator (一局/二局) is taken whole before the names are split apart.
+        whole = [name for name in sorted(rows, key=len, reverse=True) if NAMES_APART.search(name) and name in said]
+        for name in whole:
+            said = said.replace(name, "、")
+        for words in [*whole, *filter(None, NAMES_APART.split(said.strip()))]:
+            units = [words] if words in whole else _units_in(words, rows)
             known = aliases.get(words)
             if not units and known in rows:  # an old name of a unit renamed, or a short name the office gave it
                 found.append(f"{label}的单位“{words}”是“{known}”的旧名称或别名，考核表中印作“{known}”。请核对。")
