@@ -31,7 +31,7 @@ from hotline_desk.services.exchange.imports import commit_cases, preview_cases
 from hotline_desk.services.exchange.reply_import import commit_replies, preview_replies
 from hotline_desk.services.maintenance.integrity import verify_all
 from tests.conftest import FakeClock, People
-from tests.helpers import cli_as, draft, give_passwords, unit_id
+from tests.helpers import behind_the_app, cli_as, draft, give_passwords, unit_id
 
 HEADER = ["工单号", "受理时间", "诉求人", "来电号码", "问题描述", "分类", "类型", "渠道"]
 CHANNEL = "平顶山市“民呼必应”平台"
@@ -154,14 +154,19 @@ def test_control_characters_are_kept_and_every_export_still_works(db: Database, 
         assert verify_all(s).ok
 
 
-def test_a_cell_past_excel_s_limit_is_kept_whole_and_cut_with_a_note_on_export(db: Database, people: People,
-                                                                                clock: FakeClock,
-                                                                                tmp_path: Path) -> None:
+def test_a_cell_past_the_complaints_limit_is_refused_and_one_kept_before_is_cut_with_a_note_on_export(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """A 100,000-character cell went in whole: past any complaint, and past what an export's cell holds."""
     long_text = "反映情况" * 25_000  # 100,000 characters
     path = _with_long_cell(_xlsx(tmp_path / "长.xlsx", [_row("L1", "PLACEHOLDER")]), "PLACEHOLDER", long_text)
-    _import(db, people, path)
     with db.reader() as s:
-        assert s.scalars(select(Case.content)).one() == long_text
+        preview = preview_cases(s, path)
+    assert [(p.column, p.reason) for p in preview.problems] == [
+        ("诉求内容", "诉求内容太长：最多 10,000 个字，现在是 100,000 个字。")]
+    with db.session() as s:  # one an older version took in whole
+        register_case(s, people.operator, draft(s), clock=clock)
+    behind_the_app(db, f"UPDATE cases SET content = '{long_text}'")
+    with db.reader() as s:
         listing = export_cases(s, CaseFilter(), now=clock()).data
     cell = openpyxl.load_workbook(io.BytesIO(listing)).active.cell(2, 13).value
     assert len(cell) <= CELL_LIMIT and cell.endswith(CUT_MARK) and long_text.startswith(cell[:-len(CUT_MARK)])

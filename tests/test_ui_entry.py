@@ -446,6 +446,21 @@ def test_a_town_typed_that_names_no_town_is_refused_not_dropped(
     assert len(_cases(db)) == 1
 
 
+def test_a_complaint_past_its_length_is_refused_beside_it_and_kept_as_typed(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """A 2,000-character paste gone wrong, or a whole letter pasted twice, went in unsaid; the case window then gave it
+    half its height. Refused beside the field, the text stays for the operator to shorten."""
+    entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
+    _fill_by_keyboard(entry)
+    entry.content.setPlainText("问" * 10_001)
+    entry.address.setText("址" * 201)
+    press(KEYS.Key_S, CTRL)
+    assert _cases(db) == []
+    assert entry.errors["content"].full == "诉求内容太长：最多 10,000 个字，现在是 10,001 个字。"
+    assert entry.errors["address"].full == "地址太长：最多 200 个字，现在是 201 个字。"
+    assert len(entry.content.toPlainText()) == 10_001 and len(entry.address.text()) == 201
+
+
 def test_the_appeal_type_is_picked_by_typing_its_pinyin_initials(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
     entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))

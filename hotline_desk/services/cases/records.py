@@ -179,6 +179,22 @@ class CaseView:
         return "拟交单位" if proposed else "承办单位"
 
 
+# The longest a case's own texts may be, in characters: a caller's name, an address and a title as people write them,
+# and a complaint of ten pages. Longer is a paste gone wrong; and an Excel cell (an export) holds 32,767 at most.
+TEXT_LIMITS = {"caller_name": ("来电人", 50), "address": ("地址", 200), "title": ("标题", 100),
+               "content": ("诉求内容", 10_000)}
+
+
+def length_problems(values: dict[str, Any]) -> list[tuple[str, str]]:
+    """(field, message) for each of the case's texts in ``values`` longer than it may be (``TEXT_LIMITS``)."""
+    found = []
+    for key, (label, limit) in TEXT_LIMITS.items():
+        length = len(str(values.get(key) or "").strip())
+        if length > limit:
+            found.append((key, f"{label}太长：最多 {limit:,} 个字，现在是 {length:,} 个字。"))
+    return found
+
+
 def validate_draft(session: Session, draft: CaseDraft, now: datetime) -> list[tuple[str, str]]:
     """Every problem with the draft as (field, message); empty when it can be saved."""
     errors: list[tuple[str, str]] = []
@@ -199,6 +215,7 @@ def validate_draft(session: Session, draft: CaseDraft, now: datetime) -> list[tu
     errors.extend(classification_problems(session, draft.appeal_type_id, draft.category_id))
     if not draft.content.strip():
         errors.append(("content", "请填写诉求内容。"))
+    errors.extend(length_problems({key: getattr(draft, key) for key in TEXT_LIMITS}))
     errors.extend(_validate_handling(session, draft))
     return errors
 

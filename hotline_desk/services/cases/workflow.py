@@ -28,7 +28,7 @@ from hotline_desk.services.cases.actions import Offer, available_actions
 from hotline_desk.services.cases.events import append_event, current_status
 from hotline_desk.services.cases.history import CaseStatus
 from hotline_desk.services.cases.queues import CALLBACK_BY_SUPERVISOR, may_call_back, may_see_confidential
-from hotline_desk.services.cases.records import CaseView, case_view, phone_problem, township_problem
+from hotline_desk.services.cases.records import CaseView, case_view, length_problems, phone_problem, township_problem
 from hotline_desk.services.cases.step_runner import (
     CORRECTIONS,
     after_cutoff_notice,
@@ -504,6 +504,9 @@ def edit_case(session: Session, actor: Actor, case_id: int, expected_version: in
         raise PermissionDenied(f"工单{case.number}是保密工单，来电人和联系电话只有审核员、管理员可以更正。")
     if "content" in changes and not str(changes["content"]).strip():
         raise ValidationError("请填写诉求内容。", field="content")
+    if too_long := length_problems(changes):
+        field, message = too_long[0]
+        raise ValidationError(message, field=field)
     if "phone" in changes:
         if problem := phone_problem(str(changes["phone"])):
             raise ValidationError(problem, field="phone")

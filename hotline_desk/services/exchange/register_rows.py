@@ -12,6 +12,7 @@ from typing import Any
 
 from hotline_desk.excel import normalize as norm
 from hotline_desk.excel.columns import FIELD_LABELS, STEP_CLOCKS
+from hotline_desk.services.cases.records import length_problems
 from hotline_desk.services.exchange.import_values import Lookups, UnknownName
 from hotline_desk.vocabulary import Handling
 
@@ -64,6 +65,7 @@ def parse_row(raw: dict[str, Any], look: Lookups, default_channel: str, unknown:
     if not out["content"] and not out["title"]:
         problems.append(("content", "缺少诉求内容"))
     out["content"] = out["content"] or out["title"]
+    problems.extend(length_problems(out))
     for name in ("upstream_number", "remark"):
         out[name] = norm.text(raw.get(name))
     out["upstream_column"] = "upstream_number" in raw  # a 工单编号 is the platform's only where no such column is
