@@ -64,7 +64,8 @@ def test_an_urgent_case_is_marked_in_the_lists_and_first_in_its_queue_among_case
         register_case(s, people.operator, draft(s, content="路灯不亮"), clock=clock)  # due tomorrow at this time
     clock.advance(hours=23)
     with db.session() as s:  # due in two hours, after the first (临期 by then)
-        register_case(s, people.operator, draft(s, content="小区闻到煤气味", urgent=True), clock=clock)
+        register_case(s, people.operator, draft(s, content="小区闻到煤气味", urgent=True, phone="13900000001"),
+                      clock=clock)
     view = ApprovalView(context(db, people.supervisor, clock, tmp_path))
     qtbot.addWidget(view)
     view.proposals.refresh()
@@ -669,6 +670,34 @@ def test_a_duplicate_proposal_is_voided_from_the_approval_list(qtbot: QtBot, db:
         assert case_view(s, again.id).state_label == "已作废" and case_view(s, first.id).state_label == "拟交办"
     assert [r.number for r in view.proposals.all_rows] == [first.number]
     assert view.proposals.notice.text().startswith(f"已作废：{again.number}")
+
+
+def test_a_proposal_whose_caller_has_a_case_not_yet_finished_is_marked_with_its_number(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """A repeat of a lamp the unit already has looked like any other proposal: approved, the unit got a second
+    sheet for the same lamp. A finished case is not named; a 保密 one only to who may see its caller."""
+    with db.session() as s:
+        done = register_case(s, people.operator, draft(s, phone="13803750009"), clock=clock)
+        wf.void(s, people.supervisor, done.id, "登记错误", clock=clock)
+        first = register_case(s, people.operator, draft(s, phone="13803750009"), clock=clock)
+        wf.approve(s, people.supervisor, first.id, clock=clock)
+        again = register_case(s, people.operator, draft(s, phone="138 0375 0009"), clock=clock)  # typed in groups
+        other = register_case(s, people.operator, draft(s, phone="13900000000"), clock=clock)
+        secret = register_case(s, people.operator, draft(s, phone="13803750009", confidential=True), clock=clock)
+    for viewer, marked in ((people.supervisor, {again.number, secret.number}), (people.operator, {again.number})):
+        view = ApprovalView(context(db, viewer, clock, tmp_path))
+        shown_active(qtbot, view)
+        model = view.proposals.model
+        title = next(c for c in range(model.columnCount()) if model.headerData(c, Qt.Orientation.Horizontal) == "标题")
+        shown = {row.number: model.data(model.index(i, title)) for i, row in enumerate(view.proposals.all_rows)}
+        assert {n for n, text in shown.items() if text.startswith("【同号在办】")} == marked
+        assert other.number in shown
+        i = [row.number for row in view.proposals.all_rows].index(again.number)
+        tip = model.data(model.index(i, title), Qt.ItemDataRole.ToolTipRole)
+        assert tip.endswith(f"同一电话另有未办结的工单：{first.number}、{secret.number}（同一件事的，请作废这一件，"
+                            "在原工单上登记再次来电）" if viewer is people.supervisor else
+                            f"同一电话另有未办结的工单：{first.number}（同一件事的，请作废这一件，在原工单上登记再次来电）")
+        view.close()
 
 
 def test_an_empty_queue_says_so_under_its_usual_headers(qtbot: QtBot, db: Database, people: People,
@@ -1428,7 +1457,8 @@ def test_a_case_the_citizen_called_again_about_is_marked_in_the_lists(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
     """The supervisor coming in learns from the list itself which cases the citizen has pressed for."""
     with db.session() as s:
-        pipe = register_case(s, people.operator, draft(s, content="向阳路自来水管爆裂", urgent=True), clock=clock)
+        pipe = register_case(s, people.operator, draft(s, content="向阳路自来水管爆裂", urgent=True,
+                                                        phone="13900000001"), clock=clock)
         quiet = register_case(s, people.operator, draft(s), clock=clock)
         for _ in range(2):
             wf.recall(s, people.operator, pipe.id, "群众再次来电催问", clock=clock)

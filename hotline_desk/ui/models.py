@@ -54,6 +54,8 @@ def text_of(value: Any) -> str:
 
 
 URGENT_MARK = "【紧急】"
+# Before a 待审核 case's title: the same phone has another case not yet finished (a repeat, or a second matter).
+SAME_CALLER_MARK = "【同号在办】"
 
 
 def titled(row: Any) -> str:
@@ -61,12 +63,15 @@ def titled(row: Any) -> str:
     row, by its ``urgent`` and ``title``), and one the citizen called again about (a queue row's ``recalls``)."""
     recalls = getattr(row, "recalls", 0)
     again = f"【再次来电{f'×{recalls}' if recalls > 1 else ''}】" if recalls else ""
-    return f"{URGENT_MARK if row.urgent else ''}{again}{row.title}"
+    same = SAME_CALLER_MARK if getattr(row, "same_caller_open", ()) else ""
+    return f"{URGENT_MARK if row.urgent else ''}{same}{again}{row.title}"
 
 
 class Column(Generic[R]):
-    def __init__(self, header: str, value: Callable[[R], Any], width: int = 0, tip: str = "", holds: str = "") -> None:
+    def __init__(self, header: str, value: Callable[[R], Any], width: int = 0, tip: str = "", holds: str = "",
+                 detail: Callable[[R], str] | None = None) -> None:
         self.header = header
+        self.detail = detail  # more of a row than its cell shows, under the cell's own text in its tooltip
         self.value = value
         self.width = width  # in pixels at 9 pt text (see text_widths)
         self.tip = tip  # what the column means, on its header's tooltip
@@ -100,7 +105,10 @@ class RowsModel(QAbstractTableModel, Generic[R]):
             return None
         row = self.rows[index.row()]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):  # a cut-off text reads in full
-            return text_of(self.columns[index.column()].value(row))
+            column = self.columns[index.column()]
+            shown = text_of(column.value(row))
+            more = column.detail(row) if role == Qt.ItemDataRole.ToolTipRole and column.detail else ""
+            return f"{shown}\n{more}" if more else shown
         if role in (Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole):
             return flag_brush(getattr(row, "flag", ""), role)
         return None

@@ -61,7 +61,7 @@ from hotline_desk.ui.case_list import CaseDetailDialog
 from hotline_desk.ui.changes import Change, follow
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read
-from hotline_desk.ui.models import Column, RowsModel, titled
+from hotline_desk.ui.models import SAME_CALLER_MARK, Column, RowsModel, titled
 from hotline_desk.ui.operations import Operation, show_refusal
 from hotline_desk.ui.text_widths import CASE_NUMBER, PHONE, TIME, column_width, scaled
 from hotline_desk.ui.widgets import (
@@ -126,11 +126,19 @@ def proposal_columns(ctx: UiContext) -> list[Column[QueueRow]]:
         Column("来电时间", lambda r: r.registered_at, 124, holds=TIME),
         # 拟交单位 wide enough for 城市管理局（主办），协办：自来水公司 at 1366×768;
         # 交办时限 (the last) takes what is left.
-        Column("标题", titled, 180), Column("诉求类型", lambda r: r.appeal_type, 80),
+        Column("标题", titled, 180, detail=same_caller_words), Column("诉求类型", lambda r: r.appeal_type, 80),
         Column("问题分类", lambda r: r.category, 140),
         Column("拟交单位", proposed_unit_words, 230),
         Column("拟办人", lambda r: r.proposer, 64), due_column("交办时限", ctx),
     ]
+
+
+def same_caller_words(row: QueueRow) -> str:
+    """The caller's other cases not finished, for a supervisor to check before sending a unit a second sheet."""
+    if not row.same_caller_open:
+        return ""
+    return (f"{SAME_CALLER_MARK}同一电话另有未办结的工单：{'、'.join(row.same_caller_open)}（同一件事的，请作废这一件，"
+            "在原工单上登记再次来电）")
 
 
 def proposed_unit_words(row: QueueRow) -> str:
@@ -519,7 +527,8 @@ class ApprovalView(QueueTabs):
         supervisor = ctx.actor.can("approve")
         self.proposals = QueueTable(ctx, "approval", proposal_columns(ctx), base=False, remembered_as="proposals",
                                     hint="可按住 Ctrl 或 Shift 选择多件一并审核通过；分类有误时双击打开工单，"
-                                         "“修改登记内容”更正。" if supervisor
+                                         "“修改登记内容”更正。标题前有【同号在办】的，同一电话另有未办结的工单"
+                                         "（鼠标停在标题上可见编号）。" if supervisor
                                     else "您提出的交办在此等待审核员审核；被驳回的见“被驳回”。",
                                     empty="暂无待审核的交办")
         self.proposals.add_button("审核通过", self.approve, "approve", action="approve")

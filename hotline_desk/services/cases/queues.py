@@ -96,6 +96,8 @@ class QueueRow(Labelled):
     returned_reason: str = ""
     flag_said: str = ""
     recalls: int = 0  # 再次来电: the citizen called again about it
+    # 待审核: the caller's other cases not yet finished (the same phone), as a second sheet for the same lamp may be
+    same_caller_open: tuple[str, ...] = ()
 
 
 def returned_by(status: CaseStatus) -> DispatchStatus | None:
@@ -258,6 +260,31 @@ def asked_of(status: CaseStatus, calendar: WorkCalendar) -> tuple[str, str]:
     return "", ""
 
 
+# A phone number too short to name one caller (an extension, 110).
+PHONE_NAMES_A_CALLER = 5
+
+
+def _open_by_phone(session: Session, cases: Sequence[Case], viewer: Actor | None) -> dict[str, list[str]]:
+    """The numbers of the cases not finished or voided under each of these cases' phones, oldest first. A 保密
+    case, its own or another, is left out for a viewer who may not see its caller (the number would say who
+    called)."""
+    phones = sorted({c.phone for c in cases if len(c.phone) >= PHONE_NAMES_A_CALLER})
+    private = viewer is not None and not may_see_confidential(viewer)
+    if private:
+        phones = sorted({c.phone for c in cases if not c.confidential} & set(phones))
+    found: dict[str, list[str]] = {}
+    for start in range(0, len(phones), 500):
+        query = (select(Case.phone, Case.number)
+                 .where(Case.phone.in_(phones[start:start + 500]),
+                        Case.state.not_in((CaseState.FINISHED, CaseState.VOIDED)))
+                 .order_by(Case.registered_at, Case.id))
+        if private:
+            query = query.where(Case.confidential.is_(False))
+        for phone, number in session.execute(query):
+            found.setdefault(phone, []).append(number)
+    return found
+
+
 def queue(session: Session, name: str, now: datetime, *, requests_only: bool = False,
           viewer: Actor | None = None) -> list[QueueRow]:
     """The cases of one queue, most pressing first (an urgent proposal before any other). ``requests_only`` keeps
@@ -276,6 +303,8 @@ def queue(session: Session, name: str, now: datetime, *, requests_only: bool = F
     near = settings.int("limits.near_deadline_days")
     units = {u.id: u.name for u in session.scalars(select(Unit))}
     users = {u.id: u.display_name for u in session.scalars(select(User))}
+    others = _open_by_phone(session, cases, viewer) if name == "approval" else {}
+    hidden = viewer is not None and not may_see_confidential(viewer)  # a 保密 caller's cases are not linked for them
     rows = []
     for case in cases:
         status = statuses[case.id]
@@ -315,6 +344,8 @@ def queue(session: Session, name: str, now: datetime, *, requests_only: bool = F
             appeal_type=case.appeal_type_name, category=case.category_label, version=case.version,
             sent_back=case.id in back, unreachable=status.unreachable_attempts,
             last_followup_at=last.at if last else None, urgent=case.urgent, recalls=status.recalls,
+            same_caller_open=() if case.confidential and hidden else tuple(
+                n for n in others.get(case.phone, ()) if n != case.number),
             **_returned(status, units),
         ))
     order = {"overdue": 0, "near": 1, "": 2}
