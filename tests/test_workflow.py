@@ -690,7 +690,7 @@ def test_a_citizen_calling_again_is_noted_on_the_case_not_registered_anew(db: Da
     with db.session() as s:
         view = wf.recall(s, people.operator, case_id, "群众再次来电，称水管仍在漏水，情绪激动", clock=clock,
                          expected_version=version)
-    assert view.state_label == "办理中"  # nothing is due of anyone anew
+    assert view.state_label == "办理中" and not view.notice  # nothing is due of anyone anew
     assert (view.events[-1].label, view.events[-1].note) == ("再次来电", "群众再次来电，称水管仍在漏水，情绪激动")
     with db.session() as s:
         wf.recall(s, people.operator2, case_id, "又来电催问", clock=clock)
@@ -703,6 +703,10 @@ def test_a_citizen_calling_again_is_noted_on_the_case_not_registered_anew(db: Da
     with pytest.raises(ValidationError, match="请填写这次来电说了什么"), db.session() as s:
         wf.recall(s, people.operator, case_id, "  ", clock=clock)
     finished = _to_pending_followup(db, people, clock)
+    with db.session() as s:  # replied, and the caller says it is not solved: a 不满意 to record, not a note alone
+        view = wf.recall(s, people.operator, finished, "称水管仍在漏水，单位说已修好不属实", clock=clock)
+    assert view.notice == ("这件工单已回复、待回访：来电人认为没有解决的，请在“回访”中把这次来电记为回访结果“不满意”"
+                           "（写明原因），审核员甄别为单位责任后退回承办单位重办。")
     with db.session() as s:
         wf.follow_up(s, people.operator2, finished, "satisfied", clock=clock)
     with pytest.raises(TransitionError, match="已办结；群众就同一事项再次反映的，请登记新工单"), db.session() as s:

@@ -68,7 +68,7 @@ from hotline_desk.services.cases.steps import (
 )
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.office.calendar import deadline_notice
-from hotline_desk.vocabulary import Action, EventKind, FollowUpResult, Handling
+from hotline_desk.vocabulary import Action, CaseState, EventKind, FollowUpResult, Handling
 
 
 @dataclass(frozen=True)
@@ -146,6 +146,12 @@ def _redone_by_a_retired_unit(found: Situation, payload: Any) -> str:
     return f"重办回到的承办单位“{info.name}”{where}：工单仍在它名下，请审核员收回改派给在用的单位。"
 
 
+# A citizen calling again about a case already replied to: often to say it is not solved, which is a follow-up's
+# 不满意, not a note; a note alone changes nothing of the case or of the unit's score.
+CALLED_AGAIN_AFTER_REPLY = ("这件工单已回复、待回访：来电人认为没有解决的，请在“回访”中把这次来电记为回访结果"
+                            "“不满意”（写明原因），审核员甄别为单位责任后退回承办单位重办。")
+
+
 def _signing_time_gone(found: Situation, at: datetime, now: datetime) -> str:
     """An approval dated so far back that its unit's hours to sign were over before it was entered, in words (""
     otherwise): the unit counts as late however soon it signs now."""
@@ -182,7 +188,10 @@ def take(session: Session, actor: Actor, case_id: int, action: Action, payload: 
              "多半是登记它的电脑日期、时钟设错了。" if action == Action.VOID and at > now else "")
     retired = _redone_by_a_retired_unit(found, payload) if action == Action.REVIEW else ""
     late = _signing_time_gone(found, at, now) if action == Action.APPROVE else ""
-    view = replace(view, notice="\n".join(n for n in (month, undone, kept, given, ahead, retired, late) if n))
+    unsolved = CALLED_AGAIN_AFTER_REPLY if action == Action.RECALL and view.state == CaseState.PENDING_FOLLOWUP \
+        else ""
+    view = replace(view, notice="\n".join(n for n in (month, undone, kept, given, ahead, retired, late, unsolved)
+                                          if n))
     return _erased(session, view, actor, now) if action == Action.ERASE else view
 
 
