@@ -117,6 +117,34 @@ def test_an_edit_of_other_fields_leaves_the_classification_alone(
     assert view.events[-1].note.startswith("标题：") and "问题分类" not in view.events[-1].note
 
 
+def test_an_upper_cases_platform_number_is_corrected_in_the_form_and_a_local_case_has_no_such_field(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    with db.session() as s:
+        channel = reference.find_channel(s, "平顶山市“民呼必应”平台").id
+        upper = register_case(s, people.operator, draft(s, source="upper", channel_id=channel,
+                                                        upstream_number="PDS2022 0801"), clock=clock).id
+    local = _registered(db, people, clock)
+    seen: dict[str, object] = {}
+
+    def fill(form: ActionDialog) -> None:
+        seen["shown"] = form.values()["upstream_number"]
+        form.set_value("upstream_number", "PDS20220801-0001")
+        form._accept()
+
+    _edit_with(qtbot, db, people, clock, tmp_path, upper, fill)
+    assert seen["shown"] == "PDS20220801"
+    view = _view(db, upper)
+    assert view.upstream_number == "PDS20220801-0001"
+    assert view.events[-1].note == "上级工单号：PDS20220801 → PDS20220801-0001"
+
+    def look(form: ActionDialog) -> None:
+        seen["fields"] = set(form.editors)
+        form.reject()
+
+    _edit_with(qtbot, db, people, clock, tmp_path, local, look)
+    assert "upstream_number" not in seen["fields"] and "content" in seen["fields"]  # type: ignore[operator]
+
+
 def test_the_approval_queue_shows_what_the_case_will_be_counted_under(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
     with db.session() as s:

@@ -187,3 +187,26 @@ def test_the_platforms_list_of_this_month_imports_with_its_limits_to_come_and_ea
         number = s.scalar(select(Case.number).where(Case.upstream_number == "PDS20220704002"))
     code, out, _err = cli_run(capsys, db, "case", "show", str(number))
     assert code == 0 and "上级工单号：PDS20220704002\n上级办理时限：2022-07-11 23:59\n" in out
+
+
+def test_a_platforms_number_typed_wrong_is_corrected_once_and_never_onto_anothers(
+        db: Database, people: People, clock: FakeClock, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """An upper case's number typed wrong (or kept as an older build had it) could be corrected nowhere."""
+    wrong = _upper(db, people, clock, "PDS20220801-0O03")  # a letter O for a zero
+    other = _upper(db, people, clock, "PDS20220801-0004")
+    log_in_everyone(db, monkeypatch)
+    code, out, err = cli_run(capsys, db, "case", "edit", wrong, "--upstream-number", "pds20220801 0003", user="op1")
+    assert code == 0, err
+    assert out.strip() == f"已修改工单 {wrong}：上级工单号：PDS20220801-0O03 → PDS202208010003。"
+    assert "已登记为工单" in _refusal(db, people, clock, "PDS20220801-0003")  # found by its key at once
+    for typed, said in (("PDS20220801-0004", f"已登记为工单{other}：同一件上级交办事项只登记一次"),
+                        ("", "上级交办工单须有上级工单号")):
+        code, _out, err = cli_run(capsys, db, "case", "edit", wrong, "--upstream-number", typed, user="op1")
+        assert code == 2 and said in err, err
+    with db.session() as s:
+        local = register_case(s, people.operator, draft(s), clock=clock).number
+    code, _out, err = cli_run(capsys, db, "case", "edit", local, "--upstream-number", "PDS1", user="op1")
+    assert code == 2 and "本级工单没有上级工单号" in err
+    with db.reader() as s:
+        assert verify_all(s).ok

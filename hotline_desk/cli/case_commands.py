@@ -69,6 +69,7 @@ def register(sub: SubParsers[Any]) -> None:
     q.add_argument("--township", help="所属乡镇街道，如 纸坊镇（写 无 则清除）")
     q.add_argument("--title", help="标题")
     q.add_argument("--content", help="诉求内容")
+    q.add_argument("--upstream-number", help="上级工单号（只有上级交办的工单有）")
     q.set_defaults(run=cmd_edit)
 
     q = csub.add_parser("list", help="列出工单", description="按登记时间倒序列出工单。")
@@ -298,7 +299,7 @@ def _hanging(text: str, indent: int) -> str:
 
 
 EDIT_OPTIONS = {"caller": "caller_name", "phone": "phone", "address": "address", "title": "title",
-                "content": "content"}
+                "content": "content", "upstream_number": "upstream_number"}
 
 
 def cmd_edit(ctx: Context, args: argparse.Namespace) -> int:

@@ -60,7 +60,7 @@ from hotline_desk.ui.widgets import (
     run_modal,
 )
 from hotline_desk.ui.window_state import remember_columns
-from hotline_desk.vocabulary import EventKind
+from hotline_desk.vocabulary import EventKind, Source
 
 
 class CaseListView(QWidget):
@@ -476,9 +476,10 @@ class CaseDetailDialog(QDialog):
     def registration(self) -> dict[str, Any]:
         """The case's registration fields as 修改登记内容 shows them (ids for the pickers)."""
         v = self.view
-        return {"caller_name": v.caller_name, "phone": v.phone, "address": v.address, "township_id": v.township_id,
-                "appeal_type_id": v.appeal_type_id, "category_id": v.category_id, "title": v.title,
-                "content": v.content}
+        upper = {"upstream_number": v.upstream_number} if v.source == Source.UPPER else {}
+        return {**upper, "caller_name": v.caller_name, "phone": v.phone, "address": v.address,
+                "township_id": v.township_id, "appeal_type_id": v.appeal_type_id, "category_id": v.category_id,
+                "title": v.title, "content": v.content}
 
     def edit_form(self, typed: dict[str, Any] | None = None, note: str = "") -> ActionDialog:
         """修改登记内容's form, filled with the case as it stands (问题分类 picked as at registration), or with what
@@ -490,7 +491,10 @@ class CaseDetailDialog(QDialog):
             classification.finalised_notice(s, v.id), reference.aliases_of(s, "unit"),
             reference.aliases_of(s, "category")))
         said = [f"更正诉求类型不改变已给出的办理期限（{v.deadline:%Y-%m-%d %H:%M}）。"] if v.deadline else []
+        upper = [FieldSpec("upstream_number", EDIT_LABELS["upstream_number"], default=shown["upstream_number"],
+                           required=True)] if "upstream_number" in shown else []
         return ActionDialog(self, f"修改工单 {v.number}", [
+            *upper,
             *(FieldSpec(key, EDIT_LABELS[key], default=shown[key]) for key in ("caller_name", "phone", "address")),
             FieldSpec("township_id", EDIT_LABELS["township_id"], "unit", towns, default=shown["township_id"],
                       extra={"placeholder": "输入乡镇街道名称或拼音首字母，如 纸坊 或 zfz", "aliases": unit_aliases}),
@@ -542,7 +546,7 @@ class CaseDetailDialog(QDialog):
         where the person's input now stands against the other station's."""
         now, labels = self.registration(), EDIT_LABELS
         shown = {**now, "appeal_type_id": self.view.appeal_type, "category_id": self.view.category}
-        theirs = [k for k in labels if now[k] != before[k]]
+        theirs = [k for k in labels if k in now and now[k] != before.get(k)]
         both = [k for k in theirs if k in typed]
         what = "登记内容改了" + "、".join(labels[k] for k in theirs) if theirs else "登记内容未变"
         steps = "；".join(f"{e.actor} {e.label}（{e.at:%H:%M}）" for e in self.view.events[seen:])
@@ -577,8 +581,9 @@ def _fit_history(timeline: QTreeWidget) -> None:
 
 
 # 修改登记内容's fields, in the form's order.
-EDIT_LABELS = {"caller_name": "来电人", "phone": "联系电话", "address": "地址", "township_id": "所属乡镇街道",
-               "appeal_type_id": "诉求类型", "category_id": "问题分类", "title": "标题", "content": "诉求内容"}
+EDIT_LABELS = {"upstream_number": "上级工单号", "caller_name": "来电人", "phone": "联系电话", "address": "地址",
+               "township_id": "所属乡镇街道", "appeal_type_id": "诉求类型", "category_id": "问题分类", "title": "标题",
+               "content": "诉求内容"}
 
 
 

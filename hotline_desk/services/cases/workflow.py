@@ -20,6 +20,7 @@ from hotline_desk.errors import (
     TransitionError,
     ValidationError,
 )
+from hotline_desk.excel import normalize as norm
 from hotline_desk.models import Bulletin, Case, CaseEvent, Unit, User
 from hotline_desk.services.accounts import anchors, audit, structure
 from hotline_desk.services.accounts.permissions import Actor, require
@@ -28,7 +29,14 @@ from hotline_desk.services.cases.actions import Offer, available_actions
 from hotline_desk.services.cases.events import append_event, current_status
 from hotline_desk.services.cases.history import CaseStatus
 from hotline_desk.services.cases.queues import CALLBACK_BY_SUPERVISOR, may_call_back, may_see_confidential
-from hotline_desk.services.cases.records import CaseView, case_view, length_problems, phone_problem, township_problem
+from hotline_desk.services.cases.records import (
+    CaseView,
+    case_view,
+    length_problems,
+    phone_problem,
+    township_problem,
+    upstream_taken,
+)
 from hotline_desk.services.cases.step_runner import (
     CORRECTIONS,
     after_cutoff_notice,
@@ -68,7 +76,7 @@ from hotline_desk.services.cases.steps import (
 )
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.office.calendar import deadline_notice
-from hotline_desk.vocabulary import Action, CaseState, EventKind, FollowUpResult, Handling
+from hotline_desk.vocabulary import Action, CaseState, EventKind, FollowUpResult, Handling, Source
 
 
 @dataclass(frozen=True)
@@ -476,8 +484,27 @@ PERSONAL = frozenset(ERASED_FIELDS)
 
 EDITABLE = {
     "caller_name": "来电人", "phone": "联系电话", "address": "地址", "township_id": "所属乡镇街道", "title": "标题",
-    "content": "诉求内容", "confidential": "是否保密", "urgent": "紧急", **classification.CLASSIFICATION,
+    "content": "诉求内容", "confidential": "是否保密", "urgent": "紧急", "upstream_number": "上级工单号",
+    **classification.CLASSIFICATION,
 }
+
+
+def _upstream_corrected(session: Session, case: Case, typed: Any) -> str:
+    """An upper case's platform number as corrected, in its one spelling: refused where registration refuses it
+    (a 本级 case, none, too long, one another case has), this case's own number aside."""
+    number = norm.upstream_number(typed)
+    if case.source != Source.UPPER:
+        raise ValidationError("本级工单没有上级工单号。", field="upstream_number")
+    if not number:
+        raise ValidationError("上级交办工单须有上级工单号（上级平台的工单编号）。", field="upstream_number")
+    if len(number) > norm.UPSTREAM_LENGTH:
+        raise ValidationError(f"上级工单号有 {len(number)} 个字符，超过 {norm.UPSTREAM_LENGTH} 个：请核对是否粘贴了"
+                              "别的内容。", field="upstream_number")
+    others = [n for n in upstream_taken(session, [number]).get(norm.upstream_key(number), []) if n != case.number]
+    if others:
+        raise ValidationError(f"上级工单号“{number}”已登记为工单{'、'.join(others)}：同一件上级交办事项只登记一次。"
+                              "两件确是同一件事的，请作废重复登记的一件。", field="upstream_number")
+    return number
 
 
 def _township_names(session: Session, case: Case, changes: dict[str, Any]) -> dict[int | None, str]:
@@ -520,6 +547,8 @@ def edit_case(session: Session, actor: Actor, case_id: int, expected_version: in
         if problem := phone_problem(str(changes["phone"])):
             raise ValidationError(problem, field="phone")
         changes = {**changes, "phone": stored_phone(str(changes["phone"]))}  # kept as registration keeps it
+    if "upstream_number" in changes:
+        changes = {**changes, "upstream_number": _upstream_corrected(session, case, changes["upstream_number"])}
     towns = _township_names(session, case, changes)
     corrected = classification.corrections(session, case, found.status, changes)
     diff = {k: [getattr(case, k), v] for k, v in changes.items()
@@ -528,6 +557,8 @@ def edit_case(session: Session, actor: Actor, case_id: int, expected_version: in
         raise ValidationError("没有修改任何内容。")
     for key, (_old, new) in diff.items():
         setattr(case, key, new.strip() if isinstance(new, str) else new)
+    if "upstream_number" in diff:
+        case.upstream_key = norm.upstream_key(case.upstream_number)
     written: dict[str, Any] = {k: None if k in PERSONAL else v[1] for k, v in diff.items()}
     for correction in corrected:
         for column, value in correction.columns.items():
