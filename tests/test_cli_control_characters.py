@@ -29,7 +29,7 @@ def test_case_text_with_terminal_controls_is_printed_as_escapes_and_stored_as_ty
     assert code == 0, err
     number = re.findall(r"RZ\d{4}-\d{5}", out)[0]
     code, _out, err = cli_new_office(capsys, path, "unit", "add", "新设\x1b[8m单位", "--group", "department")
-    assert code == 2 and "单位名称中有控制字符 U+001B" in err and not OBEYED.search(err)  # a name never holds one
+    assert code == 2 and "单位名称中有看不见的字符（U+001B" in err and not OBEYED.search(err)  # a name never holds one
 
     code, out, err = cli_new_office(capsys, path, "case", "show", number)
     assert code == 0 and not OBEYED.search(out + err), out

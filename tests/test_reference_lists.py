@@ -143,7 +143,7 @@ def test_refusals_leave_the_database_unchanged(office: Path, capsys: pytest.Capt
         (("unit", "rename", "公安局", "市\t公安局"), "单位名称中有制表符（Tab），请去掉后再保存"),  # not made a space
         (("category", "add", "城市管理—井盖\n缺失"), "分类名称中有换行"),
         (("unit", "add", "新\t渠道", "--group", "department"), "单位名称中有制表符（Tab）"),
-        (("unit", "add", "新\u200b渠道", "--group", "department"), "单位名称中有控制字符 U+200B"),
+        (("unit", "add", "新\u200b渠道", "--group", "department"), "单位名称中有看不见的字符（U+200B，零宽空格，"),
         (("unit", "add", "交通运输局\u00a0", "--group", "department"), "已有名为“交通运输局”的单位"),
         (("unit", "add", "教育体育局（教育）", "--group", "department"),
          "已有单位“教育体育局(教育)”，与“教育体育局（教育）”只差全角半角或空格"),
@@ -268,7 +268,8 @@ def test_a_case_list_or_a_list_with_dates_is_refused_as_a_category_list(
         _sheet(tmp_path / "公式.xlsx", ("城市管理", "井盖缺失"), ("城市管理", '="路灯"&"不亮"')):
             "第 2 行的分类是公式，而 Excel 没有保存它的结果（读出来是空的）",
         _sheet(tmp_path / "制表符.xlsx", ("城市管理", "共享\t单车"), ("共享出行", "x" * 120)):
-            "中有不能添加的分类名称：第 1 行“城市管理—共享\t单车”：分类名称中有制表符（Tab），请去掉后再保存。；"
+            "中有不能添加的分类名称：第 1 行“城市管理—共享\t单车”：分类名称中有制表符（Tab），请去掉后再保存"
+            "（删去整个名称重新输入最简单）。；"
             "第 2 行“共享出行—" + "x" * 120 + "”：分类名称太长：最多 100 个字，现在是 120 个字。",
     }
     with open_database(str(office)).engine.connect() as conn:

@@ -71,13 +71,18 @@ def _check_kind(kind: str) -> None:
         raise ValidationError(f"别名只能用于：{'、'.join(KIND_LABELS.values())}。", field="kind")
 
 
+ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
+
+
 def _refuse_odd(name: str, what: str) -> None:
     """A tab, a line break or another control character inside a name is refused, naming it, rather than quietly
     made a space (a name pasted from a sheet's cells)."""
     odd = next((c for c in name.strip() if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")), None)
     if odd is not None:
-        shown = {"\t": "制表符（Tab）", "\n": "换行", "\r": "回车"}.get(odd, f"控制字符 U+{ord(odd):04X}")
-        raise ValidationError(f"{what}中有{shown}，请去掉后再保存。", field="name")
+        width = "，零宽空格" if odd in ZERO_WIDTH else ""
+        shown = {"\t": "制表符（Tab）", "\n": "换行", "\r": "回车"}.get(odd) or (
+            f"看不见的字符（U+{ord(odd):04X}{width}，常随文字从网页或聊天软件复制而来）")
+        raise ValidationError(f"{what}中有{shown}，请去掉后再保存（删去整个名称重新输入最简单）。", field="name")
 
 
 def clean_name(name: str, what: str) -> str:
