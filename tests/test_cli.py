@@ -118,11 +118,11 @@ def test_texts_past_their_length_are_refused_in_words_before_anything_is_saved(
     gave the other half its height."""
     base = ("case", "register", "--appeal-type", "咨询类", "--category", "社会保险—社保卡", "--coordinate", "已告知")
     for extra, said in ((("--content", "问" * 10_001), "诉求内容太长：最多 10,000 个字，现在是 10,001 个字。"),
-                        (("--content", "问", "--address", "址" * 3000), "地址太长：最多 200 个字，现在是 3,000 个字。"),
-                        (("--content", "问", "--caller", "名" * 51), "来电人太长：最多 50 个字，现在是 51 个字。")):
+                        (("--content", "问", "--address", "址" * 3000), "地址太长：最多 500 个字，现在是 3,000 个字。"),
+                        (("--content", "问", "--caller", "名" * 101), "来电人太长：最多 100 个字，现在是 101 个字。")):
         code, _out, err = run(capsys, office, *base, *extra, user="op1")
         assert code == 2 and said in err, err
-    code, _out, err = run(capsys, office, *base, "--content", "问" * 10_000, "--address", "址" * 200, user="op1")
+    code, _out, err = run(capsys, office, *base, "--content", "问" * 10_000, "--address", "址" * 500, user="op1")
     assert code == 0, err
 
 

@@ -71,7 +71,7 @@ def test_case_edit_refuses_what_it_cannot_do_and_changes_nothing(
                        (["--appeal-type", "求助类"], "没有诉求类型“求助类”"),
                        ([], "请给出要修改的内容"),
                        (["--phone", "138-小王"], "联系电话只能包含数字"),  # as registration refuses it
-                       (["--address", "东" * 201], "地址太长：最多 200 个字，现在是 201 个字。"),
+                       (["--address", "东" * 501], "地址太长：最多 500 个字，现在是 501 个字。"),
                        (["--category", WRONG], "没有修改任何内容")):
         code, _out, err = cli_run(capsys, db, "case", "edit", number, *args, user="op1")
         assert code == 2 and said in err, err

@@ -1,4 +1,5 @@
-"""Long free text is kept whole on both databases; names that have a longest length are refused in words."""
+"""Long free text is kept whole on both databases, up to a case's text limits (well past real registers); names that
+have a longest length are refused in words."""
 
 from __future__ import annotations
 

@@ -453,12 +453,12 @@ def test_a_complaint_past_its_length_is_refused_beside_it_and_kept_as_typed(
     entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
     _fill_by_keyboard(entry)
     entry.content.setPlainText("问" * 10_001)
-    entry.address.setText("址" * 201)
+    entry.address.setText("址" * 501)
     press(KEYS.Key_S, CTRL)
     assert _cases(db) == []
     assert entry.errors["content"].full == "诉求内容太长：最多 10,000 个字，现在是 10,001 个字。"
-    assert entry.errors["address"].full == "地址太长：最多 200 个字，现在是 201 个字。"
-    assert len(entry.content.toPlainText()) == 10_001 and len(entry.address.text()) == 201
+    assert entry.errors["address"].full == "地址太长：最多 500 个字，现在是 501 个字。"
+    assert len(entry.content.toPlainText()) == 10_001 and len(entry.address.text()) == 501
 
 
 def test_the_appeal_type_is_picked_by_typing_its_pinyin_initials(

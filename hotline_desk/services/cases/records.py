@@ -179,9 +179,10 @@ class CaseView:
         return "拟交单位" if proposed else "承办单位"
 
 
-# The longest a case's own texts may be, in characters: a caller's name, an address and a title as people write them,
-# and a complaint of ten pages. Longer is a paste gone wrong; and an Excel cell (an export) holds 32,767 at most.
-TEXT_LIMITS = {"caller_name": ("来电人", 50), "address": ("地址", 200), "title": ("标题", 100),
+# The longest a case's own texts may be, in characters: well past what an office's registers hold (an address of 300
+# characters, a whole complaint copied as its title), and a complaint of ten pages. Longer is a paste gone wrong; and
+# an Excel cell (an export) holds 32,767 at most.
+TEXT_LIMITS = {"caller_name": ("来电人", 100), "address": ("地址", 500), "title": ("标题", 500),
                "content": ("诉求内容", 10_000)}
 
 
