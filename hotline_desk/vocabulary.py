@@ -49,6 +49,11 @@ REPLY_RESULTS = ("已解决", "部分解决", "未解决", "已答复解释", "�
 HANDLED_STATES = frozenset({CaseState.PENDING_FOLLOWUP, CaseState.IN_REVIEW, CaseState.FINISHED})
 # A case sitting with a unit.
 OPEN_DISPATCH_STATES = frozenset({CaseState.DISPATCHED, CaseState.IN_PROGRESS})
+# What a list can be filtered by: each state, and 未办结 (every state but 已办结 and 已作废: a caller's matters still
+# open, whatever step they wait for).
+UNFINISHED = "unfinished"
+UNFINISHED_STATES = frozenset(set(CaseState) - {CaseState.FINISHED, CaseState.VOIDED})
+STATE_FILTERS = {**CaseState.labels(), UNFINISHED: "未办结"}
 
 
 class EventKind(Labelled):

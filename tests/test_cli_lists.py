@@ -9,9 +9,12 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from pytestqt.qtbot import QtBot
+from sqlalchemy import select
 
 from hotline_desk.cli import main
 from hotline_desk.db import Database
+from hotline_desk.models import Case
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.records import register_case
 from tests.conftest import FakeClock, People
@@ -55,6 +58,38 @@ def test_a_state_in_chinese_or_as_its_code(db: Database, three: list[str], state
     assert code == 0, err
     sheet = openpyxl.load_workbook(target).active
     assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == [three[0]]
+
+
+def test_unfinished_lists_every_case_not_finished_or_voided(
+        db: Database, people: People, clock: FakeClock, three: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """A caller's open matters took one pass per state: 登记, 拟交办, 已交办, 办理中, 待回访, 待甄别."""
+    from hotline_desk.services.cases.case_query import CaseFilter, count_cases
+    from hotline_desk.services.cases.records import find_case
+
+    with db.session() as s:
+        wf.void(s, people.supervisor, find_case(s, three[2]).id, "重复登记", clock=clock)
+    code, out, _ = run(capsys, db, "case", "list", "--state", "未办结")
+    assert code == 0 and out.splitlines()[-1] == "共 2 件。" and three[2] not in out
+    code, out, _ = run(capsys, db, "search", "烟厂", "--state", "未办结")
+    assert code == 0 and three[0] in out and three[2] not in out
+    with db.reader() as s:
+        assert count_cases(s, CaseFilter(state="unfinished"), now=clock()) == 2
+
+
+def test_the_case_lists_state_filter_offers_unfinished_first(db: Database, people: People, clock: FakeClock,
+                                                             three: list[str], qtbot: QtBot, tmp_path: Path) -> None:
+    from hotline_desk.ui.case_list import CaseListView
+    from tests.ui_helpers import context
+
+    with db.session() as s:
+        wf.void(s, people.supervisor, s.scalar(select(Case.id).where(Case.number == three[2])), "重复登记",
+                clock=clock)
+    view = CaseListView(context(db, people.supervisor, clock, tmp_path))
+    qtbot.addWidget(view)
+    assert [view.state.itemText(i) for i in range(3)] == ["全部状态", "未办结", "登记"]
+    view.state.setCurrentIndex(1)
+    view.refresh()
+    assert view.count.text().startswith("共 2 件")
 
 
 def test_an_unknown_state_names_the_states(db: Database, three: list[str], tmp_path: Path,

@@ -21,7 +21,7 @@ from hotline_desk.services.cases.steps import ERASURE_LEAVES
 from hotline_desk.services.clock import office_now
 from hotline_desk.services.exchange.import_values import unit_named
 from hotline_desk.services.office import reference
-from hotline_desk.vocabulary import OPEN_DISPATCH_STATES, REPLY_RESULTS, Action, CaseState
+from hotline_desk.vocabulary import OPEN_DISPATCH_STATES, REPLY_RESULTS, STATE_FILTERS, Action
 
 
 def register(sub: SubParsers[Any]) -> None:
@@ -368,7 +368,7 @@ def _month_kept(ctx: Context, args: argparse.Namespace, action: Action) -> None:
 def cmd_list(ctx: Context, args: argparse.Namespace) -> int:
     if args.limit < 1:
         raise ValidationError("--limit 应为正整数。")
-    state = choice_code(CaseState.labels(), args.state, "状态")
+    state = choice_code(STATE_FILTERS, args.state, "状态")
     ctx.actor()
     with ctx.db.reader() as session:
         rows = cases.list_cases(session, month=args.month, state=state, limit=args.limit)

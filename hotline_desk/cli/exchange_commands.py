@@ -43,7 +43,7 @@ from hotline_desk.services.files import write_file
 from hotline_desk.services.office import reference
 from hotline_desk.services.office import reference_admin as ra
 from hotline_desk.services.office.settings import Settings
-from hotline_desk.vocabulary import CaseState, Permission
+from hotline_desk.vocabulary import STATE_FILTERS, Permission
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -349,7 +349,7 @@ def _save(out: Path, data: bytes) -> None:
 
 def cmd_export_cases(ctx: Context, args: argparse.Namespace) -> int:
     out = output_path(args.out, ".xlsx", "工单清单是 Excel 工作簿")
-    state = choice_code(CaseState.labels(), args.state, "状态")
+    state = choice_code(STATE_FILTERS, args.state, "状态")
     actor = ctx.actor()
     with ctx.db.session() as session:  # a write session: showing personal data is recorded
         unit = unit_named(session, args.unit).id if args.unit else None

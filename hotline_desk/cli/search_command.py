@@ -14,7 +14,7 @@ from hotline_desk.services.cases.queues import may_see_confidential
 from hotline_desk.services.clock import office_now
 from hotline_desk.services.exchange.import_values import unit_named
 from hotline_desk.services.reporting.monthdata import parse_month
-from hotline_desk.vocabulary import CaseState, Source
+from hotline_desk.vocabulary import STATE_FILTERS, Source
 
 
 def register(sub: SubParsers[Any]) -> None:
@@ -49,7 +49,7 @@ def cmd_search(ctx: Context, args: argparse.Namespace) -> int:
     with ctx.db.reader() as session:
         unit_id = unit_named(session, args.unit).id if args.unit else None
         case_filter = CaseFilter(
-            text=" ".join(args.words), month=args.month, state=choice_code(CaseState.labels(), args.state, "状态"),
+            text=" ".join(args.words), month=args.month, state=choice_code(STATE_FILTERS, args.state, "状态"),
             source=choice_code(Source.labels(), args.source, "来源"), unit_id=unit_id, category=args.category,
             appeal_type=args.appeal_type, overdue=args.overdue, phone=args.phone,
             day=parse_day(args.day) if args.day else None, private=not may_see_confidential(viewer))

@@ -33,7 +33,6 @@ from hotline_desk.services.cases import classification
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.case_query import CaseFilter, months_with_cases, search_hint
 from hotline_desk.services.cases.deadlines import overdue_words
-from hotline_desk.services.cases.history import STATES
 from hotline_desk.services.cases.queues import confidential_caller, view_shown_to
 from hotline_desk.services.cases.records import case_view, with_assisting
 from hotline_desk.services.exchange.case_export import ExportedCases, export_cases
@@ -60,7 +59,7 @@ from hotline_desk.ui.widgets import (
     run_modal,
 )
 from hotline_desk.ui.window_state import remember_columns
-from hotline_desk.vocabulary import EventKind, Source
+from hotline_desk.vocabulary import STATE_FILTERS, UNFINISHED, EventKind, Source
 
 
 class CaseListView(QWidget):
@@ -187,7 +186,7 @@ class CaseListView(QWidget):
         self.month.addItem("全部月份", "")
         self.appeal_type.addItem("全部类型", "")
         self.state.addItem("全部状态", "")
-        for code, label in STATES.items():
+        for code, label in sorted(STATE_FILTERS.items(), key=lambda item: item[0] != UNFINISHED):  # 未办结 first
             self.state.addItem(label, code)
         self.source.addItem("全部来源", "")
         self.source.addItem("本级", "local")

@@ -40,7 +40,14 @@ from hotline_desk.services.cases.steps import stored_phone
 from hotline_desk.services.office import reference
 from hotline_desk.services.office.calendar import WorkCalendar
 from hotline_desk.services.office.settings import Settings
-from hotline_desk.vocabulary import OPEN_DISPATCH_STATES, CaseState, EventKind, Source
+from hotline_desk.vocabulary import (
+    OPEN_DISPATCH_STATES,
+    UNFINISHED,
+    UNFINISHED_STATES,
+    CaseState,
+    EventKind,
+    Source,
+)
 
 SOURCE_LABELS = Source.labels()
 SORTABLE = {
@@ -110,6 +117,11 @@ class CaseRow(Labelled):
 
 SEARCH_TABLE = table("case_search", column("rowid", Integer))
 GRAMS_TABLE = table("case_search", column("case_id", Integer), column("grams", ARRAY(Text)), column("doc", Text))
+
+
+def state_condition(state: str) -> Any:
+    """A list's 状态 filter (``STATE_FILTERS``): one state, or every unfinished one."""
+    return Case.state.in_(UNFINISHED_STATES) if state == UNFINISHED else Case.state == state
 
 
 def _prefix(col: Any, word: str) -> Any:
@@ -291,7 +303,7 @@ def _filtered(session: Session, f: CaseFilter, now: datetime, *, case_columns: b
     if f.month:
         conditions.append(Case.month == f.month)
     if f.state:
-        conditions.append(Case.state == f.state)
+        conditions.append(state_condition(f.state))
     if f.source:
         conditions.append(Case.source == f.source)
     if f.unit_id is not None:

@@ -17,6 +17,7 @@ from hotline_desk.excel import normalize as norm
 from hotline_desk.models import AppealType, Case, CaseEvent, Category, Channel, Unit, User
 from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.cases import search_index
+from hotline_desk.services.cases.case_query import state_condition
 from hotline_desk.services.cases.classification import classification_problems
 from hotline_desk.services.cases.events import append_event, load_records, sent_back_among
 from hotline_desk.services.cases.history import (
@@ -597,7 +598,7 @@ def _listed(query: Any, month: str | None, state: str | None) -> Any:
     if month:
         query = query.where(Case.month == month)
     if state:
-        query = query.where(Case.state == state)
+        query = query.where(state_condition(state))
     return query
 
 

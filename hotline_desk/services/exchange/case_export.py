@@ -19,13 +19,14 @@ from hotline_desk.services.accounts import anchors
 from hotline_desk.services.cases.case_query import CaseFilter, search_ids
 from hotline_desk.services.cases.deadlines import flag_words
 from hotline_desk.services.cases.events import sent_back_among, statuses_for
-from hotline_desk.services.cases.history import STATES, CaseStatus, coordinate_answer, state_label
+from hotline_desk.services.cases.history import CaseStatus, coordinate_answer, state_label
 from hotline_desk.services.cases.queues import caller_in_file
 from hotline_desk.services.reporting.monthdata import parse_month
 from hotline_desk.vocabulary import (
     FINAL_UNREACHABLE_LABEL,
     HANDLED_STATES,
     OPEN_DISPATCH_STATES,
+    STATE_FILTERS,
     CaseState,
     DispatchRole,
     DispatchState,
@@ -68,8 +69,9 @@ def export_cases(session: Session, case_filter: CaseFilter, *, now: datetime, re
     if case_filter.month:
         year, month = parse_month(case_filter.month)  # a mistyped month is refused, not exported as an empty list
         case_filter = replace(case_filter, month=f"{year:04d}-{month:02d}")
-    if case_filter.state and case_filter.state not in STATES:
-        raise ValidationError(f"没有状态“{case_filter.state}”，可选：{'、'.join(STATES)}。", field="state")
+    if case_filter.state and case_filter.state not in STATE_FILTERS:
+        raise ValidationError(f"没有状态“{case_filter.state}”，可选：{'、'.join(STATE_FILTERS.values())}。",
+                              field="state")
     ids = search_ids(session, case_filter, now=now, descending=False)
     if len(ids) > SHEET_ROWS:
         raise ValidationError(f"符合条件的工单有 {len(ids):,} 件，超过 Excel 一个工作表能容纳的 {SHEET_ROWS:,} 行，"
