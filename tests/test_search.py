@@ -58,6 +58,7 @@ def test_phone_and_case_number_prefixes(three: dict[str, int], db: Database) -> 
     assert _find(db, "2207-") == _find(db, "2207") == set(three.values())  # a month's cases by number
     assert _find(db, "2208") == set()
     assert _find(db, "RZ2207 00003") == _find(db, "rz 2207 00003") == {three["wages"]}  # read out in groups
+    assert _find(db, "RZ2207–00003") == _find(db, "2207—00003") == {three["wages"]}  # Word's dashes
     assert _find(db, "RZ220700003") == {three["wages"]}
     assert _find(db, "2207 00003") == _find(db, "220700003") == {three["wages"]}
 

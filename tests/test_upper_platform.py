@@ -72,7 +72,7 @@ def test_a_search_finds_an_upper_platforms_number_in_small_letters_or_full_width
     number = _upper(db, people, clock, "GJ2022070500017")
     with db.reader() as s:
         for typed in ("GJ20220705", "gj20220705", "ｇｊ２０２２０７０５", "GJ2022070500017", "GJ2022 0705 00017",
-                      "gj 20220705"):
+                      "gj 20220705", "GJ2022–0705", "GJ20220705—00017"):  # Word's dashes too
             assert count_cases(s, CaseFilter(text=typed), now=clock()) == 1, typed
         assert count_cases(s, CaseFilter(text="GJ2023"), now=clock()) == 0
         assert count_cases(s, CaseFilter(text=f"{number[:2]} {number[2:6]} {number[6:]}"), now=clock()) == 1
@@ -100,7 +100,8 @@ def test_numbers_an_older_build_kept_as_typed_are_keyed_on_upgrade_found_and_not
                 assert search_ids(s, CaseFilter(text=plain.lower()), now=clock()) == [
                     s.scalar(select(Case.id).where(Case.number == number))]
         assert "RZ" in _upper(upgraded, people, clock, "PDS20220801-0005")
-        assert "已登记为工单" in _refusal(upgraded, people, clock, "PDS202208010005")  # a dash less: the same number
+        for typed in ("PDS202208010005", "PDS20220801_0005", "PDS20220801/0005"):  # another separator, or none
+            assert "已登记为工单" in _refusal(upgraded, people, clock, typed)
         with upgraded.reader() as s:  # the month's check names the number registered twice before
             said = [w for w in bulletin.warnings(s, f"{clock():%Y-%m}", clock=clock) if w.startswith("以下上级工单号")]
             assert said == [f"以下上级工单号各登记了不止一件工单（“PDS20220801-0006”：{twice[0]}、{twice[1]}），"

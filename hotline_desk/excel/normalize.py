@@ -402,13 +402,11 @@ def upstream_number(value: Any) -> str:
     return "".join(unicodedata.normalize("NFKC", text(value)).translate(DASHES).split()).upper()
 
 
-UNKEYED = str.maketrans(dict.fromkeys("-\u200b\u200c\u200d\ufeff"))  # dashes and the invisible spaces of a paste
-
-
 def upstream_key(value: Any) -> str:
-    """An upper platform's number as it is compared and searched: its one spelling without dashes, so that
-    PDS20220801-0003 and PDS202208010003 are one number (a clerk drops or adds the dash as often as not)."""
-    return upstream_number(value).translate(UNKEYED)
+    """An upper platform's number as it is compared and searched: its letters and digits alone, in its one spelling,
+    so that PDS20220801-0003, PDS202208010003 and PDS20220801_0003 are one number (a clerk drops, adds or changes the
+    separator as often as not)."""
+    return "".join(c for c in upstream_number(value) if c.isalnum())
 
 
 def result_word(value: Any) -> str:

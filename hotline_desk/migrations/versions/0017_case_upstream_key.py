@@ -1,7 +1,7 @@
 """an upper platform's number as it is compared: one key however it was typed, indexed
 
 Numbers typed before the program kept one spelling (ｐｄｓ２０２２ 0801–0003) did not stop the same number typed
-plainly from making a second case, and were found by no search. The key (NFKC, capitals, no spaces, no dashes) is
+plainly from making a second case, and were found by no search. The key (NFKC, capitals, letters and digits alone) is
 kept beside the number as it was written; the written number is what the audit trail vouches for, so it is not
 rewritten. The number's own index goes: nothing looks a case up by it any more.
 
@@ -21,12 +21,9 @@ down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# A copy of normalize.upstream_key as it was when this ran.
-DROPPED = str.maketrans(dict.fromkeys("-‐‑‒–—―−\u200b\u200c\u200d\ufeff\x00"))
-
-
 def key(number: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", number).split()).translate(DROPPED).upper()
+    """A copy of normalize.upstream_key as it was when this ran: the letters and digits alone, in capitals."""
+    return "".join(c for c in unicodedata.normalize("NFKC", number) if c.isalnum()).upper()
 
 
 def upgrade() -> None:

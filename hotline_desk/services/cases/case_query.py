@@ -185,7 +185,7 @@ CODE_IN_GROUPS = re.compile(r"[A-Za-z]{1,10}[\d\-]*\d[\d\-]*")
 
 def search_words(text: str) -> list[str]:
     """The words of a search, normalised as the index is (NFKC: fullwidth digits and letters become ASCII)."""
-    words = search_index.normalise(text).split()
+    words = search_index.normalise(text).translate(norm.DASHES).split()  # Word's – in a number is its -
     joined = "".join(words)
     if len(words) > 1 and ((PHONE_IN_GROUPS.fullmatch(joined) and sum(c.isdigit() for c in joined) >= 7)
                            or CODE_IN_GROUPS.fullmatch(joined)):
