@@ -1,6 +1,7 @@
 """Expected, user-actionable errors: each carries a Chinese message a user can act on."""
 
 import errno
+import sys
 
 
 class HotlineError(Exception):
@@ -70,6 +71,24 @@ _OS_REASONS = {
     errno.ENAMETOOLONG: "文件名或路径太长", errno.EBUSY: "文件正被其他程序使用", errno.EEXIST: "已有同名的文件或文件夹",
 }
 _SHARING_VIOLATION = 32  # Windows: the file is open in another program (Excel holds what it shows)
+
+
+# What to do about a name the station's character set cannot hold (see ``unwritable``).
+RENAME_OR_UTF8 = "请改用常见的汉字、字母和数字重新命名，或请信息化管理员把本机的区域设置改为 UTF-8"
+
+
+def beyond_local_encoding(exc: BaseException) -> bool:
+    """Whether ``exc`` is a name the station's character set cannot hold, not a bug: a name read from the disk or
+    the command line undecodable (held as surrogates), or a station not set up for UTF-8 (a GBK one)."""
+    return isinstance(exc, UnicodeEncodeError) and (
+        exc.encoding.replace("-", "").lower() != "utf8" or "surrogates" in exc.reason)
+
+
+def unwritable(where: str) -> str:
+    """``where`` holds a character the station's character set cannot hold: a folder copied from a computer set up
+    otherwise (UTF-8 names on a GBK station), or a rare character or an emoji in a name on a GBK station."""
+    return (f"{where}中有本机的字符编码（{sys.getfilesystemencoding().upper()}）表示不了的字符（多见于从别的电脑拷来的"
+            "文件夹或文件，或生僻字）")
 
 
 def os_reason(exc: OSError) -> str:

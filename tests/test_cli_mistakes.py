@@ -331,6 +331,29 @@ def test_a_name_the_stations_character_set_cannot_hold_is_said_as_such_not_as_a_
     assert code == 2 and "本机的字符编码（UTF-8）表示不了的字符" in err and "意外错误" not in err, err
 
 
+def test_a_units_name_a_gbk_station_cannot_give_a_file_is_said_in_words(
+        office: Database, people: People, clock: FakeClock, capsys: pytest.CaptureFixture[str], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a GBK station a unit named with a rare character (焦村镇𬌗口) failed as 程序错误 UnicodeEncodeError, after an
+    English line from the log."""
+    from hotline_desk.services.cases import workflow as wf
+    from hotline_desk.services.exchange import dispatch_export
+
+    with office.session() as s:
+        wf.approve(s, people.supervisor, register_case(s, people.operator, draft(s), clock=clock).id, clock=clock)
+
+    def gbk_file_name(*_args: object) -> list[Path]:
+        raise UnicodeEncodeError("gbk", "交办单-焦村镇\U0002c317口", 7, 8, "illegal multibyte sequence")
+
+    monkeypatch.setattr(dispatch_export, "_export_one", gbk_file_name)
+    code, _out, err = run(capsys, office, "export-dispatch", "--unit", "自来水公司", "--out", str(tmp_path),
+                          user="sup1")
+    assert code == 2 and err.strip().splitlines()[0] == (
+        "错误：自来水公司：交办单未能导出（单位名称中有本机的字符编码（UTF-8）表示不了的字符（多见于从别的电脑拷来的"
+        "文件夹或文件，或生僻字），用不作文件名：请改用常见的汉字、字母和数字重新命名，或请信息化管理员把本机的区域设置改为"
+        " UTF-8）"), err
+
+
 def test_refusing_an_extension_with_days_given_is_asked_which_was_meant(
         office: Database, people: People, clock: FakeClock, capsys: pytest.CaptureFixture[str]) -> None:
     """`extension-rule --decision 不同意 --days 3` was taken, the days dropped unsaid."""

@@ -152,9 +152,12 @@ def _run(args: argparse.Namespace) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
     except UnicodeEncodeError as exc:
+        from hotline_desk.errors import RENAME_OR_UTF8, beyond_local_encoding, unwritable
+
         if not beyond_local_encoding(exc):
             return _report_bug(exc, args)
-        print(f"错误：{UNWRITABLE_NAME.format(encoding=sys.getfilesystemencoding().upper())}", file=sys.stderr)
+        print(f"错误：{unwritable('文件名、文件夹名、单位名称或命令')}，命令未完成，没有改动。{RENAME_OR_UTF8}。",
+              file=sys.stderr)
         return 2
     except Exception as exc:  # a bug: one line for the user, the traceback in the log for whoever maintains the app
         from hotline_desk.db import DamagedDatabase, is_damage
@@ -184,18 +187,6 @@ def _report_bug(exc: Exception, args: argparse.Namespace) -> int:
     print(f"错误：程序出现意外错误，命令未完成（详细信息{where}，请交给维护人员）。", file=sys.stderr)
     return 3
 
-
-# A name the station's character set cannot hold: a folder copied from a computer set up otherwise (UTF-8 names on a
-# GBK station), or a character such as € or an emoji in a file name on a GBK station.
-UNWRITABLE_NAME = ("文件名、文件夹名或命令中有本机的字符编码（{encoding}）表示不了的字符（多见于从别的电脑拷来的文件夹"
-                   "或文件），命令未完成，没有改动。请把文件夹和文件改用常见的汉字、字母和数字重新命名，或请信息化管理员"
-                   "把本机的区域设置改为 UTF-8。")
-
-
-def beyond_local_encoding(exc: UnicodeEncodeError) -> bool:
-    """Whether the error is a name the station's character set cannot hold (see UNWRITABLE_NAME), not a bug: a name
-    read from the disk or the command line undecodable (held as surrogates), or a station not set up for UTF-8."""
-    return exc.encoding.replace("-", "").lower() != "utf8" or "surrogates" in exc.reason
 
 
 if __name__ == "__main__":

@@ -12,7 +12,15 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline_desk.errors import HotlineError, NotFound, ValidationError, os_reason
+from hotline_desk.errors import (
+    RENAME_OR_UTF8,
+    HotlineError,
+    NotFound,
+    ValidationError,
+    beyond_local_encoding,
+    os_reason,
+    unwritable,
+)
 from hotline_desk.excel.dispatch_sheet import DispatchRow, DispatchSheet, write_dispatch_workbook
 from hotline_desk.models import Case, CaseEvent, Unit
 from hotline_desk.reports.document import Table
@@ -148,8 +156,10 @@ def export_dispatch(session: Session, unit_id: int | None, directory: Path, *, u
                 raise
             if isinstance(exc, HotlineError):  # expected trouble: the message says what to do
                 reason = exc.message
-            else:  # a bug: kept with its traceback in the log
-                logger.exception("dispatch sheet for unit %s failed", target)
+            elif beyond_local_encoding(exc):  # a unit's name a GBK station cannot give a file
+                reason = f"{unwritable('单位名称')}，用不作文件名：{RENAME_OR_UTF8}"
+            else:  # a bug: kept with its traceback in the log (which the command line prints as 错误)
+                logger.exception("单位 %s 的交办单未能导出（程序错误）", target)
                 reason = f"程序错误 {type(exc).__name__}，详情已记入日志"
             failures.append(f"{sheet.unit_name}：交办单未能导出（{reason}）")
     return written
