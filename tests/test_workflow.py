@@ -707,6 +707,10 @@ def test_a_citizen_calling_again_is_noted_on_the_case_not_registered_anew(db: Da
         view = wf.recall(s, people.operator, finished, "称水管仍在漏水，单位说已修好不属实", clock=clock)
     assert view.notice == ("这件工单已回复、待回访：来电人认为没有解决的，请在“回访”中把这次来电记为回访结果“不满意”"
                            "（写明原因），审核员甄别为单位责任后退回承办单位重办。")
+    answered = _register(db, people, clock, handling="coordinate", answer="已告知办理地点", unit_id=None)
+    with db.session() as s:  # one the office answered itself has no unit to send back to
+        view = wf.recall(s, people.operator, answered, "说办理地点不对", clock=clock)
+    assert view.notice.endswith("审核员甄别为答复不当后重新办理。") and view.notice.startswith("这件工单已答复、待回访")
     with db.session() as s:
         wf.follow_up(s, people.operator2, finished, "satisfied", clock=clock)
     with pytest.raises(TransitionError, match="已办结；群众就同一事项再次反映的，请登记新工单"), db.session() as s:

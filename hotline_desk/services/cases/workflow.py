@@ -154,10 +154,14 @@ def _redone_by_a_retired_unit(found: Situation, payload: Any) -> str:
     return f"重办回到的承办单位“{info.name}”{where}：工单仍在它名下，请审核员收回改派给在用的单位。"
 
 
-# A citizen calling again about a case already replied to: often to say it is not solved, which is a follow-up's
-# 不满意, not a note; a note alone changes nothing of the case or of the unit's score.
-CALLED_AGAIN_AFTER_REPLY = ("这件工单已回复、待回访：来电人认为没有解决的，请在“回访”中把这次来电记为回访结果"
-                            "“不满意”（写明原因），审核员甄别为单位责任后退回承办单位重办。")
+def called_again_after_reply(handling: str) -> str:
+    """A citizen calling again about a case already answered: often to say it is not solved, which is a follow-up's
+    不满意, not a note; a note alone changes nothing of the case or of the unit's score."""
+    ruling = ("审核员甄别为答复不当后重新办理" if handling == Handling.COORDINATE
+              else "审核员甄别为单位责任后退回承办单位重办")
+    answered = "已答复" if handling == Handling.COORDINATE else "已回复"
+    return (f"这件工单{answered}、待回访：来电人认为没有解决的，请在“回访”中把这次来电记为回访结果“不满意”"
+            f"（写明原因），{ruling}。")
 
 
 def _signing_time_gone(found: Situation, at: datetime, now: datetime) -> str:
@@ -196,8 +200,8 @@ def take(session: Session, actor: Actor, case_id: int, action: Action, payload: 
              "多半是登记它的电脑日期、时钟设错了。" if action == Action.VOID and at > now else "")
     retired = _redone_by_a_retired_unit(found, payload) if action == Action.REVIEW else ""
     late = _signing_time_gone(found, at, now) if action == Action.APPROVE else ""
-    unsolved = CALLED_AGAIN_AFTER_REPLY if action == Action.RECALL and view.state == CaseState.PENDING_FOLLOWUP \
-        else ""
+    unsolved = called_again_after_reply(found.status.handling) \
+        if action == Action.RECALL and view.state == CaseState.PENDING_FOLLOWUP else ""
     view = replace(view, notice="\n".join(n for n in (month, undone, kept, given, ahead, retired, late, unsolved)
                                           if n))
     return _erased(session, view, actor, now) if action == Action.ERASE else view
