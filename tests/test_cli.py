@@ -122,6 +122,9 @@ def test_texts_past_their_length_are_refused_in_words_before_anything_is_saved(
                         (("--content", "问", "--caller", "名" * 101), "来电人太长：最多 100 个字，现在是 101 个字。")):
         code, _out, err = run(capsys, office, *base, *extra, user="op1")
         assert code == 2 and said in err, err
+    code, _out, err = run(capsys, office, *base, "--content", "问" * 10_001, "--address", "址" * 501, user="op1")
+    assert err.splitlines() == ["错误：地址太长：最多 500 个字，现在是 501 个字。",  # each said, not the first alone
+                                "错误：诉求内容太长：最多 10,000 个字，现在是 10,001 个字。"]
     code, _out, err = run(capsys, office, *base, "--content", "问" * 10_000, "--address", "址" * 500, user="op1")
     assert code == 0, err
 

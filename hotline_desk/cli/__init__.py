@@ -144,6 +144,8 @@ def _run(args: argparse.Namespace) -> int:
         return result
     except HotlineError as exc:
         print(f"错误：{exc.message}", file=sys.stderr)
+        for _field, more in getattr(exc, "errors", [])[1:]:  # every problem of a form, as the window shows them
+            print(f"错误：{more}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as exc:  # a long import says what of it was undone (see import_batches)
         print(exc.message if isinstance(exc, Cancelled) else "已取消。", file=sys.stderr)

@@ -65,7 +65,7 @@ def parse_row(raw: dict[str, Any], look: Lookups, default_channel: str, unknown:
     if not out["content"] and not out["title"]:
         problems.append(("content", "缺少诉求内容"))
     out["content"] = out["content"] or out["title"]
-    problems.extend(length_problems(out))
+    problems.extend((field, said.removesuffix("。")) for field, said in length_problems(out))  # a row's reason
     for name in ("upstream_number", "remark"):
         out[name] = norm.text(raw.get(name))
     out["upstream_column"] = "upstream_number" in raw  # a 工单编号 is the platform's only where no such column is
