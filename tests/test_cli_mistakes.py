@@ -321,6 +321,9 @@ def test_dispatch_sheets_carry_callers_names_and_are_recorded_as_a_personal_expo
     code, out, _ = run(capsys, office, "audit", "--limit", "3")
     [line] = [line for line in out.splitlines() if "导出个人信息" in line]
     assert line.split("\t")[2:] == ["李强（sup1）", "导出个人信息", "交办单（自来水公司）", "2 件，含来电人姓名和电话"]
+    # the sheets' signing secret made with the first: said as made, its digest not shown as if it were the secret
+    [made] = [line for line in out.splitlines() if "exchange.sheet_secret" in line]
+    assert made.endswith("密钥已生成（审计记录只记它的摘要，不记密钥本身）"), made
 
 
 def test_a_name_the_stations_character_set_cannot_hold_is_said_as_such_not_as_a_program_error(

@@ -13,7 +13,14 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.errors import NotFound, PermissionDenied
 from hotline_desk.models import AppealType, AuditRecord, Case, Category, Channel, ReferenceAlias, Unit, User
-from hotline_desk.services.accounts.audit import NO_PASSWORD, NOTE_KINDS, REMOVED, detail_of, entity_label
+from hotline_desk.services.accounts.audit import (
+    NO_PASSWORD,
+    NOTE_KINDS,
+    REMOVED,
+    SECRET_SETTINGS,
+    detail_of,
+    entity_label,
+)
 from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.office.reference import CATEGORY_SEPARATOR
 from hotline_desk.vocabulary import EventKind, Role, UnitGroup
@@ -225,6 +232,8 @@ def _change(record: AuditRecord, now: dict[str, Any], before: dict[str, Any] | N
     ("名称：纸坊镇 → 纸坊镇政府"); what it holds when it is the first. "" for cases (their history shows them)."""
     if record.kind == "lockout":
         return f"连续输错密码，锁定至 {_value('until', now.get('until'), names)}"
+    if record.entity.removeprefix("setting:") in SECRET_SETTINGS:  # its digest, which would read as the secret
+        return "密钥已生成（审计记录只记它的摘要，不记密钥本身）" if before is None else "密钥已更换（只记摘要）"
     if record.kind == "effective":
         return f"上一项改动自 {str(now.get('from', ''))[:10]} 起生效"
     if record.kind == "bulletin_draft":
