@@ -63,6 +63,7 @@ CLI_GUARDED = [
     (["template", "set", "share_decimals", "2"], "sup2"),
     (["settings", "set", "limits.sign_hours", "12"], "sup2"),
     (["calendar", "set", "2022-10-01", "--holiday"], "sup2"),
+    (["calendar", "import", "/dev/null"], "sup2"),  # refused before the file is read
     (["user", "add", "newbie", "--role", "话务员"], "sup2"),
     (["import-cases", "nonexistent.xlsx", "--commit"], "op2"),
     (["passwd", "op1"], "sup2"),

@@ -575,6 +575,7 @@ WEEKDAYS = "一二三四五六日"
 
 def cmd_calendar_import(ctx: Context, args: argparse.Namespace) -> int:
     actor = ctx.actor()
+    require(actor, "manage_settings", "录入节假日和调休上班日")  # before the file: its faults are not theirs to mend
     try:
         raw = Path(args.file).read_bytes()
     except OSError as exc:
