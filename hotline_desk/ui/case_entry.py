@@ -37,6 +37,7 @@ from hotline_desk.services.cases.records import (
     case_view,
     cases_by_phone,
     clock_set_back_words,
+    phone_problem,
     register_case,
     same_call,
     validate_draft,
@@ -407,9 +408,10 @@ class CaseEntryView(QWidget):
             item.setToolTip(f"{c.number}  {c.state_label}  {c.unit}\n{c.category}\n{c.title}\n（双击打开）")
             item.setData(Qt.ItemDataRole.UserRole, c.id)
             self.history.addItem(item)
+        whole = not phone_problem(phone)  # a number half typed (10 digits of a mobile) has no cases of its own
         self.history_title.setText(f"重复来电：该号码以往有 {len(earlier)} 件工单（Ctrl+L 到此，双击或回车打开；"
                                    "同一诉求再次来电的，在原工单中点“登记再次来电”，不另登记）" if earlier
-                                   else "该号码没有以往工单" if phone else HISTORY_HINT)
+                                   else "该号码没有以往工单" if phone and whole else HISTORY_HINT)
 
     def _phone_said(self) -> None:
         """A number that cannot be a phone number is said as the field is left, while the caller can still repeat
