@@ -28,7 +28,7 @@ from sqlalchemy.exc import DatabaseError as SQLAlchemyDatabaseError
 from sqlalchemy.exc import OperationalError
 
 from hotline_desk import live_files
-from hotline_desk.errors import DatabaseError, os_reason
+from hotline_desk.errors import DatabaseBusy, DatabaseError, os_reason
 
 log = logging.getLogger(__name__)
 
@@ -389,7 +389,7 @@ def _take_write_lock_telling(conn: Any, busy_timeout_ms: int, waiting: WriteWait
     try:
         while not conn.exec_driver_sql(asked).scalar():
             if time.monotonic() - started >= busy_timeout_ms / 1000:
-                raise DatabaseError(BUSY_WORDS)
+                raise DatabaseBusy(BUSY_WORDS)
             time.sleep(PG_WRITE_RETRY)
             told = _tell(waiting, started) or told
     finally:
@@ -566,7 +566,7 @@ class Database:
                 raise DamagedDatabase(self.display_name) from exc
             message = explain_operational_error(exc, self.display_name) if _operational(exc) else None
             if message:
-                raise DatabaseError(message) from exc
+                raise (DatabaseBusy if message == BUSY_WORDS else DatabaseError)(message) from exc
             raise
 
     def dispose(self) -> None:

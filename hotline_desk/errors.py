@@ -64,6 +64,10 @@ class DatabaseError(HotlineError):
     """The database file cannot be opened, is locked for too long, or is not ours."""
 
 
+class DatabaseBusy(DatabaseError):
+    """Another station held the database's write lock for longer than we wait: the same work may be tried again."""
+
+
 # What the system says of a file it refused, in the office's words (its own are English: 'Not a directory').
 _OS_REASONS = {
     errno.ENOENT: "文件夹不存在", errno.ENOTDIR: "路径中有一段不是文件夹，而是一个文件", errno.EISDIR: "这是一个文件夹",

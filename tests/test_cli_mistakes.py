@@ -357,6 +357,26 @@ def test_a_units_name_a_gbk_station_cannot_give_a_file_is_said_in_words(
         " UTF-8）"), err
 
 
+def test_a_command_given_up_on_a_busy_database_exits_so_that_a_script_tries_again(
+        office: Database, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A database held too long by another station and a file that is not a workbook both exited 2: a scheduled
+    script could not tell what to try again from what a person must see."""
+    import hotline_desk.db as dbmodule
+    from hotline_desk.cli import BUSY_EXIT
+
+    if not office.is_sqlite:
+        pytest.skip("the server's own lock wait is tested in test_ui_write_wait")
+    monkeypatch.setattr(dbmodule.Database.__init__, "__kwdefaults__", {"busy_timeout_ms": 300})
+    holder = sqlite3.connect(office.url.removeprefix("sqlite:///"))
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        code, _out, err = run(capsys, office, "unit", "add", "新设局", "--group", "department")
+    finally:
+        holder.rollback()
+        holder.close()
+    assert code == BUSY_EXIT == 75 and "数据库正被其他工作站占用，请稍后再试。" in err, err
+
+
 def test_refusing_an_extension_with_days_given_is_asked_which_was_meant(
         office: Database, people: People, clock: FakeClock, capsys: pytest.CaptureFixture[str]) -> None:
     """`extension-rule --decision 不同意 --days 3` was taken, the days dropped unsaid."""

@@ -143,10 +143,12 @@ def _run(args: argparse.Namespace) -> int:
         result: int = args.run(ctx, args)
         return result
     except HotlineError as exc:
+        from hotline_desk.errors import DatabaseBusy
+
         print(f"错误：{exc.message}", file=sys.stderr)
         for _field, more in getattr(exc, "errors", [])[1:]:  # every problem of a form, as the window shows them
             print(f"错误：{more}", file=sys.stderr)
-        return 2
+        return BUSY_EXIT if isinstance(exc, DatabaseBusy) else 2
     except KeyboardInterrupt as exc:  # a long import says what of it was undone (see import_batches)
         print(exc.message if isinstance(exc, Cancelled) else "已取消。", file=sys.stderr)
         return 130
@@ -174,6 +176,11 @@ def _run(args: argparse.Namespace) -> int:
             ctx.close()
         except Exception as exc:  # closing a broken connection must not hide what was printed above
             write_crash(exc, "closing the database")
+
+
+# The exit code of a command stopped only because another station held the database too long: a scheduled script
+# tries the same again later (sysexits' EX_TEMPFAIL), where 2 means that a person must look.
+BUSY_EXIT = 75
 
 
 def _report_bug(exc: Exception, args: argparse.Namespace) -> int:
