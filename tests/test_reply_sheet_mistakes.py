@@ -515,7 +515,31 @@ def test_a_reply_sent_again_with_another_finish_time_or_result_says_what_is_not_
     assert ("表中同一回复写的办结时间2022-07-05 14:30（已登记的为2022-07-06 08:30）、"
             "办理结果“部分解决”（已登记的为“已解决”）未采用") in said
     assert said.count("的回复已于") == 1  # the rows that say the same say nothing
+    assert "有 1 件表中所写与已登记的签收或回复不同，未采用，请核对（见下）。" in said
     assert fingerprint(db) == before
+
+
+def test_a_scheduled_import_of_a_sheet_that_differs_from_what_is_recorded_does_not_exit_as_done(
+        db: Database, people: People, sheet: Path, clock: FakeClock, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A reply entered by a clerk, then the unit's sheet with another result: `import-replies --commit` said 没有新内容
+    and exited 0, and the afternoon script filed the sheet as done."""
+    from tests.helpers import cli_run, log_in_everyone
+
+    with db.session() as s:
+        commit_replies(s, people.operator, _preview(db, _filled(sheet, lambda _b, _w: None), clock), clock=clock)
+
+    def another_result(_book: openpyxl.Workbook, ws: Worksheet) -> None:
+        ws.cell(4, RESULT).value = "部分解决"
+
+    log_in_everyone(db, monkeypatch)
+    code, out, err = cli_run(capsys, db, "import-replies", str(_filled(sheet, another_result)), "--commit",
+                             user="op1")
+    assert code == 1, err
+    assert "表中所写与已登记的签收或回复不同" in out and "没有新内容" in out
+    code, _out, err = cli_run(capsys, db, "import-replies", str(_filled(sheet, lambda _b, _w: None)), "--commit",
+                              user="op1")
+    assert code == 0, err  # the same sheet as recorded: nothing for a person to see
 
 
 def test_a_header_typed_over_two_lines_is_its_column_and_a_renamed_one_is_named(

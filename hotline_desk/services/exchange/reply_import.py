@@ -93,6 +93,7 @@ class ReplyPreview:
     unit_name: str
     ready: list[ReplyRow] = field(default_factory=list)
     unchanged: int = 0
+    differing: int = 0  # rows whose sign or reply differs from the one already recorded, not taken (said in notes)
     blank: int = 0
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what was read but not taken, what the sheet lacks
@@ -102,6 +103,8 @@ class ReplyPreview:
         rows = len({p.row for p in self.problems})
         text = (f"{self.unit_name}：可登记 {len(self.ready)} 件，已登记过 {self.unchanged} 件，"
                 f"未填写 {self.blank} 件，有问题 {rows} 行。")
+        if self.differing:
+            text += f"有 {self.differing} 件表中所写与已登记的签收或回复不同，未采用，请核对（见下）。"
         if rows:
             text += "有问题的行整行不登记（其中填写的签收时间也不登记）。"
         if self.final_months:
@@ -191,8 +194,11 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now, 
                 audit.refuse_case_changed_behind(session, case, statuses[case.id].last_seq)
             except ChangedBehindTheApp as exc:
                 problems.append(("工单编号", exc.message))
+        noted = len(preview.notes)
         parsed = None if problems else _reply_row(excel_row, number, cells[i], cases, statuses, unit.id, now,
                                                   problems, checks, _PREVIEW_CLERK, preview.notes)
+        if len(preview.notes) > noted:  # what the row says otherwise than recorded, not taken: a person should look
+            preview.differing += 1
         if i in held:  # after the row's own checks: all its problems are listed at once
             problems.append(("回复内容", held[i]))
         if problems:
