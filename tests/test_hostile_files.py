@@ -162,7 +162,7 @@ def test_a_cell_past_the_complaints_limit_is_refused_and_one_kept_before_is_cut_
     with db.reader() as s:
         preview = preview_cases(s, path)
     assert [(p.column, p.reason) for p in preview.problems] == [
-        ("诉求内容", "诉求内容太长：最多 10,000 个字，现在是 100,000 个字。")]
+        ("诉求内容", "诉求内容太长：最多 10,000 个字，现在是 100,000 个字")]
     with db.session() as s:  # one an older version took in whole
         register_case(s, people.operator, draft(s), clock=clock)
     behind_the_app(db, f"UPDATE cases SET content = '{long_text}'")
