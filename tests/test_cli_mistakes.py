@@ -258,7 +258,7 @@ def test_reading_never_waits_for_a_writer(office: Database, people: People, cloc
     finally:
         if writer.poll() is None:
             writer.communicate("done\n", timeout=30)
-    assert code == 2 and "占用" in err  # writing does wait, and says why when it gives up
+    assert code == 75 and "占用" in err  # writing does wait, and says why when it gives up (to be tried again)
 
 
 def test_search_shows_callers_only_to_a_logged_in_user_and_checks_its_month(
@@ -332,6 +332,23 @@ def test_a_name_the_stations_character_set_cannot_hold_is_said_as_such_not_as_a_
     typed = os.fsdecode("纸坊镇".encode("gbk"))
     code, _, err = run(capsys, office, "export-dispatch", "--unit", typed, "--out", str(tmp_path), user="sup1")
     assert code == 2 and "本机的字符编码（UTF-8）表示不了的字符" in err and "意外错误" not in err, err
+
+
+def test_dispatch_sheets_for_a_share_not_connected_are_refused_not_written_on_the_local_disk(
+        office: Database, people: People, clock: FakeClock, capsys: pytest.CaptureFixture[str],
+        tmp_path: Path) -> None:
+    """`export-dispatch --out share/交办单/0802` made every missing folder and reported success: with the share not
+    mounted, the morning's sheets went to the local disk. The last folder alone is still made."""
+    from hotline_desk.services.cases import workflow as wf
+
+    with office.session() as s:
+        wf.approve(s, people.supervisor, register_case(s, people.operator, draft(s), clock=clock).id, clock=clock)
+    gone = tmp_path / "share" / "交办单"
+    code, _out, err = run(capsys, office, "export-dispatch", "--all", "--out", str(gone / "0802"), user="sup1")
+    assert code == 2 and f"文件夹“{gone}”不存在（共享文件夹是否已连接？），交办单未导出" in err, err
+    assert not (tmp_path / "share").exists()
+    code, out, err = run(capsys, office, "export-dispatch", "--all", "--out", str(tmp_path / "0802"), user="sup1")
+    assert code == 0 and "已导出" in out, err
 
 
 def test_a_units_name_a_gbk_station_cannot_give_a_file_is_said_in_words(

@@ -181,10 +181,15 @@ def unique_file_name(stem: str, unit_id: int, taken: set[str]) -> str:
 
 
 def _folder(directory: Path) -> None:
+    """The folder the sheets go to: made if missing, but only inside a folder that is there. A shared folder not
+    connected this morning must not become a local one the export then reports as done."""
     try:
         if directory.exists() and not directory.is_dir():
             raise ValidationError(f"“{directory}”是一个文件，不是文件夹，交办单无法保存在那里。请另选一个文件夹。")
-        directory.mkdir(parents=True, exist_ok=True)
+        if not directory.parent.exists():  # (one that is a file is said below, by the system's refusal)
+            raise ValidationError(f"文件夹“{directory.parent}”不存在（共享文件夹是否已连接？），交办单未导出。"
+                                  "请先连接或建立该文件夹，或另选一个文件夹。")
+        directory.mkdir(exist_ok=True)
     except OSError as exc:
         raise ValidationError(f"无法建立文件夹 {directory}：{os_reason(exc)}。请另选一个文件夹。") from exc
 
