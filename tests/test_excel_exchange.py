@@ -199,6 +199,25 @@ def test_a_case_whose_return_waits_says_so_on_the_sheet(db: Database, people: Pe
         assert preview_replies(s, path, clock=clock).problems == []
 
 
+def test_an_urgent_case_and_one_past_its_limit_are_marked_in_words_on_the_sheet(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """Printed in black and white, a sheet showed neither: an urgent case and an overdue one read like any other."""
+    with db.session() as s:
+        urgent = register_case(s, people.operator, draft(s, urgent=True, content="燃气管道漏气"), clock=clock)
+        wf.approve(s, people.supervisor, urgent.id, clock=clock)
+        late = register_case(s, people.operator, draft(s, content="路灯不亮"), clock=clock)
+        wf.approve(s, people.supervisor, late.id, clock=clock)
+        limit = case_view(s, late.id).deadline
+    clock.set(limit + timedelta(hours=1))
+    with db.session() as s:
+        [path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, user_id=None, clock=clock)
+    sheet = openpyxl.load_workbook(path)["交办单"]
+    contents = {sheet.cell(row, 1).value: sheet.cell(row, 4).value for row in range(4, sheet.max_row + 1)}
+    assert contents[urgent.number].startswith("【紧急】") and contents[late.number] == "【已超过办理期限】路灯不亮"
+    with db.reader() as s:  # sent back as it is, the rows still match their cases
+        assert preview_replies(s, path, clock=clock).problems == []
+
+
 def test_the_citizens_calls_since_the_unit_had_the_case_are_on_its_sheet(db: Database, people: People,
                                                                          clock: FakeClock, tmp_path: Path) -> None:
     """A caller chasing the case (再次来电) was told nothing reached the unit: its sheet had the case's words alone."""

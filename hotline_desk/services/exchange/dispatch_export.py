@@ -75,8 +75,12 @@ def dispatch_sheet(session: Session, unit_id: int, now: datetime) -> DispatchShe
             content = f"【重办（{last.at:%m-%d}回访不满意，甄别为承办单位责任）{said}】{content}"
         if said := _called_again(recalls.get(case.id, []), mine.dispatched_at):
             content = f"{said}{content}"
+        if mine.deadline is not None and mine.deadline < now:  # a printed sheet has no colour to say so
+            content = f"【已超过办理期限】{content}"
         if status.supervised:
             content = f"【督办】{content}"
+        if case.urgent:
+            content = f"【紧急】{content}"
         if mine.return_requested_at is not None:  # it cannot be replied to until the return is ruled on
             content = f"【{mine.return_requested_at:%m-%d}已申请退单，待审批，暂不能回复】{content}"
         rows.append(DispatchRow(
