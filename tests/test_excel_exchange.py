@@ -998,6 +998,14 @@ def test_a_dispatch_sheet_prints_from_excel_on_landscape_pages_with_its_column_n
     assert sheet.page_setup.fitToHeight == 0 and sheet.print_title_rows == "$1:$3"
     assert sheet.cell(3, 11).value == "回复内容" and sheet.cell(4, 11).alignment.wrap_text
     assert "&P" in sheet.oddFooter.center.text
+    # margins a printer does not cut, the page number clear of the last row, fourteen columns at a size to read
+    margins = sheet.page_margins
+    assert min(margins.left, margins.right, margins.top) >= 0.59 and margins.footer < margins.bottom - 0.3
+    assert sum(sheet.column_dimensions[c].width for c in "ABCDEFGHIJKLMN") <= 230
+    # a row as tall as its complaint wraps (one line's height printed it over the next row), and the columns to
+    # fill named in words: printed in black and white, yellow is a light grey like any other
+    assert sheet.row_dimensions[4].height >= 2 * 15  # its 26 characters are two lines of the column
+    assert "请在签收时间、办理结果、回复内容、办结时间、经办人、联系电话各列（黄色）填写" in sheet.cell(2, 1).value
 
 
 def test_dispatch_sheets_for_every_unit_also_on_paper(db: Database, people: People, clock: FakeClock,

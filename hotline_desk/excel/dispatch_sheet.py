@@ -61,8 +61,10 @@ def write_dispatch_workbook(sheet: DispatchSheet, *, anchor: str = "", signature
     ws.cell(1, 1).font = Font(bold=True, size=16)
     ws.cell(1, 1).alignment = Alignment(horizontal="center")
     signed = "已签收的工单已填好签收时间（灰色），不必再填。" if any(r.signed_at for r in sheet.rows) else ""
+    # The columns to fill named in words: on a black-and-white printout yellow and grey are one light grey.
     set_text(ws.cell(2, 1), f"承办单位：{sheet.unit_name}    导出时间：{sheet.exported_at:%Y-%m-%d %H:%M}    "
-                            f"共 {len(sheet.rows)} 件。请在黄色各列填写后发回热线办。{signed}")
+                            f"共 {len(sheet.rows)} 件。请在{'、'.join(REPLY_COLUMNS)}各列（黄色）填写后发回热线办。"
+                            f"{signed}")
     for col, name in enumerate((*CASE_COLUMNS, *REPLY_COLUMNS), 1):
         cell = ws.cell(HEADER_ROW, col)
         set_text(cell, name)
@@ -109,8 +111,10 @@ def write_dispatch_workbook(sheet: DispatchSheet, *, anchor: str = "", signature
     for name in ("签收时间", "办结时间"):
         letter = ws.cell(HEADER_ROW, len(CASE_COLUMNS) + REPLY_COLUMNS.index(name) + 1).column_letter
         dates.add(f"{letter}{HEADER_ROW + 1}:{letter}{last + 200}")
-    for letter, w in zip("ABCDEFGHIJKLMN", (16, 17, 18, 40, 10, 15, 20, 17, 17, 14, 40, 17, 10, 15), strict=True):
+    for letter, w in zip("ABCDEFGHIJKLMN", WIDTHS, strict=True):
         ws.column_dimensions[letter].width = w
+    for r, row in enumerate(sheet.rows, HEADER_ROW + 1):
+        ws.row_dimensions[r].height = _row_height((row.category, row.content, row.caller, row.address))
     ws.freeze_panes = ws.cell(HEADER_ROW + 1, 2)
     _set_up_printing(ws)
     key = book.create_sheet(KEY_SHEET)
@@ -122,17 +126,35 @@ def write_dispatch_workbook(sheet: DispatchSheet, *, anchor: str = "", signature
     return buffer.getvalue()
 
 
+# Each column's width in Excel's characters (a Chinese character takes two): as narrow as its content allows, for the
+# fourteen columns to print one A4 page wide at a size that can be read (266 printed them at about half size).
+WIDTHS = (14, 17, 12, 32, 8, 13, 14, 17, 17, 10, 28, 17, 8, 13)
+# 问题分类, 诉求内容, 来电人 and 地址: wrapped in their cells, the row as tall as the longest (a row left at one
+# line's height printed its words over the next row in LibreOffice).
+WRAPPED = (2, 3, 4, 6)
+LINE_POINTS = 15
+
+
+def _row_height(texts: tuple[str, ...]) -> float:
+    lines = max(-(-sum(2 if ord(c) > 0x2E7F else 1 for c in text) // (WIDTHS[i] - 1)) if text else 1
+                for i, text in zip(WRAPPED, texts, strict=True))
+    return LINE_POINTS * max(lines, 1) + 3
+
+
 def _set_up_printing(ws: Any) -> None:
     """Printed from Excel as units do: A4 landscape, the fourteen columns one page wide, the title, unit line and
-    column names on every page (a second page of cases had no column names)."""
+    column names on every page (a second page of cases had no column names); margins a printer does not cut (15 mm),
+    the page numbers below the last row, not on it."""
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0  # as many pages down as the cases need
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_title_rows = f"1:{HEADER_ROW}"
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.5
+    ws.page_margins.left = ws.page_margins.right = 0.6
+    ws.page_margins.top = 0.6
+    ws.page_margins.bottom = 0.8
+    ws.page_margins.footer = 0.3
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
 
 
