@@ -20,19 +20,21 @@ from hotline_desk.reports.watermark import draw_draft_mark
 
 
 def build_tables(tables: Sequence[Table], fonts: FontSet, title: str = "", *, wide: bool = False,
-                 subtitle: str = "", notes: Sequence[str] = (), running: str = "", draft: bool = False) -> bytes:
+                 subtitle: str = "", notes: Sequence[str] = (), running: str = "", draft: bool = False,
+                 closing: str = "") -> bytes:
     """Each table on its own page under its title; ``wide`` turns the pages to landscape. ``notes`` (what the
     figures are taken as) go under the title in the table's smaller type, one paragraph each. Every page's foot
     says ``running`` (whose sheet it is) and 第 n 页 共 N 页, so a page that comes loose still tells where it
-    belongs; ``draft`` lays 草稿 across every page, as on a draft bulletin."""
+    belongs; ``draft`` lays 草稿 across every page, as on a draft bulletin. ``closing`` follows the last table (a
+    sheet's line for the unit to sign)."""
     st = Styles(fonts)
     foot = partial(_FootedCanvas, running=running or title, font=st.fonts.body)
     try:
         return _built(tables, st, title, wide=wide, subtitle=subtitle, notes=notes, split_in_row=False, foot=foot,
-                      draft=draft)
+                      draft=draft, closing=closing)
     except LayoutError:  # a part taller than a page after all (lines that wrap more than counted): split in it
         return _built(tables, st, title, wide=wide, subtitle=subtitle, notes=notes, split_in_row=True, foot=foot,
-                      draft=draft)
+                      draft=draft, closing=closing)
 
 
 FOOT_PT = 9
@@ -65,7 +67,7 @@ class _FootedCanvas(Canvas):
 
 
 def _built(tables: Sequence[Table], st: Styles, title: str, *, wide: bool, subtitle: str, notes: Sequence[str],
-           split_in_row: bool, foot: Callable[..., Canvas], draft: bool) -> bytes:
+           split_in_row: bool, foot: Callable[..., Canvas], draft: bool, closing: str) -> bytes:
     story: list[Flowable] = []
     for i, table in enumerate(tables):
         if i:
@@ -77,6 +79,8 @@ def _built(tables: Sequence[Table], st: Styles, title: str, *, wide: bool, subti
         story += [Spacer(1, 4 * mm),
                   grid_table(Table("", table.header, table.rows, table.col_widths_mm), st, compact=True,
                              split_rows=True, split_in_row=split_in_row)]
+    if closing:
+        story += [Spacer(1, 10 * mm), plain(closing, st.left, st.fonts)]
     buffer = io.BytesIO()
     margins = {"top": 20, "bottom": 20, "left": 15, "right": 15} if wide else MARGINS_MM
     document = SimpleDocTemplate(

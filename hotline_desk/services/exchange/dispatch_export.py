@@ -277,8 +277,13 @@ def _paper(sheet: DispatchSheet, base: Path, fonts: FontSet | None, now: datetim
         written.append(_sheet_file(base.with_name(base.name + ".pdf"),
                               build_tables([table], fonts, sheet.title, wide=True, subtitle=subtitle,
                                            running=f"{sheet.title}　承办单位：{sheet.unit_name}　"
-                                                   f"导出时间：{now:%Y-%m-%d %H:%M}")))
+                                                   f"导出时间：{now:%Y-%m-%d %H:%M}", closing=SIGN_OFF)))
     return written
+
+
+# Under the printed sheet's last case: the unit signs and stamps it, for a sheet faxed back to be the unit's word.
+SIGN_OFF = ("承办单位签收人：＿＿＿＿＿＿＿＿　　签收日期：＿＿＿＿年＿＿月＿＿日　　联系电话：＿＿＿＿＿＿＿＿　　"
+            "（单位盖章）")
 
 
 def _sheet_file(path: Path, data: bytes) -> Path:
