@@ -13,6 +13,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from hotline_desk.excel.printing import print_on_a4
 from hotline_desk.excel.safe import set_text, sheet_name, stamp
 
 # Column widths in Excel's units (about one Latin character): a time as yyyy-mm-dd hh:mm, the widest a column
@@ -45,6 +46,8 @@ def write_rows(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]],
     for col, width in enumerate(widths, 1):  # wide enough to read (a time is not ########), long text capped
         sheet.column_dimensions[get_column_letter(col)].width = min(width + 2, MAX_WIDTH)
     sheet.freeze_panes = "A2"
+    # A list of thirty columns is for the screen, but a page of it printed still has its header and its number.
+    print_on_a4(sheet, title_rows="1:1", landscape=True, one_page_wide=False)
     bold = Font(bold=True)
     sheet.append([_cell(sheet, name, bold) for name in header])
     for row in itertools.chain(first, rows):

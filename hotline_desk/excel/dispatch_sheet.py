@@ -11,6 +11,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from hotline_desk.excel.printing import print_on_a4
 from hotline_desk.excel.safe import set_text, stamp
 from hotline_desk.vocabulary import REPLY_RESULTS
 
@@ -143,19 +144,8 @@ def _row_height(texts: tuple[str, ...]) -> float:
 
 def _set_up_printing(ws: Any) -> None:
     """Printed from Excel as units do: A4 landscape, the fourteen columns one page wide, the title, unit line and
-    column names on every page (a second page of cases had no column names); margins a printer does not cut (15 mm),
-    the page numbers below the last row, not on it."""
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0  # as many pages down as the cases need
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = f"1:{HEADER_ROW}"
-    ws.page_margins.left = ws.page_margins.right = 0.6
-    ws.page_margins.top = 0.6
-    ws.page_margins.bottom = 0.8
-    ws.page_margins.footer = 0.3
-    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    column names on every page (a second page of cases had no column names)."""
+    print_on_a4(ws, title_rows=f"1:{HEADER_ROW}", landscape=True)
 
 
 def key_values(sheet: DispatchSheet) -> tuple[str, int, str, str]:

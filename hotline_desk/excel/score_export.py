@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 
+from hotline_desk.excel.printing import print_on_a4
 from hotline_desk.excel.safe import set_text, sheet_name, stamp
 
 THIN = Side(style="thin", color="000000")
@@ -42,12 +43,14 @@ def write_score_workbook(sheets: Sequence[tuple[str, Sequence[str], Sequence[Seq
                 else:
                     cell.value = number
                 cell.border = BOX
-                cell.alignment = Alignment(horizontal="center")
+                # a unit's long name wraps in its cell rather than running under the next column
+                cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=col == 1)
         for r, note in enumerate(notes, len(rows) + 4):
             set_text(sheet.cell(r, 1), note)
         sheet.column_dimensions["A"].width = 24
         for letter in "BCDEFGH":
             sheet.column_dimensions[letter].width = 10
+        print_on_a4(sheet, title_rows="1:2", landscape=False)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

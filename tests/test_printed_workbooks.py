@@ -1,0 +1,52 @@
+"""The workbooks the office prints or sends to be printed come out of an A4 printer whole: the score tables and a
+unit's scored cases one page wide with their column names on every page, a case list with its header on every
+page, each with 15 mm margins and its page number below the last row."""
+
+from __future__ import annotations
+
+from io import BytesIO
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from hotline_desk.db import Database
+from hotline_desk.services.cases import workflow as wf
+from hotline_desk.services.cases.records import register_case
+from hotline_desk.services.reporting.score_export import score_workbook
+from tests.conftest import FakeClock, People
+from tests.helpers import cli_run, draft, log_in_everyone
+
+
+def _printed(sheet: openpyxl.worksheet.worksheet.Worksheet, *, landscape: bool, heads: str, wide: bool) -> None:
+    assert sheet.page_setup.orientation == ("landscape" if landscape else "portrait")
+    assert int(sheet.page_setup.paperSize) == 9 and sheet.print_title_rows == heads
+    assert bool(sheet.sheet_properties.pageSetUpPr.fitToPage) == wide
+    margins = sheet.page_margins
+    assert min(margins.left, margins.right, margins.top) >= 0.59 and margins.footer < margins.bottom - 0.3
+    assert sheet.oddFooter.center.text == "第 &P 页，共 &N 页"
+
+
+def test_score_tables_a_units_scored_cases_and_a_case_list_print_whole(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A unit's scored cases printed on six portrait pages, its case numbers on the first and its results on the
+    fifth; the score tables cut a long unit name at its column's edge and had no page set up."""
+    with db.session() as s:
+        wf.approve(s, people.supervisor, register_case(s, people.operator, draft(s), clock=clock).id, clock=clock)
+        book = openpyxl.load_workbook(BytesIO(score_workbook(s, "2022-07", clock=clock)))
+    for sheet in book.worksheets:
+        _printed(sheet, landscape=False, heads="$1:$2", wide=True)
+        assert sheet.cell(3, 1).alignment.wrap_text  # a long name wraps in its cell
+    log_in_everyone(db, monkeypatch)
+    scored = tmp_path / "计分工单.xlsx"
+    code, _out, err = cli_run(capsys, db, "scores", "--month", "2022-07", "--unit", "自来水公司", "--out", str(scored),
+                              user="sup1")
+    assert code == 0, err
+    sheet = openpyxl.load_workbook(scored).active
+    heads = next(r for r in range(1, 10) if sheet.cell(r, 1).value == "工单编号")
+    _printed(sheet, landscape=True, heads=f"${heads}:${heads}", wide=True)
+    listed = tmp_path / "清单.xlsx"
+    code, _out, err = cli_run(capsys, db, "export-cases", "--month", "2022-07", "--out", str(listed), user="sup1")
+    assert code == 0, err
+    _printed(openpyxl.load_workbook(listed).active, landscape=True, heads="$1:$1", wide=False)
