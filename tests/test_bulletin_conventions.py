@@ -379,3 +379,25 @@ def test_the_note_on_publication_never_stands_on_a_page_of_its_own() -> None:
         assert "附件：1.八月份乡镇街道考核评分表" in page and "热线运行平稳" in page, n
         seen_break = seen_break or pages.index(page) > 0
     assert seen_break  # the text did run over a page
+
+
+def test_a_long_score_table_starts_on_its_attachments_page_and_the_print_line_never_stands_alone() -> None:
+    """With 48 units, 附件2 and its title stood alone on a page and the table began on the next; with 23, the closing
+    印发 line stood alone on a page of its own."""
+    from hotline_desk.reports.document import Attachment
+
+    fonts = find_fonts("")
+    header = ("单位", "办结率", "响应率", "满意率", "附加分", "合计")
+    for units in (23, 30, 48):
+        rows = tuple((f"单位{i}", "40", "20", "20", "20", "100") for i in range(units))
+        doc = BulletinDocument(**{**_issue((Section("一、办理情况", (Para(text="导语。"),)),)).__dict__,
+                                  "attachments": (Attachment("附件1", "八月份乡镇街道考核评分表",
+                                                             Table("", header, rows[:22], (50, 20, 20, 20, 20, 20))),
+                                                  Attachment("附件2", "八月份市直单位考核评分表",
+                                                             Table("", header, rows, (50, 20, 20, 20, 20, 20))))})
+        with pdfplumber.open(BytesIO(build_bulletin(doc, fonts))) as pdf:
+            pages = [page.extract_text() or "" for page in pdf.pages]
+        [second] = [p for p in pages if "八月份市直单位考核评分表" in p and "附件2" in p]
+        assert "单位0" in second and "单位1" in second, units  # the table begins under its title
+        [printed] = [p for p in pages if "印发" in p]
+        assert f"单位{units - 1}" in printed, units  # the print line goes with the table's last rows

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from reportlab.graphics.charts.barcharts import HorizontalBarChart
 from reportlab.graphics.charts.piecharts import Pie
@@ -326,17 +327,50 @@ def _front(doc: BulletinDocument, st: Styles) -> list[Flowable]:
     return story
 
 
-def _attachment(att: Attachment, st: Styles) -> list[Flowable]:
-    return [PageBreak(), plain(att.label, st.attachment_label, st.fonts), plain(att.title, st.title, st.fonts),
-            Spacer(1, 2 * mm), grid_table(att.table, st, compact=True)]
+def _attachment(att: Attachment, st: Styles, closing: Sequence[Flowable] = ()) -> list[Flowable]:
+    """On a page of its own: its label, its title and its table, which runs on over the next page when the units
+    are more than a page holds (kept whole, it left the label and the title alone on their page). ``closing`` (the
+    issue's print line) is kept with the table's last rows, under the header again when they go over the page."""
+    start = [PageBreak(), plain(att.label, st.attachment_label, st.fonts), plain(att.title, st.title, st.fonts),
+             Spacer(1, 2 * mm)]
+    table = att.table
+    if not closing:
+        return [*start, grid_table(table, st, compact=True, running=True)]
+    body, tail = table.rows[:-ROWS_TAKEN], table.rows[-ROWS_TAKEN:]
+    last = grid_table(Table("", table.header, tail, table.col_widths_mm), st, compact=True, split_rows=True)
+    before = [grid_table(Table("", table.header, body, table.col_widths_mm), st, compact=True, running=True)] \
+        if body else []
+    return [*start, *before, KeepTogether([last, *closing])]
 
 
 def _closing(doc: BulletinDocument, st: Styles) -> list[Flowable]:
-    return [KeepTogether([
-        Spacer(1, 6 * mm), HRFlowable(width="100%", thickness=1, color=colors.black, spaceAfter=1 * mm),
-        plain(doc.print_line, st.print_line, st.fonts),
-        HRFlowable(width="100%", thickness=1, color=colors.black, spaceBefore=1 * mm),
-    ])]
+    """The print line between its rules, after a mark that notes whether it began a page (see ``build_bulletin``)."""
+    return [_PageTop(), Spacer(1, 6 * mm),
+            HRFlowable(width="100%", thickness=1, color=colors.black, spaceAfter=1 * mm),
+            plain(doc.print_line, st.print_line, st.fonts),
+            HRFlowable(width="100%", thickness=1, color=colors.black, spaceBefore=1 * mm)]
+
+
+# Points below the top of a page's text within which a mark has nothing above it: the frame's padding and what a
+# KeepTogether moved to a new page puts before its first part, less than any line of text or a table's row.
+AT_THE_TOP = 20
+
+
+class _PageTop(Flowable):
+    """Takes no room; notes whether it was drawn at the top of a page (what follows it began a page)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.at_top = False
+
+    def wrap(self, aW: float, aH: float) -> tuple[float, float]:
+        return 0, 0
+
+    def drawOn(self, canvas: Canvas, x: float, y: float, _sW: float = 0) -> None:
+        self.at_top = y >= A4[1] - MARGINS_MM["top"] * mm - AT_THE_TOP
+
+    def draw(self) -> None:
+        pass
 
 
 def _page_number(fonts: FontSet, *, draft: bool) -> object:
@@ -362,6 +396,14 @@ def build_bulletin(doc: BulletinDocument, fonts: FontSet, *, keywords: str = "",
     finalised issue, kept in the PDF's document information; ``draft`` lays a light 草稿 across every page, so a
     draft printed or passed on is never taken for the issued bulletin."""
     st = Styles(fonts)
+    laid = _laid_out(doc, st, keywords=keywords, draft=draft, print_line_with_rows=False)
+    if laid.print_line_alone:  # laid out again, the last table's last rows kept with the print line
+        laid = _laid_out(doc, st, keywords=keywords, draft=draft, print_line_with_rows=True)
+    return laid.pdf
+
+
+def _text(doc: BulletinDocument, st: Styles) -> list[Flowable]:
+    """The issue's text before its attachments, made anew for each layout (a layout changes its flowables)."""
     story = _front(doc, st)
     story.append(_para(doc.lead, st))
     for section in doc.sections:
@@ -379,16 +421,35 @@ def build_bulletin(doc: BulletinDocument, fonts: FontSet, *, keywords: str = "",
         closing.append(plain(doc.publication_note, st.body, st.fonts))
     if closing:
         story.append(_together(story.pop(), *closing))
-    for att in doc.attachments:
-        story += _attachment(att, st)
-    story += _closing(doc, st)
+    return story
+
+
+@dataclass(frozen=True)
+class _Laid:
+    pdf: bytes
+    print_line_alone: bool  # the print line went to a page after the text's last line
+
+
+def _laid_out(doc: BulletinDocument, st: Styles, *, keywords: str, draft: bool, print_line_with_rows: bool) -> _Laid:
+    """The PDF of the text and the attachments, with the print line at the end: alone on a page of its own unless
+    ``print_line_with_rows`` keeps the last attachment's last rows with it."""
+    story = _text(doc, st)
+    closing = _closing(doc, st)
+    seen = closing[0]
+    for i, att in enumerate(doc.attachments):
+        last = i == len(doc.attachments) - 1
+        story += _attachment(att, st, closing if last and print_line_with_rows else ())
+    if not (doc.attachments and print_line_with_rows):
+        story.append(KeepTogether(closing))
     buffer = io.BytesIO()
     template = SimpleDocTemplate(
         buffer, pagesize=A4, topMargin=MARGINS_MM["top"] * mm, bottomMargin=MARGINS_MM["bottom"] * mm,
         leftMargin=MARGINS_MM["left"] * mm, rightMargin=MARGINS_MM["right"] * mm, title=doc.pdf_title,
         author=doc.issuer, creator="Hotline Desk", subject=doc.pdf_title, keywords=keywords, invariant=1,
-        initialFontName=fonts.body, initialFontSize=BODY_PT, initialLeading=LINE_PT,
+        initialFontName=st.fonts.body, initialFontSize=BODY_PT, initialLeading=LINE_PT,
     )
-    on_page = _page_number(fonts, draft=draft)
+    on_page = _page_number(st.fonts, draft=draft)
     template.build(story, onFirstPage=on_page, onLaterPages=on_page)
-    return buffer.getvalue()
+    # An attachment begins its page: the print line at the top of one is alone on it
+    alone = isinstance(seen, _PageTop) and seen.at_top and bool(doc.attachments) and not print_line_with_rows
+    return _Laid(buffer.getvalue(), alone)
