@@ -394,6 +394,21 @@ def test_a_command_given_up_on_a_busy_database_exits_so_that_a_script_tries_agai
     assert code == BUSY_EXIT == 75 and "数据库正被其他工作站占用，请稍后再试。" in err, err
 
 
+def test_a_value_holding_an_equals_sign_is_mapped_with_it_written_as_backslash_equals(
+        office: Database, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """--map-value cut 问题分类:城市管理—=1+1=城市管理—市容市政 at its first =, and such a value could not be mapped."""
+    path = tmp_path / "台账.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["来电时间", "诉求内容", "诉求类型", "问题分类", "渠道"])
+    sheet.append([datetime(2022, 7, 5, 9), "路灯不亮", "问题处理类", "城市管理—=1+1", "12345热线电话"])
+    book.save(path)
+    code, out, err = run(capsys, office, "import-cases", str(path), "--map-value",
+                         "问题分类:城市管理—\\=1+1=城市管理—市容市政", user="sup1")
+    assert code == 0 and "可导入 1 行" in out, out + err
+
+
 def test_refusing_an_extension_with_days_given_is_asked_which_was_meant(
         office: Database, people: People, clock: FakeClock, capsys: pytest.CaptureFixture[str]) -> None:
     """`extension-rule --decision 不同意 --days 3` was taken, the days dropped unsaid."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import signal
 import sys
 from collections.abc import Callable, Iterator
@@ -86,7 +87,7 @@ def register(sub: SubParsers[Any]) -> None:
     p.add_argument("--map-value", action="append", default=[], metavar="字段:原值=目标",
                    help="不在列表中的取值如何处理（可多次）：“渠道:热线=12345热线电话” 对应到现有项（保存为别名，"
                         "下个月的文件不必再选）；目标写 + 新建该项（渠道写 +上级 新建上级渠道）；写 - 不导入这些行；"
-                        "原值留空表示该列为空的行，如 “诉求类型:=其它”。"
+                        "原值留空表示该列为空的行，如 “诉求类型:=其它”；原值或目标中的 = 写作 \\=。"
                         "字段：渠道、承办单位、所属乡镇街道、问题分类、诉求类型")
     p.add_argument("--accept-suggestions", action="store_true",
                    help="不在列表中的取值，只有一个最接近的项时对应过去，并保存为别名（最接近的不止一项时不替你选，"
@@ -170,12 +171,25 @@ def _manual(pairs: list[str]) -> dict[str, str]:
     return manual
 
 
+# The = that divides a value from its target; one inside a value or a name is written \=
+# (问题分类:城市管理—A\=B=城市管理—市容市政).
+UNESCAPED_EQUALS = re.compile(r"(?<!\\)=")
+
+
+def _divided(pair: str) -> tuple[str, str, str]:
+    r"""``pair`` as (what is mapped, "=", its target), each \= read as =; the "=" empty when there is none."""
+    found = UNESCAPED_EQUALS.search(pair)
+    if found is None:
+        return pair.replace("\\=", "="), "", ""
+    return pair[:found.start()].replace("\\=", "="), "=", pair[found.end():].replace("\\=", "=")
+
+
 def _value_choices(pairs: list[str]) -> ValueChoices:
     """``渠道:热线=12345热线电话``, ``承办单位:某局=+``, ``诉求类型:=其它``, ``问题分类:某类=-``."""
     names = value_field_names()
     choices: ValueChoices = {}
     for pair in pairs:
-        head, equals, target = pair.partition("=")
+        head, equals, target = _divided(pair)
         label, colon, value = head.partition(":" if ":" in head else "：")
         field = names.get(label.strip(), label.strip())
         if not equals or not colon or field not in names.values():
