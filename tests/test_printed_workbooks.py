@@ -46,6 +46,14 @@ def test_score_tables_a_units_scored_cases_and_a_case_list_print_whole(
     sheet = openpyxl.load_workbook(scored).active
     heads = next(r for r in range(1, 10) if sheet.cell(r, 1).value == "工单编号")
     _printed(sheet, landscape=True, heads=f"${heads}:${heads}", wide=True)
+    tables = tmp_path / "评分表.xlsx"  # as the window's 考核评分 page exports them, for a script at month end
+    code, out, err = cli_run(capsys, db, "scores", "--month", "2022-07", "--out", str(tables), user="sup1")
+    assert code == 0 and "已导出 2022-07 考核评分表" in out, err
+    for sheet in openpyxl.load_workbook(tables).worksheets:
+        _printed(sheet, landscape=False, heads="$1:$2", wide=True)
+    code, _out, err = cli_run(capsys, db, "scores", "--month", "2022-07", "--out", str(tmp_path / "评分表.pdf"),
+                              user="sup1")
+    assert code == 0 and (tmp_path / "评分表.pdf").read_bytes().startswith(b"%PDF"), err
     listed = tmp_path / "清单.xlsx"
     code, _out, err = cli_run(capsys, db, "export-cases", "--month", "2022-07", "--out", str(listed), user="sup1")
     assert code == 0, err

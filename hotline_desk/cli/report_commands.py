@@ -60,7 +60,8 @@ def register(sub: SubParsers[Any]) -> None:
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
     p.add_argument("--unit", help="只列出该单位的计分工单：每件工单是否计入办结率、响应率、满意率的分子和分母，"
                                   "该单位各项的件数和得分、附加分的每一项（按简报的统计截止，用现在的数据）")
-    p.add_argument("--out", help="与 --unit 同用：把计分工单写成 Excel 文件，可发给该单位核对")
+    p.add_argument("--out", help="导出两张评分表（.xlsx 或 .pdf，与窗口考核评分页导出的相同）；与 --unit 同用时"
+                                 "把该单位的计分工单写成 Excel 文件，可发给该单位核对")
     p.set_defaults(run=cmd_scores)
 
     p = sub.add_parser("bonus", help="附加分加减分项", description="列出、添加或撤销附加分加减分项（审核员）。")
@@ -222,8 +223,7 @@ def cmd_scores(ctx: Context, args: argparse.Namespace) -> int:
     if args.unit:
         return _unit_cases(ctx, args)
     if args.out:
-        raise ValidationError("--out 与 --unit 同用（导出一个单位的计分工单）；两张评分表请在窗口的考核评分页导出。",
-                              field="out")
+        return _score_tables_file(ctx, args)
     lines: list[str] = []
     with ctx.db.reader() as session:
         if args.as_of:  # a moment of one's own choosing: the live figures then (said as stats says it)
@@ -242,6 +242,30 @@ def cmd_scores(ctx: Context, args: argparse.Namespace) -> int:
         print("\t".join(("名次", "单位", *table.columns, table.bonus_label, "合计")))
         for r in table.rows:
             print("\t".join((str(r.rank), r.unit, *(str(p) for _k, p in r.points), str(r.bonus), str(r.total))))
+    return 0
+
+
+def _score_tables_file(ctx: Context, args: argparse.Namespace) -> int:
+    """scores --out: the two tables as the window's 考核评分 page exports them, a workbook or a PDF by the name's
+    ending, for the director's folder at month end."""
+    from hotline_desk.services.reporting.score_export import score_pdf, score_workbook
+
+    if args.as_of or args.json:
+        raise ValidationError("--out 导出的是该月简报统计截止时的两张评分表，不能与 --as-of 或 --json 同用。",
+                              field="out")
+    pdf = args.out.lower().endswith(".pdf")
+    out = output_path(args.out, ".pdf" if pdf else ".xlsx", "评分表是 PDF 文件" if pdf else "评分表是 Excel 工作簿")
+    refuse_database(out)
+    warning = ""
+    with ctx.db.reader() as session:
+        if pdf:
+            data, warning = score_pdf(session, args.month)
+        else:
+            data = score_workbook(session, args.month)
+    _write(out, data)
+    print(f"已导出 {args.month} 考核评分表：{out}")
+    if warning:
+        print(f"警告：{warning}", file=sys.stderr)
     return 0
 
 
