@@ -432,6 +432,9 @@ def test_a_phone_number_corrected_does_not_keep_the_last_callers_cases(
     assert entry.history.count() == 0 and entry.history_title.text() == "重复来电：输入联系电话后显示"
     QTest.keyClicks(entry.phone, "9")
     assert entry.history.count() == 0 and entry.history_title.text() == "该号码没有以往工单"
+    entry.phone.selectAll()
+    QTest.keyClicks(entry.phone, "138000")  # typed anew: "none" was said of the last number, not of this one
+    assert entry.history_title.text() == "重复来电：输入联系电话后显示"
 
 
 def test_a_town_typed_that_names_no_town_is_refused_not_dropped(

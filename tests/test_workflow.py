@@ -705,8 +705,9 @@ def test_a_citizen_calling_again_is_noted_on_the_case_not_registered_anew(db: Da
     finished = _to_pending_followup(db, people, clock)
     with db.session() as s:  # replied, and the caller says it is not solved: a 不满意 to record, not a note alone
         view = wf.recall(s, people.operator, finished, "称水管仍在漏水，单位说已修好不属实", clock=clock)
-    assert view.notice == ("这件工单已回复、待回访：来电人认为没有解决的，请在“回访”中把这次来电记为回访结果“不满意”"
-                           "（写明原因），审核员甄别为单位责任后退回承办单位重办。")
+    assert view.notice == ("这件工单已回复、待回访：来电人认为没有解决的，请把这次来电记为回访结果“不满意”并写明原因"
+                           "（窗口中在“回访”页，命令行用 case follow-up 编号 不满意 --note …），审核员甄别为单位责任后"
+                           "退回承办单位重办。")
     answered = _register(db, people, clock, handling="coordinate", answer="已告知办理地点", unit_id=None)
     with db.session() as s:  # one the office answered itself has no unit to send back to
         view = wf.recall(s, people.operator, answered, "说办理地点不对", clock=clock)

@@ -385,8 +385,8 @@ class CaseEntryView(QWidget):
     def _phone_typed(self, text: str) -> None:
         if len(text.strip()) >= 7:
             self.show_history()
-        elif self.history.count():  # a number being corrected or typed anew: the last caller's cases go at once
-            self.history.clear()
+        elif self.history.count() or self.history_title.text() != HISTORY_HINT:  # a number typed anew: what was
+            self.history.clear()  # said of the last one (its cases, or that it had none) goes at once
             self.history_title.setText(HISTORY_HINT)
 
     def go_to_earlier(self) -> None:

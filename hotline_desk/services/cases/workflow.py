@@ -160,8 +160,8 @@ def called_again_after_reply(handling: str) -> str:
     ruling = ("审核员甄别为答复不当后重新办理" if handling == Handling.COORDINATE
               else "审核员甄别为单位责任后退回承办单位重办")
     answered = "已答复" if handling == Handling.COORDINATE else "已回复"
-    return (f"这件工单{answered}、待回访：来电人认为没有解决的，请在“回访”中把这次来电记为回访结果“不满意”"
-            f"（写明原因），{ruling}。")
+    return (f"这件工单{answered}、待回访：来电人认为没有解决的，请把这次来电记为回访结果“不满意”并写明原因（窗口中"
+            f"在“回访”页，命令行用 case follow-up 编号 不满意 --note …），{ruling}。")
 
 
 def _signing_time_gone(found: Situation, at: datetime, now: datetime) -> str:
