@@ -349,6 +349,9 @@ def test_dispatch_sheets_for_a_share_not_connected_are_refused_not_written_on_th
     assert not (tmp_path / "share").exists()
     code, out, err = run(capsys, office, "export-dispatch", "--all", "--out", str(tmp_path / "0802"), user="sup1")
     assert code == 0 and "已导出" in out, err
+    code, _out, err = run(capsys, office, "export-dispatch", "--unit", "城市管理局", "--out", str(tmp_path / "城管"),
+                          user="sup1")
+    assert code == 2 and "没有可导出的交办单" in err and not (tmp_path / "城管").exists()  # no folder left for it
 
 
 def test_a_units_name_a_gbk_station_cannot_give_a_file_is_said_in_words(

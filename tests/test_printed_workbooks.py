@@ -57,4 +57,6 @@ def test_score_tables_a_units_scored_cases_and_a_case_list_print_whole(
     listed = tmp_path / "清单.xlsx"
     code, _out, err = cli_run(capsys, db, "export-cases", "--month", "2022-07", "--out", str(listed), user="sup1")
     assert code == 0, err
-    _printed(openpyxl.load_workbook(listed).active, landscape=True, heads="$1:$1", wide=False)
+    sheet = openpyxl.load_workbook(listed).active
+    _printed(sheet, landscape=True, heads="$1:$1", wide=False)
+    assert sheet.print_title_cols == "$A:$A"  # a page of later columns still names its cases

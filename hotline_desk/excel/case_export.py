@@ -48,6 +48,7 @@ def write_rows(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]],
     sheet.freeze_panes = "A2"
     # A list of thirty columns is for the screen, but a page of it printed still has its header and its number.
     print_on_a4(sheet, title_rows="1:1", landscape=True, one_page_wide=False)
+    sheet.print_title_cols = "A:A"  # the case number on every page across, for a page of later columns to name it
     bold = Font(bold=True)
     sheet.append([_cell(sheet, name, bold) for name in header])
     for row in itertools.chain(first, rows):

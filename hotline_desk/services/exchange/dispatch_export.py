@@ -140,13 +140,14 @@ def export_dispatch(session: Session, unit_id: int | None, directory: Path, *, u
     now = clock()
     targets = [unit_id] if unit_id is not None else units_with_open_cases(session)
     written: list[Path] = []
-    _folder(directory)
+    sheets = [dispatch_sheet(session, target, now) for target in targets]
+    if unit_id is not None and not sheets[0].rows:  # refused before any folder is made for it
+        raise ValidationError(f"{sheets[0].unit_name}当前没有在办工单（已交办、尚未回复的），没有可导出的交办单。")
+    if sheets:
+        _folder(directory)
     fonts = find_fonts(Settings(session).str("bulletin.font_dir")) if pdf else None
     taken: set[str] = set()
-    for target in targets:
-        sheet = dispatch_sheet(session, target, now)
-        if unit_id is not None and not sheet.rows:
-            raise ValidationError(f"{sheet.unit_name}当前没有在办工单（已交办、尚未回复的），没有可导出的交办单。")
+    for target, sheet in zip(targets, sheets, strict=True):
         name = _beside(directory, unique_file_name(f"交办单-{sheet.unit_name}-{now:%Y%m%d}", target, taken))
         try:
             written += _export_one(session, sheet, directory / name, fonts, now)
