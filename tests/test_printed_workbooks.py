@@ -13,6 +13,7 @@ import pytest
 from hotline_desk.db import Database
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.records import register_case
+from hotline_desk.services.office import reference_admin as ra
 from hotline_desk.services.reporting.score_export import score_workbook
 from tests.conftest import FakeClock, People
 from tests.helpers import cli_run, draft, log_in_everyone
@@ -32,20 +33,25 @@ def test_score_tables_a_units_scored_cases_and_a_case_list_print_whole(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """A unit's scored cases printed on six portrait pages, its case numbers on the first and its results on the
     fifth; the score tables cut a long unit name at its column's edge and had no page set up."""
+    long_name = "汝州市自来水公司第二供水服务中心暨管网维修抢险大队"
     with db.session() as s:
         wf.approve(s, people.supervisor, register_case(s, people.operator, draft(s), clock=clock).id, clock=clock)
+        ra.rename_unit(s, people.admin, "自来水公司", long_name, clock=clock)
         book = openpyxl.load_workbook(BytesIO(score_workbook(s, "2022-07", clock=clock)))
     for sheet in book.worksheets:
         _printed(sheet, landscape=False, heads="$1:$2", wide=True)
         assert sheet.cell(3, 1).alignment.wrap_text  # a long name wraps in its cell
+    [row] = [r for sheet in book.worksheets for r in sheet.iter_rows(min_row=3) if r[0].value == long_name]
+    assert row[0].parent.row_dimensions[row[0].row].height >= 2 * 15  # in a row tall enough for it
     log_in_everyone(db, monkeypatch)
     scored = tmp_path / "计分工单.xlsx"
-    code, _out, err = cli_run(capsys, db, "scores", "--month", "2022-07", "--unit", "自来水公司", "--out", str(scored),
+    code, _out, err = cli_run(capsys, db, "scores", "--month", "2022-07", "--unit", long_name, "--out", str(scored),
                               user="sup1")
     assert code == 0, err
     sheet = openpyxl.load_workbook(scored).active
     heads = next(r for r in range(1, 10) if sheet.cell(r, 1).value == "工单编号")
     _printed(sheet, landscape=True, heads=f"${heads}:${heads}", wide=True)
+    assert sheet.row_dimensions[heads].height >= 2 * 15  # its wrapped column names inside their own row
     tables = tmp_path / "评分表.xlsx"  # as the window's 考核评分 page exports them, for a script at month end
     code, out, err = cli_run(capsys, db, "scores", "--month", "2022-07", "--out", str(tables), user="sup1")
     assert code == 0 and "已导出 2022-07 考核评分表" in out, err

@@ -11,7 +11,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from hotline_desk.excel.printing import print_on_a4
+from hotline_desk.excel.printing import fit_row, print_on_a4
 from hotline_desk.excel.safe import set_text, stamp
 from hotline_desk.vocabulary import REPLY_RESULTS
 
@@ -115,7 +115,8 @@ def write_dispatch_workbook(sheet: DispatchSheet, *, anchor: str = "", signature
     for letter, w in zip("ABCDEFGHIJKLMN", WIDTHS, strict=True):
         ws.column_dimensions[letter].width = w
     for r, row in enumerate(sheet.rows, HEADER_ROW + 1):
-        ws.row_dimensions[r].height = _row_height((row.category, row.content, row.caller, row.address))
+        fit_row(ws, r, zip((row.category, row.content, row.caller, row.address), (WIDTHS[i] for i in WRAPPED),
+                           strict=True))
     ws.freeze_panes = ws.cell(HEADER_ROW + 1, 2)
     _set_up_printing(ws)
     key = book.create_sheet(KEY_SHEET)
@@ -130,16 +131,8 @@ def write_dispatch_workbook(sheet: DispatchSheet, *, anchor: str = "", signature
 # Each column's width in Excel's characters (a Chinese character takes two): as narrow as its content allows, for the
 # fourteen columns to print one A4 page wide at a size that can be read (266 printed them at about half size).
 WIDTHS = (14, 17, 12, 32, 8, 13, 14, 17, 17, 10, 28, 17, 8, 13)
-# 问题分类, 诉求内容, 来电人 and 地址: wrapped in their cells, the row as tall as the longest (a row left at one
-# line's height printed its words over the next row in LibreOffice).
+# 问题分类, 诉求内容, 来电人 and 地址: wrapped in their cells, the row as tall as the longest.
 WRAPPED = (2, 3, 4, 6)
-LINE_POINTS = 15
-
-
-def _row_height(texts: tuple[str, ...]) -> float:
-    lines = max(-(-sum(2 if ord(c) > 0x2E7F else 1 for c in text) // (WIDTHS[i] - 1)) if text else 1
-                for i, text in zip(WRAPPED, texts, strict=True))
-    return LINE_POINTS * max(lines, 1) + 3
 
 
 def _set_up_printing(ws: Any) -> None:

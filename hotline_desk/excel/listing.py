@@ -9,7 +9,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
-from hotline_desk.excel.printing import print_on_a4
+from hotline_desk.excel.printing import fit_row, print_on_a4
 from hotline_desk.excel.safe import set_text, sheet_name, stamp
 
 THIN = Side(style="thin", color="000000")
@@ -41,6 +41,7 @@ def write_listing(title: str, lines: Sequence[str], header: Sequence[str], rows:
             cell.border = BOX
     for col, width in enumerate(widths, 1):
         sheet.column_dimensions[get_column_letter(col)].width = width
+    fit_row(sheet, top, zip(header, widths, strict=False))  # a header that wraps, inside its own row
     sheet.freeze_panes = sheet.cell(top + 1, 1)
     print_on_a4(sheet, title_rows=f"{top}:{top}", landscape=True)  # a unit's cases, sent to it to be printed
     buffer = io.BytesIO()

@@ -3,6 +3,7 @@ a printer cuts), the rows that head every page and the page numbers below the la
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 PAPER_A4 = "9"  # the spreadsheet format's number for A4 (openpyxl's Worksheet.PAPERSIZE_A4; a streamed sheet has none)
@@ -23,3 +24,22 @@ def print_on_a4(sheet: Any, *, title_rows: str, landscape: bool, one_page_wide: 
     sheet.page_margins.bottom = 0.8
     sheet.page_margins.footer = 0.3  # the page number below the last row, not on it
     sheet.oddFooter.center.text = "第 &P 页，共 &N 页"
+
+
+# A wrapped line's height, in points, at the workbooks' 11 pt text.
+LINE_POINTS = 15
+
+
+def text_lines(text: str, width: float) -> int:
+    """The lines ``text`` takes wrapped in a column ``width`` of Excel's characters wide (a Chinese character takes
+    two of them)."""
+    units = sum(2 if ord(c) > 0x2E7F else 1 for c in text)
+    return max(1, -(-units // max(int(width) - 1, 1)))
+
+
+def fit_row(sheet: Any, row: int, cells: Iterable[tuple[str, float]]) -> None:
+    """Make ``row`` as tall as its longest wrapped text, ``cells`` holding each (text, column width): a row left at
+    one line's height printed its words over the rows around it (LibreOffice; Excel sizes it only when edited)."""
+    lines = max((text_lines(text, width) for text, width in cells if text), default=1)
+    if lines > 1:
+        sheet.row_dimensions[row].height = LINE_POINTS * lines + 3

@@ -8,10 +8,11 @@ from collections.abc import Sequence
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 
-from hotline_desk.excel.printing import print_on_a4
+from hotline_desk.excel.printing import fit_row, print_on_a4
 from hotline_desk.excel.safe import set_text, sheet_name, stamp
 
 THIN = Side(style="thin", color="000000")
+NAME_WIDTH = 24  # the unit's column, in Excel's characters
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 
 
@@ -47,9 +48,11 @@ def write_score_workbook(sheets: Sequence[tuple[str, Sequence[str], Sequence[Seq
                 cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=col == 1)
         for r, note in enumerate(notes, len(rows) + 4):
             set_text(sheet.cell(r, 1), note)
-        sheet.column_dimensions["A"].width = 24
+        sheet.column_dimensions["A"].width = NAME_WIDTH
         for letter in "BCDEFGH":
             sheet.column_dimensions[letter].width = 10
+        for r, row in enumerate(rows, 3):
+            fit_row(sheet, r, [(str(row[0]), NAME_WIDTH)])
         print_on_a4(sheet, title_rows="1:2", landscape=False)
     buffer = io.BytesIO()
     book.save(buffer)
