@@ -129,6 +129,19 @@ def test_texts_past_their_length_are_refused_in_words_before_anything_is_saved(
     assert code == 0, err
 
 
+def test_a_call_with_unknown_names_is_refused_with_every_problem_said(
+        office: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An unknown 问题分类 was said alone; the unknown township and unit, and the phone with letters, only on the
+    next tries, one by one."""
+    code, _out, err = run(capsys, office, "case", "register", "--content", "路灯不亮", "--appeal-type", "咨询类",
+                          "--category", "无此分类", "--phone", "12ab", "--township", "无此镇", "--dispatch", "无此单位",
+                          user="op1")
+    lines = err.splitlines()
+    assert code == 2 and len(lines) == 4, err
+    for said in ("问题分类“无此分类”", "“无此镇”", "“无此单位”", "联系电话只能包含数字"):
+        assert sum(said in line for line in lines) == 1, said
+
+
 def test_the_same_call_registered_again_is_registered_with_a_warning(office: Path,
                                                                       capsys: pytest.CaptureFixture[str]) -> None:
     call = ("case", "register", "--content", "咨询社保卡补办", "--phone", "13803750001", "--appeal-type", "咨询类",

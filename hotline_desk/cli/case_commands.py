@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.cli.common import Context, SubParsers, choice_code, fmt, jsonable, to_json
 from hotline_desk.cli.parsing import parse_time
-from hotline_desk.errors import TransitionError, ValidationError
+from hotline_desk.errors import HotlineError, TransitionError, ValidationError
 from hotline_desk.services.cases import classification, step_runner, workflow
 from hotline_desk.services.cases import records as cases
 from hotline_desk.services.cases.deadlines import flag_words
@@ -184,7 +184,16 @@ def _run_step(ctx: Context, args: argparse.Namespace, call: Any) -> int:
 def cmd_register(ctx: Context, args: argparse.Namespace) -> int:
     actor = ctx.actor()
     with ctx.db.session() as session:
-        channel = reference.find_channel(session, args.channel) if args.channel else None
+        unknown: list[tuple[str, str]] = []  # each name no list has, said with the call's other problems
+
+        def named(field: str, find: Any) -> Any:
+            try:
+                return find()
+            except HotlineError as exc:
+                unknown.append((field, exc.message))
+                return None
+
+        channel = named("channel_id", lambda: reference.find_channel(session, args.channel)) if args.channel else None
         upper = args.upper or (channel is not None and channel.upper)  # the source goes with the channel
         # None given: the first of its kind, as the registration form opens on it (an export's 渠道 was empty)
         first = reference.list_channels(session, upper=bool(upper))[:1] if channel is None else []
@@ -193,14 +202,19 @@ def cmd_register(ctx: Context, args: argparse.Namespace) -> int:
             content=args.content, registered_at=parse_time(args.at), source="upper" if upper else "local",
             channel_id=channel_id, upstream_number=args.upstream_number,
             caller_name=args.caller, phone=args.phone, address=args.address,
-            township_id=_unit_id(session, args.township),
-            appeal_type_id=reference.find_appeal_type(session, args.appeal_type).id,
-            category_id=reference.find_category(session, args.category).id, title=args.title,
-            confidential=args.confidential, urgent=args.urgent,
+            township_id=named("township_id", lambda: _unit_id(session, args.township)),
+            appeal_type_id=named("appeal_type_id", lambda: reference.find_appeal_type(session, args.appeal_type).id),
+            category_id=named("category_id", lambda: reference.find_category(session, args.category).id),
+            title=args.title, confidential=args.confidential, urgent=args.urgent,
             handling="coordinate" if args.coordinate else ("dispatch" if args.dispatch else ""),
-            answer=args.coordinate or "", unit_id=_unit_id(session, args.dispatch),
-            assist_unit_ids=[unit_named(session, n).id for n in args.assist],
+            answer=args.coordinate or "", unit_id=named("unit_id", lambda: _unit_id(session, args.dispatch)),
+            assist_unit_ids=[i for n in args.assist if (i := named("assist_unit_ids", lambda n=n: unit_named(
+                session, n).id)) is not None],
         )
+        if unknown:  # with what else is wrong with the call, not the first name alone
+            fields = {field for field, _said in unknown}
+            rest = [p for p in cases.validate_draft(session, draft, office_now()) if p[0] not in fields]
+            raise ValidationError(unknown[0][1], field=unknown[0][0], errors=[*unknown, *rest])
         earlier = cases.same_call(session, draft, office_now(), private=not may_see_confidential(actor))
         view = cases.register_case(session, actor, draft)
     print(f"已登记工单 {view.number}，当前状态“{view.state_label}”。")
