@@ -19,7 +19,7 @@ from hotline_desk.services.cases.events import current_status, sent_back_among, 
 from hotline_desk.services.cases.history import FOLLOWUP_RESULTS, CaseStatus, DispatchStatus, coordinate_answer
 from hotline_desk.services.office.calendar import WorkCalendar
 from hotline_desk.services.office.settings import Settings
-from hotline_desk.vocabulary import Action, CaseState, DispatchRole, DispatchState
+from hotline_desk.vocabulary import UNFINISHED_STATES, Action, CaseState, DispatchRole, DispatchState
 
 if TYPE_CHECKING:
     from hotline_desk.services.cases.records import CaseView
@@ -276,7 +276,7 @@ def _open_by_phone(session: Session, cases: Sequence[Case], viewer: Actor | None
     for start in range(0, len(phones), 500):
         query = (select(Case.phone, Case.number)
                  .where(Case.phone.in_(phones[start:start + 500]),
-                        Case.state.not_in((CaseState.FINISHED, CaseState.VOIDED)))
+                        Case.state.in_(UNFINISHED_STATES))
                  .order_by(Case.registered_at, Case.id))
         if private:
             query = query.where(Case.confidential.is_(False))
