@@ -211,3 +211,38 @@ def test_a_platforms_number_typed_wrong_is_corrected_once_and_never_onto_another
     assert code == 2 and "本级工单没有上级工单号" in err
     with db.reader() as s:
         assert verify_all(s).ok
+
+
+def test_a_platforms_number_another_station_registers_between_preview_and_commit_is_not_imported_twice(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """The preview is read outside the write lock: a clerk registering the number by hand meanwhile, or a second
+    station importing the same list, made two cases of one (3 in 8 tries of two imports at once)."""
+    path = tmp_path / "平顶山平台导出.xlsx"
+    _platform_list(path, [["PDS20220801-Q001", "2022-07-04 10:00", PLATFORM, "小区路灯不亮", "问题处理类",
+                           "城市管理—市容市政", "2022-07-11"],
+                          ["PDS20220801-Q002", "2022-07-04 11:00", PLATFORM, "楼道堆放杂物", "问题处理类",
+                           "城市管理—市容市政", "2022-07-11"]])
+    with db.reader() as s:
+        preview = preview_cases(s, path, clock=clock)
+    assert [row.row for row in preview.ready] == [2, 3]
+    by_hand = _upper(db, people, clock, "pds20220801q002")  # typed meanwhile, on another station
+    with pytest.raises(ValidationError) as refused, db.session() as s:
+        commit_cases(s, people.supervisor, preview, clock=fixed_clock(datetime(2022, 7, 5, 9, 30)))
+    assert refused.value.message.startswith(f"上级工单号“PDS20220801-Q002”在预览之后已由其他工作站登记为工单{by_hand}")
+    with db.reader() as s:
+        assert s.scalar(select(func.count()).select_from(Case).where(Case.source == "upper")) == 1  # nothing went in
+        again = preview_cases(s, path, clock=clock)  # previewed again, the row is a problem and the other goes in
+    assert [row.row for row in again.ready] == [2] and [p.row for p in again.problems] == [3]
+    # An import in batches: the batch before the refused one is taken back with it
+    with db.session() as s:
+        wf.void(s, people.supervisor, s.scalar(select(Case.id).where(Case.number == by_hand)), "测试", clock=clock)
+    with db.reader() as s:
+        preview = preview_cases(s, path, clock=clock)
+    assert [row.row for row in preview.ready] == [2, 3]
+    by_hand = _upper(db, people, clock, "PDS20220801 Q002")
+    with pytest.raises(ValidationError, match="在预览之后已由其他工作站登记"), db.session() as s:
+        commit_cases(s, people.supervisor, preview, clock=fixed_clock(datetime(2022, 7, 5, 9, 30)), batch_rows=1)
+    with db.reader() as s:
+        assert s.scalar(select(func.count()).select_from(Case).where(Case.source == "upper",
+                                                                    Case.state != "voided")) == 1
+        assert verify_all(s).ok

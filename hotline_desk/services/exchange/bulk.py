@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
+from hotline_desk.errors import ValidationError
 from hotline_desk.excel.normalize import upstream_key
 from hotline_desk.models import Case, CaseEvent, CaseNumberCounter, Dispatch, FollowUp
 from hotline_desk.services.accounts import audit
@@ -18,6 +19,7 @@ from hotline_desk.services.cases import search_index
 from hotline_desk.services.cases.events import case_projection, dispatch_columns, followup_columns
 from hotline_desk.services.cases.history import CaseStatus, EventRecord, apply_event
 from hotline_desk.services.cases.numbering import number_key, refuse_taken
+from hotline_desk.services.cases.records import upstream_taken
 from hotline_desk.services.clock import month_of
 from hotline_desk.services.fastinsert import insert_rows, reserve_ids, roomy_cache
 from hotline_desk.services.reporting import facts
@@ -138,10 +140,25 @@ def insert_cases(session: Session, cases: list[NewCase], *, prefix: str, recorde
     return write_prepared(session, ready, prefix=prefix, by=by)
 
 
+def _refuse_upstream_taken_since(session: Session, rows: list[dict[str, Any]]) -> None:
+    """An upper platform's number another station registered since the rows were checked (the preview is read
+    outside the write lock, the rows written inside it): the write is refused, as a second registration is, not
+    counted twice in 上级交办."""
+    wanted = [row["upstream_key"] for row in rows if row["upstream_key"]]
+    taken = upstream_taken(session, wanted) if wanted else {}
+    if taken:
+        key, numbers = next(iter(taken.items()))
+        written = next(row["upstream_number"] for row in rows if row["upstream_key"] == key)
+        more = f"等 {len(taken)} 个上级工单号" if len(taken) > 1 else ""
+        raise ValidationError(f"上级工单号“{written}”{more}在预览之后已由其他工作站登记为工单{'、'.join(numbers)}："
+                              "同一件上级交办事项只登记一次。导入未完成，未写入任何工单；请重新预览，这些行会列为问题。")
+
+
 def write_prepared(session: Session, ready: PreparedCases, *, prefix: str, by: int | None = None) -> list[str]:
     """Write cases made ready by ``prepare_cases`` (see ``insert_cases``), giving them their ids and numbers."""
     if not ready.rows:
         return []
+    _refuse_upstream_taken_since(session, ready.rows)
     keys = [number_key(prefix, row["registered_at"]) for row in ready.rows]
     counts = Counter(keys)
     next_number = _reserve_numbers(session, prefix, counts)
