@@ -560,6 +560,19 @@ def test_a_step_after_one_dated_ahead_of_the_clock_says_so(db: Database, people:
         wf.supervise(s, people.supervisor, case_id, clock=clock)
 
 
+def test_a_step_saved_by_another_station_a_moment_ahead_of_this_clock_is_followed_not_refused(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """Approve and void at the same instant on two stations: the void, read a few seconds before the approval was
+    saved, was refused as "上一步的时间（00:21）晚于本机现在的时间（00:21）" with advice to check the clock."""
+    case_id = _to_dispatched(db, people, clock)
+    ahead = clock() + timedelta(seconds=20)  # the other station's clock, or the same second a moment later
+    with db.session() as s:
+        wf.sign(s, people.operator, case_id, at=ahead, clock=clock)
+    with db.session() as s:
+        view = wf.supervise(s, people.supervisor, case_id, "群众多次来电", clock=clock)
+    assert view.events[-1].at == ahead  # dated with the step it follows, not before it
+
+
 def test_a_step_after_one_dated_days_ahead_names_a_wrong_clock(db: Database, people: People,
                                                                clock: FakeClock) -> None:
     """A station set 400 days ahead registered a case; the others were told to wait until a time of day, as if

@@ -37,6 +37,8 @@ from hotline_desk.vocabulary import (
 REPLY_TEXT_LIMIT = 5000
 # A moment a little ahead of the clock is accepted: station clocks drift.
 FUTURE_TOLERANCE = timedelta(minutes=5)
+# How far ahead of this station's clock another's step may be and still be taken as the same moment (see taken_at).
+SAME_MOMENT = timedelta(minutes=1)
 
 
 class Gate(Enum):
@@ -357,10 +359,15 @@ class Step(Generic[P]):
 # --- shared checks -----------------------------------------------------------------------------------------------
 
 def taken_at(action: Action, status: CaseStatus, now: datetime) -> datetime:
-    """When a step taken now is dated: now, except a 作废 of a case whose last step is dated ahead of the clock (a
-    case registered on a station whose date was a year fast): no step could follow it until then, so it could not
-    even be voided. The void is dated with that last step, and is entered now."""
+    """When a step taken now is dated: now, except
+    - after a step another station saved a moment ahead of this one's clock (its clock some seconds fast, or both
+      in the same second): dated with that step, not refused as earlier than it with advice to check the clock;
+    - a 作废 of a case whose last step is dated ahead of the clock (a case registered on a station whose date was a
+      year fast): no step could follow it until then, so it could not even be voided. The void is dated with that
+      last step, and is entered now."""
     last = status.last_event_at
+    if last is not None and now < last <= now + SAME_MOMENT:
+        return last
     if action == Action.VOID and last is not None and last > now + FUTURE_TOLERANCE:
         return last
     return now
