@@ -246,3 +246,23 @@ def test_a_platforms_number_another_station_registers_between_preview_and_commit
         assert s.scalar(select(func.count()).select_from(Case).where(Case.source == "upper",
                                                                     Case.state != "voided")) == 1
         assert verify_all(s).ok
+
+
+def test_two_platform_cases_from_one_caller_in_one_minute_are_two_cases(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """A row with its own platform number was refused as 改过字句的同一件工单 when a case already here had the same
+    call time and phone: the platform's numbers say they are two cases."""
+    for number, content in (("SJ001", "小区路灯不亮"), ("SJ002", "楼道堆放杂物")):
+        path = tmp_path / f"平台清单{number}.xlsx"
+        book = openpyxl.Workbook()
+        sheet = book.active
+        assert sheet is not None
+        sheet.append(["来电时间", "联系电话", "渠道", "诉求内容", "诉求类型", "问题分类", "上级工单号"])
+        sheet.append(["2022-07-04 10:00", "13800001111", PLATFORM, content, "问题处理类", "城市管理—市容市政", number])
+        book.save(path)
+        with db.session() as s:
+            preview = preview_cases(s, path, clock=clock)
+            assert preview.problems == [], preview.problems
+            commit_cases(s, people.supervisor, preview, clock=fixed_clock(datetime(2022, 7, 5)))
+    with db.reader() as s:
+        assert s.scalar(select(func.count()).select_from(Case).where(Case.source == "upper")) == 2

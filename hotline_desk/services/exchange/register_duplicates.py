@@ -51,8 +51,10 @@ def mark_duplicates(session: Session, preview: CasePreview, prepared: list[Prepa
     for start in range(0, len(numbers), 500):
         ours |= set(session.scalars(select(Case.number).where(Case.number.in_(numbers[start:start + 500]))))
     # A row without a number of its own (a register that numbers nothing, or a sheet with its 工单编号 column gone)
-    # whose call is already a case here.
-    same, near = _same_calls(session, [p for p in prepared if p.key not in existing and not p.values["number"]])
+    # whose call is already a case here. One with an upper platform's number is told by that number instead: two
+    # of the platform's cases may share a caller and a minute (_upstream_repeats).
+    same, near = _same_calls(session, [p for p in prepared if p.key not in existing and not p.values["number"]
+                                       and not p.values.get("upstream_number")])
     first: dict[str, int] = {}
     for line in sorted(keys):
         first.setdefault(keys[line], line)
