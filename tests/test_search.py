@@ -165,6 +165,8 @@ def test_fullwidth_digits_are_digits_and_an_emoji_finds_nothing(three: dict[str,
     assert _find(db, "１３８０３７５０００１") == {three["water"]}
     assert _find(db, "😀") == set()
     assert _find(db, "物业 😀") == set()
+    assert search_hint("物业 😀", 0) == ("“😀”中没有可查找的字：只按汉字、字母和数字查找，表情符号和标点不查找，"
+                                       "请去掉它再找。")  # not the general hint to type fewer words
     assert _find(db, "，") == set()
     with db.reader() as s:
         assert count_cases(s, CaseFilter(text="😀"), now=NOW) == 0

@@ -157,8 +157,11 @@ def _code_prefixes(session: Session, word: str, private: bool = False) -> list[A
 def search_hint(text: str, found: int) -> str:
     """What a search holding part of a number finds: phones and case numbers by how they begin, so the end of one
     (4005, 00002) finds nothing of them — nothing at all, or only cases whose words hold those digits (1234 in
-    “12345热线”). "" when no word is a number, or a whole phone number."""
+    “12345热线”); and a word with nothing to search in it (an emoji, punctuation), which finds nothing. "" when no
+    word is a number, or a whole phone number."""
     words = search_words(text)
+    if not found and (nothing := next((w for w in words if not search_index.searchable(w)), None)):
+        return f"“{nothing}”中没有可查找的字：只按汉字、字母和数字查找，表情符号和标点不查找，请去掉它再找。"
     if found:  # digits alone, not a whole phone number: matched as the start of a number or within the words
         digits = [w for w in words if w.isdigit() and len(w) < 11]
         return (f"找到的是电话或编号以“{digits[0]}”开头、或内容中含“{digits[0]}”的工单；"
