@@ -202,7 +202,7 @@ def test_a_platforms_number_typed_wrong_is_corrected_once_and_never_onto_another
     assert out.strip() == f"已修改工单 {wrong}：上级工单号：PDS20220801-0O03 → PDS202208010003。"
     assert "已登记为工单" in _refusal(db, people, clock, "PDS20220801-0003")  # found by its key at once
     for typed, said in (("PDS20220801-0004", f"已登记为工单{other}：同一件上级交办事项只登记一次"),
-                        ("", "上级交办工单须有上级工单号")):
+                        ("", "上级交办工单请填写上级工单号")):
         code, _out, err = cli_run(capsys, db, "case", "edit", wrong, "--upstream-number", typed, user="op1")
         assert code == 2 and said in err, err
     with db.session() as s:

@@ -209,7 +209,8 @@ def validate_draft(session: Session, draft: CaseDraft, now: datetime) -> list[tu
         errors.append(("channel_id", "上级交办工单请选择上级渠道。"))
     if draft.source == Source.LOCAL and channel is not None and channel.upper:
         errors.append(("channel_id", "本级工单不能选择上级渠道。"))
-    errors.extend(upstream_problems(session, draft))
+    if problem := upstream_problem(session, draft.source, draft.upstream_number):
+        errors.append(("upstream_number", problem))
     if problem := phone_problem(draft.phone):
         errors.append(("phone", problem))
     if problem := township_problem(session, draft.township_id):
@@ -222,21 +223,25 @@ def validate_draft(session: Session, draft: CaseDraft, now: datetime) -> list[tu
     return errors
 
 
-def upstream_problems(session: Session, draft: CaseDraft) -> list[tuple[str, str]]:
-    """An upper-level case is registered under the upper platform's number, once: the same case sent down is
-    counted once in 上级交办. A case of the city's own line has none."""
-    number = norm.upstream_number(draft.upstream_number)
-    if draft.source != Source.UPPER:
-        return [("upstream_number", "本级工单没有上级工单号：请清空上级工单号，或改选上级渠道。")] if number else []
+# What to do about a platform's number registered already: at registration, and at a correction.
+SENT_AGAIN = "上级再次交办的，请在原工单上登记“再次来电”或办理。"
+TWO_OF_ONE = "两件确是同一件事的，请作废重复登记的一件。"
+
+
+def upstream_problem(session: Session, source: str, typed: str, *, own: str = "", again: str = SENT_AGAIN) -> str:
+    """What is wrong with a case's upper platform's number as ``typed`` ("" if nothing): an upper-level case is
+    registered under the platform's number, once (the same case sent down is counted once in 上级交办); a case of
+    the city's own line has none. ``own``: the case's own number, when its number is corrected."""
+    number = norm.upstream_number(typed)
+    if source != Source.UPPER:
+        return "本级工单没有上级工单号：请清空上级工单号，或改选上级渠道。" if number else ""
     if not number:
-        return [("upstream_number", "上级交办工单请填写上级工单号（上级平台的工单编号）。")]
+        return "上级交办工单请填写上级工单号（上级平台的工单编号）。"
     if len(number) > norm.UPSTREAM_LENGTH:
-        return [("upstream_number", f"上级工单号有 {len(number)} 个字符，超过 {norm.UPSTREAM_LENGTH} 个：请核对是否"
-                                    "粘贴了别的内容。")]
-    if taken := upstream_taken(session, [number]).get(norm.upstream_key(number)):
-        return [("upstream_number", f"上级工单号“{number}”已登记为工单{'、'.join(taken)}：同一件上级交办事项只登记"
-                                    "一次。上级再次交办的，请在原工单上登记“再次来电”或办理。")]
-    return []
+        return f"上级工单号有 {len(number)} 个字符，超过 {norm.UPSTREAM_LENGTH} 个：请核对是否粘贴了别的内容。"
+    if taken := [n for n in upstream_taken(session, [number]).get(norm.upstream_key(number), []) if n != own]:
+        return f"上级工单号“{number}”已登记为工单{'、'.join(taken)}：同一件上级交办事项只登记一次。{again}"
+    return ""
 
 
 def upstream_taken(session: Session, numbers: Sequence[str]) -> dict[str, list[str]]:

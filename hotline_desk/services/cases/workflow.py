@@ -30,12 +30,13 @@ from hotline_desk.services.cases.events import append_event, current_status
 from hotline_desk.services.cases.history import CaseStatus
 from hotline_desk.services.cases.queues import CALLBACK_BY_SUPERVISOR, may_call_back, may_see_confidential
 from hotline_desk.services.cases.records import (
+    TWO_OF_ONE,
     CaseView,
     case_view,
     length_problems,
     phone_problem,
     township_problem,
-    upstream_taken,
+    upstream_problem,
 )
 from hotline_desk.services.cases.step_runner import (
     CORRECTIONS,
@@ -76,7 +77,7 @@ from hotline_desk.services.cases.steps import (
 )
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.office.calendar import deadline_notice
-from hotline_desk.vocabulary import Action, CaseState, EventKind, FollowUpResult, Handling, Source
+from hotline_desk.vocabulary import Action, CaseState, EventKind, FollowUpResult, Handling
 
 
 @dataclass(frozen=True)
@@ -494,21 +495,11 @@ EDITABLE = {
 
 
 def _upstream_corrected(session: Session, case: Case, typed: Any) -> str:
-    """An upper case's platform number as corrected, in its one spelling: refused where registration refuses it
-    (a 本级 case, none, too long, one another case has), this case's own number aside."""
-    number = norm.upstream_number(typed)
-    if case.source != Source.UPPER:
-        raise ValidationError("本级工单没有上级工单号。", field="upstream_number")
-    if not number:
-        raise ValidationError("上级交办工单须有上级工单号（上级平台的工单编号）。", field="upstream_number")
-    if len(number) > norm.UPSTREAM_LENGTH:
-        raise ValidationError(f"上级工单号有 {len(number)} 个字符，超过 {norm.UPSTREAM_LENGTH} 个：请核对是否粘贴了"
-                              "别的内容。", field="upstream_number")
-    others = [n for n in upstream_taken(session, [number]).get(norm.upstream_key(number), []) if n != case.number]
-    if others:
-        raise ValidationError(f"上级工单号“{number}”已登记为工单{'、'.join(others)}：同一件上级交办事项只登记一次。"
-                              "两件确是同一件事的，请作废重复登记的一件。", field="upstream_number")
-    return number
+    """An upper case's platform number as corrected, in its one spelling: refused where registration refuses it,
+    this case's own number aside."""
+    if problem := upstream_problem(session, case.source, str(typed), own=case.number, again=TWO_OF_ONE):
+        raise ValidationError(problem, field="upstream_number")
+    return norm.upstream_number(typed)
 
 
 def _township_names(session: Session, case: Case, changes: dict[str, Any]) -> dict[int | None, str]:
