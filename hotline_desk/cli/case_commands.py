@@ -194,6 +194,7 @@ def cmd_register(ctx: Context, args: argparse.Namespace) -> int:
                 return None
 
         channel = named("channel_id", lambda: reference.find_channel(session, args.channel)) if args.channel else None
+        assisting = [named("assist_unit_ids", lambda n=n: _unit_id(session, n)) for n in args.assist]
         upper = args.upper or (channel is not None and channel.upper)  # the source goes with the channel
         # None given: the first of its kind, as the registration form opens on it (an export's 渠道 was empty)
         first = reference.list_channels(session, upper=bool(upper))[:1] if channel is None else []
@@ -208,8 +209,7 @@ def cmd_register(ctx: Context, args: argparse.Namespace) -> int:
             title=args.title, confidential=args.confidential, urgent=args.urgent,
             handling="coordinate" if args.coordinate else ("dispatch" if args.dispatch else ""),
             answer=args.coordinate or "", unit_id=named("unit_id", lambda: _unit_id(session, args.dispatch)),
-            assist_unit_ids=[i for n in args.assist if (i := named("assist_unit_ids", lambda n=n: unit_named(
-                session, n).id)) is not None],
+            assist_unit_ids=[unit for unit in assisting if unit is not None],
         )
         if unknown:  # with what else is wrong with the call, not the first name alone
             fields = {field for field, _said in unknown}
