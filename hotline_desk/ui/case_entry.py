@@ -33,6 +33,7 @@ from hotline_desk.errors import HotlineError, ValidationError
 from hotline_desk.services.cases.case_query import categories_used_for
 from hotline_desk.services.cases.queues import dispatch_due, may_see_confidential
 from hotline_desk.services.cases.records import (
+    SHORTEST_PHONE,
     CaseDraft,
     case_view,
     cases_by_phone,
@@ -401,7 +402,8 @@ class CaseEntryView(QWidget):
     def show_history(self) -> None:
         phone = self.phone.text().strip()
         private = not may_see_confidential(self.ctx.actor)
-        earlier = read(self.ctx, lambda s: cases_by_phone(s, phone, private=private)) if len(phone) >= 5 else []
+        earlier = (read(self.ctx, lambda s: cases_by_phone(s, phone, private=private))
+                   if len(phone) >= SHORTEST_PHONE else [])
         self.history.clear()
         for c in earlier:
             item = QListWidgetItem(f"{c.number}  {c.registered_at:%Y-%m-%d}  {c.state_label}\n{c.title}")

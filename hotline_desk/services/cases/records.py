@@ -538,12 +538,17 @@ def case_then_words(session: Session, case_id: int, as_of: datetime) -> str | No
     return "    ".join(words)
 
 
+# The fewest digits a number must have before its earlier cases are looked up: fewer is a number still being typed
+# (or an extension), which would match nothing or a stranger.
+SHORTEST_PHONE = 5
+
+
 def cases_by_phone(session: Session, phone: str, *, exclude_id: int | None = None, limit: int = 20,
                    private: bool = False) -> list[CaseSummary]:
     """A caller's earlier cases (重复来电), newest first; the number as typed (139 0000 1119) finds it as kept.
     ``private``: for whoever may not see a 保密 caller, whose cases a typed guess would otherwise confirm."""
     phone = stored_phone(phone)
-    if len(phone) < 5:
+    if len(phone) < SHORTEST_PHONE:
         return []
     query = select(Case).where(Case.phone == phone).order_by(Case.registered_at.desc()).limit(limit)
     if private:
@@ -567,7 +572,7 @@ def same_call(session: Session, draft: CaseDraft, now: datetime, *, private: boo
     words would say whether it is that caller's, and 10,000 tries spell out the four digits the mask hides."""
     phone = stored_phone(draft.phone)
     words = _gist(draft.content)
-    if len(phone) < 5 or not words:
+    if len(phone) < SHORTEST_PHONE or not words:
         return None
     at = draft.registered_at or now
     candidates = session.scalars(
