@@ -226,15 +226,22 @@ def validate_draft(session: Session, draft: CaseDraft, now: datetime) -> list[tu
 # What to do about a platform's number registered already: at registration, and at a correction.
 SENT_AGAIN = "上级再次交办的，请在原工单上登记“再次来电”或办理。"
 TWO_OF_ONE = "两件确是同一件事的，请作废重复登记的一件。"
+# What to do about a platform's number typed on a case of the city's own line: at registration the channel can still
+# be chosen; once registered it cannot (来源 follows it), so a case sent down from above is registered again.
+LOCAL_AT_REGISTRATION = "本级工单没有上级工单号：请清空上级工单号，或改选上级渠道。"
+LOCAL_WHEN_CORRECTED = ("本级工单没有上级工单号。来源随登记时选的渠道而定，登记后不能更改：确是上级交办的，"
+                        "请作废这件（作废原因写“渠道选错”），再按上级渠道重新登记。")
 
 
-def upstream_problem(session: Session, source: str, typed: str, *, own: str = "", again: str = SENT_AGAIN) -> str:
+def upstream_problem(session: Session, source: str, typed: str, *, own: str = "", again: str = SENT_AGAIN,
+                     local: str = LOCAL_AT_REGISTRATION) -> str:
     """What is wrong with a case's upper platform's number as ``typed`` ("" if nothing): an upper-level case is
     registered under the platform's number, once (the same case sent down is counted once in 上级交办); a case of
-    the city's own line has none. ``own``: the case's own number, when its number is corrected."""
+    the city's own line has none (``local`` says what to do). ``own``: the case's own number, when its number is
+    corrected."""
     number = norm.upstream_number(typed)
     if source != Source.UPPER:
-        return "本级工单没有上级工单号：请清空上级工单号，或改选上级渠道。" if number else ""
+        return local if number else ""
     if not number:
         return "上级交办工单请填写上级工单号（上级平台的工单编号）。"
     if len(number) > norm.UPSTREAM_LENGTH:

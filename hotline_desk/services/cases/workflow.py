@@ -30,6 +30,7 @@ from hotline_desk.services.cases.events import append_event, current_status
 from hotline_desk.services.cases.history import CaseStatus
 from hotline_desk.services.cases.queues import CALLBACK_BY_SUPERVISOR, may_call_back, may_see_confidential
 from hotline_desk.services.cases.records import (
+    LOCAL_WHEN_CORRECTED,
     TWO_OF_ONE,
     CaseView,
     case_view,
@@ -497,7 +498,8 @@ EDITABLE = {
 def _upstream_corrected(session: Session, case: Case, typed: Any) -> str:
     """An upper case's platform number as corrected, in its one spelling: refused where registration refuses it,
     this case's own number aside."""
-    if problem := upstream_problem(session, case.source, str(typed), own=case.number, again=TWO_OF_ONE):
+    if problem := upstream_problem(session, case.source, str(typed), own=case.number, again=TWO_OF_ONE,
+                                    local=LOCAL_WHEN_CORRECTED):
         raise ValidationError(problem, field="upstream_number")
     return norm.upstream_number(typed)
 
