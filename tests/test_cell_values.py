@@ -3,11 +3,14 @@ day count keeps its minute, and one phone rule everywhere (one spelling kept, wh
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from hotline_desk.db import Database
@@ -162,3 +165,13 @@ def test_a_unit_s_reply_phone_is_refused_when_it_is_not_a_number(db: Database, p
                                                              handler_phone="0375 666 1234"), clock=clock)
     assert view.state_label == "待回访"
     assert view.events[-1].reply is not None and view.events[-1].reply["handler_phone"] == "0375-6661234"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("PDSpds0123456789０１ＰＤ-_—‐ /　\t．.")) | st.text(max_size=12))
+def test_a_platforms_number_is_kept_and_compared_alike_however_it_is_typed(typed: str) -> None:
+    """The number as kept and the key it is compared by: plain ASCII (nearly every number) takes a short way, which
+    must agree with the whole rule (NFKC, Word's dashes as '-', no spaces, capitals; the key its letters and digits)."""
+    whole = "".join(unicodedata.normalize("NFKC", norm.text(typed)).translate(norm.DASHES).split()).upper()
+    assert norm.upstream_number(typed) == whole
+    assert norm.upstream_key(typed) == "".join(c for c in whole if c.isalnum())

@@ -399,14 +399,23 @@ DASHES = str.maketrans(dict.fromkeys("‐‑‒–—―−", "-"))  # the dashe
 def upstream_number(value: Any) -> str:
     """An upper platform's case number in one spelling: full-width letters and digits plain, no spaces, any dash as
     '-' (Word's ‐ pasted in), letters as capitals ('ｐｄｓ２０２６ 0001' and 'PDS20260001' are one number)."""
-    return "".join(unicodedata.normalize("NFKC", text(value)).translate(DASHES).split()).upper()
+    typed = text(value)
+    if not typed.isascii():  # plain ASCII (nearly every platform's number) has nothing to normalise
+        typed = unicodedata.normalize("NFKC", typed).translate(DASHES)
+    return "".join(typed.split()).upper()
 
 
 def upstream_key(value: Any) -> str:
     """An upper platform's number as it is compared and searched: its letters and digits alone, in its one spelling,
     so that PDS20220801-0003, PDS202208010003 and PDS20220801_0003 are one number (a clerk drops, adds or changes the
     separator as often as not)."""
-    return "".join(c for c in upstream_number(value) if c.isalnum())
+    number = upstream_number(value)
+    if number.isascii():
+        return number.translate(_NOT_ASCII_ALNUM)
+    return "".join(c for c in number if c.isalnum())
+
+
+_NOT_ASCII_ALNUM = str.maketrans(dict.fromkeys(c for c in map(chr, range(128)) if not c.isalnum()))
 
 
 def result_word(value: Any) -> str:
