@@ -296,3 +296,29 @@ def test_the_demo_month_comes_with_its_years_holidays(demo_db: Database, capsys:
         assert deadline_notice(s, datetime(2022, 8, 9, 9, 0)) == ""
         after_the_holiday = WorkCalendar.load(s).add_working_days(datetime(2022, 9, 30, 9, 0), 1)
     assert after_the_holiday == datetime(2022, 10, 8, 9, 0)  # a make-up Saturday, after the week off
+
+
+def test_the_scoring_rules_change_a_field_at_a_time_and_never_whole_or_past_their_cap(
+        demo_db: Database, capsys: pytest.CaptureFixture[str]) -> None:
+    """`settings set scoring.rules '{…}'` stored any object unchecked and put every field it left out back to its
+    default; a 附加分 base above the cap gave nearly every unit the cap."""
+    assert run(capsys, demo_db, "rules", "set", "basic_counts", "false")[0] == 0
+    _, before, _ = run(capsys, demo_db, "scores", "--month", "2022-07")
+    for key, value in (("scoring.rules", '{"bonus_base": 50}'), ("scoring.rules", '{"foo": 1}'),
+                       ("import.mappings", "{}")):
+        code, _, err = run(capsys, demo_db, "settings", "set", key, value)
+        assert code == 2 and "不能整个设置" in err, err
+    code, _, err = run(capsys, demo_db, "rules", "set", "bonus_base", "30")
+    assert code == 2 and "附加分基础分（30）应在附加分下限（0）与上限（25）之间" in err, err
+    code, _, err = run(capsys, demo_db, "rules", "set", "bonus_max", "5")
+    assert code == 2 and "附加分基础分（20）应在" in err, err
+    assert run(capsys, demo_db, "scores", "--month", "2022-07")[1] == before  # basic_counts false kept, nothing else
+    # a rule set an older build stored wrong stops the scores; one field set mends it instead of failing alike
+    with demo_db.session() as s:
+        s.execute(text("UPDATE settings SET value = :v WHERE key = 'scoring.rules'"),
+                  {"v": json.dumps({"basic_counts": False, "bonus_base": 30})})
+    code, _, err = run(capsys, demo_db, "scores", "--month", "2022-07")
+    assert code == 2 and "附加分基础分（30）" in err, err
+    assert run(capsys, demo_db, "rules", "set", "bonus_max", "30")[0] == 0
+    code, out, _ = run(capsys, demo_db, "scores", "--month", "2022-07")
+    assert code == 0 and out != before

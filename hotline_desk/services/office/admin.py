@@ -19,9 +19,9 @@ from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.office.calendar import DayEntry, needless_day, set_calendar_day
 from hotline_desk.services.office.reference import UnitView, same_name
 from hotline_desk.services.office.reference_admin import alias_map, clean_name
-from hotline_desk.services.office.settings import SETTING_DEFS, set_setting
+from hotline_desk.services.office.settings import SCORING_RULES, SETTING_DEFS, Settings, set_setting
 from hotline_desk.services.reporting.bulletin_compose import check_template
-from hotline_desk.services.reporting.rules import ScoringRules, load_rules
+from hotline_desk.services.reporting.rules import ScoringRules
 
 
 def save_unit(session: Session, actor: Actor, unit_id: int | None, name: str, group: str,
@@ -209,6 +209,9 @@ def calendar_days(session: Session) -> list[tuple[date, bool, str]]:
 
 def update_setting(session: Session, actor: Actor, key: str, value: Any, *, clock: Clock = office_now) -> Any:
     require(actor, "manage_settings")
+    if (definition := SETTING_DEFS.get(key)) is not None and definition.changed_by:
+        raise ValidationError(f"“{definition.label}”不能整个设置（那样会跳过逐项的检查，未写出的项都回到默认）："
+                              f"{definition.changed_by}。", field=key)
     typed = set_setting(session, key, value, user_id=actor.id, at=clock())
     try:
         check_template(key, typed)  # refused inside the same transaction: nothing is stored
@@ -219,9 +222,11 @@ def update_setting(session: Session, actor: Actor, key: str, value: Any, *, cloc
 
 def update_rules(session: Session, actor: Actor, changes: dict[str, Any], *, clock: Clock = office_now
                  ) -> ScoringRules:
-    """Change fields of the scoring rule set; the whole set is checked before anything is stored."""
+    """Change fields of the scoring rule set; the whole set is checked before anything is stored. The fields are
+    changed in the set as stored, not as read: a set stored wrong (by an older build) is mended here, not refused."""
     require(actor, "manage_settings")
-    current = load_rules(session).to_dict()
+    stored: dict[str, Any] = Settings(session).get(SCORING_RULES)
+    current = dict(stored)
     current.update(changes)
     rules = ScoringRules.from_dict(current)
     set_setting(session, "scoring.rules", rules.to_dict(), user_id=actor.id, at=clock())

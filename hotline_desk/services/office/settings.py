@@ -50,6 +50,9 @@ class SettingDef(Generic[V]):
     # A check made only as the setting is changed, of what is outside the database (a folder there now): a value
     # stored stays valid when read, whatever the computer reading it has.
     when_set: Callable[[Any], None] | None = None
+    # Where a setting kept whole by a command of its own is changed (考核规则 by ``rules set``): set whole here, it
+    # would skip that command's checks and put back every field the value leaves out.
+    changed_by: str = ""
 
     def choice_label(self, value: Any) -> str:
         return next((label for code, label in self.choices if code == value), str(value))
@@ -130,7 +133,8 @@ NEAR_DEADLINE_DAYS = _int("limits.near_deadline_days", 1, "临期提醒（工作
 FOLLOWUP_MAX_ATTEMPTS = _int("limits.followup_max_attempts", 3, "回访无法接通次数上限", 1, 20)
 UNDO_MINUTES = _int("limits.undo_minutes", 10, "回访结果可撤销的时间（分钟）", 0, 1440)
 # Scoring rules (考核规则): a JSON object, edited on its own page; see services.reporting.rules.
-SCORING_RULES: SettingDef[dict[str, Any]] = declare(SettingDef("scoring.rules", dict, {}, "考核评分规则"))
+SCORING_RULES: SettingDef[dict[str, Any]] = declare(SettingDef(
+    "scoring.rules", dict, {}, "考核评分规则", changed_by="请用 rules set（或窗口“设置”中的“考核规则”页）逐项修改"))
 
 # --- the bulletin template (简报模板) ---------------------------------------------------------------------------
 MASTHEAD = _str("bulletin.masthead", "民呼必应工作简报", "报头")
@@ -191,7 +195,9 @@ LAST_TOTAL_ISSUE = _int("bulletin.last_total_issue", 0, "启用本软件前最�
 FONT_DIR = _str("bulletin.font_dir", "", "简报字体目录", note="放 simfang.ttf、simhei.ttf 等，优先使用")
 
 # --- the rest ------------------------------------------------------------------------------------------------
-IMPORT_MAPPINGS: SettingDef[dict[str, Any]] = declare(SettingDef("import.mappings", dict, {}, "导入时保存的列对应关系"))
+IMPORT_MAPPINGS: SettingDef[dict[str, Any]] = declare(SettingDef(
+    "import.mappings", dict, {}, "导入时保存的列对应关系",
+    changed_by="导入时用 --map 和 --save-mapping 保存（或在导入向导中保存）"))
 IMPORT_BATCH_ROWS = _int("import.batch_rows", 5000, "大批导入每次提交的行数", 50, 100_000, group="",
                          note="导入超过此行数时分批提交（每批最多这么多行，且约 0.5 秒内写完），"
                               "其他工作站在导入期间仍可保存")

@@ -90,6 +90,9 @@ class ScoringRules:
             raise ValidationError("评分方式只能是 linear（按比例）或 threshold（达标得满分）。")
         if self.bonus_min > self.bonus_max:
             raise ValidationError("附加分下限不能高于上限。")
+        if not self.bonus_min <= self.bonus_base <= self.bonus_max:  # else every unit's 附加分 is the cap or floor
+            raise ValidationError(f"附加分基础分（{self.bonus_base}）应在附加分下限（{self.bonus_min}）与上限"
+                                  f"（{self.bonus_max}）之间：否则每个单位的附加分都被截成同一个数，加减分不起作用。")
         choices = {"finish_denominator": ("all", "due"), "case_finished": ("closed", "handled"),
                    "unit_finished": ("closed", "handled"), "sources": ("all", "local")}
         for name, allowed in choices.items():
