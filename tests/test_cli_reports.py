@@ -322,3 +322,16 @@ def test_the_scoring_rules_change_a_field_at_a_time_and_never_whole_or_past_thei
     assert run(capsys, demo_db, "rules", "set", "bonus_max", "30")[0] == 0
     code, out, _ = run(capsys, demo_db, "scores", "--month", "2022-07")
     assert code == 0 and out != before
+
+
+def test_an_appeal_type_renamed_keeps_its_place_and_gets_no_empty_row(
+        demo_db: Database, capsys: pytest.CaptureFixture[str]) -> None:
+    """Cases are counted under the type's name as recorded; after 其它 was renamed 其他 the table had both, 其他 with
+    0 件 (printed in the bulletin too). A type with no case of its own this month still has its row."""
+    assert run(capsys, demo_db, "appeal-type", "set", "其它", "--rename", "其他")[0] == 0
+    assert run(capsys, demo_db, "appeal-type", "add", "求助类", "--days", "5")[0] == 0
+    _, out, _ = run(capsys, demo_db, "stats", "--month", "2022-07")
+    table = out.split("诉求类型（仅计本级登记，共 4480 件）\n")[1].split("热点问题")[0]
+    assert [line.split("\t")[0].strip() for line in table.splitlines()] == \
+        ["咨询类", "问题处理类", "投诉举报类", "建议类", "其它", "求助类", "合计"], table
+    assert "其它\t1345\t30.0%" in table and "求助类\t0\t0.0%" in table

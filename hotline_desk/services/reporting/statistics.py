@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline_desk.models import AppealType, Category, Channel
+from hotline_desk.models import AppealType, Case, Category, Channel
 from hotline_desk.services.office.settings import Settings
 from hotline_desk.services.reporting.monthdata import FactGroup, MonthCase, load_month
 from hotline_desk.services.reporting.percent import NO_RATE, format_percent, largest_remainder, percent
@@ -188,12 +188,20 @@ def month_statistics(session: Session, month: str, as_of: datetime, options: Sta
     )
     in_tables = local if options.table_scope == "local" else cases
     base = len(in_tables)
-    type_order = {name: i for i, name in
-                  enumerate(session.scalars(select(AppealType.name).order_by(AppealType.display_order)))}
+    configured = session.execute(select(AppealType.id, AppealType.name).order_by(AppealType.display_order)).all()
+    type_order = {name: i for i, (_id, name) in enumerate(configured)}
+    # Cases are counted under the type's name as recorded on them: a type renamed since is in its place, and does
+    # not also get a row of its own under the new name with nothing in it.
+    recorded = session.execute(select(Case.appeal_type_id, Case.appeal_type_name)
+                               .where(Case.month == month, Case.appeal_type_id.is_not(None)).distinct()).all()
+    place = {type_id: i for i, (type_id, _name) in enumerate(configured)}
+    for type_id, name in recorded:
+        type_order.setdefault(name, place.get(type_id or 0, 999))
     by_type = Counter(c.appeal_type for c in in_tables)
-    types = sorted(by_type.items(), key=lambda kv: (type_order.get(kv[0], 999), kv[0]))
-    for name in type_order:  # every configured type has a row, even with no case this month
-        if name not in by_type:
+    renamed = {type_id for type_id, name in recorded if name in by_type}
+    types = list(by_type.items())
+    for type_id, name in configured:  # every configured type has a row, even with no case this month
+        if name not in by_type and type_id not in renamed:
             types.append((name, 0))
     types.sort(key=lambda kv: (type_order.get(kv[0], 999), kv[0]))
     cat_order = _category_order(session)
