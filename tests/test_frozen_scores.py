@@ -372,3 +372,29 @@ def test_a_table_title_with_characters_a_sheet_name_cannot_hold_still_exports(
     township = book.worksheets[0]
     assert township.title == "七月份乡镇／街道考核［评分］表：？＊"
     assert township.cell(1, 1).value == "七月份乡镇/街道考核[评分]表:?*"
+
+
+def test_a_finalised_months_score_tables_keep_their_printed_titles_after_the_template_changes(
+        db: Database, people: People, clock: FakeClock, capsys: pytest.CaptureFixture[str], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The exports of a finalised month took the template's titles as they are now, not as the bulletin printed."""
+    log_in_everyone(db, monkeypatch)
+    _finalised_then_changed(db, people, clock)
+    for key, title in (("attachment_township", "{month_cn}份乡镇（街道）评分"),
+                       ("attachment_department", "{month_cn}份部门评分")):
+        assert cli_run(capsys, db, "template", "set", key, title)[0] == 0
+    xlsx, pdf = tmp_path / "七月.xlsx", tmp_path / "七月.pdf"
+    for out in (xlsx, pdf):
+        code, _out, err = cli_run(capsys, db, "scores", "--month", "2022-07", "--out", str(out))
+        assert code == 0, err
+    book = openpyxl.load_workbook(xlsx)
+    printed = ["七月份乡镇街道考核评分表", "七月份市直单位考核评分表"]
+    assert [sheet.title for sheet in book.worksheets] == [sheet["A1"].value for sheet in book.worksheets] == printed
+    with pdfplumber.open(pdf) as document:
+        text = "".join((page.extract_text() or "") for page in document.pages)
+    assert "七月份乡镇街道考核评分表" in text and "七月份市直单位考核评分表" in text and "评分\n" not in text
+    assert "乡镇（街道）评分" not in text and "部门评分" not in text
+    # a month not finalised takes the template as it is
+    code, _out, err = cli_run(capsys, db, "scores", "--month", "2022-08", "--out", str(tmp_path / "八月.xlsx"))
+    assert code == 0, err
+    assert openpyxl.load_workbook(tmp_path / "八月.xlsx").worksheets[0]["A1"].value == "八月份乡镇（街道）评分"

@@ -274,6 +274,14 @@ def month_scores(session: Session, month: str, *, clock: Clock = office_now) -> 
                                         lambda data: tuple(_score_table(t) for t in data), score_drift))
 
 
+def attachment_titles(session: Session, month: str) -> tuple[str, ...]:
+    """The titles of a finalised bulletin's score tables as printed (七月份乡镇街道考核评分表…); () for a month not
+    finalised. A template changed since does not retitle them."""
+    frozen = _snapshot(session, month)
+    attachments = frozen[1].get("document", {}).get("attachments", []) if frozen else []
+    return tuple(str(a.get("title", "")) for a in attachments)
+
+
 def month_stats(session: Session, month: str, *, clock: Clock = office_now) -> MonthStats:
     """The month's statistics: frozen if its bulletin is final (with any live difference named), else live."""
     renamed = {alias: name for alias, name in session.execute(

@@ -14,15 +14,19 @@ from hotline_desk.services.accounts import anchors
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.office.settings import Settings
 from hotline_desk.services.reporting.bulletin_compose import month_cn, score_rows
-from hotline_desk.services.reporting.frozen import MonthScores, month_scores
+from hotline_desk.services.reporting.frozen import MonthScores, attachment_titles, month_scores
 
 
 def export_tables(session: Session, scores: MonthScores) -> list[Table]:
-    settings = Settings(session)
-    titles = (settings.str("bulletin.attachment_township"), settings.str("bulletin.attachment_department"))
+    """The two tables, titled as the bulletin's attachments: as printed in a finalised one, else by the template."""
     month = scores.figures.month
+    titles = attachment_titles(session, month) if scores.figures.final is not None else ()
+    if len(titles) != len(scores.tables):
+        settings = Settings(session)
+        titles = tuple(settings.str(key).replace("{month_cn}", month_cn(month))
+                       for key in ("bulletin.attachment_township", "bulletin.attachment_department"))
     return [
-        Table(title=title.replace("{month_cn}", month_cn(month)),
+        Table(title=title,
               header=("单位", *table.columns, table.bonus_label, "合计"), rows=score_rows(table),
               col_widths_mm=(50, 20, 20, 20, 20, 20))
         for title, table in zip(titles, scores.tables, strict=True)
