@@ -128,3 +128,42 @@ def test_the_settings_page_shows_labels_never_codes_and_refuses_out_of_range(
         assert Settings(s).get(SIGN_HOURS.key) == SIGN_HOURS.default
     scope = template.editors[TABLE_SCOPE.key]
     assert isinstance(scope, QComboBox) and scope.currentText() == "仅本级登记"
+
+
+def test_a_changed_time_limit_says_what_it_does_to_the_cases_under_way(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """签收时限 and a type's 办理时限 are fixed when a case is dispatched, 交办时限 and 回访时限 are counted from the
+    setting as it is: the admin who changed one was told only 已设为 8."""
+    path = tmp_path / "office.sqlite3"
+    assert _run(capsys, path, "init")[0] == 0
+    code, out, _err = _run(capsys, path, "settings", "set", "limits.sign_hours", "8")
+    assert code == 0 and out.strip() == ("签收时限（小时） 已设为 8。已交办的工单仍按交办时定下的签收时限"
+                                         "（计入响应率），此后交办的按新时限。")
+    code, out, _err = _run(capsys, path, "settings", "set", "limits.followup_days", "3")
+    assert code == 0 and out.strip().endswith("待回访的工单即按新时限计算临期、超期。")
+    code, out, _err = _run(capsys, path, "settings", "set", "office.name", "宝丰县12345热线")
+    assert code == 0 and out.strip() == "热线名称 已设为 宝丰县12345热线。"  # nothing to say of the cases
+    code, out, _err = _run(capsys, path, "appeal-type", "set", "咨询类", "--days", "1")
+    assert code == 0 and out.strip() == ("已修改诉求类型：咨询类（1 个工作日）。已交办的工单办理期限不变"
+                                         "（交办时已定下），此后交办的按新时限。")
+    code, out, _err = _run(capsys, path, "rules", "set", "bonus_max", "30")
+    assert code == 0 and "尚未定稿的月份（包括刚结束的月份）按新规则计分，已定稿的月份不变。" in out
+
+
+def test_the_settings_page_says_what_a_changed_limit_does_to_the_cases_under_way(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    from hotline_desk.ui.settings_view import SettingsView, TemplateTab
+
+    view = SettingsView(context(db, people.admin, clock, tmp_path))
+    qtbot.addWidget(view)
+    said: list[str] = []
+    view.ctx.signals.notice.connect(said.append)
+    template = view.findChild(TemplateTab)
+    assert template is not None
+    sign, dispatch = template.editors[SIGN_HOURS.key], template.editors[settings.DISPATCH_HOURS.key]
+    assert isinstance(sign, NumberBox) and isinstance(dispatch, NumberBox)
+    sign.setValue(8)
+    dispatch.setValue(12)
+    assert template.save()
+    assert said == ["已保存 2 项设置。待审核的工单即按新时限计算临期、超期。已交办的工单仍按交办时定下的签收时限"
+                    "（计入响应率），此后交办的按新时限。"]

@@ -625,5 +625,5 @@ def cmd_settings_set(ctx: Context, args: argparse.Namespace) -> int:
     with ctx.db.session() as session:
         typed = admin.update_setting(session, actor, args.key, args.value)
     definition = settings.SETTING_DEFS[args.key]
-    print(sentence(f"{definition.label} 已设为 {settings.shown(definition, typed)}"))
+    print(sentence(f"{definition.label} 已设为 {settings.shown(definition, typed)}") + definition.effect)
     return 0

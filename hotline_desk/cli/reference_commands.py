@@ -467,7 +467,8 @@ def cmd_type_set(ctx: Context, args: argparse.Namespace) -> int:
 
     def run(session: Session, actor: Actor) -> str:
         t = ra.update_appeal_type(session, actor, args.name, new_name=args.rename, finish_days=args.days)
-        return f"已修改诉求类型：{t.name}（{t.finish_days} 个工作日）"
+        return f"已修改诉求类型：{t.name}（{t.finish_days} 个工作日）" + (
+            f"。{ra.FINISH_DAYS_EFFECT}" if args.days is not None else "")
     return _write(ctx, run)
 
 

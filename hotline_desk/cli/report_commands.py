@@ -36,7 +36,7 @@ from hotline_desk.services.reporting.bulletin_compose import TEMPLATE_FIELDS
 from hotline_desk.services.reporting.frozen import month_scores, month_stats, unscored_words
 from hotline_desk.services.reporting.monthdata import read_month
 from hotline_desk.services.reporting.period import period_rows
-from hotline_desk.services.reporting.rules import RULES_SHOWN, load_rules
+from hotline_desk.services.reporting.rules import RULES_EFFECT, RULES_SHOWN, load_rules
 from hotline_desk.services.reporting.scoring import add_bonus, list_bonus, remove_bonus, score_tables, unit_bonus
 from hotline_desk.services.reporting.statistics import month_statistics
 from hotline_desk.services.reporting.unit_cases import HEADER as UNIT_CASES_HEADER
@@ -349,7 +349,7 @@ def cmd_rules_set(ctx: Context, args: argparse.Namespace) -> int:
         value = args.value
     with ctx.db.session() as session:
         admin.update_rules(session, actor, {args.field: value})
-    print(f"考核规则 {args.field} 已设为 {json.dumps(value, ensure_ascii=False)}。")
+    print(f"考核规则 {args.field} 已设为 {json.dumps(value, ensure_ascii=False)}。{RULES_EFFECT}")
     return 0
 
 

@@ -103,8 +103,10 @@ class _ListTab(QWidget):
         rows = self.table.selectionModel().selectedRows()
         return self.model.row(rows[0].row()) if rows else None
 
-    def act(self, work: Callable[[Session], Any]) -> bool:
-        done = Operation(self, self.ctx, work, changes=Change.REFERENCE).run_here() is not None
+    def act(self, work: Callable[[Session], Any], said: str = "") -> bool:
+        """Do the change; ``said``: what it did beyond what the list shows, said when done."""
+        operation = Operation(self, self.ctx, work, changes=Change.REFERENCE)
+        done = (operation.notify(said) if said else operation).run_here() is not None
         if done:
             self.refresh()
         return done
@@ -188,7 +190,8 @@ class AppealTypesTab(_ListTab):
                                    FieldSpec("active", "在用", "choice", IN_USE, default=t.active)])
         if v:
             self.act(lambda s: ra.update_appeal_type(s, self.ctx.actor, t.name, new_name=v["name"],
-                                                     finish_days=v["days"], active=v["active"]))
+                                                     finish_days=v["days"], active=v["active"]),
+                     said=f"已修改诉求类型“{v['name']}”：{ra.FINISH_DAYS_EFFECT}" if v["days"] != t.finish_days else "")
 
     def alias(self) -> None:
         t = self.selected()

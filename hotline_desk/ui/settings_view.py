@@ -52,7 +52,7 @@ from hotline_desk.services.office.calendar import (
     short_deadlines,
 )
 from hotline_desk.services.office.reference import UnitView
-from hotline_desk.services.reporting.rules import load_rules
+from hotline_desk.services.reporting.rules import RULES_EFFECT, load_rules
 from hotline_desk.ui.accessible_names import name_form_rows
 from hotline_desk.ui.changes import Change, follow
 from hotline_desk.ui.connection import ConnectionDialog
@@ -200,7 +200,7 @@ def _table(model: Any, name: str) -> QTableView:
 
 
 # Rules are read by every month not finalised yet: the month just over changes with them.
-RULES_SAVED = "已保存考核规则：尚未定稿的月份（包括刚结束的月份）按新规则计分，已定稿的月份不变。"
+RULES_SAVED = f"已保存考核规则：{RULES_EFFECT}"
 
 
 class UnitsTab(QWidget):
@@ -805,7 +805,8 @@ class TemplateTab(QWidget):
             return len(mine)
 
         done = not mine or Operation(self, self.ctx, store, changes=Change.SETTINGS, title="无法保存设置") \
-            .notify(lambda n: f"已保存 {n} 项设置。").run_here() is not None
+            .notify(lambda n: f"已保存 {n} 项设置。" + "".join(dict.fromkeys(
+                settings.SETTING_DEFS[key].effect for key in mine))).run_here() is not None
         if done:
             for key, value in self.stored().items():
                 _set_editor_value(self.editors[key], value)

@@ -766,6 +766,10 @@ def add_appeal_type(session: Session, actor: Actor, name: str, finish_days: int,
     return AppealTypeView(row.id, row.name, row.finish_days, row.display_order, row.active)
 
 
+# What a new 办理时限 does to the cases under way: the deadline is fixed when a case is dispatched.
+FINISH_DAYS_EFFECT = "已交办的工单办理期限不变（交办时已定下），此后交办的按新时限。"
+
+
 def update_appeal_type(session: Session, actor: Actor, name: str, *, new_name: str | None = None,
                        finish_days: int | None = None, active: bool | None = None,
                        clock: Clock = office_now) -> AppealTypeView:

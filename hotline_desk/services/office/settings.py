@@ -53,6 +53,9 @@ class SettingDef(Generic[V]):
     # Where a setting kept whole by a command of its own is changed (考核规则 by ``rules set``): set whole here, it
     # would skip that command's checks and put back every field the value leaves out.
     changed_by: str = ""
+    # What a change does to the cases already under way (said when it is saved): a limit fixed at dispatch, or one
+    # counted anew from the setting.
+    effect: str = ""
 
     def choice_label(self, value: Any) -> str:
         return next((label for code, label in self.choices if code == value), str(value))
@@ -123,12 +126,18 @@ def _case_prefix(value: str) -> str:
 OFFICE_NAME = _str("office.name", "汝州市12345民呼必应热线", "热线名称", group="office")
 CASE_PREFIX = _str("case_number.prefix", "RZ", "工单编号前缀", group="office", note="1～6 个英文字母或数字",
                    refine=_case_prefix)
-DISPATCH_HOURS = _int("limits.dispatch_hours", 24, "交办时限（小时）", 1, 720)
-DISPATCH_HOURS_URGENT = _int("limits.dispatch_hours_urgent", 2, "紧急工单交办时限（小时）", 1, 720)
-SIGN_HOURS = _int("limits.sign_hours", 24, "签收时限（小时）", 1, 720)
-RETURN_DAYS = _int("limits.return_days", 2, "退单申请时限（工作日）", 1, 60)
-EXTENSION_MAX_DAYS = _int("limits.extension_max_days", 10, "单次延期上限（工作日）", 1, 60)
-FOLLOWUP_DAYS = _int("limits.followup_days", 2, "回访时限（工作日）", 1, 60)
+WAITING_DISPATCH = "待审核的工单即按新时限计算临期、超期。"
+DISPATCH_HOURS = _int("limits.dispatch_hours", 24, "交办时限（小时）", 1, 720, effect=WAITING_DISPATCH)
+DISPATCH_HOURS_URGENT = _int("limits.dispatch_hours_urgent", 2, "紧急工单交办时限（小时）", 1, 720,
+                             effect=WAITING_DISPATCH)
+SIGN_HOURS = _int("limits.sign_hours", 24, "签收时限（小时）", 1, 720,
+                  effect="已交办的工单仍按交办时定下的签收时限（计入响应率），此后交办的按新时限。")
+RETURN_DAYS = _int("limits.return_days", 2, "退单申请时限（工作日）", 1, 60,
+                   effect="此后登记的退单申请按新时限核对，已交办的工单也是。")
+EXTENSION_MAX_DAYS = _int("limits.extension_max_days", 10, "单次延期上限（工作日）", 1, 60,
+                          effect="此后登记的延期按新上限核对；已批准的延期不变。")
+FOLLOWUP_DAYS = _int("limits.followup_days", 2, "回访时限（工作日）", 1, 60,
+                     effect="待回访的工单即按新时限计算临期、超期。")
 NEAR_DEADLINE_DAYS = _int("limits.near_deadline_days", 1, "临期提醒（工作日）", 0, 30)
 FOLLOWUP_MAX_ATTEMPTS = _int("limits.followup_max_attempts", 3, "回访无法接通次数上限", 1, 20)
 UNDO_MINUTES = _int("limits.undo_minutes", 10, "回访结果可撤销的时间（分钟）", 0, 1440)

@@ -12,6 +12,9 @@ from hotline_desk.services.cases.history import HANDLED_STATES
 from hotline_desk.services.office.settings import Settings
 from hotline_desk.services.reporting.facts import Facts
 
+# What a change of the rules does, said where they are changed.
+RULES_EFFECT = "尚未定稿的月份（包括刚结束的月份）按新规则计分，已定稿的月份不变。"
+
 
 @dataclass(frozen=True)
 class RateColumn:
