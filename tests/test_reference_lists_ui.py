@@ -211,3 +211,23 @@ def test_a_merge_entered_later_takes_the_day_it_took_effect_from_the_window(
         times, town = UnitTimes.load(s), reference.find_unit(s, "纸坊镇").id
     assert times.stopped(town, datetime(2021, 6, 30, 23, 0)) is None
     assert times.stopped(town, datetime(2021, 7, 1, 8, 0)) is not None
+
+
+def test_a_types_new_time_limit_says_it_leaves_the_cases_dispatched_as_they_were(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    from hotline_desk.ui.reference_lists import AppealTypesTab
+
+    view = SettingsView(context(db, people.admin, clock, tmp_path))
+    qtbot.addWidget(view)
+    said: list[str] = []
+    view.ctx.signals.notice.connect(said.append)
+    types = view.findChild(AppealTypesTab)
+    assert types is not None
+    types.table.selectRow([t.name for t in types.model.rows].index("咨询类"))
+    answer_next_dialog({"days": 1})
+    types.edit()
+    assert said == ["已修改诉求类型“咨询类”：已交办的工单办理期限不变（交办时已定下），此后交办的按新时限。"]
+    types.table.selectRow([t.name for t in types.model.rows].index("咨询类"))
+    answer_next_dialog({"name": "咨询"})  # a new name alone: nothing to say of the deadlines
+    types.edit()
+    assert len(said) == 1 and "咨询" in [t.name for t in types.model.rows]
