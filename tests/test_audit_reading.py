@@ -28,8 +28,8 @@ def test_an_admin_reads_who_changed_what_from_what_to_what(office: Path,  # noqa
     assert [line.split("\t")[3] for line in steps] == ["拟交办", "登记"]  # the step by name, newest first
     assert all("张丽（op1）" in line for line in steps)
     setting = next(line for line in lines if "limits.sign_hours" in line)
-    assert setting.split("\t")[2:] == ["管理员（admin）", "修改",  # its first record: set from the default
-                                       "设置“签收时限（小时）”（setting:limits.sign_hours）", "值：48"]
+    assert setting.split("\t")[2:] == ["管理员（admin）", "修改",  # its first record: changed from the default
+                                       "设置“签收时限（小时）”（setting:limits.sign_hours）", "值：24 → 48"]
     role = next(line for line in lines if "用户“op1”" in line)
     assert role.endswith("角色：话务员 → 审核员")
     renamed = next(line for line in lines if "承办单位“纸坊镇人民政府”" in line)
@@ -65,7 +65,7 @@ def test_what_was_added_removed_and_by_whom_reads_as_such(office: Path,  # noqa:
     assert bonus[1][5] == "月份：2022-07；分数：2；理由：群众送锦旗；单位：纸坊镇"
     alias = next(line for line in lines if "别名“市公安局”" in line).split("\t")
     assert alias[3] == "新增" and alias[5] == "别名：市公安局；类别：承办单位；指向：公安局"
-    assert next(line for line in lines if "office.name" in line).endswith("值：汝州市热线")
+    assert next(line for line in lines if "office.name" in line).endswith("值：汝州市12345民呼必应热线 → 汝州市热线")
     assert next(line for line in lines if "工作日历 2026-12-31" in line).endswith("说明：元旦调整；这一天：放假")
     code, out, err = run(capsys, office, "audit", "--by", "SUP1", "--limit", "2")  # stopped, any case
     assert code == 0 and len(out.splitlines()) == 3 and "李强（sup1）" in out, err
@@ -160,3 +160,14 @@ def test_an_account_made_without_a_password_reads_as_such_not_as_password_set(
     assert "未设密码（不能登录）" in made and "密码已设置" not in made
     _, out, _ = run(capsys, office, "audit", "--what", "user", "--limit", "20")
     assert any("“op1”" in line and "密码已设置" in line for line in out.splitlines())  # one given a password still
+
+
+def test_a_change_of_the_scoring_rules_reads_as_the_fields_it_changed(office: Path,  # noqa: F811
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """Each change was two whole rule sets, the first only the new one: which field changed was for the reader to
+    find."""
+    assert run(capsys, office, "rules", "set", "bonus_max", "30")[0] == 0
+    assert run(capsys, office, "rules", "set", "basic_counts", "false")[0] == 0
+    _, out, _ = run(capsys, office, "audit", "--limit", "2", "--what", "setting")
+    said = [line.split("\t")[-1] for line in out.splitlines()[:2]]
+    assert said == ["basic_counts：是 → 否", "bonus_max：25 → 30"], out

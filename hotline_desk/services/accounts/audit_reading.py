@@ -23,6 +23,7 @@ from hotline_desk.services.accounts.audit import (
 )
 from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.office.reference import CATEGORY_SEPARATOR
+from hotline_desk.services.office.settings import SCORING_RULES, SETTING_DEFS
 from hotline_desk.vocabulary import EventKind, Role, UnitGroup
 
 # What each kind of record says was done.
@@ -252,6 +253,8 @@ def _change(record: AuditRecord, now: dict[str, Any], before: dict[str, Any] | N
         return ""
     if now == REMOVED:
         return "（已删除）"
+    if before is None and record.entity.startswith("setting:"):
+        before = _setting_default(record.entity, now)
     shown = [f"并入“{into}”"] if record.kind == "merge" and (into := names.merged_into(record.entity, now)) else []
     for key, value in now.items():
         if key in UNSHOWN:
@@ -266,9 +269,46 @@ def _change(record: AuditRecord, now: dict[str, Any], before: dict[str, Any] | N
         if before is None:
             if value not in (None, ""):
                 shown.append(f"{label}：{_value(key, value, names, now)}")
+        elif key == "value" and (parts := _fields_changed(before.get(key), value)) is not None:
+            shown += parts  # a setting kept as an object (考核规则): the fields that changed, not both objects
         elif before.get(key) != value:
             shown.append(f"{label}：{_value(key, before.get(key), names, before)} → {_value(key, value, names, now)}")
     return "；".join(shown) if shown else ("（无改动）" if before is not None else "")
+
+
+def _setting_default(entity: str, now: dict[str, Any]) -> dict[str, Any] | None:
+    """A setting's first record changed it from its default: that, as the record before it would hold it."""
+    key = entity.removeprefix("setting:")
+    if key == SCORING_RULES.key:  # kept whole: its default is every field's
+        from hotline_desk.services.reporting.rules import ScoringRules
+
+        default: Any = ScoringRules().to_dict()
+    elif (definition := SETTING_DEFS.get(key)) is not None:
+        default = definition.default
+    else:
+        return None
+    return {**now, "value": json.dumps(default, ensure_ascii=False)}
+
+
+def _fields_changed(before: Any, now: Any) -> list[str] | None:
+    """The fields of a setting kept as a JSON object that differ ("bonus_max：25 → 30"); None when either is not
+    one."""
+    try:
+        old, new = json.loads(before), json.loads(now)
+    except (TypeError, ValueError):
+        return None
+    if not isinstance(old, dict) or not isinstance(new, dict):
+        return None
+    return [f"{field}：{_json_words(old.get(field))} → {_json_words(new.get(field))}"
+            for field in [*old, *(f for f in new if f not in old)] if old.get(field) != new.get(field)]
+
+
+def _json_words(value: Any) -> str:
+    if value is None:
+        return "（空）"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
 # Recorded codes shown by their words.
