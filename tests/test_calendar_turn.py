@@ -274,3 +274,40 @@ def test_a_notice_imported_in_part_is_said_to_be_on_the_command_line(
     whole.write_text(NOTICE_2023, encoding="utf-8")
     code, out, _err = cli_run(capsys, db, "calendar", "import", str(whole))
     assert code == 0 and "可能没有录全" not in out
+
+
+MONTH_OFF = "2023-09-01 至 2023-09-20 节假日 中秋\n"  # 09-29 至 10-06 typed as a range of September
+TOO_LONG = "2023-09-01 至 2023-09-20 连续 20 天不上班，比放假通知中最长的假期（连同前后的周末）还长"
+
+
+def test_a_range_of_days_off_longer_than_any_holiday_is_pointed_out(
+        db: Database, people: People, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A whole month entered as holidays went in without a word, and every deadline given before it went past it."""
+    log_in_everyone(db, monkeypatch)
+    notice = tmp_path / "放假安排.txt"
+    notice.write_text(NOTICE_2023, encoding="utf-8")  # 春节 and 国庆 of 7 and 8 days: nothing to say
+    code, out, _err = cli_run(capsys, db, "calendar", "import", str(notice))
+    assert code == 0 and "连续" not in out, out
+    notice.write_text(MONTH_OFF, encoding="utf-8")
+    code, out, _err = cli_run(capsys, db, "calendar", "import", str(notice))
+    assert code == 0 and f"注意：{TOO_LONG}" in out, out
+    code, out, _err = cli_run(capsys, db, "calendar", "set", "2023-09-21", "--holiday")
+    assert code == 0 and "注意：2023-09-01 至 2023-09-21 连续 21 天不上班" in out, out
+
+
+def test_the_window_asks_to_look_again_at_a_range_of_days_off_longer_than_any_holiday(
+        qtbot: QtBot, db: Database, people: People, tmp_path: Path) -> None:
+    dialog = BulkDaysDialog(None, context(db, people.admin, FakeClock(datetime(2023, 1, 6, 9, 0)), tmp_path))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.text.setPlainText(MONTH_OFF)
+    seen: list[str] = []
+
+    def read(box: QMessageBox) -> None:
+        seen.append(box.text())
+        box.accept()
+
+    when_modal(QMessageBox, read)
+    dialog.save()
+    assert len(seen) == 1 and TOO_LONG in seen[0]

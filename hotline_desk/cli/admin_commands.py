@@ -535,8 +535,11 @@ def cmd_calendar_set(ctx: Context, args: argparse.Namespace) -> int:
     with ctx.db.session() as session:
         made_holiday = admin.set_day(session, actor, day, workday, args.note)
         moved = calendar.short_deadlines(session, [day] if made_holiday else [])
+        too_long = calendar.long_breaks(session, [day] if made_holiday else [])
     state = {True: "调休工作日", False: "节假日", None: "默认"}[workday]
     print(f"{day:%Y-%m-%d} 已设为{state}。")
+    if too_long:
+        print(f"注意：{too_long}")
     _print_short(moved)
     return 0
 
@@ -593,6 +596,7 @@ def cmd_calendar_import(ctx: Context, args: argparse.Namespace) -> int:
     with ctx.db.session() as session:
         entered = admin.set_days(session, actor, entries)
         moved = calendar.short_deadlines(session, entered.new_holidays)
+        too_long = calendar.long_breaks(session, entered.new_holidays)
     years = sorted({entry.day.year for entry in entries})
     print(f"已录入 {entered.count} 天（{'、'.join(f'{y} 年' for y in years)}）：节假日 "
           f"{sum(1 for e in entries if not e.workday)} 天、调休上班 {sum(1 for e in entries if e.workday)} 天。"
@@ -601,6 +605,8 @@ def cmd_calendar_import(ctx: Context, args: argparse.Namespace) -> int:
         partly = calendar.years_partly_entered(session, set(years))
     for year, net in partly.items():
         print(f"注意：{calendar.partly_words(year, net)}")
+    if too_long:
+        print(f"注意：{too_long}")
     _print_short(moved)
     return 0
 

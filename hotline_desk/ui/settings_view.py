@@ -48,6 +48,7 @@ from hotline_desk.services.office.calendar import (
     ShortDeadlines,
     calendar_page_notice,
     far_year_words,
+    long_breaks,
     read_day_list,
     short_deadlines,
 )
@@ -588,16 +589,18 @@ class BulkDaysDialog(GuardedDialog):
         if not far_year_meant(self, [entry.day for entry in entries], self.ctx.clock().date()):
             return
 
-        def set_them(s: Session) -> tuple[int, ShortDeadlines]:
+        def set_them(s: Session) -> tuple[int, ShortDeadlines, str]:
             entered = admin.set_days(s, self.ctx.actor, entries)
-            return entered.count, short_deadlines(s, entered.new_holidays)
+            return entered.count, short_deadlines(s, entered.new_holidays), long_breaks(s, entered.new_holidays)
 
         saved = Operation(self, self.ctx, set_them, changes=Change.REFERENCE | Change.CASES).notify(
             lambda done: f"已录入 {done[0]} 天：节假日 {sum(not e.workday for e in entries)} 天、"
                          f"调休上班 {sum(e.workday for e in entries)} 天。{read.repeated_words()}"
                          f"{done[1].message()}").run_here()
         if saved is not None:
-            self.saved, moved = saved
+            self.saved, moved, too_long = saved
+            if too_long:  # a range typed wrong: asked to be looked at, not passed by in the status bar
+                QMessageBox.warning(self, "请核对录入的日期", too_long)
             if moved:  # a passing note in the status bar would be missed: the deadlines to look after are named
                 tell_short_deadlines(self, "已录入", moved)
             self.accept()

@@ -173,6 +173,34 @@ def short_deadlines(session: Session, days: Iterable[date]) -> ShortDeadlines:
     return ShortDeadlines(tuple(short), tuple(n for n, on_day in short.items() if on_day))
 
 
+# The longest rest a State Council notice gives, with the weekend beside it (春节 and 国庆: 7 or 8 days, rarely 9):
+# a longer run of days off is a range typed wrong (2022-09-01 至 2022-09-30 for 09-10 至 09-12).
+LONGEST_BREAK_DAYS = 10
+
+
+def long_breaks(session: Session, days: Iterable[date]) -> str:
+    """The runs of days off longer than any holiday that these days (just entered) are in, in words; "" when none.
+    Every case dispatched before such a run has its 办理期限 carried past it."""
+    work = WorkCalendar.load(session)
+    runs: set[tuple[date, date]] = set()
+    for day in set(days):
+        if work.is_workday(day):
+            continue
+        start, end = day, day
+        while not work.is_workday(start - timedelta(days=1)) and (day - start).days < 400:
+            start -= timedelta(days=1)
+        while not work.is_workday(end + timedelta(days=1)) and (end - day).days < 400:
+            end += timedelta(days=1)
+        if (end - start).days + 1 > LONGEST_BREAK_DAYS:
+            runs.add((start, end))
+    if not runs:
+        return ""
+    said = "；".join(f"{start:%Y-%m-%d} 至 {end:%Y-%m-%d} 连续 {(end - start).days + 1} 天不上班"
+                    for start, end in sorted(runs))
+    return (f"{said}，比放假通知中最长的假期（连同前后的周末）还长。请核对是否把一段日期错录成了节假日："
+            "这期间交办的工单，办理期限都要推到它之后。录错的日子请在工作日历中改回。")
+
+
 # Who enters the holidays, and where: as said on the command line, in the window to an administrator, to others.
 ENTER_HOLIDAYS = "请管理员按国务院办公厅的放假通知录入（设置 → 工作日历 → 批量录入，或命令行 calendar import）。"
 ENTER_HOLIDAYS_ADMIN = "请按国务院办公厅的放假通知录入（设置 → 工作日历 → 批量录入）。"
