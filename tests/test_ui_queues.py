@@ -1535,3 +1535,36 @@ def test_alt_and_a_digit_record_a_follow_up_result(qtbot: QtBot, db: Database, p
     qtbot.waitUntil(lambda: bool(messages.texts("question")))  # a button's key presses it a moment later
     (asked,) = messages.texts("question")  # as a click on 满意 asks
     assert asked.startswith("回访结果：满意：将以下工单的回访结果记录为“满意”？")
+
+
+def test_a_signing_entered_from_a_stale_row_is_refused_not_credited_to_the_unit_the_case_went_to_since(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The row showed 自来水公司; meanwhile another station took the case back and sent it to 城市管理局. 登记签收
+    then recorded 城市管理局's signing, with no word: the form named no unit."""
+    messages = Messages().install(monkeypatch)
+    with db.session() as s:
+        water = unit_id(s, "自来水公司")
+        case = register_case(s, people.operator, draft(s, unit_id=water), clock=clock)
+        wf.approve(s, people.supervisor, case.id, clock=clock)
+    tracking = TrackingView(context(db, people.operator, clock, tmp_path))
+    qtbot.addWidget(tracking)
+    tracking.select_number(case.number)
+    clock.advance(minutes=5)
+    with db.session() as s:  # the other station, while the row is on the screen
+        wf.withdraw(s, people.supervisor, case.id, "派错单位", new_unit_id=unit_id(s, "城市管理局"), clock=clock)
+        wf.approve(s, people.supervisor2, case.id, clock=clock)
+    clock.advance(minutes=1)
+    seen: list[str] = []
+
+    def read_and_accept(dialog: ActionDialog) -> None:
+        seen.append("\n".join(label.text() for label in dialog.findChildren(QLabel)))
+        dialog._accept()
+
+    when_modal(ActionDialog, read_and_accept)
+    qtbot.mouseClick(tracking.findChild(QPushButton, "sign"), Qt.MouseButton.LeftButton)
+    assert len(seen) == 1 and f"{case.number}  {case.title}（自来水公司）" in seen[0]  # whose signing it is
+    assert messages.texts() == [f"无法完成操作：工单{case.number}已被赵敏于09:05审核通过并交办。"
+                                "如仍需登记签收，请再操作一次。"]
+    with db.reader() as s:
+        assert [e.kind for e in case_view(s, case.id).events].count("sign") == 0

@@ -158,9 +158,10 @@ REJECTED_HINT = ("审核员驳回的交办回到拟办人：双击或点“打�
 T = TypeVar("T")
 
 
-def _titles(rows: Sequence[QueueRow], limit: int = 5) -> str:
-    """The cases a step will act on, by number and title, as a dialog names them."""
-    lines = [f"{r.number}  {r.title}" for r in rows[:limit]]
+def _titles(rows: Sequence[QueueRow], limit: int = 5, *, unit: bool = False) -> str:
+    """The cases a step will act on, by number and title, as a dialog names them; ``unit``: with the unit that has
+    each (whose 签收 is being entered)."""
+    lines = [f"{r.number}  {r.title}" + (f"（{r.unit}）" if unit and r.unit else "") for r in rows[:limit]]
     if len(rows) > limit:
         lines.append(f"……共 {len(rows)} 件")
     return "\n".join(lines)
@@ -784,11 +785,16 @@ class TrackingView(QueueTable):
     def _one(self, rows: list[QueueRow], key: str) -> None:
         done: list[QueueRow] = []
 
+        def changed_elsewhere(row: QueueRow) -> bool:
+            return bool(read(self.ctx, lambda s: wf.changed_since(s, row.id, row.version, clock=self.ctx.clock)))
+
         def take(at: datetime | None) -> bool:
             """The step for each case not done yet; False at the first refusal (its reason shown)."""
             for row in rows[len(done):]:
-                if not perform(self, self.ctx, row.id, key, at=at):  # its notice is done_notice, as below
-                    return False
+                # as the row showed it: a case sent meanwhile to another unit is not signed for that unit unseen
+                if not perform(self, self.ctx, row.id, key, at=at, expected_version=row.version):
+                    # a time refused is asked again as typed; a case changed elsewhere (said why) is not
+                    return changed_elsewhere(row)
                 done.append(row)
             return True
 
@@ -801,7 +807,8 @@ class TrackingView(QueueTable):
             return
         if asked is not None:
             ask(self, f"{STEPS[Action(key)].label}：{_numbers(rows)}", [asked],
-                intro=f"{STEP_TIMES[Action(key)].why}：\n{_titles(rows)}", then=lambda values: take(values["at"]))
+                intro=f"{STEP_TIMES[Action(key)].why}：\n{_titles(rows, unit=True)}",
+                then=lambda values: take(values["at"]))
         else:
             take(None)
         if done:
