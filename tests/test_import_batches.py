@@ -647,3 +647,70 @@ def test_verify_reads_an_import_left_half_written_as_it_is_and_clears_nothing(
     assert open_office_database(db.url, create=False) is not None  # an ordinary opening undoes it
     with db.reader() as s:
         assert s.scalar(select(func.count()).select_from(Case)) == 0
+
+
+def test_rows_another_station_is_still_importing_are_neither_skipped_nor_taken_as_registered(
+        db: Database, people: People, tmp_path: Path) -> None:
+    """A second station importing the same list skipped the rows the first had written so far as imported, and said
+    it was done; the first then failed and took its rows back, and they were in neither. A platform's number typed
+    meanwhile was refused as registered, by a case that then went."""
+    from hotline_desk.services.office import reference
+
+    path = tmp_path / "清单.xlsx"
+    make_workbook(path, 350)
+    clock = FakeClock(datetime(2022, 9, 1, 8, 0))
+    with db.reader() as s:
+        preview = preview_cases(s, path, clock=clock)
+    said: list[str] = []
+
+    def another_station(done: int, total: int) -> None:
+        if said or done >= total:
+            return
+        with db.reader() as other:
+            again = preview_cases(other, path, clock=clock)
+        with db.session() as other, pytest.raises(ValidationError) as refused:
+            commit_cases(other, people.supervisor2, again, clock=clock)
+        said.append(refused.value.message)
+        with db.session() as other, pytest.raises(ValidationError) as refused:
+            channel = reference.find_channel(other, "平顶山市“民呼必应”平台").id
+            register_case(other, people.operator, draft(other, source="upper", channel_id=channel,
+                                                         upstream_number="PDS0000000"), clock=clock)
+        said.append(refused.value.message)
+
+    with db.session() as s:
+        result = commit_cases(s, people.supervisor, preview, clock=clock, batch_rows=BATCH, progress=another_station)
+    assert result.imported == 350
+    batch = result.batch_id
+    assert re.fullmatch(f"文件中有 \\d+ 行正由另一工作站导入（批次 {batch}，尚未完成），未写入任何内容。"
+                        "请等它完成后重新预览.*", said[0]), said[0]
+    assert "已登记为工单RZ2207-00001" in said[1] and f"是另一工作站正在进行的导入（批次 {batch}）写入的" in said[1]
+    with db.reader() as s:
+        assert s.scalar(select(func.count()).select_from(ImportBatch)) == 1  # the second station's left nothing
+        assert s.scalar(select(func.count()).select_from(Case)) == 350
+
+
+def test_rows_counted_as_imported_by_an_import_taken_back_since_are_not_skipped(
+        db: Database, people: People, tmp_path: Path) -> None:
+    """Previewed while another station's import had written them, the rows were counted as imported; that import was
+    then taken back, and the commit skipped them all the same."""
+    path = tmp_path / "清单.xlsx"
+    make_workbook(path, 350)
+    with db.reader() as s:
+        preview = preview_cases(s, path, clock=IMPORTED_AT)
+    during: list[CasePreview] = []
+
+    def another_station_previews(done: int, total: int) -> None:
+        with db.reader() as other:
+            during.append(preview_cases(other, path, clock=IMPORTED_AT))
+
+    with pytest.raises(import_batches.ImportCancelled), db.session() as s:
+        commit_cases(s, people.supervisor, preview, clock=IMPORTED_AT, batch_rows=BATCH,
+                     progress=another_station_previews, cancelled=lambda: bool(during))
+    assert during[0].duplicates == BATCH
+    with pytest.raises(ValidationError, match=f"预览时已导入过的 {BATCH} 行，其工单在预览之后被撤销"), \
+            db.session() as s:
+        commit_cases(s, people.supervisor2, during[0], clock=IMPORTED_AT)
+    with db.reader() as s:
+        again = preview_cases(s, path, clock=IMPORTED_AT)
+    with db.session() as s:
+        assert commit_cases(s, people.supervisor2, again, clock=IMPORTED_AT).imported == 350

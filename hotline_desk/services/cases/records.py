@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.errors import NotFound, ValidationError
 from hotline_desk.excel import normalize as norm
-from hotline_desk.models import AppealType, Case, CaseEvent, Category, Channel, Unit, User
+from hotline_desk.models import AppealType, Case, CaseEvent, Category, Channel, ImportBatch, Unit, User
+from hotline_desk.models.system import BATCH_IN_PROGRESS
 from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.cases import search_index
 from hotline_desk.services.cases.case_query import state_condition
@@ -247,8 +248,33 @@ def upstream_problem(session: Session, source: str, typed: str, *, own: str = ""
     if len(number) > norm.UPSTREAM_LENGTH:
         return f"上级工单号有 {len(number)} 个字符，超过 {norm.UPSTREAM_LENGTH} 个：请核对是否粘贴了别的内容。"
     if taken := [n for n in upstream_taken(session, [number]).get(norm.upstream_key(number), []) if n != own]:
-        return f"上级工单号“{number}”已登记为工单{'、'.join(taken)}：同一件上级交办事项只登记一次。{again}"
+        return (f"上级工单号“{number}”已登记为工单{'、'.join(taken)}：同一件上级交办事项只登记一次。{again}"
+                + still_importing_words(session, taken))
     return ""
+
+
+def importing(session: Session, numbers: Sequence[str]) -> dict[str, int]:
+    """Of these cases, those written by an import still under way on a station (it may yet be taken back whole):
+    case number → its import batch."""
+    found: dict[str, int] = {}
+    for start in range(0, len(numbers), 500):
+        found.update((number, batch) for number, batch in session.execute(
+            select(Case.number, ImportBatch.id).join(CaseEvent, CaseEvent.case_id == Case.id)
+            .join(ImportBatch, ImportBatch.id == CaseEvent.batch_id)
+            .where(Case.number.in_(list(numbers[start:start + 500])), CaseEvent.kind == EventKind.REGISTER,
+                   ImportBatch.state == BATCH_IN_PROGRESS)))
+    return found
+
+
+def still_importing_words(session: Session, numbers: Sequence[str]) -> str:
+    """"" or what to know of cases named in a refusal that an import still under way wrote: they are gone again if
+    it fails, and what they held back can then be entered."""
+    pending = importing(session, numbers)
+    if not pending:
+        return ""
+    batches = "、".join(str(b) for b in sorted(set(pending.values())))
+    return (f"（工单{'、'.join(list(pending)[:3])}{'等' if len(pending) > 3 else ''}是另一工作站正在进行的导入"
+            f"（批次 {batches}）写入的，导入尚未完成：它如被撤销，这些工单随之撤销，届时可以再登记或导入。）")
 
 
 def upstream_taken(session: Session, numbers: Sequence[str]) -> dict[str, list[str]]:

@@ -19,7 +19,7 @@ from hotline_desk.services.cases import search_index
 from hotline_desk.services.cases.events import case_projection, dispatch_columns, followup_columns
 from hotline_desk.services.cases.history import CaseStatus, EventRecord, apply_event
 from hotline_desk.services.cases.numbering import number_key, refuse_taken
-from hotline_desk.services.cases.records import upstream_taken
+from hotline_desk.services.cases.records import still_importing_words, upstream_taken
 from hotline_desk.services.clock import month_of
 from hotline_desk.services.fastinsert import insert_rows, reserve_ids, roomy_cache
 from hotline_desk.services.reporting import facts
@@ -151,7 +151,8 @@ def _refuse_upstream_taken_since(session: Session, rows: list[dict[str, Any]]) -
         written = next(row["upstream_number"] for row in rows if row["upstream_key"] == key)
         more = f"等 {len(taken)} 个上级工单号" if len(taken) > 1 else ""
         raise ValidationError(f"上级工单号“{written}”{more}在预览之后已由其他工作站登记为工单{'、'.join(numbers)}："
-                              "同一件上级交办事项只登记一次。导入未完成，未写入任何工单；请重新预览，这些行会列为问题。")
+                              "同一件上级交办事项只登记一次。导入未完成，未写入任何工单；请重新预览，这些行会列为问题。"
+                              + still_importing_words(session, [n for found in taken.values() for n in found]))
 
 
 def write_prepared(session: Session, ready: PreparedCases, *, prefix: str, by: int | None = None) -> list[str]:

@@ -46,6 +46,7 @@ class CasePreview:
     columns: list[tuple[str, str]]  # header, field label ("" when not imported)
     total_rows: int = 0
     duplicates: int = 0
+    imported_keys: list[str] = field(default_factory=list)  # the rows counted as imported before, by their keys
     problems: list[Problem] = field(default_factory=list)
     ready: list[PreparedRow] = field(default_factory=list)
     seen_before: str = ""

@@ -27,7 +27,7 @@ from hotline_desk.services.accounts import accounts, audit
 from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.cases import search_index
 from hotline_desk.services.cases.history import CaseStatus, replace
-from hotline_desk.services.cases.records import TITLE_LENGTH, one_line, title_from
+from hotline_desk.services.cases.records import TITLE_LENGTH, importing, one_line, title_from
 from hotline_desk.services.clock import Clock, month_of, office_now
 from hotline_desk.services.exchange import import_batches
 from hotline_desk.services.exchange.bulk import NewCase, PreparedCases, Step, prepare_cases, write_prepared
@@ -337,11 +337,29 @@ def _low_disk(session: Session) -> str:
 def _still_new(session: Session, preview: CasePreview) -> tuple[list[PreparedRow], int]:
     """The previewed rows not imported meanwhile (by another station, since the preview was read)."""
     keys = [row.key for row in preview.ready]
-    existing: set[str] = set()
-    for start in range(0, len(keys), 500):
-        existing |= set(session.scalars(select(Case.import_key).where(Case.import_key.in_(keys[start:start + 500]))))
+    existing = _cases_by_key(session, keys)
+    earlier = _cases_by_key(session, preview.imported_keys)
+    if pending := importing(session, [*existing.values(), *earlier.values()]):
+        # Skipped as imported, they would be lost when that import fails and is taken back: the rows are left whole.
+        batches = "、".join(str(b) for b in sorted(set(pending.values())))
+        raise ValidationError(f"文件中有 {len(pending)} 行正由另一工作站导入（批次 {batches}，尚未完成），"
+                              "未写入任何内容。请等它完成后重新预览：它导入完成的，这些行作为已导入过跳过；"
+                              "它被撤销的，这些行可以再导入。")
+    if gone := len(set(preview.imported_keys) - set(earlier)):
+        raise ValidationError(f"预览时已导入过的 {gone} 行，其工单在预览之后被撤销（另一工作站的导入未能完成），"
+                              "未写入任何内容。请重新预览，这些行会作为新工单导入。")
     ready = [row for row in preview.ready if row.key not in existing]
     return ready, preview.duplicates + len(preview.ready) - len(ready)
+
+
+def _cases_by_key(session: Session, keys: Sequence[str]) -> dict[str, str]:
+    """The cases imported under these keys: key → case number."""
+    found: dict[str, str] = {}
+    for start in range(0, len(keys), 500):
+        found.update((key, number) for key, number in session.execute(
+            select(Case.import_key, Case.number).where(Case.import_key.in_(list(keys[start:start + 500]))))
+            if key is not None)
+    return found
 
 
 def _end_of_a_day(limit: datetime | None) -> datetime | None:

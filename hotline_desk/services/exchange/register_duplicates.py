@@ -94,6 +94,7 @@ def mark_duplicates(session: Session, preview: CasePreview, prepared: list[Prepa
             repeated.append(_repeat(row_number, first[key], not key.startswith("#")))
     preview.problems = sorted([*preview.problems, *repeated], key=lambda p: p.row)
     preview.changed = _changed_since_import(session, imported_again)
+    preview.imported_keys = [row.key for row, _number in imported_again]
     ready = {row.row for row in preview.ready}  # the notice speaks of the rows that go in as new cases only
     preview.renumbered = [line for line in preview.renumbered if line in ready]
 
