@@ -72,7 +72,8 @@ def when(value: Any, *, latest: datetime | None = None) -> datetime | None:
     if moment < EARLIEST:
         raise CellError(f"日期“{moment:%Y-%m-%d}”早于{EARLIEST.year}年，请核对")
     if (latest is not None and moment > latest) or moment.year > LAST_YEAR:
-        raise CellError(f"日期“{moment:%Y-%m-%d}”在未来，请核对")
+        shown = f"{moment:%Y-%m-%d}" if moment.time() == time() else f"{moment:%Y-%m-%d %H:%M}"
+        raise CellError(f"日期“{shown}”在未来，请核对")
     return moment
 
 

@@ -373,12 +373,18 @@ def taken_at(action: Action, status: CaseStatus, now: datetime) -> datetime:
     return now
 
 
+def ahead_of_now(at: datetime, now: datetime) -> str:
+    """What is wrong with a step's time later than now (beyond a station's drift), or ""."""
+    if at > now + FUTURE_TOLERANCE:
+        return f"时间{at:%Y-%m-%d %H:%M}晚于现在（{now:%Y-%m-%d %H:%M}），请核对（也可能是本机时钟慢了）。"
+    return ""
+
+
 def _timing(status: CaseStatus, ctx: StepContext, at: datetime, action: Action | None = None) -> list[Problem]:
     if action is not None and at != ctx.now and at == taken_at(action, status, ctx.now):
         return []  # a 作废 dated with a last step ahead of the clock
-    if at > ctx.now + FUTURE_TOLERANCE:
-        return [Problem(f"时间{at:%Y-%m-%d %H:%M}晚于现在（{ctx.now:%Y-%m-%d %H:%M}），请核对（也可能是本机时钟"
-                        "慢了）。", Gate.INPUT, "at")]
+    if said := ahead_of_now(at, ctx.now):
+        return [Problem(said, Gate.INPUT, "at")]
     if status.last_event_at is not None and at < status.last_event_at:
         if status.last_event_at > ctx.now:  # the last step was dated ahead of this station's clock
             ahead = status.last_event_at - ctx.now

@@ -29,6 +29,7 @@ from hotline_desk.services.cases.steps import (
     Sign,
     StepContext,
     UnitInfo,
+    ahead_of_now,
     run_in_memory,
 )
 from hotline_desk.services.exchange.bulk import Step
@@ -79,6 +80,8 @@ def build_history(v: dict[str, Any], actor: Actor, proposer: Actor, look: Lookup
     Raises ``HistoryRefused`` with the first refusal, exactly as the step itself would have worded it.
     """
     at = v["registered_at"]
+    if said := ahead_of_now(at, setting.now):  # a call later today has not come in yet: refused as registration is
+        raise HistoryRefused("来电时间", said)
     # The register's 备注 in its own words, whatever of it became steps (延期, 退单): nothing it wrote is dropped.
     remark = f"（台账备注：{v['remark']}）" if v.get("remark") else ""
     data = {"urgent": False, "source": v["source"], "imported": True}
