@@ -196,3 +196,23 @@ def test_a_user_added_in_the_window_gets_a_one_time_password(qtbot: QtBot, db: D
     assert first.actor is None and first.must_change
     with db.session() as s:
         assert accounts.change_first_password(s, "zhaomin", once, "zhao-own-1", clock=clock).actor is not None
+
+
+def test_the_login_dialog_refuses_an_empty_password_uncounted_and_grows_to_hold_its_message(
+        qtbot: QtBot, secured: Database, clock: FakeClock) -> None:
+    """Enter on an empty password used up one of the five tries; focus stayed on 登录, and the fields were squashed
+    to make room for the message."""
+    from hotline_desk.ui.login import LoginDialog
+
+    dialog = LoginDialog(None, secured, clock)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.user.setCurrentIndex(dialog.user.findData("op1"))
+    height = dialog.password.height()
+    dialog.try_login()
+    assert dialog.message.text() == "请输入密码。" and dialog.focusWidget() is dialog.password
+    qtbot.keyClicks(dialog.password, "nope")
+    dialog.try_login()
+    assert dialog.message.text().startswith("登录名或密码不正确，还可再试 4 次。")  # the empty one was not counted
+    assert dialog.focusWidget() is dialog.password and dialog.password.height() >= height
+    assert dialog.height() >= dialog.sizeHint().height()

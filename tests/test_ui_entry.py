@@ -1083,3 +1083,27 @@ def test_the_form_saves_again_with_the_windows_focus_marks_following_the_cursor(
     finally:
         qapp.focusChanged.disconnect(frames.moved)
         frames.deleteLater()
+
+
+def test_a_call_another_operator_registers_meanwhile_shows_in_the_panel_and_is_asked_about_at_save(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The caller was put through to two operators: the other saved first, in other words. The panel kept saying
+    the number had no cases, and 保存 made a second case of the one call."""
+    from hotline_desk.ui.changes import Change
+
+    entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
+    _fill_by_keyboard(entry)
+    assert entry.history.count() == 0
+    with db.session() as s:  # the other operator's station
+        other = register_case(s, people.operator2, draft(s, content="烟厂家属院停水，四楼没水"), clock=clock)
+    entry.ctx.signals.changed.emit(Change.CASES)  # as the window hears another station's save
+    assert entry.history.count() == 1 and "该号码以往有 1 件工单" in entry.history_title.text()
+    seen: dict[str, object] = {}
+    answer_question(seen)  # Enter: 否, the default
+    press(KEYS.Key_S, CTRL)
+    assert f"刚由别的话务员登记为工单 {other.number}（拟交办）" in str(seen["text"])
+    assert seen["default"] == QMessageBox.StandardButton.No
+    assert len(_cases(db)) == 1 and f"未保存：该号码刚登记了 {other.number}" in entry.status.text()
+    _save_answering_yes(qtbot, entry, seen)  # a second matter of the same caller: registered when said so
+    assert len(_cases(db)) == 2

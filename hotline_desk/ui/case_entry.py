@@ -39,6 +39,7 @@ from hotline_desk.services.cases.records import (
     cases_by_phone,
     clock_set_back_words,
     phone_problem,
+    recent_call,
     register_case,
     same_call,
     validate_draft,
@@ -116,7 +117,7 @@ class CaseEntryView(QWidget):
         self._build()
         self._load_choices()
         self.reference_follower = follow(self, ctx.signals, Change.REFERENCE, self._reload_choices)
-        self.cases_follower = follow(self, ctx.signals, Change.CASES, self._saved_case_moved)
+        self.cases_follower = follow(self, ctx.signals, Change.CASES, self._cases_changed)
         self._shortcuts()
         self._restoring = False
         self.restore_draft()
@@ -473,6 +474,16 @@ class CaseEntryView(QWidget):
             self.status.setText(f"上一件{self._saved_said}")  # apart from the call now typed, which is not saved
         self._saved_said = ""
 
+    def _cases_changed(self) -> None:
+        self._saved_case_moved()
+        if self.phone.text().strip():  # another station may have registered this caller while the call is typed
+            chosen = self.history.currentItem()
+            kept = chosen.data(Qt.ItemDataRole.UserRole) if chosen is not None else None
+            self.show_history()
+            for row in range(self.history.count()):
+                if self.history.item(row).data(Qt.ItemDataRole.UserRole) == kept:
+                    self.history.setCurrentRow(row)
+
     def _saved_case_moved(self) -> None:
         """Cases changed: the line about the call last saved, while it still shows, says the state it has now."""
         saved, text = self._saved_case, self.status.text()
@@ -735,12 +746,30 @@ class CaseEntryView(QWidget):
         private = not may_see_confidential(self.ctx.actor)
         earlier = read(self.ctx, lambda s: same_call(s, draft, now, private=private))
         if earlier is None:
-            return True
+            return self._not_the_call_just_registered(draft)
         if confirm(self, "可能重复登记", f"该号码 {earlier.registered_at:%Y-%m-%d %H:%M} 已登记工单 {earlier.number}"
                     f"（{earlier.state_label}），诉求内容与这次相同。\n"
                     "确定再登记一件新工单？选“否”不保存，表单内容保留。"):
             return True
         self._say_of_form(f"未保存：与 {earlier.number} 内容相同。如是同一诉求再次来电，请在右侧以往工单中双击打开，"
+                          "点“登记再次来电”。")
+        self.fields["content"].setFocus()
+        return False
+
+    def _not_the_call_just_registered(self, draft: CaseDraft) -> bool:
+        """Whether to go on when this number's call came in minutes ago and another operator registered it, in other
+        words (put through to both, or the caller rang again on another line); 否, the default, keeps the form."""
+        now = self.ctx.clock()
+        private = not may_see_confidential(self.ctx.actor)
+        recent = read(self.ctx, lambda s: recent_call(s, draft, now, registering=self.ctx.actor.id,
+                                                      private=private))
+        if recent is None:
+            return True
+        if confirm(self, "可能重复登记", f"该号码 {recent.registered_at:%H:%M} 的来电刚由别的话务员登记为工单"
+                    f" {recent.number}（{recent.state_label}）：{recent.title}\n\n是同一个电话吗？"
+                    "确定另登记一件新工单？选“否”不保存，表单内容保留。"):
+            return True
+        self._say_of_form(f"未保存：该号码刚登记了 {recent.number}。如是同一诉求，请在右侧以往工单中双击打开，"
                           "点“登记再次来电”。")
         self.fields["content"].setFocus()
         return False

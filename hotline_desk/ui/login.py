@@ -114,11 +114,15 @@ class LoginDialog(_StartDialog):
     def try_login(self) -> None:
         username = self.user.currentData()
         if username is None:
-            self.message.setText("请先选择自己的姓名。")
+            self._say("请先选择自己的姓名。")
             self.user.setFocus()
             return
         if self.changing:
             self._change_first_password(username)
+            return
+        if not self.password.text():  # Enter pressed before typing: not a wrong password, and not counted as one
+            self._say("请输入密码。")
+            self.password.setFocus()
             return
         if self.db.read_only:  # nothing can be written: no count is kept, and the refusal says so
             with self.db.reader() as session:
@@ -127,19 +131,24 @@ class LoginDialog(_StartDialog):
             with self.db.session() as session:  # failed attempts are counted even though the login is refused
                 result = accounts.login(session, username, self.password.text(), clock=self.clock)
         if result.must_change:
-            self.message.setText(result.message)
+            self._say(result.message)
             self._show_new_password(True)
             self.new_password.setFocus()
             return
         self._finish(result)
 
+    def _say(self, message: str) -> None:
+        """The message under the fields, the dialog grown to hold it (the fields were squashed to make room)."""
+        self.message.setText(message)
+        self.adjustSize()
+
     def _change_first_password(self, username: str) -> None:
         if self.new_password.text() and not self.new_again.text():  # Enter after the first: on to the second
-            self.message.setText(AGAIN)
+            self._say(AGAIN)
             self.new_again.setFocus()
             return
         if self.new_password.text() != self.new_again.text():
-            self.message.setText("两次输入的新密码不一致。")
+            self._say("两次输入的新密码不一致。")
             self.new_password.clear()
             self.new_again.clear()
             self.new_password.setFocus()
@@ -149,13 +158,13 @@ class LoginDialog(_StartDialog):
                 result = accounts.change_first_password(session, username, self.password.text(),
                                                         self.new_password.text(), clock=self.clock)
         except ValidationError as exc:  # the new password not allowed: typed again, as at 修改密码
-            self.message.setText(exc.message)
+            self._say(exc.message)
             self.new_password.clear()
             self.new_again.clear()
             self.new_password.setFocus()
             return
         except HotlineError as exc:
-            self.message.setText(exc.message)
+            self._say(exc.message)
             return
         if result.actor is None:
             self._show_new_password(False)
@@ -163,8 +172,9 @@ class LoginDialog(_StartDialog):
 
     def _finish(self, result: accounts.LoginResult) -> None:
         if result.actor is None:
-            self.message.setText(result.message)
+            self._say(result.message)
             self.password.clear()
+            self.password.setFocus()  # the next try is typed at once, not into the 登录 button
             return
         self.actor = result.actor
         if self.remembered is not None:

@@ -617,6 +617,30 @@ def same_call(session: Session, draft: CaseDraft, now: datetime, *, private: boo
     return _summaries(session, same[:1])[0] if same else None
 
 
+# How near in time another operator's case of the same number is asked about, whatever its words: one caller put
+# through to two operators, or calling again at once on another line while the first call is being typed.
+RECENT_CALL = timedelta(minutes=30)
+
+
+def recent_call(session: Session, draft: CaseDraft, now: datetime, *, registering: int | None,
+                private: bool = False) -> CaseSummary | None:
+    """The case, not voided, from the same number whose call came within RECENT_CALL of this one and that someone
+    other than ``registering`` registered (newest first): the same call taken twice. None when there is none or the
+    call has no number. ``private`` as for ``same_call``."""
+    phone = stored_phone(draft.phone)
+    if len(phone) < SHORTEST_PHONE:
+        return None
+    at = draft.registered_at or now
+    case = session.scalars(
+        select(Case).join(CaseEvent, (CaseEvent.case_id == Case.id) & (CaseEvent.kind == EventKind.REGISTER))
+        .where(Case.phone == phone, Case.state != CaseState.VOIDED,
+               Case.registered_at >= at - RECENT_CALL, Case.registered_at <= at + RECENT_CALL,
+               CaseEvent.actor_id.is_distinct_from(registering),
+               *([Case.confidential.is_(False)] if private else []))
+        .order_by(Case.registered_at.desc()).limit(1)).first()
+    return _summaries(session, [case])[0] if case is not None else None
+
+
 def _gist(text: str) -> str:
     """The words of a text without its spacing and punctuation, full-width and half-width alike: the same call
     typed again with “, ” for “，” or without its last “。” reads the same."""
