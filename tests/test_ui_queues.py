@@ -697,6 +697,14 @@ def test_a_proposal_whose_caller_has_a_case_not_yet_finished_is_marked_with_its_
         assert tip.endswith(f"同一电话另有未办结的工单：{first.number}、{secret.number}（同一件事的，请作废这一件，"
                             "在原工单上登记再次来电）" if viewer is people.supervisor else
                             f"同一电话另有未办结的工单：{first.number}（同一件事的，请作废这一件，在原工单上登记再次来电）")
+        # the keyboard's row says the same under the table, with no mouse to hover
+        view.proposals.table.setFocus()
+        view.proposals.table.setCurrentIndex(model.index(i, 0))
+        assert view.proposals.row_detail.isVisible()
+        assert view.proposals.row_detail.text() == f"{again.number}：{tip.split(chr(10))[-1]}"
+        other_row = [row.number for row in view.proposals.all_rows].index(other.number)
+        view.proposals.table.setCurrentIndex(model.index(other_row, 0))
+        assert not view.proposals.row_detail.isVisible()
         view.close()
 
 

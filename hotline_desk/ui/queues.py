@@ -207,6 +207,13 @@ class QueueTable(QWidget):
             self.table.setColumnWidth(i, column_width(self.table, column.width or 100, column.holds))
         remember_columns(ctx.window_state(), f"queue_{remembered_as or name}", header)
         self.table.activated.connect(self._open)  # a double-click, or Enter on the row the keyboard is on
+        # What a cell's tooltip adds (【同号在办】's other cases), for the row the keyboard is on: no mouse needed.
+        self.row_detail = QLabel()
+        self.row_detail.setObjectName("row_detail")
+        self.row_detail.setWordWrap(True)
+        self.row_detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.row_detail.hide()
+        self.table.selectionModel().currentRowChanged.connect(lambda _now, _before: self._show_row_detail())
         self.empty_text = empty
         self.empty = QLabel(empty)
         self.empty.setObjectName("empty")
@@ -257,6 +264,7 @@ class QueueTable(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.row_detail)
         said = QHBoxLayout()
         said.addWidget(self.notice, 1)
         said.addWidget(self.undo_button)
@@ -322,6 +330,7 @@ class QueueTable(QWidget):
             + (f"，签收超时 {unsigned} 件" if unsigned else "")
         self.count.setText(f"筛选出 {len(rows)} 件{flags}（共 {len(every)} 件）" if filtering else
                            f"共 {len(every)} 件{flags}")
+        self._show_row_detail()  # the row the keyboard is on, as now read
         if self.on_refresh is not None:
             self.on_refresh()
 
@@ -416,6 +425,14 @@ class QueueTable(QWidget):
     def _undo_expired(self) -> None:
         self._undo_action = None
         self.undo_button.hide()
+
+    def _show_row_detail(self) -> None:
+        index = self.table.currentIndex()
+        row = self.model.row(index.row()) if index.isValid() and index.row() < len(self.model.rows) else None
+        said = [text for column in self.model.columns if column.detail and row is not None
+                and (text := column.detail(row))] if row is not None else []
+        self.row_detail.setText(f"{row.number}：{'；'.join(said)}" if row is not None and said else "")
+        self.row_detail.setVisible(bool(said))
 
     def selected(self) -> list[QueueRow]:
         chosen = self.table.selectionModel().selectedRows()
@@ -529,7 +546,7 @@ class ApprovalView(QueueTabs):
         self.proposals = QueueTable(ctx, "approval", proposal_columns(ctx), base=False, remembered_as="proposals",
                                     hint="可按住 Ctrl 或 Shift 选择多件一并审核通过；分类有误时双击打开工单，"
                                          "“修改登记内容”更正。标题前有【同号在办】的，同一电话另有未办结的工单"
-                                         "（鼠标停在标题上可见编号）。" if supervisor
+                                         "（选中该行时列在表下，鼠标停在标题上也可见）。" if supervisor
                                     else "您提出的交办在此等待审核员审核；被驳回的见“被驳回”。",
                                     empty="暂无待审核的交办")
         self.proposals.add_button("审核通过", self.approve, "approve", action="approve")
