@@ -362,13 +362,15 @@ def test_every_error_shows_at_once_beside_its_field_and_goes_when_fixed(
     type_text("13803750001x")
     before = {key: entry.fields[key].geometry() for key in ("content", "unit_id", "phone")}
     press(KEYS.Key_S, CTRL)
-    assert noticed == ["未保存：有 5 处需要补充或更正，见右侧红色提示。"]  # in the status bar too
+    # the first field's message, cut short beside it, whole under the form and in the status bar
+    said = "联系电话只能包含数字，例如 13800000000 或 0375-6012345。（另有 4 处见右侧红色提示）"
+    assert noticed == [f"未保存：{said}"]
     shown = {key: label.text() for key, label in entry.errors.items() if label.text()}
     assert set(shown) == {"phone", "appeal_type_id", "category_id", "content", "handling"}  # one round, not two
     assert "请选择办理方式" in shown["handling"]
     assert {key: entry.fields[key].geometry() for key in before} == before  # nothing jumps
     assert QApplication.focusWidget() is entry.phone  # the first field at fault, in the form's order
-    assert entry.status.text().startswith("有 5 处需要补充或更正")
+    assert entry.status.text() == said
     press(KEYS.Key_Backspace)
     assert entry.errors["phone"].text() == ""  # fixed: its message goes at once
     assert entry.errors["content"].text() == "请填写诉求内容。"  # the others stay until fixed
@@ -1107,3 +1109,29 @@ def test_a_call_another_operator_registers_meanwhile_shows_in_the_panel_and_is_a
     assert len(_cases(db)) == 1 and f"未保存：该号码刚登记了 {other.number}" in entry.status.text()
     _save_answering_yes(qtbot, entry, seen)  # a second matter of the same caller: registered when said so
     assert len(_cases(db)) == 2
+
+
+def test_an_error_cut_short_beside_its_field_is_said_whole_under_the_form_when_saving(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """The suggestions after “路灯”不在列表中 were cut at “…”, whole only in a tooltip the keyboard cannot open."""
+    from hotline_desk.services.office import reference
+
+    with db.session() as s:
+        for label in ("城市管理—市容市政", "农村建设—村容村貌", "农村建设—农村道路", "城市管理—物业管理"):
+            register_case(s, people.operator, draft(s, content="村里路灯不亮", phone="13900000001",
+                                                    category_id=reference.find_category(s, label).id), clock=clock)
+    entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
+    entry.resize(1280, 600)
+    _fill_by_keyboard(entry)
+    entry.category.setFocus()
+    entry.category.lineEdit().setText("路灯")
+    press(KEYS.Key_Tab)
+    qtbot.wait(50)
+    error = entry.errors["category_id"]
+    assert error.text().endswith("…") and error.full.startswith("“路灯”不在列表中，以往多归入：")
+    entry.activateWindow()  # the completer's list had the keyboard
+    qtbot.waitUntil(entry.isActiveWindow)
+    entry.category.setFocus()
+    press(KEYS.Key_S, CTRL)
+    assert len(_cases(db)) == 4 and entry.status.text() == error.full
+    assert QApplication.focusWidget() in (entry.category, entry.category.lineEdit())

@@ -720,6 +720,10 @@ class CaseEntryView(QWidget):
         if field is not None:
             field.setFocus()
         said = _errors_said(len({key for key, _m in errors}))
+        shown = self.errors.get(first)
+        if shown is not None and shown.text() != shown.full:  # cut short beside its field: whole here, mouse or not
+            count = len({key for key, _m in errors})
+            said = shown.full + (f"（另有 {count - 1} 处见右侧红色提示）" if count > 1 else "")
         self._say_of_form(said)
         self.ctx.signals.notice.emit(f"未保存：{said}")  # where the line beside 保存 is scrolled out of sight
 
