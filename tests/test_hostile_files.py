@@ -536,8 +536,10 @@ def test_a_zip_that_is_not_an_xlsx_is_named_and_not_read(tmp_path: Path, kind: s
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, text in parts.items():
             archive.writestr(name, text)
-    with pytest.raises(ImportFileError, match=rf"“清单.xlsx”.*{re.escape(said)}.*另存为 .xlsx"):
+    with pytest.raises(ImportFileError, match=rf"“清单.xlsx”.*{re.escape(said)}.*另存为 .xlsx") as refused:
         reader.read_workbook(path)
+    # a unit on LibreOffice (which saves .ods by default) is told how, in its own words, not only Excel's and WPS's
+    assert ("在 LibreOffice 中“另存为”，文件类型选“Excel 2007-365 (.xlsx)”" in refused.value.message) == (kind == "ods")
 
 
 @pytest.mark.parametrize("how", ["capital", "elsewhere"])

@@ -40,7 +40,7 @@ def register(sub: SubParsers[Any]) -> None:
     q.add_argument("--channel", help="渠道（默认为渠道清单中的第一个本级渠道，加 --upper 时为第一个上级渠道）；"
                                      "上级交办工单写上级平台名称")
     q.add_argument("--upper", action="store_true", help="上级交办工单（--channel 给出上级渠道时可不写）")
-    q.add_argument("--upstream-number", default="", help="上级工单编号")
+    q.add_argument("--upstream-number", default="", help="上级工单号（上级平台的工单编号）")
     q.add_argument("--urgent", action="store_true", help="紧急")
     q.add_argument("--confidential", action="store_true", help="保密")
     q.add_argument("--at", help="来电时间（默认现在），如 2022-07-05 10:30")

@@ -408,8 +408,10 @@ def _refuse_other_zips(path: Path, names: set[str]) -> None:
     save_as = "请在 Excel 或 WPS 中打开后另存为 .xlsx（Excel 工作簿）再导入。"
     if "xl/workbook.bin" in names:
         raise ImportFileError(f"“{path.name}”是 Excel 二进制工作簿（.xlsb），本软件只读 .xlsx 和 .xls：{save_as}")
-    if "content.xml" in names and "mimetype" in names:
-        raise ImportFileError(f"“{path.name}”是 OpenDocument 表格（.ods），本软件只读 .xlsx 和 .xls：{save_as}")
+    if "content.xml" in names and "mimetype" in names:  # saved by LibreOffice or WPS in its own format
+        raise ImportFileError(f"“{path.name}”是 OpenDocument 表格（.ods），本软件只读 .xlsx 和 .xls：请在 LibreOffice "
+                              "中“另存为”，文件类型选“Excel 2007-365 (.xlsx)”，或在 Excel、WPS 中打开后另存为 .xlsx"
+                              "（Excel 工作簿），再导入。")
     raise NotAWorkbook(f"“{path.name}”不是 Excel 工作簿（可能是改了扩展名的其他文件，如 Word 文档）。{save_as}")
 
 

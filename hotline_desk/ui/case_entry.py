@@ -177,7 +177,7 @@ class CaseEntryView(QWidget):
         form.setVerticalSpacing(4)
         rows: list[tuple[str, str, QWidget]] = [
             ("registered_at", "来电时间 *", self.registered_at), ("channel_id", "渠道/来源 *", self.channel),
-            ("upstream_number", "上级工单编号", self.upstream_number), ("caller_name", "来电人", self.caller),
+            ("upstream_number", "上级工单号", self.upstream_number), ("caller_name", "来电人", self.caller),
             ("phone", "联系电话", self.phone), ("address", "地址", self.address),
             ("township_id", "所属乡镇街道", self.township), ("appeal_type_id", "诉求类型 *", self.appeal_type),
             ("category_id", "问题分类 *", self.category), ("title", "标题", self.title),
