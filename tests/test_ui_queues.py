@@ -1576,3 +1576,20 @@ def test_a_signing_entered_from_a_stale_row_is_refused_not_credited_to_the_unit_
                                 "如仍需登记签收，请再操作一次。"]
     with db.reader() as s:
         assert [e.kind for e in case_view(s, case.id).events].count("sign") == 0
+
+
+def test_a_page_left_open_marks_a_case_overdue_when_its_time_passes_without_any_save(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """An hour with nobody saving: 交办跟踪 still said 临期 for cases past their deadline, until someone saved."""
+    from hotline_desk.ui import queues as queues_module
+
+    monkeypatch.setattr(queues_module, "FLAGS_REFRESH_MS", 50)
+    with db.session() as s:
+        case = register_case(s, people.operator, draft(s), clock=clock)
+    view = ApprovalView(context(db, people.supervisor, clock, tmp_path))
+    shown_active(qtbot, view)
+    assert view.proposals.count.text() == "共 1 件"
+    clock.advance(hours=25)  # past the 24 hours a dispatch is due in
+    qtbot.waitUntil(lambda: "超期 1 件" in view.proposals.count.text(), timeout=2000)
+    assert view.proposals.all_rows[0].number == case.number and view.proposals.all_rows[0].flag == "overdue"
