@@ -714,3 +714,33 @@ def test_rows_counted_as_imported_by_an_import_taken_back_since_are_not_skipped(
         again = preview_cases(s, path, clock=IMPORTED_AT)
     with db.session() as s:
         assert commit_cases(s, people.supervisor2, again, clock=IMPORTED_AT).imported == 350
+
+
+def test_numbers_past_99999_are_given_to_an_import_as_to_a_registration(
+        db: Database, people: People, tmp_path: Path) -> None:
+    """With a month's counter past 100000, every import stopped with “工单编号 RZ2207-10049 已被占用”: its block
+    RZ2207-100483…100512 was looked up as text, and 10049 sorts between them."""
+    with db.session() as s:
+        case = register_case(s, people.operator, draft(s), clock=FakeClock(datetime(2022, 7, 5, 9, 0)))
+        s.execute(text("UPDATE cases SET number = 'RZ2207-10049' WHERE id = :id"), {"id": case.id})
+        s.execute(text("UPDATE case_number_counters SET last_value = 99990 WHERE prefix = 'RZ2207'"))
+    given: list[str] = []
+    for key, rows in (("ACROSS", 20), ("WIDE", 30), ("PAST", 30)):  # 99991…100010, then 100011…100040, …
+        path = tmp_path / f"{key}.xlsx"
+        make_workbook(path, rows, key=key)
+        if key == "PAST":
+            with db.session() as s:
+                s.execute(text("UPDATE case_number_counters SET last_value = 100482 WHERE prefix = 'RZ2207'"))
+        with db.reader() as s:
+            preview = preview_cases(s, path, clock=IMPORTED_AT)
+        with db.session() as s:
+            given += commit_cases(s, people.supervisor, preview, clock=IMPORTED_AT).numbers
+    assert given[:2] == ["RZ2207-99991", "RZ2207-99992"] and given[9:11] == ["RZ2207-100000", "RZ2207-100001"]
+    assert given[50:] == [f"RZ2207-{n}" for n in range(100483, 100513)]
+    with db.session() as s:  # a number of the block truly taken is still refused
+        s.execute(text("UPDATE cases SET number = 'RZ2207-100520' WHERE number = 'RZ2207-10049'"))
+    make_workbook(tmp_path / "LAST.xlsx", 10, key="LAST")
+    with db.reader() as s:
+        preview = preview_cases(s, tmp_path / "LAST.xlsx", clock=IMPORTED_AT)
+    with pytest.raises(DatabaseError, match="工单编号 RZ2207-100520 已被占用"), db.session() as s:
+        commit_cases(s, people.supervisor, preview, clock=IMPORTED_AT)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import ColumnElement, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from hotline_desk.errors import DatabaseError
@@ -43,7 +43,20 @@ def refuse_taken(session: Session, numbers: list[str], *, through: str = "") -> 
     lookup."""
     if not numbers:
         return
-    found = Case.number.between(numbers[0], through) if through else Case.number.in_(numbers)
+    found: ColumnElement[bool]
+    if through and len(numbers[0]) == len(through):
+        # Numbers of one width compare as text as they do as numbers; the length keeps out the narrower ones that
+        # sort between them (RZ2207-10049 between RZ2207-100483 and RZ2207-106482).
+        found = Case.number.between(numbers[0], through) & (func.length(Case.number) == len(through))
+    elif through:  # a block across a width (…-99999, …-100000): each width apart
+        head, first = numbers[0].rsplit("-", 1)
+        last = int(through.rsplit("-", 1)[1])
+        wide = 10 ** len(first)
+        refuse_taken(session, numbers, through=f"{head}-{wide - 1}")
+        refuse_taken(session, [f"{head}-{wide}"], through=f"{head}-{last}")
+        return
+    else:
+        found = Case.number.in_(numbers)
     taken = session.scalar(select(Case.number).where(found).limit(1))
     if taken is not None:
         raise DatabaseError(f"工单编号 {taken} 已被占用：编号计数器与已有工单不符（可能被绕过本软件改动过）。"
