@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QLabel, QPushButton
+from PySide6.QtWidgets import QApplication, QComboBox, QDialog, QLabel, QPushButton
 from pytestqt.qtbot import QtBot
 
 from hotline_desk.db import Database
@@ -19,7 +20,7 @@ from hotline_desk.ui.widgets import ActionDialog, SearchCombo
 from tests.conftest import FakeClock, People
 from tests.helpers import draft
 from tests.test_ui_entry import press, type_text
-from tests.ui_helpers import context, when_modal
+from tests.ui_helpers import Messages, context, when_modal
 
 WRONG, RIGHT = "疾病控制—疫情防控", "城市管理—市容市政"
 
@@ -201,3 +202,33 @@ def test_a_long_title_opens_from_its_start_in_the_form(qtbot: QtBot, db: Databas
 
     _edit_with(qtbot, db, people, clock, tmp_path, case_id, look)
     assert seen == [0]
+
+
+def test_a_platforms_number_refused_at_save_opens_the_form_again_with_the_cursor_in_that_field(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """After the refusal the form came back with the cursor on 确定: Enter sent the same number again, and nine
+    Shift+Tabs led back to the field."""
+    Messages().install(monkeypatch)
+    with db.session() as s:
+        channel = reference.find_channel(s, "平顶山市“民呼必应”平台").id
+        for number in ("PDS20220801-0001", "PDS20220801-0002"):
+            last = register_case(s, people.operator, draft(s, source="upper", channel_id=channel,
+                                                           upstream_number=number), clock=clock).id
+    seen: dict[str, object] = {}
+
+    def again(form: ActionDialog) -> None:
+        form.activateWindow()
+        qtbot.waitUntil(form.isActiveWindow)
+        qtbot.waitUntil(lambda: QApplication.focusWidget() is form.editors["upstream_number"])
+        seen["error"] = form.error.text()
+        form.done(QDialog.DialogCode.Rejected)
+
+    def fill(form: ActionDialog) -> None:
+        form.set_value("upstream_number", "pds20220801 0001")
+        when_modal(ActionDialog, again)
+        form._accept()
+
+    _edit_with(qtbot, db, people, clock, tmp_path, last, fill)
+    assert str(seen["error"]).startswith("上级工单号“PDS202208010001”已登记为工单")
+    assert _view(db, last).upstream_number == "PDS20220801-0002"

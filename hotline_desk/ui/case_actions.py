@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from hotline_desk.errors import ConflictError, HotlineError
+from hotline_desk.errors import ConflictError, HotlineError, ValidationError
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.queues import asked_of
 from hotline_desk.services.cases.records import CaseView
@@ -380,9 +380,10 @@ def step_dialog(parent: QWidget | None, ctx: UiContext, action: Action, situatio
 
 def attempt(parent: QWidget, ctx: UiContext, work: Callable[[Session], object],
             notice: str | Callable[[object], str], *,
-            title: str = "无法完成操作") -> tuple[bool, str]:
+            title: str = "无法完成操作", faults: list[tuple[str, str]] | None = None) -> tuple[bool, str]:
     """Carry a change to a case out; whether it was done, and what another station did to the case meanwhile when
-    that refused it (other refusals are shown at once, under ``title``)."""
+    that refused it (other refusals are shown at once, under ``title``; ``faults`` gets the field a refusal names,
+    with its message)."""
     elsewhere: list[str] = []
 
     def refused(exc: HotlineError) -> None:
@@ -390,6 +391,8 @@ def attempt(parent: QWidget, ctx: UiContext, work: Callable[[Session], object],
             elsewhere.append(exc.happened)
         else:
             show_refusal(parent, title, exc.message)
+            if faults is not None and isinstance(exc, ValidationError) and exc.field:
+                faults.append((exc.field, exc.message))
 
     done = Operation(parent, ctx, work, changes=Change.CASES).notify(notice).failure(refused).run_here() is not None
     return done, elsewhere[0] if elsewhere else ""

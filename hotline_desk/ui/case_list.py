@@ -526,17 +526,22 @@ class CaseDetailDialog(QDialog):
         shown, version, number, seen = self.registration(), self.view.version, self.view.number, len(self.view.events)
         changed_elsewhere: list[str] = []
 
+        form = self.edit_form(typed, note)
+
         def store(values: dict[str, Any]) -> bool:
             typed.clear()
             typed.update({k: value for k, value in values.items() if value != shown[k]})
+            faults: list[tuple[str, str]] = []
             done, elsewhere = attempt(self, self.ctx, lambda s: wf.edit_case(s, self.ctx.actor, self.case_id, version,
                                                                              dict(typed), clock=self.ctx.clock),
-                                      f"已修改工单 {number}", title="无法保存修改")
+                                      f"已修改工单 {number}", title="无法保存修改", faults=faults)
             if elsewhere:
                 changed_elsewhere.append(elsewhere)
+            for key, message in faults[:1]:  # shown again with the cursor in the field to correct
+                form.refused(key, message)
             return done or bool(elsewhere)  # changed elsewhere: a new form, on the case as it now is
 
-        keep_asking(self.edit_form(typed, note), store)
+        keep_asking(form, store)
         self.refresh()
         return (shown, changed_elsewhere[0], seen) if changed_elsewhere else None
 

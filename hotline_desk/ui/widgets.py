@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt
+from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt, QTimer
 from PySide6.QtGui import QFocusEvent, QHideEvent, QKeyEvent, QKeySequence, QShortcut, QShowEvent, QWheelEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -473,6 +473,7 @@ class ActionDialog(GuardedDialog):
         self.setMinimumWidth(460)
         self.fields = list(fields)
         self.editors: dict[str, QWidget] = {}
+        self._refocus: str | None = None
         layout = QVBoxLayout(self)
         if intro:
             note = QLabel(plain_shown(intro))  # a reason or a title typed by someone: an override in it is shown
@@ -613,6 +614,19 @@ class ActionDialog(GuardedDialog):
     def _say_fault(self, key: str, message: str) -> None:
         self.error.setText(plain_shown(message))
         self.error.setProperty("field", key)
+
+    def refused(self, key: str, message: str) -> None:
+        """What carrying the form out was refused for (a 上级工单号 another case has): said under the fields, and
+        the field at fault gets the cursor when the form shows again (not 确定, which Enter would press again)."""
+        if key in self.editors:
+            self._say_fault(key, message)
+            self._refocus = key
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if (key := self._refocus) is not None:
+            self._refocus = None
+            QTimer.singleShot(0, lambda: self.editors[key].setFocus(Qt.FocusReason.OtherFocusReason))
 
     def _accept(self) -> None:
         fault = self._fault()
