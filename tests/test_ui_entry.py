@@ -1135,3 +1135,21 @@ def test_an_error_cut_short_beside_its_field_is_said_whole_under_the_form_when_s
     press(KEYS.Key_S, CTRL)
     assert len(_cases(db)) == 4 and entry.status.text() == error.full
     assert QApplication.focusWidget() in (entry.category, entry.category.lineEdit())
+
+
+def test_from_the_earlier_cases_esc_or_ctrl_l_goes_back_to_the_field_being_typed(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """Esc did nothing in the list and seven Shift+Tabs led back to 诉求内容."""
+    with db.session() as s:
+        register_case(s, people.operator, draft(s), clock=clock)
+    entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
+    _fill_by_keyboard(entry)
+    entry.fields["content"].setFocus()
+    press(KEYS.Key_L, CTRL)
+    assert QApplication.focusWidget() is entry.history
+    press(KEYS.Key_Escape)
+    assert QApplication.focusWidget() is entry.fields["content"]
+    entry.address.setFocus()
+    press(KEYS.Key_L, CTRL)
+    press(KEYS.Key_L, CTRL)
+    assert QApplication.focusWidget() is entry.address

@@ -114,6 +114,7 @@ class CaseEntryView(QWidget):
         self.errors: dict[str, ErrorLabel] = {}
         self._hints: dict[str, str] = {}  # a 问题分类 typed that names none → where such cases were filed
         self._left_in: QWidget | None = None  # the field the cursor was in when another page was shown
+        self._before_history: QWidget | None = None  # the field Ctrl+L was pressed in
         self._build()
         self._load_choices()
         self.reference_follower = follow(self, ctx.signals, Change.REFERENCE, self._reload_choices)
@@ -322,6 +323,8 @@ class CaseEntryView(QWidget):
             shortcut = QShortcut(keys, self)
             shortcut.setContext(Qt.ShortcutContext.ApplicationShortcut)
             shortcut.activated.connect(slot)
+        back = QShortcut(QKeySequence(Qt.Key.Key_Escape), self.history, context=Qt.ShortcutContext.WidgetShortcut)
+        back.activated.connect(self.back_from_earlier)
 
     def showEvent(self, event: QShowEvent) -> None:
         """Arriving at the form by the navigation, the cursor goes back to the field it left (来电人 the first time);
@@ -392,13 +395,30 @@ class CaseEntryView(QWidget):
             self.history_title.setText(HISTORY_HINT)
 
     def go_to_earlier(self) -> None:
-        """Ctrl+L: to the caller's earlier cases, the latest chosen, for Enter to open (it was 14 Tabs away)."""
+        """Ctrl+L: to the caller's earlier cases, the latest chosen, for Enter to open (it was 14 Tabs away); from
+        the list, Ctrl+L (or Esc) goes back to the field it was pressed in."""
+        if self.history.hasFocus():
+            self.back_from_earlier()
+            return
         if self.history.count() == 0:
             self._say_of_form("该号码没有以往工单。" if self.phone.text().strip() else "请先输入联系电话。")
             return
+        focused = QApplication.focusWidget()
+        self._before_history = focused if focused is not None and self.form_holds(focused) else None
         if self.history.currentRow() < 0:
             self.history.setCurrentRow(0)
         self.history.setFocus()
+
+    def back_from_earlier(self) -> None:
+        """Esc in the earlier cases: back to the field the call was being typed in (诉求内容 when none)."""
+        target = self._before_history
+        if target is None or not shiboken6.isValid(target) or not target.isVisible():
+            target = self.fields["content"]
+        target.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def form_holds(self, widget: QWidget) -> bool:
+        """Whether ``widget`` is one of the form's fields (or inside one, as a combo's line edit)."""
+        return any(field is widget or field.isAncestorOf(widget) for field in self.fields.values())
 
     def show_history(self) -> None:
         phone = self.phone.text().strip()
