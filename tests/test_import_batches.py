@@ -744,3 +744,18 @@ def test_numbers_past_99999_are_given_to_an_import_as_to_a_registration(
         preview = preview_cases(s, tmp_path / "LAST.xlsx", clock=IMPORTED_AT)
     with pytest.raises(DatabaseError, match="工单编号 RZ2207-100520 已被占用"), db.session() as s:
         commit_cases(s, people.supervisor, preview, clock=IMPORTED_AT)
+
+
+def test_rows_another_station_imported_after_the_preview_are_said_as_such(
+        db: Database, people: People, tmp_path: Path) -> None:
+    """The preview said 可导入 6 行, then the commit 文件中的 6 行都已导入过: both true, and read as a contradiction."""
+    path = tmp_path / "清单.xlsx"
+    make_workbook(path, 6)
+    with db.reader() as s:
+        mine, theirs = preview_cases(s, path, clock=IMPORTED_AT), preview_cases(s, path, clock=IMPORTED_AT)
+    with db.session() as s:
+        assert commit_cases(s, people.supervisor2, theirs, clock=IMPORTED_AT).imported == 6
+    with db.session() as s:
+        result = commit_cases(s, people.supervisor, mine, clock=IMPORTED_AT)
+    assert result.message == ("没有新内容：文件中的 6 行都已导入过（其中 6 行是预览之后由另一工作站导入的），"
+                              "数据库未作改动。")

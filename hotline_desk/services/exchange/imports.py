@@ -75,14 +75,17 @@ class ImportResult:
     skipped_invalid: int
     numbers: tuple[str, ...]
     low_disk: str = ""  # the database's disk all but full after the import, in words
+    since_preview: int = 0  # of the duplicates, rows another station imported after the preview was read
 
     @property
     def message(self) -> str:
+        # the preview printed above counted these rows as new: said why they were not
+        meanwhile = f"（其中 {self.since_preview} 行是预览之后由另一工作站导入的）" if self.since_preview else ""
         if not self.imported:
-            return f"没有新内容：文件中的 {self.duplicates} 行都已导入过，数据库未作改动。"
+            return f"没有新内容：文件中的 {self.duplicates} 行都已导入过{meanwhile}，数据库未作改动。"
         text = f"已导入 {self.imported} 件工单"
         if self.duplicates:
-            text += f"，跳过已导入过的 {self.duplicates} 行"
+            text += f"，跳过已导入过的 {self.duplicates} 行{meanwhile}"
         if self.skipped_invalid:
             text += f"，跳过有问题的 {self.skipped_invalid} 行"
         return text + "。" + (f"\n注意：{self.low_disk}" if self.low_disk else "")
@@ -283,7 +286,8 @@ def _commit_cases(session: Session, actor: Actor, preview: CasePreview, *, only_
                               + hints.only_valid)
     ready, duplicates = _still_new(session, preview)
     if not ready:
-        return ImportResult(None, 0, duplicates, preview.invalid_rows, ())
+        return ImportResult(None, 0, duplicates, preview.invalid_rows, (),
+                            since_preview=duplicates - preview.duplicates)
     now = clock()
     apply_choices(session, actor, preview.choices, now)
     settings, look, setting = Settings(session), Lookups(session), HistorySetting.load(session, now)
@@ -323,7 +327,8 @@ def _commit_cases(session: Session, actor: Actor, preview: CasePreview, *, only_
         numbers = import_batches.write_in_batches(session, batch, build, size, lambda part: prepare(part, clock()),
                                                   write, user_id=actor.id, clock=clock, progress=progress,
                                                   cancelled=cancelled)
-    return ImportResult(batch.id, len(numbers), duplicates, preview.invalid_rows, tuple(numbers), _low_disk(session))
+    return ImportResult(batch.id, len(numbers), duplicates, preview.invalid_rows, tuple(numbers), _low_disk(session),
+                        since_preview=duplicates - preview.duplicates)
 
 
 def _low_disk(session: Session) -> str:
