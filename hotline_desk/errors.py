@@ -95,9 +95,13 @@ def unwritable(where: str) -> str:
             "文件夹或文件，或生僻字）")
 
 
-def os_reason(exc: OSError) -> str:
+def os_reason(exc: OSError, *, reading: bool = False) -> str:
+    """Why a file could not be opened, in words; ``reading``: a file to read, which is what is missing when none is
+    there (for one to write, it is the folder)."""
     if _held(exc) and not isinstance(exc, PermissionError):
         return "文件正被其他程序使用"
+    if reading and exc.errno == errno.ENOENT:
+        return "找不到这个文件（请核对文件名和所在的文件夹）"
     return _OS_REASONS.get(exc.errno or 0) or f"系统错误：{exc.strerror or exc}"
 
 

@@ -236,3 +236,12 @@ def test_undoing_a_reply_gives_no_deadline_and_says_nothing_of_its_year(db: Data
         view = wf.undo_reply(s, people.supervisor, case_id, "记到了别的工单上", clock=clock)
     assert "还没有录入节假日" in given.notice
     assert view.deadline == given.deadline and "节假日" not in view.notice
+
+
+def test_a_notice_file_not_there_is_said_as_missing_not_its_folder(
+        db: Database, people: People, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`calendar import 放假安排.txt` with the file named otherwise said 文件夹不存在, of a folder that is there."""
+    log_in_everyone(db, monkeypatch)
+    code, _out, err = cli_run(capsys, db, "calendar", "import", str(tmp_path / "放假安排.txt"))
+    assert code == 2 and "找不到这个文件（请核对文件名和所在的文件夹）" in err and "文件夹不存在" not in err

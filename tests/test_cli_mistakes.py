@@ -622,3 +622,12 @@ def test_a_database_on_an_almost_full_disk_is_said_before_a_save_fails_on_it(
     make_workbook(workbook, 3)
     code, out, err = run(capsys, office, "import-cases", str(workbook), "--commit", user="sup1")
     assert code == 0 and "已导入 3 件工单。\n注意：数据库所在的磁盘" in out, out + err
+
+
+def test_a_reason_ending_in_a_full_stop_is_listed_without_it_before_its_count() -> None:
+    """“…请核对（也可能是本机时钟慢了）。：1 行（第 2 行）” in the problem summary."""
+    from hotline_desk.services.exchange.import_preview import Problem
+    from hotline_desk.services.exchange.import_problems import problem_groups
+
+    groups = problem_groups([Problem(2, "来电时间", "时间2022-08-05 23:30晚于现在（2022-08-05 17:00），请核对。")])
+    assert groups[0].cause == "〔来电时间〕时间2022-08-05 23:30晚于现在（2022-08-05 17:00），请核对"

@@ -582,7 +582,7 @@ def cmd_calendar_import(ctx: Context, args: argparse.Namespace) -> int:
     try:
         raw = Path(args.file).read_bytes()
     except OSError as exc:
-        raise ValidationError(f"无法读取文件 {args.file}：{os_reason(exc)}。") from exc
+        raise ValidationError(f"无法读取文件 {args.file}：{os_reason(exc, reading=True)}。") from exc
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -422,7 +422,8 @@ def _edits(args: argparse.Namespace) -> dict[str, Any]:
             raise ValidationError(f"参数 --narrative：正文文件“{args.narrative}”不是 UTF-8 编码的文本，请在记事本中"
                                   "“另存为”并选择编码 UTF-8 后再试。") from exc
         except OSError as exc:
-            raise ValidationError(f"参数 --narrative：无法读取正文文件“{args.narrative}”：{os_reason(exc)}。") from exc
+            raise ValidationError(f"参数 --narrative：无法读取正文文件“{args.narrative}”："
+                                  f"{os_reason(exc, reading=True)}。") from exc
         except json.JSONDecodeError as exc:
             raise ValidationError(f"参数 --narrative：正文文件“{args.narrative}”不是有效的 JSON（第 {exc.lineno} 行"
                                   f"第 {exc.colno} 列附近）。") from exc

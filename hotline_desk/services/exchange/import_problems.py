@@ -37,7 +37,8 @@ class ProblemGroup:
 
     @property
     def cause(self) -> str:
-        return f"〔{self.column}〕{self.reason}"
+        """The column and reason, without the reason's closing full stop: a count follows it after “：”."""
+        return f"〔{self.column}〕{self.reason.removesuffix('。')}"
 
     def rows_text(self, named: int = ROWS_NAMED) -> str:
         """“第 5、9、12 行”; with more rows than ``named``, the first of them: “第 5、9、12……行”."""
