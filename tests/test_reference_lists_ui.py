@@ -18,7 +18,7 @@ from hotline_desk.services.reporting import bulletin
 from hotline_desk.ui.reference_lists import AliasesTab, ChannelsTab, MergeTab, ReferenceListsView
 from hotline_desk.ui.settings_view import SettingsView
 from tests.conftest import FakeClock, People
-from tests.ui_helpers import Messages, answer_next_dialog, context, wizard_past_columns
+from tests.ui_helpers import Messages, answer_next_dialog, context, settings_tab, wizard_past_columns
 
 
 def test_channels_aliases_and_merges_from_the_window(qtbot: QtBot, db: Database, people: People, clock: FakeClock,
@@ -217,12 +217,7 @@ def test_a_types_new_time_limit_says_it_leaves_the_cases_dispatched_as_they_were
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
     from hotline_desk.ui.reference_lists import AppealTypesTab
 
-    view = SettingsView(context(db, people.admin, clock, tmp_path))
-    qtbot.addWidget(view)
-    said: list[str] = []
-    view.ctx.signals.notice.connect(said.append)
-    types = view.findChild(AppealTypesTab)
-    assert types is not None
+    _view, types, said = settings_tab(qtbot, db, people.admin, clock, tmp_path, AppealTypesTab)
     types.table.selectRow([t.name for t in types.model.rows].index("咨询类"))
     answer_next_dialog({"days": 1})
     types.edit()

@@ -21,7 +21,7 @@ from hotline_desk.services.office.settings import LOCK_MINUTES, SIGN_HOURS, TABL
 from hotline_desk.ui.entry_widgets import NumberBox
 from tests.conftest import FakeClock, People
 from tests.helpers import TEST_PASSWORD
-from tests.ui_helpers import Messages, context
+from tests.ui_helpers import Messages, context, settings_tab
 
 CODES = {"local", "all", "true", "sum", "True", "False"}
 
@@ -152,14 +152,9 @@ def test_a_changed_time_limit_says_what_it_does_to_the_cases_under_way(
 
 def test_the_settings_page_says_what_a_changed_limit_does_to_the_cases_under_way(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
-    from hotline_desk.ui.settings_view import SettingsView, TemplateTab
+    from hotline_desk.ui.settings_view import TemplateTab
 
-    view = SettingsView(context(db, people.admin, clock, tmp_path))
-    qtbot.addWidget(view)
-    said: list[str] = []
-    view.ctx.signals.notice.connect(said.append)
-    template = view.findChild(TemplateTab)
-    assert template is not None
+    _view, template, said = settings_tab(qtbot, db, people.admin, clock, tmp_path, TemplateTab)
     sign, dispatch = template.editors[SIGN_HOURS.key], template.editors[settings.DISPATCH_HOURS.key]
     assert isinstance(sign, NumberBox) and isinstance(dispatch, NumberBox)
     sign.setValue(8)

@@ -145,3 +145,21 @@ def import_after_choosing(qtbot: Any, wizard: Any, kind: str, value: str, choice
     assert f"可导入 {rows} 行" in wizard.preview_page.summary.toPlainText()
     wizard.accept()
     qtbot.waitUntil(lambda: f"已导入 {rows} 件工单" in wizard.result_message, timeout=20_000)
+
+
+
+Page = TypeVar("Page", bound=QWidget)
+
+
+def settings_tab(qtbot: Any, db: Database, admin: Actor, clock: Callable[[], Any], state_dir: Path,
+                 tab: type[Page]) -> tuple[QWidget, Page, list[str]]:
+    """设置 as an administrator sees it, one of its tabs, and what the window's status bar is told from then on."""
+    from hotline_desk.ui.settings_view import SettingsView
+
+    view = SettingsView(context(db, admin, clock, state_dir))
+    qtbot.addWidget(view)
+    said: list[str] = []
+    view.ctx.signals.notice.connect(said.append)
+    found = view.findChild(tab)
+    assert found is not None
+    return view, found, said

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.orm import Session
 
 from hotline_desk.errors import HotlineError, ValidationError
 from hotline_desk.services.cases.case_query import categories_used_for
@@ -35,6 +36,7 @@ from hotline_desk.services.cases.queues import dispatch_due, may_see_confidentia
 from hotline_desk.services.cases.records import (
     SHORTEST_PHONE,
     CaseDraft,
+    CaseSummary,
     case_view,
     cases_by_phone,
     clock_set_back_words,
@@ -764,37 +766,32 @@ class CaseEntryView(QWidget):
         return False
 
     def _not_registered_already(self, draft: CaseDraft) -> bool:
-        """Whether to go on when this number's call with the same words is registered already this week (saved
-        twice by habit, or a draft restored after it was saved); 否, the default, keeps the form as it is."""
+        """Whether to go on when the call looks registered already: this number's call with the same words this
+        week (saved twice by habit, or a draft restored after it was saved), or one another operator registered
+        minutes ago in other words (put through to both, or rung again on another line). 否, the default, keeps
+        the form as it is."""
         now = self.ctx.clock()
         private = not may_see_confidential(self.ctx.actor)
-        earlier = read(self.ctx, lambda s: same_call(s, draft, now, private=private))
-        if earlier is None:
-            return self._not_the_call_just_registered(draft)
-        if confirm(self, "可能重复登记", f"该号码 {earlier.registered_at:%Y-%m-%d %H:%M} 已登记工单 {earlier.number}"
-                    f"（{earlier.state_label}），诉求内容与这次相同。\n"
-                    "确定再登记一件新工单？选“否”不保存，表单内容保留。"):
-            return True
-        self._say_of_form(f"未保存：与 {earlier.number} 内容相同。如是同一诉求再次来电，请在右侧以往工单中双击打开，"
-                          "点“登记再次来电”。")
-        self.fields["content"].setFocus()
-        return False
 
-    def _not_the_call_just_registered(self, draft: CaseDraft) -> bool:
-        """Whether to go on when this number's call came in minutes ago and another operator registered it, in other
-        words (put through to both, or the caller rang again on another line); 否, the default, keeps the form."""
-        now = self.ctx.clock()
-        private = not may_see_confidential(self.ctx.actor)
-        recent = read(self.ctx, lambda s: recent_call(s, draft, now, registering=self.ctx.actor.id,
-                                                      private=private))
-        if recent is None:
+        def look(s: Session) -> tuple[CaseSummary | None, CaseSummary | None]:
+            if (same := same_call(s, draft, now, private=private)) is not None:
+                return same, None
+            return None, recent_call(s, draft, now, registering=self.ctx.actor.id, private=private)
+
+        same, recent = read(self.ctx, look)
+        if same is not None:
+            question = (f"该号码 {same.registered_at:%Y-%m-%d %H:%M} 已登记工单 {same.number}（{same.state_label}），"
+                        "诉求内容与这次相同。\n")
+            kept = f"未保存：与 {same.number} 内容相同。如是同一诉求再次来电"
+        elif recent is not None:
+            question = (f"该号码 {recent.registered_at:%H:%M} 的来电刚由别的话务员登记为工单 {recent.number}"
+                        f"（{recent.state_label}）：{recent.title}\n\n是同一个电话吗？")
+            kept = f"未保存：该号码刚登记了 {recent.number}。如是同一诉求"
+        else:
             return True
-        if confirm(self, "可能重复登记", f"该号码 {recent.registered_at:%H:%M} 的来电刚由别的话务员登记为工单"
-                    f" {recent.number}（{recent.state_label}）：{recent.title}\n\n是同一个电话吗？"
-                    "确定另登记一件新工单？选“否”不保存，表单内容保留。"):
+        if confirm(self, "可能重复登记", f"{question}确定再登记一件新工单？选“否”不保存，表单内容保留。"):
             return True
-        self._say_of_form(f"未保存：该号码刚登记了 {recent.number}。如是同一诉求，请在右侧以往工单中双击打开，"
-                          "点“登记再次来电”。")
+        self._say_of_form(f"{kept}，请在右侧以往工单中双击打开，点“登记再次来电”。")
         self.fields["content"].setFocus()
         return False
 
