@@ -123,7 +123,14 @@ def _run(args: argparse.Namespace) -> int:
     from hotline_desk.cli.common import Context
     from hotline_desk.cli.terminal import PlainStream
     from hotline_desk.crashlog import install_logging, write_crash
-    from hotline_desk.errors import Cancelled, HotlineError
+    from hotline_desk.errors import (
+        RENAME_OR_UTF8,
+        Cancelled,
+        DatabaseBusy,
+        HotlineError,
+        beyond_local_encoding,
+        unwritable,
+    )
 
     # Stored text (a case's contents, a name, a cell of an imported file) is printed, never obeyed as a terminal's
     # control sequence: every command's output and messages pass through PlainStream.
@@ -143,8 +150,6 @@ def _run(args: argparse.Namespace) -> int:
         result: int = args.run(ctx, args)
         return result
     except HotlineError as exc:
-        from hotline_desk.errors import DatabaseBusy
-
         print(f"错误：{exc.message}", file=sys.stderr)
         for _field, more in getattr(exc, "errors", [])[1:]:  # every problem of a form, as the window shows them
             print(f"错误：{more}", file=sys.stderr)
@@ -156,8 +161,6 @@ def _run(args: argparse.Namespace) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
     except UnicodeEncodeError as exc:
-        from hotline_desk.errors import RENAME_OR_UTF8, beyond_local_encoding, unwritable
-
         if not beyond_local_encoding(exc):
             return _report_bug(exc, args)
         print(f"错误：{unwritable('文件名、文件夹名、单位名称或命令')}，命令未完成，没有改动。{RENAME_OR_UTF8}。",
