@@ -446,10 +446,12 @@ class QueueTable(QWidget):
 
     def _show_row_detail(self) -> None:
         index = self.table.currentIndex()
-        row = self.model.row(index.row()) if index.isValid() and index.row() < len(self.model.rows) else None
-        said = [text for column in self.model.columns if column.detail and row is not None
-                and (text := column.detail(row))] if row is not None else []
-        self.row_detail.setText(f"{row.number}：{'；'.join(said)}" if row is not None and said else "")
+        said = ""
+        if index.isValid() and index.row() < len(self.model.rows):
+            row = self.model.row(index.row())
+            if details := [text for column in self.model.columns if column.detail and (text := column.detail(row))]:
+                said = f"{row.number}：{'；'.join(details)}"
+        self.row_detail.setText(said)
         self.row_detail.setVisible(bool(said))
 
     def selected(self) -> list[QueueRow]:

@@ -198,10 +198,10 @@ def month_statistics(session: Session, month: str, as_of: datetime, options: Sta
     for type_id, name in recorded:
         type_order.setdefault(name, place.get(type_id or 0, 999))
     by_type = Counter(c.appeal_type for c in in_tables)
-    renamed = {type_id for type_id, name in recorded if name in by_type}
+    counted = {type_id for type_id, name in recorded if name in by_type}  # under whatever name they were recorded
     types = list(by_type.items())
     for type_id, name in configured:  # every configured type has a row, even with no case this month
-        if name not in by_type and type_id not in renamed:
+        if name not in by_type and type_id not in counted:
             types.append((name, 0))
     types.sort(key=lambda kv: (type_order.get(kv[0], 999), kv[0]))
     cat_order = _category_order(session)
