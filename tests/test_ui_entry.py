@@ -1153,3 +1153,28 @@ def test_from_the_earlier_cases_esc_or_ctrl_l_goes_back_to_the_field_being_typed
     press(KEYS.Key_L, CTRL)
     press(KEYS.Key_L, CTRL)
     assert QApplication.focusWidget() is entry.address
+
+
+def test_tabbing_into_a_field_whose_error_is_cut_short_says_it_whole_under_the_form(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """With 诉求类型 the first field at fault, 问题分类's suggestions stayed cut at “…” however the clerk got there."""
+    from hotline_desk.services.office import reference
+
+    with db.session() as s:
+        for label in ("城市管理—市容市政", "农村建设—村容村貌", "农村建设—农村道路", "城市管理—物业管理"):
+            register_case(s, people.operator, draft(s, content="村里路灯不亮", phone="13900000001",
+                                                    category_id=reference.find_category(s, label).id), clock=clock)
+    entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
+    entry.resize(1280, 600)
+    entry.content.setFocus()
+    type_text("zhangsan lu deng bu liang")
+    entry.category.lineEdit().setText("路灯")
+    entry.activateWindow()
+    qtbot.waitUntil(entry.isActiveWindow)
+    entry.content.setFocus()
+    press(KEYS.Key_S, CTRL)
+    error = entry.errors["category_id"]
+    qtbot.wait(50)
+    assert error.text().endswith("…") and entry.status.text().startswith("有 ")  # another field is the first
+    entry.category.setFocus()
+    assert entry.status.text() == error.full and error.full.startswith("“路灯”不在列表中，以往多归入：")

@@ -121,6 +121,9 @@ class CaseEntryView(QWidget):
         self._load_choices()
         self.reference_follower = follow(self, ctx.signals, Change.REFERENCE, self._reload_choices)
         self.cases_follower = follow(self, ctx.signals, Change.CASES, self._cases_changed)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._focus_moved)
         self._shortcuts()
         self._restoring = False
         self.restore_draft()
@@ -495,6 +498,18 @@ class CaseEntryView(QWidget):
         if self._saved_said and self.status.text() == self._saved_said:  # the next call: the number stays, told
             self.status.setText(f"上一件{self._saved_said}")  # apart from the call now typed, which is not saved
         self._saved_said = ""
+
+    def _focus_moved(self, _old: QWidget | None, new: QWidget | None) -> None:
+        """Tabbed into a field whose error is cut short beside it (问题分类's suggestions): the whole of it under the
+        form, for the keyboard has no tooltip to open."""
+        if new is None or not shiboken6.isValid(self) or not self.isVisible():
+            return
+        for key, label in self.errors.items():
+            field = self.fields.get(key)
+            if field is not None and (field is new or field.isAncestorOf(new)):
+                if label.full and label.text() != label.full:
+                    self._say_of_form(label.full)
+                return
 
     def _cases_changed(self) -> None:
         self._saved_case_moved()
