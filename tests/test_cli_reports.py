@@ -156,6 +156,20 @@ def test_a_template_whose_placeholder_cannot_be_filled_in_is_refused_when_set(
     assert code == 2 and "简报模板“{month_cn:d}份”中的“{month_cn:d}”无法填写" in err and "Unknown" not in err, err
 
 
+def test_a_title_the_bulletin_prints_cannot_be_set_empty(demo_db: Database, capsys: pytest.CaptureFixture[str],
+                                                         tmp_path: Path) -> None:
+    """`template set title ''` was stored, and the bulletin came out with an empty second title line."""
+    for key, label in (("title", "标题第二行"), ("masthead", "报头"), ("attachment_township", "附件1标题")):
+        code, _, err = run(capsys, demo_db, "template", "set", key, "  ")
+        assert code == 2 and f"设置“{label}”不能为空" in err, (key, err)
+    code, out, _ = run(capsys, demo_db, "template", "show")
+    assert "{month_cn}份工作简报" in out and "民呼必应工作简报" in out  # nothing was changed
+    code, out, err = run(capsys, demo_db, "template", "set", "publication_note", "")
+    assert code == 0, err  # a county that does not publish the bulletin leaves the note out
+    assert run(capsys, demo_db, "bulletin", "--month", "2022-07", "--out", str(tmp_path / "b.pdf"),
+               user="demo_sup1")[0] == 0
+
+
 def _answered_and_dispatched(s: Session, people: People, clock: FakeClock) -> None:
     """Two of the month's cases: one the office answered itself (协调办理), one dispatched (交办处理)."""
     register_case(s, people.operator, draft(s, handling="coordinate", answer="已答复", unit_id=None), clock=clock)

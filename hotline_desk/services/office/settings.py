@@ -56,6 +56,8 @@ class SettingDef(Generic[V]):
     # What a change does to the cases already under way (said when it is saved): a limit fixed at dispatch, or one
     # counted anew from the setting.
     effect: str = ""
+    # A text the bulletin or the window prints where something must stand (a title, a heading): empty is refused.
+    required: bool = False
 
     def choice_label(self, value: Any) -> str:
         return next((label for code, label in self.choices if code == value), str(value))
@@ -77,6 +79,8 @@ class SettingDef(Generic[V]):
     def check(self, value: Any) -> V:
         """The value as this setting's type, or a Chinese ValidationError naming the setting and what it takes."""
         typed = _coerce(self, value)
+        if self.required and not str(typed).strip():
+            raise ValidationError(f"设置“{self.label}”不能为空：它印在简报或窗口中。", field=self.key)
         if self.choices:
             codes = [code for code, _label in self.choices]
             if typed not in codes:
@@ -123,7 +127,7 @@ def _case_prefix(value: str) -> str:
 
 
 # --- the office and its time limits -------------------------------------------------------------------------
-OFFICE_NAME = _str("office.name", "汝州市12345民呼必应热线", "热线名称", group="office")
+OFFICE_NAME = _str("office.name", "汝州市12345民呼必应热线", "热线名称", group="office", required=True)
 CASE_PREFIX = _str("case_number.prefix", "RZ", "工单编号前缀", group="office", note="1～6 个英文字母或数字",
                    refine=_case_prefix)
 WAITING_DISPATCH = "待审核的工单即按新时限计算临期、超期。"
@@ -146,17 +150,20 @@ SCORING_RULES: SettingDef[dict[str, Any]] = declare(SettingDef(
     "scoring.rules", dict, {}, "考核评分规则", changed_by="请用 rules set（或窗口“设置”中的“考核规则”页）逐项修改"))
 
 # --- the bulletin template (简报模板) ---------------------------------------------------------------------------
-MASTHEAD = _str("bulletin.masthead", "民呼必应工作简报", "报头")
-ISSUER = _str("bulletin.issuer", "汝州市人民政府办公室", "编发单位")
-OFFICE_TITLE = _str("bulletin.office_title", "汝州市12345民呼必应热线", "标题第一行")
-TITLE = _str("bulletin.title", "{month_cn}份工作简报", "标题第二行", note="{month_cn} 处填入月份，如“七月”")
-HOTLINE_NAME = _str("bulletin.hotline_name", "汝州市12345政务服务便民热线", "导语中的热线名称")
-SECTION_HANDLING = _str("bulletin.section_handling", "办理情况", "第一部分标题")
-SECTION_ANALYSIS = _str("bulletin.section_analysis", "数据分析", "第二部分标题")
-TABLE_APPEAL_TYPES = _str("bulletin.table_appeal_types", "诉求类型统计表", "诉求类型表标题")
-TABLE_HOT_TOPICS = _str("bulletin.table_hot_topics", "十大热点问题统计表", "热点问题表标题")
-ATTACHMENT_TOWNSHIP = _str("bulletin.attachment_township", "{month_cn}份乡镇街道考核评分表", "附件1标题")
-ATTACHMENT_DEPARTMENT = _str("bulletin.attachment_department", "{month_cn}份市直单位考核评分表", "附件2标题")
+MASTHEAD = _str("bulletin.masthead", "民呼必应工作简报", "报头", required=True)
+ISSUER = _str("bulletin.issuer", "汝州市人民政府办公室", "编发单位", required=True)
+OFFICE_TITLE = _str("bulletin.office_title", "汝州市12345民呼必应热线", "标题第一行", required=True)
+TITLE = _str("bulletin.title", "{month_cn}份工作简报", "标题第二行", note="{month_cn} 处填入月份，如“七月”",
+             required=True)
+HOTLINE_NAME = _str("bulletin.hotline_name", "汝州市12345政务服务便民热线", "导语中的热线名称", required=True)
+SECTION_HANDLING = _str("bulletin.section_handling", "办理情况", "第一部分标题", required=True)
+SECTION_ANALYSIS = _str("bulletin.section_analysis", "数据分析", "第二部分标题", required=True)
+TABLE_APPEAL_TYPES = _str("bulletin.table_appeal_types", "诉求类型统计表", "诉求类型表标题", required=True)
+TABLE_HOT_TOPICS = _str("bulletin.table_hot_topics", "十大热点问题统计表", "热点问题表标题", required=True)
+ATTACHMENT_TOWNSHIP = _str("bulletin.attachment_township", "{month_cn}份乡镇街道考核评分表", "附件1标题",
+                           required=True)
+ATTACHMENT_DEPARTMENT = _str("bulletin.attachment_department", "{month_cn}份市直单位考核评分表", "附件2标题",
+                             required=True)
 PUBLICATION_NOTE = _str("bulletin.publication_note", "（本简报在汝州市人民政府网站予以公开）", "公开说明")
 _DECIMALS = ((0, "整数，如 95%"), (1, "一位小数，如 95.3%"), (2, "两位小数，如 95.27%"))
 RATE_DECIMALS = declare(SettingDef("bulletin.rate_decimals", int, 0, "办结率、满意率小数位数", _DECIMALS,
