@@ -545,6 +545,21 @@ def test_backdated_or_future_times_refused(db: Database, people: People, clock: 
                                 at=signed.replace(second=0), clock=clock))
 
 
+def test_a_call_registered_ahead_of_the_clock_is_refused_in_the_words_of_a_step(db: Database, people: People,
+                                                                              clock: FakeClock) -> None:
+    """Registration said only "来电时间不能晚于现在。", where an import's row and a step give the time, now and
+    that the clock may be slow."""
+    ahead = clock().replace(second=0) + timedelta(hours=2)
+    with db.session() as s, pytest.raises(ValidationError) as refused:
+        register_case(s, people.operator, draft(s, registered_at=ahead), clock=clock)
+    assert (f"来电时间{ahead:%Y-%m-%d %H:%M}晚于现在（{clock():%Y-%m-%d %H:%M}），请核对（也可能是本机时钟慢了）。"
+            in str(refused.value))
+    with db.reader() as s:
+        assert not s.scalar(select(func.count(Case.id)))
+    with db.session() as s:  # a few minutes ahead is another station's clock, and is taken
+        register_case(s, people.operator, draft(s, registered_at=clock() + timedelta(minutes=3)), clock=clock)
+
+
 def test_a_step_after_one_dated_ahead_of_the_clock_says_so(db: Database, people: People, clock: FakeClock) -> None:
     """A signature typed two minutes ahead (within the tolerance for clocks apart), then 督办 taken now: the refusal
     says the earlier step is ahead of this station's clock, rather than that now is "earlier than the last step"."""

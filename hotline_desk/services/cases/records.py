@@ -34,7 +34,7 @@ from hotline_desk.services.cases.history import (
 )
 from hotline_desk.services.cases.numbering import next_case_number
 from hotline_desk.services.cases.step_runner import final_month_notice, load_units, step_context, write_step
-from hotline_desk.services.cases.steps import FUTURE_TOLERANCE, Coordinate, Propose, phone_problem, stored_phone
+from hotline_desk.services.cases.steps import Coordinate, Propose, ahead_of_now, phone_problem, stored_phone
 from hotline_desk.services.clock import Clock, month_of, office_now, set_back, short_time, span_words
 from hotline_desk.services.office.reference import CATEGORY_SEPARATOR
 from hotline_desk.services.office.settings import Settings
@@ -201,8 +201,8 @@ def length_problems(values: dict[str, Any]) -> list[tuple[str, str]]:
 def validate_draft(session: Session, draft: CaseDraft, now: datetime) -> list[tuple[str, str]]:
     """Every problem with the draft as (field, message); empty when it can be saved."""
     errors: list[tuple[str, str]] = []
-    if draft.registered_at is not None and draft.registered_at > now + FUTURE_TOLERANCE:
-        errors.append(("registered_at", "来电时间不能晚于现在。"))
+    if draft.registered_at is not None and (ahead := ahead_of_now(draft.registered_at, now, "来电时间")):
+        errors.append(("registered_at", ahead))  # as an import's row and a step say it
     if draft.source not in Source.labels():
         errors.append(("source", "来源只能是本级或上级交办。"))
     channel = session.get(Channel, draft.channel_id) if draft.channel_id else None

@@ -373,10 +373,10 @@ def taken_at(action: Action, status: CaseStatus, now: datetime) -> datetime:
     return now
 
 
-def ahead_of_now(at: datetime, now: datetime) -> str:
-    """What is wrong with a step's time later than now (beyond a station's drift), or ""."""
+def ahead_of_now(at: datetime, now: datetime, what: str = "时间") -> str:
+    """What is wrong with a step's (or a call's) time later than now (beyond a station's drift), or ""."""
     if at > now + FUTURE_TOLERANCE:
-        return f"时间{at:%Y-%m-%d %H:%M}晚于现在（{now:%Y-%m-%d %H:%M}），请核对（也可能是本机时钟慢了）。"
+        return f"{what}{at:%Y-%m-%d %H:%M}晚于现在（{now:%Y-%m-%d %H:%M}），请核对（也可能是本机时钟慢了）。"
     return ""
 
 
