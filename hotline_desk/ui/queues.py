@@ -910,7 +910,8 @@ class FollowUpView(QueueTabs):
             Column(reply.header, reply.value, 140), Column(content.header, content.value, 140),
             due_column("回访时限", ctx),
         ], base=False, empty="暂无待回访的工单",
-            hint="选中一件工单，按群众的回答点结果或按 Alt+1～4（逐件登记，未接通可多选）；保密工单由审核员回访。")
+            hint="选中一件工单，按群众的回答点结果或按 Alt+1～4，再按“是”确认（逐件登记，未接通可多选）；"
+                 "保密工单由审核员回访。")
         # Alt and the result's digit, on the phone without the mouse (no other key of the window uses Alt+digit).
         for key, (label, code) in enumerate(self.RESULTS, start=1):
             self.pending.add_button(f"{label}(&{key})", self._recorder(code), code, action="followup")
