@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from datetime import datetime
 from pathlib import Path
 
@@ -168,6 +169,31 @@ def test_a_title_the_bulletin_prints_cannot_be_set_empty(demo_db: Database, caps
     assert code == 0, err  # a county that does not publish the bulletin leaves the note out
     assert run(capsys, demo_db, "bulletin", "--month", "2022-07", "--out", str(tmp_path / "b.pdf"),
                user="demo_sup1")[0] == 0
+
+
+def test_a_title_naming_a_field_other_than_the_month_is_refused_when_set(
+        demo_db: Database, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """`{月份}份工作简报` was saved and printed as typed on the bulletin's title line, where the lead template
+    refused the same slip."""
+    for key in ("title", "attachment_township", "attachment_department"):
+        code, _, err = run(capsys, demo_db, "template", "set", key, "{月份}份工作简报")
+        assert code == 2 and "模板中有无法识别的字段：{月份}。可用：{month_cn}" in err, (key, err)
+    code, _, err = run(capsys, demo_db, "template", "set", "title", "{month_cn}份工作简报（试行）")
+    assert code == 0, err
+    code, _, err = run(capsys, demo_db, "bulletin", "--month", "2022-07", "--out", str(tmp_path / "b.pdf"),
+                       user="demo_sup1")
+    assert code == 0, err
+    printed = subprocess.run(["pdftotext", str(tmp_path / "b.pdf"), "-"], capture_output=True, text=True,
+                             check=True).stdout
+    assert "七月份工作简报（试行）" in printed and "{" not in printed
+    with demo_db.session() as s:  # one stored before titles were checked is named when a bulletin is built
+        changed = s.execute(text("UPDATE settings SET value = :v WHERE key = 'bulletin.title'"),
+                            {"v": json.dumps("{月份}份工作简报")})
+        assert changed.rowcount == 1  # type: ignore[attr-defined]
+    code, _, err = run(capsys, demo_db, "bulletin", "--month", "2022-07", "--out", str(tmp_path / "c.pdf"),
+                       user="demo_sup1")
+    assert code == 2 and "简报模板“{月份}份工作简报”中有无法识别的字段 {月份}" in err, err
+    assert "可用：{month_cn}" in err
 
 
 def _answered_and_dispatched(s: Session, people: People, clock: FakeClock) -> None:

@@ -92,8 +92,10 @@ def date_cn(day: date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def _fill(text: str, month: str) -> str:
-    return text.replace("{month_cn}", month_cn(month))
+def fill_title(text: str, month: str) -> str:
+    """A title of the template (标题第二行, 附件标题) for ``month``: its {month_cn} filled in, as the template's
+    sentences are (a title naming another field is refused when set, and named here if stored before)."""
+    return _fill_template(text, {"month_cn": month_cn(month)})
 
 
 def _split_lead(paragraph: str) -> Para:
@@ -121,7 +123,10 @@ GROUP_TEMPLATE_FIELDS = {**TEMPLATE_FIELDS, "count": "件数", "finished": "已�
                          "finish_rate": "办结率", "finish_base": "办结率分母", "rated": "回访有结果件数",
                          "satisfied": "满意件数", "satisfaction_rate": "满意率"}
 CHANNEL_FIELDS = {"name": "渠道名称", "noun": "简报用语（交办事项、留言……）", "count": "件数"}
+TITLE_FIELDS = {"month_cn": "月份（七月）"}
 TEMPLATE_SETTINGS = {
+    "bulletin.title": TITLE_FIELDS, "bulletin.attachment_township": TITLE_FIELDS,
+    "bulletin.attachment_department": TITLE_FIELDS,
     "bulletin.lead_template": TEMPLATE_FIELDS, "bulletin.local_line_template": TEMPLATE_FIELDS,
     "bulletin.upper_line_template": TEMPLATE_FIELDS, "bulletin.coordinate_template": GROUP_TEMPLATE_FIELDS,
     "bulletin.dispatch_template": GROUP_TEMPLATE_FIELDS, "bulletin.upper_template": GROUP_TEMPLATE_FIELDS,
@@ -184,7 +189,11 @@ def _fill_template(text: str, values: dict[str, Any]) -> str:
         raise ValidationError(f"简报模板“{text}”中的{problem}请在简报模板设置中修改。")
     try:
         return text.format_map(values)
-    except (KeyError, ValueError, IndexError) as exc:
+    except KeyError as exc:
+        usable = f"（可用：{'、'.join('{' + n + '}' for n in values)}）" if len(values) < 4 else ""
+        raise ValidationError(f"简报模板“{text}”中有无法识别的字段 {{{exc.args[0]}}}，请在简报模板设置中修改"
+                              f"{usable}。") from exc
+    except (ValueError, IndexError) as exc:
         raise ValidationError(f"简报模板“{text}”无法填写（{exc}），请在简报模板设置中修改。") from exc
 
 
@@ -311,7 +320,7 @@ def compose(issue: Issue, tmpl: Template, st: MonthStatistics, scores: tuple[Sco
     bodies += [(s.title, blocks) for s in issue.sections if (blocks := _narrative(s, issue.typical_cases))]
     sections = tuple(Section(heading=f"{NUMERALS[i]}、{title}", blocks=tuple(blocks))
                      for i, (title, blocks) in enumerate(bodies))
-    titles = (_fill(tmpl.attachment_township, month), _fill(tmpl.attachment_department, month))
+    titles = (fill_title(tmpl.attachment_township, month), fill_title(tmpl.attachment_department, month))
     attachments = tuple(
         Attachment(label=f"附件{i}", title=title,
                    table=Table("", ("单位", *table.columns, table.bonus_label, "合计"), score_rows(table),
@@ -322,9 +331,9 @@ def compose(issue: Issue, tmpl: Template, st: MonthStatistics, scores: tuple[Sco
     return BulletinDocument(
         masthead=tmpl.masthead, issue_line=f"{month[:4]}年第{issue.year_issue}期",
         total_line=f"（总第{issue.total_issue}期）", issuer=tmpl.issuer, date_text=date_text,
-        title_lines=(tmpl.office_title, _fill(tmpl.title, month)), lead=lead, sections=sections,
+        title_lines=(tmpl.office_title, fill_title(tmpl.title, month)), lead=lead, sections=sections,
         attachment_list=tuple(f"{'附件：' if i == 1 else ''}{i}.{t}" for i, t in enumerate(titles, 1)),
         publication_note=tmpl.publication_note, attachments=attachments,
         print_line=f"{tmpl.issuer}　　{date_text}印发",
-        pdf_title=f"{tmpl.office_title}{_fill(tmpl.title, month)}",
+        pdf_title=f"{tmpl.office_title}{fill_title(tmpl.title, month)}",
     )

@@ -13,7 +13,7 @@ from hotline_desk.reports.table_pdf import build_tables
 from hotline_desk.services.accounts import anchors
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.office.settings import Settings
-from hotline_desk.services.reporting.bulletin_compose import month_cn, score_rows
+from hotline_desk.services.reporting.bulletin_compose import fill_title, score_rows
 from hotline_desk.services.reporting.frozen import MonthScores, attachment_titles, month_scores
 
 
@@ -23,7 +23,7 @@ def export_tables(session: Session, scores: MonthScores) -> list[Table]:
     titles = attachment_titles(session, month) if scores.figures.final is not None else ()
     if len(titles) != len(scores.tables):
         settings = Settings(session)
-        titles = tuple(settings.str(key).replace("{month_cn}", month_cn(month))
+        titles = tuple(fill_title(settings.str(key), month)
                        for key in ("bulletin.attachment_township", "bulletin.attachment_department"))
     return [
         Table(title=title,
