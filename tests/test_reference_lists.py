@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from datetime import datetime
@@ -289,8 +290,27 @@ def test_appeal_types_added_renamed_with_alias(office: Path, capsys: pytest.Capt
     assert run(capsys, office, "appeal-type", "deactivate", "建议类")[0] == 0
     _, out, _ = run(capsys, office, "appeal-type", "list")
     lines = {line.split("\t")[0]: line for line in out.splitlines()}
-    assert lines["投诉类"] == "投诉类\t7 个工作日\t别名：投诉、投诉举报类"
+    assert lines["投诉类"] == "投诉类\t7 个工作日\t顺序 3\t别名：投诉、投诉举报类"
     assert "求助类" in lines and "建议类（停用）" in lines
+
+
+def test_an_appeal_type_added_later_can_be_put_before_other_in_the_statistics(
+        office: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """举报类 and 求助类 added by a new county came after 其它 in the 诉求类型统计表, with no way to move them."""
+    register_case(capsys, office)
+    assert run(capsys, office, "appeal-type", "add", "求助类", "--days", "5")[0] == 0
+
+    def table() -> list[str]:
+        code, out, err = run(capsys, office, "stats", "--month", "2022-07", "--json")
+        assert code == 0, err
+        return [row["label"] for row in json.loads(out)["appeal_types"]["rows"]]
+    assert table()[-2:] == ["其它", "求助类"]
+    code, out, err = run(capsys, office, "appeal-type", "set", "其它", "--order", "99")
+    assert code == 0 and "已修改诉求类型：其它（5 个工作日，顺序 99）" in out, err
+    assert table()[-2:] == ["求助类", "其它"]
+    before = digest(office)
+    code, _, err = run(capsys, office, "appeal-type", "set", "求助类", "--order", "1000")
+    assert code == 2 and "顺序应为 0～999 的整数，1000 不行。" in err and digest(office) == before
 
 
 def test_a_list_changed_behind_the_apps_back_is_reported(office: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -7,11 +7,14 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
+from sqlalchemy import select
 
 from hotline_desk.db import Database
+from hotline_desk.models import AppealType
 from hotline_desk.services.office import reference
 from hotline_desk.services.office import reference_admin as ra
 from hotline_desk.services.reporting import bulletin
@@ -226,3 +229,19 @@ def test_a_types_new_time_limit_says_it_leaves_the_cases_dispatched_as_they_were
     answer_next_dialog({"name": "咨询"})  # a new name alone: nothing to say of the deadlines
     types.edit()
     assert len(said) == 1 and "咨询" in [t.name for t in types.model.rows]
+
+
+def test_an_appeal_types_place_in_the_statistics_is_set_in_its_dialog(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """A county adding 举报类 found it after 其它 in the bulletin's table, and no field to move it."""
+    from hotline_desk.ui.reference_lists import AppealTypesTab
+
+    _view, types, _said = settings_tab(qtbot, db, people.admin, clock, tmp_path, AppealTypesTab)
+    headers = [types.model.headerData(i, Qt.Orientation.Horizontal) for i in range(types.model.columnCount())]
+    assert "顺序" in headers
+    types.table.selectRow([t.name for t in types.model.rows].index("其它"))
+    answer_next_dialog({"order": 99})
+    types.edit()
+    assert {t.name: t.display_order for t in types.model.rows}["其它"] == 99
+    with db.reader() as s:
+        assert s.scalars(select(AppealType.name).order_by(AppealType.display_order)).all()[-1] == "其它"

@@ -144,7 +144,7 @@ def test_a_changed_time_limit_says_what_it_does_to_the_cases_under_way(
     code, out, _err = _run(capsys, path, "settings", "set", "office.name", "宝丰县12345热线")
     assert code == 0 and out.strip() == "热线名称 已设为 宝丰县12345热线。"  # nothing to say of the cases
     code, out, _err = _run(capsys, path, "appeal-type", "set", "咨询类", "--days", "1")
-    assert code == 0 and out.strip() == ("已修改诉求类型：咨询类（1 个工作日）。已交办的工单办理期限不变"
+    assert code == 0 and out.strip() == ("已修改诉求类型：咨询类（1 个工作日，顺序 1）。已交办的工单办理期限不变"
                                          "（交办时已定下），此后交办的按新时限。")
     code, out, _err = _run(capsys, path, "rules", "set", "bonus_max", "30")
     assert code == 0 and "尚未定稿的月份（包括刚结束的月份）按新规则计分，已定稿的月份不变。" in out

@@ -168,10 +168,13 @@ def _appeal_types(sub: SubParsers[Any]) -> None:
     q.add_argument("name", help="名称，如 求助类")
     q.add_argument("--days", type=int, required=True, help="办理时限（工作日）")
     q.set_defaults(run=cmd_type_add)
-    q = asub.add_parser("set", help="修改诉求类型（需管理员）", description="改名（旧名称成为别名）或修改办理时限。")
+    q = asub.add_parser("set", help="修改诉求类型（需管理员）",
+                        description="改名（旧名称成为别名）、修改办理时限或在统计表中的顺序。")
     q.add_argument("name", help="现名称")
     q.add_argument("--rename", metavar="新名称", help="新名称")
     q.add_argument("--days", type=int, help="办理时限（工作日）")
+    q.add_argument("--order", type=int,
+                   help="统计表和简报中的排列顺序（数字小的在前；appeal-type list 列出现在的顺序）")
     q.set_defaults(run=cmd_type_set)
     _toggle_commands(asub, "诉求类型", cmd_type_off, cmd_type_on, "诉求类型名称")
     _alias_commands(asub, "appeal_type", "hotline-desk appeal-type alias 投诉举报类 投诉 举报")
@@ -449,7 +452,7 @@ def cmd_type_list(ctx: Context, args: argparse.Namespace) -> int:
         aliases = _aliases_of(session, "appeal_type")
     for t in rows:
         state = "" if t.active else "（停用）"
-        print(f"{t.name}{state}\t{t.finish_days} 个工作日{_alias_text(aliases, t.id)}")
+        print(f"{t.name}{state}\t{t.finish_days} 个工作日\t顺序 {t.display_order}{_alias_text(aliases, t.id)}")
     return 0
 
 
@@ -466,8 +469,9 @@ def cmd_type_set(ctx: Context, args: argparse.Namespace) -> int:
     from hotline_desk.services.office import reference_admin as ra
 
     def run(session: Session, actor: Actor) -> str:
-        t = ra.update_appeal_type(session, actor, args.name, new_name=args.rename, finish_days=args.days)
-        return f"已修改诉求类型：{t.name}（{t.finish_days} 个工作日）" + (
+        t = ra.update_appeal_type(session, actor, args.name, new_name=args.rename, finish_days=args.days,
+                                  display_order=args.order)
+        return f"已修改诉求类型：{t.name}（{t.finish_days} 个工作日，顺序 {t.display_order}）" + (
             f"。{ra.FINISH_DAYS_EFFECT}" if args.days is not None else "")
     return _write(ctx, run)
 

@@ -166,8 +166,10 @@ class AppealTypesTab(_ListTab):
         self.aliases: dict[int, list[str]] = {}
         model: RowsModel[ra.AppealTypeView] = RowsModel([
             Column("诉求类型", lambda t: t.name), Column("办理时限（工作日）", lambda t: t.finish_days),
-            Column("在用", lambda t: "是" if t.active else "停用"), _alias_column(lambda: self.aliases)])
-        super().__init__(ctx, model, "已登记工单保留登记时的诉求类型；改名后旧名称自动成为别名。",
+            Column("顺序", lambda t: t.display_order), Column("在用", lambda t: "是" if t.active else "停用"),
+            _alias_column(lambda: self.aliases)])
+        super().__init__(ctx, model, "已登记工单保留登记时的诉求类型；改名后旧名称自动成为别名。"
+                                    "统计表和简报按“顺序”排列（数字小的在前）。",
                          [("添加诉求类型", self.add), ("修改所选", self.edit), ("添加别名", self.alias)])
 
     def refresh(self) -> None:
@@ -187,10 +189,13 @@ class AppealTypesTab(_ListTab):
         v = ask(self, "修改诉求类型", [FieldSpec("name", "名称", default=t.name, required=True),
                                    FieldSpec("days", "办理时限（工作日）", "int", minimum=1, maximum=60,
                                              default=t.finish_days),
+                                   FieldSpec("order", "顺序（统计表中）", "int", minimum=0, maximum=999,
+                                             default=t.display_order),
                                    FieldSpec("active", "在用", "choice", IN_USE, default=t.active)])
         if v:
             self.act(lambda s: ra.update_appeal_type(s, self.ctx.actor, t.name, new_name=v["name"],
-                                                     finish_days=v["days"], active=v["active"]),
+                                                     finish_days=v["days"], active=v["active"],
+                                                     display_order=v["order"]),
                      said=f"已修改诉求类型“{v['name']}”：{ra.FINISH_DAYS_EFFECT}" if v["days"] != t.finish_days else "")
 
     def alias(self) -> None:

@@ -771,9 +771,10 @@ FINISH_DAYS_EFFECT = "已交办的工单办理期限不变（交办时已定下�
 
 
 def update_appeal_type(session: Session, actor: Actor, name: str, *, new_name: str | None = None,
-                       finish_days: int | None = None, active: bool | None = None,
+                       finish_days: int | None = None, active: bool | None = None, display_order: int | None = None,
                        clock: Clock = office_now) -> AppealTypeView:
-    """Rename (the old name stays an alias; cases keep the type they were recorded with), time limit, (de)activate."""
+    """Rename (the old name stays an alias; cases keep the type they were recorded with), time limit, (de)activate,
+    or its place in the statistics table (其它 last, after types added later)."""
     require(actor, "manage_reference")
     row = session.scalar(select(AppealType).where(AppealType.name == name.strip()))
     if row is None:
@@ -794,6 +795,10 @@ def update_appeal_type(session: Session, actor: Actor, name: str, *, new_name: s
         row.finish_days = _check_days(finish_days)
     if active is not None:
         row.active = active
+    if display_order is not None:
+        if not 0 <= display_order <= 999:
+            raise ValidationError(f"顺序应为 0～999 的整数，{display_order} 不行。", field="order")
+        row.display_order = display_order
     audit.record_row(session, row, user_id=actor.id, at=at)
     return AppealTypeView(row.id, row.name, row.finish_days, row.display_order, row.active)
 
