@@ -196,6 +196,20 @@ def test_a_title_naming_a_field_other_than_the_month_is_refused_when_set(
     assert "可用：{month_cn}" in err
 
 
+def test_a_paragraph_added_to_the_bulletin_may_be_set_as_plain_text(
+        demo_db: Database, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, err = run(capsys, demo_db, "template", "set", "handling_items", "本月开展业务培训2次。")
+    assert code == 0 and "已设为 [\"本月开展业务培训2次。\"]" in out, out  # as typed again, not Python's ['…']
+    code, _, err = run(capsys, demo_db, "bulletin", "--month", "2022-07", "--out", str(tmp_path / "b.pdf"),
+                       user="demo_sup1")
+    assert code == 0, err
+    printed = subprocess.run(["pdftotext", str(tmp_path / "b.pdf"), "-"], capture_output=True, text=True,
+                             check=True).stdout
+    assert "本月开展业务培训2次。" in printed.replace("\n", "")
+    code, _, err = run(capsys, demo_db, "template", "set", "handling_items", "[本月开展")
+    assert code == 2 and "应为JSON 列表" in err  # begun as JSON and not finished: not taken as a sentence
+
+
 def _answered_and_dispatched(s: Session, people: People, clock: FakeClock) -> None:
     """Two of the month's cases: one the office answered itself (协调办理), one dispatched (交办处理)."""
     register_case(s, people.operator, draft(s, handling="coordinate", answer="已答复", unit_id=None), clock=clock)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtPrintSupport import QPrinter
-from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QMessageBox
+from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QLineEdit, QMessageBox
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
@@ -797,3 +797,35 @@ def test_the_values_to_check_are_shown_whole(qtbot: QtBot, db: Database, people:
     assert item is not None and item.text() == "社会保障—医疗保险报销比例"
     needed = values.table.fontMetrics().horizontalAdvance(item.text())
     assert values.table.columnWidth(1) >= needed
+
+
+def test_a_paragraph_added_to_the_bulletin_is_typed_as_it_reads_not_as_json(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """第一部分另加的条目 showed “[]” (so its example never showed) and refused a sentence as “应为JSON 列表”."""
+    from hotline_desk.services.office.settings import Settings
+    from hotline_desk.ui.settings_view import SettingsView, TemplateTab
+
+    Messages().install(monkeypatch)
+    view = SettingsView(context(db, people.admin, clock, tmp_path))
+    qtbot.addWidget(view)
+    template = view.findChild(TemplateTab)
+    items = template.editors["bulletin.handling_items"]
+    assert isinstance(items, QLineEdit)
+    assert items.text() == "" and "本月开展业务培训2次。" in items.placeholderText()
+    title = template.editors["bulletin.title"]
+    assert "{month_cn} 月份（七月）" in title.toolTip()  # the fields a template takes, without the command line
+    assert "{local_total} 本级登记事项件数" in template.editors["bulletin.lead_template"].toolTip()
+    items.setText("本月开展业务培训2次。")
+    assert template.save()
+    with db.reader() as s:
+        assert Settings(s).get("bulletin.handling_items") == ["本月开展业务培训2次。"]
+    assert items.text() == "本月开展业务培训2次。" and not template.is_dirty()
+    items.setText('["第一条。", "第二条。"]')  # several, as JSON
+    assert template.save()
+    with db.reader() as s:
+        assert Settings(s).get("bulletin.handling_items") == ["第一条。", "第二条。"]
+    items.setText("")
+    assert template.save()
+    with db.reader() as s:
+        assert Settings(s).get("bulletin.handling_items") == []

@@ -53,6 +53,7 @@ from hotline_desk.services.office.calendar import (
     short_deadlines,
 )
 from hotline_desk.services.office.reference import UnitView
+from hotline_desk.services.reporting.bulletin_compose import fields_words
 from hotline_desk.services.reporting.rules import RULES_EFFECT, load_rules
 from hotline_desk.ui.accessible_names import name_form_rows
 from hotline_desk.ui.changes import Change, follow
@@ -773,9 +774,9 @@ class TemplateTab(QWidget):
                 editor.setObjectName(f"setting_{key}")
                 self.editors[key] = editor
                 label = QLabel(definition.label)
-                if definition.note:
-                    label.setToolTip(definition.note)
-                    editor.setToolTip(definition.note)
+                if tip := "\n".join(filter(None, (definition.note, fields_words(key)))):
+                    label.setToolTip(tip)
+                    editor.setToolTip(tip)
                 form.addRow(label, editor)
             name_form_rows(form)
             layout.addWidget(box)
@@ -831,11 +832,18 @@ def _setting_editor(definition: settings.SettingDef[Any], value: Any) -> QWidget
     if definition.kind is int:  # out of range is said at 保存, by the setting's own check
         return NumberBox(definition.minimum if definition.minimum is not None else 0,
                          definition.maximum if definition.maximum is not None else 99_999, int(value))
-    # a list (第一部分另加的条目) is edited as JSON, which is how it is saved back
-    line = QLineEdit(json.dumps(value, ensure_ascii=False) if definition.kind in (list, dict) else str(value))
+    line = QLineEdit(_as_typed(value) if definition.kind in (list, dict) else str(value))
     if definition.note:
         line.setPlaceholderText(definition.note)
     return line
+
+
+def _as_typed(value: Any) -> str:
+    """A list (第一部分另加的条目) as it is typed back: none as nothing (the field's example shows), one paragraph as
+    itself, several as JSON, which is how the setting takes them."""
+    if isinstance(value, list) and len(value) < 2 and all(isinstance(v, str) and not v.startswith("[") for v in value):
+        return value[0] if value else ""
+    return json.dumps(value, ensure_ascii=False)
 
 
 class BackupTab(QWidget):

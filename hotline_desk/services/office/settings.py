@@ -186,7 +186,8 @@ SHARE_TOTAL_WHOLE = declare(SettingDef("bulletin.share_total_whole", bool, True,
                                        group="bulletin", note="否则按小数位数，如 100.00%"))
 LEAD_TEMPLATE = _str("bulletin.lead_template",
                      "{month_cn}份，{hotline_name}{call_volume}办理本级登记事项{local_total}件，"
-                     "办理上级交办事项{upper_total}件。", "导语模板", note="可用字段见 template show")
+                     "办理上级交办事项{upper_total}件。", "导语模板",
+                     note="字段写成 {字段名}（命令行 template show 也列出可用的字段）")
 LOCAL_LINE_TEMPLATE = _str("bulletin.local_line_template",
                            "本级登记事项{local_total}件。其中，{coordinate}；{dispatch}。",
                            "第一部分“本级”条目模板", note="留空则不印")
@@ -204,7 +205,7 @@ CHANNEL_TEMPLATE = _str("bulletin.channel_template", "{name}{noun}{count}件", "
                         note="字段 {channels} 以“其中，”开头、各渠道以“；”相连")
 HANDLING_ITEMS: SettingDef[list[str]] = declare(SettingDef(
     "bulletin.handling_items", list, [], "第一部分另加的条目（每条一段，与生成的条目一起编号）", group="bulletin",
-    note="JSON 列表，如 [\"本月开展业务培训2次。\"]"))
+    note="直接写一条，如 本月开展业务培训2次。；多条写成 JSON 列表，如 [\"第一条。\", \"第二条。\"]"))
 CHARTS = declare(SettingDef("bulletin.charts", bool, False, "简报中加入统计图", group="bulletin"))
 LAST_TOTAL_ISSUE = _int("bulletin.last_total_issue", 0, "启用本软件前最后一期的总期号", 0, 99999,
                         group="bulletin")
@@ -270,6 +271,10 @@ def _coerce(definition: SettingDef[Any], value: Any) -> Any:
             if isinstance(value, int):
                 return value
             raise wrong
+        if kind is list and isinstance(value, str) and not value.strip().startswith("["):
+            # Paragraphs typed as they read, one a line (the window's field holds one): JSON is for the few who
+            # know it, and a clerk's “本月开展业务培训2次。” was refused as not being a JSON list.
+            return [line.strip() for line in value.splitlines() if line.strip()]
         if kind in (list, dict):
             parsed = json.loads(value) if isinstance(value, str) else value
             if not isinstance(parsed, kind):
@@ -350,4 +355,6 @@ def shown(definition: SettingDef[Any], value: Any) -> str:
         return definition.choice_label(value)
     if definition.kind is bool:
         return "是" if value else "否"
+    if isinstance(value, list | dict):  # as typed, not Python's ['…']
+        return json.dumps(value, ensure_ascii=False) if value else "（空）"
     return str(value)

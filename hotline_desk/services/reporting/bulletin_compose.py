@@ -134,6 +134,12 @@ TEMPLATE_SETTINGS = {
 }
 
 
+def fields_words(key: str) -> str:
+    """The fields a template setting may name, each with its meaning ("" for a setting that is no template)."""
+    allowed = TEMPLATE_SETTINGS.get(key)
+    return "\n".join(["可用字段：", *(f"{{{name}}} {meaning}" for name, meaning in allowed.items())]) if allowed else ""
+
+
 # Fields filled in with text (a month, a name, a sentence, a rate such as 95%); every other field is a count.
 TEXT_FIELDS = {"month_cn", "hotline_name", "call_volume", "coordinate", "dispatch", "upper", "channels", "name", "noun"}
 MAX_WIDTH = 99  # a width past this is a typing slip, and formatting it would build a line of that many characters
