@@ -1582,9 +1582,9 @@ def test_a_page_left_open_marks_a_case_overdue_when_its_time_passes_without_any_
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
     """An hour with nobody saving: 交办跟踪 still said 临期 for cases past their deadline, until someone saved."""
-    from hotline_desk.ui import queues as queues_module
+    from hotline_desk.ui import changes
 
-    monkeypatch.setattr(queues_module, "FLAGS_REFRESH_MS", 50)
+    monkeypatch.setattr(changes, "CLOCK_REFRESH_MS", 50)
     with db.session() as s:
         case = register_case(s, people.operator, draft(s), clock=clock)
     view = ApprovalView(context(db, people.supervisor, clock, tmp_path))

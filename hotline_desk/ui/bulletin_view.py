@@ -55,7 +55,7 @@ from hotline_desk.services.reporting.bulletin_changes import (
 from hotline_desk.services.reporting.bulletin_compose import NarrativeSection, TypicalCase
 from hotline_desk.services.reporting.frozen import cutoff_words, month_scores, month_stats
 from hotline_desk.services.reporting.monthdata import report_months
-from hotline_desk.ui.changes import Change, follow
+from hotline_desk.ui.changes import Change, each_minute, follow
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read, read_or_warn
 from hotline_desk.ui.models import CASE_COLUMN_HOLDS, CASE_COLUMN_WIDTHS, CaseTableModel
@@ -153,11 +153,19 @@ class BulletinView(QWidget):
         offered = read(ctx, lambda s: report_months(s, ctx.clock()))
         self.month.offer(offered.months, offered.opening)
         self.month.currentIndexChanged.connect(self._month_chosen)
+        # Left open over a month's end, the page opens next on the month just ended (not while it is read).
+        self._opening = offered.opening
+        self.month_turner = each_minute(self, self._month_turned, in_sight=False)
         self.load()
         self.follower = follow(self, ctx.signals, Change.BULLETIN | Change.SETTINGS, self._changed_elsewhere)
         # A month given cases, 附加分 or a bulletin elsewhere (another station, a command) is offered here too.
         self.months_follower = follow(self, ctx.signals, Change.CASES | Change.BONUS | Change.BULLETIN,
                                       self.offer_months)
+
+    def _month_turned(self) -> None:
+        offered = read(self.ctx, lambda s: report_months(s, self.ctx.clock()))
+        before, self._opening = self._opening, offered.opening
+        self.month.turn(offered.months, offered.opening, before, may_move=not self.is_dirty())
 
     def offer_months(self) -> None:
         self.month.offer(read(self.ctx, lambda s: report_months(s, self.ctx.clock())).months)

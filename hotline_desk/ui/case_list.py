@@ -39,7 +39,7 @@ from hotline_desk.services.exchange.case_export import ExportedCases, export_cas
 from hotline_desk.services.files import save_file
 from hotline_desk.services.office import reference
 from hotline_desk.ui.case_actions import attempt, perform
-from hotline_desk.ui.changes import Change, follow
+from hotline_desk.ui.changes import Change, each_minute, follow
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read
 from hotline_desk.ui.models import CASE_COLUMN_HOLDS, CASE_COLUMN_WIDTHS, CaseTableModel
@@ -157,6 +157,8 @@ class CaseListView(QWidget):
         # A save (here or elsewhere) may bring a new month to filter by; a unit or category added, renamed or
         # stopped on another station comes into the filters, the choices made there kept.
         self.follower = follow(self, ctx.signals, Change.CASES | Change.REFERENCE, self._changed)
+        # 临期 and 超期 move with the clock: the rows shown are read again each minute, in their places.
+        self.ticker = each_minute(self, self.model.reread_rows)
         self._load_choices()
         self.refresh()
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import enum
+import logging
 from collections.abc import Callable
 from typing import Protocol
 
-from PySide6.QtCore import QEvent, QObject, SignalInstance
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QEvent, QObject, QTimer, SignalInstance
+from PySide6.QtWidgets import QApplication, QWidget
 
 from hotline_desk.errors import HotlineError
 
@@ -71,3 +72,49 @@ class StaleFollower(QObject):
 
 def follow(view: QWidget, signals: HasChanged, kinds: Change, refresh: Callable[[], object]) -> StaleFollower:
     return StaleFollower(view, signals, kinds, refresh)
+
+
+log = logging.getLogger(__name__)
+CLOCK_REFRESH_MS = 60_000
+
+
+class MinuteFollower(QObject):
+    """Keeps what a view shows of the clock current (临期 and 超期, 今日, the month just ended), with nobody saving:
+    each minute it refreshes the view in sight, unless a dialog or a drop-down is open over it (whose rows it must
+    keep); a view hidden at the minute, or under a dialog, is refreshed as soon as it is shown again, not up to a
+    minute later. With ``in_sight=False`` the refresh waits for the view to be shown again even when it is in
+    sight: what it changes (the month a page opens on) must not move under the person reading it."""
+
+    def __init__(self, view: QWidget, refresh: Callable[[], object], *, in_sight: bool = True) -> None:
+        super().__init__(view)
+        self.view, self.refresh, self.in_sight = view, refresh, in_sight
+        self.stale = False
+        self.timer = QTimer(self)
+        self.timer.setInterval(CLOCK_REFRESH_MS)
+        self.timer.timeout.connect(self.tick)
+        self.timer.start()
+        view.installEventFilter(self)
+
+    def tick(self) -> None:
+        if self.in_sight and self.view.isVisible() and QApplication.activeModalWidget() is None \
+                and QApplication.activePopupWidget() is None:
+            self._refresh()
+        else:
+            self.stale = True
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.view and event.type() == QEvent.Type.Show and self.stale:
+            self._refresh()
+        return False
+
+    def _refresh(self) -> None:
+        self.stale = False
+        try:
+            self.refresh()
+        except HotlineError:  # the database out of reach: the window's watcher says so; the next minute tries again
+            self.stale = True
+            log.info("%s not refreshed this minute", type(self.view).__name__, exc_info=True)
+
+
+def each_minute(view: QWidget, refresh: Callable[[], object], *, in_sight: bool = True) -> MinuteFollower:
+    return MinuteFollower(view, refresh, in_sight=in_sight)

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from hotline_desk.services.cases.overview import Overview, overview
 from hotline_desk.services.cases.queues import approval_alert, queue
 from hotline_desk.services.office.calendar import ASK_FOR_HOLIDAYS, ENTER_HOLIDAYS_ADMIN, missing_years_notice
-from hotline_desk.ui.changes import Change, follow
+from hotline_desk.ui.changes import Change, each_minute, follow
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read
 from hotline_desk.ui.plain_text import shown as plain_shown
@@ -197,6 +197,8 @@ class HomeView(QWidget):
         lower.addWidget(units_box, 2)
         layout.addLayout(lower, 1)
         self.follower = follow(self, ctx.signals, Change.CASES | Change.REFERENCE | Change.SETTINGS, self.refresh)
+        # 临期, 超期, 今日 and 本月 move with the clock, not only with saves (a quiet night passes the month's end).
+        self.ticker = each_minute(self, self.refresh)
         self.refresh()
 
     def count(self, key: str) -> int:

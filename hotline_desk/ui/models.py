@@ -194,6 +194,17 @@ class CaseTableModel(QAbstractTableModel):
                          limit=self.PAGE, offset=page * self.PAGE, counted=count)
         return ids, fetch_rows(session, ids, now=self.ctx.clock(), viewer=self.ctx.actor)
 
+    def reread_rows(self) -> None:
+        """The rows read so far read again where they stand (临期 and 超期 moved on with the clock, a state changed):
+        the list keeps its order, place and selection, where a new search would start again at its top."""
+        if not self.cache:
+            return
+        with self.ctx.db.reader() as session:
+            rows = fetch_rows(session, list(self.cache), now=self.ctx.clock(), viewer=self.ctx.actor)
+        self.cache.update(rows)
+        if self.total:
+            self.dataChanged.emit(self.index(0, 0), self.index(self.total - 1, len(CASE_COLUMNS) - 1))
+
     def _keep(self, page: int, ids: list[int], rows: dict[int, CaseRow]) -> None:
         self.page_ids[page] = ids
         self.cache.update(rows)

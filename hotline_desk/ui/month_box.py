@@ -52,6 +52,15 @@ class MonthBox(QComboBox):
             line.setText(typing)
             line.setCursorPosition(cursor)
 
+    def turn(self, months: Sequence[str], opening: str, before: str, *, may_move: bool = True) -> None:
+        """The months offered anew on a later day, the page's opening month ``opening`` where it was ``before``:
+        a page left open over a month's end goes on to the month just ended, as a page opened then does, unless
+        another month was chosen in it (or ``may_move`` is False: unsaved edits of the month shown)."""
+        shown = self.currentText()
+        self.offer(months)
+        if opening != before and shown == before and may_move:
+            self.go_to(opening)
+
     def currentText(self) -> str:
         index = self.currentIndex()
         return self.itemText(index) if index >= 0 else ""

@@ -4,7 +4,6 @@ buttons, 甄别). Every action runs through the operation helper: one session, w
 
 from __future__ import annotations
 
-import logging
 import unicodedata
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
@@ -59,7 +58,7 @@ from hotline_desk.ui.case_actions import (
     unit_choices,
 )
 from hotline_desk.ui.case_list import CaseDetailDialog
-from hotline_desk.ui.changes import Change, follow
+from hotline_desk.ui.changes import Change, each_minute, follow
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read
 from hotline_desk.ui.models import SAME_CALLER_MARK, Column, RowsModel, titled
@@ -180,10 +179,6 @@ def _numbers(rows: Sequence[QueueRow]) -> str:
 SELECT_ROW = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
 
 
-log = logging.getLogger(__name__)
-FLAGS_REFRESH_MS = 60_000
-
-
 class QueueTable(QWidget):
     """A queue's table with its buttons; rows near (临期) or past (超期) their due time are coloured.
 
@@ -281,10 +276,7 @@ class QueueTable(QWidget):
         layout.addLayout(bottom)
         self.follower = follow(self, ctx.signals, Change.CASES, self.refresh)
         # 临期 and 超期 move with the clock, not only with saves: a page left open is read again every minute.
-        self._ticker = QTimer(self)
-        self._ticker.setInterval(FLAGS_REFRESH_MS)
-        self._ticker.timeout.connect(self._tick)
-        self._ticker.start()
+        self.ticker = each_minute(self, self.refresh)
         self._filled = False
         self.all_rows: list[QueueRow] = []
         self.on_refresh: Callable[[], None] | None = None  # told after each refresh (a tab's count)
@@ -435,14 +427,6 @@ class QueueTable(QWidget):
     def _undo_expired(self) -> None:
         self._undo_action = None
         self.undo_button.hide()
-
-    def _tick(self) -> None:
-        """The minute's refresh, on a page in sight and not under a dialog (whose rows it must keep)."""
-        if self.isVisible() and QApplication.activeModalWidget() is None and QApplication.activePopupWidget() is None:
-            try:
-                self.refresh()
-            except HotlineError:  # the database out of reach: the window's watcher says so; the next minute tries again
-                log.info("queue %s not refreshed this minute", self.name, exc_info=True)
 
     def _show_row_detail(self) -> None:
         index = self.table.currentIndex()

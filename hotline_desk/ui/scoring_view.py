@@ -47,7 +47,7 @@ from hotline_desk.services.reporting.scoring import (
     remove_bonus,
 )
 from hotline_desk.services.reporting.unit_cases import unit_cases, unit_cases_workbook
-from hotline_desk.ui.changes import Change, follow
+from hotline_desk.ui.changes import Change, each_minute, follow
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read
 from hotline_desk.ui.models import Column, RowsModel
@@ -192,10 +192,18 @@ class ScoringView(QWidget):
         offered = read(ctx, lambda s: report_months(s, ctx.clock()))
         self.month.offer(offered.months, offered.opening)
         self.month.currentIndexChanged.connect(self.refresh)
+        # Left open over a month's end, the page opens next on the month just ended (not while it is read).
+        self._opening = offered.opening
+        self.month_turner = each_minute(self, self._month_turned, in_sight=False)
         self._switch_keys()
         self.follower = follow(self, ctx.signals, Change.CASES | Change.BONUS | Change.SETTINGS | Change.BULLETIN,
                                self._changed)  # a bulletin finalised freezes the month's 附加分
         self.refresh()
+
+    def _month_turned(self) -> None:
+        offered = read(self.ctx, lambda s: report_months(s, self.ctx.clock()))
+        before, self._opening = self._opening, offered.opening
+        self.month.turn(offered.months, offered.opening, before)
 
     def _changed(self) -> None:
         """A month given cases, 附加分 or a bulletin elsewhere (another station, a command) is offered too."""
