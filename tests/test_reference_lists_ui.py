@@ -245,3 +245,22 @@ def test_an_appeal_types_place_in_the_statistics_is_set_in_its_dialog(
     assert {t.name: t.display_order for t in types.model.rows}["其它"] == 99
     with db.reader() as s:
         assert s.scalars(select(AppealType.name).order_by(AppealType.display_order)).all()[-1] == "其它"
+
+
+def test_a_unit_renamed_in_the_window_keeps_its_old_name_as_an_alias_and_says_so(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """The command line kept the old name as an alias and said how to drop it; the window did neither."""
+    from hotline_desk.ui.settings_view import UnitsTab
+
+    _view, units, said = settings_tab(qtbot, db, people.admin, clock, tmp_path, UnitsTab)
+    units.table.selectRow([u.name for u in units.model.rows].index("纸坊镇"))
+    answer_next_dialog({"name": "纸坊乡"})
+    units.edit()
+    assert said == ["已保存承办单位“纸坊乡”。原名称“纸坊镇”保留为别名：导入和查找时仍指这个单位。若它并不是这个单位"
+                    "（例如把默认列表中别处的单位改成本地的单位），请在“渠道、诉求类型与别名”的“别名”页删除它。"]
+    with db.reader() as s:
+        assert ra.alias_map(s, "unit").get("纸坊镇") == reference.find_unit(s, "纸坊乡").id
+    units.table.selectRow([u.name for u in units.model.rows].index("纸坊乡"))
+    answer_next_dialog({"order": 3})  # the name kept: nothing said of aliases
+    units.edit()
+    assert said[-1] == "已保存承办单位“纸坊乡”。"

@@ -256,8 +256,15 @@ class UnitsTab(QWidget):
         if v and Operation(self, self.ctx, lambda s: admin.save_unit(
                 s, self.ctx.actor, unit.id if unit else None, v["name"], v["group"], v["order"], v["active"],
                 v["needs_caller"]),
-                changes=Change.REFERENCE).notify(f"已保存承办单位“{v['name']}”。").run_here():
+                changes=Change.REFERENCE).notify(f"已保存承办单位“{v['name']}”。" + (
+                    _old_name_kept(unit.name) if unit is not None and unit.name != v["name"].strip() else "")
+                                                 ).run_here():
             self.refresh()
+
+
+def _old_name_kept(old: str) -> str:
+    return (f"原名称“{old}”保留为别名：导入和查找时仍指这个单位。若它并不是这个单位（例如把默认列表中别处的单位"
+            "改成本地的单位），请在“渠道、诉求类型与别名”的“别名”页删除它。")
 
 
 class CategoriesTab(QWidget):

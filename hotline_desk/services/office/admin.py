@@ -18,7 +18,7 @@ from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.office.calendar import DayEntry, needless_day, set_calendar_day
 from hotline_desk.services.office.reference import UnitView, same_name
-from hotline_desk.services.office.reference_admin import alias_map, clean_name
+from hotline_desk.services.office.reference_admin import alias_map, clean_name, rename_unit
 from hotline_desk.services.office.settings import SCORING_RULES, SETTING_DEFS, Settings, set_setting
 from hotline_desk.services.reporting.bulletin_compose import check_template
 from hotline_desk.services.reporting.rules import ScoringRules
@@ -48,6 +48,8 @@ def save_unit(session: Session, actor: Actor, unit_id: int | None, name: str, gr
         session.add(unit)
         last = session.scalar(select(func.max(Unit.display_order)).where(Unit.group == group)) or 0
         unit.display_order = last + 1
+    if unit_id is not None and unit.name != name:  # as ``unit rename``: the old name stays an alias for imports
+        rename_unit(session, actor, unit.name, name, clock=clock)
     unit.name, unit.group, unit.active = name, group, active
     if needs_caller is not None:
         unit.needs_caller = needs_caller
