@@ -394,3 +394,18 @@ def test_a_merged_or_retired_township_is_refused_for_a_new_case_and_kept_by_an_o
     code, _, err = run(capsys, office, "case", "edit", old, "--title", "下水道堵塞")  # keeps its township
     assert code == 0, err
 
+
+
+def test_a_renamed_category_or_appeal_type_is_found_by_its_old_name_as_it_says(
+        office: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """After a rename said “旧名称保留为别名”, case register refused the old name (a unit's old name was taken)."""
+    code, _, err = run(capsys, office, "category", "rename", "城市管理—市容市政", "城市管理—市容环境")
+    assert code == 2 and "分类名称不能含“—”：只写这一级的名称，如“市容环境”，它所在的一级分类不变。" in err
+    assert run(capsys, office, "category", "rename", "城市管理—市容市政", "市容环境")[0] == 0
+    assert run(capsys, office, "appeal-type", "set", "问题处理类", "--rename", "问题类")[0] == 0
+    number = register_case(capsys, office)  # written with both old names
+    code, out, err = run(capsys, office, "case", "show", number)
+    assert code == 0 and "城市管理—市容环境" in out and "问题类" in out, err
+    code, _, err = run(capsys, office, "case", "register", "--content", "路灯不亮", "--appeal-type", "问题处理",
+                       "--category", "城市管理—市容环境", user="op1")
+    assert code == 2 and "没有诉求类型“问题处理”" in err  # neither a name nor an alias: refused as before

@@ -299,7 +299,7 @@ def cmd_backup(ctx: Context, args: argparse.Namespace) -> int:
     if info.removed:
         print(backups.removed_words(info))
     if info.anchor is not None:
-        where = "和锚点记录文件" if info.anchor_logged else "；数据库所在的文件夹不可写，未写入锚点记录文件"
+        where = " 和锚点记录文件" if info.anchor_logged else "；数据库所在的文件夹不可写，未写入锚点记录文件"
         print(f"审计锚点：{info.anchor.code}（已写入备份清单 {info.manifest.name}{where}）")
     for caught in info.half_imports:
         print(half_imports.caught_words(caught))

@@ -18,7 +18,7 @@ from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.office.calendar import DayEntry, needless_day, set_calendar_day
 from hotline_desk.services.office.reference import UnitView, same_name
-from hotline_desk.services.office.reference_admin import alias_map, clean_name, rename_unit
+from hotline_desk.services.office.reference_admin import alias_map, check_category_name, clean_name, rename_unit
 from hotline_desk.services.office.settings import SCORING_RULES, SETTING_DEFS, Settings, set_setting
 from hotline_desk.services.reporting.bulletin_compose import check_template
 from hotline_desk.services.reporting.rules import ScoringRules
@@ -63,9 +63,7 @@ def save_category(session: Session, actor: Actor, category_id: int | None, name:
                   active: bool = True, clock: Clock = office_now) -> int:
     """Add or rename a category (level 1 without parent, level 2 under one); cases keep the label they had."""
     require(actor, "manage_reference")
-    name = clean_name(name, "分类名称")
-    if "—" in name:
-        raise ValidationError("分类名称不能含“—”。", field="name")
+    name = check_category_name(name)
     if parent_id is not None:
         parent = session.get(Category, parent_id)
         if parent is None or parent.parent_id is not None:

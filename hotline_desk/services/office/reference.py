@@ -213,9 +213,13 @@ def find_category(session: Session, label: str) -> CategoryView:
     else:
         raise NotFound(f"问题分类“{label}”应写成“一级—二级”，例如“城市管理—物业管理”。")
     keys = (name_key(level1), name_key(level2))
-    for cat in list_categories(session, include_inactive=True):
+    every = list_categories(session, include_inactive=True)
+    for cat in every:
         if (name_key(cat.level1), name_key(cat.level2)) == keys:
             return cat
+    # a category renamed (疫情防控 → 新冠疫情防控): its old label stays an alias, as imports read it
+    if (target := _aliased(session, "category", f"{level1}{CATEGORY_SEPARATOR}{level2}")) is not None:
+        return next(cat for cat in every if cat.id == target)
     raise NotFound(f"没有问题分类“{level1}{CATEGORY_SEPARATOR}{level2}”。{_categories_near(session, *keys)}")
 
 
@@ -236,6 +240,8 @@ def list_appeal_types(session: Session) -> list[AppealType]:
 
 def find_appeal_type(session: Session, name: str) -> AppealType:
     found = _named(session, AppealType, name)
+    if found is None and (target := _aliased(session, "appeal_type", name)) is not None:
+        found = session.get(AppealType, target)  # a type renamed: its old name stays an alias
     if found is None:
         names = "、".join(a.name for a in list_appeal_types(session))
         raise NotFound(f"没有诉求类型“{name}”。可选：{names}")
@@ -249,13 +255,17 @@ def list_channels(session: Session, *, upper: bool | None = None) -> list[NamedV
     return [NamedView(c.id, c.name) for c in session.scalars(query.order_by(Channel.display_order, Channel.id))]
 
 
+def _aliased(session: Session, kind: str, name: str) -> int | None:
+    """The entry of list ``kind`` that ``name`` is an alias of (an old name kept by a rename or a merge), or None."""
+    return session.scalar(select(ReferenceAlias.target_id).where(ReferenceAlias.kind == kind,
+                                                                 ReferenceAlias.alias == name.strip()))
+
+
 def find_channel(session: Session, name: str) -> Channel:
     """A channel by its name, or by an old name kept as its alias (a channel renamed: 平观新闻APP → 平观APP)."""
     found = _named(session, Channel, name)
-    if found is None:
-        target = session.scalar(select(ReferenceAlias.target_id).where(ReferenceAlias.kind == "channel",
-                                                                       ReferenceAlias.alias == name.strip()))
-        found = session.get(Channel, target) if target is not None else None
+    if found is None and (target := _aliased(session, "channel", name)) is not None:
+        found = session.get(Channel, target)
     if found is None:
         names = "、".join(c.name for c in list_channels(session))
         raise NotFound(f"没有渠道“{name}”。可选：{names}")

@@ -448,10 +448,13 @@ def _label_of(session: Session, category: Category) -> str:
     return f"{parent.name if parent else ''}{CATEGORY_SEPARATOR}{category.name}"
 
 
-def _check_name(name: str) -> str:
+def check_category_name(name: str) -> str:
+    """One level's name: “疾病控制—新冠疫情防控” typed for a level-2 rename is refused with the part to type."""
     name = clean_name(name, "分类名称")
     if any(sep in name for sep in ("—", "－")):
-        raise ValidationError("分类名称不能含“—”。", field="name")
+        last = re.split("[—－]", name)[-1].strip()
+        example = f"，如“{last}”" if last else ""
+        raise ValidationError(f"分类名称不能含“—”：只写这一级的名称{example}，它所在的一级分类不变。", field="name")
     return name
 
 
@@ -460,7 +463,7 @@ def add_category(session: Session, actor: Actor, label: str, *, clock: Clock = o
     require(actor, "manage_reference")
     _refuse_odd(label, "分类名称")
     level1, level2 = _split(label)
-    level1 = _check_name(level1)
+    level1 = check_category_name(level1)
     at = clock()
     added = 0
     parent = _level1(session, level1)
@@ -473,7 +476,7 @@ def add_category(session: Session, actor: Actor, label: str, *, clock: Clock = o
     elif not level2:
         raise ValidationError(f"已有一级分类“{level1}”。", field="name")
     if level2:
-        level2 = _check_name(level2)
+        level2 = check_category_name(level2)
         full = f"{level1}{CATEGORY_SEPARATOR}{level2}"
         if session.scalar(select(Category.id).where(Category.parent_id == parent.id, Category.name == level2)):
             raise ValidationError(f"已有问题分类“{full}”。", field="name")
@@ -491,7 +494,7 @@ def rename_category(session: Session, actor: Actor, label: str, new_name: str, *
     """Rename one node; cases keep the label they were recorded with, and the old label stays an alias."""
     require(actor, "manage_reference")
     category = _category(session, label)
-    new = _check_name(new_name)
+    new = check_category_name(new_name)
     siblings = select(Category.id).where(Category.name == new, Category.id != category.id)
     siblings = siblings.where(Category.parent_id.is_(None) if category.parent_id is None
                               else Category.parent_id == category.parent_id)
@@ -698,7 +701,7 @@ def _check_label(label: str) -> None:
     """What ``add_category`` would refuse in a label's names, before anything is added."""
     _refuse_odd(label, "分类名称")
     for name in filter(None, _split(label)):
-        checked = _check_name(name)
+        checked = check_category_name(name)
         if len(checked) > CATEGORY_NAME_MAX:
             raise ValidationError(f"分类名称太长：最多 {CATEGORY_NAME_MAX} 个字，现在是 {len(checked)} 个字。")
 
