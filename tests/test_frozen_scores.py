@@ -398,3 +398,20 @@ def test_a_finalised_months_score_tables_keep_their_printed_titles_after_the_tem
     code, _out, err = cli_run(capsys, db, "scores", "--month", "2022-08", "--out", str(tmp_path / "八月.xlsx"))
     assert code == 0, err
     assert openpyxl.load_workbook(tmp_path / "八月.xlsx").worksheets[0]["A1"].value == "八月份乡镇（街道）评分"
+
+
+def test_a_score_workbook_of_a_month_not_finalised_says_it_is_a_draft(
+        db: Database, people: People, clock: FakeClock, capsys: pytest.CaptureFixture[str], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The PDF had 草稿 across its pages, the workbook nothing: passed on, it read as the month's final scores."""
+    log_in_everyone(db, monkeypatch)
+    _finalised_then_changed(db, people, clock)
+
+    def notes(month: str) -> list[str]:
+        out = tmp_path / f"{month}.xlsx"
+        code, _out, err = cli_run(capsys, db, "scores", "--month", month, "--out", str(out))
+        assert code == 0, err
+        return [str(row[0]) for sheet in openpyxl.load_workbook(out).worksheets
+                for row in sheet.iter_rows(values_only=True) if row[0] and "草稿" in str(row[0])]
+    assert notes("2022-08") == ["草稿：该月简报尚未定稿，定稿前得分还可能变化，不是考核结果。"] * 2
+    assert notes("2022-07") == []  # finalised

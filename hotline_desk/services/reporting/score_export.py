@@ -33,11 +33,17 @@ def export_tables(session: Session, scores: MonthScores) -> list[Table]:
     ]
 
 
+# Above the tables of a workbook of a month not finalised: passed on to the county government, it is not taken for
+# the month's final scores.
+NOT_FINAL_SENT = "草稿：该月简报尚未定稿，定稿前得分还可能变化，不是考核结果。"
+
+
 def score_workbook(session: Session, month: str, *, clock: Clock = office_now) -> bytes:
     scores = month_scores(session, month, clock=clock)
     anchor = anchors.note(session, f"导出{month}考核评分表", clock())
+    draft = [] if scores.figures.final is not None else [NOT_FINAL_SENT]  # the PDF has 草稿 across its pages
     return write_score_workbook([(t.title, t.header, t.rows) for t in export_tables(session, scores)],
-                                anchor=anchors.tag(anchor), notes=scores.sent_lines())
+                                anchor=anchors.tag(anchor), notes=[*scores.sent_lines(), *draft])
 
 
 def score_pdf(session: Session, month: str, *, clock: Clock = office_now) -> tuple[bytes, str]:
