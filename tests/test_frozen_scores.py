@@ -19,6 +19,7 @@ from hotline_desk.db import Database
 from hotline_desk.models import Case
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.records import case_view, register_case
+from hotline_desk.services.office import admin
 from hotline_desk.services.reporting import bulletin
 from hotline_desk.ui.scoring_view import ScoringView
 from tests.conftest import FakeClock, People
@@ -415,3 +416,26 @@ def test_a_score_workbook_of_a_month_not_finalised_says_it_is_a_draft(
                 for row in sheet.iter_rows(values_only=True) if row[0] and "草稿" in str(row[0])]
     assert notes("2022-08") == ["草稿：该月简报尚未定稿，定稿前得分还可能变化，不是考核结果。"] * 2
     assert notes("2022-07") == []  # finalised
+
+
+def test_a_rule_changed_after_a_month_is_finalised_is_named_as_the_cause_and_the_units_not_all_listed(
+        db: Database, people: People, clock: FakeClock, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """One rule changed at year's end: every finalised month listed all 43 units in red, naming no cause, and the
+    note pushed the score table down to five rows on a 1366×768 screen."""
+    log_in_everyone(db, monkeypatch)
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+    clock.set(datetime(2022, 8, 2, 9, 0))
+    with db.session() as s:
+        bulletin.finalize(s, people.supervisor, "2022-07", clock=clock, accept_warnings=True)
+    clock.set(datetime(2022, 10, 8, 10, 0))
+    with db.session() as s:
+        admin.update_rules(s, people.admin, {"bonus_base": 15}, clock=clock)
+    code, out, err = cli_run(capsys, db, "scores", "--month", "2022-07", user="sup1")
+    assert code == 0, err
+    assert "定稿后考核规则修改过：最近一次 2022-10-08 10:00，" in out and "按现在的规则计分" in out
+    drift = next(line for line in out.splitlines() if line.startswith("定稿后该月又有改动"))
+    assert drift.count("（定稿") == 5 and "另有 " in drift and " 个单位也不同" in drift
+    assert _water(out).endswith("\t0\t0\t20\t20\t40")  # the printed score, still

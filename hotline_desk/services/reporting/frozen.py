@@ -13,9 +13,10 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline_desk.models import Bulletin, Channel, ReferenceAlias
+from hotline_desk.models import AuditRecord, Bulletin, Channel, ReferenceAlias, User
 from hotline_desk.services.accounts import audit
 from hotline_desk.services.clock import Clock, office_now
+from hotline_desk.services.office.settings import SCORING_RULES
 from hotline_desk.services.reporting.bulletin import get_draft, month_cutoff
 from hotline_desk.services.reporting.monthdata import entered_after, named_steps
 from hotline_desk.services.reporting.scoring import ScoreTable, UnitScore, score_tables
@@ -171,6 +172,9 @@ def _empty(row: UnitScore) -> bool:
     return row.dispatched == 0 and not row.bonus_adjustment
 
 
+DRIFT_UNITS_SHOWN = 5
+
+
 def score_drift(frozen: tuple[ScoreTable, ...], live: tuple[ScoreTable, ...]) -> str:
     """Every unit whose row the live data now gives otherwise than the finalised bulletin (its 合计 or any count
     behind it, even when the 合计 comes out the same), in words."""
@@ -189,7 +193,10 @@ def score_drift(frozen: tuple[ScoreTable, ...], live: tuple[ScoreTable, ...]) ->
                 if row.unit_id not in then and not _empty(row)]
     if not changed:
         return ""
-    return ("定稿后该月又有改动（补录、更正办理步骤、作废或修改考核规则）：按现在的数据，" + "；".join(changed)
+    # A rule changed since gives every unit another score: a few named, then how many more (the table stays in sight).
+    shown = changed[:DRIFT_UNITS_SHOWN] + (
+        [f"另有 {len(changed) - DRIFT_UNITS_SHOWN} 个单位也不同"] if len(changed) > DRIFT_UNITS_SHOWN else [])
+    return ("定稿后该月又有改动（补录、更正办理步骤、作废或修改考核规则）：按现在的数据，" + "；".join(shown)
             + "。这里显示的是定稿的得分，与已印发的简报一致。")
 
 
@@ -257,8 +264,9 @@ def _frozen_or_live(session: Session, month: str, clock: Clock, key: str,
     final, data = frozen
     figures = kept(data[key])
     said = drift(figures, live)
-    return MonthFigures(month, cutoff, final.as_of, final, said,
-                        _changed_cases(session, month, final) if said else ""), figures
+    why = " ".join(filter(None, (_changed_cases(session, month, final),
+                                 _rules_changed(session, final) if key == "scores" else ""))) if said else ""
+    return MonthFigures(month, cutoff, final.as_of, final, said, why), figures
 
 
 def _changed_cases(session: Session, month: str, final: Finalised) -> str:
@@ -266,6 +274,21 @@ def _changed_cases(session: Session, month: str, final: Finalised) -> str:
     unit disputing the difference asks first."""
     steps = entered_after(session, month, final.finalized_at, final.as_of)
     return f"定稿后登记的、计入该月的步骤：{named_steps(steps)}。" if steps else ""
+
+
+def _rules_changed(session: Session, final: Finalised) -> str:
+    """When the scoring rules were last changed after 定稿, in words ("" when they were not): every unit's score then
+    differs from the printed one, and the note names the cause rather than leaving the reader to look for steps."""
+    changes = session.execute(select(AuditRecord.at, AuditRecord.user_id).where(
+        AuditRecord.entity == f"setting:{SCORING_RULES.key}", AuditRecord.at > final.finalized_at)
+        .order_by(AuditRecord.at)).all()
+    if not changes:
+        return ""
+    at, user_id = changes[-1]
+    who = session.get(User, user_id) if user_id is not None else None
+    times = f"（共 {len(changes)} 次）" if len(changes) > 1 else ""
+    return (f"定稿后考核规则修改过{times}：最近一次 {at:%Y-%m-%d %H:%M}{'，' + who.display_name if who else ''}；"
+            "按现在的规则计分，各单位的得分都可能与定稿不同。")
 
 
 def month_scores(session: Session, month: str, *, clock: Clock = office_now) -> MonthScores:
