@@ -210,7 +210,19 @@ ASK_FOR_HOLIDAYS = "请告知管理员按国务院办公厅的放假通知录入
 def missing_years_notice(session: Session, now: datetime, how: str = ENTER_HOLIDAYS) -> str:
     """What to tell the office when a deadline given now may fall in a year not entered yet ("" when none); ``how``
     says who enters them and where, to the person reading."""
-    return years_notice(session, {now.year, (now + timedelta(days=DEADLINE_REACH_DAYS)).year}, how)
+    return years_notice(session, years_ahead(now), how)
+
+
+# The last days a year's notice sets are its 国庆 holiday and the working Saturdays or Sundays beside it, in October
+# (the 元旦 of late December is in next year's notice).
+LAST_NOTICE_MONTH = 10
+
+
+def years_ahead(now: datetime) -> set[int]:
+    """The years whose holidays a deadline given now may reach: this year's only until its notice's last days have
+    passed (in December, with next year entered, this year's missing notice changes no deadline to come)."""
+    years = {(now + timedelta(days=DEADLINE_REACH_DAYS)).year}
+    return years | ({now.year} if now.month <= LAST_NOTICE_MONTH else set())
 
 
 # Said on the calendar page itself, where the notice is entered.
@@ -218,9 +230,9 @@ ENTER_HOLIDAYS_HERE = "请按国务院办公厅的放假通知录入（右侧“
 
 
 def calendar_page_notice(session: Session, now: datetime) -> str:
-    """What the calendar page says of this year and, from October on (when the State Council's notice for it is
-    due), of next year, when their holidays are not entered ("" otherwise)."""
-    years = {now.year} | ({now.year + 1} if now.month >= 10 else set())
+    """What the calendar page says of this year (until its last holidays have passed) and, from October on (when the
+    State Council's notice for it is due), of next year, when their holidays are not entered ("" otherwise)."""
+    years = years_ahead(now) | ({now.year + 1} if now.month >= 10 else set())
     return years_notice(session, years, ENTER_HOLIDAYS_HERE)
 
 
