@@ -46,7 +46,7 @@ def test_channels_aliases_and_merges_from_the_window(qtbot: QtBot, db: Database,
     aliases = lists.findChild(AliasesTab)
     answer_next_dialog({"kind": "承办单位", "alias": "市公安局", "target": "公安局"})
     aliases.add()
-    answer_next_dialog({"kind": "承办单位", "alias": "汝州市公安局", "target": "不存在的局"})
+    answer_next_dialog({"kind": "承办单位", "alias": "汝州市公安局", "target": "不存在的局"}, refused=True)
     aliases.add()
     assert any("没有承办单位“不存在的局”" in text for text in messages.texts())
     assert [a.alias for a in aliases.model.rows] == ["热线", "市公安局"]
@@ -228,7 +228,11 @@ def test_a_types_new_time_limit_says_it_leaves_the_cases_dispatched_as_they_were
     types.table.selectRow([t.name for t in types.model.rows].index("咨询类"))
     answer_next_dialog({"name": "咨询"})  # a new name alone: nothing to say of the deadlines
     types.edit()
-    assert len(said) == 1 and "咨询" in [t.name for t in types.model.rows]
+    assert said[1] == "已修改诉求类型“咨询”。原名称“咨询类”保留为别名。"
+    assert "咨询" in [t.name for t in types.model.rows]
+    answer_next_dialog({"name": "求助类", "days": 7})
+    types.add()
+    assert said[2] == "已添加诉求类型“求助类”（7 个工作日）。"  # the status bar had said nothing
 
 
 def test_an_appeal_types_place_in_the_statistics_is_set_in_its_dialog(
@@ -264,3 +268,35 @@ def test_a_unit_renamed_in_the_window_keeps_its_old_name_as_an_alias_and_says_so
     answer_next_dialog({"order": 3})  # the name kept: nothing said of aliases
     units.edit()
     assert said[-1] == "已保存承办单位“纸坊乡”。"
+
+
+def test_a_unit_or_type_refused_for_a_name_taken_opens_again_as_typed(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """“已有名为“联通公司”的单位。” closed the dialog, and what was typed in it was gone."""
+    from hotline_desk.ui.reference_lists import AppealTypesTab
+    from hotline_desk.ui.settings_view import UnitsTab
+    from hotline_desk.ui.widgets import ActionDialog
+    from tests.ui_helpers import when_modal
+
+    messages = Messages().install(monkeypatch)
+    _view, units, _said = settings_tab(qtbot, db, people.admin, clock, tmp_path, UnitsTab)
+    _view2, types, _said2 = settings_tab(qtbot, db, people.admin, clock, tmp_path / "t", AppealTypesTab)
+    for tab, typed, refused in ((units, {"name": "纸坊镇", "order": 7}, "已有名为“纸坊镇”的单位"),
+                                (types, {"name": "咨询类", "days": 9}, "已有诉求类型“咨询类”")):
+        reopened: list[dict[str, object]] = []
+
+        def again(dialog: ActionDialog, reopened: list[dict[str, object]] = reopened) -> None:
+            reopened.append(dialog.values())
+            dialog.done(0)  # closed as it stands (Esc would ask whether to drop what is typed)
+
+        def first(dialog: ActionDialog, typed: dict[str, object] = typed) -> None:
+            for key, value in typed.items():
+                dialog.set_value(key, value)
+            when_modal(ActionDialog, again)
+            dialog._accept()
+
+        when_modal(ActionDialog, first)
+        tab.add()
+        assert refused in messages.shown[-1][1]
+        assert len(reopened) == 1 and all(reopened[0][key] == value for key, value in typed.items()), reopened

@@ -829,3 +829,28 @@ def test_a_paragraph_added_to_the_bulletin_is_typed_as_it_reads_not_as_json(
     assert template.save()
     with db.reader() as s:
         assert Settings(s).get("bulletin.handling_items") == []
+
+
+def test_the_rules_page_names_the_bonus_column_and_offers_only_what_the_rules_take(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """附加分's name could only be set on the command line; 满分 offered up to 200, then 150 was refused at 保存."""
+    from PySide6.QtWidgets import QSpinBox
+
+    from hotline_desk.services.reporting.rules import load_rules
+    from hotline_desk.ui.settings_view import RulesTab, SettingsView
+
+    Messages().install(monkeypatch)
+    view = SettingsView(context(db, people.admin, clock, tmp_path))
+    qtbot.addWidget(view)
+    rules = view.findChild(RulesTab)
+    label = rules.editors["bonus_label"]
+    assert isinstance(label, QLineEdit) and label.text() == "附加分"
+    label.setText("加减分")
+    weights = [w for w in rules.findChildren(QSpinBox) if w.accessibleName().endswith("的满分")]
+    assert len(weights) == 3 and all(w.maximum() == 100 for w in weights)
+    decimals = rules.editors["decimals"]
+    assert isinstance(decimals, QSpinBox) and decimals.maximum() == 2
+    assert rules.save() and not rules.is_dirty()
+    with db.reader() as s:
+        assert load_rules(s).bonus_label == "加减分"

@@ -63,13 +63,16 @@ def scoring_page(qtbot: Any, db: Database, people: Any, clock: Callable[[], Any]
     return view
 
 
-def answer_next_dialog(values: dict[str, Any], seen: list[str] | None = None) -> None:
-    """When the next action dialog opens, type these values into it and press 确定."""
+def answer_next_dialog(values: dict[str, Any], seen: list[str] | None = None, *, refused: bool = False) -> None:
+    """When the next action dialog opens, type these values into it and press 确定. ``refused``: what is typed is
+    refused, and the dialog that opens again with it is closed as it stands."""
     def fill(dialog: ActionDialog) -> None:
         if seen is not None:
             seen.append(dialog.windowTitle())
         for key, value in values.items():
             dialog.set_value(key, value)
+        if refused:
+            when_modal(ActionDialog, lambda again: again.done(0))
         dialog._accept()
 
     when_modal(ActionDialog, fill)

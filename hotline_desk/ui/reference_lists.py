@@ -112,6 +112,11 @@ class _ListTab(QWidget):
         return done
 
 
+def _old_name_kept(old: str, new: str) -> str:
+    """Said of a rename: the old name is kept as an alias (what imports and registration still read)."""
+    return f"原名称“{old}”保留为别名。" if new.strip() != old else ""
+
+
 def _alias_column(aliases: Callable[[], dict[int, list[str]]]) -> Column[Any]:
     return Column("别名", lambda row: "、".join(aliases().get(row.id, [])))
 
@@ -134,24 +139,29 @@ class ChannelsTab(_ListTab):
         self.model.set_rows(rows)
 
     def add(self) -> None:
-        v = ask(self, "添加渠道", [FieldSpec("name", "渠道名称", required=True),
-                                 FieldSpec("upper", "来源", "choice", SOURCES, default=True),
-                                 FieldSpec("noun", "简报用语", default="交办事项")])
-        if v:
-            self.act(lambda s: ra.add_channel(s, self.ctx.actor, v["name"], upper=v["upper"], noun=v["noun"]))
+        def store(v: dict[str, Any]) -> bool:  # refused (a name taken): the dialog opens again as typed
+            return self.act(lambda s: ra.add_channel(s, self.ctx.actor, v["name"], upper=v["upper"], noun=v["noun"]),
+                            said=f"已添加渠道“{v['name'].strip()}”。")
+
+        ask(self, "添加渠道", [FieldSpec("name", "渠道名称", required=True),
+                             FieldSpec("upper", "来源", "choice", SOURCES, default=True),
+                             FieldSpec("noun", "简报用语", default="交办事项")], then=store)
 
     def edit(self) -> None:
         c = self.selected()
         if c is None:
             return
-        v = ask(self, "修改渠道", [FieldSpec("name", "渠道名称", default=c.name, required=True),
-                                 FieldSpec("upper", "来源", "choice", SOURCES, default=c.upper),
-                                 FieldSpec("noun", "简报用语", default=c.noun, required=True),
-                                 FieldSpec("order", "顺序", "int", minimum=0, maximum=999, default=c.display_order),
-                                 FieldSpec("active", "在用", "choice", IN_USE, default=c.active)])
-        if v:
-            self.act(lambda s: ra.update_channel(s, self.ctx.actor, c.name, new_name=v["name"], upper=v["upper"],
-                                                 noun=v["noun"], display_order=v["order"], active=v["active"]))
+
+        def store(v: dict[str, Any]) -> bool:
+            return self.act(lambda s: ra.update_channel(s, self.ctx.actor, c.name, new_name=v["name"], upper=v["upper"],
+                                                        noun=v["noun"], display_order=v["order"], active=v["active"]),
+                            said=f"已修改渠道“{v['name'].strip()}”。" + _old_name_kept(c.name, v["name"]))
+
+        ask(self, "修改渠道", [FieldSpec("name", "渠道名称", default=c.name, required=True),
+                             FieldSpec("upper", "来源", "choice", SOURCES, default=c.upper),
+                             FieldSpec("noun", "简报用语", default=c.noun, required=True),
+                             FieldSpec("order", "顺序", "int", minimum=0, maximum=999, default=c.display_order),
+                             FieldSpec("active", "在用", "choice", IN_USE, default=c.active)], then=store)
 
     def alias(self) -> None:
         c = self.selected()
@@ -177,26 +187,32 @@ class AppealTypesTab(_ListTab):
         self.model.set_rows(rows)
 
     def add(self) -> None:
-        v = ask(self, "添加诉求类型", [FieldSpec("name", "名称", required=True),
-                                   FieldSpec("days", "办理时限（工作日）", "int", minimum=1, maximum=60, default=5)])
-        if v:
-            self.act(lambda s: ra.add_appeal_type(s, self.ctx.actor, v["name"], v["days"]))
+        def store(v: dict[str, Any]) -> bool:
+            return self.act(lambda s: ra.add_appeal_type(s, self.ctx.actor, v["name"], v["days"]),
+                            said=f"已添加诉求类型“{v['name'].strip()}”（{v['days']} 个工作日）。")
+
+        ask(self, "添加诉求类型", [FieldSpec("name", "名称", required=True),
+                               FieldSpec("days", "办理时限（工作日）", "int", minimum=1, maximum=60, default=5)],
+            then=store)
 
     def edit(self) -> None:
         t = self.selected()
         if t is None:
             return
-        v = ask(self, "修改诉求类型", [FieldSpec("name", "名称", default=t.name, required=True),
-                                   FieldSpec("days", "办理时限（工作日）", "int", minimum=1, maximum=60,
-                                             default=t.finish_days),
-                                   FieldSpec("order", "顺序（统计表中）", "int", minimum=0, maximum=999,
-                                             default=t.display_order),
-                                   FieldSpec("active", "在用", "choice", IN_USE, default=t.active)])
-        if v:
-            self.act(lambda s: ra.update_appeal_type(s, self.ctx.actor, t.name, new_name=v["name"],
-                                                     finish_days=v["days"], active=v["active"],
-                                                     display_order=v["order"]),
-                     said=f"已修改诉求类型“{v['name']}”：{ra.FINISH_DAYS_EFFECT}" if v["days"] != t.finish_days else "")
+
+        def store(v: dict[str, Any]) -> bool:
+            effect = f"：{ra.FINISH_DAYS_EFFECT}" if v["days"] != t.finish_days else "。"
+            return self.act(lambda s: ra.update_appeal_type(s, self.ctx.actor, t.name, new_name=v["name"],
+                                                            finish_days=v["days"], active=v["active"],
+                                                            display_order=v["order"]),
+                            said=f"已修改诉求类型“{v['name'].strip()}”{effect}" + _old_name_kept(t.name, v["name"]))
+
+        ask(self, "修改诉求类型", [FieldSpec("name", "名称", default=t.name, required=True),
+                               FieldSpec("days", "办理时限（工作日）", "int", minimum=1, maximum=60,
+                                         default=t.finish_days),
+                               FieldSpec("order", "顺序（统计表中）", "int", minimum=0, maximum=999,
+                                         default=t.display_order),
+                               FieldSpec("active", "在用", "choice", IN_USE, default=t.active)], then=store)
 
     def alias(self) -> None:
         t = self.selected()
@@ -220,11 +236,13 @@ class AliasesTab(_ListTab):
 
     def add(self) -> None:
         kinds = [(label, kind) for kind, label in ra.KIND_LABELS.items()]
-        v = ask(self, "添加别名", [FieldSpec("kind", "清单", "choice", kinds, default="unit"),
-                                 FieldSpec("alias", "别名（文件中的写法）", required=True),
-                                 FieldSpec("target", "指向（现有名称）", required=True)])
-        if v:
-            self.act(lambda s: ra.add_alias(s, self.ctx.actor, v["kind"], v["alias"], v["target"]))
+
+        def store(v: dict[str, Any]) -> bool:
+            return self.act(lambda s: ra.add_alias(s, self.ctx.actor, v["kind"], v["alias"], v["target"]))
+
+        ask(self, "添加别名", [FieldSpec("kind", "清单", "choice", kinds, default="unit"),
+                             FieldSpec("alias", "别名（文件中的写法）", required=True),
+                             FieldSpec("target", "指向（现有名称）", required=True)], then=store)
 
     def remove(self) -> None:
         a = self.selected()

@@ -248,17 +248,18 @@ class UnitsTab(QWidget):
             self._save(self.model.row(rows[0].row()))
 
     def _save(self, unit: UnitView | None) -> None:
-        v = ask(self, "承办单位", self._fields(unit))
-        if v and unit is not None and unit.active and not v["active"]:  # being stopped: its open cases named first
-            question = read(self.ctx, lambda s: ra.stopping_question(s, unit.id, self.ctx.clock()))
-            if question and not confirm(self, "停用单位", question):
-                return
-        if v and Operation(self, self.ctx, lambda s: admin.save_unit(
+        def store(v: dict[str, Any]) -> bool:  # refused (a name taken): the dialog opens again as typed
+            if unit is not None and unit.active and not v["active"]:  # being stopped: its open cases named first
+                question = read(self.ctx, lambda s: ra.stopping_question(s, unit.id, self.ctx.clock()))
+                if question and not confirm(self, "停用单位", question):
+                    return True  # 否: nothing stored, and the dialog is not asked again
+            renamed = _old_name_kept(unit.name) if unit is not None and unit.name != v["name"].strip() else ""
+            return Operation(self, self.ctx, lambda s: admin.save_unit(
                 s, self.ctx.actor, unit.id if unit else None, v["name"], v["group"], v["order"], v["active"],
-                v["needs_caller"]),
-                changes=Change.REFERENCE).notify(f"已保存承办单位“{v['name']}”。" + (
-                    _old_name_kept(unit.name) if unit is not None and unit.name != v["name"].strip() else "")
-                                                 ).run_here():
+                v["needs_caller"]), changes=Change.REFERENCE).notify(f"已保存承办单位“{v['name'].strip()}”。{renamed}"
+                                                                    ).run_here() is not None
+
+        if ask(self, "承办单位", self._fields(unit), then=store):
             self.refresh()
 
 
@@ -640,10 +641,14 @@ class RulesTab(QWidget):
         "sources": (("本级和上级交办", "all"), ("仅本级", "local")),
     }
     LABELS: ClassVar[dict[str, str]] = {
-        "bonus_base": "附加分基数", "bonus_min": "附加分下限", "bonus_max": "附加分上限", "decimals": "得分小数位",
+        "bonus_label": "附加分一列的名称", "bonus_base": "附加分基数", "bonus_min": "附加分下限",
+        "bonus_max": "附加分上限", "decimals": "得分小数位",
         "basic_counts": "基本满意计入满意", "finish_denominator": "办结率分母", "case_finished": "简报“已办结”",
         "unit_finished": "单位“办结”", "sources": "考核计入工单",
     }
+
+    # What the rules take (see ScoringRules.validate): a box offering more had its value refused only at 保存.
+    RANGES: ClassVar[dict[str, tuple[int, int]]] = {"bonus_base": (0, 100), "decimals": (0, 2)}
 
     def __init__(self, ctx: UiContext) -> None:
         super().__init__()
@@ -653,13 +658,15 @@ class RulesTab(QWidget):
         rules = read(ctx, load_rules).to_dict()
         for i, column in enumerate(rules["columns"]):
             weight = QSpinBox()
-            weight.setRange(0, 200)
+            weight.setRange(0, 100)  # as the rules take it: 150 was offered, then refused at 保存
             weight.setValue(column["weight"])
             mode = QComboBox()
             mode.addItem("按比例", "linear")
             mode.addItem("达标得满分", "threshold")
             mode.setCurrentIndex(mode.findData(column["mode"]))
             threshold = QLineEdit(str(column["threshold"]))
+            threshold.setPlaceholderText("0～1")
+            threshold.setToolTip("达标线：0 至 1 之间的数，0.9 即 90%（计分方式为“达标得满分”时才用到）")
             row = QHBoxLayout()
             name = QLineEdit(column["label"])
             for widget, said in ((name, "名称"), (weight, "满分"), (mode, "计分方式"), (threshold, "达标线")):
@@ -682,9 +689,12 @@ class RulesTab(QWidget):
                 box = QCheckBox()
                 box.setChecked(value)
                 editor = box
+            elif isinstance(value, str):
+                editor = QLineEdit(value)
+                editor.setToolTip("考核表中这一列的标题，1 至 10 个字，如 附加分、加减分")
             else:
                 spin = QSpinBox()
-                spin.setRange(-100, 200)
+                spin.setRange(*self.RANGES.get(key, (-100, 100)))
                 spin.setValue(int(value))
                 editor = spin
             self.editors[key] = editor
@@ -707,7 +717,7 @@ class RulesTab(QWidget):
         """A stored rule set as this form's values give it."""
         columns = [{"key": c["key"], "label": c["label"], "weight": c["weight"], "mode": c["mode"],
                     "threshold": float(c["threshold"])} for c in rules["columns"]]
-        return {"columns": columns, **{key: rules[key] if key in cls.CHOICES or isinstance(rules[key], bool)
+        return {"columns": columns, **{key: rules[key] if key in cls.CHOICES or isinstance(rules[key], bool | str)
                                       else int(rules[key]) for key in cls.LABELS}}
 
     def fill(self, values: dict[str, Any]) -> None:
