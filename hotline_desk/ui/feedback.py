@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from sqlalchemy.orm import Session
 
 from hotline_desk.errors import HotlineError
@@ -27,5 +28,11 @@ def read_or_warn(parent: QWidget, ctx: UiContext, work: Callable[[Session], T], 
 
 
 def read(ctx: UiContext, work: Callable[[Session], T]) -> T:
-    with ctx.db.reader() as session:
-        return work(session)
+    """``work`` in a read-only session, under the busy cursor: a queue of thousands of open cases takes seconds to
+    read, and the window must not look hung meanwhile."""
+    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    try:
+        with ctx.db.reader() as session:
+            return work(session)
+    finally:
+        QApplication.restoreOverrideCursor()

@@ -19,7 +19,7 @@ from hotline_desk.services.cases.events import current_status, sent_back_among, 
 from hotline_desk.services.cases.history import FOLLOWUP_RESULTS, CaseStatus, DispatchStatus, coordinate_answer
 from hotline_desk.services.office.calendar import WorkCalendar
 from hotline_desk.services.office.settings import Settings
-from hotline_desk.vocabulary import UNFINISHED_STATES, Action, CaseState, DispatchRole, DispatchState
+from hotline_desk.vocabulary import UNFINISHED_STATES, Action, CaseState, DispatchRole, DispatchState, EventKind
 
 if TYPE_CHECKING:
     from hotline_desk.services.cases.records import CaseView
@@ -293,8 +293,12 @@ def queue(session: Session, name: str, now: datetime, *, requests_only: bool = F
     ``viewer`` is who looks: a 保密 case's caller is masked unless they may see it, and the 被驳回 queue of someone
     who cannot approve holds only the proposals they made themselves.
     """
-    cases = session.scalars(select(Case).where(Case.state.in_(QUEUE_STATES[name]))
-                            .order_by(Case.registered_at)).all()
+    query = select(Case).where(Case.state.in_(QUEUE_STATES[name]))
+    if requests_only:  # only cases a unit ever asked something of are read through (20,000 open: 2 s for none)
+        asked = select(CaseEvent.id).where(CaseEvent.case_id == Case.id, CaseEvent.kind.in_(
+            [str(EventKind.RETURN_REQUEST), str(EventKind.EXTENSION_REQUEST)]))
+        query = query.where(asked.exists())
+    cases = session.scalars(query.order_by(Case.registered_at)).all()
     statuses = statuses_for(session, [c.id for c in cases])
     texts = _texts(session, [c.id for c in cases])
     # 被驳回 holds the cases that stand as sent back, as the case list marks them (登记（被驳回）).
