@@ -304,6 +304,10 @@ def test_a_search_that_finds_nothing_says_what_to_try_and_an_operator_is_told_wh
     view.search.insert("路灯")
     qtbot.waitUntil(lambda: view.model.rowCount() == 1)
     assert view.count.text() == "共 1 件"
+    view.search.clear()  # no words typed: only the filters can be widened
+    view.state.setCurrentIndex(view.state.findData("finished"))
+    qtbot.waitUntil(lambda: view.model.rowCount() == 0)
+    assert view.count.text() == "共 0 件。没有符合条件的工单：请放宽上面的筛选条件（或点“清空筛选”）"
     [importing] = [b for b in view.findChildren(QPushButton) if b.text() == "导入清单或台账…"]
     assert not importing.isEnabled()
     assert importing.toolTip() == "张丽（话务员）无权导入数据。导入清单或台账请找审核员或管理员。"

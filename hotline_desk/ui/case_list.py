@@ -274,7 +274,8 @@ class CaseListView(QWidget):
                                                                                ("分类", self.category))
                      if (text := picker.currentText().strip()) and picker.value() is None]
         if not hint and not self.model.rowCount() and self.current_filter() != CaseFilter():
-            hint = "没有符合条件的工单：可以少输几个字或换个说法（如“路灯坏了”只输“路灯”），或放宽上面的筛选条件"
+            hint = ("没有符合条件的工单：可以少输几个字或换个说法（如“路灯坏了”只输“路灯”），或放宽上面的筛选条件"
+                    if self.model.filter.text.strip() else "没有符合条件的工单：请放宽上面的筛选条件（或点“清空筛选”）")
         self.count.setText("。".join([f"共 {self.model.count_label}", *unmatched, *([hint] if hint else [])]))
 
     def to_results(self) -> None:
