@@ -247,8 +247,9 @@ def test_a_sort_every_page_would_redo_over_a_long_list_is_refused_saying_how_to_
                     "按工单编号、来电时间、状态或联系电话排序不受此限。"]
     assert _titles(view) == titles
     assert header.sortIndicatorSection() != 4
+    assert view.count.text() == "共 3 件。" + said[0]  # under the list as well, whole (the status bar cut it)
     view.table.sortByColumn(1, Qt.SortOrder.AscendingOrder)  # 来电时间: the database keeps that order
-    assert _titles(view) == ["乙", "甲", "丙"]
+    assert _titles(view) == ["乙", "甲", "丙"] and view.count.text() == "共 3 件"
     view.table.sortByColumn(7, Qt.SortOrder.AscendingOrder)
     assert said[-1] == "工单列表不能按“承办单位”排序。"
 

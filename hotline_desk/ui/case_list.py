@@ -93,7 +93,9 @@ class CaseListView(QWidget):
         self.model.modelAboutToBeReset.connect(self._note_chosen)
         self.model.modelReset.connect(self._choose_again)
         self.table.setSortingEnabled(True)
+        self._sort_note = ""  # why the list was not sorted as asked, until it is read again
         self.model.sort_refused.connect(self._sort_refused)
+        self.model.modelReset.connect(self._read_again)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.verticalHeader().setDefaultSectionSize(24)
@@ -276,7 +278,8 @@ class CaseListView(QWidget):
         if not hint and not self.model.rowCount() and self.current_filter() != CaseFilter():
             hint = ("没有符合条件的工单：可以少输几个字或换个说法（如“路灯坏了”只输“路灯”），或放宽上面的筛选条件"
                     if self.model.filter.text.strip() else "没有符合条件的工单：请放宽上面的筛选条件（或点“清空筛选”）")
-        self.count.setText("。".join([f"共 {self.model.count_label}", *unmatched, *([hint] if hint else [])]))
+        said = [f"共 {self.model.count_label}", *unmatched, *([hint] if hint else [])]
+        self.count.setText("。".join(said) + (f"。{self._sort_note}" if self._sort_note else ""))
 
     def to_results(self) -> None:
         """The list as the search box reads now (a search still waiting is run first), on its first row."""
@@ -301,8 +304,15 @@ class CaseListView(QWidget):
         ids = self.model.page_ids.get(0, [])
         self.table.selectRow(ids.index(self._chosen) if self._chosen in ids else 0)
 
+    def _read_again(self) -> None:
+        """The list read anew (a search, a sort given): a refused sort's note is said no longer."""
+        if self._sort_note:
+            self._sort_note = ""
+            self._show_count()
+
     def _sort_refused(self, why: str) -> None:
-        """The header shows the order the list still has, and the status bar why it was not sorted."""
+        """The header shows the order the list still has, and the status bar and the line under the list why it
+        was not sorted."""
         header = self.table.horizontalHeader()
         header.blockSignals(True)  # only the indicator: the list is in that order already
         header.setSortIndicator(self.model.sort_column,
@@ -310,6 +320,8 @@ class CaseListView(QWidget):
         header.blockSignals(False)
         header.viewport().update()
         self.ctx.signals.notice.emit(why)
+        self._sort_note = why  # under the list too, whole: the status bar cut it, and it was easily missed
+        self._show_count()
 
     def import_cases(self) -> None:
         from hotline_desk.ui.import_wizard import ImportWizard
