@@ -859,3 +859,45 @@ def test_the_rules_page_names_the_bonus_column_and_offers_only_what_the_rules_ta
     assert rules.save() and not rules.is_dirty()
     with db.reader() as s:
         assert load_rules(s).bonus_label == "加减分"
+
+
+def test_a_repeat_call_recorded_from_the_forms_earlier_cases_offers_to_clear_the_form(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """After 登记再次来电 from 来电人以往工单, the form still held the caller, counted as unsaved and was kept as a
+    draft, with nothing telling the operator that this call needed no case of its own."""
+    from hotline_desk.services.cases.records import case_view
+    from hotline_desk.ui.case_actions import StepDialog
+    from hotline_desk.ui.case_list import CaseDetailDialog
+    from tests.ui_helpers import when_modal
+
+    with db.session() as s:
+        earlier = register_case(s, people.operator, draft(s), clock=clock)
+    entry = CaseEntryView(context(db, people.operator, clock, tmp_path))
+    qtbot.addWidget(entry)
+
+    def accept_recall(dialog: StepDialog) -> StepDialog.DialogCode:
+        dialog.set_value("note", "群众再次来电催促")
+        return StepDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(StepDialog, "exec", accept_recall)
+
+    def recall_there(detail: CaseDetailDialog) -> None:
+        detail._do("recall")
+        detail.done(0)
+
+    for answer, left in ((QMessageBox.StandardButton.No, "13803750001"), (QMessageBox.StandardButton.Yes, "")):
+        asked: list[str] = []
+        monkeypatch.setattr(QMessageBox, "question", lambda _p, _t, text, *_a, answer=answer, asked=asked:
+                            asked.append(text) or answer)
+        entry.caller.setText("刘先生")
+        entry.phone.setText("13803750001")
+        entry.show_history()
+        when_modal(CaseDetailDialog, recall_there)
+        entry._open_earlier(entry.history.item(0))
+        assert asked and asked[0].startswith(f"已在 {earlier.number} 登记再次来电，这通来电不必另登记工单。")
+        assert entry.phone.text() == left
+    assert entry.status.text() == f"已在 {earlier.number} 登记再次来电，表单已清空。"
+    assert not entry.is_dirty()
+    with db.reader() as s:
+        assert [e.kind for e in case_view(s, earlier.id).events].count("recall") == 2

@@ -64,6 +64,7 @@ from hotline_desk.ui.entry_widgets import (
 )
 from hotline_desk.ui.feedback import read
 from hotline_desk.ui.widgets import SearchCombo, confirm, refill, run_modal
+from hotline_desk.vocabulary import Action
 
 ERROR_STYLE = "color: #B00020; font-size: 11px;"
 ERROR_WIDTH = 230
@@ -456,7 +457,26 @@ class CaseEntryView(QWidget):
     def _open_earlier(self, item: QListWidgetItem) -> None:
         from hotline_desk.ui.case_list import CaseDetailDialog
 
-        run_modal(CaseDetailDialog(self, self.ctx, int(item.data(Qt.ItemDataRole.UserRole))))
+        detail = CaseDetailDialog(self, self.ctx, int(item.data(Qt.ItemDataRole.UserRole)))
+        run_modal(detail)
+        if Action.RECALL in detail.steps_taken:
+            self._after_recall(detail.view.number)
+
+    def _after_recall(self, number: str) -> None:
+        """The call was a 再次来电 of an earlier case, recorded there: the form's caller and words need no case of
+        their own. Cleared at once if the operator says so; kept as typed otherwise (否 is the default), with how
+        to clear it later."""
+        said = f"已在 {number} 登记再次来电"
+        if not self.is_dirty():
+            self.status.setText(f"{said}。")
+        elif confirm(self, "登记再次来电", f"{said}，这通来电不必另登记工单。\n\n清空登记表单，接下一个来电？"
+                                           "（选“否”保留所填内容）"):
+            self._discard_draft()
+            self.reset_fields()
+            self.caller.setFocus()
+            self.status.setText(f"{said}，表单已清空。")
+        else:
+            self.status.setText(f"{said}。表单内容保留；不必另登记的，按 Ctrl+N 清空。")
 
     def values(self) -> dict[str, Any]:
         """The form as plain values (what the draft file keeps)."""

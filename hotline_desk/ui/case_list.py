@@ -368,6 +368,7 @@ class CaseDetailDialog(QDialog):
         super().__init__(parent)
         self.ctx = ctx
         self.case_id = case_id
+        self.steps_taken: list[str] = []  # the steps taken in it (the registration form asks after a 再次来电)
         fit_size(self, 860, 640)
         self.fields = QFormLayout()
         self.timeline = QTreeWidget()
@@ -478,7 +479,8 @@ class CaseDetailDialog(QDialog):
         return box
 
     def _do(self, key: str) -> None:
-        perform(self, self.ctx, self.case_id, key, expected_version=self.view.version)
+        if perform(self, self.ctx, self.case_id, key, expected_version=self.view.version):
+            self.steps_taken.append(key)
         self.refresh()  # done, or refused because another station changed the case: shown as it now stands
         # The button pressed is gone with the others: the keyboard goes to the first step now offered, or 关闭.
         first = self.actions_row.itemAt(0)
