@@ -409,3 +409,27 @@ def test_a_renamed_category_or_appeal_type_is_found_by_its_old_name_as_it_says(
     code, _, err = run(capsys, office, "case", "register", "--content", "路灯不亮", "--appeal-type", "问题处理",
                        "--category", "城市管理—市容环境", user="op1")
     assert code == 2 and "没有诉求类型“问题处理”" in err  # neither a name nor an alias: refused as before
+
+
+def test_an_upper_platforms_time_limit_is_kept_when_a_case_is_registered(
+        office: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The spec keeps an upper case's own 办理时限, but only an imported list could give one."""
+    code, out, err = run(capsys, office, "case", "register", "--content", "咨询社保卡补办", "--appeal-type", "咨询类",
+                         "--category", "社会保险—社保卡", "--channel", "平观新闻APP",
+                         "--upstream-number", "PG2207-0042", "--upstream-deadline", "2022/7/25",
+                         "--at", "2022-07-20 10:00", user="op1")
+    assert code == 0, err
+    number = re.findall(r"RZ\d{4}-\d{5}", out)[0]
+    code, out, err = run(capsys, office, "case", "show", number)
+    assert code == 0 and "上级办理时限：2022-07-25 23:59" in out, err  # a day alone: the whole day
+    before = digest(office)
+    for extra, refused in ((["--channel", "平观新闻APP", "--upstream-number", "PG2207-0043",
+                             "--upstream-deadline", "2021-07-25 18:00"],
+                            "上级办理时限 2021-07-25 18:00 不晚于来电时间 2022-07-20 10:00，请核对"),
+                           (["--upstream-deadline", "2022-07-25"], "只有上级交办的工单有上级办理时限"),
+                           (["--channel", "平观新闻APP", "--upstream-number", "PG2207-0044",
+                             "--upstream-deadline", "下周五"], "无法识别的时间")):
+        code, _, err = run(capsys, office, "case", "register", "--content", "咨询社保卡补办", "--appeal-type", "咨询类",
+                           "--category", "社会保险—社保卡", "--at", "2022-07-20 10:00", *extra, user="op1")
+        assert code == 2 and refused in err, err
+    assert digest(office) == before

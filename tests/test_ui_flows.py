@@ -901,3 +901,28 @@ def test_a_repeat_call_recorded_from_the_forms_earlier_cases_offers_to_clear_the
     assert not entry.is_dirty()
     with db.reader() as s:
         assert [e.kind for e in case_view(s, earlier.id).events].count("recall") == 2
+
+
+def test_an_upper_platforms_time_limit_is_typed_on_the_form_and_kept_with_the_case(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """The form had 上级工单号 only: the platform's own 办理时限, read to the operator, had nowhere to go."""
+    from hotline_desk.services.cases.records import case_view
+
+    entry = CaseEntryView(context(db, people.operator, clock, tmp_path))
+    qtbot.addWidget(entry)
+    assert not entry.upstream_deadline.isEnabled()  # the city's own line: no platform, no limit
+    entry.channel.setCurrentIndex(entry.channel.findText("平观新闻APP（上级交办）"))
+    assert entry.upstream_deadline.isEnabled()
+    _fill_entry(qtbot, entry, "小区二次供水水压不足")
+    entry.upstream_number.setText("PG2207-0042")
+    entry.upstream_deadline.setText("下周五前")
+    entry.save()
+    assert "上级办理时限无法识别" in entry.errors["upstream_deadline"].text()
+    with db.reader() as s:
+        assert s.scalars(select(Case)).first() is None  # nothing saved with the limit left out
+    entry.upstream_deadline.setText("2022年7月8日")
+    entry.save()
+    case = _only_case(db)
+    with db.reader() as s:
+        assert case_view(s, case.id).upstream_deadline == datetime(2022, 7, 8, 23, 59)
+    assert entry.upstream_deadline.text() == ""  # cleared with the form for the next call

@@ -41,6 +41,8 @@ def register(sub: SubParsers[Any]) -> None:
                                      "上级交办工单写上级平台名称")
     q.add_argument("--upper", action="store_true", help="上级交办工单（--channel 给出上级渠道时可不写）")
     q.add_argument("--upstream-number", default="", help="上级工单号（上级平台的工单编号）")
+    q.add_argument("--upstream-deadline", metavar="时间",
+                   help="上级办理时限（上级平台要求的办结时间），如 2022-08-05 18:00；只写日期即当天 23:59")
     q.add_argument("--urgent", action="store_true", help="紧急")
     q.add_argument("--confidential", action="store_true", help="保密")
     q.add_argument("--at", help="来电时间（默认现在），如 2022-07-05 10:30")
@@ -202,7 +204,8 @@ def cmd_register(ctx: Context, args: argparse.Namespace) -> int:
         draft = cases.CaseDraft(
             content=args.content, registered_at=parse_time(args.at), source="upper" if upper else "local",
             channel_id=channel_id, upstream_number=args.upstream_number,
-            caller_name=args.caller, phone=args.phone, address=args.address,
+            upstream_deadline=parse_time(args.upstream_deadline), caller_name=args.caller, phone=args.phone,
+            address=args.address,
             township_id=named("township_id", lambda: _unit_id(session, args.township)),
             appeal_type_id=named("appeal_type_id", lambda: reference.find_appeal_type(session, args.appeal_type).id),
             category_id=named("category_id", lambda: reference.find_category(session, args.category).id),

@@ -41,6 +41,7 @@ from hotline_desk.services.cases.records import (
     cases_by_phone,
     clock_set_back_words,
     phone_problem,
+    read_upstream_limit,
     recent_call,
     register_case,
     same_call,
@@ -135,6 +136,8 @@ class CaseEntryView(QWidget):
         self.channel = QComboBox()
         self.upstream_number = QLineEdit()
         self.upstream_number.setPlaceholderText("上级平台的工单编号")
+        self.upstream_deadline = QLineEdit()
+        self.upstream_deadline.setPlaceholderText("可不填，如 2022-08-05 18:00（只写日期即当天 23:59）")
         self.caller = QLineEdit()
         self.phone = QLineEdit()
         self.phone.setPlaceholderText("输入号码后显示该来电人以往工单")
@@ -184,7 +187,8 @@ class CaseEntryView(QWidget):
         form.setVerticalSpacing(4)
         rows: list[tuple[str, str, QWidget]] = [
             ("registered_at", "来电时间 *", self.registered_at), ("channel_id", "渠道/来源 *", self.channel),
-            ("upstream_number", "上级工单号", self.upstream_number), ("caller_name", "来电人", self.caller),
+            ("upstream_number", "上级工单号", self.upstream_number),
+            ("upstream_deadline", "上级办理时限", self.upstream_deadline), ("caller_name", "来电人", self.caller),
             ("phone", "联系电话", self.phone), ("address", "地址", self.address),
             ("township_id", "所属乡镇街道", self.township), ("appeal_type_id", "诉求类型 *", self.appeal_type),
             ("category_id", "问题分类 *", self.category), ("title", "标题", self.title),
@@ -238,7 +242,8 @@ class CaseEntryView(QWidget):
         layout.addLayout(left, 3)
         layout.addWidget(side, 1)
 
-        order = [self.registered_at, self.channel, self.upstream_number, self.caller, self.phone, self.address,
+        order = [self.registered_at, self.channel, self.upstream_number, self.upstream_deadline, self.caller,
+                 self.phone, self.address,
                  self.township, self.appeal_type, self.category, self.title, self.content, self.confidential,
                  self.urgent, self.coordinate, self.dispatch, self.answer, self.unit, self.assist, self.save_button]
         for first, second in itertools.pairwise(order):
@@ -255,7 +260,8 @@ class CaseEntryView(QWidget):
         self.channel.currentIndexChanged.connect(self._channel_changed)
         self.coordinate.toggled.connect(lambda on: self._handling_chosen(self.coordinate, on))
         self.dispatch.toggled.connect(lambda on: self._handling_chosen(self.dispatch, on))
-        for widget in (self.upstream_number, self.caller, self.phone, self.address, self.title):
+        for widget in (self.upstream_number, self.upstream_deadline, self.caller, self.phone, self.address,
+                       self.title):
             widget.textChanged.connect(self._changed)
         for combo in (self.channel, self.appeal_type, self.urgent):
             combo.currentIndexChanged.connect(self._changed)
@@ -368,8 +374,9 @@ class CaseEntryView(QWidget):
     # --- behaviour ----------------------------------------------------------------------------------
     def _channel_changed(self) -> None:
         upper = self.channel.currentData() in self._upper_channels
-        self.upstream_number.setEnabled(upper)
-        self.upstream_number.setToolTip("" if upper else "渠道选上级平台（如平顶山市“民呼必应”平台）时填写")
+        for field in (self.upstream_number, self.upstream_deadline):
+            field.setEnabled(upper)
+            field.setToolTip("" if upper else "渠道选上级平台（如平顶山市“民呼必应”平台）时填写")
 
     def _handling_chosen(self, radio: QRadioButton, on: bool) -> None:
         other = self.dispatch if radio is self.coordinate else self.coordinate
@@ -483,6 +490,7 @@ class CaseEntryView(QWidget):
         return {
             "registered_at": self.registered_at.dateTime().toString("yyyy-MM-dd HH:mm"),
             "channel": self.channel.currentData(), "upstream_number": self.upstream_number.text(),
+            "upstream_deadline": self.upstream_deadline.text(),
             "caller": self.caller.text(), "phone": self.phone.text(), "address": self.address.text(),
             "township": self.township.currentText(), "appeal_type": self.appeal_type.currentData(),
             "category": self.category.currentText(), "title": self.title.text(),
@@ -658,6 +666,11 @@ class CaseEntryView(QWidget):
                  for key, label, combo in self._pickers() if combo.isEnabled() and (message := combo.unresolved(label))]
         if unfinished := self.registered_at.unfinished("来电时间"):  # the time it would save is not the one shown
             found.append(("registered_at", unfinished))
+        if self.upstream_deadline.isEnabled():  # a limit that is no time is said, not saved as none
+            try:
+                read_upstream_limit(self.upstream_deadline.text())
+            except ValidationError as exc:
+                found.append(("upstream_deadline", exc.message))
         found += read(self.ctx, lambda s: validate_draft(s, draft, self.ctx.clock()))
         if not draft.handling:
             found.append(("handling", HANDLING_MISSING))
@@ -672,6 +685,7 @@ class CaseEntryView(QWidget):
             self.registered_at.setDateTime(QDateTime.fromString(saved.get("registered_at", ""), "yyyy-MM-dd HH:mm"))
             self.channel.setCurrentIndex(max(self.channel.findData(saved.get("channel")), 0))
             self.upstream_number.setText(saved.get("upstream_number", ""))
+            self.upstream_deadline.setText(saved.get("upstream_deadline", ""))
             self.caller.setText(saved.get("caller", ""))
             self.phone.setText(saved.get("phone", ""))
             self.address.setText(saved.get("address", ""))
@@ -705,7 +719,8 @@ class CaseEntryView(QWidget):
             self._set_call_time(self.ctx.clock())
             self._time_from_reset = True  # until the operator types: set again at the call's first keystroke
             self.channel.setCurrentIndex(0)
-            for widget in (self.upstream_number, self.caller, self.phone, self.address, self.title):
+            for widget in (self.upstream_number, self.upstream_deadline, self.caller, self.phone, self.address,
+                           self.title):
                 widget.clear()
             for box in (self.content, self.answer):
                 box.clear()
@@ -744,6 +759,12 @@ class CaseEntryView(QWidget):
             self.status.setText("已清空。")
             self.caller.setFocus()
 
+    def _upstream_limit(self) -> datetime | None:
+        try:
+            return read_upstream_limit(self.upstream_deadline.text())
+        except ValidationError:  # said by ``problems`` before anything is saved
+            return None
+
     def draft(self) -> CaseDraft:
         v = self.values()
         moment = self.registered_at.dateTime().toPython()
@@ -755,6 +776,7 @@ class CaseEntryView(QWidget):
             source="upper" if upper else "local", channel_id=v["channel"],
             # the greyed field of a call on the city's own line keeps its text for a channel changed back, unsaved
             upstream_number=v["upstream_number"] if upper else "", caller_name=v["caller"], phone=v["phone"],
+            upstream_deadline=self._upstream_limit() if upper else None,
             address=v["address"],
             township_id=self.township.value(), appeal_type_id=v["appeal_type"], category_id=self.category.value(),
             title=v["title"], confidential=v["confidential"], urgent=v["urgent"], handling=v["handling"],

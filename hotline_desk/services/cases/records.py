@@ -6,7 +6,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -198,6 +198,39 @@ def length_problems(values: dict[str, Any]) -> list[tuple[str, str]]:
     return found
 
 
+def end_of_a_day(limit: datetime | None) -> datetime | None:
+    """An upper platform's 办理时限 given as a day alone (2022-08-25) is that whole day: 23:59, as a 延期至 date."""
+    return limit.replace(hour=23, minute=59) if limit is not None and limit.time() == time() else limit
+
+
+def read_upstream_limit(text: str) -> datetime | None:
+    """The upper platform's 办理时限 as typed in the form (2022-08-05 18:00, 2022/8/5, 8月5日 下午6点: as a register's
+    cells are read), None when left empty; a text that is no time is a ValidationError in words."""
+    if not text.strip():
+        return None
+    try:
+        limit = norm.when(text)
+    except norm.CellError as exc:
+        raise ValidationError(f"上级办理时限无法识别：{exc}。请写成 2022-08-05 18:00（只写日期即当天 23:59）。",
+                              field="upstream_deadline") from exc
+    return end_of_a_day(limit)
+
+
+def upstream_limit_problem(draft: CaseDraft, now: datetime) -> str:
+    """What is wrong with the upper platform's 办理时限 given for a case ("" when nothing): only an upper case has
+    one, and it cannot end before the call came in (a year or month typed wrong)."""
+    limit = end_of_a_day(draft.upstream_deadline)
+    if limit is None:
+        return ""
+    if draft.source != Source.UPPER:
+        return "只有上级交办的工单有上级办理时限（渠道选上级平台时填写）。"
+    called = draft.registered_at or now
+    if limit <= called:
+        return (f"上级办理时限 {limit:%Y-%m-%d %H:%M} 不晚于来电时间 {called:%Y-%m-%d %H:%M}，"
+                "请核对（多半是年份或月份写错了）。")
+    return ""
+
+
 def validate_draft(session: Session, draft: CaseDraft, now: datetime) -> list[tuple[str, str]]:
     """Every problem with the draft as (field, message); empty when it can be saved."""
     errors: list[tuple[str, str]] = []
@@ -212,6 +245,8 @@ def validate_draft(session: Session, draft: CaseDraft, now: datetime) -> list[tu
         errors.append(("channel_id", "本级工单不能选择上级渠道。"))
     if problem := upstream_problem(session, draft.source, draft.upstream_number):
         errors.append(("upstream_number", problem))
+    if problem := upstream_limit_problem(draft, now):
+        errors.append(("upstream_deadline", problem))
     if problem := phone_problem(draft.phone):
         errors.append(("phone", problem))
     if problem := township_problem(session, draft.township_id):
@@ -350,7 +385,8 @@ def register_case(session: Session, actor: Actor, draft: CaseDraft, *, clock: Cl
         registered_at=registered_at, month=month_of(registered_at), source=draft.source,
         channel_id=draft.channel_id, upstream_number=norm.upstream_number(draft.upstream_number),
         upstream_key=norm.upstream_key(draft.upstream_number),
-        upstream_deadline=draft.upstream_deadline, caller_name=draft.caller_name.strip(),
+        upstream_deadline=end_of_a_day(draft.upstream_deadline) if draft.source == Source.UPPER else None,
+        caller_name=draft.caller_name.strip(),
         phone=stored_phone(draft.phone), address=draft.address.strip(), township_id=draft.township_id,
         appeal_type_id=appeal.id, appeal_type_name=appeal.name, category_id=draft.category_id,
         category_label=_category_label(session, draft.category_id),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
@@ -27,7 +27,7 @@ from hotline_desk.services.accounts import accounts, audit
 from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.cases import search_index
 from hotline_desk.services.cases.history import CaseStatus, replace
-from hotline_desk.services.cases.records import TITLE_LENGTH, importing, one_line, title_from
+from hotline_desk.services.cases.records import TITLE_LENGTH, end_of_a_day, importing, one_line, title_from
 from hotline_desk.services.clock import Clock, month_of, office_now
 from hotline_desk.services.exchange import import_batches
 from hotline_desk.services.exchange.bulk import NewCase, PreparedCases, Step, prepare_cases, write_prepared
@@ -367,11 +367,6 @@ def _cases_by_key(session: Session, keys: Sequence[str]) -> dict[str, str]:
     return found
 
 
-def _end_of_a_day(limit: datetime | None) -> datetime | None:
-    """An upper platform's 办理时限 given as a day alone (2022-08-25) is that whole day: 23:59, as a 延期至 date."""
-    return limit.replace(hour=23, minute=59) if limit is not None and limit.time() == time() else limit
-
-
 def _new_case(row: PreparedRow, actor: Actor, proposer: Actor, look: Lookups, setting: HistorySetting) -> NewCase:
     """A previewed row as the case to insert, its history checked step by step."""
     v = dict(row.values)
@@ -386,7 +381,7 @@ def _new_case(row: PreparedRow, actor: Actor, proposer: Actor, look: Lookups, se
     columns = {
         "registered_at": v["registered_at"], "source": v["source"], "channel_id": channel_id,
         "upstream_number": upstream,
-        "upstream_deadline": _end_of_a_day(v.get("upstream_deadline") or (v.get("deadline") if upper else None)),
+        "upstream_deadline": end_of_a_day(v.get("upstream_deadline") or (v.get("deadline") if upper else None)),
         "caller_name": v["caller_name"], "phone": v["phone"], "address": v["address"],
         "township_id": v.get("township"), "appeal_type_id": look.types[v["appeal_type"]][0],
         "appeal_type_name": v["appeal_type"], "category_id": look.categories[category],
