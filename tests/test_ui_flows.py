@@ -926,3 +926,19 @@ def test_an_upper_platforms_time_limit_is_typed_on_the_form_and_kept_with_the_ca
     with db.reader() as s:
         assert case_view(s, case.id).upstream_deadline == datetime(2022, 7, 8, 23, 59)
     assert entry.upstream_deadline.text() == ""  # cleared with the form for the next call
+
+
+def test_the_window_title_follows_the_offices_name_when_it_is_changed(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """A county's admin renamed the hotline in 设置; the title bar kept 汝州's name until the program was restarted."""
+    from hotline_desk.services.office import admin
+    from hotline_desk.ui.changes import Change
+
+    ctx = context(db, people.admin, clock, tmp_path)
+    window = MainWindow(ctx, watch=False)
+    qtbot.addWidget(window)
+    assert "汝州市12345民呼必应热线" in window.windowTitle()
+    with db.session() as s:
+        admin.update_setting(s, people.admin, "office.name", "郏县12345政务服务便民热线", clock=clock)
+    ctx.signals.announce(Change.SETTINGS)  # as the settings page, or another station's save, tells the window
+    assert window.windowTitle().startswith("12345热线工作台 — 郏县12345政务服务便民热线 — ")

@@ -105,8 +105,7 @@ class MainWindow(QMainWindow):
         self.switching_user = False  # closed by 切换用户: the program asks who works next instead of ending
         # The office's own name too: the taskbar tells a county's window from a training copy's, and another
         # county's office sees its own name, not the one it was first made for.
-        office = read(ctx, lambda s: Settings(s).str(OFFICE_NAME))
-        self.setWindowTitle(f"12345热线工作台 — {office} — {ctx.actor.display_name}（{ctx.actor.role_label}）")
+        self.name_window()
         central = QWidget()
         row = QHBoxLayout(central)
         self.nav = QListWidget()
@@ -165,6 +164,7 @@ class MainWindow(QMainWindow):
         self.disk_timer.timeout.connect(self.check_disk)
         self.disk_timer.start()
         ctx.signals.changed.connect(self._saved_something)
+        ctx.signals.settings_changed.connect(self.name_window)  # 热线名称 changed here or on another station
         # Methods, not lambdas: a connection to a method goes with this window, while a lambda would keep calling
         # into it after it is gone (a window opened again on the same signals).
         ctx.signals.notice.connect(self.show_notice)
@@ -427,6 +427,11 @@ class MainWindow(QMainWindow):
         self.backup_label.setText(short)
         self.backup_label.setToolTip("\n\n".join(text for text in (failed, age.words if age else "") if text))
         self.backup_label.setVisible(bool(short))
+
+    def name_window(self) -> None:
+        office = read(self.ctx, lambda s: Settings(s).str(OFFICE_NAME))
+        self.setWindowTitle(f"12345热线工作台 — {office} — {self.ctx.actor.display_name}"
+                            f"（{self.ctx.actor.role_label}）")
 
     def _saved_something(self, _what: Change) -> None:  # a save (here or on another station) took room
         self.check_disk()
