@@ -210,7 +210,7 @@ def test_the_home_page_says_when_next_years_holidays_are_missing(
     at_admins = HomeView(context(db, people.admin, clock, tmp_path))
     qtbot.addWidget(at_admins)
     at_admins.refresh()
-    assert at_admins.calendar_notice.text().endswith("（设置 → 工作日历 → 批量录入）。")
+    assert at_admins.calendar_notice.text().endswith("（设置 → 工作日历 → “批量录入节假日和调休…”）。")
     _enter(db, people, HOLIDAYS[2022])
     _enter(db, people, NOTICE_2023)
     ctx.signals.announce(Change.REFERENCE)

@@ -942,3 +942,25 @@ def test_the_window_title_follows_the_offices_name_when_it_is_changed(
         admin.update_setting(s, people.admin, "office.name", "郏县12345政务服务便民热线", clock=clock)
     ctx.signals.announce(Change.SETTINGS)  # as the settings page, or another station's save, tells the window
     assert window.windowTitle().startswith("12345热线工作台 — 郏县12345政务服务便民热线 — ")
+
+
+def test_a_new_databases_home_page_points_its_administrator_to_the_settings(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """A new county's database opened on 汝州's name, units and bulletin, and nothing in the window said where to
+    make them its own."""
+    from hotline_desk.services.office import admin
+    from hotline_desk.ui.changes import Change
+    from hotline_desk.ui.home_view import HomeView
+
+    ctx = context(db, people.admin, clock, tmp_path)
+    home = HomeView(ctx)
+    qtbot.addWidget(home)
+    operators = HomeView(context(db, people.operator, clock, tmp_path / "op"))
+    qtbot.addWidget(operators)
+    assert home.setup_notice.text().startswith("这是新建的数据库：热线名称、工单编号前缀、承办单位和简报模板还是默认的")
+    assert not home.setup_notice.isHidden() and operators.setup_notice.isHidden()  # theirs to set, not a clerk's
+    with db.session() as s:
+        admin.update_setting(s, people.admin, "office.name", "郏县12345政务服务便民热线", clock=clock)
+    ctx.signals.announce(Change.SETTINGS)
+    home.refresh()
+    assert home.setup_notice.isHidden()

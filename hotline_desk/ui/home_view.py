@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.services.cases.overview import Overview, overview
 from hotline_desk.services.cases.queues import approval_alert, queue
+from hotline_desk.services.office.admin import setup_words
 from hotline_desk.services.office.calendar import ASK_FOR_HOLIDAYS, ENTER_HOLIDAYS_ADMIN, missing_years_notice
 from hotline_desk.ui.changes import Change, each_minute, follow
 from hotline_desk.ui.context import UiContext
@@ -170,6 +171,13 @@ class HomeView(QWidget):
         layout.addLayout(self.tile_grid)
         self.rate = QLabel()
         layout.addWidget(self.rate)
+        # A new database as it was made (汝州's name, units, bulletin): where an administrator sets up the office.
+        self.setup_notice = QLabel()
+        self.setup_notice.setObjectName("setup_notice")
+        self.setup_notice.setWordWrap(True)
+        self.setup_notice.setStyleSheet(WARNING_STYLE)
+        self.setup_notice.hide()
+        layout.addWidget(self.setup_notice)
         # Next year's holidays not entered in December: deadlines would count them as working days.
         self.calendar_notice = QLabel()
         self.calendar_notice.setObjectName("calendar_notice")
@@ -205,15 +213,19 @@ class HomeView(QWidget):
         return int(self.tiles[key].property("count") or 0)
 
     def refresh(self) -> None:
-        def fetch(s: Session) -> tuple[Overview, int, str, str]:
+        def fetch(s: Session) -> tuple[Overview, int, str, str, str]:
             sent_back = len(queue(s, "rejected", self.ctx.clock(), viewer=self.ctx.actor)) if "rejected" in self.tiles \
                 else 0
             alert = approval_alert(queue(s, "approval", self.ctx.clock(), viewer=self.ctx.actor)) \
                 if "pending_approval" in self.tiles else ""
             how = ENTER_HOLIDAYS_ADMIN if self.ctx.actor.can(Permission.MANAGE_SETTINGS) else ASK_FOR_HOLIDAYS
-            return overview(s, self.ctx.clock()), sent_back, missing_years_notice(s, self.ctx.clock(), how), alert
+            setup = setup_words(s) if self.ctx.actor.can(Permission.MANAGE_SETTINGS) else ""
+            return (overview(s, self.ctx.clock()), sent_back, missing_years_notice(s, self.ctx.clock(), how), alert,
+                    setup)
 
-        numbers, sent_back, calendar_said, alert = read(self.ctx, fetch)
+        numbers, sent_back, calendar_said, alert, setup = read(self.ctx, fetch)
+        self.setup_notice.setText(setup)
+        self.setup_notice.setVisible(bool(setup))
         self.calendar_notice.setText(calendar_said)
         self.calendar_notice.setVisible(bool(calendar_said))
         self.approval_notice.setText(alert)

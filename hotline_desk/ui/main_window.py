@@ -429,7 +429,12 @@ class MainWindow(QMainWindow):
         self.backup_label.setVisible(bool(short))
 
     def name_window(self) -> None:
-        office = read(self.ctx, lambda s: Settings(s).str(OFFICE_NAME))
+        try:
+            office = read(self.ctx, lambda s: Settings(s).str(OFFICE_NAME))
+        except HotlineError:  # the database out of reach (said by whoever asked to read again): the title stays
+            if self.windowTitle():
+                return
+            raise
         self.setWindowTitle(f"12345热线工作台 — {office} — {self.ctx.actor.display_name}"
                             f"（{self.ctx.actor.role_label}）")
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline_desk.errors import NotFound, ValidationError
-from hotline_desk.models import CalendarDay, Category, Unit, User
+from hotline_desk.models import CalendarDay, Case, Category, Setting, Unit, User
 from hotline_desk.models.reference import UNIT_GROUPS
 from hotline_desk.models.system import ROLE_LABELS, ROLES
 from hotline_desk.services.accounts import accounts, audit, users
@@ -19,7 +19,7 @@ from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.office.calendar import DayEntry, needless_day, set_calendar_day
 from hotline_desk.services.office.reference import UnitView, same_name
 from hotline_desk.services.office.reference_admin import alias_map, check_category_name, clean_name, rename_unit
-from hotline_desk.services.office.settings import SCORING_RULES, SETTING_DEFS, Settings, set_setting
+from hotline_desk.services.office.settings import OFFICE_NAME, SCORING_RULES, SETTING_DEFS, Settings, set_setting
 from hotline_desk.services.reporting.bulletin_compose import check_template
 from hotline_desk.services.reporting.rules import ScoringRules
 
@@ -231,3 +231,14 @@ def update_rules(session: Session, actor: Actor, changes: dict[str, Any], *, clo
     rules = ScoringRules.from_dict(current)
     set_setting(session, "scoring.rules", rules.to_dict(), user_id=actor.id, at=clock())
     return rules
+
+
+def setup_words(session: Session) -> str:
+    """Said to an administrator of a database still as it was made (its hotline's name never set, no case in it):
+    a new county's office opened on 汝州's name, prefix, units and bulletin, with nothing pointing to 设置 ("" once
+    the name is set or cases are registered)."""
+    if session.get(Setting, OFFICE_NAME.key) is not None or session.scalar(select(Case.id).limit(1)) is not None:
+        return ""
+    return ("这是新建的数据库：热线名称、工单编号前缀、承办单位和简报模板还是默认的汝州市的。请在“设置”中改成本办的："
+            "热线名称、编号前缀和简报的报头、标题在“时限与简报模板”页，单位在“承办单位”页，诉求类型和渠道在"
+            "“渠道、诉求类型与别名”页，节假日在“工作日历”页。改过热线名称后本提示不再出现。")

@@ -202,8 +202,9 @@ def long_breaks(session: Session, days: Iterable[date]) -> str:
 
 
 # Who enters the holidays, and where: as said on the command line, in the window to an administrator, to others.
-ENTER_HOLIDAYS = "请管理员按国务院办公厅的放假通知录入（设置 → 工作日历 → 批量录入，或命令行 calendar import）。"
-ENTER_HOLIDAYS_ADMIN = "请按国务院办公厅的放假通知录入（设置 → 工作日历 → 批量录入）。"
+ENTER_HOLIDAYS = ("请管理员按国务院办公厅的放假通知录入（设置 → 工作日历 → “批量录入节假日和调休…”，"
+                  "或命令行 calendar import）。")
+ENTER_HOLIDAYS_ADMIN = "请按国务院办公厅的放假通知录入（设置 → 工作日历 → “批量录入节假日和调休…”）。"
 ASK_FOR_HOLIDAYS = "请告知管理员按国务院办公厅的放假通知录入。"
 
 
