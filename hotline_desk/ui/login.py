@@ -201,9 +201,10 @@ class FirstPasswordDialog(_StartDialog):
             box.setEchoMode(QLineEdit.EchoMode.Password)
         # A station whose saved connection was lost opens a new empty file of its own: said, before anyone starts a
         # second office there.
-        self.message = QLabel(f"这是一个新的空数据库：{db.display_name}。如果办公室的数据在服务器上或另一个文件中，"
-                              "请不要在这里设置，点“连接其他数据库…”选择它。\n\n"
-                              "请为管理员设置密码（至少6位）。以后用它登录并添加其他工作人员。")
+        self.intro = (f"这是一个新的空数据库：{db.display_name}。如果办公室的数据在服务器上或另一个文件中，"
+                      "请不要在这里设置，点“连接其他数据库…”选择它。\n\n"
+                      "请为管理员设置密码（至少6位）。以后用它登录并添加其他工作人员。")
+        self.message = QLabel(self.intro)
         self.message.setWordWrap(True)
         buttons = self._buttons("保存并继续", self.save)
         form = QFormLayout()
@@ -215,16 +216,21 @@ class FirstPasswordDialog(_StartDialog):
         layout.addLayout(form)
         layout.addWidget(buttons)
 
+    def _say(self, message: str) -> None:
+        """``message`` under the explanation of which database this is, which stays (Enter after the first box had
+        replaced it, and with it the way to choose another database)."""
+        self.message.setText(f"{self.intro}\n\n{message}")
+        self.adjustSize()
+
     def _refuse(self, message: str) -> None:
-        self.message.setStyleSheet("color: #B00020;")
-        self.message.setText(message)
+        self._say(message)
         self.first.clear()
         self.second.clear()
         self.first.setFocus()
 
     def save(self) -> None:
         if self.first.text() and not self.second.text():  # Enter after the first: on to the second
-            self.message.setText(AGAIN.replace("新密码", "密码"))
+            self._say(AGAIN.replace("新密码", "密码"))
             self.second.setFocus()
             return
         if self.first.text() != self.second.text():
@@ -237,8 +243,7 @@ class FirstPasswordDialog(_StartDialog):
             self._refuse(exc.message)
             return
         except HotlineError as exc:  # the database out of reach: what was typed stays
-            self.message.setStyleSheet("color: #B00020;")
-            self.message.setText(exc.message)
+            self._say(exc.message)
             return
         self.accept()
 
