@@ -15,11 +15,12 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.db import Database
 from hotline_desk.models import Case
+from hotline_desk.services.accounts import users
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.records import register_case
 from hotline_desk.services.clock import office_now
 from tests.conftest import FakeClock, People
-from tests.helpers import cli_as, draft, log_in_everyone
+from tests.helpers import cli_as, draft, log_in_everyone, unit_id
 
 
 def run(capsys: pytest.CaptureFixture[str], db: Database, *args: str, user: str = "admin") -> tuple[int, str, str]:
@@ -208,6 +209,41 @@ def test_a_paragraph_added_to_the_bulletin_may_be_set_as_plain_text(
     assert "本月开展业务培训2次。" in printed.replace("\n", "")
     code, _, err = run(capsys, demo_db, "template", "set", "handling_items", "[本月开展")
     assert code == 2 and "应为JSON 列表" in err  # begun as JSON and not finished: not taken as a sentence
+
+
+def test_a_periods_scores_list_each_units_monthly_totals_their_average_and_rank(
+        demo_db: Database, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A director's year-end review: scores took one month only, and no command gave a unit's months side by side."""
+    code, out, err = run(capsys, demo_db, "scores", "--month", "2022-07", "--to", "2022-08", user="demo_sup1")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0] == "2022-07至2022-08乡镇街道考核得分汇总"
+    assert lines[1] == "单位\t2022-07\t2022-08\t平均\t名次\t交办件数"
+    paper_mill = next(line.split("\t") for line in lines if line.startswith("纸坊镇\t"))
+    # July as the seed's table prints it; August had no case dispatched: no result, not averaged
+    assert paper_mill[:4] == ["纸坊镇", "83", "—", "83.00"] and paper_mill[5] == "40"
+    towns = [line.split("\t") for line in lines[2:lines.index("2022-07至2022-08市直单位考核得分汇总")]]
+    averages = [float(row[3]) for row in towns]
+    assert averages == sorted(averages, reverse=True) and towns[0][4] == "1"
+    assert "2022-08没有交办给单位的工单，没有考核结果，不计入平均。" in out and "2022-07的简报尚未定稿" in out
+    book = tmp_path / "汇总.xlsx"
+    code, out, err = run(capsys, demo_db, "scores", "--month", "2022-07", "--to", "2022-08", "--out", str(book),
+                         user="demo_sup1")
+    assert code == 0 and "已导出 2022-07 至 2022-08 考核得分汇总" in out, err
+    sheet = openpyxl.load_workbook(book).worksheets[0]
+    row = next(r for r in sheet.iter_rows(values_only=True) if r[0] == "纸坊镇")
+    assert row[1:4] == (83, "—", 83) and row[5] == 40
+    code, _, err = run(capsys, demo_db, "scores", "--month", "2022-08", "--to", "2022-07", user="demo_sup1")
+    assert code == 2 and "结束月份 2022-07 早于开始月份 2022-08" in err
+    clock = FakeClock(datetime(2022, 8, 5, 9, 0))  # a case in August: its month is scored, and averaged
+    with demo_db.session() as s:
+        operator, supervisor = (users.get_actor(s, name) for name in ("demo_op1", "demo_sup1"))
+        case = register_case(s, operator, draft(s, unit_id=unit_id(s, "纸坊镇"), phone="13803759999"), clock=clock)
+        wf.approve(s, supervisor, case.id, clock=clock)
+    code, out, err = run(capsys, demo_db, "scores", "--month", "2022-07", "--to", "2022-08", user="demo_sup1")
+    paper_mill = next(line.split("\t") for line in out.splitlines() if line.startswith("纸坊镇\t"))
+    assert paper_mill[:4] == ["纸坊镇", "83", "40", "61.50"] and paper_mill[5] == "41"  # 40: not signed nor done
+    assert "没有交办给单位的工单" not in out
 
 
 def _answered_and_dispatched(s: Session, people: People, clock: FakeClock) -> None:

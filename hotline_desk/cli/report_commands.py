@@ -53,8 +53,11 @@ def register(sub: SubParsers[Any]) -> None:
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
     p.set_defaults(run=cmd_stats)
 
-    p = sub.add_parser("scores", help="单位考核评分表", description="计算某月乡镇街道和市直单位考核评分表。")
+    p = sub.add_parser("scores", help="单位考核评分表", description="计算某月乡镇街道和市直单位考核评分表；"
+                       "加 --to 时逐月列出从 --month 到 --to 各单位的合计及其平均（一季度、一年的汇总）。")
     p.add_argument("--month", required=True, help="月份，如 2022-07")
+    p.add_argument("--to", help="结束月份（含），如 2022-12：各单位逐月的合计（已定稿的月份为印发的得分）、平均和名次；"
+                                "可加 --out 汇总.xlsx")
     p.add_argument("--as-of", help="截止时间（默认与该月简报相同：简报的统计截止时间，通常为月末；简报已定稿时显示"
                                    "定稿的得分，并说明现在的数据是否与之不同）")
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
@@ -220,6 +223,8 @@ def _period(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_scores(ctx: Context, args: argparse.Namespace) -> int:
+    if args.to:
+        return _score_period(ctx, args)
     if args.unit:
         return _unit_cases(ctx, args)
     if args.out:
@@ -242,6 +247,37 @@ def cmd_scores(ctx: Context, args: argparse.Namespace) -> int:
         print("\t".join(("名次", "单位", *table.columns, table.bonus_label, "合计")))
         for r in table.rows:
             print("\t".join((str(r.rank), r.unit, *(str(p) for _k, p in r.points), str(r.bonus), str(r.total))))
+    return 0
+
+
+def _score_period(ctx: Context, args: argparse.Namespace) -> int:
+    """scores --month A --to B: each unit's 合计 month by month, their average and its rank (a year's review)."""
+    from hotline_desk.services.reporting.period import score_period
+    from hotline_desk.services.reporting.score_export import period_notes, period_tables, period_workbook
+
+    if args.unit or args.as_of:
+        raise ValidationError("--to 列出各月评分表的合计，不能与 --unit 或 --as-of 同用。", field="to")
+    first, last = read_month(args.month), read_month(args.to)
+    if args.out:
+        out = output_path(args.out, ".xlsx", "汇总是 Excel 工作簿")
+        refuse_database(out)
+        with ctx.db.reader() as session:
+            data = period_workbook(session, first, last)
+        _write(out, data)
+        print(f"已导出 {first} 至 {last} 考核得分汇总：{out}")
+        return 0
+    with ctx.db.reader() as session:
+        period = score_period(session, first, last)
+    if args.json:
+        print(to_json(asdict(period)))
+        return 0
+    for title, header, rows in period_tables(period):
+        print(title)
+        print("\t".join(header))
+        for row in rows:
+            print("\t".join(row))
+    for note in period_notes(period):
+        print(note)
     return 0
 
 

@@ -3,15 +3,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy.orm import Session
 
 from hotline_desk.errors import ValidationError
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.office.settings import Settings
-from hotline_desk.services.reporting.frozen import month_stats
+from hotline_desk.services.reporting.frozen import month_scores, month_stats, unscored_words
 from hotline_desk.services.reporting.monthdata import parse_month
 from hotline_desk.services.reporting.statistics import (
     GroupStats,
@@ -92,3 +93,67 @@ def _row(month: str, st: MonthStatistics | None, options: StatsOptions, *, final
         satisfaction_rate=rate_text(sum(g.satisfied for g in each), sum(g.rated for g in each), options),
         not_handled=sum(m.not_handled for m in months), final=final, changed=changed,
     )
+
+
+@dataclass(frozen=True)
+class UnitPeriod:
+    """One unit over several months: its 合计 in each month's table (as the bulletin printed it once finalised;
+    None for a month it is not in), their average, and its cases dispatched in them."""
+
+    unit_id: int
+    unit: str  # as the latest month in the period names it
+    totals: tuple[Decimal | None, ...]
+    average: Decimal
+    dispatched: int
+    rank: int = 0
+
+
+@dataclass(frozen=True)
+class ScorePeriod:
+    months: tuple[str, ...]
+    groups: tuple[tuple[str, tuple[UnitPeriod, ...]], ...]  # (乡镇街道 / 市直单位, its units by average)
+    empty: tuple[str, ...]  # the months no case was dispatched in: no score, not averaged
+    final: tuple[str, ...]  # the months whose bulletin is finalised (their printed scores)
+    changed: tuple[str, ...]  # of those, the months whose live data now gives other scores (scores --month says)
+
+
+def score_period(session: Session, first: str, last: str, *, clock: Clock = office_now) -> ScorePeriod:
+    """Each unit's 合计 month by month from ``first`` to ``last`` and their average, ranked by the average within
+    its group: a year's review read off the monthly tables, adding no rule of its own (the average is of the months
+    the unit is scored in; ties share a rank and keep the units' order)."""
+    months = months_between(first, last)
+    taken = [month_scores(session, month, clock=clock) for month in months]
+    groups: dict[str, list[int]] = {}
+    names: dict[int, str] = {}
+    order: dict[int, int] = {}  # the unit's place in the tables (ties in the average keep it)
+    totals: dict[int, dict[str, Decimal]] = {}
+    dispatched: dict[int, int] = {}
+    labels: dict[str, str] = {}
+    # A month no case was dispatched in (before the office used the program, or one to come) gives every unit full
+    # marks by the rules: no result, and left out of the averages.
+    empty = tuple(m for m, s in zip(months, taken, strict=True) if unscored_words(s.tables))
+    for month, scores in zip(months, taken, strict=True):
+        if month in empty:
+            continue
+        for table in scores.tables:
+            labels[table.group] = table.group_label
+            for row in table.rows:
+                if row.unit_id not in totals:
+                    groups.setdefault(table.group, []).append(row.unit_id)
+                totals.setdefault(row.unit_id, {})[month] = row.total
+                dispatched[row.unit_id] = dispatched.get(row.unit_id, 0) + row.dispatched
+                names[row.unit_id], order[row.unit_id] = row.unit, row.display_order
+    built = []
+    for group, unit_ids in groups.items():
+        rows = []
+        for unit_id in unit_ids:
+            scored = totals[unit_id]
+            average = (sum(scored.values(), Decimal(0)) / len(scored)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+            rows.append(UnitPeriod(unit_id, names[unit_id], tuple(scored.get(m) for m in months), average,
+                                   dispatched[unit_id]))
+        ordered = sorted(rows, key=lambda r: (-r.average, order[r.unit_id]))
+        ranked = tuple(replace(r, rank=1 + sum(o.average > r.average for o in ordered)) for r in ordered)
+        built.append((labels[group], ranked))
+    return ScorePeriod(tuple(months), tuple(built), empty,
+                       tuple(m for m, s in zip(months, taken, strict=True) if s.figures.final is not None),
+                       tuple(m for m, s in zip(months, taken, strict=True) if s.figures.drift))

@@ -15,6 +15,7 @@ from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.office.settings import Settings
 from hotline_desk.services.reporting.bulletin_compose import fill_title, score_rows
 from hotline_desk.services.reporting.frozen import MonthScores, attachment_titles, month_scores
+from hotline_desk.services.reporting.period import ScorePeriod, score_period
 
 
 def export_tables(session: Session, scores: MonthScores) -> list[Table]:
@@ -53,3 +54,36 @@ def score_pdf(session: Session, month: str, *, clock: Clock = office_now) -> tup
     # A month not finalised yet: 草稿 across every page, so a printout is never handed up as the final scores.
     return (build_tables(export_tables(session, scores), fonts, f"{month}考核评分表",
                          notes=scores.sent_lines(), draft=scores.figures.final is None), fonts.warning)
+
+
+PERIOD_NOTE = ("各月为该月考核评分表的合计（已定稿的月份为印发的得分）；平均为该单位列入评分表的各月合计的平均，"
+               "按平均排列，同分的名次相同。")
+
+
+def period_tables(period: ScorePeriod) -> list[tuple[str, list[str], list[list[str]]]]:
+    """The period's tables as rows of text (title, header, rows), as the command prints them and a workbook holds
+    them: 单位 (first, as in the monthly tables), each month's 合计 (— for a month the unit is not scored in), 平均,
+    名次 by it, 交办件数."""
+    span = f"{period.months[0]}至{period.months[-1]}" if len(period.months) > 1 else period.months[0]
+    return [(f"{span}{label}考核得分汇总", ["单位", *period.months, "平均", "名次", "交办件数"],
+             [[r.unit, *("—" if t is None else str(t) for t in r.totals), str(r.average), str(r.rank),
+               str(r.dispatched)] for r in rows])
+            for label, rows in period.groups]
+
+
+def period_notes(period: ScorePeriod) -> list[str]:
+    notes = [PERIOD_NOTE]
+    if period.empty:
+        notes.append(f"{'、'.join(period.empty)}没有交办给单位的工单，没有考核结果，不计入平均。")
+    unfinished = [m for m in period.months if m not in period.final and m not in period.empty]
+    if unfinished:
+        notes.append(f"{'、'.join(unfinished)}的简报尚未定稿：这几个月的得分定稿前还可能变化。")
+    if period.changed:
+        notes.append(f"{'、'.join(period.changed)}定稿后又有改动，这里是印发的得分；scores --month 该月 列出改动。")
+    return notes
+
+
+def period_workbook(session: Session, first: str, last: str, *, clock: Clock = office_now) -> bytes:
+    period = score_period(session, first, last, clock=clock)
+    anchor = anchors.note(session, f"导出{first}至{last}考核得分汇总", clock())
+    return write_score_workbook(period_tables(period), anchor=anchors.tag(anchor), notes=period_notes(period))
