@@ -33,19 +33,44 @@ class HasChanged(Protocol):
     def refresh_failed(self) -> SignalInstance: ...
 
 
-class StaleFollower(QObject):
+class _ReadWhenShown(QObject):
+    """A view's refresh, taken now or, when the view cannot take it now (hidden, under a dialog), as soon as it is
+    shown again; a refresh the database refuses leaves the view to be read again (see ``_failed``)."""
+
+    def __init__(self, view: QWidget, refresh: Callable[[], object]) -> None:
+        super().__init__(view)
+        self.view, self.refresh = view, refresh
+        self.stale = False
+        view.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.view and event.type() == QEvent.Type.Show and self.stale:
+            self._refresh()
+        return False
+
+    def _refresh(self) -> None:
+        self.stale = False
+        try:
+            self.refresh()
+        except HotlineError as exc:  # what it shows is not current: read again when next shown or refreshed
+            self.stale = True
+            self._failed(exc)
+
+    def _failed(self, exc: HotlineError) -> None:
+        raise NotImplementedError
+
+
+class StaleFollower(_ReadWhenShown):
     """Keeps one view current: a change it cares about refreshes it at once when it is visible, and marks it stale
     when it is hidden; a stale view refreshes the next time it is shown (instead of every hidden view recomputing
     after every save). A view that cannot read again (the database gone) stays stale and says why through
     ``refresh_failed``, for the window to tell the person."""
 
     def __init__(self, view: QWidget, signals: HasChanged, kinds: Change, refresh: Callable[[], object]) -> None:
-        super().__init__(view)
-        self.view, self.kinds, self.refresh, self.signals = view, kinds, refresh, signals
-        self.stale = False
+        super().__init__(view, refresh)
+        self.kinds, self.signals = kinds, signals
         self.refreshes = 0
         signals.changed.connect(self.on_changed)
-        view.installEventFilter(self)
 
     def on_changed(self, what: Change) -> None:
         if not (what & self.kinds):
@@ -55,19 +80,12 @@ class StaleFollower(QObject):
         else:
             self.stale = True
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.view and event.type() == QEvent.Type.Show and self.stale:
-            self._refresh()
-        return False
-
     def _refresh(self) -> None:
-        self.stale = False
         self.refreshes += 1
-        try:
-            self.refresh()
-        except HotlineError as exc:  # what it shows is not current: read again when next shown or refreshed
-            self.stale = True
-            self.signals.refresh_failed.emit(exc.message)
+        super()._refresh()
+
+    def _failed(self, exc: HotlineError) -> None:
+        self.signals.refresh_failed.emit(exc.message)
 
 
 def follow(view: QWidget, signals: HasChanged, kinds: Change, refresh: Callable[[], object]) -> StaleFollower:
@@ -78,7 +96,7 @@ log = logging.getLogger(__name__)
 CLOCK_REFRESH_MS = 60_000
 
 
-class MinuteFollower(QObject):
+class MinuteFollower(_ReadWhenShown):
     """Keeps what a view shows of the clock current (临期 and 超期, 今日, the month just ended), with nobody saving:
     each minute it refreshes the view in sight, unless a dialog or a drop-down is open over it (whose rows it must
     keep); a view hidden at the minute, or under a dialog, is refreshed as soon as it is shown again, not up to a
@@ -86,14 +104,12 @@ class MinuteFollower(QObject):
     sight: what it changes (the month a page opens on) must not move under the person reading it."""
 
     def __init__(self, view: QWidget, refresh: Callable[[], object], *, in_sight: bool = True) -> None:
-        super().__init__(view)
-        self.view, self.refresh, self.in_sight = view, refresh, in_sight
-        self.stale = False
+        super().__init__(view, refresh)
+        self.in_sight = in_sight
         self.timer = QTimer(self)
         self.timer.setInterval(CLOCK_REFRESH_MS)
         self.timer.timeout.connect(self.tick)
         self.timer.start()
-        view.installEventFilter(self)
 
     def tick(self) -> None:
         if self.in_sight and self.view.isVisible() and QApplication.activeModalWidget() is None \
@@ -102,18 +118,8 @@ class MinuteFollower(QObject):
         else:
             self.stale = True
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.view and event.type() == QEvent.Type.Show and self.stale:
-            self._refresh()
-        return False
-
-    def _refresh(self) -> None:
-        self.stale = False
-        try:
-            self.refresh()
-        except HotlineError:  # the database out of reach: the window's watcher says so; the next minute tries again
-            self.stale = True
-            log.info("%s not refreshed this minute", type(self.view).__name__, exc_info=True)
+    def _failed(self, exc: HotlineError) -> None:  # the window's watcher says so; the next minute tries again
+        log.info("%s not refreshed this minute: %s", type(self.view).__name__, exc.message)
 
 
 def each_minute(view: QWidget, refresh: Callable[[], object], *, in_sight: bool = True) -> MinuteFollower:
