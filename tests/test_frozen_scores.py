@@ -32,15 +32,21 @@ DRIFT = ("定稿后该月又有改动（补录、更正办理步骤、作废或�
          "办结 1（定稿 0）、按时签收 1（定稿 0）、回访 1（定稿 0）、满意 1（定稿 0）。")
 
 
-def _finalised_then_changed(db: Database, people: People, clock: FakeClock) -> int:
-    """July: one case with 自来水公司, not yet signed when July is finalised (合计 40); then its signing, reply and
-    follow-up (满意), entered on 3 August but dated in July, would make it 100 and finish the case."""
+def _finalised(db: Database, people: People, clock: FakeClock) -> int:
+    """July: one case with 自来水公司, not yet signed when July is finalised on 2 August (合计 40)."""
     with db.session() as s:
         case_id = register_case(s, people.operator, draft(s), clock=clock).id
         wf.approve(s, people.supervisor, case_id, clock=clock)
     clock.set(datetime(2022, 8, 2, 9, 0))
     with db.session() as s:
         bulletin.finalize(s, people.supervisor, "2022-07", clock=clock, accept_warnings=True)
+    return case_id
+
+
+def _finalised_then_changed(db: Database, people: People, clock: FakeClock) -> int:
+    """July finalised (see ``_finalised``); then the case's signing, reply and follow-up (满意), entered on 3 August
+    but dated in July, would make it 100 and finish the case."""
+    case_id = _finalised(db, people, clock)
     clock.set(datetime(2022, 8, 3, 10, 15))
     with db.session() as s:
         wf.sign(s, people.operator, case_id, clock=clock, at=datetime(2022, 7, 5, 10, 0))
@@ -424,12 +430,7 @@ def test_a_rule_changed_after_a_month_is_finalised_is_named_as_the_cause_and_the
     """One rule changed at year's end: every finalised month listed all 43 units in red, naming no cause, and the
     note pushed the score table down to five rows on a 1366×768 screen."""
     log_in_everyone(db, monkeypatch)
-    with db.session() as s:
-        case_id = register_case(s, people.operator, draft(s), clock=clock).id
-        wf.approve(s, people.supervisor, case_id, clock=clock)
-    clock.set(datetime(2022, 8, 2, 9, 0))
-    with db.session() as s:
-        bulletin.finalize(s, people.supervisor, "2022-07", clock=clock, accept_warnings=True)
+    _finalised(db, people, clock)
     clock.set(datetime(2022, 10, 8, 10, 0))
     with db.session() as s:
         admin.update_rules(s, people.admin, {"bonus_base": 15}, clock=clock)

@@ -27,7 +27,14 @@ from hotline_desk.ui.queues import ApprovalView, FollowUpView, TrackingView
 from hotline_desk.ui.scoring_view import ScoringView
 from tests.conftest import FakeClock, People
 from tests.helpers import draft, unit_id
-from tests.ui_helpers import Messages, answer_next_dialog, context, import_after_choosing, wizard_past_columns
+from tests.ui_helpers import (
+    Messages,
+    answer_next_dialog,
+    context,
+    import_after_choosing,
+    settings_tab,
+    wizard_past_columns,
+)
 
 
 def _fill_entry(qtbot: QtBot, view: CaseEntryView, content: str, *, dispatch_to: str = "zlsgs") -> None:
@@ -809,12 +816,10 @@ def test_a_paragraph_added_to_the_bulletin_is_typed_as_it_reads_not_as_json(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """第一部分另加的条目 showed “[]” (so its example never showed) and refused a sentence as “应为JSON 列表”."""
     from hotline_desk.services.office.settings import Settings
-    from hotline_desk.ui.settings_view import SettingsView, TemplateTab
+    from hotline_desk.ui.settings_view import TemplateTab
 
     Messages().install(monkeypatch)
-    view = SettingsView(context(db, people.admin, clock, tmp_path))
-    qtbot.addWidget(view)
-    template = view.findChild(TemplateTab)
+    _view, template, _said = settings_tab(qtbot, db, people.admin, clock, tmp_path, TemplateTab)
     items = template.editors["bulletin.handling_items"]
     assert isinstance(items, QLineEdit)
     assert items.text() == "" and "本月开展业务培训2次。" in items.placeholderText()
@@ -843,12 +848,10 @@ def test_the_rules_page_names_the_bonus_column_and_offers_only_what_the_rules_ta
     from PySide6.QtWidgets import QSpinBox
 
     from hotline_desk.services.reporting.rules import load_rules
-    from hotline_desk.ui.settings_view import RulesTab, SettingsView
+    from hotline_desk.ui.settings_view import RulesTab
 
     Messages().install(monkeypatch)
-    view = SettingsView(context(db, people.admin, clock, tmp_path))
-    qtbot.addWidget(view)
-    rules = view.findChild(RulesTab)
+    _view, rules, _said = settings_tab(qtbot, db, people.admin, clock, tmp_path, RulesTab)
     label = rules.editors["bonus_label"]
     assert isinstance(label, QLineEdit) and label.text() == "附加分"
     label.setText("加减分")
