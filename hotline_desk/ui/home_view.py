@@ -128,6 +128,17 @@ class DayBars(QWidget):
             self.day_clicked.emit(day)
 
 
+def _notice(layout: QVBoxLayout, name: str, style: str) -> QLabel:
+    """A line of the home page shown only while there is something to say."""
+    label = QLabel()
+    label.setObjectName(name)
+    label.setWordWrap(True)
+    label.setStyleSheet(style)
+    label.hide()
+    layout.addWidget(label)
+    return label
+
+
 class HomeView(QWidget):
     """Each figure is a button that opens its list."""
 
@@ -172,26 +183,11 @@ class HomeView(QWidget):
         self.rate = QLabel()
         layout.addWidget(self.rate)
         # A new database as it was made (汝州's name, units, bulletin): where an administrator sets up the office.
-        self.setup_notice = QLabel()
-        self.setup_notice.setObjectName("setup_notice")
-        self.setup_notice.setWordWrap(True)
-        self.setup_notice.setStyleSheet(WARNING_STYLE)
-        self.setup_notice.hide()
-        layout.addWidget(self.setup_notice)
+        self.setup_notice = _notice(layout, "setup_notice", WARNING_STYLE)
         # Next year's holidays not entered in December: deadlines would count them as working days.
-        self.calendar_notice = QLabel()
-        self.calendar_notice.setObjectName("calendar_notice")
-        self.calendar_notice.setWordWrap(True)
-        self.calendar_notice.setStyleSheet(WARNING_STYLE)
-        self.calendar_notice.hide()
-        layout.addWidget(self.calendar_notice)
+        self.calendar_notice = _notice(layout, "calendar_notice", WARNING_STYLE)
         # A supervisor coming in after the night: urgent proposals and those past their time to be dispatched.
-        self.approval_notice = QLabel()
-        self.approval_notice.setObjectName("approval_notice")
-        self.approval_notice.setWordWrap(True)
-        self.approval_notice.setStyleSheet(f"color: {OVERDUE_COLOUR}; font-weight: bold;")
-        self.approval_notice.hide()
-        layout.addWidget(self.approval_notice)
+        self.approval_notice = _notice(layout, "approval_notice", f"color: {OVERDUE_COLOUR}; font-weight: bold;")
         lower = QHBoxLayout()
         chart_box = QGroupBox("近30天每日登记（浅色为周末，点击柱子查看当天工单）")
         chart_layout = QVBoxLayout(chart_box)
