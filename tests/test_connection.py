@@ -156,9 +156,8 @@ def test_the_first_run_dialog_says_which_new_database_it_is_and_how_to_choose_an
     assert any(b.text() == "连接其他数据库…" for b in dialog.findChildren(QPushButton))
     dialog.first.setText("Abc-12345")
     dialog.save()  # Enter after the first box: on to the second, the explanation kept above the hint
-    said = dialog.message.text()
-    assert said.startswith(f"这是一个新的空数据库：{db.display_name}")
-    assert said.endswith("请在“再输入一次”中再输入一遍密码。")
+    assert dialog.message.text().startswith(f"这是一个新的空数据库：{db.display_name}")
+    assert dialog.said.text() == "请在“再输入一次”中再输入一遍密码。" and not dialog.said.isHidden()
 
 
 def test_a_server_login_without_any_password_says_where_the_password_goes() -> None:

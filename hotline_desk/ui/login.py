@@ -204,8 +204,11 @@ class FirstPasswordDialog(_StartDialog):
         self.intro = (f"这是一个新的空数据库：{db.display_name}。如果办公室的数据在服务器上或另一个文件中，"
                       "请不要在这里设置，点“连接其他数据库…”选择它。\n\n"
                       "请为管理员设置密码（至少6位）。以后用它登录并添加其他工作人员。")
-        self.message = QLabel(self.intro)
+        self.message = QLabel(self.intro)  # stays: which database this is, and how to choose another
         self.message.setWordWrap(True)
+        self.said = QLabel()  # a hint or a refusal, under it
+        self.said.setWordWrap(True)
+        self.said.hide()
         buttons = self._buttons("保存并继续", self.save)
         form = QFormLayout()
         form.addRow("密码", self.first)
@@ -213,17 +216,20 @@ class FirstPasswordDialog(_StartDialog):
         name_form_rows(form)
         layout = QVBoxLayout(self)
         layout.addWidget(self.message)
+        layout.addWidget(self.said)
         layout.addLayout(form)
         layout.addWidget(buttons)
 
-    def _say(self, message: str) -> None:
+    def _say(self, message: str, *, refused: bool = False) -> None:
         """``message`` under the explanation of which database this is, which stays (Enter after the first box had
-        replaced it, and with it the way to choose another database)."""
-        self.message.setText(f"{self.intro}\n\n{message}")
+        replaced it, and with it the way to choose another database); a refusal in red."""
+        self.said.setStyleSheet("color: #B00020;" if refused else "")
+        self.said.setText(message)
+        self.said.show()
         self.adjustSize()
 
     def _refuse(self, message: str) -> None:
-        self._say(message)
+        self._say(message, refused=True)
         self.first.clear()
         self.second.clear()
         self.first.setFocus()
@@ -243,7 +249,7 @@ class FirstPasswordDialog(_StartDialog):
             self._refuse(exc.message)
             return
         except HotlineError as exc:  # the database out of reach: what was typed stays
-            self._say(exc.message)
+            self._say(exc.message, refused=True)
             return
         self.accept()
 
