@@ -195,15 +195,13 @@ class CaseTableModel(QAbstractTableModel):
         return ids, fetch_rows(session, ids, now=self.ctx.clock(), viewer=self.ctx.actor)
 
     def reread_rows(self) -> None:
-        """The rows read so far read again where they stand (临期 and 超期 moved on with the clock, a state changed):
-        the list keeps its order, place and selection, where a new search would start again at its top."""
-        if not self.cache:
+        """The rows read again where they stand (临期 and 超期 moved on with the clock, a state changed): the pages
+        read so far are forgotten and the view reads again those it shows, a page or two, however far the list was
+        scrolled; the list keeps its count, place and selection, where a new search would start again at its top."""
+        if not self.page_ids or not self.total:
             return
-        with self.ctx.db.reader() as session:
-            rows = fetch_rows(session, list(self.cache), now=self.ctx.clock(), viewer=self.ctx.actor)
-        self.cache.update(rows)
-        if self.total:
-            self.dataChanged.emit(self.index(0, 0), self.index(self.total - 1, len(CASE_COLUMNS) - 1))
+        self.page_ids, self.cache = {}, {}
+        self.dataChanged.emit(self.index(0, 0), self.index(self.total - 1, len(CASE_COLUMNS) - 1))
 
     def _keep(self, page: int, ids: list[int], rows: dict[int, CaseRow]) -> None:
         self.page_ids[page] = ids
