@@ -167,3 +167,23 @@ def test_an_unreadable_password_file_is_explained_in_chinese(office: Database, t
         code, _, err = run(capsys, office, "user", "add", "liu", "--role", "审核员", "--password-file", str(name))
         assert code == 2 and f"无法读取密码文件 {name}：{reason}。" in err and "No such" not in err, err
     assert fingerprint(office) == before
+
+
+def test_a_command_that_signs_nobody_in_says_the_new_password_was_not_used(
+        office: Database, people: People, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """`template show` with the one-time password and a new one succeeded; the new one was never set, and five tries
+    with it later locked the account."""
+    with office.session() as s:
+        accounts.set_password(s, people.admin, "op1", "yici-mima-1")
+    monkeypatch.setenv("HOTLINE_DESK_PASSWORD", "yici-mima-1")
+    monkeypatch.setenv("HOTLINE_DESK_NEW_PASSWORD", "own-mima-9")
+    code, _, err = run(capsys, office, "template", "show", user="op1")
+    assert code == 0 and "注意：这个命令不需要登录，没有用到 HOTLINE_DESK_NEW_PASSWORD，密码没有修改" in err
+    with office.session() as s:
+        assert accounts.login(s, "op1", "yici-mima-1").must_change  # still the one-time password
+    code, _, err = run(capsys, office, "case", "list", user="op1")  # signs in: the new password is set
+    assert code == 0 and "没有用到" not in err
+    monkeypatch.setenv("HOTLINE_DESK_PASSWORD", "own-mima-9")
+    code, _, err = run(capsys, office, "template", "show", user="op1")
+    assert code == 0 and "没有用到" not in err  # nothing left to replace: nothing said

@@ -120,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from hotline_desk.cli.common import Context
+    from hotline_desk.cli.common import ENV_NEW_PASSWORD, Context
     from hotline_desk.cli.terminal import PlainStream
     from hotline_desk.crashlog import install_logging, write_crash
     from hotline_desk.errors import (
@@ -148,6 +148,10 @@ def _run(args: argparse.Namespace) -> int:
 
             args.month = read_month(args.month)
         result: int = args.run(ctx, args)
+        if os.environ.get(ENV_NEW_PASSWORD, "").strip() and not ctx.signed_in and ctx.one_time_password_left():
+            # a one-time password is replaced at the first command that signs in: not by this one, which read only
+            print(f"注意：这个命令不需要登录，没有用到 {ENV_NEW_PASSWORD}，密码没有修改。一次性密码在第一个需要登录的"
+                  "命令中改为自己的（如 hotline-desk passwd，或 user list），之前仍用一次性密码登录。", file=sys.stderr)
         return result
     except HotlineError as exc:
         print(f"错误：{exc.message}", file=sys.stderr)

@@ -51,6 +51,20 @@ class Context:
                                  "如果数据库在别处，请用 --db 给出它的路径。", exc.where) from exc
         return self._db
 
+    @property
+    def signed_in(self) -> bool:
+        """Whether this command signed a user in (a read such as template show does not)."""
+        return self._actor is not None
+
+    def one_time_password_left(self) -> bool:
+        """Whether the command's user still has a one-time password (False when no database was opened)."""
+        from hotline_desk.services.accounts import accounts
+
+        if self._db is None:
+            return False
+        with self._db.reader() as session:
+            return accounts.waits_for_own_password(session, self.username)
+
     def opened_name(self) -> str | None:
         """Where the database opened is (None before it is)."""
         return self._db.display_name if self._db is not None else None

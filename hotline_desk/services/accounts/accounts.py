@@ -299,6 +299,12 @@ def has_password(session: Session, username: str) -> bool:
     return bool(user.password_hash)
 
 
+def waits_for_own_password(session: Session, username: str) -> bool:
+    """Whether the active user ``username`` still has a one-time password to replace with their own."""
+    user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
+    return user is not None and bool(user.password_hash) and is_one_time(user.password_hash)
+
+
 def admin_without_password(session: Session) -> str | None:
     """The username of an admin who has no password yet (first run), if any."""
     waiting = select(User).where(User.role == "admin", User.active.is_(True), User.password_hash == "")
