@@ -377,8 +377,8 @@ def test_a_table_title_with_characters_a_sheet_name_cannot_hold_still_exports(
     with db.reader() as s:
         book = openpyxl.load_workbook(BytesIO(score_workbook(s, "2022-07", clock=clock)))
     township = book.worksheets[0]
-    assert township.title == "七月份乡镇／街道考核［评分］表：？＊"
-    assert township.cell(1, 1).value == "七月份乡镇/街道考核[评分]表:?*"
+    assert township.title == "七月份乡镇／街道考核［评分］表：？＊（草稿）"  # July is not finalised
+    assert township.cell(1, 1).value == "七月份乡镇/街道考核[评分]表:?*（草稿）"
 
 
 def test_a_finalised_months_score_tables_keep_their_printed_titles_after_the_template_changes(
@@ -404,7 +404,7 @@ def test_a_finalised_months_score_tables_keep_their_printed_titles_after_the_tem
     # a month not finalised takes the template as it is
     code, _out, err = cli_run(capsys, db, "scores", "--month", "2022-08", "--out", str(tmp_path / "八月.xlsx"))
     assert code == 0, err
-    assert openpyxl.load_workbook(tmp_path / "八月.xlsx").worksheets[0]["A1"].value == "八月份乡镇（街道）评分"
+    assert openpyxl.load_workbook(tmp_path / "八月.xlsx").worksheets[0]["A1"].value == "八月份乡镇（街道）评分（草稿）"
 
 
 def test_a_score_workbook_of_a_month_not_finalised_says_it_is_a_draft(
@@ -420,7 +420,8 @@ def test_a_score_workbook_of_a_month_not_finalised_says_it_is_a_draft(
         assert code == 0, err
         return [str(row[0]) for sheet in openpyxl.load_workbook(out).worksheets
                 for row in sheet.iter_rows(values_only=True) if row[0] and "草稿" in str(row[0])]
-    assert notes("2022-08") == ["草稿：该月简报尚未定稿，定稿前得分还可能变化，不是考核结果。"] * 2
+    why = "草稿：该月简报尚未定稿，定稿前得分还可能变化，不是考核结果。"
+    assert notes("2022-08") == ["八月份乡镇街道考核评分表（草稿）", why, "八月份市直单位考核评分表（草稿）", why]
     assert notes("2022-07") == []  # finalised
 
 

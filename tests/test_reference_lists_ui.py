@@ -258,8 +258,10 @@ def test_a_unit_renamed_in_the_window_keeps_its_old_name_as_an_alias_and_says_so
 
     _view, units, said = settings_tab(qtbot, db, people.admin, clock, tmp_path, UnitsTab)
     units.table.selectRow([u.name for u in units.model.rows].index("纸坊镇"))
-    answer_next_dialog({"name": "纸坊乡"})
+    titles: list[str] = []
+    answer_next_dialog({"name": "纸坊乡"}, titles)
     units.edit()
+    assert titles == ["修改承办单位"]  # as the other lists' dialogs are titled (it read 承办单位 for both)
     assert said == ["已保存承办单位“纸坊乡”。原名称“纸坊镇”保留为别名：导入和查找时仍指这个单位。若它并不是这个单位"
                     "（例如把默认列表中别处的单位改成本地的单位），请在“渠道、诉求类型与别名”的“别名”页删除它。"]
     with db.reader() as s:

@@ -526,7 +526,7 @@ def test_scores_export_to_excel_and_pdf(qtbot: QtBot, db: Database, people: Peop
     assert view.export_to(tmp_path / "s.xlsx", "xlsx") and view.export_to(tmp_path / "s.pdf", "pdf")
     book = openpyxl.load_workbook(tmp_path / "s.xlsx")
     towns, depts = book.worksheets
-    assert towns["A1"].value == "七月份乡镇街道考核评分表"
+    assert towns["A1"].value == "七月份乡镇街道考核评分表（草稿）"  # July not finalised
     assert [c.value for c in towns[2]] == ["单位", "办结率", "响应率", "满意率", "附加分", "合计"]
     assert towns["A3"].value == "煤山街道" and towns["F3"].value == 100
     water = next(row for row in depts.iter_rows(min_row=3, values_only=True) if row[0] == "自来水公司")

@@ -421,7 +421,7 @@ def _template_value(definition: settings.SettingDef[Any], value: Any) -> str:
     """As the settings window shows it: a choice by its label (with the code ``template set`` also takes, and the
     others), 是/否, lists and tables as JSON."""
     if isinstance(value, list | dict):
-        return json.dumps(value, ensure_ascii=False)
+        return settings.shown(definition, value)  # as ``template set`` echoes it: （空） for none
     if definition.choices:
         others = "；".join(f"{code} {label}" for code, label in definition.choices)
         return f"{definition.choice_label(value)}（{value}）\t可选：{others}"

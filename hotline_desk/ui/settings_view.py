@@ -259,7 +259,7 @@ class UnitsTab(QWidget):
                 v["needs_caller"]), changes=Change.REFERENCE).notify(f"已保存承办单位“{v['name'].strip()}”。{renamed}"
                                                                     ).run_here() is not None
 
-        if ask(self, "承办单位", self._fields(unit), then=store):
+        if ask(self, "修改承办单位" if unit is not None else "添加承办单位", self._fields(unit), then=store):
             self.refresh()
 
 

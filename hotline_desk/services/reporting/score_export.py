@@ -42,9 +42,13 @@ NOT_FINAL_SENT = "草稿：该月简报尚未定稿，定稿前得分还可能�
 def score_workbook(session: Session, month: str, *, clock: Clock = office_now) -> bytes:
     scores = month_scores(session, month, clock=clock)
     anchor = anchors.note(session, f"导出{month}考核评分表", clock())
-    draft = [] if scores.figures.final is not None else [NOT_FINAL_SENT]  # the PDF has 草稿 across its pages
-    return write_score_workbook([(t.title, t.header, t.rows) for t in export_tables(session, scores)],
-                                anchor=anchors.tag(anchor), notes=[*scores.sent_lines(), *draft])
+    # Not finalised: 草稿 in each table's title, the first thing read (the PDF has it across its pages), and why
+    # under the table.
+    draft = scores.figures.final is None
+    return write_score_workbook([(f"{t.title}（草稿）" if draft else t.title, t.header, t.rows)
+                                 for t in export_tables(session, scores)],
+                                anchor=anchors.tag(anchor), notes=[*scores.sent_lines(), *([NOT_FINAL_SENT] if draft
+                                                                                         else [])])
 
 
 def score_pdf(session: Session, month: str, *, clock: Clock = office_now) -> tuple[bytes, str]:
