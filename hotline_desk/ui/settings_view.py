@@ -54,7 +54,7 @@ from hotline_desk.services.office.calendar import (
 )
 from hotline_desk.services.office.reference import UnitView
 from hotline_desk.services.reporting.bulletin_compose import fields_words
-from hotline_desk.services.reporting.rules import RULES_EFFECT, load_rules
+from hotline_desk.services.reporting.rules import RULES_EFFECT, WHOLE_RANGES, load_rules
 from hotline_desk.ui.accessible_names import name_form_rows
 from hotline_desk.ui.changes import Change, follow
 from hotline_desk.ui.connection import ConnectionDialog
@@ -647,9 +647,6 @@ class RulesTab(QWidget):
         "unit_finished": "单位“办结”", "sources": "考核计入工单",
     }
 
-    # What the rules take (see ScoringRules.validate): a box offering more had its value refused only at 保存.
-    RANGES: ClassVar[dict[str, tuple[int, int]]] = {"bonus_base": (0, 100), "decimals": (0, 2)}
-
     def __init__(self, ctx: UiContext) -> None:
         super().__init__()
         self.ctx = ctx
@@ -658,7 +655,7 @@ class RulesTab(QWidget):
         rules = read(ctx, load_rules).to_dict()
         for i, column in enumerate(rules["columns"]):
             weight = QSpinBox()
-            weight.setRange(0, 100)  # as the rules take it: 150 was offered, then refused at 保存
+            weight.setRange(*WHOLE_RANGES["weight"])  # as the rules take it: 150 was offered, then refused at 保存
             weight.setValue(column["weight"])
             mode = QComboBox()
             mode.addItem("按比例", "linear")
@@ -694,7 +691,7 @@ class RulesTab(QWidget):
                 editor.setToolTip("考核表中这一列的标题，1 至 10 个字，如 附加分、加减分")
             else:
                 spin = QSpinBox()
-                spin.setRange(*self.RANGES.get(key, (-100, 100)))
+                spin.setRange(*WHOLE_RANGES[key])
                 spin.setValue(int(value))
                 editor = spin
             self.editors[key] = editor

@@ -74,15 +74,14 @@ class ScoringRules:
         if len({c.key for c in self.columns}) != len(self.columns):
             raise ValidationError("考核规则的评分列不能重复。")
         for column in self.columns:
-            _whole(column.weight, f"{column.label}的分值", 0, 100)
+            _whole(column.weight, f"{column.label}的分值", *WHOLE_RANGES["weight"])
             threshold = column.threshold
             if isinstance(threshold, bool) or not isinstance(threshold, int | float) \
                     or not 0 <= threshold <= 1:  # NaN fails the comparison too
                 raise ValidationError(f"考核规则中{column.label}的达标线应为 0 至 1 之间的数（0.9 即 90%）。")
-        _whole(self.bonus_base, "附加分基础分", 0, 100)
-        _whole(self.bonus_min, "附加分下限", -100, 100)
-        _whole(self.bonus_max, "附加分上限", -100, 100)
-        _whole(self.decimals, "得分保留的小数位数", 0, 2)
+        for name, label in (("bonus_base", "附加分基础分"), ("bonus_min", "附加分下限"), ("bonus_max", "附加分上限"),
+                            ("decimals", "得分保留的小数位数")):
+            _whole(getattr(self, name), label, *WHOLE_RANGES[name])
         if not isinstance(self.basic_counts, bool):
             raise ValidationError("考核规则“基本满意是否计为满意”只能是 true 或 false。")
         if not isinstance(self.bonus_label, str) or not 0 < len(self.bonus_label.strip()) <= 10:
@@ -108,6 +107,12 @@ class ScoringRules:
 
     def satisfied_results(self) -> frozenset[str]:
         return frozenset({"satisfied", "basic"} if self.basic_counts else {"satisfied"})
+
+
+# The whole-number rules and what each may be (a column's weight, the 附加分 range, the decimals): checked here and
+# offered so by the window's boxes.
+WHOLE_RANGES: dict[str, tuple[int, int]] = {"weight": (0, 100), "bonus_base": (0, 100), "bonus_min": (-100, 100),
+                                            "bonus_max": (-100, 100), "decimals": (0, 2)}
 
 
 def _whole(value: Any, label: str, lowest: int, highest: int) -> None:
