@@ -814,33 +814,37 @@ def test_the_values_to_check_are_shown_whole(qtbot: QtBot, db: Database, people:
 def test_a_paragraph_added_to_the_bulletin_is_typed_as_it_reads_not_as_json(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    """第一部分另加的条目 showed “[]” (so its example never showed) and refused a sentence as “应为JSON 列表”."""
+    """第一部分另加的条目 showed “[]” (so its example never showed) and refused a sentence as “应为JSON 列表”; then
+    its field held one line, so two paragraphs still had to be typed as JSON."""
+    from PySide6.QtWidgets import QPlainTextEdit
+
     from hotline_desk.services.office.settings import Settings
     from hotline_desk.ui.settings_view import TemplateTab
 
     Messages().install(monkeypatch)
     _view, template, _said = settings_tab(qtbot, db, people.admin, clock, tmp_path, TemplateTab)
     items = template.editors["bulletin.handling_items"]
-    assert isinstance(items, QLineEdit)
-    assert items.text() == "" and "本月开展业务培训2次。" in items.placeholderText()
+    assert isinstance(items, QPlainTextEdit) and items.tabChangesFocus()
+    assert items.toPlainText() == "" and "每行写一条" in items.placeholderText()
+    assert items.accessibleName().startswith("第一部分另加的条目")
     title = template.editors["bulletin.title"]
     assert "{month_cn} 月份（七月）" in title.toolTip()  # the fields a template takes, without the command line
     assert "{local_total} 本级登记事项件数" in template.editors["bulletin.lead_template"].toolTip()
-    items.setText("本月开展业务培训2次。")
-    assert template.save()
-    with db.reader() as s:
-        assert Settings(s).get("bulletin.handling_items") == ["本月开展业务培训2次。"]
-    assert items.text() == "本月开展业务培训2次。" and not template.is_dirty()
-    items.setText('["第一条。", "第二条。"]')  # several, as JSON
-    assert template.save()
-    with db.reader() as s:
-        assert Settings(s).get("bulletin.handling_items") == ["第一条。", "第二条。"]
-    items.setText("")
-    assert template.save()
-    with db.reader() as s:
-        assert Settings(s).get("bulletin.handling_items") == []
 
+    def saved(typed: str) -> list[str]:
+        items.setPlainText(typed)
+        assert template.save()
+        with db.reader() as s:
+            return list(Settings(s).get("bulletin.handling_items"))
 
+    assert saved("本月开展业务培训2次。") == ["本月开展业务培训2次。"]
+    assert items.toPlainText() == "本月开展业务培训2次。" and not template.is_dirty()
+    assert saved("第一条。\n\n  第二条。  \n") == ["第一条。", "第二条。"]  # one a line, blank lines not kept
+    assert items.toPlainText() == "第一条。\n第二条。" and not template.is_dirty()
+    assert saved('["第三条。", "第四条。"]') == ["第三条。", "第四条。"]  # JSON still taken, shown back by line
+    assert items.toPlainText() == "第三条。\n第四条。"
+    assert saved("") == []
+    assert items.toPlainText() == ""
 def test_the_rules_page_names_the_bonus_column_and_offers_only_what_the_rules_take(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:

@@ -139,6 +139,8 @@ def _editor_value(editor: QWidget) -> Any:
         return editor.value()
     if isinstance(editor, QLineEdit):
         return editor.text()
+    if isinstance(editor, QPlainTextEdit):
+        return editor.toPlainText()
     return None
 
 
@@ -152,6 +154,8 @@ def _set_editor_value(editor: QWidget, value: Any) -> None:
         editor.setValue(int(value))
     elif isinstance(editor, QLineEdit):
         editor.setText(str(value))
+    elif isinstance(editor, QPlainTextEdit):
+        editor.setPlainText(str(value))
 
 
 def _own_edits(parent: QWidget, loaded: dict[str, Any], typed: dict[str, Any], stored: dict[str, Any],
@@ -846,17 +850,33 @@ def _setting_editor(definition: settings.SettingDef[Any], value: Any) -> QWidget
     if definition.kind is int:  # out of range is said at 保存, by the setting's own check
         return NumberBox(definition.minimum if definition.minimum is not None else 0,
                          definition.maximum if definition.maximum is not None else 99_999, int(value))
-    line = QLineEdit(_as_typed(value) if definition.kind in (list, dict) else str(value))
+    if definition.kind is list:
+        return _lines_box(_as_typed(value), definition.note)
+    line = QLineEdit(_as_typed(value) if definition.kind is dict else str(value))
     if definition.note:
         line.setPlaceholderText(definition.note)
     return line
 
 
+def _lines_box(text: str, note: str) -> QPlainTextEdit:
+    """A list of paragraphs (第一部分另加的条目), one a line: a few lines high, Tab going on to the next field."""
+    box = QPlainTextEdit(text)
+    box.setTabChangesFocus(True)
+    box.setPlaceholderText(note)
+    box.setFixedHeight(box.fontMetrics().lineSpacing() * LIST_LINES_SHOWN + 2 * box.frameWidth() + 8)
+    return box
+
+
+LIST_LINES_SHOWN = 3
+
+
 def _as_typed(value: Any) -> str:
-    """A list (第一部分另加的条目) as it is typed back: none as nothing (the field's example shows), one paragraph as
-    itself, several as JSON, which is how the setting takes them."""
-    if isinstance(value, list) and len(value) < 2 and all(isinstance(v, str) and not v.startswith("[") for v in value):
-        return value[0] if value else ""
+    """A list (第一部分另加的条目) as it is typed back: each paragraph on its own line, none as nothing (the field's
+    example shows). A list that would not read back so (an entry of several lines, or one starting with “[”, which
+    is taken as JSON) is shown as JSON, which the setting takes too."""
+    if isinstance(value, list) and all(isinstance(v, str) and v.strip() == v and v and "\n" not in v
+                                       for v in value) and not (value and value[0].startswith("[")):
+        return "\n".join(value)
     return json.dumps(value, ensure_ascii=False)
 
 
