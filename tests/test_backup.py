@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from hotline_desk.db import Database, head_revision, open_database, schema_revision
 from hotline_desk.errors import DatabaseError
@@ -637,3 +638,44 @@ def test_looking_at_a_backup_marked_for_wal_leaves_nothing_beside_it(db: Databas
     db.dispose()
     assert cli_as(["--db", str(db_path), "restore", str(made.path)]) == 0
     assert sorted(p.name for p in made.path.parent.iterdir()) == before
+
+
+def test_restoring_an_older_backup_names_what_goes_and_never_hands_out_a_number_twice(
+        db: Database, db_path: Path, people: People, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A backup from before three registrations was restored saying only “已从…恢复”; the next case got RZ2208-00001
+    again, a number the office had already given a caller."""
+    from hotline_desk.services.cases import workflow
+    from hotline_desk.services.cases.records import register_case
+    from tests.helpers import draft
+
+    _fill(db, people, 2)
+    with db.reader() as s:
+        first, second = s.execute(text("SELECT id, number FROM cases ORDER BY id")).all()
+    info = backup.backup(db_path, tmp_path / "b", keep=5, now=datetime(2022, 7, 5, 9, 0))
+    with db.session() as s:
+        later = [register_case(s, people.operator, draft(s, content=f"备份之后第{i}件")).number for i in range(3)]
+        workflow.recall(s, people.operator, second.id, "备份之后再次来电")
+    db.dispose()
+    capsys.readouterr()
+    assert cli_as(["--db", str(db_path), "restore", str(info.path)]) == 0
+    said = capsys.readouterr().out
+    assert f"3 件工单是备份之后登记的（{'、'.join(sorted(later))}）" in said
+    assert "1 件工单在备份之后又有办理" in said and "编号不会再分给新工单" in said
+    safety = said.split("恢复前的数据库已备份为 ")[1].split("。")[0]
+    assert f"仍在恢复前做的备份 {Path(safety).name} 中" in said
+    restored = open_database(str(db_path))
+    try:
+        with restored.session() as s:
+            assert {n for (n,) in s.execute(text("SELECT number FROM cases"))} == {first.number, second.number}
+            taken = set(later) | {first.number, second.number}
+            new = register_case(s, people.operator, draft(s, content="恢复之后第一件")).number
+            assert new not in taken and new > max(later)
+        with restored.reader() as s:
+            assert audit.verify(s).ok
+    finally:
+        restored.dispose()
+    assert cli_as(["--db", str(db_path), "restore", str(info.path)]) == 0  # again: only what came since is named
+    said = capsys.readouterr().out
+    assert f"1 件工单是备份之后登记的（{new}）" in said and "又有办理" not in said
+    assert cli_as(["--db", str(db_path), "restore", str(info.path)]) == 0  # the same state: nothing to say
+    assert "注意" not in capsys.readouterr().out

@@ -339,6 +339,8 @@ def cmd_restore(ctx: Context, args: argparse.Namespace) -> int:
         raise HotlineError(f"{exc.message}确要用它替换当前数据库时，请加 --other-database"
                            "（恢复前仍会先备份当前数据库）。") from exc
     print(f"已从 {source.name} 恢复。恢复前的数据库已备份为 {restored.safety.path}。")
+    if restored.left_behind is not None and (gone := restored.left_behind.words(restored.safety.path)):
+        print(gone)
     if restored.safety.removed:
         print(backups.removed_words(restored.safety))
     if restored.safety.not_removed:

@@ -107,6 +107,34 @@ class Restored:
     undone: tuple[HalfImport, ...] = ()
     erased_again: erasures.ErasedAgain = field(default_factory=erasures.ErasedAgain)  # erased after it was made
     upgraded_from: str = ""  # the revision of a backup an earlier version made, upgraded in what replaced the database
+    left_behind: LeftBehind | None = None  # what the replaced database held that the backup does not
+
+
+@dataclass(frozen=True)
+class LeftBehind:
+    """What a restore takes out of the office's current data: the cases registered after the backup was made, and
+    how many others were handled since (their later steps); the numbers handed out meanwhile stay taken."""
+
+    numbers: tuple[str, ...]  # in number order
+    handled: int
+
+    def words(self, kept_in: Path) -> str:
+        """What went and where it still is, in a sentence; "" for nothing."""
+        parts = []
+        if self.numbers:
+            shown = "、".join(self.numbers[:SHOWN_NUMBERS]) + (f" 等 {len(self.numbers)} 件" if len(self.numbers)
+                                                                > SHOWN_NUMBERS else "")
+            parts.append(f"{len(self.numbers)} 件工单是备份之后登记的（{shown}）")
+        if self.handled:
+            parts.append(f"{self.handled} 件工单在备份之后又有办理（签收、回复、回访等）")
+        if not parts:
+            return ""
+        numbers = "这些工单的编号不会再分给新工单，以免同一编号指两件工单。" if self.numbers else ""
+        return (f"注意：当前数据库中有{'，另有'.join(parts)}，恢复后的数据库中没有这些内容；它们仍在恢复前做的备份 "
+                f"{kept_in.name} 中，需要时请据此补录。{numbers}")
+
+
+SHOWN_NUMBERS = 5
 
 
 def manifest_path(backup_file: Path) -> Path:
@@ -797,13 +825,40 @@ def restore(db_path: Path, source: Path, *, keep: int, now: datetime, other_data
         ours = Erasures(erasures.merged(given.cases, erasures.logged(db_path)), given.username)
         undone, again = _prepare_candidate(tmp, source.name, now, ours)
         _check_origin(db_path, source, other_database)
-        safety = _replace(db_path, tmp, keep=keep, now=now, folder=folder)
+        safety, left = _replace(db_path, tmp, keep=keep, now=now, folder=folder)
     finally:
         for leftover in ("", "-journal", "-wal", "-shm"):
             Path(f"{tmp}{leftover}").unlink(missing_ok=True)
         anchors.log_path_for_file(tmp).unlink(missing_ok=True)  # what erasing again in the copy noted beside it
     anchors.log_restore(db_path, _anchor_of(db_path, frozen=False), f"从 {source.name} 恢复", now)
-    return Restored(safety or BackupInfo(db_path, now), undone, again, revision if revision != head_revision() else "")
+    return Restored(safety or BackupInfo(db_path, now), undone, again, revision if revision != head_revision() else "",
+                    left)
+
+
+def _left_behind(held: sqlite3.Connection, candidate: Path) -> LeftBehind | None:
+    """What the current database (``held``) holds that ``candidate`` (what is to replace it) does not; and the
+    candidate's case numbers moved on past every number the current one handed out, so that a number a caller or
+    the upper platform was given is never given to another case. None where the two cannot be compared (the restore
+    goes ahead without it)."""
+    try:
+        held.execute("ATTACH DATABASE ? AS candidate", (file_uri(candidate, "rw"),))
+        try:
+            numbers = tuple(row[0] for row in held.execute(
+                "SELECT number FROM main.cases WHERE number NOT IN (SELECT number FROM candidate.cases) "
+                "ORDER BY number"))
+            handled = held.execute(
+                "SELECT count(*) FROM main.cases AS c JOIN candidate.cases AS b ON b.number = c.number "
+                "WHERE c.version <> b.version").fetchone()[0]
+            held.execute(
+                "INSERT INTO candidate.case_number_counters (prefix, last_value) "
+                "SELECT prefix, last_value FROM main.case_number_counters WHERE true "
+                "ON CONFLICT (prefix) DO UPDATE SET last_value = max(last_value, excluded.last_value)")
+        finally:
+            held.execute("DETACH DATABASE candidate")
+    except sqlite3.Error:
+        log.warning("恢复前未能比较当前数据库与备份（照常恢复）", exc_info=True)
+        return None
+    return LeftBehind(numbers, int(handled))
 
 
 @dataclass(frozen=True)
@@ -914,17 +969,20 @@ def _put_in_place(db_path: Path, candidate: Path) -> None:
     os.replace(candidate, db_path)
 
 
-def _replace(db_path: Path, candidate: Path, *, keep: int, now: datetime, folder: Path | None) -> BackupInfo | None:
-    """Back the current database up, then put ``candidate`` in its place (the backup made, if there was a file)."""
+def _replace(db_path: Path, candidate: Path, *, keep: int, now: datetime, folder: Path | None
+             ) -> tuple[BackupInfo | None, LeftBehind | None]:
+    """Back the current database up, then put ``candidate`` in its place: the backup made and what the current
+    database held that the candidate does not (see ``_left_behind``), if there was a file."""
     try:
         with exclusive(db_path) as held:
-            safety = None
+            safety, left = None, None
             if held is not None:
                 try:
                     safety = backup(db_path, folder or default_backup_dir(db_path), keep=keep + 1, now=now, held=held)
                 except DatabaseError as exc:  # nothing is replaced without its copy
                     raise DatabaseError(f"未恢复，当前数据库没有改动：恢复前要先把当前数据库备份一份，这份备份没能"
                                         f"做成。{exc.message}") from exc
+                left = _left_behind(held, candidate)
             if db_path.exists():
                 shutil.copymode(db_path, candidate)
             if LOCKS_PER_PROCESS:
@@ -936,4 +994,4 @@ def _replace(db_path: Path, candidate: Path, *, keep: int, now: datetime, folder
             _put_in_place(db_path, candidate)
     except (sqlite3.Error, OSError) as exc:
         raise DatabaseError(f"恢复失败：{_reason(exc, db_path)}。当前数据库未改动。") from exc
-    return safety
+    return safety, left
