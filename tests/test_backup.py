@@ -414,8 +414,56 @@ def test_a_full_backup_disk_is_named_as_the_backup_folders(db: Database, db_path
     monkeypatch.setattr(backup, "_copy", full)
     with pytest.raises(DatabaseError) as refused:
         backup.backup(db_path, tmp_path / "U盘", keep=3, now=datetime(2022, 7, 5))
-    assert refused.value.message.startswith(f"备份失败：{tmp_path / 'U盘'} 所在的磁盘空间已满。")
+    assert refused.value.message.startswith(f"备份失败：{tmp_path / 'U盘'} 所在的磁盘空间已满（备份约需 ")
+    assert "那里还剩 " in refused.value.message
     assert str(db_path) not in refused.value.message
+
+
+def test_a_stick_pulled_out_during_a_backup_is_named_not_the_database(
+        db: Database, db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A USB stick pulled out while the copy was written: the message blamed the database's disk (“刚才的操作没有
+    保存”), or, when removing the half copy failed in turn (“Transport endpoint is not connected”), said only that an
+    unexpected error happened."""
+    import errno
+    import shutil
+
+    stick = tmp_path / "U盘"
+    stick.mkdir()
+    real_unlink = Path.unlink
+
+    def pulled(_source: object, target: Path, **_kwargs: object) -> None:
+        shutil.rmtree(stick)
+        raise sqlite3.OperationalError("disk I/O error")
+
+    def unlink(path: Path, missing_ok: bool = False) -> None:
+        if path.name.startswith(".partial-"):
+            raise OSError(errno.ENOTCONN, "Transport endpoint is not connected")
+        real_unlink(path, missing_ok=missing_ok)
+
+    monkeypatch.setattr(backup, "_copy", pulled)
+    monkeypatch.setattr(Path, "unlink", unlink)
+    before = _digest(db_path)
+    with pytest.raises(DatabaseError) as refused:
+        backup.backup(db_path, stick, keep=3, now=datetime(2022, 7, 5))
+    said = refused.value.message
+    assert said.startswith(f"备份失败：备份目录 {stick} 已无法访问（U 盘或移动硬盘被拔出、网络盘断开？），"
+                           "数据库本身没有改动")
+    assert str(db_path) not in said and "没有保存" not in said
+    assert _digest(db_path) == before
+
+
+def test_a_failing_stick_still_there_is_named_as_the_likely_cause(
+        db: Database, db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def failing(_source: object, target: Path, **_kwargs: object) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(backup, "_copy", failing)
+    with pytest.raises(DatabaseError) as refused:
+        backup.backup(db_path, tmp_path / "U盘", keep=3, now=datetime(2022, 7, 5))
+    said = refused.value.message
+    assert f"多半是备份目录 {tmp_path / 'U盘'} 所在的盘" in said and "数据库本身没有改动" in said
+    assert str(db_path) not in said and "没有保存" not in said
+    assert not list((tmp_path / "U盘").iterdir())  # no half copy left behind
 
 
 def test_retention_never_removes_the_newest_backup(db: Database, db_path: Path, people: People, tmp_path: Path,
@@ -679,3 +727,14 @@ def test_restoring_an_older_backup_names_what_goes_and_never_hands_out_a_number_
     assert f"1 件工单是备份之后登记的（{new}）" in said and "又有办理" not in said
     assert cli_as(["--db", str(db_path), "restore", str(info.path)]) == 0  # the same state: nothing to say
     assert "注意" not in capsys.readouterr().out
+
+
+@pytest.mark.skipif(os.name == "nt", reason="Unix permissions")
+def test_the_anchor_log_is_as_private_as_the_database(db: Database, db_path: Path, tmp_path: Path) -> None:
+    """The log beside the database (which names backups, erased case numbers and who erased them) was made 0644."""
+    from hotline_desk.services.accounts import anchors
+
+    info = backup.backup(db_path, tmp_path / "b", keep=3, now=datetime(2022, 7, 5))
+    log = anchors.log_path_for_file(db_path)
+    assert info.path.name in log.read_text(encoding="utf-8")
+    assert log.stat().st_mode & 0o777 == 0o600

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import re
 import zipfile
 from collections.abc import Sequence
@@ -84,9 +85,13 @@ def record_personal_export(session: Session, what: str, case_filter: dict[str, A
 
 
 def append_log(path: Path, anchor: Anchor, what: str, at: datetime) -> None:
+    _append(path, f"{at:%Y-%m-%d %H:%M:%S}\t{tag(anchor)}\t{' '.join(what.split())}\n")
+
+
+def _append(path: Path, line: str) -> None:
+    """A line added to an anchor log, made readable by its owner only, as the database beside it is."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    line = f"{at:%Y-%m-%d %H:%M:%S}\t{tag(anchor)}\t{' '.join(what.split())}\n"
-    with path.open("a", encoding="utf-8") as handle:
+    with open(os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600), "a", encoding="utf-8") as handle:
         handle.write(line)
 
 
@@ -111,9 +116,7 @@ def logged_backups(db_path: Path) -> dict[str, int]:
 def log_restore(db_path: Path, anchor: Anchor | None, what: str, at: datetime) -> None:
     """Mark a restore in the database's anchor log; the restored file's head starts the log afresh."""
     path = log_path_for_file(db_path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8") as handle:
-        handle.write(f"{at:%Y-%m-%d %H:%M:%S}\t{RESTORE_MARK}\t{' '.join(what.split())}\n")
+    _append(path, f"{at:%Y-%m-%d %H:%M:%S}\t{RESTORE_MARK}\t{' '.join(what.split())}\n")
     if anchor is not None:
         append_log(path, anchor, what, at)
 
@@ -131,10 +134,8 @@ class LoggedErasure:
 def log_erasure(path: Path, erased: LoggedErasure) -> None:
     """Note an erasure beside the database, so that a restore still knows of it when the file it replaces cannot
     be read (damaged, emptied) or no longer holds it (another database put in its place meanwhile)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8") as handle:
-        handle.write(f"{erased.at:%Y-%m-%d %H:%M:%S}\t{ERASED_MARK}\t{erased.number}\t{erased.register}\t"
-                     f"{erased.username}\n")
+    _append(path, f"{erased.at:%Y-%m-%d %H:%M:%S}\t{ERASED_MARK}\t{erased.number}\t{erased.register}\t"
+                  f"{erased.username}\n")
 
 
 def logged_erasures(db_path: Path) -> list[LoggedErasure]:

@@ -13,7 +13,7 @@ import sqlite3
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -415,8 +415,9 @@ def backup(db_path: Path, directory: Path, *, keep: int, now: datetime,
             except OSError:  # beside a database on a read-only share: the backup stands, its manifest has the anchor
                 logged = False
     except (sqlite3.Error, OSError, DamagedCopy) as exc:
-        Path(tmp).unlink(missing_ok=True)
-        Path(f"{tmp}-journal").unlink(missing_ok=True)  # what a copy cut short by a full disk leaves beside it
+        for left in (tmp, f"{tmp}-journal"):  # and what a copy cut short by a full disk leaves beside it
+            with suppress(OSError):  # the stick pulled out: the next backup there clears it (see _clear_leftovers)
+                Path(left).unlink(missing_ok=True)
         if isinstance(exc, DamagedCopy) or is_damage(exc):
             log.warning("数据库 %s 的备份副本没有通过完整性检查：%s", db_path, exc)
             raise DatabaseError(f"备份失败：数据库文件 {db_path} 已损坏，复制出的备份没有通过完整性检查。这份备份"
@@ -477,9 +478,46 @@ def _reason(exc: sqlite3.Error | OSError, db_path: Path, written: Path | None = 
     lowered = str(exc).lower()
     if written is not None and (getattr(exc, "errno", None) == errno.ENOSPC or "full" in lowered
                                 or "no space" in lowered):
-        return f"{written} 所在的磁盘空间已满"
+        return f"{written} 所在的磁盘空间已满{_room_words(db_path, written)}"
+    if written is not None and (getattr(exc, "errno", None) in _GONE or "i/o error" in lowered):
+        # Writing the copy failed below the program: on a USB stick pulled out or a share cut off, most likely.
+        # The database was only read; blaming its disk (or saying a save was lost) sends people the wrong way.
+        if not _reachable(written):
+            return f"备份目录 {written} 已无法访问（U 盘或移动硬盘被拔出、网络盘断开？），数据库本身没有改动"
+        return (f"读写时磁盘出错（{exc}）：多半是备份目录 {written} 所在的盘（U 盘、移动硬盘、网络盘）出了问题，"
+                "请换一个位置再备份；数据库本身没有改动")
     reason = os_reason(exc) if isinstance(exc, OSError) else explain_operational_error(exc, str(db_path)) or str(exc)
     return reason.rstrip("。")
+
+
+# What a folder on a drive that went away gives: an I/O error, a FUSE mount whose process is gone, a device gone.
+_GONE = {errno.EIO, errno.ENOTCONN, errno.ENODEV, errno.ENXIO, errno.ESTALE}
+
+
+def _reachable(folder: Path) -> bool:
+    """Whether a file can still be made and removed in ``folder``."""
+    try:
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=leftovers.owned_prefix(".partial-"), suffix=".probe")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError:
+        return False
+    return True
+
+
+def _room_words(db_path: Path, folder: Path) -> str:
+    """（备份约需 … MB，那里还剩 … MB）, or "" where either cannot be told."""
+    try:
+        needed = sum(Path(f"{db_path}{suffix}").stat().st_size for suffix in ("", "-wal")
+                     if Path(f"{db_path}{suffix}").exists())
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return ""
+    return f"（备份约需 {_mb(needed)}，那里还剩 {_mb(free)}）"
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1e6:.0f} MB" if size >= 1e7 else f"{size / 1e6:.1f} MB"
 
 
 def _remove(old: BackupInfo) -> bool:
