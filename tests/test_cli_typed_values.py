@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import openpyxl
@@ -255,3 +256,23 @@ def test_a_coordinated_case_is_ruled_on_in_the_offices_own_words(
                              "--note", "政策已答复清楚", user="sup1")
     assert code == 0, err
     assert "当前状态“已办结”" in out and "甄别：答复无不当，办结" in out
+
+
+def test_a_reply_s_finished_at_dates_the_reply_as_the_window_s_time_field_does(
+        office: Database, people: People, clock: FakeClock, capsys: pytest.CaptureFixture[str]) -> None:
+    """`case reply --finished-at "2022-07-30 10:00"` entered on 08-05 was recorded at 08-05: after the cut-off, so
+    July's 办结率 did not count it, though the help called the option 办结时间 and the window counts that time."""
+    from hotline_desk.models import CaseEvent
+
+    with office.session() as s:
+        case = register_case(s, people.operator, draft(s), clock=clock)
+        wf.approve(s, people.supervisor, case.id, clock=clock)
+        wf.sign(s, people.operator, case.id, clock=clock)
+    finished = clock().replace(second=0, microsecond=0) + timedelta(hours=2)
+    clock.advance(days=6)
+    code, _out, err = cli_run(capsys, office, "case", "reply", case.number, "--text", "已维修",
+                              "--finished-at", f"{finished:%Y-%m-%d %H:%M}", user="op1")
+    assert code == 0, err
+    with office.reader() as s:
+        reply = s.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.kind == "reply")).one()
+        assert reply.at == finished

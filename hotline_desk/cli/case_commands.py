@@ -112,7 +112,9 @@ def register(sub: SubParsers[Any]) -> None:
     _step(csub, "reply", "登记单位回复", cmd_reply, [
         ("--text", {"required": True, "help": "回复内容"}),
         ("--result", {"default": "", "help": f"办理结果：{'、'.join(REPLY_RESULTS)}之一（可不填）"}),
-        ("--finished-at", {"help": "办结时间"}), ("--handler", {"default": "", "help": "经办人"}),
+        ("--finished-at", {"help": "单位办结的时间，计入办结率：不另给 --at 时回复即记在这一时间（与窗口的“办结时间”"
+                                   "相同），如 2022-07-30 10:00"}),
+        ("--handler", {"default": "", "help": "经办人"}),
         ("--handler-phone", {"default": "", "help": "经办人电话"}), ("--unit", {"help": "回复单位（默认主办单位）"}),
     ])
     _step(csub, "return-request", "登记退单申请", cmd_return_request,
@@ -431,6 +433,8 @@ def cmd_sign(ctx: Context, args: argparse.Namespace) -> int:
 def cmd_reply(ctx: Context, args: argparse.Namespace) -> int:
     answer = workflow.Reply(text=args.text, result=args.result, finished_at=parse_time(args.finished_at),
                             handler=args.handler, handler_phone=args.handler_phone)
+    if args.at is None:  # the unit's 办结时间 dates the reply, as the window's one time field does
+        args.at = args.finished_at
     return _run_step(ctx, args, lambda s, a, cid, at: workflow.reply(
         s, a, cid, answer, unit_id=_unit_id(s, args.unit), at=at))
 
