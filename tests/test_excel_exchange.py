@@ -1165,6 +1165,37 @@ def test_an_exported_case_list_says_how_each_case_was_handled_and_reads_back_wit
     assert read["管网改造进度慢"] == ("in_progress", extended_deadline)
 
 
+def test_an_exported_case_list_says_when_a_dissatisfied_call_was_reviewed_and_reads_back_with_it(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """A unit's liaison read 甄别结果 非承办单位责任 with no date and counted the case out of July, where the 计分工单
+    counted it in: the review came after the cut-off. Read back, the review was dated a minute after the call-back."""
+    from hotline_desk.models import CaseEvent
+
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s, content="噪音扰民"), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+        clock.advance(hours=1)
+        wf.sign(s, people.operator, case_id, clock=clock)
+        wf.reply(s, people.operator, case_id, wf.Reply(text="已协调", result="已解决"), clock=clock)
+        clock.advance(hours=1)
+        wf.follow_up(s, people.operator2, case_id, "dissatisfied", note="仍有噪音", clock=clock)
+        clock.advance(days=3)
+        wf.review(s, people.supervisor, case_id, False, "非承办单位责任：属施工许可问题", clock=clock)
+        reviewed_at = clock()
+        listed = tmp_path / "清单.xlsx"
+        listed.write_bytes(export_cases(s, CaseFilter(), now=clock(), reveal=True).data)
+    rows = list(openpyxl.load_workbook(listed).active.iter_rows(values_only=True))
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert (row["甄别结果"], row["甄别时间"]) == ("非承办单位责任", reviewed_at)
+    with _another_office(tmp_path) as (s, admin):
+        preview = preview_cases(s, listed, clock=clock)
+        assert (len(preview.ready), preview.problems) == (1, [])
+        assert "甄别时间" not in str(preview.unread)
+        commit_cases(s, admin, preview, clock=clock)
+        review = s.scalars(select(CaseEvent).where(CaseEvent.kind == "review")).one()
+        assert review.at == reviewed_at
+
+
 def test_an_exported_list_read_back_keeps_upstream_numbers_urgency_and_confidentiality_and_leaves_voided_cases_out(
         db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
     """Read back in another database, every 上级 case's number became the platform's, 紧急 and 保密 were dropped (a

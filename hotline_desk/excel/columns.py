@@ -12,7 +12,8 @@ FIELD_LABELS = {
     "upstream_deadline": "办理时限", "confidential": "是否保密", "handling": "办理方式", "unit": "承办单位",
     "dispatched_at": "交办时间", "signed_at": "签收时间", "replied_at": "回复时间", "finished_at": "办结时间",
     "reply_text": "回复内容", "result": "办理结果", "followup": "回访结果", "followup_at": "回访时间",
-    "review": "甄别结果", "upstream_number": "上级工单号", "deadline": "办理期限", "remark": "备注",
+    "review": "甄别结果", "reviewed_at": "甄别时间", "upstream_number": "上级工单号", "deadline": "办理期限",
+    "remark": "备注",
     "extension_days": "延期天数", "extended_deadline": "延期后期限", "urgent": "紧急程度",
     "state": "状态",
     # a step's time of day where a register keeps it apart from its date (受理日期 beside 受理时间)
@@ -55,6 +56,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "followup": ("回访结果", "满意度", "回访满意度", "回访情况", "满意度评价"),
     "followup_at": ("回访时间", "回访日期"),
     "review": ("甄别结果", "甄别"),
+    "reviewed_at": ("甄别时间", "甄别日期"),
     "upstream_number": ("上级工单号", "上级工单编号", "上级编号", "平台工单号", "上级平台工单号"),
     "deadline": ("办理期限", "办结期限", "承办期限"),
     "remark": ("备注", "说明", "备忘"),

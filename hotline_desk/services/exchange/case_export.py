@@ -46,7 +46,8 @@ from hotline_desk.vocabulary import (
 LIMITS_HEADER = "时限情况（截至导出时）"  # worked out at the export, not at a month's cut-off
 HEADER = ("工单编号", "来电时间", "渠道", "本级/上级", "状态", "来电人", "联系电话", "地址", "所属乡镇街道", "诉求类型",
           "问题分类", "标题", "诉求内容", "办理方式", "承办单位", "交办时间", "办理期限", "签收时间", "回复时间",
-          "办结时间", "办理结果", "回复内容", "回访结果", "回访时间", "甄别结果", LIMITS_HEADER, "退单", "延期",
+          "办结时间", "办理结果", "回复内容", "回访结果", "回访时间", "甄别结果", "甄别时间",
+          LIMITS_HEADER, "退单", "延期",
           "上级工单号", "是否保密", "紧急程度", "协办单位", "拟交单位", "督办")
 
 
@@ -135,7 +136,7 @@ def _handled_columns(status: CaseStatus | None, answer: str, units: dict[int, st
     """办理方式 … 延期: how the case was handled so far. A dispatch and its reply once the case is with a unit or
     done; a follow-up once it is handled (a case the 甄别 sent back to the unit waits for a new reply)."""
     if status is None:
-        return ("",) * 15
+        return ("",) * 16
     main = status.main_dispatch
     handling = how = unit = ""
     dispatch: tuple[Any, ...] = (None,) * 7
@@ -150,8 +151,10 @@ def _handled_columns(status: CaseStatus | None, answer: str, units: dict[int, st
     followup = status.last_followup if status.state in HANDLED_STATES else None
     result = ("" if followup is None else FINAL_UNREACHABLE_LABEL if followup.result == FollowUpResult.UNREACHABLE
               else FollowUpResult(followup.result).label)
+    reviewed = followup is not None and bool(followup.review)
     review = ReviewResult(followup.review).label if followup is not None and followup.review else ""
     return (how, unit, *dispatch, result, followup.at if followup else None, review,
+            followup.reviewed_at if reviewed and followup is not None else None,
             _limits(status, now) if handling == "dispatch" else "", _returns(status, units), _extensions(status, units))
 
 

@@ -160,7 +160,9 @@ def build_history(v: dict[str, Any], actor: Actor, proposer: Actor, look: Lookup
     review = v["review"]
     if result == FollowUpResult.DISSATISFIED and review:
         fault = not any(w in review for w in ("非", "不属", "免责", "不是"))
-        take(Action.REVIEW, Review(fault, review), last + timedelta(minutes=1))
+        # Without a 甄别时间 (a register has none) the review is placed a minute after the follow-up.
+        reviewed = v.get("reviewed_at") or last + timedelta(minutes=1)
+        take(Action.REVIEW, Review(fault, review + day_alone_note(v, "reviewed_at")), reviewed)
     return steps, status
 
 

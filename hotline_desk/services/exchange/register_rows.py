@@ -43,7 +43,8 @@ def parse_row(raw: dict[str, Any], look: Lookups, default_channel: str, unknown:
         except norm.CellError as exc:
             problems.append((name, str(exc)))
 
-    for name in ("registered_at", "dispatched_at", "signed_at", "replied_at", "finished_at", "followup_at"):
+    for name in ("registered_at", "dispatched_at", "signed_at", "replied_at", "finished_at", "followup_at",
+                 "reviewed_at"):
         if raw.get(name) is None:  # an empty cell or a column the file does not have
             out[name] = None
         else:
@@ -176,7 +177,8 @@ def _with_time_of_day(out: dict[str, Any], name: str, cell: Any, problems: list[
 
 # A register's moments in the order its steps come.
 MOMENT_ORDER = (("registered_at", "来电时间"), ("dispatched_at", "交办时间"), ("signed_at", "签收时间"),
-                ("replied_at", "回复时间"), ("finished_at", "办结时间"), ("followup_at", "回访时间"))
+                ("replied_at", "回复时间"), ("finished_at", "办结时间"), ("followup_at", "回访时间"),
+                ("reviewed_at", "甄别时间"))
 
 
 def _days_alone(v: dict[str, Any]) -> None:
