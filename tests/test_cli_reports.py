@@ -352,6 +352,12 @@ def test_the_cases_behind_a_units_score_go_to_a_workbook_it_can_recount(
     lines = [row[0] for row in table[1:top] if row[0]]
     bonus = [line for line in lines if line.startswith("附加分：")]
     assert bonus and all("分，" in line for line in bonus)  # each item with its reason
+    # July is not finalised: the list says it is a draft, as the score workbook does (83 became 88 at finalising)
+    assert lines[0] == "草稿：该月简报尚未定稿，定稿前得分还可能变化，不是考核结果。"
+    assert out.splitlines()[1].startswith("草稿：")
+    # +4 and +3 on a base of 20 read as 27 where the cap of 25 was printed
+    code, out, err = run(capsys, demo_db, "scores", "--month", "2022-07", "--unit", "陵头镇", user="demo_sup1")
+    assert code == 0 and "附加分 25（+7，超出上限的2分不计）；" in out
     code, _, err = run(capsys, demo_db, "scores", "--month", "2022-07", "--unit", "不存在的单位", user="demo_sup1")
     assert code == 2 and "不存在的单位" in err
 

@@ -64,7 +64,8 @@ def test_the_cases_behind_a_score_show_a_follow_up_ruled_after_the_cut_off_as_it
     when_modal(CasesBehindDialog, look)
     view._show_cases(view.models[1].index(row, 5))
     heading = str(seen["heading"])
-    assert heading.startswith("统计截止：2022-08-01 00:00（按截止时的办理情况计分，截止后的步骤不计入本月）\n")
+    assert heading.startswith("草稿：该月简报尚未定稿，定稿前得分还可能变化，不是考核结果。\n"
+                              "统计截止：2022-08-01 00:00（按截止时的办理情况计分，截止后的步骤不计入本月）\n")
     assert "满意率：满意 0 / 1 件（甄别为非单位责任不计 0 件），得 0 分" in heading  # the unit's counts, as exported
     cells = seen["cells"]
     assert isinstance(cells, list)
@@ -146,8 +147,9 @@ def test_a_units_cases_before_the_month_is_over_name_the_cut_off_and_the_moment_
     clock.set(datetime(2022, 7, 20, 10, 0))
     with db.reader() as s:
         summary = unit_cases(s, "2022-07", unit_id(s, "自来水公司"), clock=clock).summary()
-    assert summary[0] == ("统计截止：2022-08-01 00:00（尚未到截止时间，数字截至 2022-07-20 10:00；按截止时的办理情况"
-                          "计分，截止后的步骤不计入本月）")
+    assert summary[:2] == ["草稿：该月简报尚未定稿，定稿前得分还可能变化，不是考核结果。",
+                           "统计截止：2022-08-01 00:00（尚未到截止时间，数字截至 2022-07-20 10:00；按截止时的办理情况"
+                           "计分，截止后的步骤不计入本月）"]
 
 
 def test_a_wrong_reply_taken_back_after_the_cut_off_says_the_month_keeps_it_and_dated_back_corrects_it(

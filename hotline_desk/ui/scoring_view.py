@@ -343,8 +343,8 @@ class ScoringView(QWidget):
         month = self.month.currentText()
         listed = read(self.ctx, lambda s: unit_cases(s, month, unit.unit_id, clock=self.ctx.clock))
         key = RATE_COLUMNS.get(index.column(), "")
-        # the cut-off, then the unit's counts and points (as the export has them)
-        heading = "\n".join(listed.summary()[:2])
+        # draft or not, the cut-off, then the unit's counts and points (as the export has them)
+        heading = "\n".join(listed.head())
         if self.shown is not None and self.shown.drift:
             heading += "\n本月简报已定稿：下列工单按现在的数据列出，与定稿的得分不同（见评分表上方的说明）。"
         return CasesBehindDialog(self, self.ctx, unit, listed.details, key, heading, month=month, late=listed.late,

@@ -30,6 +30,9 @@ from hotline_desk.services.reporting.statistics import (
 
 T = TypeVar("T")
 
+# What a month's score files say while its bulletin is not finalised (the score workbook, each unit's 计分工单).
+NOT_FINAL_SENT = "草稿：该月简报尚未定稿，定稿前得分还可能变化，不是考核结果。"
+
 
 def cutoff_words(cutoff: datetime) -> str:
     """What the cut-off means, for the bulletin page and the 定稿 question."""

@@ -14,7 +14,7 @@ from hotline_desk.services.accounts import anchors
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.office.settings import Settings
 from hotline_desk.services.reporting.bulletin_compose import fill_title, score_rows
-from hotline_desk.services.reporting.frozen import MonthScores, attachment_titles, month_scores
+from hotline_desk.services.reporting.frozen import NOT_FINAL_SENT, MonthScores, attachment_titles, month_scores
 from hotline_desk.services.reporting.period import ScorePeriod, score_period
 
 
@@ -36,9 +36,6 @@ def export_tables(session: Session, scores: MonthScores) -> list[Table]:
 
 # Above the tables of a workbook of a month not finalised: passed on to the county government, it is not taken for
 # the month's final scores.
-NOT_FINAL_SENT = "草稿：该月简报尚未定稿，定稿前得分还可能变化，不是考核结果。"
-
-
 def score_workbook(session: Session, month: str, *, clock: Clock = office_now) -> bytes:
     scores = month_scores(session, month, clock=clock)
     anchor = anchors.note(session, f"导出{month}考核评分表", clock())

@@ -17,7 +17,7 @@ from hotline_desk.services.accounts import anchors
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.reporting.bulletin import get_draft, month_cutoff
 from hotline_desk.services.reporting.bulletin_compose import month_cn
-from hotline_desk.services.reporting.frozen import month_scores
+from hotline_desk.services.reporting.frozen import NOT_FINAL_SENT, month_scores
 from hotline_desk.services.reporting.monthdata import entered_after
 from hotline_desk.services.reporting.scoring import (
     BonusItemView,
@@ -48,6 +48,7 @@ class UnitCases:
     # bulletin and the frozen table say 王寨乡, today's lists 王寨街道.
     name_then: str = ""
     cutoff: datetime | None = None  # the month's cut-off, when the figures were taken before it (the month not over)
+    final: bool = True  # whether the month's bulletin is finalised (else the list is a draft, and says so)
 
     @property
     def unit_said(self) -> str:
@@ -62,18 +63,8 @@ class UnitCases:
         return f"{self.unit_said}计分工单" if self.name_then else f"{self.score.unit} {self.month} 计分工单"
 
     def summary(self) -> list[str]:
-        """The unit's counts and points, column by column, and what was added or taken off."""
-        s = self.score
-        finish, response, satisfaction = (s.point(key) for key in ("finish", "response", "satisfaction"))
-        lines = [
-            f"统计截止：{self.cutoff:%Y-%m-%d %H:%M}（尚未到截止时间，数字截至 {self.as_of:%Y-%m-%d %H:%M}；按截止时的"
-            "办理情况计分，截止后的步骤不计入本月）" if self.cutoff is not None else
-            f"统计截止：{self.as_of:%Y-%m-%d %H:%M}（按截止时的办理情况计分，截止后的步骤不计入本月）",
-            f"交办 {s.dispatched} 件。办结率：已办结 {s.finished} / {s.finish_base} 件，得 {finish} 分；"
-            f"响应率：按时签收 {s.signed_on_time} / {s.dispatched} 件，得 {response} 分；"
-            f"满意率：满意 {s.satisfied} / {s.rated} 件（甄别为非单位责任不计 {s.exempt} 件），得 {satisfaction} 分；"
-            f"附加分 {s.bonus}；合计 {s.total}，第 {s.rank} 名。",
-        ]
+        """``head``, then what was added to or taken off the unit's score, its cases voided, steps entered late."""
+        lines = self.head()
         lines += [f"附加分：{b.points:+g} 分，{b.reason}（事项日期 {b.item_date or b.entered_at:%Y-%m-%d}，"
                   f"{b.entered_by} {b.entered_at:%Y-%m-%d} 录入）" for b in self.bonus]
         if self.voided:
@@ -82,9 +73,26 @@ class UnitCases:
         if self.late:
             lines.append(f"截止后才登记、却计入本月的步骤（补录）：{len(self.late)} 件，见最后一列。")
         if self.frozen is not None:
-            lines.append(f"本月简报已定稿，定稿合计 {self.frozen.total}；此后的改动使现在的数据合计 {s.total}，"
-                         "本表按现在的数据列出。")
+            lines.append(f"本月简报已定稿，定稿合计 {self.frozen.total}；此后的改动使现在的数据合计 "
+                         f"{self.score.total}，本表按现在的数据列出。")
         return lines
+
+    def head(self) -> list[str]:
+        """Whether the figures are a draft, the cut-off they are taken at, and the unit's counts and points (the
+        附加分 with what its cap or floor left out)."""
+        s = self.score
+        finish, response, satisfaction = (s.point(key) for key in ("finish", "response", "satisfaction"))
+        return [
+            *([] if self.final else [NOT_FINAL_SENT]),
+            f"统计截止：{self.cutoff:%Y-%m-%d %H:%M}（尚未到截止时间，数字截至 {self.as_of:%Y-%m-%d %H:%M}；按截止时的"
+            "办理情况计分，截止后的步骤不计入本月）" if self.cutoff is not None else
+            f"统计截止：{self.as_of:%Y-%m-%d %H:%M}（按截止时的办理情况计分，截止后的步骤不计入本月）",
+            f"交办 {s.dispatched} 件。办结率：已办结 {s.finished} / {s.finish_base} 件，得 {finish} 分；"
+            f"响应率：按时签收 {s.signed_on_time} / {s.dispatched} 件，得 {response} 分；"
+            f"满意率：满意 {s.satisfied} / {s.rated} 件（甄别为非单位责任不计 {s.exempt} 件），得 {satisfaction} 分；"
+            f"附加分 {s.bonus_said if s.bonus_adjustment or s.bonus_note else s.bonus}；合计 {s.total}，"
+            f"第 {s.rank} 名。",
+        ]
 
     def rows(self) -> list[tuple[str, ...]]:
         """The cases, those that cost points first."""
@@ -122,7 +130,7 @@ def unit_cases(session: Session, month: str, unit_id: int, *, clock: Clock = off
                      frozen=printed if printed is not None and printed.total != row.total else None,
                      late=late, voided=voided,
                      name_then=printed.unit if printed is not None and printed.unit != row.unit else "",
-                     cutoff=cutoff if as_of < cutoff else None)
+                     cutoff=cutoff if as_of < cutoff else None, final=frozen.figures.final is not None)
 
 
 def unit_cases_workbook(session: Session, listed: UnitCases, *, clock: Clock = office_now) -> bytes:
