@@ -40,6 +40,9 @@ def test_the_registration_form_names_every_field_and_says_which_are_required_now
     assert said(entry.answer) == "答复内容（必填）"
     entry.dispatch.setChecked(True)
     assert said(entry.answer) == "答复内容" and entry.unit.accessibleName() == "承办单位（必填）"
+    face = QAccessible.queryAccessibleInterface(entry.channel)  # a list, said by its label only through a relation
+    assert ("渠道/来源 *", QAccessible.RelationFlag.Label) in [
+        (other.text(QAccessible.Text.Name), relation) for other, relation in face.relations()]
 
 
 def test_a_forms_fields_are_named_by_their_labels(qtbot: QtBot) -> None:
@@ -57,3 +60,40 @@ def test_a_forms_fields_are_named_by_their_labels(qtbot: QtBot) -> None:
     when_modal(ActionDialog, read)
     ask(None, "作废", [FieldSpec("reason", "作废理由", "text", required=True), FieldSpec("note", "说明")])
     assert names == ["作废理由（必填）", "说明"]
+
+
+def test_a_forms_lists_and_word_less_tick_boxes_are_said_by_their_labels(qtbot: QtBot) -> None:
+    """On Linux a drop-down list is said by its chosen entry (渠道 said as “12345热线电话”) unless its label is its
+    buddy; three tick boxes of 简报模板, their words in the row's label, were all said as the group's title."""
+    from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QGroupBox, QLabel
+
+    from hotline_desk.ui.accessible_names import name_form_rows
+
+    box = QGroupBox("简报模板")
+    qtbot.addWidget(box)
+    form = QFormLayout(box)
+    channel, charts, labelled = QComboBox(), QCheckBox(), QCheckBox("保密")
+    channel.addItems(["12345热线电话", "市长信箱"])
+    channel_label, charts_label = QLabel("渠道/来源 *"), QLabel("简报中加入统计图")
+    form.addRow(channel_label, channel)
+    form.addRow(charts_label, charts)
+    form.addRow("", labelled)
+    name_form_rows(form)
+    face = QAccessible.queryAccessibleInterface(channel)
+    assert ("渠道/来源 *", QAccessible.RelationFlag.Label) in [
+        (other.text(QAccessible.Text.Name), relation) for other, relation in face.relations()]
+    assert channel_label.buddy() is channel and charts_label.buddy() is charts
+    assert said(charts) == "简报中加入统计图" and said(labelled) == "保密"
+
+
+def test_the_case_lists_filters_are_said_by_their_labels(qtbot: QtBot, db: Database, people: People,
+                                                        clock: FakeClock, tmp_path: Path) -> None:
+    """工单查询's 月份, 状态, 来源… were said as “全部月份”, then as the entry chosen (“登记”)."""
+    from hotline_desk.ui.case_list import CaseListView
+
+    view = CaseListView(context(db, people.supervisor, clock, tmp_path))
+    qtbot.addWidget(view)
+    for box, words in ((view.month, "月份"), (view.state, "状态"), (view.unit, "单位")):
+        face = QAccessible.queryAccessibleInterface(box)
+        assert (words, QAccessible.RelationFlag.Label) in [
+            (other.text(QAccessible.Text.Name), relation) for other, relation in face.relations()]

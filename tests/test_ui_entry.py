@@ -371,8 +371,12 @@ def test_every_error_shows_at_once_beside_its_field_and_goes_when_fixed(
     assert {key: entry.fields[key].geometry() for key in before} == before  # nothing jumps
     assert QApplication.focusWidget() is entry.phone  # the first field at fault, in the form's order
     assert entry.status.text() == said
+    # a screen reader, in the field, says its error (the red words beside it are no label of the field's)
+    assert spoken_description(entry.phone).startswith("有误：联系电话只能包含数字")
+    assert spoken_description(entry.content) == "有误：请填写诉求内容。"
     press(KEYS.Key_Backspace)
     assert entry.errors["phone"].text() == ""  # fixed: its message goes at once
+    assert "有误" not in spoken_description(entry.phone)
     assert entry.errors["content"].text() == "请填写诉求内容。"  # the others stay until fixed
     assert entry.status.text().startswith("有 4 处需要补充或更正")  # the count as it now stands
     assert noticed[-1] == "未保存：有 4 处需要补充或更正，见右侧红色提示。"  # and the status bar with it
@@ -1179,3 +1183,11 @@ def test_tabbing_into_a_field_whose_error_is_cut_short_says_it_whole_under_the_f
     assert error.text().endswith("…") and entry.status.text().startswith("有 ")  # another field is the first
     entry.category.setFocus()
     assert entry.status.text() == error.full and error.full.startswith("“路灯”不在列表中，以往多归入：")
+
+
+def spoken_description(widget: QWidget) -> str:
+    """What a screen reader says of a field after its name."""
+    from PySide6.QtGui import QAccessible
+
+    face = QAccessible.queryAccessibleInterface(widget)
+    return face.text(QAccessible.Text.Description) if face is not None else ""

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QAbstractSpinBox,
     QCalendarWidget,
+    QCheckBox,
     QComboBox,
     QFormLayout,
     QLabel,
@@ -41,13 +42,19 @@ def spoken(text: str) -> str:
 
 
 def name_form_rows(form: QFormLayout) -> None:
-    """Give each field of a form that has no name yet its row's label as its name. Qt reads a form label to a screen
-    reader for a text box, but on Linux it reads a drop-down list's chosen entry instead of its label."""
+    """Give each field of a form that has no name yet its row's label as its name, and make the label its buddy.
+    Qt reads a form label to a screen reader for a text box; on Linux it gives a drop-down list's chosen entry as
+    its name whatever name is set, and says the label only through the buddy's relation. A tick box with no words
+    of its own (the setting's words are the row's label) is named by the label too, not by the box around it."""
     for row in range(form.rowCount()):
         label = form.itemAt(row, QFormLayout.ItemRole.LabelRole)
         field = form.itemAt(row, QFormLayout.ItemRole.FieldRole)
         words = label.widget() if label is not None else None
         widget = field.widget() if field is not None else None
-        if isinstance(words, QLabel) and isinstance(widget, FIELDS) and not widget.accessibleName() \
-                and spoken(words.text()):
+        if not isinstance(words, QLabel) or not spoken(words.text()):
+            continue
+        named = isinstance(widget, FIELDS) or (isinstance(widget, QCheckBox) and not widget.text())
+        if named and widget is not None and not widget.accessibleName():
             widget.setAccessibleName(spoken(words.text()))
+        if isinstance(widget, (*FIELDS, QCheckBox)) and words.buddy() is None:
+            words.setBuddy(widget)

@@ -197,8 +197,12 @@ class CaseEntryView(QWidget):
         self.fields: dict[str, QWidget] = {key: widget for key, _label, widget in rows}
         self.fields.update(answer=self.answer, unit_id=self.unit, assist_unit_ids=self.assist, handling=self.coordinate)
         for key, label, widget in rows:
-            form.addRow(label, self._with_error(key, widget))
+            holder = self._with_error(key, widget)
+            form.addRow(label, holder)
             widget.setAccessibleName(spoken(label))  # the label names the holder, not the field a reader is in
+            words = form.labelForField(holder)
+            if isinstance(words, QLabel):  # a drop-down list is said by its label only through this, on Linux
+                words.setBuddy(widget)
         for chooser, name in ((self.urgent, "紧急程度"), (self.unit, "承办单位"), (self.assist, "协办单位")):
             chooser.setAccessibleName(name)
         flags = QHBoxLayout()

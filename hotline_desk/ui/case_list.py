@@ -122,7 +122,9 @@ class CaseListView(QWidget):
                                           (named, "分类", self.category, 8), (filters, "类型", self.appeal_type, 5)):
             widget.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             widget.setMinimumContentsLength(chars)
-            row.addWidget(QLabel(label))
+            words = QLabel(label)
+            words.setBuddy(widget)  # on Linux a drop-down list is said by its label only through this relation
+            row.addWidget(words)
             row.addWidget(widget)
         filters.addWidget(self.overdue)
         self.clear_filters_button = QPushButton("清空筛选")

@@ -23,6 +23,8 @@ from PySide6.QtWidgets import (
 
 from hotline_desk.services.office.pinyin import matches
 
+ERROR_SPOKEN = "有误："  # before a field's error, as a screen reader says it
+
 
 class ErrorLabel(QLabel):
     """A field's error beside it, in the lines the field's own height gives (two beside a one-line field): a longer
@@ -36,10 +38,16 @@ class ErrorLabel(QLabel):
         super().__init__()
         self.beside = beside
         self.full = ""  # the whole message, "" when the field has none
+        self.own_description = ""  # the field's own description (its hint) while an error stands in its place
 
     def say(self, message: str) -> None:
+        """Show ``message`` ("" for none) beside the field, and give it to a screen reader as the field's description:
+        focus is put in the first field at fault, and a reader says its name and description, not a label beside."""
+        if message and not self.full:
+            self.own_description = self.beside.accessibleDescription()
         self.full = message
         self.setToolTip(message)
+        self.beside.setAccessibleDescription(f"{ERROR_SPOKEN}{message}" if message else self.own_description)
         self._fit()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
