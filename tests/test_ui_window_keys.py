@@ -384,3 +384,22 @@ def test_the_case_list_read_again_keeps_the_case_chosen_for_enter(
     _key(Qt.Key.Key_Return)
     assert opened == [chosen, ids[-1]]
     window.close()
+
+
+def test_tab_goes_from_the_navigation_into_the_page_and_only_then_to_the_status_bar(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """From 页面导航, Tab went to the account button, 刷新 and 帮助 before the page (built later than they were)."""
+    window, _entry = _at_the_form(qtbot, db, people, clock, tmp_path)
+    window.nav.setFocus()
+    visited = []
+    for _ in range(200):
+        _key(Qt.Key.Key_Tab)
+        focused = QApplication.focusWidget()
+        if focused is window.account_button:
+            break
+        visited.append(focused)
+    assert visited and all(window.page_area.isAncestorOf(w) for w in visited), visited
+    assert window.views["entry"].isAncestorOf(visited[0])
+    for after in (window.refresh_button, window.help_button, window.nav):  # and round again, nothing of the page left
+        _key(Qt.Key.Key_Tab)
+        assert QApplication.focusWidget() is after

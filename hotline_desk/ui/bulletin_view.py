@@ -145,6 +145,7 @@ class BulletinView(QWidget):
         self.preview_doc = QPdfDocument(self)
         self._buffer: QBuffer | None = None  # what the preview reads the PDF from
         self.preview = QPdfView()
+        self.preview.setAccessibleName("简报预览")
         self.preview.setDocument(self.preview_doc)
         self.preview.setPageMode(QPdfView.PageMode.MultiPage)
         self.preview.setZoomMode(QPdfView.ZoomMode.FitToWidth)

@@ -424,7 +424,11 @@ class CaseDetailDialog(QDialog):
         for label, text in rows:
             value = QLabel(shown(text))
             value.setWordWrap(True)
-            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            # Reachable by Tab too (after the history and the buttons): a screen reader then says the facts (the
+            # number, the unit, 【超期4天】), and the number can be copied without the mouse.
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                          | Qt.TextInteractionFlag.TextSelectableByKeyboard)
+            value.setAccessibleName(f"{label}：{shown(text)}")
             self.fields.addRow(label, value)
         self.fields.addRow("诉求内容", self._content_box(shown(view.content)))
         self.timeline.clear()

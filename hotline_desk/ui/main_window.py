@@ -158,6 +158,7 @@ class MainWindow(QMainWindow):
         self.home = self.views["home"]
         ctx.signals.navigate.connect(self.show_page)
         self._status_bar()
+        self._status_bar_last(self.home)
         self.check_disk(announce=False)  # the opening's box has just said it
         self.disk_timer = QTimer(self)
         self.disk_timer.setInterval(DISK_CHECK_MS)
@@ -563,6 +564,18 @@ class MainWindow(QMainWindow):
             self.pages.removeWidget(old)
             old.deleteLater()
         self.views[key] = view
+        self._status_bar_last(view)
+
+    def _status_bar_last(self, view: QWidget) -> None:
+        """Tab goes from the navigation into the page, and from the page's last field to the status bar's buttons:
+        a page built when first opened comes after those buttons in the focus chain, so they are moved after it."""
+        tab = Qt.FocusPolicy.TabFocus.value
+        last = next((w for w in reversed(view.findChildren(QWidget)) if w.focusPolicy().value & tab), None)
+        if last is None:
+            return
+        for button in (self.account_button, self.refresh_button, self.help_button):
+            QWidget.setTabOrder(last, button)
+            last = button
 
     def show_page(self, key: str, values: dict[str, Any] | None = None) -> None:
         if key not in self.page_keys:
