@@ -188,3 +188,24 @@ def test_typing_while_a_preview_is_made_is_kept(qtbot: QtBot, view: BulletinView
         view.bad_units.setText("城市管理局")  # the page stays editable while the PDF is made
     assert view.pdf_month == MONTH and view.bad_units.text() == "城市管理局" and view.is_dirty()
     assert "未保存" in view.status.text()
+
+
+def test_a_page_that_takes_another_stations_save_in_place_of_what_it_showed_says_so(
+        view: BulletinView, db: Database, people: People, clock: FakeClock) -> None:
+    """李强 saved his 热点问题; 赵敏, from an older page, chose to overwrite it. 李强's page quietly showed her text,
+    its status still saying 草稿已保存, and he finalised it without knowing his paragraph was gone."""
+    from hotline_desk.ui.changes import Change
+
+    noticed: list[str] = []
+    view.ctx.signals.notice.connect(noticed.append)
+    type_on_page(view)
+    assert view.save()
+    other_station_saves(db, people, clock)
+    view.ctx.signals.changed.emit(Change.BULLETIN)  # what the watcher says when another station wrote
+    assert view.call_volume.text() == "约1.3万人次" and not view.is_dirty()
+    said = view.status.text()
+    assert said.startswith(f"{people.supervisor2.display_name}于 10:15 保存了简报的修改（") and "热点问题" in said
+    assert said.endswith("本页已换成其保存的内容，请核对。") and noticed[-1] == said
+    noticed.clear()
+    view.ctx.signals.changed.emit(Change.BULLETIN)  # nothing new since: nothing said again
+    assert noticed == []

@@ -50,6 +50,7 @@ from hotline_desk.services.reporting.bulletin_changes import (
     contents,
     differences,
     finalised_by,
+    reloaded_words,
     unsaved_parts,
 )
 from hotline_desk.services.reporting.bulletin_compose import NarrativeSection, TypicalCase
@@ -316,7 +317,15 @@ class BulletinView(QWidget):
             return
         dirty = self.is_dirty()
         if not self._finalised_meanwhile(self._shown_month, self.changes() if dirty else None) and not dirty:
+            shown, month = self._base, self._shown_month
             self.load()
+            if shown is not None and self._base is not None and month == self._shown_month \
+                    and (changed := differences(contents(shown), contents(self._base))):
+                # What this person saw (and maybe saved) was replaced: said, not only shown, before they finalise it
+                who, at = read(self.ctx, lambda s: bulletin.last_saved(s, month))
+                said = reloaded_words(changed, who, at, self.ctx.clock())
+                self.status.setText(said)
+                self.ctx.signals.notice.emit(said)
 
     def _finalised_meanwhile(self, month: str, typed: dict[str, Any] | None) -> bool:
         """When ``month``, shown here as a draft, has been finalised meanwhile (on another station or by a command):

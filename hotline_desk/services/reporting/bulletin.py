@@ -216,12 +216,18 @@ def _check_unchanged(session: Session, row: Bulletin, stored: BulletinDraft, exp
     moved = [key for key in now_stored if now_stored[key] != started[key]]
     if not moved or (wanted is not None and all(wanted[key] == now_stored[key] for key in moved)):
         return
+    saver, saved_at = last_saved(session, row.month)
+    raise conflict(row.month, expected, stored, saved_by=saver, saved_at=saved_at or row.updated_at, now=now,
+                   doing=doing)
+
+
+def last_saved(session: Session, month: str) -> tuple[str, datetime | None]:
+    """Who saved the month's draft last (their name, or 其他工作站 when no record says) and when (None: unknown)."""
     saved = session.execute(select(AuditRecord.user_id, AuditRecord.at)
-                            .where(AuditRecord.entity == f"bulletin:{row.month}", AuditRecord.kind == DRAFT_SAVED)
+                            .where(AuditRecord.entity == f"bulletin:{month}", AuditRecord.kind == DRAFT_SAVED)
                             .order_by(AuditRecord.id.desc()).limit(1)).first()
     saver = session.get(User, saved.user_id) if saved is not None and saved.user_id else None
-    raise conflict(row.month, expected, stored, saved_by=saver.display_name if saver else "其他工作站",
-                   saved_at=saved.at if saved is not None else row.updated_at, now=now, doing=doing)
+    return (saver.display_name if saver else "其他工作站"), (saved.at if saved is not None else None)
 
 
 SECTION_KEYS = {"title", "paragraphs", "typical"}

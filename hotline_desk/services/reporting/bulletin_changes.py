@@ -59,6 +59,12 @@ def _when(at: datetime, now: datetime) -> str:
     return f"{at:%H:%M}" if at.date() == now.date() else f"{at:%Y-%m-%d %H:%M}"
 
 
+def reloaded_words(changed: tuple[str, ...], saved_by: str, saved_at: datetime | None, now: datetime) -> str:
+    """What a page showing the month's draft says when it takes another station's save in its place."""
+    when = "" if saved_at is None else f"于 {_when(saved_at, now)} "
+    return f"{saved_by}{when}保存了简报的修改（{'、'.join(changed)}），本页已换成其保存的内容，请核对。"
+
+
 def finalised_by(stored: BulletinDraft, now: datetime) -> str:
     """Who finalised the month and when: 2022-07 简报已由王芳于09:30定稿."""
     when = "" if stored.finalized_at is None else f"于{_when(stored.finalized_at, now)}"
