@@ -98,6 +98,15 @@ def test_finalising_a_month_before_the_one_before_it_is_questioned(
         said = [w for w in bulletin.warnings(s, MONTH, clock=clock) if w.startswith("上月")]
     assert said == [f"上月（2022-06）有工单，它的简报还没有定稿：本期定稿后再定稿上月的，上月简报的总期号会排在本期"
                     f"（总第{total}期）之后。"]
+    # June's draft saved with its number: that number stays, whatever is finalised first (it was said to move)
+    with db.session() as s:
+        bulletin.update_draft(s, people.supervisor, "2022-06", clock=clock, call_volume="约1万人次")
+    with db.reader() as s:
+        kept = bulletin.get_draft(s, "2022-06").issue.total_issue
+        total = bulletin.get_draft(s, MONTH).issue.total_issue  # proposed after June's, now June's is kept
+        said = [w for w in bulletin.warnings(s, MONTH, clock=clock) if w.startswith("上月")]
+    assert said == [f"上月（2022-06）有工单，它的简报还没有定稿：上月草稿存的是总第{kept}期，本期是总第{total}期，"
+                    "请核对两期的总期号是否接续（最好按月份顺序定稿）。"]
     with db.session() as s:
         bulletin.finalize(s, people.supervisor, "2022-06", clock=clock, accept_warnings=True)
     with db.reader() as s:
@@ -455,3 +464,31 @@ def test_a_register_imported_after_the_cut_off_is_said_once_not_as_late_entries(
     [imported] = [w for w in seen if "统计截止后导入的" in w]
     assert imported.startswith("本月有 12 件工单是统计截止后导入的（如旧台账，")
     assert "请确认导入的是本月的工单" in imported
+
+
+def test_a_template_changed_after_the_draft_was_saved_is_pointed_out_before_finalising(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """An administrator changed the 报头 and the rates' decimals while July's draft was being edited: July was
+    finalised with them, the supervisor's last preview having shown neither."""
+    from hotline_desk.services.office import admin
+
+    _month_with_two_units(db, people, clock)
+    clock.set(datetime(2022, 8, 3, 9, 0))
+    with db.session() as s:
+        bulletin.update_draft(s, people.supervisor, MONTH, clock=clock, call_volume="约1万人次")
+    with db.reader() as s:
+        assert not [w for w in bulletin.warnings(s, MONTH, clock=clock) if w.startswith("简报模板")]
+    clock.set(datetime(2022, 8, 3, 9, 30))
+    with db.session() as s:
+        admin.update_setting(s, people.admin, "bulletin.masthead", "民呼必应工作简报（新报头）", clock=clock)
+        admin.update_setting(s, people.admin, "bulletin.rate_decimals", 1, clock=clock)
+    with db.reader() as s:
+        said = [w for w in bulletin.warnings(s, MONTH, clock=clock) if w.startswith("简报模板")]
+    assert said == ["简报模板在本月草稿最后保存（2022-08-03 09:00）之后修改过：报头、办结率、满意率小数位数"
+                    f"（最近一次由{people.admin.display_name}于 2022-08-03 09:30 修改）。"
+                    "定稿的简报按修改后的模板印出，请先生成预览核对。"]
+    clock.set(datetime(2022, 8, 3, 10, 0))
+    with db.session() as s:  # saved again, after looking at it: nothing more to say
+        bulletin.update_draft(s, people.supervisor, MONTH, clock=clock, call_volume="约1.1万人次")
+    with db.reader() as s:
+        assert not [w for w in bulletin.warnings(s, MONTH, clock=clock) if w.startswith("简报模板")]

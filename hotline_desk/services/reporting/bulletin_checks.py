@@ -14,7 +14,8 @@ from itertools import groupby
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hotline_desk.models import Bulletin, Case, CaseEvent, ImportBatch, Unit
+from hotline_desk.models import AuditRecord, Bulletin, Case, CaseEvent, ImportBatch, Unit, User
+from hotline_desk.services.accounts import audit
 from hotline_desk.services.office import lookups
 from hotline_desk.services.office.settings import Settings
 from hotline_desk.services.reporting.bulletin_compose import Issue, unprinted_sections
@@ -183,8 +184,11 @@ def month_warnings(session: Session, month: str, stats: MonthStatistics, scores:
     earlier_open = session.scalar(select(Case.id).where(Case.month == before).limit(1)) is not None and \
         session.scalar(select(Bulletin.id).where(Bulletin.month == before, Bulletin.status == "final")) is None
     if earlier_open:
+        kept = session.scalar(select(Bulletin.total_issue).where(Bulletin.month == before))
         found.append(f"上月（{before}）有工单，它的简报还没有定稿：本期定稿后再定稿上月的，上月简报的总期号会排在"
-                     f"本期（总第{issue.total_issue}期）之后。")
+                     f"本期（总第{issue.total_issue}期）之后。" if kept is None else
+                     f"上月（{before}）有工单，它的简报还没有定稿：上月草稿存的是总第{kept}期，本期是总第"
+                     f"{issue.total_issue}期，请核对两期的总期号是否接续（最好按月份顺序定稿）。")
     if issue.typical_cases and not any(section.typical for section in issue.sections):
         found.append(f"有 {len(issue.typical_cases)} 件典型案例，但正文中没有标明“列出典型案例”的部分，它们不会印出。")
     numbers = {case.number for case in issue.typical_cases if case.number}
@@ -205,6 +209,7 @@ def month_warnings(session: Session, month: str, stats: MonthStatistics, scores:
             found.append(f"正文“{section.title}”第 {n} 段似乎没有写完（或被换行断成了两段）：“{end}”。"
                          "每段应以句号等结尾；从 Word 粘贴时句中的换行会成为新的一段。")
     found += _numbering(session, month, issue)
+    found += _template_changed(session, month)
     found += _remarks(issue, scores, _unit_aliases(session))
     if any(row.dispatched for table in scores for row in table.rows) and \
             not any(row.bonus_adjustment for table in scores for row in table.rows):
@@ -219,6 +224,25 @@ def month_warnings(session: Session, month: str, stats: MonthStatistics, scores:
             found.append(f"第 {i} 个典型案例（{case.number or '未填编号'}）的简介似乎没有写完："
                          f"“{case.text.strip()[-20:]}”。")
     return found
+
+
+def _template_changed(session: Session, month: str) -> list[str]:
+    """The 简报模板 changed (by an administrator, maybe on another station) after the month's draft was last saved:
+    the bulletin is built with the template as it is when finalised, which the supervisor's last preview did not
+    show (a new 报头, a decimal more in every rate)."""
+    saved = session.scalar(select(Bulletin.updated_at).where(Bulletin.month == month, Bulletin.status != "final"))
+    if saved is None:
+        return []
+    changes = session.execute(
+        select(AuditRecord.entity, AuditRecord.at, User.display_name)
+        .outerjoin(User, User.id == AuditRecord.user_id)
+        .where(AuditRecord.entity.like("setting:bulletin.%"), AuditRecord.at > saved).order_by(AuditRecord.id)).all()
+    if not changes:
+        return []
+    named = "、".join(dict.fromkeys(audit.SETTING_NAMES.get(entity, entity) for entity, _at, _who in changes))
+    _entity, at, who = changes[-1]
+    return [f"简报模板在本月草稿最后保存（{saved:%Y-%m-%d %H:%M}）之后修改过：{named}（最近一次由{who or '其他工作站'}"
+            f"于 {at:%Y-%m-%d %H:%M} 修改）。定稿的简报按修改后的模板印出，请先生成预览核对。"]
 
 
 def _sections_left_out(issue: Issue) -> list[str]:
