@@ -191,6 +191,7 @@ def test_a_user_added_in_the_window_gets_a_one_time_password(qtbot: QtBot, db: D
     tab.add()
     shown = messages.texts("information")
     assert len(shown) == 1 and "只显示这一次" in shown[0], messages.shown
+    assert "注意：已有同名的工作人员赵敏（审核员，sup2）。" in shown[0]  # the office's 赵敏: said, and added
     once = re.findall(r"一次性密码：(\S+)", shown[0])[0]
     first = _login(db, "zhaomin", once, clock)
     assert first.actor is None and first.must_change

@@ -432,3 +432,14 @@ def test_init_run_on_two_stations_at_once_says_the_others_admin_password_stands(
     assert "另一工作站刚刚初始化了这个数据库并创建了管理员：这里给出的管理员密码没有设置" in err
     with db.session() as s:
         assert accounts.login(s, "admin", "qita-gongzuozhan-1").actor is not None
+
+
+def test_a_second_person_of_the_same_name_is_added_with_a_word_on_telling_them_apart(
+        office: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A supervisor 王芳 added beside the operator 王芳: conflict and 定稿 messages said only “王芳”, and a script
+    picked the wrong one and spent her login attempts."""
+    code, _out, err = run(capsys, office, "user", "add", "wangfang", "--name", "王芳", "--role", "话务员")
+    assert code == 0 and "同名" not in err
+    code, out, err = run(capsys, office, "user", "add", "wangfang2", "--name", "王芳", "--role", "审核员")
+    assert code == 0 and "已添加用户：wangfang2（王芳，审核员）" in out  # added all the same: namesakes exist
+    assert "注意：已有同名的工作人员王芳（话务员，wangfang）。" in err and "user set wangfang2 --name" in err

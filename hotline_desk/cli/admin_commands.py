@@ -516,6 +516,8 @@ def cmd_user_add(ctx: Context, args: argparse.Namespace) -> int:
     if given is None:
         print(f"一次性密码：{new.one_time_password}（只显示这一次，请当面告知）。")
     print(f"{added.username} 首次登录时须把一次性密码改为自己的密码。")
+    if new.same_name:
+        print(f"{new.same_name_words}改姓名：user set {added.username} --name 新姓名", file=sys.stderr)
     return 0
 
 

@@ -369,7 +369,9 @@ class UsersTab(QWidget):
             QMessageBox.information(self, "已添加用户",
                                     f"已添加 {new.actor.display_name}（{new.actor.username}）。\n\n"
                                     f"一次性密码：{new.one_time_password}\n\n"
-                                    "只显示这一次，请当面告知；首次登录时须改为自己的密码。")
+                                    "只显示这一次，请当面告知；首次登录时须改为自己的密码。"
+                                    + (f"\n\n{new.same_name_words}可在本页“修改姓名或角色”中更改。"
+                                       if new.same_name else ""))
 
     def change_role(self) -> None:
         user = self._selected()
