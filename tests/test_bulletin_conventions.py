@@ -221,7 +221,7 @@ def test_template_show_names_every_convention_in_chinese(db: Database, capsys: p
     out = capsys.readouterr().out
     for phrase in ("share_rounding\t占比的舍入", "rate_trim_whole\t办结率、满意率为整数时不显示小数",
                    "coordinate_template\t协调办理一句的模板",
-                   "handling_items\t第一部分另加的条目（每条一段，与生成的条目一起编号）\t（空）",
+                   "handling_items\t第一部分另加的条目（每行一条，与生成的条目一起编号）\t（空）",
                    "case_finished\t简报“已办结”的口径\tclosed（回访后才算已办结",
                    "finish_denominator\t办结率的分母\tall（该组全部工单）", "{coordinate_finish_rate} 协调办理办结率"):
         assert phrase in out, phrase

@@ -204,7 +204,7 @@ UPPER_TEMPLATE = _str("bulletin.upper_template", "已办结{finished}件，办�
 CHANNEL_TEMPLATE = _str("bulletin.channel_template", "{name}{noun}{count}件", "每个上级渠道的写法",
                         note="字段 {channels} 以“其中，”开头、各渠道以“；”相连")
 HANDLING_ITEMS: SettingDef[list[str]] = declare(SettingDef(
-    "bulletin.handling_items", list, [], "第一部分另加的条目（每条一段，与生成的条目一起编号）", group="bulletin",
+    "bulletin.handling_items", list, [], "第一部分另加的条目（每行一条，与生成的条目一起编号）", group="bulletin",
     note="每行写一条（如：本月开展业务培训2次。）；也可写成 JSON 列表（如：[\"第一条。\", \"第二条。\"]）"))
 CHARTS = declare(SettingDef("bulletin.charts", bool, False, "简报中加入统计图", group="bulletin"))
 LAST_TOTAL_ISSUE = _int("bulletin.last_total_issue", 0, "启用本软件前最后一期的总期号", 0, 99999,
