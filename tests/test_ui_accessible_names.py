@@ -97,3 +97,23 @@ def test_the_case_lists_filters_are_said_by_their_labels(qtbot: QtBot, db: Datab
         face = QAccessible.queryAccessibleInterface(box)
         assert (words, QAccessible.RelationFlag.Label) in [
             (other.text(QAccessible.Text.Name), relation) for other, relation in face.relations()]
+
+
+def test_a_cases_facts_are_reached_by_tab_and_said_with_their_labels(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """工单详情's number, unit and 【超期】 were labels no key reached: a screen reader user never heard them."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QLabel
+
+    from hotline_desk.services.cases.records import register_case
+    from hotline_desk.ui.case_list import CaseDetailDialog
+    from tests.helpers import draft
+
+    with db.session() as s:
+        case = register_case(s, people.operator, draft(s, content="路灯不亮"), clock=clock)
+    dialog = CaseDetailDialog(None, context(db, people.supervisor, clock, tmp_path), case.id)
+    qtbot.addWidget(dialog)
+    facts = {label.accessibleName().split("：")[0]: label for label in dialog.findChildren(QLabel)
+             if label.focusPolicy() & Qt.FocusPolicy.TabFocus}
+    assert {"工单编号", "来电时间", "来电人", "标题"} <= set(facts)
+    assert facts["工单编号"].accessibleName().startswith(f"工单编号：{case.number}")

@@ -363,6 +363,10 @@ class CaseListView(QWidget):
 CONTENT_LINES = 8  # lines of 诉求内容 the case's dialog shows before it scrolls
 
 
+# A fact of the case reached by Tab shows it has the focus (a label has no frame to light up).
+FOCUSED_FACT = "QLabel:focus { background-color: palette(highlight); color: palette(highlighted-text); }"
+
+
 class CaseDetailDialog(QDialog):
     """The case, its whole history as a timeline, and exactly the actions the user may take now."""
 
@@ -429,6 +433,7 @@ class CaseDetailDialog(QDialog):
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
                                           | Qt.TextInteractionFlag.TextSelectableByKeyboard)
             value.setAccessibleName(f"{label}：{shown(text)}")
+            value.setStyleSheet(FOCUSED_FACT)
             self.fields.addRow(label, value)
         self.fields.addRow("诉求内容", self._content_box(shown(view.content)))
         self.timeline.clear()
