@@ -114,6 +114,19 @@ def test_a_cases_facts_are_reached_by_tab_and_said_with_their_labels(
     dialog = CaseDetailDialog(None, context(db, people.supervisor, clock, tmp_path), case.id)
     qtbot.addWidget(dialog)
     facts = {label.accessibleName().split("：")[0]: label for label in dialog.findChildren(QLabel)
-             if label.focusPolicy() & Qt.FocusPolicy.TabFocus}
+             if label.focusPolicy().value & Qt.FocusPolicy.TabFocus.value}
     assert {"工单编号", "来电时间", "来电人", "标题"} <= set(facts)
     assert facts["工单编号"].accessibleName().startswith(f"工单编号：{case.number}")
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    from tests.ui_helpers import shown_active
+
+    shown_active(qtbot, dialog)
+    visited = []
+    for _ in range(40):  # Tab, from where the dialog opens, comes round to the facts
+        focused = QApplication.focusWidget()
+        assert focused is not None
+        QTest.keyClick(focused, Qt.Key.Key_Tab)
+        visited.append(QApplication.focusWidget())
+    assert facts["工单编号"] in visited and facts["标题"] in visited

@@ -434,6 +434,7 @@ class CaseDetailDialog(QDialog):
                                           | Qt.TextInteractionFlag.TextSelectableByKeyboard)
             value.setAccessibleName(f"{label}：{shown(text)}")
             value.setStyleSheet(FOCUSED_FACT)
+            value.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # selectable by keyboard alone gives click focus only
             self.fields.addRow(label, value)
         self.fields.addRow("诉求内容", self._content_box(shown(view.content)))
         self.timeline.clear()
