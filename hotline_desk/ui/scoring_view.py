@@ -153,7 +153,9 @@ class ScoringView(QWidget):
         self.figures = QLabel()
         self.figures.setObjectName("figures")
         top = QHBoxLayout()
-        top.addWidget(QLabel("月份"))
+        month_label = QLabel("月份")
+        month_label.setBuddy(self.month)  # said with the list on Linux, where the list's own name is its entry
+        top.addWidget(month_label)
         top.addWidget(self.month)
         top.addWidget(QLabel("双击得分或按回车查看计分工单；Ctrl+Tab 切换乡镇街道和市直单位"))
         top.addStretch()
