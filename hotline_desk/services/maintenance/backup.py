@@ -130,7 +130,7 @@ class LeftBehind:
         if not parts:
             return ""
         numbers = "这些工单的编号不会再分给新工单，以免同一编号指两件工单。" if self.numbers else ""
-        return (f"注意：当前数据库中有{'，另有'.join(parts)}，恢复后的数据库中没有这些内容；它们仍在恢复前做的备份 "
+        return (f"注意：当前数据库中有 {'，另有 '.join(parts)}，恢复后的数据库中没有这些内容；它们仍在恢复前做的备份 "
                 f"{kept_in.name} 中，需要时请据此补录。{numbers}")
 
 
