@@ -105,6 +105,9 @@ def test_saving_over_another_stations_save_asks_and_enter_keeps_the_typing(
     assert text.startswith(f"{MONTH} 的简报草稿已被赵敏于 10:15 保存")
     assert "对方改了：话务量、新增正文“业务工作”、正文“热点问题”" in text
     assert "您改了：话务量、正文“热点问题”" in text and "双方都改了：话务量、正文“热点问题”" in text
+    # what they wrote, to be weighed or copied without first giving up what is typed here
+    theirs = text.split("对方保存的内容（可选中复制）：\n")[1].split("\n\n·")[0]
+    assert "话务量：约1.3万人次" in theirs and "赵敏写的段落" in theirs and "（一）培训座席。" in theirs
     # Nothing typed is lost, nothing of it is written, and the page says it was not saved.
     assert view.call_volume.text() == "约1.2万人次"
     assert view.section_text.toPlainText() == "（一）供水问题。李强写的段落。"

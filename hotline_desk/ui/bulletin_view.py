@@ -540,7 +540,8 @@ class BulletinView(QWidget):
             if refused is None:
                 return False
             mine = differences(contents(expected), changes) if expected is not None else ()
-            choice = ask_stale(self, month, refused, mine)
+            theirs = unsaved_parts(contents(expected), contents(refused.theirs)) if expected is not None else ""
+            choice = ask_stale(self, month, refused, mine, theirs)
             if choice == OVERWRITE:
                 expected = refused.theirs  # what is stored now; a yet newer save is asked about again
                 continue
@@ -788,16 +789,21 @@ def ask_replace(parent: QWidget, typed: list[tuple[str, QLineEdit, str]]) -> boo
 
 
 OVERWRITE, RELOAD, KEEP_EDITING = "overwrite", "reload", "keep"
+THEIR_WORDS_SHOWN = 300  # characters of the other side's changed parts shown in the question
 
 
-def ask_stale(parent: QWidget, month: str, refused: DraftConflict, mine: tuple[str, ...]) -> str:
-    """Another station saved the month's draft since this page loaded it: say what each side changed and let the
+def ask_stale(parent: QWidget, month: str, refused: DraftConflict, mine: tuple[str, ...], their_words: str = ""
+              ) -> str:
+    """Another station saved the month's draft since this page loaded it: say what each side changed (with what
+    the other side wrote, so that it can be weighed, or copied in, without first giving up one's own) and let the
     person choose OVERWRITE, RELOAD or KEEP_EDITING (the default, and Esc's answer: nothing typed is lost)."""
     theirs = "、".join(refused.changed) or "（内容与本页打开时不同）"
     both = [part for part in refused.changed if part in mine]
+    shown_words = their_words if len(their_words) <= THEIR_WORDS_SHOWN else their_words[:THEIR_WORDS_SHOWN] + "……"
     text = (f"{month} 的简报草稿{refused.saved}，与本页打开时不同，您的修改尚未保存。\n\n"
             f"对方改了：{theirs}\n您改了：{'、'.join(mine) or '（无）'}"
             + (f"\n双方都改了：{'、'.join(both)}" if both else "")
+            + (f"\n\n对方保存的内容（可选中复制）：\n{shown(shown_words)}" if their_words else "")
             + "\n\n· 用我的内容覆盖：保存本页显示的全部内容，对方的上述修改将被替换；"
               "\n· 载入对方保存的内容：显示对方保存的简报，放弃您在本页的修改；"
               "\n· 取消：什么都不保存，回到本页继续编辑。")

@@ -406,6 +406,7 @@ def choose(parent: QWidget | None, title: str, text: str, go: str, drop: str, *,
     """A choice between going ahead (``go``: True), throwing something away (``drop``: False) and 取消 (None), which
     is the default and Esc's answer, so a hurried Enter loses nothing."""
     box = QMessageBox(icon, title, text, parent=parent)
+    box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)  # what it names can be copied
     if name:
         box.setObjectName(name)
     if wide:
