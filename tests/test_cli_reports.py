@@ -107,8 +107,11 @@ def test_bulletin_command_edits_builds_and_finalises(demo_db: Database, capsys: 
                          "--finalize", "--accept-warnings", user="demo_sup1")
     assert code == 2 and "2022-07 的简报已定稿（定稿的简报保存在数据库中），但 PDF 未能保存" in err, err
     assert "不必再加 --finalize" in err
-    code, out, _ = run(capsys, demo_db, "bulletin", "--month", "2022-07", "--out", str(out_pdf), user="demo_sup1")
+    code, out, err = run(capsys, demo_db, "bulletin", "--month", "2022-07", "--out", str(out_pdf), user="demo_sup1")
     assert code == 0 and "已定稿" in out
+    assert f"注意：{out_pdf} 原已存在，已替换为这次输出的文件。" in err  # the draft's PDF written over: said
+    code, out, err = run(capsys, demo_db, "bulletin", "--month", "2022-07", user="demo_sup1")
+    assert code == 0 and "没有写出文件：要保存 PDF，请加 --out 文件名.pdf" in out  # not left to guess
     code, _, err = run(capsys, demo_db, "bulletin", "--month", "2022-07", "--call-volume", "x", user="demo_sup1")
     assert code == 2 and "已定稿" in err
 

@@ -523,6 +523,9 @@ def cmd_bulletin(ctx: Context, args: argparse.Namespace) -> int:
               f"{'已定稿' if draft.final else '草稿'}）")
     if json_out is not None:
         _write(json_out, json.dumps(built.data, ensure_ascii=False, indent=2).encode("utf-8"))
+    if out is None and json_out is None:
+        print(f"{args.month} 简报已生成并核对（{'已定稿' if draft.final else '草稿'}），没有写出文件：要保存 PDF，"
+              "请加 --out 文件名.pdf。")
     for role, path in built.fonts:
         print(f"字体（{role}）：{path}")
     return 0
@@ -536,11 +539,16 @@ def _show_notices(notices: list[str]) -> None:
 
 
 def _write(path: Path, data: bytes) -> None:
+    """Write an output file; one already there (also under another case of its name, on a USB stick that does not
+    tell 简报.PDF from 简报.pdf) is replaced, and that is said."""
+    replaced = path.exists()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_file(path, data)
     except OSError as exc:
         raise HotlineError(cannot_write(path, exc)) from exc
+    if replaced:
+        print(f"注意：{path} 原已存在，已替换为这次输出的文件。", file=sys.stderr)
 
 
 def cmd_demo(ctx: Context, args: argparse.Namespace) -> int:
