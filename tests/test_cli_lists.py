@@ -117,6 +117,8 @@ def test_a_units_cases_alone_and_a_folder_that_is_a_file_said_in_words(
     assert code == 0, err
     sheet = openpyxl.load_workbook(target).active
     assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == [other.number]
+    code, _, err = run(capsys, db, "export-cases", "--unit", "城市管理局", "--out", str(target))
+    assert code == 0 and f"注意：{target} 原已存在，已替换为这次输出的文件。" in err  # written over: said
     code, _, err = run(capsys, db, "export-cases", "--unit", "城市管理局", "--out", str(target / "x.xlsx"))
     assert code != 0 and "路径中有一段不是文件夹" in err and "Traceback" not in err
     code, _, err = run(capsys, db, "export-cases", "--unit", "没有这个单位", "--out", str(target))

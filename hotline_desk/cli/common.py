@@ -216,6 +216,18 @@ def to_json(value: Any) -> str:
     return json_safe(json.dumps(jsonable(value), ensure_ascii=False, indent=2))
 
 
+def write_output(path: Path, data: bytes, *, personal: bool = False) -> None:
+    """Write a command's output file whole (see ``files.write_file``); one already there, also under another case
+    of its name (a USB stick that does not tell 简报.PDF from 简报.pdf), is replaced, and that is said. OSError
+    passes on, for the command to say where."""
+    from hotline_desk.services.files import write_file
+
+    replaced = path.exists()
+    write_file(path, data, personal=personal)
+    if replaced:
+        print(f"注意：{path} 原已存在，已替换为这次输出的文件。", file=sys.stderr)
+
+
 def output_path(text: str, suffix: str, what: str, option: str = "--out") -> Path:
     """Where a command is to write ``what`` (an Excel workbook, a PDF): the suffix added when none is given, a
     different one refused before anything is done (x.txt holding a workbook opens in nothing)."""

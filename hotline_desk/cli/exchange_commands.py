@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hotline_desk.cli.common import Context, ProgressLine, SubParsers, choice_code, output_path
+from hotline_desk.cli.common import Context, ProgressLine, SubParsers, choice_code, output_path, write_output
 from hotline_desk.errors import PermissionDenied, ValidationError, cannot_write
 from hotline_desk.excel.columns import FIELD_LABELS, NOT_IMPORTED, clean
 from hotline_desk.services.accounts.permissions import refusal, require
@@ -361,7 +361,7 @@ def _choice_text(choice: ValueChoice) -> str:
 def _save(out: Path, data: bytes) -> None:
     """A case list, masked or not, holds addresses and what citizens said: readable by this user only."""
     try:
-        write_file(out, data, personal=True)
+        write_output(out, data, personal=True)
     except OSError as exc:
         raise ValidationError(f"参数 --out：{cannot_write(out, exc)}") from exc
 

@@ -21,6 +21,7 @@ from hotline_desk.cli.common import (
     parse_day,
     sentence,
     to_json,
+    write_output,
 )
 from hotline_desk.cli.parsing import parse_time
 from hotline_desk.demo.guard import check_demo_target, demo_accounts
@@ -28,7 +29,7 @@ from hotline_desk.demo.month import check_demo_month, run_demo
 from hotline_desk.errors import HotlineError, ValidationError, cannot_write, os_reason
 from hotline_desk.services.accounts import accounts, users
 from hotline_desk.services.exchange.import_values import unit_named
-from hotline_desk.services.files import refuse_database, write_file
+from hotline_desk.services.files import refuse_database
 from hotline_desk.services.office import admin, settings
 from hotline_desk.services.reporting import bulletin
 from hotline_desk.services.reporting.bonus_input import parse_points
@@ -539,16 +540,11 @@ def _show_notices(notices: list[str]) -> None:
 
 
 def _write(path: Path, data: bytes) -> None:
-    """Write an output file; one already there (also under another case of its name, on a USB stick that does not
-    tell 简报.PDF from 简报.pdf) is replaced, and that is said."""
-    replaced = path.exists()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_file(path, data)
+        write_output(path, data)
     except OSError as exc:
         raise HotlineError(cannot_write(path, exc)) from exc
-    if replaced:
-        print(f"注意：{path} 原已存在，已替换为这次输出的文件。", file=sys.stderr)
 
 
 def cmd_demo(ctx: Context, args: argparse.Namespace) -> int:
