@@ -49,6 +49,15 @@ def test_plain_and_full_width_points_are_taken(capsys: pytest.CaptureFixture[str
     assert _items(db) == [("纸坊镇", points)]
 
 
+def test_a_whole_rule_typed_with_a_point_is_taken_and_a_refused_one_is_named_as_typed(
+        capsys: pytest.CaptureFixture[str], db: Database, people: People) -> None:
+    """`rules set bonus_max 30.0` was refused as not a whole number; `1e9` was refused as “1000000000.0”."""
+    code, out, err = cli_run(capsys, db, "rules", "set", "bonus_max", "30.0")
+    assert code == 0 and "考核规则 bonus_max 已设为 30。" in out, err
+    code, _out, err = cli_run(capsys, db, "rules", "set", "bonus_max", "1e9")
+    assert code == 2 and "附加分上限应为 -100 至 100 的整数，“1e9”不行" in err
+
+
 def test_rules_that_keep_two_decimals_allow_two(capsys: pytest.CaptureFixture[str], db: Database,
                                                 people: People) -> None:
     assert cli_run(capsys, db, "rules", "set", "decimals", "2")[0] == 0

@@ -384,8 +384,13 @@ def cmd_rules_set(ctx: Context, args: argparse.Namespace) -> int:
         value = json.loads(args.value)
     except json.JSONDecodeError:
         value = args.value
-    with ctx.db.session() as session:
-        admin.update_rules(session, actor, {args.field: value})
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e6:
+        value = int(value)  # 30.0 is the whole number 30, as a clerk means it
+    try:
+        with ctx.db.session() as session:
+            admin.update_rules(session, actor, {args.field: value})
+    except ValidationError as refused:  # the value named as typed (1e9), not as read (1000000000.0)
+        raise ValidationError(refused.message.replace(f"“{value}”", f"“{args.value}”")) from refused
     print(f"考核规则 {args.field} 已设为 {json.dumps(value, ensure_ascii=False)}。{RULES_EFFECT}")
     return 0
 
