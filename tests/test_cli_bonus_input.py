@@ -115,3 +115,18 @@ def test_a_month_that_is_none_is_refused_in_words(capsys: pytest.CaptureFixture[
 
         with pytest.raises(ValidationError, match="请写成 2022-07"):
             list_bonus(s, "2022-7")  # the services keep to the stored form
+
+
+def test_after_a_merge_a_units_other_names_still_mean_it_in_the_months_it_is_scored_in(
+        capsys: pytest.CaptureFixture[str], db: Database, people: People) -> None:
+    """纸坊镇 merged into 王寨乡 from 10 August: July's table still scores 纸坊镇, and `--unit 纸坊镇` gave it its
+    July 附加分, but `--unit 纸坊镇人民政府` or `纸坊` (names the README calls the same) gave it to 王寨乡."""
+    code, _out, err = cli_run(capsys, db, "unit", "merge", "纸坊镇", "王寨乡", "--from", "2022-08-10")
+    assert code == 0, err
+    for written in ("纸坊镇", "纸坊镇人民政府", "纸坊"):
+        code, out, err = _add(capsys, db, written, "1")
+        assert code == 0 and "纸坊镇 +1 分" in out, (written, out, err)
+    code, out, err = cli_run(capsys, db, "bonus", "add", "--month", "2022-09", "--unit", "纸坊镇人民政府",
+                             "--points=1", "--reason", "抢修及时", user="sup1")
+    assert code == 0 and "王寨乡 +1 分" in out, err  # in September the name leads to the unit it was merged into
+    assert _items(db) == [("纸坊镇", 1.0)] * 3

@@ -314,8 +314,8 @@ def _unit_cases(ctx: Context, args: argparse.Namespace) -> int:
     if out is not None:
         refuse_database(out)
     with ctx.db.reader() as session:
-        unit_id = unit_named(session, args.unit).id
         month = read_month(args.month)
+        unit_id = unit_named(session, args.unit, month=month).id
         listed = unit_cases(session, month, unit_id)
         if out is not None:
             _write(out, unit_cases_workbook(session, listed))
@@ -348,7 +348,7 @@ def cmd_bonus_list(ctx: Context, args: argparse.Namespace) -> int:
 def cmd_bonus_add(ctx: Context, args: argparse.Namespace) -> int:
     actor = ctx.actor()
     with ctx.db.session() as session:
-        unit = unit_named(session, args.unit)
+        unit = unit_named(session, args.unit, month=args.month)
         item = add_bonus(session, actor, args.month, unit.id, parse_points(session, args.points), args.reason,
                          item_date=parse_day(args.date) if args.date else None)
         standing = unit_bonus(session, item.month, item.unit_id)

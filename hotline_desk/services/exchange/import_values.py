@@ -400,6 +400,14 @@ def check_choices(session: Session, choices: ValueChoices) -> None:
             raise ValidationError(f"无法识别的处理方式“{choice.action}”。")
 
 
+def _month_began(month: str) -> datetime | None:
+    """The first moment of a month written 2022-07 (None for none, or one not so written: refused where it is used)."""
+    try:
+        return datetime.strptime(month, "%Y-%m") if month else None
+    except ValueError:
+        return None
+
+
 def unit_in_use(session: Session, name: str) -> bool:
     """Whether the unit a name (or alias) leads to is in use now."""
     target = ra.resolve(session, "unit", name)
@@ -444,16 +452,21 @@ def apply_choices(session: Session, actor: Actor, choices: ValueChoices, at: dat
                 ra.remember_alias(session, actor, kind, value, target, at)
 
 
-def unit_named(session: Session, name: str) -> UnitView:
+def unit_named(session: Session, name: str, *, month: str = "") -> UnitView:
     """The unit a name means, written as clerks and bulletins write it (aliases, 纸坊镇人民政府, 汝州市财政局, 纸坊);
     when none is meant, the closest names or, failing those, the units there are. A merged or stopped unit's own
-    name means that unit (its earlier months' tables list it), not the one its name now leads to."""
+    name means that unit (its earlier months' tables list it), not the one its name now leads to. Given the
+    ``month`` a score or 附加分 is of, any name is read as it was when that month began: 纸坊镇人民政府 in July is
+    纸坊镇, though a merge in mid-July has since led the name to 王寨乡."""
     written = unicodedata.normalize("NFKC", name).strip()
     if not written:
         raise ValidationError("请填写单位名称。", field="unit")
-    retired = session.scalar(select(Unit).where(Unit.name == written, Unit.active.is_(False)))
-    if retired is not None:
-        return UnitView(retired.id, retired.name, retired.group, retired.display_order, retired.active)
+    own = session.scalar(select(Unit).where(Unit.name == written, Unit.active.is_(False)))
+    if own is None and (began := _month_began(month)) is not None:
+        then = Lookups(session).unit_then(written, began)
+        own = session.scalar(select(Unit).where(Unit.name == then)) if then else None
+    if own is not None:
+        return UnitView(own.id, own.name, own.group, own.display_order, own.active)
     try:
         return reference.find_unit(session, Lookups(session).unit(written))
     except UnknownName as exc:
