@@ -361,7 +361,19 @@ def test_the_cases_behind_a_units_score_go_to_a_workbook_it_can_recount(
     # +4 and +3 on a base of 20 read as 27 where the cap of 25 was printed
     code, out, err = run(capsys, demo_db, "scores", "--month", "2022-07", "--unit", "陵头镇", user="demo_sup1")
     assert code == 0 and "附加分 25（+7，超出上限的2分不计）；" in out
-    code, _, err = run(capsys, demo_db, "scores", "--month", "2022-07", "--unit", "不存在的单位", user="demo_sup1")
+    # a case 小屯镇 returned is counted for the unit that took it: the list says so, not only leaves it out
+    code, out, err = run(capsys, demo_db, "scores", "--month", "2022-07", "--unit", "小屯镇", user="demo_sup1")
+    gone = next(line for line in out.splitlines() if line.startswith("曾交给本单位、退单或收回后改由其他单位办理"))
+    assert re.search(r"RZ2207-\d{5}（现由\S+办理）", gone), gone
+    number = re.search(r"RZ2207-\d{5}", gone)
+    assert number is not None and f"{number[0]}\t" not in out  # not among its counted rows
+    # a 附加分 item withdrawn stays listed, with why, instead of vanishing from the unit's list
+    code, out, err = run(capsys, demo_db, "bonus", "list", "--month", "2022-07", user="demo_sup1")
+    item = next(line for line in out.splitlines() if "\t陵头镇\t" in line).split("\t")[0]
+    assert run(capsys, demo_db, "bonus", "remove", item, "--reason", "重复录入", user="demo_sup1")[0] == 0
+    code, out, err = run(capsys, demo_db, "scores", "--month", "2022-07", "--unit", "陵头镇", user="demo_sup1")
+    assert re.search(r"已撤销的附加分：[+-]\d+(\.\d)? 分，.+（\S+ \d{4}-\d\d-\d\d 撤销：重复录入）", out), out
+    code, out, err = run(capsys, demo_db, "scores", "--month", "2022-07", "--unit", "不存在的单位", user="demo_sup1")
     assert code == 2 and "不存在的单位" in err
 
 

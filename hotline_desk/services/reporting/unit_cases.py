@@ -7,12 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from hotline_desk.errors import NotFound
 from hotline_desk.excel.listing import write_listing
-from hotline_desk.models import Case, CaseEvent
+from hotline_desk.models import Case, CaseEvent, Dispatch, Unit
 from hotline_desk.services.accounts import anchors
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.reporting.bulletin import get_draft, month_cutoff
@@ -27,7 +27,7 @@ from hotline_desk.services.reporting.scoring import (
     score_tables,
     unit_case_details,
 )
-from hotline_desk.vocabulary import CaseState, EventKind
+from hotline_desk.vocabulary import CaseState, DispatchState, EventKind
 
 HEADER = ("工单编号", "来源", "办理期限", "截止时的状态", "计入办结率分母", "已办结（办结率分子）",
           "按时签收（响应率）", "回访结果", "计入满意率", "甄别免计", "截止后补录的步骤")
@@ -49,6 +49,10 @@ class UnitCases:
     name_then: str = ""
     cutoff: datetime | None = None  # the month's cut-off, when the figures were taken before it (the month not over)
     final: bool = True  # whether the month's bulletin is finalised (else the list is a draft, and says so)
+    # The month's cases dispatched to the unit and no longer its own (a return granted, taken back by the office):
+    # (number, the unit that has it now). They count for that unit, not this one.
+    gone_elsewhere: tuple[tuple[str, str], ...] = ()
+    bonus_removed: tuple[BonusItemView, ...] = ()  # 附加分 items of the month withdrawn, with why
 
     @property
     def unit_said(self) -> str:
@@ -67,9 +71,15 @@ class UnitCases:
         lines = self.head()
         lines += [f"附加分：{b.points:+g} 分，{b.reason}（事项日期 {b.item_date or b.entered_at:%Y-%m-%d}，"
                   f"{b.entered_by} {b.entered_at:%Y-%m-%d} 录入）" for b in self.bonus]
+        lines += [f"已撤销的附加分：{b.points:+g} 分，{b.reason}（{b.removed_by} "
+                  f"{b.removed_at:%Y-%m-%d} 撤销{'：' + b.removed_reason if b.removed_reason else ''}）"
+                  for b in self.bonus_removed if b.removed_at is not None]
         if self.voided:
             lines.append("已作废、不计入的本单位工单：" + "、".join(f"{number}（{at:%Y-%m-%d} 作废）"
                                                      for number, at in self.voided))
+        if self.gone_elsewhere:
+            lines.append("曾交给本单位、退单或收回后改由其他单位办理、不计入本单位的工单："
+                         + "、".join(f"{number}（现由{unit}办理）" for number, unit in self.gone_elsewhere))
         if self.late:
             lines.append(f"截止后才登记、却计入本月的步骤（补录）：{len(self.late)} 件，见最后一列。")
         if self.frozen is not None:
@@ -125,7 +135,15 @@ def unit_cases(session: Session, month: str, unit_id: int, *, clock: Clock = off
         .where(Case.month == month, Case.main_unit_id == unit_id, Case.state == CaseState.VOIDED,
                CaseEvent.kind == str(EventKind.VOID))
         .group_by(Case.number).order_by(Case.number))]
-    return UnitCases(month=month, as_of=as_of, score=row, details=details,
+    gone = tuple((number, unit or "（待重新交办）") for number, unit in session.execute(
+        select(Case.number, Unit.name).join(Dispatch, Dispatch.case_id == Case.id)
+        .outerjoin(Unit, Unit.id == Case.main_unit_id)
+        .where(Case.month == month, Dispatch.unit_id == unit_id, Dispatch.status == str(DispatchState.RETURNED),
+               or_(Case.main_unit_id.is_(None), Case.main_unit_id != unit_id), Case.state != CaseState.VOIDED)
+        .distinct().order_by(Case.number)) if number not in theirs)  # one taken away after the cut-off still counts
+    removed = tuple(b for b in list_bonus(session, month, unit_id=unit_id, include_removed=True)
+                    if b.removed_at is not None)
+    return UnitCases(month=month, as_of=as_of, score=row, details=details, gone_elsewhere=gone, bonus_removed=removed,
                      bonus=list_bonus(session, month, unit_id=unit_id),
                      frozen=printed if printed is not None and printed.total != row.total else None,
                      late=late, voided=voided,
