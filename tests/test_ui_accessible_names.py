@@ -40,9 +40,11 @@ def test_the_registration_form_names_every_field_and_says_which_are_required_now
     assert said(entry.answer) == "答复内容（必填）"
     entry.dispatch.setChecked(True)
     assert said(entry.answer) == "答复内容" and entry.unit.accessibleName() == "承办单位（必填）"
-    face = QAccessible.queryAccessibleInterface(entry.channel)  # a list, said by its label only through a relation
-    assert ("渠道/来源 *", QAccessible.RelationFlag.Label) in [
-        (other.text(QAccessible.Text.Name), relation) for other, relation in face.relations()]
+    for box, words in ((entry.channel, "渠道/来源 *"), (entry.urgent, "紧急程度"), (entry.unit, "承办单位 *"),
+                       (entry.assist, "协办单位")):  # a list, said by its label only through a relation
+        face = QAccessible.queryAccessibleInterface(box)
+        assert (words, QAccessible.RelationFlag.Label) in [
+            (other.text(QAccessible.Text.Name), relation) for other, relation in face.relations()], words
 
 
 def test_a_forms_fields_are_named_by_their_labels(qtbot: QtBot) -> None:

@@ -208,7 +208,9 @@ class CaseEntryView(QWidget):
         flags = QHBoxLayout()
         flags.addWidget(self.confidential)
         flags.addSpacing(16)
-        flags.addWidget(QLabel("紧急程度"))
+        urgency = QLabel("紧急程度")
+        urgency.setBuddy(self.urgent)  # a drop-down list is said by its label only through this, on Linux
+        flags.addWidget(urgency)
         flags.addWidget(self.urgent)
         flags.addStretch()
         form.addRow("", flags)
@@ -221,7 +223,10 @@ class CaseEntryView(QWidget):
         self.unit_label = QLabel("承办单位 *")
         form.addRow(self.answer_label, self._with_error("answer", self.answer))
         form.addRow(self.unit_label, self._with_error("unit_id", self.unit))
-        form.addRow("协办单位", self._with_error("assist_unit_ids", self.assist))
+        assisting = QLabel("协办单位")
+        form.addRow(assisting, self._with_error("assist_unit_ids", self.assist))
+        for words, field in ((self.answer_label, self.answer), (self.unit_label, self.unit), (assisting, self.assist)):
+            words.setBuddy(field)
         buttons = QHBoxLayout()
         buttons.addWidget(self.save_button)
         buttons.addWidget(self.new_button)
