@@ -210,8 +210,10 @@ def test_a_paragraph_added_to_the_bulletin_may_be_set_as_plain_text(
     printed = subprocess.run(["pdftotext", str(tmp_path / "b.pdf"), "-"], capture_output=True, text=True,
                              check=True).stdout
     assert "本月开展业务培训2次。" in printed.replace("\n", "")
-    code, _, err = run(capsys, demo_db, "template", "set", "handling_items", "[本月开展")
+    code, _, err = run(capsys, demo_db, "template", "set", "handling_items", '["本月开展')
     assert code == 2 and "应为JSON 列表" in err  # begun as JSON and not finished: not taken as a sentence
+    code, out, err = run(capsys, demo_db, "template", "set", "handling_items", "[重要] 防汛专项行动已部署。")
+    assert code == 0 and "已设为 [\"[重要] 防汛专项行动已部署。\"]" in out, err  # a bracket of its own: a paragraph
 
 
 def test_a_periods_scores_list_each_units_monthly_totals_their_average_and_rank(

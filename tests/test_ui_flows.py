@@ -845,6 +845,8 @@ def test_a_paragraph_added_to_the_bulletin_is_typed_as_it_reads_not_as_json(
     assert items.toPlainText() == "第三条。\n第四条。"
     assert saved("") == []
     assert items.toPlainText() == ""
+    assert saved("[重要] 防汛专项行动已部署。\n第二条。") == ["[重要] 防汛专项行动已部署。", "第二条。"]  # not JSON
+    assert items.toPlainText() == "[重要] 防汛专项行动已部署。\n第二条。"
 def test_the_rules_page_names_the_bonus_column_and_offers_only_what_the_rules_take(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:

@@ -875,10 +875,10 @@ LIST_LINES_SHOWN = 3
 
 def _as_typed(value: Any) -> str:
     """A list (第一部分另加的条目) as it is typed back: each paragraph on its own line, none as nothing (the field's
-    example shows). A list that would not read back so (an entry of several lines, or one starting with “[”, which
-    is taken as JSON) is shown as JSON, which the setting takes too."""
+    example shows). A list that would not read back so (an entry of several lines, or a first one that opens as JSON
+    does) is shown as JSON, which the setting takes too."""
     if isinstance(value, list) and all(isinstance(v, str) and v.strip() == v and v and "\n" not in v
-                                       for v in value) and not (value and value[0].startswith("[")):
+                                       for v in value) and not (value and settings.json_list_typed(value[0])):
         return "\n".join(value)
     return json.dumps(value, ensure_ascii=False)
 

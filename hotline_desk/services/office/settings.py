@@ -271,9 +271,9 @@ def _coerce(definition: SettingDef[Any], value: Any) -> Any:
             if isinstance(value, int):
                 return value
             raise wrong
-        if kind is list and isinstance(value, str) and not value.strip().startswith("["):
-            # Paragraphs typed as they read, one a line (the window's field holds one): JSON is for the few who
-            # know it, and a clerk's “本月开展业务培训2次。” was refused as not being a JSON list.
+        if kind is list and isinstance(value, str) and not json_list_typed(value):
+            # Paragraphs typed as they read, one a line: JSON is for the few who know it, and a clerk's
+            # “本月开展业务培训2次。” (or “[重要] 防汛专项行动已部署。”) was refused as not being a JSON list.
             return [line.strip() for line in value.splitlines() if line.strip()]
         if kind in (list, dict):
             parsed = json.loads(value) if isinstance(value, str) else value
@@ -285,6 +285,13 @@ def _coerce(definition: SettingDef[Any], value: Any) -> Any:
         return kind(value)
     except (TypeError, ValueError, json.JSONDecodeError) as exc:
         raise wrong from exc
+
+
+def json_list_typed(text: str) -> bool:
+    """Whether text typed for a list is meant as JSON: it opens as a JSON list of texts does (["…", or []), not
+    as a paragraph that begins with a bracket of its own ([重要] …)."""
+    opened = text.strip()
+    return opened.startswith("[") and opened[1:].lstrip()[:1] in ('"', "]")
 
 
 def _raise(exc: Exception) -> Any:
