@@ -443,3 +443,7 @@ def test_a_second_person_of_the_same_name_is_added_with_a_word_on_telling_them_a
     code, out, err = run(capsys, office, "user", "add", "wangfang2", "--name", "王芳", "--role", "审核员")
     assert code == 0 and "已添加用户：wangfang2（王芳，审核员）" in out  # added all the same: namesakes exist
     assert "注意：已有同名的工作人员王芳（话务员，wangfang）。" in err and "user set wangfang2 --name" in err
+    code, out, err = run(capsys, office, "user", "set", "wangfang2", "--name", "王芳（审核员）")
+    assert code == 0 and "同名" not in err
+    code, out, err = run(capsys, office, "user", "set", "op1", "--name", "王芳")  # renamed into a namesake: said too
+    assert code == 0 and "注意：已有同名的工作人员王芳（话务员，wangfang）。" in err, err

@@ -374,6 +374,13 @@ def test_the_users_page_corrects_names_deactivates_after_asking_and_enables_agai
     answer_next_dialog({"name": "张丽丽", "role": "审核员"})
     tab.change_role()
     assert row("op1") == ["op1", "张丽丽", "审核员", "在用"]
+    assert not [text for text in messages.texts("information") if "同名" in text]
+    select("op2")
+    answer_next_dialog({"name": "赵敏"})  # renamed to the name a supervisor has: said, and done
+    tab.change_role()
+    assert row("op2")[1] == "赵敏"
+    assert "注意：已有同名的工作人员赵敏（审核员，sup2）。" in messages.texts("information")[-1]
+    select("op1")
     tab.disable()
     assert "停用 张丽丽（op1）？" in messages.texts("question")[-1]
     assert row("op1")[3] == "已停用"  # still listed, to be enabled again

@@ -498,10 +498,13 @@ def cmd_user_set(ctx: Context, args: argparse.Namespace) -> int:
     role = users.role_from_label(args.role) if args.role is not None else None
     with ctx.db.session() as session:
         changed = admin.set_user(session, actor, args.username, role=role, active=active, display_name=args.name)
+        namesakes = users.namesakes_words(session, args.username) if "display_name" in changed else ""
     done = [f"姓名改为{changed['display_name']}" if "display_name" in changed else "",
             f"角色改为{Role(changed['role']).label}" if "role" in changed else "",
             {True: "已重新启用", False: "已停用（不能再登录）", None: ""}[changed.get("active")]]
     print(f"用户 {args.username}：{'，'.join(d for d in done if d)}。")
+    if namesakes:
+        print(namesakes, file=sys.stderr)
     return 0
 
 
@@ -516,7 +519,7 @@ def cmd_user_add(ctx: Context, args: argparse.Namespace) -> int:
     if given is None:
         print(f"一次性密码：{new.one_time_password}（只显示这一次，请当面告知）。")
     print(f"{added.username} 首次登录时须把一次性密码改为自己的密码。")
-    if new.same_name:
+    if new.same_name_words:
         print(f"{new.same_name_words}改姓名：user set {added.username} --name 新姓名", file=sys.stderr)
     return 0
 

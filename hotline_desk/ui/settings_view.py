@@ -371,7 +371,7 @@ class UsersTab(QWidget):
                                     f"一次性密码：{new.one_time_password}\n\n"
                                     "只显示这一次，请当面告知；首次登录时须改为自己的密码。"
                                     + (f"\n\n{new.same_name_words}可在本页“修改姓名或角色”中更改。"
-                                       if new.same_name else ""))
+                                       if new.same_name_words else ""))
 
     def change_role(self) -> None:
         user = self._selected()
@@ -434,13 +434,15 @@ class UsersTab(QWidget):
         self._set(user, f"已重新启用 {user.display_name}（{user.username}）。", active=True)
 
     def _set(self, user: users.UserRow, said: str, **changes: Any) -> bool:
-        def work(session: Session) -> bool:
+        def work(session: Session) -> str:
             admin.set_user(session, self.ctx.actor, user.username, clock=self.ctx.clock, **changes)
-            return True
+            return users.namesakes_words(session, user.username) if "display_name" in changes else ""
 
         done = Operation(self, self.ctx, work, changes=Change.REFERENCE).notify(said).run_here()
         self.refresh()  # shown or not: the list is what the next click acts on
-        return bool(done)
+        if done:  # renamed to a name another person has: said, as when a person is added so
+            QMessageBox.information(self, "同名的工作人员", done)
+        return done is not None
 
 
 # A day's background in the calendar and its digits, dark on the pastel whatever the palette: a 调休 Saturday in the

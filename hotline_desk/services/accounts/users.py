@@ -104,15 +104,22 @@ class NewAccount:
 
     actor: Actor
     one_time_password: str
-    same_name: tuple[str, ...] = ()  # others of the same name, as 王芳（话务员，demo_op2）
+    same_name_words: str = ""  # what ``namesakes_words`` says of the others of the same name, "" for none
 
-    @property
-    def same_name_words(self) -> str:
-        """A sentence on the others of the same name ("" for none)."""
-        if not self.same_name:
-            return ""
-        return (f"注意：已有同名的工作人员{'、'.join(self.same_name)}。办理历史、提示和审计记录中只写姓名，"
-                f"两人难以分辨：可在姓名中加以区分（如“{self.actor.display_name}（{self.actor.role_label}）”）。")
+
+def namesakes_words(session: Session, username: str) -> str:
+    """A sentence on the other people who have this user's name (王芳（话务员，demo_op2）), with how to tell them
+    apart; "" when nobody else has it."""
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        return ""
+    others = session.execute(select(User.username, User.role).where(
+        User.display_name == user.display_name, User.id != user.id).order_by(User.username)).all()
+    if not others:
+        return ""
+    named = "、".join(f"{user.display_name}（{ROLE_LABELS.get(role, role)}，{name}）" for name, role in others)
+    return (f"注意：已有同名的工作人员{named}。办理历史、提示和审计记录中只写姓名，两人难以分辨："
+            f"可在姓名中加以区分（如“{user.display_name}（{ROLE_LABELS.get(user.role, user.role)}）”）。")
 
 
 def add_account(session: Session, actor: Actor, username: str, display_name: str, role: str,
@@ -127,10 +134,8 @@ def add_account(session: Session, actor: Actor, username: str, display_name: str
     accounts.check_new_password(password, username)
     added = add_user(session, actor, username, display_name, role,
                      password_hash=accounts.hash_password(password, one_time=True))
-    others = session.execute(select(User.username, User.role).where(
-        User.display_name == added.display_name, User.id != added.id).order_by(User.username)).all()
-    return NewAccount(added, password, tuple(f"{added.display_name}（{ROLE_LABELS.get(role, role)}，{name}）"
-                                             for name, role in others))
+    session.flush()
+    return NewAccount(added, password, namesakes_words(session, added.username))
 
 
 def add_user(session: Session, actor: Actor | None, username: str, display_name: str, role: str, *,
