@@ -738,3 +738,6 @@ def test_the_anchor_log_is_as_private_as_the_database(db: Database, db_path: Pat
     log = anchors.log_path_for_file(db_path)
     assert info.path.name in log.read_text(encoding="utf-8")
     assert log.stat().st_mode & 0o777 == 0o600
+    log.chmod(0o644)  # as an earlier version left it
+    backup.backup(db_path, tmp_path / "b", keep=3, now=datetime(2022, 7, 6))
+    assert log.stat().st_mode & 0o777 == 0o600

@@ -89,10 +89,14 @@ def append_log(path: Path, anchor: Anchor, what: str, at: datetime) -> None:
 
 
 def _append(path: Path, line: str) -> None:
-    """A line added to an anchor log, made readable by its owner only, as the database beside it is."""
+    """A line added to an anchor log, made readable by its owner only, as the database beside it is (one an earlier
+    version made readable by others is closed up too)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600), "a", encoding="utf-8") as handle:
         handle.write(line)
+        if os.name != "nt" and os.fstat(handle.fileno()).st_mode & 0o077:
+            with contextlib.suppress(OSError):  # another's file in a shared folder: left as it is
+                os.fchmod(handle.fileno(), 0o600)
 
 
 BACKUP_NOTE = "备份 "  # what the log says of a backup, before the backup file's name
