@@ -276,3 +276,23 @@ def test_a_reply_s_finished_at_dates_the_reply_as_the_window_s_time_field_does(
     with office.reader() as s:
         reply = s.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.kind == "reply")).one()
         assert reply.at == finished
+    assert "注意" not in _out
+
+
+def test_a_reply_dated_after_the_cut_off_with_an_earlier_finishing_time_says_the_month_does_not_count_it(
+        office: Database, people: People, clock: FakeClock, capsys: pytest.CaptureFixture[str]) -> None:
+    """`--at "08-04 16:00" --finished-at "07-30 10:00"`: the history said 办结时间 07-30, and the 计分工单 said
+    截止后，不计入本月, with nothing saying why."""
+    with office.session() as s:
+        case = register_case(s, people.operator, draft(s), clock=clock)
+        wf.approve(s, people.supervisor, case.id, clock=clock)
+        wf.sign(s, people.operator, case.id, clock=clock)
+    month_after = (clock().replace(day=1) + timedelta(days=32)).replace(day=4, hour=16, minute=0)
+    finished = clock().replace(second=0, microsecond=0) + timedelta(hours=2)
+    clock.set(month_after + timedelta(days=1))
+    code, out, err = cli_run(capsys, office, "case", "reply", case.number, "--text", "已维修", "--at",
+                             f"{month_after:%Y-%m-%d %H:%M}", "--finished-at", f"{finished:%Y-%m-%d %H:%M}",
+                             user="op1")
+    assert code == 0, err
+    assert f"注意：回复记在 {month_after:%Y-%m-%d %H:%M}（--at），在 {finished:%Y-%m} 的统计截止" in out
+    assert "不加 --at 即按办结时间记" in out
