@@ -1159,6 +1159,13 @@ def test_an_exported_case_list_says_how_each_case_was_handled_and_reads_back_wit
     with _another_office(tmp_path) as (s, admin):
         preview = preview_cases(s, listed, clock=clock)
         assert (len(preview.ready), preview.problems) == (4, [])
+        # its own reading-only columns are said as such, not as columns the import does not know
+        from hotline_desk.excel.columns import EXPORT_ONLY
+        from hotline_desk.services.exchange.case_export import HEADER
+
+        assert set(EXPORT_ONLY) <= set(HEADER)
+        said = preview.summary()
+        assert "未对应到任何字段" not in said and "本软件导出清单中只供查阅的列（“本级/上级”" in said, said
         commit_cases(s, admin, preview, clock=clock)
         read = {c.content: (c.state, c.deadline) for c in s.scalars(select(Case))}
     assert read["四楼以上用水困难"][0] == "finished"  # dispatched, replied and called back, as it was

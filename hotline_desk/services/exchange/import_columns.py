@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from hotline_desk.excel.columns import FIELD_LABELS, NOT_IMPORTED, clean, field_for
+from hotline_desk.excel.columns import EXPORT_ONLY, FIELD_LABELS, NOT_IMPORTED, clean, field_for
 from hotline_desk.excel.reader import column_letter
 from hotline_desk.services.exchange.hints import ImportHints
 from hotline_desk.services.exchange.quoting import quoted
@@ -72,7 +72,7 @@ def unread_columns(header: list[str], case_rows: Iterable[list[Any]], mapping: d
             continue
         chosen = bool(name) and saved.get(key) == NOT_IMPORTED
         field = None if chosen or not name else saved.get(key) or field_for(name)
-        why = ""
+        why = EXPORTED_FOR_READING if field is None and key in _EXPORT_ONLY else ""
         if field is not None and field in taken:
             other = taken[field]
             letter = column_letter(other)
@@ -82,6 +82,10 @@ def unread_columns(header: list[str], case_rows: Iterable[list[Any]], mapping: d
     return found
 
 
+EXPORTED_FOR_READING = "本软件导出清单中只供查阅的列"
+_EXPORT_ONLY = {clean(name) for name in EXPORT_ONLY}
+
+
 # How much of a column's name a note gives (a header cell may hold a paragraph).
 NAME_SHOWN = 30
 
@@ -89,8 +93,9 @@ NAME_SHOWN = 30
 def unread_note(columns: list[UnreadColumn], hints: ImportHints) -> str:
     """What the preview says of the columns with content that are not imported: each named, with its rows; those
     the user chose not to import only listed as such."""
-    named = [c for c in columns if c.rows and c.header and not c.chosen]
+    named = [c for c in columns if c.rows and c.header and not c.chosen and c.why != EXPORTED_FOR_READING]
     unnamed = [c for c in columns if c.rows and not c.header]
+    for_reading = [c.header for c in columns if c.rows and c.why == EXPORTED_FOR_READING]
     chosen = list(dict.fromkeys(c.header for c in columns if c.rows and c.chosen))  # one name may head two
     text = ""
     if named:
@@ -104,4 +109,6 @@ def unread_note(columns: list[UnreadColumn], hints: ImportHints) -> str:
         text += f"表中 {letters}{more}没有列名却有内容，其内容不会导入；如需导入，请在文件中给这些列加上列名。"
     if chosen:
         text += f"按选择不导入的列：{'、'.join(f'“{one_line(name, NAME_SHOWN)}”' for name in chosen)}。"
+    if for_reading:
+        text += f"{EXPORTED_FOR_READING}（{'、'.join(f'“{name}”' for name in for_reading)}）不导入。"
     return text
