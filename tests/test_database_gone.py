@@ -95,3 +95,32 @@ def test_the_form_keeps_the_call_when_the_drive_is_gone_at_saving(
     assert entry.caller.text() == "刘先生" and entry.phone.text() == "13803750001"
     db.dispose()
     assert cases_in(tmp_path / "elsewhere" / db_path.name) == 0
+
+
+def test_the_case_list_drawn_while_the_server_is_down_leaves_rows_blank_and_says_why(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the PostgreSQL server stopped, drawing 工单查询 (a scroll, the minute's re-read) raised from the list's
+    model on every cell: tracebacks, and a box for each."""
+    from hotline_desk.ui.case_list import CaseListView
+
+    with db.session() as s:
+        number = register_case(s, people.operator, draft(s), clock=clock).number
+    view = CaseListView(context(db, people.supervisor, clock, tmp_path))
+    qtbot.addWidget(view)
+    view.refresh()
+    model = view.model
+    assert model.data(model.index(0, 0)) == number
+    real = model._read
+    down = DatabaseError("连不上数据库服务器 127.0.0.1:5432。请检查网络和服务器是否开着，稍后再试。")
+
+    def unreachable(*_args: object) -> None:
+        raise down
+
+    monkeypatch.setattr(model, "_read", unreachable)
+    model.reread_rows()  # the minute's re-read forgets the pages; drawing asks for them again
+    assert model.data(model.index(0, 0)) is None and model.data(model.index(0, 1)) is None
+    assert "部分工单暂时读不出，显示为空白（连不上数据库服务器 127.0.0.1:5432" in view.count.text()
+    monkeypatch.setattr(model, "_read", real)
+    assert model.data(model.index(0, 0)) == number  # the server back: read when next drawn, and the words go
+    assert "读不出" not in view.count.text()

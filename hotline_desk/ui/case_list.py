@@ -95,6 +95,7 @@ class CaseListView(QWidget):
         self.table.setSortingEnabled(True)
         self._sort_note = ""  # why the list was not sorted as asked, until it is read again
         self.model.sort_refused.connect(self._sort_refused)
+        self.model.unreadable.connect(lambda _why: self._show_count())
         self.model.modelReset.connect(self._read_again)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
@@ -281,6 +282,9 @@ class CaseListView(QWidget):
             hint = ("没有符合条件的工单：可以少输几个字或换个说法（如“路灯坏了”只输“路灯”），或放宽上面的筛选条件"
                     if self.model.filter.text.strip() else "没有符合条件的工单：请放宽上面的筛选条件（或点“清空筛选”）")
         said = [f"共 {self.model.count_label}", *unmatched, *([hint] if hint else [])]
+        if self.model.unread_said:  # rows left blank: why, and that they come back by themselves
+            said.append(f"部分工单暂时读不出，显示为空白（{self.model.unread_said.rstrip('。')}）；"
+                        "恢复后滚动或按 F5 即显示")
         self.count.setText("。".join(said) + (f"。{self._sort_note}" if self._sort_note else ""))
 
     def to_results(self) -> None:

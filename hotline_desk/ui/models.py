@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 
+from hotline_desk.errors import HotlineError
 from hotline_desk.services.cases.case_query import (
     COUNT_BOUND,
     CaseCount,
@@ -150,6 +151,9 @@ class CaseTableModel(QAbstractTableModel):
 
     PAGE = 100
     sort_refused = Signal(str)  # a sort that cannot be given (see case_query.sort_refused), in words
+    # A page that could not be read while the list was drawn (the database server stopped, the network cut): its
+    # rows stay blank, said once in words, and are read when next drawn; "" once a page is read again.
+    unreadable = Signal(str)
 
     def __init__(self, ctx: UiContext) -> None:
         super().__init__()
@@ -164,6 +168,7 @@ class CaseTableModel(QAbstractTableModel):
         self.sort_column = -1  # (shown as no column sorted)
         self.descending = True
         self.fetches = 0
+        self.unread_said = ""  # why the rows shown could not be read, while they cannot
 
     def load(self, case_filter: CaseFilter | None = None) -> None:
         """Count the filter's cases and read the first page in the same read (one snapshot, one trip to the
@@ -212,6 +217,9 @@ class CaseTableModel(QAbstractTableModel):
         if page not in self.page_ids:
             with self.ctx.db.reader() as session:
                 self._keep(page, *self._read(session, page, self.count))
+            if self.unread_said:
+                self.unread_said = ""
+                self.unreadable.emit("")
         return self.page_ids[page]
 
     def case_id(self, row: int) -> int:
@@ -256,7 +264,13 @@ class CaseTableModel(QAbstractTableModel):
         if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole,
                         Qt.ItemDataRole.ToolTipRole):
             return None
-        row = self.row(index.row())
+        try:
+            row = self.row(index.row())
+        except HotlineError as exc:  # asked for while the list is drawn: an error raised here could only be printed
+            if not self.unread_said:
+                self.unread_said = exc.message
+                self.unreadable.emit(exc.message)
+            return None
         if row is None:
             return None
         if role in (Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole):
