@@ -708,7 +708,8 @@ def test_restoring_an_older_backup_names_what_goes_and_never_hands_out_a_number_
     assert cli_as(["--db", str(db_path), "restore", str(info.path)]) == 0
     said = capsys.readouterr().out
     assert f"3 件工单是备份之后登记的（{'、'.join(sorted(later))}）" in said
-    assert "1 件工单在备份之后又有办理" in said and "编号不会再分给新工单" in said
+    assert f"1 件工单在备份之后又有办理（签收、回复、回访等：{second.number}）" in said
+    assert "编号不会再分给新工单" in said
     safety = said.split("恢复前的数据库已备份为 ")[1].split("。")[0]
     assert f"仍在恢复前做的备份 {Path(safety).name} 中" in said
     restored = open_database(str(db_path))

@@ -116,17 +116,15 @@ class LeftBehind:
     how many others were handled since (their later steps); the numbers handed out meanwhile stay taken."""
 
     numbers: tuple[str, ...]  # in number order
-    handled: int
+    handled: tuple[str, ...]  # the cases in both whose steps since are gone, in number order
 
     def words(self, kept_in: Path) -> str:
         """What went and where it still is, in a sentence; "" for nothing."""
         parts = []
         if self.numbers:
-            shown = "、".join(self.numbers[:SHOWN_NUMBERS]) + (f" 等 {len(self.numbers)} 件" if len(self.numbers)
-                                                                > SHOWN_NUMBERS else "")
-            parts.append(f"{len(self.numbers)} 件工单是备份之后登记的（{shown}）")
+            parts.append(f"{len(self.numbers)} 件工单是备份之后登记的（{_some(self.numbers)}）")
         if self.handled:
-            parts.append(f"{self.handled} 件工单在备份之后又有办理（签收、回复、回访等）")
+            parts.append(f"{len(self.handled)} 件工单在备份之后又有办理（签收、回复、回访等：{_some(self.handled)}）")
         if not parts:
             return ""
         numbers = "这些工单的编号不会再分给新工单，以免同一编号指两件工单。" if self.numbers else ""
@@ -135,6 +133,12 @@ class LeftBehind:
 
 
 SHOWN_NUMBERS = 5
+
+
+def _some(numbers: tuple[str, ...]) -> str:
+    """The first few case numbers, then how many in all."""
+    more = f" 等 {len(numbers)} 件" if len(numbers) > SHOWN_NUMBERS else ""
+    return "、".join(numbers[:SHOWN_NUMBERS]) + more
 
 
 def manifest_path(backup_file: Path) -> Path:
@@ -884,9 +888,9 @@ def _left_behind(held: sqlite3.Connection, candidate: Path) -> LeftBehind | None
             numbers = tuple(row[0] for row in held.execute(
                 "SELECT number FROM main.cases WHERE number NOT IN (SELECT number FROM candidate.cases) "
                 "ORDER BY number"))
-            handled = held.execute(
-                "SELECT count(*) FROM main.cases AS c JOIN candidate.cases AS b ON b.number = c.number "
-                "WHERE c.version <> b.version").fetchone()[0]
+            handled = tuple(row[0] for row in held.execute(
+                "SELECT c.number FROM main.cases AS c JOIN candidate.cases AS b ON b.number = c.number "
+                "WHERE c.version <> b.version ORDER BY c.number"))
             held.execute(
                 "INSERT INTO candidate.case_number_counters (prefix, last_value) "
                 "SELECT prefix, last_value FROM main.case_number_counters WHERE true "
@@ -896,7 +900,7 @@ def _left_behind(held: sqlite3.Connection, candidate: Path) -> LeftBehind | None
     except sqlite3.Error:
         log.warning("恢复前未能比较当前数据库与备份（照常恢复）", exc_info=True)
         return None
-    return LeftBehind(numbers, int(handled))
+    return LeftBehind(numbers, handled)
 
 
 @dataclass(frozen=True)
