@@ -76,13 +76,16 @@ def test_the_reply_dialog_checks_as_one_types_and_ok_waits_for_a_valid_reply(
         seen["error_at_first"] = dialog.error.text()
         results = dialog.editors["result"]
         seen["results"] = [results.itemText(i) for i in range(results.count())]  # type: ignore[attr-defined]
+        seen["ok_said_at_first"] = dialog.ok.accessibleDescription()
         dialog.set_value("text", "   ")
         seen["error_blank"] = dialog.error.text()
+        seen["text_said"] = dialog.editors["text"].accessibleDescription()
         dialog._accept()  # pressing 确定 on a blank reply keeps the dialog open
         seen["still_open"] = dialog.isVisible()
         dialog.set_value("text", "已更换加压泵，供水恢复")
         dialog.set_value("handler", "王工")
         seen["ok_when_valid"] = dialog.ok.isEnabled()
+        seen["said_when_valid"] = (dialog.ok.accessibleDescription(), dialog.editors["text"].accessibleDescription())
         dialog._accept()
 
     when_modal(StepDialog, type_into_dialog)
@@ -90,6 +93,9 @@ def test_the_reply_dialog_checks_as_one_types_and_ok_waits_for_a_valid_reply(
     assert seen["ok_at_first"] is False and seen["error_at_first"] == ""  # nothing shouted before typing
     assert seen["error_blank"] == "请填写回复内容。" and seen["still_open"] is True
     assert seen["ok_when_valid"] is True
+    # a screen reader, tabbing past the red words and the disabled 确定, hears why from the field and the button
+    assert seen["ok_said_at_first"] == "尚不能确定：请填写回复内容。"
+    assert seen["text_said"] == "有误：请填写回复内容。" and seen["said_when_valid"] == ("", "")
     assert seen["results"] == ["（不填）", "已解决", "部分解决", "未解决", "已答复解释", "不属于本单位职责"]
     assert str(seen["title"]).startswith("登记回复：RZ2207-00001")
     with db.reader() as s:

@@ -26,11 +26,12 @@ from PySide6.QtWidgets import (
     QTextEdit,
 )
 
-__all__ = ["FIELDS", "name_form_rows", "spoken"]
+__all__ = ["ERROR_SPOKEN", "FIELDS", "name_form_rows", "spoken"]
 
 # The kinds of field a label names (a button, a tick box or an option button says its own text).
 FIELDS = (QLineEdit, QComboBox, QAbstractSpinBox, QPlainTextEdit, QTextEdit, QAbstractItemView, QCalendarWidget)
 REQUIRED = "（必填）"
+ERROR_SPOKEN = "有误："  # before a field's error given as its description, as a screen reader says it
 
 
 def spoken(text: str) -> str:

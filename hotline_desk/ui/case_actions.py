@@ -33,6 +33,7 @@ from hotline_desk.services.cases.records import CaseView
 from hotline_desk.services.cases.step_runner import step_month_notice, undo_question
 from hotline_desk.services.cases.steps import STEPS, Gate, Problem, Step, reply_to_take_back, taken_at
 from hotline_desk.services.office import reference
+from hotline_desk.ui.accessible_names import ERROR_SPOKEN
 from hotline_desk.ui.changes import Change
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read
@@ -171,7 +172,20 @@ class StepDialog(ActionDialog):
                  or (field := self.field_of(p)) in self.touched or field not in self.editors]
         self.error.setText(plain_shown("\n".join(dict.fromkeys(shown))))
         self.ok.setEnabled(not found)
+        self._say_to_readers(found)
         return found
+
+    def _say_to_readers(self, found: list[Problem]) -> None:
+        """A screen reader, tabbing, passes by the red words under the form, and by 确定 while it is off: each field
+        touched carries its own problem as its description, and 确定 says why it is off."""
+        if not hasattr(self, "_own_descriptions"):
+            self._own_descriptions = {key: editor.accessibleDescription() for key, editor in self.editors.items()}
+        for key, editor in self.editors.items():
+            own = [p.message for p in found if self.field_of(p) == key] if key in self.touched else []
+            editor.setAccessibleDescription(f"{ERROR_SPOKEN}{'；'.join(dict.fromkeys(own))}" if own
+                                            else self._own_descriptions[key])
+        self.ok.setAccessibleDescription(
+            f"尚不能确定：{'；'.join(dict.fromkeys(p.message for p in found))}" if found else "")
 
     def _accept(self) -> None:
         self.touched |= set(self.editors)

@@ -22,8 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from hotline_desk.services.office.pinyin import matches
-
-ERROR_SPOKEN = "有误："  # before a field's error, as a screen reader says it
+from hotline_desk.ui.accessible_names import ERROR_SPOKEN
 
 
 class ErrorLabel(QLabel):
