@@ -486,7 +486,7 @@ def _reason(exc: sqlite3.Error | OSError, db_path: Path, written: Path | None = 
     if written is not None and (getattr(exc, "errno", None) in _GONE or "i/o error" in lowered):
         # Writing the copy failed below the program: on a USB stick pulled out or a share cut off, most likely.
         # The database was only read; blaming its disk (or saying a save was lost) sends people the wrong way.
-        if not _reachable(written):
+        if not folder_writable(written):
             return f"备份目录 {written} 已无法访问（U 盘或移动硬盘被拔出、网络盘断开？），数据库本身没有改动"
         return (f"读写时磁盘出错（{exc}）：多半是备份目录 {written} 所在的盘（U 盘、移动硬盘、网络盘）出了问题，"
                 "请换一个位置再备份；数据库本身没有改动")
@@ -496,17 +496,6 @@ def _reason(exc: sqlite3.Error | OSError, db_path: Path, written: Path | None = 
 
 # What a folder on a drive that went away gives: an I/O error, a FUSE mount whose process is gone, a device gone.
 _GONE = {errno.EIO, errno.ENOTCONN, errno.ENODEV, errno.ENXIO, errno.ESTALE}
-
-
-def _reachable(folder: Path) -> bool:
-    """Whether a file can still be made and removed in ``folder``."""
-    try:
-        fd, probe = tempfile.mkstemp(dir=folder, prefix=leftovers.owned_prefix(".partial-"), suffix=".probe")
-        os.close(fd)
-        os.unlink(probe)
-    except OSError:
-        return False
-    return True
 
 
 def _room_words(db_path: Path, folder: Path) -> str:
