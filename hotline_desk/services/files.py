@@ -14,6 +14,13 @@ from hotline_desk.errors import ValidationError, cannot_write
 PARTIAL_MARK = ".写入中-"
 
 
+def size_words(size: int) -> str:
+    """A file's or a disk's size as the messages say it: 2 MB, 421 MB, 1.5 GB (a little above nothing is 1 MB)."""
+    if size >= 2**30:
+        return f"{size / 2**30:.1f} GB"
+    return f"{max(1, round(size / 2**20)) if size else 0} MB"
+
+
 def write_file(path: Path, data: bytes, *, personal: bool = False) -> None:
     """Write ``data`` to ``path`` whole or not at all: into a file beside it first, which takes the name only once
     everything is written. A full disk or a pulled USB stick left a cut-off workbook under the real name, which the

@@ -43,6 +43,7 @@ from hotline_desk.services.accounts import anchors
 from hotline_desk.services.accounts.audit import ANCHOR_HASH_LENGTH, LAST_TRAIL_CHANGE, Anchor
 from hotline_desk.services.accounts.structure import differences
 from hotline_desk.services.clock import Clock, office_now
+from hotline_desk.services.files import size_words
 from hotline_desk.services.maintenance import erasures, half_imports, leftovers
 from hotline_desk.services.maintenance.half_imports import HalfImport
 from hotline_desk.services.maintenance.integrity import verify_all
@@ -506,11 +507,7 @@ def _room_words(db_path: Path, folder: Path) -> str:
         free = shutil.disk_usage(folder).free
     except OSError:
         return ""
-    return f"（备份约需 {_mb(needed)}，那里还剩 {_mb(free)}）"
-
-
-def _mb(size: int) -> str:
-    return f"{size / 1e6:.0f} MB" if size >= 1e7 else f"{size / 1e6:.1f} MB"
+    return f"（备份约需 {size_words(needed)}，那里还剩 {size_words(free)}）"
 
 
 def _remove(old: BackupInfo) -> bool:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from hotline_desk.errors import DatabaseError, PermissionDenied
 from hotline_desk.services.accounts import anchors
 from hotline_desk.services.accounts.permissions import Actor
+from hotline_desk.services.files import size_words
 from hotline_desk.services.maintenance import backup
 from hotline_desk.services.office.settings import Settings
 from hotline_desk.vocabulary import Permission
@@ -107,8 +108,7 @@ def room_words(session: Session, db_path: Path) -> str:
         with contextlib.suppress(OSError):  # removed meanwhile
             sizes.append(info.path.stat().st_size)
     total = sum(sizes)
-    room = f"{total / 2**30:.1f} GB" if total >= 2**30 else f"{max(1, round(total / 2**20))} MB"
-    return f"现有 {len(sizes)} 份备份，共占 {room}" if sizes else ""
+    return f"现有 {len(sizes)} 份备份，共占 {size_words(max(total, 1))}" if sizes else ""
 
 
 def last_backup(session: Session, db_path: Path) -> backup.BackupInfo | None:

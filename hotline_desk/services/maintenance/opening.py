@@ -14,6 +14,7 @@ from hotline_desk.db import Database, open_database
 from hotline_desk.errors import DatabaseError, HotlineError
 from hotline_desk.services.accounts.anchor_log import notes_erasures
 from hotline_desk.services.clock import CLOCK_TOLERANCE, OFFICE_TZ, office_now, set_back, span_words
+from hotline_desk.services.files import size_words
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -192,7 +193,7 @@ class DiskRoom:
 
     @property
     def free_words(self) -> str:
-        return f"{self.free / 1024 / 1024:.0f} MB" if self.free < 2**30 else f"{self.free / 2**30:.1f} GB"
+        return size_words(self.free)
 
     @property
     def short_words(self) -> str:
