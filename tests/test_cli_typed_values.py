@@ -294,5 +294,5 @@ def test_a_reply_dated_after_the_cut_off_with_an_earlier_finishing_time_says_the
                              f"{month_after:%Y-%m-%d %H:%M}", "--finished-at", f"{finished:%Y-%m-%d %H:%M}",
                              user="op1")
     assert code == 0, err
-    assert f"注意：回复记在 {month_after:%Y-%m-%d %H:%M}（--at），在 {finished:%Y-%m} 的统计截止" in out
+    assert f"注意：回复记在 {month_after:%Y-%m-%d %H:%M}，在 {finished:%Y-%m} 的统计截止" in out
     assert "不加 --at 即按办结时间记" in out

@@ -21,7 +21,6 @@ from hotline_desk.services.cases.steps import ERASURE_LEAVES
 from hotline_desk.services.clock import office_now
 from hotline_desk.services.exchange.import_values import unit_named
 from hotline_desk.services.office import reference
-from hotline_desk.services.reporting.monthdata import cutoff_of
 from hotline_desk.vocabulary import OPEN_DISPATCH_STATES, REPLY_RESULTS, STATE_FILTERS, Action
 
 
@@ -438,15 +437,12 @@ def cmd_reply(ctx: Context, args: argparse.Namespace) -> int:
         args.at = args.finished_at
     code = _run_step(ctx, args, lambda s, a, cid, at: workflow.reply(
         s, a, cid, answer, unit_id=_unit_id(s, args.unit), at=at))
-    finished, dated = answer.finished_at, parse_time(args.at)
-    if finished is not None and dated is not None:
+    if (dated := parse_time(args.at)) is not None:  # the history says 办结时间 07-30, the month counts 08-04's step
         with ctx.db.reader() as session:
-            month = cases.find_case(session, args.number).month
-            cutoff = cutoff_of(session, month)
-        if finished < cutoff <= dated:  # the history says 办结时间 07-30, the month counts the step of 08-04
-            print(f"注意：回复记在 {dated:%Y-%m-%d %H:%M}（--at），在 {month} 的统计截止（{cutoff:%Y-%m-%d %H:%M}）"
-                  f"之后：该月的办结率不计入这次回复，虽然办结时间写的是 {finished:%Y-%m-%d %H:%M}。单位确在截止前"
-                  "办结并回复的，应把回复记在那时（不加 --at 即按办结时间记）。")
+            said = step_runner.reply_after_cutoff_notice(session, cases.find_case(session, args.number).id,
+                                                        answer.finished_at, dated)
+        if said:
+            print(f"注意：{said}（不加 --at 即按办结时间记。）")
     return code
 
 

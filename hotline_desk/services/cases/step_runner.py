@@ -175,6 +175,20 @@ def after_cutoff_notice(session: Session, case_id: int, action: Action, at: date
             "该月的统计和考核按截止时的情况计算，不随之改变。")
 
 
+def reply_after_cutoff_notice(session: Session, case_id: int, finished_at: datetime | None, at: datetime) -> str:
+    """A reply dated ``at``, after its case's month's cut-off, that says the unit finished before it: the month
+    counts the reply by its date, not by the 办结时间 written in it ("" otherwise)."""
+    case = session.get(Case, case_id)
+    if case is None or finished_at is None:
+        return ""
+    cutoff = cutoff_of(session, case.month)
+    if not finished_at < cutoff <= at:
+        return ""
+    return (f"回复记在 {at:%Y-%m-%d %H:%M}，在 {case.month} 的统计截止（{cutoff:%Y-%m-%d %H:%M}）之后：该月的办结率"
+            f"不计入这次回复，虽然办结时间写的是 {finished_at:%Y-%m-%d %H:%M}。单位确在截止前办结并回复的，应把回复记在"
+            "那时。")
+
+
 def cutoff_passed_words(session: Session, months: set[str], now: datetime, action: Action) -> str:
     """Said before a 甄别 or a follow-up result is recorded now on cases of ``months``: the months among them whose
     cut-off has passed keep their cases as they stood then ("" when none has)."""
