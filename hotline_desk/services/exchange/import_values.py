@@ -23,6 +23,7 @@ from hotline_desk.services.office.lookups import UnitView
 from hotline_desk.services.office.pinyin import in_order
 from hotline_desk.services.office.settings import Settings
 from hotline_desk.services.office.unit_times import Stopped, UnitTimes
+from hotline_desk.services.reporting.monthdata import parse_month
 
 # The fields whose values must be on one of the office's lists, and which list.
 VALUE_FIELDS = {"channel": "channel", "unit": "unit", "township": "unit", "category": "category",
@@ -403,9 +404,10 @@ def check_choices(session: Session, choices: ValueChoices) -> None:
 def _month_began(month: str) -> datetime | None:
     """The first moment of a month written 2022-07 (None for none, or one not so written: refused where it is used)."""
     try:
-        return datetime.strptime(month, "%Y-%m") if month else None
-    except ValueError:
+        year, number = parse_month(month) if month else (0, 0)
+    except ValidationError:
         return None
+    return datetime(year, number, 1) if year else None
 
 
 def unit_in_use(session: Session, name: str) -> bool:
