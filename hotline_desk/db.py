@@ -29,6 +29,7 @@ from sqlalchemy.exc import OperationalError
 
 from hotline_desk import live_files
 from hotline_desk.errors import DatabaseBusy, DatabaseError, os_reason
+from hotline_desk.wording import first_few
 
 log = logging.getLogger(__name__)
 
@@ -741,7 +742,7 @@ def _other_programs_file(path: Path) -> list[str]:
 def _refuse_other_program(where: str, tables: list[str]) -> None:
     if not tables:
         return
-    shown = "、".join(f"“{name}”" for name in tables[:5]) + (f"等 {len(tables)} 张" if len(tables) > 5 else "")
+    shown = first_few([f"“{name}”" for name in tables], 5, "张")
     raise DatabaseError(f"无法打开数据库：{where} 是另一个程序的数据库（其中有表 {shown}），不是本软件的，本软件不在"
                         "其中建表。未作任何改动。请另选本软件的数据库（命令行用 --db 给出）；要新建数据库，请另起一个"
                         "文件名（或新建一个空的服务器数据库）。")

@@ -100,7 +100,7 @@ def test_a_list_of_cases_cut_short_says_where_every_number_is(
     notice.write_text(NOTICE_2023, encoding="utf-8")
     code, out, _err = cli_run(capsys, db, "calendar", "import", str(notice))
     assert code == 0
-    assert f"{'、'.join(numbers[:5])}等 7 件（全部编号列在下面）的办理期限" in out, out
+    assert f"{'、'.join(numbers[:5])} 等 7 件（全部编号列在下面）的办理期限" in out, out
     assert f"\n全部 7 件：{'、'.join(numbers)}\n" in out
 
 
@@ -119,7 +119,7 @@ def test_the_window_names_every_case_counted_short_in_the_box_it_shows(
 
     when_modal(QMessageBox, read)
     dialog.save()
-    assert f"{'、'.join(numbers[:5])}等 7 件（全部编号：点下方的“显示详情”）的办理期限" in seen["text"]
+    assert f"{'、'.join(numbers[:5])} 等 7 件（全部编号：点下方的“显示详情”）的办理期限" in seen["text"]
     assert seen["details"].split("\n") == numbers
 
 

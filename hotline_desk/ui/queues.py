@@ -76,6 +76,7 @@ from hotline_desk.ui.widgets import (
 )
 from hotline_desk.ui.window_state import remember_columns
 from hotline_desk.vocabulary import Action
+from hotline_desk.wording import first_few
 
 BASE_COLUMNS: list[Column[QueueRow]] = [
     Column("工单编号", lambda r: r.number, 118, holds=CASE_NUMBER),
@@ -173,7 +174,7 @@ def _short(text: str, most: int = 80) -> str:
 
 
 def _numbers(rows: Sequence[QueueRow]) -> str:
-    return "、".join(r.number for r in rows[:3]) + (f" 等 {len(rows)} 件" if len(rows) > 3 else "")
+    return first_few([r.number for r in rows], 3)
 
 
 SELECT_ROW = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
@@ -870,11 +871,11 @@ def _attempts(rows: Sequence[QueueRow], limit: int, now: datetime, shown: int = 
 def _outcomes(rows: Sequence[QueueRow], limit: int) -> str:
     """What the 未接通 just recorded did, case by case: 第 1 次, or 已办结 as 未回访."""
     said = []
-    for r in rows[:3]:
+    for r in rows:
         attempt, final = unreachable_outcome(r, limit)
         said.append(f"{r.number}（{'无联系电话，' if not r.phone else f'第 {attempt} 次，'}"
                     f"{'已办结，记为“未回访”' if final else '仍待回访'}）")
-    return "、".join(said) + (f" 等 {len(rows)} 件" if len(rows) > 3 else "")
+    return first_few(said, 3)
 
 
 def _last_call(row: QueueRow) -> str:

@@ -34,6 +34,7 @@ from hotline_desk.services.exchange import sheet_signing
 from hotline_desk.services.files import save_file
 from hotline_desk.services.office.settings import Settings
 from hotline_desk.vocabulary import DispatchRole, EventKind, ReviewResult
+from hotline_desk.wording import first_few
 
 logger = logging.getLogger(__name__)
 
@@ -251,8 +252,8 @@ def _undrawable(sheet: DispatchSheet, fonts: FontSet) -> str:
     if not missing:
         return ""
     numbers = [number for number, chars in found.items() if chars]
-    shown = "、".join(numbers[:5]) + (f"等 {len(numbers)} 件" if len(numbers) > 5 else "")
-    return undrawable_words(missing, f"{sheet.unit_name}的交办单 PDF（{shown}）") + "Excel 交办单中的文字完整。"
+    where = f"{sheet.unit_name}的交办单 PDF（{first_few(numbers, 5)}）"
+    return undrawable_words(missing, where) + "Excel 交办单中的文字完整。"
 
 
 # 工单编号, 来电时间, 诉求内容, 来电人及电话, 办理期限, 办理结果 across a landscape A4 page (267 mm inside the margins):

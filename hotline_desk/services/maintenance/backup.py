@@ -47,6 +47,7 @@ from hotline_desk.services.files import size_words
 from hotline_desk.services.maintenance import erasures, half_imports, leftovers
 from hotline_desk.services.maintenance.half_imports import HalfImport
 from hotline_desk.services.maintenance.integrity import verify_all
+from hotline_desk.wording import first_few
 
 log = logging.getLogger(__name__)
 
@@ -123,9 +124,10 @@ class LeftBehind:
         """What went and where it still is, in a sentence; "" for nothing."""
         parts = []
         if self.numbers:
-            parts.append(f"{len(self.numbers)} 件工单是备份之后登记的（{_some(self.numbers)}）")
+            parts.append(f"{len(self.numbers)} 件工单是备份之后登记的（{first_few(self.numbers, SHOWN_NUMBERS)}）")
         if self.handled:
-            parts.append(f"{len(self.handled)} 件工单在备份之后又有办理（签收、回复、回访等：{_some(self.handled)}）")
+            parts.append(f"{len(self.handled)} 件工单在备份之后又有办理（签收、回复、回访等："
+                         f"{first_few(self.handled, SHOWN_NUMBERS)}）")
         if not parts:
             return ""
         numbers = "这些工单的编号不会再分给新工单，以免同一编号指两件工单。" if self.numbers else ""
@@ -134,12 +136,6 @@ class LeftBehind:
 
 
 SHOWN_NUMBERS = 5
-
-
-def _some(numbers: tuple[str, ...]) -> str:
-    """The first few case numbers, then how many in all."""
-    more = f" 等 {len(numbers)} 件" if len(numbers) > SHOWN_NUMBERS else ""
-    return "、".join(numbers[:SHOWN_NUMBERS]) + more
 
 
 def manifest_path(backup_file: Path) -> Path:

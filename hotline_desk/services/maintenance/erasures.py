@@ -20,6 +20,7 @@ from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.cases import workflow
 from hotline_desk.services.cases.events import current_status
 from hotline_desk.vocabulary import CaseState, EventKind, Role
+from hotline_desk.wording import first_few
 
 AGAIN = "恢复备份后重新删除："
 
@@ -121,7 +122,7 @@ def _taker(session: Session, username: str | None, erasure: Erasure, count: int)
 def again_words(again: ErasedAgain, how: str = "") -> str:
     """What was erased again: after a restore (``how`` empty), or as ``how`` says (a copy put back by hand)."""
     numbers = again.numbers
-    shown = "、".join(numbers[:10]) + (f"等 {len(numbers)} 件" if len(numbers) > 10 else "")
+    shown = first_few(numbers, 10)
     first = (f"{how}有 {len(numbers)} 件已删除个人信息的工单（{shown}）又有了个人信息：已重新作废并删除，"
              "记入办理历史和审计。" if how else
              f"备份做成之后，有 {len(numbers)} 件工单删除了个人信息（{shown}）：恢复后已在其中重新作废并删除，"

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from hotline_desk.errors import ValidationError
 from hotline_desk.models import CalendarDay, Case, Dispatch
 from hotline_desk.vocabulary import OPEN_DISPATCH_STATES, DispatchRole, DispatchState
+from hotline_desk.wording import first_few
 
 
 class WorkCalendar:
@@ -128,7 +129,7 @@ class ShortDeadlines:
             return ""
         numbers = self.numbers
         cut = len(numbers) > SHORT_NAMED
-        shown = "、".join(numbers[:SHORT_NAMED]) + (f"等 {len(numbers)} 件" if cut else "")
+        shown = first_few(numbers, SHORT_NAMED)
         where = f"（{see_all}）" if cut and see_all else ""
         on_day = self.on_holiday
         falls = (f"（其中{'、'.join(on_day[:SHORT_NAMED])}{'等' if len(on_day) > SHORT_NAMED else ''}的期限就落在"

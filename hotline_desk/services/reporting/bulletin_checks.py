@@ -24,6 +24,7 @@ from hotline_desk.services.reporting.percent import NO_RATE_IN_TEXT
 from hotline_desk.services.reporting.scoring import ScoreTable
 from hotline_desk.services.reporting.statistics import GroupStats, MonthStatistics
 from hotline_desk.vocabulary import OPEN_DISPATCH_STATES, CaseState, EventKind, Source
+from hotline_desk.wording import first_few
 
 GROUP_LABELS = (("coordinate", "协调办理"), ("dispatch", "交办处理"), ("upper", "上级交办"))
 
@@ -280,7 +281,7 @@ def _upper_twice(session: Session, month: str) -> list[str]:
 
 def _listed(numbers: Sequence[str]) -> str:
     """Case numbers in words, the first ten of them: RZ2207-00001、… 等 12 件."""
-    return "、".join(numbers[:10]) + (f"等 {len(numbers)} 件" if len(numbers) > 10 else "")
+    return first_few(numbers, 10)
 
 
 def _numbering(session: Session, month: str, issue: Issue) -> list[str]:

@@ -18,6 +18,7 @@ from hotline_desk.services.cases.case_query import months_with_cases
 from hotline_desk.services.cases.history import EVENT_LABELS, CaseStatus, record_from_row, replay
 from hotline_desk.services.reporting.facts import Facts, facts_of
 from hotline_desk.vocabulary import CaseState, EventKind
+from hotline_desk.wording import first_few
 
 
 @dataclass(frozen=True)
@@ -164,8 +165,7 @@ def imported_only(steps: dict[str, list[str]]) -> tuple[list[str], dict[str, lis
 
 def named_steps(steps: dict[str, list[str]]) -> str:
     """``entered_after``'s cases in words: RZ2207-00001（回复、回访）、… 等 N 件."""
-    named = [f"{number}（{'、'.join(labels)}）" for number, labels in list(steps.items())[:10]]
-    return "、".join(named) + (f"等 {len(steps)} 件" if len(steps) > 10 else "")
+    return first_few([f"{number}（{'、'.join(labels)}）" for number, labels in steps.items()], 10)
 
 
 def cutoff_of(session: Session, month: str) -> datetime:
