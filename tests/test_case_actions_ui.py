@@ -59,7 +59,7 @@ def test_a_step_that_cannot_be_taken_opens_no_dialog_and_says_why(
     assert _events(db, case_id) == 3  # registered, proposed, approved: nothing more
 
 
-def test_the_reply_dialog_checks_as_one_types_and_ok_waits_for_a_valid_reply(
+def test_the_reply_dialog_checks_as_one_types_and_enter_on_a_blank_reply_points_at_it(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
     case_id = _dispatched(db, people, clock)
     with db.session() as s:
@@ -80,8 +80,11 @@ def test_the_reply_dialog_checks_as_one_types_and_ok_waits_for_a_valid_reply(
         dialog.set_value("text", "   ")
         seen["error_blank"] = dialog.error.text()
         seen["text_said"] = dialog.editors["text"].accessibleDescription()
-        dialog._accept()  # pressing 确定 on a blank reply keeps the dialog open
+        dialog.editors["handler"].setFocus()
+        QTest.keyClick(dialog.editors["handler"], Qt.Key.Key_Return)  # Enter presses 确定: the blank reply stays
         seen["still_open"] = dialog.isVisible()
+        focused = dialog.focusWidget()
+        seen["cursor_in"] = next((key for key, editor in dialog.editors.items() if editor is focused), None)
         dialog.set_value("text", "已更换加压泵，供水恢复")
         dialog.set_value("handler", "王工")
         seen["ok_when_valid"] = dialog.ok.isEnabled()
@@ -90,10 +93,11 @@ def test_the_reply_dialog_checks_as_one_types_and_ok_waits_for_a_valid_reply(
 
     when_modal(StepDialog, type_into_dialog)
     assert perform(parent, ctx, case_id, "reply")
-    assert seen["ok_at_first"] is False and seen["error_at_first"] == ""  # nothing shouted before typing
-    assert seen["error_blank"] == "请填写回复内容。" and seen["still_open"] is True
+    # 确定 is on from the start, so Tab reaches it; nothing is shouted before typing
+    assert seen["ok_at_first"] is True and seen["error_at_first"] == ""
+    assert seen["error_blank"] == "请填写回复内容。" and seen["still_open"] is True and seen["cursor_in"] == "text"
     assert seen["ok_when_valid"] is True
-    # a screen reader, tabbing past the red words and the disabled 确定, hears why from the field and the button
+    # a screen reader, tabbing past the red words, hears why from the field and from 确定
     assert seen["ok_said_at_first"] == "尚不能确定：请填写回复内容。"
     assert seen["text_said"] == "有误：请填写回复内容。" and seen["said_when_valid"] == ("", "")
     assert seen["results"] == ["（不填）", "已解决", "部分解决", "未解决", "已答复解释", "不属于本单位职责"]
@@ -663,7 +667,7 @@ def test_a_dissatisfied_follow_up_waits_for_what_the_caller_said(
 
     when_modal(StepDialog, answer)
     assert perform(parent, context(db, people.operator, clock, tmp_path), case_id, "followup")
-    assert seen == {"ok_without_note": False, "error": "回访结果为不满意时，请在回访记录中写明群众意见。",
+    assert seen == {"ok_without_note": True, "error": "回访结果为不满意时，请在回访记录中写明群众意见。",
                     "still_open": True, "ok_with_note": True}
     with db.reader() as s:
         view = case_view(s, case_id)

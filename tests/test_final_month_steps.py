@@ -188,7 +188,7 @@ def test_signing_from_the_case_detail_asks_the_time_and_checks_it_as_the_trackin
     assert looked["title"] == f"登记签收：{case.number} {case.title}"
     assert looked["fields"] == ["签收时间"]
     error, ok_enabled = looked["too_early"]  # type: ignore[misc]
-    assert "签收时间应在交办时间之后" in error and not ok_enabled
+    assert "签收时间应在交办时间之后" in error and ok_enabled  # 确定 would name it again, and not take it
     assert NOTICE in str(seen["text"]) and "仍要登记签收吗？" in str(seen["text"])
     assert seen["default"] == QMessageBox.StandardButton.No
     assert reopened == [signed_at]

@@ -112,7 +112,8 @@ FORM_FIELDS = {"unit_id": "unit", "assist_unit_ids": "assists"}
 
 
 class StepDialog(ActionDialog):
-    """The form of one step; every change is checked against the step, and 确定 stays off until it would pass."""
+    """The form of one step; every change is checked against the step. 确定 stays on, so that Tab reaches it and
+    Enter in a field presses it: pressed too soon, it names what is missing and puts the cursor in that field."""
 
     def __init__(self, parent: QWidget | None, ctx: UiContext, chosen: Step[Any], situation: wf.Situation,
                  fields: Sequence[FieldSpec], intro: str = "") -> None:
@@ -171,13 +172,12 @@ class StepDialog(ActionDialog):
         shown = [p.message for p in found if p.gate is not Gate.INPUT or not p.field
                  or (field := self.field_of(p)) in self.touched or field not in self.editors]
         self.error.setText(plain_shown("\n".join(dict.fromkeys(shown))))
-        self.ok.setEnabled(not found)
         self._say_to_readers(found)
         return found
 
     def _say_to_readers(self, found: list[Problem]) -> None:
-        """A screen reader, tabbing, passes by the red words under the form, and by 确定 while it is off: each field
-        touched carries its own problem as its description, and 确定 says why it is off."""
+        """A screen reader, tabbing, passes by the red words under the form: each field touched carries its own
+        problem as its description, and 确定 says why it would not do yet."""
         if not hasattr(self, "_own_descriptions"):
             self._own_descriptions = {key: editor.accessibleDescription() for key, editor in self.editors.items()}
         for key, editor in self.editors.items():
