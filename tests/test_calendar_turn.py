@@ -311,3 +311,25 @@ def test_the_window_asks_to_look_again_at_a_range_of_days_off_longer_than_any_ho
     when_modal(QMessageBox, read)
     dialog.save()
     assert len(seen) == 1 and TOO_LONG in seen[0]
+
+
+def test_cases_already_past_a_limit_that_fell_on_a_new_holiday_are_not_told_to_ask_for_more_time(
+        db: Database, people: People) -> None:
+    """元旦 entered on 3 January: a case due on 2 January (the holiday) is past its limit, and an extension is asked
+    before the limit; the advice to ask for one is for the case still running, the other is pointed to 附加分."""
+    from hotline_desk.services.office.calendar import short_deadlines
+
+    due_on_holiday, _ = _dispatched(db, people, datetime(2022, 12, 26, 10, 0))
+    still_running, _ = _dispatched(db, people, datetime(2022, 12, 30, 10, 0))
+    with db.session() as s:
+        admin.set_days(s, people.admin, parse_day_list(NOTICE_2023))
+        new_year = [datetime(2023, 1, 2).date()]
+        on_the_3rd = short_deadlines(s, new_year, datetime(2023, 1, 3, 9, 0))
+        before = short_deadlines(s, new_year, datetime(2022, 12, 30, 12, 0))
+    said = on_the_3rd.message()
+    assert on_the_3rd.passed == (due_on_holiday,)
+    assert "尚未到期的需要顺延的，请承办单位在期限前申请延期" in said
+    assert (f"其中{due_on_holiday}已过办理期限，不能再申请延期；因此计为超期的，审核员可在该月附加分中写明原因"
+            "酌情加分。") in said, said
+    assert still_running not in said.split("其中")[-1]
+    assert before.passed == () and "已过办理期限" not in before.message()

@@ -541,7 +541,7 @@ def cmd_calendar_set(ctx: Context, args: argparse.Namespace) -> int:
         _refuse_far_years([day], args.far_year)
     with ctx.db.session() as session:
         made_holiday = admin.set_day(session, actor, day, workday, args.note)
-        moved = calendar.short_deadlines(session, [day] if made_holiday else [])
+        moved = calendar.short_deadlines(session, [day] if made_holiday else [], office_now())
         too_long = calendar.long_breaks(session, [day] if made_holiday else [])
     state = {True: "调休工作日", False: "节假日", None: "默认"}[workday]
     print(f"{day:%Y-%m-%d} 已设为{state}。")
@@ -602,7 +602,7 @@ def cmd_calendar_import(ctx: Context, args: argparse.Namespace) -> int:
     _refuse_far_years([entry.day for entry in entries], args.far_year)
     with ctx.db.session() as session:
         entered = admin.set_days(session, actor, entries)
-        moved = calendar.short_deadlines(session, entered.new_holidays)
+        moved = calendar.short_deadlines(session, entered.new_holidays, office_now())
         too_long = calendar.long_breaks(session, entered.new_holidays)
     years = sorted({entry.day.year for entry in entries})
     print(f"已录入 {entered.count} 天（{'、'.join(f'{y} 年' for y in years)}）：节假日 "

@@ -542,7 +542,7 @@ class CalendarTab(QWidget):
 
         def set_it(s: Session) -> ShortDeadlines:
             made_holiday = admin.set_day(s, self.ctx.actor, day, workday, note)
-            return short_deadlines(s, [day] if made_holiday else [])
+            return short_deadlines(s, [day] if made_holiday else [], self.ctx.clock())
 
         moved = Operation(self, self.ctx, set_it, changes=Change.REFERENCE | Change.CASES).notify(
             lambda short: f"已把 {day:%Y-%m-%d} 设为{'调休上班' if workday else '节假日'}。{short.message()}"
@@ -609,7 +609,8 @@ class BulkDaysDialog(GuardedDialog):
 
         def set_them(s: Session) -> tuple[int, ShortDeadlines, str]:
             entered = admin.set_days(s, self.ctx.actor, entries)
-            return entered.count, short_deadlines(s, entered.new_holidays), long_breaks(s, entered.new_holidays)
+            return (entered.count, short_deadlines(s, entered.new_holidays, self.ctx.clock()),
+                    long_breaks(s, entered.new_holidays))
 
         saved = Operation(self, self.ctx, set_them, changes=Change.REFERENCE | Change.CASES).notify(
             lambda done: f"已录入 {done[0]} 天：节假日 {sum(not e.workday for e in entries)} 天、"

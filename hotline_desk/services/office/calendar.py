@@ -119,6 +119,7 @@ class ShortDeadlines:
 
     numbers: tuple[str, ...] = ()
     on_holiday: tuple[str, ...] = ()
+    passed: tuple[str, ...] = ()  # those already past their limit: too late to ask for more time
 
     def __bool__(self) -> bool:
         return bool(self.numbers)
@@ -134,18 +135,26 @@ class ShortDeadlines:
         on_day = self.on_holiday
         falls = (f"（其中{'、'.join(on_day[:SHORT_NAMED])}{'等' if len(on_day) > SHORT_NAMED else ''}的期限就落在"
                  "节假日）" if on_day else "")
-        return (f"已交办、尚未回复的工单中，{shown}{where}的办理期限是把新设的节假日算作工作日定下的，"
-                f"少算了工作日{falls}。期限在交办时按当时的日历定下，不随日历改变；需要顺延的，请承办单位申请延期（期限落在节假日的，"
-                "在节前申请），审核员可按少算的天数批准。")
+        said = (f"已交办、尚未回复的工单中，{shown}{where}的办理期限是把新设的节假日算作工作日定下的，"
+                f"少算了工作日{falls}。期限在交办时按当时的日历定下，不随日历改变。")
+        if len(self.passed) < len(numbers):
+            said += ("尚未到期的需要顺延的，请承办单位在期限前申请延期（期限落在节假日的，在节前申请），"
+                     "审核员可按少算的天数批准。")
+        if self.passed:  # an extension is asked before the limit: these can no longer have one
+            which = "这些工单" if len(self.passed) == len(numbers) else f"其中{first_few(self.passed, SHORT_NAMED)}"
+            said += (f"{which}已过办理期限，不能再申请延期；因此计为超期的，审核员可在该月附加分中写明原因"
+                     "酌情加分。")
+        return said
 
 
 SHORT_NAMED = 5  # how many numbers the message spells out; the rest are counted, and said where to find
 
 
-def short_deadlines(session: Session, days: Iterable[date]) -> ShortDeadlines:
+def short_deadlines(session: Session, days: Iterable[date], now: datetime) -> ShortDeadlines:
     """The open cases with a unit whose 办理期限 counted working time on one of these days just made holidays: a
     deadline is set at dispatch by the calendar of that day and does not move with it, so it is a working day short
-    for each new holiday between the dispatch and it, or ends on one.
+    for each new holiday between the dispatch and it, or ends on one. Those whose limit is already past at ``now``
+    are said apart: an extension is asked for before the limit.
 
     A day's time is counted when the dispatch came before the day's end and the limit runs past its start: a limit
     shown as 00:00 of a day ended with the day before (5 working days from a Saturday end as Friday ends, shown
@@ -162,6 +171,7 @@ def short_deadlines(session: Session, days: Iterable[date]) -> ShortDeadlines:
                Dispatch.dispatched_at < last)
         .order_by(Case.deadline, Case.number)).all()
     short: dict[str, bool] = {}  # case number → whether its limit ends on a new holiday
+    passed: list[str] = []
     for number, dispatched_at, deadline in rows:
         if deadline is None:
             continue
@@ -171,7 +181,9 @@ def short_deadlines(session: Session, days: Iterable[date]) -> ShortDeadlines:
         if counted:
             ends_on = (deadline - timedelta(microseconds=1)).date()  # the day its last counted moment is in
             short[number] = short.get(number, False) or ends_on in counted
-    return ShortDeadlines(tuple(short), tuple(n for n, on_day in short.items() if on_day))
+            if deadline <= now and number not in passed:
+                passed.append(number)
+    return ShortDeadlines(tuple(short), tuple(n for n, on_day in short.items() if on_day), tuple(passed))
 
 
 # The longest rest a State Council notice gives, with the weekend beside it (春节 and 国庆: 7 or 8 days, rarely 9):
