@@ -106,6 +106,7 @@ class UnitPeriod:
     average: Decimal
     dispatched: int
     rank: int = 0
+    idle: tuple[str, ...] = ()  # months in its average it had no case dispatched in: scored by the rules alone
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,7 @@ def score_period(session: Session, first: str, last: str, *, clock: Clock = offi
     order: dict[int, int] = {}  # the unit's place in the tables (ties in the average keep it)
     totals: dict[int, dict[str, Decimal]] = {}
     dispatched: dict[int, int] = {}
+    idle: dict[int, list[str]] = {}
     labels: dict[str, str] = {}
     # A month no case was dispatched in (before the office used the program, or one to come) gives every unit full
     # marks by the rules: no result, and left out of the averages.
@@ -142,6 +144,8 @@ def score_period(session: Session, first: str, last: str, *, clock: Clock = offi
                     groups.setdefault(table.group, []).append(row.unit_id)
                 totals.setdefault(row.unit_id, {})[month] = row.total
                 dispatched[row.unit_id] = dispatched.get(row.unit_id, 0) + row.dispatched
+                if not row.dispatched:
+                    idle.setdefault(row.unit_id, []).append(month)
                 names[row.unit_id], order[row.unit_id] = row.unit, row.display_order
     built = []
     for group, unit_ids in groups.items():
@@ -150,7 +154,7 @@ def score_period(session: Session, first: str, last: str, *, clock: Clock = offi
             scored = totals[unit_id]
             average = (sum(scored.values(), Decimal(0)) / len(scored)).quantize(Decimal("0.01"), ROUND_HALF_UP)
             rows.append(UnitPeriod(unit_id, names[unit_id], tuple(scored.get(m) for m in months), average,
-                                   dispatched[unit_id]))
+                                   dispatched[unit_id], idle=tuple(idle.get(unit_id, ()))))
         ordered = sorted(rows, key=lambda r: (-r.average, order[r.unit_id]))
         ranked = tuple(replace(r, rank=1 + sum(o.average > r.average for o in ordered)) for r in ordered)
         built.append((labels[group], ranked))
