@@ -143,6 +143,34 @@ def test_issue_numbers_and_a_date_that_do_not_follow_on_are_questioned_before_th
         assert not [w for w in bulletin.warnings(s, MONTH, clock=clock) if "期号" in w or "印发日期" in w]
 
 
+def test_months_with_no_bulletin_between_the_last_issue_and_this_one_are_named_before_numbering_on(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """July finalised, then November: numbered on, November became 第8期 with no word that August to October had
+    no issue here; an office that printed those on paper froze a wrong 期号."""
+    _month_with_two_units(db, people, clock)
+    clock.set(datetime(2022, 8, 3, 9, 0))
+    with db.session() as s:
+        bulletin.finalize(s, people.supervisor, MONTH, clock=clock, accept_warnings=True)
+        july = bulletin.get_draft(s, MONTH).issue
+    november = FakeClock(datetime(2022, 11, 10, 9, 0))
+    with db.session() as s:
+        register_case(s, people.operator, draft(s), clock=november)
+    clock.set(datetime(2022, 12, 2, 9, 0))
+    with db.reader() as s:
+        said = bulletin.warnings(s, "2022-11", clock=clock)
+    assert (f"上一期已定稿的简报是2022-07的（总第{july.total_issue}期），2022-08至2022-10没有简报，本期按顺序编为"
+            f"2022年第{july.year_issue + 1}期（总第{july.total_issue + 1}期）。这期间如在本软件之外印过简报，"
+            "请改本期的期号和总期号（命令行用 --issue、--total-issue）。") in said, said
+    with db.session() as s:  # a September draft saved: November is numbered after it, and told so instead
+        bulletin.update_draft(s, people.supervisor, "2022-09", clock=clock)
+    with db.reader() as s:
+        said = bulletin.warnings(s, "2022-11", clock=clock)
+    assert not [w for w in said if "没有简报" in w], said
+    assert any(w.startswith(f"总期号是第{july.total_issue + 2}期") for w in said), said
+    with db.reader() as s:  # the month after the last issue: nothing to say
+        assert not [w for w in bulletin.warnings(s, "2022-08", clock=clock) if "没有简报" in w]
+
+
 def test_remarks_naming_units_that_are_not_the_tables_best_or_worst_are_questioned(
         db: Database, people: People, clock: FakeClock) -> None:
     """The remarks are the editor's, but a finalised bulletin that praises a unit its own table ranks lower is

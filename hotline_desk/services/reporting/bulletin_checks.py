@@ -302,6 +302,12 @@ def _numbering(session: Session, month: str, issue: Issue) -> list[str]:
         where = ""
     if expected_total is not None and issue.total_issue != expected_total:
         found.append(f"总期号是第{issue.total_issue}期，而{where}，接下去应是总第{expected_total}期。请核对。")
+    elif prev is not None and (gap := _months_without_bulletin(session, prev.month, month)):
+        # 第8期 for November after July: right if August to October were never printed, wrong if they were on paper
+        found.append(f"上一期已定稿的简报是{prev.month}的（总第{prev.total_issue}期），{gap}没有简报，"
+                     f"本期按顺序编为{month[:4]}年第"
+                     f"{issue.year_issue}期（总第{issue.total_issue}期）。这期间如在本软件之外印过简报，请改本期的期号和"
+                     "总期号（命令行用 --issue、--total-issue）。")
     if prev is not None and prev.month[:4] == month[:4] and issue.year_issue != prev.year_issue + 1:
         found.append(f"期号是{month[:4]}年第{issue.year_issue}期，而同年上一期已定稿的简报（{prev.month}）是第"
                      f"{prev.year_issue}期，接下去应是第{prev.year_issue + 1}期。请核对。")
@@ -313,6 +319,19 @@ def _numbering(session: Session, month: str, issue: Issue) -> list[str]:
     elif issue.issue_date > ends + timedelta(days=62):
         found.append(f"印发日期 {issue.issue_date:%Y-%m-%d} 比本月结束晚了两个多月。请核对年份和月份。")
     return found
+
+
+def _months_without_bulletin(session: Session, last_final: str, month: str) -> str:
+    """The months between the last finalised issue and ``month`` with no bulletin, not even a draft, in words:
+    2022-08至2022-10, 2022-08、2022-10; "" for none."""
+    (year, mon), (end_year, end_mon) = parse_month(last_final), parse_month(month)
+    between = [f"{year + (mon + i) // 12:04d}-{(mon + i) % 12 + 1:02d}"
+               for i in range((end_year - year) * 12 + end_mon - mon - 1)]
+    drafted = set(session.scalars(select(Bulletin.month).where(Bulletin.month.in_(between)))) if between else set()
+    gap = [m for m in between if m not in drafted]
+    if len(gap) > 2 and len(gap) == len(between):
+        return f"{gap[0]}至{gap[-1]}"
+    return "、".join(gap)
 
 
 # How the 办理较好/较差 units are written one after another: 市场监督管理局、煤矿安全监察局.
