@@ -742,3 +742,28 @@ def test_the_anchor_log_is_as_private_as_the_database(db: Database, db_path: Pat
     log.chmod(0o644)  # as an earlier version left it
     backup.backup(db_path, tmp_path / "b", keep=3, now=datetime(2022, 7, 6))
     assert log.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_backup_kept_for_good_outlives_retention_and_only_an_administrator_makes_one(
+        db: Database, db_path: Path, people: People, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A year-end copy put in a backup folder was removed fourteen months later by the monthly rule, like any
+    other: one made to be kept for good stays, and is said as such."""
+    year_end = backup.backup(db_path, tmp_path / "b", keep=1, now=datetime(2022, 12, 31, 18, 0), for_good=True)
+    ordinary = backup.backup(db_path, tmp_path / "b", keep=1, now=datetime(2022, 12, 31, 19, 0))
+    for month in range(1, 17):  # sixteen months of backups, a day apart each
+        backup.backup(db_path, tmp_path / "b", keep=1,
+                      now=datetime(2023 + (month - 1) // 12, (month - 1) % 12 + 1, 2, 18, 0))
+    assert year_end.path.exists() and backup.kept_for_good(year_end.path)
+    assert not ordinary.path.exists() and not backup.kept_for_good(ordinary.path)
+    with db.session() as s:
+        give_passwords(s)
+    db.dispose()
+    assert cli_as(["--db", str(db_path), "--user", "op1", "backup", "--keep-for-good"]) == 2
+    assert "不能做长期保存的备份" in capsys.readouterr().err
+    (tmp_path / "年终").mkdir()
+    assert cli_as(["--db", str(db_path), "--user", "admin", "backup", "--dir", str(tmp_path / "年终"),
+                   "--keep-for-good"]) == 0
+    out = capsys.readouterr().out
+    assert "长期保存：不随保留份数清理，以后的备份也不会删除它" in out, out
+    (kept,) = backup.list_backups(tmp_path / "年终")
+    assert backup.kept_for_good(kept.path)

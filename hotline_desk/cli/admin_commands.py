@@ -69,6 +69,8 @@ def register(sub: SubParsers[Any]) -> None:
     p = sub.add_parser("backup", help="备份数据库", description="用 SQLite 在线备份复制数据库（其他工作站可继续使用），"
                                                          "只保留最近若干份。")
     p.add_argument("--dir", help="备份目录（默认为设置中的目录，或数据库旁的 backups；另选目录需管理员）")
+    p.add_argument("--keep-for-good", action="store_true",
+                   help="长期保存（如年终留存）：这份备份不随“保留最近若干份”清理（需管理员）")
     p.set_defaults(run=cmd_backup)
 
     p = sub.add_parser("restore", help="从备份恢复（需管理员）",
@@ -293,9 +295,11 @@ def cmd_backup(ctx: Context, args: argparse.Namespace) -> int:
     path = _db_file(ctx)
     actor = ctx.actor()  # a backup is a copy of everything, callers' phone numbers included
     with ctx.db.reader() as session:
-        info = backups.make_backup(session, path, office_now(), args.dir, actor=actor)
+        info = backups.make_backup(session, path, office_now(), args.dir, actor=actor, for_good=args.keep_for_good)
         _folder, keep = backups.backup_location(session, path, args.dir)
-    print(f"已备份到 {info.path}（{backups.retention_words(keep)}）。")
+    kept = f"{backups.FOR_GOOD_WORDS}；其余备份{backups.retention_words(keep)}" if args.keep_for_good \
+        else backups.retention_words(keep)
+    print(f"已备份到 {info.path}（{kept}）。")
     if info.removed:
         print(backups.removed_words(info))
     if info.anchor is not None:

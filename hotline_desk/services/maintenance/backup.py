@@ -152,6 +152,18 @@ def _manifest_entry(backup_file: Path, key: str) -> str | None:
     return recorded if isinstance(recorded, str) and recorded else None
 
 
+FOR_GOOD = "kept_for_good"  # the manifest's mark of a backup no retention removes
+
+
+def kept_for_good(backup_file: Path) -> bool:
+    """Whether a backup was made to be kept for good (``backup``'s ``for_good``), as its manifest says."""
+    try:
+        data = json.loads(manifest_path(backup_file).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and data.get(FOR_GOOD) is True
+
+
 def manifest_database(backup_file: Path) -> str | None:
     """The database a backup was made from, as its manifest records it."""
     return _manifest_entry(backup_file, "database")
@@ -373,9 +385,10 @@ def _publish_reserving(copy: Path, directory: Path, now: datetime) -> Path:
 
 
 def backup(db_path: Path, directory: Path, *, keep: int, now: datetime,
-           held: sqlite3.Connection | None = None) -> BackupInfo:
+           held: sqlite3.Connection | None = None, for_good: bool = False) -> BackupInfo:
     """Copy the live database page by page into ``directory`` with its manifest; older backups beyond ``keep`` go
-    (see ``_kept``; never the one just made). ``held``: a connection holding the database, to copy through."""
+    (see ``_kept``; never the one just made). ``held``: a connection holding the database, to copy through.
+    ``for_good``: a copy kept for good (the year's end), which no retention removes, now or later."""
     keep = max(1, keep)
     if held is None and not db_path.is_file():  # said as it is, and no folder made for it where its drive was
         raise DatabaseGone(str(db_path), "没有备份，也没有新建任何文件夹")
@@ -403,6 +416,8 @@ def backup(db_path: Path, directory: Path, *, keep: int, now: datetime,
         manifest: dict[str, object] = {
             "file": target.name, "made_at": now.isoformat(), "sha256": digest,
             "database": str(db_path.resolve()), "anchor": anchors.tag(anchor) if anchor else None}
+        if for_good:
+            manifest[FOR_GOOD] = True
         if caught:  # for whoever reads the manifest: a restore finds them in the file itself
             manifest["unfinished_imports"] = [{"batch": c.batch_id, "file": c.file_name, "cases": c.cases}
                                               for c in caught]
@@ -429,7 +444,8 @@ def backup(db_path: Path, directory: Path, *, keep: int, now: datetime,
     # Retention deletes only the backups made of this file: another file's (a training copy restored from the office's
     # backup, sharing its folder) are earlier states of this one too, but they are that file's to keep.
     made_here = anchors.logged_backups(db_path)
-    own = [b for b in list_backups(directory, db_path, held) if b.path == target or _made_of(b, db_path, made_here)]
+    own = [b for b in list_backups(directory, db_path, held)
+           if b.path == target or (_made_of(b, db_path, made_here) and not kept_for_good(b.path))]
     kept = _kept(own, keep)
     going = [old for old in own if old.path != target and old.path not in kept]
     stuck = tuple(old.path for old in going if not _remove(old))

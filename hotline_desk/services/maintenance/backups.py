@@ -36,8 +36,12 @@ def backup_location(session: Session, db_path: Path, chosen: str | None = None) 
 
 
 def make_backup(session: Session, db_path: Path, now: datetime, chosen: str | None = None, *,
-                actor: Actor | None = None) -> backup.BackupInfo:
-    """A backup into the office's folder (anyone), or into ``chosen`` (a full copy anywhere: the administrator's)."""
+                actor: Actor | None = None, for_good: bool = False) -> backup.BackupInfo:
+    """A backup into the office's folder (anyone), or into ``chosen`` (a full copy anywhere: the administrator's);
+    ``for_good``: kept for good, whatever retention removes (the administrator's, as a year-end copy)."""
+    if for_good and (actor is None or not actor.can(Permission.MANAGE_SETTINGS)):
+        who = f"{actor.display_name}（{actor.role_label}）" if actor else "未登录的用户"
+        raise PermissionDenied(f"{who}不能做长期保存的备份（它不随保留份数清理，需管理员）。未备份。")
     if chosen and (actor is None or not actor.can(Permission.MANAGE_SETTINGS)):
         who = f"{actor.display_name}（{actor.role_label}）" if actor else "未登录的用户"
         raise PermissionDenied(f"{who}只能备份到办公室设置的备份目录，不能用 --dir 另选位置（需管理员）。未备份。")
@@ -45,7 +49,7 @@ def make_backup(session: Session, db_path: Path, now: datetime, chosen: str | No
     setting = Settings(session).str("backup.dir")
     if not chosen and not setting:  # an earlier version's backups, beside the file: kept by the same rule
         backup.gather_earlier_layout(db_path)
-    info = backup.backup(db_path, folder, keep=keep, now=now)
+    info = backup.backup(db_path, folder, keep=keep, now=now, for_good=for_good)
     if not chosen and setting and _same_disk(info.path, db_path):
         info = replace(info, same_disk=True)
     return info
@@ -83,6 +87,9 @@ def removed_words(info: backup.BackupInfo) -> str:
     return f"按保留规则删除了 {len(info.removed)} 份较早的备份：{names}。"
 
 
+FOR_GOOD_WORDS = "长期保存：不随保留份数清理，以后的备份也不会删除它；不再需要时请手动删除这个文件和它旁边的清单"
+
+
 def retention_words(keep: int) -> str:
     """What retention keeps, as the settings page and the backup command say it (see ``backup._kept``)."""
     return (f"保留最近 {keep} 份，另外最近 {keep} 个有备份的日子各留当天最新的一份，"
@@ -103,12 +110,14 @@ def room_words(session: Session, db_path: Path) -> str:
     """How many backups of this database the office's folder keeps and the disk room they take (a database of ten
     years is four gigabytes: kept 14 + 14 days, its backups can take sixty)."""
     folder, _keep = backup_location(session, db_path)
-    sizes = []
+    sizes, for_good = [], 0
     for info in backup.list_backups(folder, db_path):
         with contextlib.suppress(OSError):  # removed meanwhile
             sizes.append(info.path.stat().st_size)
+            for_good += backup.kept_for_good(info.path)
     total = sum(sizes)
-    return f"现有 {len(sizes)} 份备份，共占 {size_words(max(total, 1))}" if sizes else ""
+    lasting = f"（其中 {for_good} 份长期保存，不随保留份数清理）" if for_good else ""
+    return f"现有 {len(sizes)} 份备份{lasting}，共占 {size_words(max(total, 1))}" if sizes else ""
 
 
 def last_backup(session: Session, db_path: Path) -> backup.BackupInfo | None:
