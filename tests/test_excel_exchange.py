@@ -445,6 +445,56 @@ def test_formulas_whose_saved_result_is_read_are_named_for_checking(
     assert "没有它的计算结果" not in preview.summary()
 
 
+def _as_excel_saved(path: Path, cells: dict[str, str]) -> None:
+    """The workbook as Excel saves it: each cell named keeps the given XML attributes and result beside its formula
+    ('t="e"><v>#NAME?' for an error, '><v>44778' for a number)."""
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    for name, xml in parts.items():
+        if name.startswith("xl/worksheets/sheet"):
+            text = xml.decode()
+            for ref, saved in cells.items():
+                attributes, value = saved.split("|")
+                text = re.sub(rf'<c r="{ref}"([^>]*)><f>(.*?)</f><v\s*/?>(?:</v>)?</c>',
+                              rf'<c r="{ref}"{attributes}><f>\2</f><v>{value}</v></c>', text)
+            parts[name] = text.encode()
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+
+
+def test_an_error_value_and_a_date_of_today_are_named_as_such_not_taken_for_blank_or_for_the_time(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """A unit typed =已联系来电人并解决 as its reply (Excel made it a formula, #NAME?) and =TODAY() as 办结时间. Read,
+    the reply was empty (“请填写回复内容”: the unit had written one) and the time the day the file was saved."""
+    _case_id, path, book = _one_case_sheet(db, people, clock, tmp_path)
+    sheet = book["交办单"]
+    sheet.cell(4, 9).value = clock() + timedelta(hours=1)
+    sheet.cell(4, 10).value = "已解决"
+    sheet.cell(4, 11).value = "=已联系来电人并解决"
+    sheet.cell(4, 12).value = "=TODAY()"
+    book.save(path)
+    _as_excel_saved(path, {"K4": ' t="e"|#NAME?', "L4": ' s="0"|44778'})  # 2022-08-05, the day it was saved
+    clock.advance(days=2)
+    with db.reader() as s:
+        preview = preview_replies(s, path, clock=clock)
+    said = {(p.row, p.column): p.reason for p in preview.problems}
+    assert preview.ready == [] and set(said) == {(4, "回复内容"), (4, "办结时间")}, said
+    assert said[(4, "回复内容")].startswith("这一格是错误值（#NAME?），读不出内容：多半是以 = 或 + 开头的文字被")
+    assert said[(4, "办结时间")].startswith("这一格是公式 =TODAY()，它的值是保存文件那天的日期时间，不是实际发生的时间")
+    listed = tmp_path / "清单.xlsx"  # a register imported the same way
+    other = openpyxl.Workbook()
+    other.active.append(["来电时间", "诉求内容", "诉求类型"])
+    other.active.append(["=NOW()", "=路灯不亮", "问题处理类"])
+    other.save(listed)
+    _as_excel_saved(listed, {"A2": '|44778.4', "B2": ' t="e"|#NAME?'})
+    with db.reader() as s:
+        cases = preview_cases(s, listed, clock=clock)
+    reasons = {p.column: p.reason for p in cases.problems if p.row == 2}
+    assert cases.ready == [] and reasons["来电时间"].startswith("这一格是公式 =NOW()，它的值是保存文件那天")
+    assert reasons["诉求内容"].startswith("这一格是错误值（#NAME?）")
+
+
 def test_a_registers_total_and_notes_under_the_table_are_left_out_and_named(
         db: Database, clock: FakeClock, tmp_path: Path) -> None:
     listed = tmp_path / "台账.xlsx"

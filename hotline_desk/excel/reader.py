@@ -7,7 +7,7 @@ import io
 import re
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -44,7 +44,10 @@ class SheetData:
     rows: list[list[Any]]
     merged: list[tuple[tuple[int, int], tuple[int, int]]]
     visible: bool
-    unsaved: frozenset[tuple[int, int]] = frozenset()  # (row, column) from 0: a formula with no result saved
+    # (row, column) from 0 → why the cell's value cannot be taken: a formula with no result saved, an error value
+    # (#NAME? for a reply typed as =已联系…), a date of TODAY(); the reader gives such a cell as empty or as a value
+    # that is not what was meant.
+    unreadable: Mapping[tuple[int, int], str] = field(default_factory=dict)
     hidden_columns: frozenset[int] = frozenset()  # columns from 0 that Excel hides (an .xlsx's <col hidden="1">)
     hidden_rows: frozenset[int] = frozenset()  # rows from 0 that Excel hides (<row r="5" hidden="1">)
     computed: tuple[str, ...] = ()  # cells ("K5") holding a formula whose saved result is what is read
@@ -98,6 +101,25 @@ UNSAVED_FORMULA = re.compile(rb'<c r="([A-Z]{1,3}[0-9]+)"[^>]*>(?:<f[^>]*/>|<f[^
 # Any cell holding a formula (its saved result, if any, is what python-calamine reads).
 FORMULA_CELL = re.compile(rb'<c r="([A-Z]{1,3}[0-9]+)"[^>]*>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)')
 
+# A cell holding an error value (<c r="K5" t="e"><f>已联系()</f><v>#NAME?</v></c>): python-calamine reads it as empty.
+ERROR_CELL = re.compile(rb'<c r="([A-Z]{1,3}[0-9]+)"[^>]*\bt="e"[^>]*>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)?<v>([^<]*)</v>')
+
+# A formula whose result changes with the day the file is opened or saved (=TODAY(), =NOW()): its saved value is
+# the day someone last saved the file, not when anything happened.
+DAY_FORMULA = re.compile(rb'<c r="([A-Z]{1,3}[0-9]+)"[^>]*><f[^>]*>([^<]*\b(?:TODAY|NOW)\s*\([^<]*)</f>', re.IGNORECASE)
+
+
+def error_cell_words(code: str) -> str:
+    """A row's problem where a cell holds an error value instead of what was typed."""
+    return (f"这一格是错误值（{code}），读不出内容：多半是以 = 或 + 开头的文字被 Excel 或 WPS 当成了公式。"
+            "请把这一格改成文字（去掉开头的 =、+，或在前面加英文单引号 '）后重新导入")
+
+
+def day_formula_words(formula: str) -> str:
+    """A row's problem where a cell's formula gives the day the file was saved (=TODAY())."""
+    return (f"这一格是公式 ={formula}，它的值是保存文件那天的日期时间，不是实际发生的时间；"
+            "请填写实际的时间后重新导入")
+
 
 # A column Excel hides: <col min="3" max="3" width="0" hidden="1"/> in the sheet's <cols>.
 COLUMN_TAG = re.compile(rb"<(?:\w+:)?col\b[^>]*>")
@@ -108,6 +130,7 @@ class _XmlFacts:
     """By sheet name, what python-calamine does not say of an .xlsx (or says too late)."""
 
     unsaved: dict[str, list[str]] = field(default_factory=dict)  # cells whose formula has no saved result ("K5" …)
+    unreadable: dict[str, dict[str, str]] = field(default_factory=dict)  # cells ("K5") whose value is not meant: why
     computed: dict[str, list[str]] = field(default_factory=dict)  # cells whose formula's saved result is read
     hidden: dict[str, frozenset[int]] = field(default_factory=dict)  # hidden columns, from 0
     hidden_rows: dict[str, frozenset[int]] = field(default_factory=dict)  # hidden rows, from 0
@@ -138,6 +161,14 @@ def _sheet_xml_facts(data: bytes) -> _XmlFacts:
                 for found, cells in ((facts.unsaved, unsaved), (facts.computed, computed)):
                     if cells:
                         found.setdefault(sheet, []).extend(cells)
+                why = facts.unreadable.setdefault(sheet, {})
+                why.update({ref: UNSAVED_FORMULA_CELL for ref in unsaved})
+                why.update({m[0].decode(): day_formula_words(m[1].decode("utf-8", "replace").strip())
+                            for m in DAY_FORMULA.findall(xml)})
+            if b't="e"' in xml:
+                facts.unreadable.setdefault(sheet, {}).update(
+                    {m[0].decode(): error_cell_words(m[1].decode("utf-8", "replace").strip())
+                     for m in ERROR_CELL.findall(xml)})
             if columns := _hidden_columns(xml):
                 facts.hidden[sheet] = columns
             if rows := _hidden_rows(xml):
@@ -500,7 +531,7 @@ def read_workbook(path: Path) -> WorkbookData:
             merged = list(sheet.merged_cell_ranges or [])
             sheets.append(SheetData(one_line(meta.name, SHEET_NAME_MAX), rows, merged,
                                     meta.visible == calamine.SheetVisibleEnum.Visible,
-                                    frozenset(cell_index(ref) for ref in formulas.get(meta.name, ())),
+                                    {cell_index(ref): why for ref, why in facts.unreadable.get(meta.name, {}).items()},
                                     hidden.get(meta.name, frozenset()), hidden_rows.get(meta.name, frozenset()),
                                     tuple(facts.computed.get(meta.name, ()))))
     except calamine.PasswordError as exc:

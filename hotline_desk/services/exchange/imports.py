@@ -15,7 +15,6 @@ from hotline_desk.excel import normalize as norm
 from hotline_desk.excel.columns import FIELD_LABELS, NOT_IMPORTED, auto_mapping, clean, find_header
 from hotline_desk.excel.dispatch_sheet import KEY_MARK, KEY_SHEET
 from hotline_desk.excel.reader import (
-    UNSAVED_FORMULA_CELL,
     ImportFileError,
     filled_rows,
     first_data_sheet,
@@ -144,8 +143,8 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
                           + sheet.hidden_rows_note(header_index + 1, "工单"))
     merged = fill_merged(sheet.rows, sheet.merged, header_index, mapping)
     data_rows = sheet.rows[header_index + 1:]
-    unsaved: dict[int, list[int]] = {}  # data row → its mapped columns holding a formula with no result
-    for r, c in sheet.unsaved:
+    unsaved: dict[int, list[int]] = {}  # data row → its mapped columns whose value cannot be taken (see unreadable)
+    for r, c in sheet.unreadable:
         if c in mapping and r > header_index:
             unsaved.setdefault(r - header_index - 1, []).append(c)
     # Each data row once: None when empty, "" for a case's, else the words it is read aside by. A row with a formula
@@ -196,9 +195,11 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
             entry = unknown.setdefault((exc.field, exc.value), UnknownValue(
                 exc.field, exc.value, suggestion=exc.suggestion, not_in_use=exc.not_in_use))
             entry.rows.append(excel_row)
-        if formulas := [mapping[c] for c in sorted(unsaved.get(offset, ()))]:
-            # A formula's cell reads as empty: its own reason, not also “缺少来电时间” for the same cell.
-            problems = [p for p in problems if p[0] not in formulas] + [(f, UNSAVED_FORMULA_CELL) for f in formulas]
+        if cells := sorted(unsaved.get(offset, ())):
+            # Such a cell reads as empty or as a value not meant: its own reason, not also “缺少来电时间” for it.
+            formulas = [mapping[c] for c in cells]
+            problems = [p for p in problems if p[0] not in formulas] + [
+                (mapping[c], sheet.unreadable[(offset + header_index + 1, c)]) for c in cells]
         problems += [(f, CUT_CELL) for f, value in raw.items() if isinstance(value, str) and value.endswith(CUT_MARK)]
         if problems:
             preview.problems += [Problem(excel_row, FIELD_LABELS.get(f, f), r) for f, r in problems]

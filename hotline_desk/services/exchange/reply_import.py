@@ -16,7 +16,6 @@ from hotline_desk.errors import ChangedBehindTheApp, ValidationError
 from hotline_desk.excel import normalize as norm
 from hotline_desk.excel.dispatch_sheet import CASE_COLUMNS, KEY_MARK, KEY_SHEET, REPLY_COLUMNS
 from hotline_desk.excel.reader import (
-    UNSAVED_FORMULA_CELL,
     ImportFileError,
     NotAWorkbook,
     read_workbook,
@@ -164,10 +163,11 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now, 
     cases = {c.number: c for c in session.scalars(select(Case).where(Case.number.in_({n for n in numbers if n})))}
     statuses = statuses_for(session, [c.id for c in cases.values()])
     merged = merged_replies(sheet.merged, header_index, columns)
-    unsaved = {i: [name for name in REPLY_COLUMNS if (i + header_index + 1, columns[name]) in sheet.unsaved]
-               for i in range(len(cells))}
+    unreadable = {i: [(name, why) for name in REPLY_COLUMNS
+                      if (why := sheet.unreadable.get((i + header_index + 1, columns[name])))]
+                  for i in range(len(cells))}
     filled = [i for i, c in enumerate(cells)
-              if numbers[i] and (i in merged or unsaved[i] or any(norm.text(c[name]) for name in REPLY_COLUMNS))
+              if numbers[i] and (i in merged or unreadable[i] or any(norm.text(c[name]) for name in REPLY_COLUMNS))
               and not _as_exported(c, cases.get(numbers[i]), statuses, unit.id)]
     rows_of: dict[str, list[int]] = {}
     for i in filled:
@@ -186,9 +186,10 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now, 
         excel_row, number = i + header_index + 2, numbers[i]
         problems = _parse_problems(number, cells[i], rows_of[number], cases, statuses, unit.id, unit_names,
                                    _exported_at(key.rows))
+        taken = {name for name, _why in unreadable[i]}  # its own reason, not also “请填写回复内容” for the cell
+        problems = [p for p in problems if p[0] not in taken] + unreadable[i]
         if i in merged:
             problems.append(merged[i])
-        problems += [(name, UNSAVED_FORMULA_CELL) for name in unsaved[i]]
         if not problems and (case := cases.get(number)) is not None:  # refused at 登记: a problem of its row
             try:
                 audit.refuse_case_changed_behind(session, case, statuses[case.id].last_seq)

@@ -572,7 +572,11 @@ def read_category_list(path: Path) -> list[tuple[int, str]]:
     columns such as 工单编号 and 来电时间), a first column of serial numbers (序号), dates or numbers where names
     belong, or a formula whose result Excel never saved (its cell would read as empty)."""
     from hotline_desk.excel.columns import field_for, find_header
-    from hotline_desk.excel.reader import first_data_sheet, read_workbook  # the reader only for this command
+    from hotline_desk.excel.reader import (  # the reader only for this command
+        UNSAVED_FORMULA_CELL,
+        first_data_sheet,
+        read_workbook,
+    )
 
     book = read_workbook(path)
     sheet = first_data_sheet(book)
@@ -585,7 +589,10 @@ def read_category_list(path: Path) -> list[tuple[int, str]]:
             shown = "、".join(f"“{h}”" for h in named[:3])
             raise ValidationError(f"{where}的工作表“{sheet.name}”不是分类表：第 {at + 1} 行有{shown}等"
                                   f"工单清单的列。{how}")
-    if formulas := sorted({r + 1 for r, c in sheet.unsaved if c < 2}):
+    if cells := sorted(cell for cell in sheet.unreadable if cell[1] < 2):
+        formulas, why = sorted({r + 1 for r, _c in cells}), sheet.unreadable[cells[0]]
+        if why != UNSAVED_FORMULA_CELL:  # an error value, a date of TODAY(): said as what it is
+            raise ValidationError(f"{where}第 {formulas[0]} 行的分类读不出来：{why}。未作任何改动。")
         raise ValidationError(f"{where}第 {'、'.join(map(str, formulas[:3]))} 行的分类是公式，而 Excel 没有保存它的结果"
                               "（读出来是空的）：请在 Excel 中打开这个文件，保存后再导入。未作任何改动。")
     rows = [(number, [*row[:2], None, None][:2]) for number, row in enumerate(sheet.rows, 1)]
