@@ -89,6 +89,30 @@ def test_numbers_sorted_on_their_own_are_refused_and_nothing_lands_on_the_wrong_
     assert fingerprint(db) != before
 
 
+def test_replies_pasted_one_row_too_low_hold_the_whole_sheet_back_saying_so(
+        db: Database, people: People, sheet: Path, clock: FakeClock) -> None:
+    """The reply columns pasted a row down: the first case had no reply and the row under the last case one with no
+    case number. The preview advised joining that row to the last case, and --only-valid put every other reply on
+    the case above its own."""
+    def paste_a_row_down(_book: openpyxl.Workbook, ws: Worksheet) -> None:
+        for column in range(RESULT, PHONE + 1):
+            for row in (6, 5, 4):
+                ws.cell(row + 1, column).value = ws.cell(row, column).value
+            ws.cell(4, column).value = None
+
+    preview = _preview(db, _filled(sheet, paste_a_row_down), clock)
+    said = {p.row: p.reason for p in preview.problems}
+    assert set(said) == {4, 5, 6, 7} and preview.ready == [], said
+    assert said[4].startswith("回复像是整体错下了一行：第一件（第 4 行）没有回复，最后一件下面的第 7 行没有工单编号")
+    assert len(set(said.values())) == 1  # not also “请把它并入那一行” for the row below
+    with db.session() as s:
+        commit_replies(s, people.operator, preview, only_valid=True, clock=clock)
+    assert _replies(db) == dict.fromkeys(CONTENTS, "")
+    one_reply_spilling = _preview(db, _filled(sheet, lambda _b, ws: setattr(ws.cell(7, REPLY), "value", "续写")),
+                                  clock)
+    assert all("整体错下" not in p.reason for p in one_reply_spilling.problems)  # the first case replied: not a shift
+
+
 def test_a_line_above_the_table_a_deleted_title_and_an_added_column_are_read_by_column_names(
         db: Database, people: People, sheet: Path, clock: FakeClock) -> None:
     def rework(_book: openpyxl.Workbook, ws: Worksheet) -> None:

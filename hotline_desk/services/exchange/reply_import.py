@@ -173,6 +173,12 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now, 
     for i in filled:
         rows_of.setdefault(numbers[i], []).append(i + header_index + 2)
     held = _numberless_rows(preview, cells, numbers, header_index)
+    if (shifted := _shifted_down(cells, numbers, header_index)) is not None:
+        # Each row's reply would go on the case above it, and by the advice for one row, all of them would: the
+        # whole sheet is held back, said once for every row.
+        preview.problems = [Problem(p.row, p.column, shifted) if p.column == "工单编号"
+                            and p.reason.startswith(NUMBERLESS) else p for p in preview.problems]
+        held = {i: shifted for i, number in enumerate(numbers) if number}
     for i in sorted(set(held) - set(filled)):
         preview.problems.append(Problem(i + header_index + 2, "回复内容", held[i]))
     checks = _Checks(session, now)
@@ -243,6 +249,9 @@ def _readings(ready: list[ReplyRow], cells: list[dict[str, Any]], header_index: 
     return [f"以下时间是按单位的写法读取的，请核对：{'；'.join(said[:READINGS_SHOWN])}{more}。"]
 
 
+NUMBERLESS = "本行没有工单编号，却填了"
+
+
 def _numberless_rows(preview: ReplyPreview, cells: list[dict[str, Any]], numbers: list[str],
                      header_index: int) -> dict[int, str]:
     """Rows without a case number that hold something: a problem when they go on a case's reply (that case's row is
@@ -255,7 +264,7 @@ def _numberless_rows(preview: ReplyPreview, cells: list[dict[str, Any]], numbers
             continue
         going_on.setdefault(above, []).append(i)
         preview.problems.append(Problem(i + header_index + 2, "工单编号", (
-            f"本行没有工单编号，却填了{_filled_names(cells[i], REPLY_COLUMNS)}，像是第 {above + header_index + 2} "
+            f"{NUMBERLESS}{_filled_names(cells[i], REPLY_COLUMNS)}，像是第 {above + header_index + 2} "
             "行那件工单的回复；请把它并入那一行后重新导入")))
     others = [name for name in CASE_COLUMNS if name != "工单编号"]
     preview.notes += [_unread(cell, i + header_index + 2, others) for i, cell in enumerate(cells)
@@ -268,6 +277,26 @@ def _numberless_rows(preview: ReplyPreview, cells: list[dict[str, Any]], numbers
         held[above] = (f"下面第 {rows} 行没有工单编号，却填了回复，像是{its}；请把它并入本行后重新导入，"
                        "以免只登记半条回复")
     return held
+
+
+def _shifted_down(cells: list[dict[str, Any]], numbers: list[str], header_index: int) -> str | None:
+    """In words, when the replies look pasted one row too low: the first case's row has no reply, the others have,
+    and the row under the last case has one and no case number. None otherwise."""
+    numbered = [i for i, number in enumerate(numbers) if number]
+    if len(numbered) < 2 or numbered[-1] + 1 >= len(cells):
+        return None
+    first, below = numbered[0], numbered[-1] + 1
+    written = [name for name in REPLY_COLUMNS if name != "签收时间"]  # signing times come exported, filled in
+
+    def replied(i: int) -> bool:
+        return any(norm.text(cells[i][name]) for name in written)
+
+    if continued_rows(cells, numbers).get(below) != numbered[-1] or replied(first) \
+            or not any(replied(i) for i in numbered[1:]):
+        return None
+    return (f"回复像是整体错下了一行：第一件（第 {first + header_index + 2} 行）没有回复，最后一件下面的第 "
+            f"{below + header_index + 2} 行没有工单编号却有回复。照这样导入，每条回复都会登记到上一行的工单上。"
+            "请逐行核对回复是否属于本行的工单、对齐后重新导入")
 
 
 def _unread(cell: dict[str, Any], excel_row: int, names: tuple[str, ...] | list[str]) -> str:
