@@ -221,6 +221,24 @@ def test_a_deleted_reply_column_is_named(db: Database, sheet: Path, clock: FakeC
         _preview(db, _filled(sheet, drop_finished), clock)
 
 
+def test_an_empty_handler_column_deleted_reads_as_empty_and_said(
+        db: Database, people: People, sheet: Path, clock: FakeClock) -> None:
+    """Units delete the columns they leave empty: a sheet without 经办人 was refused whole. Renamed (another name
+    beside), it may hold names unread: still refused."""
+    preview = _preview(db, _filled(sheet, lambda _book, ws: ws.delete_cols(PHONE - 1)), clock)
+    assert (len(preview.ready), preview.problems) == (3, [])
+    assert "交办单没有“经办人”列（单位删去了），各件回复的“经办人”按空白登记。" in preview.summary()
+    with db.session() as s:
+        commit_replies(s, people.operator, preview, clock=clock)
+    assert _replies(db) == {content: f"答复：{content}，已处理" for content in CONTENTS}
+
+    def rename(_book: openpyxl.Workbook, ws: Worksheet) -> None:
+        ws.cell(3, PHONE - 1).value = "负责人"
+
+    with pytest.raises(ImportFileError, match=r"缺少“经办人”列.*表头中另有“负责人”"):
+        _preview(db, _filled(sheet, rename), clock)
+
+
 @pytest.mark.parametrize(("column", "renamed", "named"), [(SIGN, "签收日期", "签收时间"), (1, "编号", "工单编号")])
 def test_a_renamed_column_is_named_as_missing(db: Database, sheet: Path, clock: FakeClock, column: int,
                                               renamed: str, named: str) -> None:

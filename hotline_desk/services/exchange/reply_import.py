@@ -35,6 +35,7 @@ from hotline_desk.services.exchange.hints import WINDOW, ImportHints
 from hotline_desk.services.exchange.import_preview import Problem
 from hotline_desk.services.exchange.reply_sheet import (
     case_numbers,
+    dropped_words,
     header_at,
     merged_replies,
     reference_edits,
@@ -147,6 +148,7 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now, 
     unit = sheet_unit(session, key.rows, sheet.rows[:header_index])
     columns = sheet_columns(sheet.rows[header_index], sheet.hidden_columns)
     preview = ReplyPreview(book.file_name, book.sha256, unit.id, unit.name)
+    preview.notes += [dropped] if (dropped := dropped_words(columns)) else []
     rows = sheet.rows[header_index + 1:]
     if formulas := sheet.computed_note():
         preview.notes.append(formulas)
@@ -164,7 +166,7 @@ def preview_replies(session: Session, path: Path, *, clock: Clock = office_now, 
     statuses = statuses_for(session, [c.id for c in cases.values()])
     merged = merged_replies(sheet.merged, header_index, columns)
     unreadable = {i: [(name, why) for name in REPLY_COLUMNS
-                      if (why := sheet.unreadable.get((i + header_index + 1, columns[name])))]
+                      if name in columns and (why := sheet.unreadable.get((i + header_index + 1, columns[name])))]
                   for i in range(len(cells))}
     filled = [i for i, c in enumerate(cells)
               if numbers[i] and (i in merged or unreadable[i] or any(norm.text(c[name]) for name in REPLY_COLUMNS))

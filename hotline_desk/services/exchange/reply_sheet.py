@@ -64,13 +64,29 @@ def sheet_columns(header: list[Any], hidden: frozenset[int] = frozenset()) -> di
         raise ImportFileError(f"交办单中{said}，无法确定应读取哪一列，未导入。请删去多余的列，"
                               "把回复填在原有的一列中后重新导入。")
     found = {name: columns[0] for name, columns in at.items()}
-    missing = [name for name in ("工单编号", *REPLY_COLUMNS) if name not in found]
+    others = [name for name in found if name and name not in {*CASE_COLUMNS, *REPLY_COLUMNS}]
+    # A unit deletes the columns it leaves empty (经办人): read as empty, and said (see ``dropped_words``). With a
+    # column of another name beside, it may be the same one renamed, its words unread: refused as before.
+    missing = [name for name in ("工单编号", *REPLY_COLUMNS) if name not in found
+               and (name not in MAY_BE_DELETED or others)]
     if missing:
-        others = [name for name in found if name and name not in {*CASE_COLUMNS, *REPLY_COLUMNS}]
         instead = f"表头中另有{'、'.join(f'“{o}”' for o in others[:5])}，请把改过名的列改回原名。" if others else ""
         raise ImportFileError(f"交办单缺少{'、'.join(f'“{m}”' for m in missing)}列（被删除或改了列名），未导入。"
                               f"{instead}请使用原样导出的交办单填写。")
     return found
+
+
+# Reply columns a unit may delete, as it may leave them empty: nothing the office counts rests on them.
+MAY_BE_DELETED = ("经办人", "联系电话")
+
+
+def dropped_words(columns: dict[str, int]) -> str:
+    """What to say of the columns ``MAY_BE_DELETED`` the sheet no longer has ("" when it has them all)."""
+    gone = [name for name in MAY_BE_DELETED if name not in columns]
+    if not gone:
+        return ""
+    names = "、".join(f"“{name}”" for name in gone)
+    return f"交办单没有{names}列（单位删去了），各件回复的{names}按空白登记。"
 
 
 def _column_said(header: list[Any], index: int, name: str) -> str:
@@ -170,7 +186,7 @@ def merged_replies(merged: list[tuple[tuple[int, int], tuple[int, int]]], header
     """Data rows with reply cells merged → the column to name and what to say: merged down across rows (a unit
     meaning "the same for these"), or across into the next column (two answers in one cell: only the first is read)."""
     named = {index: name for name, index in columns.items()}
-    reply = {columns[name] for name in REPLY_COLUMNS}
+    reply = {columns[name] for name in REPLY_COLUMNS if name in columns}
     down: dict[int, tuple[str, list[int]]] = {}
     across: dict[int, list[int]] = {}
     for (top, left), (bottom, right) in merged:
