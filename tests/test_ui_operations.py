@@ -96,6 +96,26 @@ def test_a_refusal_that_escapes_its_handler_is_said_in_its_own_words(
     assert messages.texts() == [f"无法完成操作：{gone.message}"]
 
 
+def test_refusals_escaping_while_one_is_shown_open_no_box_inside_it(
+        qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server restarting under a save that waited: a timer's read failed every 0.3 s, each refusal opened its box
+    inside the one before, and the save under them never came back."""
+    from hotline_desk.errors import DatabaseError
+    from hotline_desk.ui import app
+
+    shown: list[str] = []
+
+    def box_during_which_the_timer_fails_again(_parent: object, _title: str, message: str) -> None:
+        shown.append(message)
+        app._show_bug(DatabaseError, DatabaseError("数据库服务器正在启动或关闭（第二次）"), None)
+
+    monkeypatch.setattr(app, "show_refusal", box_during_which_the_timer_fails_again)
+    app._show_bug(DatabaseError, DatabaseError("数据库服务器正在启动或关闭"), None)
+    assert shown == ["数据库服务器正在启动或关闭"]
+    app._show_bug(DatabaseError, DatabaseError("连不上数据库服务器"), None)  # once it is closed, the next is shown
+    assert shown[-1] == "连不上数据库服务器"
+
+
 def test_a_success_announces_what_changed_once(qtbot: QtBot, db: Database, people: People, clock: FakeClock,
                                                tmp_path: Path) -> None:
     ctx = context(db, people.admin, clock, tmp_path)

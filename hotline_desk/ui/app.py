@@ -57,12 +57,25 @@ APP_USER_MODEL_ID = "HotlineDesk.HotlineDesk"  # the taskbar's name for this pro
 BACKUP_CHECK_MS = 3_600_000  # a station left open: whether the next day's backup is due, once an hour
 
 
+_REFUSAL_SHOWN: list[str] = []  # the message of the box ``_show_bug`` has open, if any
+
+
 def _show_bug(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
     """Anything a handler let through: a refusal (a database that cannot be reached right now, say) is said in its
-    own words; anything else is a bug, logged with its traceback and said so, instead of vanishing."""
+    own words; anything else is a bug, logged with its traceback and said so, instead of vanishing.
+
+    One refusal box at a time: while it is open, a timer's read failing again (the server still restarting) is
+    logged only. Each opened its box inside the one before, every 0.3 s, and the save waiting under them never
+    came back."""
     if isinstance(value, HotlineError):
-        log.warning("refusal not handled where it arose: %s", value.message)
-        show_refusal(None, "无法完成操作", value.message)
+        log.warning("未在出错处处理的拒绝：%s", value.message)
+        if _REFUSAL_SHOWN:
+            return
+        _REFUSAL_SHOWN.append(value.message)
+        try:
+            show_refusal(None, "无法完成操作", value.message)
+        finally:
+            _REFUSAL_SHOWN.pop()
         return
     show_bug(None, value.with_traceback(tb))
 
