@@ -196,6 +196,55 @@ def test_an_import_asked_to_stop_stops_at_the_next_part_and_clears_what_it_wrote
         assert s.scalars(select(ImportBatch.state)).all() == ["cleared"]
 
 
+def test_an_import_whose_server_restarts_clears_what_it_wrote_once_the_server_is_back(
+        db: Database, people: People, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server restarted under a long import: the first try to clear what it had written failed (the server was
+    still down), the import gave up at once and said nothing was saved, and 6,358 cases stayed in every station's
+    lists until some station next opened the database."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.exc import OperationalError
+
+    if not db.url.startswith("postgresql"):
+        pytest.skip("a server restarting is a PostgreSQL office's")
+    path = tmp_path / "清单.xlsx"
+    make_workbook(path, 450)
+    before = _counts(db)
+    with db.reader() as s:
+        preview = preview_cases(s, path, clock=IMPORTED_AT)
+    tries: list[int] = []
+    real_clear = import_batches.clear_batch
+
+    def down_at_first(session: Session, batch_id: int, **kwargs: object) -> int:
+        tries.append(batch_id)
+        if len(tries) == 1:
+            raise OperationalError("DELETE", {}, Exception("server closed the connection unexpectedly"))
+        return real_clear(session, batch_id, **kwargs)  # type: ignore[arg-type]
+
+    def restart_the_server() -> None:
+        cutter = create_engine(db.url)
+        with cutter.connect() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                              "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+        cutter.dispose()
+
+    monkeypatch.setattr(import_batches, "clear_batch", down_at_first)
+    monkeypatch.setattr(import_batches.time, "sleep", lambda _seconds: None)
+    parts: list[int] = []
+    sessions: list[Session] = []
+
+    def written(done: int, _total: int) -> None:
+        parts.append(done)
+        if len(parts) == 2:  # in the middle of the next part: its connection already taken, then cut
+            sessions[0].connection(execution_options={hotline_desk.db.DEFER_CHECKPOINT: True})
+            restart_the_server()
+
+    with pytest.raises((DatabaseError, OperationalError)) as stopped, db.session() as s:
+        sessions.append(s)
+        commit_cases(s, people.supervisor, preview, clock=IMPORTED_AT, batch_rows=BATCH, progress=written)
+    assert "未能立即撤销" not in str(stopped.value) and len(tries) == 2
+    _assert_cleared(db, before)
+
+
 def test_other_stations_save_between_the_batches_of_a_running_import(db: Database, people: People, tmp_path: Path,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     worker, _workbook, _before = _import_under_way(db, people, tmp_path, monkeypatch)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import IO, TypeVar
 
 from sqlalchemy import Connection, delete, select, text
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from hotline_desk.db import DEFER_CHECKPOINT, checkpoint, explain_operational_error, place_of, rollback_quietly
@@ -98,14 +99,21 @@ def running(session: Session, batch_id: int) -> Iterator[None]:
     and the lock goes with the process however it ends (the file lock on SQLite, the server's session on PostgreSQL)."""
     if session.get_bind().dialect.name == "postgresql":
         engine = session.get_bind().engine
-        with engine.connect() as conn:
+        conn = engine.connect()
+        try:
             # Not a write: this connection must not take the one-writer lock the app's transactions take.
             held: Connection = conn.execution_options(hotline_reader=True, isolation_level="AUTOCOMMIT")
             held.exec_driver_sql(f"SELECT pg_advisory_lock({_LOCK_CLASS}, {int(batch_id)})")
             try:
                 yield
             finally:
-                held.exec_driver_sql(f"SELECT pg_advisory_unlock({_LOCK_CLASS}, {int(batch_id)})")
+                # A server restarted under the import took the lock with the connection: letting go of it fails
+                # then, and must not stand in for what the import says of its cases (written, cleared or not).
+                with suppress(DBAPIError):
+                    held.exec_driver_sql(f"SELECT pg_advisory_unlock({_LOCK_CLASS}, {int(batch_id)})")
+        finally:
+            with suppress(DBAPIError):
+                conn.close()
         return
     path = _lock_file(session, batch_id)
     if path is None:
@@ -269,9 +277,7 @@ def write_in_batches(session: Session, batch: ImportBatch, build: Callable[[], S
         except BaseException as stopped:
             failed = True
             try:
-                _start_over(session)
-                cleared = clear_batch(session, batch.id, at=clock(), user_id=user_id)
-                session.commit()
+                cleared = _clear_stopped(session, batch.id, at=clock, user_id=user_id)
             except Exception as exc:  # the next opening of the database clears it
                 rollback_quietly(session)
                 if not isinstance(stopped, Exception):
@@ -293,13 +299,36 @@ def write_in_batches(session: Session, batch: ImportBatch, build: Callable[[], S
     return written
 
 
+# How long a stopped import on a server keeps trying to clear what it wrote: a server restarting is back within
+# seconds, and the batch's cases would otherwise stay in every station's lists until the next opening.
+CLEAR_TRIES_SECONDS = 15.0
+
+
+def _clear_stopped(session: Session, batch_id: int, *, at: Callable[[], datetime], user_id: int | None) -> int:
+    """Clear the batch a stopped import wrote (see ``clear_batch``); on a server, tried again for a while when the
+    connection is what failed (the server restarting), before the next opening is left to do it."""
+    deadline = time.monotonic() + (CLEAR_TRIES_SECONDS if session.get_bind().dialect.name == "postgresql" else 0)
+    while True:
+        try:
+            _start_over(session)
+            cleared = clear_batch(session, batch_id, at=at(), user_id=user_id)
+            session.commit()
+            return cleared
+        except DBAPIError as exc:
+            if (not exc.connection_invalidated and not isinstance(exc, OperationalError)) \
+                    or time.monotonic() >= deadline:
+                raise
+            rollback_quietly(session)
+            time.sleep(0.5)
+
+
 def _start_over(session: Session) -> None:
     """Roll back what was under way, on a new connection where the one in use was broken by the stop (Ctrl-C in the
     middle of a PostgreSQL statement leaves its connection unusable, and the rollback failed with it)."""
     try:
         session.rollback()
     except Exception:
-        log.warning("rollback after a stopped import failed; clearing it on a new connection", exc_info=True)
+        log.info("导入中断后回滚未成功，改用新的连接撤销已写入的工单", exc_info=True)
         session.close()  # the broken connection is let go; the next statement takes another
 
 
