@@ -899,6 +899,41 @@ def test_a_save_the_database_refused_does_not_leave_the_last_call_s_已登记_be
     assert entry.status.text() == ""
 
 
+def test_a_server_restarting_under_the_checks_before_saving_is_said_once_and_in_the_status_bar(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server restarted as 保存 was pressed: the look for a repeated call failed outside the save's own care, a
+    box came from the window's last resort and a second from what followed, and the status bar at the bottom still
+    read the last call's 已登记 RZ…."""
+    from hotline_desk.errors import DatabaseError
+
+    ctx = context(db, people.operator, clock, tmp_path)
+    notices: list[str] = []
+    ctx.signals.notice.connect(notices.append)
+    entry = _shown(qtbot, CaseEntryView(ctx))
+    _fill_by_keyboard(entry)
+    press(KEYS.Key_S, CTRL)
+    warned: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _parent, _title, text, *_args: warned.append(text))
+    restarting = "数据库服务器正在启动或关闭，暂时不能连接。请稍等片刻再试。"
+
+    def server_down(*_args: object, **_kwargs: object) -> None:
+        raise DatabaseError(restarting)
+
+    monkeypatch.setattr("hotline_desk.ui.case_entry.same_call", server_down)
+    entry.caller.setFocus()
+    _fill_by_keyboard(entry)
+    entry.phone.setText("13803750002")
+    press(KEYS.Key_S, CTRL)
+    assert warned == [restarting] and entry.status.text() == f"未保存：{restarting}"
+    assert notices[-1] == f"未保存：{restarting}" and len(_cases(db)) == 1
+    monkeypatch.undo()
+    entry.phone.setText("13803750001")  # the first call's number and words: 否, the default, keeps the form
+    answer_question({})
+    press(KEYS.Key_S, CTRL)
+    assert notices[-1].startswith("未保存：与 RZ") and len(_cases(db)) == 1, notices
+
+
 def test_typing_on_the_handling_choice_says_the_words_went_nowhere(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
     """The answer typed three Tabs too early landed on 办理方式 and vanished, unsaid."""

@@ -858,6 +858,7 @@ class CaseEntryView(QWidget):
         if confirm(self, "可能重复登记", f"{question}确定再登记一件新工单？选“否”不保存，表单内容保留。"):
             return True
         self._say_of_form(f"{kept}，请在右侧以往工单中双击打开，点“登记再次来电”。")
+        self.ctx.signals.notice.emit(f"{kept}。")  # the status bar said the last call's 已登记 RZ…
         self.fields["content"].setFocus()
         return False
 
@@ -875,9 +876,10 @@ class CaseEntryView(QWidget):
             self._refuse(errors)
             return
         self._show_errors([])
-        if not self._time_confirmed(draft) or not self._not_registered_already(draft):
-            return
         try:
+            # The checks before saving read the database too: a server restarting is said once, as a save's is.
+            if not self._time_confirmed(draft) or not self._not_registered_already(draft):
+                return
             with self.ctx.writing() as session:
                 set_back = clock_set_back_words(session, self.ctx.clock())
                 view = register_case(session, self.ctx.actor, draft, clock=self.ctx.clock)
@@ -888,6 +890,7 @@ class CaseEntryView(QWidget):
         except HotlineError as exc:
             # The line beside 保存 spoke of the call before (已登记 RZ…): it now says that this one is not saved.
             self._say_of_form(f"未保存：{exc.message}")
+            self.ctx.signals.notice.emit(f"未保存：{exc.message}")  # not the last call's 已登记 RZ… left below
             QMessageBox.warning(self, "无法保存", exc.message)
             return
         assisting = self.assist.currentText().strip() if draft.assist_unit_ids else ""
