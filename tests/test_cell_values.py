@@ -116,6 +116,41 @@ def test_what_cannot_be_a_phone_number_is_refused_saying_why(typed: str, reason:
         norm.phone(typed)
 
 
+def _numbers(db: Database, ids: tuple[int, ...]) -> dict[int, str]:
+    with db.reader() as s:
+        return {case_id: s.get(Case, case_id).number for case_id in ids}  # type: ignore[union-attr]
+
+
+def test_a_landline_typed_with_and_without_the_offices_area_code_is_one_callers(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """6012345 on one call and 0375-6012345 on the next: 来电人以往工单 showed one case of two, 同号在办 marked
+    neither, and the same call registered twice was not asked about."""
+    from hotline_desk.services.cases.queues import queue
+    from hotline_desk.services.cases.records import same_call
+    from hotline_desk.services.office.settings import set_setting
+
+    with db.session() as s:
+        local = register_case(s, people.operator, draft(s, phone="6012345", content="路灯不亮"), clock=clock).id
+        coded = register_case(s, people.operator, draft(s, phone="0375-6012345"), clock=clock).id
+        elsewhere = register_case(s, people.operator, draft(s, phone="0371-6012345"), clock=clock).id
+    with db.reader() as s:
+        assert {c.id for c in cases_by_phone(s, "0375 6012345")} == {local, coded}
+        assert {c.id for c in cases_by_phone(s, "6012345")} == {local, coded}
+        assert {c.id for c in cases_by_phone(s, "0371-6012345")} == {elsewhere}  # another city's line
+        again = same_call(s, draft(s, phone="(0375)6012345", content="路灯不亮。"), clock())
+        assert again is not None and again.id == local
+        marked = {row.number: row.same_caller_open for row in queue(s, "approval", clock(), viewer=people.supervisor)}
+    numbers = _numbers(db, (local, coded, elsewhere))
+    assert marked[numbers[local]] == (numbers[coded],) and marked[numbers[coded]] == (numbers[local],)
+    assert marked[numbers[elsewhere]] == ()
+    with db.session() as s:  # an office that gives no 区号 keeps the numbers apart, as typed
+        set_setting(s, "office.area_code", "", user_id=people.admin.id, at=clock())
+    with db.reader() as s:
+        assert {c.id for c in cases_by_phone(s, "6012345")} == {local}
+    with pytest.raises(ValidationError, match="本地电话区号应为 0 开头的 3～4 位数字"), db.session() as s:
+        set_setting(s, "office.area_code", "375", user_id=people.admin.id, at=clock())
+
+
 def test_the_registration_form_keeps_and_refuses_phones_by_the_same_rule(db: Database, people: People,
                                                                          clock: FakeClock) -> None:
     with db.session() as s:

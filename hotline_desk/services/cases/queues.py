@@ -17,6 +17,7 @@ from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.cases.deadlines import Labelled, flag_words, step_due, step_flag
 from hotline_desk.services.cases.events import current_status, sent_back_among, statuses_for
 from hotline_desk.services.cases.history import FOLLOWUP_RESULTS, CaseStatus, DispatchStatus, coordinate_answer
+from hotline_desk.services.cases.phone_lines import area_code, same_line
 from hotline_desk.services.office.calendar import WorkCalendar
 from hotline_desk.services.office.settings import Settings
 from hotline_desk.vocabulary import UNFINISHED_STATES, Action, CaseState, DispatchRole, DispatchState, EventKind
@@ -272,16 +273,23 @@ def _open_by_phone(session: Session, cases: Sequence[Case], viewer: Actor | None
     private = viewer is not None and not may_see_confidential(viewer)
     if private:
         phones = sorted({c.phone for c in cases if not c.confidential} & set(phones))
+    area = area_code(session)
+    lines: dict[str, list[str]] = {}  # a number as kept → the queue's phones it is the line of (see same_line)
+    for phone in phones:
+        for kept in same_line(phone, area):
+            lines.setdefault(kept, []).append(phone)
+    wanted = sorted(lines)
     found: dict[str, list[str]] = {}
-    for start in range(0, len(phones), 500):
+    for start in range(0, len(wanted), 500):
         query = (select(Case.phone, Case.number)
-                 .where(Case.phone.in_(phones[start:start + 500]),
+                 .where(Case.phone.in_(wanted[start:start + 500]),
                         Case.state.in_(UNFINISHED_STATES))
                  .order_by(Case.registered_at, Case.id))
         if private:
             query = query.where(Case.confidential.is_(False))
-        for phone, number in session.execute(query):
-            found.setdefault(phone, []).append(number)
+        for kept, number in session.execute(query):
+            for phone in lines[kept]:
+                found.setdefault(phone, []).append(number)
     return found
 
 

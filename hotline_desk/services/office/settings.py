@@ -130,6 +130,18 @@ def _case_prefix(value: str) -> str:
 OFFICE_NAME = _str("office.name", "汝州市12345民呼必应热线", "热线名称", group="office", required=True)
 CASE_PREFIX = _str("case_number.prefix", "RZ", "工单编号前缀", group="office", note="1～6 个英文字母或数字",
                    refine=_case_prefix)
+def _area_code(value: str) -> str:
+    """The office's own 区号, as a landline's is written (0375); empty for none."""
+    code = value.strip()
+    if code and not re.fullmatch(r"0[1-9]\d{1,2}", code):
+        raise ValidationError(f"本地电话区号应为 0 开头的 3～4 位数字，如 0375；“{value[:20]}”不行。",
+                              field="office.area_code")
+    return code
+
+
+AREA_CODE = _str("office.area_code", "0375", "本地电话区号", group="office",
+                 note="查找来电人以往工单时，不带区号的座机号码与带本地区号的算同一个号码；留空则不这样查找",
+                 refine=_area_code)
 WAITING_DISPATCH = "待审核的工单即按新时限计算临期、超期。"
 DISPATCH_HOURS = _int("limits.dispatch_hours", 24, "交办时限（小时）", 1, 720, effect=WAITING_DISPATCH)
 DISPATCH_HOURS_URGENT = _int("limits.dispatch_hours_urgent", 2, "紧急工单交办时限（小时）", 1, 720,
