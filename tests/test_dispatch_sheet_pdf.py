@@ -207,3 +207,35 @@ def test_a_character_beyond_the_first_65536_copies_out_of_the_pdf_as_itself(tmp_
     path.write_bytes(build_tables([Table("", ("内容",), (("生僻字：𡘙字",),))], find_fonts(), "t"))
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
     assert "生僻字：𡘙字" in text and "Ⅱ" not in text
+
+
+def test_the_line_the_unit_signs_is_never_on_a_page_without_a_case() -> None:
+    """Eight cases filled the first page to its foot, and 承办单位签收人 went alone to the second: a sheet with no
+    case on it, signed apart from the cases. However many rows there are, it goes with at least the last one."""
+    import pdfplumber
+
+    from hotline_desk.reports.document import Table
+    from hotline_desk.reports.fonts import find_fonts
+    from hotline_desk.reports.table_pdf import build_tables
+    from hotline_desk.services.exchange.dispatch_export import SIGN_OFF
+
+    fonts = find_fonts()
+    row = ("RZ2207-00001", "2022-07-05\n09:00", "来电人称纸坊镇安庄村反映村里道路坑洼多时未修，希望尽快处理。",
+           "刘先生")
+    for count in range(1, 16):
+        table = Table("交办单", ("工单编号", "来电时间", "诉求内容", "来电人"), [row] * count,
+                      col_widths_mm=(32, 26, 120, 30))
+        pdf = build_tables([table], fonts, "交办单", wide=True, closing=SIGN_OFF)
+        with pdfplumber.open(io.BytesIO(pdf)) as document:
+            pages = [page.extract_text() or "" for page in document.pages]
+        signed = [text for text in pages if "承办单位签收人" in text]
+        assert len(signed) == 1 and "RZ2207-00001" in signed[0], (count, len(pages))
+        assert sum(text.count("RZ2207-00001") for text in pages) == count  # no row lost or printed twice
+        assert all(text.count("诉求内容") == 1 for text in pages)  # moved to a page of its own, with its header
+    long = ("RZ2207-00002", "2022-07-05", "".join(f"第{i}句，污水漫溢。" for i in range(1, 301)), "王女士")
+    table = Table("交办单", ("工单编号", "来电时间", "诉求内容", "来电人"), [row, long],
+                  col_widths_mm=(32, 26, 120, 30))
+    with pdfplumber.open(io.BytesIO(build_tables([table], fonts, "交办单", wide=True, closing=SIGN_OFF))) as document:
+        pages = [page.extract_text() or "" for page in document.pages]
+    # a last row printed in parts over pages runs on as before, from under the first row, and is signed under
+    assert "第1句" in pages[0] and "第300句" in pages[-1] and "承办单位签收人" in pages[-1]

@@ -147,19 +147,21 @@ def _rows_kept(rows: int) -> list[tuple[str, tuple[int, int], tuple[int, int]]]:
 
 
 def grid_table(block: Table, st: Styles, *, compact: bool = False, split_rows: bool = False,
-               split_in_row: bool = False, running: bool = False) -> Flowable:
+               split_in_row: bool = False, running: bool = False, header: bool = True) -> Flowable:
     """A ruled table; ``split_rows`` lets a row taller than a page (a long complaint) run on to the next page, in
     parts that each name the row again (see ``in_parts``), each part kept whole on a page; ``split_in_row`` lets a
     part still too tall for what is left of a page be split there (no part is then too tall for any page);
-    ``running`` lets the table, title kept above it, run on to the next page between its rows (``RunningTable``)."""
+    ``running`` lets the table, title kept above it, run on to the next page between its rows (``RunningTable``);
+    without ``header``, the rows go on from a table above them (its last rows, kept with what follows)."""
     widths = [w * mm for w in block.col_widths_mm] if block.col_widths_mm else None
     head, cell, text = (st.small_head, st.small_cell, st.small_text) if compact else (st.head_cell, st.cell,
                                                                                        st.text_cell)
     rows = in_parts(block.rows, widths, text.fontSize) if split_rows and widths else block.rows
-    data = [[Paragraph(drawable(h, head.fontName, st.fonts), head) for h in block.header]]
+    data = [[Paragraph(drawable(h, head.fontName, st.fonts), head) for h in block.header]] if header else []
     data += [[Paragraph(_lines(c, (style := text if len(c) > RUNNING_TEXT else cell).fontName, st.fonts), style)
               for c in row] for row in rows]
-    table = RLTable(data, colWidths=widths, repeatRows=1, hAlign="CENTER", splitInRow=1 if split_in_row else 0)
+    table = RLTable(data, colWidths=widths, repeatRows=1 if header else 0, hAlign="CENTER",
+                    splitInRow=1 if split_in_row else 0)
     table.setStyle(TableStyle([
         # The cells hold paragraphs in their own fonts; without this the table still selects ReportLab's default
         # Helvetica for each cell, and the PDF declares a font that is neither used nor embedded.

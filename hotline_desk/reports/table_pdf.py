@@ -10,10 +10,10 @@ from typing import Any
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, PageBreak, SimpleDocTemplate, Spacer
+from reportlab.platypus import Flowable, KeepTogether, PageBreak, SimpleDocTemplate, Spacer
 from reportlab.platypus.doctemplate import LayoutError
 
-from hotline_desk.reports.bulletin_pdf import MARGINS_MM, Styles, grid_table, plain
+from hotline_desk.reports.bulletin_pdf import MARGINS_MM, Styles, grid_table, in_parts, plain
 from hotline_desk.reports.document import Table
 from hotline_desk.reports.fonts import FontSet
 from hotline_desk.reports.watermark import draw_draft_mark
@@ -35,6 +35,37 @@ def build_tables(tables: Sequence[Table], fonts: FontSet, title: str = "", *, wi
     except LayoutError:  # a part taller than a page after all (lines that wrap more than counted): split in it
         return _built(tables, st, title, wide=wide, subtitle=subtitle, notes=notes, split_in_row=True, foot=foot,
                       draft=draft, closing=closing)
+
+
+def _runs_on(table: Table, st: Styles) -> bool:
+    """Whether the table's last row is printed in parts over pages (a long request): too tall to be moved whole."""
+    if not table.col_widths_mm:
+        return False
+    return len(in_parts(table.rows[-1:], [w * mm for w in table.col_widths_mm], st.small_text.fontSize)) > 1
+
+
+class _RowsGoingOn(Flowable):
+    """A table's last rows, set apart to be kept with what follows: under the rows above on the same page they go on
+    without a header; moved to the top of the next page they carry the header, as a split table's page does."""
+
+    def __init__(self, headed: Flowable, bare: Flowable) -> None:
+        super().__init__()
+        self.headed, self.bare = headed, bare
+        self.chosen = bare
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        frame = getattr(self, "_frame", None)  # the frame it is being put in, once it is (ReportLab sets it)
+        self.chosen = self.headed if frame is not None and getattr(frame, "_atTop", False) else self.bare
+        width, height = self.chosen.wrap(available_width, available_height)
+        self.width, self.height = width, height
+        return width, height
+
+    def split(self, available_width: float, available_height: float) -> list[Flowable]:
+        """A last row taller than a page (a long request, in parts) runs on as the table would."""
+        return list(self.chosen.split(available_width, available_height))
+
+    def drawOn(self, canvas: Canvas, x: float, y: float, _sW: float = 0) -> None:
+        self.chosen.drawOn(canvas, x, y, _sW)
 
 
 FOOT_PT = 9
@@ -69,6 +100,7 @@ class _FootedCanvas(Canvas):
 def _built(tables: Sequence[Table], st: Styles, title: str, *, wide: bool, subtitle: str, notes: Sequence[str],
            split_in_row: bool, foot: Callable[..., Canvas], draft: bool, closing: str) -> bytes:
     story: list[Flowable] = []
+    tail = False
     for i, table in enumerate(tables):
         if i:
             story.append(PageBreak())
@@ -76,10 +108,18 @@ def _built(tables: Sequence[Table], st: Styles, title: str, *, wide: bool, subti
         if subtitle:
             story.append(plain(subtitle, st.left, st.fonts))
         story += [plain(note, st.print_line, st.fonts) for note in notes]
-        story += [Spacer(1, 4 * mm),
-                  grid_table(Table("", table.header, table.rows, table.col_widths_mm), st, compact=True,
-                             split_rows=True, split_in_row=split_in_row)]
-    if closing:
+        story.append(Spacer(1, 4 * mm))
+        # The line the unit signs goes with the last table's last row: alone on a page it was a sheet with no case
+        # on it, signed apart from the cases and easily lost.
+        tail = bool(closing) and i == len(tables) - 1 and len(table.rows) > 1 and not _runs_on(table, st)
+        rows = table.rows[:-1] if tail else table.rows
+        story.append(grid_table(Table("", table.header, rows, table.col_widths_mm), st, compact=True,
+                                split_rows=True, split_in_row=split_in_row))
+        if tail:
+            last = [grid_table(Table("", table.header, table.rows[-1:], table.col_widths_mm), st, compact=True,
+                               split_rows=True, split_in_row=split_in_row, header=headed) for headed in (True, False)]
+            story.append(KeepTogether([_RowsGoingOn(*last), Spacer(1, 10 * mm), plain(closing, st.left, st.fonts)]))
+    if closing and not tail:
         story += [Spacer(1, 10 * mm), plain(closing, st.left, st.fonts)]
     buffer = io.BytesIO()
     margins = {"top": 20, "bottom": 20, "left": 15, "right": 15} if wide else MARGINS_MM
