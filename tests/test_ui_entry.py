@@ -106,6 +106,31 @@ def _fill_by_keyboard(entry: CaseEntryView) -> None:
     type_text("zlsgs")  # 自来水公司
 
 
+def test_after_saving_a_form_that_scrolls_the_next_call_starts_at_its_top(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """1366×768 at 125%: the page scrolls. After 保存 the cursor was in 来电人, but 来电时间 and 渠道 above it stayed
+    scrolled out of sight for the next call."""
+    from PySide6.QtWidgets import QScrollArea
+
+    area = QScrollArea()
+    entry = CaseEntryView(context(db, people.operator, clock, tmp_path))
+    area.setWidget(entry)
+    area.setWidgetResizable(True)
+    area.resize(1200, 360)
+    qtbot.addWidget(area)
+    area.show()
+    area.activateWindow()
+    qtbot.waitUntil(area.isActiveWindow)
+    entry.caller.setFocus()
+    _fill_by_keyboard(entry)
+    bar = area.verticalScrollBar()
+    assert bar.maximum() > 0
+    bar.setValue(bar.maximum())  # where 保存 is, at the foot of the form
+    press(KEYS.Key_S, CTRL)
+    assert len(_cases(db)) == 1 and QApplication.focusWidget() is entry.caller
+    assert bar.value() == 0  # 来电时间 and 渠道 in sight above 来电人
+
+
 def test_a_call_is_registered_with_the_keyboard_alone_one_tab_stop_per_field(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
     entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))

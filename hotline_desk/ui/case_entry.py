@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QRadioButton,
+    QScrollArea,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -370,6 +371,15 @@ class CaseEntryView(QWidget):
         else:
             self.focus_first()
 
+    def _top_in_sight(self) -> None:
+        """A new call starts at the top of the form: where the page scrolls (1366×768 at 125%), 来电时间 and 渠道
+        above 来电人 had stayed scrolled out of sight after the last call's 保存."""
+        holder = self.parentWidget()
+        while holder is not None and not isinstance(holder, QScrollArea):
+            holder = holder.parentWidget()
+        if isinstance(holder, QScrollArea):
+            holder.verticalScrollBar().setValue(0)
+
     @staticmethod
     def _put_cursor(field: QWidget) -> None:
         """The cursor into a field with nothing in it selected: the next key adds to what is there. (Focus given
@@ -714,6 +724,9 @@ class CaseEntryView(QWidget):
         finally:
             self._restoring = False
         self.status.setText("已恢复上次未保存的登记内容。")
+        # also below the page: a call half typed before is not taken for the one now on the line
+        self.ctx.signals.notice.emit("已恢复上次未保存的登记内容（上次关闭前没有保存的来电），"
+                                     "请核对后保存或按 Ctrl+N 清空。")
 
     def _set_call_time(self, now: datetime) -> None:
         was_restoring, self._restoring = self._restoring, True
@@ -757,6 +770,7 @@ class CaseEntryView(QWidget):
         self.reset_fields()
         self.status.clear()
         self.caller.setFocus()
+        self._top_in_sight()
 
     def ask_clear(self) -> None:
         close_popups()
@@ -912,6 +926,7 @@ class CaseEntryView(QWidget):
         if set_back:  # saved all the same: the call is taken, and the clock is for someone else to put right
             QMessageBox.warning(self, "请核对本机时钟", f"{saved}\n\n{set_back}")
         self.caller.setFocus()  # the next call: 来电时间 is already now, the caller's name comes first
+        self._top_in_sight()
 
 
 def _state_words(label: str, unit: str, assisting: str) -> str:

@@ -188,7 +188,8 @@ class MainWindow(QMainWindow):
     # --- the window itself ----------------------------------------------------------------------------
     def _focus_moved(self, _old: QWidget | None, new: QWidget | None) -> None:
         if new is not None and self.pages.isAncestorOf(new) and new.isVisible():
-            self.page_area.ensureWidgetVisible(new, 8, 8)
+            # with two lines' room above and below: a list's heading (来电人以往工单) scrolled off over it
+            self.page_area.ensureWidgetVisible(new, 8, 2 * new.fontMetrics().lineSpacing() + 8)
 
     def _status_bar(self) -> None:
         """The database line is a permanent widget, so a passing message (the first-start backup) never hides it."""
