@@ -132,3 +132,37 @@ def test_a_cases_facts_are_reached_by_tab_and_said_with_their_labels(
         QTest.keyClick(focused, Qt.Key.Key_Tab)
         visited.append(QApplication.focusWidget())
     assert facts["工单编号"] in visited and facts["标题"] in visited
+
+
+def test_tab_from_a_cases_history_reaches_its_steps_first(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """工单详情: from the history, 登记回复 was nine Tabs away, past the six facts and the request, for a clerk
+    with a caller on the line. The steps now come first, the facts after them."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication, QLabel, QPushButton
+
+    from hotline_desk.services.cases import workflow as wf
+    from hotline_desk.services.cases.records import register_case
+    from hotline_desk.ui.case_list import CaseDetailDialog
+    from tests.helpers import draft
+    from tests.ui_helpers import shown_active
+
+    with db.session() as s:
+        case = register_case(s, people.operator, draft(s), clock=clock)
+        wf.approve(s, people.supervisor, case.id, clock=clock)
+        wf.sign(s, people.operator, case.id, clock=clock)
+    dialog = CaseDetailDialog(None, context(db, people.operator, clock, tmp_path), case.id)
+    qtbot.addWidget(dialog)
+    shown_active(qtbot, dialog)
+    dialog.timeline.setFocus()
+    QTest.keyClick(dialog.timeline, Qt.Key.Key_Tab)
+    first = QApplication.focusWidget()
+    assert isinstance(first, QPushButton) and first.objectName() == "action_reply", first
+    visited = []
+    for _ in range(20):
+        focused = QApplication.focusWidget()
+        assert focused is not None
+        QTest.keyClick(focused, Qt.Key.Key_Tab)
+        visited.append(QApplication.focusWidget())
+    assert any(isinstance(w, QLabel) for w in visited) and dialog.timeline in visited  # the facts, and round again

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -415,6 +416,7 @@ class CaseDetailDialog(QDialog):
         while self.fields.rowCount():
             self.fields.removeRow(0)
         caller = confidential_caller(view.caller_name, view.confidential)
+        facts: list[QWidget] = []
         rows = [
             ("工单编号", f"{view.number}    来源：{view.source_label}"
                       + (f"    上级工单号：{view.upstream_number}" if view.upstream_number else "")
@@ -440,7 +442,9 @@ class CaseDetailDialog(QDialog):
             value.setStyleSheet(FOCUSED_FACT)
             value.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # selectable by keyboard alone gives click focus only
             self.fields.addRow(label, value)
-        self.fields.addRow("诉求内容", self._content_box(shown(view.content)))
+            facts.append(value)
+        content = self._content_box(shown(view.content))
+        self.fields.addRow("诉求内容", content)
         self.timeline.clear()
         for ev in view.events:
             # A step entered well after its time says so first in 说明, the column that takes the width left (a
@@ -483,6 +487,13 @@ class CaseDetailDialog(QDialog):
         close.clicked.connect(self.accept)
         close.setDefault(True)  # Enter closes; it never starts 作废 or another step by accident
         self.actions_row.addWidget(close)
+        # Tab from the history goes to the steps first, then to the facts to read: the steps came after the six
+        # facts and the request, nine Tabs from the history for a clerk with a caller on the line.
+        buttons = [w for i in range(self.actions_row.count())
+                   if (held := self.actions_row.itemAt(i)) is not None and isinstance(w := held.widget(), QPushButton)]
+        chain = [self.timeline, *buttons, *facts, content, self.step_text]
+        for before, after in itertools.pairwise(chain):
+            QWidget.setTabOrder(before, after)
 
     def _content_box(self, text: str) -> QPlainTextEdit:
         """诉求内容 in a box of its own that scrolls: a long complaint set as a label pushed the history down to two
