@@ -538,7 +538,7 @@ def test_scores_export_to_excel_and_pdf(qtbot: QtBot, db: Database, people: Peop
 
 def test_case_detail_offers_exactly_what_the_role_allows(qtbot: QtBot, db: Database, people: People,
                                                          clock: FakeClock, tmp_path: Path) -> None:
-    from PySide6.QtWidgets import QPushButton
+    from PySide6.QtWidgets import QLabel, QPushButton
 
     from hotline_desk.ui.case_list import CaseDetailDialog
 
@@ -558,6 +558,16 @@ def test_case_detail_offers_exactly_what_the_role_allows(qtbot: QtBot, db: Datab
     assert offered(people.operator) == {"action_sign", "action_return_request", "action_extension_request",
                                         "action_recall"}
     assert "action_supervise" in offered(people.supervisor)
+
+    def who_else(actor: object) -> str:
+        dialog = CaseDetailDialog(None, context(db, actor, clock, tmp_path), case_id)  # type: ignore[arg-type]
+        qtbot.addWidget(dialog)
+        hint = dialog.findChild(QLabel, "who_else")
+        return hint.text() if hint is not None else ""
+
+    # an operator's wrong unit or duplicate: the detail says who puts it right, where she finds no button for it
+    assert who_else(people.operator) == "作废重复登记、改交其他单位：请审核员办理"
+    assert who_else(people.supervisor) == ""
 
 
 def test_import_wizard_goes_file_mapping_preview_commit(qtbot: QtBot, db: Database, people: People,

@@ -60,7 +60,7 @@ from hotline_desk.ui.widgets import (
     run_modal,
 )
 from hotline_desk.ui.window_state import remember_columns
-from hotline_desk.vocabulary import STATE_FILTERS, UNFINISHED, EventKind, Source
+from hotline_desk.vocabulary import STATE_FILTERS, UNFINISHED, UNFINISHED_STATES, Action, EventKind, Source
 
 
 class CaseListView(QWidget):
@@ -481,6 +481,13 @@ class CaseDetailDialog(QDialog):
             self.actions_row.addWidget(edit_button)
         if not actions and not apart:
             self.actions_row.addWidget(QLabel("当前没有您可以办理的操作。"))
+        if not self.ctx.actor.can(Action.VOID) and view.state in UNFINISHED_STATES:
+            # an operator's wrong unit or duplicate: the window said nowhere who puts it right
+            hint = QLabel("作废重复登记、改交其他单位：请审核员办理")
+            hint.setObjectName("who_else")
+            hint.setStyleSheet("color: #555555;")
+            hint.setWordWrap(True)  # beside five steps at 125%: two lines rather than a wider dialog
+            self.actions_row.addWidget(hint)
         self.actions_row.addStretch()
         close = QPushButton("关闭")
         close.setObjectName("close")
