@@ -127,6 +127,7 @@ class StepDialog(ActionDialog):
         ok = box.button(QDialogButtonBox.StandardButton.Ok)
         assert isinstance(ok, QPushButton)
         self.ok = ok
+        ok.setDefault(True)  # Enter in a one-line field presses it, wherever the focus came from
         for key, editor in self.editors.items():
             self._watch(key, editor)
         self.revalidate()
