@@ -196,6 +196,8 @@ def test_an_import_asked_to_stop_stops_at_the_next_part_and_clears_what_it_wrote
         assert s.scalars(select(ImportBatch.state)).all() == ["cleared"]
 
 
+# The test takes the part's connection before the import asks for it with its options: said, and meant.
+@pytest.mark.filterwarnings("ignore:Connection is already established:sqlalchemy.exc.SAWarning")
 def test_an_import_whose_server_restarts_clears_what_it_wrote_once_the_server_is_back(
         db: Database, people: People, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The server restarted under a long import: the first try to clear what it had written failed (the server was
