@@ -411,18 +411,7 @@ def test_formulas_without_their_results_are_named_not_taken_silently_for_blanks(
 
 def _with_saved_results(path: Path, results: dict[str, str]) -> None:
     """The workbook as Excel saves it: each formula cell named keeps its result beside the formula."""
-    with zipfile.ZipFile(path) as archive:
-        parts = {name: archive.read(name) for name in archive.namelist()}
-    for name, xml in parts.items():
-        if name.startswith("xl/worksheets/sheet"):
-            text = xml.decode()
-            for ref, result in results.items():
-                text = re.sub(rf'<c r="{ref}"([^>]*)><f>(.*?)</f><v\s*/?>(?:</v>)?</c>',
-                              rf'<c r="{ref}" t="str"><f>\2</f><v>{result}</v></c>', text)
-            parts[name] = text.encode()
-    with zipfile.ZipFile(path, "w") as archive:
-        for name, data in parts.items():
-            archive.writestr(name, data)
+    _as_excel_saved(path, {ref: f' t="str"|{result}' for ref, result in results.items()})
 
 
 def test_formulas_whose_saved_result_is_read_are_named_for_checking(
