@@ -750,6 +750,8 @@ def test_a_backup_kept_for_good_outlives_retention_and_only_an_administrator_mak
     other: one made to be kept for good stays, and is said as such."""
     year_end = backup.backup(db_path, tmp_path / "b", keep=1, now=datetime(2022, 12, 31, 18, 0), for_good=True)
     ordinary = backup.backup(db_path, tmp_path / "b", keep=1, now=datetime(2022, 12, 31, 19, 0))
+    assert year_end.path.name == "hotline-desk-20221231-180000-keep.sqlite3"  # said by its name too
+    year_end.manifest.unlink()  # the manifest left behind when the backups were copied or tidied
     for month in range(1, 17):  # sixteen months of backups, a day apart each
         backup.backup(db_path, tmp_path / "b", keep=1,
                       now=datetime(2023 + (month - 1) // 12, (month - 1) % 12 + 1, 2, 18, 0))

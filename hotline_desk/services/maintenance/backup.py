@@ -153,10 +153,15 @@ def _manifest_entry(backup_file: Path, key: str) -> str | None:
 
 
 FOR_GOOD = "kept_for_good"  # the manifest's mark of a backup no retention removes
+# …and its name's (hotline-desk-20221231-180000-keep.sqlite3): the manifest beside it may be left behind when the
+# backups are copied or tidied, and the year's copy must not then be taken for an ordinary one.
+FOR_GOOD_MARK = "-keep"
 
 
 def kept_for_good(backup_file: Path) -> bool:
-    """Whether a backup was made to be kept for good (``backup``'s ``for_good``), as its manifest says."""
+    """Whether a backup was made to be kept for good (``backup``'s ``for_good``), as its name or manifest says."""
+    if backup_file.name.endswith(f"{FOR_GOOD_MARK}{SUFFIX}"):
+        return True
     try:
         data = json.loads(manifest_path(backup_file).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -344,12 +349,12 @@ def _clear_leftovers(directory: Path, *patterns: str) -> None:
                 continue
 
 
-def _publish(copy: Path, directory: Path, now: datetime) -> Path:
+def _publish(copy: Path, directory: Path, now: datetime, mark: str = "") -> Path:
     """Give a whole copy a backup name of its own: the name appears only once the copy is whole (a backup killed
     while copying leaves no empty or half file under it), and never replaces another backup's (two made in the same
     second by two stations, or a restore's own, each get their own name)."""
     while True:
-        target = directory / f"{PREFIX}{now:%Y%m%d-%H%M%S}{SUFFIX}"
+        target = directory / f"{PREFIX}{now:%Y%m%d-%H%M%S}{mark}{SUFFIX}"
         try:
             if os.name == "nt":
                 os.rename(copy, target)  # Windows refuses to rename onto a file that exists
@@ -361,16 +366,16 @@ def _publish(copy: Path, directory: Path, now: datetime) -> Path:
         except OSError:  # no hard links there (a FAT-formatted USB stick, some shares)
             if os.name == "nt":
                 raise
-            return _publish_reserving(copy, directory, now)
+            return _publish_reserving(copy, directory, now, mark)
         copy.unlink()
         return target
 
 
-def _publish_reserving(copy: Path, directory: Path, now: datetime) -> Path:
+def _publish_reserving(copy: Path, directory: Path, now: datetime, mark: str) -> Path:
     """``_publish`` where hard links cannot be made: the name is reserved (created empty and exclusively) and the
     copy put in its place at once."""
     while True:
-        target = directory / f"{PREFIX}{now:%Y%m%d-%H%M%S}{SUFFIX}"
+        target = directory / f"{PREFIX}{now:%Y%m%d-%H%M%S}{mark}{SUFFIX}"
         try:
             os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
         except FileExistsError:
@@ -411,8 +416,8 @@ def backup(db_path: Path, directory: Path, *, keep: int, now: datetime,
         anchor = _anchor_of(Path(tmp))
         caught = _half_imports_in(Path(tmp))
         digest = _sha256(Path(tmp))
-        target = _publish(Path(tmp), directory, now)
-        now = datetime.strptime(target.name[len(PREFIX):-len(SUFFIX)], "%Y%m%d-%H%M%S")
+        target = _publish(Path(tmp), directory, now, FOR_GOOD_MARK if for_good else "")
+        now = made_at_of(target.name) or now
         manifest: dict[str, object] = {
             "file": target.name, "made_at": now.isoformat(), "sha256": digest,
             "database": str(db_path.resolve()), "anchor": anchors.tag(anchor) if anchor else None}
@@ -584,11 +589,13 @@ def _kept(found: list[BackupInfo], keep: int) -> set[Path]:
 
 
 def made_at_of(name: str) -> datetime | None:
-    """When a backup was made, by its name (hotline-desk-20220802-090000.sqlite3); None for another name."""
+    """When a backup was made, by its name (hotline-desk-20220802-090000.sqlite3, or …-keep.sqlite3 for one kept
+    for good); None for another name."""
     if not (name.startswith(PREFIX) and name.endswith(SUFFIX)):
         return None
+    stamp = name[len(PREFIX):-len(SUFFIX)].removesuffix(FOR_GOOD_MARK)
     try:
-        return datetime.strptime(name[len(PREFIX):-len(SUFFIX)], "%Y%m%d-%H%M%S")
+        return datetime.strptime(stamp, "%Y%m%d-%H%M%S")
     except ValueError:
         return None
 
