@@ -156,6 +156,24 @@ def test_the_same_call_registered_again_is_registered_with_a_warning(office: Pat
     assert f"已登记工单 {first}" in out and f"可能重复登记；如属重复，请审核员用 case void {second} 作废本件" in out
 
 
+def test_a_number_another_operator_registered_minutes_ago_is_said_on_the_command_line_too(
+        office: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """One caller put through to two stations, in other words: the window asks, the command line said nothing
+    (the README promises a warning). The landline with and without its 区号 is one number."""
+    call = ("--appeal-type", "咨询类", "--category", "社会保险—社保卡", "--coordinate", "已告知")
+    _, out, _ = run(capsys, office, "case", "register", "--content", "小区噪音扰民", "--phone", "6012345", *call,
+                    user="op1")
+    first = re.findall(r"RZ\d{4}-\d{5}", out)[0]
+    code, out, _ = run(capsys, office, "case", "register", "--content", "路边停车收费不合理", "--phone",
+                       "0375-6012345", *call, user="sup1")
+    second = re.findall(r"RZ\d{4}-\d{5}", out)[0]
+    assert code == 0 and f"的来电刚由别的话务员登记为工单 {first}" in out
+    assert f"可能重复登记；如属重复，请审核员用 case void {second} 作废本件" in out
+    code, out, _ = run(capsys, office, "case", "register", "--content", "再反映一件事", "--phone", "6012345", *call,
+                       user="op1")  # the first operator again: the other's case is named, not her own
+    assert code == 0 and f"登记为工单 {second}" in out, out
+
+
 def test_the_same_words_from_a_confidential_callers_number_name_no_case_to_an_operator(
         office: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """An operator, shown 139****4321 and the case's words, typed a number with those words: the duplicate warning

@@ -220,12 +220,20 @@ def cmd_register(ctx: Context, args: argparse.Namespace) -> int:
             fields = {field for field, _said in unknown}
             rest = [p for p in cases.validate_draft(session, draft, office_now()) if p[0] not in fields]
             raise ValidationError(unknown[0][1], field=unknown[0][0], errors=[*unknown, *rest])
-        earlier = cases.same_call(session, draft, office_now(), private=not may_see_confidential(actor))
+        private = not may_see_confidential(actor)
+        earlier = cases.same_call(session, draft, office_now(), private=private)
+        # another operator's case of this number half an hour either side, in other words: asked in the window too
+        other = None if earlier is not None else cases.recent_call(session, draft, office_now(), registering=actor.id,
+                                                                   private=private)
         view = cases.register_case(session, actor, draft)
     print(f"已登记工单 {view.number}，当前状态“{view.state_label}”。")
+    void = f"如属重复，请审核员用 case void {view.number} 作废本件。"
     if earlier is not None:
         print(f"注意：该号码 {fmt(earlier.registered_at)} 已登记工单 {earlier.number}（{earlier.state_label}），"
-              f"诉求内容相同，可能重复登记；如属重复，请审核员用 case void {view.number} 作废本件。")
+              f"诉求内容相同，可能重复登记；{void}")
+    elif other is not None:
+        print(f"注意：该号码 {fmt(other.registered_at)} 的来电刚由别的话务员登记为工单 {other.number}"
+              f"（{other.state_label}）：{other.title}。是同一个电话的，可能重复登记；{void}")
     if view.notice:
         print(f"注意：{view.notice}")
     return 0
