@@ -135,6 +135,9 @@ def test_a_landline_typed_with_and_without_the_offices_area_code_is_one_callers(
         elsewhere = register_case(s, people.operator, draft(s, phone="0371-6012345"), clock=clock).id
     with db.reader() as s:
         assert {c.id for c in cases_by_phone(s, "0375 6012345")} == {local, coded}
+        for typed in ("6012345", "0375-6012345", "(0375)6012345"):  # 工单查询 and search, by text or by phone
+            assert set(search_ids(s, CaseFilter(text=typed), now=clock())) == {local, coded}, typed
+            assert set(search_ids(s, CaseFilter(phone=typed), now=clock())) == {local, coded}, typed
         assert {c.id for c in cases_by_phone(s, "6012345")} == {local, coded}
         assert {c.id for c in cases_by_phone(s, "0371-6012345")} == {elsewhere}  # another city's line
         again = same_call(s, draft(s, phone="(0375)6012345", content="路灯不亮。"), clock())

@@ -35,6 +35,7 @@ from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.cases import search_index
 from hotline_desk.services.cases.deadlines import Labelled, deadline_flag, flag_words
 from hotline_desk.services.cases.events import sent_back_among
+from hotline_desk.services.cases.phone_lines import area_code, same_line
 from hotline_desk.services.cases.queues import caller_in_file, caller_shown
 from hotline_desk.services.cases.steps import stored_phone
 from hotline_desk.services.office import reference
@@ -138,7 +139,8 @@ NUMBER_WITHOUT_DASH = re.compile(r"(\d\d(?:0[1-9]|1[0-2]))(\d{1,5})")
 def _code_prefixes(session: Session, word: str, private: bool = False) -> list[Any]:
     """A phone number, a case number (with or without the office's letters), an upper-level number or an imported
     register's own number that starts with ``word`` (a 保密 case's phone not, for a ``private`` search)."""
-    phones = {word, *_phone_spellings(word)}
+    area = area_code(session)  # a landline with or without the office's 区号 is one number (see same_line)
+    phones = {line for spelling in {word, *_phone_spellings(word)} for line in same_line(spelling, area)}
     numbers = {word.upper()}
     prefix = Settings(session).str("case_number.prefix")
     if NUMBER_WITHOUT_LETTERS.fullmatch(word):
@@ -316,7 +318,9 @@ def _filtered(session: Session, f: CaseFilter, now: datetime, *, case_columns: b
     if f.appeal_type:
         conditions.append(Case.appeal_type_name == f.appeal_type)
     if f.phone:
-        conditions.append(Case.phone.in_(sorted({f.phone, stored_phone(f.phone)})))
+        area = area_code(session)
+        conditions.append(Case.phone.in_(sorted({line for spelling in (f.phone, stored_phone(f.phone))
+                                                 for line in same_line(spelling, area)})))
         if f.private:
             conditions.append(Case.confidential.is_(False))
     if f.day is not None:

@@ -140,7 +140,8 @@ def _area_code(value: str) -> str:
 
 
 AREA_CODE = _str("office.area_code", "0375", "本地电话区号", group="office",
-                 note="查找来电人以往工单时，不带区号的座机号码与带本地区号的算同一个号码；留空则不这样查找",
+                 note="来电人以往工单、重复登记的询问、【同号在办】和按电话查找时，不带区号的座机号码与带本地区号的"
+                      "算同一个号码；留空则按所写的号码分开",
                  refine=_area_code)
 WAITING_DISPATCH = "待审核的工单即按新时限计算临期、超期。"
 DISPATCH_HOURS = _int("limits.dispatch_hours", 24, "交办时限（小时）", 1, 720, effect=WAITING_DISPATCH)
