@@ -148,6 +148,9 @@ def test_a_landline_typed_with_and_without_the_offices_area_code_is_one_callers(
     assert marked[numbers[elsewhere]] == ()
     with db.session() as s:  # an office that gives no 区号 keeps the numbers apart, as typed
         set_setting(s, "office.area_code", "", user_id=people.admin.id, at=clock())
+    from hotline_desk.services.office.settings import AREA_CODE, shown
+
+    assert shown(AREA_CODE, "") == "（空）"  # “已设为 。” read as a slip
     with db.reader() as s:
         assert {c.id for c in cases_by_phone(s, "6012345")} == {local}
     with pytest.raises(ValidationError, match="本地电话区号应为 0 开头的 3～4 位数字"), db.session() as s:

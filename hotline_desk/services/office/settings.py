@@ -377,4 +377,4 @@ def shown(definition: SettingDef[Any], value: Any) -> str:
         return "是" if value else "否"
     if isinstance(value, list | dict):  # as typed, not Python's ['…']
         return json.dumps(value, ensure_ascii=False) if value else "（空）"
-    return str(value)
+    return str(value) if value != "" else "（空）"  # “已设为 。” read as a slip
