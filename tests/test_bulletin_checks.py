@@ -161,6 +161,11 @@ def test_months_with_no_bulletin_between_the_last_issue_and_this_one_are_named_b
     assert (f"上一期已定稿的简报是2022-07的（总第{july.total_issue}期），2022-08至2022-10没有简报，本期按顺序编为"
             f"2022年第{july.year_issue + 1}期（总第{july.total_issue + 1}期）。这期间如在本软件之外印过简报，"
             "请改本期的期号和总期号（命令行用 --issue、--total-issue）。") in said, said
+    with db.session() as s:  # a case in September: that month had calls, and no bulletin was made of them
+        register_case(s, people.operator, draft(s), clock=FakeClock(datetime(2022, 9, 12, 9, 0)))
+    with db.reader() as s:
+        said = bulletin.warnings(s, "2022-11", clock=clock)
+    assert any("2022-08至2022-10没有简报（其中2022-09有工单），本期按顺序编为" in w for w in said), said
     with db.session() as s:  # a September draft saved: November is numbered after it, and told so instead
         bulletin.update_draft(s, people.supervisor, "2022-09", clock=clock)
     with db.reader() as s:

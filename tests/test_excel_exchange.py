@@ -470,7 +470,7 @@ def test_an_error_value_and_a_date_of_today_are_named_as_such_not_taken_for_blan
     said = {(p.row, p.column): p.reason for p in preview.problems}
     assert preview.ready == [] and set(said) == {(4, "回复内容"), (4, "办结时间")}, said
     assert said[(4, "回复内容")].startswith("这一格是错误值（#NAME?），读不出内容：多半是以 = 或 + 开头的文字被")
-    assert said[(4, "办结时间")].startswith("这一格是公式 =TODAY()，它的值是保存文件那天的日期时间，不是实际发生的时间")
+    assert said[(4, "办结时间")].startswith("这一格是公式 =TODAY()，它的值由保存文件的那一天算出，不是实际发生的时间")
     listed = tmp_path / "清单.xlsx"  # a register imported the same way
     other = openpyxl.Workbook()
     other.active.append(["来电时间", "诉求内容", "诉求类型"])
@@ -480,7 +480,7 @@ def test_an_error_value_and_a_date_of_today_are_named_as_such_not_taken_for_blan
     with db.reader() as s:
         cases = preview_cases(s, listed, clock=clock)
     reasons = {p.column: p.reason for p in cases.problems if p.row == 2}
-    assert cases.ready == [] and reasons["来电时间"].startswith("这一格是公式 =NOW()，它的值是保存文件那天")
+    assert cases.ready == [] and reasons["来电时间"].startswith("这一格是公式 =NOW()，它的值由保存文件的那一天算出")
     assert reasons["诉求内容"].startswith("这一格是错误值（#NAME?）")
 
 

@@ -207,7 +207,7 @@ def _date_parts(folded: str, raw: str) -> tuple[int, int, int, int, int, int]:
     if TIME_OF_DAY.fullmatch(folded) and writes_time(folded):  # 3:00 PM, 下午3点: a time, its day not written
         raise CellError(f"“{raw}”只有时间没有日期，请连同日期写成 2022-07-05 14:30 或 2022年7月5日下午3点")
     if YEAR_LAST.match(folded):  # 03/08/2022: day first in Europe, month first in America
-        raise CellError(f"日期“{raw}”把年份写在最后，看不出是几月几日（日在前还是月在前），{FORMAT_HINT}")
+        raise CellError(f"日期“{raw}”把年份写在最后：这种写法日、月的先后各地不同，不按它猜，{FORMAT_HINT}")
     if SHORT_YEAR.match(folded):  # 22/8/3, or 3.8.22: which number is the year is a guess too
         raise CellError(f"日期“{raw}”的年份只写了两位，看不出哪个数是年份，年份须写全四位，{FORMAT_HINT}")
     raise CellError(f"无法识别的日期“{raw}”，{FORMAT_HINT}")

@@ -117,7 +117,7 @@ def error_cell_words(code: str) -> str:
 
 def day_formula_words(formula: str) -> str:
     """A row's problem where a cell's formula gives the day the file was saved (=TODAY())."""
-    return (f"这一格是公式 ={formula}，它的值是保存文件那天的日期时间，不是实际发生的时间；"
+    return (f"这一格是公式 ={formula}，它的值由保存文件的那一天算出，不是实际发生的时间；"
             "请填写实际的时间后重新导入")
 
 

@@ -304,8 +304,10 @@ def _numbering(session: Session, month: str, issue: Issue) -> list[str]:
         found.append(f"总期号是第{issue.total_issue}期，而{where}，接下去应是总第{expected_total}期。请核对。")
     elif prev is not None and (gap := _months_without_bulletin(session, prev.month, month)):
         # 第8期 for November after July: right if August to October were never printed, wrong if they were on paper
-        found.append(f"上一期已定稿的简报是{prev.month}的（总第{prev.total_issue}期），{gap}没有简报，"
-                     f"本期按顺序编为{month[:4]}年第"
+        busy = [m for m in gap if session.scalar(select(Case.id).where(Case.month == m).limit(1)) is not None]
+        cases = f"（其中{'、'.join(busy)}有工单）" if busy else ""
+        found.append(f"上一期已定稿的简报是{prev.month}的（总第{prev.total_issue}期），"
+                     f"{_months_said(gap, prev.month, month)}没有简报{cases}，本期按顺序编为{month[:4]}年第"
                      f"{issue.year_issue}期（总第{issue.total_issue}期）。这期间如在本软件之外印过简报，请改本期的期号和"
                      "总期号（命令行用 --issue、--total-issue）。")
     if prev is not None and prev.month[:4] == month[:4] and issue.year_issue != prev.year_issue + 1:
@@ -321,15 +323,23 @@ def _numbering(session: Session, month: str, issue: Issue) -> list[str]:
     return found
 
 
-def _months_without_bulletin(session: Session, last_final: str, month: str) -> str:
-    """The months between the last finalised issue and ``month`` with no bulletin, not even a draft, in words:
-    2022-08至2022-10, 2022-08、2022-10; "" for none."""
-    (year, mon), (end_year, end_mon) = parse_month(last_final), parse_month(month)
-    between = [f"{year + (mon + i) // 12:04d}-{(mon + i) % 12 + 1:02d}"
-               for i in range((end_year - year) * 12 + end_mon - mon - 1)]
+def _months(after: str, before: str) -> list[str]:
+    """The months strictly between two months."""
+    (year, mon), (end_year, end_mon) = parse_month(after), parse_month(before)
+    return [f"{year + (mon + i) // 12:04d}-{(mon + i) % 12 + 1:02d}"
+            for i in range((end_year - year) * 12 + end_mon - mon - 1)]
+
+
+def _months_without_bulletin(session: Session, last_final: str, month: str) -> list[str]:
+    """The months between the last finalised issue and ``month`` with no bulletin, not even a draft."""
+    between = _months(last_final, month)
     drafted = set(session.scalars(select(Bulletin.month).where(Bulletin.month.in_(between)))) if between else set()
-    gap = [m for m in between if m not in drafted]
-    if len(gap) > 2 and len(gap) == len(between):
+    return [m for m in between if m not in drafted]
+
+
+def _months_said(gap: list[str], after: str, before: str) -> str:
+    """Months in words: 2022-08至2022-10 for all those between, else one by one (2022-08、2022-10)."""
+    if len(gap) > 2 and gap == _months(after, before):
         return f"{gap[0]}至{gap[-1]}"
     return "、".join(gap)
 

@@ -16,7 +16,6 @@ from hotline_desk.services.office.settings import Settings
 from hotline_desk.services.reporting.bulletin_compose import fill_title, score_rows
 from hotline_desk.services.reporting.frozen import NOT_FINAL_SENT, MonthScores, attachment_titles, month_scores
 from hotline_desk.services.reporting.period import ScorePeriod, score_period
-from hotline_desk.wording import first_few
 
 
 def export_tables(session: Session, scores: MonthScores) -> list[Table]:
@@ -77,9 +76,14 @@ def period_notes(period: ScorePeriod) -> list[str]:
     notes = [PERIOD_NOTE]
     if period.empty:
         notes.append(f"{'、'.join(period.empty)}没有交办给单位的工单，没有考核结果，不计入平均。")
-    idle = [f"{r.unit}（{'、'.join(r.idle)}）" for _label, rows in period.groups for r in rows if r.idle]
-    if idle:  # full marks for no case lift an average: said, so a ranking is read knowing it
-        notes.append(f"单位当月没有交办工单的，照该月评分表按规则得分，计入平均：{first_few(idle, 10, '个单位')}。")
+    idle: dict[tuple[str, ...], list[str]] = {}  # the months a unit had no case in → those units
+    for _label, rows in period.groups:
+        for r in rows:
+            if r.idle:
+                idle.setdefault(r.idle, []).append(r.unit)
+    if idle:  # full marks for no case lift an average: every such unit said, so a ranking is read knowing it
+        said = "；".join(f"{'、'.join(months)}：{'、'.join(units)}" for months, units in idle.items())
+        notes.append(f"单位当月没有交办工单的，照该月评分表按规则得分，计入平均（{said}）。")
     unfinished = [m for m in period.months if m not in period.final and m not in period.empty]
     if unfinished:
         notes.append(f"{'、'.join(unfinished)}的简报尚未定稿：这几个月的得分定稿前还可能变化。")
