@@ -129,6 +129,13 @@ def test_after_saving_a_form_that_scrolls_the_next_call_starts_at_its_top(
     press(KEYS.Key_S, CTRL)
     assert len(_cases(db)) == 1 and QApplication.focusWidget() is entry.caller
     assert bar.value() == 0  # 来电时间 and 渠道 in sight above 来电人
+    entry.phone.setText("13803750001")  # the same caller again: the earlier case listed beside the form
+    qtbot.waitUntil(lambda: entry.history.count() == 1)
+    entry.fields["content"].setFocus()
+    bar.setValue(bar.maximum())
+    press(KEYS.Key_L, CTRL)  # from low in the form: the list, and its heading above it, in sight
+    assert QApplication.focusWidget() is entry.history
+    assert not entry.history_title.visibleRegion().isEmpty()
 
 
 def test_a_call_is_registered_with_the_keyboard_alone_one_tab_stop_per_field(
@@ -957,6 +964,7 @@ def test_a_server_restarting_under_the_checks_before_saving_is_said_once_and_in_
     answer_question({})
     press(KEYS.Key_S, CTRL)
     assert notices[-1].startswith("未保存：与 RZ") and len(_cases(db)) == 1, notices
+    assert notices[-1].endswith("请在右侧以往工单中双击打开，点“登记再次来电”。")  # whole, not cut at 如是…
 
 
 def test_typing_on_the_handling_choice_says_the_words_went_nowhere(

@@ -163,16 +163,20 @@ def test_unsaved_entry_survives_closing_and_clearing_asks_first(
     _fill_entry(qtbot, first, "小区路灯不亮")
     first.close()
     first.deleteLater()
+    called_at = clock()
+    clock.advance(hours=6)  # reopened after lunch: the half-typed call is the morning's, and says so
     window = MainWindow(ctx, watch=False)  # as after a crash: the program opens on the form, read back
     qtbot.addWidget(window)
     again = window.views["entry"]
     assert isinstance(again, CaseEntryView) and window.pages.currentWidget() is again
     assert again.content.toPlainText() == "小区路灯不亮"
     assert again.phone.text() == "13803750001" and again.dispatch.isChecked()
-    assert "已恢复" in again.status.text()
+    assert again.status.text() == f"已恢复上次未保存的登记内容（来电时间 {called_at:%m-%d %H:%M}，6 小时前）。"
+    assert window.statusBar().currentMessage().startswith(again.status.text())
     messages = Messages().install(monkeypatch)
     again.ask_clear()
     assert messages.texts("question") and again.content.toPlainText() == ""
+    assert window.statusBar().currentMessage() == ""  # the restored call's words go with it
     assert not entry_draft(tmp_path, "op1", db.identity).path.exists()
     window.close()
     later = MainWindow(ctx, watch=False)  # nothing left to finish: the program opens on 首页 as always

@@ -179,6 +179,7 @@ class CaseEntryView(QWidget):
         self.history = QListWidget()
         self.history.setWordWrap(True)
         self.history.setToolTip("双击或按 Enter 打开该工单")
+        self.history.setAccessibleName("来电人以往工单")
         self.history_title = QLabel(HISTORY_HINT)
         self.history_title.setWordWrap(True)
 
@@ -374,11 +375,15 @@ class CaseEntryView(QWidget):
     def _top_in_sight(self) -> None:
         """A new call starts at the top of the form: where the page scrolls (1366×768 at 125%), 来电时间 and 渠道
         above 来电人 had stayed scrolled out of sight after the last call's 保存."""
+        if (area := self._scroll_area()) is not None:
+            area.verticalScrollBar().setValue(0)
+
+    def _scroll_area(self) -> QScrollArea | None:
+        """What scrolls the page the form is on, where the window is smaller than the form."""
         holder = self.parentWidget()
         while holder is not None and not isinstance(holder, QScrollArea):
             holder = holder.parentWidget()
-        if isinstance(holder, QScrollArea):
-            holder.verticalScrollBar().setValue(0)
+        return holder if isinstance(holder, QScrollArea) else None
 
     @staticmethod
     def _put_cursor(field: QWidget) -> None:
@@ -440,6 +445,8 @@ class CaseEntryView(QWidget):
         if self.history.currentRow() < 0:
             self.history.setCurrentRow(0)
         self.history.setFocus()
+        if (area := self._scroll_area()) is not None:  # from low in a scrolled form the heading went out of sight
+            area.ensureWidgetVisible(self.history_title, 0, 3 * self.fontMetrics().lineSpacing())
 
     def back_from_earlier(self) -> None:
         """Esc in the earlier cases: back to the field the call was being typed in (诉求内容 when none)."""
@@ -723,10 +730,10 @@ class CaseEntryView(QWidget):
             self._time_from_reset = False  # the draft's call came in when the draft says
         finally:
             self._restoring = False
-        self.status.setText("已恢复上次未保存的登记内容。")
+        said = f"已恢复上次未保存的登记内容{_call_age(saved.get('registered_at', ''), self.ctx.clock())}。"
+        self.status.setText(said)
         # also below the page: a call half typed before is not taken for the one now on the line
-        self.ctx.signals.notice.emit("已恢复上次未保存的登记内容（上次关闭前没有保存的来电），"
-                                     "请核对后保存或按 Ctrl+N 清空。")
+        self.ctx.signals.notice.emit(f"{said}这是上次关闭前没有保存的来电，请核对后保存，或按 Ctrl+N 清空。")
 
     def _set_call_time(self, now: datetime) -> None:
         was_restoring, self._restoring = self._restoring, True
@@ -769,6 +776,7 @@ class CaseEntryView(QWidget):
         self._discard_draft()
         self.reset_fields()
         self.status.clear()
+        self.ctx.signals.notice.emit("")  # what the status bar said of the call cleared away goes with it
         self.caller.setFocus()
         self._top_in_sight()
 
@@ -780,7 +788,9 @@ class CaseEntryView(QWidget):
             self._discard_draft()
             self.reset_fields()
             self.status.setText("已清空。")
+            self.ctx.signals.notice.emit("")  # what the status bar said of the call cleared away goes with it
             self.caller.setFocus()
+            self._top_in_sight()
 
     def _upstream_limit(self) -> datetime | None:
         try:
@@ -871,8 +881,9 @@ class CaseEntryView(QWidget):
             return True
         if confirm(self, "可能重复登记", f"{question}确定再登记一件新工单？选“否”不保存，表单内容保留。"):
             return True
-        self._say_of_form(f"{kept}，请在右侧以往工单中双击打开，点“登记再次来电”。")
-        self.ctx.signals.notice.emit(f"{kept}。")  # the status bar said the last call's 已登记 RZ…
+        said = f"{kept}，请在右侧以往工单中双击打开，点“登记再次来电”。"
+        self._say_of_form(said)
+        self.ctx.signals.notice.emit(said)  # the status bar said the last call's 已登记 RZ…
         self.fields["content"].setFocus()
         return False
 
@@ -927,6 +938,16 @@ class CaseEntryView(QWidget):
             QMessageBox.warning(self, "请核对本机时钟", f"{saved}\n\n{set_back}")
         self.caller.setFocus()  # the next call: 来电时间 is already now, the caller's name comes first
         self._top_in_sight()
+
+
+def _call_age(written: str, now: datetime) -> str:
+    """A restored draft's call, by its time and how long ago: （来电时间 08-05 09:02，6 小时前）; "" when unread."""
+    try:
+        at = datetime.strptime(written, "%Y-%m-%d %H:%M")
+    except ValueError:
+        return ""
+    ago = f"，{span_words(now - at)}前" if now - at >= timedelta(minutes=1) else ""
+    return f"（来电时间 {at:%m-%d %H:%M}{ago}）"
 
 
 def _state_words(label: str, unit: str, assisting: str) -> str:
