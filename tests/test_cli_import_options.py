@@ -85,3 +85,45 @@ def test_a_new_entry_asked_by_someone_who_may_not_add_one_is_refused_before_the_
     out, err = capsys.readouterr()
     assert code == 2 and "李强（审核员）无权维护单位和分类" in err and "问题分类:城市管理—停车难=+ 要新建一项" in err
     assert "工作表" not in out and unchanged(path) == before  # refused before the file was read
+
+
+def _platform_list(path: Path, rows: list[tuple[str, str, str]]) -> None:
+    """A platform's daily list: its own number, when the call came, what it is about, and its limit."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["上级工单号", "来电时间", "诉求内容", "诉求类型", "问题分类", "上级办理时限"])
+    for number, at, content in rows:
+        book.active.append([number, at, content, "问题处理类", "城市管理—市容市政", "2022-08-20"])
+    book.save(path)
+
+
+def test_a_platforms_saved_mapping_keeps_its_channel_and_a_platforms_list_without_one_is_said(
+        office: tuple[Path, Path], capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """The daily list imported with --mapping alone: the mapping had not kept --channel, and every new platform
+    case was registered as 本级, its number as 原台账编号, without a word."""
+    from sqlalchemy import select
+
+    from hotline_desk.models import Case
+
+    path, _register = office
+    platform = "平顶山市“民呼必应”平台"
+    first, second, third = (tmp_path / f"list{day}.xlsx" for day in (1, 2, 3))
+    _platform_list(first, [("PDS0801-1", "2022-08-01 09:00", "路灯不亮")])
+    code, out, err = cli_new_office(capsys, path, "import-cases", str(first), "--channel", platform,
+                                    "--save-mapping", "平台清单", "--commit")
+    assert code == 0 and f"列对应关系已保存为“平台清单”（连同渠道“{platform}”）。" in out, err
+    _platform_list(second, [("PDS0801-1", "2022-08-01 09:00", "路灯不亮"),
+                            ("PDS0802-1", "2022-08-02 10:00", "井盖破损")])
+    code, out, err = cli_new_office(capsys, path, "import-cases", str(second), "--mapping", "平台清单", "--commit")
+    assert code == 0 and f"按保存的列对应关系“平台清单”，整份文件记为来自“{platform}”。" in out, err
+    db = open_database(str(path))
+    try:
+        with db.reader() as s:
+            kept = {c.upstream_number: c.source for c in s.scalars(select(Case))}
+    finally:
+        db.dispose()
+    assert kept == {"PDS0801-1": "upper", "PDS0802-1": "upper"}, kept  # the second day too: 上级交办
+    _platform_list(third, [("PDS0803-1", "2022-08-03 10:00", "占道经营")])
+    code, out, _ = cli_new_office(capsys, path, "import-cases", str(third))  # neither a channel nor the mapping
+    assert "注意：文件中有上级工单号或上级办理时限的列，却没有选整份文件来自的渠道" in out

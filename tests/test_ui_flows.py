@@ -987,3 +987,24 @@ def test_a_new_databases_home_page_points_its_administrator_to_the_settings(
     ctx.signals.announce(Change.SETTINGS)
     home.refresh()
     assert home.setup_notice.isHidden()
+
+
+def test_choosing_a_platforms_saved_mapping_chooses_its_channel_too(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """The wizard left 整份文件来自 at 本级 when the platform's mapping was chosen: its cases went in as local."""
+    from hotline_desk.services.exchange.imports import save_mapping
+    from hotline_desk.ui.import_wizard import ImportWizard
+
+    platform = "平顶山市“民呼必应”平台"
+    with db.session() as s:
+        save_mapping(s, people.supervisor, "平台清单", {"上级工单号": "upstream_number"}, channel=platform,
+                     clock=clock)
+        save_mapping(s, people.supervisor, "旧台账", {"编号": "number"}, clock=clock)
+    wizard = ImportWizard(None, context(db, people.supervisor, clock, tmp_path), "cases")
+    qtbot.addWidget(wizard)
+    page = wizard.file_page
+    page.mapping.setCurrentIndex(page.mapping.findData("平台清单"))
+    assert page.channel.currentData() == platform
+    page.channel.setCurrentIndex(0)
+    page.mapping.setCurrentIndex(page.mapping.findData("旧台账"))  # a mapping without a channel changes none
+    assert page.channel.currentData() == ""

@@ -312,8 +312,8 @@ def cmd_import_cases(ctx: Context, args: argparse.Namespace) -> int:
         if args.save_mapping:
             chosen = {h: import_fields()[f] for h, f in preview.columns if h and f}
             chosen.update({column.header: NOT_IMPORTED for column in preview.unread if column.chosen})
-            save_mapping(session, actor, args.save_mapping, chosen)
-            print(f"列对应关系已保存为“{args.save_mapping}”。")
+            save_mapping(session, actor, args.save_mapping, chosen, channel=channel)
+            print(f"列对应关系已保存为“{args.save_mapping}”" + (f"（连同渠道“{channel}”）。" if channel else "。"))
         if not args.commit:
             print("这是预览，未写入。确认无误后加 --commit 写入。")
             return 0

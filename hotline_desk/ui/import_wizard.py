@@ -37,7 +37,7 @@ from hotline_desk.services.exchange.import_problems import (
     problems_by_row,
 )
 from hotline_desk.services.exchange.import_values import ValueChoices
-from hotline_desk.services.exchange.imports import commit_cases, preview_cases, save_mapping
+from hotline_desk.services.exchange.imports import commit_cases, mapping_channel, preview_cases, save_mapping
 from hotline_desk.services.exchange.reply_import import ReplyPreview, commit_replies, preview_replies
 from hotline_desk.services.files import write_file
 from hotline_desk.services.office import reference
@@ -238,7 +238,14 @@ class FilePage(QWizardPage):
             form.addRow("整份文件来自", self.channel)
             form.addRow("列对应关系", self.mapping)
             name_form_rows(form)
+            self.mapping.currentIndexChanged.connect(self._mapping_chosen)
         self.path.textChanged.connect(self.completeChanged)
+
+    def _mapping_chosen(self) -> None:
+        """A mapping saved with its file's channel (a platform's daily list) chooses that channel too."""
+        channel = read(self.w.ctx, lambda s: mapping_channel(s, self.mapping.currentData() or ""))
+        if channel and (at := self.channel.findData(channel)) >= 0:
+            self.channel.setCurrentIndex(at)
 
     def browse(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "选择工作簿", str(Path.home()), "Excel 工作簿 (*.xlsx *.xls)")
@@ -328,7 +335,8 @@ class MappingPage(QWizardPage):
         name = self.save_as.text().strip()
 
         def store(s: Any) -> bool:
-            save_mapping(s, self.w.ctx.actor, name, manual, clock=self.w.ctx.clock)
+            save_mapping(s, self.w.ctx.actor, name, manual, channel=self.w.file_page.channel.currentData() or "",
+                         clock=self.w.ctx.clock)
             return True
 
         if name and (name, manual) != self.stored:  # once, not again as the wizard moves on when the check is done

@@ -69,6 +69,7 @@ class CasePreview:
     unread: list[UnreadColumn] = field(default_factory=list)  # columns read as no field (named, or with content)
     # values whose suggestion was not taken: several close, or a unit of another kind (UnknownValue.not_taken)
     ties: list[UnknownValue] = field(default_factory=list)
+    channel_note: str = ""  # where the whole file is taken to come from, when that is not what the clerk chose
 
     @property
     def invalid_rows(self) -> int:
@@ -118,7 +119,7 @@ class CasePreview:
                        f"认出导入过的行）。如果序号就是台账给每件工单编的号，从不改变，{hints.serial_as_number}")
         text = (f"共 {self.total_rows} 行：可导入 {len(self.ready)} 行，已导入过 {self.duplicates} 行，"
                 f"有问题 {self.invalid_rows} 行" + (f"，按选择不导入 {self.left_out} 行" if self.left_out else "")
-                + "。" + unread)
+                + "。" + self.channel_note + unread)
         if self.renumbered:
             text += (f"{_rows(self.renumbered)}的编号已用于来电时间不同的另一件工单（台账每月从 1 起编号时常见），"
                      "各作为一件新工单导入，原台账编号照样保留。")

@@ -127,6 +127,11 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
                               "“导入单位回复”（命令行 import-replies）导入。")
     sheet = first_data_sheet(book, sheet_name)
     saved = dict(Settings(session).get("import.mappings").get(mapping_name, {})) if mapping_name else {}
+    saved_channel = str(saved.pop(MAPPING_CHANNEL, ""))
+    channel_note = ""
+    if not channel and saved_channel:  # a platform's daily list: its channel comes with its mapping
+        channel = saved_channel
+        channel_note = f"按保存的列对应关系“{mapping_name}”，整份文件记为来自“{channel}”。"
     saved.update({clean(k): v for k, v in (manual or {}).items()})
     header_index, header = find_header(sheet.rows, sheet.merged, saved)
     if header_index < 0:  # no names we know: offer the first filled row, for the columns to be mapped by hand
@@ -141,6 +146,7 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
                           formulas=book.formula_note() + sheet.computed_note()
                           + hidden_note(header, mapping, sheet.hidden_columns)
                           + sheet.hidden_rows_note(header_index + 1, "工单"))
+    preview.channel_note = channel_note or _local_note(channel, set(mapping.values()))
     merged = fill_merged(sheet.rows, sheet.merged, header_index, mapping)
     data_rows = sheet.rows[header_index + 1:]
     unsaved: dict[int, list[int]] = {}  # data row → its mapped columns whose value cannot be taken (see unreadable)
@@ -421,10 +427,29 @@ def _import_user(session: Session, now: datetime) -> int:
     return user.id
 
 
+# The key a saved mapping keeps its file's channel under: no column is headed so.
+MAPPING_CHANNEL = "（整份文件的渠道）"
+
+
+def _local_note(channel: str, fields: set[str]) -> str:
+    """A platform's list read as local: its number went to 原台账编号 and its cases counted as 本级 every day the
+    clerk forgot the channel. Said when the file has a platform's columns and nothing says where it came from."""
+    if channel or "channel" in fields or not fields & {"upstream_number", "upstream_deadline"}:
+        return ""
+    return ("注意：文件中有上级工单号或上级办理时限的列，却没有选整份文件来自的渠道，文件中也没有渠道列：各行将记为本级"
+            "工单。如果文件来自上级平台，请选该平台（命令行用 --channel；保存列对应关系时一并保存）。")
+
+
+def mapping_channel(session: Session, name: str) -> str:
+    """The channel a saved mapping keeps for its files ("" for none)."""
+    return str(Settings(session).get("import.mappings").get(name, {}).get(MAPPING_CHANNEL, "")) if name else ""
+
+
 def save_mapping(session: Session, actor: Actor, name: str, header_to_field: dict[str, str], *,
-                 clock: Clock = office_now) -> None:
+                 channel: str = "", clock: Clock = office_now) -> None:
     """Keep a column mapping under a name, for the next file of the same kind (NOT_IMPORTED for a column chosen not
-    to be imported: the next file's preview does not ask about it again)."""
+    to be imported: the next file's preview does not ask about it again), with the channel the file came from when
+    one was chosen (a platform's daily list: the next day's is read as the platform's without choosing again)."""
     require(actor, "import")
     if not name.strip():
         raise ValidationError("请为列对应关系起一个名字。")
@@ -432,7 +457,8 @@ def save_mapping(session: Session, actor: Actor, name: str, header_to_field: dic
     if unknown:
         raise ValidationError(f"无法识别的字段：{'、'.join(sorted(unknown))}")
     mappings = dict(Settings(session).get("import.mappings"))
-    mappings[name.strip()] = {clean(k): v for k, v in header_to_field.items()}
+    mappings[name.strip()] = {clean(k): v for k, v in header_to_field.items()} | (
+        {MAPPING_CHANNEL: channel} if channel else {})
     set_setting(session, "import.mappings", mappings, user_id=actor.id, at=clock())
 
 
