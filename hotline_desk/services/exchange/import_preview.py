@@ -70,6 +70,8 @@ class CasePreview:
     # values whose suggestion was not taken: several close, or a unit of another kind (UnknownValue.not_taken)
     ties: list[UnknownValue] = field(default_factory=list)
     channel_note: str = ""  # where the whole file is taken to come from, when that is not what the clerk chose
+    # rows whose platform's number is a case here already, not imported from a file: (row, number, cases)
+    upstream_registered: list[tuple[int, str, str]] = field(default_factory=list)
 
     @property
     def invalid_rows(self) -> int:
@@ -132,6 +134,11 @@ class CasePreview:
             more = f"等 {len(self.changed)} 行" if len(self.changed) > 10 else ""
             text += (f"注意：{shown}{more}与导入时不同。已导入的工单不按台账更新：这些变化请在本软件中登记"
                      "（签收、回复、回访）或修改登记内容。")
+        if self.upstream_registered:
+            shown = "；".join(f"第 {row} 行（{number}）已登记为 {cases}" for row, number, cases
+                             in self.upstream_registered[:5])
+            more = f"等 {len(self.upstream_registered)} 行" if len(self.upstream_registered) > 5 else ""
+            text += (f"{shown}{more}：上级工单号相同，计为已导入过，不再登记（上级再次交办的，请在原工单上办理）。")
         if self.readings:
             text += "办理方式的读法：" + "、".join(f"{how}（{n} 行）" for how, n in self.readings.items()) + "。"
         for (old, now), cells in self.read_as_merged.items():

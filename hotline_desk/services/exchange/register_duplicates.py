@@ -85,8 +85,10 @@ def mark_duplicates(session: Session, preview: CasePreview, prepared: list[Prepa
             repeated.append(_repeat(row.row, first[row.key], bool(row.values["number"])))
         else:
             preview.ready.append(row)
-    repeated += _upstream_repeats(session, [row for row in preview.ready if row.key not in existing])
-    upstream_again = {problem.row for problem in repeated}
+    repeated += _upstream_repeats(session, [row for row in preview.ready if row.key not in existing],
+                                  preview.upstream_registered)
+    preview.duplicates += len(preview.upstream_registered)
+    upstream_again = {problem.row for problem in repeated} | {line for line, _n, _c in preview.upstream_registered}
     preview.ready = [row for row in preview.ready if row.row not in upstream_again]
     for row_number, _key, _when in refused:
         key = keys[row_number]
@@ -107,9 +109,12 @@ def upstream_of(values: dict[str, Any], *, upper: bool) -> str:
     return norm.upstream_number(values["upstream_number"] or fallback)
 
 
-def _upstream_repeats(session: Session, rows: list[PreparedRow]) -> list[Problem]:
-    """New upper-level rows whose upper platform's number is a case here already, or an earlier row's of the file
-    (sent down again, or registered by hand before the platform's list came): one case counted once in 上级交办."""
+def _upstream_repeats(session: Session, rows: list[PreparedRow],
+                      registered: list[tuple[int, str, str]]) -> list[Problem]:
+    """New upper-level rows whose upper platform's number is a case here already, or an earlier row's of the file:
+    one case counted once in 上级交办. A case here already (registered by hand before the platform's list came, or
+    sent down again) goes into ``registered`` (row, the platform's number, the cases), not imported and not held
+    back: the platform's next daily list repeats it, and as a problem it held back every day's whole file."""
     numbers = {row.row: upstream_of(row.values, upper=True) for row in rows
                if row.values.get("source") == Source.UPPER}
     rows_by_line = {row.row: row for row in rows}
@@ -124,10 +129,8 @@ def _upstream_repeats(session: Session, rows: list[PreparedRow]) -> list[Problem
                                                           "upstream_column") else
                                  "上级交办的工单缺少上级工单号（上级平台的工单编号）：请在文件中补上“上级工单号”或"
                                  "“工单编号”列"))
-        elif key in taken:
-            found.append(Problem(line, "上级工单号", f"上级工单号“{number}”已登记为本库工单{'、'.join(taken[key])}："
-                                                      "同一件上级交办事项只登记一次，不再作为新工单导入（上级再次交办"
-                                                      "的，请在原工单上办理）"))
+        elif key in taken:  # the platform's daily list repeats it: counted as registered, said, not held back
+            registered.append((line, number, "、".join(taken[key])))
         elif (earlier := first.setdefault(key, line)) != line:
             found.append(Problem(line, "上级工单号", f"与第 {earlier} 行的上级工单号相同：同一件上级交办事项只登记"
                                                       "一次"))
