@@ -270,3 +270,16 @@ def test_two_platform_cases_from_one_caller_in_one_minute_are_two_cases(
             commit_cases(s, people.supervisor, preview, clock=fixed_clock(datetime(2022, 7, 5)))
     with db.reader() as s:
         assert s.scalar(select(func.count()).select_from(Case).where(Case.source == "upper")) == 2
+
+
+def test_approving_an_upper_case_past_the_platforms_limit_says_so(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """Approved on 2 August, a platform's case got 办理期限 2022-08-12 by its 诉求类型, ten days after the platform's
+    own limit of 2 August, and nothing said the two did not agree."""
+    late = _upper(db, people, clock, "PDS20220705-0001", upstream_deadline=datetime(2022, 7, 6, 23, 59))
+    roomy = _upper(db, people, clock, "PDS20220705-0002", upstream_deadline=datetime(2022, 8, 30, 23, 59))
+    with db.session() as s:
+        said = {number: wf.approve(s, people.supervisor, s.scalar(select(Case.id).where(Case.number == number)),
+                                   clock=clock).notice for number in (late, roomy)}
+    assert "晚于上级办理时限 2022-07-06 23:59（本办的期限按诉求类型计算）：请提醒承办单位按上级的时限" in said[late]
+    assert "上级办理时限" not in said[roomy]

@@ -177,6 +177,15 @@ def _signing_time_gone(found: Situation, at: datetime, now: datetime) -> str:
             "实际时间登记。")
 
 
+def _past_the_platforms(view: CaseView) -> str:
+    """An upper-level case given a 办理期限 after the platform's own limit (the office's is by 诉求类型): said, so
+    that the unit is asked to finish by the platform's ("" otherwise)."""
+    if view.deadline is None or view.upstream_deadline is None or view.deadline <= view.upstream_deadline:
+        return ""
+    return (f"办理期限 {view.deadline:%Y-%m-%d %H:%M} 晚于上级办理时限 {view.upstream_deadline:%Y-%m-%d %H:%M}"
+            "（本办的期限按诉求类型计算）：请提醒承办单位按上级的时限办结。")
+
+
 def take(session: Session, actor: Actor, case_id: int, action: Action, payload: Any, *, clock: Clock = office_now,
          at: datetime | None = None, batch_id: int | None = None, expected_version: int | None = None) -> CaseView:
     """Carry out one step of the table on a case: every check first, then exactly one event, or nothing."""
@@ -193,7 +202,7 @@ def take(session: Session, actor: Actor, case_id: int, action: Action, payload: 
     session.flush()
     view = case_view(session, case_id)
     # A deadline this step gave (撤销作废 and the undoing of a step only show the one given before again)
-    given = deadline_notice(session, view.deadline) \
+    given = "".join((deadline_notice(session, view.deadline), _past_the_platforms(view))) \
         if view.deadline != deadline and action not in (*CORRECTIONS, *GIVE_NO_DEADLINE) else ""
     month = step_month_notice(session, case_id, action, at)
     undone = undone_notice(session, case_id, action, at)
