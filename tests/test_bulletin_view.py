@@ -391,3 +391,34 @@ def test_previews_made_one_after_another_keep_only_the_one_shown(qtbot: QtBot, v
             view.start_preview()
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     assert len(view.findChildren(QBuffer)) == 1 and view.preview_doc.pageCount() >= 3
+
+
+def test_unsaved_edits_outlive_the_program_ended_unasked_and_go_once_saved_or_dropped(
+        qtbot: QtBot, view: BulletinView, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """话务量 typed, not saved, and the program ended by a shutdown (or a night under the idle lock and a restart):
+    the edit was gone without a word. It is kept on disk as it is typed and put back on the month it was typed in."""
+    view.month.setCurrentText("2022-07")
+    view.call_volume.setText("约1200人次")
+    view.section_text.setPlainText("本月受理群众诉求。\n（一）供水问题集中。")
+    view.keep_draft()  # as the page does every few seconds
+    view.deleteLater()  # ended without a question: nothing saved
+    with db.reader() as s:
+        assert bulletin.get_draft(s, "2022-07").issue.call_volume != "约1200人次"
+    ctx = context(db, people.supervisor, clock, tmp_path)
+    notices: list[str] = []
+    ctx.signals.notice.connect(notices.append)
+    window = MainWindow(ctx, watch=False)  # reopened: the page opens by itself, on that month, the edit back
+    qtbot.addWidget(window)
+    again = window.views["bulletin"]
+    assert isinstance(again, BulletinView) and window.pages.currentWidget() is again
+    assert again.month.currentText() == "2022-07" and again.call_volume.text() == "约1200人次"
+    assert again.section_text.toPlainText() == "本月受理群众诉求。\n（一）供水问题集中。" and again.is_dirty()
+    assert notices[-1] == "已恢复上次未保存的 2022-07 简报修改（上次关闭前没有保存），请核对后保存。"
+    assert again.save()
+    assert again.store.load() is None  # saved: nothing kept to come back
+    again.call_volume.setText("约1300人次")
+    again.keep_draft()
+    Answer(monkeypatch, click="不保存")
+    assert window.close()
+    assert again.store.load() is None  # dropped when asked: not back at the next opening either

@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QBuffer, QByteArray, QDate, QIODevice, QRect, QSize, Qt, Signal
+from PySide6.QtCore import QBuffer, QByteArray, QDate, QIODevice, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QPainter, QShortcut
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
@@ -58,6 +58,7 @@ from hotline_desk.services.reporting.frozen import cutoff_words, month_scores, m
 from hotline_desk.services.reporting.monthdata import report_months
 from hotline_desk.ui.changes import Change, each_minute, follow
 from hotline_desk.ui.context import UiContext
+from hotline_desk.ui.drafts import bulletin_draft
 from hotline_desk.ui.feedback import read, read_or_warn
 from hotline_desk.ui.models import CASE_COLUMN_HOLDS, CASE_COLUMN_WIDTHS, CaseTableModel
 from hotline_desk.ui.month_box import MonthBox
@@ -159,10 +160,75 @@ class BulletinView(QWidget):
         self._opening = offered.opening
         self.month_turner = each_minute(self, self._month_turned, in_sight=False)
         self.load()
+        # Unsaved edits kept on disk as they are typed (looked at every few seconds), offered again on opening
+        self.store = bulletin_draft(ctx.state_dir, ctx.actor.username, ctx.db.identity)
+        self._kept: dict[str, Any] | None = None
+        self._restore_kept()
+        self.keeper = QTimer(self)
+        self.keeper.setInterval(KEEP_MS)
+        self.keeper.timeout.connect(self.keep_draft)
+        self.keeper.start()
         self.follower = follow(self, ctx.signals, Change.BULLETIN | Change.SETTINGS, self._changed_elsewhere)
         # A month given cases, 附加分 or a bulletin elsewhere (another station, a command) is offered here too.
         self.months_follower = follow(self, ctx.signals, Change.CASES | Change.BONUS | Change.BULLETIN,
                                       self.offer_months)
+
+    def keep_draft(self) -> None:
+        """The page's unsaved edits written to disk (removed once there are none: saved, or dropped)."""
+        if self.final or not self._shown_month or not self.ctx.actor.can(Permission.BULLETIN_EDIT):
+            return
+        if self.is_dirty():
+            kept = {"month": self._shown_month, "changes": _as_json(self.changes())}
+            if kept != self._kept and self.store.save(kept):
+                self._kept = kept
+        elif self._kept is not None:
+            self.store.clear()
+            self._kept = None
+
+    def _restore_kept(self) -> None:
+        """Edits kept on disk when the program last ended without saving them: put back on their month, said."""
+        kept = self.store.load()
+        month = kept.get("month") if kept else None
+        if not kept or not isinstance(month, str) or not self.ctx.actor.can(Permission.BULLETIN_EDIT):
+            return
+        if self.month.findText(month) < 0:
+            return
+        if month != self._shown_month:
+            self.month.blockSignals(True)
+            self.month.setCurrentText(month)
+            self.month.blockSignals(False)
+            self.load(month)
+        if self.final:  # finalised since: nothing could be saved, and the page says what is stored
+            self.store.clear()
+            return
+        try:
+            self._put(kept["changes"])
+        except (KeyError, TypeError, ValueError):  # written by another version, or damaged: not half applied
+            self.load(month)
+            return
+        self._kept = kept
+        said = f"已恢复上次未保存的 {month} 简报修改（上次关闭前没有保存），请核对后保存。"
+        self.status.setText(said)
+        self.ctx.signals.notice.emit(said)
+
+    def _put(self, kept: dict[str, Any]) -> None:
+        """The editors set to what ``keep_draft`` wrote."""
+        self.year_issue.setValue(int(kept["year_issue"]))
+        self.total_issue.setValue(int(kept["total_issue"]))
+        issued = date.fromisoformat(kept["issue_date"])
+        self.issue_date.setDate(QDate(issued.year, issued.month, issued.day))
+        for line, key in ((self.call_volume, "call_volume"), (self.good_units, "good_units"),
+                          (self.bad_units, "bad_units")):
+            line.setText(str(kept[key]))
+        self._section_data = [{"title": str(s["title"]), "text": str(s["text"]), "typical": bool(s["typical"])}
+                              for s in kept["sections"]]
+        self.sections.clear()
+        self.sections.addItems([s["title"] for s in self._section_data])
+        if self._section_data:
+            self.sections.setCurrentRow(0)
+        self.typical.setRowCount(0)
+        for t in kept["typical_cases"]:
+            self._add_typical(str(t["number"]), str(t["polarity"]), str(t["text"]))
 
     def _month_turned(self) -> None:
         offered = read(self.ctx, lambda s: report_months(s, self.ctx.clock()))
@@ -305,7 +371,11 @@ class BulletinView(QWidget):
         answer = save_first(self, f"{self._shown_month} 的简报有未保存的修改。{going}前是否保存？")
         if answer is None:  # 取消
             return False
-        return self.save(self._shown_month) if answer else True
+        if not answer:  # 不保存: the copy kept on disk goes too, not to come back at the next opening
+            self.store.clear()
+            self._kept = None
+            return True
+        return self.save(self._shown_month)
 
     def is_dirty(self) -> bool:
         return bool(self._loaded) and not self.final and self.changes() != self._loaded
@@ -534,6 +604,7 @@ class BulletinView(QWidget):
                 return False
             if saved is not None:
                 self._loaded, self._base = changes, saved
+                self.keep_draft()  # nothing unsaved now: the kept copy goes
                 said = f"草稿已保存（{self.ctx.clock():%H:%M}）"
                 self._done(f"{month} 简报{said}", said)
                 return True
@@ -770,6 +841,18 @@ class BulletinView(QWidget):
         self.status.setText(short or said)
         self.status.setToolTip(said)
         self.ctx.signals.notice.emit(said)
+
+
+KEEP_MS = 3000  # how often unsaved edits are written to disk
+
+
+def _as_json(changes: dict[str, Any]) -> dict[str, Any]:
+    """``BulletinView.changes`` as JSON keeps it: sections and typical cases as plain objects, the date as text."""
+    return {**changes, "issue_date": changes["issue_date"].isoformat(),
+            "sections": [{"title": s.title, "text": "\n".join(s.paragraphs), "typical": s.typical}
+                         for s in changes["sections"]],
+            "typical_cases": [{"number": t.number, "polarity": t.polarity, "text": t.text}
+                              for t in changes["typical_cases"]]}
 
 
 def ask_replace(parent: QWidget, typed: list[tuple[str, QLineEdit, str]]) -> bool:

@@ -112,3 +112,10 @@ def entry_draft(state_dir: Path, username: str, database: str) -> DraftStore:
     older = hashlib.sha256(username.encode("utf-8")).hexdigest()[:20]
     return DraftStore(state_dir / "drafts", f"case-entry-{digest}",
                       legacy=(f"case-entry-{older}", f"case-entry-{username}"))
+
+
+def bulletin_draft(state_dir: Path, username: str, database: str) -> DraftStore:
+    """The 月度简报 page's unsaved edits of one user on one database, kept as they are typed: a page left open under
+    the idle lock overnight, or a program ended by a shutdown, lost them all."""
+    digest = hashlib.sha256(f"{database}\n{username}".encode()).hexdigest()[:20]
+    return DraftStore(state_dir / "drafts", f"bulletin-{digest}")

@@ -35,7 +35,7 @@ from hotline_desk.services.maintenance.opening import disk_room, room_words
 from hotline_desk.services.office.settings import OFFICE_NAME, Settings
 from hotline_desk.ui.changes import Change
 from hotline_desk.ui.context import UiContext
-from hotline_desk.ui.drafts import entry_draft
+from hotline_desk.ui.drafts import bulletin_draft, entry_draft
 from hotline_desk.ui.feedback import read
 from hotline_desk.ui.help_dialog import HelpDialog
 from hotline_desk.ui.home_view import OVERDUE_COLOUR, HomeView
@@ -184,6 +184,9 @@ class MainWindow(QMainWindow):
         if "entry" in self.page_keys and \
                 entry_draft(ctx.state_dir, ctx.actor.username, ctx.db.identity).load() is not None:
             self.show_page("entry")  # a call was being typed when the program last closed: back to it, restored
+        elif "bulletin" in self.page_keys and \
+                bulletin_draft(ctx.state_dir, ctx.actor.username, ctx.db.identity).load() is not None:
+            self.show_page("bulletin")  # a bulletin was being edited when the program ended: back to it, restored
 
     # --- the window itself ----------------------------------------------------------------------------
     def _focus_moved(self, _old: QWidget | None, new: QWidget | None) -> None:
