@@ -129,3 +129,25 @@ def test_early_in_a_month_the_page_opens_on_the_last_month_as_the_bulletin_does(
     qtbot.addWidget(bulletin)
     assert page.month.currentText() == bulletin.month.currentText() == "2022-07"
     assert "2022-08" in [page.month.itemText(i) for i in range(page.month.count())]
+
+
+def test_tab_goes_down_the_page_through_the_table_and_the_bonus_points(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """In the window, Tab went 月份 → 导出 Excel → 导出 PDF → the tab bar → out of the page: the score table,
+    添加加减分, 撤销所选 and the 附加分 list were skipped."""
+    from hotline_desk.ui.main_window import MainWindow
+
+    window = MainWindow(context(db, people.supervisor, clock, tmp_path), watch=False)
+    shown_active(qtbot, window)
+    window.show_page("scoring")
+    view = window.views["scoring"]
+    assert isinstance(view, ScoringView)
+    view.month.setFocus()
+    visited = []
+    for _ in range(12):
+        focused = QApplication.focusWidget()
+        assert focused is not None
+        QTest.keyClick(focused, Qt.Key.Key_Tab)
+        visited.append(QApplication.focusWidget())
+    assert view.tables[0] in visited and view.add_button in visited and view.bonus_table in visited, visited
+    assert visited.index(view.tables[0]) < visited.index(view.add_button) < visited.index(view.bonus_table)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
@@ -198,6 +199,11 @@ class ScoringView(QWidget):
         self._opening = offered.opening
         self.month_turner = each_minute(self, self._month_turned, in_sight=False)
         self._switch_keys()
+        # Tab goes down the page as it reads: the tables were reached by Ctrl+Tab alone, 添加加减分 and the 附加分
+        # list not at all (the tables, put into their tabs, had left the page's order).
+        for before, after in itertools.pairwise([self.month, excel, pdf, self.tabs, *self.tables, self.add_button,
+                                                 self.remove_button, self.bonus_table]):
+            QWidget.setTabOrder(before, after)
         self.follower = follow(self, ctx.signals, Change.CASES | Change.BONUS | Change.SETTINGS | Change.BULLETIN,
                                self._changed)  # a bulletin finalised freezes the month's 附加分
         self.refresh()
