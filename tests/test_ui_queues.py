@@ -391,10 +391,15 @@ def test_an_extension_may_be_granted_for_fewer_days_than_asked_from_the_queue_an
     view.requests.select_number(number)
     opened: list[object] = []
 
+    said: list[str] = []
+
     def grant_two(dialog: ActionDialog) -> None:
         opened.append(dialog.values().get("days"))
+        hint = dialog.findChild(QLabel, "hint_days")
+        said.append(hint.text() if hint else "")
         if opened[-1] is not None:  # without the field, the form is still answered, not left open
             dialog.set_value("days", 2)
+        said.append(hint.text() if hint else "")
         dialog._accept()
 
     when_modal(ActionDialog, grant_two)
@@ -403,6 +408,10 @@ def test_an_extension_may_be_granted_for_fewer_days_than_asked_from_the_queue_an
     with db.reader() as s:
         due = case_view(s, case_id).deadline
     assert due is not None
+    # the line under 批准天数 follows the days chosen: it went on saying where all five would take the limit
+    five = situation.context.calendar.add_working_days(was_due, 5)
+    assert said == [f"单位申请 5 个工作日，可少批。批准 5 个工作日：办理期限延至 {five:%Y-%m-%d %H:%M}。",
+                    f"单位申请 5 个工作日，可少批。批准 2 个工作日：办理期限延至 {due:%Y-%m-%d %H:%M}。"]
     assert view.requests.notice.text() == (f"已同意 {number} 的延期申请，批准 2 个工作日（申请 5 个）。"
                                            f"办理期限延至 {due:%Y-%m-%d %H:%M}。")
     with db.reader() as s:

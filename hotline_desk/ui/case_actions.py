@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.errors import ConflictError, HotlineError, ValidationError
 from hotline_desk.services.cases import workflow as wf
-from hotline_desk.services.cases.queues import asked_of
+from hotline_desk.services.cases.queues import asked_of, extension_moves
 from hotline_desk.services.cases.records import CaseView
 from hotline_desk.services.cases.step_runner import step_month_notice, undo_question
 from hotline_desk.services.cases.steps import STEPS, Gate, Problem, Step, reply_to_take_back, taken_at
@@ -65,17 +65,21 @@ def field_specs(ctx: UiContext, chosen: Step[Any], situation: wf.Situation) -> l
             maximum = situation.context.limits.extension_max_days
         main = situation.status.main_dispatch
         if chosen.action == Action.EXTENSION_RULE and f.key == "days" and main and main.extension_requested_days:
-            specs.append(granted_days_field(main.extension_requested_days))
+            specs.append(granted_days_field(main.extension_requested_days,
+                                            extension_moves(situation.status, situation.context.calendar)))
             continue
         specs.append(FieldSpec(f.key, f.label, "check" if f.kind == "bool" else f.kind, choices, f.default,
                                f.required, f.minimum, maximum, dict(extra) if f.kind == "unit" else {}, f.hint))
     return specs
 
 
-def granted_days_field(asked: int) -> FieldSpec:
-    """批准天数 of an extension: the days the unit asked, or fewer (the case's 审批延期 and the queue's 同意)."""
+def granted_days_field(asked: int, moves: Sequence[str] = ()) -> FieldSpec:
+    """批准天数 of an extension: the days the unit asked, or fewer (the case's 审批延期 and the queue's 同意); with
+    ``moves`` (``queues.extension_moves``) the line under it says the 办理期限 the days chosen give."""
+    said = {days: f"单位申请 {asked} 个工作日，可少批。批准 {days} 个工作日：办理期限延至 {moved}。"
+            for days, moved in enumerate(moves, 1)}
     return FieldSpec("days", "批准天数", "int", default=asked, minimum=1, maximum=asked,
-                     hint=f"单位申请 {asked} 个工作日，可少批。")
+                     hint=said.get(asked, f"单位申请 {asked} 个工作日，可少批。"), extra={"said": said} if said else {})
 
 
 @dataclass(frozen=True)

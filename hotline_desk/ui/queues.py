@@ -682,7 +682,7 @@ class ApprovalView(QueueTabs):
                                            extra=unit_aliases(self.ctx)))
             asked_days = row.requested_days
             if accept and asked_days:  # fewer days than asked may be granted
-                fields.insert(0, granted_days_field(asked_days))
+                fields.insert(0, granted_days_field(asked_days, row.extension_moves))
             then = ("\n同意后工单回到“待审核交办”：选了改派单位的拟交该单位；不选的，由审核员在“待审核交办”中"
                     "用“改派单位并通过”选定单位。") if returned else ""
             values = ask(self, f"{'同意' if accept else '不同意'} {row.number} 的{Action(key).label[2:]}申请", fields,

@@ -492,6 +492,10 @@ class ActionDialog(GuardedDialog):
                 hint.setObjectName(f"hint_{spec.key}")
                 hint.setWordWrap(True)
                 form.addRow("", hint)
+                said = spec.extra.get("said")
+                if isinstance(said, dict) and isinstance(editor, QSpinBox):  # the line follows the number chosen
+                    editor.valueChanged.connect(lambda value, line=hint, words=said, plain=spec.hint:
+                                                line.setText(words.get(value, plain)))
             if isinstance(editor, SearchCombo):  # a name put right takes its red message away
                 editor.currentTextChanged.connect(self._fault_mended)  # a method: no closure keeps the dialog
             elif spec.required and isinstance(editor, QPlainTextEdit | QLineEdit):

@@ -80,6 +80,7 @@ class QueueRow(Labelled):
     reply_result: str = ""  # 办理结果 as the unit gave it
     followup_note: str = ""  # what the citizen said at the last follow-up
     requested_days: int = 0  # the working days an extension request asks, 0 if none (a ruling may grant fewer)
+    extension_moves: tuple[str, ...] = ()  # the 办理期限 each number of days granted gives (see extension_moves)
     signed_said: str = ""  # 是, 否, or either with （超时） past the 主办 unit's signing limit: it costs 响应率
     rejected_reason: str = ""  # 被驳回: the supervisor's reason, who and when
     rejected_by: str = ""
@@ -247,6 +248,16 @@ def signed_words(main: DispatchStatus | None, now: datetime) -> str:
     return "否" if now <= main.sign_deadline else UNSIGNED_LATE
 
 
+def extension_moves(status: CaseStatus, calendar: WorkCalendar) -> tuple[str, ...]:
+    """Where an extension asked of the 主办 unit moves its 办理期限 for each number of days that may be granted (1 to
+    those asked): the dialog that rules on it says the date for the days chosen, not only for all of them."""
+    main = status.main_dispatch
+    if main is None or main.deadline is None or not main.extension_requested_days:
+        return ()
+    return tuple(f"{calendar.add_working_days(main.deadline, days):%Y-%m-%d %H:%M}"
+                 for days in range(1, main.extension_requested_days + 1))
+
+
 def asked_of(status: CaseStatus, calendar: WorkCalendar) -> tuple[str, str]:
     """What the 主办 unit asks and waits on a ruling for, for reading ("退单申请：理由", "延期申请：N个工作日，理由
     （办理期限…，全数同意延至…）"), and the step that rules on it; ("", "") when nothing is asked."""
@@ -345,6 +356,7 @@ def queue(session: Session, name: str, now: datetime, *, requests_only: bool = F
             request=request,
             request_kind=request_kind,
             requested_days=main.extension_requested_days if main and request_kind == Action.EXTENSION_RULE else 0,
+            extension_moves=extension_moves(status, calendar) if request_kind == Action.EXTENSION_RULE else (),
             last_result=FOLLOWUP_RESULTS.get(last.result, "") if last else "",
             caller=shown[0], phone=shown[1],
             confidential=case.confidential, content=case.content,
