@@ -442,9 +442,20 @@ def test_a_return_granted_without_a_new_unit_says_where_the_case_went_and_the_pr
     view.setCurrentWidget(view.requests)
     view.requests.select_number(number)
     seen: list[str] = []
-    answer_next_dialog({"note": "同意"}, seen)
+    hints: list[str] = []
+
+    def agree(dialog: ActionDialog) -> None:
+        seen.append(dialog.windowTitle())
+        hint = dialog.findChild(QLabel, "hint_new_unit")
+        hints.append(hint.text() if hint else "")
+        dialog.set_value("note", "同意")
+        dialog._accept()
+
+    when_modal(ActionDialog, agree)
     qtbot.mouseClick(view.requests.findChild(QPushButton, "accept"), Qt.MouseButton.LeftButton)
     assert seen == [f"同意 {number} 的退单申请"]
+    # a lone supervisor choosing the new unit learnt only at 审核通过 that another must approve it
+    assert hints == ["选了改派单位的，由另一位审核员审核交办（选定单位的人不能审核它）。"]
     assert view.requests.notice.text() == (f"已同意 {number} 的退单申请。工单回到“待审核交办”，尚未选定承办单位，"
                                            "待审核通过后交办。")
     assert view.proposals.notice.text() == (f"{number} 退单已同意，回到此处待审核交办，"

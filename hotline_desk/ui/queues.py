@@ -42,7 +42,7 @@ from hotline_desk.services.cases.queues import (
 )
 from hotline_desk.services.cases.records import case_view, review_words, with_assisting
 from hotline_desk.services.cases.step_runner import cutoff_passed_words
-from hotline_desk.services.cases.steps import STEPS
+from hotline_desk.services.cases.steps import NEW_UNIT_APPROVED_BY_ANOTHER, STEPS
 from hotline_desk.services.clock import short_time
 from hotline_desk.services.exchange.dispatch_export import earlier_copy, export_dispatch
 from hotline_desk.services.office.settings import Settings
@@ -679,7 +679,7 @@ class ApprovalView(QueueTabs):
             units = unit_choices(self.ctx) if returned else []
             if returned:
                 fields.insert(0, FieldSpec("new_unit", "改派单位（可不选）", "unit", units,
-                                           extra=unit_aliases(self.ctx)))
+                                           extra=unit_aliases(self.ctx), hint=NEW_UNIT_APPROVED_BY_ANOTHER))
             asked_days = row.requested_days
             if accept and asked_days:  # fewer days than asked may be granted
                 fields.insert(0, granted_days_field(asked_days, row.extension_moves))

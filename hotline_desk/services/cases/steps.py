@@ -124,6 +124,10 @@ class NewEvent:
     registration: dict[str, Any] = field(default_factory=dict)  # registration fields the step rewrites on the row
 
 
+# Said where a new unit is chosen: the one who chose it may not approve it (refused then, on a lone shift, unsaid).
+NEW_UNIT_APPROVED_BY_ANOTHER = "选了改派单位的，由另一位审核员审核交办（选定单位的人不能审核它）。"
+
+
 @dataclass(frozen=True)
 class FormField:
     """One input a dialog asks for; ``key`` is the payload's field. ``kind``: line, text, int, choice, unit. The
@@ -920,7 +924,8 @@ _TABLE: list[Step[Any]] = [
          lambda ctx, st, a, p, at: NewEvent(EventKind.RETURN_REQUEST, _target(st, p).unit_id, note=p.reason.strip())),
     Step(Action.RETURN_RULE, ReturnRule, (EventKind.RETURN_ACCEPT, EventKind.RETURN_DECLINE),
          (FormField("accept", "审批意见", "choice", choices=DECISION),
-          FormField("new_unit", "改派单位（同意时）", "unit"), FormField("note", "意见", TEXT)),
+          FormField("new_unit", "改派单位（同意时）", "unit", hint=NEW_UNIT_APPROVED_BY_ANOTHER),
+          FormField("note", "意见", TEXT)),
          _return_rule_gates, _return_rule_inputs, _return_rule_event),
     Step(Action.EXTENSION_REQUEST, ExtensionRequest, (EventKind.EXTENSION_REQUEST,),
          (FormField("days", "延期工作日", "int", default=3, minimum=1, maximum=10),
@@ -956,7 +961,7 @@ _TABLE: list[Step[Any]] = [
     Step(Action.WITHDRAW, Withdraw, (EventKind.WITHDRAW,),
          (FormField("reason", "收回原因", TEXT, required=True, hint="如：派错单位。"),
           FormField("new_unit", "改派单位", "unit",
-                    hint="不填则回到拟交办，在待审核页等审核；可再驳回，由话务员协调办理。")),
+                    hint=f"不填则回到拟交办，在待审核页等审核；可再驳回，由话务员协调办理。{NEW_UNIT_APPROVED_BY_ANOTHER}")),
          _withdraw_gates, _withdraw_inputs, _withdraw_event, routine=False),
     Step(Action.UNDO_REPLY, UndoReply, (EventKind.REPLY_UNDONE,),
          (FormField("reason", "撤销原因", TEXT, required=True, hint="如：记错了工单、导入了错的文件。"),),
