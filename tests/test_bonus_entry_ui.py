@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from hotline_desk.db import Database
@@ -164,13 +165,23 @@ def test_points_the_cap_leaves_out_are_said_where_the_bonus_is_shown(
     cell = view.models[1].index(row, 6)
     assert view.models[1].data(cell) == "25（+5）"
 
+    intro: list[str] = []
+    notices: list[str] = []
+    view.ctx.signals.notice.connect(notices.append)
+
     def fill(dialog: ActionDialog) -> None:
+        intro.append(" ".join(label.text() for label in dialog.findChildren(QLabel)))
         dialog.set_value("points", "2")
         dialog.set_value("reason", "群众来电表扬")
         dialog._accept()
 
     when_modal(ActionDialog, fill)
     qtbot.mouseClick(view.add_button, Qt.MouseButton.LeftButton)
+    # the form names the unit and what it has already (a window without title bars showed neither), and what the
+    # points came to is said once they are in: accepted, and counting for nothing
+    assert "2022-07 自来水公司：附加分现为 25（+5）。" in intro[0]
+    assert notices[-1] == ("已为 自来水公司 添加 2022-07 的加减分。附加分现为 25（+7，超出上限的2分不计）："
+                           "这次的分数有的不计入。")
     row = next(i for i, r in enumerate(view.models[1].rows) if r.unit == "自来水公司")
     shown = view.models[1].data(view.models[1].index(row, 6))
     assert shown == "25（+7，超出上限的2分不计）"

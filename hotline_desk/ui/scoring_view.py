@@ -315,9 +315,19 @@ class ScoringView(QWidget):
                 s, self.ctx.actor, month, unit.unit_id, parse_points(s, values["points"]), values["reason"],
                 clock=self.ctx.clock), title="无法添加加减分").run_here() is not None
 
+        # The unit and month named in the form itself (a window without title bars showed neither), with what its
+        # 附加分 already is: points beyond the cap are accepted and count for nothing.
+        intro = f"{month} {unit.unit}：附加分现为 {unit.bonus_said}。"
         if ask(self, f"{unit.unit} 加减分", [FieldSpec("points", "分值（减分写负数）", required=True),
-                                           FieldSpec("reason", "理由", "text", required=True)], then=save):
+                                           FieldSpec("reason", "理由", "text", required=True)], intro=intro,
+               then=save):
             self._after_change()
+            now = next((r for model in self.models for r in model.rows if r.unit_id == unit.unit_id), None)
+            said = f"已为 {unit.unit} 添加 {month} 的加减分。" + (
+                f"附加分现为 {now.bonus_said}" + ("：这次的分数有的不计入。" if now.bonus_note else "。")
+                if now is not None else "")
+            self.notice.setText(said)
+            self.ctx.signals.notice.emit(said)
 
     def remove_item(self) -> None:
         rows = self.bonus_table.selectionModel().selectedRows()
