@@ -70,6 +70,12 @@ def test_a_tie_the_suggestion_settled_by_the_table_s_order_is_said(
     assert suggested.ties[0].startswith(f"乡镇街道合计最高的有 2 个单位并列（{first.total}分）：")
     assert "纸坊镇" in suggested.ties[0] and "陵头镇" in suggested.ties[0]
     assert suggested.ties[0].endswith(f"建议中只填了{first.unit}，请斟酌。")
+    with db.session() as s:  # finalising with the suggestion as it is: the tied unit left out is named again
+        bulletin.update_draft(s, people.supervisor, MONTH, clock=clock, good_units=suggested.good)
+    with db.reader() as s:
+        said = bulletin.warnings(s, MONTH, clock=clock)
+    other = "陵头镇" if first.unit == "纸坊镇" else "纸坊镇"
+    assert f"乡镇街道考核表中与办理较好的单位并列合计最高（{first.total} 分）的{other}没有写上。请斟酌。" in said, said
 
 
 def test_a_unit_with_cases_but_no_follow_up_result_is_named_for_its_full_satisfaction_marks(

@@ -182,9 +182,11 @@ def test_finalised_issue_reprints_byte_identical_after_cases_change(demo_db: Dat
         # And about the 40 cases still waiting for their call-back, in no 满意率 of the month.
         asked = [line for line in questioned.value.message.splitlines() if line.startswith("·")]
         assert asked[1].startswith("· 截至 2022-08-01 00:00 还有 40 件待回访（RZ2207-")
+        # and about 人力资源和社会保障局, on the same lowest 97 as the 住房和城乡建设局 it names
         assert asked[2:] == [
             "· 办理较好的单位“市场监督管理局”（103 分）、“煤矿安全监察局”（103 分）不是市直单位考核表中合计最高的"
-            "（公安局 105 分）。请核对。"]
+            "（公安局 105 分）。请核对。",
+            "· 市直单位考核表中与办理较差的单位并列合计最低（97 分）的人力资源和社会保障局没有写上。请斟酌。"]
         assert asked[0].count("RZ2207-") == 7 and "的回访结果为不满意，截至 2022-08-01 00:00 还没有甄别" in asked[0]
         first = bulletin.finalize(s, supervisor, "2022-07", clock=LATER, accept_warnings=True)
     with demo_db.session() as s:  # an old case is followed up and a unit gets another deduction

@@ -20,7 +20,7 @@ from hotline_desk.services.reporting.scoring import add_bonus
 from hotline_desk.ui.bulletin_view import BulletinView
 from tests.conftest import FakeClock, People
 from tests.helpers import draft, unit_id
-from tests.ui_helpers import context
+from tests.ui_helpers import Messages, context
 
 CHOSEN_GOOD, CHOSEN_BAD = "煤山街道、公安局", "纸坊镇、住房和城乡建设局"
 SUGGESTED_GOOD, SUGGESTED_BAD = "自来水公司", "移动公司"
@@ -114,7 +114,8 @@ def test_keeping_one_typed_field_still_fills_the_empty_one(view: BulletinView,
 
 
 def test_a_tie_at_the_top_is_said_beside_the_filled_units(qtbot: QtBot, db: Database, people: People,
-                                                          clock: FakeClock, tmp_path: Path) -> None:
+                                                          clock: FakeClock, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """Two departments whose cases went alike share the top 合计: the page fills in the one the table lists first,
     and says that the other ties with it (it chose by order, not by score)."""
     with db.session() as s:
@@ -125,8 +126,12 @@ def test_a_tie_at_the_top_is_said_beside_the_filled_units(qtbot: QtBot, db: Data
     page = BulletinView(context(db, people.supervisor, clock, tmp_path))
     qtbot.addWidget(page)
     page.show()
+    messages = Messages().install(monkeypatch)
     page.suggest()
     assert page.good_units.text() in ("自来水公司", "移动公司")
     said = page.status.text()
     assert "市直单位合计最高的有 2 个单位并列" in said and "自来水公司" in said and "移动公司" in said, said
     assert said.endswith(f"建议中只填了{page.good_units.text()}，请斟酌。")
+    # two long sentences were cut in the status line's two lines: the tie is also put in a box, to be read
+    (box,) = messages.texts("information")
+    assert box.startswith("并列的单位：市直单位合计最高的有 2 个单位并列")

@@ -665,6 +665,8 @@ class BulletinView(QWidget):
         for _label, line, new in fields:
             line.selectAll()
             line.insert(new)  # unlike setText, kept in the field's undo history
+        if suggested.ties:  # two long sentences do not read in the status line's two lines: asked to be weighed
+            QMessageBox.information(self, "并列的单位", "\n".join(suggested.ties))
 
     # --- building, preview, printing ----------------------------------------------------------------
     def start_preview(self, finalize: bool = False) -> None:

@@ -344,6 +344,22 @@ def _months_said(gap: list[str], after: str, before: str) -> str:
     return "、".join(gap)
 
 
+def _ties_left_out(scores: tuple[ScoreTable, ...], named: set[str], best: bool, label: str) -> list[str]:
+    """Units tied with a named one at the best (or worst) 合计 of its table and not named themselves: the table's
+    order chose between them, not the score (煤山街道 named, 陵头镇 at the same 105 left unsaid)."""
+    found = []
+    for table in scores:
+        scored = [r for r in table.rows if r.dispatched]
+        if not scored:
+            continue
+        end = max(r.total for r in scored) if best else min(r.total for r in scored)
+        tied = [r.unit for r in scored if r.total == end]
+        if len(tied) > 1 and set(tied) & named and (left := [u for u in tied if u not in named]):
+            found.append(f"{table.group_label}考核表中与{label}的单位并列合计{'最高' if best else '最低'}（{end} 分）的"
+                         f"{'、'.join(left)}没有写上。请斟酌。")
+    return found
+
+
 # How the 办理较好/较差 units are written one after another: 市场监督管理局、煤矿安全监察局.
 NAMES_APART = re.compile(r"[、，,；;/\s]+")
 
@@ -405,6 +421,7 @@ def _remarks(issue: Issue, scores: tuple[ScoreTable, ...], aliases: dict[str, st
         for group, names in off.items():
             found.append(f"{label}的单位{'、'.join(names)}不是{group}考核表中合计{'最高' if best else '最低'}的"
                          f"（{ends[group]}）。请核对。")
+        found += _ties_left_out(scores, named[best], best, label)
     if both := sorted(named[True] & named[False]):
         found.append(f"{'、'.join(both)}同时写在办理较好和办理较差的单位中。请核对。")
     return found
