@@ -422,3 +422,20 @@ def test_unsaved_edits_outlive_the_program_ended_unasked_and_go_once_saved_or_dr
     Answer(monkeypatch, click="不保存")
     assert window.close()
     assert again.store.load() is None  # dropped when asked: not back at the next opening either
+
+
+def test_the_preview_says_when_the_page_has_changed_since_it_was_built(view: BulletinView) -> None:
+    """按得分建议 and a save: the preview went on showing the units before, with nothing to say it was old."""
+    view.start_preview()
+    view.wait_for_build()
+    assert view.pdf_month == "2022-07" and view.preview_stale.isHidden()
+    view.good_units.setText("纸坊镇")
+    view.keep_draft()  # looked at every few seconds
+    assert not view.preview_stale.isHidden()
+    view.good_units.setText("")  # back as it was built: nothing to say
+    view.keep_draft()
+    assert view.preview_stale.isHidden()
+    view.good_units.setText("纸坊镇")
+    view.start_preview()
+    view.wait_for_build()
+    assert view.preview_stale.isHidden()

@@ -97,6 +97,7 @@ class BulletinView(QWidget):
         self._base: bulletin.BulletinDraft | None = None  # the stored draft this page started from
         self._shown_month = ""
         self._preview_note = ""
+        self._previewed: dict[str, Any] | None = None  # what the page held when the preview shown was built
         self._saved_first = ""  # what 生成预览 saved before building, to be said when it is shown
         self.month = MonthBox()
         self.read_only_note = QLabel()  # why the fields cannot be changed, when they cannot
@@ -174,7 +175,9 @@ class BulletinView(QWidget):
                                       self.offer_months)
 
     def keep_draft(self) -> None:
-        """The page's unsaved edits written to disk (removed once there are none: saved, or dropped)."""
+        """The page's unsaved edits written to disk (removed once there are none: saved, or dropped); and the
+        preview said to be out of date once the page differs from it."""
+        self.mark_stale_preview()
         if self.final or not self._shown_month or not self.ctx.actor.can(Permission.BULLETIN_EDIT):
             return
         if self.is_dirty():
@@ -344,9 +347,21 @@ class BulletinView(QWidget):
         save_keys.setContext(Qt.ShortcutContext.ApplicationShortcut)  # a hidden page's keys do not fire
         save_keys.activated.connect(self.save_clicked)
         self.buttons["save"].setToolTip("保存草稿（Ctrl+S）")
+        # Said over the preview once the page differs from what it was built from (按得分建议 and a save left it
+        # showing the units before, unsaid)
+        self.preview_stale = QLabel("生成预览之后又有修改，预览还是修改之前的：按“生成预览”更新。")
+        self.preview_stale.setObjectName("preview_stale")
+        self.preview_stale.setStyleSheet("color: #B71C1C;")
+        self.preview_stale.setWordWrap(True)
+        self.preview_stale.hide()
+        shown = QWidget()
+        shown_layout = QVBoxLayout(shown)
+        shown_layout.setContentsMargins(0, 0, 0, 0)
+        shown_layout.addWidget(self.preview_stale)
+        shown_layout.addWidget(self.preview, 1)
         splitter = QSplitter()
         splitter.addWidget(editor)
-        splitter.addWidget(self.preview)
+        splitter.addWidget(shown)
         splitter.setSizes([640, 560])
         remember_splitter(self.ctx.window_state(), "bulletin", splitter)
         layout = QVBoxLayout(self)
@@ -429,6 +444,14 @@ class BulletinView(QWidget):
     def _clear_preview(self) -> None:
         self.pdf_bytes, self.pdf_month = b"", ""
         self.preview_doc.close()
+        self._previewed = None
+        self.mark_stale_preview()
+
+    def mark_stale_preview(self) -> None:
+        """Say over the preview when the page no longer holds what it was built from."""
+        stale = self._previewed is not None and not self.final and self.pdf_month == self._shown_month \
+            and self.changes() != self._previewed
+        self.preview_stale.setVisible(stale)
 
     def load(self, month: str = "") -> None:
         month = month or self.month.currentText()
@@ -726,6 +749,8 @@ class BulletinView(QWidget):
         if month != self.month.currentText():  # the person moved on: never show one month under another
             return
         self._show_pdf(month, pdf)
+        self._previewed = self.changes()  # built from the draft saved just before: what the page holds now
+        self.mark_stale_preview()
         self._preview_note = (f"已生成 {month}，共 {self.preview_doc.pageCount()} 页。"
                               + ("（字体未嵌入）" if warning else ""))
         if warning:
