@@ -245,3 +245,29 @@ def test_the_wall_clock_moved_either_way_neither_locks_early_nor_keeps_the_lock_
     ticks.now += 15 * 60
     window.idle.check()
     assert len(locks) == 1
+
+
+def test_the_lock_hides_the_last_message_and_gives_the_keyboard_back_where_it_was(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """The status bar went on showing the last message (a case number, a file's folder) on the locked screen, and a
+    letter typed after unlocking went nowhere: the keyboard was on the account button."""
+    window, ticks = _window(qtbot, db, people, clock, tmp_path)
+    window.show_notice("已登记 RZ2207-00001（拟交办：自来水公司）。")
+    window.show_page("list")
+    search = window.views["list"].search
+    search.setFocus()
+    seen: list[str] = []
+
+    def at_the_lock(dialog: LockDialog) -> None:
+        try:
+            seen.append(window.statusBar().currentMessage())
+            _unlock(dialog)
+        finally:
+            if dialog.isVisible():
+                dialog.done(0)
+
+    when_modal(LockDialog, at_the_lock)
+    ticks.now += 16 * 60
+    window.idle.check()
+    assert seen == [""]
+    assert window.focusWidget() is search  # the window's own: it gets the keyboard as it comes back to the front

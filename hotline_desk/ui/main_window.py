@@ -345,7 +345,11 @@ class MainWindow(QMainWindow):
         curtains = [Curtain(w) for w in QApplication.topLevelWidgets() if w.isVisible() and w is not self]
         page = self.centralWidget()
         assert page is not None
+        left_in = QApplication.focusWidget()  # where the keyboard was: given back after unlocking
         page.hide()
+        # The last message (a case number, a file's folder) is not left in sight of whoever passes the locked screen
+        self.statusBar().clearMessage()
+        self.statusBar().setToolTip("")
         try:
             while run_modal(LockDialog(self, self.ctx, self.idle.minutes, self.unsaved_pages)) == LockDialog.SWITCH:
                 self.switch_user()
@@ -355,6 +359,8 @@ class MainWindow(QMainWindow):
             page.show()
             for curtain in curtains:
                 curtain.lift()
+            if left_in is not None and shiboken6.isValid(left_in) and left_in.isVisible() and left_in.isEnabled():
+                left_in.setFocus(Qt.FocusReason.OtherFocusReason)  # a letter typed after unlocking went nowhere
 
     def unsaved_pages(self) -> list[str]:
         """The pages holding edits not yet saved (the bulletin, settings), by their names."""
