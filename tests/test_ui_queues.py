@@ -10,10 +10,12 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDateTimeEdit, QDialog, QLabel, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline_desk.db import Database
 from hotline_desk.demo.month import HOLIDAYS
+from hotline_desk.models import Case
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.queues import queue
 from hotline_desk.services.cases.records import case_view, register_case
@@ -99,6 +101,15 @@ def test_follow_up_list_shows_whom_to_call_what_they_asked_and_what_the_unit_sai
     qtbot.addWidget(supervisor)
     shown = {_cells(supervisor.pending.model, i)["联系电话"] for i in range(supervisor.pending.model.rowCount())}
     assert "13912345678" in shown
+    # the tabs carry their counts, 待甄别 too (a 不满意 waiting there was easy to miss behind 待回访)
+    assert [supervisor.tabText(i) for i in range(supervisor.count())] == ["待回访（2）", "待甄别"]
+    with db.session() as s:
+        wf.follow_up(s, people.operator, s.scalar(select(Case.id).where(Case.caller_name == "刘先生")),
+                     "dissatisfied", note="水压只好了两天", clock=clock)
+    supervisor.show()
+    supervisor.ctx.signals.announce(Change.CASES)
+    qtbot.waitUntil(lambda: [supervisor.tabText(i) for i in range(supervisor.count())]
+                    == ["待回访（1）", "待甄别（1）"])
 
 
 def test_a_confidential_case_is_called_back_by_a_supervisor_not_by_an_operator_shown_it_masked(

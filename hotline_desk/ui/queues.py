@@ -526,11 +526,34 @@ def _loose(text: str) -> str:
 
 
 class QueueTabs(QTabWidget):
-    """A page of several queues, one tab each."""
+    """A page of several queues, one tab each; the tabs named in ``TITLES`` (attribute, title) carry their counts."""
+
+    TITLES: tuple[tuple[str, str], ...] = ()
 
     def __init__(self) -> None:
         super().__init__()
         self.currentChanged.connect(lambda _index: QTimer.singleShot(0, self._keyboard_to_list))
+
+    def count_tabs(self, ctx: UiContext) -> None:
+        """Keep the tabs' counts, even while a tab is hidden (its table refreshes only when shown): a return asked,
+        or a 不满意 waiting for 甄别, is seen without opening its tab."""
+        for name, _title in self.TITLES:
+            getattr(self, name).on_refresh = self._retitle
+        self.follower = follow(self, ctx.signals, Change.CASES, self._count)
+        self._count()
+
+    def _count(self) -> None:
+        for name, _title in self.TITLES:
+            table: QueueTable = getattr(self, name)
+            if not table.isVisible():
+                table.refresh()
+        self._retitle()
+
+    def _retitle(self) -> None:
+        for name, title in self.TITLES:
+            table: QueueTable = getattr(self, name)
+            count = len(table.all_rows)
+            self.setTabText(self.indexOf(table), f"{title}（{count}）" if count else title)
 
     def _keyboard_to_list(self) -> None:
         """Another tab chosen (Ctrl+Tab) while the keyboard was on this page: it goes to that tab's list, as on the
@@ -577,27 +600,9 @@ class ApprovalView(QueueTabs):
         self.addTab(self.proposals, "待审核交办")
         self.addTab(self.requests, "退单和延期申请")
         self.addTab(self.rejected, "被驳回")
-        # The tabs' counts are kept even while a tab is hidden (its table refreshes only when shown): a return asked
-        # is seen from 待审核交办 without opening its tab.
-        for name, _title in self.TITLES:
-            getattr(self, name).on_refresh = self._retitle
-        self.follower = follow(self, ctx.signals, Change.CASES, self._count)
-        self._count()
+        self.count_tabs(ctx)
 
     TITLES = (("proposals", "待审核交办"), ("requests", "退单和延期申请"), ("rejected", "被驳回"))
-
-    def _count(self) -> None:
-        for name, _title in self.TITLES:
-            table: QueueTable = getattr(self, name)
-            if not table.isVisible():
-                table.refresh()
-        self._retitle()
-
-    def _retitle(self) -> None:
-        for name, title in self.TITLES:
-            table: QueueTable = getattr(self, name)
-            count = len(table.all_rows)
-            self.setTabText(self.indexOf(table), f"{title}（{count}）" if count else title)
 
     def approve(self, rows: list[QueueRow]) -> None:
         unitless = [r for r in rows if r.unit_id is None]
@@ -923,6 +928,9 @@ class FollowUpView(QueueTabs):
         self._name_verdicts()
         self.addTab(self.pending, "待回访")
         self.addTab(self.reviews, "待甄别")
+        self.count_tabs(ctx)  # a 不满意 waiting for 甄别 was easy to miss behind 待回访
+
+    TITLES = (("pending", "待回访"), ("reviews", "待甄别"))
 
     def _name_verdicts(self) -> None:
         """The ruling's buttons in the words of the case chosen: a case the office answered itself (协调办理) has no
