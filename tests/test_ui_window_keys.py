@@ -240,6 +240,8 @@ def test_home_and_end_go_to_the_first_and_last_case_of_a_queue(
                                (Qt.Key.Key_End, CTRL, 3), (Qt.Key.Key_Home, CTRL, 0)):
         QTest.keyClick(table, key, modifier)
         assert table.currentIndex().row() == row and table.selectionModel().isRowSelected(row), (key, modifier)
+        # in the column it was in, not the last one: Ctrl+End scrolled the list sideways, the numbers out of sight
+        assert table.currentIndex().column() == 0 and table.horizontalScrollBar().value() == 0, (key, modifier)
     table.selectionModel().clearSelection()  # as after a step took the chosen case out of the list
     table.setCurrentIndex(QModelIndex())
     QTest.keyClick(table, Qt.Key.Key_End)

@@ -59,13 +59,15 @@ class RowTable(QTableView):
     def moveCursor(self, action: QAbstractItemView.CursorAction,
                    modifiers: Qt.KeyboardModifier) -> Any:
         model = self.model()
-        if action == QAbstractItemView.CursorAction.MoveEnd and model is not None and model.rowCount() \
-                and not self.currentIndex().isValid():
-            # No case chosen (the last one acted on left the list): Qt would go to the first row, and a hurried
-            # End then Tab, Space acted on the first case instead of the last.
-            return model.index(model.rowCount() - 1, 0)
-        if action in (QAbstractItemView.CursorAction.MoveHome, QAbstractItemView.CursorAction.MoveEnd):
-            modifiers = modifiers | Qt.KeyboardModifier.ControlModifier  # Qt's rows, not the row's cells
+        ends = (QAbstractItemView.CursorAction.MoveHome, QAbstractItemView.CursorAction.MoveEnd)
+        if action in ends and model is not None and model.rowCount():
+            # The first or last row, in the column the keyboard is in: Qt's own Ctrl+End also went to the last
+            # column and scrolled the list sideways, the case numbers out of sight. With no case chosen (the last
+            # one acted on left the list) End goes to the last row too: Qt went to the first, and a hurried End then
+            # Tab, Space acted on the first case instead of the last.
+            row = 0 if action == QAbstractItemView.CursorAction.MoveHome else model.rowCount() - 1
+            current = self.currentIndex()
+            return model.index(row, current.column() if current.isValid() else self.horizontalHeader().logicalIndex(0))
         return super().moveCursor(action, modifiers)
 
 
