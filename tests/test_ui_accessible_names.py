@@ -166,3 +166,17 @@ def test_tab_from_a_cases_history_reaches_its_steps_first(
         QTest.keyClick(focused, Qt.Key.Key_Tab)
         visited.append(QApplication.focusWidget())
     assert any(isinstance(w, QLabel) for w in visited) and dialog.timeline in visited  # the facts, and round again
+
+
+def test_an_action_dialogs_ok_says_to_a_reader_what_is_still_missing(qtbot: QtBot) -> None:
+    """回访 不满意 asks for 群众意见: its 确定 said nothing to a screen reader, where a step dialog's says why."""
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from hotline_desk.ui.widgets import ActionDialog, FieldSpec
+
+    dialog = ActionDialog(None, "回访结果“不满意”", [FieldSpec("note", "群众意见", "text", required=True)])
+    qtbot.addWidget(dialog)
+    ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
+    assert ok.accessibleDescription() == "尚不能确定：请填写：群众意见"
+    dialog.set_value("note", "水压只好了两天")
+    assert ok.accessibleDescription() == ""

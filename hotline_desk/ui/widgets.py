@@ -513,6 +513,8 @@ class ActionDialog(GuardedDialog):
         for key in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(key), self, self._accept)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setToolTip("Ctrl+Enter")
+        self._ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self._tell_readers()
 
     def _editor(self, spec: FieldSpec) -> QWidget:
         if spec.kind == "text":
@@ -609,8 +611,15 @@ class ActionDialog(GuardedDialog):
         if self.error.text() and self.editors.get(key) is self.sender() and not self._field_fault(key):
             self.error.clear()
 
+    def _tell_readers(self) -> None:
+        """确定 says to a screen reader what is still missing (请填写：群众意见), as a step dialog's does."""
+        values = self.values()
+        missing = [s.label for s in self.fields if s.required and values.get(s.key) in (None, "")]
+        self._ok_button.setAccessibleDescription(f"尚不能确定：{MISSING}{'、'.join(missing)}" if missing else "")
+
     def _missing_filled(self) -> None:
         """A 请填写 message follows what is still missing as the fields are filled (gone when nothing is)."""
+        self._tell_readers()
         if not self.error.text().startswith(MISSING):
             return
         fault = self._fault()
