@@ -17,7 +17,7 @@ from hotline_desk.services.cases.records import register_case
 from hotline_desk.ui.scoring_view import CasesBehindDialog, ScoringView
 from tests.conftest import FakeClock, People
 from tests.helpers import draft
-from tests.ui_helpers import context, shown_active, when_modal
+from tests.ui_helpers import context, shown_active, tabbed, when_modal
 
 
 @pytest.fixture
@@ -143,11 +143,6 @@ def test_tab_goes_down_the_page_through_the_table_and_the_bonus_points(
     view = window.views["scoring"]
     assert isinstance(view, ScoringView)
     view.month.setFocus()
-    visited = []
-    for _ in range(12):
-        focused = QApplication.focusWidget()
-        assert focused is not None
-        QTest.keyClick(focused, Qt.Key.Key_Tab)
-        visited.append(QApplication.focusWidget())
+    visited = tabbed(12)
     assert view.tables[0] in visited and view.add_button in visited and view.bonus_table in visited, visited
     assert visited.index(view.tables[0]) < visited.index(view.add_button) < visited.index(view.bonus_table)

@@ -119,18 +119,11 @@ def test_a_cases_facts_are_reached_by_tab_and_said_with_their_labels(
              if label.focusPolicy().value & Qt.FocusPolicy.TabFocus.value}
     assert {"工单编号", "来电时间", "来电人", "标题"} <= set(facts)
     assert facts["工单编号"].accessibleName().startswith(f"工单编号：{case.number}")
-    from PySide6.QtTest import QTest
-    from PySide6.QtWidgets import QApplication
 
-    from tests.ui_helpers import shown_active
+    from tests.ui_helpers import shown_active, tabbed
 
     shown_active(qtbot, dialog)
-    visited = []
-    for _ in range(40):  # Tab, from where the dialog opens, comes round to the facts
-        focused = QApplication.focusWidget()
-        assert focused is not None
-        QTest.keyClick(focused, Qt.Key.Key_Tab)
-        visited.append(QApplication.focusWidget())
+    visited = tabbed(40)  # Tab, from where the dialog opens, comes round to the facts
     assert facts["工单编号"] in visited and facts["标题"] in visited
 
 
@@ -146,7 +139,7 @@ def test_tab_from_a_cases_history_reaches_its_steps_first(
     from hotline_desk.services.cases.records import register_case
     from hotline_desk.ui.case_list import CaseDetailDialog
     from tests.helpers import draft
-    from tests.ui_helpers import shown_active
+    from tests.ui_helpers import shown_active, tabbed
 
     with db.session() as s:
         case = register_case(s, people.operator, draft(s), clock=clock)
@@ -159,12 +152,7 @@ def test_tab_from_a_cases_history_reaches_its_steps_first(
     QTest.keyClick(dialog.timeline, Qt.Key.Key_Tab)
     first = QApplication.focusWidget()
     assert isinstance(first, QPushButton) and first.objectName() == "action_reply", first
-    visited = []
-    for _ in range(20):
-        focused = QApplication.focusWidget()
-        assert focused is not None
-        QTest.keyClick(focused, Qt.Key.Key_Tab)
-        visited.append(QApplication.focusWidget())
+    visited = tabbed(20)
     assert any(isinstance(w, QLabel) for w in visited) and dialog.timeline in visited  # the facts, and round again
 
 

@@ -166,3 +166,14 @@ def settings_tab(qtbot: Any, db: Database, admin: Actor, clock: Callable[[], Any
     found = view.findChild(tab)
     assert found is not None
     return view, found, said
+
+
+def tabbed(times: int) -> list[QWidget | None]:
+    """Press Tab ``times`` times where the keyboard is, as a person would: the widgets it went to, in order."""
+    visited: list[QWidget | None] = []
+    for _ in range(times):
+        focused = QApplication.focusWidget()
+        assert focused is not None
+        QTest.keyClick(focused, Qt.Key.Key_Tab)
+        visited.append(QApplication.focusWidget())
+    return visited
