@@ -214,15 +214,18 @@ class BulletinView(QWidget):
         self.status.setText(said)
         self.ctx.signals.notice.emit(said)
 
-    def _put(self, kept: dict[str, Any]) -> None:
-        """The editors set to what ``keep_draft`` wrote."""
+    def _put(self, kept: dict[str, Any], *, same_month: bool = False) -> None:
+        """The editors set to a draft in ``_as_json``'s form: one loaded, or what ``keep_draft`` wrote."""
         self.year_issue.setValue(int(kept["year_issue"]))
         self.total_issue.setValue(int(kept["total_issue"]))
         issued = date.fromisoformat(kept["issue_date"])
         self.issue_date.setDate(QDate(issued.year, issued.month, issued.day))
         for line, key in ((self.call_volume, "call_volume"), (self.good_units, "good_units"),
                           (self.bad_units, "bad_units")):
-            line.setText(str(kept[key]))
+            # The month's own text read back (after a save or a preview) is left as it is, so Ctrl+Z in the field
+            # still undoes what was done before (setText forgets it); another month's text starts afresh.
+            if not same_month or line.text() != str(kept[key]):
+                line.setText(str(kept[key]))
         self._section_data = [{"title": str(s["title"]), "text": str(s["text"]), "typical": bool(s["typical"])}
                               for s in kept["sections"]]
         self.sections.clear()
@@ -461,26 +464,8 @@ class BulletinView(QWidget):
         if month != self.pdf_month:
             self._clear_preview()
         same_month, self._shown_month = month == self._shown_month, month
-        issue = draft.issue
         self.cutoff.setText(cutoff_words(draft.cutoff))
-        self.year_issue.setValue(issue.year_issue)
-        self.total_issue.setValue(issue.total_issue)
-        self.issue_date.setDate(QDate(issue.issue_date.year, issue.issue_date.month, issue.issue_date.day))
-        for line, stored in ((self.call_volume, issue.call_volume), (self.good_units, issue.good_units),
-                             (self.bad_units, issue.bad_units)):
-            # The month's own text read back (after a save or a preview) is left as it is, so Ctrl+Z in the field
-            # still undoes what was done before (setText forgets it); another month's text starts afresh.
-            if not same_month or line.text() != stored:
-                line.setText(stored)
-        self._section_data = [{"title": s.title, "text": "\n".join(s.paragraphs), "typical": s.typical}
-                              for s in issue.sections]
-        self.sections.clear()
-        self.sections.addItems([s["title"] for s in self._section_data])
-        if self._section_data:
-            self.sections.setCurrentRow(0)
-        self.typical.setRowCount(0)
-        for t in issue.typical_cases:
-            self._add_typical(t.number, t.polarity, t.text)
+        self._put(_as_json(contents(draft)), same_month=same_month)
         self.final = draft.final
         allowed = self.ctx.actor.can(Permission.BULLETIN_EDIT)
         self._set_editable(allowed and not draft.final)
@@ -874,7 +859,8 @@ KEEP_MS = 3000  # how often unsaved edits are written to disk
 
 
 def _as_json(changes: dict[str, Any]) -> dict[str, Any]:
-    """``BulletinView.changes`` as JSON keeps it: sections and typical cases as plain objects, the date as text."""
+    """``BulletinView.changes`` (or a stored draft's ``contents``) as JSON keeps it: sections and typical cases as
+    plain objects, the issue date as text (anything else it holds, a stored cutoff, is left as it is)."""
     return {**changes, "issue_date": changes["issue_date"].isoformat(),
             "sections": [{"title": s.title, "text": "\n".join(s.paragraphs), "typical": s.typical}
                          for s in changes["sections"]],
