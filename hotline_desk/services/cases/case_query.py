@@ -35,7 +35,7 @@ from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.cases import search_index
 from hotline_desk.services.cases.deadlines import Labelled, deadline_flag, flag_words
 from hotline_desk.services.cases.events import sent_back_among
-from hotline_desk.services.cases.phone_lines import area_code, same_line
+from hotline_desk.services.cases.phone_lines import lines_of
 from hotline_desk.services.cases.queues import caller_in_file, caller_shown
 from hotline_desk.services.cases.steps import stored_phone
 from hotline_desk.services.office import reference
@@ -139,8 +139,7 @@ NUMBER_WITHOUT_DASH = re.compile(r"(\d\d(?:0[1-9]|1[0-2]))(\d{1,5})")
 def _code_prefixes(session: Session, word: str, private: bool = False) -> list[Any]:
     """A phone number, a case number (with or without the office's letters), an upper-level number or an imported
     register's own number that starts with ``word`` (a 保密 case's phone not, for a ``private`` search)."""
-    area = area_code(session)  # a landline with or without the office's 区号 is one number (see same_line)
-    phones = {line for spelling in {word, *_phone_spellings(word)} for line in same_line(spelling, area)}
+    phones = lines_of(session, word, *_phone_spellings(word))  # a landline with or without the office's 区号 too
     numbers = {word.upper()}
     prefix = Settings(session).str("case_number.prefix")
     if NUMBER_WITHOUT_LETTERS.fullmatch(word):
@@ -148,7 +147,7 @@ def _code_prefixes(session: Session, word: str, private: bool = False) -> list[A
     elif (grouped := NUMBER_WITHOUT_DASH.fullmatch(word.upper().removeprefix(prefix))) \
             and (word[0] not in "01" or not word.isdigit()):  # no phone begins so (mobiles with 1, others with 0)
         numbers.add(f"{prefix}{grouped[1]}-{grouped[2]}")  # RZ2207 00002 or 2207 00002, read out in groups
-    by_phone = [_prefix(Case.phone, p) for p in sorted(phones)]
+    by_phone = [_prefix(Case.phone, p) for p in phones]
     if private:
         by_phone = [and_(match, Case.confidential.is_(False)) for match in by_phone]
     # An upper platform's number by its key: however it was typed, then and now (capitals, full width, dashes)
@@ -318,9 +317,7 @@ def _filtered(session: Session, f: CaseFilter, now: datetime, *, case_columns: b
     if f.appeal_type:
         conditions.append(Case.appeal_type_name == f.appeal_type)
     if f.phone:
-        area = area_code(session)
-        conditions.append(Case.phone.in_(sorted({line for spelling in (f.phone, stored_phone(f.phone))
-                                                 for line in same_line(spelling, area)})))
+        conditions.append(Case.phone.in_(lines_of(session, f.phone, stored_phone(f.phone))))
         if f.private:
             conditions.append(Case.confidential.is_(False))
     if f.day is not None:

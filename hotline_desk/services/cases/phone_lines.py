@@ -26,3 +26,9 @@ def same_line(phone: str, area: str) -> list[str]:
     if area and phone.startswith(f"{area}-") and LOCAL_LINE.fullmatch(phone[len(area) + 1:]):
         return [phone, phone[len(area) + 1:]]
     return [phone]
+
+
+def lines_of(session: Session, *phones: str) -> list[str]:
+    """Every number as kept that is one of these phones' lines (see ``same_line``), for a look-up by phone."""
+    area = area_code(session)
+    return sorted({line for phone in phones for line in same_line(phone, area)})

@@ -33,7 +33,7 @@ from hotline_desk.services.cases.history import (
     state_label,
 )
 from hotline_desk.services.cases.numbering import next_case_number
-from hotline_desk.services.cases.phone_lines import area_code, same_line
+from hotline_desk.services.cases.phone_lines import lines_of
 from hotline_desk.services.cases.step_runner import final_month_notice, load_units, step_context, write_step
 from hotline_desk.services.cases.steps import Coordinate, Propose, ahead_of_now, phone_problem, stored_phone
 from hotline_desk.services.clock import Clock, month_of, office_now, set_back, short_time, span_words
@@ -621,7 +621,7 @@ def cases_by_phone(session: Session, phone: str, *, exclude_id: int | None = Non
     phone = stored_phone(phone)
     if len(phone) < SHORTEST_PHONE:
         return []
-    query = select(Case).where(Case.phone.in_(same_line(phone, area_code(session)))) \
+    query = select(Case).where(Case.phone.in_(lines_of(session, phone))) \
         .order_by(Case.registered_at.desc()).limit(limit)
     if private:
         query = query.where(Case.confidential.is_(False))
@@ -648,7 +648,7 @@ def same_call(session: Session, draft: CaseDraft, now: datetime, *, private: boo
         return None
     at = draft.registered_at or now
     candidates = session.scalars(
-        select(Case).where(Case.phone.in_(same_line(phone, area_code(session))), Case.state != CaseState.VOIDED,
+        select(Case).where(Case.phone.in_(lines_of(session, phone)), Case.state != CaseState.VOIDED,
                            Case.registered_at >= at - SAME_CALL_WINDOW,
                            *([Case.confidential.is_(False)] if private else []))
         .order_by(Case.registered_at.desc()).limit(50)).all()
@@ -672,7 +672,7 @@ def recent_call(session: Session, draft: CaseDraft, now: datetime, *, registerin
     at = draft.registered_at or now
     case = session.scalars(
         select(Case).join(CaseEvent, (CaseEvent.case_id == Case.id) & (CaseEvent.kind == EventKind.REGISTER))
-        .where(Case.phone.in_(same_line(phone, area_code(session))), Case.state != CaseState.VOIDED,
+        .where(Case.phone.in_(lines_of(session, phone)), Case.state != CaseState.VOIDED,
                Case.registered_at >= at - RECENT_CALL, Case.registered_at <= at + RECENT_CALL,
                CaseEvent.actor_id.is_distinct_from(registering),
                *([Case.confidential.is_(False)] if private else []))
