@@ -149,15 +149,15 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
     preview.channel_note = channel_note or _local_note(channel, set(mapping.values()))
     merged = fill_merged(sheet.rows, sheet.merged, header_index, mapping)
     data_rows = sheet.rows[header_index + 1:]
-    unsaved: dict[int, list[int]] = {}  # data row → its mapped columns whose value cannot be taken (see unreadable)
+    unreadable: dict[int, list[int]] = {}  # data row → its mapped columns whose value cannot be taken
     for r, c in sheet.unreadable:
         if c in mapping and r > header_index:
-            unsaved.setdefault(r - header_index - 1, []).append(c)
+            unreadable.setdefault(r - header_index - 1, []).append(c)
     # Each data row once: None when empty, "" for a case's, else the words it is read aside by. A row with a formula
     # whose result is not saved may hold more than it shows: read as a case's, its problems say so.
     aside = Aside(mapping, header)
-    kinds = [aside.words(row, labels=offset not in unsaved)
-             if offset in unsaved or any(str(c).strip() for c in row if c is not None) else None
+    kinds = [aside.words(row, labels=offset not in unreadable)
+             if offset in unreadable or any(str(c).strip() for c in row if c is not None) else None
              for offset, row in enumerate(data_rows)]
     preview.unread = unread_columns(header, (row for row, kind in zip(data_rows, kinds, strict=True) if kind == ""),
                                     mapping, saved, sheet.hidden_columns)
@@ -201,10 +201,10 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
             entry = unknown.setdefault((exc.field, exc.value), UnknownValue(
                 exc.field, exc.value, suggestion=exc.suggestion, not_in_use=exc.not_in_use))
             entry.rows.append(excel_row)
-        if cells := sorted(unsaved.get(offset, ())):
+        if cells := sorted(unreadable.get(offset, ())):
             # Such a cell reads as empty or as a value not meant: its own reason, not also “缺少来电时间” for it.
-            formulas = [mapping[c] for c in cells]
-            problems = [p for p in problems if p[0] not in formulas] + [
+            fields = [mapping[c] for c in cells]
+            problems = [p for p in problems if p[0] not in fields] + [
                 (mapping[c], sheet.unreadable[(offset + header_index + 1, c)]) for c in cells]
         problems += [(f, CUT_CELL) for f, value in raw.items() if isinstance(value, str) and value.endswith(CUT_MARK)]
         if problems:
