@@ -39,12 +39,10 @@ def make_backup(session: Session, db_path: Path, now: datetime, chosen: str | No
                 actor: Actor | None = None, for_good: bool = False) -> backup.BackupInfo:
     """A backup into the office's folder (anyone), or into ``chosen`` (a full copy anywhere: the administrator's);
     ``for_good``: kept for good, whatever retention removes (the administrator's, as a year-end copy)."""
-    if for_good and (actor is None or not actor.can(Permission.MANAGE_SETTINGS)):
+    if (for_good or chosen) and (actor is None or not actor.can(Permission.MANAGE_SETTINGS)):
         who = f"{actor.display_name}（{actor.role_label}）" if actor else "未登录的用户"
-        raise PermissionDenied(f"{who}不能做长期保存的备份（它不随保留份数清理，需管理员）。未备份。")
-    if chosen and (actor is None or not actor.can(Permission.MANAGE_SETTINGS)):
-        who = f"{actor.display_name}（{actor.role_label}）" if actor else "未登录的用户"
-        raise PermissionDenied(f"{who}只能备份到办公室设置的备份目录，不能用 --dir 另选位置（需管理员）。未备份。")
+        raise PermissionDenied(f"{who}不能做长期保存的备份（它不随保留份数清理，需管理员）。未备份。" if for_good
+                               else f"{who}只能备份到办公室设置的备份目录，不能用 --dir 另选位置（需管理员）。未备份。")
     folder, keep = ready_location(session, db_path, chosen)
     setting = Settings(session).str("backup.dir")
     if not chosen and not setting:  # an earlier version's backups, beside the file: kept by the same rule
