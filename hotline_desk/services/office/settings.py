@@ -126,10 +126,6 @@ def _case_prefix(value: str) -> str:
     return prefix
 
 
-# --- the office and its time limits -------------------------------------------------------------------------
-OFFICE_NAME = _str("office.name", "汝州市12345民呼必应热线", "热线名称", group="office", required=True)
-CASE_PREFIX = _str("case_number.prefix", "RZ", "工单编号前缀", group="office", note="1～6 个英文字母或数字",
-                   refine=_case_prefix)
 def _area_code(value: str) -> str:
     """The office's own 区号, as a landline's is written (0375); empty for none."""
     code = value.strip()
@@ -139,6 +135,10 @@ def _area_code(value: str) -> str:
     return code
 
 
+# --- the office and its time limits -------------------------------------------------------------------------
+OFFICE_NAME = _str("office.name", "汝州市12345民呼必应热线", "热线名称", group="office", required=True)
+CASE_PREFIX = _str("case_number.prefix", "RZ", "工单编号前缀", group="office", note="1～6 个英文字母或数字",
+                   refine=_case_prefix)
 AREA_CODE = _str("office.area_code", "0375", "本地电话区号", group="office",
                  note="来电人以往工单、重复登记的询问、【同号在办】和按电话查找时，不带区号的座机号码与带本地区号的"
                       "算同一个号码；留空则按所写的号码分开",

@@ -19,7 +19,7 @@ from hotline_desk.services.accounts import audit
 from hotline_desk.services.office import lookups
 from hotline_desk.services.office.settings import Settings
 from hotline_desk.services.reporting.bulletin_compose import Issue, unprinted_sections
-from hotline_desk.services.reporting.monthdata import imported_only, month_end, named_steps, parse_month
+from hotline_desk.services.reporting.monthdata import imported_only, month_end, months_in, named_steps, parse_month
 from hotline_desk.services.reporting.percent import NO_RATE_IN_TEXT
 from hotline_desk.services.reporting.scoring import ScoreTable
 from hotline_desk.services.reporting.statistics import GroupStats, MonthStatistics
@@ -325,9 +325,7 @@ def _numbering(session: Session, month: str, issue: Issue) -> list[str]:
 
 def _months(after: str, before: str) -> list[str]:
     """The months strictly between two months."""
-    (year, mon), (end_year, end_mon) = parse_month(after), parse_month(before)
-    return [f"{year + (mon + i) // 12:04d}-{(mon + i) % 12 + 1:02d}"
-            for i in range((end_year - year) * 12 + end_mon - mon - 1)]
+    return months_in(after, before)[1:-1]
 
 
 def _months_without_bulletin(session: Session, last_final: str, month: str) -> list[str]:

@@ -48,6 +48,13 @@ class FactGroup:
 FIRST_YEAR, LAST_YEAR = 1990, 2100  # months outside these years are typing mistakes
 
 
+def months_in(first: str, last: str) -> list[str]:
+    """Every month from ``first`` to ``last``, both included, in order (none when ``last`` comes first)."""
+    (year, mon), (end_year, end_mon) = parse_month(first), parse_month(last)
+    return [f"{year + (mon - 1 + i) // 12:04d}-{(mon - 1 + i) % 12 + 1:02d}"
+            for i in range((end_year - year) * 12 + end_mon - mon + 1)]
+
+
 def parse_month(month: str) -> tuple[int, int]:
     """The year and month of a month in its stored form, 2022-07; any other spelling is refused (what a person
     types goes through ``read_month`` first), so that 2022-7 is never kept beside 2022-07 as a month of its own."""

@@ -13,7 +13,7 @@ from hotline_desk.errors import ValidationError
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.office.settings import Settings
 from hotline_desk.services.reporting.frozen import month_scores, month_stats, unscored_words
-from hotline_desk.services.reporting.monthdata import parse_month
+from hotline_desk.services.reporting.monthdata import months_in
 from hotline_desk.services.reporting.statistics import (
     GroupStats,
     MonthStatistics,
@@ -48,13 +48,13 @@ class PeriodRow:
 
 def months_between(first: str, last: str) -> list[str]:
     """Every month from ``first`` to ``last``, both included, in order."""
-    (y1, m1), (y2, m2) = parse_month(first), parse_month(last)
-    count = (y2 - y1) * 12 + (m2 - m1) + 1
-    if count < 1:
+    months = months_in(first, last)
+    if not months:
         raise ValidationError(f"结束月份 {last} 早于开始月份 {first}。", field="to")
-    if count > MOST_MONTHS:
-        raise ValidationError(f"一次最多列出 {MOST_MONTHS} 个月（{first} 至 {last} 是 {count} 个月）。", field="to")
-    return [f"{y1 + (m1 - 1 + i) // 12:04d}-{(m1 - 1 + i) % 12 + 1:02d}" for i in range(count)]
+    if len(months) > MOST_MONTHS:
+        raise ValidationError(f"一次最多列出 {MOST_MONTHS} 个月（{first} 至 {last} 是 {len(months)} 个月）。",
+                              field="to")
+    return months
 
 
 def period_rows(session: Session, first: str, last: str, *, clock: Clock = office_now,
