@@ -141,10 +141,10 @@ def unit_cases(session: Session, month: str, unit_id: int, *, clock: Clock = off
         .where(Case.month == month, Dispatch.unit_id == unit_id, Dispatch.status == str(DispatchState.RETURNED),
                or_(Case.main_unit_id.is_(None), Case.main_unit_id != unit_id), Case.state != CaseState.VOIDED)
         .distinct().order_by(Case.number)) if number not in theirs)  # one taken away after the cut-off still counts
-    removed = tuple(b for b in list_bonus(session, month, unit_id=unit_id, include_removed=True)
-                    if b.removed_at is not None)
-    return UnitCases(month=month, as_of=as_of, score=row, details=details, gone_elsewhere=gone, bonus_removed=removed,
-                     bonus=list_bonus(session, month, unit_id=unit_id),
+    items = list_bonus(session, month, unit_id=unit_id, include_removed=True)
+    return UnitCases(month=month, as_of=as_of, score=row, details=details, gone_elsewhere=gone,
+                     bonus_removed=tuple(b for b in items if b.removed_at is not None),
+                     bonus=[b for b in items if b.removed_at is None],
                      frozen=printed if printed is not None and printed.total != row.total else None,
                      late=late, voided=voided,
                      name_then=printed.unit if printed is not None and printed.unit != row.unit else "",
