@@ -168,3 +168,14 @@ def test_an_action_dialogs_ok_says_to_a_reader_what_is_still_missing(qtbot: QtBo
     assert ok.accessibleDescription() == "尚不能确定：请填写：群众意见"
     dialog.set_value("note", "水压只好了两天")
     assert ok.accessibleDescription() == ""
+
+
+def test_the_work_calendar_is_named_and_says_how_the_keyboard_turns_its_months(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """Its name was set twice, the second over the first; its month buttons take no Tab, and nothing said so."""
+    from hotline_desk.ui.settings_view import CalendarTab
+
+    tab = CalendarTab(context(db, people.admin, clock, tmp_path))
+    qtbot.addWidget(tab)
+    assert tab.calendar.accessibleName() == "工作日历"
+    assert "PageUp、PageDown 换月" in tab.calendar.accessibleDescription()

@@ -460,7 +460,7 @@ class CalendarTab(QWidget):
         self.ctx = ctx
         self.days: dict[date, tuple[bool, str]] = {}
         self.calendar = QCalendarWidget()
-        self.calendar.setAccessibleName("日历：选择要设为节假日或调休上班日的日期")
+        self.calendar.setAccessibleDescription("选择要设为节假日或调休上班日的日期（PageUp、PageDown 换月）")
         self.calendar.setAccessibleName("工作日历")
         self.calendar.setGridVisible(True)
         self.calendar.setVerticalHeaderFormat(QCalendarWidget.VerticalHeaderFormat.NoVerticalHeader)
