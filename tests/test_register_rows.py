@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from hotline_desk.db import Database
 from hotline_desk.models import Case, CaseEvent, Unit
+from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.case_query import CaseFilter, search_ids
 from hotline_desk.services.cases.records import case_view
 from hotline_desk.services.exchange.import_preview import CasePreview
@@ -401,6 +402,16 @@ def test_a_later_copy_of_the_register_that_says_more_is_noticed_not_passed_over(
     assert (row, parts) == (2, ["回复和办结", "回访"]) and number.startswith("RZ2403-")
     assert f"注意：第 2 行（{number}）的回复和办结、回访与导入时不同。已导入的工单不按台账更新" in preview.summary()
     assert _history(db, "TZ1")[0] == "dispatched"  # nothing was rewritten
+    # the clerk registers here what the notice asks, step by step: what is registered is not named again
+    with db.session() as s:
+        case_id = s.scalars(select(Case.id).where(Case.number == number)).one()
+        wf.sign(s, people.operator, case_id, clock=clock)
+        wf.reply(s, people.operator, case_id, wf.Reply(text="已修复", result="已解决"), clock=clock)
+    assert [parts for _row, _number, parts in _preview(db, later, clock).changed] == [["回访"]]
+    with db.session() as s:
+        wf.follow_up(s, people.operator, case_id, "satisfied", clock=clock)
+    again = _preview(db, later, clock)
+    assert (again.changed, again.duplicates) == ([], 2) and "与导入时不同" not in again.summary()
 
 
 def test_a_register_numbered_only_by_its_serial_catches_a_corrected_row_and_says_what_serial_is(

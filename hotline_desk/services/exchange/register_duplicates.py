@@ -143,20 +143,46 @@ def _repeat(row: int, earlier: int, numbered: bool) -> Problem:
     return Problem(row, "诉求内容", f"与第 {earlier} 行重复（来电时间和诉求内容相同）")
 
 
+# The steps that, registered here after a case's import, answer a part of its register that has changed since: the
+# clerk did what the notice asks (签收, 回复, 回访 or 修改), and the next copy of the register is not noticed again.
+_ANSWERED_BY: dict[str, frozenset[EventKind]] = {
+    "登记内容": frozenset({EventKind.EDIT, EventKind.ERASE}),
+    "交办": frozenset({EventKind.COORDINATE, EventKind.PROPOSE, EventKind.APPROVE, EventKind.SIGN, EventKind.WITHDRAW,
+                     EventKind.RETURN_REQUEST, EventKind.RETURN_ACCEPT, EventKind.RETURN_DECLINE,
+                     EventKind.EXTENSION_REQUEST, EventKind.EXTENSION_ACCEPT, EventKind.EXTENSION_DECLINE}),
+    "回复和办结": frozenset({EventKind.COORDINATE, EventKind.REPLY, EventKind.REPLY_UNDONE}),
+    "回访": frozenset({EventKind.FOLLOWUP, EventKind.FOLLOWUP_UNDONE, EventKind.REVIEW}),
+    "备注": frozenset({EventKind.EDIT}),
+}
+
+
 def _changed_since_import(session: Session, rows: list[tuple[PreparedRow, str]]) -> list[tuple[int, str, list[str]]]:
-    """Rows imported before whose register now says otherwise (a 办结时间 or 回访 added since): row, case, parts."""
+    """Rows imported before whose register now says otherwise (a 办结时间 or 回访 added since): row, case, parts. A
+    part answered by a step registered here since the import (not by the import itself) is not named again."""
     digests: dict[str, str] = {}
+    batches: dict[str, int | None] = {}
+    since: dict[str, set[str]] = {}  # case → the kinds of its steps after the import, not from that import
     numbers = [number for _row, number in rows]
     for start in range(0, len(numbers), 500):
-        for number, data in session.execute(
-                select(Case.number, CaseEvent.data).join(CaseEvent, CaseEvent.case_id == Case.id)
-                .where(Case.number.in_(numbers[start:start + 500]), CaseEvent.kind == EventKind.REGISTER)):
-            kept = json.loads(data).get("row") if data else None
-            if isinstance(kept, str):
-                digests[number] = kept
+        steps = session.execute(
+            select(Case.number, CaseEvent.kind, CaseEvent.batch_id, CaseEvent.data)
+            .join(CaseEvent, CaseEvent.case_id == Case.id)
+            .where(Case.number.in_(numbers[start:start + 500])).order_by(CaseEvent.case_id, CaseEvent.seq))
+        for number, kind, batch, data in steps:
+            if kind == EventKind.REGISTER:
+                kept = json.loads(data).get("row") if data else None
+                if isinstance(kept, str):
+                    digests[number], batches[number] = kept, batch
+            elif number in digests and (batch is None or batch != batches[number]):
+                since.setdefault(number, set()).add(kind)
     changed = []
     for row, number in rows:
-        if number in digests and (parts := changed_parts(digests[number], row.values["row_digest"])):
+        if number not in digests:
+            continue
+        done = since.get(number, set())
+        parts = [part for part in changed_parts(digests[number], row.values["row_digest"])
+                 if not _ANSWERED_BY[part] & done]
+        if parts:
             changed.append((row.row, number, parts))
     return changed
 
