@@ -283,3 +283,38 @@ def test_approving_an_upper_case_past_the_platforms_limit_says_so(
                                    clock=clock).notice for number in (late, roomy)}
     assert "晚于上级办理时限 2022-07-06 23:59（本办的期限按诉求类型计算）：请提醒承办单位按上级的时限" in said[late]
     assert "上级办理时限" not in said[roomy]
+
+
+def test_a_case_the_platform_withdrew_is_named_and_holds_nothing_back(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """A daily list marking a case 已撤销 refused the whole file every day as a problem, and said nothing of the case
+    here that was still being handled: it is left out, counted, and the case here named until it is voided here."""
+    withdrawn_here = _upper(db, people, clock, "PDS20220704001")
+    path = tmp_path / "平顶山平台导出.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["工单编号", "受理时间", "工单来源", "工单标题", "诉求类型", "问题分类", "工单状态"])
+    kind = "城市管理—市容市政"
+    sheet.append(["PDS20220704001", "2022-07-04 10:00", PLATFORM, "小区路灯不亮", "问题处理类", kind, "已撤销"])
+    sheet.append(["PDS20220704002", "2022-07-04 11:00", PLATFORM, "楼道堆放杂物", "问题处理类", kind, "已撤回"])
+    sheet.append(["PDS20220704003", "2022-07-04 15:00", PLATFORM, "", "", "", "已撤销"])  # its cells matter not
+    sheet.append(["PDS20220704004", "2022-07-04 16:00", PLATFORM, "噪音扰民", "投诉举报类", kind, "待签收"])
+    book.save(path)
+    with db.reader() as s:
+        preview = preview_cases(s, path, clock=clock)
+    assert (preview.problems, [row.row for row in preview.ready]) == ([], [5])
+    assert preview.voided == [(2, "已撤销"), (3, "已撤回"), (4, "已撤销")]
+    summary = preview.summary()
+    assert "共 4 行：可导入 1 行，已导入过 0 行，有问题 0 行，已作废（撤销）不导入 3 行。" in summary
+    assert (f"注意：第 2 行（已撤销）已导入为 {withdrawn_here}，本库中仍未作废：如确已撤销，请在本软件中作废"
+            in summary), summary
+    with db.session() as s:  # no --only-valid needed: nothing to mend
+        assert commit_cases(s, people.supervisor, preview, clock=clock).imported == 1
+        assert s.scalar(select(func.count()).select_from(Case)) == 2
+        case_id = s.scalars(select(Case.id).where(Case.number == withdrawn_here)).one()
+        wf.void(s, people.supervisor, case_id, "上级已撤销", clock=clock)
+    with db.reader() as s:
+        again = preview_cases(s, path, clock=clock)
+    assert (again.voided_here, again.duplicates, again.problems) == ([], 1, [])
+    assert "本库中仍未作废" not in again.summary()

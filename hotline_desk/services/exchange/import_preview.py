@@ -72,6 +72,9 @@ class CasePreview:
     channel_note: str = ""  # where the whole file is taken to come from, when that is not what the clerk chose
     # rows whose platform's number is a case here already, not imported from a file: (row, number, cases)
     upstream_registered: list[tuple[int, str, str]] = field(default_factory=list)
+    voided: list[tuple[int, str]] = field(default_factory=list)  # rows whose 状态 says 作废 or 撤销: row, as written
+    # such rows already a case here and not voided here: (row, as written, the cases)
+    voided_here: list[tuple[int, str, str]] = field(default_factory=list)
 
     @property
     def invalid_rows(self) -> int:
@@ -121,7 +124,14 @@ class CasePreview:
                        f"认出导入过的行）。如果序号就是台账给每件工单编的号，从不改变，{hints.serial_as_number}")
         text = (f"共 {self.total_rows} 行：可导入 {len(self.ready)} 行，已导入过 {self.duplicates} 行，"
                 f"有问题 {self.invalid_rows} 行" + (f"，按选择不导入 {self.left_out} 行" if self.left_out else "")
+                + (f"，已作废（撤销）不导入 {len(self.voided)} 行" if self.voided else "")
                 + "。" + self.channel_note + unread)
+        if self.voided_here:
+            shown = "；".join(f"第 {row} 行（{written}）已导入为 {cases}"
+                             for row, written, cases in self.voided_here[:5])
+            more = f"等 {len(self.voided_here)} 行" if len(self.voided_here) > 5 else ""
+            text += (f"注意：{shown}{more}，本库中仍未作废：如确已撤销，请在本软件中作废（写明上级已撤销），"
+                     "否则它仍计入统计和考核。")
         if self.renumbered:
             text += (f"{_rows(self.renumbered)}的编号已用于来电时间不同的另一件工单（台账每月从 1 起编号时常见），"
                      "各作为一件新工单导入，原台账编号照样保留。")

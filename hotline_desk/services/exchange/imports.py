@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -45,7 +46,7 @@ from hotline_desk.services.exchange.import_values import (
     apply_choices,
     check_choices,
 )
-from hotline_desk.services.exchange.register_duplicates import mark_duplicates, upstream_of
+from hotline_desk.services.exchange.register_duplicates import mark_duplicates, upstream_of, voided_here
 from hotline_desk.services.exchange.register_history import (
     PREVIEW_IMPORTER,
     PREVIEW_PROPOSER,
@@ -177,6 +178,7 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
     refused: list[tuple[int, str, datetime | None]] = []  # (row, key, 来电时间) of the rows with problems: a later
     # copy of one is named too
     unknown: dict[tuple[str, str], UnknownValue] = {}
+    voided: list[tuple[int, dict[str, Any]]] = []
     for offset, (row, kind) in enumerate(zip(data_rows, kinds, strict=True)):
         if offset % 1000 == 0:
             if cancelled():
@@ -196,6 +198,11 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
             parsed, problems = parse_row(raw, look, channel, found, latest=latest)
         except SkippedRow:
             preview.left_out += 1
+            continue
+        if parsed.get("voided"):  # neither imported nor a problem: its other cells need no mending
+            preview.voided.append((excel_row, parsed["voided"]))
+            parsed["source"] = case_source(parsed, look)
+            voided.append((excel_row, parsed))
             continue
         for exc in found:
             entry = unknown.setdefault((exc.field, exc.value), UnknownValue(
@@ -241,6 +248,7 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
     preview.choices = {key: choice for key, choice in choices.items() if key in look.used}
     preview.read_as_merged = look.read_as_merged
     mark_duplicates(session, preview, prepared, refused)
+    preview.voided_here = voided_here(session, voided)
     months = {month_of(row.values["registered_at"]) for row in preview.ready}
     preview.final_months = sorted(final_months(session, months))
     return preview

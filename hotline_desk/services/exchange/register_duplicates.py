@@ -14,8 +14,8 @@ from hotline_desk.excel import normalize as norm
 from hotline_desk.models import Case, CaseEvent
 from hotline_desk.services.cases.records import upstream_taken
 from hotline_desk.services.exchange.import_preview import CasePreview, PreparedRow, Problem
-from hotline_desk.services.exchange.register_rows import changed_parts
-from hotline_desk.vocabulary import EventKind, Source
+from hotline_desk.services.exchange.register_rows import changed_parts, row_key
+from hotline_desk.vocabulary import CaseState, EventKind, Source
 
 
 def mark_duplicates(session: Session, preview: CasePreview, prepared: list[PreparedRow],
@@ -185,6 +185,32 @@ def _changed_since_import(session: Session, rows: list[tuple[PreparedRow, str]])
         if parts:
             changed.append((row.row, number, parts))
     return changed
+
+
+def voided_here(session: Session, rows: list[tuple[int, dict[str, Any]]]) -> list[tuple[int, str, str]]:
+    """Rows whose 状态 says 作废 or 撤销 that are a case here still in force: by the row's key and call, or by its
+    upper platform's number (a platform withdraws a case it sent down): (row, the 状态 as written, the cases)."""
+    keys = {line: row_key(values) for line, values in rows}
+    calls = {line: values.get("registered_at") for line, values in rows}
+    dated = {line: _dated_key(key, at) for line, key in keys.items() if (at := calls[line]) is not None}
+    existing = _imported(session, set(keys.values()) | set(dated.values()))
+    numbers = {line: upstream_of(values, upper=values.get("source") == Source.UPPER) for line, values in rows}
+    taken = upstream_taken(session, [n for n in numbers.values() if n])
+    found: dict[int, list[str]] = {}
+    for line, _values in rows:
+        called = calls[line]
+        for key in (keys[line], dated.get(line)):
+            if key in existing and (called is None or abs(existing[key][1] - called) < timedelta(minutes=1)):
+                found.setdefault(line, []).append(existing[key][0])
+        found.setdefault(line, []).extend(taken.get(norm.upstream_key(numbers[line]), []) if numbers[line] else [])
+    cases = sorted({number for numbers_here in found.values() for number in numbers_here})
+    in_force: set[str] = set()
+    for start in range(0, len(cases), 500):
+        in_force |= set(session.scalars(select(Case.number).where(Case.number.in_(cases[start:start + 500]),
+                                                                  Case.state != CaseState.VOIDED)))
+    said = dict(rows)
+    return [(line, said[line]["voided"], "、".join(dict.fromkeys(n for n in found[line] if n in in_force)))
+            for line, _values in rows if any(n in in_force for n in found.get(line, []))]
 
 
 def _imported(session: Session, keys: set[str]) -> dict[str, tuple[str, datetime, str]]:
