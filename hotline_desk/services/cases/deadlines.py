@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from hotline_desk.services.cases.history import CaseStatus, state_label
 from hotline_desk.services.office.calendar import WorkCalendar
-from hotline_desk.services.office.settings import Settings
+from hotline_desk.services.office.settings import HOURS_ON_WORKDAYS, Settings
 from hotline_desk.vocabulary import OPEN_DISPATCH_STATES, CaseState
 
 FLAG_LABELS = {"near": "临期", "overdue": "超期", "": ""}
@@ -68,7 +68,8 @@ def step_due(status: CaseStatus, urgent: bool, settings: Settings, calendar: Wor
         hours = settings.int("limits.dispatch_hours_urgent" if urgent else "limits.dispatch_hours")
         # back from a granted 退单 (a unit already had it): the dispatch is due anew from then, not from the call
         since = status.proposed_at if status.round > 0 and status.proposed_at is not None else status.registered_at
-        return since + timedelta(hours=hours)
+        # an urgent case's two hours run on rest days too: urgent is urgent
+        return calendar.add_hours(since, hours, working_only=settings.get(HOURS_ON_WORKDAYS) and not urgent)
     if status.state in OPEN_DISPATCH_STATES:
         main = status.main_dispatch
         return main.deadline if main else None

@@ -16,7 +16,7 @@ from hotline_desk.services.cases.events import append_event
 from hotline_desk.services.cases.history import CaseStatus
 from hotline_desk.services.cases.steps import STEPS, Limits, StepContext, UnitInfo, first_problem
 from hotline_desk.services.office.calendar import WorkCalendar
-from hotline_desk.services.office.settings import Settings
+from hotline_desk.services.office.settings import HOURS_ON_WORKDAYS, Settings
 from hotline_desk.services.reporting.monthdata import cutoff_of, final_cutoffs
 from hotline_desk.vocabulary import Action, EventKind
 
@@ -24,7 +24,8 @@ from hotline_desk.vocabulary import Action, EventKind
 def load_limits(session: Session) -> Limits:
     settings = Settings(session)
     return Limits(
-        sign_hours=settings.int("limits.sign_hours"), return_days=settings.int("limits.return_days"),
+        sign_hours=settings.int("limits.sign_hours"), hours_on_workdays=settings.get(HOURS_ON_WORKDAYS),
+        return_days=settings.int("limits.return_days"),
         extension_max_days=settings.int("limits.extension_max_days"),
         followup_max_attempts=settings.int("limits.followup_max_attempts"),
         undo_minutes=settings.int("limits.undo_minutes"),

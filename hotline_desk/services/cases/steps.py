@@ -70,6 +70,7 @@ class Limits:
     """The time limits and counts the steps enforce (settings ``limits.*``)."""
 
     sign_hours: int = 24
+    hours_on_workdays: bool = False  # limits.hours_on_workdays: hours on rest days do not count
     return_days: int = 2
     extension_max_days: int = 10
     followup_max_attempts: int = 3
@@ -106,10 +107,14 @@ class StepContext:
         info = self.units.get(unit_id) if unit_id is not None else None
         return info.name if info else "该单位"
 
+    def sign_deadline(self, start: datetime) -> datetime:
+        """When a unit given a case at ``start`` must have signed it."""
+        return self.calendar.add_hours(start, self.limits.sign_hours, working_only=self.limits.hours_on_workdays)
+
     def deadlines(self, start: datetime, finish: datetime | None = None) -> dict[str, str]:
         """The sign and finish deadlines of a dispatch made at ``start`` (the finish one may be given)."""
         deadline = finish or self.calendar.add_working_days(start, self.finish_days)
-        sign_deadline = start + timedelta(hours=self.limits.sign_hours)
+        sign_deadline = self.sign_deadline(start)
         return {"sign_deadline": sign_deadline.isoformat(), "deadline": deadline.isoformat()}
 
 

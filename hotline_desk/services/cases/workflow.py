@@ -169,7 +169,7 @@ def called_again_after_reply(handling: str) -> str:
 def _signing_time_gone(found: Situation, at: datetime, now: datetime) -> str:
     """An approval dated so far back that its unit's hours to sign were over before it was entered, in words (""
     otherwise): the unit counts as late however soon it signs now."""
-    signing = at + timedelta(hours=found.context.limits.sign_hours)
+    signing = found.context.sign_deadline(at)
     if signing >= now:
         return ""
     return (f"交办记在 {at:%Y-%m-%d %H:%M}，签收时限（{signing:%Y-%m-%d %H:%M}）在现在登记之前就已过去：承办单位"

@@ -45,6 +45,23 @@ class WorkCalendar:
             return datetime.combine(self._shift(self._shift(start.date(), 1), days), time.min)
         return datetime.combine(self._shift(start.date(), days), start.time())
 
+    def add_hours(self, start: datetime, hours: int, *, working_only: bool) -> datetime:
+        """``hours`` after ``start``; with ``working_only``, hours on rest days do not count (a unit given a case on
+        Friday at 16:00 has until Monday at 16:00 to sign it; one given on a holiday, until 24 hours into the first
+        working day after it)."""
+        if not working_only:
+            return start + timedelta(hours=hours)
+        left = timedelta(hours=hours)
+        current = start
+        while True:
+            if not self.is_workday(current.date()):
+                current = datetime.combine(self._shift(current.date(), 1), time.min)
+            day_ends = datetime.combine(current.date() + timedelta(days=1), time.min)
+            if left <= day_ends - current:
+                return current + left
+            left -= day_ends - current
+            current = day_ends
+
     def _shift(self, day: date, days: int) -> date:
         known = self._shifted.get((day, days))
         if known is not None:

@@ -66,12 +66,14 @@ def workflow_terms(session: Session) -> list[Term]:
 
 def score_terms(session: Session) -> list[Term]:
     """How each column of the score table is worked out under this office's rules."""
-    return rule_terms(load_rules(session), Settings(session).int(limits.SIGN_HOURS))
+    settings = Settings(session)
+    rest_days = "（周末和节假日不计时）" if settings.get(limits.HOURS_ON_WORKDAYS) else ""
+    return rule_terms(load_rules(session), f"{settings.int(limits.SIGN_HOURS)} 小时{rest_days}")
 
 
-def rule_terms(rules: ScoringRules, sign_hours: int) -> list[Term]:
+def rule_terms(rules: ScoringRules, sign_limit: str) -> list[Term]:
     counted = "本级和上级交办的工单" if rules.sources == "all" else "本级工单（上级交办的不计）"
-    terms = [Term(column.label, _rate_words(column, rules, sign_hours), column.key) for column in rules.columns]
+    terms = [Term(column.label, _rate_words(column, rules, sign_limit), column.key) for column in rules.columns]
     floor = f"，不低于 {rules.bonus_min} 分" if rules.bonus_min else ""
     terms += [
         Term(rules.bonus_label, f"基础分 {rules.bonus_base} 分，审核员按月加减并写明原因，合计后不超过 "
@@ -84,13 +86,13 @@ def rule_terms(rules: ScoringRules, sign_hours: int) -> list[Term]:
     return terms
 
 
-def _rate_words(column: RateColumn, rules: ScoringRules, sign_hours: int) -> str:
+def _rate_words(column: RateColumn, rules: ScoringRules, sign_limit: str) -> str:
     if column.key == "finish":
         done = "单位回复即算办结" if rules.unit_finished == "handled" else "回访后才算办结"
         base = "交办件数" if rules.finish_denominator == "all" else "截至统计截止时间应办结的件数（期限已到或已办结）"
         rate = f"办结件数 ÷ {base}；{done}"
     elif column.key == "response":
-        rate = f"按时签收件数 ÷ 交办件数；第一次交办后 {sign_hours} 小时内签收算按时"
+        rate = f"按时签收件数 ÷ 交办件数；第一次交办后 {sign_limit}内签收算按时"
     else:
         satisfied = "满意和基本满意" if rules.basic_counts else "满意（基本满意不算）"
         rate = f"回访结果为{satisfied}的件数 ÷ 有回访结果的件数；未回访、甄别为非单位责任的不计"

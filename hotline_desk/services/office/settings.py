@@ -149,6 +149,11 @@ DISPATCH_HOURS_URGENT = _int("limits.dispatch_hours_urgent", 2, "紧急工单交
                              effect=WAITING_DISPATCH)
 SIGN_HOURS = _int("limits.sign_hours", 24, "签收时限（小时）", 1, 720,
                   effect="已交办的工单仍按交办时定下的签收时限（计入响应率），此后交办的按新时限。")
+HOURS_ON_WORKDAYS = declare(SettingDef(
+    "limits.hours_on_workdays", bool, False, "交办、签收时限（小时）只计工作日", group="limits",
+    note="周末和节假日不计时：周五 16:00 交办的，签收时限到下周一 16:00；节假日中登记、交办的，从节后第一个工作日"
+         "起计。紧急工单的交办时限照常计时",
+    effect="待审核的工单即按此计算交办时限；已交办的工单仍按交办时定下的签收时限（计入响应率），此后交办的按此。"))
 RETURN_DAYS = _int("limits.return_days", 2, "退单申请时限（工作日）", 1, 60,
                    effect="此后登记的退单申请按新时限核对，已交办的工单也是。")
 EXTENSION_MAX_DAYS = _int("limits.extension_max_days", 10, "单次延期上限（工作日）", 1, 60,
