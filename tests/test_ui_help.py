@@ -184,5 +184,7 @@ def test_the_deadlines_are_told_as_the_program_counts_them(db: Database, people:
     assert "周末和节假日照算，不满的不算" in said
     assert flag_words("overdue", due, due + timedelta(hours=23, minutes=19)) == "超期23小时"  # not 超期24小时
     assert flag_words("overdue", due, due + timedelta(minutes=10)) == "超期不足1小时"
-    # A deadline given on a rest day ends as its last working day ends, shown as the next working day's 00:00.
-    assert "显示为其后一个工作日的 00:00" in said and "最后一个工作日之后那一天" not in said
+    # A deadline given on a rest day ends as its last working day ends, shown as that day's 23:59 (00:00 of the next
+    # working day read as the whole of it).
+    assert "期限显示为那一天的 23:59" in said and "00:00" not in said
+    assert "签收时限也按钟点：交办后 24 小时内，周末和节假日也计时" in said

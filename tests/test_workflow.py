@@ -645,7 +645,8 @@ def test_invalid_draft_reports_every_field_and_writes_nothing(db: Database, peop
 def test_a_case_given_on_a_rest_day_gets_its_working_days_whole(db: Database, people: People,
                                                                  clock: FakeClock) -> None:
     """Approved on Sunday 09:33, a 问题处理类 case was due on Friday 09:33: four working days and a half, where
-    Monday's got five. Time on a rest day does not count; the count starts with the next working day."""
+    Monday's got five. Time on a rest day does not count; the count starts with the next working day. Its end was
+    given as 00:00 of the Monday after, which a unit read as the whole Monday: it is the last working day's 23:59."""
     with db.session() as s:
         set_calendar_day(s, datetime(2022, 10, 8).date(), True, "国庆调休")
         for day in range(1, 8):
@@ -653,7 +654,7 @@ def test_a_case_given_on_a_rest_day_gets_its_working_days_whole(db: Database, pe
         clock.set(datetime(2022, 7, 3, 9, 0))  # Sunday
         sunday = register_case(s, people.operator, draft(s), clock=clock).id
         clock.set(datetime(2022, 7, 3, 9, 33))
-        assert wf.approve(s, people.supervisor, sunday, clock=clock).deadline == datetime(2022, 7, 11, 0, 0)
+        assert wf.approve(s, people.supervisor, sunday, clock=clock).deadline == datetime(2022, 7, 8, 23, 59)
         clock.set(datetime(2022, 7, 4, 9, 33))  # Monday: five whole working days, to the minute
         monday = register_case(s, people.operator, draft(s), clock=clock).id
         assert wf.approve(s, people.supervisor, monday, clock=clock).deadline == datetime(2022, 7, 11, 9, 33)
@@ -661,7 +662,7 @@ def test_a_case_given_on_a_rest_day_gets_its_working_days_whole(db: Database, pe
         holiday = register_case(s, people.operator, draft(s), clock=clock).id
         clock.set(datetime(2022, 10, 2, 15, 30))
         # 8, 10, 11, 12 and 13 October: due as the 13th ends
-        assert wf.approve(s, people.supervisor, holiday, clock=clock).deadline == datetime(2022, 10, 14, 0, 0)
+        assert wf.approve(s, people.supervisor, holiday, clock=clock).deadline == datetime(2022, 10, 13, 23, 59)
 
 
 def test_calendar_make_up_workday_counts(db: Database) -> None:

@@ -16,6 +16,8 @@ from hotline_desk.models import CalendarDay, Case, Dispatch
 from hotline_desk.vocabulary import OPEN_DISPATCH_STATES, DispatchRole, DispatchState
 from hotline_desk.wording import first_few
 
+LAST_MINUTE = time(23, 59)  # a limit that is a whole day's ends then
+
 
 class WorkCalendar:
     """Counts working days; built from the calendar exceptions stored in the database."""
@@ -38,11 +40,11 @@ class WorkCalendar:
         """The same time of day ``days`` working days after (or, if negative, before) ``start``.
 
         Time on a rest day does not count: ``days`` after a start on a Sunday or a holiday are counted from the start
-        of the next working day, and end as that day's count ends (at 00:00 of the working day after the last one).
+        of the next working day, and end as the last of them ends (at 23:59, as a limit written as a day alone).
         Counted from the moment itself, a case given on a Sunday at 09:33 was due on Friday at 09:33: 4 working days
-        and a half where a Monday's got 5."""
+        and a half where a Monday's got 5. Given as 00:00 of the Monday after, the limit read as the whole Monday."""
         if days > 0 and not self.is_workday(start.date()):
-            return datetime.combine(self._shift(self._shift(start.date(), 1), days), time.min)
+            return datetime.combine(self._shift(self._shift(start.date(), 1), days - 1), LAST_MINUTE)
         return datetime.combine(self._shift(start.date(), days), start.time())
 
     def add_hours(self, start: datetime, hours: int, *, working_only: bool) -> datetime:

@@ -30,15 +30,17 @@ def workflow_terms(session: Session) -> list[Term]:
     per_type = "、".join(f"{name} {days} 个" for name, days in types)
     uppers = "、".join(session.scalars(select(Channel.name).where(Channel.upper, Channel.active)
                                        .order_by(Channel.display_order, Channel.id)))
+    rest = "（周末和节假日不计时）" if s.get(limits.HOURS_ON_WORKDAYS) else ""
     return [
         Term("协调办理", "话务员当场答复或打电话协调解决，不交给承办单位；登记后直接等待回访。"),
         Term("交办处理（拟交办）", f"话务员提出承办单位（拟交办），审核员审核通过后交办。交办时限：登记后 {dispatch} "
-                           f"小时内，紧急工单 {urgent} 小时内。"),
+                           f"小时内{rest}，紧急工单 {urgent} 小时内。"),
         Term("驳回", "审核员不同意拟交办，写明原因退回登记的话务员（见“被驳回”页），改正后重新提交。"),
-        Term("签收", f"承办单位确认收到交办，应在交办后 {s.int(limits.SIGN_HOURS)} 小时内；按时签收计入单位的响应率。"),
+        Term("签收", f"承办单位确认收到交办，应在交办后 {s.int(limits.SIGN_HOURS)} 小时内{rest}；按时签收计入单位的"
+                     "响应率。"),
         Term("办理期限", f"交办后按诉求类型给的工作日数：{per_type}工作日；节假日和调休按工作日历计算。"
                          "从交办的时刻数起，到第N个工作日的同一时刻；周末和节假日交办的，从下一个工作日零时数起，"
-                         "到第N个工作日结束（显示为其后一个工作日的 00:00）。"),
+                         "到第N个工作日结束（当天 23:59）。"),
         Term("临期、超期", f"离办理期限不足 {s.int(limits.NEAR_DEADLINE_DAYS)} 个工作日为临期（浅黄色），"
                        "过了期限还没有回复为超期（浅红色）。"),
         Term("退单", f"单位认为不属于本单位职责，在交办后 {s.int(limits.RETURN_DAYS)} 个工作日内申请；审核员同意的，"

@@ -153,14 +153,19 @@ def _deadlines(session: Session, s: Settings) -> HowTo:
                             .order_by(AppealType.display_order, AppealType.id)).all()
     per_type = "、".join(f"{name} {days} 个" for name, days in types)
     near_hours = dispatch * HOUR_LIMIT_NEAR_SHARE
+    if s.get(limits.HOURS_ON_WORKDAYS):
+        rest = ("周末和节假日不计时（周末、节假日登记的从下一个工作日零时起计），紧急工单照常计时",
+                "周末和节假日同样不计时（周五 16:00 交办的，到下周一 16:00）")
+    else:
+        rest = "周末和节假日也计时", "周末和节假日也计时"
     return HowTo("时限怎样计算", (
-        f"交办时限按钟点计算：登记后 {dispatch} 小时内（紧急工单 {urgent} 小时内），周末和节假日也算；"
+        f"交办时限按钟点计算：登记后 {dispatch} 小时内（紧急工单 {urgent} 小时内），{rest[0]}；"
         "单位退单、审核员同意后，从同意时重新计算。",
-        f"签收时限也按钟点：交办后 {s.int(limits.SIGN_HOURS)} 小时内。",
+        f"签收时限也按钟点：交办后 {s.int(limits.SIGN_HOURS)} 小时内，{rest[1]}（管理员可在设置中"
+        "选定节假日是否计时）。",
         f"办理期限按工作日：从交办的时刻起加上诉求类型的工作日数（{per_type}），到那一天的同一时刻为止。"
         "周末和节假日不算，调休上班的日子算（见设置中的工作日历）；周末或节假日交办的，从下一个工作日零时数起，"
-        "到第 N 个工作日结束为止，显示为其后一个工作日的 00:00（最后一个工作日是周五的，显示为下周一 00:00，"
-        "周末办完的不算超期）。同意延期的，从原期限再往后加工作日。",
+        "到第 N 个工作日结束为止（期限显示为那一天的 23:59）。同意延期的，从原期限再往后加工作日。",
         f"回访时限：单位回复后 {s.int(limits.FOLLOWUP_DAYS)} 个工作日内。",
         f"临期：离期限不到 {s.int(limits.NEAR_DEADLINE_DAYS)} 个工作日（交办时限为最后四分之一，"
         f"{dispatch} 小时的即最后 {near_hours:g} 小时），列表中浅黄色。",
