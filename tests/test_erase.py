@@ -17,6 +17,7 @@ from hotline_desk.services.cases.case_query import CaseFilter, search_ids
 from hotline_desk.services.cases.records import case_view, register_case
 from hotline_desk.services.exchange.imports import commit_cases, preview_cases
 from hotline_desk.services.maintenance.integrity import verify_all
+from hotline_desk.services.reporting.scoring import score_tables
 from hotline_desk.services.reporting.statistics import month_statistics
 from tests.conftest import FakeClock, People
 from tests.helpers import draft
@@ -81,7 +82,7 @@ def test_erasure_only_of_a_voided_case_by_an_admin_and_it_cannot_be_restored_aft
         db: Database, people: People, clock: FakeClock) -> None:
     case_id = _registered(db, people, clock)
     refused = _refusal(db, lambda s: wf.erase_personal_data(s, people.admin, case_id, "申请", clock=clock))
-    assert "只能删除已作废工单的个人信息" in refused and "须先作废" in refused
+    assert "还在办理：办结后才能删除个人信息（误登记、重复登记的先作废）" in refused
     with db.session() as s:
         wf.void(s, people.supervisor, case_id, "误登记", clock=clock)
     assert "无权删除个人信息" in _refusal(
@@ -151,3 +152,34 @@ def test_an_imported_case_is_erased_the_same_way(db: Database, people: People, c
     with db.reader() as s:
         report = verify_all(s)
     assert report.ok, report.problems
+
+
+def test_a_finished_case_is_erased_in_place_and_the_months_figures_do_not_move(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """A citizen asking for her data to be deleted could be honoured only by voiding her closed cases first: July's
+    counts, its bulletin and the units' scores lost them. A finished case is erased where it is; it stays counted,
+    and nothing can be done with it after (a 作废 would take it out of the figures for good)."""
+    case_id = _registered(db, people, clock)
+    with db.session() as s:
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+        wf.sign(s, people.operator, case_id, clock=clock)
+        wf.reply(s, people.operator, case_id, wf.Reply(text="已协调施工方控制时间", result="已解决"), clock=clock)
+        clock.advance(hours=2)
+        wf.follow_up(s, people.operator, case_id, "satisfied", clock=clock)
+        assert case_view(s, case_id).state_label == "已办结"
+    with db.reader() as s:
+        figures = month_statistics(s, "2022-07", datetime(2022, 8, 1))
+        scores = score_tables(s, "2022-07", datetime(2022, 8, 1))
+    clock.advance(minutes=30)
+    with db.session() as s:
+        view = wf.erase_personal_data(s, people.admin, case_id, "来电人书面申请删除个人信息", clock=clock)
+    assert (view.caller_name, view.phone, view.state_label) == ("", "", "已办结")
+    assert _found(db, PHONE) == set() and NAME not in _trail_text(db)
+    with db.reader() as s:
+        assert month_statistics(s, "2022-07", datetime(2022, 8, 1)) == figures
+        assert score_tables(s, "2022-07", datetime(2022, 8, 1)) == scores
+        assert verify_all(s).ok
+    assert "个人信息已删除，不能再办理" in _refusal(
+        db, lambda s: wf.void(s, people.supervisor, case_id, "重复登记", clock=clock))
+    with db.reader() as s:
+        assert case_view(s, case_id).state_label == "已办结"

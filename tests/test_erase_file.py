@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -91,7 +92,7 @@ def test_restoring_a_backup_made_before_an_erasure_erases_again(
     db.dispose()
     assert cli_as(["--db", db_url, "restore", str(made.path)]) == 0
     out = capsys.readouterr().out
-    assert f"备份做成之后，有 1 件工单删除了个人信息（{earlier}）：恢复后已在其中重新作废并删除" in out
+    assert f"备份做成之后，有 1 件工单删除了个人信息（{earlier}）：恢复后已在其中重新删除" in out
     restored = open_database(db_url)
     try:
         with restored.reader() as s:
@@ -192,7 +193,7 @@ def test_a_restore_over_a_damaged_file_still_erases_again_from_the_log_beside_it
     made = backup.backup(Path(db_url), tmp_path / "b", keep=9, now=clock())
     _erase_then_damage(db, db_url, people, clock, kept)
     assert cli_as(["--db", db_url, "restore", str(made.path)], password="") == 0
-    assert f"有 1 件工单删除了个人信息（{kept}）：恢复后已在其中重新作废并删除" in capsys.readouterr().out
+    assert f"有 1 件工单删除了个人信息（{kept}）：恢复后已在其中重新删除" in capsys.readouterr().out
     restored = open_database(db_url)
     try:
         with restored.reader() as s:
@@ -232,7 +233,7 @@ def test_a_copy_with_a_forged_manifest_is_not_taken_for_the_damaged_files_own_an
     err = capsys.readouterr().err
     assert "备份清单虽写着它来自这里" in err and "锚点记录文件中却没有它" in err and "未恢复" in err
     assert cli_as(["--db", db_url, "restore", str(copy), "--other-database"], password="") == 0
-    assert f"有 1 件工单删除了个人信息（{kept}）：恢复后已在其中重新作废并删除" in capsys.readouterr().out
+    assert f"有 1 件工单删除了个人信息（{kept}）：恢复后已在其中重新删除" in capsys.readouterr().out
     restored = open_database(db_url)
     try:
         with restored.reader() as s:
@@ -326,7 +327,8 @@ def test_an_older_copy_put_back_by_hand_is_erased_again_when_the_database_is_nex
     opened = open_office_database(db_url)
     try:
         [said] = opened.opening_notes
-        assert f"有 1 件已删除个人信息的工单（{number}）又有了个人信息：已重新作废并删除" in said
+        assert (f"有 1 件已删除个人信息的工单（{number}）又有了个人信息：已重新删除；{number}在放回的数据库中"
+                "尚未办结，已先作废；记入办理历史和审计") in said, said
         with opened.reader() as s:
             case = s.scalar(select(Case).where(Case.number == number))
             assert (case.caller_name, case.phone, case.state) == ("", "", "voided")
@@ -347,8 +349,44 @@ def test_an_older_copy_put_back_by_hand_is_erased_again_when_the_database_is_nex
     opened = open_office_database(db_url)
     try:
         [said] = opened.opening_notes
-        assert "已重新作废并删除" in said and "未能" not in said
+        assert "已重新删除" in said and "未能" not in said
         with opened.reader() as s:
             assert s.scalar(select(Case.caller_name).where(Case.number == number)) == ""
     finally:
         opened.dispose()
+
+
+def test_a_finished_case_erased_after_a_backup_is_erased_again_in_place_and_still_counted(
+        db: Database, db_url: str, people: People, clock: FakeClock, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A closed case erased on request stays counted; a restore of a backup that holds it closed erases it again
+    without voiding it (the month's figures do not move). Only one the backup holds still open is voided first."""
+    from hotline_desk.services.reporting.statistics import month_statistics
+
+    with db.session() as s:
+        give_passwords(s)
+        number = register_case(s, people.operator, draft(s, caller_name="Lisiguang", phone="13700001111",
+                                                        content="Lisiguang反映噪音", handling="coordinate",
+                                                        answer="已答复", unit_id=None), clock=clock).number
+        case_id = s.scalar(select(Case.id).where(Case.number == number))
+        wf.follow_up(s, people.operator, case_id, "satisfied", clock=clock)
+        month, as_of = f"{clock():%Y-%m}", clock() + timedelta(days=2)  # after the erasure and the restore
+        figures = month_statistics(s, month, as_of)
+    made = backup.backup(Path(db_url), tmp_path / "backups", keep=3, now=clock())
+    clock.advance(hours=1)
+    with db.session() as s:
+        wf.erase_personal_data(s, people.admin, case_id, "来电人申请删除", clock=clock)
+    db.dispose()
+    assert cli_as(["--db", db_url, "restore", str(made.path)]) == 0
+    out = capsys.readouterr().out
+    assert "恢复后已在其中重新删除；记入办理历史和审计" in out and "先作废" not in out, out
+    restored = open_database(db_url)
+    try:
+        with restored.reader() as s:
+            case = s.scalar(select(Case).where(Case.number == number))
+            assert (case.caller_name, case.phone, case.state) == ("", "", "finished")
+            assert month_statistics(s, month, as_of) == figures
+            assert audit.verify(s).ok
+    finally:
+        restored.dispose()
+    assert b"lisiguang" not in Path(db_url).read_bytes().lower()

@@ -336,7 +336,8 @@ class Step(Generic[P]):
         """Every problem that stops this step now; with no payload, only those that no input could cure."""
         if not actor.can(self.action):
             return [Problem(refusal(actor, self.action), Gate.PERMISSION)]
-        problems = self.gates(ctx, status, actor, payload, at) or _timing(status, ctx, at, self.action)
+        problems = (_erased_gate(ctx, status, self.action) or self.gates(ctx, status, actor, payload, at)
+                    or _timing(status, ctx, at, self.action))
         if problems or payload is None:
             return problems
         return self.inputs(ctx, status, actor, payload, at)
@@ -870,6 +871,14 @@ def _review_event(ctx: StepContext, status: CaseStatus, actor: Actor, p: Review,
     return NewEvent(EventKind.REVIEW, data=data, note=p.note.strip())
 
 
+def _erased_gate(ctx: StepContext, status: CaseStatus, action: Action) -> list[Problem]:
+    """A case whose personal data is erased is done with: a step would reopen it without the caller to call back,
+    or (作废) take it out of the figures for good, as an erased case cannot be restored."""
+    if status.erased and action not in (Action.ERASE, Action.RESTORE):  # each says so in its own words
+        return [Problem(f"工单{ctx.case_number}的个人信息已删除，不能再办理。", Gate.STATE)]
+    return []
+
+
 def _void_gates(ctx: StepContext, status: CaseStatus, actor: Actor, p: Void | None, at: datetime) -> list[Problem]:
     if status.state == CaseState.VOIDED:
         return [Problem(f"工单{ctx.case_number}已作废。", Gate.STATE)]
@@ -880,9 +889,9 @@ def _erase_gates(ctx: StepContext, status: CaseStatus, actor: Actor, p: Erase | 
                  at: datetime) -> list[Problem]:
     if status.erased:
         return [Problem(f"工单{ctx.case_number}的个人信息已删除。", Gate.STATE)]
-    if status.state != CaseState.VOIDED:
-        return [Problem(f"只能删除已作废工单的个人信息，工单{ctx.case_number}当前为“{status.state_label}”；"
-                        "须先作废。", Gate.STATE)]
+    if status.state not in (CaseState.FINISHED, CaseState.VOIDED):  # a unit or a call-back still needs the caller
+        return [Problem(f"工单{ctx.case_number}当前为“{status.state_label}”，还在办理：办结后才能删除个人信息"
+                        "（误登记、重复登记的先作废）。", Gate.STATE)]
     return []
 
 
@@ -983,8 +992,8 @@ _TABLE: list[Step[Any]] = [
          _erase_gates, lambda ctx, st, a, p, at: _text(p.reason, "请填写删除理由。", "reason"),
          lambda ctx, st, a, p, at: NewEvent(EventKind.ERASE, data={"fields": list(ERASED_FIELDS)},
                                             note=p.reason.strip(), registration=dict(ERASED_FIELDS)),
-         routine=False, warning=f"将清除来电人、联系电话、地址、标题和诉求内容，不能恢复；删除后该工单不能撤销作废。"
-                                f"{ERASURE_LEAVES}"),
+         routine=False, warning=f"将清除来电人、联系电话、地址、标题和诉求内容，不能恢复；工单照样计入统计和考核"
+                                f"（已作废的照样不计），删除后不能再作废或撤销作废。{ERASURE_LEAVES}"),
 ]
 STEPS: dict[Action, Step[Any]] = {s.action: s for s in _TABLE}
 

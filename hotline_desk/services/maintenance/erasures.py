@@ -67,11 +67,13 @@ class ErasedAgain:
 
     numbers: tuple[str, ...] = ()
     said: tuple[str, ...] = ()
+    voided: tuple[str, ...] = ()  # those the copy held still being handled: voided first
 
 
 def take_again(candidate: Database, erased: list[Erasure], username: str | None, now: datetime) -> ErasedAgain:
     """Erase again, in the database about to replace the current one (a backup's copy), the cases that were erased;
-    one the copy holds not yet voided is voided first, as it was. Taken as ``username`` (who restores), or where
+    one the copy holds still being handled (finished or voided since it was made) is voided first: erased, it could
+    not be handled on. Taken as ``username`` (who restores), or where
     nobody signed in (a damaged file) as the admin who erased it. A case the copy does not hold (registered after it
     was made), or holds under the number but registered otherwise (another case), is left alone.
 
@@ -79,6 +81,7 @@ def take_again(candidate: Database, erased: list[Erasure], username: str | None,
     if not erased:
         return ErasedAgain()
     again: list[str] = []
+    voided: list[str] = []
     said: list[str] = []
     with candidate.session() as session:
         pending: list[tuple[int, str, Erasure]] = []
@@ -94,13 +97,14 @@ def take_again(candidate: Database, erased: list[Erasure], username: str | None,
             reason = erasure.reason if erasure.reason.startswith(AGAIN) else (
                 f"{AGAIN}{erasure.at:%Y-%m-%d %H:%M} 已由{erasure.by or erasure.username or '（程序）'}删除"
                 + (f"（理由：{erasure.reason}）" if erasure.reason else "（据数据库旁的锚点记录）"))
-            if state != CaseState.VOIDED:
+            if state not in (CaseState.FINISHED, CaseState.VOIDED):
+                voided.append(erasure.number)
                 workflow.void(session, actor, case_id, f"恢复备份后重新作废：恢复前已作废并删除个人信息。{reason}",
                               clock=lambda: now)
             view = workflow.erase_personal_data(session, actor, case_id, reason, clock=lambda: now)
             again.append(erasure.number)
             said += [line for line in view.notice.splitlines() if line]
-    return ErasedAgain(tuple(again), tuple(said))
+    return ErasedAgain(tuple(again), tuple(said), tuple(voided))
 
 
 def _taker(session: Session, username: str | None, erasure: Erasure, count: int) -> Actor:
@@ -123,8 +127,10 @@ def again_words(again: ErasedAgain, how: str = "") -> str:
     """What was erased again: after a restore (``how`` empty), or as ``how`` says (a copy put back by hand)."""
     numbers = again.numbers
     shown = first_few(numbers, 10)
-    first = (f"{how}有 {len(numbers)} 件已删除个人信息的工单（{shown}）又有了个人信息：已重新作废并删除，"
+    voided = (f"{first_few(again.voided, 10)}在{'放回的数据库' if how else '备份'}中尚未办结，已先作废；"
+              if again.voided else "")
+    first = (f"{how}有 {len(numbers)} 件已删除个人信息的工单（{shown}）又有了个人信息：已重新删除；{voided}"
              "记入办理历史和审计。" if how else
-             f"备份做成之后，有 {len(numbers)} 件工单删除了个人信息（{shown}）：恢复后已在其中重新作废并删除，"
+             f"备份做成之后，有 {len(numbers)} 件工单删除了个人信息（{shown}）：恢复后已在其中重新删除；{voided}"
              "记入办理历史和审计。")
     return "\n".join([first, *dict.fromkeys(again.said)])
