@@ -154,7 +154,12 @@ def test_the_summary_names_the_unit_when_every_case_went_to_one() -> None:
 
     assert BatchApproval(("RZ1", "RZ2"), (), changed_unit=True, unit="城市管理局").summary == (
         "已改派并审核通过 2 件：RZ1、RZ2，已交城市管理局。")
-    assert BatchApproval(("RZ1", "RZ2"), ()).summary == "已审核通过 2 件：RZ1、RZ2，已交承办单位。"  # several units
+    assert BatchApproval(("RZ1", "RZ2"), ()).summary == "已审核通过 2 件：RZ1、RZ2，已交承办单位。"
+    # several units: each named with its count, and the odd few cases by number (a filter's words had swept in a
+    # case proposed to another unit, and “已交承办单位” hid it)
+    many = tuple(f"RZ{n}" for n in range(1, 8))
+    assert BatchApproval(many, (), by_unit=(("自来水公司", many[:6]), ("水利局", many[6:]))).summary == (
+        "已审核通过 7 件：RZ1、RZ2、RZ3、RZ4、RZ5、RZ6、RZ7，已交自来水公司 6 件、水利局 1 件（RZ7）。")
 
 
 def test_forty_refusals_are_told_in_a_message_that_fits_the_screen() -> None:

@@ -1624,3 +1624,51 @@ def test_a_page_left_open_marks_a_case_overdue_when_its_time_passes_without_any_
     clock.advance(hours=25)  # past the 24 hours a dispatch is due in
     qtbot.waitUntil(lambda: "超期 1 件" in view.proposals.count.text(), timeout=2000)
     assert view.proposals.all_rows[0].number == case.number and view.proposals.all_rows[0].flag == "overdue"
+
+
+def test_approving_a_selection_that_spans_units_or_repeats_a_caller_is_asked_first_naming_each(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a storm day a supervisor filtered 待审核 by “自来水”, selected all and approved: a case proposed to 水利局
+    whose title named the water company went to 水利局, and the message said only “已交承办单位”; the same caller's
+    two cases went out as two. Such a selection is asked about first (否 by default), naming where each goes."""
+    _year_entered(db, people)
+    with db.session() as s:
+        first = register_case(s, people.operator, draft(s), clock=clock).number
+        again = register_case(s, people.operator, draft(s, content="还是停水，四楼以上没水"), clock=clock).number
+        other = register_case(s, people.operator, draft(s, phone="13803750002", content="小区不来水，物业说是自来水公司"
+                                                         "的事", unit_id=unit_id(s, "水利局")), clock=clock).number
+    ctx = context(db, people.supervisor, clock, tmp_path)
+    view = ApprovalView(ctx)
+    qtbot.addWidget(view)
+    view.resize(1366, 768)
+    view.show()
+    pending = view.proposals
+    asked: list[tuple[str, object]] = []
+
+    def answer(reply: QMessageBox.StandardButton) -> None:
+        monkeypatch.setattr(QMessageBox, "question", lambda _p, title, text, _buttons, default: asked.append(
+            (text, default)) or reply)
+
+    answer(QMessageBox.StandardButton.No)
+    _pick(pending, [first, again, other])
+    qtbot.mouseClick(pending.findChild(QPushButton, "approve"), Qt.MouseButton.LeftButton)
+    [(text, default)] = asked
+    assert text.startswith(f"将审核通过所选的 3 件，分别交自来水公司 2 件（{first}、{again}）、"
+                           f"水利局 1 件（{other}）。")
+    assert f"其中 2 件标有【同号在办】（{first}、{again}）" in text and default == QMessageBox.StandardButton.No
+    with db.reader() as s:  # 否: nothing approved
+        assert {case_view(s, c).state for c in _ids(s, first, again, other)} == {"proposed"}
+    answer(QMessageBox.StandardButton.Yes)
+    _pick(pending, [first, other])
+    qtbot.mouseClick(pending.findChild(QPushButton, "approve"), Qt.MouseButton.LeftButton)
+    assert pending.notice.text() == (f"已审核通过 2 件：{first}、{other}，已交自来水公司 1 件（{first}）、"
+                                     f"水利局 1 件（{other}）。")
+    asked.clear()
+    _pick(pending, [again])  # one case: nothing to ask
+    qtbot.mouseClick(pending.findChild(QPushButton, "approve"), Qt.MouseButton.LeftButton)
+    assert asked == [] and pending.notice.text() == f"已审核通过 1 件：{again}，已交自来水公司。"
+
+
+def _ids(s: Session, *numbers: str) -> list[int]:
+    return list(s.scalars(select(Case.id).where(Case.number.in_(numbers))))

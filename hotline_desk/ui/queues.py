@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.errors import ConflictError, HotlineError
 from hotline_desk.services.cases import workflow as wf
-from hotline_desk.services.cases.batch_approval import BatchApproval, approve_many
+from hotline_desk.services.cases.batch_approval import BatchApproval, approve_many, selection_outline
 from hotline_desk.services.cases.queues import (
     CALLBACK_BY_SUPERVISOR,
     UNSIGNED_LATE,
@@ -609,6 +609,10 @@ class ApprovalView(QueueTabs):
         if unitless and len(unitless) == len(rows):  # back from a 退单 with no unit chosen: say how to choose one
             self.proposals.tell(f"{_numbers(unitless)} 尚未选定承办单位（同意退单时没有选改派单位），请用"
                                 "“改派单位并通过”选定承办单位。", warn=True)
+            return
+        # several units, or the same caller twice: asked once (否 by default), listing where each goes
+        outline = selection_outline(rows)
+        if outline and not confirm(self, "审核通过所选工单", f"{outline}\n\n确定审核通过？"):
             return
         self.approve_each(rows)
 

@@ -8,6 +8,7 @@ batch back, so what the summary says is what the database holds once the caller 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,6 +20,7 @@ from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.cases import workflow
 from hotline_desk.services.cases.events import load_records
 from hotline_desk.services.cases.history import CaseStatus, EventRecord, apply_event
+from hotline_desk.services.cases.queues import QueueRow
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.vocabulary import Action, CaseState, EventKind
 
@@ -46,6 +48,9 @@ class BatchApproval:
     refused: tuple[Refusal, ...]
     changed_unit: bool = False
     unit: str = ""  # the unit the cases went to, when the supervisor chose it (改派) or all went to one
+    # each unit the cases went to, with their numbers, most cases first (a case swept into a selection by the
+    # filter's words went to its own proposed unit: said, not hidden under “已交承办单位”)
+    by_unit: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # What approving said beyond it, as `case approve` prints it after 注意 (a deadline in a year whose holidays
     # are not entered): each text once, with the case's number when several cases passed.
     notices: tuple[str, ...] = ()
@@ -62,7 +67,7 @@ class BatchApproval:
         if not self.approved:
             return f"所选 {len(self.refused)} 件均未审核通过：{refused}。"
         named = "、".join(self.approved[:NAMED_APPROVED]) + ("等" if len(self.approved) > NAMED_APPROVED else "")
-        said = f"{done} {len(self.approved)} 件：{named}，已交{self.unit or '承办单位'}"
+        said = f"{done} {len(self.approved)} 件：{named}，已交{self.unit or units_said(self.by_unit) or '承办单位'}"
         if not self.refused:
             return f"{said}。"
         return f"{said}；以下 {len(self.refused)} 件未通过：{refused}。"
@@ -74,7 +79,7 @@ def approve_many(session: Session, actor: Actor, case_ids: list[int], *, unit_id
     require(actor, Action.APPROVE)  # a role that may not approve is refused as a whole, not case by case
     approved: list[str] = []
     refused: list[Refusal] = []
-    units: set[str] = set()
+    units: dict[str, list[str]] = {}
     notices: dict[tuple[str, str], None] = {}
     for case_id in dict.fromkeys(case_ids):
         try:
@@ -85,12 +90,45 @@ def approve_many(session: Session, actor: Actor, case_ids: list[int], *, unit_id
             refused.append(_refusal(session, case_id, exc, clock()))
             continue
         approved.append(view.number)
-        units.add(view.unit)
+        units.setdefault(view.unit, []).append(view.number)
         for line in filter(None, view.notice.split("\n")):
             notices[(view.number, line)] = None
     said = tuple(line if len(approved) == 1 else f"{number}：{line}" for number, line in notices)
+    by_unit = tuple(sorted(((name, tuple(numbers)) for name, numbers in units.items()), key=lambda u: -len(u[1])))
     return BatchApproval(tuple(approved), tuple(refused), changed_unit=unit_id is not None,
-                         unit=units.pop() if len(units) == 1 else "", notices=said)
+                         unit=by_unit[0][0] if len(by_unit) == 1 else "", notices=said, by_unit=by_unit)
+
+
+# A unit given this few cases of a selection has them named: the odd one out is what the supervisor checks.
+NAMED_PER_UNIT = 3
+
+
+def units_said(by_unit: Sequence[tuple[str, Sequence[str]]]) -> str:
+    """自来水公司 102 件、水利局 1 件（RZ2208-00029）."""
+    return "、".join(f"{name} {len(numbers)} 件" + (f"（{'、'.join(numbers)}）" if len(numbers) <= NAMED_PER_UNIT
+                                                   else "") for name, numbers in by_unit)
+
+
+def selection_outline(rows: Sequence[QueueRow]) -> str:
+    """What a supervisor is to confirm before approving several proposals at once ("" when nothing asks it): the
+    units they go to, when more than one (a filter's words select cases proposed to another unit too), and those
+    marked 【同号在办】 (the same caller's other case still open: often the same matter registered twice)."""
+    if len(rows) < 2:
+        return ""
+    units: dict[str, list[str]] = {}
+    for row in rows:
+        units.setdefault(row.unit or "（未选定单位）", []).append(row.number)
+    by_unit = sorted(units.items(), key=lambda u: -len(u[1]))
+    twice = [row.number for row in rows if row.same_caller_open]
+    if len(by_unit) < 2 and not twice:
+        return ""
+    said = [f"将审核通过所选的 {len(rows)} 件，分别交{units_said(by_unit)}。" if len(by_unit) > 1
+            else f"将审核通过所选的 {len(rows)} 件，交{by_unit[0][0]}。"]
+    if twice:
+        more = "等" if len(twice) > NAMED_APPROVED else ""
+        said.append(f"其中 {len(twice)} 件标有【同号在办】（{'、'.join(twice[:NAMED_APPROVED])}{more}）：同一电话另有"
+                    "未办结的工单，是同一件事的，请先作废重复登记的一件。")
+    return "\n".join(said)
 
 
 def _refusal(session: Session, case_id: int, exc: HotlineError, now: datetime) -> Refusal:
