@@ -772,3 +772,21 @@ def test_a_sheet_exported_weeks_ago_is_said_to_be_old(db: Database, sheet: Path,
     [said] = [note for note in _preview(db, filled, clock).notes if "天前" in note]
     assert said == (f"这份交办单导出于 {exported:%Y-%m-%d %H:%M}（20 天前）。如果单位之后收到过新的交办单，"
                     "请核对发回的是不是最新的一份。")
+
+
+def test_a_reply_written_as_same_as_above_is_refused_on_its_row_not_read_out_to_a_caller(
+        db: Database, people: People, sheet: Path, clock: FakeClock) -> None:
+    """A tired clerk pasted the first reply and wrote “同上” under it: the caller-back read “同上” as what the unit
+    did. The row is a problem naming why; the first reply goes in."""
+    def same_as_above(_book: openpyxl.Workbook, ws: Worksheet) -> None:
+        ws.cell(5, REPLY).value = "同上"
+        ws.cell(6, REPLY).value = " 同上。"
+
+    preview = _preview(db, _filled(sheet, same_as_above), clock)
+    said = {p.row: p.reason for p in preview.problems}
+    assert set(said) == {5, 6} and len(preview.ready) == 1
+    assert said[5].startswith("回复内容“同上”指的是另一行：请写出这件工单自己的回复内容"), said
+    assert "有问题的行时，须选择只登记无问题的行，否则一件也不登记。" in preview.summary()
+    with db.session() as s:
+        commit_replies(s, people.operator, preview, only_valid=True, clock=clock)
+    assert _replies(db) == {CONTENTS[0]: f"答复：{CONTENTS[0]}，已处理", CONTENTS[1]: "", CONTENTS[2]: ""}

@@ -585,10 +585,17 @@ def stored_phone(phone: str) -> str:
         return phone.strip()
 
 
+# A reply that points at another row's (a unit clerk filling a column of like cases): no reply to read out to a caller.
+SAME_AS_ABOVE = frozenset({"同上", "同前", "如上", "同上条", "同上一条", "同前条", "同左", "〃", "\"", "”", "同上述"})
+
+
 def reply_content_problems(p: Reply) -> list[Problem]:
     """What is wrong with a reply's own words, whenever and whoever it is for: a sheet's row missing its 办结时间 or
     signing has these said with the rest, not one after another on each import."""
     problems = _text(p.text, "请填写回复内容。", "text")
+    if p.text.strip().rstrip("。.，,；;！!") in SAME_AS_ABOVE:
+        problems.append(Problem(f"回复内容“{p.text.strip()}”指的是另一行：请写出这件工单自己的回复内容（回访时要"
+                                "据此向来电人说明）。", Gate.INPUT, "text"))
     if problem := phone_problem(p.handler_phone):
         problems.append(Problem(problem, Gate.INPUT, "handler_phone"))
     if not p.as_recorded:

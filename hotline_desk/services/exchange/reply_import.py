@@ -106,7 +106,8 @@ class ReplyPreview:
         if self.differing:
             text += f"有 {self.differing} 件表中所写与已登记的签收或回复不同，未采用，请核对（见下）。"
         if rows:
-            text += "有问题的行整行不登记（其中填写的签收时间也不登记）。"
+            text += ("有问题的行整行不登记（其中填写的签收时间也不登记）；有问题的行时，须选择只登记无问题的行，"
+                     "否则一件也不登记。")
         if self.final_months:
             text += (f"注意：{'、'.join(self.final_months)} 的简报已定稿，登记后该月的统计和考核会随之改变，"
                      "与已定稿的简报不一致。")
