@@ -934,3 +934,23 @@ def test_a_unit_step_dated_before_a_later_correction_reminder_or_call_is_recorde
     # A step of the handling still may not be dated before the last one.
     _refused(db, case_id, ValidationError, "早于上一步（回复",
              lambda s: wf.follow_up(s, people.operator2, case_id, "satisfied", clock=clock, at=signed_at))
+
+
+def test_a_proposal_sent_back_to_an_operator_who_has_left_reaches_every_operator(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """Rejected after its operator was disabled, a case went to her 被驳回 list, which nobody opens any more: the
+    other operators' lists said 暂无 and it passed its limit unseen. It is in every operator's list, her name marked."""
+    from hotline_desk.services.office.admin import set_user
+
+    with db.session() as s:
+        case_id = register_case(s, people.operator2, draft(s), clock=clock).id
+        set_user(s, people.admin, "op2", active=False, clock=clock)
+        wf.reject(s, people.supervisor, case_id, "地址不详，请补充", clock=clock)
+        for viewer in (people.operator, people.supervisor):
+            [row] = queue(s, "rejected", clock.now, viewer=viewer)
+            assert (row.id, row.proposer, row.rejected_reason) == (case_id, "王芳（已停用）", "地址不详，请补充")
+        mine = register_case(s, people.operator, draft(s, content="另一件"), clock=clock).id
+        wf.reject(s, people.supervisor, mine, "请先协调", clock=clock)
+        # one still in service keeps hers: 张丽's is not in anyone else's list
+        set_user(s, people.admin, "op2", active=True, clock=clock)
+        assert [r.id for r in queue(s, "rejected", clock.now, viewer=people.operator2)] == [case_id]

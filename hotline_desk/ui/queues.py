@@ -154,8 +154,8 @@ def proposed_unit_words(row: QueueRow) -> str:
 
 COORDINATED = "（协调办理）"  # the 承办单位 of a case the office answered itself, in the 待甄别 list
 REVIEW_HINT = "不满意的回访由审核员甄别（承办单位责任的重办，非承办单位责任的办结）；此处可查看群众意见和单位回复。"
-REJECTED_HINT = ("审核员驳回的交办回到拟办人：双击或点“打开工单”，按驳回理由改为协调办理或重新拟交办；"
-                 "重复登记的由审核员作废。")
+REJECTED_HINT = ("审核员驳回的交办回到拟办人（拟办人已停用的，每位话务员都看得到）：双击或点“打开工单”，按驳回理由改为"
+                 "协调办理或重新拟交办；重复登记的由审核员作废。")
 T = TypeVar("T")
 
 

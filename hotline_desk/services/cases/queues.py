@@ -310,7 +310,8 @@ def queue(session: Session, name: str, now: datetime, *, requests_only: bool = F
     cases with a return or extension asked.
 
     ``viewer`` is who looks: a 保密 case's caller is masked unless they may see it, and the 被驳回 queue of someone
-    who cannot approve holds only the proposals they made themselves.
+    who cannot approve holds only the proposals they made themselves, and those of operators no longer in service
+    (sent back to one who left, a case reached nobody's list).
     """
     query = select(Case).where(Case.state.in_(QUEUE_STATES[name]))
     if requests_only:  # only cases a unit ever asked something of are read through (20,000 open: 2 s for none)
@@ -325,7 +326,9 @@ def queue(session: Session, name: str, now: datetime, *, requests_only: bool = F
     settings, calendar = Settings(session), WorkCalendar.load(session)
     near = settings.int("limits.near_deadline_days")
     units = {u.id: u.name for u in session.scalars(select(Unit))}
-    users = {u.id: u.display_name for u in session.scalars(select(User))}
+    people = session.scalars(select(User)).all()
+    gone = {u.id for u in people if not u.active}
+    users = {u.id: f"{u.display_name}（已停用）" if u.id in gone else u.display_name for u in people}
     others = _open_by_phone(session, cases, viewer) if name == "approval" else {}
     hidden = viewer is not None and not may_see_confidential(viewer)  # a 保密 caller's cases are not linked for them
     rows = []
@@ -338,7 +341,7 @@ def queue(session: Session, name: str, now: datetime, *, requests_only: bool = F
         said = texts.get(case.id, _Texts())
         shown = caller_shown(case.caller_name, case.phone, case.confidential, viewer)
         if name == "rejected" and not (case.id in back and (
-                viewer is None or viewer.can("approve") or said.proposer_id == viewer.id)):
+                viewer is None or viewer.can("approve") or said.proposer_id in (viewer.id, *gone))):
             continue
         due = step_due(status, case.urgent, settings, calendar) if name != "rejected" else None
         flag = step_flag(status, case.urgent, due, now, settings, calendar, near)
