@@ -217,3 +217,25 @@ def test_the_login_dialog_refuses_an_empty_password_uncounted_and_grows_to_hold_
     assert dialog.message.text().startswith("登录名或密码不正确，还可再试 4 次。")  # the empty one was not counted
     assert dialog.focusWidget() is dialog.password and dialog.password.height() >= height
     assert dialog.height() >= dialog.sizeHint().height()
+
+
+def test_a_disabled_account_is_told_so_with_its_right_password_and_an_admin_who_forgets_is_sent_to_another(
+        secured: Database, people: People, clock: FakeClock) -> None:
+    """A disabled operator at her locked window, typing her right password, was told “登录名或密码不正确” and tried
+    again and again; the only administrator, locked out, was told to ask an administrator."""
+    from hotline_desk.services.office.admin import lone_admin_words, set_user
+
+    with secured.session() as s:
+        set_user(s, people.admin, "op1", active=False, clock=clock)
+    assert _login(secured, "op1", "haoma-123", clock).message == (
+        "张丽（op1）的账户已停用，不能登录。如需继续使用，请管理员重新启用。")
+    assert _login(secured, "op1", "guess-1", clock).message == "登录名或密码不正确。"  # tells nothing without it
+    with secured.session() as s:
+        accounts.set_password(s, None, "admin", "guanli-789", clock=clock)
+        assert lone_admin_words(s).startswith("本办只有一位在用的管理员：这位管理员忘记密码或账户被锁定时，没有人能")
+    said = [_login(secured, "admin", "wrong", clock).message for _ in range(5)]
+    assert said[0].endswith("管理员忘记密码的，请另一位管理员重设一次性密码。")
+    assert _login(secured, "admin", "guanli-789", clock).message.endswith("请稍后再试或请另一位管理员重置密码。")
+    with secured.session() as s:
+        set_user(s, people.admin, "sup1", role="admin", clock=clock)
+        assert lone_admin_words(s) == ""

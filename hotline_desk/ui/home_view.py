@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.services.cases.overview import Overview, overview
 from hotline_desk.services.cases.queues import approval_alert, queue
-from hotline_desk.services.office.admin import setup_words
+from hotline_desk.services.office.admin import lone_admin_words, setup_words
 from hotline_desk.services.office.calendar import ASK_FOR_HOLIDAYS, ENTER_HOLIDAYS_ADMIN, missing_years_notice
 from hotline_desk.ui.changes import Change, each_minute, follow
 from hotline_desk.ui.context import UiContext
@@ -215,7 +215,8 @@ class HomeView(QWidget):
             alert = approval_alert(queue(s, "approval", self.ctx.clock(), viewer=self.ctx.actor)) \
                 if "pending_approval" in self.tiles else ""
             how = ENTER_HOLIDAYS_ADMIN if self.ctx.actor.can(Permission.MANAGE_SETTINGS) else ASK_FOR_HOLIDAYS
-            setup = setup_words(s) if self.ctx.actor.can(Permission.MANAGE_SETTINGS) else ""
+            setup = "\n".join(filter(None, (setup_words(s), lone_admin_words(s)))) \
+                if self.ctx.actor.can(Permission.MANAGE_SETTINGS) else ""
             return (overview(s, self.ctx.clock()), sent_back, missing_years_notice(s, self.ctx.clock(), how), alert,
                     setup)
 

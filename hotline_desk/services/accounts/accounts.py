@@ -20,6 +20,7 @@ from hotline_desk.services.accounts import audit
 from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.office.settings import Settings
+from hotline_desk.vocabulary import Role
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 MIN_LENGTH = 6
@@ -104,6 +105,7 @@ def signed_in_anew(session: Session, actor: Actor) -> Actor:
 
 WRONG_PASSWORD = "登录名或密码不正确"  # as the README and the commands name it (passwd 登录名)
 FORGOTTEN = "忘记密码的，请管理员重设一次性密码。"
+ADMIN_FORGOTTEN = "管理员忘记密码的，请另一位管理员重设一次性密码。"
 OWN_PASSWORD = "自己的密码请用状态栏右下角姓名下的“修改密码”修改（须输入当前密码）。"
 NO_PASSWORD = "该用户还没有密码，不能登录。请管理员为其设置一次性密码。"
 MUST_CHANGE = "这是一次性密码：请设置自己的新密码（至少6位）后再开始工作。"
@@ -122,10 +124,15 @@ def login(session: Session, username: str, password: str, *, clock: Clock = offi
     now = clock()
     user = session.scalar(select(User).where(User.username == username.strip(), User.active.is_(True)))
     if user is None:
+        # a disabled account told "wrong password" tried again and again: said so to one who knows its password
+        gone = session.scalar(select(User).where(User.username == username.strip()))
+        if gone is not None and gone.password_hash and check_password(gone.password_hash, password):
+            return LoginResult(None, f"{gone.display_name}（{gone.username}）的账户已停用，不能登录。如需继续使用，"
+                                     "请管理员重新启用。")
         return LoginResult(None, f"{WRONG_PASSWORD}。")
     if user.locked_until is not None and user.locked_until > now:
         return LoginResult(None, f"输错密码次数过多，账户已锁定至 {_lock_time(user.locked_until, now)}，"
-                                 "请稍后再试或请管理员重置密码。")
+                                 f"请稍后再试或{_who_resets(user)}。")
     if not user.password_hash:
         return LoginResult(None, NO_PASSWORD)
     right = check_password(user.password_hash, password)
@@ -152,7 +159,12 @@ def login(session: Session, username: str, password: str, *, clock: Clock = offi
         audit.record(session, "lockout", f"user:{user.id}", {"until": user.locked_until.isoformat()},
                      user_id=user.id, at=now)
         return LoginResult(None, f"密码连续输错 {limit} 次，账户已锁定至 {_lock_time(user.locked_until, now)}。")
-    return LoginResult(None, f"{WRONG_PASSWORD}，还可再试 {limit - user.failed_logins} 次。{FORGOTTEN}")
+    forgotten = FORGOTTEN if user.role != Role.ADMIN else ADMIN_FORGOTTEN
+    return LoginResult(None, f"{WRONG_PASSWORD}，还可再试 {limit - user.failed_logins} 次。{forgotten}")
+
+
+def _who_resets(user: User) -> str:
+    return "请另一位管理员重置密码" if user.role == Role.ADMIN else "请管理员重置密码"
 
 
 def _lock_time(until: datetime, now: datetime) -> str:

@@ -233,6 +233,16 @@ def update_rules(session: Session, actor: Actor, changes: dict[str, Any], *, clo
     return rules
 
 
+def lone_admin_words(session: Session) -> str:
+    """Said to an administrator while only one active account may manage users: her password forgotten, or her
+    account locked, no one could reset it, and the office lost its settings for good ("" with two or more)."""
+    admins = session.scalar(select(func.count()).select_from(User).where(User.role == "admin", User.active.is_(True)))
+    if admins != 1:
+        return ""
+    return ("本办只有一位在用的管理员：这位管理员忘记密码或账户被锁定时，没有人能为其重设密码。请在“设置”的“用户”页"
+            "再设一位管理员（如办公室主任），平时不用即可。")
+
+
 def setup_words(session: Session) -> str:
     """Said to an administrator of a database still as it was made (its hotline's name never set, no case in it):
     a new county's office opened on 汝州's name, prefix, units and bulletin, with nothing pointing to 设置 ("" once
