@@ -3,7 +3,7 @@ does not give marked as inferred, and anything that cannot go in named as a prob
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
@@ -22,6 +22,7 @@ from hotline_desk.services.exchange.register_history import (
     FOLLOWUP_INFERRED,
     SIGN_INFERRED,
 )
+from hotline_desk.services.office.calendar import set_calendar_day
 from hotline_desk.services.reporting.scoring import score_tables
 from tests.conftest import FakeClock, People
 
@@ -532,3 +533,31 @@ def test_a_true_or_false_cell_is_imported_as_excel_shows_it(db: Database, people
         content, case_id = s.execute(select(Case.content, Case.id).where(Case.import_key == "TZ1")).one()
         assert content == "TRUE"
         assert "FALSE" in str(case_view(s, case_id))
+
+
+def test_an_old_register_says_what_it_leaves_to_judge_what_it_dates_by_day_and_the_years_without_holidays(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """Four years of registers went in and 1,234 old 不满意 cases sat in 待甄别, unfinished, lowering their months'
+    办结率, with no word; calls dated by the day alone read 00:00 in their history as if so timed; and deadlines
+    were counted without the years' holidays, none entered. The preview says all three."""
+    unhappy = _row("TZ1", "交办", "城市管理局", dispatched="2024-03-04 10:00", reply="已修复",
+                   finished="2024-03-05 10:00", followup="不满意")
+    by_day = _row("TZ2", "当场答复", reply="已解释", finished="2024-03-04 09:30")
+    by_day[1] = "2024年3月4日"
+    preview = _preview(db, _register(tmp_path / "台账.xlsx", [unhappy, by_day]), clock)
+    assert preview.problems == [] and len(preview.ready) == 2
+    summary = preview.summary()
+    assert "1 件回访不满意、台账没有甄别结果，会出现在回访页的“待甄别”，甄别之前不算办结" in summary, summary
+    assert "其中 1 行的来电时间只写了日期，按当日 0:00 记（办理历史中注明据台账）。" in summary
+    assert "注意：2024 年的节假日和调休还没有录入工作日历" in summary
+    with db.session() as s:
+        commit_cases(s, people.supervisor, preview, clock=clock)
+    _state, steps = _history(db, "TZ2")
+    assert steps[0] == ("register", "（据台账：来电时间只写了日期，按当日 0:00 记）")
+    assert _history(db, "TZ1")[1][0] == ("register", "")  # timed: nothing to say
+    with db.session() as s:  # the year entered: nothing more to say of it
+        for day in range(1, 8):
+            set_calendar_day(s, date(2024, 2, 10 + day), False)
+    again = _preview(db, _register(tmp_path / "台账2.xlsx", [_row("TZ3", "交办", "城市管理局",
+                                                                   dispatched="2024-03-04 10:00")]), clock)
+    assert "节假日和调休还没有录入" not in again.summary()

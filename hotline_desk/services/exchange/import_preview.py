@@ -72,6 +72,7 @@ class CasePreview:
     channel_note: str = ""  # where the whole file is taken to come from, when that is not what the clerk chose
     # rows whose platform's number is a case here already, not imported from a file: (row, number, cases)
     upstream_registered: list[tuple[int, str, str]] = field(default_factory=list)
+    no_calendar: list[int] = field(default_factory=list)  # years of rows ready whose holidays are not entered
     voided: list[tuple[int, str]] = field(default_factory=list)  # rows whose 状态 says 作废 or 撤销: row, as written
     # such rows already a case here and not voided here: (row, as written, the cases)
     voided_here: list[tuple[int, str, str]] = field(default_factory=list)
@@ -99,10 +100,13 @@ class CasePreview:
         states = [row.status.state for row in self.ready if row.status is not None]
         open_ = sum(state in OPEN_DISPATCH_STATES for state in states)
         waiting = sum(state == CaseState.PENDING_FOLLOWUP for state in states)
+        unjudged = sum(state == CaseState.IN_REVIEW for state in states)
         steps = [words for n, words in ((extended, f"延期 {extended} 行"), (returned, f"退单 {returned} 行")) if n]
         after = [words for n, words in (
             (open_, f"{open_} 件仍由承办单位办理（台账没有回复或办结时间），会出现在交办跟踪和该单位的交办单上"),
-            (waiting, f"{waiting} 件待回访（台账没有回访结果），会出现在回访页")) if n]
+            (waiting, f"{waiting} 件待回访（台账没有回访结果），会出现在回访页"),
+            (unjudged, f"{unjudged} 件回访不满意、台账没有甄别结果，会出现在回访页的“待甄别”，甄别之前不算办结"
+                       "（拉低该月的办结率；台账另有一列记着甄别结果的，请把它对应为“甄别结果”）")) if n]
         return ((f"备注中的{'、'.join(steps)}作为批准的延期、退单改派导入。" if steps else "")
                 + (f"{remarks} 行的备注原话记在该工单登记一步的说明中。" if remarks else "")
                 + (f"导入后，{'，'.join(after)}。" if after else ""))
@@ -158,6 +162,8 @@ class CasePreview:
             text += f"诉求类型为空的 {rows} 行按选定或已保存的对应关系记为“{name}”。"
         if signs := self.inferred_signs():
             text += f"其中 {signs} 行有回复而没有签收时间，签收按交办后一分钟记（据台账）。"
+        if called := sum(1 for row in self.ready if row.values.get("call_day_alone")):
+            text += f"其中 {called} 行的来电时间只写了日期，按当日 0:00 记（办理历史中注明据台账）。"
         if alone := sum(1 for row in self.ready if row.values.get("days_alone")):
             text += f"其中 {alone} 行的时间只写了日期且与上一步同日，按当日上一步后一分钟记（据台账）。"
         if self.unknown:
@@ -175,6 +181,11 @@ class CasePreview:
             text += f"其中{listed}{more}没有按建议对应，须逐个选定。"
         text += f"（{self.seen_before}）" if self.seen_before else ""
         text += others
+        if self.no_calendar:
+            years = "、".join(str(year) for year in self.no_calendar)
+            text += (f"注意：{years} 年的节假日和调休还没有录入工作日历：导入的这些年的工单，办理期限和超期只按周一至"
+                     "周五计算，节后录入也不再改变。要按当年的放假安排计算的，请先录入（命令行 calendar import，窗口中"
+                     "在“设置”的“工作日历”页）再导入。")
         if self.final_months:
             text += (f"注意：{'、'.join(self.final_months)} 的简报已定稿，数字已冻结；导入这些月份的工单不会改变已定稿"
                      "的简报，但此后的统计和考核会与之不一致。")

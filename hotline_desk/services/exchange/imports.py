@@ -60,6 +60,7 @@ from hotline_desk.services.exchange.register_rows import handling_reading, parse
 from hotline_desk.services.exchange.register_sheet import Aside, fill_merged, hidden_note
 from hotline_desk.services.fastinsert import many_objects
 from hotline_desk.services.maintenance.opening import low_disk_words
+from hotline_desk.services.office.calendar import years_not_entered
 from hotline_desk.services.office.settings import IMPORT_BATCH_ROWS, Settings, set_setting
 from hotline_desk.services.reporting.monthdata import final_months
 from hotline_desk.vocabulary import Role
@@ -251,6 +252,8 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
     preview.voided_here = voided_here(session, voided)
     months = {month_of(row.values["registered_at"]) for row in preview.ready}
     preview.final_months = sorted(final_months(session, months))
+    preview.no_calendar = years_not_entered(session, {row.values["registered_at"].year for row in preview.ready
+                                                      if row.values.get("handling") == "dispatch"})
     return preview
 
 

@@ -34,7 +34,12 @@ from hotline_desk.services.cases.steps import (
 )
 from hotline_desk.services.exchange.bulk import Step
 from hotline_desk.services.exchange.import_values import Lookups
-from hotline_desk.services.exchange.register_rows import FOLLOWUP_WORDS, after_on_the_day, day_alone_note
+from hotline_desk.services.exchange.register_rows import (
+    CALL_DAY_ALONE,
+    FOLLOWUP_WORDS,
+    after_on_the_day,
+    day_alone_note,
+)
 from hotline_desk.services.office.calendar import WorkCalendar
 from hotline_desk.vocabulary import Action, EventKind, FollowUpResult, Handling, Role, Source
 
@@ -83,7 +88,8 @@ def build_history(v: dict[str, Any], actor: Actor, proposer: Actor, look: Lookup
     if said := ahead_of_now(at, setting.now):  # a call later today has not come in yet: refused as registration is
         raise HistoryRefused("来电时间", said)
     # The register's 备注 in its own words, whatever of it became steps (延期, 退单): nothing it wrote is dropped.
-    remark = f"（台账备注：{v['remark']}）" if v.get("remark") else ""
+    remark = (CALL_DAY_ALONE if v.get("call_day_alone") else "") + (
+        f"（台账备注：{v['remark']}）" if v.get("remark") else "")
     data = {"urgent": False, "source": v["source"], "imported": True}
     if v.get("row_digest"):  # what the row said, by part: a later copy of the register that says more is noticed
         data["row"] = v["row_digest"]

@@ -52,6 +52,9 @@ def parse_row(raw: dict[str, Any], look: Lookups, default_channel: str, unknown:
     for name, clock in STEP_CLOCKS.items():
         if raw.get(clock) is not None:
             _with_time_of_day(out, name, raw[clock], problems, latest)
+    called = out.get("registered_at")
+    out["call_day_alone"] = (called is not None and called.time() == time() and raw.get("registered_clock") is None
+                             and _day_alone(raw.get("registered_at")))
     take("phone", norm.phone)
     for name in ("number", "caller_name", "address", "title", "content", "reply_text", "result", "handling",
                  "followup", "review"):
@@ -197,6 +200,16 @@ def _days_alone(v: dict[str, Any]) -> None:
             moment = v[name] = after_on_the_day(last)
             alone.append(name)
         last = moment
+
+
+def _day_alone(cell: Any) -> bool:
+    """A cell that gives a day and no time of day (2020-03-05, 2020年3月5日, a date cell): read as 0:00."""
+    if isinstance(cell, str):
+        return not any(mark in cell for mark in (":", "：", "时", "点"))
+    return not isinstance(cell, datetime) or cell.time() == time()
+
+
+CALL_DAY_ALONE = "（据台账：来电时间只写了日期，按当日 0:00 记）"
 
 
 def after_on_the_day(last: datetime) -> datetime:
