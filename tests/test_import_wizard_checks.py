@@ -104,3 +104,47 @@ def test_a_value_chosen_on_the_values_page_is_the_only_reason_to_check_again(
     wizard.accept()
     qtbot.waitUntil(lambda: "已导入 1 件工单" in wizard.result_message, timeout=20_000)
     assert len(runs) == 2
+
+
+def test_a_register_kept_a_sheet_a_month_has_each_sheet_chosen_and_imported_in_turn(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 2019 register with a sheet a month: the wizard read the first and told the clerk, eleven times over, to save
+    each other sheet as a file of its own; and each month's sheet then read “该文件已于…导入过”."""
+    Messages().install(monkeypatch)
+    january, february = tmp_path / "一月.xlsx", tmp_path / "二月.xlsx"
+    make_workbook(january, 5, key="PDA")
+    make_workbook(february, 7, key="PDB")
+    path = tmp_path / "2019年台账.xlsx"
+    book = openpyxl.load_workbook(january)
+    book.active.title = "一月"
+    second = book.create_sheet("二月")
+    for row in openpyxl.load_workbook(february).active.iter_rows(values_only=True):
+        second.append(row)
+    book.save(path)
+    clock.set(datetime(2022, 9, 1, 8, 0))
+
+    def imported(sheet: str, said: str, count: int) -> None:
+        wizard = ImportWizard(None, context(db, people.supervisor, clock, tmp_path), "cases")
+        qtbot.addWidget(wizard)
+        wizard.show()
+        page = wizard.file_page
+        page.path.setText(str(path))
+        assert page.form.isRowVisible(page.sheet)
+        listed = [page.sheet.itemText(i) for i in range(page.sheet.count())]
+        assert listed == ["（第一个有内容的工作表）", "一月", "二月"]
+        page.sheet.setCurrentIndex(page.sheet.findData(sheet))
+        _next_to(qtbot, wizard, wizard.mapping_page)
+        _next_to(qtbot, wizard, wizard.preview_page)
+        summary = wizard.preview_page.summary.toPlainText()
+        assert f"可导入 {count} 行" in summary and f"这次读的是工作表“{sheet}”" in summary, summary
+        assert said in summary and "另存为单独的文件" not in summary
+        wizard.accept()
+        qtbot.waitUntil(lambda: f"已导入 {count} 件工单" in wizard.result_message, timeout=20_000)
+
+    imported("二月", "回到第一步在“工作表”中选定它", 7)
+    imported("一月", "（该文件的其他工作表已于2022-09-01 08:00导入过，工作表“一月”还没有导入过）", 5)
+    lone = ImportWizard(None, context(db, people.supervisor, clock, tmp_path), "cases")
+    qtbot.addWidget(lone)
+    lone.file_page.path.setText(str(january))  # one sheet: nothing to choose
+    assert not lone.file_page.form.isRowVisible(lone.file_page.sheet)

@@ -551,6 +551,27 @@ def read_workbook(path: Path) -> WorkbookData:
                         unsaved_formulas=[ref for refs in formulas.values() for ref in refs])
 
 
+def sheet_names(path: Path) -> list[str]:
+    """The names of a workbook's visible sheets, in its order, for a person to choose one before it is read: [] for
+    a file that cannot be told (reading it says why). Only the workbook's list is read, not its sheets."""
+    try:
+        if path.name.startswith("~$") or not path.is_file() or path.stat().st_size > MAX_UNCOMPRESSED \
+                or live_files.is_open(path):
+            return []
+        data = path.read_bytes()
+        _check_container(path, data[:64])
+        _refuse_costly_xls(path, data)
+        book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        return [one_line(meta.name, SHEET_NAME_MAX) for meta in book.sheets_metadata
+                if meta.visible == calamine.SheetVisibleEnum.Visible]
+    except Exception:  # any file: the import's own reading says what is wrong with it
+        return []
+    except BaseException as exc:  # the reader's panic on a damaged file, as in read_workbook
+        if type(exc).__name__ != "PanicException":
+            raise
+        return []
+
+
 def data_sheets(book: WorkbookData) -> list[SheetData]:
     """The visible sheets that hold anything, in the workbook's order."""
     return [sheet for sheet in book.sheets

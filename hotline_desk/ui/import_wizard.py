@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.errors import Cancelled, ValidationError, cannot_write
 from hotline_desk.excel.columns import FIELD_LABELS, NOT_IMPORTED
+from hotline_desk.excel.reader import sheet_names
 from hotline_desk.services.exchange.import_columns import UnreadColumn
 from hotline_desk.services.exchange.import_preview import CasePreview
 from hotline_desk.services.exchange.import_problems import (
@@ -90,8 +91,9 @@ class ImportWizard(QWizard):
         path = Path(self.file_page.path.text())
         mapping = self.file_page.mapping.currentData() or ""
         channel = self.file_page.channel.currentData() or ""
+        sheet = self.file_page.sheet.currentData() or ""
         inputs = Inputs(path, _file_state(path), mapping, channel, dict(manual) if manual is not None else None,
-                        dict(values or {}))
+                        dict(values or {}), sheet)
         if self.preview is not None and inputs == self.checked:
             return True
         kind = self.kind
@@ -100,7 +102,7 @@ class ImportWizard(QWizard):
         def check(session: Session) -> CasePreview | ReplyPreview:
             if kind == "cases":
                 return preview_cases(session, path, mapping_name=mapping, manual=manual, channel=channel,
-                                     progress=op.report, values=values, cancelled=op.cancelled)
+                                     progress=op.report, values=values, cancelled=op.cancelled, sheet=sheet)
             return preview_replies(session, path, clock=self.ctx.clock)
 
         def ready(preview: CasePreview | ReplyPreview) -> None:
@@ -199,6 +201,7 @@ class Inputs:
     channel: str
     manual: dict[str, str] | None
     values: ValueChoices
+    sheet: str = ""
 
 
 def _file_state(path: Path) -> tuple[int, int] | None:
@@ -221,6 +224,9 @@ class FilePage(QWizardPage):
         browse.clicked.connect(self.browse)
         self.channel = QComboBox()
         self.mapping = QComboBox()
+        # a register kept a sheet a month: each is chosen here, and imported in turn
+        self.sheet = QComboBox()
+        self.sheet.setAccessibleName("工作表")
         row = QHBoxLayout()
         row.addWidget(self.path, 1)
         row.addWidget(browse)
@@ -228,7 +234,11 @@ class FilePage(QWizardPage):
         holder = QWidget()
         holder.setLayout(row)
         form.addRow("文件", holder)
+        self.form = form
         if wizard.kind == "cases":
+            form.addRow("工作表", self.sheet)
+            form.setRowVisible(self.sheet, False)
+            self.path.textChanged.connect(self._list_sheets)
             self.channel.addItem("（按文件中的渠道列，没有则为本级）", "")
             for c in read(wizard.ctx, lambda s: reference.list_channels(s, upper=True)):
                 self.channel.addItem(c.name, c.name)
@@ -240,6 +250,18 @@ class FilePage(QWizardPage):
             name_form_rows(form)
             self.mapping.currentIndexChanged.connect(self._mapping_chosen)
         self.path.textChanged.connect(self.completeChanged)
+
+    def _list_sheets(self) -> None:
+        """The workbook's sheets, shown when there are several (the first with content is read unless chosen)."""
+        chosen = self.sheet.currentData() or ""
+        names = sheet_names(Path(self.path.text().strip())) if self.path.text().strip() else []
+        self.sheet.clear()
+        self.sheet.addItem("（第一个有内容的工作表）", "")
+        for name in names:
+            self.sheet.addItem(name, name)
+        if chosen and (at := self.sheet.findData(chosen)) >= 0:
+            self.sheet.setCurrentIndex(at)
+        self.form.setRowVisible(self.sheet, len(names) > 1)
 
     def _mapping_chosen(self) -> None:
         """A mapping saved with its file's channel (a platform's daily list) chooses that channel too."""

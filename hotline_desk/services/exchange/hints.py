@@ -12,7 +12,8 @@ class ImportHints:
     choose_values: str  # how to decide about values on no list
     only_valid: str  # how to import only the rows without problems
     import_cases: str = "其他来源的工单清单请用“导入工单”。"  # where a case list that is not a dispatch sheet goes
-    other_sheet: str = "要导入它，请把该工作表另存为单独的文件再导入。"  # how to read another sheet of the workbook
+    # how to read another sheet of the workbook
+    other_sheet: str = "要导入其中的工单，请回到第一步在“工作表”中选定它，再导入一次（每个工作表导入一次）。"
     # how to take a 序号 column as the register's own number
     serial_as_number: str = "可在“核对列对应”中把它对应为“工单编号”。"
     # how to import a column read as no field, or say it is not wanted
@@ -32,7 +33,7 @@ COMMAND_LINE = ImportHints(
                   "（--unknown-values 列出每个取值和最接近的项）。",
     only_valid="或加 --only-valid 只导入无问题的行。",
     import_cases="其他来源的工单清单或台账请用 hotline-desk import-cases 导入。",
-    other_sheet="要导入它，请加 --sheet 工作表名 再导入一次。",
+    other_sheet="要导入其中的工单，请加 --sheet 工作表名 再导入一次（每个工作表导入一次）。",
     serial_as_number="可加 --map 序号=工单编号 把它作为台账的编号导入。",
     map_unread="如需导入，请用 --map “列名=字段”指定；不需要的列用 --map “列名=不导入”，就不再提示。",
 )

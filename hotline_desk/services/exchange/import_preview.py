@@ -112,8 +112,14 @@ class CasePreview:
                 + (f"导入后，{'，'.join(after)}。" if after else ""))
 
     def summary(self, hints: ImportHints = WINDOW) -> str:
-        others = "".join(f"文件中另有{'' if shown else '隐藏的'}工作表“{name}”（{rows} 行有内容，含表头）未读取，"
-                         f"{hints.other_sheet}" for name, rows, shown in self.other_sheets) + self.formulas
+        others = ""
+        if self.other_sheets:  # a register kept a sheet a month: one sentence, not twelve
+            listed = "、".join(f"{'' if shown else '隐藏的'}“{name}”（{rows} 行）"
+                               for name, rows, shown in self.other_sheets[:SHEETS_SHOWN])
+            more = f"等 {len(self.other_sheets)} 个工作表" if len(self.other_sheets) > SHEETS_SHOWN else ""
+            others = (f"这次读的是工作表“{self.sheet}”；文件中另有工作表{listed}{more}有内容（行数含表头），"
+                      f"未读取，{hints.other_sheet}")
+        others += self.formulas
         if self.aside:
             more = f"等 {len(self.aside)} 行" if len(self.aside) > ASIDE_SHOWN else ""
             others += ("、".join(f"第 {row} 行（{words}）" for row, words in self.aside[:ASIDE_SHOWN]) + more
@@ -193,6 +199,7 @@ class CasePreview:
 
 
 TIES_SHOWN = 5  # values whose suggestion was not taken, named in the summary
+SHEETS_SHOWN = 6  # a workbook's other sheets with content, named in the summary
 ASIDE_SHOWN = 10  # rows read aside (合计, 十一月份…), named in the summary
 
 

@@ -68,6 +68,27 @@ from hotline_desk.vocabulary import Role
 Progress = Callable[[int, int], None]
 
 
+def sheet_mark(preview: CasePreview) -> str:
+    """How an import batch's note names the sheet it read, in a workbook of several: 工作表“三月”：."""
+    return f"工作表“{preview.sheet}”：" if preview.other_sheets else ""
+
+
+def _seen_before(session: Session, preview: CasePreview) -> str:
+    """When this file was imported before, in words ("" never); in a workbook of several sheets, this sheet: a
+    register kept a sheet a month said “imported before” of each month not yet read."""
+    earlier = session.execute(select(ImportBatch.created_at, ImportBatch.note).where(
+        ImportBatch.sha256 == preview.sha256, ImportBatch.state == import_batches.DONE)
+        .order_by(ImportBatch.id)).all()
+    if not earlier:
+        return ""
+    if not preview.other_sheets:
+        return f"该文件已于{earlier[0][0]:%Y-%m-%d %H:%M}导入过"
+    mark = sheet_mark(preview)
+    if same := [at for at, note in earlier if note.startswith(mark)]:
+        return f"该文件的这个工作表已于{same[0]:%Y-%m-%d %H:%M}导入过"
+    return f"该文件的其他工作表已于{earlier[0][0]:%Y-%m-%d %H:%M}导入过，工作表“{preview.sheet}”还没有导入过"
+
+
 @dataclass(frozen=True)
 class ImportResult:
     batch_id: int | None
@@ -169,10 +190,7 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
         preview.missing = missing
         return preview
     preview.merged = merged
-    earlier = session.scalar(select(ImportBatch).where(ImportBatch.sha256 == book.sha256,
-                                                       ImportBatch.state == import_batches.DONE).limit(1))
-    if earlier is not None:
-        preview.seen_before = f"该文件已于{earlier.created_at:%Y-%m-%d %H:%M}导入过"
+    preview.seen_before = _seen_before(session, preview)
     look, setting = Lookups(session, choices), HistorySetting.load(session, clock())
     latest = clock() + timedelta(days=1)
     prepared: list[PreparedRow] = []
@@ -312,7 +330,8 @@ def _commit_cases(session: Session, actor: Actor, preview: CasePreview, *, only_
     proposer = Actor(_import_user(session, now), "import", "数据导入", Role.OPERATOR)
     size = batch_rows or settings.get(IMPORT_BATCH_ROWS)
     batch = ImportBatch(kind="cases", file_name=preview.file_name, sha256=preview.sha256, rows=len(ready),
-                        user_id=actor.id, created_at=now, note=preview.summary(), skipped_rows=preview.invalid_rows,
+                        user_id=actor.id, created_at=now, note=sheet_mark(preview) + preview.summary(),
+                        skipped_rows=preview.invalid_rows,
                         state=import_batches.DONE if len(ready) <= size else import_batches.IN_PROGRESS)
     session.add(batch)
     audit.record_row(session, batch, user_id=actor.id, at=now, kind="import")
