@@ -331,6 +331,11 @@ def test_a_case_voided_before_it_was_dispatched_names_the_unit_it_was_proposed_t
     with db.session() as s:
         view = wf.void(s, people.supervisor, case_id, "重复登记", clock=clock)
     assert (view.unit_heading, view.unit) == ("拟交单位", "自来水公司")
+    # dispatched, handled and closed, then voided: the unit had it (it read 拟交单位, as if only proposed)
+    handled = _to_pending_followup(db, people, clock)
+    with db.session() as s:
+        view = wf.void(s, people.supervisor, handled, "来电人申请删除个人信息", clock=clock)
+    assert view.unit_heading == "承办单位" and view.unit == "自来水公司"
 
 
 def test_an_approval_dated_back_past_its_signing_time_says_the_unit_will_count_as_late(

@@ -178,7 +178,8 @@ class CaseView:
     def unit_heading(self) -> str:
         """What ``unit`` is: the unit proposed while the case waits for approval (it has none yet), else the unit
         holding it. A case voided before it was ever dispatched names the unit it had been proposed to."""
-        proposed = self.state == CaseState.PROPOSED or (self.state == CaseState.VOIDED and self.deadline is None)
+        proposed = self.state == CaseState.PROPOSED or (self.state == CaseState.VOIDED and not any(
+            event.kind == EventKind.APPROVE for event in self.events))  # a dispatched one voided had a unit
         return "拟交单位" if proposed else "承办单位"
 
 
