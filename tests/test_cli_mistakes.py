@@ -13,9 +13,11 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from sqlalchemy import select
 
 from bench.import_bench import make_workbook
 from hotline_desk.db import Database, open_database
+from hotline_desk.models import AuditRecord
 from hotline_desk.services.cases.records import register_case
 from hotline_desk.services.clock import office_now
 from hotline_desk.services.exchange.imports import commit_cases, preview_cases
@@ -305,6 +307,12 @@ def test_a_search_as_json_masks_callers_unless_revealed_and_a_revealed_one_is_au
     assert code == 0, err
     shown = {(case["caller"], case["phone"]) for case in json.loads(out)["cases"]}
     assert shown == {("刘先生", "13912345678"), ("（保密）", "（保密）")}
+    # a search by a caller's phone is recorded without it: the trail cannot be edited, and her erasure must reach it
+    code, out, err = run(capsys, office, "search", "13912345678", "--json", "--reveal", user="sup1")
+    assert code == 0 and len(json.loads(out)["cases"]) == 1, err
+    with office.reader() as s:
+        trail = "\n".join(s.scalars(select(AuditRecord.detail)))
+    assert "13912345678" not in trail and "139****5678" in trail
 
 
 def test_dispatch_sheets_carry_callers_names_and_are_recorded_as_a_personal_export(

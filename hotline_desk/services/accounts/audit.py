@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -716,9 +717,17 @@ def entity_label(entity: str, detail: dict[str, Any] | None) -> str:
 
 def record_personal_export(session: Session, what: str, case_filter: dict[str, Any], count: int, *,
                            user_id: int | None, at: datetime) -> None:
-    """Callers' names and phones written out whole (an exported list, a search's JSON): recorded as 导出个人信息."""
-    record(session, "export", what, {"filter": case_filter, "cases": count, "personal_data": True},
+    """Callers' names and phones written out whole (an exported list, a search's JSON): recorded as 导出个人信息. A
+    phone the search was for is kept masked: the trail cannot be edited, and a caller's erasure could not reach it."""
+    kept = {key: _masked_numbers(value) if key in ("text", "phone") and isinstance(value, str) else value
+            for key, value in case_filter.items()}
+    record(session, "export", what, {"filter": kept, "cases": count, "personal_data": True},
            user_id=user_id, at=at)
+
+
+def _masked_numbers(text: str) -> str:
+    """Every run of 7 or more digits (a phone) with all but its first 3 and last 4 masked: 151****5644."""
+    return re.sub(r"\d{7,}", lambda m: m[0][:3] + "*" * (len(m[0]) - 7) + m[0][-4:], text)
 
 
 def detail_of(text: str) -> dict[str, Any] | None:
