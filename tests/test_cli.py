@@ -465,3 +465,13 @@ def test_a_second_person_of_the_same_name_is_added_with_a_word_on_telling_them_a
     assert code == 0 and "同名" not in err
     code, out, err = run(capsys, office, "user", "set", "op1", "--name", "王芳")  # renamed into a namesake: said too
     assert code == 0 and "注意：已有同名的工作人员王芳（话务员，wangfang）。" in err, err
+
+
+def test_a_confidential_case_naming_its_caller_in_its_words_is_warned_of_on_the_command_line(
+        office: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    call = ("--appeal-type", "投诉举报类", "--category", "社会保险—社保卡", "--coordinate", "已告知")
+    code, out, _ = run(capsys, office, "case", "register", "--caller", "秦建国", "--confidential", "--content",
+                       "秦建国来电举报某单位违规收费", *call, user="op1")
+    number = re.findall(r"RZ\d{4}-\d{5}", out)[0]
+    assert code == 0 and ("注意：这是保密工单，诉求内容中却写有来电人“秦建国”：诉求内容和标题会印在交办单上交给承办"
+                          f"单位。请改写为“来电人”等不指明身份的说法。（case edit {number} --content … 更正）") in out

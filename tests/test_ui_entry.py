@@ -1259,3 +1259,27 @@ def spoken_description(widget: QWidget) -> str:
 
     face = QAccessible.queryAccessibleInterface(widget)
     return face.text(QAccessible.Text.Description) if face is not None else ""
+
+
+def test_a_confidential_case_whose_words_name_its_caller_is_asked_about_before_it_is_saved(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """保密 keeps the caller off the unit's 交办单, but an operator wrote “秦建国来电反映…” and the sheet printed the
+    name in 诉求内容 (and in the title made from it). Asked, 否 by default, back to the words."""
+    entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
+    _fill_by_keyboard(entry)
+    entry.caller.setText("秦建国")
+    entry.content.setPlainText("秦建国来电反映小区东门夜间施工噪音扰民")
+    entry.confidential.setChecked(True)
+    seen: dict[str, object] = {}
+    answer_question(seen)  # Enter, by habit
+    press(KEYS.Key_S, CTRL)
+    assert "这是保密工单，诉求内容中却写有来电人“秦建国”" in str(seen["text"])
+    assert seen["default"] == QMessageBox.StandardButton.No
+    assert _cases(db) == [] and entry.focusWidget() is entry.fields["content"]
+    assert "未保存：保密工单的诉求内容中写有来电人姓名" in entry.status.text()
+    entry.content.setPlainText("来电人反映小区东门夜间施工噪音扰民")  # rewritten: nothing to ask
+    seen.clear()
+    entry.activateWindow()
+    qtbot.waitUntil(entry.isActiveWindow)
+    press(KEYS.Key_S, CTRL)
+    assert seen == {} and len(_cases(db)) == 1

@@ -235,6 +235,8 @@ def cmd_register(ctx: Context, args: argparse.Namespace) -> int:
     elif other is not None:
         print(f"注意：该号码 {fmt(other.registered_at)} 的来电刚由别的话务员登记为工单 {other.number}"
               f"（{other.state_label}）：{other.title}。是同一个电话的，可能重复登记；{void}")
+    if caller_named := cases.name_in_confidential(draft):
+        print(f"注意：{caller_named}（case edit {view.number} --content … 更正）")
     if view.notice:
         print(f"注意：{view.notice}")
     return 0

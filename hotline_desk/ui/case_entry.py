@@ -41,6 +41,7 @@ from hotline_desk.services.cases.records import (
     case_view,
     cases_by_phone,
     clock_set_back_words,
+    name_in_confidential,
     phone_problem,
     read_upstream_limit,
     recent_call,
@@ -887,6 +888,15 @@ class CaseEntryView(QWidget):
         self.fields["content"].setFocus()
         return False
 
+    def _caller_kept_out(self, draft: CaseDraft) -> bool:
+        """A 保密 case whose words name its caller is asked about once (否, the default, goes back to the words)."""
+        named = name_in_confidential(draft)
+        if not named or confirm(self, "保密工单", f"{named}\n\n仍按现在的内容保存？选“否”返回修改。"):
+            return True
+        self._say_of_form("未保存：保密工单的诉求内容中写有来电人姓名，请改写。")
+        self.fields["content"].setFocus()
+        return False
+
     def save(self) -> None:
         close_popups()  # a list left open would take the next click, and digits would land in the wrong field
         if self.values() == self._blank:
@@ -903,7 +913,8 @@ class CaseEntryView(QWidget):
         self._show_errors([])
         try:
             # The checks before saving read the database too: a server restarting is said once, as a save's is.
-            if not self._time_confirmed(draft) or not self._not_registered_already(draft):
+            if not self._time_confirmed(draft) or not self._not_registered_already(draft) \
+                    or not self._caller_kept_out(draft):
                 return
             with self.ctx.writing() as session:
                 set_back = clock_set_back_words(session, self.ctx.clock())

@@ -632,6 +632,19 @@ def cases_by_phone(session: Session, phone: str, *, exclude_id: int | None = Non
     return _summaries(session, cases)
 
 
+def name_in_confidential(draft: CaseDraft) -> str:
+    """What to say when a 保密 case's own words name its caller ("" otherwise): its 诉求内容 and 标题 go to the unit
+    on the 交办单, which leaves the caller out for just this reason."""
+    name = draft.caller_name.strip()
+    if not draft.confidential or len(name) < 2:
+        return ""
+    where = [label for label, text in (("诉求内容", draft.content), ("标题", draft.title)) if name in text]
+    if not where:
+        return ""
+    return (f"这是保密工单，{'和'.join(where)}中却写有来电人“{name}”：诉求内容和标题会印在交办单上交给承办单位。"
+            "请改写为“来电人”等不指明身份的说法。")
+
+
 # How far back a call with the same number and the same words is taken for the one already registered.
 SAME_CALL_WINDOW = timedelta(days=7)
 
