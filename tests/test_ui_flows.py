@@ -184,6 +184,33 @@ def test_unsaved_entry_survives_closing_and_clearing_asks_first(
     assert later.pages.currentWidget() is later.home
 
 
+def test_a_call_half_typed_by_an_operator_who_left_is_taken_over_by_the_next_at_that_station(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """王芳 half typed a call, her window locked, and she was disabled: the draft stayed on the machine where no one
+    could open it, and the citizen's call was lost. The next operator to open the form there takes it over."""
+    from hotline_desk.services.office.admin import set_user
+
+    hers = CaseEntryView(context(db, people.operator2, clock, tmp_path))
+    qtbot.addWidget(hers)
+    _fill_entry(qtbot, hers, "电梯停运三天无人维修")
+    hers.flush_draft()
+    hers.close()
+    with db.session() as s:
+        set_user(s, people.admin, "op2", active=False, clock=clock)
+    supervisors = CaseEntryView(context(db, people.supervisor, clock, tmp_path / "elsewhere"))  # another machine
+    qtbot.addWidget(supervisors)
+    assert supervisors.content.toPlainText() == ""
+    mine = CaseEntryView(context(db, people.operator, clock, tmp_path))
+    qtbot.addWidget(mine)
+    assert mine.content.toPlainText() == "电梯停运三天无人维修" and mine.phone.text() == "13803750001"
+    assert mine.status.text().startswith("已接手王芳（已停用）在本机未保存的登记内容")
+    assert not entry_draft(tmp_path, "op2", db.identity).path.exists()  # hers no more: nobody takes it twice
+    assert entry_draft(tmp_path, "op1", db.identity).load() is not None  # kept as this operator's draft now
+    mine.save()
+    with db.reader() as s:
+        assert s.scalars(select(Case.content)).all() == ["电梯停运三天无人维修"]
+
+
 def test_pickers_filter_by_pinyin_initials(qtbot: QtBot, db: Database, people: People, clock: FakeClock,
                                            tmp_path: Path) -> None:
     entry = CaseEntryView(context(db, people.operator, clock, tmp_path))

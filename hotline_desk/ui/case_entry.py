@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from hotline_desk.errors import HotlineError, ValidationError
+from hotline_desk.services.accounts.users import user_rows
 from hotline_desk.services.cases.case_query import categories_used_for
 from hotline_desk.services.cases.queues import dispatch_due, may_see_confidential
 from hotline_desk.services.cases.records import (
@@ -703,8 +704,24 @@ class CaseEntryView(QWidget):
             found.append(("handling", HANDLING_MISSING))
         return found
 
+    def _left_behind(self) -> tuple[str, dict[str, Any]] | None:
+        """A draft on this machine of someone no longer in service (a call half typed when she left, her account
+        since disabled): taken over, moved to this user's own draft, so the call is not lost. Who left it, and it."""
+        if not self.ctx.actor.can("register"):
+            return None
+        gone = [row for row in read(self.ctx, user_rows) if not row.active and row.username != self.ctx.actor.username]
+        for row in gone:
+            theirs = entry_draft(self.ctx.state_dir, row.username, self.ctx.db.identity)
+            if (saved := theirs.load()) and self.store.save(saved):
+                theirs.clear()
+                return row.display_name, saved
+        return None
+
     def restore_draft(self) -> None:
         saved = self.store.load()
+        taken_from = ""
+        if not saved and (left := self._left_behind()) is not None:
+            taken_from, saved = left
         if not saved:
             return
         self._restoring = True
@@ -731,7 +748,13 @@ class CaseEntryView(QWidget):
             self._time_from_reset = False  # the draft's call came in when the draft says
         finally:
             self._restoring = False
-        said = f"已恢复上次未保存的登记内容{_call_age(saved.get('registered_at', ''), self.ctx.clock())}。"
+        age = _call_age(saved.get('registered_at', ''), self.ctx.clock())
+        if taken_from:  # her account was disabled with a call half typed on this machine
+            said = f"已接手{taken_from}（已停用）在本机未保存的登记内容{age}。"
+            self.status.setText(said)
+            self.ctx.signals.notice.emit(f"{said}这是{taken_from}没有保存的来电，请核对后保存，或按 Ctrl+N 清空。")
+            return
+        said = f"已恢复上次未保存的登记内容{age}。"
         self.status.setText(said)
         # also below the page: a call half typed before is not taken for the one now on the line
         self.ctx.signals.notice.emit(f"{said}这是上次关闭前没有保存的来电，请核对后保存，或按 Ctrl+N 清空。")
