@@ -92,3 +92,36 @@ def test_at_150_percent_scaling_the_figures_wrap_whole_without_sideways_scrollin
     assert len(rows) == 2
     window.resize(1366, 738)  # the same window at 100%: one row again
     qtbot.waitUntil(lambda: len({tile.y() for tile in home.tiles.values()}) == 1)
+
+
+def test_the_bars_shade_the_days_off_by_the_offices_calendar_not_by_weekday(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """Over 春节 the holiday Tuesday was drawn as a working day and the 调休 Saturday shaded as a weekend."""
+    from datetime import datetime
+
+    from PySide6.QtGui import QColor
+
+    from hotline_desk.services.office.calendar import set_calendar_day
+
+    with db.session() as s:
+        for day in range(21, 28):
+            set_calendar_day(s, date(2023, 1, day), False, "春节")
+        set_calendar_day(s, date(2023, 1, 28), True, "春节调休")
+        set_calendar_day(s, date(2023, 1, 29), True, "春节调休")
+        for day in (22, 24, 28, 30):  # a bar on each day compared
+            clock.set(datetime(2023, 1, day, 10, 0))
+            register_case(s, people.operator, draft(s), clock=clock)
+    clock.set(datetime(2023, 2, 3, 9, 0))
+    home = HomeView(context(db, people.supervisor, clock, tmp_path))
+    qtbot.addWidget(home)
+    home.resize(1366, 700)
+    home.show()
+    bars = home.chart
+    assert date(2023, 1, 24) in bars.rest_days and date(2023, 1, 28) not in bars.rest_days  # a Tuesday off; a
+    assert date(2023, 1, 29) not in bars.rest_days and date(2023, 2, 1) not in bars.rest_days  # Saturday worked
+    image = bars.grab().toImage()
+    day_colour = {day: QColor(image.pixel(rect.center().x(), rect.bottom() - 1)).name()
+                  for (day, _n), rect in zip(bars.days, bars._bar_rects(), strict=True)}
+    assert day_colour[date(2023, 1, 24)] == day_colour[date(2023, 1, 22)]  # a holiday weekday as a Sunday
+    assert day_colour[date(2023, 1, 28)] == day_colour[date(2023, 1, 30)]  # the 调休 Saturday as a Monday
+    assert day_colour[date(2023, 1, 24)] != day_colour[date(2023, 1, 30)]

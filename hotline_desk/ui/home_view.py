@@ -44,6 +44,7 @@ class DayBars(QWidget):
     def __init__(self) -> None:
         super().__init__()
         self.days: tuple[tuple[date, int], ...] = ()
+        self.rest_days: frozenset[date] = frozenset()  # shaded as the calendar has them (a 调休 Saturday is worked)
         self.setMinimumHeight(150)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMouseTracking(True)
@@ -52,8 +53,8 @@ class DayBars(QWidget):
     def sizeHint(self) -> QSize:
         return QSize(600, 180)
 
-    def set_days(self, days: tuple[tuple[date, int], ...]) -> None:
-        self.days = days
+    def set_days(self, days: tuple[tuple[date, int], ...], rest_days: frozenset[date] = frozenset()) -> None:
+        self.days, self.rest_days = days, rest_days
         peak = max((n for _d, n in days), default=0)
         total = sum(n for _d, n in days)
         self.setToolTip(f"近{len(days)}天共登记 {total} 件，单日最多 {peak} 件。点击柱子查看当天的工单。")
@@ -92,7 +93,7 @@ class DayBars(QWidget):
         painter.setFont(small)
         metrics = painter.fontMetrics()
         for (day, n), rect in zip(self.days, rects, strict=True):
-            painter.fillRect(rect, weekend if day.weekday() >= 5 else bar)
+            painter.fillRect(rect, weekend if day in self.rest_days else bar)
             if n and rect.width() + 4 >= metrics.horizontalAdvance(str(n)):
                 painter.setPen(palette.text().color())
                 painter.drawText(QRect(rect.left() - 6, rect.top() - 16, rect.width() + 12, 14),
@@ -243,7 +244,7 @@ class HomeView(QWidget):
         self.rate.setText(f"本月（{numbers.month}）登记 {numbers.month_total} 件，"
                           f"其中上级交办 {numbers.month_upper} 件；"
                           f"已办结 {numbers.month_finished} 件，办结率 {numbers.month_finish_rate}。")
-        self.chart.set_days(numbers.days)
+        self.chart.set_days(numbers.days, numbers.rest_days)
         self._show_units(numbers)
         self._wrap_tiles(self.width())  # a figure grown by a digit may no longer fit its row
 

@@ -41,6 +41,7 @@ class Overview:
     month_finished: int = 0  # of those, 已办结
     month_upper: int = 0  # of those, 上级交办
     days: tuple[tuple[date, int], ...] = ()  # registered per day, the last CHART_DAYS days, oldest first
+    rest_days: frozenset[date] = frozenset()  # of those days, the ones off work by the office's calendar
     worst_units: tuple[UnitOverdue, ...] = ()  # units holding the most overdue cases, most first (ties kept)
     other_units: int = 0  # units with overdue cases not among worst_units
     month_finish_rate: str = NO_RATE  # 已办结/本月登记, rounded half-up with the office's decimals for rates
@@ -104,6 +105,8 @@ def overview(session: Session, now: datetime) -> Overview:
                  for i in range(CHART_DAYS))
     return Overview(today=today, pending_approval=pending, near_deadline=near, overdue=sum(overdue_by_unit.values()),
                     followups_due=followups, month=month, month_total=month_total, month_finished=month_finished,
-                    month_upper=month_upper, days=days, worst_units=worst, other_units=len(ranked) - len(worst),
+                    month_upper=month_upper, days=days,
+                    rest_days=frozenset(day for day, _n in days if not calendar.is_workday(day)), worst_units=worst,
+                    other_units=len(ranked) - len(worst),
                     month_finish_rate=finish_rate,
                     pending_requests=requests)
