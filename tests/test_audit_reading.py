@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from hotline_desk.db import Database
+from tests.conftest import FakeClock, People
 from tests.test_cli import admin_password, office, run  # noqa: F401 (fixtures)
 
 
@@ -171,3 +172,30 @@ def test_a_change_of_the_scoring_rules_reads_as_the_fields_it_changed(office: Pa
     _, out, _ = run(capsys, office, "audit", "--limit", "2", "--what", "setting")
     said = [line.split("\t")[-1] for line in out.splitlines()[:2]]
     assert said == ["basic_counts：是 → 否", "bonus_max：25 → 30"], out
+
+
+def test_account_steps_read_as_what_was_done_and_a_lockout_is_not_its_victims(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """An administrator's reset read 设置密码 … 密码已更改, as one's own change did; disabling read 在用：是 → 否; and
+    a lockout was listed as done by the person locked out."""
+    from hotline_desk.services.accounts import accounts, audit_reading
+    from hotline_desk.services.accounts.users import get_actor
+    from hotline_desk.services.office.admin import set_user
+
+    with db.session() as s:
+        accounts.set_password(s, None, "admin", "guanli-789", clock=clock)
+        accounts.set_password(s, people.operator, "op1", "haoma-123", clock=clock)  # her own
+        accounts.reset_password(s, people.admin, "op1", clock=clock)  # reset by the administrator
+        set_user(s, people.admin, "op2", active=False, clock=clock)
+        set_user(s, people.admin, "op2", active=True, clock=clock)
+        accounts.set_password(s, people.supervisor, "sup1", "shenhe-456", clock=clock)
+    for _ in range(5):
+        with db.session() as s:
+            accounts.login(s, "sup1", "wrong", clock=clock)
+    with db.reader() as s:
+        entries = audit_reading.list_entries(s, get_actor(s, "admin"), what="user", limit=10)
+    said = [(e.who, e.done, e.subject.split("（")[0]) for e in reversed(entries)]
+    assert ("张丽（op1）", "修改本人密码", "用户“op1”") in said
+    assert ("管理员（admin）", "重置密码", "用户“op1”") in said
+    assert [done for _who, done, subject in said if subject == "用户“op2”"][-2:] == ["停用", "重新启用"]
+    assert ("（程序）", "锁定账户", "用户“sup1”") in said

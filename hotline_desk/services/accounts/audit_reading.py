@@ -96,10 +96,25 @@ def list_entries(session: Session, actor: Actor, *, what: str = "", user_id: int
             done = "新增"  # (a setting's first record sets it from its default: a change)
         elif r.kind == "change" and now.get("removed") and before is not None and not before.get("removed"):
             done = "撤销"
-        entries.append(AuditEntry(r.id, r.at, people.get(r.user_id or 0, "（程序）" if r.user_id is None
-                                                          else f"用户{r.user_id}"),
-                                  done, _subject(r.entity, shown, numbers), said or _change(r, now, before, names)))
+        done = _account_step(r, now, before) or done
+        # a lockout is the program's, on wrong passwords typed by whoever typed them: not its victim's doing
+        who = "（程序）" if r.user_id is None or r.kind == "lockout" else people.get(r.user_id, f"用户{r.user_id}")
+        entries.append(AuditEntry(r.id, r.at, who, done, _subject(r.entity, shown, numbers),
+                                  said or _change(r, now, before, names)))
     return entries
+
+
+def _account_step(record: AuditRecord, now: dict[str, Any], before: dict[str, Any] | None) -> str:
+    """What was done to an account, by name where 设置密码 or 修改 hid it ("" otherwise): an administrator's 重置密码
+    read as one's own change of password, 停用 and 重新启用 as “在用：是 → 否”."""
+    if not record.entity.startswith("user:") or before is None or now == REMOVED:
+        return ""
+    if record.kind == "password":
+        return "修改本人密码" if record.entity == f"user:{record.user_id}" else "重置密码"
+    changed = {key for key, value in now.items() if before.get(key) != value and key not in UNSHOWN}
+    if record.kind == "change" and changed == {"active"}:
+        return "重新启用" if now.get("active") else "停用"
+    return ""
 
 
 def account_id(session: Session, username: str) -> int:
