@@ -475,3 +475,21 @@ def test_a_confidential_case_naming_its_caller_in_its_words_is_warned_of_on_the_
     number = re.findall(r"RZ\d{4}-\d{5}", out)[0]
     assert code == 0 and ("注意：这是保密工单，诉求内容中却写有来电人“秦建国”：诉求内容和标题会印在交办单上交给承办"
                           f"单位。请改写为“来电人”等不指明身份的说法。（case edit {number} --content … 更正）") in out
+
+
+def test_a_townships_cases_are_found_and_exported_whatever_unit_has_them(
+        office: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A water main burst in 煤山街道: a hundred calls, some sent to 自来水公司, some to 水利局. The list could be found
+    only by searching the address's words."""
+    call = ("--appeal-type", "问题处理类", "--category", "水利水电—用水困难")
+    for town, unit in (("煤山街道", "自来水公司"), ("煤山街道", "水利局"), ("纸坊镇", "自来水公司")):
+        code, _out, err = run(capsys, office, "case", "register", "--content", "停水", "--township", town,
+                              "--dispatch", unit, *call, user="op1")
+        assert code == 0, err
+    code, out, err = run(capsys, office, "search", "--township", "煤山", user="op1")
+    assert code == 0 and out.strip().endswith("共找到 2 件。"), err
+    code, out, err = run(capsys, office, "export-cases", "--township", "煤山街道", "--out", str(tmp_path / "煤山.xlsx"),
+                         user="op1")
+    assert code == 0 and "已导出 2 件工单" in out, err
+    code, _out, err = run(capsys, office, "search", "--township", "自来水公司", user="op1")
+    assert code == 2 and "“自来水公司”是市直单位，不是乡镇街道。" in err

@@ -34,6 +34,7 @@ from hotline_desk.services.exchange.import_values import (
     SKIP,
     ValueChoice,
     ValueChoices,
+    township_named,
     unit_named,
     value_field_names,
 )
@@ -105,6 +106,7 @@ def register(sub: SubParsers[Any]) -> None:
     p.add_argument("--month", default="", help="月份，如 2022-07")
     p.add_argument("--state", default="", help="状态，如 待回访 或 pending_followup")
     p.add_argument("--unit", default="", help="承办单位（也认别名和常见全称，如 纸坊镇人民政府）")
+    p.add_argument("--township", default="", help="所属乡镇街道（不论交给哪个单位），如 煤山街道")
     p.add_argument("--out", required=True, help="输出 .xlsx 路径")
     p.add_argument("--reveal", action="store_true", help="显示来电人姓名和电话（保密工单仍隐去）")
     p.set_defaults(run=cmd_export_cases)
@@ -372,7 +374,9 @@ def cmd_export_cases(ctx: Context, args: argparse.Namespace) -> int:
     actor = ctx.actor()
     with ctx.db.session() as session:  # a write session: showing personal data is recorded
         unit = unit_named(session, args.unit).id if args.unit else None
-        exported = export_cases(session, CaseFilter(month=args.month, state=state, unit_id=unit), now=office_now(),
+        town = township_named(session, args.township).id if args.township else None
+        exported = export_cases(session, CaseFilter(month=args.month, state=state, unit_id=unit, township_id=town),
+                                now=office_now(),
                                 reveal=args.reveal, user_id=actor.id, save=lambda data: _save(out, data))
     if exported.count:
         print(f"已导出 {exported.count} 件工单：{out}")

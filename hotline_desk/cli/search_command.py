@@ -12,7 +12,7 @@ from hotline_desk.services.accounts import anchors
 from hotline_desk.services.cases.case_query import CaseFilter, count_cases, fetch_rows, rows_for_file, search_ids
 from hotline_desk.services.cases.queues import may_see_confidential
 from hotline_desk.services.clock import office_now
-from hotline_desk.services.exchange.import_values import unit_named
+from hotline_desk.services.exchange.import_values import township_named, unit_named
 from hotline_desk.services.reporting.monthdata import parse_month
 from hotline_desk.vocabulary import STATE_FILTERS, Source
 
@@ -27,6 +27,7 @@ def register(sub: SubParsers[Any]) -> None:
     p.add_argument("--state", help="状态，如 办理中 或 in_progress")
     p.add_argument("--source", help="来源：本级 或 上级交办")
     p.add_argument("--unit", help="承办单位")
+    p.add_argument("--township", help="所属乡镇街道（不论交给哪个单位），如 煤山街道")
     p.add_argument("--category", default="", help="问题分类，如 城市管理—物业管理")
     p.add_argument("--appeal-type", default="", help="诉求类型，如 咨询类")
     p.add_argument("--phone", default="", help="联系电话（完全相同）")
@@ -48,9 +49,11 @@ def cmd_search(ctx: Context, args: argparse.Namespace) -> int:
     now = office_now()
     with ctx.db.reader() as session:
         unit_id = unit_named(session, args.unit).id if args.unit else None
+        township_id = township_named(session, args.township).id if args.township else None
         case_filter = CaseFilter(
             text=" ".join(args.words), month=args.month, state=choice_code(STATE_FILTERS, args.state, "状态"),
-            source=choice_code(Source.labels(), args.source, "来源"), unit_id=unit_id, category=args.category,
+            source=choice_code(Source.labels(), args.source, "来源"), unit_id=unit_id, township_id=township_id,
+            category=args.category,
             appeal_type=args.appeal_type, overdue=args.overdue, phone=args.phone,
             day=parse_day(args.day) if args.day else None, private=not may_see_confidential(viewer))
         total = count_cases(session, case_filter, now=now)

@@ -84,6 +84,7 @@ class CaseFilter:
     state: str = ""
     source: str = ""
     unit_id: int | None = None
+    township_id: int | None = None  # 所属乡镇街道: one place's cases whatever unit has them (a burst main, a storm)
     category: str = ""
     appeal_type: str = ""
     overdue: bool = False
@@ -312,6 +313,8 @@ def _filtered(session: Session, f: CaseFilter, now: datetime, *, case_columns: b
         conditions.append(Case.source == f.source)
     if f.unit_id is not None:
         conditions.append(Case.main_unit_id == f.unit_id)
+    if f.township_id is not None:
+        conditions.append(Case.township_id == f.township_id)
     if f.category:
         conditions.append(_category_condition(session, f.category))
     if f.appeal_type:

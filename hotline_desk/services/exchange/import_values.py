@@ -24,6 +24,7 @@ from hotline_desk.services.office.pinyin import in_order
 from hotline_desk.services.office.settings import Settings
 from hotline_desk.services.office.unit_times import Stopped, UnitTimes
 from hotline_desk.services.reporting.monthdata import parse_month
+from hotline_desk.vocabulary import UnitGroup
 
 # The fields whose values must be on one of the office's lists, and which list.
 VALUE_FIELDS = {"channel": "channel", "unit": "unit", "township": "unit", "category": "category",
@@ -452,6 +453,14 @@ def apply_choices(session: Session, actor: Actor, choices: ValueChoices, at: dat
                 target = ra.resolve(session, kind, level2_label(session, choice.target))
             if target is not None and (kind != "unit" or unit_in_use(session, choice.target)):
                 ra.remember_alias(session, actor, kind, value, target, at)
+
+
+def township_named(session: Session, name: str) -> UnitView:
+    """The 乡镇街道 a name means (as ``unit_named`` reads it); a department's name is refused, saying so."""
+    unit = unit_named(session, name)
+    if unit.group != UnitGroup.TOWNSHIP:
+        raise ValidationError(f"“{unit.name}”是市直单位，不是乡镇街道。", field="township")
+    return unit
 
 
 def unit_named(session: Session, name: str, *, month: str = "") -> UnitView:
