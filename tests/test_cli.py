@@ -493,3 +493,18 @@ def test_a_townships_cases_are_found_and_exported_whatever_unit_has_them(
     assert code == 0 and "已导出 2 件工单" in out, err
     code, _out, err = run(capsys, office, "search", "--township", "自来水公司", user="op1")
     assert code == 2 and "“自来水公司”是市直单位，不是乡镇街道。" in err
+
+
+def test_a_case_is_made_urgent_or_confidential_after_registration_and_only_a_supervisor_takes_secrecy_off(
+        office: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A platform raises a case to 紧急 in its next daily list, or a caller asks for 保密 on calling back: neither
+    could be changed after registration."""
+    code, out, _ = run(capsys, office, "case", "register", "--content", "燃气味道很浓", "--appeal-type", "问题处理类",
+                       "--category", "水利水电—用水困难", "--dispatch", "自来水公司", user="op1")
+    number = re.findall(r"RZ\d{4}-\d{5}", out)[0]
+    code, out, err = run(capsys, office, "case", "edit", number, "--urgent", "是", "--confidential", "是", user="op1")
+    assert code == 0 and out.strip() == f"已修改工单 {number}：紧急：否 → 是；是否保密：否 → 是。", err
+    code, _out, err = run(capsys, office, "case", "edit", number, "--confidential", "否", user="op1")
+    assert code == 2 and "只有审核员、管理员可以取消保密" in err
+    code, out, err = run(capsys, office, "case", "edit", number, "--confidential", "否", user="sup1")
+    assert code == 0 and "是否保密：是 → 否" in out, err

@@ -110,7 +110,7 @@ def test_an_edit_of_personal_fields_keeps_the_change_out_of_the_history(
         view = wf.edit_case(s, people.operator, case_id, case_view(s, case_id).version,
                             {"phone": "13700000000", "urgent": True}, clock=clock)
     assert view.phone == "13700000000"
-    assert view.events[-1].note == "联系电话：已更正；紧急：False → True"
+    assert view.events[-1].note == "联系电话：已更正；紧急：否 → 是"
     assert PHONE not in _trail_text(db) and "13700000000" not in _trail_text(db)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QComboBox, QDialog, QLabel, QPushButton
+from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox, QDialog, QLabel, QPushButton
 from pytestqt.qtbot import QtBot
 
 from hotline_desk.db import Database
@@ -232,3 +232,22 @@ def test_a_platforms_number_refused_at_save_opens_the_form_again_with_the_cursor
     _edit_with(qtbot, db, people, clock, tmp_path, last, fill)
     assert str(seen["error"]).startswith("上级工单号“PDS202208010001”已登记为工单")
     assert _view(db, last).upstream_number == "PDS20220801-0002"
+
+
+def test_urgent_and_confidential_are_ticked_in_the_form_and_said_as_yes_and_no(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """A case raised to 紧急 by the platform, or a caller asking for 保密 on calling back: the form had no place
+    for either, though a correction's history was to say them."""
+    case_id = _registered(db, people, clock)
+
+    def fill(form: ActionDialog) -> None:
+        for key in ("urgent", "confidential"):
+            box = form.editors[key]
+            assert isinstance(box, QCheckBox) and not box.isChecked()
+            box.setChecked(True)
+        form._accept()
+
+    _edit_with(qtbot, db, people, clock, tmp_path, case_id, fill)
+    view = _view(db, case_id)
+    assert (view.urgent, view.confidential) == (True, True)
+    assert view.events[-1].note == "紧急：否 → 是；是否保密：否 → 是"

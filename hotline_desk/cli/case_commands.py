@@ -72,6 +72,8 @@ def register(sub: SubParsers[Any]) -> None:
     q.add_argument("--title", help="标题")
     q.add_argument("--content", help="诉求内容")
     q.add_argument("--upstream-number", help="上级工单号（只有上级交办的工单有）")
+    q.add_argument("--urgent", choices=("是", "否"), help="紧急：是 或 否（如上级平台改为紧急）")
+    q.add_argument("--confidential", choices=("是", "否"), help="保密：是 或 否（取消保密须审核员、管理员）")
     q.set_defaults(run=cmd_edit)
 
     q = csub.add_parser("list", help="列出工单", description="按登记时间倒序列出工单。")
@@ -335,6 +337,7 @@ EDIT_OPTIONS = {"caller": "caller_name", "phone": "phone", "address": "address",
 def cmd_edit(ctx: Context, args: argparse.Namespace) -> int:
     changes: dict[str, Any] = {key: getattr(args, option) for option, key in EDIT_OPTIONS.items()
                                if getattr(args, option) is not None}
+    changes |= {key: getattr(args, key) == "是" for key in ("urgent", "confidential") if getattr(args, key)}
     actor = ctx.actor()
     with ctx.db.session() as session:
         if args.category is not None:

@@ -529,7 +529,7 @@ class CaseDetailDialog(QDialog):
         upper = {"upstream_number": v.upstream_number} if v.source == Source.UPPER else {}
         return {**upper, "caller_name": v.caller_name, "phone": v.phone, "address": v.address,
                 "township_id": v.township_id, "appeal_type_id": v.appeal_type_id, "category_id": v.category_id,
-                "title": v.title, "content": v.content}
+                "title": v.title, "content": v.content, "urgent": v.urgent, "confidential": v.confidential}
 
     def edit_form(self, typed: dict[str, Any] | None = None, note: str = "") -> ActionDialog:
         """修改登记内容's form, filled with the case as it stands (问题分类 picked as at registration), or with what
@@ -555,6 +555,8 @@ class CaseDetailDialog(QDialog):
                                             "aliases": category_aliases}),
             FieldSpec("title", EDIT_LABELS["title"], default=shown["title"]),
             FieldSpec("content", EDIT_LABELS["content"], "text", default=shown["content"], required=True),
+            FieldSpec("urgent", "紧急", "check", default=shown["urgent"]),
+            FieldSpec("confidential", "保密（交办单不显示来电人）", "check", default=shown["confidential"]),
         ], intro="\n".join([*([note] if note else []), *said, *([f"注意：{notice}"] if notice else [])]))
 
     def _edit(self) -> None:

@@ -504,6 +504,11 @@ EDITABLE = {
 }
 
 
+def _said(value: Any) -> str:
+    """A corrected value as the history reads it: 是/否 for 保密 and 紧急 (not True/False)."""
+    return ("是" if value else "否") if isinstance(value, bool) else str(value)
+
+
 def _upstream_corrected(session: Session, case: Case, typed: Any) -> str:
     """An upper case's platform number as corrected, in its one spelling: refused where registration refuses it,
     this case's own number aside."""
@@ -544,6 +549,9 @@ def edit_case(session: Session, actor: Actor, case_id: int, expected_version: in
         # Written blind over what one is not shown, the caller's real name was lost; and “没有修改任何内容” told
         # whether a guess was right.
         raise PermissionDenied(f"工单{case.number}是保密工单，来电人和联系电话只有审核员、管理员可以更正。")
+    if case.confidential and changes.get("confidential") is False and not may_see_confidential(actor):
+        # taken off, it would show the caller to the very operator it is kept from
+        raise PermissionDenied(f"工单{case.number}是保密工单，只有审核员、管理员可以取消保密。")
     if "content" in changes and not str(changes["content"]).strip():
         raise ValidationError("请填写诉求内容。", field="content")
     if too_long := length_problems(changes):
@@ -573,7 +581,7 @@ def edit_case(session: Session, actor: Actor, case_id: int, expected_version: in
     search_index.index_cases(session, [case])
     note = "；".join([f"{EDITABLE[k]}：已更正" if k in PERSONAL else
                       f"{EDITABLE[k]}：{towns.get(old, '（无）')} → {towns.get(new, '（无）')}" if k == "township_id"
-                      else f"{EDITABLE[k]}：{old} → {new}" for k, (old, new) in diff.items()]
+                      else f"{EDITABLE[k]}：{_said(old)} → {_said(new)}" for k, (old, new) in diff.items()]
                      + [c.note for c in corrected])
     append_event(session, case, found.status, EventKind.EDIT, at=now, recorded_at=now, actor_id=actor.id,
                  data={"changes": written}, note=note)
