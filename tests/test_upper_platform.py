@@ -298,23 +298,27 @@ def test_a_case_the_platform_withdrew_is_named_and_holds_nothing_back(
     kind = "城市管理—市容市政"
     sheet.append(["PDS20220704001", "2022-07-04 10:00", PLATFORM, "小区路灯不亮", "问题处理类", kind, "已撤销"])
     sheet.append(["PDS20220704002", "2022-07-04 11:00", PLATFORM, "楼道堆放杂物", "问题处理类", kind, "已撤回"])
-    sheet.append(["PDS20220704003", "2022-07-04 15:00", PLATFORM, "", "", "", "已撤销"])  # its cells matter not
+    sheet.append(["PDS20220704003", "2022-07-04 15:00", PLATFORM, "", "", "", "作 废"])  # its cells matter not
     sheet.append(["PDS20220704004", "2022-07-04 16:00", PLATFORM, "噪音扰民", "投诉举报类", kind, "待签收"])
+    # states that only hold such a word are cases alive: imported (they had been dropped as withdrawn)
+    for n, state in enumerate(("撤销被驳回", "未撤销", "申请撤回中", "撤回后重新派发"), start=5):
+        sheet.append([f"PDS2022070400{n}", f"2022-07-04 1{n}:30", PLATFORM, "路灯不亮", "问题处理类", kind, state])
     book.save(path)
     with db.reader() as s:
         preview = preview_cases(s, path, clock=clock)
-    assert (preview.problems, [row.row for row in preview.ready]) == ([], [5])
-    assert preview.voided == [(2, "已撤销"), (3, "已撤回"), (4, "已撤销")]
+    assert (preview.problems, [row.row for row in preview.ready]) == ([], [5, 6, 7, 8, 9])
+    assert preview.voided == [(2, "已撤销"), (3, "已撤回"), (4, "作 废")]
     summary = preview.summary()
-    assert "共 4 行：可导入 1 行，已导入过 0 行，有问题 0 行，已作废（撤销）不导入 3 行。" in summary
+    assert ("共 8 行：可导入 5 行，已导入过 0 行，有问题 0 行，已作废（撤销）不导入 3 行（第 2 行“已撤销”、"
+            "第 3 行“已撤回”、第 4 行“作 废”）。") in summary, summary
     assert (f"注意：第 2 行（已撤销）已导入为 {withdrawn_here}，本库中仍未作废：如确已撤销，请在本软件中作废"
             in summary), summary
     with db.session() as s:  # no --only-valid needed: nothing to mend
-        assert commit_cases(s, people.supervisor, preview, clock=clock).imported == 1
-        assert s.scalar(select(func.count()).select_from(Case)) == 2
+        assert commit_cases(s, people.supervisor, preview, clock=clock).imported == 5
+        assert s.scalar(select(func.count()).select_from(Case)) == 6
         case_id = s.scalars(select(Case.id).where(Case.number == withdrawn_here)).one()
         wf.void(s, people.supervisor, case_id, "上级已撤销", clock=clock)
     with db.reader() as s:
         again = preview_cases(s, path, clock=clock)
-    assert (again.voided_here, again.duplicates, again.problems) == ([], 1, [])
+    assert (again.voided_here, again.duplicates, again.problems) == ([], 5, [])
     assert "本库中仍未作废" not in again.summary()

@@ -134,7 +134,8 @@ class CasePreview:
                        f"认出导入过的行）。如果序号就是台账给每件工单编的号，从不改变，{hints.serial_as_number}")
         text = (f"共 {self.total_rows} 行：可导入 {len(self.ready)} 行，已导入过 {self.duplicates} 行，"
                 f"有问题 {self.invalid_rows} 行" + (f"，按选择不导入 {self.left_out} 行" if self.left_out else "")
-                + (f"，已作废（撤销）不导入 {len(self.voided)} 行" if self.voided else "")
+                + (f"，已作废（撤销）不导入 {len(self.voided)} 行（{_voided_rows(self.voided)}）"
+                   if self.voided else "")
                 + "。" + self.channel_note + unread)
         if self.voided_here:
             shown = "；".join(f"第 {row} 行（{written}）已导入为 {cases}"
@@ -201,6 +202,12 @@ class CasePreview:
 TIES_SHOWN = 5  # values whose suggestion was not taken, named in the summary
 SHEETS_SHOWN = 6  # a workbook's other sheets with content, named in the summary
 ASIDE_SHOWN = 10  # rows read aside (合计, 十一月份…), named in the summary
+
+
+def _voided_rows(voided: list[tuple[int, str]]) -> str:
+    """第 2 行“已撤销”、第 4 行“作废” (the first ten, and how many more), as the file wrote each state."""
+    listed = "、".join(f"第 {row} 行“{written}”" for row, written in voided[:10])
+    return listed + (f"等 {len(voided)} 行" if len(voided) > 10 else "")
 
 
 def _rows(rows: list[int], shown: int = 10) -> str:

@@ -62,7 +62,8 @@ def parse_row(raw: dict[str, Any], look: Lookups, default_channel: str, unknown:
     out["confidential"] = norm.yes(raw.get("confidential"))
     urgency = norm.text(raw.get("urgent"))
     out["urgent"] = urgency in ("紧急", "特急", "加急") or (urgency not in ("一般", "") and norm.yes(urgency))
-    if VOIDED_STATE.search(state := norm.text(raw.get("state"))):  # not imported, said (no problem to mend)
+    state = norm.text(raw.get("state"))
+    if "".join(state.split()) in VOIDED_STATES:  # not imported, said (no problem to mend)
         out["voided"] = state
     if out.get("registered_at") is None and "registered_at" not in dict(problems):
         problems.append(("registered_at", "缺少来电时间"))
@@ -99,8 +100,10 @@ def parse_row(raw: dict[str, Any], look: Lookups, default_channel: str, unknown:
     return out, problems
 
 
-# A 状态 that says the case is no more: this program's 已作废, a platform's 已撤销 or 撤回.
-VOIDED_STATE = re.compile(r"作废|撤销|撤回|撤单")
+# A 状态 that says the case is no more, whole (spaces aside): this program's 已作废, a platform's 已撤销 or 撤回. A
+# state that only holds such a word (撤销被驳回, 未撤销, 申请撤回中, 撤回后重新派发) is a case still alive.
+VOIDED_STATES = frozenset(f"{done}{word}" for done in ("", "已", "被") for word in (
+    "作废", "撤销", "撤消", "撤回", "撤单", "取消"))
 EXTENSION_DAYS = re.compile(r"延期\s*(\d{1,2})\s*个?工作日")
 EXTENDED_TO = re.compile(r"延(?:期)?至\s*(\d{4})年(\d{1,2})月(\d{1,2})日")
 RETURNED_BY = re.compile(r"([^；;，,。\s]+?)退单")
