@@ -141,6 +141,7 @@ def test_a_lockout_leaves_the_audit_trail_whole(secured: Database, people: Peopl
         accounts.set_password(s, people.admin, "admin", "guanli-789")
     monkeypatch.setenv("HOTLINE_DESK_PASSWORD", "guanli-789")
     copy = tmp_path / "copy.sqlite3"
+    secured.dispose()  # the move is refused while any window or station has the file open
     assert main(["--user", "admin", "migrate-db", "--from", path, "--to", str(copy)]) == 0, capsys.readouterr().err
     assert "审计记录链核验通过" in capsys.readouterr().out
 

@@ -15,9 +15,10 @@ import openpyxl
 import pytest
 
 from hotline_desk.cli import main
-from hotline_desk.db import Database, open_database
+from hotline_desk.db import Database, open_database, sqlite_path
 from hotline_desk.models import Base, Setting
 from hotline_desk.services.cases.records import register_case
+from hotline_desk.services.maintenance.transfer import moved_marker
 from tests.conftest import FakeClock, People
 from tests.helpers import TEST_PASSWORD, cli_new_office, cli_run, draft, fingerprint, log_in_everyone
 from tests.test_hostile_files import _fill, sheet  # noqa: F401  (a fixture)
@@ -177,6 +178,7 @@ def test_a_move_between_databases_names_every_table_in_chinese(db: Database, peo
         register_case(s, people.operator, draft(s), clock=clock)
     log_in_everyone(db, monkeypatch)
     target = tmp_path / "moved.sqlite3"
+    db.dispose()  # no station may have the file open while it moves
     code, out, err = cli_run(capsys, db, "migrate-db", "--from", db.url, "--to", str(target))
     assert code == 0, err
     tables = [table.name for table in Base.metadata.sorted_tables]
@@ -188,7 +190,10 @@ def test_a_move_between_databases_names_every_table_in_chinese(db: Database, peo
     assert "  工单：1 行" in counted and "  办理步骤：2 行" in counted and "  工单统计摘要：1 行" in counted
     assert "  别名：0 行" in counted
     assert not any(name in out for name in tables), out
-    # Moving again into the same, now filled, database is refused, naming what it holds in the same words.
+    # Moving again into the same, now filled, database is refused, naming what it holds in the same words (the
+    # source's mark of the first move taken away, as when a move is given up).
+    db.dispose()
+    moved_marker(Path(sqlite_path(db.url))).unlink()
     code, out, err = cli_run(capsys, db, "migrate-db", "--from", db.url, "--to", str(target))
     assert code == 2 and "目标数据库已有数据（诉求类型 5 行、审计记录 " in err, err
     assert not any(name in err for name in tables), err
@@ -199,6 +204,7 @@ def test_a_move_an_operator_may_not_make_leaves_no_database_behind(db: Database,
                                                                     capsys: pytest.CaptureFixture[str]) -> None:
     log_in_everyone(db, monkeypatch)
     target = tmp_path / "moved.sqlite3"
+    db.dispose()
     code, _, err = cli_run(capsys, db, "migrate-db", "--from", db.url, "--to", str(target), user="op1")
     assert code == 2 and "无权迁移数据库" in err
     assert not target.exists()  # an empty new database there would be taken for a move that happened

@@ -24,6 +24,7 @@ from hotline_desk.services.accounts import audit, users
 from hotline_desk.services.accounts.users import get_actor
 from hotline_desk.services.cases.case_query import CaseFilter, search_ids
 from hotline_desk.services.cases.records import register_case
+from hotline_desk.services.maintenance.transfer import moved_marker
 from tests import pg
 from tests.helpers import cli_as, draft, fingerprint
 
@@ -114,6 +115,10 @@ def test_an_office_moves_its_file_to_the_server_and_back(demo_template: Path, tm
     code, out, err = _cli(capsys, "migrate-db", "--from", str(office), "--to", new_pg)
     assert code == 0, err
     assert "工单：4677 行" in out and "审计记录链核验通过" in out
+    # the old file is opened no more: a station still set to it went on registering, numbers clashing with the server's
+    code, _out, err = _cli(capsys, "--db", str(office), "stats", "--month", "2022-07")
+    assert code == 2 and "迁移到 postgresql://" in err and "office.sqlite3.moved.txt" in err, err
+    moved_marker(office).unlink()  # given up, as the message says: compared with the server below
     single, server = open_database(str(office)), open_database(new_pg)
     try:
         # the bulletin's numbers, both score tables and what search finds are the same on the server
@@ -171,8 +176,10 @@ def test_moving_needs_an_administrator(demo_template: Path, tmp_path: Path, new_
 def test_a_broken_audit_chain_stops_the_move(demo_template: Path, tmp_path: Path, new_pg: str,
                                              capsys: pytest.CaptureFixture[str]) -> None:
     office = _copy(demo_template, tmp_path, "office.sqlite3")
-    with sqlite3.connect(office) as conn:
-        conn.execute("DELETE FROM audit_log WHERE id = 100")
+    conn = sqlite3.connect(office)  # closed after: a connection left open is a station using the file
+    conn.execute("DELETE FROM audit_log WHERE id = 100")
+    conn.commit()
+    conn.close()
     code, _out, err = _cli(capsys, "migrate-db", "--from", str(office), "--to", new_pg)
     assert code == 2 and "审计记录链核验未通过" in err and "第 100 至 100 条缺失" in err
     server = open_database(new_pg)

@@ -56,6 +56,24 @@ def log_path(session: Session) -> Path:
     return Path(user_data_dir("hotline-desk", appauthor=False)) / f"anchors-{name}.txt"
 
 
+def carry_log(source: Path, target: Path) -> int:
+    """A moved office's anchor log, carried to where the new database's is kept (lines it has already are not
+    written twice): its erasures are taken again after a restore there, and ``verify --anchor`` proves the chain.
+    Returns how many lines were carried."""
+    try:
+        lines = source.read_text(encoding="utf-8").splitlines(keepends=True)
+    except FileNotFoundError:
+        return 0
+    try:
+        there = set(target.read_text(encoding="utf-8").splitlines(keepends=True))
+    except FileNotFoundError:
+        there = set()
+    new = [line for line in lines if line not in there]
+    if new:
+        _append(target, "".join(line if line.endswith("\n") else f"{line}\n" for line in new))
+    return len(new)
+
+
 def note(session: Session, what: str, at: datetime) -> Anchor:
     """Take the current anchor and append it to the anchor log with what it was written into."""
     anchor = current(session)

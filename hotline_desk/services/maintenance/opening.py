@@ -15,6 +15,7 @@ from hotline_desk.errors import DatabaseError, HotlineError
 from hotline_desk.services.accounts.anchor_log import notes_erasures
 from hotline_desk.services.clock import CLOCK_TOLERANCE, OFFICE_TZ, office_now, set_back, span_words
 from hotline_desk.services.files import size_words
+from hotline_desk.services.maintenance.transfer import moved_words
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -38,6 +39,9 @@ def open_office_database(target: str | None = None, *, upgrade: bool = True, cre
     what an import that failed or was killed left half written is cleared first. Without ``create``, a place holding
     no database yet is refused (``NoDatabase``) and nothing is made there."""
     database = open_database(target, upgrade=upgrade, after_upgrade=after_upgrade, create=create)
+    if database.path is not None and (moved := moved_words(database.path)):
+        database.dispose()
+        raise DatabaseError(moved)
     if notice := upgrade_notice(database):
         log.warning("%s", notice)
     if upgrade and not database.read_only:

@@ -7,8 +7,11 @@ the result is checked twice: the same number of rows in every table, and the aud
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -32,6 +35,7 @@ from hotline_desk.errors import ValidationError
 from hotline_desk.models import Base, Case
 from hotline_desk.models.lengths import LABELS as LABELS_OF_COLUMNS
 from hotline_desk.services.accounts import audit
+from hotline_desk.services.accounts.anchors import carry_log, log_path
 from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.cases import search_index
 
@@ -201,6 +205,34 @@ def check_addresses(source_url: str, target_url: str) -> None:
         raise ValidationError("源数据库和目标数据库是同一个。")
     if source_url.startswith("sqlite") and not sqlite_path(source_url).exists():
         raise ValidationError(f"找不到源数据库文件：{sqlite_path(source_url)}")
+    if source_url.startswith("sqlite"):
+        _alone(sqlite_path(source_url))
+
+
+# How long to wait for a station's save in progress to end before taking the source as in use.
+IN_USE_WAIT_S = 2.0
+STATIONS_OPEN = ("请先关闭所有工作站上的本程序（包括锁屏的窗口），再迁移：迁移期间保存的内容不会在新数据库中，之后"
+                 "还在旧数据库上保存的内容也不会。")
+
+
+def _alone(path: Path) -> None:
+    """Refuse a source file another window or station has open: what it saves during the move is not copied, and it
+    goes on saving into the old file afterwards. In WAL mode every open connection keeps a shared lock on the file,
+    so an exclusive transaction in exclusive locking mode fails while one is open; nothing is written."""
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True, timeout=IN_USE_WAIT_S,
+                               isolation_level=None)
+    except sqlite3.Error:
+        return  # said as the source is opened
+    try:
+        conn.execute("PRAGMA locking_mode = EXCLUSIVE")
+        conn.execute("BEGIN EXCLUSIVE")
+        conn.execute("COMMIT")
+    except sqlite3.OperationalError as exc:
+        raise ValidationError(f"源数据库 {path.name} 正被本软件的其他窗口或工作站打开。未迁移，目标数据库未改动。"
+                              + STATIONS_OPEN) from exc
+    finally:
+        conn.close()
 
 
 def copy_database(source: Database, target: Database, actor: Actor, *,
@@ -217,23 +249,71 @@ def copy_database(source: Database, target: Database, actor: Actor, *,
     _check_empty(target)
     _check_lengths(source)
     _check_nul(source, target)
-    expected = _counts(source)
+    # The copy and its checks read one snapshot of the source, and are checked on the target before it commits: a
+    # move that does not check out leaves the target empty (a station saving meanwhile left a whole, working copy
+    # without what it saved, and the old file went on taking saves).
     with source.reader() as reading, target.session() as writing:
         source_conn, target_conn = reading.connection(), writing.connection()
+        expected = {table.name: _count(source_conn, table) for table in _tables()}
         for table in _tables():
             _copy_table(source_conn, target_conn, table, progress)
         _reset_sequences(target_conn)
         _rebuild_search(source_conn, target_conn)
-    copied = _counts(target)
-    differ = [f"{table_label(name)}：源 {n} 行，目标 {copied.get(name, 0)} 行" for name, n in expected.items()
-              if copied.get(name, 0) != n]
-    after = _verify(target)
-    if differ or not after.ok or after.records != before.records:
-        problems = differ + after.problems[:5]
-        if after.records != before.records:
-            problems.append(f"审计记录：源 {before.records} 条，目标 {after.records} 条")
-        raise ValidationError("迁移后核对不一致：" + "；".join(problems))
+        copied = {table.name: _count(target_conn, table) for table in _tables()}
+        differ = [f"{table_label(name)}：源 {n} 行，目标 {copied.get(name, 0)} 行" for name, n in expected.items()
+                  if copied.get(name, 0) != n]
+        writing.flush()
+        after = audit.verify(writing)
+        if differ or not after.ok or after.records != expected["audit_log"]:
+            problems = differ + after.problems[:5]
+            if after.records != expected["audit_log"]:
+                problems.append(f"审计记录：源 {expected['audit_log']} 条，目标 {after.records} 条")
+            raise ValidationError("迁移后核对不一致：" + "；".join(problems) + "。未迁移，目标数据库未改动。")
+        if saved := _saved_meanwhile(source, expected):
+            raise ValidationError(f"迁移期间源数据库又保存了内容（{saved}）：多半是还有工作站开着本程序。未迁移，"
+                                  f"目标数据库未改动。{STATIONS_OPEN}")
+    _moved(source, target)
     return TransferReport(counts=copied, audit_records=after.records, events=after.events)
+
+
+MOVED_SUFFIX = ".moved.txt"  # beside a SQLite file moved elsewhere: it is opened no more, unless this is removed
+
+
+def moved_marker(path: Path) -> Path:
+    return path.with_name(path.name + MOVED_SUFFIX)
+
+
+def _moved(source: Database, target: Database) -> None:
+    """After a move: the anchor log goes with the data, and a SQLite source is marked as moved, so that a station
+    still set to it does not go on saving there (its cases would take numbers the new database gives too)."""
+    with source.reader() as s_session, target.reader() as t_session:
+        carry_log(log_path(s_session), log_path(t_session))
+    if source.path is not None:
+        moved_marker(source.path).write_text(
+            f"这个数据库已于 {datetime.now():%Y-%m-%d %H:%M} 迁移到 {target.display_name}。\n"
+            "各工作站请改用新的数据库；确需继续使用这个文件（放弃迁移）的，删除本文件后再打开。\n",
+            encoding="utf-8")
+
+
+def moved_words(path: Path) -> str:
+    """Why a SQLite file is not opened: it was moved elsewhere ("" when it was not)."""
+    try:
+        said = moved_marker(path).read_text(encoding="utf-8").strip()
+    except (FileNotFoundError, UnicodeDecodeError):
+        return ""
+    except OSError:
+        said = "这个数据库已迁移到别处。"
+    first = said.splitlines()[0] if said else "这个数据库已迁移到别处。"
+    return (f"{first}各工作站请改用新的数据库（见 README“多个工作站共用一个数据库”）；旧文件不再打开，以免有的"
+            "工作站继续在旧文件上登记，与新数据库的工单编号重复。确需继续使用这个文件（放弃迁移）的，删除旁边的"
+            f"“{moved_marker(path).name}”后再打开。")
+
+
+def _saved_meanwhile(source: Database, copied: dict[str, int]) -> str:
+    """What the source holds now beyond the snapshot copied, in words ("" when nothing)."""
+    now = _counts(source)
+    return "、".join(f"{table_label(name)} {copied[name]} → {n} 行" for name, n in now.items()
+                    if n != copied.get(name))
 
 
 def table_label(name: str) -> str:
