@@ -531,3 +531,23 @@ def test_a_template_changed_after_the_draft_was_saved_is_pointed_out_before_fina
         bulletin.update_draft(s, people.supervisor, MONTH, clock=clock, call_volume="约1.1万人次")
     with db.reader() as s:
         assert not [w for w in bulletin.warnings(s, MONTH, clock=clock) if w.startswith("简报模板")]
+
+
+def test_an_office_renamed_for_another_county_is_told_its_template_still_names_the_default_city(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """A new district set its hotline's name and skipped the template: its finalised bulletin went out headed
+    汝州市人民政府办公室, and none of the nine checks said so."""
+    from hotline_desk.services.office import admin
+
+    _month_with_two_units(db, people, clock)
+    clock.set(datetime(2022, 8, 3, 9, 0))
+    with db.reader() as s:  # the default office: its own city, nothing to say
+        assert not [w for w in bulletin.warnings(s, MONTH, clock=clock) if w.startswith("热线名称是")]
+    with db.session() as s:
+        admin.update_setting(s, people.admin, "office.name", "江北区12345热线", clock=clock)
+        admin.update_setting(s, people.admin, "bulletin.issuer", "江北区人民政府办公室", clock=clock)
+    with db.reader() as s:
+        [said] = [w for w in bulletin.warnings(s, MONTH, clock=clock) if w.startswith("热线名称是")]
+    assert said.startswith("热线名称是“江北区12345热线”，简报模板的标题第一行、导语中的热线名称、公开说明"
+                           "却还写着默认的“汝州”"), said
+    assert "编发单位" not in said  # set: not named

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from hotline_desk.models import AuditRecord, Bulletin, Case, CaseEvent, ImportBatch, Unit, User
 from hotline_desk.services.accounts import audit
 from hotline_desk.services.office import lookups
-from hotline_desk.services.office.settings import Settings
+from hotline_desk.services.office.settings import OFFICE_NAME, SETTING_DEFS, Settings
 from hotline_desk.services.reporting.bulletin_compose import Issue, unprinted_sections
 from hotline_desk.services.reporting.monthdata import imported_only, month_end, months_in, named_steps, parse_month
 from hotline_desk.services.reporting.percent import NO_RATE_IN_TEXT
@@ -211,6 +211,7 @@ def month_warnings(session: Session, month: str, stats: MonthStatistics, scores:
                          "每段应以句号等结尾；从 Word 粘贴时句中的换行会成为新的一段。")
     found += _numbering(session, month, issue)
     found += _template_changed(session, month)
+    found += _default_city_in_template(session)
     found += _remarks(issue, scores, _unit_aliases(session))
     if any(row.dispatched for table in scores for row in table.rows) and \
             not any(row.bonus_adjustment for table in scores for row in table.rows):
@@ -244,6 +245,25 @@ def _template_changed(session: Session, month: str) -> list[str]:
     _entity, at, who = changes[-1]
     return [f"简报模板在本月草稿最后保存（{saved:%Y-%m-%d %H:%M}）之后修改过：{named}（最近一次由{who or '其他工作站'}"
             f"于 {at:%Y-%m-%d %H:%M} 修改）。定稿的简报按修改后的模板印出，请先生成预览核对。"]
+
+
+# The city the defaults are written for: an office renamed for another county still printing it in its bulletin.
+DEFAULT_CITY = "汝州"
+
+
+def _default_city_in_template(session: Session) -> list[str]:
+    """An office named for another county whose 简报模板 still names the default city (its 编发单位, titles, 公开说明):
+    a finalised bulletin went out under 汝州市人民政府办公室 when only the hotline's name had been set."""
+    settings = Settings(session)
+    office = settings.str(OFFICE_NAME)
+    if DEFAULT_CITY in office:
+        return []
+    left = [definition.label for key, definition in SETTING_DEFS.items()
+            if key.startswith("bulletin.") and definition.kind is str and DEFAULT_CITY in settings.str(key)]
+    if not left:
+        return []
+    return [f"热线名称是“{office}”，简报模板的{'、'.join(left)}却还写着默认的“{DEFAULT_CITY}”：请在“设置”的"
+            "“时限与简报模板”页（命令行 template set）改成本办的，再生成预览核对。"]
 
 
 def _sections_left_out(issue: Issue) -> list[str]:
