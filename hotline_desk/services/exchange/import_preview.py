@@ -4,6 +4,7 @@ by row and column, and the summary that words it all."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from hotline_desk.excel.columns import clean
@@ -50,6 +51,8 @@ class CasePreview:
     problems: list[Problem] = field(default_factory=list)
     ready: list[PreparedRow] = field(default_factory=list)
     seen_before: str = ""
+    # in a workbook of several sheets, those imported before (by the batches' notes): name → when first
+    sheets_imported: dict[str, datetime] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)  # required columns not found
     final_months: list[str] = field(default_factory=list)  # months the rows fall in whose bulletin is finalised
     unknown: list[UnknownValue] = field(default_factory=list)  # distinct values on no list, most rows first
@@ -113,12 +116,17 @@ class CasePreview:
 
     def summary(self, hints: ImportHints = WINDOW) -> str:
         others = ""
-        if self.other_sheets:  # a register kept a sheet a month: one sentence, not twelve
-            listed = "、".join(f"{'' if shown else '隐藏的'}“{name}”（{rows} 行）"
-                               for name, rows, shown in self.other_sheets[:SHEETS_SHOWN])
-            more = f"等 {len(self.other_sheets)} 个工作表" if len(self.other_sheets) > SHEETS_SHOWN else ""
-            others = (f"这次读的是工作表“{self.sheet}”；文件中另有工作表{listed}{more}有内容（行数含表头），"
-                      f"未读取，{hints.other_sheet}")
+        waiting = [sheet for sheet in self.other_sheets if sheet[0] not in self.sheets_imported]
+        if waiting:  # a register kept a sheet a month: one sentence, not twelve
+            listed = "、".join(f"{'' if shown else '隐藏的'}“{name}”（{rows} 行有内容）"
+                               for name, rows, shown in waiting[:SHEETS_SHOWN])
+            more = f"等 {len(waiting)} 个工作表" if len(waiting) > SHEETS_SHOWN else ""
+            others = f"文件中另有工作表{listed}{more}未读取，{hints.other_sheet}"
+        if done := [(name, self.sheets_imported[name]) for name, _rows, _shown in self.other_sheets
+                    if name in self.sheets_imported]:
+            others += "、".join(f"工作表“{name}”已于{at:%Y-%m-%d %H:%M}" for name, at in done) + "导入过。"
+        if self.other_sheets:
+            others = f"这次读的是工作表“{self.sheet}”。{others}"
         others += self.formulas
         if self.aside:
             more = f"等 {len(self.aside)} 行" if len(self.aside) > ASIDE_SHOWN else ""

@@ -74,8 +74,9 @@ def sheet_mark(preview: CasePreview) -> str:
 
 
 def _seen_before(session: Session, preview: CasePreview) -> str:
-    """When this file was imported before, in words ("" never); in a workbook of several sheets, this sheet: a
-    register kept a sheet a month said “imported before” of each month not yet read."""
+    """When this file was imported before, in words ("" never); in a workbook of several sheets, this sheet (a
+    register kept a sheet a month said “imported before” of each month not yet read), the others imported before
+    being noted in ``preview.sheets_imported``."""
     earlier = session.execute(select(ImportBatch.created_at, ImportBatch.note).where(
         ImportBatch.sha256 == preview.sha256, ImportBatch.state == import_batches.DONE)
         .order_by(ImportBatch.id)).all()
@@ -83,10 +84,14 @@ def _seen_before(session: Session, preview: CasePreview) -> str:
         return ""
     if not preview.other_sheets:
         return f"该文件已于{earlier[0][0]:%Y-%m-%d %H:%M}导入过"
-    mark = sheet_mark(preview)
-    if same := [at for at, note in earlier if note.startswith(mark)]:
-        return f"该文件的这个工作表已于{same[0]:%Y-%m-%d %H:%M}导入过"
-    return f"该文件的其他工作表已于{earlier[0][0]:%Y-%m-%d %H:%M}导入过，工作表“{preview.sheet}”还没有导入过"
+    for at, note in earlier:  # the sheets of this workbook imported before, each when first
+        if note.startswith("工作表“") and (name := note[4:note.find("”")]) and name not in preview.sheets_imported:
+            preview.sheets_imported[name] = at
+    if (first := preview.sheets_imported.get(preview.sheet)) is not None:
+        return f"该文件的这个工作表已于{first:%Y-%m-%d %H:%M}导入过"
+    if not preview.sheets_imported:  # imported by an older version, which did not note the sheet
+        return f"该文件已于{earlier[0][0]:%Y-%m-%d %H:%M}导入过（当时读的是哪个工作表未记下）"
+    return ""
 
 
 @dataclass(frozen=True)
