@@ -17,6 +17,7 @@ from hotline_desk.services.cases.case_query import CaseFilter, search_ids
 from hotline_desk.services.cases.records import case_view, register_case
 from hotline_desk.services.exchange.imports import commit_cases, preview_cases
 from hotline_desk.services.maintenance.integrity import verify_all
+from hotline_desk.services.reporting.monthdata import entered_after
 from hotline_desk.services.reporting.scoring import score_tables
 from hotline_desk.services.reporting.statistics import month_statistics
 from tests.conftest import FakeClock, People
@@ -179,6 +180,8 @@ def test_a_finished_case_is_erased_in_place_and_the_months_figures_do_not_move(
         assert month_statistics(s, "2022-07", datetime(2022, 8, 1)) == figures
         assert score_tables(s, "2022-07", datetime(2022, 8, 1)) == scores
         assert verify_all(s).ok
+        # nor is it listed as a step entered after the month's cut-off that counts in it (补录)
+        assert entered_after(s, "2022-07", datetime(2022, 7, 5, 11, 15), datetime(2022, 8, 1)) == {}
     assert "个人信息已删除，不能再办理" in _refusal(
         db, lambda s: wf.void(s, people.supervisor, case_id, "重复登记", clock=clock))
     with db.reader() as s:

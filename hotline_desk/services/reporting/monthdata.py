@@ -132,8 +132,9 @@ def final_cutoffs(session: Session, months: set[str]) -> dict[str, datetime]:
     return {month: cutoff or month_end(month) for month, cutoff in rows}
 
 
-# Steps that change a month's figures whenever they are entered: the others, only when dated by its cut-off.
-ANY_TIME = (EventKind.VOID, EventKind.RESTORE, EventKind.ERASE, EventKind.EDIT)
+# Steps that change a month's figures whenever they are entered: the others, only when dated by its cut-off. (删除
+# 个人信息 changes none: a finished case erased stays counted as it was, and a voided one stays out.)
+ANY_TIME = (EventKind.VOID, EventKind.RESTORE, EventKind.EDIT)
 
 
 def entered_after(session: Session, month: str, after: datetime, as_of: datetime) -> dict[str, list[str]]:
@@ -149,7 +150,7 @@ def entered_after(session: Session, month: str, after: datetime, as_of: datetime
         or_(CaseEvent.recorded_at > after, CaseEvent.id > first_late)
     rows = session.execute(
         select(Case.number, CaseEvent.kind, CaseEvent.batch_id).join(Case, Case.id == CaseEvent.case_id)
-        .where(Case.month == month, entered,
+        .where(Case.month == month, entered, CaseEvent.kind != EventKind.ERASE,  # it changes no figure
                or_(CaseEvent.at <= until, CaseEvent.kind.in_([str(k) for k in ANY_TIME])))
         .order_by(Case.number, CaseEvent.seq)).all()
     steps: dict[str, list[str]] = {}
