@@ -235,8 +235,29 @@ def test_a_disabled_account_is_told_so_with_its_right_password_and_an_admin_who_
         accounts.set_password(s, None, "admin", "guanli-789", clock=clock)
         assert lone_admin_words(s).startswith("本办只有一位在用的管理员：这位管理员忘记密码或账户被锁定时，没有人能")
     said = [_login(secured, "admin", "wrong", clock).message for _ in range(5)]
-    assert said[0].endswith("管理员忘记密码的，请另一位管理员重设一次性密码。")
-    assert _login(secured, "admin", "guanli-789", clock).message.endswith("请稍后再试或请另一位管理员重置密码。")
+    assert said[0].endswith("本办只有这一位管理员，没有人能为其重设密码：请想起正确的密码再试。")  # none other
+    locked = _login(secured, "admin", "guanli-789", clock).message
+    assert locked.endswith("请稍后再试或等锁定解除（本办只有这一位管理员）。"), locked
     with secured.session() as s:
         set_user(s, people.admin, "sup1", role="admin", clock=clock)
         assert lone_admin_words(s) == ""
+    assert _login(secured, "admin", "guanli-789", clock).message.endswith("请稍后再试或请另一位管理员重置密码。")
+    clock.advance(minutes=16)
+    said = [_login(secured, "admin", "wrong", clock).message for _ in range(2)]
+    assert said[0].endswith("管理员忘记密码的，请另一位管理员重设一次性密码。")
+
+
+def test_a_disabled_account_on_the_command_line_is_told_so_with_its_right_password(
+        secured: Database, people: People, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """It read “没有名为“op1”的在用用户”, the same as a login name typed wrong."""
+    from hotline_desk.services.office.admin import set_user
+
+    with secured.session() as s:
+        set_user(s, people.admin, "op1", active=False)
+    monkeypatch.setenv("HOTLINE_DESK_PASSWORD", "haoma-123")
+    assert main(["--db", secured.url, "--user", "op1", "case", "list"]) == 2
+    assert "张丽（op1）的账户已停用，不能登录" in capsys.readouterr().err
+    monkeypatch.setenv("HOTLINE_DESK_PASSWORD", "guess-123")
+    assert main(["--db", secured.url, "--user", "op1", "case", "list"]) == 2
+    assert "已停用" not in capsys.readouterr().err  # without it, nothing told

@@ -114,7 +114,7 @@ class LoginDialog(_StartDialog):
     def try_login(self) -> None:
         username = self.user.currentData()
         if username is None:
-            self._say("请先选择自己的姓名。")
+            self._say("请先选择自己的姓名（名单中没有您的，账户可能还没有添加或已停用，请找管理员）。")
             self.user.setFocus()
             return
         if self.changing:

@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline_desk.errors import NotFound, PermissionDenied, ValidationError
@@ -132,7 +132,7 @@ def login(session: Session, username: str, password: str, *, clock: Clock = offi
         return LoginResult(None, f"{WRONG_PASSWORD}。")
     if user.locked_until is not None and user.locked_until > now:
         return LoginResult(None, f"输错密码次数过多，账户已锁定至 {_lock_time(user.locked_until, now)}，"
-                                 f"请稍后再试或{_who_resets(user)}。")
+                                 f"请稍后再试或{_who_resets(session, user)}。")
     if not user.password_hash:
         return LoginResult(None, NO_PASSWORD)
     right = check_password(user.password_hash, password)
@@ -159,12 +159,20 @@ def login(session: Session, username: str, password: str, *, clock: Clock = offi
         audit.record(session, "lockout", f"user:{user.id}", {"until": user.locked_until.isoformat()},
                      user_id=user.id, at=now)
         return LoginResult(None, f"密码连续输错 {limit} 次，账户已锁定至 {_lock_time(user.locked_until, now)}。")
-    forgotten = FORGOTTEN if user.role != Role.ADMIN else ADMIN_FORGOTTEN
+    forgotten = FORGOTTEN if user.role != Role.ADMIN else ADMIN_FORGOTTEN if _other_admins(session, user) else (
+        "本办只有这一位管理员，没有人能为其重设密码：请想起正确的密码再试。")
     return LoginResult(None, f"{WRONG_PASSWORD}，还可再试 {limit - user.failed_logins} 次。{forgotten}")
 
 
-def _who_resets(user: User) -> str:
-    return "请另一位管理员重置密码" if user.role == Role.ADMIN else "请管理员重置密码"
+def _who_resets(session: Session, user: User) -> str:
+    if user.role != Role.ADMIN:
+        return "请管理员重置密码"
+    return "请另一位管理员重置密码" if _other_admins(session, user) else "等锁定解除（本办只有这一位管理员）"
+
+
+def _other_admins(session: Session, user: User) -> int:
+    return session.scalar(select(func.count()).select_from(User).where(
+        User.role == Role.ADMIN, User.active.is_(True), User.id != user.id)) or 0
 
 
 def _lock_time(until: datetime, now: datetime) -> str:
@@ -304,9 +312,11 @@ def set_password(session: Session, actor: Actor | None, username: str, password:
 
 
 def has_password(session: Session, username: str) -> bool:
-    """Whether the active user ``username`` has a password (one-time or their own); NotFound if no such user."""
-    user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
-    if user is None:
+    """Whether the active user ``username`` has a password (one-time or their own); NotFound if no such user. A
+    disabled account with a password counts as having one: its right password is then told it is disabled
+    (``login``), where “没有名为…的在用用户” read as a typing slip."""
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None or (not user.active and not user.password_hash):
         raise NotFound(f"没有名为“{username}”的在用用户。")
     return bool(user.password_hash)
 
