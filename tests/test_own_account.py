@@ -219,7 +219,8 @@ def test_the_login_after_a_switch_chooses_nobody(qtbot: QtBot, secured: Database
     assert handover.user.currentIndex() == -1
     qtbot.keyClicks(handover.password, "haoma-123")
     handover.try_login()
-    assert handover.actor is None and handover.message.text() == ("请先选择自己的姓名（名单中没有您的，账户可能还没有添加或已停用，请找管理员）。")
+    assert handover.actor is None and handover.message.text() == (
+        "请先选择自己的姓名（名单中没有您的，账户可能还没有添加或已停用，请找管理员）。")
     with secured.reader() as s:
         assert s.scalar(select(User.failed_logins).where(User.username == "op1")) == 0
 
