@@ -473,8 +473,14 @@ def test_a_confidential_case_naming_its_caller_in_its_words_is_warned_of_on_the_
     code, out, _ = run(capsys, office, "case", "register", "--caller", "秦建国", "--confidential", "--content",
                        "秦建国来电举报某单位违规收费", *call, user="op1")
     number = re.findall(r"RZ\d{4}-\d{5}", out)[0]
-    assert code == 0 and ("注意：这是保密工单，诉求内容中却写有来电人“秦建国”：诉求内容和标题会印在交办单上交给承办"
-                          f"单位。请改写为“来电人”等不指明身份的说法。（case edit {number} --content … 更正）") in out
+    assert code == 0 and ("注意：这是保密工单，诉求内容中却写有来电人“秦建国”：诉求内容和标题每位话务员都看得到，交办后"
+                          f"会印在交办单上。请改写为“来电人”等不指明身份的说法。（case edit {number} --content … 更正）"
+                          ) in out, out
+    # the name spaced apart, the phone written in: said all the same
+    code, out, _ = run(capsys, office, "case", "register", "--caller", "秦建国", "--confidential", "--phone",
+                       "13900007778", "--title", "秦 建国投诉", "--content",
+                       "来电人反映违规收费，联系电话139 0000 7778", *call, user="op1")
+    assert code == 0 and "标题中却写有来电人“秦建国”，诉求内容中却写有来电人的电话" in out, out
 
 
 def test_a_townships_cases_are_found_and_exported_whatever_unit_has_them(

@@ -780,7 +780,7 @@ def test_a_reply_written_as_same_as_above_is_refused_on_its_row_not_read_out_to_
     did. The row is a problem naming why; the first reply goes in."""
     def same_as_above(_book: openpyxl.Workbook, ws: Worksheet) -> None:
         ws.cell(5, REPLY).value = "同上"
-        ws.cell(6, REPLY).value = " 同上。"
+        ws.cell(6, REPLY).value = " 同 上。"
 
     preview = _preview(db, _filled(sheet, same_as_above), clock)
     said = {p.row: p.reason for p in preview.problems}

@@ -1273,7 +1273,8 @@ def test_a_confidential_case_whose_words_name_its_caller_is_asked_about_before_i
     seen: dict[str, object] = {}
     answer_question(seen)  # Enter, by habit
     press(KEYS.Key_S, CTRL)
-    assert "这是保密工单，诉求内容中却写有来电人“秦建国”" in str(seen["text"])
+    assert ("这是保密工单，诉求内容中却写有来电人“秦建国”：诉求内容和标题每位话务员都看得到，交办的工单还会印在"
+            "交办单上") in str(seen["text"]), seen
     assert seen["default"] == QMessageBox.StandardButton.No
     assert _cases(db) == [] and entry.focusWidget() is entry.fields["content"]
     assert "未保存：保密工单的诉求内容中写有来电人姓名" in entry.status.text()

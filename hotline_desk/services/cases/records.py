@@ -635,13 +635,21 @@ def cases_by_phone(session: Session, phone: str, *, exclude_id: int | None = Non
 def name_in_confidential(draft: CaseDraft) -> str:
     """What to say when a 保密 case's own words name its caller ("" otherwise): its 诉求内容 and 标题 go to the unit
     on the 交办单, which leaves the caller out for just this reason."""
-    name = draft.caller_name.strip()
-    if not draft.confidential or len(name) < 2:
+    if not draft.confidential:
         return ""
-    where = [label for label, text in (("诉求内容", draft.content), ("标题", draft.title)) if name in text]
-    if not where:
+    name = "".join(draft.caller_name.split())
+    digits = re.sub(r"\D", "", draft.phone)
+    texts = (("诉求内容", draft.content), ("标题", draft.title))
+    said = []
+    if len(name) >= 2 and (where := [label for label, text in texts if name in "".join(text.split())]):
+        said.append(f"{'和'.join(where)}中却写有来电人“{name}”")
+    if len(digits) >= 7 and (where := [label for label, text in texts  # 7: a landline's own digits at least
+                                        if digits[-7:] in re.sub(r"(?<=\d)[\s-]+(?=\d)", "", text)]):
+        said.append(f"{'和'.join(where)}中却写有来电人的电话")
+    if not said:
         return ""
-    return (f"这是保密工单，{'和'.join(where)}中却写有来电人“{name}”：诉求内容和标题会印在交办单上交给承办单位。"
+    handed = "交办的工单还会印在交办单上交给承办单位" if draft.handling == Handling.DISPATCH else "交办后会印在交办单上"
+    return (f"这是保密工单，{'，'.join(said)}：诉求内容和标题每位话务员都看得到，{handed}。"
             "请改写为“来电人”等不指明身份的说法。")
 
 

@@ -593,7 +593,7 @@ def reply_content_problems(p: Reply) -> list[Problem]:
     """What is wrong with a reply's own words, whenever and whoever it is for: a sheet's row missing its 办结时间 or
     signing has these said with the rest, not one after another on each import."""
     problems = _text(p.text, "请填写回复内容。", "text")
-    if p.text.strip().rstrip("。.，,；;！!") in SAME_AS_ABOVE:
+    if "".join(p.text.split()).rstrip("。.，,；;！!") in SAME_AS_ABOVE:
         problems.append(Problem(f"回复内容“{p.text.strip()}”指的是另一行：请写出这件工单自己的回复内容（回访时要"
                                 "据此向来电人说明）。", Gate.INPUT, "text"))
     if problem := phone_problem(p.handler_phone):
