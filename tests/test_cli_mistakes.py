@@ -639,3 +639,16 @@ def test_a_reason_ending_in_a_full_stop_is_listed_without_it_before_its_count() 
 
     groups = problem_groups([Problem(2, "来电时间", "时间2022-08-05 23:30晚于现在（2022-08-05 17:00），请核对。")])
     assert groups[0].cause == "〔来电时间〕时间2022-08-05 23:30晚于现在（2022-08-05 17:00），请核对"
+
+
+def test_times_ahead_of_now_are_one_cause_with_examples_not_one_cause_a_minute() -> None:
+    """180 finish times after now were listed as 69 causes of one or two rows, each its own minute."""
+    from hotline_desk.services.exchange.import_preview import Problem
+    from hotline_desk.services.exchange.import_problems import problem_groups
+
+    ahead = [Problem(row, "办结时间", f"时间2022-08-05 {10 + row // 60:02d}:{row % 60:02d}晚于现在"
+                                      "（2022-08-05 09:00），请核对（也可能是本机时钟慢了）。") for row in range(2, 42)]
+    [group] = problem_groups(ahead)
+    assert group.rows == tuple(range(2, 42))
+    assert group.cause == ("〔办结时间〕时间晚于现在（2022-08-05 09:00），请核对（也可能是本机时钟慢了）"
+                           "（共 40 个不同的时间，如“2022-08-05 10:02”、“2022-08-05 10:03”、“2022-08-05 10:04”）")

@@ -63,7 +63,10 @@ def problem_groups(problems: Iterable[RowProblem]) -> list[ProblemGroup]:
     alike: dict[tuple[str, str, bool], list[str]] = {}  # by the reason without its values, and whether it had any
     for column, reason in rows:
         alone = _EARLIER_ROW.sub("前面某行", _QUOTED.sub("", reason))
-        alike.setdefault((column, alone, "“" in reason or _EARLIER_ROW.search(reason) is not None), []).append(reason)
+        if "“" not in reason and (stamped := _STAMPED.match(reason)):  # 时间2022-08-05 12:13晚于现在（…）
+            alone = stamped.group(1) + reason[stamped.end():]
+        valued = "“" in reason or _EARLIER_ROW.search(reason) is not None or _STAMPED.match(reason) is not None
+        alike.setdefault((column, alone, valued), []).append(reason)
     groups = []
     for (column, reason_alone, quoted), reasons in alike.items():
         if not quoted or len(reasons) <= MERGED_VALUES:
@@ -74,10 +77,13 @@ def problem_groups(problems: Iterable[RowProblem]) -> list[ProblemGroup]:
         if "“" in first[0]:
             examples = "、".join(_QUOTED.search(r).group(0) for r in first[:EXAMPLES])  # type: ignore[union-attr]
             said = f"共 {len(reasons)} 个不同的值，如{examples}"
+        elif _STAMPED.match(first[0]):
+            examples = "、".join(f"“{_STAMPED.match(r).group(2)}”" for r in first[:EXAMPLES])  # type: ignore[union-attr]
+            said = f"共 {len(reasons)} 个不同的时间，如{examples}"
         else:  # the same row again, each time another: 与第 5161 行重复, 与第 5200 行重复 …
             earlier = "、".join(_EARLIER_ROW.search(r).group(1) for r in first[:EXAMPLES])  # type: ignore[union-attr]
             said = f"如与第 {earlier} 行"
-        groups.append(ProblemGroup(column, f"{reason_alone}（{said}）", tuple(found)))
+        groups.append(ProblemGroup(column, f"{reason_alone.removesuffix('。')}（{said}）", tuple(found)))
     return sorted(groups, key=lambda g: (-len(g.rows), g.rows[0]))
 
 
@@ -85,6 +91,8 @@ MERGED_VALUES = 5  # a reason said of more different values than this is grouped
 EXAMPLES = 3
 _QUOTED = re.compile(r"“[^”]*”")
 _EARLIER_ROW = re.compile(r"第 (\d+) 行")  # the row a duplicate repeats: a value of the reason, one per row
+# A reason that opens with the moment it is about (时间2022-08-05 12:13晚于现在…): that moment is its value.
+_STAMPED = re.compile(r"^(\D{0,8}?)(\d{4}-\d{2}-\d{2} \d{2}:\d{2})")
 
 
 def problems_by_row(problems: Iterable[RowProblem]) -> list[RowProblem]:
