@@ -132,6 +132,7 @@ def test_a_renamed_unit_says_its_old_name_stays_an_alias_and_how_to_drop_it(
 def test_refusals_leave_the_database_unchanged(office: Path, capsys: pytest.CaptureFixture[str]) -> None:
     register_case(capsys, office, "--dispatch", "城市管理局")
     run(capsys, office, "unit", "alias", "公安局", "市公安局")
+    run(capsys, office, "unit", "deactivate", "水利局")
     before = digest(office)
     refusals = [
         (("unit", "alias", "市公安总局", "汝州市公安局"), "没有承办单位“市公安总局”"),
@@ -146,6 +147,9 @@ def test_refusals_leave_the_database_unchanged(office: Path, capsys: pytest.Capt
         (("unit", "add", "新\t渠道", "--group", "department"), "单位名称中有制表符（Tab）"),
         (("unit", "add", "新\u200b渠道", "--group", "department"), "单位名称中有看不见的字符（U+200B，零宽空格，"),
         (("unit", "add", "交通运输局\u00a0", "--group", "department"), "已有名为“交通运输局”的单位"),
+        # a default unit stopped while the office set itself up, added again by its name: how to use it instead
+        (("unit", "add", "水利局", "--group", "department"),
+         "已有名为“水利局”的单位，但已停用：要用它，请重新启用（命令行 unit activate 水利局）"),
         (("unit", "add", "教育体育局（教育）", "--group", "department"),
          "已有单位“教育体育局(教育)”，与“教育体育局（教育）”只差全角半角或空格"),
         (("unit", "add", "市公安局", "--group", "department"), "“市公安局”已是单位“公安局”的别名"),

@@ -32,7 +32,10 @@ def save_unit(session: Session, actor: Actor, unit_id: int | None, name: str, gr
     name = clean_name(name, "单位名称")
     if group not in UNIT_GROUPS:
         raise ValidationError("单位分组只能是乡镇街道或市直单位。", field="group")
-    clash = session.scalar(select(Unit.id).where(Unit.name == name, Unit.id != (unit_id or 0)))
+    clash = session.scalar(select(Unit).where(Unit.name == name, Unit.id != (unit_id or 0)))
+    if clash is not None and not clash.active:  # a default unit stopped while the office set itself up
+        raise ValidationError(f"已有名为“{name}”的单位，但已停用：要用它，请重新启用（命令行 unit activate {name}），"
+                              "它以前的工单和考核记录都还在它名下。", field="name")
     if clash is not None:
         raise ValidationError(f"已有名为“{name}”的单位。", field="name")
     others = {u.id: u.name for u in session.scalars(select(Unit).where(Unit.id != (unit_id or 0)))}
