@@ -260,3 +260,21 @@ def test_the_readme_s_pinyin_examples_list_what_the_unit_picker_lists(
     assert entry.unit.matching(alias) == [unit] and entry.unit.matching(letters) == [unit]
     first, then = [aliased.group(1)], aliased.group(2).split("、")
     assert entry.unit.matching("zj")[:len(first) + len(then)] == first + then
+
+
+def test_a_unit_whose_name_opens_with_its_district_is_found_by_the_units_own_initials(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """A district office's units are named 江北区城市管理和综合执法局, 江北区住房和城乡建设局: csgl put
+    城市更新和房屋征收管理办公室 first, and zj did not find 江北区住房和城乡建设局 at all."""
+    from hotline_desk.services.office.admin import save_unit
+
+    with db.session() as s:
+        for name in ("城市更新和房屋征收管理办公室", "江北区城市管理和综合执法局", "江北区住房和城乡建设局"):
+            save_unit(s, people.admin, None, name, "department", clock=clock)
+    entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
+    found = entry.unit.matching("csgl")  # with the office's own 城市管理局, which begins so too
+    assert set(found[:2]) == {"城市管理局", "江北区城市管理和综合执法局"}, found
+    assert set(entry.unit.matching("zfcx")[:2]) == {"住房和城乡建设局", "江北区住房和城乡建设局"}
+    found = entry.unit.matching("zj")
+    assert found.index("江北区住房和城乡建设局") < found.index("财政局"), found
+    assert entry.unit.matching("jbqcsgl") == ["江北区城市管理和综合执法局"]  # the place typed too: as before

@@ -28,10 +28,23 @@ def matches(name: str, typed: str) -> bool:
     return len(typed) >= 2 and not typed.isascii() and in_order(typed, name)
 
 
+# A district's or city's name a unit's name opens with (江北区城市管理和综合执法局, 汝州市财政局): the clerk types the
+# unit, not the place (csgl, not jbqcsgl).
+PLACE = re.compile(r"^(\w{2,4}?[区市县])(\w{2,})$")
+
+
+def _forms(name: str) -> tuple[str, ...]:
+    """The name, and the name without the place it opens with, if it does."""
+    place = PLACE.match(name)
+    return (name, place.group(2)) if place else (name,)
+
+
 def _begins(name: str, typed: str) -> bool:
-    """Whether the name starts with the typed text, or its pinyin initials with the typed letters."""
-    return bool(typed) and (name.lower().startswith(typed)
-                            or (typed.isascii() and typed.isalpha() and initials(name).startswith(typed)))
+    """Whether the name (or the name past its place) starts with the typed text, or its pinyin initials with the
+    typed letters."""
+    return bool(typed) and any(form.lower().startswith(typed)
+                               or (typed.isascii() and typed.isalpha() and initials(form).startswith(typed))
+                               for form in _forms(name))
 
 
 def in_order(short: str, long: str) -> bool:
@@ -64,11 +77,12 @@ def matching(names: Sequence[str], typed: str, aliases: Mapping[str, Sequence[st
     # from its first letter on, is more likely meant than letters inside another's initials (zj: 住房和城乡建设局
     # before 财政局's czj), and comes first.
     short = [name for name in names if name not in found and any(
-        (own := initials(text)).startswith(letters[0]) and in_order(letters, own) for text in written(name))]
+        (own := initials(form)).startswith(letters[0]) and in_order(letters, own)
+        for text in written(name) for form in _forms(text))]
     return short + found
 
 
 def _begins_part(name: str, letters: str) -> bool:
     """Whether the name, or a part of it after a dash (物业管理 in 城市管理—物业管理), begins with these initials."""
-    return any(initials(part).startswith(letters) for part in re.split(r"[—－-]", name))
+    return any(initials(part).startswith(letters) for form in _forms(name) for part in re.split(r"[—－-]", form))
 
