@@ -801,7 +801,21 @@ class TemplateTab(QWidget):
                 if tip := "\n".join(filter(None, (definition.note, fields_words(key)))):
                     label.setToolTip(tip)
                     editor.setToolTip(tip)
-                form.addRow(label, editor)
+                if definition.kind is bool and definition.note:  # a box has no words: what it means beside it
+                    said = QLabel(definition.note)
+                    said.setWordWrap(True)
+                    said.setStyleSheet("color: #555555;")
+                    editor.setAccessibleName(definition.label)
+                    editor.setAccessibleDescription(definition.note)
+                    label.setBuddy(editor)
+                    beside = QWidget()
+                    row = QHBoxLayout(beside)
+                    row.setContentsMargins(0, 0, 0, 0)
+                    row.addWidget(editor)
+                    row.addWidget(said, 1)
+                    form.addRow(label, beside)
+                else:
+                    form.addRow(label, editor)
             name_form_rows(form)
             layout.addWidget(box)
         layout.addLayout(_buttons(("保存", self.save)))
