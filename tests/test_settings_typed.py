@@ -162,3 +162,22 @@ def test_the_settings_page_says_what_a_changed_limit_does_to_the_cases_under_way
     assert template.save()
     assert said == ["已保存 2 项设置。待审核的工单即按新时限计算临期、超期。已交办的工单仍按交办时定下的签收时限"
                     "（计入响应率），此后交办的按新时限。"]
+
+
+def test_a_yes_no_setting_says_what_it_means_beside_its_box(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """交办、签收时限（小时）只计工作日 was a bare box; what it does was in a tooltip a keyboard user never sees."""
+    from PySide6.QtWidgets import QCheckBox
+
+    from hotline_desk.services.office.settings import HOURS_ON_WORKDAYS
+    from hotline_desk.ui.settings_view import SettingsView, TemplateTab
+
+    view = SettingsView(context(db, people.admin, clock, tmp_path))
+    qtbot.addWidget(view)
+    template = view.findChild(TemplateTab)
+    assert template is not None
+    box = template.editors[HOURS_ON_WORKDAYS.key]
+    assert isinstance(box, QCheckBox) and box.accessibleName() == "交办、签收时限（小时）只计工作日"
+    beside = [label.text() for label in box.parentWidget().findChildren(QLabel)]
+    assert beside == [HOURS_ON_WORKDAYS.note] and "周五 16:00 交办的，签收时限到下周一 16:00" in beside[0]
+    assert box.accessibleDescription() == HOURS_ON_WORKDAYS.note
