@@ -251,3 +251,38 @@ def test_urgent_and_confidential_are_ticked_in_the_form_and_said_as_yes_and_no(
     view = _view(db, case_id)
     assert (view.urgent, view.confidential) == (True, True)
     assert view.events[-1].note == "紧急：否 → 是；是否保密：否 → 是"
+
+
+def test_answering_no_to_an_erasure_keeps_the_reason_typed_and_the_form_says_not_to_name_the_caller(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """否 to “确定删除个人信息？” closed the reason's form and lost what was typed; and its hint, “如：来电人的申请”,
+    led a clerk to write the caller's name into a reason the erasure itself keeps."""
+    from PySide6.QtWidgets import QMessageBox, QWidget
+
+    from hotline_desk.ui.case_actions import perform
+
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s, handling="coordinate", answer="已答复", unit_id=None),
+                                clock=clock).id
+        wf.follow_up(s, people.operator, case_id, "satisfied", clock=clock)
+    monkeypatch.setattr(QMessageBox, "question", lambda *_a, **_k: QMessageBox.StandardButton.No)
+    seen: dict[str, object] = {}
+
+    def again(form: ActionDialog) -> None:
+        seen["again"] = form.values()["reason"]
+        form.done(0)
+
+    def first(form: ActionDialog) -> None:
+        seen["hint"] = " ".join(label.text() for label in form.findChildren(QLabel))
+        form.set_value("reason", "来电人书面申请删除")
+        when_modal(ActionDialog, again)
+        form._accept()
+
+    when_modal(ActionDialog, first)
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    assert not perform(parent, context(db, people.admin, clock, tmp_path), case_id, "erase_personal")
+    assert seen["again"] == "来电人书面申请删除"  # the form came back as typed
+    assert "不要写来电人的姓名、电话：这条理由留在办理历史中，不会被删除" in str(seen["hint"])
+    assert _view(db, case_id).caller_name == "刘先生"  # nothing erased

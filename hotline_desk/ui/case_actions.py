@@ -330,7 +330,9 @@ def perform(parent: QWidget, ctx: UiContext, case_id: int, key: str, preset: dic
             payload = chosen.payload_from(dialog.values() if dialog is not None else preset or {})
             when = (dialog.when() if dialog is not None else None) or at
             if chosen.warning and not confirm_final(parent, chosen, situation.number):
-                return False
+                if dialog is None:
+                    return False
+                continue  # 否: its form opens again as typed (a reason typed in it was lost)
             if not despite_final_month(parent, ctx, case_id, chosen, when or ctx.clock()) \
                     or not despite_month_kept(parent, ctx, case_id, chosen, when or ctx.clock()):
                 if dialog is None:
