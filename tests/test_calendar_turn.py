@@ -54,7 +54,7 @@ def test_a_limit_shown_as_midnight_of_a_new_holiday_counted_nothing_of_it(
     short and as ending on the holiday. Cases dispatched on the Monday and Tuesday did count 2 January."""
     saturday, sunday_ = (_dispatched(db, people, datetime(2022, 12, d, 10, 0)) for d in (24, 25))
     monday, tuesday = (_dispatched(db, people, datetime(2022, 12, d, 10, 0)) for d in (26, 27))
-    assert saturday[1] == sunday_[1] == datetime(2022, 12, 30, 23, 59)
+    assert saturday[1] == sunday_[1] == datetime(2022, 12, 30, 23, 59, 59)
     assert monday[1] == datetime(2023, 1, 2, 10, 0) and tuesday[1] == datetime(2023, 1, 3, 10, 0)
     log_in_everyone(db, monkeypatch)
     notice = tmp_path / "2023.txt"

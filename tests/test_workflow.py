@@ -659,7 +659,10 @@ def test_a_case_given_on_a_rest_day_gets_its_working_days_whole(db: Database, pe
         clock.set(datetime(2022, 7, 3, 9, 0))  # Sunday
         sunday = register_case(s, people.operator, draft(s), clock=clock).id
         clock.set(datetime(2022, 7, 3, 9, 33))
-        assert wf.approve(s, people.supervisor, sunday, clock=clock).deadline == datetime(2022, 7, 8, 23, 59)
+        assert wf.approve(s, people.supervisor, sunday, clock=clock).deadline == datetime(2022, 7, 8, 23, 59, 59)
+        # the whole of its last day: half a minute before midnight is not yet overdue
+        assert deadline_flag(datetime(2022, 7, 8, 23, 59, 59), datetime(2022, 7, 8, 23, 59, 30),
+                             WorkCalendar.load(s)) != "overdue"
         clock.set(datetime(2022, 7, 4, 9, 33))  # Monday: five whole working days, to the minute
         monday = register_case(s, people.operator, draft(s), clock=clock).id
         assert wf.approve(s, people.supervisor, monday, clock=clock).deadline == datetime(2022, 7, 11, 9, 33)
@@ -667,7 +670,7 @@ def test_a_case_given_on_a_rest_day_gets_its_working_days_whole(db: Database, pe
         holiday = register_case(s, people.operator, draft(s), clock=clock).id
         clock.set(datetime(2022, 10, 2, 15, 30))
         # 8, 10, 11, 12 and 13 October: due as the 13th ends
-        assert wf.approve(s, people.supervisor, holiday, clock=clock).deadline == datetime(2022, 10, 13, 23, 59)
+        assert wf.approve(s, people.supervisor, holiday, clock=clock).deadline == datetime(2022, 10, 13, 23, 59, 59)
 
 
 def test_calendar_make_up_workday_counts(db: Database) -> None:

@@ -16,7 +16,7 @@ from hotline_desk.models import CalendarDay, Case, Dispatch
 from hotline_desk.vocabulary import OPEN_DISPATCH_STATES, DispatchRole, DispatchState
 from hotline_desk.wording import first_few
 
-LAST_MINUTE = time(23, 59)  # a limit that is a whole day's ends then
+LAST_MINUTE = time(23, 59, 59)  # a limit that is a whole day's ends then (shown as 23:59)
 
 
 class WorkCalendar:
