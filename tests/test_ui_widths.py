@@ -198,3 +198,19 @@ def test_in_a_larger_font_the_scores_show_whole(qtbot: QtBot, db: Database, peop
     assert table.model().rowCount() > 0
     for column in range(table.model().columnCount() - 1):  # all but 合计, which takes the width left
         assert _fits(table, column), table.model().headerData(column, Qt.Orientation.Horizontal)
+
+
+def test_a_long_unit_name_shows_whole_in_the_score_table(qtbot: QtBot, db: Database, people: People,
+                                                          clock: FakeClock, tmp_path: Path) -> None:
+    """A district's 江北区住房公积金管理中心江北分中心 read “江北区住房公积金…” while 附加分 and 合计 stood half
+    empty."""
+    from hotline_desk.services.office.admin import save_unit
+
+    long = "江北区住房公积金管理中心江北分中心"
+    with db.session() as s:
+        save_unit(s, people.admin, None, long, "department", clock=clock)
+    view = scoring_page(qtbot, db, people, clock, tmp_path)
+    table = view.tables[1]  # 市直单位
+    [row] = [i for i, score in enumerate(view.models[1].rows) if score.unit == long]
+    assert table.columnWidth(1) >= table.fontMetrics().horizontalAdvance(long)
+    assert table.model().index(row, 1).data() == long

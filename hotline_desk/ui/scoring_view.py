@@ -64,6 +64,20 @@ BONUS_COLUMN = 6
 SCORE_WIDTHS = (44, 130, 64, 110, 110, 190, 190)
 
 
+# The widest the 单位 column grows to show a long name whole (江北区住房公积金管理中心江北分中心), beside the rates.
+UNIT_COLUMN_MOST = 340
+
+
+def _unit_names_whole(table: QTableView, names: list[str]) -> None:
+    """Widen the 单位 column to its longest name (up to UNIT_COLUMN_MOST): a district's long unit names were cut to
+    “滨江新区管理委员会…” while 附加分 and 合计 stood half empty."""
+    if not names:
+        return
+    needed = max(table.fontMetrics().horizontalAdvance(name) for name in names) + 16
+    if table.columnWidth(1) < needed:
+        table.setColumnWidth(1, min(needed, UNIT_COLUMN_MOST))
+
+
 def _score_columns() -> list[Column[UnitScore]]:
     return [
         Column("名次", lambda r: r.rank), Column("单位", lambda r: r.unit), Column("交办件数", lambda r: r.dispatched),
@@ -264,9 +278,10 @@ class ScoringView(QWidget):
         said = "\n".join(line for line in (scores.figures.drift, scores.figures.changed, scores.unscored) if line)
         self.drift.setText(said)
         self.drift.setVisible(bool(said))
-        for model, table in zip(self.models, scores.tables, strict=True):
+        for model, table, view in zip(self.models, scores.tables, self.tables, strict=True):
             _name_columns(model, table, rules, terms)
             model.set_rows(table.rows)
+            _unit_names_whole(view, [row.unit for row in table.rows])
         if chosen is not None:  # a refresh keeps the unit the supervisor is working on
             index = self.tabs.currentIndex()
             for i, row in enumerate(self.models[index].rows):
