@@ -663,6 +663,9 @@ def test_a_case_given_on_a_rest_day_gets_its_working_days_whole(db: Database, pe
         # the whole of its last day: half a minute before midnight is not yet overdue
         assert deadline_flag(datetime(2022, 7, 8, 23, 59, 59), datetime(2022, 7, 8, 23, 59, 30),
                              WorkCalendar.load(s)) != "overdue"
+        clock.set(datetime(2022, 7, 4, 0, 0))  # Monday at its very start (a register's date alone): Mon–Fri whole
+        midnight = register_case(s, people.operator, draft(s), clock=clock).id
+        assert wf.approve(s, people.supervisor, midnight, clock=clock).deadline == datetime(2022, 7, 8, 23, 59, 59)
         clock.set(datetime(2022, 7, 4, 9, 33))  # Monday: five whole working days, to the minute
         monday = register_case(s, people.operator, draft(s), clock=clock).id
         assert wf.approve(s, people.supervisor, monday, clock=clock).deadline == datetime(2022, 7, 11, 9, 33)

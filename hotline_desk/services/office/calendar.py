@@ -45,6 +45,8 @@ class WorkCalendar:
         and a half where a Monday's got 5. Given as 00:00 of the Monday after, the limit read as the whole Monday."""
         if days > 0 and not self.is_workday(start.date()):
             return datetime.combine(self._shift(self._shift(start.date(), 1), days - 1), LAST_MINUTE)
+        if days > 0 and start.time() == time.min:  # from a day's start (a register's date alone): whole days, as
+            return datetime.combine(self._shift(start.date(), days - 1), LAST_MINUTE)  # above, not 00:00 after
         return datetime.combine(self._shift(start.date(), days), start.time())
 
     def add_hours(self, start: datetime, hours: int, *, working_only: bool) -> datetime:
