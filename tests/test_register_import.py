@@ -216,12 +216,12 @@ def test_a_workbooks_other_sheets_are_named_and_can_be_chosen(tmp_path: Path,
     book.save(register)
     code, out, _ = cli_new_office(capsys, path, "import-cases", str(register), "--accept-suggestions")
     assert code == 0 and "工作表“台账”，表头在第 2 行。" in out
-    assert ("这次读的是工作表“台账”。文件中另有工作表“上级交办”（2 行有内容）、隐藏的“旧台账”（2 行有内容）未读取，"
+    assert ("这次读的是工作表“台账”。文件中另有工作表“上级交办”（连表头 2 行）、隐藏的“旧台账”（连表头 2 行）未读取，"
             "要导入其中的工单，请加 --sheet 工作表名 再导入一次（每个工作表导入一次）。") in out
     assert "“空白”" not in out  # an empty sheet is not worth a word
     code, out, _ = cli_new_office(capsys, path, "import-cases", str(register), "--sheet", "上级交办", "--commit")
     assert code == 0 and "工作表“上级交办”" in out and "已导入 1 件工单" in out
-    assert "另有工作表“台账”（5 行有内容）" in out
+    assert "另有工作表“台账”（连表头 5 行）" in out
     code, _, err = cli_new_office(capsys, path, "import-cases", str(register), "--sheet", "上级")
     assert code == 2 and "没有名为“上级”的工作表；其中的工作表：“台账”、“上级交办”、“空白”、“旧台账”。" in err
 

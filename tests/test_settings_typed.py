@@ -181,3 +181,33 @@ def test_a_yes_no_setting_says_what_it_means_beside_its_box(
     beside = [label.text() for label in box.parentWidget().findChildren(QLabel)]
     assert beside == [HOURS_ON_WORKDAYS.note] and "周五 16:00 交办的，签收时限到下周一 16:00" in beside[0]
     assert box.accessibleDescription() == HOURS_ON_WORKDAYS.note
+
+
+def test_ctrl_s_saves_the_settings_page_from_any_field(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """保存 lay forty Tabs below the field changed, at the foot of a page that scrolls."""
+    from hotline_desk.ui.settings_view import SettingsView, TemplateTab
+
+    Messages().install(monkeypatch)
+    view = SettingsView(context(db, people.admin, clock, tmp_path))
+    qtbot.addWidget(view)
+    view.show()
+    template = view.findChild(TemplateTab)
+    assert template is not None
+    sign = template.editors[SIGN_HOURS.key]
+    assert isinstance(sign, NumberBox)
+    from PySide6.QtWidgets import QTabWidget
+
+    for tabs in [view, *view.findChildren(QTabWidget)]:
+        if isinstance(tabs, QTabWidget):
+            for i in range(tabs.count()):
+                if tabs.widget(i).isAncestorOf(template) or tabs.widget(i) is template:
+                    tabs.setCurrentIndex(i)
+    view.activateWindow()
+    qtbot.waitUntil(view.isActiveWindow)
+    sign.setFocus()
+    sign.setValue(48)
+    QTest.keyClick(sign, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    with db.reader() as s:
+        assert Settings(s).get(SIGN_HOURS.key) == 48

@@ -190,7 +190,7 @@ class HomeView(QWidget):
         # A supervisor coming in after the night: urgent proposals and those past their time to be dispatched.
         self.approval_notice = _notice(layout, "approval_notice", f"color: {OVERDUE_COLOUR}; font-weight: bold;")
         lower = QHBoxLayout()
-        chart_box = QGroupBox("近30天每日登记（浅色为周末，点击柱子查看当天工单）")
+        chart_box = QGroupBox("近30天每日登记（浅色为周末和节假日，点击柱子查看当天工单）")
         chart_layout = QVBoxLayout(chart_box)
         self.chart = DayBars()
         self.chart.day_clicked.connect(lambda day: self.ctx.signals.navigate.emit("list", {"day": day}))

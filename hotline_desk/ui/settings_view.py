@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any, ClassVar
 
 from PySide6.QtCore import QDate, Qt
-from PySide6.QtGui import QColor, QFont, QTextCharFormat
+from PySide6.QtGui import QColor, QFont, QKeySequence, QShortcut, QTextCharFormat
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCalendarWidget,
@@ -818,7 +818,9 @@ class TemplateTab(QWidget):
                     form.addRow(label, editor)
             name_form_rows(form)
             layout.addWidget(box)
-        layout.addLayout(_buttons(("保存", self.save)))
+        layout.addLayout(_buttons(("保存（Ctrl+S）", self.save)))
+        # the page scrolls past forty fields: 保存 is reached from any of them, as 工单登记 saves
+        QShortcut(QKeySequence.StandardKey.Save, self, self.save, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         layout.addStretch()
         self._saved = self.values()
 

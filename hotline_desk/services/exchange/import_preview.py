@@ -118,7 +118,7 @@ class CasePreview:
         others = ""
         waiting = [sheet for sheet in self.other_sheets if sheet[0] not in self.sheets_imported]
         if waiting:  # a register kept a sheet a month: one sentence, not twelve
-            listed = "、".join(f"{'' if shown else '隐藏的'}“{name}”（{rows} 行有内容）"
+            listed = "、".join(f"{'' if shown else '隐藏的'}“{name}”（连表头 {rows} 行）"
                                for name, rows, shown in waiting[:SHEETS_SHOWN])
             more = f"等 {len(waiting)} 个工作表" if len(waiting) > SHEETS_SHOWN else ""
             others = f"文件中另有工作表{listed}{more}未读取，{hints.other_sheet}"
@@ -194,7 +194,7 @@ class CasePreview:
             listed = "、".join(f"{u.label}“{u.shown}”（{u.not_taken}）" for u in self.ties[:TIES_SHOWN])
             more = f"等 {len(self.ties)} 个取值" if len(self.ties) > TIES_SHOWN else ""
             text += f"其中{listed}{more}没有按建议对应，须逐个选定。"
-        text += f"（{self.seen_before}）" if self.seen_before else ""
+        text += f"（{self.seen_before}。）" if self.seen_before else ""
         text += others
         if self.no_calendar:
             years = "、".join(str(year) for year in self.no_calendar)

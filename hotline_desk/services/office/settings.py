@@ -224,7 +224,8 @@ CHANNEL_TEMPLATE = _str("bulletin.channel_template", "{name}{noun}{count}件", "
 HANDLING_ITEMS: SettingDef[list[str]] = declare(SettingDef(
     "bulletin.handling_items", list, [], "第一部分另加的条目（每行一条，与生成的条目一起编号）", group="bulletin",
     note="每行写一条（如：本月开展业务培训2次。）；也可写成 JSON 列表（如：[\"第一条。\", \"第二条。\"]）"))
-CHARTS = declare(SettingDef("bulletin.charts", bool, False, "简报中加入统计图", group="bulletin"))
+CHARTS = declare(SettingDef("bulletin.charts", bool, False, "简报中加入统计图", group="bulletin",
+                            note="诉求类型表后加一张饼图，热点问题表后加一张条形图（原简报没有图）"))
 LAST_TOTAL_ISSUE = _int("bulletin.last_total_issue", 0, "启用本软件前最后一期的总期号", 0, 99999,
                         group="bulletin")
 FONT_DIR = _str("bulletin.font_dir", "", "简报字体目录", note="放 simfang.ttf、simhei.ttf 等，优先使用")
