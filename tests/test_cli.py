@@ -514,3 +514,25 @@ def test_a_case_is_made_urgent_or_confidential_after_registration_and_only_a_sup
     assert code == 2 and "只有审核员、管理员可以取消保密" in err
     code, out, err = run(capsys, office, "case", "edit", number, "--confidential", "否", user="sup1")
     assert code == 0 and "是否保密：是 → 否" in out, err
+
+
+def test_a_case_made_confidential_or_retitled_is_warned_of_the_caller_named_in_its_words(
+        office: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Marked 保密 afterwards by `case edit`, or given the caller's name in its title, a case said nothing, where
+    registering it so warned."""
+    call = ("--appeal-type", "投诉举报类", "--category", "社会保险—社保卡", "--dispatch", "自来水公司")
+    code, out, _ = run(capsys, office, "case", "register", "--caller", "张建国", "--phone", "13912345678",
+                       "--content", "张建国反映邻居违建，回电13912345678", *call, user="op1")
+    number = re.findall(r"RZ\d{4}-\d{5}", out)[0]
+    assert code == 0 and "保密" not in out  # not confidential: nothing to say
+    code, out, err = run(capsys, office, "case", "edit", number, "--confidential", "是", user="op1")
+    assert code == 0, err
+    # the operator may not see a 保密 caller: the name is not repeated to them
+    assert "注意：这是保密工单，诉求内容和标题中却写有来电人的姓名，诉求内容和标题中却写有来电人的电话" in out, out
+    code, out, err = run(capsys, office, "case", "edit", number, "--content", "来电人反映邻居违建", "--title",
+                         "张建国再次举报违建", user="sup1")
+    assert code == 0 and "标题中却写有来电人“张建国”" in out and "诉求内容中" not in out, out
+    code, out, _ = run(capsys, office, "case", "register", "--caller", "张建国", "--confidential", "--title",
+                       "张建国投诉", "--content", "来电人反映违建", *call, user="op1")
+    second = re.findall(r"RZ\d{4}-\d{5}", out)[0]
+    assert f"（case edit {second} --title … 更正）" in out, out  # the field that names the caller

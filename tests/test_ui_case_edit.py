@@ -286,3 +286,22 @@ def test_answering_no_to_an_erasure_keeps_the_reason_typed_and_the_form_says_not
     assert seen["again"] == "来电人书面申请删除"  # the form came back as typed
     assert "不要写来电人的姓名、电话：这条理由留在办理历史中，不会被删除" in str(seen["hint"])
     assert _view(db, case_id).caller_name == "刘先生"  # nothing erased
+
+
+def test_ticking_confidential_on_a_case_whose_words_name_its_caller_is_warned_of(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    case_id = _registered(db, people, clock)
+    messages = Messages().install(monkeypatch)
+
+    def fill(form: ActionDialog) -> None:
+        form.set_value("content", "刘先生反映烟厂家属院用水困难")
+        box = form.editors["confidential"]
+        assert isinstance(box, QCheckBox)
+        box.setChecked(True)
+        form._accept()
+
+    _edit_with(qtbot, db, people, clock, tmp_path, case_id, fill)
+    assert _view(db, case_id).confidential
+    [said] = messages.texts()
+    assert said.startswith("保密工单：这是保密工单，诉求内容中却写有来电人“刘先生”"), said

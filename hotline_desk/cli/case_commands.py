@@ -237,8 +237,11 @@ def cmd_register(ctx: Context, args: argparse.Namespace) -> int:
     elif other is not None:
         print(f"注意：该号码 {fmt(other.registered_at)} 的来电刚由别的话务员登记为工单 {other.number}"
               f"（{other.state_label}）：{other.title}。是同一个电话的，可能重复登记；{void}")
-    if caller_named := cases.name_in_confidential(draft):
-        print(f"注意：{caller_named}（case edit {view.number} --content … 更正）")
+    in_words, texts = cases.caller_named(draft.confidential, draft.caller_name, draft.phone, draft.content, draft.title,
+                                         dispatched=draft.handling == "dispatch")
+    if in_words:
+        options = " ".join(f"--{text} …" for text in texts)
+        print(f"注意：{in_words}（case edit {view.number} {options} 更正）")
     if view.notice:
         print(f"注意：{view.notice}")
     return 0
@@ -354,8 +357,8 @@ def cmd_edit(ctx: Context, args: argparse.Namespace) -> int:
         reclassified = any(key in classification.CLASSIFICATION for key in changes)
         notice = classification.finalised_notice(session, case.id) if reclassified else ""
     print(f"已修改工单 {view.number}：{view.events[-1].note}。")
-    if notice:
-        print(f"注意：{notice}")
+    for said in filter(None, (notice, view.notice)):
+        print(f"注意：{said}")
     return 0
 
 

@@ -635,22 +635,34 @@ def cases_by_phone(session: Session, phone: str, *, exclude_id: int | None = Non
 def name_in_confidential(draft: CaseDraft) -> str:
     """What to say when a 保密 case's own words name its caller ("" otherwise): its 诉求内容 and 标题 go to the unit
     on the 交办单, which leaves the caller out for just this reason."""
-    if not draft.confidential:
-        return ""
-    name = "".join(draft.caller_name.split())
-    digits = re.sub(r"\D", "", draft.phone)
-    texts = (("诉求内容", draft.content), ("标题", draft.title))
-    said = []
-    if len(name) >= 2 and (where := [label for label, text in texts if name in "".join(text.split())]):
-        said.append(f"{'和'.join(where)}中却写有来电人“{name}”")
-    if len(digits) >= 7 and (where := [label for label, text in texts  # 7: a landline's own digits at least
+    return caller_named(draft.confidential, draft.caller_name, draft.phone, draft.content, draft.title,
+                        dispatched=draft.handling == Handling.DISPATCH)[0]
+
+
+def caller_named(confidential: bool, caller: str, phone: str, content: str, title: str, *,
+                 dispatched: bool, to_see: bool = True) -> tuple[str, tuple[str, ...]]:
+    """``name_in_confidential`` of a case's fields: what to say ("" when nothing), and which of its texts name the
+    caller ("content", "title"), for the correction to point to. Without ``to_see`` (one who may not see a 保密
+    caller), the name is not repeated."""
+    if not confidential:
+        return "", ()
+    name = "".join(caller.split())
+    digits = re.sub(r"\D", "", phone)
+    texts = (("content", "诉求内容", content), ("title", "标题", title))
+    said, fields = [], []
+    if len(name) >= 2 and (where := [(key, label) for key, label, text in texts if name in "".join(text.split())]):
+        who = f"“{name}”" if to_see else "的姓名"
+        said.append(f"{'和'.join(label for _key, label in where)}中却写有来电人{who}")
+        fields += [key for key, _label in where]
+    if len(digits) >= 7 and (where := [(key, label) for key, label, text in texts  # 7: a landline's own digits
                                         if digits[-7:] in re.sub(r"(?<=\d)[\s-]+(?=\d)", "", text)]):
-        said.append(f"{'和'.join(where)}中却写有来电人的电话")
+        said.append(f"{'和'.join(label for _key, label in where)}中却写有来电人的电话")
+        fields += [key for key, _label in where]
     if not said:
-        return ""
-    handed = "交办的工单还会印在交办单上交给承办单位" if draft.handling == Handling.DISPATCH else "交办后会印在交办单上"
+        return "", ()
+    handed = "交办的工单还会印在交办单上交给承办单位" if dispatched else "交办后会印在交办单上"
     return (f"这是保密工单，{'，'.join(said)}：诉求内容和标题每位话务员都看得到，{handed}。"
-            "请改写为“来电人”等不指明身份的说法。")
+            "请改写为“来电人”等不指明身份的说法。", tuple(dict.fromkeys(fields)))
 
 
 # How far back a call with the same number and the same words is taken for the one already registered.

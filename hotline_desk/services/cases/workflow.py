@@ -33,6 +33,7 @@ from hotline_desk.services.cases.records import (
     LOCAL_WHEN_CORRECTED,
     TWO_OF_ONE,
     CaseView,
+    caller_named,
     case_view,
     length_problems,
     phone_problem,
@@ -586,4 +587,10 @@ def edit_case(session: Session, actor: Actor, case_id: int, expected_version: in
     append_event(session, case, found.status, EventKind.EDIT, at=now, recorded_at=now, actor_id=actor.id,
                  data={"changes": written}, note=note)
     session.flush()
-    return case_view(session, case_id)
+    view = case_view(session, case_id)
+    if {"confidential", "caller_name", "phone", "content", "title"} & set(diff):  # made 保密, or its words changed
+        named, _fields = caller_named(case.confidential, case.caller_name, case.phone, case.content, case.title,
+                                      dispatched=case.main_unit_id is not None, to_see=may_see_confidential(actor))
+        if named:
+            return replace(view, notice="\n".join(filter(None, (view.notice, named))))
+    return view
