@@ -236,6 +236,7 @@ def test_a_disabled_account_is_told_so_with_its_right_password_and_an_admin_who_
         assert lone_admin_words(s).startswith("本办只有一位在用的管理员：这位管理员忘记密码或账户被锁定时，没有人能")
     said = [_login(secured, "admin", "wrong", clock).message for _ in range(5)]
     assert said[0].endswith("本办只有这一位管理员，没有人能为其重设密码：请想起正确的密码再试。")  # none other
+    assert said[-1].endswith("本办只有这一位管理员，请等锁定解除后再试。"), said[-1]
     locked = _login(secured, "admin", "guanli-789", clock).message
     assert locked.endswith("请稍后再试或等锁定解除（本办只有这一位管理员）。"), locked
     with secured.session() as s:

@@ -499,6 +499,8 @@ def test_a_townships_cases_are_found_and_exported_whatever_unit_has_them(
     assert code == 0 and "已导出 2 件工单" in out, err
     code, _out, err = run(capsys, office, "search", "--township", "自来水公司", user="op1")
     assert code == 2 and "“自来水公司”是市直单位，不是乡镇街道。" in err
+    code, _out, err = run(capsys, office, "search", "--township", "不存在镇", user="op1")
+    assert code == 2 and "没有名为“不存在镇”的乡镇街道。现有乡镇街道：煤山街道、" in err and "公安局" not in err, err
 
 
 def test_a_case_is_made_urgent_or_confidential_after_registration_and_only_a_supervisor_takes_secrecy_off(

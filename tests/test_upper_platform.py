@@ -311,6 +311,8 @@ def test_a_case_the_platform_withdrew_is_named_and_holds_nothing_back(
     summary = preview.summary()
     assert ("共 8 行：可导入 5 行，已导入过 0 行，有问题 0 行，已作废（撤销）不导入 3 行（第 2 行“已撤销”、"
             "第 3 行“已撤回”、第 4 行“作 废”）。") in summary, summary
+    assert ("第 6 行“撤销被驳回”、第 7 行“未撤销”、第 8 行“申请撤回中”、第 9 行“撤回后重新派发”的状态提到撤销或作废，"
+            "但不是已撤销、已作废，照常导入") in summary, summary
     assert (f"注意：第 2 行（已撤销）已导入为 {withdrawn_here}，本库中仍未作废：如确已撤销，请在本软件中作废"
             in summary), summary
     with db.session() as s:  # no --only-valid needed: nothing to mend

@@ -158,7 +158,9 @@ def login(session: Session, username: str, password: str, *, clock: Clock = offi
         user.failed_logins = 0
         audit.record(session, "lockout", f"user:{user.id}", {"until": user.locked_until.isoformat()},
                      user_id=user.id, at=now)
-        return LoginResult(None, f"密码连续输错 {limit} 次，账户已锁定至 {_lock_time(user.locked_until, now)}。")
+        return LoginResult(None, f"密码连续输错 {limit} 次，账户已锁定至 {_lock_time(user.locked_until, now)}。"
+                                 + ("" if user.role != Role.ADMIN or _other_admins(session, user)
+                                    else "本办只有这一位管理员，请等锁定解除后再试。"))
     forgotten = FORGOTTEN if user.role != Role.ADMIN else ADMIN_FORGOTTEN if _other_admins(session, user) else (
         "本办只有这一位管理员，没有人能为其重设密码：请想起正确的密码再试。")
     return LoginResult(None, f"{WRONG_PASSWORD}，还可再试 {limit - user.failed_logins} 次。{forgotten}")

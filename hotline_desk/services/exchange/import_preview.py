@@ -145,6 +145,11 @@ class CasePreview:
                 + (f"，已作废（撤销）不导入 {len(self.voided)} 行（{_voided_rows(self.voided)}）"
                    if self.voided else "")
                 + "。" + self.channel_note + unread)
+        if asking := [(row.row, row.values["state_said"]) for row in self.ready if row.values.get("state_said")]:
+            shown = "、".join(f"第 {row} 行“{state}”" for row, state in asking[:10])
+            more = f"等 {len(asking)} 行" if len(asking) > 10 else ""
+            text += (f"{shown}{more}的状态提到撤销或作废，但不是已撤销、已作废，照常导入：上级确已撤销的，请在本软件中"
+                     "作废。")
         if self.voided_here:
             shown = "；".join(f"第 {row} 行（{written}）已导入为 {cases}"
                              for row, written, cases in self.voided_here[:5])

@@ -457,7 +457,11 @@ def apply_choices(session: Session, actor: Actor, choices: ValueChoices, at: dat
 
 def township_named(session: Session, name: str) -> UnitView:
     """The 乡镇街道 a name means (as ``unit_named`` reads it); a department's name is refused, saying so."""
-    unit = unit_named(session, name)
+    try:
+        unit = unit_named(session, name)
+    except NotFound:
+        towns = [u.name for u in reference.list_units(session, "township")]
+        raise NotFound(f"没有名为“{name.strip()}”的乡镇街道。现有乡镇街道：{'、'.join(towns)}。") from None
     if unit.group != UnitGroup.TOWNSHIP:
         raise ValidationError(f"“{unit.name}”是市直单位，不是乡镇街道。", field="township")
     return unit

@@ -65,6 +65,8 @@ def parse_row(raw: dict[str, Any], look: Lookups, default_channel: str, unknown:
     state = norm.text(raw.get("state"))
     if "".join(state.split()) in VOIDED_STATES:  # not imported, said (no problem to mend)
         out["voided"] = state
+    elif WITHDRAWAL_WORDS.search(state):  # 申请撤回中: imported as alive, and said, for a clerk to follow
+        out["state_said"] = state
     if out.get("registered_at") is None and "registered_at" not in dict(problems):
         problems.append(("registered_at", "缺少来电时间"))
     if not out["content"] and not out["title"]:
@@ -102,6 +104,7 @@ def parse_row(raw: dict[str, Any], look: Lookups, default_channel: str, unknown:
 
 # A 状态 that says the case is no more, whole (spaces aside): this program's 已作废, a platform's 已撤销 or 撤回. A
 # state that only holds such a word (撤销被驳回, 未撤销, 申请撤回中, 撤回后重新派发) is a case still alive.
+WITHDRAWAL_WORDS = re.compile(r"作废|撤销|撤消|撤回|撤单|取消")
 VOIDED_STATES = frozenset(f"{done}{word}" for done in ("", "已", "被") for word in (
     "作废", "撤销", "撤消", "撤回", "撤单", "取消"))
 EXTENSION_DAYS = re.compile(r"延期\s*(\d{1,2})\s*个?工作日")
