@@ -214,3 +214,22 @@ def test_a_long_unit_name_shows_whole_in_the_score_table(qtbot: QtBot, db: Datab
     [row] = [i for i, score in enumerate(view.models[1].rows) if score.unit == long]
     assert table.columnWidth(1) >= table.fontMetrics().horizontalAdvance(long)
     assert table.model().index(row, 1).data() == long
+
+
+def test_a_long_unit_name_added_shows_whole_in_the_settings_list(qtbot: QtBot, db: Database, people: People,
+                                                                  clock: FakeClock, tmp_path: Path) -> None:
+    from hotline_desk.services.office.admin import save_unit
+    from hotline_desk.ui.changes import Change
+    from hotline_desk.ui.settings_view import UnitsTab
+
+    ctx = context(db, people.admin, clock, tmp_path)
+    tab = UnitsTab(ctx)
+    qtbot.addWidget(tab)
+    tab.resize(1200, 600)
+    tab.show()
+    long = "江北区住房公积金管理中心江北分中心"
+    with db.session() as s:
+        save_unit(s, people.admin, None, long, "department", clock=clock)
+    ctx.signals.announce(Change.REFERENCE)  # as a save here or on another station tells the page
+    qtbot.waitUntil(lambda: any(unit.name == long for unit in tab.model.rows))
+    assert tab.table.columnWidth(2) >= tab.table.fontMetrics().horizontalAdvance(long)

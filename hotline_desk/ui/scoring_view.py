@@ -54,7 +54,7 @@ from hotline_desk.ui.feedback import read
 from hotline_desk.ui.models import Column, RowsModel
 from hotline_desk.ui.month_box import MonthBox
 from hotline_desk.ui.operations import Operation
-from hotline_desk.ui.text_widths import set_column_widths
+from hotline_desk.ui.text_widths import UNIT_NAME_MOST, set_column_widths, widen_to_fit
 from hotline_desk.ui.widgets import FieldSpec, ask, fit_size, run_modal
 from hotline_desk.ui.window_state import remember_columns, remember_fitted_columns
 
@@ -62,20 +62,6 @@ RATE_COLUMNS = {3: "finish", 4: "response", 5: "satisfaction"}
 BONUS_COLUMN = 6
 # 附加分 room for 超出上限的2分不计, 合计 the rest: together they fit a 1366×768 screen at 125% display scaling too.
 SCORE_WIDTHS = (44, 130, 64, 110, 110, 190, 190)
-
-
-# The widest the 单位 column grows to show a long name whole (江北区住房公积金管理中心江北分中心), beside the rates.
-UNIT_COLUMN_MOST = 340
-
-
-def _unit_names_whole(table: QTableView, names: list[str]) -> None:
-    """Widen the 单位 column to its longest name (up to UNIT_COLUMN_MOST): a district's long unit names were cut to
-    “滨江新区管理委员会…” while 附加分 and 合计 stood half empty."""
-    if not names:
-        return
-    needed = max(table.fontMetrics().horizontalAdvance(name) for name in names) + 16
-    if table.columnWidth(1) < needed:
-        table.setColumnWidth(1, min(needed, UNIT_COLUMN_MOST))
 
 
 def _score_columns() -> list[Column[UnitScore]]:
@@ -281,7 +267,7 @@ class ScoringView(QWidget):
         for model, table, view in zip(self.models, scores.tables, self.tables, strict=True):
             _name_columns(model, table, rules, terms)
             model.set_rows(table.rows)
-            _unit_names_whole(view, [row.unit for row in table.rows])
+            widen_to_fit(view, 1, [row.unit for row in table.rows], UNIT_NAME_MOST)
         if chosen is not None:  # a refresh keeps the unit the supervisor is working on
             index = self.tabs.currentIndex()
             for i, row in enumerate(self.models[index].rows):

@@ -65,6 +65,7 @@ from hotline_desk.ui.models import Column, RowsModel
 from hotline_desk.ui.operations import Operation, show_refusal
 from hotline_desk.ui.plain_text import rich_label
 from hotline_desk.ui.reference_lists import ReferenceListsView
+from hotline_desk.ui.text_widths import UNIT_NAME_MOST, widen_to_fit
 from hotline_desk.ui.widgets import (
     WARNING_STYLE,
     FieldSpec,
@@ -231,6 +232,7 @@ class UnitsTab(QWidget):
         units, self.merged = read(self.ctx, lambda s: (reference.list_units(s, include_inactive=True),
                                                        lookups.merged_into(s)))
         _reload(self.table, self.model, units, lambda unit: unit.id)
+        widen_to_fit(self.table, 2, [unit.name for unit in units], UNIT_NAME_MOST)
 
     def _fields(self, unit: UnitView | None) -> list[FieldSpec]:
         groups = [(label, code) for code, label in UNIT_GROUP_LABELS.items()]

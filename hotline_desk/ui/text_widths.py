@@ -37,3 +37,17 @@ def set_column_widths(view: QTableView | QTreeView, widths: Sequence[int], holds
     """Each column's width, as ``column_width`` gives it; ``holds`` names, column by column, a text it must hold."""
     for column, width in enumerate(widths):
         view.setColumnWidth(column, column_width(view, width, holds[column] if column < len(holds) else ""))
+
+
+# The widest a column of unit names grows to show a long one whole, beside the rest of its table.
+UNIT_NAME_MOST = 340
+
+
+def widen_to_fit(table: QTableView, column: int, texts: Sequence[str], most: int) -> None:
+    """Widen ``column`` to show the longest of ``texts`` whole (up to ``most`` pixels), never narrowing it: a long
+    unit name (江北区住房公积金管理中心江北分中心) read “江北区住房公积金…” while other columns stood half empty."""
+    if not texts:
+        return
+    needed = max(table.fontMetrics().horizontalAdvance(text) for text in texts) + 16
+    if table.columnWidth(column) < needed:
+        table.setColumnWidth(column, min(needed, most))
