@@ -18,7 +18,7 @@ from hotline_desk.cli import main
 from hotline_desk.db import Database, open_database, sqlite_path
 from hotline_desk.models import Base, Setting
 from hotline_desk.services.cases.records import register_case
-from hotline_desk.services.maintenance.transfer import moved_marker
+from hotline_desk.services.maintenance.moved import moved_marker
 from tests.conftest import FakeClock, People
 from tests.helpers import TEST_PASSWORD, cli_new_office, cli_run, draft, fingerprint, log_in_everyone
 from tests.test_hostile_files import _fill, sheet  # noqa: F401  (a fixture)

@@ -24,7 +24,7 @@ from hotline_desk.services.accounts import audit, users
 from hotline_desk.services.accounts.users import get_actor
 from hotline_desk.services.cases.case_query import CaseFilter, search_ids
 from hotline_desk.services.cases.records import register_case
-from hotline_desk.services.maintenance.transfer import moved_marker
+from hotline_desk.services.maintenance.moved import moved_marker
 from tests import pg
 from tests.helpers import cli_as, draft, fingerprint
 

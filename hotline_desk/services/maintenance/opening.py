@@ -15,7 +15,7 @@ from hotline_desk.errors import DatabaseError, HotlineError
 from hotline_desk.services.accounts.anchor_log import notes_erasures
 from hotline_desk.services.clock import CLOCK_TOLERANCE, OFFICE_TZ, office_now, set_back, span_words
 from hotline_desk.services.files import size_words
-from hotline_desk.services.maintenance.transfer import moved_words
+from hotline_desk.services.maintenance.moved import moved_words
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session

@@ -10,7 +10,6 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +37,8 @@ from hotline_desk.services.accounts import audit
 from hotline_desk.services.accounts.anchors import carry_log, log_path
 from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.cases import search_index
+from hotline_desk.services.clock import office_now
+from hotline_desk.services.maintenance.moved import moved_marker
 
 BATCH = 5000
 Progress = Callable[[str, int, int], None]  # table, rows copied so far, rows in the table
@@ -276,13 +277,6 @@ def copy_database(source: Database, target: Database, actor: Actor, *,
     return TransferReport(counts=copied, audit_records=after.records, events=after.events)
 
 
-MOVED_SUFFIX = ".moved.txt"  # beside a SQLite file moved elsewhere: it is opened no more, unless this is removed
-
-
-def moved_marker(path: Path) -> Path:
-    return path.with_name(path.name + MOVED_SUFFIX)
-
-
 def _moved(source: Database, target: Database) -> None:
     """After a move: the anchor log goes with the data, and a SQLite source is marked as moved, so that a station
     still set to it does not go on saving there (its cases would take numbers the new database gives too)."""
@@ -290,23 +284,9 @@ def _moved(source: Database, target: Database) -> None:
         carry_log(log_path(s_session), log_path(t_session))
     if source.path is not None:
         moved_marker(source.path).write_text(
-            f"这个数据库已于 {datetime.now():%Y-%m-%d %H:%M} 迁移到 {target.display_name}。\n"
+            f"这个数据库已于 {office_now():%Y-%m-%d %H:%M} 迁移到 {target.display_name}。\n"
             "各工作站请改用新的数据库；确需继续使用这个文件（放弃迁移）的，删除本文件后再打开。\n",
             encoding="utf-8")
-
-
-def moved_words(path: Path) -> str:
-    """Why a SQLite file is not opened: it was moved elsewhere ("" when it was not)."""
-    try:
-        said = moved_marker(path).read_text(encoding="utf-8").strip()
-    except (FileNotFoundError, UnicodeDecodeError):
-        return ""
-    except OSError:
-        said = "这个数据库已迁移到别处。"
-    first = said.splitlines()[0] if said else "这个数据库已迁移到别处。"
-    return (f"{first}各工作站请改用新的数据库（见 README“多个工作站共用一个数据库”）；旧文件不再打开，以免有的"
-            "工作站继续在旧文件上登记，与新数据库的工单编号重复。确需继续使用这个文件（放弃迁移）的，删除旁边的"
-            f"“{moved_marker(path).name}”后再打开。")
 
 
 def _saved_meanwhile(source: Database, copied: dict[str, int]) -> str:
