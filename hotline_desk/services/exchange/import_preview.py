@@ -145,16 +145,14 @@ class CasePreview:
                 + (f"，已作废（撤销）不导入 {len(self.voided)} 行（{_voided_rows(self.voided)}）"
                    if self.voided else "")
                 + "。" + self.channel_note + unread)
-        if asking := [(row.row, row.values["state_said"]) for row in self.ready if row.values.get("state_said")]:
-            shown = "、".join(f"第 {row} 行“{state}”" for row, state in asking[:10])
-            more = f"等 {len(asking)} 行" if len(asking) > 10 else ""
-            text += (f"{shown}{more}的状态提到撤销或作废，但不是已撤销、已作废，照常导入：上级确已撤销的，请在本软件中"
-                     "作废。")
+        if asking := [f"第 {row.row} 行“{row.values['state_said']}”" for row in self.ready
+                      if row.values.get("state_said")]:
+            text += (f"{_some(asking, 10)}的状态提到撤销或作废，但不是已撤销、已作废，照常导入：上级确已撤销的，请在"
+                     "本软件中作废。")
         if self.voided_here:
-            shown = "；".join(f"第 {row} 行（{written}）已导入为 {cases}"
-                             for row, written, cases in self.voided_here[:5])
-            more = f"等 {len(self.voided_here)} 行" if len(self.voided_here) > 5 else ""
-            text += (f"注意：{shown}{more}，本库中仍未作废：如确已撤销，请在本软件中作废（写明上级已撤销），"
+            shown = _some([f"第 {row} 行（{written}）已导入为 {cases}" for row, written, cases in self.voided_here], 5,
+                          "；")
+            text += (f"注意：{shown}，本库中仍未作废：如确已撤销，请在本软件中作废（写明上级已撤销），"
                      "否则它仍计入统计和考核。")
         if self.renumbered:
             text += (f"{_rows(self.renumbered)}的编号已用于来电时间不同的另一件工单（台账每月从 1 起编号时常见），"
@@ -163,16 +161,14 @@ class CasePreview:
             more = "等" if len(self.merged) > 5 else ""
             text += f"{'、'.join(self.merged[:5])}{more}是合并的一格，每一行都按它导入。"
         if self.changed:
-            shown = "；".join(f"第 {row} 行（{number}）的{'、'.join(parts)}"
-                             for row, number, parts in self.changed[:10])
-            more = f"等 {len(self.changed)} 行" if len(self.changed) > 10 else ""
-            text += (f"注意：{shown}{more}与导入时不同。已导入的工单不按台账更新：这些变化请在本软件中登记"
+            shown = _some([f"第 {row} 行（{number}）的{'、'.join(parts)}" for row, number, parts in self.changed], 10,
+                          "；")
+            text += (f"注意：{shown}与导入时不同。已导入的工单不按台账更新：这些变化请在本软件中登记"
                      "（签收、回复、回访）或修改登记内容。")
         if self.upstream_registered:
-            shown = "；".join(f"第 {row} 行（{number}）已登记为 {cases}" for row, number, cases
-                             in self.upstream_registered[:5])
-            more = f"等 {len(self.upstream_registered)} 行" if len(self.upstream_registered) > 5 else ""
-            text += (f"{shown}{more}：上级工单号相同，计为已导入过，不再登记（上级再次交办的，请在原工单上办理）。")
+            shown = _some([f"第 {row} 行（{number}）已登记为 {cases}"
+                           for row, number, cases in self.upstream_registered], 5, "；")
+            text += (f"{shown}：上级工单号相同，计为已导入过，不再登记（上级再次交办的，请在原工单上办理）。")
         if self.readings:
             text += "办理方式的读法：" + "、".join(f"{how}（{n} 行）" for how, n in self.readings.items()) + "。"
         for (old, now), cells in self.read_as_merged.items():
@@ -219,8 +215,12 @@ ASIDE_SHOWN = 10  # rows read aside (合计, 十一月份…), named in the summ
 
 def _voided_rows(voided: list[tuple[int, str]]) -> str:
     """第 2 行“已撤销”、第 4 行“作废” (the first ten, and how many more), as the file wrote each state."""
-    listed = "、".join(f"第 {row} 行“{written}”" for row, written in voided[:10])
-    return listed + (f"等 {len(voided)} 行" if len(voided) > 10 else "")
+    return _some([f"第 {row} 行“{written}”" for row, written in voided], 10)
+
+
+def _some(said: list[str], shown: int, between: str = "、") -> str:
+    """The first ``shown`` of what is said of rows, and how many rows in all when there are more: …等 40 行."""
+    return between.join(said[:shown]) + (f"等 {len(said)} 行" if len(said) > shown else "")
 
 
 def _rows(rows: list[int], shown: int = 10) -> str:
