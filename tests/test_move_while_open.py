@@ -71,3 +71,19 @@ def test_a_save_during_the_move_leaves_the_target_empty_and_says_why(
     finally:
         station.dispose()
         target.dispose()
+
+
+def test_a_move_whose_old_file_cannot_be_marked_stands_and_says_so(
+        db: Database, people: People, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The old file beside which nothing can be written (a read-only share): the data moved all the same, and the IT
+    person is told the old file will still open."""
+    with db.session() as s:
+        accounts.set_password(s, people.admin, "admin", "guanli-789")
+    db.dispose()
+    monkeypatch.setenv("HOTLINE_DESK_PASSWORD", "guanli-789")
+    monkeypatch.setattr(transfer, "moved_marker", lambda path: tmp_path / "nowhere" / "marker.txt")
+    target = tmp_path / "moved.sqlite3"
+    assert main(["--user", "admin", "migrate-db", "--from", db.url, "--to", str(target)]) == 0
+    out = capsys.readouterr().out
+    assert "迁移完成" in out and "注意：未能在旧文件旁留下“已迁移”的标记" in out, out

@@ -412,6 +412,8 @@ def cmd_migrate_db(ctx: Context, args: argparse.Namespace) -> int:
     for name, count in report.counts.items():
         print(f"  {transfer.table_label(name)}：{count} 行")
     print(f"迁移完成，各表行数一致；审计记录链核验通过（{report.audit_records} 条记录，{report.events} 个办理步骤）。")
+    if report.left_open:
+        print(f"注意：{report.left_open}。")
     return 0
 
 

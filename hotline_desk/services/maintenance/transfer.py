@@ -49,6 +49,7 @@ class TransferReport:
     counts: dict[str, int] = field(default_factory=dict)
     audit_records: int = 0
     events: int = 0
+    left_open: str = ""  # what could not be done after the move (the old file not marked as moved), in words
 
 
 def _tables() -> list[Table]:
@@ -273,20 +274,30 @@ def copy_database(source: Database, target: Database, actor: Actor, *,
         if saved := _saved_meanwhile(source, expected):
             raise ValidationError(f"迁移期间源数据库又保存了内容（{saved}）：多半是还有工作站开着本程序。未迁移，"
                                   f"目标数据库未改动。{STATIONS_OPEN}")
-    _moved(source, target)
-    return TransferReport(counts=copied, audit_records=after.records, events=after.events)
+    left = _moved(source, target)
+    return TransferReport(counts=copied, audit_records=after.records, events=after.events, left_open=left)
 
 
-def _moved(source: Database, target: Database) -> None:
+def _moved(source: Database, target: Database) -> str:
     """After a move: the anchor log goes with the data, and a SQLite source is marked as moved, so that a station
-    still set to it does not go on saving there (its cases would take numbers the new database gives too)."""
+    still set to it does not go on saving there (its cases would take numbers the new database gives too). What
+    could not be done, in words ("" when all was): the move itself stands."""
+    said = []
     with source.reader() as s_session, target.reader() as t_session:
-        carry_log(log_path(s_session), log_path(t_session))
+        try:
+            carry_log(log_path(s_session), log_path(t_session))
+        except OSError as exc:
+            said.append(f"源文件旁的锚点记录未能抄到新库的锚点记录中（{exc.strerror or exc}），请把它另行保存")
     if source.path is not None:
-        moved_marker(source.path).write_text(
-            f"这个数据库已于 {office_now():%Y-%m-%d %H:%M} 迁移到 {target.display_name}。\n"
-            "各工作站请改用新的数据库；确需继续使用这个文件（放弃迁移）的，删除本文件后再打开。\n",
-            encoding="utf-8")
+        try:
+            moved_marker(source.path).write_text(
+                f"这个数据库已于 {office_now():%Y-%m-%d %H:%M} 迁移到 {target.display_name}。\n"
+                "各工作站请改用新的数据库；确需继续使用这个文件（放弃迁移）的，删除本文件后再打开。\n",
+                encoding="utf-8")
+        except OSError as exc:
+            said.append(f"未能在旧文件旁留下“已迁移”的标记（{exc.strerror or exc}）：本程序仍会打开旧文件，请确保各"
+                        "工作站都已改用新的数据库，不再打开旧文件")
+    return "；".join(said)
 
 
 def _saved_meanwhile(source: Database, copied: dict[str, int]) -> str:
