@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -73,25 +74,29 @@ def sheet_mark(preview: CasePreview) -> str:
     return f"工作表“{preview.sheet}”：" if preview.other_sheets else ""
 
 
-def _seen_before(session: Session, preview: CasePreview) -> str:
+SHEET_MARKED = re.compile(r"^工作表“([^”]+)”：")  # ``sheet_mark`` read back
+
+
+def _seen_before(session: Session, preview: CasePreview) -> tuple[str, dict[str, datetime]]:
     """When this file was imported before, in words ("" never); in a workbook of several sheets, this sheet (a
-    register kept a sheet a month said “imported before” of each month not yet read), the others imported before
-    being noted in ``preview.sheets_imported``."""
+    register kept a sheet a month said “imported before” of each month not yet read), with the sheets imported
+    before, each when first."""
     earlier = session.execute(select(ImportBatch.created_at, ImportBatch.note).where(
         ImportBatch.sha256 == preview.sha256, ImportBatch.state == import_batches.DONE)
         .order_by(ImportBatch.id)).all()
     if not earlier:
-        return ""
+        return "", {}
     if not preview.other_sheets:
-        return f"该文件已于{earlier[0][0]:%Y-%m-%d %H:%M}导入过"
-    for at, note in earlier:  # the sheets of this workbook imported before, each when first
-        if note.startswith("工作表“") and (name := note[4:note.find("”")]) and name not in preview.sheets_imported:
-            preview.sheets_imported[name] = at
-    if (first := preview.sheets_imported.get(preview.sheet)) is not None:
-        return f"该文件的这个工作表已于{first:%Y-%m-%d %H:%M}导入过"
-    if not preview.sheets_imported:  # imported by an older version, which did not note the sheet
-        return f"该文件已于{earlier[0][0]:%Y-%m-%d %H:%M}导入过（当时读的是哪个工作表未记下）"
-    return ""
+        return f"该文件已于{earlier[0][0]:%Y-%m-%d %H:%M}导入过", {}
+    sheets: dict[str, datetime] = {}
+    for at, note in earlier:
+        if marked := SHEET_MARKED.match(note):
+            sheets.setdefault(marked.group(1), at)
+    if (first := sheets.get(preview.sheet)) is not None:
+        return f"该文件的这个工作表已于{first:%Y-%m-%d %H:%M}导入过", sheets
+    if not sheets:  # imported by an older version, which did not note the sheet
+        return f"该文件已于{earlier[0][0]:%Y-%m-%d %H:%M}导入过（当时读的是哪个工作表未记下）", sheets
+    return "", sheets
 
 
 @dataclass(frozen=True)
@@ -195,7 +200,7 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
         preview.missing = missing
         return preview
     preview.merged = merged
-    preview.seen_before = _seen_before(session, preview)
+    preview.seen_before, preview.sheets_imported = _seen_before(session, preview)
     look, setting = Lookups(session, choices), HistorySetting.load(session, clock())
     latest = clock() + timedelta(days=1)
     prepared: list[PreparedRow] = []
