@@ -118,10 +118,9 @@ class CasePreview:
         others = ""
         waiting = [sheet for sheet in self.other_sheets if sheet[0] not in self.sheets_imported]
         if waiting:  # a register kept a sheet a month: one sentence, not twelve
-            listed = "、".join(f"{'' if shown else '隐藏的'}“{name}”（连表头 {rows} 行）"
-                               for name, rows, shown in waiting[:SHEETS_SHOWN])
-            more = f"等 {len(waiting)} 个工作表" if len(waiting) > SHEETS_SHOWN else ""
-            others = f"文件中另有工作表{listed}{more}未读取，{hints.other_sheet}"
+            listed = _some([f"{'' if shown else '隐藏的'}“{name}”（连表头 {rows} 行）"
+                            for name, rows, shown in waiting], SHEETS_SHOWN, counted="个工作表")
+            others = f"文件中另有工作表{listed}未读取，{hints.other_sheet}"
         if done := [(name, self.sheets_imported[name]) for name, _rows, _shown in self.other_sheets
                     if name in self.sheets_imported]:
             others += "、".join(f"工作表“{name}”已于{at:%Y-%m-%d %H:%M}" for name, at in done) + "导入过。"
@@ -129,9 +128,8 @@ class CasePreview:
             others = f"这次读的是工作表“{self.sheet}”。{others}"
         others += self.formulas
         if self.aside:
-            more = f"等 {len(self.aside)} 行" if len(self.aside) > ASIDE_SHOWN else ""
-            others += ("、".join(f"第 {row} 行（{words}）" for row, words in self.aside[:ASIDE_SHOWN]) + more
-                       + "不是工单行，未读取。")
+            aside = _some([f"第 {row} 行（{words}）" for row, words in self.aside], ASIDE_SHOWN)
+            others += f"{aside}不是工单行，未读取。"
         unread = unread_note(self.unread, hints)
         if self.missing:
             return (f"工作表“{self.sheet}”中没有找到必需的列：{'、'.join(self.missing)}。{hints.map_columns}{unread}"
@@ -192,9 +190,8 @@ class CasePreview:
                             + f"，此后写着它的 {sum(u.count for u in stopped)} 行不能导入（此前的行照常导入）")
             text += "；".join(said) + f"，{hints.choose_values}"
         if self.ties:
-            listed = "、".join(f"{u.label}“{u.shown}”（{u.not_taken}）" for u in self.ties[:TIES_SHOWN])
-            more = f"等 {len(self.ties)} 个取值" if len(self.ties) > TIES_SHOWN else ""
-            text += f"其中{listed}{more}没有按建议对应，须逐个选定。"
+            listed = _some([f"{u.label}“{u.shown}”（{u.not_taken}）" for u in self.ties], TIES_SHOWN, counted="个取值")
+            text += f"其中{listed}没有按建议对应，须逐个选定。"
         text += f"（{self.seen_before}。）" if self.seen_before else ""
         text += others
         if self.no_calendar:
@@ -218,9 +215,10 @@ def _voided_rows(voided: list[tuple[int, str]]) -> str:
     return _some([f"第 {row} 行“{written}”" for row, written in voided], 10)
 
 
-def _some(said: list[str], shown: int, between: str = "、") -> str:
-    """The first ``shown`` of what is said of rows, and how many rows in all when there are more: …等 40 行."""
-    return between.join(said[:shown]) + (f"等 {len(said)} 行" if len(said) > shown else "")
+def _some(said: list[str], shown: int, between: str = "、", *, counted: str = "行") -> str:
+    """The first ``shown`` of what is said (of rows, sheets, values), and how many in all when there are more: …等
+    40 行."""
+    return between.join(said[:shown]) + (f"等 {len(said)} {counted}" if len(said) > shown else "")
 
 
 def _rows(rows: list[int], shown: int = 10) -> str:

@@ -104,9 +104,9 @@ def parse_row(raw: dict[str, Any], look: Lookups, default_channel: str, unknown:
 
 # A 状态 that says the case is no more, whole (spaces aside): this program's 已作废, a platform's 已撤销 or 撤回. A
 # state that only holds such a word (撤销被驳回, 未撤销, 申请撤回中, 撤回后重新派发) is a case still alive.
-WITHDRAWAL_WORDS = re.compile(r"作废|撤销|撤消|撤回|撤单|取消")
-VOIDED_STATES = frozenset(f"{done}{word}" for done in ("", "已", "被") for word in (
-    "作废", "撤销", "撤消", "撤回", "撤单", "取消"))
+_WITHDRAWN = ("作废", "撤销", "撤消", "撤回", "撤单", "取消")
+WITHDRAWAL_WORDS = re.compile("|".join(_WITHDRAWN))
+VOIDED_STATES = frozenset(f"{done}{word}" for done in ("", "已", "被") for word in _WITHDRAWN)
 EXTENSION_DAYS = re.compile(r"延期\s*(\d{1,2})\s*个?工作日")
 EXTENDED_TO = re.compile(r"延(?:期)?至\s*(\d{4})年(\d{1,2})月(\d{1,2})日")
 RETURNED_BY = re.compile(r"([^；;，,。\s]+?)退单")
