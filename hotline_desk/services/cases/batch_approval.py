@@ -8,7 +8,7 @@ batch back, so what the summary says is what the database holds once the caller 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,6 +23,7 @@ from hotline_desk.services.cases.history import CaseStatus, EventRecord, apply_e
 from hotline_desk.services.cases.queues import QueueRow
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.vocabulary import Action, CaseState, EventKind
+from hotline_desk.wording import first_few
 
 # How many approved numbers the summary spells out; past that it gives the count. Refusals are told with their
 # reasons up to NAMED_REFUSED, the rest by number.
@@ -79,7 +80,7 @@ def approve_many(session: Session, actor: Actor, case_ids: list[int], *, unit_id
     require(actor, Action.APPROVE)  # a role that may not approve is refused as a whole, not case by case
     approved: list[str] = []
     refused: list[Refusal] = []
-    units: dict[str, list[str]] = {}
+    units: list[tuple[str, str]] = []  # (unit, case) of each case approved
     notices: dict[tuple[str, str], None] = {}
     for case_id in dict.fromkeys(case_ids):
         try:
@@ -90,17 +91,25 @@ def approve_many(session: Session, actor: Actor, case_ids: list[int], *, unit_id
             refused.append(_refusal(session, case_id, exc, clock()))
             continue
         approved.append(view.number)
-        units.setdefault(view.unit, []).append(view.number)
+        units.append((view.unit, view.number))
         for line in filter(None, view.notice.split("\n")):
             notices[(view.number, line)] = None
     said = tuple(line if len(approved) == 1 else f"{number}：{line}" for number, line in notices)
-    by_unit = tuple(sorted(((name, tuple(numbers)) for name, numbers in units.items()), key=lambda u: -len(u[1])))
+    by_unit = _by_unit(units)
     return BatchApproval(tuple(approved), tuple(refused), changed_unit=unit_id is not None,
                          unit=by_unit[0][0] if len(by_unit) == 1 else "", notices=said, by_unit=by_unit)
 
 
 # A unit given this few cases of a selection has them named: the odd one out is what the supervisor checks.
 NAMED_PER_UNIT = 3
+
+
+def _by_unit(cases: Iterable[tuple[str, str]]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(unit, case) pairs grouped by unit, the unit with most cases first: ((自来水公司, (RZ…, …)), (水利局, …))."""
+    units: dict[str, list[str]] = {}
+    for unit, number in cases:
+        units.setdefault(unit, []).append(number)
+    return tuple(sorted(((unit, tuple(numbers)) for unit, numbers in units.items()), key=lambda u: -len(u[1])))
 
 
 def units_said(by_unit: Sequence[tuple[str, Sequence[str]]]) -> str:
@@ -115,18 +124,14 @@ def selection_outline(rows: Sequence[QueueRow]) -> str:
     marked 【同号在办】 (the same caller's other case still open: often the same matter registered twice)."""
     if len(rows) < 2:
         return ""
-    units: dict[str, list[str]] = {}
-    for row in rows:
-        units.setdefault(row.unit or "（未选定单位）", []).append(row.number)
-    by_unit = sorted(units.items(), key=lambda u: -len(u[1]))
+    by_unit = _by_unit((row.unit or "（未选定单位）", row.number) for row in rows)
     twice = [row.number for row in rows if row.same_caller_open]
     if len(by_unit) < 2 and not twice:
         return ""
     said = [f"将审核通过所选的 {len(rows)} 件，分别交{units_said(by_unit)}。" if len(by_unit) > 1
             else f"将审核通过所选的 {len(rows)} 件，交{by_unit[0][0]}。"]
     if twice:
-        more = "等" if len(twice) > NAMED_APPROVED else ""
-        said.append(f"其中 {len(twice)} 件标有【同号在办】（{'、'.join(twice[:NAMED_APPROVED])}{more}）：同一电话另有"
+        said.append(f"其中 {len(twice)} 件标有【同号在办】（{first_few(twice, NAMED_APPROVED)}）：同一电话另有"
                     "未办结的工单，是同一件事的，请先作废重复登记的一件。")
     return "\n".join(said)
 
