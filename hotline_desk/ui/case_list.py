@@ -34,8 +34,8 @@ from hotline_desk.services.cases import classification
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.case_query import CaseFilter, months_with_cases, search_hint
 from hotline_desk.services.cases.deadlines import overdue_words
-from hotline_desk.services.cases.queues import confidential_caller, may_see_confidential, view_shown_to
-from hotline_desk.services.cases.records import CaseView, caller_named, case_view, with_assisting
+from hotline_desk.services.cases.queues import confidential_caller, view_shown_to
+from hotline_desk.services.cases.records import CaseView, case_view, with_assisting
 from hotline_desk.services.exchange.case_export import ExportedCases, export_cases
 from hotline_desk.services.files import save_file
 from hotline_desk.services.office import reference
@@ -572,12 +572,6 @@ class CaseDetailDialog(QDialog):
                 return
             note = self._changed_meanwhile(happened, before, typed, seen)
 
-    def _edit_notice(self) -> str:
-        """What the case as now saved says of its caller named in its words ("" when nothing)."""
-        v = read(self.ctx, lambda s: case_view(s, self.case_id))
-        return caller_named(v.confidential, v.caller_name, v.phone, v.content, v.title,
-                            dispatched=v.deadline is not None, to_see=may_see_confidential(self.ctx.actor))[0]
-
     def _edit_once(self, typed: dict[str, Any], note: str) -> tuple[dict[str, Any], str, int] | None:
         """One showing of the form; ``typed`` holds the changes made in it. Returns, when another station changed
         the case meanwhile, the fields as the form showed them, what the other station did and how many of the
@@ -591,13 +585,17 @@ class CaseDetailDialog(QDialog):
             typed.clear()
             typed.update({k: value for k, value in values.items() if value != shown[k]})
             faults: list[tuple[str, str]] = []
+            told: list[str] = []  # what the correction said beyond itself (a 保密 case's words naming its caller)
+
+            def said(view: object) -> str:
+                told.append(view.notice if isinstance(view, CaseView) else "")
+                return f"已修改工单 {number}"
+
             done, elsewhere = attempt(self, self.ctx, lambda s: wf.edit_case(s, self.ctx.actor, self.case_id, version,
                                                                              dict(typed), clock=self.ctx.clock),
-                                      lambda view: f"已修改工单 {number}" + (
-                                          f"。注意：{view.notice}" if isinstance(view, CaseView) and view.notice
-                                          else ""), title="无法保存修改", faults=faults)
-            if done and (said := self._edit_notice()):  # a 保密 case's words naming its caller: not a passing line
-                QMessageBox.warning(self, "保密工单", said)
+                                      said, title="无法保存修改", faults=faults)
+            if done and told and told[-1]:  # not a passing line in the status bar
+                QMessageBox.warning(self, "保密工单", told[-1])
             if elsewhere:
                 changed_elsewhere.append(elsewhere)
             for key, message in faults[:1]:  # shown again with the cursor in the field to correct
