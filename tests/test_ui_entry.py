@@ -1277,7 +1277,7 @@ def test_a_confidential_case_whose_words_name_its_caller_is_asked_about_before_i
             "交办单上") in str(seen["text"]), seen
     assert seen["default"] == QMessageBox.StandardButton.No
     assert _cases(db) == [] and entry.focusWidget() is entry.fields["content"]
-    assert "未保存：保密工单的诉求内容中写有来电人姓名" in entry.status.text()
+    assert "未保存：保密工单的诉求内容或标题中写有来电人的姓名或电话" in entry.status.text()
     entry.content.setPlainText("来电人反映小区东门夜间施工噪音扰民")  # rewritten: nothing to ask
     seen.clear()
     entry.activateWindow()

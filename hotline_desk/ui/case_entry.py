@@ -916,7 +916,7 @@ class CaseEntryView(QWidget):
         named = name_in_confidential(draft)
         if not named or confirm(self, "保密工单", f"{named}\n\n仍按现在的内容保存？选“否”返回修改。"):
             return True
-        self._say_of_form("未保存：保密工单的诉求内容中写有来电人姓名，请改写。")
+        self._say_of_form("未保存：保密工单的诉求内容或标题中写有来电人的姓名或电话，请改写。")
         self.fields["content"].setFocus()
         return False
 
