@@ -556,7 +556,8 @@ class CaseDetailDialog(QDialog):
             FieldSpec("title", EDIT_LABELS["title"], default=shown["title"]),
             FieldSpec("content", EDIT_LABELS["content"], "text", default=shown["content"], required=True),
             FieldSpec("urgent", "紧急", "check", default=shown["urgent"]),
-            FieldSpec("confidential", "保密（交办单不显示来电人）", "check", default=shown["confidential"]),
+            FieldSpec("confidential", "保密", "check", default=shown["confidential"],
+                      hint="交办单和导出的清单都不显示来电人。"),
         ], intro="\n".join([*([note] if note else []), *said, *([f"注意：{notice}"] if notice else [])]))
 
     def _edit(self) -> None:
