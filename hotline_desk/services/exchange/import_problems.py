@@ -63,9 +63,10 @@ def problem_groups(problems: Iterable[RowProblem]) -> list[ProblemGroup]:
     alike: dict[tuple[str, str, bool], list[str]] = {}  # by the reason without its values, and whether it had any
     for column, reason in rows:
         alone = _EARLIER_ROW.sub("前面某行", _QUOTED.sub("", reason))
-        if "“" not in reason and (stamped := _STAMPED.match(reason)):  # 时间2022-08-05 12:13晚于现在（…）
+        stamped = None if "“" in reason else _STAMPED.match(reason)  # 时间2022-08-05 12:13晚于现在（…）
+        if stamped:
             alone = stamped.group(1) + reason[stamped.end():]
-        valued = "“" in reason or _EARLIER_ROW.search(reason) is not None or _STAMPED.match(reason) is not None
+        valued = "“" in reason or _EARLIER_ROW.search(reason) is not None or stamped is not None
         alike.setdefault((column, alone, valued), []).append(reason)
     groups = []
     for (column, reason_alone, quoted), reasons in alike.items():
