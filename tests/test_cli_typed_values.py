@@ -296,3 +296,63 @@ def test_a_reply_dated_after_the_cut_off_with_an_earlier_finishing_time_says_the
     assert code == 0, err
     assert f"注意：回复记在 {month_after:%Y-%m-%d %H:%M}，在 {finished:%Y-%m} 的统计截止" in out
     assert "不加 --at 即按办结时间记" in out
+
+
+def _dispatched(office: Database, people: People, clock: FakeClock) -> Case:
+    with office.session() as s:
+        case = register_case(s, people.operator, draft(s), clock=clock)
+        wf.approve(s, people.supervisor, case.id, clock=clock)
+        return case
+
+
+def _step_of(office: Database, case_id: int, kind: str) -> tuple[object, str]:
+    from hotline_desk.models import CaseEvent
+
+    with office.reader() as s:
+        event = s.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id, CaseEvent.kind == kind)).one()
+        return event.at, event.note
+
+
+def test_a_signing_typed_by_its_day_alone_on_the_dispatch_day_is_taken_as_a_sheet_s_would_be(
+        office: Database, people: People, clock: FakeClock, capsys: pytest.CaptureFixture[str]) -> None:
+    """A paper 交办单 gives 签收日期 only: `case sign … --at 2022-07-05` on the day of a 09:00 dispatch was refused as
+    “00:00 早于上一步”, while the reply sheet's import takes the same day as a minute after the dispatch."""
+    case = _dispatched(office, people, clock)
+    code, out, err = cli_run(capsys, office, "case", "sign", case.number, "--at", f"{clock():%Y-%m-%d}", user="op1")
+    assert code == 0, err
+    at, note = _step_of(office, case.id, "sign")
+    assert at == clock() + timedelta(minutes=1)
+    assert note == "（登记时只写了日期，签收时间按上一步后一分钟记）"
+    code, shown, err = cli_run(capsys, office, "case", "show", case.number)
+    assert "登记时只写了日期" in shown
+
+
+def test_a_finishing_time_typed_by_its_day_alone_on_its_deadline_day_asks_for_the_hour(
+        office: Database, people: People, clock: FakeClock, capsys: pytest.CaptureFixture[str]) -> None:
+    """`--finished-at 2022-08-08` against a deadline of 08-08 10:06 was kept as 00:00: a late reply counted as on
+    time, without a word; the import asks for the hour there."""
+    case = _dispatched(office, people, clock)
+    with office.session() as s:
+        wf.sign(s, people.operator, case.id, clock=clock)
+        deadline = wf.situation(s, case.id, clock()).status.main_dispatch.deadline  # type: ignore[union-attr]
+    before = fingerprint(office)
+    code, out, err = cli_run(capsys, office, "case", "reply", case.number, "--text", "已维修",
+                             "--finished-at", f"{deadline:%Y-%m-%d}", user="op1")
+    assert (code, out) == (2, "")
+    assert f"办结时间只写了日期（{deadline:%Y-%m-%d}），而办理期限是当天 {deadline:%H:%M}" in err
+    assert "请补上时刻" in err
+    assert fingerprint(office) == before
+
+
+def test_a_finishing_day_before_the_deadline_day_is_its_midnight_and_the_history_says_so(
+        office: Database, people: People, clock: FakeClock, capsys: pytest.CaptureFixture[str]) -> None:
+    case = _dispatched(office, people, clock)
+    with office.session() as s:
+        wf.sign(s, people.operator, case.id, clock=clock)
+    day = clock() + timedelta(days=1)
+    code, out, err = cli_run(capsys, office, "case", "reply", case.number, "--text", "已维修",
+                             "--finished-at", f"{day:%Y-%m-%d}", user="op1")
+    assert code == 0, err
+    at, note = _step_of(office, case.id, "reply")
+    assert at == day.replace(hour=0, minute=0)
+    assert note == "（登记时只写了日期，办结时间按当日零时记）"

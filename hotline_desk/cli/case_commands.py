@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from hotline_desk.cli.common import Context, SubParsers, choice_code, fmt, jsonable, to_json
-from hotline_desk.cli.parsing import parse_time
+from hotline_desk.cli.parsing import by_day_alone, parse_time
 from hotline_desk.errors import HotlineError, TransitionError, ValidationError
-from hotline_desk.services.cases import classification, step_runner, workflow
+from hotline_desk.services.cases import classification, day_alone, step_runner, workflow
 from hotline_desk.services.cases import records as cases
 from hotline_desk.services.cases.deadlines import flag_words
 from hotline_desk.services.cases.events import current_status
@@ -444,20 +444,40 @@ def cmd_reject(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_sign(ctx: Context, args: argparse.Namespace) -> int:
-    return _run_step(ctx, args, lambda s, a, cid, at: workflow.sign(s, a, cid, unit_id=_unit_id(s, args.unit), at=at))
+    by_day = by_day_alone(args.at)
+
+    def sign(s: Session, a: Any, cid: int, at: Any) -> Any:
+        unit_id, note = _unit_id(s, args.unit), ""
+        if by_day and at is not None:  # 2022-08-01 from a paper sheet: as its import would take it
+            at, note = day_alone.typed_by_day(s, cid, unit_id, at, "签收时间", office_now())
+        return workflow.sign(s, a, cid, unit_id=unit_id, at=at, note=note)
+
+    return _run_step(ctx, args, sign)
 
 
 def cmd_reply(ctx: Context, args: argparse.Namespace) -> int:
     answer = workflow.Reply(text=args.text, result=args.result, finished_at=parse_time(args.finished_at),
                             handler=args.handler, handler_phone=args.handler_phone)
-    if args.at is None:  # the unit's 办结时间 dates the reply, as the window's one time field does
+    by_day, dated_by_finish = by_day_alone(args.finished_at), args.at is None
+    if dated_by_finish:  # the unit's 办结时间 dates the reply, as the window's one time field does
         args.at = args.finished_at
-    code = _run_step(ctx, args, lambda s, a, cid, at: workflow.reply(
-        s, a, cid, answer, unit_id=_unit_id(s, args.unit), at=at))
-    if (dated := parse_time(args.at)) is not None:  # the history says 办结时间 07-30, the month counts 08-04's step
+    taken: list[Any] = [answer, parse_time(args.at)]
+
+    def reply(s: Session, a: Any, cid: int, at: Any) -> Any:
+        unit_id, given = _unit_id(s, args.unit), answer
+        if by_day and given.finished_at is not None:  # 2022-08-05 from a paper sheet: as its import would take it
+            finished, note = day_alone.typed_by_day(s, cid, unit_id, given.finished_at, "办结时间", office_now())
+            given = replace(given, finished_at=finished, note=note)
+            at = finished if dated_by_finish else at
+        taken[:] = [given, at]
+        return workflow.reply(s, a, cid, given, unit_id=unit_id, at=at)
+
+    code = _run_step(ctx, args, reply)
+    given, dated = taken
+    if dated is not None:  # the history says 办结时间 07-30, the month counts 08-04's step
         with ctx.db.reader() as session:
             said = step_runner.reply_after_cutoff_notice(session, cases.find_case(session, args.number).id,
-                                                        answer.finished_at, dated)
+                                                        given.finished_at, dated)
         if said:
             print(f"注意：{said}（不加 --at 即按办结时间记。）")
     return code

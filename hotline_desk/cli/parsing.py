@@ -76,3 +76,13 @@ def parse_time(text: str | None) -> datetime | None:
     if moment is None:
         raise ValidationError("时间是空的，请写成 2022-07-05 14:30（不写这个参数即为现在）。")
     return moment
+
+
+def by_day_alone(text: str | None) -> bool:
+    """Whether a time given to an option writes its day alone (2022-08-01, 8月1日), not a time of day: a unit's
+    signing or finishing so given is taken as a reply sheet's would be (``day_alone``)."""
+    if text is None:
+        return False
+    from hotline_desk.excel import normalize as norm
+
+    return not norm.writes_time(text)

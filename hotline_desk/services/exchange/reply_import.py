@@ -25,6 +25,7 @@ from hotline_desk.models import AppealType, Case, CaseEvent, ImportBatch
 from hotline_desk.services.accounts import audit
 from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.cases import workflow as wf
+from hotline_desk.services.cases.day_alone import day_only_note, on_the_day, undecided_day
 from hotline_desk.services.cases.events import statuses_for
 from hotline_desk.services.cases.history import CaseStatus
 from hotline_desk.services.cases.step_runner import load_limits, load_units
@@ -58,31 +59,6 @@ class ReplyRow:
     reply: wf.Reply | None
     reply_at: datetime | None
     sign_note: str = ""  # the unit wrote only the day of the dispatch: the time was set, and the history says so
-
-
-# What the history says of a signing dated by the sheet's day alone.
-SIGNED_ON_THE_DAY = "（交办单只填了日期，签收时间按上一步后一分钟记）"
-SIGNED_DATE_ONLY = "（交办单只填了日期，签收时间按当日零时记）"
-FINISHED_ON_THE_DAY = "（交办单只填了日期，办结时间按上一步后一分钟记）"
-FINISHED_DATE_ONLY = "（交办单只填了日期，办结时间按当日零时记）"
-
-
-def _undecided_day(written: datetime | None, timed: bool, limit: datetime | None, what: str) -> str:
-    """Why a time the sheet gave by its day alone cannot be taken: it falls on the day its time limit ends within
-    (a limit of 15:57), so whether the step was in time depends on the hour not written; "" when it can be."""
-    if written is None or timed or written.time() != time() or limit is None or limit.date() != written.date():
-        return ""
-    return (f"{what}只写了日期（{written:%Y-%m-%d}），而{'签收时限' if what == '签收时间' else '办理期限'}是当天 "
-            f"{limit:%H:%M}：是否按时要看几点，请补上时刻（如 {written:%Y-%m-%d} 10:20）")
-
-
-def _day_only_note(taken: datetime | None, written: datetime | None, on_the_day: str, date_only: str,
-                   timed: bool = False) -> str:
-    """What the history says of a time the sheet gave by its day alone: set after the step before, or midnight.
-    A time written out (00:00, 12:00 AM) is the unit's own, and said of no further."""
-    if taken is None or timed:
-        return ""
-    return on_the_day if taken != written else date_only if taken.time() == time() else ""
 
 
 @dataclass
@@ -500,16 +476,6 @@ def _signed_at(status: Any, unit_id: int, written: datetime) -> Any:
                  and d.signed_at.replace(second=0, microsecond=0) == minute), None)
 
 
-def _on_the_day(moment: datetime | None, after: datetime | None, timed: bool = False) -> datetime | None:
-    """A date written without a time (2026年12月4日, read as 0:00) on the day of the step before it: that day, a
-    minute after that step, not midnight before it (a same-day reply was refused as earlier than the signing). A
-    midnight written out (00:00, 12:00 AM) is taken as written, and refused if it is too early."""
-    if moment is None or after is None or timed or moment.time() != time() or moment.date() != after.date() \
-            or moment >= after:
-        return moment
-    return after + timedelta(minutes=1)
-
-
 def _signing_kept(number: str, mine: Any, values: dict[str, Any]) -> list[str]:
     """A signing recorded before, and the row giving another time for it (or words that are no time): said, as the
     sheet's time is not taken."""
@@ -609,9 +575,9 @@ def _reply_row(excel_row: int, number: str, values: dict[str, Any], cases: dict[
                                    "本单位），请填写这次交办后的签收时间"))
         return None
     timed = {column: norm.writes_time(values[column]) for column in ("签收时间", "办结时间")}
-    signed = _on_the_day(written, max(mine.dispatched_at, status.last_event_at or mine.dispatched_at),
-                         timed["签收时间"])
-    finished = _on_the_day(moments.get("办结时间"), signed or mine.signed_at or mine.dispatched_at, timed["办结时间"])
+    signed = on_the_day(written, max(mine.dispatched_at, status.last_event_at or mine.dispatched_at),
+                        timed["签收时间"])
+    finished = on_the_day(moments.get("办结时间"), signed or mine.signed_at or mine.dispatched_at, timed["办结时间"])
     text = norm.text(values["回复内容"])
     result = norm.result_word(values["办理结果"])
     replying = bool(text or result or finished or values["办结时间"])
@@ -625,13 +591,12 @@ def _reply_row(excel_row: int, number: str, values: dict[str, Any], cases: dict[
         else:
             found = STEPS[Action.SIGN].check(ctx, status, actor, Sign(unit_id), signed)
             problems += [(_SIGN_COLUMNS.get(p.field, "工单编号"), p.message) for p in found]
-            if undecided := _undecided_day(moments.get("签收时间"), timed["签收时间"], mine.sign_deadline, "签收时间"):
+            if undecided := undecided_day(moments.get("签收时间"), timed["签收时间"], mine.sign_deadline, "签收时间"):
                 problems.append(("签收时间", undecided))
             signs = not found and not undecided
             if signs:
                 _event, status = run_in_memory(ctx, status, actor, Action.SIGN, Sign(unit_id), signed)
-    sign_note = _day_only_note(sign_at, moments.get("签收时间"), SIGNED_ON_THE_DAY, SIGNED_DATE_ONLY,
-                               timed["签收时间"])
+    sign_note = day_only_note(sign_at, moments.get("签收时间"), "签收时间", timed=timed["签收时间"])
     contact = [f"〔{name}〕" for name in ("经办人", "联系电话") if norm.text(values[name])]
     if not replying and contact and mine.replied_at is None:
         if sign_at is None:  # nothing else on the row to record: not 已登记过, a reply not yet written
@@ -645,12 +610,11 @@ def _reply_row(excel_row: int, number: str, values: dict[str, Any], cases: dict[
         return ReplyRow(excel_row, case.id, number, sign_at, None, None, sign_note) if ready else None
     if finished is None and "办结时间" in moments:
         problems.append(("办结时间", "缺少办结时间"))
-    if undecided := _undecided_day(moments.get("办结时间"), timed["办结时间"], mine.deadline, "办结时间"):
+    if undecided := undecided_day(moments.get("办结时间"), timed["办结时间"], mine.deadline, "办结时间"):
         problems.append(("办结时间", undecided))
     reply = wf.Reply(text=text, result=result, finished_at=finished, handler=norm.text(values["经办人"]),
                      handler_phone=phone, unit_id=unit_id,
-                     note=_day_only_note(finished, moments.get("办结时间"), FINISHED_ON_THE_DAY, FINISHED_DATE_ONLY,
-                                         timed["办结时间"]))
+                     note=day_only_note(finished, moments.get("办结时间"), "办结时间", timed=timed["办结时间"]))
     # The reply's own words are checked whatever else is wrong: a row missing its 办结时间 and its 回复内容 is told
     # both at once, not one on each import.
     worded = [(_REPLY_COLUMNS.get(p.field, "工单编号"), p.message) for p in reply_content_problems(reply)]
