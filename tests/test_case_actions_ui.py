@@ -896,3 +896,39 @@ def test_taking_back_a_reply_that_counted_in_a_past_month_asks_first_with_no_as_
     assert openings == ["", "记到了别的工单上"]  # the form opened again as typed
     with db.reader() as s:
         assert case_view(s, case_id).state == "pending_followup"  # nothing taken back
+
+
+def test_an_extension_asked_in_time_on_paper_is_entered_in_the_window_at_the_unit_s_time(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """A township's extension request dated before its deadline, typed in after it: the window refused before its
+    form opened (已超期). The form now asks 申请时间, says at once that now is too late, and takes the unit's time."""
+    from datetime import timedelta
+
+    case_id = _dispatched(db, people, clock)
+    with db.session() as s:
+        wf.sign(s, people.operator, case_id, clock=clock)
+        deadline = wf.situation(s, case_id, clock()).status.main_dispatch.deadline  # type: ignore[union-attr]
+    clock.set(deadline + timedelta(days=1))
+    asked = (deadline - timedelta(hours=2)).replace(second=0)
+    ctx = context(db, people.operator, clock, tmp_path)
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    seen: dict[str, object] = {}
+
+    def enter(dialog: StepDialog) -> None:
+        seen["fields"] = list(dialog.editors)
+        seen["at_first"] = dialog.error.text()
+        dialog.set_value("reason", "需协调施工队")
+        dialog.set_value("at", asked)
+        seen["after_time"] = dialog.error.text()
+        dialog._accept()
+
+    when_modal(StepDialog, enter)
+    assert perform(parent, ctx, case_id, "extension_request")
+    assert seen["fields"][0] == "at"  # type: ignore[index]
+    assert f"延期须在办理期限（{deadline:%Y-%m-%d %H:%M}）前申请" in str(seen["at_first"])
+    assert seen["after_time"] == ""
+    with db.reader() as s:
+        view = case_view(s, case_id)
+    assert (view.events[-1].kind, view.events[-1].at) == ("extension_request", asked)
+    assert view.events[-1].entered.endswith("补录")

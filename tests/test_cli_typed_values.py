@@ -318,7 +318,7 @@ def test_a_signing_typed_by_its_day_alone_on_the_dispatch_day_is_taken_as_a_shee
     """A paper 交办单 gives 签收日期 only: `case sign … --at 2022-07-05` on the day of a 09:00 dispatch was refused as
     “00:00 早于上一步”, while the reply sheet's import takes the same day as a minute after the dispatch."""
     case = _dispatched(office, people, clock)
-    code, out, err = cli_run(capsys, office, "case", "sign", case.number, "--at", f"{clock():%Y-%m-%d}", user="op1")
+    code, _out, err = cli_run(capsys, office, "case", "sign", case.number, "--at", f"{clock():%Y-%m-%d}", user="op1")
     assert code == 0, err
     at, note = _step_of(office, case.id, "sign")
     assert at == clock() + timedelta(minutes=1)
@@ -350,7 +350,7 @@ def test_a_finishing_day_before_the_deadline_day_is_its_midnight_and_the_history
     with office.session() as s:
         wf.sign(s, people.operator, case.id, clock=clock)
     day = clock() + timedelta(days=1)
-    code, out, err = cli_run(capsys, office, "case", "reply", case.number, "--text", "已维修",
+    code, _out, err = cli_run(capsys, office, "case", "reply", case.number, "--text", "已维修",
                              "--finished-at", f"{day:%Y-%m-%d}", user="op1")
     assert code == 0, err
     at, note = _step_of(office, case.id, "reply")

@@ -203,9 +203,13 @@ def test_the_detail_offers_what_the_checks_allow(db: Database, people: People, c
             Action.SIGN, Action.RETURN_REQUEST, Action.EXTENSION_REQUEST, Action.RECALL]
         assert wf.problems(s, people.operator, case_id, Action.REPLY, clock=clock)[0].message.endswith(
             "尚未签收，不能回复。请先登记签收。")
-    clock.advance(days=7)  # past the return limit and the deadline
+    clock.advance(days=7)  # past the return limit and the deadline: still offered, to be entered as asked in time
     with db.reader() as s:
-        assert [o.key for o in wf.offers(s, people.operator, case_id, clock=clock)] == [Action.SIGN, Action.RECALL]
+        assert [o.key for o in wf.offers(s, people.operator, case_id, clock=clock)] == [
+            Action.SIGN, Action.RETURN_REQUEST, Action.EXTENSION_REQUEST, Action.RECALL]
+        late = wf.problems(s, people.operator, case_id, Action.EXTENSION_REQUEST, wf.ExtensionRequest(2, "需协调"),
+                           clock=clock)
+        assert [(p.field, p.message.endswith("已超期。")) for p in late] == [("at", True)]
 
 
 def test_imported_history_matches_what_the_steps_would_write(db: Database, people: People, clock: FakeClock,

@@ -196,8 +196,31 @@ def test_return_declined_stays_with_unit(db: Database, people: People, clock: Fa
 def test_return_after_two_working_days_is_refused(db: Database, people: People, clock: FakeClock) -> None:
     case_id = _to_dispatched(db, people, clock)  # dispatched Tuesday 09:30
     clock.set(datetime(2022, 7, 7, 9, 31))  # Thursday, just past two working days
-    _refused(db, case_id, TransitionError, "2个工作日内",
+    _refused(db, case_id, ValidationError, "2个工作日内",
              lambda s: wf.request_return(s, people.operator, case_id, "不属于职责", clock=clock))
+
+
+def test_a_return_or_extension_asked_in_time_on_paper_is_taken_when_typed_in_late(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """A township's paper return dated within its two working days, typed in on the third, was refused in the
+    window: the limit is now judged on the time the unit asked (申请时间), and the step is recorded then."""
+    case_id = _to_dispatched(db, people, clock)  # dispatched Tuesday 09:30
+    asked = datetime(2022, 7, 6, 16, 0)
+    clock.set(datetime(2022, 7, 8, 10, 0))  # typed in on Friday
+    with db.session() as s:
+        view = wf.request_return(s, people.operator, case_id, "不属于本单位职责", clock=clock, at=asked)
+    assert (view.events[-1].kind, view.events[-1].at) == ("return_request", asked)
+    with db.session() as s:
+        wf.rule_return(s, people.supervisor, case_id, False, note="属于职责", clock=clock)
+        wf.sign(s, people.operator, case_id, clock=clock)
+        deadline = wf.situation(s, case_id, clock()).status.main_dispatch.deadline  # type: ignore[union-attr]
+    clock.set(deadline + timedelta(days=2))
+    _refused(db, case_id, ValidationError, "已超期",
+             lambda s: wf.request_extension(s, people.operator, case_id, 2, "需协调", clock=clock))
+    with db.session() as s:
+        view = wf.request_extension(s, people.operator, case_id, 2, "需协调", clock=clock,
+                                    at=deadline - timedelta(hours=1))
+    assert (view.events[-1].kind, view.events[-1].at) == ("extension_request", deadline - timedelta(hours=1))
 
 
 def test_return_limit_counts_working_days_across_a_weekend(db: Database, people: People, clock: FakeClock) -> None:
@@ -250,7 +273,7 @@ def test_extension_refusals(db: Database, people: People, clock: FakeClock) -> N
     _refused(db, case_id, ValidationError, "最多还能延期2个工作日",
              lambda s: wf.request_extension(s, people.operator, case_id, 3, "再延", clock=clock))
     clock.set(datetime(2022, 8, 1, 9, 0))  # past the extended deadline
-    _refused(db, case_id, TransitionError, "已超期",
+    _refused(db, case_id, ValidationError, "已超期",
              lambda s: wf.request_extension(s, people.operator, case_id, 1, "再延", clock=clock))
 
 

@@ -92,7 +92,11 @@ class StepTime:
 
 # The one definition of which steps ask when they happened: 交办跟踪 and 工单详情 both read it.
 STEP_TIMES = {Action.SIGN: StepTime("签收时间", "单位签收的时间（不是现在登记的时间），计入响应率"),
-              Action.REPLY: StepTime("办结时间", "单位办结的时间（不是现在登记的时间），计入办结率")}
+              Action.REPLY: StepTime("办结时间", "单位办结的时间（不是现在登记的时间），计入办结率"),
+              Action.RETURN_REQUEST: StepTime("申请时间", "单位提出退单的时间（不是现在登记的时间），"
+                                                      "须在交办后规定的工作日内"),
+              Action.EXTENSION_REQUEST: StepTime("申请时间", "单位申请延期的时间（不是现在登记的时间），"
+                                                         "须在办理期限之前")}
 
 
 def time_field(action: Action, now: datetime, last: datetime | None = None) -> FieldSpec | None:
@@ -125,7 +129,9 @@ class StepDialog(ActionDialog):
         super().__init__(parent, f"{chosen.label}：{situation.number} {situation.title}", fields,
                          intro or f"工单 {situation.number}：{situation.title}")
         self.ctx, self.step, self.situation = ctx, chosen, situation
-        self.touched: set[str] = set()
+        # A time field opens filled in: a time too late for the step (a request typed in after its limit) is said at
+        # once, so the clerk types the unit's own time before anything else.
+        self.touched: set[str] = {"at"} & set(self.editors)
         box = self.findChild(QDialogButtonBox)
         assert box is not None
         ok = box.button(QDialogButtonBox.StandardButton.Ok)

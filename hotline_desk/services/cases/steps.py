@@ -635,11 +635,18 @@ def _return_request_gates(ctx: StepContext, status: CaseStatus, actor: Actor, p:
         return [Problem("该单位的退单申请正在审批中。", Gate.STATE)]
     if target.replied_at is not None:
         return [Problem("已回复的工单不能退单。", Gate.STATE)]
-    days = ctx.limits.return_days
-    limit = ctx.calendar.add_working_days(target.dispatched_at, days)
-    if at > limit:
-        return [Problem(f"退单须在交办后{days}个工作日内提出（截至{limit:%Y-%m-%d %H:%M}），已超过时限。", Gate.STATE)]
     return []
+
+
+def _return_request_inputs(ctx: StepContext, status: CaseStatus, actor: Actor, p: ReturnRequest,
+                           at: datetime) -> list[Problem]:
+    """The reason, and the time limit: checked at the time the unit asked, which a clerk entering a return asked for
+    on paper gives (申请时间), so a return asked in time is not refused for being typed in late."""
+    days = ctx.limits.return_days
+    limit = ctx.calendar.add_working_days(_target(status, p).dispatched_at, days)
+    late = [Problem(f"退单须在交办后{days}个工作日内提出（截至{limit:%Y-%m-%d %H:%M}），"
+                    f"申请时间 {at:%Y-%m-%d %H:%M} 已超过时限。", Gate.INPUT, "at")] if at > limit else []
+    return late + _text(p.reason, "请填写退单理由。", "reason")
 
 
 def _return_rule_gates(ctx: StepContext, status: CaseStatus, actor: Actor, p: ReturnRule | None,
@@ -680,8 +687,6 @@ def _extension_request_gates(ctx: StepContext, status: CaseStatus, actor: Actor,
         return [Problem("该单位的延期申请正在审批中。", Gate.STATE)]
     if target.replied_at is not None:
         return [Problem("已回复的工单不需要延期。", Gate.STATE)]
-    if at >= target.deadline:
-        return [Problem(f"延期须在办理期限（{target.deadline:%Y-%m-%d %H:%M}）前申请，已超期。", Gate.STATE)]
     if target.extension_granted_days >= ctx.limits.extension_max_days:
         return [Problem(f"该工单已延期{target.extension_granted_days}个工作日，不能再延期。", Gate.STATE)]
     return []
@@ -692,6 +697,9 @@ def _extension_request_inputs(ctx: StepContext, status: CaseStatus, actor: Actor
     maximum = ctx.limits.extension_max_days
     target = _target(status, p)
     problems: list[Problem] = []
+    if at >= target.deadline:  # at the time the unit asked (申请时间), as a return's limit
+        problems.append(Problem(f"延期须在办理期限（{target.deadline:%Y-%m-%d %H:%M}）前申请，"
+                                f"申请时间 {at:%Y-%m-%d %H:%M} 已超期。", Gate.INPUT, "at"))
     if not 1 <= p.days <= maximum:
         problems.append(Problem(f"延期天数应为1至{maximum}个工作日。", Gate.INPUT, "days"))
     elif target.extension_granted_days + p.days > maximum:
@@ -941,7 +949,7 @@ _TABLE: list[Step[Any]] = [
          _reply_gates, _reply_inputs, _reply_event),
     Step(Action.RETURN_REQUEST, ReturnRequest, (EventKind.RETURN_REQUEST,),
          (FormField("reason", "退单理由", TEXT, required=True),),
-         _return_request_gates, lambda ctx, st, a, p, at: _text(p.reason, "请填写退单理由。", "reason"),
+         _return_request_gates, _return_request_inputs,
          lambda ctx, st, a, p, at: NewEvent(EventKind.RETURN_REQUEST, _target(st, p).unit_id, note=p.reason.strip())),
     Step(Action.RETURN_RULE, ReturnRule, (EventKind.RETURN_ACCEPT, EventKind.RETURN_DECLINE),
          (FormField("accept", "审批意见", "choice", choices=DECISION),
