@@ -932,3 +932,48 @@ def test_an_extension_asked_in_time_on_paper_is_entered_in_the_window_at_the_uni
         view = case_view(s, case_id)
     assert (view.events[-1].kind, view.events[-1].at) == ("extension_request", asked)
     assert view.events[-1].entered.endswith("补录")
+
+
+def test_a_reply_that_says_the_case_is_not_the_unit_s_asks_first_and_no_opens_the_form_again(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """A township's paper reply “不属于本单位职责” typed as the reply closed the case as the unit's 办结, without a
+    word, and it never reached the unit it belonged to; the reply sheet's import warns of exactly this."""
+    from hotline_desk.services.cases.steps import NOT_OURS
+
+    case_id = _dispatched(db, people, clock)
+    with db.session() as s:
+        wf.sign(s, people.operator, case_id, clock=clock)
+    clock.advance(hours=1)
+    ctx = context(db, people.operator, clock, tmp_path)
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    seen: dict[str, object] = {}
+
+    def answered_yes(box: QMessageBox) -> None:
+        box.button(QMessageBox.StandardButton.Yes).click()
+
+    def again(dialog: StepDialog) -> None:
+        seen["kept"] = (dialog.values()["text"], dialog.values()["result"])
+        when_modal(QMessageBox, answered_yes)
+        dialog._accept()
+
+    def answered_no(box: QMessageBox) -> None:
+        seen["asked"] = box.text()
+        seen["default"] = box.standardButton(box.defaultButton())
+        when_modal(StepDialog, again)
+        QTest.keyClick(box, Qt.Key.Key_Return)
+
+    def first(dialog: StepDialog) -> None:
+        dialog.set_value("text", "经核实该路段由交通局管理")
+        dialog.set_value("result", NOT_OURS)
+        when_modal(QMessageBox, answered_no)
+        dialog._accept()
+
+    when_modal(StepDialog, first)
+    assert perform(parent, ctx, case_id, "reply")
+    assert "回复像是单位要退单" in str(seen["asked"]) and "请改为登记退单申请" in str(seen["asked"])
+    assert seen["default"] == QMessageBox.StandardButton.No
+    assert seen["kept"] == ("经核实该路段由交通局管理", NOT_OURS)
+    with db.reader() as s:
+        view = case_view(s, case_id)
+    assert view.state_label == "待回访" and view.events[-1].kind == "reply"

@@ -356,3 +356,15 @@ def test_a_finishing_day_before_the_deadline_day_is_its_midnight_and_the_history
     at, note = _step_of(office, case.id, "reply")
     assert at == day.replace(hour=0, minute=0)
     assert note == "（登记时只写了日期，办结时间按当日零时记）"
+
+
+def test_a_reply_asking_for_more_time_is_taken_and_said_with_the_way_back(
+        office: Database, people: People, clock: FakeClock, capsys: pytest.CaptureFixture[str]) -> None:
+    case = _dispatched(office, people, clock)
+    with office.session() as s:
+        wf.sign(s, people.operator, case.id, clock=clock)
+    code, out, err = cli_run(capsys, office, "case", "reply", case.number, "--text", "需协调施工队，申请延期5个工作日",
+                             "--finished-at", f"{clock() + timedelta(hours=1):%Y-%m-%d %H:%M}", user="op1")
+    assert code == 0, err
+    assert f"注意：工单{case.number}的回复像是单位要延期" in out and "请改为登记延期申请" in out
+    assert "case undo-reply" in out

@@ -17,7 +17,7 @@ from hotline_desk.services.cases.deadlines import flag_words
 from hotline_desk.services.cases.events import current_status
 from hotline_desk.services.cases.history import FOLLOWUP_RESULTS
 from hotline_desk.services.cases.queues import may_see_confidential, returned_by, view_shown_to
-from hotline_desk.services.cases.steps import ERASURE_LEAVES
+from hotline_desk.services.cases.steps import ERASURE_LEAVES, asks_instead, asks_instead_words
 from hotline_desk.services.clock import office_now
 from hotline_desk.services.exchange.import_values import unit_named
 from hotline_desk.services.office import reference
@@ -474,6 +474,8 @@ def cmd_reply(ctx: Context, args: argparse.Namespace) -> int:
 
     code = _run_step(ctx, args, reply)
     given, dated = taken
+    if asked := asks_instead(given):  # taken as asked; said, with the way back
+        print(f"注意：{asks_instead_words(args.number, asked)}如确是这样，可用 case undo-reply 撤销这条回复后再登记。")
     if dated is not None:  # the history says 办结时间 07-30, the month counts 08-04's step
         with ctx.db.reader() as session:
             said = step_runner.reply_after_cutoff_notice(session, cases.find_case(session, args.number).id,

@@ -31,7 +31,17 @@ from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.queues import asked_of, extension_moves
 from hotline_desk.services.cases.records import CaseView
 from hotline_desk.services.cases.step_runner import step_month_notice, undo_question
-from hotline_desk.services.cases.steps import STEPS, Gate, Problem, Step, reply_to_take_back, taken_at
+from hotline_desk.services.cases.steps import (
+    STEPS,
+    Gate,
+    Problem,
+    Reply,
+    Step,
+    asks_instead,
+    asks_instead_words,
+    reply_to_take_back,
+    taken_at,
+)
 from hotline_desk.services.office import reference
 from hotline_desk.ui.accessible_names import ERROR_SPOKEN
 from hotline_desk.ui.changes import Change
@@ -339,6 +349,12 @@ def perform(parent: QWidget, ctx: UiContext, case_id: int, key: str, preset: dic
                 if dialog is None:
                     return False
                 continue  # 否: its form opens again as typed (a reason typed in it was lost)
+            if isinstance(payload, Reply) and (asked := asks_instead(payload)) and not _asked_yes(
+                    parent, "asks_instead_question", "回复像是退单或延期",
+                    f"{asks_instead_words(situation.number, asked)}\n\n仍要登记为回复吗？"):
+                if dialog is None:
+                    return False
+                continue  # 否: the form opens again as typed, to give up (Esc) or to change the result
             if not despite_final_month(parent, ctx, case_id, chosen, when or ctx.clock()) \
                     or not despite_month_kept(parent, ctx, case_id, chosen, when or ctx.clock()):
                 if dialog is None:

@@ -9,6 +9,7 @@ through this table, so each refusal is worded once and a preview says exactly wh
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
@@ -587,6 +588,27 @@ def stored_phone(phone: str) -> str:
 
 # A reply that points at another row's (a unit clerk filling a column of like cases): no reply to read out to a caller.
 SAME_AS_ABOVE = frozenset({"同上", "同前", "如上", "同上条", "同上一条", "同前条", "同左", "〃", "\"", "”", "同上述"})
+
+
+# A reply that reads like a request instead: 不属于本单位职责, or words asking to return the case or for more time.
+# Taken as a reply, the case counts as 办结 and goes to its follow-up; a 退单 or 延期 is asked apart and ruled on.
+NOT_OURS = "不属于本单位职责"
+ASKS_RETURN = re.compile(r"申请退单|要求退单|请求退单|退回重新派|不属于我单位|不属于本单位")
+ASKS_MORE_TIME = re.compile(r"申请延期|延期办理|申请延长|请求延期|要求延期")
+
+
+def asks_instead(p: Reply) -> str:
+    """The request a reply's words seem to make instead of answering (退单, 延期, 退单或延期), "" for an answer."""
+    asked = [what for what, found in (("退单", p.result == NOT_OURS or ASKS_RETURN.search(p.text)),
+                                      ("延期", ASKS_MORE_TIME.search(p.text))) if found]
+    return "或".join(asked)
+
+
+def asks_instead_words(number: str, asked: str) -> str:
+    """What is said of a reply that seems to ask for ``asked`` (``asks_instead``) instead of answering."""
+    requests = "或".join(f"{what}申请" for what in asked.split("或"))
+    return (f"工单{number}的回复像是单位要{asked}：登记为回复后，工单即转入待回访，计为单位办结，不再交给其他单位。"
+            f"单位要{asked}的，请改为登记{requests}，由审核员审批。")
 
 
 def reply_content_problems(p: Reply) -> list[Problem]:

@@ -29,7 +29,15 @@ from hotline_desk.services.cases.day_alone import day_only_note, on_the_day, und
 from hotline_desk.services.cases.events import statuses_for
 from hotline_desk.services.cases.history import CaseStatus
 from hotline_desk.services.cases.step_runner import load_limits, load_units
-from hotline_desk.services.cases.steps import STEPS, Sign, StepContext, reply_content_problems, run_in_memory
+from hotline_desk.services.cases.steps import (
+    NOT_OURS,
+    STEPS,
+    Sign,
+    StepContext,
+    asks_instead,
+    reply_content_problems,
+    run_in_memory,
+)
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.exchange.dispatch_export import dispatch_sheet
 from hotline_desk.services.exchange.hints import WINDOW, ImportHints
@@ -328,18 +336,13 @@ def _as_exported(cells: dict[str, Any], case: Case | None, statuses: dict[int, A
     return written is not None and _signed_at(statuses[case.id], unit_id, written) is not None
 
 
-# A reply that reads like a request the sheet has no column for: 退单 and 延期 are asked, and ruled, in the window.
-NOT_OURS = "不属于本单位职责"
-ASKS_INSTEAD = re.compile(r"申请退单|要求退单|请求退单|申请延期|延期办理|申请延长")
-
-
 def _meant_otherwise(ready: list[ReplyRow]) -> list[str]:
-    """Rows whose reply says the unit wants to return the case or more time: imported, they count as 办结."""
-    numbers = [row.number for row in ready if row.reply is not None
-               and (row.reply.result == NOT_OURS or ASKS_INSTEAD.search(row.reply.text))]
+    """Rows whose reply says the unit wants to return the case or more time (``asks_instead``): imported, they count
+    as 办结. 退单 and 延期 have no column on the sheet: they are asked, and ruled, in the window."""
+    numbers = [row.number for row in ready if row.reply is not None and asks_instead(row.reply)]
     if not numbers:
         return []
-    return [f"请注意：工单{'、'.join(numbers)}的回复写的是“不属于本单位职责”或申请退单、延期。按回复导入后，工单即转入"
+    return [f"请注意：工单{'、'.join(numbers)}的回复写的是“{NOT_OURS}”或申请退单、延期。按回复导入后，工单即转入"
             "待回访并计为办结；如单位要退单或延期，请不要导入这些行（在表中清空其回复后重新导入），改在“交办跟踪”中"
             "登记退单申请或延期申请，由审核员审批。"]
 
