@@ -239,3 +239,31 @@ def test_the_line_the_unit_signs_is_never_on_a_page_without_a_case() -> None:
         pages = [page.extract_text() or "" for page in document.pages]
     # a last row printed in parts over pages runs on as before, from under the first row, and is signed under
     assert "第1句" in pages[0] and "第300句" in pages[-1] and "承办单位签收人" in pages[-1]
+
+
+def test_the_paper_sheet_asks_each_case_s_times_to_the_minute_and_prints_what_is_recorded_already(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """A township on paper had one 签收日期 for the whole sheet and a two-line box: the clerk guessed the hours that
+    the 24-hour signing and the deadline are judged by. A reprint did not say which cases were signed already or
+    had an extension asked."""
+    clock.set(datetime(2022, 7, 5, 9, 0))
+    with db.session() as s:
+        first = register_case(s, people.operator, draft(s), clock=clock).id
+        second = register_case(s, people.operator, draft(s, content="路灯不亮"), clock=clock).id
+        for case_id in (first, second):
+            wf.approve(s, people.supervisor, case_id, clock=clock)
+    clock.set(datetime(2022, 7, 5, 14, 20))
+    with db.session() as s:
+        wf.sign(s, people.operator, second, clock=clock)
+        wf.request_extension(s, people.operator, second, 3, "需协调施工队", clock=clock)
+        paths = export_dispatch(s, None, tmp_path, user_id=None, pdf=True, clock=clock)
+    pdf = next(p for p in paths if p.suffix == ".pdf")
+    text = "".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                                  check=True).stdout.split())
+    assert "签收和办理情况（手写）" in text
+    assert text.count("签收：__月__日__时__分") == 1  # the case not signed yet
+    assert text.count("已签收：07-0514:20") == 1  # the one signed: printed, not asked again
+    assert text.count("办结：__月__日__时__分") == 2 and text.count("经办人及电话：") == 2
+    assert text.count("□已解决□部分解决") == 2
+    assert "【07-05已申请延期3个工作日，待审批】" in text
+    assert "签收、办结请逐件写明月、日、时、分" in text

@@ -82,6 +82,9 @@ def dispatch_sheet(session: Session, unit_id: int, now: datetime) -> DispatchShe
             content = f"【督办】{content}"
         if case.urgent:
             content = f"【紧急】{content}"
+        if mine.extension_requested_at is not None:  # asked already: not asked again on the reprinted sheet
+            content = (f"【{mine.extension_requested_at:%m-%d}已申请延期{mine.extension_requested_days}个工作日，"
+                       f"待审批】{content}")
         if mine.return_requested_at is not None:  # it cannot be replied to until the return is ruled on
             content = f"【{mine.return_requested_at:%m-%d}已申请退单，待审批，暂不能回复】{content}"
         rows.append(DispatchRow(
@@ -256,9 +259,23 @@ def _undrawable(sheet: DispatchSheet, fonts: FontSet) -> str:
     return undrawable_words(missing, where) + "Excel 交办单中的文字完整。"
 
 
-# 工单编号, 来电时间, 诉求内容, 来电人及电话, 办理期限, 办理结果 across a landscape A4 page (267 mm inside the margins):
-# a date, a mobile number or 0375-12345678 just fits its column at 小四 with the cell padding.
-PAPER_WIDTHS_MM = (31, 26, 106, 33, 26, 45)
+# 工单编号, 来电时间, 诉求内容, 来电人及电话, 办理期限 and the unit's own part across a landscape A4 page (267 mm inside
+# the margins): a date, a mobile number or 0375-12345678 just fits its column at 小四 with the cell padding, and the
+# unit's part holds a blank to fill in a line (签收：__月__日__时__分).
+PAPER_WIDTHS_MM = (31, 26, 91, 33, 26, 60)
+
+# The unit's part of a printed row, to fill in by hand: each time to the minute (签收 counts in hours, 办结 against a
+# deadline to the minute), the result as on the Excel sheet's list, who handled it, and room for the reply. What a
+# clerk types back from it is what the reply sheet has in its columns.
+BLANK_TIME = "__月__日__时__分"
+TO_FILL = ("办结：" + BLANK_TIME, "结果：□已解决 □部分解决", "　　　□未解决 □已答复解释", "经办人及电话：",
+           "回复内容（可另附页）：", "\u3000", "\u3000")
+
+
+def _unit_part(row: DispatchRow) -> str:
+    """The last column of a printed row: a signing already recorded is printed, not asked again."""
+    signed = f"已签收：{row.signed_at:%m-%d %H:%M}" if row.signed_at else "签收：" + BLANK_TIME
+    return "\n".join((signed, *TO_FILL))
 
 
 def _paper(sheet: DispatchSheet, base: Path, fonts: FontSet | None, now: datetime) -> list[Path]:
@@ -270,12 +287,13 @@ def _paper(sheet: DispatchSheet, base: Path, fonts: FontSet | None, now: datetim
         rows = tuple((r.number, f"{r.registered_at:%Y-%m-%d\n%H:%M}",
                       r.content + (f"（地址：{r.address}）" if r.address else ""),
                       "\n".join(part for part in (r.caller, r.caller_phone) if part),
-                      f"{r.deadline:%Y-%m-%d\n%H:%M}" if r.deadline else "", "") for r in sheet.rows)
-        header = ("工单编号", "来电时间", "诉求内容", "来电人及电话", "办理期限", "办理结果（手写）")
+                      f"{r.deadline:%Y-%m-%d\n%H:%M}" if r.deadline else "", _unit_part(r)) for r in sheet.rows)
+        header = ("工单编号", "来电时间", "诉求内容", "来电人及电话", "办理期限", "签收和办理情况（手写）")
         # The request takes the room: a time goes on two lines (the date, then the hour), as the caller's phone
         # goes under the name; a 2,500-character complaint in a 66 mm column had taken seven pages.
         table = Table(sheet.title, header, rows, col_widths_mm=PAPER_WIDTHS_MM)
-        subtitle = f"承办单位：{sheet.unit_name}　导出时间：{now:%Y-%m-%d %H:%M}　共 {len(rows)} 件"
+        subtitle = (f"承办单位：{sheet.unit_name}　导出时间：{now:%Y-%m-%d %H:%M}　共 {len(rows)} 件　"
+                    "签收、办结请逐件写明月、日、时、分；退单、延期请写明理由和提出的日期")
         written.append(_sheet_file(base.with_name(base.name + ".pdf"),
                               build_tables([table], fonts, sheet.title, wide=True, subtitle=subtitle,
                                            running=f"{sheet.title}　承办单位：{sheet.unit_name}　"
@@ -284,8 +302,8 @@ def _paper(sheet: DispatchSheet, base: Path, fonts: FontSet | None, now: datetim
 
 
 # Under the printed sheet's last case: the unit signs and stamps it, for a sheet faxed back to be the unit's word.
-SIGN_OFF = ("承办单位签收人：＿＿＿＿＿＿＿＿　　签收日期：＿＿＿＿年＿＿月＿＿日　　联系电话：＿＿＿＿＿＿＿＿　　"
-            "（单位盖章）")
+SIGN_OFF = ("承办单位签收人：＿＿＿＿＿＿＿＿　　签收日期：＿＿＿＿年＿＿月＿＿日＿＿时　　"
+            "联系电话：＿＿＿＿＿＿＿＿　　（单位盖章）")
 
 
 def _sheet_file(path: Path, data: bytes) -> Path:
