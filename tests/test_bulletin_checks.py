@@ -551,3 +551,35 @@ def test_an_office_renamed_for_another_county_is_told_its_template_still_names_t
     assert said.startswith("热线名称是“江北区12345热线”，简报模板的标题第一行、导语中的热线名称、公开说明"
                            "却还写着默认的“汝州”"), said
     assert "编发单位" not in said  # set: not named
+
+
+def test_a_typical_case_naming_its_caller_is_said_before_the_bulletin_goes_out(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """A 保密 case's caller, name and phone, was printed in a finalised, published bulletin: nothing checked the
+    typical cases' write-ups, and a finalised bulletin cannot be changed."""
+    _month_with_two_units(db, people, clock)
+    with db.session() as s:
+        secret = register_case(s, people.operator, draft(s, caller_name="薛建国", confidential=True,
+                                                         address="丹阳小区5号楼"), clock=clock).number
+        plain = register_case(s, people.operator, draft(s, caller_name="刘先生", phone="0375-6012345"),
+                              clock=clock).number
+    clock.set(datetime(2022, 8, 3, 9, 0))
+    with db.session() as s:
+        bulletin.update_draft(s, people.supervisor, MONTH, clock=clock, sections=(
+            NarrativeSection("工作动态", ("联系人张科长，电话 139 3750 8899。",)),
+            NarrativeSection("典型案例", (), typical=True)), typical_cases=(
+            TypicalCase(secret, "positive",
+                        "住建局承办的薛建国（电话138-0375-0001）反映丹阳小区5号楼施工扰民问题，已解决。"),
+            TypicalCase(plain, "positive", "刘先生反映家中停水，电话6012345，自来水公司当天修复……"),
+            TypicalCase(plain, "positive", "来电人反映丹阳小区5号楼停水，自来水公司当天修复。")))
+    with db.reader() as s:
+        notices = bulletin.warnings(s, MONTH, clock=clock)
+    said = [n for n in notices if "来电人的" in n or "手机号码" in n]
+    assert said == [
+        f"第 1 个典型案例（{secret}，保密工单）的简介写有来电人的姓名、电话、地址：简报要报送领导、在政府网站公开，"
+        "定稿后不能再改。请改写为“来电人”“某小区”等不指明身份的说法。",
+        f"第 2 个典型案例（{plain}）的简介写有来电人的电话：简报要报送领导、在政府网站公开，定稿后不能再改。"
+        "请改写为“来电人”“某小区”等不指明身份的说法。",
+        "正文“工作动态”中写有手机号码 139****8899：简报公开印发，请核对是否应当印出。"]
+    assert not any("薛建国" in n for n in notices)  # the name is not repeated in the list
+    assert not any("第 2 个典型案例" in n and "似乎没有写完" in n for n in notices)  # …… ends a sentence

@@ -102,7 +102,7 @@ def _in_no_printed_table(session: Session, month: str) -> list[str]:
 
 
 # How a sentence may end; a typical case's write-up ending otherwise was left half written.
-SENTENCE_ENDS = ("。", "！", "？", "”", "」", "）", ")", ".", "!", "?")
+SENTENCE_ENDS = ("。", "！", "？", "”", "」", "）", ")", ".", "!", "?", "…")
 
 
 def month_warnings(session: Session, month: str, stats: MonthStatistics, scores: tuple[ScoreTable, ...], *,
@@ -221,11 +221,57 @@ def month_warnings(session: Session, month: str, stats: MonthStatistics, scores:
         found.append("话务量没有填写：导语中不会印出话务量。")
     if stats.local_total and not (issue.good_units.strip() or issue.bad_units.strip()):
         found.append("办理较好、较差的单位都没有填写（可按得分建议填写）：简报中不会印出这两句。")
+    found += _personal_data(session, issue)
     for i, case in enumerate(issue.typical_cases, 1):
         if not case.text.strip().endswith(SENTENCE_ENDS):
             found.append(f"第 {i} 个典型案例（{case.number or '未填编号'}）的简介似乎没有写完："
                          f"“{case.text.strip()[-20:]}”。")
     return found
+
+
+# A mobile number anywhere in the printed words (a caller's, a unit contact's): the bulletin is published.
+MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+# A caller named by surname and title only (冯先生) is not who they are; a 保密 caller's is still asked about.
+TITLES = ("先生", "女士", "同志", "老师", "师傅", "大爷", "大妈", "阿姨")
+
+
+def _joined(text: str) -> str:
+    """Words as searched for a name or a number: spaces gone, and a number's dashes (139-0000-1119)."""
+    return re.sub(r"(?<=\d)[\s-]+(?=\d)", "", "".join(text.split()))
+
+
+def _personal_data(session: Session, issue: Issue) -> list[str]:
+    """A typical case's write-up naming its caller (their name, phone, or a 保密 caller's address), and any mobile
+    number in the printed words: the bulletin goes to the leaders and onto the government's website, and a
+    finalised one cannot be changed. The name itself is not repeated here."""
+    found: list[str] = []
+    numbers = [case.number for case in issue.typical_cases if case.number]
+    callers = {number: (name, phone, address, secret) for number, name, phone, address, secret in session.execute(
+        select(Case.number, Case.caller_name, Case.phone, Case.address, Case.confidential)
+        .where(Case.number.in_(numbers)))} if numbers else {}
+    for i, case in enumerate(issue.typical_cases, 1):
+        text = _joined(case.text)
+        name, phone, address, secret = callers.get(case.number, ("", "", "", False))
+        name, address, digits = "".join(name.split()), "".join(address.split()), re.sub(r"\D", "", phone)
+        said = [what for what, there in (
+            ("姓名", len(name) >= 2 and (secret or not name.endswith(TITLES)) and name in text),
+            ("电话", len(digits) >= 7 and digits[-7:] in text),
+            ("地址", secret and len(address) >= 4 and address in text)) if there]
+        if said:
+            found.append(f"第 {i} 个典型案例（{case.number or '未填编号'}{'，保密工单' if secret else ''}）的简介写有"
+                         f"来电人的{'、'.join(said)}：简报要报送领导、在政府网站公开，定稿后不能再改。请改写为"
+                         "“来电人”“某小区”等不指明身份的说法。")
+        found += _mobiles(f"第 {i} 个典型案例", case.text, digits)
+    for section in issue.sections:
+        for paragraph in section.paragraphs:
+            found += _mobiles(f"正文“{section.title}”", paragraph)
+    return found
+
+
+def _mobiles(where: str, words: str, callers: str = "") -> list[str]:
+    """Each mobile number in printed words, masked, but the caller's own (said as the caller's already)."""
+    return [f"{where}中写有手机号码 {mobile[:3]}****{mobile[-4:]}：简报公开印发，请核对是否应当印出。"
+            for mobile in dict.fromkeys(MOBILE.findall(_joined(words))) if not callers or mobile[-7:] != callers[-7:]]
 
 
 def _template_changed(session: Session, month: str) -> list[str]:
