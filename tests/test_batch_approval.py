@@ -53,12 +53,12 @@ def test_a_batch_approves_what_it_can_and_names_what_another_station_took_meanwh
     assert [(r.number, r.reason) for r in outcome.refused] == [
         (numbers[1], "已被赵敏于09:05审核交办"),
         (numbers[3], "已被赵敏于09:05驳回（理由：应先电话协调物业）"),
-        (own.number, "不能审核自己提出的交办，请由其他审核员审核。"),
+        (own.number, "不能审核自己提出的交办，请由其他审核员或管理员审核。"),
     ]
     assert outcome.summary == (
         f"已审核通过 3 件：{numbers[0]}、{numbers[2]}、{numbers[4]}，已交自来水公司；以下 3 件未通过："
         f"{numbers[1]}：已被赵敏于09:05审核交办；{numbers[3]}：已被赵敏于09:05驳回（理由：应先电话协调物业）；"
-        f"{own.number}：不能审核自己提出的交办，请由其他审核员审核。")
+        f"{own.number}：不能审核自己提出的交办，请由其他审核员或管理员审核。")
     sup, sup2 = people.supervisor.id, people.supervisor2.id
     with db.reader() as s:
         states = {case_id: s.get(Case, case_id).state for case_id in [*ids, own.id]}  # type: ignore[union-attr]

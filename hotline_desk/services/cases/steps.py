@@ -488,8 +488,8 @@ def _approve_gates(ctx: StepContext, status: CaseStatus, actor: Actor, p: Approv
     problems = _state(ctx, status, "审核交办", CaseState.PROPOSED)
     if not problems and status.proposer_id == actor.id:
         chosen = status.last_event_kind in (EventKind.RETURN_ACCEPT, EventKind.WITHDRAW)  # the unit named then
-        problems.append(Problem("改派的承办单位是你在同意退单或收回改派时选定的，不能由你审核，请由其他审核员审核。"
-                                if chosen else "不能审核自己提出的交办，请由其他审核员审核。", Gate.STATE))
+        problems.append(Problem("改派的承办单位是你在同意退单或收回改派时选定的，不能由你审核，请由其他审核员或管理员审核。"
+                                if chosen else "不能审核自己提出的交办，请由其他审核员或管理员审核。", Gate.STATE))
     return problems
 
 
