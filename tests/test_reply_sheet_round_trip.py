@@ -210,3 +210,22 @@ def test_a_sheet_name_forged_with_line_breaks_is_named_on_one_short_line(
     said = [note for note in _preview(db, forged, clock).notes if "另有工作表" in note]
     assert len(said) == 1 and "\n" not in said[0] and len(said[0]) < 200, said
     assert "工作表“说明 已登记 自来水公司 的 3 件签收或回复。说明 已登记 …”有内容" in said[0]
+
+
+def test_replies_from_a_unit_s_sheet_entered_after_the_cut_off_are_not_called_an_imported_register(
+        db: Database, people: People, sheet: Path, clock: FakeClock) -> None:  # noqa: F811
+    """A unit's sheet of July replies taken in on 8 August: the checks before 定稿 said the hand-registered cases
+    had been “统计截止后导入的（如旧台账）”; they are cases with steps from a sheet, named as such."""
+    from hotline_desk.services.reporting import bulletin
+
+    path = _filled(sheet, lambda book, ws: None, rows=1)
+    clock.set(datetime(2022, 8, 8, 9, 0))
+    preview = _preview(db, path, clock)
+    with db.session() as s:
+        commit_replies(s, people.operator, preview, clock=clock)
+        number = case_view(s, 1).number
+    with db.reader() as s:
+        notices = bulletin.warnings(s, "2022-07", clock=clock)
+    assert not any("如旧台账" in notice for notice in notices)
+    late = next(notice for notice in notices if notice.startswith("统计截止后才登记、却计入本月的步骤"))
+    assert f"{number}（签收（回复表）、回复（回复表））" in late

@@ -13,7 +13,7 @@ from sqlalchemy import DateTime, bindparam, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from hotline_desk.errors import ValidationError
-from hotline_desk.models import BonusItem, Bulletin, Case, CaseEvent
+from hotline_desk.models import BonusItem, Bulletin, Case, CaseEvent, ImportBatch
 from hotline_desk.services.cases.case_query import months_with_cases
 from hotline_desk.services.cases.history import EVENT_LABELS, CaseStatus, record_from_row, replay
 from hotline_desk.services.reporting.facts import Facts, facts_of
@@ -149,13 +149,15 @@ def entered_after(session: Session, month: str, after: datetime, as_of: datetime
     entered = CaseEvent.recorded_at > after if first_late is None else \
         or_(CaseEvent.recorded_at > after, CaseEvent.id > first_late)
     rows = session.execute(
-        select(Case.number, CaseEvent.kind, CaseEvent.batch_id).join(Case, Case.id == CaseEvent.case_id)
+        select(Case.number, CaseEvent.kind, ImportBatch.kind).join(Case, Case.id == CaseEvent.case_id)
+        .outerjoin(ImportBatch, ImportBatch.id == CaseEvent.batch_id)
         .where(Case.month == month, entered, CaseEvent.kind != EventKind.ERASE,  # it changes no figure
                or_(CaseEvent.at <= until, CaseEvent.kind.in_([str(k) for k in ANY_TIME])))
         .order_by(Case.number, CaseEvent.seq)).all()
     steps: dict[str, list[str]] = {}
     for number, kind, batch in rows:
-        label = IMPORTED if batch is not None else EVENT_LABELS.get(kind, kind)
+        # a register's cases taken in are said apart; a unit's sheet of replies is its steps, from a sheet
+        label = IMPORTED if batch == "cases" else f"{EVENT_LABELS.get(kind, kind)}{'（回复表）' if batch else ''}"
         if label not in steps.setdefault(number, []):
             steps[number].append(label)
     return steps
