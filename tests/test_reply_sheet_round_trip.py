@@ -229,3 +229,25 @@ def test_replies_from_a_unit_s_sheet_entered_after_the_cut_off_are_not_called_an
     assert not any("如旧台账" in notice for notice in notices)
     late = next(notice for notice in notices if notice.startswith("统计截止后才登记、却计入本月的步骤"))
     assert f"{number}（签收（回复表）、回复（回复表））" in late
+
+
+def test_a_redone_case_s_reply_without_its_new_signing_says_why_the_signing_is_asked_again(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """A case back with its unit after a 不满意 judged the unit's doing came back replied, unsigned: “缺少签收时间”,
+    to a unit that had signed it once already and did not know why."""
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+        wf.sign(s, people.operator, case_id, clock=clock)
+        wf.reply(s, people.operator, case_id, wf.Reply("已修复"), clock=clock)
+        wf.follow_up(s, people.operator, case_id, "dissatisfied", note="仍然停水", clock=clock)
+        wf.review(s, people.supervisor, case_id, True, "单位未修复", clock=clock)
+        signed_first = clock()
+    clock.advance(days=1)
+    with db.session() as s:
+        [path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, user_id=None, clock=clock)
+    clock.advance(hours=3)
+    filled = _as_unit(path, "重办回复.xlsx", row4={RESULT: "已解决", REPLY: "已更换水管", FINISHED: clock()})
+    said = [p.reason for p in _preview(db, filled, clock).problems if p.column == "签收时间"]
+    assert said == [f"缺少签收时间（本件于{signed_first:%m-%d %H:%M}再次交办给本单位〔如回访不满意后重办〕，"
+                    f"此前一次交办已于{signed_first:%m-%d %H:%M}签收；请填写这次交办后的签收时间）"]

@@ -479,6 +479,16 @@ def _signed_at(status: Any, unit_id: int, written: datetime) -> Any:
                  and d.signed_at.replace(second=0, microsecond=0) == minute), None)
 
 
+def _signed_before(status: CaseStatus, mine: Any) -> str:
+    """A unit given the case again (a 重办, a return undone) signed it before: why the sheet asks its signing anew
+    ("" for a first dispatch)."""
+    earlier = [d for d in status.dispatches if d.unit_id == mine.unit_id and d.round < mine.round and d.signed_at]
+    if not earlier:
+        return ""
+    return (f"（本件于{mine.dispatched_at:%m-%d %H:%M}再次交办给本单位〔如回访不满意后重办〕，此前一次交办已于"
+            f"{earlier[-1].signed_at:%m-%d %H:%M}签收；请填写这次交办后的签收时间）")
+
+
 def _signing_kept(number: str, mine: Any, values: dict[str, Any]) -> list[str]:
     """A signing recorded before, and the row giving another time for it (or words that are no time): said, as the
     sheet's time is not taken."""
@@ -589,7 +599,7 @@ def _reply_row(excel_row: int, number: str, values: dict[str, Any], cases: dict[
     if mine.signed_at is None and signs:
         sign_at = signed
         if signed is None:
-            problems.append(("签收时间", "缺少签收时间"))
+            problems.append(("签收时间", "缺少签收时间" + _signed_before(status, mine)))
             signs = False
         else:
             found = STEPS[Action.SIGN].check(ctx, status, actor, Sign(unit_id), signed)
