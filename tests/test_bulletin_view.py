@@ -22,7 +22,7 @@ from hotline_desk.ui.bulletin_view import PRINT_DPI, BulletinView
 from hotline_desk.ui.main_window import MainWindow
 from tests.conftest import FakeClock, People
 from tests.helpers import draft
-from tests.ui_helpers import context, when_modal
+from tests.ui_helpers import Messages, context, when_modal
 
 
 @pytest.fixture
@@ -160,7 +160,7 @@ def test_finalising_asks_with_no_as_default_then_freezes_the_page_at_once(
 
 def test_saving_the_pdf_and_printing_say_where_it_went(
         view: BulletinView, qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+    from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrinterInfo
 
     said: list[str] = []
     view.ctx.signals.notice.connect(said.append)
@@ -183,6 +183,7 @@ def test_saving_the_pdf_and_printing_say_where_it_went(
         return int(QDialog.DialogCode.Accepted)
 
     monkeypatch.setattr(QPrintDialog, "exec", chosen)
+    monkeypatch.setattr(QPrinterInfo, "availablePrinterNames", lambda: ["PDF"])  # a printer installed
     drawn: list[tuple[QRect, QRect]] = []  # where each page went, and the sheet it went on
     draw = QPainter.drawImage
 
@@ -193,11 +194,34 @@ def test_saving_the_pdf_and_printing_say_where_it_went(
     monkeypatch.setattr(QPainter, "drawImage", noting)
     qtbot.mouseClick(view.buttons["print"], Qt.MouseButton.LeftButton)
     pages = view.preview_doc.pageCount()
-    assert said[-1] == f"已将 2022-07 简报（{pages} 页）送到打印机 {paper}" and paper.stat().st_size > 0
+    # a file is not a printer: said so, nobody walks to an empty tray
+    assert said[-1] == f"已将 2022-07 简报（{pages} 页）打印到文件 {paper}" and paper.stat().st_size > 0
     # each page covers the A4 sheet at its own size (the printer's margins shrank it by 3% and moved it)
     assert len(drawn) == pages
     for target, sheet in drawn:
         assert abs(target.width() - sheet.width()) <= 2 and abs(target.left()) <= 2 and abs(target.top()) <= 2
+
+    def pages_two_to_three(dialog: QPrintDialog) -> int:  # 选项 → 页数 2 到 3, as a clerk reprinting a page
+        seen["doc"] = dialog.printer().docName()
+        chosen(dialog)
+        dialog.printer().setPrintRange(QPrinter.PrintRange.PageRange)
+        dialog.printer().setFromTo(2, 3)
+        return int(QDialog.DialogCode.Accepted)
+
+    seen: dict[str, str] = {}
+    drawn.clear()
+    monkeypatch.setattr(QPrintDialog, "exec", pages_two_to_three)
+    qtbot.mouseClick(view.buttons["print"], Qt.MouseButton.LeftButton)
+    assert len(drawn) == 2  # all six pages went to the printer, whatever the range asked
+    assert said[-1] == f"已将 2022-07 简报（第 2–3 页，2 页）打印到文件 {paper}"
+    assert seen["doc"] == "2022-07 工作简报"  # the job's name in a shared printer's queue
+
+    # no printer at all: the dialog offered a file only, without a word, and the status said 送到打印机
+    monkeypatch.setattr(QPrinterInfo, "availablePrinterNames", lambda: [])
+    messages = Messages().install(monkeypatch)
+    drawn.clear()
+    qtbot.mouseClick(view.buttons["print"], Qt.MouseButton.LeftButton)
+    assert drawn == [] and any("本机没有找到可用的打印机" in text for text in messages.texts("information"))
 
 
 def test_the_page_opens_on_the_last_month_over_and_a_long_notice_never_moves_the_preview(

@@ -11,7 +11,7 @@ from PySide6.QtCore import QBuffer, QByteArray, QDate, QIODevice, QRect, QSize, 
 from PySide6.QtGui import QKeySequence, QPainter, QShortcut
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
-from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtPrintSupport import QAbstractPrintDialog, QPrintDialog, QPrinter, QPrinterInfo
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -806,9 +806,16 @@ class BulletinView(QWidget):
         if not self.pdf_bytes:
             QMessageBox.information(self, "请先生成", "请先点击“生成预览”。")
             return
+        if not QPrinterInfo.availablePrinterNames():  # the dialog would offer a file only, and say nothing
+            QMessageBox.information(self, "没有打印机", NO_PRINTER)
+            return
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         printer.setResolution(PRINT_DPI)
-        if run_modal(QPrintDialog(printer, self)) == QDialog.DialogCode.Accepted:
+        printer.setDocName(f"{self.pdf_month} 工作简报")  # its name in a shared printer's queue
+        dialog = QPrintDialog(printer, self)
+        dialog.setOption(QAbstractPrintDialog.PrintDialogOption.PrintPageRange, True)
+        dialog.setMinMax(1, self.preview_doc.pageCount())
+        if run_modal(dialog) == QDialog.DialogCode.Accepted:
             self.print_to(printer)
 
     def print_to(self, printer: QPrinter) -> int:
@@ -817,7 +824,8 @@ class BulletinView(QWidget):
         # The whole sheet, at the PDF's own size: its margins are the bulletin's. Within the printer's margins the
         # pages came out shrunk by about 3% and shifted, unlike the PDF printed from a viewer at actual size.
         printer.setFullPage(True)
-        pages = self.preview_doc.pageCount()
+        first, last = chosen_pages(printer, self.preview_doc.pageCount())
+        pages = last - first + 1
         progress = QProgressDialog("正在打印……", "取消", 0, pages, self)
         progress.setWindowModality(Qt.WindowModality.WindowModal)
         painter = QPainter()
@@ -826,25 +834,28 @@ class BulletinView(QWidget):
             return 0
         printed = 0
         try:
-            for page in range(pages):
+            for page in range(first - 1, last):
                 if progress.wasCanceled():
                     break
-                if page:
+                if printed:
                     printer.newPage()
                 points = self.preview_doc.pagePointSize(page)
                 size = QSize(int(points.width() / 72 * PRINT_DPI), int(points.height() / 72 * PRINT_DPI))
                 image = self.preview_doc.render(page, size)
                 painter.drawImage(_fitted(painter.viewport(), size), image)
                 printed += 1
-                progress.setValue(page + 1)
+                progress.setValue(printed)
         finally:
             painter.end()
             progress.close()
-        where = printer.printerName() or printer.outputFileName() or "打印机"
+        # a file chosen in the dialog is no printer: said as a file, so nobody walks to an empty tray
+        where = f"打印到文件 {printer.outputFileName()}" if printer.outputFileName() \
+            else f"送到打印机 {printer.printerName() or ''}".rstrip()
+        which = f"第 {first}–{last} 页，" if pages < self.preview_doc.pageCount() else ""
         if printed == pages:
-            self._done(f"已将 {self.pdf_month} 简报（{printed} 页）送到打印机 {where}")
+            self._done(f"已将 {self.pdf_month} 简报（{which}{printed} 页）{where}")
         else:
-            self._done(f"打印已取消：{printed} / {pages} 页已送到打印机 {where}")
+            self._done(f"打印已取消：{printed} / {pages} 页已{where}")
         return printed
 
     def _done(self, said: str, short: str = "") -> None:
@@ -853,6 +864,18 @@ class BulletinView(QWidget):
         self.status.setText(short or said)
         self.status.setToolTip(said)
         self.ctx.signals.notice.emit(said)
+
+
+NO_PRINTER = ("本机没有找到可用的打印机（没有安装打印机，或打印服务没有运行）。请管理员安装打印机；也可以点“保存PDF…”，"
+              "把 PDF 拿到有打印机的电脑上打印。")
+
+
+def chosen_pages(printer: QPrinter, count: int) -> tuple[int, int]:
+    """The first and last page to print, from 1: those the print dialog's 页数 asked for, within the bulletin's."""
+    if printer.printRange() != QPrinter.PrintRange.PageRange or printer.fromPage() < 1:
+        return 1, count
+    first = min(printer.fromPage(), count)
+    return first, max(first, min(printer.toPage() or count, count))
 
 
 KEEP_MS = 3000  # how often unsaved edits are written to disk
