@@ -211,3 +211,21 @@ def test_ctrl_s_saves_the_settings_page_from_any_field(
     QTest.keyClick(sign, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     with db.reader() as s:
         assert Settings(s).get(SIGN_HOURS.key) == 48
+
+
+def test_a_font_folder_that_is_missing_or_holds_no_fonts_is_refused(db: Database, people: People,
+                                                                     tmp_path: Path) -> None:
+    """`settings set bulletin.font_dir /nonexistent/fonts` said 已设为, and the bulletin went on in whatever fonts
+    the computer had: an office pointing it at the USB stick with its 仿宋 printed in another typeface unknowing."""
+    missing, empty, fonts = tmp_path / "U盘" / "字体", tmp_path / "空文件夹", tmp_path / "字体"
+    empty.mkdir()
+    (fonts / "仿宋").mkdir(parents=True)
+    (fonts / "仿宋" / "SIMFANG.TTF").write_bytes(b"\0")
+    for folder, words in ((missing, "不存在，或不是文件夹"), (empty, "中没有字体文件（.ttf、.ttc、.otf）")):
+        with pytest.raises(ValidationError, match=words), db.session() as s:
+            admin.update_setting(s, people.admin, settings.FONT_DIR.key, str(folder))
+        with db.reader() as s:
+            assert Settings(s).get(settings.FONT_DIR) == ""
+    with db.session() as s:
+        assert admin.update_setting(s, people.admin, settings.FONT_DIR.key, str(fonts)) == str(fonts)
+        assert admin.update_setting(s, people.admin, settings.FONT_DIR.key, "") == ""  # back to the system's

@@ -38,7 +38,7 @@ EXTENSION_FONTS = ("simsunb.ttf", "HanaMinA.ttf", "HanaMinB.ttf", "mingliub.ttc"
                    "wqy-microhei.ttc", "uming.ttc", "ukai.ttc")
 BUNDLED_FONTS_FOLDER = "fonts"  # beside the executable of the installed kit: a free font, used last
 FALLBACK = "STSong-Light"
-FALLBACK_WARNING = ("未找到可嵌入的中文 TrueType 字体，简报使用了未嵌入的 STSong-Light 字体："
+FALLBACK_WARNING = ("未找到可嵌入的中文 TrueType 字体，PDF 使用了未嵌入的 STSong-Light 字体："
                     "在没有中文字体的电脑或打印机上可能显示为方框。请安装仿宋、黑体等字体，或在设置中指定字体目录。")
 
 

@@ -228,7 +228,26 @@ CHARTS = declare(SettingDef("bulletin.charts", bool, False, "简报中加入统�
                             note="诉求类型表后加一张饼图，热点问题表后加一张条形图（原简报没有图）"))
 LAST_TOTAL_ISSUE = _int("bulletin.last_total_issue", 0, "启用本软件前最后一期的总期号", 0, 99999,
                         group="bulletin")
-FONT_DIR = _str("bulletin.font_dir", "", "简报字体目录", note="放 simfang.ttf、simhei.ttf 等，优先使用")
+FONT_FILES = (".ttf", ".ttc", ".otf")
+
+
+def _font_folder(value: str) -> None:
+    """The font folder must be there, and hold fonts, when it is chosen: a folder mistyped (or on a USB drive not
+    plugged in) had the bulletin printed in whatever fonts the computer had, without a word."""
+    if not value:
+        return
+    folder = Path(value)
+    if not folder.is_dir():
+        raise ValidationError(f"简报字体目录“{value}”不存在，或不是文件夹。请先建好这个文件夹并放入字体文件（如 "
+                              "simfang.ttf、simhei.ttf），或接上它所在的 U 盘、网络盘，再设置。",
+                              field="bulletin.font_dir")
+    if not any(path.suffix.lower() in FONT_FILES for path in folder.rglob("*") if path.is_file()):
+        raise ValidationError(f"简报字体目录“{value}”中没有字体文件（.ttf、.ttc、.otf）。请放入仿宋、黑体等字体文件"
+                              "后再设置。", field="bulletin.font_dir")
+
+
+FONT_DIR = _str("bulletin.font_dir", "", "简报字体目录", when_set=_font_folder,
+                note="放 simfang.ttf、simhei.ttf 等，优先使用；须是已有的、放有字体文件的文件夹")
 
 # --- the rest ------------------------------------------------------------------------------------------------
 IMPORT_MAPPINGS: SettingDef[dict[str, Any]] = declare(SettingDef(
