@@ -154,6 +154,25 @@ def sqlite_path(url: str) -> Path:
     return Path(make_url(url).database or "")
 
 
+def open_elsewhere(path: Path, wait_s: float = 0.0) -> bool:
+    """Whether another window, station or command has this SQLite file open. In WAL mode every open connection
+    keeps a shared lock on the file, so an exclusive transaction in exclusive locking mode fails while one is open;
+    nothing is written. A file that cannot be opened at all is not said to be open (its opening says why)."""
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True, timeout=wait_s, isolation_level=None)
+    except sqlite3.Error:
+        return False
+    try:
+        conn.execute("PRAGMA locking_mode = EXCLUSIVE")
+        conn.execute("BEGIN EXCLUSIVE")
+        conn.execute("COMMIT")
+    except sqlite3.OperationalError:
+        return True
+    finally:
+        conn.close()
+    return False
+
+
 def place_of(url: str | URL) -> str:
     """Where a database's data is, as messages name it: the file, or the server without its password."""
     text_url = url if isinstance(url, str) else url.render_as_string(hide_password=False)

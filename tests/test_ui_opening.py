@@ -98,3 +98,21 @@ def test_opening_a_file_that_may_only_be_read_says_so_before_a_call_is_typed(
     assert said == [("数据库只读", f"数据库文件 {db_path} 是只读的（没有写入权限，或它所在的磁盘、共享文件夹是"
                                    "只读的）：只能查询，不能登记和办理工单。如需保存，请让管理员检查文件权限和磁盘。")]
 
+
+
+def test_a_file_another_window_has_open_is_said_as_this_one_opens_it(tmp_path: Path, db_path: Path,
+                                                                      db: Database) -> None:
+    """A second window on the same SQLite file opened without a word, while restore and migrate-db can tell; the
+    README says the file is for one person at a time, and a shared folder's file can be damaged."""
+    db.dispose()
+    alone, _first = app._prepare(str(db_path))
+    try:
+        assert not any("此刻还被另一个窗口" in note for note in alone.opening_notes)
+        second, _first = app._prepare(str(db_path))  # while the first still holds it
+        try:
+            assert app.shared_words(db_path) in second.opening_notes
+            assert "请改用 PostgreSQL" in app.shared_words(db_path)
+        finally:
+            second.dispose()
+    finally:
+        alone.dispose()

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from hotline_desk.crashlog import install_logging
-from hotline_desk.db import Database, default_db_path, resolve_db_url
+from hotline_desk.db import Database, default_db_path, open_elsewhere, resolve_db_url, sqlite_path
 from hotline_desk.errors import HotlineError
 from hotline_desk.services.accounts import accounts, users
 from hotline_desk.services.accounts.permissions import Actor
@@ -204,8 +204,14 @@ def state_dir() -> Path:
 
 
 def _prepare(target: str | None) -> tuple[Database, str | None]:
-    """Open the database; a new one gets the reference data and an administrator."""
+    """Open the database; a new one gets the reference data and an administrator. A SQLite file another window or
+    station has open already is said (before this window holds it open too, which the test could not tell apart)."""
+    url = resolve_db_url(target)
+    place = sqlite_path(url) if url.startswith("sqlite") else None
+    shared = place is not None and place.is_file() and open_elsewhere(place)
     database = open_office_database(target)
+    if shared and place is not None:
+        database.opening_notes.append(shared_words(place))
     try:
         with database.session() as session:
             reference.load_defaults(session)
@@ -215,6 +221,13 @@ def _prepare(target: str | None) -> tuple[Database, str | None]:
         database.dispose()
         raise
     return database, first_admin
+
+
+def shared_words(place: Path) -> str:
+    """What a window says of a SQLite file open elsewhere as it opens: it works, but is meant for one at a time."""
+    return (f"数据库文件 {place} 此刻还被另一个窗口、另一台电脑上的本软件（或一条命令）打开着。"
+            "SQLite 数据库文件同时只宜一人使用：几个人同时登记、审核时，请改用 PostgreSQL（见说明书“多个工作站"
+            "共用一个数据库”）；文件在共享文件夹（网络盘）上时，几台电脑同时使用可能损坏数据库。")
 
 
 OPENING = ("正在打开数据库……\n（较旧版本的数据库要先另存一份完整的副本、再升级格式，工单多时需要几分钟，"

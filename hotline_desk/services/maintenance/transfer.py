@@ -7,7 +7,6 @@ the result is checked twice: the same number of rows in every table, and the aud
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from hotline_desk.db import Database, sqlite_path
+from hotline_desk.db import Database, open_elsewhere, sqlite_path
 from hotline_desk.errors import ValidationError
 from hotline_desk.models import Base, Case
 from hotline_desk.models.lengths import LABELS as LABELS_OF_COLUMNS
@@ -219,22 +218,10 @@ STATIONS_OPEN = ("请先关闭所有工作站上的本程序（包括锁屏的�
 
 def _alone(path: Path) -> None:
     """Refuse a source file another window or station has open: what it saves during the move is not copied, and it
-    goes on saving into the old file afterwards. In WAL mode every open connection keeps a shared lock on the file,
-    so an exclusive transaction in exclusive locking mode fails while one is open; nothing is written."""
-    try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True, timeout=IN_USE_WAIT_S,
-                               isolation_level=None)
-    except sqlite3.Error:
-        return  # said as the source is opened
-    try:
-        conn.execute("PRAGMA locking_mode = EXCLUSIVE")
-        conn.execute("BEGIN EXCLUSIVE")
-        conn.execute("COMMIT")
-    except sqlite3.OperationalError as exc:
+    goes on saving into the old file afterwards."""
+    if open_elsewhere(path, IN_USE_WAIT_S):
         raise ValidationError(f"源数据库 {path.name} 正被本软件的其他窗口或工作站打开。未迁移，目标数据库未改动。"
-                              + STATIONS_OPEN) from exc
-    finally:
-        conn.close()
+                              + STATIONS_OPEN)
 
 
 def copy_database(source: Database, target: Database, actor: Actor, *,
