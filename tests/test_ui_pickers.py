@@ -278,3 +278,17 @@ def test_a_unit_whose_name_opens_with_its_district_is_found_by_the_units_own_ini
     found = entry.unit.matching("zj")
     assert found.index("江北区住房和城乡建设局") < found.index("财政局"), found
     assert entry.unit.matching("jbqcsgl") == ["江北区城市管理和综合执法局"]  # the place typed too: as before
+
+
+def test_a_unit_taken_out_of_the_list_while_chosen_is_said_as_taken_out_not_as_a_typo(qtbot: QtBot) -> None:
+    """An administrator stopped 公路管理局 while an operator's form had it chosen: saving said “不在单位列表中，请从列表
+    中选择”, as if the clerk had typed a wrong name."""
+    combo = SearchCombo([("公路管理局", 1), ("自来水公司", 2)])
+    qtbot.addWidget(combo)
+    combo.set_value(1)
+    combo.replace_items([("自来水公司", 2)])  # the list reloaded after the change on another station
+    assert combo.currentText() == "公路管理局" and combo.value() is None
+    assert combo.unresolved("单位") == ("“公路管理局”刚从单位列表中去掉（已停用、合并或改名，多半是管理员刚在其他工作站"
+                                       "改的），请改选其他单位。")
+    combo.editor.setText("公路局")  # anything else typed is said as before
+    assert combo.unresolved("单位").startswith("“公路局”不在单位列表中")

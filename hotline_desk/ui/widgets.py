@@ -163,6 +163,7 @@ class SearchCombo(QComboBox):
         self.popup.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.setCompleter(self.popup)
         self._typed = ""  # the text as typed, before moving in the suggestions changed it
+        self._taken_out: set[str] = set()  # names the list had when the form opened, gone from it since
         # The suggestion the cursor was moved onto, not yet chosen (Enter, a click, Tab) nor typed over: the field
         # shows it until then. ("" when none.)
         self._moved_to = ""
@@ -192,6 +193,8 @@ class SearchCombo(QComboBox):
         chosen, typed = self.currentData(), self.editor.text()
         if (self._items, self._aliases) == (list(items), _aliases_by_text(items, aliases)):
             return
+        # a name taken out of the list meanwhile (a unit stopped on another station) is said as such, not as a typo
+        self._taken_out |= {text for text, _value in self._items} - {text for text, _value in items}
         blocked, editor_blocked = self.blockSignals(True), self.editor.blockSignals(True)
         try:
             self.set_items(items, aliases)
@@ -344,6 +347,9 @@ class SearchCombo(QComboBox):
         if not text or self.value() is not None:
             return ""
         found = self.matching(text)
+        if text in self._taken_out:
+            return (f"“{text}”刚从{label}列表中去掉（已停用、合并或改名，多半是管理员刚在其他工作站改的），"
+                    f"请改选其他{label}。")
         if not found:
             return f"“{text}”不在{label}列表中，请从列表中选择（可输入名称或拼音首字母）。"
         if not settled:
