@@ -652,3 +652,22 @@ def test_times_ahead_of_now_are_one_cause_with_examples_not_one_cause_a_minute()
     assert group.rows == tuple(range(2, 42))
     assert group.cause == ("〔办结时间〕时间晚于现在（2022-08-05 09:00），请核对（也可能是本机时钟慢了）"
                            "（共 40 个不同的时间，如“2022-08-05 10:02”、“2022-08-05 10:03”、“2022-08-05 10:04”）")
+
+
+def test_a_unit_s_place_in_the_score_table_is_set_from_the_command_line(
+        office: Database, capsys: pytest.CaptureFixture[str]) -> None:
+    """A county setting itself up had no way to put its units in its own order but the window: the score tables
+    kept 汝州's order numbers (1, 12, 22, 23)."""
+    code, _out, err = run(capsys, office, "unit", "list", "--group", "department")
+    before = [line.split("\t")[2] for line in _out.splitlines()]
+    code, out, err = run(capsys, office, "unit", "order", "城市管理局", "1")
+    assert code == 0, err
+    assert out.startswith("“城市管理局”已排在市直单位考核表第 1 位，本组其他单位依次排后")
+    code, out, _err = run(capsys, office, "unit", "list", "--group", "department")
+    rows = [line.split("\t")[1:3] for line in out.splitlines()]
+    assert [name for _order, name in rows] == ["城市管理局", *(n for n in before if n != "城市管理局")]
+    assert [order for order, _name in rows] == [str(n) for n in range(1, len(rows) + 1)]  # closed up
+    unchanged = fingerprint(office)
+    code, _out, err = run(capsys, office, "unit", "order", "城市管理局", "0")
+    assert code == 2 and f"顺序应为 1 到 {len(rows)} 的数字" in err
+    assert fingerprint(office) == unchanged

@@ -112,6 +112,12 @@ def _units(sub: SubParsers[Any]) -> None:
     q.add_argument("name", help="现名称")
     q.add_argument("new_name", metavar="新名称", help="新名称")
     q.set_defaults(run=cmd_unit_rename)
+    q = usub.add_parser("order", help="调整单位在考核表中的位次（需管理员）",
+                        description="把单位排到本组考核表（以及单位列表和窗口）的第几位，本组其他单位依次排后，"
+                                    "顺序重新编为 1、2、3……；unit list 列出现在的顺序。")
+    q.add_argument("name", help="单位名称")
+    q.add_argument("order", type=int, metavar="位次", help="第几位（从 1 起）")
+    q.set_defaults(run=cmd_unit_order)
     q = usub.add_parser("merge", help="合并单位（需管理员）",
                         description="把一个单位并入另一个：前者停用，其名称和别名此后指向后者；已有工单仍记在原单位。")
     q.add_argument("source", help="被并入的单位")
@@ -294,6 +300,16 @@ def cmd_unit_add(ctx: Context, args: argparse.Namespace) -> int:
     def run(session: Session, actor: Actor) -> str:
         u = admin.save_unit(session, actor, None, args.name, GROUPS[args.group])
         return f"已添加单位：{u.name}（{UnitGroup(u.group).label}，第 {u.display_order} 位）"
+    return _write(ctx, run)
+
+
+def cmd_unit_order(ctx: Context, args: argparse.Namespace) -> int:
+    from hotline_desk.services.office import admin, reference
+
+    def run(session: Session, actor: Actor) -> str:
+        moved = admin.move_unit(session, actor, reference.find_unit(session, args.name).id, args.order)
+        return (f"“{moved.name}”已排在{UnitGroup(moved.group).label}考核表第 {moved.display_order} 位，"
+                "本组其他单位依次排后（顺序重新编为 1、2、3……）。")
     return _write(ctx, run)
 
 

@@ -23,6 +23,8 @@ from hotline_desk.services.office.settings import OFFICE_NAME, SCORING_RULES, SE
 from hotline_desk.services.reporting.bulletin_compose import check_template
 from hotline_desk.services.reporting.rules import ScoringRules
 
+MOST_UNITS_ORDER = 999  # the largest 考核表顺序, as the window's field allows
+
 
 def save_unit(session: Session, actor: Actor, unit_id: int | None, name: str, group: str,
               display_order: int | None = None, active: bool = True, needs_caller: bool | None = None,
@@ -57,8 +59,32 @@ def save_unit(session: Session, actor: Actor, unit_id: int | None, name: str, gr
     if needs_caller is not None:
         unit.needs_caller = needs_caller
     if display_order is not None:
+        if not 1 <= display_order <= MOST_UNITS_ORDER:
+            raise ValidationError(f"考核表顺序应为 1 到 {MOST_UNITS_ORDER} 的数字。", field="order")
         unit.display_order = display_order
     audit.record_row(session, unit, user_id=actor.id, at=clock())
+    return UnitView(unit.id, unit.name, unit.group, unit.display_order, unit.active)
+
+
+def move_unit(session: Session, actor: Actor, unit_id: int, position: int, *,
+              clock: Clock = office_now) -> UnitView:
+    """Put a unit at ``position`` (from 1) of its group's score table, the others of the group following in their
+    order, numbered 1, 2, 3… afresh (the default list's 1, 12, 22, 23 closed up); stopped units keep their place
+    among them."""
+    require(actor, "manage_reference")
+    unit = session.get(Unit, unit_id)
+    if unit is None:
+        raise NotFound("单位不存在。")
+    group = list(session.scalars(select(Unit).where(Unit.group == unit.group, Unit.id != unit.id)
+                                 .order_by(Unit.display_order, Unit.id)))
+    if not 1 <= position <= len(group) + 1:
+        raise ValidationError(f"顺序应为 1 到 {len(group) + 1} 的数字（本组共 {len(group) + 1} 个单位，含停用的）。",
+                              field="order")
+    group.insert(position - 1, unit)
+    for number, member in enumerate(group, 1):
+        if member.display_order != number:
+            member.display_order = number
+            audit.record_row(session, member, user_id=actor.id, at=clock())
     return UnitView(unit.id, unit.name, unit.group, unit.display_order, unit.active)
 
 
