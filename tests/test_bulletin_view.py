@@ -463,3 +463,34 @@ def test_the_preview_says_when_the_page_has_changed_since_it_was_built(view: Bul
     view.start_preview()
     view.wait_for_build()
     assert view.preview_stale.isHidden()
+
+
+@pytest.mark.parametrize("confidential", [False, True])
+def test_a_typical_case_chosen_opens_with_its_unit_and_for_a_confidential_case_its_category(
+        confidential: bool, qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """The write-up begun for a 保密 case quoted its title, “来电人称钟楼街道朝阳路丹阳小区…”: where its caller lives,
+    in a bulletin put on the government's website."""
+    from hotline_desk.ui.bulletin_view import CasePicker
+
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s, confidential=confidential,
+                                                          title="来电人称烟厂家属院3号楼停水"), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+        wf.sign(s, people.operator, case_id, clock=clock)
+        wf.reply(s, people.operator, case_id, wf.Reply("已修复"), clock=clock)
+        wf.follow_up(s, people.supervisor, case_id, "satisfied", clock=clock)  # 保密: called back by a supervisor
+    clock.set(clock.now.replace(month=8, day=3))
+    page = BulletinView(context(db, people.supervisor, clock, tmp_path))
+    qtbot.addWidget(page)
+    page.show()
+    page.month.setCurrentText("2022-07")
+
+    def choose(picker: CasePicker) -> None:
+        picker.table.selectRow(0)
+        picker._accept()
+
+    when_modal(CasePicker, choose)
+    page.pick_case()
+    text = page.typical.item(page.typical.rowCount() - 1, 2).text()  # type: ignore[union-attr]
+    assert text == ("自来水公司承办的“用水困难”问题，" if confidential
+                    else "自来水公司承办的“来电人称烟厂家属院3号楼停水”问题，")

@@ -573,8 +573,10 @@ class BulletinView(QWidget):
         dialog = CasePicker(self, self.ctx, self.month.currentText())
         if run_modal(dialog) == QDialog.DialogCode.Accepted and dialog.chosen is not None:
             row = dialog.chosen
-            # The start of the write-up, for the editor to go on with: who handled what.
-            opening = f"{row.unit}承办的“{row.title}”问题，" if row.unit else f"群众反映的“{row.title}”问题，"
+            # The start of the write-up, for the editor to go on with: who handled what. A 保密 case's title may
+            # name where its caller lives: its 问题分类 stands in, for a bulletin that is published.
+            what = (row.category.split("—")[-1] or "来电") if row.confidential else row.title
+            opening = f"{row.unit}承办的“{what}”问题，" if row.unit else f"群众反映的“{what}”问题，"
             self._add_typical(row.number, "positive", opening)
             self.typical.setCurrentCell(self.typical.rowCount() - 1, 2)
 
