@@ -183,11 +183,13 @@ def test_the_score_page_and_its_exports_show_the_frozen_scores_labelled_and_the_
     depts = openpyxl.load_workbook(xlsx).worksheets[1]
     rows = list(depts.iter_rows(values_only=True))
     assert next(r for r in rows if r[0] == "自来水公司") == ("自来水公司", 0, 0, 20, 20, 40)
-    notes = [r[0] for r in rows if r[0] and str(r[0]).startswith(("统计截止", "定稿后"))]
-    assert notes == [f"统计截止：2022-08-01 00:00 · {FINAL}"]
+    notes = [r[0] for r in rows if r[0] and str(r[0]).startswith(("考核月份", "统计截止", "定稿后"))]
+    # the month with its year first: a December sheet printed in January says 统计截止：2023-01-01 under 十二月份…
+    assert notes == ["考核月份：2022年7月", f"统计截止：2022-08-01 00:00 · {FINAL}"]
     with pdfplumber.open(pdf) as pdf:
         text = "".join("".join((page.extract_text() or "").split()) for page in pdf.pages)  # lines wrap anywhere
     assert "".join(FINAL.split()) in text and "定稿后" not in text and "合计100" not in text
+    assert "考核月份：2022年7月" in text
 
 
 def test_the_score_page_heads_its_columns_as_the_offices_rules_name_them(

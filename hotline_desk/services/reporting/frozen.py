@@ -100,9 +100,13 @@ class MonthScores:
         return [*self.figures.lines(), *([self.unscored] if self.unscored else [])]
 
     def sent_lines(self) -> list[str]:
-        """What a file sent to the units puts above the tables: the cut-off, and the frozen scores labelled as such.
+        """What a file sent to the units puts above the tables: the month, the cut-off, and the frozen scores labelled
+        as such.
         Not the office's note of what changed since 定稿: a unit would read it as its \"real\" score."""
-        return [self.figures.heading, *([self.unscored] if self.unscored else [])]
+        # The month with its year first: December's sheet printed in January reads “统计截止：2023-01-01”, and its
+        # template title (十二月份…考核评分表) has no year.
+        year, month = self.figures.month.split("-")
+        return [f"考核月份：{year}年{int(month)}月", self.figures.heading, *([self.unscored] if self.unscored else [])]
 
 
 @dataclass(frozen=True)
