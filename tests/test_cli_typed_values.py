@@ -358,13 +358,66 @@ def test_a_finishing_day_before_the_deadline_day_is_its_midnight_and_the_history
     assert note == "（登记时只写了日期，办结时间按当日零时记）"
 
 
-def test_a_reply_asking_for_more_time_is_taken_and_said_with_the_way_back(
+def test_a_reply_asking_for_more_time_is_refused_unless_confirmed_as_a_reply(
         office: Database, people: People, clock: FakeClock, capsys: pytest.CaptureFixture[str]) -> None:
+    """A reply asking for more time was taken, and the way back it named (undo-reply) was a supervisor's, and left
+    the extension to be dated after the undoing: past its limit. Asked first, as the window asks."""
     case = _dispatched(office, people, clock)
     with office.session() as s:
         wf.sign(s, people.operator, case.id, clock=clock)
-    code, out, err = cli_run(capsys, office, "case", "reply", case.number, "--text", "需协调施工队，申请延期5个工作日",
-                             "--finished-at", f"{clock() + timedelta(hours=1):%Y-%m-%d %H:%M}", user="op1")
+    before = fingerprint(office)
+    reply = ("case", "reply", case.number, "--text", "需协调施工队，请求延长办理时限5个工作日",
+             "--finished-at", f"{clock() + timedelta(hours=1):%Y-%m-%d %H:%M}")
+    code, out, err = cli_run(capsys, office, *reply, user="op1")
+    assert (code, out) == (2, "")
+    assert f"未登记：工单{case.number}的回复像是单位要延期" in err and "办理期限不再延长" in err
+    assert "请改为登记延期申请" in err and "请加 --as-reply" in err
+    assert fingerprint(office) == before
+    code, out, err = cli_run(capsys, office, *reply, "--as-reply", user="op1")
     assert code == 0, err
-    assert f"注意：工单{case.number}的回复像是单位要延期" in out and "请改为登记延期申请" in out
-    assert "case undo-reply" in out
+    assert "当前状态“待回访”" in out
+
+
+@pytest.mark.parametrize("words", ["此事不归我镇管，请退单", "请予退单", "申请退回", "非我单位职责范围"])
+def test_words_that_ask_for_a_return_are_read_as_such(words: str) -> None:
+    from hotline_desk.services.cases.steps import asks_instead
+
+    assert asks_instead(wf.Reply(words)) == "退单"
+    assert asks_instead(wf.Reply("已督促商家退还货款，来电人满意")) == ""
+
+
+def test_a_reply_dated_by_at_alone_takes_the_day_alone_rules_as_its_finishing_time(
+        office: Database, people: People, clock: FakeClock, capsys: pytest.CaptureFixture[str]) -> None:
+    """`case reply … --at 2022-08-04` (the deadline's day) was kept as 00:00 without a word: on time."""
+    case = _dispatched(office, people, clock)
+    with office.session() as s:
+        wf.sign(s, people.operator, case.id, clock=clock)
+        deadline = wf.situation(s, case.id, clock()).status.main_dispatch.deadline  # type: ignore[union-attr]
+    before = fingerprint(office)
+    code, out, err = cli_run(capsys, office, "case", "reply", case.number, "--text", "已维修",
+                             "--at", f"{deadline:%Y-%m-%d}", user="op1")
+    assert (code, out) == (2, "") and "请补上时刻" in err
+    assert fingerprint(office) == before
+    code, _out, err = cli_run(capsys, office, "case", "reply", case.number, "--text", "已维修",
+                              "--at", f"{clock():%Y-%m-%d}", user="op1")  # the signing's day: a minute after it
+    assert code == 0, err
+    at, note = _step_of(office, case.id, "reply")
+    assert at == clock() + timedelta(minutes=1) and note == "（登记时只写了日期，办结时间按上一步后一分钟记）"
+
+
+def test_a_return_asked_by_its_day_alone_on_the_limit_s_day_asks_for_the_hour_and_late_says_how_to_date_it(
+        office: Database, people: People, clock: FakeClock, capsys: pytest.CaptureFixture[str]) -> None:
+    case = _dispatched(office, people, clock)  # Tuesday 5 July 09:00: two working days to Thursday 09:00
+    before = fingerprint(office)
+    code, out, err = cli_run(capsys, office, "case", "return-request", case.number, "--reason", "不属于本单位职责",
+                             "--at", "2022-07-07", user="op1")
+    assert (code, out) == (2, "")
+    assert "申请时间只写了日期（2022-07-07），而退单时限是当天 09:00" in err and "请补上时刻" in err
+    code, out, err = cli_run(capsys, office, "case", "return-request", case.number, "--reason", "不属于本单位职责",
+                             user="op1")  # typed in now, years after: refused, saying how a paper one is entered
+    assert code == 2 and "退单须在交办后2个工作日内提出" in err and "请加 --at 写单位提出申请的时间" in err
+    assert fingerprint(office) == before
+    code, _out, err = cli_run(capsys, office, "case", "return-request", case.number, "--reason", "不属于本单位职责",
+                              "--at", "2022-07-06", user="op1")
+    assert code == 0, err
+    assert _step_of(office, case.id, "return_request")[0] == clock().replace(day=6, hour=0)

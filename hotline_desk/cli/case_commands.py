@@ -119,6 +119,9 @@ def register(sub: SubParsers[Any]) -> None:
                                    "相同），如 2022-07-30 10:00"}),
         ("--handler", {"default": "", "help": "经办人"}),
         ("--handler-phone", {"default": "", "help": "经办人电话"}), ("--unit", {"help": "回复单位（默认主办单位）"}),
+        ("--as-reply", {"action": "store_true",
+                        "help": "回复写的是“不属于本单位职责”或像是申请退单、延期时，确认仍按回复登记"
+                                "（工单即转入待回访、计为单位办结）"}),
     ])
     _step(csub, "return-request", "登记退单申请", cmd_return_request,
           [("--reason", {"required": True, "help": "退单理由"}), ("--unit", {"help": "申请单位（默认主办单位）"})])
@@ -443,30 +446,45 @@ def cmd_reject(ctx: Context, args: argparse.Namespace) -> int:
     return _run_step(ctx, args, lambda s, a, cid, at: workflow.reject(s, a, cid, args.reason, at=at))
 
 
-def cmd_sign(ctx: Context, args: argparse.Namespace) -> int:
+def _unit_dated(args: argparse.Namespace, action: Action) -> Any:
+    """``_run_step``'s ``at`` as a paper sheet's date alone is taken (``day_alone``), for a unit's own step."""
     by_day = by_day_alone(args.at)
 
+    def dated(s: Session, cid: int, at: Any) -> tuple[Any, str]:
+        if not by_day or at is None:
+            return at, ""
+        return day_alone.typed_by_day(s, cid, _unit_id(s, args.unit), at, action, office_now())
+
+    return dated
+
+
+def cmd_sign(ctx: Context, args: argparse.Namespace) -> int:
+    dated = _unit_dated(args, Action.SIGN)
+
     def sign(s: Session, a: Any, cid: int, at: Any) -> Any:
-        unit_id, note = _unit_id(s, args.unit), ""
-        if by_day and at is not None:  # 2022-08-01 from a paper sheet: as its import would take it
-            at, note = day_alone.typed_by_day(s, cid, unit_id, at, "签收时间", office_now())
-        return workflow.sign(s, a, cid, unit_id=unit_id, at=at, note=note)
+        at, note = dated(s, cid, at)  # 2022-08-01 from a paper sheet: as its import would take it
+        return workflow.sign(s, a, cid, unit_id=_unit_id(s, args.unit), at=at, note=note)
 
     return _run_step(ctx, args, sign)
 
 
 def cmd_reply(ctx: Context, args: argparse.Namespace) -> int:
+    if args.finished_at is None:  # the reply's time is its 办结时间 (see ``Reply``): a date alone is read as one
+        args.finished_at = args.at
     answer = workflow.Reply(text=args.text, result=args.result, finished_at=parse_time(args.finished_at),
                             handler=args.handler, handler_phone=args.handler_phone)
-    by_day, dated_by_finish = by_day_alone(args.finished_at), args.at is None
-    if dated_by_finish:  # the unit's 办结时间 dates the reply, as the window's one time field does
+    if (asked := asks_instead(answer)) and not args.as_reply:  # asked first, as the window asks; nothing written
+        raise ValidationError(f"未登记：{asks_instead_words(args.number, asked)}确是单位的回复的，请加 --as-reply "
+                              "再登记。", field="text")
+    by_day, dated_by_finish = by_day_alone(args.finished_at), args.at is None or args.at == args.finished_at
+    if args.at is None:  # the unit's 办结时间 dates the reply, as the window's one time field does
         args.at = args.finished_at
     taken: list[Any] = [answer, parse_time(args.at)]
 
     def reply(s: Session, a: Any, cid: int, at: Any) -> Any:
         unit_id, given = _unit_id(s, args.unit), answer
         if by_day and given.finished_at is not None:  # 2022-08-05 from a paper sheet: as its import would take it
-            finished, note = day_alone.typed_by_day(s, cid, unit_id, given.finished_at, "办结时间", office_now())
+            finished, note = day_alone.typed_by_day(s, cid, unit_id, given.finished_at, Action.REPLY, office_now())
             given = replace(given, finished_at=finished, note=note)
             at = finished if dated_by_finish else at
         taken[:] = [given, at]
@@ -474,8 +492,6 @@ def cmd_reply(ctx: Context, args: argparse.Namespace) -> int:
 
     code = _run_step(ctx, args, reply)
     given, dated = taken
-    if asked := asks_instead(given):  # taken as asked; said, with the way back
-        print(f"注意：{asks_instead_words(args.number, asked)}如确是这样，可用 case undo-reply 撤销这条回复后再登记。")
     if dated is not None:  # the history says 办结时间 07-30, the month counts 08-04's step
         with ctx.db.reader() as session:
             said = step_runner.reply_after_cutoff_notice(session, cases.find_case(session, args.number).id,
@@ -485,8 +501,26 @@ def cmd_reply(ctx: Context, args: argparse.Namespace) -> int:
     return code
 
 
+# What a request refused for its time limit, typed without --at, is told: a paper request made in time is entered so.
+ASKED_IN_TIME = "单位在时限内提出、现在才登记的，请加 --at 写单位提出申请的时间（如纸质申请上的日期和时刻）。"
+
+
+def _requested(ctx: Context, args: argparse.Namespace, action: Action, step: Any) -> int:
+    dated = _unit_dated(args, action)
+
+    def request(s: Session, a: Any, cid: int, at: Any) -> Any:
+        return step(s, a, cid, dated(s, cid, at)[0])
+
+    try:
+        return _run_step(ctx, args, request)
+    except ValidationError as exc:
+        if exc.field != "at" or args.at is not None:
+            raise
+        raise ValidationError(f"{exc.message}{ASKED_IN_TIME}", field="at") from exc
+
+
 def cmd_return_request(ctx: Context, args: argparse.Namespace) -> int:
-    return _run_step(ctx, args, lambda s, a, cid, at: workflow.request_return(
+    return _requested(ctx, args, Action.RETURN_REQUEST, lambda s, a, cid, at: workflow.request_return(
         s, a, cid, args.reason, unit_id=_unit_id(s, args.unit), at=at))
 
 
@@ -502,7 +536,7 @@ def cmd_withdraw(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_extension_request(ctx: Context, args: argparse.Namespace) -> int:
-    return _run_step(ctx, args, lambda s, a, cid, at: workflow.request_extension(
+    return _requested(ctx, args, Action.EXTENSION_REQUEST, lambda s, a, cid, at: workflow.request_extension(
         s, a, cid, args.days, args.reason, unit_id=_unit_id(s, args.unit), at=at))
 
 

@@ -593,8 +593,9 @@ SAME_AS_ABOVE = frozenset({"同上", "同前", "如上", "同上条", "同上一
 # A reply that reads like a request instead: 不属于本单位职责, or words asking to return the case or for more time.
 # Taken as a reply, the case counts as 办结 and goes to its follow-up; a 退单 or 延期 is asked apart and ruled on.
 NOT_OURS = "不属于本单位职责"
-ASKS_RETURN = re.compile(r"申请退单|要求退单|请求退单|退回重新派|不属于我单位|不属于本单位")
-ASKS_MORE_TIME = re.compile(r"申请延期|延期办理|申请延长|请求延期|要求延期")
+ASKS_RETURN = re.compile(r"退单|(?:申请|请求|要求|予以|请予)退回|退回(?:重新)?(?:交办|派)|不属于(?:我|本)"
+                         r"|非(?:我|本)(?:单位|镇|乡|街道|局|办|委|公司)|不归(?:我|本)")
+ASKS_MORE_TIME = re.compile(r"延期|延长(?:办理)?(?:时限|期限|时间)|申请延长|宽限")
 
 
 def asks_instead(p: Reply) -> str:
@@ -607,7 +608,9 @@ def asks_instead(p: Reply) -> str:
 def asks_instead_words(number: str, asked: str) -> str:
     """What is said of a reply that seems to ask for ``asked`` (``asks_instead``) instead of answering."""
     requests = "或".join(f"{what}申请" for what in asked.split("或"))
-    return (f"工单{number}的回复像是单位要{asked}：登记为回复后，工单即转入待回访，计为单位办结，不再交给其他单位。"
+    after = {"退单": "不再交给其他单位", "延期": "办理期限不再延长"}
+    then = "，".join(after[what] for what in asked.split("或"))
+    return (f"工单{number}的回复像是单位要{asked}：登记为回复后，工单即转入待回访，计为单位办结，{then}。"
             f"单位要{asked}的，请改为登记{requests}，由审核员审批。")
 
 
