@@ -438,6 +438,7 @@ class Database:
         self.copy_before_upgrade: Path | None = None  # where an older file was copied before this opening upgraded it
         self.upgraded_from: str | None = None  # the schema's revision before this opening upgraded it
         self.opening_notes: list[str] = []  # what opening found for its user to know (an import it could not undo)
+        self.opening_marks: list[str] = []  # the same, each in a few words for a status bar
         if not (self.is_sqlite or self.is_postgresql):
             raise DatabaseError(f"不支持的数据库地址：{self.display_name}。请用 SQLite 文件路径或 postgresql://… 。")
         reader: Engine

@@ -583,3 +583,29 @@ def test_a_typical_case_naming_its_caller_is_said_before_the_bulletin_goes_out(
         "正文“工作动态”中写有手机号码 139****8899：简报公开印发，请核对是否应当印出。"]
     assert not any("薛建国" in n for n in notices)  # the name is not repeated in the list
     assert not any("第 2 个典型案例" in n and "似乎没有写完" in n for n in notices)  # …… ends a sentence
+
+
+def test_a_confidential_caller_named_anywhere_or_as_her_surname_and_title_and_numbers_written_otherwise_are_said(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """“王女士来电反映…” for the 保密 caller 王秀英, her full name in another case's write-up or in the narrative,
+    and mobile numbers written +86 138… or in full-width digits went out unsaid."""
+    _month_with_two_units(db, people, clock)
+    with db.session() as s:
+        secret = register_case(s, people.operator, draft(s, caller_name="王秀英", confidential=True),
+                               clock=clock).number
+        other = register_case(s, people.operator, draft(s), clock=clock).number
+    clock.set(datetime(2022, 8, 3, 9, 0))
+    with db.session() as s:
+        bulletin.update_draft(s, people.supervisor, MONTH, clock=clock, sections=(
+            NarrativeSection("工作动态", ("王秀英反映的问题已协调解决。", "热线值班手机：+86 138 1234 5678。")),
+            NarrativeSection("典型案例", (), typical=True)), typical_cases=(
+            TypicalCase(secret, "positive", "王女士来电反映停水，自来水公司当天修复。"),
+            TypicalCase(other, "positive", "与王秀英同楼的住户反映停水，联系电话１３９１２３４５６７８，已修复。")))
+    with db.reader() as s:
+        notices = [n for n in bulletin.warnings(s, MONTH, clock=clock) if "王" not in n]
+    assert (f"第 1 个典型案例（{secret}，保密工单）的简介写有来电人的姓名：简报要报送领导、在政府网站公开，"
+            "定稿后不能再改。请改写为“来电人”“某小区”等不指明身份的说法。") in notices
+    assert f"第 2 个典型案例（{other}）中写有保密工单{secret}来电人的姓名：简报公开印发，请改写。" in notices
+    assert f"正文“工作动态”中写有保密工单{secret}来电人的姓名：简报公开印发，请改写。" in notices
+    assert "正文“工作动态”中写有手机号码 138****5678：简报公开印发，请核对是否应当印出。" in notices
+    assert f"第 2 个典型案例（{other}）中写有手机号码 139****5678：简报公开印发，请核对是否应当印出。" in notices

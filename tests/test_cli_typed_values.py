@@ -378,7 +378,8 @@ def test_a_reply_asking_for_more_time_is_refused_unless_confirmed_as_a_reply(
     assert "当前状态“待回访”" in out
 
 
-@pytest.mark.parametrize("words", ["此事不归我镇管，请退单", "请予退单", "申请退回", "非我单位职责范围"])
+@pytest.mark.parametrize("words", ["此事不归我镇管，请退单", "请予退单", "申请退回", "非我单位职责范围",
+                                   "该事项不属我单位职责，请转交通局", "此事不归我们管，请退回"])
 def test_words_that_ask_for_a_return_are_read_as_such(words: str) -> None:
     from hotline_desk.services.cases.steps import asks_instead
 

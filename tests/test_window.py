@@ -28,7 +28,9 @@ from hotline_desk.models import Setting
 from hotline_desk.services.accounts import accounts
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.records import register_case
+from hotline_desk.services.maintenance.opening import HALF_IMPORT_MARK
 from hotline_desk.services.office.reference_admin import rename_unit
+from hotline_desk.ui.app import SHARED_MARK, shared_words
 from hotline_desk.ui.changes import Change
 from hotline_desk.ui.login import LoginDialog
 from hotline_desk.ui.main_window import DATABASE_LABEL_WIDTH, OPENING_NOTED, MainWindow, fitting_geometry
@@ -175,12 +177,24 @@ def test_what_the_opening_could_not_undo_stays_in_the_status_bar(qtbot: QtBot, d
     plain.show()
     assert plain.opening_label.isHidden()
     db.opening_notes.append("有尚未完成的导入：导入批次 1（清单.xlsx）已写入 600 件工单。……")
+    db.opening_marks.append(HALF_IMPORT_MARK)
     window = MainWindow(context(db, people.supervisor, clock, tmp_path), watch=False)
     qtbot.addWidget(window)
     window.show()
     window.statusBar().showMessage("已自动备份到 某处", 8000)
-    assert window.opening_label.isVisible() and window.opening_label.text() == OPENING_NOTED
+    assert window.opening_label.isVisible() and window.opening_label.text() == HALF_IMPORT_MARK
     assert window.opening_label.toolTip().startswith("有尚未完成的导入：导入批次 1（清单.xlsx）已写入 600 件工单。")
+    # another kind of note is said as itself: a second window's on a shared file read “有尚未完成的导入”
+    db.opening_notes[:], db.opening_marks[:] = [shared_words(tmp_path / "office.sqlite3")], [SHARED_MARK]
+    shared = MainWindow(context(db, people.supervisor, clock, tmp_path / "shared"), watch=False)
+    qtbot.addWidget(shared)
+    shared.show()
+    assert shared.opening_label.text() == SHARED_MARK and "导入" not in shared.opening_label.text()
+    db.opening_marks.clear()  # a note without its few words: said generally, not as an import
+    general = MainWindow(context(db, people.supervisor, clock, tmp_path / "general"), watch=False)
+    qtbot.addWidget(general)
+    general.show()
+    assert general.opening_label.text() == OPENING_NOTED
 
 
 def test_the_database_line_stays_after_a_passing_message(qtbot: QtBot, db: Database, people: People,

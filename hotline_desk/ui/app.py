@@ -212,6 +212,7 @@ def _prepare(target: str | None) -> tuple[Database, str | None]:
     database = open_office_database(target)
     if shared and place is not None:
         database.opening_notes.append(shared_words(place))
+        database.opening_marks.append(SHARED_MARK)
     try:
         with database.session() as session:
             reference.load_defaults(session)
@@ -221,6 +222,9 @@ def _prepare(target: str | None) -> tuple[Database, str | None]:
         database.dispose()
         raise
     return database, first_admin
+
+
+SHARED_MARK = "注意：数据库文件还被另一个窗口或另一台电脑打开着（同时只宜一人使用）"
 
 
 def shared_words(place: Path) -> str:

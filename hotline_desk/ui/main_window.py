@@ -67,7 +67,7 @@ STATE_NAME = "main_window"
 # What was just done stays in the status bar five minutes: ten seconds had passed while the box saying an import
 # was done was read, and the bar was empty when it closed.
 NOTICE_MS = 300_000
-OPENING_NOTED = "注意：有尚未完成的导入，统计和导出含可能撤销的工单"
+OPENING_NOTED = "注意：打开数据库时发现需要留意的情况（把鼠标停在这里可看说明）"
 DISK_CHECK_MS = 60_000  # the disk can fill while the window is open (another program, an import elsewhere)
 DATABASE_LABEL_WIDTH = 360  # pixels: the rest of the status bar is for passing messages
 
@@ -218,7 +218,8 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self.connection_label)
         # What the opening could not set right (an import it could not undo): said once in a box before the login,
         # and kept here while the window is open, for the figures and exports count what may yet be undone.
-        self.opening_label = QLabel(OPENING_NOTED if self.ctx.db.opening_notes else "")
+        self.opening_label = QLabel("；".join(dict.fromkeys(self.ctx.db.opening_marks))
+                                    or (OPENING_NOTED if self.ctx.db.opening_notes else ""))
         self.opening_label.setObjectName("status_opening")
         self.opening_label.setStyleSheet("color: #B00020;")
         self.opening_label.setToolTip("\n\n".join(self.ctx.db.opening_notes))

@@ -593,7 +593,7 @@ SAME_AS_ABOVE = frozenset({"同上", "同前", "如上", "同上条", "同上一
 # A reply that reads like a request instead: 不属于本单位职责, or words asking to return the case or for more time.
 # Taken as a reply, the case counts as 办结 and goes to its follow-up; a 退单 or 延期 is asked apart and ruled on.
 NOT_OURS = "不属于本单位职责"
-ASKS_RETURN = re.compile(r"退单|(?:申请|请求|要求|予以|请予)退回|退回(?:重新)?(?:交办|派)|不属于(?:我|本)"
+ASKS_RETURN = re.compile(r"退单|(?:申请|请求|要求|予以|请予|请)退回|退回(?:重新)?(?:交办|派)|不属于?(?:我|本)"
                          r"|非(?:我|本)(?:单位|镇|乡|街道|局|办|委|公司)|不归(?:我|本)")
 ASKS_MORE_TIME = re.compile(r"延期|延长(?:办理)?(?:时限|期限|时间)|申请延长|宽限")
 

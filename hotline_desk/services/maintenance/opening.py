@@ -76,7 +76,11 @@ def _erase_logged_again(database: Database) -> None:
             return
         said = erasures.again_words(again, "数据库文件被换成了较早的副本（例如升级前的副本）：其中")
     database.opening_notes.append(said)
+    database.opening_marks.append("注意：有删除过个人信息的工单又有了这些信息")
     log.warning("%s", said)
+
+
+HALF_IMPORT_MARK = "注意：有尚未完成的导入，统计和导出含可能撤销的工单"
 
 
 def _tell_half_imports(database: Database, why: str) -> None:
@@ -85,6 +89,7 @@ def _tell_half_imports(database: Database, why: str) -> None:
 
     if left := half_imports.left_in(database):
         database.opening_notes.append(half_imports.left_words(left, why))
+        database.opening_marks.append(HALF_IMPORT_MARK)
         log.warning("%s", database.opening_notes[-1])
 
 

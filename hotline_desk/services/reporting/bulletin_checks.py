@@ -7,6 +7,7 @@ mistyped under pressure on the last day stays printed."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from itertools import groupby
@@ -221,7 +222,7 @@ def month_warnings(session: Session, month: str, stats: MonthStatistics, scores:
         found.append("话务量没有填写：导语中不会印出话务量。")
     if stats.local_total and not (issue.good_units.strip() or issue.bad_units.strip()):
         found.append("办理较好、较差的单位都没有填写（可按得分建议填写）：简报中不会印出这两句。")
-    found += _personal_data(session, issue)
+    found += _personal_data(session, month, issue)
     for i, case in enumerate(issue.typical_cases, 1):
         if not case.text.strip().endswith(SENTENCE_ENDS):
             found.append(f"第 {i} 个典型案例（{case.number or '未填编号'}）的简介似乎没有写完："
@@ -236,35 +237,48 @@ TITLES = ("先生", "女士", "同志", "老师", "师傅", "大爷", "大妈", 
 
 
 def _joined(text: str) -> str:
-    """Words as searched for a name or a number: spaces gone, and a number's dashes (139-0000-1119)."""
-    return re.sub(r"(?<=\d)[\s-]+(?=\d)", "", "".join(text.split()))
+    """Words as searched for a name or a number: full-width digits as digits, spaces gone, a number's dashes
+    (139-0000-1119) and its country code (+86 139…) too."""
+    joined = re.sub(r"(?<=\d)[\s-]+(?=\d)", "", "".join(unicodedata.normalize("NFKC", text).split()))
+    return re.sub(r"\+?86(?=1[3-9]\d{9}(?!\d))", "", joined)
 
 
-def _personal_data(session: Session, issue: Issue) -> list[str]:
-    """A typical case's write-up naming its caller (their name, phone, or a 保密 caller's address), and any mobile
-    number in the printed words: the bulletin goes to the leaders and onto the government's website, and a
-    finalised one cannot be changed. The name itself is not repeated here."""
+def _personal_data(session: Session, month: str, issue: Issue) -> list[str]:
+    """A typical case's write-up naming its caller (their name, phone, or a 保密 caller's address or 王女士), a 保密
+    caller of the month named anywhere in the printed words, and any mobile number: the bulletin goes to the
+    leaders and onto the government's website, and a finalised one cannot be changed. No name is repeated here."""
     found: list[str] = []
     numbers = [case.number for case in issue.typical_cases if case.number]
     callers = {number: (name, phone, address, secret) for number, name, phone, address, secret in session.execute(
         select(Case.number, Case.caller_name, Case.phone, Case.address, Case.confidential)
         .where(Case.number.in_(numbers)))} if numbers else {}
+    secrets = [(number, "".join(name.split())) for number, name in session.execute(
+        select(Case.number, Case.caller_name).where(Case.month == month, Case.confidential.is_(True)))
+        if len("".join(name.split())) >= 2 and not "".join(name.split()).endswith(TITLES)]
+    printed = [(f"第 {i} 个典型案例（{case.number or '未填编号'}）", case.number, case.text)
+               for i, case in enumerate(issue.typical_cases, 1)]
+    printed += [(f"正文“{section.title}”", "", paragraph) for section in issue.sections
+                for paragraph in section.paragraphs]
     for i, case in enumerate(issue.typical_cases, 1):
         text = _joined(case.text)
         name, phone, address, secret = callers.get(case.number, ("", "", "", False))
         name, address, digits = "".join(name.split()), "".join(address.split()), re.sub(r"\D", "", phone)
+        titled = secret and len(name) >= 2 and any(f"{name[0]}{title}" in text for title in TITLES)
         said = [what for what, there in (
-            ("姓名", len(name) >= 2 and (secret or not name.endswith(TITLES)) and name in text),
+            ("姓名", (len(name) >= 2 and (secret or not name.endswith(TITLES)) and name in text) or titled),
             ("电话", len(digits) >= 7 and digits[-7:] in text),
             ("地址", secret and len(address) >= 4 and address in text)) if there]
         if said:
             found.append(f"第 {i} 个典型案例（{case.number or '未填编号'}{'，保密工单' if secret else ''}）的简介写有"
                          f"来电人的{'、'.join(said)}：简报要报送领导、在政府网站公开，定稿后不能再改。请改写为"
                          "“来电人”“某小区”等不指明身份的说法。")
-        found += _mobiles(f"第 {i} 个典型案例", case.text, digits)
-    for section in issue.sections:
-        for paragraph in section.paragraphs:
-            found += _mobiles(f"正文“{section.title}”", paragraph)
+    for where, own, words in printed:
+        text = _joined(words)
+        named = [number for number, name in secrets if number != own and name in text]
+        if named:
+            found.append(f"{where}中写有保密工单{'、'.join(named)}来电人的姓名：简报公开印发，请改写。")
+        digits = re.sub(r"\D", "", callers.get(own, ("", "", "", False))[1]) if own else ""
+        found += _mobiles(where, words, digits)
     return found
 
 
