@@ -216,12 +216,20 @@ def test_ctrl_s_saves_the_settings_page_from_any_field(
 def test_a_font_folder_that_is_missing_or_holds_no_fonts_is_refused(db: Database, people: People,
                                                                      tmp_path: Path) -> None:
     """`settings set bulletin.font_dir /nonexistent/fonts` said 已设为, and the bulletin went on in whatever fonts
-    the computer had: an office pointing it at the USB stick with its 仿宋 printed in another typeface unknowing."""
-    missing, empty, fonts = tmp_path / "U盘" / "字体", tmp_path / "空文件夹", tmp_path / "字体"
+    the computer had: an office pointing it at the USB stick with its 仿宋 printed in another typeface unknowing. A
+    folder of Latin fonts, or of a file merely named simfang.ttf, gave the bulletin nothing either."""
+    from hotline_desk.reports import fonts as font_files
+
+    missing, empty, latin, fonts = (tmp_path / name for name in ("U盘字体", "空文件夹", "西文字体", "字体"))
     empty.mkdir()
-    (fonts / "仿宋").mkdir(parents=True)
-    (fonts / "仿宋" / "SIMFANG.TTF").write_bytes(b"\0")
-    for folder, words in ((missing, "不存在，或不是文件夹"), (empty, "中没有字体文件（.ttf、.ttc、.otf）")):
+    latin.mkdir()
+    (latin / "DejaVuSans.ttf").write_bytes(b"\0")
+    (latin / "simfang.ttf").write_text("不是字体")
+    (fonts / "文泉驿").mkdir(parents=True)
+    system = font_files._index(list(font_files.FONT_DIRS))
+    (fonts / "文泉驿" / "wqy-zenhei.ttc").symlink_to(system["wqy-zenhei.ttc"])  # installed by the test command
+    for folder, words in (("fonts", "请写完整的路径"), (missing, "不存在，或不是文件夹"),
+                          (empty, "中没有字体文件（.ttf、.ttc、.otf）"), (latin, "中没有简报能用的中文字体")):
         with pytest.raises(ValidationError, match=words), db.session() as s:
             admin.update_setting(s, people.admin, settings.FONT_DIR.key, str(folder))
         with db.reader() as s:

@@ -114,6 +114,14 @@ def _register(path: Path) -> str | None:
     return name
 
 
+def folder_fonts(folder: Path) -> list[str]:
+    """The fonts in ``folder`` the bulletin would take from it (the office's fonts or the free CJK ones, by file
+    name), those that can be read: a folder of other fonts, or of files only named so, gives the bulletin none."""
+    index = _index([folder])
+    wanted = dict.fromkeys(n.lower() for names in (*OFFICE_FONTS.values(), *FREE_FONTS.values()) for n in names)
+    return [index[name].name for name in wanted if name in index and _register(index[name])]
+
+
 def bundled_font_dir() -> Path | None:
     """The fonts folder shipped beside the frozen executable of the offline kit, when running from it."""
     if not getattr(sys, "frozen", False):

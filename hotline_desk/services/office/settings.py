@@ -237,6 +237,9 @@ def _font_folder(value: str) -> None:
     if not value:
         return
     folder = Path(value)
+    if not folder.is_absolute():  # read from wherever the program was started: another folder each time
+        raise ValidationError(f"简报字体目录请写完整的路径（如 /home/热线/字体 或 D:\\字体），“{value}”不是。",
+                              field="bulletin.font_dir")
     if not folder.is_dir():
         raise ValidationError(f"简报字体目录“{value}”不存在，或不是文件夹。请先建好这个文件夹并放入字体文件（如 "
                               "simfang.ttf、simhei.ttf），或接上它所在的 U 盘、网络盘，再设置。",
@@ -244,6 +247,12 @@ def _font_folder(value: str) -> None:
     if not any(path.suffix.lower() in FONT_FILES for path in folder.rglob("*") if path.is_file()):
         raise ValidationError(f"简报字体目录“{value}”中没有字体文件（.ttf、.ttc、.otf）。请放入仿宋、黑体等字体文件"
                               "后再设置。", field="bulletin.font_dir")
+    from hotline_desk.reports.fonts import folder_fonts  # ReportLab, loaded only when the setting is changed
+
+    if not folder_fonts(folder):
+        raise ValidationError(f"简报字体目录“{value}”中没有简报能用的中文字体：要有 simfang.ttf（仿宋）、simhei.ttf"
+                              "（黑体）、simkai.ttf（楷体）、FZXBSJW.TTF（方正小标宋）等文件（文件名须与字体原名相同），"
+                              "或文泉驿等免费中文字体。", field="bulletin.font_dir")
 
 
 FONT_DIR = _str("bulletin.font_dir", "", "简报字体目录", when_set=_font_folder,
