@@ -1064,7 +1064,7 @@ def test_dispatch_sheets_for_every_unit_also_on_paper(db: Database, people: Peop
         assert doc.pages[0].width > doc.pages[0].height  # landscape, for the wide table
     assert "交办单" in text and "城市管理局" in text and "RZ2207-0000" in text
     # a sheet faxed back is the unit's word: its last page has the line to sign and stamp
-    assert "承办单位签收人" in last and "签收日期" in last and "（单位盖章）" in last
+    assert "承办单位签收人" in last and "签收时间：" in last and "时＿＿分" in last and "（单位盖章）" in last
 
 
 def test_cli_import_previews_first_and_writes_only_on_commit(db: Database, people: People, tmp_path: Path,

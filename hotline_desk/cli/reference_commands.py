@@ -308,8 +308,9 @@ def cmd_unit_order(ctx: Context, args: argparse.Namespace) -> int:
 
     def run(session: Session, actor: Actor) -> str:
         moved = admin.move_unit(session, actor, reference.find_unit(session, args.name).id, args.order)
-        return (f"“{moved.name}”已排在{UnitGroup(moved.group).label}考核表第 {moved.display_order} 位，"
-                "本组其他单位依次排后（顺序重新编为 1、2、3……）。")
+        stopped = "" if moved.active else "（它已停用，不列入以后的考核表；要用它，请 unit activate）"
+        return (f"“{moved.name}”已排在{UnitGroup(moved.group).label}考核表第 {moved.display_order} 位{stopped}，"
+                "本组其他单位依次排后（顺序重新编为 1、2、3……，停用的单位也占位次）。")
     return _write(ctx, run)
 
 

@@ -268,8 +268,8 @@ PAPER_WIDTHS_MM = (31, 26, 91, 33, 26, 60)
 # deadline to the minute), the result as on the Excel sheet's list, who handled it, and room for the reply. What a
 # clerk types back from it is what the reply sheet has in its columns.
 BLANK_TIME = "__月__日__时__分"
-TO_FILL = ("办结：" + BLANK_TIME, "结果：□已解决 □部分解决", "　　　□未解决 □已答复解释", "经办人及电话：",
-           "回复内容（可另附页）：", "\u3000", "\u3000")
+TO_FILL = ("办结：" + BLANK_TIME, "结果：□已解决 □部分解决", "　　　□未解决 □已答复解释", "经办人：",
+           "电话：", "回复或退单、延期理由：", "\u3000", "\u3000")
 
 
 def _unit_part(row: DispatchRow) -> str:
@@ -293,7 +293,7 @@ def _paper(sheet: DispatchSheet, base: Path, fonts: FontSet | None, now: datetim
         # goes under the name; a 2,500-character complaint in a 66 mm column had taken seven pages.
         table = Table(sheet.title, header, rows, col_widths_mm=PAPER_WIDTHS_MM)
         subtitle = (f"承办单位：{sheet.unit_name}　导出时间：{now:%Y-%m-%d %H:%M}　共 {len(rows)} 件　"
-                    "签收、办结请逐件写明月、日、时、分；退单、延期请写明理由和提出的日期")
+                    "签收、办结时间请写到分")
         written.append(_sheet_file(base.with_name(base.name + ".pdf"),
                               build_tables([table], fonts, sheet.title, wide=True, subtitle=subtitle,
                                            running=f"{sheet.title}　承办单位：{sheet.unit_name}　"
@@ -302,8 +302,7 @@ def _paper(sheet: DispatchSheet, base: Path, fonts: FontSet | None, now: datetim
 
 
 # Under the printed sheet's last case: the unit signs and stamps it, for a sheet faxed back to be the unit's word.
-SIGN_OFF = ("承办单位签收人：＿＿＿＿＿＿＿＿　　签收日期：＿＿＿＿年＿＿月＿＿日＿＿时　　"
-            "联系电话：＿＿＿＿＿＿＿＿　　（单位盖章）")
+SIGN_OFF = "承办单位签收人：＿＿＿＿＿＿　签收时间：＿＿月＿＿日＿＿时＿＿分　联系电话：＿＿＿＿＿＿＿＿　（单位盖章）"
 
 
 def _sheet_file(path: Path, data: bytes) -> Path:

@@ -584,8 +584,9 @@ def _reply_row(excel_row: int, number: str, values: dict[str, Any], cases: dict[
         notes += _signing_kept(number, mine, values)
     earlier = _signed_at(status, unit_id, written) if mine.signed_at is None and written is not None else None
     if earlier is not None and earlier.round != status.round:  # the grey time of a sheet exported before it came back
-        problems.append(("签收时间", f"这是本单位此前一次交办的签收时间（导出交办单后，工单{number}经退单又交办给"
-                                   "本单位），请填写这次交办后的签收时间"))
+        again = f"{mine.dispatched_at:%m-%d %H:%M}"
+        problems.append(("签收时间", f"这是本单位此前一次交办的签收时间（工单{number}此后于{again}又交办给本单位，"
+                                   "如回访不满意后重办，或退单后又改派回来），请填写这次交办后的签收时间"))
         return None
     timed = {column: norm.writes_time(values[column]) for column in ("签收时间", "办结时间")}
     signed = on_the_day(written, max(mine.dispatched_at, status.last_event_at or mine.dispatched_at),
