@@ -288,7 +288,6 @@ def test_a_unit_taken_out_of_the_list_while_chosen_is_said_as_taken_out_not_as_a
     combo.set_value(1)
     combo.replace_items([("自来水公司", 2)])  # the list reloaded after the change on another station
     assert combo.currentText() == "公路管理局" and combo.value() is None
-    assert combo.unresolved("单位") == ("“公路管理局”刚从单位列表中去掉（已停用、合并或改名，多半是管理员刚在其他工作站"
-                                       "改的），请改选其他单位。")
+    assert combo.unresolved("单位") == "“公路管理局”刚被管理员从单位列表中去掉（停用、合并或改名），请改选其他单位。"
     combo.editor.setText("公路局")  # anything else typed is said as before
     assert combo.unresolved("单位").startswith("“公路局”不在单位列表中")

@@ -348,8 +348,7 @@ class SearchCombo(QComboBox):
             return ""
         found = self.matching(text)
         if text in self._taken_out:
-            return (f"“{text}”刚从{label}列表中去掉（已停用、合并或改名，多半是管理员刚在其他工作站改的），"
-                    f"请改选其他{label}。")
+            return f"“{text}”刚被管理员从{label}列表中去掉（停用、合并或改名），请改选其他{label}。"
         if not found:
             return f"“{text}”不在{label}列表中，请从列表中选择（可输入名称或拼音首字母）。"
         if not settled:
