@@ -90,6 +90,8 @@ def case_dialogs(ctx: UiContext, window: MainWindow) -> dict[str, Callable[[], Q
         signed = s.scalars(select(Case.id).where(Case.state == "in_progress").order_by(Case.id)).first()
     if signed is not None:  # a unit's reply as the clerk enters it, its 办结时间 first
         made["reply"] = lambda: _step_dialog(ctx, window, signed, Action.REPLY)
+        # an extension asked on paper, typed in later: its 申请时间 first, said at once when now is past the limit
+        made["extension"] = lambda: _step_dialog(ctx, window, signed, Action.EXTENSION_REQUEST)
         made["case-open"] = lambda: CaseDetailDialog(window, ctx, signed)  # a case with a unit: its steps offered
     if first is not None:
         made["case-detail"] = lambda: CaseDetailDialog(window, ctx, first)
