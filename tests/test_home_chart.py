@@ -125,3 +125,16 @@ def test_the_bars_shade_the_days_off_by_the_offices_calendar_not_by_weekday(
     assert day_colour[date(2023, 1, 24)] == day_colour[date(2023, 1, 22)]  # a holiday weekday as a Sunday
     assert day_colour[date(2023, 1, 28)] == day_colour[date(2023, 1, 30)]  # the 调休 Saturday as a Monday
     assert day_colour[date(2023, 1, 24)] != day_colour[date(2023, 1, 30)]
+
+
+def test_each_date_sits_under_its_own_bar_at_the_turn_of_the_year(qtbot: QtBot) -> None:
+    """On 5 January 2023 “1/1” stood largely under 31 December's bar, set from its own bar's left edge."""
+    bars = _bars(qtbot, date(2023, 1, 5))
+    width = QFontMetrics(bars.font()).horizontalAdvance
+    rects = dict(zip((day for day, _n in bars.days), bars._bar_rects(), strict=True))
+    labels = bars.date_labels(width)
+    assert "1/1" in [text for _left, text in labels]
+    for left, text in labels:
+        month, day = (int(part) for part in text.split("/"))
+        bar = rects[date(2023 if month == 1 else 2022, month, day)]
+        assert abs(left + width(text) / 2 - bar.center().x()) <= 1

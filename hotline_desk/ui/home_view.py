@@ -105,17 +105,20 @@ class DayBars(QWidget):
                              f"近{len(self.days)}天没有登记工单" if self.days else "")
             painter.setFont(small)
         for left, text in self.date_labels(metrics.horizontalAdvance):
-            painter.drawText(QRect(left, self.height() - 20, 40, 18), Qt.AlignmentFlag.AlignLeft, text)
+            painter.drawText(QRect(left, self.height() - 20, metrics.horizontalAdvance(text) + 2, 18),
+                             Qt.AlignmentFlag.AlignLeft, text)
         painter.end()
 
     def date_labels(self, width_of: Callable[[str], int]) -> list[tuple[int, str]]:
-        """Where the dates under the bars go: each Monday and each month's first day, never two on top of each other
-        (a month's first day wins over the Monday before it)."""
+        """Where the dates under the bars go: each Monday and each month's first day, each centred under its bar,
+        never two on top of each other (a month's first day wins over the Monday beside it)."""
         kept: list[tuple[int, str, bool]] = []
         for (day, _n), rect in zip(self.days, self._bar_rects(), strict=True):
             if day.day != 1 and day.weekday() != 0:
                 continue
-            left, text, first = max(rect.left() - 8, 0), f"{day.month}/{day.day}", day.day == 1
+            text, first = f"{day.month}/{day.day}", day.day == 1
+            # centred under its own bar: “1/1” set from the bar's left sat under 12/31's
+            left = min(max(rect.center().x() - width_of(text) // 2, 0), max(self.width() - width_of(text), 0))
             if kept and left < kept[-1][0] + width_of(kept[-1][1]) + 4:
                 if first and not kept[-1][2]:
                     kept[-1] = (left, text, first)
