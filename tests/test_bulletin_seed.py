@@ -256,3 +256,19 @@ def test_a_preview_neither_writes_nor_waits_for_other_stations(demo_db: Database
     assert (draft.issue.year_issue, draft.issue.total_issue) == (8, 263)  # the issue after July's
     with demo_db.reader() as s:  # looking at August did not create its bulletin
         assert s.scalar(select(func.count()).select_from(Bulletin).where(Bulletin.month == "2022-08")) == 0
+
+
+def test_a_second_demo_month_is_numbered_as_the_office_s_next_issue(demo_db: Database) -> None:
+    """A demo month added to an office with July's issue drafted was 总第1期 (and its 期号 the month's number): the
+    checks before 定稿 then said it should be 总第263期."""
+    from hotline_desk.demo.month import _bulletin_draft
+    from hotline_desk.services.office.settings import Settings
+
+    with demo_db.session() as s:
+        july = s.scalar(select(Bulletin).where(Bulletin.month == "2022-07"))
+        assert july is not None and (july.year_issue, july.total_issue) == (7, 262)  # as the seed
+        _bulletin_draft(s, "2022-11", get_actor(s, "admin"))
+    with demo_db.reader() as s:
+        november = s.scalar(select(Bulletin).where(Bulletin.month == "2022-11"))
+        assert november is not None and (november.year_issue, november.total_issue) == (8, 263)
+        assert Settings(s).int("bulletin.last_total_issue") == 261  # not set again

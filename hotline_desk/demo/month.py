@@ -22,7 +22,8 @@ from hotline_desk.services.cases.records import CaseDraft
 from hotline_desk.services.clock import Clock, fixed_clock, office_now
 from hotline_desk.services.office import admin, reference
 from hotline_desk.services.office.calendar import parse_day_list, years_not_entered
-from hotline_desk.services.office.settings import set_setting
+from hotline_desk.services.office.settings import Settings, set_setting
+from hotline_desk.services.reporting.bulletin import new_numbers
 from hotline_desk.services.reporting.monthdata import month_end, parse_month
 from hotline_desk.services.reporting.scoring import add_bonus, remove_bonus
 
@@ -304,11 +305,13 @@ def _bonus(session: Session, month: str, staff: dict[str, list[Actor]], units: d
 
 def _bulletin_draft(session: Session, month: str, admin: Actor) -> None:
     """The demo issue's editorial parts: call volume, unit remarks and narrative (sample wording)."""
-    set_setting(session, "bulletin.last_total_issue", 261, user_id=admin.id, at=month_end(month))
-    _year, mon = parse_month(month)
+    if not Settings(session).int("bulletin.last_total_issue"):  # the seed's issue before July 2022's, once
+        set_setting(session, "bulletin.last_total_issue", 261, user_id=admin.id, at=month_end(month))
     existing = session.scalar(select(Bulletin).where(Bulletin.month == month))
     if existing is not None:
         return
+    # numbered as the office's next issue (July 2022 of a new office: 第7期, 总第262期, as the seed)
+    year_issue, total_issue = new_numbers(session, month)
     typical = []
     for unit_name, write_up in plan.TYPICAL_UNITS:
         number = session.scalar(
@@ -322,7 +325,7 @@ def _bulletin_draft(session: Session, month: str, admin: Actor) -> None:
         {"title": "业务工作", "paragraphs": list(plan.NARRATIVE_WORK)},
     ]
     session.add(Bulletin(
-        month=month, year_issue=mon, total_issue=262 if month == "2022-07" else 1,
+        month=month, year_issue=year_issue, total_issue=total_issue,
         issue_date=month_end(month).date() + timedelta(days=1), call_volume="约1.1万人次",
         good_units="市场监督管理局、煤矿安全监察局", bad_units="纸坊镇人民政府、住房和城乡建设局",
         sections=json.dumps(sections, ensure_ascii=False), typical_cases=json.dumps(typical, ensure_ascii=False),

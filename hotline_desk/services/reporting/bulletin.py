@@ -58,7 +58,7 @@ class BuiltBulletin:
     notices: tuple[str, ...] = ()  # about the numbers: empty groups, rates over nothing, skipped import rows
 
 
-def _new_numbers(session: Session, month: str) -> tuple[int, int]:
+def new_numbers(session: Session, month: str) -> tuple[int, int]:
     """期号 and 总期号: one more than the previous issue. The year's count starts again in a new year, at the
     month's number as a monthly bulletin counts (第1期 in January; 第12期 for a December whose year had no bulletin
     before, as the first bulletin ever is numbered)."""
@@ -110,7 +110,7 @@ def _row(session: Session, month: str, *, persist: bool) -> Bulletin:
     parse_month(month)
     row = session.scalar(select(Bulletin).where(Bulletin.month == month))
     if row is None:
-        year_issue, total_issue = _new_numbers(session, month)
+        year_issue, total_issue = new_numbers(session, month)
         row = Bulletin(month=month, year_issue=year_issue, total_issue=total_issue,
                        issue_date=_first_workday(session, month_end(month).date() + timedelta(days=1)),
                        cutoff=month_end(month),
