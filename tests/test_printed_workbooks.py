@@ -39,9 +39,9 @@ def test_score_tables_a_units_scored_cases_and_a_case_list_print_whole(
         ra.rename_unit(s, people.admin, "自来水公司", long_name, clock=clock)
         book = openpyxl.load_workbook(BytesIO(score_workbook(s, "2022-07", clock=clock)))
     for sheet in book.worksheets:
-        _printed(sheet, landscape=False, heads="$1:$2", wide=True)
-        assert sheet.cell(3, 1).alignment.wrap_text  # a long name wraps in its cell
-    [row] = [r for sheet in book.worksheets for r in sheet.iter_rows(min_row=3) if r[0].value == long_name]
+        _printed(sheet, landscape=False, heads="$1:$3", wide=True)  # the title, the month, the column names
+        assert sheet.cell(4, 1).alignment.wrap_text  # a long name wraps in its cell
+    [row] = [r for sheet in book.worksheets for r in sheet.iter_rows(min_row=4) if r[0].value == long_name]
     assert row[0].parent.row_dimensions[row[0].row].height >= 2 * 15  # in a row tall enough for it
     log_in_everyone(db, monkeypatch)
     scored = tmp_path / "计分工单.xlsx"
@@ -56,7 +56,7 @@ def test_score_tables_a_units_scored_cases_and_a_case_list_print_whole(
     code, out, err = cli_run(capsys, db, "scores", "--month", "2022-07", "--out", str(tables), user="sup1")
     assert code == 0 and "已导出 2022-07 考核评分表" in out, err
     for sheet in openpyxl.load_workbook(tables).worksheets:
-        _printed(sheet, landscape=False, heads="$1:$2", wide=True)
+        _printed(sheet, landscape=False, heads="$1:$3", wide=True)
     code, _out, err = cli_run(capsys, db, "scores", "--month", "2022-07", "--out", str(tmp_path / "评分表.pdf"),
                               user="sup1")
     assert code == 0 and (tmp_path / "评分表.pdf").read_bytes().startswith(b"%PDF"), err

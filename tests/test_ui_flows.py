@@ -558,9 +558,10 @@ def test_scores_export_to_excel_and_pdf(qtbot: QtBot, db: Database, people: Peop
     book = openpyxl.load_workbook(tmp_path / "s.xlsx")
     towns, depts = book.worksheets
     assert towns["A1"].value == "七月份乡镇街道考核评分表（草稿）"  # July not finalised
-    assert [c.value for c in towns[2]] == ["单位", "办结率", "响应率", "满意率", "附加分", "合计"]
-    assert towns["A3"].value == "煤山街道" and towns["F3"].value == 100
-    water = next(row for row in depts.iter_rows(min_row=3, values_only=True) if row[0] == "自来水公司")
+    assert towns["A2"].value == "考核月份：2022年7月"  # above the table: a December sheet printed in January
+    assert [c.value for c in towns[3]] == ["单位", "办结率", "响应率", "满意率", "附加分", "合计"]
+    assert towns["A4"].value == "煤山街道" and towns["F4"].value == 100
+    water = next(row for row in depts.iter_rows(min_row=4, values_only=True) if row[0] == "自来水公司")
     assert water == ("自来水公司", 0, 0, 20, 20, 40)  # dispatched, not yet signed or finished
     with pdfplumber.open(tmp_path / "s.pdf") as pdf:
         text = "".join(page.extract_text() or "" for page in pdf.pages)

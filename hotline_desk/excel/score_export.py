@@ -17,9 +17,10 @@ BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 
 
 def write_score_workbook(sheets: Sequence[tuple[str, Sequence[str], Sequence[Sequence[str]]]], *,
-                         anchor: str = "", notes: Sequence[str] = ()) -> bytes:
-    """``sheets``: (title, header, rows) per table; numbers stay numbers, names stay text. ``notes`` (the cut-off,
-    a finalised month's label) follow each table, a row apart."""
+                         anchor: str = "", notes: Sequence[str] = (), heading: str = "") -> bytes:
+    """``sheets``: (title, header, rows) per table; numbers stay numbers, names stay text. ``heading`` (the month
+    with its year) goes under each title, above the table; ``notes`` (the cut-off, a finalised month's label)
+    follow each table, a row apart."""
     book = Workbook()
     stamp(book, anchor)
     book.remove(book.active)
@@ -29,13 +30,19 @@ def write_score_workbook(sheets: Sequence[tuple[str, Sequence[str], Sequence[Seq
         set_text(sheet.cell(1, 1), title)
         sheet.cell(1, 1).font = Font(bold=True, size=14)
         sheet.cell(1, 1).alignment = Alignment(horizontal="center")
+        top = 2  # the header's row
+        if heading:
+            sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=len(header))
+            set_text(sheet.cell(2, 1), heading)
+            sheet.cell(2, 1).alignment = Alignment(horizontal="center")
+            top = 3
         for col, text in enumerate(header, 1):
-            cell = sheet.cell(2, col)
+            cell = sheet.cell(top, col)
             set_text(cell, text)
             cell.font = Font(bold=True)
             cell.border = BOX
             cell.alignment = Alignment(horizontal="center")
-        for r, row in enumerate(rows, 3):
+        for r, row in enumerate(rows, top + 1):
             for col, value in enumerate(row, 1):
                 cell = sheet.cell(r, col)
                 number = _number(value) if col > 1 else None
@@ -46,14 +53,14 @@ def write_score_workbook(sheets: Sequence[tuple[str, Sequence[str], Sequence[Seq
                 cell.border = BOX
                 # a unit's long name wraps in its cell rather than running under the next column
                 cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=col == 1)
-        for r, note in enumerate(notes, len(rows) + 4):
+        for r, note in enumerate(notes, len(rows) + top + 2):
             set_text(sheet.cell(r, 1), note)
         sheet.column_dimensions["A"].width = NAME_WIDTH
         for letter in "BCDEFGH":
             sheet.column_dimensions[letter].width = 10
-        for r, row in enumerate(rows, 3):
+        for r, row in enumerate(rows, top + 1):
             fit_row(sheet, r, [(str(row[0]), NAME_WIDTH)])
-        print_on_a4(sheet, title_rows="1:2", landscape=False)
+        print_on_a4(sheet, title_rows=f"1:{top}", landscape=False)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

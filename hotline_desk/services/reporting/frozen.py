@@ -103,10 +103,14 @@ class MonthScores:
         """What a file sent to the units puts above the tables: the month, the cut-off, and the frozen scores labelled
         as such.
         Not the office's note of what changed since 定稿: a unit would read it as its \"real\" score."""
-        # The month with its year first: December's sheet printed in January reads “统计截止：2023-01-01”, and its
-        # template title (十二月份…考核评分表) has no year.
+        return [self.month_line, self.figures.heading, *([self.unscored] if self.unscored else [])]
+
+    @property
+    def month_line(self) -> str:
+        """The month with its year, above a sent table: December's sheet printed in January reads “统计截止：
+        2023-01-01”, and its template title (十二月份…考核评分表) has no year."""
         year, month = self.figures.month.split("-")
-        return [f"考核月份：{year}年{int(month)}月", self.figures.heading, *([self.unscored] if self.unscored else [])]
+        return f"考核月份：{year}年{int(month)}月"
 
 
 @dataclass(frozen=True)

@@ -42,10 +42,10 @@ def score_workbook(session: Session, month: str, *, clock: Clock = office_now) -
     # Not finalised: 草稿 in each table's title, the first thing read (the PDF has it across its pages), and why
     # under the table.
     draft = scores.figures.final is None
+    below = [line for line in scores.sent_lines() if line != scores.month_line]
     return write_score_workbook([(f"{t.title}（草稿）" if draft else t.title, t.header, t.rows)
-                                 for t in export_tables(session, scores)],
-                                anchor=anchors.tag(anchor), notes=[*scores.sent_lines(), *([NOT_FINAL_SENT] if draft
-                                                                                         else [])])
+                                 for t in export_tables(session, scores)], anchor=anchors.tag(anchor),
+                                heading=scores.month_line, notes=[*below, *([NOT_FINAL_SENT] if draft else [])])
 
 
 def score_pdf(session: Session, month: str, *, clock: Clock = office_now) -> tuple[bytes, str]:
