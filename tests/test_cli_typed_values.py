@@ -378,13 +378,22 @@ def test_a_reply_asking_for_more_time_is_refused_unless_confirmed_as_a_reply(
     assert "当前状态“待回访”" in out
 
 
-@pytest.mark.parametrize("words", ["此事不归我镇管，请退单", "请予退单", "申请退回", "非我单位职责范围",
-                                   "该事项不属我单位职责，请转交通局", "此事不归我们管，请退回"])
-def test_words_that_ask_for_a_return_are_read_as_such(words: str) -> None:
+@pytest.mark.parametrize(("words", "asked"), [
+    ("此事不归我镇管，请退单", "退单"), ("请予退单", "退单"), ("申请退回", "退单"), ("非我单位职责范围", "退单"),
+    ("该事项不属我单位职责，请转交通局", "退单"), ("此事不归我们管，请退回", "退单"), ("建议改派至住建局办理", "退单"),
+    ("此件应由城管局负责，望重新交办", "退单"), ("此件交错了单位", "退单"), ("该事项属于县公安局职责", "退单"),
+    ("本单位无权处理此事", "退单"), ("不是我们的事", "退单"), ("需延期五个工作日", "延期"), ("申请延时", "延期"),
+    ("因涉及多部门协调，暂无法在期限内办结", "延期"), ("需要更多时间调查，恳请宽限一周", "延期"),
+    # answers that only mention a refund or a postponement are answers
+    ("已督促商家退还货款，来电人满意", ""), ("已协调退回押金", ""),
+    ("经核实，来电人反映的延期交房问题已与开发商协商解决", ""),
+    ("已督促施工方，工期不再延期", ""), ("已协调银行办理贷款延期还款", ""), ("驾驶证延期换证已办理", ""),
+    ("已转交施工队维修完毕", ""), ("属于本单位职责，已处理", ""),
+])
+def test_words_that_ask_for_a_return_or_more_time_are_read_as_such(words: str, asked: str) -> None:
     from hotline_desk.services.cases.steps import asks_instead
 
-    assert asks_instead(wf.Reply(words)) == "退单"
-    assert asks_instead(wf.Reply("已督促商家退还货款，来电人满意")) == ""
+    assert asks_instead(wf.Reply(words)) == asked
 
 
 def test_a_reply_dated_by_at_alone_takes_the_day_alone_rules_as_its_finishing_time(

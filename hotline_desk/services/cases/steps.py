@@ -593,9 +593,13 @@ SAME_AS_ABOVE = frozenset({"同上", "同前", "如上", "同上条", "同上一
 # A reply that reads like a request instead: 不属于本单位职责, or words asking to return the case or for more time.
 # Taken as a reply, the case counts as 办结 and goes to its follow-up; a 退单 or 延期 is asked apart and ruled on.
 NOT_OURS = "不属于本单位职责"
-ASKS_RETURN = re.compile(r"退单|(?:申请|请求|要求|予以|请予|请)退回|退回(?:重新)?(?:交办|派)|不属于?(?:我|本)"
-                         r"|非(?:我|本)(?:单位|镇|乡|街道|局|办|委|公司)|不归(?:我|本)")
-ASKS_MORE_TIME = re.compile(r"延期|延长(?:办理)?(?:时限|期限|时间)|申请延长|宽限")
+ASKS_RETURN = re.compile(
+    r"退单|(?:申请|请求|要求|予以|请予|请)退回|退回(?:重新)?(?:交办|派)|不属于?(?:我|本)|非(?:我|本)(?:单位|镇|乡|街道|局|办|委|公司)"
+    r"|不归(?:我|本)|改派|重新(?:交办|派发|分派|指派)|交错|派错|(?:请|建议|应|需|望)转(?:交|办|给)|应由.{1,12}(?:负责|办理|处理)"
+    r"|属于(?!本|我).{1,12}职责|归.{1,8}管|无权(?:处理|办理)|不是我(?:们|单位)")
+ASKS_MORE_TIME = re.compile(
+    r"(?:申请|请求|要求|需要|需|恳请|请予|请|望)(?:延期|延长|宽限|延时|顺延)|延长(?:办理)?(?:期限|时限)|宽限"
+    r"|无法在(?:办理)?(?:期限|时限)内办结")
 
 
 def asks_instead(p: Reply) -> str:
