@@ -228,6 +228,7 @@ def test_a_font_folder_that_is_missing_or_holds_no_fonts_is_refused(db: Database
     (fonts / "文泉驿").mkdir(parents=True)
     system = font_files._index(list(font_files.FONT_DIRS))
     (fonts / "文泉驿" / "wqy-zenhei.ttc").symlink_to(system["wqy-zenhei.ttc"])  # installed by the test command
+    (latin / "simhei.ttf").write_bytes(system["wqy-zenhei.ttc"].read_bytes()[:5000])  # cut short: it crashed
     for folder, words in (("fonts", "请写完整的路径"), (missing, "不存在，或不是文件夹"),
                           (empty, "中没有字体文件（.ttf、.ttc、.otf）"), (latin, "中没有简报能用的中文字体")):
         with pytest.raises(ValidationError, match=words), db.session() as s:
@@ -237,3 +238,8 @@ def test_a_font_folder_that_is_missing_or_holds_no_fonts_is_refused(db: Database
     with db.session() as s:
         assert admin.update_setting(s, people.admin, settings.FONT_DIR.key, str(fonts)) == str(fonts)
         assert admin.update_setting(s, people.admin, settings.FONT_DIR.key, "") == ""  # back to the system's
+    # the folder set, then gone (the USB drive not plugged in): the bulletin says so, as it takes the system's
+    assert "设置的简报字体目录" not in font_files.find_fonts(str(fonts)).warning
+    said = font_files.find_fonts(str(missing)).warning
+    assert f"设置的简报字体目录“{missing}”不存在，或其中没有能用的字体" in said
+    assert "设置的简报字体目录" in font_files.find_fonts(str(latin)).warning  # its damaged simhei.ttf is passed by

@@ -10,7 +10,7 @@ from xml.sax.saxutils import escape
 
 from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.pdfbase.ttfonts import TTFError, TTFont
+from reportlab.pdfbase.ttfonts import TTFont
 
 from hotline_desk.typed_text import plain, visible
 
@@ -71,10 +71,13 @@ class FontSet:
     files: tuple[tuple[str, str], ...]
     embedded: bool
     extension: tuple[str, ...] = ()  # the EXTENSION_FONTS found, as paths: registered when a character needs one
+    unused_dir: str = ""  # the font folder of the settings, when it gave none (a USB drive not plugged in)
 
     @property
     def warning(self) -> str:
-        return "" if self.embedded else FALLBACK_WARNING
+        missed = (f"设置的简报字体目录“{self.unused_dir}”不存在，或其中没有能用的字体（U 盘没有插上、字体文件损坏？），"
+                  "这次用的是本机的字体，请核对。") if self.unused_dir else ""
+        return "\n".join(w for w in (missed, "" if self.embedded else FALLBACK_WARNING) if w)
 
 
 def windows_font_dirs() -> list[Path]:
@@ -109,7 +112,7 @@ def _register(path: Path) -> str | None:
         return name
     try:
         pdfmetrics.registerFont(TTFont(name, str(path), subfontIndex=0))
-    except (TTFError, OSError, ValueError):
+    except Exception:  # a damaged file raises whatever its reading meets (struct.error, TTFError…)
         return None
     return name
 
@@ -156,8 +159,10 @@ def find_fonts(font_dir: str = "") -> FontSet:
             chosen.setdefault(role, FALLBACK)
     extension = tuple(str(index[n.lower()]) for index in (preferred, system, bundled) for n in EXTENSION_FONTS
                       if n.lower() in index)
+    from_dir = font_dir and any(Path(path).is_relative_to(Path(font_dir)) for _role, path in files)
     return FontSet(body=chosen["body"], heading=chosen["heading"], kai=chosen["kai"], title=chosen["title"],
-                   files=tuple(files), embedded=embedded, extension=tuple(dict.fromkeys(extension)))
+                   files=tuple(files), embedded=embedded, extension=tuple(dict.fromkeys(extension)),
+                   unused_dir="" if not font_dir or from_dir else font_dir)
 
 
 def _characters(font_name: str) -> dict[int, int] | None:
