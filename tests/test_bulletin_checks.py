@@ -597,7 +597,8 @@ def test_a_confidential_caller_named_anywhere_or_as_her_surname_and_title_and_nu
     clock.set(datetime(2022, 8, 3, 9, 0))
     with db.session() as s:
         bulletin.update_draft(s, people.supervisor, MONTH, clock=clock, sections=(
-            NarrativeSection("工作动态", ("王秀英反映的问题已协调解决。", "热线值班手机：+86 138 1234 5678。")),
+            NarrativeSection("工作动态", ("王秀英反映的问题已协调解决。", "热线值班手机：+86 138 1234 5678。",
+                                      "备用：138-1234-5678，0086 133 1234 5678，136.1234.5678。")),
             NarrativeSection("典型案例", (), typical=True)), typical_cases=(
             TypicalCase(secret, "positive", "王女士来电反映停水，自来水公司当天修复。"),
             TypicalCase(other, "positive", "与王秀英同楼的住户反映停水，联系电话１３９１２３４５６７８，已修复。")))
@@ -607,5 +608,6 @@ def test_a_confidential_caller_named_anywhere_or_as_her_surname_and_title_and_nu
             "定稿后不能再改。请改写为“来电人”“某小区”等不指明身份的说法。") in notices
     assert f"第 2 个典型案例（{other}）中写有保密工单{secret}来电人的姓名：简报公开印发，请改写。" in notices
     assert f"正文“工作动态”中写有保密工单{secret}来电人的姓名：简报公开印发，请改写。" in notices
-    assert "正文“工作动态”中写有手机号码 138****5678：简报公开印发，请核对是否应当印出。" in notices
+    mobiles = [n for n in notices if n.startswith("正文“工作动态”中写有手机号码")]
+    assert [n[16:27] for n in mobiles] == ["138****5678", "133****5678", "136****5678"]  # each once, however written
     assert f"第 2 个典型案例（{other}）中写有手机号码 139****5678：简报公开印发，请核对是否应当印出。" in notices

@@ -431,3 +431,15 @@ def test_a_return_asked_by_its_day_alone_on_the_limit_s_day_asks_for_the_hour_an
                               "--at", "2022-07-06", user="op1")
     assert code == 0, err
     assert _step_of(office, case.id, "return_request")[0] == clock().replace(day=6, hour=0)
+
+
+def test_a_day_alone_on_a_limit_ending_at_the_day_s_last_minute_needs_no_hour() -> None:
+    """A 办理期限 of 23:59 leaves the whole day in time: asking the hour of a paper reply dated that day was strict
+    for nothing."""
+    from datetime import datetime
+
+    from hotline_desk.services.cases.day_alone import undecided_day
+
+    day = datetime(2022, 7, 29)
+    assert undecided_day(day, False, datetime(2022, 7, 29, 23, 59, 59), "办结时间") == ""
+    assert "请补上时刻" in undecided_day(day, False, datetime(2022, 7, 29, 15, 57), "办结时间")

@@ -264,7 +264,7 @@ def test_the_paper_sheet_asks_each_case_s_times_to_the_minute_and_prints_what_is
     assert text.count("签收：__月__日__时__分") == 1  # the case not signed yet
     assert text.count("已签收：07-0514:20") == 1  # the one signed: printed, not asked again
     assert text.count("办结：__月__日__时__分") == 2 and text.count("经办人：") == 2
-    assert text.count("回复或退单、延期理由：") == 2
+    assert text.count("回复或退单、延期理由：" + "＿" * 24) == 2  # two lines to write on
     assert text.count("□已解决□部分解决") == 2
     assert "【07-05已申请延期3个工作日，待审批】" in text
     assert "签收、办结时间请写到分" in text

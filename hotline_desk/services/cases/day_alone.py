@@ -16,6 +16,9 @@ from hotline_desk.services.cases.history import DispatchStatus
 from hotline_desk.services.cases.workflow import situation
 from hotline_desk.vocabulary import Action
 
+# A limit at or after this time of its day leaves the whole day in time (a deadline counted to 23:59:59).
+LAST_MINUTE = time(23, 59)
+
 # Who gave the day alone, as the history says it.
 SHEET = "交办单只填了日期"
 TYPED = "登记时只写了日期"
@@ -46,6 +49,8 @@ def undecided_day(written: datetime | None, timed: bool, limit: datetime | None,
     """Why a time given by its day alone cannot be taken: it falls on the day its time limit ends within (a limit
     of 15:57), so whether the step was in time depends on the hour not written; "" when it can be."""
     if written is None or timed or written.time() != time() or limit is None or limit.date() != written.date():
+        return ""
+    if limit.time() >= LAST_MINUTE:  # a limit at the day's end (23:59): any hour of that day is in time
         return ""
     limit_name = limit_name or ("签收时限" if what == "签收时间" else "办理期限")
     return (f"{what}只写了日期（{written:%Y-%m-%d}），而{limit_name}是当天 "

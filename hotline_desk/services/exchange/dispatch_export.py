@@ -268,8 +268,9 @@ PAPER_WIDTHS_MM = (31, 26, 91, 33, 26, 60)
 # deadline to the minute), the result as on the Excel sheet's list, who handled it, and room for the reply. What a
 # clerk types back from it is what the reply sheet has in its columns.
 BLANK_TIME = "__月__日__时__分"
+WRITING_LINE = "＿" * 12  # a line to write on: blank lines at a cell's end were dropped, leaving no room at all
 TO_FILL = ("办结：" + BLANK_TIME, "结果：□已解决 □部分解决", "　　　□未解决 □已答复解释", "经办人：",
-           "电话：", "回复或退单、延期理由：", "\u3000", "\u3000")
+           "电话：", "回复或退单、延期理由：", WRITING_LINE, WRITING_LINE)
 
 
 def _unit_part(row: DispatchRow) -> str:

@@ -239,8 +239,8 @@ TITLES = ("先生", "女士", "同志", "老师", "师傅", "大爷", "大妈", 
 def _joined(text: str) -> str:
     """Words as searched for a name or a number: full-width digits as digits, spaces gone, a number's dashes
     (139-0000-1119) and its country code (+86 139…) too."""
-    joined = re.sub(r"(?<=\d)[\s-]+(?=\d)", "", "".join(unicodedata.normalize("NFKC", text).split()))
-    return re.sub(r"\+?86(?=1[3-9]\d{9}(?!\d))", "", joined)
+    joined = re.sub(r"(?<=\d)[\s\-.·/]+(?=\d)", "", "".join(unicodedata.normalize("NFKC", text).split()))
+    return re.sub(r"(?:\+|00)?86(?=1[3-9]\d{9}(?!\d))", "", joined)
 
 
 def _personal_data(session: Session, month: str, issue: Issue) -> list[str]:
@@ -257,8 +257,7 @@ def _personal_data(session: Session, month: str, issue: Issue) -> list[str]:
         if len("".join(name.split())) >= 2 and not "".join(name.split()).endswith(TITLES)]
     printed = [(f"第 {i} 个典型案例（{case.number or '未填编号'}）", case.number, case.text)
                for i, case in enumerate(issue.typical_cases, 1)]
-    printed += [(f"正文“{section.title}”", "", paragraph) for section in issue.sections
-                for paragraph in section.paragraphs]
+    printed += [(f"正文“{section.title}”", "", "｜".join(section.paragraphs)) for section in issue.sections]
     for i, case in enumerate(issue.typical_cases, 1):
         text = _joined(case.text)
         name, phone, address, secret = callers.get(case.number, ("", "", "", False))
