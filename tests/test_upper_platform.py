@@ -324,3 +324,20 @@ def test_a_case_the_platform_withdrew_is_named_and_holds_nothing_back(
         again = preview_cases(s, path, clock=clock)
     assert (again.voided_here, again.duplicates, again.problems) == ([], 5, [])
     assert "本库中仍未作废" not in again.summary()
+
+
+def test_the_dispatch_sheet_gives_the_platform_s_earlier_limit_to_the_unit(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """A platform's case due the same evening went out on the unit's sheet with 办理期限 a week ahead and nothing
+    of the platform's limit: the unit believed it had the week."""
+    from hotline_desk.services.exchange.dispatch_export import dispatch_sheet
+    from tests.helpers import unit_id
+
+    late = _upper(db, people, clock, "PDS20220705-0001", upstream_deadline=datetime(2022, 7, 5, 18, 0))
+    roomy = _upper(db, people, clock, "PDS20220705-0002", upstream_deadline=datetime(2022, 8, 30, 23, 59))
+    with db.session() as s:
+        for number in (late, roomy):
+            wf.approve(s, people.supervisor, s.scalar(select(Case.id).where(Case.number == number)), clock=clock)
+        rows = {row.number: row.content for row in dispatch_sheet(s, unit_id(s, "自来水公司"), clock()).rows}
+    assert rows[late].startswith("【上级办理时限07-05 18:00，请在此前办结】")
+    assert "上级办理时限" not in rows[roomy]  # the office's own is the earlier: nothing to say

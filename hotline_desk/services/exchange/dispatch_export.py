@@ -76,6 +76,9 @@ def dispatch_sheet(session: Session, unit_id: int, now: datetime) -> DispatchShe
             content = f"【重办（{last.at:%m-%d}回访不满意，甄别为承办单位责任）{said}】{content}"
         if said := _called_again(recalls.get(case.id, []), mine.dispatched_at):
             content = f"{said}{content}"
+        if case.upstream_deadline is not None and mine.deadline is not None and case.upstream_deadline < mine.deadline:
+            # the platform's own limit is earlier than the office's: the unit is to finish by it
+            content = f"【上级办理时限{case.upstream_deadline:%m-%d %H:%M}，请在此前办结】{content}"
         if mine.deadline is not None and mine.deadline < now:  # a printed sheet has no colour to say so
             content = f"【已超过办理期限】{content}"
         if status.supervised:
