@@ -341,3 +341,29 @@ def test_the_dispatch_sheet_gives_the_platform_s_earlier_limit_to_the_unit(
         rows = {row.number: row.content for row in dispatch_sheet(s, unit_id(s, "自来水公司"), clock()).rows}
     assert rows[late].startswith("【上级办理时限07-05 18:00，请在此前办结】")
     assert "上级办理时限" not in rows[roomy]  # the office's own is the earlier: nothing to say
+
+
+def test_a_platform_limit_before_its_call_is_a_row_s_problem_and_its_state_加急_makes_it_urgent(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """A list's 办理时限 2022-08-04 for a call of 08-05 was imported silently (registering refuses it), and the
+    platform's 加急 in its 状态 was lost."""
+    path = tmp_path / "平顶山平台导出.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["工单编号", "受理时间", "工单来源", "工单标题", "诉求类型", "问题分类", "办理时限", "工单状态"])
+    kind = "城市管理—市容市政"
+    sheet.append(["PDS20220705001", "2022-07-05 08:00", PLATFORM, "小区路灯不亮", "问题处理类", kind, "2022-07-04",
+                  "待签收"])
+    sheet.append(["PDS20220705002", "2022-07-05 08:30", PLATFORM, "主干道积水", "问题处理类", kind, "2022-07-05 18:00",
+                  "加急"])
+    book.save(path)
+    with db.reader() as s:
+        preview = preview_cases(s, path, clock=clock)
+    assert [(p.row, p.column, p.reason) for p in preview.problems] == [
+        (2, "办理时限", "上级办理时限 2022-07-04 23:59 不晚于来电时间 2022-07-05 08:00，"
+                       "请核对（多半是年份或月份写错了）")]
+    with db.session() as s:
+        assert commit_cases(s, people.supervisor, preview, only_valid=True, clock=clock).imported == 1
+    with db.reader() as s:
+        assert s.scalar(select(Case.urgent).where(Case.upstream_number == "PDS20220705002")) is True

@@ -12,7 +12,7 @@ from typing import Any
 
 from hotline_desk.excel import normalize as norm
 from hotline_desk.excel.columns import FIELD_LABELS, STEP_CLOCKS
-from hotline_desk.services.cases.records import length_problems
+from hotline_desk.services.cases.records import end_of_a_day, length_problems
 from hotline_desk.services.exchange.import_values import Lookups, UnknownName
 from hotline_desk.vocabulary import Handling
 
@@ -78,6 +78,12 @@ def parse_row(raw: dict[str, Any], look: Lookups, default_channel: str, unknown:
     out["upstream_column"] = "upstream_number" in raw  # a 工单编号 is the platform's only where no such column is
     for name in ("deadline", "extended_deadline", "upstream_deadline"):  # limits: days to come, by nature
         take(name, norm.when)
+    limit, called = end_of_a_day(out.get("upstream_deadline")), out.get("registered_at")
+    if limit is not None and called is not None and limit <= called:  # as registering refuses it
+        problems.append(("upstream_deadline", f"上级办理时限 {limit:%Y-%m-%d %H:%M} 不晚于来电时间 "
+                                              f"{called:%Y-%m-%d %H:%M}，请核对（多半是年份或月份写错了）"))
+    if state in URGENT_STATES:  # a platform's list says 加急 in its 状态
+        out["urgent"] = True
     take("extension_days", _days)
     take("appeal_type", lambda _v: look.named("appeal_type", norm.text(raw.get("appeal_type")), look.type_names))
     take("category", lambda _v: look.category(norm.text(raw.get("category")), norm.text(raw.get("category1")),
@@ -101,6 +107,9 @@ def parse_row(raw: dict[str, Any], look: Lookups, default_channel: str, unknown:
     _register_facts(out, look, problems, unknown)
     return out, problems
 
+
+# A 状态 that says the case is urgent (a platform's list has no 紧急程度 of its own).
+URGENT_STATES = frozenset({"加急", "紧急", "特急", "急件"})
 
 # A 状态 that says the case is no more, whole (spaces aside): this program's 已作废, a platform's 已撤销 or 撤回. A
 # state that only holds such a word (撤销被驳回, 未撤销, 申请撤回中, 撤回后重新派发) is a case still alive.
