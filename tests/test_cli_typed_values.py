@@ -230,8 +230,13 @@ def test_a_review_after_the_months_cut_off_says_the_month_keeps_the_case_as_it_s
         wf.sign(s, people.operator, case_id, clock=clock)
         wf.reply(s, people.operator, case_id, wf.Reply("已处理"), clock=clock)
         number = wf.follow_up(s, people.operator, case_id, "dissatisfied", "没修好", clock=clock).number
-    code, out, err = cli_run(capsys, office, "case", "review", number, "--decision", "非单位责任",
-                             "--note", "属管网检修", user="sup1")
+    before = fingerprint(office)
+    review = ("case", "review", number, "--decision", "非单位责任", "--note", "属管网检修")
+    code, out, err = cli_run(capsys, office, *review, user="sup1")  # now: the month would keep the 不满意 for good
+    assert (code, out) == (2, "") and fingerprint(office) == before
+    assert "未甄别：工单RZ2207-00001的不满意回访（07-05 09:00）已计入 2022-07 的考核" in err
+    assert "请加 --at 写甄别的时间（截止之前）" in err and "确要现在甄别、该月的数字不变的，请加 --at" in err
+    code, out, err = cli_run(capsys, office, *review, "--at", "2022-08-02 10:00", user="sup1")
     assert code == 0, err
     assert "注意：这次甄别在工单所属的 2022-07 统计截止（2022-08-01 00:00）之后：" \
         "该月的统计和考核按截止时的情况计算" in out
@@ -253,7 +258,7 @@ def test_a_coordinated_case_is_ruled_on_in_the_offices_own_words(
         wf.coordinate(s, people.operator, case_id, "已电话答复政策", clock=clock)
         number = wf.follow_up(s, people.operator, case_id, "dissatisfied", "答复不清楚", clock=clock).number
     code, out, err = cli_run(capsys, office, "case", "review", number, "--decision", "答复无不当",
-                             "--note", "政策已答复清楚", user="sup1")
+                             "--note", "政策已答复清楚", "--at", "2022-07-06 09:00", user="sup1")
     assert code == 0, err
     assert "当前状态“已办结”" in out and "甄别：答复无不当，办结" in out
 

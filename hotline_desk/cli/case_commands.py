@@ -564,5 +564,12 @@ def cmd_follow_up(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_review(ctx: Context, args: argparse.Namespace) -> int:
+    if not args.at:  # once taken now, the month could not take the ruling any more: asked first, as undo is
+        now = office_now()
+        with ctx.db.reader() as session:
+            question = step_runner.review_question(session, cases.find_case(session, args.number).id, now)
+        if question:
+            raise ValidationError(f"未甄别：{question}确要现在甄别、该月的数字不变的，"
+                                  f"请加 --at \"{now:%Y-%m-%d %H:%M}\"。")
     return _run_step(ctx, args, lambda s, a, cid, at: workflow.review(
         s, a, cid, args.decision in ("单位责任", "答复不当"), args.note, at=at))

@@ -176,6 +176,23 @@ def after_cutoff_notice(session: Session, case_id: int, action: Action, at: date
             "该月的统计和考核按截止时的情况计算，不随之改变。")
 
 
+def review_question(session: Session, case_id: int, at: datetime) -> str:
+    """Before a 甄别 at ``at`` after the cut-off of the month whose figures count the case's 不满意: that the month
+    keeps the 不满意, and how a ruling made before the cut-off is entered ("" otherwise)."""
+    case = session.get(Case, case_id)
+    if case is None:
+        return ""
+    cutoff = cutoff_of(session, case.month)
+    last = session.scalar(select(CaseEvent.at).where(CaseEvent.case_id == case_id,
+                                                     CaseEvent.kind == EventKind.FOLLOWUP)
+                          .order_by(CaseEvent.seq.desc()).limit(1))
+    if last is None or not last < cutoff <= at:
+        return ""
+    return (f"工单{case.number}的不满意回访（{last:%m-%d %H:%M}）已计入 {case.month} 的考核；甄别如记在现在"
+            f"（统计截止 {cutoff:%Y-%m-%d %H:%M} 之后），该月仍按不满意计算，以后也不能再改。审核员在截止前已作出"
+            "甄别、晚些录入的，请加 --at 写甄别的时间（截止之前）。")
+
+
 def reply_after_cutoff_notice(session: Session, case_id: int, finished_at: datetime | None, at: datetime) -> str:
     """A reply dated ``at``, after its case's month's cut-off, that says the unit finished before it: the month
     counts the reply by its date, not by the 办结时间 written in it ("" otherwise)."""
