@@ -358,6 +358,12 @@ def test_the_cases_behind_a_units_score_go_to_a_workbook_it_can_recount(
     rated = [r for r, counted in zip(column["回访结果"], column["计入满意率"], strict=True) if counted == "是"]
     satisfied = sum(r in ("满意", "基本满意") for r in rated)
     assert (round(40 * finished / base), round(20 * signed / 40), round(20 * satisfied / len(rated))) == (32, 20, 20)
+    # a 否 under 按时签收 shows why: the dispatch, its 24-hour limit and when (or whether) the unit signed
+    for row in rows:
+        values = dict(zip(header, row, strict=True))
+        given, limit, signed_at = values["交办时间"], values["签收时限"], values["签收时间"]
+        assert given and limit and signed_at and given < limit
+        assert (values["按时签收（响应率）"] == "是") == (signed_at != "未签收" and signed_at <= limit)
     lines = [row[0] for row in table[1:top] if row[0]]
     bonus = [line for line in lines if line.startswith("附加分：")]
     assert bonus and all("分，" in line for line in bonus)  # each item with its reason

@@ -14,6 +14,7 @@ from hotline_desk.errors import NotFound
 from hotline_desk.excel.listing import write_listing
 from hotline_desk.models import Case, CaseEvent, Dispatch, Unit
 from hotline_desk.services.accounts import anchors
+from hotline_desk.services.cases.events import statuses_for
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.reporting.bulletin import get_draft, month_cutoff
 from hotline_desk.services.reporting.bulletin_compose import month_cn
@@ -30,8 +31,18 @@ from hotline_desk.services.reporting.scoring import (
 from hotline_desk.vocabulary import CaseState, DispatchState, EventKind
 
 HEADER = ("工单编号", "来源", "办理期限", "截止时的状态", "计入办结率分母", "已办结（办结率分子）",
-          "按时签收（响应率）", "回访结果", "计入满意率", "甄别免计", "截止后补录的步骤")
-WIDTHS = (16, 9, 17, 30, 10, 12, 12, 10, 10, 9, 16)
+          "按时签收（响应率）", "交办时间", "签收时限", "签收时间", "回访结果", "计入满意率", "甄别免计",
+          "截止后补录的步骤")
+WIDTHS = (16, 9, 17, 30, 10, 12, 12, 17, 17, 17, 10, 10, 9, 16)
+
+
+@dataclass(frozen=True)
+class Signing:
+    """The unit's first dispatch of a case, the one its 响应率 is on: when it came, its 签收 limit, its signing."""
+
+    dispatched_at: datetime
+    sign_deadline: datetime
+    signed_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -53,6 +64,7 @@ class UnitCases:
     # (number, the unit that has it now). They count for that unit, not this one.
     gone_elsewhere: tuple[tuple[str, str], ...] = ()
     bonus_removed: tuple[BonusItemView, ...] = ()  # 附加分 items of the month withdrawn, with why
+    signings: dict[int, Signing] | None = None  # by case id: what a unit asks of a 否 under 按时签收
 
     @property
     def unit_said(self) -> str:
@@ -109,10 +121,17 @@ class UnitCases:
         def yes(flag: bool) -> str:
             return "是" if flag else "否"
 
+        def at(moment: datetime | None) -> str:
+            return f"{moment:%Y-%m-%d %H:%M}" if moment else ""
+
         ordered = sorted(self.details, key=lambda d: (not d.costs_points(), d.number))
-        return [(d.number, d.source, f"{d.deadline:%Y-%m-%d %H:%M}" if d.deadline else "", d.state_shown,
-                 yes(d.in_finish_base), yes(d.finished), yes(d.signed_on_time), d.outcome or "（无）", yes(d.rated),
-                 "是" if d.exempt else "", "、".join(self.late.get(d.number, ()))) for d in ordered]
+        signings = self.signings or {}
+        return [(d.number, d.source, at(d.deadline), d.state_shown,
+                 yes(d.in_finish_base), yes(d.finished), yes(d.signed_on_time),
+                 *((at(sg.dispatched_at), at(sg.sign_deadline), at(sg.signed_at) or "未签收")
+                   if (sg := signings.get(d.id)) else ("", "", "")),
+                 d.outcome or "（无）", yes(d.rated), "是" if d.exempt else "", "、".join(self.late.get(d.number, ())))
+                for d in ordered]
 
 
 def unit_cases(session: Session, month: str, unit_id: int, *, clock: Clock = office_now) -> UnitCases:
@@ -142,13 +161,18 @@ def unit_cases(session: Session, month: str, unit_id: int, *, clock: Clock = off
                or_(Case.main_unit_id.is_(None), Case.main_unit_id != unit_id), Case.state != CaseState.VOIDED)
         .distinct().order_by(Case.number)) if number not in theirs)  # one taken away after the cut-off still counts
     items = list_bonus(session, month, unit_id=unit_id, include_removed=True)
+    statuses = statuses_for(session, [d.id for d in details])
+    signings = {case_id: Signing(first.dispatched_at, first.sign_deadline, first.signed_at)
+                for case_id, status in statuses.items()
+                if (first := next((d for d in status.dispatches if d.unit_id == unit_id), None)) is not None}
     return UnitCases(month=month, as_of=as_of, score=row, details=details, gone_elsewhere=gone,
                      bonus_removed=tuple(b for b in items if b.removed_at is not None),
                      bonus=[b for b in items if b.removed_at is None],
                      frozen=printed if printed is not None and printed.total != row.total else None,
                      late=late, voided=voided,
                      name_then=printed.unit if printed is not None and printed.unit != row.unit else "",
-                     cutoff=cutoff if as_of < cutoff else None, final=frozen.figures.final is not None)
+                     cutoff=cutoff if as_of < cutoff else None, final=frozen.figures.final is not None,
+                     signings=signings)
 
 
 def unit_cases_workbook(session: Session, listed: UnitCases, *, clock: Clock = office_now) -> bytes:
