@@ -448,3 +448,24 @@ def test_a_day_alone_on_a_limit_ending_at_the_day_s_last_minute_needs_no_hour() 
     day = datetime(2022, 7, 29)
     assert undecided_day(day, False, datetime(2022, 7, 29, 23, 59, 59), "办结时间") == ""
     assert "请补上时刻" in undecided_day(day, False, datetime(2022, 7, 29, 15, 57), "办结时间")
+
+
+def test_a_signing_typed_without_at_past_its_limit_is_asked_first_and_a_late_withdrawal_is_said(
+        office: Database, people: People, clock: FakeClock, capsys: pytest.CaptureFixture[str]) -> None:
+    from datetime import datetime
+
+    """A township signed on paper on 07-29, typed in on 08-03 without --at: recorded late for good, with no way to
+    correct it. A withdrawal after the cut-off left the month charging the unit without a word."""
+    case = _dispatched(office, people, clock)
+    before = fingerprint(office)
+    code, out, err = cli_run(capsys, office, "case", "sign", case.number, user="op1")  # years after its 24 hours
+    assert (code, out) == (2, "") and fingerprint(office) == before
+    assert f"未登记：工单{case.number}的签收时限是 {clock() + timedelta(hours=24):%Y-%m-%d %H:%M}" in err
+    assert "请加 --at 写单位签收的时间" in err and "单位确是现在才签收的，请加 --at" in err
+    clock.set(datetime(2022, 7, 29, 16, 0))  # dispatched near the month's end, withdrawn on 08-02
+    late = _dispatched(office, people, clock)
+    clock.set(datetime(2022, 8, 2, 10, 0))
+    with office.session() as s:
+        said = wf.withdraw(s, people.supervisor, late.id, "派错单位", clock=clock).notice
+    assert ("这次收回改派在工单所属的 2022-07 统计截止（2022-08-01 00:00）之后："
+            "该月的统计和考核按截止时的情况计算") in said

@@ -459,6 +459,13 @@ def _unit_dated(args: argparse.Namespace, action: Action) -> Any:
 
 
 def cmd_sign(ctx: Context, args: argparse.Namespace) -> int:
+    if not args.at:  # a late signing cannot be corrected once recorded: asked first, as the window's form asks
+        now = office_now()
+        with ctx.db.reader() as session:
+            question = step_runner.late_signing_question(session, cases.find_case(session, args.number).id,
+                                                         _unit_id(session, args.unit), now)
+        if question:
+            raise ValidationError(f"未登记：{question}单位确是现在才签收的，请加 --at \"{now:%Y-%m-%d %H:%M}\"。")
     dated = _unit_dated(args, Action.SIGN)
 
     def sign(s: Session, a: Any, cid: int, at: Any) -> Any:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from hotline_desk.models import AppealType, Case, CaseEvent, ReferenceAlias, Unit
 from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.cases import search_index
-from hotline_desk.services.cases.events import append_event
+from hotline_desk.services.cases.events import append_event, current_status
 from hotline_desk.services.cases.history import CaseStatus
 from hotline_desk.services.cases.steps import STEPS, Limits, StepContext, UnitInfo, first_problem
 from hotline_desk.services.office.calendar import WorkCalendar
@@ -160,7 +160,7 @@ def undone_notice(session: Session, case_id: int, action: Action, at: datetime) 
 
 # Steps that, taken after their month's cut-off, leave that month counting the case as it stood: said, as the
 # window's 甄别 form says it (a unit's late reply is every day's work, and is not said).
-KEPT_BY_MONTH = {Action.REVIEW: "甄别", Action.FOLLOWUP: "回访结果"}
+KEPT_BY_MONTH = {Action.REVIEW: "甄别", Action.FOLLOWUP: "回访结果", Action.WITHDRAW: "收回改派"}
 
 
 def after_cutoff_notice(session: Session, case_id: int, action: Action, at: datetime) -> str:
@@ -174,6 +174,20 @@ def after_cutoff_notice(session: Session, case_id: int, action: Action, at: date
         return ""
     return (f"这次{KEPT_BY_MONTH[action]}在工单所属的 {case.month} 统计截止（{cutoff:%Y-%m-%d %H:%M}）之后："
             "该月的统计和考核按截止时的情况计算，不随之改变。")
+
+
+def late_signing_question(session: Session, case_id: int, unit_id: int | None, now: datetime) -> str:
+    """Before a signing recorded now, past its unit's 签收 limit: that it counts as late for good, and how a signing
+    made in time is entered ("" when now is within the limit, or the case has no such dispatch)."""
+    case = session.get(Case, case_id)
+    if case is None:
+        return ""
+    status = current_status(session, case_id)
+    mine = status.dispatch_for(unit_id) if unit_id is not None else status.main_dispatch
+    if mine is None or mine.signed_at is not None or now <= mine.sign_deadline:
+        return ""
+    return (f"工单{case.number}的签收时限是 {mine.sign_deadline:%Y-%m-%d %H:%M}，签收如记在现在即算超时签收、不计入"
+            "响应率，登记后不能再改。单位当时已签收（如纸质交办单上写的）、现在才录入的，请加 --at 写单位签收的时间。")
 
 
 def review_question(session: Session, case_id: int, at: datetime) -> str:
