@@ -144,6 +144,18 @@ def test_an_upper_cases_platform_number_is_corrected_in_the_form_and_a_local_cas
 
     _edit_with(qtbot, db, people, clock, tmp_path, local, look)
     assert "upstream_number" not in seen["fields"] and "content" in seen["fields"]  # type: ignore[operator]
+    assert "upstream_deadline" not in seen["fields"]  # type: ignore[operator]
+
+    def shorten(form: ActionDialog) -> None:  # the platform's next list moved its limit earlier
+        seen["limit"] = form.values()["upstream_deadline"]
+        form.set_value("upstream_deadline", "2022-07-06 12:00")
+        form._accept()
+
+    _edit_with(qtbot, db, people, clock, tmp_path, upper, shorten)
+    assert seen["limit"] == ""  # none was given at registration
+    view = _view(db, upper)
+    assert f"{view.upstream_deadline:%Y-%m-%d %H:%M}" == "2022-07-06 12:00"
+    assert view.events[-1].note == "上级办理时限：（无） → 2022-07-06 12:00"
 
 
 def test_the_approval_queue_shows_what_the_case_will_be_counted_under(

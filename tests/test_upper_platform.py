@@ -367,3 +367,43 @@ def test_a_platform_limit_before_its_call_is_a_row_s_problem_and_its_state_加�
         assert commit_cases(s, people.supervisor, preview, only_valid=True, clock=clock).imported == 1
     with db.reader() as s:
         assert s.scalar(select(Case.urgent).where(Case.upstream_number == "PDS20220705002")) is True
+
+
+def test_a_later_list_s_shorter_platform_limit_is_named_and_can_be_corrected(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The 0802 list moved a case's 办理时限 from 08-03 to 08-02 12:00: the preview counted it 已导入过 and said
+    nothing, and no command or form could record the platform's new limit."""
+    kind = "城市管理—市容市政"
+
+    def listed(name: str, limit: str) -> Path:
+        path = tmp_path / name
+        book = openpyxl.Workbook()
+        sheet = book.active
+        assert sheet is not None
+        sheet.append(["工单编号", "受理时间", "工单来源", "工单标题", "诉求类型", "问题分类", "办理时限"])
+        sheet.append(["PDS20220705005", "2022-07-05 08:00", PLATFORM, "小区路灯不亮", "问题处理类", kind, limit])
+        book.save(path)
+        return path
+
+    with db.session() as s:
+        first = preview_cases(s, listed("0705.xlsx", "2022-07-08"), clock=clock)
+        assert commit_cases(s, people.supervisor, first, clock=clock).imported == 1
+    with db.reader() as s:
+        same = preview_cases(s, listed("0706.xlsx", "2022-07-08 23:59"), clock=clock)  # the same limit, written out
+        shorter = preview_cases(s, listed("0707.xlsx", "2022-07-06 12:00"), clock=clock)
+        number = s.scalar(select(Case.number).where(Case.upstream_number == "PDS20220705005"))
+    assert same.changed == []
+    assert shorter.changed == [(2, number, ["上级办理时限"])]
+    assert f"第 2 行（{number}）的上级办理时限与导入时不同" in shorter.summary()
+    log_in_everyone(db, monkeypatch)
+    code, out, err = cli_run(capsys, db, "case", "edit", number, "--upstream-deadline", "2022-07-04", user="op1")
+    assert code == 2 and "不晚于来电时间" in err
+    code, out, err = cli_run(capsys, db, "case", "edit", number, "--upstream-deadline", "2022-07-06 12:00",
+                             user="op1")
+    assert code == 0, err
+    code, out, err = cli_run(capsys, db, "case", "show", number)
+    assert "上级办理时限：2022-07-06 12:00" in out and "上级办理时限：2022-07-08 23:59 → 2022-07-06 12:00" in out
+    with db.reader() as s:
+        assert preview_cases(s, listed("0708.xlsx", "2022-07-06 12:00"), clock=clock).changed == []  # answered
+        assert verify_all(s).ok

@@ -72,6 +72,8 @@ def register(sub: SubParsers[Any]) -> None:
     q.add_argument("--title", help="标题")
     q.add_argument("--content", help="诉求内容")
     q.add_argument("--upstream-number", help="上级工单号（只有上级交办的工单有）")
+    q.add_argument("--upstream-deadline", help="上级办理时限，如 2022-08-05 18:00（只写日期即当天 23:59；上级平台改了"
+                                               "时限时更正）")
     q.add_argument("--urgent", choices=("是", "否"), help="紧急：是 或 否（如上级平台改为紧急）")
     q.add_argument("--confidential", choices=("是", "否"), help="保密：是 或 否（取消保密须审核员、管理员）")
     q.set_defaults(run=cmd_edit)
@@ -337,7 +339,7 @@ def _hanging(text: str, indent: int) -> str:
 
 
 EDIT_OPTIONS = {"caller": "caller_name", "phone": "phone", "address": "address", "title": "title",
-                "content": "content", "upstream_number": "upstream_number"}
+                "content": "content", "upstream_number": "upstream_number", "upstream_deadline": "upstream_deadline"}
 
 
 def cmd_edit(ctx: Context, args: argparse.Namespace) -> int:

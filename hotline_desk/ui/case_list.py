@@ -526,7 +526,9 @@ class CaseDetailDialog(QDialog):
     def registration(self) -> dict[str, Any]:
         """The case's registration fields as 修改登记内容 shows them (ids for the pickers)."""
         v = self.view
-        upper = {"upstream_number": v.upstream_number} if v.source == Source.UPPER else {}
+        upper = {"upstream_number": v.upstream_number,
+                 "upstream_deadline": f"{v.upstream_deadline:%Y-%m-%d %H:%M}" if v.upstream_deadline else ""} \
+            if v.source == Source.UPPER else {}
         return {**upper, "caller_name": v.caller_name, "phone": v.phone, "address": v.address,
                 "township_id": v.township_id, "appeal_type_id": v.appeal_type_id, "category_id": v.category_id,
                 "title": v.title, "content": v.content, "urgent": v.urgent, "confidential": v.confidential}
@@ -542,7 +544,10 @@ class CaseDetailDialog(QDialog):
             reference.aliases_of(s, "category")))
         said = [f"更正诉求类型不改变已给出的办理期限（{v.deadline:%Y-%m-%d %H:%M}）。"] if v.deadline else []
         upper = [FieldSpec("upstream_number", EDIT_LABELS["upstream_number"], default=shown["upstream_number"],
-                           required=True)] if "upstream_number" in shown else []
+                           required=True),
+                 FieldSpec("upstream_deadline", EDIT_LABELS["upstream_deadline"], default=shown["upstream_deadline"],
+                           hint="上级平台改了时限时在此更正；只写日期即当天 23:59"),
+                 ] if "upstream_number" in shown else []
         return ActionDialog(self, f"修改工单 {v.number}", [
             *upper,
             *(FieldSpec(key, EDIT_LABELS[key], default=shown[key]) for key in ("caller_name", "phone", "address")),
@@ -647,7 +652,8 @@ def _fit_history(timeline: QTreeWidget) -> None:
 
 
 # 修改登记内容's fields, in the form's order.
-EDIT_LABELS = {"upstream_number": "上级工单号", "caller_name": "来电人", "phone": "联系电话", "address": "地址",
+EDIT_LABELS = {"upstream_number": "上级工单号", "upstream_deadline": "上级办理时限", "caller_name": "来电人",
+               "phone": "联系电话", "address": "地址",
                "township_id": "所属乡镇街道", "appeal_type_id": "诉求类型", "category_id": "问题分类", "title": "标题",
                "content": "诉求内容"}
 

@@ -35,8 +35,10 @@ from hotline_desk.services.cases.records import (
     CaseView,
     caller_named,
     case_view,
+    end_of_a_day,
     length_problems,
     phone_problem,
+    read_upstream_limit,
     township_problem,
     upstream_problem,
 )
@@ -79,7 +81,7 @@ from hotline_desk.services.cases.steps import (
 )
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.office.calendar import deadline_notice
-from hotline_desk.vocabulary import Action, CaseState, EventKind, FollowUpResult, Handling
+from hotline_desk.vocabulary import Action, CaseState, EventKind, FollowUpResult, Handling, Source
 
 
 @dataclass(frozen=True)
@@ -501,13 +503,30 @@ PERSONAL = frozenset(ERASED_FIELDS)
 EDITABLE = {
     "caller_name": "来电人", "phone": "联系电话", "address": "地址", "township_id": "所属乡镇街道", "title": "标题",
     "content": "诉求内容", "confidential": "是否保密", "urgent": "紧急", "upstream_number": "上级工单号",
-    **classification.CLASSIFICATION,
+    "upstream_deadline": "上级办理时限", **classification.CLASSIFICATION,
 }
 
 
 def _said(value: Any) -> str:
-    """A corrected value as the history reads it: 是/否 for 保密 and 紧急 (not True/False)."""
-    return ("是" if value else "否") if isinstance(value, bool) else str(value)
+    """A corrected value as the history reads it: 是/否 for 保密 and 紧急 (not True/False), a time to the minute."""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, datetime):
+        return f"{value:%Y-%m-%d %H:%M}"
+    return "（无）" if value is None else str(value)
+
+
+def _upstream_limit(case: Case, typed: Any) -> datetime | None:
+    """A platform's 办理时限 corrected (a later list shortened it, or it was left out): read as the form reads it,
+    refused where registering refuses it."""
+    limit = read_upstream_limit(typed) if isinstance(typed, str) else end_of_a_day(typed)
+    if limit is not None and case.source != Source.UPPER:
+        raise ValidationError("只有上级交办的工单有上级办理时限。", field="upstream_deadline")
+    if limit is not None and limit <= case.registered_at:
+        raise ValidationError(f"上级办理时限 {limit:%Y-%m-%d %H:%M} 不晚于来电时间 "
+                              f"{case.registered_at:%Y-%m-%d %H:%M}，请核对（多半是年份或月份写错了）。",
+                              field="upstream_deadline")
+    return limit
 
 
 def _upstream_corrected(session: Session, case: Case, typed: Any) -> str:
@@ -564,6 +583,8 @@ def edit_case(session: Session, actor: Actor, case_id: int, expected_version: in
         changes = {**changes, "phone": stored_phone(str(changes["phone"]))}  # kept as registration keeps it
     if "upstream_number" in changes:
         changes = {**changes, "upstream_number": _upstream_corrected(session, case, changes["upstream_number"])}
+    if "upstream_deadline" in changes:
+        changes = {**changes, "upstream_deadline": _upstream_limit(case, changes["upstream_deadline"])}
     towns = _township_names(session, case, changes)
     corrected = classification.corrections(session, case, found.status, changes)
     diff = {k: [getattr(case, k), v] for k, v in changes.items()

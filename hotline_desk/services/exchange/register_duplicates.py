@@ -153,6 +153,7 @@ _ANSWERED_BY: dict[str, frozenset[EventKind]] = {
     "回复和办结": frozenset({EventKind.COORDINATE, EventKind.REPLY, EventKind.REPLY_UNDONE}),
     "回访": frozenset({EventKind.FOLLOWUP, EventKind.FOLLOWUP_UNDONE, EventKind.REVIEW}),
     "备注": frozenset({EventKind.EDIT}),
+    "上级办理时限": frozenset({EventKind.EDIT}),
 }
 
 

@@ -296,21 +296,26 @@ ROW_PARTS = (
     ("回复和办结", ("reply_text", "result", "replied_at", "finished_at")),
     ("回访", ("followup", "followup_at", "review")),
     ("备注", ("remark",)),
+    # last, so that a case imported before it was kept is compared on the parts it has (see ``changed_parts``)
+    ("上级办理时限", ("upstream_deadline",)),
 )
 
 
 def row_digest(v: dict[str, Any]) -> str:
     """The row's parts as short fingerprints, joined by dots: a0b1c2.d3e4f5…"""
-    get = v.get
+    def get(name: str) -> Any:  # a limit by its day alone is that day's 23:59, however a list writes it
+        return end_of_a_day(v.get(name)) if name == "upstream_deadline" else v.get(name)
+
     return ".".join(format(zlib.crc32("\x1f".join([str(get(name)) for name in names]).encode()), "08x")
                     for _part, names in ROW_PARTS)
 
 
 def changed_parts(before: str, now: str) -> list[str]:
+    """The parts whose fingerprints differ; a case imported when fewer parts were kept is compared on those."""
     old, new = before.split("."), now.split(".")
-    if len(old) != len(new):
+    if len(old) > len(new):
         return []
-    return [part for (part, _names), a, b in zip(ROW_PARTS, old, new, strict=True) if a != b]
+    return [part for (part, _names), a, b in zip(ROW_PARTS, old, new[:len(old)], strict=False) if a != b]
 
 
 # 办理方式 as written that need no word on how they were read.
