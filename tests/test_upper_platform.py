@@ -407,3 +407,34 @@ def test_a_later_list_s_shorter_platform_limit_is_named_and_can_be_corrected(
     with db.reader() as s:
         assert preview_cases(s, listed("0708.xlsx", "2022-07-06 12:00"), clock=clock).changed == []  # answered
         assert verify_all(s).ok
+
+
+def test_the_case_list_export_gives_each_platform_case_its_limit_and_reads_it_back(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """The exported list had no 上级办理时限: nothing to report back to the platform from."""
+    from io import BytesIO
+
+    from hotline_desk.services.exchange.case_export import export_cases
+
+    number = _upper(db, people, clock, "PDS20220705-0009", upstream_deadline=datetime(2022, 7, 6, 18, 0))
+    with db.reader() as s:
+        data = export_cases(s, CaseFilter(), now=clock(), reveal=True).data
+    sheet = openpyxl.load_workbook(BytesIO(data)).active
+    assert sheet is not None
+    header = [cell.value for cell in sheet[1]]
+    row = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] == number)
+    assert row[header.index("上级办理时限")] == datetime(2022, 7, 6, 18, 0)
+    listed = tmp_path / "清单.xlsx"
+    listed.write_bytes(data)
+    other = open_database(str(tmp_path / "另一库.sqlite3"))
+    try:
+        from hotline_desk.services.office.reference import load_defaults
+
+        with other.session() as s:
+            load_defaults(s)
+        with other.reader() as s:
+            preview = preview_cases(s, listed, clock=clock)
+        [ready] = preview.ready
+        assert ready.values["upstream_deadline"] == datetime(2022, 7, 6, 18, 0)
+    finally:
+        other.dispose()

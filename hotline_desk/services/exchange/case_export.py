@@ -41,14 +41,14 @@ from hotline_desk.vocabulary import (
 # its 渠道, and an export read back by the import reads as the channel it names. 本级/上级 beside it, which no
 # import reads, is what the bulletin's tables count by (their hot topics are the 本级 cases').
 # Then how each case was handled, under the names a register's columns have: an export read back by the import
-# keeps its dispatch, reply and follow-up (in one step each), its 上级工单号, 是否保密 and 紧急程度, and leaves a
-# voided case out (状态). 时限情况, 退单, 延期, 协办单位, 拟交单位 and 督办 are for reading only.
+# keeps its dispatch, reply and follow-up (in one step each), its 上级工单号 and 上级办理时限, 是否保密 and
+# 紧急程度, and leaves a voided case out (状态). 时限情况, 退单, 延期, 协办单位, 拟交单位 and 督办 are for reading only.
 LIMITS_HEADER = "时限情况（截至导出时）"  # worked out at the export, not at a month's cut-off
 HEADER = ("工单编号", "来电时间", "渠道", "本级/上级", "状态", "来电人", "联系电话", "地址", "所属乡镇街道", "诉求类型",
           "问题分类", "标题", "诉求内容", "办理方式", "承办单位", "交办时间", "办理期限", "签收时间", "回复时间",
           "办结时间", "办理结果", "回复内容", "回访结果", "回访时间", "甄别结果", "甄别时间",
           LIMITS_HEADER, "退单", "延期",
-          "上级工单号", "是否保密", "紧急程度", "协办单位", "拟交单位", "督办")
+          "上级工单号", "上级办理时限", "是否保密", "紧急程度", "协办单位", "拟交单位", "督办")
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ SHEET_ROWS = 1_048_575  # an Excel worksheet's rows, the header's aside
 _CHUNK = 500
 _LISTED = (Case.id, Case.number, Case.registered_at, Case.channel_id, Case.source, Case.state, Case.confidential,
            Case.caller_name, Case.phone, Case.address, Case.township_id, Case.appeal_type_name, Case.category_label,
-           Case.title, Case.content, Case.main_unit_id, Case.upstream_number, Case.urgent)
+           Case.title, Case.content, Case.main_unit_id, Case.upstream_number, Case.upstream_deadline, Case.urgent)
 
 
 def _rows(session: Session, ids: list[int], reveal: bool, now: datetime,
@@ -115,7 +115,8 @@ def _rows(session: Session, ids: list[int], reveal: bool, now: datetime,
             yield (c.number, c.registered_at, channels.get(c.channel_id or 0, ""), Source(c.source).label, state,
                    name, phone, c.address, units.get(c.township_id or 0, ""), c.appeal_type_name, c.category_label,
                    c.title, c.content, *_handled_columns(status, answer, units, now),
-                   c.upstream_number, "是" if c.confidential else "", "紧急" if c.urgent else "一般",
+                   c.upstream_number, c.upstream_deadline, "是" if c.confidential else "",
+                   "紧急" if c.urgent else "一般",
                    _assisting(status, units), _proposed(status, units),
                    "是" if status is not None and status.supervised else "")
         if progress is not None:
