@@ -438,3 +438,27 @@ def test_the_case_list_export_gives_each_platform_case_its_limit_and_reads_it_ba
         assert ready.values["upstream_deadline"] == datetime(2022, 7, 6, 18, 0)
     finally:
         other.dispose()
+
+
+def test_a_platform_limit_passed_or_near_is_flagged_where_the_office_s_own_is_not(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """A case whose platform limit had passed showed in 交办跟踪 and the case list with its office 办理期限 a week
+    ahead and no mark; one due on the platform in 2½ hours was not 临期."""
+    from hotline_desk.services.cases.case_query import fetch_rows
+    from hotline_desk.services.cases.queues import queue
+
+    passed = _upper(db, people, clock, "PDS20220705-0011", upstream_deadline=datetime(2022, 7, 5, 17, 0))
+    near = _upper(db, people, clock, "PDS20220705-0012", upstream_deadline=datetime(2022, 7, 6, 12, 0))
+    roomy = _upper(db, people, clock, "PDS20220705-0013", upstream_deadline=datetime(2022, 8, 30, 23, 59))
+    with db.session() as s:
+        ids = {n: s.scalar(select(Case.id).where(Case.number == n)) for n in (passed, near, roomy)}
+        for case_id in ids.values():
+            wf.approve(s, people.supervisor, case_id, clock=clock)
+    clock.set(datetime(2022, 7, 6, 9, 30))
+    with db.reader() as s:
+        listed = fetch_rows(s, list(ids.values()), now=clock())
+        tracked = {row.number: row for row in queue(s, "tracking", now=clock())}
+    for rows in ({n: listed[i] for n, i in ids.items()}, tracked):
+        assert (rows[passed].flag, rows[passed].flag_said) == ("overdue", "上级时限已过（07-05 17:00）")
+        assert (rows[near].flag, rows[near].flag_said) == ("near", "上级时限将到（07-06 12:00）")
+        assert rows[roomy].flag == ""

@@ -33,7 +33,7 @@ from hotline_desk.excel import normalize as norm
 from hotline_desk.models import Case, CaseEvent, ReferenceAlias, Unit
 from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.cases import search_index
-from hotline_desk.services.cases.deadlines import Labelled, deadline_flag, flag_words
+from hotline_desk.services.cases.deadlines import Labelled, deadline_flag, flag_words, upstream_flag
 from hotline_desk.services.cases.events import sent_back_among
 from hotline_desk.services.cases.phone_lines import lines_of
 from hotline_desk.services.cases.queues import caller_in_file, caller_shown
@@ -527,7 +527,7 @@ def fetch_rows(session: Session, ids: list[int], *, now: datetime, viewer: Actor
     found = session.execute(
         select(Case.id, Case.number, Case.registered_at, Case.source, Case.state, Case.title, Case.caller_name,
                Case.phone, Case.confidential, Case.urgent, Unit.name, Case.category_label, Case.appeal_type_name,
-               Case.deadline)
+               Case.deadline, Case.upstream_deadline)
         .outerjoin(Unit, Unit.id == Case.main_unit_id).where(Case.id.in_(ids))).all()
     flagged = {row.id for row in found if row.state in OPEN_DISPATCH_STATES}
     back = sent_back_among(session, [row.id for row in found if row.state == CaseState.REGISTERED])
@@ -537,15 +537,16 @@ def fetch_rows(session: Session, ids: list[int], *, now: datetime, viewer: Actor
     recalls: dict[int, int] = {case_id: n for case_id, n in session.execute(  # a page at a time, by (case, seq)
         select(CaseEvent.case_id, func.count()).where(CaseEvent.case_id.in_(ids), CaseEvent.kind == EventKind.RECALL)
         .group_by(CaseEvent.case_id))}
-    flags = {row.id: deadline_flag(row.deadline, now, calendar, near)
-             if calendar is not None and row.id in flagged else "" for row in found}
+    flags = {row.id: upstream_flag(row.state, row.upstream_deadline, flag, flag_words(flag, row.deadline, now), now)
+             for row in found for flag in [deadline_flag(row.deadline, now, calendar, near)
+                                           if calendar is not None and row.id in flagged else ""]}
     return {
         row.id: CaseRow(
             id=row.id, number=row.number, registered_at=row.registered_at, source=row.source, state=row.state,
             title=row.title, caller=shown[row.id][0], phone=shown[row.id][1], unit=row.name or "",
             category=row.category_label, appeal_type=row.appeal_type_name, deadline=row.deadline,
-            flag=flags[row.id], sent_back=row.id in back, confidential=row.confidential, urgent=row.urgent,
-            flag_said=flag_words(flags[row.id], row.deadline, now), recalls=recalls.get(row.id, 0),
+            flag=flags[row.id][0], sent_back=row.id in back, confidential=row.confidential, urgent=row.urgent,
+            flag_said=flags[row.id][1], recalls=recalls.get(row.id, 0),
         )
         for row in found
     }

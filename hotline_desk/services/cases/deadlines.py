@@ -43,6 +43,23 @@ def flag_words(flag: str, due: datetime | None, now: datetime) -> str:
     return f"超期{late // timedelta(days=1)}天"
 
 
+# How near a platform's own limit is said to be near: a day, as the office's own 临期 is.
+UPSTREAM_NEAR = timedelta(hours=24)
+
+
+def upstream_flag(state: str, upstream: datetime | None, flag: str, said: str, now: datetime) -> tuple[str, str]:
+    """The flag and its words for a case still with its unit whose platform's own limit (上级办理时限) is earlier
+    than the office's: 上级时限已过 (shown as 超期) or 上级时限将到 (as 临期) where the office's own says less. The
+    unit's score keeps the office's 办理期限; the office answers to the platform by the platform's."""
+    if state not in OPEN_DISPATCH_STATES or upstream is None or flag == "overdue":
+        return flag, said
+    if now > upstream:
+        return "overdue", f"上级时限已过（{upstream:%m-%d %H:%M}）"
+    if not flag and upstream - now <= UPSTREAM_NEAR:
+        return "near", f"上级时限将到（{upstream:%m-%d %H:%M}）"
+    return flag, said
+
+
 def overdue_words(state: str, deadline: datetime | None, now: datetime) -> str:
     """超期3天 (as the lists say it) for a case still with its unit past its deadline, else "": said in words where
     the lists show it only by colour, a case's own dialog too."""

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.models import Case, CaseEvent, Unit, User
 from hotline_desk.services.accounts.permissions import Actor
-from hotline_desk.services.cases.deadlines import Labelled, flag_words, step_due, step_flag
+from hotline_desk.services.cases.deadlines import Labelled, flag_words, step_due, step_flag, upstream_flag
 from hotline_desk.services.cases.events import current_status, sent_back_among, statuses_for
 from hotline_desk.services.cases.history import FOLLOWUP_RESULTS, CaseStatus, DispatchStatus, coordinate_answer
 from hotline_desk.services.cases.phone_lines import area_code, same_line
@@ -345,6 +345,7 @@ def queue(session: Session, name: str, now: datetime, *, requests_only: bool = F
             continue
         due = step_due(status, case.urgent, settings, calendar) if name != "rejected" else None
         flag = step_flag(status, case.urgent, due, now, settings, calendar, near)
+        flag, flag_said = upstream_flag(case.state, case.upstream_deadline, flag, flag_words(flag, due, now), now)
         unit_id = main.unit_id if main and name != "approval" else status.proposed_unit_id
         last = status.followups[-1] if status.followups else None
         rows.append(QueueRow(
@@ -354,7 +355,7 @@ def queue(session: Session, name: str, now: datetime, *, requests_only: bool = F
                 status.proposed_assist_ids if name == "approval" else
                 [d.unit_id for d in status.current_dispatches if d.role == DispatchRole.ASSIST])),
             proposer=users.get(status.proposer_id or said.proposer_id or 0, ""),
-            due=due, flag=flag, flag_said=flag_words(flag, due, now),
+            due=due, flag=flag, flag_said=flag_said,
             signed=bool(main and main.signed_at), signed_said=signed_words(main, now), supervised=status.supervised,
             request=request,
             request_kind=request_kind,
