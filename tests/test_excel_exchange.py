@@ -663,7 +663,7 @@ def test_unknown_names_get_suggestions_and_only_valid_rows_on_request(db: Databa
     sheet.append(["工单编号", "来电时间", "诉求内容", "诉求类型", "问题分类", "承办单位"])
     sheet.append(["A1", "2022-07-05 10:00", "路灯不亮", "问题处理类", "城市管理—市容市政", "城管局"])
     sheet.append(["A2", "2022-07-05 11:00", "路灯不亮", "问题处理类", "城市管理—市容市政", "城市管理局"])
-    sheet.append(["A2", "2022-07-05 11:00", "路灯不亮", "问题处理类", "城市管理—市容市政", "城市管理局"])
+    sheet.append(["A2", "2022-07-05 11:00", "路灯不亮", "问题处理类", "城市管理—市容市政", "自来水公司"])
     book.save(path)
     clock.set(datetime(2022, 8, 2))
     with db.session() as s:

@@ -202,8 +202,10 @@ def test_a_repeated_row_is_named_even_when_its_first_copy_has_problems(db: Datab
     ])
     preview = _preview(db, path, clock)
     assert [(p.row, p.column, p.reason[:8]) for p in preview.problems] == [
-        (2, "办理方式", "办理方式“直办”"), (3, "工单编号", "与第 2 行重复"), (5, "工单编号", "与第 4 行重复")]
+        (2, "办理方式", "办理方式“直办”"), (3, "工单编号", "与第 2 行重复")]
     assert [row.key for row in preview.ready] == ["TZ2"]
+    assert preview.listed_twice == [(5, 4)]  # a row repeated whole is one case: taken once, and said
+    assert "第 5 行与第 4 行是同一件（编号、来电时间和诉求内容都相同），只导入一次。" in preview.summary()
 
 
 def test_a_coordinated_row_naming_a_unit_and_a_dispatch_without_its_time(db: Database, people: People,

@@ -462,3 +462,28 @@ def test_a_platform_limit_passed_or_near_is_flagged_where_the_office_s_own_is_no
         assert (rows[passed].flag, rows[passed].flag_said) == ("overdue", "上级时限已过（07-05 17:00）")
         assert (rows[near].flag, rows[near].flag_said) == ("near", "上级时限将到（07-06 12:00）")
         assert rows[roomy].flag == ""
+
+
+def test_a_list_repeating_a_row_whole_takes_it_once_and_one_with_july_calls_says_where_they_count(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """A platform's August list repeating one row held the whole file back (--only-valid needed, then “1 行因有问题
+    未导入” in the bulletin's checks); its rows of July calls went into July without a word."""
+    path = tmp_path / "0803.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["工单编号", "受理时间", "工单来源", "工单标题", "诉求类型", "问题分类"])
+    kind = "城市管理—市容市政"
+    sheet.append(["PDS20220803-0001", "2022-08-03 09:00", PLATFORM, "小区路灯不亮", "问题处理类", kind])
+    sheet.append(["PDS20220803-0001", "2022-08-03 09:00", PLATFORM, "小区路灯不亮", "问题处理类", kind])
+    sheet.append(["PDS20220803-0002", "2022-08-03 09:30", PLATFORM, "主干道积水", "问题处理类", kind])
+    sheet.append(["PDS20220803-0002", "2022-08-03 10:30", PLATFORM, "另一件事", "问题处理类", kind])
+    sheet.append(["PDS20220731-0009", "2022-07-31 22:00", PLATFORM, "噪音扰民", "问题处理类", kind])
+    book.save(path)
+    with db.reader() as s:
+        preview = preview_cases(s, path, clock=fixed_clock(datetime(2022, 8, 3, 11, 0)))
+    assert preview.listed_twice == [(3, 2)]
+    assert [(p.row, p.column) for p in preview.problems] == [(5, "上级工单号")]  # the same number, another call
+    summary = preview.summary()
+    assert "第 3 行与第 2 行是同一件（编号、来电时间和诉求内容都相同），只导入一次。" in summary
+    assert "注意：其中 2022-07 1 行的来电时间在统计截止已过的月份：计入那个月" in summary

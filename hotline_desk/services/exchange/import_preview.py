@@ -55,6 +55,7 @@ class CasePreview:
     sheets_imported: dict[str, datetime] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)  # required columns not found
     final_months: list[str] = field(default_factory=list)  # months the rows fall in whose bulletin is finalised
+    past_months: dict[str, int] = field(default_factory=dict)  # rows of months past their cut-off, in a file of now
     unknown: list[UnknownValue] = field(default_factory=list)  # distinct values on no list, most rows first
     choices: ValueChoices = field(default_factory=dict)  # what to do with such values (given, or suggestions taken)
     left_out: int = 0  # rows left out by choice
@@ -75,6 +76,7 @@ class CasePreview:
     channel_note: str = ""  # where the whole file is taken to come from, when that is not what the clerk chose
     # rows whose platform's number is a case here already, not imported from a file: (row, number, cases)
     upstream_registered: list[tuple[int, str, str]] = field(default_factory=list)
+    listed_twice: list[tuple[int, int]] = field(default_factory=list)  # a row repeated whole in the file: (row, first)
     no_calendar: list[int] = field(default_factory=list)  # years of rows ready whose holidays are not entered
     voided: list[tuple[int, str]] = field(default_factory=list)  # rows whose 状态 says 作废 or 撤销: row, as written
     # such rows already a case here and not voided here: (row, as written, the cases)
@@ -163,6 +165,9 @@ class CasePreview:
                           "；")
             text += (f"注意：{shown}与导入时不同。已导入的工单不按台账更新：这些变化请在本软件中登记"
                      "（签收、回复、回访）或修改登记内容。")
+        if self.listed_twice:
+            shown = _some([f"第 {row} 行与第 {first} 行" for row, first in self.listed_twice], 5, "、")
+            text += f"{shown}是同一件（编号、来电时间和诉求内容都相同），只导入一次。"
         if self.upstream_registered:
             shown = _some([f"第 {row} 行（{number}）已登记为 {cases}"
                            for row, number, cases in self.upstream_registered], 5, "；")
@@ -199,6 +204,10 @@ class CasePreview:
             text += (f"注意：{years} 年的节假日和调休还没有录入工作日历：导入的这些年的工单，办理期限和超期只按周一至"
                      "周五计算，节后录入也不再改变。要按当年的放假安排计算的，请先录入（命令行 calendar import，窗口中"
                      "在“设置”的“工作日历”页）再导入。")
+        if self.past_months:
+            past = "、".join(f"{month} {n} 行" for month, n in self.past_months.items())
+            text += (f"注意：其中 {past}的来电时间在统计截止已过的月份：计入那个月（简报定稿前的核对会列出），"
+                     "不计入本月。上级平台按交办时间计入本月的，两边的件数会不同。")
         if self.final_months:
             text += (f"注意：{'、'.join(self.final_months)} 的简报已定稿，数字已冻结；导入这些月份的工单不会改变已定稿"
                      "的简报，但此后的统计和考核会与之不一致。")

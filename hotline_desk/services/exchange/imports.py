@@ -63,7 +63,7 @@ from hotline_desk.services.fastinsert import many_objects
 from hotline_desk.services.maintenance.opening import low_disk_words
 from hotline_desk.services.office.calendar import years_not_entered
 from hotline_desk.services.office.settings import IMPORT_BATCH_ROWS, Settings, set_setting
-from hotline_desk.services.reporting.monthdata import final_months
+from hotline_desk.services.reporting.monthdata import cutoff_of, final_months
 from hotline_desk.vocabulary import Role
 
 Progress = Callable[[int, int], None]
@@ -280,9 +280,22 @@ def _preview_cases(session: Session, path: Path, *, mapping_name: str, manual: d
     preview.voided_here = voided_here(session, voided)
     months = {month_of(row.values["registered_at"]) for row in preview.ready}
     preview.final_months = sorted(final_months(session, months))
+    preview.past_months = _past_months(session, preview, clock())
     preview.no_calendar = years_not_entered(session, {row.values["registered_at"].year for row in preview.ready
                                                       if row.values.get("handling") == "dispatch"})
     return preview
+
+
+def _past_months(session: Session, preview: CasePreview, now: datetime) -> dict[str, int]:
+    """In a file of this month's calls (a platform's daily list), the rows of months whose cut-off has passed, by
+    month: they count there, not in this month the platform counts them in. A register of earlier months alone is
+    not said so: that is what it is."""
+    by_month: dict[str, int] = {}
+    for row in preview.ready:
+        month = month_of(row.values["registered_at"])
+        by_month[month] = by_month.get(month, 0) + 1
+    past = {month: n for month, n in by_month.items() if cutoff_of(session, month) <= now}
+    return dict(sorted(past.items())) if past and len(past) < len(by_month) else {}
 
 
 def commit_cases(session: Session, actor: Actor, preview: CasePreview, *, only_valid: bool = False,

@@ -60,6 +60,7 @@ def mark_duplicates(session: Session, preview: CasePreview, prepared: list[Prepa
         first.setdefault(keys[line], line)
     repeated: list[Problem] = []
     imported_again: list[tuple[PreparedRow, str]] = []
+    by_line = {p.row: p for p in prepared}
     for row in prepared:
         if row.key in existing:
             case_number, _at, content = existing[row.key]
@@ -82,13 +83,18 @@ def mark_duplicates(session: Session, preview: CasePreview, prepared: list[Prepa
                                                          "内容却不同：多半是改过字句的同一件工单（已导入的请在本软件中"
                                                          "修改登记内容），不能再作为新工单导入"))
         elif first[row.key] != row.row:
-            repeated.append(_repeat(row.row, first[row.key], bool(row.values["number"])))
+            earlier = by_line.get(first[row.key])
+            if earlier is not None and _same_call(row, earlier):  # the file repeats a row whole: taken once, said
+                preview.listed_twice.append((row.row, earlier.row))
+            else:
+                repeated.append(_repeat(row.row, first[row.key], bool(row.values["number"])))
         else:
             preview.ready.append(row)
     repeated += _upstream_repeats(session, [row for row in preview.ready if row.key not in existing],
-                                  preview.upstream_registered)
-    preview.duplicates += len(preview.upstream_registered)
-    upstream_again = {problem.row for problem in repeated} | {line for line, _n, _c in preview.upstream_registered}
+                                  preview.upstream_registered, preview.listed_twice)
+    preview.duplicates += len(preview.upstream_registered) + len(preview.listed_twice)  # each said in the summary
+    upstream_again = {problem.row for problem in repeated} | {line for line, _n, _c in preview.upstream_registered} \
+        | {line for line, _earlier in preview.listed_twice}
     preview.ready = [row for row in preview.ready if row.row not in upstream_again]
     for row_number, _key, _when in refused:
         key = keys[row_number]
@@ -109,8 +115,8 @@ def upstream_of(values: dict[str, Any], *, upper: bool) -> str:
     return norm.upstream_number(values["upstream_number"] or fallback)
 
 
-def _upstream_repeats(session: Session, rows: list[PreparedRow],
-                      registered: list[tuple[int, str, str]]) -> list[Problem]:
+def _upstream_repeats(session: Session, rows: list[PreparedRow], registered: list[tuple[int, str, str]],
+                      twice: list[tuple[int, int]]) -> list[Problem]:
     """New upper-level rows whose upper platform's number is a case here already, or an earlier row's of the file:
     one case counted once in 上级交办. A case here already (registered by hand before the platform's list came, or
     sent down again) goes into ``registered`` (row, the platform's number, the cases), not imported and not held
@@ -132,9 +138,19 @@ def _upstream_repeats(session: Session, rows: list[PreparedRow],
         elif key in taken:  # the platform's daily list repeats it: counted as registered, said, not held back
             registered.append((line, number, "、".join(taken[key])))
         elif (earlier := first.setdefault(key, line)) != line:
-            found.append(Problem(line, "上级工单号", f"与第 {earlier} 行的上级工单号相同：同一件上级交办事项只登记"
-                                                      "一次"))
+            if _same_call(rows_by_line[line], rows_by_line[earlier]):  # the list repeats a row whole: taken once
+                twice.append((line, earlier))
+                continue
+            found.append(Problem(line, "上级工单号", f"与第 {earlier} 行的上级工单号相同，来电时间或诉求内容却不同："
+                                                      "同一件上级交办事项只登记一次，请核对"))
     return found
+
+
+def _same_call(row: PreparedRow, earlier: PreparedRow) -> bool:
+    """Two rows of one file that say the same of one call, part for part (its time, its words, its handling)."""
+    return row.values.get("registered_at") == earlier.values.get("registered_at") \
+        and _words(row.values.get("content", "")) == _words(earlier.values.get("content", "")) \
+        and row.values.get("row_digest") == earlier.values.get("row_digest")
 
 
 def _repeat(row: int, earlier: int, numbered: bool) -> Problem:
