@@ -20,6 +20,7 @@ from hotline_desk.services.cases.records import case_view, register_case
 from hotline_desk.services.cases.steps import Reply
 from hotline_desk.ui.case_actions import StepDialog, perform
 from hotline_desk.ui.case_list import CaseDetailDialog
+from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.queues import ApprovalView
 from hotline_desk.ui.widgets import ActionDialog
 from tests.conftest import FakeClock, People
@@ -59,15 +60,21 @@ def test_a_step_that_cannot_be_taken_opens_no_dialog_and_says_why(
     assert _events(db, case_id) == 3  # registered, proposed, approved: nothing more
 
 
-def test_the_reply_dialog_checks_as_one_types_and_enter_on_a_blank_reply_points_at_it(
-        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+def _signed_an_hour_ago(qtbot: QtBot, db: Database, people: People, clock: FakeClock,
+                        tmp_path: Path) -> tuple[int, UiContext, QWidget]:
+    """A case its unit signed an hour ago, the operator's context, and a window to open its forms over."""
     case_id = _dispatched(db, people, clock)
     with db.session() as s:
         wf.sign(s, people.operator, case_id, clock=clock)
     clock.advance(hours=1)
-    ctx = context(db, people.operator, clock, tmp_path)
     parent = QWidget()
     qtbot.addWidget(parent)
+    return case_id, context(db, people.operator, clock, tmp_path), parent
+
+
+def test_the_reply_dialog_checks_as_one_types_and_enter_on_a_blank_reply_points_at_it(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    case_id, ctx, parent = _signed_an_hour_ago(qtbot, db, people, clock, tmp_path)
     seen: dict[str, object] = {}
 
     def type_into_dialog(dialog: StepDialog) -> None:
@@ -940,13 +947,7 @@ def test_a_reply_that_says_the_case_is_not_the_unit_s_asks_first_and_no_opens_th
     word, and it never reached the unit it belonged to; the reply sheet's import warns of exactly this."""
     from hotline_desk.services.cases.steps import NOT_OURS
 
-    case_id = _dispatched(db, people, clock)
-    with db.session() as s:
-        wf.sign(s, people.operator, case_id, clock=clock)
-    clock.advance(hours=1)
-    ctx = context(db, people.operator, clock, tmp_path)
-    parent = QWidget()
-    qtbot.addWidget(parent)
+    case_id, ctx, parent = _signed_an_hour_ago(qtbot, db, people, clock, tmp_path)
     seen: dict[str, object] = {}
 
     def answered_yes(box: QMessageBox) -> None:
