@@ -403,7 +403,7 @@ def test_a_later_copy_of_the_register_that_says_more_is_noticed_not_passed_over(
     assert (len(preview.ready), preview.duplicates, preview.problems) == (0, 2, [])
     [(row, number, parts)] = preview.changed
     assert (row, parts) == (2, ["回复和办结", "回访"]) and number.startswith("RZ2403-")
-    assert f"注意：第 2 行（{number}）的回复和办结、回访与导入时不同。已导入的工单不按台账更新" in preview.summary()
+    assert f"注意：第 2 行（{number}）的回复和办结、回访与导入时不同。已导入的工单不按表格更新" in preview.summary()
     assert _history(db, "TZ1")[0] == "dispatched"  # nothing was rewritten
     # the clerk registers here what the notice asks, step by step: what is registered is not named again
     with db.session() as s:

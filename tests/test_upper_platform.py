@@ -341,6 +341,10 @@ def test_the_dispatch_sheet_gives_the_platform_s_earlier_limit_to_the_unit(
         rows = {row.number: row.content for row in dispatch_sheet(s, unit_id(s, "自来水公司"), clock()).rows}
     assert rows[late].startswith("【上级办理时限07-05 18:00，请在此前办结】")
     assert "上级办理时限" not in rows[roomy]  # the office's own is the earlier: nothing to say
+    with db.reader() as s:  # printed after the platform's limit: not “finish by” a time gone
+        later = {row.number: row.content for row in dispatch_sheet(s, unit_id(s, "自来水公司"),
+                                                                   datetime(2022, 7, 5, 19, 0)).rows}
+    assert later[late].startswith("【上级办理时限07-05 18:00已过，请尽快办结】")
 
 
 def test_a_platform_limit_before_its_call_is_a_row_s_problem_and_its_state_加急_makes_it_urgent(
@@ -396,7 +400,10 @@ def test_a_later_list_s_shorter_platform_limit_is_named_and_can_be_corrected(
     assert same.changed == []
     assert shorter.changed == [(2, number, ["上级办理时限"])]
     assert f"第 2 行（{number}）的上级办理时限与导入时不同" in shorter.summary()
+    assert "请用 case edit 编号 --upstream-deadline 新时限" in shorter.summary()
     log_in_everyone(db, monkeypatch)
+    code, out, err = cli_run(capsys, db, "case", "edit", number, "--upstream-deadline", " ", user="op1")
+    assert code == 2 and "要清除它请写 无" in err  # an empty shell variable does not wipe the limit
     code, out, err = cli_run(capsys, db, "case", "edit", number, "--upstream-deadline", "2022-07-04", user="op1")
     assert code == 2 and "不晚于来电时间" in err
     code, out, err = cli_run(capsys, db, "case", "edit", number, "--upstream-deadline", "2022-07-06 12:00",
@@ -487,3 +494,40 @@ def test_a_list_repeating_a_row_whole_takes_it_once_and_one_with_july_calls_says
     summary = preview.summary()
     assert "第 3 行与第 2 行是同一件（编号、来电时间和诉求内容都相同），只导入一次。" in summary
     assert "注意：其中 2022-07 1 行的来电时间在统计截止已过的月份：计入那个月" in summary
+
+
+def test_a_list_raising_a_case_to_加急_is_named(db: Database, people: People, clock: FakeClock,
+                                               tmp_path: Path) -> None:
+    def listed(name: str, state: str) -> Path:
+        path = tmp_path / name
+        book = openpyxl.Workbook()
+        sheet = book.active
+        assert sheet is not None
+        sheet.append(["工单编号", "受理时间", "工单来源", "工单标题", "诉求类型", "问题分类", "工单状态"])
+        sheet.append(["PDS20220705007", "2022-07-05 08:00", PLATFORM, "小区停水", "问题处理类", "城市管理—市容市政",
+                      state])
+        book.save(path)
+        return path
+
+    with db.session() as s:
+        assert commit_cases(s, people.supervisor, preview_cases(s, listed("a.xlsx", "待签收"), clock=clock),
+                            clock=clock).imported == 1
+    with db.reader() as s:
+        raised = preview_cases(s, listed("b.xlsx", "加急"), clock=clock)
+    assert [parts for _row, _number, parts in raised.changed] == [["紧急程度"]]
+
+
+def test_a_redo_dated_back_past_its_limits_says_so(db: Database, people: People, clock: FakeClock) -> None:
+    """A 甄别 dated 07-31 and entered on 08-06 gave the unit a 重办 overdue the moment it was entered, unsaid."""
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+        wf.sign(s, people.operator, case_id, clock=clock)
+        wf.reply(s, people.operator, case_id, wf.Reply("已修复"), clock=clock)
+        wf.follow_up(s, people.operator, case_id, "dissatisfied", "没修好", clock=clock)
+    clock.set(datetime(2022, 7, 25, 9, 0))
+    with db.session() as s:
+        said = wf.review(s, people.supervisor, case_id, True, "回复不实", clock=clock,
+                         at=datetime(2022, 7, 6, 9, 0)).notice
+    assert "交办记在 2022-07-06 09:00，签收时限（2022-07-07 09:00）在现在登记之前就已过去" in said
+    assert "办理期限（" in said and "也已过去" in said

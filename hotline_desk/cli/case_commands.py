@@ -73,7 +73,7 @@ def register(sub: SubParsers[Any]) -> None:
     q.add_argument("--content", help="诉求内容")
     q.add_argument("--upstream-number", help="上级工单号（只有上级交办的工单有）")
     q.add_argument("--upstream-deadline", help="上级办理时限，如 2022-08-05 18:00（只写日期即当天 23:59；上级平台改了"
-                                               "时限时更正）")
+                                               "时限时更正；写 无 则清除）")
     q.add_argument("--urgent", choices=("是", "否"), help="紧急：是 或 否（如上级平台改为紧急）")
     q.add_argument("--confidential", choices=("是", "否"), help="保密：是 或 否（取消保密须审核员、管理员）")
     q.set_defaults(run=cmd_edit)
@@ -343,6 +343,12 @@ EDIT_OPTIONS = {"caller": "caller_name", "phone": "phone", "address": "address",
 
 
 def cmd_edit(ctx: Context, args: argparse.Namespace) -> int:
+    if args.upstream_deadline is not None:  # an empty shell variable must not wipe the platform's limit unasked
+        if not args.upstream_deadline.strip():
+            raise ValidationError("上级办理时限是空的：要清除它请写 无，要更正请写时间，如 2022-08-05 18:00。",
+                                  field="upstream_deadline")
+        if args.upstream_deadline.strip() == "无":
+            args.upstream_deadline = ""
     changes: dict[str, Any] = {key: getattr(args, option) for option, key in EDIT_OPTIONS.items()
                                if getattr(args, option) is not None}
     changes |= {key: getattr(args, key) == "是" for key in ("urgent", "confidential") if getattr(args, key)}

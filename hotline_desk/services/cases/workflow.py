@@ -169,13 +169,14 @@ def called_again_after_reply(handling: str) -> str:
             f"在“回访”页，命令行用 case follow-up 编号 不满意 --note …），{ruling}。")
 
 
-def _signing_time_gone(found: Situation, at: datetime, now: datetime) -> str:
-    """An approval dated so far back that its unit's hours to sign were over before it was entered, in words (""
-    otherwise): the unit counts as late however soon it signs now."""
+def _signing_time_gone(found: Situation, at: datetime, now: datetime, deadline: datetime | None = None) -> str:
+    """A dispatch (an approval, a 重办) dated so far back that its unit's hours to sign, or its 办理期限, were over
+    before it was entered, in words ("" otherwise): the unit counts as late however soon it acts now."""
     signing = found.context.sign_deadline(at)
     if signing >= now:
         return ""
-    return (f"交办记在 {at:%Y-%m-%d %H:%M}，签收时限（{signing:%Y-%m-%d %H:%M}）在现在登记之前就已过去：承办单位"
+    over = f"，办理期限（{deadline:%Y-%m-%d %H:%M}）也已过去" if deadline is not None and deadline < now else ""
+    return (f"交办记在 {at:%Y-%m-%d %H:%M}，签收时限（{signing:%Y-%m-%d %H:%M}）在现在登记之前就已过去{over}：承办单位"
             "此后签收都算超时，不计入响应率。请确认单位当时确已收到交办（如电话通知）；单位当时已签收的，签收也请按"
             "实际时间登记。")
 
@@ -185,6 +186,9 @@ def _past_the_platforms(view: CaseView) -> str:
     that the unit is asked to finish by the platform's ("" otherwise)."""
     if view.deadline is None or view.upstream_deadline is None or view.deadline <= view.upstream_deadline:
         return ""
+    if view.upstream_deadline < view.events[-1].at:  # over already: said so, not “finish by” a time gone
+        return (f"上级办理时限 {view.upstream_deadline:%Y-%m-%d %H:%M} 已过（本办的办理期限 "
+                f"{view.deadline:%Y-%m-%d %H:%M} 按诉求类型计算）：请提醒承办单位尽快办结，并向上级平台说明。")
     return (f"办理期限 {view.deadline:%Y-%m-%d %H:%M} 晚于上级办理时限 {view.upstream_deadline:%Y-%m-%d %H:%M}"
             "（本办的期限按诉求类型计算）：请提醒承办单位按上级的时限办结。")
 
@@ -213,7 +217,9 @@ def take(session: Session, actor: Actor, case_id: int, action: Action, payload: 
     ahead = (f"作废记在本件最后一步的时间 {at:%Y-%m-%d %H:%M}：它比本机现在的时间晚，"
              "多半是登记它的电脑日期、时钟设错了。" if action == Action.VOID and at > now else "")
     retired = _redone_by_a_retired_unit(found, payload) if action == Action.REVIEW else ""
-    late = _signing_time_gone(found, at, now) if action == Action.APPROVE else ""
+    # a dispatch dated back (an approval, or a 重办 a 甄别 gives): its limits may be over before it is entered
+    redone = action == Action.REVIEW and view.state == CaseState.DISPATCHED
+    late = _signing_time_gone(found, at, now, view.deadline) if action == Action.APPROVE or redone else ""
     unsolved = called_again_after_reply(found.status.handling) \
         if action == Action.RECALL and view.state == CaseState.PENDING_FOLLOWUP else ""
     view = replace(view, notice="\n".join(n for n in (month, undone, kept, given, ahead, retired, late, unsolved)

@@ -78,7 +78,9 @@ def dispatch_sheet(session: Session, unit_id: int, now: datetime) -> DispatchShe
             content = f"{said}{content}"
         if case.upstream_deadline is not None and mine.deadline is not None and case.upstream_deadline < mine.deadline:
             # the platform's own limit is earlier than the office's: the unit is to finish by it
-            content = f"【上级办理时限{case.upstream_deadline:%m-%d %H:%M}，请在此前办结】{content}"
+            content = (f"【上级办理时限{case.upstream_deadline:%m-%d %H:%M}已过，请尽快办结】{content}"
+                       if case.upstream_deadline < now else
+                       f"【上级办理时限{case.upstream_deadline:%m-%d %H:%M}，请在此前办结】{content}")
         if mine.deadline is not None and mine.deadline < now:  # a printed sheet has no colour to say so
             content = f"【已超过办理期限】{content}"
         if status.supervised:

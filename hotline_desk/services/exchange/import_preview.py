@@ -163,8 +163,11 @@ class CasePreview:
         if self.changed:
             shown = _some([f"第 {row} 行（{number}）的{'、'.join(parts)}" for row, number, parts in self.changed], 10,
                           "；")
-            text += (f"注意：{shown}与导入时不同。已导入的工单不按台账更新：这些变化请在本软件中登记"
+            text += (f"注意：{shown}与导入时不同。已导入的工单不按表格更新：这些变化请在本软件中登记"
                      "（签收、回复、回访）或修改登记内容。")
+            if any(part in ("上级办理时限", "紧急程度") for _row, _number, parts in self.changed for part in parts):
+                text += ("上级平台改了办理时限或紧急程度的，请用 case edit 编号 --upstream-deadline 新时限 "
+                         "或 --urgent 是（窗口中“修改登记内容”）更正。")
         if self.listed_twice:
             shown = _some([f"第 {row} 行与第 {first} 行" for row, first in self.listed_twice], 5, "、")
             text += f"{shown}是同一件（编号、来电时间和诉求内容都相同），只导入一次。"

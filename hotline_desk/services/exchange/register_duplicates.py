@@ -170,6 +170,7 @@ _ANSWERED_BY: dict[str, frozenset[EventKind]] = {
     "回访": frozenset({EventKind.FOLLOWUP, EventKind.FOLLOWUP_UNDONE, EventKind.REVIEW}),
     "备注": frozenset({EventKind.EDIT}),
     "上级办理时限": frozenset({EventKind.EDIT}),
+    "紧急程度": frozenset({EventKind.EDIT}),
 }
 
 

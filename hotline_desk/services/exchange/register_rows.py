@@ -298,6 +298,7 @@ ROW_PARTS = (
     ("备注", ("remark",)),
     # last, so that a case imported before it was kept is compared on the parts it has (see ``changed_parts``)
     ("上级办理时限", ("upstream_deadline",)),
+    ("紧急程度", ("urgent",)),  # a platform raising a case to 加急 in its next list
 )
 
 
