@@ -69,8 +69,10 @@ def test_the_cases_behind_a_score_show_a_follow_up_ruled_after_the_cut_off_as_it
     assert "满意率：满意 0 / 1 件（甄别为非单位责任不计 0 件），得 0 分" in heading  # the unit's counts, as exported
     cells = seen["cells"]
     assert isinstance(cells, list)
-    assert cells[2] == "待甄别（08-03 已甄别，截止后，不计入本月）" and cells[5] == "不满意"
-    assert cells[6:] == ["是", "", ""]  # counted in the 满意率, not exempted, nothing entered late
+    assert cells[2] == "待甄别（08-03 已甄别，截止后，不计入本月）" and cells[7] == "不满意"
+    # what the 按时签收 is measured by: the 24 hours after the dispatch, and the signing
+    assert (cells[4], cells[5]) == ("是", "07-06 09:00") and cells[6] and cells[6] <= cells[5]
+    assert cells[8:] == ["是", "", ""]  # counted in the 满意率, not exempted, nothing entered late
 
 
 def test_the_bulletin_page_and_the_finalise_question_name_the_cut_off(
@@ -208,7 +210,8 @@ def test_the_cases_behind_a_score_are_exported_from_their_list_for_the_unit(
     [case] = [r for r in values if r[0] and str(r[0]).startswith("RZ")]
     with db.reader() as s:
         assert case[0] == case_view(s, case_id).number
-    assert case[3] == "待甄别（08-03 已甄别，截止后，不计入本月）" and case[7] == "不满意" and case[8] == "是"
+    assert case[3] == "待甄别（08-03 已甄别，截止后，不计入本月）" and case[10] == "不满意" and case[11] == "是"
+    assert case[7:10] == ["2022-07-05 09:00", "2022-07-06 09:00", "2022-07-05 09:00"]  # dispatch, limit, signing
 
 
 def test_the_list_opened_from_a_units_name_puts_the_cases_that_cost_points_first_and_enter_presses_its_buttons(

@@ -220,17 +220,19 @@ def test_a_font_folder_that_is_missing_or_holds_no_fonts_is_refused(db: Database
     folder of Latin fonts, or of a file merely named simfang.ttf, gave the bulletin nothing either."""
     from hotline_desk.reports import fonts as font_files
 
-    missing, empty, latin, fonts = (tmp_path / name for name in ("U盘字体", "空文件夹", "西文字体", "字体"))
-    empty.mkdir()
-    latin.mkdir()
+    missing, empty, latin, damaged, fonts = (tmp_path / name for name in ("U盘字体", "空文件夹", "西文字体", "坏字体",
+                                                                          "字体"))
+    for folder in (empty, latin, damaged):
+        folder.mkdir()
     (latin / "DejaVuSans.ttf").write_bytes(b"\0")
-    (latin / "simfang.ttf").write_text("不是字体")
+    (damaged / "simfang.ttf").write_text("不是字体")
     (fonts / "文泉驿").mkdir(parents=True)
     system = font_files._index(list(font_files.FONT_DIRS))
     (fonts / "文泉驿" / "wqy-zenhei.ttc").symlink_to(system["wqy-zenhei.ttc"])  # installed by the test command
-    (latin / "simhei.ttf").write_bytes(system["wqy-zenhei.ttc"].read_bytes()[:5000])  # cut short: it crashed
+    (damaged / "simhei.ttf").write_bytes(system["wqy-zenhei.ttc"].read_bytes()[:5000])  # cut short: it crashed
     for folder, words in (("fonts", "请写完整的路径"), (missing, "不存在，或不是文件夹"),
-                          (empty, "中没有字体文件（.ttf、.ttc、.otf）"), (latin, "中没有简报能用的中文字体")):
+                          (empty, "中没有字体文件（.ttf、.ttc、.otf）"), (latin, "中没有简报能用的中文字体"),
+                          (damaged, "中的 simfang.ttf、simhei.ttf 读不出（文件可能已损坏或不完整")):
         with pytest.raises(ValidationError, match=words), db.session() as s:
             admin.update_setting(s, people.admin, settings.FONT_DIR.key, str(folder))
         with db.reader() as s:
@@ -242,4 +244,4 @@ def test_a_font_folder_that_is_missing_or_holds_no_fonts_is_refused(db: Database
     assert "设置的简报字体目录" not in font_files.find_fonts(str(fonts)).warning
     said = font_files.find_fonts(str(missing)).warning
     assert f"设置的简报字体目录“{missing}”不存在，或其中没有能用的字体" in said
-    assert "设置的简报字体目录" in font_files.find_fonts(str(latin)).warning  # its damaged simhei.ttf is passed by
+    assert "设置的简报字体目录" in font_files.find_fonts(str(damaged)).warning  # its damaged fonts are passed by

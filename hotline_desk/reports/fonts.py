@@ -117,6 +117,13 @@ def _register(path: Path) -> str | None:
     return name
 
 
+def unreadable_fonts(folder: Path) -> list[str]:
+    """The fonts in ``folder`` the bulletin would take by their names that cannot be read (cut short, damaged)."""
+    index = _index([folder])
+    wanted = dict.fromkeys(n.lower() for names in (*OFFICE_FONTS.values(), *FREE_FONTS.values()) for n in names)
+    return [index[name].name for name in wanted if name in index and not _register(index[name])]
+
+
 def folder_fonts(folder: Path) -> list[str]:
     """The fonts in ``folder`` the bulletin would take from it (the office's fonts or the free CJK ones, by file
     name), those that can be read: a folder of other fonts, or of files only named so, gives the bulletin none."""

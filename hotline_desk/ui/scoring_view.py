@@ -47,7 +47,7 @@ from hotline_desk.services.reporting.scoring import (
     list_bonus,
     remove_bonus,
 )
-from hotline_desk.services.reporting.unit_cases import unit_cases, unit_cases_workbook
+from hotline_desk.services.reporting.unit_cases import Signing, unit_cases, unit_cases_workbook
 from hotline_desk.ui.changes import Change, each_minute, follow
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read
@@ -367,7 +367,7 @@ class ScoringView(QWidget):
         if self.shown is not None and self.shown.drift:
             heading += "\n本月简报已定稿：下列工单按现在的数据列出，与定稿的得分不同（见评分表上方的说明）。"
         return CasesBehindDialog(self, self.ctx, unit, listed.details, key, heading, month=month, late=listed.late,
-                                 named=listed.unit_said)
+                                 named=listed.unit_said, signings=listed.signings or {})
 
     def export(self, kind: str) -> None:
         month = self.month.currentText()
@@ -400,12 +400,17 @@ class ScoringView(QWidget):
         return True
 
 
+def _at(signing: Signing | None, name: str) -> str:
+    moment = getattr(signing, name) if signing is not None else None
+    return f"{moment:%m-%d %H:%M}" if moment else ""
+
+
 class CasesBehindDialog(QDialog):
     """The cases a unit was scored on; the ones that cost it points come first."""
 
     def __init__(self, parent: QWidget, ctx: UiContext, unit: UnitScore, details: list[UnitCaseDetail],
                  key: str, heading: str = "", *, month: str, late: Mapping[str, list[str]] | None = None,
-                 named: str = "") -> None:
+                 named: str = "", signings: Mapping[int, Signing] | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.unit, self.month = unit, month
@@ -417,7 +422,11 @@ class CasesBehindDialog(QDialog):
         model: RowsModel[UnitCaseDetail] = RowsModel([
             Column("工单编号", lambda d: d.number), Column("来源", lambda d: d.source),
             Column("状态", lambda d: d.state_shown), Column("已办结", lambda d: "是" if d.finished else "否"),
-            Column("按时签收", lambda d: "是" if d.signed_on_time else "否"), Column("回访结果", lambda d: d.outcome),
+            Column("按时签收", lambda d: "是" if d.signed_on_time else "否"),
+            # a 否 with what it was measured by: the 24-hour limit, and when (or whether) the unit signed
+            Column("签收时限", lambda d: _at((signings or {}).get(d.id), "sign_deadline")),
+            Column("签收时间", lambda d: _at((signings or {}).get(d.id), "signed_at") or "未签收"),
+            Column("回访结果", lambda d: d.outcome),
             Column("计入满意率", lambda d: "是" if d.rated else "否"),
             Column("甄别免计", lambda d: "是" if d.exempt else ""),
             Column("截止后补录", lambda d: "、".join((late or {}).get(d.number, ()))),

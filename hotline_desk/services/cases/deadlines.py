@@ -54,9 +54,9 @@ def upstream_flag(state: str, upstream: datetime | None, flag: str, said: str, n
     if state not in OPEN_DISPATCH_STATES or upstream is None or flag == "overdue":
         return flag, said
     if now > upstream:
-        return "overdue", f"上级时限已过（{upstream:%m-%d %H:%M}）"
+        return "overdue", "上级时限已过"  # short: it shares a cell with the 办理期限; the case shows the time
     if not flag and upstream - now <= UPSTREAM_NEAR:
-        return "near", f"上级时限将到（{upstream:%m-%d %H:%M}）"
+        return "near", "上级时限将到"
     return flag, said
 
 

@@ -247,8 +247,11 @@ def _font_folder(value: str) -> None:
     if not any(path.suffix.lower() in FONT_FILES for path in folder.rglob("*") if path.is_file()):
         raise ValidationError(f"简报字体目录“{value}”中没有字体文件（.ttf、.ttc、.otf）。请放入仿宋、黑体等字体文件"
                               "后再设置。", field="bulletin.font_dir")
-    from hotline_desk.reports.fonts import folder_fonts  # ReportLab, loaded only when the setting is changed
+    from hotline_desk.reports.fonts import folder_fonts, unreadable_fonts  # ReportLab: loaded only when set
 
+    if not folder_fonts(folder) and (damaged := unreadable_fonts(folder)):
+        raise ValidationError(f"简报字体目录“{value}”中的 {'、'.join(damaged)} 读不出（文件可能已损坏或不完整，"
+                              "例如没有拷完）：请换一份完好的字体文件后再设置。", field="bulletin.font_dir")
     if not folder_fonts(folder):
         raise ValidationError(f"简报字体目录“{value}”中没有简报能用的中文字体：要有 simfang.ttf（仿宋）、simhei.ttf"
                               "（黑体）、simkai.ttf（楷体）、FZXBSJW.TTF（方正小标宋）等文件（文件名须与字体原名相同），"
