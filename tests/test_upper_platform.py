@@ -469,6 +469,11 @@ def test_a_platform_limit_passed_or_near_is_flagged_where_the_office_s_own_is_no
         assert (rows[passed].flag, rows[passed].flag_said) == ("overdue", "上级时限已过")
         assert (rows[near].flag, rows[near].flag_said) == ("near", "上级时限将到")
         assert rows[roomy].flag == ""
+    # a proposal waiting for approval is marked too, where the reviewer decides the dispatch
+    proposed = _upper(db, people, clock, "PDS20220705-0014", upstream_deadline=datetime(2022, 7, 6, 18, 0))
+    with db.reader() as s:
+        waiting = {row.number: row for row in queue(s, "approval", now=clock())}
+    assert (waiting[proposed].flag, waiting[proposed].flag_said) == ("near", "上级时限将到")
 
 
 def test_a_list_repeating_a_row_whole_takes_it_once_and_one_with_july_calls_says_where_they_count(

@@ -48,11 +48,11 @@ UPSTREAM_NEAR = timedelta(hours=24)
 
 
 def upstream_flag(state: str, upstream: datetime | None, flag: str, said: str, now: datetime) -> tuple[str, str]:
-    """The flag and its words for a case still with its unit whose platform's own limit (上级办理时限) is earlier
-    than the office's: 上级时限已过 (shown as 超期) or 上级时限将到 (as 临期) where the office's own says less. The
-    unit's score keeps the office's 办理期限; the office answers to the platform by the platform's."""
-    if state not in OPEN_DISPATCH_STATES or upstream is None or flag == "overdue":
-        return flag, said
+    """The flag and its words for a case proposed or still with its unit whose platform's own limit (上级办理时限)
+    is earlier than the office's: 上级时限已过 (shown as 超期) or 上级时限将到 (as 临期) where the office's own says
+    less. The unit's score keeps the office's 办理期限; the office answers to the platform by the platform's."""
+    if (state not in OPEN_DISPATCH_STATES and state != CaseState.PROPOSED) or upstream is None or flag == "overdue":
+        return flag, said  # a proposal too: the reviewer sees the platform's limit where the dispatch is decided
     if now > upstream:
         return "overdue", "上级时限已过"  # short: it shares a cell with the 办理期限; the case shows the time
     if not flag and upstream - now <= UPSTREAM_NEAR:
