@@ -43,6 +43,17 @@ def _refusal(db: Database, people: People, clock: FakeClock, number: str, **over
     return refused.value.message
 
 
+def _sheet_of(path: Path, *rows: list[object]) -> Path:
+    """A platform's exported list as written: its header, then its rows, saved as ``path``."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
 def test_an_upper_case_is_registered_once_under_its_platforms_number_however_it_is_typed(
         db: Database, people: People, clock: FakeClock) -> None:
     """The same number typed again (small letters, full width, a space) was a second case, counted twice in 上级交办;
@@ -134,14 +145,9 @@ def test_an_upper_row_blank_in_the_files_own_upper_number_column_does_not_take_t
 
 
 def _platform_list(path: Path, rows: list[list[object]]) -> None:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
     # as the platform heads them: 工单来源 and 工单标题, not 渠道 and 标题
-    sheet.append(["工单编号", "受理时间", "工单来源", "工单标题", "诉求内容", "诉求类型", "问题分类", "办理时限"])
-    for row in rows:
-        sheet.append([*row[:3], f"{row[3]}（上级交办）", *row[3:]])
-    book.save(path)
+    _sheet_of(path, ["工单编号", "受理时间", "工单来源", "工单标题", "诉求内容", "诉求类型", "问题分类", "办理时限"],
+              *([*row[:3], f"{row[3]}（上级交办）", *row[3:]] for row in rows))
 
 
 def test_the_platforms_list_of_this_month_imports_with_its_limits_to_come_and_each_case_once(
@@ -351,17 +357,12 @@ def test_a_platform_limit_before_its_call_is_a_row_s_problem_and_its_state_加�
         db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
     """A list's 办理时限 2022-08-04 for a call of 08-05 was imported silently (registering refuses it), and the
     platform's 加急 in its 状态 was lost."""
-    path = tmp_path / "平顶山平台导出.xlsx"
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.append(["工单编号", "受理时间", "工单来源", "工单标题", "诉求类型", "问题分类", "办理时限", "工单状态"])
     kind = "城市管理—市容市政"
-    sheet.append(["PDS20220705001", "2022-07-05 08:00", PLATFORM, "小区路灯不亮", "问题处理类", kind, "2022-07-04",
-                  "待签收"])
-    sheet.append(["PDS20220705002", "2022-07-05 08:30", PLATFORM, "主干道积水", "问题处理类", kind, "2022-07-05 18:00",
-                  "加急"])
-    book.save(path)
+    path = _sheet_of(
+        tmp_path / "平顶山平台导出.xlsx",
+        ["工单编号", "受理时间", "工单来源", "工单标题", "诉求类型", "问题分类", "办理时限", "工单状态"],
+        ["PDS20220705001", "2022-07-05 08:00", PLATFORM, "小区路灯不亮", "问题处理类", kind, "2022-07-04", "待签收"],
+        ["PDS20220705002", "2022-07-05 08:30", PLATFORM, "主干道积水", "问题处理类", kind, "2022-07-05 18:00", "加急"])
     with db.reader() as s:
         preview = preview_cases(s, path, clock=clock)
     assert [(p.row, p.column, p.reason) for p in preview.problems] == [
@@ -381,14 +382,9 @@ def test_a_later_list_s_shorter_platform_limit_is_named_and_can_be_corrected(
     kind = "城市管理—市容市政"
 
     def listed(name: str, limit: str) -> Path:
-        path = tmp_path / name
-        book = openpyxl.Workbook()
-        sheet = book.active
-        assert sheet is not None
-        sheet.append(["工单编号", "受理时间", "工单来源", "工单标题", "诉求类型", "问题分类", "办理时限"])
-        sheet.append(["PDS20220705005", "2022-07-05 08:00", PLATFORM, "小区路灯不亮", "问题处理类", kind, limit])
-        book.save(path)
-        return path
+        return _sheet_of(
+            tmp_path / name, ["工单编号", "受理时间", "工单来源", "工单标题", "诉求类型", "问题分类", "办理时限"],
+            ["PDS20220705005", "2022-07-05 08:00", PLATFORM, "小区路灯不亮", "问题处理类", kind, limit])
 
     with db.session() as s:
         first = preview_cases(s, listed("0705.xlsx", "2022-07-08"), clock=clock)
@@ -480,18 +476,14 @@ def test_a_list_repeating_a_row_whole_takes_it_once_and_one_with_july_calls_says
         db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
     """A platform's August list repeating one row held the whole file back (--only-valid needed, then “1 行因有问题
     未导入” in the bulletin's checks); its rows of July calls went into July without a word."""
-    path = tmp_path / "0803.xlsx"
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.append(["工单编号", "受理时间", "工单来源", "工单标题", "诉求类型", "问题分类"])
     kind = "城市管理—市容市政"
-    sheet.append(["PDS20220803-0001", "2022-08-03 09:00", PLATFORM, "小区路灯不亮", "问题处理类", kind])
-    sheet.append(["PDS20220803-0001", "2022-08-03 09:00", PLATFORM, "小区路灯不亮", "问题处理类", kind])
-    sheet.append(["PDS20220803-0002", "2022-08-03 09:30", PLATFORM, "主干道积水", "问题处理类", kind])
-    sheet.append(["PDS20220803-0002", "2022-08-03 10:30", PLATFORM, "另一件事", "问题处理类", kind])
-    sheet.append(["PDS20220731-0009", "2022-07-31 22:00", PLATFORM, "噪音扰民", "问题处理类", kind])
-    book.save(path)
+    path = _sheet_of(
+        tmp_path / "0803.xlsx", ["工单编号", "受理时间", "工单来源", "工单标题", "诉求类型", "问题分类"],
+        ["PDS20220803-0001", "2022-08-03 09:00", PLATFORM, "小区路灯不亮", "问题处理类", kind],
+        ["PDS20220803-0001", "2022-08-03 09:00", PLATFORM, "小区路灯不亮", "问题处理类", kind],
+        ["PDS20220803-0002", "2022-08-03 09:30", PLATFORM, "主干道积水", "问题处理类", kind],
+        ["PDS20220803-0002", "2022-08-03 10:30", PLATFORM, "另一件事", "问题处理类", kind],
+        ["PDS20220731-0009", "2022-07-31 22:00", PLATFORM, "噪音扰民", "问题处理类", kind])
     with db.reader() as s:
         preview = preview_cases(s, path, clock=fixed_clock(datetime(2022, 8, 3, 11, 0)))
     assert preview.listed_twice == [(3, 2)]
@@ -504,15 +496,9 @@ def test_a_list_repeating_a_row_whole_takes_it_once_and_one_with_july_calls_says
 def test_a_list_raising_a_case_to_加急_is_named(db: Database, people: People, clock: FakeClock,
                                                tmp_path: Path) -> None:
     def listed(name: str, state: str) -> Path:
-        path = tmp_path / name
-        book = openpyxl.Workbook()
-        sheet = book.active
-        assert sheet is not None
-        sheet.append(["工单编号", "受理时间", "工单来源", "工单标题", "诉求类型", "问题分类", "工单状态"])
-        sheet.append(["PDS20220705007", "2022-07-05 08:00", PLATFORM, "小区停水", "问题处理类", "城市管理—市容市政",
-                      state])
-        book.save(path)
-        return path
+        return _sheet_of(
+            tmp_path / name, ["工单编号", "受理时间", "工单来源", "工单标题", "诉求类型", "问题分类", "工单状态"],
+            ["PDS20220705007", "2022-07-05 08:00", PLATFORM, "小区停水", "问题处理类", "城市管理—市容市政", state])
 
     with db.session() as s:
         assert commit_cases(s, people.supervisor, preview_cases(s, listed("a.xlsx", "待签收"), clock=clock),
