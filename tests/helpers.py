@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -143,3 +144,16 @@ def disk_left(monkeypatch: pytest.MonkeyPatch, folder: Path, free_mb: int) -> No
         return shutil._ntuple_diskusage(10**12, 0, free_mb * 1024 * 1024) if Path(path) == folder else real(path)
 
     monkeypatch.setattr(shutil, "disk_usage", usage)
+
+
+def workbook_of(path: Path, *rows: Sequence[object]) -> Path:
+    """A one-sheet workbook of these rows (a header first, as a file handed in has it), saved as ``path``."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append(list(row))
+    book.save(path)
+    return path

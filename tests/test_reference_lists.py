@@ -14,7 +14,7 @@ import pytest
 from hotline_desk.cli import build_parser, main
 from hotline_desk.db import open_database
 from hotline_desk.services.office import reference_admin as ra
-from tests.helpers import TEST_PASSWORD, fingerprint, give_passwords
+from tests.helpers import TEST_PASSWORD, fingerprint, give_passwords, workbook_of
 from tests.test_cli import _all_command_paths
 
 
@@ -236,7 +236,7 @@ def test_categories_renamed_merged_deleted_and_imported(office: Path, tmp_path: 
 def test_a_category_list_with_a_slip_of_one_character_asks_about_it(
         office: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """城市管里 (a slip for 城市管理) would have been added as a new top level beside it without a word."""
-    path = _sheet(tmp_path / "分类表.xlsx", ("一级分类", "二级分类"), ("城市管里", "共享单车"),
+    path = workbook_of(tmp_path / "分类表.xlsx", ("一级分类", "二级分类"), ("城市管里", "共享单车"),
                   ("城市管理", "物业管里"), ("共享出行", "网约车"))
     code, out, err = run(capsys, office, "category", "import", str(path))
     assert code == 0, err
@@ -245,34 +245,24 @@ def test_a_category_list_with_a_slip_of_one_character_asks_about_it(
     assert "共享出行" not in out.split("注意", 1)[1]  # a new name like no other is not asked about
 
 
-def _sheet(path: Path, *rows: tuple[object, ...]) -> Path:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
-    for row in rows:
-        sheet.append(row)
-    book.save(path)
-    return path
-
-
 def test_a_case_list_or_a_list_with_dates_is_refused_as_a_category_list(
         office: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     """A case export given to category import added 9,356 "categories" (its numbers and times), with no preview;
     then dates, a column of serial numbers, and names that the commit would refuse after the preview listed them."""
     files = {
-        _sheet(tmp_path / "工单清单.xlsx", ("工单编号", "来电时间", "来电人", "联系电话", "诉求内容", "问题分类"),
+        workbook_of(tmp_path / "工单清单.xlsx", ("工单编号", "来电时间", "来电人", "联系电话", "诉求内容", "问题分类"),
                ("RZ2207-00001", datetime(2022, 7, 1, 8, 30), "刘先生", "13803750001", "停水", "水利水电—停水")):
             "的工作表“Sheet”不是分类表：第 1 行有“工单编号”、“来电时间”、“来电人”等工单清单的列",
-        _sheet(tmp_path / "带序号的分类表.xlsx", ("序号", "一级分类", "二级分类"), (1, "城市管理", "井盖缺失"),
+        workbook_of(tmp_path / "带序号的分类表.xlsx", ("序号", "一级分类", "二级分类"), (1, "城市管理", "井盖缺失"),
                (2, "共享出行", "共享单车")):
             "的第一列是序号（1、2……），不是一级分类：请删去序号列后再导入",
-        _sheet(tmp_path / "日期.xlsx", ("日", "事"), (datetime(2022, 7, 1), "停水"),
+        workbook_of(tmp_path / "日期.xlsx", ("日", "事"), (datetime(2022, 7, 1), "停水"),
                (datetime(2022, 7, 2), "停电")):
             "中第 2 行“2022-07-01、停水”；第 3 行“2022-07-02、停电”是日期或数字，不是分类名称",
-        _sheet(tmp_path / "日期文字.xlsx", ("2022-07-01",), ("2022/7/3",)): "是日期或数字，不是分类名称",
-        _sheet(tmp_path / "公式.xlsx", ("城市管理", "井盖缺失"), ("城市管理", '="路灯"&"不亮"')):
+        workbook_of(tmp_path / "日期文字.xlsx", ("2022-07-01",), ("2022/7/3",)): "是日期或数字，不是分类名称",
+        workbook_of(tmp_path / "公式.xlsx", ("城市管理", "井盖缺失"), ("城市管理", '="路灯"&"不亮"')):
             "第 2 行的分类是公式，而 Excel 没有保存它的结果（读出来是空的）",
-        _sheet(tmp_path / "制表符.xlsx", ("城市管理", "共享\t单车"), ("共享出行", "x" * 120)):
+        workbook_of(tmp_path / "制表符.xlsx", ("城市管理", "共享\t单车"), ("共享出行", "x" * 120)):
             "中有不能添加的分类名称：第 1 行“城市管理—共享\t单车”：分类名称中有制表符（Tab），请去掉后再保存"
             "（删去整个名称重新输入最简单）。；"
             "第 2 行“共享出行—" + "x" * 120 + "”：分类名称太长：最多 100 个字，现在是 120 个字。",

@@ -23,7 +23,7 @@ from hotline_desk.services.maintenance.integrity import verify_all
 from hotline_desk.services.office import reference
 from hotline_desk.services.reporting import bulletin
 from tests.conftest import FakeClock, People
-from tests.helpers import behind_the_app, cli_run, draft, log_in_everyone
+from tests.helpers import behind_the_app, cli_run, draft, log_in_everyone, workbook_of
 from tests.test_anchors import BACK_TO_0016
 
 PLATFORM = "平顶山市“民呼必应”平台"
@@ -41,17 +41,6 @@ def _refusal(db: Database, people: People, clock: FakeClock, number: str, **over
         _upper(db, people, clock, number, **overrides)
     assert refused.value.field == "upstream_number"
     return refused.value.message
-
-
-def _sheet_of(path: Path, *rows: list[object]) -> Path:
-    """A platform's exported list as written: its header, then its rows, saved as ``path``."""
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
-    for row in rows:
-        sheet.append(row)
-    book.save(path)
-    return path
 
 
 def test_an_upper_case_is_registered_once_under_its_platforms_number_however_it_is_typed(
@@ -146,7 +135,7 @@ def test_an_upper_row_blank_in_the_files_own_upper_number_column_does_not_take_t
 
 def _platform_list(path: Path, rows: list[list[object]]) -> None:
     # as the platform heads them: 工单来源 and 工单标题, not 渠道 and 标题
-    _sheet_of(path, ["工单编号", "受理时间", "工单来源", "工单标题", "诉求内容", "诉求类型", "问题分类", "办理时限"],
+    workbook_of(path, ["工单编号", "受理时间", "工单来源", "工单标题", "诉求内容", "诉求类型", "问题分类", "办理时限"],
               *([*row[:3], f"{row[3]}（上级交办）", *row[3:]] for row in rows))
 
 
@@ -358,7 +347,7 @@ def test_a_platform_limit_before_its_call_is_a_row_s_problem_and_its_state_加�
     """A list's 办理时限 2022-08-04 for a call of 08-05 was imported silently (registering refuses it), and the
     platform's 加急 in its 状态 was lost."""
     kind = "城市管理—市容市政"
-    path = _sheet_of(
+    path = workbook_of(
         tmp_path / "平顶山平台导出.xlsx",
         ["工单编号", "受理时间", "工单来源", "工单标题", "诉求类型", "问题分类", "办理时限", "工单状态"],
         ["PDS20220705001", "2022-07-05 08:00", PLATFORM, "小区路灯不亮", "问题处理类", kind, "2022-07-04", "待签收"],
@@ -382,7 +371,7 @@ def test_a_later_list_s_shorter_platform_limit_is_named_and_can_be_corrected(
     kind = "城市管理—市容市政"
 
     def listed(name: str, limit: str) -> Path:
-        return _sheet_of(
+        return workbook_of(
             tmp_path / name, ["工单编号", "受理时间", "工单来源", "工单标题", "诉求类型", "问题分类", "办理时限"],
             ["PDS20220705005", "2022-07-05 08:00", PLATFORM, "小区路灯不亮", "问题处理类", kind, limit])
 
@@ -477,7 +466,7 @@ def test_a_list_repeating_a_row_whole_takes_it_once_and_one_with_july_calls_says
     """A platform's August list repeating one row held the whole file back (--only-valid needed, then “1 行因有问题
     未导入” in the bulletin's checks); its rows of July calls went into July without a word."""
     kind = "城市管理—市容市政"
-    path = _sheet_of(
+    path = workbook_of(
         tmp_path / "0803.xlsx", ["工单编号", "受理时间", "工单来源", "工单标题", "诉求类型", "问题分类"],
         ["PDS20220803-0001", "2022-08-03 09:00", PLATFORM, "小区路灯不亮", "问题处理类", kind],
         ["PDS20220803-0001", "2022-08-03 09:00", PLATFORM, "小区路灯不亮", "问题处理类", kind],
@@ -496,7 +485,7 @@ def test_a_list_repeating_a_row_whole_takes_it_once_and_one_with_july_calls_says
 def test_a_list_raising_a_case_to_加急_is_named(db: Database, people: People, clock: FakeClock,
                                                tmp_path: Path) -> None:
     def listed(name: str, state: str) -> Path:
-        return _sheet_of(
+        return workbook_of(
             tmp_path / name, ["工单编号", "受理时间", "工单来源", "工单标题", "诉求类型", "问题分类", "工单状态"],
             ["PDS20220705007", "2022-07-05 08:00", PLATFORM, "小区停水", "问题处理类", "城市管理—市容市政", state])
 
