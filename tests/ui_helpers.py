@@ -23,6 +23,21 @@ _round = [0]
 
 def end_watches() -> None:
     _round[0] += 1
+    _release_modifiers()
+
+
+def _release_modifiers() -> None:
+    """QTest's Ctrl+Tab leaves Qt believing Ctrl is still held, so a later test's ``selectRow`` added to the
+    selection instead of replacing it (a 作废 of one case asked for two): the keys are let go between tests."""
+    if QApplication.instance() is None or QApplication.keyboardModifiers() == Qt.KeyboardModifier.NoModifier:
+        return
+    held = QWidget()
+    for key, modifier in ((Qt.Key.Key_Control, Qt.KeyboardModifier.ControlModifier),
+                          (Qt.Key.Key_Shift, Qt.KeyboardModifier.ShiftModifier),
+                          (Qt.Key.Key_Alt, Qt.KeyboardModifier.AltModifier)):
+        if QApplication.keyboardModifiers() & modifier:
+            QTest.keyRelease(held, key)
+    held.deleteLater()
 
 
 def when_modal(kind: type[W], act: Callable[[W], None]) -> None:
