@@ -605,6 +605,77 @@ def test_review_list_shows_the_citizens_words_the_reply_and_the_complaint(
     assert "\n2022-07 的统计截止已过：该月的统计和考核按截止时的回访结果计算，不随这次甄别改变" in intros[2]
 
 
+def test_a_ruling_made_before_the_cut_off_and_typed_in_after_it_is_dated_then_and_counts_in_its_month(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """The 甄别 form had no time: a ruling the supervisor made on 29 July and typed in on 3 August could only be
+    recorded on the 3rd, and July kept the 不满意 against the unit for good (the command line had --at)."""
+    from hotline_desk.services.reporting.scoring import unit_case_details
+
+    with db.session() as s:
+        case_id = _replied(s, people, clock)
+        clock.set(datetime(2022, 7, 28, 10, 0))
+        wf.follow_up(s, people.operator, case_id, "dissatisfied", "水压只好了两天", clock=clock)
+    clock.set(datetime(2022, 8, 3, 9, 0))
+    view = FollowUpView(context(db, people.supervisor, clock, tmp_path))
+    qtbot.addWidget(view)
+    view.setCurrentWidget(view.reviews)
+    view.reviews.table.selectRow(0)
+    seen: list[str] = []
+
+    def rule(at: datetime) -> None:
+        def typed(dialog: ActionDialog) -> None:
+            seen.append(dialog.findChildren(QLabel)[0].text())
+            assert dialog.values()["at"] == clock()  # it opens on now
+            dialog.set_value("at", at)
+            dialog.set_value("note", "诉求超出政策范围")
+            dialog._accept()
+        when_modal(ActionDialog, typed)
+
+    rule(datetime(2022, 7, 27, 9, 0))  # before the follow-up it rules on: refused, the form again as typed
+    refusals: list[str] = []
+    when_modal(QMessageBox, lambda box: (refusals.append(box.text()), box.accept(),
+                                         when_modal(ActionDialog, lambda again: (
+                                             seen.append(again.values()["note"]), again.set_value(
+                                                 "at", datetime(2022, 7, 29, 16, 30)), again._accept()))))
+    qtbot.mouseClick(view.reviews.findChild(QPushButton, "not_fault"), Qt.MouseButton.LeftButton)
+    assert "早于上一步" in refusals[0]
+    assert "2022-07 的统计截止已过" in seen[0] and "请把“甄别时间”改为作出甄别的时间" in seen[0]
+    assert seen[1] == "诉求超出政策范围"  # nothing typed was lost with the refusal
+    with db.reader() as s:
+        view_now = case_view(s, case_id)
+        assert view_now.state_label == "已办结"
+        assert [e.at for e in view_now.events if e.kind == "review"] == [datetime(2022, 7, 29, 16, 30)]
+        [detail] = unit_case_details(s, "2022-07", datetime(2022, 8, 3, 9, 0), unit_id(s, "自来水公司"))
+    assert detail.exempt and not detail.rated  # July counts the ruling: not against the unit
+
+
+def test_a_redo_ruled_days_before_it_is_typed_in_says_the_units_hours_to_sign_are_over(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """What a step notes after it is done (a 重办 dated back: its unit counts as late however soon it signs) was
+    said on the command line and lost in the 甄别 list."""
+    with db.session() as s:
+        case_id = _replied(s, people, clock)
+        wf.follow_up(s, people.operator, case_id, "dissatisfied", "水压只好了两天", clock=clock)
+    ruled = clock() + timedelta(hours=1)
+    clock.advance(days=3)
+    view = FollowUpView(context(db, people.supervisor, clock, tmp_path))
+    qtbot.addWidget(view)
+    view.setCurrentWidget(view.reviews)
+    view.reviews.table.selectRow(0)
+
+    def typed(dialog: ActionDialog) -> None:
+        dialog.set_value("at", ruled)
+        dialog.set_value("note", "单位未入户查看")
+        dialog._accept()
+
+    when_modal(ActionDialog, typed)
+    qtbot.mouseClick(view.reviews.findChild(QPushButton, "at_fault"), Qt.MouseButton.LeftButton)
+    with db.reader() as s:
+        assert case_view(s, case_id).state_label == "已交办"
+    said = view.reviews.notice.text()
+    assert said.startswith("已甄别（承办单位责任") and f"\n注意：交办记在 {ruled:%Y-%m-%d %H:%M}，签收时限" in said
+
+
 def test_the_ruling_buttons_speak_of_the_offices_own_answer_for_a_coordinated_case(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
     """A case the office answered itself (协调办理) has no unit to blame: its buttons read 答复不当/答复无不当, and it

@@ -474,15 +474,22 @@ class QueueTable(QWidget):
     def run(self, rows: list[QueueRow], call: Callable[[Session, QueueRow], object], said: str = "",
             undo: Callable[[], str | None] | None = None, minutes: int = 0, undo_question: str = "") -> bool:
         """One session for the whole selection: every case moves or, on a refusal, none does; True if done.
-        What was done is said under the table and in the status bar."""
+        What was done is said under the table and in the status bar, with what the steps noted (a 重办 whose hours
+        to sign were over before it was entered) after 注意."""
+        notes: list[str] = []
+
         def work(s: Session) -> int:
             for row in rows:
-                call(s, row)
+                for note in str(getattr(call(s, row), "notice", "")).splitlines():
+                    if note and note not in notes:
+                        notes.append(note)
             return len(rows)
 
         op = Operation(self, self.ctx, work, changes=Change.CASES)
         if said:
-            op.notify(said).success(lambda _n: self.tell(said, undo, minutes, undo_question=undo_question))
+            op.notify(said).success(lambda _n: self.tell(
+                "\n".join((said, *(f"注意：{note}" for note in notes[:NAMED_NOTICES]))), undo, minutes,
+                undo_question=undo_question, warn=bool(notes)))
         return self.carry_out(op) is not None
 
     def carry_out(self, op: Operation[T]) -> T | None:
@@ -1025,10 +1032,15 @@ class FollowUpView(QueueTabs):
             then = ("工单回到该单位重新办理，单位再次回复前不算办结（所属月份考核的办结率随之计算），回复后再回访。"
                     if at_fault else "工单办结；这一件不计入该单位所属月份考核的满意率（考核表中的“甄别免计”）。")
         passed = self._cutoff_passed(rows, Action.REVIEW)
-        if passed:  # a ruling after the cut-off is no longer that month's
-            then += f"\n{passed}"
-        ask(self, f"甄别：{_numbers(rows)}", [FieldSpec("note", "甄别意见", "text", required=True)],
+        if passed:  # a ruling after the cut-off is no longer that month's, unless it was made before and typed late
+            then += f"\n{passed}截止前已作出甄别、现在才录入的，请把“甄别时间”改为作出甄别的时间。"
+        # When the ruling was made decides the month it counts in: a ruling made before the cut-off and entered
+        # after it is dated then, as the command line's --at does.
+        ask(self, f"甄别：{_numbers(rows)}", [FieldSpec("at", "甄别时间", "datetime", default=self.ctx.clock(),
+                                                       required=True),
+                                             FieldSpec("note", "甄别意见", "text", required=True)],
             intro=f"甄别结论：{verdict}\n{then}\n{grounds}",
             then=lambda values: self.reviews.run(
-                rows, lambda s, r: wf.review(s, self.ctx.actor, r.id, at_fault, values["note"], clock=self.ctx.clock),
+                rows, lambda s, r: wf.review(s, self.ctx.actor, r.id, at_fault, values["note"], clock=self.ctx.clock,
+                                             at=values["at"]),
                 f"已甄别（{verdict}）：{_numbers(rows)}。"))
