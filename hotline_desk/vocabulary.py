@@ -48,6 +48,8 @@ REPLY_RESULTS = ("已解决", "部分解决", "未解决", "已答复解释", "�
 
 HANDLED_STATES = frozenset({CaseState.PENDING_FOLLOWUP, CaseState.IN_REVIEW, CaseState.FINISHED})
 # A case sitting with a unit.
+# Before an urgent case's title wherever cases are listed or printed, where the eye starts.
+URGENT_MARK = "【紧急】"
 OPEN_DISPATCH_STATES = frozenset({CaseState.DISPATCHED, CaseState.IN_PROGRESS})
 # What a list can be filtered by: each state, and 未办结 (every state but 已办结 and 已作废: a caller's matters still
 # open, whatever step they wait for).

@@ -3,6 +3,7 @@ written in Chinese (待回访) or as its code."""
 
 from __future__ import annotations
 
+import re
 import stat
 import sys
 from pathlib import Path
@@ -145,3 +146,38 @@ def test_an_export_showing_names_and_phones_is_readable_by_its_user_only(
     assert [stat.S_IMODE(path.stat().st_mode) for path in (shown, masked, over)] == [0o600] * 3
     sheet = openpyxl.load_workbook(over).active
     assert "刘先生" in [row[5] for row in sheet.iter_rows(min_row=2, values_only=True)]
+
+
+def test_the_list_and_a_search_mark_overdue_a_platforms_limit_passed_and_urgent_as_the_window_does(
+        db: Database, people: People, clock: FakeClock, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """`case list` and `search` printed a case 40 days past its deadline, a platform case past the platform's limit
+    and a gas leak like any other: the window's lists mark all three."""
+    from datetime import timedelta
+
+    from hotline_desk.services.clock import office_now
+    from hotline_desk.services.office import reference
+
+    now = office_now()
+    with db.session() as s:
+        clock.set(now - timedelta(days=40))
+        late = register_case(s, people.operator, draft(s), clock=clock)
+        wf.approve(s, people.supervisor, late.id, clock=clock)
+        clock.set(now - timedelta(days=2))
+        platform = reference.find_channel(s, "平顶山市“民呼必应”平台").id
+        upper = register_case(s, people.operator, draft(s, source="upper", channel_id=platform,
+                                                        upstream_number="PDS-1",
+                                                        upstream_deadline=now - timedelta(hours=3)), clock=clock)
+        wf.approve(s, people.supervisor, upper.id, clock=clock)
+        clock.set(now - timedelta(minutes=5))
+        gas = register_case(s, people.operator, draft(s, content="烟厂家属院楼道有燃气味", urgent=True), clock=clock)
+    log_in_everyone(db, monkeypatch)
+    for command in (["case", "list"], ["search", "烟厂"]):
+        code, out, _ = run(capsys, db, *command)
+        lines = {line.split("\t")[0]: line.split("\t") for line in out.splitlines()[:-1]}
+        assert code == 0 and set(lines) == {late.number, upper.number, gas.number}
+        [state] = [cell for cell in lines[late.number] if cell.startswith("已交办")]
+        assert re.fullmatch(r"已交办【超期\d+天】", state)  # its deadline weeks behind
+        assert "已交办【上级时限已过】" in lines[upper.number]
+        assert lines[gas.number][-1].startswith("【紧急】") and "【" not in "".join(lines[gas.number][:-1])
+        assert not lines[late.number][-1].startswith("【紧急】")

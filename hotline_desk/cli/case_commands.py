@@ -13,7 +13,7 @@ from hotline_desk.cli.parsing import by_day_alone, parse_time
 from hotline_desk.errors import HotlineError, TransitionError, ValidationError
 from hotline_desk.services.cases import classification, day_alone, step_runner, workflow
 from hotline_desk.services.cases import records as cases
-from hotline_desk.services.cases.deadlines import flag_words
+from hotline_desk.services.cases.deadlines import flag_words, overdue_words, upstream_flag
 from hotline_desk.services.cases.events import current_status
 from hotline_desk.services.cases.history import FOLLOWUP_RESULTS
 from hotline_desk.services.cases.queues import may_see_confidential, returned_by, view_shown_to
@@ -21,7 +21,7 @@ from hotline_desk.services.cases.steps import ERASURE_LEAVES, asks_instead, asks
 from hotline_desk.services.clock import office_now
 from hotline_desk.services.exchange.import_values import unit_named
 from hotline_desk.services.office import reference
-from hotline_desk.vocabulary import OPEN_DISPATCH_STATES, REPLY_RESULTS, STATE_FILTERS, Action
+from hotline_desk.vocabulary import OPEN_DISPATCH_STATES, REPLY_RESULTS, STATE_FILTERS, URGENT_MARK, Action
 
 
 def register(sub: SubParsers[Any]) -> None:
@@ -294,7 +294,7 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
         print(f"原台账编号：{view.register_number}")
     print(f"来电人：{view.caller_name}    联系电话：{view.phone}" + ("    【保密】" if view.confidential else ""))
     print(f"地址：{view.address}    所属乡镇街道：{view.township}")
-    print(f"诉求类型：{view.appeal_type}    问题分类：{view.category}" + ("    【紧急】" if view.urgent else ""))
+    print(f"诉求类型：{view.appeal_type}    问题分类：{view.category}" + (f"    {URGENT_MARK}" if view.urgent else ""))
     print(f"标题：{view.title}")
     print(_hanging(f"诉求内容：{view.content}", len("诉求内容：") * 2))  # a Chinese character is two columns wide
     unit = f"    {view.unit_heading}：{cases.with_assisting(view.unit, view.assisting)}" if view.unit else ""
@@ -420,8 +420,12 @@ def cmd_list(ctx: Context, args: argparse.Namespace) -> int:
     with ctx.db.reader() as session:
         rows = cases.list_cases(session, month=args.month, state=state, limit=args.limit)
         total = len(rows) if len(rows) < args.limit else cases.count_listed(session, month=args.month, state=state)
-    for r in rows:
-        print(f"{r.number}\t{fmt(r.registered_at)}\t{r.state_label}\t{r.unit}\t{r.category}\t{r.title}")
+    now = office_now()
+    for r in rows:  # marked as the window's list marks them: 超期, the platform's limit, 紧急
+        flag, said = upstream_flag(r.state, r.upstream_deadline, "overdue" if overdue_words(r.state, r.deadline, now)
+                                   else "", overdue_words(r.state, r.deadline, now), now)
+        print(f"{r.number}\t{fmt(r.registered_at)}\t{r.state_label}{f'【{said}】' if flag else ''}\t{r.unit}\t"
+              f"{r.category}\t{URGENT_MARK if r.urgent else ''}{r.title}")
     shown = f"，列出最新的 {len(rows)} 件（用 --limit 可列出更多）" if total > len(rows) else ""
     print(f"共 {total} 件{shown}。")
     return 0

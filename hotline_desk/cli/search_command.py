@@ -14,7 +14,7 @@ from hotline_desk.services.cases.queues import may_see_confidential
 from hotline_desk.services.clock import office_now
 from hotline_desk.services.exchange.import_values import township_named, unit_named
 from hotline_desk.services.reporting.monthdata import parse_month
-from hotline_desk.vocabulary import STATE_FILTERS, Source
+from hotline_desk.vocabulary import STATE_FILTERS, URGENT_MARK, Source
 
 
 def register(sub: SubParsers[Any]) -> None:
@@ -71,7 +71,7 @@ def cmd_search(ctx: Context, args: argparse.Namespace) -> int:
     for r in found:
         flag = f"【{r.flag_label}】" if r.flag else ""
         print(f"{r.number}\t{fmt(r.registered_at)}\t{Source(r.source).label}\t{r.state_label}{flag}\t{r.unit}\t"
-              f"{r.category}\t{r.title}")
+              f"{r.category}\t{URGENT_MARK if r.urgent else ''}{r.title}")
     shown = f"，列出前 {len(found)} 件" if total > len(found) else ""
     print(f"共找到 {total} 件{shown}。")
     return 0

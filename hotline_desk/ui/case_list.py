@@ -60,7 +60,7 @@ from hotline_desk.ui.widgets import (
     run_modal,
 )
 from hotline_desk.ui.window_state import remember_columns
-from hotline_desk.vocabulary import STATE_FILTERS, UNFINISHED, UNFINISHED_STATES, Action, EventKind, Source
+from hotline_desk.vocabulary import STATE_FILTERS, UNFINISHED, UNFINISHED_STATES, URGENT_MARK, Action, EventKind, Source
 
 
 class CaseListView(QWidget):
@@ -423,7 +423,7 @@ class CaseDetailDialog(QDialog):
                       + (f"    上级办理时限：{view.upstream_deadline:%Y-%m-%d %H:%M}" if view.upstream_deadline else "")
                       + (f"    原台账编号：{view.register_number}" if view.register_number else "")),
             ("来电时间", f"{view.registered_at:%Y-%m-%d %H:%M}    状态：{view.state_label}"
-                      + ("    【督办】" if view.supervised else "") + ("    【紧急】" if view.urgent else "")),
+                      + ("    【督办】" if view.supervised else "") + (f"    {URGENT_MARK}" if view.urgent else "")),
             ("来电人", f"{caller}    电话：{view.phone}    地址：{view.address}"),
             ("分类", f"{view.appeal_type}    {view.category}    所属乡镇街道：{view.township}"),
             (view.unit_heading, with_assisting(view.unit, view.assisting)

@@ -25,6 +25,7 @@ from hotline_desk.services.cases.queues import confidential_caller, may_see_conf
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.plain_text import shown
 from hotline_desk.ui.text_widths import CASE_NUMBER, PHONE, TIME
+from hotline_desk.vocabulary import URGENT_MARK
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -54,7 +55,6 @@ def text_of(value: Any) -> str:
     return shown(str(value))  # typed text: a right-to-left override in it is shown, not obeyed
 
 
-URGENT_MARK = "【紧急】"
 # Before a 待审核 case's title: the same phone has another case not yet finished (a repeat, or a second matter).
 SAME_CALLER_MARK = "【同号在办】"
 

@@ -132,6 +132,9 @@ class CaseSummary:
     phone: str
     unit: str
     category: str
+    urgent: bool = False
+    deadline: datetime | None = None  # the 办理期限 of the unit the case is with
+    upstream_deadline: datetime | None = None  # the platform's own limit (上级办理时限), for a case sent down
 
 
 @dataclass(frozen=True)
@@ -729,7 +732,8 @@ def _summaries(session: Session, cases: Sequence[Case]) -> list[CaseSummary]:
         CaseSummary(id=c.id, number=c.number, registered_at=c.registered_at, state=c.state,
                     state_label=state_label(c.state, sent_back=c.id in back), title=c.title,
                     caller_name=c.caller_name, phone=c.phone,
-                    unit=units.get(c.main_unit_id or 0, ""), category=c.category_label)
+                    unit=units.get(c.main_unit_id or 0, ""), category=c.category_label, urgent=c.urgent,
+                    deadline=c.deadline, upstream_deadline=c.upstream_deadline)
         for c in items
     ]
 

@@ -33,7 +33,7 @@ from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.exchange import sheet_signing
 from hotline_desk.services.files import save_file
 from hotline_desk.services.office.settings import Settings
-from hotline_desk.vocabulary import DispatchRole, EventKind, ReviewResult
+from hotline_desk.vocabulary import URGENT_MARK, DispatchRole, EventKind, ReviewResult
 from hotline_desk.wording import first_few
 
 logger = logging.getLogger(__name__)
@@ -86,7 +86,7 @@ def dispatch_sheet(session: Session, unit_id: int, now: datetime) -> DispatchShe
         if status.supervised:
             content = f"【督办】{content}"
         if case.urgent:
-            content = f"【紧急】{content}"
+            content = f"{URGENT_MARK}{content}"
         if mine.extension_requested_at is not None:  # asked already: not asked again on the reprinted sheet
             content = (f"【{mine.extension_requested_at:%m-%d}已申请延期{mine.extension_requested_days}个工作日，"
                        f"待审批】{content}")
