@@ -16,6 +16,8 @@ from hotline_desk.vocabulary import UnitGroup
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from hotline_desk.services.office.unit_import import UnitImport
+
 # Each command imports the services it uses when it runs: listing units, the commonest, needs neither the ORM nor
 # the services that change the lists.
 
@@ -118,6 +120,17 @@ def _units(sub: SubParsers[Any]) -> None:
     q.add_argument("name", help="单位名称")
     q.add_argument("order", type=int, metavar="位次", help="第几位（从 1 起）")
     q.set_defaults(run=cmd_unit_order)
+    q = usub.add_parser("import", help="从 Excel 导入本地的单位表（需管理员）",
+                        description="读取单位表（表头“单位名称”“类别”，或第一列单位名称、第二列类别：乡镇街道或"
+                                    "市直单位，不写时按名称判断，以镇、乡、街道结尾的是乡镇街道），列出其中还没有的单位"
+                                    "和停用了的单位；加 --commit 才添加（新单位按表中顺序排在本组最后，停用的"
+                                    "重新启用）。"
+                                    "表是本地的全部单位时加 --stop-others：表中没有的单位停用（已有工单仍在它名下），"
+                                    "考核表按表中顺序排列。")
+    q.add_argument("file", help=".xlsx 或 .xls")
+    q.add_argument("--commit", action="store_true", help="确认写入（不加时只列出将做的改动）")
+    q.add_argument("--stop-others", action="store_true", help="表中没有的单位停用，考核表按表中顺序")
+    q.set_defaults(run=cmd_unit_import)
     q = usub.add_parser("merge", help="合并单位（需管理员）",
                         description="把一个单位并入另一个：前者停用，其名称和别名此后指向后者；已有工单仍记在原单位。")
     q.add_argument("source", help="被并入的单位")
@@ -312,6 +325,49 @@ def cmd_unit_order(ctx: Context, args: argparse.Namespace) -> int:
         return (f"“{moved.name}”已排在{UnitGroup(moved.group).label}考核表第 {moved.display_order} 位{stopped}，"
                 "本组其他单位依次排后（顺序重新编为 1、2、3……，停用的单位也占位次）。")
     return _write(ctx, run)
+
+
+def cmd_unit_import(ctx: Context, args: argparse.Namespace) -> int:
+    from hotline_desk.services.clock import office_now
+    from hotline_desk.services.office import reference, unit_import
+    from hotline_desk.services.office import reference_admin as ra
+
+    path = Path(args.file)
+    if not args.commit:
+        ctx.actor()
+        with ctx.db.reader() as session:
+            preview = unit_import.preview_units(session, path)
+        for name, group in preview.new:
+            judged = "（按名称判断）" if name in preview.guessed else ""
+            print(f"新增\t{name}\t{UnitGroup(group).label}{judged}")
+        for name in preview.restarted:
+            print(f"重新启用\t{name}")
+        if args.stop_others:
+            for name in preview.unnamed:
+                print(f"停用\t{name}")
+        print(_unit_import_said(preview, args.stop_others, done=False))
+        return 0
+
+    def run(session: Session, actor: Actor) -> str:
+        done = unit_import.import_units(session, actor, path, stop_others=args.stop_others)
+        now = office_now()
+        still = [words for name in (done.unnamed if args.stop_others else ())
+                 if (words := ra.open_cases_words(session, reference.find_unit(session, name).id, now))]
+        return _unit_import_said(done, args.stop_others, done=True) + "".join(f"\n注意：{w}" for w in still)
+    return _write(ctx, run)
+
+
+def _unit_import_said(found: UnitImport, stop_others: bool, *, done: bool) -> str:
+    """What a unit list's import does (its preview, ``done`` False) or did, with the command's own way on."""
+    said = found.summary(stop_others, done=done)
+    if found.guessed and not done:
+        said += "判断错了的，请在表中写上类别后再导入。"
+    if not stop_others and found.unnamed:
+        said += (f"\n表中没有列出的 {len(found.unnamed)} 个在用单位不变；这张表是本地的全部单位的，加 --stop-others "
+                 "停用它们，并按表中顺序排列考核表。")
+    if not done:
+        said += "\n未作任何改动，核对无误后加 --commit。"
+    return said
 
 
 def cmd_unit_rename(ctx: Context, args: argparse.Namespace) -> int:

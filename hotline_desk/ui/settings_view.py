@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import Any, ClassVar
 
 from PySide6.QtCore import QDate, Qt
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
+    QFileDialog,
     QFormLayout,
     QFrame,
     QGroupBox,
@@ -42,7 +44,7 @@ from hotline_desk.models.system import ROLE_LABELS
 from hotline_desk.services.accounts import accounts, users
 from hotline_desk.services.maintenance import backup, backups, half_imports
 from hotline_desk.services.maintenance.opening import disk_room, room_words
-from hotline_desk.services.office import admin, lookups, reference, settings
+from hotline_desk.services.office import admin, lookups, reference, settings, unit_import
 from hotline_desk.services.office import reference_admin as ra
 from hotline_desk.services.office.calendar import (
     ShortDeadlines,
@@ -223,7 +225,8 @@ class UnitsTab(QWidget):
         self.table = _table(self.model, "承办单位")
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
-        layout.addLayout(_buttons(("添加单位", self.add), ("修改所选", self.edit)))
+        layout.addLayout(_buttons(("添加单位", self.add), ("修改所选", self.edit),
+                                  ("从 Excel 导入单位表…", self.import_list)))
         self.refresh()
         remember_fitted_columns(ctx.window_state(), "settings_units", self.table)
         self.follower = follow(self, ctx.signals, Change.REFERENCE, self.refresh)
@@ -267,6 +270,49 @@ class UnitsTab(QWidget):
 
         if ask(self, "修改承办单位" if unit is not None else "添加承办单位", self._fields(unit), then=store):
             self.refresh()
+
+
+    def import_list(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "选择单位表", str(Path.home()), "Excel 工作簿 (*.xlsx *.xls)")
+        if path:
+            self.import_file(Path(path))
+
+    def import_file(self, path: Path) -> None:
+        """A county's own unit list: what it would change is shown and asked about first (否 by default), with
+        whether the units it does not name are stopped (not by default); nothing is changed before."""
+        preview = Operation(self, self.ctx, lambda s: unit_import.preview_units(s, path), read_only=True,
+                            title="无法导入单位表").run_here()
+        if preview is None:
+            return
+        lines = [*(f"新增　{name}（{UNIT_GROUP_LABELS[group]}）" for name, group in preview.new),
+                 *(f"重新启用　{name}" for name in preview.restarted)]
+        shown = "\n".join(lines[:SHOWN_UNITS]) + (f"\n……共 {len(lines)} 项" if len(lines) > SHOWN_UNITS else "")
+        box = QMessageBox(QMessageBox.Icon.Question, "导入单位表",
+                          f"{preview.summary(False, done=False)}\n\n{shown}\n\n确定导入？",
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box.setObjectName("unit_import_question")
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        # the list as the office's whole list: the default units it does not name stopped (made as the box's child,
+        # so that the box owns it: setCheckBox alone leaves it to Python, which deleted it under the box)
+        whole = QCheckBox(f"这是本地的全部单位：停用表中没有的 {len(preview.unnamed)} 个单位（已有工单仍在它们名下），"
+                          "考核表按表中顺序排列", box)
+        if preview.unnamed:
+            box.setCheckBox(whole)
+        box.exec()
+        if box.clickedButton() is not box.button(QMessageBox.StandardButton.Yes):
+            return
+        stop_others = bool(preview.unnamed) and whole.isChecked()
+        done = Operation(self, self.ctx, lambda s: unit_import.import_units(
+            s, self.ctx.actor, path, stop_others=stop_others, expected=preview), changes=Change.REFERENCE,
+                         title="无法导入单位表").run_here()
+        if done is not None:
+            said = done.summary(stop_others, done=True)
+            self.ctx.signals.notice.emit(said.splitlines()[0])
+            QMessageBox.information(self, "导入单位表", said)
+            self.refresh()
+
+
+SHOWN_UNITS = 30  # lines of a unit list's preview shown in the question
 
 
 def _old_name_kept(old: str) -> str:

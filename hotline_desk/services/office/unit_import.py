@@ -1,0 +1,206 @@
+"""A county's list of its units (承办单位) read from a workbook: the units it names that the office lacks are added,
+in the list's order, and, asked for, the units it does not name are stopped, so that an office setting up starts
+from its own list instead of the default one, unit by unit."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline_desk.errors import ValidationError
+from hotline_desk.excel import normalize as norm
+from hotline_desk.models import Unit
+from hotline_desk.services.accounts import audit
+from hotline_desk.services.accounts.permissions import Actor, require
+from hotline_desk.services.clock import Clock, office_now
+from hotline_desk.services.office import admin
+from hotline_desk.services.office.reference_admin import clean_name, resolve, set_unit_active
+from hotline_desk.vocabulary import UnitGroup
+
+# A 类别 cell's words for each group, as county lists write them.
+GROUP_WORDS = {
+    UnitGroup.TOWNSHIP: frozenset({"乡镇街道", "乡镇", "街道", "乡镇（街道）", "乡镇(街道)", "乡", "镇", "township"}),
+    UnitGroup.DEPARTMENT: frozenset({"市直单位", "市直", "县直单位", "县直", "区直单位", "区直", "部门", "直属单位",
+                                     "department"}),
+}
+NAME_HEADERS = frozenset({"单位名称", "名称", "单位", "承办单位", "责任单位", "单位全称"})
+GROUP_HEADERS = frozenset({"类别", "分组", "分类", "单位类别", "单位类型", "类型", "所属类别", "考核分组"})
+SERIAL_HEADERS = frozenset({"序号", "编号", "位次", "顺序"})
+# A name that is a township's by its ending, when the list has no 类别 column.
+TOWNSHIP_NAME = re.compile(r".+(?:镇|乡|街道|街道办事处)")
+HOW = "单位表第一列写单位名称，第二列写类别（乡镇街道或市直单位，可不写，按名称判断）。未作任何改动。"
+
+
+@dataclass(frozen=True)
+class UnitImport:
+    """What importing a unit list would do: the units it adds (name and group, in the list's order), the stopped
+    units it names and starts again, the units it names that are there, the groups judged by a name, and the
+    units in use that it does not name (stopped only when asked)."""
+
+    file_name: str
+    new: tuple[tuple[str, str], ...]
+    restarted: tuple[str, ...]
+    existing: tuple[str, ...]
+    guessed: tuple[str, ...]
+    unnamed: tuple[str, ...]
+    listed: tuple[tuple[str, str], ...]  # every unit of the list as the office will call it, with its group
+
+    def new_words(self) -> str:
+        """The units added, by group, as the preview and the result both say them."""
+        counts = [f"{UnitGroup(group).label} {sum(1 for _n, g in self.new if g == group)} 个"
+                  for group in UnitGroup if any(g == group for _n, g in self.new)]
+        return f"{len(self.new)} 个单位（{'，'.join(counts)}）" if self.new else "0 个单位"
+
+    def summary(self, stop_others: bool, *, done: bool) -> str:
+        """What the import does (``done`` False: its preview) or did, in one paragraph; the groups judged by a
+        name are named after it."""
+        will = "已" if done else "将"
+        parts = [f"{will}添加 {self.new_words()}"]
+        if self.restarted:
+            parts.append(f"{will}重新启用 {len(self.restarted)} 个")
+        if stop_others and self.unnamed:
+            parts.append(f"{will}停用表中没有的 {len(self.unnamed)} 个（已有工单仍在它们名下），考核表按表中顺序排列")
+        parts.append(f"表中另有 {len(self.existing)} 个已有的单位")
+        said = f"{self.file_name}：{'；'.join(parts)}。"
+        if self.guessed:
+            names = "、".join(self.guessed[:10]) + ("等" if len(self.guessed) > 10 else "")
+            said += (f"\n{len(self.guessed)} 个单位的类别表中没写，按名称判断（{names}）"
+                     f"{'：分组不对的，可在“设置—承办单位”中修改。' if done else '。'}")
+        return said
+
+
+def _group_of(cell: str) -> UnitGroup | None:
+    typed = cell.strip()
+    return next((group for group, words in GROUP_WORDS.items() if typed in words), None)
+
+
+def read_unit_list(path: Path) -> list[tuple[int, str, UnitGroup | None]]:
+    """(row, name, group or None when not written) for each unit of a workbook's first sheet: a header row naming
+    单位名称 and 类别 (and 序号, passed over) where there is one, else the name first and the group beside it.
+    A case list, a cell that is a number or a date, or a group word not known, is refused with its row."""
+    from hotline_desk.excel.columns import field_for, find_header
+    from hotline_desk.excel.reader import first_data_sheet, read_workbook  # the reader only for this command
+
+    book = read_workbook(path)
+    sheet = first_data_sheet(book)
+    where = f"“{book.file_name}”"
+    at, header = find_header(sheet.rows, sheet.merged)
+    case_columns = [h for h in header if field_for(h) not in (None, "unit", "category", "appeal_type", "number")]
+    if at >= 0 and len(case_columns) >= 2:
+        shown = "、".join(f"“{h}”" for h in case_columns[:3])
+        raise ValidationError(f"{where}的工作表“{sheet.name}”不是单位表：第 {at + 1} 行有{shown}等工单清单的列。{HOW}")
+    rows = [(number, [norm.text(c) for c in row]) for number, row in enumerate(sheet.rows, 1)]
+    rows = [(number, cells) for number, cells in rows if any(cells)]
+    name_at, group_at, start = 0, 1, 0
+    for index, (_number, cells) in enumerate(rows[:5]):
+        if any(c in NAME_HEADERS for c in cells):
+            name_at = next(i for i, c in enumerate(cells) if c in NAME_HEADERS)
+            group_at = next((i for i, c in enumerate(cells) if c in GROUP_HEADERS), -1)
+            start = index + 1
+            break
+    else:
+        if rows and (rows[0][1][0] in SERIAL_HEADERS or rows[0][1][0].isdigit()):
+            raise ValidationError(f"{where}的第一列是序号，不是单位名称：请写上表头“单位名称”“类别”，"
+                                  f"或删去序号列后再导入。{HOW}")
+    found: list[tuple[int, str, UnitGroup | None]] = []
+    wrong: list[str] = []
+    for number, cells in rows[start:]:
+        name = cells[name_at] if name_at < len(cells) else ""
+        written = cells[group_at] if 0 <= group_at < len(cells) else ""
+        if not name:
+            continue
+        if name.replace(".", "").isdigit() or re.fullmatch(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}.*", name):
+            wrong.append(f"第 {number} 行“{name}”是数字或日期，不是单位名称")
+            continue
+        group = _group_of(written) if written else None
+        if written and group is None:
+            wrong.append(f"第 {number} 行“{name}”的类别“{written}”（应为乡镇街道或市直单位）")
+            continue
+        found.append((number, name, group))
+    if wrong:
+        more = f"等 {len(wrong)} 行" if len(wrong) > 3 else ""
+        raise ValidationError(f"{where}中{'；'.join(wrong[:3])}{more}。{HOW}")
+    if not found:
+        raise ValidationError(f"{where}中没有找到单位名称。{HOW}")
+    return found
+
+
+def preview_units(session: Session, path: Path) -> UnitImport:
+    """A unit list read and compared with the office's units, writing nothing (see ``read_unit_list``)."""
+    rows = read_unit_list(path)
+    problems: list[str] = []
+    seen: set[str] = set()
+    restarted: list[str] = []
+    existing: list[str] = []
+    guessed: list[str] = []
+    new: list[tuple[str, str]] = []
+    listed: list[tuple[str, str]] = []
+    for number, typed, group in rows:
+        try:
+            name = clean_name(typed, "单位名称")
+        except ValidationError as exc:
+            problems.append(f"第 {number} 行“{typed}”：{exc.message}")
+            continue
+        there = resolve(session, "unit", name)
+        unit = session.get(Unit, there) if there is not None else None
+        shown = unit.name if unit is not None else name
+        if shown in seen:
+            continue  # written twice: taken once
+        seen.add(shown)
+        if unit is not None:
+            (existing if unit.active else restarted).append(unit.name)
+            listed.append((unit.name, unit.group))
+            continue
+        if group is None:
+            group = UnitGroup.TOWNSHIP if TOWNSHIP_NAME.fullmatch(name) else UnitGroup.DEPARTMENT
+            guessed.append(name)
+        new.append((name, group.value))
+        listed.append((name, group.value))
+    if problems:
+        more = f"（共 {len(problems)} 行）" if len(problems) > 3 else ""
+        raise ValidationError(f"“{path.name}”中有不能添加的单位名称{more}：{'；'.join(problems[:3])}。未作任何改动。")
+    named = {name for name, _group in listed}
+    unnamed = tuple(u.name for u in session.scalars(select(Unit).where(Unit.active.is_(True))
+                                                    .order_by(Unit.group, Unit.display_order, Unit.id))
+                    if u.name not in named)
+    return UnitImport(path.name, tuple(new), tuple(restarted), tuple(existing), tuple(guessed), unnamed,
+                      tuple(listed))
+
+
+def import_units(session: Session, actor: Actor, path: Path, *, stop_others: bool = False,
+                 expected: UnitImport | None = None, clock: Clock = office_now) -> UnitImport:
+    """Add the list's new units and start its stopped ones again; with ``stop_others`` the list is the office's
+    whole list: the units it does not name are stopped (their cases stay with them) and each group's score table
+    follows the list's order. With ``expected`` (the preview agreed to), a list or office changed since is refused.
+    All in the caller's one transaction: on any refusal nothing is changed."""
+    require(actor, "manage_reference")
+    preview = preview_units(session, path)
+    if expected is not None and preview != expected:
+        raise ValidationError(f"“{path.name}”或单位列表在预览之后有了变化，未作任何改动；请重新导入并核对。")
+    for name in preview.restarted:
+        set_unit_active(session, actor, name, True, clock=clock)
+    for name, group in preview.new:
+        admin.save_unit(session, actor, None, name, group, clock=clock)
+    if stop_others:
+        for name in preview.unnamed:
+            set_unit_active(session, actor, name, False, clock=clock)
+        _in_list_order(session, actor, [name for name, _group in preview.listed], clock())
+    session.flush()
+    return preview
+
+
+def _in_list_order(session: Session, actor: Actor, names: list[str], at: datetime) -> None:
+    """Each group's score table in the list's order (考核表顺序 1, 2, 3…), the units it does not name after them."""
+    for group in UnitGroup:
+        units = list(session.scalars(select(Unit).where(Unit.group == group).order_by(Unit.display_order, Unit.id)))
+        place = {name: i for i, name in enumerate(names)}
+        units.sort(key=lambda u: (u.name not in place, place.get(u.name, 0)))  # stable: the rest as they were
+        for position, unit in enumerate(units, 1):
+            if unit.display_order != position:
+                unit.display_order = position
+                audit.record_row(session, unit, user_id=actor.id, at=at)
