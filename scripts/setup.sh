@@ -38,7 +38,8 @@ if [ ! -x .venv/bin/python ]; then
   fi
 fi
 
-stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
+# the version is written in hotline_desk/__init__.py: a new one is installed again, so the installed metadata says it
+stamp=.venv/.installed-$(cat pyproject.toml hotline_desk/__init__.py | sha256sum | cut -c1-16)
 if [ ! -f "$stamp" ]; then
   echo "安装 Python 依赖到 .venv ……"
   .venv/bin/python -m pip install -q --upgrade pip
