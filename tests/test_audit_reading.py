@@ -139,6 +139,17 @@ def test_a_review_shows_its_grounds(office: Path, capsys: pytest.CaptureFixture[
         assert code == 0, (step, err)
     _, out, _ = run(capsys, office, "audit", "--limit", "1")
     assert out.splitlines()[0].endswith("理由：属市政管网检修，已公告")
+    # what each step recorded, read down the case's own records: an auditor looking for a 不满意 ruled away sees it
+    # without opening the case
+    _, out, _ = run(capsys, office, "audit", "--case", number)
+    said = [line.split("\t")[3:] for line in out.splitlines()[:-1]]
+    assert said == [["甄别", f"工单 {number} 第 7 步", "结论：非承办单位责任；理由：属市政管网检修，已公告"],
+                    ["回访", f"工单 {number} 第 6 步", "结果：不满意"],
+                    ["回复", f"工单 {number} 第 5 步"],
+                    ["签收", f"工单 {number} 第 4 步"],
+                    ["审核通过并交办", f"工单 {number} 第 3 步", "单位：自来水公司"],
+                    ["拟交办", f"工单 {number} 第 2 步", "单位：自来水公司"],
+                    ["登记", f"工单 {number} 第 1 步"]]
 
 
 def test_an_account_made_without_a_password_reads_as_such_not_as_password_set(
@@ -199,3 +210,22 @@ def test_account_steps_read_as_what_was_done_and_a_lockout_is_not_its_victims(
     assert ("管理员（admin）", "重置密码", "用户“op1”") in said
     assert [done for _who, done, subject in said if subject == "用户“op2”"][-2:] == ["停用", "重新启用"]
     assert ("（程序）", "锁定账户", "用户“sup1”") in said
+
+
+def test_a_follow_up_undone_with_no_reason_says_no_reason_was_given(office: Path,  # noqa: F811
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """A 不满意 undone by its recorder with no reason read “理由：误登记，撤销” in the trail and the history, as if she
+    had said it was a slip."""
+    _, out, _ = run(capsys, office, "case", "register", "--content", "小区停水三天", "--appeal-type", "问题处理类",
+                    "--category", "水利水电—用水困难", "--dispatch", "自来水公司", user="op1")
+    number = re.findall(r"RZ\d{4}-\d{5}", out)[0]
+    for user, *step in (("sup1", "approve"), ("op1", "sign"), ("op1", "reply", "--text", "已修复"),
+                        ("op1", "follow-up", "不满意", "--note", "还是停水"), ("op1", "undo-follow-up")):
+        code, _, err = run(capsys, office, "case", step[0], number, *step[1:], user=user)
+        assert code == 0, (step, err)
+    _, out, _ = run(capsys, office, "audit", "--case", number, "--limit", "2")
+    undone, followed = (line.split("\t")[3:] for line in out.splitlines()[:2])
+    assert undone == ["撤销回访结果", f"工单 {number} 第 7 步", "理由：登记人随即撤销，未写原因"]
+    assert followed == ["回访", f"工单 {number} 第 6 步", "结果：不满意"]
+    _, out, _ = run(capsys, office, "case", "show", number)
+    assert "登记人随即撤销，未写原因" in out and "误登记" not in out

@@ -112,6 +112,7 @@ def register(sub: SubParsers[Any]) -> None:
                                    "改了哪些项（由什么改为什么）。最新的在前。核验记录链是否被改动请用 verify。")
     p.add_argument("--what", choices=sorted(SUBJECTS), metavar="对象",
                    help="只列一类对象：" + "、".join(f"{key}（{label}）" for key, label in SUBJECTS.items()))
+    p.add_argument("--case", metavar="工单编号", help="只列这件工单的（各步、登记内容的修改）")
     p.add_argument("--by", metavar="登录名", help="只列此人所做的")
     p.add_argument("--since", metavar="日期", help="从这一天（或时刻）起，如 2022-07-01")
     p.add_argument("--until", metavar="日期", help="到这一天（或时刻）之前，如 2022-08-01")
@@ -472,9 +473,14 @@ def cmd_audit(ctx: Context, args: argparse.Namespace) -> int:
     actor = ctx.actor()
     with ctx.db.reader() as session:
         by = audit_reading.account_id(session, args.by) if args.by else None
+        case_id = None
+        if args.case:
+            from hotline_desk.services.cases.records import find_case
+
+            case_id = find_case(session, args.case).id
         entries = audit_reading.list_entries(session, actor, what=args.what or "", user_id=by,
                                              since=parse_time(args.since), until=parse_time(args.until),
-                                             limit=args.limit)
+                                             limit=args.limit, case_id=case_id)
     for e in entries:
         print(f"{e.id}\t{fmt(e.at)}\t{e.who}\t{e.done}\t{e.subject}" + (f"\t{e.change}" if e.change else ""))
     print(f"共列出 {len(entries)} 条" + ("（最新的在前；用 --limit 可列出更多）。" if len(entries) == args.limit

@@ -24,7 +24,7 @@ from hotline_desk.services.accounts.audit import (
 from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.office.reference import CATEGORY_SEPARATOR
 from hotline_desk.services.office.settings import SCORING_RULES, SETTING_DEFS
-from hotline_desk.vocabulary import EventKind, Role, UnitGroup
+from hotline_desk.vocabulary import FINAL_UNREACHABLE_LABEL, EventKind, FollowUpResult, ReviewResult, Role, UnitGroup
 
 # What each kind of record says was done.
 KIND_LABELS = {
@@ -60,9 +60,10 @@ class AuditEntry:
 
 
 def list_entries(session: Session, actor: Actor, *, what: str = "", user_id: int | None = None,
-                 since: datetime | None = None, until: datetime | None = None, limit: int = 50) -> list[AuditEntry]:
-    """The newest records first (up to ``limit``), of one kind of subject (``SUBJECTS``), one person or a time span
-    if asked; an administrator's reading, since the trail holds every change to accounts and lists."""
+                 since: datetime | None = None, until: datetime | None = None, limit: int = 50,
+                 case_id: int | None = None) -> list[AuditEntry]:
+    """The newest records first (up to ``limit``), of one kind of subject (``SUBJECTS``), one case, one person or a
+    time span if asked; an administrator's reading, since the trail holds every change to accounts and lists."""
     if not actor.can("manage_users"):
         raise PermissionDenied(f"{actor.display_name}（{actor.role_label}）无权查看审计记录：审计记录须由管理员查看。")
     query = select(AuditRecord).order_by(AuditRecord.id.desc()).limit(limit)
@@ -70,6 +71,9 @@ def list_entries(session: Session, actor: Actor, *, what: str = "", user_id: int
         query = query.where(AuditRecord.entity.like("case%"))
     elif what:
         query = query.where(AuditRecord.entity.like(f"{what}:%"))
+    if case_id is not None:  # its steps, its registration's changes, and its history imported whole
+        query = query.where(AuditRecord.entity.like(f"case_event:{case_id}:%")
+                            | AuditRecord.entity.in_((f"case_registration:{case_id}", f"case_history:{case_id}")))
     if user_id is not None:
         query = query.where(AuditRecord.user_id == user_id)
     if since is not None:
@@ -91,7 +95,7 @@ def list_entries(session: Session, actor: Actor, *, what: str = "", user_id: int
         said = ""
         if r.kind == "case_event":  # which step (删除个人信息, 作废), not only that the case was handled
             done = _step_label(r.detail) or done
-            said = _step_said(r.detail, r.at)
+            said = _step_said(r.detail, r.at, names)
         if r.kind == "change" and before is None and now != REMOVED and not r.entity.startswith("setting:"):
             done = "新增"  # (a setting's first record sets it from its default: a change)
         elif r.kind == "change" and now.get("removed") and before is not None and not before.get("removed"):
@@ -183,18 +187,41 @@ REASONED = frozenset(str(k) for k in (EventKind.VOID, EventKind.RESTORE, EventKi
 DATED_BACK = timedelta(minutes=30)
 
 
-def _step_said(text: str, entered: datetime) -> str:
-    """What a case_event record says beyond its step: the time it is dated at when that is well before it was
-    entered (a backdated step changes an earlier month), and a correction's reason."""
+# Steps that send a case to a unit: the unit is named beside them.
+TO_A_UNIT = frozenset(str(k) for k in (EventKind.PROPOSE, EventKind.APPROVE, EventKind.RETURN_ACCEPT,
+                                       EventKind.WITHDRAW))
+
+
+def _step_said(text: str, entered: datetime, names: _Names) -> str:
+    """What a case_event record says beyond its step: what it recorded where that is what an auditor looks for (a
+    回访's result, a 甄别's ruling, a reply's result, the unit a case went to), the time it is dated at when that
+    is well before it was entered (a backdated step changes an earlier month), and a correction's reason."""
     try:
         found = json.loads(text)
-        kind, at, note = found[2], datetime.fromisoformat(found[3]), found[7]
+        kind, at, unit, note = found[2], datetime.fromisoformat(found[3]), found[5], found[7]
+        data = json.loads(found[6]) if isinstance(found[6], str) and found[6] else {}
     except (ValueError, TypeError, IndexError, KeyError):
         return ""
-    said = [f"记为 {at:%Y-%m-%d %H:%M}（补录）"] if entered - at >= DATED_BACK else []
+    said = _recorded(kind, data if isinstance(data, dict) else {}, unit, names)
+    if entered - at >= DATED_BACK:
+        said.append(f"记为 {at:%Y-%m-%d %H:%M}（补录）")
     if kind in REASONED and isinstance(note, str) and note:
         said.append(f"理由：{note}")
     return "；".join(said)
+
+
+def _recorded(kind: str, data: dict[str, Any], unit: Any, names: _Names) -> list[str]:
+    """What a step recorded that decides the figures: 结果：不满意, 结论：非承办单位责任, 办理结果, 单位."""
+    if kind == EventKind.FOLLOWUP and (result := FollowUpResult.labels().get(str(data.get("result")))):
+        return [f"结果：{FINAL_UNREACHABLE_LABEL if data.get('final') else result}"]
+    if kind == EventKind.REVIEW and isinstance(data.get("at_fault"), bool):
+        ruling = ReviewResult.UNIT_FAULT if data["at_fault"] else ReviewResult.NOT_FAULT
+        return [f"结论：{ruling.label}"]
+    if kind == EventKind.REPLY:
+        return [f"办理结果：{data['result']}"] if data.get("result") else []
+    if kind in TO_A_UNIT and (name := names.of("unit", unit if unit is not None else data.get("unit_id"), {})):
+        return [f"单位：{name}"]
+    return []
 
 
 def _detail(text: str) -> dict[str, Any]:

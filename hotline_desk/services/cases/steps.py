@@ -586,6 +586,10 @@ def stored_phone(phone: str) -> str:
         return phone.strip()
 
 
+# What an undone follow-up records when no reason was given: only its recorder may, within minutes of it.
+UNDONE_UNSAID = "登记人随即撤销，未写原因"
+
+
 # A reply that points at another row's (a unit clerk filling a column of like cases): no reply to read out to a caller.
 SAME_AS_ABOVE = frozenset({"同上", "同前", "如上", "同上条", "同上一条", "同前条", "同左", "〃", "\"", "”", "同上述"})
 
@@ -1010,7 +1014,9 @@ _TABLE: list[Step[Any]] = [
          _followup_event),
     Step(Action.UNDO_FOLLOWUP, UndoFollowUp, (EventKind.FOLLOWUP_UNDONE,),
          (FormField("reason", "撤销原因", TEXT, hint="登记超过时限后由审核员撤销时必填。"),), _undo_gates, _none,
-         _simple(EventKind.FOLLOWUP_UNDONE, lambda p: p.reason.strip() or "误登记，撤销"), routine=False),
+         # with no reason (the recorder's own undo within minutes, which asks none) it says so, in the program's
+         # words, not as a reason someone gave
+         _simple(EventKind.FOLLOWUP_UNDONE, lambda p: p.reason.strip() or UNDONE_UNSAID), routine=False),
     Step(Action.REVIEW, Review, (EventKind.REVIEW,),
          (FormField("at_fault", "甄别结论", "choice", choices=(("承办单位责任，重办", True),
                                                               ("非承办单位责任，不计入单位考核的满意率", False))),
