@@ -1303,3 +1303,35 @@ def test_a_case_sent_back_for_redoing_says_so_on_the_units_sheet(db: Database, p
     rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
     content = next(row for row in rows if row[0] == number)[3]
     assert content.startswith("【重办（07-05回访不满意，甄别为承办单位责任）：群众意见“水压还是不够，希望尽快修”】")
+
+
+def test_the_case_list_says_which_steps_were_typed_in_later_and_which_were_taken_back(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """An inspector reading the export saw a reply entered days late as on time, and nothing of a reply or a 不满意
+    taken back: the columns show each case as it stands. 补录和更正 says both, with the reasons."""
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+        signed_at = clock() + timedelta(hours=1)
+        clock.advance(days=3)  # the unit's signing and reply, typed in three days on
+        wf.sign(s, people.operator, case_id, clock=clock, at=signed_at)
+        typed_at = clock()
+        wf.reply(s, people.operator, case_id, wf.Reply(text="已修复"), clock=clock)
+        clock.advance(minutes=5)
+        wf.undo_reply(s, people.supervisor, case_id, "记错了工单", clock=clock)
+        undone_at = clock()
+        clock.advance(minutes=5)
+        wf.reply(s, people.operator, case_id, wf.Reply(text="已更换加压泵"), clock=clock)
+        quiet = register_case(s, people.operator, draft(s, content="楼顶渗水"), clock=clock).number
+        listed = tmp_path / "清单.xlsx"
+        listed.write_bytes(export_cases(s, CaseFilter(), now=clock(), reveal=True).data)
+        number = case_view(s, case_id).number
+    rows = list(openpyxl.load_workbook(listed).active.iter_rows(values_only=True))
+    column = rows[0].index("补录和更正")
+    said = {row[0]: row[column] for row in rows[1:]}
+    assert said[number] == (f"签收 {signed_at:%m-%d %H:%M}（{typed_at:%m-%d %H:%M} 补录）；"
+                            f"撤销回复 {undone_at:%m-%d %H:%M}（理由：记错了工单）")
+    assert said[quiet] is None  # typed in as it happened: nothing to say
+    with _another_office(tmp_path) as (s, _admin):  # read back by the import: for reading only, not a problem
+        preview = preview_cases(s, listed, clock=clock)
+        assert preview.problems == [] and len(preview.ready) == 2

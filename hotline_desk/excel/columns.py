@@ -69,7 +69,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 
 # The columns of this program's own case list that are for reading only (worked out at the export, or the office's
 # view of a case): its import reads them as no field, and says so as such, not as columns it does not know.
-EXPORT_ONLY = ("本级/上级", "时限情况（截至导出时）", "退单", "延期", "协办单位", "拟交单位", "督办")
+EXPORT_ONLY = ("本级/上级", "时限情况（截至导出时）", "退单", "延期", "协办单位", "拟交单位", "督办", "补录和更正")
 
 HEADER_SCAN_ROWS = 20
 NOT_IMPORTED = ""  # a mapping's field for a column the user chose not to import (“不导入”)

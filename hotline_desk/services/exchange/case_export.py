@@ -21,6 +21,7 @@ from hotline_desk.services.cases.deadlines import flag_words
 from hotline_desk.services.cases.events import sent_back_among, statuses_for
 from hotline_desk.services.cases.history import CaseStatus, coordinate_answer, state_label
 from hotline_desk.services.cases.queues import caller_in_file
+from hotline_desk.services.cases.records import entered_words
 from hotline_desk.services.reporting.monthdata import parse_month
 from hotline_desk.vocabulary import (
     FINAL_UNREACHABLE_LABEL,
@@ -44,11 +45,17 @@ from hotline_desk.vocabulary import (
 # keeps its dispatch, reply and follow-up (in one step each), its 上级工单号 and 上级办理时限, 是否保密 and
 # 紧急程度, and leaves a voided case out (状态). 时限情况, 退单, 延期, 协办单位, 拟交单位 and 督办 are for reading only.
 LIMITS_HEADER = "时限情况（截至导出时）"  # worked out at the export, not at a month's cut-off
+# Steps typed in well after the time they are dated at, and the steps taken back (a reply, a follow-up result, a
+# dispatch, the case itself), with their reasons: what an inspector reading the list looks for, which the columns
+# above (each case as it stands) do not show.
+AFTERWARDS_HEADER = "补录和更正"
+CORRECTIONS = frozenset({EventKind.REPLY_UNDONE, EventKind.FOLLOWUP_UNDONE, EventKind.WITHDRAW, EventKind.VOID,
+                         EventKind.RESTORE, EventKind.ERASE})
 HEADER = ("工单编号", "来电时间", "渠道", "本级/上级", "状态", "来电人", "联系电话", "地址", "所属乡镇街道", "诉求类型",
           "问题分类", "标题", "诉求内容", "办理方式", "承办单位", "交办时间", "办理期限", "签收时间", "回复时间",
           "办结时间", "办理结果", "回复内容", "回访结果", "回访时间", "甄别结果", "甄别时间",
           LIMITS_HEADER, "退单", "延期",
-          "上级工单号", "上级办理时限", "是否保密", "紧急程度", "协办单位", "拟交单位", "督办")
+          "上级工单号", "上级办理时限", "是否保密", "紧急程度", "协办单位", "拟交单位", "督办", AFTERWARDS_HEADER)
 
 
 @dataclass(frozen=True)
@@ -108,6 +115,7 @@ def _rows(session: Session, ids: list[int], reveal: bool, now: datetime,
         cases = sorted(session.execute(select(*_LISTED).where(Case.id.in_(chunk))).all(), key=lambda c: place[c.id])
         back = sent_back_among(session, [c.id for c in cases if c.state == CaseState.REGISTERED])
         handled = _handling(session, chunk)
+        afterwards = _afterwards(session, chunk)
         for c in cases:
             state = state_label(c.state, sent_back=c.id in back)
             name, phone = caller_in_file(c.caller_name, c.phone, c.confidential, reveal)
@@ -118,7 +126,7 @@ def _rows(session: Session, ids: list[int], reveal: bool, now: datetime,
                    c.upstream_number, c.upstream_deadline, "是" if c.confidential else "",
                    "紧急" if c.urgent else "一般",
                    _assisting(status, units), _proposed(status, units),
-                   "是" if status is not None and status.supervised else "")
+                   "是" if status is not None and status.supervised else "", afterwards.get(c.id, ""))
         if progress is not None:
             progress(start + len(chunk), len(ids))
 
@@ -131,6 +139,24 @@ def _handling(session: Session, case_ids: list[int]) -> dict[int, tuple[CaseStat
         .where(CaseEvent.case_id.in_(case_ids), CaseEvent.kind == EventKind.COORDINATE)
         .order_by(CaseEvent.case_id, CaseEvent.seq))}
     return {case_id: (status, answers.get(case_id, "")) for case_id, status in statuses_for(session, case_ids).items()}
+
+
+def _afterwards(session: Session, case_ids: list[int]) -> dict[int, str]:
+    """补录和更正 of each case that has any: “签收 08-01 16:00（08-05 09:01 补录）”, “撤销回复 08-05 10:00（理由：…）”.
+    Steps read in from a file (a register, a reply sheet) are not 补录: the import's batch says where they came
+    from."""
+    said: dict[int, list[str]] = {}
+    for case_id, kind, at, recorded_at, note, batch_id in session.execute(
+            select(CaseEvent.case_id, CaseEvent.kind, CaseEvent.at, CaseEvent.recorded_at, CaseEvent.note,
+                   CaseEvent.batch_id).where(CaseEvent.case_id.in_(case_ids)).order_by(CaseEvent.case_id,
+                                                                                         CaseEvent.seq)):
+        label = EventKind(kind).label
+        if kind in CORRECTIONS:
+            reason = f"（理由：{note}）" if note and kind != EventKind.ERASE else ""
+            said.setdefault(case_id, []).append(f"{label} {at:%m-%d %H:%M}{reason}")
+        elif batch_id is None and (late := entered_words(at, recorded_at, imported=False)):
+            said.setdefault(case_id, []).append(f"{label} {at:%m-%d %H:%M}（{late}）")
+    return {case_id: "；".join(parts) for case_id, parts in said.items()}
 
 
 def _handled_columns(status: CaseStatus | None, answer: str, units: dict[int, str], now: datetime) -> tuple[Any, ...]:
