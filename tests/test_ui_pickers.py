@@ -76,6 +76,14 @@ def test_several_matches_show_a_list_that_down_moves_in(
     _retype_category(entry, "ylbx")
     assert _suggested(entry.category) == ["社会保险—养老保险", "社会保险—医疗保险"]
     assert entry.errors["category_id"].text() == ""  # several matches: the list is the answer, not a fault
+    # Enter by habit, none chosen: it went on to 标题, leaving “ylbx” here, and the complaint typed next landed in
+    # 标题. It stays, the list open, the text as typed (Esc closes the list: Enter opens it again, and stays).
+    for _ in range(2):
+        press(KEYS.Key_Return)
+        assert QApplication.focusWidget() in (entry.category, entry.category.editor)
+        assert _suggested(entry.category) == ["社会保险—养老保险", "社会保险—医疗保险"]
+        assert entry.category.currentText() == "ylbx" and entry.category.value() is None
+        press(KEYS.Key_Escape)
     press(KEYS.Key_Down)
     press(KEYS.Key_Down)
     press(KEYS.Key_Return)

@@ -144,7 +144,8 @@ class SearchCombo(QComboBox):
     when nothing is, or when a whole name is) and moves in them, always from the first match of the text as it
     stands, so ↓ ↓ Enter picks the same whether the list was open or not; when nothing matches they do nothing and
     the typed text stays, for the form to flag. Enter on a suggestion moved to picks it and stays, to be checked;
-    Enter on typing that leaves one suggestion, none moved to, picks it and goes on as Enter would from the field.
+    Enter on typing that leaves one suggestion, none moved to, picks it and goes on as Enter would from the field;
+    Enter on typing that leaves several, none moved to, stays, the suggestions shown for ↓.
     Esc closes the suggestions and gives back what was typed before moving in them; the mouse wheel scrolls the page
     instead of changing the choice.
     """
@@ -263,14 +264,29 @@ class SearchCombo(QComboBox):
                 self.suggest()
             event.accept()
             return
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self._undecided():
+            # the same with the list closed (after Esc): it opens again, on nothing, and the cursor stays
+            self._matches.setStringList(self.matching(self.currentText().strip()))
+            self.popup.complete()
+            event.accept()
+            return
         super().keyPressEvent(event)
+
+    def _undecided(self) -> bool:
+        """The text typed matches several items and names none of them: Enter is not to move on from it."""
+        text = self.currentText().strip()
+        return bool(text) and self.value() is None and len(self.matching(text)) > 1
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         suggestions = self.popup.popup()
-        if (watched is suggestions and suggestions.isVisible() and event.type() == QEvent.Type.KeyPress
-                and isinstance(event, QKeyEvent) and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-                and not suggestions.currentIndex().isValid()
-                and len(self.matching(self.currentText().strip())) == 1):
+        enter_in_list = (watched is suggestions and suggestions.isVisible() and event.type() == QEvent.Type.KeyPress
+                         and isinstance(event, QKeyEvent) and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+                         and not suggestions.currentIndex().isValid())
+        if enter_in_list and self._undecided():
+            # several suggestions, none moved to: Enter by habit went on to the next field with “ylbx” left here,
+            # and what was typed next landed in the wrong field. The list stays for ↓ to choose in.
+            return True
+        if enter_in_list and len(self.matching(self.currentText().strip())) == 1:
             suggestions.hide()
             self.set_value(self.value())
             # The key as if the list had not been open: the field, then the form (Enter goes on, or carries a
