@@ -279,14 +279,17 @@ class SearchCombo(QComboBox):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         suggestions = self.popup.popup()
-        enter_in_list = (watched is suggestions and suggestions.isVisible() and event.type() == QEvent.Type.KeyPress
-                         and isinstance(event, QKeyEvent) and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-                         and not suggestions.currentIndex().isValid())
-        if enter_in_list and self._undecided():
-            # several suggestions, none moved to: Enter by habit went on to the next field with “ylbx” left here,
-            # and what was typed next landed in the wrong field. The list stays for ↓ to choose in.
+        if (suggestions is None or watched is not suggestions or not suggestions.isVisible()
+                or event.type() != QEvent.Type.KeyPress or not isinstance(event, QKeyEvent)
+                or event.key() not in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+                or suggestions.currentIndex().isValid()):
+            return super().eventFilter(watched, event)
+        # Enter in the suggestions, none moved to
+        if self._undecided():
+            # several: Enter by habit went on to the next field with “ylbx” left here, and what was typed next
+            # landed in the wrong field. The list stays for ↓ to choose in.
             return True
-        if enter_in_list and len(self.matching(self.currentText().strip())) == 1:
+        if len(self.matching(self.currentText().strip())) == 1:
             suggestions.hide()
             self.set_value(self.value())
             # The key as if the list had not been open: the field, then the form (Enter goes on, or carries a
