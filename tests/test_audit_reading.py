@@ -229,3 +229,29 @@ def test_a_follow_up_undone_with_no_reason_says_no_reason_was_given(office: Path
     assert followed == ["回访", f"工单 {number} 第 6 步", "结果：不满意"]
     _, out, _ = run(capsys, office, "case", "show", number)
     assert "登记人随即撤销，未写原因" in out and "误登记" not in out
+
+
+def test_a_case_history_names_a_unit_renamed_since_as_it_was_called_then(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """After 城市管理局 became 城市管理执法局, a July step read “交办 城市管理执法局”, a name no paper of July bore."""
+    from hotline_desk.services.cases import workflow as wf
+    from hotline_desk.services.cases.records import case_view, register_case
+    from hotline_desk.services.office import reference_admin as ra
+    from tests.helpers import draft, unit_id
+
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s, unit_id=unit_id(s, "城市管理局")), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+        clock.advance(hours=1)
+        ra.rename_unit(s, people.admin, "城市管理局", "城市管理执法局", clock=clock)
+        clock.advance(hours=1)
+        wf.sign(s, people.operator, case_id, clock=clock)
+    with db.reader() as s:
+        view = case_view(s, case_id)
+    steps = {e.label: e for e in view.events}
+    approved, signed = steps["审核通过并交办"], steps["签收"]
+    assert approved.unit == "城市管理局（现名城市管理执法局）"
+    assert approved.details.startswith("交办：城市管理局（现名城市管理执法局）")
+    assert steps["拟交办"].details.startswith("拟交：城市管理局（现名城市管理执法局）")
+    assert signed.unit == "城市管理执法局"  # signed under its new name
+    assert view.unit == "城市管理执法局"  # the case itself: the unit as it is called now

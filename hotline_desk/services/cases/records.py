@@ -39,6 +39,7 @@ from hotline_desk.services.cases.steps import Coordinate, Propose, ahead_of_now,
 from hotline_desk.services.clock import Clock, month_of, office_now, set_back, short_time, span_words
 from hotline_desk.services.office.reference import CATEGORY_SEPARATOR
 from hotline_desk.services.office.settings import Settings
+from hotline_desk.services.office.unit_times import names_then
 from hotline_desk.vocabulary import Action, CaseState, DispatchRole, EventKind, Handling, Source
 
 TITLE_LENGTH = 30
@@ -474,12 +475,14 @@ def case_view(session: Session, case_id: int) -> CaseView:
     units = _names(session, Unit, unit_ids)
     users = _names(session, User, {e.actor_id for e in events if e.actor_id})
     channel = _names(session, Channel, {case.channel_id} if case.channel_id else set())
+    named_then = names_then(session, units)  # each step names its units as they were called then
     views = tuple(
         EventView(seq=e.seq, kind=e.kind, label=EVENT_LABELS.get(e.kind, e.kind), at=e.at,
                   actor=users.get(e.actor_id or 0, "导入" if e.batch_id else ""),
-                  unit=units.get(e.unit_id or 0, "") + ("（协办）" if e.unit_id in helping else ""), note=e.note,
-                  details=_event_details(r, units, office), reply=_reply_of(r),
-                  entered=entered_words(e.at, e.recorded_at, imported=e.batch_id is not None))
+                  unit=(named_then(e.unit_id, e.at) if e.unit_id else "")
+                  + ("（协办）" if e.unit_id in helping else ""),
+                  note=e.note, details=_event_details(r, {i: named_then(i, e.at) for i in units}, office),
+                  reply=_reply_of(r), entered=entered_words(e.at, e.recorded_at, imported=e.batch_id is not None))
         for e, r, helping, office in zip(events, records, _assisting_before(records), _by_office_before(records),
                                          strict=True)
     )

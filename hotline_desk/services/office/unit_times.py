@@ -117,3 +117,30 @@ class UnitTimes:
                 continue
             target = then
         return target
+
+
+def names_then(session: Session, current: dict[int, str]) -> Callable[[int, datetime], str]:
+    """A unit's name as it was at a moment, for a step taken then: a unit renamed since is named as the step named
+    it, with its name now beside it (城市管理局（现名城市管理执法局）), so a case's history reads as the papers of
+    its time did. ``current`` is the units' names now, by id; the audit trail holds each name from when it was
+    given (a default unit renamed while the office set itself up, before its first case, from the start: a register
+    of earlier months read in afterwards is not named by the default list)."""
+    since = setup_reading(session)
+    given: dict[int, list[tuple[datetime, str]]] = {}
+    for entity, at, detail in session.execute(
+            select(AuditRecord.entity, AuditRecord.at, AuditRecord.detail)
+            .where(AuditRecord.entity.in_([f"unit:{unit_id}" for unit_id in current])).order_by(AuditRecord.id)):
+        name = (audit.detail_of(detail) or {}).get("name")
+        if isinstance(name, str) and name:
+            given.setdefault(int(entity.removeprefix("unit:")), []).append((since(at), name))
+
+    def then(unit_id: int, at: datetime) -> str:
+        now = current.get(unit_id, "")
+        names = given.get(unit_id)
+        if not names:
+            return now
+        earlier = [name for since, name in names if since <= at]
+        name = earlier[-1] if earlier else names[0][1]
+        return now if name == now else f"{name}（现名{now}）"
+
+    return then
