@@ -245,3 +245,22 @@ def test_a_font_folder_that_is_missing_or_holds_no_fonts_is_refused(db: Database
     said = font_files.find_fonts(str(missing)).warning
     assert f"设置的简报字体目录“{missing}”不存在，或其中没有能用的字体" in said
     assert "设置的简报字体目录" in font_files.find_fonts(str(damaged)).warning  # its damaged fonts are passed by
+
+
+def test_settings_show_says_a_folder_set_earlier_that_this_computer_cannot_use(
+        db: Database, people: People, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """An older version took `bulletin.font_dir /media/usb/fonts` for a folder that was not there; after the upgrade
+    `settings show` listed it as any other value, and the bulletin quietly went on in the computer's fonts."""
+    from tests.helpers import cli_run, log_in_everyone
+
+    with db.session() as s:  # written as the older version did, without the check
+        s.add(Setting(key=settings.FONT_DIR.key, value=json.dumps("/media/usb/fonts")))
+        s.add(Setting(key=settings.BACKUP_DIR.key, value=json.dumps(str(tmp_path))))
+    log_in_everyone(db, monkeypatch)
+    code, out, err = cli_run(capsys, db, "settings", "show")
+    assert code == 0, err
+    lines = {line.split("\t")[0]: line for line in out.splitlines()}
+    said = lines["bulletin.font_dir"].split("\t")
+    assert said[2] == "/media/usb/fonts" and said[-1].startswith("（在本机现在不可用：简报字体目录“/media/usb/fonts”")
+    assert "不可用" not in lines["backup.dir"]  # a folder that is there: nothing said

@@ -641,8 +641,21 @@ def cmd_settings_show(ctx: Context, args: argparse.Namespace) -> int:
         definition = settings.SETTING_DEFS[key]
         allowed = definition.allowed()
         print(f"{key}\t{definition.label}\t{settings.shown(definition, value)}" + (f"\t（可选：{allowed}）"
-                                                                                   if allowed else ""))
+                                                                                   if allowed else "")
+              + _unusable_here(definition, value))
     return 0
+
+
+def _unusable_here(definition: settings.SettingDef[Any], value: Any) -> str:
+    """A folder set earlier (by an older version, or on another computer) that this computer cannot use now, said
+    beside it with why ("" otherwise): the check ``settings set`` makes of it, made again."""
+    if definition.when_set is None or value in ("", None):
+        return ""
+    try:
+        definition.when_set(value)
+    except ValidationError as exc:
+        return f"\t（在本机现在不可用：{exc.message}）"
+    return ""
 
 
 def cmd_settings_set(ctx: Context, args: argparse.Namespace) -> int:
