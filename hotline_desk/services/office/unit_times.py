@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline_desk.models import AuditRecord, CaseEvent
+from hotline_desk.models import AuditRecord, CaseEvent, ReferenceAlias
 from hotline_desk.services.accounts import audit
 
 
@@ -125,11 +125,18 @@ def names_then(session: Session, current: dict[int, str]) -> Callable[[int, date
     its time did. ``current`` is the units' names now, by id; the audit trail holds each name from when it was
     given (a default unit renamed while the office set itself up, before its first case, from the start: a register
     of earlier months read in afterwards is not named by the default list)."""
+    # A unit renamed keeps its old name as an alias: the trail is read only for units that have one (most have none,
+    # and a case's window is opened many times a day).
+    named_otherwise = list(session.scalars(select(ReferenceAlias.target_id).where(
+        ReferenceAlias.kind == "unit", ReferenceAlias.target_id.in_(current)).distinct()))
+    if not named_otherwise:
+        return lambda unit_id, _at: current.get(unit_id, "")
     since = setup_reading(session)
     given: dict[int, list[tuple[datetime, str]]] = {}
     for entity, at, detail in session.execute(
             select(AuditRecord.entity, AuditRecord.at, AuditRecord.detail)
-            .where(AuditRecord.entity.in_([f"unit:{unit_id}" for unit_id in current])).order_by(AuditRecord.id)):
+            .where(AuditRecord.entity.in_([f"unit:{unit_id}" for unit_id in named_otherwise]))
+            .order_by(AuditRecord.id)):
         name = (audit.detail_of(detail) or {}).get("name")
         if isinstance(name, str) and name:
             given.setdefault(int(entity.removeprefix("unit:")), []).append((since(at), name))
