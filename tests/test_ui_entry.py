@@ -1266,6 +1266,8 @@ def test_a_confidential_case_whose_words_name_its_caller_is_asked_about_before_i
     """保密 keeps the caller off the unit's 交办单, but an operator wrote “秦建国来电反映…” and the sheet printed the
     name in 诉求内容 (and in the title made from it). Asked, 否 by default, back to the words."""
     entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
+    status_bar: list[str] = []
+    entry.ctx.signals.notice.connect(status_bar.append)
     _fill_by_keyboard(entry)
     entry.caller.setText("秦建国")
     entry.content.setPlainText("秦建国来电反映小区东门夜间施工噪音扰民")
@@ -1278,6 +1280,8 @@ def test_a_confidential_case_whose_words_name_its_caller_is_asked_about_before_i
     assert seen["default"] == QMessageBox.StandardButton.No
     assert _cases(db) == [] and entry.focusWidget() is entry.fields["content"]
     assert "未保存：保密工单的诉求内容或标题中写有来电人的姓名或电话" in entry.status.text()
+    # the status bar says it too: it kept an earlier 保存's “有 1 处需要补充或更正” with no red mark left to see
+    assert status_bar[-1] == entry.status.text()
     entry.content.setPlainText("来电人反映小区东门夜间施工噪音扰民")  # rewritten: nothing to ask
     seen.clear()
     entry.activateWindow()

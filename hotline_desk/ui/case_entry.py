@@ -916,7 +916,9 @@ class CaseEntryView(QWidget):
         named = name_in_confidential(draft)
         if not named or confirm(self, "保密工单", f"{named}\n\n仍按现在的内容保存？选“否”返回修改。"):
             return True
-        self._say_of_form("未保存：保密工单的诉求内容或标题中写有来电人的姓名或电话，请改写。")
+        said = "未保存：保密工单的诉求内容或标题中写有来电人的姓名或电话，请改写。"
+        self._say_of_form(said)
+        self.ctx.signals.notice.emit(said)  # the status bar still spoke of red marks an earlier 保存 had shown
         self.fields["content"].setFocus()
         return False
 
