@@ -100,6 +100,9 @@ class Role(Labelled):
     OPERATOR = "operator", "话务员"
     SUPERVISOR = "supervisor", "审核员"
     ADMIN = "admin", "管理员"
+    # 督查: reads the cases, the figures and the audit trail, and changes nothing (no step, no setting); a 保密
+    # caller stays hidden from it, as from an operator.
+    INSPECTOR = "inspector", "督查员"
 
 
 class FollowUpResult(Labelled):
@@ -175,3 +178,4 @@ class Permission(Labelled):
     MANAGE_USERS = "manage_users", "管理用户"
     MANAGE_SETTINGS = "manage_settings", "修改设置"
     MOVE_DATA = "move_data", "迁移数据库"
+    READ_AUDIT = "read_audit", "查看审计记录"

@@ -39,10 +39,10 @@ def test_an_admin_reads_who_changed_what_from_what_to_what(office: Path,  # noqa
     assert code == 0 and all("承办单位" in line for line in out.splitlines()[:-1])
 
 
-def test_only_an_administrator_reads_the_trail(office: Path,  # noqa: F811
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_only_an_administrator_or_an_inspector_reads_the_trail(office: Path,  # noqa: F811
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, office, "audit", user="op1")
-    assert code == 2 and "张丽（话务员）无权查看审计记录：审计记录须由管理员查看" in err and out == ""
+    assert code == 2 and "张丽（话务员）无权查看审计记录：审计记录须由管理员或督查员查看" in err and out == ""
 
 
 def test_what_was_added_removed_and_by_whom_reads_as_such(office: Path,  # noqa: F811

@@ -16,9 +16,11 @@ from hotline_desk.cli.common import (
     ask_new_password,
     ask_secret,
     fmt,
+    output_path,
     parse_day,
     sentence,
     to_json,
+    write_output,
 )
 from hotline_desk.cli.parsing import parse_time
 from hotline_desk.cli.terminal import unfiltered
@@ -31,7 +33,7 @@ from hotline_desk.db import (
     sqlite_path,
     sqlite_tables,
 )
-from hotline_desk.errors import HotlineError, PermissionDenied, ValidationError, os_reason
+from hotline_desk.errors import HotlineError, PermissionDenied, ValidationError, cannot_write, os_reason
 from hotline_desk.services.accounts import accounts, anchors, audit_reading, users
 from hotline_desk.services.accounts.audit_reading import SUBJECTS
 from hotline_desk.services.accounts.permissions import require
@@ -117,6 +119,7 @@ def register(sub: SubParsers[Any]) -> None:
     p.add_argument("--since", metavar="日期", help="从这一天（或时刻）起，如 2022-07-01")
     p.add_argument("--until", metavar="日期", help="到这一天（或时刻）之前，如 2022-08-01")
     p.add_argument("--limit", type=int, default=50, help="最多列出几条（默认 50）")
+    p.add_argument("--out", metavar="文件.xlsx", help="写成 Excel 工作簿（各列同屏幕上的，不在屏幕上列出）")
     p.set_defaults(run=cmd_audit)
 
     p = sub.add_parser("user", help="用户：列出、添加或修改", description="列出、添加或修改用户（须登录）。")
@@ -129,7 +132,7 @@ def register(sub: SubParsers[Any]) -> None:
                                     "（需管理员）。登录名不能修改。")
     q.add_argument("username", help="登录名")
     q.add_argument("--name", help="新的姓名")
-    q.add_argument("--role", help="新的角色：话务员、审核员、管理员（或 operator/supervisor/admin）")
+    q.add_argument("--role", help="新的角色：话务员、审核员、管理员、督查员（或 operator/supervisor/admin/inspector）")
     state = q.add_mutually_exclusive_group()
     state.add_argument("--disable", action="store_true", help="停用")
     state.add_argument("--enable", action="store_true", help="重新启用")
@@ -139,7 +142,8 @@ def register(sub: SubParsers[Any]) -> None:
                                     "（第一行），否则自动生成并只显示这一次；该用户首次登录时须改为自己的密码。")
     q.add_argument("username", help="登录名")
     q.add_argument("--name", default="", help="显示名（如 张丽）")
-    q.add_argument("--role", required=True, help="角色：话务员、审核员、管理员（或 operator/supervisor/admin）")
+    q.add_argument("--role", required=True,
+                   help="角色：话务员、审核员、管理员、督查员（或 operator/supervisor/admin/inspector）")
     q.add_argument("--password-file", metavar="文件", help="一次性密码所在的文件（第一行；不写则自动生成）")
     q.set_defaults(run=cmd_user_add)
 
@@ -470,6 +474,7 @@ def _file_damage(ctx: Context) -> str:
 def cmd_audit(ctx: Context, args: argparse.Namespace) -> int:
     if args.limit < 1:
         raise ValidationError("--limit 应为正整数。")
+    out = output_path(args.out, ".xlsx", "审计记录是 Excel 工作簿") if args.out else None
     actor = ctx.actor()
     with ctx.db.reader() as session:
         by = audit_reading.account_id(session, args.by) if args.by else None
@@ -481,6 +486,15 @@ def cmd_audit(ctx: Context, args: argparse.Namespace) -> int:
         entries = audit_reading.list_entries(session, actor, what=args.what or "", user_id=by,
                                              since=parse_time(args.since), until=parse_time(args.until),
                                              limit=args.limit, case_id=case_id)
+        data = audit_reading.audit_workbook(session, entries) if out is not None else b""
+    if out is not None:
+        try:  # who did what to accounts and settings: for its reader only, as a case list is
+            write_output(out, data, personal=True)
+        except OSError as exc:
+            raise ValidationError(f"参数 --out：{cannot_write(out, exc)}") from exc
+        print(f"已把 {len(entries)} 条审计记录写入 {out}" + ("（用 --limit 可写入更多）。" if len(entries) == args.limit
+                                                       else "。"))
+        return 0
     for e in entries:
         print(f"{e.id}\t{fmt(e.at)}\t{e.who}\t{e.done}\t{e.subject}" + (f"\t{e.change}" if e.change else ""))
     print(f"共列出 {len(entries)} 条" + ("（最新的在前；用 --limit 可列出更多）。" if len(entries) == args.limit

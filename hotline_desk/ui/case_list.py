@@ -481,7 +481,7 @@ class CaseDetailDialog(QDialog):
             self.actions_row.addWidget(edit_button)
         if not actions and not apart:
             self.actions_row.addWidget(QLabel("当前没有您可以办理的操作。"))
-        if not self.ctx.actor.can(Action.VOID) and view.state in UNFINISHED_STATES:
+        if self.ctx.actor.can("register") and not self.ctx.actor.can(Action.VOID) and view.state in UNFINISHED_STATES:
             # an operator's wrong unit or duplicate: the window said nowhere who puts it right
             hint = QLabel("作废重复登记、改交其他单位：请审核员办理")
             hint.setObjectName("who_else")

@@ -143,6 +143,10 @@ def _notice(layout: QVBoxLayout, name: str, style: str) -> QLabel:
     return label
 
 
+# The queues' tiles for one who works none of them (督查), as 工单查询 lists them by state.
+READING_LISTS = {"pending_approval": "proposed", "followups_due": "pending_followup"}
+
+
 class HomeView(QWidget):
     """Each figure is a button that opens its list."""
 
@@ -172,6 +176,9 @@ class HomeView(QWidget):
         tiles = self.TILES if ctx.actor.can("approve") else tuple(
             ("rejected", "被驳回", "rejected") if key == "pending_approval" else (key, title, page)
             for key, title, page in self.TILES)  # an operator's proposals wait on others; those sent back are theirs
+        if not ctx.actor.can("register") and not ctx.actor.can("approve"):  # 督查: the queues are not theirs
+            tiles = tuple((key, title, "list" if key in READING_LISTS else page)
+                          for key, title, page in self.TILES if key != "near_deadline")
         self._titles = {key: title for key, title, _page in tiles}
         for i, (key, _title, page) in enumerate(tiles):
             button = QPushButton()
@@ -294,7 +301,9 @@ class HomeView(QWidget):
     def _open(self, key: str, page: str) -> None:
         numbers = self.numbers
         values: dict[str, Any] = {}
-        if key == "today":
+        if page == "list" and key in READING_LISTS:  # one who reads only: the queue's cases in 工单查询
+            values = {"state": READING_LISTS[key]}
+        elif key == "today":
             values = {"day": self.ctx.clock().date()}
         elif key == "month_total" and numbers is not None:
             values = {"month": numbers.month}

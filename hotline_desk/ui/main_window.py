@@ -51,9 +51,9 @@ __all__ = ["NAV_ITEMS", "PAGES", "HomeView", "MainWindow", "default_factories", 
 # the proposals a supervisor sent back to them get a page of their own.
 PAGES = (
     ("home", "首页", ""), ("entry", "工单登记", "register"), ("list", "工单查询", ""),
-    ("approval", "待审核", "approve"), ("rejected", "被驳回", "!approve"), ("tracking", "交办跟踪", "sign"),
+    ("approval", "待审核", "approve"), ("rejected", "被驳回", "register&!approve"), ("tracking", "交办跟踪", "sign"),
     ("followup", "回访", "followup"), ("scoring", "考核评分", ""), ("bulletin", "月度简报", ""),
-    ("settings", "设置", "manage_settings"),
+    ("settings", "设置", "manage_settings"), ("audit", "审计记录", "read_audit"),
 )
 NAV_ITEMS = tuple(label for _key, label, _need in PAGES)
 # Each page's key is the same for every role: 待审核 and 被驳回 are never shown together, so they share Ctrl+4.
@@ -61,6 +61,7 @@ NAV_ITEMS = tuple(label for _key, label, _need in PAGES)
 PAGE_SHORTCUTS = {
     "home": "Ctrl+1", "entry": "Ctrl+2", "list": "Ctrl+3", "approval": "Ctrl+4", "rejected": "Ctrl+4",
     "tracking": "Ctrl+5", "followup": "Ctrl+6", "scoring": "Ctrl+7", "bulletin": "Ctrl+8", "settings": "Ctrl+9",
+    "audit": "Ctrl+0",
 }
 PREFERRED = (1280, 800)
 STATE_NAME = "main_window"
@@ -82,9 +83,8 @@ class HoldsEdits(Protocol):
 
 
 def shown_to(need: str, can: Callable[[str], bool]) -> bool:
-    if need.startswith("!"):
-        return not can(need[1:])
-    return not need or can(need)
+    """Whether a page is for one who ``can``: every right of ``need`` (joined by &), a right after ! not had."""
+    return all(not can(part[1:]) if part.startswith("!") else can(part) for part in need.split("&") if part)
 
 
 def fitting_geometry(available: QRect, preferred: tuple[int, int] = PREFERRED) -> QRect:
@@ -636,6 +636,7 @@ VIEW_CLASSES = {
     "followup": ("hotline_desk.ui.queues", "FollowUpView"), "scoring": ("hotline_desk.ui.scoring_view", "ScoringView"),
     "bulletin": ("hotline_desk.ui.bulletin_view", "BulletinView"),
     "settings": ("hotline_desk.ui.settings_view", "SettingsView"),
+    "audit": ("hotline_desk.ui.audit_view", "AuditView"),
 }
 
 

@@ -20,10 +20,13 @@ _SUPERVISOR: frozenset[Right] = _OPERATOR | {
 }
 _ADMIN: frozenset[Right] = _SUPERVISOR | {
     Action.ERASE, Permission.MANAGE_REFERENCE, Permission.MANAGE_USERS, Permission.MANAGE_SETTINGS,
-    Permission.MOVE_DATA,
+    Permission.MOVE_DATA, Permission.READ_AUDIT,
 }
+# An auditor from outside the hotline (督查): reading only, the audit trail with it.
+_INSPECTOR: frozenset[Right] = frozenset({Permission.READ_AUDIT})
 
-ROLE_ACTIONS: dict[str, frozenset[Right]] = {Role.OPERATOR: _OPERATOR, Role.SUPERVISOR: _SUPERVISOR, Role.ADMIN: _ADMIN}
+ROLE_ACTIONS: dict[str, frozenset[Right]] = {Role.OPERATOR: _OPERATOR, Role.SUPERVISOR: _SUPERVISOR, Role.ADMIN: _ADMIN,
+                                             Role.INSPECTOR: _INSPECTOR}
 
 
 def right_label(right: str) -> str:

@@ -1,0 +1,112 @@
+"""An inspector from the county's 督查 office reads the cases, the figures and the audit trail, in the window and on the
+command line, and can change nothing: before this role the only way to read the trail was an administrator's
+account, with the power to void, erase and change roles that the inspection is about, and 保密 callers in full."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import openpyxl
+import pytest
+from pytestqt.qtbot import QtBot
+
+from hotline_desk.db import Database
+from hotline_desk.services.accounts import users
+from hotline_desk.services.accounts.permissions import Actor
+from hotline_desk.services.cases import workflow as wf
+from hotline_desk.services.cases.records import register_case
+from tests.conftest import FakeClock, People
+from tests.helpers import cli_run, draft, log_in_everyone
+from tests.ui_helpers import context
+
+
+@pytest.fixture
+def inspector(db: Database, people: People) -> Actor:
+    with db.session() as s:
+        return users.add_user(s, people.admin, "insp", "王督查", "inspector")
+
+
+@pytest.fixture
+def cases(db: Database, people: People, clock: FakeClock) -> tuple[str, str]:
+    """A case followed up 不满意 and ruled not the unit's fault, and a 保密 one: their numbers."""
+    with db.session() as s:
+        ruled = register_case(s, people.operator, draft(s), clock=clock)
+        wf.approve(s, people.supervisor, ruled.id, clock=clock)
+        wf.sign(s, people.operator, ruled.id, clock=clock)
+        wf.reply(s, people.operator, ruled.id, wf.Reply(text="已修复"), clock=clock)
+        wf.follow_up(s, people.operator, ruled.id, "dissatisfied", "还是停水", clock=clock)
+        wf.review(s, people.supervisor, ruled.id, False, "属管网检修", clock=clock)
+        secret = register_case(s, people.operator, draft(s, caller_name="孙秘密", phone="13900003333",
+                                                         confidential=True), clock=clock)
+    return ruled.number, secret.number
+
+
+def test_an_inspector_reads_the_trail_and_cases_and_changes_nothing(
+        db: Database, people: People, inspector: Actor, cases: tuple[str, str], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    ruled, secret = cases
+    log_in_everyone(db, monkeypatch)
+    code, out, err = cli_run(capsys, db, "audit", "--case", ruled, user="insp")
+    assert code == 0, err
+    assert "结论：非承办单位责任；理由：属管网检修" in out and "结果：不满意" in out
+    target = tmp_path / "审计.xlsx"
+    code, out, err = cli_run(capsys, db, "audit", "--case", ruled, "--out", str(target), user="insp")
+    assert code == 0 and re.match(r"已把 7 条审计记录写入 .*审计\.xlsx。", out), err
+    rows = list(openpyxl.load_workbook(target).active.iter_rows(values_only=True))
+    assert rows[0] == ("编号", "时间", "谁", "做了什么", "对象", "改动")
+    assert [row[3] for row in rows[1:]] == ["甄别", "回访", "回复", "签收", "审核通过并交办", "拟交办", "登记"]
+    assert rows[1][5] == "结论：非承办单位责任；理由：属管网检修"
+    code, out, _ = cli_run(capsys, db, "case", "show", secret, user="insp")
+    assert code == 0 and "孙秘密" not in out and "13900003333" not in out  # 保密: as hidden as from an operator
+    for step in (["case", "sign", ruled], ["case", "void", secret, "--reason", "查"],
+                 ["settings", "set", "limits.sign_hours", "48"], ["user", "set", "op1", "--role", "管理员"]):
+        code, _, err = cli_run(capsys, db, *step, user="insp")
+        assert code != 0 and "王督查（督查员）无权" in err, (step, err)
+    code, _, err = cli_run(capsys, db, "audit", user="op1")
+    assert code != 0 and "审计记录须由管理员或督查员查看" in err
+
+
+def test_an_administrator_makes_an_inspector_account(db: Database, people: People, monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    log_in_everyone(db, monkeypatch)
+    code, out, err = cli_run(capsys, db, "user", "add", "insp", "--name", "王督查", "--role", "督查员")
+    assert code == 0 and "已添加用户：insp（王督查，督查员）" in out, err
+
+
+def test_the_window_gives_an_inspector_the_pages_to_read_and_the_audit_page(
+        qtbot: QtBot, db: Database, people: People, inspector: Actor, cases: tuple[str, str], clock: FakeClock,
+        tmp_path: Path) -> None:
+    from hotline_desk.ui.audit_view import AuditView
+    from hotline_desk.ui.home_view import HomeView
+    from hotline_desk.ui.main_window import MainWindow
+
+    ruled, _secret = cases
+    pages = {}
+    for who in (inspector, people.operator, people.admin):
+        window = MainWindow(context(db, who, clock, tmp_path), watch=False)
+        qtbot.addWidget(window)
+        pages[who.role] = window.page_keys
+    assert pages["inspector"] == ["home", "list", "scoring", "bulletin", "audit"]
+    assert "audit" not in pages["operator"] and pages["admin"][-1] == "audit"
+    # the home page's queue tiles lead an inspector to the cases in 工单查询, not to queues not theirs
+    seen: list[tuple[str, object]] = []
+    ctx = context(db, inspector, clock, tmp_path)
+    ctx.signals.navigate.connect(lambda page, values: seen.append((page, values)))
+    home = HomeView(ctx)
+    qtbot.addWidget(home)
+    assert "rejected" not in home.tiles and "near_deadline" not in home.tiles
+    home.tiles["pending_approval"].click()
+    home.tiles["followups_due"].click()
+    assert seen == [("list", {"state": "proposed"}), ("list", {"state": "pending_followup"})]
+    view = AuditView(ctx)
+    qtbot.addWidget(view)
+    assert len(view.entries) == view.model.rowCount() > 7  # the newest records, the accounts' too
+    view.case.setText(ruled)
+    view.refresh()
+    assert [e.done for e in view.entries] == ["甄别", "回访", "回复", "签收", "审核通过并交办", "拟交办", "登记"]
+    assert view.said.text() == "列出 7 条。"
+    view.export_to(tmp_path / "审计.xlsx")
+    rows = list(openpyxl.load_workbook(tmp_path / "审计.xlsx").active.iter_rows(values_only=True))
+    assert [row[0] for row in rows[1:]] == [e.id for e in view.entries]
+    assert view.said.text().startswith("已把 7 条审计记录导出到")
