@@ -255,3 +255,8 @@ def test_a_case_history_names_a_unit_renamed_since_as_it_was_called_then(
     assert steps["拟交办"].details.startswith("拟交：城市管理局（现名城市管理执法局）")
     assert signed.unit == "城市管理执法局"  # signed under its new name
     assert view.unit == "城市管理执法局"  # the case itself: the unit as it is called now
+    from hotline_desk.services.accounts.audit_reading import list_entries
+
+    with db.reader() as s:  # the trail names it so too
+        said = {e.done: e.change for e in list_entries(s, people.admin, case_id=case_id)}
+    assert said["审核通过并交办"] == said["拟交办"] == "单位：城市管理局（现名城市管理执法局）"

@@ -24,6 +24,7 @@ from hotline_desk.services.accounts.audit import (
 from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.office.reference import CATEGORY_SEPARATOR
 from hotline_desk.services.office.settings import SCORING_RULES, SETTING_DEFS
+from hotline_desk.services.office.unit_times import names_then
 from hotline_desk.vocabulary import (
     FINAL_UNREACHABLE_LABEL,
     EventKind,
@@ -165,6 +166,8 @@ class _Names:
             "user": {u.id: u.display_name for u in session.scalars(select(User))},
         }
         self.aliases = {(a.kind, a.alias): a.target_id for a in session.scalars(select(ReferenceAlias))}
+        # a step names its unit as it was called then, as the case's history does (城市管理局（现名…）)
+        self.unit_then = names_then(session, self.tables["unit"])
 
     def merged_into(self, entity: str, record: dict[str, Any]) -> str:
         """Where a merged unit or category went: its old name (a category's 一级—二级) is now an alias of it ("" when
@@ -224,7 +227,7 @@ def _step_said(text: str, entered: datetime, names: _Names) -> str:
         data = json.loads(found[6]) if isinstance(found[6], str) and found[6] else {}
     except (ValueError, TypeError, IndexError, KeyError):
         return ""
-    said = _recorded(kind, data if isinstance(data, dict) else {}, unit, names)
+    said = _recorded(kind, data if isinstance(data, dict) else {}, unit, at, names)
     if entered - at >= DATED_BACK:
         said.append(f"记为 {at:%Y-%m-%d %H:%M}（补录）")
     if kind in REASONED and isinstance(note, str) and note:
@@ -232,7 +235,7 @@ def _step_said(text: str, entered: datetime, names: _Names) -> str:
     return "；".join(said)
 
 
-def _recorded(kind: str, data: dict[str, Any], unit: Any, names: _Names) -> list[str]:
+def _recorded(kind: str, data: dict[str, Any], unit: Any, at: datetime, names: _Names) -> list[str]:
     """What a step recorded that decides the figures: 结果：不满意, 结论：非承办单位责任, 办理结果, 单位."""
     if kind == EventKind.FOLLOWUP and (result := FollowUpResult.labels().get(str(data.get("result")))):
         return [f"结果：{FINAL_UNREACHABLE_LABEL if data.get('final') else result}"]
@@ -241,7 +244,8 @@ def _recorded(kind: str, data: dict[str, Any], unit: Any, names: _Names) -> list
         return [f"结论：{ruling.label}"]
     if kind == EventKind.REPLY:
         return [f"办理结果：{data['result']}"] if data.get("result") else []
-    if kind in TO_A_UNIT and (name := names.of("unit", unit if unit is not None else data.get("unit_id"), {})):
+    unit_id = unit if unit is not None else data.get("unit_id")
+    if kind in TO_A_UNIT and isinstance(unit_id, int) and (name := names.unit_then(unit_id, at)):
         return [f"单位：{name}"]
     return []
 
