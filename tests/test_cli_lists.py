@@ -171,13 +171,23 @@ def test_the_list_and_a_search_mark_overdue_a_platforms_limit_passed_and_urgent_
         wf.approve(s, people.supervisor, upper.id, clock=clock)
         clock.set(now - timedelta(minutes=5))
         gas = register_case(s, people.operator, draft(s, content="烟厂家属院楼道有燃气味", urgent=True), clock=clock)
+        for days in range(1, 8):  # one a day before, due in a working day or a few: some are 临期
+            clock.set(now - timedelta(days=days, hours=1))
+            due = register_case(s, people.operator, draft(s, content=f"烟厂家属院路灯不亮{days}"), clock=clock)
+            wf.approve(s, people.supervisor, due.id, clock=clock)
     log_in_everyone(db, monkeypatch)
+    listed = {}
     for command in (["case", "list"], ["search", "烟厂"]):
         code, out, _ = run(capsys, db, *command)
         lines = {line.split("\t")[0]: line.split("\t") for line in out.splitlines()[:-1]}
+        listed[command[0]] = {number: next(c for c in cells if c.startswith(("已交办", "拟交办")))
+                              for number, cells in lines.items()}
+        lines = {number: cells for number, cells in lines.items() if number in (late.number, upper.number, gas.number)}
         assert code == 0 and set(lines) == {late.number, upper.number, gas.number}
         [state] = [cell for cell in lines[late.number] if cell.startswith("已交办")]
         assert re.fullmatch(r"已交办【超期\d+天】", state)  # its deadline weeks behind
         assert "已交办【上级时限已过】" in lines[upper.number]
         assert lines[gas.number][-1].startswith("【紧急】") and "【" not in "".join(lines[gas.number][:-1])
         assert not lines[late.number][-1].startswith("【紧急】")
+    assert listed["case"] == listed["search"]  # the same marks, 临期 too
+    assert any(state.endswith("【临期】") for state in listed["case"].values())

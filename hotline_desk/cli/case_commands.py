@@ -13,7 +13,8 @@ from hotline_desk.cli.parsing import by_day_alone, parse_time
 from hotline_desk.errors import HotlineError, TransitionError, ValidationError
 from hotline_desk.services.cases import classification, day_alone, step_runner, workflow
 from hotline_desk.services.cases import records as cases
-from hotline_desk.services.cases.deadlines import flag_words, overdue_words, upstream_flag
+from hotline_desk.services.cases.case_query import list_flags
+from hotline_desk.services.cases.deadlines import flag_words
 from hotline_desk.services.cases.events import current_status
 from hotline_desk.services.cases.history import FOLLOWUP_RESULTS
 from hotline_desk.services.cases.queues import may_see_confidential, returned_by, view_shown_to
@@ -417,13 +418,13 @@ def cmd_list(ctx: Context, args: argparse.Namespace) -> int:
         raise ValidationError("--limit 应为正整数。")
     state = choice_code(STATE_FILTERS, args.state, "状态")
     ctx.actor()
+    now = office_now()
     with ctx.db.reader() as session:
         rows = cases.list_cases(session, month=args.month, state=state, limit=args.limit)
         total = len(rows) if len(rows) < args.limit else cases.count_listed(session, month=args.month, state=state)
-    now = office_now()
-    for r in rows:  # marked as the window's list marks them: 超期, the platform's limit, 紧急
-        flag, said = upstream_flag(r.state, r.upstream_deadline, "overdue" if overdue_words(r.state, r.deadline, now)
-                                   else "", overdue_words(r.state, r.deadline, now), now)
+        flags = list_flags(session, rows, now)
+    for r in rows:  # marked as the window's list and search mark them: 超期, 临期, the platform's limit, 紧急
+        flag, said = flags[r.id]
         print(f"{r.number}\t{fmt(r.registered_at)}\t{r.state_label}{f'【{said}】' if flag else ''}\t{r.unit}\t"
               f"{r.category}\t{URGENT_MARK if r.urgent else ''}{r.title}")
     shown = f"，列出最新的 {len(rows)} 件（用 --limit 可列出更多）" if total > len(rows) else ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -518,6 +519,18 @@ def _text_order_key(session: Session, words: list[str]) -> Any:
     return SEARCH_TABLE.c.rowid if search_index.flavour(session) == "fts5" else GRAMS_TABLE.c.case_id
 
 
+def list_flags(session: Session, rows: Sequence[Any], now: datetime) -> dict[int, tuple[str, str]]:
+    """Each listed case's flag (overdue, near or "") and its words (超期3天, 临期, 上级时限已过), by id, as every
+    list shows them: ``rows`` have an id, a state, a deadline and an upstream deadline. The calendar is read only
+    when an open dispatch among them needs its 临期."""
+    flagged = {row.id for row in rows if row.state in OPEN_DISPATCH_STATES}
+    calendar = WorkCalendar.load(session) if flagged else None
+    near = Settings(session).int("limits.near_deadline_days") if flagged else 0
+    return {row.id: upstream_flag(row.state, row.upstream_deadline, flag, flag_words(flag, row.deadline, now), now)
+            for row in rows for flag in [deadline_flag(row.deadline, now, calendar, near)
+                                         if calendar is not None and row.id in flagged else ""]}
+
+
 def fetch_rows(session: Session, ids: list[int], *, now: datetime, viewer: Actor | None = None) -> dict[int, CaseRow]:
     """The rows for these ids (the page the list is showing): the list's columns with the unit's name, in one read;
     the calendar only when an open dispatch on the page needs its 超期/临期 flag. A 保密 case's caller is masked for
@@ -529,17 +542,12 @@ def fetch_rows(session: Session, ids: list[int], *, now: datetime, viewer: Actor
                Case.phone, Case.confidential, Case.urgent, Unit.name, Case.category_label, Case.appeal_type_name,
                Case.deadline, Case.upstream_deadline)
         .outerjoin(Unit, Unit.id == Case.main_unit_id).where(Case.id.in_(ids))).all()
-    flagged = {row.id for row in found if row.state in OPEN_DISPATCH_STATES}
     back = sent_back_among(session, [row.id for row in found if row.state == CaseState.REGISTERED])
-    calendar = WorkCalendar.load(session) if flagged else None
-    near = Settings(session).int("limits.near_deadline_days") if flagged else 0
     shown = {row.id: caller_shown(row.caller_name, row.phone, row.confidential, viewer) for row in found}
     recalls: dict[int, int] = {case_id: n for case_id, n in session.execute(  # a page at a time, by (case, seq)
         select(CaseEvent.case_id, func.count()).where(CaseEvent.case_id.in_(ids), CaseEvent.kind == EventKind.RECALL)
         .group_by(CaseEvent.case_id))}
-    flags = {row.id: upstream_flag(row.state, row.upstream_deadline, flag, flag_words(flag, row.deadline, now), now)
-             for row in found for flag in [deadline_flag(row.deadline, now, calendar, near)
-                                           if calendar is not None and row.id in flagged else ""]}
+    flags = list_flags(session, found, now)
     return {
         row.id: CaseRow(
             id=row.id, number=row.number, registered_at=row.registered_at, source=row.source, state=row.state,
