@@ -4,7 +4,7 @@ question."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import openpyxl
@@ -280,3 +280,33 @@ def _water_on_the_score_page(qtbot: QtBot, db: Database, people: People, clock: 
     view.month.setCurrentText("2022-07")
     view.tabs.setCurrentIndex(1)
     return view, next(i for i, r in enumerate(view.models[1].rows) if r.unit == "自来水公司")
+
+
+def test_a_unit_made_main_after_a_return_is_shown_its_own_dispatch_and_signing(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """商务局 helped (协办) on a case 公路管理局 returned; made its main unit, it signed ten minutes later. Its 计分工单
+    gave the first dispatch's times (to 公路管理局, days before) and 未签收 beside 按时签收 是."""
+    from hotline_desk.services.reporting.unit_cases import unit_cases
+
+    with db.session() as s:
+        roads, trade = unit_id(s, "公路管理局"), unit_id(s, "商务局")
+        case_id = register_case(s, people.operator, draft(s, unit_id=roads, assist_unit_ids=[trade]), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+        wf.sign(s, people.operator, case_id, unit_id=trade, clock=clock)  # as 协办
+        clock.advance(days=1)
+        wf.request_return(s, people.operator, case_id, "不属于本单位职责", clock=clock)
+        wf.rule_return(s, people.supervisor, case_id, True, new_unit_id=trade, clock=clock)
+        wf.approve(s, people.supervisor2, case_id, clock=clock)
+        dispatched = clock()
+        clock.advance(minutes=10)
+        wf.sign(s, people.operator, case_id, clock=clock)
+        signed = clock()
+        listed = unit_cases(s, "2022-07", trade, clock=clock)
+    [row] = [r for r in listed.rows() if r[0] == case_view_number(db, case_id)]
+    assert row[6:10] == ("是", f"{dispatched:%Y-%m-%d %H:%M}", f"{dispatched + timedelta(hours=24):%Y-%m-%d %H:%M}",
+                         f"{signed:%Y-%m-%d %H:%M}")
+
+
+def case_view_number(db: Database, case_id: int) -> str:
+    with db.reader() as s:
+        return case_view(s, case_id).number

@@ -17,7 +17,7 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from hotline_desk.models import CaseFact
-from hotline_desk.services.cases.history import CaseStatus
+from hotline_desk.services.cases.history import CaseStatus, DispatchStatus
 from hotline_desk.services.fastinsert import insert_rows
 
 
@@ -38,12 +38,17 @@ class Facts:
         return self.followup_result
 
 
+def scored_dispatch(status: CaseStatus, unit_id: int) -> DispatchStatus | None:
+    """The dispatch a unit's 响应率 is judged on: its first as the case's main unit that it did not return (not one
+    as a 协办 unit, nor one it gave back): the 计分工单 shows its times, the score counts its signing."""
+    return next((d for d in status.dispatches if d.unit_id == unit_id and d.role == "main" and d.status != "returned"),
+                None)
+
+
 def facts_of(status: CaseStatus) -> Facts:
     main = status.main_dispatch
     signed = False
-    if main is not None:
-        first = next(d for d in status.dispatches
-                     if d.unit_id == main.unit_id and d.role == "main" and d.status != "returned")
+    if main is not None and (first := scored_dispatch(status, main.unit_id)) is not None:
         signed = first.signed_at is not None and first.signed_at <= first.sign_deadline
     last = status.last_followup
     return Facts(

@@ -18,6 +18,7 @@ from hotline_desk.services.cases.events import statuses_for
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.reporting.bulletin import get_draft, month_cutoff
 from hotline_desk.services.reporting.bulletin_compose import month_cn
+from hotline_desk.services.reporting.facts import scored_dispatch
 from hotline_desk.services.reporting.frozen import NOT_FINAL_SENT, month_scores
 from hotline_desk.services.reporting.monthdata import entered_after
 from hotline_desk.services.reporting.scoring import (
@@ -163,8 +164,7 @@ def unit_cases(session: Session, month: str, unit_id: int, *, clock: Clock = off
     items = list_bonus(session, month, unit_id=unit_id, include_removed=True)
     statuses = statuses_for(session, [d.id for d in details])
     signings = {case_id: Signing(first.dispatched_at, first.sign_deadline, first.signed_at)
-                for case_id, status in statuses.items()
-                if (first := next((d for d in status.dispatches if d.unit_id == unit_id), None)) is not None}
+                for case_id, status in statuses.items() if (first := scored_dispatch(status, unit_id)) is not None}
     return UnitCases(month=month, as_of=as_of, score=row, details=details, gone_elsewhere=gone,
                      bonus_removed=tuple(b for b in items if b.removed_at is not None),
                      bonus=[b for b in items if b.removed_at is None],
