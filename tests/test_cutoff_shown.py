@@ -302,6 +302,11 @@ def test_a_unit_made_main_after_a_return_is_shown_its_own_dispatch_and_signing(
         wf.sign(s, people.operator, case_id, clock=clock)
         signed = clock()
         listed = unit_cases(s, "2022-07", trade, clock=clock)
+        history = case_view(s, case_id).events
+    # its history names it the main unit from the approval on (it read “商务局（协办）” beside 交办：商务局)
+    assert [(e.label, e.unit) for e in history if e.unit] == [
+        ("审核通过并交办", "公路管理局"), ("签收", "商务局（协办）"), ("申请退单", "公路管理局"),
+        ("同意退单", "公路管理局"), ("审核通过并交办", "商务局"), ("签收", "商务局")]
     [row] = [r for r in listed.rows() if r[0] == case_view_number(db, case_id)]
     assert row[6:10] == ("是", f"{dispatched:%Y-%m-%d %H:%M}", f"{dispatched + timedelta(hours=24):%Y-%m-%d %H:%M}",
                          f"{signed:%Y-%m-%d %H:%M}")

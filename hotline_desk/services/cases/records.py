@@ -519,14 +519,18 @@ def register_number(import_key: str | None, upstream_number: str) -> str:
 
 
 def _assisting_before(records: Sequence[EventRecord]) -> list[set[int]]:
-    """For each step, the units helping (协办) on the case just before it: a 协办 unit's signing or reply is marked
-    as such in the history, not read as the main unit's."""
+    """For each step, the units helping (协办) on the case both just before it and after it: a 协办 unit's signing
+    or reply is marked as such in the history, not read as the main unit's; a 协办 unit the step makes the main unit
+    (a return granted to it) is not."""
+    def assisting(status: CaseStatus | None) -> set[int]:
+        return {d.unit_id for d in status.current_dispatches if d.role == DispatchRole.ASSIST} if status else set()
+
     status: CaseStatus | None = None
     helping: list[set[int]] = []
     for record in records:
-        helping.append({d.unit_id for d in status.current_dispatches if d.role == DispatchRole.ASSIST}
-                       if status else set())
+        before = assisting(status)
         status = apply_event(status, record)
+        helping.append(before & assisting(status) if before else before)
     return helping
 
 
