@@ -55,6 +55,7 @@ def test_the_preview_lists_what_a_county_list_adds_and_starts_again_and_changes_
     # 公安局 and 教育体育局(教育) (however its brackets are written) are the office's already
     assert lines[5] == ("郏县单位.xlsx：将添加 4 个单位（乡镇街道 3 个，市直单位 1 个）；将重新启用 1 个；"
                         "表中另有 2 个已有的单位。")
+    assert lines[6] == "按已有单位读的：“教育体育局（教育）”即“教育体育局(教育)”。"
     assert "表中没有列出的 40 个在用单位不变" in out and "加 --stop-others" in out
     assert out.rstrip().endswith("未作任何改动，核对无误后加 --commit。")
     assert fingerprint(county) == before
@@ -109,7 +110,9 @@ def test_a_list_without_groups_judges_them_by_the_name_and_says_which(
     ([["工单编号", "来电时间", "诉求内容", "承办单位"], ["RZ2207-00001", "2022-07-01 08:00", "路灯不亮", "公安局"]],
      "不是单位表：第 1 行有“来电时间”、“诉求内容”等工单清单的列"),
     ([["单位名称", "类别"], ["城关镇", "乡镇"], ["县林业局", "林业"]],
-     "第 3 行“县林业局”的类别“林业”（应为乡镇街道或市直单位）"),
+     "第 3 行“县林业局”的类别“林业”（应为乡镇街道或市直单位，也可写乡镇、街道、县直单位、部门；"
+     "供电、通信等企业请写市直单位）。请改正后再导入。"),
+    ([["一级分类", "二级分类"], ["城市管理", "占道经营"]], "是问题分类表（第 1 行有“一级分类”“二级分类”），不是单位表"),
     ([[1, "城关镇"], [2, "县林业局"]], "第一列是序号，不是单位名称"),
     ([["单位名称"], ["城关镇"], [45000]], "第 3 行“45000”是数字或日期，不是单位名称"),
     ([["单位名称"], ["城关\t镇"]], "第 2 行"),
@@ -160,6 +163,7 @@ def test_the_units_page_imports_a_list_after_showing_it_and_stops_the_others_onl
     tab.import_file(path)
     assert fingerprint(county) == before  # 否: nothing at all
     assert "新增　城关镇（乡镇街道）" in asked[0] and "重新启用　纸坊镇" in asked[0]
+    assert "表中没有的 40 个在用单位（勾选下面一项才停用）：煤山街道、陵头镇" in asked[0]  # named before they are
     assert asked[0].startswith("郏县单位.xlsx：将添加 4 个单位（乡镇街道 3 个，市直单位 1 个）；将重新启用 1 个")
     when_modal(QMessageBox, answer)
     tab.import_file(path)
@@ -168,3 +172,12 @@ def test_the_units_page_imports_a_list_after_showing_it_and_stops_the_others_onl
     assert units["自来水公司"][2] is not whole and units["纸坊镇"][2] is True
     assert [u.name for u in tab.model.rows if u.name == "安良镇"]  # the page shows the units added
     assert messages.texts("information")[-1].startswith("导入单位表：郏县单位.xlsx：已添加 4 个单位")
+
+
+def test_a_unit_listed_twice_is_taken_once_and_said(county: Database, tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    path = workbook_of(tmp_path / "单位.xlsx", ["单位名称", "类别"], ["城关镇", "乡镇"], [], ["周庄镇", "乡镇"],
+                       ["城关镇", "乡镇"])
+    code, out, err = cli_run(capsys, county, "unit", "import", str(path))
+    assert code == 0, err
+    assert "将添加 2 个单位（乡镇街道 2 个）" in out and "表中重复列出的 1 行只算一次：第 5 行（城关镇）。" in out

@@ -287,8 +287,11 @@ class UnitsTab(QWidget):
         lines = [*(f"新增　{name}（{UNIT_GROUP_LABELS[group]}）" for name, group in preview.new),
                  *(f"重新启用　{name}" for name in preview.restarted)]
         shown = "\n".join(lines[:SHOWN_UNITS]) + (f"\n……共 {len(lines)} 项" if len(lines) > SHOWN_UNITS else "")
+        others = (f"\n\n表中没有的 {len(preview.unnamed)} 个在用单位（勾选下面一项才停用）："
+                  + "、".join(preview.unnamed[:SHOWN_UNITS * 2])
+                  + ("等" if len(preview.unnamed) > SHOWN_UNITS * 2 else "")) if preview.unnamed else ""
         box = QMessageBox(QMessageBox.Icon.Question, "导入单位表",
-                          f"{preview.summary(False, done=False)}\n\n{shown}\n\n确定导入？",
+                          f"{preview.summary(False, done=False)}\n\n{shown}{others}\n\n确定导入？",
                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
         box.setObjectName("unit_import_question")
         box.setDefaultButton(QMessageBox.StandardButton.No)

@@ -49,6 +49,9 @@ class UnitImport:
     guessed: tuple[str, ...]
     unnamed: tuple[str, ...]
     listed: tuple[tuple[str, str], ...]  # every unit of the list as the office will call it, with its group
+    repeated: tuple[tuple[int, str], ...] = ()  # rows naming a unit an earlier row names: (row, name), taken once
+    # units of the list the office has under another spelling or an old name: (as written, as the office calls it)
+    read_as: tuple[tuple[str, str], ...] = ()
 
     def new_words(self) -> str:
         """The units added, by group, as the preview and the result both say them."""
@@ -67,6 +70,11 @@ class UnitImport:
             parts.append(f"{will}停用表中没有的 {len(self.unnamed)} 个（已有工单仍在它们名下），考核表按表中顺序排列")
         parts.append(f"表中另有 {len(self.existing)} 个已有的单位")
         said = f"{self.file_name}：{'；'.join(parts)}。"
+        if self.read_as:
+            said += "\n按已有单位读的：" + "、".join(f"“{typed}”即“{name}”" for typed, name in self.read_as[:10]) + "。"
+        if self.repeated:
+            rows = "、".join(f"第 {row} 行（{name}）" for row, name in self.repeated[:5])
+            said += f"\n表中重复列出的 {len(self.repeated)} 行只算一次：{rows}。"
         if self.guessed:
             names = "、".join(self.guessed[:10]) + ("等" if len(self.guessed) > 10 else "")
             said += (f"\n{len(self.guessed)} 个单位的类别表中没写，按名称判断（{names}）"
@@ -90,6 +98,9 @@ def read_unit_list(path: Path) -> list[tuple[int, str, UnitGroup | None]]:
     sheet = first_data_sheet(book)
     where = f"“{book.file_name}”"
     at, header = find_header(sheet.rows, sheet.merged)
+    if at >= 0 and {"category1", "category2"} & {field_for(h) for h in header}:
+        raise ValidationError(f"{where}是问题分类表（第 {at + 1} 行有“一级分类”“二级分类”），不是单位表：分类表请用 "
+                              f"category import 导入（窗口中在“渠道、诉求类型与别名”的“合并与导入”页）。{HOW}")
     case_columns = [h for h in header if field_for(h) not in (None, "unit", "category", "appeal_type", "number")]
     if at >= 0 and len(case_columns) >= 2:
         shown = "、".join(f"“{h}”" for h in case_columns[:3])
@@ -119,12 +130,14 @@ def read_unit_list(path: Path) -> list[tuple[int, str, UnitGroup | None]]:
             continue
         group = _group_of(written) if written else None
         if written and group is None:
-            wrong.append(f"第 {number} 行“{name}”的类别“{written}”（应为乡镇街道或市直单位）")
+            wrong.append(f"第 {number} 行“{name}”的类别“{written}”（应为乡镇街道或市直单位，也可写乡镇、街道、"
+                         "县直单位、部门；供电、通信等企业请写市直单位）")
             continue
         found.append((number, name, group))
     if wrong:
         more = f"等 {len(wrong)} 行" if len(wrong) > 3 else ""
-        raise ValidationError(f"{where}中{'；'.join(wrong[:3])}{more}。{HOW}")
+        how = HOW if start == 0 else "请改正后再导入。未作任何改动。"  # a header was read: its columns are not in doubt
+        raise ValidationError(f"{where}中{'；'.join(wrong[:3])}{more}。{how}")
     if not found:
         raise ValidationError(f"{where}中没有找到单位名称。{HOW}")
     return found
@@ -140,6 +153,8 @@ def preview_units(session: Session, path: Path) -> UnitImport:
     guessed: list[str] = []
     new: list[tuple[str, str]] = []
     listed: list[tuple[str, str]] = []
+    repeated: list[tuple[int, str]] = []
+    read_as: list[tuple[str, str]] = []
     for number, typed, group in rows:
         try:
             name = clean_name(typed, "单位名称")
@@ -150,8 +165,11 @@ def preview_units(session: Session, path: Path) -> UnitImport:
         unit = session.get(Unit, there) if there is not None else None
         shown = unit.name if unit is not None else name
         if shown in seen:
-            continue  # written twice: taken once
+            repeated.append((number, typed))  # written twice: taken once, and said
+            continue
         seen.add(shown)
+        if unit is not None and unit.name != name:
+            read_as.append((name, unit.name))
         if unit is not None:
             (existing if unit.active else restarted).append(unit.name)
             listed.append((unit.name, unit.group))
@@ -165,11 +183,12 @@ def preview_units(session: Session, path: Path) -> UnitImport:
         more = f"（共 {len(problems)} 行）" if len(problems) > 3 else ""
         raise ValidationError(f"“{path.name}”中有不能添加的单位名称{more}：{'；'.join(problems[:3])}。未作任何改动。")
     named = {name for name, _group in listed}
-    unnamed = tuple(u.name for u in session.scalars(select(Unit).where(Unit.active.is_(True))
-                                                    .order_by(Unit.group, Unit.display_order, Unit.id))
+    groups = [str(group) for group in UnitGroup]  # as the score tables come: 乡镇街道, then 市直单位
+    unnamed = tuple(u.name for u in sorted(session.scalars(select(Unit).where(Unit.active.is_(True))),
+                                           key=lambda u: (groups.index(u.group), u.display_order, u.id))
                     if u.name not in named)
     return UnitImport(path.name, tuple(new), tuple(restarted), tuple(existing), tuple(guessed), unnamed,
-                      tuple(listed))
+                      tuple(listed), tuple(repeated), tuple(read_as))
 
 
 def import_units(session: Session, actor: Actor, path: Path, *, stop_others: bool = False,
