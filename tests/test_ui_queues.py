@@ -640,6 +640,7 @@ def test_a_ruling_made_before_the_cut_off_and_typed_in_after_it_is_dated_then_an
     qtbot.mouseClick(view.reviews.findChild(QPushButton, "not_fault"), Qt.MouseButton.LeftButton)
     assert "早于上一步" in refusals[0]
     assert "2022-07 的统计截止已过" in seen[0] and "请把“甄别时间”改为作出甄别的时间" in seen[0]
+    assert "回访 07-28 10:00  群众意见：水压只好了两天" in seen[0]  # the time the ruling cannot be before
     assert seen[1] == "诉求超出政策范围"  # nothing typed was lost with the refusal
     with db.reader() as s:
         view_now = case_view(s, case_id)
@@ -647,6 +648,8 @@ def test_a_ruling_made_before_the_cut_off_and_typed_in_after_it_is_dated_then_an
         assert [e.at for e in view_now.events if e.kind == "review"] == [datetime(2022, 7, 29, 16, 30)]
         [detail] = unit_case_details(s, "2022-07", datetime(2022, 8, 3, 9, 0), unit_id(s, "自来水公司"))
     assert detail.exempt and not detail.rated  # July counts the ruling: not against the unit
+    assert view.reviews.notice.text().startswith("已甄别（非承办单位责任，不计入单位考核的满意率）：RZ2207-00001，"
+                                                 "记为 07-29 16:30（补录）。")
 
 
 def test_a_redo_ruled_days_before_it_is_typed_in_says_the_units_hours_to_sign_are_over(

@@ -40,7 +40,7 @@ from hotline_desk.services.cases.queues import (
     queue,
     unreachable_outcome,
 )
-from hotline_desk.services.cases.records import case_view, review_words, with_assisting
+from hotline_desk.services.cases.records import case_view, entered_words, review_words, with_assisting
 from hotline_desk.services.cases.step_runner import cutoff_passed_words
 from hotline_desk.services.cases.steps import NEW_UNIT_APPROVED_BY_ANOTHER, STEPS
 from hotline_desk.services.clock import short_time
@@ -731,6 +731,16 @@ def _deadline_of(session: Session, *, case_id: int) -> datetime | None:
     return case_view(session, case_id).deadline
 
 
+def _followed_up(row: QueueRow) -> str:
+    """When the follow-up ruled on was made (a 甄别's time cannot be before it): “回访 11-27 10:00  ”."""
+    return f"回访 {row.last_followup_at:%m-%d %H:%M}  " if row.last_followup_at is not None else ""
+
+
+def _dated(at: datetime, now: datetime) -> str:
+    """“，记为 11-28 09:00（补录）” for a step dated well before it is entered, as its history marks it."""
+    return f"，记为 {at:%m-%d %H:%M}（补录）" if entered_words(at, now, imported=False) else ""
+
+
 def void_each(table: QueueTable, rows: list[QueueRow]) -> None:
     """作废 each chosen case, its reason asked case by case (重复登记 of which case); the list is read again after."""
     done = []
@@ -1022,7 +1032,7 @@ class FollowUpView(QueueTabs):
             return
         verdict = review_words(at_fault, by_office=by_office)
         # What the judgement rests on, for each case: what the caller said at 回访, and what the unit replied.
-        grounds = "\n".join(f"{r.number}  群众意见：{_short(r.followup_note or '未写')}\n"
+        grounds = "\n".join(f"{r.number}  {_followed_up(r)}群众意见：{_short(r.followup_note or '未写')}\n"
                             f"    {'答复' if r.unit_id is None else '单位回复'}：{_short(r.reply or '无')}"
                             for r in rows[:3]) + (f"\n……共 {len(rows)} 件" if len(rows) > 3 else "")
         if by_office:
@@ -1043,4 +1053,4 @@ class FollowUpView(QueueTabs):
             then=lambda values: self.reviews.run(
                 rows, lambda s, r: wf.review(s, self.ctx.actor, r.id, at_fault, values["note"], clock=self.ctx.clock,
                                              at=values["at"]),
-                f"已甄别（{verdict}）：{_numbers(rows)}。"))
+                f"已甄别（{verdict}）：{_numbers(rows)}{_dated(values['at'], self.ctx.clock())}。"))
