@@ -978,3 +978,28 @@ def test_a_reply_that_says_the_case_is_not_the_unit_s_asks_first_and_no_opens_th
     with db.reader() as s:
         view = case_view(s, case_id)
     assert view.state_label == "待回访" and view.events[-1].kind == "reply"
+
+
+def test_a_call_again_on_a_case_answered_tells_in_the_status_bar_how_to_record_it_is_not_solved(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """The command line said, after 再次来电 on a case waiting for its follow-up, that a caller saying it is not
+    solved is a 不满意 follow-up; the window said only 已登记再次来电, and the operator's note changed nothing."""
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+        wf.sign(s, people.operator, case_id, clock=clock)
+        wf.reply(s, people.operator, case_id, wf.Reply(text="已更换加压泵"), clock=clock)
+    ctx = context(db, people.operator, clock, tmp_path)
+    said: list[str] = []
+    ctx.signals.notice.connect(said.append)
+    parent = QWidget()
+    qtbot.addWidget(parent)
+
+    def typed(dialog: ActionDialog) -> None:
+        dialog.set_value("note", "来电人说水压还是不够")
+        dialog._accept()
+
+    when_modal(ActionDialog, typed)
+    assert perform(parent, ctx, case_id, "recall")
+    assert said[-1].startswith("已登记再次来电：RZ2207-00001。注意：这件工单已回复、待回访：来电人认为没有解决的，")
+    assert "\n" not in said[-1]  # one line, as the status bar shows it

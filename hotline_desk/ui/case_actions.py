@@ -239,15 +239,20 @@ RULINGS = frozenset({Action.RETURN_RULE, Action.EXTENSION_RULE, Action.REVIEW})
 
 
 def ruling_notice(action: Action, number: str) -> Callable[[object], str]:
-    """done_notice, and for a ruling the case as it left it: 已审批退单：RZ…。工单现为“拟交办”，尚未选定承办单位…"""
+    """done_notice, and for a ruling the case as it left it: 已审批退单：RZ…。工单现为“拟交办”，尚未选定承办单位…;
+    then what the step noted after 注意 (再次来电 on a case answered: how to record that it is not solved)."""
     def said(view: object) -> str:
         text = done_notice(action, number)
-        if action not in RULINGS or not isinstance(view, CaseView):
+        if not isinstance(view, CaseView):
             return text
-        text += f"工单现为“{view.state_label}”"
-        if view.state == CaseState.PROPOSED and not view.unit:
-            return text + "，尚未选定承办单位：请在“待审核”页用“改派单位并通过”选定。"
-        return text + (f"，承办单位：{view.unit}。" if view.unit else "。")
+        if action in RULINGS:
+            text += f"工单现为“{view.state_label}”"
+            if view.state == CaseState.PROPOSED and not view.unit:
+                text += "，尚未选定承办单位：请在“待审核”页用“改派单位并通过”选定。"
+            else:
+                text += f"，承办单位：{view.unit}。" if view.unit else "。"
+        noted = " ".join(line for line in view.notice.splitlines() if line)
+        return f"{text}注意：{noted}" if noted and action != Action.ERASE else text  # an erasure's is a box of its own
 
     return said
 
