@@ -181,3 +181,61 @@ def test_a_unit_listed_twice_is_taken_once_and_said(county: Database, tmp_path: 
     code, out, err = cli_run(capsys, county, "unit", "import", str(path))
     assert code == 0, err
     assert "将添加 2 个单位（乡镇街道 2 个）" in out and "表中重复列出的 1 行只算一次：第 5 行（城关镇）。" in out
+
+
+def test_the_list_is_read_from_the_sheet_headed_as_one_not_a_notes_sheet_before_it(
+        county: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An office's workbook with a 说明 sheet first: its line was read as a unit, the list never seen, and with
+    --stop-others every unit of the office stopped."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    notes = book.active
+    assert notes is not None
+    notes.title = "说明"
+    notes.append(["请按第二个工作表填写"])
+    units = book.create_sheet("单位表")
+    for row in (["单位名称", "类别"], ["城关镇", "乡镇"], ["县林业局", "县直单位"]):
+        units.append(row)
+    book.save(tmp_path / "两表.xlsx")
+    code, out, err = cli_run(capsys, county, "unit", "import", str(tmp_path / "两表.xlsx"))
+    assert code == 0 and out.splitlines()[:2] == ["新增\t城关镇\t乡镇街道", "新增\t县林业局\t市直单位"], err
+    del book["单位表"]
+    book.create_sheet("草稿").append(["城关镇"])
+    book.save(tmp_path / "两表.xlsx")
+    before = fingerprint(county)
+    code, _, err = cli_run(capsys, county, "unit", "import", str(tmp_path / "两表.xlsx"), "--stop-others", "--commit")
+    assert code != 0 and "有几个工作表（“说明”、“草稿”），哪一个都没有“单位名称”表头" in err
+    assert fingerprint(county) == before
+
+
+@pytest.mark.parametrize(("rows", "said"), [
+    ([["单位名称"], *([f"单位{i}"] for i in range(1200))], "有 1201 行，不像单位表"),
+    ([["单位名称"], ["城关镇"], ["=CONCATENATE(\"县\",\"林业局\")"]], "第 3 行的单位读不出来：这一格是公式"),
+    ([["单位名称"], ["长" * 200 + "局"]], "第 2 行的单位名称太长：最多 100 个字，现在是 201 个字"),
+])
+def test_what_the_commit_would_refuse_is_refused_by_the_preview_with_its_row(
+        county: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str], rows: list[list[str]],
+        said: str) -> None:
+    path = workbook_of(tmp_path / "单位.xlsx", *rows)
+    code, out, err = cli_run(capsys, county, "unit", "import", str(path))
+    assert code != 0 and said in err and "未作任何改动" in err, out
+
+
+def test_names_alike_but_for_full_width_letters_are_one_unit(county: Database, tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    path = workbook_of(tmp_path / "单位.xlsx", ["单位名称", "类别"], ["ＡＢＣ局", "县直单位"], ["ABC局", "县直单位"])
+    code, out, err = cli_run(capsys, county, "unit", "import", str(path), "--commit")
+    assert code == 0 and "已添加 1 个单位" in out and "第 3 行（ABC局）" in out, err
+
+
+def test_a_whole_list_without_one_of_the_groups_is_refused_before_it_stops_that_group(
+        county: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = workbook_of(tmp_path / "单位.xlsx", ["单位名称", "类别"], ["县林业局", "县直单位"])
+    code, out, _ = cli_run(capsys, county, "unit", "import", str(path), "--stop-others")
+    assert code == 0 and "注意：表中没有乡镇街道，停用其他单位后它就一个在用的也没有了" in out
+    before = fingerprint(county)
+    code, _, err = cli_run(capsys, county, "unit", "import", str(path), "--stop-others", "--commit")
+    assert code != 0 and "中没有乡镇街道：作为本地的全部单位" in err and fingerprint(county) == before
+    code, out, err = cli_run(capsys, county, "unit", "import", str(path), "--commit")  # adding it alone is fine
+    assert code == 0 and "已添加 1 个单位" in out, err

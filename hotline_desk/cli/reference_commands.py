@@ -365,6 +365,8 @@ def _unit_import_said(found: UnitImport, stop_others: bool, *, done: bool) -> st
     if not stop_others and found.unnamed:
         said += (f"\n表中没有列出的 {len(found.unnamed)} 个在用单位不变；这张表是本地的全部单位的，加 --stop-others "
                  "停用它们，并按表中顺序排列考核表。")
+    if stop_others and not done and (emptied := "和".join(found.emptied())):
+        said += f"\n注意：表中没有{emptied}，停用其他单位后它就一个在用的也没有了：加 --commit 会被拒绝，请核对文件。"
     if not done:
         said += "\n未作任何改动，核对无误后加 --commit。"
     return said

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,6 +20,7 @@ from hotline_desk.services.accounts import audit
 from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.office import admin
+from hotline_desk.services.office.reference import name_key
 from hotline_desk.services.office.reference_admin import clean_name, resolve, set_unit_active
 from hotline_desk.vocabulary import UnitGroup
 
@@ -53,6 +55,12 @@ class UnitImport:
     # units of the list the office has under another spelling or an old name: (as written, as the office calls it)
     read_as: tuple[tuple[str, str], ...] = ()
 
+    def emptied(self) -> list[str]:
+        """The groups (乡镇街道, 市直单位) the list names no unit of: with --stop-others each would be left with none
+        in use, as a 说明 sheet read for the list left the office (a list of one group only is another file)."""
+        listed = {group for _name, group in self.listed}
+        return [UnitGroup(group).label for group in UnitGroup if group not in listed]
+
     def new_words(self) -> str:
         """The units added, by group, as the preview and the result both say them."""
         counts = [f"{UnitGroup(group).label} {sum(1 for _n, g in self.new if g == group)} 个"
@@ -82,6 +90,38 @@ class UnitImport:
         return said
 
 
+UNIT_NAME_MAX: int = Unit.__table__.c.name.type.length  # type: ignore[attr-defined]
+# More rows than any county has units: a case list or a log taken for a unit list, refused before anything is done.
+MOST_UNITS = 1000
+
+
+def _unit_sheet(file_name: str, sheets: list[Any]) -> Any:
+    """The sheet holding the list: the one whose header names 单位名称 (an office's workbook often has a 说明 sheet
+    first), or the only sheet with anything in it. Several and none with that header is refused, naming them: read
+    from a 说明 sheet, the list's units were never seen and every unit was stopped."""
+    if not sheets:
+        raise ValidationError(f"“{file_name}”中没有内容（所有工作表都是空的）。{HOW}")
+    headed = [sheet for sheet in sheets
+              if any(norm.text(c) in NAME_HEADERS for row in sheet.rows[:5] for c in row)]
+    if len(headed) > 1:
+        names = "、".join(f"“{sheet.name}”" for sheet in headed)
+        raise ValidationError(f"“{file_name}”中有几个工作表都像单位表（{names}）：请只留下要导入的那一个。"
+                              "未作任何改动。")
+    if headed:
+        sheet = headed[0]
+    elif len(sheets) > 1:
+        names = "、".join(f"“{sheet.name}”" for sheet in sheets)
+        raise ValidationError(f"“{file_name}”有几个工作表（{names}），哪一个都没有“单位名称”表头：请在单位表的"
+                              "第一行写上“单位名称”“类别”，或只留下单位表一个工作表。未作任何改动。")
+    else:
+        sheet = sheets[0]
+    filled = sum(1 for row in sheet.rows if any(norm.text(c) for c in row))
+    if filled > MOST_UNITS:
+        raise ValidationError(f"“{file_name}”的工作表“{sheet.name}”有 {filled} 行，不像单位表（一个县的承办单位"
+                              f"通常几十个，最多读 {MOST_UNITS} 个）：请核对选的文件。未作任何改动。")
+    return sheet
+
+
 def _group_of(cell: str) -> UnitGroup | None:
     typed = cell.strip()
     return next((group for group, words in GROUP_WORDS.items() if typed in words), None)
@@ -92,11 +132,21 @@ def read_unit_list(path: Path) -> list[tuple[int, str, UnitGroup | None]]:
     单位名称 and 类别 (and 序号, passed over) where there is one, else the name first and the group beside it.
     A case list, a cell that is a number or a date, or a group word not known, is refused with its row."""
     from hotline_desk.excel.columns import field_for, find_header
-    from hotline_desk.excel.reader import first_data_sheet, read_workbook  # the reader only for this command
+    from hotline_desk.excel.reader import (  # the reader only for this command
+        UNSAVED_FORMULA_CELL,
+        data_sheets,
+        read_workbook,
+    )
 
     book = read_workbook(path)
-    sheet = first_data_sheet(book)
+    sheet = _unit_sheet(book.file_name, data_sheets(book))
     where = f"“{book.file_name}”"
+    if cells := sorted(sheet.unreadable):  # a name Excel never computed would read as empty and be passed by
+        why = sheet.unreadable[cells[0]]
+        lines = "、".join(str(r + 1) for r in sorted({r for r, _c in cells})[:3])
+        if why == UNSAVED_FORMULA_CELL:
+            why = "这一格是公式，而 Excel 没有保存它的结果（读出来是空的）：请在 Excel 中打开这个文件，保存后再导入"
+        raise ValidationError(f"{where}第 {lines} 行的单位读不出来：{why}。未作任何改动。")
     at, header = find_header(sheet.rows, sheet.merged)
     if at >= 0 and {"category1", "category2"} & {field_for(h) for h in header}:
         raise ValidationError(f"{where}是问题分类表（第 {at + 1} 行有“一级分类”“二级分类”），不是单位表：分类表请用 "
@@ -159,15 +209,18 @@ def preview_units(session: Session, path: Path) -> UnitImport:
         try:
             name = clean_name(typed, "单位名称")
         except ValidationError as exc:
-            problems.append(f"第 {number} 行“{typed}”：{exc.message}")
+            problems.append(f"第 {number} 行：{exc.message.rstrip('。')}")
+            continue
+        if len(name) > UNIT_NAME_MAX:  # refused by the commit: said here, with its row
+            problems.append(f"第 {number} 行的单位名称太长：最多 {UNIT_NAME_MAX} 个字，现在是 {len(name)} 个字")
             continue
         there = resolve(session, "unit", name)
         unit = session.get(Unit, there) if there is not None else None
         shown = unit.name if unit is not None else name
-        if shown in seen:
-            repeated.append((number, typed))  # written twice: taken once, and said
+        if name_key(shown) in seen:  # written twice (ＡＢＣ局 and ABC局 are one name): taken once, and said
+            repeated.append((number, typed))
             continue
-        seen.add(shown)
+        seen.add(name_key(shown))
         if unit is not None and unit.name != name:
             read_as.append((name, unit.name))
         if unit is not None:
@@ -181,7 +234,9 @@ def preview_units(session: Session, path: Path) -> UnitImport:
         listed.append((name, group.value))
     if problems:
         more = f"（共 {len(problems)} 行）" if len(problems) > 3 else ""
-        raise ValidationError(f"“{path.name}”中有不能添加的单位名称{more}：{'；'.join(problems[:3])}。未作任何改动。")
+        rest = "等" if len(problems) > 3 else ""
+        raise ValidationError(f"“{path.name}”中有不能添加的单位名称{more}：{'；'.join(problems[:3])}{rest}。"
+                              "未作任何改动。")
     named = {name for name, _group in listed}
     groups = [str(group) for group in UnitGroup]  # as the score tables come: 乡镇街道, then 市直单位
     unnamed = tuple(u.name for u in sorted(session.scalars(select(Unit).where(Unit.active.is_(True))),
@@ -201,6 +256,9 @@ def import_units(session: Session, actor: Actor, path: Path, *, stop_others: boo
     preview = preview_units(session, path)
     if expected is not None and preview != expected:
         raise ValidationError(f"“{path.name}”或单位列表在预览之后有了变化，未作任何改动；请重新导入并核对。")
+    if stop_others and (emptied := "和".join(preview.emptied())):
+        raise ValidationError(f"“{path.name}”中没有{emptied}：作为本地的全部单位，停用其他单位后{emptied}就一个在用的"
+                              "也没有了。请核对选的文件（或工作表）；只添加表中的单位，请不要选停用其他单位。未作任何改动。")
     for name in preview.restarted:
         set_unit_active(session, actor, name, True, clock=clock)
     for name, group in preview.new:
