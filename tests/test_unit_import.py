@@ -239,3 +239,13 @@ def test_a_whole_list_without_one_of_the_groups_is_refused_before_it_stops_that_
     assert code != 0 and "中没有乡镇街道：作为本地的全部单位" in err and fingerprint(county) == before
     code, out, err = cli_run(capsys, county, "unit", "import", str(path), "--commit")  # adding it alone is fine
     assert code == 0 and "已添加 1 个单位" in out, err
+
+
+def test_a_unit_list_given_to_the_category_import_is_said_to_be_one(
+        county: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """It added a category “单位名称—类别” and one per unit."""
+    path = workbook_of(tmp_path / "单位.xlsx", *JIAXIAN)
+    before = fingerprint(county)
+    code, _, err = cli_run(capsys, county, "category", "import", str(path), "--commit")
+    assert code != 0 and "有“单位名称”表头，是单位表，不是分类表：单位表请用 unit import 导入" in err
+    assert fingerprint(county) == before

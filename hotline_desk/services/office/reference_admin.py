@@ -595,6 +595,12 @@ def read_category_list(path: Path) -> list[tuple[int, str]]:
             raise ValidationError(f"{where}第 {formulas[0]} 行的分类读不出来：{why}。未作任何改动。")
         raise ValidationError(f"{where}第 {'、'.join(map(str, formulas[:3]))} 行的分类是公式，而 Excel 没有保存它的结果"
                               "（读出来是空的）：请在 Excel 中打开这个文件，保存后再导入。未作任何改动。")
+    from hotline_desk.services.office.unit_import import NAME_HEADERS  # a unit list's header
+
+    if unit_header := next((cell for row in sheet.rows[:5] for c in row if (cell := norm.text(c)) in NAME_HEADERS),
+                           None):
+        raise ValidationError(f"{where}的工作表“{sheet.name}”有“{unit_header}”表头，是单位表，不是分类表：单位表请用 "
+                              f"unit import 导入（窗口中在“承办单位”页）。{how}")
     rows = [(number, [*row[:2], None, None][:2]) for number, row in enumerate(sheet.rows, 1)]
     rows = [(number, raw) for number, raw in rows if any(norm.text(c) for c in raw)]
     firsts = [raw[0] for _n, raw in rows if norm.text(raw[0]) not in ("序号", "编号")]
