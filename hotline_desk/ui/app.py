@@ -224,7 +224,8 @@ def _prepare(target: str | None) -> tuple[Database, str | None]:
     return database, first_admin
 
 
-SHARED_MARK = "注意：数据库文件还被另一个窗口或另一台电脑打开着（同时只宜一人使用）"
+# Seen once, as the window opened (its own connection keeps the file open since, so it cannot be looked at again).
+SHARED_MARK = "注意：本窗口打开时，数据库文件还被另一个窗口或另一台电脑打开着（同时只宜一人使用）"
 
 
 def shared_words(place: Path) -> str:

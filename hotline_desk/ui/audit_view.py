@@ -61,7 +61,8 @@ class AuditView(QWidget):
         self.dated = QCheckBox("时间")
         self.since, self.until = DateBox(), DateBox()
         today = ctx.clock().date()
-        for box, day in ((self.since, today - timedelta(days=30)), (self.until, today)):
+        for box, day, name in ((self.since, today - timedelta(days=30), "从哪天起"), (self.until, today, "到哪天")):
+            box.setAccessibleName(name)
             box.setCalendarPopup(True)
             box.setDisplayFormat("yyyy-MM-dd")
             box.setDate(QDate(day.year, day.month, day.day))
