@@ -71,7 +71,9 @@ def test_what_was_added_removed_and_by_whom_reads_as_such(office: Path,  # noqa:
     code, out, err = run(capsys, office, "audit", "--by", "SUP1", "--limit", "2")  # stopped, any case
     assert code == 0 and len(out.splitlines()) == 3 and "李强（sup1）" in out, err
     code, _, err = run(capsys, office, "audit", "--by", "nobody")
-    assert code == 2 and "没有登录名为“nobody”的账户" in err
+    assert code == 2 and "没有登录名或姓名为“nobody”的账户" in err
+    code, out, err = run(capsys, office, "audit", "--by", "李强", "--limit", "2")  # an inspector knows the name
+    assert code == 0 and len(out.splitlines()) == 3 and "李强（sup1）" in out, err
 
 
 def test_a_finalised_bulletin_is_listed_with_its_issue_and_cut_off(demo_db: Database) -> None:

@@ -115,9 +115,10 @@ def register(sub: SubParsers[Any]) -> None:
     p.add_argument("--what", choices=sorted(SUBJECTS), metavar="对象",
                    help="只列一类对象：" + "、".join(f"{key}（{label}）" for key, label in SUBJECTS.items()))
     p.add_argument("--case", metavar="工单编号", help="只列这件工单的（各步、登记内容的修改）")
-    p.add_argument("--by", metavar="登录名", help="只列此人所做的")
-    p.add_argument("--since", metavar="日期", help="从这一天（或时刻）起，如 2022-07-01")
-    p.add_argument("--until", metavar="日期", help="到这一天（或时刻）之前，如 2022-08-01")
+    p.add_argument("--by", metavar="登录名", help="只列此人所做的（登录名，或只有一个账户用的姓名）")
+    p.add_argument("--since", metavar="日期", help="录入时间从这一天（或时刻）起，如 2022-07-01（补录的步骤按录入的"
+                                                 "时间列出，“记为”写的是它算作的时间）")
+    p.add_argument("--until", metavar="日期", help="录入时间到这一天（或时刻）之前，如 2022-08-01")
     p.add_argument("--limit", type=int, default=50, help="最多列出几条（默认 50）")
     p.add_argument("--out", metavar="文件.xlsx", help="写成 Excel 工作簿（各列同屏幕上的，不在屏幕上列出）")
     p.set_defaults(run=cmd_audit)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from hotline_desk.cli.common import Context, SubParsers, choice_code, fmt, jsonable, to_json
 from hotline_desk.cli.parsing import by_day_alone, parse_time
 from hotline_desk.errors import HotlineError, TransitionError, ValidationError
+from hotline_desk.services.accounts.permissions import require
 from hotline_desk.services.cases import classification, day_alone, step_runner, workflow
 from hotline_desk.services.cases import records as cases
 from hotline_desk.services.cases.case_query import list_flags
@@ -406,6 +407,7 @@ def _month_kept(ctx: Context, args: argparse.Namespace, action: Action) -> None:
     month could not be corrected any more."""
     if args.at:
         return
+    require(ctx.actor(), action)  # one who may not take it back is told so, not how to date it
     now = office_now()
     with ctx.db.reader() as session:
         question = step_runner.undo_question(session, cases.find_case(session, args.number).id, action, now)
@@ -473,6 +475,7 @@ def _unit_dated(args: argparse.Namespace, action: Action) -> Any:
 
 def cmd_sign(ctx: Context, args: argparse.Namespace) -> int:
     if not args.at:  # a late signing cannot be corrected once recorded: asked first, as the window's form asks
+        require(ctx.actor(), Action.SIGN)  # one who may not sign is told so, not how to date it
         now = office_now()
         with ctx.db.reader() as session:
             question = step_runner.late_signing_question(session, cases.find_case(session, args.number).id,
@@ -585,6 +588,7 @@ def cmd_follow_up(ctx: Context, args: argparse.Namespace) -> int:
 
 def cmd_review(ctx: Context, args: argparse.Namespace) -> int:
     if not args.at:  # once taken now, the month could not take the ruling any more: asked first, as undo is
+        require(ctx.actor(), Action.REVIEW)  # one who may not rule is told so, not how to date the ruling
         now = office_now()
         with ctx.db.reader() as session:
             question = step_runner.review_question(session, cases.find_case(session, args.number).id, now)

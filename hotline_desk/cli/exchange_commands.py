@@ -45,7 +45,7 @@ from hotline_desk.services.files import write_file
 from hotline_desk.services.office import reference
 from hotline_desk.services.office import reference_admin as ra
 from hotline_desk.services.office.settings import Settings
-from hotline_desk.vocabulary import STATE_FILTERS, Permission
+from hotline_desk.vocabulary import STATE_FILTERS, Action, Permission
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -121,6 +121,9 @@ def _show_problems(problems: list[Problem]) -> None:
 
 def cmd_export_dispatch(ctx: Context, args: argparse.Namespace) -> int:
     actor = ctx.actor()  # the sheets carry callers' names and phone numbers where a unit needs them
+    # a work document, whose signed rows come back as the unit's replies: for those who record what units do (not
+    # a 督查员, who reads only)
+    require(actor, Action.SIGN, "导出交办单")
     with ctx.db.session() as session:  # the first sheet ever signed makes the database's signing secret
         unit = unit_named(session, args.unit).id if args.unit else None
         failures: list[str] = []

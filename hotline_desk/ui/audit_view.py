@@ -58,7 +58,7 @@ class AuditView(QWidget):
         self.who.addItem("所有人", "")
         for person in read(ctx, users.user_rows):
             self.who.addItem(f"{person.display_name}（{person.username}）", person.username)
-        self.dated = QCheckBox("时间")
+        self.dated = QCheckBox("录入时间")
         self.since, self.until = DateBox(), DateBox()
         today = ctx.clock().date()
         for box, day, name in ((self.since, today - timedelta(days=30), "从哪天起"), (self.until, today, "到哪天")):
@@ -106,8 +106,8 @@ class AuditView(QWidget):
         self.said = QLabel("")
         self.said.setWordWrap(True)
         layout = QVBoxLayout(self)
-        note = QLabel("最新的在前。只读：审计记录不能在这里修改；核验记录链是否被改动，"
-                      "请管理员运行 hotline-desk verify。")
+        note = QLabel("最新的在前，时间是录入的时间（补录的步骤在“改动”中写“记为”它算作的时间）。只读：审计记录不能在"
+                      "这里修改；核验记录链是否被改动，请管理员运行 hotline-desk verify。")
         note.setWordWrap(True)
         layout.addWidget(note)
         layout.addLayout(filters)

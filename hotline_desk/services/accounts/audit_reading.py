@@ -145,11 +145,19 @@ def _account_step(record: AuditRecord, now: dict[str, Any], before: dict[str, An
 
 
 def account_id(session: Session, username: str) -> int:
-    """The id of an account by its login name, whether in use or stopped, in any case (--by)."""
-    found = session.scalar(select(User.id).where(func.lower(User.username) == username.strip().lower()))
-    if found is None:
-        raise NotFound(f"没有登录名为“{username}”的账户。")
-    return found
+    """The id of an account by its login name, whether in use or stopped, in any case (--by), or by the person's
+    name when one account has it (an inspector knows 张丽, not demo_op1)."""
+    typed = username.strip()
+    found = session.scalar(select(User.id).where(func.lower(User.username) == typed.lower()))
+    if found is not None:
+        return found
+    named = list(session.execute(select(User.id, User.username).where(User.display_name == typed)))
+    if len(named) == 1:
+        return int(named[0].id)
+    if named:
+        logins = "、".join(row.username for row in named)
+        raise NotFound(f"有 {len(named)} 个账户叫“{typed}”（登录名 {logins}），请写登录名。")
+    raise NotFound(f"没有登录名或姓名为“{typed}”的账户。")
 
 
 class _Names:
