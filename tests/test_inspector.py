@@ -116,3 +116,28 @@ def test_the_window_gives_an_inspector_the_pages_to_read_and_the_audit_page(
     rows = list(openpyxl.load_workbook(tmp_path / "审计.xlsx").active.iter_rows(values_only=True))
     assert [row[0] for row in rows[1:]] == [e.id for e in view.entries]
     assert view.said.text().startswith("已把 7 条审计记录导出到")
+
+
+def test_an_operators_own_undo_is_refused_on_a_clock_set_back(db: Database, people: People,
+                                                               clock: FakeClock) -> None:
+    """The recorder may take a result back within minutes, by the station's clock: set back from 11:00 to 10:05,
+    a 不满意 entered at 10:00 was taken back, and a 满意 put in its place."""
+    from datetime import datetime
+
+    from hotline_desk.errors import TransitionError
+
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+        wf.sign(s, people.operator, case_id, clock=clock)
+        wf.reply(s, people.operator, case_id, wf.Reply(text="已修复"), clock=clock)
+        clock.set(datetime(2022, 7, 8, 10, 0))
+        wf.follow_up(s, people.operator, case_id, "dissatisfied", "还是停水", clock=clock)
+        clock.set(datetime(2022, 7, 8, 11, 0))
+        register_case(s, people.operator2, draft(s, content="楼顶渗水"), clock=clock)
+    clock.set(datetime(2022, 7, 8, 10, 5))
+    with pytest.raises(TransitionError, match="本机时钟可能被调回了"), db.session() as s:
+        wf.undo_followup(s, people.operator, case_id, "", clock=clock)
+    clock.set(datetime(2022, 7, 8, 11, 2))  # the clock put right: the minutes are over, a supervisor takes it back
+    with db.session() as s:
+        assert wf.undo_followup(s, people.supervisor, case_id, "记错了工单", clock=clock).state == "pending_followup"

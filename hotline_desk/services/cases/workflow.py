@@ -21,7 +21,7 @@ from hotline_desk.errors import (
     ValidationError,
 )
 from hotline_desk.excel import normalize as norm
-from hotline_desk.models import Bulletin, Case, CaseEvent, Unit, User
+from hotline_desk.models import AuditRecord, Bulletin, Case, CaseEvent, Unit, User
 from hotline_desk.services.accounts import anchors, audit, structure
 from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.cases import classification, search_index
@@ -79,7 +79,7 @@ from hotline_desk.services.cases.steps import (
     stored_phone,
     taken_at,
 )
-from hotline_desk.services.clock import Clock, office_now
+from hotline_desk.services.clock import Clock, office_now, set_back
 from hotline_desk.services.office.calendar import deadline_notice
 from hotline_desk.vocabulary import Action, CaseState, EventKind, FollowUpResult, Handling, Source
 
@@ -202,6 +202,8 @@ def take(session: Session, actor: Actor, case_id: int, action: Action, payload: 
     now = clock()
     case, found = _load(session, case_id, now, writing=True)
     check_version(session, case, expected_version, now)
+    if action == Action.UNDO_FOLLOWUP and not actor.can(Action.REVIEW):
+        _self_undo_on_a_true_clock(session, now)
     deadline = case.deadline
     at = at or taken_at(action, found.status, now)
     write_step(session, case, found.status, found.context, actor, action, payload, at=at, recorded_at=now,
@@ -225,6 +227,17 @@ def take(session: Session, actor: Actor, case_id: int, action: Action, payload: 
     view = replace(view, notice="\n".join(n for n in (month, undone, kept, given, ahead, retired, late, unsolved)
                                           if n))
     return _erased(session, view, actor, now) if action == Action.ERASE else view
+
+
+def _self_undo_on_a_true_clock(session: Session, now: datetime) -> None:
+    """The recorder's own undo of a result is allowed for minutes after it, by this station's clock: set back, it
+    let a 不满意 be taken back an hour on (and a 满意 put in its place). The database's latest record says when now
+    is at the least; a clock behind it is refused, and a supervisor takes the result back, saying why."""
+    latest = session.scalar(select(AuditRecord.at).order_by(AuditRecord.id.desc()).limit(1))
+    if latest is not None and set_back(now, latest):
+        raise TransitionError(f"本机时间（{now:%Y-%m-%d %H:%M}）比数据库最近保存的时间（{latest:%Y-%m-%d %H:%M}）还早，"
+                              "本机时钟可能被调回了：按它算不出回访结果登记了多久，不能自行撤销。确属登记错误的，请审核员"
+                              "撤销并写明原因；也请告诉电脑维护人员核对时钟。")
 
 
 def check_version(session: Session, case: Case, expected_version: int | None, now: datetime) -> None:
