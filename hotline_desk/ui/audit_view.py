@@ -99,6 +99,7 @@ class AuditView(QWidget):
         self.table.setModel(self.model)
         self.table.setAccessibleName("审计记录")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the list (↑↓ move in it), as in every other list
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         header.setStretchLastSection(True)
