@@ -141,3 +141,19 @@ def test_an_operators_own_undo_is_refused_on_a_clock_set_back(db: Database, peop
     clock.set(datetime(2022, 7, 8, 11, 2))  # the clock put right: the minutes are over, a supervisor takes it back
     with db.session() as s:
         assert wf.undo_followup(s, people.supervisor, case_id, "记错了工单", clock=clock).state == "pending_followup"
+
+
+def test_the_help_tells_an_inspector_its_own_tasks_not_an_operators(db: Database, people: People,
+                                                                     inspector: Actor) -> None:
+    from hotline_desk.services.office.howto import how_tos
+
+    with db.reader() as s:
+        tasks = how_tos(s, inspector.can)
+    titles = [task.title for task in tasks]
+    assert "查看审计记录（谁在何时做了什么）" in titles
+    assert not any("驳回" in title or title.startswith("登记") for title in titles)
+    [finding] = [task for task in tasks if task.title.startswith("按电话查找")]
+    assert not any("登记时" in step or "登记再次来电" in step for step in finding.steps)
+    with db.reader() as s:  # an operator's are as they were, and have no audit page
+        operator = [task.title for task in how_tos(s, people.operator.can)]
+    assert "查看审计记录（谁在何时做了什么）" not in operator and len(operator) > len(titles) - 1

@@ -28,10 +28,10 @@ def how_tos(session: Session, can: Callable[[str], bool]) -> list[HowTo]:
     tasks: list[HowTo] = []
     if can("register"):
         tasks.append(_register())
-    tasks.append(_earlier_cases(can("review")))
+    tasks.append(_earlier_cases(can("review"), registers=can("register")))
     if can("approve"):
         tasks.append(_approve())
-    else:
+    elif can("register"):
         tasks.append(_rejected())
     if can(Action.WITHDRAW):
         tasks.append(_corrections())
@@ -41,8 +41,21 @@ def how_tos(session: Session, can: Callable[[str], bool]) -> list[HowTo]:
         tasks.append(_scores())
     if can(Permission.BULLETIN_FINALIZE):
         tasks.append(_bulletin())
+    if can(Permission.READ_AUDIT):
+        tasks.append(_audit())
     tasks += [_states(s), _deadlines(session, s)]
     return tasks
+
+
+def _audit() -> HowTo:
+    return HowTo("查看审计记录（谁在何时做了什么）", (
+        "按 Ctrl+0 到“审计记录”：最新的在前，列出编号、时间（录入的时间）、谁、做了什么、对象和改动。",
+        "只看一件工单：在“工单”栏输入编号，按 Enter；只看一个人：在“人员”中选；限定日期：勾选“录入时间”并选起止日期，"
+        "再点“查询”。补录的步骤按录入的时间列出，“改动”中写“记为”它算作的时间。",
+        "回访写明结果（如“结果：不满意”），甄别写明结论和理由，撤销、作废写明理由；工单的步骤点“工单查询”打开工单，"
+        "在办理历史中看全文。",
+        "“导出 Excel…”把当前所列的写成工作簿，供督查存档；核验记录是否被改动，请管理员运行 hotline-desk verify。",
+    ))
 
 
 def _corrections() -> HowTo:
@@ -98,7 +111,7 @@ def _register() -> HowTo:
     ))
 
 
-def _earlier_cases(sees_confidential: bool) -> HowTo:
+def _earlier_cases(sees_confidential: bool, *, registers: bool = True) -> HowTo:
     steps = [
         "登记时：在“联系电话”输入完整号码，右侧“来电人以往工单”列出该号码的工单；按 Ctrl+L 到这个列表，↑↓ 选择，"
         "Enter 打开。",
@@ -106,6 +119,8 @@ def _earlier_cases(sees_confidential: bool) -> HowTo:
         "都按开头查找，只输入末尾几位（如 1234）找不到。按 Enter 或 ↓ 到结果列表，再按 Enter 打开工单。",
         "同一诉求再次来电、原工单还没有办结的：打开原工单，点“登记再次来电”记下来电人说了什么，不另登记新工单。",
     ]
+    if not registers:  # one who reads only (督查员) finds cases; the registration form is not theirs
+        steps = [steps[1].replace("其他时候：", "")]
     if not sees_confidential:
         steps.append("保密工单按电话查不到，来电人和电话也不显示，只有审核员和管理员能看到。")
     return HowTo("按电话查找来电人以往的工单", tuple(steps))
