@@ -262,3 +262,16 @@ def test_a_case_history_names_a_unit_renamed_since_as_it_was_called_then(
     with db.reader() as s:  # the trail names it so too
         said = {e.done: e.change for e in list_entries(s, people.admin, case_id=case_id)}
     assert said["审核通过并交办"] == said["拟交办"] == "单位：城市管理局（现名城市管理执法局）"
+
+
+def test_a_corrected_registration_says_in_the_trail_what_was_corrected(
+        office: Path, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: F811
+    """An operator rewrote a finished complaint: the trail read “修改 工单 … 第 6 步” and nothing else."""
+    _, out, _ = run(capsys, office, "case", "register", "--content", "小区停水三天", "--appeal-type", "问题处理类",
+                    "--category", "水利水电—用水困难", "--dispatch", "自来水公司", user="op1")
+    number = re.findall(r"RZ\d{4}-\d{5}", out)[0]
+    assert run(capsys, office, "case", "edit", number, "--content", "一切正常", "--township", "纸坊镇",
+               user="op1")[0] == 0
+    _, out, _ = run(capsys, office, "audit", "--case", number, "--limit", "1")
+    assert out.splitlines()[0].split("\t")[3:] == ["修改", f"工单 {number} 第 3 步",
+                                                  "诉求内容：已更正；所属乡镇街道：（无） → 纸坊镇"]

@@ -242,6 +242,8 @@ def _step_said(text: str, entered: datetime, names: _Names) -> str:
         said.append(f"记为 {at:%Y-%m-%d %H:%M}（补录）")
     if kind in REASONED and isinstance(note, str) and note:
         said.append(f"理由：{note}")
+    elif kind == EventKind.EDIT and isinstance(note, str) and note:  # what was corrected, as the history says it
+        said.append(note)  # (a caller's words and details only as 已更正: erasing them must leave no copy)
     return "；".join(said)
 
 
