@@ -70,6 +70,7 @@ def test_the_whole_list_replaces_the_default_one_in_its_order_and_a_stopped_unit
     path = workbook_of(tmp_path / "郏县单位.xlsx", *JIAXIAN)
     code, out, _ = cli_run(capsys, county, "unit", "import", str(path), "--stop-others")
     assert code == 0 and "停用\t自来水公司" in out and "将停用表中没有的 40 个" in out
+    assert "注意：“自来水公司”还有 1 件在办工单" in out  # said while it can still change the decision
     code, out, err = cli_run(capsys, county, "unit", "import", str(path), "--stop-others", "--commit")
     assert code == 0, err
     assert out.startswith("郏县单位.xlsx：已添加 4 个单位（乡镇街道 3 个，市直单位 1 个）；已重新启用 1 个；"
@@ -116,6 +117,9 @@ def test_a_list_without_groups_judges_them_by_the_name_and_says_which(
     ([[1, "城关镇"], [2, "县林业局"]], "第一列是序号，不是单位名称"),
     ([["单位名称"], ["城关镇"], [45000]], "第 3 行“45000”是数字或日期，不是单位名称"),
     ([["单位名称"], ["城关\t镇"]], "第 2 行"),
+    ([["序号", "单位名称"], [1, "城关镇"], ["合计", "共1个单位"]], "第 3 行“共1个单位”像是表的说明或合计"),
+    ([["单位名称"], ["城关镇"], ["注：本表由县政府办公室提供"]],
+     "第 3 行“注：本表由县政府办公室提供”像是表的说明或合计"),
 ])
 def test_a_file_that_is_not_a_unit_list_is_refused_saying_why_and_changes_nothing(
         county: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str], rows: list[list[object]],
@@ -249,3 +253,15 @@ def test_a_unit_list_given_to_the_category_import_is_said_to_be_one(
     code, _, err = cli_run(capsys, county, "category", "import", str(path), "--commit")
     assert code != 0 and "有“单位名称”表头，是单位表，不是分类表：单位表请用 unit import 导入" in err
     assert fingerprint(county) == before
+
+
+def test_a_county_name_of_a_unit_the_office_has_is_asked_about(county: Database, tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """县公安局 and 煤山街道办事处 were added beside 公安局 and 煤山街道, which --stop-others then stopped: July's cases
+    stayed with the stopped units, and both showed in the score tables."""
+    path = workbook_of(tmp_path / "单位.xlsx", ["单位名称", "类别"], ["县公安局", "县直单位"],
+                       ["煤山街道办事处", "乡镇"], ["县林业局", "县直单位"])
+    code, out, err = cli_run(capsys, county, "unit", "import", str(path))
+    assert code == 0, err
+    assert "像是已有单位的：“县公安局”与“公安局”、“煤山街道办事处”与“煤山街道”。是同一个单位的，请先把已有的改名" in out
+    assert "县林业局”与" not in out

@@ -328,9 +328,7 @@ def cmd_unit_order(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_unit_import(ctx: Context, args: argparse.Namespace) -> int:
-    from hotline_desk.services.clock import office_now
-    from hotline_desk.services.office import reference, unit_import
-    from hotline_desk.services.office import reference_admin as ra
+    from hotline_desk.services.office import unit_import
 
     path = Path(args.file)
     if not args.commit:
@@ -350,10 +348,7 @@ def cmd_unit_import(ctx: Context, args: argparse.Namespace) -> int:
 
     def run(session: Session, actor: Actor) -> str:
         done = unit_import.import_units(session, actor, path, stop_others=args.stop_others)
-        now = office_now()
-        still = [words for name in (done.unnamed if args.stop_others else ())
-                 if (words := ra.open_cases_words(session, reference.find_unit(session, name).id, now))]
-        return _unit_import_said(done, args.stop_others, done=True) + "".join(f"\n注意：{w}" for w in still)
+        return _unit_import_said(done, args.stop_others, done=True)
     return _write(ctx, run)
 
 

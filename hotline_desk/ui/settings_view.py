@@ -280,20 +280,25 @@ class UnitsTab(QWidget):
     def import_file(self, path: Path) -> None:
         """A county's own unit list: what it would change is shown and asked about first (否 by default), with
         whether the units it does not name are stopped (not by default); nothing is changed before."""
-        preview = Operation(self, self.ctx, lambda s: unit_import.preview_units(s, path), read_only=True,
+        preview = Operation(self, self.ctx, lambda s: unit_import.preview_units(s, path, self.ctx.clock()),
+                            read_only=True,
                             title="无法导入单位表").run_here()
         if preview is None:
             return
         lines = [*(f"新增　{name}（{UNIT_GROUP_LABELS[group]}）" for name, group in preview.new),
                  *(f"重新启用　{name}" for name in preview.restarted)]
-        shown = "\n".join(lines[:SHOWN_UNITS]) + (f"\n……共 {len(lines)} 项" if len(lines) > SHOWN_UNITS else "")
+        shown = "\n".join(lines[:SHOWN_UNITS]) + (f"\n……共 {len(lines)} 项，全部见“显示详细信息”"
+                                                  if len(lines) > SHOWN_UNITS else "")
         others = (f"\n\n表中没有的 {len(preview.unnamed)} 个在用单位（勾选下面一项才停用）："
                   + "、".join(preview.unnamed[:SHOWN_UNITS * 2])
-                  + ("等" if len(preview.unnamed) > SHOWN_UNITS * 2 else "")) if preview.unnamed else ""
+                  + ("等" if len(preview.unnamed) > SHOWN_UNITS * 2 else "")
+                  + "".join(f"\n停用时注意：{words}" for words in preview.still_open[:5])) if preview.unnamed else ""
         box = QMessageBox(QMessageBox.Icon.Question, "导入单位表",
                           f"{preview.summary(False, done=False)}\n\n{shown}{others}\n\n确定导入？",
                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
         box.setObjectName("unit_import_question")
+        if len(lines) > SHOWN_UNITS or len(preview.unnamed) > SHOWN_UNITS * 2:  # every name, to check before 是
+            box.setDetailedText("\n".join([*lines, *(f"停用（勾选时）　{name}" for name in preview.unnamed)]))
         box.setDefaultButton(QMessageBox.StandardButton.No)
         # the list as the office's whole list: the default units it does not name stopped (made as the box's child,
         # so that the box owns it: setCheckBox alone leaves it to Python, which deleted it under the box)
@@ -306,7 +311,8 @@ class UnitsTab(QWidget):
             return
         stop_others = bool(preview.unnamed) and whole.isChecked()
         done = Operation(self, self.ctx, lambda s: unit_import.import_units(
-            s, self.ctx.actor, path, stop_others=stop_others, expected=preview), changes=Change.REFERENCE,
+            s, self.ctx.actor, path, stop_others=stop_others, expected=preview, clock=self.ctx.clock),
+                         changes=Change.REFERENCE,
                          title="无法导入单位表").run_here()
         if done is not None:
             said = done.summary(stop_others, done=True)

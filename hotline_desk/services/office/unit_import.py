@@ -5,7 +5,7 @@ from its own list instead of the default one, unit by unit."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.office import admin
 from hotline_desk.services.office.reference import name_key
-from hotline_desk.services.office.reference_admin import clean_name, resolve, set_unit_active
+from hotline_desk.services.office.reference_admin import clean_name, open_cases_words, resolve, set_unit_active
 from hotline_desk.vocabulary import UnitGroup
 
 # A 类别 cell's words for each group, as county lists write them.
@@ -33,6 +33,8 @@ GROUP_WORDS = {
 NAME_HEADERS = frozenset({"单位名称", "名称", "单位", "承办单位", "责任单位", "单位全称"})
 GROUP_HEADERS = frozenset({"类别", "分组", "分类", "单位类别", "单位类型", "类型", "所属类别", "考核分组"})
 SERIAL_HEADERS = frozenset({"序号", "编号", "位次", "顺序"})
+# A row that is the table's note or total, not a unit: “注：本表由县政府办公室提供”, “合计 共2个单位”.
+NOT_A_UNIT = re.compile(r"^(?:注|备注|说明|附注|合计|小计|总计|共计|共\d|制表|填表|审核)|[：:]")
 # A name that is a township's by its ending, when the list has no 类别 column.
 TOWNSHIP_NAME = re.compile(r".+(?:镇|乡|街道|街道办事处)")
 HOW = "单位表第一列写单位名称，第二列写类别（乡镇街道或市直单位，可不写，按名称判断）。未作任何改动。"
@@ -54,6 +56,11 @@ class UnitImport:
     repeated: tuple[tuple[int, str], ...] = ()  # rows naming a unit an earlier row names: (row, name), taken once
     # units of the list the office has under another spelling or an old name: (as written, as the office calls it)
     read_as: tuple[tuple[str, str], ...] = ()
+    # new names that look like a unit the office has, written the county's way (县公安局 beside 公安局): (new, there)
+    alike: tuple[tuple[str, str], ...] = ()
+    # what becomes of the cases still open with the units the list does not name, were they stopped (words of the
+    # moment: not what a commit compares with the preview agreed to)
+    still_open: tuple[str, ...] = field(default=(), compare=False)
 
     def emptied(self) -> list[str]:
         """The groups (乡镇街道, 市直单位) the list names no unit of: with --stop-others each would be left with none
@@ -80,6 +87,12 @@ class UnitImport:
         said = f"{self.file_name}：{'；'.join(parts)}。"
         if self.read_as:
             said += "\n按已有单位读的：" + "、".join(f"“{typed}”即“{name}”" for typed, name in self.read_as[:10]) + "。"
+        if self.alike and not done:
+            said += ("\n像是已有单位的：" + "、".join(f"“{new}”与“{there}”" for new, there in self.alike[:10])
+                     + "。是同一个单位的，请先把已有的改名（unit rename 旧名 新名，或“修改所选”），它的工单和别名"
+                     "随之保留，再导入；否则会作为新单位添加，已有的那个被停用，两个都出现在考核表中。")
+        if stop_others and self.still_open:
+            said += "\n" + "\n".join(f"注意：{words}" for words in self.still_open[:10])
         if self.repeated:
             rows = "、".join(f"第 {row} 行（{name}）" for row, name in self.repeated[:5])
             said += f"\n表中重复列出的 {len(self.repeated)} 行只算一次：{rows}。"
@@ -178,6 +191,9 @@ def read_unit_list(path: Path) -> list[tuple[int, str, UnitGroup | None]]:
         if name.replace(".", "").isdigit() or re.fullmatch(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}.*", name):
             wrong.append(f"第 {number} 行“{name}”是数字或日期，不是单位名称")
             continue
+        if NOT_A_UNIT.search(name) or NOT_A_UNIT.search(" ".join(cells[:name_at])):
+            wrong.append(f"第 {number} 行“{name}”像是表的说明或合计，不是单位名称（请删去这一行）")
+            continue
         group = _group_of(written) if written else None
         if written and group is None:
             wrong.append(f"第 {number} 行“{name}”的类别“{written}”（应为乡镇街道或市直单位，也可写乡镇、街道、"
@@ -193,8 +209,9 @@ def read_unit_list(path: Path) -> list[tuple[int, str, UnitGroup | None]]:
     return found
 
 
-def preview_units(session: Session, path: Path) -> UnitImport:
-    """A unit list read and compared with the office's units, writing nothing (see ``read_unit_list``)."""
+def preview_units(session: Session, path: Path, now: datetime | None = None) -> UnitImport:
+    """A unit list read and compared with the office's units, writing nothing (see ``read_unit_list``); ``now``
+    for what becomes of the open cases of the units it does not name."""
     rows = read_unit_list(path)
     problems: list[str] = []
     seen: set[str] = set()
@@ -242,8 +259,31 @@ def preview_units(session: Session, path: Path) -> UnitImport:
     unnamed = tuple(u.name for u in sorted(session.scalars(select(Unit).where(Unit.active.is_(True))),
                                            key=lambda u: (groups.index(u.group), u.display_order, u.id))
                     if u.name not in named)
+    active = list(session.scalars(select(Unit).where(Unit.active.is_(True))))
+    alike = tuple((name, like.name) for name, _group in new
+                  if (like := next((u for u in active if u.name not in named and _alike(u.name, name)),
+                                   None)) is not None)
+    moment = now or office_now()
+    still_open = tuple(words for u in active if u.name in unnamed
+                       and (words := open_cases_words(session, u.id, moment)))
     return UnitImport(path.name, tuple(new), tuple(restarted), tuple(existing), tuple(guessed), unnamed,
-                      tuple(listed), tuple(repeated), tuple(read_as))
+                      tuple(listed), tuple(repeated), tuple(read_as), alike, still_open)
+
+
+# How a county's list writes a unit the default list names plainly: 县公安局 or 宝丰县城市管理局 (a place before
+# it), 煤山街道办事处 (an office after it).
+PLACE_BEFORE = re.compile(r"\w{0,3}[县市区]")
+OFFICE_AFTER = ("办事处", "人民政府", "政府")
+
+
+def _alike(there: str, typed: str) -> bool:
+    """Whether ``typed`` writes the unit called ``there`` the county's way, for a question, not a match."""
+    there, typed = name_key(there), name_key(typed)
+    if len(there) < 2 or there == typed:
+        return False
+    if typed.endswith(there) and PLACE_BEFORE.fullmatch(typed[:-len(there)]):
+        return True
+    return typed.startswith(there) and typed[len(there):] in OFFICE_AFTER
 
 
 def import_units(session: Session, actor: Actor, path: Path, *, stop_others: bool = False,
@@ -253,7 +293,7 @@ def import_units(session: Session, actor: Actor, path: Path, *, stop_others: boo
     follows the list's order. With ``expected`` (the preview agreed to), a list or office changed since is refused.
     All in the caller's one transaction: on any refusal nothing is changed."""
     require(actor, "manage_reference")
-    preview = preview_units(session, path)
+    preview = preview_units(session, path, clock())
     if expected is not None and preview != expected:
         raise ValidationError(f"“{path.name}”或单位列表在预览之后有了变化，未作任何改动；请重新导入并核对。")
     if stop_others and (emptied := "和".join(preview.emptied())):
