@@ -109,7 +109,7 @@ def register(sub: SubParsers[Any]) -> None:
                         ".anchors.txt），或形如 1234-0123456789abcdef-0013 的锚点码；可重复")
     p.set_defaults(run=cmd_verify)
 
-    p = sub.add_parser("audit", help="查看审计记录（需管理员）",
+    p = sub.add_parser("audit", help="查看审计记录（管理员、督查员）",
                        description="列出最近的审计记录：何时、谁、做了什么、对象，以及单位、分类、用户、设置、附加分等"
                                    "改了哪些项（由什么改为什么）。最新的在前。核验记录链是否被改动请用 verify。")
     p.add_argument("--what", choices=sorted(SUBJECTS), metavar="对象",

@@ -108,7 +108,7 @@ class AuditView(QWidget):
         self.said.setWordWrap(True)
         layout = QVBoxLayout(self)
         note = QLabel("最新的在前，时间是录入的时间（补录的步骤在“改动”中写“记为”它算作的时间）。只读：审计记录不能在"
-                      "这里修改；核验记录链是否被改动，请管理员运行 hotline-desk verify。")
+                      "这里修改；核验记录链是否被改动，可运行 hotline-desk verify。")
         note.setWordWrap(True)
         layout.addWidget(note)
         layout.addLayout(filters)
