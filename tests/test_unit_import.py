@@ -117,9 +117,6 @@ def test_a_list_without_groups_judges_them_by_the_name_and_says_which(
     ([[1, "城关镇"], [2, "县林业局"]], "第一列是序号，不是单位名称"),
     ([["单位名称"], ["城关镇"], [45000]], "第 3 行“45000”是数字或日期，不是单位名称"),
     ([["单位名称"], ["城关\t镇"]], "第 2 行"),
-    ([["序号", "单位名称"], [1, "城关镇"], ["合计", "共1个单位"]], "第 3 行“共1个单位”像是表的说明或合计"),
-    ([["单位名称"], ["城关镇"], ["注：本表由县政府办公室提供"]],
-     "第 3 行“注：本表由县政府办公室提供”像是表的说明或合计"),
 ])
 def test_a_file_that_is_not_a_unit_list_is_refused_saying_why_and_changes_nothing(
         county: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str], rows: list[list[object]],
@@ -157,6 +154,7 @@ def test_the_units_page_imports_a_list_after_showing_it_and_stops_the_others_onl
 
     def answer(box: QMessageBox, yes: bool = True) -> None:
         asked.append(box.text())
+        asked.append(box.detailedText())
         check = box.checkBox()
         assert check is not None and not check.isChecked()  # the default list is kept unless ticked
         check.setChecked(whole)
@@ -167,7 +165,8 @@ def test_the_units_page_imports_a_list_after_showing_it_and_stops_the_others_onl
     tab.import_file(path)
     assert fingerprint(county) == before  # 否: nothing at all
     assert "新增　城关镇（乡镇街道）" in asked[0] and "重新启用　纸坊镇" in asked[0]
-    assert "表中没有的 40 个在用单位（勾选下面一项才停用）：煤山街道、陵头镇" in asked[0]  # named before they are
+    assert "表中没有的在用单位有 40 个：勾选下面一项才停用。" in asked[0]
+    assert "停用（勾选时）　煤山街道\n停用（勾选时）　陵头镇" in asked[1]  # every one named before it is
     assert asked[0].startswith("郏县单位.xlsx：将添加 4 个单位（乡镇街道 3 个，市直单位 1 个）；将重新启用 1 个")
     when_modal(QMessageBox, answer)
     tab.import_file(path)
@@ -265,3 +264,24 @@ def test_a_county_name_of_a_unit_the_office_has_is_asked_about(county: Database,
     assert code == 0, err
     assert "像是已有单位的：“县公安局”与“公安局”、“煤山街道办事处”与“煤山街道”。是同一个单位的，请先把已有的改名" in out
     assert "县林业局”与" not in out
+
+
+def test_a_hidden_row_and_the_tables_note_and_total_are_passed_by_and_said(
+        county: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An abolished unit kept in a hidden row became a unit in use, and “注：本表由…” a 市直单位."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in (["序号", "单位名称", "类别"], [1, "城关镇", "乡镇"], [2, "县粮食局（已撤销）", "县直单位"],
+                [3, "县林业局", "县直单位"], ["合计", "共2个单位", ""], ["注：本表由县政府办公室提供"]):
+        sheet.append(row)
+    sheet.row_dimensions[3].hidden = True
+    book.save(tmp_path / "单位.xlsx")
+    code, out, err = cli_run(capsys, county, "unit", "import", str(tmp_path / "单位.xlsx"), "--commit")
+    assert code == 0, err
+    assert "已添加 2 个单位（乡镇街道 1 个，市直单位 1 个）" in out
+    assert ("没有作为单位导入的行：第 3 行“县粮食局（已撤销）”（在 Excel 中隐藏）；"
+            "第 5 行“共2个单位”（像是表的说明或合计）。") in out  # the note under 序号, its 单位名称 empty: no unit
+    assert "县粮食局（已撤销）" not in _units(county)

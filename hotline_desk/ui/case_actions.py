@@ -463,7 +463,7 @@ def _after_a_change_elsewhere(parent: QWidget, ctx: UiContext, chosen: Step[Any]
         else:
             QApplication.clipboard().setText(typed)
             box = QMessageBox(QMessageBox.Icon.Warning, "无法完成操作",
-                              plain_shown(f"{said}\n\n您填写的内容没有保存，已复制到剪贴板（也可在“显示详细信息”中"
+                              plain_shown(f"{said}\n\n您填写的内容没有保存，已复制到剪贴板（也可在“显示详情”中"
                                           "复制），需要时可粘贴。"), QMessageBox.StandardButton.Ok, parent)
             box.setDetailedText(typed)
             box.exec()

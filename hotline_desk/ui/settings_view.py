@@ -287,18 +287,22 @@ class UnitsTab(QWidget):
             return
         lines = [*(f"新增　{name}（{UNIT_GROUP_LABELS[group]}）" for name, group in preview.new),
                  *(f"重新启用　{name}" for name in preview.restarted)]
-        shown = "\n".join(lines[:SHOWN_UNITS]) + (f"\n……共 {len(lines)} 项，全部见“显示详细信息”"
-                                                  if len(lines) > SHOWN_UNITS else "")
-        others = (f"\n\n表中没有的 {len(preview.unnamed)} 个在用单位（勾选下面一项才停用）："
-                  + "、".join(preview.unnamed[:SHOWN_UNITS * 2])
-                  + ("等" if len(preview.unnamed) > SHOWN_UNITS * 2 else "")
-                  + "".join(f"\n停用时注意：{words}" for words in preview.still_open[:5])) if preview.unnamed else ""
+        # A county's list is forty units and more: the box shows counts, the first names and what to look at, and
+        # fits a 1366×768 screen (its tick and 是/否 were below the screen's foot); every name under 显示详情….
+        shown = "\n".join(lines[:SHOWN_UNITS]) + (f"\n……共 {len(lines)} 项" if len(lines) > SHOWN_UNITS else "")
+        example = f"（如“{preview.alike[0][0]}”与“{preview.alike[0][1]}”）" if preview.alike else ""
+        alike = (f"\n\n其中 {len(preview.alike)} 个像是已有的单位{example}：是同一个单位的，请先在本页用“修改所选”"
+                 "把已有的改名，再导入。") if preview.alike else ""
+        busy = f"，其中 {len(preview.still_open)} 个还有在办工单" if preview.still_open else ""
+        others = (f"\n\n表中没有的在用单位有 {len(preview.unnamed)} 个{busy}：勾选下面一项才停用。"
+                  if preview.unnamed else "")
         box = QMessageBox(QMessageBox.Icon.Question, "导入单位表",
-                          f"{preview.summary(False, done=False)}\n\n{shown}{others}\n\n确定导入？",
+                          f"{preview.summary(False, done=False).splitlines()[0]}\n\n{shown}{alike}{others}\n\n"
+                          "全部名单和说明见“显示详情”。确定导入？",
                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
         box.setObjectName("unit_import_question")
-        if len(lines) > SHOWN_UNITS or len(preview.unnamed) > SHOWN_UNITS * 2:  # every name, to check before 是
-            box.setDetailedText("\n".join([*lines, *(f"停用（勾选时）　{name}" for name in preview.unnamed)]))
+        box.setDetailedText("\n".join([preview.summary(True, done=False), "", *lines,
+                                        *(f"停用（勾选时）　{name}" for name in preview.unnamed)]))
         box.setDefaultButton(QMessageBox.StandardButton.No)
         # the list as the office's whole list: the default units it does not name stopped (made as the box's child,
         # so that the box owns it: setCheckBox alone leaves it to Python, which deleted it under the box)
@@ -321,7 +325,7 @@ class UnitsTab(QWidget):
             self.refresh()
 
 
-SHOWN_UNITS = 30  # lines of a unit list's preview shown in the question
+SHOWN_UNITS = 12  # lines of a unit list's preview shown in the question (the rest under 显示详情…)
 
 
 def _old_name_kept(old: str) -> str:

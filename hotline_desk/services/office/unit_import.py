@@ -61,6 +61,7 @@ class UnitImport:
     # what becomes of the cases still open with the units the list does not name, were they stopped (words of the
     # moment: not what a commit compares with the preview agreed to)
     still_open: tuple[str, ...] = field(default=(), compare=False)
+    passed: tuple[tuple[int, str, str], ...] = ()  # rows not read as units: (row, what it says, why)
 
     def emptied(self) -> list[str]:
         """The groups (乡镇街道, 市直单位) the list names no unit of: with --stop-others each would be left with none
@@ -89,10 +90,15 @@ class UnitImport:
             said += "\n按已有单位读的：" + "、".join(f"“{typed}”即“{name}”" for typed, name in self.read_as[:10]) + "。"
         if self.alike and not done:
             said += ("\n像是已有单位的：" + "、".join(f"“{new}”与“{there}”" for new, there in self.alike[:10])
+                     + (f"等 {len(self.alike)} 对" if len(self.alike) > 10 else "")
                      + "。是同一个单位的，请先把已有的改名（unit rename 旧名 新名，或“修改所选”），它的工单和别名"
                      "随之保留，再导入；否则会作为新单位添加，已有的那个被停用，两个都出现在考核表中。")
         if stop_others and self.still_open:
             said += "\n" + "\n".join(f"注意：{words}" for words in self.still_open[:10])
+        if self.passed:
+            said += "\n没有作为单位导入的行：" + "；".join(f"第 {row} 行“{text}”（{why}）"
+                                                 for row, text, why in self.passed[:5]) \
+                + ("等" if len(self.passed) > 5 else "") + "。"
         if self.repeated:
             rows = "、".join(f"第 {row} 行（{name}）" for row, name in self.repeated[:5])
             said += f"\n表中重复列出的 {len(self.repeated)} 行只算一次：{rows}。"
@@ -140,9 +146,10 @@ def _group_of(cell: str) -> UnitGroup | None:
     return next((group for group, words in GROUP_WORDS.items() if typed in words), None)
 
 
-def read_unit_list(path: Path) -> list[tuple[int, str, UnitGroup | None]]:
-    """(row, name, group or None when not written) for each unit of a workbook's first sheet: a header row naming
-    单位名称 and 类别 (and 序号, passed over) where there is one, else the name first and the group beside it.
+def read_unit_list(path: Path) -> tuple[list[tuple[int, str, UnitGroup | None]], list[tuple[int, str, str]]]:
+    """(row, name, group or None when not written) for each unit of the workbook's unit sheet (a header row naming
+    单位名称 and 类别, and 序号, passed over, where there is one, else the name first and the group beside it); and
+    the rows passed by, with why: hidden in Excel (an abolished unit, as offices keep them), a table's note or total.
     A case list, a cell that is a number or a date, or a group word not known, is refused with its row."""
     from hotline_desk.excel.columns import field_for, find_header
     from hotline_desk.excel.reader import (  # the reader only for this command
@@ -182,17 +189,21 @@ def read_unit_list(path: Path) -> list[tuple[int, str, UnitGroup | None]]:
             raise ValidationError(f"{where}的第一列是序号，不是单位名称：请写上表头“单位名称”“类别”，"
                                   f"或删去序号列后再导入。{HOW}")
     found: list[tuple[int, str, UnitGroup | None]] = []
+    passed: list[tuple[int, str, str]] = []
     wrong: list[str] = []
     for number, cells in rows[start:]:
         name = cells[name_at] if name_at < len(cells) else ""
         written = cells[group_at] if 0 <= group_at < len(cells) else ""
         if not name:
             continue
-        if name.replace(".", "").isdigit() or re.fullmatch(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}.*", name):
-            wrong.append(f"第 {number} 行“{name}”是数字或日期，不是单位名称")
+        if number - 1 in sheet.hidden_rows:  # hidden in Excel: not read as a unit, and said
+            passed.append((number, name, "在 Excel 中隐藏"))
             continue
         if NOT_A_UNIT.search(name) or NOT_A_UNIT.search(" ".join(cells[:name_at])):
-            wrong.append(f"第 {number} 行“{name}”像是表的说明或合计，不是单位名称（请删去这一行）")
+            passed.append((number, name, "像是表的说明或合计"))
+            continue
+        if name.replace(".", "").isdigit() or re.fullmatch(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}.*", name):
+            wrong.append(f"第 {number} 行“{name}”是数字或日期，不是单位名称")
             continue
         group = _group_of(written) if written else None
         if written and group is None:
@@ -206,13 +217,13 @@ def read_unit_list(path: Path) -> list[tuple[int, str, UnitGroup | None]]:
         raise ValidationError(f"{where}中{'；'.join(wrong[:3])}{more}。{how}")
     if not found:
         raise ValidationError(f"{where}中没有找到单位名称。{HOW}")
-    return found
+    return found, passed
 
 
 def preview_units(session: Session, path: Path, now: datetime | None = None) -> UnitImport:
     """A unit list read and compared with the office's units, writing nothing (see ``read_unit_list``); ``now``
     for what becomes of the open cases of the units it does not name."""
-    rows = read_unit_list(path)
+    rows, passed = read_unit_list(path)
     problems: list[str] = []
     seen: set[str] = set()
     restarted: list[str] = []
@@ -267,7 +278,7 @@ def preview_units(session: Session, path: Path, now: datetime | None = None) -> 
     still_open = tuple(words for u in active if u.name in unnamed
                        and (words := open_cases_words(session, u.id, moment)))
     return UnitImport(path.name, tuple(new), tuple(restarted), tuple(existing), tuple(guessed), unnamed,
-                      tuple(listed), tuple(repeated), tuple(read_as), alike, still_open)
+                      tuple(listed), tuple(repeated), tuple(read_as), alike, still_open, tuple(passed))
 
 
 # How a county's list writes a unit the default list names plainly: 县公安局 or 宝丰县城市管理局 (a place before
@@ -277,13 +288,32 @@ OFFICE_AFTER = ("办事处", "人民政府", "政府")
 
 
 def _alike(there: str, typed: str) -> bool:
-    """Whether ``typed`` writes the unit called ``there`` the county's way, for a question, not a match."""
+    """Whether ``typed`` may write the unit called ``there`` the county's way, for a question, not a match: with a
+    place before it (县公安局), an office after it (煤山街道办事处, 陵头镇人民政府), spelt out (县卫生健康委员会 for
+    卫生健康委), shortened (县自然资源局 for 自然资源和规划局), or without the company's owner (县供电公司 for
+    国网汝州市供电公司)."""
     there, typed = name_key(there), name_key(typed)
     if len(there) < 2 or there == typed:
         return False
-    if typed.endswith(there) and PLACE_BEFORE.fullmatch(typed[:-len(there)]):
-        return True
-    return typed.startswith(there) and typed[len(there):] in OFFICE_AFTER
+    for core in _without_place(typed):
+        core = next((core[:-len(end)] for end in OFFICE_AFTER if core.endswith(end) and len(core) > len(end)), core)
+        if core == there:
+            return True
+        if core.startswith(there) and len(core) - len(there) <= 2:  # 卫生健康委员会, 卫生健康委
+            return True
+        if len(core) >= 4 and there.endswith(core):  # 供电公司, 国网汝州市供电公司
+            return True
+        shared = next((i for i, (a, b) in enumerate(zip(core, there, strict=False)) if a != b), min(len(core),
+                                                                                                    len(there)))
+        if shared >= 4 and core[-1] == there[-1]:  # 自然资源局, 自然资源和规划局
+            return True
+    return False
+
+
+def _without_place(typed: str) -> list[str]:
+    """The name as written, and without each place it may begin with (宝丰县城市管理局: 城市管理局)."""
+    return [typed] + [typed[k:] for k in range(1, min(5, len(typed) - 1))
+                      if PLACE_BEFORE.fullmatch(typed[:k])]
 
 
 def import_units(session: Session, actor: Actor, path: Path, *, stop_others: bool = False,
