@@ -24,7 +24,7 @@ from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.queues import ApprovalView
 from hotline_desk.ui.widgets import ActionDialog
 from tests.conftest import FakeClock, People
-from tests.helpers import draft
+from tests.helpers import draft, replied
 from tests.ui_helpers import Messages, answer_question, context, shown_active, when_modal
 
 
@@ -985,10 +985,7 @@ def test_a_call_again_on_a_case_answered_tells_in_the_status_bar_how_to_record_i
     """The command line said, after 再次来电 on a case waiting for its follow-up, that a caller saying it is not
     solved is a 不满意 follow-up; the window said only 已登记再次来电, and the operator's note changed nothing."""
     with db.session() as s:
-        case_id = register_case(s, people.operator, draft(s), clock=clock).id
-        wf.approve(s, people.supervisor, case_id, clock=clock)
-        wf.sign(s, people.operator, case_id, clock=clock)
-        wf.reply(s, people.operator, case_id, wf.Reply(text="已更换加压泵"), clock=clock)
+        case_id = replied(s, people, clock)
     ctx = context(db, people.operator, clock, tmp_path)
     said: list[str] = []
     ctx.signals.notice.connect(said.append)

@@ -17,7 +17,7 @@ from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.records import register_case
 from tests.conftest import FakeClock, People
-from tests.helpers import cli_run, draft, log_in_everyone
+from tests.helpers import cli_run, draft, log_in_everyone, replied
 from tests.ui_helpers import context
 
 
@@ -31,15 +31,12 @@ def inspector(db: Database, people: People) -> Actor:
 def cases(db: Database, people: People, clock: FakeClock) -> tuple[str, str]:
     """A case followed up 不满意 and ruled not the unit's fault, and a 保密 one: their numbers."""
     with db.session() as s:
-        ruled = register_case(s, people.operator, draft(s), clock=clock)
-        wf.approve(s, people.supervisor, ruled.id, clock=clock)
-        wf.sign(s, people.operator, ruled.id, clock=clock)
-        wf.reply(s, people.operator, ruled.id, wf.Reply(text="已修复"), clock=clock)
-        wf.follow_up(s, people.operator, ruled.id, "dissatisfied", "还是停水", clock=clock)
-        wf.review(s, people.supervisor, ruled.id, False, "属管网检修", clock=clock)
+        ruled = replied(s, people, clock)
+        wf.follow_up(s, people.operator, ruled, "dissatisfied", "还是停水", clock=clock)
+        number = wf.review(s, people.supervisor, ruled, False, "属管网检修", clock=clock).number
         secret = register_case(s, people.operator, draft(s, caller_name="孙秘密", phone="13900003333",
                                                          confidential=True), clock=clock)
-    return ruled.number, secret.number
+    return number, secret.number
 
 
 def test_an_inspector_reads_the_trail_and_cases_and_changes_nothing(
@@ -127,10 +124,7 @@ def test_an_operators_own_undo_is_refused_on_a_clock_set_back(db: Database, peop
     from hotline_desk.errors import TransitionError
 
     with db.session() as s:
-        case_id = register_case(s, people.operator, draft(s), clock=clock).id
-        wf.approve(s, people.supervisor, case_id, clock=clock)
-        wf.sign(s, people.operator, case_id, clock=clock)
-        wf.reply(s, people.operator, case_id, wf.Reply(text="已修复"), clock=clock)
+        case_id = replied(s, people, clock)
         clock.set(datetime(2022, 7, 8, 10, 0))
         wf.follow_up(s, people.operator, case_id, "dissatisfied", "还是停水", clock=clock)
         clock.set(datetime(2022, 7, 8, 11, 0))

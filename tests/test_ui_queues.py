@@ -27,18 +27,8 @@ from hotline_desk.ui.queues import ApprovalView, FollowUpView, QueueTable, Track
 from hotline_desk.ui.widgets import ActionDialog
 from hotline_desk.vocabulary import Action
 from tests.conftest import FakeClock, People
-from tests.helpers import draft, unit_id
+from tests.helpers import draft, replied, unit_id
 from tests.ui_helpers import Messages, answer_next_dialog, answer_question, context, shown_active, when_modal
-
-
-def _replied(s: Session, people: People, clock: FakeClock, **overrides: object) -> int:
-    """A case the unit has answered, waiting for the follow-up call."""
-    case_id = register_case(s, people.operator, draft(s, **overrides), clock=clock).id
-    wf.approve(s, people.supervisor, case_id, clock=clock)
-    wf.sign(s, people.operator, case_id, clock=clock)
-    wf.reply(s, people.operator, case_id, wf.Reply(text="已更换加压泵，四楼以上水压恢复", result="已解决",
-                                                   handler="王工", handler_phone="0375-6011111"), clock=clock)
-    return case_id
 
 
 def _cells(model: RowsModel, row: int) -> dict[str, str]:
@@ -84,8 +74,8 @@ def test_an_urgent_case_is_marked_in_the_lists_and_first_in_its_queue_among_case
 def test_follow_up_list_shows_whom_to_call_what_they_asked_and_what_the_unit_said(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
     with db.session() as s:
-        _replied(s, people, clock)
-        _replied(s, people, clock, caller_name="陈淑芬", phone="13912345678", confidential=True,
+        replied(s, people, clock)
+        replied(s, people, clock, caller_name="陈淑芬", phone="13912345678", confidential=True,
                  content="举报小区物业私接水管")
     operator = FollowUpView(context(db, people.operator, clock, tmp_path))
     qtbot.addWidget(operator)
@@ -118,7 +108,7 @@ def test_a_confidential_case_is_called_back_by_a_supervisor_not_by_an_operator_s
     from hotline_desk.errors import PermissionDenied
 
     with db.session() as s:
-        secret = _replied(s, people, clock, caller_name="陈淑芬", phone="13912345678", confidential=True)
+        secret = replied(s, people, clock, caller_name="陈淑芬", phone="13912345678", confidential=True)
     said = "是保密工单：来电人和联系电话只有审核员、管理员可见，回访请由审核员进行"
     with pytest.raises(PermissionDenied, match=said), db.session() as s:
         wf.follow_up(s, people.operator, secret, "satisfied", clock=clock)
@@ -137,8 +127,8 @@ def test_a_satisfaction_is_recorded_case_by_case_and_a_confidential_one_refused_
     """Three rows chosen, one 是 gave them all 满意, calls or not; an operator was asked to confirm 满意 on a 保密 case
     and refused only after."""
     with db.session() as s:
-        first, second = _replied(s, people, clock), _replied(s, people, clock)
-        secret = _replied(s, people, clock, caller_name="陈淑芬", phone="13912345678", confidential=True)
+        first, second = replied(s, people, clock), replied(s, people, clock)
+        secret = replied(s, people, clock, caller_name="陈淑芬", phone="13912345678", confidential=True)
         numbers = {i: case_view(s, i).number for i in (first, second, secret)}
     messages = Messages().install(monkeypatch)
     view = FollowUpView(context(db, people.operator, clock, tmp_path))
@@ -247,8 +237,8 @@ def test_each_unreachable_call_says_which_attempt_it_is_and_the_last_says_it_fin
     """The third 未接通 closed the case as 未回访 in the same words as the first two; a case with no number to call
     went on waiting for calls no one could make."""
     with db.session() as s:
-        called = _replied(s, people, clock)
-        silent = _replied(s, people, clock, caller_name="", phone="")
+        called = replied(s, people, clock)
+        silent = replied(s, people, clock, caller_name="", phone="")
         number, nameless = case_view(s, called).number, case_view(s, silent).number
     messages = Messages().install(monkeypatch)
     view = FollowUpView(context(db, people.operator, clock, tmp_path))
@@ -513,7 +503,7 @@ def case_view_number(db: Database, case_id: int) -> str:
 def test_a_result_button_asks_once_naming_the_case_and_the_result_and_defaults_to_no(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
     with db.session() as s:
-        case_id = _replied(s, people, clock)
+        case_id = replied(s, people, clock)
         number = case_view(s, case_id).number
     view = FollowUpView(context(db, people.operator, clock, tmp_path))
     qtbot.addWidget(view)
@@ -542,7 +532,7 @@ def test_a_result_after_its_months_cut_off_says_before_it_is_recorded_that_the_m
     """A July case called back on August 3rd counts in no month's 满意率: the clerk is told in the question, as the
     command line and the 甄别 form tell it, so late-July call-backs are made before the cut-off."""
     with db.session() as s:
-        first, second = _replied(s, people, clock), _replied(s, people, clock)
+        first, second = replied(s, people, clock), replied(s, people, clock)
         numbers = case_view(s, first).number, case_view(s, second).number
     view = FollowUpView(context(db, people.operator, clock, tmp_path))
     qtbot.addWidget(view)
@@ -574,7 +564,7 @@ def test_a_result_after_its_months_cut_off_says_before_it_is_recorded_that_the_m
 def test_review_list_shows_the_citizens_words_the_reply_and_the_complaint(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
     with db.session() as s:
-        case_id = _replied(s, people, clock)
+        case_id = replied(s, people, clock)
         wf.follow_up(s, people.operator, case_id, "dissatisfied", "水压只好了两天", clock=clock)
     view = FollowUpView(context(db, people.supervisor, clock, tmp_path))
     qtbot.addWidget(view)
@@ -612,7 +602,7 @@ def test_a_ruling_made_before_the_cut_off_and_typed_in_after_it_is_dated_then_an
     from hotline_desk.services.reporting.scoring import unit_case_details
 
     with db.session() as s:
-        case_id = _replied(s, people, clock)
+        case_id = replied(s, people, clock)
         clock.set(datetime(2022, 7, 28, 10, 0))
         wf.follow_up(s, people.operator, case_id, "dissatisfied", "水压只好了两天", clock=clock)
     clock.set(datetime(2022, 8, 3, 9, 0))
@@ -657,7 +647,7 @@ def test_a_redo_ruled_days_before_it_is_typed_in_says_the_units_hours_to_sign_ar
     """What a step notes after it is done (a 重办 dated back: its unit counts as late however soon it signs) was
     said on the command line and lost in the 甄别 list."""
     with db.session() as s:
-        case_id = _replied(s, people, clock)
+        case_id = replied(s, people, clock)
         wf.follow_up(s, people.operator, case_id, "dissatisfied", "水压只好了两天", clock=clock)
     ruled = clock() + timedelta(hours=1)
     clock.advance(days=3)
@@ -684,7 +674,7 @@ def test_the_ruling_buttons_speak_of_the_offices_own_answer_for_a_coordinated_ca
     """A case the office answered itself (协调办理) has no unit to blame: its buttons read 答复不当/答复无不当, and it
     is not ruled on together with a dispatched case, whose ruling speaks of the unit."""
     with db.session() as s:
-        by_unit = _replied(s, people, clock)
+        by_unit = replied(s, people, clock)
         wf.follow_up(s, people.operator, by_unit, "dissatisfied", "水压只好了两天", clock=clock)
         by_office = register_case(s, people.operator, draft(s, title="咨询医保报销比例", handling="", unit_id=None),
                                   clock=clock).id
@@ -830,7 +820,7 @@ def test_an_empty_queue_says_so_under_its_usual_headers(qtbot: QtBot, db: Databa
 def test_a_recorded_result_can_be_undone_from_the_notice_within_minutes(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
     with db.session() as s:
-        first, second = _replied(s, people, clock), _replied(s, people, clock)
+        first, second = replied(s, people, clock), replied(s, people, clock)
         numbers = [case_view(s, first).number, case_view(s, second).number]
     view = FollowUpView(context(db, people.operator, clock, tmp_path))
     qtbot.addWidget(view)
@@ -855,7 +845,7 @@ def test_undo_comes_after_the_result_buttons_on_tab_and_asks_first_with_no_as_th
     """Tab from the list reaches the result buttons before 撤销; Space on 撤销 asks, naming the case and the result,
     and a hurried Enter (否) takes nothing back."""
     with db.session() as s:
-        first, second = _replied(s, people, clock), _replied(s, people, clock)
+        first, second = replied(s, people, clock), replied(s, people, clock)
         number = case_view(s, first).number
     view = FollowUpView(context(db, people.operator, clock, tmp_path))
     shown_active(qtbot, view)
@@ -892,7 +882,7 @@ def _recorded(qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_
               result: str) -> tuple[int, str, FollowUpView]:
     """A replied case, and 张丽's 回访 page after she recorded ``result`` for it with its button."""
     with db.session() as s:
-        case_id = _replied(s, people, clock)
+        case_id = replied(s, people, clock)
         number = case_view(s, case_id).number
     view = FollowUpView(context(db, people.operator, clock, tmp_path))
     qtbot.addWidget(view)
@@ -1375,7 +1365,7 @@ def test_a_result_recorded_meanwhile_at_another_station_is_named_with_who_when_a
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
     with db.session() as s:
-        reached, unreached = _replied(s, people, clock), _replied(s, people, clock)
+        reached, unreached = replied(s, people, clock), replied(s, people, clock)
         numbers = [case_view(s, reached).number, case_view(s, unreached).number]
     view = FollowUpView(context(db, people.operator, clock, tmp_path))
     qtbot.addWidget(view)
@@ -1557,7 +1547,7 @@ def test_a_case_just_called_without_an_answer_goes_after_those_not_yet_called(
         db: Database, people: People, clock: FakeClock) -> None:
     """After 未接通 the case stayed on top of 待回访 and was called again at once: three in a minute finished it."""
     with db.session() as s:
-        tried, fresh = _replied(s, people, clock), _replied(s, people, clock)
+        tried, fresh = replied(s, people, clock), replied(s, people, clock)
     with db.reader() as s:
         assert [r.id for r in queue(s, "followup", clock())] == [tried, fresh]  # by their limits
     with db.session() as s:
@@ -1633,7 +1623,7 @@ def test_alt_and_a_digit_record_a_follow_up_result(qtbot: QtBot, db: Database, p
     from PySide6.QtGui import QKeySequence
 
     with db.session() as s:
-        called = _replied(s, people, clock)
+        called = replied(s, people, clock)
         number = case_view(s, called).number
     messages = Messages().install(monkeypatch)
     view = FollowUpView(context(db, people.operator, clock, tmp_path))

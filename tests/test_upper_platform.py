@@ -23,7 +23,7 @@ from hotline_desk.services.maintenance.integrity import verify_all
 from hotline_desk.services.office import reference
 from hotline_desk.services.reporting import bulletin
 from tests.conftest import FakeClock, People
-from tests.helpers import behind_the_app, cli_run, draft, log_in_everyone, workbook_of
+from tests.helpers import behind_the_app, cli_run, draft, log_in_everyone, replied, workbook_of
 from tests.test_anchors import BACK_TO_0016
 
 PLATFORM = "平顶山市“民呼必应”平台"
@@ -500,10 +500,7 @@ def test_a_list_raising_a_case_to_加急_is_named(db: Database, people: People, 
 def test_a_redo_dated_back_past_its_limits_says_so(db: Database, people: People, clock: FakeClock) -> None:
     """A 甄别 dated 07-31 and entered on 08-06 gave the unit a 重办 overdue the moment it was entered, unsaid."""
     with db.session() as s:
-        case_id = register_case(s, people.operator, draft(s), clock=clock).id
-        wf.approve(s, people.supervisor, case_id, clock=clock)
-        wf.sign(s, people.operator, case_id, clock=clock)
-        wf.reply(s, people.operator, case_id, wf.Reply("已修复"), clock=clock)
+        case_id = replied(s, people, clock)
         wf.follow_up(s, people.operator, case_id, "dissatisfied", "没修好", clock=clock)
     clock.set(datetime(2022, 7, 25, 9, 0))
     with db.session() as s:
