@@ -15,7 +15,7 @@ from hotline_desk.services.accounts.permissions import require
 from hotline_desk.services.cases import classification, day_alone, step_runner, workflow
 from hotline_desk.services.cases import records as cases
 from hotline_desk.services.cases.case_query import list_flags
-from hotline_desk.services.cases.deadlines import flag_words
+from hotline_desk.services.cases.deadlines import overdue_words
 from hotline_desk.services.cases.events import current_status
 from hotline_desk.services.cases.history import FOLLOWUP_RESULTS
 from hotline_desk.services.cases.queues import may_see_confidential, returned_by, view_shown_to
@@ -23,7 +23,7 @@ from hotline_desk.services.cases.steps import ERASURE_LEAVES, asks_instead, asks
 from hotline_desk.services.clock import office_now
 from hotline_desk.services.exchange.import_values import unit_named
 from hotline_desk.services.office import reference
-from hotline_desk.vocabulary import OPEN_DISPATCH_STATES, REPLY_RESULTS, STATE_FILTERS, URGENT_MARK, Action
+from hotline_desk.vocabulary import REPLY_RESULTS, STATE_FILTERS, URGENT_MARK, Action
 
 
 def register(sub: SubParsers[Any]) -> None:
@@ -256,10 +256,8 @@ def cmd_register(ctx: Context, args: argparse.Namespace) -> int:
 
 def _overdue(view: cases.CaseView) -> str:
     """【超期3天】 beside the deadline of a case still with its unit past it (as the lists flag it); "" otherwise."""
-    now = office_now()
-    if view.deadline is None or view.state not in OPEN_DISPATCH_STATES or now <= view.deadline:
-        return ""
-    return f"【{flag_words('overdue', view.deadline, now)}】"
+    words = overdue_words(view.state, view.deadline, office_now())
+    return f"【{words}】" if words else ""
 
 
 def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
