@@ -83,7 +83,7 @@ def test_a_finalised_bulletin_is_listed_with_its_issue_and_cut_off(demo_db: Data
 
     _finalised(demo_db)
     with demo_db.reader() as s:
-        [entry] = audit_reading.list_entries(s, get_actor(s, "admin"), what="bulletin")
+        [entry] = audit_reading.list_entries(s, get_actor(s, "admin"), audit_reading.AuditFilter(what="bulletin"))
     assert (entry.done, entry.subject) == ("定稿", "2022-07 简报")
     assert entry.change.startswith("第 7 期（总第 262 期）；印发日期 2022-08-02；统计截止 ")
 
@@ -206,7 +206,7 @@ def test_account_steps_read_as_what_was_done_and_a_lockout_is_not_its_victims(
         with db.session() as s:
             accounts.login(s, "sup1", "wrong", clock=clock)
     with db.reader() as s:
-        entries = audit_reading.list_entries(s, get_actor(s, "admin"), what="user", limit=10)
+        entries = audit_reading.list_entries(s, get_actor(s, "admin"), audit_reading.AuditFilter(what="user", limit=10))
     said = [(e.who, e.done, e.subject.split("（")[0]) for e in reversed(entries)]
     assert ("张丽（op1）", "修改本人密码", "用户“op1”") in said
     assert ("管理员（admin）", "重置密码", "用户“op1”") in said
@@ -257,10 +257,10 @@ def test_a_case_history_names_a_unit_renamed_since_as_it_was_called_then(
     assert steps["拟交办"].details.startswith("拟交：城市管理局（现名城市管理执法局）")
     assert signed.unit == "城市管理执法局"  # signed under its new name
     assert view.unit == "城市管理执法局"  # the case itself: the unit as it is called now
-    from hotline_desk.services.accounts.audit_reading import list_entries
+    from hotline_desk.services.accounts.audit_reading import AuditFilter, list_entries
 
     with db.reader() as s:  # the trail names it so too
-        said = {e.done: e.change for e in list_entries(s, people.admin, case_id=case_id)}
+        said = {e.done: e.change for e in list_entries(s, people.admin, AuditFilter(case_id=case_id))}
     assert said["审核通过并交办"] == said["拟交办"] == "单位：城市管理局（现名城市管理执法局）"
 
 

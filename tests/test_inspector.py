@@ -50,8 +50,13 @@ def test_an_inspector_reads_the_trail_and_cases_and_changes_nothing(
     target = tmp_path / "审计.xlsx"
     code, out, err = cli_run(capsys, db, "audit", "--case", ruled, "--out", str(target), user="insp")
     assert code == 0 and re.match(r"已把 7 条审计记录写入 .*审计\.xlsx。", out), err
-    rows = list(openpyxl.load_workbook(target).active.iter_rows(values_only=True))
+    book = openpyxl.load_workbook(target)
+    rows = list(book.active.iter_rows(values_only=True))
     assert rows[0] == ("编号", "时间", "谁", "做了什么", "对象", "改动")
+    # the file says which records these are: a reader of it alone would take one case's for the whole trail
+    said = [row[0] for row in book["说明"].iter_rows(values_only=True)]
+    assert said[:3] == ["对象：全部", f"工单：{ruled}", "共 7 条，最新的在前。"]
+    assert re.fullmatch(r"导出时审计记录共 [\d,]+ 条。", said[3])
     assert [row[3] for row in rows[1:]] == ["甄别", "回访", "回复", "签收", "审核通过并交办", "拟交办", "登记"]
     assert rows[1][5] == "结论：非承办单位责任；理由：属管网检修"
     code, out, _ = cli_run(capsys, db, "case", "show", secret, user="insp")
@@ -110,9 +115,17 @@ def test_the_window_gives_an_inspector_the_pages_to_read_and_the_audit_page(
     assert [e.done for e in view.entries] == ["甄别", "回访", "回复", "签收", "审核通过并交办", "拟交办", "登记"]
     assert view.said.text() == "列出 7 条。"
     view.export_to(tmp_path / "审计.xlsx")
-    rows = list(openpyxl.load_workbook(tmp_path / "审计.xlsx").active.iter_rows(values_only=True))
+    book = openpyxl.load_workbook(tmp_path / "审计.xlsx")
+    rows = list(book.active.iter_rows(values_only=True))
     assert [row[0] for row in rows[1:]] == [e.id for e in view.entries]
     assert view.said.text().startswith("已把 7 条审计记录导出到")
+    view.case.clear()
+    view.who.setCurrentIndex(view.who.findData("op1"))
+    view.limit.setValue(2)
+    view.export_to(tmp_path / "两条.xlsx")
+    said = [row[0] for row in openpyxl.load_workbook(tmp_path / "两条.xlsx")["说明"].iter_rows(values_only=True)]
+    assert said[:3] == ["对象：全部", f"谁：{people.operator.display_name}（op1）",
+                        "共 2 条，最新的在前；已到所设的最多条数（2），更早的记录未列出。"]
 
 
 def test_an_operators_own_undo_is_refused_on_a_clock_set_back(db: Database, people: People,

@@ -28,9 +28,11 @@ def _shown_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
 
 
-def write_rows(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]], *, anchor: str = "") -> bytes:
+def write_rows(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]], *, anchor: str = "",
+               notes: Sequence[str] = ()) -> bytes:
     """The rows under a bold header, streamed (a year of cases is 100,000 rows: a workbook held whole took 500 MB):
-    columns sized from the first rows, the header kept in view."""
+    columns sized from the first rows, the header kept in view; ``notes``, if any, a line each on a 说明 sheet after
+    it."""
     book = Workbook(write_only=True)
     stamp(book, anchor)
     sheet = book.create_sheet(sheet_name(title))
@@ -53,6 +55,11 @@ def write_rows(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]],
     sheet.append([_cell(sheet, name, bold) for name in header])
     for row in itertools.chain(first, rows):
         sheet.append([_cell(sheet, value) for value in row])
+    if notes:
+        said = book.create_sheet("说明")
+        said.column_dimensions["A"].width = min(max(_shown_width(line) for line in notes) + 2, MAX_WIDTH)
+        for line in notes:
+            said.append([_cell(said, line)])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

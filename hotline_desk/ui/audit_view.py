@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from hotline_desk.services.accounts import audit_reading, users
-from hotline_desk.services.accounts.audit_reading import SUBJECTS, AuditEntry
+from hotline_desk.services.accounts.audit_reading import SUBJECTS, AuditEntry, AuditFilter
 from hotline_desk.services.cases.records import find_case
 from hotline_desk.services.files import save_file
 from hotline_desk.ui.context import UiContext
@@ -123,17 +123,20 @@ class AuditView(QWidget):
         self.entries: list[AuditEntry] = []
         self.refresh()
 
-    def _reading(self, session: Session) -> list[AuditEntry]:
+    def _filters(self, session: Session) -> AuditFilter:
         typed = self.case.text().strip()
         person = str(self.who.currentData() or "")
         since = until = None
         if self.dated.isChecked():
             since = datetime.combine(self.since.date().toPython(), time())  # type: ignore[arg-type]
             until = datetime.combine(self.until.date().toPython(), time()) + timedelta(days=1)  # type: ignore[arg-type]
-        return audit_reading.list_entries(
-            session, self.ctx.actor, what=str(self.what.currentData() or ""),
-            user_id=audit_reading.account_id(session, person) if person else None, since=since, until=until,
-            limit=self.limit.value(), case_id=find_case(session, typed).id if typed else None)
+        return AuditFilter(what=str(self.what.currentData() or ""),
+                           user_id=audit_reading.account_id(session, person) if person else None,
+                           since=since, until=until, limit=self.limit.value(),
+                           case_id=find_case(session, typed).id if typed else None)
+
+    def _reading(self, session: Session) -> list[AuditEntry]:
+        return audit_reading.list_entries(session, self.ctx.actor, self._filters(session))
 
     def refresh(self) -> None:
         found = Operation(self, self.ctx, self._reading, read_only=True, title="无法读取审计记录").run_here()
@@ -154,8 +157,9 @@ class AuditView(QWidget):
     def export_to(self, path: Path) -> None:
         """The records as listed now (read again with the same filters), written to ``path``."""
         def work(session: Session) -> int:
-            entries = self._reading(session)
-            save_file(path, audit_reading.audit_workbook(session, entries), personal=True)
+            filters = self._filters(session)
+            entries = audit_reading.list_entries(session, self.ctx.actor, filters)
+            save_file(path, audit_reading.audit_workbook(session, entries, filters), personal=True)
             return len(entries)
 
         written = Operation(self, self.ctx, work, read_only=True, title="无法导出审计记录").run_here()

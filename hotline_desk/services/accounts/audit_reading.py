@@ -68,15 +68,27 @@ class AuditEntry:
     change: str
 
 
-def list_entries(session: Session, actor: Actor, *, what: str = "", user_id: int | None = None,
-                 since: datetime | None = None, until: datetime | None = None, limit: int = 50,
-                 case_id: int | None = None) -> list[AuditEntry]:
-    """The newest records first (up to ``limit``), of one kind of subject (``SUBJECTS``), one case, one person or a
-    time span if asked; an administrator's reading, since the trail holds every change to accounts and lists."""
+@dataclass(frozen=True)
+class AuditFilter:
+    """Which records are listed: of one kind of subject (``SUBJECTS``), one case, one person, entered in a span of
+    time (``until`` excluded); the newest ``limit`` of them."""
+
+    what: str = ""
+    user_id: int | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: int = 50
+    case_id: int | None = None
+
+
+def list_entries(session: Session, actor: Actor, filters: AuditFilter = AuditFilter()) -> list[AuditEntry]:
+    """The newest records first (up to the filter's limit) of those it asks for; an administrator's or an
+    inspector's reading, since the trail holds every change to accounts and lists."""
     if not actor.can(Permission.READ_AUDIT):
         raise PermissionDenied(f"{actor.display_name}（{actor.role_label}）无权查看审计记录：审计记录须由管理员或督查员"
                                "查看。")
-    query = select(AuditRecord).order_by(AuditRecord.id.desc()).limit(limit)
+    what, case_id = filters.what, filters.case_id
+    query = select(AuditRecord).order_by(AuditRecord.id.desc()).limit(filters.limit)
     if what == "case":
         query = query.where(AuditRecord.entity.like("case%"))
     elif what:
@@ -86,12 +98,12 @@ def list_entries(session: Session, actor: Actor, *, what: str = "", user_id: int
         steps = f"case_event:{case_id}:"
         query = query.where(AuditRecord.entity.between(steps, steps[:-1] + ";")
                             | AuditRecord.entity.in_((f"case_registration:{case_id}", f"case_history:{case_id}")))
-    if user_id is not None:
-        query = query.where(AuditRecord.user_id == user_id)
-    if since is not None:
-        query = query.where(AuditRecord.at >= since)
-    if until is not None:
-        query = query.where(AuditRecord.at < until)
+    if filters.user_id is not None:
+        query = query.where(AuditRecord.user_id == filters.user_id)
+    if filters.since is not None:
+        query = query.where(AuditRecord.at >= filters.since)
+    if filters.until is not None:
+        query = query.where(AuditRecord.at < filters.until)
     records = list(session.scalars(query))
     people = {u.id: f"{u.display_name}（{u.username}）" for u in session.scalars(
         select(User).where(User.id.in_({r.user_id for r in records if r.user_id is not None})))}
@@ -123,14 +135,34 @@ def list_entries(session: Session, actor: Actor, *, what: str = "", user_id: int
 AUDIT_HEADER = ("编号", "时间", "谁", "做了什么", "对象", "改动")
 
 
-def audit_workbook(session: Session, entries: list[AuditEntry]) -> bytes:
+def audit_workbook(session: Session, entries: list[AuditEntry], filters: AuditFilter) -> bytes:
     """The records listed, as a workbook for an inspection's file (every value written as text, none as a formula),
-    stamped with the trail's anchor as the other exports are, so that it can be checked against the database."""
+    stamped with the trail's anchor as the other exports are, so that it can be checked against the database; its
+    说明 sheet says which records these are (a reader of the file alone would take 50 of one case for the trail)."""
     from hotline_desk.excel.case_export import write_rows  # the workbook writer only for this
     from hotline_desk.services.accounts import anchors
 
+    anchor = anchors.current(session)
+    notes = [*filter_words(session, filters, len(entries)), f"导出时审计记录共 {anchor.record_id:,} 条。"]
     return write_rows("审计记录", AUDIT_HEADER, ((e.id, e.at, e.who, e.done, e.subject, e.change) for e in entries),
-                      anchor=anchors.tag(anchors.current(session)))
+                      anchor=anchors.tag(anchor), notes=notes)
+
+
+def filter_words(session: Session, filters: AuditFilter, listed: int) -> list[str]:
+    """Which records were listed, a line for each condition, and how many: as a file's reader needs them said."""
+    lines = [f"对象：{SUBJECTS.get(filters.what, filters.what)}" if filters.what else "对象：全部"]
+    if filters.case_id is not None:
+        lines.append(f"工单：{session.scalar(select(Case.number).where(Case.id == filters.case_id))}")
+    if filters.user_id is not None:
+        person = session.get(User, filters.user_id)
+        lines.append(f"谁：{person.display_name}（{person.username}）" if person else f"谁：用户{filters.user_id}")
+    if filters.since is not None or filters.until is not None:
+        since = f"{filters.since:%Y-%m-%d %H:%M} 起" if filters.since is not None else ""
+        until = f"{filters.until:%Y-%m-%d %H:%M} 前" if filters.until is not None else ""
+        lines.append(f"记录时间：{'，'.join(part for part in (since, until) if part)}")
+    lines.append(f"共 {listed} 条，最新的在前" + (f"；已到所设的最多条数（{filters.limit}），更早的记录未列出。"
+                                            if listed == filters.limit else "。"))
+    return lines
 
 
 def _account_step(record: AuditRecord, now: dict[str, Any], before: dict[str, Any] | None) -> str:
