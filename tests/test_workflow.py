@@ -361,6 +361,26 @@ def test_a_case_voided_before_it_was_dispatched_names_the_unit_it_was_proposed_t
     assert view.unit_heading == "承办单位" and view.unit == "自来水公司"
 
 
+def test_a_case_voided_while_units_have_it_names_them_to_be_told(db: Database, people: People,
+                                                                  clock: FakeClock) -> None:
+    """Voided a moment after another station dispatched it: the voider was told nothing of the units sent it, who
+    would go on handling a case no longer counted."""
+    case_id = _register(db, people, clock)
+    with db.session() as s:
+        water, city = unit_id(s, "自来水公司"), unit_id(s, "城市管理局")
+        wf.approve(s, people.supervisor, case_id, assist_ids=(city,), clock=clock)
+        wf.sign(s, people.operator, case_id, unit_id=water, clock=clock)
+        view = wf.void(s, people.supervisor2, case_id, "重复登记", clock=clock)
+    at = f"{clock():%m-%d %H:%M}"
+    assert view.notice == (f"作废前本件已交办给自来水公司（{at} 交办，已签收）、城市管理局（{at} 交办，待签收）："
+                           "请告知这些单位本件已作废、不必再办。")
+    proposed = _register(db, people, clock)
+    answered = _to_pending_followup(db, people, clock)
+    with db.session() as s:  # no unit has it yet, or its unit has answered: nothing to tell
+        assert wf.void(s, people.supervisor, proposed, "重复登记", clock=clock).notice == ""
+        assert wf.void(s, people.supervisor, answered, "重复登记", clock=clock).notice == ""
+
+
 def test_an_approval_dated_back_past_its_signing_time_says_the_unit_will_count_as_late(
         db: Database, people: People, clock: FakeClock) -> None:
     """Approved at 15:00 on the 9th but dated 10:00 on the 8th: the unit's 24 hours to sign had passed before the

@@ -81,7 +81,16 @@ from hotline_desk.services.cases.steps import (
 )
 from hotline_desk.services.clock import Clock, office_now, set_back
 from hotline_desk.services.office.calendar import deadline_notice
-from hotline_desk.vocabulary import Action, CaseState, EventKind, FollowUpResult, Handling, Source
+from hotline_desk.vocabulary import (
+    OPEN_DISPATCH_STATES,
+    Action,
+    CaseState,
+    DispatchState,
+    EventKind,
+    FollowUpResult,
+    Handling,
+    Source,
+)
 
 
 @dataclass(frozen=True)
@@ -224,9 +233,25 @@ def take(session: Session, actor: Actor, case_id: int, action: Action, payload: 
     late = _signing_time_gone(found, at, now, view.deadline) if action == Action.APPROVE or redone else ""
     unsolved = called_again_after_reply(found.status.handling) \
         if action == Action.RECALL and view.state == CaseState.PENDING_FOLLOWUP else ""
-    view = replace(view, notice="\n".join(n for n in (month, undone, kept, given, ahead, retired, late, unsolved)
+    told = _units_to_tell(session, found.status) if action == Action.VOID else ""
+    view = replace(view, notice="\n".join(n for n in (month, undone, kept, given, ahead, retired, late, unsolved, told)
                                           if n))
     return _erased(session, view, actor, now) if action == Action.ERASE else view
+
+
+def _units_to_tell(session: Session, status: CaseStatus) -> str:
+    """A case voided while units had it (sent, signed, not yet answered): they are named, to be told not to handle
+    it. Voided a moment after another station dispatched it, the voider would not know a unit had been sent it."""
+    if status.state not in OPEN_DISPATCH_STATES:
+        return ""
+    sent = [d for d in status.dispatches if d.round == status.round
+            and d.status in (DispatchState.DISPATCHED, DispatchState.SIGNED)]
+    if not sent:
+        return ""
+    names = {u.id: u.name for u in session.scalars(select(Unit).where(Unit.id.in_({d.unit_id for d in sent})))}
+    said = "、".join(f"{names.get(d.unit_id, '?')}（{d.dispatched_at:%m-%d %H:%M} 交办，{d.status.label}）"
+                    for d in sent)
+    return f"作废前本件已交办给{said}：请告知{'该单位' if len(sent) == 1 else '这些单位'}本件已作废、不必再办。"
 
 
 def _self_undo_on_a_true_clock(session: Session, now: datetime) -> None:
