@@ -56,6 +56,10 @@ def test_the_preview_lists_what_a_county_list_adds_and_starts_again_and_changes_
     assert lines[5] == ("郏县单位.xlsx：将添加 4 个单位（乡镇街道 3 个，市直单位 1 个）；将重新启用 1 个；"
                         "表中另有 2 个已有的单位。")
     assert lines[6] == "按已有单位读的：“教育体育局（教育）”即“教育体育局(教育)”。"
+    # a county's 县直单位 is the program's 市直单位: said, not read as another name for it silently
+    assert lines[7].endswith("否则会作为另一个单位添加，两个单位都在用，各计各的工单和分数。")
+    assert lines[8] == ("类别“乡镇”按乡镇街道、“县直单位”按市直单位、“县直”按市直单位读（考核表、简报和各列表中这两组称"
+                        "乡镇街道、市直单位）。")
     assert "表中没有列出的 40 个在用单位不变" in out and "加 --stop-others" in out
     assert out.rstrip().endswith("未作任何改动，核对无误后加 --commit。")
     assert fingerprint(county) == before
@@ -264,6 +268,9 @@ def test_a_county_name_of_a_unit_the_office_has_is_asked_about(county: Database,
     assert code == 0, err
     assert "像是已有单位的：“县公安局”与“公安局”、“煤山街道办事处”与“煤山街道”。是同一个单位的，请先把已有的改名" in out
     assert "县林业局”与" not in out
+    code, out, err = cli_run(capsys, county, "unit", "import", str(path), "--stop-others")
+    assert code == 0, err
+    assert "否则会作为另一个单位添加，已有的那个被停用，它的工单留在它名下：两个单位各计各的工单和分数。" in out
 
 
 def test_a_hidden_row_and_the_tables_note_and_total_are_passed_by_and_said(

@@ -62,6 +62,8 @@ class UnitImport:
     # moment: not what a commit compares with the preview agreed to)
     still_open: tuple[str, ...] = field(default=(), compare=False)
     passed: tuple[tuple[int, str, str], ...] = ()  # rows not read as units: (row, what it says, why)
+    # 类别 words read as one of the program's two groups: (as written, the group's name)
+    group_read: tuple[tuple[str, str], ...] = ()
 
     def emptied(self) -> list[str]:
         """The groups (乡镇街道, 市直单位) the list names no unit of: with --stop-others each would be left with none
@@ -92,7 +94,9 @@ class UnitImport:
             said += ("\n像是已有单位的：" + "、".join(f"“{new}”与“{there}”" for new, there in self.alike[:10])
                      + (f"等 {len(self.alike)} 对" if len(self.alike) > 10 else "")
                      + "。是同一个单位的，请先把已有的改名（unit rename 旧名 新名，或“修改所选”），它的工单和别名"
-                     "随之保留，再导入；否则会作为新单位添加，已有的那个被停用，两个都出现在考核表中。")
+                     "随之保留，再导入；否则会作为另一个单位添加，"
+                     + ("已有的那个被停用，它的工单留在它名下：两个单位各计各的工单和分数。" if stop_others
+                        else "两个单位都在用，各计各的工单和分数。"))
         if stop_others and self.still_open:
             said += "\n" + "\n".join(f"注意：{words}" for words in self.still_open[:10])
         if self.passed:
@@ -102,6 +106,9 @@ class UnitImport:
         if self.repeated:
             rows = "、".join(f"第 {row} 行（{name}）" for row, name in self.repeated[:5])
             said += f"\n表中重复列出的 {len(self.repeated)} 行只算一次：{rows}。"
+        if self.group_read:
+            said += ("\n类别" + "、".join(f"“{written}”按{label}" for written, label in self.group_read)
+                     + f"读（考核表、简报和各列表中这两组称{'、'.join(g.label for g in UnitGroup)}）。")
         if self.guessed:
             names = "、".join(self.guessed[:10]) + ("等" if len(self.guessed) > 10 else "")
             said += (f"\n{len(self.guessed)} 个单位的类别表中没写，按名称判断（{names}）"
@@ -146,9 +153,13 @@ def _group_of(cell: str) -> UnitGroup | None:
     return next((group for group, words in GROUP_WORDS.items() if typed in words), None)
 
 
-def read_unit_list(path: Path) -> tuple[list[tuple[int, str, UnitGroup | None]], list[tuple[int, str, str]]]:
-    """(row, name, group or None when not written) for each unit of the workbook's unit sheet (a header row naming
-    单位名称 and 类别, and 序号, passed over, where there is one, else the name first and the group beside it); and
+UnitRow = tuple[int, str, UnitGroup | None, str]
+
+
+def read_unit_list(path: Path) -> tuple[list[UnitRow], list[tuple[int, str, str]]]:
+    """(row, name, group or None when not written, the 类别 as written) for each unit of the workbook's unit sheet
+    (a header row naming 单位名称 and 类别, and 序号, passed over, where there is one, else the name first and the
+    group beside it); and
     the rows passed by, with why: hidden in Excel (an abolished unit, as offices keep them), a table's note or total.
     A case list, a cell that is a number or a date, or a group word not known, is refused with its row."""
     from hotline_desk.excel.columns import field_for, find_header
@@ -188,7 +199,7 @@ def read_unit_list(path: Path) -> tuple[list[tuple[int, str, UnitGroup | None]],
         if rows and (rows[0][1][0] in SERIAL_HEADERS or rows[0][1][0].isdigit()):
             raise ValidationError(f"{where}的第一列是序号，不是单位名称：请写上表头“单位名称”“类别”，"
                                   f"或删去序号列后再导入。{HOW}")
-    found: list[tuple[int, str, UnitGroup | None]] = []
+    found: list[UnitRow] = []
     passed: list[tuple[int, str, str]] = []
     wrong: list[str] = []
     for number, cells in rows[start:]:
@@ -210,7 +221,7 @@ def read_unit_list(path: Path) -> tuple[list[tuple[int, str, UnitGroup | None]],
             wrong.append(f"第 {number} 行“{name}”的类别“{written}”（应为乡镇街道或市直单位，也可写乡镇、街道、"
                          "县直单位、部门；供电、通信等企业请写市直单位）")
             continue
-        found.append((number, name, group))
+        found.append((number, name, group, written))
     if wrong:
         more = f"等 {len(wrong)} 行" if len(wrong) > 3 else ""
         how = HOW if start == 0 else "请改正后再导入。未作任何改动。"  # a header was read: its columns are not in doubt
@@ -233,7 +244,10 @@ def preview_units(session: Session, path: Path, now: datetime | None = None) -> 
     listed: list[tuple[str, str]] = []
     repeated: list[tuple[int, str]] = []
     read_as: list[tuple[str, str]] = []
-    for number, typed, group in rows:
+    # 类别 written otherwise than the program's group (县直单位: the score tables say 市直单位), said once each
+    group_read = {written: group.label for _n, _t, group, written in rows
+                  if group is not None and written != group.label}
+    for number, typed, group, _written in rows:
         try:
             name = clean_name(typed, "单位名称")
         except ValidationError as exc:
@@ -278,7 +292,8 @@ def preview_units(session: Session, path: Path, now: datetime | None = None) -> 
     still_open = tuple(words for u in active if u.name in unnamed
                        and (words := open_cases_words(session, u.id, moment)))
     return UnitImport(path.name, tuple(new), tuple(restarted), tuple(existing), tuple(guessed), unnamed,
-                      tuple(listed), tuple(repeated), tuple(read_as), alike, still_open, tuple(passed))
+                      tuple(listed), tuple(repeated), tuple(read_as), alike, still_open, tuple(passed),
+                      tuple(group_read.items()))
 
 
 # How a county's list writes a unit the default list names plainly: 县公安局 or 宝丰县城市管理局 (a place before
