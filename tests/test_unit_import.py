@@ -93,10 +93,17 @@ def test_the_whole_list_replaces_the_default_one_in_its_order_and_a_stopped_unit
     code, out, _ = cli_run(capsys, county, "unit", "list")  # the score tables' order
     assert [line.split("\t")[2] for line in out.splitlines()] == [
         "城关镇", "东城街道", "安良镇", "纸坊镇", "公安局", "县住房和城乡建设局", "教育体育局(教育)"]
+    # the trail says which list stopped forty units one morning, and a reader finds it among the units' records
+    code, out, _ = cli_run(capsys, county, "audit", "--what", "unit", "--limit", "1")
+    assert code == 0 and out.splitlines()[0].split("\t")[3:] == [
+        "导入", "单位表“郏县单位.xlsx”（unit_list:郏县单位.xlsx）",
+        "新增 4 个，重新启用 1 个，停用 40 个，考核表顺序调整 46 个（作为本地的全部单位）"]
     before = fingerprint(county)  # the same list again: nothing to do
     code, out, _ = cli_run(capsys, county, "unit", "import", str(path), "--stop-others", "--commit")
     assert code == 0 and out.startswith("郏县单位.xlsx：已添加 0 个单位；表中另有 7 个已有的单位。")
     assert fingerprint(county) == before
+    code, out, _ = cli_run(capsys, county, "verify")
+    assert code == 0 and "未发现问题" in out
 
 
 def test_a_list_without_groups_judges_them_by_the_name_and_says_which(

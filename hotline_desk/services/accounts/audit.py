@@ -700,6 +700,7 @@ def entity_label(entity: str, detail: dict[str, Any] | None) -> str:
     named = {"channel": ("渠道", d.get("name")), "appeal_type": ("诉求类型", d.get("name")),
              "alias": ("别名", d.get("alias")), "unit": ("承办单位", d.get("name")),
              "category": ("问题分类", d.get("name")), "import_batch": ("导入批次", d.get("file")),
+             "unit_list": ("单位表", d.get("file")),
              "setting": ("设置", SETTING_NAMES.get(entity, entity.split(":", 1)[-1]))}
     if kind == "user" and d.get("username"):
         shown = f"用户“{d['username']}”" + (f"（{d['name']}）" if d.get("name") else "")

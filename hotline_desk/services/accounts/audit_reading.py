@@ -91,6 +91,8 @@ def list_entries(session: Session, actor: Actor, filters: AuditFilter = AuditFil
     query = select(AuditRecord).order_by(AuditRecord.id.desc()).limit(filters.limit)
     if what == "case":
         query = query.where(AuditRecord.entity.like("case%"))
+    elif what == "unit":  # the units, and the lists imported (unit_list:…), which say why many changed at once
+        query = query.where(AuditRecord.entity.like("unit:%") | AuditRecord.entity.like("unit_list:%"))
     elif what:
         query = query.where(AuditRecord.entity.like(f"{what}:%"))
     if case_id is not None:  # its steps, its registration's changes, and its history imported whole: as ranges of
@@ -357,6 +359,10 @@ def _change(record: AuditRecord, now: dict[str, Any], before: dict[str, Any] | N
         return f"改动了：{'、'.join(fields)}" if fields else "未改动内容（首次保存）"
     if record.kind == "export":
         return f"{now.get('cases', '')} 件，含来电人姓名和电话"
+    if record.entity.startswith("unit_list:"):  # the file is the subject; the units' own records follow it
+        whole = "（作为本地的全部单位）" if now.get("whole_list") else ""
+        return (f"新增 {now.get('added')} 个，重新启用 {now.get('restarted')} 个，停用 {now.get('stopped')} 个，"
+                f"考核表顺序调整 {now.get('reordered')} 个{whole}")
     if record.kind == "bulletin_finalize" and isinstance(row := now.get("row"), dict):
         issue = f"第 {row.get('year_issue')} 期（总第 {row.get('total_issue')} 期）"
         cutoff = _value("cutoff", row.get("cutoff"), names)

@@ -154,6 +154,8 @@ def _group_of(cell: str) -> UnitGroup | None:
 
 
 UnitRow = tuple[int, str, UnitGroup | None, str]
+# The audit record of an imported unit list (the file's name after it): a note of the import, no row's state.
+UNIT_LIST_ENTITY = "unit_list:"
 
 
 def read_unit_list(path: Path) -> tuple[list[UnitRow], list[tuple[int, str, str]]]:
@@ -348,16 +350,26 @@ def import_units(session: Session, actor: Actor, path: Path, *, stop_others: boo
         set_unit_active(session, actor, name, True, clock=clock)
     for name, group in preview.new:
         admin.save_unit(session, actor, None, name, group, clock=clock)
+    moved = 0
     if stop_others:
         for name in preview.unnamed:
             set_unit_active(session, actor, name, False, clock=clock)
-        _in_list_order(session, actor, [name for name, _group in preview.listed], clock())
+        moved = _in_list_order(session, actor, [name for name, _group in preview.listed], clock())
+    stopped = len(preview.unnamed) if stop_others else 0
+    if preview.new or preview.restarted or stopped or moved:
+        # one record of the list after the units' own: an inspector reading 43 units stopped one morning sees why
+        audit.record(session, "import", f"{UNIT_LIST_ENTITY}{path.name}",
+                     {"file": path.name, "added": len(preview.new), "restarted": len(preview.restarted),
+                      "stopped": stopped, "reordered": moved, "whole_list": stop_others},
+                     user_id=actor.id, at=clock())
     session.flush()
     return preview
 
 
-def _in_list_order(session: Session, actor: Actor, names: list[str], at: datetime) -> None:
-    """Each group's score table in the list's order (考核表顺序 1, 2, 3…), the units it does not name after them."""
+def _in_list_order(session: Session, actor: Actor, names: list[str], at: datetime) -> int:
+    """Each group's score table in the list's order (考核表顺序 1, 2, 3…), the units it does not name after them;
+    how many units moved."""
+    moved = 0
     for group in UnitGroup:
         units = list(session.scalars(select(Unit).where(Unit.group == group).order_by(Unit.display_order, Unit.id)))
         place = {name: i for i, name in enumerate(names)}
@@ -366,3 +378,5 @@ def _in_list_order(session: Session, actor: Actor, names: list[str], at: datetim
             if unit.display_order != position:
                 unit.display_order = position
                 audit.record_row(session, unit, user_id=actor.id, at=at)
+                moved += 1
+    return moved
