@@ -52,6 +52,8 @@ def test_f1_shows_this_persons_page_keys_and_the_offices_words(qtbot: QtBot, db:
     assert "设置" not in keys and "被驳回" in keys  # an operator's pages, not a supervisor's or an admin's
     assert "待审核" not in keys and "审核通过" not in keys  # nor what only a supervisor does there
     assert "列表中多选（如回访中选几件未接通的一并登记）" in keys  # what an operator chooses several for
+    assert "Alt+1～4\n回访中登记所选工单的结果：满意、基本满意、不满意、未接通" in keys
+    assert "Ctrl+Tab\n在一页的几个页签之间切换（回访中的待回访和待甄别、考核评分中的乡镇街道和市直单位两张表）" in keys
     assert "签收：承办单位确认收到交办，应在交办后 24 小时内" in workflow
     assert "办理期限：交办后按诉求类型给的工作日数：咨询类 3 个、问题处理类 5 个、投诉举报类 10 个" in workflow
     assert "响应率：按时签收件数 ÷ 交办件数；第一次交办后 24 小时内签收算按时。得分 = 20 × 比率。" in scores
@@ -115,7 +117,8 @@ def _names_in(window: MainWindow) -> tuple[set[str], set[str]]:
     for key in window.page_keys:
         window.go_to(key)
     keys = {a.shortcut().toString() for a in window.findChildren(QAction)} | \
-        {s.key().toString() for s in window.findChildren(QShortcut)}
+        {s.key().toString() for s in window.findChildren(QShortcut)} | \
+        {f"Alt+{m[1]}" for b in window.findChildren(QAbstractButton) if (m := re.search(r"&(\w)", b.text()))}
     texts = [window.nav.item(i).text() for i in range(window.nav.count())]
     texts += [b.text() for b in window.findChildren(QAbstractButton)]
     texts += [label.text() for label in window.findChildren(QLabel)]
@@ -132,7 +135,7 @@ def _plain_name(text: str) -> str:
     return re.sub(r"（[^）]*）$", "", text.strip().removesuffix(" *").removesuffix("…"))
 
 
-@pytest.mark.parametrize("role", ["operator", "supervisor"])
+@pytest.mark.parametrize("role", ["operator", "supervisor", "admin"])
 def test_the_everyday_steps_name_keys_and_names_the_window_really_has(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path, role: str) -> None:
     actor = getattr(people, role)
@@ -171,6 +174,10 @@ def test_the_everyday_steps_name_keys_and_names_the_window_really_has(
     assert ("改正被驳回的工单" in titles) == (role == "operator") and ("审核拟交办" in titles) == (role != "operator")
     supervising = {"改正办理中的错误", "甄别不满意的回访", "考核评分和附加分", "月度简报定稿"}
     assert set(titles) & supervising == (supervising if role != "operator" else set())
+    # the daily work with units and callers, for everyone who does it; an administrator's own work, for it alone
+    assert {"登记单位的签收、回复和申请", "回访来电人"} <= set(titles)
+    administering = {"管理用户和密码", "维护单位、节假日和设置"}
+    assert set(titles) & administering == (administering if role == "admin" else set())
     window.close()
 
 

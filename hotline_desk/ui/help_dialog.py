@@ -37,7 +37,14 @@ LIST_KEYS: tuple[tuple[str, str], ...] = (
     ("Home / End", "列表的第一件 / 最后一件"),
     ("Shift+↑/↓、Ctrl+空格", "列表中多选"),
     ("Shift+F10", "列表中选择显示哪些列（也可右键单击表头）"),
-    ("Ctrl+Tab", "考核评分中在乡镇街道和市直单位两张表之间切换"),
+    ("Ctrl+Tab", "在一页的几个页签之间切换"),
+    ("Alt+1～4", "回访中登记所选工单的结果：满意、基本满意、不满意、未接通"),
+)
+# Where Ctrl+Tab goes from tab to tab, by page: the examples named are of this person's pages.
+TABBED: tuple[tuple[str, str], ...] = (
+    ("回访", "回访中的待回访和待甄别"),
+    ("待审核", "待审核中的待审核交办和退单和延期申请"),
+    ("考核评分", "考核评分中的乡镇街道和市直单位两张表"),
 )
 # Where choosing several cases at once does something, by the page it is done on: the first of this person's pages
 # named here gives the example (an operator has no 待审核, so approving several is no example of theirs).
@@ -89,9 +96,17 @@ def keys_html(pages: Sequence[tuple[str, str]], *, has_entry: bool) -> str:
 
 
 def list_keys(names: set[str]) -> list[tuple[str, str]]:
-    example = next((words for page, words in SEVERAL_AT_ONCE if page in names), "")
-    return [(key, f"{what}（{example}）" if what == "列表中多选" and example else what) for key, what in LIST_KEYS
-            if not (key == "Ctrl+Tab" and "考核评分" not in names)]
+    """The list keys, each with its examples from this person's pages; one for a page the person has not (回访's
+    Alt+1～4, Ctrl+Tab with no page of tabs) is left out."""
+    several = next((words for page, words in SEVERAL_AT_ONCE if page in names), "")
+    tabbed = "、".join(words for page, words in TABBED if page in names)
+    examples = {"Shift+↑/↓、Ctrl+空格": several, "Ctrl+Tab": tabbed}
+    rows = []
+    for key, what in LIST_KEYS:
+        if (key == "Ctrl+Tab" and not tabbed) or (key.startswith("Alt+") and "回访" not in names):
+            continue
+        rows.append((key, f"{what}（{examples[key]}）" if examples.get(key) else what))
+    return rows
 
 
 def how_to_html(tasks: Sequence[HowTo]) -> str:

@@ -33,6 +33,10 @@ def how_tos(session: Session, can: Callable[[str], bool]) -> list[HowTo]:
         tasks.append(_approve())
     elif can("register"):
         tasks.append(_rejected())
+    if can(Action.SIGN):
+        tasks.append(_tracking(supervises=can(Action.SUPERVISE)))
+    if can(Action.FOLLOWUP):
+        tasks.append(_followups(s))
     if can(Action.WITHDRAW):
         tasks.append(_corrections())
     if can(Action.REVIEW):
@@ -41,18 +45,75 @@ def how_tos(session: Session, can: Callable[[str], bool]) -> list[HowTo]:
         tasks.append(_scores())
     if can(Permission.BULLETIN_FINALIZE):
         tasks.append(_bulletin())
+    if can(Permission.MANAGE_USERS):
+        tasks.append(_accounts())
+    if can(Permission.MANAGE_SETTINGS):
+        tasks.append(_office_lists())
     if can(Permission.READ_AUDIT):
         tasks.append(_audit())
     tasks += [_states(s), _deadlines(session, s)]
     return tasks
 
 
+def _tracking(*, supervises: bool) -> HowTo:
+    steps = [
+        "按 Ctrl+5 到“交办跟踪”：已交给单位、还没有回复的工单，写有承办单位、是否已签收、办理期限和待审批的申请；"
+        "超期的浅红色。",
+        "单位来电说已签收的：选中工单点“登记签收”，填单位签收的时间后确定（默认现在；单位早已签收、现在才登记的，"
+        "填当时的时间，按它计响应率）。",
+        "单位回复的：点“登记回复”，填回复内容、办理结果、经办人和联系电话，以及单位办结的时间；工单转“待回访”。",
+        "单位要退回或延期的：点“登记退单申请”或“登记延期申请”，写明理由和单位提出的时间，由审核员审批。",
+        "与单位交换 Excel：点“导出交办单…”，为所选工单的单位（或所有有在办工单的单位）各存一份交办单（Excel 和 PDF）；"
+        "单位在交办单上填好签收和回复发回后，点“导入单位回复…”选择文件，先列出将登记的内容，核对后再导入。",
+    ]
+    if supervises:
+        steps.append("单位迟迟不办的，选中后点“督办”，工单标为督办。")
+    return HowTo("登记单位的签收、回复和申请", tuple(steps))
+
+
+def _followups(s: Settings) -> HowTo:
+    return HowTo("回访来电人", (
+        "按 Ctrl+6 到“回访”，“待回访”页签列出单位已回复的和协调办理的工单，写有上次回访、办理结果、回复内容和"
+        f"回访时限（单位回复后 {s.int(limits.FOLLOWUP_DAYS)} 个工作日内）。",
+        "选中一件，打电话问来电人对办理是否满意，按回答按 Alt+1 满意、Alt+2 基本满意、Alt+3 不满意、Alt+4 未接通"
+        "（或点这几个按钮），再确认。",
+        "不满意的写明群众意见，工单转“待甄别”，由审核员甄别。未接通的可选几件一并登记；同一件 "
+        f"{s.int(limits.FOLLOWUP_MAX_ATTEMPTS)} 次未接通的记为“未回访”并办结。",
+        f"结果点错了的，{s.int(limits.UNDO_MINUTES)} 分钟内点结果旁出现的“撤销”；过了时间请审核员撤销并写明原因。",
+        "Ctrl+Tab 在“待回访”和“待甄别”两个页签之间切换。保密工单由审核员回访。",
+    ))
+
+
+def _accounts() -> HowTo:
+    return HowTo("管理用户和密码", (
+        "按 Ctrl+9 到“设置”，选“用户”页签。",
+        "新来的工作人员：点“添加用户”，填登录名、姓名和角色（话务员、审核员、管理员、督查员）；程序给出一次性密码，"
+        "只显示这一次，请当面告知，首次登录时须改为自己的密码。",
+        "忘记密码的：选中后点“重置密码”，得到新的一次性密码。调岗的点“修改姓名或角色”。",
+        "离职的：选中后点“停用所选”，不能再登录，办过的工单和记录仍在其名下；需要时选中点“重新启用”。",
+    ))
+
+
+def _office_lists() -> HowTo:
+    return HowTo("维护单位、节假日和设置", (
+        "按 Ctrl+9 到“设置”。",
+        "“承办单位”页签：点“添加单位”“修改所选”（改名、分组、考核表顺序、停用）；本地的整张单位表可点“从 Excel "
+        "导入单位表…”一次导入，先列出将做的改动再问。",
+        "“工作日历”页签：每年年初按国务院的放假安排，在日历上选日期，选类型（节假日或调休上班）和说明，点“设置所选日期”；"
+        "办理期限按它计算工作日。",
+        "“时限与简报模板”页签：交办、签收、回访的时限和简报的报头、编发单位等；改后按 Ctrl+S 保存。“考核规则”页签改"
+        "各项满分和计法，点“保存考核规则”。",
+        "“数据库与备份”页签：备份的文件夹和保留份数，点“立即备份”；每天首次打开、一直开着时每满一天和关闭程序时也"
+        "自动备份。",
+    ))
+
+
 def _audit() -> HowTo:
     return HowTo("查看审计记录（谁在何时做了什么）", (
         "按 Ctrl+0 到“审计记录”：最新的在前，列出编号、时间（录入的时间）、谁、做了什么、对象和改动。",
         "只看一件工单：在“工单”栏输入编号，按 Enter；只看一个人：在“人员”中选；限定日期：勾选“录入时间”并选起止日期，"
-        "再点“查询”。补录的步骤按录入的时间列出，“改动”中写“记为”它算作的时间。",
-        "回访写明结果（如“结果：不满意”），甄别写明结论和理由，撤销、作废写明理由；工单的步骤点“工单查询”打开工单，"
+        "再点“查询”。补录的步骤按录入的时间列出，“改动”中写明它算作的时间。",
+        "回访写明结果（如 结果：不满意），甄别写明结论和理由，撤销、作废写明理由；工单的步骤点“工单查询”打开工单，"
         "在办理历史中看全文。",
         "“导出 Excel…”把当前所列的写成工作簿，供督查存档；核验记录是否被改动，可运行 hotline-desk verify。",
     ))
