@@ -58,6 +58,7 @@ def test_admin_resets_a_password_and_lifts_the_lock(secured: Database, people: P
         accounts.set_password(s, people.admin, "op1", "newpass-1", clock=clock)
     reset = _login(secured, "op1", "newpass-1", clock)  # the admin knows it: it is one-time
     assert reset.actor is None and reset.must_change and "一次性密码" in reset.message
+    assert "至少6位，不能是 123456 这类常见的，也不能与登录名相同" in reset.message  # the rule, before a try
     with pytest.raises(ValidationError, match="至少 6 位"), secured.session() as s:
         accounts.change_first_password(s, "op1", "newpass-1", "123", clock=clock)
     with secured.session() as s:
@@ -193,6 +194,15 @@ def test_a_user_added_in_the_window_gets_a_one_time_password(qtbot: QtBot, db: D
     shown = messages.texts("information")
     assert len(shown) == 1 and "只显示这一次" in shown[0], messages.shown
     assert "注意：已有同名的工作人员赵敏（审核员，sup2）。" in shown[0]  # the office's 赵敏: said, and added
+    # each button usable only for the user it acts on: 重新启用 with one in use chosen did nothing, said nothing
+    buttons = tab.buttons
+    assert not buttons["重新启用"].isEnabled() and buttons["重新启用"].toolTip() == "先在列表中选中一个已停用的用户。"
+    tab.table.selectRow(next(i for i, u in enumerate(tab.model.rows) if u.username == "zhaomin"))
+    assert buttons["停用所选"].isEnabled() and buttons["重置密码"].isEnabled() and not buttons["重新启用"].isEnabled()
+    tab.disable()
+    assert not buttons["停用所选"].isEnabled() and buttons["重新启用"].isEnabled()  # the same row, now stopped
+    tab.enable()
+    assert buttons["停用所选"].isEnabled() and not buttons["重新启用"].isEnabled()
     once = re.findall(r"一次性密码：(\S+)", shown[0])[0]
     first = _login(db, "zhaomin", once, clock)
     assert first.actor is None and first.must_change

@@ -252,7 +252,7 @@ def _unreadable(exc: OSError | UnicodeDecodeError) -> str:
 
 
 def _ask_new_password(who: str) -> str:
-    first = ask_secret(f"请为{who}设置密码（至少6位）：")
+    first = ask_secret(f"请为{who}设置密码（{accounts.PASSWORD_RULE}）：")
     if first != ask_secret("再输入一次："):
         raise ValidationError("两次输入的密码不一致。")
     return first

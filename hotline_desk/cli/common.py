@@ -178,7 +178,9 @@ def ask_new_password(why: str, who: str) -> str:
     if not sys.stdin.isatty():
         empty = f"环境变量 {ENV_NEW_PASSWORD} 是空的，没有给出新密码。" if given == "" else ""
         raise ValidationError(f"{why}：{empty}请在环境变量 {ENV_NEW_PASSWORD} 中提供新密码，或在终端中运行。")
-    first = ask_secret(f"{why}。请为{who}设置新密码（至少6位）：")
+    from hotline_desk.services.accounts.accounts import PASSWORD_RULE  # only when a password is asked for
+
+    first = ask_secret(f"{why}。请为{who}设置新密码（{PASSWORD_RULE}）：")
     if first != ask_secret("再输入一次："):
         raise ValidationError("两次输入的密码不一致。")
     return first

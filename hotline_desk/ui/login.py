@@ -203,7 +203,7 @@ class FirstPasswordDialog(_StartDialog):
         # second office there.
         self.intro = (f"这是一个新的空数据库：{db.display_name}。如果办公室的数据在服务器上或另一个文件中，"
                       "请不要在这里设置，点“连接其他数据库…”选择它。\n\n"
-                      "请为管理员设置密码（至少6位）。以后用它登录并添加其他工作人员。")
+                      f"请为管理员设置密码（{accounts.PASSWORD_RULE}）。以后用它登录并添加其他工作人员。")
         self.message = QLabel(self.intro)  # stays: which database this is, and how to choose another
         self.message.setWordWrap(True)
         self.said = QLabel()  # a hint or a refusal, under it

@@ -387,6 +387,13 @@ class CategoriesTab(QWidget):
 CHANGED = {"display_name": "姓名", "role": "角色"}
 
 
+# What each button of the users' page needs chosen (any user, one in use, one stopped), said on it while it cannot be
+# used: 重新启用 with a user in use chosen did nothing and said nothing.
+USER_BUTTON_NEEDS: tuple[tuple[str, bool | None, str], ...] = (
+    ("修改姓名或角色", None, "先在列表中选中一个用户"), ("重置密码", None, "先在列表中选中一个用户"),
+    ("停用所选", True, "先在列表中选中一个在用的用户"), ("重新启用", False, "先在列表中选中一个已停用的用户"))
+
+
 class UsersTab(QWidget):
     """工作人员: everyone who may sign in, and those deactivated (who can be enabled again); a person's name and role
     corrected, a one-time password given, an account deactivated after a question."""
@@ -400,17 +407,29 @@ class UsersTab(QWidget):
         self.table = _table(self.model, "用户")
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
-        layout.addLayout(_buttons(("添加用户", self.add), ("修改姓名或角色", self.change_role),
-                                  ("重置密码", self.reset), ("停用所选", self.disable), ("重新启用", self.enable)))
+        row = _buttons(("添加用户", self.add), ("修改姓名或角色", self.change_role),
+                       ("重置密码", self.reset), ("停用所选", self.disable), ("重新启用", self.enable))
+        layout.addLayout(row)
+        self.buttons = {button.text(): button for i in range(row.count())
+                        if (item := row.itemAt(i)) is not None and isinstance(button := item.widget(), QPushButton)}
+        self.table.selectionModel().selectionChanged.connect(self._name_buttons)
         self.refresh()
         remember_fitted_columns(ctx.window_state(), "settings_users", self.table)
         self.follower = follow(self, ctx.signals, Change.REFERENCE, self.refresh)
+
+    def _name_buttons(self) -> None:
+        user = self._selected()
+        for text, active, why in USER_BUTTON_NEEDS:
+            usable = user is not None and (active is None or user.active == active)
+            self.buttons[text].setEnabled(usable)
+            self.buttons[text].setToolTip("" if usable else f"{why}。")
 
     def refresh(self) -> None:
         _reload(self.table, self.model, read(self.ctx, users.user_rows), lambda user: user.username)
         for column in range(self.model.columnCount() - 1):  # a longer name added since: never cut (登录名 zha…)
             if self.table.sizeHintForColumn(column) > self.table.columnWidth(column):
                 self.table.resizeColumnToContents(column)
+        self._name_buttons()  # the row kept chosen may have been stopped or started again
 
     def _selected(self) -> users.UserRow | None:
         rows = self.table.selectionModel().selectedRows()

@@ -24,6 +24,8 @@ from hotline_desk.vocabulary import Role
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 MIN_LENGTH = 6
+# The rule a new password meets, said where one is asked for (a common one was refused only once typed).
+PASSWORD_RULE = f"至少{MIN_LENGTH}位，不能是 123456 这类常见的，也不能与登录名相同"
 # A one-time password (given by an admin, to be replaced at first login) is stored as this marker before its hash.
 # The marker is part of the stored credential, so the audit trail covers it like the hash itself.
 ONE_TIME = "once$"
@@ -108,7 +110,7 @@ FORGOTTEN = "忘记密码的，请管理员重设一次性密码。"
 ADMIN_FORGOTTEN = "管理员忘记密码的，请另一位管理员重设一次性密码。"
 OWN_PASSWORD = "自己的密码请用状态栏右下角姓名下的“修改密码”修改（须输入当前密码）。"
 NO_PASSWORD = "该用户还没有密码，不能登录。请管理员为其设置一次性密码。"
-MUST_CHANGE = "这是一次性密码：请设置自己的新密码（至少6位）后再开始工作。"
+MUST_CHANGE = f"这是一次性密码：请设置自己的新密码（{PASSWORD_RULE}）后再开始工作。"
 
 
 def login(session: Session, username: str, password: str, *, clock: Clock = office_now,
