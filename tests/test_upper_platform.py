@@ -278,6 +278,15 @@ def test_approving_an_upper_case_past_the_platforms_limit_says_so(
                                    clock=clock).notice for number in (late, roomy)}
     assert "晚于上级办理时限 2022-07-06 23:59（本办的期限按诉求类型计算）：请提醒承办单位按上级的时限" in said[late]
     assert "上级办理时限" not in said[roomy]
+    # approved among others from the 待审核 list: said with its number
+    from hotline_desk.services.cases.batch_approval import approve_many
+
+    pair = [_upper(db, people, clock, f"PDS20220705-00{n}", upstream_deadline=datetime(2022, 7, 6, 23, 59))
+            for n in (11, 12)]
+    with db.session() as s:
+        outcome = approve_many(s, people.supervisor, [s.scalar(select(Case.id).where(Case.number == number))
+                                                      for number in pair], clock=clock)
+    assert [line.split("：")[0] for line in outcome.notices if "晚于上级办理时限" in line] == pair
 
 
 def test_a_case_the_platform_withdrew_is_named_and_holds_nothing_back(
