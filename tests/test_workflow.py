@@ -381,6 +381,29 @@ def test_a_case_voided_while_units_have_it_names_them_to_be_told(db: Database, p
         assert wf.void(s, people.supervisor, answered, "重复登记", clock=clock).notice == ""
 
 
+def test_a_signing_past_its_limit_says_it_is_late_and_what_it_costs(db: Database, people: People,
+                                                                     clock: FakeClock) -> None:
+    """Signed two days after the dispatch, the step said only 已登记签收: the clerk learnt of the lost 响应率 from
+    the scores at the month's end."""
+    case_id = _register(db, people, clock)
+    with db.session() as s:
+        water, city = unit_id(s, "自来水公司"), unit_id(s, "城市管理局")
+        sent = wf.approve(s, people.supervisor, case_id, assist_ids=(city,), clock=clock).events[-1].at
+        limit = sent + timedelta(hours=24)
+        clock.advance(days=2)
+        on_time = wf.sign(s, people.operator, case_id, unit_id=city, at=limit, clock=clock)
+        assert on_time.notice == ""  # at the limit itself, entered later: in time
+        late = wf.sign(s, people.operator, case_id, clock=clock).notice
+    assert late == (f"签收记在 {clock():%Y-%m-%d %H:%M}，晚于签收时限 {limit:%Y-%m-%d %H:%M}：记为超时签收，"
+                    "不计入该单位的响应率。")
+    with db.session() as s:  # a 协办 unit's late signing is said, as costing nothing
+        other = _register(db, people, clock)
+        wf.approve(s, people.supervisor, other, assist_ids=(water,), unit_id=city, clock=clock)
+        clock.advance(days=2)
+        assert wf.sign(s, people.operator, other, unit_id=water, clock=clock).notice.endswith(
+            "记为超时签收（协办单位的签收不计入响应率）。")
+
+
 def test_an_approval_dated_back_past_its_signing_time_says_the_unit_will_count_as_late(
         db: Database, people: People, clock: FakeClock) -> None:
     """Approved at 15:00 on the 9th but dated 10:00 on the 8th: the unit's 24 hours to sign had passed before the

@@ -234,9 +234,22 @@ def take(session: Session, actor: Actor, case_id: int, action: Action, payload: 
     unsolved = called_again_after_reply(found.status.handling) \
         if action == Action.RECALL and view.state == CaseState.PENDING_FOLLOWUP else ""
     told = _units_to_tell(session, found.status) if action == Action.VOID else ""
-    view = replace(view, notice="\n".join(n for n in (month, undone, kept, given, ahead, retired, late, unsolved, told)
-                                          if n))
+    signed_late = _signed_late(found.status, payload, at) if action == Action.SIGN else ""
+    view = replace(view, notice="\n".join(n for n in (month, undone, kept, given, ahead, retired, late, unsolved, told,
+                                                       signed_late) if n))
     return _erased(session, view, actor, now) if action == Action.ERASE else view
+
+
+def _signed_late(status: CaseStatus, payload: Sign, at: datetime) -> str:
+    """A signing dated past its unit's limit, said once recorded (the list marks it 是（超时） only after): whether it
+    costs the unit its 响应率, which only the 主办 unit's signing is judged by."""
+    main = payload.unit_id is None or (status.main_dispatch is not None
+                                       and status.main_dispatch.unit_id == payload.unit_id)
+    mine = status.main_dispatch if payload.unit_id is None else status.dispatch_for(payload.unit_id)
+    if mine is None or at <= mine.sign_deadline:
+        return ""
+    return (f"签收记在 {at:%Y-%m-%d %H:%M}，晚于签收时限 {mine.sign_deadline:%Y-%m-%d %H:%M}：记为超时签收"
+            + ("，不计入该单位的响应率。" if main else "（协办单位的签收不计入响应率）。"))
 
 
 def _units_to_tell(session: Session, status: CaseStatus) -> str:
