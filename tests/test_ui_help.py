@@ -28,7 +28,7 @@ from hotline_desk.ui.main_window import MainWindow
 from hotline_desk.ui.scoring_view import CasesBehindDialog, ScoringView
 from hotline_desk.vocabulary import FINAL_UNREACHABLE_LABEL, Action, CaseState, DispatchState
 from tests.conftest import FakeClock, People
-from tests.helpers import draft
+from tests.helpers import draft, replied
 from tests.ui_helpers import context, scoring_page, shown_active, when_modal
 
 THRESHOLD_RULES = {"columns": [{"key": "finish", "label": "办结率", "weight": 40},
@@ -95,9 +95,17 @@ def test_the_score_tables_headers_say_how_each_column_is_worked_out(qtbot: QtBot
 
 def test_each_figure_on_the_home_page_says_what_it_counts(qtbot: QtBot, db: Database, people: People,
                                                          clock: FakeClock, tmp_path: Path) -> None:
+    with db.session() as s:  # answered, and not called back within its two working days
+        replied(s, people, clock)
+    clock.advance(days=7)
     home = HomeView(context(db, people.operator, clock, tmp_path))
     qtbot.addWidget(home)
     assert home.tiles["overdue"].toolTip() == "过了办理期限、单位还没有回复的工单，点击查看"
+    # the calls past their time are said: beside 办理超期 0, the 待回访 tile read as nothing late
+    assert home.tiles["overdue"].text() == "0\n办理超期" and home.tiles["followups_due"].text() == "1\n待回访"
+    assert home.tiles["followups_due"].toolTip() == ("已回复或已协调办理、等待回访的工单，其中 1 件已过回访时限，"
+                                                    "点击查看")
+    assert home.rate.text().endswith("待回访的 1 件中 1 件已过回访时限。")
     assert home.tiles["rejected"].toolTip().startswith("审核员驳回、退给您修改")
 
 
