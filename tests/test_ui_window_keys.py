@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QPushButton
+from PySide6.QtWidgets import QApplication, QPushButton, QToolButton
 from pytestqt.qtbot import QtBot
 
 from hotline_desk.db import Database
@@ -405,3 +405,38 @@ def test_tab_goes_from_the_navigation_into_the_page_and_only_then_to_the_status_
     for after in (window.refresh_button, window.help_button, window.nav):  # and round again, nothing of the page left
         _key(Qt.Key.Key_Tab)
         assert QApplication.focusWidget() is after
+
+
+def test_tab_reaches_what_a_page_made_later_before_the_status_bar(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """The home page's units (made anew on each refresh) came after 帮助, and 设置's user list after the status bar
+    and a tab row's “Scroll Right” arrow: Tab went from the tiles, and from the tabs, to the status bar."""
+    with db.session() as s:  # a unit with a case past its deadline, listed under the tiles
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+    clock.advance(days=20)
+    window = MainWindow(context(db, people.admin, clock, tmp_path), watch=False)
+    shown_active(qtbot, window)
+    home = window.views["home"]
+    home.refresh()  # as each minute does: the units' buttons are made again
+    qtbot.wait(50)
+    home.tiles["followups_due"].setFocus()
+    _key(Qt.Key.Key_Tab)
+    assert QApplication.focusWidget().objectName() == f"unit_overdue_{unit_id_of(db, '自来水公司')}"
+    _key(Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is window.account_button
+    window.go_to("settings")
+    settings = window.views["settings"]
+    settings.setCurrentIndex(2)  # 用户
+    settings.tabBar().setFocus()
+    _key(Qt.Key.Key_Tab)
+    assert QApplication.focusWidget().accessibleName() == "用户"  # the list of users
+    arrows = settings.tabBar().findChildren(QToolButton)
+    assert arrows and all(a.focusPolicy() == Qt.FocusPolicy.NoFocus for a in arrows)
+    assert {a.accessibleName() for a in arrows} == {"向左滚动页签", "向右滚动页签"}
+    window.close()
+
+
+def unit_id_of(db: Database, name: str) -> int:
+    with db.reader() as s:
+        return unit_id(s, name)

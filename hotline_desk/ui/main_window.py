@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QStackedWidget,
+    QTabBar,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -106,6 +107,11 @@ class MainWindow(QMainWindow):
         # The office's own name too: the taskbar tells a county's window from a training copy's, and another
         # county's office sees its own name, not the one it was first made for.
         self.name_window()
+        # First in the window's focus chain: whatever comes later (the pages, a page built when first opened, the
+        # home page's units remade on each refresh) goes before them, so Tab reaches the status bar's buttons after
+        # the page's last field, the chain going round (moved after the home page's last field once, they stood
+        # before what came later, and Tab from the home page's tiles skipped its units).
+        self._status_bar()
         central = QWidget()
         row = QHBoxLayout(central)
         self.nav = QListWidget()
@@ -157,8 +163,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.home = self.views["home"]
         ctx.signals.navigate.connect(self.show_page)
-        self._status_bar()
-        self._status_bar_last(self.home)
+        self._quiet_tab_scrolling(self.home)
         self.check_disk(announce=False)  # the opening's box has just said it
         self.disk_timer = QTimer(self)
         self.disk_timer.setInterval(DISK_CHECK_MS)
@@ -575,18 +580,17 @@ class MainWindow(QMainWindow):
             self.pages.removeWidget(old)
             old.deleteLater()
         self.views[key] = view
-        self._status_bar_last(view)
+        self._quiet_tab_scrolling(view)
 
-    def _status_bar_last(self, view: QWidget) -> None:
-        """Tab goes from the navigation into the page, and from the page's last field to the status bar's buttons:
-        a page built when first opened comes after those buttons in the focus chain, so they are moved after it."""
-        tab = Qt.FocusPolicy.TabFocus.value
-        last = next((w for w in reversed(view.findChildren(QWidget)) if w.focusPolicy().value & tab), None)
-        if last is None:
-            return
-        for button in (self.account_button, self.refresh_button, self.help_button):
-            QWidget.setTabOrder(last, button)
-            last = button
+    @staticmethod
+    def _quiet_tab_scrolling(view: QWidget) -> None:
+        """The arrows a row of tabs scrolls by take no Tab stop (the tabs move with ←/→ and Ctrl+Tab) and are named
+        in Chinese: Tab from 设置's tabs stopped on “Scroll Right”."""
+        for bar in view.findChildren(QTabBar):
+            for arrow in bar.findChildren(QToolButton):
+                arrow.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+                left = arrow.objectName() == "ScrollLeftButton"  # Qt's own names: ScrollLeftButton, ScrollRightButton
+                arrow.setAccessibleName("向左滚动页签" if left else "向右滚动页签")
 
     def show_page(self, key: str, values: dict[str, Any] | None = None) -> None:
         if key not in self.page_keys:
