@@ -20,8 +20,8 @@ ENV_USER = "HOTLINE_DESK_USER"
 MODULES = ("admin_commands", "reference_commands", "case_commands", "search_command", "report_commands",
            "exchange_commands")
 COMMANDS = {
-    **dict.fromkeys(("init", "passwd", "backup", "restore", "migrate-db", "verify", "audit", "user", "calendar",
-                     "settings"), "admin_commands"),
+    **dict.fromkeys(("init", "passwd", "backup", "restore", "migrate-db", "carry-numbers", "verify", "audit", "user",
+                     "calendar", "settings"), "admin_commands"),
     **dict.fromkeys(("alias", "channel", "unit", "category", "appeal-type"), "reference_commands"),
     "case": "case_commands",
     "search": "search_command",

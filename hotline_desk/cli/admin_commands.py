@@ -27,6 +27,7 @@ from hotline_desk.cli.terminal import unfiltered
 from hotline_desk.db import (
     DamagedDatabase,
     is_sqlite_file,
+    open_database,
     recovery_words,
     resolve_db_url,
     sqlite_file_whole,
@@ -97,6 +98,16 @@ def register(sub: SubParsers[Any]) -> None:
     p.add_argument("--to", dest="target", required=True, metavar="目标数据库",
                    help="新建的空数据库：postgresql://… 或一个还不存在的 SQLite 文件路径")
     p.set_defaults(run=cmd_migrate_db)
+
+    p = sub.add_parser("carry-numbers", help="服务器数据库从备份恢复后，续接原来的工单编号（需管理员）",
+                       description="服务器数据库用 pg_restore 从备份恢复到新库之后、各工作站连上新库之前运行：把原来的"
+                                   "数据库（或恢复前用 migrate-db 复制出的 SQLite 文件）用过的工单编号带到恢复的库中，"
+                                   "备份之后已经分出去的编号不会再分给新工单；并列出恢复的库中没有的工单（备份之后登记"
+                                   "的）和备份之后又有办理的工单，需要时据此补录。--db 是恢复的库，"
+                                   "须是原来那个库的备份。")
+    p.add_argument("--from", dest="source", required=True, metavar="原来的数据库",
+                   help="恢复前的数据库：postgresql://用户:密码@主机/库名，或用 migrate-db 复制出的 SQLite 文件")
+    p.set_defaults(run=cmd_carry_numbers)
 
     p = sub.add_parser("verify", help="核验审计记录链",
                        description="逐条核验审计记录的哈希链，并与工单历史、工单登记内容、交办和回访记录、单位、分类、"
@@ -420,6 +431,24 @@ def cmd_migrate_db(ctx: Context, args: argparse.Namespace) -> int:
     print(f"迁移完成，各表行数一致；审计记录链核验通过（{report.audit_records} 条记录，{report.events} 个办理步骤）。")
     if report.left_open:
         print(f"注意：{report.left_open}。")
+    return 0
+
+
+def cmd_carry_numbers(ctx: Context, args: argparse.Namespace) -> int:
+    from hotline_desk.services.maintenance.numbering import carry_numbers
+
+    actor = ctx.actor()
+    require(actor, "move_data")  # before the other database is opened
+    if resolve_db_url(args.source) == ctx.db.url:
+        raise ValidationError("参数 --from：这就是 --db 的数据库。请写恢复之前的那个数据库（或它的副本）。")
+    source = open_database(args.source, upgrade=False, create=False)  # read only: the database replaced, as it is
+    try:
+        with source.reader() as old, ctx.db.session() as session:
+            carried = carry_numbers(session, old, actor, source.display_name)
+    finally:
+        source.dispose()
+    for line in carried.words(source.display_name):
+        print(line)
     return 0
 
 

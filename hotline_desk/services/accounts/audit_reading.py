@@ -40,7 +40,7 @@ KIND_LABELS = {
     "change": "修改", "password": "设置密码", "merge": "合并", "import": "导入", "import_cleared": "撤销导入",
     "init": "建库", "case_event": "办理", "case_history": "导入工单", "baseline": "升级基线", "calendar": "工作日历",
     "export": "导出个人信息", "lockout": "锁定账户", "bulletin_finalize": "定稿", "remove": "删除",
-    "bulletin_draft": "保存草稿", "effective": "生效日期",
+    "bulletin_draft": "保存草稿", "effective": "生效日期", "numbers": "续接工单编号",
 }
 # The recorded fields of lists, users, settings and 附加分, as a person reads them.
 FIELD_LABELS = {
@@ -312,6 +312,8 @@ def _subject(entity: str, detail: dict[str, Any], numbers: dict[int, str]) -> st
     case_id = _case_of(entity)
     if entity.startswith("bulletin:"):
         return f"{entity.removeprefix('bulletin:')} 简报"
+    if entity == "case_numbers":
+        return "工单编号"
     if entity.startswith("export:"):
         if entity == "export:dispatch":
             unit = detail.get("filter", {}).get("unit", "") if isinstance(detail.get("filter"), dict) else ""
@@ -359,6 +361,9 @@ def _change(record: AuditRecord, now: dict[str, Any], before: dict[str, Any] | N
         return f"改动了：{'、'.join(fields)}" if fields else "未改动内容（首次保存）"
     if record.kind == "export":
         return f"{now.get('cases', '')} 件，含来电人姓名和电话"
+    if record.kind == "numbers" and isinstance(counters := now.get("counters"), dict):  # after a server's restore
+        return (f"从 {now.get('from', '')} 续接：" + "、".join(f"{p} 到第 {n} 号" for p, n in sorted(counters.items()))
+                + f"；恢复的库中没有的工单 {now.get('left_behind', 0)} 件")
     if record.entity.startswith("unit_list:"):  # the file is the subject; the units' own records follow it
         whole = "（作为本地的全部单位）" if now.get("whole_list") else ""
         return (f"新增 {now.get('added')} 个，重新启用 {now.get('restarted')} 个，停用 {now.get('stopped')} 个，"
