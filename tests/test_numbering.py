@@ -75,7 +75,9 @@ def test_numbers_handed_out_after_a_servers_backup_are_carried_into_the_restored
         "RZ2207：已用到第 2 号（恢复的数据库原到第 1 号），新登记的工单从第 3 号起",
         f"注意：1 件工单是备份之后在原来的数据库登记的（{later}），恢复的数据库中没有；它们的编号不再分给新工单。",
         f"注意：1 件工单在备份之后又有办理（签收、回复、回访等：{first.number}），恢复的数据库中没有这些步骤。",
-        f"这些内容仍在 {open_database(db.url, create=False).display_name} 中，需要时请据此补录。"]
+        f"这些内容仍在 {open_database(db.url, create=False).display_name} 中，需要时请据此补录。",
+        "原来的数据库仍能打开：请确认各工作站都已改连本库；之后若还有工作站在原来的数据库保存过，再运行一次本命令"
+        "（已续接的不会重复）。"]
     again = open_database(restored, create=False)
     try:
         with again.session() as s:
@@ -86,6 +88,17 @@ def test_numbers_handed_out_after_a_servers_backup_are_carried_into_the_restored
         assert "续接工单编号\t工单编号\t从 " in out and "RZ2207 到第 2 号；恢复的库中没有的工单 1 件" in out
     finally:
         again.dispose()
+    # a station still on the old database registers there: run again, the command says the number given twice
+    with db.session() as s:
+        assert register_case(s, people.operator, draft(s), clock=clock).number == "RZ2207-00003"
+    code, out, err = cli_run(capsys, restored, "carry-numbers", "--from", db.url)
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0] == "恢复的数据库的工单编号已在原来的数据库用过的编号之后，未作改动。"
+    assert ("注意：1 个编号在两个数据库中各是一件不同的工单（RZ2207-00003：恢复之后还有工作站在原来的数据库登记）；"
+            "原来的数据库中的那几件请在本库重新登记，并告知来电人新编号。") in lines
+    assert f"注意：1 件工单是备份之后在原来的数据库登记的（{later}），恢复的数据库中没有；它们的编号不再分给新工单。" \
+        in lines
 
 
 def test_numbers_are_not_carried_from_another_offices_database(
@@ -98,4 +111,8 @@ def test_numbers_are_not_carried_from_another_offices_database(
     before = fingerprint(db)
     code, _, err = cli_run(capsys, db, "carry-numbers", "--from", str(other))
     assert code != 0 and "不是从它的备份恢复的" in err and "未作任何改动" in err
+    code, _, err = cli_run(capsys, db, "carry-numbers", "--from", "hotline")  # a server database's bare name
+    assert code != 0 and "参数 --from：“hotline”不是数据库的写法" in err and "新建" not in err
+    code, _, err = cli_run(capsys, db, "carry-numbers", "--from", str(other), user="sup1")
+    assert code != 0 and "无权续接工单编号：须由管理员办理" in err
     assert fingerprint(db) == before

@@ -34,7 +34,7 @@ from hotline_desk.db import (
     sqlite_path,
     sqlite_tables,
 )
-from hotline_desk.errors import HotlineError, PermissionDenied, ValidationError, cannot_write, os_reason
+from hotline_desk.errors import DatabaseError, HotlineError, PermissionDenied, ValidationError, cannot_write, os_reason
 from hotline_desk.services.accounts import accounts, anchors, audit_reading, users
 from hotline_desk.services.accounts.audit_reading import SUBJECTS
 from hotline_desk.services.accounts.permissions import require
@@ -438,10 +438,15 @@ def cmd_carry_numbers(ctx: Context, args: argparse.Namespace) -> int:
     from hotline_desk.services.maintenance.numbering import carry_numbers
 
     actor = ctx.actor()
-    require(actor, "move_data")  # before the other database is opened
-    if resolve_db_url(args.source) == ctx.db.url:
+    require(actor, "move_data", "续接工单编号")  # before the other database is opened
+    try:
+        source_url = resolve_db_url(args.source)
+    except DatabaseError as exc:  # its words are --db's (a file made where there is none): not this option's
+        raise ValidationError(f"参数 --from：“{args.source}”不是数据库的写法，请写恢复之前的那个数据库："
+                              "postgresql://用户:密码@主机/库名，或用 migrate-db 复制出的 SQLite 文件路径。") from exc
+    if source_url == ctx.db.url:
         raise ValidationError("参数 --from：这就是 --db 的数据库。请写恢复之前的那个数据库（或它的副本）。")
-    source = open_database(args.source, upgrade=False, create=False)  # read only: the database replaced, as it is
+    source = open_database(source_url, upgrade=False, create=False)  # read only: the database replaced, as it is
     try:
         with source.reader() as old, ctx.db.session() as session:
             carried = carry_numbers(session, old, actor, source.display_name)
