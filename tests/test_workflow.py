@@ -381,6 +381,23 @@ def test_a_case_voided_while_units_have_it_names_them_to_be_told(db: Database, p
         assert wf.void(s, people.supervisor, answered, "重复登记", clock=clock).notice == ""
 
 
+def test_voiding_a_case_of_a_month_past_its_cut_off_says_the_months_figures_change(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """A July case voided on 5 August took one case off July's figures and scores, a draft bulletin's, unsaid."""
+    case_id = _register(db, people, clock)
+    clock.set(datetime(2022, 8, 5, 9, 0))
+    with db.session() as s:
+        voided = wf.void(s, people.supervisor, case_id, "重复登记", clock=clock).notice
+        restored = wf.restore(s, people.supervisor, case_id, "误作废", clock=clock).notice
+    assert voided == ("工单所属的 2022-07 已过统计截止（2022-08-01 00:00），简报尚未定稿：该月的统计和考核不再计入这件"
+                      "工单（已发给单位核对的得分也随之改变）。")
+    assert restored.startswith("工单所属的 2022-07 已过统计截止") and "重新计入这件工单" in restored
+    clock.set(datetime(2022, 7, 20, 9, 0))
+    other = _register(db, people, clock)
+    with db.session() as s:  # within its month: nothing to say
+        assert wf.void(s, people.supervisor, other, "重复登记", clock=clock).notice == ""
+
+
 def test_a_signing_past_its_limit_says_it_is_late_and_what_it_costs(db: Database, people: People,
                                                                      clock: FakeClock) -> None:
     """Signed two days after the dispatch, the step said only 已登记签收: the clerk learnt of the lost 响应率 from

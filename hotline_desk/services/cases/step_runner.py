@@ -94,11 +94,14 @@ def step_month_notice(session: Session, case_id: int, action: Action, at: dateti
         return ""
     if action not in CORRECTIONS:
         return month_notice(session, case.month, at, "这一步")
+    what, counted = CORRECTIONS[action], "不再计入" if action == Action.VOID else "重新计入"
     if final_cutoffs(session, {case.month}).get(case.month) is None:
-        return ""
-    what = CORRECTIONS[action]
+        # past the cut-off, the month's figures (a draft bulletin's, the scores sent to units) move all the same
+        cutoff = cutoff_of(session, case.month)
+        return (f"工单所属的 {case.month} 已过统计截止（{cutoff:%Y-%m-%d %H:%M}），简报尚未定稿：该月的统计和考核"
+                f"{counted}这件工单（已发给单位核对的得分也随之改变）。") if at >= cutoff else ""
     return (f"工单所属的 {case.month} 简报已定稿，其中的数字和 PDF 已冻结，不随{what}改变；该月此后的统计和考核"
-            f"{'不再计入' if action == Action.VOID else '重新计入'}这件工单，会与已定稿的简报不一致。")
+            f"{counted}这件工单，会与已定稿的简报不一致。")
 
 
 # The steps that take back an earlier one, with the kind of step each takes back, its name and its command.
