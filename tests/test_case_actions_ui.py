@@ -1000,3 +1000,28 @@ def test_a_call_again_on_a_case_answered_tells_in_the_status_bar_how_to_record_i
     assert perform(parent, ctx, case_id, "recall")
     assert said[-1].startswith("已登记再次来电：RZ2207-00001。注意：这件工单已回复、待回访：来电人认为没有解决的，")
     assert "\n" not in said[-1]  # one line, as the status bar shows it
+
+
+def test_the_case_windows_void_and_signing_forms_say_first_what_the_step_will_mean(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock) -> None:
+    """作废 of a case its unit had signed asked only the reason (the unit was named after, in the status bar behind
+    the case's window); 登记签收 two days after the dispatch said nothing of the limit gone."""
+    from datetime import timedelta
+
+    from hotline_desk.ui.case_actions import taken_back
+    from hotline_desk.vocabulary import Action
+
+    with db.session() as s:
+        signed = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, signed, clock=clock)
+        wf.sign(s, people.operator, signed, clock=clock)
+        waiting = register_case(s, people.operator, draft(s), clock=clock).id
+        sent = wf.approve(s, people.supervisor, waiting, clock=clock).events[-1].at
+    clock.advance(days=2)
+    with db.reader() as s:
+        assert taken_back(Action.VOID, wf.situation(s, signed, clock()), clock()) == \
+            "本件已交办给自来水公司（已签收）：作废后请告知该单位不必再办"
+        assert taken_back(Action.SIGN, wf.situation(s, waiting, clock()), clock()) == (
+            f"签收时限 {sent + timedelta(hours=24):%Y-%m-%d %H:%M} 已过：签收时间填现在即为超时签收，不计入该单位的"
+            "响应率；单位当时已签收、现在才录入的，请填单位签收的时间")
+        assert taken_back(Action.SIGN, wf.situation(s, waiting, sent), sent) == ""  # within its limit: nothing

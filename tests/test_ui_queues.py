@@ -1094,6 +1094,28 @@ def test_a_signing_phoned_in_later_is_recorded_at_the_time_the_unit_signed(
         assert case_view(s, other.id).events[-1].kind == "approve"
 
 
+def test_a_signing_past_its_limit_is_said_before_it_is_entered_and_after(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """A signing entered with the time now, two days after the dispatch, said only 已登记签收: the lost 响应率 was
+    said in the status bar, which the next message replaced, and not at all before."""
+    with db.session() as s:
+        case = register_case(s, people.operator, draft(s), clock=clock)
+        dispatched = wf.approve(s, people.supervisor, case.id, clock=clock).events[-1].at
+    clock.advance(days=2)
+    tracking = TrackingView(context(db, people.operator, clock, tmp_path))
+    qtbot.addWidget(tracking)
+    tracking.select_number(case.number)
+    intro: list[str] = []
+    when_modal(ActionDialog, lambda d: intro.extend(label.text() for label in d.findChildren(QLabel)))
+    answer_next_dialog({"at": clock.now})
+    qtbot.mouseClick(tracking.findChild(QPushButton, "sign"), Qt.MouseButton.LeftButton)
+    limit = dispatched + timedelta(hours=24)
+    assert any(f"签收时限已过：{case.number}（{limit:%m-%d %H:%M}）。签收时间填现在即为超时签收" in text
+               for text in intro), intro
+    assert tracking.notice.text().endswith(f"注意：{case.number} 签收记在 {clock.now:%m-%d %H:%M}，晚于签收时限 "
+                                           f"{limit:%m-%d %H:%M}：记为超时签收，不计入该单位的响应率。")
+
+
 def _type_time(dialog: ActionDialog, digits: str) -> str:
     """Digits typed into the dialog's time from its first part, as a clerk does; what the field shows then."""
     editor = dialog.editors["at"]

@@ -386,8 +386,9 @@ def perform(parent: QWidget, ctx: UiContext, case_id: int, key: str, preset: dic
             dialog.deleteLater()
 
 
-def taken_back(action: Action, situation: wf.Situation) -> str:
-    """What 撤销回复, 撤销回访结果 or 收回改派 would take back, in words, to be seen first ("" otherwise)."""
+def taken_back(action: Action, situation: wf.Situation, now: datetime) -> str:
+    """What 撤销回复, 撤销回访结果 or 收回改派 would take back, in words, to be seen first; the units a 作废 is to be
+    told to, and a 签收 past its limit ("" otherwise)."""
     status, name = situation.status, situation.context.unit_name
     if action == Action.UNDO_REPLY and (d := reply_to_take_back(status)) is not None and d.replied_at is not None:
         return (f"要撤销的回复：{name(d.unit_id)} {d.replied_at:%Y-%m-%d %H:%M}"
@@ -400,6 +401,11 @@ def taken_back(action: Action, situation: wf.Situation) -> str:
         signed = f"，{main.signed_at:%m-%d %H:%M} 已签收" if main.signed_at else "，尚未签收"
         return (f"现在的承办单位：{name(main.unit_id)}（{main.dispatched_at:%m-%d %H:%M} 交办{signed}），"
                 "收回后不计这件工单")
+    if action == Action.VOID and (holding := wf.units_holding(status)):  # said before: a unit may be at work on it
+        units = "、".join(f"{name(d.unit_id)}（{d.status.label}）" for d in holding)
+        return f"本件已交办给{units}：作废后请告知{'该单位' if len(holding) == 1 else '这些单位'}不必再办"
+    if action == Action.SIGN and (late := wf.late_signing_words(status, now)):
+        return late.rstrip("。")
     return ""
 
 
@@ -415,7 +421,7 @@ def step_dialog(parent: QWidget | None, ctx: UiContext, action: Action, situatio
     why = STEP_TIMES[action].why if asked is not None else ""
     if not intro and (reason := situation.status.sent_back_reason):  # proposed anew, or answered, knowing why
         intro = f"审核员驳回的理由：{reason}"
-    if not intro and (taken := taken_back(action, situation)):  # what is taken back, before it is
+    if not intro and (taken := taken_back(action, situation, now)):  # what is taken back, before it is
         intro = f"工单 {situation.number}：{situation.title}\n{taken}"
     request, ruled_by = asked_of(situation.status, situation.context.calendar)
     if not intro and request and ruled_by == action:  # ruled on knowing what the unit asked, and why

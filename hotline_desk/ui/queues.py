@@ -861,14 +861,41 @@ class TrackingView(QueueTable):
         if asked is not None and (blocked := blocked_now(self.ctx, [row.id for row in rows], Action(key))):
             refuse_before_typing(self, STEPS[Action(key)], blocked)  # 已签收: said before the time is asked
             return
+        entered: list[datetime] = []
+
+        def take_at(at: datetime) -> bool:
+            entered.append(at)
+            return take(at)
+
         if asked is not None:
             ask(self, f"{STEPS[Action(key)].label}：{_numbers(rows)}", [asked],
-                intro=f"{STEP_TIMES[Action(key)].why}：\n{_titles(rows, unit=True)}",
-                then=lambda values: take(values["at"]))
+                intro=f"{STEP_TIMES[Action(key)].why}：\n{_titles(rows, unit=True)}"
+                + _signing_over(rows, key, self.ctx.clock()),
+                then=lambda values: take_at(values["at"]))
         else:
             take(None)
         if done:
-            self.tell(done_notice(Action(key), _numbers(done)))
+            late = _signed_late(done, key, entered[-1] if entered else None)
+            self.tell("\n".join((done_notice(Action(key), _numbers(done)), *late)), warn=bool(late))
+
+
+def _signing_over(rows: Sequence[QueueRow], key: str, now: datetime) -> str:
+    """Before a signing is entered: the chosen cases whose 主办 unit's limit to sign is over, and what a signing
+    dated now costs ("" for none, and for other steps)."""
+    over = [r for r in rows if key == Action.SIGN and r.sign_due is not None and now > r.sign_due]
+    if not over:
+        return ""
+    named = "、".join(f"{r.number}（{r.sign_due:%m-%d %H:%M}）" for r in over[:NAMED_NOTICES] if r.sign_due)
+    return (f"\n\n签收时限已过：{named}。签收时间填现在即为超时签收，不计入该单位的响应率；单位当时已签收、现在才"
+            "录入的，请填单位签收的时间。")
+
+
+def _signed_late(done: Sequence[QueueRow], key: str, at: datetime | None) -> list[str]:
+    """After signings entered at ``at``: those past their unit's limit, said on the page as the step notes them."""
+    if key != Action.SIGN or at is None:
+        return []
+    return [f"注意：{r.number} 签收记在 {at:%m-%d %H:%M}，晚于签收时限 {r.sign_due:%m-%d %H:%M}：记为超时签收，"
+            "不计入该单位的响应率。" for r in done if r.sign_due is not None and at > r.sign_due][:NAMED_NOTICES]
 
 
 # What a 未接通 that finishes a case does, as its question says.

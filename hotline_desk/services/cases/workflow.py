@@ -27,7 +27,7 @@ from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.cases import classification, search_index
 from hotline_desk.services.cases.actions import Offer, available_actions
 from hotline_desk.services.cases.events import append_event, current_status
-from hotline_desk.services.cases.history import CaseStatus
+from hotline_desk.services.cases.history import CaseStatus, DispatchStatus
 from hotline_desk.services.cases.queues import CALLBACK_BY_SUPERVISOR, may_call_back, may_see_confidential
 from hotline_desk.services.cases.records import (
     LOCAL_WHEN_CORRECTED,
@@ -252,13 +252,28 @@ def _signed_late(status: CaseStatus, payload: Sign, at: datetime) -> str:
             + ("，不计入该单位的响应率。" if main else "（协办单位的签收不计入响应率）。"))
 
 
+def units_holding(status: CaseStatus) -> list[DispatchStatus]:
+    """The dispatches of units that have the case now (sent or signed, not yet answered), 主办 and 协办."""
+    if status.state not in OPEN_DISPATCH_STATES:
+        return []
+    return [d for d in status.dispatches if d.round == status.round
+            and d.status in (DispatchState.DISPATCHED, DispatchState.SIGNED)]
+
+
+def late_signing_words(status: CaseStatus, now: datetime) -> str:
+    """Before a signing is entered: the 主办 unit's limit to sign, when it is over ("" otherwise), and what a
+    signing dated now costs."""
+    main = status.main_dispatch
+    if main is None or main.signed_at is not None or now <= main.sign_deadline:
+        return ""
+    return (f"签收时限 {main.sign_deadline:%Y-%m-%d %H:%M} 已过：签收时间填现在即为超时签收，不计入该单位的响应率；"
+            "单位当时已签收、现在才录入的，请填单位签收的时间。")
+
+
 def _units_to_tell(session: Session, status: CaseStatus) -> str:
     """A case voided while units had it (sent, signed, not yet answered): they are named, to be told not to handle
     it. Voided a moment after another station dispatched it, the voider would not know a unit had been sent it."""
-    if status.state not in OPEN_DISPATCH_STATES:
-        return ""
-    sent = [d for d in status.dispatches if d.round == status.round
-            and d.status in (DispatchState.DISPATCHED, DispatchState.SIGNED)]
+    sent = units_holding(status)
     if not sent:
         return ""
     names = {u.id: u.name for u in session.scalars(select(Unit).where(Unit.id.in_({d.unit_id for d in sent})))}
