@@ -48,7 +48,7 @@ def test_f1_shows_this_persons_page_keys_and_the_offices_words(qtbot: QtBot, db:
     QTest.keyClick(window, Qt.Key.Key_F1)
     [[tasks, keys, workflow, scores]] = seen
     assert "改正被驳回的工单" in tasks and "审核拟交办" not in tasks  # the day's tasks of an operator, first
-    assert "Ctrl+2\n打开“工单登记”页" in keys and "Ctrl+S\n保存登记的工单" in keys
+    assert "Ctrl+2\n打开“工单登记”页" in keys and "Ctrl+S\n保存登记的工单\n" in keys  # (an operator edits no bulletin)
     assert "设置" not in keys and "被驳回" in keys  # an operator's pages, not a supervisor's or an admin's
     assert "待审核" not in keys and "审核通过" not in keys  # nor what only a supervisor does there
     assert "列表中多选（如回访中选几件未接通的一并登记）" in keys  # what an operator chooses several for
@@ -203,3 +203,15 @@ def test_the_deadlines_are_told_as_the_program_counts_them(db: Database, people:
     # working day read as the whole of it).
     assert "期限显示为那一天的 23:59" in said and "00:00" not in said
     assert "签收时限也按钟点：交办后 24 小时内，周末和节假日也计时" in said
+
+
+def test_an_administrators_keys_say_what_ctrl_s_saves_on_its_pages(qtbot: QtBot, db: Database, people: People,
+                                                                    clock: FakeClock, tmp_path: Path) -> None:
+    """Ctrl+S was said to save a registered case only: the help's 时限与简报模板 step told to press it there."""
+    window = MainWindow(context(db, people.admin, clock, tmp_path), watch=False)
+    shown_active(qtbot, window)
+    seen: list[str] = []
+    when_modal(HelpDialog, lambda d: (seen.append(d.tabs.widget(1).toPlainText()), d.reject()))  # type: ignore
+    QTest.keyClick(window, Qt.Key.Key_F1)
+    assert "Ctrl+S\n保存登记的工单、月度简报的草稿、设置中的时限与简报模板\n" in seen[0]
+    window.close()

@@ -13,6 +13,7 @@ from hotline_desk.services.office.howto import HowTo, how_tos
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read
 from hotline_desk.ui.widgets import fit_size
+from hotline_desk.vocabulary import Permission
 
 # The keys every page shares, then the registration form's and the lists' own (the pages' Ctrl+digit come first).
 COMMON_KEYS: tuple[tuple[str, str], ...] = (
@@ -24,7 +25,6 @@ COMMON_KEYS: tuple[tuple[str, str], ...] = (
     ("Ctrl+Enter", "对话框中按“确定”（理由、意见等文字框中 Enter 是换行）"),
 )
 ENTRY_KEYS: tuple[tuple[str, str], ...] = (
-    ("Ctrl+S", "保存登记的工单"),
     ("Ctrl+N", "新建：清空登记表，登记下一个来电"),
     ("Ctrl+L", "到右侧的来电人以往工单（↑↓ 选择，回车打开；同一诉求再次来电的，在其中点“登记再次来电”）"),
     ("← / →", "在“办理方式”中选择协调办理或交办处理"),
@@ -66,7 +66,11 @@ class HelpDialog(QDialog):
         tasks, workflow, scores = read(ctx, lambda s: (how_tos(s, ctx.actor.can), workflow_terms(s), score_terms(s)))
         self.tabs = QTabWidget()
         entry = any(name == "工单登记" for _key, name in pages)
-        for html, title in ((how_to_html(tasks), "常用操作"), (keys_html(pages, has_entry=entry), "快捷键"),
+        saved = [what for what, has in (("登记的工单", entry),
+                                        ("月度简报的草稿", ctx.actor.can(Permission.BULLETIN_EDIT)),
+                                        ("设置中的时限与简报模板", ctx.actor.can(Permission.MANAGE_SETTINGS))) if has]
+        keys = keys_html(pages, has_entry=entry, saved=saved)
+        for html, title in ((how_to_html(tasks), "常用操作"), (keys, "快捷键"),
                             (terms_html(workflow, WORKFLOW_LEAD), "办理流程与名词"),
                             (terms_html(scores, SCORES_LEAD), "考核评分")):
             page = _page(html)
@@ -85,11 +89,13 @@ def _page(html: str) -> QTextBrowser:
     return page
 
 
-def keys_html(pages: Sequence[tuple[str, str]], *, has_entry: bool) -> str:
-    """The keys of this person's pages: a page, and what is done only on it, that the role has not is not named."""
+def keys_html(pages: Sequence[tuple[str, str]], *, has_entry: bool, saved: Sequence[str] = ()) -> str:
+    """The keys of this person's pages: a page, and what is done only on it, that the role has not is not named;
+    ``saved``: what Ctrl+S saves for this person (the registration form, a bulletin's draft, settings' forms)."""
     names = {name for _key, name in pages}
     rows = [(key, f"打开“{name}”页，光标在它的第一项") for key, name in pages]
-    rows += list(COMMON_KEYS) + (list(ENTRY_KEYS) if has_entry else []) + list_keys(names)
+    rows += list(COMMON_KEYS) + ([("Ctrl+S", f"保存{'、'.join(saved)}")] if saved else [])
+    rows += (list(ENTRY_KEYS) if has_entry else []) + list_keys(names)
     cells = "".join(f"<tr><td style='padding: 3px 16px 3px 0'><b>{escape(key)}</b></td><td>{escape(what)}</td></tr>"
                     for key, what in rows)
     return f"<table>{cells}</table>"
