@@ -56,7 +56,9 @@ def test_an_inspector_reads_the_trail_and_cases_and_changes_nothing(
     # the file says which records these are: a reader of it alone would take one case's for the whole trail
     said = [row[0] for row in book["说明"].iter_rows(values_only=True)]
     assert said[:3] == ["对象：全部", f"工单：{ruled}", "共 7 条，最新的在前。"]
-    assert re.fullmatch(r"导出时审计记录共 [\d,]+ 条。", said[3])
+    assert re.fullmatch(r"所列记录的编号：\d+～\d+", said[3])
+    assert re.fullmatch(r"导出时审计记录共 [\d,]+ 条；锚点码 \S+（verify --anchor 本文件 可核对）。", said[4])
+    assert said[5] == f"数据库：{db.display_name}" and said[6].startswith("导出：王督查（insp），")
     assert [row[3] for row in rows[1:]] == ["甄别", "回访", "回复", "签收", "审核通过并交办", "拟交办", "登记"]
     assert rows[1][5] == "结论：非承办单位责任；理由：属管网检修"
     code, out, _ = cli_run(capsys, db, "case", "show", secret, user="insp")

@@ -521,7 +521,8 @@ def cmd_audit(ctx: Context, args: argparse.Namespace) -> int:
         filters = audit_reading.AuditFilter(what=args.what or "", user_id=by, since=parse_time(args.since),
                                             until=parse_time(args.until), limit=args.limit, case_id=case_id)
         entries = audit_reading.list_entries(session, actor, filters)
-        data = audit_reading.audit_workbook(session, entries, filters) if out is not None else b""
+        data = audit_reading.audit_workbook(session, entries, filters, by=actor, database=ctx.db.display_name,
+                                            at=office_now()) if out is not None else b""
     if out is not None:
         try:  # who did what to accounts and settings: for its reader only, as a case list is
             write_output(out, data, personal=True)

@@ -159,7 +159,9 @@ class AuditView(QWidget):
         def work(session: Session) -> int:
             filters = self._filters(session)
             entries = audit_reading.list_entries(session, self.ctx.actor, filters)
-            save_file(path, audit_reading.audit_workbook(session, entries, filters), personal=True)
+            save_file(path, audit_reading.audit_workbook(session, entries, filters, by=self.ctx.actor,
+                                                         database=self.ctx.db.display_name, at=self.ctx.clock()),
+                      personal=True)
             return len(entries)
 
         written = Operation(self, self.ctx, work, read_only=True, title="无法导出审计记录").run_here()

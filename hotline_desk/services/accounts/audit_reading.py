@@ -137,15 +137,21 @@ def list_entries(session: Session, actor: Actor, filters: AuditFilter = AuditFil
 AUDIT_HEADER = ("编号", "时间", "谁", "做了什么", "对象", "改动")
 
 
-def audit_workbook(session: Session, entries: list[AuditEntry], filters: AuditFilter) -> bytes:
+def audit_workbook(session: Session, entries: list[AuditEntry], filters: AuditFilter, *, by: Actor, database: str,
+                   at: datetime) -> bytes:
     """The records listed, as a workbook for an inspection's file (every value written as text, none as a formula),
     stamped with the trail's anchor as the other exports are, so that it can be checked against the database; its
-    说明 sheet says which records these are (a reader of the file alone would take 50 of one case for the trail)."""
+    说明 sheet says which records these are (a reader of the file alone would take 50 of one case for the trail),
+    from which database, and who exported them when."""
     from hotline_desk.excel.case_export import write_rows  # the workbook writer only for this
     from hotline_desk.services.accounts import anchors
 
     anchor = anchors.current(session)
-    notes = [*filter_words(session, filters, len(entries)), f"导出时审计记录共 {anchor.record_id:,} 条。"]
+    ids = [e.id for e in entries]
+    notes = [*filter_words(session, filters, len(entries)),
+             *([f"所列记录的编号：{min(ids)}～{max(ids)}"] if ids else []),
+             f"导出时审计记录共 {anchor.record_id:,} 条；锚点码 {anchor.code}（verify --anchor 本文件 可核对）。",
+             f"数据库：{database}", f"导出：{by.display_name}（{by.username}），{at:%Y-%m-%d %H:%M}"]
     return write_rows("审计记录", AUDIT_HEADER, ((e.id, e.at, e.who, e.done, e.subject, e.change) for e in entries),
                       anchor=anchors.tag(anchor), notes=notes)
 
