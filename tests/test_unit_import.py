@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 from pytestqt.qtbot import QtBot
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from hotline_desk.db import Database
-from hotline_desk.models import Unit
+from hotline_desk.models import AuditRecord, Unit
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.records import register_case
 from tests.conftest import FakeClock, People
@@ -97,7 +97,10 @@ def test_the_whole_list_replaces_the_default_one_in_its_order_and_a_stopped_unit
     code, out, _ = cli_run(capsys, county, "audit", "--what", "unit", "--limit", "1")
     assert code == 0 and out.splitlines()[0].split("\t")[3:] == [
         "导入", "单位表“郏县单位.xlsx”（unit_list:郏县单位.xlsx）",
-        "新增 4 个，重新启用 1 个，停用 40 个，考核表顺序调整 46 个（作为本地的全部单位）"]
+        "新增 4 个，重新启用 1 个，停用 40 个，考核表顺序调整 42 个（作为本地的全部单位）"]
+    with county.reader() as s:  # a unit added is put in its place as it is added: one record, not two
+        town = s.scalar(select(Unit.id).where(Unit.name == "城关镇"))
+        assert s.scalar(select(func.count()).select_from(AuditRecord).where(AuditRecord.entity == f"unit:{town}")) == 1
     before = fingerprint(county)  # the same list again: nothing to do
     code, out, _ = cli_run(capsys, county, "unit", "import", str(path), "--stop-others", "--commit")
     assert code == 0 and out.startswith("郏县单位.xlsx：已添加 0 个单位；表中另有 7 个已有的单位。")

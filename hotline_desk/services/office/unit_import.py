@@ -348,8 +348,12 @@ def import_units(session: Session, actor: Actor, path: Path, *, stop_others: boo
                               "也没有了。请核对选的文件（或工作表）；只添加表中的单位，请不要选停用其他单位。未作任何改动。")
     for name in preview.restarted:
         set_unit_active(session, actor, name, True, clock=clock)
+    # a whole list's new units go straight to their place in its order (added last, then moved, each was recorded
+    # twice: 顺序：22, then 顺序：22 → 4)
+    place = {name: position for group in UnitGroup for position, name in
+             enumerate((n for n, g in preview.listed if g == group), 1)} if stop_others else {}
     for name, group in preview.new:
-        admin.save_unit(session, actor, None, name, group, clock=clock)
+        admin.save_unit(session, actor, None, name, group, place.get(name), clock=clock)
     moved = 0
     if stop_others:
         for name in preview.unnamed:
