@@ -8,8 +8,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any, ClassVar
 
-from PySide6.QtCore import QDate, Qt
-from PySide6.QtGui import QColor, QFont, QKeySequence, QShortcut, QTextCharFormat
+from PySide6.QtCore import QDate, QEvent, QObject, Qt
+from PySide6.QtGui import QColor, QFocusEvent, QFont, QKeySequence, QShortcut, QTextCharFormat
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCalendarWidget,
@@ -195,8 +195,24 @@ def _reload(table: QTableView, model: RowsModel[Any], rows: list[Any], key: Call
             table.selectRow(number)
 
 
+class _ChosenOnEntry(QObject):
+    """A list reached by Tab with no row chosen has its first (or current) row chosen: its buttons all wanted a row,
+    and stayed grey until a further ↓."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (isinstance(watched, QTableView) and event.type() == QEvent.Type.FocusIn
+                and isinstance(event, QFocusEvent) and event.reason() in KEYBOARD_REASONS
+                and not watched.selectionModel().hasSelection() and watched.model().rowCount() > 0):
+            watched.selectRow(max(watched.currentIndex().row(), 0))
+        return super().eventFilter(watched, event)
+
+
+KEYBOARD_REASONS = (Qt.FocusReason.TabFocusReason, Qt.FocusReason.BacktabFocusReason)
+
+
 def _table(model: Any, name: str) -> QTableView:
     table = QTableView()
+    table.installEventFilter(_ChosenOnEntry(table))
     table.setAccessibleName(name)
     table.setTabKeyNavigation(False)  # Tab goes on to the next control, arrows move in the list
     table.setModel(model)
