@@ -100,6 +100,8 @@ def test_a_finalised_month_disables_adding_and_withdrawing_and_says_why(
     for button in (view.add_button, view.remove_button):
         assert not button.isEnabled()
         assert "已定稿" in button.toolTip() and "考核得分已冻结" in button.toolTip()
+    # said beside the items too: a grey button takes no keyboard focus, and its tooltip is never seen by the keyboard
+    assert view.bonus_title.text().endswith("2022-07的简报已定稿，考核得分已冻结，不能再增减附加分。")
     view.grab().save(str(tmp_path / "frozen.png"))
 
 
@@ -188,3 +190,27 @@ def test_points_the_cap_leaves_out_are_said_where_the_bonus_is_shown(
     assert "超出上限的2分不计" in view.bonus_title.text()
     table = view.tables[1]  # read whole in its column at 1366×768, not cut short
     assert table.fontMetrics().horizontalAdvance(shown) + 12 <= table.columnWidth(6)
+
+
+def test_an_item_taken_back_is_said_as_one_added_is(qtbot: QtBot, db: Database, people: People, clock: FakeClock,
+                                                    tmp_path: Path) -> None:
+    """After 撤销所选 the notice still said the last item added, of another unit: the take-back seemed not done."""
+    view = _water_company(qtbot, db, people, clock, tmp_path)
+
+    def fill(dialog: ActionDialog) -> None:
+        dialog.set_value("points", "3")
+        dialog.set_value("reason", "抢修及时")
+        dialog._accept()
+
+    when_modal(ActionDialog, fill)
+    qtbot.mouseClick(view.add_button, Qt.MouseButton.LeftButton)
+    assert view.notice.text().startswith("已为 自来水公司 添加 2022-07 的加减分。")
+    view.bonus_table.selectRow(0)
+
+    def reason(dialog: ActionDialog) -> None:
+        dialog.set_value("reason", "重复录入")
+        dialog._accept()
+
+    when_modal(ActionDialog, reason)
+    qtbot.mouseClick(view.remove_button, Qt.MouseButton.LeftButton)
+    assert view.notice.text().startswith("已撤销 自来水公司 2022-07 的加减分 +3 分（抢修及时）。附加分现为 ")

@@ -139,6 +139,7 @@ class ScoringView(QWidget):
         set_column_widths(self.bonus_table, (70, 420, 170))  # 录入: a name and a time with its year
         remember_columns(ctx.window_state(), "bonus_items", bonus_header)
         self.bonus_title = QLabel("附加分：请先在上方选择单位")
+        self.frozen_why = ""  # why a finalised month's items cannot change, said beside them
         self.add_button = QPushButton("添加加减分")
         self.remove_button = QPushButton("撤销所选")
         for button in (self.add_button, self.remove_button):
@@ -273,12 +274,13 @@ class ScoringView(QWidget):
             for i, row in enumerate(self.models[index].rows):
                 if row.unit_id == chosen.unit_id:
                     self.tables[index].selectRow(i)
-        self._load_bonus()
         self._frozen(read(self.ctx, lambda s: bonus_frozen(s, month)))
+        self._load_bonus()
 
     def _frozen(self, why: str) -> None:
         """A finalised month's items cannot change: the buttons say so before anything is typed."""
         allowed = self.ctx.actor.can("bonus")
+        self.frozen_why = why if allowed else ""  # said beside the items too: a grey button takes no keyboard focus
         for button in (self.add_button, self.remove_button):
             button.setEnabled(allowed and not why)
             button.setToolTip(why if allowed else refusal(self.ctx.actor, "bonus"))
@@ -293,15 +295,17 @@ class ScoringView(QWidget):
 
     def _load_bonus(self) -> None:
         unit = self.selected_unit()
+        frozen = f"　{self.frozen_why}" if self.frozen_why else ""
         if unit is None:
             self.bonus_model.set_rows([])
-            self.bonus_title.setText("附加分：请先在上方选择单位")
+            self.bonus_title.setText(f"附加分：请先在上方选择单位{frozen}")
             return
         month = self.month.currentText()
         items = read(self.ctx, lambda s: list_bonus(s, month, unit_id=unit.unit_id, include_removed=True))
         self.bonus_model.set_rows(items)
         note = f"，{unit.bonus_note}" if unit.bonus_note else ""
-        self.bonus_title.setText(f"{unit.unit} 附加分 {unit.bonus}（基数加减 {unit.bonus_adjustment:+g}{note}）")
+        self.bonus_title.setText(f"{unit.unit} 附加分 {unit.bonus}（基数加减 {unit.bonus_adjustment:+g}{note}）"
+                                 f"{frozen}")
 
     def add_item(self) -> None:
         unit = self.selected_unit()
@@ -323,12 +327,7 @@ class ScoringView(QWidget):
                                            FieldSpec("reason", "理由", "text", required=True)], intro=intro,
                then=save):
             self._after_change()
-            now = next((r for model in self.models for r in model.rows if r.unit_id == unit.unit_id), None)
-            said = f"已为 {unit.unit} 添加 {month} 的加减分。" + (
-                f"附加分现为 {now.bonus_said}" + ("：这次的分数有的不计入。" if now.bonus_note else "。")
-                if now is not None else "")
-            self.notice.setText(said)
-            self.ctx.signals.notice.emit(said)
+            self._say(unit.unit_id, f"已为 {unit.unit} 添加 {month} 的加减分。", "：这次的分数有的不计入。")
 
     def remove_item(self) -> None:
         rows = self.bonus_table.selectionModel().selectedRows()
@@ -344,7 +343,16 @@ class ScoringView(QWidget):
 
         if ask(self, "撤销加减分", [FieldSpec("reason", "撤销理由", "text", required=True)],
                intro=f"{item.points:+g} 分：{item.reason}", then=withdraw):
-            self._after_change()
+            self._after_change()  # said, as an item added is: the notice had still said the last one added
+            self._say(unit.unit_id, f"已撤销 {unit.unit} {self.month.currentText()} 的加减分 {item.points:+g} 分"
+                                    f"（{item.reason}）。", "：仍有分数超出上下限、不计入。")
+
+    def _say(self, unit_id: int, done: str, capped: str) -> None:
+        """What was just done to a unit's 附加分, and what its 附加分 is now, under the table and in the status bar."""
+        now = next((r for model in self.models for r in model.rows if r.unit_id == unit_id), None)
+        said = done + (f"附加分现为 {now.bonus_said}" + (capped if now.bonus_note else "。") if now is not None else "")
+        self.notice.setText(said)
+        self.ctx.signals.notice.emit(said)
 
     def _after_change(self) -> None:
         """Other views hear of it; this one shows it now (keeping the unit selected), also before it is shown."""
