@@ -313,12 +313,16 @@ def _bulletin_draft(session: Session, month: str, admin: Actor) -> None:
     # numbered as the office's next issue (July 2022 of a new office: 第7期, 总第262期, as the seed)
     year_issue, total_issue = new_numbers(session, month)
     typical = []
-    for unit_name, write_up in plan.TYPICAL_UNITS:
-        number = session.scalar(
-            select(Case.number).where(Case.month == month, Case.state == "finished",
-                                      Case.main_unit_id == reference.find_unit(session, unit_name).id)
-            .order_by(Case.id).limit(1))
-        typical.append({"number": number or "", "polarity": "positive", "text": f"{unit_name}{write_up}"})
+    for unit_name, topic, done in plan.TYPICAL_UNITS:
+        unit_id = reference.find_unit(session, unit_name).id
+        chosen = (select(Case.number, Case.title).where(Case.month == month, Case.state == "finished",
+                                                         Case.confidential.is_(False), Case.main_unit_id == unit_id)
+                  .order_by(Case.id).limit(1))  # its words are printed: no 保密 case's
+        found = session.execute(chosen.where(Case.title.contains(topic))).first() or session.execute(chosen).first()
+        if found is not None:  # the topic as a bulletin words it: not the caller's village (来电人称…村，反映…)
+            words = found.title.split("反映", 1)[-1].rstrip("…")
+            typical.append({"number": found.number, "polarity": "positive",
+                            "text": f"{unit_name}承办的“{words}”问题，{done}"})
     sections = [
         {"title": "热点问题", "paragraphs": [plan.NARRATIVE_HOT]},
         {"title": "典型案例", "paragraphs": [], "typical": True},
