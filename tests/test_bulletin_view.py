@@ -494,3 +494,16 @@ def test_a_typical_case_chosen_opens_with_its_unit_and_for_a_confidential_case_i
     text = page.typical.item(page.typical.rowCount() - 1, 2).text()  # type: ignore[union-attr]
     assert text == ("自来水公司承办的“用水困难”问题，" if confidential
                     else "自来水公司承办的“来电人称烟厂家属院3号楼停水”问题，")
+
+
+def test_a_save_keeps_the_page_on_the_part_being_written(view: BulletinView, db: Database) -> None:
+    """After a save (or a preview, which saves first) the list of parts went back to the first, and the next words
+    typed for 业务工作 went into 热点问题."""
+    last = view.sections.count() - 1
+    assert last > 0
+    view.sections.setCurrentRow(last)
+    view.section_text.setPlainText(view.section_text.toPlainText() + "\n（四）加强回访。")
+    assert view.save()
+    view.load()  # read back, as the page does once the save is announced (and a preview after building)
+    assert view.sections.currentRow() == last
+    assert view.section_text.toPlainText().endswith("（四）加强回访。")

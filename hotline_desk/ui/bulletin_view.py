@@ -228,10 +228,13 @@ class BulletinView(QWidget):
                 line.setText(str(kept[key]))
         self._section_data = [{"title": str(s["title"]), "text": str(s["text"]), "typical": bool(s["typical"])}
                               for s in kept["sections"]]
+        # read back after a save or a preview, the month's page stays on the part being written (it went back to
+        # the first, and the next words typed went into 热点问题)
+        was = max(self.sections.currentRow(), 0) if same_month else 0
         self.sections.clear()
         self.sections.addItems([s["title"] for s in self._section_data])
         if self._section_data:
-            self.sections.setCurrentRow(0)
+            self.sections.setCurrentRow(min(was, len(self._section_data) - 1))
         self.typical.setRowCount(0)
         for t in kept["typical_cases"]:
             self._add_typical(str(t["number"]), str(t["polarity"]), str(t["text"]))
