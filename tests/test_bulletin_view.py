@@ -154,6 +154,10 @@ def test_finalising_asks_with_no_as_default_then_freezes_the_page_at_once(
     assert all(not button.isEnabled() for button in view.edit_buttons)
     assert view.buttons["preview"].isEnabled() and view.buttons["print"].isEnabled()  # it can still be printed
     assert view.focusWidget() is view.buttons["pdf"]  # the keyboard on what a finalised month is for, not lost
+    said: list[str] = []
+    view.ctx.signals.notice.connect(said.append)
+    view.save_clicked()  # Ctrl+S on the finalised page: said, not silent
+    assert said == ["未保存：2022-07 简报已定稿，内容不能再修改。可以生成预览、保存PDF和打印。"]
     with db.reader() as s:
         assert bulletin.get_draft(s, "2022-07").final
 

@@ -602,6 +602,9 @@ class BulletinView(QWidget):
     def save_clicked(self) -> None:
         if self.buttons["save"].isEnabled():  # not while finalised, read-only or being built
             self.save()
+        elif self.final or not self.ctx.actor.can(Permission.BULLETIN_EDIT):  # Ctrl+S said nothing at all
+            self.ctx.signals.notice.emit(f"未保存：{self.read_only_note.text().splitlines()[0]}"
+                                         if self.read_only_note.text() else "未保存：本页的简报不能修改。")
 
     def save(self, month: str = "") -> bool:
         """Save the page's draft. If another station saved the month's draft since this page loaded it, nothing is
