@@ -124,3 +124,27 @@ def test_the_case_list_drawn_while_the_server_is_down_leaves_rows_blank_and_says
     monkeypatch.setattr(model, "_read", real)
     assert model.data(model.index(0, 0)) == number  # the server back: read when next drawn, and the words go
     assert "读不出" not in view.count.text()
+
+
+def test_the_callers_earlier_cases_not_found_while_the_server_is_down_are_said_quietly(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A box on each digit of the phone typed while the server was stopped: the digits that followed went to the
+    box, and the number was left cut short."""
+    from PySide6.QtTest import QTest
+
+    from hotline_desk.ui import case_entry
+    from tests.ui_helpers import Messages
+
+    messages = Messages().install(monkeypatch)
+    entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path / "state")))
+
+    def unreachable(*_args: object, **_kwargs: object) -> list[object]:
+        raise DatabaseError("连不上数据库服务器 hotline。请检查网络和服务器是否开着，稍后再试。")
+
+    monkeypatch.setattr(case_entry, "cases_by_phone", unreachable)
+    entry.phone.setFocus()
+    QTest.keyClicks(entry.phone, "13812345678")
+    assert entry.phone.text() == "13812345678" and messages.shown == []
+    assert entry.history_title.text() == ("未能查找该号码的以往工单：连不上数据库服务器 hotline。"
+                                          "请检查网络和服务器是否开着，稍后再试。恢复后按 F5 重新查找。")

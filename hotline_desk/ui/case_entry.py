@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from hotline_desk.errors import HotlineError, ValidationError
+from hotline_desk.errors import DatabaseError, HotlineError, ValidationError
 from hotline_desk.services.accounts.users import user_rows
 from hotline_desk.services.cases.case_query import categories_used_for
 from hotline_desk.services.cases.queues import dispatch_due, may_see_confidential
@@ -464,8 +464,13 @@ class CaseEntryView(QWidget):
     def show_history(self) -> None:
         phone = self.phone.text().strip()
         private = not may_see_confidential(self.ctx.actor)
-        earlier = (read(self.ctx, lambda s: cases_by_phone(s, phone, private=private))
-                   if len(phone) >= SHORTEST_PHONE else [])
+        try:
+            earlier = (read(self.ctx, lambda s: cases_by_phone(s, phone, private=private))
+                       if len(phone) >= SHORTEST_PHONE else [])
+        except DatabaseError as exc:  # said here, quietly: a box on each digit typed took the digits that followed
+            self.history.clear()
+            self.history_title.setText(f"未能查找该号码的以往工单：{exc.message.rstrip('。')}。恢复后按 F5 重新查找。")
+            return
         self.history.clear()
         for c in earlier:
             item = QListWidgetItem(f"{c.number}  {c.registered_at:%Y-%m-%d}  {c.state_label}\n{c.title}")
