@@ -532,6 +532,26 @@ def _intro(dialog: ActionDialog) -> str:
     return dialog.findChildren(QLabel)[0].text()
 
 
+def test_an_edit_refused_because_the_case_was_rejected_elsewhere_says_the_supervisors_reason(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """The form that opened again said only 李强 审核驳回: the reason (应作废本件) was in the history alone, and the
+    clerk saved edits to a case that was to be voided."""
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+    seen: dict[str, object] = {}
+
+    def rejected_elsewhere() -> None:
+        with db.session() as s:
+            wf.reject(s, people.supervisor, case_id, "与前一件是同一件事，应作废本件", clock=clock)
+
+    def cancel(dialog: ActionDialog) -> None:
+        seen.update(intro=_intro(dialog))
+        dialog.reject()
+
+    _edit_meanwhile(qtbot, db, people, clock, tmp_path, case_id, {"address": "人民路8号院"}, rejected_elsewhere, cancel)
+    assert "审核驳回（" in str(seen["intro"]) and "，理由：与前一件是同一件事，应作废本件）" in str(seen["intro"])
+
+
 def test_an_edit_refused_because_the_case_was_signed_elsewhere_opens_again_as_typed_and_saves_on_ok(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:

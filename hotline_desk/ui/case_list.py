@@ -62,6 +62,9 @@ from hotline_desk.ui.widgets import (
 from hotline_desk.ui.window_state import remember_columns
 from hotline_desk.vocabulary import STATE_FILTERS, UNFINISHED, UNFINISHED_STATES, URGENT_MARK, Action, EventKind, Source
 
+# The steps whose reason the person editing a case is told with them when they happened meanwhile.
+GIVEN_REASONS = frozenset({EventKind.REJECT, EventKind.VOID, EventKind.WITHDRAW, EventKind.RETURN_ACCEPT})
+
 
 class CaseListView(QWidget):
     def __init__(self, ctx: UiContext) -> None:
@@ -620,7 +623,11 @@ class CaseDetailDialog(QDialog):
         theirs = [k for k in labels if k in now and now[k] != before.get(k)]
         both = [k for k in theirs if k in typed]
         what = "登记内容改了" + "、".join(labels[k] for k in theirs) if theirs else "登记内容未变"
-        steps = "；".join(f"{e.actor} {e.label}（{e.at:%H:%M}）" for e in self.view.events[seen:])
+        # a step that sends the case back or ends it, with its reason: the rejected case's 应作废 went unseen, and
+        # the clerk saved edits to a case that was to be voided
+        steps = "；".join(f"{e.actor} {e.label}（{e.at:%H:%M}"
+                         + (f"，理由：{e.note}" if e.kind in GIVEN_REASONS and e.note else "") + "）"
+                         for e in self.view.events[seen:])
         said = f"工单{self.view.number}在您填写期间有了新的办理：{steps}" if steps else happened
         lines = [f"{said}。{what}。下面是最新内容，您改动的地方已保留，请核对后按确定保存。"]
         if both:
