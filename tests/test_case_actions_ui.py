@@ -909,20 +909,23 @@ def test_taking_back_a_reply_that_counted_in_a_past_month_asks_first_with_no_as_
             answer_question(seen)  # Enter: 否, the default
             dialog._accept()
             _when_dialog_opens(give_reason)
-        else:  # thought better of it: to the command line, to date it back
-            answer_question({}, Qt.Key.Key_Y)  # 放弃 what was typed
-            dialog.reject()
+        else:  # thought better of it: dated before the cut-off, in the form's 撤销时间 (it was the command line's)
+            dialog.set_value("at", datetime(2022, 7, 31, 17, 0))
+            dialog._accept()
 
     _when_dialog_opens(give_reason)
-    assert not perform(parent, context(db, people.supervisor, clock, tmp_path), case_id, "undo_reply")
+    assert perform(parent, context(db, people.supervisor, clock, tmp_path), case_id, "undo_reply")
     assert seen["default"] == QMessageBox.StandardButton.No
     text = str(seen["text"])
     assert text.startswith("要撤销的回复记在 2022-07-05")
     assert "撤销如记在现在（截止之后），该月的数字仍按撤销前的回复计算" in text
-    assert "--at \"2022-07-05" in text and text.endswith("仍要现在撤销回复吗？")
+    assert "要改正该月，请选“否”，在“撤销时间”中填截止之前、不早于 2022-07-05" in text and "命令行" not in text
+    assert text.endswith("仍要现在撤销回复吗？")
     assert openings == ["", "记到了别的工单上"]  # the form opened again as typed
     with db.reader() as s:
-        assert case_view(s, case_id).state == "pending_followup"  # nothing taken back
+        view = case_view(s, case_id)
+    assert view.state == "in_progress" and (view.events[-1].kind, view.events[-1].at) == (
+        "reply_undone", datetime(2022, 7, 31, 17, 0))  # taken back before July's cut-off: July no longer counts it
 
 
 def test_an_extension_asked_in_time_on_paper_is_entered_in_the_window_at_the_unit_s_time(
@@ -1045,3 +1048,26 @@ def test_the_case_windows_void_and_signing_forms_say_first_what_the_step_will_me
             f"签收时限 {sent + timedelta(hours=24):%Y-%m-%d %H:%M} 已过：签收时间填现在即为超时签收，不计入该单位的"
             "响应率；单位当时已签收、现在才录入的，请填单位签收的时间")
         assert taken_back(Action.SIGN, wf.situation(s, waiting, sent), sent) == ""  # within its limit: nothing
+
+
+def test_only_a_supervisor_dates_the_taking_back_of_a_follow_up_result(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """撤销时间 is a supervisor's correction of a month; an operator's own undo is judged by the minutes since it,
+    and a time of her choosing would reach round them."""
+    from hotline_desk.ui.case_actions import step_dialog
+    from hotline_desk.vocabulary import Action
+
+    with db.session() as s:
+        case_id = replied(s, people, clock)
+        wf.follow_up(s, people.operator, case_id, "dissatisfied", "没修好", clock=clock)
+    with db.reader() as s:
+        situation = wf.situation(s, case_id, clock())
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    asked = {}
+    for who in (people.operator, people.supervisor):
+        dialog = step_dialog(parent, context(db, who, clock, tmp_path), Action.UNDO_FOLLOWUP, situation, clock())
+        assert isinstance(dialog, ActionDialog)
+        asked[who.role] = "at" in dialog.editors
+        dialog.deleteLater()
+    assert asked == {"operator": False, "supervisor": True}

@@ -100,13 +100,19 @@ class StepTime:
     why: str
 
 
+UNDO_WHY = "撤销记在什么时间（默认现在）：要改正统计截止已过的月份，填截止之前、不早于被撤销的一步的时间"
 # The one definition of which steps ask when they happened: 交办跟踪 and 工单详情 both read it.
 STEP_TIMES = {Action.SIGN: StepTime("签收时间", "单位签收的时间（不是现在登记的时间），计入响应率"),
               Action.REPLY: StepTime("办结时间", "单位办结的时间（不是现在登记的时间），计入办结率"),
               Action.RETURN_REQUEST: StepTime("申请时间", "单位提出退单的时间（不是现在登记的时间），"
                                                       "须在交办后规定的工作日内"),
               Action.EXTENSION_REQUEST: StepTime("申请时间", "单位申请延期的时间（不是现在登记的时间），"
-                                                         "须在办理期限之前")}
+                                                         "须在办理期限之前"),
+              # a supervisor's correction of a month past its cut-off is dated before it, as the command line's --at
+              Action.UNDO_REPLY: StepTime("撤销时间", UNDO_WHY),
+              Action.UNDO_FOLLOWUP: StepTime("撤销时间", UNDO_WHY)}
+# Those whose time only a supervisor gives: an operator's own undo of a follow-up is judged by the minutes since.
+TIMED_BY_SUPERVISORS = frozenset({Action.UNDO_REPLY, Action.UNDO_FOLLOWUP})
 
 
 def time_field(action: Action, now: datetime, last: datetime | None = None) -> FieldSpec | None:
@@ -296,7 +302,8 @@ def despite_final_month(parent: QWidget, ctx: UiContext, case_id: int, chosen: S
 def despite_month_kept(parent: QWidget, ctx: UiContext, case_id: int, chosen: Step[Any], at: datetime) -> bool:
     """Taking back a step that counted in a month whose cut-off has passed is asked once more (否 is the default):
     taken back now, the month keeps it, and the command line can date the taking back instead. True to go ahead."""
-    question = read(ctx, lambda s: undo_question(s, case_id, chosen.action, at))
+    dated = ctx.actor.can(Action.REVIEW)  # the form asks 撤销时间: the question says to fill it in
+    question = read(ctx, lambda s: undo_question(s, case_id, chosen.action, at, in_form=dated))
     return not question or _asked_yes(parent, "month_kept_question", f"{chosen.label}：该月的数字不变",
                                       f"{plain_shown(question)}\n\n仍要现在{chosen.label}吗？")
 
@@ -414,7 +421,8 @@ def step_dialog(parent: QWidget | None, ctx: UiContext, action: Action, situatio
     """The form a step asks for, its time first where the step is often phoned in later (签收, 回复); None for a
     step that needs nothing typed (审核交办)."""
     chosen = STEPS[action]
-    asked = time_field(action, now, situation.status.last_event_at) if ask_time else None
+    timed = ask_time and (action not in TIMED_BY_SUPERVISORS or ctx.actor.can(Action.REVIEW))
+    asked = time_field(action, now, situation.status.last_event_at) if timed else None
     if not chosen.form and asked is None:
         return None
     fields = [*([asked] if asked is not None else []), *field_specs(ctx, chosen, situation)]

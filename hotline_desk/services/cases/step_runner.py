@@ -137,18 +137,20 @@ def _undone_step(session: Session, case_id: int, action: Action, at: datetime) -
     return UndoneStep(case.number, case.month, what, command, undone, cutoff, final)
 
 
-def undo_question(session: Session, case_id: int, action: Action, at: datetime) -> str:
+def undo_question(session: Session, case_id: int, action: Action, at: datetime, *, in_form: bool = False) -> str:
     """Before taking back, at ``at``, a step that counted in its month's figures while ``at`` is after the month's
-    cut-off: that the month would keep the wrong step, and how to correct it instead ("" otherwise)."""
+    cut-off: that the month would keep the wrong step, and how to correct it instead ("" otherwise): with the
+    command's --at, or ``in_form`` (the window's form asks 撤销时间) by the time given there."""
     step = _undone_step(session, case_id, action, at)
     if step is None:
         return ""
     frozen = "（该月简报已定稿，定稿的数字和 PDF 都不会改变）" if step.final else ""
+    how = (f"请选“否”，在“撤销时间”中填截止之前、不早于 {step.undone_at:%Y-%m-%d %H:%M} 的时间" if in_form else
+           f"请用命令行把撤销记在截止之前：hotline-desk case {step.command} {step.number} --reason 理由 "
+           f"--at \"{step.undone_at:%Y-%m-%d %H:%M}\"（不早于被撤销的一步）")
     return (f"要撤销的{step.what}记在 {step.undone_at:%Y-%m-%d %H:%M}，在 {step.month} 的统计截止"
             f"（{step.cutoff:%Y-%m-%d %H:%M}）之前，已计入该月的统计和考核；撤销如记在现在（截止之后），该月的数字"
-            f"仍按撤销前的{step.what}计算{frozen}。要改正该月，请用命令行把撤销记在截止之前：hotline-desk case "
-            f"{step.command} {step.number} --reason 理由 --at \"{step.undone_at:%Y-%m-%d %H:%M}\"（不早于被撤销的"
-            f"一步），再把正确的{step.what}也记在截止之前。")
+            f"仍按撤销前的{step.what}计算{frozen}。要改正该月，{how}，再把正确的{step.what}也记在截止之前。")
 
 
 def undone_notice(session: Session, case_id: int, action: Action, at: datetime) -> str:
