@@ -197,9 +197,13 @@ def test_an_item_taken_back_is_said_as_one_added_is(qtbot: QtBot, db: Database, 
     """After 撤销所选 the notice still said the last item added, of another unit: the take-back seemed not done."""
     view = _water_company(qtbot, db, people, clock, tmp_path)
 
+    long = ("抢修及时，连夜更换破损管道并逐户回访，协调化解了多年未解决的小区二次供水疑难诉求，群众多次来电表扬；"
+            "并主动排查周边三个小区的老旧管网，提前消除了隐患")
+    width = view.minimumSizeHint().width()
+
     def fill(dialog: ActionDialog) -> None:
         dialog.set_value("points", "3")
-        dialog.set_value("reason", "抢修及时")
+        dialog.set_value("reason", long)
         dialog._accept()
 
     when_modal(ActionDialog, fill)
@@ -213,4 +217,6 @@ def test_an_item_taken_back_is_said_as_one_added_is(qtbot: QtBot, db: Database, 
 
     when_modal(ActionDialog, reason)
     qtbot.mouseClick(view.remove_button, Qt.MouseButton.LeftButton)
-    assert view.notice.text().startswith("已撤销 自来水公司 2022-07 的加减分 +3 分（抢修及时）。附加分现为 ")
+    assert view.notice.text().startswith(f"已撤销 自来水公司 2022-07 的加减分 +3 分（{long}）。附加分现为 ")
+    # said in the row's room: a long reason widened the page, and its export buttons went off a 1366-pixel screen
+    assert view.minimumSizeHint().width() == width

@@ -157,7 +157,7 @@ def test_finalising_asks_with_no_as_default_then_freezes_the_page_at_once(
     said: list[str] = []
     view.ctx.signals.notice.connect(said.append)
     view.save_clicked()  # Ctrl+S on the finalised page: said, not silent
-    assert said == ["未保存：2022-07 简报已定稿，内容不能再修改。可以生成预览、保存PDF和打印。"]
+    assert said == ["无需保存：2022-07 简报已定稿，内容不能再修改。"]
     with db.reader() as s:
         assert bulletin.get_draft(s, "2022-07").final
 

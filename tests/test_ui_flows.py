@@ -600,6 +600,12 @@ def test_case_detail_offers_exactly_what_the_role_allows(qtbot: QtBot, db: Datab
     # an operator's wrong unit or duplicate: the detail says who puts it right, where she finds no button for it
     assert who_else(people.operator) == "作废重复登记、改交其他单位：请审核员办理"
     assert who_else(people.supervisor) == ""
+    # sent back to her, she proposes another unit herself: only the 作废 is the supervisor's
+    with db.session() as s:
+        sent_back = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.reject(s, people.supervisor, sent_back, "应交城市管理局", clock=clock)
+    case_id = sent_back
+    assert who_else(people.operator) == "作废重复登记：请审核员办理"
 
 
 def test_import_wizard_goes_file_mapping_preview_commit(qtbot: QtBot, db: Database, people: People,

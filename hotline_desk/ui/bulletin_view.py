@@ -602,9 +602,10 @@ class BulletinView(QWidget):
     def save_clicked(self) -> None:
         if self.buttons["save"].isEnabled():  # not while finalised, read-only or being built
             self.save()
-        elif self.final or not self.ctx.actor.can(Permission.BULLETIN_EDIT):  # Ctrl+S said nothing at all
-            self.ctx.signals.notice.emit(f"未保存：{self.read_only_note.text().splitlines()[0]}"
-                                         if self.read_only_note.text() else "未保存：本页的简报不能修改。")
+        elif self.final:  # Ctrl+S said nothing at all (and “未保存” read as if something was lost)
+            self.ctx.signals.notice.emit(f"无需保存：{self.month.currentText()} 简报已定稿，内容不能再修改。")
+        elif not self.ctx.actor.can(Permission.BULLETIN_EDIT):
+            self.ctx.signals.notice.emit("无需保存：本页的简报您只能查看。")
 
     def save(self, month: str = "") -> bool:
         """Save the page's draft. If another station saved the month's draft since this page loaded it, nothing is

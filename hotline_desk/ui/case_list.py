@@ -486,7 +486,8 @@ class CaseDetailDialog(QDialog):
             self.actions_row.addWidget(QLabel("当前没有您可以办理的操作。"))
         if self.ctx.actor.can("register") and not self.ctx.actor.can(Action.VOID) and view.state in UNFINISHED_STATES:
             # an operator's wrong unit or duplicate: the window said nowhere who puts it right
-            hint = QLabel("作废重复登记、改交其他单位：请审核员办理")
+            proposes = any(action.key == Action.PROPOSE for action in actions)  # sent back: it proposes anew itself
+            hint = QLabel("作废重复登记：请审核员办理" if proposes else "作废重复登记、改交其他单位：请审核员办理")
             hint.setObjectName("who_else")
             hint.setStyleSheet("color: #555555;")
             hint.setWordWrap(True)  # beside five steps at 125%: two lines rather than a wider dialog

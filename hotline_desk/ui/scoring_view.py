@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QTableView,
     QTabWidget,
@@ -160,11 +161,14 @@ class ScoringView(QWidget):
         top.addWidget(month_label)
         top.addWidget(self.month)
         top.addWidget(QLabel("双击得分或按回车查看计分工单；Ctrl+Tab 切换乡镇街道和市直单位"))
-        top.addStretch()
         self.notice = QLabel()
         self.notice.setObjectName("notice")
         self.notice.setStyleSheet("color: #1B5E20;")
-        top.addWidget(self.notice)
+        # in the row's room, wrapping: a long reason taken back widened the page, and 导出 PDF went off the screen
+        self.notice.setWordWrap(True)
+        self.notice.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.notice.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        top.addWidget(self.notice, 1)
         top.addWidget(excel)
         top.addWidget(pdf)
         self.drift = QLabel()  # a finalised month whose live data now differs (which units, by how much); no case
@@ -296,9 +300,9 @@ class ScoringView(QWidget):
     def _load_bonus(self) -> None:
         unit = self.selected_unit()
         frozen = f"　{self.frozen_why}" if self.frozen_why else ""
-        if unit is None:
+        if unit is None:  # nothing to choose a unit for, in a finalised month
             self.bonus_model.set_rows([])
-            self.bonus_title.setText(f"附加分：请先在上方选择单位{frozen}")
+            self.bonus_title.setText(f"附加分：{self.frozen_why}" if self.frozen_why else "附加分：请先在上方选择单位")
             return
         month = self.month.currentText()
         items = read(self.ctx, lambda s: list_bonus(s, month, unit_id=unit.unit_id, include_removed=True))
