@@ -346,7 +346,7 @@ class ScoringView(QWidget):
                                                                     clock=self.ctx.clock)).run_here() is not None
 
         if ask(self, "撤销加减分", [FieldSpec("reason", "撤销理由", "text", required=True)],
-               intro=f"{item.points:+g} 分：{item.reason}", then=withdraw):
+               intro=f"{self.month.currentText()} {unit.unit}：{item.points:+g} 分：{item.reason}", then=withdraw):
             self._after_change()  # said, as an item added is: the notice had still said the last one added
             self._say(unit.unit_id, f"已撤销 {unit.unit} {self.month.currentText()} 的加减分 {item.points:+g} 分"
                                     f"（{item.reason}）。", "：仍有分数超出上下限、不计入。")
