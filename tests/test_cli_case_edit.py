@@ -98,3 +98,19 @@ def test_case_edit_corrects_the_township_by_name_and_refuses_a_department(
     assert code == 0 and "所属乡镇街道：煤山街道 → （无）" in out, err
     code, out, err = cli_run(capsys, db, "verify")
     assert code == 0, out + err  # each correction is in the audit trail as the case row now stands
+
+
+def test_correcting_the_address_of_a_case_a_unit_has_says_to_tell_the_unit(
+        db: Database, people: People, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The unit worked from the old address on its 交办单, and nothing said it had been corrected."""
+    log_in_everyone(db, monkeypatch)
+    code, out, err = cli_run(capsys, db, "case", "register", "--content", "南关街下水道堵塞，污水外溢",
+                             "--appeal-type", "问题处理类", "--category", RIGHT, "--phone", "13900001234",
+                             "--dispatch", "城市管理局", user="op1")
+    assert code == 0, err
+    number = re.findall(r"RZ\d{4}-\d{5}", out)[0]
+    code, _, err = cli_run(capsys, db, "case", "approve", number, user="sup1")
+    assert code == 0, err
+    code, out, err = cli_run(capsys, db, "case", "edit", number, "--address", "南关街12号", user="op1")
+    assert code == 0, err
+    assert "注意：本件已交办给城市管理局：更正的地址请告知承办单位（已导出的交办单上还是原来的内容）。" in out

@@ -398,6 +398,21 @@ def test_voiding_a_case_of_a_month_past_its_cut_off_says_the_months_figures_chan
         assert wf.void(s, people.supervisor, other, "重复登记", clock=clock).notice == ""
 
 
+def test_correcting_what_a_unit_reads_of_a_case_it_has_says_to_tell_it(db: Database, people: People,
+                                                                        clock: FakeClock) -> None:
+    """An address corrected after the approval reached the unit's next 交办单 only: the supervisor who approved the
+    old one, and the unit holding an exported sheet, were told nothing."""
+    case_id = _register(db, people, clock)
+    with db.session() as s:
+        before = wf.edit_case(s, people.operator, case_id, case_view(s, case_id).version, {"address": "建设路1号"},
+                              clock=clock)
+        assert before.units_to_tell == ""  # proposed only: no unit has it yet
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+        after = wf.edit_case(s, people.operator, case_id, case_view(s, case_id).version,
+                             {"address": "建设路2号", "category_id": before.category_id}, clock=clock)
+    assert after.units_to_tell == "本件已交办给自来水公司：更正的地址请告知承办单位（已导出的交办单上还是原来的内容）。"
+
+
 def test_a_signing_past_its_limit_says_it_is_late_and_what_it_costs(db: Database, people: People,
                                                                      clock: FakeClock) -> None:
     """Signed two days after the dispatch, the step said only 已登记签收: the clerk learnt of the lost 响应率 from

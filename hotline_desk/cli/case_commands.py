@@ -368,7 +368,7 @@ def cmd_edit(ctx: Context, args: argparse.Namespace) -> int:
         reclassified = any(key in classification.CLASSIFICATION for key in changes)
         notice = classification.finalised_notice(session, case.id) if reclassified else ""
     print(f"已修改工单 {view.number}：{view.events[-1].note}。")
-    for said in filter(None, (notice, view.notice)):
+    for said in filter(None, (notice, view.notice, view.units_to_tell)):
         print(f"注意：{said}")
     return 0
 

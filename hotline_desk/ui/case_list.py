@@ -599,7 +599,8 @@ class CaseDetailDialog(QDialog):
 
             def said(view: object) -> str:
                 told.append(view.notice if isinstance(view, CaseView) else "")
-                return f"已修改工单 {number}"
+                tell = view.units_to_tell if isinstance(view, CaseView) else ""  # whom to tell, as other steps say it
+                return f"已修改工单 {number}" + (f"。注意：{tell}" if tell else "")
 
             done, elsewhere = attempt(self, self.ctx, lambda s: wf.edit_case(s, self.ctx.actor, self.case_id, version,
                                                                              dict(typed), clock=self.ctx.clock),

@@ -171,6 +171,8 @@ class CaseView:
     category_id: int | None = None
     township_id: int | None = None
     notice: str = ""  # after a step: what it means for a finalised bulletin ("" when nothing)
+    # after a correction of a case its units have: whom to tell what (their 交办单 has the old words)
+    units_to_tell: str = ""
     upstream_deadline: datetime | None = None  # the upper platform's own limit for an upper-level case
 
     @property

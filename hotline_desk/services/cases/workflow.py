@@ -681,9 +681,18 @@ def edit_case(session: Session, actor: Actor, case_id: int, expected_version: in
                  data={"changes": written}, note=note)
     session.flush()
     view = case_view(session, case_id)
+    # the units have the old words on their 交办单, and the supervisor approved them: who has it is named
+    if (holding := units_holding(found.status)) and (read := [EDITABLE[k] for k in diff if k in UNITS_READ]):
+        units = "、".join(session.scalars(select(Unit.name).where(Unit.id.in_({d.unit_id for d in holding}))))
+        view = replace(view, units_to_tell=f"本件已交办给{units}：更正的{'、'.join(read)}请告知承办单位"
+                                           "（已导出的交办单上还是原来的内容）。")
     if {"confidential", "caller_name", "phone", "content", "title"} & set(diff):  # made 保密, or its words changed
         named, _fields = caller_named(case.confidential, case.caller_name, case.phone, case.content, case.title,
                                       dispatched=case.main_unit_id is not None, to_see=may_see_confidential(actor))
         if named:
             return replace(view, notice="\n".join(filter(None, (view.notice, named))))
     return view
+
+
+# What a unit reads on its 交办单 to handle a case: corrected once it has the case, the unit is to be told.
+UNITS_READ = frozenset({"content", "title", "address", "phone", "caller_name", "township_id"})
