@@ -1112,8 +1112,8 @@ def test_a_signing_past_its_limit_is_said_before_it_is_entered_and_after(
     limit = dispatched + timedelta(hours=24)
     assert any(f"签收时限已过：{case.number}（{limit:%m-%d %H:%M}）。签收时间填现在即为超时签收" in text
                for text in intro), intro
-    assert tracking.notice.text().endswith(f"注意：{case.number} 签收记在 {clock.now:%m-%d %H:%M}，晚于签收时限 "
-                                           f"{limit:%m-%d %H:%M}：记为超时签收，不计入该单位的响应率。")
+    assert tracking.notice.text().endswith(f"注意：{case.number}：签收记在 {clock.now:%Y-%m-%d %H:%M}，晚于签收时限 "
+                                           f"{limit:%Y-%m-%d %H:%M}：记为超时签收，不计入该单位的响应率。")
 
 
 def _type_time(dialog: ActionDialog, digits: str) -> str:

@@ -886,16 +886,15 @@ def _signing_over(rows: Sequence[QueueRow], key: str, now: datetime) -> str:
     if not over:
         return ""
     named = "、".join(f"{r.number}（{r.sign_due:%m-%d %H:%M}）" for r in over[:NAMED_NOTICES] if r.sign_due)
-    return (f"\n\n签收时限已过：{named}。签收时间填现在即为超时签收，不计入该单位的响应率；单位当时已签收、现在才"
-            "录入的，请填单位签收的时间。")
+    return f"\n\n签收时限已过：{named}。{wf.SIGNING_NOW_COSTS}"
 
 
 def _signed_late(done: Sequence[QueueRow], key: str, at: datetime | None) -> list[str]:
     """After signings entered at ``at``: those past their unit's limit, said on the page as the step notes them."""
     if key != Action.SIGN or at is None:
         return []
-    return [f"注意：{r.number} 签收记在 {at:%m-%d %H:%M}，晚于签收时限 {r.sign_due:%m-%d %H:%M}：记为超时签收，"
-            "不计入该单位的响应率。" for r in done if r.sign_due is not None and at > r.sign_due][:NAMED_NOTICES]
+    return [f"注意：{r.number}：{late}" for r in done
+            if r.sign_due is not None and (late := wf.signed_late_words(at, r.sign_due))][:NAMED_NOTICES]
 
 
 # What a 未接通 that finishes a case does, as its question says.

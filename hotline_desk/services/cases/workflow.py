@@ -246,10 +246,22 @@ def _signed_late(status: CaseStatus, payload: Sign, at: datetime) -> str:
     main = payload.unit_id is None or (status.main_dispatch is not None
                                        and status.main_dispatch.unit_id == payload.unit_id)
     mine = status.main_dispatch if payload.unit_id is None else status.dispatch_for(payload.unit_id)
-    if mine is None or at <= mine.sign_deadline:
+    return signed_late_words(at, mine.sign_deadline, main=main) if mine is not None else ""
+
+
+def signed_late_words(at: datetime, limit: datetime, *, main: bool = True) -> str:
+    """A signing dated ``at``, past the unit's ``limit`` to sign, in words: late for good, and what that costs (only
+    the 主办 unit's signing counts in 响应率); "" when in time. The step's notice and 交办跟踪's page both say it."""
+    if at <= limit:
         return ""
-    return (f"签收记在 {at:%Y-%m-%d %H:%M}，晚于签收时限 {mine.sign_deadline:%Y-%m-%d %H:%M}：记为超时签收"
+    return (f"签收记在 {at:%Y-%m-%d %H:%M}，晚于签收时限 {limit:%Y-%m-%d %H:%M}：记为超时签收"
             + ("，不计入该单位的响应率。" if main else "（协办单位的签收不计入响应率）。"))
+
+
+# What a signing dated now costs once the limit is over, and how one made in time is entered instead: said before
+# a signing is typed, in the case's window and on 交办跟踪.
+SIGNING_NOW_COSTS = ("签收时间填现在即为超时签收，不计入该单位的响应率；单位当时已签收、现在才录入的，"
+                     "请填单位签收的时间。")
 
 
 def units_holding(status: CaseStatus) -> list[DispatchStatus]:
@@ -266,8 +278,7 @@ def late_signing_words(status: CaseStatus, now: datetime) -> str:
     main = status.main_dispatch
     if main is None or main.signed_at is not None or now <= main.sign_deadline:
         return ""
-    return (f"签收时限 {main.sign_deadline:%Y-%m-%d %H:%M} 已过：签收时间填现在即为超时签收，不计入该单位的响应率；"
-            "单位当时已签收、现在才录入的，请填单位签收的时间。")
+    return f"签收时限 {main.sign_deadline:%Y-%m-%d %H:%M} 已过：{SIGNING_NOW_COSTS}"
 
 
 def _units_to_tell(session: Session, status: CaseStatus) -> str:
