@@ -1116,6 +1116,53 @@ def test_a_signing_past_its_limit_is_said_before_it_is_entered_and_after(
                                            f"{limit:%Y-%m-%d %H:%M}：记为超时签收，不计入该单位的响应率。")
 
 
+def test_the_signing_form_says_as_a_time_is_typed_whether_it_is_in_time(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """The 签收 form's warning was the same whatever time was typed: a unit's own time inside the limit was not said
+    to be in time until the list showed 是. The line under the time follows it, naming the cases it is late for."""
+    with db.session() as s:
+        early = register_case(s, people.operator, draft(s), clock=clock)
+        first = wf.approve(s, people.supervisor, early.id, clock=clock).events[-1].at
+    clock.advance(hours=20)
+    with db.session() as s:
+        later = register_case(s, people.operator, draft(s), clock=clock)
+        wf.approve(s, people.supervisor, later.id, clock=clock)
+    clock.advance(hours=10)  # the first case's unit is past its 24 hours, the second's is not
+    tracking = TrackingView(context(db, people.operator, clock, tmp_path))
+    qtbot.addWidget(tracking)
+    tracking.table.selectAll()
+    lines: list[str] = []
+
+    def type_times(dialog: ActionDialog) -> None:
+        line, editor = dialog.findChild(QLabel, "hint_at"), dialog.editors["at"]
+        QDialog.reject(dialog)  # closed whatever it shows; what it showed is asserted after
+        if isinstance(line, QLabel) and isinstance(editor, QDateTimeEdit):
+            lines.append(line.text())
+            editor.setDateTime(first + timedelta(hours=2))  # the units signed soon after: both in time
+            lines.append(line.text())
+
+    when_modal(ActionDialog, type_times)
+    qtbot.mouseClick(tracking.findChild(QPushButton, "sign"), Qt.MouseButton.LeftButton)
+    limit = first + timedelta(hours=24)
+    assert lines == [f"按此时间，{early.number}（时限 {limit:%m-%d %H:%M}）为超时签收，不计入该单位的响应率。",
+                     "按此时间，2 件均为按时签收。"]
+
+    # One case, in its own window's form: its limit, and the step's own words once the time passes it.
+    from hotline_desk.ui.case_actions import step_dialog
+
+    with db.reader() as s:
+        dialog = step_dialog(None, context(db, people.operator, clock, tmp_path), Action.SIGN,
+                             wf.situation(s, early.id, clock()), clock())
+    assert dialog is not None
+    qtbot.addWidget(dialog)
+    line, editor = dialog.findChild(QLabel, "hint_at"), dialog.editors["at"]
+    assert isinstance(line, QLabel) and isinstance(editor, QDateTimeEdit)
+    assert line.text() == (f"签收记在 {clock.now:%Y-%m-%d %H:%M}，晚于签收时限 {limit:%Y-%m-%d %H:%M}："
+                           "记为超时签收，不计入该单位的响应率。")
+    editor.setDateTime(limit - timedelta(minutes=1))
+    assert line.text() == f"按此时间为按时签收（签收时限 {limit:%Y-%m-%d %H:%M}）。"
+
+
 def _type_time(dialog: ActionDialog, digits: str) -> str:
     """Digits typed into the dialog's time from its first part, as a clerk does; what the field shows then."""
     editor = dialog.editors["at"]

@@ -115,15 +115,17 @@ STEP_TIMES = {Action.SIGN: StepTime("签收时间", "单位签收的时间（不
 TIMED_BY_SUPERVISORS = frozenset({Action.UNDO_REPLY, Action.UNDO_FOLLOWUP})
 
 
-def time_field(action: Action, now: datetime, last: datetime | None = None) -> FieldSpec | None:
+def time_field(action: Action, now: datetime, last: datetime | None = None, *,
+               verdict: Callable[[datetime], str] | None = None) -> FieldSpec | None:
     """The step's time input, or None for a step taken at the moment it is entered. It opens on now, or on the
     case's last step when that was dated a little ahead of now (another station's clock, a time typed ahead), so
     it does not open on a time the step would refuse. A time later than now is refused by the step's check,
-    saying so, with the time kept as typed."""
+    saying so, with the time kept as typed. ``verdict`` says under it what the time typed means (签收: in time?)."""
     asked = STEP_TIMES.get(action)
     if asked is None:
         return None
-    return FieldSpec("at", asked.label, "datetime", default=opening_time(now, last), required=True)
+    return FieldSpec("at", asked.label, "datetime", default=opening_time(now, last), required=True,
+                     extra={"verdict": verdict} if verdict is not None else {})
 
 
 def opening_time(now: datetime, last: datetime | None) -> datetime:
@@ -422,7 +424,11 @@ def step_dialog(parent: QWidget | None, ctx: UiContext, action: Action, situatio
     step that needs nothing typed (审核交办)."""
     chosen = STEPS[action]
     timed = ask_time and (action not in TIMED_BY_SUPERVISORS or ctx.actor.can(Action.REVIEW))
-    asked = time_field(action, now, situation.status.last_event_at) if timed else None
+    main = situation.status.main_dispatch
+    limits = [(situation.number, main.sign_deadline)] if main is not None and main.signed_at is None else []
+    asked = time_field(action, now, situation.status.last_event_at,  # a signing in time or not, said as typed
+                       verdict=(lambda at: wf.signing_time_words(at, limits)) if action == Action.SIGN else None
+                       ) if timed else None
     if not chosen.form and asked is None:
         return None
     fields = [*([asked] if asked is not None else []), *field_specs(ctx, chosen, situation)]

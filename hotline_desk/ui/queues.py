@@ -857,7 +857,10 @@ class TrackingView(QueueTable):
         # A step phoned in later (签收) asks once when it happened, for all the chosen cases; a refused time (before
         # the dispatch) opens the dialog again as typed. 工单详情 asks the same through the same definition. A step
         # with a form of its own (回复) asks its time there, case by case.
-        asked = time_field(Action(key), self.ctx.clock()) if not STEPS[Action(key)].form else None
+        limits = [(r.number, r.sign_due) for r in rows if r.sign_due is not None]  # said in time or not, as typed
+        asked = time_field(Action(key), self.ctx.clock(),
+                           verdict=(lambda at: wf.signing_time_words(at, limits)) if key == Action.SIGN else None
+                           ) if not STEPS[Action(key)].form else None
         if asked is not None and (blocked := blocked_now(self.ctx, [row.id for row in rows], Action(key))):
             refuse_before_typing(self, STEPS[Action(key)], blocked)  # 已签收: said before the time is asked
             return

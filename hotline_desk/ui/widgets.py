@@ -4,7 +4,7 @@ dialogs that ask before throwing away what was typed."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -513,6 +513,9 @@ class ActionDialog(GuardedDialog):
             self.editors[spec.key] = editor
             form.addRow(spec.label + ("*" if spec.required else ""), editor)
             editor.setAccessibleName(spoken(spec.label + ("*" if spec.required else "")))  # “*” said as （必填）
+            verdict = spec.extra.get("verdict")  # a time's line, saying what the time typed means for the step
+            if callable(verdict) and isinstance(editor, QDateTimeEdit):
+                spec = replace(spec, hint=verdict(typed_moment(editor, spec.default)))
             if spec.hint:  # under the input, so the labels' column stays narrow and the input gets the width
                 hint = QLabel(spec.hint)
                 hint.setObjectName(f"hint_{spec.key}")
@@ -522,6 +525,9 @@ class ActionDialog(GuardedDialog):
                 if isinstance(said, dict) and isinstance(editor, QSpinBox):  # the line follows the number chosen
                     editor.valueChanged.connect(lambda value, line=hint, words=said, plain=spec.hint:
                                                 line.setText(words.get(value, plain)))
+                if callable(verdict) and isinstance(editor, QDateTimeEdit):  # the line follows the time typed
+                    editor.dateTimeChanged.connect(lambda _, line=hint, judge=verdict, box=editor, opened=spec.default:
+                                                   line.setText(judge(typed_moment(box, opened))))
             if isinstance(editor, SearchCombo):  # a name put right takes its red message away
                 editor.currentTextChanged.connect(self._fault_mended)  # a method: no closure keeps the dialog
             elif spec.required and isinstance(editor, QPlainTextEdit | QLineEdit):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -256,6 +257,23 @@ def signed_late_words(at: datetime, limit: datetime, *, main: bool = True) -> st
         return ""
     return (f"签收记在 {at:%Y-%m-%d %H:%M}，晚于签收时限 {limit:%Y-%m-%d %H:%M}：记为超时签收"
             + ("，不计入该单位的响应率。" if main else "（协办单位的签收不计入响应率）。"))
+
+
+def signing_time_words(at: datetime, limits: Sequence[tuple[str, datetime]]) -> str:
+    """Under a 签收 form's time, as it is typed: whether a signing dated ``at`` is in time for each case's 主办
+    unit's limit to sign (``limits``: the case's number and its limit). One case is named by its limit; several,
+    by those ``at`` is late for. "" for no limit to go by."""
+    if not limits:
+        return ""
+    late = [(number, limit) for number, limit in limits if at > limit]
+    if len(limits) == 1:
+        limit = limits[0][1]
+        return signed_late_words(at, limit) if late else f"按此时间为按时签收（签收时限 {limit:%Y-%m-%d %H:%M}）。"
+    if not late:
+        return f"按此时间，{len(limits)} 件均为按时签收。"
+    named = "、".join(f"{number}（时限 {limit:%m-%d %H:%M}）" for number, limit in late[:5])
+    more = f"等 {len(late)} 件" if len(late) > 5 else ""
+    return f"按此时间，{named}{more}为超时签收，不计入该单位的响应率。"
 
 
 # What a signing dated now costs once the limit is over, and how one made in time is entered instead: said before
