@@ -110,6 +110,30 @@ def test_each_figure_on_the_home_page_says_what_it_counts(qtbot: QtBot, db: Data
     assert home.tiles["rejected"].toolTip().startswith("审核员驳回、退给您修改")
 
 
+def test_the_home_page_says_how_many_units_are_past_their_time_to_sign(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """A unit that had not signed two days after the dispatch showed nowhere on the home page: 办理临期 and 办理超期
+    count the time to reply, and a signing entered now costs the unit its 响应率."""
+    with db.session() as s:
+        late = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, late, clock=clock)
+        signed = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, signed, clock=clock)
+        wf.sign(s, people.operator, signed, clock=clock)
+    home = HomeView(context(db, people.operator, clock, tmp_path))
+    qtbot.addWidget(home)
+    assert "签收时限" not in home.rate.text()  # within its 24 hours: nothing late yet
+    clock.advance(days=2)
+    home.refresh()
+    month, late_line = home.rate.text().split("\n")
+    assert month.startswith("本月（") and late_line == \
+        "已交办、单位过了签收时限仍未签收的 1 件（在“交办跟踪”页催办或登记签收）。"
+    with db.session() as s:  # signed: no longer said
+        wf.sign(s, people.operator, late, clock=clock)
+    home.refresh()
+    assert "签收时限" not in home.rate.text()
+
+
 def test_a_supervisors_f1_names_approving_several_at_once(qtbot: QtBot, db: Database, people: People,
                                                            clock: FakeClock, tmp_path: Path) -> None:
     keys = _keys_by_f1(qtbot, context(db, people.supervisor, clock, tmp_path))

@@ -192,6 +192,7 @@ class HomeView(QWidget):
             self.tiles[key] = button
         layout.addLayout(self.tile_grid)
         self.rate = QLabel()
+        self.rate.setWordWrap(True)  # the month, then what is late on a line of its own
         layout.addWidget(self.rate)
         # A new database as it was made (汝州's name, units, bulletin): where an administrator sets up the office.
         self.setup_notice = _notice(layout, "setup_notice", WARNING_STYLE)
@@ -220,7 +221,7 @@ class HomeView(QWidget):
         return int(self.tiles[key].property("count") or 0)
 
     def refresh(self) -> None:
-        def fetch(s: Session) -> tuple[Overview, int, str, str, str, int]:
+        def fetch(s: Session) -> tuple[Overview, int, str, str, str, int, int]:
             sent_back = len(queue(s, "rejected", self.ctx.clock(), viewer=self.ctx.actor)) if "rejected" in self.tiles \
                 else 0
             alert = approval_alert(queue(s, "approval", self.ctx.clock(), viewer=self.ctx.actor)) \
@@ -231,10 +232,13 @@ class HomeView(QWidget):
             # the calls past their time (the 回访 page's 超期): beside 办理超期, which is the units', it read as none
             late_calls = sum(1 for r in queue(s, "followup", self.ctx.clock(), viewer=self.ctx.actor)
                              if r.flag == "overdue") if "followups_due" in self.tiles else 0
+            # units past their time to sign (交办跟踪's 超时): a signing then costs 响应率, and 办理超期 is not it
+            late_signs = sum(1 for r in queue(s, "tracking", self.ctx.clock(), viewer=self.ctx.actor)
+                             if r.signing_overdue(self.ctx.clock())) if "near_deadline" in self.tiles else 0
             return (overview(s, self.ctx.clock()), sent_back, missing_years_notice(s, self.ctx.clock(), how), alert,
-                    setup, late_calls)
+                    setup, late_calls, late_signs)
 
-        numbers, sent_back, calendar_said, alert, setup, late_calls = read(self.ctx, fetch)
+        numbers, sent_back, calendar_said, alert, setup, late_calls, late_signs = read(self.ctx, fetch)
         self.setup_notice.setText(setup)
         self.setup_notice.setVisible(bool(setup))
         self.calendar_notice.setText(calendar_said)
@@ -258,11 +262,14 @@ class HomeView(QWidget):
                 button.setToolTip(f"{self.TILE_TIPS[key]}{late}，点击查看")
                 colour = OVERDUE_COLOUR if late_calls else None
             button.setStyleSheet(f"font-size: 18pt; {'color: ' + colour + ';' if colour else ''}")
-        calls = f"待回访的 {numbers.followups_due} 件中 {late_calls} 件已过回访时限。" if late_calls else ""
+        late = "".join((
+            f"已交办、单位过了签收时限仍未签收的 {late_signs} 件（在“交办跟踪”页催办或登记签收）。"
+            if late_signs else "",
+            f"待回访的 {numbers.followups_due} 件中 {late_calls} 件已过回访时限。" if late_calls else ""))
         self.rate.setText(f"本月（{numbers.month}）登记 {numbers.month_total} 件，"
                           f"其中上级交办 {numbers.month_upper} 件；"
                           f"已办结 {numbers.month_finished} 件，办结率 {numbers.month_finish_rate}。"
-                          + calls)
+                          + (f"\n{late}" if late else ""))
         self.chart.set_days(numbers.days, numbers.rest_days)
         self._show_units(numbers)
         self._wrap_tiles(self.width())  # a figure grown by a digit may no longer fit its row

@@ -885,7 +885,7 @@ class TrackingView(QueueTable):
 def _signing_over(rows: Sequence[QueueRow], key: str, now: datetime) -> str:
     """Before a signing is entered: the chosen cases whose 主办 unit's limit to sign is over, and what a signing
     dated now costs ("" for none, and for other steps)."""
-    over = [r for r in rows if key == Action.SIGN and r.sign_due is not None and now > r.sign_due]
+    over = [r for r in rows if key == Action.SIGN and r.signing_overdue(now)]
     if not over:
         return ""
     named = "、".join(f"{r.number}（{r.sign_due:%m-%d %H:%M}）" for r in over[:NAMED_NOTICES] if r.sign_due)

@@ -102,6 +102,10 @@ class QueueRow(Labelled):
     # 待审核: the caller's other cases not yet finished (the same phone), as a second sheet for the same lamp may be
     same_caller_open: tuple[str, ...] = ()
 
+    def signing_overdue(self, now: datetime) -> bool:
+        """The 主办 unit has not signed, and its limit to sign is over: a signing now costs its 响应率."""
+        return self.sign_due is not None and now > self.sign_due
+
 
 def returned_by(status: CaseStatus) -> DispatchStatus | None:
     """The dispatch a granted 退单 sent back, while the case waits to be dispatched anew (None otherwise)."""
