@@ -11,8 +11,9 @@ import pytest
 from PySide6.QtCore import QDate, QRect, Qt
 from PySide6.QtGui import QPainter
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QDialog, QLabel, QLineEdit, QMessageBox, QSpinBox
+from PySide6.QtWidgets import QApplication, QDialog, QLabel, QLineEdit, QMessageBox, QSpinBox, QWidget
 from pytestqt.qtbot import QtBot
+from sqlalchemy.orm import Session
 
 from hotline_desk.db import Database
 from hotline_desk.services.cases import workflow as wf
@@ -21,7 +22,7 @@ from hotline_desk.services.reporting import bulletin
 from hotline_desk.ui.bulletin_view import PRINT_DPI, BulletinView
 from hotline_desk.ui.main_window import MainWindow
 from tests.conftest import FakeClock, People
-from tests.helpers import draft
+from tests.helpers import draft, unit_id
 from tests.ui_helpers import Messages, context, when_modal
 
 
@@ -498,6 +499,43 @@ def test_a_typical_case_chosen_opens_with_its_unit_and_for_a_confidential_case_i
     text = page.typical.item(page.typical.rowCount() - 1, 2).text()  # type: ignore[union-attr]
     assert text == ("自来水公司承办的“用水困难”问题，" if confidential
                     else "自来水公司承办的“来电人称烟厂家属院3号楼停水”问题，")
+
+
+def test_the_typical_case_picker_finds_a_case_by_its_category_and_unit_not_only_its_words(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """The picker searched a case's words alone: “供水” found nothing where the cases said “自来水”. Its 问题分类 and
+    承办单位 narrow the month's finished cases too."""
+    from hotline_desk.services.office import reference
+    from hotline_desk.ui.bulletin_view import CasePicker
+
+    def finished(s: Session, **overrides: Any) -> str:
+        case = register_case(s, people.operator, draft(s, **overrides), clock=clock)
+        wf.approve(s, people.supervisor, case.id, clock=clock)
+        wf.sign(s, people.operator, case.id, clock=clock)
+        wf.reply(s, people.operator, case.id, wf.Reply("已处理"), clock=clock)
+        wf.follow_up(s, people.operator, case.id, "satisfied", clock=clock)
+        return case.number
+
+    with db.session() as s:
+        water = finished(s, content="自来水管破裂，家里停水两天")
+        street = finished(s, content="路灯不亮，晚上出行不便", unit_id=unit_id(s, "城市管理局"),
+                          category_id=reference.find_category(s, "城市管理—市容市政").id)
+    clock.set(clock.now.replace(month=8, day=3))
+    window = QWidget()
+    qtbot.addWidget(window)
+    picker = CasePicker(window, context(db, people.supervisor, clock, tmp_path), "2022-07")
+
+    def shown() -> list[str]:
+        return sorted(picker.model.row(i).number for i in range(picker.model.rowCount()))
+
+    assert shown() == sorted([water, street])
+    picker.category.setEditText("水利水电—用水困难")
+    assert shown() == [water]
+    picker.category.setEditText("")
+    picker.unit.setEditText("城市管理局")
+    assert shown() == [street]
+    picker.unit.setEditText("自来")  # narrowed to one unit, as the other pickers take it
+    assert shown() == [water]
 
 
 def test_a_save_keeps_the_page_on_the_part_being_written(view: BulletinView, db: Database) -> None:

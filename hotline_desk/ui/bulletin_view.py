@@ -44,6 +44,7 @@ from hotline_desk.errors import HotlineError, cannot_write
 from hotline_desk.services.accounts.permissions import ROLE_ACTIONS
 from hotline_desk.services.cases.case_query import CaseFilter
 from hotline_desk.services.files import write_file
+from hotline_desk.services.office import reference
 from hotline_desk.services.reporting import bulletin
 from hotline_desk.services.reporting.bulletin_changes import (
     DraftConflict,
@@ -65,7 +66,7 @@ from hotline_desk.ui.month_box import MonthBox
 from hotline_desk.ui.operations import Operation, Task, show_refusal
 from hotline_desk.ui.plain_text import shown
 from hotline_desk.ui.text_widths import set_column_widths
-from hotline_desk.ui.widgets import DateBox, choose, fit_size, ok_cancel, run_modal, save_first
+from hotline_desk.ui.widgets import DateBox, SearchCombo, choose, fit_size, ok_cancel, run_modal, save_first
 from hotline_desk.ui.window_state import remember_columns, remember_splitter
 from hotline_desk.vocabulary import Permission, Role
 
@@ -953,6 +954,18 @@ class CasePicker(QDialog):
         self.search = QLineEdit()
         self.search.setPlaceholderText("输入诉求内容中的词语筛选")
         self.search.setAccessibleName("筛选工单")
+        # A case's words may not hold its topic's name (供水 where they say 自来水): its 问题分类 and unit find it.
+        self.category = SearchCombo(placeholder="问题分类（全部）")
+        self.unit = SearchCombo(placeholder="承办单位（全部）")
+        self.category.setAccessibleName("问题分类")
+        self.unit.setAccessibleName("承办单位")
+        categories, units = read(ctx, lambda s: (
+            [(c.label, c.id) for c in reference.list_categories(s, include_inactive=True)],
+            [(u.name if u.active else f"{u.name}（已停用）", u.id)
+             for u in reference.list_units(s, include_inactive=True)]))
+        self.category.set_items(categories)
+        self.unit.set_items(units)
+        self._labels = {value: text for text, value in categories}
         self.table = QTableView()
         self.table.setAccessibleName("本月工单")
         self.table.setTabKeyNavigation(False)  # Tab goes on to the buttons, arrows move in the list
@@ -964,14 +977,24 @@ class CasePicker(QDialog):
         self.table.doubleClicked.connect(self._accept)
         buttons = ok_cancel(self, "选用", self._accept)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.search)
+        filters = QHBoxLayout()
+        filters.addWidget(self.search, 3)
+        filters.addWidget(self.category, 2)
+        filters.addWidget(self.unit, 2)
+        layout.addLayout(filters)
         layout.addWidget(self.table, 1)
         layout.addWidget(buttons)
         self.search.textChanged.connect(self.refresh)
+        for picker in (self.category, self.unit):
+            picker.currentTextChanged.connect(self.refresh)
         self.refresh()
 
     def refresh(self) -> None:
-        self.model.load(CaseFilter(text=self.search.text().strip(), month=self.month, state="finished"))
+        category = self.category.value() if self.category.currentText().strip() else None
+        unit = self.unit.value() if self.unit.currentText().strip() else None
+        self.model.load(CaseFilter(text=self.search.text().strip(), month=self.month, state="finished",
+                                   category=self._labels.get(category, "") if category is not None else "",
+                                   unit_id=unit))
 
     def _accept(self) -> None:
         rows = self.table.selectionModel().selectedRows()
