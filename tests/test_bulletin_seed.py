@@ -272,3 +272,15 @@ def test_a_second_demo_month_is_numbered_as_the_office_s_next_issue(demo_db: Dat
         november = s.scalar(select(Bulletin).where(Bulletin.month == "2022-11"))
         assert november is not None and (november.year_issue, november.total_issue) == (8, 263)
         assert Settings(s).int("bulletin.last_total_issue") == 261  # not set again
+
+
+def test_a_demo_case_says_what_its_category_is_about(demo_db: Database) -> None:
+    """A 水利水电—用水困难 case said “反映小区频繁停电影响生活” (its first level's words), and the bulletin's typical
+    case for 自来水公司 stood beside it: under a second level of its own, a case says what that one is about."""
+    from hotline_desk.demo.text import SPECIFIC
+
+    with demo_db.reader() as s:
+        cases = s.execute(select(Case.category_label, Case.content).where(Case.category_label.in_(SPECIFIC))).all()
+    assert {label for label, _content in cases} >= {"水利水电—用水困难", "城市管理—物业管理", "城市管理—市容市政"}
+    wrong = [(label, content) for label, content in cases if not any(words in content for words in SPECIFIC[label])]
+    assert not wrong, wrong[:3]

@@ -35,6 +35,19 @@ DETAILS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Where a category's first level holds unlike topics (water and power), a case under one of its own second level says
+# what that one is about: a 用水困难 case that read “频繁停电” stood beside 自来水公司 in the typical cases.
+SPECIFIC: dict[str, tuple[str, ...]] = {
+    "水利水电—用水困难": ("反映四楼以上住户长期水压不足用水困难", "反映小区二次供水设备故障，高峰时段停水"),
+    "水利水电—供水质量": ("反映自来水发黄有异味", "反映自来水中有沉淀物"),
+    "水利水电—水费水价": ("反映水费账单金额明显偏高", "咨询阶梯水价如何计算"),
+    "水利水电—停电故障": ("反映小区频繁停电影响生活", "反映村里变压器故障停电多时"),
+    "水利水电—电费电价": ("反映电费扣费异常", "咨询峰谷电价如何申请"),
+    "城市管理—物业管理": ("反映小区物业不作为，楼道垃圾长期无人清理", "反映物业擅自提高停车费"),
+    "城市管理—市容市政": ("反映路边摊占道经营影响通行", "反映道路井盖破损存在安全隐患", "反映下水道堵塞，污水外溢"),
+}
+
+
 def caller(rng: random.Random) -> str:
     return rng.choice(SURNAMES) + rng.choice(("先生", "女士"))
 
@@ -51,5 +64,8 @@ def place(rng: random.Random, township: str) -> str:
 
 def content(rng: random.Random, category: str, where: str) -> str:
     level1 = category.split("—", 1)[0]
-    detail = rng.choice(DETAILS.get(level1, DETAILS["其它事项"]))
+    general = DETAILS.get(level1, DETAILS["其它事项"])
+    picked = rng.randrange(len(general))  # drawn as from the first level's words: the month's other draws stay as they were
+    specific = SPECIFIC.get(category)
+    detail = specific[picked % len(specific)] if specific else general[picked]
     return f"来电人称{where}，{detail}，希望有关部门尽快处理。"
