@@ -4,6 +4,7 @@ length, and ``case show`` tells the reply's words, handler and phone."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import openpyxl
@@ -91,6 +92,8 @@ def test_case_show_tells_the_reply_its_handler_and_phone(db: Database, signed: s
     assert code == 0, err
     code, out, _ = run(capsys, db, "case", "show", signed)
     [line] = [line for line in out.splitlines() if "  回复  " in line]  # the history's reply line
+    [state] = [line for line in out.splitlines() if line.startswith("当前状态：")]  # answered now: called back by when
+    assert re.search(r"当前状态：待回访 .*回访时限：\d{4}-\d\d-\d\d \d\d:\d\d$", state), state
     assert "办理结果：已解决" in line and "回复内容：已更换加压泵，四楼以上水压恢复" in line
     assert "经办人：王工" in line and "联系电话：0375-6661234" in line
     code, out, _ = run(capsys, db, "case", "show", signed, "--json")

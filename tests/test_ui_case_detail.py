@@ -40,6 +40,18 @@ def test_an_overdue_case_says_so_beside_its_deadline(qtbot: QtBot, db: Database,
     assert f"办理期限：{deadline:%Y-%m-%d %H:%M}    【超期1天】" in _texts(late)
 
 
+def test_a_unit_past_its_time_to_sign_is_said_in_the_cases_window(qtbot: QtBot, db: Database, people: People,
+                                                                  clock: FakeClock, tmp_path: Path) -> None:
+    """交办跟踪 said a unit had not signed within its 24 hours; the case's own window said only its 办理期限."""
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        sent = wf.approve(s, people.supervisor, case_id, clock=clock).events[-1].at
+    clock.advance(days=2)
+    dialog = CaseDetailDialog(None, context(db, people.operator, clock, tmp_path), case_id)
+    qtbot.addWidget(dialog)
+    assert f"状态：已交办    签收时限：{sent + timedelta(hours=24):%Y-%m-%d %H:%M}（已过，尚未签收）" in _texts(dialog)
+
+
 def test_the_history_opens_on_its_latest_step(qtbot: QtBot, qapp: Any, db: Database, people: People,
                                              clock: FakeClock, tmp_path: Path) -> None:
     with db.session() as s:

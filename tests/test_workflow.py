@@ -1063,3 +1063,38 @@ def test_a_proposal_sent_back_to_an_operator_who_has_left_reaches_every_operator
         # one still in service keeps hers: 张丽's is not in anyone else's list
         set_user(s, people.admin, "op2", active=True, clock=clock)
         assert [r.id for r in queue(s, "rejected", clock.now, viewer=people.operator2)] == [case_id]
+
+
+def test_a_case_names_the_limit_of_the_step_it_waits_for_beside_its_deadline(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """The queues showed a proposal's time to be dispatched, a unit's time to sign and a call-back's time; the case
+    itself (case show, its window) gave only its 办理期限: a proposal a day old, or a call three days late, read as
+    nothing late there."""
+    from hotline_desk.services.cases.queues import waiting_limit
+
+    with db.session() as s:
+        case = register_case(s, people.operator, draft(s), clock=clock)
+        registered = case.registered_at
+    with db.reader() as s:
+        assert waiting_limit(s, case.id, clock()) == f"交办时限：{registered + timedelta(hours=24):%Y-%m-%d %H:%M}"
+    clock.advance(hours=27)
+    with db.reader() as s:
+        assert waiting_limit(s, case.id, clock()) == \
+            f"交办时限：{registered + timedelta(hours=24):%Y-%m-%d %H:%M}（超期3小时）"
+    with db.session() as s:
+        sent = wf.approve(s, people.supervisor, case.id, clock=clock).events[-1].at
+    clock.advance(hours=25)
+    with db.reader() as s:
+        assert waiting_limit(s, case.id, clock()) == \
+            f"签收时限：{sent + timedelta(hours=24):%Y-%m-%d %H:%M}（已过，尚未签收）"
+    with db.session() as s:
+        wf.sign(s, people.operator, case.id, clock=clock)
+    with db.reader() as s:
+        assert waiting_limit(s, case.id, clock()) == ""  # signed: its 办理期限 is the case's own line
+    with db.session() as s:
+        answered = wf.reply(s, people.operator, case.id, wf.Reply("已修复"), clock=clock).events[-1].at
+    clock.advance(days=10)
+    with db.reader() as s:
+        due = WorkCalendar.load(s).add_working_days(answered, Settings(s).int("limits.followup_days"))
+        said = waiting_limit(s, case.id, clock())
+    assert said.startswith(f"回访时限：{due:%Y-%m-%d %H:%M}（超期") and said.endswith("天）")

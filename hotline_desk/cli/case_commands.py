@@ -18,7 +18,7 @@ from hotline_desk.services.cases.case_query import list_flags
 from hotline_desk.services.cases.deadlines import overdue_words
 from hotline_desk.services.cases.events import current_status
 from hotline_desk.services.cases.history import FOLLOWUP_RESULTS
-from hotline_desk.services.cases.queues import may_see_confidential, returned_by, view_shown_to
+from hotline_desk.services.cases.queues import may_see_confidential, returned_by, view_shown_to, waiting_limit
 from hotline_desk.services.cases.steps import ERASURE_LEAVES, asks_instead, asks_instead_words
 from hotline_desk.services.clock import office_now
 from hotline_desk.services.exchange.import_values import unit_named
@@ -268,6 +268,7 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
         as_of = parse_time(args.as_of)
         state_then = cases.case_status_as_of(session, case.id, as_of) if as_of else None
         then_words = cases.case_then_words(session, case.id, as_of) if as_of else None
+        waiting = waiting_limit(session, case.id, office_now()) if as_of is None else ""
     if as_of is not None and state_then is None:  # nothing of the case existed then: show nothing of it
         if args.json:
             print(to_json({"number": view.number, "as_of": as_of, "registered": False}))
@@ -300,7 +301,7 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
     unit = f"    {view.unit_heading}：{cases.with_assisting(view.unit, view.assisting)}" if view.unit else ""
     print(f"当前状态：{view.state_label}" + unit
           + (f"    办理期限：{fmt(view.deadline)}" if view.deadline else "") + _overdue(view)
-          + ("    【督办】" if view.supervised else ""))
+          + ("    【督办】" if view.supervised else "") + (f"    {waiting}" if waiting else ""))
     if then_words is not None:  # the unit and deadline then, not today's above
         print(then_words)
     print("办理历史：")

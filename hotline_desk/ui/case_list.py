@@ -34,7 +34,7 @@ from hotline_desk.services.cases import classification
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.case_query import CaseFilter, months_with_cases, search_hint
 from hotline_desk.services.cases.deadlines import overdue_words
-from hotline_desk.services.cases.queues import confidential_caller, view_shown_to
+from hotline_desk.services.cases.queues import confidential_caller, view_shown_to, waiting_limit
 from hotline_desk.services.cases.records import CaseView, case_view, with_assisting
 from hotline_desk.services.exchange.case_export import ExportedCases, export_cases
 from hotline_desk.services.files import save_file
@@ -408,12 +408,13 @@ class CaseDetailDialog(QDialog):
         self.refresh()
 
     def refresh(self) -> None:
-        def fetch(s: Any) -> tuple[Any, Any, Any]:
+        def fetch(s: Any) -> tuple[Any, Any, Any, str]:
             return (view_shown_to(case_view(s, self.case_id), self.ctx.actor),
                     wf.offers(s, self.ctx.actor, self.case_id, clock=self.ctx.clock),
-                    wf.offers(s, self.ctx.actor, self.case_id, clock=self.ctx.clock, routine=False))
+                    wf.offers(s, self.ctx.actor, self.case_id, clock=self.ctx.clock, routine=False),
+                    waiting_limit(s, self.case_id, self.ctx.clock()))
 
-        view, actions, apart = read(self.ctx, fetch)
+        view, actions, apart, waiting = read(self.ctx, fetch)
         self.view = view
         self.setWindowTitle(f"工单 {view.number} — {view.state_label}")
         while self.fields.rowCount():
@@ -426,7 +427,8 @@ class CaseDetailDialog(QDialog):
                       + (f"    上级办理时限：{view.upstream_deadline:%Y-%m-%d %H:%M}" if view.upstream_deadline else "")
                       + (f"    原台账编号：{view.register_number}" if view.register_number else "")),
             ("来电时间", f"{view.registered_at:%Y-%m-%d %H:%M}    状态：{view.state_label}"
-                      + ("    【督办】" if view.supervised else "") + (f"    {URGENT_MARK}" if view.urgent else "")),
+                      + ("    【督办】" if view.supervised else "") + (f"    {URGENT_MARK}" if view.urgent else "")
+                      + (f"    {waiting}" if waiting else "")),
             ("来电人", f"{caller}    电话：{view.phone}    地址：{view.address}"),
             ("分类", f"{view.appeal_type}    {view.category}    所属乡镇街道：{view.township}"),
             (view.unit_heading, with_assisting(view.unit, view.assisting)

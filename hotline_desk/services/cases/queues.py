@@ -20,7 +20,15 @@ from hotline_desk.services.cases.history import FOLLOWUP_RESULTS, CaseStatus, Di
 from hotline_desk.services.cases.phone_lines import area_code, same_line
 from hotline_desk.services.office.calendar import WorkCalendar
 from hotline_desk.services.office.settings import Settings
-from hotline_desk.vocabulary import UNFINISHED_STATES, Action, CaseState, DispatchRole, DispatchState, EventKind
+from hotline_desk.vocabulary import (
+    OPEN_DISPATCH_STATES,
+    UNFINISHED_STATES,
+    Action,
+    CaseState,
+    DispatchRole,
+    DispatchState,
+    EventKind,
+)
 
 if TYPE_CHECKING:
     from hotline_desk.services.cases.records import CaseView
@@ -132,6 +140,33 @@ def dispatch_due(session: Session, case_id: int) -> datetime | None:
         return None
     status = current_status(session, case_id)
     return step_due(status, case.urgent, Settings(session), WorkCalendar.load(session))
+
+
+# The limit of the step a case waits for, by its state, as the queue that holds it names it.
+WAITING_LIMITS = {CaseState.PROPOSED: "交办时限", CaseState.PENDING_FOLLOWUP: "回访时限"}
+
+
+def waiting_limit(session: Session, case_id: int, now: datetime) -> str:
+    """The limit a case's own view does not give beside its 办理期限, in words with how it stands now: a proposal's
+    time to be dispatched, the 主办 unit's time to sign while it has not, a call-back's time (交办时限：2022-09-10
+    17:00（超期3小时）); "" when the case waits on none of these. The queues show them; the case alone said none."""
+    case = session.get(Case, case_id)
+    if case is None:
+        return ""
+    status = current_status(session, case_id)
+    main = status.main_dispatch
+    if case.state in OPEN_DISPATCH_STATES:
+        if main is None or main.signed_at is not None:
+            return ""
+        over = "（已过，尚未签收）" if now > main.sign_deadline else ""
+        return f"签收时限：{main.sign_deadline:%Y-%m-%d %H:%M}{over}"
+    named = WAITING_LIMITS.get(CaseState(case.state))
+    settings, calendar = Settings(session), WorkCalendar.load(session)
+    due = step_due(status, case.urgent, settings, calendar) if named else None
+    if named is None or due is None:
+        return ""
+    flag = step_flag(status, case.urgent, due, now, settings, calendar)
+    return f"{named}：{due:%Y-%m-%d %H:%M}" + (f"（{flag_words(flag, due, now)}）" if flag else "")
 
 
 def approval_alert(rows: Sequence[QueueRow]) -> str:
