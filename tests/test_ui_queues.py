@@ -86,6 +86,13 @@ def test_follow_up_list_shows_whom_to_call_what_they_asked_and_what_the_unit_sai
     secret = next(r for r in rows if "保密" in r["来电人"])
     assert secret["来电人"] == "（保密）" and secret["联系电话"] == "（保密）"  # not even in part, as on a 交办单
     assert secret["诉求内容"] == "举报小区物业私接水管"
+    # on the phone, what was asked and answered is read whole under the list for the row chosen, not cut in its cells
+    at = next(i for i in range(operator.pending.model.rowCount()) if operator.pending.model.row(i).caller == "刘先生")
+    operator.pending.table.selectRow(at)
+    number = operator.pending.model.row(at).number
+    assert operator.pending.row_detail.text() == (
+        f"{number}：诉求内容：烟厂家属院二次供水加压设备不足，四楼以上住户用水困难\n"
+        "回复内容（已解决）：已更换加压泵，四楼以上水压恢复")
 
     supervisor = FollowUpView(context(db, people.supervisor, clock, tmp_path))
     qtbot.addWidget(supervisor)

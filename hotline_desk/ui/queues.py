@@ -212,6 +212,7 @@ class QueueTable(QWidget):
         self.row_detail = QLabel()
         self.row_detail.setObjectName("row_detail")
         self.row_detail.setWordWrap(True)
+        self.row_detail.setTextFormat(Qt.TextFormat.PlainText)  # a citizen's words, shown as typed (“<b>” too)
         self.row_detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.row_detail.hide()
         self.table.selectionModel().currentRowChanged.connect(lambda _now, _before: self._show_row_detail())
@@ -941,6 +942,12 @@ def _last_call(row: QueueRow) -> str:
     return f"{row.last_result}{times} {row.last_followup_at:%m-%d %H:%M}"
 
 
+def _call_words(row: QueueRow) -> str:
+    """What the citizen asked and what they were answered, whole: what a call-back is about."""
+    answered = f"回复内容（{row.reply_result}）" if row.reply_result else "回复内容"
+    return f"诉求内容：{row.content}\n{answered}：{row.reply}"
+
+
 class FollowUpView(QueueTabs):
     """回访: who to call and what they were told, one button per result; 甄别 with the citizen's words and the reply."""
 
@@ -955,7 +962,9 @@ class FollowUpView(QueueTabs):
         # Whom to call and when they were last tried, side by side; the words give way to the time of the last call.
         self.pending = QueueTable(ctx, "followup", [
             number, caller, phone, Column("上次回访", _last_call, 124), unit, result,
-            Column(reply.header, reply.value, 140), Column(content.header, content.value, 140),
+            # both whole under the list, for the row chosen: on the phone, the cells' first ten characters are not
+            # enough (a larger screen setting cuts them to six)
+            Column(reply.header, reply.value, 140, detail=_call_words), Column(content.header, content.value, 140),
             due_column("回访时限", ctx),
         ], base=False, empty="暂无待回访的工单",
             hint="选中一件工单，按群众的回答点结果或按 Alt+1～4，再按“是”确认（逐件登记，未接通可多选）；"
