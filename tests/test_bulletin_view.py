@@ -23,7 +23,7 @@ from hotline_desk.ui.bulletin_view import PRINT_DPI, BulletinView
 from hotline_desk.ui.main_window import MainWindow
 from tests.conftest import FakeClock, People
 from tests.helpers import draft, unit_id
-from tests.ui_helpers import Messages, context, when_modal
+from tests.ui_helpers import Messages, answer_next_dialog, context, when_modal
 
 
 @pytest.fixture
@@ -549,3 +549,49 @@ def test_a_save_keeps_the_page_on_the_part_being_written(view: BulletinView, db:
     view.load()  # read back, as the page does once the save is announced (and a preview after building)
     assert view.sections.currentRow() == last
     assert view.section_text.toPlainText().endswith("（四）加强回访。")
+
+
+def test_the_cut_off_is_changed_on_the_page_saved_on_its_own_and_a_slip_is_refused(
+        view: BulletinView, db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The month's cut-off could be set only by a command: a new clerk took the month's end for fixed. Changed on
+    the page, it is saved at once on its own; what else the page holds stays there as typed, still unsaved."""
+    from datetime import datetime
+
+    from PySide6.QtWidgets import QPushButton
+
+    button = view.findChild(QPushButton, "change_cutoff")
+    assert isinstance(button, QPushButton) and button.isEnabled()
+    view.start_preview()
+    view.wait_for_build()
+    assert view.preview_stale.isHidden()
+    answer_next_dialog({"cutoff": datetime(2022, 8, 2, 0, 0)})
+    button.click()
+    assert view.preview_stale.isVisible()  # its numbers were taken at the old cut-off
+    view.call_volume.setText("约1.2万人次")  # typed, not saved
+    messages = Messages().install(monkeypatch)
+    answer_next_dialog({"cutoff": datetime(2022, 6, 20, 0, 0)}, refused=True)  # a slip of the month: refused
+    button.click()
+    assert any("不在 2022-07 开始之后" in text for _kind, text in messages.shown), messages.shown
+    with db.reader() as s:
+        assert bulletin.get_draft(s, "2022-07").cutoff == datetime(2022, 8, 2)  # unchanged by the slip
+    answer_next_dialog({"cutoff": datetime(2022, 8, 3, 17, 30)})
+    button.click()
+    with db.reader() as s:
+        stored = bulletin.get_draft(s, "2022-07")
+    assert stored.cutoff == datetime(2022, 8, 3, 17, 30) and stored.issue.call_volume != "约1.2万人次"
+    assert view.cutoff.text().startswith("统计截止：2022-08-03 17:30")
+    assert view.call_volume.text() == "约1.2万人次" and view.is_dirty()  # the typing is kept, to be saved with 保存
+    assert view.status.text() == "2022-07 简报的统计截止已改为 2022-08-03 17:30。"
+    assert view.save()
+    with db.reader() as s:
+        stored = bulletin.get_draft(s, "2022-07")
+    assert (stored.cutoff, stored.issue.call_volume) == (datetime(2022, 8, 3, 17, 30), "约1.2万人次")
+
+
+def test_a_cut_off_a_month_after_the_months_end_is_refused_in_words(db: Database, people: People) -> None:
+    from datetime import datetime
+
+    from hotline_desk.errors import ValidationError
+
+    with db.session() as s, pytest.raises(ValidationError, match="比 2022-07 的月末晚了一个多月"):
+        bulletin.update_draft(s, people.supervisor, "2022-07", cutoff=datetime(2022, 9, 2))

@@ -3,7 +3,7 @@ saving, printing through the system dialog, and 定稿 for supervisors. Long wor
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +66,17 @@ from hotline_desk.ui.month_box import MonthBox
 from hotline_desk.ui.operations import Operation, Task, show_refusal
 from hotline_desk.ui.plain_text import shown
 from hotline_desk.ui.text_widths import set_column_widths
-from hotline_desk.ui.widgets import DateBox, SearchCombo, choose, fit_size, ok_cancel, run_modal, save_first
+from hotline_desk.ui.widgets import (
+    DateBox,
+    FieldSpec,
+    SearchCombo,
+    ask,
+    choose,
+    fit_size,
+    ok_cancel,
+    run_modal,
+    save_first,
+)
 from hotline_desk.ui.window_state import remember_columns, remember_splitter
 from hotline_desk.vocabulary import Permission, Role
 
@@ -99,6 +109,7 @@ class BulletinView(QWidget):
         self._shown_month = ""
         self._preview_note = ""
         self._previewed: dict[str, Any] | None = None  # what the page held when the preview shown was built
+        self._previewed_cutoff: datetime | None = None  # and the cut-off its numbers were taken at
         self._saved_first = ""  # what 生成预览 saved before building, to be said when it is shown
         self.month = MonthBox()
         self.read_only_note = QLabel()  # why the fields cannot be changed, when they cannot
@@ -131,7 +142,11 @@ class BulletinView(QWidget):
         self.bad_units = QLineEdit()
         suggest = QPushButton("按得分建议")
         suggest.clicked.connect(self.suggest)
-        self.edit_buttons: list[QPushButton] = [suggest]
+        # The cut-off was settable by command alone: a new clerk took the month's end for fixed.
+        self.change_cutoff_button = QPushButton("修改统计截止…")
+        self.change_cutoff_button.setObjectName("change_cutoff")
+        self.change_cutoff_button.clicked.connect(self.change_cutoff)
+        self.edit_buttons: list[QPushButton] = [suggest, self.change_cutoff_button]
         self.sections = QListWidget()
         self.sections.setAccessibleName("简报正文的各部分")
         self.section_title = QLineEdit()
@@ -260,7 +275,10 @@ class BulletinView(QWidget):
         numbers.addStretch()
         form.addRow("月份", self.month)
         form.addRow("期号", _wrap(numbers))
-        form.addRow(self.cutoff)
+        cutoff = QHBoxLayout()
+        cutoff.addWidget(self.cutoff, 1)
+        cutoff.addWidget(self.change_cutoff_button, 0, Qt.AlignmentFlag.AlignTop)
+        form.addRow(_wrap(cutoff))
         form.addRow("话务量", self.call_volume)
         remarks = QHBoxLayout()
         self.good_units.setAccessibleName("办理较好的单位")  # wrapped with its button, the form label is not its own
@@ -457,7 +475,8 @@ class BulletinView(QWidget):
     def mark_stale_preview(self) -> None:
         """Say over the preview when the page no longer holds what it was built from."""
         stale = self._previewed is not None and not self.final and self.pdf_month == self._shown_month \
-            and self.changes() != self._previewed
+            and (self.changes() != self._previewed
+                 or (self._base is not None and self._base.cutoff != self._previewed_cutoff))
         self.preview_stale.setVisible(stale)
 
     def load(self, month: str = "") -> None:
@@ -599,6 +618,35 @@ class BulletinView(QWidget):
         return {"year_issue": self.year_issue.value(), "total_issue": self.total_issue.value(), "issue_date": issued,
                 "call_volume": self.call_volume.text().strip(), "good_units": self.good_units.text().strip(),
                 "bad_units": self.bad_units.text().strip(), "sections": sections, "typical_cases": typical}
+
+    def change_cutoff(self) -> None:
+        """Set the month's cut-off, saved at once on its own (what else the page holds stays as typed, unsaved)."""
+        month, base = self._shown_month, self._base
+        if not month or base is None or self.final:
+            return
+        field = FieldSpec("cutoff", "统计截止时间", "datetime", default=base.cutoff, required=True,
+                          hint=bulletin.CUTOFF_RULE)
+
+        def take(values: dict[str, Any]) -> bool:
+            refused: list[str] = []
+            saved = Operation(self, self.ctx, lambda s: bulletin.update_draft(
+                s, self.ctx.actor, month, clock=self.ctx.clock, expected=base, cutoff=values["cutoff"]),
+                title="无法修改统计截止").failure(lambda exc: refused.append(exc.message)).run_here()
+            if saved is None:
+                if refused:
+                    show_refusal(self, "无法修改统计截止", refused[0])
+                return False  # the form opens again as typed
+            self._base = saved  # before it is announced: the page's own change is no other station's news
+            self.cutoff.setText(cutoff_words(saved.cutoff))
+            self.mark_stale_preview()
+            self.ctx.signals.announce(Change.BULLETIN)
+            said = f"{month} 简报的统计截止已改为 {saved.cutoff:%Y-%m-%d %H:%M}"
+            self.status.setText(f"{said}。")
+            self.ctx.signals.notice.emit(f"{said}，该月的统计和考核按此时刻计算。")
+            return True
+
+        ask(self, f"{month} 简报的统计截止", [field], intro=f"{month} 简报现在的统计截止：{base.cutoff:%Y-%m-%d %H:%M}",
+            then=take)
 
     def save_clicked(self) -> None:
         if self.buttons["save"].isEnabled():  # not while finalised, read-only or being built
@@ -745,6 +793,7 @@ class BulletinView(QWidget):
             return
         self._show_pdf(month, pdf)
         self._previewed = self.changes()  # built from the draft saved just before: what the page holds now
+        self._previewed_cutoff = self._base.cutoff if self._base is not None else None
         self.mark_stale_preview()
         self._preview_note = (f"已生成 {month}，共 {self.preview_doc.pageCount()} 页。"
                               + ("（字体未嵌入）" if warning else ""))

@@ -171,6 +171,8 @@ def update_draft(session: Session, actor: Actor, month: str, *, clock: Clock = o
         raise ValidationError(f"简报没有这些可修改项：{'、'.join(sorted(unknown))}")
     now = clock()
     before = _draft(session, row)
+    if "cutoff" in changes:
+        _check_cutoff(month, changes["cutoff"])
     for key in ("year_issue", "total_issue"):
         if key in changes and (not isinstance(changes[key], int) or changes[key] < 1):
             raise ValidationError("期号应为正整数。", field=key)
@@ -200,6 +202,26 @@ def update_draft(session: Session, actor: Actor, month: str, *, clock: Clock = o
 
 
 DRAFT_SAVED = "bulletin_draft"
+
+# What the cut-off is, said where it is set (the bulletin page's form).
+CUTOFF_RULE = ("该月的数字按统计截止时刻的办理情况计算：时间在截止之前的办理步骤计入该月（截止后才补录的，"
+               "按所填的时间），之后的不计入。默认为月末（次月1日 00:00），定稿前可以修改。")
+# The latest a month's cut-off may be, after its end: a month later is a slip of the month typed.
+CUTOFF_LATEST = timedelta(days=31)
+
+
+def _check_cutoff(month: str, cutoff: object) -> None:
+    """A cut-off within the month's reach: after its first moment (before it, no case of the month would count) and
+    not over a month after its end."""
+    if not isinstance(cutoff, datetime):
+        raise ValidationError("统计截止时间应是一个时刻，如 2022-08-01 00:00。", field="cutoff")
+    year, mon = parse_month(month)
+    if cutoff <= datetime(year, mon, 1):
+        raise ValidationError(f"统计截止时间 {cutoff:%Y-%m-%d %H:%M} 不在 {month} 开始之后：该月的工单一件也不会"
+                              "计入。请核对。", field="cutoff")
+    if cutoff > month_end(month) + CUTOFF_LATEST:
+        raise ValidationError(f"统计截止时间 {cutoff:%Y-%m-%d %H:%M} 比 {month} 的月末晚了一个多月：请核对月份"
+                              f"（最晚为 {month_end(month) + CUTOFF_LATEST:%Y-%m-%d %H:%M}）。", field="cutoff")
 
 
 def _check_unchanged(session: Session, row: Bulletin, stored: BulletinDraft, expected: BulletinDraft | None,
