@@ -91,7 +91,8 @@ def test_case_show_tells_the_reply_its_handler_and_phone(db: Database, signed: s
                        "--result", "已解决", "--handler", "王工", "--handler-phone", "0375-6661234")
     assert code == 0, err
     code, out, _ = run(capsys, db, "case", "show", signed)
-    [line] = [line for line in out.splitlines() if "  回复  " in line]  # the history's reply line
+    [line] = [line for line in out.splitlines() if "  回复" in line]  # the history's reply line
+    assert "  回复【晚于办理期限 " in line  # the fixture's case was due in 2022: answered now, years late
     [state] = [line for line in out.splitlines() if line.startswith("当前状态：")]  # answered now: called back by when
     assert re.search(r"当前状态：待回访 .*回访时限：\d{4}-\d\d-\d\d \d\d:\d\d$", state), state
     assert "办理结果：已解决" in line and "回复内容：已更换加压泵，四楼以上水压恢复" in line
@@ -111,7 +112,7 @@ def test_case_show_keeps_a_replys_words_whole_and_its_lines_under_the_first(
     assert code == 0, err
     code, out, _ = run(capsys, db, "case", "show", signed)
     lines = out.splitlines()
-    at = next(i for i, line in enumerate(lines) if "  回复  " in line)
+    at = next(i for i, line in enumerate(lines) if "  回复" in line and "回复内容" in line)  # 回复【晚于…】 too
     assert lines[at].endswith("回复内容：已告知两项补贴申请流程。")
     assert "办理结果：已答复解释" in lines[at] and "经办人：孙七" in lines[at]
     assert lines[at + 1] == " " * 6 + "材料清单已发给来电人。"

@@ -40,8 +40,9 @@ def test_case_show_says_when_a_back_dated_step_was_entered(
     code, out, err = cli_run(capsys, db, "case", "show", number, user="op1")
     assert code == 0, err
     history = out.split("办理历史：")[1].splitlines()
-    reply = next(line for line in history if "  回复  " in line)
-    assert "2022-07-30 16:00  回复  张丽（08-03 10:15 补录）  单位：自来水公司  办理结果：已解决" in reply
+    reply = next(line for line in history if "  回复【" in line)  # past its 办理期限 too, said before who typed it
+    assert ("2022-07-30 16:00  回复【晚于办理期限 07-12 09:00（超期18天）】  张丽（08-03 10:15 补录）  单位：自来水公司"
+            "  办理结果：已解决") in reply
     sign = next(line for line in history if "  签收  " in line)
     assert sign.rstrip().endswith("2022-07-05 09:40  签收  张丽  单位：自来水公司")  # typed ten minutes after: no mark
     assert sum("补录" in line for line in history) == 1
@@ -57,8 +58,9 @@ def test_the_case_history_in_the_window_says_when_a_back_dated_step_was_entered(
         item = detail.timeline.topLevelItem(i)
         assert item is not None
         rows.append((item.text(0), item.text(1), item.text(2), item.text(4)))
-    reply = next(row for row in rows if row[1] == "回复")
-    assert reply[:3] == ("2022-07-30 16:00", "回复", "张丽") and reply[3].startswith("08-03 10:15 补录；")
+    reply = next(row for row in rows if row[1] == "回复（超期）")
+    assert reply[:3] == ("2022-07-30 16:00", "回复（超期）", "张丽")
+    assert reply[3].startswith("晚于办理期限 07-12 09:00（超期18天）；08-03 10:15 补录；")
     sign = next(row for row in rows if row[1] == "签收")
     assert sign[:3] == ("2022-07-05 09:40", "签收", "张丽") and "补录" not in sign[3]
     # 说明 takes the width the other columns leave, however narrow a person left 经办: the mark is not cut off.

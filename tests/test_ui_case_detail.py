@@ -52,6 +52,26 @@ def test_a_unit_past_its_time_to_sign_is_said_in_the_cases_window(qtbot: QtBot, 
     assert f"状态：已交办    签收时限：{sent + timedelta(hours=24):%Y-%m-%d %H:%M}（已过，尚未签收）" in _texts(dialog)
 
 
+def test_a_reply_after_its_deadline_is_marked_late_in_the_history(qtbot: QtBot, db: Database, people: People,
+                                                                  clock: FakeClock, tmp_path: Path) -> None:
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+        wf.sign(s, people.operator, case_id, clock=clock)
+        deadline = case_view(s, case_id).deadline
+    assert deadline is not None
+    clock.set(deadline + timedelta(days=3, hours=1))
+    with db.session() as s:
+        wf.reply(s, people.operator, case_id, wf.Reply("已修复"), clock=clock)
+    dialog = CaseDetailDialog(None, context(db, people.supervisor, clock, tmp_path), case_id)
+    qtbot.addWidget(dialog)
+    item = dialog.timeline.topLevelItem(dialog.timeline.topLevelItemCount() - 1)
+    assert item is not None and item.text(1) == "回复（超期）"
+    assert item.text(4).startswith(f"晚于办理期限 {deadline:%m-%d %H:%M}（超期3天）；")
+    signed = dialog.timeline.topLevelItem(dialog.timeline.topLevelItemCount() - 2)
+    assert signed is not None and signed.text(1) == "签收"  # in time: as it was
+
+
 def test_the_history_opens_on_its_latest_step(qtbot: QtBot, qapp: Any, db: Database, people: People,
                                              clock: FakeClock, tmp_path: Path) -> None:
     with db.session() as s:

@@ -1098,3 +1098,44 @@ def test_a_case_names_the_limit_of_the_step_it_waits_for_beside_its_deadline(
         due = WorkCalendar.load(s).add_working_days(answered, Settings(s).int("limits.followup_days"))
         said = waiting_limit(s, case.id, clock())
     assert said.startswith(f"回访时限：{due:%Y-%m-%d %H:%M}（超期") and said.endswith("天）")
+
+
+def test_the_history_says_which_steps_came_after_the_limit_they_answer(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """A reply 13 days past its 办理期限 counted as done, and nothing in the history said it was late; nor of a
+    dispatch, a signing or a call-back past its time."""
+    with db.session() as s:
+        case = register_case(s, people.operator, draft(s), clock=clock)
+        proposed = case.registered_at
+    clock.advance(hours=30)
+    with db.session() as s:
+        sent = wf.approve(s, people.supervisor, case.id, clock=clock).events[-1].at
+    clock.advance(hours=2)
+    with db.session() as s:  # in time
+        wf.sign(s, people.operator, case.id, clock=clock)
+        deadline = case_view(s, case.id).deadline
+    assert deadline is not None
+    clock.set(deadline + timedelta(days=13, hours=1))
+    with db.session() as s:
+        answered = wf.reply(s, people.operator, case.id, wf.Reply("已修复"), clock=clock).events[-1].at
+    with db.reader() as s:
+        late = {ev.kind: ev.late for ev in case_view(s, case.id).events}
+        due = WorkCalendar.load(s).add_working_days(answered, Settings(s).int("limits.followup_days"))
+    assert late == {"register": "", "propose": "",
+                    "approve": f"晚于交办时限 {proposed + timedelta(hours=24):%m-%d %H:%M}（超期6小时）",
+                    "sign": "", "reply": f"晚于办理期限 {deadline:%m-%d %H:%M}（超期13天）"}
+    assert sent > proposed
+    clock.set(due + timedelta(minutes=30))
+    with db.session() as s:
+        wf.follow_up(s, people.operator, case.id, "satisfied", clock=clock)
+    with db.reader() as s:
+        assert case_view(s, case.id).events[-1].late == f"晚于回访时限 {due:%m-%d %H:%M}（超期不足1小时）"
+    with db.session() as s:  # a signing two days after the dispatch
+        other = register_case(s, people.operator, draft(s), clock=clock).id
+        given = wf.approve(s, people.supervisor, other, clock=clock).events[-1].at
+    clock.advance(days=2)
+    with db.session() as s:
+        wf.sign(s, people.operator, other, clock=clock)
+    with db.reader() as s:
+        assert case_view(s, other).events[-1].late == \
+            f"晚于签收时限 {given + timedelta(hours=24):%m-%d %H:%M}（超期1天）"

@@ -328,7 +328,9 @@ def _history_line(ev: cases.EventView) -> str:
     else:
         said = [x for x in (ev.details, ev.note) if x]
     extra = "；".join(said)
-    return _hanging(f"  {ev.seq:>2}. {fmt(ev.at)}  {ev.label}  {who}" + (f"  {extra}" if extra else ""), HISTORY_INDENT)
+    late = f"【{ev.late}】" if ev.late else ""  # a reply 13 days past its 办理期限 read as any other
+    return _hanging(f"  {ev.seq:>2}. {fmt(ev.at)}  {ev.label}{late}  {who}" + (f"  {extra}" if extra else ""),
+                    HISTORY_INDENT)
 
 
 def _hanging(text: str, indent: int) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QColor, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -368,6 +368,7 @@ class CaseListView(QWidget):
         run_modal(CaseDetailDialog(self, self.ctx, case_id))
 
 
+LATE_STEP_COLOUR = "#B00020"  # a step of the history taken after its limit: the lists' 超期 red
 CONTENT_LINES = 8  # lines of 诉求内容 the case's dialog shows before it scrolls
 
 
@@ -454,11 +455,15 @@ class CaseDetailDialog(QDialog):
         for ev in view.events:
             # A step entered well after its time says so first in 说明, the column that takes the width left (a
             # narrow 经办 column, as a person may have left it, would cut it off).
-            detail = "；".join(x for x in (ev.entered, ev.details, ev.note) if x)
-            item = QTreeWidgetItem([shown(text) for text in (f"{ev.at:%Y-%m-%d %H:%M}", ev.label, ev.actor, ev.unit,
-                                                             detail)])
+            # A step after the limit it answers is said so first of all (a reply 13 days late read as any other).
+            detail = "；".join(x for x in (ev.late, ev.entered, ev.details, ev.note) if x)
+            item = QTreeWidgetItem([shown(text) for text in (f"{ev.at:%Y-%m-%d %H:%M}",
+                                                             ev.label + ("（超期）" if ev.late else ""), ev.actor,
+                                                             ev.unit, detail)])
             for column in range(5):
                 item.setToolTip(column, item.text(column))
+            if ev.late:
+                item.setForeground(1, QColor(LATE_STEP_COLOUR))
             self.timeline.addTopLevelItem(item)
         latest = self.timeline.topLevelItem(self.timeline.topLevelItemCount() - 1)
         if latest is not None:  # chosen: the history has the cursor at the opening, and now shows where it is

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from hotline_desk.services.cases.history import CaseStatus, state_label
+from hotline_desk.services.clock import short_time
 from hotline_desk.services.office.calendar import WorkCalendar
 from hotline_desk.services.office.settings import HOURS_ON_WORKDAYS, Settings
-from hotline_desk.vocabulary import OPEN_DISPATCH_STATES, CaseState
+from hotline_desk.vocabulary import OPEN_DISPATCH_STATES, CaseState, DispatchRole, EventKind
 
 FLAG_LABELS = {"near": "临期", "overdue": "超期", "": ""}
 
@@ -111,3 +112,29 @@ def step_flag(status: CaseStatus, urgent: bool, due: datetime | None, now: datet
         hours = settings.int("limits.dispatch_hours_urgent" if urgent else "limits.dispatch_hours")
         return "near" if due - now <= timedelta(hours=hours * HOUR_LIMIT_NEAR_SHARE) else ""
     return deadline_flag(due, now, calendar, near_days)
+
+
+def late_step_words(before: CaseStatus | None, after: CaseStatus, kind: str, at: datetime, unit_id: int | None,
+                    urgent: bool, settings: Settings, calendar: WorkCalendar) -> str:
+    """A step of the history taken after the limit it answers, in words for the history: 晚于办理期限 09-08 17:00
+    （超期13天）. The steps with limits: the dispatch (交办时限), the 主办 unit's signing and reply (签收时限,
+    办理期限) and the call-back (回访时限). "" for a step in time, or one with no limit. ``before`` and ``after``:
+    the case just before and just after the step."""
+    if kind == EventKind.SIGN:
+        signed = next((d for d in after.dispatches if d.unit_id == unit_id and d.signed_at == at
+                       and d.role == DispatchRole.MAIN), None)
+        named, due = "签收时限", signed.sign_deadline if signed is not None else None
+    elif before is None:
+        return ""
+    elif kind == EventKind.APPROVE and before.state == CaseState.PROPOSED:
+        named, due = "交办时限", step_due(before, urgent, settings, calendar)
+    elif kind == EventKind.REPLY and before.state in OPEN_DISPATCH_STATES:
+        main = before.main_dispatch
+        named, due = "办理期限", main.deadline if main is not None and main.unit_id == unit_id else None
+    elif kind == EventKind.FOLLOWUP and before.state == CaseState.PENDING_FOLLOWUP:
+        named, due = "回访时限", step_due(before, urgent, settings, calendar)
+    else:
+        return ""
+    if due is None or at <= due:
+        return ""
+    return f"晚于{named} {short_time(due, at)}（{flag_words('overdue', due, at)}）"

@@ -20,6 +20,7 @@ from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.cases import search_index
 from hotline_desk.services.cases.case_query import state_condition
 from hotline_desk.services.cases.classification import classification_problems
+from hotline_desk.services.cases.deadlines import late_step_words
 from hotline_desk.services.cases.events import append_event, load_records, sent_back_among
 from hotline_desk.services.cases.history import (
     EVENT_LABELS,
@@ -37,6 +38,7 @@ from hotline_desk.services.cases.phone_lines import lines_of
 from hotline_desk.services.cases.step_runner import final_month_notice, load_units, step_context, write_step
 from hotline_desk.services.cases.steps import Coordinate, Propose, ahead_of_now, phone_problem, stored_phone
 from hotline_desk.services.clock import Clock, month_of, office_now, set_back, short_time, span_words
+from hotline_desk.services.office.calendar import WorkCalendar
 from hotline_desk.services.office.reference import CATEGORY_SEPARATOR
 from hotline_desk.services.office.settings import Settings
 from hotline_desk.services.office.unit_times import names_then
@@ -106,6 +108,7 @@ class EventView:
     details: str
     reply: dict[str, str] | None = None  # a unit's reply: text, result, handler, handler_phone, finished_at
     entered: str = ""  # a step entered well after its time: when, and how ("12-04 10:15 补录"); "" otherwise
+    late: str = ""  # a step taken after the limit it answers ("晚于办理期限 09-08 17:00（超期13天）"); "" otherwise
 
 
 # A step saved this long after the time it is dated is marked as entered later (补录); a step typed while or just
@@ -484,9 +487,10 @@ def case_view(session: Session, case_id: int) -> CaseView:
                   unit=(named_then(e.unit_id, e.at) if e.unit_id else "")
                   + ("（协办）" if e.unit_id in helping else ""),
                   note=e.note, details=_event_details(r, {i: named_then(i, e.at) for i in units}, office),
-                  reply=_reply_of(r), entered=entered_words(e.at, e.recorded_at, imported=e.batch_id is not None))
-        for e, r, helping, office in zip(events, records, _assisting_before(records), _by_office_before(records),
-                                         strict=True)
+                  reply=_reply_of(r), entered=entered_words(e.at, e.recorded_at, imported=e.batch_id is not None),
+                  late=late)
+        for e, r, helping, office, late in zip(events, records, _assisting_before(records), _by_office_before(records),
+                                               _late_steps(session, records, case.urgent), strict=True)
     )
     return CaseView(
         id=case.id, number=case.number, registered_at=case.registered_at, source=case.source,
@@ -534,6 +538,25 @@ def _assisting_before(records: Sequence[EventRecord]) -> list[set[int]]:
         status = apply_event(status, record)
         helping.append(before & assisting(status) if before else before)
     return helping
+
+
+TIMED_STEPS = frozenset({EventKind.APPROVE, EventKind.SIGN, EventKind.REPLY, EventKind.FOLLOWUP})
+
+
+def _late_steps(session: Session, records: Sequence[EventRecord], urgent: bool) -> list[str]:
+    """For each step, how late it was for the limit it answers ("" in time): a reply 13 days past its 办理期限
+    counted as done, and nothing in the history said it was late."""
+    if not any(r.kind in TIMED_STEPS for r in records):
+        return ["" for _ in records]
+    settings, calendar = Settings(session), WorkCalendar.load(session)
+    status: CaseStatus | None = None
+    late: list[str] = []
+    for record in records:
+        after = apply_event(status, record)
+        late.append(late_step_words(status, after, record.kind, record.at, record.unit_id, urgent, settings, calendar)
+                    if record.kind in TIMED_STEPS else "")
+        status = after
+    return late
 
 
 def _by_office_before(records: Sequence[EventRecord]) -> list[bool]:
