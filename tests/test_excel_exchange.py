@@ -1335,3 +1335,55 @@ def test_the_case_list_says_which_steps_were_typed_in_later_and_which_were_taken
     with _another_office(tmp_path) as (s, _admin):  # read back by the import: for reading only, not a problem
         preview = preview_cases(s, listed, clock=clock)
         assert preview.problems == [] and len(preview.ready) == 2
+
+
+def test_a_long_export_lets_other_stations_save_and_is_recorded_after_it_is_saved(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """Read in one write session, a list of 250,000 cases held the write lock for 140 s: every other station's save
+    meanwhile gave up. The cases are read in a read-only session; the export is recorded after in a short write."""
+    from hotline_desk.models import AuditRecord
+    from hotline_desk.services.exchange.case_export import export_cases_apart
+
+    with db.session() as s:
+        for _ in range(3):
+            register_case(s, people.operator, draft(s), clock=clock)
+    saved_meanwhile: list[str] = []
+
+    def another_station_saves(done: int, total: int) -> None:  # while the cases are being read
+        if not saved_meanwhile:
+            with db.session() as s:
+                saved_meanwhile.append(register_case(s, people.operator, draft(s), clock=clock).number)
+
+    target = tmp_path / "工单清单.xlsx"
+    exported = export_cases_apart(db.reader, db.session, CaseFilter(), now=clock(), reveal=True,
+                                  user_id=people.supervisor.id, save=target.write_bytes, discard=target.unlink,
+                                  progress=another_station_saves)
+    assert exported.count == 3 and target.exists() and len(saved_meanwhile) == 1
+    with db.reader() as s:
+        kinds = list(s.scalars(select(AuditRecord.kind).order_by(AuditRecord.id)))
+    assert kinds[-1] == "export"  # 导出个人信息, after the case saved meanwhile
+
+    # the record refused (the database gone read-only, say): the workbook of names is taken back, the error said
+    @contextmanager
+    def refused() -> Iterator[Session]:
+        raise ValidationError("数据库只读")
+        yield  # pragma: no cover
+
+    again = tmp_path / "又一份.xlsx"
+    with pytest.raises(ValidationError, match="数据库只读"):
+        export_cases_apart(db.reader, refused, CaseFilter(), now=clock(), reveal=True, user_id=people.supervisor.id,
+                           save=again.write_bytes, discard=again.unlink)
+    assert not again.exists()
+
+    # 取消 while the cases are read: nothing saved, nothing recorded
+    from hotline_desk.errors import Cancelled
+
+    stopped = tmp_path / "取消的.xlsx"
+    with db.reader() as s:
+        records = s.scalar(select(func.count()).select_from(AuditRecord))
+    with pytest.raises(Cancelled, match="已取消导出，没有保存文件"):
+        export_cases_apart(db.reader, db.session, CaseFilter(), now=clock(), reveal=True, user_id=people.supervisor.id,
+                           save=stopped.write_bytes, discard=stopped.unlink, cancelled=lambda: True)
+    assert not stopped.exists()
+    with db.reader() as s:
+        assert s.scalar(select(func.count()).select_from(AuditRecord)) == records

@@ -36,7 +36,7 @@ from hotline_desk.services.cases.case_query import CaseFilter, months_with_cases
 from hotline_desk.services.cases.deadlines import overdue_words
 from hotline_desk.services.cases.queues import confidential_caller, view_shown_to, waiting_limit
 from hotline_desk.services.cases.records import CaseView, case_view, with_assisting
-from hotline_desk.services.exchange.case_export import ExportedCases, export_cases
+from hotline_desk.services.exchange.case_export import ExportedCases, export_cases_apart
 from hotline_desk.services.files import save_file
 from hotline_desk.services.office import reference
 from hotline_desk.ui.case_actions import attempt, perform
@@ -44,7 +44,7 @@ from hotline_desk.ui.changes import Change, each_minute, follow
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read
 from hotline_desk.ui.models import CASE_COLUMN_HOLDS, CASE_COLUMN_WIDTHS, CaseTableModel
-from hotline_desk.ui.operations import Operation, show_refusal
+from hotline_desk.ui.operations import Task, show_refusal
 from hotline_desk.ui.plain_text import shown
 from hotline_desk.ui.text_widths import scaled, set_column_widths
 from hotline_desk.ui.widgets import (
@@ -348,11 +348,14 @@ class CaseListView(QWidget):
                                       QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                                       QMessageBox.StandardButton.No) == QMessageBox.StandardButton.Yes
         chosen = self.current_filter()
-        # A year's cases take a while to read and write: on a worker, its progress shown, the window painting.
-        op: Operation[ExportedCases] = Operation(self, self.ctx, lambda s: export_cases(
-            s, chosen, now=self.ctx.clock(), reveal=reveal, user_id=self.ctx.actor.id,
-            save=lambda data: save_file(Path(path), data, personal=True), progress=op.report),
-            title="无法保存清单")
+        # A year's cases take a while to read and write: on a worker, its progress shown, the window painting; read
+        # apart from the export's record, so that other stations' saves go on meanwhile.
+        op: Task[ExportedCases] = Task(self, lambda: export_cases_apart(
+            self.ctx.db.reader, self.ctx.writing, chosen, now=self.ctx.clock(), reveal=reveal,
+            user_id=self.ctx.actor.id, save=lambda data: save_file(Path(path), data, personal=True),
+            discard=Path(path).unlink, progress=op.report, cancelled=op.cancelled), title="无法保存清单")
+        # a year's list started by mistake is stopped (取消) before anything is saved
+        op.cancellable(lambda stopped: self.ctx.signals.notice.emit(stopped.message))
         exported = op.busy(self).with_progress("正在导出工单清单……").run_waiting()
         if exported is None:
             return

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -12,10 +13,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline_desk.errors import ValidationError
+from hotline_desk.errors import Cancelled, ValidationError
 from hotline_desk.excel.case_export import write_rows
 from hotline_desk.models import Case, CaseEvent, Channel, Unit
 from hotline_desk.services.accounts import anchors
+from hotline_desk.services.accounts.audit import Anchor
 from hotline_desk.services.cases.case_query import CaseFilter, search_ids
 from hotline_desk.services.cases.deadlines import flag_words
 from hotline_desk.services.cases.events import sent_back_among, statuses_for
@@ -58,12 +60,19 @@ HEADER = ("工单编号", "来电时间", "渠道", "本级/上级", "状态", "
           "上级工单号", "上级办理时限", "是否保密", "紧急程度", "协办单位", "拟交单位", "督办", AFTERWARDS_HEADER)
 
 
+# A session opened for one part of a long export: ``db.reader`` or ``db.session`` (the window's ``ctx.writing``).
+Sessions = Callable[[], AbstractContextManager[Session]]
+
+
 @dataclass(frozen=True)
 class ExportedCases:
-    """The workbook, and how many cases it lists (said to the person: an empty month is a header alone)."""
+    """The workbook, and how many cases it lists (said to the person: an empty month is a header alone); the audit
+    chain's head it was read at, and the filter as it was read (a month typed 2022-7 as 2022-07), for its log."""
 
     data: bytes
     count: int
+    anchor: Anchor | None = None
+    case_filter: CaseFilter | None = None
 
 
 def export_cases(session: Session, case_filter: CaseFilter, *, now: datetime, reveal: bool = False,
@@ -73,7 +82,51 @@ def export_cases(session: Session, case_filter: CaseFilter, *, now: datetime, re
 
     ``save`` writes the workbook where it goes: the export is logged (anchor log, audit trail) only once it is
     saved, so one a full disk stopped is not recorded as made; its error passes on, the session's records with it.
-    ``progress(done, total)`` is told as the cases are read. More cases than a worksheet holds are refused."""
+    ``progress(done, total)`` is told as the cases are read. More cases than a worksheet holds are refused.
+    A list of thousands is better read apart from its record (``export_cases_apart``)."""
+    exported = read_cases(session, case_filter, now=now, reveal=reveal, progress=progress)
+    if save is not None:
+        save(exported.data)
+    log_export(session, exported, now=now, reveal=reveal, user_id=user_id)
+    return exported
+
+
+def export_cases_apart(reading: Sessions, writing: Sessions, case_filter: CaseFilter, *, now: datetime,
+                       save: Callable[[bytes], object], discard: Callable[[], object], reveal: bool = False,
+                       user_id: int | None = None, progress: Callable[[int, int], None] | None = None,
+                       cancelled: Callable[[], bool] | None = None) -> ExportedCases:
+    """``export_cases`` with the cases read in a read-only session (``reading``), then saved, then the export
+    recorded in a short write of its own (``writing``): read in one write session, 250,000 cases held the write lock
+    for 140 s, and every other station's save meanwhile gave up. A record that cannot be written takes the saved
+    workbook back (``discard``): no list of callers' names leaves unrecorded. ``cancelled`` is asked as the cases
+    are read: a list of a year's cases started by mistake is stopped before anything is saved."""
+    def told(done: int, total: int) -> None:
+        if cancelled is not None and cancelled():
+            raise Cancelled(EXPORT_CANCELLED)
+        if progress is not None:
+            progress(done, total)
+
+    with reading() as session:
+        exported = read_cases(session, case_filter, now=now, reveal=reveal, progress=told)
+    if cancelled is not None and cancelled():
+        raise Cancelled(EXPORT_CANCELLED)
+    save(exported.data)
+    try:
+        with writing() as session:
+            log_export(session, exported, now=now, reveal=reveal, user_id=user_id)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            discard()
+        raise
+    return exported
+
+
+EXPORT_CANCELLED = "已取消导出，没有保存文件。"
+
+
+def read_cases(session: Session, case_filter: CaseFilter, *, now: datetime, reveal: bool = False,
+               progress: Callable[[int, int], None] | None = None) -> ExportedCases:
+    """The workbook of the cases ``case_filter`` finds, read and written, nothing recorded (``log_export``)."""
     if case_filter.month:
         year, month = parse_month(case_filter.month)  # a mistyped month is refused, not exported as an empty list
         case_filter = replace(case_filter, month=f"{year:04d}-{month:02d}")
@@ -85,16 +138,19 @@ def export_cases(session: Session, case_filter: CaseFilter, *, now: datetime, re
         raise ValidationError(f"符合条件的工单有 {len(ids):,} 件，超过 Excel 一个工作表能容纳的 {SHEET_ROWS:,} 行，"
                               "未导出。请按月份、状态或单位分几次导出。")
     anchor = anchors.current(session)
-    exported = ExportedCases(write_rows("工单清单", HEADER, _rows(session, ids, reveal, now, progress),
-                                        anchor=anchors.tag(anchor)), len(ids))
-    if save is not None:
-        save(exported.data)
+    return ExportedCases(write_rows("工单清单", HEADER, _rows(session, ids, reveal, now, progress),
+                                    anchor=anchors.tag(anchor)), len(ids), anchor, case_filter)
+
+
+def log_export(session: Session, exported: ExportedCases, *, now: datetime, reveal: bool = False,
+               user_id: int | None = None) -> None:
+    """An export saved: noted in the anchor log, and one showing callers' names and phones in the audit trail."""
+    assert exported.anchor is not None and exported.case_filter is not None
     with contextlib.suppress(OSError):  # beside a database on a read-only share: the workbook carries the anchor
-        anchors.append_log(anchors.log_path(session), anchor, f"导出工单清单 {len(ids)} 件", now)
+        anchors.append_log(anchors.log_path(session), exported.anchor, f"导出工单清单 {exported.count} 件", now)
     if reveal:
-        anchors.record_personal_export(session, "export:cases", asdict(case_filter), len(ids), user_id=user_id,
-                                       at=now)
-    return exported
+        anchors.record_personal_export(session, "export:cases", asdict(exported.case_filter), exported.count,
+                                       user_id=user_id, at=now)
 
 
 SHEET_ROWS = 1_048_575  # an Excel worksheet's rows, the header's aside
