@@ -156,3 +156,23 @@ def test_a_typed_month_asks_about_unsaved_edits_and_staying_shows_the_month_kept
     assert len(asked) == 1 and "未保存的修改" in asked[0]
     assert view.month.currentText() == shown and view.month.line.text() == shown
     assert view.call_volume.text() == "约1.2万人次"
+
+
+def test_the_report_pages_open_on_an_earlier_month_than_the_one_under_way(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """A database whose last month had no case opened the bulletin page on the month under way, a bulletin of one
+    case, once that month had one: the latest month before it with cases is offered first."""
+    from datetime import datetime
+
+    from hotline_desk.services.reporting.monthdata import report_months
+
+    with db.session() as s:  # cases in July; none in August; one in September, the month under way
+        register_case(s, people.operator, draft(s), clock=clock)
+        clock.set(datetime(2022, 9, 2, 9, 0))
+        register_case(s, people.operator, draft(s), clock=clock)
+    with db.reader() as s:
+        offered = report_months(s, clock())
+    assert offered.opening == "2022-07" and offered.months == ["2022-09", "2022-07"]
+    page = BulletinView(context(db, people.supervisor, clock, tmp_path))
+    qtbot.addWidget(page)
+    assert page.month.currentText() == "2022-07"

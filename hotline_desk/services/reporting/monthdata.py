@@ -121,7 +121,10 @@ def report_months(session: Session, now: datetime) -> ReportMonths:
     others |= set(session.scalars(select(Bulletin.month)))
     months = sorted({*with_cases, *others, current}, reverse=True)
     last = f"{now.year - 1:04d}-12" if now.month == 1 else f"{now.year:04d}-{now.month - 1:02d}"
-    return ReportMonths(months, last if last in months else with_cases[0] if with_cases else current)
+    # last month, or else the latest with cases before this one: the month under way is not the one reported on
+    # (an office whose last month had no case opened on this month's bulletin of one case)
+    earlier = next((month for month in with_cases if month < current), current)
+    return ReportMonths(months, last if last in months else earlier)
 
 
 def final_cutoffs(session: Session, months: set[str]) -> dict[str, datetime]:
