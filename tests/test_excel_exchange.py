@@ -25,7 +25,7 @@ from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.case_query import CaseFilter
 from hotline_desk.services.cases.records import case_view, register_case
-from hotline_desk.services.exchange.case_export import export_cases
+from hotline_desk.services.exchange.case_export import export_cases_apart, read_cases
 from hotline_desk.services.exchange.dispatch_export import export_dispatch
 from hotline_desk.services.exchange.imports import commit_cases, preview_cases, save_mapping
 from hotline_desk.services.exchange.reply_import import commit_replies, preview_replies
@@ -803,7 +803,7 @@ def test_a_complaint_the_export_cut_at_excels_limit_is_not_imported_cut(
     behind_the_app(db, f"UPDATE cases SET content = '{long_words}' WHERE id = {first}")  # an older version's case
     with db.session() as s:
         listed = tmp_path / "清单.xlsx"
-        listed.write_bytes(export_cases(s, CaseFilter(), now=clock(), reveal=True).data)
+        listed.write_bytes(read_cases(s, CaseFilter(), now=clock(), reveal=True).data)
     with _another_office(tmp_path) as (s, _admin):
         preview = preview_cases(s, listed, clock=clock)
     assert len(preview.ready) == 1
@@ -818,7 +818,7 @@ def test_exported_formula_like_content_reads_back_as_text(db: Database, people: 
     with db.session() as s:
         register_case(s, people.operator, draft(s, content=content, caller_name="+刘先生", address="-3号楼",
                                                 handling="", unit_id=None), clock=clock)
-        data = export_cases(s, CaseFilter(), now=clock(), reveal=True).data
+        data = read_cases(s, CaseFilter(), now=clock(), reveal=True).data
     sheet = openpyxl.load_workbook(io.BytesIO(data)).active
     row = [c for c in sheet[2]]
     assert row[12].value == content and row[12].data_type == "s"
@@ -889,8 +889,8 @@ def test_an_exported_case_list_reads_back_by_channel_and_a_masked_one_says_why_n
         register_case(s, people.operator, draft(s, source="upper", channel_id=platform.id, phone="13900002222",
                                                 upstream_number="PDS20220719-0001"), clock=clock)
         revealed, masked = tmp_path / "清单.xlsx", tmp_path / "隐去电话的清单.xlsx"
-        revealed.write_bytes(export_cases(s, CaseFilter(), now=clock(), reveal=True).data)
-        masked.write_bytes(export_cases(s, CaseFilter(), now=clock()).data)
+        revealed.write_bytes(read_cases(s, CaseFilter(), now=clock(), reveal=True).data)
+        masked.write_bytes(read_cases(s, CaseFilter(), now=clock()).data)
     assert [c.value for c in openpyxl.load_workbook(revealed).active["C"]][1:] == [
         "12345热线电话", "平顶山市“民呼必应”平台"]
     with _another_office(tmp_path) as (s, admin):
@@ -916,13 +916,13 @@ def test_a_case_list_export_tells_its_progress_and_refuses_more_than_a_sheet_hol
     monkeypatch.setattr(case_export, "_CHUNK", 2)
     told: list[tuple[int, int]] = []
     with db.reader() as s:
-        listed = export_cases(s, CaseFilter(), now=clock(), progress=lambda done, total: told.append((done, total)))
+        listed = read_cases(s, CaseFilter(), now=clock(), progress=lambda done, total: told.append((done, total)))
     assert listed.count == 3 and told == [(2, 3), (3, 3)]
     assert [row[0] for row in openpyxl.load_workbook(io.BytesIO(listed.data)).active.iter_rows(
         min_row=2, values_only=True)] == ["RZ2207-00001", "RZ2207-00002", "RZ2207-00003"]
     monkeypatch.setattr(case_export, "SHEET_ROWS", 2)
     with db.reader() as s, pytest.raises(ValidationError, match="超过 Excel 一个工作表能容纳的 2 行，未导出"):
-        export_cases(s, CaseFilter(), now=clock())
+        read_cases(s, CaseFilter(), now=clock())
 
 
 def test_exported_case_list_masks_personal_data_unless_asked(db: Database, people: People, clock: FakeClock) -> None:
@@ -932,9 +932,9 @@ def test_exported_case_list_masks_personal_data_unless_asked(db: Database, peopl
         register_case(s, people.operator, draft(s), clock=clock)
         register_case(s, people.operator, draft(s, caller_name="李女士", phone="13900002222", confidential=True),
                       clock=clock)
-        listed = export_cases(s, CaseFilter(), now=clock())
+        listed = read_cases(s, CaseFilter(), now=clock())
         masked = openpyxl.load_workbook(io.BytesIO(listed.data)).active
-        shown = openpyxl.load_workbook(io.BytesIO(export_cases(s, CaseFilter(), now=clock(), reveal=True).data)).active
+        shown = openpyxl.load_workbook(io.BytesIO(read_cases(s, CaseFilter(), now=clock(), reveal=True).data)).active
     assert listed.count == 2
     assert (masked["F2"].value, masked["G2"].value) == ("刘**", "138****0001")
     assert (shown["F2"].value, shown["G2"].value) == ("刘先生", "13803750001")
@@ -1005,13 +1005,15 @@ def test_an_export_the_disk_stopped_is_neither_left_half_nor_recorded_as_made(
         export_dispatch(s, unit_id(s, "自来水公司"), out, user_id=None, pdf=True, clock=clock)
     assert list(out.iterdir()) == []
     calls.append(0)  # from now on every write fails: the case list
-    with pytest.raises(ValidationError), db.session() as s:
-        def save(data: bytes) -> None:
-            try:
-                files.write_file(tmp_path / "清单.xlsx", data, personal=True)
-            except OSError as exc:
-                raise ValidationError(str(exc)) from exc
-        export_cases(s, CaseFilter(), now=clock(), reveal=True, user_id=people.supervisor.id, save=save)
+    def save(data: bytes) -> None:
+        try:
+            files.write_file(tmp_path / "清单.xlsx", data, personal=True)
+        except OSError as exc:
+            raise ValidationError(str(exc)) from exc
+
+    with pytest.raises(ValidationError):
+        export_cases_apart(db.reader, db.session, CaseFilter(), now=clock(), reveal=True,
+                           user_id=people.supervisor.id, save=save, discard=(tmp_path / "清单.xlsx").unlink)
     assert not (tmp_path / "清单.xlsx").exists()
     with db.reader() as s:
         assert s.scalar(select(func.count()).select_from(AuditRecord)) == audited  # no 导出个人信息 recorded
@@ -1129,7 +1131,7 @@ def test_an_exported_case_list_is_in_call_time_order_whatever_the_order_of_entry
         register_case(s, people.operator, draft(s, content="小区路灯不亮"), clock=clock)
         earlier = FakeClock(clock.now.replace(day=1))
         entered_late = register_case(s, people.operator, draft(s, content="下水道堵塞"), clock=earlier).number
-        sheet = openpyxl.load_workbook(io.BytesIO(export_cases(s, CaseFilter(), now=clock()).data)).active
+        sheet = openpyxl.load_workbook(io.BytesIO(read_cases(s, CaseFilter(), now=clock()).data)).active
     times = [row[1] for row in sheet.iter_rows(min_row=2, values_only=True) if row[0]]
     assert times == sorted(times) and sheet["A2"].value == entered_late
 
@@ -1173,7 +1175,7 @@ def test_an_exported_case_list_says_how_each_case_was_handled_and_reads_back_wit
         followed_at = clock()
         clock.advance(days=8)  # the re-dispatched streetlight is now past its limit, unsigned
         listed = tmp_path / "清单.xlsx"
-        listed.write_bytes(export_cases(s, CaseFilter(), now=clock(), reveal=True).data)
+        listed.write_bytes(read_cases(s, CaseFilter(), now=clock(), reveal=True).data)
         numbers = [case_view(s, c).number for c in (done, returned, extended.id)]
         [extended_deadline] = s.scalars(select(Case.deadline).where(Case.id == extended.id)).all()
     rows = list(openpyxl.load_workbook(listed).active.iter_rows(values_only=True))
@@ -1229,7 +1231,7 @@ def test_an_exported_case_list_says_when_a_dissatisfied_call_was_reviewed_and_re
         wf.review(s, people.supervisor, case_id, False, "非承办单位责任：属施工许可问题", clock=clock)
         reviewed_at = clock()
         listed = tmp_path / "清单.xlsx"
-        listed.write_bytes(export_cases(s, CaseFilter(), now=clock(), reveal=True).data)
+        listed.write_bytes(read_cases(s, CaseFilter(), now=clock(), reveal=True).data)
     rows = list(openpyxl.load_workbook(listed).active.iter_rows(values_only=True))
     row = dict(zip(rows[0], rows[1], strict=True))
     assert (row["甄别结果"], row["甄别时间"]) == ("非承办单位责任", reviewed_at)
@@ -1264,7 +1266,7 @@ def test_an_exported_list_read_back_keeps_upstream_numbers_urgency_and_confident
         wf.reply(s, people.operator, upper.id, wf.Reply(text="已修复", result="已解决", finished_at=finished),
                  clock=clock)
         listed = tmp_path / "清单.xlsx"
-        listed.write_bytes(export_cases(s, CaseFilter(), now=clock(), reveal=True).data)
+        listed.write_bytes(read_cases(s, CaseFilter(), now=clock(), reveal=True).data)
     book = openpyxl.load_workbook(listed)
     sheet = book.active
     header = [c.value for c in sheet[1]]
@@ -1324,7 +1326,7 @@ def test_the_case_list_says_which_steps_were_typed_in_later_and_which_were_taken
         wf.reply(s, people.operator, case_id, wf.Reply(text="已更换加压泵"), clock=clock)
         quiet = register_case(s, people.operator, draft(s, content="楼顶渗水"), clock=clock).number
         listed = tmp_path / "清单.xlsx"
-        listed.write_bytes(export_cases(s, CaseFilter(), now=clock(), reveal=True).data)
+        listed.write_bytes(read_cases(s, CaseFilter(), now=clock(), reveal=True).data)
         number = case_view(s, case_id).number
     rows = list(openpyxl.load_workbook(listed).active.iter_rows(values_only=True))
     column = rows[0].index("补录和更正")

@@ -25,7 +25,7 @@ from hotline_desk.models import Case
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.case_query import CaseFilter
 from hotline_desk.services.cases.records import register_case
-from hotline_desk.services.exchange.case_export import export_cases
+from hotline_desk.services.exchange.case_export import read_cases
 from hotline_desk.services.exchange.dispatch_export import export_dispatch
 from hotline_desk.services.exchange.imports import commit_cases, preview_cases
 from hotline_desk.services.exchange.reply_import import commit_replies, preview_replies
@@ -142,7 +142,7 @@ def test_control_characters_are_kept_and_every_export_still_works(db: Database, 
     with db.session() as s:  # a case an operator pasted control characters into, dispatched to a unit
         case_id = register_case(s, people.operator, draft(s, content=CONTROL, address="\x02三楼"), clock=clock).id
         wf.approve(s, people.supervisor, case_id, clock=clock)
-        listing = export_cases(s, CaseFilter(), now=clock(), reveal=True, user_id=people.supervisor.id).data
+        listing = read_cases(s, CaseFilter(), now=clock(), reveal=True).data
         [sheet_path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path / "out", user_id=None, clock=clock)
     shown = {row[0].value for row in openpyxl.load_workbook(io.BytesIO(listing)).active.iter_rows(min_row=2)}
     assert len(shown) == 3
@@ -167,7 +167,7 @@ def test_a_cell_past_the_complaints_limit_is_refused_and_one_kept_before_is_cut_
         register_case(s, people.operator, draft(s), clock=clock)
     behind_the_app(db, f"UPDATE cases SET content = '{long_text}'")
     with db.reader() as s:
-        listing = export_cases(s, CaseFilter(), now=clock()).data
+        listing = read_cases(s, CaseFilter(), now=clock()).data
     cell = openpyxl.load_workbook(io.BytesIO(listing)).active.cell(2, 13).value
     assert len(cell) <= CELL_LIMIT and cell.endswith(CUT_MARK) and long_text.startswith(cell[:-len(CUT_MARK)])
 

@@ -415,11 +415,11 @@ def test_the_case_list_export_gives_each_platform_case_its_limit_and_reads_it_ba
     """The exported list had no 上级办理时限: nothing to report back to the platform from."""
     from io import BytesIO
 
-    from hotline_desk.services.exchange.case_export import export_cases
+    from hotline_desk.services.exchange.case_export import read_cases
 
     number = _upper(db, people, clock, "PDS20220705-0009", upstream_deadline=datetime(2022, 7, 6, 18, 0))
     with db.reader() as s:
-        data = export_cases(s, CaseFilter(), now=clock(), reveal=True).data
+        data = read_cases(s, CaseFilter(), now=clock(), reveal=True).data
     sheet = openpyxl.load_workbook(BytesIO(data)).active
     assert sheet is not None
     header = [cell.value for cell in sheet[1]]

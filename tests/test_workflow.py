@@ -19,7 +19,7 @@ from hotline_desk.services.cases.deadlines import deadline_flag, step_due
 from hotline_desk.services.cases.events import current_status
 from hotline_desk.services.cases.queues import queue
 from hotline_desk.services.cases.records import case_view, register_case
-from hotline_desk.services.exchange.case_export import export_cases
+from hotline_desk.services.exchange.case_export import read_cases
 from hotline_desk.services.office.calendar import WorkCalendar, set_calendar_day
 from hotline_desk.services.office.settings import Settings
 from tests.conftest import FakeClock, People
@@ -487,7 +487,7 @@ def test_a_case_sent_back_reads_so_in_the_sent_back_queue_and_in_an_exported_lis
     with db.session() as s:
         wf.reject(s, people.supervisor, back, "应由所属街道办理", clock=clock)
         assert [(r.id, r.state_label) for r in queue(s, "rejected", clock.now)] == [(back, "登记（被驳回）")]
-        sheet = openpyxl.load_workbook(io.BytesIO(export_cases(s, CaseFilter(), now=clock()).data)).active
+        sheet = openpyxl.load_workbook(io.BytesIO(read_cases(s, CaseFilter(), now=clock()).data)).active
         numbers = {i: case_view(s, i).number for i in (back, fresh)}
     assert sheet is not None
     rows = list(sheet.iter_rows(values_only=True))
@@ -909,7 +909,7 @@ def test_a_supervisor_takes_back_a_reply_entered_wrong_and_the_right_one_is_ente
     with db.session() as s:
         wf.reply(s, people.operator, case_id, wf.Reply(text="已更换管道", result="已解决",
                                                        finished_at=deadline - timedelta(days=1)), clock=clock)
-        book = openpyxl.load_workbook(io.BytesIO(export_cases(s, CaseFilter(), now=clock()).data))
+        book = openpyxl.load_workbook(io.BytesIO(read_cases(s, CaseFilter(), now=clock()).data))
     rows = list(book.active.iter_rows(values_only=True))
     assert rows[1][rows[0].index("时限情况（截至导出时）")] is None
 
@@ -943,7 +943,7 @@ def test_a_case_sent_to_the_wrong_unit_is_taken_back_without_a_return_in_the_uni
     with db.reader() as s:
         tables = score_tables(s, "2022-07", datetime(2022, 8, 1))
         listed = tmp_path / "清单.xlsx"
-        listed.write_bytes(export_cases(s, CaseFilter(), now=clock()).data)
+        listed.write_bytes(read_cases(s, CaseFilter(), now=clock()).data)
     dispatched = {row.unit: row.dispatched for table in tables for row in table.rows}
     assert (dispatched["自来水公司"], dispatched["纸坊镇"]) == (0, 1)
     rows = list(openpyxl.load_workbook(listed).active.iter_rows(values_only=True))

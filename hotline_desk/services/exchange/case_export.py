@@ -75,30 +75,17 @@ class ExportedCases:
     case_filter: CaseFilter | None = None
 
 
-def export_cases(session: Session, case_filter: CaseFilter, *, now: datetime, reveal: bool = False,
-                 user_id: int | None = None, save: Callable[[bytes], object] | None = None,
-                 progress: Callable[[int, int], None] | None = None) -> ExportedCases:
-    """The cases as a workbook; an export that shows callers' names and phones is recorded in the audit trail.
-
-    ``save`` writes the workbook where it goes: the export is logged (anchor log, audit trail) only once it is
-    saved, so one a full disk stopped is not recorded as made; its error passes on, the session's records with it.
-    ``progress(done, total)`` is told as the cases are read. More cases than a worksheet holds are refused.
-    A list of thousands is better read apart from its record (``export_cases_apart``)."""
-    exported = read_cases(session, case_filter, now=now, reveal=reveal, progress=progress)
-    if save is not None:
-        save(exported.data)
-    log_export(session, exported, now=now, reveal=reveal, user_id=user_id)
-    return exported
-
-
 def export_cases_apart(reading: Sessions, writing: Sessions, case_filter: CaseFilter, *, now: datetime,
                        save: Callable[[bytes], object], discard: Callable[[], object], reveal: bool = False,
                        user_id: int | None = None, progress: Callable[[int, int], None] | None = None,
                        cancelled: Callable[[], bool] | None = None) -> ExportedCases:
-    """``export_cases`` with the cases read in a read-only session (``reading``), then saved, then the export
+    """The cases as a workbook, saved by ``save``; an export that shows callers' names and phones is recorded in the
+    audit trail. The cases are read in a read-only session (``reading``), the workbook saved, then the export
     recorded in a short write of its own (``writing``): read in one write session, 250,000 cases held the write lock
-    for 140 s, and every other station's save meanwhile gave up. A record that cannot be written takes the saved
-    workbook back (``discard``): no list of callers' names leaves unrecorded. ``cancelled`` is asked as the cases
+    for 140 s, and every other station's save meanwhile gave up. The export is recorded only once saved (a full
+    disk stops it unrecorded); a record that cannot be written takes the saved workbook back (``discard``): no list
+    of callers' names leaves unrecorded. ``progress(done, total)`` is told as the cases are read. More cases than a
+    worksheet holds are refused. ``cancelled`` is asked as the cases
     are read: a list of a year's cases started by mistake is stopped before anything is saved."""
     def told(done: int, total: int) -> None:
         if cancelled is not None and cancelled():
