@@ -18,7 +18,7 @@ from hotline_desk.services.accounts import anchors, audit
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.case_query import CaseFilter
 from hotline_desk.services.cases.records import register_case
-from hotline_desk.services.exchange.case_export import export_cases_apart
+from hotline_desk.services.exchange.case_export import export_cases
 from hotline_desk.services.maintenance import backup
 from hotline_desk.services.maintenance.opening import open_office_database
 from tests.conftest import FakeClock, People
@@ -99,7 +99,7 @@ def test_a_clean_history_passes_every_anchor(office: Database, db_path: Path, tm
     with office.session() as s:  # the office keeps working after the anchor
         register_case(s, people.operator, draft(s), clock=clock)
     xlsx = tmp_path / "清单.xlsx"
-    export_cases_apart(office.reader, office.session, CaseFilter(), now=clock(), save=xlsx.write_bytes,
+    export_cases(office.reader, office.session, CaseFilter(), now=clock(), save=xlsx.write_bytes,
                        discard=xlsx.unlink)
     assert openpyxl.load_workbook(xlsx).properties.keywords.startswith(anchors.TAG)
     log = anchors.log_path_for_file(db_path)
@@ -159,7 +159,7 @@ def test_a_finalising_or_an_export_of_names_deleted_in_the_file_fails_the_logs_a
             bulletin.finalize(s, people.supervisor, "2022-07", clock=fixed_clock(datetime(2022, 8, 2, 9)),
                               accept_warnings=True)
     else:
-        export_cases_apart(office.reader, office.session, CaseFilter(), now=datetime(2022, 8, 2, 9), reveal=True,
+        export_cases(office.reader, office.session, CaseFilter(), now=datetime(2022, 8, 2, 9), reveal=True,
                            user_id=people.operator.id, save=lambda _data: None, discard=lambda: None)
     log = log_path_for_file(db_path)
     assert main(["--db", office.url, "verify", "--anchor", str(log)]) == 0

@@ -25,7 +25,7 @@ from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.case_query import CaseFilter
 from hotline_desk.services.cases.records import case_view, register_case
-from hotline_desk.services.exchange.case_export import export_cases_apart, read_cases
+from hotline_desk.services.exchange.case_export import export_cases, read_cases
 from hotline_desk.services.exchange.dispatch_export import export_dispatch
 from hotline_desk.services.exchange.imports import commit_cases, preview_cases, save_mapping
 from hotline_desk.services.exchange.reply_import import commit_replies, preview_replies
@@ -1012,7 +1012,7 @@ def test_an_export_the_disk_stopped_is_neither_left_half_nor_recorded_as_made(
             raise ValidationError(str(exc)) from exc
 
     with pytest.raises(ValidationError):
-        export_cases_apart(db.reader, db.session, CaseFilter(), now=clock(), reveal=True,
+        export_cases(db.reader, db.session, CaseFilter(), now=clock(), reveal=True,
                            user_id=people.supervisor.id, save=save, discard=(tmp_path / "清单.xlsx").unlink)
     assert not (tmp_path / "清单.xlsx").exists()
     with db.reader() as s:
@@ -1344,7 +1344,7 @@ def test_a_long_export_lets_other_stations_save_and_is_recorded_after_it_is_save
     """Read in one write session, a list of 250,000 cases held the write lock for 140 s: every other station's save
     meanwhile gave up. The cases are read in a read-only session; the export is recorded after in a short write."""
     from hotline_desk.models import AuditRecord
-    from hotline_desk.services.exchange.case_export import export_cases_apart
+    from hotline_desk.services.exchange.case_export import export_cases
 
     with db.session() as s:
         for _ in range(3):
@@ -1357,7 +1357,7 @@ def test_a_long_export_lets_other_stations_save_and_is_recorded_after_it_is_save
                 saved_meanwhile.append(register_case(s, people.operator, draft(s), clock=clock).number)
 
     target = tmp_path / "工单清单.xlsx"
-    exported = export_cases_apart(db.reader, db.session, CaseFilter(), now=clock(), reveal=True,
+    exported = export_cases(db.reader, db.session, CaseFilter(), now=clock(), reveal=True,
                                   user_id=people.supervisor.id, save=target.write_bytes, discard=target.unlink,
                                   progress=another_station_saves)
     assert exported.count == 3 and target.exists() and len(saved_meanwhile) == 1
@@ -1373,7 +1373,7 @@ def test_a_long_export_lets_other_stations_save_and_is_recorded_after_it_is_save
 
     again = tmp_path / "又一份.xlsx"
     with pytest.raises(ValidationError, match="数据库只读"):
-        export_cases_apart(db.reader, refused, CaseFilter(), now=clock(), reveal=True, user_id=people.supervisor.id,
+        export_cases(db.reader, refused, CaseFilter(), now=clock(), reveal=True, user_id=people.supervisor.id,
                            save=again.write_bytes, discard=again.unlink)
     assert not again.exists()
 
@@ -1384,7 +1384,7 @@ def test_a_long_export_lets_other_stations_save_and_is_recorded_after_it_is_save
     with db.reader() as s:
         records = s.scalar(select(func.count()).select_from(AuditRecord))
     with pytest.raises(Cancelled, match="已取消导出，没有保存文件"):
-        export_cases_apart(db.reader, db.session, CaseFilter(), now=clock(), reveal=True, user_id=people.supervisor.id,
+        export_cases(db.reader, db.session, CaseFilter(), now=clock(), reveal=True, user_id=people.supervisor.id,
                            save=stopped.write_bytes, discard=stopped.unlink, cancelled=lambda: True)
     assert not stopped.exists()
     with db.reader() as s:

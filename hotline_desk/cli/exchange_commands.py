@@ -17,7 +17,7 @@ from hotline_desk.excel.columns import FIELD_LABELS, NOT_IMPORTED, clean
 from hotline_desk.services.accounts.permissions import refusal, require
 from hotline_desk.services.cases.case_query import CaseFilter
 from hotline_desk.services.clock import office_now
-from hotline_desk.services.exchange.case_export import export_cases_apart
+from hotline_desk.services.exchange.case_export import export_cases
 from hotline_desk.services.exchange.dispatch_export import earlier_copy, export_dispatch
 from hotline_desk.services.exchange.hints import COMMAND_LINE
 from hotline_desk.services.exchange.import_preview import CasePreview, Problem
@@ -379,7 +379,7 @@ def cmd_export_cases(ctx: Context, args: argparse.Namespace) -> int:
         unit = unit_named(session, args.unit).id if args.unit else None
         town = township_named(session, args.township).id if args.township else None
     # read apart from its record (showing personal data is recorded): other stations' saves go on meanwhile
-    exported = export_cases_apart(ctx.db.reader, ctx.db.session,
+    exported = export_cases(ctx.db.reader, ctx.db.session,
                                   CaseFilter(month=args.month, state=state, unit_id=unit, township_id=town),
                                   now=office_now(), reveal=args.reveal, user_id=actor.id,
                                   save=lambda data: _save(out, data), discard=out.unlink)

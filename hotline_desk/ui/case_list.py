@@ -36,7 +36,7 @@ from hotline_desk.services.cases.case_query import CaseFilter, months_with_cases
 from hotline_desk.services.cases.deadlines import overdue_words
 from hotline_desk.services.cases.queues import confidential_caller, view_shown_to, waiting_limit
 from hotline_desk.services.cases.records import CaseView, case_view, with_assisting
-from hotline_desk.services.exchange.case_export import ExportedCases, export_cases_apart
+from hotline_desk.services.exchange.case_export import ExportedCases, export_cases
 from hotline_desk.services.files import save_file
 from hotline_desk.services.office import reference
 from hotline_desk.ui.case_actions import attempt, perform
@@ -350,7 +350,7 @@ class CaseListView(QWidget):
         chosen = self.current_filter()
         # A year's cases take a while to read and write: on a worker, its progress shown, the window painting; read
         # apart from the export's record, so that other stations' saves go on meanwhile.
-        op: Task[ExportedCases] = Task(self, lambda: export_cases_apart(
+        op: Task[ExportedCases] = Task(self, lambda: export_cases(
             self.ctx.db.reader, self.ctx.writing, chosen, now=self.ctx.clock(), reveal=reveal,
             user_id=self.ctx.actor.id, save=lambda data: save_file(Path(path), data, personal=True),
             discard=Path(path).unlink, progress=op.report, cancelled=op.cancelled), title="无法保存清单")

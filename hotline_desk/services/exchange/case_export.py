@@ -75,7 +75,7 @@ class ExportedCases:
     case_filter: CaseFilter | None = None
 
 
-def export_cases_apart(reading: Sessions, writing: Sessions, case_filter: CaseFilter, *, now: datetime,
+def export_cases(reading: Sessions, writing: Sessions, case_filter: CaseFilter, *, now: datetime,
                        save: Callable[[bytes], object], discard: Callable[[], object], reveal: bool = False,
                        user_id: int | None = None, progress: Callable[[int, int], None] | None = None,
                        cancelled: Callable[[], bool] | None = None) -> ExportedCases:
