@@ -96,7 +96,8 @@ def generate(path: str, cases: int, seed: int = 7) -> None:
     db = open_database(path)
     with db.session() as s:
         reference.load_defaults(s)
-        if not users.list_users(s, include_inactive=True):
+        made_admin = not users.list_users(s, include_inactive=True)
+        if made_admin:
             users.add_user(s, None, "admin", "管理员", "admin")
         actor = users.list_users(s)[0].id
         lookups = office_lists(s)
@@ -114,6 +115,9 @@ def generate(path: str, cases: int, seed: int = 7) -> None:
         print(f"\r{done + len(batch):,} / {cases:,} 件，{rate:,.0f} 件/秒", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
     db.dispose()
+    if made_admin:  # its admin has no password yet: said, for one who opens it in the window or a command next
+        print(f"管理员 admin 还没有密码：要登录这个库，先运行 hotline-desk --db {path} init 设置密码。",
+              file=sys.stderr)
 
 
 def _median(runs: int, work: Callable[[], object]) -> float:
