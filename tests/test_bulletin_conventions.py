@@ -213,6 +213,17 @@ def test_stats_scores_and_bulletin_share_one_cutoff(db: Database, people: People
     dispatched = re.search(r'"unit": "城市管理局",\s*"group": "department",\s*"display_order": \d+,\s*'
                            r'"dispatched": (\d+)', scores)
     assert dispatched is not None and int(dispatched.group(1)) == 2
+    # a cut-off before the month's end is for the editor to confirm: the month's cases after it count nowhere
+    with db.reader() as s:
+        warned = bulletin.warnings(s, MONTH, clock=LATER)
+    assert any(w.startswith("统计截止 2022-08-09 12:00 早于 2022-08 的月末（2022-09-01 00:00）：此后登记的该月工单")
+               for w in warned), warned
+    with db.session() as s:
+        give_passwords(s)
+    assert cli_as(["--db", path, "--user", "sup1", "bulletin", "--month", MONTH, "--cutoff", "2022-08-20 12:00"]) == 0
+    assert "注意：统计截止 2022-08-20 12:00 早于 2022-08 的月末" in capsys.readouterr().err
+    assert cli_as(["--db", path, "--user", "sup1", "bulletin", "--month", MONTH, "--cutoff", "2022-09-01 00:00"]) == 0
+    assert "早于" not in capsys.readouterr().err
 
 
 def test_template_show_names_every_convention_in_chinese(db: Database, capsys: pytest.CaptureFixture[str]) -> None:

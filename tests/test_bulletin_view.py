@@ -572,6 +572,16 @@ def test_the_cut_off_is_changed_on_the_page_saved_on_its_own_and_a_slip_is_refus
     answer_next_dialog({"cutoff": datetime(2022, 6, 20, 0, 0)}, refused=True)  # a slip of the month: refused
     button.click()
     assert any("不在 2022-07 开始之后" in text for _kind, text in messages.shown), messages.shown
+    asked: list[str] = []  # 07-15 typed for 08-15: asked first, 否 the default and the answer here
+
+    def no(_parent: object, _title: str, text: str, *_args: object) -> QMessageBox.StandardButton:
+        asked.append(text)
+        return QMessageBox.StandardButton.No
+
+    monkeypatch.setattr(QMessageBox, "question", no)
+    answer_next_dialog({"cutoff": datetime(2022, 7, 15, 12, 0)}, refused=True)
+    button.click()
+    assert asked and asked[0].startswith("统计截止 2022-07-15 12:00 早于 2022-07 的月末")
     with db.reader() as s:
         assert bulletin.get_draft(s, "2022-07").cutoff == datetime(2022, 8, 2)  # unchanged by the slip
     answer_next_dialog({"cutoff": datetime(2022, 8, 3, 17, 30)})

@@ -33,6 +33,7 @@ from hotline_desk.services.files import refuse_database
 from hotline_desk.services.office import admin, settings
 from hotline_desk.services.reporting import bulletin
 from hotline_desk.services.reporting.bonus_input import parse_points
+from hotline_desk.services.reporting.bulletin_checks import early_cutoff_words
 from hotline_desk.services.reporting.bulletin_compose import TEMPLATE_FIELDS
 from hotline_desk.services.reporting.frozen import month_scores, month_stats, unscored_words
 from hotline_desk.services.reporting.monthdata import read_month
@@ -502,6 +503,8 @@ def cmd_bulletin(ctx: Context, args: argparse.Namespace) -> int:
     if changes:
         with ctx.db.session() as session:
             bulletin.update_draft(session, actor, args.month, **changes)
+        if "cutoff" in changes and (early := early_cutoff_words(args.month, changes["cutoff"])):
+            print(f"注意：{early}如非有意，请用 --cutoff 改为月末。", file=sys.stderr)
     if args.finalize:
         if args.accept_warnings:  # said as accepted; otherwise the refusal lists them, once
             with ctx.db.reader() as session:

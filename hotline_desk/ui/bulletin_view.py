@@ -54,6 +54,7 @@ from hotline_desk.services.reporting.bulletin_changes import (
     reloaded_words,
     unsaved_parts,
 )
+from hotline_desk.services.reporting.bulletin_checks import early_cutoff_words
 from hotline_desk.services.reporting.bulletin_compose import NarrativeSection, TypicalCase
 from hotline_desk.services.reporting.frozen import cutoff_words, month_scores, month_stats
 from hotline_desk.services.reporting.monthdata import report_months
@@ -628,6 +629,12 @@ class BulletinView(QWidget):
                           hint=bulletin.CUTOFF_RULE)
 
         def take(values: dict[str, Any]) -> bool:
+            early = early_cutoff_words(month, values["cutoff"])
+            if early and QMessageBox.question(
+                    self, "统计截止早于月末", f"{early}\n\n仍要这样设置吗？",
+                    QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                    QMessageBox.StandardButton.No) != QMessageBox.StandardButton.Yes:
+                return False  # the form opens again as typed, for the month's end
             refused: list[str] = []
             saved = Operation(self, self.ctx, lambda s: bulletin.update_draft(
                 s, self.ctx.actor, month, clock=self.ctx.clock, expected=base, cutoff=values["cutoff"]),

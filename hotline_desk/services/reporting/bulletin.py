@@ -205,14 +205,15 @@ DRAFT_SAVED = "bulletin_draft"
 
 # What the cut-off is, said where it is set (the bulletin page's form).
 CUTOFF_RULE = ("该月的数字按统计截止时刻的办理情况计算：时间在截止之前的办理步骤计入该月（截止后才补录的，"
-               "按所填的时间），之后的不计入。默认为月末（次月1日 00:00），定稿前可以修改。")
+               "按所填的时间），之后的不计入。默认为月末（次月1日 00:00），定稿前可以修改；早于月末的，月末前"
+               "登记的工单会有一部分不计入。")
 # The latest a month's cut-off may be, after its end: a month later is a slip of the month typed.
 CUTOFF_LATEST = timedelta(days=31)
 
 
 def _check_cutoff(month: str, cutoff: object) -> None:
     """A cut-off within the month's reach: after its first moment (before it, no case of the month would count) and
-    not over a month after its end."""
+    not over a month after its end. One before its end is for the person to confirm (``early_cutoff_words``)."""
     if not isinstance(cutoff, datetime):
         raise ValidationError("统计截止时间应是一个时刻，如 2022-08-01 00:00。", field="cutoff")
     year, mon = parse_month(month)
