@@ -1054,6 +1054,22 @@ def test_changing_the_unit_starts_from_the_proposed_one_and_can_add_an_assisting
     assert (view.state, view.unit, view.assisting) == ("dispatched", "自来水公司", "城市管理局")
 
 
+def test_a_long_reply_is_cut_short_under_the_follow_up_list(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """A reply of 5,000 characters under the list left the list a row and a half high, the chosen row out of sight,
+    and the text cut off where the window ended: a few lines are shown, and how to read the rest."""
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+        wf.sign(s, people.operator, case_id, clock=clock)
+        wf.reply(s, people.operator, case_id, wf.Reply("已处理。" * 1250, "已解决"), clock=clock)
+    view = FollowUpView(context(db, people.operator, clock, tmp_path))
+    qtbot.addWidget(view)
+    view.pending.table.selectRow(0)
+    said = view.pending.row_detail.text()
+    assert said.endswith("……（共 5000 字，按 Enter 打开工单看全文）") and len(said) < 400
+
+
 def test_a_signing_phoned_in_later_is_recorded_at_the_time_the_unit_signed(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:

@@ -447,6 +447,9 @@ class QueueTable(QWidget):
                 said = f"{row.number}：{'；'.join(details)}"
         self.row_detail.setText(said)
         self.row_detail.setVisible(bool(said))
+        if index.isValid():  # the list made shorter by the words under it keeps the chosen row in sight
+            table = self.table
+            QTimer.singleShot(0, table, lambda: table.scrollTo(table.currentIndex()))
 
     def selected(self) -> list[QueueRow]:
         chosen = self.table.selectionModel().selectedRows()
@@ -942,10 +945,20 @@ def _last_call(row: QueueRow) -> str:
     return f"{row.last_result}{times} {row.last_followup_at:%m-%d %H:%M}"
 
 
+# How much of each text the 回访 page shows under its list: a few lines, so that the list keeps its height (a reply
+# of 5,000 characters left it a row and a half high, the chosen row out of sight) and the rest is a key away.
+CALL_WORDS_SHOWN = 160
+
+
 def _call_words(row: QueueRow) -> str:
-    """What the citizen asked and what they were answered, whole: what a call-back is about."""
+    """What the citizen asked and what they were answered: what a call-back is about, a long text cut short."""
+    def shown(text: str) -> str:
+        if len(text) <= CALL_WORDS_SHOWN:
+            return text
+        return f"{text[:CALL_WORDS_SHOWN]}……（共 {len(text)} 字，按 Enter 打开工单看全文）"
+
     answered = f"回复内容（{row.reply_result}）" if row.reply_result else "回复内容"
-    return f"诉求内容：{row.content}\n{answered}：{row.reply}"
+    return f"诉求内容：{shown(row.content)}\n{answered}：{shown(row.reply)}"
 
 
 class FollowUpView(QueueTabs):
