@@ -119,6 +119,8 @@ def test_finalising_asks_about_what_is_typed_on_the_page_not_the_draft_last_save
     view.finalize()
     [text] = asked
     assert "印发日期 2022-07-10 在本月结束之前" in text and not view.final
+    # what was typed and not saved goes into the frozen bulletin: said in the question (it was saved first, unsaid)
+    assert "本页未保存的修改（当年期号、印发日期）已先保存，将一并定稿。" in text
 
 
 def test_the_points_to_check_are_listed_before_finalising_from_their_own_button(

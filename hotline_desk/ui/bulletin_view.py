@@ -838,12 +838,15 @@ class BulletinView(QWidget):
             return  # finalised elsewhere since the page was loaded: nothing to ask
         # What is on the page is what would be frozen: saved first, so that the points to check are of it (they
         # were of the draft as last saved, and a 期号 typed wrong just before 定稿 went unquestioned).
+        typed = differences(contents(self._base), self.changes()) if self.is_dirty() and self._base else ()
         if self.is_dirty() and not self.save():
             return
         notices = read(self.ctx, lambda s: bulletin.warnings(s, month, clock=self.ctx.clock))
         check = shown("".join(f"\n· {n}" for n in notices))  # a typical case's words, a unit's name
+        # what was typed and not yet saved goes into the frozen bulletin: said (it was, unsaid)
+        saved = f"本页未保存的修改（{'、'.join(typed)}）已先保存，将一并定稿。\n" if typed else ""
         answer = QMessageBox.question(
-            self, "定稿", (f"请先核对：{check}\n\n" if notices else "")
+            self, "定稿", (f"请先核对：{check}\n\n" if notices else "") + saved
             + (f"{cutoff_words(self._base.cutoff)}。\n" if self._base is not None else "")
             + f"定稿后 {month} 简报的数字和PDF将冻结，不能再修改。确定定稿？",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
