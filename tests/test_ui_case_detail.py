@@ -49,7 +49,8 @@ def test_a_unit_past_its_time_to_sign_is_said_in_the_cases_window(qtbot: QtBot, 
     clock.advance(days=2)
     dialog = CaseDetailDialog(None, context(db, people.operator, clock, tmp_path), case_id)
     qtbot.addWidget(dialog)
-    assert f"状态：已交办    签收时限：{sent + timedelta(hours=24):%Y-%m-%d %H:%M}（已过，尚未签收）" in _texts(dialog)
+    limit = sent + timedelta(hours=24)
+    assert f"状态：已交办    签收时限：{limit:%Y-%m-%d %H:%M}（超期1天，尚未签收）" in _texts(dialog)
 
 
 def test_a_reply_after_its_deadline_is_marked_late_in_the_history(qtbot: QtBot, db: Database, people: People,

@@ -1184,6 +1184,28 @@ def test_the_signing_form_says_as_a_time_is_typed_whether_it_is_in_time(
                            "记为超时签收，不计入该单位的响应率。")
     editor.setDateTime(limit - timedelta(minutes=1))
     assert line.text() == f"按此时间为按时签收（签收时限 {limit:%Y-%m-%d %H:%M}）。"
+    editor.setDateTime(clock.now + timedelta(hours=2))  # a time to come: said as typed, not only at 确定
+    assert line.text().startswith(f"签收时间{clock.now + timedelta(hours=2):%Y-%m-%d %H:%M}晚于现在")
+
+
+def test_several_signed_at_once_are_all_named_in_the_status_bar(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """Three signed at once: the page named all three, the window's status bar the last alone."""
+    with db.session() as s:
+        numbers = []
+        for _ in range(2):
+            case = register_case(s, people.operator, draft(s), clock=clock)
+            wf.approve(s, people.supervisor, case.id, clock=clock)
+            numbers.append(case.number)
+    clock.advance(hours=30)  # past their 24 hours: the status bar says how many were late
+    tracking = TrackingView(context(db, people.operator, clock, tmp_path))
+    qtbot.addWidget(tracking)
+    said: list[str] = []
+    tracking.ctx.signals.notice.connect(said.append)
+    tracking.table.selectAll()
+    answer_next_dialog({"at": clock.now})
+    qtbot.mouseClick(tracking.findChild(QPushButton, "sign"), Qt.MouseButton.LeftButton)
+    assert said[-1] == f"已登记签收：{'、'.join(sorted(numbers))}。其中 2 件超时签收，见本页。"
 
 
 def _type_time(dialog: ActionDialog, digits: str) -> str:

@@ -1086,7 +1086,7 @@ def test_a_case_names_the_limit_of_the_step_it_waits_for_beside_its_deadline(
     clock.advance(hours=25)
     with db.reader() as s:
         assert waiting_limit(s, case.id, clock()) == \
-            f"签收时限：{sent + timedelta(hours=24):%Y-%m-%d %H:%M}（已过，尚未签收）"
+            f"签收时限：{sent + timedelta(hours=24):%Y-%m-%d %H:%M}（超期1小时，尚未签收）"
     with db.session() as s:
         wf.sign(s, people.operator, case.id, clock=clock)
     with db.reader() as s:

@@ -427,7 +427,8 @@ def step_dialog(parent: QWidget | None, ctx: UiContext, action: Action, situatio
     main = situation.status.main_dispatch
     limits = [(situation.number, main.sign_deadline)] if main is not None and main.signed_at is None else []
     asked = time_field(action, now, situation.status.last_event_at,  # a signing in time or not, said as typed
-                       verdict=(lambda at: wf.signing_time_words(at, limits)) if action == Action.SIGN else None
+                       verdict=(lambda at: wf.signing_time_words(at, limits, ctx.clock())) if action == Action.SIGN
+                       else None
                        ) if timed else None
     if not chosen.form and asked is None:
         return None

@@ -862,8 +862,10 @@ class TrackingView(QueueTable):
         # the dispatch) opens the dialog again as typed. 工单详情 asks the same through the same definition. A step
         # with a form of its own (回复) asks its time there, case by case.
         limits = [(r.number, r.sign_due) for r in rows if r.sign_due is not None]  # said in time or not, as typed
-        asked = time_field(Action(key), self.ctx.clock(),
-                           verdict=(lambda at: wf.signing_time_words(at, limits)) if key == Action.SIGN else None
+        clock = self.ctx.clock
+        asked = time_field(Action(key), clock(),
+                           verdict=(lambda at: wf.signing_time_words(at, limits, clock())) if key == Action.SIGN
+                           else None
                            ) if not STEPS[Action(key)].form else None
         if asked is not None and (blocked := blocked_now(self.ctx, [row.id for row in rows], Action(key))):
             refuse_before_typing(self, STEPS[Action(key)], blocked)  # 已签收: said before the time is asked
@@ -884,6 +886,12 @@ class TrackingView(QueueTable):
         if done:
             late = _signed_late(done, key, entered[-1] if entered else None)
             self.tell("\n".join((done_notice(Action(key), _numbers(done)), *late)), warn=bool(late))
+            if len(done) > 1:  # the status bar named the last case alone, each step saying its own
+                at = entered[-1] if entered else None
+                over = sum(1 for r in done if key == Action.SIGN and at is not None and r.sign_due is not None
+                           and at > r.sign_due)
+                self.ctx.signals.notice.emit(done_notice(Action(key), _numbers(done))
+                                             + (f"其中 {over} 件超时签收，见本页。" if over else ""))
 
 
 def _signing_over(rows: Sequence[QueueRow], key: str, now: datetime) -> str:

@@ -158,7 +158,7 @@ def waiting_limit(session: Session, case_id: int, now: datetime) -> str:
     if case.state in OPEN_DISPATCH_STATES:
         if main is None or main.signed_at is not None:
             return ""
-        over = "（已过，尚未签收）" if now > main.sign_deadline else ""
+        over = f"（{flag_words('overdue', main.sign_deadline, now)}，尚未签收）" if now > main.sign_deadline else ""
         return f"签收时限：{main.sign_deadline:%Y-%m-%d %H:%M}{over}"
     named = WAITING_LIMITS.get(CaseState(case.state))
     settings, calendar = Settings(session), WorkCalendar.load(session)

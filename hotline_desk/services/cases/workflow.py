@@ -77,6 +77,7 @@ from hotline_desk.services.cases.steps import (
     UndoReply,
     Void,
     Withdraw,
+    ahead_of_now,
     stored_phone,
     taken_at,
 )
@@ -259,10 +260,12 @@ def signed_late_words(at: datetime, limit: datetime, *, main: bool = True) -> st
             + ("，不计入该单位的响应率。" if main else "（协办单位的签收不计入响应率）。"))
 
 
-def signing_time_words(at: datetime, limits: Sequence[tuple[str, datetime]]) -> str:
+def signing_time_words(at: datetime, limits: Sequence[tuple[str, datetime]], now: datetime | None = None) -> str:
     """Under a 签收 form's time, as it is typed: whether a signing dated ``at`` is in time for each case's 主办
     unit's limit to sign (``limits``: the case's number and its limit). One case is named by its limit; several,
-    by those ``at`` is late for. "" for no limit to go by."""
+    by those ``at`` is late for. A time after ``now`` is said to be one (the form refuses it). "" for no limit."""
+    if now is not None and (ahead := ahead_of_now(at, now, "签收时间")):  # the form's own words, said as typed
+        return ahead
     if not limits:
         return ""
     late = [(number, limit) for number, limit in limits if at > limit]
