@@ -138,3 +138,20 @@ def test_each_date_sits_under_its_own_bar_at_the_turn_of_the_year(qtbot: QtBot) 
         month, day = (int(part) for part in text.split("/"))
         bar = rects[date(2023 if month == 1 else 2022, month, day)]
         assert abs(left + width(text) / 2 - bar.center().x()) <= 1
+
+
+def test_a_narrow_chart_numbers_every_other_bar_rather_than_none(qtbot: QtBot) -> None:
+    """At a larger screen setting the chart is narrower than its three-digit counts: all but the two-digit ones were
+    left out, a chart with no scale. Every other bar keeps its number, none printed over another."""
+    bars = DayBars()
+    qtbot.addWidget(bars)
+    last = date(2022, 7, 31)
+    bars.set_days(tuple((last - timedelta(days=29 - i), 150 + i) for i in range(30)))
+    width = QFontMetrics(bars.font()).horizontalAdvance
+    bars.resize(400, 180)
+    labels = bars.number_labels(width)
+    assert 12 <= len(labels) <= 16
+    for (place, _text), (after, _next) in pairwise(labels):
+        assert place.right() < after.left()
+    bars.resize(1200, 300)  # wide enough: every bar has its number
+    assert len(bars.number_labels(width)) == 30

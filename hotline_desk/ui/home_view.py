@@ -92,12 +92,11 @@ class DayBars(QWidget):
         small.setPointSizeF(max(small.pointSizeF() * 0.8, 6.0))
         painter.setFont(small)
         metrics = painter.fontMetrics()
-        for (day, n), rect in zip(self.days, rects, strict=True):
+        for (day, _n), rect in zip(self.days, rects, strict=True):
             painter.fillRect(rect, weekend if day in self.rest_days else bar)
-            if n and rect.width() + 4 >= metrics.horizontalAdvance(str(n)):
-                painter.setPen(palette.text().color())
-                painter.drawText(QRect(rect.left() - 6, rect.top() - 16, rect.width() + 12, 14),
-                                 Qt.AlignmentFlag.AlignCenter, str(n))
+        painter.setPen(palette.text().color())
+        for place, text in self.number_labels(metrics.horizontalAdvance):
+            painter.drawText(place, Qt.AlignmentFlag.AlignCenter, text)
         painter.setPen(palette.text().color())
         if not any(n for _day, n in self.days):  # a blank box read as a chart that failed to draw
             painter.setFont(self.font())
@@ -108,6 +107,19 @@ class DayBars(QWidget):
             painter.drawText(QRect(left, self.height() - 20, metrics.horizontalAdvance(text) + 2, 18),
                              Qt.AlignmentFlag.AlignLeft, text)
         painter.end()
+
+    def number_labels(self, width_of: Callable[[str], int]) -> list[tuple[QRect, str]]:
+        """Each day's count above its bar; a number wider than its bar (a narrow chart at a larger screen setting)
+        where its neighbour's leaves room, every other bar: they were left out, all but the two-digit ones."""
+        said: list[tuple[QRect, str]] = []
+        last_right = -1
+        for (_day, n), rect in zip(self.days, self._bar_rects(), strict=True):
+            wide = width_of(str(n)) + 2
+            left = rect.center().x() - wide // 2
+            if n and (rect.width() + 6 >= wide or left > last_right):
+                said.append((QRect(left, rect.top() - 16, wide, 14), str(n)))
+                last_right = left + wide
+        return said
 
     def date_labels(self, width_of: Callable[[str], int]) -> list[tuple[int, str]]:
         """Where the dates under the bars go: each Monday and each month's first day, each centred under its bar,
