@@ -231,6 +231,8 @@ def test_the_deadlines_are_told_as_the_program_counts_them(db: Database, people:
     assert "周末和节假日照算，不满的不算" in said
     assert flag_words("overdue", due, due + timedelta(hours=23, minutes=19)) == "超期23小时"  # not 超期24小时
     assert flag_words("overdue", due, due + timedelta(minutes=10)) == "超期不足1小时"
+    # counted from the minute the limit is shown at: 10:00:01 is 10:00, and 08:00 the next day 22 hours after it
+    assert flag_words("overdue", datetime(2022, 8, 4, 10, 0, 1), datetime(2022, 8, 5, 8, 0)) == "超期22小时"
     # A deadline given on a rest day ends as its last working day ends, shown as that day's 23:59 (00:00 of the next
     # working day read as the whole of it).
     assert "期限显示为那一天的 23:59" in said and "00:00" not in said

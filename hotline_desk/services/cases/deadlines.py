@@ -36,7 +36,9 @@ def flag_words(flag: str, due: datetime | None, now: datetime) -> str:
     overdue was found only by working it out from the deadline."""
     if flag != "overdue" or due is None:
         return FLAG_LABELS[flag]
-    late = now - due
+    # counted from the minute shown (a limit of 10:00:01 is shown 10:00): two cases due at the 10:00 a list shows
+    # were 超期2天 and 超期1天 at the same moment, and 22 hours read as 21
+    late = now - due.replace(second=0, microsecond=0)
     if late < timedelta(hours=1):
         return "超期不足1小时"
     if late < timedelta(days=1):  # whole hours, as whole days below: 23 h 19 min late is not 超期24小时
