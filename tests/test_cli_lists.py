@@ -191,6 +191,12 @@ def test_the_list_and_a_search_mark_overdue_a_platforms_limit_passed_and_urgent_
         assert not lines[late.number][-1].startswith("【紧急】")
     assert listed["case"] == listed["search"]  # the same marks, 临期 too
     assert any(state.endswith("【临期】") for state in listed["case"].values())
+    # and `case show` marks its deadline as the list does (临期 was left out there)
+    near = next(number for number, state in listed["case"].items() if state.endswith("【临期】"))
+    code, out, _ = run(capsys, db, "case", "show", near)
+    assert code == 0 and re.search(r"^当前状态：已交办 .*办理期限：[\d-]+ [\d:]+【临期】", out, re.M), out
+    code, out, _ = run(capsys, db, "case", "show", upper.number)
+    assert "【上级时限已过】" in out
 
 
 def test_an_export_ended_from_outside_stops_as_ctrl_c_and_leaves_no_spooled_rows(

@@ -38,6 +38,10 @@ def test_an_overdue_case_says_so_beside_its_deadline(qtbot: QtBot, db: Database,
     late = CaseDetailDialog(None, ctx, case_id)
     qtbot.addWidget(late)
     assert f"办理期限：{deadline:%Y-%m-%d %H:%M}    【超期1天】" in _texts(late)
+    clock.set(deadline - timedelta(hours=2))  # its last hours: 临期, as the lists flag it (left out here)
+    near = CaseDetailDialog(None, ctx, case_id)
+    qtbot.addWidget(near)
+    assert f"办理期限：{deadline:%Y-%m-%d %H:%M}    【临期】" in _texts(near)
 
 
 def test_a_unit_past_its_time_to_sign_is_said_in_the_cases_window(qtbot: QtBot, db: Database, people: People,

@@ -15,7 +15,6 @@ from hotline_desk.services.accounts.permissions import require
 from hotline_desk.services.cases import classification, day_alone, step_runner, workflow
 from hotline_desk.services.cases import records as cases
 from hotline_desk.services.cases.case_query import list_flags
-from hotline_desk.services.cases.deadlines import overdue_words
 from hotline_desk.services.cases.events import current_status
 from hotline_desk.services.cases.history import FOLLOWUP_RESULTS
 from hotline_desk.services.cases.queues import may_see_confidential, returned_by, view_shown_to, waiting_limit
@@ -254,12 +253,6 @@ def cmd_register(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-def _overdue(view: cases.CaseView) -> str:
-    """【超期3天】 beside the deadline of a case still with its unit past it (as the lists flag it); "" otherwise."""
-    words = overdue_words(view.state, view.deadline, office_now())
-    return f"【{words}】" if words else ""
-
-
 def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
     actor = ctx.actor()  # callers' names and phone numbers: for logged-in staff only (a 保密 one's for reviewers)
     with ctx.db.reader() as session:
@@ -269,6 +262,8 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
         state_then = cases.case_status_as_of(session, case.id, as_of) if as_of else None
         then_words = cases.case_then_words(session, case.id, as_of) if as_of else None
         waiting = waiting_limit(session, case.id, office_now()) if as_of is None else ""
+        # 【超期3天】, 【临期】 or 【上级时限已过】 beside the deadline, as `case list` flags it (临期 was left out)
+        flagged = list_flags(session, [view], office_now())[view.id][1]
     if as_of is not None and state_then is None:  # nothing of the case existed then: show nothing of it
         if args.json:
             print(to_json({"number": view.number, "as_of": as_of, "registered": False}))
@@ -300,7 +295,7 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
     print(_hanging(f"诉求内容：{view.content}", len("诉求内容：") * 2))  # a Chinese character is two columns wide
     unit = f"    {view.unit_heading}：{cases.with_assisting(view.unit, view.assisting)}" if view.unit else ""
     print(f"当前状态：{view.state_label}" + unit
-          + (f"    办理期限：{fmt(view.deadline)}" if view.deadline else "") + _overdue(view)
+          + (f"    办理期限：{fmt(view.deadline)}" if view.deadline else "") + (f"【{flagged}】" if flagged else "")
           + ("    【督办】" if view.supervised else "") + (f"    {waiting}" if waiting else ""))
     if then_words is not None:  # the unit and deadline then, not today's above
         print(then_words)

@@ -32,8 +32,7 @@ from PySide6.QtWidgets import (
 from hotline_desk.services.accounts.permissions import refusal
 from hotline_desk.services.cases import classification
 from hotline_desk.services.cases import workflow as wf
-from hotline_desk.services.cases.case_query import CaseFilter, months_with_cases, search_hint
-from hotline_desk.services.cases.deadlines import overdue_words
+from hotline_desk.services.cases.case_query import CaseFilter, list_flags, months_with_cases, search_hint
 from hotline_desk.services.cases.queues import confidential_caller, view_shown_to, waiting_limit
 from hotline_desk.services.cases.records import CaseView, case_view, with_assisting
 from hotline_desk.services.exchange.case_export import ExportedCases, export_cases
@@ -412,13 +411,15 @@ class CaseDetailDialog(QDialog):
         self.refresh()
 
     def refresh(self) -> None:
-        def fetch(s: Any) -> tuple[Any, Any, Any, str]:
-            return (view_shown_to(case_view(s, self.case_id), self.ctx.actor),
-                    wf.offers(s, self.ctx.actor, self.case_id, clock=self.ctx.clock),
+        def fetch(s: Any) -> tuple[Any, Any, Any, str, str]:
+            view = view_shown_to(case_view(s, self.case_id), self.ctx.actor)
+            # 【超期3天】, 【临期】 or 【上级时限已过】 beside the deadline, as the lists flag it (临期 was left out)
+            return (view, wf.offers(s, self.ctx.actor, self.case_id, clock=self.ctx.clock),
                     wf.offers(s, self.ctx.actor, self.case_id, clock=self.ctx.clock, routine=False),
-                    waiting_limit(s, self.case_id, self.ctx.clock()))
+                    waiting_limit(s, self.case_id, self.ctx.clock()),
+                    list_flags(s, [view], self.ctx.clock())[view.id][1])
 
-        view, actions, apart, waiting = read(self.ctx, fetch)
+        view, actions, apart, waiting, flagged = read(self.ctx, fetch)
         self.view = view
         self.setWindowTitle(f"工单 {view.number} — {view.state_label}")
         while self.fields.rowCount():
@@ -437,7 +438,7 @@ class CaseDetailDialog(QDialog):
             ("分类", f"{view.appeal_type}    {view.category}    所属乡镇街道：{view.township}"),
             (view.unit_heading, with_assisting(view.unit, view.assisting)
              + (f"    办理期限：{view.deadline:%Y-%m-%d %H:%M}" if view.deadline else "")
-             + (f"    【{late}】" if (late := overdue_words(view.state, view.deadline, self.ctx.clock())) else "")),
+             + (f"    【{flagged}】" if flagged else "")),
             ("标题", view.title),
         ]
         for label, text in rows:
