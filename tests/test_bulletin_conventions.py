@@ -221,9 +221,14 @@ def test_stats_scores_and_bulletin_share_one_cutoff(db: Database, people: People
     with db.session() as s:
         give_passwords(s)
     assert cli_as(["--db", path, "--user", "sup1", "bulletin", "--month", MONTH, "--cutoff", "2022-08-20 12:00"]) == 0
-    assert "注意：统计截止 2022-08-20 12:00 早于 2022-08 的月末" in capsys.readouterr().err
+    said = capsys.readouterr()
+    assert "注意：统计截止 2022-08-20 12:00 早于 2022-08 的月末" in said.err
+    assert "2022-08 简报的统计截止：2022-08-09 12:00 → 2022-08-20 12:00" in said.out  # from what to what, said
     assert cli_as(["--db", path, "--user", "sup1", "bulletin", "--month", MONTH, "--cutoff", "2022-09-01 00:00"]) == 0
     assert "早于" not in capsys.readouterr().err
+    # the audit trail keeps from what to what, as it does for a setting
+    assert cli_as(["--db", path, "--user", "admin", "audit", "--what", "bulletin"]) == 0
+    assert "改动了：统计截止时间：2022-08-20 12:00 → 2022-09-01 00:00" in capsys.readouterr().out
 
 
 def test_template_show_names_every_convention_in_chinese(db: Database, capsys: pytest.CaptureFixture[str]) -> None:

@@ -126,7 +126,8 @@ def register(sub: SubParsers[Any]) -> None:
     p.add_argument("--issue", type=int, help="当年期号")
     p.add_argument("--total-issue", type=int, help="总期号")
     p.add_argument("--date", help="印发日期，如 2022-08-02")
-    p.add_argument("--cutoff", help="统计截止时间（默认月末）")
+    p.add_argument("--cutoff", help="统计截止时间，如 \"2022-08-03 17:00\"（默认月末，即次月1日 00:00；"
+                                    "只写日期即那一天的 00:00，那一天的办理不计入）")
     p.add_argument("--call-volume", help="话务量，如 约1.1万人次")
     p.add_argument("--good-units", help="办理较好的单位")
     p.add_argument("--bad-units", help="办理较差的单位")
@@ -502,7 +503,11 @@ def cmd_bulletin(ctx: Context, args: argparse.Namespace) -> int:
     built = None
     if changes:
         with ctx.db.session() as session:
-            bulletin.update_draft(session, actor, args.month, **changes)
+            was = bulletin.get_draft(session, args.month).cutoff
+            now_cut = bulletin.update_draft(session, actor, args.month, **changes).cutoff
+        if "cutoff" in changes:  # said, as it was: from what to what
+            print(f"{args.month} 简报的统计截止：{was:%Y-%m-%d %H:%M} → {now_cut:%Y-%m-%d %H:%M}" if was != now_cut
+                  else f"{args.month} 简报的统计截止仍是 {now_cut:%Y-%m-%d %H:%M}（未改变）")
         if "cutoff" in changes and (early := early_cutoff_words(args.month, changes["cutoff"])):
             print(f"注意：{early}如非有意，请用 --cutoff 改为月末。", file=sys.stderr)
     if args.finalize:

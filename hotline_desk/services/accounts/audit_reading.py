@@ -364,6 +364,8 @@ def _change(record: AuditRecord, now: dict[str, Any], before: dict[str, Any] | N
 
         changed = now.get("changed")
         fields = [LABELS.get(str(key), str(key)) for key in changed] if isinstance(changed, list) else []
+        if isinstance(moved := now.get("cutoff"), list) and len(moved) == 2:  # kept from and to, since 0.5
+            fields = [f"{field}：{moved[0]} → {moved[1]}" if field == LABELS["cutoff"] else field for field in fields]
         return f"改动了：{'、'.join(fields)}" if fields else "未改动内容（首次保存）"
     if record.kind == "export":
         return f"{now.get('cases', '')} 件，含来电人姓名和电话"

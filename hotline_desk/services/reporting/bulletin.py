@@ -196,7 +196,10 @@ def update_draft(session: Session, actor: Actor, month: str, *, clock: Clock = o
     changed = [key for key in new if new[key] != old[key]]
     if changed or row.updated_at is None:  # a save that changes nothing is not another station's news
         row.updated_at = now
-        audit.record(session, DRAFT_SAVED, f"bulletin:{month}", {"changed": changed}, user_id=actor.id, at=now)
+        said: dict[str, Any] = {"changed": changed}
+        if "cutoff" in changed:  # what the month's numbers are taken at: from what to what, as settings are kept
+            said["cutoff"] = [f"{old['cutoff']:%Y-%m-%d %H:%M}", f"{new['cutoff']:%Y-%m-%d %H:%M}"]
+        audit.record(session, DRAFT_SAVED, f"bulletin:{month}", said, user_id=actor.id, at=now)
         session.flush()
     return after
 
