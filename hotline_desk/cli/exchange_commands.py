@@ -379,10 +379,17 @@ def cmd_export_cases(ctx: Context, args: argparse.Namespace) -> int:
         unit = unit_named(session, args.unit).id if args.unit else None
         town = township_named(session, args.township).id if args.township else None
     # read apart from its record (showing personal data is recorded): other stations' saves go on meanwhile
-    exported = export_cases(ctx.db.reader, ctx.db.session,
-                                  CaseFilter(month=args.month, state=state, unit_id=unit, township_id=town),
-                                  now=office_now(), reveal=args.reveal, user_id=actor.id,
-                                  save=lambda data: _save(out, data), discard=out.unlink)
+    reading = ProgressLine("导出工单 {done}/{total} 件")  # a year's cases take a minute: counted, not silent
+    try:
+        exported = export_cases(ctx.db.reader, ctx.db.session,
+                                CaseFilter(month=args.month, state=state, unit_id=unit, township_id=town),
+                                now=office_now(), reveal=args.reveal, user_id=actor.id,
+                                save=lambda data: _save(out, data), discard=out.unlink, progress=reading)
+    except BaseException:
+        if reading.in_place:  # wiped, for the refusal to be read; a log keeps the count it got to
+            reading.finish()
+        raise
+    reading.finish()
     if exported.count:
         print(f"已导出 {exported.count} 件工单：{out}")
     else:
