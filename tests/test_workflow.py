@@ -1117,7 +1117,9 @@ def test_the_history_says_which_steps_came_after_the_limit_they_answer(
     assert deadline is not None
     clock.set(deadline + timedelta(days=13, hours=1))
     with db.session() as s:
-        answered = wf.reply(s, people.operator, case.id, wf.Reply("已修复"), clock=clock).events[-1].at
+        replied_view = wf.reply(s, people.operator, case.id, wf.Reply("已修复"), clock=clock)
+    answered = replied_view.events[-1].at
+    assert f"本件回复晚于办理期限 {deadline:%m-%d %H:%M}（超期13天）" in replied_view.notice  # said as it is recorded
     with db.reader() as s:
         late = {ev.kind: ev.late for ev in case_view(s, case.id).events}
         due = WorkCalendar.load(s).add_working_days(answered, Settings(s).int("limits.followup_days"))

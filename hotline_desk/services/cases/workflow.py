@@ -237,8 +237,11 @@ def take(session: Session, actor: Actor, case_id: int, action: Action, payload: 
         if action == Action.RECALL and view.state == CaseState.PENDING_FOLLOWUP else ""
     told = _units_to_tell(session, found.status) if action == Action.VOID else ""
     signed_late = _signed_late(found.status, payload, at) if action == Action.SIGN else ""
+    # a reply past its 办理期限 was taken in without a word (the history marks it since): said as it is recorded
+    replied_late = (f"本件回复{view.events[-1].late}（单位当时已回复、现在才录入的，应填单位回复的时间）。"
+                    if action == Action.REPLY and view.events and view.events[-1].late else "")
     view = replace(view, notice="\n".join(n for n in (month, undone, kept, given, ahead, retired, late, unsolved, told,
-                                                       signed_late) if n))
+                                                       signed_late, replied_late) if n))
     return _erased(session, view, actor, now) if action == Action.ERASE else view
 
 
