@@ -1711,6 +1711,15 @@ def test_tracking_marks_a_unit_that_has_not_signed_within_its_limit_and_one_that
         wf.sign(s, people.operator, ids[1], clock=clock)
     assert signed() == {numbers[0]: "是", numbers[1]: "是（超时）", numbers[2]: "否（超时）"}
     assert view.count.text().endswith("，签收超时 1 件")  # the one still to chase
+    # the late ones stand out in red as 超期 does (the rows themselves are coloured by the 办理期限)
+    from hotline_desk.ui.models import flag_brush
+
+    column = next(i for i, c in enumerate(view.model.columns) if c.header == "已签收")
+    red = flag_brush("overdue", Qt.ItemDataRole.ForegroundRole)
+    colours = {view.model.row(row).number: view.model.data(view.model.index(row, column),
+                                                           Qt.ItemDataRole.ForegroundRole)
+               for row in range(view.model.rowCount())}
+    assert colours[numbers[1]] == red and colours[numbers[2]] == red and colours[numbers[0]] != red
 
 
 def test_a_return_granted_with_a_new_unit_still_names_the_unit_that_returned_it(

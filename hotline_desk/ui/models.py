@@ -70,8 +70,9 @@ def titled(row: Any) -> str:
 
 class Column(Generic[R]):
     def __init__(self, header: str, value: Callable[[R], Any], width: int = 0, tip: str = "", holds: str = "",
-                 detail: Callable[[R], str] | None = None) -> None:
+                 detail: Callable[[R], str] | None = None, flag: Callable[[R], str] | None = None) -> None:
         self.header = header
+        self.flag = flag  # the cell's own 超期/临期 colour, where the row's is of something else (签收 超时)
         self.detail = detail  # more of a row than its cell shows, under the cell's own text in its tooltip
         self.value = value
         self.width = width  # in pixels at 9 pt text (see text_widths)
@@ -111,7 +112,9 @@ class RowsModel(QAbstractTableModel, Generic[R]):
             more = column.detail(row) if role == Qt.ItemDataRole.ToolTipRole and column.detail else ""
             return f"{shown}\n{more}" if more else shown
         if role in (Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole):
-            return flag_brush(getattr(row, "flag", ""), role)
+            column = self.columns[index.column()]
+            own = column.flag(row) if column.flag is not None else ""
+            return flag_brush(own or getattr(row, "flag", ""), role)
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation,

@@ -775,7 +775,8 @@ class TrackingView(QueueTable):
             # Wide enough for 国网汝州市供电公司 or 人力资源和社会保障局 at 1366×768.
             Column("承办单位", lambda r: with_assisting(r.unit, r.assisting), 150),
             Column("已签收", lambda r: r.signed_said, 72,
-                   tip="主办单位是否已签收；过了签收时限的注明（超时），计入响应率"),
+                   tip="主办单位是否已签收；过了签收时限的注明（超时），计入响应率",
+                   flag=lambda r: "overdue" if r.signed_late else ""),  # red as 超期 is, the row aside
             due_column("办理期限", ctx), Column("督办", lambda r: r.supervised, 48),
             Column("待审批申请", lambda r: r.request, 140),
         ], empty="暂无在办的交办工单")

@@ -91,6 +91,7 @@ class QueueRow(Labelled):
     extension_moves: tuple[str, ...] = ()  # the 办理期限 each number of days granted gives (see extension_moves)
     signed_said: str = ""  # 是, 否, or either with （超时） past the 主办 unit's signing limit: it costs 响应率
     sign_due: datetime | None = None  # the 主办 unit's limit to sign, while it has not signed
+    signed_late: bool = False  # the 主办 unit signed after its limit, or has not signed and it is over (响应率 lost)
     rejected_reason: str = ""  # 被驳回: the supervisor's reason, who and when
     rejected_by: str = ""
     rejected_at: datetime | None = None
@@ -398,6 +399,7 @@ def queue(session: Session, name: str, now: datetime, *, requests_only: bool = F
             due=due, flag=flag, flag_said=flag_said,
             signed=bool(main and main.signed_at), signed_said=signed_words(main, now), supervised=status.supervised,
             sign_due=main.sign_deadline if main is not None and main.signed_at is None else None,
+            signed_late=main is not None and (main.signed_at or now) > main.sign_deadline,
             request=request,
             request_kind=request_kind,
             requested_days=main.extension_requested_days if main and request_kind == Action.EXTENSION_RULE else 0,
