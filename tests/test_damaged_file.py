@@ -159,3 +159,32 @@ def test_the_window_s_pages_say_the_file_is_damaged_not_a_program_error(
         window.close()
     finally:
         db.dispose()
+
+
+def test_a_restore_over_a_damaged_file_names_the_cases_saved_on_it_since_and_never_gives_their_numbers_again(
+        office: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Restored over a damaged file, the office lost a case registered on it after the backup, unsaid, and gave its
+    number, already told to its caller, to the next call. What the damaged file still lets be read is named, and
+    its numbers carried on."""
+    code, out, err = run(capsys, str(office), "backup")
+    assert code == 0, err
+    made = Path(out.split("已备份到 ", 1)[1].split("（", 1)[0])
+    code, out, err = run(capsys, str(office), "case", "register", "--content", "南关街路灯不亮", "--appeal-type",
+                         "咨询类", "--category", "城市管理—市容市政", "--coordinate", "已告知城管", user="demo_op1")
+    assert code == 0, err
+    saved = re.search(r"已登记工单 (RZ\d{4}-\d{5})", out)
+    assert saved is not None
+    with office.open("r+b") as handle:  # a page of an index far from the cases overwritten
+        handle.seek(PAGE * 1500)
+        handle.write(b"\xde\xad\xbe\xef" * 1024)
+    monkeypatch.delenv("HOTLINE_DESK_PASSWORD")
+    code, out, err = run(capsys, str(office), "restore", str(made))
+    assert code == 0 and "原来的数据库文件已损坏" in out, out + err
+    assert f"注意：损坏的数据库中有 1 件工单是备份之后登记的（{saved.group(1)}）" in out, out
+    assert "这些工单的编号不会再分给新工单" in out
+    monkeypatch.setenv("HOTLINE_DESK_PASSWORD", TEST_PASSWORD)
+    code, out, err = run(capsys, str(office), "case", "register", "--content", "小区停水", "--appeal-type",
+                         "咨询类", "--category", "城市管理—市容市政", "--coordinate", "已告知", user="demo_op1")
+    assert code == 0, err
+    again = re.search(r"已登记工单 (RZ\d{4}-\d{5})", out)
+    assert again is not None and again.group(1) != saved.group(1)

@@ -14,7 +14,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
@@ -110,6 +110,7 @@ class Restored:
     erased_again: erasures.ErasedAgain = field(default_factory=erasures.ErasedAgain)  # erased after it was made
     upgraded_from: str = ""  # the revision of a backup an earlier version made, upgraded in what replaced the database
     left_behind: LeftBehind | None = None  # what the replaced database held that the backup does not
+    kept_aside: Path | None = None  # the damaged file a restore put aside, where ``left_behind`` was read
 
 
 @dataclass(frozen=True)
@@ -120,8 +121,9 @@ class LeftBehind:
     numbers: tuple[str, ...]  # in number order
     handled: tuple[str, ...]  # the cases in both whose steps since are gone, in number order
 
-    def words(self, kept_in: Path) -> str:
-        """What went and where it still is, in a sentence; "" for nothing."""
+    def words(self, kept_in: Path, *, damaged: bool = False) -> str:
+        """What went and where it still is (the backup made before the restore, or the damaged file kept aside), in
+        a sentence; "" for nothing."""
         parts = []
         if self.numbers:
             parts.append(f"{len(self.numbers)} 件工单是备份之后登记的（{first_few(self.numbers, SHOWN_NUMBERS)}）")
@@ -131,8 +133,11 @@ class LeftBehind:
         if not parts:
             return ""
         numbers = "这些工单的编号不会再分给新工单，以免同一编号指两件工单。" if self.numbers else ""
-        return (f"注意：当前数据库中有 {'，另有 '.join(parts)}，恢复后的数据库中没有这些内容；它们仍在恢复前做的备份 "
-                f"{kept_in.name} 中，需要时请据此补录。{numbers}")
+        where = (f"损坏的数据库文件 {kept_in.name} 中还能读出它们（用 case show 等命令加 --db 指向它查看）" if damaged
+                 else f"它们仍在恢复前做的备份 {kept_in.name} 中")
+        held = "损坏的数据库中" if damaged else "当前数据库中"
+        return (f"注意：{held}有 {'，另有 '.join(parts)}，恢复后的数据库中没有这些内容；{where}，需要时请据此补录。"
+                f"{numbers}")
 
 
 SHOWN_NUMBERS = 5
@@ -890,21 +895,27 @@ def _left_behind(held: sqlite3.Connection, candidate: Path) -> LeftBehind | None
     try:
         held.execute("ATTACH DATABASE ? AS candidate", (file_uri(candidate, "rw"),))
         try:
-            numbers = tuple(row[0] for row in held.execute(
-                "SELECT number FROM main.cases WHERE number NOT IN (SELECT number FROM candidate.cases) "
-                "ORDER BY number"))
-            handled = tuple(row[0] for row in held.execute(
-                "SELECT c.number FROM main.cases AS c JOIN candidate.cases AS b ON b.number = c.number "
-                "WHERE c.version <> b.version ORDER BY c.number"))
-            held.execute(
-                "INSERT INTO candidate.case_number_counters (prefix, last_value) "
-                "SELECT prefix, last_value FROM main.case_number_counters WHERE true "
-                "ON CONFLICT (prefix) DO UPDATE SET last_value = max(last_value, excluded.last_value)")
+            return _compared(held, "main", "candidate")
         finally:
             held.execute("DETACH DATABASE candidate")
     except sqlite3.Error:
         log.warning("恢复前未能比较当前数据库与备份（照常恢复）", exc_info=True)
         return None
+
+
+def _compared(conn: sqlite3.Connection, held: str, candidate: str) -> LeftBehind:
+    """``_left_behind``'s reading, the two databases attached to ``conn`` under these names; the candidate's
+    counters moved on past the held one's."""
+    numbers = tuple(row[0] for row in conn.execute(
+        f"SELECT number FROM {held}.cases WHERE number NOT IN (SELECT number FROM {candidate}.cases) "
+        "ORDER BY number"))
+    handled = tuple(row[0] for row in conn.execute(
+        f"SELECT c.number FROM {held}.cases AS c JOIN {candidate}.cases AS b ON b.number = c.number "
+        "WHERE c.version <> b.version ORDER BY c.number"))
+    conn.execute(
+        f"INSERT INTO {candidate}.case_number_counters (prefix, last_value) "
+        f"SELECT prefix, last_value FROM {held}.case_number_counters WHERE true "
+        "ON CONFLICT (prefix) DO UPDATE SET last_value = max(last_value, excluded.last_value)")
     return LeftBehind(numbers, handled)
 
 
@@ -994,7 +1005,29 @@ def restore_into_vacant(place: Path, source: Path, found: Vacant, *, keep: int, 
     except OSError as exc:
         raise DatabaseError(f"恢复失败：不能在 {place.parent} 中写入（{os_reason(exc)}）。请换一个可写的位置。"
                             ) from exc
-    return restore(place, source, keep=keep, now=now, other_database=True, trust_older=other_database), kept
+    restored = restore(place, source, keep=keep, now=now, other_database=True, trust_older=other_database)
+    if found.damaged and kept and "" in left:  # what it still lets be read: its cases after the backup, its numbers
+        restored = replace(restored, left_behind=_left_in_damaged(aside, place), kept_aside=aside)
+    return restored, kept
+
+
+def _left_in_damaged(damaged: Path, restored: Path) -> LeftBehind | None:
+    """What a damaged database kept aside still lets be read of what the backup restored in its place lacks (its
+    cases registered after the backup), and its case numbers carried on: restored from the backup, the office gave
+    RZ2208-00001 again, to another caller, the number of a case saved on the damaged file. None where the damage
+    hides them (said as not known)."""
+    try:
+        with closing(sqlite3.connect(file_uri(restored, "rw"), uri=True)) as conn:
+            conn.execute("ATTACH DATABASE ? AS damaged", (file_uri(damaged, "ro"),))
+            try:
+                found = _compared(conn, "damaged", "main")
+                conn.commit()
+            finally:
+                conn.execute("DETACH DATABASE damaged")
+            return found
+    except sqlite3.Error:
+        log.warning("未能从损坏的数据库中读出备份之后的工单（照常恢复）", exc_info=True)
+        return None
 
 
 def _check_origin(db_path: Path, source: Path, other_database: bool) -> None:
