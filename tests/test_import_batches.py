@@ -126,6 +126,14 @@ def test_a_killed_import_leaves_nothing_once_the_database_is_opened(db: Database
     opened = open_office_database(db.url)  # as the app and the command line open it
     try:
         _assert_cleared(opened, before)
+        # said to the window's user too (it went to the terminal alone), and in the trail in words
+        [said] = opened.opening_notes
+        assert said.startswith("上次未完成的导入（批次 1，") and "已撤销，清除了它已写入的" in said
+        from hotline_desk.services.accounts.audit_reading import AuditFilter, list_entries
+
+        with opened.reader() as s:
+            [undone] = [e for e in list_entries(s, people.admin, AuditFilter()) if e.done == "撤销导入"]
+        assert "正在导入 → 已撤销（未完成的导入）" in undone.change, undone
 
         # The same file goes in whole now (not taken for one imported before), and the database still verifies.
         from hotline_desk.cli import main
@@ -492,9 +500,9 @@ def test_an_import_whose_undo_fails_too_says_its_cases_are_counted_until_an_open
         finally:
             opened.dispose()
         monkeypatch.undo()
-    opened = open_office_database(db.url)  # space again: undone, and nothing said
+    opened = open_office_database(db.url)  # space again: undone, and said
     try:
-        assert opened.opening_notes == []
+        assert opened.opening_notes == ["上次未完成的导入（批次 1，清单.xlsx）已撤销，清除了它已写入的 300 件工单。"]
         _assert_cleared(opened, before)
     finally:
         opened.dispose()

@@ -444,6 +444,8 @@ def _json_words(value: Any) -> str:
 
 # Recorded codes shown by their words.
 CODED = {"role": Role.labels(), "group": UnitGroup.labels()}
+# An import's state, as its record reads it: “in_progress → cleared” was shown as the codes.
+BATCH_STATES = {"in_progress": "正在导入", "done": "已完成", "cleared": "已撤销（未完成的导入）"}
 
 
 # Kinds of list an alias belongs to, as recorded.
@@ -457,6 +459,8 @@ def _value(key: str, value: Any, names: _Names, record: dict[str, Any] | None = 
         return ALIAS_KINDS[value]
     if key == "workday":
         return {True: "上班（调休）", False: "放假"}.get(value, "（按常规）")
+    if key == "state" and "sha256" in (record or {}) and isinstance(value, str):  # an import batch's, not a case's
+        return BATCH_STATES.get(value, value)
     if isinstance(value, str) and value in CODED.get(key, {}):
         return CODED[key][value]
     if key == "value" and isinstance(value, str):

@@ -268,4 +268,5 @@ def clear_unfinished_imports(database: Database) -> list[ClearedBatch]:
         return []
     for batch in cleared:
         log.warning("%s", batch.message)
+        database.opening_notes.append(batch.message)  # the window says it too: its user started the import there
     return cleared
