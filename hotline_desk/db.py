@@ -166,11 +166,18 @@ def open_elsewhere(path: Path, wait_s: float = 0.0) -> bool:
         conn.execute("PRAGMA locking_mode = EXCLUSIVE")
         conn.execute("BEGIN EXCLUSIVE")
         conn.execute("COMMIT")
-    except sqlite3.OperationalError:
-        return True
+    except sqlite3.OperationalError as exc:
+        return held_by_another(exc)
     finally:
         conn.close()
     return False
+
+
+def held_by_another(exc: sqlite3.OperationalError) -> bool:
+    """Whether an exclusive lock was refused because another connection holds the file (busy, locked); a file that
+    cannot be written at all (a read-only disk) was said to be open in another window, beside its own notice that
+    it is read-only."""
+    return getattr(exc, "sqlite_errorcode", sqlite3.SQLITE_BUSY) & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 def place_of(url: str | URL) -> str:

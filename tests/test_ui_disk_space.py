@@ -60,3 +60,31 @@ def test_the_backup_page_shows_the_room_left_on_the_databases_disk(
     tab.refresh()
     assert "数据库所在磁盘的可用空间：29 MB\n数据库所在的磁盘" in tab.info.text()
     assert "请尽快告诉电脑维护人员（IT）" in tab.info.text()
+
+
+def test_a_read_only_disk_is_not_said_to_be_running_out_nor_the_file_open_elsewhere(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A database on a read-only disk opened with three notices: read-only (right), 40 MB left on the disk (nothing
+    can be written there anyway) and open in another window (the lock it could not take, for it cannot write)."""
+    import os
+    import sqlite3
+
+    from hotline_desk.db import held_by_another
+    from hotline_desk.services.maintenance.opening import disk_room
+
+    folder = tmp_path / "readonly"
+    folder.mkdir()
+    disk_left(monkeypatch, folder, 29)
+    assert disk_room(folder / "office.sqlite3") is not None  # a disk that can be written: its room is told
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode, **kw: False if Path(path) == folder else real(path, mode))
+    assert disk_room(folder / "office.sqlite3") is None
+
+    def refused(code: int) -> sqlite3.OperationalError:
+        exc = sqlite3.OperationalError("refused")
+        exc.sqlite_errorcode = code  # type: ignore[attr-defined]
+        return exc
+
+    assert held_by_another(refused(sqlite3.SQLITE_BUSY)) and held_by_another(refused(sqlite3.SQLITE_LOCKED))
+    assert not held_by_another(refused(sqlite3.SQLITE_READONLY))
+    assert not held_by_another(refused(sqlite3.SQLITE_READONLY | (1 << 8)))  # an extended code of it

@@ -211,10 +211,14 @@ class DiskRoom:
 
 
 def disk_room(path: Path | str | None) -> DiskRoom | None:
-    """The room left beside ``path`` (None on PostgreSQL, or when the disk cannot be asked: only advice)."""
+    """The room left beside ``path`` (None on PostgreSQL, when the disk cannot be asked: only advice, and on a disk
+    nothing can be written to: a read-only disk's 40 MB free was said to be running out, beside its read-only
+    notice)."""
     if path is None:
         return None
     folder = Path(path).parent
+    if not os.access(folder, os.W_OK):
+        return None
     try:
         return DiskRoom(folder, shutil.disk_usage(folder).free)
     except OSError:
