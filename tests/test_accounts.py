@@ -272,3 +272,39 @@ def test_a_disabled_account_on_the_command_line_is_told_so_with_its_right_passwo
     monkeypatch.setenv("HOTLINE_DESK_PASSWORD", "guess-123")
     assert main(["--db", secured.url, "--user", "op1", "case", "list"]) == 2
     assert "已停用" not in capsys.readouterr().err  # without it, nothing told
+
+
+def test_a_wrong_password_on_a_full_disk_is_refused_as_wrong_not_as_a_full_disk(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """With the disk full, a wrong password was answered “the disk is full”: the count of failures could not be
+    saved, and that failure was what the person read. The password is checked all the same, the count said unsaved."""
+    from collections.abc import Iterator
+    from contextlib import contextmanager
+
+    from sqlalchemy.orm import Session
+
+    from hotline_desk.errors import DatabaseBusy, DatabaseError
+    from tests.helpers import TEST_PASSWORD, give_passwords
+
+    with db.session() as s:
+        give_passwords(s)
+
+    @contextmanager
+    def full() -> Iterator[Session]:
+        with db.session() as session:
+            yield session
+            raise DatabaseError("数据库文件 office.sqlite3 所在的磁盘空间已满，无法保存。请清理磁盘后再试。")
+
+    wrong = accounts.login_counting(full, db.reader, "op1", "not-my-password", clock=clock)
+    assert wrong.actor is None and wrong.message == \
+        "登录名或密码不正确（输错次数未能记录：数据库文件 office.sqlite3 所在的磁盘空间已满，无法保存）。"
+    right = accounts.login_counting(full, db.reader, "op1", TEST_PASSWORD, clock=clock)
+    assert right.actor is not None and right.actor.username == "op1"
+
+    @contextmanager
+    def busy() -> Iterator[Session]:
+        raise DatabaseBusy("数据库正被其他工作站占用，请稍后再试。")
+        yield  # pragma: no cover
+
+    with pytest.raises(DatabaseBusy):  # another station's write: waited for and said as any save's
+        accounts.login_counting(busy, db.reader, "op1", "not-my-password", clock=clock)

@@ -97,9 +97,8 @@ class Context:
                                    "或在终端中输入。未尝试登录。")
         with self.db.reader() as session:  # a right password logs in without waiting for another station's write
             result = accounts.login(session, username, password, record=False, counted=not self.db.read_only)
-        if result.unrecorded:
-            with self.db.session() as session:  # failed attempts are counted even when refused
-                result = accounts.login(session, username, password)
+        if result.unrecorded:  # failed attempts are counted even when refused (where the count can be saved)
+            result = accounts.login_counting(self.db.session, self.db.reader, username, password)
         if result.must_change:
             new_password = ask_new_password(f"用户 {username} 首次登录，须把一次性密码换成自己的密码", username)
             with self.db.session() as session:

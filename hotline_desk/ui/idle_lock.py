@@ -165,8 +165,8 @@ class LockDialog(QDialog):
     def try_unlock(self) -> None:
         """The password of the person locked out, checked as at login: wrong ones count towards the account's lock."""
         try:
-            with self.ctx.db.session() as session:
-                result = accounts.login(session, self.ctx.actor.username, self.password.text(), clock=self.ctx.clock)
+            result = accounts.login_counting(self.ctx.db.session, self.ctx.db.reader, self.ctx.actor.username,
+                                             self.password.text(), clock=self.ctx.clock)
         except HotlineError as exc:
             self.message.setText(exc.message)
             return

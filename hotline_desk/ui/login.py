@@ -127,9 +127,9 @@ class LoginDialog(_StartDialog):
         if self.db.read_only:  # nothing can be written: no count is kept, and the refusal says so
             with self.db.reader() as session:
                 result = accounts.login(session, username, self.password.text(), clock=self.clock, counted=False)
-        else:
-            with self.db.session() as session:  # failed attempts are counted even though the login is refused
-                result = accounts.login(session, username, self.password.text(), clock=self.clock)
+        else:  # failed attempts are counted even though the login is refused (where the count can be saved)
+            result = accounts.login_counting(self.db.session, self.db.reader, username, self.password.text(),
+                                             clock=self.clock)
         if result.must_change:
             self._say(result.message)
             self._show_new_password(True)

@@ -7,13 +7,15 @@ import dataclasses
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hotline_desk.errors import NotFound, PermissionDenied, ValidationError
+from hotline_desk.errors import DatabaseBusy, DatabaseError, NotFound, PermissionDenied, ValidationError
 from hotline_desk.models import User
 from hotline_desk.models.system import ROLE_LABELS
 from hotline_desk.services.accounts import audit
@@ -105,6 +107,9 @@ def signed_in_anew(session: Session, actor: Actor) -> Actor:
     return _signed_in(user) if user is not None else actor
 
 
+# A session opened for one part of a login: ``db.session`` or ``db.reader`` (the window's own).
+Sessions = Callable[[], AbstractContextManager[Session]]
+
 WRONG_PASSWORD = "登录名或密码不正确"  # as the README and the commands name it (passwd 登录名)
 FORGOTTEN = "忘记密码的，请管理员重设一次性密码。"
 ADMIN_FORGOTTEN = "管理员忘记密码的，请另一位管理员重设一次性密码。"
@@ -113,8 +118,28 @@ NO_PASSWORD = "该用户还没有密码，不能登录。请管理员为其设�
 MUST_CHANGE = f"这是一次性密码：请设置自己的新密码（{PASSWORD_RULE}）后再开始工作。"
 
 
+READ_ONLY_UNCOUNTED = "数据库文件是只读的，输错次数不记录"  # why a wrong password is not counted, by default
+
+
+def login_counting(writing: Sessions, reading: Sessions, username: str, password: str, *,
+                   clock: Clock = office_now) -> LoginResult:
+    """``login`` in a write session of its own, failed attempts counted; where the count cannot be saved (a full
+    disk) the password is checked all the same, in a read, and a wrong one refused as such: a wrong password was
+    answered “the disk is full”, the count's save having failed. Another station's long write is waited for as
+    any save is (``DatabaseBusy`` goes on)."""
+    try:
+        with writing() as session:
+            return login(session, username, password, clock=clock)
+    except DatabaseBusy:
+        raise
+    except DatabaseError as exc:
+        with reading() as session:
+            return login(session, username, password, clock=clock, counted=False,
+                         uncounted=f"输错次数未能记录：{exc.message.split('。')[0]}")
+
+
 def login(session: Session, username: str, password: str, *, clock: Clock = office_now,
-          record: bool = True, counted: bool = True) -> LoginResult:
+          record: bool = True, counted: bool = True, uncounted: str = READ_ONLY_UNCOUNTED) -> LoginResult:
     """Check a password; the caller commits, so failed attempts count even when the login is refused.
 
     With ``record=False`` nothing is written: a right password of an account with no failures to clear logs in
@@ -139,7 +164,7 @@ def login(session: Session, username: str, password: str, *, clock: Clock = offi
         return LoginResult(None, NO_PASSWORD)
     right = check_password(user.password_hash, password)
     if not counted and not right:
-        return LoginResult(None, f"{WRONG_PASSWORD}（数据库文件是只读的，输错次数不记录）。")
+        return LoginResult(None, f"{WRONG_PASSWORD}（{uncounted}）。")
     if not record and counted and (not right or user.failed_logins or user.locked_until is not None):
         return LoginResult(None, "", unrecorded=True)
     if right and audit.changed_behind(session, user, recorded=True):  # a role raised in the file, or an
