@@ -1071,3 +1071,56 @@ def test_only_a_supervisor_dates_the_taking_back_of_a_follow_up_result(
         asked[who.role] = "at" in dialog.editors
         dialog.deleteLater()
     assert asked == {"operator": False, "supervisor": True}
+
+
+def test_a_reply_typed_and_not_recorded_comes_back_after_the_program_ended_and_goes_once_recorded(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long reply phoned in, typed into 登记回复, was lost whole when the program was ended (kill, a power cut): the
+    registration form kept its draft, the step forms nothing."""
+    from hotline_desk.ui.case_actions import step_dialog
+    from hotline_desk.vocabulary import Action
+
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+        wf.sign(s, people.operator, case_id, clock=clock)
+        other = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, other, clock=clock)
+        wf.sign(s, people.operator, other, clock=clock)
+    ctx = context(db, people.operator, clock, tmp_path)
+
+    def reply_form(case: int) -> StepDialog:
+        with db.reader() as s:
+            dialog = step_dialog(None, ctx, Action.REPLY, wf.situation(s, case, clock()), clock())
+        assert isinstance(dialog, StepDialog)
+        qtbot.addWidget(dialog)
+        return dialog
+
+    typed = reply_form(case_id)
+    assert not typed.restored
+    typed.set_value("text", "已派人到烟厂家属院查看，二次供水加压泵损坏，已联系厂家更换，预计周五恢复。")
+    qtbot.waitUntil(lambda: typed.findChild(QLabel) is not None and not typed._draft_timer.isActive())
+    # the program ends here, the form open: nothing taken, nothing given up
+
+    elsewhere = reply_form(other)  # another case's form: not this one's words
+    assert not elsewhere.restored and elsewhere.values()["text"] == ""
+    again = reply_form(case_id)
+    assert again.restored and again.values()["text"].startswith("已派人到烟厂家属院查看")
+    note = again.findChild(QLabel, "step_draft_restored")
+    assert note is not None and note.text().startswith("已恢复上次未提交的内容")
+
+    # recorded through the case's own 登记回复: the words are there as typed, and once the step is taken they go
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    Messages().install(monkeypatch)
+    when_modal(StepDialog, lambda form: (form.set_value("result", "已解决"), form._accept()))
+    assert perform(parent, ctx, case_id, "reply")
+    with db.reader() as s:
+        assert case_view(s, case_id).events[-1].reply["text"].startswith("已派人到烟厂家属院查看")  # type: ignore[index]
+    assert not reply_form(case_id).restored
+    given_up = reply_form(other)  # typed, then given up (取消, the words let go): nothing kept
+    given_up.set_value("text", "不用了")
+    given_up.keep_draft()
+    given_up.reject()
+    assert not reply_form(other).restored

@@ -11,17 +11,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
     QComboBox,
     QDateTimeEdit,
+    QDialog,
     QDialogButtonBox,
+    QLabel,
     QLineEdit,
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QVBoxLayout,
     QWidget,
 )
 from sqlalchemy.orm import Session
@@ -46,6 +49,7 @@ from hotline_desk.services.office import reference
 from hotline_desk.ui.accessible_names import ERROR_SPOKEN
 from hotline_desk.ui.changes import Change
 from hotline_desk.ui.context import UiContext
+from hotline_desk.ui.drafts import step_draft
 from hotline_desk.ui.feedback import read
 from hotline_desk.ui.operations import Operation, show_refusal
 from hotline_desk.ui.plain_text import shown as plain_shown
@@ -137,6 +141,10 @@ def opening_time(now: datetime, last: datetime | None) -> datetime:
 FORM_FIELDS = {"unit_id": "unit", "assist_unit_ids": "assists"}
 
 
+# A step form's typing is written to disk this long after the last key, not on every key.
+STEP_DRAFT_DELAY_MS = 500
+
+
 class StepDialog(ActionDialog):
     """The form of one step; every change is checked against the step. 确定 stays on, so that Tab reaches it and
     Enter in a field presses it: pressed too soon, it names what is missing and puts the cursor in that field."""
@@ -158,12 +166,22 @@ class StepDialog(ActionDialog):
         ok.setDefault(True)  # Enter in a one-line field presses it, wherever the focus came from
         for key, editor in self.editors.items():
             self._watch(key, editor)
+        # What is typed is kept on disk as it is typed, until the step is taken or the form given up: a long reply
+        # phoned in was lost whole when the program was ended.
+        self._draft = step_draft(ctx.state_dir, ctx.actor.username, ctx.db.identity)
+        self._draft_timer = QTimer(self)
+        self._draft_timer.setSingleShot(True)
+        self._draft_timer.setInterval(STEP_DRAFT_DELAY_MS)
+        self._draft_timer.timeout.connect(self.keep_draft)
+        self.restored = self._restore_draft()
         self.revalidate()
 
     def _watch(self, key: str, editor: QWidget) -> None:
         def changed(*_: object) -> None:
             self.touched.add(key)
             self.revalidate()
+            if hasattr(self, "_draft_timer"):  # not while the form is being filled as it opens
+                self._draft_timer.start()
 
         if isinstance(editor, QPlainTextEdit):
             editor.textChanged.connect(changed)
@@ -178,6 +196,58 @@ class StepDialog(ActionDialog):
             getattr(editor, "valueChanged").connect(changed)  # noqa: B009 (QSpinBox and friends)
         elif isinstance(editor, QLineEdit):
             editor.textChanged.connect(changed)
+
+    def _words(self) -> dict[str, str]:
+        """The form's typed words (text boxes, lines, a chosen item by its name): what is costly to type again."""
+        words = {}
+        for key, editor in self.editors.items():
+            if isinstance(editor, QPlainTextEdit):
+                words[key] = editor.toPlainText()
+            elif isinstance(editor, QLineEdit):
+                words[key] = editor.text()
+            elif isinstance(editor, QComboBox):
+                words[key] = editor.currentText()
+        return words
+
+    def keep_draft(self) -> None:
+        """What is typed, written to disk (nothing typed yet: nothing kept)."""
+        words = self._words()
+        typed = any(text.strip() for key, text in words.items()
+                    if isinstance(self.editors[key], QPlainTextEdit | QLineEdit))
+        if typed:
+            self._draft.save({"number": self.situation.number, "action": str(self.step.action), "words": words})
+
+    def discard_draft(self) -> None:
+        """The step taken, or the form given up: its kept words go."""
+        self._draft_timer.stop()
+        self._draft.clear()
+
+    def _restore_draft(self) -> bool:
+        """The words kept for this case's same step when the program last ended with the form open: put back, and
+        said. A draft of another form stays for its own."""
+        kept = self._draft.load()
+        if not kept or kept.get("number") != self.situation.number or kept.get("action") != str(self.step.action):
+            return False
+        words = kept.get("words")
+        if not isinstance(words, dict):
+            return False
+        for key, text in words.items():
+            if key in self.editors and isinstance(text, str) and text:
+                self.set_value(key, text)
+                self.touched.add(key)
+        note = QLabel("已恢复上次未提交的内容（程序意外关闭前在这张表单中填写的），请核对后提交。")
+        note.setObjectName("step_draft_restored")
+        note.setWordWrap(True)
+        note.setStyleSheet("color: #8A5A00;")
+        layout = self.layout()
+        if isinstance(layout, QVBoxLayout):
+            layout.insertWidget(0, note)
+        return True
+
+    def reject(self) -> None:
+        super().reject()
+        if self.result() == QDialog.DialogCode.Rejected and not self.isVisible():  # given up, not kept open
+            self.discard_draft()
 
     def when(self) -> datetime | None:
         """The time typed for the step, when its form asks for one."""
@@ -377,6 +447,8 @@ def perform(parent: QWidget, ctx: UiContext, case_id: int, key: str, preset: dic
             taken: list[Any] = []
             done, elsewhere = attempt(parent, ctx, _taking(ctx, case_id, action, payload, version, when, taken), notice)
             if done:
+                if dialog is not None:  # taken: what was kept of its typing goes
+                    dialog.discard_draft()
                 if action == Action.ERASE:  # a bulletin chose it as a 典型案例; another station was reading
                     told = [taken[0].notice if taken else "", wf.erasure_kept_words(ctx.db.engine)]
                     if any(told):

@@ -119,3 +119,11 @@ def bulletin_draft(state_dir: Path, username: str, database: str) -> DraftStore:
     the idle lock overnight, or a program ended by a shutdown, lost them all."""
     digest = hashlib.sha256(f"{database}\n{username}".encode()).hexdigest()[:20]
     return DraftStore(state_dir / "drafts", f"bulletin-{digest}")
+
+
+def step_draft(state_dir: Path, username: str, database: str) -> DraftStore:
+    """What one user typed in a case's step form (a unit's reply, a 退单 reason …) and has not yet carried out, on one
+    database: a long reply phoned in was lost whole when the program was ended (a crash, a power cut). One form at a
+    time: a person types in one form at a time."""
+    digest = hashlib.sha256(f"{database}\n{username}".encode()).hexdigest()[:20]
+    return DraftStore(state_dir / "drafts", f"step-{digest}")
