@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,14 +22,20 @@ def _texts(dialog: CaseDetailDialog) -> str:
     return "\n".join(label.text() for label in dialog.findChildren(QLabel))
 
 
-def test_an_overdue_case_says_so_beside_its_deadline(qtbot: QtBot, db: Database, people: People,
-                                                     clock: FakeClock, tmp_path: Path) -> None:
+def _signed(db: Database, people: People, clock: FakeClock) -> tuple[int, datetime]:
+    """A case its unit has signed: its id and 办理期限."""
     with db.session() as s:
         case_id = register_case(s, people.operator, draft(s), clock=clock).id
         wf.approve(s, people.supervisor, case_id, clock=clock)
         wf.sign(s, people.operator, case_id, clock=clock)
         deadline = case_view(s, case_id).deadline
     assert deadline is not None
+    return case_id, deadline
+
+
+def test_an_overdue_case_says_so_beside_its_deadline(qtbot: QtBot, db: Database, people: People,
+                                                     clock: FakeClock, tmp_path: Path) -> None:
+    case_id, deadline = _signed(db, people, clock)
     ctx = context(db, people.supervisor, clock, tmp_path)
     in_time = CaseDetailDialog(None, ctx, case_id)
     qtbot.addWidget(in_time)
@@ -59,12 +65,7 @@ def test_a_unit_past_its_time_to_sign_is_said_in_the_cases_window(qtbot: QtBot, 
 
 def test_a_reply_after_its_deadline_is_marked_late_in_the_history(qtbot: QtBot, db: Database, people: People,
                                                                   clock: FakeClock, tmp_path: Path) -> None:
-    with db.session() as s:
-        case_id = register_case(s, people.operator, draft(s), clock=clock).id
-        wf.approve(s, people.supervisor, case_id, clock=clock)
-        wf.sign(s, people.operator, case_id, clock=clock)
-        deadline = case_view(s, case_id).deadline
-    assert deadline is not None
+    case_id, deadline = _signed(db, people, clock)
     clock.set(deadline + timedelta(days=3, hours=1))
     with db.session() as s:
         wf.reply(s, people.operator, case_id, wf.Reply("已修复"), clock=clock)
