@@ -1208,6 +1208,37 @@ def test_several_signed_at_once_are_all_named_in_the_status_bar(
     assert said[-1] == f"已登记签收：{'、'.join(sorted(numbers))}。其中 2 件超时签收，见本页。"
 
 
+def test_a_time_one_of_several_refuses_takes_none_of_them_and_each_keeps_its_own_time(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three signed at once at a time before the third's dispatch: the first two were signed at it, the third
+    refused; after the retry at a later time the note gave all three that time, two of them saved at the first."""
+    with db.session() as s:
+        early = [register_case(s, people.operator, draft(s), clock=clock) for _ in range(2)]
+        for case in early:
+            wf.approve(s, people.supervisor, case.id, clock=clock)
+        clock.advance(hours=3)
+        late = register_case(s, people.operator, draft(s), clock=clock)
+        sent = wf.approve(s, people.supervisor, late.id, clock=clock).events[-1].at
+    clock.advance(hours=1)
+    tracking = TrackingView(context(db, people.operator, clock, tmp_path))
+    qtbot.addWidget(tracking)
+    tracking.table.selectAll()
+    messages = Messages().install(monkeypatch)
+    answer_next_dialog({"at": sent - timedelta(hours=1)}, refused=True)  # before the third's dispatch
+    qtbot.mouseClick(tracking.findChild(QPushButton, "sign"), Qt.MouseButton.LeftButton)
+    [(_kind, said)] = messages.shown
+    assert said.startswith(f"不能登记签收：{late.number}：签收时间应在交办时间之后") and "这 3 件都没有登记" in said
+    with db.reader() as s:  # none of them taken
+        assert {case_view(s, c.id).events[-1].kind for c in (*early, late)} == {"approve"}
+    tracking.refresh()
+    tracking.table.selectAll()
+    answer_next_dialog({"at": sent + timedelta(minutes=30)})
+    qtbot.mouseClick(tracking.findChild(QPushButton, "sign"), Qt.MouseButton.LeftButton)
+    with db.reader() as s:
+        assert {case_view(s, c.id).events[-1].at for c in (*early, late)} == {sent + timedelta(minutes=30)}
+
+
 def _type_time(dialog: ActionDialog, digits: str) -> str:
     """Digits typed into the dialog's time from its first part, as a clerk does; what the field shows then."""
     editor = dialog.editors["at"]
@@ -1253,8 +1284,8 @@ def test_a_signing_time_is_never_shortened_as_typed_and_a_later_one_is_refused_i
     qtbot.mouseClick(tracking.findChild(QPushButton, "sign"), Qt.MouseButton.LeftButton)
     assert typed == [f"{later:%Y-%m-%d %H:%M}"]
     [(_kind, said)] = messages.shown
-    assert said.startswith(f"无法完成操作：时间{later:%Y-%m-%d %H:%M}晚于现在（")
-    assert said.endswith("也可能是本机时钟慢了）。")
+    assert said.startswith(f"不能登记签收：{case.number}：时间{later:%Y-%m-%d %H:%M}晚于现在（")
+    assert said.endswith("也可能是本机时钟慢了）。\n\n没有登记。请改正时间。")
     assert again[0][0] == f"{later:%Y-%m-%d %H:%M}"  # back as typed
     partly = f"{later:%Y-%m-%d %H:%M}"[:-1]
     assert again[1] == (partly, f"签收时间“{partly}”没有输入完整，请按“年-月-日 时:分”输入完整的时间。", True)

@@ -338,13 +338,21 @@ def ruling_notice(action: Action, number: str) -> Callable[[object], str]:
 def blocked_now(ctx: UiContext, case_ids: Sequence[int], action: Action) -> list[Problem]:
     """Why some of these cases cannot take the step now, whatever is typed (已签收, not with this unit…): said before
     a time or a form is asked for."""
+    return [problem for _number, problem in refused_at(ctx, case_ids, action, None)]
+
+
+def refused_at(ctx: UiContext, case_ids: Sequence[int], action: Action, at: datetime | None
+               ) -> list[tuple[str, Problem]]:
+    """Why some of these cases cannot take the step at ``at`` (now when None), each with its number: asked of all
+    before any is taken, so that a time before one case's dispatch does not leave the others taken at it."""
     chosen, now = STEPS[action], ctx.clock()
 
-    def check(session: Session) -> list[Problem]:
-        found: list[Problem] = []
+    def check(session: Session) -> list[tuple[str, Problem]]:
+        found: list[tuple[str, Problem]] = []
         for case_id in case_ids:
             situation = wf.situation(session, case_id, now)
-            found += chosen.check(situation.context, situation.status, ctx.actor, None, now)
+            found += [(situation.number, problem) for problem in
+                      chosen.check(situation.context, situation.status, ctx.actor, None, at or now)]
         return found
 
     return read(ctx, check)

@@ -53,6 +53,7 @@ from hotline_desk.ui.case_actions import (
     granted_days_field,
     perform,
     refuse_before_typing,
+    refused_at,
     time_field,
     unit_aliases,
     unit_choices,
@@ -849,14 +850,27 @@ class TrackingView(QueueTable):
         def changed_elsewhere(row: QueueRow) -> bool:
             return bool(read(self.ctx, lambda s: wf.changed_since(s, row.id, row.version, clock=self.ctx.clock)))
 
+        taken_at: dict[int, datetime] = {}  # each case's own time: a retry after a refusal may give another
+
         def take(at: datetime | None) -> bool:
-            """The step for each case not done yet; False at the first refusal (its reason shown)."""
-            for row in rows[len(done):]:
+            """The step for each case not done yet; False at the first refusal (its reason shown). A time some of
+            them refuse (before one's dispatch) is refused before any is taken, naming those: two of three were
+            signed at it, the third refused, and the note after the retry gave all three the retry's time."""
+            left = rows[len(done):]
+            if at is not None and (refused := refused_at(self.ctx, [row.id for row in left], Action(key), at)):
+                named = "\n".join(f"{number}：{problem.message}" for number, problem in refused)
+                none = ("没有登记。请改正时间。" if len(left) == 1
+                        else f"这 {len(left)} 件都没有登记。请改正时间，或只选其余的工单。")
+                show_refusal(self, f"不能{STEPS[Action(key)].label}", f"{named}\n\n{none}")
+                return False
+            for row in left:
                 # as the row showed it: a case sent meanwhile to another unit is not signed for that unit unseen
                 if not perform(self, self.ctx, row.id, key, at=at, expected_version=row.version):
                     # a time refused is asked again as typed; a case changed elsewhere (said why) is not
                     return changed_elsewhere(row)
                 done.append(row)
+                if at is not None:
+                    taken_at[row.id] = at
             return True
 
         # A step phoned in later (签收) asks once when it happened, for all the chosen cases; a refused time (before
@@ -871,26 +885,19 @@ class TrackingView(QueueTable):
         if asked is not None and (blocked := blocked_now(self.ctx, [row.id for row in rows], Action(key))):
             refuse_before_typing(self, STEPS[Action(key)], blocked)  # 已签收: said before the time is asked
             return
-        entered: list[datetime] = []
-
-        def take_at(at: datetime) -> bool:
-            entered.append(at)
-            return take(at)
-
         if asked is not None:
             ask(self, f"{STEPS[Action(key)].label}：{_numbers(rows)}", [asked],
                 intro=f"{STEP_TIMES[Action(key)].why}：\n{_titles(rows, unit=True)}"
                 + _signing_over(rows, key, self.ctx.clock()),
-                then=lambda values: take_at(values["at"]))
+                then=lambda values: take(values["at"]))
         else:
             take(None)
         if done:
-            late = _signed_late(done, key, entered[-1] if entered else None)
+            late = _signed_late(done, key, taken_at)
             self.tell("\n".join((done_notice(Action(key), _numbers(done)), *late)), warn=bool(late))
             if len(done) > 1:  # the status bar named the last case alone, each step saying its own
-                at = entered[-1] if entered else None
-                over = sum(1 for r in done if key == Action.SIGN and at is not None and r.sign_due is not None
-                           and at > r.sign_due)
+                over = sum(1 for r in done if key == Action.SIGN and r.id in taken_at and r.sign_due is not None
+                           and taken_at[r.id] > r.sign_due)
                 self.ctx.signals.notice.emit(done_notice(Action(key), _numbers(done))
                                              + (f"其中 {over} 件超时签收，见本页。" if over else ""))
 
@@ -905,12 +912,13 @@ def _signing_over(rows: Sequence[QueueRow], key: str, now: datetime) -> str:
     return f"\n\n签收时限已过：{named}。{wf.SIGNING_NOW_COSTS}"
 
 
-def _signed_late(done: Sequence[QueueRow], key: str, at: datetime | None) -> list[str]:
-    """After signings entered at ``at``: those past their unit's limit, said on the page as the step notes them."""
-    if key != Action.SIGN or at is None:
+def _signed_late(done: Sequence[QueueRow], key: str, taken_at: dict[int, datetime]) -> list[str]:
+    """After signings, each at its own time: those past their unit's limit, said on the page as the step notes
+    them."""
+    if key != Action.SIGN:
         return []
-    return [f"注意：{r.number}：{late}" for r in done
-            if r.sign_due is not None and (late := wf.signed_late_words(at, r.sign_due))][:NAMED_NOTICES]
+    return [f"注意：{r.number}：{late}" for r in done if r.sign_due is not None and r.id in taken_at
+            and (late := wf.signed_late_words(taken_at[r.id], r.sign_due))][:NAMED_NOTICES]
 
 
 # What a 未接通 that finishes a case does, as its question says.
