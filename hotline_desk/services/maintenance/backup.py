@@ -120,6 +120,8 @@ class LeftBehind:
 
     numbers: tuple[str, ...]  # in number order
     handled: tuple[str, ...]  # the cases in both whose steps since are gone, in number order
+    carried: bool = True  # the numbers it handed out carried on into what replaced it
+    unread: bool = False  # a damaged file: its cases could not be read (its numbers may have been)
 
     def words(self, kept_in: Path, *, damaged: bool = False) -> str:
         """What went and where it still is (the backup made before the restore, or the damaged file kept aside), in
@@ -132,7 +134,9 @@ class LeftBehind:
                          f"{first_few(self.handled, SHOWN_NUMBERS)}）")
         if not parts:
             return ""
-        numbers = "这些工单的编号不会再分给新工单，以免同一编号指两件工单。" if self.numbers else ""
+        kept = "这些工单的编号不会再分给新工单，以免同一编号指两件工单。" if self.carried \
+            else "未能读出损坏的文件中的编号记录：这些编号可能会再分给新工单，请留意。"
+        numbers = kept if self.numbers else ""
         where = (f"损坏的数据库文件 {kept_in.name} 中还能读出它们（用 case show 等命令加 --db 指向它查看）" if damaged
                  else f"它们仍在恢复前做的备份 {kept_in.name} 中")
         held = "损坏的数据库中" if damaged else "当前数据库中"
@@ -906,17 +910,26 @@ def _left_behind(held: sqlite3.Connection, candidate: Path) -> LeftBehind | None
 def _compared(conn: sqlite3.Connection, held: str, candidate: str) -> LeftBehind:
     """``_left_behind``'s reading, the two databases attached to ``conn`` under these names; the candidate's
     counters moved on past the held one's."""
+    found = _listed(conn, held, candidate)
+    _carry_counters(conn, held, candidate)
+    return found
+
+
+def _listed(conn: sqlite3.Connection, held: str, candidate: str) -> LeftBehind:
     numbers = tuple(row[0] for row in conn.execute(
         f"SELECT number FROM {held}.cases WHERE number NOT IN (SELECT number FROM {candidate}.cases) "
         "ORDER BY number"))
     handled = tuple(row[0] for row in conn.execute(
         f"SELECT c.number FROM {held}.cases AS c JOIN {candidate}.cases AS b ON b.number = c.number "
         "WHERE c.version <> b.version ORDER BY c.number"))
+    return LeftBehind(numbers, handled)
+
+
+def _carry_counters(conn: sqlite3.Connection, held: str, candidate: str) -> None:
     conn.execute(
         f"INSERT INTO {candidate}.case_number_counters (prefix, last_value) "
         f"SELECT prefix, last_value FROM {held}.case_number_counters WHERE true "
         "ON CONFLICT (prefix) DO UPDATE SET last_value = max(last_value, excluded.last_value)")
-    return LeftBehind(numbers, handled)
 
 
 @dataclass(frozen=True)
@@ -1016,18 +1029,29 @@ def _left_in_damaged(damaged: Path, restored: Path) -> LeftBehind | None:
     cases registered after the backup), and its case numbers carried on: restored from the backup, the office gave
     RZ2208-00001 again, to another caller, the number of a case saved on the damaged file. None where the damage
     hides them (said as not known)."""
+    found: LeftBehind | None = None
     try:
         with closing(sqlite3.connect(file_uri(restored, "rw"), uri=True)) as conn:
             conn.execute("ATTACH DATABASE ? AS damaged", (file_uri(damaged, "ro"),))
             try:
-                found = _compared(conn, "damaged", "main")
-                conn.commit()
+                try:  # the numbers first, apart: their table may be readable where the cases' index is not
+                    _carry_counters(conn, "damaged", "main")
+                    conn.commit()
+                    carried = True
+                except sqlite3.Error:
+                    log.warning("未能从损坏的数据库中读出工单编号（照常恢复）", exc_info=True)
+                    carried = False
+                try:
+                    found = replace(_listed(conn, "damaged", "main"), carried=carried)
+                except sqlite3.Error:
+                    log.warning("未能从损坏的数据库中读出备份之后的工单（照常恢复）", exc_info=True)
+                    found = LeftBehind((), (), carried=carried, unread=True)
             finally:
                 conn.execute("DETACH DATABASE damaged")
-            return found
     except sqlite3.Error:
-        log.warning("未能从损坏的数据库中读出备份之后的工单（照常恢复）", exc_info=True)
+        log.warning("未能读取损坏的数据库（照常恢复）", exc_info=True)
         return None
+    return found
 
 
 def _check_origin(db_path: Path, source: Path, other_database: bool) -> None:
