@@ -200,9 +200,10 @@ def test_the_list_and_a_search_mark_overdue_a_platforms_limit_passed_and_urgent_
     assert "【上级时限已过】" in out
 
 
+@pytest.mark.parametrize("ending", ["SIGTERM", "SIGHUP"])  # killed, or its terminal closed under it
 def test_an_export_ended_from_outside_stops_as_ctrl_c_and_leaves_no_spooled_rows(
         db: Database, three: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch: pytest.MonkeyPatch, ending: str) -> None:
     """`kill` on an export of 150,000 cases left 92 MB of their addresses and words in the temp folder (openpyxl
     removes its spooled rows only when Python exits normally), and a 取消 in the window left them till it closed."""
     import os
@@ -219,13 +220,13 @@ def test_an_export_ended_from_outside_stops_as_ctrl_c_and_leaves_no_spooled_rows
     def cell(*args: object, **kwargs: object) -> object:  # the rows half written: the command is ended
         cells.append(1)
         if len(cells) == 60:
-            os.kill(os.getpid(), signal.SIGTERM)
+            os.kill(os.getpid(), getattr(signal, ending))
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(sheet_writer, "_cell", cell)
-    handler = signal.getsignal(signal.SIGTERM)
+    handler = signal.getsignal(getattr(signal, ending))
     target = tmp_path / "清单.xlsx"
     code, _, err = run(capsys, db, "export-cases", "--out", str(target))
     assert code == 130 and "已取消" in err and len(cells) < 200
     assert not target.exists() and list(spool.iterdir()) == []
-    assert signal.getsignal(signal.SIGTERM) is handler  # put back once the command is over
+    assert signal.getsignal(getattr(signal, ending)) is handler  # put back once the command is over

@@ -122,23 +122,26 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 @contextlib.contextmanager
 def _ended_as_by_ctrl_c() -> Iterator[None]:
-    """While the command runs, being ended from outside (kill, a service manager stopping it) stops it as Ctrl-C
-    does: what it was writing undone, its temporary files removed (an export left 90 MB of callers' words in the
-    temp folder). The handler before it is put back after."""
+    """While the command runs, being ended from outside (kill, a service manager stopping it, its terminal closed)
+    stops it as Ctrl-C does: what it was writing undone, its temporary files removed (an export left 90 MB of
+    callers' words in the temp folder). The handlers before it are put back after."""
     import signal
 
     def ended(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
 
+    # SIGHUP too: a terminal or an SSH session closed under it (not on Windows)
+    ends = [signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])]
     try:
-        before = signal.signal(signal.SIGTERM, ended)
+        before = {end: signal.signal(end, ended) for end in ends}
     except (ValueError, OSError):  # not the main thread: left as it is
         yield
         return
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, before)
+        for end, handler in before.items():
+            signal.signal(end, handler)
 
 
 def _run(args: argparse.Namespace) -> int:
