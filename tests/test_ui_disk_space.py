@@ -88,3 +88,11 @@ def test_a_read_only_disk_is_not_said_to_be_running_out_nor_the_file_open_elsewh
     assert held_by_another(refused(sqlite3.SQLITE_BUSY)) and held_by_another(refused(sqlite3.SQLITE_LOCKED))
     assert not held_by_another(refused(sqlite3.SQLITE_READONLY))
     assert not held_by_another(refused(sqlite3.SQLITE_READONLY | (1 << 8)))  # an extended code of it
+
+
+def test_a_disk_all_but_full_is_said_in_kilobytes() -> None:
+    """40 KB left was said as 1 MB, and 32 KB as 0 MB."""
+    from hotline_desk.services.files import size_words
+
+    assert [size_words(n) for n in (0, 32 * 1024, 40 * 1024, 29 * 2**20, 3 * 2**30)] == \
+        ["0 MB", "32 KB", "40 KB", "29 MB", "3.0 GB"]

@@ -15,10 +15,13 @@ PARTIAL_MARK = ".写入中-"
 
 
 def size_words(size: int) -> str:
-    """A file's or a disk's size as the messages say it: 2 MB, 421 MB, 1.5 GB (a little above nothing is 1 MB)."""
+    """A file's or a disk's size as the messages say it: 2 MB, 421 MB, 1.5 GB; under a megabyte in KB (a disk with
+    40 KB left was said to have 1 MB, and one with 32 KB 0 MB)."""
     if size >= 2**30:
         return f"{size / 2**30:.1f} GB"
-    return f"{max(1, round(size / 2**20)) if size else 0} MB"
+    if 0 < size < 2**20 - 2**9:
+        return f"{max(1, round(size / 2**10))} KB"
+    return f"{round(size / 2**20)} MB"
 
 
 def write_file(path: Path, data: bytes, *, personal: bool = False) -> None:
