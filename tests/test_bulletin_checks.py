@@ -253,16 +253,16 @@ def test_categories_tied_with_the_last_hot_topic_but_left_out_are_named(
 
 def test_finalising_before_the_month_is_over_is_questioned(db: Database, people: People, clock: FakeClock) -> None:
     _month_with_two_units(db, people, clock)
-    early = "本月尚未结束：数字截至 2022-07-20 09:00，还没到简报的截止时间 2022-08-01 00:00"
+    early = "尚未到统计截止时间：数字截至 2022-07-20 09:00，还没到简报的截止时间 2022-08-01 00:00"
     clock.set(datetime(2022, 7, 20, 9, 0))
     with db.reader() as s:
         seen = bulletin.warnings(s, MONTH, clock=clock)
         assert any(w.startswith(early) for w in seen), seen
-    with pytest.raises(ValidationError, match="本月尚未结束"), db.session() as s:
+    with pytest.raises(ValidationError, match="尚未到统计截止时间"), db.session() as s:
         bulletin.finalize(s, people.supervisor, MONTH, clock=clock)
     clock.set(datetime(2022, 8, 3, 9, 0))
     with db.reader() as s:
-        assert not any("本月尚未结束" in w for w in bulletin.warnings(s, MONTH, clock=clock))
+        assert not any("尚未到统计截止时间" in w for w in bulletin.warnings(s, MONTH, clock=clock))
 
 
 def test_a_finalising_that_is_not_saved_leaves_no_line_in_the_anchor_log(db: Database, db_path: Path,

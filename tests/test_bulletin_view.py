@@ -554,7 +554,7 @@ def test_a_save_keeps_the_page_on_the_part_being_written(view: BulletinView, db:
 
 
 def test_the_cut_off_is_changed_on_the_page_saved_on_its_own_and_a_slip_is_refused(
-        view: BulletinView, db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+        view: BulletinView, db: Database, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
     """The month's cut-off could be set only by a command: a new clerk took the month's end for fixed. Changed on
     the page, it is saved at once on its own; what else the page holds stays there as typed, still unsaved."""
     from datetime import datetime
@@ -598,6 +598,11 @@ def test_the_cut_off_is_changed_on_the_page_saved_on_its_own_and_a_slip_is_refus
     with db.reader() as s:
         stored = bulletin.get_draft(s, "2022-07")
     assert (stored.cutoff, stored.issue.call_volume) == (datetime(2022, 8, 3, 17, 30), "约1.2万人次")
+    clock.set(datetime(2022, 8, 2, 9, 0))  # before the cut-off: said on the page, as the score page says it
+    view.load()
+    assert view.cutoff.text().startswith("统计截止：2022-08-03 17:30") and "。尚未到截止时间：现在生成的数字截至此刻" \
+        in view.cutoff.text()
+
 
 
 def test_a_cut_off_a_month_after_the_months_end_is_refused_in_words(db: Database, people: People) -> None:

@@ -120,7 +120,7 @@ def register(sub: SubParsers[Any]) -> None:
     p.add_argument("--json", dest="json_out", help="同时输出全部数据到该 JSON 文件")
     p.add_argument("--finalize", action="store_true", help="定稿：冻结数字和 PDF，以后重印完全相同")
     p.add_argument("--accept-warnings", action="store_true",
-                   help="已核对生成前列出的提示（本月尚未结束、空组、无分母的比率、没有工单的单位、导入时未导入的行、"
+                   help="已核对生成前列出的提示（尚未到统计截止时间、空组、无分母的比率、没有工单的单位、导入时未导入的行、"
                         "没写完的典型案例、期号或印发日期不接续、没有附加分、办理较好较差的单位与考核表不符、"
                         "截止时尚未甄别的不满意回访、截止时没有承办单位的交办工单、截止后补录的步骤等），照样定稿")
     p.add_argument("--issue", type=int, help="当年期号")

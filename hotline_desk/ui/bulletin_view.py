@@ -488,7 +488,7 @@ class BulletinView(QWidget):
         if month != self.pdf_month:
             self._clear_preview()
         same_month, self._shown_month = month == self._shown_month, month
-        self.cutoff.setText(cutoff_words(draft.cutoff))
+        self.cutoff.setText(self._cutoff_said(draft.cutoff))
         self._put(_as_json(contents(draft)), same_month=same_month)
         self.final = draft.final
         allowed = self.ctx.actor.can(Permission.BULLETIN_EDIT)
@@ -620,6 +620,13 @@ class BulletinView(QWidget):
                 "call_volume": self.call_volume.text().strip(), "good_units": self.good_units.text().strip(),
                 "bad_units": self.bad_units.text().strip(), "sections": sections, "typical_cases": typical}
 
+    def _cutoff_said(self, cutoff: datetime) -> str:
+        """The cut-off, and that it has not come yet where it has not (a preview's numbers are of now then): the
+        score page said so, this page not."""
+        ahead = f"。尚未到截止时间：现在生成的数字截至此刻（{self.ctx.clock():%m-%d %H:%M}）" \
+            if self.ctx.clock() < cutoff else ""
+        return cutoff_words(cutoff) + ahead
+
     def change_cutoff(self) -> None:
         """Set the month's cut-off, saved at once on its own (what else the page holds stays as typed, unsaved)."""
         month, base = self._shown_month, self._base
@@ -644,7 +651,7 @@ class BulletinView(QWidget):
                     show_refusal(self, "无法修改统计截止", refused[0])
                 return False  # the form opens again as typed
             self._base = saved  # before it is announced: the page's own change is no other station's news
-            self.cutoff.setText(cutoff_words(saved.cutoff))
+            self.cutoff.setText(self._cutoff_said(saved.cutoff))
             self.mark_stale_preview()
             self.ctx.signals.announce(Change.BULLETIN)
             said = f"{month} 简报的统计截止已改为 {saved.cutoff:%Y-%m-%d %H:%M}"

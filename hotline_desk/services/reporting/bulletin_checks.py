@@ -126,7 +126,7 @@ def month_warnings(session: Session, month: str, stats: MonthStatistics, scores:
     ``late`` the cases with steps entered after the cut-off that count in the month (``monthdata.entered_after``)."""
     found: list[str] = []
     if stats.as_of < cutoff:
-        found.append(f"本月尚未结束：数字截至 {stats.as_of:%Y-%m-%d %H:%M}，还没到简报的截止时间 "
+        found.append(f"尚未到统计截止时间：数字截至 {stats.as_of:%Y-%m-%d %H:%M}，还没到简报的截止时间 "
                      f"{cutoff:%Y-%m-%d %H:%M}；此时定稿，之后登记和办理的工单不会计入简报。")
     if early := early_cutoff_words(month, cutoff):
         found.append(f"{early}如非有意，请在“修改统计截止…”（命令行 bulletin --cutoff）中改为月末。")
