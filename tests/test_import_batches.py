@@ -134,6 +134,10 @@ def test_a_killed_import_leaves_nothing_once_the_database_is_opened(db: Database
         with opened.reader() as s:
             [undone] = [e for e in list_entries(s, people.admin, AuditFilter()) if e.done == "撤销导入"]
         assert "正在导入 → 已撤销（未完成的导入）" in undone.change, undone
+        with opened.reader() as s:  # the import's own record: what it took in, in words
+            batches = list_entries(s, people.admin, AuditFilter(what="import_batch"))
+        made = next(e for e in batches if "类别" in e.change)
+        assert "类别：工单（上级清单或台账）" in made.change and "cases" not in made.change, made
 
         # The same file goes in whole now (not taken for one imported before), and the database still verifies.
         from hotline_desk.cli import main

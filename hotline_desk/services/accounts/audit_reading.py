@@ -446,6 +446,7 @@ def _json_words(value: Any) -> str:
 CODED = {"role": Role.labels(), "group": UnitGroup.labels()}
 # An import's state, as its record reads it: “in_progress → cleared” was shown as the codes.
 BATCH_STATES = {"in_progress": "正在导入", "done": "已完成", "cleared": "已撤销（未完成的导入）"}
+BATCH_KINDS = {"cases": "工单（上级清单或台账）", "replies": "单位回复"}  # “类别：cases” was shown as the code
 
 
 # Kinds of list an alias belongs to, as recorded.
@@ -459,8 +460,8 @@ def _value(key: str, value: Any, names: _Names, record: dict[str, Any] | None = 
         return ALIAS_KINDS[value]
     if key == "workday":
         return {True: "上班（调休）", False: "放假"}.get(value, "（按常规）")
-    if key == "state" and "sha256" in (record or {}) and isinstance(value, str):  # an import batch's, not a case's
-        return BATCH_STATES.get(value, value)
+    if key in ("state", "kind") and "sha256" in (record or {}) and isinstance(value, str):  # an import batch's
+        return (BATCH_STATES if key == "state" else BATCH_KINDS).get(value, value)
     if isinstance(value, str) and value in CODED.get(key, {}):
         return CODED[key][value]
     if key == "value" and isinstance(value, str):
