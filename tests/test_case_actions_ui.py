@@ -1109,6 +1109,11 @@ def test_a_reply_typed_and_not_recorded_comes_back_after_the_program_ended_and_g
     assert again.restored and again.values()["text"].startswith("已派人到烟厂家属院查看")
     note = again.findChild(QLabel, "step_draft_restored")
     assert note is not None and note.text().startswith("已恢复上次未提交的内容")
+    asked: list[str] = []  # Esc on the words given back asks first (否, kept): they were thrown away unasked
+    monkeypatch.setattr("hotline_desk.ui.widgets.may_discard", lambda _parent, title: asked.append(title) or False)
+    again.reject()
+    assert asked and reply_form(case_id).restored
+    monkeypatch.undo()
 
     # recorded through the case's own 登记回复: the words are there as typed, and once the step is taken they go
     parent = QWidget()

@@ -216,6 +216,8 @@ class StepDialog(ActionDialog):
                     if isinstance(self.editors[key], QPlainTextEdit | QLineEdit))
         if typed:
             self._draft.save({"number": self.situation.number, "action": str(self.step.action), "words": words})
+        else:  # all typed taken out again: nothing to give back
+            self._draft.clear()
 
     def discard_draft(self) -> None:
         """The step taken, or the form given up: its kept words go."""
@@ -231,6 +233,8 @@ class StepDialog(ActionDialog):
         words = kept.get("words")
         if not isinstance(words, dict):
             return False
+        # what the form holds as it opens, before the words come back: an Esc asks before it throws them away
+        self._opened, self._opened_with = True, self.typed()
         for key, text in words.items():
             if key in self.editors and isinstance(text, str) and text:
                 self.set_value(key, text)
@@ -244,10 +248,10 @@ class StepDialog(ActionDialog):
             layout.insertWidget(0, note)
         return True
 
-    def reject(self) -> None:
-        super().reject()
-        if self.result() == QDialog.DialogCode.Rejected and not self.isVisible():  # given up, not kept open
+    def done(self, result: int) -> None:
+        if result == QDialog.DialogCode.Rejected:  # given up (Esc, 取消, its ✕, once the words are let go)
             self.discard_draft()
+        super().done(result)
 
     def when(self) -> datetime | None:
         """The time typed for the step, when its form asks for one."""
