@@ -225,3 +225,5 @@ def test_where_the_damage_hides_the_cases_but_not_their_numbers_the_numbers_stil
     assert code == 0, err
     again = re.search(r"已登记工单 (RZ\d{4}-\d{5})", out)
     assert again is not None and again.group(1) not in numbers
+    code, out, err = run(capsys, str(office), "verify")
+    assert code == 0, out + err  # the numbers carried on are no tampering
