@@ -284,3 +284,14 @@ def test_a_demo_case_says_what_its_category_is_about(demo_db: Database) -> None:
     assert {label for label, _content in cases} >= {"水利水电—用水困难", "城市管理—物业管理", "城市管理—市容市政"}
     wrong = [(label, content) for label, content in cases if not any(words in content for words in SPECIFIC[label])]
     assert not wrong, wrong[:3]
+
+
+def test_the_demo_typical_cases_quote_their_cases_words_whole(demo_db: Database) -> None:
+    """A typical case was written up from its title, cut short: “在工地干活几个月工资一直没有” for “…一直没有结清”."""
+    with demo_db.reader() as s:
+        typical = bulletin.get_draft(s, "2022-07").issue.typical_cases
+        contents = {number: content for number, content in s.execute(select(Case.number, Case.content))}
+    assert typical
+    for case in typical:
+        quoted = case.text.split("“", 1)[1].split("”", 1)[0]
+        assert f"{quoted}，希望有关部门尽快处理。" in contents[case.number], (quoted, contents[case.number])

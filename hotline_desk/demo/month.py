@@ -315,12 +315,14 @@ def _bulletin_draft(session: Session, month: str, admin: Actor) -> None:
     typical = []
     for unit_name, topic, done in plan.TYPICAL_UNITS:
         unit_id = reference.find_unit(session, unit_name).id
-        chosen = (select(Case.number, Case.title).where(Case.month == month, Case.state == "finished",
+        chosen = (select(Case.number, Case.title, Case.content).where(Case.month == month, Case.state == "finished",
                                                          Case.confidential.is_(False), Case.main_unit_id == unit_id)
                   .order_by(Case.id).limit(1))  # its words are printed: no 保密 case's
         found = session.execute(chosen.where(Case.title.contains(topic))).first() or session.execute(chosen).first()
-        if found is not None:  # the topic as a bulletin words it: not the caller's village (来电人称…村，反映…)
-            words = found.title.split("反映", 1)[-1].rstrip("…")
+        if found is not None:  # the topic as a bulletin words it: not the caller's village (来电人称…村，反映…),
+            # whole, from the words (the title is cut short: “工资一直没有” was printed for “工资一直没有结清”)
+            said = found.content.split("，", 1)[-1].split("，希望", 1)[0]
+            words = said.split("反映", 1)[-1]
             typical.append({"number": found.number, "polarity": "positive",
                             "text": f"{unit_name}承办的“{words}”问题，{done}"})
     sections = [
