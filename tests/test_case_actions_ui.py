@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QEventLoop, Qt, QTimer
+from PySide6.QtCore import QEventLoop, QPoint, Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QMessageBox, QPlainTextEdit, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
@@ -725,7 +725,8 @@ def test_a_long_complaint_can_be_read_whole_in_the_cases_dialog(qtbot: QtBot, db
     bar.setValue(bar.maximum())
     timeline = detail.findChild(QTreeWidget)
     assert timeline is not None and timeline.height() > 150  # the history keeps room for its rows
-    assert content.geometry().bottom() < timeline.geometry().top()
+    top = timeline.mapTo(detail, QPoint(0, 0)).y()  # (the history and the step's words share a divider)
+    assert content.mapTo(detail, QPoint(0, content.height())).y() < top
 
 
 def test_proposing_again_after_a_rejection_blames_no_field_before_it_is_touched(

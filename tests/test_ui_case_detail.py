@@ -93,3 +93,26 @@ def test_the_history_opens_on_its_latest_step(qtbot: QtBot, qapp: Any, db: Datab
     assert dialog.step_text.toPlainText()  # its words shown whole below
     if QApplication.focusWidget() is timeline:
         assert timeline.currentIndex().isValid()
+
+
+def test_the_steps_words_can_be_given_more_room_than_three_lines(qtbot: QtBot, db: Database, people: People,
+                                                                 clock: FakeClock, tmp_path: Path) -> None:
+    """A reply of 3,000 characters read three lines at a time in a box of fixed height under a mostly empty
+    history: the box and the history share a divider, the box a quarter of the room to begin with."""
+    from PySide6.QtWidgets import QPlainTextEdit, QSplitter
+
+    case_id, _deadline = _signed(db, people, clock)
+    dialog = CaseDetailDialog(None, context(db, people.operator, clock, tmp_path), case_id)
+    qtbot.addWidget(dialog)
+    dialog.resize(900, 700)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    split = dialog.findChild(QSplitter, "history_split")
+    words = dialog.findChild(QPlainTextEdit, "step_text")
+    assert isinstance(split, QSplitter) and isinstance(words, QPlainTextEdit)
+    three = 3 * words.fontMetrics().lineSpacing() + 12
+    assert words.height() > three  # more than its three lines already
+    history, below = split.sizes()
+    before = words.height()
+    split.setSizes([history // 3, below + history - history // 3])  # dragged larger
+    assert words.height() > before + history // 2

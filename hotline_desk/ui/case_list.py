@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QSplitter,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -58,7 +59,7 @@ from hotline_desk.ui.widgets import (
     refill,
     run_modal,
 )
-from hotline_desk.ui.window_state import remember_columns
+from hotline_desk.ui.window_state import remember_columns, remember_splitter
 from hotline_desk.vocabulary import STATE_FILTERS, UNFINISHED, UNFINISHED_STATES, URGENT_MARK, Action, EventKind, Source
 
 # The steps whose reason the person editing a case is told with them when they happened meanwhile.
@@ -370,6 +371,7 @@ class CaseListView(QWidget):
         run_modal(CaseDetailDialog(self, self.ctx, case_id))
 
 
+UNBOUNDED = 16_777_215  # Qt's QWIDGETSIZE_MAX: no limit to a widget's height
 LATE_STEP_COLOUR = "#B00020"  # a step of the history taken after its limit: the lists' 超期 red
 CONTENT_LINES = 8  # lines of 诉求内容 the case's dialog shows before it scrolls
 
@@ -404,8 +406,18 @@ class CaseDetailDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(self.fields)
         layout.addWidget(QLabel("办理历史"))
-        layout.addWidget(self.timeline, 1)
-        layout.addWidget(self.step_text)
+        # The step's words below the history, their share dragged larger at will (and remembered): a reply of
+        # 3,000 characters read three lines at a time under a mostly empty history.
+        self.step_text.setMaximumHeight(UNBOUNDED)  # three lines at the least, as reading_box made it
+        self.history_split = QSplitter(Qt.Orientation.Vertical)
+        self.history_split.setObjectName("history_split")
+        self.history_split.setChildrenCollapsible(False)
+        self.history_split.addWidget(self.timeline)
+        self.history_split.addWidget(self.step_text)
+        self.history_split.setStretchFactor(0, 3)
+        self.history_split.setStretchFactor(1, 1)
+        remember_splitter(ctx.window_state(), "case_history", self.history_split)
+        layout.addWidget(self.history_split, 1)
         layout.addLayout(self.actions_row)
         QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.refresh)  # another station's step, shown now
         self.refresh()
