@@ -894,12 +894,11 @@ class TrackingView(QueueTable):
             take(None)
         if done:
             late = _signed_late(done, key, taken_at)
-            self.tell("\n".join((done_notice(Action(key), _numbers(done)), *late)), warn=bool(late))
+            self.tell("\n".join((done_notice(Action(key), _numbers(done)), *late[:NAMED_NOTICES])),
+                      warn=bool(late))
             if len(done) > 1:  # the status bar named the last case alone, each step saying its own
-                over = sum(1 for r in done if key == Action.SIGN and r.id in taken_at and r.sign_due is not None
-                           and taken_at[r.id] > r.sign_due)
                 self.ctx.signals.notice.emit(done_notice(Action(key), _numbers(done))
-                                             + (f"其中 {over} 件超时签收，见本页。" if over else ""))
+                                             + (f"其中 {len(late)} 件超时签收，见本页。" if late else ""))
 
 
 def _signing_over(rows: Sequence[QueueRow], key: str, now: datetime) -> str:
@@ -913,12 +912,12 @@ def _signing_over(rows: Sequence[QueueRow], key: str, now: datetime) -> str:
 
 
 def _signed_late(done: Sequence[QueueRow], key: str, taken_at: dict[int, datetime]) -> list[str]:
-    """After signings, each at its own time: those past their unit's limit, said on the page as the step notes
-    them."""
+    """After signings, each at its own time: those past their unit's limit, each as the step notes it (the page
+    names the first few, the status bar counts them all)."""
     if key != Action.SIGN:
         return []
     return [f"注意：{r.number}：{late}" for r in done if r.sign_due is not None and r.id in taken_at
-            and (late := wf.signed_late_words(taken_at[r.id], r.sign_due))][:NAMED_NOTICES]
+            and (late := wf.signed_late_words(taken_at[r.id], r.sign_due))]
 
 
 # What a 未接通 that finishes a case does, as its question says.
@@ -992,8 +991,8 @@ class FollowUpView(QueueTabs):
         # Whom to call and when they were last tried, side by side; the words give way to the time of the last call.
         self.pending = QueueTable(ctx, "followup", [
             number, caller, phone, Column("上次回访", _last_call, 124), unit, result,
-            # both whole under the list, for the row chosen: on the phone, the cells' first ten characters are not
-            # enough (a larger screen setting cuts them to six)
+            # both under the list, for the row chosen (a long one cut short): on the phone, the cells' first ten
+            # characters are not enough (a larger screen setting cuts them to six)
             Column(reply.header, reply.value, 140, detail=_call_words), Column(content.header, content.value, 140),
             due_column("回访时限", ctx),
         ], base=False, empty="暂无待回访的工单",
