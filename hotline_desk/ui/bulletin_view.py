@@ -44,7 +44,6 @@ from hotline_desk.errors import HotlineError, cannot_write
 from hotline_desk.services.accounts.permissions import ROLE_ACTIONS
 from hotline_desk.services.cases.case_query import CaseFilter
 from hotline_desk.services.files import write_file
-from hotline_desk.services.office import reference
 from hotline_desk.services.reporting import bulletin
 from hotline_desk.services.reporting.bulletin_changes import (
     DraftConflict,
@@ -58,6 +57,7 @@ from hotline_desk.services.reporting.bulletin_checks import early_cutoff_words
 from hotline_desk.services.reporting.bulletin_compose import NarrativeSection, TypicalCase
 from hotline_desk.services.reporting.frozen import cutoff_words, month_scores, month_stats
 from hotline_desk.services.reporting.monthdata import report_months
+from hotline_desk.ui.case_list import unit_and_category_choices
 from hotline_desk.ui.changes import Change, each_minute, follow
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.drafts import bulletin_draft
@@ -1025,10 +1025,7 @@ class CasePicker(QDialog):
         self.unit = SearchCombo(placeholder="承办单位（全部）")
         self.category.setAccessibleName("问题分类")
         self.unit.setAccessibleName("承办单位")
-        categories, units = read(ctx, lambda s: (
-            [(c.label, c.id) for c in reference.list_categories(s, include_inactive=True)],
-            [(u.name if u.active else f"{u.name}（已停用）", u.id)
-             for u in reference.list_units(s, include_inactive=True)]))
+        units, categories = read(ctx, unit_and_category_choices)  # as 工单查询 offers them
         self.category.set_items(categories)
         self.unit.set_items(units)
         self._labels = {value: text for text, value in categories}

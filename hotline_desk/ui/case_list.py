@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.orm import Session
 
 from hotline_desk.services.accounts.permissions import refusal
 from hotline_desk.services.cases import classification
@@ -64,6 +65,14 @@ from hotline_desk.vocabulary import STATE_FILTERS, UNFINISHED, UNFINISHED_STATES
 
 # The steps whose reason the person editing a case is told with them when they happened meanwhile.
 GIVEN_REASONS = frozenset({EventKind.REJECT, EventKind.VOID, EventKind.WITHDRAW, EventKind.RETURN_ACCEPT})
+
+
+def unit_and_category_choices(session: Session) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+    """The units and categories a list of cases is narrowed by, as pickers offer them. Units stopped or merged since
+    are still there to filter by: their cases stay (some still open)."""
+    return ([(u.name if u.active else f"{u.name}（已停用）", u.id)
+             for u in reference.list_units(session, include_inactive=True)],
+            [(c.label, c.id) for c in reference.list_categories(session, include_inactive=True)])
 
 
 class CaseListView(QWidget):
@@ -173,12 +182,7 @@ class CaseListView(QWidget):
 
     @staticmethod
     def _choices_fetch(s: Any) -> tuple[Any, ...]:
-        months = months_with_cases(s)
-        # Units stopped or merged since are still there to filter by: their cases stay (some still open).
-        return (months, [(u.name if u.active else f"{u.name}（已停用）", u.id)
-                         for u in reference.list_units(s, include_inactive=True)],
-                [(c.label, c.id) for c in reference.list_categories(s, include_inactive=True)],
-                [a.name for a in reference.list_appeal_types(s)])
+        return (months_with_cases(s), *unit_and_category_choices(s), [a.name for a in reference.list_appeal_types(s)])
 
     def _changed(self) -> None:
         self._fill_choices()
