@@ -714,10 +714,7 @@ def test_a_long_complaint_can_be_read_whole_in_the_cases_dialog(qtbot: QtBot, db
     with db.session() as s:
         case_id = register_case(s, people.operator, draft(s, content=long_text), clock=clock).id
     detail = CaseDetailDialog(None, context(db, people.operator, clock, tmp_path), case_id)
-    qtbot.addWidget(detail)
-    detail.resize(860, 640)
-    detail.show()
-    qtbot.waitExposed(detail)
+    shown_active(qtbot, detail, 860, 640)
     content = detail.findChild(QPlainTextEdit, "content")
     assert content is not None and content.toPlainText() == long_text and content.isReadOnly()
     bar = content.verticalScrollBar()

@@ -15,7 +15,7 @@ from hotline_desk.services.cases.records import case_view, register_case
 from hotline_desk.ui.case_list import CaseDetailDialog
 from tests.conftest import FakeClock, People
 from tests.helpers import draft
-from tests.ui_helpers import context
+from tests.ui_helpers import context, shown_active
 
 
 def _texts(dialog: CaseDetailDialog) -> str:
@@ -103,10 +103,7 @@ def test_the_steps_words_can_be_given_more_room_than_three_lines(qtbot: QtBot, d
 
     case_id, _deadline = _signed(db, people, clock)
     dialog = CaseDetailDialog(None, context(db, people.operator, clock, tmp_path), case_id)
-    qtbot.addWidget(dialog)
-    dialog.resize(900, 700)
-    dialog.show()
-    qtbot.waitExposed(dialog)
+    shown_active(qtbot, dialog, 900, 700)
     split = dialog.findChild(QSplitter, "history_split")
     words = dialog.findChild(QPlainTextEdit, "step_text")
     assert isinstance(split, QSplitter) and isinstance(words, QPlainTextEdit)
