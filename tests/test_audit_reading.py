@@ -99,16 +99,17 @@ def test_a_merged_category_says_where_it_went(office: Path,  # noqa: F811
     assert merged[5].startswith("并入“城市管理—物业管理”")
 
 
-def test_a_saved_bulletin_draft_reads_what_was_changed_in_words(office: Path,  # noqa: F811
+def test_a_saved_bulletin_draft_reads_what_was_changed_from_what_to_what(office: Path,  # noqa: F811
                                                                 capsys: pytest.CaptureFixture[str],
                                                                 tmp_path: Path) -> None:
-    """It read "bulletin_draft … changed：[] → ['issue_date']"."""
+    """It read "bulletin_draft … changed：[] → ['issue_date']"; then named the parts, not from what to what."""
     code, _, err = run(capsys, office, "bulletin", "--month", "2022-07", "--call-volume", "约1万人次",
                        "--date", "2022-08-03", "--out", str(tmp_path / "b.pdf"), user="sup1")
     assert code == 0, err
     _, out, _ = run(capsys, office, "audit", "--what", "bulletin")
     [saved] = [line.split("\t") for line in out.splitlines() if "2022-07 简报" in line]
-    assert saved[3:] == ["保存草稿", "2022-07 简报", "改动了：印发日期、话务量"]
+    assert saved[3:] == ["保存草稿", "2022-07 简报",
+                         "改动了：印发日期：2022-08-02 → 2022-08-03、话务量：（空） → 约1万人次"]
 
 
 def test_a_step_dated_back_and_a_correction_say_when_they_count_and_why(office: Path,  # noqa: F811

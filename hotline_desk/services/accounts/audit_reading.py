@@ -350,6 +350,12 @@ def _before(session: Session, record: AuditRecord) -> dict[str, Any] | None:
 UNSHOWN = frozenset({"sha256", "user", "at"})
 
 
+def _moved(label: str, kept: Any) -> str:
+    """A bulletin part changed, with what it was and became where the record keeps both (the cut-off since 0.5,
+    the other short parts since 0.5.1): 话务量：约1.2万人次 → 约1.3万人次."""
+    return f"{label}：{kept[0]} → {kept[1]}" if isinstance(kept, list) and len(kept) == 2 else label
+
+
 def _change(record: AuditRecord, now: dict[str, Any], before: dict[str, Any] | None, names: _Names) -> str:
     """What a record of a list's entry, a user, a setting or 附加分 changed since the entry's record before it
     ("名称：纸坊镇 → 纸坊镇政府"); what it holds when it is the first. "" for cases (their history shows them)."""
@@ -363,9 +369,8 @@ def _change(record: AuditRecord, now: dict[str, Any], before: dict[str, Any] | N
         from hotline_desk.services.reporting.bulletin_changes import LABELS  # the names the bulletin page gives them
 
         changed = now.get("changed")
-        fields = [LABELS.get(str(key), str(key)) for key in changed] if isinstance(changed, list) else []
-        if isinstance(moved := now.get("cutoff"), list) and len(moved) == 2:  # kept from and to, since 0.5
-            fields = [f"{field}：{moved[0]} → {moved[1]}" if field == LABELS["cutoff"] else field for field in fields]
+        fields = [_moved(LABELS.get(str(key), str(key)), now.get(str(key))) for key in changed] \
+            if isinstance(changed, list) else []
         return f"改动了：{'、'.join(fields)}" if fields else "未改动内容（首次保存）"
     if record.kind == "export":
         return f"{now.get('cases', '')} 件，含来电人姓名和电话"

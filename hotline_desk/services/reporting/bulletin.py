@@ -197,14 +197,24 @@ def update_draft(session: Session, actor: Actor, month: str, *, clock: Clock = o
     if changed or row.updated_at is None:  # a save that changes nothing is not another station's news
         row.updated_at = now
         said: dict[str, Any] = {"changed": changed}
-        if "cutoff" in changed:  # what the month's numbers are taken at: from what to what, as settings are kept
-            said["cutoff"] = [f"{old['cutoff']:%Y-%m-%d %H:%M}", f"{new['cutoff']:%Y-%m-%d %H:%M}"]
+        for key in set(changed) & KEPT_BOTH_WAYS:  # from what to what, as settings are kept (not the long texts)
+            said[key] = [_kept_words(old[key]), _kept_words(new[key])]
         audit.record(session, DRAFT_SAVED, f"bulletin:{month}", said, user_id=actor.id, at=now)
         session.flush()
     return after
 
 
 DRAFT_SAVED = "bulletin_draft"
+# The draft's short parts, whose changes the audit trail keeps from what to what; 正文 and 典型案例 are named only.
+KEPT_BOTH_WAYS = frozenset({"year_issue", "total_issue", "issue_date", "cutoff", "call_volume", "good_units",
+                            "bad_units"})
+
+
+def _kept_words(value: Any) -> str:
+    """A part's value as the trail keeps it: a cut-off to the minute, a date as 2022-08-05, an empty text as （空）."""
+    if isinstance(value, datetime):
+        return f"{value:%Y-%m-%d %H:%M}"
+    return str(value) if value not in (None, "") else "（空）"
 
 # What the cut-off is, said where it is set (the bulletin page's form).
 CUTOFF_RULE = ("该月的数字按统计截止时刻的办理情况计算：时间在截止之前的办理步骤计入该月（截止后才补录的，"
