@@ -233,3 +233,45 @@ def test_a_long_unit_name_added_shows_whole_in_the_settings_list(qtbot: QtBot, d
     ctx.signals.announce(Change.REFERENCE)  # as a save here or on another station tells the page
     qtbot.waitUntil(lambda: any(unit.name == long for unit in tab.model.rows))
     assert tab.table.columnWidth(2) >= tab.table.fontMetrics().horizontalAdvance(long)
+
+
+def test_at_150_percent_the_tracking_list_shows_its_deadline_column_in_the_page(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """At 150% display scaling on 1366×768 (a page about 700 wide) 办理期限, the column that says what is late, stood
+    off the screen to the right; the title gives way for it, until the person sets the columns themselves."""
+    with db.session() as s:
+        case = register_case(s, people.operator, draft(s, unit_id=unit_id(s, "城市管理局")), clock=clock)
+        wf.approve(s, people.supervisor, case.id, clock=clock)
+
+    def page(width: int) -> TrackingView:
+        view = TrackingView(context(db, people.operator, clock, tmp_path))
+        qtbot.addWidget(view)
+        view.resize(width, 420)
+        view.show()
+        qtbot.waitExposed(view)
+        return view
+
+    view = page(700)
+    table = view.table
+    due, title = _column(table, "办理期限"), _column(table, "标题")
+    qtbot.waitUntil(lambda: table.columnViewportPosition(due) + table.columnWidth(due)
+                    <= table.viewport().width())
+    header = table.horizontalHeader()
+    assert header.visualIndex(due) == header.visualIndex(title) + 1  # moved up beside the title it belongs to
+    assert _fits(table, due)
+    assert table.columnWidth(title) < view.widths[title]  # narrowed, to no less than about eight characters
+    assert table.columnWidth(title) >= table.fontMetrics().horizontalAdvance("八个字的一个标题")
+    for other in (c for c in range(view.model.columnCount()) if c != title):
+        assert table.columnWidth(other) >= view.widths[other] or other == view.model.columnCount() - 1
+    qtbot.wait(700)  # the columns as first fitted are remembered (after the half second a drag waits)
+    table.setColumnWidth(title, 400)  # the person widens the title again: theirs, on a page this narrow too
+    qtbot.wait(700)
+    view.close()
+    again = page(700)
+    qtbot.wait(50)
+    assert again.table.columnWidth(title) == 400
+    # at 100% the page is wide enough: nothing narrowed
+    wide = TrackingView(context(db, people.operator, clock, tmp_path / "other"))
+    _as_a_page(qtbot, wide)
+    qtbot.wait(50)
+    assert wide.table.columnWidth(title) == wide.widths[title]

@@ -70,8 +70,10 @@ def titled(row: Any) -> str:
 
 class Column(Generic[R]):
     def __init__(self, header: str, value: Callable[[R], Any], width: int = 0, tip: str = "", holds: str = "",
-                 detail: Callable[[R], str] | None = None, flag: Callable[[R], str] | None = None) -> None:
+                 detail: Callable[[R], str] | None = None, flag: Callable[[R], str] | None = None,
+                 in_sight: bool = False) -> None:
         self.header = header
+        self.in_sight = in_sight  # kept within a narrow page, moved up beside the title if need be (a time limit)
         self.flag = flag  # the cell's own 超期/临期 colour, where the row's is of something else (签收 超时)
         self.detail = detail  # more of a row than its cell shows, under the cell's own text in its tooltip
         self.value = value

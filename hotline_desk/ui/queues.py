@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -64,7 +64,7 @@ from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read
 from hotline_desk.ui.models import SAME_CALLER_MARK, Column, RowsModel, titled
 from hotline_desk.ui.operations import Operation, show_refusal
-from hotline_desk.ui.text_widths import CASE_NUMBER, PHONE, TIME, column_width, scaled
+from hotline_desk.ui.text_widths import CASE_NUMBER, PHONE, TIME, column_width, narrow_to_fit, scaled
 from hotline_desk.ui.widgets import (
     NOTICE_STYLE,
     WARNING_STYLE,
@@ -79,6 +79,8 @@ from hotline_desk.ui.window_state import remember_columns
 from hotline_desk.vocabulary import Action
 from hotline_desk.wording import first_few
 
+# The narrowest a list's title column gives way to, for the columns after it to show (about eight characters).
+TITLE_LEAST = 110
 BASE_COLUMNS: list[Column[QueueRow]] = [
     Column("工单编号", lambda r: r.number, 118, holds=CASE_NUMBER),
     Column("来电时间", lambda r: r.registered_at, 124, holds=TIME),
@@ -116,7 +118,8 @@ def due_column(header: str, ctx: UiContext) -> Column[QueueRow]:
             return f"{row.due:%Y-%m-%d}" if row.due.year != now.year else f"{row.due:%m-%d}"
         return short_time(row.due, now)
 
-    return Column(header, lambda r: f"{due(r)} {r.flag_label}" if r.due else "", DUE_WIDTH, holds=f"{TIME} 超期")
+    return Column(header, lambda r: f"{due(r)} {r.flag_label}" if r.due else "", DUE_WIDTH, holds=f"{TIME} 超期",
+                  in_sight=True)
 
 
 def proposal_columns(ctx: UiContext) -> list[Column[QueueRow]]:
@@ -205,9 +208,11 @@ class QueueTable(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         header.setMinimumSectionSize(48)
-        for i, column in enumerate(self.model.columns):
-            self.table.setColumnWidth(i, column_width(self.table, column.width or 100, column.holds))
-        remember_columns(ctx.window_state(), f"queue_{remembered_as or name}", header)
+        self.widths = [column_width(self.table, column.width or 100, column.holds) for column in self.model.columns]
+        for i, width in enumerate(self.widths):
+            self.table.setColumnWidth(i, width)
+        # Columns nobody has set yet fit the page as first shown (150% display scaling), the title giving way.
+        self._fit_on_show = not remember_columns(ctx.window_state(), f"queue_{remembered_as or name}", header)
         self.table.activated.connect(self._open)  # a double-click, or Enter on the row the keyboard is on
         # What a cell's tooltip adds (【同号在办】's other cases), for the row the keyboard is on: no mouse needed.
         self.row_detail = QLabel()
@@ -285,6 +290,25 @@ class QueueTable(QWidget):
         self.on_refresh: Callable[[], None] | None = None  # told after each refresh (a tab's count)
         self.changed_elsewhere: list[str] = []  # what another station did, when the last action was refused for it
         self.refresh()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._fit_on_show:
+            self._fit_on_show = False
+            QTimer.singleShot(0, self._fit_columns)  # once laid out, at the width the page is given
+
+    def _fit_columns(self) -> None:
+        """The columns fitted to the page as first shown: the title narrowed for those after it; a time limit that
+        still stands past the page's edge (150% display scaling) moved up to just after the title."""
+        columns = self.model.columns
+        title = next((i for i, column in enumerate(columns) if column.header == "标题"), None)
+        if title is None:
+            return
+        narrow_to_fit(self.table, title, column_width(self.table, TITLE_LEAST), self.widths)
+        header = self.table.horizontalHeader()
+        for due in (i for i, column in enumerate(columns) if column.in_sight):
+            if header.sectionViewportPosition(due) + header.sectionSize(due) > self.table.viewport().width():
+                header.moveSection(header.visualIndex(due), header.visualIndex(title) + 1)
 
     def add_button(self, text: str, handler: Callable[[list[QueueRow]], None], name: str = "",
                    action: str = "") -> QPushButton:

@@ -39,6 +39,20 @@ def set_column_widths(view: QTableView | QTreeView, widths: Sequence[int], holds
         view.setColumnWidth(column, column_width(view, width, holds[column] if column < len(holds) else ""))
 
 
+def narrow_to_fit(table: QTableView, column: int, least: int, wants: Sequence[int]) -> None:
+    """Narrow ``column`` (down to ``least`` pixels) so that every shown column has the width it ``wants`` within
+    the table's: at 150% display scaling 交办跟踪's 办理期限, the column that says what is late, stood off the screen
+    to the right, past a title column 220 wide."""
+    header = table.horizontalHeader()
+    shown = [i for i in range(header.count()) if not header.isSectionHidden(i)]
+    if not shown or header.isSectionHidden(column):
+        return
+    # (the last column stretches to the edge: its size is what it was stretched to, not what it needs)
+    over = sum(wants[i] for i in shown) - table.viewport().width()
+    if over > 0:
+        header.resizeSection(column, max(least, wants[column] - over))
+
+
 # The widest a column of unit names grows to show a long one whole, beside the rest of its table.
 UNIT_NAME_MOST = 340
 
