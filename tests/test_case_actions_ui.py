@@ -1127,3 +1127,117 @@ def test_a_reply_typed_and_not_recorded_comes_back_after_the_program_ended_and_g
     given_up.keep_draft()
     given_up.reject()
     assert not reply_form(other).restored
+
+
+def test_each_cases_step_forms_keep_their_own_words_times_and_days_and_are_named_until_taken(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Step forms kept one set of words per person: a 退单 reason typed for one case, then another's, left only the
+    second; opening a third form and pressing Esc threw the kept words away unasked; a reply's 办结时间 came back as
+    now and 延期 5 个工作日 as 3; nothing said that words were waiting, in which case."""
+    import json
+    from datetime import timedelta
+
+    from PySide6.QtWidgets import QDateTimeEdit, QSpinBox
+
+    from hotline_desk.ui.case_actions import step_dialog
+    from hotline_desk.ui.drafts import kept_steps
+    from hotline_desk.ui.home_view import HomeView
+    from hotline_desk.vocabulary import Action
+
+    first, second = _dispatched(db, people, clock), _dispatched(db, people, clock)
+    with db.session() as s:
+        for case in (first, second):
+            wf.sign(s, people.operator, case, clock=clock)
+        numbers = {case: case_view(s, case).number for case in (first, second)}
+    clock.advance(hours=2)
+    ctx = context(db, people.operator, clock, tmp_path)
+
+    def form(case: int, action: Action) -> StepDialog:
+        with db.reader() as s:
+            dialog = step_dialog(None, ctx, action, wf.situation(s, case, clock()), clock())
+        assert isinstance(dialog, StepDialog)
+        qtbot.addWidget(dialog)
+        return dialog
+
+    def text_key(dialog: StepDialog) -> str:
+        return next(k for k, e in dialog.editors.items() if isinstance(e, QPlainTextEdit))
+
+    def typed_in(case: int, action: Action, words: str) -> StepDialog:
+        dialog = form(case, action)
+        dialog.set_value(text_key(dialog), words)
+        dialog.keep_draft()  # as half a second after the last key; then the program ends, the form open
+        return dialog
+
+    typed_in(first, Action.RETURN_REQUEST, "甲件：不属本单位职责，应由住建局办理")
+    typed_in(second, Action.RETURN_REQUEST, "乙件：地址不在本辖区")
+    days_form = form(first, Action.EXTENSION_REQUEST)
+    days = next(k for k, e in days_form.editors.items() if isinstance(e, QSpinBox))
+    days_form.set_value(days, 5)
+    days_form.set_value(text_key(days_form), "需协调供电公司迁改线路")
+    days_form.keep_draft()
+    reply = form(second, Action.REPLY)
+    at = next(k for k, e in reply.editors.items() if isinstance(e, QDateTimeEdit))
+    finished = (clock() - timedelta(hours=1)).replace(second=0, microsecond=0)
+    reply.set_value(at, finished)
+    reply.set_value(text_key(reply), "已上门处理")
+    reply.keep_draft()
+    form(first, Action.REPLY).reject()  # a form opened on the first case by mistake, left empty with Esc
+
+    assert len(kept_steps(tmp_path, people.operator.username, db.identity)) == 4
+    back = form(first, Action.RETURN_REQUEST)
+    assert back.restored and back.values()[text_key(back)] == "甲件：不属本单位职责，应由住建局办理"
+    other = form(second, Action.RETURN_REQUEST)
+    assert other.restored and other.values()[text_key(other)] == "乙件：地址不在本辖区"
+    longer = form(first, Action.EXTENSION_REQUEST)
+    assert longer.restored and longer.values()[days] == 5
+    late_reply = form(second, Action.REPLY)
+    assert late_reply.restored and late_reply.values()[at] == finished and \
+        late_reply.values()[text_key(late_reply)] == "已上门处理"
+    for dialog in (back, other, longer, late_reply):
+        dialog.deleteLater()  # the program ends again, the forms open: still kept
+
+    # the home page names the forms waiting, each opening its case
+    home = HomeView(ctx)
+    qtbot.addWidget(home)
+    said = home.findChild(QLabel, "kept_steps")
+    assert said is not None and not said.isHidden() and said.text().startswith("您有 4 张表单填写了内容还没有提交")
+    buttons = {b.text() for b in home.findChildren(QPushButton) if b.objectName().startswith("kept_")}
+    assert f"{numbers[first]} 登记退单申请" in buttons and f"{numbers[second]} 登记回复" in buttons
+
+    # the second case replied on another station: its window says so, its kept words taken back to the clipboard
+    with db.session() as s:
+        wf.reply(s, people.supervisor, second, Reply("已处理完毕", "已解决"), clock=clock)
+    window = CaseDetailDialog(None, ctx, second)
+    qtbot.addWidget(window)
+    lines = [label.text() for label in window.findChildren(QLabel, "kept_step") if label.isVisibleTo(window)]
+    assert any(line.startswith("您上次在“登记退单申请”中填写的内容没有提交，而此工单现在") for line in lines), lines
+    assert any("已不能登记回复" in line for line in lines), lines
+    messages = Messages().install(monkeypatch)
+    taken = []
+    def shown_take() -> QPushButton | None:
+        return next((b for b in window.findChildren(QPushButton, "take_kept_step") if b.isVisibleTo(window)), None)
+
+    while (take := shown_take()) is not None and len(taken) < 3:
+        take.click()  # shown, copied, no longer kept; the window read again
+        taken.append(QApplication.clipboard().text())
+        assert taken[-1] in messages.texts("information")[-1]
+    assert len(taken) == 2 and any("乙件：地址不在本辖区" in words for words in taken)
+    assert any("已上门处理" in words and f"{finished:%Y-%m-%d %H:%M}" in words for words in taken), taken
+    assert len(kept_steps(tmp_path, people.operator.username, db.identity)) == 2
+    window = CaseDetailDialog(None, ctx, first)  # the first case still takes both: continued from their buttons
+    qtbot.addWidget(window)
+    lines = [label.text() for label in window.findChildren(QLabel, "kept_step") if label.isVisibleTo(window)]
+    assert sorted(lines) == ["您在“登记延期申请”中填写的内容还没有提交：点“登记延期申请”继续填写。",
+                             "您在“登记退单申请”中填写的内容还没有提交：点“登记退单申请”继续填写。"]
+
+    # a form kept by the version that kept one form at a time comes back to its own case
+    [(store, kept)] = [(st, k) for st, k in kept_steps(tmp_path, people.operator.username, db.identity)
+                       if k["action"] == "return_request"]
+    store.clear()
+    single = next(p for p in (tmp_path / "drafts").glob("step-*.json")).name.split("-")[1]
+    (tmp_path / "drafts" / f"step-{single}.json").write_text(json.dumps(
+        {"number": kept["number"], "action": "return_request", "words": kept["words"]}, ensure_ascii=False),
+        encoding="utf-8")
+    assert form(first, Action.RETURN_REQUEST).restored
+    assert len(kept_steps(tmp_path, people.operator.username, db.identity)) == 2

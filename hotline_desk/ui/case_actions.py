@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
+    QCheckBox,
     QComboBox,
     QDateTimeEdit,
     QDialog,
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -49,7 +51,7 @@ from hotline_desk.services.office import reference
 from hotline_desk.ui.accessible_names import ERROR_SPOKEN
 from hotline_desk.ui.changes import Change
 from hotline_desk.ui.context import UiContext
-from hotline_desk.ui.drafts import step_draft
+from hotline_desk.ui.drafts import kept_steps, step_draft
 from hotline_desk.ui.feedback import read
 from hotline_desk.ui.operations import Operation, show_refusal
 from hotline_desk.ui.plain_text import shown as plain_shown
@@ -168,7 +170,9 @@ class StepDialog(ActionDialog):
             self._watch(key, editor)
         # What is typed is kept on disk as it is typed, until the step is taken or the form given up: a long reply
         # phoned in was lost whole when the program was ended.
-        self._draft = step_draft(ctx.state_dir, ctx.actor.username, ctx.db.identity)
+        self._draft = step_draft(ctx.state_dir, ctx.actor.username, ctx.db.identity, situation.number,
+                                 str(chosen.action))
+        self._as_opened = self._kept_values()  # what the form holds before anything is typed: not worth keeping
         self._draft_timer = QTimer(self)
         self._draft_timer.setSingleShot(True)
         self._draft_timer.setInterval(STEP_DRAFT_DELAY_MS)
@@ -197,25 +201,29 @@ class StepDialog(ActionDialog):
         elif isinstance(editor, QLineEdit):
             editor.textChanged.connect(changed)
 
-    def _words(self) -> dict[str, str]:
-        """The form's typed words (text boxes, lines, a chosen item by its name): what is costly to type again."""
-        words = {}
+    def _kept_values(self) -> dict[str, Any]:
+        """The form's fields as written to disk: the words typed (a chosen item by its name), and the times, days
+        and ticks set (a reply's 办结时间 came back as now, 延期 5 个工作日 as 3)."""
+        kept: dict[str, Any] = {}
         for key, editor in self.editors.items():
             if isinstance(editor, QPlainTextEdit):
-                words[key] = editor.toPlainText()
+                kept[key] = editor.toPlainText()
             elif isinstance(editor, QLineEdit):
-                words[key] = editor.text()
+                kept[key] = editor.text()
             elif isinstance(editor, QComboBox):
-                words[key] = editor.currentText()
-        return words
+                kept[key] = editor.currentText()
+            elif isinstance(editor, QDateTimeEdit):
+                kept[key] = editor.dateTime().toString(Qt.DateFormat.ISODate)
+            elif isinstance(editor, QSpinBox | QCheckBox):
+                kept[key] = editor.value() if isinstance(editor, QSpinBox) else editor.isChecked()
+        return kept
 
     def keep_draft(self) -> None:
-        """What is typed, written to disk (nothing typed yet: nothing kept)."""
-        words = self._words()
-        typed = any(text.strip() for key, text in words.items()
-                    if isinstance(self.editors[key], QPlainTextEdit | QLineEdit))
-        if typed:
-            self._draft.save({"number": self.situation.number, "action": str(self.step.action), "words": words})
+        """What is typed or set, written to disk (the form as it opened: nothing kept)."""
+        kept = self._kept_values()
+        if kept != self._as_opened:
+            self._draft.save({"number": self.situation.number, "action": str(self.step.action), "words": kept,
+                              "labels": {spec.key: spec.label for spec in self.fields}})
         else:  # all typed taken out again: nothing to give back
             self._draft.clear()
 
@@ -228,6 +236,9 @@ class StepDialog(ActionDialog):
         """The words kept for this case's same step when the program last ended with the form open: put back, and
         said. A draft of another form stays for its own."""
         kept = self._draft.load()
+        if kept is None:  # a form kept by a version that kept one at a time: taken over under its own case
+            kept_steps(self.ctx.state_dir, self.ctx.actor.username, self.ctx.db.identity)
+            kept = self._draft.load()
         if not kept or kept.get("number") != self.situation.number or kept.get("action") != str(self.step.action):
             return False
         words = kept.get("words")
@@ -235,9 +246,10 @@ class StepDialog(ActionDialog):
             return False
         # what the form holds as it opens, before the words come back: an Esc asks before it throws them away
         self._opened, self._opened_with = True, self.typed()
-        for key, text in words.items():
-            if key in self.editors and isinstance(text, str) and text:
-                self.set_value(key, text)
+        for key, value in words.items():
+            if key in self.editors and value not in ("", None) and (value := _from_kept(self.editors[key], value)) \
+                    is not None:
+                self.set_value(key, value)
                 self.touched.add(key)
         note = QLabel("已恢复上次未提交的内容（程序意外关闭前在这张表单中填写的），请核对后提交。")
         note.setObjectName("step_draft_restored")
@@ -305,6 +317,21 @@ class StepDialog(ActionDialog):
             self.editors[at_fault].setFocus(Qt.FocusReason.OtherFocusReason)
         if message:  # said once the cursor has moved: the field it left checks the form again as it goes
             self.error.setText(plain_shown(message))
+
+
+def _from_kept(editor: QWidget, value: Any) -> Any:
+    """A field's value as kept on disk, ready for the field; None when it does not fit it (a file of another
+    version's form)."""
+    if isinstance(editor, QDateTimeEdit):
+        try:
+            return datetime.fromisoformat(value) if isinstance(value, str) else None
+        except ValueError:
+            return None
+    if isinstance(editor, QCheckBox):
+        return value if isinstance(value, bool) else None
+    if isinstance(editor, QSpinBox):
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+    return value if isinstance(value, str) else None
 
 
 # After a request the case waits for someone else: the notice says for whom.

@@ -10,6 +10,7 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -43,6 +44,7 @@ from hotline_desk.services.office import reference
 from hotline_desk.ui.case_actions import attempt, perform
 from hotline_desk.ui.changes import Change, each_minute, follow
 from hotline_desk.ui.context import UiContext
+from hotline_desk.ui.drafts import DraftStore, kept_steps, kept_words, step_label
 from hotline_desk.ui.feedback import read
 from hotline_desk.ui.models import CASE_COLUMN_HOLDS, CASE_COLUMN_WIDTHS, CaseTableModel
 from hotline_desk.ui.operations import Task, show_refusal
@@ -422,6 +424,9 @@ class CaseDetailDialog(QDialog):
         self.history_split.setStretchFactor(1, 1)
         remember_splitter(ctx.window_state(), "case_history", self.history_split)
         layout.addWidget(self.history_split, 1)
+        # Words this person typed into one of the case's step forms and has not carried out: said, not waiting unknown
+        self.kept_row = QVBoxLayout()
+        layout.addLayout(self.kept_row)
         layout.addLayout(self.actions_row)
         QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.refresh)  # another station's step, shown now
         self.refresh()
@@ -511,6 +516,7 @@ class CaseDetailDialog(QDialog):
             self.actions_row.addWidget(edit_button)
         if not actions and not apart:
             self.actions_row.addWidget(QLabel("当前没有您可以办理的操作。"))
+        self._show_kept(view, {str(action.key) for action in (*actions, *apart)})
         if self.ctx.actor.can("register") and not self.ctx.actor.can(Action.VOID) and view.state in UNFINISHED_STATES:
             # an operator's wrong unit or duplicate: the window said nowhere who puts it right
             proposes = any(action.key == Action.PROPOSE for action in actions)  # sent back: it proposes anew itself
@@ -532,6 +538,41 @@ class CaseDetailDialog(QDialog):
         chain = [self.timeline, *buttons, *facts, content, self.step_text]
         for before, after in itertools.pairwise(chain):
             QWidget.setTabOrder(before, after)
+
+    def _show_kept(self, view: CaseView, offered: set[str]) -> None:
+        """The case's step forms this person left with words in them (the program ended, or the step refused): to
+        be continued from the step's button, or, where the case can no longer take it (another station replied
+        meanwhile), taken back to the clipboard."""
+        clear_layout(self.kept_row)
+        for store, kept in kept_steps(self.ctx.state_dir, self.ctx.actor.username, self.ctx.db.identity):
+            if kept["number"] != view.number:
+                continue
+            label = step_label(kept["action"])
+            holder = QWidget()  # one widget a line: read again, the lines go whole
+            line = QHBoxLayout(holder)
+            line.setContentsMargins(0, 0, 0, 0)
+            said = QLabel(f"您在“{label}”中填写的内容还没有提交：点“{label}”继续填写。"
+                          if kept["action"] in offered else
+                          f"您上次在“{label}”中填写的内容没有提交，而此工单现在（{view.state_label}）已不能{label}。")
+            said.setObjectName("kept_step")
+            said.setWordWrap(True)
+            said.setStyleSheet("color: #8A5A00;")
+            line.addWidget(said, 1)
+            if kept["action"] not in offered:
+                take = QPushButton("取回内容…")
+                take.setObjectName("take_kept_step")
+                take.clicked.connect(lambda _=False, store=store, kept=kept, label=label:
+                                     self._take_kept(store, kept, label))
+                line.addWidget(take)
+            self.kept_row.addWidget(holder)
+
+    def _take_kept(self, store: DraftStore, kept: dict[str, Any], label: str) -> None:
+        """The words of a step the case can no longer take: shown, put on the clipboard, and no longer kept."""
+        words = kept_words(kept)
+        QApplication.clipboard().setText(words)
+        QMessageBox.information(self, f"未提交的{label}内容", f"以下内容已复制到剪贴板，可以粘贴到别处：\n\n{words}")
+        store.clear()
+        self.refresh()
 
     def _content_box(self, text: str) -> QPlainTextEdit:
         """诉求内容 in a box of its own that scrolls: a long complaint set as a label pushed the history down to two

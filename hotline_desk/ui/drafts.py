@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import os
 import tempfile
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from hotline_desk.vocabulary import Action
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +97,13 @@ def _read(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+def _written_at(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:  # gone meanwhile (taken on another window): read as missing next
+        return 0.0
+
+
 def _remove(path: Path) -> None:
     try:
         path.unlink(missing_ok=True)
@@ -121,9 +132,60 @@ def bulletin_draft(state_dir: Path, username: str, database: str) -> DraftStore:
     return DraftStore(state_dir / "drafts", f"bulletin-{digest}")
 
 
-def step_draft(state_dir: Path, username: str, database: str) -> DraftStore:
-    """What one user typed in a case's step form (a unit's reply, a 退单 reason …) and has not yet carried out, on one
-    database: a long reply phoned in was lost whole when the program was ended (a crash, a power cut). One form at a
-    time: a person types in one form at a time."""
-    digest = hashlib.sha256(f"{database}\n{username}".encode()).hexdigest()[:20]
-    return DraftStore(state_dir / "drafts", f"step-{digest}")
+def _step_prefix(username: str, database: str) -> str:
+    return "step-" + hashlib.sha256(f"{database}\n{username}".encode()).hexdigest()[:20]
+
+
+def step_draft(state_dir: Path, username: str, database: str, number: str, action: str) -> DraftStore:
+    """What one user typed in one case's step form (a unit's reply, a 退单 reason …) and has not yet carried out, on
+    one database: a long reply phoned in was lost whole when the program was ended (a crash, a power cut). One file
+    per case and step: a reason typed for one case, then another's, each comes back to its own form."""
+    step = hashlib.sha256(f"{number}\n{action}".encode()).hexdigest()[:12]
+    return DraftStore(state_dir / "drafts", f"{_step_prefix(username, database)}-{step}")
+
+
+def kept_steps(state_dir: Path, username: str, database: str) -> list[tuple[DraftStore, dict[str, Any]]]:
+    """Each step form's words one user keeps on one database, oldest first, with its store: said at the opening
+    and in the case's window, so that none waits unknown. The single file an earlier version kept (one form at a
+    time) is taken over under its case's own name."""
+    folder, prefix = state_dir / "drafts", _step_prefix(username, database)
+    single = DraftStore(folder, prefix)
+    if (old := single.load()) is not None and isinstance(old.get("number"), str) \
+            and isinstance(old.get("action"), str) \
+            and step_draft(state_dir, username, database, old["number"], old["action"]).save(old):
+        single.clear()
+    try:
+        paths = list(folder.glob(f"{prefix}-*.json"))
+    except OSError:  # a folder this account cannot read: nothing kept that could be shown
+        return []
+    found = []
+    for path in sorted(paths, key=_written_at):
+        store = DraftStore(folder, path.name.removesuffix(".json"))
+        kept = store.load()
+        if kept is not None and isinstance(kept.get("number"), str) and isinstance(kept.get("action"), str):
+            found.append((store, kept))
+    return found
+
+
+def kept_words(kept: dict[str, Any]) -> str:
+    """A step form's kept fields as a person reads them, a line each with its label (办结时间：2022-08-02 16:30),
+    those left empty left out: for one whose step can no longer be taken, to copy elsewhere."""
+    labels, words = (found if isinstance(found := kept.get(part), dict) else {} for part in ("labels", "words"))
+    lines = []
+    for key, value in words.items():
+        if value in ("", None) or isinstance(value, bool):
+            continue
+        shown = str(value)
+        if isinstance(value, str) and len(value) >= 16 and value[4:5] == "-" and value[10:11] == "T":
+            with contextlib.suppress(ValueError):
+                shown = f"{datetime.fromisoformat(value):%Y-%m-%d %H:%M}"
+        lines.append(f"{labels.get(key, key)}：{shown}")
+    return "\n".join(lines)
+
+
+def step_label(action: str) -> str:
+    """A kept form's step by its name (登记回复), or as kept when this version has no such step."""
+    try:
+        return Action(action).label
+    except ValueError:
+        return action

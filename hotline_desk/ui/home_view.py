@@ -23,13 +23,15 @@ from sqlalchemy.orm import Session
 
 from hotline_desk.services.cases.overview import Overview, overview
 from hotline_desk.services.cases.queues import approval_alert, queue
+from hotline_desk.services.cases.records import find_case
 from hotline_desk.services.office.admin import lone_admin_words, setup_words
 from hotline_desk.services.office.calendar import ASK_FOR_HOLIDAYS, ENTER_HOLIDAYS_ADMIN, missing_years_notice
 from hotline_desk.ui.changes import Change, each_minute, follow
 from hotline_desk.ui.context import UiContext
-from hotline_desk.ui.feedback import read
+from hotline_desk.ui.drafts import kept_steps, step_label
+from hotline_desk.ui.feedback import read, read_or_warn
 from hotline_desk.ui.plain_text import shown as plain_shown
-from hotline_desk.ui.widgets import WARNING_STYLE, clear_layout
+from hotline_desk.ui.widgets import WARNING_STYLE, clear_layout, run_modal
 from hotline_desk.vocabulary import Permission
 
 OVERDUE_COLOUR = "#B00020"
@@ -155,6 +157,9 @@ def _notice(layout: QVBoxLayout, name: str, style: str) -> QLabel:
     return label
 
 
+# The unfinished step forms named on the home page, each a button; the rest counted.
+KEPT_NAMED = 4
+
 # The queues' tiles for one who works none of them (督查), as 工单查询 lists them by state.
 READING_LISTS = {"pending_approval": "proposed", "followups_due": "pending_followup"}
 
@@ -212,6 +217,10 @@ class HomeView(QWidget):
         self.calendar_notice = _notice(layout, "calendar_notice", WARNING_STYLE)
         # A supervisor coming in after the night: urgent proposals and those past their time to be dispatched.
         self.approval_notice = _notice(layout, "approval_notice", f"color: {OVERDUE_COLOUR}; font-weight: bold;")
+        # Step forms left with words in them when the program last ended: each case a button that opens it.
+        self.kept_said = _notice(layout, "kept_steps", WARNING_STYLE)
+        self.kept_layout = QHBoxLayout()
+        layout.addLayout(self.kept_layout)
         lower = QHBoxLayout()
         chart_box = QGroupBox("近30天每日登记（浅色为周末和节假日，点击柱子查看当天工单）")
         chart_layout = QVBoxLayout(chart_box)
@@ -284,7 +293,33 @@ class HomeView(QWidget):
                           + (f"\n{late}" if late else ""))
         self.chart.set_days(numbers.days, numbers.rest_days)
         self._show_units(numbers)
+        self._show_kept()
         self._wrap_tiles(self.width())  # a figure grown by a digit may no longer fit its row
+
+    def _show_kept(self) -> None:
+        """The case step forms this person left unfinished (a reply typed when the program was ended): named, so
+        that none waits unknown in a case nobody opens again."""
+        clear_layout(self.kept_layout)
+        kept = kept_steps(self.ctx.state_dir, self.ctx.actor.username, self.ctx.db.identity)
+        self.kept_said.setText(f"您有 {len(kept)} 张表单填写了内容还没有提交（如程序上次意外关闭时正在填写的）："
+                               "点工单打开，再点同一步骤继续填写。" if kept else "")
+        self.kept_said.setVisible(bool(kept))
+        for _store, form in kept[:KEPT_NAMED]:
+            button = QPushButton(f"{form['number']} {step_label(form['action'])}")
+            button.setObjectName(f"kept_{form['number']}")
+            button.clicked.connect(lambda _=False, number=form["number"]: self._open_kept(number))
+            self.kept_layout.addWidget(button)
+        if len(kept) > KEPT_NAMED:
+            self.kept_layout.addWidget(QLabel(f"等 {len(kept)} 张"))
+        self.kept_layout.addStretch(1)
+
+    def _open_kept(self, number: str) -> None:
+        from hotline_desk.ui.case_list import CaseDetailDialog  # the page's import of the lists would go round
+
+        case_id = read_or_warn(self, self.ctx, lambda s: find_case(s, number).id, title="无法打开工单")
+        if case_id is not None:
+            run_modal(CaseDetailDialog(self, self.ctx, case_id))
+        self._show_kept()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
