@@ -3,15 +3,20 @@ ahead could not be handled by the other stations until then."""
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
-from hotline_desk.db import Database
+from hotline_desk.db import Database, open_database
+from hotline_desk.services.cases.records import register_case
+from hotline_desk.services.clock import OFFICE_TZ
 from hotline_desk.services.maintenance.opening import clock_notice, clock_words
 from hotline_desk.services.office.settings import set_setting
-from tests.conftest import People
+from tests.conftest import FakeClock, People
+from tests.helpers import draft
 
 
 def test_a_clock_far_from_the_servers_is_named_and_a_near_one_is_not(db: Database) -> None:
@@ -28,12 +33,12 @@ def test_a_clock_set_back_before_the_files_last_save_is_named(db: Database, peop
     """A flat battery on the main board: the clock went back to 2019, and steps would be recorded then."""
     if db.is_postgresql:
         pytest.skip("a server's clock is compared instead")
-    with db.session() as s:  # the last save, at 2026-12-05 10:00 office time
-        set_setting(s, "limits.near_deadline_days", 2, user_id=people.admin.id, at=datetime(2026, 12, 5, 10, 0))
-    assert clock_notice(db, datetime(2026, 12, 5, 2, 3, tzinfo=UTC)) == ""  # 10:03 in the office
+    with db.session() as s:  # the last save, at 2036-12-05 10:00 office time (after the accounts made now)
+        set_setting(s, "limits.near_deadline_days", 2, user_id=people.admin.id, at=datetime(2036, 12, 5, 10, 0))
+    assert "还早" not in clock_notice(db, datetime(2036, 12, 5, 2, 3, tzinfo=UTC))  # 10:03 in the office
     said = clock_notice(db, datetime(2019, 1, 1, 2, 0, tzinfo=UTC))
-    assert said.startswith("本机时间（2019-01-01 10:00）比这个数据库最近一次保存的时间（2026-12-05 10:00）还早 "
-                           "2895 天，本机时钟可能被调回了")
+    assert said.startswith("本机时间（2019-01-01 10:00）比这个数据库最近一次保存的时间（2036-12-05 10:00）还早 "
+                           "6548 天，本机时钟可能被调回了")
     assert "也可能是最近保存的那台电脑的时钟快了。请先让管理员核对本机和其他工作站的日期和时间" in said
 
 
@@ -58,3 +63,40 @@ def test_how_far_a_clock_is_off_is_worded() -> None:
     assert fast.startswith("本机时钟比数据库服务器快 20 分钟：本机登记的")
     days = clock_words(server, server + timedelta(days=1, hours=23, minutes=55))
     assert days.startswith("本机时钟比数据库服务器快 2 天")
+
+
+def test_a_file_left_for_a_year_is_named_as_it_opens_though_the_opening_starts_its_log(
+        db: Database, db_path: Path) -> None:
+    """A clock a year ahead went unnoticed: the opening's own empty write-ahead log, made as it began to read, was
+    taken for the file's last write."""
+    if db.is_postgresql:
+        pytest.skip("a server's clock is compared instead")
+    db.dispose()
+    year_ago = datetime.now(UTC) - timedelta(days=365)
+    for path in db_path.parent.glob(f"{db_path.name}*"):
+        os.utime(path, (year_ago.timestamp(), year_ago.timestamp()))
+    again = open_database(str(db_path))
+    try:
+        with again.reader() as s:  # reading: SQLite makes its log beside the file, empty
+            s.execute(text("SELECT count(*) FROM cases"))
+            said = clock_notice(again)
+    finally:
+        again.dispose()
+    assert "比这个数据库文件最后一次写入的时间" in said and "晚 365 天" in said
+
+
+def test_a_clock_set_back_is_still_named_after_a_save_made_with_it(db: Database, people: People,
+                                                                   clock: FakeClock) -> None:
+    """A clock a day slow: the first save made with it was taken for the file's latest, and the notice stopped,
+    while the cases of the day before stood a day ahead."""
+    if db.is_postgresql:
+        pytest.skip("a server's clock is compared instead")
+    clock.set(datetime(2036, 7, 6, 9, 0))  # after the accounts, made at the real time
+    with db.session() as s:
+        register_case(s, people.operator, draft(s), clock=clock)  # the day before, with the clock right
+    behind = clock() - timedelta(days=1)
+    with db.session() as s:  # then a save with the clock a day slow
+        set_setting(s, "limits.near_deadline_days", 2, user_id=people.admin.id, at=behind)
+    said = clock_notice(db, behind.replace(tzinfo=OFFICE_TZ).astimezone(UTC) + timedelta(minutes=5))
+    assert said.startswith(f"本机时间（{behind + timedelta(minutes=5):%Y-%m-%d %H:%M}）比这个数据库最近一次保存的时间"
+                           f"（{clock():%Y-%m-%d %H:%M}）还早 ")

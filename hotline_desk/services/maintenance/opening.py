@@ -124,6 +124,8 @@ def _without_password(database: Database) -> str:
 # A SQLite file has no clock of its own: the station's is compared with what the file recorded. This long after the
 # file was last written, the clock may have run ahead (or the file was not used for that long).
 IDLE_LONG = timedelta(days=60)
+# How many of the latest saves are read for the latest moment the file holds (a day's work or more).
+RECENT_SAVES = 2000
 
 
 def clock_notice(database: Database, here: datetime | None = None) -> str:
@@ -146,17 +148,23 @@ def _file_clock_words(database: Database, here: datetime) -> str:
     now = here.astimezone(OFFICE_TZ).replace(tzinfo=None)
     try:
         with database.read_connection() as connection:
-            last = connection.exec_driver_sql("SELECT at FROM audit_log ORDER BY id DESC LIMIT 1").scalar()
+            # the latest moment of the last saves, and of the calls registered: one save made with the clock set
+            # back is not the file's latest (the notice stopped after it, the cases of the day before still ahead)
+            last = connection.exec_driver_sql(
+                f"SELECT max(at) FROM (SELECT at FROM audit_log ORDER BY id DESC LIMIT {RECENT_SAVES})").scalar()
+            called = connection.exec_driver_sql("SELECT max(registered_at) FROM cases").scalar()
     except HotlineError:  # only advice: the next action says what is wrong with the file
         return ""
-    saved = datetime.fromisoformat(str(last)) if last is not None else None
+    moments = [datetime.fromisoformat(str(value)) for value in (last, called) if value is not None]
+    saved = max(moments) if moments else None
     if saved is not None and set_back(now, saved):
         return (f"本机时间（{now:%Y-%m-%d %H:%M}）比这个数据库最近一次保存的时间（{saved:%Y-%m-%d %H:%M}）还早 "
                 f"{span_words(saved - now)}，本机时钟可能被调回了（电脑主板电池没电时常见），也可能是最近保存的那台电脑"
                 "的时钟快了。请先让管理员核对本机和其他工作站的日期和时间，改正了再登记、办理，否则办理的步骤会记在错误的"
                 "时间上。")
     files = [database.path, Path(f"{database.path}-wal")] if database.path is not None else []
-    times = [os.stat(path).st_mtime for path in files if path.exists()]
+    # (a log with nothing in it is this opening's own, made as it began to read: not a write of the file)
+    times = [found.st_mtime for path in files if path.exists() and (found := os.stat(path)).st_size > 0]
     if not times:
         return ""
     written = datetime.fromtimestamp(max(times), UTC)
