@@ -4,16 +4,18 @@ ahead could not be handled by the other stations until then."""
 from __future__ import annotations
 
 import os
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from pytestqt.qtbot import QtBot
 from sqlalchemy import text
 
 from hotline_desk.db import Database, open_database
 from hotline_desk.services.cases.records import register_case
 from hotline_desk.services.clock import OFFICE_TZ
-from hotline_desk.services.maintenance.opening import clock_notice, clock_words
+from hotline_desk.services.maintenance.opening import clock_notice, clock_words, zone_words
 from hotline_desk.services.office.settings import set_setting
 from tests.conftest import FakeClock, People
 from tests.helpers import draft
@@ -100,3 +102,37 @@ def test_a_clock_set_back_is_still_named_after_a_save_made_with_it(db: Database,
     said = clock_notice(db, behind.replace(tzinfo=OFFICE_TZ).astimezone(UTC) + timedelta(minutes=5))
     assert said.startswith(f"本机时间（{behind + timedelta(minutes=5):%Y-%m-%d %H:%M}）比这个数据库最近一次保存的时间"
                            f"（{clock():%Y-%m-%d %H:%M}）还早 ")
+
+
+def test_a_station_not_on_beijing_time_is_told_by_how_much_and_what_to_set() -> None:
+    """A PC left on New York's zone, its clock set to show 09:00: the program, keeping Beijing time, recorded the
+    call at 21:00, and nothing was said."""
+    here = datetime(2022, 8, 3, 13, 0, tzinfo=UTC)  # 09:00 in New York, 21:00 in Beijing
+    assert zone_words(here, timedelta(hours=8)) == ""
+    said = zone_words(here, timedelta(hours=-4))
+    assert said.startswith("本机的时区不是北京时间（本机为 UTC-04:00）：本机时钟显示 08-03 09:00，程序按北京时间记为 "
+                           "08-03 21:00。如果北京时间现在不是 21:00，是本机的时间或时区设错了")
+    assert "“(UTC+08:00) 北京”" in said
+    assert zone_words(here, timedelta(hours=5, minutes=30)).startswith("本机的时区不是北京时间（本机为 UTC+05:30）")
+
+
+def test_the_window_says_in_red_that_the_station_is_not_on_beijing_time(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    from hotline_desk.ui.main_window import MainWindow
+    from tests.ui_helpers import context
+
+    for zone, shown in (("America/New_York", True), ("Asia/Shanghai", False)):
+        monkeypatch.setenv("TZ", zone)
+        time.tzset()
+        window = MainWindow(context(db, people.operator, clock, tmp_path), watch=False)
+        qtbot.addWidget(window)
+        label = window.findChild(QLabel, "status_zone")
+        assert label is not None and label.isVisibleTo(window) is shown
+        if shown:
+            assert label.text() == "本机时区不是北京时间" and "本机为 UTC-0" in label.toolTip()
+            assert window.statusBar().currentMessage().startswith("本机的时区不是北京时间")
+    monkeypatch.undo()
+    time.tzset()

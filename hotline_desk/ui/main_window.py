@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 from hotline_desk.errors import HotlineError
 from hotline_desk.services.accounts.permissions import right_label
 from hotline_desk.services.maintenance.backups import BackupAge
-from hotline_desk.services.maintenance.opening import disk_room, room_words
+from hotline_desk.services.maintenance.opening import disk_room, room_words, zone_notice
 from hotline_desk.services.office.settings import OFFICE_NAME, Settings
 from hotline_desk.ui.changes import Change
 from hotline_desk.ui.context import UiContext
@@ -165,6 +165,8 @@ class MainWindow(QMainWindow):
         ctx.signals.navigate.connect(self.show_page)
         self._quiet_tab_scrolling(self.home)
         self.check_disk(announce=False)  # the opening's box has just said it
+        if self.zone_label.toolTip():  # once in words as the window opens; the red line stays
+            self.show_notice(self.zone_label.toolTip())
         self.disk_timer = QTimer(self)
         self.disk_timer.setInterval(DISK_CHECK_MS)
         self.disk_timer.timeout.connect(self.check_disk)
@@ -237,6 +239,15 @@ class MainWindow(QMainWindow):
         self.disk_label.setStyleSheet("color: #B00020; font-weight: bold;")
         self.disk_label.hide()
         bar.addPermanentWidget(self.disk_label)
+        # A station not on Beijing time: the program keeps Beijing's, hours away from the clock the clerk reads.
+        zone = zone_notice()
+        self.zone_label = QLabel("本机时区不是北京时间" if zone else "")
+        self.zone_label.setObjectName("status_zone")
+        self.zone_label.setStyleSheet("color: #B00020; font-weight: bold;")
+        self.zone_label.setToolTip(zone)
+        self.zone_label.setAccessibleDescription(zone)
+        self.zone_label.setVisible(bool(zone))
+        bar.addPermanentWidget(self.zone_label)
         # Automatic backups failing, or none for days: a box at the day's first start is gone after one click, and
         # a station left open for days tries again each hour without a box each time.
         self.backup_label = QLabel()

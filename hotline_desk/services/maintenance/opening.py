@@ -132,14 +132,37 @@ def clock_notice(database: Database, here: datetime | None = None) -> str:
     """A station whose clock is far from the PostgreSQL server's, or for a SQLite file earlier than its last save or
     long after its last write, in words ("" when nothing is amiss): its steps would be dated wrong, a case
     registered a year ahead could not be handled until then."""
+    here = here or datetime.now(UTC)
     if not database.is_postgresql:
-        return _file_clock_words(database, here or datetime.now(UTC))
+        return _file_clock_words(database, here)
     try:
         with database.read_connection() as connection:
             server = connection.exec_driver_sql("SELECT now()").scalar_one()
     except HotlineError:  # the server went away just now: the next action says so; this is only advice
         return ""
-    return clock_words(server, here or datetime.now(UTC))
+    return clock_words(server, here)
+
+
+def zone_notice(here: datetime | None = None) -> str:
+    """The window's word on a station not on Beijing time (see ``zone_words``): said where clerks read the clock on
+    the wall, not by the command line, which a server's scheduled backup may run on a machine kept on UTC."""
+    here = here or datetime.now(UTC)
+    return zone_words(here, here.astimezone().utcoffset() or timedelta(0))
+
+
+def zone_words(here: datetime, local: timedelta) -> str:
+    """A station whose time zone is not Beijing's, in words ("" when it is): a PC left on another zone shows the
+    office's hour only if its clock was set wrong to match, and the program, keeping Beijing time, then records
+    each step hours away from the hour on the wall."""
+    office = here.astimezone(OFFICE_TZ)
+    if local == office.utcoffset():
+        return ""
+    minutes = int(local.total_seconds() // 60)
+    zone = f"UTC{'+' if minutes >= 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    shown_here = (here.astimezone(UTC).replace(tzinfo=None) + local)
+    return (f"本机的时区不是北京时间（本机为 {zone}）：本机时钟显示 {shown_here:%m-%d %H:%M}，程序按北京时间记为 "
+            f"{office:%m-%d %H:%M}。如果北京时间现在不是 {office:%H:%M}，是本机的时间或时区设错了：请让管理员把时区设为"
+            "“(UTC+08:00) 北京”并校准时间，再登记、办理，否则办理的步骤会记在错误的时间上。")
 
 
 def _file_clock_words(database: Database, here: datetime) -> str:
