@@ -1032,6 +1032,26 @@ def _sqlite_file(url: str) -> Path | None:
     return None if str(path) in ("", ".", ":memory:") or str(path).startswith("file:") else path
 
 
+# The longest file path SQLite opens (its Unix limit, in bytes: a Chinese character takes three), and the longest
+# name one folder or file may have on the usual file systems.
+SQLITE_PATH_MOST = 511
+NAME_MOST = 255
+
+
+def path_too_long(path: Path) -> str:
+    """Why a database path cannot be used for its length, in words ("" when it can): SQLite answered a path of 180
+    Chinese characters “没有读写权限”, and one folder's name past 255 bytes failed as an unexpected error."""
+    whole = os.path.abspath(path)
+    longest = max(path.parts, key=lambda part: len(os.fsencode(part)), default="")
+    if (size := len(os.fsencode(longest))) > NAME_MOST:
+        return (f"路径中“{longest[:12]}…”这一层的名字太长（{size} 字节；一层最多 {NAME_MOST} 字节，约 85 个汉字）。"
+                "请改用短一些的文件夹名或文件名。")
+    if (size := len(os.fsencode(whole))) > SQLITE_PATH_MOST:
+        return (f"数据库文件的路径太长（{size} 字节；最多约 {SQLITE_PATH_MOST} 字节，约 170 个汉字）：{whole[:40]}…。"
+                "请把数据库放到路径短一些的文件夹中（如 D:\\12345热线\\）。")
+    return ""
+
+
 def _check_existing(path: Path) -> None:
     """Refuse a path that holds no database, before SQLite opens it (opening would create the file)."""
     if path.is_dir():
@@ -1067,6 +1087,8 @@ def open_database(db: str | None = None, *, upgrade: bool = True, after_upgrade:
     """
     url = resolve_db_url(db)
     path = _sqlite_file(url)
+    if path is not None and (too_long := path_too_long(path)):
+        raise DatabaseError(f"无法打开数据库：{too_long}")
     if path is not None:
         if create:
             create_private_file(path)

@@ -174,6 +174,26 @@ def test_db_must_name_a_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert run(capsys, str(legacy), "category", "list")[0] == 0
 
 
+def test_a_database_path_too_long_is_said_so_not_as_no_permission_or_a_fault(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A database 180 Chinese characters deep was refused as “没有读写它或它所在文件夹的权限”; a folder name past 255
+    bytes failed as “程序出现意外错误”, even for init, which asked for the admin's password first."""
+    name = "很长的文件夹名称" * 6  # 48 characters, 144 bytes: each folder fits, four of them do not
+    deep = tmp_path.joinpath(name, name, name, name)
+    deep.mkdir(parents=True)
+    open_database(str(tmp_path / "office.sqlite3")).dispose()
+    (tmp_path / "office.sqlite3").rename(deep / "office.sqlite3")
+    code, _, err = run(capsys, str(deep / "office.sqlite3"), "unit", "list")
+    assert code != 0 and err.startswith("错误：无法打开数据库：数据库文件的路径太长（")
+    assert "请把数据库放到路径短一些的文件夹中" in err and "权限" not in err
+    one_long = tmp_path / ("很" * 90) / "office.sqlite3"
+    for command in (["unit", "list"], ["init"]):
+        code, _, err = run(capsys, str(one_long), *command)
+        assert code != 0 and "这一层的名字太长（270 字节；一层最多 255 字节" in err, err
+        assert "意外错误" not in err
+    assert one_long.parent.name not in os.listdir(tmp_path)  # nothing made
+
+
 def _lock(folder: Path) -> None:
     if os.geteuid() == 0:
         for target in (*folder.iterdir(), folder):

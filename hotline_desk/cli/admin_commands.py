@@ -28,6 +28,7 @@ from hotline_desk.db import (
     DamagedDatabase,
     is_sqlite_file,
     open_database,
+    path_too_long,
     recovery_words,
     resolve_db_url,
     sqlite_file_whole,
@@ -226,6 +227,8 @@ def _no_file_yet(db_arg: str | None) -> bool:
     if not url.startswith("sqlite:///"):
         return False
     path = sqlite_path(url)
+    if path_too_long(path):  # no password asked for a path that cannot be used: opening it says why
+        return False
     # An empty file, or a SQLite file with no table at all (made by another tool, or a version mark alone): the
     # password is asked before anything is written into it, as for a new one.
     return not path.exists() or (path.is_file() and (path.stat().st_size == 0 or sqlite_tables(path) == []))
