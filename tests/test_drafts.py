@@ -8,8 +8,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pytestqt.qtbot import QtBot
 
+from hotline_desk.db import Database
 from hotline_desk.ui.drafts import DraftStore
+from tests.conftest import FakeClock, People
 
 
 @pytest.fixture
@@ -53,3 +56,25 @@ def test_a_draft_is_kept_where_python_cannot_set_a_files_mode(tmp_path: Path, mo
     store = DraftStore(tmp_path / "drafts", "case-entry-op1")
     store.save({"content": "小区路灯不亮"})
     assert store.load() == {"content": "小区路灯不亮"}
+
+
+def test_the_window_says_in_red_when_no_draft_can_be_kept_on_this_station(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """A home folder on a read-only disk: no form's typing was kept, said only in a log."""
+    from PySide6.QtWidgets import QLabel
+
+    from hotline_desk.ui.main_window import MainWindow
+    from tests.ui_helpers import context
+
+    for state, kept in ((tmp_path / "fine", True), (tmp_path / "blocked", False)):
+        state.mkdir()
+        if not kept:
+            (state / "drafts").write_text("")  # where the drafts' folder should be: cannot be made
+        window = MainWindow(context(db, people.operator, clock, state), watch=False)
+        qtbot.addWidget(window)
+        label = window.findChild(QLabel, "status_drafts")
+        assert label is not None and label.isVisibleTo(window) is not kept
+        if not kept:
+            assert label.text() == "草稿无法保存"
+            assert label.toolTip().startswith(f"本机无法保存草稿（文件夹 {state / 'drafts'} 不能写入：")
+            assert "程序意外关闭时，正在填写的登记和办理表单的内容会丢失" in window.statusBar().currentMessage()

@@ -136,3 +136,4 @@ def test_the_window_says_in_red_that_the_station_is_not_on_beijing_time(
             assert window.statusBar().currentMessage().startswith("本机的时区不是北京时间")
     monkeypatch.undo()
     time.tzset()
+

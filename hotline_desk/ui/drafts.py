@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from hotline_desk.errors import os_reason
 from hotline_desk.vocabulary import Action
 
 log = logging.getLogger(__name__)
@@ -87,6 +88,21 @@ class DraftStore:
         _remove(self.path)
         if (legacy := self._own_legacy()) is not None:
             _remove(legacy)
+
+
+def drafts_unwritable(state_dir: Path) -> str:
+    """Why no draft can be kept on this station, in words ("" when one can): a home folder on a read-only disk kept
+    no form's typing, said only in a log nobody reads."""
+    folder = state_dir / "drafts"
+    try:
+        folder.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=folder, prefix=".draft-", suffix=".json")
+        os.close(fd)
+        os.unlink(name)
+    except OSError as exc:
+        return (f"本机无法保存草稿（文件夹 {folder} 不能写入：{os_reason(exc)}）：程序意外关闭时，正在填写的登记和办理"
+                "表单的内容会丢失。请尽快保存所填内容，并告诉电脑维护人员检查这个文件夹所在的磁盘和权限。")
+    return ""
 
 
 def _read(path: Path) -> dict[str, Any] | None:

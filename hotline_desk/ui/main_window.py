@@ -36,7 +36,7 @@ from hotline_desk.services.maintenance.opening import disk_room, room_words, zon
 from hotline_desk.services.office.settings import OFFICE_NAME, Settings
 from hotline_desk.ui.changes import Change
 from hotline_desk.ui.context import UiContext
-from hotline_desk.ui.drafts import bulletin_draft, entry_draft
+from hotline_desk.ui.drafts import bulletin_draft, drafts_unwritable, entry_draft
 from hotline_desk.ui.feedback import read
 from hotline_desk.ui.help_dialog import HelpDialog
 from hotline_desk.ui.home_view import OVERDUE_COLOUR, HomeView
@@ -165,8 +165,8 @@ class MainWindow(QMainWindow):
         ctx.signals.navigate.connect(self.show_page)
         self._quiet_tab_scrolling(self.home)
         self.check_disk(announce=False)  # the opening's box has just said it
-        if self.zone_label.toolTip():  # once in words as the window opens; the red line stays
-            self.show_notice(self.zone_label.toolTip())
+        if said := " ".join(filter(None, (self.zone_label.toolTip(), self.drafts_label.toolTip()))):
+            self.show_notice(said)  # once in words as the window opens; the red lines stay
         self.disk_timer = QTimer(self)
         self.disk_timer.setInterval(DISK_CHECK_MS)
         self.disk_timer.timeout.connect(self.check_disk)
@@ -248,6 +248,15 @@ class MainWindow(QMainWindow):
         self.zone_label.setAccessibleDescription(zone)
         self.zone_label.setVisible(bool(zone))
         bar.addPermanentWidget(self.zone_label)
+        # No draft can be kept (a home folder on a read-only disk): what is being typed would go with a crash.
+        unkept = drafts_unwritable(self.ctx.state_dir)
+        self.drafts_label = QLabel("草稿无法保存" if unkept else "")
+        self.drafts_label.setObjectName("status_drafts")
+        self.drafts_label.setStyleSheet("color: #B00020; font-weight: bold;")
+        self.drafts_label.setToolTip(unkept)
+        self.drafts_label.setAccessibleDescription(unkept)
+        self.drafts_label.setVisible(bool(unkept))
+        bar.addPermanentWidget(self.drafts_label)
         # Automatic backups failing, or none for days: a box at the day's first start is gone after one click, and
         # a station left open for days tries again each hour without a box each time.
         self.backup_label = QLabel()
