@@ -27,7 +27,7 @@ from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url, 
 from sqlalchemy.exc import DatabaseError as SQLAlchemyDatabaseError
 from sqlalchemy.exc import OperationalError
 
-from hotline_desk import live_files
+from hotline_desk import __version__, live_files
 from hotline_desk.errors import DatabaseBusy, DatabaseError, os_reason
 from hotline_desk.wording import first_few
 
@@ -841,7 +841,10 @@ def migrate(db: Database, after_upgrade: AfterUpgrade | None = None, *, keep_cop
     if current == head:
         return
     if current is not None and current not in known_revisions():
-        raise DatabaseError("该数据库由更新版本的本软件创建，请升级软件后再打开。")
+        copies = (f"；如是误用新版本打开而升级的，升级前的副本在它旁边（{db.path.stem}-升级前备份-…{db.path.suffix}）"
+                  if db.path is not None else "")
+        raise DatabaseError(f"该数据库已被更新版本的本软件创建或升级（数据库格式 {current}，本版本 "
+                            f"{__version__} 只认得到 {head}）：请用那个版本或更新的版本打开{copies}。")
     if db.read_only:
         raise DatabaseError(f"数据库文件 {db.display_name} 是只读的，而它须先升级到本版本的格式才能使用："
                             "请让管理员给予写入权限后打开一次（升级自动完成，数据不丢失）。")

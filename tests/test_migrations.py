@@ -68,8 +68,12 @@ def test_file_from_a_newer_version_is_refused(tmp_path: Path) -> None:
     open_database(str(path)).dispose()
     with sqlite3.connect(path) as conn:
         conn.execute("UPDATE alembic_version SET version_num = 'zz_future'")
-    with pytest.raises(DatabaseError, match="更新版本"):
+    with pytest.raises(DatabaseError, match="更新版本") as refused:
         open_database(str(path))
+    # upgraded, not only created, by a newer version: which format, and where the copy from before the upgrade is
+    said = refused.value.message
+    assert said.startswith("该数据库已被更新版本的本软件创建或升级（数据库格式 zz_future，本版本 ")
+    assert "升级前的副本在它旁边（newer-升级前备份-….sqlite3）" in said
 
 
 def test_a_file_that_is_not_a_database_gives_a_clear_message(tmp_path: Path) -> None:
