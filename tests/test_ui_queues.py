@@ -797,8 +797,9 @@ def test_a_proposal_whose_caller_has_a_case_not_yet_finished_is_marked_with_its_
         i = [row.number for row in view.proposals.all_rows].index(again.number)
         tip = model.data(model.index(i, title), Qt.ItemDataRole.ToolTipRole)
         assert tip.endswith(f"同一电话另有未办结的工单：{first.number}、{secret.number}（同一件事的，请作废这一件，"
-                            "在原工单上登记再次来电）" if viewer is people.supervisor else
-                            f"同一电话另有未办结的工单：{first.number}（同一件事的，请作废这一件，在原工单上登记再次来电）")
+                            f"在先登记的 {first.number} 上登记再次来电）" if viewer is people.supervisor else
+                            f"同一电话另有未办结的工单：{first.number}（同一件事的，请作废这一件，在先登记的 "
+                            f"{first.number} 上登记再次来电）")
         # the keyboard's row says the same under the table, with no mouse to hover
         view.proposals.table.setFocus()
         view.proposals.table.setCurrentIndex(model.index(i, 0))
@@ -808,6 +809,18 @@ def test_a_proposal_whose_caller_has_a_case_not_yet_finished_is_marked_with_its_
         view.proposals.table.setCurrentIndex(model.index(other_row, 0))
         assert not view.proposals.row_detail.isVisible()
         view.close()
+    # both waiting: the first registered is the one kept, whichever row is read (“这一件” on it had it voided)
+    with db.session() as s:
+        original = register_case(s, people.operator, draft(s, phone="13700001111"), clock=clock)
+        repeat = register_case(s, people.operator, draft(s, phone="13700001111"), clock=clock)
+    view = ApprovalView(context(db, people.supervisor, clock, tmp_path))
+    shown_active(qtbot, view)
+    model = view.proposals.model
+    title = next(c for c in range(model.columnCount()) if model.headerData(c, Qt.Orientation.Horizontal) == "标题")
+    tips = {row.number: model.data(model.index(i, title), Qt.ItemDataRole.ToolTipRole)
+            for i, row in enumerate(view.proposals.all_rows)}
+    assert tips[original.number].endswith(f"（同一件事的，请作废后登记的{repeat.number}，在这一件上登记再次来电）")
+    assert tips[repeat.number].endswith(f"（同一件事的，请作废这一件，在先登记的 {original.number} 上登记再次来电）")
 
 
 def test_an_empty_queue_says_so_under_its_usual_headers(qtbot: QtBot, db: Database, people: People,
