@@ -152,6 +152,19 @@ def test_a_units_cases_before_the_month_is_over_name_the_cut_off_and_the_moment_
     assert summary[:2] == ["草稿：该月简报尚未定稿，定稿前得分还可能变化，不是考核结果。",
                            "统计截止：2022-08-01 00:00（尚未到截止时间，数字截至 2022-07-20 10:00；按截止时的办理情况"
                            "计分，截止后的步骤不计入本月）"]
+    # a case dispatched minutes ago and not yet signed: counted as not in time for now, and said so (a unit read
+    # 按时签收 0 / 2 as already lost); once its limit has passed unsigned, it is simply not in time
+    with db.session() as s:
+        fresh = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, fresh, clock=clock)
+    clock.advance(minutes=5)
+    with db.reader() as s:
+        head = unit_cases(s, "2022-07", unit_id(s, "自来水公司"), clock=clock).summary()[2]
+    assert "按时签收 0 / 2 件（其中 1 件尚未签收、还没到签收时限：暂按未按时计，时限内签收即计入按时），得 0 分" in head
+    clock.advance(hours=25)
+    with db.reader() as s:
+        head = unit_cases(s, "2022-07", unit_id(s, "自来水公司"), clock=clock).summary()[2]
+    assert "按时签收 0 / 2 件，得 0 分" in head
 
 
 def test_a_wrong_reply_taken_back_after_the_cut_off_says_the_month_keeps_it_and_dated_back_corrects_it(
