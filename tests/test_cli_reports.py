@@ -344,7 +344,8 @@ def test_the_cases_behind_a_units_score_go_to_a_workbook_it_can_recount(
     code, out, err = run(capsys, demo_db, "scores", "--month", "2022-07", "--unit", "纸坊镇", "--out",
                          str(tmp_path / "纸坊镇.xlsx"), user="demo_sup1")
     assert code == 0, err
-    assert "交办 40 件。办结率：已办结 32 / 40 件，得 32 分；" in out and "合计 83，第 21 名。" in out
+    assert "交办 40 件。办结率：已办结（单位回复即算办结） 32 / 40 件，得 32 分；" in out
+    assert "合计 83，第 21 名。" in out
     sheet = openpyxl.load_workbook(tmp_path / "纸坊镇.xlsx").active
     assert sheet["A1"].value == "纸坊镇2022年七月考核计分工单"
     table = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=1)]

@@ -21,6 +21,7 @@ from hotline_desk.services.reporting.bulletin_compose import month_cn
 from hotline_desk.services.reporting.facts import scored_dispatch
 from hotline_desk.services.reporting.frozen import NOT_FINAL_SENT, month_scores
 from hotline_desk.services.reporting.monthdata import entered_after
+from hotline_desk.services.reporting.rules import RULES_SHOWN, load_rules
 from hotline_desk.services.reporting.scoring import (
     BonusItemView,
     UnitCaseDetail,
@@ -66,6 +67,9 @@ class UnitCases:
     gone_elsewhere: tuple[tuple[str, str], ...] = ()
     bonus_removed: tuple[BonusItemView, ...] = ()  # 附加分 items of the month withdrawn, with why
     signings: dict[int, Signing] | None = None  # by case id: what a unit asks of a 否 under 按时签收
+    # What 办结 means for a unit under the office's rules (单位回复即算办结): the statistics' 已办结 counts a case
+    # only after its follow-up, and a unit read 已办结 1 / 1 beside 已办结 0 in ``stats``.
+    finished_means: str = ""
 
     @property
     def unit_said(self) -> str:
@@ -112,7 +116,8 @@ class UnitCases:
             f"统计截止：{self.cutoff:%Y-%m-%d %H:%M}（尚未到截止时间，数字截至 {self.as_of:%Y-%m-%d %H:%M}；按截止时的"
             "办理情况计分，截止后的步骤不计入本月）" if self.cutoff is not None else
             f"统计截止：{self.as_of:%Y-%m-%d %H:%M}（按截止时的办理情况计分，截止后的步骤不计入本月）",
-            f"交办 {s.dispatched} 件。办结率：已办结 {s.finished} / {s.finish_base} 件，得 {finish} 分；"
+            f"交办 {s.dispatched} 件。办结率：已办结{f'（{self.finished_means}）' if self.finished_means else ''} "
+            f"{s.finished} / {s.finish_base} 件，得 {finish} 分；"
             f"响应率：按时签收 {s.signed_on_time} / {s.dispatched} 件{self._not_yet_due()}，得 {response} 分；"
             f"满意率：满意 {s.satisfied} / {s.rated} 件（甄别为非单位责任不计 {s.exempt} 件），得 {satisfaction} 分；"
             f"附加分 {s.bonus_said if s.bonus_adjustment or s.bonus_note else s.bonus}；合计 {s.total}，"
@@ -146,6 +151,9 @@ class UnitCases:
                  d.outcome or "（无）", yes(d.rated), "是" if d.exempt else "", "、".join(self.late.get(d.number, ())))
                 for d in ordered]
 
+
+# What 办结 means for a unit under each rule, as ``rules show`` words it.
+FINISHED_MEANS: dict[str, str] = next(meanings for key, _label, meanings in RULES_SHOWN if key == "unit_finished")
 
 # A unit's figures as its score list names them, each against the finalised table's.
 FIGURES = (("交办", lambda u: f"{u.dispatched}"), ("已办结", lambda u: f"{u.finished} / {u.finish_base}"),
@@ -197,7 +205,7 @@ def unit_cases(session: Session, month: str, unit_id: int, *, clock: Clock = off
                      late=late, voided=voided,
                      name_then=printed.unit if printed is not None and printed.unit != row.unit else "",
                      cutoff=cutoff if as_of < cutoff else None, final=frozen.figures.final is not None,
-                     signings=signings)
+                     signings=signings, finished_means=FINISHED_MEANS[load_rules(session).unit_finished])
 
 
 def unit_cases_workbook(session: Session, listed: UnitCases, *, clock: Clock = office_now) -> bytes:
