@@ -349,7 +349,7 @@ def test_a_search_that_finds_nothing_says_what_to_try_and_an_operator_is_told_wh
     assert view.count.text() == "共 0 件。没有符合条件的工单：请放宽上面的筛选条件（或点“清空筛选”）"
     [importing] = [b for b in view.findChildren(QPushButton) if b.text() == "导入清单或台账…"]
     assert not importing.isEnabled()
-    assert importing.toolTip() == "张丽（话务员）无权导入数据。导入清单或台账请找审核员或管理员。"
+    assert importing.toolTip() == "张丽（话务员）无权导入数据：须由审核员或管理员办理。"
 
 
 def test_a_stopped_unit_still_filters_the_list_and_a_name_that_is_no_unit_is_said_not_to(

@@ -124,7 +124,7 @@ class CaseListView(QWidget):
         import_button = QPushButton("导入清单或台账…")
         import_button.setEnabled(ctx.actor.can("import"))
         if not ctx.actor.can("import"):  # a greyed button said nothing of why
-            import_button.setToolTip(f"{refusal(ctx.actor, 'import')}导入清单或台账请找审核员或管理员。")
+            import_button.setToolTip(refusal(ctx.actor, "import"))  # and who may
         import_button.clicked.connect(self.import_cases)
         export_button = QPushButton("导出清单…")
         export_button.clicked.connect(self.export_cases)

@@ -58,11 +58,11 @@ class Actor:
 
 
 def refusal(actor: Actor, right: str, doing: str = "") -> str:
-    """The message for an actor whose role lacks ``right``, with who may when ``doing`` is named."""
-    if not doing:
-        return f"{actor.display_name}（{actor.role_label}）无权{right_label(right)}。"
+    """The message for an actor whose role lacks ``right``, with who may (“张丽（话务员）无权撤销回复。” left the
+    operator asking whom to ask); ``doing`` names what was asked where the right's own name would not say it."""
     allowed = "或".join(Role(role).label for role, rights in ROLE_ACTIONS.items() if right in rights)
-    return f"{actor.display_name}（{actor.role_label}）无权{doing}：须由{allowed}办理。"
+    return f"{actor.display_name}（{actor.role_label}）无权{doing or right_label(right)}" + \
+        (f"：须由{allowed}办理。" if allowed else "。")
 
 
 def require(actor: Actor, right: str, doing: str = "") -> None:
