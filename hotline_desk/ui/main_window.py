@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QStackedWidget,
+    QStatusBar,
     QTabBar,
     QToolButton,
     QVBoxLayout,
@@ -95,6 +96,19 @@ def fitting_geometry(available: QRect, preferred: tuple[int, int] = PREFERRED) -
     left = available.left() + (available.width() - width) // 2
     top = available.top() + max((available.height() - height - 30) // 2, 0) + 30
     return QRect(left, top, width, height)
+
+
+def _standing_line(bar: QStatusBar, name: str, title: str, words: str) -> QLabel:
+    """A red line kept in the status bar while the station is as ``words`` say ("" hides it): ``title`` shown,
+    ``words`` on its tooltip and read out by a screen reader."""
+    label = QLabel(title if words else "")
+    label.setObjectName(name)
+    label.setStyleSheet("color: #B00020; font-weight: bold;")
+    label.setToolTip(words)
+    label.setAccessibleDescription(words)
+    label.setVisible(bool(words))
+    bar.addPermanentWidget(label)
+    return label
 
 
 class MainWindow(QMainWindow):
@@ -240,23 +254,9 @@ class MainWindow(QMainWindow):
         self.disk_label.hide()
         bar.addPermanentWidget(self.disk_label)
         # A station not on Beijing time: the program keeps Beijing's, hours away from the clock the clerk reads.
-        zone = zone_notice()
-        self.zone_label = QLabel("本机时区不是北京时间" if zone else "")
-        self.zone_label.setObjectName("status_zone")
-        self.zone_label.setStyleSheet("color: #B00020; font-weight: bold;")
-        self.zone_label.setToolTip(zone)
-        self.zone_label.setAccessibleDescription(zone)
-        self.zone_label.setVisible(bool(zone))
-        bar.addPermanentWidget(self.zone_label)
+        self.zone_label = _standing_line(bar, "status_zone", "本机时区不是北京时间", zone_notice())
         # No draft can be kept (a home folder on a read-only disk): what is being typed would go with a crash.
-        unkept = drafts_unwritable(self.ctx.state_dir)
-        self.drafts_label = QLabel("草稿无法保存" if unkept else "")
-        self.drafts_label.setObjectName("status_drafts")
-        self.drafts_label.setStyleSheet("color: #B00020; font-weight: bold;")
-        self.drafts_label.setToolTip(unkept)
-        self.drafts_label.setAccessibleDescription(unkept)
-        self.drafts_label.setVisible(bool(unkept))
-        bar.addPermanentWidget(self.drafts_label)
+        self.drafts_label = _standing_line(bar, "status_drafts", "草稿无法保存", drafts_unwritable(self.ctx.state_dir))
         # Automatic backups failing, or none for days: a box at the day's first start is gone after one click, and
         # a station left open for days tries again each hour without a box each time.
         self.backup_label = QLabel()
