@@ -165,6 +165,17 @@ def zone_words(here: datetime, local: timedelta) -> str:
             "“(UTC+08:00) 北京”并校准时间，再登记、办理，否则办理的步骤会记在错误的时间上。")
 
 
+def _moment(value: object) -> datetime | None:
+    """A time the file holds, or None for one it cannot be read as (a value changed behind the program's back is
+    for ``verify`` to name, not for the opening to stop on)."""
+    if isinstance(value, datetime) or value is None:
+        return value
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
 def _file_clock_words(database: Database, here: datetime) -> str:
     """A clock set back (a flat battery on the main board) is earlier than the file's last save; one run ahead is
     long after the file was last written."""
@@ -178,7 +189,7 @@ def _file_clock_words(database: Database, here: datetime) -> str:
             called = connection.exec_driver_sql("SELECT max(registered_at) FROM cases").scalar()
     except HotlineError:  # only advice: the next action says what is wrong with the file
         return ""
-    moments = [datetime.fromisoformat(str(value)) for value in (last, called) if value is not None]
+    moments = [moment for value in (last, called) if (moment := _moment(value)) is not None]
     saved = max(moments) if moments else None
     if saved is not None and set_back(now, saved):
         return (f"本机时间（{now:%Y-%m-%d %H:%M}）比这个数据库最近一次保存的时间（{saved:%Y-%m-%d %H:%M}）还早 "
