@@ -1035,23 +1035,27 @@ def _sqlite_file(url: str) -> Path | None:
     return None if str(path) in ("", ".", ":memory:") or str(path).startswith("file:") else path
 
 
-# The longest file path SQLite opens (its Unix limit, in bytes: a Chinese character takes three), and the longest
-# name one folder or file may have on the usual file systems.
-SQLITE_PATH_MOST = 511
+# The longest database path SQLite opens (its Unix limit of 511 bytes, less its journal's “-journal”: a Chinese
+# character takes three), and the longest name of a folder on the usual file systems, and of the database file
+# itself (its -journal beside it must fit too).
+SQLITE_PATH_MOST = 503
 NAME_MOST = 255
+FILE_NAME_MOST = NAME_MOST - len("-journal")
 
 
 def path_too_long(path: Path) -> str:
     """Why a database path cannot be used for its length, in words ("" when it can): SQLite answered a path of 180
     Chinese characters “没有读写权限”, and one folder's name past 255 bytes failed as an unexpected error."""
     whole = os.path.abspath(path)
-    longest = max(path.parts, key=lambda part: len(os.fsencode(part)), default="")
-    if (size := len(os.fsencode(longest))) > NAME_MOST:
-        return (f"路径中“{longest[:12]}…”这一层的名字太长（{size} 字节；一层最多 {NAME_MOST} 字节，约 85 个汉字）。"
-                "请改用短一些的文件夹名或文件名。")
+    for part, most in (*((folder, NAME_MOST) for folder in path.parts[:-1]), (path.name, FILE_NAME_MOST)):
+        if (size := len(os.fsencode(part))) > most:
+            return (f"路径中“{part[:12]}…”这一层的名字太长（{size} 字节；最多 {most} 字节，约 {most // 3} 个汉字）。"
+                    "请改用短一些的文件夹名或文件名。")
     if (size := len(os.fsencode(whole))) > SQLITE_PATH_MOST:
-        return (f"数据库文件的路径太长（{size} 字节；最多约 {SQLITE_PATH_MOST} 字节，约 170 个汉字）：{whole[:40]}…。"
-                "请把数据库放到路径短一些的文件夹中（如 D:\\12345热线\\）。")
+        example = "（如 D:\\12345热线\\）" if os.name == "nt" else ""
+        most = SQLITE_PATH_MOST
+        return (f"数据库文件的路径太长（{size} 字节；最多 {most} 字节，约 {most // 3} 个汉字）：{whole[:40]}…。"
+                f"请把数据库放到路径短一些的文件夹中{example}。")
     return ""
 
 

@@ -24,8 +24,8 @@ from hotline_desk.services.exchange.imports import commit_cases, preview_cases
 from hotline_desk.services.reporting import bulletin
 from hotline_desk.services.reporting.scoring import add_bonus, list_bonus
 from tests.conftest import FakeClock, People
+from tests.helpers import cli_new_office, disk_left, draft, fingerprint, log_in_everyone, unit_id
 from tests.helpers import cli_run as run
-from tests.helpers import disk_left, draft, fingerprint, log_in_everyone, unit_id
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -189,9 +189,28 @@ def test_a_database_path_too_long_is_said_so_not_as_no_permission_or_a_fault(
     one_long = tmp_path / ("很" * 90) / "office.sqlite3"
     for command in (["unit", "list"], ["init"]):
         code, _, err = run(capsys, str(one_long), *command)
-        assert code != 0 and "这一层的名字太长（270 字节；一层最多 255 字节" in err, err
+        assert code != 0 and "这一层的名字太长（270 字节；最多 255 字节" in err, err
         assert "意外错误" not in err
     assert one_long.parent.name not in os.listdir(tmp_path)  # nothing made
+    # at the edges: SQLite's own limit less its journal's name, as it opens them (505 bytes was refused as no
+    # permission, and left an empty file that the next init refused as an empty database)
+    edge = tmp_path / "edge"
+    for size, opens in ((503, True), (504, False)):
+        folders = edge
+        while len(os.fsencode(folders)) + 101 < size - len("/o.sqlite3"):
+            folders /= "b" * 100
+        folders /= "c" * (size - len("/o.sqlite3") - len(os.fsencode(folders)) - 1)
+        path = folders / "o.sqlite3"
+        assert len(os.fsencode(path)) == size
+        folders.mkdir(parents=True, exist_ok=True)
+        code, _out, err = cli_new_office(capsys, path, "init")
+        assert (code == 0) is opens and ("数据库文件的路径太长（504 字节；最多 503 字节" in err) is not opens, err
+        assert path.exists() is opens  # refused: no empty file left behind
+    for characters, opens in ((79, True), (80, False)):  # the file's own name: its -journal must fit beside it
+        path = tmp_path / f"{'很' * characters}.sqlite3"
+        code, _out, err = cli_new_office(capsys, path, "init")
+        assert (code == 0) is opens, err
+        assert opens or "这一层的名字太长（248 字节；最多 247 字节" in err
 
 
 def _lock(folder: Path) -> None:

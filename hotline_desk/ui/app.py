@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
 )
 
 from hotline_desk.crashlog import install_logging
-from hotline_desk.db import Database, default_db_path, open_elsewhere, resolve_db_url, sqlite_path
-from hotline_desk.errors import HotlineError
+from hotline_desk.db import Database, default_db_path, open_elsewhere, path_too_long, resolve_db_url, sqlite_path
+from hotline_desk.errors import DatabaseError, HotlineError
 from hotline_desk.services.accounts import accounts, users
 from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.clock import Clock, office_now
@@ -208,6 +208,8 @@ def _prepare(target: str | None) -> tuple[Database, str | None]:
     station has open already is said (before this window holds it open too, which the test could not tell apart)."""
     url = resolve_db_url(target)
     place = sqlite_path(url) if url.startswith("sqlite") else None
+    if place is not None and (too_long := path_too_long(place)):  # (a name past 255 bytes cannot even be looked at)
+        raise DatabaseError(f"无法打开数据库：{too_long}")
     shared = place is not None and place.is_file() and open_elsewhere(place)
     database = open_office_database(target)
     if shared and place is not None:
