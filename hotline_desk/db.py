@@ -829,6 +829,15 @@ AfterUpgrade = Callable[["Session", str | None], None]
 """Work the services do in the upgrade's transaction, given the revision the file had (None: a new file)."""
 
 
+def _copies_before_upgrade(path: Path) -> list[Path]:
+    """The whole copies an upgrade left beside the file (see ``_copy_before_upgrade``), the newest last."""
+    try:
+        return sorted(path.parent.glob(f"{glob_escape(path.stem)}-升级前备份-版本*{glob_escape(path.suffix)}"),
+                      key=lambda copy: copy.stat().st_mtime)
+    except OSError:  # a folder that cannot be listed: none named
+        return []
+
+
 def migrate(db: Database, after_upgrade: AfterUpgrade | None = None, *, keep_copy: bool = True) -> None:
     """Bring the schema up to the newest revision; an older file keeps all its data. Without ``keep_copy`` no copy
     of it is made beside it first, and nothing said (a restore's scratch copy of an older backup)."""
@@ -841,8 +850,8 @@ def migrate(db: Database, after_upgrade: AfterUpgrade | None = None, *, keep_cop
     if current == head:
         return
     if current is not None and current not in known_revisions():
-        copies = (f"；如是误用新版本打开而升级的，升级前的副本在它旁边（{db.path.stem}-升级前备份-…{db.path.suffix}）"
-                  if db.path is not None else "")
+        kept = _copies_before_upgrade(db.path) if db.path is not None else []
+        copies = f"；如是误用新版本打开而升级的，升级前的副本在它旁边：{kept[-1].name}" if kept else ""
         raise DatabaseError(f"该数据库已被更新版本的本软件创建或升级（数据库格式 {current}，本版本 "
                             f"{__version__} 只认得到 {head}）：请用那个版本或更新的版本打开{copies}。")
     if db.read_only:
@@ -877,7 +886,7 @@ def _upgrade(db: Database, current: str | None, after_upgrade: AfterUpgrade | No
                     assert db.path is not None and current is not None
                     _hold_alone(raw, db.display_name)
                     # Said once it can go ahead: a large file takes minutes, which would pass in silence.
-                    log.warning("正在把数据库 %s 从版本 %s 升级到本版本的格式：先在它旁边另存一份完整的副本，再转换"
+                    log.warning("正在把数据库 %s 从格式 %s 升级到本版本的格式：先在它旁边另存一份完整的副本，再转换"
                                 "（文件 %s MB，大的文件需要几分钟）。请不要中断……", db.display_name, current,
                                 f"{db.path.stat().st_size / 2**20:,.0f}")
                     db.copy_before_upgrade = _copy_before_upgrade(db.path, current, raw)

@@ -102,7 +102,7 @@ def test_an_opening_that_upgrades_the_servers_database_says_so(new_pg: str, capl
     finally:
         db.dispose()
     said = [r.getMessage() for r in caplog.records if "升级到本版本的格式" in r.getMessage()]
-    assert len(said) == 1 and said[0].startswith("数据库服务器上的数据库已从版本 0014 升级到本版本的格式。")
+    assert len(said) == 1 and said[0].startswith("数据库服务器上的数据库已从格式 0014 升级到本版本的格式。")
     assert "其他工作站请关闭旧版本程序" in said[0] and "pg_dump" in said[0]
     caplog.clear()
     open_office_database(new_pg).dispose()  # up to date: nothing more is said

@@ -47,7 +47,7 @@ def test_opening_an_older_file_shows_it_is_upgrading_and_opens_it(qtbot: QtBot, 
     try:
         assert seen == [app.OPENING] and "升级格式" in app.OPENING
         assert schema_revision(db) == head_revision() and first_admin == "admin"
-        assert any("正在把数据库" in r.getMessage() and "从版本 0004 升级" in r.getMessage() for r in caplog.records)
+        assert any("正在把数据库" in r.getMessage() and "从格式 0004 升级" in r.getMessage() for r in caplog.records)
     finally:
         db.dispose()
 

@@ -97,7 +97,7 @@ def upgrade_notice(database: Database) -> str:
     """What to tell the person whose opening upgraded an older file, where the file as it was is kept; "" else."""
     kept = database.copy_before_upgrade
     if database.is_postgresql and database.upgraded_from is not None:  # the server's database: no copy made here
-        return (f"数据库服务器上的数据库已从版本 {database.upgraded_from} 升级到本版本的格式。此后旧版本的本软件不能"
+        return (f"数据库服务器上的数据库已从格式 {database.upgraded_from} 升级到本版本的格式。此后旧版本的本软件不能"
                 "再连接它：其他工作站请关闭旧版本程序、安装本版本后再打开（还开着的旧版本窗口请立即关闭，不要再保存）。"
                 "升级前没有另存副本；如需退回旧版本，只能用升级前用 pg_dump 做的备份恢复。"
                 + _without_password(database))
