@@ -23,7 +23,7 @@ from hotline_desk.services.exchange.case_export import read_cases
 from hotline_desk.services.office.calendar import WorkCalendar, set_calendar_day
 from hotline_desk.services.office.settings import Settings
 from tests.conftest import FakeClock, People
-from tests.helpers import draft, unit_id
+from tests.helpers import draft, replied, unit_id
 
 
 def _register(db: Database, people: People, clock: FakeClock, **overrides: object) -> int:
@@ -1142,3 +1142,14 @@ def test_the_history_says_which_steps_came_after_the_limit_they_answer(
     with db.reader() as s:
         assert case_view(s, other).events[-1].late == \
             f"晚于签收时限 {given + timedelta(hours=24):%m-%d %H:%M}（超期1天）"
+
+
+def test_an_operator_told_she_may_not_undo_anothers_follow_up_result_is_told_who_may(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """“只能撤销自己登记的回访结果。” left her asking whom to ask, where every other refusal said."""
+    with db.session() as s:
+        case_id = replied(s, people, clock)
+        wf.follow_up(s, people.operator2, case_id, "dissatisfied", "没修好", clock=clock)
+    who = r"^只能撤销自己登记的回访结果：别人登记的，如确属登记错误，请审核员撤销"
+    with pytest.raises(TransitionError, match=who), db.session() as s:
+        wf.undo_followup(s, people.operator, case_id, "记错了", clock=clock)

@@ -820,7 +820,8 @@ def _undo_gates(ctx: StepContext, status: CaseStatus, actor: Actor, p: UndoFollo
     if status.before_followup is None or last is None or status.last_event_at != last.at:
         return [Problem(f"工单{ctx.case_number}最近一步不是回访，没有可撤销的回访结果。", Gate.STATE)]
     if last.by_id != actor.id and not actor.can(Action.REVIEW):
-        return [Problem("只能撤销自己登记的回访结果。", Gate.STATE)]
+        return [Problem("只能撤销自己登记的回访结果：别人登记的，如确属登记错误，请审核员撤销，并写明原因。",
+                        Gate.STATE)]
     minutes = ctx.limits.undo_minutes
     # From when it was entered: a result dated earlier (a call noted afterwards, ``--at``) is as fresh a mistake.
     if ctx.now - (last.recorded_at or last.at) <= timedelta(minutes=minutes):
