@@ -161,10 +161,15 @@ def test_a_units_cases_before_the_month_is_over_name_the_cut_off_and_the_moment_
     with db.reader() as s:
         head = unit_cases(s, "2022-07", unit_id(s, "自来水公司"), clock=clock).summary()[2]
     assert "按时签收 0 / 2 件（其中 1 件尚未签收、还没到签收时限：暂按未按时计，时限内签收即计入按时），得 0 分" in head
+    assert "已办结（单位回复即算办结） 0 / 2 件（其中 1 件尚未办结、还没到办理期限：暂按未办结计），得 0 分" in head
     clock.advance(hours=25)
     with db.reader() as s:
         head = unit_cases(s, "2022-07", unit_id(s, "自来水公司"), clock=clock).summary()[2]
     assert "按时签收 0 / 2 件，得 0 分" in head
+    clock.set(datetime(2022, 8, 5, 12, 0))  # the month's cut-off past: taken as they stood then, nothing “for now”
+    with db.reader() as s:
+        head = unit_cases(s, "2022-07", unit_id(s, "自来水公司"), clock=clock).summary()[2]
+    assert "已办结（单位回复即算办结） 0 / 2 件，得 0 分" in head
 
 
 def test_a_wrong_reply_taken_back_after_the_cut_off_says_the_month_keeps_it_and_dated_back_corrects_it(

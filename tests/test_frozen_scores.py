@@ -88,6 +88,9 @@ def test_scores_and_stats_of_a_finalised_month_are_the_frozen_ones_and_name_what
     assert code == 0, err
     assert out.splitlines()[0] == f"统计截止：2022-08-01 00:00 · {FINAL}"
     assert "交办处理 1 件，已办结 0 件" in out  # frozen: the case was still with the unit
+    # what 已办结 counts here, beside what a unit's score counts (a unit read 1 / 1 there, 0 here, unexplained)
+    assert ("（已办结：回访后才算已办结（含三次未回访、甄别为非单位责任）；单位考核中的办结：单位回复即算办结，"
+            "见 scores --unit）") in out
     assert ("定稿后该月又有改动（补录、更正办理步骤或分类、作废或修改考核规则）："
             "按现在的数据，交办处理已办结 1（定稿 0）、"
             "交办处理办结率 100%（定稿 0%）、交办处理回访 1（定稿 0）、交办处理满意 1（定稿 0）、"

@@ -38,7 +38,7 @@ from hotline_desk.services.reporting.bulletin_compose import TEMPLATE_FIELDS
 from hotline_desk.services.reporting.frozen import month_scores, month_stats, unscored_words
 from hotline_desk.services.reporting.monthdata import read_month
 from hotline_desk.services.reporting.period import period_rows
-from hotline_desk.services.reporting.rules import RULES_EFFECT, RULES_SHOWN, load_rules
+from hotline_desk.services.reporting.rules import RULES_EFFECT, RULES_SHOWN, load_rules, rule_meaning
 from hotline_desk.services.reporting.scoring import add_bonus, list_bonus, remove_bonus, score_tables, unit_bonus
 from hotline_desk.services.reporting.statistics import month_statistics
 from hotline_desk.services.reporting.unit_cases import HEADER as UNIT_CASES_HEADER
@@ -183,6 +183,10 @@ def cmd_stats(ctx: Context, args: argparse.Namespace) -> int:
     print(f"本级登记 {st.local_total} 件，上级交办 {st.upper_total} 件")
     for name, g in (("协调办理", st.coordinate), ("交办处理", st.dispatch), ("上级交办", st.upper)):
         print(f"  {name} {g.count} 件，已办结 {g.finished} 件，办结率 {g.finish_rate}，满意率 {g.satisfaction_rate}")
+    with ctx.db.reader() as session:  # what 已办结 counts here, which a unit's score counts otherwise
+        rules = load_rules(session)
+    print(f"  （已办结：{rule_meaning('case_finished', rules.case_finished)}；单位考核中的办结："
+          f"{rule_meaning('unit_finished', rules.unit_finished)}，见 scores --unit）")
     if st.not_handled:  # 本级登记 is more than its two groups: say by how much, and why
         print(f"  另有本级 {st.not_handled} 件截至统计截止尚无办理方式（登记后未拟办，或拟交办被驳回），不在以上两组中")
     for name, noun, n in st.upper_channels:

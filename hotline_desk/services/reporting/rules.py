@@ -135,6 +135,11 @@ RULES_SHOWN: tuple[tuple[str, str, dict[Any, str]], ...] = (
 )
 
 
+def rule_meaning(key: str, value: Any) -> str:
+    """What a rule's value means, as ``RULES_SHOWN`` words it (unit_finished, handled → 单位回复即算办结)."""
+    return next((meanings.get(value, str(value)) for shown, _label, meanings in RULES_SHOWN if shown == key), "")
+
+
 def load_rules(session: Session) -> ScoringRules:
     return ScoringRules.from_dict(Settings(session).get("scoring.rules") or {})
 

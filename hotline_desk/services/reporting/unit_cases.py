@@ -21,7 +21,7 @@ from hotline_desk.services.reporting.bulletin_compose import month_cn
 from hotline_desk.services.reporting.facts import scored_dispatch
 from hotline_desk.services.reporting.frozen import NOT_FINAL_SENT, month_scores
 from hotline_desk.services.reporting.monthdata import entered_after
-from hotline_desk.services.reporting.rules import RULES_SHOWN, load_rules
+from hotline_desk.services.reporting.rules import load_rules, rule_meaning
 from hotline_desk.services.reporting.scoring import (
     BonusItemView,
     UnitCaseDetail,
@@ -117,12 +117,20 @@ class UnitCases:
             "办理情况计分，截止后的步骤不计入本月）" if self.cutoff is not None else
             f"统计截止：{self.as_of:%Y-%m-%d %H:%M}（按截止时的办理情况计分，截止后的步骤不计入本月）",
             f"交办 {s.dispatched} 件。办结率：已办结{f'（{self.finished_means}）' if self.finished_means else ''} "
-            f"{s.finished} / {s.finish_base} 件，得 {finish} 分；"
+            f"{s.finished} / {s.finish_base} 件{self._not_yet_finished()}，得 {finish} 分；"
             f"响应率：按时签收 {s.signed_on_time} / {s.dispatched} 件{self._not_yet_due()}，得 {response} 分；"
             f"满意率：满意 {s.satisfied} / {s.rated} 件（甄别为非单位责任不计 {s.exempt} 件），得 {satisfaction} 分；"
             f"附加分 {s.bonus_said if s.bonus_adjustment or s.bonus_note else s.bonus}；合计 {s.total}，"
             f"第 {s.rank} 名。",
         ]
+
+    def _not_yet_finished(self) -> str:
+        """As ``_not_yet_due``, for 办结率: the cases counted as not finished before their 办理期限 has come."""
+        if self.cutoff is None:
+            return ""
+        waiting = sum(1 for d in self.details if d.in_finish_base and not d.finished and d.deadline is not None
+                      and d.deadline > self.as_of)
+        return f"（其中 {waiting} 件尚未办结、还没到办理期限：暂按未办结计）" if waiting else ""
 
     def _not_yet_due(self) -> str:
         """The cases still within their signing limit when the figures were taken before the month's cut-off (a
@@ -151,9 +159,6 @@ class UnitCases:
                  d.outcome or "（无）", yes(d.rated), "是" if d.exempt else "", "、".join(self.late.get(d.number, ())))
                 for d in ordered]
 
-
-# What 办结 means for a unit under each rule, as ``rules show`` words it.
-FINISHED_MEANS: dict[str, str] = next(meanings for key, _label, meanings in RULES_SHOWN if key == "unit_finished")
 
 # A unit's figures as its score list names them, each against the finalised table's.
 FIGURES = (("交办", lambda u: f"{u.dispatched}"), ("已办结", lambda u: f"{u.finished} / {u.finish_base}"),
@@ -205,7 +210,7 @@ def unit_cases(session: Session, month: str, unit_id: int, *, clock: Clock = off
                      late=late, voided=voided,
                      name_then=printed.unit if printed is not None and printed.unit != row.unit else "",
                      cutoff=cutoff if as_of < cutoff else None, final=frozen.figures.final is not None,
-                     signings=signings, finished_means=FINISHED_MEANS[load_rules(session).unit_finished])
+                     signings=signings, finished_means=rule_meaning("unit_finished", load_rules(session).unit_finished))
 
 
 def unit_cases_workbook(session: Session, listed: UnitCases, *, clock: Clock = office_now) -> bytes:
