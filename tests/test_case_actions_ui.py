@@ -1204,6 +1204,17 @@ def test_each_cases_step_forms_keep_their_own_words_times_and_days_and_are_named
     assert said is not None and not said.isHidden() and said.text().startswith("您有 4 张表单填写了内容还没有提交")
     buttons = {b.text() for b in home.findChildren(QPushButton) if b.objectName().startswith("kept_")}
     assert f"{numbers[first]} 登记退单申请" in buttons and f"{numbers[second]} 登记回复" in buttons
+    laid = [item.widget().text() for i in range(home.kept_layout.count())
+            if (item := home.kept_layout.itemAt(i)) is not None and isinstance(item.widget(), QPushButton)]
+    assert [text.split()[0] for text in laid] == sorted(text.split()[0] for text in laid)  # the same order each time
+    for dialog in (form(first, Action.EXTENSION_REQUEST), form(first, Action.RETURN_REQUEST)):
+        dialog.keep_draft()  # given back and written again as they open: the list keeps its order
+        dialog.deleteLater()
+    home.refresh()
+    again = [item.widget().text() for i in range(home.kept_layout.count())
+             if (item := home.kept_layout.itemAt(i)) is not None and isinstance(item.widget(), QPushButton)
+             and item.widget().isVisibleTo(home)]
+    assert again == laid
 
     # the second case replied on another station: its window says so, its kept words taken back to the clipboard
     with db.session() as s:

@@ -819,7 +819,7 @@ def test_a_proposal_whose_caller_has_a_case_not_yet_finished_is_marked_with_its_
     title = next(c for c in range(model.columnCount()) if model.headerData(c, Qt.Orientation.Horizontal) == "标题")
     tips = {row.number: model.data(model.index(i, title), Qt.ItemDataRole.ToolTipRole)
             for i, row in enumerate(view.proposals.all_rows)}
-    assert tips[original.number].endswith(f"（同一件事的，请作废后登记的{repeat.number}，在这一件上登记再次来电）")
+    assert tips[original.number].endswith(f"（同一件事的，请作废后登记的 {repeat.number}，在这一件上登记再次来电）")
     assert tips[repeat.number].endswith(f"（同一件事的，请作废这一件，在先登记的 {original.number} 上登记再次来电）")
 
 

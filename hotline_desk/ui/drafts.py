@@ -113,13 +113,6 @@ def _read(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def _written_at(path: Path) -> float:
-    try:
-        return path.stat().st_mtime
-    except OSError:  # gone meanwhile (taken on another window): read as missing next
-        return 0.0
-
-
 def _remove(path: Path) -> None:
     try:
         path.unlink(missing_ok=True)
@@ -161,8 +154,9 @@ def step_draft(state_dir: Path, username: str, database: str, number: str, actio
 
 
 def kept_steps(state_dir: Path, username: str, database: str) -> list[tuple[DraftStore, dict[str, Any]]]:
-    """Each step form's words one user keeps on one database, oldest first, with its store: said at the opening
-    and in the case's window, so that none waits unknown. The single file an earlier version kept (one form at a
+    """Each step form's words one user keeps on one database, with its store, by case number and step (in the same
+    order at each start: a form given back is written again as it opens): said on the home page and in the case's
+    window, so that none waits unknown. The single file an earlier version kept (one form at a
     time) is taken over under its case's own name."""
     folder, prefix = state_dir / "drafts", _step_prefix(username, database)
     single = DraftStore(folder, prefix)
@@ -175,12 +169,12 @@ def kept_steps(state_dir: Path, username: str, database: str) -> list[tuple[Draf
     except OSError:  # a folder this account cannot read: nothing kept that could be shown
         return []
     found = []
-    for path in sorted(paths, key=_written_at):
+    for path in paths:
         store = DraftStore(folder, path.name.removesuffix(".json"))
         kept = store.load()
         if kept is not None and isinstance(kept.get("number"), str) and isinstance(kept.get("action"), str):
             found.append((store, kept))
-    return found
+    return sorted(found, key=lambda pair: (pair[1]["number"], pair[1]["action"]))
 
 
 def kept_words(kept: dict[str, Any]) -> str:

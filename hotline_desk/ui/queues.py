@@ -145,7 +145,7 @@ def same_caller_words(row: QueueRow) -> str:
     # which to keep: the one registered first (numbers run in order); “这一件” on the first had it voided
     later = [number for number in row.same_caller_open if number > row.number]
     earliest = min((row.number, *row.same_caller_open))
-    keep = (f"请作废后登记的{'、'.join(later)}，在这一件上登记再次来电" if earliest == row.number else
+    keep = (f"请作废后登记的 {'、'.join(later)}，在这一件上登记再次来电" if earliest == row.number else
             f"请作废这一件，在先登记的 {earliest} 上登记再次来电")
     return f"{SAME_CALLER_MARK}同一电话另有未办结的工单：{'、'.join(row.same_caller_open)}（同一件事的，{keep}）"
 
