@@ -133,7 +133,9 @@ def test_the_window_says_in_red_that_the_station_is_not_on_beijing_time(
         assert label is not None and label.isVisibleTo(window) is shown
         if shown:
             assert label.text() == "本机时区不是北京时间" and "本机为 UTC-0" in label.toolTip()
-            assert window.statusBar().currentMessage().startswith("本机的时区不是北京时间")
+            home = window.findChild(QLabel, "station_notice")  # the words whole, where the bar has no room
+            assert home is not None and home.text().startswith("本机的时区不是北京时间（本机为 UTC-0")
+            assert "请让管理员把时区设为“(UTC+08:00) 北京”并校准时间" in home.text()
     monkeypatch.undo()
     time.tzset()
 

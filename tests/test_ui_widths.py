@@ -243,8 +243,8 @@ def test_at_150_percent_the_tracking_list_shows_its_deadline_column_in_the_page(
         case = register_case(s, people.operator, draft(s, unit_id=unit_id(s, "城市管理局")), clock=clock)
         wf.approve(s, people.supervisor, case.id, clock=clock)
 
-    def page(width: int) -> TrackingView:
-        view = TrackingView(context(db, people.operator, clock, tmp_path))
+    def page(width: int, state: Path = tmp_path) -> TrackingView:
+        view = TrackingView(context(db, people.operator, clock, state))
         qtbot.addWidget(view)
         view.resize(width, 420)
         view.show()
@@ -259,10 +259,18 @@ def test_at_150_percent_the_tracking_list_shows_its_deadline_column_in_the_page(
     header = table.horizontalHeader()
     assert header.visualIndex(due) == header.visualIndex(title) + 1  # moved up beside the title it belongs to
     assert _fits(table, due)
-    assert table.columnWidth(title) < view.widths[title]  # narrowed, to no less than about eight characters
-    assert table.columnWidth(title) >= table.fontMetrics().horizontalAdvance("八个字的一个标题")
+    # moved up, the time limit leaves the title its whole width again (eight characters read “来电人称纸坊镇…”)
+    assert table.columnWidth(title) == view.widths[title]
     for other in (c for c in range(view.model.columnCount()) if c != title):
         assert table.columnWidth(other) >= view.widths[other] or other == view.model.columnCount() - 1
+    narrow = page(560, tmp_path / "narrow")  # narrower still: the title gives way, to about eight characters
+    qtbot.waitUntil(lambda: narrow.table.columnViewportPosition(due) + narrow.table.columnWidth(due)
+                    <= narrow.table.viewport().width())
+    assert narrow.table.columnViewportPosition(due) + narrow.table.columnWidth(due) >= \
+        narrow.table.viewport().width() - 2  # all the room the time limit leaves
+    assert narrow.table.fontMetrics().horizontalAdvance("八个字的一个标题") <= narrow.table.columnWidth(title) \
+        < narrow.widths[title]
+    narrow.close()
     qtbot.wait(700)  # the columns as first fitted are remembered (after the half second a drag waits)
     table.setColumnWidth(title, 400)  # the person widens the title again: theirs, on a page this narrow too
     qtbot.wait(700)

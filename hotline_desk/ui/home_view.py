@@ -24,11 +24,12 @@ from sqlalchemy.orm import Session
 from hotline_desk.services.cases.overview import Overview, overview
 from hotline_desk.services.cases.queues import approval_alert, queue
 from hotline_desk.services.cases.records import find_case
+from hotline_desk.services.maintenance.opening import zone_notice
 from hotline_desk.services.office.admin import lone_admin_words, setup_words
 from hotline_desk.services.office.calendar import ASK_FOR_HOLIDAYS, ENTER_HOLIDAYS_ADMIN, missing_years_notice
 from hotline_desk.ui.changes import Change, each_minute, follow
 from hotline_desk.ui.context import UiContext
-from hotline_desk.ui.drafts import kept_steps, step_label
+from hotline_desk.ui.drafts import drafts_unwritable, kept_steps, step_label
 from hotline_desk.ui.feedback import read, read_or_warn
 from hotline_desk.ui.plain_text import shown as plain_shown
 from hotline_desk.ui.widgets import WARNING_STYLE, clear_layout, run_modal
@@ -211,6 +212,12 @@ class HomeView(QWidget):
         self.rate = QLabel()
         self.rate.setWordWrap(True)  # the month, then what is late on a line of its own
         layout.addWidget(self.rate)
+        # This station itself amiss (not on Beijing time, no draft can be kept), in words whole: the status bar's
+        # red line has only room for its title.
+        self.station_notice = _notice(layout, "station_notice", WARNING_STYLE)
+        station = "\n".join(filter(None, (zone_notice(), drafts_unwritable(ctx.state_dir))))
+        self.station_notice.setText(station)
+        self.station_notice.setVisible(bool(station))
         # A new database as it was made (汝州's name, units, bulletin): where an administrator sets up the office.
         self.setup_notice = _notice(layout, "setup_notice", WARNING_STYLE)
         # Next year's holidays not entered in December: deadlines would count them as working days.

@@ -179,8 +179,6 @@ class MainWindow(QMainWindow):
         ctx.signals.navigate.connect(self.show_page)
         self._quiet_tab_scrolling(self.home)
         self.check_disk(announce=False)  # the opening's box has just said it
-        if said := " ".join(filter(None, (self.zone_label.toolTip(), self.drafts_label.toolTip()))):
-            self.show_notice(said)  # once in words as the window opens; the red lines stay
         self.disk_timer = QTimer(self)
         self.disk_timer.setInterval(DISK_CHECK_MS)
         self.disk_timer.timeout.connect(self.check_disk)

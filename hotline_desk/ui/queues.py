@@ -309,10 +309,14 @@ class QueueTable(QWidget):
         if title is None:
             return
         narrow_to_fit(self.table, title, column_width(self.table, TITLE_LEAST), self.widths)
-        header = self.table.horizontalHeader()
+        header, room = self.table.horizontalHeader(), self.table.viewport().width()
         for due in (i for i, column in enumerate(columns) if column.in_sight):
-            if header.sectionViewportPosition(due) + header.sectionSize(due) > self.table.viewport().width():
+            if header.sectionViewportPosition(due) + header.sectionSize(due) > room:
                 header.moveSection(header.visualIndex(due), header.visualIndex(title) + 1)
+                # moved up, the title takes back what the time limit leaves of the page (eight characters read
+                # “来电人称纸坊镇…” on every row)
+                spare = room - header.sectionViewportPosition(due) - header.sectionSize(due)
+                header.resizeSection(title, min(self.widths[title], header.sectionSize(title) + max(spare, 0)))
 
     def add_button(self, text: str, handler: Callable[[list[QueueRow]], None], name: str = "",
                    action: str = "") -> QPushButton:
