@@ -53,7 +53,8 @@ def test_every_own_view_and_dialog_fits_a_1366_by_768_screen(db: Database, db_ur
     screen = tmp_path / "screen.json"
     screen.write_text(json.dumps({"screens": [{"name": "office", "x": 0, "y": 0, "width": 1366, "height": 768,
                                                "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
-    env = {**os.environ, "QT_QPA_PLATFORM": f"offscreen:configfile={screen}"}
+    # a station on Beijing time, as the office's are (on another zone the home page says so: a notice more)
+    env = {**os.environ, "QT_QPA_PLATFORM": f"offscreen:configfile={screen}", "TZ": "Asia/Shanghai"}
     done = subprocess.run([sys.executable, "-m", "tests.geometry_worker", db_url, str(tmp_path / "state")],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
     assert done.returncode == 0, done.stderr
@@ -95,7 +96,7 @@ def _on_a_scaled_laptop(db: Database, db_url: str, people: People, clock: FakeCl
     screen.write_text(json.dumps({"screens": [{"name": "office", "x": 0, "y": 0, "width": 1366, "height": 728,
                                                "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
     env = {**os.environ, "QT_QPA_PLATFORM": f"offscreen:configfile={screen}", "QT_SCALE_FACTOR": scale,
-           "HOTLINE_DESK_SCROLLING_PAGES": scrolling}
+           "HOTLINE_DESK_SCROLLING_PAGES": scrolling, "TZ": "Asia/Shanghai"}  # (as above: on Beijing time)
     views = "home,entry,list,approval,tracking,followup,scoring,bulletin,settings,rejected"
     done = subprocess.run([sys.executable, "-m", "tests.geometry_worker", db_url, str(tmp_path / "state"), views],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
