@@ -1044,26 +1044,46 @@ def _sqlite_file(url: str) -> Path | None:
     return None if str(path) in ("", ".", ":memory:") or str(path).startswith("file:") else path
 
 
-# The longest database path SQLite opens (its Unix limit of 511 bytes, less its journal's “-journal”: a Chinese
-# character takes three), and the longest name of a folder on the usual file systems, and of the database file
-# itself (its -journal beside it must fit too).
-SQLITE_PATH_MOST = 503
+# The longest path SQLite opens (its Unix limit, in bytes: a Chinese character takes three), and the longest name
+# of a folder or file on the usual file systems.
+SQLITE_PATH_MOST = 511
 NAME_MOST = 255
-FILE_NAME_MOST = NAME_MOST - len("-journal")
+# The longest moment and process number the names below are made with (a process number has up to 7 digits).
+_STAMP, _PID = "20221231-180000", "9" * 7
 
 
-def path_too_long(path: Path) -> str:
+def kept_beside(path: Path) -> list[Path]:
+    """The files the program makes beside a database file and in its backups' folder, each at its longest, as
+    SQLite opens them (with the “-journal” it writes beside each): the file's own journal, the copy an upgrade
+    makes (``_copy_before_upgrade``, written first under a .partial name), the anchor record, and a backup being
+    written (``backup.default_backup_dir``'s backups/<name>/, under a .partial name from ``tempfile``)."""
+    upgrade = f".{path.stem}-升级前备份-版本0000-{_STAMP}-{_PID}{path.suffix}.partial-journal"
+    partial_backup = f".partial-h{'0' * 8}-p{_PID}-{'x' * 8}.sqlite3-journal"
+    return [path.with_name(f"{path.name}-journal"), path.with_name(upgrade), path.with_name(f"{path.name}.anchors.txt"),
+            path.parent / "backups" / path.stem / partial_backup]
+
+
+def path_too_long(path: Path, *, beside: bool = True) -> str:
     """Why a database path cannot be used for its length, in words ("" when it can): SQLite answered a path of 180
-    Chinese characters “没有读写权限”, and one folder's name past 255 bytes failed as an unexpected error."""
-    whole = os.path.abspath(path)
-    for part, most in (*((folder, NAME_MOST) for folder in path.parts[:-1]), (path.name, FILE_NAME_MOST)):
-        if (size := len(os.fsencode(part))) > most:
-            return (f"路径中“{part[:12]}…”这一层的名字太长（{size} 字节；最多 {most} 字节，约 {most // 3} 个汉字）。"
-                    "请改用短一些的文件夹名或文件名。")
-    if (size := len(os.fsencode(whole))) > SQLITE_PATH_MOST:
+    Chinese characters “没有读写权限”, a folder's name past 255 bytes failed as an unexpected error, and a database
+    whose path just fitted could not be backed up, nor its upgrade copy or anchor record written beside it. Without
+    ``beside``, only whether SQLite can open the file itself (an office's file in use, kept usable)."""
+    whole = os.fsencode(os.path.abspath(path))
+    for folder in path.parts[:-1]:
+        if (size := len(os.fsencode(folder))) > NAME_MOST:
+            return (f"路径中“{folder[:12]}…”这一层文件夹的名字太长（{size} 字节；最多 {NAME_MOST} 字节，约 "
+                    f"{NAME_MOST // 3} 个汉字）。请改用短一些的文件夹名。")
+    made_too = kept_beside(path) if beside else kept_beside(path)[:1]
+    name_room = NAME_MOST - max(len(os.fsencode(made.name)) - len(os.fsencode(path.name)) for made in made_too)
+    if (size := len(os.fsencode(path.name))) > name_room:
+        return (f"数据库的文件名太长（{size} 字节；最多 {name_room} 字节，约 {(name_room - len(path.suffix)) // 3} 个"
+                "汉字加扩展名）：本程序要在它旁边存放以它命名的文件（升级前的副本、锚点记录等）。请改用短一些的文件名，"
+                "如 热线.sqlite3。")
+    path_room = SQLITE_PATH_MOST - max(len(os.fsencode(os.path.abspath(made))) for made in made_too) + len(whole)
+    if len(whole) > path_room:
         example = "（如 D:\\12345热线\\）" if os.name == "nt" else ""
-        most = SQLITE_PATH_MOST
-        return (f"数据库文件的路径太长（{size} 字节；最多 {most} 字节，约 {most // 3} 个汉字）：{whole[:40]}…。"
+        return (f"数据库文件的路径太长（{len(whole)} 字节；最多 {path_room} 字节，约 {path_room // 3} 个汉字）："
+                f"{os.fsdecode(whole)[:40]}…。本程序还要在它旁边和其下的 backups 文件夹中存放备份等文件。"
                 f"请把数据库放到路径短一些的文件夹中{example}。")
     return ""
 
@@ -1103,8 +1123,12 @@ def open_database(db: str | None = None, *, upgrade: bool = True, after_upgrade:
     """
     url = resolve_db_url(db)
     path = _sqlite_file(url)
-    if path is not None and (too_long := path_too_long(path)):
+    # A new file's path must leave room for what is kept beside it; an office's file in use only has to open (its
+    # backups' trouble is said as it opens, and by each backup).
+    existing = path is not None and not path_too_long(path, beside=False) and path.exists()
+    if path is not None and (too_long := path_too_long(path, beside=not existing)):
         raise DatabaseError(f"无法打开数据库：{too_long}")
+    beside_too_long = path_too_long(path) if path is not None and existing else ""
     if path is not None:
         if create:
             create_private_file(path)
@@ -1113,6 +1137,9 @@ def open_database(db: str | None = None, *, upgrade: bool = True, after_upgrade:
         if path.stat().st_size:
             _refuse_other_program(str(path), _other_programs_file(path))
     database = Database(url)
+    if beside_too_long:
+        database.opening_notes.append(f"注意：{beside_too_long}在现在的位置，备份和升级前的副本都会做不成。")
+        log.warning("%s", database.opening_notes[-1])
     try:
         revision = schema_revision(database)
         if revision is None and _holds_cases(database):

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from bench.import_bench import make_workbook
-from hotline_desk.db import Database, open_database
+from hotline_desk.db import Database, open_database, path_too_long
 from hotline_desk.models import AuditRecord
 from hotline_desk.services.cases.records import register_case
 from hotline_desk.services.clock import office_now
@@ -26,6 +26,7 @@ from hotline_desk.services.reporting.scoring import add_bonus, list_bonus
 from tests.conftest import FakeClock, People
 from tests.helpers import cli_new_office, disk_left, draft, fingerprint, log_in_everyone, unit_id
 from tests.helpers import cli_run as run
+from tests.test_migrations import _file_at
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -189,28 +190,49 @@ def test_a_database_path_too_long_is_said_so_not_as_no_permission_or_a_fault(
     one_long = tmp_path / ("很" * 90) / "office.sqlite3"
     for command in (["unit", "list"], ["init"]):
         code, _, err = run(capsys, str(one_long), *command)
-        assert code != 0 and "这一层的名字太长（270 字节；最多 255 字节" in err, err
+        assert code != 0 and "这一层文件夹的名字太长（270 字节；最多 255 字节" in err, err
         assert "意外错误" not in err
     assert one_long.parent.name not in os.listdir(tmp_path)  # nothing made
-    # at the edges: SQLite's own limit less its journal's name, as it opens them (505 bytes was refused as no
-    # permission, and left an empty file that the next init refused as an empty database)
-    edge = tmp_path / "edge"
-    for size, opens in ((503, True), (504, False)):
-        folders = edge
+    # at the edges: the longest path and name init takes can be backed up, upgraded and anchored (a path of 503
+    # bytes was taken and then could not be backed up, “no permission”); one byte more is refused, no file left
+    def made_at(size: int, place: Path) -> Path:
+        folders = place
         while len(os.fsencode(folders)) + 101 < size - len("/o.sqlite3"):
             folders /= "b" * 100
         folders /= "c" * (size - len("/o.sqlite3") - len(os.fsencode(folders)) - 1)
-        path = folders / "o.sqlite3"
-        assert len(os.fsencode(path)) == size
         folders.mkdir(parents=True, exist_ok=True)
+        return folders / "o.sqlite3"
+
+    taken = max(size for size in range(400, 520) if not path_too_long(made_at(size, tmp_path / "probe")))
+    for size, opens in ((taken, True), (taken + 1, False)):
+        path = made_at(size, tmp_path / f"edge{size}")
         code, _out, err = cli_new_office(capsys, path, "init")
-        assert (code == 0) is opens and ("数据库文件的路径太长（504 字节；最多 503 字节" in err) is not opens, err
+        assert (code == 0) is opens and ("数据库文件的路径太长" in err) is not opens, err
         assert path.exists() is opens  # refused: no empty file left behind
-    for characters, opens in ((79, True), (80, False)):  # the file's own name: its -journal must fit beside it
+    edge = made_at(taken, tmp_path / f"edge{taken}")
+    code, _out, err = cli_new_office(capsys, edge, "backup")
+    assert code == 0 and "未写入锚点记录" not in err, err
+    older = made_at(taken, tmp_path / "older")
+    _file_at(older, "0016")  # an older version's file there: its upgrade's copy fits beside it
+    open_database(str(older)).dispose()
+    assert any("升级前备份" in name for name in os.listdir(older.parent))
+    longest = max(n for n in range(40, 90) if not path_too_long(tmp_path / f"{'很' * n}.sqlite3"))
+    for characters, opens in ((longest, True), (longest + 1, False)):  # the file's own name, and those beside it
         path = tmp_path / f"{'很' * characters}.sqlite3"
         code, _out, err = cli_new_office(capsys, path, "init")
         assert (code == 0) is opens, err
-        assert opens or "这一层的名字太长（248 字节；最多 247 字节" in err
+        assert opens or f"数据库的文件名太长（{len(os.fsencode(path.name))} 字节；最多 " in err
+    code, _out, err = cli_new_office(capsys, tmp_path / f"{'很' * longest}.sqlite3", "backup")
+    assert code == 0 and "未写入锚点记录" not in err, err
+    # an office's file named longer by an older version still opens, saying what will fail beside it
+    kept = tmp_path / f"{'很' * (longest + 10)}.sqlite3"
+    (tmp_path / f"{'很' * longest}.sqlite3").rename(kept)
+    opened = open_database(str(kept))
+    try:
+        assert any(note.startswith("注意：数据库的文件名太长") and note.endswith("备份和升级前的副本都会做不成。")
+                   for note in opened.opening_notes), opened.opening_notes
+    finally:
+        opened.dispose()
 
 
 def _lock(folder: Path) -> None:

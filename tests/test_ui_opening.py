@@ -121,5 +121,5 @@ def test_a_file_another_window_has_open_is_said_as_this_one_opens_it(tmp_path: P
 def test_a_folder_name_too_long_is_said_as_the_window_opens_not_as_an_unexpected_error(tmp_path: Path) -> None:
     """The window's opening looked at the file before anything else and failed with OSError: File name too long
     (the command line said why)."""
-    with pytest.raises(DatabaseError, match="这一层的名字太长（270 字节；最多 255 字节"):
+    with pytest.raises(DatabaseError, match="这一层文件夹的名字太长（270 字节；最多 255 字节"):
         app._prepare(str(tmp_path / ("很" * 90) / "热线.sqlite3"))
