@@ -103,7 +103,7 @@ def test_a_version_record_set_back_in_the_file_is_named_not_the_drivers_words(
 
 def test_verify_does_not_upgrade_an_older_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A copy kept as evidence is read as it is: verify says its format differs instead of upgrading it."""
-    from hotline_desk.db import known_revisions
+    from hotline_desk.db import head_revision, known_revisions
 
     path = tmp_path / "office.sqlite3"
     assert run(capsys, "--db", str(path), "init")[0] == 0
@@ -113,7 +113,8 @@ def test_verify_does_not_upgrade_an_older_file(tmp_path: Path, capsys: pytest.Ca
     conn.close()
     before = path.read_bytes()
     code, _, err = run(capsys, "--db", str(path), "verify")
-    assert code == 2 and "由较旧版本的本软件做成，格式与本版本不同" in err and "verify 不改动数据库" in err
+    assert code == 2 and "由较旧版本的本软件做成，格式与本版本不同（数据库格式 " in err and "verify 不改动数据库" in err
+    assert f"数据库格式 {older}，本版本的格式 {head_revision()}）" in err  # which, as opening says it
     assert "先用本软件打开一次（自动升级）再核验" in err and "更新" not in err
     assert path.read_bytes() == before
 

@@ -209,7 +209,8 @@ def refuse_other_format(db: Database) -> None:
         older = revision in known_revisions()
         what = "由较旧版本的本软件做成" if older else "由更新版本的本软件做成（或不是本软件的数据库）"
         how = "先用本软件打开一次（自动升级）再核验，或用与它同版本的软件核验" if older else "请用更新的版本核验"
-        raise DatabaseError(f"{db.display_name} {what}，格式与本版本不同。verify 不改动数据库：{how}。")
+        raise DatabaseError(f"{db.display_name} {what}，格式与本版本不同（数据库格式 {revision}，本版本的格式 "
+                            f"{head_revision()}）。verify 不改动数据库：{how}。")
 
 
 def verify_all(session: Session, anchors: Sequence[audit.Anchor] = ()) -> audit.VerifyReport:
