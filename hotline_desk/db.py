@@ -850,7 +850,9 @@ def migrate(db: Database, after_upgrade: AfterUpgrade | None = None, *, keep_cop
     if current == head:
         return
     if current is not None and current not in known_revisions():
-        kept = _copies_before_upgrade(db.path) if db.path is not None else []
+        # a copy made as a newer version upgraded it from this version's format (an older copy is not it)
+        kept = [copy for copy in (_copies_before_upgrade(db.path) if db.path is not None else [])
+                if f"-升级前备份-版本{head}-" in copy.name]
         copies = f"；如是误用新版本打开而升级的，升级前的副本在它旁边：{kept[-1].name}" if kept else ""
         raise DatabaseError(f"该数据库已被更新版本的本软件创建或升级（数据库格式 {current}，本版本 "
                             f"{__version__} 只认得到 {head}）：请用那个版本或更新的版本打开{copies}。")

@@ -74,8 +74,10 @@ def test_file_from_a_newer_version_is_refused(tmp_path: Path) -> None:
     said = refused.value.message
     assert said.startswith("该数据库已被更新版本的本软件创建或升级（数据库格式 zz_future，本版本 ")
     assert "升级前的副本" not in said  # none beside it: none named
-    copy = tmp_path / "newer-升级前备份-版本0016-20221203-090000-42.sqlite3"
-    copy.write_bytes(b"")
+    older = tmp_path / "newer-升级前备份-版本0001-20221201-090000-41.sqlite3"  # from before this version's format
+    copy = tmp_path / f"newer-升级前备份-版本{head_revision()}-20221203-090000-42.sqlite3"
+    for made in (older, copy):
+        made.write_bytes(b"")
     with pytest.raises(DatabaseError) as refused:
         open_database(str(path))
     assert refused.value.message.endswith(f"；如是误用新版本打开而升级的，升级前的副本在它旁边：{copy.name}。")
