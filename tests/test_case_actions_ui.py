@@ -142,11 +142,18 @@ def test_erasing_personal_data_asks_once_more_with_no_as_the_default(
     assert "办理历史中的回复内容、回访意见和备注不在删除之列" in str(asked[0][0])
     with db.reader() as s:
         assert case_view(s, case_id).phone == "13803750001"  # 否 changed nothing
+    from hotline_desk.ui.drafts import kept_steps, step_draft
+
+    with db.reader() as s:  # words once typed for the case on this station, kept (the program ended mid-form)
+        number = case_view(s, case_id).number
+    step_draft(tmp_path, "admin", db.identity, number, "return_request").save(
+        {"number": number, "action": "return_request", "words": {"reason": "来电人欧阳先生说不归本单位管"}})
     answer[0] = QMessageBox.StandardButton.Yes
     assert perform(parent, ctx, case_id, "erase_personal", preset=preset)
     with db.reader() as s:
         view = case_view(s, case_id)
     assert (view.phone, view.caller_name, view.events[-1].label) == ("", "", "删除个人信息")
+    assert not [kept for _store, kept in kept_steps(tmp_path, "admin", db.identity) if kept["number"] == number]
     detail = CaseDetailDialog(None, ctx, case_id)
     qtbot.addWidget(detail)
     buttons = {b.text() for b in detail.findChildren(QPushButton)}

@@ -489,6 +489,9 @@ def perform(parent: QWidget, ctx: UiContext, case_id: int, key: str, preset: dic
                 if dialog is not None:  # taken: what was kept of its typing goes
                     dialog.discard_draft()
                 if action == Action.ERASE:  # a bulletin chose it as a 典型案例; another station was reading
+                    for store, kept in kept_steps(ctx.state_dir, ctx.actor.username, ctx.db.identity):
+                        if kept["number"] == situation.number:  # words typed for the case, kept on this station
+                            store.clear()
                     told = [taken[0].notice if taken else "", wf.erasure_kept_words(ctx.db.engine)]
                     if any(told):
                         QMessageBox.information(parent, chosen.label, "\n".join(text for text in told if text))
