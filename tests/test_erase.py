@@ -123,12 +123,18 @@ def test_the_cli_erases_and_an_erased_month_counts_the_same(db: Database, people
     with db.session() as s:
         wf.void(s, people.supervisor, case_id, "误登记", clock=clock)
         number = case_view(s, case_id).number
+        # the same caller's other case, by the phone the erased one has
+        other = register_case(s, people.operator, draft(s, phone=PHONE), clock=clock).number
         before = month_statistics(s, "2022-07", datetime(2022, 8, 1))
         give_passwords(s)
     assert cli_as(["--db", db_url, "--user", "sup1", "case", "erase", number, "--reason", "申请"]) != 0
     assert "无权删除个人信息" in capsys.readouterr().err
     assert cli_as(["--db", db_url, "--user", "admin", "case", "erase", number, "--reason", "来电人申请"]) == 0
-    assert f"{number}：删除个人信息，当前状态“已作废”" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"{number}：删除个人信息，当前状态“已作废”" in out
+    # a citizen asking to be deleted means all of it: the other cases are named, and what no erasure reaches
+    assert f"同一电话还登记在另外 1 件工单中：{other}。来电人要求删除的如也包括这些，请逐件删除" in out
+    assert "交给单位的交办单" in out and "各工作人员电脑上还没提交的表单草稿中也可能有" in out
     with db.reader() as s:
         assert month_statistics(s, "2022-07", datetime(2022, 8, 1)) == before
 

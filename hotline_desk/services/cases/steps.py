@@ -297,8 +297,10 @@ ERASED_TEXT = "（个人信息已删除）"
 ERASURE_WAITS = ("另一工作站正在读取数据库，被删除的内容暂时还留在数据库文件或旁边以 -wal 结尾的预写日志文件中"
                  "（视删除前它写到了哪里）；各工作站都关闭本程序后即被覆盖清除。")
 # What an erasure does not reach, said before it is made (the office decides what to do with them).
-ERASURE_LEAVES = ("办理历史中的回复内容、回访意见和备注不在删除之列；删除之前做的备份、导出的表格和打印件中仍有"
-                  "原来的内容（从这样的备份恢复时，本软件会重新删除这件工单的个人信息）。")
+ERASURE_LEAVES = ("办理历史中的回复内容、回访意见和备注不在删除之列；删除之前做的备份（数据库旁 backups 文件夹中，"
+                  "按保留设置逐步删去）、导出的表格、交给单位的交办单和打印件中仍有原来的内容（从这样的备份恢复时，本软件会"
+                  "重新删除这件工单的个人信息），各工作人员电脑上还没提交的表单草稿中也可能有（在窗口中删除时，删除人本机"
+                  "这件工单的表单草稿一并删去）。")
 ERASED_FIELDS: dict[str, str] = {
     "caller_name": "", "phone": "", "address": "", "title": ERASED_TEXT, "content": ERASED_TEXT,
 }

@@ -215,7 +215,7 @@ def take(session: Session, actor: Actor, case_id: int, action: Action, payload: 
     check_version(session, case, expected_version, now)
     if action == Action.UNDO_FOLLOWUP and not actor.can(Action.REVIEW):
         _self_undo_on_a_true_clock(session, now)
-    deadline = case.deadline
+    deadline, phone = case.deadline, case.phone
     at = at or taken_at(action, found.status, now)
     write_step(session, case, found.status, found.context, actor, action, payload, at=at, recorded_at=now,
                batch_id=batch_id)
@@ -242,7 +242,7 @@ def take(session: Session, actor: Actor, case_id: int, action: Action, payload: 
                     if action == Action.REPLY and view.events and view.events[-1].late else "")
     view = replace(view, notice="\n".join(n for n in (month, undone, kept, given, ahead, retired, late, unsolved, told,
                                                        signed_late, replied_late) if n))
-    return _erased(session, view, actor, now) if action == Action.ERASE else view
+    return _erased(session, view, actor, now, phone) if action == Action.ERASE else view
 
 
 def _signed_late(status: CaseStatus, payload: Sign, at: datetime) -> str:
@@ -563,7 +563,7 @@ def refuse_foreign_triggers(session: Session) -> None:
                             "另存到别处：未删除。请让技术人员运行 hotline-desk verify 检查数据库，从备份恢复后再删除。")
 
 
-def _erased(session: Session, view: CaseView, actor: Actor, clock_now: datetime) -> CaseView:
+def _erased(session: Session, view: CaseView, actor: Actor, clock_now: datetime, phone: str) -> CaseView:
     """After an erasure (see ``erase_personal_data``), once committed: the write-ahead log emptied, the erasure
     noted in the anchor log beside the file (a restore of an earlier backup takes it again); the 典型案例 it was
     said."""
@@ -578,8 +578,26 @@ def _erased(session: Session, view: CaseView, actor: Actor, clock_now: datetime)
             anchors.log_erasure(log, noted)
 
     event.listen(session, "after_commit", committed, once=True)
-    said = [view.notice, *typical_in(session, view.number)]
+    said = [view.notice, *typical_in(session, view.number), same_phone_elsewhere(session, view.id, phone)]
     return replace(view, notice="\n".join(n for n in said if n))
+
+
+# How many of a caller's other cases an erasure names by number; the rest are counted.
+OTHERS_NAMED = 10
+
+
+def same_phone_elsewhere(session: Session, case_id: int, phone: str) -> str:
+    """The caller's other cases, by the phone the erased one had: a citizen asking that their data be deleted means
+    all of it, and an erasure is of one case (“” when there is none, or no phone)."""
+    if not phone:
+        return ""
+    others = list(session.scalars(select(Case.number).where(Case.phone == phone, Case.id != case_id)
+                                  .order_by(Case.number)))
+    if not others:
+        return ""
+    named = "、".join(others[:OTHERS_NAMED]) + (f" 等 {len(others)} 件" if len(others) > OTHERS_NAMED else "")
+    return (f"同一电话还登记在另外 {len(others)} 件工单中：{named}。来电人要求删除的如也包括这些，请逐件删除"
+            "（还在办理的先等办结，或作废重复登记的）。")
 
 
 def erasure_kept_words(engine: Engine) -> str:
