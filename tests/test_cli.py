@@ -497,6 +497,11 @@ def test_a_townships_cases_are_found_and_exported_whatever_unit_has_them(
     code, out, err = run(capsys, office, "export-cases", "--township", "煤山街道", "--out", str(tmp_path / "煤山.xlsx"),
                          user="op1")
     assert code == 0 and "已导出 2 件工单" in out, err
+    # the names and phones hidden, and said not to be hidden where the words typed about a case give them
+    assert "注意：来电人姓名和电话已隐去；地址、标题和诉求内容中写到的不在其内，发出前请核对。" in out
+    code, out, err = run(capsys, office, "export-cases", "--township", "煤山街道", "--out", str(tmp_path / "全.xlsx"),
+                         "--reveal", user="sup1")
+    assert code == 0 and "已隐去" not in out, err
     code, _out, err = run(capsys, office, "search", "--township", "自来水公司", user="op1")
     assert code == 2 and "“自来水公司”是市直单位，不是乡镇街道。" in err
     code, _out, err = run(capsys, office, "search", "--township", "不存在镇", user="op1")

@@ -17,7 +17,7 @@ from hotline_desk.excel.columns import FIELD_LABELS, NOT_IMPORTED, clean
 from hotline_desk.services.accounts.permissions import refusal, require
 from hotline_desk.services.cases.case_query import CaseFilter
 from hotline_desk.services.clock import office_now
-from hotline_desk.services.exchange.case_export import export_cases
+from hotline_desk.services.exchange.case_export import MASKED_NOTE, export_cases
 from hotline_desk.services.exchange.dispatch_export import earlier_copy, export_dispatch
 from hotline_desk.services.exchange.hints import COMMAND_LINE
 from hotline_desk.services.exchange.import_preview import CasePreview, Problem
@@ -391,7 +391,7 @@ def cmd_export_cases(ctx: Context, args: argparse.Namespace) -> int:
         raise
     reading.finish()
     if exported.count:
-        print(f"已导出 {exported.count} 件工单：{out}")
+        print(f"已导出 {exported.count} 件工单：{out}" + ("" if args.reveal else f"\n注意：{MASKED_NOTE}"))
     else:
         print(f"没有符合条件的工单，{out} 中只有表头。")
     return 0

@@ -38,7 +38,7 @@ from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.case_query import CaseFilter, list_flags, months_with_cases, search_hint
 from hotline_desk.services.cases.queues import confidential_caller, view_shown_to, waiting_limit
 from hotline_desk.services.cases.records import CaseView, case_view, with_assisting
-from hotline_desk.services.exchange.case_export import ExportedCases, export_cases
+from hotline_desk.services.exchange.case_export import MASKED_NOTE, ExportedCases, export_cases
 from hotline_desk.services.files import save_file
 from hotline_desk.services.office import reference
 from hotline_desk.ui.case_actions import attempt, perform
@@ -365,7 +365,8 @@ class CaseListView(QWidget):
         exported = op.busy(self).with_progress("正在导出工单清单……").run_waiting()
         if exported is None:
             return
-        self.ctx.signals.notice.emit(f"已导出工单清单 {exported.count} 件：{path}" if exported.count
+        masked = "" if reveal else f"。{MASKED_NOTE}"  # the words typed about a case may still name its caller
+        self.ctx.signals.notice.emit(f"已导出工单清单 {exported.count} 件：{path}{masked}" if exported.count
                                      else f"没有符合条件的工单，导出的 {path} 中只有表头。")
 
     def _open_selected(self) -> None:

@@ -75,6 +75,10 @@ class ExportedCases:
     case_filter: CaseFilter | None = None
 
 
+# Said of a list exported without the callers' names and phones: the words typed about a case may still hold them.
+MASKED_NOTE = "来电人姓名和电话已隐去；地址、标题和诉求内容中写到的不在其内，发出前请核对。"
+
+
 def export_cases(reading: Sessions, writing: Sessions, case_filter: CaseFilter, *, now: datetime,
                        save: Callable[[bytes], object], discard: Callable[[], object], reveal: bool = False,
                        user_id: int | None = None, progress: Callable[[int, int], None] | None = None,
