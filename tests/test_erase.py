@@ -192,3 +192,15 @@ def test_a_finished_case_is_erased_in_place_and_the_months_figures_do_not_move(
         db, lambda s: wf.void(s, people.supervisor, case_id, "重复登记", clock=clock))
     with db.reader() as s:
         assert case_view(s, case_id).state_label == "已办结"
+
+
+def test_an_erasure_names_the_callers_other_cases_on_the_same_landline_written_either_way(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """The repeat look-ups take 6012345 and 0375-6012345 for one line; the erasure's list of the caller's other
+    cases does too."""
+    with db.session() as s:  # (the office's 区号 is 0375, the default)
+        erased = register_case(s, people.operator, draft(s, phone="6012345"), clock=clock).id
+        other = register_case(s, people.operator, draft(s, phone="0375-6012345"), clock=clock).number
+        register_case(s, people.operator, draft(s, phone="6012346"), clock=clock)  # another line
+        said = wf.same_phone_elsewhere(s, erased, "6012345")
+    assert said.startswith(f"同一电话还登记在另外 1 件工单中：{other}。")

@@ -29,6 +29,7 @@ from hotline_desk.services.cases import classification, search_index
 from hotline_desk.services.cases.actions import Offer, available_actions
 from hotline_desk.services.cases.events import append_event, current_status
 from hotline_desk.services.cases.history import CaseStatus, DispatchStatus
+from hotline_desk.services.cases.phone_lines import lines_of
 from hotline_desk.services.cases.queues import CALLBACK_BY_SUPERVISOR, may_call_back, may_see_confidential
 from hotline_desk.services.cases.records import (
     LOCAL_WHEN_CORRECTED,
@@ -587,12 +588,13 @@ OTHERS_NAMED = 10
 
 
 def same_phone_elsewhere(session: Session, case_id: int, phone: str) -> str:
-    """The caller's other cases, by the phone the erased one had: a citizen asking that their data be deleted means
-    all of it, and an erasure is of one case (“” when there is none, or no phone)."""
+    """The caller's other cases, by the phone the erased one had (a landline with or without the 区号, as the repeat
+    look-ups take it): a citizen asking that their data be deleted means all of it, and an erasure is of one case
+    (“” when there is none, or no phone)."""
     if not phone:
         return ""
-    others = list(session.scalars(select(Case.number).where(Case.phone == phone, Case.id != case_id)
-                                  .order_by(Case.number)))
+    others = list(session.scalars(select(Case.number).where(Case.phone.in_(lines_of(session, phone)),
+                                                            Case.id != case_id).order_by(Case.number)))
     if not others:
         return ""
     named = "、".join(others[:OTHERS_NAMED]) + (f" 等 {len(others)} 件" if len(others) > OTHERS_NAMED else "")
