@@ -543,3 +543,23 @@ def test_a_case_made_confidential_or_retitled_is_warned_of_the_caller_named_in_i
                        "张建国投诉", "--content", "来电人反映违建", *call, user="op1")
     second = re.findall(r"RZ\d{4}-\d{5}", out)[0]
     assert f"（case edit {second} --title … 更正）" in out, out  # the field that names the caller
+
+
+def test_approving_from_the_command_line_names_the_callers_other_open_case_and_which_to_keep(
+        office: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The 待审核 list marks 【同号在办】 and asks before approving; ``case approve`` said nothing, and a unit got a
+    second sheet for the same lamp."""
+    call = ("--content", "路灯不亮", "--appeal-type", "问题处理类", "--category", "水利水电—用水困难", "--phone",
+            "13803759999", "--dispatch", "自来水公司")
+    numbers = []
+    for _ in range(2):
+        code, out, err = run(capsys, office, "case", "register", *call, user="op1")
+        assert code == 0, err
+        numbers.append(re.findall(r"RZ\d{4}-\d{5}", out)[0])
+    first, second = numbers
+    code, out, err = run(capsys, office, "case", "approve", second, user="sup1")
+    assert code == 0, err
+    assert (f"注意：同一电话另有未办结的工单：{first}（同一件事的，请作废这一件，在先登记的 {first} 上登记再次来电）"
+            in out), out
+    code, out, err = run(capsys, office, "case", "approve", first, user="sup1")
+    assert f"（同一件事的，请作废后登记的 {second}，在这一件上登记再次来电）" in out, out

@@ -17,7 +17,14 @@ from hotline_desk.services.cases import records as cases
 from hotline_desk.services.cases.case_query import list_flags
 from hotline_desk.services.cases.events import current_status
 from hotline_desk.services.cases.history import FOLLOWUP_RESULTS
-from hotline_desk.services.cases.queues import may_see_confidential, returned_by, view_shown_to, waiting_limit
+from hotline_desk.services.cases.queues import (
+    may_see_confidential,
+    open_on_the_same_line,
+    returned_by,
+    same_caller_said,
+    view_shown_to,
+    waiting_limit,
+)
 from hotline_desk.services.cases.steps import ERASURE_LEAVES, asks_instead, asks_instead_words
 from hotline_desk.services.clock import office_now
 from hotline_desk.services.exchange.import_values import unit_named
@@ -450,6 +457,12 @@ def cmd_approve(ctx: Context, args: argparse.Namespace) -> int:
         s, a, cid, unit_id=_unit_id(s, args.unit), note=args.note, at=at))
     if again and back is not None:
         print(f"注意：{args.unit}已退回过本件（理由：{back.return_reason or '未写'}），现在又交给它办理。")
+    if code == 0:  # the same caller's other cases still open, as the 待审核 list marks them 【同号在办】
+        with ctx.db.reader() as session:
+            case = cases.find_case(session, args.number)
+            number, others = case.number, open_on_the_same_line(session, case, ctx.actor())
+        if others:
+            print(f"注意：{same_caller_said(number, others)}")
     return code
 
 

@@ -38,6 +38,7 @@ from hotline_desk.services.cases.queues import (
     confidential_caller,
     may_call_back,
     queue,
+    same_caller_said,
     unreachable_outcome,
 )
 from hotline_desk.services.cases.records import case_view, entered_words, review_words, with_assisting
@@ -140,14 +141,7 @@ def proposal_columns(ctx: UiContext) -> list[Column[QueueRow]]:
 
 def same_caller_words(row: QueueRow) -> str:
     """The caller's other cases not finished, for a supervisor to check before sending a unit a second sheet."""
-    if not row.same_caller_open:
-        return ""
-    # which to keep: the one registered first (numbers run in order); “这一件” on the first had it voided
-    later = [number for number in row.same_caller_open if number > row.number]
-    earliest = min((row.number, *row.same_caller_open))
-    keep = (f"请作废后登记的 {'、'.join(later)}，在这一件上登记再次来电" if earliest == row.number else
-            f"请作废这一件，在先登记的 {earliest} 上登记再次来电")
-    return f"{SAME_CALLER_MARK}同一电话另有未办结的工单：{'、'.join(row.same_caller_open)}（同一件事的，{keep}）"
+    return f"{SAME_CALLER_MARK}{same_caller_said(row.number, row.same_caller_open)}" if row.same_caller_open else ""
 
 
 def proposed_unit_words(row: QueueRow) -> str:

@@ -317,6 +317,22 @@ def asked_of(status: CaseStatus, calendar: WorkCalendar) -> tuple[str, str]:
 PHONE_NAMES_A_CALLER = 5
 
 
+def same_caller_said(number: str, others: Sequence[str]) -> str:
+    """What a case's number shares its phone with, and which to keep: the one registered first (numbers run in
+    order); “请作废这一件” on the first had it voided and the copy kept."""
+    later = [other for other in others if other > number]
+    earliest = min((number, *others))
+    keep = (f"请作废后登记的 {'、'.join(later)}，在这一件上登记再次来电" if earliest == number else
+            f"请作废这一件，在先登记的 {earliest} 上登记再次来电")
+    return f"同一电话另有未办结的工单：{'、'.join(others)}（同一件事的，{keep}）"
+
+
+def open_on_the_same_line(session: Session, case: Case, viewer: Actor) -> list[str]:
+    """The numbers of the other cases not finished on this case's phone line, oldest first (a 保密 one left out for a
+    viewer who may not see its caller): what an approval from the command line names, as the 待审核 list marks it."""
+    return [number for number in _open_by_phone(session, [case], viewer).get(case.phone, []) if number != case.number]
+
+
 def _open_by_phone(session: Session, cases: Sequence[Case], viewer: Actor | None) -> dict[str, list[str]]:
     """The numbers of the cases not finished or voided under each of these cases' phones, oldest first. A 保密
     case, its own or another, is left out for a viewer who may not see its caller (the number would say who
