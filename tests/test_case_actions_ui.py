@@ -22,7 +22,7 @@ from hotline_desk.ui.case_actions import StepDialog, perform
 from hotline_desk.ui.case_list import CaseDetailDialog
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.queues import ApprovalView
-from hotline_desk.ui.widgets import ActionDialog
+from hotline_desk.ui.widgets import GO_ON, ActionDialog
 from tests.conftest import FakeClock, People
 from tests.helpers import draft, replied
 from tests.ui_helpers import Messages, answer_question, context, shown_active, when_modal
@@ -1114,8 +1114,9 @@ def test_a_reply_typed_and_not_recorded_comes_back_after_the_program_ended_and_g
     assert again.restored and again.values()["text"].startswith("已派人到烟厂家属院查看")
     note = again.findChild(QLabel, "step_draft_restored")
     assert note is not None and note.text().startswith("已恢复上次未提交的内容")
-    asked: list[str] = []  # Esc on the words given back asks first (否, kept): they were thrown away unasked
-    monkeypatch.setattr("hotline_desk.ui.widgets.may_discard", lambda _parent, title: asked.append(title) or False)
+    asked: list[str] = []  # Esc on the words given back asks first (继续填写, kept): they were thrown away unasked
+    monkeypatch.setattr("hotline_desk.ui.case_actions.discard_or_set_aside",
+                        lambda _parent, title: asked.append(title) or GO_ON)
     again.reject()
     assert asked and reply_form(case_id).restored
     monkeypatch.undo()
@@ -1259,3 +1260,52 @@ def test_each_cases_step_forms_keep_their_own_words_times_and_days_and_are_named
         encoding="utf-8")
     assert form(first, Action.RETURN_REQUEST).restored
     assert len(kept_steps(tmp_path, people.operator.username, db.identity)) == 2
+
+
+def test_a_step_form_closed_mid_typing_can_be_set_aside_for_later_and_comes_back_to_the_same_step(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A clerk taking a call in the middle of a unit's reply had only 放弃 (the words gone) or 继续填写: 稍后再填 keeps
+    them, named on the home page and in the case's window, and the same step gives them back."""
+    from hotline_desk.ui.case_actions import step_dialog
+    from hotline_desk.ui.drafts import kept_steps
+    from hotline_desk.vocabulary import Action
+
+    case_id = _dispatched(db, people, clock)
+    with db.session() as s:
+        wf.sign(s, people.operator, case_id, clock=clock)
+    ctx = context(db, people.operator, clock, tmp_path)
+    told: list[str] = []
+    ctx.signals.notice.connect(told.append)
+
+    def reply_form() -> StepDialog:
+        with db.reader() as s:
+            dialog = step_dialog(None, ctx, Action.REPLY, wf.situation(s, case_id, clock()), clock())
+        assert isinstance(dialog, StepDialog)
+        shown_active(qtbot, dialog, 700, 500)
+        return dialog
+
+    typing = reply_form()
+    typing.set_value("text", "已联系物业，周五前修复单元门禁")
+    seen: dict[str, object] = {}
+
+    def set_aside(box: QMessageBox) -> None:  # the question as a clerk sees it: three answers, 继续填写 the default
+        seen["buttons"] = sorted(b.text() for b in box.buttons())
+        seen["default"] = box.defaultButton().text()
+        later = box.findChild(QPushButton, "set_aside")
+        assert later is not None
+        later.click()
+
+    when_modal(QMessageBox, set_aside)
+    QTest.keyClick(typing.focusWidget() or typing, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not typing.isVisible())
+    assert seen == {"buttons": ["放弃", "稍后再填", "继续填写"], "default": "继续填写"}
+    assert told and told[-1].startswith("已保留“登记回复”中填写的内容")
+    assert [k["action"] for _s, k in kept_steps(tmp_path, people.operator.username, db.identity)] == ["reply"]
+    again = reply_form()
+    assert again.restored and again.values()["text"] == "已联系物业，周五前修复单元门禁"
+    # given up this time: 放弃, and nothing is kept
+    when_modal(QMessageBox, lambda box: box.button(QMessageBox.StandardButton.Yes).click())
+    QTest.keyClick(again.focusWidget() or again, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not again.isVisible())
+    assert kept_steps(tmp_path, people.operator.username, db.identity) == []

@@ -55,7 +55,7 @@ from hotline_desk.ui.drafts import kept_steps, step_draft
 from hotline_desk.ui.feedback import read
 from hotline_desk.ui.operations import Operation, show_refusal
 from hotline_desk.ui.plain_text import shown as plain_shown
-from hotline_desk.ui.widgets import ActionDialog, FieldSpec
+from hotline_desk.ui.widgets import GO_ON, SET_ASIDE, ActionDialog, FieldSpec, discard_or_set_aside
 from hotline_desk.vocabulary import Action, CaseState, FollowUpResult
 
 
@@ -260,9 +260,24 @@ class StepDialog(ActionDialog):
             layout.insertWidget(0, note)
         return True
 
+    def reject(self) -> None:
+        """Esc, 取消 or ✕ with something typed: asked whether to give it up, set it aside for later (kept, and named
+        by the home page and the case's window), or go on typing."""
+        if self._opened and self.typed() != self._opened_with:
+            choice = discard_or_set_aside(self, self.windowTitle())
+            if choice == GO_ON:
+                return
+            if choice == SET_ASIDE:
+                self._draft_timer.stop()
+                self.keep_draft()
+                self._set_aside = True
+                self.ctx.signals.notice.emit(f"已保留“{self.step.label}”中填写的内容（{self.situation.number}）："
+                                             "首页和工单窗口会提示，再点这一步即可接着填写。")
+        QDialog.reject(self)  # (the question is asked above, not again by the guarded dialog's)
+
     def done(self, result: int) -> None:
-        if result == QDialog.DialogCode.Rejected:  # given up (Esc, 取消, its ✕, once the words are let go)
-            self.discard_draft()
+        if result == QDialog.DialogCode.Rejected and not getattr(self, "_set_aside", False):
+            self.discard_draft()  # given up (Esc, 取消, its ✕, once the words are let go)
         super().done(result)
 
     def when(self) -> datetime | None:

@@ -413,6 +413,30 @@ def may_discard(parent: QWidget, title: str) -> bool:
     return box.clickedButton() is box.button(QMessageBox.StandardButton.Yes)
 
 
+# What a step form's closing may do with what was typed (see ``discard_or_set_aside``).
+SET_ASIDE, DISCARD, GO_ON = "set_aside", "discard", "go_on"
+
+
+def discard_or_set_aside(parent: QWidget, title: str) -> str:
+    """Whether to throw away what was typed in a step form, set it aside for later (kept on this computer, named by
+    the home page and the case's window), or go on typing: 继续填写 is the default and Esc's answer. A clerk taking
+    a call in the middle of a reply had only 放弃 or 继续."""
+    box = QMessageBox(QMessageBox.Icon.Question, "放弃填写的内容？",
+                      f"“{title}”中填写的内容还没有提交。\n\n放弃这些内容吗？也可以“稍后再填”：内容保留在本机，"
+                      "首页和工单窗口会提示，再点这一步即可接着填写。",
+                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, parent)
+    box.button(QMessageBox.StandardButton.Yes).setText("放弃")
+    box.button(QMessageBox.StandardButton.No).setText("继续填写")
+    later = box.addButton("稍后再填", QMessageBox.ButtonRole.ActionRole)
+    later.setObjectName("set_aside")
+    box.setDefaultButton(QMessageBox.StandardButton.No)
+    box.setEscapeButton(QMessageBox.StandardButton.No)
+    box.exec()
+    clicked = box.clickedButton()
+    return SET_ASIDE if clicked is later else DISCARD if clicked is box.button(QMessageBox.StandardButton.Yes) \
+        else GO_ON
+
+
 def confirm(parent: QWidget | None, title: str, text: str) -> bool:
     """A question naming what is about to happen: 否 is the default (and Esc's answer), so Enter pressed by habit
     changes nothing."""
