@@ -1285,6 +1285,10 @@ def test_a_step_form_closed_mid_typing_can_be_set_aside_for_later_and_comes_back
         shown_active(qtbot, dialog, 700, 500)
         return dialog
 
+    from hotline_desk.ui.home_view import HomeView
+
+    home = HomeView(ctx)  # the page the clerk goes back to
+    shown_active(qtbot, home, 1100, 650)
     typing = reply_form()
     typing.set_value("text", "已联系物业，周五前修复单元门禁")
     seen: dict[str, object] = {}
@@ -1302,6 +1306,10 @@ def test_a_step_form_closed_mid_typing_can_be_set_aside_for_later_and_comes_back
     assert seen == {"buttons": ["放弃", "稍后再填", "继续填写"], "default": "继续填写"}
     assert told and told[-1].startswith("已保留“登记回复”中填写的内容")
     assert [k["action"] for _s, k in kept_steps(tmp_path, people.operator.username, db.identity)] == ["reply"]
+    home.hide()
+    home.show()  # come back to: listed at once, not a minute on
+    said = home.findChild(QLabel, "kept_steps")
+    assert said is not None and said.isVisible() and said.text().startswith("您有 1 张表单填写了内容还没有提交")
     again = reply_form()
     assert again.restored and again.values()["text"] == "已联系物业，周五前修复单元门禁"
     # given up this time: 放弃, and nothing is kept

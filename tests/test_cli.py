@@ -498,7 +498,7 @@ def test_a_townships_cases_are_found_and_exported_whatever_unit_has_them(
                          user="op1")
     assert code == 0 and "已导出 2 件工单" in out, err
     # the names and phones hidden, and said not to be hidden where the words typed about a case give them
-    assert "注意：来电人姓名和电话已隐去；地址、标题和诉求内容中写到的不在其内，发出前请核对。" in out
+    assert "注意：来电人姓名和电话已隐去；地址、标题、诉求内容、回复内容、退单和延期理由等文字中写到的不在其内" in out
     code, out, err = run(capsys, office, "export-cases", "--township", "煤山街道", "--out", str(tmp_path / "全.xlsx"),
                          "--reveal", user="sup1")
     assert code == 0 and "已隐去" not in out, err

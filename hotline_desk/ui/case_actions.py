@@ -251,7 +251,7 @@ class StepDialog(ActionDialog):
                     is not None:
                 self.set_value(key, value)
                 self.touched.add(key)
-        note = QLabel("已恢复上次未提交的内容（程序意外关闭前在这张表单中填写的），请核对后提交。")
+        note = QLabel("已恢复上次未提交的内容（选“稍后再填”或程序意外关闭前在这张表单中填写的），请核对后提交。")
         note.setObjectName("step_draft_restored")
         note.setWordWrap(True)
         note.setStyleSheet("color: #8A5A00;")

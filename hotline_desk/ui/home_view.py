@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any, ClassVar
 
 from PySide6.QtCore import QMargins, QPoint, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QResizeEvent
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
@@ -302,6 +302,10 @@ class HomeView(QWidget):
         self._show_units(numbers)
         self._show_kept()
         self._wrap_tiles(self.width())  # a figure grown by a digit may no longer fit its row
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._show_kept()  # a form just set aside (稍后再填) is listed as the page is come back to, not a minute on
 
     def _show_kept(self) -> None:
         """The case step forms this person left unfinished (a reply typed when the program was ended): named, so

@@ -76,7 +76,8 @@ class ExportedCases:
 
 
 # Said of a list exported without the callers' names and phones: the words typed about a case may still hold them.
-MASKED_NOTE = "来电人姓名和电话已隐去；地址、标题和诉求内容中写到的不在其内，发出前请核对。"
+MASKED_NOTE = ("来电人姓名和电话已隐去；地址、标题、诉求内容、回复内容、退单和延期理由等文字中写到的不在其内，"
+               "发出前请核对。")
 
 
 def export_cases(reading: Sessions, writing: Sessions, case_filter: CaseFilter, *, now: datetime,
