@@ -128,8 +128,9 @@ def test_a_unit_whose_counts_changed_is_named_even_when_its_total_came_out_the_s
 def test_a_units_cases_of_a_finalised_month_say_so_and_each_figure_that_differs_from_the_printed_table(
         db: Database, people: People, clock: FakeClock, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:
-    """``scores --unit`` said nothing of 定稿 unless the unit's 合计 had moved: 满意 111 / 114 against the printed
-    110 went unsaid, and a list sent to the unit did not match the bulletin."""
+    """``scores --unit`` said nothing of 定稿 unless the unit's 合计 had moved: 满意 111 against the printed 110
+    went unsaid, and a list sent to the unit did not match the bulletin. It says what differs as the score page's
+    difference note does."""
     log_in_everyone(db, monkeypatch)
     case_id = _finalised(db, people, clock)
     code, out, err = cli_run(capsys, db, "scores", "--month", "2022-07", "--unit", "自来水公司", user="sup1")
@@ -139,8 +140,8 @@ def test_a_units_cases_of_a_finalised_month_say_so_and_each_figure_that_differs_
     with db.session() as s:  # signed in time, entered late: 按时签收 and 合计 move, the list says from what
         wf.sign(s, people.operator, case_id, clock=clock, at=datetime(2022, 7, 5, 10, 0))
     code, out, err = cli_run(capsys, db, "scores", "--month", "2022-07", "--unit", "自来水公司", user="sup1")
-    assert ("本月简报已定稿，此后的改动使本单位的数字与定稿的评分表不同（按时签收 定稿 0 / 1，现在 1 / 1；"
-            "合计 定稿 40，现在 60") in out, out
+    assert ("本月简报已定稿，此后的改动使本单位的数字与定稿的评分表不同（合计 60（定稿 40）、按时签收 1（定稿 0））"
+            in out), out
     assert "本表按现在的数据列出，与印发的简报不一致。" in out and "评分表一致" not in out
 
 

@@ -167,7 +167,8 @@ SCORE_COUNTS = (("dispatched", "交办"), ("finished", "办结"), ("signed_on_ti
                 ("satisfied", "满意"), ("exempt", "甄别免计"))
 
 
-def _unit_drift(old: UnitScore, new: UnitScore) -> list[str]:
+def unit_drift(old: UnitScore, new: UnitScore) -> list[str]:
+    """What a unit's row now gives otherwise than its finalised one: 合计 87（定稿 86）, 办结 33（定稿 32） …"""
     parts = [] if new.total == old.total else [f"合计 {new.total}（定稿 {old.total}）"]
     parts += [f"{label} {getattr(new, key)}（定稿 {getattr(old, key)}）" for key, label in SCORE_COUNTS
               if getattr(new, key) != getattr(old, key)]
@@ -195,7 +196,7 @@ def score_drift(frozen: tuple[ScoreTable, ...], live: tuple[ScoreTable, ...]) ->
     for table in frozen:
         for row in table.rows:
             if row.unit_id in now:
-                parts = _unit_drift(row, now[row.unit_id])
+                parts = unit_drift(row, now[row.unit_id])
             else:
                 parts = [] if _empty(row) else ["现在不在评分表中"]
             if parts:

@@ -19,7 +19,7 @@ from hotline_desk.services.clock import Clock, office_now
 from hotline_desk.services.reporting.bulletin import get_draft, month_cutoff
 from hotline_desk.services.reporting.bulletin_compose import month_cn
 from hotline_desk.services.reporting.facts import scored_dispatch
-from hotline_desk.services.reporting.frozen import NOT_FINAL_SENT, month_scores
+from hotline_desk.services.reporting.frozen import NOT_FINAL_SENT, month_scores, unit_drift
 from hotline_desk.services.reporting.monthdata import entered_after
 from hotline_desk.services.reporting.rules import load_rules, rule_meaning
 from hotline_desk.services.reporting.scoring import (
@@ -100,8 +100,9 @@ class UnitCases:
         if self.late:
             lines.append(f"截止后才登记、却计入本月的步骤（补录）：{len(self.late)} 件，见最后一列。")
         if self.frozen is not None:
-            lines.append("本月简报已定稿，此后的改动使本单位的数字与定稿的评分表不同"
-                         f"（{_moved(self.frozen, self.score)}）：本表按现在的数据列出，与印发的简报不一致。")
+            moved = "、".join(unit_drift(self.frozen, self.score))
+            lines.append(f"本月简报已定稿，此后的改动使本单位的数字与定稿的评分表不同（{moved}）：本表按现在的数据列出，"
+                         "与印发的简报不一致。")
         elif self.final:
             lines.append("本月简报已定稿，本表的数字与定稿的评分表一致。")
         return lines
@@ -160,19 +161,6 @@ class UnitCases:
                 for d in ordered]
 
 
-# A unit's figures as its score list names them, each against the finalised table's.
-FIGURES = (("交办", lambda u: f"{u.dispatched}"), ("已办结", lambda u: f"{u.finished} / {u.finish_base}"),
-           ("按时签收", lambda u: f"{u.signed_on_time} / {u.dispatched}"),
-           ("满意", lambda u: f"{u.satisfied} / {u.rated}"), ("非单位责任", lambda u: f"{u.exempt}"),
-           ("附加分", lambda u: f"{u.bonus}"), ("合计", lambda u: f"{u.total}"), ("名次", lambda u: f"{u.rank}"))
-
-
-def _moved(printed: UnitScore, now: UnitScore) -> str:
-    """What differs from the finalised table: 满意 定稿 110 / 114，现在 111 / 114."""
-    return "；".join(f"{name} 定稿 {shown(printed)}，现在 {shown(now)}" for name, shown in FIGURES
-                    if shown(printed) != shown(now))
-
-
 def unit_cases(session: Session, month: str, unit_id: int, *, clock: Clock = office_now) -> UnitCases:
     """The unit's cases and score as of the month's cut-off, as the score tables count them."""
     as_of = month_cutoff(session, month, clock=clock)
@@ -206,7 +194,7 @@ def unit_cases(session: Session, month: str, unit_id: int, *, clock: Clock = off
     return UnitCases(month=month, as_of=as_of, score=row, details=details, gone_elsewhere=gone,
                      bonus_removed=tuple(b for b in items if b.removed_at is not None),
                      bonus=[b for b in items if b.removed_at is None],
-                     frozen=printed if printed is not None and _moved(printed, row) else None,
+                     frozen=printed if printed is not None and unit_drift(printed, row) else None,
                      late=late, voided=voided,
                      name_then=printed.unit if printed is not None and printed.unit != row.unit else "",
                      cutoff=cutoff if as_of < cutoff else None, final=frozen.figures.final is not None,
