@@ -829,6 +829,11 @@ AfterUpgrade = Callable[["Session", str | None], None]
 """Work the services do in the upgrade's transaction, given the revision the file had (None: a new file)."""
 
 
+def _upgrade_copy_name(path: Path, revision: str, stamp: str, pid: str) -> str:
+    """The name of the copy an upgrade keeps beside a file (``_copy_before_upgrade``)."""
+    return f"{path.stem}-升级前备份-版本{revision}-{stamp}-{pid}{path.suffix}"
+
+
 def _copies_before_upgrade(path: Path) -> list[Path]:
     """The whole copies an upgrade left beside the file (see ``_copy_before_upgrade``), the newest last."""
     try:
@@ -972,7 +977,7 @@ def _copy_before_upgrade(path: Path, revision: str, source: Any) -> Path:
     while copying leaves no half copy under the name one would restore (the next upgrade removes it). Refused,
     changing nothing, when it cannot be made (a full disk)."""
     stamp = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y%m%d-%H%M%S")  # as backups are named: office time
-    target = path.with_name(f"{path.stem}-升级前备份-版本{revision}-{stamp}-{os.getpid()}{path.suffix}")
+    target = path.with_name(_upgrade_copy_name(path, revision, stamp, str(os.getpid())))
     partial = path.with_name(f".{target.name}.partial")
     for leftover in path.parent.glob(f".{glob_escape(path.stem)}-升级前备份-*{glob_escape(path.suffix)}.partial*"):
         with suppress(OSError):  # a copy an earlier upgrade of this file was killed making: the file is held now
@@ -1059,7 +1064,7 @@ def kept_beside(path: Path) -> list[Path]:
     SQLite opens them (with the “-journal” it writes beside each): the file's own journal, the copy an upgrade
     makes (``_copy_before_upgrade``, written first under a .partial name), the anchor record, and a backup being
     written (``backup.default_backup_dir``'s backups/<name>/, under a .partial name from ``tempfile``)."""
-    upgrade = f".{path.stem}-升级前备份-版本0000-{_STAMP}-{_PID}{path.suffix}.partial-journal"
+    upgrade = f".{_upgrade_copy_name(path, '0000', _STAMP, _PID)}.partial-journal"
     partial_backup = f".partial-h{'0' * 8}-p{_PID}-{'x' * 8}.sqlite3-journal"
     return [path.with_name(f"{path.name}-journal"), path.with_name(upgrade), path.with_name(f"{path.name}.anchors.txt"),
             path.parent / "backups" / path.stem / partial_backup]
@@ -1125,13 +1130,13 @@ def open_database(db: str | None = None, *, upgrade: bool = True, after_upgrade:
     """
     url = resolve_db_url(db)
     path = _sqlite_file(url)
-    # A new file's path must leave room for what is kept beside it; an office's file in use only has to open (its
-    # backups' trouble is said as it opens, and by each backup).
-    existing = path is not None and not path_too_long(path, beside=False) and path.exists()
-    if path is not None and (too_long := path_too_long(path, beside=not existing)):
-        raise DatabaseError(f"无法打开数据库：{too_long}")
-    beside_too_long = path_too_long(path) if path is not None and existing else ""
+    beside_too_long = ""
     if path is not None:
+        # A new file's path must leave room for what is kept beside it; an office's file in use only has to open
+        # (what cannot be kept beside it is said as it opens).
+        beside_too_long = path_too_long(path)
+        if beside_too_long and (path_too_long(path, beside=False) or not path.exists()):
+            raise DatabaseError(f"无法打开数据库：{beside_too_long}")
         if create:
             create_private_file(path)
         else:
