@@ -99,8 +99,8 @@ def fitting_geometry(available: QRect, preferred: tuple[int, int] = PREFERRED) -
 
 
 def _standing_line(bar: QStatusBar, name: str, title: str, words: str) -> QLabel:
-    """A red line kept in the status bar while the station is as ``words`` say ("" hides it): ``title`` shown,
-    ``words`` on its tooltip and read out by a screen reader."""
+    """A red line kept in the status bar while the station is as ``words`` say ("" hides it, until the caller fills
+    it): ``title`` shown, ``words`` on its tooltip and read out by a screen reader."""
     label = QLabel(title if words else "")
     label.setObjectName(name)
     label.setStyleSheet("color: #B00020; font-weight: bold;")
@@ -246,11 +246,7 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self.opening_label)
         # The disk short of room is said at opening in a box, then kept here while it lasts: a box is gone after
         # one click, and the disk may fill up only later, while the window is open.
-        self.disk_label = QLabel()
-        self.disk_label.setObjectName("status_disk")
-        self.disk_label.setStyleSheet("color: #B00020; font-weight: bold;")
-        self.disk_label.hide()
-        bar.addPermanentWidget(self.disk_label)
+        self.disk_label = _standing_line(bar, "status_disk", "", "")  # (filled and shown by check_disk)
         # A station not on Beijing time: the program keeps Beijing's, hours away from the clock the clerk reads.
         self.zone_label = _standing_line(bar, "status_zone", "本机时区不是北京时间", zone_notice())
         # No draft can be kept (a home folder on a read-only disk): what is being typed would go with a crash.

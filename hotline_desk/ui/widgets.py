@@ -402,15 +402,20 @@ class FieldSpec:
 def may_discard(parent: QWidget, title: str) -> bool:
     """Whether to throw away what was typed in the dialog ``title``; 继续填写 is the default and Esc's answer,
     so a hurried Enter or a second Esc keeps the text."""
-    box = QMessageBox(QMessageBox.Icon.Question, "放弃填写的内容？",
-                      f"“{title}”中填写的内容还没有提交，关闭后将丢失。\n\n放弃这些内容吗？",
+    box = _discard_question(parent, f"“{title}”中填写的内容还没有提交，关闭后将丢失。\n\n放弃这些内容吗？")
+    box.exec()
+    return box.clickedButton() is box.button(QMessageBox.StandardButton.Yes)
+
+
+def _discard_question(parent: QWidget, text: str) -> QMessageBox:
+    """The question before typed words are thrown away: 放弃 or 继续填写, the latter the default and Esc's answer."""
+    box = QMessageBox(QMessageBox.Icon.Question, "放弃填写的内容？", text,
                       QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, parent)
     box.button(QMessageBox.StandardButton.Yes).setText("放弃")
     box.button(QMessageBox.StandardButton.No).setText("继续填写")
     box.setDefaultButton(QMessageBox.StandardButton.No)
     box.setEscapeButton(QMessageBox.StandardButton.No)
-    box.exec()
-    return box.clickedButton() is box.button(QMessageBox.StandardButton.Yes)
+    return box
 
 
 # What a step form's closing may do with what was typed (see ``discard_or_set_aside``).
@@ -421,16 +426,10 @@ def discard_or_set_aside(parent: QWidget, title: str) -> str:
     """Whether to throw away what was typed in a step form, set it aside for later (kept on this computer, named by
     the home page and the case's window), or go on typing: 继续填写 is the default and Esc's answer. A clerk taking
     a call in the middle of a reply had only 放弃 or 继续."""
-    box = QMessageBox(QMessageBox.Icon.Question, "放弃填写的内容？",
-                      f"“{title}”中填写的内容还没有提交。\n\n放弃这些内容吗？也可以“稍后再填”：内容保留在本机，"
-                      "首页和工单窗口会提示，再点这一步即可接着填写。",
-                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, parent)
-    box.button(QMessageBox.StandardButton.Yes).setText("放弃")
-    box.button(QMessageBox.StandardButton.No).setText("继续填写")
+    box = _discard_question(parent, f"“{title}”中填写的内容还没有提交。\n\n放弃这些内容吗？也可以“稍后再填”：内容保留"
+                                    "在本机，首页和工单窗口会提示，再点这一步即可接着填写。")
     later = box.addButton("稍后再填", QMessageBox.ButtonRole.ActionRole)
     later.setObjectName("set_aside")
-    box.setDefaultButton(QMessageBox.StandardButton.No)
-    box.setEscapeButton(QMessageBox.StandardButton.No)
     box.exec()
     clicked = box.clickedButton()
     return SET_ASIDE if clicked is later else DISCARD if clicked is box.button(QMessageBox.StandardButton.Yes) \
