@@ -213,7 +213,7 @@ class StepDialog(ActionDialog):
             elif isinstance(editor, QComboBox):
                 kept[key] = editor.currentText()
             elif isinstance(editor, QDateTimeEdit):
-                kept[key] = editor.dateTime().toString(Qt.DateFormat.ISODate)
+                kept[key] = editor.dateTime().toString("yyyy-MM-dd HH:mm")  # as it is shown, and read back
             elif isinstance(editor, QSpinBox | QCheckBox):
                 kept[key] = editor.value() if isinstance(editor, QSpinBox) else editor.isChecked()
         return kept

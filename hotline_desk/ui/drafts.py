@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
 import os
 import tempfile
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -156,8 +154,8 @@ def step_draft(state_dir: Path, username: str, database: str, number: str, actio
 def kept_steps(state_dir: Path, username: str, database: str) -> list[tuple[DraftStore, dict[str, Any]]]:
     """Each step form's words one user keeps on one database, with its store, by case number and step (in the same
     order at each start: a form given back is written again as it opens): said on the home page and in the case's
-    window, so that none waits unknown. The single file an earlier version kept (one form at a
-    time) is taken over under its case's own name."""
+    window, so that none waits unknown. The single file an earlier version kept (one form at a time) is taken over
+    under its case's own name."""
     folder, prefix = state_dir / "drafts", _step_prefix(username, database)
     single = DraftStore(folder, prefix)
     if (old := single.load()) is not None and isinstance(old.get("number"), str) \
@@ -185,11 +183,7 @@ def kept_words(kept: dict[str, Any]) -> str:
     for key, value in words.items():
         if value in ("", None) or isinstance(value, bool):
             continue
-        shown = str(value)
-        if isinstance(value, str) and len(value) >= 16 and value[4:5] == "-" and value[10:11] == "T":
-            with contextlib.suppress(ValueError):
-                shown = f"{datetime.fromisoformat(value):%Y-%m-%d %H:%M}"
-        lines.append(f"{labels.get(key, key)}：{shown}")
+        lines.append(f"{labels.get(key, key)}：{value}")  # (a time is kept as it is shown: 2022-08-02 16:30)
     return "\n".join(lines)
 
 
