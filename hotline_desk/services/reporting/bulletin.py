@@ -216,6 +216,7 @@ def _kept_words(value: Any) -> str:
         return f"{value:%Y-%m-%d %H:%M}"
     return str(value) if value not in (None, "") else "（空）"
 
+
 # What the cut-off is, said where it is set (the bulletin page's form).
 CUTOFF_RULE = ("该月的数字按统计截止时刻的办理情况计算：时间在截止之前的办理步骤计入该月（截止后才补录的，"
                "按所填的时间），之后的不计入。默认为月末（次月1日 00:00），定稿前可以修改；早于月末的，月末前"
