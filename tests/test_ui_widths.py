@@ -33,6 +33,7 @@ def _as_a_page(qtbot: QtBot, view: QWidget) -> None:
     view.resize(*PAGE)
     view.show()
     qtbot.waitExposed(view)
+    QApplication.processEvents()  # a list's columns fit the page once it is laid out
 
 
 def _fits(table: QTableView, column: int) -> bool:
@@ -140,6 +141,34 @@ def test_a_deadline_in_another_year_shows_its_year_whole_and_this_years_without(
     assert model.data(model.index(0, due)).startswith("2023-")
     assert _fits(table, due)
     assert sum(table.columnWidth(c) for c in range(model.columnCount())) <= table.viewport().width()
+
+
+@pytest.mark.parametrize("points", [9, 14])
+def test_a_deadline_just_past_shows_whole_with_how_late(qtbot: QtBot, db: Database, people: People,
+                                                       clock: FakeClock, tmp_path: Path, qapp: QApplication,
+                                                       points: int) -> None:
+    usual = qapp.font()
+    font = QFont(usual)
+    font.setPointSize(points)
+    qapp.setFont(font)
+    try:
+        clock.set(datetime(2022, 7, 29, 16, 0))
+        with db.session() as s:
+            case = register_case(s, people.operator, draft(s), clock=clock)
+            wf.approve(s, people.supervisor, case.id, clock=clock)
+            deadline = case_view(s, case.id).deadline
+        assert deadline is not None
+        clock.set(deadline + timedelta(minutes=10))
+        view = TrackingView(context(db, people.operator, clock, tmp_path))
+        _as_a_page(qtbot, view)
+        table, model = view.table, view.model
+        due = _column(table, "办理期限")
+        assert model.data(model.index(0, due)) == f"{deadline:%m-%d %H:%M} 超期不足1小时"
+        assert _fits(table, due)  # 超期不足1小…, the how-late cut, was what a clerk saw
+        if points == 9:
+            assert sum(table.columnWidth(c) for c in range(model.columnCount())) <= table.viewport().width()
+    finally:
+        qapp.setFont(usual)
 
 
 def test_the_rejected_list_shows_its_state_whole_and_the_review_list_its_phones(

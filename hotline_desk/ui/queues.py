@@ -105,6 +105,8 @@ REJECTED_COLUMNS: list[Column[QueueRow]] = [
 ]
 # A due time with its 临期/超期 flag, the year included when it is not this year's: 2023-01-03 17:30 超期 whole.
 DUE_WIDTH = 150
+# The widest a due time reads: this year's, just past it (a year's own, past by hours, is about as wide).
+DUE_HOLDS = "07-31 23:59 超期不足1小时"
 
 
 def due_column(header: str, ctx: UiContext) -> Column[QueueRow]:
@@ -119,7 +121,7 @@ def due_column(header: str, ctx: UiContext) -> Column[QueueRow]:
             return f"{row.due:%Y-%m-%d}" if row.due.year != now.year else f"{row.due:%m-%d}"
         return short_time(row.due, now)
 
-    return Column(header, lambda r: f"{due(r)} {r.flag_label}" if r.due else "", DUE_WIDTH, holds=f"{TIME} 超期",
+    return Column(header, lambda r: f"{due(r)} {r.flag_label}" if r.due else "", DUE_WIDTH, holds=DUE_HOLDS,
                   in_sight=True)
 
 
@@ -805,7 +807,8 @@ class TrackingView(QueueTable):
                    tip="主办单位是否已签收；过了签收时限的注明（超时），计入响应率",
                    flag=lambda r: "overdue" if r.signed_late else ""),  # red as 超期 is, the row aside
             due_column("办理期限", ctx), Column("督办", lambda r: r.supervised, 48),
-            Column("待审批申请", lambda r: r.request, 140),
+            # the last: stretched to the page's edge; a reason cut short reads whole in the cell's tooltip
+            Column("待审批申请", lambda r: r.request, 124),
         ], empty="暂无在办的交办工单")
         # The steps' own names, as the case's window and the notices after them give them (登记退单申请).
         self.labels = {key: Action(key).label for key in ("sign", "reply", "supervise", "return_request",
