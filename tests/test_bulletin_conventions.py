@@ -14,7 +14,7 @@ import pytest
 from hotline_desk.cli import main
 from hotline_desk.db import Database
 from hotline_desk.errors import ValidationError
-from hotline_desk.reports.bulletin_pdf import build_bulletin
+from hotline_desk.reports.bulletin_pdf import LINES_WITH_CLOSING, build_bulletin
 from hotline_desk.reports.document import BulletinDocument, Para, Section, Subheading, Table
 from hotline_desk.reports.fonts import find_fonts
 from hotline_desk.services.cases import workflow as wf
@@ -395,6 +395,26 @@ def test_the_note_on_publication_never_stands_on_a_page_of_its_own() -> None:
         assert "附件：1.八月份乡镇街道考核评分表" in page and "热线运行平稳" in page, n
         seen_break = seen_break or pages.index(page) > 0
     assert seen_break  # the text did run over a page
+
+
+def test_a_long_last_paragraph_runs_on_over_the_page_with_the_list_of_attachments_after_it() -> None:
+    """A long 反面典型案例, the text's last paragraph, moved whole to the next page with the list of attachments, and
+    left its heading alone on half a page: it begins under its heading and runs on, its last lines with the list."""
+    fonts = find_fonts("")
+    filler = tuple(Para(text="热线运行平稳，群众反映的问题得到及时办理。" * 3) for _ in range(8))
+    long = Para(text="1、某单位承办的群众诉求办理不力，群众多次来电反映仍未解决。" * 50)
+    doc = _issue((Section("一、办理情况", filler),
+                  Section("三、典型案例", (Subheading("反面典型案例"), long))),
+                 attachment_list=("附件：1.八月份乡镇街道考核评分表", "2.八月份市直单位考核评分表"),
+                 publication_note="（本简报在某市人民政府网站予以公开）")
+    with pdfplumber.open(BytesIO(build_bulletin(doc, fonts))) as pdf:
+        pages = [[line for line in (page.extract_text() or "").splitlines() if not line.startswith("—")]
+                 for page in pdf.pages]
+    [at] = [i for i, page in enumerate(pages) if "反面典型案例" in page]
+    assert pages[at][-1] != "反面典型案例"  # the case begins under its heading
+    assert len(pages[at]) - pages[at].index("反面典型案例") > 4  # and fills the page's room, not a line or two
+    [end] = [i for i, page in enumerate(pages) if "（本简报在某市人民政府网站予以公开）" in page]
+    assert end > at and pages[end].index("附件：1.八月份乡镇街道考核评分表") >= LINES_WITH_CLOSING  # its last lines
 
 
 def test_a_long_score_table_starts_on_its_attachments_page_and_the_print_line_never_stands_alone() -> None:

@@ -294,7 +294,26 @@ def _together(*flowables: Flowable) -> KeepTogether:
     """Flowables kept on one page, those of a KeepTogether among them taken out of it: ReportLab measures a
     KeepTogether inside another as endless, and always began it on a new page (a three-row table and the list of
     attachments alone on page 3, two thirds of page 2 blank)."""
-    return KeepTogether([part for f in flowables for part in (f._content if isinstance(f, KeepTogether) else [f])])
+    return _EndKept([part for f in flowables for part in (f._content if isinstance(f, KeepTogether) else [f])])
+
+
+# The lines of the text's last paragraph that go on with the list of attachments when the two do not fit a page.
+LINES_WITH_CLOSING = 2
+
+
+class _EndKept(KeepTogether):
+    """The text's last paragraph kept with what closes the text: a paragraph too long for what is left of the page
+    runs on over it, its last lines going with the closing, instead of moving whole to the next page (a long
+    反面典型案例 left its heading alone on half a page)."""
+
+    def split(self, aW: float, aH: float) -> list[Flowable]:
+        first, *rest = self._content
+        if isinstance(first, Paragraph) and rest:
+            height = first.wrap(aW, aH)[1]
+            parts = first.split(aW, min(aH, height - LINES_WITH_CLOSING * first.style.leading))
+            if len(parts) == 2:
+                return [parts[0], _EndKept([parts[1], *rest])]
+        return super().split(aW, aH)
 
 
 def _section(section: Section, st: Styles) -> list[Flowable]:
