@@ -147,9 +147,9 @@ def test_control_characters_are_kept_and_every_export_still_works(db: Database, 
     shown = {row[0].value for row in openpyxl.load_workbook(io.BytesIO(listing)).active.iter_rows(min_row=2)}
     assert len(shown) == 3
     texts = [c.value for row in openpyxl.load_workbook(io.BytesIO(listing)).active.iter_rows(min_row=2) for c in row]
-    assert "路灯\ufffd不亮\ufffd，\ufffd[31m请尽快\ufffd处理" in texts
+    assert "路灯\ufffd不亮\ufffd，\ufffd[31m请尽快\n处理" in texts  # Word's line break (\x0b) a line break
     dispatch = openpyxl.load_workbook(sheet_path)["交办单"]
-    assert dispatch.cell(4, 4).value == "路灯\ufffd不亮\ufffd，\ufffd[31m请尽快\ufffd处理"
+    assert dispatch.cell(4, 4).value == "路灯\ufffd不亮\ufffd，\ufffd[31m请尽快\n处理"
     with db.reader() as s:
         assert verify_all(s).ok
 

@@ -723,6 +723,28 @@ def test_words_a_unit_adds_to_a_cases_request_are_said(db: Database, sheet: Path
 
 
 
+def test_words_pasted_from_word_go_out_as_line_breaks_and_the_unit_is_not_said_to_have_rewritten_them(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """A request pasted from Word (its Shift+Enter a vertical tab, a page break, a lone carriage return) went out with
+    � for each break, and the unit that answered, leaving it as it was, was said to have 改写成 it (a control
+    character a cell cannot hold, still shown as �, too); one with a break in its first words or its address was
+    refused as another case's row."""
+    words = "群众反映：\x0b小区水管漏水\x0c已三天\r无人处理，请尽快维修\x07"  # \x07: a Word table's cell end
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s, content=words, address="丹阳路\x0b12号"),
+                                clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+    clock.advance(days=1)
+    with db.session() as s:
+        [path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, user_id=None, clock=clock)
+    book = openpyxl.load_workbook(path)
+    assert book["交办单"].cell(4, 4).value.endswith("群众反映：\n小区水管漏水\n已三天\n无人处理，请尽快维修\ufffd")
+    assert book["交办单"].cell(4, 7).value == "丹阳路\n12号"  # the address too
+    preview = _preview(db, _filled(path, lambda _b, _w: None, rows=1), clock)
+    assert len(preview.ready) == 1 and preview.problems == []
+    assert "诉求内容" not in preview.summary() and "地址" not in preview.summary()
+
+
 def test_a_mark_the_office_put_before_a_request_since_the_export_is_not_taken_for_the_units_words(
         db: Database, people: People, sheet: Path, clock: FakeClock) -> None:
     """督办 entered after the sheet went out puts 【督办】 before the case's words on today's sheet: the unchanged

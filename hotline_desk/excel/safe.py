@@ -8,6 +8,8 @@ from typing import Any
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.workbook import Workbook
 
+from hotline_desk.typed_text import visible
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CELL_LIMIT = 32_767  # Excel's most characters in one cell
 CUT_MARK = "……【超出 Excel 单元格上限 32767 字，以下已截断，全文见本软件】"
@@ -25,9 +27,14 @@ def sheet_name(title: str) -> str:
     return ILLEGAL_CHARACTERS_RE.sub("", title).translate(SHEET_NAME_ODD)[:31].strip("'") or "Sheet"
 
 
+# Word's line break (Shift+Enter) and page break, pasted into a caller's words: a cell holds neither, and showed �
+# for each where the text breaks its line.
+LINE_BREAKS = str.maketrans({"\x0b": "\n", "\x0c": "\n"})
+
+
 def clean_text(value: str) -> tuple[str, bool]:
     """``value`` as a workbook can hold it, and whether it had to be cut to the cell limit."""
-    text = ILLEGAL_CHARACTERS_RE.sub(REPLACEMENT, value)
+    text = ILLEGAL_CHARACTERS_RE.sub(REPLACEMENT, value.translate(LINE_BREAKS))
     if len(text) <= CELL_LIMIT // 2 or _units(text) <= CELL_LIMIT:
         return text, False
     # Excel counts UTF-16 units: a character beyond the first 65,536 (𠮷, an emoji) counts twice.
@@ -62,3 +69,9 @@ def stamp(book: Workbook, keywords: str) -> None:
     """Write the audit anchor (see services.accounts.anchors) into the workbook's document properties."""
     if keywords:
         book.properties.keywords = keywords
+
+
+def as_compared(value: str) -> str:
+    """Text as a sheet written by ``set_text`` gives it back, for comparing with what a person returns: without
+    spaces, line breaks or invisible marks (Excel and WPS may drop or add them), a control character as its �."""
+    return "".join(visible(clean_text(value)[0]).split())

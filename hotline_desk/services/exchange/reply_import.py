@@ -21,6 +21,7 @@ from hotline_desk.excel.reader import (
     read_workbook,
     refuse_too_long,
 )
+from hotline_desk.excel.safe import as_compared
 from hotline_desk.models import AppealType, Case, CaseEvent, ImportBatch
 from hotline_desk.services.accounts import audit
 from hotline_desk.services.accounts.permissions import Actor, require
@@ -441,11 +442,12 @@ def _differs(case: Case, cells: dict[str, Any]) -> list[str]:
         called = None
     if called is not None and called.replace(second=0) != case.registered_at.replace(second=0, microsecond=0):
         found.append("来电时间")
-    content = "".join(norm.text(cells["诉求内容"]).split())
-    if content and "".join(case.content.split())[:20] not in content:
+    # compared as the sheet wrote them: a control character pasted into the words (Word's line break) is � there
+    content = as_compared(norm.text(cells["诉求内容"]))
+    if content and as_compared(case.content)[:20] not in content:
         found.append("诉求内容")
-    address = "".join(norm.text(cells["地址"]).split())
-    if address and address != "".join(case.address.split()):
+    address = as_compared(norm.text(cells["地址"]))
+    if address and address != as_compared(case.address):
         found.append("地址")
     return found
 

@@ -13,6 +13,7 @@ from hotline_desk.excel import normalize as norm
 from hotline_desk.excel.columns import clean
 from hotline_desk.excel.dispatch_sheet import CASE_COLUMNS, REPLY_COLUMNS, DispatchRow
 from hotline_desk.excel.reader import ImportFileError, SheetData, column_letter, filled_rows
+from hotline_desk.excel.safe import as_compared
 from hotline_desk.models import Unit
 from hotline_desk.services.exchange import sheet_signing
 from hotline_desk.services.exchange.import_values import Lookups, UnknownName
@@ -281,7 +282,7 @@ OFFICE_MARKS = re.compile(r"^(?:【[^】]*】)+")
 def _content_edit(cell: Any, exported: str) -> str:
     """What a unit wrote into its case's 诉求内容 (经核实为刘庄村三组 added at the end), in words; "" when it is as
     exported, cleared, or another case's (the row is refused for that: see ``reply_import._differs``)."""
-    written, shown = (OFFICE_MARKS.sub("", "".join(text.split())) for text in (norm.text(cell), exported))
+    written, shown = (OFFICE_MARKS.sub("", as_compared(text)) for text in (norm.text(cell), exported))
     if not written or written == shown or (shown[:20] not in written and written[:20] not in shown):
         return ""
     if written.startswith(shown):
