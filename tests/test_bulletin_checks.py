@@ -345,6 +345,42 @@ def test_an_invisible_control_character_is_named_so_it_can_be_found(db: Database
     assert "\u202e" not in warning
 
 
+def test_among_many_characters_no_font_has_the_invisible_controls_are_the_ones_named(
+        db: Database, people: People, clock: FakeClock) -> None:
+    """Twelve emoji and a right-to-left override: the message named ten emoji and “等”, and still said those
+    beginning with \\ were invisible controls, none of which it showed."""
+    number = _month_and_its_first_case(db, people, clock)
+    emoji = "".join(chr(0x1F600 + i) for i in range(12))
+    with db.session() as s:
+        bulletin.update_draft(s, people.supervisor, MONTH, clock=clock, sections=(
+            NarrativeSection("典型案例", (), typical=True),), typical_cases=(
+            TypicalCase(number, "positive", f"群众王先生{emoji}反映路灯不亮，\u202e纸坊镇当天修好。"),))
+    with db.reader() as s:
+        warning = bulletin.build(s, MONTH, clock=clock).warning
+    assert "简报中有 13 个字现有字体都没有，会印成空框：“\\u202e”" in warning
+    assert "其中以 \\ 开头的是看不见的控制字符" in warning
+
+
+def test_line_breaks_pasted_into_the_text_make_paragraphs_or_are_taken_out_of_a_typical_case(
+        db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """Text pasted with Windows line ends or Word's Shift+Enter: a break inside a paragraph broke the printed line
+    in the middle, the next beginning with a space; in a typical case's text the break stayed as typed."""
+    number = _month_and_its_first_case(db, people, clock)
+    with db.session() as s:
+        saved = bulletin.update_draft(s, people.supervisor, MONTH, clock=clock, sections=(
+            NarrativeSection("热点问题", ("一是高层住户用水难。\r\n二是农村环境卫生问题。",)),
+            NarrativeSection("典型案例", (), typical=True)), typical_cases=(
+            TypicalCase(number, "positive",
+                        "纸坊镇承办的路灯问题，\r\n 工作人员迅速到场\x0b当天修好，Word\nfile 已附。"),))
+    assert saved.issue.sections[0].paragraphs == ("一是高层住户用水难。", "二是农村环境卫生问题。")
+    assert saved.issue.typical_cases[0].text == "纸坊镇承办的路灯问题，工作人员迅速到场当天修好，Word file 已附。"
+    with db.reader() as s:
+        path = tmp_path / "简报.pdf"
+        path.write_bytes(bulletin.build(s, MONTH, clock=clock).pdf)
+    lines = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert "1、纸坊镇承办的路灯问题，工作人员迅速到场当天修好" in lines  # on one printed line, not broken after 问题，
+
+
 def _text(pdf: bytes, folder: Path) -> str:
     path = folder / "bulletin.pdf"
     path.write_bytes(pdf)

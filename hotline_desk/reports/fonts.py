@@ -226,6 +226,7 @@ def fallback_fonts() -> FontSet:
 
 def undrawable_words(missing: list[str], where: str) -> str:
     """What to say of characters no font can draw (see ``undrawable``), in ``where`` (简报, 交办单 PDF)."""
+    missing = sorted(missing, key=lambda c: plain(c) == c)  # the invisible controls first: the words name them
     shown = "".join(f"“{plain(c)}”" for c in missing[:10]) + ("等" if len(missing) > 10 else "")
     hidden = ("其中以 \\ 开头的是看不见的控制字符（多随文字从网页或聊天软件复制而来，会打乱一行字的顺序），请删去；"
               if any(plain(c) != c for c in missing) else "")

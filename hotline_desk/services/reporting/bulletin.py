@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -295,7 +296,10 @@ def _section_dict(section: NarrativeSection | dict[str, Any]) -> dict[str, Any]:
                               field="sections")
     if not isinstance(typical, bool):  # "false" is a word, and a word is true
         raise ValidationError(f"部分“{title.strip()}”的 typical 只能写 true 或 false（不加引号）。", field="sections")
-    return {"title": title.strip(), "paragraphs": [tidy_paragraph(p) for p in paragraphs], "typical": typical}
+    # a line break in a paragraph begins another, as the bulletin page reads its lines (Word's Shift+Enter, a CR LF
+    # in a file): it forced a break in mid-line, and the line after began with a space
+    lines = [line for p in paragraphs for line in ([q for q in p.splitlines() if q.strip()] or [p])]
+    return {"title": title.strip(), "paragraphs": [tidy_paragraph(p) for p in lines], "typical": typical}
 
 
 # Pasted from Word or a web page: spaces of other widths and tabs print as gaps, zero-width marks as boxes.
@@ -308,6 +312,20 @@ def tidy_paragraph(text: str) -> str:
     at its ends. The ideographic space (全角空格) stays: offices indent with it."""
     plain = visible(text).translate(ODD_SPACES)
     return re.sub(" {2,}", " ", plain).strip(" ")
+
+
+# A line break within one paragraph, with the spaces about it.
+BREAK_IN_A_PARAGRAPH = re.compile(r" *(?:\r\n|[\r\n\v\f\x1c-\x1e\x85\u2028\u2029])+ *")
+
+
+def one_paragraph(text: str) -> str:
+    """A typical case's text, one paragraph however it was pasted: a line break between Chinese words is taken out
+    (it forced a break in mid-line), between others it is a space; then tidied as a paragraph is."""
+    def joined(match: re.Match[str]) -> str:
+        around = text[match.start() - 1:match.start()] + text[match.end():match.end() + 1]
+        return "" if any(unicodedata.east_asian_width(c) in "WF" for c in around) else " "
+
+    return tidy_paragraph(BREAK_IN_A_PARAGRAPH.sub(joined, text))
 
 
 # The kinds of a typical case, as stored and as the page and a person write them.
@@ -323,7 +341,7 @@ def _typical_dict(case: TypicalCase | dict[str, Any]) -> dict[str, Any]:
                               f"“{data.get('polarity')}”不行。", field="typical_cases")
     if not isinstance(data.get("text"), str) or not data["text"].strip():
         raise ValidationError("典型案例需要写明案例简介。", field="typical_cases")
-    return {"number": case_number(data.get("number") or ""), "polarity": polarity, "text": data["text"]}
+    return {"number": case_number(data.get("number") or ""), "polarity": polarity, "text": one_paragraph(data["text"])}
 
 
 def _refuse_unknown_numbers(session: Session, typical: list[dict[str, Any]]) -> None:
