@@ -1306,6 +1306,41 @@ def test_a_signing_time_is_never_shortened_as_typed_and_a_later_one_is_refused_i
         assert case_view(s, case.id).events[-1].kind == "approve"  # nothing signed at a guessed time
 
 
+def test_a_signing_entered_elsewhere_while_its_time_is_typed_closes_the_form_saying_who(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The unit's signing typed in while another station entered it: 已于…签收。没有登记。请改正时间。 and the form
+    back, again at every other time tried, until 取消. No time mends it: the form closes, saying who did it."""
+    with db.session() as s:
+        case = register_case(s, people.operator, draft(s), clock=clock)
+        wf.approve(s, people.supervisor, case.id, clock=clock)
+    clock.advance(hours=2)
+    messages = Messages().install(monkeypatch)
+    tracking = TrackingView(context(db, people.operator, clock, tmp_path))
+    shown_active(qtbot, tracking)
+    tracking.select_number(case.number)
+    opened: list[str] = []
+
+    def signed_elsewhere_then_typed(dialog: ActionDialog) -> None:
+        opened.append(dialog.windowTitle())
+        with db.session() as s:  # the other station, meanwhile
+            wf.sign(s, people.supervisor, case.id, at=clock.now - timedelta(minutes=10), clock=clock)
+        when_modal(ActionDialog, lambda again: (opened.append(again.windowTitle()), again.done(0)))
+        dialog.set_value("at", clock.now - timedelta(minutes=5))
+        dialog._accept()
+
+    when_modal(ActionDialog, signed_elsewhere_then_typed)
+    qtbot.mouseClick(tracking.findChild(QPushButton, "sign"), Qt.MouseButton.LeftButton)
+    qtbot.wait(100)
+    assert len(opened) == 1  # not opened again for another time
+    [(_kind, said)] = messages.shown
+    assert said.startswith(f"不能登记签收：工单{case.number}已被{people.supervisor.display_name}于")
+    assert "请改正时间" not in said and said.endswith("没有登记：这件工单现在已不能登记签收，与填写的时间无关。")
+    with db.reader() as s:
+        assert [e.kind for e in case_view(s, case.id).events].count("sign") == 1
+    assert "是" in [tracking.model.data(tracking.model.index(0, c)) for c in range(tracking.model.columnCount())]
+
+
 @pytest.mark.parametrize(("click", "files"), [("所选工单的单位（自来水公司）", {"自来水公司"}),
                                               ("所有有在办工单的单位", {"自来水公司", "城市管理局"}),
                                               ("取消", set())])

@@ -876,8 +876,12 @@ class TrackingView(QueueTable):
     def _one(self, rows: list[QueueRow], key: str) -> None:
         done: list[QueueRow] = []
 
+        def changed_since(row: QueueRow) -> str:
+            """Who did what to the case since the list showed it, "" for nothing."""
+            return read(self.ctx, lambda s: wf.changed_since(s, row.id, row.version, clock=self.ctx.clock))
+
         def changed_elsewhere(row: QueueRow) -> bool:
-            return bool(read(self.ctx, lambda s: wf.changed_since(s, row.id, row.version, clock=self.ctx.clock)))
+            return bool(changed_since(row))
 
         taken_at: dict[int, datetime] = {}  # each case's own time: a retry after a refusal may give another
 
@@ -887,6 +891,19 @@ class TrackingView(QueueTable):
             signed at it, the third refused, and the note after the retry gave all three the retry's time."""
             left = rows[len(done):]
             if at is not None and (refused := refused_at(self.ctx, [row.id for row in left], Action(key), at)):
+                # refused at any time (signed meanwhile on another station): no time typed mends it, so the form
+                # closes, saying who did what, rather than open again asking for another time
+                ever = {number for number, _problem in refused_at(self.ctx, [row.id for row in left], Action(key),
+                                                                  None)}
+                if ever:
+                    happened = [f"{said}。" for row in left
+                                if row.number in ever and (said := changed_since(row))]
+                    reasons = [f"{number}：{problem.message}" for number, problem in refused if number in ever]
+                    show_refusal(self, f"不能{STEPS[Action(key)].label}", "\n".join(
+                        [*happened, *reasons, "", f"没有登记：{'这件' if len(ever) == 1 else '这几件'}工单现在已不能"
+                         f"{STEPS[Action(key)].label}，与填写的时间无关。"]))
+                    self.refresh()
+                    return True
                 named = "\n".join(f"{number}：{problem.message}" for number, problem in refused)
                 none = ("没有登记。请改正时间。" if len(left) == 1
                         else f"这 {len(left)} 件都没有登记。请改正时间，或只选其余的工单。")
