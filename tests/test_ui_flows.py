@@ -1001,6 +1001,35 @@ def test_the_window_title_follows_the_offices_name_when_it_is_changed(
     assert window.windowTitle().startswith("12345热线工作台 — 郏县12345政务服务便民热线 — ")
 
 
+def test_once_a_months_figures_are_taken_the_home_page_says_its_bulletin_waits_until_finalised(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """A window left open over the month's end said nothing of last month's bulletin and scores, never finalised."""
+    from hotline_desk.services.reporting import bulletin
+    from hotline_desk.ui.home_view import HomeView
+
+    with db.session() as s:
+        register_case(s, people.operator, draft(s), clock=clock)
+    clock.set(datetime(2022, 7, 31, 23, 50))
+    home = HomeView(context(db, people.supervisor, clock, tmp_path))
+    qtbot.addWidget(home)
+    operators = HomeView(context(db, people.operator, clock, tmp_path / "op"))
+    qtbot.addWidget(operators)
+    assert home.month_notice.isHidden()  # July still under way
+    clock.set(datetime(2022, 8, 1, 0, 5))
+    home.refresh()
+    operators.refresh()
+    assert home.month_notice.text() == ("2022-07 的统计已于 08-01 00:00 截止，简报和考核评分尚未定稿：请在“月度简报”页"
+                                        "核对后定稿（定稿后数字冻结）。")
+    assert not home.month_notice.isHidden() and operators.month_notice.isHidden()  # theirs who finalise it
+    with db.session() as s:
+        bulletin.finalize(s, people.supervisor, "2022-07", clock=clock, accept_warnings=True)
+    home.refresh()
+    assert home.month_notice.isHidden()
+    clock.set(datetime(2022, 9, 1, 0, 5))  # August had no case: no bulletin asked for
+    home.refresh()
+    assert home.month_notice.isHidden()
+
+
 def test_a_new_databases_home_page_points_its_administrator_to_the_settings(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
     """A new county's database opened on 汝州's name, units and bulletin, and nothing in the window said where to

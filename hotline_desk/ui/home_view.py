@@ -27,6 +27,7 @@ from hotline_desk.services.cases.records import find_case
 from hotline_desk.services.maintenance.opening import zone_notice
 from hotline_desk.services.office.admin import lone_admin_words, setup_words
 from hotline_desk.services.office.calendar import ASK_FOR_HOLIDAYS, ENTER_HOLIDAYS_ADMIN, missing_years_notice
+from hotline_desk.services.reporting.monthdata import last_month_unfinalised
 from hotline_desk.ui.changes import Change, each_minute, follow
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.drafts import drafts_unwritable, kept_steps, step_label
@@ -48,7 +49,7 @@ class DayBars(QWidget):
         super().__init__()
         self.days: tuple[tuple[date, int], ...] = ()
         self.rest_days: frozenset[date] = frozenset()  # shaded as the calendar has them (a 调休 Saturday is worked)
-        self.setMinimumHeight(150)
+        self.setMinimumHeight(120)  # room for the home page's notices on a laptop at 125% display scaling
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMouseTracking(True)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
@@ -224,6 +225,7 @@ class HomeView(QWidget):
         self.calendar_notice = _notice(layout, "calendar_notice", WARNING_STYLE)
         # A supervisor coming in after the night: urgent proposals and those past their time to be dispatched.
         self.approval_notice = _notice(layout, "approval_notice", f"color: {OVERDUE_COLOUR}; font-weight: bold;")
+        self.month_notice = _notice(layout, "month_notice", WARNING_STYLE)
         # Step forms left with words in them when the program last ended: each case a button that opens it.
         self.kept_said = _notice(layout, "kept_steps", WARNING_STYLE)
         self.kept_layout = QHBoxLayout()
@@ -249,7 +251,7 @@ class HomeView(QWidget):
         return int(self.tiles[key].property("count") or 0)
 
     def refresh(self) -> None:
-        def fetch(s: Session) -> tuple[Overview, int, str, str, str, int, int]:
+        def fetch(s: Session) -> tuple[Overview, int, str, str, str, int, int, str]:
             sent_back = len(queue(s, "rejected", self.ctx.clock(), viewer=self.ctx.actor)) if "rejected" in self.tiles \
                 else 0
             alert = approval_alert(queue(s, "approval", self.ctx.clock(), viewer=self.ctx.actor)) \
@@ -263,10 +265,14 @@ class HomeView(QWidget):
             # units past their time to sign (交办跟踪's 超时): a signing then costs 响应率, and 办理超期 is not it
             late_signs = sum(1 for r in queue(s, "tracking", self.ctx.clock(), viewer=self.ctx.actor)
                              if r.signing_overdue(self.ctx.clock())) if "near_deadline" in self.tiles else 0
+            month = last_month_unfinalised(s, self.ctx.clock()) \
+                if self.ctx.actor.can(Permission.BULLETIN_FINALIZE) else ""
             return (overview(s, self.ctx.clock()), sent_back, missing_years_notice(s, self.ctx.clock(), how), alert,
-                    setup, late_calls, late_signs)
+                    setup, late_calls, late_signs, month)
 
-        numbers, sent_back, calendar_said, alert, setup, late_calls, late_signs = read(self.ctx, fetch)
+        numbers, sent_back, calendar_said, alert, setup, late_calls, late_signs, month = read(self.ctx, fetch)
+        self.month_notice.setText(month)
+        self.month_notice.setVisible(bool(month))
         self.setup_notice.setText(setup)
         self.setup_notice.setVisible(bool(setup))
         self.calendar_notice.setText(calendar_said)

@@ -120,11 +120,30 @@ def report_months(session: Session, now: datetime) -> ReportMonths:
     others = set(session.scalars(select(BonusItem.month).where(BonusItem.removed_at.is_(None)).distinct()))
     others |= set(session.scalars(select(Bulletin.month)))
     months = sorted({*with_cases, *others, current}, reverse=True)
-    last = f"{now.year - 1:04d}-12" if now.month == 1 else f"{now.year:04d}-{now.month - 1:02d}"
+    last = month_before(now)
     # last month, or else the latest with cases before this one: the month under way is not the one reported on
     # (an office whose last month had no case opened on this month's bulletin of one case)
     earlier = next((month for month in with_cases if month < current), current)
     return ReportMonths(months, last if last in months else earlier)
+
+
+def month_before(now: datetime) -> str:
+    """The month before the one ``now`` is in: the month an office scores and writes up in this one's first days."""
+    return f"{now.year - 1:04d}-12" if now.month == 1 else f"{now.year:04d}-{now.month - 1:02d}"
+
+
+def last_month_unfinalised(session: Session, now: datetime) -> str:
+    """For whoever finalises the bulletin, once last month's figures are taken (its cut-off passed) and its bulletin
+    is not yet final: 2022-07 的统计已于 08-01 00:00 截止，简报和考核评分尚未定稿…; "" otherwise, and for a month
+    without cases (a window left open over the month's end said nothing of it)."""
+    last = month_before(now)
+    if final_months(session, {last}) or session.scalar(select(Case.id).where(Case.month == last).limit(1)) is None:
+        return ""
+    cutoff = cutoff_of(session, last)
+    if cutoff > now:
+        return ""
+    return (f"{last} 的统计已于 {cutoff:%m-%d %H:%M} 截止，简报和考核评分尚未定稿：请在“月度简报”页核对后定稿"
+            "（定稿后数字冻结）。")
 
 
 def final_cutoffs(session: Session, months: set[str]) -> dict[str, datetime]:
