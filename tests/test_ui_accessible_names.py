@@ -47,6 +47,29 @@ def test_the_registration_form_names_every_field_and_says_which_are_required_now
             (other.text(QAccessible.Text.Name), relation) for other, relation in face.relations()], words
 
 
+def test_the_handling_is_said_as_a_choice_of_two_with_its_name_and_its_error(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """协调办理 and 交办处理 were said as tick boxes in an unnamed pane, and a save refused for want of them put the
+    error on that pane, where no reader is: each is a radio button of 办理方式, saying the error as its own."""
+    from tests.test_ui_entry import CTRL, KEYS, _shown, press
+
+    entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
+    for button in (entry.coordinate, entry.dispatch):
+        assert QAccessible.queryAccessibleInterface(button).role() == QAccessible.Role.RadioButton
+        assert said(button.parentWidget()) == "办理方式（必填）"
+    entry.caller.setText("王先生")
+    entry.content.setPlainText("小区路灯不亮")
+    entry.caller.setFocus()
+    press(KEYS.Key_S, CTRL)
+    for button in (entry.coordinate, entry.dispatch):
+        assert button.accessibleDescription() == "有误：请选择办理方式：协调办理或交办处理。"
+    entry.dispatch.setChecked(True)
+    assert entry.coordinate.accessibleDescription() == entry.dispatch.accessibleDescription() == ""
+    assert not entry.coordinate.isChecked()  # one of the two
+    entry.reset_fields()
+    assert not entry.coordinate.isChecked() and not entry.dispatch.isChecked()  # a new form: none chosen yet
+
+
 def test_a_forms_fields_are_named_by_their_labels(qtbot: QtBot) -> None:
     names: list[str] = []
 

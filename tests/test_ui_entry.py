@@ -1108,7 +1108,7 @@ def test_choosing_the_handling_by_the_arrow_keys_after_a_refused_save_takes_its_
 
     entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
     _fill_entry(qtbot, entry, "四楼以上住户长期水压不足")
-    entry.dispatch.setChecked(False)  # 办理方式 not chosen yet
+    entry.handling_stop.choose(None)  # 办理方式 not chosen yet
     press(KEYS.Key_S, CTRL)
     assert entry.errors["handling"].text() == "请选择办理方式：协调办理或交办处理。"
     assert entry.status.text().startswith("有 1 处需要补充或更正")

@@ -222,7 +222,9 @@ class CaseEntryView(QWidget):
         how.addWidget(self.coordinate)
         how.addWidget(self.dispatch)
         how.addStretch()
-        form.addRow("办理方式 *", self._with_error("handling", _wrap(how)))
+        choice = _wrap(how)
+        choice.setAccessibleName(spoken("办理方式 *"))  # a reader says the pair's name with each button
+        form.addRow("办理方式 *", self._with_error("handling", choice, self.coordinate, self.dispatch))
         self.answer_label = QLabel("答复内容 *")
         self.unit_label = QLabel("承办单位 *")
         form.addRow(self.answer_label, self._with_error("answer", self.answer))
@@ -290,13 +292,14 @@ class CaseEntryView(QWidget):
         self.confidential.toggled.connect(self._changed)
         self.registered_at.dateTimeChanged.connect(self._changed)
 
-    def _with_error(self, key: str, widget: QWidget) -> QWidget:
-        """The field with its error beside it; the error's place is kept empty, so nothing moves when it shows."""
+    def _with_error(self, key: str, widget: QWidget, *within: QWidget) -> QWidget:
+        """The field with its error beside it; the error's place is kept empty, so nothing moves when it shows.
+        ``within``: the fields a reader is in, where ``widget`` holds several."""
         holder = QWidget()
         row = QHBoxLayout(holder)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(widget, 1)
-        label = ErrorLabel(widget)
+        label = ErrorLabel(widget, *within)
         label.setObjectName(f"error_{key}")
         label.setStyleSheet(ERROR_STYLE)
         label.setWordWrap(True)
@@ -745,8 +748,8 @@ class CaseEntryView(QWidget):
             self.content.setPlainText(saved.get("content", ""))
             self.confidential.setChecked(bool(saved.get("confidential")))
             self.urgent.setCurrentIndex(1 if saved.get("urgent") else 0)
-            self.coordinate.setChecked(saved.get("handling") == "coordinate")
-            self.dispatch.setChecked(saved.get("handling") == "dispatch")
+            self.handling_stop.choose({"coordinate": self.coordinate, "dispatch": self.dispatch}.get(
+                saved.get("handling", "")))
             self.answer.setPlainText(saved.get("answer", ""))
             self.unit.setCurrentText(saved.get("unit", ""))
             self.assist.setCurrentText(saved.get("assist", ""))
@@ -787,8 +790,7 @@ class CaseEntryView(QWidget):
             self.appeal_type.setCurrentIndex(-1)
             self.confidential.setChecked(False)
             self.urgent.setCurrentIndex(0)
-            self.coordinate.setChecked(False)
-            self.dispatch.setChecked(False)
+            self.handling_stop.choose(None)
             self.history.clear()
             self.history_title.setText(HISTORY_HINT)
             self._show_errors([])

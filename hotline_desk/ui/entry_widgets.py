@@ -33,20 +33,25 @@ class ErrorLabel(QLabel):
 
     LEAST_LINES = 2
 
-    def __init__(self, beside: QWidget) -> None:
+    def __init__(self, beside: QWidget, *within: QWidget) -> None:
         super().__init__()
         self.beside = beside
+        # the fields a reader is in when ``beside`` holds several (办理方式's two buttons): each says the error
+        self.fields = within or (beside,)
         self.full = ""  # the whole message, "" when the field has none
-        self.own_description = ""  # the field's own description (its hint) while an error stands in its place
+        # each field's own description (its hint) while an error stands in its place
+        self.own_descriptions: dict[QWidget, str] = {}
 
     def say(self, message: str) -> None:
         """Show ``message`` ("" for none) beside the field, and give it to a screen reader as the field's description:
         focus is put in the first field at fault, and a reader says its name and description, not a label beside."""
         if message and not self.full:
-            self.own_description = self.beside.accessibleDescription()
+            self.own_descriptions = {field: field.accessibleDescription() for field in self.fields}
         self.full = message
         self.setToolTip(message)
-        self.beside.setAccessibleDescription(f"{ERROR_SPOKEN}{message}" if message else self.own_description)
+        for field in self.fields:
+            field.setAccessibleDescription(f"{ERROR_SPOKEN}{message}" if message
+                                           else self.own_descriptions.get(field, ""))
         self._fit()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -235,9 +240,9 @@ class RadioStop(QObject):
     while none is), ←/↑ and →/↓ choose the one before or after and move there; Space still chooses the one focused.
 
     Qt's own exclusive groups make only the button last focused a Tab stop, so the first pass through a fresh form
-    stops at every button; here the stop is always the chosen one. The buttons stay apart (not auto-exclusive):
-    the form unchecks the other one itself, so "none chosen yet" remains possible. Space or a click on the chosen
-    one leaves it chosen, as in a group.
+    stops at every button; here the stop is always the chosen one. The buttons are auto-exclusive, so a screen reader
+    says “单选按钮” (apart, Qt gave them as tick boxes); ``choose`` sets either, or none ("none chosen yet"), which
+    an auto-exclusive button would not allow by itself. Space or a click on the chosen one leaves it chosen.
     """
 
     PREVIOUS = (Qt.Key.Key_Left, Qt.Key.Key_Up)
@@ -247,10 +252,20 @@ class RadioStop(QObject):
         super().__init__(buttons[0])
         self.buttons = buttons
         for button in buttons:
-            button.setAutoExclusive(False)
+            button.setAutoExclusive(True)
             button.installEventFilter(self)
             button.toggled.connect(self.settle)
         self.settle()
+
+    def choose(self, chosen: QRadioButton | None) -> None:
+        """``chosen`` checked and the others not; ``None``: none of them (a new form)."""
+        for button in self.buttons:
+            if button is not chosen and button.isChecked():
+                button.setAutoExclusive(False)  # an auto-exclusive button is never switched off on its own
+                button.setChecked(False)
+                button.setAutoExclusive(True)
+        if chosen is not None:
+            chosen.setChecked(True)
 
     def settle(self) -> None:
         """Only the chosen button (or the first) takes Tab; the others are still reached by a click or an arrow."""
@@ -262,7 +277,7 @@ class RadioStop(QObject):
         if not (isinstance(watched, QRadioButton) and watched in self.buttons):
             return False
         if watched.isChecked() and self._would_toggle(event):
-            return True  # as in a radio group, the chosen one stays chosen (apart, Qt would switch it off again)
+            return True  # the chosen one stays chosen
         if not (isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress):
             return False
         key = event.key()
