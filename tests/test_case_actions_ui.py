@@ -246,7 +246,9 @@ def test_escape_in_the_edit_dialog_asks_only_when_something_was_changed(
 
 
 def test_a_step_dialog_from_the_transition_table_keeps_a_typed_reason_on_escape(
-        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    messages = Messages().install(monkeypatch)
     case_id = _dispatched(db, people, clock)
     parent = QWidget()
     qtbot.addWidget(parent)
@@ -264,6 +266,8 @@ def test_a_step_dialog_from_the_transition_table_keeps_a_typed_reason_on_escape(
     with db.reader() as s:
         view = case_view(s, case_id)
     assert view.state_label == "已作废" and view.events[-1].note == "与RZ2207-00002重复"
+    [(_kind, boxed)] = messages.shown  # voided, the unit it was sent to is to be told
+    assert boxed.startswith("作废：请留意：已作废：RZ2207-00001。") and "请告知该单位本件已作废、不必再办" in boxed
 
 
 def test_pasted_holiday_lines_are_not_thrown_away_by_escape_either(
@@ -1008,10 +1012,13 @@ def test_a_reply_that_says_the_case_is_not_the_unit_s_asks_first_and_no_opens_th
     assert view.state_label == "待回访" and view.events[-1].kind == "reply"
 
 
-def test_a_call_again_on_a_case_answered_tells_in_the_status_bar_how_to_record_it_is_not_solved(
-        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+def test_a_call_again_on_a_case_answered_tells_how_to_record_it_is_not_solved(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """The command line said, after 再次来电 on a case waiting for its follow-up, that a caller saying it is not
-    solved is a 不满意 follow-up; the window said only 已登记再次来电, and the operator's note changed nothing."""
+    solved is a 不满意 follow-up; the window said only 已登记再次来电, and the operator's note changed nothing. Said
+    in the status bar alone, it went unseen by most and unheard by a screen reader: a box says it too."""
+    messages = Messages().install(monkeypatch)
     with db.session() as s:
         case_id = replied(s, people, clock)
     ctx = context(db, people.operator, clock, tmp_path)
@@ -1028,6 +1035,9 @@ def test_a_call_again_on_a_case_answered_tells_in_the_status_bar_how_to_record_i
     assert perform(parent, ctx, case_id, "recall")
     assert said[-1].startswith("已登记再次来电：RZ2207-00001。注意：这件工单已回复、待回访：来电人认为没有解决的，")
     assert "\n" not in said[-1]  # one line, as the status bar shows it
+    [(kind, boxed)] = messages.shown
+    assert kind == "information" and boxed.startswith(
+        "登记再次来电：请留意：已登记再次来电：RZ2207-00001。\n\n这件工单已回复、待回访：来电人认为没有解决的，")
 
 
 def test_the_case_windows_void_and_signing_forms_say_first_what_the_step_will_mean(

@@ -385,6 +385,7 @@ def test_an_extension_may_be_granted_for_fewer_days_than_asked_from_the_queue_an
     from hotline_desk.services.cases.steps import STEPS
     from hotline_desk.ui.case_actions import field_specs
 
+    messages = Messages().install(monkeypatch)
     case_id, number = _extension_asked(db, people, clock)
     with db.reader() as s:
         situation = wf.situation(s, case_id, clock())
@@ -427,6 +428,8 @@ def test_an_extension_may_be_granted_for_fewer_days_than_asked_from_the_queue_an
         ruled = case_view(s, case_id).events[-1]
     assert ruled.kind == "extension_accept" and "延期2个工作日" in ruled.details
     assert now.status.main_dispatch.deadline == now.context.calendar.add_working_days(was_due, 2)
+    [(_kind, boxed)] = messages.shown  # what the step noted, as it was recorded (this test's office has no holidays)
+    assert boxed.startswith(f"审批延期：请留意：已审批延期：{number}。\n\n办理期限 {due:%Y-%m-%d %H:%M} 所在的 2022 年")
 
 
 def test_a_return_granted_without_a_new_unit_says_where_the_case_went_and_the_proposals_say_it_is_back(

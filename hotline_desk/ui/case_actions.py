@@ -35,7 +35,12 @@ from hotline_desk.errors import ConflictError, HotlineError, ValidationError
 from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.queues import asked_of, extension_moves
 from hotline_desk.services.cases.records import CaseView
-from hotline_desk.services.cases.step_runner import step_month_notice, undo_question
+from hotline_desk.services.cases.step_runner import (
+    after_cutoff_notice,
+    step_month_notice,
+    undo_question,
+    undone_notice,
+)
 from hotline_desk.services.cases.steps import (
     STEPS,
     Gate,
@@ -446,13 +451,16 @@ def _asked_yes(parent: QWidget, name: str, title: str, text: str) -> bool:
 
 
 def perform(parent: QWidget, ctx: UiContext, case_id: int, key: str, preset: dict[str, Any] | None = None,
-            expected_version: int | None = None, intro: str = "", said: str = "", at: datetime | None = None) -> bool:
+            expected_version: int | None = None, intro: str = "", said: str = "", at: datetime | None = None,
+            *, notice_box: bool = True) -> bool:
     """Ask for what the step needs (unless ``preset`` gives it) and carry it out; True if done.
 
     With ``expected_version`` (the version the screen shows) a case changed meanwhile elsewhere is refused; after
     a refusal the form opens again as it was typed, to try again or to copy from, so nothing typed is lost.
     ``said`` goes to the status bar when it is done (by default: the step and the case's number); ``at`` is when
-    the step was taken, if not now (a unit's signing phoned in later).
+    the step was taken, if not now (a unit's signing phoned in later). What the step noted as it was recorded (a
+    reply past its 办理期限, maybe dated wrongly) is said in a box too, unless ``notice_box`` is False (a page that
+    says it of all the cases it took).
     """
     action = Action(key)
     chosen = STEPS[action]
@@ -510,6 +518,12 @@ def perform(parent: QWidget, ctx: UiContext, case_id: int, key: str, preset: dic
                     told = [taken[0].notice if taken else "", wf.erasure_kept_words(ctx.db.engine)]
                     if any(told):
                         QMessageBox.information(parent, chosen.label, "\n".join(text for text in told if text))
+                elif notice_box and taken and isinstance(taken[0], CaseView) and taken[0].notice and (new := [
+                        line for line in taken[0].notice.splitlines()
+                        if line and line not in _said_before(ctx, case_id, action, taken[0].events[-1].at)]):
+                    # said in the status bar alone, a warning went unseen by most, and unheard by a screen reader
+                    QMessageBox.information(parent, f"{chosen.label}：请留意",
+                                            "\n\n".join([done_notice(action, situation.number), *new]))
                 return True
             if elsewhere:
                 again, version = _after_a_change_elsewhere(parent, ctx, chosen, case_id, elsewhere,
@@ -522,6 +536,14 @@ def perform(parent: QWidget, ctx: UiContext, case_id: int, key: str, preset: dic
     finally:
         if dialog is not None:  # the form is let go with the action (see ``run_modal``)
             dialog.deleteLater()
+
+
+def _said_before(ctx: UiContext, case_id: int, action: Action, at: datetime) -> frozenset[str]:
+    """What the step's notice, once it is taken at ``at``, says again of what its question or form said before (its
+    month finalised, the month keeping what is taken back, a 甄别 after the cut-off): not boxed a second time."""
+    return read(ctx, lambda s: frozenset(said for said in (
+        step_month_notice(s, case_id, action, at), undone_notice(s, case_id, action, at),
+        after_cutoff_notice(s, case_id, action, at)) if said))
 
 
 def taken_back(action: Action, situation: wf.Situation, now: datetime) -> str:

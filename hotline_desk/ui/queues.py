@@ -911,7 +911,9 @@ class TrackingView(QueueTable):
                 return False
             for row in left:
                 # as the row showed it: a case sent meanwhile to another unit is not signed for that unit unseen
-                if not perform(self, self.ctx, row.id, key, at=at, expected_version=row.version):
+                # a signing past its limit is said on the page, of all the cases signed
+                if not perform(self, self.ctx, row.id, key, at=at, expected_version=row.version,
+                               notice_box=key != Action.SIGN):
                     # a time refused is asked again as typed; a case changed elsewhere (said why) is not
                     return changed_elsewhere(row)
                 done.append(row)
