@@ -9,7 +9,7 @@ import pytest
 import shiboken6
 from PySide6.QtCore import QDateTime, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QComboBox, QListView, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QListView, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -423,7 +423,7 @@ def test_every_error_shows_at_once_beside_its_field_and_goes_when_fixed(
 def test_required_fields_are_marked(qtbot: QtBot, db: Database, people: People, clock: FakeClock,
                                     tmp_path: Path) -> None:
     entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
-    labels = {label.text() for label in entry.findChildren(type(entry.status))}
+    labels = {label.text() for label in entry.findChildren(QLabel)}
     assert {"诉求类型 *", "问题分类 *", "诉求内容 *", "办理方式 *"} <= labels
     assert "来电人" in labels and "来电人 *" not in labels
     entry.coordinate.click()

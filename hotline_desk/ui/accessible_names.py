@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QAbstractSpinBox,
@@ -24,9 +25,10 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QTextEdit,
+    QWidget,
 )
 
-__all__ = ["ERROR_SPOKEN", "FIELDS", "name_form_rows", "spoken"]
+__all__ = ["ERROR_SPOKEN", "FIELDS", "SpokenLabel", "announce", "name_form_rows", "spoken"]
 
 # The kinds of field a label names (a button, a tick box or an option button says its own text).
 FIELDS = (QLineEdit, QComboBox, QAbstractSpinBox, QPlainTextEdit, QTextEdit, QAbstractItemView, QCalendarWidget)
@@ -59,3 +61,29 @@ def name_form_rows(form: QFormLayout) -> None:
             widget.setAccessibleName(spoken(words.text()))
         if isinstance(widget, (*FIELDS, QCheckBox)) and words.buddy() is None:
             words.setBuddy(widget)
+
+
+def announce(widget: QWidget, text: str, *, urgent: bool = False) -> None:
+    """Have a screen reader say ``text`` now, from ``widget``: words shown where no focus goes (a refusal under a
+    form's fields, the status bar) are otherwise never heard. ``urgent`` interrupts what it is saying."""
+    if not text:
+        return
+    event = QAccessibleAnnouncementEvent(widget, text)
+    event.setPoliteness(QAccessible.AnnouncementPoliteness.Assertive if urgent
+                        else QAccessible.AnnouncementPoliteness.Polite)
+    QAccessible.updateAccessibility(event)
+
+
+class SpokenLabel(QLabel):
+    """A label whose new words a screen reader says as they show: a wrong password under the sign-in's fields, a
+    refusal under a form's, what a page has just done. In red or green alone they were seen, never heard."""
+
+    def __init__(self, text: str = "", *, urgent: bool = False) -> None:
+        super().__init__(text)
+        self.urgent = urgent
+
+    def setText(self, text: str) -> None:
+        said = text != self.text()
+        super().setText(text)
+        if said:
+            announce(self, text, urgent=self.urgent)

@@ -53,7 +53,7 @@ from hotline_desk.services.cases.records import (
 from hotline_desk.services.cases.step_runner import month_notice
 from hotline_desk.services.clock import month_of, span_words
 from hotline_desk.services.office import reference
-from hotline_desk.ui.accessible_names import spoken
+from hotline_desk.ui.accessible_names import SpokenLabel, spoken
 from hotline_desk.ui.changes import Change, follow
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.drafts import entry_draft
@@ -173,7 +173,7 @@ class CaseEntryView(QWidget):
         self.new_button.setToolTip("登记下一个来电：清空表单（有未保存的内容时先询问），光标回到来电人")
         self.clear_button = QPushButton("清空…")
         self.clear_button.setToolTip("清空已填写的内容，在本表单重新填写（先询问，清空后不能恢复）")
-        self.status = QLabel()
+        self.status = SpokenLabel()  # saved, or what is wrong: said as it shows
         self.status.setWordWrap(True)
         # Two lines kept for it: a result that wraps (拟交住房和城乡建设局…) no longer squeezes the form's rows into
         # one another where the page scrolls (125% display scaling).

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from hotline_desk.errors import HotlineError
 from hotline_desk.services.accounts import accounts
 from hotline_desk.services.office.settings import IDLE_LOCK_MINUTES, Settings
+from hotline_desk.ui.accessible_names import SpokenLabel
 from hotline_desk.ui.changes import Change, follow
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.feedback import read
@@ -137,7 +138,7 @@ class LockDialog(QDialog):
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setPlaceholderText("密码")
         self.password.setAccessibleName("密码")
-        self.message = QLabel()
+        self.message = SpokenLabel(urgent=True)
         self.message.setStyleSheet("color: #B00020;")
         self.message.setWordWrap(True)
         buttons = QDialogButtonBox()

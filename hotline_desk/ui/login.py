@@ -21,7 +21,7 @@ from hotline_desk.errors import HotlineError, ValidationError
 from hotline_desk.services.accounts import accounts, users
 from hotline_desk.services.accounts.permissions import Actor
 from hotline_desk.services.clock import Clock, office_now
-from hotline_desk.ui.accessible_names import name_form_rows
+from hotline_desk.ui.accessible_names import SpokenLabel, name_form_rows
 from hotline_desk.ui.connection import ConnectionDialog
 from hotline_desk.ui.window_state import WindowState
 
@@ -87,7 +87,7 @@ class LoginDialog(_StartDialog):
         self.new_again = QLineEdit()
         for box in (self.password, self.new_password, self.new_again):
             box.setEchoMode(QLineEdit.EchoMode.Password)
-        self.message = QLabel()
+        self.message = SpokenLabel(urgent=True)  # a wrong password, the tries left: heard, not only red
         self.message.setStyleSheet("color: #B00020;")
         self.message.setWordWrap(True)
         buttons = self._buttons("登录", self.try_login)
@@ -206,7 +206,7 @@ class FirstPasswordDialog(_StartDialog):
                       f"请为管理员设置密码（{accounts.PASSWORD_RULE}）。以后用它登录并添加其他工作人员。")
         self.message = QLabel(self.intro)  # stays: which database this is, and how to choose another
         self.message.setWordWrap(True)
-        self.said = QLabel()  # a hint or a refusal, under it
+        self.said = SpokenLabel(urgent=True)  # a hint or a refusal, under it
         self.said.setWordWrap(True)
         self.said.hide()
         buttons = self._buttons("保存并继续", self.save)
@@ -268,7 +268,7 @@ class ChangePasswordDialog(QDialog):
         self.new_again = QLineEdit()
         for box in (self.current, self.new_password, self.new_again):
             box.setEchoMode(QLineEdit.EchoMode.Password)
-        self.message = QLabel(f"新密码至少 {accounts.MIN_LENGTH} 位。")
+        self.message = SpokenLabel(f"新密码至少 {accounts.MIN_LENGTH} 位。", urgent=True)
         self.message.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("修改")

@@ -35,6 +35,7 @@ from hotline_desk.services.accounts.permissions import right_label
 from hotline_desk.services.maintenance.backups import BackupAge
 from hotline_desk.services.maintenance.opening import disk_room, room_words, zone_notice
 from hotline_desk.services.office.settings import OFFICE_NAME, Settings
+from hotline_desk.ui.accessible_names import announce
 from hotline_desk.ui.changes import Change
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.drafts import bulletin_draft, drafts_unwritable, entry_draft
@@ -438,6 +439,7 @@ class MainWindow(QMainWindow):
         """A passing message; the whole of it also on the bar's tooltip, for one longer than the room left."""
         self.statusBar().setToolTip(text)
         self.statusBar().showMessage(text, NOTICE_MS)
+        announce(self.statusBar(), text)  # a screen reader says the bar only when asked
 
     def check_disk(self, *, announce: bool = True) -> None:
         """The room left on the database's disk, said in the status bar while it is short (the same rule as the

@@ -47,6 +47,7 @@ from hotline_desk.services.cases.steps import NEW_UNIT_APPROVED_BY_ANOTHER, STEP
 from hotline_desk.services.clock import short_time
 from hotline_desk.services.exchange.dispatch_export import earlier_copy, export_dispatch
 from hotline_desk.services.office.settings import Settings
+from hotline_desk.ui.accessible_names import SpokenLabel
 from hotline_desk.ui.case_actions import (
     STEP_TIMES,
     blocked_now,
@@ -233,7 +234,7 @@ class QueueTable(QWidget):
         self.buttons = QHBoxLayout()
         self.count = QLabel()
         self.count.setWordWrap(True)  # on two lines where the row of buttons leaves it little room (150% scaling)
-        self.notice = QLabel()
+        self.notice = SpokenLabel()  # what the page just did, or why it did not
         self.notice.setObjectName("notice")
         self.notice.setStyleSheet(NOTICE_STYLE)
         self.notice.setWordWrap(True)

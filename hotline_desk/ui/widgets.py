@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from hotline_desk.services.office.pinyin import matching
-from hotline_desk.ui.accessible_names import spoken
+from hotline_desk.ui.accessible_names import SpokenLabel, spoken
 from hotline_desk.ui.entry_widgets import CallTimeEdit, NumberBox
 from hotline_desk.ui.plain_text import shown as plain_shown
 
@@ -556,7 +556,7 @@ class ActionDialog(GuardedDialog):
             elif spec.required and isinstance(editor, QPlainTextEdit | QLineEdit):
                 editor.textChanged.connect(self._missing_filled)  # 请填写：意见 went on showing over the reason typed
         layout.addLayout(form)
-        self.error = QLabel()
+        self.error = SpokenLabel(urgent=True)  # said as it shows: focus stays where it was
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #B00020;")
         layout.addWidget(self.error)

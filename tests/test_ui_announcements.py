@@ -1,0 +1,67 @@
+"""What a screen reader is told as it shows, where no focus goes: a wrong password under the sign-in's fields, a
+refusal under a form's, the status bar's notice after a step. Shown in red alone, they were never heard (NVDA reads
+the status bar only when asked)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtGui import QAccessible, QAccessibleEvent
+from pytestqt.qtbot import QtBot
+
+from hotline_desk.db import Database
+from hotline_desk.services.accounts import accounts
+from hotline_desk.ui.main_window import MainWindow
+from hotline_desk.ui.widgets import ActionDialog, FieldSpec
+from tests.conftest import FakeClock, People
+from tests.ui_helpers import context
+
+Said = list[tuple[str, bool]]
+
+
+@pytest.fixture
+def said(monkeypatch: pytest.MonkeyPatch) -> Said:
+    """What was announced to a screen reader, and whether it interrupted (as Qt hands it to the reader)."""
+    heard: Said = []
+    told = QAccessible.updateAccessibility
+
+    def update(event: QAccessibleEvent) -> None:
+        if event.type() == QAccessible.Event.Announcement:
+            heard.append((event.message(), event.politeness() == QAccessible.AnnouncementPoliteness.Assertive))
+        told(event)
+
+    monkeypatch.setattr(QAccessible, "updateAccessibility", staticmethod(update))
+    return heard
+
+
+def test_a_wrong_password_is_said_at_once(qtbot: QtBot, db: Database, people: People, clock: FakeClock,
+                                          said: Said) -> None:
+    from hotline_desk.ui.login import LoginDialog
+
+    with db.session() as s:
+        accounts.set_password(s, people.operator, "op1", "haoma-123", clock=clock)
+    dialog = LoginDialog(None, db, clock)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.user.setCurrentIndex(dialog.user.findData("op1"))
+    qtbot.keyClicks(dialog.password, "nope")
+    dialog.try_login()
+    [(words, urgent)] = said
+    assert words.startswith("登录名或密码不正确，还可再试 4 次。") and urgent
+
+
+def test_a_forms_refusal_under_its_fields_is_said(qtbot: QtBot, said: Said) -> None:
+    dialog = ActionDialog(None, "添加承办单位", [FieldSpec("name", "单位名称", required=True)])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog._accept()
+    assert ("请填写：单位名称", True) in said
+
+
+def test_the_status_bars_notice_is_said(qtbot: QtBot, db: Database, people: People, clock: FakeClock,
+                                        tmp_path: Path, said: Said) -> None:
+    window = MainWindow(context(db, people.operator, clock, tmp_path), watch=False)
+    qtbot.addWidget(window)
+    window.show_notice("已登记回复：RZ2207-00001。")
+    assert ("已登记回复：RZ2207-00001。", False) in said  # politely: after what it is saying
