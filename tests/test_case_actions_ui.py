@@ -1327,3 +1327,38 @@ def test_a_step_form_closed_mid_typing_can_be_set_aside_for_later_and_comes_back
     QTest.keyClick(again.focusWidget() or again, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not again.isVisible())
     assert kept_steps(tmp_path, people.operator.username, db.identity) == []
+
+
+def test_a_follow_up_result_and_a_rulings_conclusion_are_chosen_each_time_never_taken_as_the_form_opened(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The case window's 回访 form opened on 满意, and 甄别 on 承办单位责任: a clerk who pressed Enter, or a screen
+    reader's user who went straight to 确定, recorded what nobody chose. Both open on none and ask for one."""
+    Messages().install(monkeypatch)
+    with db.session() as s:
+        case_id = replied(s, people, clock)
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    seen: list[object] = []
+
+    def enter_then_choose(key: str, choice: str, note: str) -> Callable[[ActionDialog], None]:
+        def act(dialog: ActionDialog) -> None:
+            seen.append(dialog.values()[key])
+            dialog.set_value("note", note)
+            dialog._accept()  # Enter, with nothing chosen
+            seen.append(dialog.error.text())
+            dialog.set_value(key, choice)
+            dialog._accept()
+
+        return act
+
+    when_modal(ActionDialog, enter_then_choose("result", "不满意", "群众说水压还是低"))
+    assert perform(parent, context(db, people.operator, clock, tmp_path), case_id, "followup")
+    when_modal(ActionDialog, enter_then_choose("at_fault", "非承办单位责任，不计入单位考核的满意率", "超出政策范围"))
+    assert perform(parent, context(db, people.supervisor, clock, tmp_path), case_id, "review")
+    assert seen == [None, "请选择回访结果：满意、基本满意、不满意、未接通。",
+                    None, "请选择甄别结论：承办单位责任，或非承办单位责任。"]
+    with db.reader() as s:
+        followup, review = case_view(s, case_id).events[-2:]
+    assert (followup.kind, review.kind) == ("followup", "review")
+    assert "不满意" in followup.details and "非承办单位责任" in review.details

@@ -555,6 +555,8 @@ class ActionDialog(GuardedDialog):
                 editor.currentTextChanged.connect(self._fault_mended)  # a method: no closure keeps the dialog
             elif spec.required and isinstance(editor, QPlainTextEdit | QLineEdit):
                 editor.textChanged.connect(self._missing_filled)  # 请填写：意见 went on showing over the reason typed
+            elif spec.required and isinstance(editor, QComboBox):
+                editor.currentIndexChanged.connect(self._chosen)
         layout.addLayout(form)
         self.error = SpokenLabel(urgent=True)  # said as it shows: focus stays where it was
         self.error.setWordWrap(True)
@@ -593,6 +595,9 @@ class ActionDialog(GuardedDialog):
                 combo.addItem(text, value)
             if spec.default is not None:
                 combo.setCurrentIndex(max(combo.findData(spec.default), 0))
+            elif spec.required:  # a result that counts (回访结果, 甄别结论): chosen, never taken as it opened
+                combo.setPlaceholderText("请选择")
+                combo.setCurrentIndex(-1)
             return combo
         if spec.kind == "int":
             return NumberBox(spec.minimum, spec.maximum, int(spec.default or spec.minimum))
@@ -669,6 +674,9 @@ class ActionDialog(GuardedDialog):
         values = self.values()
         missing = [s.label for s in self.fields if s.required and values.get(s.key) in (None, "")]
         self._ok_button.setAccessibleDescription(f"尚不能确定：{MISSING}{'、'.join(missing)}" if missing else "")
+
+    def _chosen(self, _index: int) -> None:
+        self._missing_filled()
 
     def _missing_filled(self) -> None:
         """A 请填写 message follows what is still missing as the fields are filled (gone when nothing is)."""

@@ -798,6 +798,8 @@ def _recall_gates(ctx: StepContext, status: CaseStatus, actor: Actor, p: Recall 
 
 
 def _followup_inputs(ctx: StepContext, status: CaseStatus, actor: Actor, p: FollowUp, at: datetime) -> list[Problem]:
+    if not p.result:  # a form's result not chosen yet
+        return [Problem(f"请选择回访结果：{'、'.join(FollowUpResult.labels().values())}。", Gate.INPUT, "result")]
     if p.result not in FollowUpResult.labels():
         return [Problem(f"回访结果只能是：{'、'.join(FollowUpResult.labels().values())}", Gate.INPUT, "result")]
     if p.final_unreachable and p.result != FollowUpResult.UNREACHABLE:
@@ -915,6 +917,12 @@ def _undo_reply_event(ctx: StepContext, status: CaseStatus, actor: Actor, p: Und
     return NewEvent(EventKind.REPLY_UNDONE, unit_id=taken.unit_id if taken else None, note=p.reason.strip())
 
 
+def _review_inputs(ctx: StepContext, status: CaseStatus, actor: Actor, p: Review, at: datetime) -> list[Problem]:
+    if not isinstance(p.at_fault, bool):  # a form's conclusion not chosen yet: never taken as 非承办单位责任
+        return [Problem("请选择甄别结论：承办单位责任，或非承办单位责任。", Gate.INPUT, "at_fault")]
+    return _text(p.note, "请填写甄别意见。", "note")
+
+
 def _review_event(ctx: StepContext, status: CaseStatus, actor: Actor, p: Review, at: datetime) -> NewEvent:
     data: dict[str, Any] = {"at_fault": p.at_fault}
     main = status.main_dispatch
@@ -1011,7 +1019,9 @@ _TABLE: list[Step[Any]] = [
          _recall_gates, lambda ctx, st, a, p, at: _text(p.note, "请填写这次来电说了什么。", "note"),
          _simple(EventKind.RECALL, lambda p: p.note)),
     Step(Action.FOLLOWUP, FollowUp, (EventKind.FOLLOWUP,),
-         (FormField("result", "回访结果", "choice", choices=tuple((r.label, r.value) for r in FollowUpResult)),
+         # chosen each time: a form opening on 满意 recorded it for a clerk who pressed Enter
+         (FormField("result", "回访结果", "choice", required=True,
+                    choices=tuple((r.label, r.value) for r in FollowUpResult)),
           FormField("note", "回访记录", TEXT)),
          lambda ctx, st, a, p, at: _state(ctx, st, "回访", CaseState.PENDING_FOLLOWUP), _followup_inputs,
          _followup_event),
@@ -1021,11 +1031,11 @@ _TABLE: list[Step[Any]] = [
          # words, not as a reason someone gave
          _simple(EventKind.FOLLOWUP_UNDONE, lambda p: p.reason.strip() or UNDONE_UNSAID), routine=False),
     Step(Action.REVIEW, Review, (EventKind.REVIEW,),
-         (FormField("at_fault", "甄别结论", "choice", choices=(("承办单位责任，重办", True),
+         (FormField("at_fault", "甄别结论", "choice", required=True, choices=(("承办单位责任，重办", True),
                                                               ("非承办单位责任，不计入单位考核的满意率", False))),
           FormField("note", "甄别意见", TEXT, required=True)),
          lambda ctx, st, a, p, at: _state(ctx, st, "甄别", CaseState.IN_REVIEW),
-         lambda ctx, st, a, p, at: _text(p.note, "请填写甄别意见。", "note"), _review_event),
+         _review_inputs, _review_event),
     Step(Action.WITHDRAW, Withdraw, (EventKind.WITHDRAW,),
          (FormField("reason", "收回原因", TEXT, required=True, hint="如：派错单位。"),
           FormField("new_unit", "改派单位", "unit",
