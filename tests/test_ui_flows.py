@@ -33,6 +33,7 @@ from tests.ui_helpers import (
     context,
     import_after_choosing,
     settings_tab,
+    shown_active,
     wizard_past_columns,
 )
 
@@ -1028,6 +1029,30 @@ def test_once_a_months_figures_are_taken_the_home_page_says_its_bulletin_waits_u
     clock.set(datetime(2022, 9, 1, 0, 5))  # August had no case: no bulletin asked for
     home.refresh()
     assert home.month_notice.isHidden()
+
+
+def test_the_home_pages_lines_are_reached_by_tab_and_said(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """The notices and the month's line were in colour and out of Tab's way: a screen reader never said them."""
+    from PySide6.QtGui import QAccessible
+    from PySide6.QtTest import QTest
+
+    from hotline_desk.ui.home_view import HomeView
+
+    with db.session() as s:
+        register_case(s, people.operator, draft(s), clock=clock)
+    clock.set(datetime(2022, 8, 1, 9, 0))
+    home = HomeView(context(db, people.supervisor, clock, tmp_path))
+    shown_active(qtbot, home)
+    home.tiles["today"].setFocus()
+    reached = []
+    for _ in range(20):
+        QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        reached.append(QApplication.focusWidget())
+    assert home.rate in reached and home.month_notice in reached
+    assert reached.index(home.rate) < reached.index(home.month_notice)  # in reading order
+    face = QAccessible.queryAccessibleInterface(home.month_notice)
+    assert face.text(QAccessible.Text.Name).startswith("2022-07 的统计已于 08-01 00:00 截止")
 
 
 def test_a_new_databases_home_page_points_its_administrator_to_the_settings(

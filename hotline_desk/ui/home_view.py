@@ -49,7 +49,7 @@ class DayBars(QWidget):
         super().__init__()
         self.days: tuple[tuple[date, int], ...] = ()
         self.rest_days: frozenset[date] = frozenset()  # shaded as the calendar has them (a 调休 Saturday is worked)
-        self.setMinimumHeight(120)  # room for the home page's notices on a laptop at 125% display scaling
+        self.setMinimumHeight(110)  # room for the home page's notices on a laptop at 125% display scaling
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMouseTracking(True)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
@@ -154,9 +154,21 @@ def _notice(layout: QVBoxLayout, name: str, style: str) -> QLabel:
     label.setObjectName(name)
     label.setWordWrap(True)
     label.setStyleSheet(style)
+    reached_by_tab(label)
     label.hide()
     layout.addWidget(label)
     return label
+
+
+def reached_by_tab(label: QLabel) -> None:
+    """A line Tab stops at, its words then said by a screen reader (a notice shown in colour alone was never heard:
+    no focus went there); its text can be selected and copied from the keyboard too."""
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                  | Qt.TextInteractionFlag.TextSelectableByKeyboard)
+    label.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # after: the flags set a label to take a click's focus alone
+    # where the keyboard is, seen: a label shows no focus of its own (a border kept, so nothing moves)
+    label.setStyleSheet(f"QLabel {{ {label.styleSheet()} border: 1px solid transparent; }} "
+                        "QLabel:focus { border-color: #1565C0; }")
 
 
 # The unfinished step forms named on the home page, each a button; the rest counted.
@@ -212,6 +224,7 @@ class HomeView(QWidget):
         layout.addLayout(self.tile_grid)
         self.rate = QLabel()
         self.rate.setWordWrap(True)  # the month, then what is late on a line of its own
+        reached_by_tab(self.rate)
         layout.addWidget(self.rate)
         # This station itself amiss (not on Beijing time, no draft can be kept), in words whole: the status bar's
         # red line has only room for its title.
