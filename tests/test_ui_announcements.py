@@ -65,3 +65,19 @@ def test_the_status_bars_notice_is_said(qtbot: QtBot, db: Database, people: Peop
     qtbot.addWidget(window)
     window.show_notice("已登记回复：RZ2207-00001。")
     assert ("已登记回复：RZ2207-00001。", False) in said  # politely: after what it is saying
+
+
+@pytest.mark.parametrize("breaking", ["abc12", " abcdef", "123456", "zhangli"])
+def test_the_new_passwords_rule_is_said_where_it_is_typed_and_is_the_rule_kept(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, breaking: str) -> None:
+    """The rule was a line under the form, which a screen reader passing by Tab never said; it names what is
+    refused (each password here breaks one of its parts)."""
+    from hotline_desk.errors import ValidationError
+    from hotline_desk.ui.login import ChangePasswordDialog
+
+    dialog = ChangePasswordDialog(None, db, people.operator, clock)
+    qtbot.addWidget(dialog)
+    assert dialog.new_password.accessibleDescription() == accounts.PASSWORD_RULE
+    assert dialog.message.text() == f"新密码{accounts.PASSWORD_RULE}"
+    with pytest.raises(ValidationError):
+        accounts.check_new_password(breaking, username="zhangli")

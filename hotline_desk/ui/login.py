@@ -87,6 +87,7 @@ class LoginDialog(_StartDialog):
         self.new_again = QLineEdit()
         for box in (self.password, self.new_password, self.new_again):
             box.setEchoMode(QLineEdit.EchoMode.Password)
+        self.new_password.setAccessibleDescription(accounts.PASSWORD_RULE)  # heard where it is typed
         self.message = SpokenLabel(urgent=True)  # a wrong password, the tries left: heard, not only red
         self.message.setStyleSheet("color: #B00020;")
         self.message.setWordWrap(True)
@@ -268,7 +269,8 @@ class ChangePasswordDialog(QDialog):
         self.new_again = QLineEdit()
         for box in (self.current, self.new_password, self.new_again):
             box.setEchoMode(QLineEdit.EchoMode.Password)
-        self.message = SpokenLabel(f"新密码至少 {accounts.MIN_LENGTH} 位。", urgent=True)
+        self.new_password.setAccessibleDescription(accounts.PASSWORD_RULE)  # the line under the form is not
+        self.message = SpokenLabel(f"新密码{accounts.PASSWORD_RULE}", urgent=True)
         self.message.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("修改")

@@ -295,6 +295,10 @@ GUESSED_FIRST = frozenset({
 })
 
 
+# What a new password must be, in a sentence: said beside the field that asks for one.
+PASSWORD_RULE = f"至少 {MIN_LENGTH} 位，开头和结尾不能是空格，不能是 123456 这样常见的，也不能与登录名相同。"
+
+
 def check_new_password(password: str, username: str = "") -> None:
     """A password that may be set: long enough, no spaces at its ends, and not one guessed first (123456,
     111111 and the like) nor the account's own login name."""
