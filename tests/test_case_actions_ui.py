@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -1362,3 +1363,76 @@ def test_a_follow_up_result_and_a_rulings_conclusion_are_chosen_each_time_never_
         followup, review = case_view(s, case_id).events[-2:]
     assert (followup.kind, review.kind) == ("followup", "review")
     assert "不满意" in followup.details and "非承办单位责任" in review.details
+
+
+def test_a_reply_about_to_be_dated_past_its_deadline_is_asked_about_before_it_is_saved(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A unit's reply typed in days late, its 办结时间 left at now: saved as 超期, the warning came only after (a box
+    with 确定 alone), the unit's record already wrong. The line under the time says it as typed, and 确定 asks first
+    (否 the default: the form again, as typed); the box after does not say it again."""
+    messages = Messages().install(monkeypatch)
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+        wf.sign(s, people.supervisor, case_id, clock=clock)
+        deadline = case_view(s, case_id).deadline
+    assert deadline is not None
+    clock.set(deadline + timedelta(days=4, hours=1))
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    seen: list[object] = []
+    asked: dict[str, object] = {}
+
+    def typed_with_now(dialog: ActionDialog) -> None:
+        hint = dialog.findChild(QLabel, "hint_at")
+        seen.append(hint.text() if hint is not None else "")
+        dialog.set_value("text", "已更换路灯")
+        answer_question(asked, Qt.Key.Key_Return)  # a hurried Enter: 否
+        when_modal(ActionDialog, put_right)
+        dialog._accept()
+
+    def put_right(dialog: ActionDialog) -> None:
+        seen.append(dialog.values()["text"])  # as typed
+        dialog.set_value("at", deadline - timedelta(hours=2))
+        hint = dialog.findChild(QLabel, "hint_at")
+        seen.append(hint.isVisibleTo(dialog) if hint is not None else None)
+        dialog._accept()
+
+    when_modal(ActionDialog, typed_with_now)
+    assert perform(parent, context(db, people.operator, clock, tmp_path), case_id, "reply")
+    assert seen[0] == f"晚于办理期限 {deadline:%m-%d %H:%M}（超期4天），记为超期办结"
+    assert "仍要按这个时间登记回复吗？" in str(asked["text"]) and asked["default"] == QMessageBox.StandardButton.No
+    assert seen[1:] == ["已更换路灯", False]  # back as typed; in time, the line says nothing
+    with db.reader() as s:
+        reply = case_view(s, case_id).events[-1]
+    assert reply.kind == "reply" and reply.at == deadline - timedelta(hours=2) and not reply.late
+    assert not messages.shown  # nothing to warn of after
+
+
+def test_a_reply_kept_past_its_deadline_once_asked_is_not_warned_of_again_after(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    messages = Messages().install(monkeypatch)
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+        wf.sign(s, people.supervisor, case_id, clock=clock)
+        deadline = case_view(s, case_id).deadline
+    assert deadline is not None
+    clock.set(deadline + timedelta(days=4, hours=1))
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    asked: dict[str, object] = {}
+
+    def typed(dialog: ActionDialog) -> None:
+        dialog.set_value("text", "已更换路灯（单位确是今天才修好）")
+        answer_question(asked, Qt.Key.Key_Y)
+        dialog._accept()
+
+    when_modal(ActionDialog, typed)
+    assert perform(parent, context(db, people.operator, clock, tmp_path), case_id, "reply")
+    assert "text" in asked
+    with db.reader() as s:
+        assert case_view(s, case_id).events[-1].late.startswith("晚于办理期限")
+    assert not [said for _kind, said in messages.shown if "本件回复晚于办理期限" in said]

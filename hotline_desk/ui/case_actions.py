@@ -506,6 +506,12 @@ def perform(parent: QWidget, ctx: UiContext, case_id: int, key: str, preset: dic
                 if dialog is None:
                     return False
                 continue  # its form opens again as typed: to give up there, or to take it after all
+            late_asked = action == Action.REPLY and bool(late := _late_reply(situation, when or ctx.clock()))
+            if late_asked and not _asked_yes(parent, "late_reply_question", "回复晚于办理期限",
+                                             f"{late}\n\n仍要按这个时间登记回复吗？"):
+                if dialog is None:
+                    return False
+                continue  # the form again as typed, its 办结时间 to be put right (the time it went in by default)
             taken: list[Any] = []
             done, elsewhere = attempt(parent, ctx, _taking(ctx, case_id, action, payload, version, when, taken), notice)
             if done:
@@ -520,7 +526,8 @@ def perform(parent: QWidget, ctx: UiContext, case_id: int, key: str, preset: dic
                         QMessageBox.information(parent, chosen.label, "\n".join(text for text in told if text))
                 elif notice_box and taken and isinstance(taken[0], CaseView) and taken[0].notice and (new := [
                         line for line in taken[0].notice.splitlines()
-                        if line and line not in _said_before(ctx, case_id, action, taken[0].events[-1].at)]):
+                        if line and line not in _said_before(ctx, case_id, action, taken[0].events[-1].at)
+                        and not (late_asked and line == wf.replied_late_notice(taken[0].events[-1].late))]):
                     # said in the status bar alone, a warning went unseen by most, and unheard by a screen reader
                     QMessageBox.information(parent, f"{chosen.label}：请留意",
                                             "\n\n".join([done_notice(action, situation.number), *new]))
@@ -536,6 +543,13 @@ def perform(parent: QWidget, ctx: UiContext, case_id: int, key: str, preset: dic
     finally:
         if dialog is not None:  # the form is let go with the action (see ``run_modal``)
             dialog.deleteLater()
+
+
+def _late_reply(situation: wf.Situation, at: datetime) -> str:
+    """A reply about to be dated past the 主办 unit's 办理期限, in words ("" in time): asked before it is saved, the
+    time it went in by default (now) being the usual slip."""
+    main = situation.status.main_dispatch
+    return wf.reply_time_words(at, main.deadline if main is not None else None)
 
 
 def _said_before(ctx: UiContext, case_id: int, action: Action, at: datetime) -> frozenset[str]:
@@ -577,10 +591,11 @@ def step_dialog(parent: QWidget | None, ctx: UiContext, action: Action, situatio
     timed = ask_time and (action not in TIMED_BY_SUPERVISORS or ctx.actor.can(Action.REVIEW))
     main = situation.status.main_dispatch
     limits = [(situation.number, main.sign_deadline)] if main is not None and main.signed_at is None else []
-    asked = time_field(action, now, situation.status.last_event_at,  # a signing in time or not, said as typed
-                       verdict=(lambda at: wf.signing_time_words(at, limits, ctx.clock())) if action == Action.SIGN
-                       else None
-                       ) if timed else None
+    deadline = main.deadline if main is not None else None
+    # a signing in time or not, a reply within its 办理期限 or not: said as the time is typed
+    verdict = (lambda at: wf.signing_time_words(at, limits, ctx.clock())) if action == Action.SIGN else \
+        (lambda at: wf.reply_time_words(at, deadline, ctx.clock())) if action == Action.REPLY else None
+    asked = time_field(action, now, situation.status.last_event_at, verdict=verdict) if timed else None
     if not chosen.form and asked is None:
         return None
     fields = [*([asked] if asked is not None else []), *field_specs(ctx, chosen, situation)]

@@ -102,6 +102,12 @@ class DateBox(QDateEdit):
 FRAME_ALLOWANCE = (16, 48)
 
 
+def _say_on(form: QFormLayout, line: QLabel, text: str) -> None:
+    """A form's line under a field, shown while it has words."""
+    line.setText(text)
+    form.setRowVisible(line, bool(text))
+
+
 def fit_size(window: QWidget, width: int, height: int) -> None:
     """Size a dialog ``width``×``height``, or less where the screen's free area is smaller (1366×768 at Windows'
     125% scaling leaves 1093×582 once the taskbar is off): its buttons stay on the screen."""
@@ -537,20 +543,24 @@ class ActionDialog(GuardedDialog):
             form.addRow(spec.label + ("*" if spec.required else ""), editor)
             editor.setAccessibleName(spoken(spec.label + ("*" if spec.required else "")))  # “*” said as （必填）
             verdict = spec.extra.get("verdict")  # a time's line, saying what the time typed means for the step
+            own_hint = spec.hint  # said when the time typed calls for no word (a reply within its 办理期限)
             if callable(verdict) and isinstance(editor, QDateTimeEdit):
-                spec = replace(spec, hint=verdict(typed_moment(editor, spec.default)))
-            if spec.hint:  # under the input, so the labels' column stays narrow and the input gets the width
+                spec = replace(spec, hint=verdict(typed_moment(editor, spec.default)) or own_hint)
+            if spec.hint or callable(verdict):  # under the input: the labels' column stays narrow
                 hint = QLabel(spec.hint)
                 hint.setObjectName(f"hint_{spec.key}")
                 hint.setWordWrap(True)
                 form.addRow("", hint)
+                if not spec.hint:  # a time's line only while it has something to say
+                    form.setRowVisible(hint, False)
                 said = spec.extra.get("said")
                 if isinstance(said, dict) and isinstance(editor, QSpinBox):  # the line follows the number chosen
                     editor.valueChanged.connect(lambda value, line=hint, words=said, plain=spec.hint:
                                                 line.setText(words.get(value, plain)))
                 if callable(verdict) and isinstance(editor, QDateTimeEdit):  # the line follows the time typed
-                    editor.dateTimeChanged.connect(lambda _, line=hint, judge=verdict, box=editor, opened=spec.default:
-                                                   line.setText(judge(typed_moment(box, opened))))
+                    editor.dateTimeChanged.connect(
+                        lambda _, line=hint, judge=verdict, box=editor, opened=spec.default, rows=form, own=own_hint:
+                        _say_on(rows, line, judge(typed_moment(box, opened)) or own))
             if isinstance(editor, SearchCombo):  # a name put right takes its red message away
                 editor.currentTextChanged.connect(self._fault_mended)  # a method: no closure keeps the dialog
             elif spec.required and isinstance(editor, QPlainTextEdit | QLineEdit):
@@ -692,6 +702,20 @@ class ActionDialog(GuardedDialog):
         self.error.setText(plain_shown(message))
         self.error.setProperty("field", key)
 
+    def _tall_enough(self) -> None:
+        """As tall as its lines need at the width it opened at, as far as the screen allows: Qt's first size fell
+        short of wrapped lines (at 150% display scaling a 回复 form laid its text box over 办理结果)."""
+        layout, screen = self.layout(), self.screen()
+        if layout is None or screen is None:
+            return
+        needed = layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth() else -1
+        free = screen.availableGeometry()
+        if needed <= self.height():
+            return
+        self.resize(self.width(), min(needed, free.height() - FRAME_ALLOWANCE[1]))
+        if (over := self.frameGeometry().bottom() - free.bottom()) > 0:  # grown past the screen's foot: moved up
+            self.move(self.x(), max(free.top(), self.y() - over))
+
     def refused(self, key: str, message: str) -> None:
         """What carrying the form out was refused for (a 上级工单号 another case has): said under the fields, and
         the field at fault gets the cursor when the form shows again (not 确定, which Enter would press again)."""
@@ -701,6 +725,7 @@ class ActionDialog(GuardedDialog):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        self._tall_enough()
         if (key := self._refocus) is not None:
             self._refocus = None
             QTimer.singleShot(0, lambda: self.editors[key].setFocus(Qt.FocusReason.OtherFocusReason))

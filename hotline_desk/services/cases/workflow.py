@@ -27,6 +27,7 @@ from hotline_desk.services.accounts import anchors, audit, structure
 from hotline_desk.services.accounts.permissions import Actor, require
 from hotline_desk.services.cases import classification, search_index
 from hotline_desk.services.cases.actions import Offer, available_actions
+from hotline_desk.services.cases.deadlines import flag_words
 from hotline_desk.services.cases.events import append_event, current_status
 from hotline_desk.services.cases.history import CaseStatus, DispatchStatus
 from hotline_desk.services.cases.phone_lines import lines_of
@@ -239,8 +240,7 @@ def take(session: Session, actor: Actor, case_id: int, action: Action, payload: 
     told = _units_to_tell(session, found.status) if action == Action.VOID else ""
     signed_late = _signed_late(found.status, payload, at) if action == Action.SIGN else ""
     # a reply past its 办理期限 was taken in without a word (the history marks it since): said as it is recorded
-    replied_late = (f"本件回复{view.events[-1].late}（单位当时已回复、现在才录入的，应填单位回复的时间）。"
-                    if action == Action.REPLY and view.events and view.events[-1].late else "")
+    replied_late = replied_late_notice(view.events[-1].late) if action == Action.REPLY and view.events else ""
     view = replace(view, notice="\n".join(n for n in (month, undone, kept, given, ahead, retired, late, unsolved, told,
                                                        signed_late, replied_late) if n))
     return _erased(session, view, actor, now, phone) if action == Action.ERASE else view
@@ -281,6 +281,22 @@ def signing_time_words(at: datetime, limits: Sequence[tuple[str, datetime]], now
     named = "、".join(f"{number}（时限 {limit:%m-%d %H:%M}）" for number, limit in late[:5])
     more = f"等 {len(late)} 件" if len(late) > 5 else ""
     return f"按此时间，{named}{more}为超时签收，不计入该单位的响应率。"
+
+
+def replied_late_notice(late: str) -> str:
+    """After a reply dated past its 办理期限 (``late``: the history's 晚于办理期限 … words), what it likely means."""
+    return f"本件回复{late}（单位当时已回复、现在才录入的，应填单位回复的时间）。" if late else ""
+
+
+def reply_time_words(at: datetime, deadline: datetime | None, now: datetime | None = None) -> str:
+    """Under a 回复 form's 办结时间, as it is typed: a reply dated past the 主办 unit's 办理期限 is recorded as finished
+    late (the history and the exports say 超期办结), and how one made in time is entered; "" for one in time, or with
+    no deadline. A time after ``now`` is said to be one (the form refuses it)."""
+    if now is not None and (ahead := ahead_of_now(at, now, "办结时间")):
+        return ahead
+    if deadline is None or at <= deadline:
+        return ""
+    return f"晚于办理期限 {deadline:%m-%d %H:%M}（{flag_words('overdue', deadline, at)}），记为超期办结"
 
 
 # What a signing dated now costs once the limit is over, and how one made in time is entered instead: said before
