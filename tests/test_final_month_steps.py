@@ -222,3 +222,26 @@ def test_voiding_and_restoring_a_case_of_a_finalised_month_say_the_bulletin_will
     assert code == 0, err
     assert "不随撤销作废改变；该月此后的统计和考核重新计入这件工单" in out
     assert "办理期限" not in out.split("注意：", 1)[1]
+
+
+def test_a_void_past_a_months_cut_off_whose_bulletin_is_a_draft_is_asked_under_its_own_title(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its question read 简报尚未定稿 under the title 简报已定稿: a screen reader says the title first."""
+    from tests.ui_helpers import Messages
+
+    Messages().install(monkeypatch)
+    case_id, _number = _signed(db, people, clock)
+    clock.set(datetime(2022, 8, 2, 9, 0))  # July's figures taken, its bulletin not finalised
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    seen: dict[str, object] = {}
+
+    def reason(dialog: ActionDialog) -> None:
+        dialog.set_value("reason", "重复登记")
+        answer_question(seen, Qt.Key.Key_Y)
+        dialog._accept()
+
+    when_modal(ActionDialog, reason)
+    assert perform(parent, context(db, people.supervisor, clock, tmp_path), case_id, "void")
+    assert seen["title"] == "该月统计已截止" and "简报尚未定稿" in str(seen["text"])

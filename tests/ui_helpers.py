@@ -120,6 +120,7 @@ def answer_question(seen: dict[str, object], press: Qt.Key = Qt.Key.Key_Return) 
     (Enter takes the default button; Y clicks 是)."""
     def answer(box: QMessageBox) -> None:
         seen["text"] = box.text()
+        seen["title"] = box.windowTitle()
         seen["default"] = box.standardButton(box.defaultButton())
         if press == Qt.Key.Key_Y:
             box.button(QMessageBox.StandardButton.Yes).click()

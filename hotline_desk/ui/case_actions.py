@@ -426,8 +426,9 @@ def despite_final_month(parent: QWidget, ctx: UiContext, case_id: int, chosen: S
     """A step dated within a month whose bulletin is final is asked once more (否 is the default and Esc's answer):
     it changes that month's live figures, no longer those printed. True when the step may go ahead."""
     notice = read(ctx, lambda s: step_month_notice(s, case_id, chosen.action, at))
-    return not notice or _asked_yes(parent, "final_month_question", "简报已定稿",
-                                    f"注意：{notice}\n\n仍要{chosen.label}吗？")
+    # titled as it reads: a 作废 past a month's cut-off whose bulletin is still a draft was titled 简报已定稿
+    title = "简报已定稿" if "简报已定稿" in notice else "该月统计已截止"
+    return not notice or _asked_yes(parent, "final_month_question", title, f"注意：{notice}\n\n仍要{chosen.label}吗？")
 
 
 def despite_month_kept(parent: QWidget, ctx: UiContext, case_id: int, chosen: Step[Any], at: datetime) -> bool:
