@@ -12,6 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from hotline_desk.db import Database
 from hotline_desk.services.accounts import accounts
+from hotline_desk.ui import accessible_names
 from hotline_desk.ui.main_window import MainWindow
 from hotline_desk.ui.widgets import ActionDialog, FieldSpec
 from tests.conftest import FakeClock, People
@@ -32,6 +33,7 @@ def said(monkeypatch: pytest.MonkeyPatch) -> Said:
         told(event)
 
     monkeypatch.setattr(QAccessible, "updateAccessibility", staticmethod(update))
+    monkeypatch.setattr(accessible_names, "_last_said", [("", 0, 0.0)], raising=False)  # nothing said a moment ago
     return heard
 
 
@@ -81,3 +83,33 @@ def test_the_new_passwords_rule_is_said_where_it_is_typed_and_is_the_rule_kept(
     assert dialog.message.text() == f"新密码{accounts.PASSWORD_RULE}"
     with pytest.raises(ValidationError):
         accounts.check_new_password(breaking, username="zhangli")
+
+
+def test_a_refusal_pressed_again_is_said_again(qtbot: QtBot, db: Database, people: People, clock: FakeClock,
+                                               said: Said) -> None:
+    """登录 pressed twice on an empty password: said the first time only, the second press silent."""
+    from hotline_desk.ui.login import LoginDialog
+
+    dialog = LoginDialog(None, db, clock)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.user.setCurrentIndex(dialog.user.findData("op1"))
+    dialog.try_login()
+    dialog.try_login()
+    assert said == [("请输入密码。", True), ("请输入密码。", True)]
+
+
+def test_what_a_step_did_is_said_once_though_shown_in_two_places(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path, said: Said) -> None:
+    """The registration's result under its form and in the status bar: said twice, one after the other."""
+    from hotline_desk.ui.case_entry import CaseEntryView
+
+    window = MainWindow(context(db, people.operator, clock, tmp_path), watch=False)
+    qtbot.addWidget(window)
+    window.go_to("entry")
+    entry = window.views["entry"]
+    assert isinstance(entry, CaseEntryView)
+    entry.status.setText("已登记 RZ2207-00001（协调办理，待回访）。")
+    window.show_notice("已登记 RZ2207-00001（协调办理，待回访）。")
+    window.show_notice("未保存：有 1 处需要补充或更正。")
+    assert said == [("已登记 RZ2207-00001（协调办理，待回访）。", False), ("未保存：有 1 处需要补充或更正。", False)]

@@ -12,6 +12,7 @@ label's words as their accessible name where they are made, a “*” said as �
 from __future__ import annotations
 
 import re
+import time
 
 from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent
 from PySide6.QtWidgets import (
@@ -63,11 +64,24 @@ def name_form_rows(form: QFormLayout) -> None:
             words.setBuddy(widget)
 
 
+# What was said last, from where, and when: the same words shown in two places at once (the registration's line
+# under its form and the status bar) are said once; the same place saying them again (a refusal pressed twice) is not
+# held back.
+_last_said: list[tuple[str, int, float]] = [("", 0, 0.0)]
+SAID_TOGETHER = 1.0  # seconds
+
+
 def announce(widget: QWidget, text: str, *, urgent: bool = False) -> None:
     """Have a screen reader say ``text`` now, from ``widget``: words shown where no focus goes (a refusal under a
-    form's fields, the status bar) are otherwise never heard. ``urgent`` interrupts what it is saying."""
+    form's fields, the status bar) are otherwise never heard. ``urgent`` interrupts what it is saying. Words said a
+    moment ago elsewhere, or within those just said there, are not said again."""
     if not text:
         return
+    last, where, at = _last_said[0]
+    now = time.monotonic()
+    if now - at < SAID_TOGETHER and where != id(widget) and (text in last or last in text):
+        return
+    _last_said[0] = (text, id(widget), now)
     event = QAccessibleAnnouncementEvent(widget, text)
     event.setPoliteness(QAccessible.AnnouncementPoliteness.Assertive if urgent
                         else QAccessible.AnnouncementPoliteness.Polite)
@@ -76,14 +90,15 @@ def announce(widget: QWidget, text: str, *, urgent: bool = False) -> None:
 
 class SpokenLabel(QLabel):
     """A label whose new words a screen reader says as they show: a wrong password under the sign-in's fields, a
-    refusal under a form's, what a page has just done. In red or green alone they were seen, never heard."""
+    refusal under a form's, what a page has just done. In red or green alone they were seen, never heard. An
+    ``urgent`` one (a refusal) is said each time it is set, the same words too: pressed again, they were silent."""
 
     def __init__(self, text: str = "", *, urgent: bool = False) -> None:
         super().__init__(text)
         self.urgent = urgent
 
     def setText(self, text: str) -> None:
-        said = text != self.text()
+        said = self.urgent or text != self.text()
         super().setText(text)
         if said:
             announce(self, text, urgent=self.urgent)
