@@ -292,6 +292,19 @@ def test_escape_closes_a_popup_and_keeps_the_form(
     assert messages.shown == []
 
 
+def test_clearing_a_form_of_choices_alone_clears_them_without_asking(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """交办处理 and 保密 chosen, nothing typed: 清空… did nothing at all, and said nothing."""
+    messages = Messages().install(monkeypatch)
+    entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))
+    entry.dispatch.click()
+    entry.confidential.setChecked(True)
+    entry.clear_button.click()
+    assert not entry.dispatch.isChecked() and not entry.coordinate.isChecked() and not entry.confidential.isChecked()
+    assert entry.status.text() == "已清空。" and messages.shown == []  # nothing typed to lose: not asked
+
+
 def test_clearing_the_form_defaults_to_no(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
     entry = _shown(qtbot, CaseEntryView(context(db, people.operator, clock, tmp_path)))

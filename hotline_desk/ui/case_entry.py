@@ -813,9 +813,8 @@ class CaseEntryView(QWidget):
 
     def ask_clear(self) -> None:
         close_popups()
-        if not self.is_dirty():
-            return
-        if confirm(self, "清空表单", "确定清空已填写的内容？清空后不能恢复。"):
+        # words typed are asked about first; choices alone (办理方式, 保密) are only cleared: 清空 did nothing to them
+        if not self.is_dirty() or confirm(self, "清空表单", "确定清空已填写的内容？清空后不能恢复。"):
             self._discard_draft()
             self.reset_fields()
             self.status.setText("已清空。")
