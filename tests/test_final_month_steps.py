@@ -245,3 +245,27 @@ def test_a_void_past_a_months_cut_off_whose_bulletin_is_a_draft_is_asked_under_i
     when_modal(ActionDialog, reason)
     assert perform(parent, context(db, people.supervisor, clock, tmp_path), case_id, "void")
     assert seen["title"] == "该月统计已截止" and "简报尚未定稿" in str(seen["text"])
+
+
+def test_a_follow_up_from_the_cases_window_after_the_cut_off_says_the_month_keeps_the_case_as_it_stood(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The 回访 page asks it first; from the case's window it was said only in the status bar behind the window."""
+    from tests.helpers import replied
+    from tests.ui_helpers import Messages
+
+    messages = Messages().install(monkeypatch)
+    with db.session() as s:
+        case_id = replied(s, people, clock)
+    clock.set(datetime(2022, 8, 2, 9, 0))
+    parent = QWidget()
+    qtbot.addWidget(parent)
+
+    def satisfied(dialog: ActionDialog) -> None:
+        dialog.set_value("result", "满意")
+        dialog._accept()
+
+    when_modal(ActionDialog, satisfied)
+    assert perform(parent, context(db, people.operator, clock, tmp_path), case_id, "followup")
+    [(_kind, boxed)] = messages.shown
+    assert "这次回访结果在工单所属的 2022-07 统计截止" in boxed

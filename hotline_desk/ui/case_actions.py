@@ -36,7 +36,6 @@ from hotline_desk.services.cases import workflow as wf
 from hotline_desk.services.cases.queues import asked_of, extension_moves
 from hotline_desk.services.cases.records import CaseView
 from hotline_desk.services.cases.step_runner import (
-    after_cutoff_notice,
     step_month_notice,
     undo_question,
     undone_notice,
@@ -554,11 +553,11 @@ def _late_reply(situation: wf.Situation, at: datetime) -> str:
 
 
 def _said_before(ctx: UiContext, case_id: int, action: Action, at: datetime) -> frozenset[str]:
-    """What the step's notice, once it is taken at ``at``, says again of what its question or form said before (its
-    month finalised, the month keeping what is taken back, a 甄别 after the cut-off): not boxed a second time."""
+    """What the step's notice, once it is taken at ``at``, says again of what its question said before (its month
+    finalised, the month keeping what is taken back): not boxed a second time. (A 回访 or 甄别 after the cut-off is
+    asked about on its page, not in the case's window: said after it here.)"""
     return read(ctx, lambda s: frozenset(said for said in (
-        step_month_notice(s, case_id, action, at), undone_notice(s, case_id, action, at),
-        after_cutoff_notice(s, case_id, action, at)) if said))
+        step_month_notice(s, case_id, action, at), undone_notice(s, case_id, action, at)) if said))
 
 
 def taken_back(action: Action, situation: wf.Situation, now: datetime) -> str:
