@@ -99,11 +99,13 @@ def test_the_window_asks_before_a_step_dated_in_a_finalised_month_and_no_is_the_
         view = case_view(s, case_id)
     assert view.events[-1].kind == "review" and view.events[-1].at == datetime(2022, 7, 30, 10, 0)
 
-    # Taken now, after the cut-off, the same step asks nothing more than it always did.
+    # Taken now, after the cut-off, the same step asks nothing more than it always did: once taken, a box says
+    # that the month keeps the case as it stood (a notice, 确定 alone, not a question)
     seen.clear()
     answer_question(seen, Qt.Key.Key_Return)
     assert perform(parent, ctx, other_id, "review", preset=preset)
-    assert "text" not in seen
+    assert seen["default"] == QMessageBox.StandardButton.Ok and "统计截止" in str(seen["text"])
+    assert "仍要" not in str(seen["text"])
 
 
 def test_a_signing_phoned_in_with_a_time_in_a_finalised_month_is_asked_about_before_it_is_saved(
