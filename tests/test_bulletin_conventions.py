@@ -417,6 +417,24 @@ def test_a_long_last_paragraph_runs_on_over_the_page_with_the_list_of_attachment
     assert end > at and pages[end].index("附件：1.八月份乡镇街道考核评分表") >= LINES_WITH_CLOSING  # its last lines
 
 
+def test_the_list_of_attachments_never_stands_alone_after_a_long_last_paragraph() -> None:
+    """A last paragraph longer than a page, its last line at a page's foot: the list of attachments went alone onto
+    the next page (ReportLab let the two go on apart once the paragraph began a page of its own)."""
+    fonts = find_fonts("")
+    last = Para(text="某单位承办的老旧小区改造问题拖延多时，群众多次来电反映仍未解决。" * 40 + "【这是最后一句】")
+    for n in range(1, 14):
+        filler = tuple(Para(text="热线运行平稳，群众反映的问题得到及时办理。" * (1 + i % 4)) for i in range(n))
+        doc = _issue((Section("一、办理情况", filler), Section("三、典型案例", (Subheading("反面典型案例"), last))),
+                     attachment_list=("附件：1.八月份乡镇街道考核评分表", "2.八月份市直单位考核评分表"),
+                     publication_note="（本简报在某市人民政府网站予以公开）")
+        with pdfplumber.open(BytesIO(build_bulletin(doc, fonts))) as pdf:
+            pages = [[line for line in (page.extract_text() or "").splitlines() if not line.startswith("—")]
+                     for page in pdf.pages]
+        [page] = [p for p in pages if "（本简报在某市人民政府网站予以公开）" in p]
+        assert page.index("附件：1.八月份乡镇街道考核评分表") >= LINES_WITH_CLOSING, n
+        assert any("【这是最后一句】" in line for line in page), n
+
+
 def test_a_long_score_table_starts_on_its_attachments_page_and_the_print_line_never_stands_alone() -> None:
     """With 48 units, 附件2 and its title stood alone on a page and the table began on the next; with 23, the closing
     印发 line stood alone on a page of its own."""

@@ -307,12 +307,18 @@ class _EndKept(KeepTogether):
     反面典型案例 left its heading alone on half a page)."""
 
     def split(self, aW: float, aH: float) -> list[Flowable]:
+        if getattr(self, "_wrapInfo", None) != (aW, aH):
+            self.wrap(aW, aH)  # ReportLab asks every KeepTogether to split: ``_H`` says whether all of it fits
         first, *rest = self._content
-        if isinstance(first, Paragraph) and rest:
+        if aH < self._H and isinstance(first, Paragraph) and rest:
             height = first.wrap(aW, aH)[1]
             parts = first.split(aW, min(aH, height - LINES_WITH_CLOSING * first.style.leading))
             if len(parts) == 2:
                 return [parts[0], _EndKept([parts[1], *rest])]
+            if not getattr(getattr(self, "_frame", None), "_atTop", True):
+                # no line of it fits here: all of it begins the next page, still kept (ReportLab's own split let
+                # the paragraph and the list go on apart, and the list stood alone on the last page)
+                return [FrameBreak(), self]
         return super().split(aW, aH)
 
 
