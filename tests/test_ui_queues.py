@@ -1344,6 +1344,41 @@ def test_a_signing_entered_elsewhere_while_its_time_is_typed_closes_the_form_say
     assert "是" in [tracking.model.data(tracking.model.index(0, c)) for c in range(tracking.model.columnCount())]
 
 
+def test_of_two_chosen_one_signed_elsewhere_meanwhile_the_other_is_signed_at_the_time_typed(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The form closed saying the one signed elsewhere could not be, and the other, said nowhere, was not signed."""
+    with db.session() as s:
+        ids = []
+        for _ in range(2):
+            case = register_case(s, people.operator, draft(s), clock=clock)
+            wf.approve(s, people.supervisor, case.id, clock=clock)
+            ids.append(case.id)
+        numbers = [case_view(s, i).number for i in ids]
+    clock.advance(hours=2)
+    messages = Messages().install(monkeypatch)
+    tracking = TrackingView(context(db, people.operator, clock, tmp_path))
+    shown_active(qtbot, tracking)
+    tracking.table.selectAll()
+    typed = clock.now - timedelta(minutes=5)
+
+    def signed_elsewhere_then_typed(dialog: ActionDialog) -> None:
+        with db.session() as s:  # the other station, meanwhile
+            wf.sign(s, people.supervisor, ids[0], at=clock.now - timedelta(minutes=10), clock=clock)
+        dialog.set_value("at", typed)
+        dialog._accept()
+
+    when_modal(ActionDialog, signed_elsewhere_then_typed)
+    qtbot.mouseClick(tracking.findChild(QPushButton, "sign"), Qt.MouseButton.LeftButton)
+    qtbot.wait(100)
+    said = " ".join(text for _kind, text in messages.shown)
+    assert f"其余 1 件（{numbers[1]}）照常登记。" in said
+    with db.reader() as s:
+        first, second = (case_view(s, i).events for i in ids)
+    assert [e.kind for e in first].count("sign") == 1  # the other station's, not again
+    assert second[-1].kind == "sign" and second[-1].at == typed.replace(second=0, microsecond=0)
+
+
 @pytest.mark.parametrize(("click", "files"), [("所选工单的单位（自来水公司）", {"自来水公司"}),
                                               ("所有有在办工单的单位", {"自来水公司", "城市管理局"}),
                                               ("取消", set())])

@@ -892,19 +892,24 @@ class TrackingView(QueueTable):
             signed at it, the third refused, and the note after the retry gave all three the retry's time."""
             left = rows[len(done):]
             if at is not None and (refused := refused_at(self.ctx, [row.id for row in left], Action(key), at)):
-                # refused at any time (signed meanwhile on another station): no time typed mends it, so the form
-                # closes, saying who did what, rather than open again asking for another time
+                # refused at any time (signed meanwhile on another station): no time typed mends it, so those are
+                # said, with who did what, and left out; the others chosen go on at the time typed
                 ever = {number for number, _problem in refused_at(self.ctx, [row.id for row in left], Action(key),
                                                                   None)}
                 if ever:
                     happened = [f"{said}。" for row in left
                                 if row.number in ever and (said := changed_since(row))]
                     reasons = [f"{number}：{problem.message}" for number, problem in refused if number in ever]
+                    rest = [row for row in left if row.number not in ever]
+                    goes_on = f"其余 {len(rest)} 件（{_numbers(rest)}）照常登记。" if rest else ""
                     show_refusal(self, f"不能{STEPS[Action(key)].label}", "\n".join(
                         [*happened, *reasons, "", f"没有登记：{'这件' if len(ever) == 1 else '这几件'}工单现在已不能"
-                         f"{STEPS[Action(key)].label}，与填写的时间无关。"]))
-                    self.refresh()
-                    return True
+                         f"{STEPS[Action(key)].label}，与填写的时间无关。{goes_on}"]))
+                    rows[len(done):] = rest
+                    if not rest:
+                        self.refresh()
+                        return True
+                    return take(at)
                 named = "\n".join(f"{number}：{problem.message}" for number, problem in refused)
                 none = ("没有登记。请改正时间。" if len(left) == 1
                         else f"这 {len(left)} 件都没有登记。请改正时间，或只选其余的工单。")
