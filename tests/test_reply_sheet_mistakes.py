@@ -744,6 +744,14 @@ def test_words_pasted_from_word_go_out_as_line_breaks_and_the_unit_is_not_said_t
     assert len(preview.ready) == 1 and preview.problems == []
     assert "诉求内容" not in preview.summary() and "地址" not in preview.summary()
 
+    def tidied(_book: openpyxl.Workbook, ws: Worksheet) -> None:  # the unit deletes the � the sheet showed
+        for column in (4, 7):
+            ws.cell(4, column).value = ws.cell(4, column).value.replace("\ufffd", "")
+
+    preview = _preview(db, _filled(path, tidied, rows=1), clock)  # refused as another case's row, or said rewritten
+    assert len(preview.ready) == 1 and preview.problems == []
+    assert "诉求内容" not in preview.summary() and "地址" not in preview.summary()
+
 
 def test_a_mark_the_office_put_before_a_request_since_the_export_is_not_taken_for_the_units_words(
         db: Database, people: People, sheet: Path, clock: FakeClock) -> None:

@@ -416,8 +416,8 @@ def _parse_problems(number: str, cells: dict[str, Any], rows: list[int], cases: 
             return problems
     differs = _differs(case, cells) if case is not None else None
     if differs:
-        problems.append(("工单编号", f"本行的{'、'.join(differs)}与工单{number}不符（是否只对部分列排序，或改了"
-                                   "编号？），请按原样导出的交办单核对"))
+        problems.append(("工单编号", f"本行的{'、'.join(differs)}与工单{number}不符（是否只对部分列排序、改了"
+                                   f"编号，或改写了{'、'.join(differs)}？这几列只供参考，不必改），请按原样导出的交办单核对"))
         return problems
     if differs is not None and not any(norm.text(cells[name]) for name in IDENTIFYING):
         # An address alone does not tell a case: a village's cases share it (two rows' numbers swapped, their times
