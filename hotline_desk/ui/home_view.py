@@ -255,7 +255,9 @@ class HomeView(QWidget):
         self.unit_buttons: list[QPushButton] = []
         lower.addWidget(units_box, 2)
         layout.addLayout(lower, 1)
-        self.follower = follow(self, ctx.signals, Change.CASES | Change.REFERENCE | Change.SETTINGS, self.refresh)
+        # (BULLETIN: a month finalised on another station takes its notice away)
+        self.follower = follow(self, ctx.signals, Change.CASES | Change.REFERENCE | Change.SETTINGS | Change.BULLETIN,
+                               self.refresh)
         # 临期, 超期, 今日 and 本月 move with the clock, not only with saves (a quiet night passes the month's end).
         self.ticker = each_minute(self, self.refresh)
         self.refresh()
