@@ -364,11 +364,12 @@ def test_among_many_characters_no_font_has_the_invisible_controls_are_the_ones_n
 def test_line_breaks_pasted_into_the_text_make_paragraphs_or_are_taken_out_of_a_typical_case(
         db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
     """Text pasted with Windows line ends or Word's Shift+Enter: a break inside a paragraph broke the printed line
-    in the middle, the next beginning with a space; in a typical case's text the break stayed as typed."""
+    in the middle, the next beginning with a space; in a typical case's text the break stayed as typed. A bell or an
+    escape (a Word table's cell end, a terminal's colour) printed as a stray space."""
     number = _month_and_its_first_case(db, people, clock)
     with db.session() as s:
         saved = bulletin.update_draft(s, people.supervisor, MONTH, clock=clock, sections=(
-            NarrativeSection("热点问题", ("一是高层住户用水难。\r\n二是农村环境卫生问题。",)),
+            NarrativeSection("热点问题", ("一是高层住户用水难。\r\n二是农村\x07环境卫生\x1b问题。",)),
             NarrativeSection("典型案例", (), typical=True)), typical_cases=(
             TypicalCase(number, "positive",
                         "纸坊镇承办的路灯问题，\r\n 工作人员迅速到场\x0b当天修好，Word\nfile 已附。"),))

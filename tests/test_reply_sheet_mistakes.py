@@ -729,7 +729,8 @@ def test_words_pasted_from_word_go_out_as_line_breaks_and_the_unit_is_not_said_t
     � for each break, and the unit that answered, leaving it as it was, was said to have 改写成 it (a control
     character a cell cannot hold, still shown as �, too); one with a break in its first words or its address was
     refused as another case's row."""
-    words = "群众反映：\x0b小区水管漏水\x0c已三天\r无人处理，请尽快维修\x07"  # \x07: a Word table's cell end
+    # \x07: a Word table's cell end; \u202e: a right-to-left override, which Excel obeyed (the rest read backwards)
+    words = "群众反映：\x0b小区水管漏水\x0c已三天\r无人处理，请尽快维修\x07\u202e13900001111"
     with db.session() as s:
         case_id = register_case(s, people.operator, draft(s, content=words, address="丹阳路\x0712号"),
                                 clock=clock).id
@@ -738,7 +739,8 @@ def test_words_pasted_from_word_go_out_as_line_breaks_and_the_unit_is_not_said_t
     with db.session() as s:
         [path] = export_dispatch(s, unit_id(s, "自来水公司"), tmp_path, user_id=None, clock=clock)
     book = openpyxl.load_workbook(path)
-    assert book["交办单"].cell(4, 4).value.endswith("群众反映：\n小区水管漏水\n已三天\n无人处理，请尽快维修\ufffd")
+    assert book["交办单"].cell(4, 4).value.endswith(
+        "群众反映：\n小区水管漏水\n已三天\n无人处理，请尽快维修\ufffd\ufffd13900001111")
     assert book["交办单"].cell(4, 7).value == "丹阳路\ufffd12号"  # the address as a cell can hold it
     preview = _preview(db, _filled(path, lambda _b, _w: None, rows=1), clock)
     assert len(preview.ready) == 1 and preview.problems == []

@@ -3,6 +3,7 @@ from an imported file (control characters, text beyond a cell's limit) may stop 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
@@ -30,11 +31,14 @@ def sheet_name(title: str) -> str:
 # Word's line break (Shift+Enter) and page break, pasted into a caller's words: a cell holds neither, and showed �
 # for each where the text breaks its line.
 LINE_BREAKS = str.maketrans({"\x0b": "\n", "\x0c": "\n"})
+# Marks a cell may hold that turn the rest of a line around (a right-to-left override): Excel obeyed them, a phone
+# number after one read backwards; shown as � like the control characters a cell cannot hold.
+REORDERING = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def clean_text(value: str) -> tuple[str, bool]:
     """``value`` as a workbook can hold it, and whether it had to be cut to the cell limit."""
-    text = ILLEGAL_CHARACTERS_RE.sub(REPLACEMENT, value.translate(LINE_BREAKS))
+    text = REORDERING.sub(REPLACEMENT, ILLEGAL_CHARACTERS_RE.sub(REPLACEMENT, value.translate(LINE_BREAKS)))
     if len(text) <= CELL_LIMIT // 2 or _units(text) <= CELL_LIMIT:
         return text, False
     # Excel counts UTF-16 units: a character beyond the first 65,536 (𠮷, an emoji) counts twice.

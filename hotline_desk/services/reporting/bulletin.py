@@ -307,10 +307,16 @@ ODD_SPACES = dict.fromkeys(map(ord, "\t\v\f\u00a0\u2000\u2001\u2002\u2003\u2004\
                                     "\u200a\u202f\u205f"), " ")
 
 
+# Control characters that mean nothing in print (a bell, an escape, pasted from a terminal or a Word table): a
+# paragraph printed each as a stray space.
+MEANINGLESS = dict.fromkeys([*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F], None)
+
+
 def tidy_paragraph(text: str) -> str:
-    """A paragraph as it should print: odd spaces made plain (one between words), invisible marks dropped, no spaces
-    at its ends. The ideographic space (全角空格) stays: offices indent with it."""
-    plain = visible(text).translate(ODD_SPACES)
+    """A paragraph as it should print: odd spaces made plain (one between words), invisible marks and meaningless
+    control characters dropped, no spaces at its ends. The ideographic space (全角空格) stays: offices indent
+    with it."""
+    plain = visible(text).translate(ODD_SPACES).translate(MEANINGLESS)
     return re.sub(" {2,}", " ", plain).strip(" ")
 
 
