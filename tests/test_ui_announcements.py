@@ -113,3 +113,40 @@ def test_what_a_step_did_is_said_once_though_shown_in_two_places(
     window.show_notice("已登记 RZ2207-00001（协调办理，待回访）。")
     window.show_notice("未保存：有 1 处需要补充或更正。")
     assert said == [("已登记 RZ2207-00001（协调办理，待回访）。", False), ("未保存：有 1 处需要补充或更正。", False)]
+
+
+def test_a_step_forms_refusal_is_said_once_as_it_is_typed_and_again_when_pressed(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path, said: Said) -> None:
+    """The form checks itself at every key: its unchanged refusal said at each key would drown what is typed."""
+    from datetime import timedelta
+
+    from PySide6.QtWidgets import QDialog, QWidget
+
+    from hotline_desk.services.cases import workflow as wf
+    from hotline_desk.services.cases.records import register_case
+    from hotline_desk.ui.case_actions import perform
+    from tests.helpers import draft
+    from tests.ui_helpers import when_modal
+
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+        wf.sign(s, people.supervisor, case_id, clock=clock)
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    heard: list[int] = []
+
+    def typed(dialog: ActionDialog) -> None:
+        dialog.set_value("at", clock.now + timedelta(days=1))  # ahead of now: refused as typed
+        heard.append(len(said))
+        for words in ("已", "已修", "已修好"):
+            dialog.set_value("text", words)
+        heard.append(len(said))
+        dialog._accept()  # pressed: said again
+        heard.append(len(said))
+        QDialog.done(dialog, 0)
+
+    when_modal(ActionDialog, typed)
+    perform(parent, context(db, people.operator, clock, tmp_path), case_id, "reply")
+    assert heard[0] >= 1 and heard[1] == heard[0] and heard[2] == heard[1] + 1
+    assert "晚于现在" in said[-1][0] and said[-1][1]

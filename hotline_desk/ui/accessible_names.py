@@ -90,15 +90,21 @@ def announce(widget: QWidget, text: str, *, urgent: bool = False) -> None:
 
 class SpokenLabel(QLabel):
     """A label whose new words a screen reader says as they show: a wrong password under the sign-in's fields, a
-    refusal under a form's, what a page has just done. In red or green alone they were seen, never heard. An
-    ``urgent`` one (a refusal) is said each time it is set, the same words too: pressed again, they were silent."""
+    refusal under a form's, what a page has just done. In red or green alone they were seen, never heard. ``urgent``
+    (a refusal) interrupts what the reader is saying."""
 
     def __init__(self, text: str = "", *, urgent: bool = False) -> None:
         super().__init__(text)
         self.urgent = urgent
 
     def setText(self, text: str) -> None:
-        said = self.urgent or text != self.text()
+        said = text != self.text()  # a form checked again as each key is typed says nothing new
         super().setText(text)
         if said:
             announce(self, text, urgent=self.urgent)
+
+    def say(self, text: str) -> None:
+        """``text`` shown and said, the same words again too: a refusal for a button pressed again was silent."""
+        if text == self.text():
+            announce(self, text, urgent=self.urgent)
+        self.setText(text)

@@ -335,7 +335,9 @@ class StepDialog(ActionDialog):
         if at_fault is not None:  # the field to fix gets the cursor, so what is typed next goes there
             self.editors[at_fault].setFocus(Qt.FocusReason.OtherFocusReason)
         if message:  # said once the cursor has moved: the field it left checks the form again as it goes
-            self.error.setText(plain_shown(message))
+            self.error.say(plain_shown(message))
+        elif found:  # shown as the form was filled: said again for the press
+            self.error.say(self.error.text())
 
 
 def _from_kept(editor: QWidget, value: Any) -> Any:

@@ -169,14 +169,14 @@ class LockDialog(QDialog):
             result = accounts.login_counting(self.ctx.db.session, self.ctx.db.reader, self.ctx.actor.username,
                                              self.password.text(), clock=self.ctx.clock)
         except HotlineError as exc:
-            self.message.setText(exc.message)
+            self.message.say(exc.message)
             return
         self.password.clear()
         if result.must_change:  # reset by an administrator meanwhile: a new login sets the new password
-            self.message.setText("您的密码已由管理员重置，请点“切换用户”重新登录并设置新密码。")
+            self.message.say("您的密码已由管理员重置，请点“切换用户”重新登录并设置新密码。")
             return
         if result.actor is None:
-            self.message.setText(result.message)
+            self.message.say(result.message)
             return
         self.accept()
 
@@ -185,7 +185,7 @@ class LockDialog(QDialog):
         whoever stands at the desk (asked 保存？ on the way out, they could save them, or 取消 and be let in)."""
         pages = self.unsaved()
         if pages:
-            self.message.setText(f"{'、'.join(pages)}有未保存的修改，须由{self.ctx.actor.display_name}本人解锁后"
+            self.message.say(f"{'、'.join(pages)}有未保存的修改，须由{self.ctx.actor.display_name}本人解锁后"
                                  "保存或放弃，才能切换用户。")
             self.password.setFocus()
             return
@@ -193,5 +193,5 @@ class LockDialog(QDialog):
 
     def reject(self) -> None:
         """Esc, or the close button: the screen stays locked."""
-        self.message.setText("请输入密码解锁，或点“切换用户”。")
+        self.message.say("请输入密码解锁，或点“切换用户”。")
         self.password.setFocus()

@@ -140,7 +140,7 @@ class LoginDialog(_StartDialog):
 
     def _say(self, message: str) -> None:
         """The message under the fields, the dialog grown to hold it (the fields were squashed to make room)."""
-        self.message.setText(message)
+        self.message.say(message)
         self.adjustSize()
 
     def _change_first_password(self, username: str) -> None:
@@ -225,7 +225,7 @@ class FirstPasswordDialog(_StartDialog):
         """``message`` under the explanation of which database this is, which stays (Enter after the first box had
         replaced it, and with it the way to choose another database); a refusal in red."""
         self.said.setStyleSheet("color: #B00020;" if refused else "")
-        self.said.setText(message)
+        self.said.say(message)
         self.said.show()
         self.adjustSize()
 
@@ -290,7 +290,7 @@ class ChangePasswordDialog(QDialog):
 
     def _refuse(self, message: str, field: QLineEdit, *, clear: bool = True) -> None:
         self.message.setStyleSheet("color: #B00020;")
-        self.message.setText(message)
+        self.message.say(message)
         if clear:
             field.clear()
             if field is self.new_password:

@@ -699,7 +699,7 @@ class ActionDialog(GuardedDialog):
             self.error.setText(plain_shown(still))
 
     def _say_fault(self, key: str, message: str) -> None:
-        self.error.setText(plain_shown(message))
+        self.error.say(plain_shown(message))
         self.error.setProperty("field", key)
 
     def _tall_enough(self) -> None:
