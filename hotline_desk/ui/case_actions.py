@@ -526,10 +526,8 @@ def perform(parent: QWidget, ctx: UiContext, case_id: int, key: str, preset: dic
                     told = [taken[0].notice if taken else "", wf.erasure_kept_words(ctx.db.engine)]
                     if any(told):
                         QMessageBox.information(parent, chosen.label, "\n".join(text for text in told if text))
-                elif notice_box and taken and isinstance(taken[0], CaseView) and taken[0].notice and (new := [
-                        line for line in taken[0].notice.splitlines()
-                        if line and line not in _said_before(ctx, case_id, action, taken[0].events[-1].at)
-                        and not (late_asked and line == wf.replied_late_notice(taken[0].events[-1].late))]):
+                elif notice_box and taken and isinstance(taken[0], CaseView) and (
+                        new := _not_said_yet(ctx, case_id, action, taken[0], late_asked=late_asked)):
                     # said in the status bar alone, a warning went unseen by most, and unheard by a screen reader
                     QMessageBox.information(parent, f"{chosen.label}：请留意",
                                             "\n\n".join([done_notice(action, situation.number), *new]))
@@ -554,12 +552,17 @@ def _late_reply(situation: wf.Situation, at: datetime) -> str:
     return wf.reply_time_words(at, main.deadline if main is not None else None)
 
 
-def _said_before(ctx: UiContext, case_id: int, action: Action, at: datetime) -> frozenset[str]:
-    """What the step's notice, once it is taken at ``at``, says again of what its question said before (its month
-    finalised, the month keeping what is taken back): not boxed a second time. (A 回访 or 甄别 after the cut-off is
-    asked about on its page, not in the case's window: said after it here.)"""
-    return read(ctx, lambda s: frozenset(said for said in (
-        step_month_notice(s, case_id, action, at), undone_notice(s, case_id, action, at)) if said))
+def _not_said_yet(ctx: UiContext, case_id: int, action: Action, view: CaseView, *, late_asked: bool) -> list[str]:
+    """The lines of what the step noted as it was recorded, less those its questions said before it was taken (its
+    month finalised, the month keeping what is taken back, a reply past its 办理期限): not said a second time. (A
+    回访 or 甄别 after the cut-off is asked about on its page, not in the case's window: said after it here.)"""
+    if not view.notice:
+        return []
+    at = view.events[-1].at
+    asked = read(ctx, lambda s: {step_month_notice(s, case_id, action, at), undone_notice(s, case_id, action, at)})
+    if late_asked:
+        asked.add(wf.replied_late_notice(view.events[-1].late))
+    return [line for line in view.notice.splitlines() if line and line not in asked]
 
 
 def taken_back(action: Action, situation: wf.Situation, now: datetime) -> str:
