@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -1365,13 +1365,8 @@ def test_a_follow_up_result_and_a_rulings_conclusion_are_chosen_each_time_never_
     assert "不满意" in followup.details and "非承办单位责任" in review.details
 
 
-def test_a_reply_about_to_be_dated_past_its_deadline_is_asked_about_before_it_is_saved(
-        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    """A unit's reply typed in days late, its 办结时间 left at now: saved as 超期, the warning came only after (a box
-    with 确定 alone), the unit's record already wrong. The line under the time says it as typed, and 确定 asks first
-    (否 the default: the form again, as typed); the box after does not say it again."""
-    messages = Messages().install(monkeypatch)
+def _four_days_past_its_deadline(db: Database, people: People, clock: FakeClock) -> tuple[int, datetime]:
+    """A case its unit signed, the clock now four days and an hour past its 办理期限: the case and that deadline."""
     with db.session() as s:
         case_id = register_case(s, people.operator, draft(s), clock=clock).id
         wf.approve(s, people.supervisor, case_id, clock=clock)
@@ -1379,6 +1374,17 @@ def test_a_reply_about_to_be_dated_past_its_deadline_is_asked_about_before_it_is
         deadline = case_view(s, case_id).deadline
     assert deadline is not None
     clock.set(deadline + timedelta(days=4, hours=1))
+    return case_id, deadline
+
+
+def test_a_reply_about_to_be_dated_past_its_deadline_is_asked_about_before_it_is_saved(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A unit's reply typed in days late, its 办结时间 left at now: saved as 超期, the warning came only after (a box
+    with 确定 alone), the unit's record already wrong. The line under the time says it as typed, and 确定 asks first
+    (否 the default: the form again, as typed); the box after does not say it again."""
+    messages = Messages().install(monkeypatch)
+    case_id, deadline = _four_days_past_its_deadline(db, people, clock)
     parent = QWidget()
     qtbot.addWidget(parent)
     seen: list[object] = []
@@ -1414,13 +1420,7 @@ def test_a_reply_kept_past_its_deadline_once_asked_is_not_warned_of_again_after(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
     messages = Messages().install(monkeypatch)
-    with db.session() as s:
-        case_id = register_case(s, people.operator, draft(s), clock=clock).id
-        wf.approve(s, people.supervisor, case_id, clock=clock)
-        wf.sign(s, people.supervisor, case_id, clock=clock)
-        deadline = case_view(s, case_id).deadline
-    assert deadline is not None
-    clock.set(deadline + timedelta(days=4, hours=1))
+    case_id, deadline = _four_days_past_its_deadline(db, people, clock)
     parent = QWidget()
     qtbot.addWidget(parent)
     asked: dict[str, object] = {}
