@@ -1420,7 +1420,7 @@ def test_a_reply_kept_past_its_deadline_once_asked_is_not_warned_of_again_after(
         qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
     messages = Messages().install(monkeypatch)
-    case_id, deadline = _four_days_past_its_deadline(db, people, clock)
+    case_id, _deadline = _four_days_past_its_deadline(db, people, clock)
     parent = QWidget()
     qtbot.addWidget(parent)
     asked: dict[str, object] = {}
