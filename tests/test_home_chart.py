@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from itertools import pairwise
 from pathlib import Path
 
+import pytest
 from PySide6.QtGui import QFontMetrics
 from pytestqt.qtbot import QtBot
 
@@ -155,3 +156,37 @@ def test_a_narrow_chart_numbers_every_other_bar_rather_than_none(qtbot: QtBot) -
         assert place.right() < after.left()
     bars.resize(1200, 300)  # wide enough: every bar has its number
     assert len(bars.number_labels(width)) == 30
+
+
+def test_the_bars_are_chosen_and_opened_from_the_keyboard_each_day_said(
+        qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bar opened its day's cases by mouse alone, and a screen reader heard none of the figures."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QAccessible
+    from PySide6.QtTest import QTest
+
+    from hotline_desk.ui import accessible_names
+
+    heard: list[str] = []
+    told = QAccessible.updateAccessibility
+    monkeypatch.setattr(QAccessible, "updateAccessibility", staticmethod(
+        lambda event: (heard.append(event.message()) if event.type() == QAccessible.Event.Announcement else None,
+                       told(event))))
+    monkeypatch.setattr(accessible_names, "_last_said", [("", 0, 0.0)])
+    bars = _bars(qtbot, date(2022, 7, 31))
+    opened: list[date] = []
+    bars.day_clicked.connect(opened.append)
+    assert bars.focusPolicy() & Qt.FocusPolicy.TabFocus
+    assert "←/→ 逐日选择，Enter 查看当天的工单" in bars.accessibleDescription()
+    QTest.keyClick(bars, Qt.Key.Key_Left)  # the first key lands on the latest day
+    QTest.keyClick(bars, Qt.Key.Key_Left)
+    QTest.keyClick(bars, Qt.Key.Key_Return)
+    assert heard == ["07-31 登记 1 件", "07-30 登记 0 件"] and opened == [date(2022, 7, 30)]
+    QTest.keyClick(bars, Qt.Key.Key_Home)
+    QTest.keyClick(bars, Qt.Key.Key_Space)
+    assert opened[-1] == date(2022, 7, 2) and heard[-1] == "07-02 登记 0 件"
+    QTest.keyClick(bars, Qt.Key.Key_End)
+    QTest.keyClick(bars, Qt.Key.Key_Left)  # 07-30
+    bars.set_days(tuple((date(2022, 8, 1) - timedelta(days=29 - i), i % 7) for i in range(30)))  # a day on
+    QTest.keyClick(bars, Qt.Key.Key_Return)
+    assert opened[-1] == date(2022, 7, 30)  # the day chosen stays as the days move on

@@ -19,6 +19,7 @@ from hotline_desk.ui.app import install_look
 from hotline_desk.ui.case_entry import CaseEntryView
 from hotline_desk.ui.case_list import CaseDetailDialog, CaseListView
 from hotline_desk.ui.changes import Change
+from hotline_desk.ui.home_view import DayBars
 from hotline_desk.ui.main_window import MainWindow
 from hotline_desk.ui.queues import ApprovalView, FollowUpView, RejectedView
 from tests.conftest import FakeClock, People
@@ -423,8 +424,8 @@ def test_tab_reaches_what_a_page_made_later_before_the_status_bar(
     qtbot.wait(50)
     home.tiles["followups_due"].setFocus()
     _key(Qt.Key.Key_Tab)
-    while isinstance(QApplication.focusWidget(), QLabel) and home.isAncestorOf(QApplication.focusWidget()):
-        _key(Qt.Key.Key_Tab)  # the lines under the tiles, each a stop of its own
+    while isinstance(QApplication.focusWidget(), QLabel | DayBars) and home.isAncestorOf(QApplication.focusWidget()):
+        _key(Qt.Key.Key_Tab)  # the lines under the tiles and the chart, each a stop of its own
     assert QApplication.focusWidget().objectName() == f"unit_overdue_{unit_id_of(db, '自来水公司')}"
     _key(Qt.Key.Key_Tab)
     assert QApplication.focusWidget() is window.account_button

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any, ClassVar
 
 from PySide6.QtCore import QMargins, QPoint, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QResizeEvent, QShowEvent
+from PySide6.QtGui import QColor, QFocusEvent, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
@@ -28,6 +28,7 @@ from hotline_desk.services.maintenance.opening import zone_notice
 from hotline_desk.services.office.admin import lone_admin_words, setup_words
 from hotline_desk.services.office.calendar import ASK_FOR_HOLIDAYS, ENTER_HOLIDAYS_ADMIN, missing_years_notice
 from hotline_desk.services.reporting.monthdata import last_month_unfinalised
+from hotline_desk.ui.accessible_names import announce
 from hotline_desk.ui.changes import Change, each_minute, follow
 from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.drafts import drafts_unwritable, kept_steps, step_label
@@ -41,7 +42,8 @@ NEAR_COLOUR = "#B26A00"
 
 
 class DayBars(QWidget):
-    """Cases registered per day as bars; a click on a bar opens that day's cases."""
+    """Cases registered per day as bars; a click on a bar opens that day's cases. From the keyboard too: Tab reaches
+    the chart, ←/→ (Home, End) choose a day, said to a screen reader, and Enter opens it."""
 
     day_clicked = Signal(object)  # a date
 
@@ -49,6 +51,8 @@ class DayBars(QWidget):
         super().__init__()
         self.days: tuple[tuple[date, int], ...] = ()
         self.rest_days: frozenset[date] = frozenset()  # shaded as the calendar has them (a 调休 Saturday is worked)
+        self.chosen: int | None = None  # the bar the keyboard is on
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMinimumHeight(110)  # room for the home page's notices on a laptop at 125% display scaling
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMouseTracking(True)
@@ -58,10 +62,43 @@ class DayBars(QWidget):
         return QSize(600, 180)
 
     def set_days(self, days: tuple[tuple[date, int], ...], rest_days: frozenset[date] = frozenset()) -> None:
+        day = self.days[self.chosen][0] if self.chosen is not None and self.chosen < len(self.days) else None
         self.days, self.rest_days = days, rest_days
+        # the day the keyboard was on stays chosen as the days move on (each minute reads them again)
+        self.chosen = next((i for i, (d, _n) in enumerate(days) if d == day), None)
         peak = max((n for _d, n in days), default=0)
         total = sum(n for _d, n in days)
         self.setToolTip(f"近{len(days)}天共登记 {total} 件，单日最多 {peak} 件。点击柱子查看当天的工单。")
+        self.setAccessibleDescription(f"近{len(days)}天共登记 {total} 件，单日最多 {peak} 件。"
+                                      "←/→ 逐日选择，Enter 查看当天的工单。")
+        self.update()
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        self.update()  # the day the keyboard is on, framed
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        super().focusOutEvent(event)
+        self.update()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key, last = event.key(), len(self.days) - 1
+        if not self.days or key not in (Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Home, Qt.Key.Key_End,
+                                        Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
+            super().keyPressEvent(event)
+            return
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
+            if self.chosen is not None:
+                self.day_clicked.emit(self.days[self.chosen][0])
+            return
+        at = last if self.chosen is None else self.chosen  # the first key lands on the latest day
+        if self.chosen is not None or key in (Qt.Key.Key_Home, Qt.Key.Key_End):
+            at = {Qt.Key.Key_Left: max(at - 1, 0), Qt.Key.Key_Right: min(at + 1, last), Qt.Key.Key_Home: 0,
+                  Qt.Key.Key_End: last}[Qt.Key(key)]
+        self.chosen = at
+        day, n = self.days[at]
+        rest = "，周末或节假日" if day in self.rest_days else ""
+        announce(self, f"{day:%m-%d} 登记 {n} 件{rest}")
         self.update()
 
     def _bar_rects(self) -> list[QRect]:
@@ -98,6 +135,10 @@ class DayBars(QWidget):
         metrics = painter.fontMetrics()
         for (day, _n), rect in zip(self.days, rects, strict=True):
             painter.fillRect(rect, weekend if day in self.rest_days else bar)
+        if self.hasFocus() and self.chosen is not None and self.chosen < len(rects):  # the day the keyboard is on
+            column = rects[self.chosen]
+            painter.setPen(QColor("#E65100"))
+            painter.drawRect(column.left() - 1, self.rect().top() + 4, column.width() + 1, self.height() - 8)
         painter.setPen(palette.text().color())
         for place, text in self.number_labels(metrics.horizontalAdvance):
             painter.drawText(place, Qt.AlignmentFlag.AlignCenter, text)
