@@ -21,6 +21,12 @@ def said(widget: QWidget) -> str:
     return face.text(QAccessible.Text.Name) if face is not None else ""
 
 
+def said_of(widget: QWidget) -> str:
+    """The description a screen reader says after the name."""
+    face = QAccessible.queryAccessibleInterface(widget)
+    return face.text(QAccessible.Text.Description) if face is not None else ""
+
+
 def test_a_labels_words_are_said_without_its_marks() -> None:
     assert spoken("诉求内容 *") == "诉求内容（必填）"
     assert spoken("月份：") == "月份" and spoken("保存(&S)") == "保存(S)"
@@ -202,3 +208,37 @@ def test_the_work_calendar_is_named_and_says_how_the_keyboard_turns_its_months(
     qtbot.addWidget(tab)
     assert tab.calendar.accessibleName() == "工作日历"
     assert "PageUp、PageDown 换月" in tab.calendar.accessibleDescription()
+
+
+def test_a_fields_error_is_said_with_its_hint_not_instead_of_it(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path) -> None:
+    """A time refused said only its error: how to move through the time's parts, its hint, was no longer said."""
+    from datetime import timedelta
+
+    from PySide6.QtWidgets import QDialog
+
+    from hotline_desk.services.cases import workflow as wf
+    from hotline_desk.services.cases.records import register_case
+    from hotline_desk.ui.case_actions import perform
+    from hotline_desk.ui.widgets import ActionDialog
+    from tests.helpers import draft
+
+    with db.session() as s:
+        case_id = register_case(s, people.operator, draft(s), clock=clock).id
+        wf.approve(s, people.supervisor, case_id, clock=clock)
+        wf.sign(s, people.supervisor, case_id, clock=clock)
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    seen: list[str] = []
+
+    def ahead(dialog: ActionDialog) -> None:
+        field = dialog.editors["at"]
+        hint = said_of(field)  # its tooltip, as Qt gives a field with no description of its own
+        dialog.set_value("at", clock.now + timedelta(days=1))
+        seen.extend([hint, said_of(field)])
+        QDialog.done(dialog, 0)
+
+    when_modal(ActionDialog, ahead)
+    perform(parent, context(db, people.operator, clock, tmp_path), case_id, "reply")
+    hint, said_now = seen
+    assert hint and said_now.startswith("有误：") and said_now.endswith(f"。{hint}")

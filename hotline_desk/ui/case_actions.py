@@ -313,11 +313,14 @@ class StepDialog(ActionDialog):
         """A screen reader, tabbing, passes by the red words under the form: each field touched carries its own
         problem as its description, and 确定 says why it would not do yet."""
         if not hasattr(self, "_own_descriptions"):
-            self._own_descriptions = {key: editor.accessibleDescription() for key, editor in self.editors.items()}
+            # (a field with no description of its own is described by its tooltip, which an error's would hide)
+            self._own_descriptions = {key: editor.accessibleDescription() or editor.toolTip()
+                                      for key, editor in self.editors.items()}
         for key, editor in self.editors.items():
             own = [p.message for p in found if self.field_of(p) == key] if key in self.touched else []
-            editor.setAccessibleDescription(f"{ERROR_SPOKEN}{'；'.join(dict.fromkeys(own))}" if own
-                                            else self._own_descriptions[key])
+            hint = self._own_descriptions[key]  # still said after the error (how to type a time)
+            wrong = f"{ERROR_SPOKEN}{'；'.join(dict.fromkeys(own))}" + (f"。{hint}" if hint else "")
+            editor.setAccessibleDescription(wrong if own else hint)
         self.ok.setAccessibleDescription(
             f"尚不能确定：{'；'.join(dict.fromkeys(p.message for p in found))}" if found else "")
 

@@ -46,12 +46,14 @@ class ErrorLabel(QLabel):
         """Show ``message`` ("" for none) beside the field, and give it to a screen reader as the field's description:
         focus is put in the first field at fault, and a reader says its name and description, not a label beside."""
         if message and not self.full:
-            self.own_descriptions = {field: field.accessibleDescription() for field in self.fields}
+            # (a field with no description of its own is described by its tooltip, which an error's would hide)
+            self.own_descriptions = {field: field.accessibleDescription() or field.toolTip() for field in self.fields}
         self.full = message
         self.setToolTip(message)
         for field in self.fields:
-            field.setAccessibleDescription(f"{ERROR_SPOKEN}{message}" if message
-                                           else self.own_descriptions.get(field, ""))
+            own = self.own_descriptions.get(field, "")  # its hint still said after the error (how to type a time)
+            field.setAccessibleDescription(f"{ERROR_SPOKEN}{message}" + (f"。{own}" if own else "") if message
+                                           else own)
         self._fit()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
