@@ -408,7 +408,7 @@ def test_every_error_shows_at_once_beside_its_field_and_goes_when_fixed(
     before = {key: entry.fields[key].geometry() for key in ("content", "unit_id", "phone")}
     press(KEYS.Key_S, CTRL)
     # the first field's message, cut short beside it, whole under the form and in the status bar
-    said = "联系电话只能包含数字，例如 13800000000 或 0375-6012345。（另有 4 处见右侧红色提示）"
+    said = "联系电话只能包含数字，例如 13800000000 或 0375-6012345。（另有 4 处，见各栏右侧的红字）"
     assert noticed == [f"未保存：{said}"]
     shown = {key: label.text() for key, label in entry.errors.items() if label.text()}
     assert set(shown) == {"phone", "appeal_type_id", "category_id", "content", "handling"}  # one round, not two
@@ -424,12 +424,13 @@ def test_every_error_shows_at_once_beside_its_field_and_goes_when_fixed(
     assert "有误" not in spoken_description(entry.phone)
     assert entry.errors["content"].text() == "请填写诉求内容。"  # the others stay until fixed
     assert entry.status.text().startswith("有 4 处需要补充或更正")  # the count as it now stands
-    assert noticed[-1] == "未保存：有 4 处需要补充或更正，见右侧红色提示。"  # and the status bar with it
+    # and the status bar with it
+    assert noticed[-1] == "未保存：有 4 处需要补充或更正，光标已在第一处（各栏右侧的红字写明原因）。"
     entry.category.setFocus()  # a category put right by its initials, as a clerk types them
     type_text("wygl")
     press(KEYS.Key_Tab)
     assert entry.errors["category_id"].text() == ""
-    assert noticed[-1] == "未保存：有 3 处需要补充或更正，见右侧红色提示。", noticed
+    assert noticed[-1] == "未保存：有 3 处需要补充或更正，光标已在第一处（各栏右侧的红字写明原因）。", noticed
     assert _cases(db) == []
 
 

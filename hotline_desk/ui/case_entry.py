@@ -865,7 +865,7 @@ class CaseEntryView(QWidget):
         shown = self.errors.get(first)
         if shown is not None and shown.text() != shown.full:  # cut short beside its field: whole here, mouse or not
             count = len({key for key, _m in errors})
-            said = shown.full + (f"（另有 {count - 1} 处见右侧红色提示）" if count > 1 else "")
+            said = shown.full + (f"（另有 {count - 1} 处，见各栏右侧的红字）" if count > 1 else "")
         self._say_of_form(said)
         self.ctx.signals.notice.emit(f"未保存：{said}")  # where the line beside 保存 is scrolled out of sight
 
@@ -1000,7 +1000,7 @@ def _state_words(label: str, unit: str, assisting: str) -> str:
 
 
 def _errors_said(count: int) -> str:
-    return f"有 {count} 处需要补充或更正，见右侧红色提示。" if count else ""
+    return f"有 {count} 处需要补充或更正，光标已在第一处（各栏右侧的红字写明原因）。" if count else ""
 
 
 
