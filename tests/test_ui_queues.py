@@ -1338,7 +1338,8 @@ def test_a_signing_entered_elsewhere_while_its_time_is_typed_closes_the_form_say
     assert len(opened) == 1  # not opened again for another time
     [(_kind, said)] = messages.shown
     assert said.startswith(f"不能登记签收：工单{case.number}已被{people.supervisor.display_name}于")
-    assert "请改正时间" not in said and said.endswith("没有登记：这件工单现在已不能登记签收，与填写的时间无关。")
+    assert "请改正时间" not in said and said.endswith("这件没有登记：现在已不能登记签收，与填写的时间无关。")
+    assert said.count(case.number) == 1  # who signed it, not said twice over
     with db.reader() as s:
         assert [e.kind for e in case_view(s, case.id).events].count("sign") == 1
     assert "是" in [tracking.model.data(tracking.model.index(0, c)) for c in range(tracking.model.columnCount())]
@@ -1371,8 +1372,9 @@ def test_of_two_chosen_one_signed_elsewhere_meanwhile_the_other_is_signed_at_the
     when_modal(ActionDialog, signed_elsewhere_then_typed)
     qtbot.mouseClick(tracking.findChild(QPushButton, "sign"), Qt.MouseButton.LeftButton)
     qtbot.wait(100)
-    said = " ".join(text for _kind, text in messages.shown)
-    assert f"其余 1 件（{numbers[1]}）照常登记。" in said
+    [(_kind, said)] = messages.shown
+    assert said.startswith("有工单不能登记签收：")  # not 不能登记签收, the others being signed
+    assert said.endswith(f"其余 1 件（{numbers[1]}）按填写的时间 {typed:%m-%d %H:%M} 登记。")
     with db.reader() as s:
         first, second = (case_view(s, i).events for i in ids)
     assert [e.kind for e in first].count("sign") == 1  # the other station's, not again

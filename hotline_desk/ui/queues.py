@@ -897,14 +897,18 @@ class TrackingView(QueueTable):
                 ever = {number for number, _problem in refused_at(self.ctx, [row.id for row in left], Action(key),
                                                                   None)}
                 if ever:
-                    happened = [f"{said}。" for row in left
-                                if row.number in ever and (said := changed_since(row))]
-                    reasons = [f"{number}：{problem.message}" for number, problem in refused if number in ever]
+                    # each case by who did what where that is known, else by why it cannot take the step
+                    happened = {row.number: f"{said}。" for row in left
+                                if row.number in ever and (said := changed_since(row))}
+                    reasons = [happened.get(number) or f"{number}：{problem.message}"
+                               for number, problem in dict(refused).items() if number in ever]
                     rest = [row for row in left if row.number not in ever]
-                    goes_on = f"其余 {len(rest)} 件（{_numbers(rest)}）照常登记。" if rest else ""
-                    show_refusal(self, f"不能{STEPS[Action(key)].label}", "\n".join(
-                        [*happened, *reasons, "", f"没有登记：{'这件' if len(ever) == 1 else '这几件'}工单现在已不能"
-                         f"{STEPS[Action(key)].label}，与填写的时间无关。{goes_on}"]))
+                    label = STEPS[Action(key)].label
+                    goes_on = (f"其余 {len(rest)} 件（{_numbers(rest)}）按填写的时间 {at:%m-%d %H:%M} 登记。"
+                               if rest else "")
+                    show_refusal(self, f"有工单不能{label}" if rest else f"不能{label}", "\n".join(
+                        [*reasons, "", f"{'这件' if len(ever) == 1 else '这几件'}没有登记：现在已不能{label}，"
+                         f"与填写的时间无关。{goes_on}"]))
                     rows[len(done):] = rest
                     if not rest:
                         self.refresh()
