@@ -754,6 +754,12 @@ def test_words_pasted_from_word_go_out_as_line_breaks_and_the_unit_is_not_said_t
     assert len(preview.ready) == 1 and preview.problems == []
     assert "诉求内容" not in preview.summary() and "地址" not in preview.summary()
 
+    def rewritten(_book: openpyxl.Workbook, ws: Worksheet) -> None:  # a real change of the request's first words
+        ws.cell(4, 4).value = ws.cell(4, 4).value.replace("群众反映：", "经核实，居民反映：")
+
+    [problem] = _preview(db, _filled(path, rewritten, rows=1), clock).problems
+    assert problem.column == "诉求内容" and "改写了诉求内容" in problem.reason  # not 〔工单编号〕: the number is right
+
 
 def test_a_mark_the_office_put_before_a_request_since_the_export_is_not_taken_for_the_units_words(
         db: Database, people: People, sheet: Path, clock: FakeClock) -> None:

@@ -416,7 +416,9 @@ def _parse_problems(number: str, cells: dict[str, Any], rows: list[int], cases: 
             return problems
     differs = _differs(case, cells) if case is not None else None
     if differs:
-        problems.append(("工单编号", f"本行的{'、'.join(differs)}与工单{number}不符（是否只对部分列排序、改了"
+        # the number at fault where the time of the call differs too (a column sorted on its own); else the words
+        at_fault = "工单编号" if "来电时间" in differs else differs[0]
+        problems.append((at_fault, f"本行的{'、'.join(differs)}与工单{number}不符（是否只对部分列排序、改了"
                                    f"编号，或改写了{'、'.join(differs)}？这几列只供参考，不必改），请按原样导出的交办单核对"))
         return problems
     if differs is not None and not any(norm.text(cells[name]) for name in IDENTIFYING):
