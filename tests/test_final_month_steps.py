@@ -271,3 +271,33 @@ def test_a_follow_up_from_the_cases_window_after_the_cut_off_says_the_month_keep
     assert perform(parent, context(db, people.operator, clock, tmp_path), case_id, "followup")
     [(_kind, boxed)] = messages.shown
     assert "这次回访结果在工单所属的 2022-07 统计截止" in boxed
+
+
+def test_a_ruling_in_a_cases_window_is_dated_when_it_was_made_as_on_the_review_page(
+        qtbot: QtBot, db: Database, people: People, clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The 待甄别 page asks 甄别时间; the case's window did not, so a ruling made in July and typed in on August's
+    first morning went to no month's figures."""
+    from tests.helpers import replied
+    from tests.ui_helpers import Messages
+
+    Messages().install(monkeypatch)
+    with db.session() as s:
+        case_id = replied(s, people, clock)
+        wf.follow_up(s, people.operator, case_id, "dissatisfied", "问题没有解决", clock=clock)
+    clock.set(datetime(2022, 8, 1, 9, 0))
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    made = datetime(2022, 7, 29, 16, 0)
+
+    def ruled(dialog: ActionDialog) -> None:
+        dialog.set_value("at", made)
+        dialog.set_value("at_fault", "非承办单位责任，不计入单位考核的满意率")
+        dialog.set_value("note", "超出政策范围")
+        dialog._accept()
+
+    when_modal(ActionDialog, ruled)
+    assert perform(parent, context(db, people.supervisor, clock, tmp_path), case_id, "review")
+    with db.reader() as s:
+        review = case_view(s, case_id).events[-1]
+    assert review.kind == "review" and review.at == made

@@ -120,7 +120,10 @@ STEP_TIMES = {Action.SIGN: StepTime("签收时间", "单位签收的时间（不
                                                          "须在办理期限之前"),
               # a supervisor's correction of a month past its cut-off is dated before it, as the command line's --at
               Action.UNDO_REPLY: StepTime("撤销时间", UNDO_WHY),
-              Action.UNDO_FOLLOWUP: StepTime("撤销时间", UNDO_WHY)}
+              Action.UNDO_FOLLOWUP: StepTime("撤销时间", UNDO_WHY),
+              # as the 待甄别 page asks it: a ruling made before the cut-off and typed in after it counts in its month
+              Action.REVIEW: StepTime("甄别时间", "作出甄别的时间（默认现在）：截止前已作出、现在才录入的，"
+                                                  "填作出甄别的时间，计入该月")}
 # Those whose time only a supervisor gives: an operator's own undo of a follow-up is judged by the minutes since.
 TIMED_BY_SUPERVISORS = frozenset({Action.UNDO_REPLY, Action.UNDO_FOLLOWUP})
 
