@@ -40,15 +40,23 @@ def draft(session: Session, **overrides: Any) -> CaseDraft:
     return CaseDraft(**values)
 
 
-def replied(session: Session, people: Any, clock: Any, **overrides: Any) -> int:
-    """A case of ``draft(**overrides)`` dispatched, signed and answered by its unit, waiting for the follow-up call:
-    its id."""
+def signed(session: Session, people: Any, clock: Any, **overrides: Any) -> int:
+    """A case of ``draft(**overrides)`` dispatched and signed by its unit, at work on it: its id."""
     from hotline_desk.services.cases import workflow as wf
     from hotline_desk.services.cases.records import register_case
 
     case_id = register_case(session, people.operator, draft(session, **overrides), clock=clock).id
     wf.approve(session, people.supervisor, case_id, clock=clock)
     wf.sign(session, people.operator, case_id, clock=clock)
+    return case_id
+
+
+def replied(session: Session, people: Any, clock: Any, **overrides: Any) -> int:
+    """A case of ``draft(**overrides)`` dispatched, signed and answered by its unit, waiting for the follow-up call:
+    its id."""
+    from hotline_desk.services.cases import workflow as wf
+
+    case_id = signed(session, people, clock, **overrides)
     wf.reply(session, people.operator, case_id, wf.Reply(text="已更换加压泵，四楼以上水压恢复", result="已解决",
                                                          handler="王工", handler_phone="0375-6011111"), clock=clock)
     return case_id

@@ -25,7 +25,7 @@ from hotline_desk.ui.context import UiContext
 from hotline_desk.ui.queues import ApprovalView
 from hotline_desk.ui.widgets import GO_ON, ActionDialog
 from tests.conftest import FakeClock, People
-from tests.helpers import draft, replied
+from tests.helpers import draft, replied, signed
 from tests.ui_helpers import Messages, answer_question, context, shown_active, when_modal
 
 
@@ -1368,9 +1368,7 @@ def test_a_follow_up_result_and_a_rulings_conclusion_are_chosen_each_time_never_
 def _four_days_past_its_deadline(db: Database, people: People, clock: FakeClock) -> tuple[int, datetime]:
     """A case its unit signed, the clock now four days and an hour past its 办理期限: the case and that deadline."""
     with db.session() as s:
-        case_id = register_case(s, people.operator, draft(s), clock=clock).id
-        wf.approve(s, people.supervisor, case_id, clock=clock)
-        wf.sign(s, people.supervisor, case_id, clock=clock)
+        case_id = signed(s, people, clock)
         deadline = case_view(s, case_id).deadline
     assert deadline is not None
     clock.set(deadline + timedelta(days=4, hours=1))

@@ -217,16 +217,12 @@ def test_a_fields_error_is_said_with_its_hint_not_instead_of_it(
 
     from PySide6.QtWidgets import QDialog
 
-    from hotline_desk.services.cases import workflow as wf
-    from hotline_desk.services.cases.records import register_case
     from hotline_desk.ui.case_actions import perform
     from hotline_desk.ui.widgets import ActionDialog
-    from tests.helpers import draft
+    from tests.helpers import signed
 
     with db.session() as s:
-        case_id = register_case(s, people.operator, draft(s), clock=clock).id
-        wf.approve(s, people.supervisor, case_id, clock=clock)
-        wf.sign(s, people.supervisor, case_id, clock=clock)
+        case_id = signed(s, people, clock)
     parent = QWidget()
     qtbot.addWidget(parent)
     seen: list[str] = []

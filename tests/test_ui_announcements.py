@@ -122,16 +122,12 @@ def test_a_step_forms_refusal_is_said_once_as_it_is_typed_and_again_when_pressed
 
     from PySide6.QtWidgets import QDialog, QWidget
 
-    from hotline_desk.services.cases import workflow as wf
-    from hotline_desk.services.cases.records import register_case
     from hotline_desk.ui.case_actions import perform
-    from tests.helpers import draft
+    from tests.helpers import signed
     from tests.ui_helpers import when_modal
 
     with db.session() as s:
-        case_id = register_case(s, people.operator, draft(s), clock=clock).id
-        wf.approve(s, people.supervisor, case_id, clock=clock)
-        wf.sign(s, people.supervisor, case_id, clock=clock)
+        case_id = signed(s, people, clock)
     parent = QWidget()
     qtbot.addWidget(parent)
     heard: list[int] = []
