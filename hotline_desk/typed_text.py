@@ -18,11 +18,11 @@ def visible(text: str) -> str:
     return text.translate(INVISIBLE)
 
 
+# The bidirectional marks, overrides and isolates that reorder the rest of a line (U+200E/F, U+061C among them).
+REORDERING = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"  # for a character class
 # C0 controls but tab and line feed, a carriage return not ending a line (\r\n does no harm), DEL, the C1 controls,
-# the bidirectional marks, overrides and isolates that reorder the rest of a line (U+200E/F, U+061C among them), and
-# the line and paragraph separators that break a line where nothing shows it.
-CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e"
-                     "\u2066-\u2069]|\r(?!\n)")
+# the marks that reorder a line, and the line and paragraph separators that break a line where nothing shows it.
+CONTROL = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029{REORDERING}]|\r(?!\n)")
 
 
 def _escape(match: re.Match[str]) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.workbook import Workbook
 
-from hotline_desk.typed_text import CONTROL, visible
+from hotline_desk.typed_text import CONTROL, REORDERING, visible
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CELL_LIMIT = 32_767  # Excel's most characters in one cell
@@ -33,12 +33,12 @@ def sheet_name(title: str) -> str:
 LINE_BREAKS = str.maketrans({"\x0b": "\n", "\x0c": "\n"})
 # Marks a cell may hold that turn the rest of a line around (a right-to-left override): Excel obeyed them, a phone
 # number after one read backwards; shown as � like the control characters a cell cannot hold.
-REORDERING = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+REORDERS = re.compile(f"[{REORDERING}]")
 
 
 def clean_text(value: str) -> tuple[str, bool]:
     """``value`` as a workbook can hold it, and whether it had to be cut to the cell limit."""
-    text = REORDERING.sub(REPLACEMENT, ILLEGAL_CHARACTERS_RE.sub(REPLACEMENT, value.translate(LINE_BREAKS)))
+    text = REORDERS.sub(REPLACEMENT, ILLEGAL_CHARACTERS_RE.sub(REPLACEMENT, value.translate(LINE_BREAKS)))
     if len(text) <= CELL_LIMIT // 2 or _units(text) <= CELL_LIMIT:
         return text, False
     # Excel counts UTF-16 units: a character beyond the first 65,536 (𠮷, an emoji) counts twice.
