@@ -26,7 +26,7 @@ from hotline_desk.ui.queues import ApprovalView
 from hotline_desk.ui.widgets import GO_ON, ActionDialog
 from tests.conftest import FakeClock, People
 from tests.helpers import draft, replied, signed
-from tests.ui_helpers import Messages, answer_question, context, shown_active, when_modal
+from tests.ui_helpers import Messages, answer_next_dialog, answer_question, context, shown_active, when_modal
 
 
 def _dispatched(db: Database, people: People, clock: FakeClock) -> int:
@@ -1422,13 +1422,8 @@ def test_a_reply_kept_past_its_deadline_once_asked_is_not_warned_of_again_after(
     parent = QWidget()
     qtbot.addWidget(parent)
     asked: dict[str, object] = {}
-
-    def typed(dialog: ActionDialog) -> None:
-        dialog.set_value("text", "已更换路灯（单位确是今天才修好）")
-        answer_question(asked, Qt.Key.Key_Y)
-        dialog._accept()
-
-    when_modal(ActionDialog, typed)
+    answer_next_dialog({"text": "已更换路灯（单位确是今天才修好）"})
+    answer_question(asked, Qt.Key.Key_Y)
     assert perform(parent, context(db, people.operator, clock, tmp_path), case_id, "reply")
     assert "text" in asked
     with db.reader() as s:

@@ -238,13 +238,8 @@ def test_a_void_past_a_months_cut_off_whose_bulletin_is_a_draft_is_asked_under_i
     parent = QWidget()
     qtbot.addWidget(parent)
     seen: dict[str, object] = {}
-
-    def reason(dialog: ActionDialog) -> None:
-        dialog.set_value("reason", "重复登记")
-        answer_question(seen, Qt.Key.Key_Y)
-        dialog._accept()
-
-    when_modal(ActionDialog, reason)
+    answer_next_dialog({"reason": "重复登记"})
+    answer_question(seen, Qt.Key.Key_Y)
     assert perform(parent, context(db, people.supervisor, clock, tmp_path), case_id, "void")
     assert seen["title"] == "该月统计已截止" and "简报尚未定稿" in str(seen["text"])
 
@@ -262,12 +257,7 @@ def test_a_follow_up_from_the_cases_window_after_the_cut_off_says_the_month_keep
     clock.set(datetime(2022, 8, 2, 9, 0))
     parent = QWidget()
     qtbot.addWidget(parent)
-
-    def satisfied(dialog: ActionDialog) -> None:
-        dialog.set_value("result", "满意")
-        dialog._accept()
-
-    when_modal(ActionDialog, satisfied)
+    answer_next_dialog({"result": "满意"})
     assert perform(parent, context(db, people.operator, clock, tmp_path), case_id, "followup")
     [(_kind, boxed)] = messages.shown
     assert "这次回访结果在工单所属的 2022-07 统计截止" in boxed
@@ -289,14 +279,7 @@ def test_a_ruling_in_a_cases_window_is_dated_when_it_was_made_as_on_the_review_p
     parent = QWidget()
     qtbot.addWidget(parent)
     made = datetime(2022, 7, 29, 16, 0)
-
-    def ruled(dialog: ActionDialog) -> None:
-        dialog.set_value("at", made)
-        dialog.set_value("at_fault", "非承办单位责任，不计入单位考核的满意率")
-        dialog.set_value("note", "超出政策范围")
-        dialog._accept()
-
-    when_modal(ActionDialog, ruled)
+    answer_next_dialog({"at": made, "at_fault": "非承办单位责任，不计入单位考核的满意率", "note": "超出政策范围"})
     assert perform(parent, context(db, people.supervisor, clock, tmp_path), case_id, "review")
     with db.reader() as s:
         review = case_view(s, case_id).events[-1]
