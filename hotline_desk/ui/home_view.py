@@ -81,20 +81,22 @@ class DayBars(QWidget):
         super().focusOutEvent(event)
         self.update()
 
+    OPEN_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space)
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key, last = event.key(), len(self.days) - 1
-        if not self.days or key not in (Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Home, Qt.Key.Key_End,
-                                        Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
+        now = last if self.chosen is None else self.chosen
+        moves = {Qt.Key.Key_Left: max(now - 1, 0), Qt.Key.Key_Right: min(now + 1, last), Qt.Key.Key_Home: 0,
+                 Qt.Key.Key_End: last}
+        if not self.days or (key not in moves and key not in self.OPEN_KEYS):
             super().keyPressEvent(event)
             return
-        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
+        if key in self.OPEN_KEYS:
             if self.chosen is not None:
                 self.day_clicked.emit(self.days[self.chosen][0])
             return
-        at = last if self.chosen is None else self.chosen  # the first key lands on the latest day
-        if self.chosen is not None or key in (Qt.Key.Key_Home, Qt.Key.Key_End):
-            at = {Qt.Key.Key_Left: max(at - 1, 0), Qt.Key.Key_Right: min(at + 1, last), Qt.Key.Key_Home: 0,
-                  Qt.Key.Key_End: last}[Qt.Key(key)]
+        # the first arrow lands on the latest day; later ones move from the day chosen
+        at = last if self.chosen is None and key in (Qt.Key.Key_Left, Qt.Key.Key_Right) else moves[Qt.Key(key)]
         self.chosen = at
         day, n = self.days[at]
         rest = "，周末或节假日" if day in self.rest_days else ""
