@@ -43,7 +43,7 @@ from hotline_desk.services.cases.queues import (
 )
 from hotline_desk.services.cases.records import case_view, entered_words, review_words, with_assisting
 from hotline_desk.services.cases.step_runner import cutoff_passed_words
-from hotline_desk.services.cases.steps import NEW_UNIT_APPROVED_BY_ANOTHER, STEPS
+from hotline_desk.services.cases.steps import NEW_UNIT_APPROVED_BY_ANOTHER, STEPS, Problem
 from hotline_desk.services.clock import short_time
 from hotline_desk.services.exchange.dispatch_export import earlier_copy, export_dispatch
 from hotline_desk.services.office.settings import Settings
@@ -886,34 +886,35 @@ class TrackingView(QueueTable):
 
         taken_at: dict[int, datetime] = {}  # each case's own time: a retry after a refusal may give another
 
+        def done_elsewhere(left: list[QueueRow], refused: list[tuple[str, Problem]], at: datetime) -> set[str]:
+            """The cases refused at any time (signed meanwhile on another station), which no time typed mends: said
+            with who did what, or why they cannot take the step, and what becomes of the others. Their numbers."""
+            ever = {number for number, _problem in refused_at(self.ctx, [row.id for row in left], Action(key), None)}
+            if not ever:
+                return ever
+            happened = {row.number: f"{said}。" for row in left if row.number in ever and (said := changed_since(row))}
+            reasons = [happened.get(number) or f"{number}：{problem.message}"
+                       for number, problem in dict(refused).items() if number in ever]
+            rest = [row for row in left if row.number not in ever]
+            label = STEPS[Action(key)].label
+            goes_on = f"其余 {len(rest)} 件（{_numbers(rest)}）按填写的时间 {at:%m-%d %H:%M} 登记。" if rest else ""
+            show_refusal(self, f"有工单不能{label}" if rest else f"不能{label}", "\n".join(
+                [*reasons, "", f"{'这件' if len(ever) == 1 else '这几件'}没有登记：现在已不能{label}，"
+                 f"与填写的时间无关。{goes_on}"]))
+            return ever
+
         def take(at: datetime | None) -> bool:
             """The step for each case not done yet; False at the first refusal (its reason shown). A time some of
             them refuse (before one's dispatch) is refused before any is taken, naming those: two of three were
             signed at it, the third refused, and the note after the retry gave all three the retry's time."""
             left = rows[len(done):]
             if at is not None and (refused := refused_at(self.ctx, [row.id for row in left], Action(key), at)):
-                # refused at any time (signed meanwhile on another station): no time typed mends it, so those are
-                # said, with who did what, and left out; the others chosen go on at the time typed
-                ever = {number for number, _problem in refused_at(self.ctx, [row.id for row in left], Action(key),
-                                                                  None)}
-                if ever:
-                    # each case by who did what where that is known, else by why it cannot take the step
-                    happened = {row.number: f"{said}。" for row in left
-                                if row.number in ever and (said := changed_since(row))}
-                    reasons = [happened.get(number) or f"{number}：{problem.message}"
-                               for number, problem in dict(refused).items() if number in ever]
-                    rest = [row for row in left if row.number not in ever]
-                    label = STEPS[Action(key)].label
-                    goes_on = (f"其余 {len(rest)} 件（{_numbers(rest)}）按填写的时间 {at:%m-%d %H:%M} 登记。"
-                               if rest else "")
-                    show_refusal(self, f"有工单不能{label}" if rest else f"不能{label}", "\n".join(
-                        [*reasons, "", f"{'这件' if len(ever) == 1 else '这几件'}没有登记：现在已不能{label}，"
-                         f"与填写的时间无关。{goes_on}"]))
-                    rows[len(done):] = rest
-                    if not rest:
-                        self.refresh()
-                        return True
-                    return take(at)
+                if gone := done_elsewhere(left, refused, at):  # left out; the others go on at the time typed
+                    rows[len(done):] = [row for row in left if row.number not in gone]
+                    if len(rows) > len(done):
+                        return take(at)
+                    self.refresh()
+                    return True
                 named = "\n".join(f"{number}：{problem.message}" for number, problem in refused)
                 none = ("没有登记。请改正时间。" if len(left) == 1
                         else f"这 {len(left)} 件都没有登记。请改正时间，或只选其余的工单。")
